@@ -1,0 +1,3 @@
+from gitops_bot.cli import main
+
+raise SystemExit(main())

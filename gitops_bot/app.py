@@ -1,0 +1,178 @@
+"""The one orchestrator: config -> manifests -> registry -> plan. Only this module wires the
+layers together; the CLI talks to it and to nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from gitops_bot import plan as planning
+from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
+from gitops_bot.errors import (
+    GitOpsBotError,
+    RegistryAccessError,
+    RegistryProtocolError,
+    UsageError,
+)
+from gitops_bot.log import get_logger
+from gitops_bot.manifests.kustomize import extract_images, find_kustomization
+from gitops_bot.model import Deployed, EnvironmentPlan, ImageMetadata, Plan, PlanItem, Release
+from gitops_bot.policy import Choice, Policy
+from gitops_bot.registry import RegistryPool
+
+log = get_logger(__name__)
+K = TypeVar("K")
+V = TypeVar("V")
+_SkipErrors = (RegistryAccessError, RegistryProtocolError)
+
+
+class App:
+    def __init__(self, config: Config, registries: RegistryPool, *, workers: int = 16) -> None:
+        self.config = config
+        self.registries = registries
+        self.workers = workers
+
+    # -- reading overlays --------------------------------------------------------------
+
+    def environments(self, names: Sequence[str] | None) -> list[EnvironmentConfig]:
+        if not names:
+            return list(self.config.environments)
+        return [self.config.environment(n) for n in names]
+
+    def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
+        wanted = [self.config.image(n) for n in env.images] if env.images else list(self.config.images)
+        found: dict[str, tuple[str, Deployed]] = {}
+        first_file = ""
+        for rel in env.paths:
+            path = self.config.root / rel
+            file = path if path.is_file() else find_kustomization(path)
+            rel_file = file.relative_to(self.config.root).as_posix()
+            first_file = first_file or rel_file
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read {rel_file}: {exc}") from None
+            for entry in extract_images(text, rel_file):
+                found.setdefault(entry.name, (rel_file, Deployed(entry.name, entry.new_name, entry.new_tag, entry.digest)))
+        out = []
+        for image in wanted:
+            assert image is not None
+            file, deployed = found.get(image.name, (first_file, None))
+            out.append(planning.Target(env, image, file, deployed))
+        return out
+
+    # -- planning ----------------------------------------------------------------------
+
+    def plan(self, env_names: Sequence[str] | None = None, *, metadata: bool = False) -> Plan:
+        envs = self.environments(env_names)
+        targets = {env.name: self.targets(env) for env in envs}
+        active = [
+            t for ts in targets.values() for t in ts
+            if t.deployed is not None and t.environment.mode == "registry"
+        ]
+        policies = {img.name: Policy(img.policy) for img in self.config.images}
+
+        # 1. tags: one listing per repository, whatever number of environments use it
+        repos = {t.image.repository for t in active if policies[t.image.name].needs_tags}
+        tags = self._gather(repos, lambda r: self.registries.client(r.registry).list_tags(r.repository))
+
+        # 2. created times, only for policies that order by them
+        created: dict[tuple[str, str], dict[str, str]] = {}
+        needs_created = [t for t in active if policies[t.image.name].needs_created_time and not isinstance(tags.get(t.image.repository), GitOpsBotError)]
+        if needs_created:
+            wanted = {
+                (t.image, tag)
+                for t in needs_created
+                for tag in policies[t.image.name].candidates(_ok(tags[t.image.repository]), t.deployed.tag if t.deployed else None)
+            }
+            times = self._gather(wanted, lambda it: self.registries.client(it[0].repository.registry).get_metadata(it[0].repository.repository, it[1], it[0].platform))
+            for (img, tag), meta in times.items():
+                if isinstance(meta, ImageMetadata) and meta.created:
+                    created.setdefault((img.name, str(img.repository)), {})[tag] = meta.created
+
+        # 3. choose
+        choices: dict[tuple[str, str], Choice] = {}
+        for t in active:
+            listed = tags.get(t.image.repository)
+            if isinstance(listed, GitOpsBotError):
+                continue
+            choices[t.key] = policies[t.image.name].choose(
+                listed or [], t.deployed.tag if t.deployed else None, created.get((t.image.name, str(t.image.repository)))
+            )
+
+        # 4. one digest per chosen (repository, tag, platform)
+        wanted_digests = {(t.image.repository, c.tag, t.image.platform) for t in active if (c := choices.get(t.key)) and c.tag}
+        digests = self._gather(wanted_digests, lambda k: self.registries.client(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]))
+
+        releases: dict[tuple[str, str], Release] = {}
+        for t in active:
+            c = choices.get(t.key)
+            if c and c.tag:
+                d = digests.get((t.image.repository, c.tag, t.image.platform))
+                if isinstance(d, str):
+                    releases[t.key] = Release(c.tag, d)
+
+        # 5. metadata for what will change, when the caller shows it
+        if metadata:
+            changing = {(t.image, releases[t.key].digest) for t in active if t.key in releases and releases[t.key].digest != (t.deployed.digest if t.deployed else None)}
+            metas = self._gather(changing, lambda it: self.registries.client(it[0].repository.registry).get_metadata(it[0].repository.repository, str(it[1]), it[0].platform))
+            for key, rel in list(releases.items()):
+                img = self.config.image(key[1])
+                meta = metas.get((img, rel.digest)) if img else None
+                if isinstance(meta, ImageMetadata):
+                    releases[key] = Release(rel.tag, rel.digest, meta)
+
+        env_plans = []
+        for env in envs:
+            items: list[PlanItem] = []
+            for t in targets[env.name]:
+                items.append(self._item(t, tags, choices, digests, releases))
+            env_plans.append(EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from))
+        return Plan(tuple(env_plans))
+
+    def _item(self, t: planning.Target, tags: dict, choices: dict, digests: dict, releases: dict) -> PlanItem:  # type: ignore[type-arg]
+        if t.deployed is None:
+            return planning.not_deployed(t)
+        if t.environment.mode == "promotion":
+            return planning.promotion_only(t)
+        listed = tags.get(t.image.repository)
+        if isinstance(listed, GitOpsBotError):
+            return planning.skipped(t, str(listed))
+        choice = choices[t.key]
+        if choice.tag and t.key not in releases:
+            err = digests.get((t.image.repository, choice.tag, t.image.platform))
+            return planning.skipped(t, str(err) if err else f"could not resolve {choice.tag}")
+        return planning.decide(t, choice, releases.get(t.key))
+
+    def _gather(self, keys: Iterable[K], fetch: Callable[[K], V]) -> dict[K, V | GitOpsBotError]:
+        """Run ``fetch`` for every key concurrently. Access/protocol errors are returned per key
+        (that image is skipped); anything else, such as RegistryUnavailable, ends the run."""
+        keys = list(keys)
+        out: dict[K, V | GitOpsBotError] = {}
+
+        def one(k: K) -> tuple[K, V | GitOpsBotError]:
+            try:
+                return k, fetch(k)
+            except _SkipErrors as exc:
+                log.warning("image_skipped", reason=str(exc))
+                return k, exc
+
+        if len(keys) <= 1:
+            return dict(one(k) for k in keys)
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(keys))) as pool:
+            for k, v in pool.map(one, keys):
+                out[k] = v
+        return out
+
+
+def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
+    return value if isinstance(value, list) else []
+
+
+def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:
+    from gitops_bot import config as config_mod
+
+    cfg = config_mod.load(config_path or config_mod.find_config(repo))
+    return App(cfg, pool or RegistryPool(cfg))

@@ -1,0 +1,75 @@
+"""Command line: parse arguments, call the app, print, map errors to exit codes. Nothing else.
+
+Exit codes: 0 done; 1 internal error (a bug: please report it); 2 bad usage, config or input
+file; 3 a registry, git remote or API stayed unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gitops_bot import __version__, log
+from gitops_bot.errors import GitOpsBotError, UsageError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--repo", default=".", help="GitOps repository checkout (default: .)")
+    common.add_argument("--config", help="config file (default: REPO/gitops-bot.yaml)")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    common.add_argument("--log-format", choices=("auto", "console", "json"), default="auto")
+
+    parser = _Parser(prog="gitops-bot", description="Release-stage automation for Kustomize GitOps repositories.")
+    parser.add_argument("--version", action="version", version=f"gitops-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("plan", parents=[common], help="show what each environment runs and what it could run")
+    p.add_argument("--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)")
+    p.add_argument("--output", choices=("text", "json"), default="text")
+    p.add_argument("--metadata", action="store_true", help="also read created time and source labels of new images")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        log.configure(
+            level=("warning", "info", "debug")[min(args.verbose, 2)],
+            fmt=args.log_format,
+        )
+        return _run(args)
+    except GitOpsBotError as exc:
+        print(f"gitops-bot: error: {log.redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gitops-bot: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from gitops_bot import app as app_mod
+    from gitops_bot import output
+
+    repo = Path(args.repo)
+    if not repo.is_dir():
+        raise UsageError(f"--repo {repo} is not a directory")
+    if args.command == "plan":
+        app = app_mod.open_app(repo, Path(args.config) if args.config else None)
+        try:
+            plan = app.plan(args.envs, metadata=args.metadata)
+        finally:
+            app.registries.close()
+        print(output.plan_json(plan) if args.output == "json" else output.plan_text(plan))
+        return EXIT_OK
+    raise UsageError(f"unknown command {args.command!r}")

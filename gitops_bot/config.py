@@ -1,0 +1,446 @@
+"""``gitops-bot.yaml`` -> frozen dataclasses. All validation lives here.
+
+Every error names the file, the line and what to fix. Secrets never live in the file: the
+file names *environment variables* that hold them (12-factor), or leaves credentials to the
+docker ``config.json`` chain.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from gitops_bot.errors import ConfigError, UsageError
+from gitops_bot.model import ImageRef, normalise_host
+
+CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
+POLICIES = ("semver", "regex", "alphabetical", "numerical", "newest", "digest")
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    host: str
+    insecure: bool = False
+    ca_file: str | None = None
+    username_env: str | None = None
+    password_env: str | None = None
+    max_concurrency: int = 8
+    requests_per_second: float | None = None
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    strategy: str = "semver"
+    range: str | None = None
+    prerelease: bool = False
+    pattern: str | None = None
+    extract: str | None = None
+    order: str = "numerical"
+    tag: str | None = None
+    allow: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    allow_downgrade: bool = False
+
+    def describe(self) -> str:
+        if self.strategy == "semver":
+            return f"semver {self.range}" if self.range else "semver"
+        if self.strategy == "regex":
+            return f"regex {self.pattern} ({self.order})"
+        if self.strategy == "digest":
+            return f"digest of {self.tag}" if self.tag else "digest"
+        return self.strategy
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    name: str
+    repository: ImageRef
+    policy: PolicyConfig
+    platform: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    name: str
+    paths: tuple[str, ...]
+    promote_from: str | None = None
+    images: tuple[str, ...] = ()
+    line: int | None = None
+
+    @property
+    def mode(self) -> str:
+        return "promotion" if self.promote_from else "registry"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    images: tuple[ImageConfig, ...]
+    environments: tuple[EnvironmentConfig, ...]
+    registries: dict[str, RegistryConfig] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def image(self, name: str) -> ImageConfig | None:
+        return next((i for i in self.images if i.name == name), None)
+
+    def environment(self, name: str) -> EnvironmentConfig:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        known = ", ".join(e.name for e in self.environments)
+        raise UsageError(f"unknown environment {name!r}", hint=f"configured: {known}")
+
+    def registry(self, host: str) -> RegistryConfig:
+        return self.registries.get(host) or RegistryConfig(host=host)
+
+
+def find_config(repo: Path) -> Path:
+    for name in CONFIG_NAMES:
+        candidate = repo / name
+        if candidate.is_file():
+            return candidate
+    raise UsageError(
+        f"no gitops-bot.yaml in {repo}",
+        hint="create one at the GitOps repository's root (see README 'Configuration'), "
+        "or point --repo/--config at it",
+    )
+
+
+def load(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return parse(text, str(path), path=path)
+
+
+def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
+    try:
+        doc = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
+    r = _Reader(filename)
+    root = r.mapping(doc, None, "the file", allowed=("version", "registries", "images", "environments"))
+    version = root.get("version", 1)
+    if version != 1:
+        raise ConfigError(filename, r.line_of(root, "version"), f"unsupported version {version!r}; use 1")
+    registries = _registries(r, root)
+    images = _images(r, root)
+    environments = _environments(r, root, {i.name for i in images})
+    return Config(
+        path=path or Path(filename),
+        images=images,
+        environments=environments,
+        registries=registries,
+    )
+
+
+class _Reader:
+    """Typed access to a ruamel round-trip tree with line-numbered errors."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+
+    def error(self, line: int | None, message: str) -> ConfigError:
+        return ConfigError(self.filename, line, message)
+
+    @staticmethod
+    def line_of(node: Any, key: Any = None) -> int | None:
+        lc = getattr(node, "lc", None)
+        if lc is None:
+            return None
+        try:
+            if key is not None:
+                return int(lc.key(key)[0]) + 1
+            return int(lc.line) + 1
+        except (KeyError, TypeError, AttributeError):
+            return None
+
+    def mapping(
+        self, node: Any, line: int | None, what: str, *, allowed: tuple[str, ...]
+    ) -> dict[str, Any]:
+        if node is None:
+            return {}
+        if not isinstance(node, dict):
+            raise self.error(line, f"{what} must be a mapping, got {_kind(node)}")
+        for key in node:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+                raise self.error(self.line_of(node, key), f"unknown key {key!r} in {what}; {hint}")
+        return node
+
+    def get(
+        self,
+        node: dict[str, Any],
+        key: str,
+        kind: type | tuple[type, ...],
+        what: str,
+        default: Any = None,
+        *,
+        required: bool = False,
+    ) -> Any:
+        if key not in node or node[key] is None:
+            if required:
+                raise self.error(self.line_of(node), f"{what} needs '{key}'")
+            return default
+        value = node[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.error(
+                self.line_of(node, key), f"'{key}' in {what} must be {names}, got {_kind(value)}"
+            )
+        return str(value) if kind is str else value
+
+    def str_list(self, node: dict[str, Any], key: str, what: str) -> tuple[str, ...]:
+        value = node.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (str(value),)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(self.line_of(node, key), f"'{key}' in {what} must be a list of strings")
+        return tuple(str(v) for v in value)
+
+    def regex(self, node: dict[str, Any], key: str, pattern: str) -> None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise self.error(self.line_of(node, key), f"invalid regular expression {pattern!r}: {exc}") from None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else type(value).__name__
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
+    node = r.mapping(
+        root.get("registries"), r.line_of(root, "registries"), "'registries'", allowed=tuple(
+            str(k) for k in (root.get("registries") or {})
+        )
+    )
+    out: dict[str, RegistryConfig] = {}
+    for host, spec in node.items():
+        what = f"registry {host!r}"
+        spec = r.mapping(
+            spec,
+            r.line_of(node, host),
+            what,
+            allowed=(
+                "insecure", "ca_file", "username_env", "password_env",
+                "max_concurrency", "requests_per_second", "timeout",
+            ),
+        )
+        for key in ("username_env", "password_env"):
+            value = spec.get(key)
+            if value is not None and not (isinstance(value, str) and _ENV_NAME.match(value)):
+                raise r.error(
+                    r.line_of(spec, key),
+                    f"'{key}' in {what} must name an environment variable (e.g. REGISTRY_PASSWORD); "
+                    "secrets never go in this file",
+                )
+        if ("username_env" in spec) != ("password_env" in spec):
+            raise r.error(r.line_of(spec), f"{what} needs both 'username_env' and 'password_env'")
+        concurrency = r.get(spec, "max_concurrency", int, what, 8)
+        if concurrency < 1:
+            raise r.error(r.line_of(spec, "max_concurrency"), "'max_concurrency' must be at least 1")
+        host_key = normalise_host(str(host))
+        ca_file = r.get(spec, "ca_file", str, what)
+        out[host_key] = RegistryConfig(
+            host=host_key,
+            insecure=r.get(spec, "insecure", bool, what, False),
+            ca_file=ca_file,
+            username_env=r.get(spec, "username_env", str, what),
+            password_env=r.get(spec, "password_env", str, what),
+            max_concurrency=concurrency,
+            requests_per_second=r.get(spec, "requests_per_second", float, what),
+            timeout=r.get(spec, "timeout", float, what, 30.0),
+        )
+    return out
+
+
+_IMAGE_KEYS = (
+    "name", "repository", "policy", "range", "prerelease", "pattern", "extract", "order",
+    "tag", "allow", "ignore", "allow_downgrade", "platform",
+)
+
+
+def _images(r: _Reader, root: dict[str, Any]) -> tuple[ImageConfig, ...]:
+    node = root.get("images")
+    if node is None:
+        raise r.error(None, "no 'images' section; list the images gitops-bot manages")
+    if not isinstance(node, list):
+        raise r.error(r.line_of(root, "images"), "'images' must be a list of images")
+    seen: set[str] = set()
+    out = []
+    for index, spec in enumerate(node):
+        line = _item_line(node, index)
+        spec = r.mapping(spec, line, f"images[{index}]", allowed=_IMAGE_KEYS)
+        name = r.get(spec, "name", str, f"images[{index}]", required=True)
+        what = f"image {name!r}"
+        if name in seen:
+            raise r.error(line, f"image {name!r} is listed twice")
+        seen.add(name)
+        repo_text = r.get(spec, "repository", str, what, name)
+        try:
+            repository = ImageRef.parse(repo_text)
+        except UsageError as exc:
+            raise r.error(r.line_of(spec, "repository" if "repository" in spec else "name"), exc.message) from None
+        if repository.tag or repository.digest:
+            raise r.error(r.line_of(spec, "repository"), f"'repository' of {what} must not carry a tag or digest")
+        policy = _policy(r, spec, what)
+        platform = r.get(spec, "platform", str, what)
+        if platform is not None and not re.match(r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$", platform):
+            raise r.error(r.line_of(spec, "platform"), f"platform {platform!r} of {what} must look like linux/amd64 or linux/arm64/v8")
+        out.append(ImageConfig(name=name, repository=repository, policy=policy, platform=platform, line=line))
+    return tuple(out)
+
+
+def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
+    strategy = r.get(spec, "policy", str, what, "semver")
+    if strategy not in POLICIES:
+        close = difflib.get_close_matches(strategy, POLICIES, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(POLICIES)}"
+        raise r.error(r.line_of(spec, "policy"), f"unknown policy {strategy!r} for {what}; {hint}")
+    rng = r.get(spec, "range", (str, int, float), what)
+    rng = None if rng is None else str(rng)
+    if rng is not None:
+        if strategy != "semver":
+            raise r.error(r.line_of(spec, "range"), f"'range' only applies to policy semver ({what})")
+        from gitops_bot.policy.semver import parse_range
+
+        try:
+            parse_range(rng)
+        except ValueError as exc:
+            raise r.error(r.line_of(spec, "range"), f"invalid semver range {rng!r} for {what}: {exc}") from None
+    pattern = r.get(spec, "pattern", str, what)
+    extract = r.get(spec, "extract", str, what)
+    if pattern is not None:
+        r.regex(spec, "pattern", pattern)
+    if strategy == "regex" and pattern is None:
+        raise r.error(r.line_of(spec), f"policy regex for {what} needs 'pattern' (and usually 'extract')")
+    if extract is not None:
+        if pattern is None:
+            raise r.error(r.line_of(spec, "extract"), f"'extract' needs a 'pattern' ({what})")
+        group = extract.lstrip("$")
+        if group not in re.compile(pattern).groupindex:
+            raise r.error(
+                r.line_of(spec, "extract"),
+                f"'extract' names group {group!r}, which 'pattern' does not define; "
+                f"write it as (?P<{group}>...) in the pattern",
+            )
+    order = r.get(spec, "order", str, what, "numerical")
+    if order not in ("numerical", "alphabetical"):
+        raise r.error(r.line_of(spec, "order"), f"'order' must be numerical or alphabetical ({what})")
+    allow = r.str_list(spec, "allow", what)
+    ignore = r.str_list(spec, "ignore", what)
+    for key, pats in (("allow", allow), ("ignore", ignore)):
+        for p in pats:
+            r.regex(spec, key, p)
+    return PolicyConfig(
+        strategy=strategy,
+        range=rng,
+        prerelease=r.get(spec, "prerelease", bool, what, False),
+        pattern=pattern,
+        extract=extract.lstrip("$") if extract else None,
+        order=order,
+        tag=r.get(spec, "tag", str, what),
+        allow=allow,
+        ignore=ignore,
+        allow_downgrade=r.get(spec, "allow_downgrade", bool, what, False),
+    )
+
+
+def _item_line(seq: Any, index: int) -> int | None:
+    try:
+        return int(seq.lc.item(index)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def _environments(
+    r: _Reader, root: dict[str, Any], image_names: set[str]
+) -> tuple[EnvironmentConfig, ...]:
+    node = root.get("environments")
+    if node is None:
+        raise r.error(None, "no 'environments' section; list each environment and its overlay path")
+    if not isinstance(node, list):
+        raise r.error(r.line_of(root, "environments"), "'environments' must be a list")
+    out: list[EnvironmentConfig] = []
+    for index, spec in enumerate(node):
+        line = _item_line(node, index)
+        spec = r.mapping(spec, line, f"environments[{index}]", allowed=("name", "path", "paths", "promote_from", "images"))
+        name = r.get(spec, "name", str, f"environments[{index}]", required=True)
+        what = f"environment {name!r}"
+        if any(e.name == name for e in out):
+            raise r.error(line, f"environment {name!r} is listed twice")
+        paths = r.str_list(spec, "paths", what) + r.str_list(spec, "path", what)
+        if not paths:
+            raise r.error(line, f"{what} needs 'path' (its overlay directory, e.g. overlays/{name})")
+        for p in paths:
+            if os.path.isabs(p) or ".." in Path(p).parts:
+                raise r.error(r.line_of(spec, "paths" if "paths" in spec else "path"), f"path {p!r} of {what} must be relative to the repository, inside it")
+        images = r.str_list(spec, "images", what)
+        for img in images:
+            if img not in image_names:
+                raise r.error(r.line_of(spec, "images"), f"{what} lists image {img!r}, which is not under 'images'")
+        out.append(
+            EnvironmentConfig(
+                name=name,
+                paths=paths,
+                promote_from=r.get(spec, "promote_from", str, what),
+                images=images,
+                line=line,
+            )
+        )
+    names = {e.name for e in out}
+    for env in out:
+        if env.promote_from is not None and env.promote_from not in names:
+            raise r.error(env.line, f"environment {env.name!r} promotes from {env.promote_from!r}, which is not an environment")
+        if env.promote_from == env.name:
+            raise r.error(env.line, f"environment {env.name!r} cannot promote from itself")
+    _check_no_cycle(r, out)
+    return tuple(out)
+
+
+def _check_no_cycle(r: _Reader, envs: list[EnvironmentConfig]) -> None:
+    source: dict[str, str | None] = {e.name: e.promote_from for e in envs}
+    lines = {e.name: e.line for e in envs}
+    for start in source:
+        seen = {start}
+        cur = source[start]
+        while cur is not None:
+            if cur in seen:
+                raise r.error(lines[start], f"promotion chain through {start!r} loops back on itself")
+            seen.add(cur)
+            cur = source.get(cur)
+

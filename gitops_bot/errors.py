@@ -1,0 +1,71 @@
+"""One small hierarchy of expected failures.
+
+Each error carries a message that says what is wrong *and* what to do about it, and the
+exit code the CLI maps it to. Anything that is not a ``GitOpsBotError`` is a bug and is
+allowed to show a traceback.
+"""
+
+from __future__ import annotations
+
+
+class GitOpsBotError(Exception):
+    """An expected failure: printed as one line, never as a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+class UsageError(GitOpsBotError):
+    """Bad arguments, a bad config file or a malformed input file."""
+
+    exit_code = 2
+
+
+class FileError(UsageError):
+    """A problem at a place in a file: the message starts with ``path:line:``."""
+
+    def __init__(
+        self, path: str, line: int | None, message: str, *, hint: str | None = None
+    ) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}", hint=hint)
+        self.path = path
+        self.line = line
+
+
+class ConfigError(FileError):
+    """The gitops-bot.yaml file is wrong."""
+
+
+class ManifestError(FileError):
+    """A kustomization or manifest cannot be read or edited safely."""
+
+
+class ServiceUnavailable(GitOpsBotError):
+    """A registry, git remote or API stayed unreachable after retries."""
+
+    exit_code = 3
+
+
+class RegistryUnavailable(ServiceUnavailable):
+    pass
+
+
+class RegistryAccessError(GitOpsBotError):
+    """401/403/404 for one repository: that image is skipped with this reason, the run goes on."""
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class RegistryProtocolError(GitOpsBotError):
+    """The registry answered something that violates the distribution spec (bad JSON, digest
+    mismatch). Treated like an access error for that image: skipped with the reason."""

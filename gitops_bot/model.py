@@ -1,0 +1,223 @@
+"""Value objects shared by every layer. Imports nothing of ours but errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_bot.errors import UsageError
+
+DOCKER_HUB = "registry-1.docker.io"
+_DOCKER_HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
+
+DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+_REPO_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
+
+
+def normalise_host(host: str) -> str:
+    """Docker Hub has several names; the Distribution API lives at one of them."""
+    return DOCKER_HUB if host in _DOCKER_HUB_ALIASES else host
+
+
+def is_digest(value: str) -> bool:
+    return bool(DIGEST_RE.match(value))
+
+
+def is_loopback_host(host: str) -> bool:
+    """``host`` may carry a port. Loopback registries are allowed plain http."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
+    name = name.strip("[]")
+    return name == "localhost" or name.startswith("127.") or name == "::1"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A registry repository, optionally with a tag and/or digest.
+
+    ``registry`` is the host (with port) the Distribution API is served from; Docker Hub
+    names are normalised the way docker does (``nginx`` -> registry-1.docker.io/library/nginx).
+    """
+
+    registry: str
+    repository: str
+    tag: str | None = None
+    digest: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ImageRef:
+        original = text
+        digest = None
+        if "@" in text:
+            text, digest = text.split("@", 1)
+            if not is_digest(digest):
+                raise UsageError(
+                    f"invalid digest in image reference {original!r}",
+                    hint="a digest is 'sha256:' followed by 64 lowercase hex characters",
+                )
+        tag = None
+        slash = text.rfind("/")
+        colon = text.rfind(":")
+        if colon > slash:
+            text, tag = text[:colon], text[colon + 1 :]
+            if not _TAG_RE.match(tag):
+                raise UsageError(f"invalid tag {tag!r} in image reference {original!r}")
+        parts = text.split("/")
+        first = parts[0]
+        if len(parts) > 1 and ("." in first or ":" in first or first == "localhost"):
+            registry, path = first, "/".join(parts[1:])
+        else:
+            registry, path = DOCKER_HUB, text
+        if registry in _DOCKER_HUB_ALIASES:
+            registry = DOCKER_HUB
+            if "/" not in path:
+                path = f"library/{path}"
+        if not path or not all(_REPO_COMPONENT.match(p) for p in path.split("/")):
+            raise UsageError(
+                f"invalid image repository {original!r}",
+                hint="use lowercase letters, digits and separators, e.g. ghcr.io/acme/app",
+            )
+        return cls(registry=registry, repository=path, tag=tag, digest=digest)
+
+    @property
+    def name(self) -> str:
+        """The repository as users write it: Docker Hub's host and ``library/`` left out."""
+        if self.registry == DOCKER_HUB:
+            repo = self.repository.removeprefix("library/")
+            return repo
+        return f"{self.registry}/{self.repository}"
+
+    def __str__(self) -> str:
+        out = self.name
+        if self.tag:
+            out += f":{self.tag}"
+        if self.digest:
+            out += f"@{self.digest}"
+        return out
+
+
+@dataclass(frozen=True)
+class ImageMetadata:
+    """What the image config blob says: only fetched when a policy or the output needs it."""
+
+    created: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def revision(self) -> str | None:
+        return self.labels.get("org.opencontainers.image.revision")
+
+    @property
+    def source(self) -> str | None:
+        return self.labels.get("org.opencontainers.image.source")
+
+
+@dataclass(frozen=True)
+class Release:
+    """One tag of a repository, with what we know of it so far."""
+
+    tag: str
+    digest: str | None = None
+    metadata: ImageMetadata | None = None
+
+    def with_digest(self, digest: str) -> Release:
+        return dataclasses.replace(self, digest=digest)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What an overlay deploys for one image entry."""
+
+    name: str
+    new_name: str | None
+    tag: str | None
+    digest: str | None
+
+    @property
+    def repository(self) -> str:
+        return self.new_name or self.name
+
+    def describe(self) -> str:
+        out = self.tag or "(no tag)"
+        if self.digest:
+            out += f"@{self.digest[:19]}"
+        return out
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """The plan for one image in one overlay file."""
+
+    environment: str
+    image: str
+    file: str
+    repository: str
+    policy: str
+    action: str  # "update" | "none" | "skip"
+    reason: str
+    current: Deployed | None
+    candidate: Release | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        current = self.current
+        candidate = self.candidate
+        meta = candidate.metadata if candidate else None
+        return {
+            "image": self.image,
+            "file": self.file,
+            "repository": self.repository,
+            "policy": self.policy,
+            "action": self.action,
+            "reason": self.reason,
+            "current": None
+            if current is None
+            else {"newName": current.new_name, "tag": current.tag, "digest": current.digest},
+            "candidate": None
+            if candidate is None
+            else {
+                "tag": candidate.tag,
+                "digest": candidate.digest,
+                "created": meta.created if meta else None,
+                "revision": meta.revision if meta else None,
+                "source": meta.source if meta else None,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    name: str
+    mode: str  # "registry" | "promotion"
+    items: tuple[PlanItem, ...]
+    promote_from: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "mode": self.mode,
+            "promote_from": self.promote_from,
+            "images": [i.to_json() for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    environments: tuple[EnvironmentPlan, ...]
+
+    @property
+    def updates(self) -> list[PlanItem]:
+        return [i for e in self.environments for i in e.items if i.action == "update"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": "gitops-bot/plan/v1",
+            "environments": [e.to_json() for e in self.environments],
+            "summary": {
+                "updates": len(self.updates),
+                "skipped": sum(
+                    1 for e in self.environments for i in e.items if i.action == "skip"
+                ),
+            },
+        }

@@ -1,0 +1,77 @@
+"""PURE: (what overlays deploy, what the registry offers, policies) -> plan items.
+
+No I/O here: the app fetches tags, digests and metadata and hands them in, so every decision
+rule is testable with plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gitops_bot.config import EnvironmentConfig, ImageConfig
+from gitops_bot.model import Deployed, PlanItem, Release
+from gitops_bot.policy import Choice
+
+
+@dataclass(frozen=True)
+class Target:
+    """One configured image in one environment, and what that environment's overlay deploys."""
+
+    environment: EnvironmentConfig
+    image: ImageConfig
+    file: str
+    deployed: Deployed | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.environment.name, self.image.name)
+
+    def item(self, action: str, reason: str, candidate: Release | None = None) -> PlanItem:
+        return PlanItem(
+            environment=self.environment.name,
+            image=self.image.name,
+            file=self.file,
+            repository=self.image.repository.name,
+            policy=self.image.policy.describe(),
+            action=action,
+            reason=reason,
+            current=self.deployed,
+            candidate=candidate,
+        )
+
+
+def not_deployed(target: Target) -> PlanItem:
+    return target.item("skip", f"no images: entry named {target.image.name!r} in {target.file}")
+
+
+def promotion_only(target: Target) -> PlanItem:
+    src = target.environment.promote_from
+    return target.item(
+        "none",
+        f"receives promotions from {src}; run 'gitops-bot promote {src} {target.environment.name}'",
+    )
+
+
+def skipped(target: Target, reason: str) -> PlanItem:
+    return target.item("skip", reason)
+
+
+def decide(target: Target, choice: Choice, release: Release | None) -> PlanItem:
+    """``release`` is the chosen tag with its digest resolved (None when nothing was chosen)."""
+    if not choice or release is None:
+        return target.item("skip", choice.reason)
+    deployed = target.deployed
+    assert deployed is not None
+    if deployed.tag != release.tag:
+        return target.item("update", f"{choice.reason}", release)
+    if deployed.digest is None:
+        return target.item("update", f"pin {release.tag} to its digest", release)
+    if deployed.digest != release.digest:
+        if target.image.policy.strategy == "digest":
+            return target.item("update", f"{release.tag} was pushed again ({choice.reason})", release)
+        return target.item(
+            "update",
+            f"tag {release.tag} now points at a different image than the pinned {deployed.digest[:19]}",
+            release,
+        )
+    return target.item("none", "up to date", release)

@@ -1,0 +1,173 @@
+"""How versions compare. Pure code: tags in, a choice and its reason out; no I/O.
+
+A :class:`Policy` states what it needs (``needs_created_time``, ``needs_digest``) so the app
+asks the registry only for that (argocd-image-updater's ``NeedsMetadata`` idea).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from gitops_bot.config import PolicyConfig
+from gitops_bot.policy.semver import Range, TagVersion, parse_range, parse_tag
+
+
+@dataclass(frozen=True)
+class Choice:
+    """``tag`` is the tag to deploy (``None``: nothing acceptable); ``changed`` says whether it
+    differs from the deployed tag; ``reason`` is one human sentence."""
+
+    tag: str | None
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.tag is not None
+
+
+class Policy:
+    def __init__(self, config: PolicyConfig) -> None:
+        self.config = config
+        self.strategy = config.strategy
+        self._allow = [re.compile(p) for p in config.allow]
+        self._ignore = [re.compile(p) for p in config.ignore]
+        self._pattern = re.compile(config.pattern) if config.pattern else None
+        self._range: Range | None = parse_range(config.range) if config.range else None
+
+    @property
+    def needs_created_time(self) -> bool:
+        return self.strategy == "newest"
+
+    @property
+    def needs_tags(self) -> bool:
+        return self.strategy != "digest"
+
+    @property
+    def needs_digest(self) -> bool:
+        """Whether the choice itself depends on the digest (tracking a mutable tag)."""
+        return self.strategy == "digest"
+
+    def describe(self) -> str:
+        return self.config.describe()
+
+    # -- filtering -------------------------------------------------------------------
+
+    def admits(self, tag: str) -> bool:
+        """allow/ignore lists and the pattern, which every strategy applies first."""
+        if self._allow and not any(p.search(tag) for p in self._allow):
+            return False
+        if any(p.search(tag) for p in self._ignore):
+            return False
+        return not (self._pattern and not self._pattern.search(tag))
+
+    def candidates(self, tags: Sequence[str], current: str | None) -> list[str]:
+        """Tags the strategy could choose from, before ordering."""
+        return [t for t in tags if self.admits(t) and self._key(t, current) is not None]
+
+    # -- ordering --------------------------------------------------------------------
+
+    def _key(self, tag: str, current: str | None) -> Any:
+        """Sort key of an acceptable tag, or None when the strategy rejects it."""
+        if self.strategy == "semver":
+            return self._semver_key(tag, current)
+        if self.strategy in ("regex", "alphabetical", "numerical"):
+            value = tag
+            if self._pattern is not None:
+                m = self._pattern.search(tag)
+                if m is None:
+                    return None
+                if self.config.extract:
+                    value = m.group(self.config.extract)
+                    if value is None:
+                        return None
+            order = self.config.order if self.strategy == "regex" else self.strategy
+            if order == "numerical":
+                try:
+                    return Decimal(value)
+                except InvalidOperation:
+                    return None
+            return value
+        return tag  # newest/digest: any admitted tag
+
+    def _semver_key(self, tag: str, current: str | None) -> Any:
+        tv = parse_tag(tag)
+        if tv is None:
+            return None
+        cur = parse_tag(current) if current else None
+        if cur is not None and not tv.compatible_with(cur):
+            return None
+        if cur is None and tv.variant:
+            return None  # a new image starts on the plain flavour
+        if self._range is not None and tv.version.replace(build=None) not in self._range:
+            return None
+        if tv.is_prerelease and not (self.config.prerelease or (self._range and self._range.mentions_prerelease)):
+            return None
+        return (tv.version, tv.parts, tv.tag.startswith(("v", "V")) is False)
+
+    # -- choosing --------------------------------------------------------------------
+
+    def choose(
+        self,
+        tags: Sequence[str],
+        current: str | None,
+        created: Mapping[str, str] | None = None,
+    ) -> Choice:
+        """Pick the tag to deploy. ``created`` maps tag -> RFC 3339 time for ``newest``."""
+        if self.strategy == "digest":
+            tag = self.config.tag or current
+            if not tag:
+                return Choice(None, "policy digest needs 'tag' (the mutable tag to follow)")
+            return Choice(tag, f"follows the digest of mutable tag {tag!r}")
+
+        pool = self.candidates(tags, current)
+        what = self.describe()
+        if not pool:
+            return Choice(None, f"no tag among {len(tags)} matches {what}{self._variant_note(current)}")
+
+        key: Callable[[str], Any]
+        if self.strategy == "newest":
+            times = created or {}
+            dated = [t for t in pool if t in times]
+            if not dated:
+                return Choice(None, "no candidate tag has a created time")
+            pool = dated
+
+            def key(t: str) -> Any:
+                return (times[t], t)
+        else:
+
+            def key(t: str) -> Any:
+                return self._key(t, current)
+
+        best = max(pool, key=key)
+        count = f"{len(pool)} tag{'s' if len(pool) != 1 else ''}"
+        if current is not None and current != best and not self.config.allow_downgrade:
+            current_key = self._current_key(current, created)
+            if current_key is not None and current_key > key(best):
+                return Choice(
+                    current,
+                    f"deployed {current} is newer than the best of {count} matching {what}; "
+                    "set allow_downgrade to go back",
+                )
+        return Choice(best, f"highest of {count} matching {what}" if self.strategy != "newest" else f"newest build of {count}")
+
+    def _current_key(self, current: str, created: Mapping[str, str] | None) -> Any:
+        if self.strategy == "newest":
+            return (created or {}).get(current) and ((created or {})[current], current)
+        return self._key(current, current)
+
+    def _variant_note(self, current: str | None) -> str:
+        if self.strategy != "semver" or not current:
+            return ""
+        cur: TagVersion | None = parse_tag(current)
+        if cur is None:
+            return ""
+        note = f" with {cur.parts} version part{'s' if cur.parts != 1 else ''}"
+        return note + (f" and variant '-{cur.variant}'" if cur.variant else "")
+
+
+def make_policy(config: PolicyConfig) -> Policy:
+    return Policy(config)

@@ -1,0 +1,68 @@
+"""Where versions come from: the OCI Distribution API."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from gitops_bot.config import Config, RegistryConfig
+from gitops_bot.registry import credentials
+from gitops_bot.registry.auth import TokenCache
+from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
+
+__all__ = ["RegistryClient", "RegistryPool", "RetryPolicy", "Stats"]
+
+
+class RegistryPool:
+    """One client per registry host, made on first use and shared by all threads."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        transport_factory: Callable[[RegistryConfig], httpx.BaseTransport | None] | None = None,
+    ) -> None:
+        self._config = config
+        self._env = env
+        self._retry = retry
+        self._transport_factory = transport_factory
+        self.stats = Stats()
+        self.tokens = TokenCache()
+        self._clients: dict[str, RegistryClient] = {}
+        self._lock = threading.Lock()
+
+    def client(self, host: str) -> RegistryClient:
+        with self._lock:
+            found = self._clients.get(host)
+            if found is None:
+                cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
+                if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
+                    from dataclasses import replace
+
+                    cfg = replace(cfg, ca_file=str(self._config.root / cfg.ca_file))
+                found = RegistryClient(
+                    cfg,
+                    credentials.lookup(cfg, self._env),
+                    transport=self._transport_factory(cfg) if self._transport_factory else None,
+                    retry=self._retry,
+                    stats=self.stats,
+                    token_cache=self.tokens,
+                )
+                self._clients[host] = found
+            return found
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._clients.values():
+                c.close()
+            self._clients.clear()
+
+    def __enter__(self) -> RegistryPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,145 @@
+"""Registry authentication as an ``httpx.Auth`` flow (the shape of httpx's ``DigestAuth``).
+
+Send; on a 401 read the ``WWW-Authenticate`` challenge; for ``Basic`` resend with the
+credential; for ``Bearer realm=,service=,scope=`` fetch a token from the realm (with the
+credential, or an OAuth2 refresh-token grant for an ``identitytoken``), cache it per
+(registry, scope) until it expires, and resend. Later requests with the same scope go out with
+the cached token at once, so a steady state costs one request per API call.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from gitops_bot.log import get_logger, register_secret
+from gitops_bot.registry.credentials import Credential
+
+log = get_logger(__name__)
+_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+_REPO_PATH = re.compile(r"^/v2/(?P<repo>.+?)/(?:tags|manifests|blobs)/")
+
+
+@dataclass(frozen=True)
+class Challenge:
+    scheme: str
+    params: dict[str, str]
+
+
+def parse_challenge(header: str) -> Challenge | None:
+    scheme, _, rest = header.strip().partition(" ")
+    if not scheme:
+        return None
+    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _PARAM.finditer(rest)}
+    return Challenge(scheme.lower(), params)
+
+
+def scope_for(request: httpx.Request) -> str | None:
+    m = _REPO_PATH.match(request.url.path)
+    return f"repository:{m.group('repo')}:pull" if m else None
+
+
+class TokenCache:
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> str | None:
+        with self._lock:
+            found = self._tokens.get(key)
+        if found and found[1] > time.monotonic():
+            return found[0]
+        return None
+
+    def put(self, key: tuple[str, str], token: str, expires_in: float) -> None:
+        with self._lock:
+            self._tokens[key] = (token, time.monotonic() + max(expires_in - 10, 1))
+
+
+class RegistryAuth(httpx.Auth):
+    requires_response_body = True
+
+    def __init__(self, host: str, credential: Credential | None, cache: TokenCache | None = None) -> None:
+        self.host = host
+        self.credential = credential
+        self.cache = cache or TokenCache()
+        self._basic = False
+
+    def _basic_header(self) -> str | None:
+        c = self.credential
+        if c is None or c.username is None or c.password is None:
+            return None
+        return "Basic " + base64.b64encode(f"{c.username}:{c.password}".encode()).decode()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        scope = scope_for(request) or ""
+        token = self.cache.get((self.host, scope))
+        if token:
+            request.headers["Authorization"] = f"Bearer {token}"
+        elif self._basic and (basic := self._basic_header()):
+            request.headers["Authorization"] = basic
+        response = yield request
+        if response.status_code != 401:
+            return
+        challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+        if challenge is None:
+            return
+        if challenge.scheme == "basic":
+            basic = self._basic_header()
+            if basic is None or "Authorization" in request.headers and request.headers["Authorization"] == basic:
+                return
+            self._basic = True
+            request.headers["Authorization"] = basic
+            yield request
+            return
+        if challenge.scheme != "bearer" or "realm" not in challenge.params:
+            return
+        scope = challenge.params.get("scope") or scope
+        token_request = self._token_request(challenge, scope)
+        token_response = yield token_request
+        token = self._read_token(token_response, scope)
+        if token is None:
+            return
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+    def _token_request(self, challenge: Challenge, scope: str) -> httpx.Request:
+        realm = challenge.params["realm"]
+        service = challenge.params.get("service")
+        cred = self.credential
+        if cred is not None and cred.identity_token:
+            form = {"grant_type": "refresh_token", "refresh_token": cred.identity_token, "client_id": "gitops-bot"}
+            if service:
+                form["service"] = service
+            if scope:
+                form["scope"] = scope
+            return httpx.Request("POST", realm, data=form)
+        params = {k: v for k, v in (("service", service), ("scope", scope)) if v}
+        headers = {}
+        if basic := self._basic_header():
+            headers["Authorization"] = basic
+        return httpx.Request("GET", realm, params=params, headers=headers)
+
+    def _read_token(self, response: httpx.Response, scope: str) -> str | None:
+        if response.status_code != 200:
+            log.warning("registry_token_refused", registry=self.host, status=response.status_code, scope=scope)
+            return None
+        try:
+            body: Any = response.json()
+            token = body.get("token") or body.get("access_token")
+            expires_in = float(body.get("expires_in") or 60)
+        except (ValueError, AttributeError, TypeError):
+            log.warning("registry_token_unreadable", registry=self.host)
+            return None
+        if not isinstance(token, str) or not token:
+            return None
+        register_secret(token)
+        self.cache.put((self.host, scope), token, expires_in)
+        return token

@@ -1,0 +1,347 @@
+"""An OCI Distribution API client that only talks to the registry.
+
+``list_tags`` (every page), ``resolve_digest`` (HEAD, or GET when a platform must be picked
+from an index), ``get_metadata`` (config blob: created time and labels), ``exists``.
+Choosing among tags is :mod:`gitops_bot.policy`'s job, not this module's.
+
+Failures are sorted here, at the boundary: 401/403/404 -> :class:`RegistryAccessError` (the app
+skips that image); 429/5xx/timeouts/connection errors -> retried with back-off honouring
+``Retry-After`` (bounded), then :class:`RegistryUnavailable` (the run ends with one line);
+a body that breaks the spec -> :class:`RegistryProtocolError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import ssl
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import certifi
+import httpx
+import tenacity
+
+from gitops_bot.config import RegistryConfig
+from gitops_bot.errors import (
+    RegistryAccessError,
+    RegistryProtocolError,
+    RegistryUnavailable,
+    UsageError,
+)
+from gitops_bot.log import get_logger
+from gitops_bot.model import ImageMetadata, is_digest, is_loopback_host
+from gitops_bot.registry.auth import RegistryAuth, TokenCache
+from gitops_bot.registry.credentials import Credential
+
+log = get_logger(__name__)
+
+INDEX_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
+MANIFEST_TYPES = (
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+# Without the index types a registry answers 404 for a multi-arch tag.
+ACCEPT = ", ".join(INDEX_TYPES + MANIFEST_TYPES)
+PAGE_SIZE = 1000
+MAX_PAGES = 1000
+
+
+@dataclass
+class Stats:
+    """Requests by status (or error kind); shared across clients, safe across threads."""
+
+    by_status: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, key: str) -> None:
+        with self.lock:
+            self.by_status[key] += 1
+
+    @property
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.by_status.values())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    initial_wait: float = 0.5
+    max_wait: float = 30.0  # a Retry-After beyond this is capped, not obeyed
+
+
+class _Retryable(Exception):
+    def __init__(self, what: str, retry_after: float | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError):
+        return None
+
+
+class _RateLimiter:
+    """At most ``rate`` request starts per second (a simple spacing limiter)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self.next_at = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            at = max(now, self.next_at)
+            self.next_at = at + self.interval
+        if at > now:
+            time.sleep(at - now)
+
+
+def scheme_for(config: RegistryConfig) -> str:
+    """Plain http only for loopback or a registry marked insecure; a ``ca_file`` means TLS."""
+    if config.ca_file:
+        return "https"
+    return "http" if config.insecure or is_loopback_host(config.host) else "https"
+
+
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=certifi.where())
+    if ca_file:
+        try:
+            ctx.load_verify_locations(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise UsageError(f"cannot load ca_file {ca_file}: {exc}", hint="point ca_file at a PEM CA certificate") from None
+    return ctx
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        config: RegistryConfig,
+        credential: Credential | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        stats: Stats | None = None,
+        token_cache: TokenCache | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.host = config.host
+        self.stats = stats or Stats()
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._slots = threading.BoundedSemaphore(config.max_concurrency)
+        self._rate = _RateLimiter(config.requests_per_second)
+        self.base_url = f"{scheme_for(config)}://{config.host}"
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            auth=RegistryAuth(config.host, credential, token_cache),
+            transport=transport,
+            verify=_ssl_context(config.ca_file) if transport is None else True,
+            timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0)),
+            limits=httpx.Limits(max_connections=config.max_concurrency, max_keepalive_connections=config.max_concurrency),
+            headers={"User-Agent": "gitops-bot"},
+            follow_redirects=True,
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport with retries --------------------------------------------------------
+
+    def _request(self, method: str, url: str, repository: str, **kwargs: Any) -> httpx.Response:
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            backoff = min(self.retry.initial_wait * 2 ** (state.attempt_number - 1), self.retry.max_wait)
+            if isinstance(exc, _Retryable) and exc.retry_after is not None:
+                return min(exc.retry_after, self.retry.max_wait)
+            return backoff
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retry.attempts),
+            wait=wait,
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._send_once, method, url, repository, **kwargs)
+        except _Retryable as exc:
+            raise RegistryUnavailable(
+                f"registry {self.host} unavailable: {exc.what} (after {self.retry.attempts} attempts)",
+                hint="check that the registry is up and reachable, then run again",
+            ) from None
+
+    def _send_once(self, method: str, url: str, repository: str, **kwargs: Any) -> httpx.Response:
+        self._rate.wait()
+        with self._slots:
+            try:
+                response = self._http.request(method, url, **kwargs)
+            except httpx.TimeoutException:
+                self.stats.count("timeout")
+                raise _Retryable("timed out") from None
+            except httpx.TransportError as exc:
+                self.stats.count("connection-error")
+                if isinstance(exc.__cause__ or exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                    raise RegistryUnavailable(
+                        f"registry {self.host}: TLS certificate not trusted",
+                        hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA",
+                    ) from None
+                raise _Retryable(f"cannot connect ({type(exc).__name__})") from None
+        self.stats.count(str(response.status_code))
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise _Retryable(f"HTTP {status}", _retry_after(response))
+        if status in (401, 403):
+            raise RegistryAccessError(
+                f"{self.host}/{repository}: access denied (HTTP {status})",
+                status=status,
+                hint="check the registry credentials (username_env/password_env, docker config.json)",
+            )
+        if status == 404:
+            raise RegistryAccessError(f"{self.host}/{repository}: not found (HTTP 404)", status=404)
+        if status >= 400:
+            raise RegistryAccessError(f"{self.host}/{repository}: HTTP {status}", status=status)
+        return response
+
+    # -- API -------------------------------------------------------------------------
+
+    def list_tags(self, repository: str) -> list[str]:
+        """Every tag, following ``Link: <...>; rel="next"``. GHCR lists oldest first, so
+        stopping at page one would miss every new release."""
+        url: str | None = f"/v2/{repository}/tags/list?n={PAGE_SIZE}"
+        tags: list[str] = []
+        seen: set[str] = set()
+        pages = 0
+        while url:
+            if url in seen or pages >= MAX_PAGES:
+                raise RegistryProtocolError(f"{self.host}/{repository}: tag list pagination does not end")
+            seen.add(url)
+            pages += 1
+            response = self._request("GET", url, repository)
+            try:
+                body = response.json()
+            except ValueError:
+                raise RegistryProtocolError(f"{self.host}/{repository}: tag list is not valid JSON") from None
+            page = body.get("tags") if isinstance(body, dict) else None
+            if page is None and isinstance(body, dict) and "tags" in body:
+                page = []  # distribution answers "tags": null for a repository with none
+            if not isinstance(page, list) or not all(isinstance(t, str) for t in page):
+                raise RegistryProtocolError(f"{self.host}/{repository}: tag list has no 'tags' array")
+            tags.extend(page)
+            next_link = response.links.get("next", {}).get("url")
+            url = str(response.url.join(next_link)) if next_link else None
+        return tags
+
+    def _get_manifest(self, repository: str, reference: str) -> tuple[str, bytes, str]:
+        response = self._request(
+            "GET", f"/v2/{repository}/manifests/{reference}", repository, headers={"Accept": ACCEPT}
+        )
+        body = response.content
+        computed = "sha256:" + hashlib.sha256(body).hexdigest()
+        claimed = response.headers.get("Docker-Content-Digest")
+        expected = reference if is_digest(reference) else claimed
+        if expected and expected.startswith("sha256:") and expected != computed:
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}:{reference}: manifest digest does not match its body "
+                f"(registry says {expected[:19]}, body is {computed[:19]})"
+            )
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if not media_type or media_type == "application/json":
+            media_type = _json(body, self.host, repository).get("mediaType", "")
+        return media_type, body, computed
+
+    def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
+        """The immutable digest a tag points at now. With ``platform``, the digest of that
+        platform's image inside an index (what the node would pull)."""
+        if platform:
+            media_type, body, digest = self._get_manifest(repository, reference)
+            if media_type in INDEX_TYPES:
+                return self._platform_child(repository, reference, body, platform)
+            return digest
+        response = self._request(
+            "HEAD", f"/v2/{repository}/manifests/{reference}", repository, headers={"Accept": ACCEPT}
+        )
+        digest = response.headers.get("Docker-Content-Digest")
+        if digest and is_digest(digest):
+            return digest
+        return self._get_manifest(repository, reference)[2]
+
+    def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
+        want = platform.split("/")
+        for entry in _json(body, self.host, repository).get("manifests") or []:
+            p = entry.get("platform") or {}
+            have = [p.get("os"), p.get("architecture")] + ([p["variant"]] if p.get("variant") and len(want) > 2 else [])
+            if have == want and isinstance(entry.get("digest"), str) and is_digest(entry["digest"]):
+                return str(entry["digest"])
+        raise RegistryAccessError(f"{self.host}/{repository}:{reference} has no {platform} image in its index")
+
+    def exists(self, repository: str, digest: str) -> bool:
+        try:
+            self._request("HEAD", f"/v2/{repository}/manifests/{digest}", repository, headers={"Accept": ACCEPT})
+        except RegistryAccessError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
+        """Created time and labels from the image config (index -> platform child -> config)."""
+        media_type, body, _ = self._get_manifest(repository, reference)
+        if media_type in INDEX_TYPES:
+            child = self._platform_child(repository, reference, body, platform or "linux/amd64")
+            media_type, body, _ = self._get_manifest(repository, child)
+        manifest = _json(body, self.host, repository)
+        config_digest = (manifest.get("config") or {}).get("digest")
+        if not isinstance(config_digest, str) or not is_digest(config_digest):
+            raise RegistryProtocolError(f"{self.host}/{repository}:{reference}: manifest has no config digest")
+        response = self._request("GET", f"/v2/{repository}/blobs/{config_digest}", repository)
+        if "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest:
+            raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
+        config = _json(response.content, self.host, repository)
+        labels = (config.get("config") or {}).get("Labels") or {}
+        created = config.get("created")
+        return ImageMetadata(
+            created=created if isinstance(created, str) else None,
+            labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+        )
+
+
+def _json(body: bytes, host: str, repository: str) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise RegistryProtocolError(f"{host}/{repository}: answer is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise RegistryProtocolError(f"{host}/{repository}: answer is not a JSON object")
+    return data
