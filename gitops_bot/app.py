@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from gitops_bot import plan as planning
-from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
+from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import (
     GitOpsBotError,
     RegistryAccessError,
@@ -47,18 +47,22 @@ class App:
         first_file = ""
         for rel in env.paths:
             path = self.config.root / rel
-            file = path if path.is_file() else find_kustomization(path)
-            rel_file = file.relative_to(self.config.root).as_posix()
+            kfile = path if path.is_file() else find_kustomization(path)
+            rel_file = kfile.relative_to(self.config.root).as_posix()
             first_file = first_file or rel_file
             try:
-                text = file.read_text(encoding="utf-8")
+                text = kfile.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read {rel_file}: {exc}") from None
             for entry in extract_images(text, rel_file):
-                found.setdefault(entry.name, (rel_file, Deployed(entry.name, entry.new_name, entry.new_tag, entry.digest)))
+                found.setdefault(
+                    entry.name, (rel_file, Deployed(entry.name, entry.new_name, entry.new_tag, entry.digest))
+                )
         out = []
         for image in wanted:
             assert image is not None
+            if image.name not in found and not env.images:
+                continue  # not deployed here, and the environment does not ask for it
             file, deployed = found.get(image.name, (first_file, None))
             out.append(planning.Target(env, image, file, deployed))
         return out
@@ -69,7 +73,9 @@ class App:
         envs = self.environments(env_names)
         targets = {env.name: self.targets(env) for env in envs}
         active = [
-            t for ts in targets.values() for t in ts
+            t
+            for ts in targets.values()
+            for t in ts
             if t.deployed is not None and t.environment.mode == "registry"
         ]
         policies = {img.name: Policy(img.policy) for img in self.config.images}
@@ -80,14 +86,26 @@ class App:
 
         # 2. created times, only for policies that order by them
         created: dict[tuple[str, str], dict[str, str]] = {}
-        needs_created = [t for t in active if policies[t.image.name].needs_created_time and not isinstance(tags.get(t.image.repository), GitOpsBotError)]
+        needs_created = [
+            t
+            for t in active
+            if policies[t.image.name].needs_created_time
+            and not isinstance(tags.get(t.image.repository), GitOpsBotError)
+        ]
         if needs_created:
             wanted = {
                 (t.image, tag)
                 for t in needs_created
-                for tag in policies[t.image.name].candidates(_ok(tags[t.image.repository]), t.deployed.tag if t.deployed else None)
+                for tag in policies[t.image.name].candidates(
+                    _ok(tags[t.image.repository]), t.deployed.tag if t.deployed else None
+                )
             }
-            times = self._gather(wanted, lambda it: self.registries.client(it[0].repository.registry).get_metadata(it[0].repository.repository, it[1], it[0].platform))
+            times = self._gather(
+                wanted,
+                lambda it: self.registries.client(it[0].repository.registry).get_metadata(
+                    it[0].repository.repository, it[1], it[0].platform
+                ),
+            )
             for (img, tag), meta in times.items():
                 if isinstance(meta, ImageMetadata) and meta.created:
                     created.setdefault((img.name, str(img.repository)), {})[tag] = meta.created
@@ -99,12 +117,21 @@ class App:
             if isinstance(listed, GitOpsBotError):
                 continue
             choices[t.key] = policies[t.image.name].choose(
-                listed or [], t.deployed.tag if t.deployed else None, created.get((t.image.name, str(t.image.repository)))
+                listed or [],
+                t.deployed.tag if t.deployed else None,
+                created.get((t.image.name, str(t.image.repository))),
             )
 
         # 4. one digest per chosen (repository, tag, platform)
-        wanted_digests = {(t.image.repository, c.tag, t.image.platform) for t in active if (c := choices.get(t.key)) and c.tag}
-        digests = self._gather(wanted_digests, lambda k: self.registries.client(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]))
+        wanted_digests = {
+            (t.image.repository, c.tag, t.image.platform)
+            for t in active
+            if (c := choices.get(t.key)) and c.tag
+        }
+        digests = self._gather(
+            wanted_digests,
+            lambda k: self.registries.client(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
+        )
 
         releases: dict[tuple[str, str], Release] = {}
         for t in active:
@@ -116,13 +143,22 @@ class App:
 
         # 5. metadata for what will change, when the caller shows it
         if metadata:
-            changing = {(t.image, releases[t.key].digest) for t in active if t.key in releases and releases[t.key].digest != (t.deployed.digest if t.deployed else None)}
-            metas = self._gather(changing, lambda it: self.registries.client(it[0].repository.registry).get_metadata(it[0].repository.repository, str(it[1]), it[0].platform))
+            changing = {
+                (t.image, releases[t.key].digest)
+                for t in active
+                if t.key in releases and releases[t.key].digest != (t.deployed.digest if t.deployed else None)
+            }
+            metas = self._gather(
+                changing,
+                lambda it: self.registries.client(it[0].repository.registry).get_metadata(
+                    it[0].repository.repository, str(it[1]), it[0].platform
+                ),
+            )
             for key, rel in list(releases.items()):
-                img = self.config.image(key[1])
-                meta = metas.get((img, rel.digest)) if img else None
-                if isinstance(meta, ImageMetadata):
-                    releases[key] = Release(rel.tag, rel.digest, meta)
+                img_cfg = self.config.image(key[1])
+                found_meta = metas.get((img_cfg, rel.digest)) if img_cfg else None
+                if isinstance(found_meta, ImageMetadata):
+                    releases[key] = Release(rel.tag, rel.digest, found_meta)
 
         env_plans = []
         for env in envs:

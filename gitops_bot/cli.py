@@ -23,21 +23,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--repo", default=".", help="GitOps repository checkout (default: .)")
     common.add_argument("--config", help="config file (default: REPO/gitops-bot.yaml)")
     common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
     common.add_argument("--log-format", choices=("auto", "console", "json"), default="auto")
 
-    parser = _Parser(prog="gitops-bot", description="Release-stage automation for Kustomize GitOps repositories.")
+    parser = _Parser(
+        prog="gitops-bot", description="Release-stage automation for Kustomize GitOps repositories."
+    )
     parser.add_argument("--version", action="version", version=f"gitops-bot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     p = sub.add_parser("plan", parents=[common], help="show what each environment runs and what it could run")
-    p.add_argument("--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)")
+    p.add_argument(
+        "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
+    )
     p.add_argument("--output", choices=("text", "json"), default="text")
-    p.add_argument("--metadata", action="store_true", help="also read created time and source labels of new images")
+    p.add_argument(
+        "--metadata", action="store_true", help="also read created time and source labels of new images"
+    )
     return parser
 
 

@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from gitops_bot.errors import ConfigError, UsageError
-from gitops_bot.model import ImageRef, normalise_host
+from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 POLICIES = ("semver", "regex", "alphabetical", "numerical", "newest", "digest")
@@ -28,6 +28,7 @@ POLICIES = ("semver", "regex", "alphabetical", "numerical", "newest", "digest")
 class RegistryConfig:
     host: str
     insecure: bool = False
+    tls: bool | None = None  # None: https, except http for loopback without a ca_file
     ca_file: str | None = None
     username_env: str | None = None
     password_env: str | None = None
@@ -169,9 +170,7 @@ class _Reader:
         except (KeyError, TypeError, AttributeError):
             return None
 
-    def mapping(
-        self, node: Any, line: int | None, what: str, *, allowed: tuple[str, ...]
-    ) -> dict[str, Any]:
+    def mapping(self, node: Any, line: int | None, what: str, *, allowed: tuple[str, ...]) -> dict[str, Any]:
         if node is None:
             return {}
         if not isinstance(node, dict):
@@ -222,7 +221,9 @@ class _Reader:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise self.error(self.line_of(node, key), f"invalid regular expression {pattern!r}: {exc}") from None
+            raise self.error(
+                self.line_of(node, key), f"invalid regular expression {pattern!r}: {exc}"
+            ) from None
 
 
 def _kind(value: Any) -> str:
@@ -244,9 +245,10 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
     node = r.mapping(
-        root.get("registries"), r.line_of(root, "registries"), "'registries'", allowed=tuple(
-            str(k) for k in (root.get("registries") or {})
-        )
+        root.get("registries"),
+        r.line_of(root, "registries"),
+        "'registries'",
+        allowed=tuple(str(k) for k in (root.get("registries") or {})),
     )
     out: dict[str, RegistryConfig] = {}
     for host, spec in node.items():
@@ -256,8 +258,14 @@ def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
             r.line_of(node, host),
             what,
             allowed=(
-                "insecure", "ca_file", "username_env", "password_env",
-                "max_concurrency", "requests_per_second", "timeout",
+                "insecure",
+                "tls",
+                "ca_file",
+                "username_env",
+                "password_env",
+                "max_concurrency",
+                "requests_per_second",
+                "timeout",
             ),
         )
         for key in ("username_env", "password_env"):
@@ -275,9 +283,15 @@ def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
             raise r.error(r.line_of(spec, "max_concurrency"), "'max_concurrency' must be at least 1")
         host_key = normalise_host(str(host))
         ca_file = r.get(spec, "ca_file", str, what)
+        if spec.get("tls") is False and not (spec.get("insecure") or is_loopback_host(host_key)):
+            raise r.error(
+                r.line_of(spec, "tls"),
+                f"{what}: plain http needs 'insecure: true' (tokens would cross the network unencrypted)",
+            )
         out[host_key] = RegistryConfig(
             host=host_key,
             insecure=r.get(spec, "insecure", bool, what, False),
+            tls=r.get(spec, "tls", bool, what),
             ca_file=ca_file,
             username_env=r.get(spec, "username_env", str, what),
             password_env=r.get(spec, "password_env", str, what),
@@ -289,8 +303,19 @@ def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
 
 
 _IMAGE_KEYS = (
-    "name", "repository", "policy", "range", "prerelease", "pattern", "extract", "order",
-    "tag", "allow", "ignore", "allow_downgrade", "platform",
+    "name",
+    "repository",
+    "policy",
+    "range",
+    "prerelease",
+    "pattern",
+    "extract",
+    "order",
+    "tag",
+    "allow",
+    "ignore",
+    "allow_downgrade",
+    "platform",
 )
 
 
@@ -314,13 +339,20 @@ def _images(r: _Reader, root: dict[str, Any]) -> tuple[ImageConfig, ...]:
         try:
             repository = ImageRef.parse(repo_text)
         except UsageError as exc:
-            raise r.error(r.line_of(spec, "repository" if "repository" in spec else "name"), exc.message) from None
+            raise r.error(
+                r.line_of(spec, "repository" if "repository" in spec else "name"), exc.message
+            ) from None
         if repository.tag or repository.digest:
-            raise r.error(r.line_of(spec, "repository"), f"'repository' of {what} must not carry a tag or digest")
+            raise r.error(
+                r.line_of(spec, "repository"), f"'repository' of {what} must not carry a tag or digest"
+            )
         policy = _policy(r, spec, what)
         platform = r.get(spec, "platform", str, what)
         if platform is not None and not re.match(r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$", platform):
-            raise r.error(r.line_of(spec, "platform"), f"platform {platform!r} of {what} must look like linux/amd64 or linux/arm64/v8")
+            raise r.error(
+                r.line_of(spec, "platform"),
+                f"platform {platform!r} of {what} must look like linux/amd64 or linux/arm64/v8",
+            )
         out.append(ImageConfig(name=name, repository=repository, policy=policy, platform=platform, line=line))
     return tuple(out)
 
@@ -341,7 +373,9 @@ def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
         try:
             parse_range(rng)
         except ValueError as exc:
-            raise r.error(r.line_of(spec, "range"), f"invalid semver range {rng!r} for {what}: {exc}") from None
+            raise r.error(
+                r.line_of(spec, "range"), f"invalid semver range {rng!r} for {what}: {exc}"
+            ) from None
     pattern = r.get(spec, "pattern", str, what)
     extract = r.get(spec, "extract", str, what)
     if pattern is not None:
@@ -387,9 +421,7 @@ def _item_line(seq: Any, index: int) -> int | None:
         return None
 
 
-def _environments(
-    r: _Reader, root: dict[str, Any], image_names: set[str]
-) -> tuple[EnvironmentConfig, ...]:
+def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tuple[EnvironmentConfig, ...]:
     node = root.get("environments")
     if node is None:
         raise r.error(None, "no 'environments' section; list each environment and its overlay path")
@@ -398,7 +430,9 @@ def _environments(
     out: list[EnvironmentConfig] = []
     for index, spec in enumerate(node):
         line = _item_line(node, index)
-        spec = r.mapping(spec, line, f"environments[{index}]", allowed=("name", "path", "paths", "promote_from", "images"))
+        spec = r.mapping(
+            spec, line, f"environments[{index}]", allowed=("name", "path", "paths", "promote_from", "images")
+        )
         name = r.get(spec, "name", str, f"environments[{index}]", required=True)
         what = f"environment {name!r}"
         if any(e.name == name for e in out):
@@ -408,11 +442,16 @@ def _environments(
             raise r.error(line, f"{what} needs 'path' (its overlay directory, e.g. overlays/{name})")
         for p in paths:
             if os.path.isabs(p) or ".." in Path(p).parts:
-                raise r.error(r.line_of(spec, "paths" if "paths" in spec else "path"), f"path {p!r} of {what} must be relative to the repository, inside it")
+                raise r.error(
+                    r.line_of(spec, "paths" if "paths" in spec else "path"),
+                    f"path {p!r} of {what} must be relative to the repository, inside it",
+                )
         images = r.str_list(spec, "images", what)
         for img in images:
             if img not in image_names:
-                raise r.error(r.line_of(spec, "images"), f"{what} lists image {img!r}, which is not under 'images'")
+                raise r.error(
+                    r.line_of(spec, "images"), f"{what} lists image {img!r}, which is not under 'images'"
+                )
         out.append(
             EnvironmentConfig(
                 name=name,
@@ -425,7 +464,10 @@ def _environments(
     names = {e.name for e in out}
     for env in out:
         if env.promote_from is not None and env.promote_from not in names:
-            raise r.error(env.line, f"environment {env.name!r} promotes from {env.promote_from!r}, which is not an environment")
+            raise r.error(
+                env.line,
+                f"environment {env.name!r} promotes from {env.promote_from!r}, which is not an environment",
+            )
         if env.promote_from == env.name:
             raise r.error(env.line, f"environment {env.name!r} cannot promote from itself")
     _check_no_cycle(r, out)
@@ -443,4 +485,3 @@ def _check_no_cycle(r: _Reader, envs: list[EnvironmentConfig]) -> None:
                 raise r.error(lines[start], f"promotion chain through {start!r} loops back on itself")
             seen.add(cur)
             cur = source.get(cur)
-

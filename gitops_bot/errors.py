@@ -31,9 +31,7 @@ class UsageError(GitOpsBotError):
 class FileError(UsageError):
     """A problem at a place in a file: the message starts with ``path:line:``."""
 
-    def __init__(
-        self, path: str, line: int | None, message: str, *, hint: str | None = None
-    ) -> None:
+    def __init__(self, path: str, line: int | None, message: str, *, hint: str | None = None) -> None:
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}", hint=hint)
         self.path = path

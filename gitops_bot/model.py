@@ -216,8 +216,6 @@ class Plan:
             "environments": [e.to_json() for e in self.environments],
             "summary": {
                 "updates": len(self.updates),
-                "skipped": sum(
-                    1 for e in self.environments for i in e.items if i.action == "skip"
-                ),
+                "skipped": sum(1 for e in self.environments for i in e.items if i.action == "skip"),
             },
         }

@@ -32,7 +32,10 @@ def plan_text(plan: Plan) -> str:
         lines.append(header)
         if not env.items:
             lines.append("  (no images)")
-        rows = [(i.image, _current(i), _MARK[i.action], _candidate(i) if i.action != "none" else "", i.reason) for i in env.items]
+        rows = [
+            (i.image, _current(i), _MARK[i.action], _candidate(i) if i.action != "none" else "", i.reason)
+            for i in env.items
+        ]
         widths = [max((len(r[k]) for r in rows), default=0) for k in range(4)]
         for r in rows:
             cells = [r[k].ljust(widths[k]) for k in range(4)]

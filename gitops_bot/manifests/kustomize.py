@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
 from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests.yamltext import Source, load, value_span
 
@@ -36,15 +38,15 @@ def find_kustomization(directory: Path) -> Path:
     )
 
 
-def _images_node(doc: Any, filename: str) -> Any:
+def _images_node(doc: Any, filename: str) -> Any:  # ruamel nodes are untyped
     if doc is None:
         return None
-    if not isinstance(doc, dict):
+    if not isinstance(doc, CommentedMap):
         raise ManifestError(filename, 1, "a kustomization must be a mapping")
     images = doc.get("images")
     if images is None:
         return None
-    if not isinstance(images, list):
+    if not isinstance(images, CommentedSeq):
         line = doc.lc.key("images")[0] + 1
         raise ManifestError(filename, line, "'images' must be a list")
     return images
@@ -62,7 +64,7 @@ def extract_images(text: str, filename: str = "kustomization.yaml") -> list[Kust
     seen: set[str] = set()
     for index, entry in enumerate(images):
         line = images.lc.item(index)[0] + 1
-        if not isinstance(entry, dict):
+        if not isinstance(entry, CommentedMap):
             raise ManifestError(filename, line, "each 'images' entry must be a mapping with 'name'")
         values: dict[str, str | None] = {}
         for key in FIELDS:
@@ -77,7 +79,12 @@ def extract_images(text: str, filename: str = "kustomization.yaml") -> list[Kust
         if not name:
             raise ManifestError(filename, line, "an 'images' entry has no 'name'")
         if name in seen:
-            raise ManifestError(filename, line, f"image {name!r} appears twice in 'images'", hint="kustomize applies only one; remove the other")
+            raise ManifestError(
+                filename,
+                line,
+                f"image {name!r} appears twice in 'images'",
+                hint="kustomize applies only one; remove the other",
+            )
         seen.add(name)
         out.append(KustomizeImage(name, values["newName"], values["newTag"], values["digest"], line))
     return out

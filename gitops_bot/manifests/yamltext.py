@@ -74,9 +74,16 @@ def load(text: str, filename: str) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise ManifestError(filename, line, f"not valid YAML: {exc.problem or exc.context}", hint="fix the file by hand; nothing was changed") from None
+        raise ManifestError(
+            filename,
+            line,
+            f"not valid YAML: {exc.problem or exc.context}",
+            hint="fix the file by hand; nothing was changed",
+        ) from None
     except YAMLError as exc:
-        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint="fix the file by hand; nothing was changed") from None
+        raise ManifestError(
+            filename, None, f"not valid YAML: {exc}", hint="fix the file by hand; nothing was changed"
+        ) from None
 
 
 def load_all(text: str, filename: str) -> list[Any]:
@@ -85,7 +92,12 @@ def load_all(text: str, filename: str) -> list[Any]:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise ManifestError(filename, line, f"not valid YAML: {exc.problem or exc.context}", hint="fix the file by hand; nothing was changed") from None
+        raise ManifestError(
+            filename,
+            line,
+            f"not valid YAML: {exc.problem or exc.context}",
+            hint="fix the file by hand; nothing was changed",
+        ) from None
     except YAMLError as exc:
         raise ManifestError(filename, None, f"not valid YAML: {exc}") from None
 
@@ -97,14 +109,21 @@ _PLAIN_END_FLOW = re.compile(r"\s*(?:[,\]}]|\s#|$)")
 def scalar_span(src: Source, line: int, col: int, *, flow: bool, filename: str = "") -> Span:
     text = src.lines[line].rstrip("\r\n")
     if col >= len(text):
-        raise ManifestError(filename, line + 1, "value spans lines, which gitops-bot does not edit", hint="write it on one line")
+        raise ManifestError(
+            filename,
+            line + 1,
+            "value spans lines, which gitops-bot does not edit",
+            hint="write it on one line",
+        )
     first = text[col]
     if first == "'":
         i = col + 1
         while True:
             j = text.find("'", i)
             if j < 0:
-                raise ManifestError(filename, line + 1, "quoted value spans lines, which gitops-bot does not edit")
+                raise ManifestError(
+                    filename, line + 1, "quoted value spans lines, which gitops-bot does not edit"
+                )
             if j + 1 < len(text) and text[j + 1] == "'":
                 i = j + 2
                 continue
@@ -120,7 +139,12 @@ def scalar_span(src: Source, line: int, col: int, *, flow: bool, filename: str =
             i += 1
         raise ManifestError(filename, line + 1, "quoted value spans lines, which gitops-bot does not edit")
     if first in "|>&*!":
-        raise ManifestError(filename, line + 1, f"value written with {first!r} (block scalar, anchor, alias or tag) cannot be edited in place", hint="write it as a plain or quoted scalar")
+        raise ManifestError(
+            filename,
+            line + 1,
+            f"value written with {first!r} (block scalar, anchor, alias or tag) cannot be edited in place",
+            hint="write it as a plain or quoted scalar",
+        )
     pattern = _PLAIN_END_FLOW if flow else _PLAIN_END_BLOCK
     m = pattern.search(text, col + 1) if len(text) > col + 1 else None
     end = m.start() if m else len(text)

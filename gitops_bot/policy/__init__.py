@@ -18,8 +18,8 @@ from gitops_bot.policy.semver import Range, TagVersion, parse_range, parse_tag
 
 @dataclass(frozen=True)
 class Choice:
-    """``tag`` is the tag to deploy (``None``: nothing acceptable); ``changed`` says whether it
-    differs from the deployed tag; ``reason`` is one human sentence."""
+    """``tag`` is the tag to deploy (``None``: nothing acceptable, or the deployed tag when
+    nothing better exists); ``reason`` is one human sentence."""
 
     tag: str | None
     reason: str
@@ -92,6 +92,11 @@ class Policy:
             return value
         return tag  # newest/digest: any admitted tag
 
+    @staticmethod
+    def _version_key(tv: TagVersion) -> Any:
+        # equal versions: prefer the more precise tag, then the one without a "v"
+        return (tv.version, tv.parts, not tv.tag.startswith(("v", "V")))
+
     def _semver_key(self, tag: str, current: str | None) -> Any:
         tv = parse_tag(tag)
         if tv is None:
@@ -103,9 +108,11 @@ class Policy:
             return None  # a new image starts on the plain flavour
         if self._range is not None and tv.version.replace(build=None) not in self._range:
             return None
-        if tv.is_prerelease and not (self.config.prerelease or (self._range and self._range.mentions_prerelease)):
+        if tv.is_prerelease and not (
+            self.config.prerelease or (self._range and self._range.mentions_prerelease)
+        ):
             return None
-        return (tv.version, tv.parts, tv.tag.startswith(("v", "V")) is False)
+        return self._version_key(tv)
 
     # -- choosing --------------------------------------------------------------------
 
@@ -152,11 +159,22 @@ class Policy:
                     f"deployed {current} is newer than the best of {count} matching {what}; "
                     "set allow_downgrade to go back",
                 )
-        return Choice(best, f"highest of {count} matching {what}" if self.strategy != "newest" else f"newest build of {count}")
+        return Choice(
+            best,
+            f"highest of {count} matching {what}"
+            if self.strategy != "newest"
+            else f"newest build of {count}",
+        )
 
     def _current_key(self, current: str, created: Mapping[str, str] | None) -> Any:
+        """The deployed tag's place in the order, ignoring filters: a deployed 2.3.0 outside
+        ``range: <2`` still outranks 1.5.0."""
         if self.strategy == "newest":
-            return (created or {}).get(current) and ((created or {})[current], current)
+            when = (created or {}).get(current)
+            return (when, current) if when else None
+        if self.strategy == "semver":
+            tv = parse_tag(current)
+            return self._version_key(tv) if tv else None
         return self._key(current, current)
 
     def _variant_note(self, current: str | None) -> str:

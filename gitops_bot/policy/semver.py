@@ -50,7 +50,7 @@ def parse_tag(tag: str) -> TagVersion | None:
     m = _TAG.match(tag)
     if not m:
         return None
-    pre = m.group("pre")
+    pre: str | None = m.group("pre")
     variant = ""
     if pre is not None and not _PRERELEASE.match(pre):
         # "rc.1-alpine" keeps the prerelease and the variant apart; "alpine" is all variant.
@@ -58,7 +58,8 @@ def parse_tag(tag: str) -> TagVersion | None:
         if tail and _PRERELEASE.match(head):
             pre, variant = head, tail
         else:
-            pre, variant = None, pre
+            variant = pre
+            pre = None
     parts = 1 + (m.group("minor") is not None) + (m.group("patch") is not None)
     version = Version(
         int(m.group("major")),
@@ -107,13 +108,13 @@ _COMPARATOR = re.compile(r"^(?P<op>~>|>=|<=|!=|==|[=<>~^])?\s*(?P<ver>.+)$")
 
 
 def _floor(pre: str | None = None, *nums: int) -> Version:
-    major, minor, patch = (list(nums) + [0, 0, 0])[:3]
+    major, minor, patch = ([*list(nums), 0, 0, 0])[:3]
     return Version(major, minor, patch, prerelease=pre)
 
 
 def _ceiling(*nums: int) -> Version:
     """The smallest version above a bound, before its prereleases (npm's ``<X.Y.Z-0``)."""
-    major, minor, patch = (list(nums) + [0, 0, 0])[:3]
+    major, minor, patch = ([*list(nums), 0, 0, 0])[:3]
     return Version(major, minor, patch, prerelease="0")
 
 
@@ -136,7 +137,7 @@ def _comparators(op: str, text: str) -> list[Comparator]:
     low = _floor(pre, *nums)
 
     def bump(i: int) -> Version:
-        head = nums[:i] + [nums[i] + 1] if i < n else nums
+        head = [*nums[:i], nums[i] + 1] if i < n else nums
         return _ceiling(*head)
 
     if op in ("", "=", "=="):

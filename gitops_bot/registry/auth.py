@@ -37,7 +37,10 @@ def parse_challenge(header: str) -> Challenge | None:
     scheme, _, rest = header.strip().partition(" ")
     if not scheme:
         return None
-    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _PARAM.finditer(rest)}
+    params = {
+        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _PARAM.finditer(rest)
+    }
     return Challenge(scheme.lower(), params)
 
 
@@ -93,7 +96,9 @@ class RegistryAuth(httpx.Auth):
             return
         if challenge.scheme == "basic":
             basic = self._basic_header()
-            if basic is None or "Authorization" in request.headers and request.headers["Authorization"] == basic:
+            if basic is None or (
+                "Authorization" in request.headers and request.headers["Authorization"] == basic
+            ):
                 return
             self._basic = True
             request.headers["Authorization"] = basic
@@ -115,7 +120,11 @@ class RegistryAuth(httpx.Auth):
         service = challenge.params.get("service")
         cred = self.credential
         if cred is not None and cred.identity_token:
-            form = {"grant_type": "refresh_token", "refresh_token": cred.identity_token, "client_id": "gitops-bot"}
+            form = {
+                "grant_type": "refresh_token",
+                "refresh_token": cred.identity_token,
+                "client_id": "gitops-bot",
+            }
             if service:
                 form["service"] = service
             if scope:
@@ -129,7 +138,9 @@ class RegistryAuth(httpx.Auth):
 
     def _read_token(self, response: httpx.Response, scope: str) -> str | None:
         if response.status_code != 200:
-            log.warning("registry_token_refused", registry=self.host, status=response.status_code, scope=scope)
+            log.warning(
+                "registry_token_refused", registry=self.host, status=response.status_code, scope=scope
+            )
             return None
         try:
             body: Any = response.json()

@@ -120,7 +120,10 @@ class _RateLimiter:
 
 
 def scheme_for(config: RegistryConfig) -> str:
-    """Plain http only for loopback or a registry marked insecure; a ``ca_file`` means TLS."""
+    """Plain http only for loopback or a registry marked insecure; ``tls: true`` or a
+    ``ca_file`` means https whatever the host."""
+    if config.tls is not None:
+        return "https" if config.tls else "http"
     if config.ca_file:
         return "https"
     return "http" if config.insecure or is_loopback_host(config.host) else "https"
@@ -132,7 +135,9 @@ def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
         try:
             ctx.load_verify_locations(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"cannot load ca_file {ca_file}: {exc}", hint="point ca_file at a PEM CA certificate") from None
+            raise UsageError(
+                f"cannot load ca_file {ca_file}: {exc}", hint="point ca_file at a PEM CA certificate"
+            ) from None
     return ctx
 
 
@@ -162,7 +167,9 @@ class RegistryClient:
             transport=transport,
             verify=_ssl_context(config.ca_file) if transport is None else True,
             timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0)),
-            limits=httpx.Limits(max_connections=config.max_concurrency, max_keepalive_connections=config.max_concurrency),
+            limits=httpx.Limits(
+                max_connections=config.max_concurrency, max_keepalive_connections=config.max_concurrency
+            ),
             headers={"User-Agent": "gitops-bot"},
             follow_redirects=True,
             trust_env=False,
@@ -184,8 +191,8 @@ class RegistryClient:
             exc = state.outcome.exception() if state.outcome else None
             backoff = min(self.retry.initial_wait * 2 ** (state.attempt_number - 1), self.retry.max_wait)
             if isinstance(exc, _Retryable) and exc.retry_after is not None:
-                return min(exc.retry_after, self.retry.max_wait)
-            return backoff
+                return float(min(exc.retry_after, self.retry.max_wait))
+            return float(backoff)
 
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.retry.attempts),
@@ -212,12 +219,16 @@ class RegistryClient:
                 raise _Retryable("timed out") from None
             except httpx.TransportError as exc:
                 self.stats.count("connection-error")
-                if isinstance(exc.__cause__ or exc.__context__, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                if isinstance(
+                    exc.__cause__ or exc.__context__, ssl.SSLCertVerificationError
+                ) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
                     raise RegistryUnavailable(
                         f"registry {self.host}: TLS certificate not trusted",
                         hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA",
                     ) from None
                 raise _Retryable(f"cannot connect ({type(exc).__name__})") from None
+        for earlier in response.history:  # auth round-trips: 401 challenges, token fetches
+            self.stats.count(str(earlier.status_code))
         self.stats.count(str(response.status_code))
         status = response.status_code
         if status == 429 or status >= 500:
@@ -292,23 +303,29 @@ class RegistryClient:
         response = self._request(
             "HEAD", f"/v2/{repository}/manifests/{reference}", repository, headers={"Accept": ACCEPT}
         )
-        digest = response.headers.get("Docker-Content-Digest")
-        if digest and is_digest(digest):
-            return digest
+        header = str(response.headers.get("Docker-Content-Digest", ""))
+        if is_digest(header):
+            return header
         return self._get_manifest(repository, reference)[2]
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
         want = platform.split("/")
         for entry in _json(body, self.host, repository).get("manifests") or []:
             p = entry.get("platform") or {}
-            have = [p.get("os"), p.get("architecture")] + ([p["variant"]] if p.get("variant") and len(want) > 2 else [])
+            have = [p.get("os"), p.get("architecture")] + (
+                [p["variant"]] if p.get("variant") and len(want) > 2 else []
+            )
             if have == want and isinstance(entry.get("digest"), str) and is_digest(entry["digest"]):
                 return str(entry["digest"])
-        raise RegistryAccessError(f"{self.host}/{repository}:{reference} has no {platform} image in its index")
+        raise RegistryAccessError(
+            f"{self.host}/{repository}:{reference} has no {platform} image in its index"
+        )
 
     def exists(self, repository: str, digest: str) -> bool:
         try:
-            self._request("HEAD", f"/v2/{repository}/manifests/{digest}", repository, headers={"Accept": ACCEPT})
+            self._request(
+                "HEAD", f"/v2/{repository}/manifests/{digest}", repository, headers={"Accept": ACCEPT}
+            )
         except RegistryAccessError as exc:
             if exc.status == 404:
                 return False
@@ -324,7 +341,9 @@ class RegistryClient:
         manifest = _json(body, self.host, repository)
         config_digest = (manifest.get("config") or {}).get("digest")
         if not isinstance(config_digest, str) or not is_digest(config_digest):
-            raise RegistryProtocolError(f"{self.host}/{repository}:{reference}: manifest has no config digest")
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}:{reference}: manifest has no config digest"
+            )
         response = self._request("GET", f"/v2/{repository}/blobs/{config_digest}", repository)
         if "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest:
             raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")

@@ -136,7 +136,9 @@ def run_helper(helper: str, server: str) -> Credential | None:
     if proc.returncode != 0:
         if "credentials not found" in (proc.stdout + proc.stderr).lower():
             return None
-        raise UsageError(f"credential helper {program} failed: {proc.stderr.strip()[:200] or proc.returncode}")
+        raise UsageError(
+            f"credential helper {program} failed: {proc.stderr.strip()[:200] or proc.returncode}"
+        )
     try:
         out = json.loads(proc.stdout)
         username, secret = out["Username"], out["Secret"]

@@ -1,0 +1,145 @@
+"""A Bearer token issuer for the distribution registry's ``auth.token`` mode.
+
+Signs RS256 JWTs with a self-signed certificate carried in the ``x5c`` header; the registry
+trusts it through ``rootcertbundle``. Accepts HTTP basic credentials (GET, docker's flow) and
+OAuth2 refresh tokens (POST, what ``identitytoken`` in docker's config.json means). Records
+every request so tests can count them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from gitops_bot.testing.certs import KeyPair, make_self_signed
+
+SERVICE = "gitops-bot-test-registry"
+ISSUER = "gitops-bot-test-issuer"
+
+
+@dataclass
+class TokenIssuer:
+    users: dict[str, str] = field(default_factory=dict)  # username -> password
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # token -> username
+    anonymous_pull: bool = False
+    expires_in: int = 300
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    signer: KeyPair = field(default_factory=make_self_signed)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def realm(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}/token"
+
+    def registry_auth(self, directory: Path) -> dict[str, Any]:
+        bundle = directory / "token-signer.crt"
+        directory.mkdir(parents=True, exist_ok=True)
+        bundle.write_bytes(self.signer.cert_pem)
+        return {
+            "token": {
+                "realm": self.realm,
+                "service": SERVICE,
+                "issuer": ISSUER,
+                "rootcertbundle": str(bundle),
+            }
+        }
+
+    def mint(self, subject: str, scopes: list[str]) -> str:
+        access = []
+        for scope in scopes:
+            kind, _, rest = scope.partition(":")
+            name, _, actions = rest.rpartition(":")
+            access.append({"type": kind, "name": name, "actions": actions.split(",")})
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "sub": subject,
+            "aud": SERVICE,
+            "exp": now + self.expires_in,
+            "nbf": now - 10,
+            "iat": now,
+            "jti": uuid.uuid4().hex,
+            "access": access,
+        }
+        key = load_pem_private_key(self.signer.key_pem, password=None)
+        headers = {"x5c": [base64.b64encode(self.signer.cert_der).decode()]}
+        return jwt.encode(claims, key, algorithm="RS256", headers=headers)  # type: ignore[arg-type]
+
+    def _grant(self, user: str | None, scopes: list[str]) -> list[str]:
+        granted = []
+        for scope in scopes:
+            if user is not None:
+                granted.append(scope)
+            elif self.anonymous_pull:
+                kind, _, rest = scope.partition(":")
+                name = rest.rpartition(":")[0]
+                granted.append(f"{kind}:{name}:pull")
+        return granted
+
+    def start(self) -> TokenIssuer:
+        issuer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _user(self) -> tuple[bool, str | None]:
+                header = self.headers.get("Authorization", "")
+                if not header.startswith("Basic "):
+                    return True, None
+                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+                return issuer.users.get(user) == password, user
+
+            def do_GET(self) -> None:
+                q = parse_qs(urlparse(self.path).query)
+                ok, user = self._user()
+                issuer.requests.append(
+                    {"method": "GET", "user": user, "scope": q.get("scope", []), "service": q.get("service")}
+                )
+                if not ok:
+                    return self._answer(401, {"details": "bad credentials"})
+                token = issuer.mint(user or "anonymous", issuer._grant(user, q.get("scope", [])))
+                self._answer(200, {"token": token, "access_token": token, "expires_in": issuer.expires_in})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                form = parse_qs(self.rfile.read(length).decode())
+                refresh = (form.get("refresh_token") or [""])[0]
+                issuer.requests.append(
+                    {"method": "POST", "grant_type": form.get("grant_type"), "scope": form.get("scope", [])}
+                )
+                user = issuer.refresh_tokens.get(refresh)
+                if form.get("grant_type") != ["refresh_token"] or user is None:
+                    return self._answer(401, {"details": "bad refresh token"})
+                token = issuer.mint(user, issuer._grant(user, form.get("scope", [])))
+                self._answer(200, {"access_token": token, "expires_in": issuer.expires_in})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import bcrypt
+import pytest
+
+from gitops_bot.testing.certs import make_ca, make_server_cert
+from gitops_bot.testing.oci import Pusher
+from gitops_bot.testing.registry_process import RegistryProcess
+from gitops_bot.testing.token_issuer import TokenIssuer
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests never read the developer's ~/.docker/config.json or tokens."""
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path_factory.mktemp("docker-config")))
+    for name in ("GITHUB_TOKEN", "GITHUB_ACTOR", "SSL_CERT_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
+    """An anonymous registry shared by the session: tests use their own repository names."""
+    with RegistryProcess(tmp_path_factory.mktemp("registry")) as reg:
+        yield reg
+
+
+@pytest.fixture
+def pusher(registry: RegistryProcess) -> Iterator[Pusher]:
+    p = Pusher.to(registry.url)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
+    root = tmp_path_factory.mktemp("basic-registry")
+    htpasswd = root / "htpasswd"
+    htpasswd.write_bytes(b"alice:" + bcrypt.hashpw(b"wonderland-42", bcrypt.gensalt(rounds=4)) + b"\n")
+    with RegistryProcess(root, auth={"htpasswd": {"realm": "basic-realm", "path": str(htpasswd)}}) as reg:
+        yield reg
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("tls")
+    ca_pair, ca_key, ca_cert = make_ca()
+    cert, key = make_server_cert(ca_key, ca_cert).write(root, "server")
+    ca = root / "ca.crt"
+    ca.write_bytes(ca_pair.cert_pem)
+    return {"ca": ca, "cert": cert, "key": key}
+
+
+@pytest.fixture(scope="session")
+def tls_registry(
+    tmp_path_factory: pytest.TempPathFactory, tls_material: dict[str, Path]
+) -> Iterator[RegistryProcess]:
+    with RegistryProcess(
+        tmp_path_factory.mktemp("tls-registry"), tls=(tls_material["cert"], tls_material["key"])
+    ) as reg:
+        yield reg
+
+
+@pytest.fixture(scope="session")
+def token_issuer() -> Iterator[TokenIssuer]:
+    issuer = TokenIssuer(users={"bob": "builder-7"}, refresh_tokens={"refresh-abc-123": "bob"}).start()
+    yield issuer
+    issuer.stop()
+
+
+@pytest.fixture(scope="session")
+def token_registry(
+    tmp_path_factory: pytest.TempPathFactory, token_issuer: TokenIssuer
+) -> Iterator[RegistryProcess]:
+    root = tmp_path_factory.mktemp("token-registry")
+    with RegistryProcess(root, auth=token_issuer.registry_auth(root / "auth")) as reg:
+        yield reg
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path

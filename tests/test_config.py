@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from gitops_bot import config
+from gitops_bot.errors import ConfigError
+
+GOOD = """
+version: 1
+registries:
+  docker.io:
+    max_concurrency: 4
+  127.0.0.1:5000:
+    insecure: true
+    username_env: REG_USER
+    password_env: REG_PASS
+images:
+  - name: app
+    repository: 127.0.0.1:5000/team/app
+    range: ">=1.2 <2"
+  - name: worker
+    policy: regex
+    pattern: '^main-(?P<ts>\\d+)-'
+    extract: $ts
+  - name: nginx
+    policy: digest
+    tag: stable
+    platform: linux/arm64
+environments:
+  - name: dev
+    path: overlays/dev
+  - name: production
+    paths: [overlays/prod-eu, overlays/prod-us]
+    promote_from: dev
+"""
+
+
+def parse(text: str) -> config.Config:
+    return config.parse(textwrap.dedent(text).lstrip("\n"), "gitops-bot.yaml")
+
+
+def test_good_config_reads_into_frozen_values() -> None:
+    cfg = parse(GOOD)
+    app = cfg.image("app")
+    assert app is not None and app.repository.registry == "127.0.0.1:5000"
+    assert app.policy.range == ">=1.2 <2"
+    nginx = cfg.image("nginx")
+    assert nginx is not None and nginx.repository.name == "nginx"
+    assert nginx.repository.repository == "library/nginx"
+    assert nginx.platform == "linux/arm64"
+    assert cfg.image("worker").policy.extract == "ts"  # type: ignore[union-attr]
+    assert cfg.environment("production").paths == ("overlays/prod-eu", "overlays/prod-us")
+    assert cfg.environment("production").mode == "promotion"
+    assert cfg.registry("registry-1.docker.io").max_concurrency == 4
+    assert cfg.registry("127.0.0.1:5000").insecure
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        (
+            "images: []\nenvironments:\n  - name: a\n    pth: x\n",
+            4,
+            "unknown key 'pth' in environments[0]; did you mean 'path'?",
+        ),
+        (
+            "images:\n  - name: a\n    policy: semvar\nenvironments: []\n",
+            3,
+            "unknown policy 'semvar' for image 'a'; did you mean 'semver'?",
+        ),
+        ("images:\n  - name: a\n    range: '>>1'\nenvironments: []\n", 3, "invalid semver range"),
+        ("images:\n  - name: a\n    policy: regex\nenvironments: []\n", 2, "needs 'pattern'"),
+        (
+            "images:\n  - name: a\n    policy: regex\n    pattern: '(x'\nenvironments: []\n",
+            4,
+            "invalid regular expression",
+        ),
+        (
+            "images:\n  - name: a\n    pattern: 'x'\n    extract: ts\nenvironments: []\n",
+            4,
+            "which 'pattern' does not define",
+        ),
+        ("images:\n  - name: A B\nenvironments: []\n", 2, "invalid image repository"),
+        (
+            "images:\n  - name: a\n    repository: ghcr.io/x/a:1.0\nenvironments: []\n",
+            3,
+            "must not carry a tag",
+        ),
+        ("images:\n  - name: a\n  - name: a\nenvironments: []\n", 3, "listed twice"),
+        ("images: []\nenvironments:\n  - name: dev\n", 3, "needs 'path'"),
+        ("images: []\nenvironments:\n  - name: dev\n    path: ../x\n", 4, "inside it"),
+        (
+            "images: []\nenvironments:\n  - name: p\n    path: p\n    promote_from: nowhere\n",
+            3,
+            "not an environment",
+        ),
+        (
+            "images: []\nenvironments:\n  - {name: a, path: a, promote_from: b}\n  - {name: b, path: b, promote_from: a}\n",
+            3,
+            "loops back",
+        ),
+        (
+            "images: []\nenvironments:\n  - name: a\n    path: a\n    images: [ghost]\n",
+            5,
+            "not under 'images'",
+        ),
+        (
+            "registries:\n  r.io:\n    password_env: hunter2 is my password\n    username_env: U\nimages: []\nenvironments: []\n",
+            3,
+            "secrets never go in this file",
+        ),
+        ("registries:\n  r.io:\n    username_env: U\nimages: []\nenvironments: []\n", 3, "needs both"),
+        (
+            "registries:\n  r.io:\n    max_concurrency: many\nimages: []\nenvironments: []\n",
+            3,
+            "must be int, got the string 'many'",
+        ),
+        ("images:\n  - name: a\n    prerelease: 'yes'\nenvironments: []\n", 3, "must be bool"),
+        ("images: [\nenvironments: []\n", 3, "not valid YAML"),
+        ("version: 2\nimages: []\nenvironments: []\n", 1, "unsupported version"),
+        ("environments: []\n", None, "no 'images' section"),
+        ("images:\n  - name: a\n    platform: amd64\nenvironments: []\n", 3, "linux/amd64"),
+    ],
+)
+def test_config_errors_name_file_line_and_fix(text: str, line: int | None, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config.parse(text, "gitops-bot.yaml")
+    assert info.value.line == line
+    assert str(info.value).startswith(f"gitops-bot.yaml:{line}: " if line else "gitops-bot.yaml: ")
+    assert words in str(info.value)
+
+
+def test_unknown_environment_lists_configured_ones() -> None:
+    with pytest.raises(Exception, match="configured: dev, production"):
+        parse(GOOD).environment("qa")

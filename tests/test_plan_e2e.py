@@ -1,0 +1,195 @@
+"""`gitops-bot plan` through the CLI, on the bundled example, against a real registry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_bot.cli import main
+from gitops_bot.testing.example import copy_example, seed_example
+from gitops_bot.testing.oci import Pushed, Pusher
+from gitops_bot.testing.registry_process import RegistryProcess
+
+
+@pytest.fixture(scope="module")
+def example_registry(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A registry of its own: the example's repository names are fixed."""
+    with RegistryProcess(tmp_path_factory.mktemp("example-registry")) as reg:
+        pusher = Pusher.to(reg.url)
+        pushed = seed_example(pusher)
+        pusher.close()
+        yield reg, pushed
+
+
+@pytest.fixture
+def example(tmp_path: Path, example_registry: tuple[RegistryProcess, dict[str, Pushed]]) -> Path:
+    reg, _ = example_registry
+    return copy_example(tmp_path / "gitops", reg.host)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def items(plan: dict[str, Any], env: str) -> dict[str, dict[str, Any]]:
+    (e,) = [e for e in plan["environments"] if e["name"] == env]
+    return {i["image"]: i for i in e["images"]}
+
+
+def test_plan_every_policy_against_real_registry(
+    example: Path,
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, pushed = example_registry
+    code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert plan["schema"] == "gitops-bot/plan/v1"
+    dev = items(plan, "dev")
+
+    def cand(name: str) -> tuple[str, str, str]:
+        c = dev[name]["candidate"]
+        return dev[name]["action"], c["tag"], c["digest"]
+
+    # semver ^1: skips 1.4.0-rc.1 and 2.0.0
+    assert cand("example/app") == ("update", "1.4.1", pushed["acme/app:1.4.1"].digest)
+    # regex with numeric extraction: pr-12-... does not match the pattern
+    assert cand("example/worker") == (
+        "update",
+        "main-1767398400-9a8b7c6",
+        pushed["acme/worker:main-1767398400-9a8b7c6"].digest,
+    )
+    # variant + precision kept; platform resolves the arm64 child of the index
+    assert cand("example/proxy") == (
+        "update",
+        "1.27-alpine",
+        pushed["mirror/nginx:1.27-alpine"].platforms["linux/arm64"],
+    )
+    # newest by created time among sha-* tags
+    assert cand("example/jobs") == ("update", "sha-ffffff0", pushed["acme/jobs:sha-ffffff0"].digest)
+    # digest tracking of a mutable tag: first run pins it
+    assert cand("example/cache") == ("update", "stable", pushed["mirror/redis:stable"].digest)
+    assert dev["example/cache"]["reason"] == "pin stable to its digest"
+
+    staging = items(plan, "staging")
+    assert set(staging) == {"example/app", "example/worker", "example/proxy"}
+    assert staging["example/app"]["current"] == {
+        "newName": staging["example/app"]["current"]["newName"],
+        "tag": "1.2.0",
+        "digest": None,
+    }
+
+    prod = items(plan, "production")
+    assert {i["action"] for i in prod.values()} == {"none"}
+    assert "run 'gitops-bot promote staging production'" in prod["example/app"]["reason"]
+    assert plan["summary"] == {"updates": 8, "skipped": 0}
+
+
+def test_plan_text_output_and_env_filter(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--repo", str(example), "--env", "staging")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "staging"
+    assert any("example/app" in ln and "1.2.0" in ln and "->" in ln and "1.4.1@" in ln for ln in lines)
+    assert lines[-1] == "3 updates, 0 skipped"
+
+
+def test_plan_metadata_reads_created_and_source_for_changes(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "plan", "--repo", str(example), "--env", "dev", "--output", "json", "--metadata"
+    )
+    assert code == 0
+    app = items(json.loads(out), "dev")["example/app"]["candidate"]
+    assert app["source"] == "https://github.com/acme/app" and app["revision"] == "0000004"
+    assert app["created"] == "2026-05-01T00:00:00Z"
+
+
+def test_up_to_date_after_pinning(
+    example: Path,
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _reg, pushed = example_registry
+    k = example / "overlays/staging/kustomization.yaml"
+    text = k.read_text().replace(
+        "newTag: '1.2.0'", f"newTag: '1.4.1'\n    digest: {pushed['acme/app:1.4.1'].digest}"
+    )
+    k.write_text(text)
+    _code, out, _ = run(capsys, "plan", "--repo", str(example), "--env", "staging", "--output", "json")
+    app = items(json.loads(out), "staging")["example/app"]
+    assert (app["action"], app["reason"]) == ("none", "up to date")
+
+
+def test_missing_repository_is_skipped_and_the_rest_goes_on(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = example / "gitops-bot.yaml"
+    cfg.write_text(cfg.read_text().replace("/acme/worker", "/acme/worker-typo"))
+    code, out, _ = run(capsys, "plan", "--repo", str(example), "--env", "dev", "--output", "json")
+    assert code == 0
+    dev = items(json.loads(out), "dev")
+    assert dev["example/worker"]["action"] == "skip"
+    assert "acme/worker-typo: not found (HTTP 404)" in dev["example/worker"]["reason"]
+    assert dev["example/app"]["action"] == "update"
+
+
+def test_unreachable_registry_ends_run_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dead = RegistryProcess(tmp_path / "dead")  # a free port nobody listens on
+    repo = copy_example(tmp_path / "gitops", dead.host)
+    cfg = repo / "gitops-bot.yaml"
+    cfg.write_text(cfg.read_text().replace("max_concurrency: 8", "max_concurrency: 8\n    timeout: 2"))
+    code, out, err = run(capsys, "plan", "--repo", str(repo), "--env", "staging")
+    assert code == 3
+    assert out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"gitops-bot: error: registry {dead.host} unavailable: cannot connect")
+
+
+def test_bad_config_exit_2_with_file_and_line(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = example / "gitops-bot.yaml"
+    cfg.write_text(cfg.read_text().replace("policy: newest", "policy: newset"))
+    code, _out, err = run(capsys, "plan", "--repo", str(example))
+    assert code == 2
+    assert err.startswith(f"gitops-bot: error: {cfg}:")
+    assert "unknown policy 'newset' for image 'example/jobs'; did you mean 'newest'?" in err
+
+
+def test_malformed_kustomization_exit_2(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    k = example / "overlays/dev/kustomization.yaml"
+    k.write_text(k.read_text().replace("- name: example/worker", "- name: [example/worker"))
+    code, _, err = run(capsys, "plan", "--repo", str(example))
+    assert code == 2
+    assert err.startswith("gitops-bot: error: overlays/dev/kustomization.yaml:")
+    assert "not valid YAML" in err and "nothing was changed" in err
+
+
+def test_unknown_env_and_bad_arguments_exit_2(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "plan", "--repo", str(example), "--env", "qa")
+    assert code == 2 and "unknown environment 'qa'; configured: dev, staging, production" in err
+    code, _, err = run(capsys, "plan", "--output", "yaml")
+    assert code == 2 and "invalid choice" in err
+
+
+def test_image_listed_for_environment_but_absent_is_reported(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = example / "gitops-bot.yaml"
+    cfg.write_text(
+        cfg.read_text().replace(
+            "images: [example/app, example/worker, example/proxy]", "images: [example/app, example/jobs]"
+        )
+    )
+    _code, out, _ = run(capsys, "plan", "--repo", str(example), "--env", "staging", "--output", "json")
+    jobs = items(json.loads(out), "staging")["example/jobs"]
+    assert jobs["action"] == "skip"
+    assert jobs["reason"] == "no images: entry named 'example/jobs' in overlays/staging/kustomization.yaml"
