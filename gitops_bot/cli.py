@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -71,11 +72,20 @@ def _run(args: argparse.Namespace) -> int:
     if not repo.is_dir():
         raise UsageError(f"--repo {repo} is not a directory")
     if args.command == "plan":
+        started = time.monotonic()
         app = app_mod.open_app(repo, Path(args.config) if args.config else None)
         try:
             plan = app.plan(args.envs, metadata=args.metadata)
         finally:
             app.registries.close()
+        stats = app.registries.stats
+        log.get_logger("gitops_bot").info(
+            "plan_done",
+            seconds=round(time.monotonic() - started, 3),
+            updates=len(plan.updates),
+            registry_requests=stats.total,
+            by_status=dict(stats.by_status),
+        )
         print(output.plan_json(plan) if args.output == "json" else output.plan_text(plan))
         return EXIT_OK
     raise UsageError(f"unknown command {args.command!r}")

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, format, types, then pytest on 2 cores against real local
+# registries and git repositories. Installs what it needs first (scripts/bootstrap.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+echo "== ruff" && .venv/bin/ruff check gitops_bot tests bench && .venv/bin/ruff format --check gitops_bot tests bench
+echo "== mypy --strict" && .venv/bin/mypy gitops_bot
+echo "== pytest" && exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
