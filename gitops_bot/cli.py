@@ -24,11 +24,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
+    logging_opts = _Parser(add_help=False)
+    logging_opts.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    logging_opts.add_argument("--log-format", choices=("auto", "console", "json"), default="auto")
+    common = _Parser(add_help=False, parents=[logging_opts])
     common.add_argument("--repo", default=".", help="GitOps repository checkout (default: .)")
     common.add_argument("--config", help="config file (default: REPO/gitops-bot.yaml)")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
-    common.add_argument("--log-format", choices=("auto", "console", "json"), default="auto")
 
     parser = _Parser(
         prog="gitops-bot", description="Release-stage automation for Kustomize GitOps repositories."
@@ -45,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--metadata", action="store_true", help="also read created time and source labels of new images"
     )
+
+    s = sub.add_parser(
+        "set-image",
+        parents=[logging_opts],
+        help="set images in a kustomization, byte-exact (kustomize edit set image syntax)",
+        description="ARG is NAME=NEWNAME:TAG@DIGEST, NAME=NEWNAME:TAG, NAME=NEWNAME@DIGEST, NAME=NEWNAME, "
+        "NAME:TAG or NAME@DIGEST; '*' keeps the current value.",
+    )
+    s.add_argument("--file", help="kustomization file (default: the one in the current directory)")
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file would change")
+    mode.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    s.add_argument("args", nargs="+", metavar="ARG")
     return parser
 
 
@@ -68,6 +82,8 @@ def _run(args: argparse.Namespace) -> int:
     from gitops_bot import app as app_mod
     from gitops_bot import output
 
+    if args.command == "set-image":
+        return _set_image(args)
     repo = Path(args.repo)
     if not repo.is_dir():
         raise UsageError(f"--repo {repo} is not a directory")
@@ -89,3 +105,27 @@ def _run(args: argparse.Namespace) -> int:
         print(output.plan_json(plan) if args.output == "json" else output.plan_text(plan))
         return EXIT_OK
     raise UsageError(f"unknown command {args.command!r}")
+
+
+def _set_image(args: argparse.Namespace) -> int:
+    import difflib
+
+    from gitops_bot.manifests import files, kustomize, setimage
+
+    edits = [setimage.parse_arg(a) for a in args.args]
+    path = Path(args.file) if args.file else kustomize.find_kustomization(Path.cwd())
+    before = files.read_text(path)
+    after = kustomize.set_images(before, edits, str(path))
+    if after == before:
+        print(f"{path}: no change", file=sys.stderr)
+        return EXIT_OK
+    if args.diff or args.check:
+        diff = difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        )
+        for line in diff:
+            sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return 1 if args.check else EXIT_OK
+    files.write_atomic(path, after)
+    print(f"{path}: updated {', '.join(e.name for e in edits)}", file=sys.stderr)
+    return EXIT_OK

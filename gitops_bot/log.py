@@ -57,9 +57,9 @@ def _redact_processor(
 
 
 def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None = None) -> None:
-    stream = stream or sys.stderr
+    """``stream`` None means whatever ``sys.stderr`` is when a line is written."""
     if fmt == "auto":
-        fmt = "console" if stream.isatty() else "json"
+        fmt = "console" if (stream or sys.stderr).isatty() else "json"
     renderer: Any = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -72,7 +72,7 @@ def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None =
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(stream),
+        logger_factory=lambda *_: structlog.PrintLogger(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
 

@@ -1,18 +1,23 @@
-"""Kustomize ``images:`` entries: read them (and, in the editor, set them) on the text.
+"""Kustomize ``images:`` entries: read them, and set them by replacing only the characters of
+the values that change (text in, text out; no I/O).
 
-kustomize matches an entry by ``name`` exactly; ``newName`` never matches.
+kustomize matches an entry by ``name`` exactly; ``newName`` never matches. Field rules follow
+``kustomize edit set image``: a tag set without a digest drops a stale digest (it would keep
+pinning the old image); a digest set alone keeps ``newTag`` (the ``tag@digest`` pin); a
+``newName`` set alone touches nothing else.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from gitops_bot.errors import ManifestError, UsageError
-from gitops_bot.manifests.yamltext import Source, load, value_span
+from gitops_bot.manifests import nodes
+from gitops_bot.manifests.yamltext import Source
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 FIELDS = ("name", "newName", "newTag", "digest")
@@ -27,6 +32,31 @@ class KustomizeImage:
     line: int  # 1-based, of the entry
 
 
+@dataclass(frozen=True)
+class ImageEdit:
+    """What to set on the entry named ``name``; ``None`` leaves a field as it is.
+    ``keep_digest`` (``@*`` in set-image syntax) keeps a pinned digest when only the tag is set."""
+
+    name: str
+    new_name: str | None = None
+    new_tag: str | None = None
+    digest: str | None = None
+    keep_digest: bool = False
+
+    def fields(self) -> dict[str, str | None]:
+        """Field -> new value, ``None`` meaning remove. Fields not listed are left alone."""
+        out: dict[str, str | None] = {}
+        if self.new_name is not None:
+            out["newName"] = self.new_name
+        if self.new_tag is not None:
+            out["newTag"] = self.new_tag
+        if self.digest is not None:
+            out["digest"] = self.digest
+        elif self.new_tag is not None and not self.keep_digest:
+            out["digest"] = None
+        return out
+
+
 def find_kustomization(directory: Path) -> Path:
     for name in KUSTOMIZATION_NAMES:
         candidate = directory / name
@@ -38,53 +68,338 @@ def find_kustomization(directory: Path) -> Path:
     )
 
 
-def _images_node(doc: Any, filename: str) -> Any:  # ruamel nodes are untyped
-    if doc is None:
-        return None
-    if not isinstance(doc, CommentedMap):
+# -- reading ---------------------------------------------------------------------------
+
+
+def _root(text: str, filename: str) -> Any:
+    root = nodes.compose(Source.of(text).body, filename)
+    if root is not None and not nodes.is_map(root):
         raise ManifestError(filename, 1, "a kustomization must be a mapping")
-    images = doc.get("images")
-    if images is None:
+    return root
+
+
+def _images(root: Any, filename: str) -> tuple[Any, Any] | None:
+    found = nodes.get(root, "images") if root is not None else None
+    if found is None:
         return None
-    if not isinstance(images, CommentedSeq):
-        line = doc.lc.key("images")[0] + 1
-        raise ManifestError(filename, line, "'images' must be a list")
-    return images
+    key, value = found
+    if not (nodes.is_seq(value) or nodes.is_null(value)):
+        raise ManifestError(filename, key.start_mark.line + 1, "'images' must be a list")
+    return key, value
 
 
-def extract_images(text: str, filename: str = "kustomization.yaml") -> list[KustomizeImage]:
-    """Every ``images:`` entry, values read from the source text (so ``newTag: 1.10`` is the
-    string ``1.10``, as the user wrote it, not the float 1.1)."""
-    doc = load(text, filename)
-    images = _images_node(doc, filename)
-    if images is None:
-        return []
-    src = Source.of(text)
-    out: list[KustomizeImage] = []
+def _entries(images: Any, filename: str) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    if not nodes.is_seq(images):
+        return out
     seen: set[str] = set()
-    for index, entry in enumerate(images):
-        line = images.lc.item(index)[0] + 1
-        if not isinstance(entry, CommentedMap):
+    for entry in images.value:
+        line = entry.start_mark.line + 1
+        if not nodes.is_map(entry):
             raise ManifestError(filename, line, "each 'images' entry must be a mapping with 'name'")
-        values: dict[str, str | None] = {}
-        for key in FIELDS:
-            if key not in entry or entry[key] is None:
-                values[key] = None
-                continue
-            raw = entry[key]
-            if isinstance(raw, dict | list):
-                raise ManifestError(filename, entry.lc.key(key)[0] + 1, f"'{key}' must be a single value")
-            values[key] = raw if isinstance(raw, str) else value_span(src, entry, key, filename).value
-        name = values["name"]
-        if not name:
+        for k, v in entry.value:
+            if nodes.is_scalar(k) and k.value in FIELDS and not nodes.is_scalar(v):
+                raise ManifestError(filename, k.start_mark.line + 1, f"'{k.value}' must be a single value")
+        name = nodes.get(entry, "name")
+        if name is None or nodes.is_null(name[1]) or not name[1].value:
             raise ManifestError(filename, line, "an 'images' entry has no 'name'")
-        if name in seen:
+        if name[1].value in seen:
             raise ManifestError(
                 filename,
                 line,
-                f"image {name!r} appears twice in 'images'",
+                f"image {name[1].value!r} appears twice in 'images'",
                 hint="kustomize applies only one; remove the other",
             )
-        seen.add(name)
-        out.append(KustomizeImage(name, values["newName"], values["newTag"], values["digest"], line))
+        seen.add(name[1].value)
+        out.append((name[1].value, entry))
     return out
+
+
+def _value(entry: Any, key: str) -> str | None:
+    found = nodes.get(entry, key)
+    if found is None or nodes.is_null(found[1]):
+        return None
+    return str(found[1].value)  # the characters as written: newTag: 1.10 is "1.10"
+
+
+def extract_images(text: str, filename: str = "kustomization.yaml") -> list[KustomizeImage]:
+    root = _root(text, filename)
+    images = _images(root, filename)
+    if images is None:
+        return []
+    return [
+        KustomizeImage(
+            name, _value(e, "newName"), _value(e, "newTag"), _value(e, "digest"), e.start_mark.line + 1
+        )
+        for name, e in _entries(images[1], filename)
+    ]
+
+
+# -- editing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Op:
+    start: int
+    end: int
+    text: str
+
+
+class _Text:
+    """Offsets of (line, column) marks in the BOM-less body."""
+
+    def __init__(self, src: Source) -> None:
+        self.src = src
+        self.starts = [0]
+        for line in src.lines:
+            self.starts.append(self.starts[-1] + len(line))
+        self.nl = src.newline
+
+    def at(self, mark: Any) -> int:
+        return self.starts[mark.line] + int(mark.column)
+
+    def line_end(self, line: int) -> int:
+        """Offset just after line ``line``'s line break (or the end of the text)."""
+        return self.starts[min(line + 1, len(self.src.lines))]
+
+    def has_break(self, line: int) -> bool:
+        return line < len(self.src.lines) and self.src.lines[line].endswith(("\n", "\r"))
+
+    def line_text(self, line: int) -> str:
+        return self.src.lines[line].rstrip("\r\n") if line < len(self.src.lines) else ""
+
+
+def render(value: str, style: str | None, *, flow: bool = False) -> str:
+    """``value`` in the old scalar's style; plain stays plain unless it would not read back as
+    this string (``1.10``, ``20231010``, ``3141e59``, ``true``, ``null``): then double quotes."""
+    if style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if style == '"' or not nodes.reads_as_string(value, flow=flow):
+        return json.dumps(value)
+    return value
+
+
+def _check_scalar(t: _Text, node: Any, filename: str) -> None:
+    if node.style in ("|", ">") or node.start_mark.line != node.end_mark.line:
+        raise ManifestError(
+            filename,
+            node.start_mark.line + 1,
+            "value spans lines, which gitops-bot does not edit",
+            hint="write it on one line",
+        )
+    first = t.line_text(node.start_mark.line)[node.start_mark.column : node.start_mark.column + 1]
+    if first in ("&", "*", "!"):
+        raise ManifestError(
+            filename,
+            node.start_mark.line + 1,
+            "value carries an anchor, alias or tag and is not edited in place",
+            hint="write it as a plain value",
+        )
+
+
+def _entry_ops(t: _Text, entry: Any, fields: dict[str, str | None], filename: str) -> list[_Op]:
+    ops: list[_Op] = []
+    flow = bool(entry.flow_style)
+    first_key = entry.value[0][0]
+    key_col = first_key.start_mark.column
+    for field, value in fields.items():
+        found = nodes.get(entry, field)
+        if found is not None and not nodes.is_null(found[1]):
+            key, node = found
+            _check_scalar(t, node, filename)
+            if value is None:
+                ops.append(_remove(t, entry, key, node, filename))
+            elif node.value != value:
+                ops.append(
+                    _Op(t.at(node.start_mark), t.at(node.end_mark), render(value, node.style, flow=flow))
+                )
+            continue
+        if value is None:
+            continue
+        if found is not None:  # "digest:" or "digest: ~" (null): fill in the value
+            ops.append(_fill_null(t, found[0], found[1], value, flow))
+            continue
+        ops.append(_insert_field(t, entry, field, value, key_col, flow))
+    return ops
+
+
+def _fill_null(t: _Text, key: Any, node: Any, value: str, flow: bool) -> _Op:
+    start = t.at(key.end_mark)
+    written = node.end_mark.line == key.end_mark.line and t.at(node.end_mark) > t.at(node.start_mark)
+    if written:  # "~" or "null" stands there: replace it
+        return _Op(t.at(node.start_mark), t.at(node.end_mark), render(value, None, flow=flow))
+    colon = t.line_text(key.end_mark.line).find(":", key.end_mark.column)
+    return _Op(start, t.starts[key.end_mark.line] + colon + 1, ": " + render(value, None, flow=flow))
+
+
+def _insert_field(t: _Text, entry: Any, field: str, value: str, key_col: int, flow: bool) -> _Op:
+    order = FIELDS.index(field)
+    anchor = None
+    for earlier in reversed(FIELDS[:order]):
+        found = nodes.get(entry, earlier)
+        if found is not None:
+            anchor = found
+            break
+    if anchor is None:  # a field that sorts first but is missing: after the entry's first key
+        anchor = entry.value[0]
+    _, anchor_value = anchor
+    text = f"{field}: {render(value, None, flow=flow)}"
+    if flow:
+        at = t.at(anchor_value.end_mark)
+        return _Op(at, at, f", {text}")
+    line = anchor_value.end_mark.line
+    at = t.line_end(line)
+    if t.has_break(line):
+        return _Op(at, at, " " * key_col + text + t.nl)
+    return _Op(at, at, t.nl + " " * key_col + text)
+
+
+def _remove(t: _Text, entry: Any, key: Any, node: Any, filename: str) -> _Op:
+    if entry.flow_style:
+        pairs = entry.value
+        index = next(i for i, (k, _) in enumerate(pairs) if k is key)
+        if index > 0:
+            return _Op(t.at(pairs[index - 1][1].end_mark), t.at(node.end_mark), "")
+        if len(pairs) > 1:
+            return _Op(t.at(key.start_mark), t.at(pairs[1][0].start_mark), "")
+        raise ManifestError(filename, key.start_mark.line + 1, "cannot remove the only field of an entry")
+    line = key.start_mark.line
+    if key is entry.value[0][0]:
+        raise ManifestError(
+            filename,
+            line + 1,
+            f"'{key.value}' is the entry's first field, which gitops-bot does not remove",
+            hint="put 'name' first in the entry",
+        )
+    start, end = t.starts[line], t.line_end(node.end_mark.line)
+    if not t.has_break(node.end_mark.line):  # last line, no final newline: take the break before it
+        start -= len(t.nl) if t.src.lines[line - 1].endswith(t.nl) else 1
+    return _Op(start, end, "")
+
+
+def _entry_block(
+    edit: ImageEdit, fields: dict[str, str | None], dash: str, key_indent: str, nl: str
+) -> list[str]:
+    lines = [f"{dash}name: {render(edit.name, None)}"]
+    for field in FIELDS[1:]:
+        value = fields.get(field)
+        if value is not None:
+            lines.append(f"{key_indent}{field}: {render(value, None)}")
+    return [ln + nl for ln in lines]
+
+
+def _append_ops(
+    t: _Text, root: Any, images: tuple[Any, Any] | None, new: list[ImageEdit], filename: str
+) -> list[_Op]:
+    nl = t.nl
+    ops: list[_Op] = []
+    if images is None:
+        block = "images:" + nl + "".join("".join(_entry_block(e, e.fields(), "- ", "  ", nl)) for e in new)
+        end = len(t.src.body)
+        if end and not t.src.body.endswith(("\n", "\r")):
+            block = nl + block.removesuffix(nl)
+        return [_Op(end, end, block)]
+    key, seq = images
+    if nodes.is_null(seq) or (nodes.is_seq(seq) and not seq.value):
+        col = key.start_mark.column
+        dash, indent = " " * col + "- ", " " * (col + 2)
+        if nodes.is_seq(seq):  # images: []  ->  images:
+            ops.append(_Op(t.at(key.end_mark), t.at(seq.end_mark), ":"))
+            line = seq.end_mark.line
+        else:
+            line = key.end_mark.line
+    elif seq.flow_style:
+        at = t.at(seq.end_mark) - 1  # before the closing bracket
+        items = ", ".join(
+            "{"
+            + ", ".join(
+                f"{f}: {render(v, None, flow=True)}"
+                for f, v in [("name", e.name), *e.fields().items()]
+                if v is not None
+            )
+            + "}"
+            for e in new
+        )
+        return [_Op(at, at, ", " + items)]
+    else:
+        first = seq.value[0]
+        item_line, item_col = first.start_mark.line, first.start_mark.column
+        dash_col = t.line_text(item_line).rfind("-", 0, item_col)
+        if dash_col < 0:
+            raise ManifestError(filename, item_line + 1, "cannot find the list's dash")
+        key_col = item_col if not getattr(first, "flow_style", False) else dash_col + 2
+        dash = " " * dash_col + "-" + " " * (key_col - dash_col - 1)
+        indent = " " * key_col
+        last = seq.value[-1]
+        line = max(
+            [last.end_mark.line if last.flow_style else 0]
+            + [n.end_mark.line for pair in last.value for n in pair]
+        )
+    at = t.line_end(line)
+    block = "".join("".join(_entry_block(e, e.fields(), dash, indent, nl)) for e in new)
+    if not t.has_break(line):
+        block = nl + block.removesuffix(nl)
+    ops.append(_Op(at, at, block))
+    return ops
+
+
+def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomization.yaml") -> str:
+    """The text with ``edits`` applied; only the characters of changed values differ.
+    Re-reads the result and fails (writing nothing) unless exactly the intended fields changed."""
+    src = Source.of(text)
+    t = _Text(src)
+    root = _root(text, filename)
+    images = _images(root, filename)
+    entries = dict(_entries(images[1], filename)) if images else {}
+    ops: list[_Op] = []
+    new: list[ImageEdit] = []
+    for edit in edits:
+        entry = entries.get(edit.name)
+        if entry is None:
+            if edit.fields() or edit.name not in [e.name for e in new]:
+                new.append(edit)
+            continue
+        ops.extend(_entry_ops(t, entry, edit.fields(), filename))
+    if new:
+        ops.extend(_append_ops(t, root, images, new, filename))
+    if not ops:
+        return text
+    body = src.body
+    # back to front; of two inserts at one place the later one goes first, so it ends up after
+    for _, op in sorted(enumerate(ops), key=lambda io: (io[1].start, io[1].end, io[0]), reverse=True):
+        body = body[: op.start] + op.text + body[op.end :]
+    result = src.bom + body
+    verify(text, result, edits, filename)
+    return result
+
+
+def expected_data(data: Any, edits: Sequence[ImageEdit]) -> Any:
+    data = dict(data or {})
+    images = [dict(e) for e in (data.get("images") or [])]
+    for edit in edits:
+        entry = next((e for e in images if e.get("name") == edit.name), None)
+        if entry is None:
+            entry = {"name": edit.name}
+            images.append(entry)
+        for field, value in edit.fields().items():
+            if value is None:
+                entry.pop(field, None)
+            else:
+                entry[field] = value
+    data["images"] = images
+    return data
+
+
+def verify(before: str, after: str, edits: Sequence[ImageEdit], filename: str) -> None:
+    """Renovate's confirmIfDepUpdated, stricter: the whole document must equal the old one with
+    exactly these edits applied."""
+    old = nodes.load(Source.of(before).body, filename)
+    new = nodes.load(Source.of(after).body, filename)
+    want = expected_data(old, edits)
+    if new != want:
+        raise ManifestError(
+            filename,
+            None,
+            "an edit did not re-read as intended, so nothing was written",
+            hint="please report this with the file; edit it by hand meanwhile",
+        )

@@ -1,0 +1,116 @@
+"""Compose YAML into nodes that know where they are, fast.
+
+libyaml's composer (through PyYAML's ``CSafeLoader``) gives every node its start and end
+(line, column) and every scalar its style, ~30x faster than ruamel.yaml's round-trip loader
+(0.8 ms vs 25 ms for a 45-line kustomization on the project's machine). Editing 1,000
+overlays in under 2 s is not possible with the round-trip loader. ruamel's composer yields the
+same node shape and is the fallback where libyaml is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from gitops_bot.errors import ManifestError
+
+_Loader: Any = getattr(yaml, "CSafeLoader", None)
+_HINT = "fix the file by hand; nothing was changed"
+
+
+def _ruamel_compose(text: str, many: bool) -> Any:
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="safe", pure=True)
+    return list(y.compose_all(text)) if many else y.compose(text)
+
+
+def compose(text: str, filename: str) -> Any:
+    """The single document's root node (None for an empty file)."""
+    try:
+        if _Loader is not None:
+            return yaml.compose(text, Loader=_Loader)
+        return _ruamel_compose(text, many=False)
+    except yaml.MarkedYAMLError as exc:
+        raise _error(filename, exc) from None
+    except yaml.YAMLError as exc:
+        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
+    except Exception as exc:  # ruamel's fallback raises its own classes
+        if _Loader is None and type(exc).__module__.startswith("ruamel"):
+            raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
+        raise
+
+
+def compose_all(text: str, filename: str) -> list[Any]:
+    try:
+        if _Loader is not None:
+            return list(yaml.compose_all(text, Loader=_Loader))
+        return list(_ruamel_compose(text, many=True))
+    except yaml.MarkedYAMLError as exc:
+        raise _error(filename, exc) from None
+    except yaml.YAMLError as exc:
+        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
+
+
+def load(text: str, filename: str) -> Any:
+    """Plain Python data, to check an edit changed exactly what it meant to."""
+    try:
+        return yaml.load(text, Loader=_Loader or yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
+
+
+def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:
+    mark = exc.problem_mark or exc.context_mark
+    return ManifestError(
+        filename, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc.context}", hint=_HINT
+    )
+
+
+def is_map(node: Any) -> bool:
+    return isinstance(node, yaml.MappingNode) or type(node).__name__ == "MappingNode"
+
+
+def is_seq(node: Any) -> bool:
+    return isinstance(node, yaml.SequenceNode) or type(node).__name__ == "SequenceNode"
+
+
+def is_scalar(node: Any) -> bool:
+    return isinstance(node, yaml.ScalarNode) or type(node).__name__ == "ScalarNode"
+
+
+def is_null(node: Any) -> bool:
+    return is_scalar(node) and node.tag.endswith(":null")
+
+
+def get(mapping: Any, key: str) -> tuple[Any, Any] | None:
+    """(key node, value node) for ``key`` in a mapping node."""
+    for k, v in mapping.value:
+        if is_scalar(k) and k.value == key:
+            return k, v
+    return None
+
+
+# YAML 1.2 core schema non-strings (ruamel, go-yaml v3, kustomize): 3141e59 is a float here,
+# though YAML 1.1 (PyYAML) reads it as a string.
+_YAML12_NOT_STRING = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|null|Null|NULL|~|true|True|TRUE|false|False|FALSE)$"
+)
+
+
+def reads_as_string(value: str, *, flow: bool = False) -> bool:
+    """Would ``value`` written plain read back as exactly this string under both YAML 1.1
+    (``yes``, ``0777``, ``1_000``) and YAML 1.2 (``3141e59``) rules?"""
+    if not value or value != value.strip() or "\n" in value or _YAML12_NOT_STRING.match(value):
+        return False
+    probe = f"{{k: {value}}}" if flow else f"k: {value}"
+    try:
+        data = yaml.load(probe, Loader=_Loader or yaml.SafeLoader)
+    except yaml.YAMLError:
+        return False
+    return (
+        isinstance(data, dict) and list(data) == ["k"] and data["k"] == value and isinstance(data["k"], str)
+    )

@@ -1,0 +1,63 @@
+"""``kustomize edit set image`` argument syntax -> :class:`ImageEdit`.
+
+``NAME=NEWNAME:TAG@DIGEST``, ``NAME=NEWNAME:TAG``, ``NAME=NEWNAME@DIGEST``, ``NAME=NEWNAME``,
+``NAME:TAG``, ``NAME@DIGEST``, ``NAME:TAG@DIGEST``. NAME is everything before the first ``=``
+(it may hold a registry port, ``localhost:5000/app``); tag and digest separators are looked for
+only after the first ``/``. ``*`` keeps the current value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gitops_bot.errors import UsageError
+from gitops_bot.manifests.kustomize import ImageEdit
+from gitops_bot.model import is_digest
+
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+
+
+def _split(ref: str) -> tuple[str, str | None, str | None]:
+    slash = ref.find("/")
+    start = slash + 1 if slash >= 0 else 0
+    digest = tag = None
+    at = ref.find("@", start)
+    if at >= 0:
+        ref, digest = ref[:at], ref[at + 1 :]
+    colon = ref.find(":", start)
+    if colon >= 0:
+        ref, tag = ref[:colon], ref[colon + 1 :]
+    return ref, tag, digest
+
+
+def parse_arg(arg: str) -> ImageEdit:
+    bad = f"invalid image argument {arg!r}"
+    hint = "use NAME=NEWNAME:TAG@DIGEST, NAME:TAG or NAME@DIGEST (kustomize edit set image syntax)"
+    if "=" in arg:
+        name, rest = arg.split("=", 1)
+        new_name, tag, digest = _split(rest)
+        if not new_name:
+            raise UsageError(f"{bad}: nothing after '='", hint=hint)
+    else:
+        name, tag, digest = _split(arg)
+        new_name = "*"
+        if tag is None and digest is None:
+            raise UsageError(f"{bad}: no tag, digest or new name to set", hint=hint)
+    if not name or any(c.isspace() for c in arg):
+        raise UsageError(f"{bad}: no image name", hint=hint)
+    if tag is not None and tag != "*" and not _TAG.match(tag):
+        raise UsageError(
+            f"{bad}: {tag!r} is not a valid tag", hint="letters, digits, '_', '.', '-'; at most 128"
+        )
+    if digest is not None and digest != "*" and not is_digest(digest):
+        raise UsageError(
+            f"{bad}: {digest!r} is not a digest",
+            hint="a digest is 'sha256:' followed by 64 lowercase hex characters",
+        )
+    return ImageEdit(
+        name=name,
+        new_name=None if new_name == "*" else new_name,
+        new_tag=None if tag in (None, "*") else tag,
+        digest=None if digest in (None, "*") else digest,
+        keep_digest=digest == "*",
+    )
