@@ -156,7 +156,7 @@ class _Text:
         self.nl = src.newline
 
     def at(self, mark: Any) -> int:
-        return self.starts[mark.line] + int(mark.column)
+        return int(self.starts[mark.line]) + int(mark.column)
 
     def line_end(self, line: int) -> int:
         """Offset just after line ``line``'s line break (or the end of the text)."""
@@ -356,7 +356,7 @@ def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomiza
     for edit in edits:
         entry = entries.get(edit.name)
         if entry is None:
-            if edit.fields() or edit.name not in [e.name for e in new]:
+            if edit.name not in [e.name for e in new]:
                 new.append(edit)
             continue
         ops.extend(_entry_ops(t, entry, edit.fields(), filename))
@@ -368,35 +368,45 @@ def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomiza
     # back to front; of two inserts at one place the later one goes first, so it ends up after
     for _, op in sorted(enumerate(ops), key=lambda io: (io[1].start, io[1].end, io[0]), reverse=True):
         body = body[: op.start] + op.text + body[op.end :]
-    result = src.bom + body
-    verify(text, result, edits, filename)
-    return result
+    verify(root, body, edits, filename)
+    return src.bom + body
 
 
-def expected_data(data: Any, edits: Sequence[ImageEdit]) -> Any:
-    data = dict(data or {})
-    images = [dict(e) for e in (data.get("images") or [])]
+_STR = "tag:yaml.org,2002:str"
+
+
+def _key(name: str) -> tuple[str, str]:
+    return (_STR, name)
+
+
+def expected_tree(root: Any, edits: Sequence[ImageEdit]) -> Any:
+    """The old document as comparable values, with ``edits`` applied the way kustomize would."""
+    data = dict(nodes.plain(root) or {})
+    images_key = _key("images")
+    old_images = data.get(images_key)
+    images = [dict(e) for e in old_images] if isinstance(old_images, list) else []
     for edit in edits:
-        entry = next((e for e in images if e.get("name") == edit.name), None)
+        entry = next((e for e in images if e.get(_key("name"), (None, None))[1] == edit.name), None)
         if entry is None:
-            entry = {"name": edit.name}
+            entry = {_key("name"): (_STR, edit.name)}
             images.append(entry)
         for field, value in edit.fields().items():
             if value is None:
-                entry.pop(field, None)
+                entry.pop(_key(field), None)
             else:
-                entry[field] = value
-    data["images"] = images
+                entry[_key(field)] = (_STR, value)
+    data[images_key] = images
     return data
 
 
-def verify(before: str, after: str, edits: Sequence[ImageEdit], filename: str) -> None:
-    """Renovate's confirmIfDepUpdated, stricter: the whole document must equal the old one with
-    exactly these edits applied."""
-    old = nodes.load(Source.of(before).body, filename)
-    new = nodes.load(Source.of(after).body, filename)
-    want = expected_data(old, edits)
-    if new != want:
+def verify(root: Any, body: str, edits: Sequence[ImageEdit], filename: str) -> None:
+    """Renovate's confirmIfDepUpdated, stricter: the whole new document must equal the old one
+    with exactly these edits applied, types included."""
+    try:
+        after = nodes.plain(nodes.compose(body, filename))
+    except ManifestError:
+        after = None
+    if after != expected_tree(root, edits):
         raise ManifestError(
             filename,
             None,

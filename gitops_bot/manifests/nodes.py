@@ -20,11 +20,10 @@ _Loader: Any = getattr(yaml, "CSafeLoader", None)
 _HINT = "fix the file by hand; nothing was changed"
 
 
-def _ruamel_compose(text: str, many: bool) -> Any:
+def _ruamel_compose(text: str) -> Any:
     from ruamel.yaml import YAML
 
-    y = YAML(typ="safe", pure=True)
-    return list(y.compose_all(text)) if many else y.compose(text)
+    return YAML(typ="safe", pure=True).compose(text)
 
 
 def compose(text: str, filename: str) -> Any:
@@ -32,7 +31,7 @@ def compose(text: str, filename: str) -> Any:
     try:
         if _Loader is not None:
             return yaml.compose(text, Loader=_Loader)
-        return _ruamel_compose(text, many=False)
+        return _ruamel_compose(text)
     except yaml.MarkedYAMLError as exc:
         raise _error(filename, exc) from None
     except yaml.YAMLError as exc:
@@ -41,25 +40,6 @@ def compose(text: str, filename: str) -> Any:
         if _Loader is None and type(exc).__module__.startswith("ruamel"):
             raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
         raise
-
-
-def compose_all(text: str, filename: str) -> list[Any]:
-    try:
-        if _Loader is not None:
-            return list(yaml.compose_all(text, Loader=_Loader))
-        return list(_ruamel_compose(text, many=True))
-    except yaml.MarkedYAMLError as exc:
-        raise _error(filename, exc) from None
-    except yaml.YAMLError as exc:
-        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
-
-
-def load(text: str, filename: str) -> Any:
-    """Plain Python data, to check an edit changed exactly what it meant to."""
-    try:
-        return yaml.load(text, Loader=_Loader or yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
 
 
 def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:
@@ -101,16 +81,30 @@ _YAML12_NOT_STRING = re.compile(
 )
 
 
+_RESOLVER = yaml.resolver.Resolver()
+_STR = "tag:yaml.org,2002:str"
+_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
+
+
 def reads_as_string(value: str, *, flow: bool = False) -> bool:
     """Would ``value`` written plain read back as exactly this string under both YAML 1.1
-    (``yes``, ``0777``, ``1_000``) and YAML 1.2 (``3141e59``) rules?"""
+    (``yes``, ``0777``, ``1_000``) and YAML 1.2 (``3141e59``) rules, and is it valid plain?"""
     if not value or value != value.strip() or "\n" in value or _YAML12_NOT_STRING.match(value):
         return False
-    probe = f"{{k: {value}}}" if flow else f"k: {value}"
-    try:
-        data = yaml.load(probe, Loader=_Loader or yaml.SafeLoader)
-    except yaml.YAMLError:
+    if value[0] in _INDICATORS or ": " in value or " #" in value or value.endswith(":"):
         return False
-    return (
-        isinstance(data, dict) and list(data) == ["k"] and data["k"] == value and isinstance(data["k"], str)
-    )
+    if flow and any(c in value for c in ",[]{}"):
+        return False
+    return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR)  # type: ignore[no-untyped-call]
+
+
+def plain(node: Any) -> Any:
+    """A node tree as comparable values: scalars as (tag, value), so ``1`` and ``"1"`` differ.
+    Cheaper than constructing Python objects, and exact about types."""
+    if node is None:
+        return None
+    if is_scalar(node):
+        return (node.tag, node.value)
+    if is_seq(node):
+        return [plain(n) for n in node.value]
+    return {plain(k): plain(v) for k, v in node.value}
