@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from gitops_bot import plan as planning
-from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
 from gitops_bot.errors import (
     GitOpsBotError,
     RegistryAccessError,
     RegistryProtocolError,
-    UsageError,
 )
 from gitops_bot.log import get_logger
+from gitops_bot.manifests import files
 from gitops_bot.manifests.kustomize import extract_images, find_kustomization
-from gitops_bot.model import Deployed, EnvironmentPlan, ImageMetadata, Plan, PlanItem, Release
+from gitops_bot.model import Deployed, EnvironmentPlan, ImageMetadata, ImageRef, Plan, PlanItem, Release
 from gitops_bot.policy import Choice, Policy
 from gitops_bot.registry import RegistryPool
 
@@ -50,11 +50,7 @@ class App:
             kfile = path if path.is_file() else find_kustomization(path)
             rel_file = kfile.relative_to(self.config.root).as_posix()
             first_file = first_file or rel_file
-            try:
-                text = kfile.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"cannot read {rel_file}: {exc}") from None
-            for entry in extract_images(text, rel_file):
+            for entry in extract_images(files.read_text(kfile), rel_file):
                 found.setdefault(
                     entry.name, (rel_file, Deployed(entry.name, entry.new_name, entry.new_tag, entry.digest))
                 )
@@ -100,13 +96,7 @@ class App:
                     _ok(tags[t.image.repository]), t.deployed.tag if t.deployed else None
                 )
             }
-            times = self._gather(
-                wanted,
-                lambda it: self.registries.client(it[0].repository.registry).get_metadata(
-                    it[0].repository.repository, it[1], it[0].platform
-                ),
-            )
-            for (img, tag), meta in times.items():
+            for (img, tag), meta in self._metadata(wanted).items():
                 if isinstance(meta, ImageMetadata) and meta.created:
                     created.setdefault((img.name, str(img.repository)), {})[tag] = meta.created
 
@@ -144,19 +134,14 @@ class App:
         # 5. metadata for what will change, when the caller shows it
         if metadata:
             changing = {
-                (t.image, releases[t.key].digest)
+                (t.image, str(releases[t.key].digest))
                 for t in active
                 if t.key in releases and releases[t.key].digest != (t.deployed.digest if t.deployed else None)
             }
-            metas = self._gather(
-                changing,
-                lambda it: self.registries.client(it[0].repository.registry).get_metadata(
-                    it[0].repository.repository, str(it[1]), it[0].platform
-                ),
-            )
+            metas = self._metadata(changing)
             for key, rel in list(releases.items()):
                 img_cfg = self.config.image(key[1])
-                found_meta = metas.get((img_cfg, rel.digest)) if img_cfg else None
+                found_meta = metas.get((img_cfg, str(rel.digest))) if img_cfg else None
                 if isinstance(found_meta, ImageMetadata):
                     releases[key] = Release(rel.tag, rel.digest, found_meta)
 
@@ -168,7 +153,14 @@ class App:
             env_plans.append(EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from))
         return Plan(tuple(env_plans))
 
-    def _item(self, t: planning.Target, tags: dict, choices: dict, digests: dict, releases: dict) -> PlanItem:  # type: ignore[type-arg]
+    def _item(
+        self,
+        t: planning.Target,
+        tags: dict[ImageRef, list[str] | GitOpsBotError],
+        choices: dict[tuple[str, str], Choice],
+        digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError],
+        releases: dict[tuple[str, str], Release],
+    ) -> PlanItem:
         if t.deployed is None:
             return planning.not_deployed(t)
         if t.environment.mode == "promotion":
@@ -181,6 +173,17 @@ class App:
             err = digests.get((t.image.repository, choice.tag, t.image.platform))
             return planning.skipped(t, str(err) if err else f"could not resolve {choice.tag}")
         return planning.decide(t, choice, releases.get(t.key))
+
+    def _metadata(
+        self, keys: Iterable[tuple[ImageConfig, str]]
+    ) -> dict[tuple[ImageConfig, str], ImageMetadata | GitOpsBotError]:
+        """Config-blob metadata for (image, tag or digest) pairs, concurrently."""
+        return self._gather(
+            keys,
+            lambda it: self.registries.client(it[0].repository.registry).get_metadata(
+                it[0].repository.repository, it[1], it[0].platform
+            ),
+        )
 
     def _gather(self, keys: Iterable[K], fetch: Callable[[K], V]) -> dict[K, V | GitOpsBotError]:
         """Run ``fetch`` for every key concurrently. Access/protocol errors are returned per key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,9 +120,6 @@ class Release:
     tag: str
     digest: str | None = None
     metadata: ImageMetadata | None = None
-
-    def with_digest(self, digest: str) -> Release:
-        return dataclasses.replace(self, digest=digest)
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,3 @@ class Policy:
             return ""
         note = f" with {cur.parts} version part{'s' if cur.parts != 1 else ''}"
         return note + (f" and variant '-{cur.variant}'" if cur.variant else "")
-
-
-def make_policy(config: PolicyConfig) -> Policy:
-    return Policy(config)
