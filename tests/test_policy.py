@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from semver import Version
 
@@ -159,3 +161,30 @@ def test_no_match_says_why() -> None:
     result = Policy(PolicyConfig(range="^3")).choose(["1.0.0", "2.0.0"], "2.0.0")
     assert result.tag is None
     assert "no tag among 2 matches semver ^3" in result.reason
+
+
+def test_tuple_precedence_agrees_with_semver_spec_order() -> None:
+    # the SemVer 2.0 spec's example chain (less "alpha.beta", which image tags read as a
+    # variant), plus numeric-vs-numeric identifiers
+    chain = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.2",
+        "1.0.0-alpha.10",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.2.0",
+        "1.10.0",
+        "2.0.0",
+    ]
+    parsed = [parse_tag(t) for t in chain]
+    assert all(p is not None for p in parsed)
+    orders = [p.order for p in parsed if p]
+    assert orders == sorted(orders)
+    assert len(set(orders)) == len(orders)
+    versions = [p.version for p in parsed if p]
+    assert all(a.compare(b) < 0 for a, b in itertools.pairwise(versions))

@@ -7,7 +7,7 @@ asks the registry only for that (argocd-image-updater's ``NeedsMetadata`` idea).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -65,7 +65,17 @@ class Policy:
 
     def candidates(self, tags: Sequence[str], current: str | None) -> list[str]:
         """Tags the strategy could choose from, before ordering."""
-        return [t for t in tags if self.admits(t) and self._key(t, current) is not None]
+        return [t for _, t in self._ranked(tags, current)]
+
+    def _ranked(self, tags: Sequence[str], current: str | None) -> list[tuple[Any, str]]:
+        """(sort key, tag) for every acceptable tag; each key computed once."""
+        out = []
+        for t in tags:
+            if self.admits(t):
+                k = self._key(t, current)
+                if k is not None:
+                    out.append((k, t))
+        return out
 
     # -- ordering --------------------------------------------------------------------
 
@@ -95,7 +105,7 @@ class Policy:
     @staticmethod
     def _version_key(tv: TagVersion) -> Any:
         # equal versions: prefer the more precise tag, then the one without a "v"
-        return (tv.version, tv.parts, not tv.tag.startswith(("v", "V")))
+        return (tv.order, tv.parts, not tv.tag.startswith(("v", "V")))
 
     def _semver_key(self, tag: str, current: str | None) -> Any:
         tv = parse_tag(tag)
@@ -129,31 +139,22 @@ class Policy:
                 return Choice(None, "policy digest needs 'tag' (the mutable tag to follow)")
             return Choice(tag, f"follows the digest of mutable tag {tag!r}")
 
-        pool = self.candidates(tags, current)
+        ranked = self._ranked(tags, current)
         what = self.describe()
-        if not pool:
+        if not ranked:
             return Choice(None, f"no tag among {len(tags)} matches {what}{self._variant_note(current)}")
 
-        key: Callable[[str], Any]
         if self.strategy == "newest":
             times = created or {}
-            dated = [t for t in pool if t in times]
-            if not dated:
+            ranked = [((times[t], t), t) for _, t in ranked if t in times]
+            if not ranked:
                 return Choice(None, "no candidate tag has a created time")
-            pool = dated
 
-            def key(t: str) -> Any:
-                return (times[t], t)
-        else:
-
-            def key(t: str) -> Any:
-                return self._key(t, current)
-
-        best = max(pool, key=key)
-        count = f"{len(pool)} tag{'s' if len(pool) != 1 else ''}"
+        best_key, best = max(ranked, key=lambda kt: kt[0])
+        count = f"{len(ranked)} tag{'s' if len(ranked) != 1 else ''}"
         if current is not None and current != best and not self.config.allow_downgrade:
             current_key = self._current_key(current, created)
-            if current_key is not None and current_key > key(best):
+            if current_key is not None and current_key > best_key:
                 return Choice(
                     current,
                     f"deployed {current} is newer than the best of {count} matching {what}; "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from semver import Version
 
@@ -37,6 +38,7 @@ class TagVersion:
     version: Version
     variant: str
     parts: int
+    order: tuple[object, ...]  # SemVer precedence as a plain tuple: cheap to compare
 
     @property
     def is_prerelease(self) -> bool:
@@ -46,7 +48,10 @@ class TagVersion:
         return self.variant == other.variant and self.parts == other.parts
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_tag(tag: str) -> TagVersion | None:
+    """Cached: a plan parses every tag of every repository, often against several
+    environments' deployed tags."""
     m = _TAG.match(tag)
     if not m:
         return None
@@ -68,7 +73,16 @@ def parse_tag(tag: str) -> TagVersion | None:
         prerelease=pre,
         build=m.group("build"),
     )
-    return TagVersion(tag=tag, version=version, variant=variant, parts=parts)
+    return TagVersion(tag=tag, version=version, variant=variant, parts=parts, order=_precedence(version))
+
+
+def _precedence(v: Version) -> tuple[object, ...]:
+    """SemVer 2.0 precedence as a tuple: a release sorts after its prereleases; prerelease
+    identifiers compare numerically when numeric, and numeric ones sort before alphanumeric."""
+    if v.prerelease is None:
+        return (v.major, v.minor, v.patch, 1, ())
+    ids = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in v.prerelease.split("."))
+    return (v.major, v.minor, v.patch, 0, ids)
 
 
 @dataclass(frozen=True)

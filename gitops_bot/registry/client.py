@@ -38,6 +38,7 @@ from gitops_bot.log import get_logger
 from gitops_bot.model import ImageMetadata, is_digest, is_loopback_host
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.transport import StdlibTransport
 
 log = get_logger(__name__)
 
@@ -161,11 +162,14 @@ class RegistryClient:
         self._slots = threading.BoundedSemaphore(config.max_concurrency)
         self._rate = _RateLimiter(config.requests_per_second)
         self.base_url = f"{scheme_for(config)}://{config.host}"
+        if transport is None:
+            transport = StdlibTransport(
+                ssl_context=_ssl_context(config.ca_file), max_idle=config.max_concurrency
+            )
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=RegistryAuth(config.host, credential, token_cache),
             transport=transport,
-            verify=_ssl_context(config.ca_file) if transport is None else True,
             timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0)),
             limits=httpx.Limits(
                 max_connections=config.max_concurrency, max_keepalive_connections=config.max_concurrency
