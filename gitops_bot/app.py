@@ -14,10 +14,10 @@ from gitops_bot.errors import (
     GitOpsBotError,
     RegistryAccessError,
     RegistryProtocolError,
+    UsageError,
 )
 from gitops_bot.log import get_logger
-from gitops_bot.manifests import files
-from gitops_bot.manifests.kustomize import extract_images, find_kustomization
+from gitops_bot.manifests import files, images, kustomize
 from gitops_bot.model import Deployed, EnvironmentPlan, ImageMetadata, ImageRef, Plan, PlanItem, Release
 from gitops_bot.policy import Choice, Policy
 from gitops_bot.registry import RegistryPool
@@ -41,18 +41,52 @@ class App:
             return list(self.config.environments)
         return [self.config.environment(n) for n in names]
 
-    def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
-        wanted = [self.config.image(n) for n in env.images] if env.images else list(self.config.images)
-        found: dict[str, tuple[str, Deployed]] = {}
-        first_file = ""
+    def image_specs(self) -> list[images.ImageSpec]:
+        return [
+            images.ImageSpec(
+                img.name,
+                f"{img.repository.registry}/{img.repository.repository}",
+                dict(img.helm),
+            )
+            for img in self.config.images
+        ]
+
+    def files(self, env: EnvironmentConfig) -> list[Path]:
+        """The files an environment's paths stand for: a file as is; a directory's
+        kustomization; else a directory's YAML files (plain manifests, Helm values)."""
+        out: list[Path] = []
         for rel in env.paths:
             path = self.config.root / rel
-            kfile = path if path.is_file() else find_kustomization(path)
-            rel_file = kfile.relative_to(self.config.root).as_posix()
+            if path.is_file():
+                out.append(path)
+            elif not path.is_dir():
+                raise UsageError(
+                    f"environment {env.name!r}: {rel} does not exist",
+                    hint="fix its path in gitops-bot.yaml",
+                )
+            elif any((path / n).is_file() for n in kustomize.KUSTOMIZATION_NAMES):
+                out.append(kustomize.find_kustomization(path))
+            else:
+                found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+                if not found:
+                    raise UsageError(
+                        f"environment {env.name!r}: {rel} has no kustomization and no YAML files",
+                        hint="point its path at an overlay, a manifests directory or a file",
+                    )
+                out.extend(found)
+        return out
+
+    def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
+        wanted = [self.config.image(n) for n in env.images] if env.images else list(self.config.images)
+        specs = self.image_specs()
+        found: dict[str, tuple[str, Deployed]] = {}
+        first_file = ""
+        for path in self.files(env):
+            rel_file = path.relative_to(self.config.root).as_posix()
             first_file = first_file or rel_file
-            for entry in extract_images(files.read_text(kfile), rel_file):
+            for site in images.read(files.read_text(path), rel_file, specs):
                 found.setdefault(
-                    entry.name, (rel_file, Deployed(entry.name, entry.new_name, entry.new_tag, entry.digest))
+                    site.image, (rel_file, Deployed(site.image, site.repository, site.tag, site.digest))
                 )
         out = []
         for image in wanted:

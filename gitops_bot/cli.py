@@ -50,11 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "set-image",
         parents=[logging_opts],
-        help="set images in a kustomization, byte-exact (kustomize edit set image syntax)",
+        help="set images in a kustomization or any YAML file, byte-exact (kustomize edit set image syntax)",
         description="ARG is NAME=NEWNAME:TAG@DIGEST, NAME=NEWNAME:TAG, NAME=NEWNAME@DIGEST, NAME=NEWNAME, "
-        "NAME:TAG or NAME@DIGEST; '*' keeps the current value.",
+        "NAME:TAG or NAME@DIGEST; '*' keeps the current value. In a kustomization NAME is the images: "
+        "entry's name; in other files it is the repository of container images, the image named by "
+        'a marker comment (# {"gitops-bot": "NAME"}), or the image at --helm key paths.',
     )
-    s.add_argument("--file", help="kustomization file (default: the one in the current directory)")
+    s.add_argument(
+        "--file", help="the file to edit (default: the kustomization file in the current directory)"
+    )
+    s.add_argument(
+        "--helm",
+        action="append",
+        default=[],
+        metavar="FIELD=PATH",
+        help="Helm values key path of a field: repository|tag|digest|reference=image.tag (repeatable)",
+    )
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file would change")
     mode.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
@@ -110,12 +121,23 @@ def _run(args: argparse.Namespace) -> int:
 def _set_image(args: argparse.Namespace) -> int:
     import difflib
 
-    from gitops_bot.manifests import files, kustomize, setimage
+    from gitops_bot.manifests import files, images, kustomize, setimage, workloads
 
     edits = [setimage.parse_arg(a) for a in args.args]
     path = Path(args.file) if args.file else kustomize.find_kustomization(Path.cwd())
     before = files.read_text(path)
-    after = kustomize.set_images(before, edits, str(path))
+    helm = setimage.parse_helm_paths(args.helm)
+    specs = [images.ImageSpec(e.name, workloads.repository_key(e.name), helm) for e in edits]
+    updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
+    if not images.is_kustomization(str(path)):
+        found = {site.image for site in images.read(before, str(path), specs, strict=False)}
+        absent = [e.name for e in edits if e.name not in found]
+        if absent:
+            raise UsageError(
+                f"{path}: no image {', '.join(absent)} found (containers, marker comments, --helm paths)",
+                hint="name the image's repository as written in the file, or pass --helm FIELD=PATH",
+            )
+    after = images.write(before, str(path), specs, updates)
     if after == before:
         print(f"{path}: no change", file=sys.stderr)
         return EXIT_OK

@@ -67,6 +67,7 @@ class ImageConfig:
     policy: PolicyConfig
     platform: str | None = None
     line: int | None = None
+    helm: tuple[tuple[str, str], ...] = ()  # (field, dotted key path) in Helm values files
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,9 @@ _IMAGE_KEYS = (
     "ignore",
     "allow_downgrade",
     "platform",
+    "helm",
 )
+HELM_FIELDS = ("reference", "repository", "tag", "digest")
 
 
 def _images(r: _Reader, root: dict[str, Any]) -> tuple[ImageConfig, ...]:
@@ -353,7 +356,32 @@ def _images(r: _Reader, root: dict[str, Any]) -> tuple[ImageConfig, ...]:
                 r.line_of(spec, "platform"),
                 f"platform {platform!r} of {what} must look like linux/amd64 or linux/arm64/v8",
             )
-        out.append(ImageConfig(name=name, repository=repository, policy=policy, platform=platform, line=line))
+        helm = _helm(r, spec, what)
+        out.append(
+            ImageConfig(
+                name=name, repository=repository, policy=policy, platform=platform, line=line, helm=helm
+            )
+        )
+    return tuple(out)
+
+
+def _helm(r: _Reader, spec: dict[str, Any], what: str) -> tuple[tuple[str, str], ...]:
+    """``helm: {repository: image.repository, tag: image.tag, digest: image.digest}``"""
+    if spec.get("helm") is None:
+        return ()
+    node = r.mapping(spec["helm"], r.line_of(spec, "helm"), f"'helm' of {what}", allowed=HELM_FIELDS)
+    out = []
+    for field in HELM_FIELDS:
+        path = r.get(node, field, str, f"'helm' of {what}")
+        if path is None:
+            continue
+        if any(not part for part in path.split(".")):
+            raise r.error(
+                r.line_of(node, field), f"helm {field} path {path!r} of {what} must be like image.tag"
+            )
+        out.append((field, path))
+    if not any(f in ("tag", "reference") for f, _ in out):
+        raise r.error(r.line_of(spec, "helm"), f"'helm' of {what} needs 'tag' or 'reference' (the key paths)")
     return tuple(out)
 
 

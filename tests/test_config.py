@@ -71,6 +71,21 @@ def test_good_config_reads_into_frozen_values() -> None:
             "unknown policy 'semvar' for image 'a'; did you mean 'semver'?",
         ),
         ("images:\n  - name: a\n    range: '>>1'\nenvironments: []\n", 3, "invalid semver range"),
+        (
+            "images:\n  - name: a\n    helm:\n      tga: image.tag\nenvironments: []\n",
+            4,
+            "unknown key 'tga' in 'helm' of image 'a'; did you mean 'tag'?",
+        ),
+        (
+            "images:\n  - name: a\n    helm: {digest: image.digest}\nenvironments: []\n",
+            3,
+            "'helm' of image 'a' needs 'tag' or 'reference'",
+        ),
+        (
+            "images:\n  - name: a\n    helm: {tag: image..tag}\nenvironments: []\n",
+            3,
+            "must be like image.tag",
+        ),
         ("images:\n  - name: a\n    policy: regex\nenvironments: []\n", 2, "needs 'pattern'"),
         (
             "images:\n  - name: a\n    policy: regex\n    pattern: '(x'\nenvironments: []\n",

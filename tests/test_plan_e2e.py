@@ -193,3 +193,56 @@ def test_image_listed_for_environment_but_absent_is_reported(
     jobs = items(json.loads(out), "staging")["example/jobs"]
     assert jobs["action"] == "skip"
     assert jobs["reason"] == "no images: entry named 'example/jobs' in overlays/staging/kustomization.yaml"
+
+
+def test_plan_reads_plain_manifests_helm_values_and_markers(
+    example: Path,
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reg, pushed = example_registry
+    host = reg.host
+    (example / "clusters/edge").mkdir(parents=True)
+    (example / "clusters/edge/app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n"
+        f"      containers:\n        - name: app\n          image: {host}/acme/app:1.1.0\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: worker}\ndata:\n"
+        '  WORKER_TAG: main-1767225600-1a2b3c4 # {"$imagepolicy": "flux-system:worker:tag"}\n'
+    )
+    (example / "charts").mkdir()
+    (example / "charts/values-edge.yaml").write_text(
+        f'proxy:\n  image:\n    repository: {host}/mirror/nginx\n    tag: "1.25-alpine"\n    digest: ""\n'
+    )
+    cfg = (example / "gitops-bot.yaml").read_text()
+    cfg = cfg.replace(
+        "  - name: example/worker\n",
+        "  - name: worker                     # the Flux policy name, as markers say it\n"
+        "    repository: 127.0.0.1:5000/acme/worker\n"
+        "    policy: regex\n"
+        "    pattern: '^main-(?P<ts>\\d+)-[0-9a-f]{7}$'\n"
+        "    extract: ts\n"
+        "  - name: example/worker\n",
+    ).replace(
+        "    platform: linux/arm64             # pin the arm64 image of the multi-arch index\n",
+        "    platform: linux/arm64\n"
+        "    helm: {repository: proxy.image.repository, tag: proxy.image.tag, digest: proxy.image.digest}\n",
+    )
+    cfg = cfg.replace("127.0.0.1:5000", host) + (
+        "  - name: edge\n    paths: [clusters/edge, charts/values-edge.yaml]\n"
+    )
+    (example / "gitops-bot.yaml").write_text(cfg)
+
+    code, out, err = run(capsys, "plan", "--repo", str(example), "--env", "edge", "--output", "json")
+    assert code == 0, err
+    edge = items(json.loads(out), "edge")
+    assert set(edge) == {"example/app", "worker", "example/proxy"}
+    assert edge["example/app"]["current"]["tag"] == "1.1.0"
+    assert edge["example/app"]["candidate"]["tag"] == "1.4.1"
+    assert edge["example/app"]["file"] == "clusters/edge/app.yaml"
+    assert edge["worker"]["candidate"]["tag"] == "main-1767398400-9a8b7c6"
+    assert edge["example/proxy"]["file"] == "charts/values-edge.yaml"
+    proxy = edge["example/proxy"]["candidate"]
+    assert (proxy["tag"], proxy["digest"]) == (
+        "1.27-alpine",
+        pushed["mirror/nginx:1.27-alpine"].platforms["linux/arm64"],
+    )

@@ -9,7 +9,6 @@ pinning the old image); a digest set alone keeps ``newTag`` (the ``tag@digest`` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests import nodes
-from gitops_bot.manifests.yamltext import Source
+from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar, render
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 FIELDS = ("name", "newName", "newTag", "digest")
@@ -138,67 +137,8 @@ def extract_images(text: str, filename: str = "kustomization.yaml") -> list[Kust
 # -- editing ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Op:
-    start: int
-    end: int
-    text: str
-
-
-class _Text:
-    """Offsets of (line, column) marks in the BOM-less body."""
-
-    def __init__(self, src: Source) -> None:
-        self.src = src
-        self.starts = [0]
-        for line in src.lines:
-            self.starts.append(self.starts[-1] + len(line))
-        self.nl = src.newline
-
-    def at(self, mark: Any) -> int:
-        return int(self.starts[mark.line]) + int(mark.column)
-
-    def line_end(self, line: int) -> int:
-        """Offset just after line ``line``'s line break (or the end of the text)."""
-        return self.starts[min(line + 1, len(self.src.lines))]
-
-    def has_break(self, line: int) -> bool:
-        return line < len(self.src.lines) and self.src.lines[line].endswith(("\n", "\r"))
-
-    def line_text(self, line: int) -> str:
-        return self.src.lines[line].rstrip("\r\n") if line < len(self.src.lines) else ""
-
-
-def render(value: str, style: str | None, *, flow: bool = False) -> str:
-    """``value`` in the old scalar's style; plain stays plain unless it would not read back as
-    this string (``1.10``, ``20231010``, ``3141e59``, ``true``, ``null``): then double quotes."""
-    if style == "'":
-        return "'" + value.replace("'", "''") + "'"
-    if style == '"' or not nodes.reads_as_string(value, flow=flow):
-        return json.dumps(value)
-    return value
-
-
-def _check_scalar(t: _Text, node: Any, filename: str) -> None:
-    if node.style in ("|", ">") or node.start_mark.line != node.end_mark.line:
-        raise ManifestError(
-            filename,
-            node.start_mark.line + 1,
-            "value spans lines, which gitops-bot does not edit",
-            hint="write it on one line",
-        )
-    first = t.line_text(node.start_mark.line)[node.start_mark.column : node.start_mark.column + 1]
-    if first in ("&", "*", "!"):
-        raise ManifestError(
-            filename,
-            node.start_mark.line + 1,
-            "value carries an anchor, alias or tag and is not edited in place",
-            hint="write it as a plain value",
-        )
-
-
-def _entry_ops(t: _Text, entry: Any, fields: dict[str, str | None], filename: str) -> list[_Op]:
-    ops: list[_Op] = []
+def _entry_ops(t: Text, entry: Any, fields: dict[str, str | None], filename: str) -> list[Op]:
+    ops: list[Op] = []
     flow = bool(entry.flow_style)
     first_key = entry.value[0][0]
     key_col = first_key.start_mark.column
@@ -206,12 +146,12 @@ def _entry_ops(t: _Text, entry: Any, fields: dict[str, str | None], filename: st
         found = nodes.get(entry, field)
         if found is not None and not nodes.is_null(found[1]):
             key, node = found
-            _check_scalar(t, node, filename)
+            check_scalar(t, node, filename)
             if value is None:
                 ops.append(_remove(t, entry, key, node, filename))
             elif node.value != value:
                 ops.append(
-                    _Op(t.at(node.start_mark), t.at(node.end_mark), render(value, node.style, flow=flow))
+                    Op(t.at(node.start_mark), t.at(node.end_mark), render(value, node.style, flow=flow))
                 )
             continue
         if value is None:
@@ -223,16 +163,16 @@ def _entry_ops(t: _Text, entry: Any, fields: dict[str, str | None], filename: st
     return ops
 
 
-def _fill_null(t: _Text, key: Any, node: Any, value: str, flow: bool) -> _Op:
+def _fill_null(t: Text, key: Any, node: Any, value: str, flow: bool) -> Op:
     start = t.at(key.end_mark)
     written = node.end_mark.line == key.end_mark.line and t.at(node.end_mark) > t.at(node.start_mark)
     if written:  # "~" or "null" stands there: replace it
-        return _Op(t.at(node.start_mark), t.at(node.end_mark), render(value, None, flow=flow))
+        return Op(t.at(node.start_mark), t.at(node.end_mark), render(value, None, flow=flow))
     colon = t.line_text(key.end_mark.line).find(":", key.end_mark.column)
-    return _Op(start, t.starts[key.end_mark.line] + colon + 1, ": " + render(value, None, flow=flow))
+    return Op(start, t.starts[key.end_mark.line] + colon + 1, ": " + render(value, None, flow=flow))
 
 
-def _insert_field(t: _Text, entry: Any, field: str, value: str, key_col: int, flow: bool) -> _Op:
+def _insert_field(t: Text, entry: Any, field: str, value: str, key_col: int, flow: bool) -> Op:
     order = FIELDS.index(field)
     anchor = None
     for earlier in reversed(FIELDS[:order]):
@@ -246,22 +186,22 @@ def _insert_field(t: _Text, entry: Any, field: str, value: str, key_col: int, fl
     text = f"{field}: {render(value, None, flow=flow)}"
     if flow:
         at = t.at(anchor_value.end_mark)
-        return _Op(at, at, f", {text}")
+        return Op(at, at, f", {text}")
     line = anchor_value.end_mark.line
     at = t.line_end(line)
     if t.has_break(line):
-        return _Op(at, at, " " * key_col + text + t.nl)
-    return _Op(at, at, t.nl + " " * key_col + text)
+        return Op(at, at, " " * key_col + text + t.nl)
+    return Op(at, at, t.nl + " " * key_col + text)
 
 
-def _remove(t: _Text, entry: Any, key: Any, node: Any, filename: str) -> _Op:
+def _remove(t: Text, entry: Any, key: Any, node: Any, filename: str) -> Op:
     if entry.flow_style:
         pairs = entry.value
         index = next(i for i, (k, _) in enumerate(pairs) if k is key)
         if index > 0:
-            return _Op(t.at(pairs[index - 1][1].end_mark), t.at(node.end_mark), "")
+            return Op(t.at(pairs[index - 1][1].end_mark), t.at(node.end_mark), "")
         if len(pairs) > 1:
-            return _Op(t.at(key.start_mark), t.at(pairs[1][0].start_mark), "")
+            return Op(t.at(key.start_mark), t.at(pairs[1][0].start_mark), "")
         raise ManifestError(filename, key.start_mark.line + 1, "cannot remove the only field of an entry")
     line = key.start_mark.line
     if key is entry.value[0][0]:
@@ -274,7 +214,7 @@ def _remove(t: _Text, entry: Any, key: Any, node: Any, filename: str) -> _Op:
     start, end = t.starts[line], t.line_end(node.end_mark.line)
     if not t.has_break(node.end_mark.line):  # last line, no final newline: take the break before it
         start -= len(t.nl) if t.src.lines[line - 1].endswith(t.nl) else 1
-    return _Op(start, end, "")
+    return Op(start, end, "")
 
 
 def _entry_block(
@@ -289,22 +229,22 @@ def _entry_block(
 
 
 def _append_ops(
-    t: _Text, root: Any, images: tuple[Any, Any] | None, new: list[ImageEdit], filename: str
-) -> list[_Op]:
+    t: Text, root: Any, images: tuple[Any, Any] | None, new: list[ImageEdit], filename: str
+) -> list[Op]:
     nl = t.nl
-    ops: list[_Op] = []
+    ops: list[Op] = []
     if images is None:
         block = "images:" + nl + "".join("".join(_entry_block(e, e.fields(), "- ", "  ", nl)) for e in new)
         end = len(t.src.body)
         if end and not t.src.body.endswith(("\n", "\r")):
             block = nl + block.removesuffix(nl)
-        return [_Op(end, end, block)]
+        return [Op(end, end, block)]
     key, seq = images
     if nodes.is_null(seq) or (nodes.is_seq(seq) and not seq.value):
         col = key.start_mark.column
         dash, indent = " " * col + "- ", " " * (col + 2)
         if nodes.is_seq(seq):  # images: []  ->  images:
-            ops.append(_Op(t.at(key.end_mark), t.at(seq.end_mark), ":"))
+            ops.append(Op(t.at(key.end_mark), t.at(seq.end_mark), ":"))
             line = seq.end_mark.line
         else:
             line = key.end_mark.line
@@ -320,7 +260,7 @@ def _append_ops(
             + "}"
             for e in new
         )
-        return [_Op(at, at, ", " + items)]
+        return [Op(at, at, ", " + items)]
     else:
         first = seq.value[0]
         item_line, item_col = first.start_mark.line, first.start_mark.column
@@ -339,7 +279,7 @@ def _append_ops(
     block = "".join("".join(_entry_block(e, e.fields(), dash, indent, nl)) for e in new)
     if not t.has_break(line):
         block = nl + block.removesuffix(nl)
-    ops.append(_Op(at, at, block))
+    ops.append(Op(at, at, block))
     return ops
 
 
@@ -347,11 +287,11 @@ def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomiza
     """The text with ``edits`` applied; only the characters of changed values differ.
     Re-reads the result and fails (writing nothing) unless exactly the intended fields changed."""
     src = Source.of(text)
-    t = _Text(src)
+    t = Text(src)
     root = _root(text, filename)
     images = _images(root, filename)
     entries = dict(_entries(images[1], filename)) if images else {}
-    ops: list[_Op] = []
+    ops: list[Op] = []
     new: list[ImageEdit] = []
     for edit in edits:
         entry = entries.get(edit.name)
@@ -364,10 +304,7 @@ def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomiza
         ops.extend(_append_ops(t, root, images, new, filename))
     if not ops:
         return text
-    body = src.body
-    # back to front; of two inserts at one place the later one goes first, so it ends up after
-    for _, op in sorted(enumerate(ops), key=lambda io: (io[1].start, io[1].end, io[0]), reverse=True):
-        body = body[: op.start] + op.text + body[op.end :]
+    body = apply_ops(src.body, ops)
     verify(root, body, edits, filename)
     return src.bom + body
 

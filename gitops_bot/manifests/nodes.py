@@ -42,6 +42,26 @@ def compose(text: str, filename: str) -> Any:
         raise
 
 
+def compose_all(text: str, filename: str) -> list[Any]:
+    """Every document's root node of a multi-document stream (empty documents dropped)."""
+    try:
+        if _Loader is not None:
+            docs = list(yaml.compose_all(text, Loader=_Loader))
+        else:
+            from ruamel.yaml import YAML
+
+            docs = list(YAML(typ="safe", pure=True).compose_all(text))
+    except yaml.MarkedYAMLError as exc:
+        raise _error(filename, exc) from None
+    except yaml.YAMLError as exc:
+        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
+    except Exception as exc:
+        if _Loader is None and type(exc).__module__.startswith("ruamel"):
+            raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
+        raise
+    return [d for d in docs if d is not None]
+
+
 def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:
     mark = exc.problem_mark or exc.context_mark
     return ManifestError(
@@ -98,13 +118,29 @@ def reads_as_string(value: str, *, flow: bool = False) -> bool:
     return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR)  # type: ignore[no-untyped-call]
 
 
-def plain(node: Any) -> Any:
+def plain(node: Any, subs: dict[int, str] | None = None) -> Any:
     """A node tree as comparable values: scalars as (tag, value), so ``1`` and ``"1"`` differ.
-    Cheaper than constructing Python objects, and exact about types."""
+    Cheaper than constructing Python objects, and exact about types. ``subs`` maps id(scalar
+    node) -> the string it should hold (the expected tree after an edit)."""
     if node is None:
         return None
     if is_scalar(node):
+        if subs and id(node) in subs:
+            return ("tag:yaml.org,2002:str", subs[id(node)])
         return (node.tag, node.value)
     if is_seq(node):
-        return [plain(n) for n in node.value]
-    return {plain(k): plain(v) for k, v in node.value}
+        return [plain(n, subs) for n in node.value]
+    return {plain(k, subs): plain(v, subs) for k, v in node.value}
+
+
+def walk(node: Any, path: tuple[str | int, ...] = ()) -> Any:
+    """(path, parent, key node or None, value node) for every node under ``node``, depth first."""
+    if is_map(node):
+        for k, v in node.value:
+            key = k.value if is_scalar(k) else "?"
+            yield (*path, key), node, k, v
+            yield from walk(v, (*path, key))
+    elif is_seq(node):
+        for i, v in enumerate(node.value):
+            yield (*path, i), node, None, v
+            yield from walk(v, (*path, i))

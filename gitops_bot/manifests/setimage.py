@@ -61,3 +61,20 @@ def parse_arg(arg: str) -> ImageEdit:
         digest=None if digest in (None, "*") else digest,
         keep_digest=digest == "*",
     )
+
+
+HELM_FIELDS = ("reference", "repository", "tag", "digest")
+
+
+def parse_helm_paths(args: list[str]) -> dict[str, str]:
+    """``tag=image.tag`` arguments -> {field: dotted key path}."""
+    out: dict[str, str] = {}
+    for arg in args:
+        field, _, path = arg.partition("=")
+        if field not in HELM_FIELDS or not path or any(not p for p in path.split(".")):
+            raise UsageError(
+                f"invalid --helm {arg!r}",
+                hint=f"use FIELD=PATH with FIELD one of {', '.join(HELM_FIELDS)}, e.g. tag=image.tag",
+            )
+        out[field] = path
+    return out

@@ -1,9 +1,17 @@
 """Source text split into lines with their endings, with a UTF-8 BOM held apart, so edits
-can be made by offset and the file's bytes (CRLF, no final newline, BOM) kept."""
+can be made by offset and the file's bytes (CRLF, no final newline, BOM) kept; and the
+primitives every format's editor shares: offsets of node marks, scalar rendering in the old
+style, and applying replacement operations back to front."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from gitops_bot.errors import ManifestError
+from gitops_bot.manifests import nodes
 
 BOM = "\ufeff"
 
@@ -30,3 +38,81 @@ class Source:
             if line.endswith("\n"):
                 return "\n"
         return "\n"
+
+
+@dataclass(frozen=True)
+class Op:
+    """Replace ``body[start:end]`` with ``text`` (an insert when start == end)."""
+
+    start: int
+    end: int
+    text: str
+
+
+class Text:
+    """Offsets of (line, column) marks in the BOM-less body."""
+
+    def __init__(self, src: Source) -> None:
+        self.src = src
+        self.starts = [0]
+        for line in src.lines:
+            self.starts.append(self.starts[-1] + len(line))
+        self.nl = src.newline
+
+    def at(self, mark: Any) -> int:
+        return int(self.starts[mark.line]) + int(mark.column)
+
+    def line_end(self, line: int) -> int:
+        """Offset just after line ``line``'s line break (or the end of the text)."""
+        return self.starts[min(line + 1, len(self.src.lines))]
+
+    def has_break(self, line: int) -> bool:
+        return line < len(self.src.lines) and self.src.lines[line].endswith(("\n", "\r"))
+
+    def line_text(self, line: int) -> str:
+        return self.src.lines[line].rstrip("\r\n") if line < len(self.src.lines) else ""
+
+    def after(self, node: Any) -> str:
+        """The rest of the node's last line after it (where a trailing comment sits)."""
+        return self.line_text(node.end_mark.line)[node.end_mark.column :]
+
+    def replace(self, node: Any, value: str, *, flow: bool = False) -> Op:
+        """Replace a scalar's characters with ``value`` in the scalar's own style."""
+        return Op(self.at(node.start_mark), self.at(node.end_mark), render(value, node.style, flow=flow))
+
+
+def render(value: str, style: str | None, *, flow: bool = False) -> str:
+    """``value`` in the old scalar's style; plain stays plain unless it would not read back as
+    this string (``1.10``, ``20231010``, ``3141e59``, ``true``, ``null``): then double quotes."""
+    if style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if style == '"' or not nodes.reads_as_string(value, flow=flow):
+        return json.dumps(value)
+    return value
+
+
+def check_scalar(t: Text, node: Any, filename: str) -> None:
+    """Refuse values that cannot be replaced in place without changing other bytes' meaning."""
+    if node.style in ("|", ">") or node.start_mark.line != node.end_mark.line:
+        raise ManifestError(
+            filename,
+            node.start_mark.line + 1,
+            "value spans lines, which gitops-bot does not edit",
+            hint="write it on one line",
+        )
+    first = t.line_text(node.start_mark.line)[node.start_mark.column : node.start_mark.column + 1]
+    if first in ("&", "*", "!"):
+        raise ManifestError(
+            filename,
+            node.start_mark.line + 1,
+            "value carries an anchor, alias or tag and is not edited in place",
+            hint="write it as a plain value",
+        )
+
+
+def apply_ops(body: str, ops: Iterable[Op]) -> str:
+    """Apply back to front; of two inserts at one place the later one goes first, so it ends
+    up after."""
+    for _, op in sorted(enumerate(ops), key=lambda io: (io[1].start, io[1].end, io[0]), reverse=True):
+        body = body[: op.start] + op.text + body[op.end :]
+    return body

@@ -1,0 +1,263 @@
+"""One entry point for every place an image lives in a file (text in, text out; no I/O).
+
+* kustomization files: the ``images:`` list (:mod:`.kustomize`);
+* any other YAML file: containers of workload kinds (:mod:`.workloads`), Helm values key paths
+  configured per image, and marker comments on any scalar (:mod:`.markers`).
+
+A *site* is one place holding one image: a kustomize entry, a container's ``image:``, a Helm
+values block, or the marked scalars of one mapping. :func:`read` reports every site with its
+current values; :func:`write` applies :class:`Update` values to every site of those images,
+replacing only the characters of the values that change, and re-reads the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from gitops_bot.errors import ManifestError
+from gitops_bot.manifests import kustomize, markers, nodes, workloads
+from gitops_bot.manifests.workloads import Reference
+from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
+
+FIELDS = ("repository", "tag", "digest")
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """What the editor needs to know of a configured image. ``repository_key`` is the
+    normalised ``registry/path`` (see :func:`workloads.repository_key`); ``helm`` maps a field
+    (reference, repository, tag, digest) to a dotted key path such as ``image.tag``."""
+
+    name: str
+    repository_key: str | None = None
+    helm: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Site:
+    image: str
+    kind: str  # kustomize | container | helm | marker
+    line: int
+    repository: str | None
+    tag: str | None
+    digest: str | None
+
+
+@dataclass(frozen=True)
+class Update:
+    """Values to set for one image; ``None`` leaves a field as it is. A tag set without a
+    digest drops a stale digest unless ``keep_digest``."""
+
+    image: str
+    repository: str | None = None
+    tag: str | None = None
+    digest: str | None = None
+    keep_digest: bool = False
+
+
+def is_kustomization(filename: str) -> bool:
+    return PurePath(filename).name in kustomize.KUSTOMIZATION_NAMES
+
+
+# -- sites in a non-kustomization file -------------------------------------------------
+
+
+@dataclass
+class _Group:
+    image: str
+    kind: str
+    line: int
+    fields: dict[str, Any]  # reference|repository|tag|digest -> scalar node
+    flow: dict[int, bool]  # id(node) -> inside a flow mapping
+    missing: dict[str, str]  # field -> configured helm path that is not in the file
+
+
+def _helm_node(root: Any, path: str) -> Any:
+    node = root
+    for part in path.split("."):
+        if nodes.is_map(node):
+            found = nodes.get(node, part)
+            if found is None:
+                return None
+            node = found[1]
+        elif nodes.is_seq(node) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+        else:
+            return None
+    return node if nodes.is_scalar(node) else None
+
+
+def _groups(
+    t: Text, docs: list[Any], specs: Sequence[ImageSpec], filename: str, *, strict: bool
+) -> list[_Group]:
+    """Every site of the configured images, in file order. ``strict``: a marker naming an image
+    the configuration does not define is an error (when reading for a plan); when writing,
+    markers of other images are simply not ours to touch."""
+    by_name = {s.name: s for s in specs}
+    by_repo = {s.repository_key: s for s in specs if s.repository_key}
+    groups: list[_Group] = []
+    taken: set[int] = set()
+
+    marked: dict[tuple[str, int], _Group] = {}
+    for m in markers.find(t, docs):
+        spec = next((by_name[n] for n in m.names if n in by_name), None)
+        if spec is None:
+            if not strict:
+                continue
+            raise ManifestError(
+                filename,
+                m.line,
+                f"marker names image {m.names[-1]!r}, which gitops-bot.yaml does not define",
+                hint="add it under images: (its name is what the marker says)",
+            )
+        g = marked.get((spec.name, id(m.parent)))  # markers of one mapping form one site
+        if g is None:
+            g = marked[(spec.name, id(m.parent))] = _Group(spec.name, "marker", m.line, {}, {}, {})
+            groups.append(g)
+        g.fields[m.field] = m.node
+        g.flow[id(m.node)] = m.flow
+        taken.add(id(m.node))
+
+    for c in workloads.containers(docs):
+        if id(c.node) in taken:
+            continue
+        key = workloads.repository_key(c.reference.repository)
+        spec = by_repo.get(key) if key else None
+        if spec is not None:
+            groups.append(
+                _Group(spec.name, "container", c.line, {"reference": c.node}, {id(c.node): c.flow}, {})
+            )
+            taken.add(id(c.node))
+
+    for spec in specs:
+        if not spec.helm:
+            continue
+        for doc in docs:
+            found = {f: _helm_node(doc, p) for f, p in spec.helm.items()}
+            present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
+            if not present:
+                continue
+            line = min(int(n.start_mark.line) for n in present.values()) + 1
+            missing = {f: spec.helm[f] for f, n in found.items() if n is None}
+            groups.append(
+                _Group(
+                    spec.name, "helm", line, present, dict.fromkeys(map(id, present.values()), False), missing
+                )
+            )
+            taken.update(map(id, present.values()))
+    return sorted(groups, key=lambda g: g.line)
+
+
+def _value(node: Any) -> str | None:
+    if node is None or nodes.is_null(node):
+        return None
+    return str(node.value) or None
+
+
+def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
+    ref = g.fields.get("reference")
+    r = Reference.split(str(ref.value)) if ref is not None and _value(ref) else Reference("", None, None)
+    return (
+        _value(g.fields.get("repository")) or r.repository or None,
+        _value(g.fields.get("tag")) or r.tag,
+        _value(g.fields.get("digest")) or r.digest,
+    )
+
+
+# -- API -------------------------------------------------------------------------------
+
+
+def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool = True) -> list[Site]:
+    if is_kustomization(filename):
+        names = {s.name for s in specs}
+        return [
+            Site(e.name, "kustomize", e.line, e.new_name, e.new_tag, e.digest)
+            for e in kustomize.extract_images(text, filename)
+            if e.name in names
+        ]
+    src = Source.of(text)
+    t = Text(src)
+    docs = nodes.compose_all(src.body, filename)
+    return [
+        Site(g.image, g.kind, g.line, *_current(g)) for g in _groups(t, docs, specs, filename, strict=strict)
+    ]
+
+
+def write(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update]) -> str:
+    """The text with ``updates`` applied at every site of their images (a kustomization gains
+    an entry for an image it does not list; other files change only where the image is)."""
+    if is_kustomization(filename):
+        edits = [
+            kustomize.ImageEdit(u.image, u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
+            for u in updates
+        ]
+        return kustomize.set_images(text, edits, filename)
+    src = Source.of(text)
+    t = Text(src)
+    docs = nodes.compose_all(src.body, filename)
+    wanted = {u.image: u for u in updates}
+    subs: dict[int, str] = {}
+    ops: list[Op] = []
+    for g in _groups(t, docs, specs, filename, strict=False):
+        u = wanted.get(g.image)
+        if u is None:
+            continue
+        for node, value in _new_values(g, u, filename).items():
+            if node.value == value:
+                continue
+            check_scalar(t, node, filename)
+            subs[id(node)] = value
+            ops.append(t.replace(node, value, flow=g.flow.get(id(node), False)))
+    if not ops:
+        return text
+    body = apply_ops(src.body, ops)
+    expected = [nodes.plain(d, subs) for d in docs]
+    try:
+        after = [nodes.plain(d) for d in nodes.compose_all(body, filename)]
+    except ManifestError:
+        after = None
+    if after != expected:
+        raise ManifestError(
+            filename,
+            None,
+            "an edit did not re-read as intended, so nothing was written",
+            hint="please report this with the file; edit it by hand meanwhile",
+        )
+    return src.bom + body
+
+
+def _new_values(g: _Group, u: Update, filename: str) -> dict[Any, str]:
+    out: dict[Any, str] = {}
+    ref = g.fields.get("reference")
+    if ref is not None:
+        current = Reference.split(str(ref.value or ""))
+        new = current.with_values(
+            u.repository, u.tag, None if u.keep_digest and u.digest is None else u.digest
+        )
+        if u.keep_digest and u.digest is None:
+            new = Reference(new.repository, new.tag, current.digest)
+        out[ref] = str(new)
+    wanted: dict[str, str | None] = {"repository": u.repository, "tag": u.tag, "digest": u.digest}
+    if u.tag is not None and u.digest is None and not u.keep_digest:
+        wanted["digest"] = ""  # a separate digest field pinning the old image is emptied
+    for f in FIELDS:
+        value = wanted[f]
+        node = g.fields.get(f)
+        if value is None:
+            continue
+        if node is None:
+            if f in g.missing and value:
+                raise ManifestError(
+                    filename,
+                    g.line,
+                    f"image {g.image!r}: Helm values key {g.missing[f]} is not in the file",
+                    hint=f"add '{g.missing[f]}' to the values file (an empty string will do)",
+                )
+            continue
+        if f == "digest" and value == "" and _value(node) is None:
+            continue  # already empty
+        out[node] = value
+    return out

@@ -1,0 +1,134 @@
+"""Container images in plain Kubernetes manifests (multi-document files).
+
+``image:`` of containers, initContainers and ephemeralContainers in the workload kinds that
+carry a pod template. The value is an image reference, ``repo[:tag][@digest]``, matched by its
+repository (Docker Hub names normalised, so ``nginx`` matches ``docker.io/library/nginx``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_bot.errors import GitOpsBotError
+from gitops_bot.manifests import nodes
+from gitops_bot.model import ImageRef
+
+# kind -> path from the document root to the pod spec
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An image reference split lexically: ``repository`` exactly as written."""
+
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @classmethod
+    def split(cls, text: str) -> Reference:
+        rest, _, digest = text.partition("@")
+        slash = rest.rfind("/")
+        colon = rest.rfind(":")
+        if colon > slash:
+            return cls(rest[:colon], rest[colon + 1 :], digest or None)
+        return cls(rest, None, digest or None)
+
+    def __str__(self) -> str:
+        return (
+            self.repository
+            + (f":{self.tag}" if self.tag else "")
+            + (f"@{self.digest}" if self.digest else "")
+        )
+
+    def with_values(
+        self, repository: str | None, tag: str | None, digest: str | None, *, keep_digest: bool = False
+    ) -> Reference:
+        """kustomize's field rules on a reference: a tag set without a digest drops the stale
+        digest (unless ``keep_digest``); a digest set alone keeps the tag (``tag@digest``)."""
+        new_tag = tag if tag is not None else self.tag
+        dropped = tag is not None and not keep_digest
+        new_digest = digest if digest is not None else (None if dropped else self.digest)
+        return Reference(repository or self.repository, new_tag, new_digest)
+
+
+def repository_key(repository: str) -> str | None:
+    """``registry/path`` with Docker Hub normalised, or None when not a valid repository
+    (a template placeholder such as ``{{ .Values.image }}``)."""
+    try:
+        ref = ImageRef.parse(repository)
+    except GitOpsBotError:
+        return None
+    return f"{ref.registry}/{ref.repository}"
+
+
+@dataclass(frozen=True)
+class Container:
+    kind: str
+    workload: str
+    container: str
+    node: Any  # the image scalar
+    reference: Reference
+    flow: bool  # the container mapping is flow style
+
+    @property
+    def line(self) -> int:
+        return int(self.node.start_mark.line) + 1
+
+
+def _at(node: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not nodes.is_map(node):
+            return None
+        found = nodes.get(node, key)
+        if found is None:
+            return None
+        node = found[1]
+    return node
+
+
+def _scalar(node: Any, key: str) -> str:
+    found = nodes.get(node, key) if nodes.is_map(node) else None
+    return str(found[1].value) if found and nodes.is_scalar(found[1]) else ""
+
+
+def containers(docs: list[Any]) -> Iterator[Container]:
+    for doc in docs:
+        if not nodes.is_map(doc):
+            continue
+        kind = _scalar(doc, "kind")
+        path = POD_SPEC_PATHS.get(kind)
+        if path is None:
+            continue
+        spec = _at(doc, path)
+        if not nodes.is_map(spec):
+            continue
+        workload = _scalar(_at(doc, ("metadata",)), "name")
+        for list_key in CONTAINER_LISTS:
+            seq = _at(spec, (list_key,))
+            if not nodes.is_seq(seq):
+                continue
+            for c in seq.value:
+                image = nodes.get(c, "image") if nodes.is_map(c) else None
+                if image is None or not nodes.is_scalar(image[1]) or nodes.is_null(image[1]):
+                    continue
+                yield Container(
+                    kind,
+                    workload,
+                    _scalar(c, "name"),
+                    image[1],
+                    Reference.split(str(image[1].value)),
+                    bool(c.flow_style),
+                )
