@@ -47,6 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--metadata", action="store_true", help="also read created time and source labels of new images"
     )
 
+    u = sub.add_parser(
+        "update",
+        parents=[logging_opts],
+        help="apply the plan: push a branch and open or update a pull request per environment",
+    )
+    u.add_argument("--repo", default=".", help="a local clone (its origin is used) or a git URL (default: .)")
+    u.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
+    u.add_argument("--base", help="the base branch (default: git.base, else the remote's default branch)")
+    u.add_argument(
+        "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
+    )
+    u.add_argument("--dry-run", action="store_true", help="print the diffs and pull requests; change nothing")
+    u.add_argument("--output", choices=("text", "json"), default="text")
+
     s = sub.add_parser(
         "set-image",
         parents=[logging_opts],
@@ -95,6 +109,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "set-image":
         return _set_image(args)
+    if args.command == "update":
+        return _update(args)
     repo = Path(args.repo)
     if not repo.is_dir():
         raise UsageError(f"--repo {repo} is not a directory")
@@ -116,6 +132,20 @@ def _run(args: argparse.Namespace) -> int:
         print(output.plan_json(plan) if args.output == "json" else output.plan_text(plan))
         return EXIT_OK
     raise UsageError(f"unknown command {args.command!r}")
+
+
+def _update(args: argparse.Namespace) -> int:
+    from gitops_bot import output
+    from gitops_bot.writeback import Updater
+
+    started = time.monotonic()
+    updater = Updater(args.repo, config_path=args.config, base=args.base)
+    outcomes = updater.run(args.envs, dry_run=args.dry_run)
+    log.get_logger("gitops_bot").info(
+        "update_done", seconds=round(time.monotonic() - started, 3), outcomes=len(outcomes)
+    )
+    print(output.update_json(outcomes) if args.output == "json" else output.update_text(outcomes))
+    return EXIT_OK
 
 
 def _set_image(args: argparse.Namespace) -> int:

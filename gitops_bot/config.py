@@ -77,10 +77,52 @@ class EnvironmentConfig:
     promote_from: str | None = None
     images: tuple[str, ...] = ()
     line: int | None = None
+    write: str = "pull_request"  # pull_request | commit (push straight to the base branch)
 
     @property
     def mode(self) -> str:
         return "promotion" if self.promote_from else "registry"
+
+
+DEFAULT_AUTHOR = "gitops-bot <gitops-bot@users.noreply.github.com>"
+DEFAULT_MESSAGE = "chore({environment}): {summary}"
+
+
+@dataclass(frozen=True)
+class GitConfig:
+    base: str | None = None  # None: the remote's default branch
+    author: str = DEFAULT_AUTHOR  # "Name <email>"
+    signoff: bool = False
+    message: str = DEFAULT_MESSAGE  # {environment} {summary} {images} {release}
+    branch_prefix: str = "gitops-bot"
+
+    @property
+    def author_name(self) -> str:
+        return self.author.split("<", 1)[0].strip()
+
+    @property
+    def author_email(self) -> str:
+        return self.author.split("<", 1)[1].rstrip(">").strip()
+
+
+@dataclass(frozen=True)
+class PullRequestConfig:
+    group: str = "environment"  # environment | image
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    draft: bool = False
+    auto_merge: str | None = None  # merge | squash | rebase
+
+
+@dataclass(frozen=True)
+class GitHubConfig:
+    repository: str | None = None  # owner/name; None: from the origin URL
+    api_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+    app_id_env: str = "GITHUB_APP_ID"
+    app_key_env: str = "GITHUB_APP_PRIVATE_KEY"
+    write_interval: float = 1.0  # seconds between write requests (GitHub's guidance)
 
 
 @dataclass(frozen=True)
@@ -89,6 +131,9 @@ class Config:
     images: tuple[ImageConfig, ...]
     environments: tuple[EnvironmentConfig, ...]
     registries: dict[str, RegistryConfig] = field(default_factory=dict)
+    git: GitConfig = field(default_factory=GitConfig)
+    pull_request: PullRequestConfig = field(default_factory=PullRequestConfig)
+    github: GitHubConfig = field(default_factory=GitHubConfig)
 
     @property
     def root(self) -> Path:
@@ -135,7 +180,12 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
     r = _Reader(filename)
-    root = r.mapping(doc, None, "the file", allowed=("version", "registries", "images", "environments"))
+    root = r.mapping(
+        doc,
+        None,
+        "the file",
+        allowed=("version", "registries", "images", "environments", "git", "pull_request", "github"),
+    )
     version = root.get("version", 1)
     if version != 1:
         raise ConfigError(filename, r.line_of(root, "version"), f"unsupported version {version!r}; use 1")
@@ -147,7 +197,116 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
         images=images,
         environments=environments,
         registries=registries,
+        git=_git(r, root),
+        pull_request=_pull_request(r, root),
+        github=_github(r, root),
     )
+
+
+_AUTHOR = re.compile(r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$")
+_BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]+(?<!/)$")
+_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
+    spec = r.mapping(
+        root.get("git"),
+        r.line_of(root, "git"),
+        "'git'",
+        allowed=("base", "author", "signoff", "message", "branch_prefix"),
+    )
+    author = r.get(spec, "author", str, "'git'", DEFAULT_AUTHOR)
+    if not _AUTHOR.match(author):
+        raise r.error(r.line_of(spec, "author"), f"git author {author!r} must look like 'Name <email>'")
+    message = r.get(spec, "message", str, "'git'", DEFAULT_MESSAGE)
+    try:
+        message.format(environment="e", summary="s", images="i", release="r")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise r.error(
+            r.line_of(spec, "message"),
+            f"git message template {message!r} is invalid ({exc}); "
+            "fields: environment, summary, images, release",
+        ) from None
+    prefix = r.get(spec, "branch_prefix", str, "'git'", "gitops-bot")
+    base = r.get(spec, "base", str, "'git'")
+    for key, value in (("branch_prefix", prefix), ("base", base)):
+        if value is not None and not _BRANCH.match(value):
+            raise r.error(r.line_of(spec, key), f"git {key} {value!r} is not a valid branch name")
+    return GitConfig(
+        base=base,
+        author=author,
+        signoff=r.get(spec, "signoff", bool, "'git'", False),
+        message=message,
+        branch_prefix=prefix,
+    )
+
+
+def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:
+    what = "'pull_request'"
+    spec = r.mapping(
+        root.get("pull_request"),
+        r.line_of(root, "pull_request"),
+        what,
+        allowed=("group", "labels", "reviewers", "assignees", "draft", "auto_merge"),
+    )
+    group = r.get(spec, "group", str, what, "environment")
+    if group not in ("environment", "image"):
+        raise r.error(
+            r.line_of(spec, "group"), f"pull_request group {group!r} must be 'environment' or 'image'"
+        )
+    auto = spec.get("auto_merge")
+    if auto is True:
+        auto = "merge"
+    if auto is False:
+        auto = None
+    if auto is not None and auto not in ("merge", "squash", "rebase"):
+        raise r.error(
+            r.line_of(spec, "auto_merge"),
+            "pull_request auto_merge must be true, false, merge, squash or rebase",
+        )
+    return PullRequestConfig(
+        group=group,
+        labels=r.str_list(spec, "labels", what),
+        reviewers=r.str_list(spec, "reviewers", what),
+        assignees=r.str_list(spec, "assignees", what),
+        draft=r.get(spec, "draft", bool, what, False),
+        auto_merge=auto,
+    )
+
+
+def _github(r: _Reader, root: dict[str, Any]) -> GitHubConfig:
+    what = "'github'"
+    spec = r.mapping(
+        root.get("github"),
+        r.line_of(root, "github"),
+        what,
+        allowed=("repository", "api_url", "token_env", "app_id_env", "app_key_env", "write_interval"),
+    )
+    repo = r.get(spec, "repository", str, what)
+    if repo is not None and not re.match(r"^[\w.-]+/[\w.-]+$", repo):
+        raise r.error(r.line_of(spec, "repository"), f"github repository {repo!r} must be owner/name")
+    api_url = r.get(spec, "api_url", str, what, "https://api.github.com").rstrip("/")
+    if not re.match(r"^https?://", api_url):
+        raise r.error(
+            r.line_of(spec, "api_url"),
+            f"github api_url {api_url!r} must be a URL (GitHub Enterprise: https://HOST/api/v3)",
+        )
+    envs = {}
+    for key, default in (
+        ("token_env", "GITHUB_TOKEN"),
+        ("app_id_env", "GITHUB_APP_ID"),
+        ("app_key_env", "GITHUB_APP_PRIVATE_KEY"),
+    ):
+        value = r.get(spec, key, str, what, default)
+        if not _ENV_VAR.match(value):
+            raise r.error(
+                r.line_of(spec, key), f"github {key} must name an environment variable, not hold a secret"
+            )
+        envs[key] = value
+    interval = r.get(spec, "write_interval", float, what, 1.0)
+    if interval < 0:
+        raise r.error(r.line_of(spec, "write_interval"), "github write_interval must be 0 or more seconds")
+    return GitHubConfig(repository=repo, api_url=api_url, write_interval=interval, **envs)
 
 
 class _Reader:
@@ -371,15 +530,13 @@ def _helm(r: _Reader, spec: dict[str, Any], what: str) -> tuple[tuple[str, str],
         return ()
     node = r.mapping(spec["helm"], r.line_of(spec, "helm"), f"'helm' of {what}", allowed=HELM_FIELDS)
     out = []
-    for field in HELM_FIELDS:
-        path = r.get(node, field, str, f"'helm' of {what}")
+    for key in HELM_FIELDS:
+        path = r.get(node, key, str, f"'helm' of {what}")
         if path is None:
             continue
         if any(not part for part in path.split(".")):
-            raise r.error(
-                r.line_of(node, field), f"helm {field} path {path!r} of {what} must be like image.tag"
-            )
-        out.append((field, path))
+            raise r.error(r.line_of(node, key), f"helm {key} path {path!r} of {what} must be like image.tag")
+        out.append((key, path))
     if not any(f in ("tag", "reference") for f, _ in out):
         raise r.error(r.line_of(spec, "helm"), f"'helm' of {what} needs 'tag' or 'reference' (the key paths)")
     return tuple(out)
@@ -459,7 +616,10 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
     for index, spec in enumerate(node):
         line = _item_line(node, index)
         spec = r.mapping(
-            spec, line, f"environments[{index}]", allowed=("name", "path", "paths", "promote_from", "images")
+            spec,
+            line,
+            f"environments[{index}]",
+            allowed=("name", "path", "paths", "promote_from", "images", "write"),
         )
         name = r.get(spec, "name", str, f"environments[{index}]", required=True)
         what = f"environment {name!r}"
@@ -487,6 +647,7 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
                 promote_from=r.get(spec, "promote_from", str, what),
                 images=images,
                 line=line,
+                write=_write_mode(r, spec, what),
             )
         )
     names = {e.name for e in out}
@@ -500,6 +661,16 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             raise r.error(env.line, f"environment {env.name!r} cannot promote from itself")
     _check_no_cycle(r, out)
     return tuple(out)
+
+
+def _write_mode(r: _Reader, spec: dict[str, Any], what: str) -> str:
+    mode = r.get(spec, "write", str, what, "pull_request")
+    if mode not in ("pull_request", "commit"):
+        raise r.error(
+            r.line_of(spec, "write"),
+            f"'write' of {what} must be pull_request (open a PR) or commit (push to the base branch)",
+        )
+    return str(mode)
 
 
 def _check_no_cycle(r: _Reader, envs: list[EnvironmentConfig]) -> None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gitops_bot.model import Plan, PlanItem
+
+if TYPE_CHECKING:
+    from gitops_bot.writeback import Outcome
 
 _MARK = {"update": "->", "none": "==", "skip": "!!"}
 
@@ -49,3 +54,40 @@ def plan_text(plan: Plan) -> str:
 
 def plan_json(plan: Plan) -> str:
     return json.dumps(plan.to_json(), indent=2, sort_keys=False)
+
+
+def update_text(outcomes: Sequence[Outcome]) -> str:
+    if not outcomes:
+        return "Nothing to do: every environment runs what its policies choose."
+    lines: list[str] = []
+    for o in outcomes:
+        if o.action == "dry_run":
+            lines += [
+                f"== {o.environment}: would {'open' if o.branch else 'commit'} {o.title!r} on {o.branch}",
+                "",
+            ]
+            lines += [o.diff or "", "", o.body or ""]
+    lines.append("Summary:")
+    for o in outcomes:
+        images = ", ".join(c.summary for c in o.changes) or "-"
+        where = {
+            "pull_request": f"pull request {o.url}",
+            "commit": f"commit {o.commit[:12] if o.commit else ''} on {o.branch}",
+            "unchanged": "already up to date",
+            "closed": f"closed {o.url} (no longer needed)",
+            "dry_run": f"dry run, nothing changed ({o.branch})",
+        }[o.action]
+        lines.append(f"  {o.environment}: {images}: {where}")
+        lines += [f"    warning: {w}" for w in o.warnings]
+    return "\n".join(lines)
+
+
+def update_json(outcomes: Sequence[Outcome]) -> str:
+    return json.dumps(
+        {
+            "schema": "gitops-bot/update/v1",
+            "changed": any(o.action in ("pull_request", "commit") for o in outcomes),
+            "results": [o.to_json() for o in outcomes],
+        },
+        indent=2,
+    )

@@ -1,0 +1,160 @@
+"""A release: the set of image changes one commit (and one pull request) carries. PURE.
+
+Everything downstream is derived from this value and nothing else (Flux's ``result.go``
+idea): the deterministic branch name, the release id, the commit message with its trailer,
+and the PR title and body. Deterministic text matters: running twice must produce the same
+branch, the same tree and the same body, so the second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gitops_bot.model import ImageMetadata
+
+TRAILER = "Gitops-Bot-Release"
+BODY_MARKER = "<!-- gitops-bot:release"
+
+
+@dataclass(frozen=True)
+class Change:
+    environment: str
+    image: str
+    repository: str  # registry/path, for the PR table
+    files: tuple[str, ...]
+    from_tag: str | None
+    from_digest: str | None
+    to_tag: str | None
+    to_digest: str | None
+    reason: str
+    metadata: ImageMetadata | None = None
+
+    @property
+    def summary(self) -> str:
+        old = self.from_tag or _short(self.from_digest) or "(none)"
+        return f"{self.image} {old} -> {self.to_tag or _short(self.to_digest)}"
+
+
+@dataclass(frozen=True)
+class Release:
+    environment: str
+    changes: tuple[Change, ...]
+    kind: str = "update"  # update | promotion | rollback
+    group_image: str | None = None  # set when the PR carries one image (group: image)
+    source: str | None = None  # promotions: the environment the images come from
+
+    @property
+    def release_id(self) -> str:
+        """Names the image set, not the moment: the same target values give the same id."""
+        h = hashlib.sha256()
+        for c in sorted(self.changes, key=lambda c: c.image):
+            h.update(f"{c.image}={c.to_tag or ''}@{c.to_digest or ''}\n".encode())
+        return f"{self.environment}-{h.hexdigest()[:12]}"
+
+    def branch(self, prefix: str) -> str:
+        name = (
+            f"{prefix}/{self.kind}/{self.environment}"
+            if self.kind != "update"
+            else f"{prefix}/{self.environment}"
+        )
+        if self.group_image:
+            name += "/" + slug(self.group_image)
+        return name
+
+    @property
+    def summary(self) -> str:
+        if len(self.changes) == 1:
+            return self.changes[0].summary
+        return f"update {len(self.changes)} images"
+
+    def title(self) -> str:
+        verb = {"update": "release", "promotion": f"promote from {self.source}", "rollback": "roll back"}[
+            self.kind
+        ]
+        return f"{self.environment}: {verb}: {self.summary}"
+
+    def commit_message(self, template: str, *, signoff: str | None = None) -> str:
+        subject = template.format(
+            environment=self.environment,
+            summary=self.summary,
+            images=", ".join(c.image for c in self.changes),
+            release=self.release_id,
+        )
+        lines = [subject.strip(), ""]
+        for c in self.changes:
+            lines.append(f"- {c.summary}" + (f" ({c.to_digest})" if c.to_digest else ""))
+        lines += ["", f"{TRAILER}: {self.release_id}"]
+        if signoff:
+            lines.append(f"Signed-off-by: {signoff}")
+        return "\n".join(lines) + "\n"
+
+    def body(self, reasons: Sequence[str] = ()) -> str:
+        rows = [
+            "| environment | image | from | to | digest | created | source |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for c in self.changes:
+            meta = c.metadata
+            rows.append(
+                "| "
+                + " | ".join(
+                    [
+                        c.environment,
+                        f"`{c.image}`",
+                        f"`{c.from_tag}`"
+                        if c.from_tag
+                        else (f"`{_short(c.from_digest)}`" if c.from_digest else "—"),
+                        f"`{c.to_tag}`" if c.to_tag else "—",
+                        f"`{c.to_digest}`" if c.to_digest else "—",
+                        meta.created if meta and meta.created else "—",
+                        _source_link(meta),
+                    ]
+                )
+                + " |"
+            )
+        intro = {
+            "update": f"New images for **{self.environment}**, chosen by each image's policy, "
+            "pinned by digest.",
+            "promotion": f"Promotes to **{self.environment}** exactly the digests **{self.source}** runs.",
+            "rollback": f"Restores an earlier image set in **{self.environment}**.",
+        }[self.kind]
+        why = [f"- `{c.image}`: {c.reason}" for c in self.changes if c.reason]
+        files = sorted({f for c in self.changes for f in c.files})
+        parts = [
+            intro,
+            "",
+            *rows,
+            "",
+            "**Why**",
+            "",
+            *why,
+            *[f"- {r}" for r in reasons],
+            "",
+            "**Files**: " + ", ".join(f"`{f}`" for f in files),
+            "",
+            f"{BODY_MARKER} {self.release_id} -->",
+            "",
+            "_Opened by gitops-bot, which updates this pull request in place and closes it "
+            "when it is no longer needed._",
+        ]
+        return "\n".join(parts) + "\n"
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "image"
+
+
+def _short(digest: str | None) -> str | None:
+    return digest[:19] if digest else None
+
+
+def _source_link(meta: ImageMetadata | None) -> str:
+    if meta is None or not meta.source:
+        return "—"
+    src = meta.source.removesuffix(".git")
+    if meta.revision and src.startswith("https://"):
+        return f"[{meta.revision[:12]}]({src}/commit/{meta.revision})"
+    return src

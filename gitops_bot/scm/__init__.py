@@ -1,0 +1,1 @@
+"""Where changes go: the git workspace and pull requests (GitHub)."""

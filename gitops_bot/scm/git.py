@@ -1,0 +1,256 @@
+"""The git side of write-back (gitpython driving the git CLI).
+
+Shape: a *store* repository holds the objects: the user's own checkout when ``--repo`` is a
+path, or a cached partial clone (``--filter=blob:none``) when it is a URL, reused by later runs
+so the steady state is one fetch. Every change is made in a throwaway linked worktree, detached
+at the remote base, so a user's working tree and branches are never touched.
+
+Credentials: a token is handed to git per command through ``GIT_CONFIG_COUNT`` environment
+variables (``http.extraHeader``); it never lands in ``.git/config``, a remote URL, a log line
+or an error message.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import git
+
+from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.log import get_logger, redact, register_secret
+
+log = get_logger(__name__)
+_CREDENTIALS_IN_URL = re.compile(r"^[a-z+]+://[^/@]+@", re.IGNORECASE)
+
+
+class GitError(ServiceUnavailable):
+    """The remote refused or could not be reached."""
+
+
+class PushRejected(GitOpsBotError):
+    """The remote moved under us (non-fast-forward, stale lease)."""
+
+
+def _is_url(repo: str) -> bool:
+    return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
+
+
+def auth_env(url: str, token: str | None) -> dict[str, str]:
+    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C"}
+    if token and url.lower().startswith("https://"):
+        header = "Authorization: Basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        register_secret(token)
+        register_secret(header.split(" ", 2)[2])
+        env.update(
+            {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
+        )
+    return env
+
+
+class Workspace:
+    def __init__(self, store: git.Repo, url: str, env: dict[str, str]) -> None:
+        self.store = store
+        self.url = url
+        self.env = env
+        self.base = ""
+        self.worktree: Path | None = None
+        self._wt: git.Repo | None = None
+
+    # -- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, repo: str, *, cache_dir: Path, token: str | None = None) -> Workspace:
+        if _CREDENTIALS_IN_URL.match(repo):
+            raise UsageError(
+                "the repository URL carries credentials",
+                hint="pass the token in GITHUB_TOKEN instead; it is never written to disk",
+            )
+        if not _is_url(repo):
+            path = Path(repo)
+            try:
+                store = git.Repo(path, search_parent_directories=False)
+            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                raise UsageError(
+                    f"{repo} is not a git repository", hint="point --repo at a clone or a URL"
+                ) from None
+            if "origin" not in [r.name for r in store.remotes]:
+                raise UsageError(f"{repo} has no 'origin' remote", hint="add the GitOps repository as origin")
+            url = store.remotes.origin.url
+            return cls(store, url, auth_env(url, token))
+        key = hashlib.sha256(repo.encode()).hexdigest()[:16]
+        path = cache_dir / "repos" / key
+        env = auth_env(repo, token)
+        if (path / "HEAD").exists():
+            store = git.Repo(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=path.parent))
+            try:
+                _run(
+                    git.Git(),
+                    "clone",
+                    "--bare",
+                    "--filter=blob:none",
+                    "--no-tags",
+                    repo,
+                    str(tmp),
+                    env=env,
+                    what="clone",
+                )
+                tmp.rename(path)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            store = git.Repo(path)
+        return cls(store, repo, env)
+
+    # -- remote ----------------------------------------------------------------------
+
+    def default_branch(self) -> str:
+        out = _run(self.store.git, "ls-remote", "--symref", "origin", "HEAD", env=self.env, what="ls-remote")
+        m = re.search(r"^ref: refs/heads/(\S+)\s+HEAD", out, re.MULTILINE)
+        if not m:
+            raise GitError("cannot tell the remote's default branch", hint="set git.base in gitops-bot.yaml")
+        return m.group(1)
+
+    def fetch(self, base: str | None, prefix: str) -> str:
+        """Fetch the base branch and the bot's branches; returns the base branch name."""
+        self.base = base or self.default_branch()
+        _run(
+            self.store.git,
+            "fetch",
+            "--prune",
+            "--no-tags",
+            "origin",
+            f"+refs/heads/{self.base}:refs/remotes/origin/{self.base}",
+            f"+refs/heads/{prefix}/*:refs/remotes/origin/{prefix}/*",
+            env=self.env,
+            what="fetch",
+        )
+        return self.base
+
+    def remote_sha(self, branch: str) -> str | None:
+        try:
+            return str(
+                self.store.git.rev_parse("--verify", "--quiet", f"refs/remotes/origin/{branch}^{{commit}}")
+            )
+        except git.GitCommandError:
+            return None
+
+    def tree_of(self, rev: str) -> str:
+        return str(self.store.git.rev_parse(f"{rev}^{{tree}}"))
+
+    def remote_branches(self, prefix: str) -> list[str]:
+        out = self.store.git.for_each_ref("--format=%(refname)", f"refs/remotes/origin/{prefix}/")
+        return [line.removeprefix("refs/remotes/origin/") for line in str(out).splitlines() if line]
+
+    # -- the worktree ----------------------------------------------------------------
+
+    def checkout_base(self) -> Path:
+        """A clean worktree detached at the remote base (created on first use)."""
+        start = f"refs/remotes/origin/{self.base}"
+        if self.worktree is None:
+            self.worktree = Path(tempfile.mkdtemp(prefix="gitops-bot-wt-"))
+            self.worktree.rmdir()
+            _run(
+                self.store.git,
+                "worktree",
+                "add",
+                "--detach",
+                "--force",
+                str(self.worktree),
+                start,
+                what="worktree",
+            )
+            self._wt = git.Repo(self.worktree)
+        else:
+            wt = self._repo()
+            wt.git.reset("--hard", start)
+            wt.git.clean("-fdq")
+        return self.worktree
+
+    def _repo(self) -> git.Repo:
+        assert self._wt is not None, "checkout_base() first"
+        return self._wt
+
+    def diff(self) -> str:
+        return str(self._repo().git.diff("--no-color", "--no-ext-diff"))
+
+    def commit(self, message: str, *, author_name: str, author_email: str) -> str | None:
+        """Commit every change in the worktree; None when there is nothing to commit."""
+        wt = self._repo()
+        wt.git.add("-A")
+        if not wt.git.status("--porcelain"):
+            return None
+        ident = {
+            "GIT_AUTHOR_NAME": author_name,
+            "GIT_AUTHOR_EMAIL": author_email,
+            "GIT_COMMITTER_NAME": author_name,
+            "GIT_COMMITTER_EMAIL": author_email,
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False, encoding="utf-8") as f:
+            f.write(message)
+        try:
+            _run(
+                wt.git, "commit", "--no-verify", "--no-gpg-sign", "-q", "-F", f.name, env=ident, what="commit"
+            )
+        finally:
+            os.unlink(f.name)
+        return str(wt.head.commit.hexsha)
+
+    def head_tree(self) -> str:
+        return str(self._repo().head.commit.tree.hexsha)
+
+    def push(self, refspec: str, *, lease: tuple[str, str | None] | None = None) -> None:
+        """Push; ``lease=(branch, expected sha or None for absent)`` makes a force push safe
+        against another bot's concurrent push. A rejection raises PushRejected."""
+        args = ["push", "--porcelain", "origin", refspec]
+        if lease is not None:
+            branch, expected = lease
+            args.insert(1, f"--force-with-lease=refs/heads/{branch}:{expected or ''}")
+        try:
+            _run(self._repo().git, *args, env=self.env, what="push")
+        except GitError as exc:
+            if re.search(r"rejected|stale info|fetch first|non-fast-forward", str(exc)):
+                raise PushRejected(str(exc)) from None
+            raise
+
+    def delete_remote_branch(self, branch: str, expected: str) -> None:
+        try:
+            self.push(f":refs/heads/{branch}", lease=(branch, expected))
+        except PushRejected:
+            log.warning("branch_not_deleted", branch=branch, reason="it moved meanwhile")
+
+    def close(self) -> None:
+        if self.worktree is not None:
+            try:
+                self.store.git.worktree("remove", "--force", str(self.worktree))
+            except git.GitCommandError:
+                shutil.rmtree(self.worktree, ignore_errors=True)
+                self.store.git.worktree("prune")
+            self.worktree = None
+            self._wt = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -> str:
+    kwargs: dict[str, Any] = {"env": {**os.environ, **(env or {})}}
+    try:
+        return str(g.execute(["git", *args], **kwargs))
+    except git.GitCommandError as exc:
+        stderr = (exc.stderr or "").strip().replace("stderr: ", "").strip("'\n ")
+        last = " ".join(stderr.splitlines()[-3:]) or f"exit {exc.status}"
+        raise GitError(
+            f"git {what} failed: {redact(last)}", hint="check the remote URL, the token and the network"
+        ) from None

@@ -1,0 +1,256 @@
+"""A local HTTP server speaking the GitHub REST endpoints gitops-bot calls through PyGithub,
+with GitHub's JSON shapes, backed by a real bare git remote (a PR's head must exist there).
+
+It records every request and answers 404 to anything it does not implement, recording that
+too (``unexpected``), so a test fails on calls it did not plan for (Renovate's http-mock rule).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    body: Any
+
+
+@dataclass
+class FakeGitHub:
+    repository: str  # owner/name
+    remote: Path  # the bare repository PR heads live in
+    token: str = "ghp_test_token_0123456789"
+    default_branch: str = "main"
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[Recorded] = field(default_factory=list)
+    unexpected: list[Recorded] = field(default_factory=list)
+    fail: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _do(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else None
+                status, payload, headers = fake.handle(self.command, self.path, body, dict(self.headers))
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _do
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> FakeGitHub:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- state helpers for tests -----------------------------------------------------
+
+    def open_pulls(self) -> list[dict[str, Any]]:
+        return [p for p in self.pulls if p["state"] == "open"]
+
+    def merge(self, number: int) -> None:
+        """Merge a PR the way GitHub does with 'Create a merge commit' off: fast-forward or
+        squash the head onto the base in the bare remote, then delete the head branch."""
+        pr = self._pull(number)
+        assert pr is not None and pr["state"] == "open"
+        head, base = pr["head"]["ref"], pr["base"]["ref"]
+        sha = _git(self.remote, "rev-parse", f"refs/heads/{head}")
+        tree = _git(self.remote, "rev-parse", f"{sha}^{{tree}}")
+        parent = _git(self.remote, "rev-parse", f"refs/heads/{base}")
+        merged = _git(self.remote, "commit-tree", tree, "-p", parent, "-m", f"{pr['title']} (#{number})")
+        _git(self.remote, "update-ref", f"refs/heads/{base}", merged)
+        _git(self.remote, "update-ref", "-d", f"refs/heads/{head}")
+        pr.update(state="closed", merged=True, merged_at="2026-11-20T12:00:00Z")
+
+    def paths(self, method: str | None = None) -> list[str]:
+        return [f"{r.method} {r.path}" for r in self.requests if method is None or r.method == method]
+
+    # -- the API ---------------------------------------------------------------------
+
+    def handle(
+        self, method: str, raw_path: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        url = urlparse(raw_path)
+        path = url.path.removeprefix("/api/v3")
+        rec = Recorded(method, path + (f"?{url.query}" if url.query else ""), body)
+        with self.lock:
+            self.requests.append(rec)
+            for key, answer in self.fail.items():
+                if re.fullmatch(key, f"{method} {path}"):
+                    return answer
+            auth = headers.get("Authorization", "")
+            if auth not in (f"token {self.token}", f"Bearer {self.token}"):
+                return 401, {"message": "Bad credentials"}, {}
+            try:
+                return self._route(method, path, parse_qs(url.query), body)
+            except _NotFound:
+                self.unexpected.append(rec)
+                return 404, {"message": "Not Found"}, {}
+
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        repo = f"/repos/{self.repository}"
+        if path == repo and method == "GET":
+            return 200, self._repo_json(), {}
+        if path == f"{repo}/pulls" and method == "GET":
+            state = query.get("state", ["open"])[0]
+            head = query.get("head", [None])[0]
+            found = [
+                p
+                for p in self.pulls
+                if (state == "all" or p["state"] == state)
+                and (head is None or f"{self.repository.split('/')[0]}:{p['head']['ref']}" == head)
+            ]
+            return 200, found, {}
+        if path == f"{repo}/pulls" and method == "POST":
+            head = body["head"]
+            if any(p["head"]["ref"] == head and p["state"] == "open" for p in self.pulls):
+                return (
+                    422,
+                    _validation(f"A pull request already exists for {self.repository.split('/')[0]}:{head}."),
+                    {},
+                )
+            try:
+                sha = _git(self.remote, "rev-parse", "--verify", f"refs/heads/{head}")
+            except subprocess.CalledProcessError:
+                return 422, _validation("head invalid"), {}
+            pr = self._new_pull(body, sha)
+            self.pulls.append(pr)
+            return 201, pr, {}
+        m = re.fullmatch(rf"{repo}/(pulls|issues)/(\d+)(/[a-z_]+)?", path)
+        if m:
+            pull = self._pull(int(m.group(2)))
+            if pull is None:
+                raise _NotFound
+            pr = pull
+            kind, sub = m.group(1), m.group(3)
+            if kind == "pulls" and sub is None and method == "GET":
+                return 200, pr, {}
+            if kind == "pulls" and sub is None and method == "PATCH":
+                for k in ("title", "body", "state"):
+                    if k in body:
+                        pr[k] = body[k]
+                return 200, pr, {}
+            if kind == "pulls" and sub == "/requested_reviewers" and method == "POST":
+                pr["requested_reviewers"] = [{"login": r} for r in body.get("reviewers", [])]
+                return 201, pr, {}
+            if kind == "issues" and sub == "/labels" and method == "POST":
+                names = body if isinstance(body, list) else body.get("labels", [])
+                for n in names:
+                    if n not in [x["name"] for x in pr["labels"]]:
+                        pr["labels"].append({"name": n, "color": "ededed"})
+                return 200, pr["labels"], {}
+            if kind == "issues" and sub == "/comments" and method == "POST":
+                pr["comments_list"].append(body["body"])
+                return 201, {"id": len(pr["comments_list"]), "body": body["body"]}, {}
+            if kind == "issues" and sub == "/assignees" and method == "POST":
+                pr["assignees"] = [{"login": a} for a in body.get("assignees", [])]
+                return 201, pr, {}
+        if (
+            path in ("/graphql", "/api/graphql")
+            and method == "POST"
+            and "enablePullRequestAutoMerge" in body.get("query", "")
+        ):
+            node = body["variables"]["input"]["pullRequestId"]
+            for p in self.pulls:
+                if p["node_id"] == node:
+                    p["auto_merge"] = {"merge_method": body["variables"]["input"].get("mergeMethod")}
+            return (
+                200,
+                {"data": {"enablePullRequestAutoMerge": {"actor": None, "clientMutationId": None}}},
+                {},
+            )
+        raise _NotFound
+
+    def _pull(self, number: int) -> dict[str, Any] | None:
+        return next((p for p in self.pulls if p["number"] == number), None)
+
+    def _repo_json(self) -> dict[str, Any]:
+        owner, name = self.repository.split("/")
+        return {
+            "id": 1,
+            "name": name,
+            "full_name": self.repository,
+            "owner": {"login": owner},
+            "default_branch": self.default_branch,
+            "url": f"{self.url}/repos/{self.repository}",
+            "html_url": f"https://github.test/{self.repository}",
+        }
+
+    def _new_pull(self, body: dict[str, Any], sha: str) -> dict[str, Any]:
+        n = len(self.pulls) + 1
+        api = f"{self.url}/repos/{self.repository}"
+        return {
+            "id": 1000 + n,
+            "node_id": f"PR_node{n}",
+            "number": n,
+            "state": "open",
+            "title": body["title"],
+            "body": body.get("body", ""),
+            "draft": bool(body.get("draft", False)),
+            "merged": False,
+            "url": f"{api}/pulls/{n}",
+            "issue_url": f"{api}/issues/{n}",
+            "html_url": f"https://github.test/{self.repository}/pull/{n}",
+            "head": {"ref": body["head"], "sha": sha, "label": body["head"], "repo": self._repo_json()},
+            "base": {"ref": body["base"], "repo": self._repo_json()},
+            "labels": [],
+            "assignees": [],
+            "requested_reviewers": [],
+            "comments_list": [],
+            "auto_merge": None,
+        }
+
+
+class _NotFound(Exception):
+    pass
+
+
+def _validation(message: str) -> dict[str, Any]:
+    return {
+        "message": "Validation Failed",
+        "errors": [{"resource": "PullRequest", "code": "custom", "message": message}],
+        "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+    }
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()

@@ -1,0 +1,382 @@
+"""``gitops-bot update``: plan, edit, and propose (the orchestration of write-back).
+
+Part of the app layer with :mod:`gitops_bot.app`: it wires the plan, the byte-exact editors,
+the git workspace and the pull-request API, and nothing below it knows about the others.
+
+Idempotence comes from three deterministic things: the branch name (from the environment and,
+when grouping by image, the image), the tree (the base plus the plan's edits) and the PR text
+(from the release value). A second run finds the remote branch holding the same tree and the
+open PR holding the same title and body, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gitops_bot import config as config_mod
+from gitops_bot.app import App
+from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.errors import UsageError
+from gitops_bot.log import get_logger
+from gitops_bot.manifests import files, images
+from gitops_bot.model import EnvironmentPlan, PlanItem
+from gitops_bot.registry import RegistryPool
+from gitops_bot.release import Change, Release
+from gitops_bot.scm.git import PushRejected, Workspace
+from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
+
+log = get_logger(__name__)
+PUSH_ATTEMPTS = 3
+
+
+@dataclass
+class Outcome:
+    """What happened to one release; feeds the summary, JSON output and the Action."""
+
+    environment: str
+    changes: tuple[Change, ...]
+    action: str  # pull_request | commit | unchanged | closed | dry_run
+    branch: str | None = None
+    url: str | None = None
+    commit: str | None = None
+    release_id: str | None = None
+    title: str | None = None
+    body: str | None = None
+    diff: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "action": self.action,
+            "release": self.release_id,
+            "branch": self.branch,
+            "pull_request": self.url,
+            "commit": self.commit,
+            "images": [
+                {
+                    "image": c.image,
+                    "from": {"tag": c.from_tag, "digest": c.from_digest},
+                    "to": {"tag": c.to_tag, "digest": c.to_digest},
+                    "files": list(c.files),
+                }
+                for c in self.changes
+            ],
+            "warnings": self.warnings,
+        }
+
+
+def cache_dir(environ: Mapping[str, str]) -> Path:
+    """Where clones of ``--repo URL`` are kept between runs (a volume in a container)."""
+    if environ.get("GITOPS_BOT_CACHE"):
+        return Path(environ["GITOPS_BOT_CACHE"])
+    return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gitops-bot"
+
+
+class Updater:
+    def __init__(
+        self,
+        repo: str,
+        *,
+        config_path: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        pool: RegistryPool | None = None,
+        base: str | None = None,
+    ) -> None:
+        self.repo = repo
+        self.config_path = config_path
+        self.environ = dict(os.environ if environ is None else environ)
+        self._pool = pool
+        self._base = base
+
+    def run(self, env_names: Sequence[str] | None = None, *, dry_run: bool = False) -> list[Outcome]:
+        token = self.environ.get("GITHUB_TOKEN")
+        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
+        try:
+            return self._run(ws, env_names, dry_run)
+        finally:
+            ws.close()
+
+    def _run(self, ws: Workspace, env_names: Sequence[str] | None, dry_run: bool) -> list[Outcome]:
+        cfg = self._load(ws)
+        pool = self._pool or RegistryPool(cfg)
+        app = App(cfg, pool)
+        try:
+            plan = app.plan(env_names, metadata=not dry_run)
+        finally:
+            if self._pool is None:
+                pool.close()
+        envs = {e.name: e for e in app.environments(env_names)}
+        releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
+        gh: GitHub | None = None
+        needs_github = not dry_run and any(envs[e.name].write == "pull_request" for e in plan.environments)
+        if needs_github:
+            gh = self._github(cfg, ws)
+        open_prs = gh.open_pulls(cfg.git.branch_prefix) if gh else {}
+        outcomes = []
+        for rel in releases:
+            env = envs[rel.environment]
+            if dry_run:
+                outcomes.append(self._dry_run(ws, app, env, rel))
+            elif env.write == "commit":
+                outcomes.append(self._commit(ws, app, env, rel))
+            else:
+                assert gh is not None
+                outcomes.append(self._pull_request(ws, app, gh, env, rel, open_prs))
+        if gh is not None:
+            outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)
+        return outcomes
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def _load(self, ws: Workspace) -> Config:
+        prefix = "gitops-bot"
+        ws.fetch(self._base, prefix)
+        root = ws.checkout_base()
+        cfg = config_mod.load(root / self.config_path if self.config_path else config_mod.find_config(root))
+        wanted = self._base or cfg.git.base
+        if wanted != ws.base or cfg.git.branch_prefix != prefix:
+            ws.fetch(wanted or ws.base, cfg.git.branch_prefix)
+            root = ws.checkout_base()
+            cfg = config_mod.load(
+                root / self.config_path if self.config_path else config_mod.find_config(root)
+            )
+        return cfg
+
+    def _github(self, cfg: Config, ws: Workspace) -> GitHub:
+        repository = cfg.github.repository or repository_from_url(ws.url, cfg.github.api_url)
+        if repository is None:
+            raise UsageError(
+                f"cannot tell the GitHub repository of {ws.url}",
+                hint="set github.repository (owner/name) in gitops-bot.yaml",
+            )
+        gh = GitHub.connect(cfg.github, repository, self.environ)
+        if gh.git_token != self.environ.get("GITHUB_TOKEN"):
+            from gitops_bot.scm.git import auth_env
+
+            ws.env = auth_env(ws.url, gh.git_token)
+        return gh
+
+    # -- releases ----------------------------------------------------------------------
+
+    def _releases(self, cfg: Config, ep: EnvironmentPlan) -> list[Release]:
+        updates = [i for i in ep.items if i.action == "update" and i.candidate is not None]
+        changes = tuple(_change(i) for i in updates)
+        if not changes:
+            return []
+        if cfg.pull_request.group == "image":
+            return [Release(ep.name, (c,), group_image=c.image) for c in changes]
+        return [Release(ep.name, changes)]
+
+    def _apply(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tuple[Release, bool]:
+        """Edit the worktree at the base for ``rel``; returns the release with the files that
+        actually hold each image, and whether anything changed."""
+        root = ws.checkout_base()  # the same directory the config was loaded from
+        specs = app.image_specs()
+        updates = [images.Update(c.image, tag=c.to_tag, digest=c.to_digest) for c in rel.changes]
+        touched: dict[str, list[str]] = {}
+        changed = False
+        for path in app.files(env):
+            text = files.read_text(path)
+            present = {s.image for s in images.read(text, path.name, specs, strict=False)}
+            mine = [u for u in updates if u.image in present]
+            if not mine:
+                continue
+            new = images.write(text, str(path), specs, mine)
+            rel_path = path.relative_to(root).as_posix()
+            for u in mine:
+                touched.setdefault(u.image, []).append(rel_path)
+            if new != text:
+                files.write_atomic(path, new)
+                changed = True
+        rel = replace(
+            rel, changes=tuple(replace(c, files=tuple(touched.get(c.image, c.files))) for c in rel.changes)
+        )
+        return rel, changed
+
+    def _message(self, cfg: Config, rel: Release) -> str:
+        signoff = cfg.git.author if cfg.git.signoff else None
+        return rel.commit_message(cfg.git.message, signoff=signoff)
+
+    def _dry_run(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
+        rel, _ = self._apply(ws, app, env, rel)
+        return Outcome(
+            env.name,
+            rel.changes,
+            "dry_run",
+            branch=rel.branch(app.config.git.branch_prefix) if env.write == "pull_request" else ws.base,
+            release_id=rel.release_id,
+            title=rel.title(),
+            body=rel.body(),
+            diff=ws.diff(),
+        )
+
+    def _commit(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
+        """Push straight to the base. A rejected push (the base moved) is answered by
+        re-applying the plan's edits on the new base, not by a textual rebase."""
+        cfg = app.config
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            rel, changed = self._apply(ws, app, env, rel)
+            sha = (
+                ws.commit(
+                    self._message(cfg, rel),
+                    author_name=cfg.git.author_name,
+                    author_email=cfg.git.author_email,
+                )
+                if changed
+                else None
+            )
+            if sha is None:
+                return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
+            try:
+                ws.push(f"HEAD:refs/heads/{ws.base}")
+            except PushRejected:
+                log.info("push_rejected", environment=env.name, attempt=attempt)
+                ws.fetch(ws.base, cfg.git.branch_prefix)
+                continue
+            log.info("committed", environment=env.name, commit=sha, release=rel.release_id)
+            return Outcome(
+                env.name, rel.changes, "commit", branch=ws.base, commit=sha, release_id=rel.release_id
+            )
+        raise PushRejected(
+            f"the base branch {ws.base} kept moving; gave up after {PUSH_ATTEMPTS} attempts",
+            hint="run again",
+        )
+
+    def _pull_request(
+        self,
+        ws: Workspace,
+        app: App,
+        gh: GitHub,
+        env: EnvironmentConfig,
+        rel: Release,
+        open_prs: dict[str, PullRequest],
+    ) -> Outcome:
+        cfg = app.config
+        branch = rel.branch(cfg.git.branch_prefix)
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            rel, changed = self._apply(ws, app, env, rel)
+            if not changed:
+                return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
+            sha = ws.commit(
+                self._message(cfg, rel), author_name=cfg.git.author_name, author_email=cfg.git.author_email
+            )
+            assert sha is not None
+            remote = ws.remote_sha(branch)
+            if remote is not None and ws.tree_of(remote) == ws.head_tree():
+                sha = remote  # the branch already holds exactly this change
+                break
+            try:
+                ws.push(f"HEAD:refs/heads/{branch}", lease=(branch, remote))
+                break
+            except PushRejected:
+                log.info("push_rejected", branch=branch, attempt=attempt)
+                ws.fetch(ws.base, cfg.git.branch_prefix)
+        else:
+            raise PushRejected(
+                f"branch {branch} kept moving; gave up after {PUSH_ATTEMPTS} attempts", hint="run again"
+            )
+        title, body = rel.title(), rel.body()
+        pr = open_prs.get(branch)
+        created = pr is None
+        try:
+            pr = (
+                gh.update(pr, title, body)
+                if pr is not None
+                else gh.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
+            )
+        except Exception:
+            if created and remote is None:
+                ws.delete_remote_branch(branch, sha)  # leave no orphan branch behind
+            raise
+        warnings = []
+        if created:
+            prc = cfg.pull_request
+            warnings = gh.decorate(
+                pr,
+                labels=prc.labels,
+                reviewers=prc.reviewers,
+                assignees=prc.assignees,
+                auto_merge=prc.auto_merge,
+            )
+        log.info("pull_request", environment=env.name, number=pr.number, url=pr.url, created=created)
+        return Outcome(
+            env.name,
+            rel.changes,
+            "pull_request",
+            branch=branch,
+            url=pr.url,
+            commit=sha,
+            release_id=rel.release_id,
+            title=title,
+            warnings=warnings,
+        )
+
+    def _close_stale(
+        self,
+        ws: Workspace,
+        cfg: Config,
+        gh: GitHub,
+        plans: Sequence[EnvironmentPlan],
+        envs: Mapping[str, EnvironmentConfig],
+        releases: Sequence[Release],
+        open_prs: Mapping[str, PullRequest],
+    ) -> list[Outcome]:
+        """Close the bot's open update PRs of the planned environments that this run no
+        longer produces, when the plan is sure (nothing skipped for them)."""
+        prefix = cfg.git.branch_prefix
+        produced = {r.branch(prefix) for r in releases}
+        out = []
+        for ep in plans:
+            if envs[ep.name].write != "pull_request" or ep.mode != "registry":
+                continue
+            skipped = {i.image for i in ep.items if i.action == "skip"}
+            for branch, pr in open_prs.items():
+                if branch in produced:
+                    continue
+                env_branch = f"{prefix}/{ep.name}"
+                if branch == env_branch:
+                    if skipped:
+                        continue
+                elif branch.startswith(env_branch + "/"):
+                    if any(branch == f"{env_branch}/{_slug(i)}" for i in skipped):
+                        continue
+                else:
+                    continue
+                gh.close(
+                    pr,
+                    f"Closed by gitops-bot: **{ep.name}** already runs what this pull request proposed, "
+                    "or a newer pull request supersedes it.",
+                )
+                sha = ws.remote_sha(branch)
+                if sha:
+                    ws.delete_remote_branch(branch, sha)
+                out.append(Outcome(ep.name, (), "closed", branch=branch, url=pr.url))
+        return out
+
+
+def _slug(image: str) -> str:
+    from gitops_bot.release import slug
+
+    return slug(image)
+
+
+def _change(item: PlanItem) -> Change:
+    cur, cand = item.current, item.candidate
+    assert cand is not None
+    return Change(
+        environment=item.environment,
+        image=item.image,
+        repository=item.repository,
+        files=(item.file,),
+        from_tag=cur.tag if cur else None,
+        from_digest=cur.digest if cur else None,
+        to_tag=cand.tag,
+        to_digest=cand.digest,
+        reason=item.reason,
+        metadata=cand.metadata,
+    )

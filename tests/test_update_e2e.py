@@ -1,0 +1,255 @@
+"""`gitops-bot update` end to end: a real registry, a real bare git remote, and a local server
+speaking GitHub's REST API (PyGithub on the other side)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.cli import main
+from gitops_bot.testing.github_server import FakeGitHub
+from gitops_bot.testing.oci import Pusher
+from gitops_bot.testing.registry_process import RegistryProcess
+
+KUSTOMIZATION = """apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base
+images:
+  # the API; CI pushes semver tags
+  - name: example/app
+    newName: {host}/{ns}/app
+    newTag: 1.0.0 # {{"$imagepolicy": "flux-system:app:tag"}}
+  - name: example/worker
+    newName: {host}/{ns}/worker
+    newTag: "2.0"
+"""
+
+CONFIG = """version: 1
+images:
+  - name: example/app
+    repository: {host}/{ns}/app
+    range: "^1"
+  - name: example/worker
+    repository: {host}/{ns}/worker
+environments:
+  - name: staging
+    path: overlays/staging
+  - name: dev
+    path: overlays/dev
+    write: commit
+pull_request:
+  group: {group}
+  labels: [gitops-bot, release]
+  reviewers: [alice]
+  auto_merge: squash
+github:
+  repository: acme/gitops
+  api_url: {api}
+  write_interval: 0
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@dataclass
+class World:
+    remote: Path
+    github: FakeGitHub
+    pusher: Pusher
+    ns: str
+    tmp: Path
+
+    def push(self, repo: str, tag: str) -> str:
+        return self.pusher.image(f"{self.ns}/{repo}", tag, salt=f"{self.ns}-{repo}-{tag}").digest
+
+    def show(self, ref: str, path: str) -> bytes:
+        return subprocess.run(
+            ["git", "-C", str(self.remote), "show", f"{ref}:{path}"], check=True, capture_output=True
+        ).stdout
+
+    def branches(self) -> list[str]:
+        out = git(self.remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/")
+        return sorted(out.splitlines())
+
+    def sha(self, ref: str) -> str:
+        return git(self.remote, "rev-parse", ref)
+
+
+def make_world(tmp_path: Path, registry: RegistryProcess, group: str = "environment") -> Iterator[World]:
+    ns = f"wb{abs(hash(str(tmp_path))) % 10**8}"
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    seed = tmp_path / "seed"
+    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
+    with FakeGitHub("acme/gitops", remote) as gh:
+        (seed / "base").mkdir()
+        (seed / "base/kustomization.yaml").write_text("resources: []\n")
+        for env in ("staging", "dev"):
+            (seed / f"overlays/{env}").mkdir(parents=True)
+            (seed / f"overlays/{env}/kustomization.yaml").write_text(
+                KUSTOMIZATION.format(host=registry.host, ns=ns)
+            )
+        (seed / "gitops-bot.yaml").write_text(
+            CONFIG.format(host=registry.host, ns=ns, api=gh.url, group=group)
+        )
+        git(seed, "add", "-A")
+        git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
+        git(seed, "push", "-q", "origin", "main")
+        pusher = Pusher.to(registry.url)
+        world = World(remote, gh, pusher, ns, tmp_path)
+        world.push("app", "1.0.0")
+        world.push("worker", "2.0")
+        yield world
+        pusher.close()
+
+
+@pytest.fixture
+def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    yield from make_world(tmp_path, registry)
+
+
+def update(capsys: pytest.CaptureFixture[str], world: World, *extra: str) -> dict:  # type: ignore[type-arg]
+    code = main(["update", "--repo", f"file://{world.remote}", "--output", "json", *extra])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_update_opens_one_pr_then_is_idempotent_then_updates_it_in_place(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = world.push("app", "1.1.0")
+    world.push("app", "2.0.0")  # outside ^1
+
+    result = update(capsys, world, "--env", "staging")
+    assert result["changed"] is True
+    (res,) = result["results"]
+    assert res["action"] == "pull_request" and res["branch"] == "gitops-bot/staging"
+    text = world.show("gitops-bot/staging", "overlays/staging/kustomization.yaml").decode()
+    before = world.show("main", "overlays/staging/kustomization.yaml").decode()
+    assert text == before.replace(
+        '    newTag: 1.0.0 # {"$imagepolicy": "flux-system:app:tag"}\n',
+        f'    newTag: 1.1.0 # {{"$imagepolicy": "flux-system:app:tag"}}\n    digest: {digest}\n',
+    ).replace('    newTag: "2.0"\n', '    newTag: "2.0"\n    digest: ' + _digest_line(text, "worker") + "\n")
+
+    (pr,) = world.github.open_pulls()
+    assert pr["head"]["ref"] == "gitops-bot/staging" and pr["base"]["ref"] == "main"
+    assert pr["title"] == "staging: release: update 2 images"
+    assert f"| staging | `example/app` | `1.0.0` | `1.1.0` | `{digest}` |" in pr["body"]
+    assert [lb["name"] for lb in pr["labels"]] == ["gitops-bot", "release"]
+    assert pr["requested_reviewers"] == [{"login": "alice"}]
+    assert pr["auto_merge"] == {"merge_method": "SQUASH"}
+    assert FakeGitHub.token not in pr["body"]
+    msg = git(world.remote, "log", "-1", "--format=%B", "gitops-bot/staging")
+    assert f"Gitops-Bot-Release: {res['release']}" in msg
+    assert git(world.remote, "log", "-1", "--format=%an <%ae>", "gitops-bot/staging") == (
+        "gitops-bot <gitops-bot@users.noreply.github.com>"
+    )
+    assert world.github.unexpected == []
+
+    # second run: nothing changes, no write request to GitHub, no push
+    head = world.sha("gitops-bot/staging")
+    writes = len(world.github.paths("POST")) + len(world.github.paths("PATCH"))
+    again = update(capsys, world, "--env", "staging")
+    assert world.sha("gitops-bot/staging") == head
+    assert len(world.github.paths("POST")) + len(world.github.paths("PATCH")) == writes
+    assert len(world.github.pulls) == 1
+    assert again["results"][0]["pull_request"] == res["pull_request"]
+
+    # a newer tag: the same PR is updated in place, not a second one
+    newer = world.push("app", "1.2.0")
+    third = update(capsys, world, "--env", "staging")
+    assert third["results"][0]["pull_request"] == res["pull_request"]
+    assert len(world.github.pulls) == 1
+    (pr,) = world.github.open_pulls()
+    assert "`1.2.0`" in pr["body"] and newer in pr["body"]
+    assert newer in world.show("gitops-bot/staging", "overlays/staging/kustomization.yaml").decode()
+    assert world.github.unexpected == []
+
+
+def _digest_line(text: str, image: str) -> str:
+    lines = text.splitlines()
+    i = next(n for n, ln in enumerate(lines) if ln.endswith(f"/{image}"))
+    return next(ln for ln in lines[i:] if ln.strip().startswith("digest:")).split(": ", 1)[1]
+
+
+def test_merged_pr_branch_is_not_recreated_and_stale_pr_is_closed(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.push("app", "1.1.0")
+    update(capsys, world, "--env", "staging")
+    (pr,) = world.github.open_pulls()
+    world.github.merge(pr["number"])
+    assert "gitops-bot/staging" not in world.branches()
+
+    result = update(capsys, world, "--env", "staging")
+    assert result == {"schema": "gitops-bot/update/v1", "changed": False, "results": []}
+    assert "gitops-bot/staging" not in world.branches()
+    assert world.github.open_pulls() == []
+
+    # someone applies the next release by hand while the bot's PR is open: the PR is closed
+    digest = world.push("app", "1.2.0")
+    update(capsys, world, "--env", "staging")
+    (pr,) = world.github.open_pulls()
+    seed = world.tmp / "hand"
+    subprocess.run(["git", "clone", "-q", str(world.remote), str(seed)], check=True)
+    subprocess.run(
+        ["git", "-C", str(seed), "merge", "-q", "--ff-only", "origin/gitops-bot/staging"], check=True
+    )
+    git(seed, "push", "-q", "origin", "main")
+    result = update(capsys, world, "--env", "staging")
+    assert [r["action"] for r in result["results"]] == ["closed"]
+    assert world.github.open_pulls() == []
+    assert "gitops-bot/staging" not in world.branches()
+    assert any("already runs" in c for c in world.github.pulls[-1]["comments_list"])
+    assert digest in world.show("main", "overlays/staging/kustomization.yaml").decode()
+
+
+def test_dry_run_changes_nothing(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.push("app", "1.1.0")
+    main_before = world.sha("main")
+    code = main(["update", "--repo", f"file://{world.remote}", "--dry-run", "--env", "staging"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "-    newTag: 1.0.0" in out and "+    newTag: 1.1.0" in out
+    assert "staging: release: update 2 images" in out
+    assert world.sha("main") == main_before and world.branches() == ["main"]
+    assert world.github.requests == []
+
+
+def test_commit_mode_pushes_to_base_and_survives_a_moving_base(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = world.push("app", "1.1.0")
+    result = update(capsys, world, "--env", "dev")
+    (res,) = result["results"]
+    assert res["action"] == "commit" and res["branch"] == "main"
+    assert world.sha("main") == res["commit"]
+    assert digest in world.show("main", "overlays/dev/kustomization.yaml").decode()
+    assert world.github.requests == []  # commit mode needs no GitHub
+    assert update(capsys, world, "--env", "dev")["results"] == []
+
+
+def test_token_never_reaches_git_config_or_output(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    world.push("app", "1.1.0")
+    code = main(["update", "--repo", f"file://{world.remote}", "--env", "staging", "-vv"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert FakeGitHub.token not in out + err
+    for cfg in (tmp_path / "cache").rglob("config"):
+        assert FakeGitHub.token not in cfg.read_text()
+    assert FakeGitHub.token not in (world.remote / "config").read_text()
