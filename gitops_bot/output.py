@@ -73,7 +73,7 @@ def update_text(outcomes: Sequence[Outcome]) -> str:
         where = {
             "pull_request": f"pull request {o.url}",
             "commit": f"commit {o.commit[:12] if o.commit else ''} on {o.branch}",
-            "unchanged": "already up to date",
+            "unchanged": f"already proposed in {o.url}" if o.url else "already up to date",
             "closed": f"closed {o.url} (no longer needed)",
             "dry_run": f"dry run, nothing changed ({o.branch})",
         }[o.action]

@@ -267,11 +267,13 @@ class Updater:
             )
             assert sha is not None
             remote = ws.remote_sha(branch)
+            pushed = False
             if remote is not None and ws.tree_of(remote) == ws.head_tree():
                 sha = remote  # the branch already holds exactly this change
                 break
             try:
                 ws.push(f"HEAD:refs/heads/{branch}", lease=(branch, remote))
+                pushed = True
                 break
             except PushRejected:
                 log.info("push_rejected", branch=branch, attempt=attempt)
@@ -283,6 +285,7 @@ class Updater:
         title, body = rel.title(), rel.body()
         pr = open_prs.get(branch)
         created = pr is None
+        edited = pr is not None and (pr.title, pr.body) != (title, body)
         try:
             pr = (
                 gh.update(pr, title, body)
@@ -307,7 +310,7 @@ class Updater:
         return Outcome(
             env.name,
             rel.changes,
-            "pull_request",
+            "pull_request" if created or edited or pushed else "unchanged",
             branch=branch,
             url=pr.url,
             commit=sha,

@@ -166,6 +166,8 @@ def test_update_opens_one_pr_then_is_idempotent_then_updates_it_in_place(
     assert world.sha("gitops-bot/staging") == head
     assert len(world.github.paths("POST")) + len(world.github.paths("PATCH")) == writes
     assert len(world.github.pulls) == 1
+    assert again["changed"] is False
+    assert again["results"][0]["action"] == "unchanged"
     assert again["results"][0]["pull_request"] == res["pull_request"]
 
     # a newer tag: the same PR is updated in place, not a second one
@@ -253,3 +255,69 @@ def test_token_never_reaches_git_config_or_output(
     for cfg in (tmp_path / "cache").rglob("config"):
         assert FakeGitHub.token not in cfg.read_text()
     assert FakeGitHub.token not in (world.remote / "config").read_text()
+
+
+def test_failed_pr_creation_leaves_no_orphan_branch(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_bot.scm import github as gh_mod
+
+    monkeypatch.setattr(gh_mod, "BACKOFF", 0.01)
+    world.push("app", "1.1.0")
+    world.github.fail["POST /repos/acme/gitops/pulls"] = (500, {"message": "boom"}, {})
+    code = main(["update", "--repo", f"file://{world.remote}", "--env", "staging"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert err.count("\n") == 1 and "Traceback" not in err and "GitHub" in err
+    assert world.branches() == ["main"]
+    assert world.github.pulls == []
+
+
+def test_rejected_push_reapplies_edits_on_the_new_base(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone pushes to main between our commit and our push: the edits are applied again on
+    the new base (their change kept), not rebased textually."""
+    from gitops_bot.scm.git import Workspace
+
+    digest = world.push("app", "1.1.0")
+    other = world.tmp / "other"
+    subprocess.run(["git", "clone", "-q", str(world.remote), str(other)], check=True)
+    original = Workspace.push
+    calls = {"n": 0}
+
+    def racing_push(self: Workspace, refspec: str, **kw: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:  # the other actor wins the race once
+            (other / "overlays/dev/patch.yaml").write_text("replicas: 3\n")
+            git(other, "add", "-A")
+            git(other, "-c", "user.name=x", "-c", "user.email=x@example.com", "commit", "-qm", "scale dev")
+            git(other, "push", "-q", "origin", "main")
+        original(self, refspec, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Workspace, "push", racing_push)
+    (res,) = update(capsys, world, "--env", "dev")["results"]
+    assert res["action"] == "commit" and calls["n"] == 2
+    assert world.show("main", "overlays/dev/patch.yaml") == b"replicas: 3\n"
+    assert digest in world.show("main", "overlays/dev/kustomization.yaml").decode()
+    assert git(world.remote, "log", "-1", "--format=%s", "main^") == "scale dev"
+
+
+def test_group_by_image_opens_one_pr_per_image(
+    tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    for w in make_world(tmp_path, registry, group="image"):
+        w.push("app", "1.1.0")
+        w.push("worker", "2.1")
+        result = update(capsys, w, "--env", "staging")
+        assert sorted(r["branch"] for r in result["results"]) == [
+            "gitops-bot/staging/example-app",
+            "gitops-bot/staging/example-worker",
+        ]
+        assert len(w.github.open_pulls()) == 2
+        app_file = w.show("gitops-bot/staging/example-app", "overlays/staging/kustomization.yaml").decode()
+        assert "1.1.0" in app_file and '"2.1"' not in app_file
+        assert update(capsys, w, "--env", "staging")["changed"] is False
+        assert len(w.github.pulls) == 2

@@ -31,7 +31,11 @@ _CREDENTIALS_IN_URL = re.compile(r"^[a-z+]+://[^/@]+@", re.IGNORECASE)
 
 
 class GitError(ServiceUnavailable):
-    """The remote refused or could not be reached."""
+    """The remote refused or could not be reached. ``detail`` is git's whole (redacted) output."""
+
+    def __init__(self, message: str, *, hint: str | None = None, detail: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.detail = detail
 
 
 class PushRejected(GitOpsBotError):
@@ -217,7 +221,7 @@ class Workspace:
         try:
             _run(self._repo().git, *args, env=self.env, what="push")
         except GitError as exc:
-            if re.search(r"rejected|stale info|fetch first|non-fast-forward", str(exc)):
+            if re.search(r"\[rejected\]|stale info|fetch first|non-fast-forward", exc.detail):
                 raise PushRejected(str(exc)) from None
             raise
 
@@ -249,8 +253,14 @@ def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -
     try:
         return str(g.execute(["git", *args], **kwargs))
     except git.GitCommandError as exc:
-        stderr = (exc.stderr or "").strip().replace("stderr: ", "").strip("'\n ")
-        last = " ".join(stderr.splitlines()[-3:]) or f"exit {exc.status}"
+        text = "\n".join(str(x or "") for x in (exc.stdout, exc.stderr))
+        text = redact(text.replace("stdout: ", "").replace("stderr: ", ""))
+        lines = [ln.strip(" '\t") for ln in text.splitlines()]
+        useful = [ln for ln in lines if ln and not ln.startswith("hint:")]
+        reason = next((ln for ln in useful if ln.startswith(("fatal:", "error:", "!"))), None)
+        reason = reason or (useful[-1] if useful else f"exit {exc.status}")
         raise GitError(
-            f"git {what} failed: {redact(last)}", hint="check the remote URL, the token and the network"
+            f"git {what} failed: {reason}",
+            hint="check the remote URL, the token and the network",
+            detail=text,
         ) from None

@@ -25,6 +25,7 @@ from gitops_bot.log import get_logger, redact, register_secret
 
 log = get_logger(__name__)
 T = TypeVar("T")
+BACKOFF = 0.5  # seconds, doubled per retry (urllib3 backoff_factor)
 
 
 class GitHubError(GitOpsBotError):
@@ -78,7 +79,10 @@ class GitHub:
         """A token from ``cfg.token_env``, or a GitHub App (id + private key) exchanged for an
         installation token. ``max_wait`` bounds how long a rate limit is waited out."""
         retry = GithubRetry(
-            total=4, backoff_factor=0.5, max_rate_limit_wait=max_wait, secondary_rate_wait=min(60, max_wait)
+            total=4,
+            backoff_factor=BACKOFF,
+            max_rate_limit_wait=max_wait,
+            secondary_rate_wait=min(60, max_wait),
         )
         retry.status_forcelist = [*(retry.status_forcelist or []), 429]
         common: dict[str, Any] = {
