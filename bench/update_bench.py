@@ -47,8 +47,8 @@ def build_remote(root: Path, host: str, overlays: int, commits: int, api: str, d
         d = work / f"overlays/env{i:03d}"
         d.mkdir(parents=True)
         (d / "kustomization.yaml").write_text(
-            f"resources: []\nimages:\n- name: app{i:03d}\n  newName: {host}/bench/app{i:03d}\n  newTag: 1.0.0\n"
-            f"  digest: {digests[i]}\n"
+            f"resources: []\nimages:\n- name: app{i:03d}\n  newName: {host}/bench/app{i:03d}\n"
+            f"  newTag: 1.0.0\n  digest: {digests[i]}\n"
         )
         (d / "notes.txt").write_text("0\n")
     git(work, "add", "-A")
@@ -67,7 +67,7 @@ def build_remote(root: Path, host: str, overlays: int, commits: int, api: str, d
         data = f"{c}\n"
         stream.append(
             f"commit refs/heads/main\ncommitter dev <d@x> {1700000000 + c} +0000\ndata 8\nhistory\n"
-            + (f"from refs/heads/main^0\n" if c == 0 else "")
+            + ("from refs/heads/main^0\n" if c == 0 else "")
             + f"M 100644 inline overlays/env{i:03d}/notes.txt\ndata {len(data)}\n{data}\n"
         )
     subprocess.run(
@@ -100,26 +100,26 @@ def main() -> int:
             t0 = time.monotonic()
             first = updater.run()
             print(f"first run (clone + PR): {time.monotonic() - t0:.2f} s, {[o.action for o in first]}")
+            from gitops_bot.app import App
+
+            plan_time = {"s": 0.0}
+            original = App.plan
+
+            def timed(self: App, *a: object, **kw: object) -> object:
+                t = time.monotonic()
+                try:
+                    return original(self, *a, **kw)  # type: ignore[arg-type]
+                finally:
+                    plan_time["s"] += time.monotonic() - t
+
+            App.plan = timed  # type: ignore[assignment,method-assign]
             for run in range(args.runs):
+                plan_time["s"] = 0.0
                 pusher.image("bench/app007", f"1.2.{run}", salt=f"new{run}")
-                from gitops_bot.app import App
-
-                plan_time = {"s": 0.0}
-                original = App.plan
-
-                def timed(self: App, *a: object, **kw: object) -> object:
-                    t = time.monotonic()
-                    try:
-                        return original(self, *a, **kw)  # type: ignore[arg-type]
-                    finally:
-                        plan_time["s"] += time.monotonic() - t
-
-                App.plan = timed  # type: ignore[assignment,method-assign]
                 before = len(gh.requests)
                 t0 = time.monotonic()
                 out = Updater(f"file://{remote}", environ=environ).run()
                 wall = time.monotonic() - t0
-                App.plan = original  # type: ignore[method-assign]
                 print(
                     f"steady run {run + 1}: wall {wall:.2f} s; registry (plan) {plan_time['s']:.2f} s; "
                     f"GitHub requests {len(gh.requests) - before}; "
