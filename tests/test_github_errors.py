@@ -102,7 +102,11 @@ def test_422_already_exists_is_a_no_op_and_the_open_pr_is_used(rsps: responses.R
 
 
 def test_other_422_is_a_clear_error(rsps: responses.RequestsMock) -> None:
-    rsps.post(f"{REPO}/pulls", status=422, json={"message": "Validation Failed", "errors": [{"message": "head invalid"}]})
+    rsps.post(
+        f"{REPO}/pulls",
+        status=422,
+        json={"message": "Validation Failed", "errors": [{"message": "head invalid"}]},
+    )
     with pytest.raises(GitOpsBotError, match="HTTP 422"):
         client().create("gitops-bot/staging", "main", "t", "b", draft=False)
 
@@ -115,7 +119,9 @@ def test_bad_credentials_name_the_fix(rsps: responses.RequestsMock) -> None:
 
 def test_failed_label_is_a_warning_and_the_rest_goes_on(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{REPO}/pulls", json=[pull(5)])
-    rsps.post(f"{REPO}/issues/5/labels", status=403, json={"message": "Resource not accessible by integration"})
+    rsps.post(
+        f"{REPO}/issues/5/labels", status=403, json={"message": "Resource not accessible by integration"}
+    )
     rsps.post(f"{REPO}/pulls/5/requested_reviewers", status=201, json=pull(5))
     g = client()
     pr = g.open_pulls("gitops-bot")["gitops-bot/staging"]

@@ -266,7 +266,7 @@ def test_failed_pr_creation_leaves_no_orphan_branch(
     world.push("app", "1.1.0")
     world.github.fail["POST /repos/acme/gitops/pulls"] = (500, {"message": "boom"}, {})
     code = main(["update", "--repo", f"file://{world.remote}", "--env", "staging"])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code == 3
     assert err.count("\n") == 1 and "Traceback" not in err and "GitHub" in err
     assert world.branches() == ["main"]
@@ -304,7 +304,10 @@ def test_rejected_push_reapplies_edits_on_the_new_base(
 
 
 def test_group_by_image_opens_one_pr_per_image(
-    tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
