@@ -148,3 +148,26 @@ def test_no_credentials_is_a_usage_error() -> None:
 )
 def test_repository_from_remote_url(url: str, repo: str | None) -> None:
     assert repository_from_url(url, API) == repo
+
+
+def test_github_app_credentials_become_an_installation_token(rsps: responses.RequestsMock) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    base = "https://ghe.example.com:443/api/v3"
+    rsps.get(f"{base}/repos/acme/gitops/installation", json={"id": 42, "app_id": 7})
+    rsps.post(
+        f"{base}/app/installations/42/access_tokens",
+        status=201,
+        json={"token": "ghs_installation_token_abc", "expires_at": "2099-01-01T00:00:00Z"},
+    )
+    rsps.get(f"{REPO}/pulls", json=[])
+    g = GitHub.connect(CFG, "acme/gitops", {"GITHUB_APP_ID": "7", "GITHUB_APP_PRIVATE_KEY": pem})
+    assert g.git_token == "ghs_installation_token_abc"
+    assert g.open_pulls("gitops-bot") == {}
+    assert rsps.calls[0].request.headers["Authorization"].startswith("Bearer ")  # the app's JWT
+    assert rsps.calls[-1].request.headers["Authorization"] == "token ghs_installation_token_abc"
