@@ -10,6 +10,7 @@ same node shape and is the fallback where libyaml is missing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -20,18 +21,14 @@ _Loader: Any = getattr(yaml, "CSafeLoader", None)
 _HINT = "fix the file by hand; nothing was changed"
 
 
-def _ruamel_compose(text: str) -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe", pure=True).compose(text)
-
-
-def compose(text: str, filename: str) -> Any:
-    """The single document's root node (None for an empty file)."""
+def _composed(filename: str, libyaml: Callable[[], Any], ruamel: Callable[[Any], Any]) -> Any:
+    """Run one composer, libyaml's when present, with YAML errors mapped to one ManifestError."""
     try:
         if _Loader is not None:
-            return yaml.compose(text, Loader=_Loader)
-        return _ruamel_compose(text)
+            return libyaml()
+        from ruamel.yaml import YAML
+
+        return ruamel(YAML(typ="safe", pure=True))
     except yaml.MarkedYAMLError as exc:
         raise _error(filename, exc) from None
     except yaml.YAMLError as exc:
@@ -42,24 +39,37 @@ def compose(text: str, filename: str) -> Any:
         raise
 
 
+def compose(text: str, filename: str) -> Any:
+    """The single document's root node (None for an empty file)."""
+    return _composed(filename, lambda: yaml.compose(text, Loader=_Loader), lambda y: y.compose(text))
+
+
 def compose_all(text: str, filename: str) -> list[Any]:
     """Every document's root node of a multi-document stream (empty documents dropped)."""
-    try:
-        if _Loader is not None:
-            docs = list(yaml.compose_all(text, Loader=_Loader))
-        else:
-            from ruamel.yaml import YAML
-
-            docs = list(YAML(typ="safe", pure=True).compose_all(text))
-    except yaml.MarkedYAMLError as exc:
-        raise _error(filename, exc) from None
-    except yaml.YAMLError as exc:
-        raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
-    except Exception as exc:
-        if _Loader is None and type(exc).__module__.startswith("ruamel"):
-            raise ManifestError(filename, None, f"not valid YAML: {exc}", hint=_HINT) from None
-        raise
+    docs = _composed(
+        filename,
+        lambda: list(yaml.compose_all(text, Loader=_Loader)),
+        lambda y: list(y.compose_all(text)),
+    )
     return [d for d in docs if d is not None]
+
+
+def confirm(expected: Any, body: str, filename: str, *, documents: bool = False) -> None:
+    """Renovate's confirmIfDepUpdated, stricter: ``body`` must re-read to exactly ``expected``
+    (a :func:`plain` tree, or a list of them with ``documents``), types included."""
+    try:
+        after = (
+            [plain(d) for d in compose_all(body, filename)] if documents else plain(compose(body, filename))
+        )
+    except ManifestError:
+        after = None
+    if after != expected:
+        raise ManifestError(
+            filename,
+            None,
+            "an edit did not re-read as intended, so nothing was written",
+            hint="please report this with the file; edit it by hand meanwhile",
+        )
 
 
 def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:
