@@ -45,7 +45,7 @@ class App:
         return [
             images.ImageSpec(
                 img.name,
-                f"{img.repository.registry}/{img.repository.repository}",
+                img.repository.location,
                 dict(img.helm),
             )
             for img in self.config.images

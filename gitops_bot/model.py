@@ -81,12 +81,17 @@ class ImageRef:
         return cls(registry=registry, repository=path, tag=tag, digest=digest)
 
     @property
+    def location(self) -> str:
+        """``registry/path``, Docker Hub spelled out: the same for every way to write a name."""
+        return f"{self.registry}/{self.repository}"
+
+    @property
     def name(self) -> str:
         """The repository as users write it: Docker Hub's host and ``library/`` left out."""
         if self.registry == DOCKER_HUB:
             repo = self.repository.removeprefix("library/")
             return repo
-        return f"{self.registry}/{self.repository}"
+        return self.location
 
     def __str__(self) -> str:
         out = self.name

@@ -25,8 +25,8 @@ from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images
 from gitops_bot.model import EnvironmentPlan, PlanItem
 from gitops_bot.registry import RegistryPool
-from gitops_bot.release import Change, Release
-from gitops_bot.scm.git import PushRejected, Workspace
+from gitops_bot.release import Change, Release, slug
+from gitops_bot.scm.git import PushRejected, Workspace, auth_env
 from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
 
 log = get_logger(__name__)
@@ -156,8 +156,6 @@ class Updater:
             )
         gh = GitHub.connect(cfg.github, repository, self.environ)
         if gh.git_token != self.environ.get("GITHUB_TOKEN"):
-            from gitops_bot.scm.git import auth_env
-
             ws.env = auth_env(ws.url, gh.git_token)
         return gh
 
@@ -346,7 +344,7 @@ class Updater:
                     if skipped:
                         continue
                 elif branch.startswith(env_branch + "/"):
-                    if any(branch == f"{env_branch}/{_slug(i)}" for i in skipped):
+                    if any(branch == f"{env_branch}/{slug(i)}" for i in skipped):
                         continue
                 else:
                     continue
@@ -360,12 +358,6 @@ class Updater:
                     ws.delete_remote_branch(branch, sha)
                 out.append(Outcome(ep.name, (), "closed", branch=branch, url=pr.url))
         return out
-
-
-def _slug(image: str) -> str:
-    from gitops_bot.release import slug
-
-    return slug(image)
 
 
 def _change(item: PlanItem) -> Change:

@@ -71,7 +71,7 @@ def repository_key(repository: str) -> str | None:
         ref = ImageRef.parse(repository)
     except GitOpsBotError:
         return None
-    return f"{ref.registry}/{ref.repository}"
+    return ref.location
 
 
 @dataclass(frozen=True)

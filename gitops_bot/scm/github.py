@@ -201,10 +201,8 @@ def _call(fn: Callable[[], T]) -> T:
 
 
 def _error(exc: GithubException) -> GitOpsBotError:
-    if (
-        isinstance(exc, github.RateLimitExceededException | github.GithubException)
-        and exc.status in (403, 429)
-        and ("rate limit" in str(exc.data).lower() or isinstance(exc, github.RateLimitExceededException))
+    if isinstance(exc, github.RateLimitExceededException) or (
+        exc.status in (403, 429) and "rate limit" in str(exc.data).lower()
     ):
         return GitHubUnavailable(
             f"GitHub rate limit exhausted (HTTP {exc.status})", hint="run again after the limit resets"
