@@ -209,12 +209,7 @@ _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
-    spec = r.mapping(
-        root.get("git"),
-        r.line_of(root, "git"),
-        "'git'",
-        allowed=("base", "author", "signoff", "message", "branch_prefix"),
-    )
+    spec = r.section(root, "git", allowed=("base", "author", "signoff", "message", "branch_prefix"))
     author = r.get(spec, "author", str, "'git'", DEFAULT_AUTHOR)
     if not _AUTHOR.match(author):
         raise r.error(r.line_of(spec, "author"), f"git author {author!r} must look like 'Name <email>'")
@@ -243,11 +238,8 @@ def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
 
 def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:
     what = "'pull_request'"
-    spec = r.mapping(
-        root.get("pull_request"),
-        r.line_of(root, "pull_request"),
-        what,
-        allowed=("group", "labels", "reviewers", "assignees", "draft", "auto_merge"),
+    spec = r.section(
+        root, "pull_request", allowed=("group", "labels", "reviewers", "assignees", "draft", "auto_merge")
     )
     group = r.get(spec, "group", str, what, "environment")
     if group not in ("environment", "image"):
@@ -276,10 +268,9 @@ def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:
 
 def _github(r: _Reader, root: dict[str, Any]) -> GitHubConfig:
     what = "'github'"
-    spec = r.mapping(
-        root.get("github"),
-        r.line_of(root, "github"),
-        what,
+    spec = r.section(
+        root,
+        "github",
         allowed=("repository", "api_url", "token_env", "app_id_env", "app_key_env", "write_interval"),
     )
     repo = r.get(spec, "repository", str, what)
@@ -341,6 +332,10 @@ class _Reader:
                 hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
                 raise self.error(self.line_of(node, key), f"unknown key {key!r} in {what}; {hint}")
         return node
+
+    def section(self, parent: dict[str, Any], key: str, *, allowed: tuple[str, ...]) -> dict[str, Any]:
+        """An optional top-level mapping such as ``git:`` ({} when absent)."""
+        return self.mapping(parent.get(key), self.line_of(parent, key), f"'{key}'", allowed=allowed)
 
     def get(
         self,
@@ -404,12 +399,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
-    node = r.mapping(
-        root.get("registries"),
-        r.line_of(root, "registries"),
-        "'registries'",
-        allowed=tuple(str(k) for k in (root.get("registries") or {})),
-    )
+    node = r.section(root, "registries", allowed=tuple(str(k) for k in (root.get("registries") or {})))
     out: dict[str, RegistryConfig] = {}
     for host, spec in node.items():
         what = f"registry {host!r}"
