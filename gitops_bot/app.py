@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from gitops_bot import holds as holds_mod
 from gitops_bot import plan as planning
 from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
 from gitops_bot.errors import (
@@ -33,6 +34,14 @@ class App:
         self.config = config
         self.registries = registries
         self.workers = workers
+        self._holds: holds_mod.Holds | None = None
+
+    @property
+    def holds(self) -> holds_mod.Holds:
+        """Images held per environment (``gitops-bot.holds.yaml`` beside the config)."""
+        if self._holds is None:
+            self._holds = holds_mod.load(self.config.root)
+        return self._holds
 
     # -- reading overlays --------------------------------------------------------------
 
@@ -75,6 +84,10 @@ class App:
                     )
                 out.extend(found)
         return out
+
+    def repo_paths(self, env: EnvironmentConfig, root: Path) -> list[str]:
+        """The environment's files relative to the repository root ``root`` (for git)."""
+        return [p.relative_to(root).as_posix() for p in self.files(env)]
 
     def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
         wanted = [self.config.image(n) for n in env.images] if env.images else list(self.config.images)
@@ -182,8 +195,12 @@ class App:
         env_plans = []
         for env in envs:
             items: list[PlanItem] = []
+            held = self.holds.get(env.name, {})
             for t in targets[env.name]:
-                items.append(self._item(t, tags, choices, digests, releases))
+                item = self._item(t, tags, choices, digests, releases)
+                if t.image.name in held and t.deployed is not None:
+                    item = planning.held(item, held[t.image.name])
+                items.append(item)
             env_plans.append(EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from))
         return Plan(tuple(env_plans))
 

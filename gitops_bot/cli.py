@@ -61,6 +61,58 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--dry-run", action="store_true", help="print the diffs and pull requests; change nothing")
     u.add_argument("--output", choices=("text", "json"), default="text")
 
+    remote = _Parser(add_help=False, parents=[logging_opts])
+    remote.add_argument(
+        "--repo", default=".", help="a local clone (its origin is used) or a git URL (default: .)"
+    )
+    remote.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
+    remote.add_argument("--base", help="the base branch (default: git.base, else the remote's default)")
+    writes = _Parser(add_help=False)
+    writes.add_argument("--dry-run", action="store_true", help="print the diff and the pull request only")
+    writes.add_argument("--output", choices=("text", "json"), default="text")
+
+    pr = sub.add_parser(
+        "promote",
+        parents=[remote, writes],
+        help="open a pull request giving DST exactly the image digests SRC runs",
+    )
+    pr.add_argument("source", metavar="SRC")
+    pr.add_argument("target", metavar="DST")
+    pr.add_argument(
+        "--image", action="append", dest="images", default=[], metavar="NAME", help="only this image"
+    )
+    pr.add_argument(
+        "--force", action="store_true", help="promote outside the promote_from chain or over a hold"
+    )
+    pr.add_argument("--skip-gate", action="store_true", help="do not ask Argo CD whether SRC is healthy")
+
+    h = sub.add_parser(
+        "history", parents=[remote], help="the releases of an environment, read from git (newest first)"
+    )
+    h.add_argument("environment", metavar="ENV")
+    h.add_argument("--limit", type=int, default=20, help="at most this many releases (default 20; 0: all)")
+    h.add_argument("--output", choices=("text", "json"), default="text")
+
+    rb = sub.add_parser(
+        "rollback",
+        parents=[remote, writes],
+        help="open a pull request restoring an earlier release's images, and hold them",
+    )
+    rb.add_argument("environment", metavar="ENV")
+    which = rb.add_mutually_exclusive_group()
+    which.add_argument("--to", metavar="RELEASE", help="a release id or commit from 'history'")
+    which.add_argument("--steps", type=int, metavar="N", help="go back N releases (default 1)")
+
+    ho = sub.add_parser(
+        "hold", parents=[remote, writes], help="stop gitops-bot from changing an image in an environment"
+    )
+    ho.add_argument("environment", metavar="ENV")
+    ho.add_argument("image", metavar="IMAGE")
+    ho.add_argument("--reason", help="why (shown by plan and in the holds file)")
+    uh = sub.add_parser("unhold", parents=[remote, writes], help="release a hold placed by hold or rollback")
+    uh.add_argument("environment", metavar="ENV")
+    uh.add_argument("image", metavar="IMAGE")
+
     s = sub.add_parser(
         "set-image",
         parents=[logging_opts],
@@ -111,6 +163,8 @@ def _run(args: argparse.Namespace) -> int:
         return _set_image(args)
     if args.command == "update":
         return _update(args)
+    if args.command in ("promote", "rollback", "hold", "unhold", "history"):
+        return _release_command(args)
     repo = Path(args.repo)
     if not repo.is_dir():
         raise UsageError(f"--repo {repo} is not a directory")
@@ -144,6 +198,39 @@ def _update(args: argparse.Namespace) -> int:
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), outcomes=len(outcomes)
     )
+    print(output.update_json(outcomes) if args.output == "json" else output.update_text(outcomes))
+    return EXIT_OK
+
+
+def _release_command(args: argparse.Namespace) -> int:
+    from gitops_bot import output
+    from gitops_bot.writeback import Updater
+
+    updater = Updater(args.repo, config_path=args.config, base=args.base)
+    if args.command == "history":
+        entries = updater.history(args.environment, limit=args.limit or None)
+        text = output.history_json if args.output == "json" else output.history_text
+        print(text(args.environment, entries))
+        return EXIT_OK
+    if args.command == "promote":
+        outcomes = updater.promote(
+            args.source,
+            args.target,
+            images=args.images,
+            force=args.force,
+            skip_gate=args.skip_gate,
+            dry_run=args.dry_run,
+        )
+    elif args.command == "rollback":
+        outcomes = updater.rollback(args.environment, to=args.to, steps=args.steps, dry_run=args.dry_run)
+    else:
+        outcomes = updater.hold(
+            args.environment,
+            args.image,
+            getattr(args, "reason", None),
+            release=args.command == "unhold",
+            dry_run=args.dry_run,
+        )
     print(output.update_json(outcomes) if args.output == "json" else output.update_text(outcomes))
     return EXIT_OK
 

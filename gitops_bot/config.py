@@ -21,6 +21,7 @@ from gitops_bot.errors import ConfigError, UsageError
 from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
+RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
 POLICIES = ("semver", "regex", "alphabetical", "numerical", "newest", "digest")
 
 
@@ -78,6 +79,7 @@ class EnvironmentConfig:
     images: tuple[str, ...] = ()
     line: int | None = None
     write: str = "pull_request"  # pull_request | commit (push straight to the base branch)
+    argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate
 
     @property
     def mode(self) -> str:
@@ -126,6 +128,15 @@ class GitHubConfig:
 
 
 @dataclass(frozen=True)
+class ArgoCDConfig:
+    """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
+
+    server: str | None = None  # https://argocd.example.com
+    token_env: str = "ARGOCD_AUTH_TOKEN"
+    insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     images: tuple[ImageConfig, ...]
@@ -134,6 +145,7 @@ class Config:
     git: GitConfig = field(default_factory=GitConfig)
     pull_request: PullRequestConfig = field(default_factory=PullRequestConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
+    argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
 
     @property
     def root(self) -> Path:
@@ -184,7 +196,16 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
         doc,
         None,
         "the file",
-        allowed=("version", "registries", "images", "environments", "git", "pull_request", "github"),
+        allowed=(
+            "version",
+            "registries",
+            "images",
+            "environments",
+            "git",
+            "pull_request",
+            "github",
+            "argocd",
+        ),
     )
     version = root.get("version", 1)
     if version != 1:
@@ -192,6 +213,13 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
     registries = _registries(r, root)
     images = _images(r, root)
     environments = _environments(r, root, {i.name for i in images})
+    argocd = _argocd(r, root)
+    gated = [e for e in environments if e.argocd_application]
+    if gated and not argocd.server:
+        raise r.error(
+            gated[0].line,
+            f"environment {gated[0].name!r} names an Argo CD application but 'argocd: server' is not set",
+        )
     return Config(
         path=path or Path(filename),
         images=images,
@@ -200,6 +228,7 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
         git=_git(r, root),
         pull_request=_pull_request(r, root),
         github=_github(r, root),
+        argocd=argocd,
     )
 
 
@@ -263,6 +292,28 @@ def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:
         assignees=r.str_list(spec, "assignees", what),
         draft=r.get(spec, "draft", bool, what, False),
         auto_merge=auto,
+    )
+
+
+def _argocd(r: _Reader, root: dict[str, Any]) -> ArgoCDConfig:
+    what = "'argocd'"
+    spec = r.section(root, "argocd", allowed=("server", "token_env", "insecure"))
+    server = r.get(spec, "server", str, what)
+    if server is not None and not re.match(r"^https?://[^/\s]+", server):
+        raise r.error(
+            r.line_of(spec, "server"),
+            f"argocd server {server!r} must be a URL, e.g. https://argocd.example.com",
+        )
+    token_env = r.get(spec, "token_env", str, what, "ARGOCD_AUTH_TOKEN")
+    if not _ENV_VAR.match(token_env):
+        raise r.error(
+            r.line_of(spec, "token_env"),
+            "argocd token_env must name an environment variable, not hold a secret",
+        )
+    return ArgoCDConfig(
+        server=server.rstrip("/") if server else None,
+        token_env=token_env,
+        insecure=r.get(spec, "insecure", bool, what, False),
     )
 
 
@@ -609,10 +660,12 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             spec,
             line,
             f"environments[{index}]",
-            allowed=("name", "path", "paths", "promote_from", "images", "write"),
+            allowed=("name", "path", "paths", "promote_from", "images", "write", "argocd_application"),
         )
         name = r.get(spec, "name", str, f"environments[{index}]", required=True)
         what = f"environment {name!r}"
+        if name in RESERVED_ENVIRONMENT_NAMES:
+            raise r.error(line, f"{name!r} cannot name an environment: the bot's {name} branches use it")
         if any(e.name == name for e in out):
             raise r.error(line, f"environment {name!r} is listed twice")
         paths = r.str_list(spec, "paths", what) + r.str_list(spec, "path", what)
@@ -638,6 +691,7 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
                 images=images,
                 line=line,
                 write=_write_mode(r, spec, what),
+                argocd_application=r.get(spec, "argocd_application", str, what),
             )
         )
     names = {e.name for e in out}

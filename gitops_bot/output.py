@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from gitops_bot.model import Plan, PlanItem
 
 if TYPE_CHECKING:
+    from gitops_bot.history import Entry
     from gitops_bot.writeback import Outcome
 
-_MARK = {"update": "->", "none": "==", "skip": "!!"}
+_MARK = {"update": "->", "none": "==", "skip": "!!", "held": "||"}
 
 
 def _short(digest: str | None) -> str:
@@ -38,7 +39,13 @@ def plan_text(plan: Plan) -> str:
         if not env.items:
             lines.append("  (no images)")
         rows = [
-            (i.image, _current(i), _MARK[i.action], _candidate(i) if i.action != "none" else "", i.reason)
+            (
+                i.image,
+                _current(i),
+                _MARK[i.action],
+                _candidate(i) if i.action in ("update", "skip") else "",
+                i.reason,
+            )
             for i in env.items
         ]
         widths = [max((len(r[k]) for r in rows), default=0) for k in range(4)]
@@ -48,7 +55,8 @@ def plan_text(plan: Plan) -> str:
     n = len(plan.updates)
     skipped = sum(1 for e in plan.environments for i in e.items if i.action == "skip")
     lines.append("")
-    lines.append(f"{n} update{'s' if n != 1 else ''}, {skipped} skipped")
+    held = sum(1 for e in plan.environments for i in e.items if i.action == "held")
+    lines.append(f"{n} update{'s' if n != 1 else ''}, {skipped} skipped" + (f", {held} held" if held else ""))
     return "\n".join(lines)
 
 
@@ -56,24 +64,22 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan.to_json(), indent=2, sort_keys=False)
 
 
-def update_text(outcomes: Sequence[Outcome]) -> str:
+def update_text(outcomes: Sequence[Outcome], *, nothing: str | None = None) -> str:
     if not outcomes:
-        return "Nothing to do: every environment runs what its policies choose."
+        return nothing or "Nothing to do: every environment runs what its policies choose."
     lines: list[str] = []
     for o in outcomes:
         if o.action == "dry_run":
-            lines += [
-                f"== {o.environment}: would {'open' if o.branch else 'commit'} {o.title!r} on {o.branch}",
-                "",
-            ]
+            how = "open a pull request" if o.write == "pull_request" else "commit"
+            lines += [f"== {o.environment}: would {how} {o.title!r} on {o.branch}", ""]
             lines += [o.diff or "", "", o.body or ""]
     lines.append("Summary:")
     for o in outcomes:
-        images = ", ".join(c.summary for c in o.changes) or "-"
+        images = ", ".join(c.summary for c in o.changes) or (o.title or "-")
         where = {
             "pull_request": f"pull request {o.url}",
             "commit": f"commit {o.commit[:12] if o.commit else ''} on {o.branch}",
-            "unchanged": f"already proposed in {o.url}" if o.url else "already up to date",
+            "unchanged": f"already proposed in {o.url}" if o.url else "nothing to change",
             "closed": f"closed {o.url} (no longer needed)",
             "dry_run": f"dry run, nothing changed ({o.branch})",
         }[o.action]
@@ -88,6 +94,40 @@ def update_json(outcomes: Sequence[Outcome]) -> str:
             "schema": "gitops-bot/update/v1",
             "changed": any(o.action in ("pull_request", "commit") for o in outcomes),
             "results": [o.to_json() for o in outcomes],
+        },
+        indent=2,
+    )
+
+
+def history_text(environment: str, entries: Sequence[Entry]) -> str:
+    if not entries:
+        return f"{environment}: no releases in git history"
+    lines = [f"{environment}: {len(entries)} release{'s' if len(entries) != 1 else ''}, newest first"]
+    for i, e in enumerate(entries):
+        pr = f" #{e.pull_request}" if e.pull_request else ""
+        who = "" if e.release else "  (by hand)"
+        current = "  <- current" if i == 0 else ""
+        lines.append("")
+        lines.append(f"{e.name}  {e.time}  {e.commit[:12]}{pr}  {e.author}{who}{current}")
+        lines.append(f"  {e.subject}")
+        width = max((len(n) for n in e.images), default=0)
+        for name, d in sorted(e.images.items()):
+            mark = "*" if name in e.changed else " "
+            lines.append(
+                f"  {mark} {name.ljust(width)}  {d.tag or '(no tag)'}{'@' + d.digest if d.digest else ''}"
+            )
+        for name in e.changed:
+            if name not in e.images:
+                lines.append(f"  * {name.ljust(width)}  (removed)")
+    return "\n".join(lines)
+
+
+def history_json(environment: str, entries: Sequence[Entry]) -> str:
+    return json.dumps(
+        {
+            "schema": "gitops-bot/history/v1",
+            "environment": environment,
+            "releases": [e.to_json() for e in entries],
         },
         indent=2,
     )

@@ -6,7 +6,7 @@ rule is testable with plain values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitops_bot.config import EnvironmentConfig, ImageConfig
 from gitops_bot.model import Deployed, PlanItem, Release
@@ -75,3 +75,9 @@ def decide(target: Target, choice: Choice, release: Release | None) -> PlanItem:
             release,
         )
     return target.item("none", "up to date", release)
+
+
+def held(item: PlanItem, reason: str) -> PlanItem:
+    """A hold overrides the decision; the plan still says what the policy would do."""
+    policy = f"{item.candidate.tag} available" if item.action == "update" and item.candidate else item.reason
+    return replace(item, action="held", reason=f"held: {reason or 'no reason given'} ({policy})")

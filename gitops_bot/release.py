@@ -31,6 +31,7 @@ class Change:
     to_digest: str | None
     reason: str
     metadata: ImageMetadata | None = None
+    new_name: str | None = None  # set when the repository written changes too (promotions)
 
     @property
     def summary(self) -> str:
@@ -42,9 +43,11 @@ class Change:
 class Release:
     environment: str
     changes: tuple[Change, ...]
-    kind: str = "update"  # update | promotion | rollback
+    kind: str = "update"  # update | promotion | rollback | hold
     group_image: str | None = None  # set when the PR carries one image (group: image)
     source: str | None = None  # promotions: the environment the images come from
+    holds: tuple[tuple[str, str | None], ...] = ()  # (image, reason) to hold; reason None: release
+    holds_file: str | None = None  # the holds file, when this release changes it
 
     @property
     def release_id(self) -> str:
@@ -52,6 +55,8 @@ class Release:
         h = hashlib.sha256()
         for c in sorted(self.changes, key=lambda c: c.image):
             h.update(f"{c.image}={c.to_tag or ''}@{c.to_digest or ''}\n".encode())
+        for image, reason in sorted(self.holds, key=lambda x: x[0]) if not self.changes else ():
+            h.update(f"hold {image}={reason}\n".encode())
         return f"{self.environment}-{h.hexdigest()[:12]}"
 
     def branch(self, prefix: str) -> str:
@@ -66,11 +71,20 @@ class Release:
 
     @property
     def summary(self) -> str:
+        if not self.changes:
+            held = [i for i, r in self.holds if r is not None]
+            freed = [i for i, r in self.holds if r is None]
+            parts = ([f"hold {', '.join(held)}"] if held else []) + (
+                [f"release hold on {', '.join(freed)}"] if freed else []
+            )
+            return "; ".join(parts) or "no change"
         if len(self.changes) == 1:
             return self.changes[0].summary
         return f"update {len(self.changes)} images"
 
     def title(self) -> str:
+        if self.kind == "hold":
+            return f"{self.environment}: {self.summary}"
         verb = {"update": "release", "promotion": f"promote from {self.source}", "rollback": "roll back"}[
             self.kind
         ]
@@ -86,6 +100,7 @@ class Release:
         lines = [subject.strip(), ""]
         for c in self.changes:
             lines.append(f"- {c.summary}" + (f" ({c.to_digest})" if c.to_digest else ""))
+        lines += _hold_lines(self.holds)
         lines += ["", f"{TRAILER}: {self.release_id}"]
         if signoff:
             lines.append(f"Signed-off-by: {signoff}")
@@ -119,20 +134,21 @@ class Release:
             "update": f"New images for **{self.environment}**, chosen by each image's policy, "
             "pinned by digest.",
             "promotion": f"Promotes to **{self.environment}** exactly the digests **{self.source}** runs.",
-            "rollback": f"Restores an earlier image set in **{self.environment}**.",
+            "rollback": f"Restores an earlier image set in **{self.environment}**, and holds the "
+            "restored images so `gitops-bot update` leaves them alone until they are released with "
+            f"`gitops-bot unhold {self.environment} IMAGE`.",
+            "hold": f"Changes which images gitops-bot leaves alone in **{self.environment}**.",
         }[self.kind]
         why = [f"- `{c.image}`: {c.reason}" for c in self.changes if c.reason]
-        files = sorted({f for c in self.changes for f in c.files})
+        files = sorted({f for c in self.changes for f in c.files} | set(filter(None, [self.holds_file])))
+        table = [*rows, ""] if self.changes else []
+        why_part = ["**Why**", "", *why, *[f"- {r}" for r in reasons], ""] if why or reasons else []
         parts = [
             intro,
             "",
-            *rows,
-            "",
-            "**Why**",
-            "",
-            *why,
-            *[f"- {r}" for r in reasons],
-            "",
+            *table,
+            *why_part,
+            *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
@@ -141,6 +157,13 @@ class Release:
             "when it is no longer needed._",
         ]
         return "\n".join(parts) + "\n"
+
+
+def _hold_lines(holds: Sequence[tuple[str, str | None]]) -> list[str]:
+    return [
+        f"- hold `{image}`: {reason}" if reason is not None else f"- release the hold on `{image}`"
+        for image, reason in holds
+    ]
 
 
 def slug(name: str) -> str:

@@ -12,12 +12,15 @@ open PR holding the same title and body, and changes nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gitops_bot import config as config_mod
+from gitops_bot import history as history_mod
+from gitops_bot import holds as holds_mod
+from gitops_bot import promotion
 from gitops_bot.app import App
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import UsageError
@@ -31,6 +34,17 @@ from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
 
 log = get_logger(__name__)
 PUSH_ATTEMPTS = 3
+T = TypeVar("T")
+
+
+@dataclass
+class _Session:
+    """One run's workspace (fetched, a worktree at the base), app and GitHub connection."""
+
+    ws: Workspace
+    app: App
+    root: Path  # the worktree
+    github: tuple[GitHub, dict[str, PullRequest]] | None = None
 
 
 @dataclass
@@ -48,6 +62,8 @@ class Outcome:
     body: str | None = None
     diff: str | None = None
     warnings: list[str] = field(default_factory=list)
+    write: str = "pull_request"  # the environment's write mode: pull_request | commit
+    kind: str = "update"  # update | promotion | rollback | hold
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +73,7 @@ class Outcome:
             "branch": self.branch,
             "pull_request": self.url,
             "commit": self.commit,
+            "kind": self.kind,
             "images": [
                 {
                     "image": c.image,
@@ -94,42 +111,126 @@ class Updater:
         self._base = base
 
     def run(self, env_names: Sequence[str] | None = None, *, dry_run: bool = False) -> list[Outcome]:
+        """``gitops-bot update``: one release per environment (or image) from the plan."""
+        return self._session(lambda s: self._update(s, env_names, dry_run))
+
+    def promote(
+        self,
+        source: str,
+        target: str,
+        *,
+        images: Sequence[str] = (),
+        force: bool = False,
+        skip_gate: bool = False,
+        dry_run: bool = False,
+    ) -> list[Outcome]:
+        """``gitops-bot promote SRC DST``: DST gets exactly the digests SRC runs."""
+
+        def go(s: _Session) -> list[Outcome]:
+            rel, notes = promotion.plan(
+                s.app,
+                s.ws,
+                source,
+                target,
+                only=images,
+                force=force,
+                skip_gate=skip_gate,
+                environ=self.environ,
+            )
+            return self._deliver_one(s, target, rel, notes, dry_run)
+
+        return self._session(go)
+
+    def rollback(
+        self, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
+    ) -> list[Outcome]:
+        """``gitops-bot rollback ENV``: restore an earlier release's image set, and hold it."""
+
+        def go(s: _Session) -> list[Outcome]:
+            rel, notes = promotion.rollback(s.app, s.ws, environment, to=to, steps=steps)
+            return self._deliver_one(s, environment, rel, notes, dry_run)
+
+        return self._session(go)
+
+    def hold(
+        self,
+        environment: str,
+        image: str,
+        reason: str | None,
+        *,
+        release: bool = False,
+        dry_run: bool = False,
+    ) -> list[Outcome]:
+        """``gitops-bot hold ENV IMAGE`` (``release=True``: ``unhold``)."""
+
+        def go(s: _Session) -> list[Outcome]:
+            rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
+            return self._deliver_one(s, environment, rel, notes, dry_run)
+
+        return self._session(go)
+
+    def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
+        """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
+
+        def go(s: _Session) -> list[history_mod.Entry]:
+            env = s.app.config.environment(environment)
+            return history_mod.read(
+                s.ws, s.ws.base_ref, s.app.repo_paths(env, s.root), s.app.image_specs(), limit=limit
+            )
+
+        return self._session(go)
+
+    def _session(self, fn: Callable[[_Session], T]) -> T:
         token = self.environ.get("GITHUB_TOKEN")
         ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
         try:
-            return self._run(ws, env_names, dry_run)
+            cfg = self._load(ws)
+            pool = self._pool or RegistryPool(cfg)
+            try:
+                return fn(_Session(ws, App(cfg, pool), ws.checkout_base()))
+            finally:
+                if self._pool is None:
+                    pool.close()
         finally:
             ws.close()
 
-    def _run(self, ws: Workspace, env_names: Sequence[str] | None, dry_run: bool) -> list[Outcome]:
-        cfg = self._load(ws)
-        pool = self._pool or RegistryPool(cfg)
-        app = App(cfg, pool)
-        try:
-            plan = app.plan(env_names, metadata=not dry_run)
-        finally:
-            if self._pool is None:
-                pool.close()
+    def _update(self, s: _Session, env_names: Sequence[str] | None, dry_run: bool) -> list[Outcome]:
+        ws, app, cfg = s.ws, s.app, s.app.config
+        plan = app.plan(env_names, metadata=not dry_run)
         envs = {e.name: e for e in app.environments(env_names)}
         releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
-        gh: GitHub | None = None
-        needs_github = not dry_run and any(envs[e.name].write == "pull_request" for e in plan.environments)
-        if needs_github:
-            gh = self._github(cfg, ws)
-        open_prs = gh.open_pulls(cfg.git.branch_prefix) if gh else {}
-        outcomes = []
-        for rel in releases:
-            env = envs[rel.environment]
-            if dry_run:
-                outcomes.append(self._dry_run(ws, app, env, rel))
-            elif env.write == "commit":
-                outcomes.append(self._commit(ws, app, env, rel))
-            else:
-                assert gh is not None
-                outcomes.append(self._pull_request(ws, app, gh, env, rel, open_prs))
-        if gh is not None:
+        outcomes = [self._deliver(s, envs[rel.environment], rel, dry_run) for rel in releases]
+        if not dry_run and any(envs[e.name].write == "pull_request" for e in plan.environments):
+            gh, open_prs = self._github_session(s)
             outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)
         return outcomes
+
+    def _deliver_one(
+        self, s: _Session, environment: str, rel: Release | None, notes: Sequence[str], dry_run: bool
+    ) -> list[Outcome]:
+        env = s.app.config.environment(environment)
+        if rel is None:
+            return [Outcome(env.name, (), "unchanged", write=env.write, warnings=list(notes))]
+        out = self._deliver(s, env, rel, dry_run)
+        out.warnings = list(notes) + out.warnings
+        return [out]
+
+    def _deliver(self, s: _Session, env: EnvironmentConfig, rel: Release, dry_run: bool) -> Outcome:
+        if dry_run:
+            out = self._dry_run(s.ws, s.app, env, rel)
+        elif env.write == "commit":
+            out = self._commit(s.ws, s.app, env, rel)
+        else:
+            gh, open_prs = self._github_session(s)
+            out = self._pull_request(s.ws, s.app, gh, env, rel, open_prs)
+        out.write, out.kind = env.write, rel.kind
+        return out
+
+    def _github_session(self, s: _Session) -> tuple[GitHub, dict[str, PullRequest]]:
+        if s.github is None:
+            gh = self._github(s.app.config, s.ws)
+            s.github = (gh, gh.open_pulls(s.app.config.git.branch_prefix))
+        return s.github
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -175,7 +276,10 @@ class Updater:
         actually hold each image, and whether anything changed."""
         root = ws.checkout_base()  # the same directory the config was loaded from
         specs = app.image_specs()
-        updates = [images.Update(c.image, tag=c.to_tag, digest=c.to_digest) for c in rel.changes]
+        updates = [
+            images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest)
+            for c in rel.changes
+        ]
         touched: dict[str, list[str]] = {}
         changed = False
         for path in app.files(env):
@@ -194,6 +298,11 @@ class Updater:
         rel = replace(
             rel, changes=tuple(replace(c, files=tuple(touched.get(c.image, c.files))) for c in rel.changes)
         )
+        if rel.holds:
+            cfg_root = app.config.root
+            new_holds = holds_mod.with_changes(holds_mod.load(cfg_root), env.name, dict(rel.holds))
+            changed = holds_mod.write(cfg_root, new_holds) or changed
+            rel = replace(rel, holds_file=holds_mod.path_for(cfg_root).relative_to(root).as_posix())
         return rel, changed
 
     def _message(self, cfg: Config, rel: Release) -> str:

@@ -18,6 +18,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,8 @@ from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 
 log = get_logger(__name__)
-_CREDENTIALS_IN_URL = re.compile(r"^[a-z+]+://[^/@]+@", re.IGNORECASE)
+# A user part in an http(s) URL is a password or token in the clear; ssh's "git@" is not.
+_CREDENTIALS_IN_URL = re.compile(r"^https?://[^/@]+@", re.IGNORECASE)
 
 
 class GitError(ServiceUnavailable):
@@ -56,6 +59,15 @@ def auth_env(url: str, token: str | None) -> dict[str, str]:
             {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
         )
     return env
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    time: str  # ISO 8601, the author date
+    message: str
 
 
 class Workspace:
@@ -139,6 +151,10 @@ class Workspace:
         )
         return self.base
 
+    @property
+    def base_ref(self) -> str:
+        return f"refs/remotes/origin/{self.base}"
+
     def remote_sha(self, branch: str) -> str | None:
         try:
             return str(
@@ -154,11 +170,51 @@ class Workspace:
         out = self.store.git.for_each_ref("--format=%(refname)", f"refs/remotes/origin/{prefix}/")
         return [line.removeprefix("refs/remotes/origin/") for line in str(out).splitlines() if line]
 
+    # -- history ---------------------------------------------------------------------
+
+    def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
+        """Commits on ``rev``'s first-parent line that touch ``paths``, newest first."""
+        fmt = "%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%B%x1e"
+        out = _run(
+            self.store.git,
+            "log",
+            "--first-parent",
+            f"--format={fmt}",
+            rev,
+            "--",
+            *paths,
+            env=self.env,
+            what="log",
+        )
+        commits = []
+        for record in out.split("\x1e"):
+            record = record.strip("\n")
+            if not record:
+                continue
+            sha, parents, author, time, message = record.split("\x1f", 4)
+            commits.append(Commit(sha, tuple(parents.split()), author, time, message))
+        return commits
+
+    def messages(self, rev_range: str) -> str:
+        """The messages of the commits in ``a..b`` (what a merge commit brought in)."""
+        return _run(self.store.git, "log", "--format=%B", rev_range, env=self.env, what="log")
+
+    def blob(self, rev: str, path: str) -> str | None:
+        """The blob id of ``path`` at ``rev``, or None when the file does not exist there."""
+        try:
+            return str(self.store.git.rev_parse("--verify", "--quiet", f"{rev}:{path}"))
+        except git.GitCommandError:
+            return None
+
+    def read_blob(self, blob: str) -> str:
+        """A blob's text (a partial clone fetches it on demand)."""
+        return _run(self.store.git, "cat-file", "blob", blob, env=self.env, what="cat-file")
+
     # -- the worktree ----------------------------------------------------------------
 
     def checkout_base(self) -> Path:
         """A clean worktree detached at the remote base (created on first use)."""
-        start = f"refs/remotes/origin/{self.base}"
+        start = self.base_ref
         if self.worktree is None:
             self.worktree = Path(tempfile.mkdtemp(prefix="gitops-bot-wt-"))
             self.worktree.rmdir()

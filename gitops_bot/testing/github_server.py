@@ -84,15 +84,19 @@ class FakeGitHub:
         return [p for p in self.pulls if p["state"] == "open"]
 
     def merge(self, number: int) -> None:
-        """Merge a PR the way GitHub does with 'Create a merge commit' off: fast-forward or
-        squash the head onto the base in the bare remote, then delete the head branch."""
+        """Squash-merge a PR the way GitHub does: the three-way merge of head and base as one
+        commit on the base, in the bare remote, then delete the head branch."""
         pr = self._pull(number)
         assert pr is not None and pr["state"] == "open"
         head, base = pr["head"]["ref"], pr["base"]["ref"]
         sha = _git(self.remote, "rev-parse", f"refs/heads/{head}")
-        tree = _git(self.remote, "rev-parse", f"{sha}^{{tree}}")
         parent = _git(self.remote, "rev-parse", f"refs/heads/{base}")
-        merged = _git(self.remote, "commit-tree", tree, "-p", parent, "-m", f"{pr['title']} (#{number})")
+        tree = _git(self.remote, "merge-tree", "--write-tree", parent, sha).splitlines()[0]
+        # GitHub's default squash message: the PR title and number, then the commits' bodies
+        # (so trailers such as Gitops-Bot-Release survive the squash).
+        bodies = _git(self.remote, "log", "--format=%b", f"{parent}..{sha}").strip()
+        message = f"{pr['title']} (#{number})" + (f"\n\n{bodies}" if bodies else "")
+        merged = _git(self.remote, "commit-tree", tree, "-p", parent, "-m", message)
         _git(self.remote, "update-ref", f"refs/heads/{base}", merged)
         _git(self.remote, "update-ref", "-d", f"refs/heads/{head}")
         pr.update(state="closed", merged=True, merged_at="2026-11-20T12:00:00Z")

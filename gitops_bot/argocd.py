@@ -1,0 +1,133 @@
+"""The promotion gate: is the source environment healthy in Argo CD, running what we promote?
+
+One read-only call, ``GET /api/v1/applications/NAME`` with a bearer token (an Argo CD account
+token with ``applications, get``). The gate passes when the Application is Synced and Healthy
+and every promoted image is among the images Argo CD reports running
+(``status.summary.images``): the same digest, or the same tag where Argo CD shows no digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import tenacity
+
+from gitops_bot.config import ArgoCDConfig
+from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.log import register_secret
+from gitops_bot.manifests.workloads import Reference, repository_key
+
+
+class GateClosed(GitOpsBotError):
+    """A promotion refused by a gate, a hold or the promotion chain: nothing was changed."""
+
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """An image the promotion carries: where it is pulled from, its tag and digest."""
+
+    image: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+
+def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[str]:
+    """PURE: the reasons the gate is closed (empty: open)."""
+    status = app.get("status") or {}
+    problems = []
+    sync = (status.get("sync") or {}).get("status") or "Unknown"
+    health = (status.get("health") or {}).get("status") or "Unknown"
+    if sync != "Synced":
+        problems.append(f"Argo CD application {name} is {sync}, not Synced")
+    if health != "Healthy":
+        problems.append(f"Argo CD application {name} is {health}, not Healthy")
+    running = [Reference.split(str(i)) for i in (status.get("summary") or {}).get("images") or []]
+    for w in wanted:
+        key = repository_key(w.repository)
+        same_repo = [r for r in running if repository_key(r.repository) == key]
+        ok = any(
+            (r.digest == w.digest) if r.digest and w.digest else (r.tag is not None and r.tag == w.tag)
+            for r in same_repo
+        )
+        if not ok:
+            seen = ", ".join(str(r) for r in same_repo) or "nothing from that repository"
+            want = w.digest[:19] if w.digest else w.tag
+            problems.append(f"{name} does not run {w.image} {want} (Argo CD reports {seen})")
+    return problems
+
+
+class ArgoCD:
+    def __init__(
+        self, cfg: ArgoCDConfig, environ: Mapping[str, str], *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        token = environ.get(cfg.token_env)
+        if not token:
+            raise UsageError(
+                f"the promotion gate needs an Argo CD token in ${cfg.token_env}",
+                hint="create one with 'argocd account generate-token' (read access to applications)",
+            )
+        register_secret(token)
+        assert cfg.server
+        self.server = cfg.server
+        self._client = httpx.Client(
+            base_url=cfg.server,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            verify=not cfg.insecure,
+            timeout=httpx.Timeout(10.0),
+            transport=transport,
+        )
+
+    def application(self, name: str) -> dict[str, Any]:
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retry),
+            stop=tenacity.stop_after_attempt(3),
+            wait=tenacity.wait_exponential(multiplier=0.5, max=4),
+            reraise=True,
+        )
+        try:
+            return retrying(self._get, name)
+        except _Retry as exc:
+            raise ServiceUnavailable(
+                f"Argo CD at {self.server} is unavailable ({exc})", hint="try again later"
+            ) from None
+
+    def _get(self, name: str) -> dict[str, Any]:
+        try:
+            r = self._client.get(f"/api/v1/applications/{quote(name, safe='')}")
+        except httpx.TransportError as exc:
+            raise _Retry(type(exc).__name__) from None
+        if r.status_code >= 500 or r.status_code == 429:
+            raise _Retry(f"HTTP {r.status_code}")
+        if r.status_code in (401, 403):
+            raise UsageError(
+                f"Argo CD at {self.server} refused the token (HTTP {r.status_code})",
+                hint="check the token and that its account may get applications",
+            )
+        if r.status_code == 404:
+            raise UsageError(
+                f"Argo CD at {self.server} has no application {name!r}",
+                hint="fix argocd_application in gitops-bot.yaml",
+            )
+        if r.status_code != 200:
+            raise UsageError(f"Argo CD at {self.server} answered HTTP {r.status_code} for application {name}")
+        try:
+            body = r.json()
+        except ValueError:
+            raise UsageError(f"Argo CD at {self.server} answered something that is not JSON") from None
+        if not isinstance(body, dict):
+            raise UsageError(f"Argo CD at {self.server} answered an unexpected shape for {name}")
+        return body
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class _Retry(Exception):
+    pass

@@ -1,0 +1,155 @@
+"""An environment's release history, read from git (``gitops-bot history``, ``rollback``).
+
+A release is a commit on the base branch's first-parent line that changed the image set an
+environment's files deploy. Bot releases carry a ``Gitops-Bot-Release:`` trailer (in the commit
+itself, or, for a merge commit, in the commits it merged); releases made by hand are listed too,
+named by their commit. The image set after each release is read from the files at that commit
+with the same reader ``plan`` uses, so history, plan and rollback agree on what "deployed" means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from gitops_bot.errors import UsageError
+from gitops_bot.manifests import images
+from gitops_bot.model import Deployed
+from gitops_bot.release import TRAILER
+from gitops_bot.scm.git import Commit, Workspace
+
+_TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
+_SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
+_MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
+
+ImageSet = dict[str, Deployed]
+
+
+@dataclass(frozen=True)
+class Entry:
+    commit: str
+    time: str
+    author: str
+    subject: str
+    release: str | None  # the bot's release id; None for a change made by hand
+    pull_request: int | None
+    images: ImageSet  # the whole image set after this commit
+    changed: tuple[str, ...]  # the images this commit changed
+
+    @property
+    def name(self) -> str:
+        """How to refer to this release: its release id, else its short commit."""
+        return self.release or self.commit[:12]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "release": self.release,
+            "commit": self.commit,
+            "time": self.time,
+            "author": self.author,
+            "subject": self.subject,
+            "pull_request": self.pull_request,
+            "changed": list(self.changed),
+            "images": {
+                name: {"newName": d.new_name, "tag": d.tag, "digest": d.digest}
+                for name, d in sorted(self.images.items())
+            },
+        }
+
+
+def image_set(ws: Workspace, rev: str, paths: Sequence[str], specs: Sequence[images.ImageSpec]) -> ImageSet:
+    return _Reader(ws, specs).image_set(rev, paths)
+
+
+class _Reader:
+    """Reads image sets at commits; a blob is read and parsed once, however many commits share it."""
+
+    def __init__(self, ws: Workspace, specs: Sequence[images.ImageSpec]) -> None:
+        self.ws = ws
+        self.specs = specs
+        self._parsed: dict[str, list[images.Site]] = {}
+
+    def image_set(self, rev: str, paths: Sequence[str]) -> ImageSet:
+        out: ImageSet = {}
+        for path in paths:
+            blob = self.ws.blob(rev, path)
+            if blob is None:
+                continue
+            if blob not in self._parsed:
+                try:
+                    text = self.ws.read_blob(blob)
+                    self._parsed[blob] = images.read(text, PurePosixPath(path).name, self.specs, strict=False)
+                except UsageError:
+                    self._parsed[blob] = []  # a broken file in an old commit: no images there
+            for site in self._parsed[blob]:
+                out.setdefault(site.image, Deployed(site.image, site.repository, site.tag, site.digest))
+        return out
+
+
+def read(
+    ws: Workspace,
+    rev: str,
+    paths: Sequence[str],
+    specs: Sequence[images.ImageSpec],
+    *,
+    limit: int | None = None,
+) -> list[Entry]:
+    """The releases of the environment whose files are ``paths``, newest first."""
+    reader = _Reader(ws, specs)
+    commits = ws.log(rev, paths)
+    sets = [reader.image_set(c.sha, paths) for c in commits[:1]]
+    out: list[Entry] = []
+    for i, commit in enumerate(commits):
+        if limit is not None and len(out) >= limit:
+            break
+        after = sets[i]
+        before = reader.image_set(commits[i + 1].sha, paths) if i + 1 < len(commits) else {}
+        sets.append(before)
+        changed = tuple(sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k)))
+        if not changed:
+            continue  # touched the files, not the images (replicas, comments, ...)
+        out.append(_entry(ws, commit, after, changed))
+    return out
+
+
+def _entry(ws: Workspace, commit: Commit, after: ImageSet, changed: tuple[str, ...]) -> Entry:
+    lines = commit.message.strip().splitlines()
+    subject = lines[0] if lines else ""
+    found = _TRAILER.findall(commit.message)
+    if not found and len(commit.parents) > 1:
+        found = _TRAILER.findall(ws.messages(f"{commit.parents[0]}..{commit.parents[1]}"))
+    pr = _SQUASH_PR.search(subject) or _MERGE_PR.match(subject)
+    return Entry(
+        commit=commit.sha,
+        time=commit.time,
+        author=commit.author,
+        subject=subject,
+        release=found[0] if found else None,
+        pull_request=int(pr.group(1)) if pr else None,
+        images=after,
+        changed=changed,
+    )
+
+
+def find(entries: Sequence[Entry], *, to: str | None, steps: int | None, environment: str) -> Entry:
+    """The release a rollback restores: ``--to`` a release id or commit, or ``--steps`` back."""
+    if to is not None:
+        for e in entries:
+            if to == e.release or (len(to) >= 7 and e.commit.startswith(to.lower())):
+                return e
+        raise UsageError(
+            f"no release {to!r} in the history of {environment}",
+            hint=f"see 'gitops-bot history {environment}' for release ids and commits",
+        )
+    n = 1 if steps is None else steps
+    if n < 1:
+        raise UsageError("--steps must be 1 or more")
+    if n >= len(entries):
+        raise UsageError(
+            f"{environment} has {max(len(entries) - 1, 0)} earlier release(s); cannot go back {n}",
+            hint=f"see 'gitops-bot history {environment}'",
+        )
+    return entries[n]

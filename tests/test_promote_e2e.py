@@ -1,0 +1,375 @@
+"""Promotion, rollback, holds and history end to end: a real registry, a real bare git remote,
+the local GitHub API server and a local server with Argo CD's JSON shapes.
+
+The example has three environments: dev (follows the registry, commits straight to main),
+staging (receives promotions from dev, by pull request) and production (from staging, by pull
+request, gated on staging being Synced and Healthy in Argo CD).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.cli import main
+from gitops_bot.testing.argocd_server import FakeArgoCD, application
+from gitops_bot.testing.github_server import FakeGitHub
+from gitops_bot.testing.oci import Pusher
+from gitops_bot.testing.registry_process import RegistryProcess
+
+OVERLAY = """apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base
+images:
+  - name: example/app   # the API
+    newName: {host}/{ns}/app
+    newTag: "1.0.0"
+  - name: example/worker
+    newName: {host}/{ns}/worker
+    newTag: 2.0.0
+replicas:
+  - name: app
+    count: 1
+"""
+
+CONFIG = """version: 1
+images:
+  - name: example/app
+    repository: {host}/{ns}/app
+  - name: example/worker
+    repository: {host}/{ns}/worker
+environments:
+  - name: dev
+    path: overlays/dev
+    write: commit
+  - name: staging
+    path: overlays/staging
+    promote_from: dev
+    argocd_application: app-staging
+  - name: production
+    path: overlays/production
+    promote_from: staging
+github:
+  repository: acme/gitops
+  api_url: {api}
+  write_interval: 0
+argocd:
+  server: {argocd}
+"""
+
+OVERLAY_FILE = "overlays/{}/kustomization.yaml"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@dataclass
+class World:
+    remote: Path
+    github: FakeGitHub
+    argocd: FakeArgoCD
+    pusher: Pusher
+    host: str
+    ns: str
+    tmp: Path
+
+    def push(self, repo: str, tag: str, salt: str = "") -> str:
+        return self.pusher.image(f"{self.ns}/{repo}", tag, salt=f"{self.ns}-{repo}-{tag}{salt}").digest
+
+    def show(self, path: str, ref: str = "main") -> str:
+        return git(self.remote, "show", f"{ref}:{path}")
+
+    def overlay(self, env: str, ref: str = "main") -> str:
+        return self.show(OVERLAY_FILE.format(env), ref)
+
+    def branches(self) -> list[str]:
+        return git(self.remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/").splitlines()
+
+    def hand_commit(self, path: str, old: str, new: str, message: str) -> None:
+        work = self.tmp / "hand"
+        if not work.exists():
+            subprocess.run(["git", "clone", "-q", str(self.remote), str(work)], check=True)
+        git(work, "pull", "-q", "--ff-only")
+        f = work / path
+        text = f.read_text()
+        assert old in text
+        f.write_text(text.replace(old, new))
+        git(work, "-c", "user.name=Dana", "-c", "user.email=dana@example.com", "commit", "-qam", message)
+        git(work, "push", "-q", "origin", "HEAD:main")
+
+    def staging_runs(self, *images: str, health: str = "Healthy") -> None:
+        self.argocd.apps["app-staging"] = application("app-staging", list(images), health=health)
+
+    def merge_only_pr(self) -> dict:  # type: ignore[type-arg]
+        (pr,) = self.github.open_pulls()
+        self.github.merge(pr["number"])
+        return pr
+
+
+@pytest.fixture
+def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    ns = f"pr{abs(hash(str(tmp_path))) % 10**8}"
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    seed = tmp_path / "seed"
+    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
+    with FakeGitHub("acme/gitops", remote) as gh, FakeArgoCD() as argo:
+        monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
+        (seed / "base").mkdir()
+        (seed / "base/kustomization.yaml").write_text("resources: []\n")
+        for env in ("dev", "staging", "production"):
+            (seed / f"overlays/{env}").mkdir(parents=True)
+            (seed / OVERLAY_FILE.format(env)).write_text(OVERLAY.format(host=registry.host, ns=ns))
+        (seed / "gitops-bot.yaml").write_text(
+            CONFIG.format(host=registry.host, ns=ns, api=gh.url, argocd=argo.url)
+        )
+        git(seed, "add", "-A")
+        git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
+        git(seed, "push", "-q", "origin", "main")
+        pusher = Pusher.to(registry.url)
+        world = World(remote, gh, argo, pusher, registry.host, ns, tmp_path)
+        world.push("app", "1.0.0")
+        world.push("worker", "2.0.0")
+        yield world
+        pusher.close()
+
+
+def run(capsys: pytest.CaptureFixture[str], world: World, *argv: str, code: int = 0) -> dict:  # type: ignore[type-arg]
+    rc = main([*argv, "--repo", f"file://{world.remote}", "--output", "json"])
+    out, err = capsys.readouterr()
+    assert rc == code, err
+    if code:
+        assert len(err.strip().splitlines()) == 1, err  # one line, no traceback
+        return {"error": err}
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def release_dev(capsys: pytest.CaptureFixture[str], world: World) -> dict:  # type: ignore[type-arg]
+    out = run(capsys, world, "update", "--env", "dev")
+    assert [r["action"] for r in out["results"]] == ["commit"]
+    return out
+
+
+def test_promotion_carries_the_digests_the_source_runs_even_after_tags_moved(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app_11 = world.push("app", "1.1.0")
+    worker_21 = world.push("worker", "2.1.0")
+    release_dev(capsys, world)
+    assert f"digest: {app_11}" in world.overlay("dev")
+
+    # dev -> staging, gated on nothing (dev has no Argo CD application)
+    out = run(capsys, world, "promote", "dev", "staging")
+    (res,) = out["results"]
+    assert res["action"] == "pull_request" and res["branch"] == "gitops-bot/promotion/staging"
+    (pr,) = world.github.open_pulls()
+    assert pr["title"] == "staging: promote from dev: update 2 images"
+    assert "Promotes to **staging** exactly the digests **dev** runs." in pr["body"]
+    assert f"| staging | `example/app` | `1.0.0` | `1.1.0` | `{app_11}` |" in pr["body"]
+    assert "dev runs it since release dev-" in pr["body"]
+    world.merge_only_pr()
+    # A person pins worker 2.1.0 in staging by tag only (no digest).
+    staging = world.overlay("staging")
+    assert f"digest: {worker_21}" in staging
+    world.hand_commit(
+        OVERLAY_FILE.format("staging"),
+        f"    newTag: 2.1.0\n    digest: {worker_21}\n",
+        "    newTag: 2.1.0\n",
+        "staging: worker by tag",
+    )
+
+    # Both tags move after staging deployed them.
+    moved_app = world.push("app", "1.1.0", salt="rebuilt")
+    moved_worker = world.push("worker", "2.1.0", salt="rebuilt")
+    assert moved_app != app_11 and moved_worker != worker_21
+
+    world.staging_runs(f"{world.host}/{world.ns}/app:1.1.0@{app_11}", f"{world.host}/{world.ns}/worker:2.1.0")
+    before = world.overlay("production")
+    out = run(capsys, world, "promote", "staging", "production")
+    assert out["results"][0]["action"] == "pull_request"
+    assert world.argocd.requests == ["/api/v1/applications/app-staging"]
+    after = world.overlay("production", "gitops-bot/promotion/production")
+    # the digest staging pins, not what the moved tag points at now
+    assert f"digest: {app_11}" in after and moved_app not in after
+    # staging pins worker by tag only: resolved now, through the registry
+    assert f"digest: {moved_worker}" in after
+    # byte-exact: only the image values changed
+    assert after == before.replace(
+        '    newTag: "1.0.0"\n', f'    newTag: "1.1.0"\n    digest: {app_11}\n'
+    ).replace("    newTag: 2.0.0\n", f"    newTag: 2.1.0\n    digest: {moved_worker}\n")
+
+    # Idempotent: the same promotion again changes nothing.
+    pushes = world.branches()
+    again = run(capsys, world, "promote", "staging", "production")
+    assert again["changed"] is False and again["results"][0]["action"] == "unchanged"
+    assert world.branches() == pushes and len(world.github.pulls) == 2
+    world.merge_only_pr()
+    third = run(capsys, world, "promote", "staging", "production")
+    assert third["changed"] is False and third["results"][0]["action"] == "unchanged"
+    assert world.github.unexpected == []
+
+
+def test_gate_chain_and_missing_digest_refuse_and_change_nothing(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    run(capsys, world, "promote", "dev", "staging")
+    world.merge_only_pr()
+    app_digest = next(ln.split(": ")[1] for ln in world.overlay("staging").splitlines() if "digest:" in ln)
+    branches = world.branches()
+
+    # out of the chain: dev does not feed production
+    err = run(capsys, world, "promote", "dev", "production", code=4)["error"]
+    assert "production receives promotions from staging, not dev" in err and "--force" in err
+
+    # Argo CD: staging degraded
+    world.staging_runs(f"{world.host}/{world.ns}/app:1.1.0@{app_digest}", health="Degraded")
+    err = run(capsys, world, "promote", "staging", "production", code=4)["error"]
+    assert "app-staging is Degraded, not Healthy" in err
+    # Argo CD: healthy, but running something else than the overlay says
+    world.staging_runs(f"{world.host}/{world.ns}/app:1.0.0")
+    err = run(capsys, world, "promote", "staging", "production", code=4)["error"]
+    assert "does not run example/app" in err
+    # Argo CD: bad token
+    world.argocd.token = "another"
+    err = run(capsys, world, "promote", "staging", "production", code=2)["error"]
+    assert "refused the token" in err and "argocd-test-token" not in err
+    assert world.branches() == branches and world.github.open_pulls() == []
+
+    # --skip-gate and --force are deliberate overrides
+    out = run(capsys, world, "promote", "staging", "production", "--skip-gate", "--dry-run")
+    assert out["results"][0]["action"] == "dry_run"
+    out = run(capsys, world, "promote", "dev", "production", "--force", "--dry-run")
+    assert out["results"][0]["action"] == "dry_run"
+    assert world.branches() == branches
+
+
+def test_rollback_after_two_releases_holds_and_update_respects_the_hold(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = world.push("app", "1.1.0")
+    one = release_dev(capsys, world)["results"][0]["release"]
+    world.push("app", "1.2.0")
+    release_dev(capsys, world)
+    # an unrelated change made by hand after the releases must survive the rollback
+    world.hand_commit(OVERLAY_FILE.format("dev"), "count: 1", "count: 2", "dev: two replicas")
+
+    hist = run(capsys, world, "history", "dev")["releases"]
+    assert [h["images"]["example/app"]["tag"] for h in hist] == ["1.2.0", "1.1.0", "1.0.0"]
+    assert hist[1]["release"] == one
+
+    out = run(capsys, world, "rollback", "dev", "--steps", "1")
+    (res,) = out["results"]
+    assert res["action"] == "commit" and res["kind"] == "rollback"
+    dev = world.overlay("dev")
+    assert f'newTag: "1.1.0"\n    digest: {first}' in dev and "count: 2" in dev
+    holds = world.show("gitops-bot.holds.yaml")
+    assert "dev:\n  example/app: rolled back to " + one + " (was 1.2.0)" in holds
+
+    # the hold survives update: plan reports it, update changes nothing
+    plan = main(["plan", "--repo", str(_checkout(world)), "--env", "dev", "--output", "json"])
+    plan_out = json.loads(capsys.readouterr().out)
+    assert plan == 0
+    (item,) = [i for i in plan_out["environments"][0]["images"] if i["image"] == "example/app"]
+    assert item["action"] == "held" and "1.2.0 available" in item["reason"]
+    head = git(world.remote, "rev-parse", "main")
+    assert run(capsys, world, "update", "--env", "dev")["changed"] is False
+    assert git(world.remote, "rev-parse", "main") == head
+    # rolling back to the same release again: nothing to do
+    again = run(capsys, world, "rollback", "dev", "--to", one)
+    assert again["changed"] is False
+
+    # unhold: the next update moves on again
+    out = run(capsys, world, "unhold", "dev", "example/app")
+    assert out["results"][0]["action"] == "commit"
+    assert "gitops-bot.holds.yaml" not in git(world.remote, "ls-tree", "--name-only", "main")
+    release_dev(capsys, world)
+    assert 'newTag: "1.2.0"' in world.overlay("dev")
+
+
+def test_hold_by_pull_request_stops_a_promotion_unless_forced(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    out = run(capsys, world, "hold", "staging", "example/app", "--reason", "load test running")
+    assert out["results"][0]["branch"] == "gitops-bot/hold/staging"
+    pr = world.merge_only_pr()
+    assert pr["title"] == "staging: hold example/app"
+    assert "- hold `example/app`: load test running" in pr["body"]
+    assert (
+        run(capsys, world, "hold", "staging", "example/app", "--reason", "load test running")["changed"]
+        is False
+    )
+
+    err = run(capsys, world, "promote", "dev", "staging", code=4)["error"]
+    assert "staging holds example/app (load test running)" in err and "unhold" in err
+    assert world.github.open_pulls() == []
+    out = run(capsys, world, "promote", "dev", "staging", "--force")
+    assert out["results"][0]["action"] == "pull_request"
+
+
+def test_history_lists_bot_releases_with_pr_numbers_and_hand_made_commits(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    run(capsys, world, "promote", "dev", "staging")
+    pr = world.merge_only_pr()
+    worker = world.push("worker", "2.0.1")
+    world.hand_commit(
+        OVERLAY_FILE.format("staging"),
+        "newTag: 2.0.0\n",
+        f"newTag: 2.0.1\n    digest: {worker}\n",
+        "staging: hotfix worker by hand",
+    )
+    # a commit that touches the file but not its images is not a release
+    world.hand_commit(OVERLAY_FILE.format("staging"), "count: 1", "count: 3", "staging: scale")
+
+    hist = run(capsys, world, "history", "staging")["releases"]
+    assert [h["subject"] for h in hist] == [
+        "staging: hotfix worker by hand",
+        f"{pr['title']} (#{pr['number']})",
+        "initial",
+    ]
+    by_hand, promoted, initial = hist
+    assert by_hand["release"] is None and by_hand["author"] == "Dana <dana@example.com>"
+    assert by_hand["changed"] == ["example/worker"]
+    assert by_hand["images"]["example/worker"] == {
+        "newName": f"{world.host}/{world.ns}/worker",
+        "tag": "2.0.1",
+        "digest": worker,
+    }
+    assert promoted["release"].startswith("staging-") and promoted["pull_request"] == pr["number"]
+    assert promoted["changed"] == ["example/app", "example/worker"]
+    assert initial["images"]["example/app"]["tag"] == "1.0.0"
+
+    # text output names each release and marks hand-made ones
+    assert main(["history", "staging", "--repo", f"file://{world.remote}"]) == 0
+    text = capsys.readouterr().out
+    assert "(by hand)" in text and f"#{pr['number']}" in text and "<- current" in text
+    # rollback by commit of a hand-made release works as well
+    out = run(capsys, world, "rollback", "staging", "--to", promoted["commit"][:10], "--dry-run")
+    (res,) = out["results"]
+    assert res["action"] == "dry_run" and [i["image"] for i in res["images"]] == ["example/worker"]
+
+
+def _checkout(world: World) -> Path:
+    work = world.tmp / "checkout"
+    if work.exists():
+        git(work, "pull", "-q", "--ff-only")
+    else:
+        subprocess.run(["git", "clone", "-q", str(world.remote), str(work)], check=True)
+    return work
