@@ -3,7 +3,7 @@
 One read-only call, ``GET /api/v1/applications/NAME`` with a bearer token (an Argo CD account
 token with ``applications, get``). The gate passes when the Application is Synced and Healthy
 and every promoted image is among the images Argo CD reports running
-(``status.summary.images``): the same digest, or the same tag where Argo CD shows no digest.
+(``status.summary.images``): the digest the source pins, or the tag where it pins no digest.
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
     for w in wanted:
         key = repository_key(w.repository)
         same_repo = [r for r in running if repository_key(r.repository) == key]
+        # The source pins a digest: the cluster must run that digest. It pins a tag only:
+        # the cluster runs that tag (what it resolved to is what promotion resolves now).
         ok = any(
-            (r.digest == w.digest) if r.digest and w.digest else (r.tag is not None and r.tag == w.tag)
-            for r in same_repo
+            (r.digest == w.digest) if w.digest else (r.tag is not None and r.tag == w.tag) for r in same_repo
         )
         if not ok:
             seen = ", ".join(str(r) for r in same_repo) or "nothing from that repository"

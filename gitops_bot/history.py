@@ -137,9 +137,12 @@ def _entry(ws: Workspace, commit: Commit, after: ImageSet, changed: tuple[str, .
 def find(entries: Sequence[Entry], *, to: str | None, steps: int | None, environment: str) -> Entry:
     """The release a rollback restores: ``--to`` a release id or commit, or ``--steps`` back."""
     if to is not None:
-        for e in entries:
-            if to == e.release or (len(to) >= 7 and e.commit.startswith(to.lower())):
-                return e
+        named = [e for e in entries if to == e.release]
+        if named:
+            return named[0]  # an id names an image set; a rollback to it repeats the id
+        found = [e for e in entries if len(to) >= 7 and e.commit.startswith(to.lower())]
+        if len(found) == 1:
+            return found[0]
         raise UsageError(
             f"no release {to!r} in the history of {environment}",
             hint=f"see 'gitops-bot history {environment}' for release ids and commits",

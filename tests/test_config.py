@@ -137,6 +137,22 @@ def test_good_config_reads_into_frozen_values() -> None:
         ("version: 2\nimages: []\nenvironments: []\n", 1, "unsupported version"),
         ("environments: []\n", None, "no 'images' section"),
         ("images:\n  - name: a\n    platform: amd64\nenvironments: []\n", 3, "linux/amd64"),
+        (
+            "images: []\nenvironments:\n  - name: promotion\n    path: p\n",
+            3,
+            "'promotion' cannot name an environment",
+        ),
+        (
+            "images: []\nenvironments:\n  - name: s\n    path: s\n    argocd_application: app-s\n",
+            3,
+            "'argocd: server' is not set",
+        ),
+        ("argocd:\n  server: argocd.local\nimages: []\nenvironments: []\n", 2, "must be a URL"),
+        (
+            "argocd:\n  server: https://a\n  token_env: eyJhbGciOi.x\nimages: []\nenvironments: []\n",
+            3,
+            "not hold a secret",
+        ),
     ],
 )
 def test_config_errors_name_file_line_and_fix(text: str, line: int | None, words: str) -> None:
