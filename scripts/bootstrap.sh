@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what gitops-bot's demo and tests need on a fresh Debian machine (run as root):
-# Debian's docker-registry (the CNCF distribution registry) and git, then a .venv with the
+# Debian's docker-registry (the CNCF distribution registry), git and shellcheck, then a .venv with the
 # package and its test extra. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)  # the Action's run: scripts
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]} (apt)" >&2
   export DEBIAN_FRONTEND=noninteractive

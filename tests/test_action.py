@@ -1,0 +1,229 @@
+"""The GitHub Action: its entry logic under a simulated Actions environment (INPUT_* variables,
+the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files) against a real registry, git remote and the
+local GitHub API; action.yml and the example workflows against GitHub's published schemas;
+every run: script through shellcheck, with no ${{ }} expression inside (script injection)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from gitops_bot import action
+from gitops_bot.testing.github_server import FakeGitHub
+from gitops_bot.testing.registry_process import RegistryProcess
+from tests.test_update_e2e import World, make_world
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = sorted((ROOT / "examples/workflows").glob("*.yml"))
+
+
+@pytest.fixture
+def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    yield from make_world(tmp_path, registry)
+
+
+def actions_env(tmp_path: Path, **inputs: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INPUT_")}
+    (tmp_path / "output").write_text("")
+    (tmp_path / "summary").write_text("")
+    env.update(GITHUB_OUTPUT=str(tmp_path / "output"), GITHUB_STEP_SUMMARY=str(tmp_path / "summary"))
+    env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+    return env
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    lines = path.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        key, sep, value = lines[i].partition("=")
+        if sep and "<<" not in key:
+            out[key] = value
+            i += 1
+            continue
+        key, delimiter = lines[i].split("<<", 1)
+        end = lines.index(delimiter, i + 1)
+        out[key] = "\n".join(lines[i + 1 : end])
+        i = end + 1
+    return out
+
+
+def test_update_step_masks_the_token_writes_outputs_and_a_summary(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digest = world.push("app", "1.1.0")
+    env = actions_env(
+        tmp_path,
+        command="update",
+        repo=f"file://{world.remote}",
+        environments="staging",
+        github_token=FakeGitHub.token,
+    )
+    monkeypatch.setattr("os.environ", env)  # the in-process CLI reads the same environment
+    out = io.StringIO()
+    assert action.run(env, out) == 0
+    log = out.getvalue()
+    assert log.startswith(f"::add-mask::{FakeGitHub.token}\n")
+    assert "::group::gitops-bot update" in log and "::endgroup::" in log
+    assert FakeGitHub.token not in log.replace(f"::add-mask::{FakeGitHub.token}", "")
+    outputs = read_outputs(tmp_path / "output")
+    (pr,) = world.github.open_pulls()
+    assert outputs["changed"] == "true"
+    assert outputs["pr-url"] == pr["html_url"]
+    assert outputs["pr-urls"] == f'["{pr["html_url"]}"]'
+    assert '"schema":"gitops-bot/update/v1"' in outputs["plan"]
+    summary = (tmp_path / "summary").read_text()
+    assert summary.startswith("### gitops-bot update\n")
+    assert (
+        f"| staging | `example/app` | `1.0.0` | `1.1.0` | `{digest}` | [pull_request]({pr['html_url']}) |"
+        in (summary)
+    )
+
+    # the same step again: nothing changes, and the outputs say so
+    (tmp_path / "output").write_text("")
+    assert action.run(env, io.StringIO()) == 0
+    outputs = read_outputs(tmp_path / "output")
+    assert outputs["changed"] == "false"
+    assert len(world.github.pulls) == 1
+
+
+def test_plan_step_with_registry_login_and_dry_run_update(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.push("app", "1.1.0")
+    checkout = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "-q", str(world.remote), str(checkout)], check=True)
+    env = actions_env(
+        tmp_path,
+        command="plan",
+        repo=str(checkout),
+        registry="127.0.0.1:1",
+        registry_username="ci",
+        registry_password="s3cret-registry-password",
+    )
+    monkeypatch.setattr("os.environ", env)
+    out = io.StringIO()
+    assert action.run(env, out) == 0
+    assert "::add-mask::s3cret-registry-password" in out.getvalue()
+    config = Path(env["DOCKER_CONFIG"]) / "config.json"
+    assert '"127.0.0.1:1"' in config.read_text() and oct(config.stat().st_mode)[-3:] == "600"
+    summary = (tmp_path / "summary").read_text()
+    assert "| staging | `example/app` | `1.0.0` | `1.1.0`" in summary and "| update |" in summary
+    assert read_outputs(tmp_path / "output")["changed"] == "false"
+
+
+def test_a_failure_is_one_error_annotation_and_the_exit_code(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = actions_env(
+        tmp_path,
+        command="promote",
+        args="staging nowhere",
+        repo=f"file://{world.remote}",
+        github_token=FakeGitHub.token,
+    )
+    monkeypatch.setattr("os.environ", env)
+    out = io.StringIO()
+    assert action.run(env, out) == 2
+    (error,) = [ln for ln in out.getvalue().splitlines() if ln.startswith("::error")]
+    assert error.startswith("::error title=gitops-bot promote::unknown environment 'nowhere'")
+    assert read_outputs(tmp_path / "output") == {
+        "changed": "false",
+        "pr-url": "",
+        "pr-urls": "[]",
+        "plan": "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("inputs", "words"),
+    [
+        ({"command": "deploy"}, "input command must be one of"),
+        ({"command": "promote", "environments": "dev"}, "input environments is for plan and update"),
+        ({"command": "plan", "dry_run": "yes"}, "input dry-run must be true or false"),
+        ({"command": "plan", "registry": "ghcr.io"}, "go together"),
+    ],
+)
+def test_bad_inputs_are_annotated(tmp_path: Path, inputs: dict[str, str], words: str) -> None:
+    out = io.StringIO()
+    assert action.run(actions_env(tmp_path, **inputs), out, cli=lambda argv: 0) == 2
+    assert out.getvalue().startswith("::error title=gitops-bot::") and words in out.getvalue()
+
+
+def test_inputs_become_arguments_and_messages_are_escaped() -> None:
+    env = {
+        "INPUT_COMMAND": "update",
+        "INPUT_ENVIRONMENTS": "dev, staging",
+        "INPUT_DRY-RUN": "true",  # the runner keeps the hyphen
+        "INPUT_CONFIG": "deploy/gitops-bot.yaml",
+    }
+    assert action.build_argv(env) == [
+        "update",
+        "--repo",
+        ".",
+        "--config",
+        "deploy/gitops-bot.yaml",
+        "--env",
+        "dev",
+        "--env",
+        "staging",
+        "--dry-run",
+        "--output",
+        "json",
+        "--log-format",
+        "console",
+    ]
+    assert action.escape_data("50%\nnext") == "50%25%0Anext"
+
+
+def test_action_and_workflows_validate_against_githubs_schemas() -> None:
+    exe = Path(sys.executable).parent / "check-jsonschema"
+    for schema, files in (
+        ("vendor.github-actions", [ROOT / "action.yml"]),
+        ("vendor.github-workflows", WORKFLOWS),
+    ):
+        proc = subprocess.run(
+            [str(exe), "--builtin-schema", schema, *map(str, files)], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(WORKFLOWS) == 3
+
+
+def _run_scripts(doc: object) -> Iterator[str]:
+    if isinstance(doc, dict):
+        if isinstance(doc.get("run"), str):
+            yield doc["run"]
+        for v in doc.values():
+            yield from _run_scripts(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from _run_scripts(v)
+
+
+def test_run_scripts_pass_shellcheck_and_take_expressions_only_through_env(tmp_path: Path) -> None:
+    scripts = [
+        s
+        for f in [ROOT / "action.yml", *WORKFLOWS]
+        for s in _run_scripts(YAML(typ="safe").load(f.read_text()))
+    ]
+    assert len(scripts) >= 4
+    for n, script in enumerate(scripts):
+        assert not re.search(r"\$\{\{", script), (
+            f"expression inside a run: script (injection risk):\n{script}"
+        )
+        path = tmp_path / f"s{n}.sh"
+        path.write_text("#!/usr/bin/env bash\n" + script)
+        assert shutil.which("shellcheck"), "scripts/bootstrap.sh installs shellcheck (apt)"
+        proc = subprocess.run(["shellcheck", "-s", "bash", str(path)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout
