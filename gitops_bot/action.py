@@ -115,7 +115,9 @@ def run(
     environ = os.environ if environ is None else environ
     out = out or sys.stdout
     if cli is None:
-        from gitops_bot.cli import main as cli
+        from gitops_bot import cli as cli_mod
+
+        cli = cli_mod.main
     try:
         prepare_environment(environ, out)
         argv = build_argv(environ)
