@@ -103,6 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--to", metavar="RELEASE", help="a release id or commit from 'history'")
     which.add_argument("--steps", type=int, metavar="N", help="go back N releases (default 1)")
 
+    w = sub.add_parser(
+        "watch",
+        parents=[remote],
+        help="run the update cycle forever (a long-running container), with health and metrics",
+    )
+    w.add_argument(
+        "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
+    )
+    w.add_argument("--interval", default="5m", help="time between cycles: 30s, 5m, 1h (default 5m)")
+    w.add_argument("--jitter", type=float, default=0.1, help="spread cycles by +- this fraction (0.1)")
+    w.add_argument(
+        "--listen", default="0.0.0.0:8080", help="/healthz, /readyz and /metrics (default 0.0.0.0:8080)"
+    )
+
     ho = sub.add_parser(
         "hold", parents=[remote, writes], help="stop gitops-bot from changing an image in an environment"
     )
@@ -142,9 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        # watch always logs its cycles: one JSON line per cycle and per change
+        floor = 1 if args.command == "watch" else 0
         log.configure(
-            level=("warning", "info", "debug")[min(args.verbose, 2)],
-            fmt=args.log_format,
+            level=("warning", "info", "debug")[min(max(args.verbose, floor), 2)],
+            fmt="json" if args.command == "watch" and args.log_format == "auto" else args.log_format,
         )
         return _run(args)
     except GitOpsBotError as exc:
@@ -163,6 +179,8 @@ def _run(args: argparse.Namespace) -> int:
         return _set_image(args)
     if args.command == "update":
         return _update(args)
+    if args.command == "watch":
+        return _watch(args)
     if args.command in ("promote", "rollback", "hold", "unhold", "history"):
         return _release_command(args)
     repo = Path(args.repo)
@@ -200,6 +218,29 @@ def _update(args: argparse.Namespace) -> int:
     )
     print(output.update_json(outcomes) if args.output == "json" else output.update_text(outcomes))
     return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from gitops_bot.watch import Watcher, parse_duration, parse_listen
+    from gitops_bot.writeback import Updater
+
+    interval = parse_duration(args.interval)
+    if not 0 <= args.jitter < 1:
+        raise UsageError("--jitter must be at least 0 and below 1")
+    host, port = parse_listen(args.listen)
+    watcher = Watcher(
+        lambda: Updater(args.repo, config_path=args.config, base=args.base),
+        interval=interval,
+        jitter=args.jitter,
+        envs=args.envs,
+    )
+    watcher.install_signal_handlers()
+    server = watcher.serve(host, port)
+    try:
+        return watcher.run()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _release_command(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ open PR holding the same title and body, and changes nothing.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -109,10 +110,19 @@ class Updater:
         self.environ = dict(os.environ if environ is None else environ)
         self._pool = pool
         self._base = base
+        self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
 
-    def run(self, env_names: Sequence[str] | None = None, *, dry_run: bool = False) -> list[Outcome]:
-        """``gitops-bot update``: one release per environment (or image) from the plan."""
-        return self._session(lambda s: self._update(s, env_names, dry_run))
+    def run(
+        self,
+        env_names: Sequence[str] | None = None,
+        *,
+        dry_run: bool = False,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> list[Outcome]:
+        """``gitops-bot update``: one release per environment (or image) from the plan.
+        ``should_stop`` is asked before each release: a release is delivered whole (push and
+        pull request) or not at all, so stopping never leaves a half-pushed branch."""
+        return self._session(lambda s: self._update(s, env_names, dry_run, should_stop))
 
     def promote(
         self,
@@ -186,20 +196,32 @@ class Updater:
         try:
             cfg = self._load(ws)
             pool = self._pool or RegistryPool(cfg)
+            before = Counter(pool.stats.by_status)
             try:
                 return fn(_Session(ws, App(cfg, pool), ws.checkout_base()))
             finally:
+                with pool.stats.lock:
+                    self.registry_requests.update(Counter(pool.stats.by_status) - before)
                 if self._pool is None:
                     pool.close()
         finally:
             ws.close()
 
-    def _update(self, s: _Session, env_names: Sequence[str] | None, dry_run: bool) -> list[Outcome]:
+    def _update(
+        self, s: _Session, env_names: Sequence[str] | None, dry_run: bool, should_stop: Callable[[], bool]
+    ) -> list[Outcome]:
         ws, app, cfg = s.ws, s.app, s.app.config
         plan = app.plan(env_names, metadata=not dry_run)
         envs = {e.name: e for e in app.environments(env_names)}
         releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
-        outcomes = [self._deliver(s, envs[rel.environment], rel, dry_run) for rel in releases]
+        outcomes: list[Outcome] = []
+        for rel in releases:
+            if should_stop():
+                log.info("stopping", abandoned=len(releases) - len(outcomes))
+                return outcomes
+            outcomes.append(self._deliver(s, envs[rel.environment], rel, dry_run))
+        if should_stop():
+            return outcomes
         if not dry_run and any(envs[e.name].write == "pull_request" for e in plan.environments):
             gh, open_prs = self._github_session(s)
             outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)

@@ -1,0 +1,177 @@
+"""``gitops-bot watch`` as a process: cycles against a real registry, git remote and the local
+GitHub API; /healthz, /readyz, /metrics; JSON log lines; SIGTERM exits 0 and leaves no
+half-pushed branch. The timing rules (jitter, back-off, readiness) are tested as pure functions."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.errors import UsageError
+from gitops_bot.testing.github_server import FakeGitHub
+from gitops_bot.testing.registry_process import RegistryProcess
+from gitops_bot.watch import MAX_BACKOFF_FACTOR, Watcher, is_ready, next_delay, parse_duration, parse_listen
+from gitops_bot.writeback import Updater
+from tests.test_update_e2e import World, make_world
+
+
+@pytest.fixture
+def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    yield from make_world(tmp_path, registry)
+
+
+class Proc:
+    def __init__(self, argv: list[str]) -> None:
+        self.p = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
+        )
+        self.lines: list[str] = []
+        self._t = threading.Thread(target=self._read, daemon=True)
+        self._t.start()
+
+    def _read(self) -> None:
+        assert self.p.stderr is not None
+        for line in self.p.stderr:
+            self.lines.append(line)
+
+    def events(self, name: str) -> list[dict]:  # type: ignore[type-arg]
+        out = []
+        for line in list(self.lines):
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev.get("event") == name:
+                out.append(ev)
+        return out
+
+    def wait_for(self, what: str, check: object, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():  # type: ignore[operator]
+                return
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; log:\n{''.join(self.lines)}")
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: World) -> None:
+    world.push("app", "1.1.0")
+    proc = Proc(
+        [
+            sys.executable,
+            "-m",
+            "gitops_bot",
+            "watch",
+            "--repo",
+            f"file://{world.remote}",
+            "--env",
+            "staging",
+            "--interval",
+            "1s",
+            "--listen",
+            "127.0.0.1:0",
+        ]
+    )
+    try:
+        proc.wait_for("the endpoint", lambda: proc.events("listening"))
+        base = "http://" + proc.events("listening")[0]["address"]
+        assert get(base + "/healthz") == (200, "ok\n")
+        proc.wait_for("a successful cycle", lambda: proc.events("cycle"))
+        assert get(base + "/readyz")[0] == 200
+        (change,) = [c for c in proc.events("change") if c["action"] == "pull_request"]
+        assert change["environment"] == "staging" and "example/app 1.0.0 -> 1.1.0" in change["images"]
+        assert len(world.github.open_pulls()) == 1
+
+        # a new tag is picked up by a later cycle, in the same pull request
+        world.push("app", "1.2.0")
+        proc.wait_for(
+            "the PR to follow 1.2.0",
+            lambda: "`1.2.0`" in (world.github.open_pulls() or [{}])[0].get("body", ""),
+        )
+        proc.wait_for("two successful cycles", lambda: len(proc.events("cycle")) >= 3)
+        status, metrics = get(base + "/metrics")
+        assert status == 200
+        cycles = [
+            ln for ln in metrics.splitlines() if ln.startswith('gitops_bot_cycles_total{result="success"}')
+        ]
+        assert cycles and float(cycles[0].split()[-1]) >= 3
+        assert 'gitops_bot_pull_requests_total{action="pull_request"} 2.0' in metrics
+        assert 'gitops_bot_registry_requests_total{status="200"}' in metrics
+        assert "gitops_bot_cycle_duration_seconds_bucket" in metrics
+        assert "gitops_bot_last_success_timestamp_seconds" in metrics
+        assert all(json.loads(c)["event"] for c in proc.lines if c.startswith("{"))
+    finally:
+        proc.p.send_signal(signal.SIGTERM)
+        code = proc.p.wait(timeout=30)
+    assert code == 0, "".join(proc.lines)
+    assert proc.events("stopped")
+    assert len(world.github.pulls) == 1 and world.github.unexpected == []
+
+
+def test_stopping_before_a_release_pushes_nothing(world: World) -> None:
+    world.push("app", "1.1.0")
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return True
+
+    outcomes = Updater(f"file://{world.remote}").run(["staging"], should_stop=stop)
+    assert outcomes == [] and asked
+    assert world.branches() == ["main"] and world.github.pulls == []
+
+
+def test_an_outage_backs_off_and_is_counted(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(world.tmp / "cache2"))
+    watcher = Watcher(lambda: Updater(f"file://{world.tmp}/no-such-remote.git"), interval=60, jitter=0)
+    ok, unavailable = watcher.cycle()
+    assert (ok, unavailable) == (False, True)
+    text = watcher.metrics.render().decode()
+    assert 'gitops_bot_cycles_total{result="failure"} 1.0' in text
+    assert watcher.last_success is None
+
+
+def test_jitter_backoff_and_readiness_rules() -> None:
+    rng = random.Random(7)
+    delays = [next_delay(300, 0, 0.1, rng) for _ in range(200)]
+    assert 270 <= min(delays) < max(delays) <= 330
+    assert next_delay(300, 1, 0, rng) == 600
+    assert next_delay(300, 2, 0, rng) == 1200
+    assert next_delay(300, 10, 0, rng) == 300 * MAX_BACKOFF_FACTOR
+    assert not is_ready(None, 1000, 60)
+    assert is_ready(1000 - 100, 1000, 60) and not is_ready(1000 - 200, 1000, 60)
+
+
+def test_durations_and_listen_addresses() -> None:
+    assert [parse_duration(t) for t in ("90", "30s", "5m", "1h30m", "0.5s")] == [90, 30, 300, 5400, 0.5]
+    for bad in ("", "5 minutes", "0s", "-1m"):
+        with pytest.raises(UsageError):
+            parse_duration(bad)
+    assert parse_listen(":8080") == ("0.0.0.0", 8080)
+    assert parse_listen("127.0.0.1:9") == ("127.0.0.1", 9)
+    with pytest.raises(UsageError):
+        parse_listen("8080")
