@@ -227,8 +227,8 @@ def test_plan_reads_plain_manifests_helm_values_and_markers(
         "    platform: linux/arm64\n"
         "    helm: {repository: proxy.image.repository, tag: proxy.image.tag, digest: proxy.image.digest}\n",
     )
-    cfg = cfg.replace("127.0.0.1:5000", host) + (
-        "  - name: edge\n    paths: [clusters/edge, charts/values-edge.yaml]\n"
+    cfg = cfg.replace("127.0.0.1:5000", host).replace(
+        "\nargocd:", "  - name: edge\n    paths: [clusters/edge, charts/values-edge.yaml]\n\nargocd:"
     )
     (example / "gitops-bot.yaml").write_text(cfg)
 
