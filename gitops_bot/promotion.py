@@ -23,8 +23,8 @@ from gitops_bot import argocd, history
 from gitops_bot.app import App
 from gitops_bot.argocd import GateClosed
 from gitops_bot.config import ImageConfig
-from gitops_bot.errors import GitOpsBotError, UsageError
-from gitops_bot.model import Deployed, ImageRef
+from gitops_bot.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError, UsageError
+from gitops_bot.model import Deployed, ImageMetadata, ImageRef
 from gitops_bot.release import Change, Release
 from gitops_bot.scm.git import Workspace
 
@@ -123,7 +123,11 @@ def plan(
 
     sources = _sources(app, ws, src.name, [c.image for c in changes])
     changes = [
-        replace(c, reason=f"{src.name} runs it since {sources[c.image]}" if c.image in sources else "")
+        replace(
+            c,
+            reason=f"{src.name} runs it since {sources[c.image]}" if c.image in sources else "",
+            metadata=_metadata(app, c),
+        )
         for c in changes
     ]
     return Release(dst.name, tuple(changes), kind="promotion", source=src.name), notes
@@ -224,6 +228,18 @@ def _gate(app: App, application: str, wanted: list[argocd.Wanted], environ: Mapp
             "refused by the Argo CD gate: " + "; ".join(problems),
             hint="wait for the source to be Synced and Healthy, or pass --skip-gate",
         )
+
+
+def _metadata(app: App, c: Change) -> ImageMetadata | None:
+    """Created time and source labels for the PR table; the promotion does not depend on them."""
+    img = app.config.image(c.image)
+    if img is None or c.to_digest is None:
+        return None
+    ref = ImageRef.parse(c.repository)
+    try:
+        return app.registries.client(ref.registry).get_metadata(ref.repository, c.to_digest, img.platform)
+    except (RegistryAccessError, RegistryProtocolError):
+        return None
 
 
 def _sources(app: App, ws: Workspace, environment: str, images: Sequence[str]) -> dict[str, str]:

@@ -3,8 +3,11 @@
 Starts a distribution registry on a free loopback port, pushes the sample images, copies
 ``manifests-example/`` into a scratch directory, shows ``plan``, then makes the copy a git
 remote (a bare repository) with a local GitHub-API server in front and runs ``update`` twice:
-the first opens one pull request per environment, the second changes nothing. Stops everything
-it started, whatever happens.
+the first opens one pull request per environment, the second changes nothing. Then the staging
+pull request is merged, a local Argo CD-shaped API reports staging healthy, and
+``promote staging production`` opens the promotion (after a dry run showing its diff); it is
+merged, ``history production`` lists the releases and ``rollback production --dry-run`` shows
+what restoring the previous one would change. Stops everything it started, whatever happens.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from gitops_bot.cli import main as cli
+from gitops_bot.manifests import kustomize
+from gitops_bot.testing.argocd_server import FakeArgoCD, application
 from gitops_bot.testing.example import copy_example, seed_example
 from gitops_bot.testing.github_server import FakeGitHub
 from gitops_bot.testing.oci import Pusher
@@ -73,27 +79,79 @@ def _git(cwd: Path, *args: str) -> None:
 def release(work: Path, repo: Path) -> int:
     remote = work / "gitops.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    with FakeGitHub("acme/gitops", remote) as gh:
-        with (repo / "gitops-bot.yaml").open("a") as f:
-            f.write(f"\ngithub:\n  repository: acme/gitops\n  api_url: {gh.url}\n  write_interval: 0\n")
+    with FakeGitHub("acme/gitops", remote) as gh, FakeArgoCD() as argo:
+        config = repo / "gitops-bot.yaml"
+        text = config.read_text().replace("https://argocd.example.com", argo.url)
+        text += f"\ngithub:\n  repository: acme/gitops\n  api_url: {gh.url}\n  write_interval: 0\n"
+        config.write_text(text)
         _git(repo, "init", "-q", "-b", "main")
         _git(repo, "add", "-A")
         _git(repo, "-c", "user.name=demo", "-c", "user.email=demo@example.com", "commit", "-qm", "example")
         _git(repo, "remote", "add", "origin", str(remote))
         _git(repo, "push", "-q", "origin", "main")
         os.environ["GITHUB_TOKEN"] = gh.token
+        os.environ["ARGOCD_AUTH_TOKEN"] = argo.token
         os.environ["GITOPS_BOT_CACHE"] = str(work / "cache")
         banner(f"update: a git remote at {remote}, a GitHub API on {gh.url}")
         code = run("update", "--repo", str(repo))
         if code:
             return code
         for pr in gh.open_pulls():
-            banner(f"pull request #{pr['number']} {pr['html_url']}: {pr['title']}")
-            print(pr["body"])
+            show_pr(pr)
         banner("update again: nothing to do, nothing changes")
         code = run("update", "--repo", str(repo))
-        print(f"open pull requests: {len(gh.open_pulls())}; unexpected GitHub calls: {len(gh.unexpected)}")
+        if code:
+            return code
+
+        staging = next(p for p in gh.open_pulls() if p["head"]["ref"] == "gitops-bot/staging")
+        banner(f"a reviewer merges #{staging['number']}; Argo CD syncs staging (Synced, Healthy)")
+        gh.merge(staging["number"])
+        argo.apps["app-staging"] = application("app-staging", running_images(remote, "overlays/staging"))
+        print("app-staging runs:\n  " + "\n  ".join(argo.apps["app-staging"]["status"]["summary"]["images"]))
+
+        banner("promote staging production --dry-run: the diff, before anything changes")
+        code = run("promote", "staging", "production", "--repo", str(repo), "--dry-run")
+        if code:
+            return code
+        banner("promote staging production: gated on app-staging in Argo CD, one pull request")
+        code = run("promote", "staging", "production", "--repo", str(repo))
+        if code:
+            return code
+        promotion = next(p for p in gh.open_pulls() if p["head"]["ref"] == "gitops-bot/promotion/production")
+        show_pr(promotion)
+        gh.merge(promotion["number"])
+        banner(f"#{promotion['number']} merged. history production: every release, from git")
+        code = run("history", "production", "--repo", str(repo))
+        if code:
+            return code
+        banner("rollback production --dry-run: restore the previous release, and hold it")
+        code = run("rollback", "production", "--repo", str(repo), "--dry-run")
+        print(
+            f"\nopen pull requests: {len(gh.open_pulls())}; GitHub calls: {len(gh.requests)} "
+            f"({len(gh.unexpected)} unexpected); Argo CD calls: {len(argo.requests)}"
+        )
         return code
+
+
+def show_pr(pr: dict[str, Any]) -> None:
+    banner(f"pull request #{pr['number']} {pr['html_url']}: {pr['title']}")
+    print(pr["body"])
+
+
+def running_images(remote: Path, overlay: str) -> list[str]:
+    """What Argo CD would report running after syncing ``overlay`` at main (newName:tag@digest)."""
+    text = subprocess.run(
+        ["git", "-C", str(remote), "show", f"main:{overlay}/kustomization.yaml"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [
+        f"{i.new_name or i.name}"
+        + (f":{i.new_tag}" if i.new_tag else "")
+        + (f"@{i.digest}" if i.digest else "")
+        for i in kustomize.extract_images(text)
+    ]
 
 
 if __name__ == "__main__":

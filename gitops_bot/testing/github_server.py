@@ -8,6 +8,7 @@ too (``unexpected``), so a test fails on calls it did not plan for (Renovate's h
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import threading
@@ -96,7 +97,15 @@ class FakeGitHub:
         # (so trailers such as Gitops-Bot-Release survive the squash).
         bodies = _git(self.remote, "log", "--format=%b", f"{parent}..{sha}").strip()
         message = f"{pr['title']} (#{number})" + (f"\n\n{bodies}" if bodies else "")
-        merged = _git(self.remote, "commit-tree", tree, "-p", parent, "-m", message)
+        # the squash commit is authored by the PR's author and committed by GitHub
+        author = _git(self.remote, "log", "-1", "--format=%an%x00%ae", sha).split("\0")
+        ident = {
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": "GitHub",
+            "GIT_COMMITTER_EMAIL": "noreply@github.com",
+        }
+        merged = _git(self.remote, "commit-tree", tree, "-p", parent, "-m", message, env=ident)
         _git(self.remote, "update-ref", f"refs/heads/{base}", merged)
         _git(self.remote, "update-ref", "-d", f"refs/heads/{head}")
         pr.update(state="closed", merged=True, merged_at="2026-11-20T12:00:00Z")
@@ -254,7 +263,11 @@ def _validation(message: str) -> dict[str, Any]:
     }
 
 
-def _git(repo: Path, *args: str) -> str:
+def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+        ["git", "-C", str(repo), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env} if env else None,
     ).stdout.strip()
