@@ -227,3 +227,9 @@ def test_run_scripts_pass_shellcheck_and_take_expressions_only_through_env(tmp_p
         assert shutil.which("shellcheck"), "scripts/bootstrap.sh installs shellcheck (apt)"
         proc = subprocess.run(["shellcheck", "-s", "bash", str(path)], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout
+
+
+def test_the_readme_shows_the_workflows_that_are_validated() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for wf in WORKFLOWS:
+        assert f"```yaml\n{wf.read_text()}```" in readme, wf.name
