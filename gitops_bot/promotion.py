@@ -178,7 +178,24 @@ def rollback(
     if not changes:
         notes.append(f"{env.name} already runs the image set of {target.name}")
         return None, notes
+    notes += _missing_digests(app, changes)
     return Release(env.name, tuple(changes), kind="rollback", holds=tuple(holds)), notes
+
+
+def _missing_digests(app: App, changes: Sequence[Change]) -> list[str]:
+    """Best effort for a rollback: warn about restored digests the registry no longer has (or
+    that cannot be checked now), but never block an emergency rollback on the registry."""
+    out = []
+    for c in changes:
+        if not c.to_digest:
+            continue
+        ref = ImageRef.parse(c.repository)
+        try:
+            if not app.registries.client(ref.registry).exists(ref.repository, c.to_digest):
+                out.append(f"{c.image}: {ref.location}@{c.to_digest} no longer exists in the registry")
+        except GitOpsBotError as exc:
+            out.append(f"{c.image}: could not check {c.to_digest[:19]} in the registry ({exc})")
+    return out
 
 
 def hold(

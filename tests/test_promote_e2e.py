@@ -373,3 +373,21 @@ def _checkout(world: World) -> Path:
     else:
         subprocess.run(["git", "clone", "-q", str(world.remote), str(work)], check=True)
     return work
+
+
+def test_rollback_warns_when_a_restored_digest_is_gone_but_still_proposes_it(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gone = "sha256:" + "0" * 64
+    world.hand_commit(
+        OVERLAY_FILE.format("dev"),
+        '    newTag: "1.0.0"\n',
+        f'    newTag: "1.0.0"\n    digest: {gone}\n',
+        "pin",
+    )
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    out = run(capsys, world, "rollback", "dev", "--dry-run")
+    (res,) = out["results"]
+    assert res["action"] == "dry_run"
+    assert any(f"@{gone} no longer exists in the registry" in w for w in res["warnings"])
