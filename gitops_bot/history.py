@@ -60,10 +60,6 @@ class Entry:
         }
 
 
-def image_set(ws: Workspace, rev: str, paths: Sequence[str], specs: Sequence[images.ImageSpec]) -> ImageSet:
-    return _Reader(ws, specs).image_set(rev, paths)
-
-
 class _Reader:
     """Reads image sets at commits; a blob is read and parsed once, however many commits share it."""
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from gitops_bot import argocd, history
 from gitops_bot.app import App
@@ -32,6 +33,7 @@ from gitops_bot.scm.git import Workspace
 def plan(
     app: App,
     ws: Workspace,
+    root: Path,
     source: str,
     target: str,
     *,
@@ -121,7 +123,7 @@ def plan(
             app, src.argocd_application, [g for g in gate if g.image in {c.image for c in changes}], environ
         )
 
-    sources = _sources(app, ws, src.name, [c.image for c in changes])
+    sources = _sources(app, ws, root, src.name, [c.image for c in changes])
     changes = [
         replace(
             c,
@@ -134,10 +136,11 @@ def plan(
 
 
 def rollback(
-    app: App, ws: Workspace, environment: str, *, to: str | None, steps: int | None
+    app: App, ws: Workspace, root: Path, environment: str, *, to: str | None, steps: int | None
 ) -> tuple[Release | None, list[str]]:
+    """``root`` is the worktree at the base (git paths are relative to it)."""
     env = app.config.environment(environment)
-    paths = app.repo_paths(env, ws.checkout_base())
+    paths = app.repo_paths(env, root)
     limit = None if to is not None else (steps or 1) + 1
     entries = history.read(ws, ws.base_ref, paths, app.image_specs(), limit=limit)
     if not entries:
@@ -259,10 +262,10 @@ def _metadata(app: App, c: Change) -> ImageMetadata | None:
         return None
 
 
-def _sources(app: App, ws: Workspace, environment: str, images: Sequence[str]) -> dict[str, str]:
+def _sources(app: App, ws: Workspace, root: Path, environment: str, images: Sequence[str]) -> dict[str, str]:
     """For each image, the source environment's release that brought its current value."""
     env = app.config.environment(environment)
-    paths = app.repo_paths(env, ws.checkout_base())
+    paths = app.repo_paths(env, root)
     out: dict[str, str] = {}
     for entry in history.read(ws, ws.base_ref, paths, app.image_specs(), limit=50):
         for name in entry.changed:

@@ -140,6 +140,7 @@ class Updater:
             rel, notes = promotion.plan(
                 s.app,
                 s.ws,
+                s.root,
                 source,
                 target,
                 only=images,
@@ -157,7 +158,7 @@ class Updater:
         """``gitops-bot rollback ENV``: restore an earlier release's image set, and hold it."""
 
         def go(s: _Session) -> list[Outcome]:
-            rel, notes = promotion.rollback(s.app, s.ws, environment, to=to, steps=steps)
+            rel, notes = promotion.rollback(s.app, s.ws, s.root, environment, to=to, steps=steps)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
         return self._session(go)
@@ -194,11 +195,11 @@ class Updater:
         token = self.environ.get("GITHUB_TOKEN")
         ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
         try:
-            cfg = self._load(ws)
+            cfg, root = self._load(ws)
             pool = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
-                return fn(_Session(ws, App(cfg, pool), ws.checkout_base()))
+                return fn(_Session(ws, App(cfg, pool), root))
             finally:
                 with pool.stats.lock:
                     self.registry_requests.update(Counter(pool.stats.by_status) - before)
@@ -256,7 +257,8 @@ class Updater:
 
     # -- set-up ------------------------------------------------------------------------
 
-    def _load(self, ws: Workspace) -> Config:
+    def _load(self, ws: Workspace) -> tuple[Config, Path]:
+        """Fetch, check out the base, and read the config there; returns it and the worktree."""
         prefix = "gitops-bot"
         ws.fetch(self._base, prefix)
         root = ws.checkout_base()
@@ -268,7 +270,7 @@ class Updater:
             cfg = config_mod.load(
                 root / self.config_path if self.config_path else config_mod.find_config(root)
             )
-        return cfg
+        return cfg, root
 
     def _github(self, cfg: Config, ws: Workspace) -> GitHub:
         repository = cfg.github.repository or repository_from_url(ws.url, cfg.github.api_url)
