@@ -30,6 +30,22 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False, parents=[logging_opts])
     common.add_argument("--repo", default=".", help="GitOps repository checkout (default: .)")
     common.add_argument("--config", help="config file (default: REPO/gitops-bot.yaml)")
+    # the commands that work on the remote through a throwaway worktree
+    remote = _Parser(add_help=False, parents=[logging_opts])
+    remote.add_argument(
+        "--repo", default=".", help="a local clone (its origin is used) or a git URL (default: .)"
+    )
+    remote.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
+    remote.add_argument("--base", help="the base branch (default: git.base, else the remote's default)")
+    writes = _Parser(add_help=False)
+    writes.add_argument(
+        "--dry-run", action="store_true", help="print the diffs and pull requests; change nothing"
+    )
+    writes.add_argument("--output", choices=("text", "json"), default="text")
+    env_opts = _Parser(add_help=False)
+    env_opts.add_argument(
+        "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
+    )
 
     parser = _Parser(
         prog="gitops-bot", description="Release-stage automation for Kustomize GitOps repositories."
@@ -38,38 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("plan", parents=[common], help="show what each environment runs and what it could run")
-    p.add_argument(
-        "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
+    p = sub.add_parser(
+        "plan", parents=[common, env_opts], help="show what each environment runs and what it could run"
     )
     p.add_argument("--output", choices=("text", "json"), default="text")
     p.add_argument(
         "--metadata", action="store_true", help="also read created time and source labels of new images"
     )
 
-    u = sub.add_parser(
+    sub.add_parser(
         "update",
-        parents=[logging_opts],
+        parents=[remote, env_opts, writes],
         help="apply the plan: push a branch and open or update a pull request per environment",
     )
-    u.add_argument("--repo", default=".", help="a local clone (its origin is used) or a git URL (default: .)")
-    u.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
-    u.add_argument("--base", help="the base branch (default: git.base, else the remote's default branch)")
-    u.add_argument(
-        "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
-    )
-    u.add_argument("--dry-run", action="store_true", help="print the diffs and pull requests; change nothing")
-    u.add_argument("--output", choices=("text", "json"), default="text")
-
-    remote = _Parser(add_help=False, parents=[logging_opts])
-    remote.add_argument(
-        "--repo", default=".", help="a local clone (its origin is used) or a git URL (default: .)"
-    )
-    remote.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
-    remote.add_argument("--base", help="the base branch (default: git.base, else the remote's default)")
-    writes = _Parser(add_help=False)
-    writes.add_argument("--dry-run", action="store_true", help="print the diff and the pull request only")
-    writes.add_argument("--output", choices=("text", "json"), default="text")
 
     pr = sub.add_parser(
         "promote",
@@ -105,11 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser(
         "watch",
-        parents=[remote],
+        parents=[remote, env_opts],
         help="run the update cycle forever (a long-running container), with health and metrics",
-    )
-    w.add_argument(
-        "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
     )
     w.add_argument("--interval", default="5m", help="time between cycles: 30s, 5m, 1h (default 5m)")
     w.add_argument("--jitter", type=float, default=0.1, help="spread cycles by +- this fraction (0.1)")

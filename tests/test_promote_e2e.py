@@ -21,6 +21,7 @@ from gitops_bot.testing.argocd_server import FakeArgoCD, application
 from gitops_bot.testing.github_server import FakeGitHub
 from gitops_bot.testing.oci import Pusher
 from gitops_bot.testing.registry_process import RegistryProcess
+from tests.test_update_e2e import git
 
 OVERLAY = """apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -64,12 +65,6 @@ argocd:
 """
 
 OVERLAY_FILE = "overlays/{}/kustomization.yaml"
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 @dataclass
