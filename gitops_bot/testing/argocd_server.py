@@ -3,12 +3,11 @@ JSON shape (the fields the promotion gate reads), for tests and the demo."""
 
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+from gitops_bot.testing.jsonapi import JSONServer
 
 
 def application(
@@ -28,55 +27,28 @@ def application(
 
 
 @dataclass
-class FakeArgoCD:
+class FakeArgoCD(JSONServer):
     token: str = "argocd-test-token-0123456789"
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer before the real one
 
     def __post_init__(self) -> None:
-        fake = self
+        self._serve(self.handle)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                status, payload = fake.handle(self.path, self.headers.get("Authorization", ""))
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def handle(self, raw_path: str, auth: str) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, raw_path: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         path = urlparse(raw_path).path
         self.requests.append(path)
+        if method != "GET":  # the gate only reads
+            return 405, {"error": f"{method} is not served here", "code": 12}, {}
         if self.fail_next:
-            return self.fail_next.pop(0), {"error": "injected", "code": 14}
-        if auth != f"Bearer {self.token}":
-            return 401, {"error": "invalid session: token signature is invalid", "code": 16}
+            return self.fail_next.pop(0), {"error": "injected", "code": 14}, {}
+        if headers.get("Authorization", "") != f"Bearer {self.token}":
+            return 401, {"error": "invalid session: token signature is invalid", "code": 16}, {}
         prefix = "/api/v1/applications/"
         name = unquote(path.removeprefix(prefix)) if path.startswith(prefix) else None
         if name is None or name not in self.apps:
-            return 404, {"error": f'applications.argoproj.io "{name}" not found', "code": 5}
-        return 200, self.apps[name]
-
-    def start(self) -> FakeArgoCD:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> FakeArgoCD:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+            return 404, {"error": f'applications.argoproj.io "{name}" not found', "code": 5}, {}
+        return 200, self.apps[name], {}
