@@ -25,6 +25,7 @@ from typing import Any, TextIO
 COMMANDS = ("plan", "update", "promote", "rollback", "hold", "unhold", "history")
 WITH_ENVIRONMENTS = ("plan", "update")
 WITH_DRY_RUN = ("update", "promote", "rollback", "hold", "unhold")
+OUTPUT_ARGS = ("--output", "json", "--log-format", "console")  # what the action parses
 
 
 class InputError(Exception):
@@ -70,7 +71,7 @@ def build_argv(environ: Mapping[str, str]) -> list[str]:
         if command not in WITH_DRY_RUN:
             raise InputError(f"input dry-run does not apply to {command}")
         argv.append("--dry-run")
-    return [*argv, "--output", "json", "--log-format", "console"]
+    return [*argv, *OUTPUT_ARGS]
 
 
 def _mask(out: TextIO, value: str) -> None:
@@ -126,7 +127,7 @@ def run(
         return 2
     command = argv[0]
     stdout, stderr = io.StringIO(), io.StringIO()
-    out.write(f"::group::gitops-bot {shlex.join(argv[:-4])}\n")
+    out.write(f"::group::gitops-bot {shlex.join(argv[: -len(OUTPUT_ARGS)])}\n")
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         code = cli(argv)
     out.write(stderr.getvalue())

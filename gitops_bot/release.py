@@ -55,8 +55,9 @@ class Release:
         h = hashlib.sha256()
         for c in sorted(self.changes, key=lambda c: c.image):
             h.update(f"{c.image}={c.to_tag or ''}@{c.to_digest or ''}\n".encode())
-        for image, reason in sorted(self.holds, key=lambda x: x[0]) if not self.changes else ():
-            h.update(f"hold {image}={reason}\n".encode())
+        if not self.changes:  # a hold-only release is named by its holds
+            for image, reason in sorted(self.holds, key=lambda x: x[0]):
+                h.update(f"hold {image}={reason}\n".encode())
         return f"{self.environment}-{h.hexdigest()[:12]}"
 
     def branch(self, prefix: str) -> str:
