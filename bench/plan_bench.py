@@ -23,8 +23,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gitops_bot.testing.oci import Pusher
-from gitops_bot.testing.registry_process import RegistryProcess
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
 
 
 def seed(reg: RegistryProcess, repos: int, tags: int) -> None:

@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from gitops_bot.testing.github_server import FakeGitHub
-from gitops_bot.testing.oci import Pusher
-from gitops_bot.testing.registry_process import RegistryProcess
+from testkit.github_server import FakeGitHub
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
 from gitops_bot.writeback import Updater
 
 

@@ -28,3 +28,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
   echo "$want" > "$stamp"
 fi
+# The test helpers (testkit/: registry process, local GitHub/Argo CD APIs) are not part of the
+# package; the dev venv sees them from the source tree, for the demo, the benches and the tests.
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+[ -f "$site/gitops-bot-source-tree.pth" ] || pwd > "$site/gitops-bot-source-tree.pth"

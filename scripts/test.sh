@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-echo "== ruff" && .venv/bin/ruff check gitops_bot tests bench && .venv/bin/ruff format --check gitops_bot tests bench
-echo "== mypy --strict" && .venv/bin/mypy gitops_bot
+echo "== ruff" && .venv/bin/ruff check gitops_bot testkit tests bench && .venv/bin/ruff format --check gitops_bot testkit tests bench
+echo "== mypy --strict" && .venv/bin/mypy gitops_bot testkit
 echo "== pytest" && exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"

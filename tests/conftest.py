@@ -7,10 +7,10 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from gitops_bot.testing.certs import make_ca, make_server_cert
-from gitops_bot.testing.oci import Pusher
-from gitops_bot.testing.registry_process import RegistryProcess
-from gitops_bot.testing.token_issuer import TokenIssuer
+from testkit.certs import make_ca, make_server_cert
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+from testkit.token_issuer import TokenIssuer
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from gitops_bot import action
-from gitops_bot.testing.github_server import FakeGitHub
-from gitops_bot.testing.registry_process import RegistryProcess
+from testkit.github_server import FakeGitHub
+from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, make_world
 
 ROOT = Path(__file__).resolve().parent.parent

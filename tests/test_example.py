@@ -17,7 +17,7 @@ from gitops_bot import config
 from gitops_bot.app import App
 from gitops_bot.manifests import files, kustomize, nodes, workloads
 from gitops_bot.registry import RegistryPool
-from gitops_bot.testing.example import EXAMPLE
+from testkit.example import EXAMPLE
 
 KUSTOMIZATIONS = sorted(EXAMPLE.rglob("kustomization.yaml"))
 

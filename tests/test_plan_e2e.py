@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.testing.example import copy_example, seed_example
-from gitops_bot.testing.oci import Pushed, Pusher
-from gitops_bot.testing.registry_process import RegistryProcess
+from testkit.example import copy_example, seed_example
+from testkit.oci import Pushed, Pusher
+from testkit.registry_process import RegistryProcess
 
 
 @pytest.fixture(scope="module")

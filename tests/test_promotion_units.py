@@ -12,7 +12,7 @@ from gitops_bot.errors import ConfigError, ServiceUnavailable, UsageError
 from gitops_bot.history import Entry, find
 from gitops_bot.model import Deployed
 from gitops_bot.scm.git import GitError, Workspace
-from gitops_bot.testing.argocd_server import FakeArgoCD, application
+from testkit.argocd_server import FakeArgoCD, application
 
 DIGEST = "sha256:" + "a" * 64
 OTHER = "sha256:" + "b" * 64

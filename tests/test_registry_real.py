@@ -12,9 +12,9 @@ from gitops_bot.config import RegistryConfig
 from gitops_bot.errors import RegistryAccessError, RegistryUnavailable
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
-from gitops_bot.testing.oci import Pusher
-from gitops_bot.testing.registry_process import RegistryProcess
-from gitops_bot.testing.token_issuer import TokenIssuer
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+from testkit.token_issuer import TokenIssuer
 
 FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
 

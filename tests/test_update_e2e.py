@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.testing.github_server import FakeGitHub
-from gitops_bot.testing.oci import Pusher
-from gitops_bot.testing.registry_process import RegistryProcess
+from testkit.github_server import FakeGitHub
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
 
 KUSTOMIZATION = """apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlparse
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from gitops_bot.testing.certs import KeyPair, make_self_signed
+from testkit.certs import KeyPair, make_self_signed
 
 SERVICE = "gitops-bot-test-registry"
 ISSUER = "gitops-bot-test-issuer"

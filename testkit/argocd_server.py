@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from gitops_bot.testing.jsonapi import JSONServer
+from testkit.jsonapi import JSONServer
 
 
 def application(

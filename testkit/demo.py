@@ -23,11 +23,11 @@ from typing import Any
 
 from gitops_bot.cli import main as cli
 from gitops_bot.manifests import kustomize
-from gitops_bot.testing.argocd_server import FakeArgoCD, application
-from gitops_bot.testing.example import copy_example, seed_example
-from gitops_bot.testing.github_server import FakeGitHub
-from gitops_bot.testing.oci import Pusher
-from gitops_bot.testing.registry_process import RegistryProcess
+from testkit.argocd_server import FakeArgoCD, application
+from testkit.example import copy_example, seed_example
+from testkit.github_server import FakeGitHub
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
 
 
 def banner(text: str) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from gitops_bot.testing.oci import Pushed, Pusher
+from testkit.oci import Pushed, Pusher
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "manifests-example"
+EXAMPLE = Path(__file__).resolve().parents[1] / "manifests-example"
 PLACEHOLDER = "127.0.0.1:5000"
 
 

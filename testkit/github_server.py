@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from gitops_bot.testing.jsonapi import JSONServer
+from testkit.jsonapi import JSONServer
 
 
 @dataclass
