@@ -1,11 +1,16 @@
-"""Benchmark `gitops-bot update` in steady state on a large GitOps repository.
+"""Benchmark `gitops-bot update` on a large GitOps repository, phase by phase.
 
-Builds a bare remote with 200 overlays and 2,000 commits of history, a registry where one of
-the 200 images has a new tag, and the local GitHub server; runs `update` once to warm the
-cache (the clone) and open the PR, pushes one more tag, then times the steady-state runs.
-Budget (issue 4): well under 2 s outside the registry and GitHub calls. Prints total wall time,
-the time inside registry calls (plan), and the rest (git + editing + bookkeeping).
+Builds a bare remote with N overlays (one image each) and some history, a registry, and the
+local GitHub server. With ``--open-prs`` every image gets a new tag first, so the first run
+opens N pull requests and the later runs are the steady state of issue 17 (every environment
+has an open PR, nothing changed); then one image gets one more tag (one environment changes).
+Each run prints wall time and the time per phase: plan (registry), edits, git, forge (GitHub),
+and the registry process's CPU.
 
+Budgets (issue 17), 1,000 environments with open PRs: steady state under 5 s outside network
+calls; one image changed in one environment under 2 s.
+
+    .venv/bin/python bench/update_bench.py --overlays 1000 --commits 2000 --open-prs
     .venv/bin/python bench/update_bench.py --overlays 200 --commits 2000
 """
 
@@ -16,12 +21,20 @@ import os
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from measure import measured
+from phases import Phases
+
+from gitops_bot import log
+from gitops_bot.app import App
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.github import GitHub
+from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
-from gitops_bot.writeback import Updater
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -77,56 +90,73 @@ def build_remote(root: Path, host: str, overlays: int, commits: int, api: str, d
     return remote
 
 
+def phases() -> Phases:
+    ph = Phases()
+    ph.patch(App, "plan", ["plan"])
+    ph.patch(Updater, "edits", ["_apply"])
+    ph.patch(Workspace, "git")
+    ph.patch(GitHub, "forge")
+    ph.patch(GitHub, "forge", ["connect"])
+    return ph
+
+
+def timed_run(
+    label: str, ph: Phases, remote: Path, environ: dict[str, str], registry_pid: int | None
+) -> None:
+    ph.reset()
+    with measured(registry_pid) as m:
+        out = Updater(f"file://{remote}", environ=environ).run()
+    actions: dict[str, int] = {}
+    for o in out:
+        actions[o.action] = actions.get(o.action, 0) + 1
+    print(
+        f"{label}: wall {m.wall:.2f} s; {ph.line(m.wall)}; outside registry+GitHub "
+        f"{m.wall - ph.seconds['plan'] - ph.seconds['forge']:.2f} s; registry CPU {m.registry_cpu:.2f} s; "
+        f"{actions}"
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--overlays", type=int, default=200)
     ap.add_argument("--commits", type=int, default=2000)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--open-prs", action="store_true", help="every environment has an open PR first")
     args = ap.parse_args()
+    log.configure("warning")
     root = Path(tempfile.mkdtemp(prefix="gitops-bot-update-bench-"))
     with RegistryProcess(root / "registry") as reg:
-        pusher = Pusher.to(reg.url)
-        digests = [
-            pusher.image(f"bench/app{i:03d}", "1.0.0", salt=str(i)).digest for i in range(args.overlays)
-        ]
+        pid = reg.proc.pid if reg.proc else None
+
+        def push(names: list[str], tag: str, salt: str) -> list[str]:
+            def one(name: str) -> str:
+                p = Pusher.to(reg.url)
+                try:
+                    return p.image(name, tag, salt=salt + name).digest
+                finally:
+                    p.close()
+
+            with ThreadPoolExecutor(8) as pool:
+                return list(pool.map(one, names))
+
+        names = [f"bench/app{i:03d}" for i in range(args.overlays)]
+        digests = push(names, "1.0.0", "")
         with FakeGitHub("acme/gitops", root / "remote.git") as gh:
             t0 = time.monotonic()
             remote = build_remote(root, reg.host, args.overlays, args.commits, gh.url, digests)
             n = int(git(remote, "rev-list", "--count", "main"))
             print(f"built remote: {args.overlays} overlays, {n} commits in {time.monotonic() - t0:.1f} s")
             environ = {**os.environ, "GITHUB_TOKEN": gh.token, "GITOPS_BOT_CACHE": str(root / "cache")}
-            pusher.image("bench/app007", "1.1.0", salt="new")
-            updater = Updater(f"file://{remote}", environ=environ)
+            push(names if args.open_prs else names[7:8], "1.1.0", "new")
             t0 = time.monotonic()
-            first = updater.run()
-            print(f"first run (clone + PR): {time.monotonic() - t0:.2f} s, {[o.action for o in first]}")
-            from gitops_bot.app import App
-
-            plan_time = {"s": 0.0}
-            original = App.plan
-
-            def timed(self: App, *a: object, **kw: object) -> object:
-                t = time.monotonic()
-                try:
-                    return original(self, *a, **kw)  # type: ignore[arg-type]
-                finally:
-                    plan_time["s"] += time.monotonic() - t
-
-            App.plan = timed  # type: ignore[assignment,method-assign]
+            first = Updater(f"file://{remote}", environ=environ).run()
+            print(f"first run (clone + {len(first)} PRs): {time.monotonic() - t0:.2f} s")
+            ph = phases()
             for run in range(args.runs):
-                plan_time["s"] = 0.0
-                pusher.image("bench/app007", f"1.2.{run}", salt=f"new{run}")
-                before = len(gh.requests)
-                t0 = time.monotonic()
-                out = Updater(f"file://{remote}", environ=environ).run()
-                wall = time.monotonic() - t0
-                print(
-                    f"steady run {run + 1}: wall {wall:.2f} s; registry (plan) {plan_time['s']:.2f} s; "
-                    f"GitHub requests {len(gh.requests) - before}; "
-                    f"outside registry {wall - plan_time['s']:.2f} s (budget well under 2 s); "
-                    f"{[(o.environment, o.action) for o in out]}"
-                )
-            pusher.close()
+                timed_run(f"steady run {run + 1} (nothing changed)", ph, remote, environ, pid)
+            for run in range(args.runs):
+                push(names[7:8], f"1.2.{run}", f"new{run}")
+                timed_run(f"one image changed, run {run + 1}", ph, remote, environ, pid)
     return 0
 
 

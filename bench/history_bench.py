@@ -1,0 +1,99 @@
+"""Benchmark `gitops-bot history` on an environment with many releases.
+
+Writes a bare remote whose one environment has R releases (each a commit with the bot's
+``Gitops-Bot-Release`` trailer moving the tag and digest, with a commit that only touches
+another file between each two), clones it once, then times ``history ENV`` reading them all.
+Budget (issue 17): 1,000 releases under 2 s.
+
+    .venv/bin/python bench/history_bench.py --releases 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from measure import measured
+from phases import Phases
+
+from gitops_bot import log
+from gitops_bot.scm.git import Workspace
+from gitops_bot.writeback import Updater
+
+HOST = "registry.test"
+
+
+def _file(name: str, text: str) -> str:
+    data = text.encode()
+    return f"M 100644 inline {name}\ndata {len(data)}\n{text}\n"
+
+
+def _kustomization(tag: str) -> str:
+    digest = "sha256:" + hashlib.sha256(tag.encode()).hexdigest()
+    entry = f"- name: app\n  newName: {HOST}/acme/app\n  newTag: {tag}\n  digest: {digest}\n"
+    return f"resources: []\nimages:\n{entry}"
+
+
+def build_remote(root: Path, releases: int) -> Path:
+    remote = root / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    config = (
+        f"version: 1\nimages:\n  - name: app\n    repository: {HOST}/acme/app\n"
+        "environments:\n  - name: prod\n    path: overlays/prod\n"
+    )
+    stream = [
+        "commit refs/heads/main\ncommitter dev <d@x> 1700000000 +0000\ndata 7\ninitial\n"
+        + _file("gitops-bot.yaml", config)
+        + _file("overlays/prod/kustomization.yaml", _kustomization("1.0.0"))
+    ]
+    for r in range(1, releases):
+        message = f"chore(prod): app 1.{r}.0\n\nGitops-Bot-Release: prod-{r:08x}\n"
+        stream.append(
+            f"commit refs/heads/main\ncommitter dev <d@x> {1700000000 + 2 * r} +0000\n"
+            f"data {len(message.encode())}\n{message}"
+            + _file("overlays/prod/kustomization.yaml", _kustomization(f"1.{r}.0"))
+        )
+        stream.append(
+            f"commit refs/heads/main\ncommitter dev <d@x> {1700000001 + 2 * r} +0000\ndata 5\nnotes\n"
+            + _file("overlays/prod/notes.txt", f"{r}\n")
+        )
+    subprocess.run(
+        ["git", "-C", str(remote), "fast-import", "--quiet"], input="".join(stream), text=True, check=True
+    )
+    return remote
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--releases", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    log.configure("warning")
+    root = Path(tempfile.mkdtemp(prefix="gitops-bot-history-bench-"))
+    t0 = time.monotonic()
+    remote = build_remote(root, args.releases)
+    print(f"built remote: {args.releases} releases in {time.monotonic() - t0:.1f} s")
+    environ = {**os.environ, "GITOPS_BOT_CACHE": str(root / "cache")}
+    t0 = time.monotonic()
+    first = Updater(f"file://{remote}", environ=environ).history("prod")
+    print(f"first run (partial clone, blobs fetched): {time.monotonic() - t0:.2f} s, {len(first)} releases")
+    ph = Phases()
+    ph.patch(Workspace, "git")
+    for run in range(args.runs):
+        ph.reset()
+        with measured(None) as m:
+            entries = Updater(f"file://{remote}", environ=environ).history("prod")
+        print(
+            f"run {run + 1}: {len(entries)} releases in {m.wall:.2f} s (budget 2 s); {ph.line(m.wall)}; "
+            f"CPU {m.own_cpu:.2f} s here + {m.children_cpu:.2f} s in git"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
