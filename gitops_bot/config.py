@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
-
+from gitops_bot import yamlvalues
 from gitops_bot.errors import ConfigError, UsageError
 from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
 
@@ -186,11 +184,7 @@ def load(path: Path) -> Config:
 
 
 def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
-    try:
-        doc = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
+    doc = yamlvalues.load(text, filename)
     r = _Reader(filename)
     root = r.mapping(
         doc,
@@ -352,7 +346,7 @@ def _github(r: _Reader, root: dict[str, Any]) -> GitHubConfig:
 
 
 class _Reader:
-    """Typed access to a ruamel round-trip tree with line-numbered errors."""
+    """Typed access to a :mod:`gitops_bot.yamlvalues` tree with line-numbered errors."""
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
