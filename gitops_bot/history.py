@@ -61,28 +61,54 @@ class Entry:
 
 
 class _Reader:
-    """Reads image sets at commits; a blob is read and parsed once, however many commits share it."""
+    """Image sets at commits from blob ids; each blob is read (in batches) and parsed once,
+    however many commits share it."""
 
-    def __init__(self, ws: Workspace, specs: Sequence[images.ImageSpec]) -> None:
+    def __init__(self, ws: Workspace, specs: Sequence[images.ImageSpec], rev: str, paths: Sequence[str]):
         self.ws = ws
         self.specs = specs
+        self.rev = rev
+        self.paths = paths
         self._parsed: dict[str, list[images.Site]] = {}
 
-    def image_set(self, rev: str, paths: Sequence[str]) -> ImageSet:
+    def load(self, states: Sequence[dict[str, str]]) -> None:
+        """Read and parse every blob of ``states`` not parsed yet, in one batch."""
+        todo = {b: p for state in states for p, b in state.items() if b not in self._parsed}
+        for blob, data in self.ws.read_blobs(list(todo), self.rev, self.paths).items():
+            self._parsed[blob] = self._parse(data, todo[blob])
+
+    def _parse(self, data: bytes, path: str) -> list[images.Site]:
+        try:
+            return images.read(data.decode("utf-8-sig"), PurePosixPath(path).name, self.specs, strict=False)
+        except (UsageError, UnicodeDecodeError):
+            return []  # a broken file in an old commit: no images there
+
+    def image_set(self, state: dict[str, str]) -> ImageSet:
         out: ImageSet = {}
-        for path in paths:
-            blob = self.ws.blob(rev, path)
-            if blob is None:
-                continue
-            if blob not in self._parsed:
-                try:
-                    text = self.ws.read_blob(blob)
-                    self._parsed[blob] = images.read(text, PurePosixPath(path).name, self.specs, strict=False)
-                except UsageError:
-                    self._parsed[blob] = []  # a broken file in an old commit: no images there
-            for site in self._parsed[blob]:
+        for path in self.paths:
+            blob = state.get(path)
+            for site in self._parsed.get(blob, []) if blob else []:
                 out.setdefault(site.image, Deployed(site.image, site.repository, site.tag, site.digest))
         return out
+
+
+_BATCH = 256  # commits whose blobs are read in one go: a --limit 20 reads few, a full history few batches
+
+
+def _states(ws: Workspace, rev: str, paths: Sequence[str], commits: Sequence[Commit]) -> list[dict[str, str]]:
+    """path -> blob id after each commit (newest first), and before the oldest: ``rev``'s tree,
+    then each commit's changes undone in turn. No git command per commit."""
+    state = ws.blobs_at(rev, paths)
+    out = [state]
+    for commit in commits:
+        state = dict(state)
+        for path, blob in commit.before:
+            if blob is None:
+                state.pop(path, None)
+            else:
+                state[path] = blob
+        out.append(state)
+    return out
 
 
 def read(
@@ -93,17 +119,18 @@ def read(
     *,
     limit: int | None = None,
 ) -> list[Entry]:
-    """The releases of the environment whose files are ``paths``, newest first."""
-    reader = _Reader(ws, specs)
+    """The releases of the environment whose files are ``paths``, newest first: one ``git
+    log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads."""
     commits = ws.log(rev, paths)
-    sets = [reader.image_set(c.sha, paths) for c in commits[:1]]
+    states = _states(ws, rev, paths, commits)
+    reader = _Reader(ws, specs, rev, paths)
     out: list[Entry] = []
     for i, commit in enumerate(commits):
         if limit is not None and len(out) >= limit:
             break
-        after = sets[i]
-        before = reader.image_set(commits[i + 1].sha, paths) if i + 1 < len(commits) else {}
-        sets.append(before)
+        if i % _BATCH == 0:
+            reader.load(states[i : i + _BATCH + 1])
+        after, before = reader.image_set(states[i]), reader.image_set(states[i + 1])
         changed = tuple(sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k)))
         if not changed:
             continue  # touched the files, not the images (replicas, comments, ...)

@@ -267,7 +267,7 @@ def _sources(app: App, ws: Workspace, root: Path, environment: str, images: Sequ
     env = app.config.environment(environment)
     paths = app.repo_paths(env, root)
     out: dict[str, str] = {}
-    for entry in history.read(ws, ws.base_ref, paths, app.image_specs(), limit=50):
+    for entry in history.read(ws, ws.base_ref, paths, app.image_specs()):
         for name in entry.changed:
             if name in images and name not in out:
                 out[name] = f"release {entry.name} ({entry.time})"

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
-from gitops_bot import config
+import testkit.releases as releases_kit
+from gitops_bot import config, history
 from gitops_bot.errors import ConfigError
+from gitops_bot.manifests import images
+from gitops_bot.scm.git import Workspace
+from gitops_bot.writeback import Updater
 
 ENVS = "environments:\n  - name: dev\n    path: overlays/dev\n"
 
@@ -62,3 +70,46 @@ def test_config_reads_anchors_merge_keys_explicit_tags_and_yaml_1_2_scalars() ->
     with pytest.raises(ConfigError, match=r"'tag' in image 'c' must be str, got the number 3\.141e\+62"):
         config.parse(text.replace("'3141e59'", "3141e59"), "gitops-bot.yaml")
     assert cfg.github.write_interval == 2.0
+
+
+def _git_processes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    seen: list[list[str]] = []
+    real = subprocess.Popen.__init__
+
+    def counting(self: subprocess.Popen[bytes], args: Any, *a: Any, **kw: Any) -> None:
+        if isinstance(args, list | tuple) and args and str(args[0]).endswith("git"):
+            seen.append([str(x) for x in args])
+        real(self, args, *a, **kw)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", counting)
+    return seen
+
+
+@pytest.mark.parametrize("releases", [3, 80])
+def test_history_reads_every_release_with_the_same_few_git_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, releases: int
+) -> None:
+    remote = releases_kit.build_remote(tmp_path, releases)
+    environ = {"GITOPS_BOT_CACHE": str(tmp_path / "cache"), "PATH": os.environ["PATH"]}
+    Updater(f"file://{remote}", environ=environ).history("prod")  # the partial clone
+    calls = _git_processes(monkeypatch)
+    entries = Updater(f"file://{remote}", environ=environ).history("prod")
+    assert [e.images["app"].tag for e in entries] == [f"1.{r}.0" for r in reversed(range(releases))]
+    assert entries[0].release == f"prod-{releases - 1:08x}" and entries[-1].release is None
+    assert all(e.changed == ("app",) for e in entries)
+    assert len(calls) <= 12, [c[1:4] for c in calls]  # not one per commit or file (was 2 per release)
+    assert not any("rev-parse" in c for c in calls)
+
+
+def test_history_of_a_partial_clone_fetches_missing_blobs_in_one_request(tmp_path: Path) -> None:
+    remote = releases_kit.build_remote(tmp_path, 40)
+    environ = {"GITOPS_BOT_CACHE": str(tmp_path / "cache"), "PATH": os.environ["PATH"]}
+    updater = Updater(f"file://{remote}", environ=environ)
+    with Workspace.open(updater.repo, cache_dir=tmp_path / "cache") as ws:
+        ws.fetch("main", "gitops-bot")
+        paths = ["overlays/prod/kustomization.yaml"]
+        missing = ws._missing("refs/remotes/origin/main", paths)
+        assert len(missing) >= 40  # a real partial clone: the old kustomizations are not here yet
+        entries = history.read(ws, "refs/remotes/origin/main", paths, [images.ImageSpec("app")])
+        assert len(entries) == 40
+        assert ws._missing("refs/remotes/origin/main", paths) == set()

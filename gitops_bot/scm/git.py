@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ from gitops_bot.log import get_logger, redact, register_secret
 log = get_logger(__name__)
 # A user part in an http(s) URL is a password or token in the clear; ssh's "git@" is not.
 _CREDENTIALS_IN_URL = re.compile(r"^https?://[^/@]+@", re.IGNORECASE)
+# what git itself runs to fetch a partial clone's missing objects, for many objects at once
+_PREFETCH = (
+    *("-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "origin", "--no-tags"),
+    *("--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"),
+)
 
 
 class GitError(ServiceUnavailable):
@@ -68,6 +74,9 @@ class Commit:
     author: str
     time: str  # ISO 8601, the author date
     message: str
+    # each path the commit changed, and its blob id in the
+    # first parent (None: the file did not exist there)
+    before: tuple[tuple[str, str | None], ...] = ()
 
 
 class Workspace:
@@ -78,6 +87,7 @@ class Workspace:
         self.base = ""
         self.worktree: Path | None = None
         self._wt: git.Repo | None = None
+        self._missing_blobs: dict[tuple[str, tuple[str, ...]], set[str]] = {}
 
     # -- opening ---------------------------------------------------------------------
 
@@ -173,13 +183,18 @@ class Workspace:
     # -- history ---------------------------------------------------------------------
 
     def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
-        """Commits on ``rev``'s first-parent line that touch ``paths``, newest first."""
-        fmt = "%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%B%x1e"
+        """Commits on ``rev``'s first-parent line that touch ``paths``, newest first, each with
+        the blob ids its changed paths had before it (one ``git log``)."""
+        fmt = "%x1e%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%B%x1d"
+        raw = ("--raw", "--no-abbrev", "--no-renames", "--root", "--diff-merges=first-parent")
         out = _run(
             self.store.git,
+            "-c",
+            "core.quotePath=false",
             "log",
             "--first-parent",
             f"--format={fmt}",
+            *raw,
             rev,
             "--",
             *paths,
@@ -187,28 +202,64 @@ class Workspace:
             what="log",
         )
         commits = []
-        for record in out.split("\x1e"):
-            record = record.strip("\n")
-            if not record:
-                continue
-            sha, parents, author, time, message = record.split("\x1f", 4)
-            commits.append(Commit(sha, tuple(parents.split()), author, time, message))
+        for record in out.split("\x1e")[1:]:
+            head, _, diff = record.partition("\x1d")
+            sha, parents, author, time, message = head.split("\x1f", 4)
+            commits.append(Commit(sha, tuple(parents.split()), author, time, message, _raw_before(diff)))
         return commits
+
+    def blobs_at(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        """path -> blob id of each of ``paths`` that exists at ``rev`` (one ``git ls-tree``)."""
+        out = _run(self.store.git, "-c", "core.quotePath=false", "ls-tree", rev, "--", *paths, what="ls-tree")
+        found = {}
+        for line in out.splitlines():
+            meta, _, path = line.partition("\t")
+            kind_id = meta.split()
+            if len(kind_id) == 3 and kind_id[1] == "blob":
+                found[path] = kind_id[2]
+        return found
+
+    def read_blobs(self, blobs: Sequence[str], rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+        """Many blobs in one ``git cat-file --batch``. In a partial clone the missing ones
+        (found among ``rev``'s history of ``paths`` without fetching) are fetched first in one
+        request, not lazily one round trip each."""
+        wanted = list(dict.fromkeys(blobs))
+        if not wanted:
+            return {}
+        key = (rev, tuple(paths))
+        if key not in self._missing_blobs:
+            self._missing_blobs[key] = self._missing(rev, paths)
+        missing = self._missing_blobs[key] & set(wanted)
+        if missing:
+            _git_input(
+                list(_PREFETCH),
+                "".join(f"{b}\n" for b in sorted(missing)).encode(),
+                cwd=str(self.store.git_dir),
+                env=self.env,
+                what="fetch",
+            )
+        data = _git_input(
+            ["cat-file", "--batch"], "".join(f"{b}\n" for b in wanted).encode(), cwd=str(self.store.git_dir)
+        )
+        return _parse_batch(data)
+
+    def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:
+        out = _run(
+            self.store.git,
+            "rev-list",
+            "--objects",
+            "--missing=print",
+            "--first-parent",
+            rev,
+            "--",
+            *paths,
+            what="rev-list",
+        )
+        return {line[1:] for line in out.splitlines() if line.startswith("?")}
 
     def messages(self, rev_range: str) -> str:
         """The messages of the commits in ``a..b`` (what a merge commit brought in)."""
         return _run(self.store.git, "log", "--format=%B", rev_range, env=self.env, what="log")
-
-    def blob(self, rev: str, path: str) -> str | None:
-        """The blob id of ``path`` at ``rev``, or None when the file does not exist there."""
-        try:
-            return str(self.store.git.rev_parse("--verify", "--quiet", f"{rev}:{path}"))
-        except git.GitCommandError:
-            return None
-
-    def read_blob(self, blob: str) -> str:
-        """A blob's text (a partial clone fetches it on demand)."""
-        return _run(self.store.git, "cat-file", "blob", blob, env=self.env, what="cat-file")
 
     # -- the worktree ----------------------------------------------------------------
 
@@ -320,3 +371,53 @@ def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -
             hint="check the remote URL, the token and the network",
             detail=text,
         ) from None
+
+
+def _raw_before(diff: str) -> tuple[tuple[str, str | None], ...]:
+    """``git log --raw`` lines (``:100644 100644 OLD NEW M<TAB>path``) -> (path, OLD or None)."""
+    out = []
+    for line in diff.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, _, path = line.partition("\t")
+        old = meta.split()[2]
+        out.append((path, None if set(old) == {"0"} else old))
+    return tuple(out)
+
+
+def _parse_batch(data: bytes) -> dict[str, bytes]:
+    """``git cat-file --batch`` output: ``<id> <type> <size>\\n<content>\\n`` per object."""
+    out: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(data):
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) != 3:  # "<id> missing"
+            continue
+        size = int(header[2])
+        out[header[0].decode()] = data[pos : pos + size]
+        pos += size + 1
+    return out
+
+
+def _git_input(
+    args: list[str], data: bytes, *, cwd: str, env: dict[str, str] | None = None, what: str = "cat-file"
+) -> bytes:
+    """A git command fed on stdin (gitpython's execute does not take input bytes)."""
+    proc = subprocess.run(
+        ["git", *args],
+        input=data,
+        capture_output=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if proc.returncode != 0:
+        reason = redact(proc.stderr.decode(errors="replace")).strip().splitlines() or [
+            f"exit {proc.returncode}"
+        ]
+        raise GitError(
+            f"git {what} failed: {reason[-1]}", hint="check the remote URL, the token and the network"
+        )
+    return proc.stdout
