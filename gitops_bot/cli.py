@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from gitops_bot import __version__, log
 from gitops_bot.errors import GitOpsBotError, UsageError
@@ -23,6 +24,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
 
 
+class _Repos(argparse.Action):
+    """``--repo`` as before (the last one wins), and every one given in ``repos`` (update)."""
+
+    def __call__(self, parser: Any, ns: argparse.Namespace, value: Any, option: str | None = None) -> None:
+        ns.repo = value
+        ns.repos = [*(getattr(ns, "repos", None) or []), value]
+
+
 def build_parser() -> argparse.ArgumentParser:
     logging_opts = _Parser(add_help=False)
     logging_opts.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
@@ -33,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     # the commands that work on the remote through a throwaway worktree
     remote = _Parser(add_help=False, parents=[logging_opts])
     remote.add_argument(
-        "--repo", default=".", help="a local clone (its origin is used) or a git URL (default: .)"
+        "--repo",
+        default=".",
+        action=_Repos,
+        help="a local clone (its origin is used) or a git URL (default: .); update: repeatable",
     )
     remote.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
     remote.add_argument("--base", help="the base branch (default: git.base, else the remote's default)")
@@ -62,9 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--metadata", action="store_true", help="also read created time and source labels of new images"
     )
 
+    many = _Parser(add_help=False)
+    many.add_argument("--repositories", metavar="FILE", help="a file listing GitOps repositories (README)")
+    many.add_argument("--parallel", type=int, metavar="N", help="repositories worked at once (default 4)")
+    many.add_argument("--shard", metavar="I/N", help="only shard I of N of the repositories (stable hash)")
     sub.add_parser(
         "update",
-        parents=[remote, env_opts, writes],
+        parents=[remote, env_opts, writes, many],
         help="apply the plan: push a branch and open or update a pull request per environment",
     )
 
@@ -204,6 +220,8 @@ def _update(args: argparse.Namespace) -> int:
     from gitops_bot import output
     from gitops_bot.writeback import Updater
 
+    if len(getattr(args, "repos", None) or []) > 1 or args.repositories or args.shard:
+        return _update_many(args)
     started = time.monotonic()
     updater = Updater(args.repo, config_path=args.config, base=args.base)
     outcomes = updater.run(args.envs, dry_run=args.dry_run)
@@ -212,6 +230,26 @@ def _update(args: argparse.Namespace) -> int:
     )
     print(output.update_json(outcomes) if args.output == "json" else output.update_text(outcomes))
     return EXIT_OK
+
+
+def _update_many(args: argparse.Namespace) -> int:
+    from gitops_bot import fleet, output
+
+    repos = getattr(args, "repos", None) or ([] if args.repositories else ["."])
+    chosen = fleet.only_shard(
+        fleet.gather(repos, args.repositories, config=args.config, base=args.base), args.shard
+    )
+    started = time.monotonic()
+    results = fleet.run(chosen, env_names=args.envs, dry_run=args.dry_run, parallel=args.parallel)
+    code = fleet.worst([r.exit_code for r in results])
+    log.get_logger("gitops_bot").info(
+        "update_done", seconds=round(time.monotonic() - started, 3), repositories=len(results), exit_code=code
+    )
+    print(output.fleet_json(results, code) if args.output == "json" else output.fleet_text(results))
+    for r in results:
+        if r.error:
+            print(f"gitops-bot: error: {r.repository}: {r.error}", file=sys.stderr)
+    return code
 
 
 def _watch(args: argparse.Namespace) -> int:

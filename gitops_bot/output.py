@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from gitops_bot.model import Plan, PlanItem
 
 if TYPE_CHECKING:
+    from gitops_bot.fleet import RepositoryResult
     from gitops_bot.history import Entry
     from gitops_bot.writeback import Outcome
 
@@ -128,6 +129,29 @@ def history_json(environment: str, entries: Sequence[Entry]) -> str:
             "schema": "gitops-bot/history/v1",
             "environment": environment,
             "releases": [e.to_json() for e in entries],
+        },
+        indent=2,
+    )
+
+
+def fleet_text(results: Sequence[RepositoryResult]) -> str:
+    """``update`` over many repositories: each one's summary under its URL."""
+    if not results:
+        return "No repositories to work (none listed, or none in this shard)."
+    parts = []
+    for r in results:
+        body = f"error (exit {r.exit_code}): {r.error}" if r.error else update_text(r.outcomes)
+        parts.append(f"== {r.repository}\n{body}")
+    return "\n\n".join(parts)
+
+
+def fleet_json(results: Sequence[RepositoryResult], exit_code: int) -> str:
+    return json.dumps(
+        {
+            "schema": "gitops-bot/update-many/v1",
+            "exit_code": exit_code,
+            "changed": any(r.to_json()["changed"] for r in results),
+            "repositories": [r.to_json() for r in results],
         },
         indent=2,
     )

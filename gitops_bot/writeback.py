@@ -196,7 +196,7 @@ class Updater:
         ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
         try:
             cfg, root = self._load(ws)
-            pool = self._pool or RegistryPool(cfg)
+            pool = self._pool.bind(cfg) if self._pool else RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
                 return fn(_Session(ws, App(cfg, pool), root))

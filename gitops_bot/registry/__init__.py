@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Mapping
 
@@ -11,12 +12,16 @@ from gitops_bot.config import Config, RegistryConfig
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
+from gitops_bot.registry.memo import MemoClient
 
 __all__ = ["RegistryClient", "RegistryPool", "RetryPolicy", "Stats"]
 
 
 class RegistryPool:
-    """One client per registry host, made on first use and shared by all threads."""
+    """One client per registry host (per distinct settings), made on first use and shared by
+    all threads. :meth:`bind` gives another repository's config a view sharing the clients,
+    their connection and concurrency limits, tokens and statistics (``gitops-bot update`` over
+    many repositories); ``memo`` makes clients answer each question once per run."""
 
     def __init__(
         self,
@@ -25,6 +30,7 @@ class RegistryPool:
         env: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
         transport_factory: Callable[[RegistryConfig], httpx.BaseTransport | None] | None = None,
+        memo: bool = False,
     ) -> None:
         self._config = config
         self._env = env
@@ -32,19 +38,27 @@ class RegistryPool:
         self._transport_factory = transport_factory
         self.stats = Stats()
         self.tokens = TokenCache()
-        self._clients: dict[str, RegistryClient] = {}
+        self._clients: dict[RegistryConfig, RegistryClient] = {}
         self._lock = threading.Lock()
+        self._memo = memo
+        self._owner = True
+
+    def bind(self, config: Config) -> RegistryPool:
+        """This pool seen through another repository's registry settings (closing it is a no-op)."""
+        view = copy.copy(self)
+        view._config, view._owner = config, False
+        return view
 
     def client(self, host: str) -> RegistryClient:
-        with self._lock:
-            found = self._clients.get(host)
-            if found is None:
-                cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
-                if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
-                    from dataclasses import replace
+        cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
+        if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
+            from dataclasses import replace
 
-                    cfg = replace(cfg, ca_file=str(self._config.root / cfg.ca_file))
-                found = RegistryClient(
+            cfg = replace(cfg, ca_file=str(self._config.root / cfg.ca_file))
+        with self._lock:
+            found = self._clients.get(cfg)
+            if found is None:
+                found = (MemoClient if self._memo else RegistryClient)(
                     cfg,
                     credentials.lookup(cfg, self._env),
                     transport=self._transport_factory(cfg) if self._transport_factory else None,
@@ -52,10 +66,12 @@ class RegistryPool:
                     stats=self.stats,
                     token_cache=self.tokens,
                 )
-                self._clients[host] = found
+                self._clients[cfg] = found
             return found
 
     def close(self) -> None:
+        if not self._owner:
+            return
         with self._lock:
             for c in self._clients.values():
                 c.close()

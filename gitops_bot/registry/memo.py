@@ -1,0 +1,56 @@
+"""A registry client that asks each question once per run, for the repositories of a fleet.
+
+Several GitOps repositories often deploy the same images: with one shared pool, a tags list,
+a tag's digest or an image's metadata read for one repository answers every other one in the
+same run (concurrent askers wait for the first answer instead of asking again). Failures are remembered too: a
+registry that is down is down for all of them. Only for one run: a long-lived pool would
+never see new tags.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from gitops_bot.model import ImageMetadata
+from gitops_bot.registry.client import RegistryClient
+
+T = TypeVar("T")
+
+
+class MemoClient(RegistryClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answers: dict[tuple[str, ...], Future[Any]] = {}
+        self._answers_lock = threading.Lock()
+
+    def list_tags(self, repository: str) -> list[str]:
+        ask = super().list_tags
+        return list(self._once(("tags", repository), lambda: ask(repository)))
+
+    def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
+        ask = super().resolve_digest
+        key = ("digest", repository, reference, platform or "")
+        return str(self._once(key, lambda: ask(repository, reference, platform)))
+
+    def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
+        ask = super().get_metadata
+        key = ("metadata", repository, reference, platform or "")
+        found: ImageMetadata = self._once(key, lambda: ask(repository, reference, platform))
+        return found
+
+    def _once(self, key: tuple[str, ...], ask: Callable[[], T]) -> T:
+        with self._answers_lock:
+            found = self._answers.get(key)
+            first = found is None
+            if found is None:
+                found = self._answers[key] = Future()
+        if first:
+            try:
+                found.set_result(ask())
+            except BaseException as exc:  # remembered and re-raised to every asker
+                found.set_exception(exc)
+        result: T = found.result()
+        return result
