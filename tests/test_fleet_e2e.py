@@ -75,7 +75,7 @@ def test_one_failing_repository_never_stops_the_others_and_the_worst_exit_code_w
 def test_shards_split_repositories_with_no_overlap_and_a_rerun_over_all_changes_nothing(
     tmp_path: Path, registry: RegistryProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with worlds(tmp_path, registry, 3) as ws:
+    with worlds(tmp_path, registry, 2) as ws:
         listing = tmp_path / "repositories.yaml"
         listing.write_text("repositories:\n" + "".join(f"  - file://{w.remote}\n" for w in ws))
         seen: list[str] = []
@@ -87,7 +87,7 @@ def test_shards_split_repositories_with_no_overlap_and_a_rerun_over_all_changes_
             seen += [r["repository"] for r in out["repositories"]]
         assert sorted(seen) == sorted(f"file://{w.remote}" for w in ws)  # each exactly once
         assert all(len(w.github.open_pulls()) == 1 for w in ws)
-        code, out = update(capsys, "--repositories", str(listing), "--parallel", "3", "--env", "staging")
+        code, out = update(capsys, "--repositories", str(listing), "--parallel", "2", "--env", "staging")
         assert code == 0 and not out["changed"]  # an overlapping run: no duplicate PR, no new push
         assert {r["action"] for repo in out["repositories"] for r in repo["results"]} == {"unchanged"}
         assert all(len(w.github.pulls) == 1 for w in ws)
