@@ -118,6 +118,8 @@ class _Builder:
 def _scalar(node: Any) -> Any:
     value: str = node.value
     plain = not node.style  # libyaml says '' for plain, ruamel None
+    if node.tag == _STR and (not plain or _core(value, None) is value):
+        return value  # the common case, without asking the resolver
     implicit = _RESOLVER.resolve(yaml.ScalarNode, value, (plain, not plain))  # type: ignore[no-untyped-call]
     if node.tag != implicit:  # an explicit tag
         return value if node.tag == _STR else _core(value, node.tag)
