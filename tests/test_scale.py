@@ -15,6 +15,7 @@ import testkit.releases as releases_kit
 from gitops_bot import config, history
 from gitops_bot.errors import ConfigError
 from gitops_bot.manifests import images
+from gitops_bot.scm import git as git_mod
 from gitops_bot.scm.git import Workspace
 from gitops_bot.writeback import Updater
 
@@ -101,7 +102,9 @@ def test_history_reads_every_release_with_the_same_few_git_commands(
     assert not any("rev-parse" in c for c in calls)
 
 
-def test_history_of_a_partial_clone_fetches_missing_blobs_in_one_request(tmp_path: Path) -> None:
+def test_history_of_a_partial_clone_fetches_missing_blobs_in_one_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     remote = releases_kit.build_remote(tmp_path, 40)
     environ = {"GITOPS_BOT_CACHE": str(tmp_path / "cache"), "PATH": os.environ["PATH"]}
     updater = Updater(f"file://{remote}", environ=environ)
@@ -110,6 +113,8 @@ def test_history_of_a_partial_clone_fetches_missing_blobs_in_one_request(tmp_pat
         paths = ["overlays/prod/kustomization.yaml"]
         missing = ws._missing("refs/remotes/origin/main", paths)
         assert len(missing) >= 40  # a real partial clone: the old kustomizations are not here yet
+        calls = _git_processes(monkeypatch)
         entries = history.read(ws, "refs/remotes/origin/main", paths, [images.ImageSpec("app")])
         assert len(entries) == 40
+        assert [c for c in calls if "fetch" in c] == [["git", *git_mod._PREFETCH]]  # one, for all
         assert ws._missing("refs/remotes/origin/main", paths) == set()
