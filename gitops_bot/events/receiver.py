@@ -86,7 +86,8 @@ class Receiver:
         self, source: str, status: int, outcome: str, text: str, pushes: list[Push]
     ) -> tuple[int, str]:
         self.count(source, outcome)
-        emit = log.info if status < 400 else log.warning
+        # a registry reports every blob upload too: those (no tag, nothing to do) are debug lines
+        emit = log.warning if status >= 400 else log.info if pushes or outcome != "ignored" else log.debug
         emit(
             "webhook",
             source=source,
