@@ -88,7 +88,7 @@ def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval
         proc.wait_for("the second targeted cycle", lambda: len(proc.events("cycle")) >= 3)
         assert [p["body"] for p in world.github.open_pulls()] == [pr["body"]]
 
-        status, metrics = get(base + "/metrics")
+        _, metrics = get(base + "/metrics")
         assert 'gitops_bot_webhook_events_total{outcome="accepted",source="registry"}' in metrics
     finally:
         proc.p.send_signal(signal.SIGTERM)
