@@ -111,7 +111,7 @@ class Notifier:
             )
             return
         self._post(s, url, body, headers)
-        log.info("notified", notifier=s.name, event=notice.event, environment=notice.environment)
+        log.info("notified", notifier=s.name, notice=notice.event, environment=notice.environment)
 
     def _post(self, s: NotifierSettings, url: str, body: bytes, headers: dict[str, str]) -> None:
         def attempt() -> None:
