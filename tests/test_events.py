@@ -41,7 +41,7 @@ SETTINGS = WebhookSettings(
         SourceSettings("generic", "generic", secret_env="G_SECRET"),
         SourceSettings("ci", "generic", token_env="REG_TOKEN", registry="127.0.0.1:5000"),
     ),
-    max_body=2048,
+    max_body=256 * 1024,
 )
 IMAGES = [ImageRef.parse(r) for r in ("ghcr.io/acme/app", "127.0.0.1:5000/team/api", "acme/web", "nginx")]
 
@@ -199,6 +199,7 @@ def test_generic_hmac_and_bearer_and_the_registry_override(rig: Rig) -> None:
     "body, fragment",
     [
         (b"{not json", "not JSON"),
+        (b"[" * 200_000, "nested too deeply"),
         (
             json.dumps({"repository": "ghcr.io/acme/app", "tag": "../etc"}).encode(),
             "invalid repository or tag",

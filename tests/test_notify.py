@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot import config
 from gitops_bot.cli import main
+from gitops_bot.errors import ConfigError
 from gitops_bot.events.verify import signature
 from gitops_bot.log import register_secret
 from gitops_bot.notify import Notifier, NotifierSettings
@@ -163,7 +165,7 @@ def test_client_errors_are_not_retried_and_plain_http_is_loopback_only(hooks: Ho
     local = NotifierSettings("a", "webhook", url=f"{hooks.url}/x")
     remote = NotifierSettings("b", "slack", url_env="U")
     with Notifier([local, remote], {"U": "http://hooks.example.com/services/x"}, backoff=0.01) as n:
-        warnings = n.send(CHANGE and Notice("proposed", "staging", (CHANGE,)))
+        warnings = n.send(Notice("proposed", "staging", (CHANGE,)))
     assert len(hooks.received) == 1
     assert ["HTTP 404" in warnings[0], "must be https://" in warnings[1]] == [True, True]
 
@@ -178,3 +180,33 @@ def test_gate_refusals_have_their_own_event() -> None:
     assert notice.event == "gate_refused" and notice.text().startswith("Promotion refused by the gate")
     only_failures = NotifierSettings("x", "slack", url_env="U", events=("failed",))
     assert not only_failures.wants(notice.event, None)
+
+
+NOTIFY_CONFIG = """
+images:
+  - name: app
+    repository: ghcr.io/acme/app
+environments:
+  - name: dev
+    path: overlays/dev
+notifications:
+"""
+
+
+@pytest.mark.parametrize(
+    "item, fragment",
+    [
+        ("  - {type: slack, url: 'https://hooks.slack.com/services/T/B/x'}", "holds a secret"),
+        ("  - {type: webhook, url: 'ftp://x'}", "must be an http\\(s\\) URL"),
+        ("  - {type: webhook, url: 'https://x', url_env: U}", "exactly one of url and url_env"),
+        ("  - {type: slack, url_env: U, events: [merged]}", "unknown events merged"),
+        ("  - {type: slack, url_env: U, environments: [prod]}", "unknown environments prod"),
+        ("  - {type: slack, url_env: U, secret_env: S}", "only a generic webhook is signed"),
+        ("  - {type: pager, url_env: U}", "type must be one of"),
+        ("  - {type: slack, url_env: U}\n  - {type: slack, url_env: V}", "'slack' is used twice"),
+    ],
+)
+def test_notification_config_mistakes_name_the_line(item: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment) as err:
+        config.parse(NOTIFY_CONFIG + item + "\n", "gitops-bot.yaml")
+    assert str(err.value).startswith("gitops-bot.yaml:")

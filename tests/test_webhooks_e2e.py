@@ -7,12 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from testkit.github_server import FakeGitHub
+from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess, free_port
 from tests.test_update_e2e import World, git, make_world
 from tests.test_watch import Proc, get
@@ -22,7 +24,7 @@ TOKEN = "registry-hook-token-5f1e"
 
 def add_config(world: World, text: str) -> None:
     """Append ``text`` to the remote's gitops-bot.yaml (a commit on main)."""
-    work = world.tmp / "edit"
+    work = Path(tempfile.mkdtemp(dir=world.tmp)) / "edit"
     subprocess.run(["git", "clone", "-q", str(world.remote), str(work)], check=True)
     with (work / "gitops-bot.yaml").open("a") as f:
         f.write(text)
@@ -31,7 +33,7 @@ def add_config(world: World, text: str) -> None:
 
 
 @pytest.fixture
-def notifying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[World, int]]:
+def notifying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[World, int, HookServer]]:
     port = free_port()
     endpoint = {
         "name": "gitops-bot",
@@ -45,20 +47,22 @@ def notifying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("REGISTRY_HOOK_TOKEN", TOKEN)
-    with RegistryProcess(tmp_path / "registry", notifications=[endpoint]) as registry:
+    with RegistryProcess(tmp_path / "registry", notifications=[endpoint]) as registry, HookServer() as hooks:
+        monkeypatch.setenv("SLACK_URL", f"{hooks.url}/slack")
         for world in make_world(tmp_path, registry):
             add_config(
                 world,
                 "webhooks:\n  debounce: 0.5\n  sources:\n    registry:\n"
                 "      type: distribution\n      token_env: REGISTRY_HOOK_TOKEN\n",
             )
-            yield world, port
+            add_config(world, "notifications:\n  - {type: slack, url_env: SLACK_URL}\n")
+            yield world, port, hooks
 
 
 def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval(
-    notifying: tuple[World, int],
+    notifying: tuple[World, int, HookServer],
 ) -> None:
-    world, port = notifying
+    world, port, hooks = notifying
     argv = [
         sys.executable,
         "-m",
@@ -82,6 +86,8 @@ def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval
             e for e in proc.events("targeted") if any(f"/{world.ns}/app:1.1.0" in p for p in e["pushes"])
         ]
         assert pushed and pushed[0]["environments"] == ["staging"]
+        # watch notifies through the same hook as the CLI
+        assert any("1.0.0 -&gt; 1.1.0" in r.body["text"] for r in hooks.received)
 
         # a tag the policy ignores (outside ^1) runs a targeted cycle that changes nothing
         world.push("app", "2.0.0")

@@ -75,6 +75,8 @@ def _json(body: bytes) -> Any:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise PayloadError(f"body is not JSON: {str(exc)[:120]}") from None
+    except RecursionError:
+        raise PayloadError("body is nested too deeply") from None
 
 
 def _obj(value: Any, what: str) -> dict[str, Any]:
