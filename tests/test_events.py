@@ -325,7 +325,7 @@ def test_targeting_plans_the_concerned_environments(tmp_path: Path, group: str, 
     assert targeting.narrow(app, ["b"], [push])[0] == []
 
 
-WEBHOOK_CONFIG = """
+MINIMAL_CONFIG = """
 images:
   - name: app
     repository: ghcr.io/acme/app
@@ -337,7 +337,7 @@ environments:
 
 def test_webhook_config_parses_and_names_mistakes() -> None:
     cfg = config.parse(
-        WEBHOOK_CONFIG + "webhooks:\n  debounce: 2\n  sources:\n    ghcr:\n      type: github\n"
+        MINIMAL_CONFIG + "webhooks:\n  debounce: 2\n  sources:\n    ghcr:\n      type: github\n"
         "      secret_env: GH_SECRET\n    distribution:\n      token_env: REG_TOKEN\n",
         "gitops-bot.yaml",
     )
@@ -354,4 +354,4 @@ def test_webhook_config_parses_and_names_mistakes() -> None:
         ("    generic:\n      token_env: 'not a name'\n", "must name an environment variable"),
     ]:
         with pytest.raises(ConfigError, match=fragment):
-            config.parse(WEBHOOK_CONFIG + "webhooks:\n  sources:\n" + bad, "gitops-bot.yaml")
+            config.parse(MINIMAL_CONFIG + "webhooks:\n  sources:\n" + bad, "gitops-bot.yaml")

@@ -20,6 +20,7 @@ from gitops_bot.release import Change
 from testkit.github_server import FakeGitHub
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess
+from tests.test_events import MINIMAL_CONFIG
 from tests.test_update_e2e import World, make_world
 from tests.test_webhooks_e2e import add_config
 
@@ -182,15 +183,7 @@ def test_gate_refusals_have_their_own_event() -> None:
     assert not only_failures.wants(notice.event, None)
 
 
-NOTIFY_CONFIG = """
-images:
-  - name: app
-    repository: ghcr.io/acme/app
-environments:
-  - name: dev
-    path: overlays/dev
-notifications:
-"""
+NOTIFY_CONFIG = MINIMAL_CONFIG + "notifications:\n"
 
 
 @pytest.mark.parametrize(

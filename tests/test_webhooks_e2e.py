@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from testkit.github_server import FakeGitHub
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess, free_port
 from tests.test_update_e2e import World, git, make_world
-from tests.test_watch import Proc, get
+from tests.test_watch import Proc, get, watch_argv
 
 TOKEN = "registry-hook-token-5f1e"
 
@@ -63,17 +62,7 @@ def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval
     notifying: tuple[World, int, HookServer],
 ) -> None:
     world, port, hooks = notifying
-    argv = [
-        sys.executable,
-        "-m",
-        "gitops_bot",
-        "watch",
-        "--repo",
-        f"file://{world.remote}",
-        "--env",
-        "staging",
-    ]
-    proc = Proc([*argv, "--interval", "1h", "--listen", f"127.0.0.1:{port}"])
+    proc = Proc(watch_argv(world, "--interval", "1h", "--listen", f"127.0.0.1:{port}"))
     base = f"http://127.0.0.1:{port}"
     try:
         proc.wait_for("the first cycle", lambda: proc.events("cycle"))
