@@ -3,13 +3,14 @@ signature, retries on 5xx, redaction, a failing endpoint as a warning, and --dry
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gitops_bot import config
+from gitops_bot import action, config
 from gitops_bot.cli import main
 from gitops_bot.errors import ConfigError
 from gitops_bot.events.verify import signature
@@ -20,6 +21,7 @@ from gitops_bot.release import Change
 from testkit.github_server import FakeGitHub
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess
+from tests.test_action import actions_env
 from tests.test_events import MINIMAL_CONFIG
 from tests.test_update_e2e import World, make_world
 from tests.test_webhooks_e2e import add_config
@@ -140,12 +142,16 @@ def test_dry_run_prints_what_it_would_send_and_sends_nothing(
     assert "would notify audit (webhook)" in err and f"{hooks.url}/slack" not in err
 
 
-def test_a_failed_run_is_notified_and_keeps_its_exit_code(
-    world: World, hooks: HookServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_the_action_notifies_a_failed_run_and_keeps_its_exit_code(
+    world: World, hooks: HookServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_config(world, notifications(hooks, monkeypatch))
-    code, _, err = run(capsys, "hold", "staging", "example/nope", "--repo", f"file://{world.remote}")
-    assert code == 2, err
+    inputs = {"command": "hold", "args": "staging example/nope", "repo": f"file://{world.remote}"}
+    env = actions_env(tmp_path, github_token=FakeGitHub.token, **inputs)
+    monkeypatch.setattr("os.environ", env)  # the in-process CLI reads the same environment
+    out = io.StringIO()
+    assert action.run(env, out) == 2
+    assert "::error" in out.getvalue()
     slack = next(r.body["text"] for r in hooks.received if r.path == "/slack")
     assert slack.startswith("*gitops-bot run failed*") and "hold: " in slack and "example/nope" in slack
 
