@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import action, config
+from gitops_bot import action, config, notify
 from gitops_bot.cli import main
 from gitops_bot.errors import ConfigError
 from gitops_bot.events.verify import signature
@@ -209,3 +209,23 @@ def test_notification_config_mistakes_name_the_line(item: str, fragment: str) ->
     with pytest.raises(ConfigError, match=fragment) as err:
         config.parse(NOTIFY_CONFIG + item + "\n", "gitops-bot.yaml")
     assert str(err.value).startswith("gitops-bot.yaml:")
+
+
+def test_the_same_failure_is_sent_once_an_hour(hooks: HookServer) -> None:
+    settings = [NotifierSettings("a", "webhook", url=f"{hooks.url}/a", events=("failed",))]
+    for _ in range(3):  # a watch meeting the same outage every cycle
+        notify.report_failure(
+            settings,
+            RuntimeError("git remote unreachable 91"),
+            {},
+            gate=False,
+            command="update",
+            dry_run=False,
+        )
+    notify.report_failure(
+        settings, RuntimeError("another problem 91"), {}, gate=False, command="update", dry_run=False
+    )
+    assert [r.body["reason"] for r in hooks.received] == [
+        "update: git remote unreachable 91",
+        "update: another problem 91",
+    ]

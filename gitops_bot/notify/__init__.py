@@ -5,6 +5,7 @@ calls them for every release command, so the CLI, the Action and ``watch`` notif
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 
 from gitops_bot.notify.message import Notice, OutcomeLike, from_error, from_outcomes
@@ -31,6 +32,10 @@ def report_outcomes(
                 o.warnings.extend(n.send(notice))
 
 
+REPEAT_AFTER = 3600.0  # seconds: the same failure again within this is not sent again
+_recent: dict[str, float] = {}
+
+
 def report_failure(
     settings: Sequence[NotifierSettings],
     error: BaseException,
@@ -40,7 +45,14 @@ def report_failure(
     command: str,
     dry_run: bool,
 ) -> None:
+    """A long-running ``watch`` meets the same failure every cycle during an outage: it is
+    sent once, then again only after ``REPEAT_AFTER`` seconds (per process)."""
     if not settings:
         return
+    notice = from_error(error, gate=gate, command=command, dry_run=dry_run)
+    now, key = time.monotonic(), notice.text()
+    if not dry_run and now - _recent.get(key, -REPEAT_AFTER) < REPEAT_AFTER:
+        return
+    _recent[key] = now
     with Notifier(settings, environ, dry_run=dry_run) as n:
-        n.send(from_error(error, gate=gate, command=command, dry_run=dry_run))
+        n.send(notice)
