@@ -20,7 +20,9 @@ class Trigger:
         self.debounce = debounce
         self.clock = clock
         self._cond = threading.Condition()
-        self._pending: dict[Push, None] = {}  # ordered, without repeats
+        # the latest push per repository: the cycle plans repositories (the policy picks the
+        # tag), so this stays as small as the set of configured repositories
+        self._pending: dict[str, Push] = {}
         self._first = self._last = 0.0
 
     def add(self, pushes: Iterable[Push]) -> None:
@@ -29,7 +31,7 @@ class Trigger:
             if not self._pending:
                 self._first = now
             self._last = now
-            self._pending.update(dict.fromkeys(pushes))
+            self._pending.update((p.location, p) for p in pushes)
             self._cond.notify_all()
 
     def clear(self) -> None:
@@ -50,7 +52,7 @@ class Trigger:
                 now = self.clock()
                 ready = self.ready_at()
                 if ready is not None and now >= ready:
-                    burst = list(self._pending)
+                    burst = list(self._pending.values())
                     self._pending.clear()
                     return burst
                 if now >= deadline:
