@@ -97,6 +97,15 @@ def test_github_package_event_signed_is_accepted_once(rig: Rig) -> None:
     assert rig.counted == [("ghcr", "accepted"), ("ghcr", "replayed")]
 
 
+def test_github_event_without_package_url_uses_namespace_and_name(rig: Rig) -> None:
+    event = github_event("1.5.0")
+    del event["package"]["package_version"]["package_url"]
+    event["package"]["namespace"] = "ACME"
+    data, headers = signed(event, ENV["GH_SECRET"], "d-5")
+    assert rig.post("/webhook/ghcr", data, headers)[0] == 202
+    assert [str(p) for p in rig.pending()] == ["ghcr.io/acme/app:1.5.0"]
+
+
 def test_github_registry_package_event_and_ping(rig: Rig) -> None:
     data, headers = signed(github_event("1.3.0", "registry_package"), ENV["GH_SECRET"], "d-2")
     headers["X-GitHub-Event"] = "registry_package"

@@ -131,9 +131,9 @@ def github(body: bytes, headers: Mapping[str, str]) -> Delivery:
     if kind not in ("container", "docker") or not tag.get("name"):
         return Delivery(delivery, ())  # another ecosystem, or an untagged version
     digest = tag.get("digest") or version.get("version")
-    url = str(version.get("package_url") or "").split("@")[0]
+    url = str(version.get("package_url") or "")  # ghcr.io/OWNER/PATH:TAG, the image's own name
     if url.startswith(GHCR + "/"):
-        repository = url[len(GHCR) + 1 :].rsplit(":", 1)[0] if ":" in url else url[len(GHCR) + 1 :]
+        repository = url.removeprefix(GHCR + "/").split("@")[0].split(":")[0]
     else:
         repository = f"{pkg.get('namespace') or ''}/{pkg.get('name') or ''}".lower()
     return Delivery(delivery, (make_push(GHCR, repository, tag.get("name"), digest),))
