@@ -131,6 +131,7 @@ def test_dry_run_prints_what_it_would_send_and_sends_nothing(
     world: World, hooks: HookServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_config(world, notifications(hooks, monkeypatch))
+    monkeypatch.delenv("HOOK_SECRET")  # a dry run needs no secret: it sends nothing
     world.push("app", "1.1.0")
     code, _out, err = run(
         capsys, "update", "--repo", f"file://{world.remote}", "--env", "staging", "--dry-run"

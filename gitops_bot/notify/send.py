@@ -93,11 +93,16 @@ class Notifier:
         return value
 
     def _one(self, s: NotifierSettings, notice: Notice) -> None:
+        body = json.dumps(redact_tree(RENDERERS[s.type](notice)), sort_keys=True).encode()
+        if self.dry_run:  # what would be sent, even where the secrets are not set (a PR check)
+            print(
+                f"gitops-bot: would notify {s.name} ({s.type}): {body.decode()}", file=self.out or sys.stderr
+            )
+            return
         url = s.url or self._secret(s.url_env or "")
         parts = urlsplit(url)
         if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(parts.netloc)):
             raise DeliveryError("the URL must be https:// (http:// only on loopback)")
-        body = json.dumps(redact_tree(RENDERERS[s.type](notice)), sort_keys=True).encode()
         headers = {
             "Content-Type": "application/json",
             "User-Agent": f"gitops-bot/{__version__}",
@@ -105,11 +110,6 @@ class Notifier:
         }
         if s.secret_env:
             headers[SIGNATURE_HEADER] = signature(self._secret(s.secret_env), body)
-        if self.dry_run:
-            print(
-                f"gitops-bot: would notify {s.name} ({s.type}): {body.decode()}", file=self.out or sys.stderr
-            )
-            return
         self._post(s, url, body, headers)
         log.info("notified", notifier=s.name, notice=notice.event, environment=notice.environment)
 
