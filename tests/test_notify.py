@@ -16,8 +16,9 @@ from gitops_bot.errors import ConfigError
 from gitops_bot.events.verify import signature
 from gitops_bot.log import register_secret
 from gitops_bot.notify import Notifier, NotifierSettings
-from gitops_bot.notify.message import Notice, from_error
+from gitops_bot.notify.message import Notice, event_of, from_error, from_outcomes
 from gitops_bot.release import Change
+from gitops_bot.writeback import Outcome
 from testkit.github_server import FakeGitHub
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess
@@ -230,3 +231,25 @@ def test_the_same_failure_is_sent_once_an_hour(hooks: HookServer) -> None:
         "update: git remote unreachable 91",
         "update: another problem 91",
     ]
+
+
+@pytest.mark.parametrize(
+    "action, kind, write, event",
+    [
+        ("pull_request", "update", "pull_request", "proposed"),
+        ("commit", "update", "commit", "committed"),
+        ("dry_run", "update", "commit", "committed"),
+        ("dry_run", "update", "pull_request", "proposed"),
+        ("pull_request", "promotion", "pull_request", "promoted"),
+        ("commit", "rollback", "commit", "rolled_back"),
+        ("pull_request", "hold", "pull_request", "hold"),
+        ("unchanged", "update", "pull_request", None),
+        ("closed", "update", "pull_request", None),
+    ],
+)
+def test_each_outcome_is_the_event_people_subscribe_to(
+    action: str, kind: str, write: str, event: str | None
+) -> None:
+    outcome = Outcome("staging", (CHANGE,), action, write=write, kind=kind)
+    assert event_of(outcome) == event
+    assert [n.event for n in from_outcomes([outcome])] == ([event] if event else [])
