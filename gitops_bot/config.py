@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from gitops_bot import yamlguard
 from gitops_bot.errors import ConfigError, UsageError
 from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
 
@@ -179,13 +180,14 @@ def find_config(repo: Path) -> Path:
 
 def load(path: Path) -> Config:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        text = yamlguard.read(path, ConfigError)
+    except FileNotFoundError:
+        raise UsageError(f"cannot read {path}: no such file") from None
     return parse(text, str(path), path=path)
 
 
 def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
+    yamlguard.check(text, filename, ConfigError)
     try:
         doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:

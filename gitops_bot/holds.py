@@ -21,6 +21,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from gitops_bot import yamlguard
 from gitops_bot.errors import ConfigError
 from gitops_bot.manifests import files
 
@@ -41,13 +42,14 @@ def path_for(config_root: Path) -> Path:
 def load(config_root: Path) -> Holds:
     path = path_for(config_root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = yamlguard.read(path, ConfigError)
     except FileNotFoundError:
         return {}
     return parse(text, str(path))
 
 
 def parse(text: str, filename: str) -> Holds:
+    yamlguard.check(text, filename, ConfigError)
     try:
         doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:

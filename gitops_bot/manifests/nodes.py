@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from gitops_bot import yamlguard
 from gitops_bot.errors import ManifestError
 
 _Loader: Any = getattr(yaml, "CSafeLoader", None)
@@ -41,11 +42,13 @@ def _composed(filename: str, libyaml: Callable[[], Any], ruamel: Callable[[Any],
 
 def compose(text: str, filename: str) -> Any:
     """The single document's root node (None for an empty file)."""
+    yamlguard.check(text, filename, ManifestError)
     return _composed(filename, lambda: yaml.compose(text, Loader=_Loader), lambda y: y.compose(text))
 
 
 def compose_all(text: str, filename: str) -> list[Any]:
     """Every document's root node of a multi-document stream (empty documents dropped)."""
+    yamlguard.check(text, filename, ManifestError)
     docs = _composed(
         filename,
         lambda: list(yaml.compose_all(text, Loader=_Loader)),
