@@ -30,8 +30,11 @@ _SkipErrors = (RegistryAccessError, RegistryProtocolError)
 
 
 class App:
-    def __init__(self, config: Config, registries: RegistryPool, *, workers: int = 16) -> None:
+    def __init__(
+        self, config: Config, registries: RegistryPool, *, workers: int = 16, root: Path | None = None
+    ) -> None:
         self.config = config
+        self.root = root or config.root  # the repository: no path read or written leaves it
         self.registries = registries
         self.workers = workers
         self._holds: holds_mod.Holds | None = None
@@ -65,7 +68,7 @@ class App:
         kustomization; else a directory's YAML files (plain manifests, Helm values)."""
         out: list[Path] = []
         for rel in env.paths:
-            path = self.config.root / rel
+            path = files.inside(self.root, self.config.root / rel)
             if path.is_file():
                 out.append(path)
             elif not path.is_dir():
@@ -74,9 +77,13 @@ class App:
                     hint="fix its path in gitops-bot.yaml",
                 )
             elif any((path / n).is_file() for n in kustomize.KUSTOMIZATION_NAMES):
-                out.append(kustomize.find_kustomization(path))
+                out.append(files.inside(self.root, kustomize.find_kustomization(path)))
             else:
-                found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+                found = sorted(
+                    files.inside(self.root, p)
+                    for p in path.iterdir()
+                    if p.suffix in (".yaml", ".yml") and p.is_file()
+                )
                 if not found:
                     raise UsageError(
                         f"environment {env.name!r}: {rel} has no kustomization and no YAML files",
@@ -265,4 +272,5 @@ def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool 
     from gitops_bot import config as config_mod
 
     cfg = config_mod.load(config_path or config_mod.find_config(repo))
-    return App(cfg, pool or RegistryPool(cfg))
+    inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)
+    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root)

@@ -199,7 +199,7 @@ class Updater:
             pool = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
-                return fn(_Session(ws, App(cfg, pool), root))
+                return fn(_Session(ws, App(cfg, pool, root=root), root))
             finally:
                 with pool.stats.lock:
                     self.registry_requests.update(Counter(pool.stats.by_status) - before)
@@ -262,15 +262,17 @@ class Updater:
         prefix = "gitops-bot"
         ws.fetch(self._base, prefix)
         root = ws.checkout_base()
-        cfg = config_mod.load(root / self.config_path if self.config_path else config_mod.find_config(root))
+        cfg = self._config(root)
         wanted = self._base or cfg.git.base
         if wanted != ws.base or cfg.git.branch_prefix != prefix:
             ws.fetch(wanted or ws.base, cfg.git.branch_prefix)
             root = ws.checkout_base()
-            cfg = config_mod.load(
-                root / self.config_path if self.config_path else config_mod.find_config(root)
-            )
+            cfg = self._config(root)
         return cfg, root
+
+    def _config(self, root: Path) -> Config:
+        path = root / self.config_path if self.config_path else config_mod.find_config(root)
+        return config_mod.load(files.inside(root, path))
 
     def _github(self, cfg: Config, ws: Workspace) -> GitHub:
         repository = cfg.github.repository or repository_from_url(ws.url, cfg.github.api_url)
@@ -324,6 +326,7 @@ class Updater:
         )
         if rel.holds:
             cfg_root = app.config.root
+            files.inside(root, holds_mod.path_for(cfg_root))
             new_holds = holds_mod.with_changes(holds_mod.load(cfg_root), env.name, dict(rel.holds))
             changed = holds_mod.write(cfg_root, new_holds) or changed
             rel = replace(rel, holds_file=holds_mod.path_for(cfg_root).relative_to(root).as_posix())
