@@ -245,14 +245,13 @@ def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
     if not _AUTHOR.match(author):
         raise r.error(r.line_of(spec, "author"), f"git author {author!r} must look like 'Name <email>'")
     message = r.get(spec, "message", str, "'git'", DEFAULT_MESSAGE)
-    try:
-        message.format(environment="e", summary="s", images="i", release="r")
-    except (KeyError, IndexError, ValueError) as exc:
+    problem = _template_problem(message)
+    if problem:
         raise r.error(
             r.line_of(spec, "message"),
-            f"git message template {message!r} is invalid ({exc}); "
-            "fields: environment, summary, images, release",
-        ) from None
+            f"git message template {message!r} is invalid ({problem}); "
+            "fields: {environment}, {summary}, {images}, {release}",
+        )
     prefix = r.get(spec, "branch_prefix", str, "'git'", "gitops-bot")
     base = r.get(spec, "base", str, "'git'")
     for key, value in (("branch_prefix", prefix), ("base", base)):
@@ -265,6 +264,28 @@ def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
         message=message,
         branch_prefix=prefix,
     )
+
+
+_TEMPLATE_FIELDS = ("environment", "summary", "images", "release")
+
+
+def _template_problem(template: str) -> str | None:
+    """Why ``template`` is not a plain use of the known fields (no attribute or index access,
+    no format spec: ``{environment.__class__}`` or ``{summary:>999999999}`` are refused)."""
+    import string
+
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return str(exc)
+    for _text, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in _TEMPLATE_FIELDS:
+            return f"unknown placeholder {{{name}}}"
+        if spec or conversion:
+            return f"{{{name}}} takes no format spec or conversion"
+    return None
 
 
 def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:

@@ -23,6 +23,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from gitops_bot import yamlguard
 from gitops_bot.errors import ConfigError
+from gitops_bot.log import redact
 from gitops_bot.manifests import files
 
 HOLDS_FILE = "gitops-bot.holds.yaml"
@@ -78,7 +79,7 @@ def render(holds: Holds) -> str:
             continue
         lines.append(f"{_scalar(env)}:")
         for image in sorted(holds[env]):
-            lines.append(f"  {_scalar(image)}: {_scalar(holds[env][image])}")
+            lines.append(f"  {_scalar(image)}: {_scalar(redact(holds[env][image]))}")  # it is committed
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 

@@ -255,7 +255,7 @@ class Workspace:
             "GIT_COMMITTER_EMAIL": author_email,
         }
         with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False, encoding="utf-8") as f:
-            f.write(message)
+            f.write(redact(message))  # published text passes the log redaction
         try:
             _run(
                 wt.git, "commit", "--no-verify", "--no-gpg-sign", "-q", "-F", f.name, env=ident, what="commit"

@@ -133,6 +133,7 @@ class GitHub:
         return _pr(pulls[0]) if pulls else None
 
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> PullRequest:
+        title, body = redact(title), redact(body)  # every published text, like every log line
         try:
             p = self._repo.create_pull(base=base, head=branch, title=title, body=body, draft=draft)
         except GithubException as exc:
@@ -146,6 +147,7 @@ class GitHub:
         return _pr(p)
 
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+        title, body = redact(title), redact(body)
         if pr.title == title and pr.body == body:
             return pr
         raw = pr.raw
@@ -183,7 +185,7 @@ class GitHub:
 
     def close(self, pr: PullRequest, comment: str) -> None:
         raw = pr.raw
-        _call(lambda: raw.create_issue_comment(comment))
+        _call(lambda: raw.create_issue_comment(redact(comment)))
         _call(lambda: raw.edit(state="closed"))
 
 
