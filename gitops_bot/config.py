@@ -521,9 +521,18 @@ def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
             password_env=r.get(spec, "password_env", str, what),
             max_concurrency=concurrency,
             requests_per_second=r.get(spec, "requests_per_second", float, what),
-            timeout=r.get(spec, "timeout", float, what, 30.0),
+            timeout=_timeout(r, spec, what),
         )
     return out
+
+
+def _timeout(r: _Reader, spec: dict[str, Any], what: str) -> float:
+    timeout = r.get(spec, "timeout", float, what, 30.0)
+    if not 0 < timeout <= 600:
+        raise r.error(
+            r.line_of(spec, "timeout"), f"{what}: 'timeout' must be more than 0 and at most 600 seconds"
+        )
+    return float(timeout)
 
 
 _IMAGE_KEYS = (
@@ -691,6 +700,7 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             raise r.error(line, f"{name!r} cannot name an environment: the bot's {name} branches use it")
         if any(e.name == name for e in out):
             raise r.error(line, f"environment {name!r} is listed twice")
+        _check_env_name(r, line, name, [e.name for e in out])
         paths = r.str_list(spec, "paths", what) + r.str_list(spec, "path", what)
         if not paths:
             raise r.error(line, f"{what} needs 'path' (its overlay directory, e.g. overlays/{name})")
@@ -728,6 +738,26 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             raise r.error(env.line, f"environment {env.name!r} cannot promote from itself")
     _check_no_cycle(r, out)
     return tuple(out)
+
+
+_ENV_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
+
+
+def _check_env_name(r: _Reader, line: int | None, name: str, earlier: list[str]) -> None:
+    """An environment names git branches (``gitops-bot/<env>``, ``gitops-bot/<env>/<image>``):
+    each part must be a valid branch component, and no name may nest in another."""
+    parts = name.split("/")
+    if len(name) > 100 or not all(_ENV_COMPONENT.fullmatch(p) and not p.endswith(".lock") for p in parts):
+        raise r.error(
+            line,
+            f"environment name {name!r} cannot be part of a git branch name; "
+            "use letters, digits, '-', '_', single '.' (and '/' between parts)",
+        )
+    for other in earlier:
+        if name.startswith(other + "/") or other.startswith(name + "/"):
+            raise r.error(
+                line, f"environment names {other!r} and {name!r} nest; their branches would collide"
+            )
 
 
 def _write_mode(r: _Reader, spec: dict[str, Any], what: str) -> str:

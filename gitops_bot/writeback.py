@@ -30,11 +30,10 @@ from gitops_bot.manifests import files, images
 from gitops_bot.model import EnvironmentPlan, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
-from gitops_bot.scm.git import PushRejected, Workspace, auth_env
+from gitops_bot.scm.git import RACE_DEADLINE, PushRejected, Workspace, auth_env, race_attempts
 from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
 
 log = get_logger(__name__)
-PUSH_ATTEMPTS = 3
 T = TypeVar("T")
 
 
@@ -353,7 +352,7 @@ class Updater:
         """Push straight to the base. A rejected push (the base moved) is answered by
         re-applying the plan's edits on the new base, not by a textual rebase."""
         cfg = app.config
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
+        for attempt in race_attempts():
             rel, changed = self._apply(ws, app, env, rel)
             sha = (
                 ws.commit(
@@ -377,7 +376,7 @@ class Updater:
                 env.name, rel.changes, "commit", branch=ws.base, commit=sha, release_id=rel.release_id
             )
         raise PushRejected(
-            f"the base branch {ws.base} kept moving; gave up after {PUSH_ATTEMPTS} attempts",
+            f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
             hint="run again",
         )
 
@@ -392,7 +391,7 @@ class Updater:
     ) -> Outcome:
         cfg = app.config
         branch = rel.branch(cfg.git.branch_prefix)
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
+        for attempt in race_attempts():
             rel, changed = self._apply(ws, app, env, rel)
             if not changed:
                 return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
@@ -414,7 +413,7 @@ class Updater:
                 ws.fetch(ws.base, cfg.git.branch_prefix)
         else:
             raise PushRejected(
-                f"branch {branch} kept moving; gave up after {PUSH_ATTEMPTS} attempts", hint="run again"
+                f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries", hint="run again"
             )
         title, body = rel.title(), rel.body()
         pr = open_prs.get(branch)
