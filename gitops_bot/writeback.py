@@ -110,6 +110,13 @@ class Updater:
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
+        self._active: RegistryPool | None = None
+
+    def abort(self) -> None:
+        """Abandon the registry requests of the running session (SIGTERM in ``watch``): they only
+        read, so nothing is left half-done; a release being delivered is still finished."""
+        if self._active is not None:
+            self._active.abort()
 
     def run(
         self,
@@ -195,7 +202,7 @@ class Updater:
         ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
         try:
             cfg, root = self._load(ws)
-            pool = self._pool or RegistryPool(cfg)
+            pool = self._active = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
                 return fn(_Session(ws, App(cfg, pool, root=root), root))
