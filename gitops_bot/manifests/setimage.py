@@ -39,7 +39,9 @@ def parse_arg(arg: str) -> ImageEdit:
         new_name = "*"
         if tag is None and digest is None:
             raise UsageError(f"{bad}: no tag, digest or new name to set", hint=hint)
-    if not name or any(c.isspace() for c in arg):
+    if any(c.isspace() for c in arg):
+        raise UsageError(f"{bad}: names, tags and digests hold no whitespace", hint=hint)
+    if not name:
         raise UsageError(f"{bad}: no image name", hint=hint)
     for n in (name, new_name):
         _check_name(n, bad)
