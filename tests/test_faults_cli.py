@@ -104,6 +104,13 @@ def config_with(old: str, new: str) -> Mutate:
     return lambda r: r.write("gitops-bot.yaml", (r.root / "gitops-bot.yaml").read_text().replace(old, new))
 
 
+def manifests_dir_with_link(r: Repo) -> None:
+    """A plain-manifests environment whose directory holds a symlink to a file outside."""
+    (r.root / "overlays/dev/kustomization.yaml").unlink()
+    r.write("overlays/dev/deploy.yaml", "kind: Deployment\n")
+    r.link("overlays/dev/z.yaml", r.outside / "kustomization.yaml")
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -124,7 +131,7 @@ CASES = [
     ),
     Case(
         "manifest-dir-entry-symlink-outside",
-        lambda r: None,
+        lambda r: manifests_dir_with_link(r),
         "outside the repository",
     ),
     Case(
