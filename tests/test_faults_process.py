@@ -42,6 +42,7 @@ def test_four_concurrent_runs_end_with_one_commit_and_one_pr(world: World) -> No
     exits 0, staging has exactly one PR, dev exactly one new commit, no stray branch."""
     world.push("app", "1.1.0")
     caches = [world.tmp / "cache-a", world.tmp / "cache-a", world.tmp / "cache-b", world.tmp / "cache-c"]
+    # (with -v the runs log push_rejected: two races per test run were typical here)
     runs = [bot("update", "--repo", f"file://{world.remote}", cache=c) for c in caches]
     results = [(p.wait(timeout=120), *p.communicate()) for p in runs]
     for code, _out, err in results:

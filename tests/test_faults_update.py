@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.scm import github as gh_mod
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, make_world
@@ -27,6 +28,7 @@ def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyP
     # PyGithub's retry logs at INFO through stdlib logging; under pytest a handler left on an
     # earlier test's captured stream would print "Logging error" here (the CLI stays at WARNING)
     monkeypatch.setattr(logging.getLogger("github.GithubRetry"), "disabled", True)
+    monkeypatch.setattr(gh_mod, "BACKOFF", 0.01)
     yield from make_world(tmp_path, registry)
 
 
