@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
+
+from testkit.jsonapi import JSONServer
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class Seen:
 Route = Answer | Callable[[Seen], Answer]
 
 
-class HostileRegistry:
+class HostileRegistry(JSONServer):
+    """Starts, stops and works as a context manager like the JSON servers; answers raw bytes."""
+
     def __init__(self, routes: dict[str, Route] | None = None) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.seen: list[Seen] = []
@@ -89,17 +93,3 @@ class HostileRegistry:
             time.sleep(answer.drip)
         if not answer.drip:
             h.wfile.write(answer.body)
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -104,6 +104,10 @@ def config_with(old: str, new: str) -> Mutate:
     return lambda r: r.write("gitops-bot.yaml", (r.root / "gitops-bot.yaml").read_text().replace(old, new))
 
 
+def set_image(name: str, arg: str, match: str) -> Case:
+    return Case(f"set-image-{name}", lambda r: None, match, argv=("set-image", "--file", "K", arg))
+
+
 def manifests_dir_with_link(r: Repo) -> None:
     """A plain-manifests environment whose directory holds a symlink to a file outside."""
     (r.root / "overlays/dev/kustomization.yaml").unlink()
@@ -216,41 +220,19 @@ CASES = [
         config_with(CONFIG_LINE, "registries:\n  ghcr.io:\n    timeout: 0\n" + CONFIG_LINE),
         "'timeout' must be more than 0",
     ),
-    Case(
-        "set-image-newline-tag",
-        lambda r: None,
-        "no whitespace",
-        argv=("set-image", "--file", "K", "example/app:1.0\n"),
-    ),
-    Case(
-        "set-image-unicode-tag",
-        lambda r: None,
-        "not a valid tag",
-        argv=("set-image", "--file", "K", "example/app:1.0ü"),
-    ),
-    Case(
-        "set-image-query-tag",
-        lambda r: None,
-        "not a valid tag",
-        argv=("set-image", "--file", "K", "example/app:1?x"),
-    ),
-    Case(
-        "set-image-uppercase-name",
-        lambda r: None,
-        "not a valid image name",
-        argv=("set-image", "--file", "K", "example/App=x/y:1"),
-    ),
-    Case(
-        "set-image-shell-name",
-        lambda r: None,
-        "no whitespace",
-        argv=("set-image", "--file", "K", "example/app=x;rm -rf/y:1"),
-    ),
-    Case(
-        "set-image-dollar-name",
-        lambda r: None,
-        "not a valid image name",
-        argv=("set-image", "--file", "K", "example/app=$(id)/y:1"),
+    *(
+        set_image(name, arg, match)
+        for name, arg, match in [
+            ("newline-tag", "example/app:1.0\n", "no whitespace"),
+            ("unicode-tag", "example/app:1.0ü", "not a valid tag"),
+            ("query-tag", "example/app:1?x", "not a valid tag"),
+            ("dot-dot-tag", "example/app:../x", "not a valid tag"),
+            ("uppercase-name", "example/App=x/y:1", "not a valid image name"),
+            ("space-in-name", "example/app=x;rm -rf/y:1", "no whitespace"),
+            ("semicolon-name", "example/app=x;id/y:1", "not a valid image name"),
+            ("dollar-name", "example/app=$(id)/y:1", "not a valid image name"),
+            ("backtick-host", "example/app=`id`.io/y:1", "not a valid image name"),
+        ]
     ),
     Case(
         "set-image-read-only-file",

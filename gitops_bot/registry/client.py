@@ -353,15 +353,12 @@ class RegistryClient:
             )
         return str(target)
 
+    def _manifest(self, method: str, repository: str, reference: str, deadline: float) -> httpx.Response:
+        url = self.url(repository, "manifests", _reference(self.host, repository, reference))
+        return self._request(method, url, repository, deadline, MANIFEST_LIMIT, headers={"Accept": ACCEPT})
+
     def _get_manifest(self, repository: str, reference: str, deadline: float) -> tuple[str, bytes, str]:
-        response = self._request(
-            "GET",
-            self.url(repository, "manifests", _reference(self.host, repository, reference)),
-            repository,
-            deadline,
-            MANIFEST_LIMIT,
-            headers={"Accept": ACCEPT},
-        )
+        response = self._manifest("GET", repository, reference, deadline)
         return _accepted(response, self.host, repository, reference)
 
     def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
@@ -374,14 +371,7 @@ class RegistryClient:
             if media_type in INDEX_TYPES:
                 return self._platform_child(repository, reference, body, platform)
             return digest
-        response = self._request(
-            "HEAD",
-            self.url(repository, "manifests", _reference(self.host, repository, reference)),
-            repository,
-            deadline,
-            MANIFEST_LIMIT,
-            headers={"Accept": ACCEPT},
-        )
+        response = self._manifest("HEAD", repository, reference, deadline)
         header = str(response.headers.get("Docker-Content-Digest", ""))
         if is_digest(header) and _media_type(response) in MANIFEST_MEDIA_TYPES:
             return header
@@ -402,14 +392,7 @@ class RegistryClient:
 
     def exists(self, repository: str, digest: str) -> bool:
         try:
-            self._request(
-                "HEAD",
-                self.url(repository, "manifests", _reference(self.host, repository, digest)),
-                repository,
-                self.deadline(),
-                MANIFEST_LIMIT,
-                headers={"Accept": ACCEPT},
-            )
+            self._manifest("HEAD", repository, digest, self.deadline())
         except RegistryAccessError as exc:
             if exc.status == 404:
                 return False
