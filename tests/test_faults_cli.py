@@ -365,3 +365,20 @@ def _restore_mode(repo: Repo) -> Iterator[None]:
     for p in repo.root.rglob("*"):
         if p.is_file() and not p.is_symlink():
             p.chmod(0o644)
+
+
+@pytest.mark.parametrize(
+    "app",
+    [
+        {"status": []},
+        {"status": {"sync": "Synced", "health": 5, "summary": {"images": "ghcr.io/a/b:1"}}},
+        {"status": {"sync": {"status": ["Synced"]}, "summary": {"images": [1, None, {"x": 1}]}}},
+        {"status": None, "spec": 7},
+    ],
+    ids=["status-list", "scalars-for-objects", "odd-items", "nulls"],
+)
+def test_argocd_odd_field_types_close_the_gate_instead_of_crashing(app: dict[str, object]) -> None:
+    from gitops_bot.argocd import Wanted, check
+
+    problems = check(app, "app-dev", [Wanted("example/app", "ghcr.io/a/b", "1", None)])
+    assert any("Unknown" in p for p in problems) and any("does not run" in p for p in problems)
