@@ -15,7 +15,7 @@ from gitops_bot.cli import main
 from gitops_bot.scm import github as gh_mod
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, make_world
+from tests.test_update_e2e import World, git, make_world
 
 PULLS = "POST /repos/acme/gitops/pulls"
 LABELS = r"POST /repos/acme/gitops/issues/\d+/labels"
@@ -76,3 +76,26 @@ def test_label_failure_is_a_warning_and_reruns_never_duplicate(
         assert main(["update", "--repo", f"file://{world.remote}", "--env", "staging"]) == 0
     capsys.readouterr()
     assert len(world.github.open_pulls()) == 1
+
+
+def test_a_secret_typed_into_hold_reason_is_never_published(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = FakeGitHub.token
+    code = main(
+        ["hold", "staging", "example/app", "--reason", f"see {token}", "--repo", f"file://{world.remote}"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (branch,) = [b for b in world.branches() if b != "main"]
+    (pr,) = world.github.open_pulls()
+    published = [
+        out,
+        err,
+        pr["title"],
+        pr["body"],
+        git(world.remote, "log", "--format=%B", "-1", branch),
+        world.show(branch, "gitops-bot.holds.yaml").decode(),
+    ]
+    assert all(token not in text for text in published)
+    assert "see ***" in world.show(branch, "gitops-bot.holds.yaml").decode()
