@@ -118,6 +118,13 @@ CASES = [
         "another origin",
     ),
     Case(
+        "pagination-to-another-repository",
+        {TAGS: tags("1.0.0", link="/v2/evil/other/tags/list?n=1000")},
+        list_tags,
+        RegistryProtocolError,
+        "another repository",
+    ),
+    Case(
         "pagination-loop",
         {TAGS: tags("1.0.0", link="/v2/acme/app/tags/list?n=1000")},
         list_tags,

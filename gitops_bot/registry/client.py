@@ -351,6 +351,10 @@ class RegistryClient:
                 f"{self.host}/{repository}: tag list pagination leads to another origin "
                 f"({target.scheme}://{target.netloc.decode('ascii', 'replace')}); not followed"
             )
+        if target.raw_path.split(b"?")[0] != response.url.raw_path.split(b"?")[0]:
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}: tag list pagination leads to another repository; not followed"
+            )
         return str(target)
 
     def _manifest(self, method: str, repository: str, reference: str, deadline: float) -> httpx.Response:
