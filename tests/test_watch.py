@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.errors import UsageError
-from testkit.github_server import FakeGitHub
-from testkit.registry_process import RegistryProcess
 from gitops_bot.watch import MAX_BACKOFF_FACTOR, Watcher, is_ready, next_delay, parse_duration, parse_listen
 from gitops_bot.writeback import Updater
+from testkit.github_server import FakeGitHub
+from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, make_world
 
 
@@ -70,6 +70,21 @@ class Proc:
         raise AssertionError(f"timed out waiting for {what}; log:\n{''.join(self.lines)}")
 
 
+def watch_argv(world: World, *extra: str) -> list[str]:
+    """``gitops-bot watch`` on the world's staging environment, as a separate process."""
+    return [
+        sys.executable,
+        "-m",
+        "gitops_bot",
+        "watch",
+        "--repo",
+        f"file://{world.remote}",
+        "--env",
+        "staging",
+        *extra,
+    ]
+
+
 def get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
@@ -80,22 +95,7 @@ def get(url: str) -> tuple[int, str]:
 
 def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: World) -> None:
     world.push("app", "1.1.0")
-    proc = Proc(
-        [
-            sys.executable,
-            "-m",
-            "gitops_bot",
-            "watch",
-            "--repo",
-            f"file://{world.remote}",
-            "--env",
-            "staging",
-            "--interval",
-            "1s",
-            "--listen",
-            "127.0.0.1:0",
-        ]
-    )
+    proc = Proc(watch_argv(world, "--interval", "1s", "--listen", "127.0.0.1:0"))
     try:
         proc.wait_for("the endpoint", lambda: proc.events("listening"))
         base = "http://" + proc.events("listening")[0]["address"]
