@@ -95,7 +95,7 @@ def test_sigterm_while_the_registry_hangs_exits_within_the_grace(tmp_path: Path)
         took = time.monotonic() - started
         err = proc.communicate()[1]
     assert code == 0 and "Traceback" not in err
-    assert took < 5, f"SIGTERM took {took:.1f} s"
+    assert took < 5, f"SIGTERM took {took:.1f} s"  # 122 s before; about 1 s here
     assert git(repo, "worktree", "list").count("\n") == 0, "the run's worktree was left registered"
 
 
