@@ -43,6 +43,7 @@ class App:
     def holds(self) -> holds_mod.Holds:
         """Images held per environment (``gitops-bot.holds.yaml`` beside the config)."""
         if self._holds is None:
+            files.inside(self.root, holds_mod.path_for(self.config.root))
             self._holds = holds_mod.load(self.config.root)
         return self._holds
 
@@ -281,6 +282,6 @@ def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
 def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:
     from gitops_bot import config as config_mod
 
-    cfg = config_mod.load(config_path or config_mod.find_config(repo))
+    cfg = config_mod.load(config_path or files.inside(repo, config_mod.find_config(repo)))
     inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)
     return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root)

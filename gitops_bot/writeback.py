@@ -324,6 +324,10 @@ class Updater:
         return cfg, root
 
     def _config(self, root: Path) -> Config:
+        """The config in the checked-out repository (contained in it), or at an absolute
+        ``--config`` path the user chose."""
+        if self.config_path and Path(self.config_path).is_absolute():
+            return config_mod.load(Path(self.config_path))
         path = root / self.config_path if self.config_path else config_mod.find_config(root)
         return config_mod.load(files.inside(root, path))
 

@@ -139,6 +139,22 @@ CASES = [
         "outside the repository",
     ),
     Case(
+        "config-symlink-outside",
+        lambda r: (
+            (r.outside / "c.yaml").write_text(CONFIG.format(host=r.host)),
+            r.link("gitops-bot.yaml", r.outside / "c.yaml"),
+        ),
+        "gitops-bot.yaml: resolves to .*outside the repository",
+    ),
+    Case(
+        "holds-symlink-outside",
+        lambda r: (
+            (r.outside / "h.yaml").write_text("dev: {x: y}\n"),
+            r.link("gitops-bot.holds.yaml", r.outside / "h.yaml"),
+        ),
+        "holds.yaml: resolves to .*outside the repository",
+    ),
+    Case(
         "alias-bomb-in-overlay",
         lambda r: r.write("overlays/dev/kustomization.yaml", BOMB),
         r"kustomization.yaml:\d+: aliases expand",
