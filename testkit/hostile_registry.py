@@ -26,6 +26,7 @@ class Answer:
     drip: float = 0.0  # seconds between body bytes
     endless: bool = False  # keep sending body chunks until the client hangs up
     hang: float = 0.0  # seconds to wait before answering at all
+    drip_head: float = 0.0  # seconds between the bytes of the status line and headers
 
 
 @dataclass
@@ -73,6 +74,13 @@ class HostileRegistry(JSONServer):
         route = self.routes[max(keys, key=len)] if keys else Answer(404, b'{"errors":[]}')
         answer = route(seen) if callable(route) else route
         time.sleep(answer.hang)
+        if answer.drip_head:
+            head = f"HTTP/1.1 {answer.status} OK\r\nX-Slow: " + "x" * 1000
+            for c in head.encode():
+                h.wfile.write(bytes([c]))
+                h.wfile.flush()
+                time.sleep(answer.drip_head)
+            return
         h.send_response(answer.status)
         for k, v in answer.headers.items():
             h.send_header(k, v)

@@ -138,6 +138,7 @@ CASES = [
         RegistryUnavailable,
         "timed out",
     ),
+    Case("drip-fed-headers", {TAGS: Answer(drip_head=0.05)}, list_tags, RegistryUnavailable, "timed out"),
     Case("hanging-registry", {TAGS: Answer(hang=5)}, list_tags, RegistryUnavailable, "timed out"),
     Case("endless-tag-list", {TAGS: Answer(endless=True)}, list_tags, RegistryProtocolError, "too large"),
     Case(

@@ -31,6 +31,7 @@ import httpx
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 DEFAULT_BODY_LIMIT = 4 << 20
+_TICK = 0.25  # the deadline watchdog's resolution, seconds
 _CHUNK = 64 << 10
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.BadStatusLine)
 
@@ -48,9 +49,11 @@ class StdlibTransport(httpx.BaseTransport):
         self._ssl = ssl_context
         self._max_idle = max_idle
         self._idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
-        self._busy: set[http.client.HTTPConnection] = set()
+        self._busy: dict[http.client.HTTPConnection, float] = {}  # in flight -> its deadline
         self._aborted = False
         self._lock = threading.Lock()
+        self._watchdog: threading.Thread | None = None
+        self._closed = False
 
     def abort(self) -> None:
         """End every in-flight request now and refuse new ones (called from a signal handler's
@@ -58,19 +61,29 @@ class StdlibTransport(httpx.BaseTransport):
         with self._lock:
             self._aborted = True
             busy = list(self._busy)
-        for conn in busy:
-            if conn.sock is not None:
-                with contextlib.suppress(OSError):
-                    conn.sock.shutdown(socket.SHUT_RDWR)
+        _shut(busy)
+
+    def _watch(self) -> None:
+        """One thread per transport ends requests past their deadline even while headers drip
+        in (a socket timeout only bounds each read); it wakes four times a second."""
+        while not self._closed:
+            time.sleep(_TICK)
+            now = time.monotonic()
+            with self._lock:
+                late = [c for c, deadline in self._busy.items() if deadline <= now]
+            _shut(late)
 
     # -- connection pool -------------------------------------------------------------
 
     def _checkout(
-        self, origin: tuple[str, str, int], timeout: float | None
+        self, origin: tuple[str, str, int], timeout: float | None, deadline: float | None
     ) -> tuple[http.client.HTTPConnection, bool]:
         with self._lock:
             idle = self._idle.get(origin)
             conn: http.client.HTTPConnection | None = idle.pop() if idle else None
+            if deadline is not None and self._watchdog is None:
+                self._watchdog = threading.Thread(target=self._watch, name="registry-deadlines", daemon=True)
+                self._watchdog.start()
         scheme, host, port = origin
         reused = conn is not None
         if conn is not None:
@@ -80,16 +93,16 @@ class StdlibTransport(httpx.BaseTransport):
         else:
             conn = http.client.HTTPConnection(host, port, timeout=timeout)
         with self._lock:
-            self._busy.add(conn)
+            self._busy[conn] = deadline if deadline is not None else float("inf")
         return conn, reused
 
     def _release(self, conn: http.client.HTTPConnection) -> None:
         with self._lock:
-            self._busy.discard(conn)
+            self._busy.pop(conn, None)
 
     def _checkin(self, origin: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
         with self._lock:
-            self._busy.discard(conn)
+            self._busy.pop(conn, None)
             idle = self._idle.setdefault(origin, [])
             if len(idle) < self._max_idle:
                 idle.append(conn)
@@ -97,6 +110,7 @@ class StdlibTransport(httpx.BaseTransport):
         conn.close()
 
     def close(self) -> None:
+        self._closed = True  # the watchdog ends on its next tick
         with self._lock:
             conns = [c for idle in self._idle.values() for c in idle]
             self._idle.clear()
@@ -123,7 +137,7 @@ class StdlibTransport(httpx.BaseTransport):
         method = request.method
 
         for attempt in (0, 1):
-            conn, reused = self._checkout(origin, connect_timeout)
+            conn, reused = self._checkout(origin, connect_timeout, deadline)
             try:
                 if conn.sock is None:
                     conn.connect()  # bounded by the connect timeout
@@ -141,7 +155,7 @@ class StdlibTransport(httpx.BaseTransport):
                 # a pooled connection the server closed meanwhile: retry once on a fresh one
                 if isinstance(exc, _STALE) and reused and attempt == 0 and method in _IDEMPOTENT:
                     continue
-                raise self._mapped(exc, request) from exc
+                raise self._mapped(exc, request, deadline) from exc
             except BodyTooLarge:
                 conn.close()
                 self._release(conn)
@@ -159,16 +173,25 @@ class StdlibTransport(httpx.BaseTransport):
             )
         raise AssertionError("unreachable")
 
-    def _mapped(self, exc: Exception, request: httpx.Request) -> httpx.TransportError:
+    def _mapped(self, exc: Exception, request: httpx.Request, deadline: float | None) -> httpx.TransportError:
         """http.client's and the socket's exceptions as httpx's (what the client sorts)."""
         if self._aborted:
             return Aborted("stopping", request=request)
+        if deadline is not None and time.monotonic() >= deadline:  # the watchdog's doing
+            return httpx.ReadTimeout("response not complete within the deadline", request=request)
         text = str(exc) or type(exc).__name__
         if isinstance(exc, (_STALE, http.client.HTTPException)):
             return httpx.RemoteProtocolError(text, request=request)
         if isinstance(exc, TimeoutError):
             return httpx.ReadTimeout(text, request=request)
         return httpx.ConnectError(text, request=request)
+
+
+def _shut(conns: list[http.client.HTTPConnection]) -> None:
+    for conn in conns:
+        if conn.sock is not None:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
 
 
 def _read_body(
