@@ -235,6 +235,21 @@ def test_credentials_and_tokens_never_leave_their_host(hostile: HostileRegistry)
         assert other.seen and all("Authorization" not in s.headers for s in other.seen)
 
 
+def test_all_pages_together_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_bot.registry import client as client_mod
+
+    monkeypatch.setattr(client_mod, "TAGS_TOTAL_LIMIT", 50_000)
+
+    def pages(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params.get("last", "0")) + 1
+        body = {"tags": [f"{n}.{i}.0" for i in range(1000)]}  # ~8 kB a page
+        return httpx.Response(200, json=body, headers={"Link": f'<{TAGS}?last={n}>; rel="next"'})
+
+    c = RegistryClient(RegistryConfig(host="ghcr.io"), transport=httpx.MockTransport(pages))
+    with pytest.raises(RegistryProtocolError, match="too large"):
+        c.list_tags("acme/app")
+
+
 def test_1001st_page_is_a_real_limit_with_its_number() -> None:
     def pages(request: httpx.Request) -> httpx.Response:
         n = int(request.url.params.get("last", "0")) + 1

@@ -58,6 +58,7 @@ PAGE_SIZE = 1000
 MAX_PAGES = 1000
 # Body caps per response type: a tag list of 1,000 pages x 1,000 tags stays far below these.
 TAGS_LIMIT = 8 << 20
+TAGS_TOTAL_LIMIT = 64 << 20  # all pages of one tag list together
 MANIFEST_LIMIT = 4 << 20  # the distribution spec's own manifest limit
 BLOB_LIMIT = 4 << 20  # image config blobs
 # Every registry operation (all pages of a tag list, a digest, metadata) ends within this many
@@ -319,6 +320,7 @@ class RegistryClient:
         tags: list[str] = []
         seen: set[str] = set()
         deadline = self.deadline()
+        left = TAGS_TOTAL_LIMIT
         while url:
             if url in seen:
                 raise RegistryProtocolError(f"{self.host}/{repository}: tag list pagination loops")
@@ -327,7 +329,8 @@ class RegistryClient:
                     f"{self.host}/{repository}: tag list has more than {MAX_PAGES} pages; gave up"
                 )
             seen.add(url)
-            response = self._request("GET", url, repository, deadline, TAGS_LIMIT)
+            response = self._request("GET", url, repository, deadline, min(TAGS_LIMIT, left))
+            left -= len(response.content)
             tags.extend(_tag_page(response, self.host, repository))
             url = self._next_page(response, repository)
         good = [t for t in tags if is_tag(t)]
