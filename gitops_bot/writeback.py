@@ -199,7 +199,7 @@ class Updater:
             pool = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
-                return fn(_Session(ws, App(cfg, pool), root))
+                return fn(_Session(ws, App(cfg, pool, environ=self.environ), root))
             finally:
                 with pool.stats.lock:
                     self.registry_requests.update(Counter(pool.stats.by_status) - before)
@@ -507,4 +507,5 @@ def _change(item: PlanItem) -> Change:
         to_digest=cand.digest,
         reason=item.reason,
         metadata=cand.metadata,
+        verification=item.verification,
     )
