@@ -12,22 +12,37 @@ subject names the image digest; that digest must equal the one being verified.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from sigstore.errors import Error as SigstoreError
 from sigstore.errors import VerificationError
+from sigstore.hashes import Hashed
 from sigstore.models import Bundle, TrustedRoot
 from sigstore.verify import Verifier
-from sigstore.verify.policy import OIDCIssuer, UnsafeNoOp
+from sigstore.verify.policy import OIDCIssuer, VerificationPolicy
+from sigstore_models.common.v1 import HashAlgorithm
 
 from gitops_bot.errors import UsageError
 from gitops_bot.model import Signer
 
 _OTHERNAME = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+
+
+class _IdentityCheckedAfter(VerificationPolicy):
+    """sigstore's own no-op policy logs a warning per call; the identity is checked right after
+    the cryptographic verification, by :func:`check`, so the reason can say which part failed."""
+
+    def verify(self, cert: x509.Certificate) -> None:
+        return None
+
+
+_IDENTITY_LATER = _IdentityCheckedAfter()
 
 
 @dataclass(frozen=True)
@@ -74,36 +89,60 @@ def sans(cert: x509.Certificate) -> set[str]:
 
 
 def check(verifier: Verifier, raw: bytes, digest: str, policy: Policy, found_by: str) -> Signer | str:
-    """A :class:`Signer` when the bundle holds for ``digest`` under ``policy``, else the reason."""
+    """A :class:`Signer` when the bundle holds for ``digest`` under ``policy``, else the reason.
+
+    Two bundle shapes bind a signature to a digest: a DSSE in-toto statement whose subject names
+    it (cosign's image bundles), or a message signature over the digest itself (``sign-blob`` of
+    the manifest); the message digest is compared first so a bundle for another image says so.
+    """
     try:
         bundle = Bundle.from_json(raw)
+        doc = json.loads(raw)
     except (ValueError, SigstoreError) as exc:
         return f"not a Sigstore bundle ({str(exc)[:120]})"
     try:
-        payload_type, payload = verifier.verify_dsse(bundle, UnsafeNoOp())
+        if "dsseEnvelope" in doc:
+            payload_type, payload = verifier.verify_dsse(bundle, _IDENTITY_LATER)
+            named = statement_digests(payload_type, payload)
+        else:
+            named = {_message_digest(doc)}
+            if digest in named:
+                hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(digest[7:]))
+                verifier.verify_artifact(hashed, bundle, _IDENTITY_LATER)
     except VerificationError as exc:
         return f"keyless bundle does not verify against the trusted root: {str(exc)[:200]}"
     except SigstoreError as exc:
         return f"keyless bundle is not usable: {str(exc)[:200]}"
+    if digest not in named:
+        return f"signature digest mismatch: the bundle signs {', '.join(sorted(n[:19] for n in named))}"
     cert = bundle.signing_certificate
     names = sans(cert)
-    try:
-        OIDCIssuer(policy.issuer).verify(cert)
-        issuer_ok = True
-    except VerificationError:
-        issuer_ok = False
-    if not issuer_ok or not policy.allows(names):
+    if not _issuer_ok(cert, policy.issuer) or not policy.allows(names):
         signed_by = ", ".join(sorted(names)) or "(none)"
         return f"identity not allowed: {signed_by} is not {policy.describe()} ({policy.issuer})"
-    if digest not in statement_digests(payload_type, payload):
-        return f"signature digest mismatch: the signed statement does not name {digest[:19]}"
     signer = policy.identity or next(n for n in sorted(names) if policy.allows({n}))
-    return Signer("keyless", signer, policy.issuer, _log_index(raw), found_by)
+    return Signer("keyless", signer, policy.issuer, _log_index(doc), found_by)
 
 
-def _log_index(raw: bytes) -> int | None:
+def _issuer_ok(cert: x509.Certificate, issuer: str) -> bool:
     try:
-        return int(json.loads(raw)["verificationMaterial"]["tlogEntries"][0]["logIndex"])
+        OIDCIssuer(issuer).verify(cert)
+    except VerificationError:
+        return False
+    return True
+
+
+def _message_digest(doc: dict[str, Any]) -> str:
+    try:
+        sig = doc["messageSignature"]
+        return "sha256:" + base64.b64decode(sig["messageDigest"]["digest"]).hex()
+    except (KeyError, TypeError, ValueError):
+        return "(no digest)"
+
+
+def _log_index(doc: dict[str, Any]) -> int | None:
+    try:
+        return int(doc["verificationMaterial"]["tlogEntries"][0]["logIndex"])
     except (ValueError, KeyError, IndexError, TypeError):
         return None
 
