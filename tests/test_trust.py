@@ -131,7 +131,7 @@ def test_signature_attached_as_a_referrer_is_found_through_the_referrers_tag_sch
 
 def test_missing_or_unreadable_key_is_a_usage_error(tmp_path: Path) -> None:
     v = Verifier(tmp_path, {})
-    with pytest.raises(UsageError, match=r"cannot read verify key keys/ci.pub"):
+    with pytest.raises(UsageError, match=r"cannot read verify key keys/ci\.pub"):
         v.prepare(VerifyConfig(keys=(KeyRef(file="keys/ci.pub"),)))
     (tmp_path / "bad.pub").write_text("not a key\n")
     with pytest.raises(UsageError, match="is not a PEM public key"):
@@ -254,5 +254,5 @@ def test_real_sigstore_bundle_verifies_offline_against_its_trusted_root() -> Non
 def test_unreadable_trusted_root_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "root.json").write_text("{}")
     spec = VerifyConfig(keyless=KeylessConfig("root.json", ISSUER, identity=IDENTITY))
-    with pytest.raises(UsageError, match="cannot load the Sigstore trusted root root.json"):
+    with pytest.raises(UsageError, match=r"cannot load the Sigstore trusted root root\.json"):
         Verifier(tmp_path, {}).prepare(spec)
