@@ -14,7 +14,7 @@ from gitops_bot.cli import main
 from gitops_bot.config import parse
 from gitops_bot.errors import ConfigError
 from testkit import cosign
-from tests.test_promote_e2e import OVERLAY_FILE, World, run, world  # noqa: F401
+from tests.test_promote_e2e import World, run, world  # noqa: F401 (world: the fixture)
 from tests.test_update_e2e import git
 
 VERIFY = """  - name: staging
@@ -46,7 +46,9 @@ def add_files(w: World, files: dict[str, str], replace: tuple[str, str, str] | N
 
 
 def test_unsigned_candidates_are_skipped_left_alone_and_refused(
-    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    world: World,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     key = cosign.new_key()
     dev_verify = "    write: commit\n    verify:\n      example/worker:\n        keys:\n          - env: CI_COSIGN_PUB\n"
@@ -97,7 +99,8 @@ def test_unsigned_candidates_are_skipped_left_alone_and_refused(
 
 
 def test_missing_key_fails_the_plan_with_one_line_before_any_request(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     add_files(
         world,
