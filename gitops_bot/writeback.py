@@ -32,6 +32,7 @@ from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
 from gitops_bot.scm.git import PushRejected, Workspace, auth_env
 from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
+from gitops_bot.trust import signing
 
 log = get_logger(__name__)
 PUSH_ATTEMPTS = 3
@@ -194,8 +195,11 @@ class Updater:
     def _session(self, fn: Callable[[_Session], T]) -> T:
         token = self.environ.get("GITHUB_TOKEN")
         ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
+        signer = None
         try:
             cfg, root = self._load(ws)
+            signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)  # exit 2 before any push
+            ws.commit_env = signer.env() if signer else {}
             pool = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
@@ -207,6 +211,8 @@ class Updater:
                     pool.close()
         finally:
             ws.close()
+            if signer is not None:
+                signer.close()
 
     def _update(
         self, s: _Session, env_names: Sequence[str] | None, dry_run: bool, should_stop: Callable[[], bool]

@@ -78,6 +78,7 @@ class Workspace:
         self.base = ""
         self.worktree: Path | None = None
         self._wt: git.Repo | None = None
+        self.commit_env: dict[str, str] = {}  # signing config for 'git commit' only (trust.signing)
 
     # -- opening ---------------------------------------------------------------------
 
@@ -257,8 +258,17 @@ class Workspace:
         with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False, encoding="utf-8") as f:
             f.write(message)
         try:
+            sign = "--gpg-sign" if self.commit_env else "--no-gpg-sign"
             _run(
-                wt.git, "commit", "--no-verify", "--no-gpg-sign", "-q", "-F", f.name, env=ident, what="commit"
+                wt.git,
+                "commit",
+                "--no-verify",
+                sign,
+                "-q",
+                "-F",
+                f.name,
+                env={**ident, **self.commit_env},
+                what="commit",
             )
         finally:
             os.unlink(f.name)

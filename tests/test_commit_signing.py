@@ -1,0 +1,129 @@
+"""Signed commits verified by the real tools: ``git verify-commit`` with an allowed-signers
+file for SSH (ssh-keygen -Y verify underneath), and gpg for OpenPGP. The key reaches git for
+the commit only: never the repository config, the cache or the output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.test_promote_e2e import World, run, world  # noqa: F401 (world: the fixture)
+from tests.test_trust_e2e import add_files
+from tests.test_update_e2e import git
+
+BOT_EMAIL = "gitops-bot@users.noreply.github.com"
+
+
+def enable(w: World, signing: str) -> None:
+    add_files(w, {}, ("gitops-bot.yaml", "github:\n", f"git:\n  signing: {signing}\ngithub:\n"))
+
+
+def secrets_left(w: World, secret: str) -> list[str]:
+    """Files under the test's directory (remote, cache, clones) holding the key text."""
+    hits = []
+    for path in w.tmp.rglob("*"):
+        if path.is_file() and "hand" not in path.parts and "keys" not in path.parts:
+            try:
+                if secret in path.read_text(errors="ignore"):
+                    hits.append(str(path))
+            except OSError:
+                continue
+    return hits
+
+
+def test_ssh_signed_commit_verifies_with_git_verify_commit(
+    world: World,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    keydir = tmp_path / "keys"
+    keydir.mkdir()
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bot", "-f", str(keydir / "bot")], check=True
+    )
+    private = (keydir / "bot").read_text()
+    monkeypatch.setenv("BOT_SSH_KEY", private)
+    enable(world, "{method: ssh, key_env: BOT_SSH_KEY}")
+    world.push("app", "1.1.0")
+
+    out = run(capsys, world, "update", "--env", "dev")
+    sha = out["results"][0]["commit"]
+    allowed = keydir / "allowed_signers"
+    allowed.write_text(f'{BOT_EMAIL} namespaces="git" {(keydir / "bot.pub").read_text()}')
+    done = subprocess.run(
+        ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", sha],
+        cwd=world.remote,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f'Good "git" signature for {BOT_EMAIL}' in done.stderr
+    body = private.splitlines()[2]
+    assert secrets_left(world, body) == []
+    assert "signingkey" not in git(world.remote, "config", "--list")
+
+
+def test_gpg_signed_commit_verifies_with_gpg(
+    world: World,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "keys" / "gnupg"
+    home.mkdir(parents=True, mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    gpg = ["gpg", "--batch", "--quiet", "--passphrase", "", "--pinentry-mode", "loopback"]
+    subprocess.run(
+        [*gpg, "--quick-gen-key", f"gitops-bot <{BOT_EMAIL}>", "ed25519", "sign", "never"],
+        env=env,
+        check=True,
+    )
+    secret = subprocess.run(
+        [*gpg, "--armor", "--export-secret-keys"], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    monkeypatch.setenv("BOT_GPG_KEY", secret)
+    enable(world, "{method: gpg, key_env: BOT_GPG_KEY}")
+    world.push("app", "1.1.0")
+
+    out = run(capsys, world, "update", "--env", "dev")
+    sha = out["results"][0]["commit"]
+    done = subprocess.run(
+        ["git", "verify-commit", "--raw", sha], cwd=world.remote, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "[GNUPG:] GOODSIG" in done.stderr and "[GNUPG:] VALIDSIG" in done.stderr
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False)
+    assert secrets_left(world, secret.splitlines()[3]) == []
+
+
+BAD_KEYS = [
+    ("{method: ssh, key_file: /nonexistent/bot_key}", {}, "cannot read git signing key /nonexistent/bot_key"),
+    ("{method: ssh, key_env: BOT_SSH_KEY}", {}, "git signing key $BOT_SSH_KEY is not set"),
+    ("{method: ssh, key_env: BOT_SSH_KEY}", {"BOT_SSH_KEY": "garbage"}, "is not a usable SSH private key"),
+    ("{method: gpg, key_env: BOT_GPG_KEY}", {"BOT_GPG_KEY": "garbage"}, "is not a usable OpenPGP secret key"),
+    ("{method: github-api}", {}, "github-api is not available"),
+]
+
+
+def test_missing_or_unusable_key_is_one_line_exit_2_before_anything_is_pushed(
+    world: World,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world.push("app", "1.1.0")
+    previous = "github:\n"
+    for signing, env, message in BAD_KEYS:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        wanted = f"git:\n  signing: {signing}\ngithub:\n"
+        if wanted != previous:
+            add_files(world, {}, ("gitops-bot.yaml", previous, wanted))
+            previous = wanted
+        before = git(world.remote, "rev-parse", "main")
+        out = run(capsys, world, "update", "--env", "dev", code=2)
+        assert message in out["error"]
+        assert git(world.remote, "rev-parse", "main") == before
