@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,27 @@ def secrets_left(w: World, secret: str) -> list[str]:
     return hits
 
 
-def test_ssh_signed_commit_verifies_with_git_verify_commit(
+@pytest.fixture
+def signed_update(
     world: World,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[str, str], str]:
+    """Configure ``git: signing`` with ``method`` and the key in $BOT_KEY, release dev (which
+    commits straight to main), and return the commit."""
+
+    def go(method: str, key: str) -> str:
+        monkeypatch.setenv("BOT_KEY", key)
+        enable(world, f"{{method: {method}, key_env: BOT_KEY}}")
+        world.push("app", "1.1.0")
+        return str(run(capsys, world, "update", "--env", "dev")["results"][0]["commit"])
+
+    return go
+
+
+def test_ssh_signed_commit_verifies_with_git_verify_commit(
+    signed_update: Callable[[str, str], str],
+    world: World,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     keydir = tmp_path / "keys"
@@ -46,12 +64,7 @@ def test_ssh_signed_commit_verifies_with_git_verify_commit(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bot", "-f", str(keydir / "bot")], check=True
     )
     private = (keydir / "bot").read_text()
-    monkeypatch.setenv("BOT_SSH_KEY", private)
-    enable(world, "{method: ssh, key_env: BOT_SSH_KEY}")
-    world.push("app", "1.1.0")
-
-    out = run(capsys, world, "update", "--env", "dev")
-    sha = out["results"][0]["commit"]
+    sha = signed_update("ssh", private)
     allowed = keydir / "allowed_signers"
     allowed.write_text(f'{BOT_EMAIL} namespaces="git" {(keydir / "bot.pub").read_text()}')
     done = subprocess.run(
@@ -62,15 +75,13 @@ def test_ssh_signed_commit_verifies_with_git_verify_commit(
     )
     assert done.returncode == 0, done.stderr
     assert f'Good "git" signature for {BOT_EMAIL}' in done.stderr
-    body = private.splitlines()[2]
-    assert secrets_left(world, body) == []
+    assert secrets_left(world, private.splitlines()[2]) == []
     assert "signingkey" not in git(world.remote, "config", "--list")
 
 
 def test_gpg_signed_commit_verifies_with_gpg(
+    signed_update: Callable[[str, str], str],
     world: World,  # noqa: F811
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     home = tmp_path / "keys" / "gnupg"
@@ -85,12 +96,7 @@ def test_gpg_signed_commit_verifies_with_gpg(
     secret = subprocess.run(
         [*gpg, "--armor", "--export-secret-keys"], env=env, check=True, capture_output=True, text=True
     ).stdout
-    monkeypatch.setenv("BOT_GPG_KEY", secret)
-    enable(world, "{method: gpg, key_env: BOT_GPG_KEY}")
-    world.push("app", "1.1.0")
-
-    out = run(capsys, world, "update", "--env", "dev")
-    sha = out["results"][0]["commit"]
+    sha = signed_update("gpg", secret)
     done = subprocess.run(
         ["git", "verify-commit", "--raw", sha], cwd=world.remote, env=env, capture_output=True, text=True
     )
