@@ -18,6 +18,7 @@ from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.trust import Verifier, keyless
 from testkit import cosign
 from testkit.oci import Pusher
+from testkit.referrers_proxy import ReferrersProxy
 from testkit.registry_process import RegistryProcess
 from testkit.sigstore_root import SigstoreInstance
 
@@ -256,3 +257,21 @@ def test_unreadable_trusted_root_is_a_usage_error(tmp_path: Path) -> None:
     spec = VerifyConfig(keyless=KeylessConfig("root.json", ISSUER, identity=IDENTITY))
     with pytest.raises(UsageError, match=r"cannot load the Sigstore trusted root root\.json"):
         Verifier(tmp_path, {}).prepare(spec)
+
+
+def test_registry_with_the_referrers_api_is_asked_through_it(
+    registry: RegistryProcess, pusher: Pusher, tmp_path: Path, sigstore: SigstoreInstance
+) -> None:
+    repo = "trust/api"
+    digest = pusher.image(repo, "1.0.0").digest
+    cosign.attach(
+        pusher, repo, digest, sigstore.bundle(digest, IDENTITY, ISSUER), cosign.BUNDLE, cosign.BUNDLE
+    )
+    with ReferrersProxy(registry.url) as front:
+        client = RegistryClient(RegistryConfig(host=front.host), retry=RetryPolicy(attempts=1))
+        listed = client.referrers(repo, digest)
+        assert listed is not None and [d["artifactType"] for d in listed] == [cosign.BUNDLE]
+        got = check(client, tmp_path, repo, digest, keyless_spec(tmp_path, sigstore))
+        assert got.verified and got.signers[0].found_by == "referrers"
+        assert len(front.calls) == 2
+        assert client.referrers(repo, pusher.image(repo, "2.0.0").digest) == []
