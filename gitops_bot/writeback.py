@@ -30,6 +30,7 @@ from gitops_bot.manifests import files, images
 from gitops_bot.model import EnvironmentPlan, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
+from gitops_bot.scm import github_commits
 from gitops_bot.scm.git import PushRejected, Workspace, auth_env
 from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
 from gitops_bot.trust import signing
@@ -112,6 +113,7 @@ class Updater:
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
+        self._via_api: GitHub | None = None  # git.signing github-api: commits made by GitHub
 
     def run(
         self,
@@ -248,12 +250,26 @@ class Updater:
         if dry_run:
             out = self._dry_run(s.ws, s.app, env, rel)
         elif env.write == "commit":
+            self._via_api = self._api_commits(s)
             out = self._commit(s.ws, s.app, env, rel)
         else:
+            self._via_api = self._api_commits(s)
             gh, open_prs = self._github_session(s)
             out = self._pull_request(s.ws, s.app, gh, env, rel, open_prs)
         out.write, out.kind = env.write, rel.kind
         return out
+
+    def _api_commits(self, s: _Session) -> GitHub | None:
+        signing = s.app.config.git.signing
+        return self._github_session(s)[0] if signing and signing.method == "github-api" else None
+
+    def _push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None, sha: str) -> str:
+        """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
+        git.signing github-api the commit GitHub created (and signed) from it."""
+        if self._via_api is None:
+            ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
+            return sha
+        return github_commits.push(self._via_api, ws, branch, lease)
 
     def _github_session(self, s: _Session) -> tuple[GitHub, dict[str, PullRequest]]:
         if s.github is None:
@@ -370,7 +386,7 @@ class Updater:
             if sha is None:
                 return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
             try:
-                ws.push(f"HEAD:refs/heads/{ws.base}")
+                sha = self._push(ws, ws.base, None, sha)
             except PushRejected:
                 log.info("push_rejected", environment=env.name, attempt=attempt)
                 ws.fetch(ws.base, cfg.git.branch_prefix)
@@ -409,7 +425,7 @@ class Updater:
                 sha = remote  # the branch already holds exactly this change
                 break
             try:
-                ws.push(f"HEAD:refs/heads/{branch}", lease=(branch, remote))
+                sha = self._push(ws, branch, (branch, remote), sha)
                 pushed = True
                 break
             except PushRejected:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from testkit.github_gitdata import GitData
 from testkit.jsonapi import JSONServer
 
 
@@ -40,6 +41,7 @@ class FakeGitHub(JSONServer):
 
     def __post_init__(self) -> None:
         self._serve(self.handle)
+        self.git_data = GitData(self.remote, f"{self.url}/repos/{self.repository}/git")
 
     # -- state helpers for tests -----------------------------------------------------
 
@@ -103,6 +105,11 @@ class FakeGitHub(JSONServer):
         repo = f"/repos/{self.repository}"
         if path == repo and method == "GET":
             return 200, self._repo_json(), {}
+        if path.startswith(f"{repo}/git/"):
+            answer = self.git_data.route(method, path.removeprefix(f"{repo}/git/"), body)
+            if answer is None:
+                raise _NotFound
+            return answer
         if path == f"{repo}/pulls" and method == "GET":
             state = query.get("state", ["open"])[0]
             head = query.get("head", [None])[0]

@@ -106,12 +106,37 @@ def test_gpg_signed_commit_verifies_with_gpg(
     assert secrets_left(world, secret.splitlines()[3]) == []
 
 
+def test_github_api_commits_are_made_and_signed_by_github_and_idempotent(
+    world: World,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    enable(world, "{method: github-api}")
+    world.push("app", "1.1.0")
+    app_12 = world.push("app", "1.2.0")
+
+    # dev commits straight to main: the commit on main is the one GitHub created
+    sha = run(capsys, world, "update", "--env", "dev")["results"][0]["commit"]
+    assert git(world.remote, "rev-parse", "main") == sha and world.github.git_data.api_commits == [sha]
+    assert git(world.remote, "show", "-s", "--format=%cn <%ce>", sha) == "GitHub <noreply@github.com>"
+    assert f"digest: {app_12}" in world.overlay("dev")
+    # staging through a pull request: the PR branch holds a GitHub-made commit too
+    world.staging_runs()
+    out = run(capsys, world, "promote", "dev", "staging")
+    branch = out["results"][0]["branch"]
+    head = git(world.remote, "rev-parse", f"refs/heads/{branch}")
+    assert head in world.github.git_data.api_commits and len(world.github.git_data.api_commits) == 2
+    assert "git/commits" in " ".join(world.github.paths("POST"))
+    # idempotent: the second run finds the same trees and makes nothing
+    assert run(capsys, world, "update", "--env", "dev")["results"] == []
+    assert run(capsys, world, "promote", "dev", "staging")["results"][0]["action"] == "unchanged"
+    assert len(world.github.git_data.api_commits) == 2
+
+
 BAD_KEYS = [
     ("{method: ssh, key_file: /nonexistent/bot_key}", {}, "cannot read git signing key /nonexistent/bot_key"),
     ("{method: ssh, key_env: BOT_SSH_KEY}", {}, "git signing key $BOT_SSH_KEY is not set"),
     ("{method: ssh, key_env: BOT_SSH_KEY}", {"BOT_SSH_KEY": "garbage"}, "is not a usable SSH private key"),
     ("{method: gpg, key_env: BOT_GPG_KEY}", {"BOT_GPG_KEY": "garbage"}, "is not a usable OpenPGP secret key"),
-    ("{method: github-api}", {}, "github-api is not available"),
 ]
 
 

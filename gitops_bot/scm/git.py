@@ -274,6 +274,25 @@ class Workspace:
             os.unlink(f.name)
         return str(wt.head.commit.hexsha)
 
+    def head_changes(self) -> tuple[str, str, list[tuple[str, str, bytes | None]]]:
+        """The worktree commit's parent and message, and per changed file (path, mode, content or
+        None when deleted): what recreating the commit through an API needs."""
+        wt = self._repo()
+        parent = str(wt.git.rev_parse("HEAD^"))
+        out: list[tuple[str, str, bytes | None]] = []
+        for line in str(wt.git.diff_tree("-r", "--no-renames", "--raw", "-z", "HEAD^", "HEAD")).split("\0:"):
+            if not line.strip("\0"):
+                continue
+            meta, path = line.lstrip(":").split("\0")[:2]
+            _, mode, _, blob, status = meta.split()
+            content = (
+                None
+                if status == "D"
+                else wt.git.cat_file("blob", blob, stdout_as_string=False, strip_newline_in_stdout=False)
+            )
+            out.append((path, mode, content))
+        return parent, str(wt.head.commit.message), out
+
     def head_tree(self) -> str:
         return str(self._repo().head.commit.tree.hexsha)
 

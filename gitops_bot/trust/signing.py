@@ -48,13 +48,8 @@ class CommitSigner:
 
 def open_signer(cfg: SigningConfig | None, root: Path, environ: Mapping[str, str]) -> CommitSigner | None:
     """The signer for ``cfg`` (None when commits are not signed locally)."""
-    if cfg is None:
+    if cfg is None or cfg.method == "github-api":  # GitHub signs: scm/github_commits
         return None
-    if cfg.method == "github-api":
-        raise UsageError(
-            "git signing method github-api is not available in this version",
-            hint="sign with method ssh or gpg (see README 'Trust')",
-        )
     label = cfg.key_file or f"${cfg.key_env}"
     key = _read_key(cfg, root, environ, label)
     home = Path(tempfile.mkdtemp(prefix="gitops-bot-sign-"))
