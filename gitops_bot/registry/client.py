@@ -162,6 +162,7 @@ class RegistryClient:
         self._slots = threading.BoundedSemaphore(config.max_concurrency)
         self._rate = _RateLimiter(config.requests_per_second)
         self.base_url = f"{scheme_for(config)}://{config.host}"
+        self._no_referrers_api = False
         if transport is None:
             transport = StdlibTransport(
                 ssl_context=_ssl_context(config.ca_file), max_idle=config.max_concurrency
@@ -386,7 +387,10 @@ class RegistryClient:
 
     def referrers(self, repository: str, digest: str) -> list[dict[str, Any]] | None:
         """The OCI 1.1 referrers API's descriptors for ``digest``; None when the registry does
-        not offer the API (the caller then reads the referrers tag schema)."""
+        not offer the API (the caller then reads the referrers tag schema). Asked once per
+        registry: a registry without the API is not asked again."""
+        if self._no_referrers_api:
+            return None
         try:
             response = self._request(
                 "GET",
@@ -396,10 +400,12 @@ class RegistryClient:
             )
         except RegistryAccessError as exc:
             if exc.status in (400, 404, 405):
+                self._no_referrers_api = True
                 return None
             raise
         if response.headers.get("Content-Type", "").split(";")[0].strip() != INDEX_TYPES[0]:
-            return None  # a registry answering something else here does not speak the API
+            self._no_referrers_api = True  # a registry answering something else does not speak it
+            return None
         manifests = _json(response.content, self.host, repository).get("manifests")
         return [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
 

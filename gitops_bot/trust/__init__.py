@@ -59,7 +59,9 @@ class Verifier:
                 return self._results[key]
         self.prepare(spec)
         try:
-            simple, bundles = cosign.find(reg, repository, digest)
+            simple, bundles = cosign.find(
+                reg, repository, digest, keys=bool(spec.keys), keyless=spec.keyless is not None
+            )
         except (RegistryAccessError, RegistryProtocolError) as exc:
             result = Verification(False, f"cannot read signatures: {exc}")
         else:

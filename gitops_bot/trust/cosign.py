@@ -98,8 +98,11 @@ def _referrer_descriptors(reg: Registry, repository: str, digest: str) -> tuple[
     return items[:MAX_REFERRERS], "referrers-tag"
 
 
-def _signature_manifests(reg: Registry, repository: str, digest: str) -> Iterator[tuple[bytes, str]]:
-    """Manifest bodies that may carry signatures for ``digest``, with how each was found."""
+def _signature_manifests(
+    reg: Registry, repository: str, digest: str, legacy: bool
+) -> Iterator[tuple[bytes, str]]:
+    """Manifest bodies that may carry signatures for ``digest``, with how each was found
+    (``legacy``: also cosign's ``.sig`` tag, which only ever holds simple signatures)."""
     descriptors, how = _referrer_descriptors(reg, repository, digest)
     for d in descriptors:
         ref = d.get("digest")
@@ -107,25 +110,28 @@ def _signature_manifests(reg: Registry, repository: str, digest: str) -> Iterato
             got = reg.manifest(repository, ref)
             if got is not None:
                 yield got[1], how
-    legacy = reg.manifest(repository, sig_tag(digest))
-    if legacy is not None:
-        yield legacy[1], "tag"
+    found = reg.manifest(repository, sig_tag(digest)) if legacy else None
+    if found is not None:
+        yield found[1], "tag"
 
 
-def find(reg: Registry, repository: str, digest: str) -> tuple[list[SimpleSignature], list[BundleBlob]]:
-    """Every simple-signing signature and Sigstore bundle attached to ``digest``."""
+def find(
+    reg: Registry, repository: str, digest: str, *, keys: bool = True, keyless: bool = True
+) -> tuple[list[SimpleSignature], list[BundleBlob]]:
+    """The simple-signing signatures (``keys``) and Sigstore bundles (``keyless``) attached to
+    ``digest``; blobs of the kind not asked for are not downloaded."""
     simple: list[SimpleSignature] = []
     bundles: list[BundleBlob] = []
-    for body, how in _signature_manifests(reg, repository, digest):
+    for body, how in _signature_manifests(reg, repository, digest, keys):
         for layer in _layers(body):
             media, blob = layer.get("mediaType"), layer.get("digest")
             if not isinstance(blob, str) or not is_digest(blob):
                 continue
-            if media == SIMPLE_SIGNING:
+            if media == SIMPLE_SIGNING and keys:
                 sig = _b64((layer.get("annotations") or {}).get(SIGNATURE_ANNOTATION))
                 if sig is not None:
                     simple.append(SimpleSignature(reg.blob(repository, blob, MAX_PAYLOAD), sig, how))
-            elif media in BUNDLE_TYPES:
+            elif media in BUNDLE_TYPES and keyless:
                 bundles.append(BundleBlob(reg.blob(repository, blob, MAX_BUNDLE), how))
     return simple, bundles
 
