@@ -108,12 +108,14 @@ class GitData:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             if body.get("base_tree"):
                 _git(self.remote, "read-tree", body["base_tree"], env=env)
-            for entry in body["tree"]:
-                if entry.get("sha") is None:
-                    _git(self.remote, "update-index", "--force-remove", entry["path"], env=env)
-                else:
-                    info = f"{entry['mode']},{entry['sha']},{entry['path']}"
-                    _git(self.remote, "update-index", "--add", "--cacheinfo", info, env=env)
+            # --index-info works in a bare repository: "0 <zero sha>" removes, "mode sha" sets
+            lines = [
+                f"{e['mode']} {e['sha']}\t{e['path']}" if e.get("sha") else f"0 {'0' * 40}\t{e['path']}"
+                for e in body["tree"]
+            ]
+            _git(
+                self.remote, "update-index", "--index-info", stdin="\n".join(lines).encode() + b"\n", env=env
+            )
             return _git(self.remote, "write-tree", env=env)
 
     def _tree(self, sha: str) -> dict[str, Any]:

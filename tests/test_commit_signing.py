@@ -130,6 +130,12 @@ def test_github_api_commits_are_made_and_signed_by_github_and_idempotent(
     assert run(capsys, world, "update", "--env", "dev")["results"] == []
     assert run(capsys, world, "promote", "dev", "staging")["results"][0]["action"] == "unchanged"
     assert len(world.github.git_data.api_commits) == 2
+    # a file the release adds, then deletes (the holds file): both through the API
+    run(capsys, world, "hold", "dev", "example/app", "--reason", "incident 42")
+    assert "incident 42" in git(world.remote, "show", "main:gitops-bot.holds.yaml")
+    run(capsys, world, "unhold", "dev", "example/app")
+    assert "gitops-bot.holds.yaml" not in git(world.remote, "ls-tree", "--name-only", "main")
+    assert git(world.remote, "rev-parse", "main") == world.github.git_data.api_commits[-1]
 
 
 BAD_KEYS = [
