@@ -14,6 +14,8 @@ from gitops_bot.cli import main
 from gitops_bot.config import parse
 from gitops_bot.errors import ConfigError
 from testkit import cosign
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
 from tests.test_promote_e2e import World, run, world  # noqa: F401 (world: the fixture)
 from tests.test_update_e2e import git
 
@@ -198,3 +200,38 @@ def test_git_signing_config(tmp_path: Path) -> None:
         "ssh",
         "BOT_SSH_KEY",
     )
+
+
+def test_plan_verifies_the_platform_digest_it_would_write(
+    registry: RegistryProcess, pusher: Pusher, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With platform: set the bot writes the arm64 child, so that digest must be signed; a
+    signature on the index does not count."""
+    repo = "trust/plan-multi"
+    pusher.image(repo, "1.0.0", platforms=["linux/amd64", "linux/arm64"])
+    new = pusher.image(repo, "1.1.0", platforms=["linux/amd64", "linux/arm64"])
+    key = cosign.new_key()
+    (tmp_path / "cosign.pub").write_bytes(cosign.public_pem(key))
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "prod/kustomization.yaml").write_text(
+        f"images:\n  - name: app\n    newName: {registry.host}/{repo}\n    newTag: 1.0.0\n"
+    )
+    (tmp_path / "gitops-bot.yaml").write_text(
+        f"version: 1\nimages:\n  - name: app\n    repository: {registry.host}/{repo}\n    platform: linux/arm64\n"
+        "    verify: {keys: [{file: cosign.pub}]}\nenvironments:\n  - name: prod\n    path: prod\n"
+    )
+
+    def plan() -> dict:  # type: ignore[type-arg]
+        assert main(["plan", "--repo", str(tmp_path), "--output", "json"]) == 0
+        (item,) = json.loads(capsys.readouterr().out)["environments"][0]["images"]
+        return item  # type: ignore[no-any-return]
+
+    cosign.sign_image(pusher, repo, repo, new.digest, key)
+    item = plan()
+    arm = new.platforms["linux/arm64"]
+    assert item["action"] == "skip" and item["candidate"]["digest"] == arm
+    assert item["reason"].startswith(f"1.1.0 not verified: no signature found for {arm[:19]}")
+    cosign.sign_image(pusher, repo, repo, arm, key)
+    item = plan()
+    assert item["action"] == "update" and item["verification"]["verified"] is True
+    assert item["verification"]["signers"][0]["method"] == "cosign-key"
