@@ -85,6 +85,7 @@ class Outcome:
                     "from": {"tag": c.from_tag, "digest": c.from_digest},
                     "to": {"tag": c.to_tag, "digest": c.to_digest},
                     "files": list(c.files),
+                    "verification": c.verification.to_json() if c.verification else None,
                 }
                 for c in self.changes
             ],

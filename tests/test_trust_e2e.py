@@ -94,7 +94,9 @@ def test_unsigned_candidates_are_skipped_left_alone_and_refused(
     assert world.branches() == before and world.github.open_pulls() == []
 
     cosign.sign_image(world.pusher, repo, f"{world.host}/{repo}", app_11, key)
-    run(capsys, world, "promote", "dev", "staging")
+    out = run(capsys, world, "promote", "dev", "staging")
+    (app_change,) = [i for i in out["results"][0]["images"] if i["image"] == "example/app"]
+    assert app_change["verification"]["verified"] is True
     (pr,) = world.github.open_pulls()
     assert "**Verified**" in pr["body"]
     assert f"- `example/app` `{app_11[:19]}`: cosign key SHA256:" in pr["body"]
