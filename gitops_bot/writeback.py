@@ -134,7 +134,8 @@ class Updater:
         return self._session(
             self._reported(
                 "update", dry_run, lambda s: self._update(s, env_names, dry_run, should_stop, pushes)
-            )
+            ),
+            sign=not dry_run,
         )
 
     def promote(
@@ -163,7 +164,7 @@ class Updater:
             )
             return self._deliver_one(s, target, rel, notes, dry_run)
 
-        return self._session(self._reported("promote", dry_run, go))
+        return self._session(self._reported("promote", dry_run, go), sign=not dry_run)
 
     def rollback(
         self, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
@@ -174,7 +175,7 @@ class Updater:
             rel, notes = promotion.rollback(s.app, s.ws, s.root, environment, to=to, steps=steps)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("rollback", dry_run, go))
+        return self._session(self._reported("rollback", dry_run, go), sign=not dry_run)
 
     def hold(
         self,
@@ -191,7 +192,7 @@ class Updater:
             rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("unhold" if release else "hold", dry_run, go))
+        return self._session(self._reported("unhold" if release else "hold", dry_run, go), sign=not dry_run)
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
@@ -202,16 +203,19 @@ class Updater:
                 s.ws, s.ws.base_ref, s.app.repo_paths(env, s.root), s.app.image_specs(), limit=limit
             )
 
-        return self._session(go)
+        return self._session(go, sign=False)
 
-    def _session(self, fn: Callable[[_Session], T]) -> T:
+    def _session(self, fn: Callable[[_Session], T], *, sign: bool) -> T:
+        """``sign``: the run may commit, so the signing key is read now (dry runs and history
+        never need it, and work where the key is not set)."""
         token = self.environ.get("GITHUB_TOKEN")
         ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
         signer = None
         try:
             cfg, root = self._load(ws)
             self.config = cfg
-            signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)  # exit 2 before any push
+            if sign:  # a bad key: exit 2 before anything is committed or pushed
+                signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
             ws.commit_env = signer.env() if signer else {}
             pool = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)

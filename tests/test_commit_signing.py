@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot.cli import main
 from tests.test_promote_e2e import World, run, world  # noqa: F401 (world: the fixture)
 from tests.test_trust_e2e import add_files
 from tests.test_update_e2e import git
@@ -164,3 +165,6 @@ def test_missing_or_unusable_key_is_one_line_exit_2_before_anything_is_pushed(
         out = run(capsys, world, "update", "--env", "dev", code=2)
         assert message in out["error"]
         assert git(world.remote, "rev-parse", "main") == before
+    # a dry run and history never commit, so they work where the key is not set (a PR check)
+    assert run(capsys, world, "update", "--env", "dev", "--dry-run")["results"][0]["action"] == "dry_run"
+    assert main(["history", "dev", "--repo", f"file://{world.remote}"]) == 0
