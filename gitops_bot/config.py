@@ -384,7 +384,7 @@ def _forge(r: _Reader, root: dict[str, Any]) -> ForgeConfig:
     if api_url is not None and kind is None:
         raise r.error(r.line_of(spec, "api_url"), "forge api_url needs forge type (gitlab, gitea, ...)")
     repo = r.get(spec, "repository", str, what)
-    if repo is not None and not re.match(r"^(?:\d+|[\w.-]+(?:/[\w.-]+)+)$", repo):
+    if repo is not None and (".." in repo or not re.match(r"^(?:\d+|[\w.-]+(?:/[\w.-]+)+)$", repo)):
         raise r.error(
             r.line_of(spec, "repository"),
             f"forge repository {repo!r} must be owner/name or group/sub/project",

@@ -28,6 +28,7 @@ T = TypeVar("T")
 MAX_WAIT = 120.0  # seconds of rate-limit and 5xx waiting per call (the README's promise)
 ATTEMPTS = 5
 BACKOFF = 0.5  # seconds, doubled per retry
+_sleep = time.sleep  # tests replace it to count the waits instead of sleeping them
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,6 @@ def call(
     hints: Mapping[int, str],
     *,
     max_wait: float = MAX_WAIT,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """``fn()``, retrying rate limits (``Retry-After``, ``RateLimit-Reset``) and 5xx/no answer
     with back-off while the total wait stays within ``max_wait``; then a clean failure."""
@@ -180,7 +180,7 @@ def call(
                     hint="run again later",
                 ) from None
             log.info("forge_retry", forge=name, status=failure.status, wait=round(wait, 2))
-            sleep(wait)
+            _sleep(wait)
             waited += wait
     raise AssertionError("unreachable")
 
