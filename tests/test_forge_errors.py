@@ -348,3 +348,13 @@ def test_forge_config_selects_the_adapter() -> None:
     assert isinstance(adapter, Gitea) and adapter.name == "Forgejo" and adapter.repository == "acme/gitops"
     with pytest.raises(UsageError, match=re.escape("forge: {type: gitlab|gitea|forgejo")):
         forges.connect(parse(BASE, "c.yaml"), "https://git.example.com/a/b/c.git", {})
+
+
+def test_gitea_actions_job_token_is_used_only_for_its_own_server() -> None:
+    cfg = parse(BASE + "forge:\n  type: gitea\n", "c.yaml")
+    url = "https://git.example.com/acme/gitops.git"
+    inside = {"GITHUB_TOKEN": SECRET, "GITHUB_SERVER_URL": "https://git.example.com"}
+    assert forges.connect(cfg, url, inside).git_token == SECRET
+    on_github = {"GITHUB_TOKEN": SECRET, "GITHUB_SERVER_URL": "https://github.com"}
+    with pytest.raises(UsageError, match="no Gitea token"):
+        forges.connect(cfg, url, on_github)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -51,9 +51,18 @@ HINTS = {
 }
 
 
-def token_from(fcfg: ForgeConfig, environ: Mapping[str, str]) -> str | None:
-    names = (fcfg.token_env,) if fcfg.token_env else TOKEN_ENVS
+def token_from(fcfg: ForgeConfig, environ: Mapping[str, str], api_url: str) -> str | None:
+    """``forge.token_env``, else GITEA_TOKEN, FORGEJO_TOKEN; inside Gitea/Forgejo Actions the
+    job's GITHUB_TOKEN too, but only when GITHUB_SERVER_URL is this very server (a token from
+    github.com is never sent to another host)."""
+    names = [fcfg.token_env] if fcfg.token_env else list(TOKEN_ENVS)
+    if not fcfg.token_env and _host(environ.get("GITHUB_SERVER_URL", "")) == _host(api_url):
+        names.append("GITHUB_TOKEN")
     return next((environ[n] for n in names if environ.get(n)), None)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower() if url else ""
 
 
 class Gitea:
@@ -88,7 +97,7 @@ class Gitea:
         api_url = fcfg.api_url or (f"{server}/api/v1" if server else None)
         if api_url is None:
             raise UsageError(f"cannot tell the {name} API of {url}", hint="set forge.api_url")
-        token = token_from(fcfg, environ)
+        token = token_from(fcfg, environ, api_url)
         if not token:
             raise UsageError(
                 f"no {name} token",
