@@ -108,26 +108,6 @@ class FakeForge(JSONServer):
         except subprocess.CalledProcessError:
             return None
 
-    def merge_branch(
-        self, head: str, base: str, message: str, committer: tuple[str, str], *, squash: bool
-    ) -> None:
-        """Merge ``head`` into ``base`` in the bare remote (a squash commit, or a merge commit
-        with both parents), by the head's author, then delete ``head``."""
-        sha = git(self.remote, "rev-parse", f"refs/heads/{head}")
-        parent = git(self.remote, "rev-parse", f"refs/heads/{base}")
-        tree = git(self.remote, "merge-tree", "--write-tree", parent, sha).splitlines()[0]
-        author = git(self.remote, "log", "-1", "--format=%an%x00%ae", sha).split("\0")
-        ident = {
-            "GIT_AUTHOR_NAME": author[0],
-            "GIT_AUTHOR_EMAIL": author[1],
-            "GIT_COMMITTER_NAME": committer[0],
-            "GIT_COMMITTER_EMAIL": committer[1],
-        }
-        parents = ["-p", parent] + ([] if squash else ["-p", sha])
-        merged = git(self.remote, "commit-tree", tree, *parents, "-m", message, env=ident)
-        git(self.remote, "update-ref", f"refs/heads/{base}", merged)
-        git(self.remote, "update-ref", "-d", f"refs/heads/{head}")
-
     def page(self, path: str, items: list[Any], query: dict[str, list[str]], size_key: str) -> Answer:
         """One page of ``items`` (``page`` from 1, ``size_key`` the page size), with the next
         page named in ``Link`` and ``X-Next-Page`` as GitLab and Gitea do."""
@@ -140,6 +120,27 @@ class FakeForge(JSONServer):
             headers["X-Next-Page"] = str(number + 1)
             headers["Link"] = f'<{self.url}{self.api_prefix}{path}?{nxt}>; rel="next"'
         return 200, chunk, headers
+
+
+def merge_branch(
+    remote: Path, head: str, base: str, message: str, committer: tuple[str, str], *, squash: bool
+) -> None:
+    """Merge ``head`` into ``base`` in a bare remote (a squash commit, or a merge commit with
+    both parents), authored by the head's author, then delete ``head``."""
+    sha = git(remote, "rev-parse", f"refs/heads/{head}")
+    parent = git(remote, "rev-parse", f"refs/heads/{base}")
+    tree = git(remote, "merge-tree", "--write-tree", parent, sha).splitlines()[0]
+    author = git(remote, "log", "-1", "--format=%an%x00%ae", sha).split("\0")
+    ident = {
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": committer[0],
+        "GIT_COMMITTER_EMAIL": committer[1],
+    }
+    parents = ["-p", parent] + ([] if squash else ["-p", sha])
+    merged = git(remote, "commit-tree", tree, *parents, "-m", message, env=ident)
+    git(remote, "update-ref", f"refs/heads/{base}", merged)
+    git(remote, "update-ref", "-d", f"refs/heads/{head}")
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:

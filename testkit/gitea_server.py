@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from testkit.forge_server import Answer, FakeForge, NotFound
+from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
 
 
 @dataclass
@@ -42,7 +42,7 @@ class FakeGitea(FakeForge):
         pr = self.find(number)
         head, base = pr["head"]["ref"], pr["base"]["ref"]
         message = f"Merge pull request '{pr['title']}' (#{number}) from {head} into {base}"
-        self.merge_branch(head, base, message, ("Gitea", "gitea@example.com"), squash=False)
+        merge_branch(self.remote, head, base, message, ("Gitea", "gitea@example.com"), squash=False)
         pr.update(state="closed", merged=True)
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:

@@ -7,7 +7,6 @@ too (``unexpected``), so a test fails on calls it did not plan for (Renovate's h
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import threading
@@ -16,14 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from testkit.forge_server import Recorded, merge_branch
+from testkit.forge_server import git as _git
 from testkit.jsonapi import JSONServer
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    body: Any
 
 
 @dataclass
@@ -52,24 +46,12 @@ class FakeGitHub(JSONServer):
         pr = self._pull(number)
         assert pr is not None and pr["state"] == "open"
         head, base = pr["head"]["ref"], pr["base"]["ref"]
-        sha = _git(self.remote, "rev-parse", f"refs/heads/{head}")
-        parent = _git(self.remote, "rev-parse", f"refs/heads/{base}")
-        tree = _git(self.remote, "merge-tree", "--write-tree", parent, sha).splitlines()[0]
         # GitHub's default squash message: the PR title and number, then the commits' bodies
-        # (so trailers such as Gitops-Bot-Release survive the squash).
-        bodies = _git(self.remote, "log", "--format=%b", f"{parent}..{sha}").strip()
+        # (so trailers such as Gitops-Bot-Release survive the squash); the squash commit is
+        # authored by the PR's author and committed by GitHub.
+        bodies = _git(self.remote, "log", "--format=%b", f"refs/heads/{base}..refs/heads/{head}").strip()
         message = f"{pr['title']} (#{number})" + (f"\n\n{bodies}" if bodies else "")
-        # the squash commit is authored by the PR's author and committed by GitHub
-        author = _git(self.remote, "log", "-1", "--format=%an%x00%ae", sha).split("\0")
-        ident = {
-            "GIT_AUTHOR_NAME": author[0],
-            "GIT_AUTHOR_EMAIL": author[1],
-            "GIT_COMMITTER_NAME": "GitHub",
-            "GIT_COMMITTER_EMAIL": "noreply@github.com",
-        }
-        merged = _git(self.remote, "commit-tree", tree, "-p", parent, "-m", message, env=ident)
-        _git(self.remote, "update-ref", f"refs/heads/{base}", merged)
-        _git(self.remote, "update-ref", "-d", f"refs/heads/{head}")
+        merge_branch(self.remote, head, base, message, ("GitHub", "noreply@github.com"), squash=True)
         pr.update(state="closed", merged=True, merged_at="2026-11-20T12:00:00Z")
 
     def paths(self, method: str | None = None) -> list[str]:
@@ -223,13 +205,3 @@ def _validation(message: str) -> dict[str, Any]:
         "errors": [{"resource": "PullRequest", "code": "custom", "message": message}],
         "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
     }
-
-
-def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env} if env else None,
-    ).stdout.strip()

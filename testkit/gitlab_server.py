@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from testkit.forge_server import Answer, FakeForge, NotFound
+from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
 
 
 @dataclass
@@ -47,7 +47,7 @@ class FakeGitLab(FakeForge):
         pr = self.find(number)
         head, base = pr["source_branch"], pr["target_branch"]
         message = f"Merge branch '{head}' into '{base}'\n\n{pr['title']}\n\nSee merge request !{number}"
-        self.merge_branch(head, base, message, ("GitLab", "gitlab@example.com"), squash=False)
+        merge_branch(self.remote, head, base, message, ("GitLab", "gitlab@example.com"), squash=False)
         pr["state"] = "merged"
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:

@@ -358,3 +358,14 @@ def test_gitea_actions_job_token_is_used_only_for_its_own_server() -> None:
     on_github = {"GITHUB_TOKEN": SECRET, "GITHUB_SERVER_URL": "https://github.com"}
     with pytest.raises(UsageError, match="no Gitea token"):
         forges.connect(cfg, url, on_github)
+
+
+def test_git_gets_the_forge_user_and_token_only_through_the_environment() -> None:
+    import base64
+
+    from gitops_bot.scm.git import auth_env
+
+    env = auth_env("https://gitlab.com/acme/gitops.git", SECRET, "gitlab-ci-token")
+    header = env["GIT_CONFIG_VALUE_0"].removeprefix("Authorization: Basic ")
+    assert base64.b64decode(header).decode() == f"gitlab-ci-token:{SECRET}"
+    assert "GIT_CONFIG_VALUE_0" not in auth_env("ssh://git@gitlab.com/acme/gitops.git", SECRET, "oauth2")
