@@ -34,44 +34,21 @@ class NotFound(Exception):
     pass
 
 
-@dataclass
-class FakeForge(JSONServer):
-    remote: Path  # the bare repository change-request heads live in
-    token: str = "forge_test_token_0123456789"
-    pulls: list[dict[str, Any]] = field(default_factory=list)
-    requests: list[Recorded] = field(default_factory=list)
-    unexpected: list[Recorded] = field(default_factory=list)
-    fail: dict[str, Answer] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+class Recording:
+    """Request recording, canned failures, the token check and the 404-plus-record rule, for
+    any local API server (FakeGitHub too); the subclass says how it authenticates and routes."""
+
+    requests: list[Recorded]
+    unexpected: list[Recorded]
+    fail: dict[str, Answer]
+    lock: threading.Lock
     api_prefix: ClassVar[str] = ""
-    number_key: ClassVar[str] = "number"  # GitLab: "iid"
-
-    def __post_init__(self) -> None:
-        self._serve(self.handle)
-
-    # -- what each forge defines ----------------------------------------------------------
 
     def authorised(self, headers: dict[str, str]) -> bool:
         raise NotImplementedError
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         raise NotImplementedError
-
-    def view(self, pr: dict[str, Any]) -> dict[str, Any]:
-        """{number, state, head, base, title, body, labels, reviewers, assignees, auto_merge,
-        comments, url}: the forge-neutral shape of one change request."""
-        raise NotImplementedError
-
-    def merge(self, number: int) -> None:
-        raise NotImplementedError
-
-    # -- shared ---------------------------------------------------------------------------
-
-    def open_pulls(self) -> list[dict[str, Any]]:
-        return [p for p in self.pulls if p["state"] in ("open", "opened")]
-
-    def open_views(self) -> list[dict[str, Any]]:
-        return [self.view(p) for p in self.open_pulls()]
 
     def paths(self, method: str | None = None) -> list[str]:
         return [f"{r.method} {r.path}" for r in self.requests if method is None or r.method == method]
@@ -95,6 +72,39 @@ class FakeForge(JSONServer):
             except NotFound:
                 self.unexpected.append(rec)
                 return 404, {"message": "Not Found"}, {}
+
+
+@dataclass
+class FakeForge(Recording, JSONServer):
+    remote: Path  # the bare repository change-request heads live in
+    token: str = "forge_test_token_0123456789"
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[Recorded] = field(default_factory=list)
+    unexpected: list[Recorded] = field(default_factory=list)
+    fail: dict[str, Answer] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    number_key: ClassVar[str] = "number"  # GitLab: "iid"
+
+    def __post_init__(self) -> None:
+        self._serve(self.handle)
+
+    # -- what each forge defines ----------------------------------------------------------
+
+    def view(self, pr: dict[str, Any]) -> dict[str, Any]:
+        """{number, state, head, base, title, body, labels, reviewers, assignees, auto_merge,
+        comments, url}: the forge-neutral shape of one change request."""
+        raise NotImplementedError
+
+    def merge(self, number: int) -> None:
+        raise NotImplementedError
+
+    # -- shared ---------------------------------------------------------------------------
+
+    def open_pulls(self) -> list[dict[str, Any]]:
+        return [p for p in self.pulls if p["state"] in ("open", "opened")]
+
+    def open_views(self) -> list[dict[str, Any]]:
+        return [self.view(p) for p in self.open_pulls()]
 
     def find(self, number: int) -> dict[str, Any]:
         found = next((p for p in self.pulls if p[self.number_key] == number), None)

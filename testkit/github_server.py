@@ -12,16 +12,15 @@ import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlparse
+from typing import Any, ClassVar
 
-from testkit.forge_server import Recorded, merge_branch
+from testkit.forge_server import NotFound, Recorded, Recording, merge_branch
 from testkit.forge_server import git as _git
 from testkit.jsonapi import JSONServer
 
 
 @dataclass
-class FakeGitHub(JSONServer):
+class FakeGitHub(Recording, JSONServer):
     repository: str  # owner/name
     remote: Path  # the bare repository PR heads live in
     token: str = "ghp_test_token_0123456789"
@@ -31,6 +30,7 @@ class FakeGitHub(JSONServer):
     unexpected: list[Recorded] = field(default_factory=list)
     fail: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    api_prefix: ClassVar[str] = "/api/v3"
 
     def __post_init__(self) -> None:
         self._serve(self.handle)
@@ -54,32 +54,12 @@ class FakeGitHub(JSONServer):
         merge_branch(self.remote, head, base, message, ("GitHub", "noreply@github.com"), squash=True)
         pr.update(state="closed", merged=True, merged_at="2026-11-20T12:00:00Z")
 
-    def paths(self, method: str | None = None) -> list[str]:
-        return [f"{r.method} {r.path}" for r in self.requests if method is None or r.method == method]
-
     # -- the API ---------------------------------------------------------------------
 
-    def handle(
-        self, method: str, raw_path: str, body: Any, headers: dict[str, str]
-    ) -> tuple[int, Any, dict[str, str]]:
-        url = urlparse(raw_path)
-        path = url.path.removeprefix("/api/v3")
-        rec = Recorded(method, path + (f"?{url.query}" if url.query else ""), body)
-        with self.lock:
-            self.requests.append(rec)
-            for key, answer in self.fail.items():
-                if re.fullmatch(key, f"{method} {path}"):
-                    return answer
-            auth = headers.get("Authorization", "")
-            if auth not in (f"token {self.token}", f"Bearer {self.token}"):
-                return 401, {"message": "Bad credentials"}, {}
-            try:
-                return self._route(method, path, parse_qs(url.query), body)
-            except _NotFound:
-                self.unexpected.append(rec)
-                return 404, {"message": "Not Found"}, {}
+    def authorised(self, headers: dict[str, str]) -> bool:
+        return headers.get("Authorization", "") in (f"token {self.token}", f"Bearer {self.token}")
 
-    def _route(
+    def route(
         self, method: str, path: str, query: dict[str, list[str]], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
         repo = f"/repos/{self.repository}"
@@ -114,7 +94,7 @@ class FakeGitHub(JSONServer):
         if m:
             pull = self._pull(int(m.group(2)))
             if pull is None:
-                raise _NotFound
+                raise NotFound
             pr = pull
             kind, sub = m.group(1), m.group(3)
             if kind == "pulls" and sub is None and method == "GET":
@@ -153,7 +133,7 @@ class FakeGitHub(JSONServer):
                 {"data": {"enablePullRequestAutoMerge": {"actor": None, "clientMutationId": None}}},
                 {},
             )
-        raise _NotFound
+        raise NotFound
 
     def _pull(self, number: int) -> dict[str, Any] | None:
         return next((p for p in self.pulls if p["number"] == number), None)
@@ -193,10 +173,6 @@ class FakeGitHub(JSONServer):
             "comments_list": [],
             "auto_merge": None,
         }
-
-
-class _NotFound(Exception):
-    pass
 
 
 def _validation(message: str) -> dict[str, Any]:
