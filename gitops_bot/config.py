@@ -383,7 +383,8 @@ def _forge(r: _Reader, root: dict[str, Any]) -> ForgeConfig:
         )
     if api_url is not None and kind is None:
         raise r.error(r.line_of(spec, "api_url"), "forge api_url needs forge type (gitlab, gitea, ...)")
-    repo = r.get(spec, "repository", str, what)
+    repo = r.get(spec, "repository", (str, int), what)  # GitLab: a project id too
+    repo = None if repo is None else str(repo)
     if repo is not None and (".." in repo or not re.match(r"^(?:\d+|[\w.-]+(?:/[\w.-]+)+)$", repo)):
         raise r.error(
             r.line_of(spec, "repository"),

@@ -291,7 +291,7 @@ def test_total_wait_is_bounded(waits: list[float]) -> None:
     [
         ("https://gitlab.com/group/sub/project.git", "gitlab"),
         ("git@gitlab.com:group/project.git", "gitlab"),
-        ("ssh://git@codeberg.org/acme/gitops.git", "gitea"),
+        ("ssh://git@codeberg.org/acme/gitops.git", "forgejo"),
         ("https://github.com/acme/gitops", "github"),
         ("https://git.example.com/acme/gitops.git", None),
         ("file:///srv/gitops.git", None),
@@ -339,6 +339,10 @@ def test_forge_config_errors_name_file_and_line(section: str, line: int, message
     with pytest.raises(ConfigError) as exc:
         parse(BASE + section, "gitops-bot.yaml")
     assert str(exc.value).startswith(f"gitops-bot.yaml:{line}: ") and message in str(exc.value)
+
+
+def test_gitlab_project_id_is_accepted_as_a_number() -> None:
+    assert parse(BASE + "forge:\n  type: gitlab\n  repository: 42\n", "c.yaml").forge.repository == "42"
 
 
 def test_forge_config_selects_the_adapter() -> None:

@@ -185,6 +185,23 @@ def call(
     raise AssertionError("unreachable")
 
 
+def create_or_adopt(
+    create: Callable[[], ChangeRequest],
+    find: Callable[[], ChangeRequest | None],
+    adopt: Callable[[ChangeRequest], ChangeRequest],
+    race: tuple[int, ...],
+) -> ChangeRequest:
+    """Create; when the forge answers one of ``race`` (another run opened the request a moment
+    ago), find that request and ``adopt`` it (update it) instead."""
+    try:
+        return create()
+    except ForgeError as exc:
+        found = find() if exc.status in race else None
+        if found is None:
+            raise
+        return adopt(found)
+
+
 def decorate_steps(
     where: str, steps: Sequence[tuple[str, Callable[[], object]]], errors: tuple[type[Exception], ...]
 ) -> list[str]:
@@ -220,7 +237,7 @@ def keep_draft(current: str, title: str, prefix: str) -> str:
 
 # -- choosing ----------------------------------------------------------------------------
 
-KNOWN_HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "gitea"}
+KNOWN_HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "forgejo"}
 _URL = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?[:/](.+?)(?:\.git)?/?$")
 
 

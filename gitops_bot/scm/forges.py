@@ -44,5 +44,6 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[str |
     github = [("GITHUB_TOKEN", "x-access-token")]
     gitlab_ = [("GITLAB_TOKEN", "oauth2"), ("CI_JOB_TOKEN", "gitlab-ci-token")]
     gitea_ = [(name, gitea.Gitea.git_user) for name in gitea.TOKEN_ENVS]
-    order = {"github": github, "gitlab": gitlab_, "gitea": gitea_}.get(known or "", github + gitlab_ + gitea_)
+    by_kind = {"github": github, "gitlab": gitlab_, "gitea": gitea_, "forgejo": gitea_}
+    order = by_kind.get(known or "", github + gitlab_ + gitea_)
     return next(((environ[n], user) for n, user in order if environ.get(n)), (None, "x-access-token"))

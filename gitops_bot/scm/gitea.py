@@ -28,9 +28,11 @@ from gitops_bot.scm.forge import (
     HTTPFailure,
     call,
     change_request,
+    create_or_adopt,
     decorate_steps,
     draft_title,
     keep_draft,
+    kind_from_url,
     no_repository,
     remote_project,
     remote_server,
@@ -89,7 +91,7 @@ class Gitea:
         *,
         transport: httpx.BaseTransport | None = None,
     ) -> Gitea:
-        name = "Forgejo" if fcfg.type == "forgejo" else "Gitea"
+        name = "Forgejo" if (fcfg.type or kind_from_url(url)) == "forgejo" else "Gitea"
         repository = fcfg.repository or remote_project(url, nested=False)
         if repository is None:
             raise no_repository(name, url, "forge.repository (owner/name)")
@@ -158,13 +160,12 @@ class Gitea:
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
         title_sent = draft_title(title, draft, DRAFT_PREFIX)
         payload = {"head": branch, "base": base, "title": title_sent, "body": body}
-        try:
-            return _pr(self._request("POST", f"{self._repo}/pulls", json=payload), self.name)
-        except ForgeError as exc:
-            found = self._open(lambda head: head == branch).get(branch) if exc.status in (409, 422) else None
-            if found is None:
-                raise
-            return self.update(found, title, body)  # another run opened it a moment ago
+        return create_or_adopt(
+            lambda: _pr(self._request("POST", f"{self._repo}/pulls", json=payload), self.name),
+            lambda: self._open(lambda head: head == branch).get(branch),
+            lambda found: self.update(found, title, body),
+            race=(409, 422),
+        )
 
     def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
         if pr.title == title and pr.body == body:

@@ -30,6 +30,7 @@ from gitops_bot.scm.forge import (
     HTTPFailure,
     call,
     change_request,
+    create_or_adopt,
     decorate_steps,
     draft_title,
     keep_draft,
@@ -143,13 +144,12 @@ class GitLab:
             "description": body,
             "remove_source_branch": True,
         }
-        try:
-            return _mr(self._call(lambda: self._project.mergerequests.create(payload)))
-        except ForgeError as exc:
-            found = self._open(lambda head: head == branch).get(branch) if exc.status == 409 else None
-            if found is None:
-                raise
-            return self.update(found, title, body)  # another run opened it a moment ago
+        return create_or_adopt(
+            lambda: _mr(self._call(lambda: self._project.mergerequests.create(payload))),
+            lambda: self._open(lambda head: head == branch).get(branch),
+            lambda found: self.update(found, title, body),
+            race=(409,),
+        )
 
     def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
         if pr.title == title and pr.body == body:
