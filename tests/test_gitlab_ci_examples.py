@@ -29,7 +29,9 @@ def test_examples_validate_against_gitlab_ci_schema() -> None:
     assert [p.name for p in EXAMPLES] == ["build-and-release.gitlab-ci.yml", "scheduled.gitlab-ci.yml"]
     exe = Path(sys.executable).parent / "check-jsonschema"
     proc = subprocess.run(
-        [str(exe), "--builtin-schema", "vendor.gitlab-ci", *map(str, EXAMPLES)], capture_output=True, text=True
+        [str(exe), "--builtin-schema", "vendor.gitlab-ci", *map(str, EXAMPLES)],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -49,7 +51,7 @@ def test_bot_jobs_are_serialised_clone_by_url_and_hold_no_secret(path: Path) -> 
 def test_release_job_runs_after_the_build_and_the_other_on_a_schedule() -> None:
     build, scheduled = EXAMPLES
     assert jobs(build)["release-to-staging"]["needs"] == ["build"]
-    assert '--env staging' in jobs(build)["release-to-staging"]["script"][0]
+    assert "--env staging" in jobs(build)["release-to-staging"]["script"][0]
     workflow = YAML(typ="safe").load(scheduled.read_text())["workflow"]
     assert {"if": '$CI_PIPELINE_SOURCE == "schedule"'} in workflow["rules"]
 
