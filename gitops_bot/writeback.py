@@ -477,8 +477,8 @@ class Updater:
                     continue
                 forge.close(
                     pr,
-                    f"Closed by gitops-bot: **{ep.name}** already runs what this pull request proposed, "
-                    "or a newer pull request supersedes it.",
+                    f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
+                    f"or a newer {forge.noun} supersedes it.",
                 )
                 sha = ws.remote_sha(branch)
                 if sha:

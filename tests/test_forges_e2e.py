@@ -148,7 +148,9 @@ def test_merged_branch_is_not_recreated_and_a_stale_one_is_closed(
     result = world.run(capsys, "update", "--env", "staging")
     assert [r["action"] for r in result["results"]] == ["closed"]
     assert world.forge.open_pulls() == [] and world.branches() == ["main"]
-    assert any("already runs" in c for c in world.forge.view(world.forge.pulls[-1])["comments"])
+    (comment,) = world.forge.view(world.forge.pulls[-1])["comments"]
+    noun = "merge request" if isinstance(world.forge, FakeGitLab) else "pull request"
+    assert "**staging** already runs" in comment and f"newer {noun} supersedes" in comment
     assert digest in world.show("main")
 
 
@@ -207,3 +209,8 @@ def test_promote_rollback_and_hold_open_change_requests(
 
     (res,) = world.run(capsys, "unhold", "production", "example/app")["results"]
     assert res["action"] == "pull_request" and world.only_open()["head"] == res["branch"]
+    world.forge.merge(world.only_open()["number"])
+    (res,) = world.run(capsys, "hold", "production", "example/worker", "--reason", "load test")["results"]
+    assert res["branch"] == "gitops-bot/hold/production" and world.only_open()["title"] == (
+        "production: hold example/worker"
+    )

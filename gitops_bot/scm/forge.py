@@ -51,6 +51,7 @@ class Forge(Protocol):
     """One forge's change-request API, as the orchestration uses it."""
 
     name: str  # "GitHub", "GitLab", "Gitea": for messages
+    noun: str  # "pull request" or "merge request"
     git_user: str  # the user name git sends with ``git_token`` (HTTP basic auth)
     git_token: str | None  # what git authenticates with; None: leave git's credentials alone
 

@@ -70,6 +70,7 @@ def _host(url: str) -> str:
 class Gitea:
     """The :class:`~gitops_bot.scm.forge.Forge` adapter for Gitea and Forgejo."""
 
+    noun = "pull request"
     git_user = "gitops-bot"  # Gitea takes a token as the password under any user name
 
     def __init__(

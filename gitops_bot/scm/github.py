@@ -52,6 +52,7 @@ def repository_from_url(url: str, api_url: str) -> str | None:
 class GitHub:
     """The :class:`~gitops_bot.scm.forge.Forge` adapter for GitHub and GitHub Enterprise."""
 
+    noun = "pull request"
     name = "GitHub"
     git_user = "x-access-token"
 

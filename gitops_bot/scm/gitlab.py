@@ -55,6 +55,7 @@ HINTS = {
 class GitLab:
     """The :class:`~gitops_bot.scm.forge.Forge` adapter for GitLab (SaaS and self-managed)."""
 
+    noun = "merge request"
     name = "GitLab"
 
     def __init__(self, gl: gitlab.Gitlab, project: str, *, git_token: str, git_user: str) -> None:
