@@ -373,3 +373,12 @@ def test_git_gets_the_forge_user_and_token_only_through_the_environment() -> Non
     header = env["GIT_CONFIG_VALUE_0"].removeprefix("Authorization: Basic ")
     assert base64.b64decode(header).decode() == f"gitlab-ci-token:{SECRET}"
     assert "GIT_CONFIG_VALUE_0" not in auth_env("ssh://git@gitlab.com/acme/gitops.git", SECRET, "oauth2")
+
+
+def test_draft_is_the_title_prefix_and_not_part_of_the_bots_title() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)
+        return httpx.Response(201, json={**pull(9), "title": sent["title"], "body": sent["body"]})
+
+    pr = gitea(handler).create("gitops-bot/staging", "main", "staging: release", "b", draft=True)
+    assert pr.raw["title"] == "WIP: staging: release" and pr.title == "staging: release"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.scm import forge as forge_mod
 from testkit.forge_server import FakeForge
 from testkit.gitea_server import FakeGitea
 from testkit.gitlab_server import FakeGitLab
@@ -25,6 +26,7 @@ FORGES = {
     "gitlab": (FakeGitLab, "/api/v4", "GITLAB_TOKEN"),
     "gitea": (FakeGitea, "/api/v1", "GITEA_TOKEN"),
 }
+CREATE = {"gitlab": "POST /projects/acme%2Fgitops/merge_requests", "gitea": "POST /repos/acme/gitops/pulls"}
 FORGE_SECTION = """forge:
   type: {kind}
   api_url: {api}
@@ -214,3 +216,18 @@ def test_promote_rollback_and_hold_open_change_requests(
     assert res["branch"] == "gitops-bot/hold/production" and world.only_open()["title"] == (
         "production: hold example/worker"
     )
+
+
+@pytest.mark.parametrize(("status", "code"), [(502, 3), (403, 2)])
+def test_refused_creation_is_one_line_and_leaves_no_branch(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, status: int, code: int
+) -> None:
+    monkeypatch.setattr(forge_mod, "_sleep", lambda seconds: None)
+    world.push("app", "1.1.0")
+    kind = "gitlab" if isinstance(world.forge, FakeGitLab) else "gitea"
+    world.forge.fail[CREATE[kind]] = (status, {"message": "no"}, {})
+    assert main(["update", "--repo", f"file://{world.remote}", "--env", "staging"]) == code
+    _, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "Traceback" not in err and f"HTTP {status}" in err
+    assert world.forge.token not in err
+    assert world.branches() == ["main"] and world.forge.pulls == []
