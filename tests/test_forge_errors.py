@@ -382,3 +382,13 @@ def test_draft_is_the_title_prefix_and_not_part_of_the_bots_title() -> None:
 
     pr = gitea(handler).create("gitops-bot/staging", "main", "staging: release", "b", draft=True)
     assert pr.raw["title"] == "WIP: staging: release" and pr.title == "staging: release"
+
+
+def test_oversized_answers_are_refused(rsps: responses.RequestsMock) -> None:
+    huge = str(forge_mod.MAX_BODY + 1)
+    rsps.get(MRS, json=[], headers={"Content-Length": huge})
+    with pytest.raises(ForgeUnavailable, match="more than"):
+        gitlab().open_pulls("gitops-bot")
+    big = httpx.Response(200, content=b"[" + b" " * forge_mod.MAX_BODY + b"]")
+    with pytest.raises(ForgeUnavailable, match="more than"):
+        gitea(lambda r: big).open_pulls("gitops-bot")

@@ -28,6 +28,7 @@ T = TypeVar("T")
 MAX_WAIT = 120.0  # seconds of rate-limit and 5xx waiting per call (the README's promise)
 ATTEMPTS = 5
 BACKOFF = 0.5  # seconds, doubled per retry
+MAX_BODY = 8 * 1024 * 1024  # bytes of one API answer
 _sleep = time.sleep  # tests replace it to count the waits instead of sleeping them
 
 
@@ -126,6 +127,15 @@ class HTTPFailure(Exception):
     status: int | None
     headers: Mapping[str, str]
     message: str
+
+
+def check_size(name: str, headers: Mapping[str, str], size: int | None = None) -> None:
+    """Refuse an answer larger than MAX_BODY: by its Content-Length before reading it, or by
+    the size read."""
+    declared = next((v for k, v in headers.items() if k.lower() == "content-length"), "")
+    length = size if size is not None else int(declared) if declared.isdigit() else 0
+    if length > MAX_BODY:
+        raise ForgeUnavailable(f"{name} answered more than {MAX_BODY} bytes", hint="check forge.api_url")
 
 
 def refusal(name: str, status: int, message: str, hints: Mapping[int, str]) -> ForgeError:

@@ -24,10 +24,10 @@ from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
     ForgeError,
-    ForgeUnavailable,
     HTTPFailure,
     call,
     change_request,
+    check_size,
     create_or_adopt,
     decorate_steps,
     draft_title,
@@ -41,7 +41,6 @@ from gitops_bot.scm.forge import (
 
 PAGE = 50  # Gitea's default maximum page size
 MAX_PAGES = 100
-MAX_BODY = 8 * 1024 * 1024
 DRAFT_PREFIX = "WIP: "
 TOKEN_ENVS = ("GITEA_TOKEN", "FORGEJO_TOKEN")
 HINTS = {
@@ -127,8 +126,7 @@ class Gitea:
                 raise HTTPFailure(None, {}, type(exc).__name__) from None
             if r.status_code >= 400:
                 raise HTTPFailure(r.status_code, dict(r.headers), _message(r))
-            if len(r.content) > MAX_BODY:
-                raise ForgeUnavailable(f"{self.name} answered more than {MAX_BODY} bytes", hint="run again")
+            check_size(self.name, r.headers, len(r.content))
             return r.json() if r.content else None
 
         return call(self.name, once, HINTS, max_wait=self.max_wait)

@@ -30,6 +30,7 @@ from gitops_bot.scm.forge import (
     HTTPFailure,
     call,
     change_request,
+    check_size,
     create_or_adopt,
     decorate_steps,
     draft_title,
@@ -219,6 +220,8 @@ def _mr(mr: Any) -> ChangeRequest:
 
 
 def _raise_failure(r: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """A response hook: runs before requests reads the body."""
+    check_size("GitLab", r.headers)
     if r.status_code >= 400:
         try:
             data = r.json()
