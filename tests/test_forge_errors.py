@@ -392,3 +392,19 @@ def test_oversized_answers_are_refused(rsps: responses.RequestsMock) -> None:
     big = httpx.Response(200, content=b"[" + b" " * forge_mod.MAX_BODY + b"]")
     with pytest.raises(ForgeUnavailable, match="more than"):
         gitea(lambda r: big).open_pulls("gitops-bot")
+
+
+def test_redirects_are_not_followed_with_the_token(rsps: responses.RequestsMock) -> None:
+    rsps.get(MRS, status=301, headers={"Location": "https://elsewhere.example.com/"})
+    with pytest.raises(ForgeUnavailable, match="redirected the request") as exc:
+        gitlab().open_pulls("gitops-bot")
+    assert "elsewhere.example.com" in str(exc.value) and len(rsps.calls) == 1
+    moved = httpx.Response(302, headers={"Location": "https://elsewhere.example.com/"})
+    with pytest.raises(ForgeUnavailable, match="redirected the request"):
+        gitea(lambda r: moved).open_pulls("gitops-bot")
+
+
+def test_gitlab_answer_that_is_not_json_is_a_clean_failure(rsps: responses.RequestsMock) -> None:
+    rsps.get(MRS, body="<html>login</html>", content_type="text/html")
+    with pytest.raises(ForgeUnavailable, match="GitLab answered"):
+        gitlab().open_pulls("gitops-bot")

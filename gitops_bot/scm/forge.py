@@ -129,10 +129,16 @@ class HTTPFailure(Exception):
     message: str
 
 
-def check_size(name: str, headers: Mapping[str, str], size: int | None = None) -> None:
-    """Refuse an answer larger than MAX_BODY: by its Content-Length before reading it, or by
-    the size read."""
-    declared = next((v for k, v in headers.items() if k.lower() == "content-length"), "")
+def check_answer(name: str, status: int, headers: Mapping[str, str], size: int | None = None) -> None:
+    """Refuse a redirect (never followed: the token header would go with it) and an answer
+    larger than MAX_BODY (by its Content-Length before reading it, or by the size read)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if 300 <= status < 400:
+        raise ForgeUnavailable(
+            f"{name} redirected the request (HTTP {status}) to {lowered.get('location', '?')[:100]}",
+            hint="set forge.api_url to the final address",
+        )
+    declared = lowered.get("content-length", "")
     length = size if size is not None else int(declared) if declared.isdigit() else 0
     if length > MAX_BODY:
         raise ForgeUnavailable(f"{name} answered more than {MAX_BODY} bytes", hint="check forge.api_url")

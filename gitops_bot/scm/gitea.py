@@ -27,7 +27,7 @@ from gitops_bot.scm.forge import (
     HTTPFailure,
     call,
     change_request,
-    check_size,
+    check_answer,
     create_or_adopt,
     decorate_steps,
     draft_title,
@@ -126,7 +126,7 @@ class Gitea:
                 raise HTTPFailure(None, {}, type(exc).__name__) from None
             if r.status_code >= 400:
                 raise HTTPFailure(r.status_code, dict(r.headers), _message(r))
-            check_size(self.name, r.headers, len(r.content))
+            check_answer(self.name, r.status_code, r.headers, len(r.content))
             return r.json() if r.content else None
 
         return call(self.name, once, HINTS, max_wait=self.max_wait)

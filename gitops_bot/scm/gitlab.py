@@ -27,10 +27,11 @@ from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
     ForgeError,
+    ForgeUnavailable,
     HTTPFailure,
     call,
     change_request,
-    check_size,
+    check_answer,
     create_or_adopt,
     decorate_steps,
     draft_title,
@@ -113,6 +114,10 @@ class GitLab:
                 raise HTTPFailure(None, {}, type(exc).__name__) from None
             except gitlab.exceptions.GitlabParsingError:
                 raise unexpected(self.name) from None
+            except gitlab.exceptions.GitlabError as exc:
+                raise ForgeUnavailable(
+                    f"GitLab answered unexpectedly ({type(exc).__name__})", hint="check forge.api_url"
+                ) from None
 
         return call(self.name, once, HINTS, max_wait=self.max_wait)
 
@@ -220,8 +225,8 @@ def _mr(mr: Any) -> ChangeRequest:
 
 
 def _raise_failure(r: requests.Response, *args: Any, **kwargs: Any) -> None:
-    """A response hook: runs before requests reads the body."""
-    check_size("GitLab", r.headers)
+    """A response hook: runs before requests reads the body or follows a redirect."""
+    check_answer("GitLab", r.status_code, r.headers)
     if r.status_code >= 400:
         try:
             data = r.json()
