@@ -204,6 +204,8 @@ def test_promote_rollback_and_hold_open_change_requests(
         world.forge.merge(world.only_open()["number"])
     assert "newTag: 1.2.0" in world.show("main", "overlays/production/kustomization.yaml")
 
+    releases = world.run(capsys, "history", "production")["releases"]
+    assert [r["pull_request"] for r in releases[:2]] == [4, 2]  # the merged requests' numbers
     (res,) = world.run(capsys, "rollback", "production", "--steps", "1")["results"]
     assert res["action"] == "pull_request" and res["kind"] == "rollback"
     assert "1.1.0" in world.show(res["branch"], "overlays/production/kustomization.yaml")
