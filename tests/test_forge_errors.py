@@ -20,6 +20,7 @@ from gitops_bot.scm import forge as forge_mod
 from gitops_bot.scm import forges
 from gitops_bot.scm.forge import ForgeError, ForgeUnavailable, HTTPFailure, call, project_path
 from gitops_bot.scm.gitea import Gitea
+from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.gitlab import GitLab
 
 SECRET = "glpat-secret-value-0123456789"
@@ -408,3 +409,13 @@ def test_gitlab_answer_that_is_not_json_is_a_clean_failure(rsps: responses.Reque
     rsps.get(MRS, body="<html>login</html>", content_type="text/html")
     with pytest.raises(ForgeUnavailable, match="GitLab answered"):
         gitlab().open_pulls("gitops-bot")
+
+
+def test_forge_section_also_configures_github_enterprise() -> None:
+    text = (
+        BASE + "forge:\n  type: github\n  api_url: https://ghe.example.com/api/v3\n  token_env: GHE_TOKEN\n"
+    )
+    adapter = forges.connect(
+        parse(text, "c.yaml"), "https://ghe.example.com/acme/gitops.git", {"GHE_TOKEN": SECRET}
+    )
+    assert isinstance(adapter, GitHub) and adapter.repository == "acme/gitops" and adapter.git_token == SECRET

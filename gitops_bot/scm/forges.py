@@ -8,8 +8,9 @@ host in ``github: api_url``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from gitops_bot.config import Config
+from gitops_bot.config import Config, GitHubConfig
 from gitops_bot.errors import UsageError
 from gitops_bot.scm import gitea, gitlab
 from gitops_bot.scm.forge import Forge, kind_from_url
@@ -26,7 +27,7 @@ def connect(cfg: Config, url: str, environ: Mapping[str, str]) -> Forge:
         return gitlab.GitLab.connect(cfg.forge, url, environ)
     if chosen in ("gitea", "forgejo"):
         return gitea.Gitea.connect(cfg.forge, url, environ)
-    github_cfg = cfg.github
+    github_cfg = _github_settings(cfg)
     repository = github_cfg.repository or repository_from_url(url, github_cfg.api_url)
     if repository is None:
         raise UsageError(
@@ -35,6 +36,17 @@ def connect(cfg: Config, url: str, environ: Mapping[str, str]) -> Forge:
             "Forgejo set forge: {type: gitlab|gitea|forgejo, api_url: ...}",
         )
     return GitHub.connect(github_cfg, repository, environ)
+
+
+def _github_settings(cfg: Config) -> GitHubConfig:
+    """``github:``, with what ``forge:`` says on top (``forge: {type: github, api_url: ...}``)."""
+    f = cfg.forge
+    return replace(
+        cfg.github,
+        api_url=f.api_url or cfg.github.api_url,
+        repository=f.repository or cfg.github.repository,
+        token_env=f.token_env or cfg.github.token_env,
+    )
 
 
 def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[str | None, str]:
