@@ -213,6 +213,11 @@ def test_gitea_answer_that_is_not_a_pull_request_is_refused(waits: list[float]) 
         gitea(lambda r: httpx.Response(200, json=bad)).open_pulls("gitops-bot")
     with pytest.raises(ForgeUnavailable, match="not a change request"):
         gitea(lambda r: httpx.Response(200, json={"message": "hi"})).open_pulls("gitops-bot")
+    with pytest.raises(ForgeUnavailable, match="not a change request"):
+        gitea(lambda r: httpx.Response(200, content=b"<html>")).open_pulls("gitops-bot")
+    multi_line = httpx.Response(422, json={"message": "bad\n\nthing"})
+    with pytest.raises(ForgeError, match=r"HTTP 422\): bad thing$"):
+        gitea(lambda r: multi_line).open_pulls("gitops-bot")
 
 
 def test_gitea_409_race_updates_the_existing_pull_keeping_its_wip_marker() -> None:

@@ -146,7 +146,7 @@ def check_answer(name: str, status: int, headers: Mapping[str, str], size: int |
 
 def refusal(name: str, status: int, message: str, hints: Mapping[int, str]) -> ForgeError:
     return ForgeError(
-        redact(f"{name} refused the request (HTTP {status}): {message}"[:300]),
+        redact(" ".join(f"{name} refused the request (HTTP {status}): {message}".split())[:300]),
         status=status,
         hint=hints.get(status),
     )

@@ -127,7 +127,10 @@ class Gitea:
             if r.status_code >= 400:
                 raise HTTPFailure(r.status_code, dict(r.headers), _message(r))
             check_answer(self.name, r.status_code, r.headers, len(r.content))
-            return r.json() if r.content else None
+            try:
+                return r.json() if r.content else None
+            except ValueError:
+                raise unexpected(self.name) from None
 
         return call(self.name, once, HINTS, max_wait=self.max_wait)
 
