@@ -5,6 +5,7 @@ against the servers' forge-neutral view of a change request."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot import action
 from gitops_bot.cli import main
 from gitops_bot.scm import forge as forge_mod
 from testkit.forge_server import FakeForge
@@ -20,6 +22,7 @@ from testkit.gitea_server import FakeGitea
 from testkit.gitlab_server import FakeGitLab
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
+from tests.test_action import actions_env, read_outputs
 from tests.test_update_e2e import CONFIG, KUSTOMIZATION, git
 
 FORGES = {
@@ -233,3 +236,22 @@ def test_refused_creation_is_one_line_and_leaves_no_branch(
     assert err.count("\n") == 1 and "Traceback" not in err and f"HTTP {status}" in err
     assert world.forge.token not in err
     assert world.branches() == ["main"] and world.forge.pulls == []
+
+
+def test_the_action_under_gitea_actions_opens_the_pull_request_with_the_job_token(
+    tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What Gitea/Forgejo Actions give a step: GITHUB_* variables naming the Gitea server, the
+    job token as github.token (the action's default github-token), no step summary file."""
+    for w in make_world(tmp_path, registry, monkeypatch, "gitea", "environment"):
+        monkeypatch.delenv("GITEA_TOKEN")
+        w.push("app", "1.1.0")
+        env = actions_env(tmp_path, command="update", repo=f"file://{w.remote}", github_token=w.forge.token)
+        del env["GITHUB_STEP_SUMMARY"]
+        env.update(GITHUB_SERVER_URL=w.forge.url, GITEA_ACTIONS="true")
+        monkeypatch.setattr("os.environ", env)
+        out = io.StringIO()
+        assert action.run(env, out) == 0, out.getvalue()
+        (pr,) = w.forge.open_views()
+        assert read_outputs(tmp_path / "output")["pr-url"] == pr["url"]
+        assert w.forge.token not in out.getvalue().replace(f"::add-mask::{w.forge.token}", "")
