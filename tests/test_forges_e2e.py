@@ -88,6 +88,7 @@ def make_world(
                 KUSTOMIZATION.format(host=registry.host, ns=ns)
             )
         config = CONFIG.split("github:")[0].replace("pull_request:", PROMOTION + "pull_request:")
+        config = config.replace("  reviewers: [alice]\n", "  reviewers: [alice]\n  assignees: [bob]\n")
         config += FORGE_SECTION.format(kind=kind, api=fake.url + api)
         (seed / "gitops-bot.yaml").write_text(config.format(host=registry.host, ns=ns, group=group))
         git(seed, "add", "-A")
@@ -120,6 +121,7 @@ def test_one_change_request_then_idempotent_then_updated_in_place(
     assert cr["title"] == "staging: release: update 2 images" and res["pull_request"] == cr["url"]
     assert f"| staging | `example/app` | `1.0.0` | `1.1.0` | `{digest}` |" in cr["body"]
     assert cr["labels"] == ["gitops-bot", "release"] and cr["reviewers"] == ["alice"]
+    assert cr["assignees"] == ["bob"]
     assert cr["auto_merge"] == "squash"
 
     writes = world.forge.writes()
