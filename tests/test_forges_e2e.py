@@ -71,7 +71,12 @@ class World:
 
 
 def make_world(
-    tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch, kind: str, group: str
+    tmp_path: Path,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    group: str,
+    draft: bool = False,
 ) -> Iterator[World]:
     fake_cls, api, token_env = FORGES[kind]
     ns = f"fg{abs(hash(str(tmp_path))) % 10**8}"
@@ -89,6 +94,7 @@ def make_world(
             )
         config = CONFIG.split("github:")[0].replace("pull_request:", PROMOTION + "pull_request:")
         config = config.replace("  reviewers: [alice]\n", "  reviewers: [alice]\n  assignees: [bob]\n")
+        config = config.replace("pull_request:\n", f"pull_request:\n  draft: {str(draft).lower()}\n")
         config += FORGE_SECTION.format(kind=kind, api=fake.url + api)
         (seed / "gitops-bot.yaml").write_text(config.format(host=registry.host, ns=ns, group=group))
         git(seed, "add", "-A")
@@ -180,6 +186,27 @@ def test_group_by_image_opens_one_request_per_image(
         assert len(w.forge.open_pulls()) == 2
         assert w.run(capsys, "update", "--env", "staging")["changed"] is False
         assert len(w.forge.pulls) == 2
+
+
+@pytest.mark.parametrize("kind", sorted(FORGES))
+def test_a_draft_stays_a_draft_and_a_rerun_changes_nothing(
+    kind: str,
+    tmp_path: Path,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for w in make_world(tmp_path, registry, monkeypatch, kind, "environment", draft=True):
+        w.push("app", "1.1.0")
+        w.run(capsys, "update", "--env", "staging")
+        prefix = "Draft: " if kind == "gitlab" else "WIP: "
+        assert w.only_open()["title"] == prefix + "staging: release: update 2 images"
+        writes = w.forge.writes()
+        assert w.run(capsys, "update", "--env", "staging")["changed"] is False
+        assert w.forge.writes() == writes
+        w.push("app", "1.2.0")
+        w.run(capsys, "update", "--env", "staging")
+        assert w.only_open()["title"].startswith(prefix) and "`1.2.0`" in w.only_open()["body"]
 
 
 def test_token_never_reaches_git_config_output_or_request_text(
