@@ -32,9 +32,10 @@ from gitops_bot.manifests import files, images
 from gitops_bot.model import EnvironmentPlan, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
-from gitops_bot.scm import github_commits
+from gitops_bot.scm import forges, github_commits
+from gitops_bot.scm.forge import ChangeRequest, Forge
 from gitops_bot.scm.git import PushRejected, Workspace, auth_env
-from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
+from gitops_bot.scm.github import GitHub
 from gitops_bot.trust import signing
 
 log = get_logger(__name__)
@@ -44,12 +45,12 @@ T = TypeVar("T")
 
 @dataclass
 class _Session:
-    """One run's workspace (fetched, a worktree at the base), app and GitHub connection."""
+    """One run's workspace (fetched, a worktree at the base), app and forge connection."""
 
     ws: Workspace
     app: App
     root: Path  # the worktree
-    github: tuple[GitHub, dict[str, PullRequest]] | None = None
+    forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
 
 
 @dataclass
@@ -208,8 +209,8 @@ class Updater:
     def _session(self, fn: Callable[[_Session], T], *, sign: bool) -> T:
         """``sign``: the run may commit, so the signing key is read now (dry runs and history
         never need it, and work where the key is not set)."""
-        token = self.environ.get("GITHUB_TOKEN")
-        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
+        token, user = forges.first_fetch_credentials(self.repo, self.environ)
+        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
         signer = None
         try:
             cfg, root = self._load(ws)
@@ -284,8 +285,8 @@ class Updater:
             and not dry_run
             and any(envs[e.name].write == "pull_request" for e in plan.environments)
         ):
-            gh, open_prs = self._github_session(s)
-            outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)
+            forge, open_prs = self._forge_session(s)
+            outcomes += self._close_stale(ws, cfg, forge, plan.environments, envs, releases, open_prs)
         return outcomes
 
     def _deliver_one(
@@ -306,14 +307,23 @@ class Updater:
             out = self._commit(s.ws, s.app, env, rel)
         else:
             self._via_api = self._api_commits(s)
-            gh, open_prs = self._github_session(s)
-            out = self._pull_request(s.ws, s.app, gh, env, rel, open_prs)
+            forge, open_prs = self._forge_session(s)
+            out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
         out.write, out.kind = env.write, rel.kind
         return out
 
     def _api_commits(self, s: _Session) -> GitHub | None:
-        signing = s.app.config.git.signing
-        return self._github_session(s)[0] if signing and signing.method == "github-api" else None
+        """With git.signing github-api, the GitHub connection that creates the commits."""
+        signing_cfg = s.app.config.git.signing
+        if signing_cfg is None or signing_cfg.method != "github-api":
+            return None
+        forge = self._forge_session(s)[0]
+        if not isinstance(forge, GitHub):
+            raise UsageError(
+                "git signing github-api needs a GitHub repository",
+                hint="sign with method ssh or gpg on GitLab and Gitea",
+            )
+        return forge
 
     def _push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None, sha: str) -> str:
         """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
@@ -323,11 +333,11 @@ class Updater:
             return sha
         return github_commits.push(self._via_api, ws, branch, lease)
 
-    def _github_session(self, s: _Session) -> tuple[GitHub, dict[str, PullRequest]]:
-        if s.github is None:
-            gh = self._github(s.app.config, s.ws)
-            s.github = (gh, gh.open_pulls(s.app.config.git.branch_prefix))
-        return s.github
+    def _forge_session(self, s: _Session) -> tuple[Forge, dict[str, ChangeRequest]]:
+        if s.forge is None:
+            forge = self._forge(s.app.config, s.ws)
+            s.forge = (forge, forge.open_pulls(s.app.config.git.branch_prefix))
+        return s.forge
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -346,17 +356,11 @@ class Updater:
             )
         return cfg, root
 
-    def _github(self, cfg: Config, ws: Workspace) -> GitHub:
-        repository = cfg.github.repository or repository_from_url(ws.url, cfg.github.api_url)
-        if repository is None:
-            raise UsageError(
-                f"cannot tell the GitHub repository of {ws.url}",
-                hint="set github.repository (owner/name) in gitops-bot.yaml",
-            )
-        gh = GitHub.connect(cfg.github, repository, self.environ)
-        if gh.git_token != self.environ.get("GITHUB_TOKEN"):
-            ws.env = auth_env(ws.url, gh.git_token)
-        return gh
+    def _forge(self, cfg: Config, ws: Workspace) -> Forge:
+        forge = forges.connect(cfg, ws.url, self.environ)
+        if forge.git_token:  # e.g. a GitHub App's installation token, GitLab's job token
+            ws.env = auth_env(ws.url, forge.git_token, forge.git_user)
+        return forge
 
     # -- releases ----------------------------------------------------------------------
 
@@ -456,10 +460,10 @@ class Updater:
         self,
         ws: Workspace,
         app: App,
-        gh: GitHub,
+        forge: Forge,
         env: EnvironmentConfig,
         rel: Release,
-        open_prs: dict[str, PullRequest],
+        open_prs: dict[str, ChangeRequest],
     ) -> Outcome:
         cfg = app.config
         branch = rel.branch(cfg.git.branch_prefix)
@@ -493,9 +497,9 @@ class Updater:
         edited = pr is not None and (pr.title, pr.body) != (title, body)
         try:
             pr = (
-                gh.update(pr, title, body)
+                forge.update(pr, title, body)
                 if pr is not None
-                else gh.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
+                else forge.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
             )
         except Exception:
             if created and remote is None:
@@ -504,7 +508,7 @@ class Updater:
         warnings = []
         if created:
             prc = cfg.pull_request
-            warnings = gh.decorate(
+            warnings = forge.decorate(
                 pr,
                 labels=prc.labels,
                 reviewers=prc.reviewers,
@@ -528,11 +532,11 @@ class Updater:
         self,
         ws: Workspace,
         cfg: Config,
-        gh: GitHub,
+        forge: Forge,
         plans: Sequence[EnvironmentPlan],
         envs: Mapping[str, EnvironmentConfig],
         releases: Sequence[Release],
-        open_prs: Mapping[str, PullRequest],
+        open_prs: Mapping[str, ChangeRequest],
     ) -> list[Outcome]:
         """Close the bot's open update PRs of the planned environments that this run no
         longer produces, when the plan is sure (nothing skipped for them)."""
@@ -555,10 +559,10 @@ class Updater:
                         continue
                 else:
                     continue
-                gh.close(
+                forge.close(
                     pr,
-                    f"Closed by gitops-bot: **{ep.name}** already runs what this pull request proposed, "
-                    "or a newer pull request supersedes it.",
+                    f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
+                    f"or a newer {forge.noun} supersedes it.",
                 )
                 sha = ws.remote_sha(branch)
                 if sha:
