@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from testkit.registry_process import RegistryProcess
+from tests import test_forges_e2e as forges_e2e
 from tests.test_promote_e2e import World, run, world  # noqa: F401 (world: the fixture)
 from tests.test_trust_e2e import add_files
 from tests.test_update_e2e import git
@@ -168,3 +170,19 @@ def test_missing_or_unusable_key_is_one_line_exit_2_before_anything_is_pushed(
     # a dry run and history never commit, so they work where the key is not set (a PR check)
     assert run(capsys, world, "update", "--env", "dev", "--dry-run")["results"][0]["action"] == "dry_run"
     assert main(["history", "dev", "--repo", f"file://{world.remote}"]) == 0
+
+
+def test_github_api_signing_on_gitlab_is_one_line_exit_2_before_anything_is_pushed(
+    tmp_path: Path,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for w in forges_e2e.make_world(tmp_path, registry, monkeypatch, "gitlab", "environment"):
+        add_files(w, {}, ("gitops-bot.yaml", "forge:\n", "git:\n  signing: {method: github-api}\nforge:\n"))  # type: ignore[arg-type]
+        w.push("app", "1.1.0")
+        before = w.branches()
+        code = main(["update", "--repo", f"file://{w.remote}", "--output", "json"])
+        err = capsys.readouterr().err
+        assert code == 2 and "git signing github-api needs a GitHub repository" in err
+        assert len(err.strip().splitlines()) == 1 and w.branches() == before
