@@ -27,13 +27,16 @@ from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import UsageError
 from gitops_bot.events import Push, targeting
-from gitops_bot.log import get_logger
+from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
 from gitops_bot.model import EnvironmentPlan, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
+from gitops_bot.scm import forges, github_commits
+from gitops_bot.scm.forge import ChangeRequest, Forge
 from gitops_bot.scm.git import RACE_DEADLINE, PushRejected, Workspace, auth_env, race_attempts
-from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
+from gitops_bot.scm.github import GitHub
+from gitops_bot.trust import signing
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -41,12 +44,12 @@ T = TypeVar("T")
 
 @dataclass
 class _Session:
-    """One run's workspace (fetched, a worktree at the base), app and GitHub connection."""
+    """One run's workspace (fetched, a worktree at the base), app and forge connection."""
 
     ws: Workspace
     app: App
     root: Path  # the worktree
-    github: tuple[GitHub, dict[str, PullRequest]] | None = None
+    forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Outcome:
                     "from": {"tag": c.from_tag, "digest": c.from_digest},
                     "to": {"tag": c.to_tag, "digest": c.to_digest},
                     "files": list(c.files),
+                    "verification": c.verification.to_json() if c.verification else None,
                 }
                 for c in self.changes
             ],
@@ -112,6 +116,7 @@ class Updater:
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
+        self._via_api: GitHub | None = None  # git.signing github-api: commits made by GitHub
         self.config: Config | None = None  # the last config read (watch's webhooks use it)
         self._active: RegistryPool | None = None
 
@@ -136,7 +141,8 @@ class Updater:
         return self._session(
             self._reported(
                 "update", dry_run, lambda s: self._update(s, env_names, dry_run, should_stop, pushes)
-            )
+            ),
+            sign=not dry_run,
         )
 
     def promote(
@@ -165,7 +171,7 @@ class Updater:
             )
             return self._deliver_one(s, target, rel, notes, dry_run)
 
-        return self._session(self._reported("promote", dry_run, go))
+        return self._session(self._reported("promote", dry_run, go), sign=not dry_run)
 
     def rollback(
         self, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
@@ -176,7 +182,7 @@ class Updater:
             rel, notes = promotion.rollback(s.app, s.ws, s.root, environment, to=to, steps=steps)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("rollback", dry_run, go))
+        return self._session(self._reported("rollback", dry_run, go), sign=not dry_run)
 
     def hold(
         self,
@@ -193,7 +199,7 @@ class Updater:
             rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("unhold" if release else "hold", dry_run, go))
+        return self._session(self._reported("unhold" if release else "hold", dry_run, go), sign=not dry_run)
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
@@ -204,18 +210,24 @@ class Updater:
                 s.ws, s.ws.base_ref, s.app.repo_paths(env, s.root), s.app.image_specs(), limit=limit
             )
 
-        return self._session(go)
+        return self._session(go, sign=False)
 
-    def _session(self, fn: Callable[[_Session], T]) -> T:
-        token = self.environ.get("GITHUB_TOKEN")
-        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
+    def _session(self, fn: Callable[[_Session], T], *, sign: bool) -> T:
+        """``sign``: the run may commit, so the signing key is read now (dry runs and history
+        never need it, and work where the key is not set)."""
+        token, user = forges.first_fetch_credentials(self.repo, self.environ)
+        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
+        signer = None
         try:
             cfg, root = self._load(ws)
             self.config = cfg
+            if sign:  # a bad key: exit 2 before anything is committed or pushed
+                signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
+            ws.commit_env = signer.env() if signer else {}
             pool = self._active = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
-                return fn(_Session(ws, App(cfg, pool, root=root), root))
+                return fn(_Session(ws, App(cfg, pool, environ=self.environ, root=root), root))
             finally:
                 with pool.stats.lock:
                     self.registry_requests.update(Counter(pool.stats.by_status) - before)
@@ -223,6 +235,8 @@ class Updater:
                     pool.close()
         finally:
             ws.close()
+            if signer is not None:
+                signer.close()
 
     def _reported(
         self, command: str, dry_run: bool, fn: Callable[[_Session], list[Outcome]]
@@ -277,8 +291,8 @@ class Updater:
             and not dry_run
             and any(envs[e.name].write == "pull_request" for e in plan.environments)
         ):
-            gh, open_prs = self._github_session(s)
-            outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)
+            forge, open_prs = self._forge_session(s)
+            outcomes += self._close_stale(ws, cfg, forge, plan.environments, envs, releases, open_prs)
         return outcomes
 
     def _deliver_one(
@@ -295,18 +309,41 @@ class Updater:
         if dry_run:
             out = self._dry_run(s.ws, s.app, env, rel)
         elif env.write == "commit":
+            self._via_api = self._api_commits(s)
             out = self._commit(s.ws, s.app, env, rel)
         else:
-            gh, open_prs = self._github_session(s)
-            out = self._pull_request(s.ws, s.app, gh, env, rel, open_prs)
+            self._via_api = self._api_commits(s)
+            forge, open_prs = self._forge_session(s)
+            out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
         out.write, out.kind = env.write, rel.kind
         return out
 
-    def _github_session(self, s: _Session) -> tuple[GitHub, dict[str, PullRequest]]:
-        if s.github is None:
-            gh = self._github(s.app.config, s.ws)
-            s.github = (gh, gh.open_pulls(s.app.config.git.branch_prefix))
-        return s.github
+    def _api_commits(self, s: _Session) -> GitHub | None:
+        """With git.signing github-api, the GitHub connection that creates the commits."""
+        signing_cfg = s.app.config.git.signing
+        if signing_cfg is None or signing_cfg.method != "github-api":
+            return None
+        forge = self._forge_session(s)[0]
+        if not isinstance(forge, GitHub):
+            raise UsageError(
+                "git signing github-api needs a GitHub repository",
+                hint="sign with method ssh or gpg on GitLab and Gitea",
+            )
+        return forge
+
+    def _push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None, sha: str) -> str:
+        """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
+        git.signing github-api the commit GitHub created (and signed) from it."""
+        if self._via_api is None:
+            ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
+            return sha
+        return github_commits.push(self._via_api, ws, branch, lease)
+
+    def _forge_session(self, s: _Session) -> tuple[Forge, dict[str, ChangeRequest]]:
+        if s.forge is None:
+            forge = self._forge(s.app.config, s.ws)
+            s.forge = (forge, forge.open_pulls(s.app.config.git.branch_prefix))
+        return s.forge
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -331,17 +368,11 @@ class Updater:
         path = root / self.config_path if self.config_path else config_mod.find_config(root)
         return config_mod.load(files.inside(root, path))
 
-    def _github(self, cfg: Config, ws: Workspace) -> GitHub:
-        repository = cfg.github.repository or repository_from_url(ws.url, cfg.github.api_url)
-        if repository is None:
-            raise UsageError(
-                f"cannot tell the GitHub repository of {ws.url}",
-                hint="set github.repository (owner/name) in gitops-bot.yaml",
-            )
-        gh = GitHub.connect(cfg.github, repository, self.environ)
-        if gh.git_token != self.environ.get("GITHUB_TOKEN"):
-            ws.env = auth_env(ws.url, gh.git_token)
-        return gh
+    def _forge(self, cfg: Config, ws: Workspace) -> Forge:
+        forge = forges.connect(cfg, ws.url, self.environ)
+        if forge.git_token:  # e.g. a GitHub App's installation token, GitLab's job token
+            ws.env = auth_env(ws.url, forge.git_token, forge.git_user)
+        return forge
 
     # -- releases ----------------------------------------------------------------------
 
@@ -391,7 +422,7 @@ class Updater:
 
     def _message(self, cfg: Config, rel: Release) -> str:
         signoff = cfg.git.author if cfg.git.signoff else None
-        return rel.commit_message(cfg.git.message, signoff=signoff)
+        return redact(rel.commit_message(cfg.git.message, signoff=signoff))
 
     def _dry_run(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
         rel, _ = self._apply(ws, app, env, rel)
@@ -401,8 +432,8 @@ class Updater:
             "dry_run",
             branch=rel.branch(app.config.git.branch_prefix) if env.write == "pull_request" else ws.base,
             release_id=rel.release_id,
-            title=rel.title(),
-            body=rel.body(),
+            title=redact(rel.title()),
+            body=redact(rel.body()),
             diff=ws.diff(),
         )
 
@@ -424,7 +455,7 @@ class Updater:
             if sha is None:
                 return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
             try:
-                ws.push(f"HEAD:refs/heads/{ws.base}")
+                sha = self._push(ws, ws.base, None, sha)
             except PushRejected:
                 log.info("push_rejected", environment=env.name, attempt=attempt)
                 ws.fetch(ws.base, cfg.git.branch_prefix)
@@ -442,10 +473,10 @@ class Updater:
         self,
         ws: Workspace,
         app: App,
-        gh: GitHub,
+        forge: Forge,
         env: EnvironmentConfig,
         rel: Release,
-        open_prs: dict[str, PullRequest],
+        open_prs: dict[str, ChangeRequest],
     ) -> Outcome:
         cfg = app.config
         branch = rel.branch(cfg.git.branch_prefix)
@@ -463,7 +494,7 @@ class Updater:
                 sha = remote  # the branch already holds exactly this change
                 break
             try:
-                ws.push(f"HEAD:refs/heads/{branch}", lease=(branch, remote))
+                sha = self._push(ws, branch, (branch, remote), sha)
                 pushed = True
                 break
             except PushRejected:
@@ -473,15 +504,15 @@ class Updater:
             raise PushRejected(
                 f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries", hint="run again"
             )
-        title, body = rel.title(), rel.body()
+        title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
         pr = open_prs.get(branch)
         created = pr is None
         edited = pr is not None and (pr.title, pr.body) != (title, body)
         try:
             pr = (
-                gh.update(pr, title, body)
+                forge.update(pr, title, body)
                 if pr is not None
-                else gh.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
+                else forge.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
             )
         except Exception:
             if created and remote is None:
@@ -490,7 +521,7 @@ class Updater:
         warnings = []
         if created:
             prc = cfg.pull_request
-            warnings = gh.decorate(
+            warnings = forge.decorate(
                 pr,
                 labels=prc.labels,
                 reviewers=prc.reviewers,
@@ -514,11 +545,11 @@ class Updater:
         self,
         ws: Workspace,
         cfg: Config,
-        gh: GitHub,
+        forge: Forge,
         plans: Sequence[EnvironmentPlan],
         envs: Mapping[str, EnvironmentConfig],
         releases: Sequence[Release],
-        open_prs: Mapping[str, PullRequest],
+        open_prs: Mapping[str, ChangeRequest],
     ) -> list[Outcome]:
         """Close the bot's open update PRs of the planned environments that this run no
         longer produces, when the plan is sure (nothing skipped for them)."""
@@ -541,10 +572,10 @@ class Updater:
                         continue
                 else:
                     continue
-                gh.close(
+                forge.close(
                     pr,
-                    f"Closed by gitops-bot: **{ep.name}** already runs what this pull request proposed, "
-                    "or a newer pull request supersedes it.",
+                    f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
+                    f"or a newer {forge.noun} supersedes it.",
                 )
                 sha = ws.remote_sha(branch)
                 if sha:
@@ -567,4 +598,5 @@ def _change(item: PlanItem) -> Change:
         to_digest=cand.digest,
         reason=item.reason,
         metadata=cand.metadata,
+        verification=item.verification,
     )

@@ -115,13 +115,6 @@ def test_decoration_failure_after_the_pr_exists_is_a_warning(
     assert [w.split(":")[1].strip() for w in warnings] == ["could not set labels", "could not set assignees"]
 
 
-def test_published_texts_are_redacted(rsps: responses.RequestsMock) -> None:  # noqa: F811
-    rsps.post(f"{REPO}/pulls", status=201, json=pull(9))
-    client().create("gitops-bot/staging", "main", f"title {TOKEN}", f"held: {TOKEN}", draft=False)
-    sent = rsps.calls[-1].request.body
-    assert sent is not None and TOKEN.encode() not in (sent if isinstance(sent, bytes) else sent.encode())
-
-
 @pytest.mark.parametrize(
     "key", ["garbage", "-----BEGIN RSA PRIVATE KEY-----\\nnope\\n-----END RSA PRIVATE KEY-----"]
 )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -24,6 +23,7 @@ from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from gitops_bot.config import GitHubConfig
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
+from gitops_bot.scm.forge import PullRequest, decorate_steps
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -66,16 +66,6 @@ class GitHubUnavailable(ServiceUnavailable):
     pass
 
 
-@dataclass(frozen=True)
-class PullRequest:
-    number: int
-    url: str
-    head: str
-    title: str
-    body: str
-    raw: Any = None  # the PyGithub object, for follow-up calls
-
-
 def repository_from_url(url: str, api_url: str) -> str | None:
     """owner/name of a GitHub remote URL (https, ssh or scp-like), or None."""
     hosts = {"github.com"}
@@ -90,11 +80,17 @@ def repository_from_url(url: str, api_url: str) -> str | None:
 
 
 class GitHub:
+    """The :class:`~gitops_bot.scm.forge.Forge` adapter for GitHub and GitHub Enterprise."""
+
+    noun = "pull request"
+    name = "GitHub"
+    git_user = "x-access-token"
+
     def __init__(self, gh: Github, repository: str, *, git_token: str) -> None:
         self._gh = gh
         self.repository = repository
         self.owner = repository.split("/")[0]
-        self.git_token = git_token
+        self.git_token: str | None = git_token
         self._repo = gh.get_repo(repository)  # lazy: the Github objects are built lazy=True
 
     @classmethod
@@ -151,6 +147,11 @@ class GitHub:
             f"or {cfg.app_id_env} and {cfg.app_key_env} for a GitHub App",
         )
 
+    def git_data(self, fn: Callable[[Any], T]) -> T:
+        """``fn(repository)`` on the PyGithub repository, with this module's error mapping: the
+        Git Data API calls of :mod:`gitops_bot.scm.github_commits` go through here."""
+        return _call(lambda: fn(self._repo))
+
     # -- pull requests -----------------------------------------------------------------
 
     def open_pulls(self, prefix: str) -> dict[str, PullRequest]:
@@ -169,7 +170,6 @@ class GitHub:
         return _pr(pulls[0]) if pulls else None
 
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> PullRequest:
-        title, body = redact(title), redact(body)  # every published text, like every log line
         try:
             p = self._repo.create_pull(base=base, head=branch, title=title, body=body, draft=draft)
         except GithubException as exc:
@@ -183,7 +183,6 @@ class GitHub:
         return _pr(p)
 
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
-        title, body = redact(title), redact(body)
         if pr.title == title and pr.body == body:
             return pr
         raw = pr.raw
@@ -210,18 +209,12 @@ class GitHub:
             steps.append(("assignees", lambda: raw.add_to_assignees(*assignees)))
         if auto_merge:
             steps.append(("auto-merge", lambda: raw.enable_automerge(merge_method=auto_merge.upper())))
-        warnings = []
-        for what, step in steps:
-            try:
-                _call(step)
-            except GitOpsBotError as exc:  # refused or unavailable: the PR exists, so a warning
-                warnings.append(f"PR #{pr.number}: could not set {what}: {exc}")
-                log.warning("pull_request_decoration_failed", number=pr.number, what=what, reason=str(exc))
-        return warnings
+        wrapped = [(what, lambda f=f: _call(f)) for what, f in steps]
+        return decorate_steps(f"PR #{pr.number}", wrapped, (GitOpsBotError,))
 
     def close(self, pr: PullRequest, comment: str) -> None:
         raw = pr.raw
-        _call(lambda: raw.create_issue_comment(redact(comment)))
+        _call(lambda: raw.create_issue_comment(comment))
         _call(lambda: raw.edit(state="closed"))
 
 
