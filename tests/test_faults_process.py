@@ -27,7 +27,7 @@ def world(tmp_path: Path, registry: RegistryProcess) -> Iterator[World]:
 
 def bot(*args: str, cache: Path, **kwargs: object) -> subprocess.Popen[str]:
     env = {**os.environ, "GITHUB_TOKEN": FakeGitHub.token, "GITOPS_BOT_CACHE": str(cache)}
-    return subprocess.Popen(
+    proc: subprocess.Popen[str] = subprocess.Popen(
         [sys.executable, "-m", "gitops_bot", *args],
         env=env,
         stdout=subprocess.PIPE,
@@ -35,6 +35,7 @@ def bot(*args: str, cache: Path, **kwargs: object) -> subprocess.Popen[str]:
         text=True,
         **kwargs,  # type: ignore[call-overload]
     )
+    return proc
 
 
 def test_four_concurrent_runs_end_with_one_commit_and_one_pr(world: World) -> None:
@@ -131,3 +132,37 @@ def test_half_finished_clone_in_the_cache_is_removed(world: World) -> None:
     assert second.wait(timeout=60) == 0, second.communicate()[1]
     second.communicate()
     assert not leftover.exists()
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        " ! [remote rejected] HEAD -> main (failed to update ref)",
+        " ! [rejected]        HEAD -> main (fetch first)",
+        " ! [rejected]        HEAD -> gitops-bot/dev (stale info)",
+        " ! [rejected]        HEAD -> main (non-fast-forward)",
+        "error: cannot lock ref 'refs/heads/main': is at 1234 but expected 5678",
+        "remote: error: cannot lock ref 'refs/heads/x': reference already exists",
+        " ! [remote rejected] main -> main (incorrect old value provided)",
+    ],
+)
+def test_every_wording_of_a_push_race_is_a_race(detail: str) -> None:
+    from gitops_bot.scm.git import _RACE, PushRejected
+
+    assert _RACE.search(detail)
+    assert PushRejected("x").exit_code == 3
+
+
+def test_race_retries_end_at_their_deadline_with_jittered_waits() -> None:
+    from gitops_bot.scm.git import race_attempts
+
+    clock = [0.0]
+    waits: list[float] = []
+
+    def sleep(s: float) -> None:
+        waits.append(s)
+        clock[0] += s
+
+    attempts = list(race_attempts(30.0, sleep=sleep, clock=lambda: clock[0]))
+    assert clock[0] < 30 and 5 < len(attempts) < 200
+    assert all(0 <= w <= 5 for w in waits) and len(set(waits)) > 1

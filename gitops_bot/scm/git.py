@@ -61,15 +61,17 @@ _WT_PREFIX = "gitops-bot-wt-"
 _WT_LOCK = "gitops-bot pid "
 
 
-def race_attempts(deadline: float = RACE_DEADLINE, *, sleep: Any = time.sleep) -> Iterator[int]:
+def race_attempts(
+    deadline: float = RACE_DEADLINE, *, sleep: Any = time.sleep, clock: Any = time.monotonic
+) -> Iterator[int]:
     """Attempt numbers for a push race: back-off with full jitter between attempts (so four
     bots that collided do not collide again in step), until ``deadline`` seconds have passed."""
-    end = time.monotonic() + deadline
+    end = clock() + deadline
     attempt = 1
     while True:
         yield attempt
         wait = random.uniform(0, min(0.2 * 2**attempt, 5.0))
-        if time.monotonic() + wait >= end:
+        if clock() + wait >= end:
             return
         sleep(wait)
         attempt += 1
