@@ -16,6 +16,7 @@ alias is a shared node, so its expanded size is counted once per anchor, not exp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -138,11 +139,12 @@ def read(path: Path, error: type[FileError]) -> str:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise error(str(path), None, f"not UTF-8 text (byte {exc.start})", hint="save it as UTF-8") from None
-    bad = next((c for c in text if c in _CONTROL), None)
+    bad = _NOT_PRINTABLE.search(text)
     if bad is not None:
-        line = text.count("\n", 0, text.index(bad)) + 1
-        raise error(str(path), line, f"control character {bad!r} in the file", hint="remove it")
+        line = text.count("\n", 0, bad.start()) + 1
+        raise error(str(path), line, f"control character {bad.group()!r} in the file", hint="remove it")
     return text
 
 
-_CONTROL = frozenset(chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
+# What YAML 1.2 does not allow in a stream (C0 and C1 controls, DEL, surrogates, U+FFFE/F).
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -189,6 +189,8 @@ CASES = [
         config_with("version: 1", "version: 1\x1b[2J"),
         "gitops-bot.yaml:1: control character",
     ),
+    Case("c1-control-in-config", config_with("version: 1", "version: 1 # \x80"), "control character"),
+    Case("noncharacter-in-config", config_with("version: 1", "version: 1 # \ufffe"), "control character"),
     Case("nul-in-config", config_with("version: 1", "version: 1\x00"), "control character"),
     Case(
         "non-utf8-holds",
