@@ -20,6 +20,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -112,7 +113,7 @@ class Workspace:
         self.worktree: Path | None = None
         self._wt: git.Repo | None = None
         self._lock = lock
-        _prune_worktrees(store)
+        _prune_worktrees(store, exclusive=lock is not None)
         self.commit_env: dict[str, str] = {}  # signing config for 'git commit' only (trust.signing)
 
     # -- opening ---------------------------------------------------------------------
@@ -252,7 +253,7 @@ class Workspace:
                 "--force",
                 "--lock",
                 "--reason",
-                f"{_WT_LOCK}{os.getpid()}",
+                f"{_WT_LOCK}{os.getpid()} on {socket.gethostname()}",
                 str(self.worktree),
                 start,
                 what="worktree",
@@ -409,9 +410,11 @@ def _lock(folder: Path, key: str) -> int:
             time.sleep(0.1)
 
 
-def _prune_worktrees(store: git.Repo) -> None:
+def _prune_worktrees(store: git.Repo, *, exclusive: bool) -> None:
     """Remove the worktrees of gitops-bot runs that died (SIGKILL) and registrations whose
-    directory is gone; a live run's worktree is locked with its pid and left alone."""
+    directory is gone. Holding the cache's lock (``exclusive``), every gitops-bot worktree of
+    the cache is a dead run's; in a user's own repository a worktree is left alone unless its
+    run (pid and host in the lock reason) is gone from this machine."""
     try:
         out = str(store.git.worktree("list", "--porcelain"))
     except git.GitCommandError:
@@ -419,7 +422,7 @@ def _prune_worktrees(store: git.Repo) -> None:
     for block in out.split("\n\n"):
         fields = dict(line.partition(" ")[::2] for line in block.splitlines())
         reason = fields.get("locked", "")
-        if not reason.startswith(_WT_LOCK) or _alive(reason.removeprefix(_WT_LOCK)):
+        if not reason.startswith(_WT_LOCK) or (not exclusive and _alive(reason.removeprefix(_WT_LOCK))):
             continue
         with contextlib.suppress(git.GitCommandError):
             store.git.worktree("remove", "--force", "--force", fields["worktree"])
@@ -427,9 +430,11 @@ def _prune_worktrees(store: git.Repo) -> None:
         store.git.worktree("prune")
 
 
-def _alive(pid: str) -> bool:
-    if not pid.isdigit():
-        return False
+def _alive(owner: str) -> bool:
+    """``owner`` is "PID on HOST": alive unless on this host and no such process."""
+    pid, _, host = owner.partition(" on ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's (or an unreadable) lock: not ours to judge
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
