@@ -27,6 +27,7 @@ class Answer:
     endless: bool = False  # keep sending body chunks until the client hangs up
     hang: float = 0.0  # seconds to wait before answering at all
     drip_head: float = 0.0  # seconds between the bytes of the status line and headers
+    close: bool = False  # hang up after the body (with a Content-Length it promised more)
 
 
 @dataclass
@@ -101,3 +102,4 @@ class HostileRegistry(JSONServer):
             time.sleep(answer.drip)
         if not answer.drip:
             h.wfile.write(answer.body)
+        h.close_connection = answer.close

@@ -139,6 +139,13 @@ CASES = [
         "timed out",
     ),
     Case("drip-fed-headers", {TAGS: Answer(drip_head=0.05)}, list_tags, RegistryUnavailable, "timed out"),
+    Case(
+        "body-cut-short",
+        {TAGS: Answer(200, b'{"tags": ["1.0.0"', {"Content-Length": "100"}, close=True)},
+        list_tags,
+        RegistryUnavailable,
+        "cannot connect",
+    ),
     Case("hanging-registry", {TAGS: Answer(hang=5)}, list_tags, RegistryUnavailable, "timed out"),
     Case("endless-tag-list", {TAGS: Answer(endless=True)}, list_tags, RegistryProtocolError, "too large"),
     Case(

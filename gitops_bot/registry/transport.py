@@ -216,6 +216,10 @@ def _read_body(
                 conn.sock.settimeout(left)
         chunk = resp.read1(_CHUNK)
         if not chunk:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError("response not complete within the deadline")  # the watchdog cut it
+            if resp.length:  # Content-Length said more was coming: a cut, not the end
+                raise http.client.IncompleteRead(b"".join(parts), resp.length)
             resp.read()  # marks the response done, so the connection can be reused
             return b"".join(parts)
         size += len(chunk)
