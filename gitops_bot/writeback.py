@@ -212,7 +212,7 @@ class Updater:
         self, s: _Session, env_names: Sequence[str] | None, dry_run: bool, should_stop: Callable[[], bool]
     ) -> list[Outcome]:
         ws, app, cfg = s.ws, s.app, s.app.config
-        plan = app.plan(env_names, metadata=not dry_run)
+        plan = app.plan(env_names, metadata=True)  # a dry run shows the real PR body
         envs = {e.name: e for e in app.environments(env_names)}
         releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
         outcomes: list[Outcome] = []

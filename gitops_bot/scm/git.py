@@ -240,7 +240,11 @@ class Workspace:
         return self._wt
 
     def diff(self) -> str:
-        return str(self._repo().git.diff("--no-color", "--no-ext-diff"))
+        """Every change in the worktree against its base, files the run creates included
+        (the holds file), as the commit would record it."""
+        wt = self._repo()
+        wt.git.add("-A")
+        return str(wt.git.diff("--cached", "--no-color", "--no-ext-diff"))
 
     def commit(self, message: str, *, author_name: str, author_email: str) -> str | None:
         """Commit every change in the worktree; None when there is nothing to commit."""
