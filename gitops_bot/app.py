@@ -48,7 +48,7 @@ class App:
     def environments(self, names: Sequence[str] | None) -> list[EnvironmentConfig]:
         if not names:
             return list(self.config.environments)
-        return [self.config.environment(n) for n in names]
+        return [self.config.environment(n) for n in dict.fromkeys(names)]  # a repeated name once
 
     def image_specs(self) -> list[images.ImageSpec]:
         return [

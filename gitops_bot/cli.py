@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gitops_bot import __version__, log
+from gitops_bot.config import config_in_repo
 from gitops_bot.errors import GitOpsBotError, UsageError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -21,6 +22,21 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         "history", parents=[remote], help="the releases of an environment, read from git (newest first)"
     )
     h.add_argument("environment", metavar="ENV")
-    h.add_argument("--limit", type=int, default=20, help="at most this many releases (default 20; 0: all)")
+    h.add_argument(
+        "--limit", type=_count(0), default=20, help="at most this many releases (default 20; 0: all)"
+    )
     h.add_argument("--output", choices=("text", "json"), default="text")
 
     rb = sub.add_parser(
@@ -98,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("environment", metavar="ENV")
     which = rb.add_mutually_exclusive_group()
     which.add_argument("--to", metavar="RELEASE", help="a release id or commit from 'history'")
-    which.add_argument("--steps", type=int, metavar="N", help="go back N releases (default 1)")
+    which.add_argument("--steps", type=_count(1), metavar="N", help="go back N releases (default 1)")
 
     w = sub.add_parser(
         "watch",
@@ -182,7 +200,8 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"--repo {repo} is not a directory")
     if args.command == "plan":
         started = time.monotonic()
-        app = app_mod.open_app(repo, Path(args.config) if args.config else None)
+        config = config_in_repo(args.repo, args.config, is_url=False)
+        app = app_mod.open_app(repo, repo / config if config else None)
         try:
             plan = app.plan(args.envs, metadata=args.metadata)
         finally:

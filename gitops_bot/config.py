@@ -728,3 +728,31 @@ def _check_no_cycle(r: _Reader, envs: list[EnvironmentConfig]) -> None:
                 raise r.error(lines[start], f"promotion chain through {start!r} loops back on itself")
             seen.add(cur)
             cur = source.get(cur)
+
+
+def config_in_repo(repo: str, value: str | None, *, is_url: bool) -> str | None:
+    """``--config`` means one thing for every command: a path relative to the repository root,
+    or an absolute path inside a local repository. Returns it relative to the root (None: the
+    default), so it names the same file in the working tree and in a throwaway worktree."""
+    if not value:
+        return None
+    path = Path(value)
+    if path.is_absolute():
+        if is_url:
+            raise UsageError(
+                f"--config {value}: with a URL --repo, the config is read from the repository",
+                hint="give its path relative to the repository root, e.g. deploy/gitops-bot.yaml",
+            )
+        root = Path(repo).resolve()
+        try:
+            path = path.resolve().relative_to(root)
+        except ValueError:
+            raise UsageError(
+                f"--config {value} is outside the repository {repo}",
+                hint="give a path inside it, absolute or relative to its root",
+            ) from None
+    if ".." in path.parts:
+        raise UsageError(
+            f"--config {value} leaves the repository", hint="give a path relative to the repository root"
+        )
+    return path.as_posix()

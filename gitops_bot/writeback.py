@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+import git
 
 from gitops_bot import config as config_mod
 from gitops_bot import history as history_mod
@@ -24,13 +27,13 @@ from gitops_bot import holds as holds_mod
 from gitops_bot import promotion
 from gitops_bot.app import App
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.errors import UsageError
+from gitops_bot.errors import GitOpsBotError, UsageError
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images
 from gitops_bot.model import EnvironmentPlan, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
-from gitops_bot.scm.git import PushRejected, Workspace, auth_env
+from gitops_bot.scm.git import PushRejected, Workspace, auth_env, is_url
 from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
 
 log = get_logger(__name__)
@@ -66,6 +69,9 @@ class Outcome:
     write: str = "pull_request"  # the environment's write mode: pull_request | commit
     kind: str = "update"  # update | promotion | rollback | hold
 
+    def _would(self) -> dict[str, Any]:
+        return {"title": self.title, "body": self.body, "diff": self.diff}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
@@ -85,6 +91,8 @@ class Outcome:
                 for c in self.changes
             ],
             "warnings": self.warnings,
+            # a dry run carries what it would publish, for the Action's log
+            **(self._would() if self.action == "dry_run" else {}),
         }
 
 
@@ -106,7 +114,7 @@ class Updater:
         base: str | None = None,
     ) -> None:
         self.repo = repo
-        self.config_path = config_path
+        self.config_path = config_mod.config_in_repo(repo, config_path, is_url=is_url(repo))
         self.environ = dict(os.environ if environ is None else environ)
         self._pool = pool
         self._base = base
@@ -192,21 +200,39 @@ class Updater:
         return self._session(go)
 
     def _session(self, fn: Callable[[_Session], T]) -> T:
-        token = self.environ.get("GITHUB_TOKEN")
-        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
+        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=self._fetch_token())
         try:
-            cfg, root = self._load(ws)
-            pool = self._pool or RegistryPool(cfg)
-            before = Counter(pool.stats.by_status)
-            try:
-                return fn(_Session(ws, App(cfg, pool), root))
-            finally:
-                with pool.stats.lock:
-                    self.registry_requests.update(Counter(pool.stats.by_status) - before)
-                if self._pool is None:
-                    pool.close()
+            with _paths_in_repository(ws, self.repo):
+                return self._in_session(ws, fn)
         finally:
             ws.close()
+
+    def _fetch_token(self) -> str | None:
+        """The token for the first fetch, before the base's config can be read: what a local
+        checkout's own config names (``github.token_env``, or its GitHub App), else the
+        defaults (``GITHUB_TOKEN``, or ``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
+        gh_cfg, url = config_mod.GitHubConfig(), self.repo
+        if not is_url(self.repo):
+            url, gh_cfg = _local_origin(Path(self.repo), self.config_path, gh_cfg)
+        if not url.lower().startswith("https://"):
+            return None  # tokens only ever go to https remotes
+        token = self.environ.get(gh_cfg.token_env)
+        if token or not (self.environ.get(gh_cfg.app_id_env) and self.environ.get(gh_cfg.app_key_env)):
+            return token
+        repository = gh_cfg.repository or repository_from_url(url, gh_cfg.api_url)
+        return GitHub.connect(gh_cfg, repository, self.environ).git_token if repository else None
+
+    def _in_session(self, ws: Workspace, fn: Callable[[_Session], T]) -> T:
+        cfg, root = self._load(ws)
+        pool = self._pool or RegistryPool(cfg)
+        before = Counter(pool.stats.by_status)
+        try:
+            return fn(_Session(ws, App(cfg, pool), root))
+        finally:
+            with pool.stats.lock:
+                self.registry_requests.update(Counter(pool.stats.by_status) - before)
+            if self._pool is None:
+                pool.close()
 
     def _update(
         self, s: _Session, env_names: Sequence[str] | None, dry_run: bool, should_stop: Callable[[], bool]
@@ -491,6 +517,39 @@ class Updater:
                     ws.delete_remote_branch(branch, sha)
                 out.append(Outcome(ep.name, (), "closed", branch=branch, url=pr.url))
         return out
+
+
+def _local_origin(
+    repo: Path, config_path: str | None, default: config_mod.GitHubConfig
+) -> tuple[str, config_mod.GitHubConfig]:
+    """A local checkout's origin URL and the github settings of its working tree's config
+    (the base's config, read after the fetch, decides everything else)."""
+    try:
+        url = git.Repo(repo).remotes.origin.url
+    except (git.GitError, AttributeError, ValueError, OSError):
+        return "", default  # Workspace.open says what is wrong with the checkout
+    try:
+        path = repo / config_path if config_path else config_mod.find_config(repo)
+        return url, config_mod.load(path).github
+    except GitOpsBotError:
+        return url, default
+
+
+@contextmanager
+def _paths_in_repository(ws: Workspace, repo: str) -> Iterator[None]:
+    """Errors name files by their path in the repository, never by the throwaway worktree's."""
+    try:
+        yield
+    except GitOpsBotError as exc:
+        if ws.worktree is not None:
+            root = str(ws.worktree)
+            where = f"{repo} ({ws.base})" if ws.base else repo
+            for attr in ("message", "hint"):
+                text = getattr(exc, attr)
+                if text:
+                    setattr(exc, attr, text.replace(root + os.sep, "").replace(root, where))
+            exc.args = (exc.message,)
+        raise
 
 
 def _change(item: PlanItem) -> Change:

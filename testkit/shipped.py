@@ -108,10 +108,8 @@ def build_wheel(dest: Path) -> Path:
     """``pip wheel`` of a copy of the build context (an in-tree build writes build/ and
     *.egg-info next to the sources; the copy keeps them out of the checkout)."""
     src = copy_tree(dest / "src")
-    run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dest), "."],
-        cwd=src,
-    )
+    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    run([*pip, "-w", str(dest), "."], cwd=src)
     shutil.rmtree(src)
     (wheel,) = dest.glob("gitops_bot-*.whl")
     return wheel

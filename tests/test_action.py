@@ -5,6 +5,7 @@ every run: script through shellcheck, with no ${{ }} expression inside (script i
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import re
@@ -18,6 +19,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from gitops_bot import action
+from gitops_bot.cli import main
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, make_world
@@ -95,6 +97,7 @@ def test_update_step_masks_the_token_writes_outputs_and_a_summary(
     assert action.run(env, io.StringIO()) == 0
     outputs = read_outputs(tmp_path / "output")
     assert outputs["changed"] == "false"
+    assert outputs["pr-url"] == "" and outputs["pr-urls"] == "[]"  # the open PR was left as it was
     assert len(world.github.pulls) == 1
 
 
@@ -114,10 +117,19 @@ def test_plan_step_with_registry_login_and_dry_run_update(
     )
     monkeypatch.setattr("os.environ", env)
     out = io.StringIO()
-    assert action.run(env, out) == 0
+    seen: list[str] = []
+
+    def cli(argv: list[str]) -> int:
+        config = Path(env["DOCKER_CONFIG"]) / "config.json"
+        seen.extend([str(config.parent), config.read_text(), oct(config.stat().st_mode)[-3:]])
+        return main(argv)
+
+    assert action.run(env, out, cli=cli) == 0
     assert "::add-mask::s3cret-registry-password" in out.getvalue()
-    config = Path(env["DOCKER_CONFIG"]) / "config.json"
-    assert '"127.0.0.1:1"' in config.read_text() and oct(config.stat().st_mode)[-3:] == "600"
+    # the login existed for the step only: written privately, removed when the step ended
+    auth = base64.b64encode(b"ci:s3cret-registry-password").decode()
+    assert seen[1:] == [f'{{"auths": {{"127.0.0.1:1": {{"auth": "{auth}"}}}}}}', "600"]
+    assert "DOCKER_CONFIG" not in env and not Path(seen[0]).exists()
     summary = (tmp_path / "summary").read_text()
     assert "| staging | `example/app` | `1.0.0` | `1.1.0`" in summary and "| update |" in summary
     assert read_outputs(tmp_path / "output")["changed"] == "false"

@@ -47,9 +47,12 @@ def wheel(shared_root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def wheel_venv(shared_root: Path, wheel: Path) -> Path:
-    return shipped.shared(
-        shared_root, f"venv-{shipped.source_key()}", lambda d: shipped.install_wheel(d / "venv", wheel)
-    ) / "venv"
+    return (
+        shipped.shared(
+            shared_root, f"venv-{shipped.source_key()}", lambda d: shipped.install_wheel(d / "venv", wheel)
+        )
+        / "venv"
+    )
 
 
 shared = shipped  # the module's shared() reads better as shared.shared(...) above
@@ -105,7 +108,10 @@ def test_the_main_job_runs_end_to_end_with_the_wheels_console_script(
         assert first_update.count("pull request http") == 2
         assert "pull request http" not in second_update and "already proposed in" in second_update
         assert len(st.gh.pulls) == 3  # two updates, one promotion; the second update opened none
-        assert "--- a/overlays/production/kustomization.yaml" in out["promote staging production --repo --dry-run"]
+        assert (
+            "--- a/overlays/production/kustomization.yaml"
+            in out["promote staging production --repo --dry-run"]
+        )
         assert "production: 2 releases" in out["history production --repo"]
         assert "+++ b/gitops-bot.holds.yaml" in out["rollback production --repo --dry-run"]
         assert not st.gh.unexpected
@@ -152,12 +158,16 @@ def action_install(shared_root: Path) -> Path:
         env["PATH"] = f"{python / 'bin'}{os.pathsep}{env['PATH']}"
         step = _step("Install gitops-bot")
         assert step["shell"] == "bash"
-        shipped.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=dest, env=env)
+        shipped.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=dest, env=env
+        )
 
     return shipped.shared(shared_root, f"action-{shipped.source_key('action.yml')}", make)
 
 
-def run_step(install: Path, workspace: Path, tmp: Path, **inputs: str) -> tuple[int, str, dict[str, str], str]:
+def run_step(
+    install: Path, workspace: Path, tmp: Path, **inputs: str
+) -> tuple[int, str, dict[str, str], str]:
     """action.yml's run step as a runner runs it; returns exit code, log, outputs, summary."""
     step = _step("Run gitops-bot")
     files = {name: tmp / name for name in ("output", "summary")}
@@ -316,7 +326,16 @@ def test_the_container_build_stage_runs_update_and_watch_as_uid_10001_with_a_rea
 
 def _watch(env: Mapping[str, str], home: Path, remote: Path) -> None:
     port = _free_port()
-    argv = ["gitops-bot", "watch", "--repo", f"file://{remote}", "--interval", "1h", "--listen", f"127.0.0.1:{port}"]
+    argv = [
+        "gitops-bot",
+        "watch",
+        "--repo",
+        f"file://{remote}",
+        "--interval",
+        "1h",
+        "--listen",
+        f"127.0.0.1:{port}",
+    ]
     proc = _as_container(argv, env, home)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -329,7 +348,7 @@ def _watch(env: Mapping[str, str], home: Path, remote: Path) -> None:
         assert status == 200 and 'gitops_bot_cycles_total{result="success"} 1.0' in metrics
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -45,7 +45,7 @@ class PushRejected(GitOpsBotError):
     """The remote moved under us (non-fast-forward, stale lease)."""
 
 
-def _is_url(repo: str) -> bool:
+def is_url(repo: str) -> bool:
     return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
 
 
@@ -88,7 +88,7 @@ class Workspace:
                 "the repository URL carries credentials",
                 hint="pass the token in GITHUB_TOKEN instead; it is never written to disk",
             )
-        if not _is_url(repo):
+        if not is_url(repo):
             path = Path(repo)
             try:
                 store = git.Repo(path, search_parent_directories=False)
