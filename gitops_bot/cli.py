@@ -304,17 +304,15 @@ def _set_image(args: argparse.Namespace) -> int:
         found = {site.image for site in images.read(before, str(path), specs, strict=False)}
         absent = [e.name for e in edits if e.name not in found]
         if absent:
-            raise UsageError(
-                f"{path}: no image {', '.join(absent)} found (containers, marker comments, --helm paths)",
-                hint="name the image's repository as written in the file, or pass --helm FIELD=PATH",
-            )
+            raise _not_found(path, absent, helm)
     after = images.write(before, str(path), specs, updates)
     if after == before:
         print(f"{path}: no change", file=sys.stderr)
         return EXIT_OK
     if args.diff or args.check:
+        old, new = _diff_labels(path)
         diff = difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+            before.splitlines(keepends=True), after.splitlines(keepends=True), old, new
         )
         for line in diff:
             sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
@@ -322,3 +320,26 @@ def _set_image(args: argparse.Namespace) -> int:
     files.write_atomic(path, after)
     print(f"{path}: updated {', '.join(e.name for e in edits)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _not_found(path: Path, absent: list[str], helm: dict[str, str]) -> UsageError:
+    names = ", ".join(absent)
+    if helm:
+        paths = ", ".join(f"{field}={key}" for field, key in helm.items())
+        return UsageError(
+            f"{path}: no image {names} found: none of the --helm key paths ({paths}) is in the file, "
+            "and no container or marker comment names it",
+            hint="check the key paths against the file (dotted; list items by index: sidecars.0.image.tag)",
+        )
+    return UsageError(
+        f"{path}: no image {names} found (no container image with that repository, no marker comment)",
+        hint="name the image's repository as written in the file, or pass --helm FIELD=PATH for Helm values",
+    )
+
+
+def _diff_labels(path: Path) -> tuple[str, str]:
+    """git's a/ b/ labels for a path under the current directory, the path itself otherwise
+    (never ``a//tmp/...``)."""
+    cwd = Path.cwd()
+    shown = path.relative_to(cwd) if path.is_absolute() and path.is_relative_to(cwd) else path
+    return (str(shown), str(shown)) if shown.is_absolute() else (f"a/{shown}", f"b/{shown}")

@@ -30,7 +30,7 @@ from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import GitOpsBotError, UsageError
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images
-from gitops_bot.model import EnvironmentPlan, PlanItem
+from gitops_bot.model import EnvironmentPlan, ImageRef, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
 from gitops_bot.scm.git import PushRejected, Workspace, auth_env, is_url
@@ -566,4 +566,22 @@ def _change(item: PlanItem) -> Change:
         to_digest=cand.digest,
         reason=item.reason,
         metadata=cand.metadata,
+        new_name=_moved_repository(item),
     )
+
+
+def _moved_repository(item: PlanItem) -> str | None:
+    """The configured repository when the file pulls the image from another one (the digest
+    was resolved in the configured repository, so the file must name it too). A Helm or
+    marker site that names no repository is left as it is."""
+    cur = item.current
+    written = cur.new_name if cur else None
+    if cur is not None and written is None and images.is_kustomization(item.file):
+        written = cur.name  # no newName: the entry's name is what is pulled
+    if written is None:
+        return None
+    try:
+        same = ImageRef.parse(written).location == ImageRef.parse(item.repository).location
+    except GitOpsBotError:
+        return None
+    return None if same else item.repository

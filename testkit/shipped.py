@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -99,6 +100,16 @@ def base_python() -> str:
     return getattr(sys, "_base_executable", sys.executable)
 
 
+def container_python() -> str:
+    """A Python 3.11 that uid 10001 may run (pyenv's under /root is private to root): the image's
+    own is a system-wide install too."""
+    for candidate in (base_python(), "/usr/local/bin/python3.11", "/usr/bin/python3.11"):
+        path = Path(candidate).resolve()
+        if path.exists() and all(os.stat(p).st_mode & stat.S_IXOTH for p in [path, *path.parents]):
+            return candidate
+    raise AssertionError("no Python 3.11 that other users can run (apt install python3-venv)")
+
+
 def make_venv(path: Path) -> Path:
     run([base_python(), "-m", "venv", str(path)], cwd=path.parent)
     return path
@@ -153,7 +164,7 @@ def container_build(dest: Path, dockerfile: str) -> dict[str, str]:
     src = copy_tree(dest / "src")
     shims = dest / "shims"  # the image's `python`
     shims.mkdir()
-    (shims / "python").symlink_to(base_python())
+    (shims / "python").symlink_to(container_python())
     env = clean_env(**{k: v for k, v in env_of(build).items() if k != "PIP_NO_CACHE_DIR"})
     env["PATH"] = f"{shims}{os.pathsep}{env['PATH']}"
     for cmd in instructions(build, "RUN"):

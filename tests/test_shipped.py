@@ -120,7 +120,8 @@ def test_the_main_job_runs_end_to_end_with_the_wheels_console_script(
         assert "+++ b/gitops-bot.holds.yaml" in log[-1][2]
         kustomization = st.repo / "overlays/dev/kustomization.yaml"
         args = ["set-image", "--file", str(kustomization), "--diff", "example/app:9.9.9"]
-        assert run(args, st.env) == 0 and '+    newTag: "9.9.9"' in log[-1][2].replace("'", '"')
+        assert run(args, st.env) == 0 and "\n+  newTag: 9.9.9\n" in log[-1][2]
+        assert f"--- {kustomization}\n+++ {kustomization}\n" in log[-1][2]
 
 
 # -- the Action ----------------------------------------------------------------------------------
