@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gitops_bot import __version__, log
+from gitops_bot import __version__, log, progress
 from gitops_bot.config import config_in_repo
 from gitops_bot.errors import GitOpsBotError, UsageError
 
@@ -170,10 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         # watch always logs its cycles: one JSON line per cycle and per change
         floor = 1 if args.command == "watch" else 0
-        log.configure(
-            level=("warning", "info", "debug")[min(max(args.verbose, floor), 2)],
-            fmt="json" if args.command == "watch" and args.log_format == "auto" else args.log_format,
-        )
+        fmt = "json" if args.command == "watch" and args.log_format == "auto" else args.log_format
+        log.configure(level=("warning", "info", "debug")[min(max(args.verbose, floor), 2)], fmt=fmt)
+        if fmt == "auto":
+            fmt = "console" if sys.stderr.isatty() else "json"
+        progress.configure(None if args.command == "watch" else progress.enabled_for(fmt, sys.stderr))
         return _run(args)
     except GitOpsBotError as exc:
         print(f"gitops-bot: error: {log.redact(str(exc))}", file=sys.stderr)

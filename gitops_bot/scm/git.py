@@ -25,6 +25,7 @@ from typing import Any
 
 import git
 
+from gitops_bot import progress
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 
@@ -109,17 +110,18 @@ class Workspace:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=path.parent))
             try:
-                _run(
-                    git.Git(),
-                    "clone",
-                    "--bare",
-                    "--filter=blob:none",
-                    "--no-tags",
-                    repo,
-                    str(tmp),
-                    env=env,
-                    what="clone",
-                )
+                with progress.status(f"cloning {repo}"):
+                    _run(
+                        git.Git(),
+                        "clone",
+                        "--bare",
+                        "--filter=blob:none",
+                        "--no-tags",
+                        repo,
+                        str(tmp),
+                        env=env,
+                        what="clone",
+                    )
                 tmp.rename(path)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -310,6 +312,7 @@ class Workspace:
 
 def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -> str:
     kwargs: dict[str, Any] = {"env": {**os.environ, **(env or {})}}
+    log.debug("git", command=what, args=" ".join(args))
     try:
         return str(g.execute(["git", *args], **kwargs))
     except git.GitCommandError as exc:
