@@ -18,7 +18,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from gitops_bot.errors import ConfigError, UsageError
+from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
+from gitops_bot.notify.settings import NotifierSettings
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
@@ -146,6 +148,8 @@ class Config:
     pull_request: PullRequestConfig = field(default_factory=PullRequestConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
     argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    notifications: tuple[NotifierSettings, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -186,6 +190,8 @@ def load(path: Path) -> Config:
 
 
 def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
+    from gitops_bot import eventconfig  # it reads with this module's _Reader
+
     try:
         doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -205,6 +211,8 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
             "pull_request",
             "github",
             "argocd",
+            "webhooks",
+            "notifications",
         ),
     )
     version = root.get("version", 1)
@@ -229,6 +237,8 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
         pull_request=_pull_request(r, root),
         github=_github(r, root),
         argocd=argocd,
+        webhooks=eventconfig.webhooks(r, root),
+        notifications=eventconfig.notifications(r, root, {e.name for e in environments}),
     )
 
 

@@ -24,10 +24,12 @@ import git
 from gitops_bot import config as config_mod
 from gitops_bot import history as history_mod
 from gitops_bot import holds as holds_mod
-from gitops_bot import promotion
+from gitops_bot import notify, promotion
 from gitops_bot.app import App
+from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import GitOpsBotError, UsageError
+from gitops_bot.events import Push, targeting
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images
 from gitops_bot.model import EnvironmentPlan, ImageRef, PlanItem
@@ -119,6 +121,7 @@ class Updater:
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
+        self.config: Config | None = None  # the last config read (watch's webhooks use it)
 
     def run(
         self,
@@ -126,11 +129,17 @@ class Updater:
         *,
         dry_run: bool = False,
         should_stop: Callable[[], bool] = lambda: False,
+        pushes: Sequence[Push] | None = None,
     ) -> list[Outcome]:
         """``gitops-bot update``: one release per environment (or image) from the plan.
         ``should_stop`` is asked before each release: a release is delivered whole (push and
-        pull request) or not at all, so stopping never leaves a half-pushed branch."""
-        return self._session(lambda s: self._update(s, env_names, dry_run, should_stop))
+        pull request) or not at all, so stopping never leaves a half-pushed branch.
+        ``pushes`` (a webhook's targeted cycle): plan only what they concern."""
+        return self._session(
+            self._reported(
+                "update", dry_run, lambda s: self._update(s, env_names, dry_run, should_stop, pushes)
+            )
+        )
 
     def promote(
         self,
@@ -158,7 +167,7 @@ class Updater:
             )
             return self._deliver_one(s, target, rel, notes, dry_run)
 
-        return self._session(go)
+        return self._session(self._reported("promote", dry_run, go))
 
     def rollback(
         self, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
@@ -169,7 +178,7 @@ class Updater:
             rel, notes = promotion.rollback(s.app, s.ws, s.root, environment, to=to, steps=steps)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(go)
+        return self._session(self._reported("rollback", dry_run, go))
 
     def hold(
         self,
@@ -186,7 +195,7 @@ class Updater:
             rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(go)
+        return self._session(self._reported("unhold" if release else "hold", dry_run, go))
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
@@ -224,6 +233,7 @@ class Updater:
 
     def _in_session(self, ws: Workspace, fn: Callable[[_Session], T]) -> T:
         cfg, root = self._load(ws)
+        self.config = cfg
         pool = self._pool or RegistryPool(cfg)
         before = Counter(pool.stats.by_status)
         try:
@@ -234,11 +244,44 @@ class Updater:
             if self._pool is None:
                 pool.close()
 
+    def _reported(
+        self, command: str, dry_run: bool, fn: Callable[[_Session], list[Outcome]]
+    ) -> Callable[[_Session], list[Outcome]]:
+        """``fn`` with its outcomes, or its failure, sent to the configured notifications."""
+
+        def go(s: _Session) -> list[Outcome]:
+            settings = s.app.config.notifications
+            try:
+                outcomes = fn(s)
+            except Exception as exc:
+                gate = isinstance(exc, GateClosed)
+                notify.report_failure(
+                    settings, exc, self.environ, gate=gate, command=command, dry_run=dry_run
+                )
+                raise
+            notify.report_outcomes(settings, outcomes, self.environ, dry_run=dry_run)
+            return outcomes
+
+        return go
+
     def _update(
-        self, s: _Session, env_names: Sequence[str] | None, dry_run: bool, should_stop: Callable[[], bool]
+        self,
+        s: _Session,
+        env_names: Sequence[str] | None,
+        dry_run: bool,
+        should_stop: Callable[[], bool],
+        pushes: Sequence[Push] | None = None,
     ) -> list[Outcome]:
         ws, app, cfg = s.ws, s.app, s.app.config
-        plan = app.plan(env_names, metadata=True)  # a dry run shows the real PR body
+        only: set[str] | None = None
+        if pushes is not None:
+            env_names, only = targeting.narrow(app, env_names, pushes)
+            log.info(
+                "targeted", pushes=[str(p) for p in pushes], environments=env_names, images=sorted(only or ())
+            )
+            if not env_names:
+                return []
+        plan = app.plan(env_names, metadata=True, images=only)  # a dry run shows the real PR body
         envs = {e.name: e for e in app.environments(env_names)}
         releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
         outcomes: list[Outcome] = []
@@ -249,7 +292,11 @@ class Updater:
             outcomes.append(self._deliver(s, envs[rel.environment], rel, dry_run))
         if should_stop():
             return outcomes
-        if not dry_run and any(envs[e.name].write == "pull_request" for e in plan.environments):
+        if (
+            only is None
+            and not dry_run
+            and any(envs[e.name].write == "pull_request" for e in plan.environments)
+        ):
             gh, open_prs = self._github_session(s)
             outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)
         return outcomes
