@@ -182,12 +182,17 @@ def _run_command(
 
 
 def _dry_runs(result: Mapping[str, Any]) -> str:
-    """What a dry run would do, in the log as on a terminal: the diff, the title and the body."""
+    """What a dry run would do, in the log as on a terminal: the diff, the title and the body.
+    Workflow commands are paused around them: a line of a file is data, never a command."""
     text = ""
     for r in result.get("results", []):
         if r.get("action") == "dry_run":
-            text += f"::group::dry run: {r['environment']}: {r.get('title') or ''}\n"
-            text += f"{r.get('diff') or ''}\n{r.get('body') or ''}\n::endgroup::\n"
+            pause = secrets.token_hex(16)
+            text += (
+                f"::group::dry run: {escape_data(r['environment'])}: {escape_data(r.get('title') or '')}\n"
+            )
+            text += f"::stop-commands::{pause}\n{r.get('diff') or ''}\n{r.get('body') or ''}\n::{pause}::\n"
+            text += "::endgroup::\n"
     return text
 
 

@@ -275,3 +275,36 @@ def test_the_readme_shows_the_workflows_that_are_validated() -> None:
     readme = (ROOT / "README.md").read_text()
     for wf in WORKFLOWS:
         assert f"```yaml\n{wf.read_text()}```" in readme, wf.name
+
+
+def test_a_dry_run_prints_its_diff_and_body_with_workflow_commands_paused(tmp_path: Path) -> None:
+    result = {
+        "schema": "gitops-bot/update/v1",
+        "changed": False,
+        "results": [
+            {
+                "environment": "staging",
+                "action": "dry_run",
+                "pull_request": None,
+                "title": "staging: release: app",
+                "diff": "+::error::a line of a file, not a command",
+                "body": "| environment | image |",
+                "images": [],
+            }
+        ],
+    }
+
+    def cli(argv: list[str]) -> int:
+        print(json.dumps(result))
+        return 0
+
+    out = io.StringIO()
+    env = actions_env(tmp_path, command="update", dry_run="true")
+    assert action.run(env, out, cli=cli) == 0
+    log = out.getvalue()
+    pause = re.search(r"^::stop-commands::(\w+)$", log, re.MULTILINE)
+    assert pause is not None
+    start, end = log.index(pause.group(0)), log.index(f"::{pause.group(1)}::")
+    assert start < log.index("+::error::a line of a file") < log.index("| environment | image |") < end
+    assert "::group::dry run: staging: staging: release: app" in log
+    assert read_outputs(tmp_path / "output")["pr-url"] == ""
