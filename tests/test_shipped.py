@@ -40,7 +40,7 @@ def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def wheel(shared_root: Path) -> Path:
-    folder = shared.shared(shared_root, f"wheel-{shipped.source_key()}", shipped.build_wheel)
+    folder = shipped.shared(shared_root, f"wheel-{shipped.source_key()}", shipped.build_wheel)
     (found,) = folder.glob("*.whl")
     return found
 
@@ -53,9 +53,6 @@ def wheel_venv(shared_root: Path, wheel: Path) -> Path:
         )
         / "venv"
     )
-
-
-shared = shipped  # the module's shared() reads better as shared.shared(...) above
 
 
 def test_the_wheel_ships_only_the_package_and_every_module_imports_without_extras(
@@ -169,7 +166,8 @@ def action_install(shared_root: Path) -> Path:
 def run_step(
     install: Path, workspace: Path, tmp: Path, **inputs: str
 ) -> tuple[int, str, dict[str, str], str]:
-    """action.yml's run step as a runner runs it; returns exit code, log, outputs, summary."""
+    """action.yml's run step as a runner runs it (the clone cache under ``tmp``); returns exit
+    code, log, outputs, summary."""
     step = _step("Run gitops-bot")
     files = {name: tmp / name for name in ("output", "summary")}
     for f in files.values():
@@ -181,6 +179,7 @@ def run_step(
         GITHUB_STEP_SUMMARY=str(files["summary"]),
         RUNNER_TEMP=str(tmp / "runner-temp"),
         GITHUB_WORKSPACE=str(workspace),
+        GITOPS_BOT_CACHE=str(tmp / "cache"),
     )
     env["PATH"] = f"{install / 'python/bin'}{os.pathsep}{env['PATH']}"
     env.update({k: expand(str(v), inputs, "ghs_runner_default_token") for k, v in step["env"].items()})
@@ -201,12 +200,7 @@ def test_the_actions_own_steps_plan_update_promote_dry_run_and_a_failure(
     action_install: Path, tmp_path: Path
 ) -> None:
     with demo.stage(tmp_path / "work") as st:
-        ws, extra = st.repo, {"GITOPS_BOT_CACHE": st.env["GITOPS_BOT_CACHE"]}
-        os.environ.update(extra)  # the runner's environment (the cache), removed below
-        try:
-            _action_checks(action_install, ws, tmp_path, st)
-        finally:
-            os.environ.pop("GITOPS_BOT_CACHE", None)
+        _action_checks(action_install, st.repo, tmp_path, st)
 
 
 def _group_closed(log: str) -> bool:
