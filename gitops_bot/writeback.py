@@ -35,8 +35,11 @@ from gitops_bot.manifests import files, images
 from gitops_bot.model import EnvironmentPlan, ImageRef, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
+from gitops_bot.scm import forges, github_commits
+from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
 from gitops_bot.scm.git import PushRejected, Workspace, auth_env, is_url
-from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
+from gitops_bot.scm.github import GitHub, repository_from_url
+from gitops_bot.trust import signing
 
 log = get_logger(__name__)
 PUSH_ATTEMPTS = 3
@@ -45,12 +48,12 @@ T = TypeVar("T")
 
 @dataclass
 class _Session:
-    """One run's workspace (fetched, a worktree at the base), app and GitHub connection."""
+    """One run's workspace (fetched, a worktree at the base), app and forge connection."""
 
     ws: Workspace
     app: App
     root: Path  # the worktree
-    github: tuple[GitHub, dict[str, PullRequest]] | None = None
+    forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
 
 
 @dataclass
@@ -89,6 +92,7 @@ class Outcome:
                     "from": {"tag": c.from_tag, "digest": c.from_digest},
                     "to": {"tag": c.to_tag, "digest": c.to_digest},
                     "files": list(c.files),
+                    "verification": c.verification.to_json() if c.verification else None,
                 }
                 for c in self.changes
             ],
@@ -121,6 +125,7 @@ class Updater:
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
+        self._via_api: GitHub | None = None  # git.signing github-api: commits made by GitHub
         self.config: Config | None = None  # the last config read (watch's webhooks use it)
 
     def run(
@@ -138,7 +143,8 @@ class Updater:
         return self._session(
             self._reported(
                 "update", dry_run, lambda s: self._update(s, env_names, dry_run, should_stop, pushes)
-            )
+            ),
+            sign=not dry_run,
         )
 
     def promote(
@@ -167,7 +173,7 @@ class Updater:
             )
             return self._deliver_one(s, target, rel, notes, dry_run)
 
-        return self._session(self._reported("promote", dry_run, go))
+        return self._session(self._reported("promote", dry_run, go), sign=not dry_run)
 
     def rollback(
         self, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
@@ -178,7 +184,7 @@ class Updater:
             rel, notes = promotion.rollback(s.app, s.ws, s.root, environment, to=to, steps=steps)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("rollback", dry_run, go))
+        return self._session(self._reported("rollback", dry_run, go), sign=not dry_run)
 
     def hold(
         self,
@@ -195,7 +201,7 @@ class Updater:
             rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("unhold" if release else "hold", dry_run, go))
+        return self._session(self._reported("unhold" if release else "hold", dry_run, go), sign=not dry_run)
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
@@ -206,38 +212,57 @@ class Updater:
                 s.ws, s.ws.base_ref, s.app.repo_paths(env, s.root), s.app.image_specs(), limit=limit
             )
 
-        return self._session(go)
+        return self._session(go, sign=False)
 
-    def _session(self, fn: Callable[[_Session], T]) -> T:
-        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=self._fetch_token())
+    def _session(self, fn: Callable[[_Session], T], *, sign: bool) -> T:
+        """``sign``: the run may commit, so the signing key is read now (dry runs and history
+        never need it, and work where the key is not set)."""
+        token, user = self._fetch_credentials()
+        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
+        signer = None
         try:
             with _paths_in_repository(ws, self.repo):
-                return self._in_session(ws, fn)
+                cfg, root = self._load(ws)
+                self.config = cfg
+                if sign:  # a bad key: exit 2 before anything is committed or pushed
+                    signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
+                ws.commit_env = signer.env() if signer else {}
+                return self._in_session(ws, cfg, root, fn)
         finally:
             ws.close()
+            if signer is not None:
+                signer.close()
 
-    def _fetch_token(self) -> str | None:
-        """The token for the first fetch, before the base's config can be read: what a local
-        checkout's own config names (``github.token_env``, or its GitHub App), else the
-        defaults (``GITHUB_TOKEN``, or ``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
-        gh_cfg, url = config_mod.GitHubConfig(), self.repo
+    def _fetch_credentials(self) -> tuple[str | None, str]:
+        """(token, git user) for the first fetch, before the base's config can be read: the
+        forge a local checkout's own config describes (``github.token_env``, its GitHub App,
+        GitLab or Gitea settings), else the environment's forge tokens, else a GitHub App from
+        the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
+        url, cfg = self.repo, None
         if not is_url(self.repo):
-            url, gh_cfg = _local_origin(Path(self.repo), self.config_path, gh_cfg)
+            url, cfg = _local_origin(Path(self.repo), self.config_path)
         if not url.lower().startswith("https://"):
-            return None  # tokens only ever go to https remotes
-        token = self.environ.get(gh_cfg.token_env)
-        if token or not (self.environ.get(gh_cfg.app_id_env) and self.environ.get(gh_cfg.app_key_env)):
-            return token
-        repository = gh_cfg.repository or repository_from_url(url, gh_cfg.api_url)
-        return GitHub.connect(gh_cfg, repository, self.environ).git_token if repository else None
+            return None, GitHub.git_user  # tokens only ever go to https remotes
+        if cfg is not None:
+            try:
+                forge = forges.connect(cfg, url, self.environ)
+            except GitOpsBotError:
+                forge = None  # the base's config decides; the environment's tokens meanwhile
+            if forge is not None and forge.git_token:
+                return forge.git_token, forge.git_user
+        token, user = forges.first_fetch_credentials(url, self.environ)
+        if token is None and kind_from_url(url) in (None, "github"):
+            gh_cfg = config_mod.GitHubConfig()
+            repository = repository_from_url(url, gh_cfg.api_url)
+            if repository and self.environ.get(gh_cfg.app_id_env) and self.environ.get(gh_cfg.app_key_env):
+                return GitHub.connect(gh_cfg, repository, self.environ).git_token, GitHub.git_user
+        return token, user
 
-    def _in_session(self, ws: Workspace, fn: Callable[[_Session], T]) -> T:
-        cfg, root = self._load(ws)
-        self.config = cfg
+    def _in_session(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[_Session], T]) -> T:
         pool = self._pool or RegistryPool(cfg)
         before = Counter(pool.stats.by_status)
         try:
-            return fn(_Session(ws, App(cfg, pool), root))
+            return fn(_Session(ws, App(cfg, pool, environ=self.environ), root))
         finally:
             with pool.stats.lock:
                 self.registry_requests.update(Counter(pool.stats.by_status) - before)
@@ -297,8 +322,8 @@ class Updater:
             and not dry_run
             and any(envs[e.name].write == "pull_request" for e in plan.environments)
         ):
-            gh, open_prs = self._github_session(s)
-            outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)
+            forge, open_prs = self._forge_session(s)
+            outcomes += self._close_stale(ws, cfg, forge, plan.environments, envs, releases, open_prs)
         return outcomes
 
     def _deliver_one(
@@ -315,18 +340,41 @@ class Updater:
         if dry_run:
             out = self._dry_run(s.ws, s.app, env, rel)
         elif env.write == "commit":
+            self._via_api = self._api_commits(s)
             out = self._commit(s.ws, s.app, env, rel)
         else:
-            gh, open_prs = self._github_session(s)
-            out = self._pull_request(s.ws, s.app, gh, env, rel, open_prs)
+            self._via_api = self._api_commits(s)
+            forge, open_prs = self._forge_session(s)
+            out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
         out.write, out.kind = env.write, rel.kind
         return out
 
-    def _github_session(self, s: _Session) -> tuple[GitHub, dict[str, PullRequest]]:
-        if s.github is None:
-            gh = self._github(s.app.config, s.ws)
-            s.github = (gh, gh.open_pulls(s.app.config.git.branch_prefix))
-        return s.github
+    def _api_commits(self, s: _Session) -> GitHub | None:
+        """With git.signing github-api, the GitHub connection that creates the commits."""
+        signing_cfg = s.app.config.git.signing
+        if signing_cfg is None or signing_cfg.method != "github-api":
+            return None
+        forge = self._forge_session(s)[0]
+        if not isinstance(forge, GitHub):
+            raise UsageError(
+                "git signing github-api needs a GitHub repository",
+                hint="sign with method ssh or gpg on GitLab and Gitea",
+            )
+        return forge
+
+    def _push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None, sha: str) -> str:
+        """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
+        git.signing github-api the commit GitHub created (and signed) from it."""
+        if self._via_api is None:
+            ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
+            return sha
+        return github_commits.push(self._via_api, ws, branch, lease)
+
+    def _forge_session(self, s: _Session) -> tuple[Forge, dict[str, ChangeRequest]]:
+        if s.forge is None:
+            forge = self._forge(s.app.config, s.ws)
+            s.forge = (forge, forge.open_pulls(s.app.config.git.branch_prefix))
+        return s.forge
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -345,17 +393,11 @@ class Updater:
             )
         return cfg, root
 
-    def _github(self, cfg: Config, ws: Workspace) -> GitHub:
-        repository = cfg.github.repository or repository_from_url(ws.url, cfg.github.api_url)
-        if repository is None:
-            raise UsageError(
-                f"cannot tell the GitHub repository of {ws.url}",
-                hint="set github.repository (owner/name) in gitops-bot.yaml",
-            )
-        gh = GitHub.connect(cfg.github, repository, self.environ)
-        if gh.git_token != self.environ.get("GITHUB_TOKEN"):
-            ws.env = auth_env(ws.url, gh.git_token)
-        return gh
+    def _forge(self, cfg: Config, ws: Workspace) -> Forge:
+        forge = forges.connect(cfg, ws.url, self.environ)
+        if forge.git_token:  # e.g. a GitHub App's installation token, GitLab's job token
+            ws.env = auth_env(ws.url, forge.git_token, forge.git_user)
+        return forge
 
     # -- releases ----------------------------------------------------------------------
 
@@ -437,7 +479,7 @@ class Updater:
             if sha is None:
                 return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
             try:
-                ws.push(f"HEAD:refs/heads/{ws.base}")
+                sha = self._push(ws, ws.base, None, sha)
             except PushRejected:
                 log.info("push_rejected", environment=env.name, attempt=attempt)
                 ws.fetch(ws.base, cfg.git.branch_prefix)
@@ -455,10 +497,10 @@ class Updater:
         self,
         ws: Workspace,
         app: App,
-        gh: GitHub,
+        forge: Forge,
         env: EnvironmentConfig,
         rel: Release,
-        open_prs: dict[str, PullRequest],
+        open_prs: dict[str, ChangeRequest],
     ) -> Outcome:
         cfg = app.config
         branch = rel.branch(cfg.git.branch_prefix)
@@ -476,7 +518,7 @@ class Updater:
                 sha = remote  # the branch already holds exactly this change
                 break
             try:
-                ws.push(f"HEAD:refs/heads/{branch}", lease=(branch, remote))
+                sha = self._push(ws, branch, (branch, remote), sha)
                 pushed = True
                 break
             except PushRejected:
@@ -492,9 +534,9 @@ class Updater:
         edited = pr is not None and (pr.title, pr.body) != (title, body)
         try:
             pr = (
-                gh.update(pr, title, body)
+                forge.update(pr, title, body)
                 if pr is not None
-                else gh.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
+                else forge.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
             )
         except Exception:
             if created and remote is None:
@@ -503,7 +545,7 @@ class Updater:
         warnings = []
         if created:
             prc = cfg.pull_request
-            warnings = gh.decorate(
+            warnings = forge.decorate(
                 pr,
                 labels=prc.labels,
                 reviewers=prc.reviewers,
@@ -527,11 +569,11 @@ class Updater:
         self,
         ws: Workspace,
         cfg: Config,
-        gh: GitHub,
+        forge: Forge,
         plans: Sequence[EnvironmentPlan],
         envs: Mapping[str, EnvironmentConfig],
         releases: Sequence[Release],
-        open_prs: Mapping[str, PullRequest],
+        open_prs: Mapping[str, ChangeRequest],
     ) -> list[Outcome]:
         """Close the bot's open update PRs of the planned environments that this run no
         longer produces, when the plan is sure (nothing skipped for them)."""
@@ -554,10 +596,10 @@ class Updater:
                         continue
                 else:
                     continue
-                gh.close(
+                forge.close(
                     pr,
-                    f"Closed by gitops-bot: **{ep.name}** already runs what this pull request proposed, "
-                    "or a newer pull request supersedes it.",
+                    f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
+                    f"or a newer {forge.noun} supersedes it.",
                 )
                 sha = ws.remote_sha(branch)
                 if sha:
@@ -566,20 +608,17 @@ class Updater:
         return out
 
 
-def _local_origin(
-    repo: Path, config_path: str | None, default: config_mod.GitHubConfig
-) -> tuple[str, config_mod.GitHubConfig]:
-    """A local checkout's origin URL and the github settings of its working tree's config
-    (the base's config, read after the fetch, decides everything else)."""
+def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | None]:
+    """A local checkout's origin URL and its working tree's config, if it reads (the base's
+    config, read after the fetch, decides everything else)."""
     try:
         url = git.Repo(repo).remotes.origin.url
     except (git.GitError, AttributeError, ValueError, OSError):
-        return "", default  # Workspace.open says what is wrong with the checkout
+        return "", None  # Workspace.open says what is wrong with the checkout
     try:
-        path = repo / config_path if config_path else config_mod.find_config(repo)
-        return url, config_mod.load(path).github
+        return url, config_mod.load(repo / config_path if config_path else config_mod.find_config(repo))
     except GitOpsBotError:
-        return url, default
+        return url, None
 
 
 @contextmanager
@@ -614,6 +653,7 @@ def _change(item: PlanItem) -> Change:
         reason=item.reason,
         metadata=cand.metadata,
         new_name=_moved_repository(item),
+        verification=item.verification,
     )
 
 

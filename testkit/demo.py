@@ -1,8 +1,10 @@
 """The README's main job: the bundled example end to end, on this machine, with no account.
 
 Starts a distribution registry on a free loopback port, pushes the sample images, copies
-``manifests-example/`` into a scratch directory and makes it a clone of a local bare git
-remote with a local GitHub-API server and an Argo CD-shaped API in front. Then: ``plan``;
+``manifests-example/`` into a scratch directory, requires cosign signatures for two images and
+signs the builds the environments run (not the newest worker build), and makes the copy a clone
+of a local bare git remote with a local GitHub-API server and an Argo CD-shaped API in front.
+Then: ``plan`` (the unsigned build is skipped with its reason);
 ``update`` twice (the first opens one pull request per environment, the second changes
 nothing); the staging pull request is merged and Argo CD reports staging healthy;
 ``promote staging production`` (a dry run showing its diff, then the pull request); it is
@@ -28,10 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from gitops_bot.manifests import kustomize
+from testkit import cosign
 from testkit.argocd_server import FakeArgoCD, application
 from testkit.example import copy_example, seed_example
 from testkit.github_server import FakeGitHub
-from testkit.oci import Pusher
+from testkit.oci import Pushed, Pusher
 from testkit.registry_process import RegistryProcess
 
 Runner = Callable[[Sequence[str], Mapping[str, str]], int]
@@ -80,6 +83,7 @@ def stage(work: Path) -> Iterator[Stage]:
         gh = stack.enter_context(FakeGitHub("acme/gitops", remote))
         argo = stack.enter_context(FakeArgoCD())
         repo = copy_example(work / "gitops", reg.host)
+        require_signatures(reg, repo, pushed)
         config = repo / "gitops-bot.yaml"
         text = config.read_text().replace("https://argocd.example.com", argo.url)
         text += f"\ngithub:\n  repository: acme/gitops\n  api_url: {gh.url}\n  write_interval: 0\n"
@@ -101,6 +105,35 @@ def stage(work: Path) -> Iterator[Stage]:
         yield Stage(reg, repo, remote, gh, argo, env)
 
 
+TRUST = """
+    verify:                           # demo: only images signed by CI's cosign key
+      keys: [{file: keys/cosign.pub}]
+"""
+
+
+def require_signatures(reg: RegistryProcess, repo: Path, pushed: dict[str, Pushed]) -> None:
+    """Require cosign signatures for example/app and example/worker; CI signed app 1.4.1 and the
+    worker builds the environments run, not the newest worker build."""
+    key = cosign.new_key()
+    (repo / "keys").mkdir()
+    (repo / "keys/cosign.pub").write_bytes(cosign.public_pem(key))
+    config = repo / "gitops-bot.yaml"
+    text = config.read_text()
+    for anchor in ('    range: "^1"', "    order: numerical"):
+        line = next(ln for ln in text.splitlines() if ln.startswith(anchor))
+        text = text.replace(line + "\n", line + "\n" + TRUST.lstrip("\n"), 1)
+    config.write_text(text)
+    pusher = Pusher.to(reg.url)
+    for name in (
+        "acme/app:1.4.1",
+        "acme/worker:main-1767225600-1a2b3c4",
+        "acme/worker:main-1767312000-5d6e7f8",
+    ):
+        repository = name.split(":")[0]
+        cosign.sign_image(pusher, repository, f"{reg.host}/{repository}", pushed[name].digest, key)
+    pusher.close()
+
+
 def main_job(st: Stage, run: Runner) -> int:
     """The README's main job; the first non-zero exit code stops it."""
     repo = str(st.repo)
@@ -113,6 +146,12 @@ def main_job(st: Stage, run: Runner) -> int:
         (
             "plan --output json (dev only, with image metadata)",
             ["plan", "--repo", repo, "--env", "dev", "--metadata", "--output", "json"],
+            None,
+        ),
+        (
+            "trust: example/app and example/worker must be signed by keys/cosign.pub; CI signed app "
+            "1.4.1 and the worker builds the environments run, not the newest worker build",
+            ["plan", "--repo", repo, "--env", "dev"],
             None,
         ),
         ("update: one pull request per environment", ["update", "--repo", repo], lambda: show_prs(st)),

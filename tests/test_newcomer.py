@@ -246,9 +246,14 @@ def test_the_first_fetch_uses_the_configured_token_or_the_github_app(tmp_path: P
         "environments:\n  - name: dev\n    path: overlays/dev\ngithub:\n  token_env: GITOPS_TOKEN\n",
     )
     env = {"GITOPS_TOKEN": "ghp_from_token_env", "GITHUB_TOKEN": "ghp_not_this_one"}
-    assert Updater(str(repo), environ=env)._fetch_token() == "ghp_from_token_env"
-    assert Updater("https://github.com/acme/gitops.git", environ=env)._fetch_token() == "ghp_not_this_one"
-    assert Updater("file:///srv/gitops.git", environ=env)._fetch_token() is None  # never sent elsewhere
+    assert Updater(str(repo), environ=env)._fetch_credentials()[0] == "ghp_from_token_env"
+    assert (
+        Updater("https://github.com/acme/gitops.git", environ=env)._fetch_credentials()[0]
+        == "ghp_not_this_one"
+    )
+    assert (
+        Updater("file:///srv/gitops.git", environ=env)._fetch_credentials()[0] is None
+    )  # never sent elsewhere
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -268,8 +273,9 @@ def test_the_first_fetch_uses_the_configured_token_or_the_github_app(tmp_path: P
             status=201,
             json={"token": "ghs_installation_token", "expires_at": "2099-01-01T00:00:00Z"},
         )
-        assert Updater("https://github.com/acme/gitops.git", environ=app_env)._fetch_token() == (
-            "ghs_installation_token"
+        assert Updater("https://github.com/acme/gitops.git", environ=app_env)._fetch_credentials() == (
+            "ghs_installation_token",
+            "x-access-token",
         )
 
 

@@ -50,10 +50,11 @@ def is_url(repo: str) -> bool:
     return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
 
 
-def auth_env(url: str, token: str | None) -> dict[str, str]:
+def auth_env(url: str, token: str | None, user: str = "x-access-token") -> dict[str, str]:
+    """``user`` is what the forge wants beside the token (GitLab's job token: gitlab-ci-token)."""
     env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C"}
     if token and url.lower().startswith("https://"):
-        header = "Authorization: Basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        header = "Authorization: Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
         register_secret(token)
         register_secret(header.split(" ", 2)[2])
         env.update(
@@ -79,11 +80,14 @@ class Workspace:
         self.base = ""
         self.worktree: Path | None = None
         self._wt: git.Repo | None = None
+        self.commit_env: dict[str, str] = {}  # signing config for 'git commit' only (trust.signing)
 
     # -- opening ---------------------------------------------------------------------
 
     @classmethod
-    def open(cls, repo: str, *, cache_dir: Path, token: str | None = None) -> Workspace:
+    def open(
+        cls, repo: str, *, cache_dir: Path, token: str | None = None, user: str = "x-access-token"
+    ) -> Workspace:
         if _CREDENTIALS_IN_URL.match(repo):
             raise UsageError(
                 "the repository URL carries credentials",
@@ -100,10 +104,10 @@ class Workspace:
             if "origin" not in [r.name for r in store.remotes]:
                 raise UsageError(f"{repo} has no 'origin' remote", hint="add the GitOps repository as origin")
             url = store.remotes.origin.url
-            return cls(store, url, auth_env(url, token))
+            return cls(store, url, auth_env(url, token, user))
         key = hashlib.sha256(repo.encode()).hexdigest()[:16]
         path = cache_dir / "repos" / key
-        env = auth_env(repo, token)
+        env = auth_env(repo, token, user)
         if (path / "HEAD").exists():
             store = git.Repo(path)
         else:
@@ -263,12 +267,40 @@ class Workspace:
         with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False, encoding="utf-8") as f:
             f.write(message)
         try:
+            sign = "--gpg-sign" if self.commit_env else "--no-gpg-sign"
             _run(
-                wt.git, "commit", "--no-verify", "--no-gpg-sign", "-q", "-F", f.name, env=ident, what="commit"
+                wt.git,
+                "commit",
+                "--no-verify",
+                sign,
+                "-q",
+                "-F",
+                f.name,
+                env={**ident, **self.commit_env},
+                what="commit",
             )
         finally:
             os.unlink(f.name)
         return str(wt.head.commit.hexsha)
+
+    def head_changes(self) -> tuple[str, str, list[tuple[str, str, bytes | None]]]:
+        """The worktree commit's parent and message, and per changed file (path, mode, content or
+        None when deleted): what recreating the commit through an API needs."""
+        wt = self._repo()
+        parent = str(wt.git.rev_parse("HEAD^"))
+        out: list[tuple[str, str, bytes | None]] = []
+        for line in str(wt.git.diff_tree("-r", "--no-renames", "--raw", "-z", "HEAD^", "HEAD")).split("\0:"):
+            if not line.strip("\0"):
+                continue
+            meta, path = line.lstrip(":").split("\0")[:2]
+            _, mode, _, blob, status = meta.split()
+            content = (
+                None
+                if status == "D"
+                else wt.git.cat_file("blob", blob, stdout_as_string=False, strip_newline_in_stdout=False)
+            )
+            out.append((path, mode, content))
+        return parent, str(wt.head.commit.message), out
 
     def head_tree(self) -> str:
         return str(self._repo().head.commit.tree.hexsha)
