@@ -160,6 +160,8 @@ def container_build(dest: Path, dockerfile: str) -> dict[str, str]:
     (``/cache`` at ``dest/cache``). ``PIP_NO_CACHE_DIR`` is left out: pip's cache only makes
     the test faster, it does not change what is installed."""
     build, final = dockerfile_stages(dockerfile)
+    copied = {src for line in instructions(build, "COPY") for src in shlex.split(line)[:-1]}
+    assert copied == set(BUILD_CONTEXT), f"the build stage copies {copied}, this reproduction {BUILD_CONTEXT}"
     prefix, cache = dest / "opt", dest / "cache"
     src = copy_tree(dest / "src")
     shims = dest / "shims"  # the image's `python`
