@@ -40,9 +40,12 @@ def parse_arg(arg: str) -> ImageEdit:
         if tag is None and digest is None:
             raise UsageError(f"{bad}: no tag, digest or new name to set", hint=hint)
     if any(c.isspace() for c in arg):
-        raise UsageError(f"{bad}: names, tags and digests hold no whitespace", hint=hint)
+        raise UsageError(
+            f"{bad}: an image reference has no white space",
+            hint="pass one image per argument, e.g. app:1.2 worker:3.4",
+        )
     if not name:
-        raise UsageError(f"{bad}: no image name", hint=hint)
+        raise UsageError(f"{bad}: no image name before the tag, digest or '='", hint=hint)
     for n in (name, new_name):
         _check_name(n, bad)
     if tag is not None and tag != "*" and not is_tag(tag):

@@ -30,6 +30,7 @@ from typing import Any
 
 import git
 
+from gitops_bot import progress
 from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 
@@ -78,7 +79,7 @@ def race_attempts(
         attempt += 1
 
 
-def _is_url(repo: str) -> bool:
+def is_url(repo: str) -> bool:
     return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
 
 
@@ -127,7 +128,7 @@ class Workspace:
                 "the repository URL carries credentials",
                 hint="pass the token in GITHUB_TOKEN instead; it is never written to disk",
             )
-        if not _is_url(repo):
+        if not is_url(repo):
             path = Path(repo)
             try:
                 store = git.Repo(path, search_parent_directories=False)
@@ -270,7 +271,11 @@ class Workspace:
         return self._wt
 
     def diff(self) -> str:
-        return str(self._repo().git.diff("--no-color", "--no-ext-diff"))
+        """Every change in the worktree against its base, files the run creates included
+        (the holds file), as the commit would record it."""
+        wt = self._repo()
+        wt.git.add("-A")
+        return str(wt.git.diff("--cached", "--no-color", "--no-ext-diff"))
 
     def commit(self, message: str, *, author_name: str, author_email: str) -> str | None:
         """Commit every change in the worktree; None when there is nothing to commit."""
@@ -369,17 +374,18 @@ def _clone(repo: str, path: Path, key: str, env: dict[str, str]) -> None:
     """A bare partial clone, made in a temporary directory and renamed into place."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=path.parent))
     try:
-        _run(
-            git.Git(),
-            "clone",
-            "--bare",
-            "--filter=blob:none",
-            "--no-tags",
-            repo,
-            str(tmp),
-            env=env,
-            what="clone",
-        )
+        with progress.status(f"cloning {repo}"):
+            _run(
+                git.Git(),
+                "clone",
+                "--bare",
+                "--filter=blob:none",
+                "--no-tags",
+                repo,
+                str(tmp),
+                env=env,
+                what="clone",
+            )
         tmp.rename(path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -446,6 +452,7 @@ def _alive(owner: str) -> bool:
 
 def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -> str:
     kwargs: dict[str, Any] = {"env": {**os.environ, **(env or {})}}
+    log.debug("git", command=what, args=" ".join(args))
     try:
         return str(g.execute(["git", *args], **kwargs))
     except git.GitCommandError as exc:
