@@ -57,7 +57,7 @@ class Repo:
             path.write_text(text)
         return path
 
-    def link(self, rel: str, target: Path) -> None:
+    def link(self, rel: str, target: Path) -> Path:
         path = self.root / rel
         if path.is_dir() and not path.is_symlink():
             for child in path.iterdir():
@@ -66,6 +66,7 @@ class Repo:
         elif path.exists():
             path.unlink()
         path.symlink_to(target)
+        return path
 
 
 @pytest.fixture(scope="session")
@@ -316,17 +317,17 @@ def test_set_image_through_an_inside_symlink_edits_the_target_and_keeps_the_link
 def test_set_image_does_not_overwrite_a_concurrent_edit(
     repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gitops_bot.manifests import images
+    from gitops_bot.manifests import kustomize
 
     path = repo.root / "overlays/dev/kustomization.yaml"
-    real_write = images.write
+    real_edit = kustomize.set_images
 
-    def racing_write(*args: object, **kwargs: object) -> str:
-        result = real_write(*args, **kwargs)  # type: ignore[arg-type]
+    def racing_edit(*args: object, **kwargs: object) -> str:
+        result = real_edit(*args, **kwargs)  # type: ignore[arg-type]
         path.write_text(path.read_text() + "# someone else's edit\n")
         return result
 
-    monkeypatch.setattr(images, "write", racing_write)
+    monkeypatch.setattr(kustomize, "set_images", racing_edit)
     code, _, err = run_cli(["set-image", "--file", str(path), "example/app:2.0.0"], capsys)
     assert code == 2 and "changed while it was being edited" in err
     assert path.read_text().endswith("# someone else's edit\n") and "newTag: 1.0.0" in path.read_text()
