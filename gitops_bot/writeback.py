@@ -611,8 +611,10 @@ class Updater:
                     continue
                 forge.close(
                     pr,
-                    f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
-                    f"or a newer {forge.noun} supersedes it.",
+                    redact(
+                        f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
+                        f"or a newer {forge.noun} supersedes it."
+                    ),
                 )
                 sha = ws.remote_sha(branch)
                 if sha:
