@@ -3,13 +3,16 @@ layers together; the CLI talks to it and to nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+import os
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 from gitops_bot import holds as holds_mod
 from gitops_bot import plan as planning
+from gitops_bot import progress
 from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
 from gitops_bot.errors import (
     GitOpsBotError,
@@ -19,9 +22,19 @@ from gitops_bot.errors import (
 )
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images, kustomize
-from gitops_bot.model import Deployed, EnvironmentPlan, ImageMetadata, ImageRef, Plan, PlanItem, Release
+from gitops_bot.model import (
+    Deployed,
+    EnvironmentPlan,
+    ImageMetadata,
+    ImageRef,
+    Plan,
+    PlanItem,
+    Release,
+    Verification,
+)
 from gitops_bot.policy import Choice, Policy
 from gitops_bot.registry import RegistryPool
+from gitops_bot.trust import Verifier
 
 log = get_logger(__name__)
 K = TypeVar("K")
@@ -30,16 +43,27 @@ _SkipErrors = (RegistryAccessError, RegistryProtocolError)
 
 
 class App:
-    def __init__(self, config: Config, registries: RegistryPool, *, workers: int = 16) -> None:
+    def __init__(
+        self,
+        config: Config,
+        registries: RegistryPool,
+        *,
+        workers: int = 16,
+        environ: Mapping[str, str] | None = None,
+        root: Path | None = None,
+    ) -> None:
         self.config = config
+        self.root = root or config.root  # the repository: no path read or written leaves it
         self.registries = registries
         self.workers = workers
         self._holds: holds_mod.Holds | None = None
+        self.verifier = Verifier(config.root, os.environ if environ is None else environ)
 
     @property
     def holds(self) -> holds_mod.Holds:
         """Images held per environment (``gitops-bot.holds.yaml`` beside the config)."""
         if self._holds is None:
+            files.inside(self.root, holds_mod.path_for(self.config.root))
             self._holds = holds_mod.load(self.config.root)
         return self._holds
 
@@ -48,7 +72,7 @@ class App:
     def environments(self, names: Sequence[str] | None) -> list[EnvironmentConfig]:
         if not names:
             return list(self.config.environments)
-        return [self.config.environment(n) for n in names]
+        return [self.config.environment(n) for n in dict.fromkeys(names)]  # a repeated name once
 
     def image_specs(self) -> list[images.ImageSpec]:
         return [
@@ -65,7 +89,7 @@ class App:
         kustomization; else a directory's YAML files (plain manifests, Helm values)."""
         out: list[Path] = []
         for rel in env.paths:
-            path = self.config.root / rel
+            path = files.inside(self.root, self.config.root / rel)
             if path.is_file():
                 out.append(path)
             elif not path.is_dir():
@@ -74,9 +98,13 @@ class App:
                     hint="fix its path in gitops-bot.yaml",
                 )
             elif any((path / n).is_file() for n in kustomize.KUSTOMIZATION_NAMES):
-                out.append(kustomize.find_kustomization(path))
+                out.append(files.inside(self.root, kustomize.find_kustomization(path)))
             else:
-                found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+                found = sorted(
+                    files.inside(self.root, p)
+                    for p in path.iterdir()
+                    if p.suffix in (".yaml", ".yml") and p.is_file()
+                )
                 if not found:
                     raise UsageError(
                         f"environment {env.name!r}: {rel} has no kustomization and no YAML files",
@@ -121,6 +149,7 @@ class App:
     ) -> Plan:
         """``images``: plan only these (a webhook's targeted cycle); None: every image."""
         envs = self.environments(env_names)
+        self.prepare_verification(envs)
         targets = {
             env.name: [t for t in self.targets(env) if images is None or t.image.name in images]
             for env in envs
@@ -135,7 +164,9 @@ class App:
 
         # 1. tags: one listing per repository, whatever number of environments use it
         repos = {t.image.repository for t in active if policies[t.image.name].needs_tags}
-        tags = self._gather(repos, lambda r: self.registries.client(r.registry).list_tags(r.repository))
+        tags = self._gather(
+            repos, lambda r: self.registries.client(r.registry).list_tags(r.repository), what="listing tags"
+        )
 
         # 2. created times, only for policies that order by them
         created: dict[tuple[str, str], dict[str, str]] = {}
@@ -178,6 +209,7 @@ class App:
         digests = self._gather(
             wanted_digests,
             lambda k: self.registries.client(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
+            what="resolving digests",
         )
 
         releases: dict[tuple[str, str], Release] = {}
@@ -187,6 +219,8 @@ class App:
                 d = digests.get((t.image.repository, c.tag, t.image.platform))
                 if isinstance(d, str):
                     releases[t.key] = Release(c.tag, d)
+
+        verdicts = self._verify(active, releases)
 
         # 5. metadata for what will change, when the caller shows it
         if metadata:
@@ -208,6 +242,8 @@ class App:
             held = self.holds.get(env.name, {})
             for t in targets[env.name]:
                 item = self._item(t, tags, choices, digests, releases)
+                if t.key in verdicts and item.action == "update":
+                    item = planning.verified(item, verdicts[t.key])
                 if t.image.name in held and t.deployed is not None:
                     item = planning.held(item, held[t.image.name])
                 items.append(item)
@@ -235,6 +271,43 @@ class App:
             return planning.skipped(t, str(err) if err else f"could not resolve {choice.tag}")
         return planning.decide(t, choice, releases.get(t.key))
 
+    # -- signatures -------------------------------------------------------------------
+
+    def prepare_verification(self, envs: Iterable[EnvironmentConfig]) -> None:
+        """Load every key and trusted root the environments' policies name, before any request:
+        a missing key is one line and exit 2, not an image skipped later."""
+        for env in envs:
+            for img in self.config.images:
+                spec = self.config.verification(img.name, env.name)
+                if spec is not None:
+                    self.verifier.prepare(spec)
+
+    def verify(self, env: str, image: ImageConfig, ref: ImageRef, digest: str) -> Verification | None:
+        """The signature verdict for writing ``ref@digest`` into ``env`` (None: no policy)."""
+        spec = self.config.verification(image.name, env)
+        if spec is None:
+            return None
+        client = self.registries.client(ref.registry)
+        return self.verifier.verify(client, ref.location, ref.repository, digest, spec)
+
+    def _verify(
+        self, active: Sequence[planning.Target], releases: dict[tuple[str, str], Release]
+    ) -> dict[tuple[str, str], Verification]:
+        """Verdicts for the digests that would change what an environment runs."""
+        wanted = {}
+        for t in active:
+            rel = releases.get(t.key)
+            if rel is None or rel.digest is None or (t.deployed and rel.digest == t.deployed.digest):
+                continue
+            if self.config.verification(t.image.name, t.environment.name) is not None:
+                wanted[t.key] = (t.environment.name, t.image, rel.digest)
+        found = self._gather(set(wanted.values()), lambda k: self.verify(k[0], k[1], k[1].repository, k[2]))
+        out = {}
+        for key, k in wanted.items():
+            v = found[k]
+            out[key] = v if isinstance(v, Verification) else Verification(False, f"cannot verify: {v}")
+        return out
+
     def _metadata(
         self, keys: Iterable[tuple[ImageConfig, str]]
     ) -> dict[tuple[ImageConfig, str], ImageMetadata | GitOpsBotError]:
@@ -244,27 +317,43 @@ class App:
             lambda it: self.registries.client(it[0].repository.registry).get_metadata(
                 it[0].repository.repository, it[1], it[0].platform
             ),
+            what="reading image metadata",
         )
 
-    def _gather(self, keys: Iterable[K], fetch: Callable[[K], V]) -> dict[K, V | GitOpsBotError]:
+    def _gather(
+        self, keys: Iterable[K], fetch: Callable[[K], V], *, what: str = "reading the registry"
+    ) -> dict[K, V | GitOpsBotError]:
         """Run ``fetch`` for every key concurrently. Access/protocol errors are returned per key
         (that image is skipped); anything else, such as RegistryUnavailable, ends the run."""
         keys = list(keys)
         out: dict[K, V | GitOpsBotError] = {}
+        with progress.counter(what, len(keys)) as tick:
 
-        def one(k: K) -> tuple[K, V | GitOpsBotError]:
-            try:
-                return k, fetch(k)
-            except _SkipErrors as exc:
-                log.warning("image_skipped", reason=str(exc))
-                return k, exc
+            def one(k: K) -> tuple[K, V | GitOpsBotError]:
+                started = time.monotonic()
+                try:
+                    return k, fetch(k)
+                except _SkipErrors as exc:
+                    log.warning("image_skipped", reason=str(exc))
+                    return k, exc
+                finally:
+                    log.debug(
+                        what.replace(" ", "_"), key=_describe(k), seconds=round(time.monotonic() - started, 3)
+                    )
+                    tick()
 
-        if len(keys) <= 1:
-            return dict(one(k) for k in keys)
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(keys))) as pool:
-            for k, v in pool.map(one, keys):
-                out[k] = v
+            if len(keys) <= 1:
+                return dict(one(k) for k in keys)
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(keys))) as pool:
+                for k, v in pool.map(one, keys):
+                    out[k] = v
         return out
+
+
+def _describe(key: object) -> str:
+    """A registry request's key for a debug line: repository[, tag or digest][, platform]."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return " ".join(str(getattr(p, "repository", p)) for p in parts if p is not None)
 
 
 def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
@@ -274,5 +363,6 @@ def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
 def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:
     from gitops_bot import config as config_mod
 
-    cfg = config_mod.load(config_path or config_mod.find_config(repo))
-    return App(cfg, pool or RegistryPool(cfg))
+    cfg = config_mod.load(config_path or files.inside(repo, config_mod.find_config(repo)))
+    inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)
+    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_bot import yamlvalues
+from gitops_bot import yamlguard, yamlvalues
 from gitops_bot.errors import ConfigError, UsageError
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
@@ -62,6 +62,35 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class KeyRef:
+    """A cosign public key: a PEM file (relative to the config) or an environment variable."""
+
+    file: str | None = None
+    env: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.file or f"${self.env}"
+
+
+@dataclass(frozen=True)
+class KeylessConfig:
+    trusted_root: str  # trusted_root.json, relative to the config
+    issuer: str
+    identity: str | None = None
+    identity_regexp: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """What must hold for a digest to be proposed or promoted (see README "Trust")."""
+
+    keys: tuple[KeyRef, ...] = ()  # any one of them
+    keyless: KeylessConfig | None = None
+    environments: tuple[str, ...] = ()  # where it applies; empty: every environment
+
+
+@dataclass(frozen=True)
 class ImageConfig:
     name: str
     repository: ImageRef
@@ -69,6 +98,7 @@ class ImageConfig:
     platform: str | None = None
     line: int | None = None
     helm: tuple[tuple[str, str], ...] = ()  # (field, dotted key path) in Helm values files
+    verify: VerifyConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +110,7 @@ class EnvironmentConfig:
     line: int | None = None
     write: str = "pull_request"  # pull_request | commit (push straight to the base branch)
     argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate
+    verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
 
     @property
     def mode(self) -> str:
@@ -91,12 +122,23 @@ DEFAULT_MESSAGE = "chore({environment}): {summary}"
 
 
 @dataclass(frozen=True)
+class SigningConfig:
+    """How the bot's commits are signed: ``ssh`` or ``gpg`` with a private key from a file or an
+    environment variable, or ``github-api`` (GitHub creates and signs the commit)."""
+
+    method: str  # ssh | gpg | github-api
+    key_file: str | None = None
+    key_env: str | None = None
+
+
+@dataclass(frozen=True)
 class GitConfig:
     base: str | None = None  # None: the remote's default branch
     author: str = DEFAULT_AUTHOR  # "Name <email>"
     signoff: bool = False
     message: str = DEFAULT_MESSAGE  # {environment} {summary} {images} {release}
     branch_prefix: str = "gitops-bot"
+    signing: SigningConfig | None = None
 
     @property
     def author_name(self) -> str:
@@ -127,6 +169,19 @@ class GitHubConfig:
     write_interval: float = 1.0  # seconds between write requests (GitHub's guidance)
 
 
+FORGES = ("github", "gitlab", "gitea", "forgejo")
+
+
+@dataclass(frozen=True)
+class ForgeConfig:
+    """Where change requests go when the remote's host does not say (README 'Forges')."""
+
+    type: str | None = None  # github | gitlab | gitea | forgejo; None: from the remote's host
+    api_url: str | None = None  # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
+    repository: str | None = None  # GitLab group/sub/project or id, Gitea owner/name
+    token_env: str | None = None  # None: GITLAB_TOKEN (CI_JOB_TOKEN), GITEA_TOKEN (FORGEJO_TOKEN)
+
+
 @dataclass(frozen=True)
 class ArgoCDConfig:
     """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
@@ -145,6 +200,7 @@ class Config:
     git: GitConfig = field(default_factory=GitConfig)
     pull_request: PullRequestConfig = field(default_factory=PullRequestConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
+    forge: ForgeConfig = field(default_factory=ForgeConfig)
     argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     notifications: tuple[NotifierSettings, ...] = ()
@@ -166,6 +222,19 @@ class Config:
     def registry(self, host: str) -> RegistryConfig:
         return self.registries.get(host) or RegistryConfig(host=host)
 
+    def verification(self, image: str, environment: str) -> VerifyConfig | None:
+        """The signature policy for ``image`` in ``environment``: the environment's override,
+        else the image's own when it applies there."""
+        env = self.environment(environment)
+        for name, spec in env.verify:
+            if name == image:
+                return spec
+        img = self.image(image)
+        spec = img.verify if img else None
+        if spec is None or (spec.environments and environment not in spec.environments):
+            return None
+        return spec
+
 
 def find_config(repo: Path) -> Path:
     for name in CONFIG_NAMES:
@@ -181,15 +250,16 @@ def find_config(repo: Path) -> Path:
 
 def load(path: Path) -> Config:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        text = yamlguard.read(path, ConfigError)
+    except FileNotFoundError:
+        raise UsageError(f"cannot read {path}: no such file") from None
     return parse(text, str(path), path=path)
 
 
 def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
     from gitops_bot import eventconfig  # it reads with this module's _Reader
 
+    yamlguard.check(text, filename, ConfigError)
     doc = yamlvalues.load(text, filename)
     r = _Reader(filename)
     root = r.mapping(
@@ -204,6 +274,7 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
             "git",
             "pull_request",
             "github",
+            "forge",
             "argocd",
             "webhooks",
             "notifications",
@@ -216,6 +287,7 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
     images = _images(r, root)
     environments = _environments(r, root, {i.name for i in images})
     argocd = _argocd(r, root)
+    _check_verify_environments(r, images, {e.name for e in environments})
     gated = [e for e in environments if e.argocd_application]
     if gated and not argocd.server:
         raise r.error(
@@ -230,6 +302,7 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
         git=_git(r, root),
         pull_request=_pull_request(r, root),
         github=_github(r, root),
+        forge=_forge(r, root),
         argocd=argocd,
         webhooks=eventconfig.webhooks(r, root),
         notifications=eventconfig.notifications(r, root, {e.name for e in environments}),
@@ -242,19 +315,20 @@ _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
-    spec = r.section(root, "git", allowed=("base", "author", "signoff", "message", "branch_prefix"))
+    spec = r.section(
+        root, "git", allowed=("base", "author", "signoff", "message", "branch_prefix", "signing")
+    )
     author = r.get(spec, "author", str, "'git'", DEFAULT_AUTHOR)
     if not _AUTHOR.match(author):
         raise r.error(r.line_of(spec, "author"), f"git author {author!r} must look like 'Name <email>'")
     message = r.get(spec, "message", str, "'git'", DEFAULT_MESSAGE)
-    try:
-        message.format(environment="e", summary="s", images="i", release="r")
-    except (KeyError, IndexError, ValueError) as exc:
+    problem = _template_problem(message)
+    if problem:
         raise r.error(
             r.line_of(spec, "message"),
-            f"git message template {message!r} is invalid ({exc}); "
-            "fields: environment, summary, images, release",
-        ) from None
+            f"git message template {message!r} is invalid ({problem}); "
+            "fields: {environment}, {summary}, {images}, {release}",
+        )
     prefix = r.get(spec, "branch_prefix", str, "'git'", "gitops-bot")
     base = r.get(spec, "base", str, "'git'")
     for key, value in (("branch_prefix", prefix), ("base", base)):
@@ -266,7 +340,57 @@ def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
         signoff=r.get(spec, "signoff", bool, "'git'", False),
         message=message,
         branch_prefix=prefix,
+        signing=_signing(r, spec),
     )
+
+
+_TEMPLATE_FIELDS = ("environment", "summary", "images", "release")
+
+
+def _template_problem(template: str) -> str | None:
+    """Why ``template`` is not a plain use of the known fields (no attribute or index access,
+    no format spec: ``{environment.__class__}`` or ``{summary:>999999999}`` are refused)."""
+    import string
+
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return str(exc)
+    for _text, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in _TEMPLATE_FIELDS:
+            return f"unknown placeholder {{{name}}}"
+        if spec or conversion:
+            return f"{{{name}}} takes no format spec or conversion"
+    return None
+
+
+SIGNING_METHODS = ("ssh", "gpg", "github-api")
+
+
+def _signing(r: _Reader, git: dict[str, Any]) -> SigningConfig | None:
+    """``git: signing: {method: ssh, key_env: GITOPS_BOT_SSH_KEY}`` (or key_file)."""
+    if git.get("signing") is None:
+        return None
+    what = "'git: signing'"
+    spec = r.mapping(
+        git["signing"], r.line_of(git, "signing"), what, allowed=("method", "key_file", "key_env")
+    )
+    method = r.get(spec, "method", str, what, required=True)
+    if method not in SIGNING_METHODS:
+        raise r.error(
+            r.line_of(spec, "method"), f"git signing method {method!r} must be ssh, gpg or github-api"
+        )
+    key_file, key_env = r.get(spec, "key_file", str, what), r.get(spec, "key_env", str, what)
+    if key_env is not None and not _ENV_VAR.match(key_env):
+        raise r.error(r.line_of(spec, "key_env"), "git signing key_env must name an environment variable")
+    if method == "github-api":
+        if key_file or key_env:
+            raise r.error(r.line_of(spec), "git signing github-api takes no key (GitHub signs the commit)")
+    elif (key_file is None) == (key_env is None):
+        raise r.error(r.line_of(spec), f"git signing {method} needs exactly one of key_file or key_env")
+    return SigningConfig(method=method, key_file=key_file, key_env=key_env)
 
 
 def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:
@@ -353,6 +477,40 @@ def _github(r: _Reader, root: dict[str, Any]) -> GitHubConfig:
     if interval < 0:
         raise r.error(r.line_of(spec, "write_interval"), "github write_interval must be 0 or more seconds")
     return GitHubConfig(repository=repo, api_url=api_url, write_interval=interval, **envs)
+
+
+def _forge(r: _Reader, root: dict[str, Any]) -> ForgeConfig:
+    what = "'forge'"
+    spec = r.section(root, "forge", allowed=("type", "api_url", "repository", "token_env"))
+    kind = r.get(spec, "type", str, what)
+    if kind is not None and kind not in FORGES:
+        raise r.error(
+            r.line_of(spec, "type"), f"forge type {kind!r} is unknown; use one of {', '.join(FORGES)}"
+        )
+    api_url = r.get(spec, "api_url", str, what)
+    if api_url is not None and not re.match(r"^https?://[^/\s]+", api_url):
+        raise r.error(
+            r.line_of(spec, "api_url"),
+            f"forge api_url {api_url!r} must be a URL, e.g. https://git.example.com/api/v4",
+        )
+    if api_url is not None and kind is None:
+        raise r.error(r.line_of(spec, "api_url"), "forge api_url needs forge type (gitlab, gitea, ...)")
+    repo = r.get(spec, "repository", (str, int), what)  # GitLab: a project id too
+    repo = None if repo is None else str(repo)
+    if repo is not None and (".." in repo or not re.match(r"^(?:\d+|[\w.-]+(?:/[\w.-]+)+)$", repo)):
+        raise r.error(
+            r.line_of(spec, "repository"),
+            f"forge repository {repo!r} must be owner/name or group/sub/project",
+        )
+    token_env = r.get(spec, "token_env", str, what)
+    if token_env is not None and not _ENV_VAR.match(token_env):
+        raise r.error(
+            r.line_of(spec, "token_env"),
+            "forge token_env must name an environment variable, not hold a secret",
+        )
+    return ForgeConfig(
+        type=kind, api_url=api_url.rstrip("/") if api_url else None, repository=repo, token_env=token_env
+    )
 
 
 class _Reader:
@@ -502,9 +660,18 @@ def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
             password_env=r.get(spec, "password_env", str, what),
             max_concurrency=concurrency,
             requests_per_second=r.get(spec, "requests_per_second", float, what),
-            timeout=r.get(spec, "timeout", float, what, 30.0),
+            timeout=_timeout(r, spec, what),
         )
     return out
+
+
+def _timeout(r: _Reader, spec: dict[str, Any], what: str) -> float:
+    timeout = r.get(spec, "timeout", float, what, 30.0)
+    if not 0 < timeout <= 600:
+        raise r.error(
+            r.line_of(spec, "timeout"), f"{what}: 'timeout' must be more than 0 and at most 600 seconds"
+        )
+    return float(timeout)
 
 
 _IMAGE_KEYS = (
@@ -522,6 +689,7 @@ _IMAGE_KEYS = (
     "allow_downgrade",
     "platform",
     "helm",
+    "verify",
 )
 HELM_FIELDS = ("reference", "repository", "tag", "digest")
 
@@ -563,7 +731,13 @@ def _images(r: _Reader, root: dict[str, Any]) -> tuple[ImageConfig, ...]:
         helm = _helm(r, spec, what)
         out.append(
             ImageConfig(
-                name=name, repository=repository, policy=policy, platform=platform, line=line, helm=helm
+                name=name,
+                repository=repository,
+                policy=policy,
+                platform=platform,
+                line=line,
+                helm=helm,
+                verify=_verify(r, spec, "verify", f"'verify' of {what}"),
             )
         )
     return tuple(out)
@@ -664,7 +838,16 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             spec,
             line,
             f"environments[{index}]",
-            allowed=("name", "path", "paths", "promote_from", "images", "write", "argocd_application"),
+            allowed=(
+                "name",
+                "path",
+                "paths",
+                "promote_from",
+                "images",
+                "write",
+                "argocd_application",
+                "verify",
+            ),
         )
         name = r.get(spec, "name", str, f"environments[{index}]", required=True)
         what = f"environment {name!r}"
@@ -672,6 +855,7 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             raise r.error(line, f"{name!r} cannot name an environment: the bot's {name} branches use it")
         if any(e.name == name for e in out):
             raise r.error(line, f"environment {name!r} is listed twice")
+        _check_env_name(r, line, name, [e.name for e in out])
         paths = r.str_list(spec, "paths", what) + r.str_list(spec, "path", what)
         if not paths:
             raise r.error(line, f"{what} needs 'path' (its overlay directory, e.g. overlays/{name})")
@@ -696,6 +880,7 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
                 line=line,
                 write=_write_mode(r, spec, what),
                 argocd_application=r.get(spec, "argocd_application", str, what),
+                verify=_env_verify(r, spec, what, image_names),
             )
         )
     names = {e.name for e in out}
@@ -709,6 +894,26 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             raise r.error(env.line, f"environment {env.name!r} cannot promote from itself")
     _check_no_cycle(r, out)
     return tuple(out)
+
+
+_ENV_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
+
+
+def _check_env_name(r: _Reader, line: int | None, name: str, earlier: list[str]) -> None:
+    """An environment names git branches (``gitops-bot/<env>``, ``gitops-bot/<env>/<image>``):
+    each part must be a valid branch component, and no name may nest in another."""
+    parts = name.split("/")
+    if len(name) > 100 or not all(_ENV_COMPONENT.fullmatch(p) and not p.endswith(".lock") for p in parts):
+        raise r.error(
+            line,
+            f"environment name {name!r} cannot be part of a git branch name; "
+            "use letters, digits, '-', '_', single '.' (and '/' between parts)",
+        )
+    for other in earlier:
+        if name.startswith(other + "/") or other.startswith(name + "/"):
+            raise r.error(
+                line, f"environment names {other!r} and {name!r} nest; their branches would collide"
+            )
 
 
 def _write_mode(r: _Reader, spec: dict[str, Any], what: str) -> str:
@@ -732,3 +937,110 @@ def _check_no_cycle(r: _Reader, envs: list[EnvironmentConfig]) -> None:
                 raise r.error(lines[start], f"promotion chain through {start!r} loops back on itself")
             seen.add(cur)
             cur = source.get(cur)
+
+
+def _check_verify_environments(r: _Reader, images: tuple[ImageConfig, ...], names: set[str]) -> None:
+    for img in images:
+        for env in img.verify.environments if img.verify else ():
+            if env not in names:
+                raise r.error(
+                    img.line,
+                    f"'verify' of image {img.name!r} names environment {env!r}, which is not configured",
+                )
+
+
+def _verify(r: _Reader, parent: dict[str, Any], key: str, what: str) -> VerifyConfig | None:
+    """``verify: {keys: [{file: cosign.pub} | {env: VAR}], keyless: {...}, environments: [...]}``"""
+    node = parent.get(key)
+    if node is None:
+        return None
+    spec = r.mapping(node, r.line_of(parent, key), what, allowed=("keys", "keyless", "environments"))
+    keys = []
+    for item in spec.get("keys") or []:
+        k = r.mapping(item, r.line_of(spec, "keys"), f"a key in {what}", allowed=("file", "env"))
+        ref = KeyRef(file=r.get(k, "file", str, what), env=r.get(k, "env", str, what))
+        if (ref.file is None) == (ref.env is None):
+            raise r.error(r.line_of(spec, "keys"), f"each key in {what} needs exactly one of 'file' or 'env'")
+        if ref.env is not None and not _ENV_VAR.match(ref.env):
+            raise r.error(
+                r.line_of(spec, "keys"), f"'env' of a key in {what} must name an environment variable"
+            )
+        keys.append(ref)
+    keyless = _keyless(r, spec, what)
+    if not keys and keyless is None:
+        raise r.error(
+            r.line_of(parent, key), f"{what} needs 'keys' or 'keyless' (what must have signed the image)"
+        )
+    return VerifyConfig(
+        keys=tuple(keys), keyless=keyless, environments=r.str_list(spec, "environments", what)
+    )
+
+
+def _keyless(r: _Reader, spec: dict[str, Any], what: str) -> KeylessConfig | None:
+    if spec.get("keyless") is None:
+        return None
+    where = f"'keyless' of {what}"
+    node = r.mapping(
+        spec["keyless"],
+        r.line_of(spec, "keyless"),
+        where,
+        allowed=("trusted_root", "issuer", "identity", "identity_regexp"),
+    )
+    identity, regexp = r.get(node, "identity", str, where), r.get(node, "identity_regexp", str, where)
+    if (identity is None) == (regexp is None):
+        raise r.error(r.line_of(node), f"{where} needs exactly one of 'identity' or 'identity_regexp'")
+    if regexp is not None:
+        r.regex(node, "identity_regexp", regexp)
+    return KeylessConfig(
+        trusted_root=r.get(node, "trusted_root", str, where, required=True),
+        issuer=r.get(node, "issuer", str, where, required=True),
+        identity=identity,
+        identity_regexp=regexp,
+    )
+
+
+def _env_verify(
+    r: _Reader, spec: dict[str, Any], what: str, image_names: set[str]
+) -> tuple[tuple[str, VerifyConfig | None], ...]:
+    """An environment's ``verify: {IMAGE: {keys: ...} | false}`` overrides the image's policy."""
+    node = spec.get("verify")
+    if node is None:
+        return ()
+    node = r.mapping(
+        node, r.line_of(spec, "verify"), f"'verify' of {what}", allowed=tuple(sorted(image_names))
+    )
+    out: list[tuple[str, VerifyConfig | None]] = []
+    for image in node:
+        if node[image] is False:
+            out.append((str(image), None))
+        else:
+            out.append((str(image), _verify(r, node, image, f"'verify: {image}' of {what}")))
+    return tuple(out)
+
+
+def config_in_repo(repo: str, value: str | None, *, is_url: bool) -> str | None:
+    """``--config`` means one thing for every command: a path relative to the repository root,
+    or an absolute path inside a local repository. Returns it relative to the root (None: the
+    default), so it names the same file in the working tree and in a throwaway worktree."""
+    if not value:
+        return None
+    path = Path(value)
+    if path.is_absolute():
+        if is_url:
+            raise UsageError(
+                f"--config {value}: with a URL --repo, the config is read from the repository",
+                hint="give its path relative to the repository root, e.g. deploy/gitops-bot.yaml",
+            )
+        root = Path(repo).resolve()
+        try:
+            path = path.resolve().relative_to(root)
+        except ValueError:
+            raise UsageError(
+                f"--config {value} is outside the repository {repo}",
+                hint="give a path inside it, absolute or relative to its root",
+            ) from None
+    if ".." in path.parts:
+        raise UsageError(
+            f"--config {value} leaves the repository", hint="give a path relative to the repository root"
+        )
+    return path.as_posix()

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gitops_bot.model import ImageMetadata
+from gitops_bot.model import ImageMetadata, Verification
 
 TRAILER = "Gitops-Bot-Release"
 BODY_MARKER = "<!-- gitops-bot:release"
@@ -32,6 +32,7 @@ class Change:
     reason: str
     metadata: ImageMetadata | None = None
     new_name: str | None = None  # set when the repository written changes too (promotions)
+    verification: Verification | None = None  # what the image's verify: policy found
 
     @property
     def summary(self) -> str:
@@ -150,6 +151,7 @@ class Release:
             *table,
             *why_part,
             *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
+            *_verified_lines(self.changes),
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
@@ -158,6 +160,16 @@ class Release:
             "when it is no longer needed._",
         ]
         return "\n".join(parts) + "\n"
+
+
+def _verified_lines(changes: Sequence[Change]) -> list[str]:
+    """What the signature check found, per image: key id or identity, Rekor log index."""
+    lines = [
+        f"- `{c.image}` `{_short(c.to_digest)}`: " + "; ".join(s.describe() for s in c.verification.signers)
+        for c in changes
+        if c.verification is not None and c.verification.verified
+    ]
+    return ["**Verified**", "", *lines, ""] if lines else []
 
 
 def _hold_lines(holds: Sequence[tuple[str, str | None]]) -> list[str]:

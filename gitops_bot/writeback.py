@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+import git
 
 from gitops_bot import config as config_mod
 from gitops_bot import history as history_mod
@@ -25,29 +28,31 @@ from gitops_bot import notify, promotion
 from gitops_bot.app import App
 from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.errors import UsageError
+from gitops_bot.errors import GitOpsBotError, UsageError
 from gitops_bot.events import Push, targeting
-from gitops_bot.log import get_logger
+from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
-from gitops_bot.model import EnvironmentPlan, PlanItem
+from gitops_bot.model import EnvironmentPlan, ImageRef, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
-from gitops_bot.scm.git import PushRejected, Workspace, auth_env
-from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
+from gitops_bot.scm import forges, github_commits
+from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
+from gitops_bot.scm.git import RACE_DEADLINE, PushRejected, Workspace, auth_env, is_url, race_attempts
+from gitops_bot.scm.github import GitHub, repository_from_url
+from gitops_bot.trust import signing
 
 log = get_logger(__name__)
-PUSH_ATTEMPTS = 3
 T = TypeVar("T")
 
 
 @dataclass
 class _Session:
-    """One run's workspace (fetched, a worktree at the base), app and GitHub connection."""
+    """One run's workspace (fetched, a worktree at the base), app and forge connection."""
 
     ws: Workspace
     app: App
     root: Path  # the worktree
-    github: tuple[GitHub, dict[str, PullRequest]] | None = None
+    forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
 
 
 @dataclass
@@ -68,6 +73,9 @@ class Outcome:
     write: str = "pull_request"  # the environment's write mode: pull_request | commit
     kind: str = "update"  # update | promotion | rollback | hold
 
+    def _would(self) -> dict[str, Any]:
+        return {"title": self.title, "body": self.body, "diff": self.diff}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
@@ -83,10 +91,13 @@ class Outcome:
                     "from": {"tag": c.from_tag, "digest": c.from_digest},
                     "to": {"tag": c.to_tag, "digest": c.to_digest},
                     "files": list(c.files),
+                    "verification": c.verification.to_json() if c.verification else None,
                 }
                 for c in self.changes
             ],
             "warnings": self.warnings,
+            # a dry run carries what it would publish, for the Action's log
+            **(self._would() if self.action == "dry_run" else {}),
         }
 
 
@@ -108,12 +119,20 @@ class Updater:
         base: str | None = None,
     ) -> None:
         self.repo = repo
-        self.config_path = config_path
+        self.config_path = config_mod.config_in_repo(repo, config_path, is_url=is_url(repo))
         self.environ = dict(os.environ if environ is None else environ)
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
+        self._via_api: GitHub | None = None  # git.signing github-api: commits made by GitHub
         self.config: Config | None = None  # the last config read (watch's webhooks use it)
+        self._active: RegistryPool | None = None
+
+    def abort(self) -> None:
+        """Abandon the registry requests of the running session (SIGTERM in ``watch``): they only
+        read, so nothing is left half-done; a release being delivered is still finished."""
+        if self._active is not None:
+            self._active.abort()
 
     def run(
         self,
@@ -130,7 +149,8 @@ class Updater:
         return self._session(
             self._reported(
                 "update", dry_run, lambda s: self._update(s, env_names, dry_run, should_stop, pushes)
-            )
+            ),
+            sign=not dry_run,
         )
 
     def promote(
@@ -159,7 +179,7 @@ class Updater:
             )
             return self._deliver_one(s, target, rel, notes, dry_run)
 
-        return self._session(self._reported("promote", dry_run, go))
+        return self._session(self._reported("promote", dry_run, go), sign=not dry_run)
 
     def rollback(
         self, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
@@ -170,7 +190,7 @@ class Updater:
             rel, notes = promotion.rollback(s.app, s.ws, s.root, environment, to=to, steps=steps)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("rollback", dry_run, go))
+        return self._session(self._reported("rollback", dry_run, go), sign=not dry_run)
 
     def hold(
         self,
@@ -187,7 +207,7 @@ class Updater:
             rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("unhold" if release else "hold", dry_run, go))
+        return self._session(self._reported("unhold" if release else "hold", dry_run, go), sign=not dry_run)
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
@@ -198,25 +218,62 @@ class Updater:
                 s.ws, s.ws.base_ref, s.app.repo_paths(env, s.root), s.app.image_specs(), limit=limit
             )
 
-        return self._session(go)
+        return self._session(go, sign=False)
 
-    def _session(self, fn: Callable[[_Session], T]) -> T:
-        token = self.environ.get("GITHUB_TOKEN")
-        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
+    def _session(self, fn: Callable[[_Session], T], *, sign: bool) -> T:
+        """``sign``: the run may commit, so the signing key is read now (dry runs and history
+        never need it, and work where the key is not set)."""
+        token, user = self._fetch_credentials()
+        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
+        signer = None
         try:
-            cfg, root = self._load(ws)
-            self.config = cfg
-            pool = self._pool.bind(cfg) if self._pool else RegistryPool(cfg)
-            before = Counter(pool.stats.by_status)
-            try:
-                return fn(_Session(ws, App(cfg, pool), root))
-            finally:
-                with pool.stats.lock:
-                    self.registry_requests.update(Counter(pool.stats.by_status) - before)
-                if self._pool is None:
-                    pool.close()
+            with _paths_in_repository(ws, self.repo):
+                cfg, root = self._load(ws)
+                self.config = cfg
+                if sign:  # a bad key: exit 2 before anything is committed or pushed
+                    signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
+                ws.commit_env = signer.env() if signer else {}
+                return self._in_session(ws, cfg, root, fn)
         finally:
             ws.close()
+            if signer is not None:
+                signer.close()
+
+    def _fetch_credentials(self) -> tuple[str | None, str]:
+        """(token, git user) for the first fetch, before the base's config can be read: the
+        forge a local checkout's own config describes (``github.token_env``, its GitHub App,
+        GitLab or Gitea settings), else the environment's forge tokens, else a GitHub App from
+        the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
+        url, cfg = self.repo, None
+        if not is_url(self.repo):
+            url, cfg = _local_origin(Path(self.repo), self.config_path)
+        if not url.lower().startswith("https://"):
+            return None, GitHub.git_user  # tokens only ever go to https remotes
+        if cfg is not None:
+            try:
+                forge = forges.connect(cfg, url, self.environ)
+            except GitOpsBotError:
+                forge = None  # the base's config decides; the environment's tokens meanwhile
+            if forge is not None and forge.git_token:
+                return forge.git_token, forge.git_user
+        token, user = forges.first_fetch_credentials(url, self.environ)
+        if token is None and kind_from_url(url) in (None, "github"):
+            gh_cfg = config_mod.GitHubConfig()
+            repository = repository_from_url(url, gh_cfg.api_url)
+            if repository and self.environ.get(gh_cfg.app_id_env) and self.environ.get(gh_cfg.app_key_env):
+                return GitHub.connect(gh_cfg, repository, self.environ).git_token, GitHub.git_user
+        return token, user
+
+    def _in_session(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[_Session], T]) -> T:
+        pool = self._active = self._pool.bind(cfg) if self._pool else RegistryPool(cfg)
+        before = Counter(pool.stats.by_status)
+        try:
+            return fn(_Session(ws, App(cfg, pool, environ=self.environ, root=root), root))
+        finally:
+            with pool.stats.lock:
+                self.registry_requests.update(Counter(pool.stats.by_status) - before)
+            if self._pool is None:
+                pool.close()
 
     def _reported(
         self, command: str, dry_run: bool, fn: Callable[[_Session], list[Outcome]]
@@ -255,7 +312,7 @@ class Updater:
             )
             if not env_names:
                 return []
-        plan = app.plan(env_names, metadata=not dry_run, images=only)
+        plan = app.plan(env_names, metadata=True, images=only)  # a dry run shows the real PR body
         envs = {e.name: e for e in app.environments(env_names)}
         releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
         outcomes: list[Outcome] = []
@@ -271,8 +328,8 @@ class Updater:
             and not dry_run
             and any(envs[e.name].write == "pull_request" for e in plan.environments)
         ):
-            gh, open_prs = self._github_session(s)
-            outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)
+            forge, open_prs = self._forge_session(s)
+            outcomes += self._close_stale(ws, cfg, forge, plan.environments, envs, releases, open_prs)
         return outcomes
 
     def _deliver_one(
@@ -289,18 +346,41 @@ class Updater:
         if dry_run:
             out = self._dry_run(s.ws, s.app, env, rel)
         elif env.write == "commit":
+            self._via_api = self._api_commits(s)
             out = self._commit(s.ws, s.app, env, rel)
         else:
-            gh, open_prs = self._github_session(s)
-            out = self._pull_request(s.ws, s.app, gh, env, rel, open_prs)
+            self._via_api = self._api_commits(s)
+            forge, open_prs = self._forge_session(s)
+            out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
         out.write, out.kind = env.write, rel.kind
         return out
 
-    def _github_session(self, s: _Session) -> tuple[GitHub, dict[str, PullRequest]]:
-        if s.github is None:
-            gh = self._github(s.app.config, s.ws)
-            s.github = (gh, gh.open_pulls(s.app.config.git.branch_prefix))
-        return s.github
+    def _api_commits(self, s: _Session) -> GitHub | None:
+        """With git.signing github-api, the GitHub connection that creates the commits."""
+        signing_cfg = s.app.config.git.signing
+        if signing_cfg is None or signing_cfg.method != "github-api":
+            return None
+        forge = self._forge_session(s)[0]
+        if not isinstance(forge, GitHub):
+            raise UsageError(
+                "git signing github-api needs a GitHub repository",
+                hint="sign with method ssh or gpg on GitLab and Gitea",
+            )
+        return forge
+
+    def _push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None, sha: str) -> str:
+        """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
+        git.signing github-api the commit GitHub created (and signed) from it."""
+        if self._via_api is None:
+            ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
+            return sha
+        return github_commits.push(self._via_api, ws, branch, lease)
+
+    def _forge_session(self, s: _Session) -> tuple[Forge, dict[str, ChangeRequest]]:
+        if s.forge is None:
+            forge = self._forge(s.app.config, s.ws)
+            s.forge = (forge, forge.open_pulls(s.app.config.git.branch_prefix))
+        return s.forge
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -309,27 +389,27 @@ class Updater:
         prefix = "gitops-bot"
         ws.fetch(self._base, prefix)
         root = ws.checkout_base()
-        cfg = config_mod.load(root / self.config_path if self.config_path else config_mod.find_config(root))
+        cfg = self._config(root)
         wanted = self._base or cfg.git.base
         if wanted != ws.base or cfg.git.branch_prefix != prefix:
             ws.fetch(wanted or ws.base, cfg.git.branch_prefix)
             root = ws.checkout_base()
-            cfg = config_mod.load(
-                root / self.config_path if self.config_path else config_mod.find_config(root)
-            )
+            cfg = self._config(root)
         return cfg, root
 
-    def _github(self, cfg: Config, ws: Workspace) -> GitHub:
-        repository = cfg.github.repository or repository_from_url(ws.url, cfg.github.api_url)
-        if repository is None:
-            raise UsageError(
-                f"cannot tell the GitHub repository of {ws.url}",
-                hint="set github.repository (owner/name) in gitops-bot.yaml",
-            )
-        gh = GitHub.connect(cfg.github, repository, self.environ)
-        if gh.git_token != self.environ.get("GITHUB_TOKEN"):
-            ws.env = auth_env(ws.url, gh.git_token)
-        return gh
+    def _config(self, root: Path) -> Config:
+        """The config in the checked-out repository (contained in it), or at an absolute
+        ``--config`` path the user chose."""
+        if self.config_path and Path(self.config_path).is_absolute():
+            return config_mod.load(Path(self.config_path))
+        path = root / self.config_path if self.config_path else config_mod.find_config(root)
+        return config_mod.load(files.inside(root, path))
+
+    def _forge(self, cfg: Config, ws: Workspace) -> Forge:
+        forge = forges.connect(cfg, ws.url, self.environ)
+        if forge.git_token:  # e.g. a GitHub App's installation token, GitLab's job token
+            ws.env = auth_env(ws.url, forge.git_token, forge.git_user)
+        return forge
 
     # -- releases ----------------------------------------------------------------------
 
@@ -371,6 +451,7 @@ class Updater:
         )
         if rel.holds:
             cfg_root = app.config.root
+            files.inside(root, holds_mod.path_for(cfg_root))
             new_holds = holds_mod.with_changes(holds_mod.load(cfg_root), env.name, dict(rel.holds))
             changed = holds_mod.write(cfg_root, new_holds) or changed
             rel = replace(rel, holds_file=holds_mod.path_for(cfg_root).relative_to(root).as_posix())
@@ -378,7 +459,7 @@ class Updater:
 
     def _message(self, cfg: Config, rel: Release) -> str:
         signoff = cfg.git.author if cfg.git.signoff else None
-        return rel.commit_message(cfg.git.message, signoff=signoff)
+        return redact(rel.commit_message(cfg.git.message, signoff=signoff))
 
     def _dry_run(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
         rel, _ = self._apply(ws, app, env, rel)
@@ -388,8 +469,8 @@ class Updater:
             "dry_run",
             branch=rel.branch(app.config.git.branch_prefix) if env.write == "pull_request" else ws.base,
             release_id=rel.release_id,
-            title=rel.title(),
-            body=rel.body(),
+            title=redact(rel.title()),
+            body=redact(rel.body()),
             diff=ws.diff(),
         )
 
@@ -397,7 +478,7 @@ class Updater:
         """Push straight to the base. A rejected push (the base moved) is answered by
         re-applying the plan's edits on the new base, not by a textual rebase."""
         cfg = app.config
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
+        for attempt in race_attempts():
             rel, changed = self._apply(ws, app, env, rel)
             sha = (
                 ws.commit(
@@ -411,7 +492,7 @@ class Updater:
             if sha is None:
                 return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
             try:
-                ws.push(f"HEAD:refs/heads/{ws.base}")
+                sha = self._push(ws, ws.base, None, sha)
             except PushRejected:
                 log.info("push_rejected", environment=env.name, attempt=attempt)
                 ws.fetch(ws.base, cfg.git.branch_prefix)
@@ -421,7 +502,7 @@ class Updater:
                 env.name, rel.changes, "commit", branch=ws.base, commit=sha, release_id=rel.release_id
             )
         raise PushRejected(
-            f"the base branch {ws.base} kept moving; gave up after {PUSH_ATTEMPTS} attempts",
+            f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
             hint="run again",
         )
 
@@ -429,14 +510,14 @@ class Updater:
         self,
         ws: Workspace,
         app: App,
-        gh: GitHub,
+        forge: Forge,
         env: EnvironmentConfig,
         rel: Release,
-        open_prs: dict[str, PullRequest],
+        open_prs: dict[str, ChangeRequest],
     ) -> Outcome:
         cfg = app.config
         branch = rel.branch(cfg.git.branch_prefix)
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
+        for attempt in race_attempts():
             rel, changed = self._apply(ws, app, env, rel)
             if not changed:
                 return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
@@ -450,7 +531,7 @@ class Updater:
                 sha = remote  # the branch already holds exactly this change
                 break
             try:
-                ws.push(f"HEAD:refs/heads/{branch}", lease=(branch, remote))
+                sha = self._push(ws, branch, (branch, remote), sha)
                 pushed = True
                 break
             except PushRejected:
@@ -458,17 +539,17 @@ class Updater:
                 ws.fetch(ws.base, cfg.git.branch_prefix)
         else:
             raise PushRejected(
-                f"branch {branch} kept moving; gave up after {PUSH_ATTEMPTS} attempts", hint="run again"
+                f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries", hint="run again"
             )
-        title, body = rel.title(), rel.body()
+        title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
         pr = open_prs.get(branch)
         created = pr is None
         edited = pr is not None and (pr.title, pr.body) != (title, body)
         try:
             pr = (
-                gh.update(pr, title, body)
+                forge.update(pr, title, body)
                 if pr is not None
-                else gh.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
+                else forge.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
             )
         except Exception:
             if created and remote is None:
@@ -477,7 +558,7 @@ class Updater:
         warnings = []
         if created:
             prc = cfg.pull_request
-            warnings = gh.decorate(
+            warnings = forge.decorate(
                 pr,
                 labels=prc.labels,
                 reviewers=prc.reviewers,
@@ -501,11 +582,11 @@ class Updater:
         self,
         ws: Workspace,
         cfg: Config,
-        gh: GitHub,
+        forge: Forge,
         plans: Sequence[EnvironmentPlan],
         envs: Mapping[str, EnvironmentConfig],
         releases: Sequence[Release],
-        open_prs: Mapping[str, PullRequest],
+        open_prs: Mapping[str, ChangeRequest],
     ) -> list[Outcome]:
         """Close the bot's open update PRs of the planned environments that this run no
         longer produces, when the plan is sure (nothing skipped for them)."""
@@ -528,16 +609,48 @@ class Updater:
                         continue
                 else:
                     continue
-                gh.close(
+                forge.close(
                     pr,
-                    f"Closed by gitops-bot: **{ep.name}** already runs what this pull request proposed, "
-                    "or a newer pull request supersedes it.",
+                    redact(
+                        f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
+                        f"or a newer {forge.noun} supersedes it."
+                    ),
                 )
                 sha = ws.remote_sha(branch)
                 if sha:
                     ws.delete_remote_branch(branch, sha)
                 out.append(Outcome(ep.name, (), "closed", branch=branch, url=pr.url))
         return out
+
+
+def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | None]:
+    """A local checkout's origin URL and its working tree's config, if it reads (the base's
+    config, read after the fetch, decides everything else)."""
+    try:
+        url = git.Repo(repo).remotes.origin.url
+    except (git.GitError, AttributeError, ValueError, OSError):
+        return "", None  # Workspace.open says what is wrong with the checkout
+    try:
+        return url, config_mod.load(repo / config_path if config_path else config_mod.find_config(repo))
+    except GitOpsBotError:
+        return url, None
+
+
+@contextmanager
+def _paths_in_repository(ws: Workspace, repo: str) -> Iterator[None]:
+    """Errors name files by their path in the repository, never by the throwaway worktree's."""
+    try:
+        yield
+    except GitOpsBotError as exc:
+        if ws.worktree is not None:
+            root = str(ws.worktree)
+            where = f"{repo} ({ws.base})" if ws.base else repo
+            for attr in ("message", "hint"):
+                text = getattr(exc, attr)
+                if text:
+                    setattr(exc, attr, text.replace(root + os.sep, "").replace(root, where))
+            exc.args = (exc.message,)
+        raise
 
 
 def _change(item: PlanItem) -> Change:
@@ -554,4 +667,23 @@ def _change(item: PlanItem) -> Change:
         to_digest=cand.digest,
         reason=item.reason,
         metadata=cand.metadata,
+        new_name=_moved_repository(item),
+        verification=item.verification,
     )
+
+
+def _moved_repository(item: PlanItem) -> str | None:
+    """The configured repository when the file pulls the image from another one (the digest
+    was resolved in the configured repository, so the file must name it too). A Helm or
+    marker site that names no repository is left as it is."""
+    cur = item.current
+    written = cur.new_name if cur else None
+    if cur is not None and written is None and images.is_kustomization(item.file):
+        written = cur.name  # no newName: the entry's name is what is pulled
+    if written is None:
+        return None
+    try:
+        same = ImageRef.parse(written).location == ImageRef.parse(item.repository).location
+    except GitOpsBotError:
+        return None
+    return None if same else item.repository

@@ -108,7 +108,7 @@ def test_shard_of_is_stable_across_processes_and_spellings() -> None:
     ("argv", "words"),
     [
         (["--shard", "3/2"], "--shard '3/2' must be I/N"),
-        (["--shard", "1/2", "--parallel", "0"], "--parallel must be 1 or more"),
+        (["--shard", "1/2", "--parallel", "0"], "argument --parallel: 0 is below 1"),
         (["--repositories", "LISTING"], "LISTING:2: unknown key 'ur1' in a repository"),
     ],
 )

@@ -8,13 +8,9 @@ only after the first ``/``. ``*`` keeps the current value.
 
 from __future__ import annotations
 
-import re
-
 from gitops_bot.errors import UsageError
 from gitops_bot.manifests.kustomize import ImageEdit
-from gitops_bot.model import is_digest
-
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+from gitops_bot.model import ImageRef, is_digest, is_tag
 
 
 def _split(ref: str) -> tuple[str, str | None, str | None]:
@@ -43,9 +39,16 @@ def parse_arg(arg: str) -> ImageEdit:
         new_name = "*"
         if tag is None and digest is None:
             raise UsageError(f"{bad}: no tag, digest or new name to set", hint=hint)
-    if not name or any(c.isspace() for c in arg):
-        raise UsageError(f"{bad}: no image name", hint=hint)
-    if tag is not None and tag != "*" and not _TAG.match(tag):
+    if any(c.isspace() for c in arg):
+        raise UsageError(
+            f"{bad}: an image reference has no white space",
+            hint="pass one image per argument, e.g. app:1.2 worker:3.4",
+        )
+    if not name:
+        raise UsageError(f"{bad}: no image name before the tag, digest or '='", hint=hint)
+    for n in (name, new_name):
+        _check_name(n, bad)
+    if tag is not None and tag != "*" and not is_tag(tag):
         raise UsageError(
             f"{bad}: {tag!r} is not a valid tag", hint="letters, digits, '_', '.', '-'; at most 128"
         )
@@ -61,6 +64,22 @@ def parse_arg(arg: str) -> ImageEdit:
         digest=None if digest in (None, "*") else digest,
         keep_digest=digest == "*",
     )
+
+
+def _check_name(name: str, bad: str) -> None:
+    """The reference grammar for names (lowercase path components, a host[:port]): no shell
+    metacharacters, no uppercase, nothing a URL or YAML would read differently."""
+    if name == "*":
+        return
+    try:
+        ImageRef.parse(name)
+    except UsageError:
+        raise UsageError(
+            f"{bad}: {name!r} is not a valid image name",
+            hint="lowercase letters, digits and '.', '_', '-' separators, e.g. ghcr.io/acme/app",
+        ) from None
+    if "@" in name or name.rfind(":") > name.find("/"):
+        raise UsageError(f"{bad}: {name!r} is not a valid image name", hint="a name has no tag or digest")
 
 
 HELM_FIELDS = ("reference", "repository", "tag", "digest")

@@ -42,12 +42,21 @@ class RegistryPool:
         self._lock = threading.Lock()
         self._memo = memo
         self._owner = True
+        self._aborted = False
 
     def bind(self, config: Config) -> RegistryPool:
         """This pool seen through another repository's registry settings (closing it is a no-op)."""
         view = copy.copy(self)
         view._config, view._owner = config, False
         return view
+
+    def abort(self) -> None:
+        """SIGTERM: end every in-flight registry request now; later ones fail at once."""
+        with self._lock:
+            self._aborted = True
+            clients = list(self._clients.values())
+        for c in clients:
+            c.abort()
 
     def client(self, host: str) -> RegistryClient:
         cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
@@ -67,6 +76,8 @@ class RegistryPool:
                     token_cache=self.tokens,
                 )
                 self._clients[cfg] = found
+                if self._aborted:
+                    found.abort()
             return found
 
     def close(self) -> None:
