@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -17,7 +16,6 @@ from gitops_bot.errors import ConfigError
 from gitops_bot.manifests import images
 from gitops_bot.scm import git as git_mod
 from gitops_bot.scm.git import Workspace
-from gitops_bot.writeback import Updater
 
 ENVS = "environments:\n  - name: dev\n    path: overlays/dev\n"
 
@@ -73,6 +71,9 @@ def test_config_reads_anchors_merge_keys_explicit_tags_and_yaml_1_2_scalars() ->
     assert cfg.github.write_interval == 2.0
 
 
+PROD = "overlays/prod/kustomization.yaml"
+
+
 def _git_processes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     seen: list[list[str]] = []
     real = subprocess.Popen.__init__
@@ -91,26 +92,30 @@ def test_history_reads_every_release_with_the_same_few_git_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, releases: int
 ) -> None:
     remote = releases_kit.build_remote(tmp_path, releases)
-    environ = {"GITOPS_BOT_CACHE": str(tmp_path / "cache"), "PATH": os.environ["PATH"]}
-    Updater(f"file://{remote}", environ=environ).history("prod")  # the partial clone
-    calls = _git_processes(monkeypatch)
-    entries = Updater(f"file://{remote}", environ=environ).history("prod")
+    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+        ws.fetch("main", "gitops-bot")
+        calls = _git_processes(monkeypatch)
+        entries = history.read(ws, ws.base_ref, [PROD], [images.ImageSpec("app")])
     assert [e.images["app"].tag for e in entries] == [f"1.{r}.0" for r in reversed(range(releases))]
     assert entries[0].release == f"prod-{releases - 1:08x}" and entries[-1].release is None
     assert all(e.changed == ("app",) for e in entries)
-    assert len(calls) <= 12, [c[1:4] for c in calls]  # not one per commit or file (was 2 per release)
-    assert not any("rev-parse" in c for c in calls)
+    # log, ls-tree, rev-list --missing, one fetch, cat-file --batch: not one per commit or file
+    assert [c[1] if c[1] != "-c" else c[3] for c in calls] == [
+        "log",
+        "ls-tree",
+        "rev-list",
+        "fetch",
+        "cat-file",
+    ]
 
 
 def test_history_of_a_partial_clone_fetches_missing_blobs_in_one_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     remote = releases_kit.build_remote(tmp_path, 40)
-    environ = {"GITOPS_BOT_CACHE": str(tmp_path / "cache"), "PATH": os.environ["PATH"]}
-    updater = Updater(f"file://{remote}", environ=environ)
-    with Workspace.open(updater.repo, cache_dir=tmp_path / "cache") as ws:
+    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch("main", "gitops-bot")
-        paths = ["overlays/prod/kustomization.yaml"]
+        paths = [PROD]
         missing = ws._missing("refs/remotes/origin/main", paths)
         assert len(missing) >= 40  # a real partial clone: the old kustomizations are not here yet
         calls = _git_processes(monkeypatch)
