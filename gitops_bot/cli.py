@@ -275,11 +275,15 @@ def _set_image(args: argparse.Namespace) -> int:
 
     from gitops_bot.manifests import files, images, kustomize, setimage, workloads
 
-    edits = [setimage.parse_arg(a) for a in args.args]
     path = Path(args.file) if args.file else kustomize.find_kustomization(Path.cwd())
     before = files.read_text(path)
+    setters = images.setter_names(before, str(path))
+    edits = [setimage.parse_arg(a, setters) for a in args.args]
     helm = setimage.parse_helm_paths(args.helm)
-    specs = [images.ImageSpec(e.name, workloads.repository_key(e.name), helm) for e in edits]
+    specs = [
+        images.ImageSpec(e.name, None if e.name in setters else workloads.repository_key(e.name), helm)
+        for e in edits
+    ]
     updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
     if not images.is_kustomization(str(path)):
         found = {site.image for site in images.read(before, str(path), specs, strict=False)}
@@ -289,7 +293,10 @@ def _set_image(args: argparse.Namespace) -> int:
                 f"{path}: no image {', '.join(absent)} found (containers, marker comments, --helm paths)",
                 hint="name the image's repository as written in the file, or pass --helm FIELD=PATH",
             )
-    after = images.write(before, str(path), specs, updates)
+    result = images.edit(before, str(path), specs, updates)
+    if result.unwritten:
+        raise UsageError(result.unwritten[0].message(), hint=setimage.unwritten_hint(result.unwritten[0]))
+    after = result.text
     if after == before:
         print(f"{path}: no change", file=sys.stderr)
         return EXIT_OK
