@@ -32,6 +32,7 @@ class Change:
     reason: str
     metadata: ImageMetadata | None = None
     new_name: str | None = None  # set when the repository written changes too (promotions)
+    warnings: tuple[str, ...] = ()  # what the editor could not write (a digest with no place)
 
     @property
     def summary(self) -> str:
@@ -150,6 +151,7 @@ class Release:
             *table,
             *why_part,
             *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
+            *_warning_lines(self.changes),
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
@@ -158,6 +160,11 @@ class Release:
             "when it is no longer needed._",
         ]
         return "\n".join(parts) + "\n"
+
+
+def _warning_lines(changes: Sequence[Change]) -> list[str]:
+    warnings = [f"- {w}" for c in changes for w in c.warnings]
+    return ["**Warnings**", "", *warnings, ""] if warnings else []
 
 
 def _hold_lines(holds: Sequence[tuple[str, str | None]]) -> list[str]:
