@@ -152,7 +152,8 @@ def _entry_fields(entry: Any, edit: ImageEdit) -> dict[str, str | None]:
     fields = edit.fields()
     current = _value(entry, "newTag")
     if current is None or "@" not in current or _value(entry, "digest") is not None:
-        return fields
+        # removing what is absent or empty ("digest:") is no change: an empty key stays
+        return {f: v for f, v in fields.items() if v is not None or _value(entry, f) is not None}
     old_tag, old_digest = _tag_digest(entry)
     tag = fields.get("newTag") or old_tag or ""
     digest = fields.get("digest", old_digest)

@@ -82,7 +82,8 @@ def difference(expected: Any, after: Any, path: str = "") -> str:
     if isinstance(expected, dict) and isinstance(after, dict):
         for key in [*expected, *(k for k in after if k not in expected)]:
             if expected.get(key) != after.get(key):
-                return difference(expected.get(key), after.get(key), f"{path}.{_shown(key)}".lstrip("."))
+                name = key[1] if isinstance(key, tuple) else key
+                return difference(expected.get(key), after.get(key), f"{path}.{name}".lstrip("."))
     if isinstance(expected, list) and isinstance(after, list) and len(expected) == len(after):
         for i, (e, a) in enumerate(zip(expected, after, strict=True)):
             if e != a:

@@ -1,0 +1,85 @@
+"""The editors' results (what changed, what had no place), the re-read check's message, and the
+set-image grammar of Flux setter names. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitops_bot.errors import ManifestError, UsageError
+from gitops_bot.manifests import images, kustomize, nodes, setimage
+from gitops_bot.manifests.result import FieldChange
+
+D1, D2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+
+
+def test_kustomize_edit_lists_each_field_it_changed() -> None:
+    text = f"images:\n- digest: {D1}\n  name: app\n  newTag: 1.0.0\n- name: other\n  newTag: v1\n"
+    result = kustomize.edit(
+        text, [kustomize.ImageEdit("app", new_tag="1.1.0"), kustomize.ImageEdit("new", new_tag="2")]
+    )
+    assert result.images == ("app",)
+    assert result.changes == (
+        FieldChange("kustomization.yaml", "app", "images[0]", 2, "newTag", "1.0.0", "1.1.0"),
+        FieldChange("kustomization.yaml", "app", "images[0]", 2, "digest", D1, None),
+        FieldChange("kustomization.yaml", "new", "new entry", 0, "newTag", None, "2"),
+    )
+    assert result.text.startswith("images:\n- name: app\n  newTag: 1.1.0\n- name: other\n")
+
+
+def test_kustomize_edit_without_append_leaves_unlisted_images_out() -> None:
+    text = "images:\n- name: app\n  newTag: 1.0.0\n"
+    result = kustomize.edit(text, [kustomize.ImageEdit("new", new_tag="2")], append=False)
+    assert result.text == text and result.changes == () and result.images == ()
+
+
+def test_values_edit_reports_changes_and_a_digest_with_no_place() -> None:
+    text = "image:\n  repository: ghcr.io/acme/app\n  tag:\n"
+    spec = images.ImageSpec("app", None, {"tag": "image.tag"})
+    result = images.edit(text, "values.yaml", [spec], [images.Update("app", tag="1.2", digest=D2)])
+    assert result.text == 'image:\n  repository: ghcr.io/acme/app\n  tag: "1.2"\n'
+    assert [(c.site, c.field, c.old, c.new) for c in result.changes] == [("helm", "tag", None, "1.2")]
+    (u,) = result.unwritten
+    assert (u.image, u.field, u.value, u.line) == ("app", "digest", D2, 3)
+    assert u.message().startswith("values.yaml:3: image 'app' (helm) has no place for its digest")
+
+
+def test_reread_failure_names_the_rule_and_where_it_broke() -> None:
+    expected = nodes.plain(nodes.compose("images:\n- name: app\n  newTag: '2'\n", "k.yaml"))
+    with pytest.raises(ManifestError) as info:
+        nodes.confirm(
+            expected, "images:\n- name: app\n  newTag: 2\n", "k.yaml", rule="values keep their type"
+        )
+    message = str(info.value)
+    assert "rule that values keep their type" in message
+    assert "images[0].newTag should be '2', reads 2 (int)" in message
+    assert "does not read back as YAML" in nodes.difference(expected, None)
+
+
+@pytest.mark.parametrize(
+    ("arg", "name", "tag", "digest"),
+    [
+        ("flux-system:kbot:v2.3.4", "flux-system:kbot", "v2.3.4", None),
+        (f"flux-system:kbot@{D1}", "flux-system:kbot", None, D1),
+        (f"flux-system:kbot:v2@{D1}", "flux-system:kbot", "v2", D1),
+        ("kbot:v2", "kbot", "v2", None),  # POLICY alone is an image name as before
+        ("flux-system:kbot-extra:1", "flux-system", None, None),  # not a setter of the file
+    ],
+)
+def test_setter_reference_grammar(arg: str, name: str, tag: str | None, digest: str | None) -> None:
+    setters = {"flux-system:kbot", "flux-system:kb"}
+    if name == "flux-system":
+        with pytest.raises(UsageError, match="is not a valid tag"):
+            setimage.parse_arg(arg, setters)
+        return
+    edit = setimage.parse_arg(arg, setters)
+    assert (edit.name, edit.new_tag, edit.digest) == (name, tag, digest)
+
+
+def test_setter_names_come_from_flux_markers_only() -> None:
+    text = (
+        'a: x # {"$imagepolicy": "flux-system:app:tag"}\n'
+        'b: y # {"$imagepolicy": "app2"}\n'
+        'c: z # {"gitops-bot": "ns:other"}\n'
+    )
+    assert images.setter_names(text, "values.yaml") == {"flux-system:app"}
+    assert images.setter_names("images: []\n", "kustomization.yaml") == set()
