@@ -83,3 +83,11 @@ def test_setter_names_come_from_flux_markers_only() -> None:
     )
     assert images.setter_names(text, "values.yaml") == {"flux-system:app"}
     assert images.setter_names("images: []\n", "kustomization.yaml") == set()
+
+
+def test_newtag_with_digest_reads_as_tag_and_digest_wherever_sites_are_read() -> None:
+    """plan, history and promote all read sites through images.read."""
+    text = f"images:\n- name: app\n  newTag: 1.4.2@{D1}\n- name: pinned\n  newTag: 1@{D1}\n  digest: {D2}\n"
+    specs = [images.ImageSpec("app"), images.ImageSpec("pinned")]
+    sites = images.read(text, "kustomization.yaml", specs)
+    assert [(s.image, s.tag, s.digest) for s in sites] == [("app", "1.4.2", D1), ("pinned", f"1@{D1}", D2)]
