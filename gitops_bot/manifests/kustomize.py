@@ -115,11 +115,14 @@ def _entries(images: Any, filename: str) -> list[tuple[str, Any]]:
     return out
 
 
-def _value(entry: Any, key: str) -> str | None:
-    found = nodes.get(entry, key)
-    if found is None or nodes.is_null(found[1]):
-        return None
-    return str(found[1].value)  # the characters as written: newTag: 1.10 is "1.10"
+def _values(entry: Any) -> dict[str, str | None]:
+    """The entry's fields as written (``newTag: 1.10`` is "1.10"); empty/null ones are None."""
+    # _entries has checked that these fields hold scalars; this runs per entry per edit
+    return {
+        k.value: None if v.tag.endswith(":null") else str(v.value)
+        for k, v in entry.value
+        if k.value in FIELDS
+    }
 
 
 def extract_images(text: str, filename: str = "kustomization.yaml") -> list[KustomizeImage]:
@@ -128,15 +131,16 @@ def extract_images(text: str, filename: str = "kustomization.yaml") -> list[Kust
     if images is None:
         return []
     return [
-        KustomizeImage(name, _value(e, "newName"), *_tag_digest(e), e.start_mark.line + 1)
+        KustomizeImage(name, v.get("newName"), *_tag_digest(v), e.start_mark.line + 1)
         for name, e in _entries(images[1], filename)
+        for v in [_values(e)]
     ]
 
 
-def _tag_digest(entry: Any) -> tuple[str | None, str | None]:
+def _tag_digest(values: dict[str, str | None]) -> tuple[str | None, str | None]:
     """``newTag`` and ``digest``; ``newTag: 1.4.2@sha256:...`` (kustomize builds the reference
     from it, Renovate writes it) is a tag and a digest when the entry has no ``digest:``."""
-    tag, digest = _value(entry, "newTag"), _value(entry, "digest")
+    tag, digest = values.get("newTag"), values.get("digest")
     if tag is None or "@" not in tag or digest is not None:
         return tag, digest
     tag, _, digest = tag.partition("@")
@@ -146,15 +150,15 @@ def _tag_digest(entry: Any) -> tuple[str | None, str | None]:
 # -- editing ---------------------------------------------------------------------------
 
 
-def _entry_fields(entry: Any, edit: ImageEdit) -> dict[str, str | None]:
+def _entry_fields(current: dict[str, str | None], edit: ImageEdit) -> dict[str, str | None]:
     """The fields to write on an existing entry. An entry that pins by ``newTag: TAG@DIGEST``
     (no ``digest:``) keeps that form: the digest goes into ``newTag``."""
     fields = edit.fields()
-    current = _value(entry, "newTag")
-    if current is None or "@" not in current or _value(entry, "digest") is not None:
+    tag_now = current.get("newTag")
+    if tag_now is None or "@" not in tag_now or current.get("digest") is not None:
         # removing what is absent or empty ("digest:") is no change: an empty key stays
-        return {f: v for f, v in fields.items() if v is not None or _value(entry, f) is not None}
-    old_tag, old_digest = _tag_digest(entry)
+        return {f: v for f, v in fields.items() if v is not None or current.get(f) is not None}
+    old_tag, old_digest = _tag_digest(current)
     tag = fields.get("newTag") or old_tag or ""
     digest = fields.get("digest", old_digest)
     out = {f: v for f, v in fields.items() if f not in ("newTag", "digest")}
@@ -333,9 +337,15 @@ def edit(
     for e in edits:
         if e.name in index:
             i, entry = index[e.name]
-            fields = _entry_fields(entry, e)
+            current = _values(entry)
+            fields = _entry_fields(current, e)
             ops.extend(_entry_ops(t, entry, fields, filename))
-            changes += _changes(filename, e.name, f"images[{i}]", entry, fields)
+            line = entry.start_mark.line + 1
+            changes += [
+                FieldChange(filename, e.name, f"images[{i}]", line, f, current.get(f), v)
+                for f, v in fields.items()
+                if current.get(f) != v
+            ]
         elif append and e.name not in [n.name for n in new]:
             new.append(e)
             fields = {f: v for f, v in e.fields().items() if v is not None}
@@ -351,17 +361,6 @@ def edit(
     body = apply_ops(src.body, ops)
     verify(root, body, plan, filename)
     return EditResult(src.bom + body, tuple(changes), found)
-
-
-def _changes(
-    filename: str, name: str, site: str, entry: Any, fields: dict[str, str | None]
-) -> list[FieldChange]:
-    line = entry.start_mark.line + 1
-    return [
-        FieldChange(filename, name, site, line, f, _value(entry, f), v)
-        for f, v in fields.items()
-        if _value(entry, f) != v
-    ]
 
 
 def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomization.yaml") -> str:

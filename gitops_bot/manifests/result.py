@@ -5,12 +5,13 @@ write. Callers build PR bodies, file lists and warnings from this instead of re-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    """One value changed: ``site`` is where the image lives (``images[0]``, ``container web/app``,
-    ``helm``, ``marker``), ``field`` the key or part written (``newTag``, ``digest``, ``reference``)."""
+class FieldChange(NamedTuple):
+    """One value changed: ``site`` is where the image lives (``images[0]``, ``container line 7``,
+    ``helm``, ``marker``), ``field`` the key or part written (``newTag``, ``digest``, ``reference``).
+    A named tuple: an edit makes one per value, and it is the cheapest immutable record."""
 
     file: str
     image: str
