@@ -8,6 +8,7 @@ import pytest
 from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests import images, kustomize, nodes, setimage
 from gitops_bot.manifests.result import FieldChange
+from gitops_bot.writeback import _unwritten_warning
 
 D1, D2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
 
@@ -91,3 +92,14 @@ def test_newtag_with_digest_reads_as_tag_and_digest_wherever_sites_are_read() ->
     specs = [images.ImageSpec("app"), images.ImageSpec("pinned")]
     sites = images.read(text, "kustomization.yaml", specs)
     assert [(s.image, s.tag, s.digest) for s in sites] == [("app", "1.4.2", D1), ("pinned", f"1@{D1}", D2)]
+
+
+def test_flux_tag_only_setters_keep_the_tag_and_report_the_digest() -> None:
+    text = 'image:\n  tag: 1.0 # {"$imagepolicy": "flux-system:app:tag"}\n'
+    result = images.edit(
+        text, "v.yaml", [images.ImageSpec("app")], [images.Update("app", tag="1.1", digest=D2)]
+    )
+    assert result.text == 'image:\n  tag: "1.1" # {"$imagepolicy": "flux-system:app:tag"}\n'
+    (u,) = result.unwritten
+    assert (u.site, u.field) == ("marker", "digest")
+    assert 'add a ":digest" marker' in _unwritten_warning(u)
