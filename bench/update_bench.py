@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
-from gitops_bot.writeback import Updater
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:

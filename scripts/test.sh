@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-echo "== ruff" && .venv/bin/ruff check gitops_bot testkit tests bench && .venv/bin/ruff format --check gitops_bot testkit tests bench
-echo "== mypy --strict" && .venv/bin/mypy gitops_bot testkit
-echo "== pytest" && exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
+# One command a line: under set -e a failure inside an && list would not stop the script.
+echo "== ruff"
+.venv/bin/ruff check gitops_bot testkit tests bench
+.venv/bin/ruff format --check gitops_bot testkit tests bench
+echo "== mypy --strict"
+.venv/bin/mypy gitops_bot testkit
+echo "== pytest"
+exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"

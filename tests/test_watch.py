@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.errors import UsageError
-from testkit.github_server import FakeGitHub
-from testkit.registry_process import RegistryProcess
 from gitops_bot.watch import MAX_BACKOFF_FACTOR, Watcher, is_ready, next_delay, parse_duration, parse_listen
 from gitops_bot.writeback import Updater
+from testkit.github_server import FakeGitHub
+from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, make_world
 
 
