@@ -116,13 +116,13 @@ def _entries(images: Any, filename: str) -> list[tuple[str, Any]]:
 
 
 def _values(entry: Any) -> dict[str, str | None]:
-    """The entry's fields as written (``newTag: 1.10`` is "1.10"); empty/null ones are None."""
-    # _entries has checked that these fields hold scalars; this runs per entry per edit
-    return {
-        k.value: None if v.tag.endswith(":null") else str(v.value)
-        for k, v in entry.value
-        if k.value in FIELDS
-    }
+    """The entry's fields as written (``newTag: 1.10`` is "1.10"); empty/null ones are None.
+    Of a key written twice the first counts, as :func:`nodes.get` reads it."""
+    out: dict[str, str | None] = {}
+    for k, v in reversed(entry.value):  # _entries has checked that these fields hold scalars
+        if k.value in FIELDS:
+            out[k.value] = None if v.tag.endswith(":null") else str(v.value)
+    return out
 
 
 def extract_images(text: str, filename: str = "kustomization.yaml") -> list[KustomizeImage]:
