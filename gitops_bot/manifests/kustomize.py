@@ -381,10 +381,11 @@ def expected_tree(root: Any, plan: Plan) -> Any:
     images_key = _key("images")
     old_images = data.get(images_key)
     images = [dict(e) for e in old_images] if isinstance(old_images, list) else []
+    by_name = {e.get(_key("name"), (None, None))[1]: e for e in reversed(images)}  # names are unique
     for name, fields in plan:
-        entry = next((e for e in images if e.get(_key("name"), (None, None))[1] == name), None)
+        entry = by_name.get(name)
         if entry is None:
-            entry = {_key("name"): (_STR, name)}
+            entry = by_name[name] = {_key("name"): (_STR, name)}
             images.append(entry)
         for field, value in fields.items():
             if value is None:
