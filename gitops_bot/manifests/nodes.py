@@ -54,7 +54,14 @@ def compose_all(text: str, filename: str) -> list[Any]:
     return [d for d in docs if d is not None]
 
 
-def confirm(expected: Any, body: str, filename: str, *, rule: str, documents: bool = False) -> None:
+def confirm(
+    expected: Any,
+    body: str,
+    filename: str,
+    *,
+    documents: bool = False,
+    rule: str = "the new text reads as the old plus exactly the intended change",
+) -> None:
     """Renovate's confirmIfDepUpdated, stricter: ``body`` must re-read to exactly ``expected``
     (a :func:`plain` tree, or a list of them with ``documents``), types included. ``rule`` is the
     editor's rule the error names when the new text breaks it."""
