@@ -11,9 +11,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_bot import __version__, log
 from gitops_bot.errors import GitOpsBotError, UsageError
+
+if TYPE_CHECKING:
+    from gitops_bot.manifests.result import FieldChange
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
@@ -308,5 +312,17 @@ def _set_image(args: argparse.Namespace) -> int:
             sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         return 1 if args.check else EXIT_OK
     files.write_atomic(path, after)
-    print(f"{path}: updated {', '.join(e.name for e in edits)}", file=sys.stderr)
+    print(f"{path}: updated {_changed(result.changes)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _changed(changes: Sequence[FieldChange]) -> str:
+    """``app newTag 1.0 -> 1.1, digest sha256:1111… -> sha256:2222…`` from an edit's changes."""
+
+    def short(value: str | None) -> str:
+        return "(none)" if value is None else value[:19] + "…" if len(value) > 24 else value
+
+    by_image: dict[str, list[str]] = {}
+    for c in changes:
+        by_image.setdefault(c.image, []).append(f"{c.field} {short(c.old)} -> {short(c.new)}")
+    return "; ".join(f"{image} {', '.join(parts)}" for image, parts in by_image.items())

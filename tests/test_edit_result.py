@@ -3,8 +3,11 @@ set-image grammar of Flux setter names. Pure functions, no I/O."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from gitops_bot.cli import main
 from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests import images, kustomize, nodes, setimage
 from gitops_bot.manifests.result import FieldChange
@@ -103,3 +106,13 @@ def test_flux_tag_only_setters_keep_the_tag_and_report_the_digest() -> None:
     (u,) = result.unwritten
     assert (u.site, u.field) == ("marker", "digest")
     assert 'add a ":digest" marker' in _unwritten_warning(u)
+
+
+def test_set_image_says_what_it_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "kustomization.yaml"
+    target.write_text(f"images:\n- digest: {D1}\n  name: app\n  newTag: 1.0.0\n")
+    assert main(["set-image", "--file", str(target), f"app:1.1.0@{D2}", "new:3"]) == 0
+    assert capsys.readouterr().err == (
+        f"{target}: updated app newTag 1.0.0 -> 1.1.0, digest sha256:111111111111… -> sha256:222222222222…; "
+        "new newTag (none) -> 3\n"
+    )
