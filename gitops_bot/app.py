@@ -3,7 +3,7 @@ layers together; the CLI talks to it and to nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -112,9 +112,19 @@ class App:
 
     # -- planning ----------------------------------------------------------------------
 
-    def plan(self, env_names: Sequence[str] | None = None, *, metadata: bool = False) -> Plan:
+    def plan(
+        self,
+        env_names: Sequence[str] | None = None,
+        *,
+        metadata: bool = False,
+        images: Collection[str] | None = None,
+    ) -> Plan:
+        """``images``: plan only these (a webhook's targeted cycle); None: every image."""
         envs = self.environments(env_names)
-        targets = {env.name: self.targets(env) for env in envs}
+        targets = {
+            env.name: [t for t in self.targets(env) if images is None or t.image.name in images]
+            for env in envs
+        }
         active = [
             t
             for ts in targets.values()

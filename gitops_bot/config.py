@@ -18,7 +18,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from gitops_bot.errors import ConfigError, UsageError
+from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
+from gitops_bot.notify.settings import NotifierSettings
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
@@ -127,6 +129,19 @@ class GitHubConfig:
     write_interval: float = 1.0  # seconds between write requests (GitHub's guidance)
 
 
+FORGES = ("github", "gitlab", "gitea", "forgejo")
+
+
+@dataclass(frozen=True)
+class ForgeConfig:
+    """Where change requests go when the remote's host does not say (README 'Forges')."""
+
+    type: str | None = None  # github | gitlab | gitea | forgejo; None: from the remote's host
+    api_url: str | None = None  # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
+    repository: str | None = None  # GitLab group/sub/project or id, Gitea owner/name
+    token_env: str | None = None  # None: GITLAB_TOKEN (CI_JOB_TOKEN), GITEA_TOKEN (FORGEJO_TOKEN)
+
+
 @dataclass(frozen=True)
 class ArgoCDConfig:
     """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
@@ -145,7 +160,10 @@ class Config:
     git: GitConfig = field(default_factory=GitConfig)
     pull_request: PullRequestConfig = field(default_factory=PullRequestConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
+    forge: ForgeConfig = field(default_factory=ForgeConfig)
     argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    notifications: tuple[NotifierSettings, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -186,6 +204,8 @@ def load(path: Path) -> Config:
 
 
 def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
+    from gitops_bot import eventconfig  # it reads with this module's _Reader
+
     try:
         doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -204,7 +224,10 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
             "git",
             "pull_request",
             "github",
+            "forge",
             "argocd",
+            "webhooks",
+            "notifications",
         ),
     )
     version = root.get("version", 1)
@@ -228,7 +251,10 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
         git=_git(r, root),
         pull_request=_pull_request(r, root),
         github=_github(r, root),
+        forge=_forge(r, root),
         argocd=argocd,
+        webhooks=eventconfig.webhooks(r, root),
+        notifications=eventconfig.notifications(r, root, {e.name for e in environments}),
     )
 
 
@@ -349,6 +375,40 @@ def _github(r: _Reader, root: dict[str, Any]) -> GitHubConfig:
     if interval < 0:
         raise r.error(r.line_of(spec, "write_interval"), "github write_interval must be 0 or more seconds")
     return GitHubConfig(repository=repo, api_url=api_url, write_interval=interval, **envs)
+
+
+def _forge(r: _Reader, root: dict[str, Any]) -> ForgeConfig:
+    what = "'forge'"
+    spec = r.section(root, "forge", allowed=("type", "api_url", "repository", "token_env"))
+    kind = r.get(spec, "type", str, what)
+    if kind is not None and kind not in FORGES:
+        raise r.error(
+            r.line_of(spec, "type"), f"forge type {kind!r} is unknown; use one of {', '.join(FORGES)}"
+        )
+    api_url = r.get(spec, "api_url", str, what)
+    if api_url is not None and not re.match(r"^https?://[^/\s]+", api_url):
+        raise r.error(
+            r.line_of(spec, "api_url"),
+            f"forge api_url {api_url!r} must be a URL, e.g. https://git.example.com/api/v4",
+        )
+    if api_url is not None and kind is None:
+        raise r.error(r.line_of(spec, "api_url"), "forge api_url needs forge type (gitlab, gitea, ...)")
+    repo = r.get(spec, "repository", (str, int), what)  # GitLab: a project id too
+    repo = None if repo is None else str(repo)
+    if repo is not None and (".." in repo or not re.match(r"^(?:\d+|[\w.-]+(?:/[\w.-]+)+)$", repo)):
+        raise r.error(
+            r.line_of(spec, "repository"),
+            f"forge repository {repo!r} must be owner/name or group/sub/project",
+        )
+    token_env = r.get(spec, "token_env", str, what)
+    if token_env is not None and not _ENV_VAR.match(token_env):
+        raise r.error(
+            r.line_of(spec, "token_env"),
+            "forge token_env must name an environment variable, not hold a secret",
+        )
+    return ForgeConfig(
+        type=kind, api_url=api_url.rstrip("/") if api_url else None, repository=repo, token_env=token_env
+    )
 
 
 class _Reader:

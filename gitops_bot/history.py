@@ -24,6 +24,9 @@ from gitops_bot.scm.git import Commit, Workspace
 _TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
+# Gitea/Forgejo's merge commit subject, and GitLab's merge commit body line
+_GITEA_MERGE_PR = re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")
+_GITLAB_MR = re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE)
 
 ImageSet = dict[str, Deployed]
 
@@ -117,7 +120,12 @@ def _entry(ws: Workspace, commit: Commit, after: ImageSet, changed: tuple[str, .
     found = _TRAILER.findall(commit.message)
     if not found and len(commit.parents) > 1:
         found = _TRAILER.findall(ws.messages(f"{commit.parents[0]}..{commit.parents[1]}"))
-    pr = _SQUASH_PR.search(subject) or _MERGE_PR.match(subject)
+    pr = (
+        _SQUASH_PR.search(subject)
+        or _MERGE_PR.match(subject)
+        or _GITEA_MERGE_PR.match(subject)
+        or _GITLAB_MR.search(commit.message)
+    )
     return Entry(
         commit=commit.sha,
         time=commit.time,

@@ -10,6 +10,8 @@
 * One structured log line per cycle and per change, and an HTTP endpoint: ``/healthz`` (the
   loop is alive), ``/readyz`` (the last cycle succeeded recently) and ``/metrics``
   (Prometheus text format).
+* ``POST /webhook/<source>``: registry push notifications (:mod:`gitops_bot.events`) run a
+  targeted cycle between the full ones, debounced, never alongside another cycle.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.events.payloads import Push
+from gitops_bot.events.receiver import Receiver
+from gitops_bot.events.settings import DEFAULT_DEBOUNCE
+from gitops_bot.events.trigger import Trigger
 from gitops_bot.log import get_logger
 
 log = get_logger("gitops_bot.watch")
@@ -88,6 +94,12 @@ class Metrics:
         )
         for result in ("success", "failure"):
             self.cycles.labels(result)
+        self.webhooks = Counter(
+            "gitops_bot_webhook_events",
+            "Webhook requests by source and outcome",
+            ["source", "outcome"],
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -112,12 +124,15 @@ class Watcher:
         self.stop = threading.Event()
         self.last_success: float | None = None  # wall clock
         self.cycles = 0
+        self.trigger = Trigger(DEFAULT_DEBOUNCE)
+        self.receiver = Receiver(self.trigger, lambda s, o: self.metrics.webhooks.labels(s, o).inc())
 
     # -- the loop ------------------------------------------------------------------------
 
     def run(self, max_cycles: int | None = None) -> int:
         outages = 0
         while not self.stop.is_set():
+            self.trigger.clear()  # a full cycle covers every push so far
             ok, unavailable = self.cycle()
             outages = outages + 1 if unavailable else 0
             if max_cycles is not None and self.cycles >= max_cycles:
@@ -125,17 +140,26 @@ class Watcher:
             delay = next_delay(self.interval, outages, self.jitter, self.rng)
             if not ok:
                 log.info("next_cycle", seconds=round(delay, 1), outages=outages)
-            self.stop.wait(delay)
+            self._wait(delay)
         log.info("stopped", cycles=self.cycles)
         return 0
 
-    def cycle(self) -> tuple[bool, bool]:
-        """One update run; returns (succeeded, failed because something was unavailable)."""
+    def _wait(self, delay: float) -> None:
+        """Until the next full cycle; webhook pushes run targeted cycles meanwhile, one at a
+        time on this thread, so no two cycles ever overlap."""
+        deadline = time.monotonic() + delay
+        while (pushes := self.trigger.wait(deadline, self.stop)) is not None:
+            self.cycle(pushes)
+
+    def cycle(self, pushes: Sequence[Push] | None = None) -> tuple[bool, bool]:
+        """One update run (``pushes``: targeted at them); returns (succeeded, failed because
+        something was unavailable)."""
         self.cycles += 1
         started = time.monotonic()
         updater = self.make_updater()
         try:
-            outcomes = updater.run(self.envs, should_stop=self.stop.is_set)
+            targeted = {"pushes": pushes} if pushes is not None else {}
+            outcomes = updater.run(self.envs, should_stop=self.stop.is_set, **targeted)
         except ServiceUnavailable as exc:
             return self._failed(started, updater, str(exc), unavailable=True)
         except GitOpsBotError as exc:
@@ -143,6 +167,8 @@ class Watcher:
         except Exception as exc:  # a bug: keep serving, report it, try again next interval
             log.exception("cycle_crashed", error=f"{type(exc).__name__}: {exc}")
             return self._failed(started, updater, f"{type(exc).__name__}: {exc}", unavailable=False)
+        finally:
+            self._configure_webhooks(updater)
         seconds = time.monotonic() - started
         m = self.metrics
         for o in outcomes:
@@ -177,6 +203,11 @@ class Watcher:
         log.error("cycle", result="failure", seconds=round(seconds, 3), error=error, unavailable=unavailable)
         return False, unavailable
 
+    def _configure_webhooks(self, updater: Any) -> None:
+        cfg = getattr(updater, "config", None)
+        if cfg is not None:
+            self.receiver.configure(cfg.webhooks, [img.repository for img in cfg.images])
+
     def _count_requests(self, updater: Any) -> None:
         for status, n in getattr(updater, "registry_requests", {}).items():
             self.metrics.registry_requests.labels(str(status)).inc(n)
@@ -195,8 +226,14 @@ class Watcher:
         watcher = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = 10  # seconds a client may take to send its request (a webhook body)
+
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_POST(self) -> None:
+                status, text = watcher.receiver.handle(self.path, dict(self.headers.items()), self.rfile)
+                self._send(status, text.encode() + b"\n")
 
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]

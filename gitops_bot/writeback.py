@@ -21,18 +21,20 @@ from typing import Any, TypeVar
 from gitops_bot import config as config_mod
 from gitops_bot import history as history_mod
 from gitops_bot import holds as holds_mod
-from gitops_bot import promotion
+from gitops_bot import notify, promotion
 from gitops_bot.app import App
+from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.errors import UsageError
+from gitops_bot.events import Push, targeting
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images
 from gitops_bot.manifests.result import Unwritten
 from gitops_bot.model import EnvironmentPlan, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
+from gitops_bot.scm import forges
+from gitops_bot.scm.forge import ChangeRequest, Forge
 from gitops_bot.scm.git import PushRejected, Workspace, auth_env
-from gitops_bot.scm.github import GitHub, PullRequest, repository_from_url
 
 log = get_logger(__name__)
 PUSH_ATTEMPTS = 3
@@ -41,12 +43,12 @@ T = TypeVar("T")
 
 @dataclass
 class _Session:
-    """One run's workspace (fetched, a worktree at the base), app and GitHub connection."""
+    """One run's workspace (fetched, a worktree at the base), app and forge connection."""
 
     ws: Workspace
     app: App
     root: Path  # the worktree
-    github: tuple[GitHub, dict[str, PullRequest]] | None = None
+    forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
 
 
 @dataclass
@@ -112,6 +114,7 @@ class Updater:
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
+        self.config: Config | None = None  # the last config read (watch's webhooks use it)
 
     def run(
         self,
@@ -119,11 +122,17 @@ class Updater:
         *,
         dry_run: bool = False,
         should_stop: Callable[[], bool] = lambda: False,
+        pushes: Sequence[Push] | None = None,
     ) -> list[Outcome]:
         """``gitops-bot update``: one release per environment (or image) from the plan.
         ``should_stop`` is asked before each release: a release is delivered whole (push and
-        pull request) or not at all, so stopping never leaves a half-pushed branch."""
-        return self._session(lambda s: self._update(s, env_names, dry_run, should_stop))
+        pull request) or not at all, so stopping never leaves a half-pushed branch.
+        ``pushes`` (a webhook's targeted cycle): plan only what they concern."""
+        return self._session(
+            self._reported(
+                "update", dry_run, lambda s: self._update(s, env_names, dry_run, should_stop, pushes)
+            )
+        )
 
     def promote(
         self,
@@ -151,7 +160,7 @@ class Updater:
             )
             return self._deliver_one(s, target, rel, notes, dry_run)
 
-        return self._session(go)
+        return self._session(self._reported("promote", dry_run, go))
 
     def rollback(
         self, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
@@ -162,7 +171,7 @@ class Updater:
             rel, notes = promotion.rollback(s.app, s.ws, s.root, environment, to=to, steps=steps)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(go)
+        return self._session(self._reported("rollback", dry_run, go))
 
     def hold(
         self,
@@ -179,7 +188,7 @@ class Updater:
             rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(go)
+        return self._session(self._reported("unhold" if release else "hold", dry_run, go))
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
@@ -193,10 +202,11 @@ class Updater:
         return self._session(go)
 
     def _session(self, fn: Callable[[_Session], T]) -> T:
-        token = self.environ.get("GITHUB_TOKEN")
-        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token)
+        token, user = forges.first_fetch_credentials(self.repo, self.environ)
+        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
         try:
             cfg, root = self._load(ws)
+            self.config = cfg
             pool = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
@@ -209,11 +219,44 @@ class Updater:
         finally:
             ws.close()
 
+    def _reported(
+        self, command: str, dry_run: bool, fn: Callable[[_Session], list[Outcome]]
+    ) -> Callable[[_Session], list[Outcome]]:
+        """``fn`` with its outcomes, or its failure, sent to the configured notifications."""
+
+        def go(s: _Session) -> list[Outcome]:
+            settings = s.app.config.notifications
+            try:
+                outcomes = fn(s)
+            except Exception as exc:
+                gate = isinstance(exc, GateClosed)
+                notify.report_failure(
+                    settings, exc, self.environ, gate=gate, command=command, dry_run=dry_run
+                )
+                raise
+            notify.report_outcomes(settings, outcomes, self.environ, dry_run=dry_run)
+            return outcomes
+
+        return go
+
     def _update(
-        self, s: _Session, env_names: Sequence[str] | None, dry_run: bool, should_stop: Callable[[], bool]
+        self,
+        s: _Session,
+        env_names: Sequence[str] | None,
+        dry_run: bool,
+        should_stop: Callable[[], bool],
+        pushes: Sequence[Push] | None = None,
     ) -> list[Outcome]:
         ws, app, cfg = s.ws, s.app, s.app.config
-        plan = app.plan(env_names, metadata=not dry_run)
+        only: set[str] | None = None
+        if pushes is not None:
+            env_names, only = targeting.narrow(app, env_names, pushes)
+            log.info(
+                "targeted", pushes=[str(p) for p in pushes], environments=env_names, images=sorted(only or ())
+            )
+            if not env_names:
+                return []
+        plan = app.plan(env_names, metadata=not dry_run, images=only)
         envs = {e.name: e for e in app.environments(env_names)}
         releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
         outcomes: list[Outcome] = []
@@ -224,9 +267,13 @@ class Updater:
             outcomes.append(self._deliver(s, envs[rel.environment], rel, dry_run))
         if should_stop():
             return outcomes
-        if not dry_run and any(envs[e.name].write == "pull_request" for e in plan.environments):
-            gh, open_prs = self._github_session(s)
-            outcomes += self._close_stale(ws, cfg, gh, plan.environments, envs, releases, open_prs)
+        if (
+            only is None
+            and not dry_run
+            and any(envs[e.name].write == "pull_request" for e in plan.environments)
+        ):
+            forge, open_prs = self._forge_session(s)
+            outcomes += self._close_stale(ws, cfg, forge, plan.environments, envs, releases, open_prs)
         return outcomes
 
     def _deliver_one(
@@ -245,17 +292,17 @@ class Updater:
         elif env.write == "commit":
             out = self._commit(s.ws, s.app, env, rel)
         else:
-            gh, open_prs = self._github_session(s)
-            out = self._pull_request(s.ws, s.app, gh, env, rel, open_prs)
+            forge, open_prs = self._forge_session(s)
+            out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
         out.write, out.kind = env.write, rel.kind
         out.warnings = [w for c in out.changes for w in c.warnings] + out.warnings
         return out
 
-    def _github_session(self, s: _Session) -> tuple[GitHub, dict[str, PullRequest]]:
-        if s.github is None:
-            gh = self._github(s.app.config, s.ws)
-            s.github = (gh, gh.open_pulls(s.app.config.git.branch_prefix))
-        return s.github
+    def _forge_session(self, s: _Session) -> tuple[Forge, dict[str, ChangeRequest]]:
+        if s.forge is None:
+            forge = self._forge(s.app.config, s.ws)
+            s.forge = (forge, forge.open_pulls(s.app.config.git.branch_prefix))
+        return s.forge
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -274,17 +321,11 @@ class Updater:
             )
         return cfg, root
 
-    def _github(self, cfg: Config, ws: Workspace) -> GitHub:
-        repository = cfg.github.repository or repository_from_url(ws.url, cfg.github.api_url)
-        if repository is None:
-            raise UsageError(
-                f"cannot tell the GitHub repository of {ws.url}",
-                hint="set github.repository (owner/name) in gitops-bot.yaml",
-            )
-        gh = GitHub.connect(cfg.github, repository, self.environ)
-        if gh.git_token != self.environ.get("GITHUB_TOKEN"):
-            ws.env = auth_env(ws.url, gh.git_token)
-        return gh
+    def _forge(self, cfg: Config, ws: Workspace) -> Forge:
+        forge = forges.connect(cfg, ws.url, self.environ)
+        if forge.git_token:  # e.g. a GitHub App's installation token, GitLab's job token
+            ws.env = auth_env(ws.url, forge.git_token, forge.git_user)
+        return forge
 
     # -- releases ----------------------------------------------------------------------
 
@@ -385,10 +426,10 @@ class Updater:
         self,
         ws: Workspace,
         app: App,
-        gh: GitHub,
+        forge: Forge,
         env: EnvironmentConfig,
         rel: Release,
-        open_prs: dict[str, PullRequest],
+        open_prs: dict[str, ChangeRequest],
     ) -> Outcome:
         cfg = app.config
         branch = rel.branch(cfg.git.branch_prefix)
@@ -422,9 +463,9 @@ class Updater:
         edited = pr is not None and (pr.title, pr.body) != (title, body)
         try:
             pr = (
-                gh.update(pr, title, body)
+                forge.update(pr, title, body)
                 if pr is not None
-                else gh.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
+                else forge.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
             )
         except Exception:
             if created and remote is None:
@@ -433,7 +474,7 @@ class Updater:
         warnings = []
         if created:
             prc = cfg.pull_request
-            warnings = gh.decorate(
+            warnings = forge.decorate(
                 pr,
                 labels=prc.labels,
                 reviewers=prc.reviewers,
@@ -457,11 +498,11 @@ class Updater:
         self,
         ws: Workspace,
         cfg: Config,
-        gh: GitHub,
+        forge: Forge,
         plans: Sequence[EnvironmentPlan],
         envs: Mapping[str, EnvironmentConfig],
         releases: Sequence[Release],
-        open_prs: Mapping[str, PullRequest],
+        open_prs: Mapping[str, ChangeRequest],
     ) -> list[Outcome]:
         """Close the bot's open update PRs of the planned environments that this run no
         longer produces, when the plan is sure (nothing skipped for them)."""
@@ -484,10 +525,10 @@ class Updater:
                         continue
                 else:
                     continue
-                gh.close(
+                forge.close(
                     pr,
-                    f"Closed by gitops-bot: **{ep.name}** already runs what this pull request proposed, "
-                    "or a newer pull request supersedes it.",
+                    f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
+                    f"or a newer {forge.noun} supersedes it.",
                 )
                 sha = ws.remote_sha(branch)
                 if sha:

@@ -7,27 +7,20 @@ too (``unexpected``), so a test fails on calls it did not plan for (Renovate's h
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlparse
+from typing import Any, ClassVar
 
+from testkit.forge_server import NotFound, Recorded, Recording, merge_branch
+from testkit.forge_server import git as _git
 from testkit.jsonapi import JSONServer
 
 
 @dataclass
-class Recorded:
-    method: str
-    path: str
-    body: Any
-
-
-@dataclass
-class FakeGitHub(JSONServer):
+class FakeGitHub(Recording, JSONServer):
     repository: str  # owner/name
     remote: Path  # the bare repository PR heads live in
     token: str = "ghp_test_token_0123456789"
@@ -37,6 +30,7 @@ class FakeGitHub(JSONServer):
     unexpected: list[Recorded] = field(default_factory=list)
     fail: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    api_prefix: ClassVar[str] = "/api/v3"
 
     def __post_init__(self) -> None:
         self._serve(self.handle)
@@ -52,52 +46,20 @@ class FakeGitHub(JSONServer):
         pr = self._pull(number)
         assert pr is not None and pr["state"] == "open"
         head, base = pr["head"]["ref"], pr["base"]["ref"]
-        sha = _git(self.remote, "rev-parse", f"refs/heads/{head}")
-        parent = _git(self.remote, "rev-parse", f"refs/heads/{base}")
-        tree = _git(self.remote, "merge-tree", "--write-tree", parent, sha).splitlines()[0]
         # GitHub's default squash message: the PR title and number, then the commits' bodies
-        # (so trailers such as Gitops-Bot-Release survive the squash).
-        bodies = _git(self.remote, "log", "--format=%b", f"{parent}..{sha}").strip()
+        # (so trailers such as Gitops-Bot-Release survive the squash); the squash commit is
+        # authored by the PR's author and committed by GitHub.
+        bodies = _git(self.remote, "log", "--format=%b", f"refs/heads/{base}..refs/heads/{head}").strip()
         message = f"{pr['title']} (#{number})" + (f"\n\n{bodies}" if bodies else "")
-        # the squash commit is authored by the PR's author and committed by GitHub
-        author = _git(self.remote, "log", "-1", "--format=%an%x00%ae", sha).split("\0")
-        ident = {
-            "GIT_AUTHOR_NAME": author[0],
-            "GIT_AUTHOR_EMAIL": author[1],
-            "GIT_COMMITTER_NAME": "GitHub",
-            "GIT_COMMITTER_EMAIL": "noreply@github.com",
-        }
-        merged = _git(self.remote, "commit-tree", tree, "-p", parent, "-m", message, env=ident)
-        _git(self.remote, "update-ref", f"refs/heads/{base}", merged)
-        _git(self.remote, "update-ref", "-d", f"refs/heads/{head}")
+        merge_branch(self.remote, head, base, message, ("GitHub", "noreply@github.com"), squash=True)
         pr.update(state="closed", merged=True, merged_at="2026-11-20T12:00:00Z")
-
-    def paths(self, method: str | None = None) -> list[str]:
-        return [f"{r.method} {r.path}" for r in self.requests if method is None or r.method == method]
 
     # -- the API ---------------------------------------------------------------------
 
-    def handle(
-        self, method: str, raw_path: str, body: Any, headers: dict[str, str]
-    ) -> tuple[int, Any, dict[str, str]]:
-        url = urlparse(raw_path)
-        path = url.path.removeprefix("/api/v3")
-        rec = Recorded(method, path + (f"?{url.query}" if url.query else ""), body)
-        with self.lock:
-            self.requests.append(rec)
-            for key, answer in self.fail.items():
-                if re.fullmatch(key, f"{method} {path}"):
-                    return answer
-            auth = headers.get("Authorization", "")
-            if auth not in (f"token {self.token}", f"Bearer {self.token}"):
-                return 401, {"message": "Bad credentials"}, {}
-            try:
-                return self._route(method, path, parse_qs(url.query), body)
-            except _NotFound:
-                self.unexpected.append(rec)
-                return 404, {"message": "Not Found"}, {}
+    def authorised(self, headers: dict[str, str]) -> bool:
+        return headers.get("Authorization", "") in (f"token {self.token}", f"Bearer {self.token}")
 
-    def _route(
+    def route(
         self, method: str, path: str, query: dict[str, list[str]], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
         repo = f"/repos/{self.repository}"
@@ -132,7 +94,7 @@ class FakeGitHub(JSONServer):
         if m:
             pull = self._pull(int(m.group(2)))
             if pull is None:
-                raise _NotFound
+                raise NotFound
             pr = pull
             kind, sub = m.group(1), m.group(3)
             if kind == "pulls" and sub is None and method == "GET":
@@ -171,7 +133,7 @@ class FakeGitHub(JSONServer):
                 {"data": {"enablePullRequestAutoMerge": {"actor": None, "clientMutationId": None}}},
                 {},
             )
-        raise _NotFound
+        raise NotFound
 
     def _pull(self, number: int) -> dict[str, Any] | None:
         return next((p for p in self.pulls if p["number"] == number), None)
@@ -213,23 +175,9 @@ class FakeGitHub(JSONServer):
         }
 
 
-class _NotFound(Exception):
-    pass
-
-
 def _validation(message: str) -> dict[str, Any]:
     return {
         "message": "Validation Failed",
         "errors": [{"resource": "PullRequest", "code": "custom", "message": message}],
         "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
     }
-
-
-def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env} if env else None,
-    ).stdout.strip()

@@ -39,6 +39,8 @@ class RegistryProcess:
     root: Path
     auth: dict[str, Any] | None = None
     tls: tuple[Path, Path] | None = None  # (cert, key)
+    # notification endpoints: [{name, url, headers, timeout, threshold, backoff, ignore}]
+    notifications: list[dict[str, Any]] | None = None
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
@@ -69,6 +71,8 @@ class RegistryProcess:
         }
         if self.auth:
             cfg["auth"] = self.auth
+        if self.notifications:
+            cfg["notifications"] = {"endpoints": self.notifications}
         return cfg
 
     def start(self, timeout: float = 15.0) -> RegistryProcess:

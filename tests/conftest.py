@@ -19,7 +19,8 @@ def _no_ambient_credentials(
 ) -> None:
     """Tests never read the developer's ~/.docker/config.json or tokens."""
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path_factory.mktemp("docker-config")))
-    for name in ("GITHUB_TOKEN", "GITHUB_ACTOR", "SSL_CERT_FILE"):
+    forge_tokens = ("GITLAB_TOKEN", "CI_JOB_TOKEN", "GITEA_TOKEN", "FORGEJO_TOKEN")
+    for name in ("GITHUB_TOKEN", "GITHUB_ACTOR", "SSL_CERT_FILE", *forge_tokens):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -102,6 +102,12 @@ def test_the_bot_manifests_keep_secrets_out_and_probe_watch() -> None:
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert pod["securityContext"]["runAsUser"] == 10001
+    env = {e["name"]: e for e in container["env"]}
+    cfg = config.load(EXAMPLE / "gitops-bot.yaml")
+    for source in cfg.webhooks.sources:  # every webhook secret comes from the Secret
+        assert "secretKeyRef" in env[source.secret_env or source.token_env or ""]["valueFrom"]
+    services = [o.value for o in build(EXAMPLE / "gitops-bot") if o.kind == "Service"]
+    assert "gitops-bot-webhook" in {s["metadata"]["name"] for s in services}
     job = objs["CronJob"]["spec"]
     assert job["concurrencyPolicy"] == "Forbid"
     assert job["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"][0] == "update"

@@ -70,6 +70,21 @@ class Proc:
         raise AssertionError(f"timed out waiting for {what}; log:\n{''.join(self.lines)}")
 
 
+def watch_argv(world: World, *extra: str) -> list[str]:
+    """``gitops-bot watch`` on the world's staging environment, as a separate process."""
+    return [
+        sys.executable,
+        "-m",
+        "gitops_bot",
+        "watch",
+        "--repo",
+        f"file://{world.remote}",
+        "--env",
+        "staging",
+        *extra,
+    ]
+
+
 def get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
@@ -80,22 +95,7 @@ def get(url: str) -> tuple[int, str]:
 
 def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: World) -> None:
     world.push("app", "1.1.0")
-    proc = Proc(
-        [
-            sys.executable,
-            "-m",
-            "gitops_bot",
-            "watch",
-            "--repo",
-            f"file://{world.remote}",
-            "--env",
-            "staging",
-            "--interval",
-            "1s",
-            "--listen",
-            "127.0.0.1:0",
-        ]
-    )
+    proc = Proc(watch_argv(world, "--interval", "1s", "--listen", "127.0.0.1:0"))
     try:
         proc.wait_for("the endpoint", lambda: proc.events("listening"))
         base = "http://" + proc.events("listening")[0]["address"]

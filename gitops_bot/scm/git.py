@@ -49,10 +49,11 @@ def _is_url(repo: str) -> bool:
     return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
 
 
-def auth_env(url: str, token: str | None) -> dict[str, str]:
+def auth_env(url: str, token: str | None, user: str = "x-access-token") -> dict[str, str]:
+    """``user`` is what the forge wants beside the token (GitLab's job token: gitlab-ci-token)."""
     env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C"}
     if token and url.lower().startswith("https://"):
-        header = "Authorization: Basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        header = "Authorization: Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
         register_secret(token)
         register_secret(header.split(" ", 2)[2])
         env.update(
@@ -82,7 +83,9 @@ class Workspace:
     # -- opening ---------------------------------------------------------------------
 
     @classmethod
-    def open(cls, repo: str, *, cache_dir: Path, token: str | None = None) -> Workspace:
+    def open(
+        cls, repo: str, *, cache_dir: Path, token: str | None = None, user: str = "x-access-token"
+    ) -> Workspace:
         if _CREDENTIALS_IN_URL.match(repo):
             raise UsageError(
                 "the repository URL carries credentials",
@@ -99,10 +102,10 @@ class Workspace:
             if "origin" not in [r.name for r in store.remotes]:
                 raise UsageError(f"{repo} has no 'origin' remote", hint="add the GitOps repository as origin")
             url = store.remotes.origin.url
-            return cls(store, url, auth_env(url, token))
+            return cls(store, url, auth_env(url, token, user))
         key = hashlib.sha256(repo.encode()).hexdigest()[:16]
         path = cache_dir / "repos" / key
-        env = auth_env(repo, token)
+        env = auth_env(repo, token, user)
         if (path / "HEAD").exists():
             store = git.Repo(path)
         else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -22,6 +21,7 @@ from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from gitops_bot.config import GitHubConfig
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
+from gitops_bot.scm.forge import PullRequest, decorate_steps
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -34,16 +34,6 @@ class GitHubError(GitOpsBotError):
 
 class GitHubUnavailable(ServiceUnavailable):
     pass
-
-
-@dataclass(frozen=True)
-class PullRequest:
-    number: int
-    url: str
-    head: str
-    title: str
-    body: str
-    raw: Any = None  # the PyGithub object, for follow-up calls
 
 
 def repository_from_url(url: str, api_url: str) -> str | None:
@@ -60,11 +50,17 @@ def repository_from_url(url: str, api_url: str) -> str | None:
 
 
 class GitHub:
+    """The :class:`~gitops_bot.scm.forge.Forge` adapter for GitHub and GitHub Enterprise."""
+
+    noun = "pull request"
+    name = "GitHub"
+    git_user = "x-access-token"
+
     def __init__(self, gh: Github, repository: str, *, git_token: str) -> None:
         self._gh = gh
         self.repository = repository
         self.owner = repository.split("/")[0]
-        self.git_token = git_token
+        self.git_token: str | None = git_token
         self._repo = gh.get_repo(repository)  # lazy: the Github objects are built lazy=True
 
     @classmethod
@@ -172,14 +168,8 @@ class GitHub:
             steps.append(("assignees", lambda: raw.add_to_assignees(*assignees)))
         if auto_merge:
             steps.append(("auto-merge", lambda: raw.enable_automerge(merge_method=auto_merge.upper())))
-        warnings = []
-        for what, step in steps:
-            try:
-                _call(step)
-            except GitHubError as exc:
-                warnings.append(f"PR #{pr.number}: could not set {what}: {exc}")
-                log.warning("pull_request_decoration_failed", number=pr.number, what=what, reason=str(exc))
-        return warnings
+        wrapped = [(what, lambda f=f: _call(f)) for what, f in steps]
+        return decorate_steps(f"PR #{pr.number}", wrapped, (GitHubError,))
 
     def close(self, pr: PullRequest, comment: str) -> None:
         raw = pr.raw

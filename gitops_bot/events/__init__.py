@@ -1,0 +1,15 @@
+"""Registry webhooks into ``watch``: what a push looks like in each sender's format, how a
+request proves where it comes from, and which images a push concerns.
+
+* :mod:`.settings` the ``webhooks:`` settings (secrets by environment variable name).
+* :mod:`.payloads` PURE: a request body -> the pushes it reports, per sender format.
+* :mod:`.verify` authentication (HMAC signatures, bearer and path tokens), replay window.
+* :mod:`.receiver` one request end to end: size cap, authentication, parsing, replays,
+  targeting, and the answer (status + one line); counts every request by source and outcome.
+* :mod:`.trigger` debouncing: a burst of pushes becomes one targeted cycle.
+"""
+
+from gitops_bot.events.payloads import Push, matches
+from gitops_bot.events.settings import SOURCE_TYPES, SourceSettings, WebhookSettings
+
+__all__ = ["SOURCE_TYPES", "Push", "SourceSettings", "WebhookSettings", "matches"]

@@ -1,0 +1,58 @@
+"""Notifications out: tell people what a run did (Slack, Teams, a signed JSON webhook).
+
+:func:`report_outcomes` and :func:`report_failure` are the one hook: the write-back layer
+calls them for every release command, so the CLI, the Action and ``watch`` notify alike."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+from gitops_bot.notify.message import Notice, OutcomeLike, from_error, from_outcomes
+from gitops_bot.notify.send import Notifier
+from gitops_bot.notify.settings import EVENTS, TYPES, NotifierSettings
+
+__all__ = ["EVENTS", "TYPES", "Notice", "Notifier", "NotifierSettings", "report_failure", "report_outcomes"]
+
+
+def report_outcomes(
+    settings: Sequence[NotifierSettings],
+    outcomes: Sequence[OutcomeLike],
+    environ: Mapping[str, str],
+    *,
+    dry_run: bool,
+) -> None:
+    """One notice per outcome that changed something; a delivery failure becomes a warning
+    on that outcome."""
+    if not settings:
+        return
+    with Notifier(settings, environ, dry_run=dry_run) as n:
+        for o in outcomes:
+            for notice in from_outcomes([o]):
+                o.warnings.extend(n.send(notice))
+
+
+REPEAT_AFTER = 3600.0  # seconds: the same failure again within this is not sent again
+_recent: dict[str, float] = {}
+
+
+def report_failure(
+    settings: Sequence[NotifierSettings],
+    error: BaseException,
+    environ: Mapping[str, str],
+    *,
+    gate: bool,
+    command: str,
+    dry_run: bool,
+) -> None:
+    """A long-running ``watch`` meets the same failure every cycle during an outage: it is
+    sent once, then again only after ``REPEAT_AFTER`` seconds (per process)."""
+    if not settings:
+        return
+    notice = from_error(error, gate=gate, command=command, dry_run=dry_run)
+    now, key = time.monotonic(), notice.text()
+    if not dry_run and now - _recent.get(key, -REPEAT_AFTER) < REPEAT_AFTER:
+        return
+    _recent[key] = now
+    with Notifier(settings, environ, dry_run=dry_run) as n:
+        n.send(notice)

@@ -1,0 +1,170 @@
+"""PURE: what happened -> a :class:`Notice` -> the body each destination type expects.
+
+A notice names the environment, every image from -> to (tag and short digest), the pull
+request or commit, and the reason (the policy's choice, or the error)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from gitops_bot.release import Change
+
+TITLES = {
+    "proposed": "Release proposed",
+    "committed": "Release committed",
+    "promoted": "Promotion",
+    "rolled_back": "Rollback",
+    "hold": "Hold changed",
+    "gate_refused": "Promotion refused by the gate",
+    "failed": "gitops-bot run failed",
+}
+
+
+class OutcomeLike(Protocol):
+    """What :class:`gitops_bot.writeback.Outcome` offers (no import: writeback imports us)."""
+
+    environment: str
+    changes: tuple[Change, ...]
+    action: str
+    write: str
+    kind: str
+    url: str | None
+    commit: str | None
+    title: str | None
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class Notice:
+    event: str
+    environment: str | None
+    changes: tuple[Change, ...] = ()
+    url: str | None = None
+    commit: str | None = None
+    reason: str | None = None
+    title: str | None = None
+    dry_run: bool = False
+
+    @property
+    def headline(self) -> str:
+        where = f" in {self.environment}" if self.environment else ""
+        return f"{'[dry run] ' if self.dry_run else ''}{TITLES[self.event]}{where}"
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{c.image}: {_version(c.from_tag, c.from_digest)} -> {_version(c.to_tag, c.to_digest)}"
+            for c in self.changes
+        ]
+        if self.title and not self.changes:
+            out.append(self.title)
+        if self.url:
+            out.append(f"Pull request: {self.url}")
+        elif self.commit:
+            out.append(f"Commit: {self.commit[:12]}")
+        if self.reason:
+            out.append(f"Reason: {self.reason}")
+        return out
+
+    def text(self) -> str:
+        return "\n".join([self.headline, *self.lines()])
+
+
+def _version(tag: str | None, digest: str | None) -> str:
+    short = digest.split(":", 1)[-1][:12] if digest else None
+    if tag and short:
+        return f"{tag} ({short})"
+    return tag or short or "(none)"
+
+
+def event_of(o: OutcomeLike) -> str | None:
+    """The notification event an outcome is, or None (unchanged, closed: nothing to tell)."""
+    if o.action not in ("pull_request", "commit", "dry_run"):
+        return None
+    special = {"promotion": "promoted", "rollback": "rolled_back", "hold": "hold"}
+    if o.kind in special:
+        return special[o.kind]
+    committed = o.action == "commit" or (o.action == "dry_run" and o.write == "commit")
+    return "committed" if committed else "proposed"
+
+
+def from_outcomes(outcomes: Sequence[OutcomeLike]) -> list[Notice]:
+    out = []
+    for o in outcomes:
+        event = event_of(o)
+        if event is None:
+            continue
+        reasons = sorted({c.reason for c in o.changes if c.reason})
+        out.append(
+            Notice(
+                event,
+                o.environment,
+                o.changes,
+                o.url,
+                o.commit,
+                "; ".join(reasons) or None,
+                o.title,
+                dry_run=o.action == "dry_run",
+            )
+        )
+    return out
+
+
+def from_error(error: BaseException, *, gate: bool, command: str, dry_run: bool) -> Notice:
+    reason = f"{command}: {error}" if gate or str(error) else f"{command}: {type(error).__name__}"
+    return Notice("gate_refused" if gate else "failed", None, reason=reason, dry_run=dry_run)
+
+
+def slack(n: Notice) -> dict[str, Any]:
+    """A Slack incoming webhook: ``text`` (mrkdwn) is what every client shows."""
+    lines = [f"*{n.headline}*", *[f"• {_slack_escape(line)}" for line in n.lines()]]
+    return {"text": "\n".join(lines)}
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def teams(n: Notice) -> dict[str, Any]:
+    """A Teams incoming webhook (Workflows): a message carrying one Adaptive Card."""
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": n.headline, "weight": "Bolder", "wrap": True}]
+    body += [{"type": "TextBlock", "text": line, "wrap": True} for line in n.lines()]
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
+    if n.url:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open pull request", "url": n.url}]
+    return {
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+    }
+
+
+def webhook(n: Notice) -> dict[str, Any]:
+    """The generic JSON body: every field, for a program to read."""
+    return {
+        "event": n.event,
+        "environment": n.environment,
+        "dry_run": n.dry_run,
+        "images": [
+            {
+                "image": c.image,
+                "repository": c.repository,
+                "from": {"tag": c.from_tag, "digest": c.from_digest},
+                "to": {"tag": c.to_tag, "digest": c.to_digest},
+            }
+            for c in n.changes
+        ],
+        "pull_request": n.url,
+        "commit": n.commit,
+        "title": n.title,
+        "reason": n.reason,
+        "text": n.text(),
+    }
+
+
+RENDERERS = {"slack": slack, "teams": teams, "webhook": webhook}

@@ -1,0 +1,303 @@
+"""The forge seam: where change requests go (GitHub pull requests, GitLab merge requests,
+Gitea/Forgejo pull requests).
+
+The orchestration (:mod:`gitops_bot.writeback`) speaks only :class:`Forge`; each forge is an
+adapter in its own module (argocd-image-updater's ``pr_github.go``/``mr_gitlab.go``/
+``pr_gitea.go`` shape). Branches are pushed and deleted by git (leased pushes work the same on
+every forge); the forge supplies the credentials git uses for that.
+
+Also here, shared by the GitLab and Gitea adapters: the bounded retry of rate limits and 5xx
+(the same 2-minute bound as GitHub's), the mapping of refusals to one line and an exit code,
+and the draft-title convention both use.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol, TypeVar
+
+from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.log import get_logger, redact
+
+log = get_logger(__name__)
+T = TypeVar("T")
+MAX_WAIT = 120.0  # seconds of rate-limit and 5xx waiting per call (the README's promise)
+ATTEMPTS = 5
+BACKOFF = 0.5  # seconds, doubled per retry
+MAX_BODY = 8 * 1024 * 1024  # bytes of one API answer
+_sleep = time.sleep  # tests replace it to count the waits instead of sleeping them
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """A pull or merge request, as the orchestration sees it."""
+
+    number: int
+    url: str
+    head: str
+    title: str
+    body: str
+    raw: Any = None  # the adapter's own object, for follow-up calls
+
+
+# GitHub's adapter predates the seam; its name for the same value.
+PullRequest = ChangeRequest
+
+
+class Forge(Protocol):
+    """One forge's change-request API, as the orchestration uses it."""
+
+    name: str  # "GitHub", "GitLab", "Gitea": for messages
+    noun: str  # "pull request" or "merge request"
+    git_user: str  # the user name git sends with ``git_token`` (HTTP basic auth)
+    git_token: str | None  # what git authenticates with; None: leave git's credentials alone
+
+    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
+        """Open change requests whose source branch is ``prefix/...`` in this repository."""
+        ...
+
+    def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
+        """Open one; when another run opened it a moment ago, update that one instead."""
+        ...
+
+    def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
+        """Title and body in place; no request when they are already so."""
+        ...
+
+    def decorate(
+        self,
+        pr: ChangeRequest,
+        *,
+        labels: Sequence[str],
+        reviewers: Sequence[str],
+        assignees: Sequence[str],
+        auto_merge: str | None,
+    ) -> list[str]:
+        """Labels, reviewers, assignees (user names), auto-merge; each failure is a warning."""
+        ...
+
+    def close(self, pr: ChangeRequest, comment: str) -> None:
+        """Comment, then close."""
+        ...
+
+
+def change_request(
+    name: str, number: Any, url: Any, head: Any, title: Any, body: Any, raw: Any
+) -> ChangeRequest:
+    """A forge's answer as a :class:`ChangeRequest`, once its fields have the right types
+    (forge answers are input like any other); the title without its draft marker."""
+    title, body = title or "", body or ""
+    fields_ok = isinstance(number, int) and all(isinstance(v, str) for v in (url, head, title, body))
+    if not fields_ok:
+        raise unexpected(name)
+    return ChangeRequest(number, url, head, plain_title(title), body, raw)
+
+
+def unexpected(name: str) -> ForgeUnavailable:
+    return ForgeUnavailable(
+        f"{name} answered something that is not a change request", hint="check forge.api_url"
+    )
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+class ForgeError(GitOpsBotError):
+    """The forge refused a request. 401/403/404 are the set-up's fault (exit 2: fix the
+    token or the project); 409/422 are the forge refusing this change now (exit 3)."""
+
+    def __init__(self, message: str, *, status: int | None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.exit_code = 2 if status in (401, 403, 404) else 3
+
+
+class ForgeUnavailable(ServiceUnavailable):
+    pass
+
+
+@dataclass
+class HTTPFailure(Exception):
+    """An adapter's HTTP failure in a neutral shape: status (None: no answer), headers, text."""
+
+    status: int | None
+    headers: Mapping[str, str]
+    message: str
+
+
+def check_answer(name: str, status: int, headers: Mapping[str, str], size: int | None = None) -> None:
+    """Refuse a redirect (never followed: the token header would go with it) and an answer
+    larger than MAX_BODY (by its Content-Length before reading it, or by the size read)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if 300 <= status < 400:
+        raise ForgeUnavailable(
+            f"{name} redirected the request (HTTP {status}) to {lowered.get('location', '?')[:100]}",
+            hint="set forge.api_url to the final address",
+        )
+    declared = lowered.get("content-length", "")
+    length = size if size is not None else int(declared) if declared.isdigit() else 0
+    if length > MAX_BODY:
+        raise ForgeUnavailable(f"{name} answered more than {MAX_BODY} bytes", hint="check forge.api_url")
+
+
+def refusal(name: str, status: int, message: str, hints: Mapping[int, str]) -> ForgeError:
+    return ForgeError(
+        redact(" ".join(f"{name} refused the request (HTTP {status}): {message}".split())[:300]),
+        status=status,
+        hint=hints.get(status),
+    )
+
+
+def _wait_for(failure: HTTPFailure, attempt: int, now: float) -> float | None:
+    """Seconds to wait before retrying, or None when the failure is not worth a retry."""
+    status = failure.status
+    headers = {k.lower(): v for k, v in failure.headers.items()}
+    limited = status == 429 or (status == 403 and headers.get("ratelimit-remaining") == "0")
+    if not limited and not (status is None or status >= 500):
+        return None
+    retry_after = headers.get("retry-after", "").strip()
+    if retry_after.isdigit():
+        return float(retry_after)
+    if retry_after:
+        try:
+            return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
+        except (TypeError, ValueError):
+            pass
+    reset = headers.get("ratelimit-reset", "").strip()
+    if limited and reset.isdigit():
+        return max(0.0, float(reset) - now)
+    return float(BACKOFF * 2 ** (attempt - 1))
+
+
+def call(
+    name: str,
+    fn: Callable[[], T],
+    hints: Mapping[int, str],
+    *,
+    max_wait: float = MAX_WAIT,
+) -> T:
+    """``fn()``, retrying rate limits (``Retry-After``, ``RateLimit-Reset``) and 5xx/no answer
+    with back-off while the total wait stays within ``max_wait``; then a clean failure."""
+    waited = 0.0
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return fn()
+        except HTTPFailure as failure:
+            wait = _wait_for(failure, attempt, time.time())
+            if wait is None:
+                raise refusal(name, failure.status or 0, failure.message, hints) from None
+            if attempt == ATTEMPTS or waited + wait > max_wait:
+                what = "rate limit exhausted" if failure.status in (403, 429) else "unavailable"
+                raise ForgeUnavailable(
+                    f"{name} {what} (HTTP {failure.status or 'no answer'}) after {waited:.0f}s of retries",
+                    hint="run again later",
+                ) from None
+            log.info("forge_retry", forge=name, status=failure.status, wait=round(wait, 2))
+            _sleep(wait)
+            waited += wait
+    raise AssertionError("unreachable")
+
+
+def create_or_adopt(
+    create: Callable[[], ChangeRequest],
+    find: Callable[[], ChangeRequest | None],
+    adopt: Callable[[ChangeRequest], ChangeRequest],
+    race: tuple[int, ...],
+) -> ChangeRequest:
+    """Create; when the forge answers one of ``race`` (another run opened the request a moment
+    ago), find that request and ``adopt`` it (update it) instead."""
+    try:
+        return create()
+    except ForgeError as exc:
+        found = find() if exc.status in race else None
+        if found is None:
+            raise
+        return adopt(found)
+
+
+def decorate_steps(
+    where: str, steps: Sequence[tuple[str, Callable[[], object]]], errors: tuple[type[Exception], ...]
+) -> list[str]:
+    """Run each decoration step; a refusal is a warning (returned and logged), never a failure."""
+    warnings = []
+    for what, step in steps:
+        try:
+            step()
+        except errors as exc:
+            warnings.append(f"{where}: could not set {what}: {exc}")
+            log.warning("pull_request_decoration_failed", request=where, what=what, reason=str(exc))
+    return warnings
+
+
+# -- drafts ----------------------------------------------------------------------------
+
+DRAFT = re.compile(r"^(?:\[WIP\]\s*|WIP:\s*|Draft:\s*|\[Draft\]\s*|\(Draft\)\s*)", re.IGNORECASE)
+
+
+def draft_title(title: str, draft: bool, prefix: str) -> str:
+    return f"{prefix}{title}" if draft else title
+
+
+def plain_title(title: str) -> str:
+    """The title without a draft marker: what the bot compares against its own title."""
+    return DRAFT.sub("", title, count=1)
+
+
+def keep_draft(current: str, title: str, prefix: str) -> str:
+    """The new title, keeping the draft marker when the request still carries one."""
+    return draft_title(title, DRAFT.match(current) is not None, prefix)
+
+
+# -- choosing ----------------------------------------------------------------------------
+
+KNOWN_HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "forgejo"}
+_URL = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?[:/](.+?)(?:\.git)?/?$")
+
+
+def split_remote(url: str) -> tuple[str, str] | None:
+    """(host, path) of an https, ssh or scp-like remote URL; None for a local path."""
+    if url.startswith("file:") or url.startswith("/"):
+        return None
+    m = _URL.match(url)
+    if not m:
+        return None
+    return m.group(1).lower(), m.group(3).strip("/")
+
+
+def project_path(url: str, hosts: set[str], *, nested: bool) -> str | None:
+    """The ``owner/name`` (``nested``: ``group/sub/project``) of a remote on one of ``hosts``."""
+    parts = split_remote(url)
+    if parts is None or parts[0] not in hosts:
+        return None
+    path = parts[1]
+    segment = r"[\w.-]+"
+    pattern = rf"^{segment}(?:/{segment})+$" if nested else rf"^{segment}/{segment}$"
+    return path if re.match(pattern, path) and ".." not in path else None
+
+
+def remote_project(url: str, *, nested: bool) -> str | None:
+    """The project path of a remote on its own host (the forge was chosen already)."""
+    parts = split_remote(url)
+    return project_path(url, {parts[0]}, nested=nested) if parts else None
+
+
+def remote_server(url: str) -> str | None:
+    """``https://HOST`` of a remote URL (an ssh remote's web side is https on the same host)."""
+    parts = split_remote(url)
+    return f"https://{parts[0]}" if parts else None
+
+
+def kind_from_url(url: str) -> str | None:
+    parts = split_remote(url)
+    return KNOWN_HOSTS.get(parts[0]) if parts else None
+
+
+def no_repository(name: str, url: str, key: str) -> UsageError:
+    return UsageError(
+        f"cannot tell the {name} repository of {url}",
+        hint=f"set {key} in gitops-bot.yaml",
+    )

@@ -1,0 +1,242 @@
+"""Pull requests on Gitea and Forgejo (Codeberg), through their REST API v1 with httpx.
+
+No well-kept Python client covers both (py-gitea and giteapy are unmaintained or generated
+for one version), and the bot needs eight endpoints, so it speaks them directly. Forgejo is a
+Gitea fork with the same v1 API for everything used here.
+
+Drafts are Gitea's "WIP:" title prefix (the API has no draft field). Labels are sent as ids
+(looked up by name: older servers take no names). Auto-merge is Gitea's "merge when checks
+succeed" (1.17+), deleting the branch after the merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from gitops_bot.config import ForgeConfig
+from gitops_bot.errors import UsageError
+from gitops_bot.log import register_secret
+from gitops_bot.scm.forge import (
+    MAX_WAIT,
+    ChangeRequest,
+    ForgeError,
+    HTTPFailure,
+    call,
+    change_request,
+    check_answer,
+    create_or_adopt,
+    decorate_steps,
+    draft_title,
+    keep_draft,
+    kind_from_url,
+    no_repository,
+    remote_project,
+    remote_server,
+    unexpected,
+)
+
+PAGE = 50  # Gitea's default maximum page size
+MAX_PAGES = 100
+DRAFT_PREFIX = "WIP: "
+TOKEN_ENVS = ("GITEA_TOKEN", "FORGEJO_TOKEN")
+HINTS = {
+    401: "check the Gitea/Forgejo token (GITEA_TOKEN or forge.token_env)",
+    403: "the token needs the write:repository and write:issue scopes on the repository",
+    404: "check forge.repository, forge.api_url and the token's access to the repository",
+    409: "the pull request changed meanwhile; run again",
+    422: "the server refused the pull request's fields; check labels, reviewers and the base branch",
+}
+
+
+def token_from(fcfg: ForgeConfig, environ: Mapping[str, str], api_url: str) -> str | None:
+    """``forge.token_env``, else GITEA_TOKEN, FORGEJO_TOKEN; inside Gitea/Forgejo Actions the
+    job's GITHUB_TOKEN too, but only when GITHUB_SERVER_URL is this very server (a token from
+    github.com is never sent to another host)."""
+    names = [fcfg.token_env] if fcfg.token_env else list(TOKEN_ENVS)
+    if not fcfg.token_env and _host(environ.get("GITHUB_SERVER_URL", "")) == _host(api_url):
+        names.append("GITHUB_TOKEN")
+    return next((environ[n] for n in names if environ.get(n)), None)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower() if url else ""
+
+
+class Gitea:
+    """The :class:`~gitops_bot.scm.forge.Forge` adapter for Gitea and Forgejo."""
+
+    noun = "pull request"
+    git_user = "gitops-bot"  # Gitea takes a token as the password under any user name
+
+    def __init__(
+        self, client: httpx.Client, repository: str, *, git_token: str | None, name: str = "Gitea"
+    ) -> None:
+        self._client = client
+        self.repository = repository
+        self.git_token = git_token
+        self.name = name
+        self.max_wait = MAX_WAIT
+        self._repo = "/repos/" + "/".join(quote(p, safe="") for p in repository.split("/"))
+
+    @classmethod
+    def connect(
+        cls,
+        fcfg: ForgeConfig,
+        url: str,
+        environ: Mapping[str, str],
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Gitea:
+        name = "Forgejo" if (fcfg.type or kind_from_url(url)) == "forgejo" else "Gitea"
+        repository = fcfg.repository or remote_project(url, nested=False)
+        if repository is None:
+            raise no_repository(name, url, "forge.repository (owner/name)")
+        server = remote_server(url)
+        api_url = fcfg.api_url or (f"{server}/api/v1" if server else None)
+        if api_url is None:
+            raise UsageError(f"cannot tell the {name} API of {url}", hint="set forge.api_url")
+        token = token_from(fcfg, environ, api_url)
+        if not token:
+            raise UsageError(
+                f"no {name} token",
+                hint=f"set {fcfg.token_env or ' or '.join(TOKEN_ENVS)} "
+                "(scopes write:repository and write:issue)",
+            )
+        register_secret(token)
+        client = httpx.Client(
+            base_url=api_url,
+            headers={"Authorization": f"token {token}", "Accept": "application/json"},
+            timeout=30,
+            transport=transport,
+            follow_redirects=False,
+        )
+        return cls(client, repository, git_token=token, name=name)
+
+    # -- the API -------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        def once() -> Any:
+            try:
+                r = self._client.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                raise HTTPFailure(None, {}, type(exc).__name__) from None
+            if r.status_code >= 400:
+                raise HTTPFailure(r.status_code, dict(r.headers), _message(r))
+            check_answer(self.name, r.status_code, r.headers, len(r.content))
+            try:
+                return r.json() if r.content else None
+            except ValueError:
+                raise unexpected(self.name) from None
+
+        return call(self.name, once, HINTS, max_wait=self.max_wait)
+
+    def _pages(self, path: str, **params: Any) -> list[Any]:
+        out: list[Any] = []
+        for page in range(1, MAX_PAGES + 1):
+            items = self._request("GET", path, params={**params, "page": page, "limit": PAGE})
+            if not isinstance(items, list):
+                raise unexpected(self.name)
+            out += items
+            if len(items) < PAGE:
+                break
+        return out
+
+    # -- pull requests -------------------------------------------------------------------
+
+    def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
+        out = {}
+        for item in self._pages(f"{self._repo}/pulls", state="open"):
+            pr = _pr(item, self.name)
+            head_repo = (item.get("head") or {}).get("repo") or {}
+            if wanted(pr.head) and head_repo.get("full_name", self.repository) == self.repository:
+                out[pr.head] = pr
+        return out
+
+    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
+        return self._open(lambda head: head.startswith(prefix + "/"))
+
+    def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
+        title_sent = draft_title(title, draft, DRAFT_PREFIX)
+        payload = {"head": branch, "base": base, "title": title_sent, "body": body}
+        return create_or_adopt(
+            lambda: _pr(self._request("POST", f"{self._repo}/pulls", json=payload), self.name),
+            lambda: self._open(lambda head: head == branch).get(branch),
+            lambda found: self.update(found, title, body),
+            race=(409, 422),
+        )
+
+    def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
+        if pr.title == title and pr.body == body:
+            return pr
+        current = pr.raw.get("title", "") if isinstance(pr.raw, dict) else ""
+        payload = {"title": keep_draft(current, title, DRAFT_PREFIX), "body": body}
+        return _pr(self._request("PATCH", f"{self._repo}/pulls/{pr.number}", json=payload), self.name)
+
+    def decorate(
+        self,
+        pr: ChangeRequest,
+        *,
+        labels: Sequence[str],
+        reviewers: Sequence[str],
+        assignees: Sequence[str],
+        auto_merge: str | None,
+    ) -> list[str]:
+        n = pr.number
+        steps: list[tuple[str, Callable[[], object]]] = []
+        if labels:
+            steps.append(("labels", lambda: self._add_labels(n, labels)))
+        if reviewers:
+            wanted = {"reviewers": list(reviewers)}
+            steps.append(("reviewers", lambda: self._post(f"pulls/{n}/requested_reviewers", wanted)))
+        if assignees:
+            people = {"assignees": list(assignees)}
+            steps.append(
+                ("assignees", lambda: self._request("PATCH", f"{self._repo}/issues/{n}", json=people))
+            )
+        if auto_merge:
+            merge = {"Do": auto_merge, "merge_when_checks_succeed": True, "delete_branch_after_merge": True}
+            steps.append(("auto-merge", lambda: self._post(f"pulls/{n}/merge", merge)))
+        return decorate_steps(f"PR #{n}", steps, (ForgeError,))
+
+    def close(self, pr: ChangeRequest, comment: str) -> None:
+        self._post(f"issues/{pr.number}/comments", {"body": comment})
+        self._request("PATCH", f"{self._repo}/pulls/{pr.number}", json={"state": "closed"})
+
+    def _post(self, sub: str, payload: Any) -> Any:
+        return self._request("POST", f"{self._repo}/{sub}", json=payload)
+
+    def _add_labels(self, number: int, names: Sequence[str]) -> None:
+        labels = self._pages(f"{self._repo}/labels")
+        known = {x.get("name"): x.get("id") for x in labels if isinstance(x, dict)}
+        missing = [n for n in names if not isinstance(known.get(n), int)]
+        ids = [known[n] for n in names if n not in missing]
+        if ids:
+            self._post(f"issues/{number}/labels", {"labels": ids})
+        if missing:
+            raise ForgeError(
+                f"no such label in {self.repository}: {', '.join(missing)}",
+                status=None,
+                hint="create the labels in the repository",
+            )
+
+
+def _pr(item: Any, name: str) -> ChangeRequest:
+    try:
+        head = item["head"]["ref"]
+    except (KeyError, TypeError):
+        raise unexpected(name) from None
+    get = item.get
+    return change_request(name, get("number"), get("html_url"), head, get("title"), get("body"), item)
+
+
+def _message(r: httpx.Response) -> str:
+    try:
+        data = r.json()
+    except ValueError:
+        return r.reason_phrase
+    message = data.get("message") if isinstance(data, dict) else None
+    return str(message) if message else r.reason_phrase

@@ -1,0 +1,244 @@
+"""Merge requests on gitlab.com and self-managed GitLab, through python-gitlab.
+
+python-gitlab's own retries are left out of play: a requests response hook turns every HTTP
+error into a neutral :class:`~gitops_bot.scm.forge.HTTPFailure` (with the headers python-gitlab
+drops), so rate limits and 5xx are retried by :func:`~gitops_bot.scm.forge.call` within the
+same 2-minute bound as GitHub's, instead of python-gitlab's unbounded ``Retry-After`` sleeps.
+
+Drafts are GitLab's "Draft: " title prefix. Merge requests are opened with "delete source
+branch", so a merged one leaves no branch behind. Auto-merge is "merge when pipeline
+succeeds" (``auto_merge: squash`` also squashes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import gitlab
+import requests
+from gitlab.v4.objects import ProjectMergeRequest
+
+from gitops_bot.config import ForgeConfig
+from gitops_bot.errors import UsageError
+from gitops_bot.log import register_secret
+from gitops_bot.scm.forge import (
+    MAX_WAIT,
+    ChangeRequest,
+    ForgeError,
+    ForgeUnavailable,
+    HTTPFailure,
+    call,
+    change_request,
+    check_answer,
+    create_or_adopt,
+    decorate_steps,
+    draft_title,
+    keep_draft,
+    no_repository,
+    remote_project,
+    remote_server,
+    unexpected,
+)
+
+DRAFT_PREFIX = "Draft: "
+MAX_OPEN = 5000  # merge requests read when looking for the bot's own
+HINTS = {
+    401: "check GITLAB_TOKEN (not expired, not revoked)",
+    403: "the token needs the api and write_repository scopes and Developer access; "
+    "CI_JOB_TOKEN cannot open merge requests: set GITLAB_TOKEN to a project access token",
+    404: "check forge.repository, forge.api_url and the token's access to the project",
+    409: "another merge request holds this branch, or the project is busy; run again",
+    422: "GitLab refused the merge request's fields; check the base branch and labels",
+}
+
+
+class GitLab:
+    """The :class:`~gitops_bot.scm.forge.Forge` adapter for GitLab (SaaS and self-managed)."""
+
+    noun = "merge request"
+    name = "GitLab"
+
+    def __init__(self, gl: gitlab.Gitlab, project: str, *, git_token: str, git_user: str) -> None:
+        self._gl = gl
+        self.project_path = project
+        self._project = gl.projects.get(project, lazy=True)
+        self.git_token: str | None = git_token
+        self.git_user = git_user
+        self.max_wait = MAX_WAIT
+
+    @classmethod
+    def connect(
+        cls,
+        fcfg: ForgeConfig,
+        url: str,
+        environ: Mapping[str, str],
+        *,
+        session: requests.Session | None = None,
+    ) -> GitLab:
+        """``GITLAB_TOKEN`` (or ``forge.token_env``), else ``CI_JOB_TOKEN`` inside GitLab CI."""
+        project = fcfg.repository or remote_project(url, nested=True)
+        if project is None:
+            raise no_repository("GitLab", url, "forge.repository (group/project or the project id)")
+        server = _server(fcfg.api_url, url)
+        token = environ.get(fcfg.token_env or "GITLAB_TOKEN")
+        job_token = None if token else environ.get("CI_JOB_TOKEN")
+        if not (token or job_token):
+            raise UsageError(
+                "no GitLab token",
+                hint=f"set {fcfg.token_env or 'GITLAB_TOKEN'} to a project access token "
+                "(api and write_repository scopes, Developer role)",
+            )
+        session = session or requests.Session()
+        session.hooks["response"].append(_raise_failure)
+        gl = gitlab.Gitlab(
+            server,
+            private_token=token,
+            job_token=job_token,
+            session=session,
+            timeout=30,
+            retry_transient_errors=False,
+            per_page=100,
+        )
+        secret = token or job_token
+        assert secret is not None
+        register_secret(secret)
+        return cls(gl, project, git_token=secret, git_user="oauth2" if token else "gitlab-ci-token")
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        def once() -> Any:
+            try:
+                return fn()
+            except requests.RequestException as exc:
+                raise HTTPFailure(None, {}, type(exc).__name__) from None
+            except gitlab.exceptions.GitlabParsingError:
+                raise unexpected(self.name) from None
+            except gitlab.exceptions.GitlabError as exc:
+                raise ForgeUnavailable(
+                    f"GitLab answered unexpectedly ({type(exc).__name__})", hint="check forge.api_url"
+                ) from None
+
+        return call(self.name, once, HINTS, max_wait=self.max_wait)
+
+    # -- merge requests ------------------------------------------------------------------
+
+    def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
+        def listing() -> list[ProjectMergeRequest]:
+            found = []
+            for n, mr in enumerate(self._project.mergerequests.list(state="opened", iterator=True)):
+                if n >= MAX_OPEN:
+                    break
+                found.append(mr)
+            return found
+
+        out = {}
+        for mr in self._call(listing):
+            cr = _mr(mr)
+            same_project = mr.attributes.get("source_project_id") == mr.attributes.get("target_project_id")
+            if wanted(cr.head) and same_project:
+                out[cr.head] = cr
+        return out
+
+    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
+        return self._open(lambda head: head.startswith(prefix + "/"))
+
+    def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
+        payload = {
+            "source_branch": branch,
+            "target_branch": base,
+            "title": draft_title(title, draft, DRAFT_PREFIX),
+            "description": body,
+            "remove_source_branch": True,
+        }
+        return create_or_adopt(
+            lambda: _mr(self._call(lambda: self._project.mergerequests.create(payload))),
+            lambda: self._open(lambda head: head == branch).get(branch),
+            lambda found: self.update(found, title, body),
+            race=(409,),
+        )
+
+    def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
+        if pr.title == title and pr.body == body:
+            return pr
+        mr = pr.raw
+        current = str(mr.attributes.get("title") or "")
+        self._put(pr, {"title": keep_draft(current, title, DRAFT_PREFIX), "description": body})
+        return ChangeRequest(pr.number, pr.url, pr.head, title, body, mr)
+
+    def decorate(
+        self,
+        pr: ChangeRequest,
+        *,
+        labels: Sequence[str],
+        reviewers: Sequence[str],
+        assignees: Sequence[str],
+        auto_merge: str | None,
+    ) -> list[str]:
+        steps: list[tuple[str, Callable[[], object]]] = []
+        if labels:
+            steps.append(("labels", lambda: self._put(pr, {"add_labels": ",".join(labels)})))
+        if reviewers:
+            steps.append(("reviewers", lambda: self._put(pr, {"reviewer_ids": self._user_ids(reviewers)})))
+        if assignees:
+            steps.append(("assignees", lambda: self._put(pr, {"assignee_ids": self._user_ids(assignees)})))
+        if auto_merge:
+            merge = {
+                "merge_when_pipeline_succeeds": True,
+                "should_remove_source_branch": True,
+                "squash": auto_merge == "squash",
+            }
+            steps.append(("auto-merge", lambda: self._put(pr, merge, "/merge")))
+        return decorate_steps(f"MR !{pr.number}", steps, (ForgeError,))
+
+    def close(self, pr: ChangeRequest, comment: str) -> None:
+        mr = pr.raw
+        self._call(lambda: mr.notes.create({"body": comment}))
+        self._put(pr, {"state_event": "close"})
+
+    def _put(self, pr: ChangeRequest, data: dict[str, Any], sub: str = "") -> None:
+        mr = pr.raw
+        path = f"{mr.manager.path}/{mr.encoded_id}{sub}"
+        self._call(lambda: self._gl.http_put(path, post_data=data))
+
+    def _user_ids(self, names: Sequence[str]) -> list[int]:
+        ids: list[int] = []
+        missing: list[str] = []
+        for name in names:
+            users = self._call(partial(self._gl.users.list, username=name, get_all=False))
+            match = [u.id for u in users if u.attributes.get("username") == name]
+            ids += match[:1]
+            if not match:
+                missing.append(name)
+        if missing:
+            raise ForgeError(
+                f"no such GitLab user: {', '.join(missing)}", status=None, hint="check the names"
+            )
+        return ids
+
+
+def _mr(mr: Any) -> ChangeRequest:
+    get = mr.attributes.get
+    return change_request(
+        "GitLab", get("iid"), get("web_url"), get("source_branch"), get("title"), get("description"), mr
+    )
+
+
+def _raise_failure(r: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """A response hook: runs before requests reads the body or follows a redirect."""
+    check_answer("GitLab", r.status_code, r.headers)
+    if r.status_code >= 400:
+        try:
+            data = r.json()
+        except ValueError:
+            data = None
+        message = data.get("message") or data.get("error") if isinstance(data, dict) else None
+        raise HTTPFailure(r.status_code, dict(r.headers), str(message or r.reason))
+
+
+def _server(api_url: str | None, url: str) -> str:
+    """python-gitlab wants the server's root; ``forge.api_url`` may name the v4 API."""
+    server = api_url.removesuffix("/api/v4") if api_url else remote_server(url)
+    if server is None:
+        raise UsageError(f"cannot tell the GitLab server of {url}", hint="set forge.api_url")
+    return server

@@ -1,0 +1,117 @@
+"""A local HTTP server speaking the Gitea/Forgejo REST v1 endpoints gitops-bot calls (pull
+requests, labels by id, reviewers, assignees, comments, merge-when-checks-succeed), with
+Gitea's JSON shapes, backed by a real bare git remote. Merging makes a merge commit, Gitea's
+default "merge" style."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
+
+
+@dataclass
+class FakeGitea(FakeForge):
+    repository: str = "acme/gitops"
+    labels: dict[str, int] = field(default_factory=lambda: {"gitops-bot": 1, "release": 2, "other": 3})
+    api_prefix: ClassVar[str] = "/api/v1"
+
+    def authorised(self, headers: dict[str, str]) -> bool:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return lowered.get("authorization") == f"token {self.token}"
+
+    def view(self, pr: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "number": pr["number"],
+            "state": pr["state"],
+            "head": pr["head"]["ref"],
+            "base": pr["base"]["ref"],
+            "title": pr["title"],
+            "body": pr["body"],
+            "labels": [x["name"] for x in pr["labels"]],
+            "reviewers": [u["login"] for u in pr["requested_reviewers"]],
+            "assignees": [u["login"] for u in pr["assignees"]],
+            "auto_merge": pr["auto_merge"],
+            "comments": pr["comments_list"],
+            "url": pr["html_url"],
+        }
+
+    def merge(self, number: int) -> None:
+        pr = self.find(number)
+        head, base = pr["head"]["ref"], pr["base"]["ref"]
+        message = f"Merge pull request '{pr['title']}' (#{number}) from {head} into {base}"
+        merge_branch(self.remote, head, base, message, ("Gitea", "gitea@example.com"), squash=False)
+        pr.update(state="closed", merged=True)
+
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        repo = f"/repos/{self.repository}"
+        if path == f"{repo}/labels" and method == "GET":
+            items = [{"id": i, "name": n, "color": "ededed"} for n, i in self.labels.items()]
+            return self.page(path, items, query, "limit")
+        if path == f"{repo}/pulls":
+            return self._collection(method, path, query, body)
+        m = re.fullmatch(rf"{repo}/(pulls|issues)/(\d+)(/[a-z_]+)?", path)
+        if not m:
+            raise NotFound
+        pr, where = self.find(int(m.group(2))), f"{method} {m.group(1)}{m.group(3) or ''}"
+        if where == "PATCH pulls":
+            for key in ("title", "body", "state"):
+                if key in body:
+                    pr[key] = body[key]
+            return 201, pr, {}
+        if where == "PATCH issues":
+            pr["assignees"] = [{"login": a} for a in body.get("assignees", [])]
+            return 201, pr, {}
+        if where == "POST issues/labels":
+            names = {i: n for n, i in self.labels.items()}
+            pr["labels"] += [{"id": i, "name": names[i]} for i in body["labels"]]
+            return 200, pr["labels"], {}
+        if where == "POST pulls/requested_reviewers":
+            pr["requested_reviewers"] = [{"login": r} for r in body["reviewers"]]
+            return 201, [], {}
+        if where == "POST issues/comments":
+            pr["comments_list"].append(body["body"])
+            return 201, {"id": len(pr["comments_list"]), "body": body["body"]}, {}
+        if where == "POST pulls/merge" and body.get("merge_when_checks_succeed"):
+            pr["auto_merge"] = body["Do"]
+            return 200, None, {}
+        raise NotFound
+
+    def _collection(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if method == "GET":
+            state = query.get("state", ["open"])[0]
+            found = [p for p in self.pulls if state == "all" or p["state"] == state]
+            return self.page(path, found, query, "limit")
+        if method != "POST":
+            raise NotFound
+        head = body["head"]
+        if any(p["head"]["ref"] == head and p["state"] == "open" for p in self.pulls):
+            return 409, {"message": f"pull request already exists for these targets [head: {head}]"}, {}
+        sha = self.branch_sha(head)
+        if sha is None:
+            return 404, {"message": "The target couldn't be found."}, {}
+        pr = self._new(body, sha)
+        self.pulls.append(pr)
+        return 201, pr, {}
+
+    def _new(self, body: dict[str, Any], sha: str) -> dict[str, Any]:
+        n = len(self.pulls) + 1
+        repo = {"full_name": self.repository, "name": self.repository.split("/")[1]}
+        return {
+            "id": 700 + n,
+            "number": n,
+            "state": "open",
+            "title": body["title"],
+            "body": body.get("body", ""),
+            "html_url": f"https://gitea.test/{self.repository}/pulls/{n}",
+            "head": {"ref": body["head"], "sha": sha, "repo": repo},
+            "base": {"ref": body["base"], "repo": repo},
+            "merged": False,
+            "labels": [],
+            "assignees": [],
+            "requested_reviewers": [],
+            "comments_list": [],
+            "auto_merge": None,
+        }

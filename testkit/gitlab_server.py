@@ -1,0 +1,135 @@
+"""A local HTTP server speaking the GitLab v4 endpoints gitops-bot calls through python-gitlab
+(merge requests, notes, the merge endpoint, user lookup), with GitLab's JSON shapes, backed by
+a real bare git remote. Merging makes a merge commit, GitLab's default merge method."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
+
+
+@dataclass
+class FakeGitLab(FakeForge):
+    project: str = "acme/gitops"
+    project_id: int = 42
+    users: dict[str, int] = field(default_factory=lambda: {"alice": 7, "bob": 8})
+    job_token: str | None = None  # accepted as JOB-TOKEN, like CI_JOB_TOKEN
+    api_prefix: ClassVar[str] = "/api/v4"
+    number_key: ClassVar[str] = "iid"
+
+    def authorised(self, headers: dict[str, str]) -> bool:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        if self.job_token and lowered.get("job-token") == self.job_token:
+            return True
+        return lowered.get("private-token") == self.token
+
+    def view(self, pr: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "number": pr["iid"],
+            "state": "open" if pr["state"] == "opened" else pr["state"],
+            "head": pr["source_branch"],
+            "base": pr["target_branch"],
+            "title": pr["title"],
+            "body": pr["description"],
+            "labels": pr["labels"],
+            "reviewers": [u["username"] for u in pr["reviewers"]],
+            "assignees": [u["username"] for u in pr["assignees"]],
+            "auto_merge": _auto_merge(pr),
+            "comments": pr["notes"],
+            "url": pr["web_url"],
+        }
+
+    def merge(self, number: int) -> None:
+        pr = self.find(number)
+        head, base = pr["source_branch"], pr["target_branch"]
+        message = f"Merge branch '{head}' into '{base}'\n\n{pr['title']}\n\nSee merge request !{number}"
+        merge_branch(self.remote, head, base, message, ("GitLab", "gitlab@example.com"), squash=False)
+        pr["state"] = "merged"
+
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if path == "/users" and method == "GET":
+            name = query.get("username", [""])[0]
+            found = [{"id": uid, "username": n} for n, uid in self.users.items() if n == name]
+            return 200, found, {}
+        m = re.fullmatch(r"/projects/([^/]+)/merge_requests(?:/(\d+)(/notes|/merge)?)?", path)
+        if not m or m.group(1) not in (quote(self.project, safe=""), str(self.project_id)):
+            raise NotFound
+        if m.group(2) is None:
+            return self._collection(method, path, query, body)
+        pr = self.find(int(m.group(2)))
+        sub = m.group(3)
+        if sub is None and method == "PUT":
+            return 200, self._edit(pr, body), {}
+        if sub == "/notes" and method == "POST":
+            pr["notes"].append(body["body"])
+            return 201, {"id": len(pr["notes"]), "body": body["body"]}, {}
+        if sub == "/merge" and method == "PUT":
+            pr["merge_when_pipeline_succeeds"] = bool(body.get("merge_when_pipeline_succeeds"))
+            pr["squash"] = bool(body.get("squash"))
+            return 200, pr, {}
+        raise NotFound
+
+    def _collection(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if method == "GET":
+            state = query.get("state", ["all"])[0]
+            found = [p for p in self.pulls if state == "all" or p["state"] == state]
+            return self.page(path, found, query, "per_page")
+        if method != "POST":
+            raise NotFound
+        head = body["source_branch"]
+        if any(p["source_branch"] == head and p["state"] == "opened" for p in self.pulls):
+            return 409, {"message": ["Another open merge request already exists for this source branch"]}, {}
+        if self.branch_sha(head) is None:
+            return 422, {"message": ["Source branch does not exist"]}, {}
+        pr = self._new(body)
+        self.pulls.append(pr)
+        return 201, pr, {}
+
+    def _edit(self, pr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        for key in ("title", "description"):
+            if key in body:
+                pr[key] = body[key]
+        if body.get("state_event") == "close":
+            pr["state"] = "closed"
+        for name in str(body.get("add_labels") or "").split(","):
+            if name and name not in pr["labels"]:
+                pr["labels"].append(name)
+        by_id = {uid: n for n, uid in self.users.items()}
+        for key, target in (("reviewer_ids", "reviewers"), ("assignee_ids", "assignees")):
+            if key in body:
+                pr[target] = [{"id": i, "username": by_id[i]} for i in body[key]]
+        return pr
+
+    def _new(self, body: dict[str, Any]) -> dict[str, Any]:
+        n = len(self.pulls) + 1
+        return {
+            "id": 5000 + n,
+            "iid": n,
+            "project_id": self.project_id,
+            "source_project_id": self.project_id,
+            "target_project_id": self.project_id,
+            "state": "opened",
+            "title": body["title"],
+            "description": body.get("description", ""),
+            "source_branch": body["source_branch"],
+            "target_branch": body["target_branch"],
+            "draft": body["title"].startswith("Draft:"),
+            "force_remove_source_branch": bool(body.get("remove_source_branch")),
+            "web_url": f"https://gitlab.test/{self.project}/-/merge_requests/{n}",
+            "labels": [],
+            "reviewers": [],
+            "assignees": [],
+            "merge_when_pipeline_succeeds": False,
+            "squash": False,
+            "notes": [],
+        }
+
+
+def _auto_merge(pr: dict[str, Any]) -> str | None:
+    if not pr["merge_when_pipeline_succeeds"]:
+        return None
+    return "squash" if pr["squash"] else "merge"

@@ -1,0 +1,94 @@
+"""A real ``docker-registry`` configured to notify a running ``watch``: a push through the
+registry API opens the pull request at once, not at the next interval (one hour away)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testkit.github_server import FakeGitHub
+from testkit.hook_server import HookServer
+from testkit.registry_process import RegistryProcess, free_port
+from tests.test_update_e2e import World, git, make_world
+from tests.test_watch import Proc, get, watch_argv
+
+TOKEN = "registry-hook-token-5f1e"
+
+
+def add_config(world: World, text: str) -> None:
+    """Append ``text`` to the remote's gitops-bot.yaml (a commit on main)."""
+    work = Path(tempfile.mkdtemp(dir=world.tmp)) / "edit"
+    subprocess.run(["git", "clone", "-q", str(world.remote), str(work)], check=True)
+    with (work / "gitops-bot.yaml").open("a") as f:
+        f.write(text)
+    git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "config")
+    git(work, "push", "-q", "origin", "main")
+
+
+@pytest.fixture
+def notifying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[World, int, HookServer]]:
+    port = free_port()
+    endpoint = {
+        "name": "gitops-bot",
+        "url": f"http://127.0.0.1:{port}/webhook/registry",
+        "headers": {"Authorization": [f"Bearer {TOKEN}"]},
+        "timeout": "2s",
+        "threshold": 1,
+        "backoff": "1s",
+        "ignore": {"actions": ["pull"]},
+    }
+    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REGISTRY_HOOK_TOKEN", TOKEN)
+    with RegistryProcess(tmp_path / "registry", notifications=[endpoint]) as registry, HookServer() as hooks:
+        monkeypatch.setenv("SLACK_URL", f"{hooks.url}/slack")
+        for world in make_world(tmp_path, registry):
+            add_config(
+                world,
+                "webhooks:\n  debounce: 0.5\n  sources:\n    registry:\n"
+                "      type: distribution\n      token_env: REGISTRY_HOOK_TOKEN\n",
+            )
+            add_config(world, "notifications:\n  - {type: slack, url_env: SLACK_URL}\n")
+            yield world, port, hooks
+
+
+def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval(
+    notifying: tuple[World, int, HookServer],
+) -> None:
+    world, port, hooks = notifying
+    proc = Proc(watch_argv(world, "--interval", "1h", "--listen", f"127.0.0.1:{port}"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        proc.wait_for("the first cycle", lambda: proc.events("cycle"))
+        assert "`1.1.0`" not in world.github.open_pulls()[0]["body"]  # it pins the digests
+
+        world.push("app", "1.1.0")  # through the registry API; the registry tells watch
+        proc.wait_for("the PR to follow 1.1.0", lambda: "`1.1.0`" in world.github.open_pulls()[0]["body"])
+        (pr,) = world.github.open_pulls()
+        pushed = [
+            e for e in proc.events("targeted") if any(f"/{world.ns}/app:1.1.0" in p for p in e["pushes"])
+        ]
+        assert pushed and pushed[0]["environments"] == ["staging"]
+        # watch notifies through the same hook as the CLI
+        assert any("1.0.0 -&gt; 1.1.0" in r.body["text"] for r in hooks.received)
+
+        # a tag the policy ignores (outside ^1) runs a targeted cycle that changes nothing
+        world.push("app", "2.0.0")
+        proc.wait_for("the second targeted cycle", lambda: len(proc.events("cycle")) >= 3)
+        assert [p["body"] for p in world.github.open_pulls()] == [pr["body"]]
+
+        _, metrics = get(base + "/metrics")
+        assert 'gitops_bot_webhook_events_total{outcome="accepted",source="registry"}' in metrics
+    finally:
+        proc.p.send_signal(signal.SIGTERM)
+        code = proc.p.wait(timeout=30)
+    assert code == 0, "".join(proc.lines)
+    assert world.github.unexpected == []
+    assert TOKEN not in "".join(proc.lines)
+    assert os.environ["REGISTRY_HOOK_TOKEN"] == TOKEN
