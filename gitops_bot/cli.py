@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="ARG is NAME=NEWNAME:TAG@DIGEST, NAME=NEWNAME:TAG, NAME=NEWNAME@DIGEST, NAME=NEWNAME, "
         "NAME:TAG or NAME@DIGEST; '*' keeps the current value. In a kustomization NAME is the images: "
         "entry's name; in other files it is the repository of container images, the image named by "
-        'a marker comment (# {"gitops-bot": "NAME"}), or the image at --helm key paths.',
+        'a marker comment (# {"gitops-bot": "NAME"}), or the image at --helm key paths. With Flux '
+        'setters (# {"$imagepolicy": "NAMESPACE:POLICY"}) ARG may be NAMESPACE:POLICY[:TAG][@DIGEST].',
     )
     s.add_argument(
         "--file", help="the file to edit (default: the kustomization file in the current directory)"
@@ -142,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FIELD=PATH",
-        help="Helm values key path of a field: repository|tag|digest|reference=image.tag (repeatable)",
+        help="Helm values key path of a field: repository|tag|digest|reference=image.tag (repeatable; "
+        "without digest=, a digest key beside the tag is used)",
     )
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file would change")
