@@ -3,7 +3,8 @@ layers together; the CLI talks to it and to nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+import os
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -19,9 +20,19 @@ from gitops_bot.errors import (
 )
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images, kustomize
-from gitops_bot.model import Deployed, EnvironmentPlan, ImageMetadata, ImageRef, Plan, PlanItem, Release
+from gitops_bot.model import (
+    Deployed,
+    EnvironmentPlan,
+    ImageMetadata,
+    ImageRef,
+    Plan,
+    PlanItem,
+    Release,
+    Verification,
+)
 from gitops_bot.policy import Choice, Policy
 from gitops_bot.registry import RegistryPool
+from gitops_bot.trust import Verifier
 
 log = get_logger(__name__)
 K = TypeVar("K")
@@ -30,11 +41,19 @@ _SkipErrors = (RegistryAccessError, RegistryProtocolError)
 
 
 class App:
-    def __init__(self, config: Config, registries: RegistryPool, *, workers: int = 16) -> None:
+    def __init__(
+        self,
+        config: Config,
+        registries: RegistryPool,
+        *,
+        workers: int = 16,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.config = config
         self.registries = registries
         self.workers = workers
         self._holds: holds_mod.Holds | None = None
+        self.verifier = Verifier(config.root, os.environ if environ is None else environ)
 
     @property
     def holds(self) -> holds_mod.Holds:
@@ -121,6 +140,7 @@ class App:
     ) -> Plan:
         """``images``: plan only these (a webhook's targeted cycle); None: every image."""
         envs = self.environments(env_names)
+        self.prepare_verification(envs)
         targets = {
             env.name: [t for t in self.targets(env) if images is None or t.image.name in images]
             for env in envs
@@ -188,6 +208,8 @@ class App:
                 if isinstance(d, str):
                     releases[t.key] = Release(c.tag, d)
 
+        verdicts = self._verify(active, releases)
+
         # 5. metadata for what will change, when the caller shows it
         if metadata:
             changing = {
@@ -208,6 +230,8 @@ class App:
             held = self.holds.get(env.name, {})
             for t in targets[env.name]:
                 item = self._item(t, tags, choices, digests, releases)
+                if t.key in verdicts and item.action == "update":
+                    item = planning.verified(item, verdicts[t.key])
                 if t.image.name in held and t.deployed is not None:
                     item = planning.held(item, held[t.image.name])
                 items.append(item)
@@ -234,6 +258,43 @@ class App:
             err = digests.get((t.image.repository, choice.tag, t.image.platform))
             return planning.skipped(t, str(err) if err else f"could not resolve {choice.tag}")
         return planning.decide(t, choice, releases.get(t.key))
+
+    # -- signatures -------------------------------------------------------------------
+
+    def prepare_verification(self, envs: Iterable[EnvironmentConfig]) -> None:
+        """Load every key and trusted root the environments' policies name, before any request:
+        a missing key is one line and exit 2, not an image skipped later."""
+        for env in envs:
+            for img in self.config.images:
+                spec = self.config.verification(img.name, env.name)
+                if spec is not None:
+                    self.verifier.prepare(spec)
+
+    def verify(self, env: str, image: ImageConfig, ref: ImageRef, digest: str) -> Verification | None:
+        """The signature verdict for writing ``ref@digest`` into ``env`` (None: no policy)."""
+        spec = self.config.verification(image.name, env)
+        if spec is None:
+            return None
+        client = self.registries.client(ref.registry)
+        return self.verifier.verify(client, ref.location, ref.repository, digest, spec)
+
+    def _verify(
+        self, active: Sequence[planning.Target], releases: dict[tuple[str, str], Release]
+    ) -> dict[tuple[str, str], Verification]:
+        """Verdicts for the digests that would change what an environment runs."""
+        wanted = {}
+        for t in active:
+            rel = releases.get(t.key)
+            if rel is None or rel.digest is None or (t.deployed and rel.digest == t.deployed.digest):
+                continue
+            if self.config.verification(t.image.name, t.environment.name) is not None:
+                wanted[t.key] = (t.environment.name, t.image, rel.digest)
+        found = self._gather(set(wanted.values()), lambda k: self.verify(k[0], k[1], k[1].repository, k[2]))
+        out = {}
+        for key, k in wanted.items():
+            v = found[k]
+            out[key] = v if isinstance(v, Verification) else Verification(False, f"cannot verify: {v}")
+        return out
 
     def _metadata(
         self, keys: Iterable[tuple[ImageConfig, str]]

@@ -64,6 +64,35 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class KeyRef:
+    """A cosign public key: a PEM file (relative to the config) or an environment variable."""
+
+    file: str | None = None
+    env: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.file or f"${self.env}"
+
+
+@dataclass(frozen=True)
+class KeylessConfig:
+    trusted_root: str  # trusted_root.json, relative to the config
+    issuer: str
+    identity: str | None = None
+    identity_regexp: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """What must hold for a digest to be proposed or promoted (see README "Trust")."""
+
+    keys: tuple[KeyRef, ...] = ()  # any one of them
+    keyless: KeylessConfig | None = None
+    environments: tuple[str, ...] = ()  # where it applies; empty: every environment
+
+
+@dataclass(frozen=True)
 class ImageConfig:
     name: str
     repository: ImageRef
@@ -71,6 +100,7 @@ class ImageConfig:
     platform: str | None = None
     line: int | None = None
     helm: tuple[tuple[str, str], ...] = ()  # (field, dotted key path) in Helm values files
+    verify: VerifyConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +112,7 @@ class EnvironmentConfig:
     line: int | None = None
     write: str = "pull_request"  # pull_request | commit (push straight to the base branch)
     argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate
+    verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
 
     @property
     def mode(self) -> str:
@@ -93,12 +124,23 @@ DEFAULT_MESSAGE = "chore({environment}): {summary}"
 
 
 @dataclass(frozen=True)
+class SigningConfig:
+    """How the bot's commits are signed: ``ssh`` or ``gpg`` with a private key from a file or an
+    environment variable, or ``github-api`` (GitHub creates and signs the commit)."""
+
+    method: str  # ssh | gpg | github-api
+    key_file: str | None = None
+    key_env: str | None = None
+
+
+@dataclass(frozen=True)
 class GitConfig:
     base: str | None = None  # None: the remote's default branch
     author: str = DEFAULT_AUTHOR  # "Name <email>"
     signoff: bool = False
     message: str = DEFAULT_MESSAGE  # {environment} {summary} {images} {release}
     branch_prefix: str = "gitops-bot"
+    signing: SigningConfig | None = None
 
     @property
     def author_name(self) -> str:
@@ -182,6 +224,19 @@ class Config:
     def registry(self, host: str) -> RegistryConfig:
         return self.registries.get(host) or RegistryConfig(host=host)
 
+    def verification(self, image: str, environment: str) -> VerifyConfig | None:
+        """The signature policy for ``image`` in ``environment``: the environment's override,
+        else the image's own when it applies there."""
+        env = self.environment(environment)
+        for name, spec in env.verify:
+            if name == image:
+                return spec
+        img = self.image(image)
+        spec = img.verify if img else None
+        if spec is None or (spec.environments and environment not in spec.environments):
+            return None
+        return spec
+
 
 def find_config(repo: Path) -> Path:
     for name in CONFIG_NAMES:
@@ -237,6 +292,7 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
     images = _images(r, root)
     environments = _environments(r, root, {i.name for i in images})
     argocd = _argocd(r, root)
+    _check_verify_environments(r, images, {e.name for e in environments})
     gated = [e for e in environments if e.argocd_application]
     if gated and not argocd.server:
         raise r.error(
@@ -264,7 +320,9 @@ _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
-    spec = r.section(root, "git", allowed=("base", "author", "signoff", "message", "branch_prefix"))
+    spec = r.section(
+        root, "git", allowed=("base", "author", "signoff", "message", "branch_prefix", "signing")
+    )
     author = r.get(spec, "author", str, "'git'", DEFAULT_AUTHOR)
     if not _AUTHOR.match(author):
         raise r.error(r.line_of(spec, "author"), f"git author {author!r} must look like 'Name <email>'")
@@ -288,7 +346,35 @@ def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
         signoff=r.get(spec, "signoff", bool, "'git'", False),
         message=message,
         branch_prefix=prefix,
+        signing=_signing(r, spec),
     )
+
+
+SIGNING_METHODS = ("ssh", "gpg", "github-api")
+
+
+def _signing(r: _Reader, git: dict[str, Any]) -> SigningConfig | None:
+    """``git: signing: {method: ssh, key_env: GITOPS_BOT_SSH_KEY}`` (or key_file)."""
+    if git.get("signing") is None:
+        return None
+    what = "'git: signing'"
+    spec = r.mapping(
+        git["signing"], r.line_of(git, "signing"), what, allowed=("method", "key_file", "key_env")
+    )
+    method = r.get(spec, "method", str, what, required=True)
+    if method not in SIGNING_METHODS:
+        raise r.error(
+            r.line_of(spec, "method"), f"git signing method {method!r} must be ssh, gpg or github-api"
+        )
+    key_file, key_env = r.get(spec, "key_file", str, what), r.get(spec, "key_env", str, what)
+    if key_env is not None and not _ENV_VAR.match(key_env):
+        raise r.error(r.line_of(spec, "key_env"), "git signing key_env must name an environment variable")
+    if method == "github-api":
+        if key_file or key_env:
+            raise r.error(r.line_of(spec), "git signing github-api takes no key (GitHub signs the commit)")
+    elif (key_file is None) == (key_env is None):
+        raise r.error(r.line_of(spec), f"git signing {method} needs exactly one of key_file or key_env")
+    return SigningConfig(method=method, key_file=key_file, key_env=key_env)
 
 
 def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:
@@ -578,6 +664,7 @@ _IMAGE_KEYS = (
     "allow_downgrade",
     "platform",
     "helm",
+    "verify",
 )
 HELM_FIELDS = ("reference", "repository", "tag", "digest")
 
@@ -619,7 +706,13 @@ def _images(r: _Reader, root: dict[str, Any]) -> tuple[ImageConfig, ...]:
         helm = _helm(r, spec, what)
         out.append(
             ImageConfig(
-                name=name, repository=repository, policy=policy, platform=platform, line=line, helm=helm
+                name=name,
+                repository=repository,
+                policy=policy,
+                platform=platform,
+                line=line,
+                helm=helm,
+                verify=_verify(r, spec, "verify", f"'verify' of {what}"),
             )
         )
     return tuple(out)
@@ -720,7 +813,16 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             spec,
             line,
             f"environments[{index}]",
-            allowed=("name", "path", "paths", "promote_from", "images", "write", "argocd_application"),
+            allowed=(
+                "name",
+                "path",
+                "paths",
+                "promote_from",
+                "images",
+                "write",
+                "argocd_application",
+                "verify",
+            ),
         )
         name = r.get(spec, "name", str, f"environments[{index}]", required=True)
         what = f"environment {name!r}"
@@ -752,6 +854,7 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
                 line=line,
                 write=_write_mode(r, spec, what),
                 argocd_application=r.get(spec, "argocd_application", str, what),
+                verify=_env_verify(r, spec, what, image_names),
             )
         )
     names = {e.name for e in out}
@@ -788,3 +891,82 @@ def _check_no_cycle(r: _Reader, envs: list[EnvironmentConfig]) -> None:
                 raise r.error(lines[start], f"promotion chain through {start!r} loops back on itself")
             seen.add(cur)
             cur = source.get(cur)
+
+
+def _check_verify_environments(r: _Reader, images: tuple[ImageConfig, ...], names: set[str]) -> None:
+    for img in images:
+        for env in img.verify.environments if img.verify else ():
+            if env not in names:
+                raise r.error(
+                    img.line,
+                    f"'verify' of image {img.name!r} names environment {env!r}, which is not configured",
+                )
+
+
+def _verify(r: _Reader, parent: dict[str, Any], key: str, what: str) -> VerifyConfig | None:
+    """``verify: {keys: [{file: cosign.pub} | {env: VAR}], keyless: {...}, environments: [...]}``"""
+    node = parent.get(key)
+    if node is None:
+        return None
+    spec = r.mapping(node, r.line_of(parent, key), what, allowed=("keys", "keyless", "environments"))
+    keys = []
+    for item in spec.get("keys") or []:
+        k = r.mapping(item, r.line_of(spec, "keys"), f"a key in {what}", allowed=("file", "env"))
+        ref = KeyRef(file=r.get(k, "file", str, what), env=r.get(k, "env", str, what))
+        if (ref.file is None) == (ref.env is None):
+            raise r.error(r.line_of(spec, "keys"), f"each key in {what} needs exactly one of 'file' or 'env'")
+        if ref.env is not None and not _ENV_VAR.match(ref.env):
+            raise r.error(
+                r.line_of(spec, "keys"), f"'env' of a key in {what} must name an environment variable"
+            )
+        keys.append(ref)
+    keyless = _keyless(r, spec, what)
+    if not keys and keyless is None:
+        raise r.error(
+            r.line_of(parent, key), f"{what} needs 'keys' or 'keyless' (what must have signed the image)"
+        )
+    return VerifyConfig(
+        keys=tuple(keys), keyless=keyless, environments=r.str_list(spec, "environments", what)
+    )
+
+
+def _keyless(r: _Reader, spec: dict[str, Any], what: str) -> KeylessConfig | None:
+    if spec.get("keyless") is None:
+        return None
+    where = f"'keyless' of {what}"
+    node = r.mapping(
+        spec["keyless"],
+        r.line_of(spec, "keyless"),
+        where,
+        allowed=("trusted_root", "issuer", "identity", "identity_regexp"),
+    )
+    identity, regexp = r.get(node, "identity", str, where), r.get(node, "identity_regexp", str, where)
+    if (identity is None) == (regexp is None):
+        raise r.error(r.line_of(node), f"{where} needs exactly one of 'identity' or 'identity_regexp'")
+    if regexp is not None:
+        r.regex(node, "identity_regexp", regexp)
+    return KeylessConfig(
+        trusted_root=r.get(node, "trusted_root", str, where, required=True),
+        issuer=r.get(node, "issuer", str, where, required=True),
+        identity=identity,
+        identity_regexp=regexp,
+    )
+
+
+def _env_verify(
+    r: _Reader, spec: dict[str, Any], what: str, image_names: set[str]
+) -> tuple[tuple[str, VerifyConfig | None], ...]:
+    """An environment's ``verify: {IMAGE: {keys: ...} | false}`` overrides the image's policy."""
+    node = spec.get("verify")
+    if node is None:
+        return ()
+    node = r.mapping(
+        node, r.line_of(spec, "verify"), f"'verify' of {what}", allowed=tuple(sorted(image_names))
+    )
+    out: list[tuple[str, VerifyConfig | None]] = []
+    for image in node:
+        if node[image] is False:
+            out.append((str(image), None))
+        else:
+            out.append((str(image), _verify(r, node, image, f"'verify: {image}' of {what}")))
+    return tuple(out)

@@ -148,6 +148,47 @@ class Deployed:
 
 
 @dataclass(frozen=True)
+class Signer:
+    """One signature that held: who signed (key id or certificate identity) and where it was."""
+
+    method: str  # "cosign-key" | "keyless"
+    signer: str  # "SHA256:<key id>" or the certificate identity
+    issuer: str | None = None  # keyless: the OIDC issuer
+    log_index: int | None = None  # keyless: the Rekor log index
+    found_by: str = "tag"  # "referrers" (OCI 1.1 API), "referrers-tag" (tag schema) or "tag" (.sig)
+
+    def describe(self) -> str:
+        if self.method == "keyless":
+            return f"keyless {self.signer} ({self.issuer}), Rekor log index {self.log_index}"
+        return f"cosign key {self.signer}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of checking one digest's signatures against an image's ``verify:`` policy."""
+
+    verified: bool
+    reason: str  # what held, or why not ("no signature by key X", "identity not allowed")
+    signers: tuple[Signer, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "reason": self.reason,
+            "signers": [
+                {
+                    "method": s.method,
+                    "signer": s.signer,
+                    "issuer": s.issuer,
+                    "log_index": s.log_index,
+                    "found_by": s.found_by,
+                }
+                for s in self.signers
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class PlanItem:
     """The plan for one image in one overlay file."""
 
@@ -160,6 +201,7 @@ class PlanItem:
     reason: str
     current: Deployed | None
     candidate: Release | None = None
+    verification: Verification | None = None  # set when the image's verify: policy applies
 
     def to_json(self) -> dict[str, Any]:
         current = self.current
@@ -184,6 +226,7 @@ class PlanItem:
                 "revision": meta.revision if meta else None,
                 "source": meta.source if meta else None,
             },
+            "verification": self.verification.to_json() if self.verification else None,
         }
 
 

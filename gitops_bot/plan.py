@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from gitops_bot.config import EnvironmentConfig, ImageConfig
-from gitops_bot.model import Deployed, PlanItem, Release
+from gitops_bot.model import Deployed, PlanItem, Release, Verification
 from gitops_bot.policy import Choice
 
 
@@ -75,6 +75,17 @@ def decide(target: Target, choice: Choice, release: Release | None) -> PlanItem:
             release,
         )
     return target.item("none", "up to date", release)
+
+
+def verified(item: PlanItem, verification: Verification) -> PlanItem:
+    """A candidate whose signatures do not hold is never proposed: the item becomes a skip
+    with the reason, and the current value stays."""
+    if verification.verified:
+        return replace(item, verification=verification)
+    tag = item.candidate.tag if item.candidate else "the candidate"
+    return replace(
+        item, action="skip", reason=f"{tag} not verified: {verification.reason}", verification=verification
+    )
 
 
 def held(item: PlanItem, reason: str) -> PlanItem:

@@ -25,7 +25,7 @@ from gitops_bot.app import App
 from gitops_bot.argocd import GateClosed
 from gitops_bot.config import ImageConfig
 from gitops_bot.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError, UsageError
-from gitops_bot.model import Deployed, ImageMetadata, ImageRef
+from gitops_bot.model import Deployed, ImageMetadata, ImageRef, Verification
 from gitops_bot.release import Change, Release
 from gitops_bot.scm.git import Workspace
 
@@ -57,6 +57,7 @@ def plan(
         if cfg.image(name) is None:
             raise UsageError(f"unknown image {name!r}", hint="name an image listed under 'images'")
 
+    app.prepare_verification([dst])
     running = _deployed(app, src.name)
     present = _deployed(app, dst.name)
     notes: list[str] = []
@@ -94,6 +95,7 @@ def plan(
                 f"refused: {ref.location}@{digest} no longer exists in the registry",
                 hint=f"deploy a new build to {src.name} first",
             )
+        verdict = _verified(app, dst.name, img, ref, digest)
         changes.append(
             Change(
                 environment=dst.name,
@@ -106,6 +108,7 @@ def plan(
                 to_digest=digest,
                 reason="",
                 new_name=new_name,
+                verification=verdict,
             )
         )
     if not changes:
@@ -235,6 +238,17 @@ def _location(img: ImageConfig, d: Deployed) -> ImageRef:
         except GitOpsBotError:
             pass
     return img.repository
+
+
+def _verified(app: App, env: str, img: ImageConfig, ref: ImageRef, digest: str) -> Verification | None:
+    """The target's signature policy must hold for the digest; --force does not bypass it."""
+    verdict = app.verify(env, img, ref, digest)
+    if verdict is not None and not verdict.verified:
+        raise GateClosed(
+            f"refused: {img.name} {ref.location}@{digest[:19]} is not verified for {env}: {verdict.reason}",
+            hint=f"promote a digest signed as {env}'s verify: policy requires",
+        )
+    return verdict
 
 
 def _gate(app: App, application: str, wanted: list[argocd.Wanted], environ: Mapping[str, str]) -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gitops_bot.model import ImageMetadata
+from gitops_bot.model import ImageMetadata, Verification
 
 TRAILER = "Gitops-Bot-Release"
 BODY_MARKER = "<!-- gitops-bot:release"
@@ -33,6 +33,7 @@ class Change:
     metadata: ImageMetadata | None = None
     new_name: str | None = None  # set when the repository written changes too (promotions)
     warnings: tuple[str, ...] = ()  # what the editor could not write (a digest with no place)
+    verification: Verification | None = None  # what the image's verify: policy found
 
     @property
     def summary(self) -> str:
@@ -152,6 +153,7 @@ class Release:
             *why_part,
             *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
             *_warning_lines(self.changes),
+            *_verified_lines(self.changes),
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
@@ -165,6 +167,16 @@ class Release:
 def _warning_lines(changes: Sequence[Change]) -> list[str]:
     warnings = [f"- {w}" for c in changes for w in c.warnings]
     return ["**Warnings**", "", *warnings, ""] if warnings else []
+
+
+def _verified_lines(changes: Sequence[Change]) -> list[str]:
+    """What the signature check found, per image: key id or identity, Rekor log index."""
+    lines = [
+        f"- `{c.image}` `{_short(c.to_digest)}`: " + "; ".join(s.describe() for s in c.verification.signers)
+        for c in changes
+        if c.verification is not None and c.verification.verified
+    ]
+    return ["**Verified**", "", *lines, ""] if lines else []
 
 
 def _hold_lines(holds: Sequence[tuple[str, str | None]]) -> list[str]:

@@ -25,6 +25,7 @@ from gitops_bot import notify, promotion
 from gitops_bot.app import App
 from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.errors import UsageError
 from gitops_bot.events import Push, targeting
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images
@@ -32,9 +33,11 @@ from gitops_bot.manifests.result import Unwritten
 from gitops_bot.model import EnvironmentPlan, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
-from gitops_bot.scm import forges
+from gitops_bot.scm import forges, github_commits
 from gitops_bot.scm.forge import ChangeRequest, Forge
 from gitops_bot.scm.git import PushRejected, Workspace, auth_env
+from gitops_bot.scm.github import GitHub
+from gitops_bot.trust import signing
 
 log = get_logger(__name__)
 PUSH_ATTEMPTS = 3
@@ -84,6 +87,7 @@ class Outcome:
                     "from": {"tag": c.from_tag, "digest": c.from_digest},
                     "to": {"tag": c.to_tag, "digest": c.to_digest},
                     "files": list(c.files),
+                    "verification": c.verification.to_json() if c.verification else None,
                 }
                 for c in self.changes
             ],
@@ -114,6 +118,7 @@ class Updater:
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
+        self._via_api: GitHub | None = None  # git.signing github-api: commits made by GitHub
         self.config: Config | None = None  # the last config read (watch's webhooks use it)
 
     def run(
@@ -131,7 +136,8 @@ class Updater:
         return self._session(
             self._reported(
                 "update", dry_run, lambda s: self._update(s, env_names, dry_run, should_stop, pushes)
-            )
+            ),
+            sign=not dry_run,
         )
 
     def promote(
@@ -160,7 +166,7 @@ class Updater:
             )
             return self._deliver_one(s, target, rel, notes, dry_run)
 
-        return self._session(self._reported("promote", dry_run, go))
+        return self._session(self._reported("promote", dry_run, go), sign=not dry_run)
 
     def rollback(
         self, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
@@ -171,7 +177,7 @@ class Updater:
             rel, notes = promotion.rollback(s.app, s.ws, s.root, environment, to=to, steps=steps)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("rollback", dry_run, go))
+        return self._session(self._reported("rollback", dry_run, go), sign=not dry_run)
 
     def hold(
         self,
@@ -188,7 +194,7 @@ class Updater:
             rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("unhold" if release else "hold", dry_run, go))
+        return self._session(self._reported("unhold" if release else "hold", dry_run, go), sign=not dry_run)
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
@@ -199,18 +205,24 @@ class Updater:
                 s.ws, s.ws.base_ref, s.app.repo_paths(env, s.root), s.app.image_specs(), limit=limit
             )
 
-        return self._session(go)
+        return self._session(go, sign=False)
 
-    def _session(self, fn: Callable[[_Session], T]) -> T:
+    def _session(self, fn: Callable[[_Session], T], *, sign: bool) -> T:
+        """``sign``: the run may commit, so the signing key is read now (dry runs and history
+        never need it, and work where the key is not set)."""
         token, user = forges.first_fetch_credentials(self.repo, self.environ)
         ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
+        signer = None
         try:
             cfg, root = self._load(ws)
             self.config = cfg
+            if sign:  # a bad key: exit 2 before anything is committed or pushed
+                signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
+            ws.commit_env = signer.env() if signer else {}
             pool = self._pool or RegistryPool(cfg)
             before = Counter(pool.stats.by_status)
             try:
-                return fn(_Session(ws, App(cfg, pool), root))
+                return fn(_Session(ws, App(cfg, pool, environ=self.environ), root))
             finally:
                 with pool.stats.lock:
                     self.registry_requests.update(Counter(pool.stats.by_status) - before)
@@ -218,6 +230,8 @@ class Updater:
                     pool.close()
         finally:
             ws.close()
+            if signer is not None:
+                signer.close()
 
     def _reported(
         self, command: str, dry_run: bool, fn: Callable[[_Session], list[Outcome]]
@@ -290,13 +304,36 @@ class Updater:
         if dry_run:
             out = self._dry_run(s.ws, s.app, env, rel)
         elif env.write == "commit":
+            self._via_api = self._api_commits(s)
             out = self._commit(s.ws, s.app, env, rel)
         else:
+            self._via_api = self._api_commits(s)
             forge, open_prs = self._forge_session(s)
             out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
         out.write, out.kind = env.write, rel.kind
         out.warnings = [w for c in out.changes for w in c.warnings] + out.warnings
         return out
+
+    def _api_commits(self, s: _Session) -> GitHub | None:
+        """With git.signing github-api, the GitHub connection that creates the commits."""
+        signing_cfg = s.app.config.git.signing
+        if signing_cfg is None or signing_cfg.method != "github-api":
+            return None
+        forge = self._forge_session(s)[0]
+        if not isinstance(forge, GitHub):
+            raise UsageError(
+                "git signing github-api needs a GitHub repository",
+                hint="sign with method ssh or gpg on GitLab and Gitea",
+            )
+        return forge
+
+    def _push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None, sha: str) -> str:
+        """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
+        git.signing github-api the commit GitHub created (and signed) from it."""
+        if self._via_api is None:
+            ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
+            return sha
+        return github_commits.push(self._via_api, ws, branch, lease)
 
     def _forge_session(self, s: _Session) -> tuple[Forge, dict[str, ChangeRequest]]:
         if s.forge is None:
@@ -408,7 +445,7 @@ class Updater:
             if sha is None:
                 return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
             try:
-                ws.push(f"HEAD:refs/heads/{ws.base}")
+                sha = self._push(ws, ws.base, None, sha)
             except PushRejected:
                 log.info("push_rejected", environment=env.name, attempt=attempt)
                 ws.fetch(ws.base, cfg.git.branch_prefix)
@@ -447,7 +484,7 @@ class Updater:
                 sha = remote  # the branch already holds exactly this change
                 break
             try:
-                ws.push(f"HEAD:refs/heads/{branch}", lease=(branch, remote))
+                sha = self._push(ws, branch, (branch, remote), sha)
                 pushed = True
                 break
             except PushRejected:
@@ -558,4 +595,5 @@ def _change(item: PlanItem) -> Change:
         to_digest=cand.digest,
         reason=item.reason,
         metadata=cand.metadata,
+        verification=item.verification,
     )

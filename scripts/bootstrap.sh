@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what gitops-bot's demo and tests need on a fresh Debian machine (run as root):
-# Debian's docker-registry (the CNCF distribution registry), git and shellcheck, then a .venv with the
-# package and its test extra. Safe to run again: it skips what is already there.
+# Debian's docker-registry (the CNCF distribution registry), git, shellcheck, ssh-keygen and gpg
+# (commit signing), then a .venv with the package and its test extra. Safe to run again: it skips
+# what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,8 @@ need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)  # the Action's run: scripts
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)  # SSH commit signing and its tests
+command -v gpg >/dev/null 2>&1 || need+=(gnupg)  # OpenPGP commit signing and its tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]} (apt)" >&2
   export DEBIAN_FRONTEND=noninteractive

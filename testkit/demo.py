@@ -1,13 +1,15 @@
 """The README's main job: the bundled example end to end, on this machine, with no account.
 
 Starts a distribution registry on a free loopback port, pushes the sample images, copies
-``manifests-example/`` into a scratch directory, shows ``plan``, then makes the copy a git
-remote (a bare repository) with a local GitHub-API server in front and runs ``update`` twice:
-the first opens one pull request per environment, the second changes nothing. Then the staging
-pull request is merged, a local Argo CD-shaped API reports staging healthy, and
-``promote staging production`` opens the promotion (after a dry run showing its diff); it is
-merged, ``history production`` lists the releases and ``rollback production --dry-run`` shows
-what restoring the previous one would change. Stops everything it started, whatever happens.
+``manifests-example/`` into a scratch directory, shows ``plan``, then requires cosign
+signatures for two images and signs one (the unsigned one is skipped with its reason). Then it
+makes the copy a git remote (a bare repository) with a local GitHub-API server in front and
+runs ``update`` twice: the first opens one pull request per environment, the second changes
+nothing. Then the staging pull request is merged, a local Argo CD-shaped API reports staging
+healthy, and ``promote staging production`` opens the promotion (after a dry run showing its
+diff); it is merged, ``history production`` lists the releases and ``rollback production
+--dry-run`` shows what restoring the previous one would change. Stops everything it started,
+whatever happens.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from typing import Any
 
 from gitops_bot.cli import main as cli
 from gitops_bot.manifests import kustomize
+from testkit import cosign
 from testkit.argocd_server import FakeArgoCD, application
 from testkit.example import copy_example, seed_example
 from testkit.github_server import FakeGitHub
-from testkit.oci import Pusher
+from testkit.oci import Pushed, Pusher
 from testkit.registry_process import RegistryProcess
 
 
@@ -64,12 +67,48 @@ def main(argv: list[str] | None = None) -> int:
             code = run("plan", "--repo", str(repo), "--env", "dev", "--metadata", "--output", "json")
             if code:
                 return code
+            code = trust(reg, repo, pushed)
+            if code:
+                return code
             return release(work, repo)
     finally:
         if args.keep:
             print(f"\nkept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+TRUST = """
+    verify:                           # demo: only images signed by CI's cosign key
+      keys: [{file: keys/cosign.pub}]
+"""
+
+
+def trust(reg: RegistryProcess, repo: Path, pushed: dict[str, Pushed]) -> int:
+    """Require cosign signatures for example/app and example/worker; CI signed app 1.4.1 and the
+    worker builds the environments run, not the newest worker build."""
+    banner("trust: example/app and example/worker must be signed by keys/cosign.pub")
+    key = cosign.new_key()
+    (repo / "keys").mkdir()
+    (repo / "keys/cosign.pub").write_bytes(cosign.public_pem(key))
+    config = repo / "gitops-bot.yaml"
+    text = config.read_text()
+    for anchor in ('    range: "^1"', "    order: numerical"):
+        line = next(ln for ln in text.splitlines() if ln.startswith(anchor))
+        text = text.replace(line + "\n", line + "\n" + TRUST.lstrip("\n"), 1)
+    config.write_text(text)
+    pusher = Pusher.to(reg.url)
+    for name in (
+        "acme/app:1.4.1",
+        "acme/worker:main-1767225600-1a2b3c4",
+        "acme/worker:main-1767312000-5d6e7f8",
+    ):
+        repository = name.split(":")[0]
+        cosign.sign_image(pusher, repository, f"{reg.host}/{repository}", pushed[name].digest, key)
+        print(f"CI signed {name} ({pushed[name].digest[:19]}…, cosign's sha256-<hex>.sig)")
+    pusher.close()
+    print("acme/worker:main-1767398400-9a8b7c6, the newest build, is not signed")
+    return run("plan", "--repo", str(repo), "--env", "dev")
 
 
 def _git(cwd: Path, *args: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from testkit.forge_server import NotFound, Recorded, Recording, merge_branch
 from testkit.forge_server import git as _git
+from testkit.github_gitdata import GitData
 from testkit.jsonapi import JSONServer
 
 
@@ -34,6 +35,7 @@ class FakeGitHub(Recording, JSONServer):
 
     def __post_init__(self) -> None:
         self._serve(self.handle)
+        self.git_data = GitData(self.remote, f"{self.url}/repos/{self.repository}/git")
 
     # -- state helpers for tests -----------------------------------------------------
 
@@ -65,6 +67,11 @@ class FakeGitHub(Recording, JSONServer):
         repo = f"/repos/{self.repository}"
         if path == repo and method == "GET":
             return 200, self._repo_json(), {}
+        if path.startswith(f"{repo}/git/"):
+            answer = self.git_data.route(method, path.removeprefix(f"{repo}/git/"), body)
+            if answer is None:
+                raise NotFound
+            return answer
         if path == f"{repo}/pulls" and method == "GET":
             state = query.get("state", ["open"])[0]
             head = query.get("head", [None])[0]

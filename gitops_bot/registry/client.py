@@ -162,6 +162,7 @@ class RegistryClient:
         self._slots = threading.BoundedSemaphore(config.max_concurrency)
         self._rate = _RateLimiter(config.requests_per_second)
         self.base_url = f"{scheme_for(config)}://{config.host}"
+        self._no_referrers_api = False
         if transport is None:
             transport = StdlibTransport(
                 ssl_context=_ssl_context(config.ca_file), max_idle=config.max_concurrency
@@ -358,6 +359,55 @@ class RegistryClient:
             created=created if isinstance(created, str) else None,
             labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
         )
+
+    # -- signatures (gitops_bot.trust reads them through these) ----------------------
+
+    def manifest(self, repository: str, reference: str) -> tuple[str, bytes, str] | None:
+        """(media type, body, digest) of any manifest, digest-checked; None when absent (404)."""
+        try:
+            return self._get_manifest(repository, reference)
+        except RegistryAccessError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def blob(self, repository: str, digest: str, max_bytes: int) -> bytes:
+        """A blob by digest, at most ``max_bytes`` and checked against its digest."""
+        response = self._request("GET", f"/v2/{repository}/blobs/{digest}", repository)
+        body = response.content
+        if len(body) > max_bytes:
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}: blob {digest[:19]} is over {max_bytes} bytes"
+            )
+        if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}: blob {digest[:19]} does not match its digest"
+            )
+        return body
+
+    def referrers(self, repository: str, digest: str) -> list[dict[str, Any]] | None:
+        """The OCI 1.1 referrers API's descriptors for ``digest``; None when the registry does
+        not offer the API (the caller then reads the referrers tag schema). Asked once per
+        registry: a registry without the API is not asked again."""
+        if self._no_referrers_api:
+            return None
+        try:
+            response = self._request(
+                "GET",
+                f"/v2/{repository}/referrers/{digest}",
+                repository,
+                headers={"Accept": INDEX_TYPES[0]},
+            )
+        except RegistryAccessError as exc:
+            if exc.status in (400, 404, 405):
+                self._no_referrers_api = True
+                return None
+            raise
+        if response.headers.get("Content-Type", "").split(";")[0].strip() != INDEX_TYPES[0]:
+            self._no_referrers_api = True  # a registry answering something else does not speak it
+            return None
+        manifests = _json(response.content, self.host, repository).get("manifests")
+        return [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
 
 
 def _json(body: bytes, host: str, repository: str) -> dict[str, Any]:

@@ -79,6 +79,7 @@ class Workspace:
         self.base = ""
         self.worktree: Path | None = None
         self._wt: git.Repo | None = None
+        self.commit_env: dict[str, str] = {}  # signing config for 'git commit' only (trust.signing)
 
     # -- opening ---------------------------------------------------------------------
 
@@ -260,12 +261,40 @@ class Workspace:
         with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False, encoding="utf-8") as f:
             f.write(message)
         try:
+            sign = "--gpg-sign" if self.commit_env else "--no-gpg-sign"
             _run(
-                wt.git, "commit", "--no-verify", "--no-gpg-sign", "-q", "-F", f.name, env=ident, what="commit"
+                wt.git,
+                "commit",
+                "--no-verify",
+                sign,
+                "-q",
+                "-F",
+                f.name,
+                env={**ident, **self.commit_env},
+                what="commit",
             )
         finally:
             os.unlink(f.name)
         return str(wt.head.commit.hexsha)
+
+    def head_changes(self) -> tuple[str, str, list[tuple[str, str, bytes | None]]]:
+        """The worktree commit's parent and message, and per changed file (path, mode, content or
+        None when deleted): what recreating the commit through an API needs."""
+        wt = self._repo()
+        parent = str(wt.git.rev_parse("HEAD^"))
+        out: list[tuple[str, str, bytes | None]] = []
+        for line in str(wt.git.diff_tree("-r", "--no-renames", "--raw", "-z", "HEAD^", "HEAD")).split("\0:"):
+            if not line.strip("\0"):
+                continue
+            meta, path = line.lstrip(":").split("\0")[:2]
+            _, mode, _, blob, status = meta.split()
+            content = (
+                None
+                if status == "D"
+                else wt.git.cat_file("blob", blob, stdout_as_string=False, strip_newline_in_stdout=False)
+            )
+            out.append((path, mode, content))
+        return parent, str(wt.head.commit.message), out
 
     def head_tree(self) -> str:
         return str(self._repo().head.commit.tree.hexsha)

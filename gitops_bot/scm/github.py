@@ -111,6 +111,11 @@ class GitHub:
             f"or {cfg.app_id_env} and {cfg.app_key_env} for a GitHub App",
         )
 
+    def git_data(self, fn: Callable[[Any], T]) -> T:
+        """``fn(repository)`` on the PyGithub repository, with this module's error mapping: the
+        Git Data API calls of :mod:`gitops_bot.scm.github_commits` go through here."""
+        return _call(lambda: fn(self._repo))
+
     # -- pull requests -----------------------------------------------------------------
 
     def open_pulls(self, prefix: str) -> dict[str, PullRequest]:
