@@ -18,14 +18,14 @@ COPY gitops_bot ./gitops_bot
 RUN /opt/gitops-bot/bin/pip install --no-compile . \
  && /opt/gitops-bot/bin/python -m compileall -q /opt/gitops-bot
 
-# -- runtime: python, git and CA certificates; no compilers, no pip cache, not root -----------
+# -- runtime: python, git, CA certificates, ssh and gpg (commit signing); no compilers, no pip cache --
 FROM python:${PYTHON_VERSION}-slim-bookworm
 # The base image is pinned by version; Debian packages are not, on purpose: bookworm replaces a
 # package's version on every security update, so an exact pin breaks the build instead of
 # patching it.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates openssh-client \
+ && apt-get install -y --no-install-recommends git ca-certificates openssh-client gnupg \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --user-group --home-dir /home/gitops-bot --create-home gitops-bot \
  && mkdir /cache && chown gitops-bot:gitops-bot /cache

@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
@@ -26,6 +27,9 @@ COMMANDS = ("plan", "update", "promote", "rollback", "hold", "unhold", "history"
 WITH_ENVIRONMENTS = ("plan", "update")
 WITH_DRY_RUN = ("update", "promote", "rollback", "hold", "unhold")
 OUTPUT_ARGS = ("--output", "json", "--log-format", "console")  # what the action parses
+OPENED = ("pull_request",)  # the outcomes that opened or updated a pull request
+_DOCKER_CONFIG_PREFIX = "gitops-bot-docker-"
+_OWN_DOCKER_CONFIG = "GITOPS_BOT_ACTION_DOCKER_CONFIG"  # set when this step wrote DOCKER_CONFIG
 
 
 class InputError(Exception):
@@ -102,10 +106,11 @@ def prepare_environment(environ: MutableMapping[str, str], out: TextIO) -> None:
         if not (registry and user and password):
             raise InputError("registry, registry-username and registry-password go together")
         auth = base64.b64encode(f"{user}:{password}".encode()).decode()
-        folder = Path(tempfile.mkdtemp(prefix="gitops-bot-docker-", dir=environ.get("RUNNER_TEMP")))
-        (folder / "config.json").write_text(json.dumps({"auths": {registry: {"auth": auth}}}))
-        (folder / "config.json").chmod(0o600)
-        environ["DOCKER_CONFIG"] = str(folder)
+        folder = Path(tempfile.mkdtemp(prefix=_DOCKER_CONFIG_PREFIX, dir=environ.get("RUNNER_TEMP")))
+        environ["DOCKER_CONFIG"], environ[_OWN_DOCKER_CONFIG] = str(folder), "1"
+        fd = os.open(folder / "config.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps({"auths": {registry: {"auth": auth}}}))
 
 
 def run(
@@ -122,9 +127,25 @@ def run(
     try:
         prepare_environment(environ, out)
         argv = build_argv(environ)
+        return _run_command(environ, out, cli, argv)
     except InputError as exc:
         out.write(f"::error title=gitops-bot::{escape_data(str(exc))}\n")
         return 2
+    finally:
+        _remove_registry_login(environ)
+
+
+def _remove_registry_login(environ: MutableMapping[str, str]) -> None:
+    """The registry password written for this step does not outlive it."""
+    folder = environ.get("DOCKER_CONFIG", "")
+    if Path(folder).name.startswith(_DOCKER_CONFIG_PREFIX) and environ.pop(_OWN_DOCKER_CONFIG, ""):
+        shutil.rmtree(folder, ignore_errors=True)
+        environ.pop("DOCKER_CONFIG", None)
+
+
+def _run_command(
+    environ: MutableMapping[str, str], out: TextIO, cli: Callable[[list[str]], int], argv: list[str]
+) -> int:
     command = argv[0]
     stdout, stderr = io.StringIO(), io.StringIO()
     out.write(f"::group::gitops-bot {shlex.join(argv[: -len(OUTPUT_ARGS)])}\n")
@@ -144,7 +165,8 @@ def run(
     except ValueError:
         out.write(stdout.getvalue())
         return code
-    urls = [r["pull_request"] for r in result.get("results", []) if r.get("pull_request")]
+    urls = [r["pull_request"] for r in result.get("results", []) if r.get("action") in OPENED]
+    out.write(_dry_runs(result))
     outputs.update(
         changed="true" if result.get("changed") else "false",
         **{"pr-url": urls[0] if urls else "", "pr-urls": json.dumps(urls)},
@@ -157,6 +179,21 @@ def run(
             f.write(markdown_summary(command, result))
     out.write(_short(command, result) + "\n")
     return code
+
+
+def _dry_runs(result: Mapping[str, Any]) -> str:
+    """What a dry run would do, in the log as on a terminal: the diff, the title and the body.
+    Workflow commands are paused around them: a line of a file is data, never a command."""
+    text = ""
+    for r in result.get("results", []):
+        if r.get("action") == "dry_run":
+            pause = secrets.token_hex(16)
+            text += (
+                f"::group::dry run: {escape_data(r['environment'])}: {escape_data(r.get('title') or '')}\n"
+            )
+            text += f"::stop-commands::{pause}\n{r.get('diff') or ''}\n{r.get('body') or ''}\n::{pause}::\n"
+            text += "::endgroup::\n"
+    return text
 
 
 def _write_outputs(environ: Mapping[str, str], outputs: Mapping[str, str]) -> None:

@@ -4,6 +4,7 @@ layers together; the CLI talks to it and to nothing else."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TypeVar
 
 from gitops_bot import holds as holds_mod
 from gitops_bot import plan as planning
+from gitops_bot import progress
 from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
 from gitops_bot.errors import (
     GitOpsBotError,
@@ -67,7 +69,7 @@ class App:
     def environments(self, names: Sequence[str] | None) -> list[EnvironmentConfig]:
         if not names:
             return list(self.config.environments)
-        return [self.config.environment(n) for n in names]
+        return [self.config.environment(n) for n in dict.fromkeys(names)]  # a repeated name once
 
     def image_specs(self) -> list[images.ImageSpec]:
         return [
@@ -155,7 +157,9 @@ class App:
 
         # 1. tags: one listing per repository, whatever number of environments use it
         repos = {t.image.repository for t in active if policies[t.image.name].needs_tags}
-        tags = self._gather(repos, lambda r: self.registries.client(r.registry).list_tags(r.repository))
+        tags = self._gather(
+            repos, lambda r: self.registries.client(r.registry).list_tags(r.repository), what="listing tags"
+        )
 
         # 2. created times, only for policies that order by them
         created: dict[tuple[str, str], dict[str, str]] = {}
@@ -198,6 +202,7 @@ class App:
         digests = self._gather(
             wanted_digests,
             lambda k: self.registries.client(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
+            what="resolving digests",
         )
 
         releases: dict[tuple[str, str], Release] = {}
@@ -305,27 +310,43 @@ class App:
             lambda it: self.registries.client(it[0].repository.registry).get_metadata(
                 it[0].repository.repository, it[1], it[0].platform
             ),
+            what="reading image metadata",
         )
 
-    def _gather(self, keys: Iterable[K], fetch: Callable[[K], V]) -> dict[K, V | GitOpsBotError]:
+    def _gather(
+        self, keys: Iterable[K], fetch: Callable[[K], V], *, what: str = "reading the registry"
+    ) -> dict[K, V | GitOpsBotError]:
         """Run ``fetch`` for every key concurrently. Access/protocol errors are returned per key
         (that image is skipped); anything else, such as RegistryUnavailable, ends the run."""
         keys = list(keys)
         out: dict[K, V | GitOpsBotError] = {}
+        with progress.counter(what, len(keys)) as tick:
 
-        def one(k: K) -> tuple[K, V | GitOpsBotError]:
-            try:
-                return k, fetch(k)
-            except _SkipErrors as exc:
-                log.warning("image_skipped", reason=str(exc))
-                return k, exc
+            def one(k: K) -> tuple[K, V | GitOpsBotError]:
+                started = time.monotonic()
+                try:
+                    return k, fetch(k)
+                except _SkipErrors as exc:
+                    log.warning("image_skipped", reason=str(exc))
+                    return k, exc
+                finally:
+                    log.debug(
+                        what.replace(" ", "_"), key=_describe(k), seconds=round(time.monotonic() - started, 3)
+                    )
+                    tick()
 
-        if len(keys) <= 1:
-            return dict(one(k) for k in keys)
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(keys))) as pool:
-            for k, v in pool.map(one, keys):
-                out[k] = v
+            if len(keys) <= 1:
+                return dict(one(k) for k in keys)
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(keys))) as pool:
+                for k, v in pool.map(one, keys):
+                    out[k] = v
         return out
+
+
+def _describe(key: object) -> str:
+    """A registry request's key for a debug line: repository[, tag or digest][, platform]."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return " ".join(str(getattr(p, "repository", p)) for p in parts if p is not None)
 
 
 def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:

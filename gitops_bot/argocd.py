@@ -116,15 +116,22 @@ class ArgoCD:
                 f"Argo CD at {self.server} has no application {name!r}",
                 hint="fix argocd_application in gitops-bot.yaml",
             )
+        # what remains is the server misbehaving, not the user's input: a service problem (exit 3)
         if r.status_code != 200:
-            raise UsageError(f"Argo CD at {self.server} answered HTTP {r.status_code} for application {name}")
+            raise self._broken(f"answered HTTP {r.status_code} for application {name}")
         try:
             body = r.json()
         except ValueError:
-            raise UsageError(f"Argo CD at {self.server} answered something that is not JSON") from None
+            raise self._broken("answered something that is not JSON") from None
         if not isinstance(body, dict):
-            raise UsageError(f"Argo CD at {self.server} answered an unexpected shape for {name}")
+            raise self._broken(f"answered an unexpected shape for {name}")
         return body
+
+    def _broken(self, what: str) -> ServiceUnavailable:
+        return ServiceUnavailable(
+            f"Argo CD at {self.server} {what}",
+            hint="check argocd.server points at the Argo CD API, or try again later",
+        )
 
     def close(self) -> None:
         self._client.close()

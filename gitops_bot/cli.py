@@ -7,13 +7,15 @@ file; 3 a registry, git remote or API stayed unavailable.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitops_bot import __version__, log
+from gitops_bot import __version__, log, progress
+from gitops_bot.config import config_in_repo
 from gitops_bot.errors import GitOpsBotError, UsageError
 
 if TYPE_CHECKING:
@@ -25,6 +27,21 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         "history", parents=[remote], help="the releases of an environment, read from git (newest first)"
     )
     h.add_argument("environment", metavar="ENV")
-    h.add_argument("--limit", type=int, default=20, help="at most this many releases (default 20; 0: all)")
+    h.add_argument(
+        "--limit", type=_count(0), default=20, help="at most this many releases (default 20; 0: all)"
+    )
     h.add_argument("--output", choices=("text", "json"), default="text")
 
     rb = sub.add_parser(
@@ -102,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("environment", metavar="ENV")
     which = rb.add_mutually_exclusive_group()
     which.add_argument("--to", metavar="RELEASE", help="a release id or commit from 'history'")
-    which.add_argument("--steps", type=int, metavar="N", help="go back N releases (default 1)")
+    which.add_argument("--steps", type=_count(1), metavar="N", help="go back N releases (default 1)")
 
     w = sub.add_parser(
         "watch",
@@ -158,10 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         # watch always logs its cycles: one JSON line per cycle and per change
         floor = 1 if args.command == "watch" else 0
-        log.configure(
-            level=("warning", "info", "debug")[min(max(args.verbose, floor), 2)],
-            fmt="json" if args.command == "watch" and args.log_format == "auto" else args.log_format,
-        )
+        fmt = "json" if args.command == "watch" and args.log_format == "auto" else args.log_format
+        log.configure(level=("warning", "info", "debug")[min(max(args.verbose, floor), 2)], fmt=fmt)
+        if fmt == "auto":
+            fmt = "console" if sys.stderr.isatty() else "json"
+        progress.configure(None if args.command == "watch" else progress.enabled_for(fmt, sys.stderr))
         return _run(args)
     except GitOpsBotError as exc:
         print(f"gitops-bot: error: {log.redact(str(exc))}", file=sys.stderr)
@@ -188,7 +208,8 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"--repo {repo} is not a directory")
     if args.command == "plan":
         started = time.monotonic()
-        app = app_mod.open_app(repo, Path(args.config) if args.config else None)
+        config = config_in_repo(args.repo, args.config, is_url=False)
+        app = app_mod.open_app(repo, repo / config if config else None)
         try:
             plan = app.plan(args.envs, metadata=args.metadata)
         finally:
@@ -283,32 +304,33 @@ def _set_image(args: argparse.Namespace) -> int:
 
     path = Path(args.file) if args.file else kustomize.find_kustomization(Path.cwd())
     before = files.read_text(path)
-    setters = images.setter_names(before, str(path))
+    kustomization = images.is_kustomization(str(path)) or declares_kustomization(before)
+    setters = set() if kustomization else images.setter_names(before, str(path))
     edits = [setimage.parse_arg(a, setters) for a in args.args]
     helm = setimage.parse_helm_paths(args.helm)
-    specs = [
-        images.ImageSpec(e.name, None if e.name in setters else workloads.repository_key(e.name), helm)
-        for e in edits
-    ]
-    updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
-    if not images.is_kustomization(str(path)):
+    if kustomization:
+        result = kustomize.edit(before, edits, str(path))
+    else:
+        specs = [
+            images.ImageSpec(e.name, None if e.name in setters else workloads.repository_key(e.name), helm)
+            for e in edits
+        ]
         found = {site.image for site in images.read(before, str(path), specs, strict=False)}
         absent = [e.name for e in edits if e.name not in found]
         if absent:
-            raise UsageError(
-                f"{path}: no image {', '.join(absent)} found (containers, marker comments, --helm paths)",
-                hint="name the image's repository as written in the file, or pass --helm FIELD=PATH",
-            )
-    result = images.edit(before, str(path), specs, updates)
-    if result.unwritten:
-        raise UsageError(result.unwritten[0].message(), hint=setimage.unwritten_hint(result.unwritten[0]))
+            raise _not_found(path, absent, helm)
+        updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
+        result = images.edit(before, str(path), specs, updates)
+        if result.unwritten:
+            raise UsageError(result.unwritten[0].message(), hint=setimage.unwritten_hint(result.unwritten[0]))
     after = result.text
     if after == before:
         print(f"{path}: no change", file=sys.stderr)
         return EXIT_OK
     if args.diff or args.check:
+        old, new = _diff_labels(path)
         diff = difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+            before.splitlines(keepends=True), after.splitlines(keepends=True), old, new
         )
         for line in diff:
             sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
@@ -328,3 +350,39 @@ def _changed(changes: Sequence[FieldChange]) -> str:
     for c in changes:
         by_image.setdefault(c.image, []).append(f"{c.field} {short(c.old)} -> {short(c.new)}")
     return "; ".join(f"{image} {', '.join(parts)}" for image, parts in by_image.items())
+
+
+_KIND = re.compile(r"^kind:[ \t]*([\"']?)Kustomization\1[ \t]*(#.*)?$", re.MULTILINE)
+_API = re.compile(r"^apiVersion:[ \t]*[\"']?([^\s\"'#]+)", re.MULTILINE)
+
+
+def declares_kustomization(text: str) -> bool:
+    """A file under another name that says ``kind: Kustomization`` is a kustomization too, unless
+    its apiVersion is another group's (Flux's ``kustomize.toolkit.fluxcd.io`` Kustomization is a
+    cluster resource, not a kustomization file)."""
+    first = text.split("\n---", 1)[0]
+    api = _API.search(first)
+    return bool(_KIND.search(first)) and (api is None or api.group(1).startswith("kustomize.config.k8s.io/"))
+
+
+def _not_found(path: Path, absent: list[str], helm: dict[str, str]) -> UsageError:
+    names = ", ".join(absent)
+    if helm:
+        paths = ", ".join(f"{field}={key}" for field, key in helm.items())
+        return UsageError(
+            f"{path}: no image {names} found: none of the --helm key paths ({paths}) is in the file, "
+            "and no container or marker comment names it",
+            hint="check the key paths against the file (dotted; list items by index: sidecars.0.image.tag)",
+        )
+    return UsageError(
+        f"{path}: no image {names} found (no container image with that repository, no marker comment)",
+        hint="name the image's repository as written in the file, or pass --helm FIELD=PATH for Helm values",
+    )
+
+
+def _diff_labels(path: Path) -> tuple[str, str]:
+    """git's a/ b/ labels for a path under the current directory, the path itself otherwise
+    (never ``a//tmp/...``)."""
+    cwd = Path.cwd()
+    shown = path.relative_to(cwd) if path.is_absolute() and path.is_relative_to(cwd) else path
+    return (str(shown), str(shown)) if shown.is_absolute() else (f"a/{shown}", f"b/{shown}")

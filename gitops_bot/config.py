@@ -970,3 +970,31 @@ def _env_verify(
         else:
             out.append((str(image), _verify(r, node, image, f"'verify: {image}' of {what}")))
     return tuple(out)
+
+
+def config_in_repo(repo: str, value: str | None, *, is_url: bool) -> str | None:
+    """``--config`` means one thing for every command: a path relative to the repository root,
+    or an absolute path inside a local repository. Returns it relative to the root (None: the
+    default), so it names the same file in the working tree and in a throwaway worktree."""
+    if not value:
+        return None
+    path = Path(value)
+    if path.is_absolute():
+        if is_url:
+            raise UsageError(
+                f"--config {value}: with a URL --repo, the config is read from the repository",
+                hint="give its path relative to the repository root, e.g. deploy/gitops-bot.yaml",
+            )
+        root = Path(repo).resolve()
+        try:
+            path = path.resolve().relative_to(root)
+        except ValueError:
+            raise UsageError(
+                f"--config {value} is outside the repository {repo}",
+                hint="give a path inside it, absolute or relative to its root",
+            ) from None
+    if ".." in path.parts:
+        raise UsageError(
+            f"--config {value} leaves the repository", hint="give a path relative to the repository root"
+        )
+    return path.as_posix()

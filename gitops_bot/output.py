@@ -70,12 +70,16 @@ def update_text(outcomes: Sequence[Outcome], *, nothing: str | None = None) -> s
     lines: list[str] = []
     for o in outcomes:
         if o.action == "dry_run":
-            how = "open a pull request" if o.write == "pull_request" else "commit"
-            lines += [f"== {o.environment}: would {how} {o.title!r} on {o.branch}", ""]
+            how = (
+                f"open a pull request {o.title!r} on {o.branch}"
+                if o.write == "pull_request"
+                else f"commit {o.title!r} to {o.branch}"
+            )
+            lines += [f"== {o.environment}: would {how}", ""]
             lines += [o.diff or "", "", o.body or ""]
     lines.append("Summary:")
     for o in outcomes:
-        images = ", ".join(c.summary for c in o.changes) or (o.title or "-")
+        images = ", ".join(c.summary for c in o.changes) or (o.title or "").removeprefix(f"{o.environment}: ")
         where = {
             "pull_request": f"pull request {o.url}",
             "commit": f"commit {o.commit[:12] if o.commit else ''} on {o.branch}",
@@ -83,7 +87,7 @@ def update_text(outcomes: Sequence[Outcome], *, nothing: str | None = None) -> s
             "closed": f"closed {o.url} (no longer needed)",
             "dry_run": f"dry run, nothing changed ({o.branch})",
         }[o.action]
-        lines.append(f"  {o.environment}: {images}: {where}")
+        lines.append(f"  {o.environment}: {images + ': ' if images else ''}{where}")
         lines += [f"    warning: {w}" for w in o.warnings]
     return "\n".join(lines)
 

@@ -162,6 +162,9 @@ class Watcher:
             outcomes = updater.run(self.envs, should_stop=self.stop.is_set, **targeted)
         except ServiceUnavailable as exc:
             return self._failed(started, updater, str(exc), unavailable=True)
+        except UsageError as exc:  # permanent (no such repository, a broken config): retrying cannot help
+            self._failed(started, updater, str(exc), unavailable=False)
+            raise
         except GitOpsBotError as exc:
             return self._failed(started, updater, str(exc), unavailable=False)
         except Exception as exc:  # a bug: keep serving, report it, try again next interval
@@ -177,7 +180,7 @@ class Watcher:
             if o.url or o.action == "pull_request":
                 m.pull_requests.labels(o.action).inc()
             log.info(
-                "change",
+                "unchanged" if o.action == "unchanged" else "change",
                 environment=o.environment,
                 action=o.action,
                 images=[c.summary for c in o.changes],

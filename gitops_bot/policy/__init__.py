@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -145,7 +146,7 @@ class Policy:
             return Choice(None, f"no tag among {len(tags)} matches {what}{self._variant_note(current)}")
 
         if self.strategy == "newest":
-            times = created or {}
+            times = {t: when for t, text in (created or {}).items() if (when := instant(text))}
             ranked = [((times[t], t), t) for _, t in ranked if t in times]
             if not ranked:
                 return Choice(None, "no candidate tag has a created time")
@@ -171,7 +172,7 @@ class Policy:
         """The deployed tag's place in the order, ignoring filters: a deployed 2.3.0 outside
         ``range: <2`` still outranks 1.5.0."""
         if self.strategy == "newest":
-            when = (created or {}).get(current)
+            when = instant((created or {}).get(current))
             return (when, current) if when else None
         if self.strategy == "semver":
             tv = parse_tag(current)
@@ -186,3 +187,15 @@ class Policy:
             return ""
         note = f" with {cur.parts} version part{'s' if cur.parts != 1 else ''}"
         return note + (f" and variant '-{cur.variant}'" if cur.variant else "")
+
+
+def instant(text: str | None) -> datetime | None:
+    """An RFC 3339 time as an aware datetime (no offset: UTC), None when absent or unreadable.
+    Compared as strings, ``...00.5Z`` sorts before ``...00Z`` and ``+02:00`` is ignored."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -25,6 +25,7 @@ from typing import Any
 
 import git
 
+from gitops_bot import progress
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 
@@ -45,7 +46,7 @@ class PushRejected(GitOpsBotError):
     """The remote moved under us (non-fast-forward, stale lease)."""
 
 
-def _is_url(repo: str) -> bool:
+def is_url(repo: str) -> bool:
     return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
 
 
@@ -92,7 +93,7 @@ class Workspace:
                 "the repository URL carries credentials",
                 hint="pass the token in GITHUB_TOKEN instead; it is never written to disk",
             )
-        if not _is_url(repo):
+        if not is_url(repo):
             path = Path(repo)
             try:
                 store = git.Repo(path, search_parent_directories=False)
@@ -113,17 +114,18 @@ class Workspace:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=path.parent))
             try:
-                _run(
-                    git.Git(),
-                    "clone",
-                    "--bare",
-                    "--filter=blob:none",
-                    "--no-tags",
-                    repo,
-                    str(tmp),
-                    env=env,
-                    what="clone",
-                )
+                with progress.status(f"cloning {repo}"):
+                    _run(
+                        git.Git(),
+                        "clone",
+                        "--bare",
+                        "--filter=blob:none",
+                        "--no-tags",
+                        repo,
+                        str(tmp),
+                        env=env,
+                        what="clone",
+                    )
                 tmp.rename(path)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -244,7 +246,11 @@ class Workspace:
         return self._wt
 
     def diff(self) -> str:
-        return str(self._repo().git.diff("--no-color", "--no-ext-diff"))
+        """Every change in the worktree against its base, files the run creates included
+        (the holds file), as the commit would record it."""
+        wt = self._repo()
+        wt.git.add("-A")
+        return str(wt.git.diff("--cached", "--no-color", "--no-ext-diff"))
 
     def commit(self, message: str, *, author_name: str, author_email: str) -> str | None:
         """Commit every change in the worktree; None when there is nothing to commit."""
@@ -338,6 +344,7 @@ class Workspace:
 
 def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -> str:
     kwargs: dict[str, Any] = {"env": {**os.environ, **(env or {})}}
+    log.debug("git", command=what, args=" ".join(args))
     try:
         return str(g.execute(["git", *args], **kwargs))
     except git.GitCommandError as exc:

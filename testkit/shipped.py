@@ -1,0 +1,178 @@
+"""The artifacts users install, made in scratch directories the way they are made for real: the
+wheel (built from the files the Dockerfile's build context holds), a fresh virtualenv with it
+and no extras, the Action's install step, the Dockerfile's build stage.
+
+Each is made once per test run and shared by the pytest-xdist workers: the first worker to need
+one builds it under a file lock, the others wait and reuse it. The key is a digest of the
+sources, so a change to the package always gets a fresh build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD_CONTEXT = ("pyproject.toml", "README.md", "gitops_bot")  # what .dockerignore lets through
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
+
+
+def _files(names: tuple[str, ...], root: Path = ROOT) -> Iterator[Path]:
+    for name in names:
+        path = root / name
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        else:
+            yield path
+
+
+def source_key(*extra: str) -> str:
+    h = hashlib.sha256()
+    for path in _files((*BUILD_CONTEXT, *extra)):
+        h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def shared(root: Path, name: str, make: Callable[[Path], None]) -> Path:
+    """``root/name``, made by ``make`` once for all workers (a crashed build is redone)."""
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / name
+    with _locked(root / f"{name}.lock"):
+        if not (target / ".complete").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            make(target)
+            (target / ".complete").write_text("")
+    return target
+
+
+def copy_tree(dest: Path, names: tuple[str, ...] = BUILD_CONTEXT) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=_IGNORE)
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without what points into the dev venv or the source tree."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    env.update(extra)
+    return env
+
+
+def run(argv: list[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 300) -> str:
+    proc = subprocess.run(
+        argv, cwd=cwd, env=dict(env or clean_env()), capture_output=True, text=True, timeout=timeout
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"{shlex.join(argv)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def base_python() -> str:
+    """The interpreter the dev venv was made from: a fresh venv must not inherit the dev one."""
+    return getattr(sys, "_base_executable", sys.executable)
+
+
+def container_python() -> str:
+    """A Python 3.11 that uid 10001 may run (pyenv's under /root is private to root): the image's
+    own is a system-wide install too."""
+    for candidate in (base_python(), "/usr/local/bin/python3.11", "/usr/bin/python3.11"):
+        path = Path(candidate).resolve()
+        if path.exists() and all(os.stat(p).st_mode & stat.S_IXOTH for p in [path, *path.parents]):
+            return candidate
+    raise AssertionError("no Python 3.11 that other users can run (apt install python3-venv)")
+
+
+def make_venv(path: Path) -> Path:
+    run([base_python(), "-m", "venv", str(path)], cwd=path.parent)
+    return path
+
+
+def build_wheel(dest: Path) -> Path:
+    """``pip wheel`` of a copy of the build context (an in-tree build writes build/ and
+    *.egg-info next to the sources; the copy keeps them out of the checkout)."""
+    src = copy_tree(dest / "src")
+    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    run([*pip, "-w", str(dest), "."], cwd=src)
+    shutil.rmtree(src)
+    (wheel,) = dest.glob("gitops_bot-*.whl")
+    return wheel
+
+
+def install_wheel(venv: Path, wheel: Path) -> None:
+    """What the README tells users: ``pip install`` of the package, no extras."""
+    make_venv(venv)
+    run([str(venv / "bin/python"), "-m", "pip", "install", "-q", str(wheel)], cwd=venv)
+
+
+# -- the Dockerfile ----------------------------------------------------------------------------
+
+
+def dockerfile_stages(text: str) -> list[str]:
+    joined = re.sub(r"\\\n", " ", text)
+    return re.split(r"^FROM ", joined, flags=re.MULTILINE)[1:]
+
+
+def instructions(stage: str, keyword: str) -> list[str]:
+    return [m.group(1).strip() for m in re.finditer(rf"^{keyword}\s+(.*)$", stage, re.MULTILINE)]
+
+
+def env_of(stage: str) -> dict[str, str]:
+    """A stage's ``ENV k=v ...`` lines (values may name earlier ones as $NAME)."""
+    out: dict[str, str] = {}
+    for line in instructions(stage, "ENV"):
+        for word in shlex.split(line):
+            key, _, value = word.partition("=")
+            out[key] = value
+    return out
+
+
+def container_build(dest: Path, dockerfile: str) -> dict[str, str]:
+    """Run the Dockerfile's build stage with ``/opt/gitops-bot`` at ``dest/opt`` and its WORKDIR
+    at a copy of the build context; returns the final stage's environment for that prefix
+    (``/cache`` at ``dest/cache``). ``PIP_NO_CACHE_DIR`` is left out: pip's cache only makes
+    the test faster, it does not change what is installed."""
+    build, final = dockerfile_stages(dockerfile)
+    copied = {src for line in instructions(build, "COPY") for src in shlex.split(line)[:-1]}
+    assert copied == set(BUILD_CONTEXT), f"the build stage copies {copied}, this reproduction {BUILD_CONTEXT}"
+    prefix, cache = dest / "opt", dest / "cache"
+    src = copy_tree(dest / "src")
+    shims = dest / "shims"  # the image's `python`
+    shims.mkdir()
+    (shims / "python").symlink_to(container_python())
+    env = clean_env(**{k: v for k, v in env_of(build).items() if k != "PIP_NO_CACHE_DIR"})
+    env["PATH"] = f"{shims}{os.pathsep}{env['PATH']}"
+    for cmd in instructions(build, "RUN"):
+        run(["sh", "-ec", cmd.replace("/opt/gitops-bot", str(prefix))], cwd=src, env=env)
+    runtime = {}
+    for key, value in env_of(final).items():
+        value = value.replace("/opt/gitops-bot", str(prefix)).replace("$PATH", "/usr/bin:/bin")
+        runtime[key] = str(cache) if value == "/cache" else value
+    return runtime
