@@ -302,6 +302,8 @@ def _set_image(args: argparse.Namespace) -> int:
 
     from gitops_bot.manifests import files, images, kustomize, setimage, workloads
 
+    for arg in args.args:
+        setimage.check_arg(arg)  # bad arguments before a missing file
     path = Path(args.file) if args.file else kustomize.find_kustomization(Path.cwd())
     before = files.read_text(path)
     kustomization = images.is_kustomization(str(path)) or declares_kustomization(before)

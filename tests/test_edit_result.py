@@ -116,3 +116,12 @@ def test_set_image_says_what_it_changed(tmp_path: Path, capsys: pytest.CaptureFi
         f"{target}: updated app newTag 1.0.0 -> 1.1.0, digest sha256:111111111111… -> sha256:222222222222…; "
         "new newTag (none) -> 3\n"
     )
+
+
+def test_arguments_are_checked_before_the_file_whatever_reading_they_get() -> None:
+    setimage.check_arg("flux-system:kbot:v2.3.4")  # a setter reference, if the file has the marker
+    setimage.check_arg(f"app:1@{D1}")
+    with pytest.raises(UsageError, match="is not a valid tag"):
+        setimage.check_arg("flux-system:kbot:v2:x")
+    with pytest.raises(UsageError, match="not a digest"):
+        setimage.check_arg("flux-system:kbot:v2@sha256:abc")

@@ -48,6 +48,18 @@ def _setter(arg: str, setters: Collection[str]) -> tuple[str, str | None, str | 
     return None
 
 
+def check_arg(arg: str) -> None:
+    """Refuse a malformed argument before any file is read: it must parse as NAME[:TAG][@DIGEST]
+    or, which the file's markers decide later, as NAMESPACE:POLICY[:TAG][@DIGEST]."""
+    try:
+        parse_arg(arg)
+    except UsageError:
+        parts = arg.partition("@")[0].split(":")
+        if "=" in arg or len(parts) < 3:
+            raise
+        parse_arg(arg, {":".join(parts[:2])})  # two colons: the setter reading's error, if any
+
+
 def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
     """One argument; ``setters`` are the ``NAMESPACE:POLICY`` names of the file's Flux markers,
     which NAME may be (their colon is not a tag separator)."""
