@@ -175,8 +175,10 @@ def _run_command(
     _write_outputs(environ, outputs)
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
+        from gitops_bot.log import redact  # published text passes the log redaction
+
         with open(summary, "a", encoding="utf-8") as f:
-            f.write(markdown_summary(command, result))
+            f.write(redact(markdown_summary(command, result)))
     out.write(_short(command, result) + "\n")
     return code
 

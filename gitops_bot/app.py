@@ -50,8 +50,10 @@ class App:
         *,
         workers: int = 16,
         environ: Mapping[str, str] | None = None,
+        root: Path | None = None,
     ) -> None:
         self.config = config
+        self.root = root or config.root  # the repository: no path read or written leaves it
         self.registries = registries
         self.workers = workers
         self._holds: holds_mod.Holds | None = None
@@ -61,6 +63,7 @@ class App:
     def holds(self) -> holds_mod.Holds:
         """Images held per environment (``gitops-bot.holds.yaml`` beside the config)."""
         if self._holds is None:
+            files.inside(self.root, holds_mod.path_for(self.config.root))
             self._holds = holds_mod.load(self.config.root)
         return self._holds
 
@@ -86,7 +89,7 @@ class App:
         kustomization; else a directory's YAML files (plain manifests, Helm values)."""
         out: list[Path] = []
         for rel in env.paths:
-            path = self.config.root / rel
+            path = files.inside(self.root, self.config.root / rel)
             if path.is_file():
                 out.append(path)
             elif not path.is_dir():
@@ -95,9 +98,13 @@ class App:
                     hint="fix its path in gitops-bot.yaml",
                 )
             elif any((path / n).is_file() for n in kustomize.KUSTOMIZATION_NAMES):
-                out.append(kustomize.find_kustomization(path))
+                out.append(files.inside(self.root, kustomize.find_kustomization(path)))
             else:
-                found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+                found = sorted(
+                    files.inside(self.root, p)
+                    for p in path.iterdir()
+                    if p.suffix in (".yaml", ".yml") and p.is_file()
+                )
                 if not found:
                     raise UsageError(
                         f"environment {env.name!r}: {rel} has no kustomization and no YAML files",
@@ -356,5 +363,6 @@ def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
 def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:
     from gitops_bot import config as config_mod
 
-    cfg = config_mod.load(config_path or config_mod.find_config(repo))
-    return App(cfg, pool or RegistryPool(cfg))
+    cfg = config_mod.load(config_path or files.inside(repo, config_mod.find_config(repo)))
+    inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)
+    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root)

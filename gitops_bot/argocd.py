@@ -40,15 +40,17 @@ class Wanted:
 
 def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[str]:
     """PURE: the reasons the gate is closed (empty: open)."""
-    status = app.get("status") or {}
     problems = []
-    sync = (status.get("sync") or {}).get("status") or "Unknown"
-    health = (status.get("health") or {}).get("status") or "Unknown"
+    sync = str(_field(app, "status", "sync", "status") or "Unknown")
+    health = str(_field(app, "status", "health", "status") or "Unknown")
     if sync != "Synced":
         problems.append(f"Argo CD application {name} is {sync}, not Synced")
     if health != "Healthy":
         problems.append(f"Argo CD application {name} is {health}, not Healthy")
-    running = [Reference.split(str(i)) for i in (status.get("summary") or {}).get("images") or []]
+    images = _field(app, "status", "summary", "images")
+    running = (
+        [Reference.split(str(i)) for i in images if isinstance(i, str)] if isinstance(images, list) else []
+    )
     for w in wanted:
         key = repository_key(w.repository)
         same_repo = [r for r in running if repository_key(r.repository) == key]
@@ -62,6 +64,16 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
             want = w.digest[:19] if w.digest else w.tag
             problems.append(f"{name} does not run {w.image} {want} (Argo CD reports {seen})")
     return problems
+
+
+def _field(obj: Any, *keys: str) -> Any:
+    """``obj[k1][k2]...`` while each step is a mapping, else None: an odd shape from Argo CD
+    (a list, a number where an object belongs) reads as unknown, never as a crash."""
+    for key in keys:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj
 
 
 class ArgoCD:

@@ -337,7 +337,7 @@ def _set_image(args: argparse.Namespace) -> int:
         for line in diff:
             sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         return 1 if args.check else EXIT_OK
-    files.write_atomic(path, after)
+    files.write_atomic(path, after, expected=before)
     print(f"{path}: updated {_changed(result.changes)}", file=sys.stderr)
     return EXIT_OK
 

@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from gitops_bot import yamlguard
 from gitops_bot.errors import ConfigError, UsageError
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
@@ -252,15 +253,16 @@ def find_config(repo: Path) -> Path:
 
 def load(path: Path) -> Config:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        text = yamlguard.read(path, ConfigError)
+    except FileNotFoundError:
+        raise UsageError(f"cannot read {path}: no such file") from None
     return parse(text, str(path), path=path)
 
 
 def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
     from gitops_bot import eventconfig  # it reads with this module's _Reader
 
+    yamlguard.check(text, filename, ConfigError)
     try:
         doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -327,14 +329,13 @@ def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
     if not _AUTHOR.match(author):
         raise r.error(r.line_of(spec, "author"), f"git author {author!r} must look like 'Name <email>'")
     message = r.get(spec, "message", str, "'git'", DEFAULT_MESSAGE)
-    try:
-        message.format(environment="e", summary="s", images="i", release="r")
-    except (KeyError, IndexError, ValueError) as exc:
+    problem = _template_problem(message)
+    if problem:
         raise r.error(
             r.line_of(spec, "message"),
-            f"git message template {message!r} is invalid ({exc}); "
-            "fields: environment, summary, images, release",
-        ) from None
+            f"git message template {message!r} is invalid ({problem}); "
+            "fields: {environment}, {summary}, {images}, {release}",
+        )
     prefix = r.get(spec, "branch_prefix", str, "'git'", "gitops-bot")
     base = r.get(spec, "base", str, "'git'")
     for key, value in (("branch_prefix", prefix), ("base", base)):
@@ -348,6 +349,28 @@ def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
         branch_prefix=prefix,
         signing=_signing(r, spec),
     )
+
+
+_TEMPLATE_FIELDS = ("environment", "summary", "images", "release")
+
+
+def _template_problem(template: str) -> str | None:
+    """Why ``template`` is not a plain use of the known fields (no attribute or index access,
+    no format spec: ``{environment.__class__}`` or ``{summary:>999999999}`` are refused)."""
+    import string
+
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return str(exc)
+    for _text, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in _TEMPLATE_FIELDS:
+            return f"unknown placeholder {{{name}}}"
+        if spec or conversion:
+            return f"{{{name}}} takes no format spec or conversion"
+    return None
 
 
 SIGNING_METHODS = ("ssh", "gpg", "github-api")
@@ -644,9 +667,18 @@ def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
             password_env=r.get(spec, "password_env", str, what),
             max_concurrency=concurrency,
             requests_per_second=r.get(spec, "requests_per_second", float, what),
-            timeout=r.get(spec, "timeout", float, what, 30.0),
+            timeout=_timeout(r, spec, what),
         )
     return out
+
+
+def _timeout(r: _Reader, spec: dict[str, Any], what: str) -> float:
+    timeout = r.get(spec, "timeout", float, what, 30.0)
+    if not 0 < timeout <= 600:
+        raise r.error(
+            r.line_of(spec, "timeout"), f"{what}: 'timeout' must be more than 0 and at most 600 seconds"
+        )
+    return float(timeout)
 
 
 _IMAGE_KEYS = (
@@ -830,6 +862,7 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             raise r.error(line, f"{name!r} cannot name an environment: the bot's {name} branches use it")
         if any(e.name == name for e in out):
             raise r.error(line, f"environment {name!r} is listed twice")
+        _check_env_name(r, line, name, [e.name for e in out])
         paths = r.str_list(spec, "paths", what) + r.str_list(spec, "path", what)
         if not paths:
             raise r.error(line, f"{what} needs 'path' (its overlay directory, e.g. overlays/{name})")
@@ -868,6 +901,26 @@ def _environments(r: _Reader, root: dict[str, Any], image_names: set[str]) -> tu
             raise r.error(env.line, f"environment {env.name!r} cannot promote from itself")
     _check_no_cycle(r, out)
     return tuple(out)
+
+
+_ENV_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
+
+
+def _check_env_name(r: _Reader, line: int | None, name: str, earlier: list[str]) -> None:
+    """An environment names git branches (``gitops-bot/<env>``, ``gitops-bot/<env>/<image>``):
+    each part must be a valid branch component, and no name may nest in another."""
+    parts = name.split("/")
+    if len(name) > 100 or not all(_ENV_COMPONENT.fullmatch(p) and not p.endswith(".lock") for p in parts):
+        raise r.error(
+            line,
+            f"environment name {name!r} cannot be part of a git branch name; "
+            "use letters, digits, '-', '_', single '.' (and '/' between parts)",
+        )
+    for other in earlier:
+        if name.startswith(other + "/") or other.startswith(name + "/"):
+            raise r.error(
+                line, f"environment names {other!r} and {name!r} nest; their branches would collide"
+            )
 
 
 def _write_mode(r: _Reader, spec: dict[str, Any], what: str) -> str:

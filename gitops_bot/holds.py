@@ -21,7 +21,9 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from gitops_bot import yamlguard
 from gitops_bot.errors import ConfigError
+from gitops_bot.log import redact
 from gitops_bot.manifests import files
 
 HOLDS_FILE = "gitops-bot.holds.yaml"
@@ -41,13 +43,14 @@ def path_for(config_root: Path) -> Path:
 def load(config_root: Path) -> Holds:
     path = path_for(config_root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = yamlguard.read(path, ConfigError)
     except FileNotFoundError:
         return {}
     return parse(text, str(path))
 
 
 def parse(text: str, filename: str) -> Holds:
+    yamlguard.check(text, filename, ConfigError)
     try:
         doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -76,7 +79,7 @@ def render(holds: Holds) -> str:
             continue
         lines.append(f"{_scalar(env)}:")
         for image in sorted(holds[env]):
-            lines.append(f"  {_scalar(image)}: {_scalar(holds[env][image])}")
+            lines.append(f"  {_scalar(image)}: {_scalar(redact(holds[env][image]))}")  # it is committed
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 

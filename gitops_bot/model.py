@@ -13,7 +13,9 @@ _DOCKER_HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "
 
 DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 _REPO_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-_TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
+# The OCI tag grammar, ASCII only; used with fullmatch (``$`` would let a final newline in).
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
+_HOST_RE = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?")
 
 
 def normalise_host(host: str) -> str:
@@ -22,7 +24,12 @@ def normalise_host(host: str) -> str:
 
 
 def is_digest(value: str) -> bool:
-    return bool(DIGEST_RE.match(value))
+    return bool(DIGEST_RE.fullmatch(value))
+
+
+def is_tag(value: str) -> bool:
+    """The OCI distribution tag grammar: what may go into a URL path and a manifest."""
+    return bool(_TAG_RE.fullmatch(value))
 
 
 def is_loopback_host(host: str) -> bool:
@@ -61,7 +68,7 @@ class ImageRef:
         colon = text.rfind(":")
         if colon > slash:
             text, tag = text[:colon], text[colon + 1 :]
-            if not _TAG_RE.match(tag):
+            if not is_tag(tag):
                 raise UsageError(f"invalid tag {tag!r} in image reference {original!r}")
         parts = text.split("/")
         first = parts[0]
@@ -73,7 +80,11 @@ class ImageRef:
             registry = DOCKER_HUB
             if "/" not in path:
                 path = f"library/{path}"
-        if not path or not all(_REPO_COMPONENT.match(p) for p in path.split("/")):
+        if (
+            not path
+            or not _HOST_RE.fullmatch(registry)
+            or not all(_REPO_COMPONENT.fullmatch(p) for p in path.split("/"))
+        ):
             raise UsageError(
                 f"invalid image repository {original!r}",
                 hint="use lowercase letters, digits and separators, e.g. ghcr.io/acme/app",

@@ -38,17 +38,20 @@ from gitops_bot.log import get_logger
 
 log = get_logger("gitops_bot.watch")
 MAX_BACKOFF_FACTOR = 8  # an outage waits at most this many intervals between cycles
+MAX_DURATION = 7 * 86400  # Event.wait overflows far beyond; a week between cycles is plenty
 
 
 def parse_duration(text: str) -> float:
     """``90``, ``90s``, ``5m``, ``1h30m`` -> seconds."""
-    m = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text)
+    m = re.fullmatch(r"\s*(?:(\d{1,9})h)?\s*(?:(\d{1,9})m)?\s*(?:(\d{1,9}(?:\.\d{1,9})?)s?)?\s*", text)
     if not m or not any(m.groups()):
         raise UsageError(f"invalid duration {text!r}", hint="use e.g. 30s, 5m or 1h")
     h, mins, secs = m.groups()
     seconds = int(h or 0) * 3600 + int(mins or 0) * 60 + float(secs or 0)
     if seconds <= 0:
         raise UsageError(f"duration {text!r} must be more than zero")
+    if seconds > MAX_DURATION:
+        raise UsageError(f"duration {text!r} is over the longest allowed, 7 days")
     return seconds
 
 
@@ -124,6 +127,7 @@ class Watcher:
         self.stop = threading.Event()
         self.last_success: float | None = None  # wall clock
         self.cycles = 0
+        self._updater: Any = None
         self.trigger = Trigger(DEFAULT_DEBOUNCE)
         self.receiver = Receiver(self.trigger, lambda s, o: self.metrics.webhooks.labels(s, o).inc())
 
@@ -156,7 +160,7 @@ class Watcher:
         something was unavailable)."""
         self.cycles += 1
         started = time.monotonic()
-        updater = self.make_updater()
+        updater = self._updater = self.make_updater()
         try:
             targeted = {"pushes": pushes} if pushes is not None else {}
             outcomes = updater.run(self.envs, should_stop=self.stop.is_set, **targeted)
@@ -219,6 +223,8 @@ class Watcher:
         def handle(signum: int, _frame: object) -> None:
             log.info("signal", signal=signal.Signals(signum).name, action="finishing the current release")
             self.stop.set()
+            # a registry that hangs must not hold the exit past Kubernetes' 30 s grace
+            getattr(self._updater, "abort", lambda: None)()
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
@@ -259,7 +265,13 @@ class Watcher:
                 self.end_headers()
                 self.wfile.write(body)
 
-        server = ThreadingHTTPServer((host, port), Handler)
+        try:
+            server = ThreadingHTTPServer((host, port), Handler)
+        except (OSError, OverflowError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(
+                f"cannot listen on {host}:{port}: {reason}", hint="pick a free HOST:PORT"
+            ) from None
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, name="gitops-bot-http", daemon=True).start()
         log.info("listening", address=f"{host}:{server.server_address[1]}")
@@ -268,6 +280,6 @@ class Watcher:
 
 def parse_listen(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit():
+    if not sep or not port.isdigit() or int(port) > 65535:
         raise UsageError(f"invalid --listen {text!r}", hint="use HOST:PORT, e.g. 0.0.0.0:8080 or :8080")
     return host or "0.0.0.0", int(port)

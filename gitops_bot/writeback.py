@@ -30,7 +30,7 @@ from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import GitOpsBotError, UsageError
 from gitops_bot.events import Push, targeting
-from gitops_bot.log import get_logger
+from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
 from gitops_bot.manifests.result import Unwritten
 from gitops_bot.model import EnvironmentPlan, ImageRef, PlanItem
@@ -38,12 +38,11 @@ from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
 from gitops_bot.scm import forges, github_commits
 from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
-from gitops_bot.scm.git import PushRejected, Workspace, auth_env, is_url
+from gitops_bot.scm.git import RACE_DEADLINE, PushRejected, Workspace, auth_env, is_url, race_attempts
 from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.trust import signing
 
 log = get_logger(__name__)
-PUSH_ATTEMPTS = 3
 T = TypeVar("T")
 
 
@@ -128,6 +127,13 @@ class Updater:
         self.registry_requests: Counter[str] = Counter()  # by status, over this updater's runs
         self._via_api: GitHub | None = None  # git.signing github-api: commits made by GitHub
         self.config: Config | None = None  # the last config read (watch's webhooks use it)
+        self._active: RegistryPool | None = None
+
+    def abort(self) -> None:
+        """Abandon the registry requests of the running session (SIGTERM in ``watch``): they only
+        read, so nothing is left half-done; a release being delivered is still finished."""
+        if self._active is not None:
+            self._active.abort()
 
     def run(
         self,
@@ -260,10 +266,10 @@ class Updater:
         return token, user
 
     def _in_session(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[_Session], T]) -> T:
-        pool = self._pool or RegistryPool(cfg)
+        pool = self._active = self._pool or RegistryPool(cfg)
         before = Counter(pool.stats.by_status)
         try:
-            return fn(_Session(ws, App(cfg, pool, environ=self.environ), root))
+            return fn(_Session(ws, App(cfg, pool, environ=self.environ, root=root), root))
         finally:
             with pool.stats.lock:
                 self.registry_requests.update(Counter(pool.stats.by_status) - before)
@@ -385,15 +391,21 @@ class Updater:
         prefix = "gitops-bot"
         ws.fetch(self._base, prefix)
         root = ws.checkout_base()
-        cfg = config_mod.load(root / self.config_path if self.config_path else config_mod.find_config(root))
+        cfg = self._config(root)
         wanted = self._base or cfg.git.base
         if wanted != ws.base or cfg.git.branch_prefix != prefix:
             ws.fetch(wanted or ws.base, cfg.git.branch_prefix)
             root = ws.checkout_base()
-            cfg = config_mod.load(
-                root / self.config_path if self.config_path else config_mod.find_config(root)
-            )
+            cfg = self._config(root)
         return cfg, root
+
+    def _config(self, root: Path) -> Config:
+        """The config in the checked-out repository (contained in it), or at an absolute
+        ``--config`` path the user chose."""
+        if self.config_path and Path(self.config_path).is_absolute():
+            return config_mod.load(Path(self.config_path))
+        path = root / self.config_path if self.config_path else config_mod.find_config(root)
+        return config_mod.load(files.inside(root, path))
 
     def _forge(self, cfg: Config, ws: Workspace) -> Forge:
         forge = forges.connect(cfg, ws.url, self.environ)
@@ -442,6 +454,7 @@ class Updater:
         rel = replace(rel, changes=tuple(changes))
         if rel.holds:
             cfg_root = app.config.root
+            files.inside(root, holds_mod.path_for(cfg_root))
             new_holds = holds_mod.with_changes(holds_mod.load(cfg_root), env.name, dict(rel.holds))
             changed = holds_mod.write(cfg_root, new_holds) or changed
             rel = replace(rel, holds_file=holds_mod.path_for(cfg_root).relative_to(root).as_posix())
@@ -449,7 +462,7 @@ class Updater:
 
     def _message(self, cfg: Config, rel: Release) -> str:
         signoff = cfg.git.author if cfg.git.signoff else None
-        return rel.commit_message(cfg.git.message, signoff=signoff)
+        return redact(rel.commit_message(cfg.git.message, signoff=signoff))
 
     def _dry_run(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
         rel, _ = self._apply(ws, app, env, rel)
@@ -459,8 +472,8 @@ class Updater:
             "dry_run",
             branch=rel.branch(app.config.git.branch_prefix) if env.write == "pull_request" else ws.base,
             release_id=rel.release_id,
-            title=rel.title(),
-            body=rel.body(),
+            title=redact(rel.title()),
+            body=redact(rel.body()),
             diff=ws.diff(),
         )
 
@@ -468,7 +481,7 @@ class Updater:
         """Push straight to the base. A rejected push (the base moved) is answered by
         re-applying the plan's edits on the new base, not by a textual rebase."""
         cfg = app.config
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
+        for attempt in race_attempts():
             rel, changed = self._apply(ws, app, env, rel)
             sha = (
                 ws.commit(
@@ -492,7 +505,7 @@ class Updater:
                 env.name, rel.changes, "commit", branch=ws.base, commit=sha, release_id=rel.release_id
             )
         raise PushRejected(
-            f"the base branch {ws.base} kept moving; gave up after {PUSH_ATTEMPTS} attempts",
+            f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
             hint="run again",
         )
 
@@ -507,7 +520,7 @@ class Updater:
     ) -> Outcome:
         cfg = app.config
         branch = rel.branch(cfg.git.branch_prefix)
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
+        for attempt in race_attempts():
             rel, changed = self._apply(ws, app, env, rel)
             if not changed:
                 return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
@@ -529,9 +542,9 @@ class Updater:
                 ws.fetch(ws.base, cfg.git.branch_prefix)
         else:
             raise PushRejected(
-                f"branch {branch} kept moving; gave up after {PUSH_ATTEMPTS} attempts", hint="run again"
+                f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries", hint="run again"
             )
-        title, body = rel.title(), rel.body()
+        title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
         pr = open_prs.get(branch)
         created = pr is None
         edited = pr is not None and (pr.title, pr.body) != (title, body)
@@ -601,8 +614,10 @@ class Updater:
                     continue
                 forge.close(
                     pr,
-                    f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
-                    f"or a newer {forge.noun} supersedes it.",
+                    redact(
+                        f"Closed by gitops-bot: **{ep.name}** already runs what this {forge.noun} proposed, "
+                        f"or a newer {forge.noun} supersedes it."
+                    ),
                 )
                 sha = ws.remote_sha(branch)
                 if sha:

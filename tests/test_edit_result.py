@@ -121,6 +121,9 @@ def test_set_image_says_what_it_changed(tmp_path: Path, capsys: pytest.CaptureFi
 def test_arguments_are_checked_before_the_file_whatever_reading_they_get() -> None:
     setimage.check_arg("flux-system:kbot:v2.3.4")  # a setter reference, if the file has the marker
     setimage.check_arg(f"app:1@{D1}")
+    setimage.check_arg("flux-system:kbot=ghcr.io/acme/kbot:v2")
+    with pytest.raises(UsageError, match="not a valid image name"):
+        setimage.check_arg("a:b:c=ghcr.io/acme/kbot:v2")
     with pytest.raises(UsageError, match="is not a valid tag"):
         setimage.check_arg("flux-system:kbot:v2:x")
     with pytest.raises(UsageError, match="not a digest"):

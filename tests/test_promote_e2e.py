@@ -324,10 +324,12 @@ def test_history_lists_bot_releases_with_pr_numbers_and_hand_made_commits(
     run(capsys, world, "promote", "dev", "staging")
     pr = world.merge_only_pr()
     worker = world.push("worker", "2.0.1")
-    world.hand_commit(
+    staged = world.overlay("staging")
+    pinned = staged[staged.index("newTag: 2.0.0\n") :].split("\n", 2)[:2]  # the tag and its digest line
+    world.hand_commit(  # one digest key, not a second one: a duplicate key is an error (kustomize's too)
         OVERLAY_FILE.format("staging"),
-        "newTag: 2.0.0\n",
-        f"newTag: 2.0.1\n    digest: {worker}\n",
+        "\n".join(pinned),
+        f"newTag: 2.0.1\n    digest: {worker}",
         "staging: hotfix worker by hand",
     )
     # a commit that touches the file but not its images is not a release

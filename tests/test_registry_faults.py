@@ -12,7 +12,7 @@ import pytest
 
 from gitops_bot.config import RegistryConfig
 from gitops_bot.errors import RegistryAccessError, RegistryProtocolError, RegistryUnavailable
-from gitops_bot.registry.client import ACCEPT, RegistryClient, RetryPolicy
+from gitops_bot.registry.client import ACCEPT, MANIFEST_TYPES, RegistryClient, RetryPolicy
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -74,7 +74,7 @@ def test_pagination_loop_is_detected() -> None:
         ("GET", "/v2/acme/app/tags/list?last=a&n=1000", tags_page(["b"], "a")),
     )
     client, _ = make(script)
-    with pytest.raises(RegistryProtocolError, match="does not end"):
+    with pytest.raises(RegistryProtocolError, match="pagination loops"):
         client.list_tags("acme/app")
 
 
@@ -212,7 +212,10 @@ def test_ghcr_anonymous_token_dance_is_followed() -> None:
         (
             "HEAD",
             "/v2/acme/app/manifests/1.0.0",
-            httpx.Response(200, headers={"Docker-Content-Digest": MANIFEST_DIGEST}),
+            httpx.Response(
+                200,
+                headers={"Docker-Content-Digest": MANIFEST_DIGEST, "Content-Type": MANIFEST_TYPES[0]},
+            ),
         ),
     )
     client, _ = make(script)

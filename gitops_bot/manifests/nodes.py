@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from gitops_bot import yamlguard
 from gitops_bot.errors import ManifestError
 
 _Loader: Any = getattr(yaml, "CSafeLoader", None)
@@ -41,16 +42,21 @@ def _composed(filename: str, libyaml: Callable[[], Any], ruamel: Callable[[Any],
 
 def compose(text: str, filename: str) -> Any:
     """The single document's root node (None for an empty file)."""
-    return _composed(filename, lambda: yaml.compose(text, Loader=_Loader), lambda y: y.compose(text))
+    yamlguard.precheck(text, filename, ManifestError)
+    root = _composed(filename, lambda: yaml.compose(text, Loader=_Loader), lambda y: y.compose(text))
+    yamlguard.check_nodes([root], filename, ManifestError)
+    return root
 
 
 def compose_all(text: str, filename: str) -> list[Any]:
     """Every document's root node of a multi-document stream (empty documents dropped)."""
+    yamlguard.precheck(text, filename, ManifestError)
     docs = _composed(
         filename,
         lambda: list(yaml.compose_all(text, Loader=_Loader)),
         lambda y: list(y.compose_all(text)),
     )
+    yamlguard.check_nodes(docs, filename, ManifestError)
     return [d for d in docs if d is not None]
 
 

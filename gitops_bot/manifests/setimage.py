@@ -13,15 +13,12 @@ file has that marker, else image ``flux-system`` with tag ``app:1.2`` (refused a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
 from gitops_bot.errors import UsageError
 from gitops_bot.manifests.kustomize import ImageEdit
 from gitops_bot.manifests.result import Unwritten
-from gitops_bot.model import is_digest
-
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+from gitops_bot.model import ImageRef, is_digest, is_tag
 
 
 def _split(ref: str) -> tuple[str, str | None, str | None]:
@@ -54,10 +51,12 @@ def check_arg(arg: str) -> None:
     try:
         parse_arg(arg)
     except UsageError:
+        name, eq, _ = arg.partition("=")
         parts = arg.partition("@")[0].split(":")
-        if "=" in arg or len(parts) < 3:
+        setter = name if eq else ":".join(parts[:2])
+        if setter.count(":") != 1 or not (eq or len(parts) >= 3):
             raise
-        parse_arg(arg, {":".join(parts[:2])})  # two colons: the setter reading's error, if any
+        parse_arg(arg, {setter})  # the setter reading's error, if any
 
 
 def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
@@ -83,7 +82,10 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
         )
     if not name:
         raise UsageError(f"{bad}: no image name before the tag, digest or '='", hint=hint)
-    if tag is not None and tag != "*" and not _TAG.match(tag):
+    for n in (name, new_name):
+        if n not in setters:  # a setter's NAMESPACE:POLICY is a marker's name, not a reference
+            _check_name(n, bad)
+    if tag is not None and tag != "*" and not is_tag(tag):
         raise UsageError(
             f"{bad}: {tag!r} is not a valid tag", hint="letters, digits, '_', '.', '-'; at most 128"
         )
@@ -99,6 +101,22 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
         digest=None if digest in (None, "*") else digest,
         keep_digest=digest == "*",
     )
+
+
+def _check_name(name: str, bad: str) -> None:
+    """The reference grammar for names (lowercase path components, a host[:port]): no shell
+    metacharacters, no uppercase, nothing a URL or YAML would read differently."""
+    if name == "*":
+        return
+    try:
+        ImageRef.parse(name)
+    except UsageError:
+        raise UsageError(
+            f"{bad}: {name!r} is not a valid image name",
+            hint="lowercase letters, digits and '.', '_', '-' separators, e.g. ghcr.io/acme/app",
+        ) from None
+    if "@" in name or name.rfind(":") > name.find("/"):
+        raise UsageError(f"{bad}: {name!r} is not a valid image name", hint="a name has no tag or digest")
 
 
 HELM_FIELDS = ("reference", "repository", "tag", "digest")

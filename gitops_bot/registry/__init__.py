@@ -34,6 +34,15 @@ class RegistryPool:
         self.tokens = TokenCache()
         self._clients: dict[str, RegistryClient] = {}
         self._lock = threading.Lock()
+        self._aborted = False
+
+    def abort(self) -> None:
+        """SIGTERM: end every in-flight registry request now; later ones fail at once."""
+        with self._lock:
+            self._aborted = True
+            clients = list(self._clients.values())
+        for c in clients:
+            c.abort()
 
     def client(self, host: str) -> RegistryClient:
         with self._lock:
@@ -53,6 +62,8 @@ class RegistryPool:
                     token_cache=self.tokens,
                 )
                 self._clients[host] = found
+                if self._aborted:
+                    found.abort()
             return found
 
     def close(self) -> None:

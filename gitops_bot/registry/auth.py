@@ -19,7 +19,9 @@ from typing import Any
 
 import httpx
 
+from gitops_bot.errors import RegistryAccessError
 from gitops_bot.log import get_logger, register_secret
+from gitops_bot.model import is_loopback_host
 from gitops_bot.registry.credentials import Credential
 
 log = get_logger(__name__)
@@ -82,6 +84,9 @@ class RegistryAuth(httpx.Auth):
         return "Basic " + base64.b64encode(f"{c.username}:{c.password}".encode()).decode()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if request.url.netloc.decode("ascii", "replace") != self.host:
+            yield request  # credentials and tokens belong to their registry host, never another
+            return
         scope = scope_for(request) or ""
         token = self.cache.get((self.host, scope))
         if token:
@@ -107,7 +112,7 @@ class RegistryAuth(httpx.Auth):
         if challenge.scheme != "bearer" or "realm" not in challenge.params:
             return
         scope = challenge.params.get("scope") or scope
-        token_request = self._token_request(challenge, scope)
+        token_request = self._token_request(challenge, scope, request.url.scheme)
         token_response = yield token_request
         token = self._read_token(token_response, scope)
         if token is None:
@@ -115,8 +120,8 @@ class RegistryAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {token}"
         yield request
 
-    def _token_request(self, challenge: Challenge, scope: str) -> httpx.Request:
-        realm = challenge.params["realm"]
+    def _token_request(self, challenge: Challenge, scope: str, scheme: str) -> httpx.Request:
+        realm = _realm(self.host, challenge.params["realm"], scheme)
         service = challenge.params.get("service")
         cred = self.credential
         if cred is not None and cred.identity_token:
@@ -154,3 +159,18 @@ class RegistryAuth(httpx.Auth):
         register_secret(token)
         self.cache.put((self.host, scope), token, expires_in)
         return token
+
+
+def _realm(host: str, realm: str, scheme: str) -> httpx.URL:
+    """The token endpoint a challenge names, if it is a usable one: an absolute http(s) URL,
+    not plain http behind an https registry unless on loopback (credentials are sent there).
+    Otherwise the registry's images are skipped with this reason."""
+    try:
+        url = httpx.URL(realm)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise RegistryAccessError(f"{host}: unusable token realm {realm[:80]!r} in WWW-Authenticate")
+    if url.scheme == "http" and scheme == "https" and not is_loopback_host(url.host):
+        raise RegistryAccessError(f"{host}: token realm {realm[:80]!r} is plain http; credentials not sent")
+    return url

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import certifi
 import httpx
@@ -35,10 +36,10 @@ from gitops_bot.errors import (
     UsageError,
 )
 from gitops_bot.log import get_logger
-from gitops_bot.model import ImageMetadata, is_digest, is_loopback_host
+from gitops_bot.model import ImageMetadata, is_digest, is_loopback_host, is_tag
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
-from gitops_bot.registry.transport import StdlibTransport
+from gitops_bot.registry.transport import Aborted, BodyTooLarge, StdlibTransport
 
 log = get_logger(__name__)
 
@@ -50,10 +51,19 @@ MANIFEST_TYPES = (
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
 )
+MANIFEST_MEDIA_TYPES = INDEX_TYPES + MANIFEST_TYPES
 # Without the index types a registry answers 404 for a multi-arch tag.
-ACCEPT = ", ".join(INDEX_TYPES + MANIFEST_TYPES)
+ACCEPT = ", ".join(MANIFEST_MEDIA_TYPES)
 PAGE_SIZE = 1000
 MAX_PAGES = 1000
+# Body caps per response type: a tag list of 1,000 pages x 1,000 tags stays far below these.
+TAGS_LIMIT = 8 << 20
+TAGS_TOTAL_LIMIT = 64 << 20  # all pages of one tag list together
+MANIFEST_LIMIT = 4 << 20  # the distribution spec's own manifest limit
+BLOB_LIMIT = 4 << 20  # image config blobs
+# Every registry operation (all pages of a tag list, a digest, metadata) ends within this many
+# request timeouts, retries and waits included.
+OPERATION_TIMEOUTS = 1.5  # 45 s with the default 30 s timeout: a drip-fed plan ends inside a minute
 
 
 @dataclass
@@ -167,6 +177,8 @@ class RegistryClient:
             transport = StdlibTransport(
                 ssl_context=_ssl_context(config.ca_file), max_idle=config.max_concurrency
             )
+        self._transport = transport
+        self._aborted = False
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=RegistryAuth(config.host, credential, token_cache),
@@ -189,36 +201,77 @@ class RegistryClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def abort(self) -> None:
+        """Stop now (SIGTERM): in-flight requests end, no retry or new request starts.
+        Registry requests only read, so abandoning them leaves nothing half-done."""
+        self._aborted = True
+        if isinstance(self._transport, StdlibTransport):
+            self._transport.abort()
+
+    def url(self, repository: str, kind: str, reference: str = "") -> str:
+        """The one way a request path is built: every segment quoted, so a tag or repository
+        holding ``/../``, ``?`` or ``#`` can never address another resource."""
+        repo = "/".join(quote(part, safe="") for part in repository.split("/"))
+        path = f"/v2/{repo}/{kind}"
+        return f"{path}/{quote(reference, safe=':')}" if reference else path
+
+    def deadline(self) -> float:
+        """A fresh operation deadline (monotonic)."""
+        return time.monotonic() + OPERATION_TIMEOUTS * self.config.timeout
+
     # -- transport with retries --------------------------------------------------------
 
-    def _request(self, method: str, url: str, repository: str, **kwargs: Any) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, repository: str, deadline: float, limit: int, **kwargs: Any
+    ) -> httpx.Response:
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             backoff = min(self.retry.initial_wait * 2 ** (state.attempt_number - 1), self.retry.max_wait)
             if isinstance(exc, _Retryable) and exc.retry_after is not None:
-                return float(min(exc.retry_after, self.retry.max_wait))
-            return float(backoff)
+                backoff = min(exc.retry_after, self.retry.max_wait)
+            return float(min(backoff, max(deadline - time.monotonic(), 0.0)))
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            return (
+                state.attempt_number >= self.retry.attempts or self._aborted or time.monotonic() >= deadline
+            )
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.retry.attempts),
+            stop=stop,
             wait=wait,
             retry=tenacity.retry_if_exception_type(_Retryable),
             sleep=self._sleep,
             reraise=True,
         )
         try:
-            return retrying(self._send_once, method, url, repository, **kwargs)
+            return retrying(self._send_once, method, url, repository, deadline, limit, **kwargs)
         except _Retryable as exc:
             raise RegistryUnavailable(
-                f"registry {self.host} unavailable: {exc.what} (after {self.retry.attempts} attempts)",
+                f"registry {self.host} unavailable: {exc.what} "
+                f"(after {retrying.statistics.get('attempt_number', 1)} attempts)",
                 hint="check that the registry is up and reachable, then run again",
             ) from None
 
-    def _send_once(self, method: str, url: str, repository: str, **kwargs: Any) -> httpx.Response:
+    def _send_once(
+        self, method: str, url: str, repository: str, deadline: float, limit: int, **kwargs: Any
+    ) -> httpx.Response:
+        if self._aborted:
+            raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
         self._rate.wait()
+        left = max(min(self.config.timeout, deadline - time.monotonic()), 0.001)
+        timeout = httpx.Timeout(left, connect=min(left, 10.0))
         with self._slots:
             try:
-                response = self._http.request(method, url, **kwargs)
+                response = self._http.request(
+                    method, url, timeout=timeout, extensions={"body_limit": limit}, **kwargs
+                )
+            except Aborted:
+                raise RegistryUnavailable(
+                    f"registry {self.host}: stopping", hint="nothing was changed"
+                ) from None
+            except BodyTooLarge as exc:
+                self.stats.count("too-large")
+                raise RegistryProtocolError(f"{self.host}/{repository}: answer too large ({exc})") from None
             except httpx.TimeoutException:
                 self.stats.count("timeout")
                 raise _Retryable("timed out") from None
@@ -232,6 +285,14 @@ class RegistryClient:
                         hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA",
                     ) from None
                 raise _Retryable(f"cannot connect ({type(exc).__name__})") from None
+            except (httpx.TooManyRedirects, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                self.stats.count("bad-answer")
+                raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
+        if len(response.content) > limit:  # a transport that does not enforce the limit itself
+            raise RegistryProtocolError(f"{self.host}/{repository}: answer too large (over {limit} bytes)")
+        return self._sorted(response, repository)
+
+    def _sorted(self, response: httpx.Response, repository: str) -> httpx.Response:
         for earlier in response.history:  # auth round-trips: 401 challenges, token fetches
             self.stats.count(str(earlier.status_code))
         self.stats.count(str(response.status_code))
@@ -253,65 +314,76 @@ class RegistryClient:
     # -- API -------------------------------------------------------------------------
 
     def list_tags(self, repository: str) -> list[str]:
-        """Every tag, following ``Link: <...>; rel="next"``. GHCR lists oldest first, so
-        stopping at page one would miss every new release."""
-        url: str | None = f"/v2/{repository}/tags/list?n={PAGE_SIZE}"
+        """Every tag, following ``Link: <...>; rel="next"`` on the registry's own origin only.
+        GHCR lists oldest first, so stopping at page one would miss every new release. Tags
+        outside the OCI grammar are dropped here, where they enter (counted, logged once)."""
+        url: str | None = f"{self.url(repository, 'tags', 'list')}?n={PAGE_SIZE}"
         tags: list[str] = []
         seen: set[str] = set()
-        pages = 0
+        deadline = self.deadline()
+        left = TAGS_TOTAL_LIMIT
         while url:
-            if url in seen or pages >= MAX_PAGES:
-                raise RegistryProtocolError(f"{self.host}/{repository}: tag list pagination does not end")
+            if url in seen:
+                raise RegistryProtocolError(f"{self.host}/{repository}: tag list pagination loops")
+            if len(seen) >= MAX_PAGES:
+                raise RegistryProtocolError(
+                    f"{self.host}/{repository}: tag list has more than {MAX_PAGES} pages; gave up"
+                )
             seen.add(url)
-            pages += 1
-            response = self._request("GET", url, repository)
-            try:
-                body = response.json()
-            except ValueError:
-                raise RegistryProtocolError(f"{self.host}/{repository}: tag list is not valid JSON") from None
-            page = body.get("tags") if isinstance(body, dict) else None
-            if page is None and isinstance(body, dict) and "tags" in body:
-                page = []  # distribution answers "tags": null for a repository with none
-            if not isinstance(page, list) or not all(isinstance(t, str) for t in page):
-                raise RegistryProtocolError(f"{self.host}/{repository}: tag list has no 'tags' array")
-            tags.extend(page)
-            next_link = response.links.get("next", {}).get("url")
-            url = str(response.url.join(next_link)) if next_link else None
-        return tags
-
-    def _get_manifest(self, repository: str, reference: str) -> tuple[str, bytes, str]:
-        response = self._request(
-            "GET", f"/v2/{repository}/manifests/{reference}", repository, headers={"Accept": ACCEPT}
-        )
-        body = response.content
-        computed = "sha256:" + hashlib.sha256(body).hexdigest()
-        claimed = response.headers.get("Docker-Content-Digest")
-        expected = reference if is_digest(reference) else claimed
-        if expected and expected.startswith("sha256:") and expected != computed:
-            raise RegistryProtocolError(
-                f"{self.host}/{repository}:{reference}: manifest digest does not match its body "
-                f"(registry says {expected[:19]}, body is {computed[:19]})"
+            response = self._request("GET", url, repository, deadline, min(TAGS_LIMIT, left))
+            left -= len(response.content)
+            tags.extend(_tag_page(response, self.host, repository))
+            url = self._next_page(response, repository)
+        good = [t for t in tags if is_tag(t)]
+        if len(good) != len(tags):
+            log.warning(
+                "registry_bad_tags", registry=self.host, repository=repository, ignored=len(tags) - len(good)
             )
-        media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-        if not media_type or media_type == "application/json":
-            media_type = _json(body, self.host, repository).get("mediaType", "")
-        return media_type, body, computed
+        return good
+
+    def _next_page(self, response: httpx.Response, repository: str) -> str | None:
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        try:
+            target = response.url.join(link)
+        except httpx.InvalidURL:
+            raise RegistryProtocolError(f"{self.host}/{repository}: unreadable pagination link") from None
+        origin = httpx.URL(self.base_url)
+        if (target.scheme, target.host, target.port) != (origin.scheme, origin.host, origin.port):
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}: tag list pagination leads to another origin "
+                f"({target.scheme}://{target.netloc.decode('ascii', 'replace')}); not followed"
+            )
+        if target.raw_path.split(b"?")[0] != response.url.raw_path.split(b"?")[0]:
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}: tag list pagination leads to another repository; not followed"
+            )
+        return str(target)
+
+    def _manifest(self, method: str, repository: str, reference: str, deadline: float) -> httpx.Response:
+        url = self.url(repository, "manifests", _reference(self.host, repository, reference))
+        return self._request(method, url, repository, deadline, MANIFEST_LIMIT, headers={"Accept": ACCEPT})
+
+    def _get_manifest(self, repository: str, reference: str, deadline: float) -> tuple[str, bytes, str]:
+        response = self._manifest("GET", repository, reference, deadline)
+        return _accepted(response, self.host, repository, reference)
 
     def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
         """The immutable digest a tag points at now. With ``platform``, the digest of that
-        platform's image inside an index (what the node would pull)."""
+        platform's image inside an index (what the node would pull). A HEAD's digest header is
+        taken only with a manifest media type; anything less certain is checked on the body."""
+        deadline = self.deadline()
         if platform:
-            media_type, body, digest = self._get_manifest(repository, reference)
+            media_type, body, digest = self._get_manifest(repository, reference, deadline)
             if media_type in INDEX_TYPES:
                 return self._platform_child(repository, reference, body, platform)
             return digest
-        response = self._request(
-            "HEAD", f"/v2/{repository}/manifests/{reference}", repository, headers={"Accept": ACCEPT}
-        )
+        response = self._manifest("HEAD", repository, reference, deadline)
         header = str(response.headers.get("Docker-Content-Digest", ""))
-        if is_digest(header):
+        if is_digest(header) and _media_type(response) in MANIFEST_MEDIA_TYPES:
             return header
-        return self._get_manifest(repository, reference)[2]
+        return self._get_manifest(repository, reference, deadline)[2]
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
         want = platform.split("/")
@@ -328,9 +400,7 @@ class RegistryClient:
 
     def exists(self, repository: str, digest: str) -> bool:
         try:
-            self._request(
-                "HEAD", f"/v2/{repository}/manifests/{digest}", repository, headers={"Accept": ACCEPT}
-            )
+            self._manifest("HEAD", repository, digest, self.deadline())
         except RegistryAccessError as exc:
             if exc.status == 404:
                 return False
@@ -339,17 +409,20 @@ class RegistryClient:
 
     def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
         """Created time and labels from the image config (index -> platform child -> config)."""
-        media_type, body, _ = self._get_manifest(repository, reference)
+        deadline = self.deadline()
+        media_type, body, _ = self._get_manifest(repository, reference, deadline)
         if media_type in INDEX_TYPES:
             child = self._platform_child(repository, reference, body, platform or "linux/amd64")
-            media_type, body, _ = self._get_manifest(repository, child)
+            media_type, body, _ = self._get_manifest(repository, child, deadline)
         manifest = _json(body, self.host, repository)
         config_digest = (manifest.get("config") or {}).get("digest")
         if not isinstance(config_digest, str) or not is_digest(config_digest):
             raise RegistryProtocolError(
                 f"{self.host}/{repository}:{reference}: manifest has no config digest"
             )
-        response = self._request("GET", f"/v2/{repository}/blobs/{config_digest}", repository)
+        response = self._request(
+            "GET", self.url(repository, "blobs", config_digest), repository, deadline, BLOB_LIMIT
+        )
         if "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest:
             raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
         config = _json(response.content, self.host, repository)
@@ -365,7 +438,7 @@ class RegistryClient:
     def manifest(self, repository: str, reference: str) -> tuple[str, bytes, str] | None:
         """(media type, body, digest) of any manifest, digest-checked; None when absent (404)."""
         try:
-            return self._get_manifest(repository, reference)
+            return self._get_manifest(repository, reference, self.deadline())
         except RegistryAccessError as exc:
             if exc.status == 404:
                 return None
@@ -373,12 +446,10 @@ class RegistryClient:
 
     def blob(self, repository: str, digest: str, max_bytes: int) -> bytes:
         """A blob by digest, at most ``max_bytes`` and checked against its digest."""
-        response = self._request("GET", f"/v2/{repository}/blobs/{digest}", repository)
+        response = self._request(
+            "GET", self.url(repository, "blobs", digest), repository, self.deadline(), max_bytes
+        )
         body = response.content
-        if len(body) > max_bytes:
-            raise RegistryProtocolError(
-                f"{self.host}/{repository}: blob {digest[:19]} is over {max_bytes} bytes"
-            )
         if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
             raise RegistryProtocolError(
                 f"{self.host}/{repository}: blob {digest[:19]} does not match its digest"
@@ -394,8 +465,10 @@ class RegistryClient:
         try:
             response = self._request(
                 "GET",
-                f"/v2/{repository}/referrers/{digest}",
+                self.url(repository, "referrers", digest),
                 repository,
+                self.deadline(),
+                MANIFEST_LIMIT,
                 headers={"Accept": INDEX_TYPES[0]},
             )
         except RegistryAccessError as exc:
@@ -418,3 +491,53 @@ def _json(body: bytes, host: str, repository: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise RegistryProtocolError(f"{host}/{repository}: answer is not a JSON object")
     return data
+
+
+def _reference(host: str, repository: str, reference: str) -> str:
+    """A tag or a digest, nothing else, goes into a manifest URL."""
+    if is_tag(reference) or is_digest(reference):
+        return reference
+    raise RegistryProtocolError(f"{host}/{repository}: {reference!r} is neither a valid tag nor a digest")
+
+
+def _tag_page(response: httpx.Response, host: str, repository: str) -> list[str]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise RegistryProtocolError(f"{host}/{repository}: tag list is not valid JSON") from None
+    page = body.get("tags") if isinstance(body, dict) else None
+    if page is None and isinstance(body, dict) and "tags" in body:
+        page = []  # distribution answers "tags": null for a repository with none
+    if not isinstance(page, list) or not all(isinstance(t, str) for t in page):
+        raise RegistryProtocolError(f"{host}/{repository}: tag list has no 'tags' array")
+    return page
+
+
+def _media_type(response: httpx.Response) -> str:
+    return str(response.headers.get("Content-Type", "")).split(";")[0].strip()
+
+
+def _accepted(response: httpx.Response, host: str, repository: str, reference: str) -> tuple[str, bytes, str]:
+    """The digest acceptance check, the only source of a digest: the answer is a manifest or an
+    index (by media type), and its body hashes to the digest the registry claims and to the
+    reference when that is a digest. Anything else (an error page, a token endpoint's body)
+    skips the image with the reason."""
+    where = f"{host}/{repository}:{reference}"
+    body = response.content
+    computed = "sha256:" + hashlib.sha256(body).hexdigest()
+    for expected in (
+        response.headers.get("Docker-Content-Digest"),
+        reference if is_digest(reference) else None,
+    ):
+        if expected and expected != computed:
+            raise RegistryProtocolError(
+                f"{where}: manifest digest does not match its body "
+                f"(registry says {expected[:19]}, body is {computed[:19]})"
+            )
+    media_type = _media_type(response)
+    if not media_type or media_type == "application/json":
+        media_type = str(_json(body, host, repository).get("mediaType", ""))
+    if media_type not in MANIFEST_MEDIA_TYPES:
+        raise RegistryProtocolError(f"{where}: answer is not a manifest (media type {media_type[:60]!r})")
+    _json(body, host, repository)
+    return media_type, body, computed

@@ -222,12 +222,14 @@ def create_or_adopt(
 def decorate_steps(
     where: str, steps: Sequence[tuple[str, Callable[[], object]]], errors: tuple[type[Exception], ...]
 ) -> list[str]:
-    """Run each decoration step; a refusal is a warning (returned and logged), never a failure."""
+    """Run each decoration step; a refusal or an outage (the PR exists already) is a warning,
+    returned and logged, never a failure: a rerun must not open the PR again."""
     warnings = []
+    caught: tuple[type[Exception], ...] = (GitOpsBotError, *errors)
     for what, step in steps:
         try:
             step()
-        except errors as exc:
+        except caught as exc:
             warnings.append(f"{where}: could not set {what}: {exc}")
             log.warning("pull_request_decoration_failed", request=where, what=what, reason=str(exc))
     return warnings

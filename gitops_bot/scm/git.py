@@ -13,12 +13,17 @@ or an error message.
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import hashlib
 import os
+import random
 import re
 import shutil
+import socket
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +31,7 @@ from typing import Any
 import git
 
 from gitops_bot import progress
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 
 log = get_logger(__name__)
@@ -42,8 +47,36 @@ class GitError(ServiceUnavailable):
         self.detail = detail
 
 
-class PushRejected(GitOpsBotError):
-    """The remote moved under us (non-fast-forward, stale lease)."""
+class PushRejected(ServiceUnavailable):
+    """The remote moved under us (non-fast-forward, stale lease, another bot's concurrent
+    update of the same ref). Past the race deadline the run ends with exit 3."""
+
+
+# How git (and GitHub/GitLab's receive-pack) words "someone else updated this ref first".
+_RACE = re.compile(
+    r"\[rejected\]|\[remote rejected\]|stale info|fetch first|non-fast-forward|failed to update ref"
+    r"|cannot lock ref|incorrect old value|reference already exists|failed to lock"
+)
+RACE_DEADLINE = 90.0  # seconds of push retries before giving up (exit 3)
+LOCK_WAIT = 300.0  # seconds to wait for another run holding the cache
+_WT_PREFIX = "gitops-bot-wt-"
+_WT_LOCK = "gitops-bot pid "
+
+
+def race_attempts(
+    deadline: float = RACE_DEADLINE, *, sleep: Any = time.sleep, clock: Any = time.monotonic
+) -> Iterator[int]:
+    """Attempt numbers for a push race: back-off with full jitter between attempts (so four
+    bots that collided do not collide again in step), until ``deadline`` seconds have passed."""
+    end = clock() + deadline
+    attempt = 1
+    while True:
+        yield attempt
+        wait = random.uniform(0, min(0.2 * 2**attempt, 5.0))
+        if clock() + wait >= end:
+            return
+        sleep(wait)
+        attempt += 1
 
 
 def is_url(repo: str) -> bool:
@@ -73,13 +106,15 @@ class Commit:
 
 
 class Workspace:
-    def __init__(self, store: git.Repo, url: str, env: dict[str, str]) -> None:
+    def __init__(self, store: git.Repo, url: str, env: dict[str, str], lock: int | None = None) -> None:
         self.store = store
         self.url = url
         self.env = env
         self.base = ""
         self.worktree: Path | None = None
         self._wt: git.Repo | None = None
+        self._lock = lock
+        _prune_worktrees(store, exclusive=lock is not None)
         self.commit_env: dict[str, str] = {}  # signing config for 'git commit' only (trust.signing)
 
     # -- opening ---------------------------------------------------------------------
@@ -108,29 +143,16 @@ class Workspace:
         key = hashlib.sha256(repo.encode()).hexdigest()[:16]
         path = cache_dir / "repos" / key
         env = auth_env(repo, token, user)
-        if (path / "HEAD").exists():
-            store = git.Repo(path)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=path.parent))
-            try:
-                with progress.status(f"cloning {repo}"):
-                    _run(
-                        git.Git(),
-                        "clone",
-                        "--bare",
-                        "--filter=blob:none",
-                        "--no-tags",
-                        repo,
-                        str(tmp),
-                        env=env,
-                        what="clone",
-                    )
-                tmp.rename(path)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-            store = git.Repo(path)
-        return cls(store, repo, env)
+        lock = _lock(path.parent, key)
+        try:
+            for leftover in path.parent.glob(f".{key}.*"):  # a clone a killed run left half-done
+                shutil.rmtree(leftover, ignore_errors=True)
+            if not (path / "HEAD").exists():
+                _clone(repo, path, key, env)
+            return cls(git.Repo(path), repo, env, lock)
+        except BaseException:
+            os.close(lock)
+            raise
 
     # -- remote ----------------------------------------------------------------------
 
@@ -222,7 +244,7 @@ class Workspace:
         """A clean worktree detached at the remote base (created on first use)."""
         start = self.base_ref
         if self.worktree is None:
-            self.worktree = Path(tempfile.mkdtemp(prefix="gitops-bot-wt-"))
+            self.worktree = Path(tempfile.mkdtemp(prefix=_WT_PREFIX))
             self.worktree.rmdir()
             _run(
                 self.store.git,
@@ -230,6 +252,9 @@ class Workspace:
                 "add",
                 "--detach",
                 "--force",
+                "--lock",
+                "--reason",
+                f"{_WT_LOCK}{os.getpid()} on {socket.gethostname()}",
                 str(self.worktree),
                 start,
                 what="worktree",
@@ -265,7 +290,7 @@ class Workspace:
             "GIT_COMMITTER_EMAIL": author_email,
         }
         with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False, encoding="utf-8") as f:
-            f.write(message)
+            f.write(redact(message))  # published text passes the log redaction
         try:
             sign = "--gpg-sign" if self.commit_env else "--no-gpg-sign"
             _run(
@@ -315,7 +340,7 @@ class Workspace:
         try:
             _run(self._repo().git, *args, env=self.env, what="push")
         except GitError as exc:
-            if re.search(r"\[rejected\]|stale info|fetch first|non-fast-forward", exc.detail):
+            if _RACE.search(exc.detail):
                 raise PushRejected(str(exc)) from None
             raise
 
@@ -328,18 +353,101 @@ class Workspace:
     def close(self) -> None:
         if self.worktree is not None:
             try:
-                self.store.git.worktree("remove", "--force", str(self.worktree))
+                self.store.git.worktree("remove", "--force", "--force", str(self.worktree))
             except git.GitCommandError:
                 shutil.rmtree(self.worktree, ignore_errors=True)
                 self.store.git.worktree("prune")
             self.worktree = None
             self._wt = None
+        if self._lock is not None:
+            os.close(self._lock)  # releases the flock
+            self._lock = None
 
     def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _clone(repo: str, path: Path, key: str, env: dict[str, str]) -> None:
+    """A bare partial clone, made in a temporary directory and renamed into place."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=path.parent))
+    try:
+        with progress.status(f"cloning {repo}"):
+            _run(
+                git.Git(),
+                "clone",
+                "--bare",
+                "--filter=blob:none",
+                "--no-tags",
+                repo,
+                str(tmp),
+                env=env,
+                what="clone",
+            )
+        tmp.rename(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _lock(folder: Path, key: str) -> int:
+    """An exclusive ``flock`` on the cached repository for this process's run: two runs on one
+    machine take turns (bounded wait), and the lock dies with its process, even on SIGKILL."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot use the cache {folder}: {exc.strerror}", hint="set GITOPS_BOT_CACHE"
+        ) from None
+    end = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= end:
+                os.close(fd)
+                raise ServiceUnavailable(
+                    f"the cache {folder} stayed busy for {LOCK_WAIT:g} s (another gitops-bot run)",
+                    hint="run again when the other run has ended",
+                ) from None
+            time.sleep(0.1)
+
+
+def _prune_worktrees(store: git.Repo, *, exclusive: bool) -> None:
+    """Remove the worktrees of gitops-bot runs that died (SIGKILL) and registrations whose
+    directory is gone. Holding the cache's lock (``exclusive``), every gitops-bot worktree of
+    the cache is a dead run's; in a user's own repository a worktree is left alone unless its
+    run (pid and host in the lock reason) is gone from this machine."""
+    try:
+        out = str(store.git.worktree("list", "--porcelain"))
+    except git.GitCommandError:
+        return
+    for block in out.split("\n\n"):
+        fields = dict(line.partition(" ")[::2] for line in block.splitlines())
+        reason = fields.get("locked", "")
+        if not reason.startswith(_WT_LOCK) or (not exclusive and _alive(reason.removeprefix(_WT_LOCK))):
+            continue
+        with contextlib.suppress(git.GitCommandError):
+            store.git.worktree("remove", "--force", "--force", fields["worktree"])
+    with contextlib.suppress(git.GitCommandError):
+        store.git.worktree("prune")
+
+
+def _alive(owner: str) -> bool:
+    """``owner`` is "PID on HOST": alive unless on this host and no such process."""
+    pid, _, host = owner.partition(" on ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's (or an unreadable) lock: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -> str:

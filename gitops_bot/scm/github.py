@@ -10,11 +10,13 @@ waited out by PyGithub's ``GithubRetry`` up to a bound; beyond it the run ends c
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import github
+import jwt
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 
@@ -29,7 +31,35 @@ BACKOFF = 0.5  # seconds, doubled per retry (urllib3 backoff_factor)
 
 
 class GitHubError(GitOpsBotError):
-    """GitHub refused a request (bad credentials, no access, validation)."""
+    """GitHub refused a request (bad credentials, no access, validation): the service said no,
+    exit 3 like an unavailable one (README "Exit codes")."""
+
+    exit_code = 3
+
+
+class _BoundedRetry(GithubRetry):
+    """GithubRetry whose waits for one request, ``Retry-After`` included (urllib3 sleeps that
+    uncapped), add up to at most ``max_rate_limit_wait``; a longer wait raises at once, and
+    the run ends with exit 3 and the reset time instead of sleeping for an hour."""
+
+    started: float | None = None
+
+    def new(self, **kw: Any) -> _BoundedRetry:
+        retry: _BoundedRetry = super().new(**kw)
+        retry.started = self.started if self.started is not None else time.monotonic()
+        return retry
+
+    def sleep(self, response: Any = None) -> None:
+        wait = self.get_retry_after(response) if response is not None else None
+        wait = self.get_backoff_time() if wait is None else wait
+        spent = time.monotonic() - (self.started or time.monotonic())
+        if self.max_rate_limit_wait is not None and spent + wait > self.max_rate_limit_wait:
+            status = response.status if response is not None else 429
+            headers = dict(response.headers) if response is not None else {}
+            raise github.RateLimitExceededExceedsMaxWait(
+                status, {"message": "rate limit wait too long"}, headers, wait=wait
+            )
+        super().sleep(response)
 
 
 class GitHubUnavailable(ServiceUnavailable):
@@ -74,7 +104,7 @@ class GitHub:
     ) -> GitHub:
         """A token from ``cfg.token_env``, or a GitHub App (id + private key) exchanged for an
         installation token. ``max_wait`` bounds how long a rate limit is waited out."""
-        retry = GithubRetry(
+        retry = _BoundedRetry(
             total=4,
             backoff_factor=BACKOFF,
             max_rate_limit_wait=max_wait,
@@ -97,9 +127,15 @@ class GitHub:
             register_secret(app_key)
             app = Auth.AppAuth(app_id, app_key.replace("\\n", "\n"))
             owner, name = repository.split("/")
-            installation = _call(
-                lambda: GithubIntegration(auth=app, **common).get_repo_installation(owner, name)
-            )
+            try:
+                installation = _call(
+                    lambda: GithubIntegration(auth=app, **common).get_repo_installation(owner, name)
+                )
+            except (jwt.PyJWTError, ValueError, TypeError) as exc:
+                raise UsageError(
+                    f"the GitHub App private key in {cfg.app_key_env} is unusable ({type(exc).__name__})",
+                    hint="set it to the App's PEM private key (newlines may be written as \\n)",
+                ) from None
             inst_auth = app.get_installation_auth(installation.id)
             gh = Github(auth=inst_auth, **common)
             git_token = _call(lambda: inst_auth.token)
@@ -174,7 +210,7 @@ class GitHub:
         if auto_merge:
             steps.append(("auto-merge", lambda: raw.enable_automerge(merge_method=auto_merge.upper())))
         wrapped = [(what, lambda f=f: _call(f)) for what, f in steps]
-        return decorate_steps(f"PR #{pr.number}", wrapped, (GitHubError,))
+        return decorate_steps(f"PR #{pr.number}", wrapped, (GitOpsBotError,))
 
     def close(self, pr: PullRequest, comment: str) -> None:
         raw = pr.raw
@@ -200,19 +236,41 @@ def _error(exc: GithubException) -> GitOpsBotError:
         exc.status in (403, 429) and "rate limit" in str(exc.data).lower()
     ):
         return GitHubUnavailable(
-            f"GitHub rate limit exhausted (HTTP {exc.status})", hint="run again after the limit resets"
+            f"GitHub rate limit exhausted (HTTP {exc.status}){_reset(exc.headers or {})}",
+            hint="run again after the limit resets",
         )
     if exc.status is not None and exc.status >= 500:
         return GitHubUnavailable(f"GitHub unavailable (HTTP {exc.status})", hint="run again later")
-    message = exc.data.get("message") if isinstance(exc.data, dict) else None
     hint = {
         401: "check the GitHub token",
         403: "the token needs contents and pull-requests write access to the repository",
         404: "check github.repository and the token's access to it",
     }.get(exc.status or 0)
     return GitHubError(
-        redact(f"GitHub refused the request (HTTP {exc.status}): {message or exc.data}"), hint=hint
+        redact(f"GitHub refused the request (HTTP {exc.status}): {_message(exc.data)}"), hint=hint
     )
+
+
+def _message(data: Any) -> str:
+    """GitHub's own words: ``message`` and each ``errors[].message``, on one line."""
+    if not isinstance(data, dict):
+        return " ".join(str(data).split())[:300]
+    parts = [str(data.get("message") or "")]
+    for err in data.get("errors") or []:
+        text = err.get("message") or err.get("code") if isinstance(err, dict) else err
+        parts.append(str(text or ""))
+    return " ".join("; ".join(p for p in parts if p).split())[:300]
+
+
+def _reset(headers: Mapping[str, str]) -> str:
+    """'; resets at 12:34:56 UTC' from X-RateLimit-Reset (epoch) or Retry-After (seconds)."""
+    h = {k.lower(): v for k, v in headers.items()}
+    at: float | None = None
+    if str(h.get("x-ratelimit-reset", "")).isdigit():
+        at = float(h["x-ratelimit-reset"])
+    elif str(h.get("retry-after", "")).isdigit():
+        at = time.time() + float(h["retry-after"])
+    return time.strftime(", resets at %Y-%m-%d %H:%M:%S UTC", time.gmtime(at)) if at else ""
 
 
 def _unavailable(exc: Exception) -> GitHubUnavailable:

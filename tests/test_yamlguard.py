@@ -1,0 +1,63 @@
+"""The YAML guard on its own: what it refuses (with the line) and what it lets through."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gitops_bot import yamlguard
+from gitops_bot.errors import ManifestError
+from gitops_bot.manifests import nodes
+from gitops_bot.yamlguard import check
+
+BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+    f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "match"),
+    [
+        (BOMB, 6, "aliases expand"),
+        ("a: &a [x]\nb: &b [*a, *a]\n" + "c: [" + ", ".join(["*b"] * 60000) + "]\n", 3, "aliases expand"),
+        ("a: &a\n  - *a\n", 1, "recursive alias"),
+        ("k: " + "[" * 20000 + "]" * 20000 + "\n", 1, "nested deeper"),
+        ("".join("  " * i + f"k{i}:\n" for i in range(150)) + "  " * 150 + "v\n", 101, "nested deeper"),
+        ("- " * 120 + "x\n", 1, "nested deeper"),
+        ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a'"),
+        ("---\nok: 1\n---\nx:\n  y: 1\n  y: 2\n", 6, "duplicate key 'y'"),
+    ],
+    ids=[
+        "billion-laughs",
+        "wide-alias",
+        "recursive",
+        "deep-flow",
+        "deep-block",
+        "deep-dashes",
+        "dup",
+        "dup-doc2",
+    ],
+)
+def test_refused_with_the_line(text: str, line: int, match: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ManifestError, match=rf"^f\.yaml:{line}: .*{match}"):
+        check(text, "f.yaml", ManifestError)
+    with pytest.raises(ManifestError, match=match):
+        nodes.compose_all(text, "f.yaml")
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "base: &b {cpu: 1}\nprod: {<<: *b, mem: 2}\nstage: *b\n",
+        "".join(f"- item{i}\n" for i in range(5000)),  # over the (lowered) limit, written out
+        "a: 1\n---\na: 2\n",  # the same key in two documents
+        "{a: [1, {b: 2}]}\n",
+    ],
+    ids=["anchors-in-use", "large-file", "keys-per-document", "flow"],
+)
+def test_let_through(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlguard, "MAX_NODES", 1000)
+    check(text, "f.yaml", ManifestError)
