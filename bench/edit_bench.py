@@ -46,15 +46,16 @@ def main() -> int:
         p.write_text(overlay(i, args.images))
         paths.append(p)
     edits = [ImageEdit(f"app{j}", new_tag=f"1.{j}.1", digest=NEW) for j in range(args.images)]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for p in paths:
         files.write_atomic(p, set_images(files.read_text(p), edits, str(p)))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     sample = paths[0].read_text()
     assert "newTag: '1.0.1'" in sample and NEW in sample and OLD not in sample
     print(
         f"edited {args.files} files x {args.images} images in {wall:.2f} s "
-        f"({wall / args.files * 1000:.2f} ms a file; budget 2 s in total)"
+        f"({wall / args.files * 1000:.2f} ms a file; budget 2 s in total); {cpu:.2f} s of CPU "
+        "(steadier than wall time on a shared machine)"
     )
     return 0
 

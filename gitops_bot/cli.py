@@ -12,11 +12,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot import __version__, log, progress
 from gitops_bot.config import config_in_repo
 from gitops_bot.errors import GitOpsBotError, UsageError
+
+if TYPE_CHECKING:
+    from gitops_bot.manifests.result import FieldChange
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
@@ -163,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="ARG is NAME=NEWNAME:TAG@DIGEST, NAME=NEWNAME:TAG, NAME=NEWNAME@DIGEST, NAME=NEWNAME, "
         "NAME:TAG or NAME@DIGEST; '*' keeps the current value. In a kustomization NAME is the images: "
         "entry's name; in other files it is the repository of container images, the image named by "
-        'a marker comment (# {"gitops-bot": "NAME"}), or the image at --helm key paths.',
+        'a marker comment (# {"gitops-bot": "NAME"}), or the image at --helm key paths. With Flux '
+        'setters (# {"$imagepolicy": "NAMESPACE:POLICY"}) ARG may be NAMESPACE:POLICY[:TAG][@DIGEST].',
     )
     s.add_argument(
         "--file", help="the file to edit (default: the kustomization file in the current directory)"
@@ -173,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FIELD=PATH",
-        help="Helm values key path of a field: repository|tag|digest|reference=image.tag (repeatable)",
+        help="Helm values key path of a field: repository|tag|digest|reference=image.tag (repeatable; "
+        "without digest=, a digest key beside the tag is used)",
     )
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file would change")
@@ -334,20 +339,30 @@ def _set_image(args: argparse.Namespace) -> int:
 
     from gitops_bot.manifests import files, images, kustomize, setimage, workloads
 
-    edits = [setimage.parse_arg(a) for a in args.args]
+    for arg in args.args:
+        setimage.check_arg(arg)  # bad arguments before a missing file
     path = Path(args.file) if args.file else kustomize.find_kustomization(Path.cwd())
     before = files.read_text(path)
+    kustomization = images.is_kustomization(str(path)) or declares_kustomization(before)
+    setters = set() if kustomization else images.setter_names(before, str(path))
+    edits = [setimage.parse_arg(a, setters) for a in args.args]
     helm = setimage.parse_helm_paths(args.helm)
-    if images.is_kustomization(str(path)) or declares_kustomization(before):
-        after = kustomize.set_images(before, edits, str(path))
+    if kustomization:
+        result = kustomize.edit(before, edits, str(path))
     else:
-        specs = [images.ImageSpec(e.name, workloads.repository_key(e.name), helm) for e in edits]
+        specs = [
+            images.ImageSpec(e.name, None if e.name in setters else workloads.repository_key(e.name), helm)
+            for e in edits
+        ]
         found = {site.image for site in images.read(before, str(path), specs, strict=False)}
         absent = [e.name for e in edits if e.name not in found]
         if absent:
             raise _not_found(path, absent, helm)
         updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
-        after = images.write(before, str(path), specs, updates)
+        result = images.edit(before, str(path), specs, updates)
+        if result.unwritten:
+            raise UsageError(result.unwritten[0].message(), hint=setimage.unwritten_hint(result.unwritten[0]))
+    after = result.text
     if after == before:
         print(f"{path}: no change", file=sys.stderr)
         return EXIT_OK
@@ -360,8 +375,20 @@ def _set_image(args: argparse.Namespace) -> int:
             sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         return 1 if args.check else EXIT_OK
     files.write_atomic(path, after, expected=before)
-    print(f"{path}: updated {', '.join(e.name for e in edits)}", file=sys.stderr)
+    print(f"{path}: updated {_changed(result.changes)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _changed(changes: Sequence[FieldChange]) -> str:
+    """``app newTag 1.0 -> 1.1, digest sha256:1111… -> sha256:2222…`` from an edit's changes."""
+
+    def short(value: str | None) -> str:
+        return "(none)" if value is None else value[:19] + "…" if len(value) > 24 else value
+
+    by_image: dict[str, list[str]] = {}
+    for c in changes:
+        by_image.setdefault(c.image, []).append(f"{c.field} {short(c.old)} -> {short(c.new)}")
+    return "; ".join(f"{image} {', '.join(parts)}" for image, parts in by_image.items())
 
 
 _KIND = re.compile(r"^kind:[ \t]*([\"']?)Kustomization\1[ \t]*(#.*)?$", re.MULTILINE)

@@ -32,6 +32,7 @@ class Change:
     reason: str
     metadata: ImageMetadata | None = None
     new_name: str | None = None  # set when the repository written changes too (promotions)
+    warnings: tuple[str, ...] = ()  # what the editor could not write (a digest with no place)
     verification: Verification | None = None  # what the image's verify: policy found
 
     @property
@@ -151,6 +152,7 @@ class Release:
             *table,
             *why_part,
             *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
+            *_warning_lines(self.changes),
             *_verified_lines(self.changes),
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
@@ -160,6 +162,11 @@ class Release:
             "when it is no longer needed._",
         ]
         return "\n".join(parts) + "\n"
+
+
+def _warning_lines(changes: Sequence[Change]) -> list[str]:
+    warnings = [f"- {w}" for c in changes for w in c.warnings]
+    return ["**Warnings**", "", *warnings, ""] if warnings else []
 
 
 def _verified_lines(changes: Sequence[Change]) -> list[str]:

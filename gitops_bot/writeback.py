@@ -32,6 +32,7 @@ from gitops_bot.errors import GitOpsBotError, UsageError
 from gitops_bot.events import Push, targeting
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
+from gitops_bot.manifests.result import Unwritten
 from gitops_bot.model import EnvironmentPlan, ImageRef, PlanItem
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
@@ -353,6 +354,7 @@ class Updater:
             forge, open_prs = self._forge_session(s)
             out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
         out.write, out.kind = env.write, rel.kind
+        out.warnings = [w for c in out.changes for w in c.warnings] + out.warnings
         return out
 
     def _api_commits(self, s: _Session) -> GitHub | None:
@@ -432,23 +434,24 @@ class Updater:
             for c in rel.changes
         ]
         touched: dict[str, list[str]] = {}
+        warnings: dict[str, list[str]] = {}
         changed = False
         for path in app.files(env):
             text = files.read_text(path)
-            present = {s.image for s in images.read(text, path.name, specs, strict=False)}
-            mine = [u for u in updates if u.image in present]
-            if not mine:
-                continue
-            new = images.write(text, str(path), specs, mine)
+            result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
             rel_path = path.relative_to(root).as_posix()
-            for u in mine:
-                touched.setdefault(u.image, []).append(rel_path)
-            if new != text:
-                files.write_atomic(path, new)
+            for image in result.images:
+                touched.setdefault(image, []).append(rel_path)
+            for u in result.unwritten:
+                warnings.setdefault(u.image, []).append(_unwritten_warning(replace(u, file=rel_path)))
+            if result.text != text:
+                files.write_atomic(path, result.text)
                 changed = True
-        rel = replace(
-            rel, changes=tuple(replace(c, files=tuple(touched.get(c.image, c.files))) for c in rel.changes)
-        )
+        changes = [
+            replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
+            for c in rel.changes
+        ]
+        rel = replace(rel, changes=tuple(changes))
         if rel.holds:
             cfg_root = app.config.root
             files.inside(root, holds_mod.path_for(cfg_root))
@@ -621,6 +624,13 @@ class Updater:
                     ws.delete_remote_branch(branch, sha)
                 out.append(Outcome(ep.name, (), "closed", branch=branch, url=pr.url))
         return out
+
+
+def _unwritten_warning(u: Unwritten) -> str:
+    """An image whose policy pins a digest that the file has no place for: written tag-only,
+    and said so in the output and the PR body."""
+    where = "a digest key beside the tag, or helm.digest" if u.site == "helm" else 'a ":digest" marker'
+    return f"{u.message()} (pinned tag-only: add {where} for it)"
 
 
 def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | None]:

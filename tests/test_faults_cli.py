@@ -320,14 +320,14 @@ def test_set_image_does_not_overwrite_a_concurrent_edit(
     from gitops_bot.manifests import kustomize
 
     path = repo.root / "overlays/dev/kustomization.yaml"
-    real_edit = kustomize.set_images
+    real_edit = kustomize.edit  # what set-image edits a kustomization with
 
-    def racing_edit(*args: object, **kwargs: object) -> str:
+    def racing_edit(*args: object, **kwargs: object) -> object:
         result = real_edit(*args, **kwargs)  # type: ignore[arg-type]
         path.write_text(path.read_text() + "# someone else's edit\n")
         return result
 
-    monkeypatch.setattr(kustomize, "set_images", racing_edit)
+    monkeypatch.setattr(kustomize, "edit", racing_edit)
     code, _, err = run_cli(["set-image", "--file", str(path), "example/app:2.0.0"], capsys)
     assert code == 2 and "changed while it was being edited" in err
     assert path.read_text().endswith("# someone else's edit\n") and "newTag: 1.0.0" in path.read_text()

@@ -3,7 +3,8 @@
 ``kustomize`` cases edit a kustomization.yaml; ``manifests`` cases edit any other YAML file
 (workload containers, marker comments, Helm values paths given with --helm). Each case runs
 through `gitops-bot set-image --file`, so the bytes compared are the bytes written to disk
-(CRLF, BOM, no final newline included)."""
+(CRLF, BOM, no final newline included). An optional ``source`` file says where a case's shape
+comes from (real files from public repositories, kustomize's own output)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ def scalar(value: str, style: str) -> str:
 
 @st.composite
 def documents(draw: st.DrawFn) -> tuple[str, list[str], dict[str, dict[str, str | None]]]:
+    """Entries in any key order, with empty values and newTag: TAG@DIGEST among them."""
     names = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=5, unique=True))
     dash_col = draw(st.sampled_from([0, 2, 4]))
     nl = draw(st.sampled_from(["\n", "\r\n"]))
@@ -37,9 +38,18 @@ def documents(draw: st.DrawFn) -> tuple[str, list[str], dict[str, dict[str, str 
         style = draw(st.sampled_from(["", "'", '"']))
         comment = draw(st.sampled_from(["", "  # note", ' # {"$imagepolicy": "ns:p:tag"}']))
         pad = " " * dash_col
-        lines = [f"{pad}- name: {name}{comment}", f"{pad}  newTag: {scalar(tag, style)}{comment}"]
-        if digest:
-            lines.append(f"{pad}  digest: {digest}")
+        form = draw(st.sampled_from(["fields", "empty tag", "empty digest", "tag@digest"]))
+        fields = {"name": f"name: {name}{comment}", "newTag": f"newTag: {scalar(tag, style)}{comment}"}
+        if form == "empty tag":  # "newTag:" with nothing after it (YAML null): no tag yet
+            fields["newTag"], tag = "newTag:", None
+        if form == "tag@digest" and digest:  # kustomize reads the digest out of newTag
+            fields["newTag"] = f"newTag: {tag}@{digest}{comment}"
+        elif digest:
+            fields["digest"] = f"digest: {digest}"
+        elif form == "empty digest":
+            fields["digest"] = "digest:"
+        order = draw(st.permutations(list(fields)))  # kustomize itself writes digest first
+        lines = [f"{pad}{'- ' if i == 0 else '  '}{fields[k]}" for i, k in enumerate(order)]
         if draw(st.booleans()):
             lines.append(f"{pad}# between entries")
         blocks.append(nl.join(lines) + nl)

@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.manifests.images import ImageSpec, Update, read, write
+from gitops_bot.manifests.images import ImageSpec, Update, edit, read, write
 from gitops_bot.manifests.workloads import repository_key
 
 REPOS = ["ghcr.io/acme/api", "nginx", "localhost:5000/team/app", "docker.io/library/redis"]
@@ -84,3 +84,39 @@ def test_only_image_lines_of_the_repository_change(
     sites = read(out, "m.yaml", specs)
     assert all(s.tag == tag and s.digest == digest for s in sites)
     assert len(sites) == len(read(text, "m.yaml", specs))
+
+
+@st.composite
+def helm_values(draw: st.DrawFn) -> tuple[str, bool]:
+    """An ``image:`` block of Helm values with its keys in any order, the tag or digest possibly
+    empty (``tag:``, ``digest: ""``) and the digest key possibly absent; (text, has digest key)."""
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    tag = draw(st.sampled_from(["tag:", 'tag: ""', "tag: 1.0.0", "tag: '1.10'"]))
+    digest = draw(st.sampled_from([None, "digest:", 'digest: ""', "digest: ~", "digest: sha256:" + "b" * 64]))
+    fields = ["repository: ghcr.io/acme/app", tag] + ([digest] if digest else [])
+    lines = ["app:", "  image:", *(f"    {f}" for f in draw(st.permutations(fields))), "  replicas: 2"]
+    if draw(st.booleans()):
+        lines = lines[:-1]  # the image block ends the file
+    text = nl.join(lines) + nl
+    return (text.removesuffix(nl) if draw(st.booleans()) else text), digest is not None
+
+
+@settings(max_examples=100, deadline=None)
+@given(doc=helm_values(), tag=TAGS, digest=DIGESTS)
+def test_helm_values_in_any_key_order_with_empty_values(
+    doc: tuple[str, bool], tag: str, digest: str | None
+) -> None:
+    text, has_digest_key = doc
+    specs = [ImageSpec("it", None, {"tag": "app.image.tag"})]  # the digest key found beside the tag
+    result = edit(text, "values.yaml", specs, [Update("it", tag=tag, digest=digest)])
+    assert bool(result.unwritten) == (digest is not None and not has_digest_key)
+    before, after = text.splitlines(keepends=True), result.text.splitlines(keepends=True)
+    assert len(before) == len(after)
+    for old, new in zip(before, after, strict=True):
+        if old != new:
+            assert old.lstrip().startswith(("tag:", "digest:")) and old.endswith(
+                new[len(new.rstrip("\r\n")) :]
+            )
+    (site,) = read(result.text, "values.yaml", specs)
+    assert site.tag == tag and site.digest == (digest if has_digest_key else None)
+    assert edit(result.text, "values.yaml", specs, [Update("it", tag=tag, digest=digest)]).text == result.text

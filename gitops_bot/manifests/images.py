@@ -13,12 +13,13 @@ replacing only the characters of the values that change, and re-reads the result
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
 from gitops_bot.errors import ManifestError
 from gitops_bot.manifests import kustomize, markers, nodes, workloads
+from gitops_bot.manifests.result import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.workloads import Reference
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
 
@@ -136,12 +137,12 @@ def _groups(
         if not spec.helm:
             continue
         for doc in docs:
-            found = {f: _helm_node(doc, p) for f, p in spec.helm.items()}
+            found = {f: _helm_node(doc, p) for f, p in _helm_paths(spec.helm).items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
             if not present:
                 continue
             line = min(int(n.start_mark.line) for n in present.values()) + 1
-            missing = {f: spec.helm[f] for f, n in found.items() if n is None}
+            missing = {f: spec.helm[f] for f, n in found.items() if n is None and f in spec.helm}
             groups.append(
                 _Group(
                     spec.name, "helm", line, present, dict.fromkeys(map(id, present.values()), False), missing
@@ -149,6 +150,15 @@ def _groups(
             )
             taken.update(map(id, present.values()))
     return sorted(groups, key=lambda g: g.line)
+
+
+def _helm_paths(helm: Mapping[str, str]) -> dict[str, str]:
+    """The configured paths, plus the charts' convention for a digest when none is configured:
+    a ``digest`` key beside the tag (``image.tag`` -> ``image.digest``), used when present."""
+    if "tag" not in helm or "digest" in helm or "reference" in helm:
+        return dict(helm)
+    parent, _, _ = helm["tag"].rpartition(".")
+    return {**helm, "digest": f"{parent}.digest" if parent else "digest"}
 
 
 def _value(node: Any) -> str | None:
@@ -170,6 +180,15 @@ def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
 # -- API -------------------------------------------------------------------------------
 
 
+def setter_names(text: str, filename: str) -> set[str]:
+    """The ``NAMESPACE:POLICY`` names of a file's Flux setter markers."""
+    if is_kustomization(filename):
+        return set()
+    src = Source.of(text)
+    docs = nodes.compose_all(src.body, filename)
+    return {m.names[0] for m in markers.find(Text(src), docs) if m.flux and len(m.names) > 1}
+
+
 def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool = True) -> list[Site]:
     if is_kustomization(filename):
         names = {s.name for s in specs}
@@ -187,39 +206,72 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
 
 
 def write(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update]) -> str:
-    """The text with ``updates`` applied at every site of their images (a kustomization gains
-    an entry for an image it does not list; other files change only where the image is)."""
+    """The text with ``updates`` applied (see :func:`edit`)."""
+    return edit(text, filename, specs, updates).text
+
+
+RULE = "only the image's values change, each in its own place and style"
+
+
+def edit(
+    text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update], *, append: bool = True
+) -> EditResult:
+    """``updates`` applied at every site of their images (a kustomization gains an entry for an
+    image it does not list, unless not ``append``; other files change only where the image is),
+    with the changes made and the values that had no place to go."""
     if is_kustomization(filename):
         edits = [
             kustomize.ImageEdit(u.image, u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
             for u in updates
         ]
-        return kustomize.set_images(text, edits, filename)
+        return kustomize.edit(text, edits, filename, append=append)
     src = Source.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
     wanted = {u.image: u for u in updates}
     subs: dict[int, str] = {}
     ops: list[Op] = []
+    changes: list[FieldChange] = []
+    unwritten: list[Unwritten] = []
+    found: dict[str, None] = {}
     for g in _groups(t, docs, specs, filename, strict=False):
         u = wanted.get(g.image)
         if u is None:
             continue
-        for node, value in _new_values(g, u, filename).items():
+        found[g.image] = None
+        unwritten += _unwritten(g, u, filename)
+        for f, node, value in _new_values(g, u, filename):
             if node.value == value:
                 continue
             check_scalar(t, node, filename)
             subs[id(node)] = value
-            ops.append(t.replace(node, value, flow=g.flow.get(id(node), False)))
+            ops.append(t.fill(node, value, flow=g.flow.get(id(node), False)))
+            site = g.kind if g.kind != "container" else f"container line {g.line}"
+            changes.append(FieldChange(filename, g.image, site, g.line, f, _value(node), value))
+    result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
     if not ops:
-        return text
+        return result
     body = apply_ops(src.body, ops)
-    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, documents=True)
-    return src.bom + body
+    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
+    return replace(result, text=src.bom + body)
 
 
-def _new_values(g: _Group, u: Update, filename: str) -> dict[Any, str]:
-    out: dict[Any, str] = {}
+def _unwritten(g: _Group, u: Update, filename: str) -> list[Unwritten]:
+    """A tag or digest asked for where the site has neither a reference nor that field (Helm
+    values with no digest key, Flux setters with only ``:tag`` markers): nothing silently drops."""
+    if "reference" in g.fields:
+        return []
+    asked = {"tag": u.tag, "digest": u.digest}
+    return [
+        Unwritten(filename, g.image, g.kind, g.line, f, v)
+        for f, v in asked.items()
+        if v and f not in g.fields and f not in g.missing
+    ]
+
+
+def _new_values(g: _Group, u: Update, filename: str) -> list[tuple[str, Any, str]]:
+    """(field, scalar node, new value) for every value the site gets."""
+    out: list[tuple[str, Any, str]] = []
     ref = g.fields.get("reference")
     if ref is not None:
         current = Reference.split(str(ref.value or ""))
@@ -228,7 +280,7 @@ def _new_values(g: _Group, u: Update, filename: str) -> dict[Any, str]:
         )
         if u.keep_digest and u.digest is None:
             new = Reference(new.repository, new.tag, current.digest)
-        out[ref] = str(new)
+        out.append(("reference", ref, str(new)))
     wanted: dict[str, str | None] = {"repository": u.repository, "tag": u.tag, "digest": u.digest}
     if u.tag is not None and u.digest is None and not u.keep_digest:
         wanted["digest"] = ""  # a separate digest field pinning the old image is emptied
@@ -248,5 +300,5 @@ def _new_values(g: _Group, u: Update, filename: str) -> dict[Any, str]:
             continue
         if f == "digest" and value == "" and _value(node) is None:
             continue  # already empty
-        out[node] = value
+        out.append((f, node, value))
     return out

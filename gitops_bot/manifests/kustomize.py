@@ -16,6 +16,7 @@ from typing import Any
 
 from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests import nodes
+from gitops_bot.manifests.result import EditResult, FieldChange
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar, render
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -114,11 +115,14 @@ def _entries(images: Any, filename: str) -> list[tuple[str, Any]]:
     return out
 
 
-def _value(entry: Any, key: str) -> str | None:
-    found = nodes.get(entry, key)
-    if found is None or nodes.is_null(found[1]):
-        return None
-    return str(found[1].value)  # the characters as written: newTag: 1.10 is "1.10"
+def _values(entry: Any) -> dict[str, str | None]:
+    """The entry's fields as written (``newTag: 1.10`` is "1.10"); empty/null ones are None.
+    Of a key written twice the first counts, as :func:`nodes.get` reads it."""
+    out: dict[str, str | None] = {}
+    for k, v in reversed(entry.value):  # _entries has checked that these fields hold scalars
+        if k.value in FIELDS:
+            out[k.value] = None if v.tag.endswith(":null") else str(v.value)
+    return out
 
 
 def extract_images(text: str, filename: str = "kustomization.yaml") -> list[KustomizeImage]:
@@ -127,49 +131,59 @@ def extract_images(text: str, filename: str = "kustomization.yaml") -> list[Kust
     if images is None:
         return []
     return [
-        KustomizeImage(
-            name, _value(e, "newName"), _value(e, "newTag"), _value(e, "digest"), e.start_mark.line + 1
-        )
+        KustomizeImage(name, v.get("newName"), *_tag_digest(v), e.start_mark.line + 1)
         for name, e in _entries(images[1], filename)
+        for v in [_values(e)]
     ]
+
+
+def _tag_digest(values: dict[str, str | None]) -> tuple[str | None, str | None]:
+    """``newTag`` and ``digest``; ``newTag: 1.4.2@sha256:...`` (kustomize builds the reference
+    from it, Renovate writes it) is a tag and a digest when the entry has no ``digest:``."""
+    tag, digest = values.get("newTag"), values.get("digest")
+    if tag is None or "@" not in tag or digest is not None:
+        return tag, digest
+    tag, _, digest = tag.partition("@")
+    return tag or None, digest or None
 
 
 # -- editing ---------------------------------------------------------------------------
 
 
+def _entry_fields(current: dict[str, str | None], edit: ImageEdit) -> dict[str, str | None]:
+    """The fields to write on an existing entry. An entry that pins by ``newTag: TAG@DIGEST``
+    (no ``digest:``) keeps that form: the digest goes into ``newTag``."""
+    fields = edit.fields()
+    tag_now = current.get("newTag")
+    if tag_now is None or "@" not in tag_now or current.get("digest") is not None:
+        # removing what is absent or empty ("digest:") is no change: an empty key stays
+        return {f: v for f, v in fields.items() if v is not None or current.get(f) is not None}
+    old_tag, old_digest = _tag_digest(current)
+    tag = fields.get("newTag") or old_tag or ""
+    digest = fields.get("digest", old_digest)
+    out = {f: v for f, v in fields.items() if f not in ("newTag", "digest")}
+    out["newTag"] = tag + (f"@{digest}" if digest else "")
+    return out
+
+
 def _entry_ops(t: Text, entry: Any, fields: dict[str, str | None], filename: str) -> list[Op]:
     ops: list[Op] = []
     flow = bool(entry.flow_style)
-    first_key = entry.value[0][0]
-    key_col = first_key.start_mark.column
+    key_col = entry.value[0][0].start_mark.column
     for field, value in fields.items():
         found = nodes.get(entry, field)
         if found is not None and not nodes.is_null(found[1]):
             key, node = found
             check_scalar(t, node, filename)
             if value is None:
-                ops.append(_remove(t, entry, key, node, filename))
+                ops.append(_remove(t, entry, key, node))
             elif node.value != value:
-                ops.append(
-                    Op(t.at(node.start_mark), t.at(node.end_mark), render(value, node.style, flow=flow))
-                )
-            continue
-        if value is None:
-            continue
-        if found is not None:  # "digest:" or "digest: ~" (null): fill in the value
-            ops.append(_fill_null(t, found[0], found[1], value, flow))
-            continue
-        ops.append(_insert_field(t, entry, field, value, key_col, flow))
+                ops.append(t.replace(node, value, flow=flow))
+        elif value is not None and found is not None:  # "digest:" or "digest: ~" (null): fill it
+            ops.append(t.fill(found[1], value, flow=flow))
+        elif value is not None:
+            ops.append(_insert_field(t, entry, field, value, key_col, flow))
     return ops
-
-
-def _fill_null(t: Text, key: Any, node: Any, value: str, flow: bool) -> Op:
-    start = t.at(key.end_mark)
-    written = node.end_mark.line == key.end_mark.line and t.at(node.end_mark) > t.at(node.start_mark)
-    if written:  # "~" or "null" stands there: replace it
-        return Op(t.at(node.start_mark), t.at(node.end_mark), render(value, None, flow=flow))
-    colon = t.line_text(key.end_mark.line).find(":", key.end_mark.column)
-    return Op(start, t.starts[key.end_mark.line] + colon + 1, ": " + render(value, None, flow=flow))
 
 
 def _insert_field(t: Text, entry: Any, field: str, value: str, key_col: int, flow: bool) -> Op:
@@ -194,38 +208,54 @@ def _insert_field(t: Text, entry: Any, field: str, value: str, key_col: int, flo
     return Op(at, at, t.nl + " " * key_col + text)
 
 
-def _remove(t: Text, entry: Any, key: Any, node: Any, filename: str) -> Op:
+def _remove(t: Text, entry: Any, key: Any, node: Any) -> Op:
+    pairs = entry.value
+    index = next(i for i, (k, _) in enumerate(pairs) if k is key)
     if entry.flow_style:
-        pairs = entry.value
-        index = next(i for i, (k, _) in enumerate(pairs) if k is key)
         if index > 0:
             return Op(t.at(pairs[index - 1][1].end_mark), t.at(node.end_mark), "")
-        if len(pairs) > 1:
-            return Op(t.at(key.start_mark), t.at(pairs[1][0].start_mark), "")
-        raise ManifestError(filename, key.start_mark.line + 1, "cannot remove the only field of an entry")
+        return Op(t.at(key.start_mark), t.at(pairs[1][0].start_mark), "")
     line = key.start_mark.line
-    if key is entry.value[0][0]:
-        raise ManifestError(
-            filename,
-            line + 1,
-            f"'{key.value}' is the entry's first field, which gitops-bot does not remove",
-            hint="put 'name' first in the entry",
-        )
+    if index == 0:  # the entry's first key (kustomize sorts digest first): the next key takes "- "
+        return _remove_first(t, key, node, pairs[1][0])
     start, end = t.starts[line], t.line_end(node.end_mark.line)
     if not t.has_break(node.end_mark.line):  # last line, no final newline: take the break before it
         start -= len(t.nl) if t.src.lines[line - 1].endswith(t.nl) else 1
     return Op(start, end, "")
 
 
-def _entry_block(
-    edit: ImageEdit, fields: dict[str, str | None], dash: str, key_indent: str, nl: str
-) -> list[str]:
-    lines = [f"{dash}name: {render(edit.name, None)}"]
-    for field in FIELDS[1:]:
-        value = fields.get(field)
-        if value is not None:
-            lines.append(f"{key_indent}{field}: {render(value, None)}")
-    return [ln + nl for ln in lines]
+def _remove_first(t: Text, key: Any, node: Any, next_key: Any) -> Op:
+    """``- digest: x`` / ``  name: app`` -> ``- name: app``: the first key's text up to the next
+    key goes, so the next key moves up behind the dash at its own column. Comment lines in
+    between would move onto the dash line, so the dash then ends its line instead."""
+    start = t.at(key.start_mark)
+    if next_key.start_mark.line == node.end_mark.line + 1:
+        return Op(start, t.at(next_key.start_mark), "")
+    line = t.src.lines[key.start_mark.line]
+    dash_end = len(line[: key.start_mark.column].rstrip(" "))
+    return Op(t.starts[key.start_mark.line] + dash_end, t.line_end(node.end_mark.line) - len(t.nl), "")
+
+
+def _blocks(new: list[ImageEdit], dash: str, key_indent: str, nl: str) -> str:
+    """New block entries, ``name`` first then the fields in kustomize's order."""
+    lines = []
+    for e in new:
+        fields = e.fields()
+        lines.append(f"{dash}name: {render(e.name, None)}")
+        lines += [f"{key_indent}{f}: {render(v, None)}" for f in FIELDS[1:] if (v := fields.get(f))]
+    return "".join(ln + nl for ln in lines)
+
+
+def _list_indent(root: Any, t: Text) -> int:
+    """How far the file's block lists indent their dashes past their key (``resources:`` /
+    ``  - a.yaml`` is 2; kustomize's own output is 0); a new ``images:`` list follows it."""
+    for key, value in root.value if root is not None else ():
+        if nodes.is_seq(value) and not value.flow_style and value.value:
+            item = value.value[0]
+            dash = t.line_text(item.start_mark.line).rfind("-", 0, item.start_mark.column + 1)
+            if dash >= 0 and item.start_mark.line > key.start_mark.line:
+                return max(dash - int(key.start_mark.column), 0)
+    return 0
 
 
 def _append_ops(
@@ -233,15 +263,17 @@ def _append_ops(
 ) -> list[Op]:
     nl = t.nl
     ops: list[Op] = []
+    pad = _list_indent(root, t)
     if images is None:
-        block = "images:" + nl + "".join("".join(_entry_block(e, e.fields(), "- ", "  ", nl)) for e in new)
+        dash, indent = " " * pad + "- ", " " * (pad + 2)
+        block = "images:" + nl + _blocks(new, dash, indent, nl)
         end = len(t.src.body)
         if end and not t.src.body.endswith(("\n", "\r")):
             block = nl + block.removesuffix(nl)
         return [Op(end, end, block)]
     key, seq = images
     if nodes.is_null(seq) or (nodes.is_seq(seq) and not seq.value):
-        col = key.start_mark.column
+        col = key.start_mark.column + pad
         dash, indent = " " * col + "- ", " " * (col + 2)
         if nodes.is_seq(seq):  # images: []  ->  images:
             ops.append(Op(t.at(key.end_mark), t.at(seq.end_mark), ":"))
@@ -276,37 +308,64 @@ def _append_ops(
             + [n.end_mark.line for pair in last.value for n in pair]
         )
     at = t.line_end(line)
-    block = "".join("".join(_entry_block(e, e.fields(), dash, indent, nl)) for e in new)
+    block = _blocks(new, dash, indent, nl)
     if not t.has_break(line):
         block = nl + block.removesuffix(nl)
     ops.append(Op(at, at, block))
     return ops
 
 
-def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomization.yaml") -> str:
-    """The text with ``edits`` applied; only the characters of changed values differ.
-    Re-reads the result and fails (writing nothing) unless exactly the intended fields changed."""
+Plan = list[tuple[str, dict[str, str | None]]]  # (image name, fields to write) in edit order
+
+
+def edit(
+    text: str, edits: Sequence[ImageEdit], filename: str = "kustomization.yaml", *, append: bool = True
+) -> EditResult:
+    """``edits`` applied; only the characters of changed values differ. Images the file does
+    not list get a new entry (unless not ``append``). Re-reads the result and fails (writing
+    nothing) unless exactly the intended fields changed."""
     src = Source.of(text)
     t = Text(src)
     root = _root(text, filename)
     images = _images(root, filename)
-    entries = dict(_entries(images[1], filename)) if images else {}
+    entries = _entries(images[1], filename) if images else []
+    index = {name: (i, e) for i, (name, e) in enumerate(entries)}
     ops: list[Op] = []
+    plan: Plan = []
+    changes: list[FieldChange] = []
     new: list[ImageEdit] = []
-    for edit in edits:
-        entry = entries.get(edit.name)
-        if entry is None:
-            if edit.name not in [e.name for e in new]:
-                new.append(edit)
+    for e in edits:
+        if e.name in index:
+            i, entry = index[e.name]
+            current = _values(entry)
+            fields = _entry_fields(current, e)
+            ops.extend(_entry_ops(t, entry, fields, filename))
+            line = entry.start_mark.line + 1
+            changes += [
+                FieldChange(filename, e.name, f"images[{i}]", line, f, current.get(f), v)
+                for f, v in fields.items()
+                if current.get(f) != v
+            ]
+        elif append and e.name not in [n.name for n in new]:
+            new.append(e)
+            fields = {f: v for f, v in e.fields().items() if v is not None}
+            changes += [FieldChange(filename, e.name, "new entry", 0, f, None, v) for f, v in fields.items()]
+        else:
             continue
-        ops.extend(_entry_ops(t, entry, edit.fields(), filename))
+        plan.append((e.name, fields))
     if new:
         ops.extend(_append_ops(t, root, images, new, filename))
+    found = tuple(dict.fromkeys(n for n, _ in plan if n in index))
     if not ops:
-        return text
+        return EditResult(text, (), found)
     body = apply_ops(src.body, ops)
-    verify(root, body, edits, filename)
-    return src.bom + body
+    verify(root, body, plan, filename)
+    return EditResult(src.bom + body, tuple(changes), found)
+
+
+def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomization.yaml") -> str:
+    """The text with ``edits`` applied (see :func:`edit`)."""
+    return edit(text, edits, filename).text
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -316,18 +375,19 @@ def _key(name: str) -> tuple[str, str]:
     return (_STR, name)
 
 
-def expected_tree(root: Any, edits: Sequence[ImageEdit]) -> Any:
-    """The old document as comparable values, with ``edits`` applied the way kustomize would."""
+def expected_tree(root: Any, plan: Plan) -> Any:
+    """The old document as comparable values, with the planned fields written."""
     data = dict(nodes.plain(root) or {})
     images_key = _key("images")
     old_images = data.get(images_key)
     images = [dict(e) for e in old_images] if isinstance(old_images, list) else []
-    for edit in edits:
-        entry = next((e for e in images if e.get(_key("name"), (None, None))[1] == edit.name), None)
+    by_name = {e.get(_key("name"), (None, None))[1]: e for e in reversed(images)}  # names are unique
+    for name, fields in plan:
+        entry = by_name.get(name)
         if entry is None:
-            entry = {_key("name"): (_STR, edit.name)}
+            entry = by_name[name] = {_key("name"): (_STR, name)}
             images.append(entry)
-        for field, value in edit.fields().items():
+        for field, value in fields.items():
             if value is None:
                 entry.pop(_key(field), None)
             else:
@@ -336,6 +396,9 @@ def expected_tree(root: Any, edits: Sequence[ImageEdit]) -> Any:
     return data
 
 
-def verify(root: Any, body: str, edits: Sequence[ImageEdit], filename: str) -> None:
-    """The whole new document must equal the old one with exactly these edits applied."""
-    nodes.confirm(expected_tree(root, edits), body, filename)
+RULE = "only the set fields of matched images: entries change, each written in place"
+
+
+def verify(root: Any, body: str, plan: Plan, filename: str) -> None:
+    """The whole new document must equal the old one with exactly these fields written."""
+    nodes.confirm(expected_tree(root, plan), body, filename, rule=RULE)

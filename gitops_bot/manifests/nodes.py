@@ -60,9 +60,17 @@ def compose_all(text: str, filename: str) -> list[Any]:
     return [d for d in docs if d is not None]
 
 
-def confirm(expected: Any, body: str, filename: str, *, documents: bool = False) -> None:
+def confirm(
+    expected: Any,
+    body: str,
+    filename: str,
+    *,
+    documents: bool = False,
+    rule: str = "the new text reads as the old plus exactly the intended change",
+) -> None:
     """Renovate's confirmIfDepUpdated, stricter: ``body`` must re-read to exactly ``expected``
-    (a :func:`plain` tree, or a list of them with ``documents``), types included."""
+    (a :func:`plain` tree, or a list of them with ``documents``), types included. ``rule`` is the
+    editor's rule the error names when the new text breaks it."""
     try:
         after = (
             [plain(d) for d in compose_all(body, filename)] if documents else plain(compose(body, filename))
@@ -73,9 +81,36 @@ def confirm(expected: Any, body: str, filename: str, *, documents: bool = False)
         raise ManifestError(
             filename,
             None,
-            "an edit did not re-read as intended, so nothing was written",
+            f"an edit broke the editor's rule that {rule} ({difference(expected, after)}), "
+            "so nothing was written",
             hint="please report this with the file; edit it by hand meanwhile",
         )
+
+
+def difference(expected: Any, after: Any, path: str = "") -> str:
+    """Where two :func:`plain` trees first differ, for the re-read check's message."""
+    where = path or "the document"
+    if after is None and expected is not None:
+        return f"{where} does not read back as YAML"
+    if isinstance(expected, dict) and isinstance(after, dict):
+        for key in [*expected, *(k for k in after if k not in expected)]:
+            if expected.get(key) != after.get(key):
+                name = key[1] if isinstance(key, tuple) else key
+                return difference(expected.get(key), after.get(key), f"{path}.{name}".lstrip("."))
+    if isinstance(expected, list) and isinstance(after, list) and len(expected) == len(after):
+        for i, (e, a) in enumerate(zip(expected, after, strict=True)):
+            if e != a:
+                return difference(e, a, f"{path}[{i}]")
+    return f"{where} should be {_shown(expected)}, reads {_shown(after)}"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple) and len(value) == 2:
+        tag, text = value
+        return f"{text!r}" if tag.endswith(":str") else f"{text or '(empty)'} ({tag.rsplit(':', 1)[-1]})"
+    if value is None:
+        return "absent"
+    return "a list" if isinstance(value, list) else "a mapping"
 
 
 def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:

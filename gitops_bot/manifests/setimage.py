@@ -4,12 +4,20 @@
 ``NAME:TAG``, ``NAME@DIGEST``, ``NAME:TAG@DIGEST``. NAME is everything before the first ``=``
 (it may hold a registry port, ``localhost:5000/app``); tag and digest separators are looked for
 only after the first ``/``. ``*`` keeps the current value.
+
+In a file with Flux setter markers (``# {"$imagepolicy": "NAMESPACE:POLICY"}``) NAME may be the
+marker's ``NAMESPACE:POLICY``: ``NAMESPACE:POLICY[:TAG][@DIGEST]``. The names the file's markers
+hold decide: ``flux-system:app:1.2`` is setter ``flux-system:app`` with tag ``1.2`` when the
+file has that marker, else image ``flux-system`` with tag ``app:1.2`` (refused as a tag).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from gitops_bot.errors import UsageError
 from gitops_bot.manifests.kustomize import ImageEdit
+from gitops_bot.manifests.result import Unwritten
 from gitops_bot.model import ImageRef, is_digest, is_tag
 
 
@@ -26,16 +34,44 @@ def _split(ref: str) -> tuple[str, str | None, str | None]:
     return ref, tag, digest
 
 
-def parse_arg(arg: str) -> ImageEdit:
+def _setter(arg: str, setters: Collection[str]) -> tuple[str, str | None, str | None] | None:
+    """``NAMESPACE:POLICY[:TAG][@DIGEST]`` when the file has a Flux marker for NAMESPACE:POLICY
+    (the longest such name wins); None when ``arg`` names no setter of the file."""
+    for name in sorted(setters, key=len, reverse=True):
+        rest = arg[len(name) :]
+        if arg.startswith(name) and (not rest or rest[0] in ":@"):
+            tag, _, digest = rest.partition("@")
+            return name, tag[1:] if tag else None, digest if "@" in rest else None
+    return None
+
+
+def check_arg(arg: str) -> None:
+    """Refuse a malformed argument before any file is read: it must parse as NAME[:TAG][@DIGEST]
+    or, which the file's markers decide later, as NAMESPACE:POLICY[:TAG][@DIGEST]."""
+    try:
+        parse_arg(arg)
+    except UsageError:
+        name, eq, _ = arg.partition("=")
+        parts = arg.partition("@")[0].split(":")
+        setter = name if eq else ":".join(parts[:2])
+        if setter.count(":") != 1 or not (eq or len(parts) >= 3):
+            raise
+        parse_arg(arg, {setter})  # the setter reading's error, if any
+
+
+def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
+    """One argument; ``setters`` are the ``NAMESPACE:POLICY`` names of the file's Flux markers,
+    which NAME may be (their colon is not a tag separator)."""
     bad = f"invalid image argument {arg!r}"
     hint = "use NAME=NEWNAME:TAG@DIGEST, NAME:TAG or NAME@DIGEST (kustomize edit set image syntax)"
+    setter = _setter(arg, setters) if "=" not in arg else None
     if "=" in arg:
         name, rest = arg.split("=", 1)
         new_name, tag, digest = _split(rest)
         if not new_name:
             raise UsageError(f"{bad}: nothing after '='", hint=hint)
     else:
-        name, tag, digest = _split(arg)
+        name, tag, digest = setter or _split(arg)
         new_name = "*"
         if tag is None and digest is None:
             raise UsageError(f"{bad}: no tag, digest or new name to set", hint=hint)
@@ -47,7 +83,8 @@ def parse_arg(arg: str) -> ImageEdit:
     if not name:
         raise UsageError(f"{bad}: no image name before the tag, digest or '='", hint=hint)
     for n in (name, new_name):
-        _check_name(n, bad)
+        if n not in setters:  # a setter's NAMESPACE:POLICY is a marker's name, not a reference
+            _check_name(n, bad)
     if tag is not None and tag != "*" and not is_tag(tag):
         raise UsageError(
             f"{bad}: {tag!r} is not a valid tag", hint="letters, digits, '_', '.', '-'; at most 128"
@@ -97,3 +134,10 @@ def parse_helm_paths(args: list[str]) -> dict[str, str]:
             )
         out[field] = path
     return out
+
+
+def unwritten_hint(u: Unwritten) -> str:
+    """What to pass when a value has no place in the file (set-image refuses, exit 2)."""
+    if u.site == "helm":
+        return f"pass --helm {u.field}=PATH naming the values key for the {u.field}, or leave it out"
+    return f'add a marker ending in ":{u.field}" on the value that holds it, or leave the {u.field} out'

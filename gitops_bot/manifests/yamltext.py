@@ -80,6 +80,16 @@ class Text:
         """Replace a scalar's characters with ``value`` in the scalar's own style."""
         return Op(self.at(node.start_mark), self.at(node.end_mark), render(value, node.style, flow=flow))
 
+    def fill(self, node: Any, value: str, *, flow: bool = False) -> Op:
+        """Replace a scalar, or fill an empty one (``tag:`` with nothing after the colon, which
+        YAML reads as null and which has no characters to replace): a space then the value."""
+        at = self.at(node.start_mark)
+        if at != self.at(node.end_mark):
+            return self.replace(node, value, flow=flow)
+        body = self.src.lines[node.start_mark.line]
+        gap = "" if node.start_mark.column and body[node.start_mark.column - 1] in " \t" else " "
+        return Op(at, at, gap + render(value, None, flow=flow))
+
 
 def render(value: str, style: str | None, *, flow: bool = False) -> str:
     """``value`` in the old scalar's style; plain stays plain unless it would not read back as
