@@ -570,8 +570,11 @@ class _Reader:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            quote = kind is str and isinstance(value, int | float) and not isinstance(value, bool)
             raise self.error(
-                self.line_of(node, key), f"'{key}' in {what} must be {names}, got {_kind(value)}"
+                self.line_of(node, key),
+                f"'{key}' in {what} must be {names}, got {_kind(value)}"
+                + (f'; write it quoted: {key}: "{value}"' if quote else ""),
             )
         return str(value) if kind is str else value
 
@@ -768,6 +771,12 @@ def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
         hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(POLICIES)}"
         raise r.error(r.line_of(spec, "policy"), f"unknown policy {strategy!r} for {what}; {hint}")
     rng = r.get(spec, "range", (str, int, float), what)
+    if isinstance(rng, float):  # YAML's 1.10 is the number 1.1: the range the user wrote is lost
+        raise r.error(
+            r.line_of(spec, "range"),
+            f"'range' of {what} is the number {rng} to YAML, which drops trailing zeros (1.10 reads as 1.1); "
+            'write it quoted, e.g. range: "1.10"',
+        )
     rng = None if rng is None else str(rng)
     if rng is not None:
         if strategy != "semver":

@@ -71,6 +71,17 @@ def test_good_config_reads_into_frozen_values() -> None:
             "unknown policy 'semvar' for image 'a'; did you mean 'semver'?",
         ),
         ("images:\n  - name: a\n    range: '>>1'\nenvironments: []\n", 3, "invalid semver range"),
+        # YAML reads an unquoted 1.10 as the number 1.1: refused, not silently narrowed to ~1.1
+        (
+            "images:\n  - name: a\n    range: 1.10\nenvironments: []\n",
+            3,
+            'write it quoted, e.g. range: "1.10"',
+        ),
+        (
+            "images:\n  - name: a\n    policy: digest\n    tag: 7\nenvironments: []\n",
+            4,
+            'write it quoted: tag: "7"',
+        ),
         (
             "images:\n  - name: a\n    helm:\n      tga: image.tag\nenvironments: []\n",
             4,
