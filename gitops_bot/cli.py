@@ -7,6 +7,7 @@ file; 3 a registry, git remote or API stayed unavailable.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -204,6 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gitops-bot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as other CLI tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 141
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -347,6 +347,24 @@ def test_set_image_full_disk_is_one_line(
     assert code == 2 and "No space left on device" in err and len(err.splitlines()) == 1
 
 
+def test_stdout_closed_early_ends_quietly(repo: Repo) -> None:
+    """`gitops-bot plan --output json | head -1`: the reader goes away; no traceback, exit 141."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "gitops_bot", "plan", "--repo", str(repo.root), "--output", "json"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""
+
+
 # -- watch arguments (a subprocess: watch installs signal handlers) ----------------------------
 
 
