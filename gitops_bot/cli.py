@@ -350,6 +350,10 @@ def _set_image(args: argparse.Namespace) -> int:
     kustomization = images.is_kustomization(str(path)) or declares_kustomization(before)
     setters = set() if kustomization else images.setter_names(before, str(path))
     edits = [setimage.parse_arg(a, setters) for a in args.args]
+    names = [e.name for e in edits]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:  # which one wins would be a guess: refused, as kustomize merges them in turn
+        raise UsageError(f"image {twice!r} is named by more than one ARG", hint="give each image one ARG")
     helm = setimage.parse_helm_paths(args.helm)
     if kustomization:
         result = kustomize.edit(before, edits, str(path))

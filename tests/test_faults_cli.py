@@ -254,6 +254,12 @@ CASES = [
         ]
     ),
     Case(
+        "set-image-same-image-twice",
+        lambda r: None,
+        "'example/app' is named by more than one ARG",
+        argv=("set-image", "--file", "K", "example/app:2.0.0", "example/app:3.0.0"),
+    ),
+    Case(
         "set-image-read-only-file",
         lambda r: (r.root / "overlays/dev/kustomization.yaml").chmod(0o444),
         "read-only",
