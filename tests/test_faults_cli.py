@@ -371,6 +371,29 @@ def test_stdout_closed_early_ends_quietly(repo: Repo) -> None:
     assert proc.stderr == ""
 
 
+def test_a_base_branch_the_remote_lacks_is_a_usage_error(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--base nope`: the remote answers that it has no such branch; exit 2 naming the fix, not
+    exit 3 blaming the network."""
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "example"],
+        ["remote", "add", "origin", str(remote)],
+        ["push", "-q", "origin", "main"],
+    ):
+        subprocess.run(["git", "-C", str(repo.root), *args], check=True, capture_output=True)
+    code, _, err = run_cli(["history", "dev", "--repo", str(repo.root), "--base", "mian"], capsys)
+    assert code == 2, err
+    assert (
+        err
+        == "gitops-bot: error: the remote has no branch 'mian'; check --base, or git.base in gitops-bot.yaml\n"
+    )
+
+
 # -- watch arguments (a subprocess: watch installs signal handlers) ----------------------------
 
 

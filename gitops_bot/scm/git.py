@@ -176,17 +176,25 @@ class Workspace:
     def fetch(self, base: str | None, prefix: str) -> str:
         """Fetch the base branch and the bot's branches; returns the base branch name."""
         self.base = base or self.default_branch()
-        _run(
-            self.store.git,
-            "fetch",
-            "--prune",
-            "--no-tags",
-            "origin",
-            f"+refs/heads/{self.base}:refs/remotes/origin/{self.base}",
-            f"+refs/heads/{prefix}/*:refs/remotes/origin/{prefix}/*",
-            env=self.env,
-            what="fetch",
-        )
+        try:
+            _run(
+                self.store.git,
+                "fetch",
+                "--prune",
+                "--no-tags",
+                "origin",
+                f"+refs/heads/{self.base}:refs/remotes/origin/{self.base}",
+                f"+refs/heads/{prefix}/*:refs/remotes/origin/{prefix}/*",
+                env=self.env,
+                what="fetch",
+            )
+        except GitError as exc:  # the remote answered: the base branch is not there (a typo, not the network)
+            if f"couldn't find remote ref refs/heads/{self.base}" not in exc.detail:
+                raise
+            raise UsageError(
+                f"the remote has no branch {self.base!r}",
+                hint="check --base, or git.base in gitops-bot.yaml",
+            ) from None
         return self.base
 
     @property
