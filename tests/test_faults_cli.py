@@ -371,11 +371,8 @@ def test_stdout_closed_early_ends_quietly(repo: Repo) -> None:
     assert proc.stderr == ""
 
 
-def test_a_base_branch_the_remote_lacks_is_a_usage_error(
-    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`--base nope`: the remote answers that it has no such branch; exit 2 naming the fix, not
-    exit 3 blaming the network."""
+def pushed_clone(repo: Repo, tmp_path: Path) -> None:
+    """Make ``repo`` a clone of a bare remote holding its files at main."""
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
     for args in (
@@ -386,12 +383,37 @@ def test_a_base_branch_the_remote_lacks_is_a_usage_error(
         ["push", "-q", "origin", "main"],
     ):
         subprocess.run(["git", "-C", str(repo.root), *args], check=True, capture_output=True)
+
+
+def test_a_base_branch_the_remote_lacks_is_a_usage_error(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--base nope`: the remote answers that it has no such branch; exit 2 naming the fix, not
+    exit 3 blaming the network."""
+    pushed_clone(repo, tmp_path)
     code, _, err = run_cli(["history", "dev", "--repo", str(repo.root), "--base", "mian"], capsys)
     assert code == 2, err
     assert (
         err
         == "gitops-bot: error: the remote has no branch 'mian'; check --base, or git.base in gitops-bot.yaml\n"
     )
+
+
+def test_repo_a_folder_inside_a_clone_names_the_clone(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`gitops-bot update` run from overlays/dev (--repo .): not "not a git repository", which
+    is false, but the clone's root to point --repo at."""
+    pushed_clone(repo, tmp_path)
+    inner = repo.root / "overlays/dev"
+    code, _, err = run_cli(["update", "--dry-run", "--repo", str(inner)], capsys)
+    assert code == 2, err
+    assert err == (
+        f"gitops-bot: error: {inner} is inside the git repository {repo.root}, not its root; "
+        f"point --repo at {repo.root}\n"
+    )
+    code, _, err = run_cli(["update", "--dry-run", "--repo", str(tmp_path / "outside")], capsys)
+    assert code == 2 and "is not a git repository" in err, err
 
 
 # -- watch arguments (a subprocess: watch installs signal handlers) ----------------------------

@@ -143,6 +143,15 @@ class Workspace:
             try:
                 store = git.Repo(path, search_parent_directories=False)
             except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                try:  # a folder inside a clone (the default --repo . run from overlays/dev)
+                    top = git.Repo(path, search_parent_directories=True).working_tree_dir
+                except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                    top = None
+                if top is not None:
+                    raise UsageError(
+                        f"{repo} is inside the git repository {top}, not its root",
+                        hint=f"point --repo at {top}",
+                    ) from None
                 raise UsageError(
                     f"{repo} is not a git repository", hint="point --repo at a clone or a URL"
                 ) from None
