@@ -398,6 +398,10 @@ class Workspace:
     def head_tree(self) -> str:
         return str(self._repo().head.commit.tree.hexsha)
 
+    def staged_tree(self) -> str:
+        """The tree a commit of the worktree's index would record (after :meth:`diff`)."""
+        return str(self._repo().git.write_tree())
+
     def push(self, refspec: str, *, lease: tuple[str, str | None] | None = None) -> None:
         """Push; ``lease=(branch, expected sha or None for absent)`` makes a force push safe
         against another bot's concurrent push. A rejection raises PushRejected."""
