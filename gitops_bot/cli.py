@@ -27,6 +27,13 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        # `gitops-bot -v plan`: the logging options belong to the command
+        if " " not in self.prog and re.match(
+            r"unrecognized arguments: .*(?<!\S)(-v+|--verbose|--log-format)\b", message
+        ):
+            raise UsageError(
+                f"{self.prog}: {message}", hint="put -v/--log-format after the command: gitops-bot plan -v"
+            )
         raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
 
 

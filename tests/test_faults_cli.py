@@ -416,6 +416,18 @@ def test_repo_a_folder_inside_a_clone_names_the_clone(
     assert code == 2 and "is not a git repository" in err, err
 
 
+@pytest.mark.parametrize("opt", ["-v", "-vv", "--verbose", "--log-format=json"])
+def test_logging_options_before_the_command_say_where_they_go(
+    opt: str, repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli([opt, "plan", "--repo", str(repo.root)], capsys)
+    assert code == 2
+    assert err == (
+        f"gitops-bot: error: gitops-bot: unrecognized arguments: {opt}; "
+        "put -v/--log-format after the command: gitops-bot plan -v\n"
+    )
+
+
 # -- watch arguments (a subprocess: watch installs signal handlers) ----------------------------
 
 
