@@ -751,13 +751,17 @@ def _helm(r: _Reader, spec: dict[str, Any], what: str) -> tuple[tuple[str, str],
     if spec.get("helm") is None:
         return ()
     node = r.mapping(spec["helm"], r.line_of(spec, "helm"), f"'helm' of {what}", allowed=HELM_FIELDS)
-    out = []
+    out: list[tuple[str, str]] = []
     for key in HELM_FIELDS:
         path = r.get(node, key, str, f"'helm' of {what}")
         if path is None:
             continue
         if any(not part for part in path.split(".")):
             raise r.error(r.line_of(node, key), f"helm {key} path {path!r} of {what} must be like image.tag")
+        if any(p == path for _, p in out):  # two fields written into one key would overwrite each other
+            raise r.error(
+                r.line_of(node, key), f"helm {key} path {path!r} of {what} is another field's path too"
+            )
         out.append((key, path))
     if not any(f in ("tag", "reference") for f, _ in out):
         raise r.error(r.line_of(spec, "helm"), f"'helm' of {what} needs 'tag' or 'reference' (the key paths)")

@@ -83,6 +83,11 @@ def test_good_config_reads_into_frozen_values() -> None:
             'write it quoted: tag: "7"',
         ),
         (
+            "images:\n  - name: a\n    helm:\n      repository: image.tag\n      tag: image.tag\nenvironments: []\n",
+            5,
+            "helm tag path 'image.tag' of image 'a' is another field's path too",
+        ),
+        (
             "images:\n  - name: a\n    helm:\n      tga: image.tag\nenvironments: []\n",
             4,
             "unknown key 'tga' in 'helm' of image 'a'; did you mean 'tag'?",

@@ -428,6 +428,27 @@ def test_logging_options_before_the_command_say_where_they_go(
     )
 
 
+@pytest.mark.parametrize(
+    "helm",
+    [("tag=image.tag", "tag=image.repository"), ("tag=image.tag", "repository=image.tag")],
+    ids=["field-twice", "path-twice"],
+)
+def test_set_image_conflicting_helm_paths_are_refused(
+    helm: tuple[str, str], repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last --helm tag= used to win silently: the tag overwrote image.repository."""
+    values = repo.write("values.yaml", 'image:\n  repository: ghcr.io/acme/app\n  tag: "1.0"\n')
+    before = values.read_bytes()
+    argv = ["set-image", "--file", str(values), "--helm", helm[0], "--helm", helm[1], "app:1.2"]
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2, err
+    assert err == (
+        f"gitops-bot: error: --helm {helm[1]!r} conflicts with an earlier --helm; "
+        "give each FIELD once, each at its own key path\n"
+    )
+    assert values.read_bytes() == before
+
+
 # -- watch arguments (a subprocess: watch installs signal handlers) ----------------------------
 
 
