@@ -326,7 +326,7 @@ def _release_command(args: argparse.Namespace) -> int:
         outcomes = updater.promote(
             args.source,
             args.target,
-            images=args.images,
+            images=list(dict.fromkeys(args.images)),  # a repeated --image counts once, as --env does
             force=args.force,
             skip_gate=args.skip_gate,
             dry_run=args.dry_run,
