@@ -311,7 +311,9 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
 
 _AUTHOR = re.compile(r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$")
 _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]+(?<!/)$")
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# the name of an environment variable; a token pasted in its place (GitHub's ghp_/github_pat_
+# tokens, or 40+ characters of lowercase and digits such as a hex token) is not one
+_ENV_VAR = re.compile(r"^(?!gh[pousr]_|github_pat_)(?!(?=.*[a-z])(?=.*\d).{40,}$)[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
@@ -611,7 +613,7 @@ def _kind(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = _ENV_VAR
 
 
 def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:

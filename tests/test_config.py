@@ -169,6 +169,24 @@ def test_good_config_reads_into_frozen_values() -> None:
             3,
             "not hold a secret",
         ),
+        # tokens that happen to be valid variable names: refused before an error message prints them
+        (
+            "github:\n  token_env: ghp_abcdefghijklmnopqrstuvwxyz0123456789\nimages: []\nenvironments: []\n",
+            2,
+            "not hold a secret",
+        ),
+        (
+            "registries:\n  r.io:\n    username_env: U\n    password_env: "
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789\nimages: []\nenvironments: []\n",
+            4,
+            "secrets never go in this file",
+        ),
+        (
+            "argocd:\n  server: https://a\n  token_env: f123456789abcdef0123456789abcdef01234567\n"
+            "images: []\nenvironments: []\n",
+            3,
+            "not hold a secret",
+        ),
     ],
 )
 def test_config_errors_name_file_line_and_fix(text: str, line: int | None, words: str) -> None:
