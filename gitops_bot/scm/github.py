@@ -23,18 +23,16 @@ from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from gitops_bot.config import GitHubConfig
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
-from gitops_bot.scm.forge import PullRequest, decorate_steps
+from gitops_bot.scm.forge import ForgeError, PullRequest, decorate_steps
 
 log = get_logger(__name__)
 T = TypeVar("T")
 BACKOFF = 0.5  # seconds, doubled per retry (urllib3 backoff_factor)
 
 
-class GitHubError(GitOpsBotError):
-    """GitHub refused a request (bad credentials, no access, validation): the service said no,
-    exit 3 like an unavailable one (README "Exit codes")."""
-
-    exit_code = 3
+class GitHubError(ForgeError):
+    """GitHub refused a request (bad credentials, no access, validation): the forges' one
+    rule for a refusal (:class:`gitops_bot.scm.forge.ForgeError`, exit 3)."""
 
 
 class _BoundedRetry(GithubRetry):
@@ -247,7 +245,9 @@ def _error(exc: GithubException) -> GitOpsBotError:
         404: "check github.repository and the token's access to it",
     }.get(exc.status or 0)
     return GitHubError(
-        redact(f"GitHub refused the request (HTTP {exc.status}): {_message(exc.data)}"), hint=hint
+        redact(f"GitHub refused the request (HTTP {exc.status}): {_message(exc.data)}"),
+        status=exc.status,
+        hint=hint,
     )
 
 
