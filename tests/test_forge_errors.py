@@ -220,6 +220,22 @@ def test_gitea_answer_that_is_not_a_pull_request_is_refused(waits: list[float]) 
         gitea(lambda r: multi_line).open_pulls("gitops-bot")
 
 
+def test_gitea_adopts_only_pull_requests_whose_branch_is_in_this_repository() -> None:
+    """A fork's pull request named like ours (its fork deleted: head.repo null) is not ours to
+    update, decorate or auto-merge; the repository's own name matches without regard to case."""
+    fork = {**pull(1, "gitops-bot/staging"), "head": {"ref": "gitops-bot/staging", "repo": None}}
+    other = {
+        **pull(2, "gitops-bot/dev"),
+        "head": {"ref": "gitops-bot/dev", "repo": {"full_name": "eve/gitops"}},
+    }
+    own = {
+        **pull(3, "gitops-bot/prod"),
+        "head": {"ref": "gitops-bot/prod", "repo": {"full_name": "Acme/GitOps"}},
+    }
+    found = gitea(lambda r: httpx.Response(200, json=[fork, other, own])).open_pulls("gitops-bot")
+    assert list(found) == ["gitops-bot/prod"]
+
+
 def test_gitea_409_race_updates_the_existing_pull_keeping_its_wip_marker() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.method == "POST":

@@ -157,8 +157,9 @@ class GitHub:
         out = {}
         for p in _call(lambda: list(self._repo.get_pulls(state="open"))):
             ref = p.head.ref
+            # a fork's PR named like ours (its fork deleted: repo null) is not ours to adopt
             if ref.startswith(prefix + "/") and (
-                p.head.repo is None or p.head.repo.full_name == self.repository
+                p.head.repo is not None and p.head.repo.full_name.lower() == self.repository.lower()
             ):
                 out[ref] = _pr(p)
         return out
