@@ -85,6 +85,10 @@ def watch_argv(world: World, *extra: str) -> list[str]:
     ]
 
 
+def successes(proc: Proc) -> list[dict]:  # type: ignore[type-arg]
+    return [c for c in proc.events("cycle") if c.get("result") == "success"]
+
+
 def get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
@@ -100,8 +104,10 @@ def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: Wor
         proc.wait_for("the endpoint", lambda: proc.events("listening"))
         base = "http://" + proc.events("listening")[0]["address"]
         assert get(base + "/healthz") == (200, "ok\n")
-        proc.wait_for("a successful cycle", lambda: proc.events("cycle"))
-        assert get(base + "/readyz")[0] == 200
+        # a success, not any cycle line: /readyz is 503 until one (last_success is set before
+        # the success line is written, so after it readiness cannot lag)
+        proc.wait_for("a successful cycle", lambda: successes(proc))
+        assert get(base + "/readyz")[0] == 200, "".join(proc.lines)
         (change,) = [c for c in proc.events("change") if c["action"] == "pull_request"]
         assert change["environment"] == "staging" and "example/app 1.0.0 -> 1.1.0" in change["images"]
         assert len(world.github.open_pulls()) == 1
@@ -112,7 +118,7 @@ def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: Wor
             "the PR to follow 1.2.0",
             lambda: "`1.2.0`" in (world.github.open_pulls() or [{}])[0].get("body", ""),
         )
-        proc.wait_for("two successful cycles", lambda: len(proc.events("cycle")) >= 3)
+        proc.wait_for("three successful cycles", lambda: len(successes(proc)) >= 3)
         status, metrics = get(base + "/metrics")
         assert status == 200
         cycles = [
@@ -141,7 +147,7 @@ def test_a_broken_config_pushed_after_the_first_cycle_is_a_failed_cycle_not_an_e
     try:
         proc.wait_for("the endpoint", lambda: proc.events("listening"))
         base = "http://" + proc.events("listening")[0]["address"]
-        proc.wait_for("a successful cycle", lambda: proc.events("cycle"))
+        proc.wait_for("a successful cycle", lambda: successes(proc))
         good = (seed / "gitops-bot.yaml").read_text()
 
         def commit(text: str, message: str) -> None:
