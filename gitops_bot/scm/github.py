@@ -23,18 +23,16 @@ from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from gitops_bot.config import GitHubConfig
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
-from gitops_bot.scm.forge import PullRequest, decorate_steps
+from gitops_bot.scm.forge import ForgeError, PullRequest, decorate_steps
 
 log = get_logger(__name__)
 T = TypeVar("T")
 BACKOFF = 0.5  # seconds, doubled per retry (urllib3 backoff_factor)
 
 
-class GitHubError(GitOpsBotError):
-    """GitHub refused a request (bad credentials, no access, validation): the service said no,
-    exit 3 like an unavailable one (README "Exit codes")."""
-
-    exit_code = 3
+class GitHubError(ForgeError):
+    """GitHub refused a request (bad credentials, no access, validation): the forges' one
+    rule for a refusal (:class:`gitops_bot.scm.forge.ForgeError`, exit 3)."""
 
 
 class _BoundedRetry(GithubRetry):
@@ -159,8 +157,9 @@ class GitHub:
         out = {}
         for p in _call(lambda: list(self._repo.get_pulls(state="open"))):
             ref = p.head.ref
+            # a fork's PR named like ours (its fork deleted: repo null) is not ours to adopt
             if ref.startswith(prefix + "/") and (
-                p.head.repo is None or p.head.repo.full_name == self.repository
+                p.head.repo is not None and p.head.repo.full_name.lower() == self.repository.lower()
             ):
                 out[ref] = _pr(p)
         return out
@@ -247,7 +246,9 @@ def _error(exc: GithubException) -> GitOpsBotError:
         404: "check github.repository and the token's access to it",
     }.get(exc.status or 0)
     return GitHubError(
-        redact(f"GitHub refused the request (HTTP {exc.status}): {_message(exc.data)}"), hint=hint
+        redact(f"GitHub refused the request (HTTP {exc.status}): {_message(exc.data)}"),
+        status=exc.status,
+        hint=hint,
     )
 
 
