@@ -205,20 +205,34 @@ def _missing_digests(app: App, changes: Sequence[Change]) -> list[str]:
 
 
 def hold(
-    app: App, environment: str, image: str, reason: str | None, *, release: bool
+    app: App,
+    environment: str,
+    image: str,
+    reason: str | None,
+    *,
+    release: bool,
+    pending: Mapping[str, str | None] | None = None,
 ) -> tuple[Release | None, list[str]]:
+    """A hold (or, ``release=True``, an unhold) of one image. ``pending`` are the holds of the
+    environment's open hold pull request that the base does not have yet (image -> reason, or
+    None for an unhold): the new release carries them too, so a second hold joins the open
+    pull request instead of replacing it and dropping the first."""
     env = app.config.environment(environment)
     if app.config.image(image) is None:
         raise UsageError(f"unknown image {image!r}", hint="name an image listed under 'images'")
-    current = app.holds.get(env.name, {})
+    pending = dict(pending or {})
+    current = {**app.holds.get(env.name, {}), **pending}
+    current = {k: v for k, v in current.items() if v is not None}
     if release:
         if image not in current:
             return None, [f"{image} is not held in {env.name}"]
-        return Release(env.name, (), kind="hold", holds=((image, None),)), []
-    text = reason or "held by hand"
-    if current.get(image) == text:
-        return None, [f"{image} is already held in {env.name}"]
-    return Release(env.name, (), kind="hold", holds=((image, text),)), []
+        wanted: dict[str, str | None] = {**pending, image: None}
+    else:
+        text = reason or "held by hand"
+        if current.get(image) == text:
+            return None, [f"{image} is already held in {env.name}"]
+        wanted = {**pending, image: text}
+    return Release(env.name, (), kind="hold", holds=tuple(sorted(wanted.items()))), []
 
 
 # -- helpers ---------------------------------------------------------------------------

@@ -205,7 +205,8 @@ class Updater:
         """``gitops-bot hold ENV IMAGE`` (``release=True``: ``unhold``)."""
 
         def go(s: _Session) -> list[Outcome]:
-            rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
+            pending = self._pending_holds(s, environment, dry_run)
+            rel, notes = promotion.hold(s.app, environment, image, reason, release=release, pending=pending)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
         return self._session(self._reported("unhold" if release else "hold", dry_run, go), sign=not dry_run)
@@ -332,6 +333,33 @@ class Updater:
             forge, open_prs = self._forge_session(s)
             outcomes += self._close_stale(ws, cfg, forge, plan.environments, envs, releases, open_prs)
         return outcomes
+
+    def _pending_holds(self, s: _Session, environment: str, dry_run: bool) -> dict[str, str | None]:
+        """The holds this environment's *open* hold pull request proposes that the base does not
+        have yet. A closed or merged one counts for nothing (a reviewer's no stays a no)."""
+        env = s.app.config.environment(environment)
+        if env.write != "pull_request":
+            return {}
+        branch = Release(env.name, (), kind="hold").branch(s.app.config.git.branch_prefix)
+        sha = s.ws.remote_sha(branch)
+        if sha is None:
+            return {}
+        try:
+            _, open_prs = self._forge_session(s)
+        except GitOpsBotError:
+            if dry_run:  # a dry run may have no forge token; it shows the base's view then
+                return {}
+            raise
+        path = holds_mod.path_for(s.app.config.root).relative_to(s.root).as_posix()
+        blob = s.ws.blobs_at(sha, [path]).get(path)
+        if branch not in open_prs or blob is None:
+            return {}
+        text = s.ws.read_blobs([blob], sha, [path])[blob].decode("utf-8", "replace")
+        theirs = holds_mod.parse(text, f"{branch}:{path}").get(env.name, {})
+        ours = s.app.holds.get(env.name, {})
+        pending: dict[str, str | None] = {k: v for k, v in theirs.items() if ours.get(k) != v}
+        pending.update({k: None for k in ours if k not in theirs})
+        return pending
 
     def _deliver_one(
         self, s: _Session, environment: str, rel: Release | None, notes: Sequence[str], dry_run: bool

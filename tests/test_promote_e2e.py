@@ -338,6 +338,32 @@ def test_hold_by_pull_request_stops_a_promotion_unless_forced(
     assert out["results"][0]["action"] == "pull_request"
 
 
+def test_a_second_hold_joins_the_open_hold_pull_request_instead_of_dropping_the_first(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    branch = "gitops-bot/hold/staging"
+    run(capsys, world, "hold", "staging", "example/app", "--reason", "load test running")
+    run(capsys, world, "hold", "staging", "example/worker", "--reason", "queue migration")
+    (pr,) = world.github.open_pulls()
+    proposed = world.show("gitops-bot.holds.yaml", branch)
+    assert "example/app: load test running" in proposed and "example/worker: queue migration" in proposed
+    assert "- hold `example/app`: load test running" in pr["body"]
+    assert "- hold `example/worker`: queue migration" in pr["body"]
+
+    # an unhold while the pull request is open takes one image back out and keeps the other
+    run(capsys, world, "unhold", "staging", "example/app")
+    (pr,) = world.github.open_pulls()
+    proposed = world.show("gitops-bot.holds.yaml", branch)
+    assert "example/app" not in proposed and "example/worker: queue migration" in proposed
+
+    world.merge_only_pr()
+    assert "staging:\n  example/worker: queue migration" in world.show("gitops-bot.holds.yaml")
+    # the hold pull request is merged: a new hold starts from the base again
+    run(capsys, world, "hold", "staging", "example/app", "--reason", "second look")
+    proposed = world.show("gitops-bot.holds.yaml", branch)
+    assert "example/app: second look" in proposed and "example/worker: queue migration" in proposed
+
+
 def test_history_lists_bot_releases_with_pr_numbers_and_hand_made_commits(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
