@@ -16,10 +16,18 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
-from gitops_bot.config import ArgoCDConfig
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.manifests.workloads import Reference, repository_key
+
+
+@dataclass(frozen=True)
+class ArgoCDConfig:
+    """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
+
+    server: str | None = None  # https://argocd.example.com
+    token_env: str = "ARGOCD_AUTH_TOKEN"
+    insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
 
 
 class GateClosed(GitOpsBotError):

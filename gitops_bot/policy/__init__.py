@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from gitops_bot.config import PolicyConfig
 from gitops_bot.policy.semver import Range, TagVersion, parse_range, parse_tag
+from gitops_bot.policy.settings import PolicyConfig
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ import certifi
 import httpx
 import tenacity
 
-from gitops_bot.config import RegistryConfig
 from gitops_bot.errors import (
     RegistryAccessError,
     RegistryProtocolError,
@@ -39,6 +38,7 @@ from gitops_bot.log import get_logger
 from gitops_bot.model import ImageMetadata, is_digest, is_loopback_host, is_tag
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.registry.transport import Aborted, BodyTooLarge, StdlibTransport
 
 log = get_logger(__name__)

@@ -17,7 +17,6 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from gitops_bot.config import ForgeConfig
 from gitops_bot.errors import UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.scm.forge import (
@@ -38,6 +37,7 @@ from gitops_bot.scm.forge import (
     remote_server,
     unexpected,
 )
+from gitops_bot.scm.settings import ForgeConfig
 
 PAGE = 50  # Gitea's default maximum page size
 MAX_PAGES = 100

@@ -20,10 +20,10 @@ import jwt
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 
-from gitops_bot.config import GitHubConfig
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 from gitops_bot.scm.forge import PullRequest, decorate_steps
+from gitops_bot.scm.settings import GitHubConfig
 
 log = get_logger(__name__)
 T = TypeVar("T")

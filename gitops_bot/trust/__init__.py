@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitops_bot.config import KeylessConfig, KeyRef, VerifyConfig
 from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.model import Signer, Verification
 from gitops_bot.trust import cosign
 from gitops_bot.trust.keys import VerifyingKey, load_key
+from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 
 if TYPE_CHECKING:
     from sigstore.verify import Verifier as SigstoreVerifier
