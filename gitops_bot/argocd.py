@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.manifests.workloads import Reference, repository_key
 
@@ -28,12 +28,6 @@ class ArgoCDConfig:
     server: str | None = None  # https://argocd.example.com
     token_env: str = "ARGOCD_AUTH_TOKEN"
     insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
-
-
-class GateClosed(GitOpsBotError):
-    """A promotion refused by a gate, a hold or the promotion chain: nothing was changed."""
-
-    exit_code = 4
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,14 @@ from pathlib import Path
 
 from gitops_bot import argocd, history
 from gitops_bot.app import App
-from gitops_bot.argocd import GateClosed
 from gitops_bot.config import ImageConfig
-from gitops_bot.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError, UsageError
+from gitops_bot.errors import (
+    GateClosed,
+    GitOpsBotError,
+    RegistryAccessError,
+    RegistryProtocolError,
+    UsageError,
+)
 from gitops_bot.model import Deployed, ImageMetadata, ImageRef, Verification
 from gitops_bot.release import Change, Release
 from gitops_bot.scm.git import Workspace

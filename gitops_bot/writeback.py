@@ -26,9 +26,8 @@ from gitops_bot import history as history_mod
 from gitops_bot import holds as holds_mod
 from gitops_bot import notify, promotion
 from gitops_bot.app import App
-from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.errors import GitOpsBotError, UsageError
+from gitops_bot.errors import GateClosed, GitOpsBotError, PushRejected, UsageError
 from gitops_bot.events import Push, targeting
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
@@ -38,7 +37,7 @@ from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
 from gitops_bot.scm import forges, github_commits
 from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
-from gitops_bot.scm.git import RACE_DEADLINE, PushRejected, Workspace, auth_env, is_url, race_attempts
+from gitops_bot.scm.git import RACE_DEADLINE, Workspace, auth_env, is_url, race_attempts
 from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.trust import signing
 

@@ -155,3 +155,23 @@ def test_the_walker_sees_lazy_imports_and_relative_ones(tmp_path: Path) -> None:
     }
     assert _broken("policy", "gitops_bot.app") and _broken("registry.client", "gitops_bot.scm.git")
     assert not _broken("app", "gitops_bot.policy") and not _broken("policy.semver", "gitops_bot.model")
+
+
+def test_every_expected_failure_lives_in_errors() -> None:
+    """One module of error classes: every GitOpsBotError subclass is defined in errors.py."""
+    import importlib
+    import pkgutil
+
+    import gitops_bot
+    from gitops_bot.errors import GitOpsBotError
+
+    for info in pkgutil.walk_packages(gitops_bot.__path__, "gitops_bot."):
+        if info.name != "gitops_bot.__main__":
+            importlib.import_module(info.name)
+    pending, outside = [GitOpsBotError], []
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if sub.__module__ != "gitops_bot.errors":
+                outside.append(f"{sub.__module__}.{sub.__qualname__}")
+    assert outside == []

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.log import get_logger, redact
 
 log = get_logger(__name__)
@@ -104,20 +104,6 @@ def unexpected(name: str) -> ForgeUnavailable:
 
 
 # -- errors ----------------------------------------------------------------------------
-
-
-class ForgeError(GitOpsBotError):
-    """The forge refused a request. 401/403/404 are the set-up's fault (exit 2: fix the
-    token or the project); 409/422 are the forge refusing this change now (exit 3)."""
-
-    def __init__(self, message: str, *, status: int | None, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.status = status
-        self.exit_code = 2 if status in (401, 403, 404) else 3
-
-
-class ForgeUnavailable(ServiceUnavailable):
-    pass
 
 
 @dataclass

@@ -17,12 +17,11 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from gitops_bot.errors import UsageError
+from gitops_bot.errors import ForgeError, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
-    ForgeError,
     HTTPFailure,
     call,
     change_request,

@@ -20,7 +20,7 @@ import jwt
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 from gitops_bot.scm.forge import PullRequest, decorate_steps
 from gitops_bot.scm.settings import GitHubConfig
@@ -28,13 +28,6 @@ from gitops_bot.scm.settings import GitHubConfig
 log = get_logger(__name__)
 T = TypeVar("T")
 BACKOFF = 0.5  # seconds, doubled per retry (urllib3 backoff_factor)
-
-
-class GitHubError(GitOpsBotError):
-    """GitHub refused a request (bad credentials, no access, validation): the service said no,
-    exit 3 like an unavailable one (README "Exit codes")."""
-
-    exit_code = 3
 
 
 class _BoundedRetry(GithubRetry):
@@ -60,10 +53,6 @@ class _BoundedRetry(GithubRetry):
                 status, {"message": "rate limit wait too long"}, headers, wait=wait
             )
         super().sleep(response)
-
-
-class GitHubUnavailable(ServiceUnavailable):
-    pass
 
 
 def repository_from_url(url: str, api_url: str) -> str | None:

@@ -20,13 +20,11 @@ import gitlab
 import requests
 from gitlab.v4.objects import ProjectMergeRequest
 
-from gitops_bot.errors import UsageError
+from gitops_bot.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
-    ForgeError,
-    ForgeUnavailable,
     HTTPFailure,
     call,
     change_request,
