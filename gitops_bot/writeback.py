@@ -24,11 +24,11 @@ import git
 from gitops_bot import config as config_mod
 from gitops_bot import history as history_mod
 from gitops_bot import holds as holds_mod
-from gitops_bot import notify, promotion
+from gitops_bot import notify, promotion, targeting
 from gitops_bot.app import App
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import GateClosed, GitOpsBotError, PushRejected, UsageError
-from gitops_bot.events import Push, targeting
+from gitops_bot.events import Push
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
 from gitops_bot.manifests.result import Unwritten

@@ -49,6 +49,7 @@ LAYERS: dict[str, int] = {
     "history": 5,
     "fleet": 5,
     "watch": 5,
+    "targeting": 5,
     "output": 5,
     # 6: entry points
     "cli": 6,
@@ -64,7 +65,6 @@ NEVER = {("registry", "scm"), ("scm", "registry")}
 
 # (importer module, imported module) pairs that still break a rule; shrink, never grow.
 KNOWN: set[tuple[str, str]] = {
-    ("events.targeting", "gitops_bot.app"),
     ("manifests.nodes", "gitops_bot.yamlguard"),
     ("plan", "gitops_bot.config"),
     ("plan", "gitops_bot.policy"),
