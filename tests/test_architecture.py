@@ -175,3 +175,22 @@ def test_every_expected_failure_lives_in_errors() -> None:
             if sub.__module__ != "gitops_bot.errors":
                 outside.append(f"{sub.__module__}.{sub.__qualname__}")
     assert outside == []
+
+
+def test_the_readme_diagram_matches_the_layers() -> None:
+    """README "Architecture" names every top-level module once, on its layer's line."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    diagram = section.split("```\n", 2)[1]
+    shown: dict[str, int] = {}
+    layer = -1
+    for line in diagram.splitlines():
+        words = line.split()
+        if words and words[0].isdigit():
+            layer = int(words[0])
+        for word in words:
+            name = word.removesuffix("/").removesuffix(".py")
+            if (word.endswith(".py") or word.endswith("/")) and name in LAYERS:
+                assert name not in shown, f"{name} shown twice"
+                shown[name] = layer
+    assert shown == {name: n for name, n in LAYERS.items() if name != "__init__"}
