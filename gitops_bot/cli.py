@@ -21,7 +21,7 @@ from gitops_bot.errors import GitOpsBotError, UsageError
 if TYPE_CHECKING:
     from gitops_bot.manifests.result import FieldChange
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+EXIT_OK = 0
 
 
 class _Parser(argparse.ArgumentParser):

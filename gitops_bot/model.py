@@ -151,12 +151,6 @@ class Deployed:
     def repository(self) -> str:
         return self.new_name or self.name
 
-    def describe(self) -> str:
-        out = self.tag or "(no tag)"
-        if self.digest:
-            out += f"@{self.digest[:19]}"
-        return out
-
 
 @dataclass(frozen=True)
 class Signer:

@@ -191,10 +191,6 @@ class Workspace:
     def tree_of(self, rev: str) -> str:
         return str(self.store.git.rev_parse(f"{rev}^{{tree}}"))
 
-    def remote_branches(self, prefix: str) -> list[str]:
-        out = self.store.git.for_each_ref("--format=%(refname)", f"refs/remotes/origin/{prefix}/")
-        return [line.removeprefix("refs/remotes/origin/") for line in str(out).splitlines() if line]
-
     # -- history ---------------------------------------------------------------------
 
     def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:

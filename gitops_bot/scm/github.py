@@ -76,7 +76,6 @@ class GitHub:
     git_user = "x-access-token"
 
     def __init__(self, gh: Github, repository: str, *, git_token: str) -> None:
-        self._gh = gh
         self.repository = repository
         self.owner = repository.split("/")[0]
         self.git_token: str | None = git_token
