@@ -19,6 +19,7 @@ import tenacity
 from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.manifests.workloads import Reference, repository_key
+from gitops_bot.model import short_digest
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
         )
         if not ok:
             seen = ", ".join(str(r) for r in same_repo) or "nothing from that repository"
-            want = w.digest[:19] if w.digest else w.tag
+            want = short_digest(w.digest) if w.digest else w.tag
             problems.append(f"{name} does not run {w.image} {want} (Argo CD reports {seen})")
     return problems
 

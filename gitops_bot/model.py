@@ -23,6 +23,11 @@ def normalise_host(host: str) -> str:
     return DOCKER_HUB if host in _DOCKER_HUB_ALIASES else host
 
 
+def short_digest(digest: str) -> str:
+    """A digest as messages show it: the algorithm and its first 12 hex digits."""
+    return digest[:19]
+
+
 def is_digest(value: str) -> bool:
     return bool(DIGEST_RE.fullmatch(value))
 

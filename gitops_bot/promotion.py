@@ -30,7 +30,7 @@ from gitops_bot.errors import (
     RegistryProtocolError,
     UsageError,
 )
-from gitops_bot.model import Deployed, ImageMetadata, ImageRef, Verification
+from gitops_bot.model import Deployed, ImageMetadata, ImageRef, Verification, short_digest
 from gitops_bot.release import Change, Release
 from gitops_bot.scm.git import Workspace
 
@@ -184,7 +184,7 @@ def rollback(
                 new_name=new_name,
             )
         )
-        was = have.tag or (have.digest or "")[:19]
+        was = have.tag or short_digest(have.digest or "")
         holds.append((name, f"rolled back to {target.name} (was {was})"))
     if not changes:
         notes.append(f"{env.name} already runs the image set of {target.name}")
@@ -205,7 +205,7 @@ def _missing_digests(app: App, changes: Sequence[Change]) -> list[str]:
             if not app.registries.client(ref.registry).exists(ref.repository, c.to_digest):
                 out.append(f"{c.image}: {ref.location}@{c.to_digest} no longer exists in the registry")
         except GitOpsBotError as exc:
-            out.append(f"{c.image}: could not check {c.to_digest[:19]} in the registry ({exc})")
+            out.append(f"{c.image}: could not check {short_digest(c.to_digest)} in the registry ({exc})")
     return out
 
 
@@ -250,7 +250,8 @@ def _verified(app: App, env: str, img: ImageConfig, ref: ImageRef, digest: str) 
     verdict = app.verify(env, img, ref, digest)
     if verdict is not None and not verdict.verified:
         raise GateClosed(
-            f"refused: {img.name} {ref.location}@{digest[:19]} is not verified for {env}: {verdict.reason}",
+            f"refused: {img.name} {ref.location}@{short_digest(digest)} is not verified for {env}: "
+            f"{verdict.reason}",
             hint=f"promote a digest signed as {env}'s verify: policy requires",
         )
     return verdict
