@@ -55,7 +55,7 @@ class _Session:
     forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     """What happened to one release; feeds the summary, JSON output and the Action."""
 
@@ -290,8 +290,11 @@ class Updater:
                     settings, exc, self.environ, gate=gate, command=command, dry_run=dry_run
                 )
                 raise
-            notify.report_outcomes(settings, outcomes, self.environ, dry_run=dry_run)
-            return outcomes
+            failed = notify.report_outcomes(settings, outcomes, self.environ, dry_run=dry_run)
+            return [
+                replace(o, warnings=[*o.warnings, *w]) if w else o
+                for o, w in zip(outcomes, failed, strict=True)
+            ]
 
         return go
 
@@ -339,8 +342,7 @@ class Updater:
         if rel is None:
             return [Outcome(env.name, (), "unchanged", write=env.write, warnings=list(notes))]
         out = self._deliver(s, env, rel, dry_run)
-        out.warnings = list(notes) + out.warnings
-        return [out]
+        return [replace(out, warnings=[*notes, *out.warnings])]
 
     def _deliver(self, s: _Session, env: EnvironmentConfig, rel: Release, dry_run: bool) -> Outcome:
         if dry_run:
@@ -352,9 +354,12 @@ class Updater:
             self._via_api = self._api_commits(s)
             forge, open_prs = self._forge_session(s)
             out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
-        out.write, out.kind = env.write, rel.kind
-        out.warnings = [w for c in out.changes for w in c.warnings] + out.warnings
-        return out
+        return replace(
+            out,
+            write=env.write,
+            kind=rel.kind,
+            warnings=[w for c in out.changes for w in c.warnings] + out.warnings,
+        )
 
     def _api_commits(self, s: _Session) -> GitHub | None:
         """With git.signing github-api, the GitHub connection that creates the commits."""
