@@ -322,13 +322,11 @@ def _release_command(args: argparse.Namespace) -> int:
         )
     elif args.command == "rollback":
         outcomes = updater.rollback(args.environment, to=args.to, steps=args.steps, dry_run=args.dry_run)
+    elif args.command == "unhold":
+        outcomes = updater.unhold(args.environment, args.image, dry_run=args.dry_run)
     else:
         outcomes = updater.hold(
-            args.environment,
-            args.image,
-            getattr(args, "reason", None),
-            release=args.command == "unhold",
-            dry_run=args.dry_run,
+            args.environment, args.image, getattr(args, "reason", None), dry_run=args.dry_run
         )
     print(output.update_json(outcomes) if args.output == "json" else output.update_text(outcomes))
     return EXIT_OK

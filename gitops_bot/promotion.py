@@ -22,7 +22,7 @@ from pathlib import Path
 
 from gitops_bot import argocd, history
 from gitops_bot.app import App
-from gitops_bot.config import ImageConfig
+from gitops_bot.config import EnvironmentConfig, ImageConfig
 from gitops_bot.errors import (
     GateClosed,
     GitOpsBotError,
@@ -209,21 +209,28 @@ def _missing_digests(app: App, changes: Sequence[Change]) -> list[str]:
     return out
 
 
-def hold(
-    app: App, environment: str, image: str, reason: str | None, *, release: bool
-) -> tuple[Release | None, list[str]]:
-    env = app.config.environment(environment)
-    if app.config.image(image) is None:
-        raise UsageError(f"unknown image {image!r}", hint="name an image listed under 'images'")
-    current = app.holds.get(env.name, {})
-    if release:
-        if image not in current:
-            return None, [f"{image} is not held in {env.name}"]
-        return Release(env.name, (), kind="hold", holds=((image, None),)), []
+def hold(app: App, environment: str, image: str, reason: str | None) -> tuple[Release | None, list[str]]:
+    """The release that holds ``image`` in ``environment`` (None with a note: already held)."""
+    env, current = _holds_of(app, environment, image)
     text = reason or "held by hand"
     if current.get(image) == text:
         return None, [f"{image} is already held in {env.name}"]
     return Release(env.name, (), kind="hold", holds=((image, text),)), []
+
+
+def unhold(app: App, environment: str, image: str) -> tuple[Release | None, list[str]]:
+    """The release that lifts ``image``'s hold in ``environment`` (None with a note: not held)."""
+    env, current = _holds_of(app, environment, image)
+    if image not in current:
+        return None, [f"{image} is not held in {env.name}"]
+    return Release(env.name, (), kind="hold", holds=((image, None),)), []
+
+
+def _holds_of(app: App, environment: str, image: str) -> tuple[EnvironmentConfig, dict[str, str]]:
+    env = app.config.environment(environment)
+    if app.config.image(image) is None:
+        raise UsageError(f"unknown image {image!r}", hint="name an image listed under 'images'")
+    return env, app.holds.get(env.name, {})
 
 
 # -- helpers ---------------------------------------------------------------------------

@@ -198,16 +198,24 @@ class Updater:
         image: str,
         reason: str | None,
         *,
-        release: bool = False,
         dry_run: bool = False,
     ) -> list[Outcome]:
-        """``gitops-bot hold ENV IMAGE`` (``release=True``: ``unhold``)."""
+        """``gitops-bot hold ENV IMAGE``."""
 
         def go(s: _Session) -> list[Outcome]:
-            rel, notes = promotion.hold(s.app, environment, image, reason, release=release)
+            rel, notes = promotion.hold(s.app, environment, image, reason)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("unhold" if release else "hold", dry_run, go), sign=not dry_run)
+        return self._session(self._reported("hold", dry_run, go), sign=not dry_run)
+
+    def unhold(self, environment: str, image: str, *, dry_run: bool = False) -> list[Outcome]:
+        """``gitops-bot unhold ENV IMAGE``."""
+
+        def go(s: _Session) -> list[Outcome]:
+            rel, notes = promotion.unhold(s.app, environment, image)
+            return self._deliver_one(s, environment, rel, notes, dry_run)
+
+        return self._session(self._reported("unhold", dry_run, go), sign=not dry_run)
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
