@@ -144,6 +144,18 @@ class Release:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """What a policy chose. ``tag`` is the tag to deploy (``None``: nothing acceptable, or the
+    deployed tag when nothing better exists); ``reason`` is one human sentence."""
+
+    tag: str | None
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.tag is not None
+
+
+@dataclass(frozen=True)
 class Deployed:
     """What an overlay deploys for one image entry."""
 

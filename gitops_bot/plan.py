@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from gitops_bot.config import EnvironmentConfig, ImageConfig
-from gitops_bot.model import Deployed, PlanItem, Release, Verification, short_digest
-from gitops_bot.policy import Choice
+from gitops_bot.model import Choice, Deployed, PlanItem, Release, Verification, short_digest
 
 
 @dataclass(frozen=True)

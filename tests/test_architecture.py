@@ -67,7 +67,6 @@ NEVER = {("registry", "scm"), ("scm", "registry")}
 KNOWN: set[tuple[str, str]] = {
     ("manifests.nodes", "gitops_bot.yamlguard"),
     ("plan", "gitops_bot.config"),
-    ("plan", "gitops_bot.policy"),
 }
 
 
