@@ -89,24 +89,24 @@ class PushRejected(ServiceUnavailable):
 
 
 class ForgeError(GitOpsBotError):
-    """The forge refused a request. 401/403/404 are the set-up's fault (exit 2: fix the
-    token or the project); 409/422 are the forge refusing this change now (exit 3)."""
+    """The forge refused a request (401/403/404/409/422, any forge): one rule, exit 3, like
+    an unavailable forge (issue 12, README "Exit codes"); the hint names the token or setting
+    to fix. GitHub's adapter raises it too (:class:`GitHubError`)."""
+
+    exit_code = 3
 
     def __init__(self, message: str, *, status: int | None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
-        self.exit_code = 2 if status in (401, 403, 404) else 3
 
 
 class ForgeUnavailable(ServiceUnavailable):
     pass
 
 
-class GitHubError(GitOpsBotError):
-    """GitHub refused a request (bad credentials, no access, validation): the service said no,
-    exit 3 like an unavailable one (README "Exit codes")."""
-
-    exit_code = 3
+class GitHubError(ForgeError):
+    """GitHub refused a request (bad credentials, no access, validation): the forges' one
+    rule for a refusal (:class:`ForgeError`, exit 3)."""
 
 
 class GitHubUnavailable(ServiceUnavailable):

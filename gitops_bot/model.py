@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,12 @@ def is_loopback_host(host: str) -> bool:
     """``host`` may carry a port. Loopback registries are allowed plain http."""
     name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
     name = name.strip("[]")
-    return name == "localhost" or name.startswith("127.") or name == "::1"
+    if name == "localhost":
+        return True
+    try:  # an address, not a name that starts like one (127.0.0.1.example.com resolves anywhere)
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

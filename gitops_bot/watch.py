@@ -4,7 +4,9 @@
   ``interval`` with jitter, so a fleet of bots does not hit the registry in step.
 * An outage (registry, git remote or GitHub unavailable) backs off exponentially up to
   ``MAX_BACKOFF_FACTOR`` intervals instead of hot-looping; any other failure (a config mistake
-  someone is about to fix) waits one interval.
+  someone is about to fix) waits one interval. A usage error exits 2 only before the first
+  successful cycle (the set-up is wrong); after it (a broken gitops-bot.yaml pushed), the
+  cycle counts as failed, /readyz answers 503 until a cycle succeeds, and the loop goes on.
 * SIGTERM/SIGINT: the current release is finished (push and pull request together), the rest
   of the cycle is abandoned, and the process exits 0; never a half-pushed branch.
 * One structured log line per cycle and per change, and an HTTP endpoint: ``/healthz`` (the
@@ -126,6 +128,7 @@ class Watcher:
         self.metrics = Metrics()
         self.stop = threading.Event()
         self.last_success: float | None = None  # wall clock
+        self.usage_error: str | None = None  # the last cycle's usage error, after a success
         self.cycles = 0
         self._updater: Any = None
         self.trigger = Trigger(DEFAULT_DEBOUNCE)
@@ -166,9 +169,14 @@ class Watcher:
             outcomes = updater.run(self.envs, should_stop=self.stop.is_set, **targeted)
         except ServiceUnavailable as exc:
             return self._failed(started, updater, str(exc), unavailable=True)
-        except UsageError as exc:  # permanent (no such repository, a broken config): retrying cannot help
-            self._failed(started, updater, str(exc), unavailable=False)
-            raise
+        except UsageError as exc:
+            result = self._failed(started, updater, str(exc), unavailable=False)
+            if self.last_success is None:  # the set-up is wrong (no such repository): exit 2 at once
+                raise
+            # a broken commit in the GitOps repository (gitops-bot.yaml): not ready until it is
+            # fixed, but keep serving and retry at the interval instead of crash-looping
+            self.usage_error = str(exc)
+            return result
         except GitOpsBotError as exc:
             return self._failed(started, updater, str(exc), unavailable=False)
         except Exception as exc:  # a bug: keep serving, report it, try again next interval
@@ -195,6 +203,7 @@ class Watcher:
         m.cycles.labels("success").inc()
         m.duration.observe(seconds)
         self.last_success = time.time()
+        self.usage_error = None
         m.last_success.set(self.last_success)
         changed = sum(1 for o in outcomes if o.action in ("pull_request", "commit"))
         log.info(
@@ -250,9 +259,12 @@ class Watcher:
                     self._send(200, b"ok\n")
                 elif path == "/readyz":
                     ready = is_ready(watcher.last_success, time.time(), watcher.interval)
-                    self._send(
-                        200 if ready else 503, b"ready\n" if ready else b"no recent successful cycle\n"
-                    )
+                    if watcher.usage_error is not None:
+                        self._send(503, b"the last cycle failed on a usage or config error\n")
+                    else:
+                        self._send(
+                            200 if ready else 503, b"ready\n" if ready else b"no recent successful cycle\n"
+                        )
                 elif path == "/metrics":
                     self._send(200, watcher.metrics.render(), CONTENT_TYPE_LATEST)
                 else:

@@ -99,9 +99,9 @@ def test_gitlab_retry_after_beyond_two_minutes_is_not_waited(
 @pytest.mark.parametrize(
     ("status", "code", "hint"),
     [
-        (401, 2, "GITLAB_TOKEN"),
-        (403, 2, "api and write_repository"),
-        (404, 2, "forge.repository"),
+        (401, 3, "GITLAB_TOKEN"),
+        (403, 3, "api and write_repository"),
+        (404, 3, "forge.repository"),
         (422, 3, ""),
     ],
 )
@@ -218,6 +218,22 @@ def test_gitea_answer_that_is_not_a_pull_request_is_refused(waits: list[float]) 
     multi_line = httpx.Response(422, json={"message": "bad\n\nthing"})
     with pytest.raises(ForgeError, match=r"HTTP 422\): bad thing; "):
         gitea(lambda r: multi_line).open_pulls("gitops-bot")
+
+
+def test_gitea_adopts_only_pull_requests_whose_branch_is_in_this_repository() -> None:
+    """A fork's pull request named like ours (its fork deleted: head.repo null) is not ours to
+    update, decorate or auto-merge; the repository's own name matches without regard to case."""
+    fork = {**pull(1, "gitops-bot/staging"), "head": {"ref": "gitops-bot/staging", "repo": None}}
+    other = {
+        **pull(2, "gitops-bot/dev"),
+        "head": {"ref": "gitops-bot/dev", "repo": {"full_name": "eve/gitops"}},
+    }
+    own = {
+        **pull(3, "gitops-bot/prod"),
+        "head": {"ref": "gitops-bot/prod", "repo": {"full_name": "Acme/GitOps"}},
+    }
+    found = gitea(lambda r: httpx.Response(200, json=[fork, other, own])).open_pulls("gitops-bot")
+    assert list(found) == ["gitops-bot/prod"]
 
 
 def test_gitea_409_race_updates_the_existing_pull_keeping_its_wip_marker() -> None:
@@ -424,3 +440,28 @@ def test_forge_section_also_configures_github_enterprise() -> None:
         parse(text, "c.yaml"), "https://ghe.example.com/acme/gitops.git", {"GHE_TOKEN": SECRET}
     )
     assert isinstance(adapter, GitHub) and adapter.repository == "acme/gitops" and adapter.git_token == SECRET
+
+
+# -- one rule for every forge's refusals -------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 409, 422])
+def test_a_refusal_exits_3_with_the_forges_own_words_on_every_forge(
+    rsps: responses.RequestsMock, status: int
+) -> None:
+    """Issue 12: a refusal is exit 3 with the forge's message; GitHub, GitLab and Gitea alike."""
+    from tests.test_github_errors import REPO, client
+
+    words = {"message": "Validation Failed", "errors": [{"message": f"refused {status} here"}]}
+    rsps.get(f"{REPO}/pulls", status=status, json=words)
+    rsps.get(MRS, status=status, json={"message": f"refused {status} here"})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"message": f"refused {status} here"})
+
+    adapters = [client(), gitlab(), gitea(handler)]
+    for adapter in adapters:
+        with pytest.raises(ForgeError) as exc:
+            adapter.open_pulls("gitops-bot")
+        assert exc.value.exit_code == 3, (adapter.name, str(exc.value))
+        assert f"HTTP {status}" in str(exc.value) and f"refused {status} here" in str(exc.value)

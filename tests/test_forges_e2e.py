@@ -239,7 +239,7 @@ def test_refused_creation_is_one_line_and_leaves_no_branch(
     monkeypatch.setattr(forge_mod, "_sleep", lambda seconds: None)
     world.push("app", "1.1.0")
     kind = "gitlab" if isinstance(world.forge, FakeGitLab) else "gitea"
-    for status, code in ((403, 2), (502, 3)):  # the token's rights; the forge kept failing
+    for status, code in ((403, 3), (502, 3)):  # the token's rights (a refusal); the forge kept failing
         world.forge.fail[CREATE[kind]] = (status, {"message": "no"}, {})
         assert main(["update", "--repo", f"file://{world.remote}", "--env", "staging"]) == code
         _, err = capsys.readouterr()

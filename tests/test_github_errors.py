@@ -171,3 +171,14 @@ def test_github_app_credentials_become_an_installation_token(rsps: responses.Req
     assert g.open_pulls("gitops-bot") == {}
     assert rsps.calls[0].request.headers["Authorization"].startswith("Bearer ")  # the app's JWT
     assert rsps.calls[-1].request.headers["Authorization"] == "token ghs_installation_token_abc"
+
+
+def test_only_pull_requests_from_this_repository_are_ours(rsps: responses.RequestsMock) -> None:
+    """A fork's PR with a branch named like ours (the fork deleted: head.repo null) is not
+    adopted, updated or auto-merged; GitHub's own spelling of the name may differ in case."""
+    fork = pull(1, "gitops-bot/staging")
+    fork["head"]["repo"] = None
+    own = pull(2, "gitops-bot/dev")
+    own["head"]["repo"] = {"full_name": "ACME/GitOps"}
+    rsps.get(f"{REPO}/pulls", json=[fork, own])
+    assert list(client().open_pulls("gitops-bot")) == ["gitops-bot/dev"]

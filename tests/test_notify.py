@@ -253,3 +253,11 @@ def test_each_outcome_is_the_event_people_subscribe_to(
     outcome = Outcome("staging", (CHANGE,), action, write=write, kind=kind)
     assert event_of(outcome) == event
     assert [n.event for n in from_outcomes([outcome])] == ([event] if event else [])
+
+
+def test_plain_http_is_for_a_loopback_address_not_a_name_or_userinfo_that_looks_like_one() -> None:
+    """``http://127.0.0.1@host`` and ``http://127.0.0.1.host`` go to another machine in clear."""
+    for url in ("http://127.0.0.1@hooks.example.com/x", "http://127.0.0.1.hooks.example.com/x"):
+        with Notifier([NotifierSettings("b", "webhook", url_env="U")], {"U": url}) as n:
+            (warning,) = n.send(Notice("proposed", "staging", (CHANGE,)))
+        assert "must be https://" in warning

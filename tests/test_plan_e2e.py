@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +145,18 @@ def test_missing_repository_is_skipped_and_the_rest_goes_on(
 def test_unreachable_registry_ends_run_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dead = RegistryProcess(tmp_path / "dead")  # a free port nobody listens on
-    repo = copy_example(tmp_path / "gitops", dead.host)
-    cfg = repo / "gitops-bot.yaml"
-    cfg.write_text(cfg.read_text().replace("max_concurrency: 8", "max_concurrency: 8\n    timeout: 2"))
-    code, out, err = run(capsys, "plan", "--repo", str(repo), "--env", "staging")
+    # a port that is certainly closed: bound (so nobody else can take it) but never listening
+    with socket.socket() as dead:
+        dead.bind(("127.0.0.1", 0))
+        host = f"127.0.0.1:{dead.getsockname()[1]}"
+        repo = copy_example(tmp_path / "gitops", host)
+        cfg = repo / "gitops-bot.yaml"
+        cfg.write_text(cfg.read_text().replace("max_concurrency: 8", "max_concurrency: 8\n    timeout: 2"))
+        code, out, err = run(capsys, "plan", "--repo", str(repo), "--env", "staging")
     assert code == 3
     assert out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith(f"gitops-bot: error: registry {dead.host} unavailable: cannot connect")
+    assert err.startswith(f"gitops-bot: error: registry {host} unavailable: cannot connect")
 
 
 def test_bad_config_exit_2_with_file_and_line(example: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,7 +24,7 @@ from gitops_bot.watch import MAX_BACKOFF_FACTOR, Watcher, is_ready, next_delay, 
 from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, make_world
+from tests.test_update_e2e import World, git, make_world
 
 
 @pytest.fixture
@@ -85,6 +85,10 @@ def watch_argv(world: World, *extra: str) -> list[str]:
     ]
 
 
+def successes(proc: Proc) -> list[dict]:  # type: ignore[type-arg]
+    return [c for c in proc.events("cycle") if c.get("result") == "success"]
+
+
 def get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
@@ -100,8 +104,10 @@ def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: Wor
         proc.wait_for("the endpoint", lambda: proc.events("listening"))
         base = "http://" + proc.events("listening")[0]["address"]
         assert get(base + "/healthz") == (200, "ok\n")
-        proc.wait_for("a successful cycle", lambda: proc.events("cycle"))
-        assert get(base + "/readyz")[0] == 200
+        # a success, not any cycle line: /readyz is 503 until one (last_success is set before
+        # the success line is written, so after it readiness cannot lag)
+        proc.wait_for("a successful cycle", lambda: successes(proc))
+        assert get(base + "/readyz")[0] == 200, "".join(proc.lines)
         (change,) = [c for c in proc.events("change") if c["action"] == "pull_request"]
         assert change["environment"] == "staging" and "example/app 1.0.0 -> 1.1.0" in change["images"]
         assert len(world.github.open_pulls()) == 1
@@ -112,7 +118,7 @@ def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: Wor
             "the PR to follow 1.2.0",
             lambda: "`1.2.0`" in (world.github.open_pulls() or [{}])[0].get("body", ""),
         )
-        proc.wait_for("two successful cycles", lambda: len(proc.events("cycle")) >= 3)
+        proc.wait_for("three successful cycles", lambda: len(successes(proc)) >= 3)
         status, metrics = get(base + "/metrics")
         assert status == 200
         cycles = [
@@ -130,6 +136,39 @@ def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: Wor
     assert code == 0, "".join(proc.lines)
     assert proc.events("stopped")
     assert len(world.github.pulls) == 1 and world.github.unexpected == []
+
+
+def test_a_broken_config_pushed_after_the_first_cycle_is_a_failed_cycle_not_an_exit(world: World) -> None:
+    """A bad commit in the GitOps repository must not crash-loop watch (and take its webhook
+    endpoint and metrics down): the cycle fails, /readyz says so, the next cycle retries."""
+    world.push("app", "1.1.0")
+    proc = Proc(watch_argv(world, "--interval", "1s", "--jitter", "0", "--listen", "127.0.0.1:0"))
+    seed = world.tmp / "seed"
+    try:
+        proc.wait_for("the endpoint", lambda: proc.events("listening"))
+        base = "http://" + proc.events("listening")[0]["address"]
+        proc.wait_for("a successful cycle", lambda: successes(proc))
+        good = (seed / "gitops-bot.yaml").read_text()
+
+        def commit(text: str, message: str) -> None:
+            (seed / "gitops-bot.yaml").write_text(text)
+            git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", message)
+            git(seed, "push", "-q", "origin", "main")
+
+        commit("environments: [unclosed\n", "broken")
+        proc.wait_for("a failed cycle", lambda: [c for c in proc.events("cycle") if c["result"] == "failure"])
+        assert proc.p.poll() is None, "".join(proc.lines)
+        assert get(base + "/readyz")[0] == 503 and get(base + "/healthz") == (200, "ok\n")
+        metrics = get(base + "/metrics")[1]
+        assert 'gitops_bot_cycles_total{result="failure"}' in metrics
+        assert 'gitops_bot_cycles_total{result="failure"} 0.0' not in metrics
+
+        commit(good, "fixed")
+        proc.wait_for("readiness back", lambda: get(base + "/readyz")[0] == 200)
+    finally:
+        proc.p.send_signal(signal.SIGTERM)
+        code = proc.p.wait(timeout=30)
+    assert code == 0, "".join(proc.lines)
 
 
 def test_stopping_before_a_release_pushes_nothing(world: World) -> None:

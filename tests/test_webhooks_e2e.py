@@ -75,8 +75,12 @@ def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval
             e for e in proc.events("targeted") if any(f"/{world.ns}/app:1.1.0" in p for p in e["pushes"])
         ]
         assert pushed and pushed[0]["environments"] == ["staging"]
-        # watch notifies through the same hook as the CLI
-        assert any("1.0.0 -&gt; 1.1.0" in r.body["text"] for r in hooks.received)
+        # watch notifies through the same hook as the CLI (right after the PR changes: poll)
+        proc.wait_for(
+            "the notification",
+            lambda: any("1.0.0 -&gt; 1.1.0" in r.body["text"] for r in list(hooks.received)),
+            timeout=15,
+        )
 
         # a tag the policy ignores (outside ^1) runs a targeted cycle that changes nothing
         world.push("app", "2.0.0")

@@ -61,3 +61,19 @@ def test_refused_with_the_line(text: str, line: int, match: str) -> None:
 def test_let_through(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamlguard, "MAX_NODES", 1000)
     check(text, "f.yaml", ManifestError)
+
+
+def test_the_editors_reread_still_refuses_a_duplicate_key_or_an_alias_bomb() -> None:
+    """The re-read of the editor's own output skips the guard's node walk (bench/edit_bench.py);
+    a duplicate key an edit created, or an alias bomb, must still fail the comparison."""
+    before = "images:\n- name: app\n  newTag: '1.0'\n"
+    expected = nodes.plain(nodes.compose(before, "k.yaml"))
+    nodes.confirm(expected, before, "k.yaml")  # unchanged text reads back the same
+    with pytest.raises(ManifestError, match="does not read back"):
+        nodes.confirm(expected, before + "  newTag: '1.0'\n", "k.yaml")
+    with pytest.raises(ManifestError, match="does not read back"):
+        nodes.confirm([expected], before + "---\na: 1\na: 1\n", "k.yaml", documents=True)
+    t0 = time.monotonic()
+    with pytest.raises(ManifestError, match="does not read back"):
+        nodes.confirm(expected, BOMB, "k.yaml")
+    assert time.monotonic() - t0 < 5

@@ -101,7 +101,8 @@ class Notifier:
             return
         url = s.url or self._secret(s.url_env or "")
         parts = urlsplit(url)
-        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(parts.netloc)):
+        loopback = is_loopback_host(parts.hostname or "")  # the host, not the userinfo before '@'
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
             raise DeliveryError("the URL must be https:// (http:// only on loopback)")
         headers = {
             "Content-Type": "application/json",

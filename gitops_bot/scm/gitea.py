@@ -150,8 +150,11 @@ class Gitea:
         out = {}
         for item in self._pages(f"{self._repo}/pulls", state="open"):
             pr = _pr(item, self.name)
+            # ours only when the head branch is in this repository: a fork's pull request (its
+            # repo gone: null) with a branch named like ours must not be adopted and decorated
             head_repo = (item.get("head") or {}).get("repo") or {}
-            if wanted(pr.head) and head_repo.get("full_name", self.repository) == self.repository:
+            name = head_repo.get("full_name") if isinstance(head_repo, dict) else None
+            if wanted(pr.head) and isinstance(name, str) and name.lower() == self.repository.lower():
                 out[pr.head] = pr
         return out
 

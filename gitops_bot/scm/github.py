@@ -147,8 +147,9 @@ class GitHub:
         out = {}
         for p in _call(lambda: list(self._repo.get_pulls(state="open"))):
             ref = p.head.ref
+            # a fork's PR named like ours (its fork deleted: repo null) is not ours to adopt
             if ref.startswith(prefix + "/") and (
-                p.head.repo is None or p.head.repo.full_name == self.repository
+                p.head.repo is not None and p.head.repo.full_name.lower() == self.repository.lower()
             ):
                 out[ref] = _pr(p)
         return out
@@ -235,7 +236,9 @@ def _error(exc: GithubException) -> GitOpsBotError:
         404: "check github.repository and the token's access to it",
     }.get(exc.status or 0)
     return GitHubError(
-        redact(f"GitHub refused the request (HTTP {exc.status}): {_message(exc.data)}"), hint=hint
+        redact(f"GitHub refused the request (HTTP {exc.status}): {_message(exc.data)}"),
+        status=exc.status,
+        hint=hint,
     )
 
 
