@@ -7,6 +7,7 @@ file; 3 a registry, git remote or API stayed unavailable.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -26,6 +27,13 @@ EXIT_OK = 0
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        # `gitops-bot -v plan`: the logging options belong to the command
+        if " " not in self.prog and re.match(
+            r"unrecognized arguments: .*(?<!\S)(-v+|--verbose|--log-format)\b", message
+        ):
+            raise UsageError(
+                f"{self.prog}: {message}", hint="put -v/--log-format after the command: gitops-bot plan -v"
+            )
         raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
 
 
@@ -204,6 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gitops-bot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as other CLI tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 141
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -315,7 +326,7 @@ def _release_command(args: argparse.Namespace) -> int:
         outcomes = updater.promote(
             args.source,
             args.target,
-            images=args.images,
+            images=list(dict.fromkeys(args.images)),  # a repeated --image counts once, as --env does
             force=args.force,
             skip_gate=args.skip_gate,
             dry_run=args.dry_run,
@@ -344,6 +355,10 @@ def _set_image(args: argparse.Namespace) -> int:
     kustomization = images.is_kustomization(str(path)) or declares_kustomization(before)
     setters = set() if kustomization else images.setter_names(before, str(path))
     edits = [setimage.parse_arg(a, setters) for a in args.args]
+    names = [e.name for e in edits]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:  # which one wins would be a guess: refused, as kustomize merges them in turn
+        raise UsageError(f"image {twice!r} is named by more than one ARG", hint="give each image one ARG")
     helm = setimage.parse_helm_paths(args.helm)
     if kustomization:
         result = kustomize.edit(before, edits, str(path))

@@ -215,7 +215,9 @@ def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
 
 _AUTHOR = re.compile(r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$")
 _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]+(?<!/)$")
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# the name of an environment variable; a token pasted in its place (GitHub's ghp_/github_pat_
+# tokens, or 40+ characters of lowercase and digits such as a hex token) is not one
+_ENV_VAR = re.compile(r"^(?!gh[pousr]_|github_pat_)(?!(?=.*[a-z])(?=.*\d).{40,}$)[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
@@ -474,8 +476,11 @@ class _Reader:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            quote = kind is str and isinstance(value, int | float) and not isinstance(value, bool)
             raise self.error(
-                self.line_of(node, key), f"'{key}' in {what} must be {names}, got {_kind(value)}"
+                self.line_of(node, key),
+                f"'{key}' in {what} must be {names}, got {_kind(value)}"
+                + (f'; write it quoted: {key}: "{value}"' if quote else ""),
             )
         return str(value) if kind is str else value
 
@@ -512,7 +517,7 @@ def _kind(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = _ENV_VAR
 
 
 def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
@@ -652,13 +657,17 @@ def _helm(r: _Reader, spec: dict[str, Any], what: str) -> tuple[tuple[str, str],
     if spec.get("helm") is None:
         return ()
     node = r.mapping(spec["helm"], r.line_of(spec, "helm"), f"'helm' of {what}", allowed=HELM_FIELDS)
-    out = []
+    out: list[tuple[str, str]] = []
     for key in HELM_FIELDS:
         path = r.get(node, key, str, f"'helm' of {what}")
         if path is None:
             continue
         if any(not part for part in path.split(".")):
             raise r.error(r.line_of(node, key), f"helm {key} path {path!r} of {what} must be like image.tag")
+        if any(p == path for _, p in out):  # two fields written into one key would overwrite each other
+            raise r.error(
+                r.line_of(node, key), f"helm {key} path {path!r} of {what} is another field's path too"
+            )
         out.append((key, path))
     if not any(f in ("tag", "reference") for f, _ in out):
         raise r.error(r.line_of(spec, "helm"), f"'helm' of {what} needs 'tag' or 'reference' (the key paths)")
@@ -672,6 +681,12 @@ def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
         hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(POLICIES)}"
         raise r.error(r.line_of(spec, "policy"), f"unknown policy {strategy!r} for {what}; {hint}")
     rng = r.get(spec, "range", (str, int, float), what)
+    if isinstance(rng, float):  # YAML's 1.10 is the number 1.1: the range the user wrote is lost
+        raise r.error(
+            r.line_of(spec, "range"),
+            f"'range' of {what} is the number {rng} to YAML, which drops trailing zeros (1.10 reads as 1.1); "
+            'write it quoted, e.g. range: "1.10"',
+        )
     rng = None if rng is None else str(rng)
     if rng is not None:
         if strategy != "semver":

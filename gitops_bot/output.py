@@ -72,7 +72,9 @@ def update_text(outcomes: Sequence[Outcome], *, nothing: str | None = None) -> s
     for o in outcomes:
         if o.action == "dry_run":
             how = (
-                f"open a pull request {o.title!r} on {o.branch}"
+                f"push nothing: {o.branch} already holds this change ({o.title!r})"
+                if o.write == "pull_request" and o.commit
+                else f"open a pull request {o.title!r} on {o.branch}"
                 if o.write == "pull_request"
                 else f"commit {o.title!r} to {o.branch}"
             )

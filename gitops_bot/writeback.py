@@ -478,15 +478,20 @@ class Updater:
 
     def _dry_run(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
         rel, _ = self._apply(ws, app, env, rel)
+        diff = ws.diff()
+        branch = rel.branch(app.config.git.branch_prefix) if env.write == "pull_request" else ws.base
+        # the bot's branch already holding exactly this change: the real run pushes nothing
+        held = ws.remote_sha(branch) if env.write == "pull_request" else None
         return Outcome(
             env.name,
             rel.changes,
             "dry_run",
-            branch=rel.branch(app.config.git.branch_prefix) if env.write == "pull_request" else ws.base,
+            branch=branch,
+            commit=held if held is not None and ws.tree_of(held) == ws.staged_tree() else None,
             release_id=rel.release_id,
             title=redact(rel.title()),
             body=redact(rel.body()),
-            diff=ws.diff(),
+            diff=diff,
         )
 
     def _commit(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:

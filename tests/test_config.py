@@ -71,6 +71,22 @@ def test_good_config_reads_into_frozen_values() -> None:
             "unknown policy 'semvar' for image 'a'; did you mean 'semver'?",
         ),
         ("images:\n  - name: a\n    range: '>>1'\nenvironments: []\n", 3, "invalid semver range"),
+        # YAML reads an unquoted 1.10 as the number 1.1: refused, not silently narrowed to ~1.1
+        (
+            "images:\n  - name: a\n    range: 1.10\nenvironments: []\n",
+            3,
+            'write it quoted, e.g. range: "1.10"',
+        ),
+        (
+            "images:\n  - name: a\n    policy: digest\n    tag: 7\nenvironments: []\n",
+            4,
+            'write it quoted: tag: "7"',
+        ),
+        (
+            "images:\n  - name: a\n    helm:\n      repository: image.tag\n      tag: image.tag\nenvironments: []\n",
+            5,
+            "helm tag path 'image.tag' of image 'a' is another field's path too",
+        ),
         (
             "images:\n  - name: a\n    helm:\n      tga: image.tag\nenvironments: []\n",
             4,
@@ -150,6 +166,24 @@ def test_good_config_reads_into_frozen_values() -> None:
         ("argocd:\n  server: argocd.local\nimages: []\nenvironments: []\n", 2, "must be a URL"),
         (
             "argocd:\n  server: https://a\n  token_env: eyJhbGciOi.x\nimages: []\nenvironments: []\n",
+            3,
+            "not hold a secret",
+        ),
+        # tokens that happen to be valid variable names: refused before an error message prints them
+        (
+            "github:\n  token_env: ghp_abcdefghijklmnopqrstuvwxyz0123456789\nimages: []\nenvironments: []\n",
+            2,
+            "not hold a secret",
+        ),
+        (
+            "registries:\n  r.io:\n    username_env: U\n    password_env: "
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789\nimages: []\nenvironments: []\n",
+            4,
+            "secrets never go in this file",
+        ),
+        (
+            "argocd:\n  server: https://a\n  token_env: f123456789abcdef0123456789abcdef01234567\n"
+            "images: []\nenvironments: []\n",
             3,
             "not hold a secret",
         ),

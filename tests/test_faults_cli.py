@@ -254,6 +254,12 @@ CASES = [
         ]
     ),
     Case(
+        "set-image-same-image-twice",
+        lambda r: None,
+        "'example/app' is named by more than one ARG",
+        argv=("set-image", "--file", "K", "example/app:2.0.0", "example/app:3.0.0"),
+    ),
+    Case(
         "set-image-read-only-file",
         lambda r: (r.root / "overlays/dev/kustomization.yaml").chmod(0o444),
         "read-only",
@@ -345,6 +351,102 @@ def test_set_image_full_disk_is_one_line(
     path = repo.root / "overlays/dev/kustomization.yaml"
     code, _, err = run_cli(["set-image", "--file", str(path), "example/app:2.0.0"], capsys)
     assert code == 2 and "No space left on device" in err and len(err.splitlines()) == 1
+
+
+def test_stdout_closed_early_ends_quietly(repo: Repo) -> None:
+    """`gitops-bot plan --output json | head -1`: the reader goes away; no traceback, exit 141."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "gitops_bot", "plan", "--repo", str(repo.root), "--output", "json"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""
+
+
+def pushed_clone(repo: Repo, tmp_path: Path) -> None:
+    """Make ``repo`` a clone of a bare remote holding its files at main."""
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "example"],
+        ["remote", "add", "origin", str(remote)],
+        ["push", "-q", "origin", "main"],
+    ):
+        subprocess.run(["git", "-C", str(repo.root), *args], check=True, capture_output=True)
+
+
+def test_a_base_branch_the_remote_lacks_is_a_usage_error(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--base nope`: the remote answers that it has no such branch; exit 2 naming the fix, not
+    exit 3 blaming the network."""
+    pushed_clone(repo, tmp_path)
+    code, _, err = run_cli(["history", "dev", "--repo", str(repo.root), "--base", "mian"], capsys)
+    assert code == 2, err
+    assert (
+        err
+        == "gitops-bot: error: the remote has no branch 'mian'; check --base, or git.base in gitops-bot.yaml\n"
+    )
+
+
+def test_repo_a_folder_inside_a_clone_names_the_clone(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`gitops-bot update` run from overlays/dev (--repo .): not "not a git repository", which
+    is false, but the clone's root to point --repo at."""
+    pushed_clone(repo, tmp_path)
+    inner = repo.root / "overlays/dev"
+    code, _, err = run_cli(["update", "--dry-run", "--repo", str(inner)], capsys)
+    assert code == 2, err
+    assert err == (
+        f"gitops-bot: error: {inner} is inside the git repository {repo.root}, not its root; "
+        f"point --repo at {repo.root}\n"
+    )
+    code, _, err = run_cli(["update", "--dry-run", "--repo", str(tmp_path / "outside")], capsys)
+    assert code == 2 and "is not a git repository" in err, err
+
+
+@pytest.mark.parametrize("opt", ["-v", "-vv", "--verbose", "--log-format=json"])
+def test_logging_options_before_the_command_say_where_they_go(
+    opt: str, repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli([opt, "plan", "--repo", str(repo.root)], capsys)
+    assert code == 2
+    assert err == (
+        f"gitops-bot: error: gitops-bot: unrecognized arguments: {opt}; "
+        "put -v/--log-format after the command: gitops-bot plan -v\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "helm",
+    [("tag=image.tag", "tag=image.repository"), ("tag=image.tag", "repository=image.tag")],
+    ids=["field-twice", "path-twice"],
+)
+def test_set_image_conflicting_helm_paths_are_refused(
+    helm: tuple[str, str], repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last --helm tag= used to win silently: the tag overwrote image.repository."""
+    values = repo.write("values.yaml", 'image:\n  repository: ghcr.io/acme/app\n  tag: "1.0"\n')
+    before = values.read_bytes()
+    argv = ["set-image", "--file", str(values), "--helm", helm[0], "--helm", helm[1], "app:1.2"]
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2, err
+    assert err == (
+        f"gitops-bot: error: --helm {helm[1]!r} conflicts with an earlier --helm; "
+        "give each FIELD once, each at its own key path\n"
+    )
+    assert values.read_bytes() == before
 
 
 # -- watch arguments (a subprocess: watch installs signal handlers) ----------------------------

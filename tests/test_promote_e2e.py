@@ -215,6 +215,28 @@ def test_promotion_carries_the_digests_the_source_runs_even_after_tags_moved(
     assert world.github.unexpected == []
 
 
+def test_a_repeated_image_counts_once(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--image app --image app` listed the image twice in the PR and changed the release id."""
+    world.push("app", "1.1.0")
+    world.push("worker", "2.1.0")
+    release_dev(capsys, world)
+    once = run(capsys, world, "promote", "dev", "staging", "--image", "example/app", "--dry-run")
+    twice = run(
+        capsys,
+        world,
+        "promote",
+        "dev",
+        "staging",
+        "--image",
+        "example/app",
+        "--image",
+        "example/app",
+        "--dry-run",
+    )
+    assert [i["image"] for i in twice["results"][0]["images"]] == ["example/app"]
+    assert twice == once
+
+
 def test_gate_chain_and_missing_digest_refuse_and_change_nothing(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -231,6 +231,29 @@ def test_dry_run_changes_nothing(world: World, capsys: pytest.CaptureFixture[str
     assert world.github.requests == []
 
 
+def test_dry_run_after_the_real_run_says_the_branch_already_holds_the_change(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dry run must match the real run: once the PR's branch holds the change, it says so
+    (and names that commit) instead of "would open a pull request"."""
+    world.push("app", "1.1.0")
+    repo = ["--repo", f"file://{world.remote}", "--env", "staging"]
+    assert main(["update", *repo, "--dry-run"]) == 0
+    assert (
+        "== staging: would open a pull request 'staging: release: update 2 images'" in capsys.readouterr().out
+    )
+    (res,) = update(capsys, world, "--env", "staging")["results"]
+    assert main(["update", *repo, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "== staging: would push nothing: gitops-bot/staging already holds this change" in out
+    assert "would open" not in out
+    assert main(["update", *repo, "--dry-run", "--output", "json"]) == 0
+    (dry,) = json.loads(capsys.readouterr().out)["results"]
+    assert dry["action"] == "dry_run" and dry["commit"] == res["commit"] == world.sha("gitops-bot/staging")
+    (again,) = update(capsys, world, "--env", "staging")["results"]
+    assert again["action"] == "unchanged"
+
+
 def test_commit_mode_pushes_to_base_and_survives_a_moving_base(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -132,6 +132,11 @@ def parse_helm_paths(args: list[str]) -> dict[str, str]:
                 f"invalid --helm {arg!r}",
                 hint=f"use FIELD=PATH with FIELD one of {', '.join(HELM_FIELDS)}, e.g. tag=image.tag",
             )
+        if out.get(field, path) != path or path in [p for f, p in out.items() if f != field]:
+            raise UsageError(  # which one wins would be a guess, and a wrong one overwrites another key
+                f"--helm {arg!r} conflicts with an earlier --helm",
+                hint="give each FIELD once, each at its own key path",
+            )
         out[field] = path
     return out
 

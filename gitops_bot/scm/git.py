@@ -130,6 +130,15 @@ class Workspace:
             try:
                 store = git.Repo(path, search_parent_directories=False)
             except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                try:  # a folder inside a clone (the default --repo . run from overlays/dev)
+                    top = git.Repo(path, search_parent_directories=True).working_tree_dir
+                except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                    top = None
+                if top is not None:
+                    raise UsageError(
+                        f"{repo} is inside the git repository {top}, not its root",
+                        hint=f"point --repo at {top}",
+                    ) from None
                 raise UsageError(
                     f"{repo} is not a git repository", hint="point --repo at a clone or a URL"
                 ) from None
@@ -163,17 +172,25 @@ class Workspace:
     def fetch(self, base: str | None, prefix: str) -> str:
         """Fetch the base branch and the bot's branches; returns the base branch name."""
         self.base = base or self.default_branch()
-        _run(
-            self.store.git,
-            "fetch",
-            "--prune",
-            "--no-tags",
-            "origin",
-            f"+refs/heads/{self.base}:refs/remotes/origin/{self.base}",
-            f"+refs/heads/{prefix}/*:refs/remotes/origin/{prefix}/*",
-            env=self.env,
-            what="fetch",
-        )
+        try:
+            _run(
+                self.store.git,
+                "fetch",
+                "--prune",
+                "--no-tags",
+                "origin",
+                f"+refs/heads/{self.base}:refs/remotes/origin/{self.base}",
+                f"+refs/heads/{prefix}/*:refs/remotes/origin/{prefix}/*",
+                env=self.env,
+                what="fetch",
+            )
+        except GitError as exc:  # the remote answered: the base branch is not there (a typo, not the network)
+            if f"couldn't find remote ref refs/heads/{self.base}" not in exc.detail:
+                raise
+            raise UsageError(
+                f"the remote has no branch {self.base!r}",
+                hint="check --base, or git.base in gitops-bot.yaml",
+            ) from None
         return self.base
 
     @property
@@ -363,6 +380,10 @@ class Workspace:
 
     def head_tree(self) -> str:
         return str(self._repo().head.commit.tree.hexsha)
+
+    def staged_tree(self) -> str:
+        """The tree a commit of the worktree's index would record (after :meth:`diff`)."""
+        return str(self._repo().git.write_tree())
 
     def push(self, refspec: str, *, lease: tuple[str, str | None] | None = None) -> None:
         """Push; ``lease=(branch, expected sha or None for absent)`` makes a force push safe
