@@ -23,6 +23,7 @@ from gitops_bot.errors import (
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images, kustomize
 from gitops_bot.model import (
+    Choice,
     Deployed,
     EnvironmentPlan,
     ImageMetadata,
@@ -32,7 +33,7 @@ from gitops_bot.model import (
     Release,
     Verification,
 )
-from gitops_bot.policy import Choice, Policy
+from gitops_bot.policy import Policy
 from gitops_bot.registry import RegistryPool
 from gitops_bot.trust import Verifier
 

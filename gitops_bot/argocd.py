@@ -16,16 +16,19 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
-from gitops_bot.config import ArgoCDConfig
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.manifests.workloads import Reference, repository_key
+from gitops_bot.model import short_digest
 
 
-class GateClosed(GitOpsBotError):
-    """A promotion refused by a gate, a hold or the promotion chain: nothing was changed."""
+@dataclass(frozen=True)
+class ArgoCDConfig:
+    """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
 
-    exit_code = 4
+    server: str | None = None  # https://argocd.example.com
+    token_env: str = "ARGOCD_AUTH_TOKEN"
+    insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
         )
         if not ok:
             seen = ", ".join(str(r) for r in same_repo) or "nothing from that repository"
-            want = w.digest[:19] if w.digest else w.tag
+            want = short_digest(w.digest) if w.digest else w.tag
             problems.append(f"{name} does not run {w.image} {want} (Argo CD reports {seen})")
     return problems
 

@@ -22,7 +22,7 @@ from gitops_bot.errors import GitOpsBotError, UsageError
 if TYPE_CHECKING:
     from gitops_bot.manifests.result import FieldChange
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+EXIT_OK = 0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -333,13 +333,11 @@ def _release_command(args: argparse.Namespace) -> int:
         )
     elif args.command == "rollback":
         outcomes = updater.rollback(args.environment, to=args.to, steps=args.steps, dry_run=args.dry_run)
+    elif args.command == "unhold":
+        outcomes = updater.unhold(args.environment, args.image, dry_run=args.dry_run)
     else:
         outcomes = updater.hold(
-            args.environment,
-            args.image,
-            getattr(args, "reason", None),
-            release=args.command == "unhold",
-            dry_run=args.dry_run,
+            args.environment, args.image, getattr(args, "reason", None), dry_run=args.dry_run
         )
     print(output.update_json(outcomes) if args.output == "json" else output.update_text(outcomes))
     return EXIT_OK

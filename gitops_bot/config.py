@@ -15,79 +15,25 @@ from pathlib import Path
 from typing import Any
 
 from gitops_bot import yamlguard, yamlvalues
+from gitops_bot.argocd import ArgoCDConfig as ArgoCDConfig
 from gitops_bot.errors import ConfigError, UsageError
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
 from gitops_bot.notify.settings import NotifierSettings
+from gitops_bot.policy.semver import parse_range
+from gitops_bot.policy.settings import POLICIES as POLICIES
+from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
+from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
+from gitops_bot.scm.settings import FORGES as FORGES
+from gitops_bot.scm.settings import ForgeConfig as ForgeConfig
+from gitops_bot.scm.settings import GitHubConfig as GitHubConfig
+from gitops_bot.trust.settings import KeylessConfig as KeylessConfig
+from gitops_bot.trust.settings import KeyRef as KeyRef
+from gitops_bot.trust.settings import SigningConfig as SigningConfig
+from gitops_bot.trust.settings import VerifyConfig as VerifyConfig
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
-POLICIES = ("semver", "regex", "alphabetical", "numerical", "newest", "digest")
-
-
-@dataclass(frozen=True)
-class RegistryConfig:
-    host: str
-    insecure: bool = False
-    tls: bool | None = None  # None: https, except http for loopback without a ca_file
-    ca_file: str | None = None
-    username_env: str | None = None
-    password_env: str | None = None
-    max_concurrency: int = 8
-    requests_per_second: float | None = None
-    timeout: float = 30.0
-
-
-@dataclass(frozen=True)
-class PolicyConfig:
-    strategy: str = "semver"
-    range: str | None = None
-    prerelease: bool = False
-    pattern: str | None = None
-    extract: str | None = None
-    order: str = "numerical"
-    tag: str | None = None
-    allow: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    allow_downgrade: bool = False
-
-    def describe(self) -> str:
-        if self.strategy == "semver":
-            return f"semver {self.range}" if self.range else "semver"
-        if self.strategy == "regex":
-            return f"regex {self.pattern} ({self.order})"
-        if self.strategy == "digest":
-            return f"digest of {self.tag}" if self.tag else "digest"
-        return self.strategy
-
-
-@dataclass(frozen=True)
-class KeyRef:
-    """A cosign public key: a PEM file (relative to the config) or an environment variable."""
-
-    file: str | None = None
-    env: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.file or f"${self.env}"
-
-
-@dataclass(frozen=True)
-class KeylessConfig:
-    trusted_root: str  # trusted_root.json, relative to the config
-    issuer: str
-    identity: str | None = None
-    identity_regexp: str | None = None
-
-
-@dataclass(frozen=True)
-class VerifyConfig:
-    """What must hold for a digest to be proposed or promoted (see README "Trust")."""
-
-    keys: tuple[KeyRef, ...] = ()  # any one of them
-    keyless: KeylessConfig | None = None
-    environments: tuple[str, ...] = ()  # where it applies; empty: every environment
 
 
 @dataclass(frozen=True)
@@ -122,16 +68,6 @@ DEFAULT_MESSAGE = "chore({environment}): {summary}"
 
 
 @dataclass(frozen=True)
-class SigningConfig:
-    """How the bot's commits are signed: ``ssh`` or ``gpg`` with a private key from a file or an
-    environment variable, or ``github-api`` (GitHub creates and signs the commit)."""
-
-    method: str  # ssh | gpg | github-api
-    key_file: str | None = None
-    key_env: str | None = None
-
-
-@dataclass(frozen=True)
 class GitConfig:
     base: str | None = None  # None: the remote's default branch
     author: str = DEFAULT_AUTHOR  # "Name <email>"
@@ -157,38 +93,6 @@ class PullRequestConfig:
     assignees: tuple[str, ...] = ()
     draft: bool = False
     auto_merge: str | None = None  # merge | squash | rebase
-
-
-@dataclass(frozen=True)
-class GitHubConfig:
-    repository: str | None = None  # owner/name; None: from the origin URL
-    api_url: str = "https://api.github.com"
-    token_env: str = "GITHUB_TOKEN"
-    app_id_env: str = "GITHUB_APP_ID"
-    app_key_env: str = "GITHUB_APP_PRIVATE_KEY"
-    write_interval: float = 1.0  # seconds between write requests (GitHub's guidance)
-
-
-FORGES = ("github", "gitlab", "gitea", "forgejo")
-
-
-@dataclass(frozen=True)
-class ForgeConfig:
-    """Where change requests go when the remote's host does not say (README 'Forges')."""
-
-    type: str | None = None  # github | gitlab | gitea | forgejo; None: from the remote's host
-    api_url: str | None = None  # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
-    repository: str | None = None  # GitLab group/sub/project or id, Gitea owner/name
-    token_env: str | None = None  # None: GITLAB_TOKEN (CI_JOB_TOKEN), GITEA_TOKEN (FORGEJO_TOKEN)
-
-
-@dataclass(frozen=True)
-class ArgoCDConfig:
-    """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
-
-    server: str | None = None  # https://argocd.example.com
-    token_env: str = "ARGOCD_AUTH_TOKEN"
-    insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
 
 
 @dataclass(frozen=True)
@@ -787,8 +691,6 @@ def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
     if rng is not None:
         if strategy != "semver":
             raise r.error(r.line_of(spec, "range"), f"'range' only applies to policy semver ({what})")
-        from gitops_bot.policy.semver import parse_range
-
         try:
             parse_range(rng)
         except ValueError as exc:

@@ -67,3 +67,47 @@ class RegistryAccessError(GitOpsBotError):
 class RegistryProtocolError(GitOpsBotError):
     """The registry answered something that violates the distribution spec (bad JSON, digest
     mismatch). Treated like an access error for that image: skipped with the reason."""
+
+
+class GateClosed(GitOpsBotError):
+    """A promotion refused by a gate, a hold or the promotion chain: nothing was changed."""
+
+    exit_code = 4
+
+
+class GitError(ServiceUnavailable):
+    """The remote refused or could not be reached. ``detail`` is git's whole (redacted) output."""
+
+    def __init__(self, message: str, *, hint: str | None = None, detail: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.detail = detail
+
+
+class PushRejected(ServiceUnavailable):
+    """The remote moved under us (non-fast-forward, stale lease, another bot's concurrent
+    update of the same ref). Past the race deadline the run ends with exit 3."""
+
+
+class ForgeError(GitOpsBotError):
+    """The forge refused a request (401/403/404/409/422, any forge): one rule, exit 3, like
+    an unavailable forge (issue 12, README "Exit codes"); the hint names the token or setting
+    to fix. GitHub's adapter raises it too (:class:`GitHubError`)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, status: int | None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class ForgeUnavailable(ServiceUnavailable):
+    pass
+
+
+class GitHubError(ForgeError):
+    """GitHub refused a request (bad credentials, no access, validation): the forges' one
+    rule for a refusal (:class:`ForgeError`, exit 3)."""
+
+
+class GitHubUnavailable(ServiceUnavailable):
+    pass

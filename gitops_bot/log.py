@@ -15,6 +15,7 @@ from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
+from structlog.typing import FilteringBoundLogger
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -77,5 +78,7 @@ def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None =
     )
 
 
-def get_logger(name: str) -> Any:
-    return structlog.get_logger(name)
+def get_logger(name: str) -> FilteringBoundLogger:
+    """The logger every module uses; typed, so mypy checks each log call."""
+    logger: FilteringBoundLogger = structlog.get_logger(name)
+    return logger

@@ -24,6 +24,11 @@ def normalise_host(host: str) -> str:
     return DOCKER_HUB if host in _DOCKER_HUB_ALIASES else host
 
 
+def short_digest(digest: str) -> str:
+    """A digest as messages show it: the algorithm and its first 12 hex digits."""
+    return digest[:19]
+
+
 def is_digest(value: str) -> bool:
     return bool(DIGEST_RE.fullmatch(value))
 
@@ -145,6 +150,18 @@ class Release:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """What a policy chose. ``tag`` is the tag to deploy (``None``: nothing acceptable, or the
+    deployed tag when nothing better exists); ``reason`` is one human sentence."""
+
+    tag: str | None
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.tag is not None
+
+
+@dataclass(frozen=True)
 class Deployed:
     """What an overlay deploys for one image entry."""
 
@@ -156,12 +173,6 @@ class Deployed:
     @property
     def repository(self) -> str:
         return self.new_name or self.name
-
-    def describe(self) -> str:
-        out = self.tag or "(no tag)"
-        if self.digest:
-            out += f"@{self.digest[:19]}"
-        return out
 
 
 @dataclass(frozen=True)

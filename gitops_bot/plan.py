@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from gitops_bot.config import EnvironmentConfig, ImageConfig
-from gitops_bot.model import Deployed, PlanItem, Release, Verification
-from gitops_bot.policy import Choice
+from gitops_bot.model import Choice, Deployed, PlanItem, Release, Verification, short_digest
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,8 @@ def decide(target: Target, choice: Choice, release: Release | None) -> PlanItem:
             return target.item("update", f"{release.tag} was pushed again ({choice.reason})", release)
         return target.item(
             "update",
-            f"tag {release.tag} now points at a different image than the pinned {deployed.digest[:19]}",
+            f"tag {release.tag} now points at a different image than the pinned "
+            f"{short_digest(deployed.digest)}",
             release,
         )
     return target.item("none", "up to date", release)

@@ -22,12 +22,20 @@ from pathlib import Path
 
 from gitops_bot import argocd, history
 from gitops_bot.app import App
-from gitops_bot.argocd import GateClosed
-from gitops_bot.config import ImageConfig
-from gitops_bot.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError, UsageError
-from gitops_bot.model import Deployed, ImageMetadata, ImageRef, Verification
+from gitops_bot.config import EnvironmentConfig, ImageConfig
+from gitops_bot.errors import (
+    GateClosed,
+    GitOpsBotError,
+    RegistryAccessError,
+    RegistryProtocolError,
+    UsageError,
+)
+from gitops_bot.model import Deployed, ImageMetadata, ImageRef, Verification, short_digest
 from gitops_bot.release import Change, Release
 from gitops_bot.scm.git import Workspace
+
+# image -> reason (None: an unhold) of an open hold pull request, not on the base yet
+Pending = Mapping[str, str | None]
 
 
 def plan(
@@ -179,7 +187,7 @@ def rollback(
                 new_name=new_name,
             )
         )
-        was = have.tag or (have.digest or "")[:19]
+        was = have.tag or short_digest(have.digest or "")
         holds.append((name, f"rolled back to {target.name} (was {was})"))
     if not changes:
         notes.append(f"{env.name} already runs the image set of {target.name}")
@@ -200,39 +208,47 @@ def _missing_digests(app: App, changes: Sequence[Change]) -> list[str]:
             if not app.registries.client(ref.registry).exists(ref.repository, c.to_digest):
                 out.append(f"{c.image}: {ref.location}@{c.to_digest} no longer exists in the registry")
         except GitOpsBotError as exc:
-            out.append(f"{c.image}: could not check {c.to_digest[:19]} in the registry ({exc})")
+            out.append(f"{c.image}: could not check {short_digest(c.to_digest)} in the registry ({exc})")
     return out
 
 
 def hold(
-    app: App,
-    environment: str,
-    image: str,
-    reason: str | None,
-    *,
-    release: bool,
-    pending: Mapping[str, str | None] | None = None,
+    app: App, environment: str, image: str, reason: str | None, *, pending: Pending | None = None
 ) -> tuple[Release | None, list[str]]:
-    """A hold (or, ``release=True``, an unhold) of one image. ``pending`` are the holds of the
-    environment's open hold pull request that the base does not have yet (image -> reason, or
-    None for an unhold): the new release carries them too, so a second hold joins the open
-    pull request instead of replacing it and dropping the first."""
+    """The release that holds ``image`` in ``environment`` (None with a note: already held).
+    ``pending`` are the holds of the environment's open hold pull request that the base does
+    not have yet (image -> reason, or None for an unhold): the release carries them too, so a
+    second hold joins the open pull request instead of replacing it and dropping the first."""
+    env, current = _holds_of(app, environment, image, pending)
+    text = reason or "held by hand"
+    if current.get(image) == text:
+        return None, [f"{image} is already held in {env.name}"]
+    return _hold_release(env, pending, image, text), []
+
+
+def unhold(
+    app: App, environment: str, image: str, *, pending: Pending | None = None
+) -> tuple[Release | None, list[str]]:
+    """The release that lifts ``image``'s hold in ``environment`` (None with a note: not held)."""
+    env, current = _holds_of(app, environment, image, pending)
+    if image not in current:
+        return None, [f"{image} is not held in {env.name}"]
+    return _hold_release(env, pending, image, None), []
+
+
+def _holds_of(
+    app: App, environment: str, image: str, pending: Pending | None
+) -> tuple[EnvironmentConfig, dict[str, str]]:
     env = app.config.environment(environment)
     if app.config.image(image) is None:
         raise UsageError(f"unknown image {image!r}", hint="name an image listed under 'images'")
-    pending = dict(pending or {})
-    current = {**app.holds.get(env.name, {}), **pending}
-    current = {k: v for k, v in current.items() if v is not None}
-    if release:
-        if image not in current:
-            return None, [f"{image} is not held in {env.name}"]
-        wanted: dict[str, str | None] = {**pending, image: None}
-    else:
-        text = reason or "held by hand"
-        if current.get(image) == text:
-            return None, [f"{image} is already held in {env.name}"]
-        wanted = {**pending, image: text}
-    return Release(env.name, (), kind="hold", holds=tuple(sorted(wanted.items()))), []
+    merged = {**app.holds.get(env.name, {}), **(pending or {})}
+    return env, {k: v for k, v in merged.items() if v is not None}
+
+
+def _hold_release(env: EnvironmentConfig, pending: Pending | None, image: str, reason: str | None) -> Release:
+    wanted = {**(pending or {}), image: reason}
+    return Release(env.name, (), kind="hold", holds=tuple(sorted(wanted.items())))
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -259,7 +275,8 @@ def _verified(app: App, env: str, img: ImageConfig, ref: ImageRef, digest: str) 
     verdict = app.verify(env, img, ref, digest)
     if verdict is not None and not verdict.verified:
         raise GateClosed(
-            f"refused: {img.name} {ref.location}@{digest[:19]} is not verified for {env}: {verdict.reason}",
+            f"refused: {img.name} {ref.location}@{short_digest(digest)} is not verified for {env}: "
+            f"{verdict.reason}",
             hint=f"promote a digest signed as {env}'s verify: policy requires",
         )
     return verdict

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gitops_bot.model import ImageMetadata, Verification
+from gitops_bot.model import ImageMetadata, Verification, short_digest
 
 TRAILER = "Gitops-Bot-Release"
 BODY_MARKER = "<!-- gitops-bot:release"
@@ -191,7 +191,7 @@ def slug(name: str) -> str:
 
 
 def _short(digest: str | None) -> str | None:
-    return digest[:19] if digest else None
+    return short_digest(digest) if digest else None
 
 
 def _source_link(meta: ImageMetadata | None) -> str:

@@ -24,12 +24,11 @@ import git
 from gitops_bot import config as config_mod
 from gitops_bot import history as history_mod
 from gitops_bot import holds as holds_mod
-from gitops_bot import notify, promotion
+from gitops_bot import notify, promotion, targeting
 from gitops_bot.app import App
-from gitops_bot.argocd import GateClosed
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.errors import GitOpsBotError, UsageError
-from gitops_bot.events import Push, targeting
+from gitops_bot.errors import GateClosed, GitOpsBotError, PushRejected, UsageError
+from gitops_bot.events import Push
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
 from gitops_bot.manifests.result import Unwritten
@@ -38,7 +37,7 @@ from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
 from gitops_bot.scm import forges, github_commits
 from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
-from gitops_bot.scm.git import RACE_DEADLINE, PushRejected, Workspace, auth_env, is_url, race_attempts
+from gitops_bot.scm.git import RACE_DEADLINE, Workspace, auth_env, is_url, race_attempts
 from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.trust import signing
 
@@ -56,7 +55,7 @@ class _Session:
     forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     """What happened to one release; feeds the summary, JSON output and the Action."""
 
@@ -199,17 +198,26 @@ class Updater:
         image: str,
         reason: str | None,
         *,
-        release: bool = False,
         dry_run: bool = False,
     ) -> list[Outcome]:
-        """``gitops-bot hold ENV IMAGE`` (``release=True``: ``unhold``)."""
+        """``gitops-bot hold ENV IMAGE``."""
 
         def go(s: _Session) -> list[Outcome]:
             pending = self._pending_holds(s, environment, dry_run)
-            rel, notes = promotion.hold(s.app, environment, image, reason, release=release, pending=pending)
+            rel, notes = promotion.hold(s.app, environment, image, reason, pending=pending)
             return self._deliver_one(s, environment, rel, notes, dry_run)
 
-        return self._session(self._reported("unhold" if release else "hold", dry_run, go), sign=not dry_run)
+        return self._session(self._reported("hold", dry_run, go), sign=not dry_run)
+
+    def unhold(self, environment: str, image: str, *, dry_run: bool = False) -> list[Outcome]:
+        """``gitops-bot unhold ENV IMAGE``."""
+
+        def go(s: _Session) -> list[Outcome]:
+            pending = self._pending_holds(s, environment, dry_run)
+            rel, notes = promotion.unhold(s.app, environment, image, pending=pending)
+            return self._deliver_one(s, environment, rel, notes, dry_run)
+
+        return self._session(self._reported("unhold", dry_run, go), sign=not dry_run)
 
     def history(self, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
         """``gitops-bot history ENV``: read-only; fetches the base and reads its log."""
@@ -292,8 +300,11 @@ class Updater:
                     settings, exc, self.environ, gate=gate, command=command, dry_run=dry_run
                 )
                 raise
-            notify.report_outcomes(settings, outcomes, self.environ, dry_run=dry_run)
-            return outcomes
+            failed = notify.report_outcomes(settings, outcomes, self.environ, dry_run=dry_run)
+            return [
+                replace(o, warnings=[*o.warnings, *w]) if w else o
+                for o, w in zip(outcomes, failed, strict=True)
+            ]
 
         return go
 
@@ -368,8 +379,7 @@ class Updater:
         if rel is None:
             return [Outcome(env.name, (), "unchanged", write=env.write, warnings=list(notes))]
         out = self._deliver(s, env, rel, dry_run)
-        out.warnings = list(notes) + out.warnings
-        return [out]
+        return [replace(out, warnings=[*notes, *out.warnings])]
 
     def _deliver(self, s: _Session, env: EnvironmentConfig, rel: Release, dry_run: bool) -> Outcome:
         if dry_run:
@@ -381,9 +391,12 @@ class Updater:
             self._via_api = self._api_commits(s)
             forge, open_prs = self._forge_session(s)
             out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
-        out.write, out.kind = env.write, rel.kind
-        out.warnings = [w for c in out.changes for w in c.warnings] + out.warnings
-        return out
+        return replace(
+            out,
+            write=env.write,
+            kind=rel.kind,
+            warnings=[w for c in out.changes for w in c.warnings] + out.warnings,
+        )
 
     def _api_commits(self, s: _Session) -> GitHub | None:
         """With git.signing github-api, the GitHub connection that creates the commits."""

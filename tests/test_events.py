@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from gitops_bot import config
+from gitops_bot import config, targeting
 from gitops_bot.app import App
 from gitops_bot.errors import ConfigError
-from gitops_bot.events import targeting
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings

@@ -15,10 +15,10 @@ import pytest
 import responses
 
 from gitops_bot.config import ForgeConfig, parse
-from gitops_bot.errors import ConfigError, UsageError
+from gitops_bot.errors import ConfigError, ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.scm import forge as forge_mod
 from gitops_bot.scm import forges
-from gitops_bot.scm.forge import ForgeError, ForgeUnavailable, HTTPFailure, call, project_path
+from gitops_bot.scm.forge import HTTPFailure, call, project_path
 from gitops_bot.scm.gitea import Gitea
 from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.gitlab import GitLab

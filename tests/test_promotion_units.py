@@ -8,10 +8,10 @@ import pytest
 
 from gitops_bot import argocd, holds
 from gitops_bot.config import ArgoCDConfig
-from gitops_bot.errors import ConfigError, ServiceUnavailable, UsageError
+from gitops_bot.errors import ConfigError, GitError, ServiceUnavailable, UsageError
 from gitops_bot.history import Entry, find
 from gitops_bot.model import Deployed
-from gitops_bot.scm.git import GitError, Workspace
+from gitops_bot.scm.git import Workspace
 from testkit.argocd_server import FakeArgoCD, application
 
 DIGEST = "sha256:" + "a" * 64

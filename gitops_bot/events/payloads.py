@@ -18,7 +18,6 @@ from typing import Any
 from gitops_bot.model import DOCKER_HUB, ImageRef, is_digest, normalise_host
 
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-DISTRIBUTION_MEDIA_TYPE = "application/vnd.docker.distribution.events.v1+json"
 GHCR = "ghcr.io"
 
 

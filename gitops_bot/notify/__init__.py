@@ -21,15 +21,13 @@ def report_outcomes(
     environ: Mapping[str, str],
     *,
     dry_run: bool,
-) -> None:
+) -> list[list[str]]:
     """One notice per outcome that changed something; a delivery failure becomes a warning
-    on that outcome."""
+    for that outcome: the warnings, one list per outcome in order."""
     if not settings:
-        return
+        return [[] for _ in outcomes]
     with Notifier(settings, environ, dry_run=dry_run) as n:
-        for o in outcomes:
-            for notice in from_outcomes([o]):
-                o.warnings.extend(n.send(notice))
+        return [[w for notice in from_outcomes([o]) for w in n.send(notice)] for o in outcomes]
 
 
 REPEAT_AFTER = 3600.0  # seconds: the same failure again within this is not sent again

@@ -25,15 +25,32 @@ TITLES = {
 class OutcomeLike(Protocol):
     """What :class:`gitops_bot.writeback.Outcome` offers (no import: writeback imports us)."""
 
-    environment: str
-    changes: tuple[Change, ...]
-    action: str
-    write: str
-    kind: str
-    url: str | None
-    commit: str | None
-    title: str | None
-    warnings: list[str]
+    @property
+    def environment(self) -> str: ...
+
+    @property
+    def changes(self) -> tuple[Change, ...]: ...
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def write(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def commit(self) -> str | None: ...
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def warnings(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)

@@ -8,25 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from gitops_bot.config import PolicyConfig
+from gitops_bot.model import Choice
 from gitops_bot.policy.semver import Range, TagVersion, parse_range, parse_tag
-
-
-@dataclass(frozen=True)
-class Choice:
-    """``tag`` is the tag to deploy (``None``: nothing acceptable, or the deployed tag when
-    nothing better exists); ``reason`` is one human sentence."""
-
-    tag: str | None
-    reason: str
-
-    def __bool__(self) -> bool:
-        return self.tag is not None
+from gitops_bot.policy.settings import PolicyConfig
 
 
 class Policy:

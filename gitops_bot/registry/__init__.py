@@ -8,11 +8,11 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from gitops_bot.config import Config, RegistryConfig
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
 from gitops_bot.registry.memo import MemoClient
+from gitops_bot.registry.settings import RegistryConfig, RegistrySettings
 
 __all__ = ["RegistryClient", "RegistryPool", "RetryPolicy", "Stats"]
 
@@ -25,7 +25,7 @@ class RegistryPool:
 
     def __init__(
         self,
-        config: Config | None = None,
+        config: RegistrySettings | None = None,
         *,
         env: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
@@ -44,7 +44,7 @@ class RegistryPool:
         self._owner = True
         self._aborted = False
 
-    def bind(self, config: Config) -> RegistryPool:
+    def bind(self, config: RegistrySettings) -> RegistryPool:
         """This pool seen through another repository's registry settings (closing it is a no-op)."""
         view = copy.copy(self)
         view._config, view._owner = config, False

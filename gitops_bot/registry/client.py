@@ -28,7 +28,6 @@ import certifi
 import httpx
 import tenacity
 
-from gitops_bot.config import RegistryConfig
 from gitops_bot.errors import (
     RegistryAccessError,
     RegistryProtocolError,
@@ -36,9 +35,10 @@ from gitops_bot.errors import (
     UsageError,
 )
 from gitops_bot.log import get_logger
-from gitops_bot.model import ImageMetadata, is_digest, is_loopback_host, is_tag
+from gitops_bot.model import ImageMetadata, is_digest, is_loopback_host, is_tag, short_digest
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.registry.transport import Aborted, BodyTooLarge, StdlibTransport
 
 log = get_logger(__name__)
@@ -452,7 +452,7 @@ class RegistryClient:
         body = response.content
         if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
             raise RegistryProtocolError(
-                f"{self.host}/{repository}: blob {digest[:19]} does not match its digest"
+                f"{self.host}/{repository}: blob {short_digest(digest)} does not match its digest"
             )
         return body
 
@@ -532,7 +532,7 @@ def _accepted(response: httpx.Response, host: str, repository: str, reference: s
         if expected and expected != computed:
             raise RegistryProtocolError(
                 f"{where}: manifest digest does not match its body "
-                f"(registry says {expected[:19]}, body is {computed[:19]})"
+                f"(registry says {short_digest(expected)}, body is {short_digest(computed)})"
             )
     media_type = _media_type(response)
     if not media_type or media_type == "application/json":

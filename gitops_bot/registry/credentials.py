@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops_bot.config import RegistryConfig
 from gitops_bot.errors import UsageError
 from gitops_bot.log import get_logger, register_secret
 from gitops_bot.model import DOCKER_HUB, normalise_host
+from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
 _DOCKER_HUB_KEY = "https://index.docker.io/v1/"

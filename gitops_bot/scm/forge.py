@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.log import get_logger, redact
 
 log = get_logger(__name__)
@@ -104,22 +104,6 @@ def unexpected(name: str) -> ForgeUnavailable:
 
 
 # -- errors ----------------------------------------------------------------------------
-
-
-class ForgeError(GitOpsBotError):
-    """The forge refused a request (401/403/404/409/422, any forge): one rule, exit 3, like
-    an unavailable forge (issue 12, README "Exit codes"); the hint names the token or setting
-    to fix. GitHub's adapter raises it too (:class:`gitops_bot.scm.github.GitHubError`)."""
-
-    exit_code = 3
-
-    def __init__(self, message: str, *, status: int | None, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.status = status
-
-
-class ForgeUnavailable(ServiceUnavailable):
-    pass
 
 
 @dataclass

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from gitops_bot.config import Config, GitHubConfig
 from gitops_bot.errors import UsageError
 from gitops_bot.scm import gitea, gitlab
 from gitops_bot.scm.forge import Forge, kind_from_url
 from gitops_bot.scm.github import GitHub, repository_from_url
+from gitops_bot.scm.settings import ForgeSettings, GitHubConfig
 
 
-def kind(cfg: Config, url: str) -> str:
+def kind(cfg: ForgeSettings, url: str) -> str:
     return cfg.forge.type or kind_from_url(url) or "github"
 
 
-def connect(cfg: Config, url: str, environ: Mapping[str, str]) -> Forge:
+def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     chosen = kind(cfg, url)
     if chosen == "gitlab":
         return gitlab.GitLab.connect(cfg.forge, url, environ)
@@ -38,7 +38,7 @@ def connect(cfg: Config, url: str, environ: Mapping[str, str]) -> Forge:
     return GitHub.connect(github_cfg, repository, environ)
 
 
-def _github_settings(cfg: Config) -> GitHubConfig:
+def _github_settings(cfg: ForgeSettings) -> GitHubConfig:
     """``github:``, with what ``forge:`` says on top (``forge: {type: github, api_url: ...}``)."""
     f = cfg.forge
     return replace(

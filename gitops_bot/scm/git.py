@@ -32,7 +32,7 @@ from typing import Any
 import git
 
 from gitops_bot import progress
-from gitops_bot.errors import ServiceUnavailable, UsageError
+from gitops_bot.errors import GitError, PushRejected, ServiceUnavailable, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 
 log = get_logger(__name__)
@@ -43,19 +43,6 @@ _PREFETCH = (
     *("-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "origin", "--no-tags"),
     *("--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"),
 )
-
-
-class GitError(ServiceUnavailable):
-    """The remote refused or could not be reached. ``detail`` is git's whole (redacted) output."""
-
-    def __init__(self, message: str, *, hint: str | None = None, detail: str = "") -> None:
-        super().__init__(message, hint=hint)
-        self.detail = detail
-
-
-class PushRejected(ServiceUnavailable):
-    """The remote moved under us (non-fast-forward, stale lease, another bot's concurrent
-    update of the same ref). Past the race deadline the run ends with exit 3."""
 
 
 # How git (and GitHub/GitLab's receive-pack) words "someone else updated this ref first".
@@ -220,10 +207,6 @@ class Workspace:
 
     def tree_of(self, rev: str) -> str:
         return str(self.store.git.rev_parse(f"{rev}^{{tree}}"))
-
-    def remote_branches(self, prefix: str) -> list[str]:
-        out = self.store.git.for_each_ref("--format=%(refname)", f"refs/remotes/origin/{prefix}/")
-        return [line.removeprefix("refs/remotes/origin/") for line in str(out).splitlines() if line]
 
     # -- history ---------------------------------------------------------------------
 

@@ -17,13 +17,11 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from gitops_bot.config import ForgeConfig
-from gitops_bot.errors import UsageError
+from gitops_bot.errors import ForgeError, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
-    ForgeError,
     HTTPFailure,
     call,
     change_request,
@@ -38,6 +36,7 @@ from gitops_bot.scm.forge import (
     remote_server,
     unexpected,
 )
+from gitops_bot.scm.settings import ForgeConfig
 
 PAGE = 50  # Gitea's default maximum page size
 MAX_PAGES = 100

@@ -20,19 +20,14 @@ import jwt
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 
-from gitops_bot.config import GitHubConfig
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
-from gitops_bot.scm.forge import ForgeError, PullRequest, decorate_steps
+from gitops_bot.scm.forge import PullRequest, decorate_steps
+from gitops_bot.scm.settings import GitHubConfig
 
 log = get_logger(__name__)
 T = TypeVar("T")
 BACKOFF = 0.5  # seconds, doubled per retry (urllib3 backoff_factor)
-
-
-class GitHubError(ForgeError):
-    """GitHub refused a request (bad credentials, no access, validation): the forges' one
-    rule for a refusal (:class:`gitops_bot.scm.forge.ForgeError`, exit 3)."""
 
 
 class _BoundedRetry(GithubRetry):
@@ -60,10 +55,6 @@ class _BoundedRetry(GithubRetry):
         super().sleep(response)
 
 
-class GitHubUnavailable(ServiceUnavailable):
-    pass
-
-
 def repository_from_url(url: str, api_url: str) -> str | None:
     """owner/name of a GitHub remote URL (https, ssh or scp-like), or None."""
     hosts = {"github.com"}
@@ -85,7 +76,6 @@ class GitHub:
     git_user = "x-access-token"
 
     def __init__(self, gh: Github, repository: str, *, git_token: str) -> None:
-        self._gh = gh
         self.repository = repository
         self.owner = repository.split("/")[0]
         self.git_token: str | None = git_token

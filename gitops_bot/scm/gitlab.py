@@ -20,14 +20,11 @@ import gitlab
 import requests
 from gitlab.v4.objects import ProjectMergeRequest
 
-from gitops_bot.config import ForgeConfig
-from gitops_bot.errors import UsageError
+from gitops_bot.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
-    ForgeError,
-    ForgeUnavailable,
     HTTPFailure,
     call,
     change_request,
@@ -41,6 +38,7 @@ from gitops_bot.scm.forge import (
     remote_server,
     unexpected,
 )
+from gitops_bot.scm.settings import ForgeConfig
 
 DRAFT_PREFIX = "Draft: "
 MAX_OPEN = 5000  # merge requests read when looking for the bot's own

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitops_bot.config import KeylessConfig, KeyRef, VerifyConfig
 from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
-from gitops_bot.model import Signer, Verification
+from gitops_bot.model import Signer, Verification, short_digest
 from gitops_bot.trust import cosign
 from gitops_bot.trust.keys import VerifyingKey, load_key
+from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 
 if TYPE_CHECKING:
     from sigstore.verify import Verifier as SigstoreVerifier
@@ -94,7 +94,7 @@ class Verifier:
         from gitops_bot.trust import keyless
 
         if not bundles:
-            return f"no keyless signature (Sigstore bundle) for {digest[:19]}"
+            return f"no keyless signature (Sigstore bundle) for {short_digest(digest)}"
         policy = keyless.Policy(cfg.identity, cfg.identity_regexp, cfg.issuer)
         reasons = []
         for b in bundles:
@@ -108,7 +108,8 @@ class Verifier:
 def _by_key(keys: list[VerifyingKey], sigs: list[cosign.SimpleSignature], digest: str) -> Signer | str:
     """A signer when one of ``keys`` signed a payload naming ``digest``; else the reason."""
     if not sigs:
-        return f"no signature found for {digest[:19]} (no {cosign.sig_tag(digest)[:20]}… tag, no referrers)"
+        tag = cosign.sig_tag(digest)[:20]
+        return f"no signature found for {short_digest(digest)} (no {tag}… tag, no referrers)"
     mismatch = None
     for sig in sigs:
         for key in keys:
@@ -117,9 +118,8 @@ def _by_key(keys: list[VerifyingKey], sigs: list[cosign.SimpleSignature], digest
             named = cosign.payload_digest(sig.payload)
             if named == digest:
                 return Signer("cosign-key", key.key_id, found_by=sig.found_by)
-            mismatch = (
-                f"signature digest mismatch: key {key.key_id} signed {str(named)[:19]}, not {digest[:19]}"
-            )
+            signed, wanted = short_digest(str(named)), short_digest(digest)
+            mismatch = f"signature digest mismatch: key {key.key_id} signed {signed}, not {wanted}"
     return mismatch or "no signature by key " + ", ".join(f"{k.key_id} ({k.source})" for k in keys)
 
 

@@ -29,7 +29,7 @@ from sigstore.verify.policy import OIDCIssuer, VerificationPolicy
 from sigstore_models.common.v1 import HashAlgorithm
 
 from gitops_bot.errors import UsageError
-from gitops_bot.model import Signer
+from gitops_bot.model import Signer, short_digest
 
 _OTHERNAME = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
 
@@ -114,7 +114,9 @@ def check(verifier: Verifier, raw: bytes, digest: str, policy: Policy, found_by:
     except SigstoreError as exc:
         return f"keyless bundle is not usable: {str(exc)[:200]}"
     if digest not in named:
-        return f"signature digest mismatch: the bundle signs {', '.join(sorted(n[:19] for n in named))}"
+        return (
+            f"signature digest mismatch: the bundle signs {', '.join(sorted(short_digest(n) for n in named))}"
+        )
     cert = bundle.signing_certificate
     names = sans(cert)
     if not _issuer_ok(cert, policy.issuer) or not policy.allows(names):

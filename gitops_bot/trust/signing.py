@@ -19,8 +19,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from gitops_bot.config import SigningConfig
 from gitops_bot.errors import UsageError
+from gitops_bot.trust.settings import SigningConfig
 
 MAX_KEY_BYTES = 256 * 1024
 TIMEOUT = 30  # seconds for each ssh-keygen / gpg call

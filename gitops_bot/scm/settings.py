@@ -1,0 +1,41 @@
+"""The scm package's settings: the GitHub API and the forge change requests go to.
+
+``config`` reads them from ``github:`` and ``forge:``; this package never imports ``config``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+FORGES = ("github", "gitlab", "gitea", "forgejo")
+
+
+@dataclass(frozen=True)
+class GitHubConfig:
+    repository: str | None = None  # owner/name; None: from the origin URL
+    api_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+    app_id_env: str = "GITHUB_APP_ID"
+    app_key_env: str = "GITHUB_APP_PRIVATE_KEY"
+    write_interval: float = 1.0  # seconds between write requests (GitHub's guidance)
+
+
+@dataclass(frozen=True)
+class ForgeConfig:
+    """Where change requests go when the remote's host does not say (README 'Forges')."""
+
+    type: str | None = None  # github | gitlab | gitea | forgejo; None: from the remote's host
+    api_url: str | None = None  # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
+    repository: str | None = None  # GitLab group/sub/project or id, Gitea owner/name
+    token_env: str | None = None  # None: GITLAB_TOKEN (CI_JOB_TOKEN), GITEA_TOKEN (FORGEJO_TOKEN)
+
+
+class ForgeSettings(Protocol):
+    """What choosing a forge needs of a whole configuration (``config.Config`` is one)."""
+
+    @property
+    def github(self) -> GitHubConfig: ...
+
+    @property
+    def forge(self) -> ForgeConfig: ...
