@@ -223,3 +223,26 @@ def test_ghcr_anonymous_token_dance_is_followed() -> None:
     assert client.resolve_digest("acme/app", "1.0.0") == MANIFEST_DIGEST
     assert script.seen[2].headers["Authorization"] == "Bearer djE6YWNtZS9hcHA6MTIzNDU2"
     assert script.seen[3].headers["Authorization"] == "Bearer djE6YWNtZS9hcHA6MTIzNDU2"
+
+
+def test_the_deadline_never_turns_a_refused_connection_into_timed_out() -> None:
+    """Retries stop while there is still time for a real attempt: an attempt started with the
+    deadline's last millisecond can only time out, and its 'timed out' would hide the reason."""
+    attempts: list[float] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        left = request.extensions["timeout"]["connect"]
+        attempts.append(left)
+        if left < 0.05:  # what a loaded machine does with a 1 ms connect budget
+            raise httpx.ConnectTimeout("timed out", request=request)
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client = RegistryClient(
+        RegistryConfig(host="ghcr.io", timeout=0.4),  # a 0.6 s operation deadline
+        transport=httpx.MockTransport(refuse),
+        retry=RetryPolicy(attempts=50, initial_wait=0.1, max_wait=10),
+    )
+    with pytest.raises(RegistryUnavailable, match="cannot connect") as info:
+        client.list_tags("acme/app")
+    assert "timed out" not in str(info.value)
+    assert len(attempts) >= 2 and min(attempts) >= 0.05

@@ -64,6 +64,7 @@ BLOB_LIMIT = 4 << 20  # image config blobs
 # Every registry operation (all pages of a tag list, a digest, metadata) ends within this many
 # request timeouts, retries and waits included.
 OPERATION_TIMEOUTS = 1.5  # 45 s with the default 30 s timeout: a drip-fed plan ends inside a minute
+MIN_ATTEMPT = 0.25  # seconds: the least time left before the deadline to start another attempt
 
 
 @dataclass
@@ -224,16 +225,22 @@ class RegistryClient:
     def _request(
         self, method: str, url: str, repository: str, deadline: float, limit: int, **kwargs: Any
     ) -> httpx.Response:
+        # An attempt is never started with less than this left before the deadline: its certain
+        # "timed out" would replace the real reason (a refused connection, a 503) in the error.
+        least = min(MIN_ATTEMPT, self.config.timeout / 4)
+
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             backoff = min(self.retry.initial_wait * 2 ** (state.attempt_number - 1), self.retry.max_wait)
             if isinstance(exc, _Retryable) and exc.retry_after is not None:
                 backoff = min(exc.retry_after, self.retry.max_wait)
-            return float(min(backoff, max(deadline - time.monotonic(), 0.0)))
+            return float(min(backoff, max(deadline - time.monotonic() - least, 0.0)))
 
         def stop(state: tenacity.RetryCallState) -> bool:
             return (
-                state.attempt_number >= self.retry.attempts or self._aborted or time.monotonic() >= deadline
+                state.attempt_number >= self.retry.attempts
+                or self._aborted
+                or deadline - time.monotonic() <= least
             )
 
         retrying = tenacity.Retrying(
