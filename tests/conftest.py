@@ -4,15 +4,14 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import bcrypt
 import jsonschema
 import pytest
 
 from gitops_bot import config, yamlvalues
-
 from testkit.certs import make_ca, make_server_cert
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
