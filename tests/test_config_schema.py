@@ -243,6 +243,11 @@ REJECTED = [
     (("notifications", 1, "events"), ["deployed"], "bad enum"),
     (("notifications", 0, "attempts"), 11, "above maximum"),
     (("notifications", 0, "url"), "https://x.example.com", "both url and url_env"),
+    (("notifications", 0, "secret_env"), "KEY", "a signed slack webhook"),
+    (("notifications", 0), {"type": "teams", "url": "https://x.example.com"}, "a teams url in the file"),
+    (("git", "signing"), {"method": "github-api", "key_env": "K"}, "github-api with a key"),
+    (("git", "signing"), {"method": "gpg"}, "gpg without a key"),
+    (("git", "signing"), {"method": "ssh", "key_env": "K", "key_file": "k"}, "ssh with two keys"),
 ]
 
 
