@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot import __version__, log, progress
-from gitops_bot.config import config_in_repo
+from gitops_bot.config import config_in_repo, schema_text
 from gitops_bot.errors import GitOpsBotError, UsageError
 
 if TYPE_CHECKING:
@@ -167,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     uh.add_argument("environment", metavar="ENV")
     uh.add_argument("image", metavar="IMAGE")
 
+    sub.add_parser(
+        "schema",
+        parents=[logging_opts],
+        help="print the JSON Schema of gitops-bot.yaml (for editors: README 'Configuration')",
+    )
     s = sub.add_parser(
         "set-image",
         parents=[logging_opts],
@@ -223,6 +228,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "set-image":
         return _set_image(args)
+    if args.command == "schema":
+        print(schema_text(), end="")
+        return EXIT_OK
     if args.command == "update":
         return _update(args)
     if args.command == "watch":

@@ -34,6 +34,8 @@ from gitops_bot.trust.settings import VerifyConfig as VerifyConfig
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
+# The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`)
+SCHEMA_FILE = "gitops-bot.schema.json"
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,13 @@ def find_config(repo: Path) -> Path:
         hint="create one at the GitOps repository's root (see README 'Configuration'), "
         "or point --repo/--config at it",
     )
+
+
+def schema_text() -> str:
+    """The published JSON Schema of gitops-bot.yaml, as shipped in the package."""
+    from importlib.resources import files
+
+    return files("gitops_bot").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 def load(path: Path) -> Config:

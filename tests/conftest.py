@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import bcrypt
+import jsonschema
 import pytest
 
+from gitops_bot import config, yamlvalues
 from testkit.certs import make_ca, make_server_cert
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
@@ -22,6 +27,39 @@ def _no_ambient_credentials(
     forge_tokens = ("GITLAB_TOKEN", "CI_JOB_TOKEN", "GITEA_TOKEN", "FORGEJO_TOKEN")
     for name in ("GITHUB_TOKEN", "GITHUB_ACTOR", "SSL_CERT_FILE", *forge_tokens):
         monkeypatch.delenv(name, raising=False)
+
+
+@cache
+def schema_validator() -> jsonschema.Draft202012Validator:
+    """The published JSON Schema of gitops-bot.yaml (``gitops-bot schema``)."""
+    import json
+
+    return jsonschema.Draft202012Validator(json.loads(config.schema_text()))
+
+
+def schema_problems(text: str) -> list[str]:
+    doc = yamlvalues.load(text, "gitops-bot.yaml")
+    return [f"{e.json_path}: {e.message}" for e in schema_validator().iter_errors(doc)]
+
+
+@pytest.fixture(autouse=True)
+def _accepted_configs_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every config a test has the reader accept must validate against the published schema,
+    so the schema cannot fall behind the reader (checked after the test, outside its timings)."""
+    original = config.parse
+    accepted: list[str] = []
+
+    def parse(text: str, filename: str, **kwargs: Any) -> config.Config:
+        result = original(text, filename, **kwargs)
+        accepted.append(text)
+        return result
+
+    for module in list(sys.modules.values()):  # `from gitops_bot.config import parse` too
+        if getattr(module, "parse", None) is original:
+            monkeypatch.setattr(module, "parse", parse)
+    yield
+    problems = {text: schema_problems(text) for text in accepted}
+    assert not any(problems.values()), {t: p for t, p in problems.items() if p}
 
 
 @pytest.fixture(scope="session")

@@ -74,6 +74,10 @@ def test_the_wheel_ships_only_the_package_and_every_module_imports_without_extra
     files = json.loads(shipped.run([str(wheel_venv / "bin/python"), "-c", script, *modules], cwd=tmp_path))
     assert len(files) >= 30 and all(f.startswith(str(wheel_venv)) for f in files.values())
     shipped.run([str(wheel_venv / "bin/python"), "-m", "pip", "check"], cwd=tmp_path)
+    # the published config schema is package data: `gitops-bot schema` from the wheel prints it
+    assert "gitops_bot/gitops-bot.schema.json" in names
+    schema = shipped.run([str(wheel_venv / "bin/gitops-bot"), "schema"], cwd=tmp_path)
+    assert schema == (ROOT / "gitops_bot" / "gitops-bot.schema.json").read_text()
 
 
 def console_runner(exe: Path, cwd: Path, log: list[tuple[list[str], int, str, str]]) -> demo.Runner:
