@@ -97,9 +97,12 @@ def parse_instant(text: str | None) -> datetime | None:
 
 
 def format_instant(when: datetime) -> str:
-    """A time as the output shows it: RFC 3339, ``Z`` for UTC, a fraction only when there is one."""
-    text = when.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    """A time as the output shows it, as registries write it (Go's RFC3339Nano): ``Z`` for UTC,
+    the fraction without trailing zeros, and only when there is one."""
+    naive = when.replace(tzinfo=None)
+    offset = when.isoformat()[len(naive.isoformat()) :]
+    fraction = f".{when.microsecond:06d}".rstrip("0") if when.microsecond else ""
+    return naive.isoformat(timespec="seconds") + fraction + ("Z" if offset == "+00:00" else offset)
 
 
 def normalise_host(host: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from semver import Version
 
 from gitops_bot.config import PolicyConfig
-from gitops_bot.model import Strategy, TagOrder, parse_instant
+from gitops_bot.model import Strategy, TagOrder, format_instant, parse_instant
 from gitops_bot.policy import Policy
 from gitops_bot.policy.semver import parse_range, parse_tag
 
@@ -220,3 +220,27 @@ def test_tuple_precedence_agrees_with_semver_spec_order() -> None:
     assert len(set(orders)) == len(orders)
     versions = [p.version for p in parsed if p]
     assert all(a.compare(b) < 0 for a, b in itertools.pairwise(versions))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-05-01T12:00:00Z",
+        "2026-01-01T00:00:00.5Z",
+        "2024-03-04T05:06:07.123456Z",
+        "2026-01-01T01:30:00+02:00",
+        "2026-01-01T00:00:00-05:30",
+    ],
+)
+def test_created_time_is_parsed_once_and_formats_back_as_the_registry_wrote_it(text: str) -> None:
+    when = parse_instant(text)
+    assert when is not None and when.tzinfo is not None
+    assert format_instant(when) == text
+
+
+def test_created_time_without_offset_is_utc_and_beyond_microseconds_is_cut() -> None:
+    assert format_instant(parse_instant("2026-01-01T00:00:00") or datetime.min) == "2026-01-01T00:00:00Z"
+    assert format_instant(parse_instant("2026-01-01T00:00:00.999999999Z") or datetime.min) == (
+        "2026-01-01T00:00:00.999999Z"
+    )
+    assert parse_instant("yesterday") is None and parse_instant("") is None
