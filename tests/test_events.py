@@ -267,7 +267,8 @@ def test_a_burst_is_one_run_and_waiting_ends_at_the_deadline() -> None:
         time.sleep(0.02)
     # one push per repository, the latest: the cycle plans repositories, the policy picks tags
     assert trigger.wait(time.monotonic() + 5, stop) == [Push("r", "a/0", "2"), *pushes[1:]]
-    assert 0.1 <= time.monotonic() - started < 1
+    # at least the debounce, and well before the 5 s deadline (a loaded machine stretches it)
+    assert 0.1 <= time.monotonic() - started < 4
 
 
 class StubUpdater:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,16 @@ def _images(n: int) -> str:
     return "images:\n" + "".join(f"  - name: app{i}\n    repository: r.io/team/app{i}\n" for i in range(n))
 
 
-def test_config_parses_several_times_faster_than_the_round_trip_loader() -> None:
-    text = f"version: 1\n{_images(300)}{ENVS}"
-    t0 = time.perf_counter()
-    YAML(typ="rt").load(text)
-    round_trip = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    cfg = config.parse(text, "gitops-bot.yaml")
-    ours = time.perf_counter() - t0
+def test_config_is_read_without_the_round_trip_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The config needs line numbers, not round-tripping: it goes through the composer the
+    editors use (its speed is measured in bench/plan_bench.py, never timed in a test)."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("gitops-bot.yaml was read with ruamel's round-trip loader")
+
+    monkeypatch.setattr(YAML, "__init__", refuse)
+    cfg = config.parse(f"version: 1\n{_images(300)}{ENVS}", "gitops-bot.yaml")
     assert len(cfg.images) == 300
-    assert ours < round_trip  # the whole parse, validation included, under the loader alone
 
 
 @pytest.mark.parametrize(

@@ -275,3 +275,24 @@ def test_registry_with_the_referrers_api_is_asked_through_it(
         assert got.verified and got.signers[0].found_by == "referrers"
         assert len(front.calls) == 2
         assert client.referrers(repo, pusher.image(repo, "2.0.0").digest) == []
+
+
+@pytest.mark.parametrize("link", ["keys/ci.pub", "sigstore/trusted_root.json"])
+def test_a_relative_trust_file_may_not_leave_the_config_directory_through_a_symlink(
+    tmp_path: Path, link: str
+) -> None:
+    """Keys and trusted roots named by gitops-bot.yaml obey the repository's containment rule:
+    a committed symlink pointing outside is exit 2 naming it, never read."""
+    outside = tmp_path / "outside.pem"
+    outside.write_text("not a key\n")
+    repo = tmp_path / "repo"
+    (repo / link).parent.mkdir(parents=True)
+    (repo / link).symlink_to(outside)
+    verifier = Verifier(repo, {})
+    spec = (
+        VerifyConfig(keys=(KeyRef(file=link),))
+        if link.endswith(".pub")
+        else VerifyConfig(keyless=KeylessConfig(trusted_root=link, issuer="y", identity="x"))
+    )
+    with pytest.raises(UsageError, match="outside the repository"):
+        verifier.prepare(spec)

@@ -39,6 +39,14 @@ def inside(root: Path, path: Path) -> Path:
     return path
 
 
+def from_config(config_root: Path, name: str) -> Path:
+    """A file ``gitops-bot.yaml`` names (a key, a CA, a trusted root): a relative path is read
+    from the config's directory and, symlinks resolved, must stay inside it (exit 2 naming it);
+    an absolute one is the operator's own mount (``/run/secrets/...``) and is read as given."""
+    path = Path(name)
+    return path if path.is_absolute() else inside(config_root, config_root / path)
+
+
 def write_atomic(path: Path, text: str, *, expected: str | None = None) -> None:
     """Readers see the old file or the new one, never a half-written one (temp file + rename).
     A symlink is written through to its target and stays a link. With ``expected`` (the text

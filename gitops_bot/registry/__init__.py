@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
+from gitops_bot.manifests import files
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
@@ -63,7 +64,7 @@ class RegistryPool:
         if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
             from dataclasses import replace
 
-            cfg = replace(cfg, ca_file=str(self._config.root / cfg.ca_file))
+            cfg = replace(cfg, ca_file=str(files.from_config(self._config.root, cfg.ca_file)))
         with self._lock:
             found = self._clients.get(cfg)
             if found is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
+from gitops_bot.manifests import files
 from gitops_bot.model import Signer, Verification, short_digest
 from gitops_bot.trust import cosign
 from gitops_bot.trust.keys import VerifyingKey, load_key
@@ -46,7 +47,7 @@ class Verifier:
         if spec.keyless and spec.keyless.trusted_root not in self._roots:
             from gitops_bot.trust import keyless
 
-            path = self.root / spec.keyless.trusted_root
+            path = files.from_config(self.root, spec.keyless.trusted_root)
             self._roots[spec.keyless.trusted_root] = keyless.load_root(path, spec.keyless.trusted_root)
 
     def verify(

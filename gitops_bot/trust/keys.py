@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from gitops_bot.errors import UsageError
+from gitops_bot.manifests import files
 
 MAX_KEY_BYTES = 64 * 1024
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
@@ -63,7 +64,7 @@ def load_key(*, file: str | None, env: str | None, root: Path, environ: Mapping[
             raise UsageError(f"verify key ${env} is not set", hint=f"export {env} with the PEM public key")
         return parse_key(value.encode(), f"${env}")
     assert file is not None
-    path = root / file
+    path = files.from_config(root, file)
     try:
         with path.open("rb") as f:
             data = f.read(MAX_KEY_BYTES + 1)

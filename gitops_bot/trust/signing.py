@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gitops_bot.errors import UsageError
+from gitops_bot.manifests import files
 from gitops_bot.trust.settings import SigningConfig
 
 MAX_KEY_BYTES = 256 * 1024
@@ -73,7 +74,7 @@ def _read_key(cfg: SigningConfig, root: Path, environ: Mapping[str, str], label:
         return value.encode()
     assert cfg.key_file is not None
     try:
-        with (root / cfg.key_file).open("rb") as f:
+        with files.from_config(root, cfg.key_file).open("rb") as f:
             data = f.read(MAX_KEY_BYTES + 1)
     except OSError as exc:
         raise UsageError(
