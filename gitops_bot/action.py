@@ -21,13 +21,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, assert_never
+
+from gitops_bot.model import OutcomeAction
 
 COMMANDS = ("plan", "update", "promote", "rollback", "hold", "unhold", "history")
 WITH_ENVIRONMENTS = ("plan", "update")
 WITH_DRY_RUN = ("update", "promote", "rollback", "hold", "unhold")
 OUTPUT_ARGS = ("--output", "json", "--log-format", "console")  # what the action parses
-OPENED = ("pull_request",)  # the outcomes that opened or updated a pull request
 _DOCKER_CONFIG_PREFIX = "gitops-bot-docker-"
 _OWN_DOCKER_CONFIG = "GITOPS_BOT_ACTION_DOCKER_CONFIG"  # set when this step wrote DOCKER_CONFIG
 
@@ -165,7 +166,7 @@ def _run_command(
     except ValueError:
         out.write(stdout.getvalue())
         return code
-    urls = [r["pull_request"] for r in result.get("results", []) if r.get("action") in OPENED]
+    urls = [r["pull_request"] for r in result.get("results", []) if _opened(_action(r))]
     out.write(_dry_runs(result))
     outputs.update(
         changed="true" if result.get("changed") else "false",
@@ -188,7 +189,7 @@ def _dry_runs(result: Mapping[str, Any]) -> str:
     Workflow commands are paused around them: a line of a file is data, never a command."""
     text = ""
     for r in result.get("results", []):
-        if r.get("action") == "dry_run":
+        if _action(r) is OutcomeAction.DRY_RUN:
             pause = secrets.token_hex(16)
             text += (
                 f"::group::dry run: {escape_data(r['environment'])}: {escape_data(r.get('title') or '')}\n"
@@ -196,6 +197,22 @@ def _dry_runs(result: Mapping[str, Any]) -> str:
             text += f"::stop-commands::{pause}\n{r.get('diff') or ''}\n{r.get('body') or ''}\n::{pause}::\n"
             text += "::endgroup::\n"
     return text
+
+
+def _action(r: Mapping[str, Any]) -> OutcomeAction:
+    """A result's action, from the JSON this module's own command printed."""
+    return OutcomeAction(r["action"])
+
+
+def _opened(action: OutcomeAction) -> bool:
+    """Whether the outcome opened or updated a pull request (the ``pr-url`` outputs)."""
+    match action:
+        case OutcomeAction.PULL_REQUEST:
+            return True
+        case OutcomeAction.COMMIT | OutcomeAction.UNCHANGED | OutcomeAction.CLOSED | OutcomeAction.DRY_RUN:
+            return False
+        case _ as unreachable:
+            assert_never(unreachable)
 
 
 def _write_outputs(environ: Mapping[str, str], outputs: Mapping[str, str]) -> None:

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,6 +30,7 @@ from gitops_bot.model import (
     ImageMetadata,
     ImageRef,
     Plan,
+    PlanAction,
     PlanItem,
     Release,
     Verification,
@@ -170,7 +172,7 @@ class App:
         )
 
         # 2. created times, only for policies that order by them
-        created: dict[tuple[str, str], dict[str, str]] = {}
+        created: dict[tuple[str, str], dict[str, datetime]] = {}
         needs_created = [
             t
             for t in active
@@ -243,7 +245,7 @@ class App:
             held = self.holds.get(env.name, {})
             for t in targets[env.name]:
                 item = self._item(t, tags, choices, digests, releases)
-                if t.key in verdicts and item.action == "update":
+                if t.key in verdicts and item.action is PlanAction.UPDATE:
                     item = planning.verified(item, verdicts[t.key])
                 if t.image.name in held and t.deployed is not None:
                     item = planning.held(item, held[t.image.name])

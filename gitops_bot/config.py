@@ -18,7 +18,15 @@ from gitops_bot import yamlguard, yamlvalues
 from gitops_bot.argocd import ArgoCDConfig as ArgoCDConfig
 from gitops_bot.errors import ConfigError, UsageError
 from gitops_bot.events.settings import WebhookSettings
-from gitops_bot.model import ImageRef, is_loopback_host, normalise_host
+from gitops_bot.model import (
+    Grouping,
+    ImageRef,
+    Strategy,
+    TagOrder,
+    WriteMode,
+    is_loopback_host,
+    normalise_host,
+)
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.semver import parse_range
 from gitops_bot.policy.settings import POLICIES as POLICIES
@@ -56,7 +64,7 @@ class EnvironmentConfig:
     promote_from: str | None = None
     images: tuple[str, ...] = ()
     line: int | None = None
-    write: str = "pull_request"  # pull_request | commit (push straight to the base branch)
+    write: WriteMode = WriteMode.PULL_REQUEST  # COMMIT: push straight to the base branch
     argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate
     verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
 
@@ -89,7 +97,7 @@ class GitConfig:
 
 @dataclass(frozen=True)
 class PullRequestConfig:
-    group: str = "environment"  # environment | image
+    group: Grouping = Grouping.ENVIRONMENT
     labels: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
@@ -329,7 +337,7 @@ def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:
             "pull_request auto_merge must be true, false, merge, squash or rebase",
         )
     return PullRequestConfig(
-        group=group,
+        group=Grouping(group),
         labels=r.str_list(spec, "labels", what),
         reviewers=r.str_list(spec, "reviewers", what),
         assignees=r.str_list(spec, "assignees", what),
@@ -684,11 +692,12 @@ def _helm(r: _Reader, spec: dict[str, Any], what: str) -> tuple[tuple[str, str],
 
 
 def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
-    strategy = r.get(spec, "policy", str, what, "semver")
-    if strategy not in POLICIES:
-        close = difflib.get_close_matches(strategy, POLICIES, n=1)
+    name = r.get(spec, "policy", str, what, "semver")
+    if name not in POLICIES:
+        close = difflib.get_close_matches(name, POLICIES, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(POLICIES)}"
-        raise r.error(r.line_of(spec, "policy"), f"unknown policy {strategy!r} for {what}; {hint}")
+        raise r.error(r.line_of(spec, "policy"), f"unknown policy {name!r} for {what}; {hint}")
+    strategy = Strategy(name)
     rng = r.get(spec, "range", (str, int, float), what)
     if isinstance(rng, float):  # YAML's 1.10 is the number 1.1: the range the user wrote is lost
         raise r.error(
@@ -698,7 +707,7 @@ def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
         )
     rng = None if rng is None else str(rng)
     if rng is not None:
-        if strategy != "semver":
+        if strategy is not Strategy.SEMVER:
             raise r.error(r.line_of(spec, "range"), f"'range' only applies to policy semver ({what})")
         try:
             parse_range(rng)
@@ -710,7 +719,7 @@ def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
     extract = r.get(spec, "extract", str, what)
     if pattern is not None:
         r.regex(spec, "pattern", pattern)
-    if strategy == "regex" and pattern is None:
+    if strategy is Strategy.REGEX and pattern is None:
         raise r.error(r.line_of(spec), f"policy regex for {what} needs 'pattern' (and usually 'extract')")
     if extract is not None:
         if pattern is None:
@@ -736,7 +745,7 @@ def _policy(r: _Reader, spec: dict[str, Any], what: str) -> PolicyConfig:
         prerelease=r.get(spec, "prerelease", bool, what, False),
         pattern=pattern,
         extract=extract.lstrip("$") if extract else None,
-        order=order,
+        order=TagOrder(order),
         tag=r.get(spec, "tag", str, what),
         allow=allow,
         ignore=ignore,
@@ -842,14 +851,14 @@ def _check_env_name(r: _Reader, line: int | None, name: str, earlier: list[str])
             )
 
 
-def _write_mode(r: _Reader, spec: dict[str, Any], what: str) -> str:
+def _write_mode(r: _Reader, spec: dict[str, Any], what: str) -> WriteMode:
     mode = r.get(spec, "write", str, what, "pull_request")
     if mode not in ("pull_request", "commit"):
         raise r.error(
             r.line_of(spec, "write"),
             f"'write' of {what} must be pull_request (open a PR) or commit (push to the base branch)",
         )
-    return str(mode)
+    return WriteMode(mode)
 
 
 def _check_no_cycle(r: _Reader, envs: list[EnvironmentConfig]) -> None:

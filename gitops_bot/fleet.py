@@ -75,7 +75,7 @@ class RepositoryResult:
             "repository": self.repository,
             "exit_code": self.exit_code,
             "error": self.error,
-            "changed": any(o.action in ("pull_request", "commit") for o in self.outcomes),
+            "changed": any(o.action.changed for o in self.outcomes),
             "results": [o.to_json() for o in self.outcomes],
         }
 

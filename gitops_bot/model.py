@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from gitops_bot.errors import UsageError
@@ -17,6 +19,90 @@ _REPO_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 # The OCI tag grammar, ASCII only; used with fullmatch (``$`` would let a final newline in).
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 _HOST_RE = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?")
+
+
+class PlanAction(StrEnum):
+    """What the plan does with one image in one overlay."""
+
+    UPDATE = "update"
+    NONE = "none"
+    SKIP = "skip"
+    HELD = "held"
+
+
+class ReleaseKind(StrEnum):
+    UPDATE = "update"
+    PROMOTION = "promotion"
+    ROLLBACK = "rollback"
+    HOLD = "hold"
+
+
+class WriteMode(StrEnum):
+    """How an environment's change lands: a pull request, or a commit on the base branch."""
+
+    PULL_REQUEST = "pull_request"
+    COMMIT = "commit"
+
+
+class OutcomeAction(StrEnum):
+    """What happened to one release."""
+
+    PULL_REQUEST = "pull_request"
+    COMMIT = "commit"
+    UNCHANGED = "unchanged"
+    CLOSED = "closed"
+    DRY_RUN = "dry_run"
+
+    @property
+    def changed(self) -> bool:
+        """Whether the repository changed: a pull request opened or updated, or a commit."""
+        return self in (OutcomeAction.PULL_REQUEST, OutcomeAction.COMMIT)
+
+
+class Strategy(StrEnum):
+    """Which policy chooses an image's tag."""
+
+    SEMVER = "semver"
+    REGEX = "regex"
+    ALPHABETICAL = "alphabetical"
+    NUMERICAL = "numerical"
+    NEWEST = "newest"
+    DIGEST = "digest"
+
+
+class TagOrder(StrEnum):
+    """How a regex policy orders the extracted values."""
+
+    NUMERICAL = "numerical"
+    ALPHABETICAL = "alphabetical"
+
+
+class Grouping(StrEnum):
+    """What one pull request carries: an environment's images, or one image."""
+
+    ENVIRONMENT = "environment"
+    IMAGE = "image"
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    """An RFC 3339 time as an aware datetime (no offset: UTC), None when absent or unreadable.
+    Compared as strings, ``...00.5Z`` sorts before ``...00Z`` and ``+02:00`` is ignored."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def format_instant(when: datetime) -> str:
+    """A time as the output shows it, as registries write it (Go's RFC3339Nano): ``Z`` for UTC,
+    the fraction without trailing zeros, and only when there is one."""
+    naive = when.replace(tzinfo=None)
+    offset = when.isoformat()[len(naive.isoformat()) :]
+    fraction = f".{when.microsecond:06d}".rstrip("0") if when.microsecond else ""
+    return naive.isoformat(timespec="seconds") + fraction + ("Z" if offset == "+00:00" else offset)
 
 
 def normalise_host(host: str) -> str:
@@ -128,7 +214,7 @@ class ImageRef:
 class ImageMetadata:
     """What the image config blob says: only fetched when a policy or the output needs it."""
 
-    created: str | None = None
+    created: datetime | None = None  # aware; parsed once where the config blob is read
     labels: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -225,7 +311,7 @@ class PlanItem:
     file: str
     repository: str
     policy: str
-    action: str  # "update" | "none" | "skip"
+    action: PlanAction
     reason: str
     current: Deployed | None
     candidate: Release | None = None
@@ -250,7 +336,7 @@ class PlanItem:
             else {
                 "tag": candidate.tag,
                 "digest": candidate.digest,
-                "created": meta.created if meta else None,
+                "created": format_instant(meta.created) if meta and meta.created else None,
                 "revision": meta.revision if meta else None,
                 "source": meta.source if meta else None,
             },
@@ -280,7 +366,7 @@ class Plan:
 
     @property
     def updates(self) -> list[PlanItem]:
-        return [i for e in self.environments for i in e.items if i.action == "update"]
+        return [i for e in self.environments for i in e.items if i.action is PlanAction.UPDATE]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -288,6 +374,6 @@ class Plan:
             "environments": [e.to_json() for e in self.environments],
             "summary": {
                 "updates": len(self.updates),
-                "skipped": sum(1 for e in self.environments for i in e.items if i.action == "skip"),
+                "skipped": sum(1 for e in self.environments for i in e.items if i.action is PlanAction.SKIP),
             },
         }

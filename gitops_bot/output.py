@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
-from gitops_bot.model import Plan, PlanItem
+from gitops_bot.model import OutcomeAction, Plan, PlanAction, PlanItem, WriteMode
 
 if TYPE_CHECKING:
     from gitops_bot.fleet import RepositoryResult
     from gitops_bot.history import Entry
     from gitops_bot.writeback import Outcome
-
-_MARK = {"update": "->", "none": "==", "skip": "!!", "held": "||"}
 
 
 def _short(digest: str | None) -> str:
@@ -32,6 +30,24 @@ def _candidate(item: PlanItem) -> str:
     return f"{c.tag}{_short(c.digest)}" if c else ""
 
 
+def _mark(action: PlanAction) -> str:
+    match action:
+        case PlanAction.UPDATE:
+            return "->"
+        case PlanAction.NONE:
+            return "=="
+        case PlanAction.SKIP:
+            return "!!"
+        case PlanAction.HELD:
+            return "||"
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def _count(plan: Plan, action: PlanAction) -> int:
+    return sum(1 for e in plan.environments for i in e.items if i.action is action)
+
+
 def plan_text(plan: Plan) -> str:
     lines: list[str] = []
     for env in plan.environments:
@@ -43,8 +59,8 @@ def plan_text(plan: Plan) -> str:
             (
                 i.image,
                 _current(i),
-                _MARK[i.action],
-                _candidate(i) if i.action in ("update", "skip") else "",
+                _mark(i.action),
+                _candidate(i) if i.action in (PlanAction.UPDATE, PlanAction.SKIP) else "",
                 i.reason,
             )
             for i in env.items
@@ -54,9 +70,9 @@ def plan_text(plan: Plan) -> str:
             cells = [r[k].ljust(widths[k]) for k in range(4)]
             lines.append(("  " + "  ".join(cells) + "  " + r[4]).rstrip())
     n = len(plan.updates)
-    skipped = sum(1 for e in plan.environments for i in e.items if i.action == "skip")
+    skipped = _count(plan, PlanAction.SKIP)
     lines.append("")
-    held = sum(1 for e in plan.environments for i in e.items if i.action == "held")
+    held = _count(plan, PlanAction.HELD)
     lines.append(f"{n} update{'s' if n != 1 else ''}, {skipped} skipped" + (f", {held} held" if held else ""))
     return "\n".join(lines)
 
@@ -70,36 +86,51 @@ def update_text(outcomes: Sequence[Outcome], *, nothing: str | None = None) -> s
         return nothing or "Nothing to do: every environment runs what its policies choose."
     lines: list[str] = []
     for o in outcomes:
-        if o.action == "dry_run":
-            how = (
-                f"push nothing: {o.branch} already holds this change ({o.title!r})"
-                if o.write == "pull_request" and o.commit
-                else f"open a pull request {o.title!r} on {o.branch}"
-                if o.write == "pull_request"
-                else f"commit {o.title!r} to {o.branch}"
-            )
-            lines += [f"== {o.environment}: would {how}", ""]
+        if o.action is OutcomeAction.DRY_RUN:
+            lines += [f"== {o.environment}: would {_would(o)}", ""]
             lines += [o.diff or "", "", o.body or ""]
     lines.append("Summary:")
     for o in outcomes:
         images = ", ".join(c.summary for c in o.changes) or (o.title or "").removeprefix(f"{o.environment}: ")
-        where = {
-            "pull_request": f"pull request {o.url}",
-            "commit": f"commit {o.commit[:12] if o.commit else ''} on {o.branch}",
-            "unchanged": f"already proposed in {o.url}" if o.url else "nothing to change",
-            "closed": f"closed {o.url} (no longer needed)",
-            "dry_run": f"dry run, nothing changed ({o.branch})",
-        }[o.action]
-        lines.append(f"  {o.environment}: {images + ': ' if images else ''}{where}")
+        lines.append(f"  {o.environment}: {images + ': ' if images else ''}{_where(o)}")
         lines += [f"    warning: {w}" for w in o.warnings]
     return "\n".join(lines)
+
+
+def _would(o: Outcome) -> str:
+    """What a dry run would have done."""
+    match o.write:
+        case WriteMode.PULL_REQUEST if o.commit:
+            return f"push nothing: {o.branch} already holds this change ({o.title!r})"
+        case WriteMode.PULL_REQUEST:
+            return f"open a pull request {o.title!r} on {o.branch}"
+        case WriteMode.COMMIT:
+            return f"commit {o.title!r} to {o.branch}"
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def _where(o: Outcome) -> str:
+    match o.action:
+        case OutcomeAction.PULL_REQUEST:
+            return f"pull request {o.url}"
+        case OutcomeAction.COMMIT:
+            return f"commit {o.commit[:12] if o.commit else ''} on {o.branch}"
+        case OutcomeAction.UNCHANGED:
+            return f"already proposed in {o.url}" if o.url else "nothing to change"
+        case OutcomeAction.CLOSED:
+            return f"closed {o.url} (no longer needed)"
+        case OutcomeAction.DRY_RUN:
+            return f"dry run, nothing changed ({o.branch})"
+        case _ as unreachable:
+            assert_never(unreachable)
 
 
 def update_json(outcomes: Sequence[Outcome]) -> str:
     return json.dumps(
         {
             "schema": "gitops-bot/update/v1",
-            "changed": any(o.action in ("pull_request", "commit") for o in outcomes),
+            "changed": any(o.action.changed for o in outcomes),
             "results": [o.to_json() for o in outcomes],
         },
         indent=2,

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from gitops_bot.config import EnvironmentConfig, ImageConfig
-from gitops_bot.model import Choice, Deployed, PlanItem, Release, Verification, short_digest
+from gitops_bot.model import (
+    Choice,
+    Deployed,
+    PlanAction,
+    PlanItem,
+    Release,
+    Strategy,
+    Verification,
+    short_digest,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,7 @@ class Target:
     def key(self) -> tuple[str, str]:
         return (self.environment.name, self.image.name)
 
-    def item(self, action: str, reason: str, candidate: Release | None = None) -> PlanItem:
+    def item(self, action: PlanAction, reason: str, candidate: Release | None = None) -> PlanItem:
         return PlanItem(
             environment=self.environment.name,
             image=self.image.name,
@@ -40,41 +49,43 @@ class Target:
 
 
 def not_deployed(target: Target) -> PlanItem:
-    return target.item("skip", f"no images: entry named {target.image.name!r} in {target.file}")
+    return target.item(PlanAction.SKIP, f"no images: entry named {target.image.name!r} in {target.file}")
 
 
 def promotion_only(target: Target) -> PlanItem:
     src = target.environment.promote_from
     return target.item(
-        "none",
+        PlanAction.NONE,
         f"receives promotions from {src}; run 'gitops-bot promote {src} {target.environment.name}'",
     )
 
 
 def skipped(target: Target, reason: str) -> PlanItem:
-    return target.item("skip", reason)
+    return target.item(PlanAction.SKIP, reason)
 
 
 def decide(target: Target, choice: Choice, release: Release | None) -> PlanItem:
     """``release`` is the chosen tag with its digest resolved (None when nothing was chosen)."""
     if not choice or release is None:
-        return target.item("skip", choice.reason)
+        return target.item(PlanAction.SKIP, choice.reason)
     deployed = target.deployed
     assert deployed is not None
     if deployed.tag != release.tag:
-        return target.item("update", f"{choice.reason}", release)
+        return target.item(PlanAction.UPDATE, f"{choice.reason}", release)
     if deployed.digest is None:
-        return target.item("update", f"pin {release.tag} to its digest", release)
+        return target.item(PlanAction.UPDATE, f"pin {release.tag} to its digest", release)
     if deployed.digest != release.digest:
-        if target.image.policy.strategy == "digest":
-            return target.item("update", f"{release.tag} was pushed again ({choice.reason})", release)
+        if target.image.policy.strategy is Strategy.DIGEST:
+            return target.item(
+                PlanAction.UPDATE, f"{release.tag} was pushed again ({choice.reason})", release
+            )
         return target.item(
-            "update",
+            PlanAction.UPDATE,
             f"tag {release.tag} now points at a different image than the pinned "
             f"{short_digest(deployed.digest)}",
             release,
         )
-    return target.item("none", "up to date", release)
+    return target.item(PlanAction.NONE, "up to date", release)
 
 
 def verified(item: PlanItem, verification: Verification) -> PlanItem:
@@ -84,11 +95,15 @@ def verified(item: PlanItem, verification: Verification) -> PlanItem:
         return replace(item, verification=verification)
     tag = item.candidate.tag if item.candidate else "the candidate"
     return replace(
-        item, action="skip", reason=f"{tag} not verified: {verification.reason}", verification=verification
+        item,
+        action=PlanAction.SKIP,
+        reason=f"{tag} not verified: {verification.reason}",
+        verification=verification,
     )
 
 
 def held(item: PlanItem, reason: str) -> PlanItem:
     """A hold overrides the decision; the plan still says what the policy would do."""
-    policy = f"{item.candidate.tag} available" if item.action == "update" and item.candidate else item.reason
-    return replace(item, action="held", reason=f"held: {reason or 'no reason given'} ({policy})")
+    update = item.action is PlanAction.UPDATE and item.candidate
+    policy = f"{item.candidate.tag} available" if update and item.candidate else item.reason
+    return replace(item, action=PlanAction.HELD, reason=f"held: {reason or 'no reason given'} ({policy})")

@@ -30,7 +30,7 @@ from gitops_bot.errors import (
     RegistryProtocolError,
     UsageError,
 )
-from gitops_bot.model import Deployed, ImageMetadata, ImageRef, Verification, short_digest
+from gitops_bot.model import Deployed, ImageMetadata, ImageRef, ReleaseKind, Verification, short_digest
 from gitops_bot.release import Change, Release
 from gitops_bot.scm.git import Workspace
 
@@ -143,7 +143,7 @@ def plan(
         )
         for c in changes
     ]
-    return Release(dst.name, tuple(changes), kind="promotion", source=src.name), notes
+    return Release(dst.name, tuple(changes), kind=ReleaseKind.PROMOTION, source=src.name), notes
 
 
 def rollback(
@@ -193,7 +193,7 @@ def rollback(
         notes.append(f"{env.name} already runs the image set of {target.name}")
         return None, notes
     notes += _missing_digests(app, changes)
-    return Release(env.name, tuple(changes), kind="rollback", holds=tuple(holds)), notes
+    return Release(env.name, tuple(changes), kind=ReleaseKind.ROLLBACK, holds=tuple(holds)), notes
 
 
 def _missing_digests(app: App, changes: Sequence[Change]) -> list[str]:
@@ -248,7 +248,7 @@ def _holds_of(
 
 def _hold_release(env: EnvironmentConfig, pending: Pending | None, image: str, reason: str | None) -> Release:
     wanted = {**(pending or {}), image: reason}
-    return Release(env.name, (), kind="hold", holds=tuple(sorted(wanted.items())))
+    return Release(env.name, (), kind=ReleaseKind.HOLD, holds=tuple(sorted(wanted.items())))
 
 
 # -- helpers ---------------------------------------------------------------------------

@@ -12,8 +12,9 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
-from gitops_bot.model import ImageMetadata, Verification, short_digest
+from gitops_bot.model import ImageMetadata, ReleaseKind, Verification, format_instant, short_digest
 
 TRAILER = "Gitops-Bot-Release"
 BODY_MARKER = "<!-- gitops-bot:release"
@@ -45,7 +46,7 @@ class Change:
 class Release:
     environment: str
     changes: tuple[Change, ...]
-    kind: str = "update"  # update | promotion | rollback | hold
+    kind: ReleaseKind = ReleaseKind.UPDATE
     group_image: str | None = None  # set when the PR carries one image (group: image)
     source: str | None = None  # promotions: the environment the images come from
     holds: tuple[tuple[str, str | None], ...] = ()  # (image, reason) to hold; reason None: release
@@ -65,7 +66,7 @@ class Release:
     def branch(self, prefix: str) -> str:
         name = (
             f"{prefix}/{self.kind}/{self.environment}"
-            if self.kind != "update"
+            if self.kind is not ReleaseKind.UPDATE
             else f"{prefix}/{self.environment}"
         )
         if self.group_image:
@@ -86,11 +87,17 @@ class Release:
         return f"update {len(self.changes)} images"
 
     def title(self) -> str:
-        if self.kind == "hold":
-            return f"{self.environment}: {self.summary}"
-        verb = {"update": "release", "promotion": f"promote from {self.source}", "rollback": "roll back"}[
-            self.kind
-        ]
+        match self.kind:
+            case ReleaseKind.HOLD:
+                return f"{self.environment}: {self.summary}"
+            case ReleaseKind.UPDATE:
+                verb = "release"
+            case ReleaseKind.PROMOTION:
+                verb = f"promote from {self.source}"
+            case ReleaseKind.ROLLBACK:
+                verb = "roll back"
+            case _ as unreachable:
+                assert_never(unreachable)
         return f"{self.environment}: {verb}: {self.summary}"
 
     def commit_message(self, template: str, *, signoff: str | None = None) -> str:
@@ -108,6 +115,25 @@ class Release:
         if signoff:
             lines.append(f"Signed-off-by: {signoff}")
         return "\n".join(lines) + "\n"
+
+    def _intro(self) -> str:
+        match self.kind:
+            case ReleaseKind.UPDATE:
+                return (
+                    f"New images for **{self.environment}**, chosen by each image's policy, pinned by digest."
+                )
+            case ReleaseKind.PROMOTION:
+                return f"Promotes to **{self.environment}** exactly the digests **{self.source}** runs."
+            case ReleaseKind.ROLLBACK:
+                return (
+                    f"Restores an earlier image set in **{self.environment}**, and holds the "
+                    "restored images so `gitops-bot update` leaves them alone until they are released with "
+                    f"`gitops-bot unhold {self.environment} IMAGE`."
+                )
+            case ReleaseKind.HOLD:
+                return f"Changes which images gitops-bot leaves alone in **{self.environment}**."
+            case _ as unreachable:
+                assert_never(unreachable)
 
     def body(self, reasons: Sequence[str] = ()) -> str:
         rows = [
@@ -127,21 +153,13 @@ class Release:
                         else (f"`{_short(c.from_digest)}`" if c.from_digest else "—"),
                         f"`{c.to_tag}`" if c.to_tag else "—",
                         f"`{c.to_digest}`" if c.to_digest else "—",
-                        meta.created if meta and meta.created else "—",
+                        format_instant(meta.created) if meta and meta.created else "—",
                         _source_link(meta),
                     ]
                 )
                 + " |"
             )
-        intro = {
-            "update": f"New images for **{self.environment}**, chosen by each image's policy, "
-            "pinned by digest.",
-            "promotion": f"Promotes to **{self.environment}** exactly the digests **{self.source}** runs.",
-            "rollback": f"Restores an earlier image set in **{self.environment}**, and holds the "
-            "restored images so `gitops-bot update` leaves them alone until they are released with "
-            f"`gitops-bot unhold {self.environment} IMAGE`.",
-            "hold": f"Changes which images gitops-bot leaves alone in **{self.environment}**.",
-        }[self.kind]
+        intro = self._intro()
         why = [f"- `{c.image}`: {c.reason}" for c in self.changes if c.reason]
         files = sorted({f for c in self.changes for f in c.files} | set(filter(None, [self.holds_file])))
         table = [*rows, ""] if self.changes else []

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from gitops_bot.app import App
 from gitops_bot.events.payloads import Push, matches
+from gitops_bot.model import Grouping
 
 
 def narrow(
@@ -27,4 +28,4 @@ def narrow(
         if env.mode == "registry"
         and any(t.image.name in images and t.deployed is not None for t in app.targets(env))
     ]
-    return envs, (images if app.config.pull_request.group == "image" else None)
+    return envs, (images if app.config.pull_request.group is Grouping.IMAGE else None)

@@ -37,6 +37,7 @@ from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import DEFAULT_DEBOUNCE
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.log import get_logger
+from gitops_bot.model import OutcomeAction
 
 log = get_logger("gitops_bot.watch")
 MAX_BACKOFF_FACTOR = 8  # an outage waits at most this many intervals between cycles
@@ -187,14 +188,14 @@ class Watcher:
         seconds = time.monotonic() - started
         m = self.metrics
         for o in outcomes:
-            if o.action in ("pull_request", "commit"):
+            if o.action.changed:
                 m.changes.labels(o.environment).inc(len(o.changes))
-            if o.url or o.action == "pull_request":
-                m.pull_requests.labels(o.action).inc()
+            if o.url or o.action is OutcomeAction.PULL_REQUEST:
+                m.pull_requests.labels(str(o.action)).inc()
             log.info(
-                "unchanged" if o.action == "unchanged" else "change",
+                "unchanged" if o.action is OutcomeAction.UNCHANGED else "change",
                 environment=o.environment,
-                action=o.action,
+                action=str(o.action),
                 images=[c.summary for c in o.changes],
                 pull_request=o.url,
                 commit=o.commit,
@@ -205,7 +206,7 @@ class Watcher:
         self.last_success = time.time()
         self.usage_error = None
         m.last_success.set(self.last_success)
-        changed = sum(1 for o in outcomes if o.action in ("pull_request", "commit"))
+        changed = sum(1 for o in outcomes if o.action.changed)
         log.info(
             "cycle", result="success", seconds=round(seconds, 3), releases=len(outcomes), changed=changed
         )

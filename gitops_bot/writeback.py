@@ -32,7 +32,15 @@ from gitops_bot.events import Push
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
 from gitops_bot.manifests.result import Unwritten
-from gitops_bot.model import EnvironmentPlan, ImageRef, PlanItem
+from gitops_bot.model import (
+    EnvironmentPlan,
+    ImageRef,
+    OutcomeAction,
+    PlanAction,
+    PlanItem,
+    ReleaseKind,
+    WriteMode,
+)
 from gitops_bot.registry import RegistryPool
 from gitops_bot.release import Change, Release, slug
 from gitops_bot.scm import forges, github_commits
@@ -61,7 +69,7 @@ class Outcome:
 
     environment: str
     changes: tuple[Change, ...]
-    action: str  # pull_request | commit | unchanged | closed | dry_run
+    action: OutcomeAction
     branch: str | None = None
     url: str | None = None
     commit: str | None = None
@@ -70,8 +78,8 @@ class Outcome:
     body: str | None = None
     diff: str | None = None
     warnings: list[str] = field(default_factory=list)
-    write: str = "pull_request"  # the environment's write mode: pull_request | commit
-    kind: str = "update"  # update | promotion | rollback | hold
+    write: WriteMode = WriteMode.PULL_REQUEST  # the environment's write mode
+    kind: ReleaseKind = ReleaseKind.UPDATE
 
     def _would(self) -> dict[str, Any]:
         return {"title": self.title, "body": self.body, "diff": self.diff}
@@ -97,7 +105,7 @@ class Outcome:
             ],
             "warnings": self.warnings,
             # a dry run carries what it would publish, for the Action's log
-            **(self._would() if self.action == "dry_run" else {}),
+            **(self._would() if self.action is OutcomeAction.DRY_RUN else {}),
         }
 
 
@@ -339,7 +347,7 @@ class Updater:
         if (
             only is None
             and not dry_run
-            and any(envs[e.name].write == "pull_request" for e in plan.environments)
+            and any(envs[e.name].write is WriteMode.PULL_REQUEST for e in plan.environments)
         ):
             forge, open_prs = self._forge_session(s)
             outcomes += self._close_stale(ws, cfg, forge, plan.environments, envs, releases, open_prs)
@@ -349,9 +357,9 @@ class Updater:
         """The holds this environment's *open* hold pull request proposes that the base does not
         have yet. A closed or merged one counts for nothing (a reviewer's no stays a no)."""
         env = s.app.config.environment(environment)
-        if env.write != "pull_request":
+        if env.write is not WriteMode.PULL_REQUEST:
             return {}
-        branch = Release(env.name, (), kind="hold").branch(s.app.config.git.branch_prefix)
+        branch = Release(env.name, (), kind=ReleaseKind.HOLD).branch(s.app.config.git.branch_prefix)
         sha = s.ws.remote_sha(branch)
         if sha is None:
             return {}
@@ -377,14 +385,14 @@ class Updater:
     ) -> list[Outcome]:
         env = s.app.config.environment(environment)
         if rel is None:
-            return [Outcome(env.name, (), "unchanged", write=env.write, warnings=list(notes))]
+            return [Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=list(notes))]
         out = self._deliver(s, env, rel, dry_run)
         return [replace(out, warnings=[*notes, *out.warnings])]
 
     def _deliver(self, s: _Session, env: EnvironmentConfig, rel: Release, dry_run: bool) -> Outcome:
         if dry_run:
             out = self._dry_run(s.ws, s.app, env, rel)
-        elif env.write == "commit":
+        elif env.write is WriteMode.COMMIT:
             self._via_api = self._api_commits(s)
             out = self._commit(s.ws, s.app, env, rel)
         else:
@@ -457,7 +465,7 @@ class Updater:
     # -- releases ----------------------------------------------------------------------
 
     def _releases(self, cfg: Config, ep: EnvironmentPlan) -> list[Release]:
-        updates = [i for i in ep.items if i.action == "update" and i.candidate is not None]
+        updates = [i for i in ep.items if i.action is PlanAction.UPDATE and i.candidate is not None]
         changes = tuple(_change(i) for i in updates)
         if not changes:
             return []
@@ -508,13 +516,13 @@ class Updater:
     def _dry_run(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
         rel, _ = self._apply(ws, app, env, rel)
         diff = ws.diff()
-        branch = rel.branch(app.config.git.branch_prefix) if env.write == "pull_request" else ws.base
+        branch = rel.branch(app.config.git.branch_prefix) if env.write is WriteMode.PULL_REQUEST else ws.base
         # the bot's branch already holding exactly this change: the real run pushes nothing
-        held = ws.remote_sha(branch) if env.write == "pull_request" else None
+        held = ws.remote_sha(branch) if env.write is WriteMode.PULL_REQUEST else None
         return Outcome(
             env.name,
             rel.changes,
-            "dry_run",
+            OutcomeAction.DRY_RUN,
             branch=branch,
             commit=held if held is not None and ws.tree_of(held) == ws.staged_tree() else None,
             release_id=rel.release_id,
@@ -539,7 +547,7 @@ class Updater:
                 else None
             )
             if sha is None:
-                return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
+                return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
             try:
                 sha = self._push(ws, ws.base, None, sha)
             except PushRejected:
@@ -548,7 +556,12 @@ class Updater:
                 continue
             log.info("committed", environment=env.name, commit=sha, release=rel.release_id)
             return Outcome(
-                env.name, rel.changes, "commit", branch=ws.base, commit=sha, release_id=rel.release_id
+                env.name,
+                rel.changes,
+                OutcomeAction.COMMIT,
+                branch=ws.base,
+                commit=sha,
+                release_id=rel.release_id,
             )
         raise PushRejected(
             f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
@@ -569,7 +582,7 @@ class Updater:
         for attempt in race_attempts():
             rel, changed = self._apply(ws, app, env, rel)
             if not changed:
-                return Outcome(env.name, rel.changes, "unchanged", release_id=rel.release_id)
+                return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
             sha = ws.commit(
                 self._message(cfg, rel), author_name=cfg.git.author_name, author_email=cfg.git.author_email
             )
@@ -618,7 +631,7 @@ class Updater:
         return Outcome(
             env.name,
             rel.changes,
-            "pull_request" if created or edited or pushed else "unchanged",
+            OutcomeAction.PULL_REQUEST if created or edited or pushed else OutcomeAction.UNCHANGED,
             branch=branch,
             url=pr.url,
             commit=sha,
@@ -643,9 +656,9 @@ class Updater:
         produced = {r.branch(prefix) for r in releases}
         out = []
         for ep in plans:
-            if envs[ep.name].write != "pull_request" or ep.mode != "registry":
+            if envs[ep.name].write is not WriteMode.PULL_REQUEST or ep.mode != "registry":
                 continue
-            skipped = {i.image for i in ep.items if i.action == "skip"}
+            skipped = {i.image for i in ep.items if i.action is PlanAction.SKIP}
             for branch, pr in open_prs.items():
                 if branch in produced:
                     continue
@@ -668,7 +681,7 @@ class Updater:
                 sha = ws.remote_sha(branch)
                 if sha:
                     ws.delete_remote_branch(branch, sha)
-                out.append(Outcome(ep.name, (), "closed", branch=branch, url=pr.url))
+                out.append(Outcome(ep.name, (), OutcomeAction.CLOSED, branch=branch, url=pr.url))
         return out
 
 

@@ -20,6 +20,7 @@ from gitops_bot import argocd, log, output, progress
 from gitops_bot.cli import main
 from gitops_bot.config import ArgoCDConfig
 from gitops_bot.errors import ServiceUnavailable, UsageError
+from gitops_bot.model import OutcomeAction
 from gitops_bot.release import Change
 from gitops_bot.watch import Watcher
 from gitops_bot.writeback import Outcome, Updater
@@ -150,8 +151,10 @@ def test_set_image_names_missing_helm_paths_and_prints_plain_diff_labels(
 
 
 def test_hold_summaries_name_the_environment_once_and_never_a_bare_dash() -> None:
-    held = Outcome("staging", (), "pull_request", url="https://x/pull/1", title="staging: hold example/app")
-    nothing = Outcome("staging", (), "unchanged", warnings=["example/app is not held in staging"])
+    held = Outcome(
+        "staging", (), OutcomeAction.PULL_REQUEST, url="https://x/pull/1", title="staging: hold example/app"
+    )
+    nothing = Outcome("staging", (), OutcomeAction.UNCHANGED, warnings=["example/app is not held in staging"])
     text = output.update_text([held, nothing])
     assert "  staging: hold example/app: pull request https://x/pull/1" in text
     assert "  staging: nothing to change\n    warning: example/app is not held in staging" in text
@@ -192,8 +195,8 @@ def test_watch_logs_unchanged_outcomes_as_unchanged() -> None:
         def run(self, *_: object, **__: object) -> list[Outcome]:
             change = Change("staging", "example/app", "r/app", ("k.yaml",), "1", None, "2", None, "why")
             return [
-                Outcome("staging", (change,), "unchanged", url="https://x/pull/1"),
-                Outcome("dev", (change,), "commit", commit="abc", branch="main"),
+                Outcome("staging", (change,), OutcomeAction.UNCHANGED, url="https://x/pull/1"),
+                Outcome("dev", (change,), OutcomeAction.COMMIT, commit="abc", branch="main"),
             ]
 
     stream = io.StringIO()

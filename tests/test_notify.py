@@ -15,6 +15,7 @@ from gitops_bot.cli import main
 from gitops_bot.errors import ConfigError
 from gitops_bot.events.verify import signature
 from gitops_bot.log import register_secret
+from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.notify import Notifier, NotifierSettings
 from gitops_bot.notify.message import Notice, event_of, from_error, from_outcomes
 from gitops_bot.release import Change
@@ -250,7 +251,9 @@ def test_the_same_failure_is_sent_once_an_hour(hooks: HookServer) -> None:
 def test_each_outcome_is_the_event_people_subscribe_to(
     action: str, kind: str, write: str, event: str | None
 ) -> None:
-    outcome = Outcome("staging", (CHANGE,), action, write=write, kind=kind)
+    outcome = Outcome(
+        "staging", (CHANGE,), OutcomeAction(action), write=WriteMode(write), kind=ReleaseKind(kind)
+    )
     assert event_of(outcome) == event
     assert [n.event for n in from_outcomes([outcome])] == ([event] if event else [])
 

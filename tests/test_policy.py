@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
 import pytest
 from semver import Version
 
 from gitops_bot.config import PolicyConfig
+from gitops_bot.model import Strategy, TagOrder, format_instant, parse_instant
 from gitops_bot.policy import Policy
 from gitops_bot.policy.semver import parse_range, parse_tag
 
@@ -83,7 +85,15 @@ def test_non_version_tags_are_not_versions(tag: str) -> None:
 
 
 def choose(tags: list[str], current: str | None, **kw: object) -> str | None:
+    for key, enum in (("strategy", Strategy), ("order", TagOrder)):
+        if key in kw:
+            kw[key] = enum(str(kw[key]))
     return Policy(PolicyConfig(**kw)).choose(tags, current).tag  # type: ignore[arg-type]
+
+
+def times(created: dict[str, str]) -> dict[str, datetime]:
+    """Created times as the registry client hands them over: parsed once, unreadable ones dropped."""
+    return {tag: when for tag, text in created.items() if (when := parse_instant(text))}
 
 
 def test_semver_picks_highest_in_range_tolerating_v_prefix() -> None:
@@ -139,14 +149,14 @@ def test_numerical_and_alphabetical_on_whole_tags() -> None:
 
 
 def test_newest_orders_by_created_time() -> None:
-    pol = Policy(PolicyConfig(strategy="newest", allow=(r"^sha-",)))
+    pol = Policy(PolicyConfig(strategy=Strategy.NEWEST, allow=(r"^sha-",)))
     created = {
         "sha-aaa": "2026-01-01T00:00:00Z",
         "sha-bbb": "2026-03-01T00:00:00Z",
         "sha-ccc": "2026-02-01T00:00:00Z",
     }
     assert pol.needs_created_time
-    assert pol.choose([*list(created), "latest"], "sha-aaa", created).tag == "sha-bbb"
+    assert pol.choose([*list(created), "latest"], "sha-aaa", times(created)).tag == "sha-bbb"
     assert pol.candidates([*list(created), "latest"], None) == list(created)
 
 
@@ -160,23 +170,23 @@ def test_newest_orders_by_created_time() -> None:
     ],
 )
 def test_newest_compares_created_times_as_instants_not_strings(older: str, newer: str) -> None:
-    pol = Policy(PolicyConfig(strategy="newest"))
-    assert pol.choose(["a", "b"], None, {"a": newer, "b": older}).tag == "a"
-    assert pol.choose(["a", "b"], None, {"a": older, "b": newer}).tag == "b"
+    pol = Policy(PolicyConfig(strategy=Strategy.NEWEST))
+    assert pol.choose(["a", "b"], None, times({"a": newer, "b": older})).tag == "a"
+    assert pol.choose(["a", "b"], None, times({"a": older, "b": newer})).tag == "b"
     # the deployed build is newer than every candidate: no downgrade
-    assert pol.choose(["a"], "b", {"a": older, "b": newer}).tag == "b"
+    assert pol.choose(["a"], "b", times({"a": older, "b": newer})).tag == "b"
 
 
 def test_newest_ignores_unreadable_created_times() -> None:
-    pol = Policy(PolicyConfig(strategy="newest"))
-    assert pol.choose(["a", "b"], None, {"a": "yesterday", "b": "2026-01-01T00:00:00Z"}).tag == "b"
+    pol = Policy(PolicyConfig(strategy=Strategy.NEWEST))
+    assert pol.choose(["a", "b"], None, times({"a": "yesterday", "b": "2026-01-01T00:00:00Z"})).tag == "b"
 
 
 def test_digest_policy_follows_mutable_tag() -> None:
-    pol = Policy(PolicyConfig(strategy="digest", tag="main"))
+    pol = Policy(PolicyConfig(strategy=Strategy.DIGEST, tag="main"))
     assert pol.needs_digest and not pol.needs_tags
     assert pol.choose([], "main").tag == "main"
-    assert Policy(PolicyConfig(strategy="digest")).choose([], "latest").tag == "latest"
+    assert Policy(PolicyConfig(strategy=Strategy.DIGEST)).choose([], "latest").tag == "latest"
 
 
 def test_no_match_says_why() -> None:
@@ -210,3 +220,27 @@ def test_tuple_precedence_agrees_with_semver_spec_order() -> None:
     assert len(set(orders)) == len(orders)
     versions = [p.version for p in parsed if p]
     assert all(a.compare(b) < 0 for a, b in itertools.pairwise(versions))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-05-01T12:00:00Z",
+        "2026-01-01T00:00:00.5Z",
+        "2024-03-04T05:06:07.123456Z",
+        "2026-01-01T01:30:00+02:00",
+        "2026-01-01T00:00:00-05:30",
+    ],
+)
+def test_created_time_is_parsed_once_and_formats_back_as_the_registry_wrote_it(text: str) -> None:
+    when = parse_instant(text)
+    assert when is not None and when.tzinfo is not None
+    assert format_instant(when) == text
+
+
+def test_created_time_without_offset_is_utc_and_beyond_microseconds_is_cut() -> None:
+    assert format_instant(parse_instant("2026-01-01T00:00:00") or datetime.min) == "2026-01-01T00:00:00Z"
+    assert format_instant(parse_instant("2026-01-01T00:00:00.999999999Z") or datetime.min) == (
+        "2026-01-01T00:00:00.999999Z"
+    )
+    assert parse_instant("yesterday") is None and parse_instant("") is None

@@ -10,6 +10,7 @@ import pytest
 
 from gitops_bot.config import RegistryConfig
 from gitops_bot.errors import RegistryAccessError, RegistryUnavailable
+from gitops_bot.model import format_instant
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
 from testkit.oci import Pusher
@@ -73,7 +74,7 @@ def test_metadata_reads_created_and_labels_from_config_blob(
     )
     with client_for(registry) as c:
         meta = c.get_metadata("real/meta", "1.0.0")
-    assert meta.created == "2026-05-01T12:00:00Z"
+    assert meta.created and format_instant(meta.created) == "2026-05-01T12:00:00Z"
     assert meta.revision == "3141e59" and meta.source == "https://github.com/acme/app"
 
 

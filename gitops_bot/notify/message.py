@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
+from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.release import Change
 
 TITLES = {
@@ -32,13 +33,13 @@ class OutcomeLike(Protocol):
     def changes(self) -> tuple[Change, ...]: ...
 
     @property
-    def action(self) -> str: ...
+    def action(self) -> OutcomeAction: ...
 
     @property
-    def write(self) -> str: ...
+    def write(self) -> WriteMode: ...
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> ReleaseKind: ...
 
     @property
     def url(self) -> str | None: ...
@@ -97,13 +98,27 @@ def _version(tag: str | None, digest: str | None) -> str:
 
 def event_of(o: OutcomeLike) -> str | None:
     """The notification event an outcome is, or None (unchanged, closed: nothing to tell)."""
-    if o.action not in ("pull_request", "commit", "dry_run"):
-        return None
-    special = {"promotion": "promoted", "rollback": "rolled_back", "hold": "hold"}
-    if o.kind in special:
-        return special[o.kind]
-    committed = o.action == "commit" or (o.action == "dry_run" and o.write == "commit")
-    return "committed" if committed else "proposed"
+    match o.action:
+        case OutcomeAction.UNCHANGED | OutcomeAction.CLOSED:
+            return None
+        case OutcomeAction.PULL_REQUEST | OutcomeAction.COMMIT | OutcomeAction.DRY_RUN:
+            pass
+        case _ as unreachable:
+            assert_never(unreachable)
+    match o.kind:
+        case ReleaseKind.PROMOTION:
+            return "promoted"
+        case ReleaseKind.ROLLBACK:
+            return "rolled_back"
+        case ReleaseKind.HOLD:
+            return "hold"
+        case ReleaseKind.UPDATE:
+            committed = o.action is OutcomeAction.COMMIT or (
+                o.action is OutcomeAction.DRY_RUN and o.write is WriteMode.COMMIT
+            )
+            return "committed" if committed else "proposed"
+        case _ as unknown_kind:
+            assert_never(unknown_kind)
 
 
 def from_outcomes(outcomes: Sequence[OutcomeLike]) -> list[Notice]:
@@ -122,7 +137,7 @@ def from_outcomes(outcomes: Sequence[OutcomeLike]) -> list[Notice]:
                 o.commit,
                 "; ".join(reasons) or None,
                 o.title,
-                dry_run=o.action == "dry_run",
+                dry_run=o.action is OutcomeAction.DRY_RUN,
             )
         )
     return out

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from gitops_bot.model import Choice
+from gitops_bot.model import Choice, Strategy, TagOrder
 from gitops_bot.policy.semver import Range, TagVersion, parse_range, parse_tag
 from gitops_bot.policy.settings import PolicyConfig
 
@@ -28,16 +28,16 @@ class Policy:
 
     @property
     def needs_created_time(self) -> bool:
-        return self.strategy == "newest"
+        return self.strategy is Strategy.NEWEST
 
     @property
     def needs_tags(self) -> bool:
-        return self.strategy != "digest"
+        return self.strategy is not Strategy.DIGEST
 
     @property
     def needs_digest(self) -> bool:
         """Whether the choice itself depends on the digest (tracking a mutable tag)."""
-        return self.strategy == "digest"
+        return self.strategy is Strategy.DIGEST
 
     def describe(self) -> str:
         return self.config.describe()
@@ -70,9 +70,9 @@ class Policy:
 
     def _key(self, tag: str, current: str | None) -> Any:
         """Sort key of an acceptable tag, or None when the strategy rejects it."""
-        if self.strategy == "semver":
+        if self.strategy is Strategy.SEMVER:
             return self._semver_key(tag, current)
-        if self.strategy in ("regex", "alphabetical", "numerical"):
+        if self.strategy in (Strategy.REGEX, Strategy.ALPHABETICAL, Strategy.NUMERICAL):
             value = tag
             if self._pattern is not None:
                 m = self._pattern.search(tag)
@@ -82,8 +82,12 @@ class Policy:
                     value = m.group(self.config.extract)
                     if value is None:
                         return None
-            order = self.config.order if self.strategy == "regex" else self.strategy
-            if order == "numerical":
+            numerical = (
+                self.config.order is TagOrder.NUMERICAL
+                if self.strategy is Strategy.REGEX
+                else self.strategy is Strategy.NUMERICAL
+            )
+            if numerical:
                 try:
                     return Decimal(value)
                 except InvalidOperation:
@@ -119,10 +123,11 @@ class Policy:
         self,
         tags: Sequence[str],
         current: str | None,
-        created: Mapping[str, str] | None = None,
+        created: Mapping[str, datetime] | None = None,
     ) -> Choice:
-        """Pick the tag to deploy. ``created`` maps tag -> RFC 3339 time for ``newest``."""
-        if self.strategy == "digest":
+        """Pick the tag to deploy. ``created`` maps tag -> created time (aware) for ``newest``;
+        a tag without one (absent or unreadable in its config blob) is not a candidate."""
+        if self.strategy is Strategy.DIGEST:
             tag = self.config.tag or current
             if not tag:
                 return Choice(None, "policy digest needs 'tag' (the mutable tag to follow)")
@@ -133,8 +138,8 @@ class Policy:
         if not ranked:
             return Choice(None, f"no tag among {len(tags)} matches {what}{self._variant_note(current)}")
 
-        if self.strategy == "newest":
-            times = {t: when for t, text in (created or {}).items() if (when := instant(text))}
+        if self.strategy is Strategy.NEWEST:
+            times = created or {}
             ranked = [((times[t], t), t) for _, t in ranked if t in times]
             if not ranked:
                 return Choice(None, "no candidate tag has a created time")
@@ -152,38 +157,26 @@ class Policy:
         return Choice(
             best,
             f"highest of {count} matching {what}"
-            if self.strategy != "newest"
+            if self.strategy is not Strategy.NEWEST
             else f"newest build of {count}",
         )
 
-    def _current_key(self, current: str, created: Mapping[str, str] | None) -> Any:
+    def _current_key(self, current: str, created: Mapping[str, datetime] | None) -> Any:
         """The deployed tag's place in the order, ignoring filters: a deployed 2.3.0 outside
         ``range: <2`` still outranks 1.5.0."""
-        if self.strategy == "newest":
-            when = instant((created or {}).get(current))
+        if self.strategy is Strategy.NEWEST:
+            when = (created or {}).get(current)
             return (when, current) if when else None
-        if self.strategy == "semver":
+        if self.strategy is Strategy.SEMVER:
             tv = parse_tag(current)
             return self._version_key(tv) if tv else None
         return self._key(current, current)
 
     def _variant_note(self, current: str | None) -> str:
-        if self.strategy != "semver" or not current:
+        if self.strategy is not Strategy.SEMVER or not current:
             return ""
         cur: TagVersion | None = parse_tag(current)
         if cur is None:
             return ""
         note = f" with {cur.parts} version part{'s' if cur.parts != 1 else ''}"
         return note + (f" and variant '-{cur.variant}'" if cur.variant else "")
-
-
-def instant(text: str | None) -> datetime | None:
-    """An RFC 3339 time as an aware datetime (no offset: UTC), None when absent or unreadable.
-    Compared as strings, ``...00.5Z`` sorts before ``...00Z`` and ``+02:00`` is ignored."""
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)

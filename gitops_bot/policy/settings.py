@@ -6,28 +6,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import assert_never
 
-POLICIES = ("semver", "regex", "alphabetical", "numerical", "newest", "digest")
+from gitops_bot.model import Strategy, TagOrder
+
+POLICIES = tuple(s.value for s in Strategy)
 
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    strategy: str = "semver"
+    strategy: Strategy = Strategy.SEMVER
     range: str | None = None
     prerelease: bool = False
     pattern: str | None = None
     extract: str | None = None
-    order: str = "numerical"
+    order: TagOrder = TagOrder.NUMERICAL
     tag: str | None = None
     allow: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     allow_downgrade: bool = False
 
     def describe(self) -> str:
-        if self.strategy == "semver":
-            return f"semver {self.range}" if self.range else "semver"
-        if self.strategy == "regex":
-            return f"regex {self.pattern} ({self.order})"
-        if self.strategy == "digest":
-            return f"digest of {self.tag}" if self.tag else "digest"
-        return self.strategy
+        match self.strategy:
+            case Strategy.SEMVER:
+                return f"semver {self.range}" if self.range else "semver"
+            case Strategy.REGEX:
+                return f"regex {self.pattern} ({self.order})"
+            case Strategy.DIGEST:
+                return f"digest of {self.tag}" if self.tag else "digest"
+            case Strategy.ALPHABETICAL | Strategy.NUMERICAL | Strategy.NEWEST:
+                return str(self.strategy)
+            case _ as unreachable:
+                assert_never(unreachable)

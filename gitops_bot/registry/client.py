@@ -35,7 +35,14 @@ from gitops_bot.errors import (
     UsageError,
 )
 from gitops_bot.log import get_logger
-from gitops_bot.model import ImageMetadata, is_digest, is_loopback_host, is_tag, short_digest
+from gitops_bot.model import (
+    ImageMetadata,
+    is_digest,
+    is_loopback_host,
+    is_tag,
+    parse_instant,
+    short_digest,
+)
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.settings import RegistryConfig
@@ -436,7 +443,7 @@ class RegistryClient:
         labels = (config.get("config") or {}).get("Labels") or {}
         created = config.get("created")
         return ImageMetadata(
-            created=created if isinstance(created, str) else None,
+            created=parse_instant(created) if isinstance(created, str) else None,
             labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
         )
 
