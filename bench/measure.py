@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,5 +56,22 @@ def measured(registry_pid: int | None) -> Iterator[Sample]:
     s.registry_cpu = (process_cpu(registry_pid) - reg0) if registry_pid else 0.0
 
 
-def peak_rss_children_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+@dataclass
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+    peak_rss_mb: float  # this child's own peak, not the largest of every child so far
+
+
+def run_child(cmd: list[str]) -> Finished:
+    """Run ``cmd`` to the end and read its own rusage with wait4: RUSAGE_CHILDREN's ru_maxrss
+    is the largest of all the children this process ever waited for (the registry's helpers,
+    git), which is not the figure a budget is about."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Finished(proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024)

@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from measure import measured, peak_rss_children_mb
+from measure import measured, run_child
 
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
@@ -88,7 +87,7 @@ def main() -> int:
         walls = []
         for run in range(args.runs):
             with measured(reg.proc.pid if reg.proc else None) as m:
-                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                proc = run_child(cmd)
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
                 return 1
@@ -101,7 +100,7 @@ def main() -> int:
                 f"bot CPU {m.children_cpu:.2f} s = {1000 * m.children_cpu / n:.2f} ms/image, "
                 f"registry CPU {m.registry_cpu:.2f} s = {1000 * m.registry_cpu / n:.2f} ms/image, "
                 f"requests {done['registry_requests']} {done['by_status']}, "
-                f"peak RSS {peak_rss_children_mb():.0f} MB"
+                f"peak RSS {proc.peak_rss_mb:.0f} MB"
             )
             walls.append(m.wall)
         budget_wall = 3.5 if args.repos <= 1000 else 10.0
