@@ -10,6 +10,10 @@ is gone (remove it from the list, so the list only ever shrinks).
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import re
+import sys
+import tomllib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gitops_bot"
@@ -193,3 +197,33 @@ def test_the_readme_diagram_matches_the_layers() -> None:
                 assert name not in shown, f"{name} shown twice"
                 shown[name] = layer
     assert shown == {name: n for name, n in LAYERS.items() if name != "__init__"}
+
+
+def _requirement_name(spec: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower().replace("_", "-").replace(".", "-")
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def test_every_third_party_import_is_a_declared_dependency() -> None:
+    """What the package imports is what `pip install .` brings: a module that only arrives
+    through another dependency works until that one drops it (PyYAML once did)."""
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    declared = {_requirement_name(spec) for spec in project["dependencies"]}
+    owners = importlib.metadata.packages_distributions()
+    missing = {}
+    for path in PACKAGE.rglob("*.py"):
+        for top in {name.split(".")[0] for name in _absolute_imports(path)}:
+            if top in sys.stdlib_module_names or top in ("gitops_bot", "__future__"):
+                continue
+            if not {_requirement_name(d) for d in owners.get(top, [top])} & declared:
+                missing[top] = path.relative_to(PACKAGE.parent).as_posix()
+    assert not missing, f"imported but not in [project] dependencies: {missing}"
