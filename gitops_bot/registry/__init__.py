@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import httpx
 
@@ -40,6 +41,7 @@ class RegistryPool:
         self.stats = Stats()
         self.tokens = TokenCache()
         self._clients: dict[RegistryConfig, RegistryClient] = {}
+        self._settings: dict[str, RegistryConfig] = {}  # per host, of this pool's config
         self._lock = threading.Lock()
         self._memo = memo
         self._owner = True
@@ -48,7 +50,7 @@ class RegistryPool:
     def bind(self, config: RegistrySettings) -> RegistryPool:
         """This pool seen through another repository's registry settings (closing it is a no-op)."""
         view = copy.copy(self)
-        view._config, view._owner = config, False
+        view._config, view._owner, view._settings = config, False, {}
         return view
 
     def abort(self) -> None:
@@ -59,12 +61,19 @@ class RegistryPool:
         for c in clients:
             c.abort()
 
-    def client(self, host: str) -> RegistryClient:
-        cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
-        if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
-            from dataclasses import replace
+    def _settings_of(self, host: str) -> RegistryConfig:
+        """The host's settings, a relative ``ca_file`` checked and joined to the config's
+        directory once per host (``client`` is asked once per image and operation)."""
+        cfg = self._settings.get(host)
+        if cfg is None:
+            cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
+            if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
+                cfg = replace(cfg, ca_file=str(files.from_config(self._config.root, cfg.ca_file)))
+            self._settings[host] = cfg
+        return cfg
 
-            cfg = replace(cfg, ca_file=str(files.from_config(self._config.root, cfg.ca_file)))
+    def client(self, host: str) -> RegistryClient:
+        cfg = self._settings_of(host)
         with self._lock:
             found = self._clients.get(cfg)
             if found is None:
