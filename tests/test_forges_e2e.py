@@ -23,7 +23,7 @@ from testkit.gitlab_server import FakeGitLab
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 from tests.test_action import actions_env, read_outputs
-from tests.test_update_e2e import CONFIG, KUSTOMIZATION, git
+from tests.test_update_e2e import CONFIG, KUSTOMIZATION, git, new_remote, seeded
 
 FORGES = {
     "gitlab": (FakeGitLab, "/api/v4", "GITLAB_TOKEN"),
@@ -80,10 +80,7 @@ def make_world(
 ) -> Iterator[World]:
     fake_cls, api, token_env = FORGES[kind]
     ns = f"fg{abs(hash(str(tmp_path))) % 10**8}"
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    seed = tmp_path / "seed"
-    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
+    remote, seed = new_remote(tmp_path)
     with fake_cls(remote) as fake:
         monkeypatch.setenv(token_env, fake.token)
         monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
@@ -97,15 +94,7 @@ def make_world(
         config = config.replace("pull_request:\n", f"pull_request:\n  draft: {str(draft).lower()}\n")
         config += FORGE_SECTION.format(kind=kind, api=fake.url + api)
         (seed / "gitops-bot.yaml").write_text(config.format(host=registry.host, ns=ns, group=group))
-        git(seed, "add", "-A")
-        git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-        git(seed, "push", "-q", "origin", "main")
-        pusher = Pusher.to(registry.url)
-        world = World(remote, fake, pusher, ns, tmp_path)
-        world.push("app", "1.0.0")
-        world.push("worker", "2.0")
-        yield world
-        pusher.close()
+        yield from seeded(seed, registry, lambda pusher: World(remote, fake, pusher, ns, tmp_path))
 
 
 @pytest.fixture(params=sorted(FORGES))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -85,12 +86,40 @@ class World:
         return git(self.remote, "rev-parse", ref)
 
 
+class _Pushes(Protocol):
+    def push(self, repo: str, tag: str) -> str: ...
+
+
+W = TypeVar("W", bound=_Pushes)
+
+
+def new_remote(tmp_path: Path) -> tuple[Path, Path]:
+    """A bare remote on main, and a clone of it to seed."""
+    remote, seed = tmp_path / "remote.git", tmp_path / "seed"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
+    return remote, seed
+
+
+def seeded(seed: Path, registry: RegistryProcess, make: Callable[[Pusher], W]) -> Iterator[W]:
+    """Push the seed's first commit, then yield the world ``make`` builds, with app 1.0.0 and
+    worker 2.0 in the registry."""
+    git(seed, "add", "-A")
+    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
+    git(seed, "push", "-q", "origin", "main")
+    pusher = Pusher.to(registry.url)
+    try:
+        world = make(pusher)
+        world.push("app", "1.0.0")
+        world.push("worker", "2.0")
+        yield world
+    finally:
+        pusher.close()
+
+
 def make_world(tmp_path: Path, registry: RegistryProcess, group: str = "environment") -> Iterator[World]:
     ns = f"wb{abs(hash(str(tmp_path))) % 10**8}"
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    seed = tmp_path / "seed"
-    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
+    remote, seed = new_remote(tmp_path)
     with FakeGitHub("acme/gitops", remote) as gh:
         (seed / "base").mkdir()
         (seed / "base/kustomization.yaml").write_text("resources: []\n")
@@ -102,15 +131,7 @@ def make_world(tmp_path: Path, registry: RegistryProcess, group: str = "environm
         (seed / "gitops-bot.yaml").write_text(
             CONFIG.format(host=registry.host, ns=ns, api=gh.url, group=group)
         )
-        git(seed, "add", "-A")
-        git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-        git(seed, "push", "-q", "origin", "main")
-        pusher = Pusher.to(registry.url)
-        world = World(remote, gh, pusher, ns, tmp_path)
-        world.push("app", "1.0.0")
-        world.push("worker", "2.0")
-        yield world
-        pusher.close()
+        yield from seeded(seed, registry, lambda pusher: World(remote, gh, pusher, ns, tmp_path))
 
 
 @pytest.fixture
