@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from gitops_bot import yamlguard, yamlvalues
 from gitops_bot.argocd import ArgoCDConfig as ArgoCDConfig
@@ -237,6 +237,25 @@ _BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]+(?<!/)$")
 _ENV_VAR = re.compile(r"^(?!gh[pousr]_|github_pat_)(?!(?=.*[a-z])(?=.*\d).{40,}$)[A-Za-z_][A-Za-z0-9_]*$")
 
 
+@overload
+def _env_name(r: _Reader, node: dict[str, Any], key: str, what: str, default: str) -> str: ...
+@overload
+def _env_name(r: _Reader, node: dict[str, Any], key: str, what: str, default: None = None) -> str | None: ...
+def _env_name(
+    r: _Reader, node: dict[str, Any], key: str, what: str, default: str | None = None
+) -> str | None:
+    """A key that names the environment variable holding a secret. A value that is not such a
+    name (a pasted token, a password) is refused, and never repeated in the message."""
+    value = r.get(node, key, str, what, default)
+    if value is not None and not _ENV_VAR.match(value):
+        raise r.error(
+            r.line_of(node, key),
+            f"{key} in {what} must name an environment variable, not hold a secret "
+            "(secrets never go in this file)",
+        )
+    return value  # type: ignore[no-any-return]
+
+
 def _git(r: _Reader, root: dict[str, Any]) -> GitConfig:
     spec = r.section(
         root, "git", allowed=("base", "author", "signoff", "message", "branch_prefix", "signing")
@@ -305,9 +324,7 @@ def _signing(r: _Reader, git: dict[str, Any]) -> SigningConfig | None:
         raise r.error(
             r.line_of(spec, "method"), f"git signing method {method!r} must be ssh, gpg or github-api"
         )
-    key_file, key_env = r.get(spec, "key_file", str, what), r.get(spec, "key_env", str, what)
-    if key_env is not None and not _ENV_VAR.match(key_env):
-        raise r.error(r.line_of(spec, "key_env"), "git signing key_env must name an environment variable")
+    key_file, key_env = r.get(spec, "key_file", str, what), _env_name(r, spec, "key_env", what)
     if method == "github-api":
         if key_file or key_env:
             raise r.error(r.line_of(spec), "git signing github-api takes no key (GitHub signs the commit)")
@@ -355,12 +372,7 @@ def _argocd(r: _Reader, root: dict[str, Any]) -> ArgoCDConfig:
             r.line_of(spec, "server"),
             f"argocd server {server!r} must be a URL, e.g. https://argocd.example.com",
         )
-    token_env = r.get(spec, "token_env", str, what, "ARGOCD_AUTH_TOKEN")
-    if not _ENV_VAR.match(token_env):
-        raise r.error(
-            r.line_of(spec, "token_env"),
-            "argocd token_env must name an environment variable, not hold a secret",
-        )
+    token_env = _env_name(r, spec, "token_env", what, "ARGOCD_AUTH_TOKEN")
     return ArgoCDConfig(
         server=server.rstrip("/") if server else None,
         token_env=token_env,
@@ -390,12 +402,7 @@ def _github(r: _Reader, root: dict[str, Any]) -> GitHubConfig:
         ("app_id_env", "GITHUB_APP_ID"),
         ("app_key_env", "GITHUB_APP_PRIVATE_KEY"),
     ):
-        value = r.get(spec, key, str, what, default)
-        if not _ENV_VAR.match(value):
-            raise r.error(
-                r.line_of(spec, key), f"github {key} must name an environment variable, not hold a secret"
-            )
-        envs[key] = value
+        envs[key] = _env_name(r, spec, key, what, default)
     interval = r.get(spec, "write_interval", float, what, 1.0)
     if interval < 0:
         raise r.error(r.line_of(spec, "write_interval"), "github write_interval must be 0 or more seconds")
@@ -425,12 +432,7 @@ def _forge(r: _Reader, root: dict[str, Any]) -> ForgeConfig:
             r.line_of(spec, "repository"),
             f"forge repository {repo!r} must be owner/name or group/sub/project",
         )
-    token_env = r.get(spec, "token_env", str, what)
-    if token_env is not None and not _ENV_VAR.match(token_env):
-        raise r.error(
-            r.line_of(spec, "token_env"),
-            "forge token_env must name an environment variable, not hold a secret",
-        )
+    token_env = _env_name(r, spec, "token_env", what)
     return ForgeConfig(
         type=kind, api_url=api_url.rstrip("/") if api_url else None, repository=repo, token_env=token_env
     )
@@ -534,9 +536,6 @@ def _kind(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
-_ENV_NAME = _ENV_VAR
-
-
 def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
     node = r.section(root, "registries", allowed=tuple(str(k) for k in (root.get("registries") or {})))
     out: dict[str, RegistryConfig] = {}
@@ -558,13 +557,7 @@ def _registries(r: _Reader, root: dict[str, Any]) -> dict[str, RegistryConfig]:
             ),
         )
         for key in ("username_env", "password_env"):
-            value = spec.get(key)
-            if value is not None and not (isinstance(value, str) and _ENV_NAME.match(value)):
-                raise r.error(
-                    r.line_of(spec, key),
-                    f"'{key}' in {what} must name an environment variable (e.g. REGISTRY_PASSWORD); "
-                    "secrets never go in this file",
-                )
+            _env_name(r, spec, key, what)
         if ("username_env" in spec) != ("password_env" in spec):
             raise r.error(r.line_of(spec), f"{what} needs both 'username_env' and 'password_env'")
         concurrency = r.get(spec, "max_concurrency", int, what, 8)
@@ -896,10 +889,7 @@ def _verify(r: _Reader, parent: dict[str, Any], key: str, what: str) -> VerifyCo
         ref = KeyRef(file=r.get(k, "file", str, what), env=r.get(k, "env", str, what))
         if (ref.file is None) == (ref.env is None):
             raise r.error(r.line_of(spec, "keys"), f"each key in {what} needs exactly one of 'file' or 'env'")
-        if ref.env is not None and not _ENV_VAR.match(ref.env):
-            raise r.error(
-                r.line_of(spec, "keys"), f"'env' of a key in {what} must name an environment variable"
-            )
+        _env_name(r, k, "env", f"a key in {what}")
         keys.append(ref)
     keyless = _keyless(r, spec, what)
     if not keys and keyless is None:

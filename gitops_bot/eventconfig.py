@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gitops_bot.config import _ENV_VAR, _item_line, _Reader
+from gitops_bot.config import _env_name, _item_line, _Reader
 from gitops_bot.events.settings import (
     DEFAULT_DEBOUNCE,
     DEFAULT_MAX_BODY,
@@ -22,15 +22,6 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d+)?$")
 MAX_BODY_LIMIT = 25 * 1024 * 1024
 _NEEDS = {"github": "secret_env", "distribution": "token_env", "dockerhub": "token_env"}
-
-
-def _env(r: _Reader, node: dict[str, Any], key: str, what: str) -> str | None:
-    value = r.get(node, key, str, what)
-    if value is not None and not _ENV_VAR.match(value):
-        raise r.error(
-            r.line_of(node, key), f"{key} in {what} must name an environment variable, not hold a secret"
-        )
-    return value  # type: ignore[no-any-return]
 
 
 def _number(r: _Reader, node: dict[str, Any], key: str, what: str, default: float, top: float) -> float:
@@ -68,7 +59,7 @@ def _source(r: _Reader, parent: dict[str, Any], name: str) -> SourceSettings:
     kind = r.get(spec, "type", str, what, name if name in SOURCE_TYPES else None)
     if kind not in SOURCE_TYPES:
         raise r.error(line, f"{what}: type must be one of {', '.join(SOURCE_TYPES)}")
-    secret_env, token_env = _env(r, spec, "secret_env", what), _env(r, spec, "token_env", what)
+    secret_env, token_env = _env_name(r, spec, "secret_env", what), _env_name(r, spec, "token_env", what)
     needed = _NEEDS.get(kind)
     given = [k for k, v in (("secret_env", secret_env), ("token_env", token_env)) if v]
     if len(given) != 1 or (needed and given != [needed]):
@@ -113,7 +104,7 @@ def _notifier(r: _Reader, seq: list[Any], i: int, environments: set[str]) -> Not
     what = f"notification {name!r}"
     if kind not in TYPES:
         raise r.error(line, f"{what}: type must be one of {', '.join(TYPES)}")
-    url, url_env = r.get(spec, "url", str, what), _env(r, spec, "url_env", what)
+    url, url_env = r.get(spec, "url", str, what), _env_name(r, spec, "url_env", what)
     if (url is None) == (url_env is None):
         raise r.error(line, f"{what}: give exactly one of url and url_env")
     if url is not None and (kind != "webhook" or not re.match(r"^https?://[^/\s]+", url)):
@@ -123,7 +114,7 @@ def _notifier(r: _Reader, seq: list[Any], i: int, environments: set[str]) -> Not
             if kind != "webhook"
             else f"{what}: url must be an http(s) URL",
         )
-    secret_env = _env(r, spec, "secret_env", what)
+    secret_env = _env_name(r, spec, "secret_env", what)
     if secret_env and kind != "webhook":
         raise r.error(
             r.line_of(spec, "secret_env"), f"{what}: only a generic webhook is signed with secret_env"
