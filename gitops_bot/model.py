@@ -6,6 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
@@ -82,6 +83,22 @@ class Grouping(StrEnum):
 
     ENVIRONMENT = "environment"
     IMAGE = "image"
+
+
+def retry_after_seconds(value: str, now: float) -> float | None:
+    """An HTTP ``Retry-After`` value (seconds, or an HTTP date) as seconds from ``now``; None
+    when absent or unreadable. Registries and forges send both forms."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max(parsedate_to_datetime(value).timestamp() - now, 0.0)
+    except (TypeError, ValueError):
+        return None
 
 
 def parse_instant(text: str | None) -> datetime | None:

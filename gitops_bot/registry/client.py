@@ -20,7 +20,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +40,7 @@ from gitops_bot.model import (
     is_loopback_host,
     is_tag,
     parse_instant,
+    retry_after_seconds,
     short_digest,
 )
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
@@ -106,17 +106,7 @@ class _Retryable(Exception):
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError):
-        return None
+    return retry_after_seconds(response.headers.get("Retry-After", ""), time.time())
 
 
 class _RateLimiter:

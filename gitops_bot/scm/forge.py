@@ -17,11 +17,11 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
 from gitops_bot.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.log import get_logger, redact
+from gitops_bot.model import retry_after_seconds
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -145,14 +145,9 @@ def _wait_for(failure: HTTPFailure, attempt: int, now: float) -> float | None:
     limited = status == 429 or (status == 403 and headers.get("ratelimit-remaining") == "0")
     if not limited and not (status is None or status >= 500):
         return None
-    retry_after = headers.get("retry-after", "").strip()
-    if retry_after.isdigit():
-        return float(retry_after)
-    if retry_after:
-        try:
-            return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
-        except (TypeError, ValueError):
-            pass
+    retry_after = retry_after_seconds(headers.get("retry-after", ""), now)
+    if retry_after is not None:
+        return retry_after
     reset = headers.get("ratelimit-reset", "").strip()
     if limited and reset.isdigit():
         return max(0.0, float(reset) - now)
