@@ -23,7 +23,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from testkit import demo, shipped
-from testkit.registry_process import RegistryProcess
+from testkit.registry_process import RegistryProcess, free_port
 from tests.test_action import read_outputs
 from tests.test_update_e2e import make_world
 
@@ -325,7 +325,7 @@ def test_the_container_build_stage_runs_update_and_watch_as_uid_10001_with_a_rea
 
 
 def _watch(env: Mapping[str, str], home: Path, remote: Path) -> None:
-    port = _free_port()
+    port = free_port()
     argv = [
         "gitops-bot",
         "watch",
@@ -358,11 +358,3 @@ def _watch(env: Mapping[str, str], home: Path, remote: Path) -> None:
     assert proc.returncode == 0 and time.monotonic() - started < 30, err
     events = [json.loads(line)["event"] for line in err.splitlines() if line.startswith("{")]
     assert events.count("cycle") == 1 and "unchanged" in events and "change" not in events, err
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
