@@ -180,8 +180,7 @@ def load(path: Path) -> Config:
 def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
     from gitops_bot import eventconfig  # it reads with this module's _Reader
 
-    yamlguard.check(text, filename, ConfigError)
-    doc = yamlvalues.load(text, filename)
+    doc = yamlvalues.load(text, filename)  # the composer applies yamlguard's limits
     r = _Reader(filename)
     root = r.mapping(
         doc,

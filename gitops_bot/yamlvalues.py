@@ -58,7 +58,7 @@ def load(text: str, filename: str) -> Any:
         root = nodes.compose(text, filename)
     except ManifestError as exc:
         where = f"{exc.path}:{exc.line}: " if exc.line is not None else f"{exc.path}: "
-        raise ConfigError(filename, exc.line, exc.message.removeprefix(where)) from None
+        raise ConfigError(filename, exc.line, exc.message.removeprefix(where), hint=exc.hint) from None
     return _Builder(filename).value(root)
 
 
