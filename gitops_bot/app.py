@@ -24,6 +24,7 @@ from gitops_bot.errors import (
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images, kustomize
 from gitops_bot.model import (
+    Candidate,
     Choice,
     Deployed,
     EnvironmentPlan,
@@ -32,7 +33,6 @@ from gitops_bot.model import (
     Plan,
     PlanAction,
     PlanItem,
-    Release,
     Verification,
 )
 from gitops_bot.policy import Policy
@@ -215,13 +215,13 @@ class App:
             what="resolving digests",
         )
 
-        releases: dict[tuple[str, str], Release] = {}
+        releases: dict[tuple[str, str], Candidate] = {}
         for t in active:
             c = choices.get(t.key)
             if c and c.tag:
                 d = digests.get((t.image.repository, c.tag, t.image.platform))
                 if isinstance(d, str):
-                    releases[t.key] = Release(c.tag, d)
+                    releases[t.key] = Candidate(c.tag, d)
 
         verdicts = self._verify(active, releases)
 
@@ -237,7 +237,7 @@ class App:
                 img_cfg = self.config.image(key[1])
                 found_meta = metas.get((img_cfg, str(rel.digest))) if img_cfg else None
                 if isinstance(found_meta, ImageMetadata):
-                    releases[key] = Release(rel.tag, rel.digest, found_meta)
+                    releases[key] = Candidate(rel.tag, rel.digest, found_meta)
 
         env_plans = []
         for env in envs:
@@ -259,7 +259,7 @@ class App:
         tags: dict[ImageRef, list[str] | GitOpsBotError],
         choices: dict[tuple[str, str], Choice],
         digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError],
-        releases: dict[tuple[str, str], Release],
+        releases: dict[tuple[str, str], Candidate],
     ) -> PlanItem:
         if t.deployed is None:
             return planning.not_deployed(t)
@@ -294,7 +294,7 @@ class App:
         return self.verifier.verify(client, ref.location, ref.repository, digest, spec)
 
     def _verify(
-        self, active: Sequence[planning.Target], releases: dict[tuple[str, str], Release]
+        self, active: Sequence[planning.Target], releases: dict[tuple[str, str], Candidate]
     ) -> dict[tuple[str, str], Verification]:
         """Verdicts for the digests that would change what an environment runs."""
         wanted = {}

@@ -244,8 +244,10 @@ class ImageMetadata:
 
 
 @dataclass(frozen=True)
-class Release:
-    """One tag of a repository, with what we know of it so far."""
+class Candidate:
+    """One tag of a repository that a plan may choose, with what we know of it so far (its
+    digest, its metadata). Not to be confused with :class:`gitops_bot.release.Release`, the
+    change set one environment gets."""
 
     tag: str
     digest: str | None = None
@@ -331,7 +333,7 @@ class PlanItem:
     action: PlanAction
     reason: str
     current: Deployed | None
-    candidate: Release | None = None
+    candidate: Candidate | None = None
     verification: Verification | None = None  # set when the image's verify: policy applies
 
     def to_json(self) -> dict[str, Any]:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 
 from gitops_bot.config import EnvironmentConfig, ImageConfig
 from gitops_bot.model import (
+    Candidate,
     Choice,
     Deployed,
     PlanAction,
     PlanItem,
-    Release,
     Strategy,
     Verification,
     short_digest,
@@ -34,7 +34,7 @@ class Target:
     def key(self) -> tuple[str, str]:
         return (self.environment.name, self.image.name)
 
-    def item(self, action: PlanAction, reason: str, candidate: Release | None = None) -> PlanItem:
+    def item(self, action: PlanAction, reason: str, candidate: Candidate | None = None) -> PlanItem:
         return PlanItem(
             environment=self.environment.name,
             image=self.image.name,
@@ -64,7 +64,7 @@ def skipped(target: Target, reason: str) -> PlanItem:
     return target.item(PlanAction.SKIP, reason)
 
 
-def decide(target: Target, choice: Choice, release: Release | None) -> PlanItem:
+def decide(target: Target, choice: Choice, release: Candidate | None) -> PlanItem:
     """``release`` is the chosen tag with its digest resolved (None when nothing was chosen)."""
     if not choice or release is None:
         return target.item(PlanAction.SKIP, choice.reason)

@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "eventconfig": 4,
     # 5: use cases: wire config, registry, plan, manifests and scm together
     "app": 5,
+    "usecases": 5,
     "writeback": 5,
     "promotion": 5,
     "history": 5,
