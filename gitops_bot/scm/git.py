@@ -46,7 +46,7 @@ _PREFETCH = (
 
 
 # How git (and GitHub/GitLab's receive-pack) words "someone else updated this ref first".
-_RACE = re.compile(
+RACE = re.compile(
     r"\[rejected\]|\[remote rejected\]|stale info|fetch first|non-fast-forward|failed to update ref"
     r"|cannot lock ref|incorrect old value|reference already exists|failed to lock"
 )
@@ -395,7 +395,7 @@ class Workspace:
         try:
             _run(self._repo().git, *args, env=self.env, what="push")
         except GitError as exc:
-            if _RACE.search(exc.detail):
+            if RACE.search(exc.detail):
                 raise PushRejected(str(exc)) from None
             raise
 
@@ -512,16 +512,22 @@ def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -
         return str(g.execute(["git", *args], **kwargs))
     except git.GitCommandError as exc:
         text = "\n".join(str(x or "") for x in (exc.stdout, exc.stderr))
-        text = redact(text.replace("stdout: ", "").replace("stderr: ", ""))
-        lines = [ln.strip(" '\t") for ln in text.splitlines()]
-        useful = [ln for ln in lines if ln and not ln.startswith("hint:")]
-        reason = next((ln for ln in useful if ln.startswith(("fatal:", "error:", "!"))), None)
-        reason = reason or (useful[-1] if useful else f"exit {exc.status}")
-        raise GitError(
-            f"git {what} failed: {reason}",
-            hint="check the remote URL, the token and the network",
-            detail=text,
-        ) from None
+        raise failure(what, text.replace("stdout: ", "").replace("stderr: ", ""), exc.status) from None
+
+
+def failure(what: str, output: str, status: object) -> GitError:
+    """A failed git command as the error the user reads: its first fatal/error line (or its
+    last line), redacted; the whole output, redacted, as the detail."""
+    text = redact(output)
+    lines = [ln.strip(" '\t") for ln in text.splitlines()]
+    useful = [ln for ln in lines if ln and not ln.startswith("hint:")]
+    reason = next((ln for ln in useful if ln.startswith(("fatal:", "error:", "!"))), None)
+    reason = reason or (useful[-1] if useful else f"exit {status}")
+    return GitError(
+        f"git {what} failed: {reason}",
+        hint="check the remote URL, the token and the network",
+        detail=text,
+    )
 
 
 def _raw_before(diff: str) -> tuple[tuple[str, str | None], ...]:
