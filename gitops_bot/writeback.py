@@ -21,17 +21,18 @@ from typing import Any, TypeVar
 
 import git
 
+from gitops_bot import batch as batch_mod
 from gitops_bot import config as config_mod
 from gitops_bot import history as history_mod
 from gitops_bot import holds as holds_mod
 from gitops_bot import notify, promotion, targeting
 from gitops_bot.app import App
+from gitops_bot.batch import Branch
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import GateClosed, GitOpsBotError, PushRejected, UsageError
 from gitops_bot.events import Push
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
-from gitops_bot.manifests.result import Unwritten
 from gitops_bot.model import (
     EnvironmentPlan,
     ImageRef,
@@ -51,6 +52,7 @@ from gitops_bot.trust import signing
 
 log = get_logger(__name__)
 T = TypeVar("T")
+BATCH_CHUNK = 100  # releases whose branches are pushed together before their pull requests
 
 
 @dataclass
@@ -336,13 +338,8 @@ class Updater:
         plan = app.plan(env_names, metadata=True, images=only)  # a dry run shows the real PR body
         envs = {e.name: e for e in app.environments(env_names)}
         releases = [r for ep in plan.environments for r in self._releases(cfg, ep)]
-        outcomes: list[Outcome] = []
-        for rel in releases:
-            if should_stop():
-                log.info("stopping", abandoned=len(releases) - len(outcomes))
-                return outcomes
-            outcomes.append(self._deliver(s, envs[rel.environment], rel, dry_run))
-        if should_stop():
+        outcomes = self._deliver_all(s, envs, releases, dry_run, should_stop)
+        if len(outcomes) < len(releases) or should_stop():
             return outcomes
         if (
             only is None
@@ -389,6 +386,66 @@ class Updater:
         out = self._deliver(s, env, rel, dry_run)
         return [replace(out, warnings=[*notes, *out.warnings])]
 
+    def _deliver_all(
+        self,
+        s: _Session,
+        envs: Mapping[str, EnvironmentConfig],
+        releases: Sequence[Release],
+        dry_run: bool,
+        should_stop: Callable[[], bool],
+    ) -> list[Outcome]:
+        """Each release delivered whole (push and pull request) or not at all: ``should_stop`` is
+        asked before each one, or before each chunk of pull-request releases whose branches are
+        made in one batch (:mod:`gitops_bot.batch`)."""
+        batch = self._batch(s, envs, releases, dry_run)
+        outcomes: list[Outcome] = []
+        failed: list[GitOpsBotError] = []
+        for start in range(0, len(releases), BATCH_CHUNK):
+            chunk = releases[start : start + BATCH_CHUNK]
+            if should_stop():
+                break
+            results: list[batch_mod.Result] = [None] * len(chunk)
+            if batch is not None:
+                results = batch.push_branches([(envs[r.environment], r) for r in chunk])
+            for rel, result in zip(chunk, results, strict=True):
+                env = envs[rel.environment]
+                if result is None:
+                    if should_stop():
+                        break
+                    outcomes.append(self._deliver(s, env, rel, dry_run))
+                elif isinstance(result, GitOpsBotError):
+                    failed.append(result)  # the others' pull requests first: no branch left without one
+                else:
+                    forge, open_prs = self._forge_session(s)
+                    out = self._propose(s.ws, s.app.config, forge, env, result, open_prs)
+                    outcomes.append(self._finish(out, env, rel))
+            if failed:
+                raise failed[0]
+            if len(outcomes) < start + len(chunk):
+                break
+        if len(outcomes) < len(releases):
+            log.info("stopping", abandoned=len(releases) - len(outcomes))
+        return outcomes
+
+    def _batch(
+        self, s: _Session, envs: Mapping[str, EnvironmentConfig], releases: Sequence[Release], dry_run: bool
+    ) -> batch_mod.Batch | None:
+        """The batch for a run's pull-request releases, when their branches can be made in one."""
+        if dry_run or not any(envs[r.environment].write is WriteMode.PULL_REQUEST for r in releases):
+            return None
+        if self._api_commits(s) is not None:  # GitHub creates each commit: one by one
+            return None
+        self._forge_session(s)  # connected before pushing: it may bring the token git pushes with
+        return batch_mod.Batch.open(s.ws, s.app)
+
+    def _finish(self, out: Outcome, env: EnvironmentConfig, rel: Release) -> Outcome:
+        return replace(
+            out,
+            write=env.write,
+            kind=rel.kind,
+            warnings=[w for c in out.changes for w in c.warnings] + out.warnings,
+        )
+
     def _deliver(self, s: _Session, env: EnvironmentConfig, rel: Release, dry_run: bool) -> Outcome:
         if dry_run:
             out = self._dry_run(s.ws, s.app, env, rel)
@@ -399,12 +456,7 @@ class Updater:
             self._via_api = self._api_commits(s)
             forge, open_prs = self._forge_session(s)
             out = self._pull_request(s.ws, s.app, forge, env, rel, open_prs)
-        return replace(
-            out,
-            write=env.write,
-            kind=rel.kind,
-            warnings=[w for c in out.changes for w in c.warnings] + out.warnings,
-        )
+        return self._finish(out, env, rel)
 
     def _api_commits(self, s: _Session) -> GitHub | None:
         """With git.signing github-api, the GitHub connection that creates the commits."""
@@ -477,30 +529,11 @@ class Updater:
         """Edit the worktree at the base for ``rel``; returns the release with the files that
         actually hold each image, and whether anything changed."""
         root = ws.checkout_base()  # the same directory the config was loaded from
-        specs = app.image_specs()
-        updates = [
-            images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest)
-            for c in rel.changes
-        ]
-        touched: dict[str, list[str]] = {}
-        warnings: dict[str, list[str]] = {}
-        changed = False
-        for path in app.files(env):
-            text = files.read_text(path)
-            result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
-            rel_path = path.relative_to(root).as_posix()
-            for image in result.images:
-                touched.setdefault(image, []).append(rel_path)
-            for u in result.unwritten:
-                warnings.setdefault(u.image, []).append(_unwritten_warning(replace(u, file=rel_path)))
-            if result.text != text:
-                files.write_atomic(path, result.text)
-                changed = True
-        changes = [
-            replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
-            for c in rel.changes
-        ]
-        rel = replace(rel, changes=tuple(changes))
+        texts = {path: files.read_text(path) for path in app.files(env)}
+        rel, written = batch_mod.edit(app, rel, root, texts, app.image_specs())
+        for path, text in written.items():
+            files.write_atomic(path, text)
+        changed = bool(written)
         if rel.holds:
             cfg_root = app.config.root
             files.inside(root, holds_mod.path_for(cfg_root))
@@ -508,10 +541,6 @@ class Updater:
             changed = holds_mod.write(cfg_root, new_holds) or changed
             rel = replace(rel, holds_file=holds_mod.path_for(cfg_root).relative_to(root).as_posix())
         return rel, changed
-
-    def _message(self, cfg: Config, rel: Release) -> str:
-        signoff = cfg.git.author if cfg.git.signoff else None
-        return redact(rel.commit_message(cfg.git.message, signoff=signoff))
 
     def _dry_run(self, ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
         rel, _ = self._apply(ws, app, env, rel)
@@ -539,7 +568,7 @@ class Updater:
             rel, changed = self._apply(ws, app, env, rel)
             sha = (
                 ws.commit(
-                    self._message(cfg, rel),
+                    batch_mod.commit_message(cfg, rel),
                     author_name=cfg.git.author_name,
                     author_email=cfg.git.author_email,
                 )
@@ -582,27 +611,42 @@ class Updater:
         for attempt in race_attempts():
             rel, changed = self._apply(ws, app, env, rel)
             if not changed:
-                return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+                return self._propose(ws, cfg, forge, env, Branch(rel, None), open_prs)
             sha = ws.commit(
-                self._message(cfg, rel), author_name=cfg.git.author_name, author_email=cfg.git.author_email
+                batch_mod.commit_message(cfg, rel),
+                author_name=cfg.git.author_name,
+                author_email=cfg.git.author_email,
             )
             assert sha is not None
             remote = ws.remote_sha(branch)
-            pushed = False
             if remote is not None and ws.tree_of(remote) == ws.head_tree():
-                sha = remote  # the branch already holds exactly this change
-                break
+                # the branch already holds exactly this change
+                return self._propose(ws, cfg, forge, env, Branch(rel, remote, remote), open_prs)
             try:
                 sha = self._push(ws, branch, (branch, remote), sha)
-                pushed = True
-                break
+                return self._propose(ws, cfg, forge, env, Branch(rel, sha, remote, pushed=True), open_prs)
             except PushRejected:
                 log.info("push_rejected", branch=branch, attempt=attempt)
                 ws.fetch(ws.base, cfg.git.branch_prefix)
-        else:
-            raise PushRejected(
-                f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries", hint="run again"
-            )
+        raise PushRejected(
+            f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries", hint="run again"
+        )
+
+    def _propose(
+        self,
+        ws: Workspace,
+        cfg: Config,
+        forge: Forge,
+        env: EnvironmentConfig,
+        at: Branch,
+        open_prs: dict[str, ChangeRequest],
+    ) -> Outcome:
+        """The pull request of a release whose branch holds its change: created, or updated
+        when its text changed."""
+        rel, sha, remote = at.rel, at.commit, at.before
+        if sha is None:
+            return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+        branch = rel.branch(cfg.git.branch_prefix)
         title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
         pr = open_prs.get(branch)
         created = pr is None
@@ -631,7 +675,7 @@ class Updater:
         return Outcome(
             env.name,
             rel.changes,
-            OutcomeAction.PULL_REQUEST if created or edited or pushed else OutcomeAction.UNCHANGED,
+            OutcomeAction.PULL_REQUEST if created or edited or at.pushed else OutcomeAction.UNCHANGED,
             branch=branch,
             url=pr.url,
             commit=sha,
@@ -683,13 +727,6 @@ class Updater:
                     ws.delete_remote_branch(branch, sha)
                 out.append(Outcome(ep.name, (), OutcomeAction.CLOSED, branch=branch, url=pr.url))
         return out
-
-
-def _unwritten_warning(u: Unwritten) -> str:
-    """An image whose policy pins a digest that the file has no place for: written tag-only,
-    and said so in the output and the PR body."""
-    where = "a digest key beside the tag, or helm.digest" if u.site == "helm" else 'a ":digest" marker'
-    return f"{u.message()} (pinned tag-only: add {where} for it)"
 
 
 def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | None]:

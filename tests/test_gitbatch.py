@@ -73,7 +73,8 @@ def test_tips_are_every_bot_branch_with_its_tree_in_one_read(ws: Workspace, remo
 
 
 def test_a_computed_tree_equals_the_branch_holding_the_same_edit(ws: Workspace) -> None:
-    base = gitbatch.base_tree(ws)
+    commit, base = gitbatch.base_tree(ws)
+    assert commit == ws.remote_sha(ws.base)
     assert base.oid == ws.tree_of(ws.base_ref)
     held = gitbatch.tips(ws, "gitops-bot")["gitops-bot/env1"].tree
     assert base.with_files({"overlays/env1/kustomization.yaml": b"newTag: 1.1.0\n"})[0] == held
@@ -81,8 +82,7 @@ def test_a_computed_tree_equals_the_branch_holding_the_same_edit(ws: Workspace) 
 
 
 def test_commits_pushed_in_one_push_each_with_its_own_lease(ws: Workspace, remote: Path) -> None:
-    base = gitbatch.base_tree(ws)
-    parent = git(remote, "rev-parse", "main").strip()
+    parent, base = gitbatch.base_tree(ws)
     env1_before = remote_sha(remote, "gitops-bot/env1")
     updates = []
     for env, expected in (("env1", env1_before), ("env2", None), ("env3", parent)):

@@ -247,17 +247,22 @@ class Workspace:
                 found[path] = kind_id[2]
         return found
 
-    def read_blobs(self, blobs: Sequence[str], rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+    def read_blobs(
+        self, blobs: Sequence[str], rev: str | None = None, paths: Sequence[str] = ()
+    ) -> dict[str, bytes]:
         """Many blobs in one ``git cat-file --batch``. In a partial clone the missing ones
         (found among ``rev``'s history of ``paths`` without fetching) are fetched first in one
-        request, not lazily one round trip each."""
+        request, not lazily one round trip each; with no ``rev`` (blobs the checkout of the
+        base fetched already) nothing is looked for."""
         wanted = list(dict.fromkeys(blobs))
         if not wanted:
             return {}
-        key = (rev, tuple(paths))
-        if key not in self._missing_blobs:
-            self._missing_blobs[key] = self._missing(rev, paths)
-        missing = self._missing_blobs[key] & set(wanted)
+        missing: set[str] = set()
+        if rev is not None:
+            key = (rev, tuple(paths))
+            if key not in self._missing_blobs:
+                self._missing_blobs[key] = self._missing(rev, paths)
+            missing = self._missing_blobs[key] & set(wanted)
         if missing:
             _git_input(
                 list(_PREFETCH),

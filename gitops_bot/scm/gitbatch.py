@@ -59,10 +59,10 @@ def tips(ws: Workspace, prefix: str) -> dict[str, Tip]:
     return found
 
 
-def base_tree(ws: Workspace) -> BaseTree:
-    """The remote base's whole tree, read once (``git ls-tree -r -t``)."""
-    tree = _git(ws, ["rev-parse", f"{ws.base_ref}^{{tree}}"]).decode().strip()
-    return BaseTree.parse(tree, _git(ws, ["ls-tree", "-r", "-t", "-z", "--full-tree", tree]))
+def base_tree(ws: Workspace) -> tuple[str, BaseTree]:
+    """The remote base's commit and its whole tree, read once (``git ls-tree -r -t``)."""
+    commit, tree = _git(ws, ["rev-parse", ws.base_ref, f"{ws.base_ref}^{{tree}}"]).decode().split()
+    return commit, BaseTree.parse(tree, _git(ws, ["ls-tree", "-r", "-t", "-z", "--full-tree", tree]))
 
 
 def can_write_objects(ws: Workspace) -> bool:

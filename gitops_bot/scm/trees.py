@@ -94,6 +94,10 @@ class BaseTree:
                 dirs.setdefault(path, {})
         return cls(oid, dirs)
 
+    def has_name(self, name: str) -> bool:
+        """Whether any directory holds an entry called ``name`` (``.gitattributes``)."""
+        return any(name in entries for entries in self._dirs.values())
+
     def entry(self, path: str) -> Entry | None:
         parent, _, name = path.rpartition("/")
         return self._dirs.get(parent, {}).get(name)
