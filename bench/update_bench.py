@@ -4,8 +4,8 @@ Builds a bare remote with N overlays (one image each) and some history, a regist
 local GitHub server. With ``--open-prs`` every image gets a new tag first, so the first run
 opens N pull requests and the later runs are the steady state of issue 17 (every environment
 has an open PR, nothing changed); then one image gets one more tag (one environment changes).
-Each run prints wall time and the time per phase: plan (registry), edits, git, forge (GitHub),
-and the registry process's CPU.
+Each run prints wall time and the time per phase: plan (registry), edits, trees (hashed in
+Python), git, forge (GitHub), and the registry process's CPU; then the git time by command.
 
 Budgets (issue 17), 1,000 environments with open PRs: steady state under 5 s outside network
 calls; one image changed in one environment under 2 s.
@@ -27,9 +27,11 @@ from pathlib import Path
 from measure import measured
 from phases import Phases
 
-from gitops_bot import log
+from gitops_bot import batch, log
 from gitops_bot.app import App
+from gitops_bot.scm import gitbatch
 from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.trees import BaseTree
 from gitops_bot.scm.github import GitHub
 from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
@@ -93,8 +95,11 @@ def build_remote(root: Path, host: str, overlays: int, commits: int, api: str, d
 def phases() -> Phases:
     ph = Phases()
     ph.patch(App, "plan", ["plan"])
-    ph.patch(Updater, "edits", ["_apply"])
+    ph.patch(Updater, "edits", ["_apply"])  # through the worktree (reset, edit, write)
+    ph.patch(batch, "edits", ["edit"])  # in memory
+    ph.patch(BaseTree, "trees", ["with_files"])  # tree ids hashed in Python
     ph.patch(Workspace, "git")
+    ph.patch(gitbatch, "git")
     ph.patch(GitHub, "forge")
     ph.patch(GitHub, "forge", ["connect"])
     return ph
@@ -114,6 +119,7 @@ def timed_run(
         f"{m.wall - ph.seconds['plan'] - ph.seconds['forge']:.2f} s; registry CPU {m.registry_cpu:.2f} s; "
         f"{actions}"
     )
+    print(f"    {ph.detail('git')}")
 
 
 def main() -> int:

@@ -405,8 +405,11 @@ class Updater:
             if should_stop():
                 break
             results: list[batch_mod.Result] = [None] * len(chunk)
-            if batch is not None:
-                results = batch.push_branches([(envs[r.environment], r) for r in chunk])
+            prs = [i for i, r in enumerate(chunk) if envs[r.environment].write is WriteMode.PULL_REQUEST]
+            if batch is not None and prs:
+                branches = batch.push_branches([(envs[chunk[i].environment], chunk[i]) for i in prs])
+                for i, result in zip(prs, branches, strict=True):
+                    results[i] = result
             for rel, result in zip(chunk, results, strict=True):
                 env = envs[rel.environment]
                 if result is None:
