@@ -31,8 +31,8 @@ from gitops_bot import batch, log
 from gitops_bot.app import App
 from gitops_bot.scm import gitbatch
 from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.trees import BaseTree
 from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.trees import BaseTree
 from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher

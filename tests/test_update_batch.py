@@ -14,9 +14,9 @@ import pytest
 
 from gitops_bot import batch
 from gitops_bot.scm import gitbatch
-from tests.test_update_e2e import World, git, make_world, update
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
+from tests.test_update_e2e import World, git, make_world, update
 
 
 @pytest.fixture
