@@ -75,7 +75,10 @@ def test_the_batch_makes_the_tree_the_worktree_makes(
     assert res["action"] == "pull_request" and len(pushes) == 1
     text = world.show("gitops-bot/staging", "shared/kustomization.yaml")
     assert text.startswith(b"\xef\xbb\xbf") and f"digest: {digest}\r\n".encode() in text
-    assert git(world.remote, "cat-file", "-t", "gitops-bot/staging:overlays/staging/kustomization.yaml") == "blob"
+    assert (
+        git(world.remote, "cat-file", "-t", "gitops-bot/staging:overlays/staging/kustomization.yaml")
+        == "blob"
+    )
     assert res["images"][0]["files"] == ["overlays/staging/kustomization.yaml"]
     (dry,) = update(capsys, world, "--env", "staging", "--dry-run")["results"]
     assert dry["commit"] == world.sha("gitops-bot/staging")
