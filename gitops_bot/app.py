@@ -37,7 +37,7 @@ from gitops_bot.model import (
 )
 from gitops_bot.policy import Policy
 from gitops_bot.registry import RegistryPool
-from gitops_bot.trust import Verifier
+from gitops_bot.trust.verifier import Verifier
 
 log = get_logger(__name__)
 K = TypeVar("K")
