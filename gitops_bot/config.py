@@ -19,8 +19,10 @@ from gitops_bot.argocd import ArgoCDConfig as ArgoCDConfig
 from gitops_bot.errors import ConfigError, UsageError
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.model import (
+    EnvironmentMode,
     Grouping,
     ImageRef,
+    SigningMethod,
     Strategy,
     TagOrder,
     WriteMode,
@@ -69,8 +71,8 @@ class EnvironmentConfig:
     verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
 
     @property
-    def mode(self) -> str:
-        return "promotion" if self.promote_from else "registry"
+    def mode(self) -> EnvironmentMode:
+        return EnvironmentMode.PROMOTION if self.promote_from else EnvironmentMode.REGISTRY
 
 
 DEFAULT_AUTHOR = "gitops-bot <gitops-bot@users.noreply.github.com>"
@@ -307,7 +309,7 @@ def _template_problem(template: str) -> str | None:
     return None
 
 
-SIGNING_METHODS = ("ssh", "gpg", "github-api")
+SIGNING_METHODS = tuple(m.value for m in SigningMethod)
 
 
 def _signing(r: _Reader, git: dict[str, Any]) -> SigningConfig | None:
@@ -324,12 +326,12 @@ def _signing(r: _Reader, git: dict[str, Any]) -> SigningConfig | None:
             r.line_of(spec, "method"), f"git signing method {method!r} must be ssh, gpg or github-api"
         )
     key_file, key_env = r.get(spec, "key_file", str, what), _env_name(r, spec, "key_env", what)
-    if method == "github-api":
+    if method == SigningMethod.GITHUB_API:
         if key_file or key_env:
             raise r.error(r.line_of(spec), "git signing github-api takes no key (GitHub signs the commit)")
     elif (key_file is None) == (key_env is None):
         raise r.error(r.line_of(spec), f"git signing {method} needs exactly one of key_file or key_env")
-    return SigningConfig(method=method, key_file=key_file, key_env=key_env)
+    return SigningConfig(method=SigningMethod(method), key_file=key_file, key_env=key_env)
 
 
 def _pull_request(r: _Reader, root: dict[str, Any]) -> PullRequestConfig:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.manifests import files
-from gitops_bot.model import Signer, Verification, short_digest
+from gitops_bot.model import SignatureKind, Signer, Verification, short_digest
 from gitops_bot.trust import cosign
 from gitops_bot.trust.keys import VerifyingKey, load_key
 from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
@@ -118,7 +118,7 @@ def _by_key(keys: list[VerifyingKey], sigs: list[cosign.SimpleSignature], digest
                 continue
             named = cosign.payload_digest(sig.payload)
             if named == digest:
-                return Signer("cosign-key", key.key_id, found_by=sig.found_by)
+                return Signer(SignatureKind.COSIGN_KEY, key.key_id, found_by=sig.found_by)
             signed, wanted = short_digest(str(named)), short_digest(digest)
             mismatch = f"signature digest mismatch: key {key.key_id} signed {signed}, not {wanted}"
     return mismatch or "no signature by key " + ", ".join(f"{k.key_id} ({k.source})" for k in keys)
