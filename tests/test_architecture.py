@@ -45,7 +45,6 @@ LAYERS: dict[str, int] = {
     "holds": 3,
     # 4: config composes the packages' settings
     "config": 4,
-    "eventconfig": 4,
     # 5: use cases: wire config, registry, plan, manifests and scm together
     "app": 5,
     "usecases": 5,
