@@ -98,6 +98,9 @@ class Same:
 
 @dataclass(frozen=True)
 class Field:
+    """One key of a section: how its value is read (``kind``), its default, the rules it must
+    meet, and what the JSON Schema says of it."""
+
     key: str
     kind: Kind
     default: Any = None
@@ -109,6 +112,9 @@ class Field:
 
 @dataclass(frozen=True)
 class Section(Generic[T]):
+    """A mapping of gitops-bot.yaml: its keys (read in this order), and ``build``, which makes
+    the settings from the values read and checks what spans keys."""
+
     fields: tuple[Field, ...]
     build: Callable[[Values], T]
     name: str = ""  # its name under $defs in the JSON Schema ("": written in place)
