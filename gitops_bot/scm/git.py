@@ -102,8 +102,16 @@ class Commit:
 
 
 class Workspace:
-    def __init__(self, store: git.Repo, url: str, env: dict[str, str], lock: int | None = None) -> None:
+    def __init__(
+        self,
+        store: git.Repo,
+        url: str,
+        env: dict[str, str],
+        lock: int | None = None,
+        kept: Path | None = None,
+    ) -> None:
         self.store = store
+        self._kept = kept  # a cached clone's worktree, kept between runs
         self.url = url
         self.env = env
         self.base = ""
@@ -155,7 +163,7 @@ class Workspace:
                 shutil.rmtree(leftover, ignore_errors=True)
             if not (path / "HEAD").exists():
                 _clone(repo, path, key, env)
-            return cls(git.Repo(path), repo, env, lock)
+            return cls(git.Repo(path), repo, env, lock, kept=cache_dir / "worktrees" / key)
         except BaseException:
             os.close(lock)
             raise
@@ -297,30 +305,40 @@ class Workspace:
     # -- the worktree ----------------------------------------------------------------
 
     def checkout_base(self) -> Path:
-        """A clean worktree detached at the remote base (created on first use)."""
+        """A clean worktree detached at the remote base (created on first use). A cached clone
+        keeps its worktree from run to run (under the cache's lock): the next run resets the
+        files that changed instead of writing every file of the repository again."""
         start = self.base_ref
+        if self.worktree is None and self._kept is not None and self._reuse(self._kept, start):
+            return self._kept
         if self.worktree is None:
-            self.worktree = Path(tempfile.mkdtemp(prefix=_WT_PREFIX))
-            self.worktree.rmdir()
-            _run(
-                self.store.git,
-                "worktree",
-                "add",
-                "--detach",
-                "--force",
-                "--lock",
-                "--reason",
-                f"{_WT_LOCK}{os.getpid()} on {socket.gethostname()}",
-                str(self.worktree),
-                start,
-                what="worktree",
+            self.worktree = self._kept or Path(tempfile.mkdtemp(prefix=_WT_PREFIX))
+            shutil.rmtree(self.worktree, ignore_errors=True)
+            reason = (
+                "gitops-bot cache" if self._kept else f"{_WT_LOCK}{os.getpid()} on {socket.gethostname()}"
             )
+            add = ("worktree", "add", "--detach", "--force", "--lock", "--reason", reason)
+            _run(self.store.git, *add, str(self.worktree), start, what="worktree")
             self._wt = git.Repo(self.worktree)
         else:
             wt = self._repo()
-            wt.git.reset("--hard", start)
+            wt.git.reset("-q", "--hard", start)
             wt.git.clean("-fdq")
         return self.worktree
+
+    def _reuse(self, path: Path, start: str) -> bool:
+        """The kept worktree reset to ``start``; False when there is none that works (never
+        made, or its clone was made again since)."""
+        if not (path / ".git").is_file():
+            return False
+        try:
+            wt = git.Repo(path)
+            wt.git.reset("-q", "--hard", start)
+            wt.git.clean("-ffdqx")
+        except (git.GitError, OSError):
+            return False
+        self.worktree, self._wt = path, wt
+        return True
 
     def _repo(self) -> git.Repo:
         assert self._wt is not None, "checkout_base() first"
@@ -411,6 +429,10 @@ class Workspace:
             log.warning("branch_not_deleted", branch=branch, reason="it moved meanwhile")
 
     def close(self) -> None:
+        if self._wt is not None:
+            self._wt.close()  # gitpython's cat-file processes
+        if self.worktree is not None and self.worktree == self._kept:
+            self.worktree = self._wt = None
         if self.worktree is not None:
             try:
                 self.store.git.worktree("remove", "--force", "--force", str(self.worktree))
