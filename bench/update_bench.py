@@ -27,7 +27,7 @@ from pathlib import Path
 from measure import measured
 from phases import Phases
 
-from gitops_bot import log
+from gitops_bot import delivery, log
 from gitops_bot.app import App
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.github import GitHub
@@ -93,7 +93,7 @@ def build_remote(root: Path, host: str, overlays: int, commits: int, api: str, d
 def phases() -> Phases:
     ph = Phases()
     ph.patch(App, "plan", ["plan"])
-    ph.patch(Updater, "edits", ["_apply"])
+    ph.patch(delivery, "edits", ["apply"])
     ph.patch(Workspace, "git")
     ph.patch(GitHub, "forge")
     ph.patch(GitHub, "forge", ["connect"])
