@@ -14,6 +14,7 @@ from gitops_bot.manifests import images
 from gitops_bot.model import EnvironmentPlan, ImageRef, PlanAction, PlanItem, WriteMode
 from gitops_bot.release import Change, Release
 from gitops_bot.session import Session
+from gitops_bot.usecases import plan as planning
 from gitops_bot.usecases.result import Outcome
 
 log = get_logger(__name__)
@@ -39,7 +40,7 @@ def update(
         )
         if not env_names:
             return []
-    plan = app.plan(env_names, metadata=True, images=only)  # a dry run shows the real PR body
+    plan = planning.plan(app, env_names, metadata=True, images=only)  # a dry run shows the real PR body
     releases = [r for ep in plan.environments for r in releases_of(app.config, ep)]
     outcomes = delivery.deliver(s, releases, dry_run=dry_run, should_stop=should_stop)
     if should_stop():
