@@ -115,7 +115,7 @@ class Sessions:
     ) -> list[Outcome]:
         """``open`` for a command that may change the repository, its outcomes (or its failure)
         sent to the configured notifications."""
-        return self.open(lambda s: reported(s, command, fn, dry_run=dry_run), sign=not dry_run)
+        return self.open(lambda s: _reported(s, command, fn, dry_run=dry_run), sign=not dry_run)
 
     def _with_registries(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[Session], T]) -> T:
         pool = self._active = self._pool.bind(cfg) if self._pool else RegistryPool(cfg)
@@ -130,7 +130,7 @@ class Sessions:
                 pool.close()
 
 
-def reported(
+def _reported(
     s: Session, command: str, fn: Callable[[Session], list[Outcome]], *, dry_run: bool
 ) -> list[Outcome]:
     """``fn``'s outcomes, or its failure, sent to the configured notifications."""
