@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 from gitops_bot import holds as holds_mod
 from gitops_bot.app import App
@@ -201,11 +202,17 @@ def _commit(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_a
     )
 
 
+class _Pushed(NamedTuple):
+    commit: str  # what the branch holds now
+    before: str | None  # what it held before (None: the branch is new)
+    pushed: bool  # False: the branch held exactly this change already
+
+
 def _push_branch(
     ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: GitHub | None
-) -> tuple[Release, tuple[str, str | None, bool] | None]:
+) -> tuple[Release, _Pushed | None]:
     """Commit ``rel`` and push it to its branch unless the branch holds that tree already;
-    returns the release and (commit, the branch's commit before, pushed), or None: no change."""
+    returns the release (its files found) and the push, or None: the base has it all."""
     cfg = app.config
     branch = rel.branch(cfg.git.branch_prefix)
     for attempt in race_attempts():
@@ -216,9 +223,9 @@ def _push_branch(
         assert sha is not None
         remote = ws.remote_sha(branch)
         if remote is not None and ws.tree_of(remote) == ws.head_tree():
-            return rel, (remote, remote, False)  # the branch already holds exactly this change
+            return rel, _Pushed(remote, remote, pushed=False)
         try:
-            return rel, (_push(ws, via_api, branch, (branch, remote), sha), remote, True)
+            return rel, _Pushed(_push(ws, via_api, branch, (branch, remote), sha), remote, pushed=True)
         except PushRejected:
             log.info("push_rejected", branch=branch, attempt=attempt)
             ws.fetch(ws.base, cfg.git.branch_prefix)
