@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gitops_bot import holds as holds_mod
 from gitops_bot import plan as planning
-from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
+from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import (
     UsageError,
 )
@@ -22,7 +22,7 @@ from gitops_bot.model import (
     Verification,
 )
 from gitops_bot.registry import RegistryPool
-from gitops_bot.trust import Verifier
+from gitops_bot.trust.verifier import Verifier
 
 log = get_logger(__name__)
 
@@ -136,7 +136,9 @@ class App:
                 if spec is not None:
                     self.verifier.prepare(spec)
 
-    def verify(self, env: str, image: ImageConfig, ref: ImageRef, digest: str) -> Verification | None:
+    def verify(
+        self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str
+    ) -> Verification | None:
         """The signature verdict for writing ``ref@digest`` into ``env`` (None: no policy)."""
         spec = self.config.verification(image.name, env)
         if spec is None:

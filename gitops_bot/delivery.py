@@ -23,7 +23,15 @@ from gitops_bot.errors import PushRejected, UsageError
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files, images
 from gitops_bot.manifests.result import Unwritten
-from gitops_bot.model import EnvironmentPlan, OutcomeAction, PlanAction, ReleaseKind, WriteMode
+from gitops_bot.model import (
+    EnvironmentMode,
+    EnvironmentPlan,
+    OutcomeAction,
+    PlanAction,
+    ReleaseKind,
+    SigningMethod,
+    WriteMode,
+)
 from gitops_bot.release import Release, slug
 from gitops_bot.scm import github_commits
 from gitops_bot.scm.forge import ChangeRequest, Forge
@@ -84,7 +92,7 @@ def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool) ->
 def _api_commits(s: Session) -> GitHub | None:
     """With git.signing github-api, the GitHub connection that creates the commits."""
     signing_cfg = s.app.config.git.signing
-    if signing_cfg is None or signing_cfg.method != "github-api":
+    if signing_cfg is None or signing_cfg.method is not SigningMethod.GITHUB_API:
         return None
     forge = s.forge()[0]
     if not isinstance(forge, GitHub):
@@ -311,7 +319,10 @@ def close_stale(s: Session, plans: Sequence[EnvironmentPlan], releases: Sequence
     produced = {r.branch(prefix) for r in releases}
     out = []
     for ep in plans:
-        if s.app.config.environment(ep.name).write is not WriteMode.PULL_REQUEST or ep.mode != "registry":
+        if (
+            s.app.config.environment(ep.name).write is not WriteMode.PULL_REQUEST
+            or ep.mode is not EnvironmentMode.REGISTRY
+        ):
             continue
         for branch, pr in _stale(ep, prefix, open_prs).items():
             if branch not in produced:

@@ -15,12 +15,13 @@ from typing import TypeVar
 from gitops_bot import plan as planning
 from gitops_bot import progress
 from gitops_bot.app import App
-from gitops_bot.config import EnvironmentConfig, ImageConfig
+from gitops_bot.config import EnvironmentConfig
 from gitops_bot.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
 from gitops_bot.log import get_logger
 from gitops_bot.model import (
     Candidate,
     Choice,
+    EnvironmentMode,
     EnvironmentPlan,
     ImageMetadata,
     ImageRef,
@@ -66,7 +67,7 @@ def plan(
         t
         for ts in targets.values()
         for t in ts
-        if t.deployed is not None and t.environment.mode == "registry"
+        if t.deployed is not None and t.environment.mode is EnvironmentMode.REGISTRY
     ]
     policies = {img.name: Policy(img.policy) for img in app.config.images}
     # 1. tags: one listing per repository, whatever number of environments use it
@@ -178,7 +179,7 @@ def _environment_plan(
 def _item(t: planning.Target, found: _Found) -> PlanItem:
     if t.deployed is None:
         return planning.not_deployed(t)
-    if t.environment.mode == "promotion":
+    if t.environment.mode is EnvironmentMode.PROMOTION:
         return planning.promotion_only(t)
     listed = found.tags.get(t.image.repository)
     if isinstance(listed, GitOpsBotError):
@@ -210,8 +211,8 @@ def _verify(
 
 
 def _metadata(
-    app: App, keys: Iterable[tuple[ImageConfig, str]]
-) -> dict[tuple[ImageConfig, str], ImageMetadata | GitOpsBotError]:
+    app: App, keys: Iterable[tuple[planning.ImageSettings, str]]
+) -> dict[tuple[planning.ImageSettings, str], ImageMetadata | GitOpsBotError]:
     """Config-blob metadata for (image, tag or digest) pairs, concurrently."""
     return _gather(
         app,
