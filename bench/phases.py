@@ -21,7 +21,7 @@ class Phases:
         self.name_calls: Counter[str] = Counter()
         self._local = threading.local()
 
-    def patch(self, owner: type | ModuleType, phase: str, names: list[str] | None = None) -> None:
+    def patch(self, owner: object, phase: str, names: list[str] | None = None) -> None:
         """Time every public method of a class, or public function of a module, (or ``names``,
         private ones allowed) as ``phase``. A module's functions are timed when called through
         the module (``gitbatch.push(...)``) or by their own module."""

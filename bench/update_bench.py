@@ -27,12 +27,12 @@ from pathlib import Path
 from measure import measured
 from phases import Phases
 
-from gitops_bot import batch, log
-from gitops_bot.app import App
+from gitops_bot import batch, delivery, log
 from gitops_bot.scm import gitbatch
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.trees import BaseTree
+from gitops_bot.usecases import plan as plan_uc
 from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
@@ -94,8 +94,8 @@ def build_remote(root: Path, host: str, overlays: int, commits: int, api: str, d
 
 def phases() -> Phases:
     ph = Phases()
-    ph.patch(App, "plan", ["plan"])
-    ph.patch(Updater, "edits", ["_apply"])  # through the worktree (reset, edit, write)
+    ph.patch(plan_uc, "plan", ["plan"])
+    ph.patch(delivery, "edits", ["apply"])  # through the worktree (reset, edit, write)
     ph.patch(batch, "edits", ["edit"])  # in memory
     ph.patch(BaseTree, "trees", ["with_files"])  # tree ids hashed in Python
     ph.patch(Workspace, "git")

@@ -28,6 +28,7 @@ from gitops_bot.errors import GitError, GitOpsBotError, PushRejected
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import images
 from gitops_bot.manifests.result import Unwritten
+from gitops_bot.model import WriteMode
 from gitops_bot.release import Release
 from gitops_bot.scm import gitbatch
 from gitops_bot.scm.git import RACE_DEADLINE, Workspace, race_attempts
@@ -118,6 +119,16 @@ class Batch:
     def _read(self) -> None:
         self.parent, self.base = gitbatch.base_tree(self.ws)
         self.tips = gitbatch.tips(self.ws, self.app.config.git.branch_prefix)
+
+    def pull_requests(self, releases: Sequence[Release]) -> list[Result]:
+        """:meth:`push_branches` of the releases whose environment writes pull requests; None
+        (deliver through the worktree) for the others."""
+        envs = [self.app.config.environment(r.environment) for r in releases]
+        prs = [i for i, env in enumerate(envs) if env.write is WriteMode.PULL_REQUEST]
+        results: list[Result] = [None] * len(releases)
+        for i, result in zip(prs, self.push_branches([(envs[i], releases[i]) for i in prs]), strict=True):
+            results[i] = result
+        return results
 
     def push_branches(self, items: Sequence[tuple[EnvironmentConfig, Release]]) -> list[Result]:
         """Each release's branch made to hold the base plus its edits: untouched when it does

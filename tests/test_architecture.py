@@ -50,6 +50,8 @@ LAYERS: dict[str, int] = {
     "usecases": 5,
     "writeback": 5,
     "batch": 5,
+    "session": 5,
+    "delivery": 5,
     "promotion": 5,
     "history": 5,
     "fleet": 5,
