@@ -4,6 +4,7 @@ worktree, commits as ``git commit`` makes them, one push with a lease per branch
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,3 +132,27 @@ def test_a_remote_that_is_gone_fails_the_push(ws: Workspace, remote: Path) -> No
 def test_messages_are_cleaned_up_as_git_does(message: str) -> None:
     expected = subprocess.run(["git", "stripspace"], input=message.encode(), capture_output=True, check=True)
     assert gitbatch.stripspace(message) == expected.stdout.decode()
+
+
+def test_a_cached_clone_keeps_one_worktree_from_run_to_run(remote: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+
+    def run() -> Path:
+        with Workspace.open(f"file://{remote}", cache_dir=cache) as ws:
+            ws.fetch(None, "gitops-bot")
+            root = ws.checkout_base()
+            assert (root / "overlays/env1/kustomization.yaml").read_text() == "newTag: 1.0.0\n"
+            assert not (root / "junk.txt").exists()
+            (root / "overlays/env1/kustomization.yaml").write_text("edited\n")  # what a run leaves
+            (root / "junk.txt").write_text("left behind\n")
+            return root
+
+    first = run()
+    assert first.exists() and first.is_relative_to(cache)  # kept after the run
+    assert run() == first  # reused, reset and cleaned
+    (key,) = [p for p in (cache / "repos").iterdir() if p.is_dir()]
+    shutil.rmtree(key)  # the clone is made again: so is its worktree
+    assert run() == first
+    (key,) = [p for p in (cache / "repos").iterdir() if p.is_dir()]
+    listed = git(key, "worktree", "list", "--porcelain")
+    assert listed.count("worktree ") == 2 and str(first) in listed  # the bare clone and its one worktree
