@@ -23,6 +23,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from measure import measured
 from phases import Phases
@@ -105,10 +106,29 @@ def phases() -> Phases:
     return ph
 
 
+class GitProcesses:
+    """Counts the git processes started (gitpython and subprocess both go through Popen)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        original = subprocess.Popen.__init__
+
+        def counting(popen: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
+            if isinstance(args, list | tuple) and args and str(args[0]).endswith("git"):
+                self.count += 1
+            original(popen, args, *rest, **kwargs)
+
+        subprocess.Popen.__init__ = counting  # type: ignore[method-assign]
+
+
+GIT = GitProcesses()
+
+
 def timed_run(
     label: str, ph: Phases, remote: Path, environ: dict[str, str], registry_pid: int | None
 ) -> None:
     ph.reset()
+    GIT.count = 0
     with measured(registry_pid) as m:
         out = Updater(f"file://{remote}", environ=environ).run()
     actions: dict[str, int] = {}
@@ -119,7 +139,7 @@ def timed_run(
         f"{m.wall - ph.seconds['plan'] - ph.seconds['forge']:.2f} s; registry CPU {m.registry_cpu:.2f} s; "
         f"{actions}"
     )
-    print(f"    {ph.detail('git')}")
+    print(f"    {ph.detail('git')}; {GIT.count} git processes")
 
 
 def main() -> int:
