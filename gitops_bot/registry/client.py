@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import ssl
 import threading
 import time
@@ -25,7 +26,6 @@ from urllib.parse import quote
 
 import certifi
 import httpx
-import tenacity
 
 from gitops_bot.errors import (
     RegistryAccessError,
@@ -45,8 +45,10 @@ from gitops_bot.model import (
 )
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.session import Session
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.registry.transport import Aborted, BodyTooLarge, StdlibTransport
+from gitops_bot.registry.wire import Reply
 
 log = get_logger(__name__)
 
@@ -105,8 +107,8 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    return retry_after_seconds(response.headers.get("Retry-After", ""), time.time())
+def _retry_after(response: Reply) -> float | None:
+    return retry_after_seconds(response.header("Retry-After"), time.time())
 
 
 class _RateLimiter:
@@ -177,21 +179,10 @@ class RegistryClient:
             )
         self._transport = transport
         self._aborted = False
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            auth=RegistryAuth(config.host, credential, token_cache),
-            transport=transport,
-            timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0)),
-            limits=httpx.Limits(
-                max_connections=config.max_concurrency, max_keepalive_connections=config.max_concurrency
-            ),
-            headers={"User-Agent": "gitops-bot"},
-            follow_redirects=True,
-            trust_env=False,
-        )
+        self._session = Session(self.base_url, transport, RegistryAuth(config.host, credential, token_cache))
 
     def close(self) -> None:
-        self._http.close()
+        self._session.close()
 
     def __enter__(self) -> RegistryClient:
         return self
@@ -220,54 +211,53 @@ class RegistryClient:
     # -- transport with retries --------------------------------------------------------
 
     def _request(
-        self, method: str, url: str, repository: str, deadline: float, limit: int, **kwargs: Any
-    ) -> httpx.Response:
+        self,
+        method: str,
+        url: str,
+        repository: str,
+        deadline: float,
+        limit: int,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """One request, retried while the registry is unavailable (429, 5xx, timeouts, refused
+        connections) with back-off, within ``deadline``. A plain loop: the happy path builds
+        nothing for the retries it does not need."""
         # An attempt is never started with less than this left before the deadline: its certain
         # "timed out" would replace the real reason (a refused connection, a 503) in the error.
         least = min(MIN_ATTEMPT, self.config.timeout / 4)
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            backoff = min(self.retry.initial_wait * 2 ** (state.attempt_number - 1), self.retry.max_wait)
-            if isinstance(exc, _Retryable) and exc.retry_after is not None:
-                backoff = min(exc.retry_after, self.retry.max_wait)
-            return float(min(backoff, max(deadline - time.monotonic() - least, 0.0)))
-
-        def stop(state: tenacity.RetryCallState) -> bool:
-            return (
-                state.attempt_number >= self.retry.attempts
-                or self._aborted
-                or deadline - time.monotonic() <= least
-            )
-
-        retrying = tenacity.Retrying(
-            stop=stop,
-            wait=wait,
-            retry=tenacity.retry_if_exception_type(_Retryable),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        try:
-            return retrying(self._send_once, method, url, repository, deadline, limit, **kwargs)
-        except _Retryable as exc:
-            raise RegistryUnavailable(
-                f"registry {self.host} unavailable: {exc.what} "
-                f"(after {retrying.statistics.get('attempt_number', 1)} attempts)",
-                hint="check that the registry is up and reachable, then run again",
-            ) from None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._send_once(method, url, repository, deadline, limit, headers)
+            except _Retryable as exc:
+                if attempt >= self.retry.attempts or self._aborted or deadline - time.monotonic() <= least:
+                    raise RegistryUnavailable(
+                        f"registry {self.host} unavailable: {exc.what} (after {attempt} attempts)",
+                        hint="check that the registry is up and reachable, then run again",
+                    ) from None
+                backoff = min(self.retry.initial_wait * 2 ** (attempt - 1), self.retry.max_wait)
+                if exc.retry_after is not None:
+                    backoff = min(exc.retry_after, self.retry.max_wait)
+                self._sleep(float(min(backoff, max(deadline - time.monotonic() - least, 0.0))))
 
     def _send_once(
-        self, method: str, url: str, repository: str, deadline: float, limit: int, **kwargs: Any
-    ) -> httpx.Response:
+        self,
+        method: str,
+        url: str,
+        repository: str,
+        deadline: float,
+        limit: int,
+        headers: dict[str, str] | None,
+    ) -> Reply:
         if self._aborted:
             raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
         self._rate.wait()
         left = max(min(self.config.timeout, deadline - time.monotonic()), 0.001)
-        timeout = httpx.Timeout(left, connect=min(left, 10.0))
         with self._slots:
             try:
-                response = self._http.request(
-                    method, url, timeout=timeout, extensions={"body_limit": limit}, **kwargs
+                response = self._session.send(
+                    method, url, headers, timeout=left, connect_timeout=min(left, 10.0), limit=limit
                 )
             except Aborted:
                 raise RegistryUnavailable(
@@ -292,15 +282,15 @@ class RegistryClient:
             except (httpx.TooManyRedirects, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
                 self.stats.count("bad-answer")
                 raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
-        if len(response.content) > limit:  # a transport that does not enforce the limit itself
+        if len(response.body) > limit:  # a transport that does not enforce the limit itself
             raise RegistryProtocolError(f"{self.host}/{repository}: answer too large (over {limit} bytes)")
         return self._sorted(response, repository)
 
-    def _sorted(self, response: httpx.Response, repository: str) -> httpx.Response:
+    def _sorted(self, response: Reply, repository: str) -> Reply:
         for earlier in response.history:  # auth round-trips: 401 challenges, token fetches
-            self.stats.count(str(earlier.status_code))
-        self.stats.count(str(response.status_code))
-        status = response.status_code
+            self.stats.count(str(earlier.status))
+        self.stats.count(str(response.status))
+        status = response.status
         if status == 429 or status >= 500:
             raise _Retryable(f"HTTP {status}", _retry_after(response))
         if status in (401, 403):
@@ -335,7 +325,7 @@ class RegistryClient:
                 )
             seen.add(url)
             response = self._request("GET", url, repository, deadline, min(TAGS_LIMIT, left))
-            left -= len(response.content)
+            left -= len(response.body)
             tags.extend(_tag_page(response, self.host, repository))
             url = self._next_page(response, repository)
         good = [t for t in tags if is_tag(t)]
@@ -345,12 +335,13 @@ class RegistryClient:
             )
         return good
 
-    def _next_page(self, response: httpx.Response, repository: str) -> str | None:
-        link = response.links.get("next", {}).get("url")
+    def _next_page(self, response: Reply, repository: str) -> str | None:
+        link = _next_link(response.header("Link"))
         if not link:
             return None
+        here = httpx.URL(response.url)
         try:
-            target = response.url.join(link)
+            target = here.join(link)
         except httpx.InvalidURL:
             raise RegistryProtocolError(f"{self.host}/{repository}: unreadable pagination link") from None
         origin = httpx.URL(self.base_url)
@@ -359,13 +350,13 @@ class RegistryClient:
                 f"{self.host}/{repository}: tag list pagination leads to another origin "
                 f"({target.scheme}://{target.netloc.decode('ascii', 'replace')}); not followed"
             )
-        if target.raw_path.split(b"?")[0] != response.url.raw_path.split(b"?")[0]:
+        if target.raw_path.split(b"?")[0] != here.raw_path.split(b"?")[0]:
             raise RegistryProtocolError(
                 f"{self.host}/{repository}: tag list pagination leads to another repository; not followed"
             )
         return str(target)
 
-    def _manifest(self, method: str, repository: str, reference: str, deadline: float) -> httpx.Response:
+    def _manifest(self, method: str, repository: str, reference: str, deadline: float) -> Reply:
         url = self.url(repository, "manifests", _reference(self.host, repository, reference))
         return self._request(method, url, repository, deadline, MANIFEST_LIMIT, headers={"Accept": ACCEPT})
 
@@ -384,7 +375,7 @@ class RegistryClient:
                 return self._platform_child(repository, reference, body, platform)
             return digest
         response = self._manifest("HEAD", repository, reference, deadline)
-        header = str(response.headers.get("Docker-Content-Digest", ""))
+        header = response.header("Docker-Content-Digest")
         if is_digest(header) and _media_type(response) in MANIFEST_MEDIA_TYPES:
             return header
         return self._get_manifest(repository, reference, deadline)[2]
@@ -427,9 +418,9 @@ class RegistryClient:
         response = self._request(
             "GET", self.url(repository, "blobs", config_digest), repository, deadline, BLOB_LIMIT
         )
-        if "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest:
+        if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
             raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
-        config = _json(response.content, self.host, repository)
+        config = _json(response.body, self.host, repository)
         labels = (config.get("config") or {}).get("Labels") or {}
         created = config.get("created")
         return ImageMetadata(
@@ -453,7 +444,7 @@ class RegistryClient:
         response = self._request(
             "GET", self.url(repository, "blobs", digest), repository, self.deadline(), max_bytes
         )
-        body = response.content
+        body = response.body
         if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
             raise RegistryProtocolError(
                 f"{self.host}/{repository}: blob {short_digest(digest)} does not match its digest"
@@ -480,10 +471,10 @@ class RegistryClient:
                 self._no_referrers_api = True
                 return None
             raise
-        if response.headers.get("Content-Type", "").split(";")[0].strip() != INDEX_TYPES[0]:
+        if _media_type(response) != INDEX_TYPES[0]:
             self._no_referrers_api = True  # a registry answering something else does not speak it
             return None
-        manifests = _json(response.content, self.host, repository).get("manifests")
+        manifests = _json(response.body, self.host, repository).get("manifests")
         return [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
 
 
@@ -504,9 +495,9 @@ def _reference(host: str, repository: str, reference: str) -> str:
     raise RegistryProtocolError(f"{host}/{repository}: {reference!r} is neither a valid tag nor a digest")
 
 
-def _tag_page(response: httpx.Response, host: str, repository: str) -> list[str]:
+def _tag_page(response: Reply, host: str, repository: str) -> list[str]:
     try:
-        body = response.json()
+        body = json.loads(response.body)
     except ValueError:
         raise RegistryProtocolError(f"{host}/{repository}: tag list is not valid JSON") from None
     page = body.get("tags") if isinstance(body, dict) else None
@@ -517,20 +508,36 @@ def _tag_page(response: httpx.Response, host: str, repository: str) -> list[str]
     return page
 
 
-def _media_type(response: httpx.Response) -> str:
-    return str(response.headers.get("Content-Type", "")).split(";")[0].strip()
+def _media_type(response: Reply) -> str:
+    return response.header("Content-Type").split(";")[0].strip()
 
 
-def _accepted(response: httpx.Response, host: str, repository: str, reference: str) -> tuple[str, bytes, str]:
+def _next_link(header: str) -> str | None:
+    """The ``rel="next"`` URL of a ``Link`` header (read as httpx's ``Response.links`` does:
+    the last link with that relation wins)."""
+    found = None
+    for link in re.split(", *<", header) if header else ():
+        url, _, params = link.partition(";")
+        rels = {}
+        for param in params.split(";"):
+            key, eq, value = param.partition("=")
+            if eq:
+                rels[key.strip(" '\"")] = value.strip(" '\"")
+        if rels.get("rel") == "next":
+            found = url.strip("<> '\"")
+    return found
+
+
+def _accepted(response: Reply, host: str, repository: str, reference: str) -> tuple[str, bytes, str]:
     """The digest acceptance check, the only source of a digest: the answer is a manifest or an
     index (by media type), and its body hashes to the digest the registry claims and to the
     reference when that is a digest. Anything else (an error page, a token endpoint's body)
     skips the image with the reason."""
     where = f"{host}/{repository}:{reference}"
-    body = response.content
+    body = response.body
     computed = "sha256:" + hashlib.sha256(body).hexdigest()
     for expected in (
-        response.headers.get("Docker-Content-Digest"),
+        response.header("Docker-Content-Digest"),
         reference if is_digest(reference) else None,
     ):
         if expected and expected != computed:
