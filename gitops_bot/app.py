@@ -3,6 +3,7 @@ layers together; the CLI talks to it and to nothing else."""
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -330,6 +331,7 @@ class App:
         (that image is skipped); anything else, such as RegistryUnavailable, ends the run."""
         keys = list(keys)
         out: dict[K, V | GitOpsBotError] = {}
+        debug = log.is_enabled_for(logging.DEBUG)  # once: a disabled log.debug still costs a bind
         with progress.counter(what, len(keys)) as tick:
 
             def one(k: K) -> tuple[K, V | GitOpsBotError]:
@@ -340,9 +342,12 @@ class App:
                     log.warning("image_skipped", reason=str(exc))
                     return k, exc
                 finally:
-                    log.debug(
-                        what.replace(" ", "_"), key=_describe(k), seconds=round(time.monotonic() - started, 3)
-                    )
+                    if debug:
+                        log.debug(
+                            what.replace(" ", "_"),
+                            key=_describe(k),
+                            seconds=round(time.monotonic() - started, 3),
+                        )
                     tick()
 
             if len(keys) <= 1:

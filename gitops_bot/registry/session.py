@@ -10,7 +10,6 @@ same timeouts and ``body_limit`` extensions, so both run the same auth and redir
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -109,8 +108,7 @@ def _exchange_for(transport: httpx.BaseTransport) -> Exchange:
         exchange = transport.exchange
 
         def direct(request: Request, timeout: float | None, connect: float | None, limit: int) -> Reply:
-            headers = [("Host", urlsplit(request.url).netloc), ("User-Agent", USER_AGENT)]
-            headers.extend(request.headers.items())
+            headers = [("User-Agent", USER_AGENT), *request.headers.items()]
             if request.body:
                 headers.append(("Content-Length", str(len(request.body))))
             return exchange(

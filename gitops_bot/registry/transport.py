@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -38,6 +39,7 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 DEFAULT_BODY_LIMIT = 4 << 20
 _TICK = 0.25  # the deadline watchdog's resolution, seconds
 _STALE = (wire.Stale, ConnectionResetError, BrokenPipeError)
+_BAD_TARGET = re.compile(r"[^\x21-\x7e]")  # a request target is visible ASCII
 Origin = tuple[str, str, int]
 
 
@@ -76,6 +78,7 @@ class StdlibTransport(httpx.BaseTransport):
         self._lock = threading.Lock()
         self._watchdog: threading.Thread | None = None
         self._closed = False
+        self._origins: dict[str, tuple[Origin, str]] = {}  # "scheme://host:port" -> (origin, Host)
 
     def abort(self) -> None:
         """End every in-flight request now and refuse new ones (called from a signal handler's
@@ -157,14 +160,15 @@ class StdlibTransport(httpx.BaseTransport):
         connect_timeout: float | None = None,
         limit: int = DEFAULT_BODY_LIMIT,
     ) -> wire.Reply:
-        """Send one request (``headers`` complete, ``Host`` included) and read the whole reply
-        within ``timeout`` seconds and ``limit`` bytes. Failures are httpx's exceptions."""
-        origin, target = _origin(url)
+        """Send one request (``Host`` is the URL's; ``headers`` are the others) and read the
+        whole reply within ``timeout`` seconds and ``limit`` bytes. Failures are httpx's
+        exceptions."""
+        origin, host, target = self._split(url)
         deadline = time.monotonic() + timeout if timeout else None
         if self._aborted:
             raise Aborted("stopping")
         try:
-            data = wire.encode_request(method, target, headers, body)
+            data = wire.encode_request(method, target, [("Host", host), *headers], body)
         except ValueError as exc:
             raise httpx.LocalProtocolError(str(exc)) from None
         for attempt in (0, 1):
@@ -215,7 +219,9 @@ class StdlibTransport(httpx.BaseTransport):
         """The same exchange for an ``httpx.Client`` (timeouts and ``body_limit`` read from the
         request's extensions)."""
         timeouts = request.extensions.get("timeout", {})
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw if k.lower() != b"host"
+        ]
         try:
             reply = self.exchange(
                 request.method,
@@ -236,20 +242,36 @@ class StdlibTransport(httpx.BaseTransport):
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode("latin-1")},
         )
 
+    def _split(self, url: str) -> tuple[Origin, str, str]:
+        """(scheme, host, port), the Host header and the request target of an absolute URL;
+        a plain ``scheme://host:port`` prefix is parsed once and remembered."""
+        at = url.find("/", url.find("//") + 2)
+        prefix, target = (url, "/") if at < 0 else (url[:at], url[at:])
+        plain = not any(c in prefix for c in "?#@")
+        found = self._origins.get(prefix) if plain else None
+        if found is None:
+            parts = urlsplit(url)
+            found, target = _origin(parts), (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            if plain and len(self._origins) < 64:
+                self._origins[prefix] = found
+        elif "#" in target:
+            target = target.split("#", 1)[0]
+        if _BAD_TARGET.search(target):
+            raise httpx.InvalidURL(f"invalid URL {url[:80]!r}")
+        return found[0], found[1], target
 
-def _origin(url: str) -> tuple[Origin, str]:
-    """(scheme, host, port) and the request target of an absolute http(s) URL."""
-    parts = urlsplit(url)
+
+def _origin(parts: SplitResult) -> tuple[Origin, str]:
+    """(scheme, host, port) of an absolute http(s) URL, and its Host header."""
     if parts.scheme not in ("http", "https"):
         raise httpx.UnsupportedProtocol(f"unsupported URL scheme {parts.scheme!r}")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise httpx.InvalidURL(f"invalid port in {url[:80]!r}") from None
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    if not parts.hostname or not target.isascii() or any(c in target for c in " \t\r\n"):
-        raise httpx.InvalidURL(f"invalid URL {url[:80]!r}")
-    return (parts.scheme, parts.hostname, port), target
+        raise httpx.InvalidURL(f"invalid port in {parts.geturl()[:80]!r}") from None
+    if not parts.hostname:
+        raise httpx.InvalidURL(f"no host in {parts.geturl()[:80]!r}")
+    return (parts.scheme, parts.hostname, port), parts.netloc.rpartition("@")[2]
 
 
 class _Body(httpx.SyncByteStream):

@@ -119,14 +119,15 @@ def _status_line(rfile: io.BufferedReader) -> tuple[int, str, str]:
 
 def _headers(rfile: io.BufferedReader) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
+    readline = rfile.readline
     while True:
-        line = _line(rfile)
+        line = readline(MAX_LINE + 1)
         if line in (b"\r\n", b"\n"):
             return headers
         if not line:
             raise Broken("connection closed inside the headers")
-        if len(headers) >= MAX_HEADERS:
-            raise Broken(f"more than {MAX_HEADERS} headers")
+        if len(line) > MAX_LINE or len(headers) >= MAX_HEADERS:
+            raise Broken(f"header line too long or more than {MAX_HEADERS} headers")
         text = line.decode("latin-1").rstrip("\r\n")
         if text[:1] in (" ", "\t") and headers:  # obsolete line folding
             k, v = headers[-1]
