@@ -17,7 +17,7 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
 
 import httpx
 
@@ -89,11 +89,11 @@ class RegistryAuth:
         """Yields the requests to send for ``request``, receiving each one's reply: the request
         (with a cached token or Basic credential), then on a 401 the token request and the
         request again. The last reply sent in is the answer."""
-        url = urlsplit(request.url)
-        if url.netloc != self.host:
+        scheme, _, netloc, path = [*request.url.split("/", 3), "", "", ""][:4]
+        if netloc != self.host or scheme not in ("http:", "https:"):
             yield request  # credentials and tokens belong to their registry host, never another
             return
-        scope = scope_for(unquote(url.path)) or ""
+        scope = scope_for(unquote("/" + path.partition("?")[0].partition("#")[0])) or ""
         token = self.cache.get((self.host, scope))
         if token:
             request.headers["Authorization"] = f"Bearer {token}"
@@ -116,7 +116,7 @@ class RegistryAuth:
         if challenge.scheme != "bearer" or "realm" not in challenge.params:
             return
         scope = challenge.params.get("scope") or scope
-        token_request = self._token_request(challenge, scope, url.scheme)
+        token_request = self._token_request(challenge, scope, scheme.rstrip(":"))
         token_response = yield token_request
         token = self._read_token(token_response, scope)
         if token is None:

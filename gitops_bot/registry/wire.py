@@ -76,8 +76,7 @@ def read_reply(rfile: io.BufferedReader, method: str, limit: int, deadline: floa
     """One reply from ``rfile``: 1xx interim answers skipped, the body read within ``limit``
     bytes and, between reads, ``deadline`` (monotonic)."""
     while True:
-        status, reason, version = _status_line(rfile)
-        headers = _headers(rfile)
+        status, reason, version, headers = _parse_head(_head(rfile))
         if not 100 <= status < 200:
             break
     fields = {k.lower(): v for k, v in headers}
@@ -99,44 +98,51 @@ def read_reply(rfile: io.BufferedReader, method: str, limit: int, deadline: floa
     return Reply(status, headers, body, url, reason, will_close)
 
 
-def _line(rfile: io.BufferedReader) -> bytes:
-    line = rfile.readline(MAX_LINE + 1)
-    if len(line) > MAX_LINE:
-        raise Broken("header line too long")
-    return line
+def _head(rfile: io.BufferedReader) -> list[str]:
+    """The status line and header lines of one reply, line ends dropped. When the whole head
+    is already buffered (a small reply, the usual case) it is taken with one read."""
+    buffered = rfile.peek(1)
+    end = buffered.find(b"\r\n\r\n")
+    if end >= 0:
+        text = rfile.read(end + 4)[:end].decode("latin-1")
+        lines = text.split("\r\n")
+        if (
+            len(lines) > MAX_HEADERS + 1
+            or text.count("\n") != len(lines) - 1
+            or "\r" in text.replace("\r\n", "")
+        ):
+            raise Broken("stray line break or too many headers")
+        return lines
+    lines = []
+    while True:  # a head arriving in pieces: line by line
+        line = rfile.readline(MAX_LINE + 1)
+        if not line:
+            if lines:
+                raise Broken("connection closed inside the headers")
+            raise Stale("server closed the connection without answering")
+        if len(line) > MAX_LINE or len(lines) > MAX_HEADERS:
+            raise Broken(f"header line too long or more than {MAX_HEADERS} headers")
+        if line in (b"\r\n", b"\n") and lines:
+            return lines
+        lines.append(line.decode("latin-1").rstrip("\r\n"))
 
 
-def _status_line(rfile: io.BufferedReader) -> tuple[int, str, str]:
-    line = _line(rfile)
-    if not line:
-        raise Stale("server closed the connection without answering")
-    parts = line.decode("latin-1").rstrip("\r\n").split(" ", 2)
+def _parse_head(lines: list[str]) -> tuple[int, str, str, list[tuple[str, str]]]:
+    parts = lines[0].split(" ", 2)
     version = parts[0]
     if len(parts) < 2 or not version.startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isdigit():
-        raise Broken(f"bad status line {line[:60]!r}")
-    return int(parts[1]), parts[2] if len(parts) > 2 else "", version
-
-
-def _headers(rfile: io.BufferedReader) -> list[tuple[str, str]]:
+        raise Broken(f"bad status line {lines[0][:60]!r}")
     headers: list[tuple[str, str]] = []
-    readline = rfile.readline
-    while True:
-        line = readline(MAX_LINE + 1)
-        if line in (b"\r\n", b"\n"):
-            return headers
-        if not line:
-            raise Broken("connection closed inside the headers")
-        if len(line) > MAX_LINE or len(headers) >= MAX_HEADERS:
-            raise Broken(f"header line too long or more than {MAX_HEADERS} headers")
-        text = line.decode("latin-1").rstrip("\r\n")
+    for text in lines[1:]:
         if text[:1] in (" ", "\t") and headers:  # obsolete line folding
             k, v = headers[-1]
             headers[-1] = (k, f"{v} {text.strip()}")
             continue
         name, colon, value = text.partition(":")
         if not colon or not name or name != name.strip():
-            raise Broken(f"bad header line {line[:60]!r}")
+            raise Broken(f"bad header line {text[:60]!r}")
         headers.append((name, value.strip()))
+    return int(parts[1]), parts[2] if len(parts) > 2 else "", version, headers
 
 
 def _left(deadline: float | None) -> None:
@@ -186,7 +192,7 @@ def _chunked(rfile: io.BufferedReader, limit: int, deadline: float | None) -> by
             raise Broken(f"bad chunk size {hexsize[:20]!r}")
         n = int(hexsize, 16)
         if n == 0:
-            _headers(rfile)  # trailers, dropped
+            _trailers(rfile)
             return b"".join(parts)
         size += n
         if size > limit:
@@ -194,3 +200,14 @@ def _chunked(rfile: io.BufferedReader, limit: int, deadline: float | None) -> by
         parts.append(_exactly(rfile, n, deadline))
         if _exactly(rfile, 2, deadline) != b"\r\n":
             raise Broken("chunk not followed by CRLF")
+
+
+def _trailers(rfile: io.BufferedReader) -> None:
+    """Read past a chunked body's trailer fields (dropped) to its blank line."""
+    for _ in range(MAX_HEADERS + 1):
+        line = rfile.readline(MAX_LINE + 1)
+        if line in (b"\r\n", b"\n"):
+            return
+        if not line or len(line) > MAX_LINE:
+            raise Broken("chunked body's trailer cut or too long")
+    raise Broken(f"more than {MAX_HEADERS} trailer fields")
