@@ -181,7 +181,8 @@ class StdlibTransport(httpx.BaseTransport):
                     self._busy[conn] = deadline if deadline is not None else float("inf")
                 if self._aborted:
                     raise OSError("stopping")
-                conn.sock.settimeout(timeout)
+                if conn.sock.gettimeout() != timeout:  # settimeout is a syscall; usually the same
+                    conn.sock.settimeout(timeout)
                 conn.sock.sendall(data)
                 reply = wire.read_reply(conn.rfile, method, limit, deadline, url)
             except wire.TooLarge as exc:
