@@ -15,11 +15,13 @@ does not fit its bound, a malformed length or a body cut short is a :class:`Brok
 from __future__ import annotations
 
 import io
+import re
 import time
 from dataclasses import dataclass, field
 
 MAX_LINE = 64 << 10  # a status or header line
 MAX_HEADERS = 100
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110 token)
 _CHUNK = 64 << 10
 
 
@@ -63,13 +65,18 @@ class Reply:
 
 
 def encode_request(method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
-    """The request's bytes. Names and values that could split a header are refused."""
-    lines = [f"{method} {target} HTTP/1.1"]
-    for k, v in headers:
-        if not k.isascii() or any(c in k for c in " :\r\n\t") or "\r" in v or "\n" in v:
-            raise ValueError(f"invalid header {k!r}")
-        lines.append(f"{k}: {v}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    """The request's bytes. Names that are not tokens and values holding a line break (which
+    would split a header in two) are refused."""
+    lines = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in headers)]
+    head = "\r\n".join(lines)
+    breaks = len(lines) - 1
+    if (
+        head.count("\n") != breaks
+        or head.count("\r") != breaks
+        or not all(_TOKEN.fullmatch(k) for k, _ in headers)
+    ):
+        raise ValueError(f"invalid header in {[k for k, _ in headers]}")
+    return (head + "\r\n\r\n").encode("latin-1") + body
 
 
 def read_reply(rfile: io.BufferedReader, method: str, limit: int, deadline: float | None, url: str) -> Reply:
