@@ -174,9 +174,16 @@ class RegistryClient:
         self.base_url = f"{scheme_for(config)}://{config.host}"
         self._no_referrers_api = False
         if transport is None:
-            transport = StdlibTransport(
-                ssl_context=_ssl_context(config.ca_file), max_idle=config.max_concurrency
+            # Loading the CA bundle costs ~25 ms: a plain-http registry has it made only if a
+            # redirect or token realm leads to https. An https one at once (a bad ca_file is an
+            # error before any request).
+            ca_file = config.ca_file
+            ssl_context = (
+                _ssl_context(ca_file)
+                if self.base_url.startswith("https:")
+                else (lambda: _ssl_context(ca_file))
             )
+            transport = StdlibTransport(ssl_context=ssl_context, max_idle=config.max_concurrency)
         self._transport = transport
         self._aborted = False
         self._session = Session(self.base_url, transport, RegistryAuth(config.host, credential, token_cache))

@@ -28,7 +28,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
@@ -69,7 +69,13 @@ class _Conn:
 
 
 class StdlibTransport(httpx.BaseTransport):
-    def __init__(self, *, ssl_context: ssl.SSLContext | None = None, max_idle: int = 16) -> None:
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext] | None = None,
+        max_idle: int = 16,
+    ) -> None:
+        """``ssl_context`` may be a function making it, called on the first https connection."""
         self._ssl = ssl_context
         self._max_idle = max_idle
         self._idle: dict[Origin, list[_Conn]] = {}
@@ -117,13 +123,17 @@ class StdlibTransport(httpx.BaseTransport):
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if scheme == "https":
-                if self._ssl is None:
-                    self._ssl = ssl.create_default_context()
-                sock = self._ssl.wrap_socket(sock, server_hostname=host)
+                sock = self._ssl_context().wrap_socket(sock, server_hostname=host)
         except BaseException:
             sock.close()
             raise
         return _Conn(sock)
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        with self._lock:
+            if not isinstance(self._ssl, ssl.SSLContext):
+                self._ssl = self._ssl() if self._ssl is not None else ssl.create_default_context()
+            return self._ssl
 
     def _drop(self, conn: _Conn) -> None:
         with self._lock:
