@@ -84,7 +84,11 @@ def main() -> int:
         print(f"config load (in process, best of 3): {config_seconds(work / 'gitops'):.3f} s")
         exe = str(Path(sys.executable).with_name("gitops-bot"))
         cmd = [exe, "plan", "--repo", str(work / "gitops"), "--output", "json", "-v", "--log-format", "json"]
-        walls = []
+        walls: list[float] = []
+        bot: list[float] = []
+        registry: list[float] = []
+        rss: list[float] = []
+        requests_ok = True
         for run in range(args.runs):
             with measured(reg.proc.pid if reg.proc else None) as m:
                 proc = run_child(cmd)
@@ -103,11 +107,18 @@ def main() -> int:
                 f"peak RSS {proc.peak_rss_mb:.0f} MB"
             )
             walls.append(m.wall)
+            bot.append(1000 * m.children_cpu / n)
+            registry.append(1000 * m.registry_cpu / n)
+            rss.append(proc.peak_rss_mb)
+            requests_ok = requests_ok and done["registry_requests"] == 2 * n
         budget_wall = 3.5 if args.repos <= 1000 else 10.0
+        ratio = statistics.median([b / r for b, r in zip(bot, registry, strict=True) if r] or [0.0])
+        med = statistics.median
         print(
-            f"median wall {statistics.median(walls):.2f} s, best {min(walls):.2f} s "
-            f"(budget {budget_wall} s), "
-            f"requests budget {2 * args.repos}, RSS budget 80 MB, bot CPU budget half the registry's"
+            f"median wall {med(walls):.2f} s, best {min(walls):.2f} s (budget {budget_wall} s); "
+            f"median bot CPU {med(bot):.2f} ms/image vs registry {med(registry):.2f} = {ratio:.2f}x "
+            f"(budget 0.5x); requests {'2N' if requests_ok else 'NOT 2N'} (budget 2N = {2 * args.repos}); "
+            f"peak RSS {max(rss):.0f} MB (budget 80 MB)"
         )
     return 0
 
