@@ -100,6 +100,18 @@ class RetryPolicy:
     max_wait: float = 30.0  # a Retry-After beyond this is capped, not obeyed
 
 
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """One request as the retry loop repeats it."""
+
+    method: str
+    url: str
+    repository: str
+    deadline: float
+    limit: int
+    headers: dict[str, str] | None
+
+
 class _Retryable(Exception):
     def __init__(self, what: str, retry_after: float | None = None) -> None:
         super().__init__(what)
@@ -232,11 +244,12 @@ class RegistryClient:
         # An attempt is never started with less than this left before the deadline: its certain
         # "timed out" would replace the real reason (a refused connection, a 503) in the error.
         least = min(MIN_ATTEMPT, self.config.timeout / 4)
+        ask = _Ask(method, url, repository, deadline, limit, headers)
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._send_once(method, url, repository, deadline, limit, headers)
+                return self._send_once(ask)
             except _Retryable as exc:
                 if attempt >= self.retry.attempts or self._aborted or deadline - time.monotonic() <= least:
                     raise RegistryUnavailable(
@@ -248,23 +261,21 @@ class RegistryClient:
                     backoff = min(exc.retry_after, self.retry.max_wait)
                 self._sleep(float(min(backoff, max(deadline - time.monotonic() - least, 0.0))))
 
-    def _send_once(
-        self,
-        method: str,
-        url: str,
-        repository: str,
-        deadline: float,
-        limit: int,
-        headers: dict[str, str] | None,
-    ) -> Reply:
+    def _send_once(self, ask: _Ask) -> Reply:
+        repository, limit = ask.repository, ask.limit
         if self._aborted:
             raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
         self._rate.wait()
-        left = max(min(self.config.timeout, deadline - time.monotonic()), 0.001)
+        left = max(min(self.config.timeout, ask.deadline - time.monotonic()), 0.001)
         with self._slots:
             try:
                 response = self._session.send(
-                    method, url, headers, timeout=left, connect_timeout=min(left, 10.0), limit=limit
+                    ask.method,
+                    ask.url,
+                    ask.headers,
+                    timeout=left,
+                    connect_timeout=min(left, 10.0),
+                    limit=limit,
                 )
             except Aborted:
                 raise RegistryUnavailable(
