@@ -13,8 +13,6 @@ a body that breaks the spec -> :class:`RegistryProtocolError`.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import ssl
 import threading
 import time
@@ -43,6 +41,11 @@ from gitops_bot.model import (
     retry_after_seconds,
     short_digest,
 )
+from gitops_bot.registry import answers
+from gitops_bot.registry.answers import ACCEPT as ACCEPT
+from gitops_bot.registry.answers import INDEX_TYPES as INDEX_TYPES
+from gitops_bot.registry.answers import MANIFEST_MEDIA_TYPES as MANIFEST_MEDIA_TYPES
+from gitops_bot.registry.answers import MANIFEST_TYPES as MANIFEST_TYPES
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.session import Session
@@ -52,17 +55,6 @@ from gitops_bot.registry.wire import Reply
 
 log = get_logger(__name__)
 
-INDEX_TYPES = (
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-)
-MANIFEST_TYPES = (
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-)
-MANIFEST_MEDIA_TYPES = INDEX_TYPES + MANIFEST_TYPES
-# Without the index types a registry answers 404 for a multi-arch tag.
-ACCEPT = ", ".join(MANIFEST_MEDIA_TYPES)
 PAGE_SIZE = 1000
 MAX_PAGES = 1000
 # Body caps per response type: a tag list of 1,000 pages x 1,000 tags stays far below these.
@@ -344,7 +336,7 @@ class RegistryClient:
             seen.add(url)
             response = self._request("GET", url, repository, deadline, min(TAGS_LIMIT, left))
             left -= len(response.body)
-            tags.extend(_tag_page(response, self.host, repository))
+            tags.extend(answers.tag_page(response, self.host, repository))
             url = self._next_page(response, repository)
         good = [t for t in tags if is_tag(t)]
         if len(good) != len(tags):
@@ -354,7 +346,7 @@ class RegistryClient:
         return good
 
     def _next_page(self, response: Reply, repository: str) -> str | None:
-        link = _next_link(response.header("Link"))
+        link = answers.next_link(response.header("Link"))
         if not link:
             return None
         here = httpx.URL(response.url)
@@ -375,12 +367,12 @@ class RegistryClient:
         return str(target)
 
     def _manifest(self, method: str, repository: str, reference: str, deadline: float) -> Reply:
-        url = self.url(repository, "manifests", _reference(self.host, repository, reference))
+        url = self.url(repository, "manifests", answers.reference(self.host, repository, reference))
         return self._request(method, url, repository, deadline, MANIFEST_LIMIT, headers={"Accept": ACCEPT})
 
     def _get_manifest(self, repository: str, reference: str, deadline: float) -> tuple[str, bytes, str]:
         response = self._manifest("GET", repository, reference, deadline)
-        return _accepted(response, self.host, repository, reference)
+        return answers.accepted(response, self.host, repository, reference)
 
     def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
         """The immutable digest a tag points at now. With ``platform``, the digest of that
@@ -394,13 +386,13 @@ class RegistryClient:
             return digest
         response = self._manifest("HEAD", repository, reference, deadline)
         header = response.header("Docker-Content-Digest")
-        if is_digest(header) and _media_type(response) in MANIFEST_MEDIA_TYPES:
+        if is_digest(header) and answers.media_type(response) in MANIFEST_MEDIA_TYPES:
             return header
         return self._get_manifest(repository, reference, deadline)[2]
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
         want = platform.split("/")
-        for entry in _json(body, self.host, repository).get("manifests") or []:
+        for entry in answers.json_object(body, self.host, repository).get("manifests") or []:
             p = entry.get("platform") or {}
             have = [p.get("os"), p.get("architecture")] + (
                 [p["variant"]] if p.get("variant") and len(want) > 2 else []
@@ -427,7 +419,7 @@ class RegistryClient:
         if media_type in INDEX_TYPES:
             child = self._platform_child(repository, reference, body, platform or "linux/amd64")
             media_type, body, _ = self._get_manifest(repository, child, deadline)
-        manifest = _json(body, self.host, repository)
+        manifest = answers.json_object(body, self.host, repository)
         config_digest = (manifest.get("config") or {}).get("digest")
         if not isinstance(config_digest, str) or not is_digest(config_digest):
             raise RegistryProtocolError(
@@ -438,7 +430,7 @@ class RegistryClient:
         )
         if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
             raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
-        config = _json(response.body, self.host, repository)
+        config = answers.json_object(response.body, self.host, repository)
         labels = (config.get("config") or {}).get("Labels") or {}
         created = config.get("created")
         return ImageMetadata(
@@ -489,84 +481,8 @@ class RegistryClient:
                 self._no_referrers_api = True
                 return None
             raise
-        if _media_type(response) != INDEX_TYPES[0]:
+        if answers.media_type(response) != INDEX_TYPES[0]:
             self._no_referrers_api = True  # a registry answering something else does not speak it
             return None
-        manifests = _json(response.body, self.host, repository).get("manifests")
+        manifests = answers.json_object(response.body, self.host, repository).get("manifests")
         return [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
-
-
-def _json(body: bytes, host: str, repository: str) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise RegistryProtocolError(f"{host}/{repository}: answer is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise RegistryProtocolError(f"{host}/{repository}: answer is not a JSON object")
-    return data
-
-
-def _reference(host: str, repository: str, reference: str) -> str:
-    """A tag or a digest, nothing else, goes into a manifest URL."""
-    if is_tag(reference) or is_digest(reference):
-        return reference
-    raise RegistryProtocolError(f"{host}/{repository}: {reference!r} is neither a valid tag nor a digest")
-
-
-def _tag_page(response: Reply, host: str, repository: str) -> list[str]:
-    try:
-        body = json.loads(response.body)
-    except ValueError:
-        raise RegistryProtocolError(f"{host}/{repository}: tag list is not valid JSON") from None
-    page = body.get("tags") if isinstance(body, dict) else None
-    if page is None and isinstance(body, dict) and "tags" in body:
-        page = []  # distribution answers "tags": null for a repository with none
-    if not isinstance(page, list) or not all(isinstance(t, str) for t in page):
-        raise RegistryProtocolError(f"{host}/{repository}: tag list has no 'tags' array")
-    return page
-
-
-def _media_type(response: Reply) -> str:
-    return response.header("Content-Type").split(";")[0].strip()
-
-
-def _next_link(header: str) -> str | None:
-    """The ``rel="next"`` URL of a ``Link`` header (read as httpx's ``Response.links`` does:
-    the last link with that relation wins)."""
-    found = None
-    for link in re.split(", *<", header) if header else ():
-        url, _, params = link.partition(";")
-        rels = {}
-        for param in params.split(";"):
-            key, eq, value = param.partition("=")
-            if eq:
-                rels[key.strip(" '\"")] = value.strip(" '\"")
-        if rels.get("rel") == "next":
-            found = url.strip("<> '\"")
-    return found
-
-
-def _accepted(response: Reply, host: str, repository: str, reference: str) -> tuple[str, bytes, str]:
-    """The digest acceptance check, the only source of a digest: the answer is a manifest or an
-    index (by media type), and its body hashes to the digest the registry claims and to the
-    reference when that is a digest. Anything else (an error page, a token endpoint's body)
-    skips the image with the reason."""
-    where = f"{host}/{repository}:{reference}"
-    body = response.body
-    computed = "sha256:" + hashlib.sha256(body).hexdigest()
-    for expected in (
-        response.header("Docker-Content-Digest"),
-        reference if is_digest(reference) else None,
-    ):
-        if expected and expected != computed:
-            raise RegistryProtocolError(
-                f"{where}: manifest digest does not match its body "
-                f"(registry says {short_digest(expected)}, body is {short_digest(computed)})"
-            )
-    media_type = _media_type(response)
-    if not media_type or media_type == "application/json":
-        media_type = str(_json(body, host, repository).get("mediaType", ""))
-    if media_type not in MANIFEST_MEDIA_TYPES:
-        raise RegistryProtocolError(f"{where}: answer is not a manifest (media type {media_type[:60]!r})")
-    _json(body, host, repository)
-    return media_type, body, computed
