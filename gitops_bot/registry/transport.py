@@ -203,7 +203,15 @@ class StdlibTransport(httpx.BaseTransport):
                 if conn is not None:
                     self._drop(conn)
                 # a pooled connection the server closed meanwhile: retry once on a fresh one
-                if isinstance(exc, _STALE) and reused and attempt == 0 and method in _IDEMPOTENT:
+                # (not when abort() or the watchdog ended it: that EOF is ours)
+                if (
+                    isinstance(exc, _STALE)
+                    and reused
+                    and attempt == 0
+                    and method in _IDEMPOTENT
+                    and not self._aborted
+                    and (deadline is None or time.monotonic() < deadline)
+                ):
                     continue
                 raise self._mapped(exc, deadline) from exc
             if reply.will_close:
