@@ -12,6 +12,7 @@ a body that breaks the spec -> :class:`RegistryProtocolError`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ssl
 import threading
@@ -134,6 +135,13 @@ class _RateLimiter:
             time.sleep(at - now)
 
 
+@functools.lru_cache(maxsize=4096)
+def _quoted_repository(repository: str) -> str:
+    """Each path segment of a repository name percent-quoted (a repository is asked for more
+    than once a run: its tags, then a manifest)."""
+    return "/".join(quote(part, safe="") for part in repository.split("/"))
+
+
 def scheme_for(config: RegistryConfig) -> str:
     """Plain http only for loopback or a registry marked insecure; ``tls: true`` or a
     ``ca_file`` means https whatever the host."""
@@ -211,8 +219,7 @@ class RegistryClient:
     def url(self, repository: str, kind: str, reference: str = "") -> str:
         """The one way a request path is built: every segment quoted, so a tag or repository
         holding ``/../``, ``?`` or ``#`` can never address another resource."""
-        repo = "/".join(quote(part, safe="") for part in repository.split("/"))
-        path = f"/v2/{repo}/{kind}"
+        path = f"/v2/{_quoted_repository(repository)}/{kind}"
         return f"{path}/{quote(reference, safe=':')}" if reference else path
 
     def deadline(self) -> float:

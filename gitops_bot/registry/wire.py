@@ -56,12 +56,22 @@ class Reply:
     reason: str = ""
     will_close: bool = False
     history: list[Reply] = field(default_factory=list)  # replies before this one (auth, redirects)
+    fields: dict[str, str] | None = field(default=None, repr=False)  # by lower-case name, once
 
     def header(self, name: str) -> str:
         """A header's value ("" when absent); repeated headers joined with ", " as httpx does."""
-        name = name.lower()
-        found = [v for k, v in self.headers if k.lower() == name]
-        return ", ".join(found)
+        if self.fields is None:
+            self.fields = joined(self.headers)
+        return self.fields.get(name.lower(), "")
+
+
+def joined(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """Headers by lower-case name, a repeated one's values joined with ", "."""
+    fields: dict[str, str] = {}
+    for k, v in headers:
+        k = k.lower()
+        fields[k] = f"{fields[k]}, {v}" if k in fields else v
+    return fields
 
 
 def encode_request(method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
@@ -86,7 +96,7 @@ def read_reply(rfile: io.BufferedReader, method: str, limit: int, deadline: floa
         status, reason, version, headers = _parse_head(_head(rfile))
         if not 100 <= status < 200:
             break
-    fields = {k.lower(): v for k, v in headers}
+    fields = joined(headers)
     connection = fields.get("connection", "").lower()
     will_close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
     if method == "HEAD" or status in (204, 304):
@@ -102,7 +112,7 @@ def read_reply(rfile: io.BufferedReader, method: str, limit: int, deadline: floa
         body = _exactly(rfile, int(declared), deadline)
     else:
         body, will_close = _until_close(rfile, limit, deadline), True
-    return Reply(status, headers, body, url, reason, will_close)
+    return Reply(status, headers, body, url, reason, will_close, fields=fields)
 
 
 def _head(rfile: io.BufferedReader) -> list[str]:
