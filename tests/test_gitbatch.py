@@ -150,6 +150,8 @@ def test_a_cached_clone_keeps_one_worktree_from_run_to_run(remote: Path, tmp_pat
     first = run()
     assert first.exists() and first.is_relative_to(cache)  # kept after the run
     assert run() == first  # reused, reset and cleaned
+    shutil.rmtree(first)  # the worktree is gone, still registered (and locked): made again
+    assert run() == first
     (key,) = [p for p in (cache / "repos").iterdir() if p.is_dir()]
     shutil.rmtree(key)  # the clone is made again: so is its worktree
     assert run() == first

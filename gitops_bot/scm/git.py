@@ -317,7 +317,8 @@ class Workspace:
             reason = (
                 "gitops-bot cache" if self._kept else f"{_WT_LOCK}{os.getpid()} on {socket.gethostname()}"
             )
-            add = ("worktree", "add", "--detach", "--force", "--lock", "--reason", reason)
+            # --force twice: a kept worktree whose directory is gone is still registered, locked
+            add = ("worktree", "add", "--detach", "--force", "--force", "--lock", "--reason", reason)
             _run(self.store.git, *add, str(self.worktree), start, what="worktree")
             self._wt = git.Repo(self.worktree)
         else:
