@@ -17,6 +17,7 @@ calls; one image changed in one environment under 2 s.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import subprocess
 import tempfile
@@ -148,6 +149,7 @@ def main() -> int:
     ap.add_argument("--commits", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--open-prs", action="store_true", help="every environment has an open PR first")
+    ap.add_argument("--profile", action="store_true", help="profile one more steady run (top 30 by own time)")
     args = ap.parse_args()
     log.configure("warning")
     root = Path(tempfile.mkdtemp(prefix="gitops-bot-update-bench-"))
@@ -183,6 +185,13 @@ def main() -> int:
             for run in range(args.runs):
                 push(names[7:8], f"1.2.{run}", f"new{run}")
                 timed_run(f"one image changed, run {run + 1}", ph, remote, environ, pid)
+            if args.profile:
+                cProfile.runctx(
+                    "Updater(url, environ=environ).run()",
+                    globals(),
+                    {"Updater": Updater, "url": f"file://{remote}", "environ": environ},
+                    sort="tottime",
+                )
     return 0
 
 

@@ -42,6 +42,7 @@ class App:
         self.registries = registries
         self.workers = workers
         self._holds: holds_mod.Holds | None = None
+        self._specs: list[images.ImageSpec] | None = None
         self.verifier = Verifier(config.root, os.environ if environ is None else environ)
 
     @property
@@ -60,14 +61,13 @@ class App:
         return [self.config.environment(n) for n in dict.fromkeys(names)]  # a repeated name once
 
     def image_specs(self) -> list[images.ImageSpec]:
-        return [
-            images.ImageSpec(
-                img.name,
-                img.repository.location,
-                dict(img.helm),
-            )
-            for img in self.config.images
-        ]
+        """Made once per App (each environment's targets and edits read them)."""
+        if self._specs is None:
+            self._specs = [
+                images.ImageSpec(img.name, img.repository.location, dict(img.helm))
+                for img in self.config.images
+            ]
+        return self._specs
 
     def files(self, env: EnvironmentConfig) -> list[Path]:
         """The files an environment's paths stand for: a file as is; a directory's
@@ -130,6 +130,8 @@ class App:
     def prepare_verification(self, envs: Iterable[EnvironmentConfig]) -> None:
         """Load every key and trusted root the environments' policies name, before any request:
         a missing key is one line and exit 2, not an image skipped later."""
+        if not any(img.verify for img in self.config.images) and not any(env.verify for env in envs):
+            return  # no policy anywhere: not a million questions to answer with None
         for env in envs:
             for img in self.config.images:
                 spec = self.config.verification(img.name, env.name)

@@ -5,6 +5,7 @@ trust, argocd, events, notify)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from gitops_bot.argocd import ArgoCDConfig
@@ -95,13 +96,25 @@ class Config:
     def root(self) -> Path:
         return self.path.parent
 
+    @cached_property
+    def _by_name(self) -> tuple[dict[str, ImageConfig], dict[str, EnvironmentConfig]]:
+        """Images and environments by name: a plan asks for each (image, environment) pair,
+        a million lookups at 1,000 of each (issue 17)."""
+        images: dict[str, ImageConfig] = {}
+        for i in self.images:
+            images.setdefault(i.name, i)
+        envs: dict[str, EnvironmentConfig] = {}
+        for e in self.environments:
+            envs.setdefault(e.name, e)
+        return images, envs
+
     def image(self, name: str) -> ImageConfig | None:
-        return next((i for i in self.images if i.name == name), None)
+        return self._by_name[0].get(name)
 
     def environment(self, name: str) -> EnvironmentConfig:
-        for env in self.environments:
-            if env.name == name:
-                return env
+        env = self._by_name[1].get(name)
+        if env is not None:
+            return env
         known = ", ".join(e.name for e in self.environments)
         raise UsageError(f"unknown environment {name!r}", hint=f"configured: {known}")
 
