@@ -320,7 +320,7 @@ class RegistryClient:
             raise RegistryAccessError(f"{self.host}/{repository}: not found (HTTP 404)", status=404)
         if status >= 400:
             raise RegistryAccessError(f"{self.host}/{repository}: HTTP {status}", status=status)
-        return response
+        return answers.unencoded(response, self.host, repository)
 
     # -- API -------------------------------------------------------------------------
 
