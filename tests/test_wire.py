@@ -120,7 +120,8 @@ class _OneByte(io.RawIOBase):
 def both(data: bytes, method: str = "GET", limit: int = 1 << 20) -> list[wire.Reply | Exception]:
     """The reply (or the exception) read whole from a buffer and read a byte at a time."""
     found: list[wire.Reply | Exception] = []
-    for raw in (io.BytesIO(data), _OneByte(data)):
+    raws: list[io.RawIOBase] = [io.BytesIO(data), _OneByte(data)]  # type: ignore[list-item]
+    for raw in raws:
         try:
             found.append(wire.read_reply(io.BufferedReader(raw), method, limit, None, "http://r/v2/"))
         except (wire.Broken, wire.TooLarge) as exc:
