@@ -268,3 +268,32 @@ def test_the_deadline_holds_after_the_transport_was_closed_once() -> None:
         t.close()
         with pytest.raises(httpx.ReadTimeout):
             t.exchange("GET", f"{srv.url}/v2/", [], timeout=0.5)
+
+
+def test_a_token_request_body_never_follows_a_redirect_to_another_origin() -> None:
+    """An identity token goes in the body of a POST to the token realm; a 307 from the realm to
+    another host would resend that body there."""
+    with RawRegistry(lambda n, _: REAL) as other:
+        to_other = Script(reply("307 Moved", b"", f"Location: {other.url}/token"))
+        with RawRegistry(lambda n, _: to_other) as realm:
+            bearer = f'WWW-Authenticate: Bearer realm="{realm.url}/token",service=x'
+            challenge = Script(reply("401 Unauthorized", b"{}", bearer))
+            with RawRegistry(lambda n, _: challenge) as registry:
+                c = RegistryClient(
+                    RegistryConfig(host=registry.host, timeout=0.5),
+                    Credential("test", identity_token=SECRET),
+                    retry=RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05),
+                )
+                with c, pytest.raises(RegistryProtocolError, match="with a body to another origin"):
+                    c.list_tags("acme/app")
+    assert realm.requests and realm.requests[0].startswith(b"POST /token ")
+    assert other.requests == []
+
+
+def test_a_redirect_to_another_scheme_is_a_protocol_error_not_retried() -> None:
+    """(httpx.UnsupportedProtocol is a TransportError: it was taken for a connection failure.)"""
+    ftp = Script(reply("302 Found", b"", "Location: ftp://127.0.0.1/v2/x"))
+    with RawRegistry(lambda n, _: ftp) as srv:
+        with client_for(srv) as c, pytest.raises(RegistryProtocolError, match="unsupported URL scheme"):
+            c.list_tags("acme/app")
+        assert len(srv.requests) == 1

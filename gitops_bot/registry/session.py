@@ -90,7 +90,9 @@ class Session:
 
 def _redirected(request: Request, status: int, location: str) -> Request:
     """The request a redirect asks for, as httpx builds it: 303 (and 301/302 after a POST)
-    becomes a GET without a body; the Authorization header never goes to another origin."""
+    becomes a GET without a body; the Authorization header never goes to another origin. Nor
+    does a body (a 307/308 would resend it): the one request with a body is a token request
+    whose body holds the refresh token."""
     try:
         url = httpx.URL(request.url).join(location)
     except httpx.InvalidURL as exc:
@@ -102,13 +104,15 @@ def _redirected(request: Request, status: int, location: str) -> Request:
         method = "GET"
     headers = dict(request.headers)
     before = httpx.URL(request.url)
-    if (url.scheme, url.host, url.port) != (before.scheme, before.host, before.port):
-        headers.pop("Authorization", None)
     body = request.body
     if method != request.method:
         body = b""
         for name in ("Content-Type", "Content-Length"):
             headers.pop(name, None)
+    if (url.scheme, url.host, url.port) != (before.scheme, before.host, before.port):
+        headers.pop("Authorization", None)
+        if body:
+            raise httpx.UnsupportedProtocol(f"redirect of a {method} with a body to another origin refused")
     return Request(method, str(url), headers, body)
 
 
