@@ -297,3 +297,28 @@ def test_a_redirect_to_another_scheme_is_a_protocol_error_not_retried() -> None:
         with client_for(srv) as c, pytest.raises(RegistryProtocolError, match="unsupported URL scheme"):
             c.list_tags("acme/app")
         assert len(srv.requests) == 1
+
+
+def test_a_challenge_after_a_downgrade_to_plain_http_gets_no_credential() -> None:
+    """Same host, but http: whoever is on the path could have written that challenge. (Through
+    an httpx MockTransport: the same session and auth code as over the wire.)"""
+    seen: list[httpx.Request] = []
+
+    def registry(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.scheme == "https" and request.url.host == "ghcr.io":
+            return httpx.Response(302, headers={"Location": str(request.url.copy_with(scheme="http"))})
+        if request.url.host == "ghcr.io":
+            return httpx.Response(401, headers={"WWW-Authenticate": 'Bearer realm="https://evil.example/t"'})
+        return httpx.Response(200, json={"token": "t"})
+
+    c = RegistryClient(
+        RegistryConfig(host="ghcr.io"),
+        Credential("test", "alice", SECRET),
+        transport=httpx.MockTransport(registry),
+        retry=RetryPolicy(attempts=1),
+    )
+    with c, pytest.raises(RegistryAccessError, match="401"):
+        c.list_tags("acme/app")
+    assert [r.url.host for r in seen] == ["ghcr.io", "ghcr.io"]
+    assert all("authorization" not in r.headers for r in seen)
