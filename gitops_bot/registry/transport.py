@@ -79,6 +79,7 @@ class _Conn:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.rfile.close()
+        with contextlib.suppress(OSError):  # even when the buffered reader's close failed
             self.sock.close()
 
 
