@@ -1,10 +1,12 @@
-"""Structured logging: console lines on a terminal, JSON otherwise; secrets redacted everywhere.
+"""Structured logging with structlog: console lines on a terminal, JSON otherwise; secrets
+redacted everywhere.
 
-A log call is an event name and key=value fields (``log.info("plan_done", seconds=1.2)``), as
-with structlog, whose output format this keeps (JSON keys: the fields, then ``event``,
-``level``, ``timestamp``; console: ``TIME [level    ] event   key=value``). It is written here,
-in ~100 lines, because ``import structlog`` costs more than the rest of ``plan``'s start-up
-(it loads rich, pygments and asyncio for its development renderer): every command pays it.
+A log call is an event name and key=value fields (``log.info("plan_done", seconds=1.2)``). The
+:class:`Logger` every module gets checks the level itself and imports structlog only when a
+line is really written: ``import structlog`` (it loads asyncio and, for its development
+renderer, rich and pygments) costs more than the rest of ``plan``'s start-up, and at the
+default level a ``plan`` or ``update`` writes no line at all. ``watch``, ``-v`` and any
+warning pay it once, on their first line.
 
 Every secret the process learns (registry passwords, tokens, GitHub tokens) is registered with
 :func:`register_secret`; :func:`redact` replaces it in any text that leaves the process: log
@@ -15,14 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
 import logging
 import re
 import sys
 import threading
-import traceback
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 _secrets: set[str] = set()
@@ -80,38 +79,53 @@ def bound_context(**fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
-_LEVEL_WIDTH = len("exception")  # the console's level column, as structlog pads it
-_EVENT_WIDTH = 30
-
-
-def _console_value(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value) if set(value) & {" ", "\t", "=", "\r", "\n", '"', "'"} else value
-    return repr(value)
-
-
-def _console(fields: dict[str, Any], exc: str | None) -> str:
-    head = [fields.pop("timestamp"), f"[{fields.pop('level'):<{_LEVEL_WIDTH}}]"]
-    event = str(fields.pop("event"))
-    head.append(event.ljust(_EVENT_WIDTH) if fields else event)
-    line = " ".join(head + [f"{k}={_console_value(fields[k])}" for k in sorted(fields)]).rstrip(" ")
-    return line + "\n" + exc if exc else line
-
-
-def _json(fields: dict[str, Any], exc: str | None) -> str:
-    if exc:
-        fields["exception"] = exc
-    return json.dumps(fields, default=repr)
-
-
 class _Settings:
     level = logging.WARNING
-    render = staticmethod(_json)
+    fmt = "json"
     stream: TextIO | None = None
+    processors: list[Any] | None = None  # structlog's chain, built on the first line written
 
 
 _settings = _Settings()
-_write_lock = threading.Lock()
+_build_lock = threading.Lock()
+
+
+def _redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    return _redacted(event_dict)
+
+
+def _processors() -> list[Any]:
+    """structlog's processor chain for the configured format (imported here, on first use)."""
+    import structlog
+
+    renderer: Any = (
+        structlog.processors.JSONRenderer(default=repr)
+        if _settings.fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+    )
+    return [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,  # a traceback is text, so it is redacted too
+        _redact_processor,
+        renderer,
+    ]
+
+
+def _emit(method: str, event: str, fields: dict[str, Any]) -> None:
+    import structlog
+
+    with _build_lock:
+        if _settings.processors is None:
+            _settings.processors = _processors()
+        processors = _settings.processors
+    logger = structlog.wrap_logger(
+        structlog.PrintLogger(_settings.stream or sys.stderr),  # sys.stderr as it is now
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        cache_logger_on_first_use=False,
+    )
+    getattr(logger, method)(event, **{**(_context.get() or {}), **fields})
 
 
 class Logger:
@@ -123,17 +137,9 @@ class Logger:
     def is_enabled_for(self, level: int) -> bool:
         return level >= _settings.level
 
-    def _log(self, level: int, name: str, event: str, fields: dict[str, Any], exc: bool = False) -> None:
-        if level < _settings.level:
-            return
-        merged = _redacted({**(_context.get() or {}), **fields, "event": event})
-        merged["level"] = name
-        merged["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        trace = redact(traceback.format_exc()).rstrip("\n") if exc and sys.exc_info()[0] else None
-        line = _settings.render(merged, trace)
-        stream = _settings.stream or sys.stderr
-        with _write_lock:
-            print(line, file=stream, flush=True)
+    def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
+        if level >= _settings.level:
+            _emit(method, event, fields)
 
     def debug(self, event: str, **fields: Any) -> None:
         self._log(logging.DEBUG, "debug", event, fields)
@@ -149,16 +155,18 @@ class Logger:
 
     def exception(self, event: str, **fields: Any) -> None:
         """An error line with the traceback being handled (redacted)."""
-        self._log(logging.ERROR, "error", event, fields, exc=True)
+        self._log(logging.ERROR, "exception", event, fields)
 
 
 def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None = None) -> None:
     """``stream`` None means whatever ``sys.stderr`` is when a line is written."""
     if fmt == "auto":
         fmt = "console" if (stream or sys.stderr).isatty() else "json"
-    _settings.level = logging.getLevelNamesMapping()[level.upper()]
-    _settings.render = staticmethod(_console if fmt == "console" else _json)
-    _settings.stream = stream
+    with _build_lock:
+        _settings.level = logging.getLevelNamesMapping()[level.upper()]
+        _settings.fmt = "console" if fmt == "console" else "json"
+        _settings.stream = stream
+        _settings.processors = None
 
 
 def get_logger(name: str) -> Logger:
