@@ -393,6 +393,14 @@ class Deployed:
         return self.new_name or self.name
 
 
+class FoundBy(StrEnum):
+    """Where a signature was found for a digest."""
+
+    REFERRERS = "referrers"  # the OCI 1.1 referrers API
+    REFERRERS_TAG = "referrers-tag"  # the referrers tag schema (sha256-<hex> index)
+    TAG = "tag"  # cosign's .sig tag
+
+
 @dataclass(frozen=True)
 class Signer:
     """One signature that held: who signed (key id or certificate identity) and where it was."""
@@ -401,7 +409,7 @@ class Signer:
     signer: str  # "SHA256:<key id>" or the certificate identity
     issuer: str | None = None  # keyless: the OIDC issuer
     log_index: int | None = None  # keyless: the Rekor log index
-    found_by: str = "tag"  # "referrers" (OCI 1.1 API), "referrers-tag" (tag schema) or "tag" (.sig)
+    found_by: FoundBy = FoundBy.TAG
 
     def describe(self) -> str:
         if self.method == "keyless":
@@ -427,7 +435,7 @@ class Verification:
                     "signer": s.signer,
                     "issuer": s.issuer,
                     "log_index": s.log_index,
-                    "found_by": s.found_by,
+                    "found_by": s.found_by.value,
                 }
                 for s in self.signers
             ],
