@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     # 1: value objects and process-wide utilities
     "model": 1,
+    "imageref": 1,
     "log": 1,
     "progress": 1,
     "__init__": 1,
