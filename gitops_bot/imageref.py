@@ -40,6 +40,13 @@ def is_tag(value: str) -> bool:
     return bool(_TAG_RE.fullmatch(value))
 
 
+def _has_host(name: str) -> bool:
+    """Docker's rule: a name's first component is a registry host when another follows it and it
+    has a dot or a port, or is ``localhost``."""
+    first, slash, _ = name.partition("/")
+    return bool(slash) and ("." in first or ":" in first or first == "localhost")
+
+
 def set_parts(
     name: str | None = None, tag: str | None = None, digest: str | None = None, *, keep_digest: bool = False
 ) -> dict[str, str | None]:
@@ -102,6 +109,11 @@ class WrittenRef:
         """``name`` with a tag that may pin a digest as well, ``TAG@DIGEST`` (kustomize's
         ``newTag`` may: it builds ``name:newTag``, and Renovate writes it so)."""
         return cls.split_from(f"{name}:{tag}", len(name))
+
+    @property
+    def pinned_tag(self) -> str:
+        """``TAG@DIGEST``, or either alone: what :meth:`of_tag` reads (empty parts left out)."""
+        return (self.tag or "") + (f"@{self.digest}" if self.digest else "")
 
     def format(self) -> str:
         """The reference as text; for a split one, the text it was split from."""
@@ -183,12 +195,7 @@ class ImageRef:
             )
         if tag is not None and not is_tag(tag):
             raise UsageError(f"invalid tag {tag!r} in image reference {original!r}")
-        parts = text.split("/")
-        first = parts[0]
-        if len(parts) > 1 and ("." in first or ":" in first or first == "localhost"):
-            registry, path = first, "/".join(parts[1:])
-        else:
-            registry, path = DOCKER_HUB, text
+        registry, path = text.split("/", 1) if _has_host(text) else (DOCKER_HUB, text)
         if registry in _DOCKER_HUB_ALIASES:
             registry = DOCKER_HUB
             if "/" not in path:
@@ -214,7 +221,7 @@ class ImageRef:
         """The repository as users write it: Docker Hub's host and ``library/`` left out."""
         if self.registry == DOCKER_HUB:
             repo = self.repository.removeprefix("library/")
-            return repo
+            return f"docker.io/{repo}" if _has_host(repo) else repo  # my.org/app would be a host
         return self.location
 
     def __str__(self) -> str:

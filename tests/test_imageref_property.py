@@ -106,3 +106,14 @@ def test_a_tag_may_pin_a_digest() -> None:
     assert WrittenRef.of_tag("app", f"1.4.2@{digest}") == WrittenRef("app", "1.4.2", digest)
     assert WrittenRef.of_tag("localhost:5000/app", "1") == WrittenRef("localhost:5000/app", "1", None)
     assert WrittenRef("app", "1.4.2", digest).tag_text == f":1.4.2@{digest}"
+    assert WrittenRef.of_tag("app", f"1.4.2@{digest}").pinned_tag == f"1.4.2@{digest}"
+    assert WrittenRef("app", None, digest).pinned_tag == f"@{digest}"
+
+
+def test_a_docker_hub_path_that_starts_like_a_host_keeps_its_host_in_the_name() -> None:
+    """Found by the property above: ``docker.io/my.org/app`` printed as ``my.org/app``, which
+    reads back as registry my.org (PlanItem.repository is this name, and it is parsed again)."""
+    ref = ImageRef.parse("docker.io/my.org/app")
+    assert ref.name == "docker.io/my.org/app" and ImageRef.parse(ref.name) == ref
+    assert ImageRef.parse("docker.io/acme/app").name == "acme/app"
+    assert ImageRef.parse("docker.io/library/my.app").name == "my.app"

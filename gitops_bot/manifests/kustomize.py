@@ -153,11 +153,10 @@ def _entry_fields(current: dict[str, str | None], edit: ImageEdit) -> dict[str, 
     if tag_now is None or "@" not in tag_now or current.get("digest") is not None:
         # removing what is absent or empty ("digest:") is no change: an empty key stays
         return {f: v for f, v in fields.items() if v is not None or current.get(f) is not None}
-    pinned = WrittenRef("", *_tag_digest(current)).updated(
-        tag=edit.new_tag, digest=edit.digest, keep_digest=edit.keep_digest
-    )
+    ref = WrittenRef("", *_tag_digest(current))
+    new = ref.updated(tag=edit.new_tag, digest=edit.digest, keep_digest=edit.keep_digest)
     out = {f: v for f, v in fields.items() if f not in ("newTag", "digest")}
-    out["newTag"] = (pinned.tag or "") + (f"@{pinned.digest}" if pinned.digest else "")
+    out["newTag"] = new.pinned_tag
     return out
 
 
