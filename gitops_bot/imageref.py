@@ -159,9 +159,10 @@ class WrittenRef:
     @property
     def location(self) -> str | None:
         """The name's ``registry/path`` with Docker Hub spelled out, what two spellings of one
-        repository share; None when the name is not a repository (``{{ .Values.image }}``)."""
+        repository share; None when the name is not a repository (``{{ .Values.image }}``).
+        The name is read as a reference, so a second tag (``a:b`` of ``a:b:c``) is read past."""
         try:
-            return WrittenRef(self.name).normalized().location
+            return ImageRef.parse(self.name).location
         except UsageError:
             return None
 

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_bot.errors import UsageError
 from gitops_bot.manifests import nodes
-from gitops_bot.model import ImageRef, WrittenRef
+from gitops_bot.model import WrittenRef
 
 # kind -> path from the document root to the pod spec
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -32,11 +31,7 @@ CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 def repository_key(repository: str) -> str | None:
     """``registry/path`` with Docker Hub normalised, or None when not a valid repository
     (a template placeholder such as ``{{ .Values.image }}``)."""
-    try:
-        ref = ImageRef.parse(repository)
-    except UsageError:
-        return None
-    return ref.location
+    return WrittenRef(repository).location
 
 
 @dataclass(frozen=True)
