@@ -6,9 +6,8 @@ import time
 
 import pytest
 
-from gitops_bot import yamlguard
 from gitops_bot.errors import ManifestError
-from gitops_bot.manifests import nodes
+from gitops_bot.manifests import guard, nodes
 from gitops_bot.yamlguard import check
 
 BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
@@ -59,7 +58,7 @@ def test_refused_with_the_line(text: str, line: int, match: str) -> None:
     ids=["anchors-in-use", "large-file", "keys-per-document", "flow"],
 )
 def test_let_through(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamlguard, "MAX_NODES", 1000)
+    monkeypatch.setattr(guard, "MAX_NODES", 1000)
     check(text, "f.yaml", ManifestError)
 
 
