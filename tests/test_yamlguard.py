@@ -14,6 +14,10 @@ BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
     f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
+# Not a speed test: an unguarded alias bomb expands for hours (exponentially), so a bound this
+# loose catches only that, never a loaded machine (2 s failed under a parallel run).
+BOUNDED = 60
+
 
 @pytest.mark.parametrize(
     ("text", "line", "match"),
@@ -44,7 +48,7 @@ def test_refused_with_the_line(text: str, line: int, match: str) -> None:
         check(text, "f.yaml", ManifestError)
     with pytest.raises(ManifestError, match=match):
         nodes.compose_all(text, "f.yaml")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < BOUNDED
 
 
 @pytest.mark.parametrize(
@@ -75,4 +79,4 @@ def test_the_editors_reread_still_refuses_a_duplicate_key_or_an_alias_bomb() -> 
     t0 = time.monotonic()
     with pytest.raises(ManifestError, match="does not read back"):
         nodes.confirm(expected, BOMB, "k.yaml")
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < BOUNDED
