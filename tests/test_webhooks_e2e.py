@@ -70,7 +70,7 @@ def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval
     proc = Proc(watch_argv(world, "--interval", "1h", "--listen", "127.0.0.1:0"))
     try:
         proc.wait_for("the endpoint", lambda: proc.events("listening"))
-        base = relay.target = f"http://127.0.0.1:{proc.events('listening')[0]['port']}"
+        base = relay.upstream = f"http://127.0.0.1:{proc.events('listening')[0]['port']}"
         proc.wait_for("the first cycle", lambda: proc.events("cycle"))
         assert "`1.1.0`" not in world.github.open_pulls()[0]["body"]  # it pins the digests
 

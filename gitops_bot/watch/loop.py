@@ -166,6 +166,8 @@ class Watcher:
         """The cycle's metrics and line; a set-up error in every repository that never worked
         ends the process (exit 2), as a wrong repository always did."""
         runs = [r for _, r in ran]
+        if not runs:
+            return True, False  # SIGTERM before any repository started: not a cycle
         ok = all(r.ok for r in runs)
         unavailable = bool(runs) and all(r.unavailable for r in runs)
         m = self.metrics

@@ -57,21 +57,11 @@ class Run:
 
     def log(self, event: str) -> None:
         if self.ok:
-            log.info(
-                event,
-                result="success",
-                seconds=round(self.seconds, 3),
-                releases=self.releases,
-                changed=self.changed,
-            )
+            fields: dict[str, Any] = {"releases": self.releases, "changed": self.changed}
         else:
-            log.error(
-                event,
-                result="failure",
-                seconds=round(self.seconds, 3),
-                error=self.error,
-                unavailable=self.unavailable,
-            )
+            fields = {"error": self.error, "unavailable": self.unavailable}
+        emit = log.info if self.ok else log.error
+        emit(event, result="success" if self.ok else "failure", seconds=round(self.seconds, 3), **fields)
 
 
 def run_one(
