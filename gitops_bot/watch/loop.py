@@ -169,7 +169,7 @@ class Watcher:
         if not runs:
             return True, False  # SIGTERM before any repository started: not a cycle
         ok = all(r.ok for r in runs)
-        unavailable = bool(runs) and all(r.unavailable for r in runs)
+        unavailable = all(r.unavailable for r in runs)
         m = self.metrics
         m.cycles.labels("success" if ok else "failure").inc()
         m.duration.observe(seconds)
@@ -191,7 +191,7 @@ class Watcher:
                 changed=sum(r.changed for r in runs),
             )
         usage = [r.usage for r in runs if r.usage is not None]
-        if runs and len(usage) == len(runs) and all(t.last_success is None for t in self.targets):
+        if len(usage) == len(runs) and all(t.last_success is None for t in self.targets):
             if len(usage) == 1:
                 raise usage[0]
             raise UsageError(
