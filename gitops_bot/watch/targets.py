@@ -77,7 +77,7 @@ def run_one(
     is in the result (a usage error before the repository ever worked is for the caller to
     judge)."""
     started = time.monotonic()
-    updater = None
+    updater = target.updater = None  # a failure to make one leaves no earlier run's counts
     try:
         updater = target.updater = target.make_updater()
         targeted = {"pushes": pushes} if pushes is not None else {}
