@@ -228,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from gitops_bot import app as app_mod
     from gitops_bot import output
+    from gitops_bot.usecases.plan import plan as plan_environments
 
     if args.command == "set-image":
         return _set_image(args)
@@ -248,7 +249,7 @@ def _run(args: argparse.Namespace) -> int:
         config = config_in_repo(args.repo, args.config, is_url=False)
         app = app_mod.open_app(repo, repo / config if config else None)
         try:
-            plan = app.plan(args.envs, metadata=args.metadata)
+            plan = plan_environments(app, args.envs, metadata=args.metadata)
         finally:
             app.registries.close()
         stats = app.registries.stats
