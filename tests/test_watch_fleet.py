@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import signal
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +16,7 @@ import pytest
 from gitops_bot import fleet
 from gitops_bot.cli import main
 from testkit.github_server import FakeGitHub
-from testkit.hostile_registry import Answer, HostileRegistry
 from testkit.registry_process import RegistryProcess
-from tests.test_faults_process import bot, hanging_repo, wait_for
 from tests.test_fleet_e2e import worlds
 from tests.test_update_e2e import World, git
 from tests.test_watch import Proc, get
@@ -174,25 +171,3 @@ def test_a_single_repository_keeps_its_metrics_and_log_lines_unlabelled(
     finally:
         stop(proc)
     git(two[0].remote, "rev-parse", "gitops-bot/staging")
-
-
-def test_sigterm_while_the_registry_hangs_under_two_repositories_exits_within_the_grace(
-    tmp_path: Path,
-) -> None:
-    """Both repositories wait on one registry (one asks, the other waits for the same answer
-    in the shared pool): SIGTERM aborts the reads of both and exits 0 at once."""
-    with HostileRegistry({"/v2/": Answer(hang=60)}) as hostile:
-        repos = [str(hanging_repo(tmp_path / name, hostile.host)) for name in ("a", "b")]
-        proc = bot(
-            "watch", "--repo", repos[0], "--repo", repos[1], "--listen", "127.0.0.1:0", cache=tmp_path / "c"
-        )
-        wait_for(lambda: any(s.path.startswith("/v2/acme/app/tags") for s in hostile.seen))
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
-        took = time.monotonic() - started
-        err = proc.communicate()[1]
-    assert code == 0 and "Traceback" not in err, err
-    assert took < 5, f"SIGTERM took {took:.1f} s"
-    for repo in repos:
-        assert git(Path(repo), "worktree", "list").count("\n") == 0, "a run's worktree was left registered"
