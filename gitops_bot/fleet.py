@@ -35,12 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import structlog
-
 from gitops_bot import yamlvalues
 from gitops_bot.errors import ConfigError, GitOpsBotError, UsageError
-from gitops_bot.log import get_logger, redact
-from gitops_bot.registry import RegistryPool
+from gitops_bot.log import bound_context, get_logger, redact
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.usecases.result import Outcome
 from gitops_bot.writeback import Updater
 
@@ -199,7 +197,7 @@ def each(
     its ``url``; results in the items' order. ``work`` keeps its own failures."""
 
     def bound(item: Item) -> T:
-        with structlog.contextvars.bound_contextvars(repository=url(item)):
+        with bound_context(repository=url(item)):
             return work(item)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repo") as pool_exec:

@@ -20,7 +20,7 @@ from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import DEFAULT_DEBOUNCE
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.log import get_logger, redact
-from gitops_bot.registry import RegistryPool
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch import http
 from gitops_bot.watch.targets import Run, Target, run_one
 
