@@ -20,6 +20,7 @@ from gitops_bot.config import config_in_repo, schema_text
 from gitops_bot.errors import GitOpsBotError, UsageError
 
 if TYPE_CHECKING:
+    from gitops_bot import fleet
     from gitops_bot.manifests.result import FieldChange
 
 EXIT_OK = 0
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--repo",
         default=".",
         action=_Repos,
-        help="a local clone (its origin is used) or a git URL (default: .); update: repeatable",
+        help="a local clone (its origin is used) or a git URL (default: .); update, watch: repeatable",
     )
     remote.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
     remote.add_argument("--base", help="the base branch (default: git.base, else the remote's default)")
@@ -148,13 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser(
         "watch",
-        parents=[remote, env_opts],
+        parents=[remote, env_opts, many],
         help="run the update cycle forever (a long-running container), with health and metrics",
     )
     w.add_argument("--interval", default="5m", help="time between cycles: 30s, 5m, 1h (default 5m)")
     w.add_argument("--jitter", type=float, default=0.1, help="spread cycles by +- this fraction (0.1)")
     w.add_argument(
-        "--listen", default="0.0.0.0:8080", help="/healthz, /readyz and /metrics (default 0.0.0.0:8080)"
+        "--listen",
+        default="0.0.0.0:8080",
+        help="/healthz, /readyz, /metrics and webhooks (default 0.0.0.0:8080; port 0: any free port, logged)",
     )
 
     ho = sub.add_parser(
@@ -266,7 +269,7 @@ def _update(args: argparse.Namespace) -> int:
     from gitops_bot import output
     from gitops_bot.writeback import Updater
 
-    if len(getattr(args, "repos", None) or []) > 1 or args.repositories or args.shard:
+    if _many(args):
         return _update_many(args)
     started = time.monotonic()
     updater = Updater(args.repo, config_path=args.config, base=args.base)
@@ -281,12 +284,8 @@ def _update(args: argparse.Namespace) -> int:
 def _update_many(args: argparse.Namespace) -> int:
     from gitops_bot import fleet, output
 
-    repos = getattr(args, "repos", None) or ([] if args.repositories else ["."])
-    chosen = fleet.only_shard(
-        fleet.gather(repos, args.repositories, config=args.config, base=args.base), args.shard
-    )
     started = time.monotonic()
-    results = fleet.run(chosen, env_names=args.envs, dry_run=args.dry_run, parallel=args.parallel)
+    results = fleet.run(_fleet(args), env_names=args.envs, dry_run=args.dry_run, parallel=args.parallel)
     code = fleet.worst([r.exit_code for r in results])
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), repositories=len(results), exit_code=code
@@ -298,6 +297,19 @@ def _update_many(args: argparse.Namespace) -> int:
     return code
 
 
+def _many(args: argparse.Namespace) -> bool:
+    """``--repo`` more than once, ``--repositories`` or ``--shard``: the repositories of a fleet."""
+    return len(getattr(args, "repos", None) or []) > 1 or bool(args.repositories or args.shard)
+
+
+def _fleet(args: argparse.Namespace) -> fleet.Fleet:
+    from gitops_bot import fleet
+
+    repos = getattr(args, "repos", None) or ([] if args.repositories else ["."])
+    listed = fleet.gather(repos, args.repositories, config=args.config, base=args.base)
+    return fleet.only_shard(listed, args.shard)
+
+
 def _watch(args: argparse.Namespace) -> int:
     from gitops_bot.watch import Watcher, parse_duration, parse_listen
     from gitops_bot.writeback import Updater
@@ -306,12 +318,11 @@ def _watch(args: argparse.Namespace) -> int:
     if not 0 <= args.jitter < 1:
         raise UsageError("--jitter must be at least 0 and below 1")
     host, port = parse_listen(args.listen)
-    watcher = Watcher(
-        lambda: Updater(args.repo, config_path=args.config, base=args.base),
-        interval=interval,
-        jitter=args.jitter,
-        envs=args.envs,
-    )
+    timing: dict[str, Any] = {"interval": interval, "jitter": args.jitter, "envs": args.envs}
+    if _many(args):
+        watcher = Watcher.over(_fleet(args), parallel=args.parallel, **timing)
+    else:
+        watcher = Watcher(lambda: Updater(args.repo, config_path=args.config, base=args.base), **timing)
     watcher.install_signal_handlers()
     server = watcher.serve(host, port)
     try:
