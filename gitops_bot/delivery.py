@@ -35,8 +35,9 @@ from gitops_bot.model import (
 from gitops_bot.release import Release, slug
 from gitops_bot.scm import github_commits
 from gitops_bot.scm.forge import ChangeRequest, Forge
-from gitops_bot.scm.git import RACE_DEADLINE, Workspace, race_attempts
+from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
 from gitops_bot.session import Session
 from gitops_bot.usecases.result import Outcome
 
