@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     # 1: value objects and process-wide utilities
     "model": 1,
     "imageref": 1,
+    "instants": 1,
     "log": 1,
     "progress": 1,
     "__init__": 1,
