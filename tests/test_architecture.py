@@ -54,6 +54,7 @@ LAYERS: dict[str, int] = {
     "batch": 5,
     "session": 5,
     "delivery": 5,
+    "stale": 5,
     "promotion": 5,
     "history": 5,
     "fleet": 5,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from gitops_bot import delivery, targeting
+from gitops_bot import delivery, stale, targeting
 from gitops_bot.config import Config
 from gitops_bot.errors import GitOpsBotError
 from gitops_bot.events.payloads import Push
@@ -50,7 +50,7 @@ def update(
         and not dry_run
         and any(app.config.environment(e.name).write is WriteMode.PULL_REQUEST for e in plan.environments)
     ):
-        outcomes += delivery.close_stale(s, plan.environments, releases)
+        outcomes += stale.close_stale(s, plan.environments, releases)
     return outcomes
 
 
