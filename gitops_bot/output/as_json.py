@@ -30,12 +30,16 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def update_document(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem] = ()) -> dict[str, Any]:
-    return {
+    """``skipped`` (the images the plan skipped, and why) only when there are some: the v1
+    document of a run without skips stays exactly what it always was."""
+    doc: dict[str, Any] = {
         "schema": "gitops-bot/update/v1",
         "changed": any(o.action.changed for o in outcomes),
         "results": [o.to_json() for o in outcomes],
-        "skipped": [{"environment": i.environment, "image": i.image, "reason": i.reason} for i in skipped],
     }
+    if skipped:
+        doc["skipped"] = [{"environment": i.environment, "image": i.image, "reason": i.reason} for i in skipped]
+    return doc
 
 
 def history_document(environment: str, entries: Sequence[Entry]) -> dict[str, Any]:
