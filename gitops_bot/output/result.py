@@ -50,10 +50,6 @@ class Delivered:
     outcomes: tuple[Outcome, ...]
     skipped: tuple[PlanItem, ...] = ()
 
-    @property
-    def changed(self) -> bool:
-        return any(o.action.changed for o in self.outcomes)
-
 
 @dataclass(frozen=True)
 class HistoryRead:
@@ -73,10 +69,6 @@ class FleetDelivered:
     @property
     def outcomes(self) -> tuple[Outcome, ...]:
         return tuple(o for r in self.results for o in r.outcomes)
-
-    @property
-    def changed(self) -> bool:
-        return any(o.action.changed for o in self.outcomes)
 
 
 @dataclass(frozen=True)
