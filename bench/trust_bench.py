@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gitops_bot.config import KeylessConfig, KeyRef, RegistryConfig, VerifyConfig
 from gitops_bot.registry.client import RegistryClient
-from gitops_bot.trust import Verifier
+from gitops_bot.trust.verifier import Verifier
 from testkit import cosign
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess

@@ -14,7 +14,7 @@ from typing import TypeVar
 from gitops_bot import holds as holds_mod
 from gitops_bot import plan as planning
 from gitops_bot import progress
-from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
+from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import (
     GitOpsBotError,
     RegistryAccessError,
@@ -37,7 +37,7 @@ from gitops_bot.model import (
 )
 from gitops_bot.policy import Policy
 from gitops_bot.registry import RegistryPool
-from gitops_bot.trust import Verifier
+from gitops_bot.trust.verifier import Verifier
 
 log = get_logger(__name__)
 K = TypeVar("K")
@@ -285,7 +285,9 @@ class App:
                 if spec is not None:
                     self.verifier.prepare(spec)
 
-    def verify(self, env: str, image: ImageConfig, ref: ImageRef, digest: str) -> Verification | None:
+    def verify(
+        self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str
+    ) -> Verification | None:
         """The signature verdict for writing ``ref@digest`` into ``env`` (None: no policy)."""
         spec = self.config.verification(image.name, env)
         if spec is None:
@@ -312,8 +314,8 @@ class App:
         return out
 
     def _metadata(
-        self, keys: Iterable[tuple[ImageConfig, str]]
-    ) -> dict[tuple[ImageConfig, str], ImageMetadata | GitOpsBotError]:
+        self, keys: Iterable[tuple[planning.ImageSettings, str]]
+    ) -> dict[tuple[planning.ImageSettings, str], ImageMetadata | GitOpsBotError]:
         """Config-blob metadata for (image, tag or digest) pairs, concurrently."""
         return self._gather(
             keys,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, assert_never
 
 from gitops_bot.errors import UsageError
 
@@ -43,6 +43,28 @@ class WriteMode(StrEnum):
 
     PULL_REQUEST = "pull_request"
     COMMIT = "commit"
+
+
+class EnvironmentMode(StrEnum):
+    """Where an environment's new releases come from."""
+
+    REGISTRY = "registry"  # the registry's tags, chosen by each image's policy
+    PROMOTION = "promotion"  # what another environment runs (``promote_from``)
+
+
+class SigningMethod(StrEnum):
+    """How the bot's own commits are signed (``git: signing: method``)."""
+
+    SSH = "ssh"
+    GPG = "gpg"
+    GITHUB_API = "github-api"  # GitHub creates and signs the commit
+
+
+class SignatureKind(StrEnum):
+    """What a verified image signature was checked against."""
+
+    COSIGN_KEY = "cosign-key"
+    KEYLESS = "keyless"
 
 
 class OutcomeAction(StrEnum):
@@ -284,16 +306,20 @@ class Deployed:
 class Signer:
     """One signature that held: who signed (key id or certificate identity) and where it was."""
 
-    method: str  # "cosign-key" | "keyless"
+    method: SignatureKind
     signer: str  # "SHA256:<key id>" or the certificate identity
     issuer: str | None = None  # keyless: the OIDC issuer
     log_index: int | None = None  # keyless: the Rekor log index
     found_by: str = "tag"  # "referrers" (OCI 1.1 API), "referrers-tag" (tag schema) or "tag" (.sig)
 
     def describe(self) -> str:
-        if self.method == "keyless":
-            return f"keyless {self.signer} ({self.issuer}), Rekor log index {self.log_index}"
-        return f"cosign key {self.signer}"
+        match self.method:
+            case SignatureKind.KEYLESS:
+                return f"keyless {self.signer} ({self.issuer}), Rekor log index {self.log_index}"
+            case SignatureKind.COSIGN_KEY:
+                return f"cosign key {self.signer}"
+            case _ as unreachable:
+                assert_never(unreachable)
 
 
 @dataclass(frozen=True)
@@ -366,7 +392,7 @@ class PlanItem:
 @dataclass(frozen=True)
 class EnvironmentPlan:
     name: str
-    mode: str  # "registry" | "promotion"
+    mode: EnvironmentMode
     items: tuple[PlanItem, ...]
     promote_from: str | None = None
 

@@ -7,12 +7,14 @@ rule is testable with plain values.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Protocol
 
-from gitops_bot.config import EnvironmentConfig, ImageConfig
 from gitops_bot.model import (
     Candidate,
     Choice,
     Deployed,
+    EnvironmentMode,
+    ImageRef,
     PlanAction,
     PlanItem,
     Strategy,
@@ -21,12 +23,48 @@ from gitops_bot.model import (
 )
 
 
+class PolicySettings(Protocol):
+    @property
+    def strategy(self) -> Strategy: ...
+
+    def describe(self) -> str: ...
+
+
+class ImageSettings(Protocol):
+    """What planning reads of an image's settings (``config.ImageConfig`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def repository(self) -> ImageRef: ...
+
+    @property
+    def platform(self) -> str | None: ...
+
+    @property
+    def policy(self) -> PolicySettings: ...
+
+
+class EnvironmentSettings(Protocol):
+    """What planning reads of an environment's settings (``config.EnvironmentConfig`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def promote_from(self) -> str | None: ...
+
+    @property
+    def mode(self) -> EnvironmentMode: ...
+
+
 @dataclass(frozen=True)
 class Target:
     """One configured image in one environment, and what that environment's overlay deploys."""
 
-    environment: EnvironmentConfig
-    image: ImageConfig
+    environment: EnvironmentSettings
+    image: ImageSettings
     file: str
     deployed: Deployed | None
 

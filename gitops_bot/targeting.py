@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from gitops_bot.app import App
 from gitops_bot.events.payloads import Push, matches
-from gitops_bot.model import Grouping
+from gitops_bot.model import EnvironmentMode, Grouping
 
 
 def narrow(
@@ -25,7 +25,7 @@ def narrow(
     envs = [
         env.name
         for env in app.environments(env_names)
-        if env.mode == "registry"
+        if env.mode is EnvironmentMode.REGISTRY
         and any(t.image.name in images and t.deployed is not None for t in app.targets(env))
     ]
     return envs, (images if app.config.pull_request.group is Grouping.IMAGE else None)

@@ -151,6 +151,22 @@ def test_good_config_reads_into_frozen_values() -> None:
         ("images:\n  - name: a\n    prerelease: 'yes'\nenvironments: []\n", 3, "must be bool"),
         ("images: [\nenvironments: []\n", 3, "not valid YAML"),
         ("version: 2\nimages: []\nenvironments: []\n", 1, "unsupported version"),
+        # a section of the wrong shape is a line, not a TypeError
+        (
+            "registries: 7\nimages: []\nenvironments: []\n",
+            1,
+            "'registries' must be a mapping, got the number 7",
+        ),
+        (
+            "images:\n  - name: a\n    verify:\n      keys: cosign.pub\nenvironments: []\n",
+            4,
+            "'keys' in 'verify' of image 'a' must be a list",
+        ),
+        (
+            "webhooks:\n  sources: 7\nimages: []\nenvironments: []\n",
+            2,
+            "'webhooks: sources' must be a mapping",
+        ),
         ("environments: []\n", None, "no 'images' section"),
         ("images:\n  - name: a\n    platform: amd64\nenvironments: []\n", 3, "linux/amd64"),
         (

@@ -15,7 +15,8 @@ from gitops_bot.config import KeylessConfig, KeyRef, RegistryConfig, VerifyConfi
 from gitops_bot.errors import UsageError
 from gitops_bot.model import Verification
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
-from gitops_bot.trust import Verifier, keyless
+from gitops_bot.trust import keyless
+from gitops_bot.trust.verifier import Verifier
 from testkit import cosign
 from testkit.oci import Pusher
 from testkit.referrers_proxy import ReferrersProxy

@@ -38,7 +38,9 @@ def update_document(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem] = (
         "results": [o.to_json() for o in outcomes],
     }
     if skipped:
-        doc["skipped"] = [{"environment": i.environment, "image": i.image, "reason": i.reason} for i in skipped]
+        doc["skipped"] = [
+            {"environment": i.environment, "image": i.image, "reason": i.reason} for i in skipped
+        ]
     return doc
 
 

@@ -29,7 +29,7 @@ from sigstore.verify.policy import OIDCIssuer, VerificationPolicy
 from sigstore_models.common.v1 import HashAlgorithm
 
 from gitops_bot.errors import UsageError
-from gitops_bot.model import Signer, short_digest
+from gitops_bot.model import SignatureKind, Signer, short_digest
 
 _OTHERNAME = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
 
@@ -123,7 +123,7 @@ def check(verifier: Verifier, raw: bytes, digest: str, policy: Policy, found_by:
         signed_by = ", ".join(sorted(names)) or "(none)"
         return f"identity not allowed: {signed_by} is not {policy.describe()} ({policy.issuer})"
     signer = policy.identity or next(n for n in sorted(names) if policy.allows({n}))
-    return Signer("keyless", signer, policy.issuer, _log_index(doc), found_by)
+    return Signer(SignatureKind.KEYLESS, signer, policy.issuer, _log_index(doc), found_by)
 
 
 def _issuer_ok(cert: x509.Certificate, issuer: str) -> bool:

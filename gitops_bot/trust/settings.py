@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitops_bot.model import SigningMethod
+
 
 @dataclass(frozen=True)
 class KeyRef:
@@ -43,6 +45,6 @@ class SigningConfig:
     """How the bot's commits are signed: ``ssh`` or ``gpg`` with a private key from a file or an
     environment variable, or ``github-api`` (GitHub creates and signs the commit)."""
 
-    method: str  # ssh | gpg | github-api
+    method: SigningMethod
     key_file: str | None = None
     key_env: str | None = None

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gitops_bot.errors import UsageError
 from gitops_bot.manifests import files
+from gitops_bot.model import SigningMethod
 from gitops_bot.trust.settings import SigningConfig
 
 MAX_KEY_BYTES = 256 * 1024
@@ -49,16 +50,14 @@ class CommitSigner:
 
 def open_signer(cfg: SigningConfig | None, root: Path, environ: Mapping[str, str]) -> CommitSigner | None:
     """The signer for ``cfg`` (None when commits are not signed locally)."""
-    if cfg is None or cfg.method == "github-api":  # GitHub signs: scm/github_commits
+    if cfg is None or cfg.method is SigningMethod.GITHUB_API:  # GitHub signs: scm/github_commits
         return None
     label = cfg.key_file or f"${cfg.key_env}"
     key = _read_key(cfg, root, environ, label)
     home = Path(tempfile.mkdtemp(prefix="gitops-bot-sign-"))
     os.chmod(home, 0o700)
     try:
-        if cfg.method == "ssh":
-            return _ssh(home, key, label)
-        return _gpg(home, key, label)
+        return _ssh(home, key, label) if cfg.method is SigningMethod.SSH else _gpg(home, key, label)
     except BaseException:
         shutil.rmtree(home, ignore_errors=True)
         raise

@@ -1,0 +1,181 @@
+"""``gitops-bot.yaml`` -> frozen dataclasses.
+
+Each section is declared (:mod:`.spec`: keys, kinds, defaults, rules) beside the function that
+builds its settings: :mod:`.images`, :mod:`.environments`, :mod:`.sections`, :mod:`.events`.
+One generic reader checks a file against the declarations, every error naming the file, the
+line and what to fix; :mod:`.schema` turns the same declarations into the published JSON
+Schema. Secrets never live in the file: the file names *environment variables* that hold
+them (12-factor), or leaves credentials to the docker ``config.json`` chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from gitops_bot import yamlguard, yamlvalues
+from gitops_bot.argocd import ArgoCDConfig as ArgoCDConfig
+from gitops_bot.config.environments import (
+    ENVIRONMENTS,
+    check_verify_environments,
+)
+from gitops_bot.config.environments import (
+    RESERVED_ENVIRONMENT_NAMES as RESERVED_ENVIRONMENT_NAMES,
+)
+from gitops_bot.config.events import NOTIFICATIONS, WEBHOOKS
+from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
+from gitops_bot.config.images import IMAGES
+from gitops_bot.config.kinds import Nested, Value
+from gitops_bot.config.reader import Reader
+from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
+from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
+from gitops_bot.config.settings import Config as Config
+from gitops_bot.config.settings import EnvironmentConfig as EnvironmentConfig
+from gitops_bot.config.settings import GitConfig as GitConfig
+from gitops_bot.config.settings import ImageConfig as ImageConfig
+from gitops_bot.config.settings import PullRequestConfig as PullRequestConfig
+from gitops_bot.config.spec import Field, Section, Values, one_of, read
+from gitops_bot.errors import ConfigError, UsageError
+from gitops_bot.policy.settings import POLICIES as POLICIES
+from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
+from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
+from gitops_bot.scm.settings import FORGES as FORGES
+from gitops_bot.scm.settings import ForgeConfig as ForgeConfig
+from gitops_bot.scm.settings import GitHubConfig as GitHubConfig
+from gitops_bot.trust.settings import KeylessConfig as KeylessConfig
+from gitops_bot.trust.settings import KeyRef as KeyRef
+from gitops_bot.trust.settings import SigningConfig as SigningConfig
+from gitops_bot.trust.settings import VerifyConfig as VerifyConfig
+
+CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
+# The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`)
+SCHEMA_FILE = "gitops-bot.schema.json"
+
+
+def _compose(v: Values) -> Config:
+    """The whole file: the sections read, then the checks that span them."""
+    images, environments, argocd = v["images"], v["environments"], v["argocd"]
+    check_verify_environments(v.r, images, {e.name for e in environments})
+    gated = [e for e in environments if e.argocd_application]
+    if gated and not argocd.server:
+        raise v.error(
+            gated[0].line,
+            f"environment {gated[0].name!r} names an Argo CD application but 'argocd: server' is not set",
+        )
+    return Config(
+        path=Path(v.r.filename),
+        images=images,
+        environments=environments,
+        registries={c.host: c for _, c in v["registries"] if c is not None},
+        git=v["git"],
+        pull_request=v["pull_request"],
+        github=v["github"],
+        forge=v["forge"],
+        argocd=argocd,
+        webhooks=v["webhooks"],
+        notifications=v["notifications"],
+    )
+
+
+def _section(key: str, section: Section[Any]) -> Field:
+    return Field(key, Nested(section, f"'{key}'", always=True))
+
+
+ROOT: Section[Config] = Section(
+    (
+        Field(
+            "version",
+            Value(),
+            1,
+            (one_of((1,), "unsupported version {value!r}; use 1"),),
+            description="The format version; 1.",
+        ),
+        Field(
+            "registries", REGISTRIES, description="Per registry host (e.g. ghcr.io, registry.internal:5000)."
+        ),
+        Field(
+            "images",
+            IMAGES,
+            required="no 'images' section; list the images gitops-bot manages",
+            description="The images gitops-bot manages.",
+        ),
+        Field(
+            "environments",
+            ENVIRONMENTS,
+            required="no 'environments' section; list each environment and its overlay path",
+            description="Each environment and its overlay path(s).",
+        ),
+        _section("git", GIT),
+        _section("pull_request", PULL_REQUEST),
+        _section("github", GITHUB),
+        _section("forge", FORGE),
+        _section("argocd", ARGOCD),
+        _section("webhooks", WEBHOOKS),
+        Field("notifications", NOTIFICATIONS),
+    ),
+    _compose,
+    description="The configuration of gitops-bot (README 'Configuration'). "
+    "Secrets never go in this file: keys ending in _env name environment variables.",
+)
+
+
+def find_config(repo: Path) -> Path:
+    for name in CONFIG_NAMES:
+        candidate = repo / name
+        if candidate.is_file():
+            return candidate
+    raise UsageError(
+        f"no gitops-bot.yaml in {repo}",
+        hint="create one at the GitOps repository's root (see README 'Configuration'), "
+        "or point --repo/--config at it",
+    )
+
+
+def schema_text() -> str:
+    """The published JSON Schema of gitops-bot.yaml, as shipped in the package."""
+    from importlib.resources import files
+
+    return files("gitops_bot").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+def load(path: Path) -> Config:
+    try:
+        text = yamlguard.read(path, ConfigError)
+    except FileNotFoundError:
+        raise UsageError(f"cannot read {path}: no such file") from None
+    return parse(text, str(path), path=path)
+
+
+def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
+    doc = yamlvalues.load(text, filename)  # the composer applies yamlguard's limits
+    cfg = read(ROOT, Values(Reader(filename), doc, "the file", None))
+    return replace(cfg, path=path) if path else cfg
+
+
+def config_in_repo(repo: str, value: str | None, *, is_url: bool) -> str | None:
+    """``--config`` means one thing for every command: a path relative to the repository root,
+    or an absolute path inside a local repository. Returns it relative to the root (None: the
+    default), so it names the same file in the working tree and in a throwaway worktree."""
+    if not value:
+        return None
+    path = Path(value)
+    if path.is_absolute():
+        if is_url:
+            raise UsageError(
+                f"--config {value}: with a URL --repo, the config is read from the repository",
+                hint="give its path relative to the repository root, e.g. deploy/gitops-bot.yaml",
+            )
+        root = Path(repo).resolve()
+        try:
+            path = path.resolve().relative_to(root)
+        except ValueError:
+            raise UsageError(
+                f"--config {value} is outside the repository {repo}",
+                hint="give a path inside it, absolute or relative to its root",
+            ) from None
+    if ".." in path.parts:
+        raise UsageError(
+            f"--config {value} leaves the repository", hint="give a path relative to the repository root"
+        )
+    return path.as_posix()

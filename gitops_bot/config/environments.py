@@ -1,0 +1,148 @@
+"""The ``environments:`` section: each environment's overlay paths, where its releases come
+from, how they land, its Argo CD application and its signature overrides; and the checks that
+span environments (names that nest, promotion chains)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from gitops_bot.config.images import VERIFY
+from gitops_bot.config.kinds import STR, ListOf, MapOf, Strings
+from gitops_bot.config.reader import Reader
+from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
+from gitops_bot.config.spec import Field, Section, Values, holds, none_of, one_of
+from gitops_bot.model import WriteMode
+
+RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
+_COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
+
+
+def _branch_name_problem(name: str) -> str | None:
+    """An environment names git branches (``gitops-bot/<env>``, ``gitops-bot/<env>/<image>``):
+    each part must be a valid branch component."""
+    parts = name.split("/")
+    ok = len(name) <= 100 and all(_COMPONENT.fullmatch(p) and not p.endswith(".lock") for p in parts)
+    return None if ok else ""
+
+
+def _relative_problem(path: str) -> str | None:
+    return "" if os.path.isabs(path) or ".." in Path(path).parts else None
+
+
+_NAME_RULES = (
+    none_of(
+        RESERVED_ENVIRONMENT_NAMES, "{value!r} cannot name an environment: the bot's {value} branches use it"
+    ),
+    holds(
+        _branch_name_problem,
+        "environment name {value!r} cannot be part of a git branch name; "
+        "use letters, digits, '-', '_', single '.' (and '/' between parts)",
+    ),
+)
+_PATH = holds(_relative_problem, "path {value!r} of {what} must be relative to the repository, inside it")
+
+
+def _image_names(v: Values) -> tuple[str, ...]:
+    return tuple(sorted(i.name for i in v.file["images"]))
+
+
+def _environment(v: Values) -> EnvironmentConfig:
+    name = v["name"]
+    for other in (e.name for e in v.siblings):
+        if other == name:
+            raise v.error(v.line, f"environment {name!r} is listed twice")
+        if name.startswith(other + "/") or other.startswith(name + "/"):
+            raise v.error(
+                v.line, f"environment names {other!r} and {name!r} nest; their branches would collide"
+            )
+    paths = v["paths"] + v["path"]
+    if not paths:
+        raise v.error(v.line, f"{v.what} needs 'path' (its overlay directory, e.g. overlays/{name})")
+    known = _image_names(v)
+    for img in v["images"]:
+        if img not in known:
+            raise v.error(v.line_of("images"), f"{v.what} lists image {img!r}, which is not under 'images'")
+    return EnvironmentConfig(
+        name=name,
+        paths=paths,
+        promote_from=v["promote_from"],
+        images=v["images"],
+        line=v.line,
+        write=WriteMode(v["write"]),
+        argocd_application=v["argocd_application"],
+        verify=v["verify"],
+    )
+
+
+ENVIRONMENT = Section(
+    (
+        Field("name", STR, required=True, rules=_NAME_RULES),
+        Field("path", Strings(), rules=(_PATH,)),
+        Field("paths", Strings(), rules=(_PATH,)),
+        Field("promote_from", STR, description="Takes only promotions from this environment."),
+        Field("images", Strings(), description="Only these images here."),
+        Field(
+            "write",
+            STR,
+            WriteMode.PULL_REQUEST.value,
+            (
+                one_of(
+                    (m.value for m in WriteMode),
+                    "'write' of {what} must be pull_request (open a PR) or commit (push to the base branch)",
+                ),
+            ),
+        ),
+        Field(
+            "argocd_application",
+            STR,
+            description="The Argo CD Application deploying it (needs argocd: server).",
+        ),
+        Field(
+            "verify",
+            MapOf(
+                VERIFY, "'verify' of {parent}", "'verify: {key}' of {parent}", names=_image_names, off=True
+            ),
+            description="Per-image override of 'verify' (false: off).",
+        ),
+    ),
+    _environment,
+    name="environment",
+    named="environment {name!r}",
+    schema={"anyOf": [{"required": ["path"]}, {"required": ["paths"]}]},
+)
+
+
+def check_chains(r: Reader, envs: tuple[EnvironmentConfig, ...]) -> None:
+    """Each ``promote_from`` names another environment, and no chain loops."""
+    names = {e.name for e in envs}
+    for env in envs:
+        if env.promote_from is not None and env.promote_from not in names:
+            raise r.error(
+                env.line,
+                f"environment {env.name!r} promotes from {env.promote_from!r}, which is not an environment",
+            )
+        if env.promote_from == env.name:
+            raise r.error(env.line, f"environment {env.name!r} cannot promote from itself")
+    source = {e.name: e.promote_from for e in envs}
+    for env in envs:
+        seen, cur = {env.name}, source[env.name]
+        while cur is not None:
+            if cur in seen:
+                raise r.error(env.line, f"promotion chain through {env.name!r} loops back on itself")
+            seen.add(cur)
+            cur = source.get(cur)
+
+
+ENVIRONMENTS = ListOf(ENVIRONMENT, "environments[{index}]", "'environments' must be a list", check_chains)
+
+
+def check_verify_environments(r: Reader, images: tuple[ImageConfig, ...], names: set[str]) -> None:
+    for img in images:
+        for env in img.verify.environments if img.verify else ():
+            if env not in names:
+                raise r.error(
+                    img.line,
+                    f"'verify' of image {img.name!r} names environment {env!r}, which is not configured",
+                )

@@ -1,0 +1,166 @@
+"""The ``webhooks:`` and ``notifications:`` sections -> the settings the events and notify
+packages own."""
+
+from __future__ import annotations
+
+import re
+
+from gitops_bot.config.kinds import INT, NUMBER, STR, EnvVar, ListOf, MapOf, Strings
+from gitops_bot.config.sections import URL
+from gitops_bot.config.spec import Field, Rule, Same, Section, Values, between, matches, one_of
+from gitops_bot.events.settings import (
+    DEFAULT_DEBOUNCE,
+    DEFAULT_MAX_BODY,
+    DEFAULT_REPLAY_WINDOW,
+    SOURCE_TYPES,
+    SourceSettings,
+    WebhookSettings,
+)
+from gitops_bot.notify.settings import EVENTS, TYPES, NotifierSettings
+
+MAX_BODY_LIMIT = 25 * 1024 * 1024
+_NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+_NEEDS = {"github": "secret_env", "distribution": "token_env", "dockerhub": "token_env"}
+
+
+def _source(v: Values) -> SourceSettings:
+    kind, secret_env, token_env = v["type"], v["secret_env"], v["token_env"]
+    needed = _NEEDS.get(kind)
+    given = [k for k, value in (("secret_env", secret_env), ("token_env", token_env)) if value]
+    if len(given) != 1 or (needed and given != [needed]):
+        how = needed or "secret_env (HMAC) or token_env (bearer token)"
+        raise v.error(v.line, f"{v.what}: a {kind} webhook is authenticated by {how}; give exactly that")
+    return SourceSettings(v.key, kind, secret_env, token_env, v["registry"])
+
+
+SOURCE = Section(
+    (
+        Field(
+            "type",
+            STR,
+            Same(""),
+            (one_of(SOURCE_TYPES, "{what}: type must be one of " + ", ".join(SOURCE_TYPES)),),
+            description="Default: the source's name.",
+        ),
+        Field("secret_env", EnvVar()),
+        Field("token_env", EnvVar()),
+        Field(
+            "registry",
+            STR,
+            rules=(
+                matches(r"^[A-Za-z0-9.-]+(:\d+)?$", "{what}: registry must be a host[:port], e.g. ghcr.io"),
+            ),
+        ),
+    ),
+    _source,
+    name="webhookSource",
+    schema={"oneOf": [{"required": ["secret_env"]}, {"required": ["token_env"]}]},
+)
+
+
+def _within(top: float) -> Rule:
+    return between(0, top, f"{{key}} in {{what}} must be between 0 and {top:g}")
+
+
+WEBHOOKS = Section(
+    (
+        Field(
+            "sources",
+            MapOf(
+                SOURCE,
+                "'webhooks: sources'",
+                "webhook source {key!r}",
+                name_rule=matches(
+                    _NAME, "{what}: the name is the URL path /webhook/NAME; use a-z, 0-9, - and _"
+                ),
+            ),
+        ),
+        Field(
+            "max_body",
+            NUMBER,
+            DEFAULT_MAX_BODY,
+            (
+                _within(MAX_BODY_LIMIT),
+                between(1024, None, "max_body in 'webhooks' must be at least 1024 bytes"),
+            ),
+        ),
+        Field("replay_window", NUMBER, DEFAULT_REPLAY_WINDOW, (_within(86400),)),
+        Field("debounce", NUMBER, DEFAULT_DEBOUNCE, (_within(300),)),
+    ),
+    lambda v: WebhookSettings(
+        sources=tuple(s for _, s in v["sources"] if s is not None),
+        max_body=int(v["max_body"]),
+        replay_window=v["replay_window"],
+        debounce=v["debounce"],
+    ),
+    name="webhooks",
+)
+
+
+def _notifier(v: Values) -> NotifierSettings:
+    kind, url, what = v["type"], v["url"], v.what
+    if any(n.name == v["name"] for n in v.siblings):
+        raise v.error(v.file.line_of("notifications"), f"notification name {v['name']!r} is used twice")
+    if (url is None) == (v["url_env"] is None):
+        raise v.error(v.line, f"{what}: give exactly one of url and url_env")
+    if url is not None and (kind != "webhook" or not re.match(URL, url)):
+        raise v.error(
+            v.line_of("url"),
+            f"{what}: a {kind} URL holds a secret: put it in an environment variable and name it in url_env"
+            if kind != "webhook"
+            else f"{what}: url must be an http(s) URL",
+        )
+    if v["secret_env"] and kind != "webhook":
+        raise v.error(v.line_of("secret_env"), f"{what}: only a generic webhook is signed with secret_env")
+    environments = {e.name for e in v.file["environments"]}
+    for key, known in (("events", set(EVENTS)), ("environments", environments)):
+        bad = [value for value in v[key] if value not in known]
+        if bad:
+            raise v.error(
+                v.line_of(key), f"{what}: unknown {key} {', '.join(bad)}; known: {', '.join(sorted(known))}"
+            )
+    values = {k: v[k] for k in ("name", "url", "url_env", "secret_env", "events", "environments")}
+    return NotifierSettings(type=kind, timeout=v["timeout"], attempts=v["attempts"], **values)
+
+
+_EVENT = {"$ref": "#/$defs/event"}
+NOTIFICATION = Section(
+    (
+        Field("name", STR, Same("type")),
+        Field(
+            "type",
+            STR,
+            required=True,
+            rules=(one_of(TYPES, "{what}: type must be one of " + ", ".join(TYPES)),),
+        ),
+        Field(
+            "url",
+            STR,
+            description="A generic webhook's address; a Slack or Teams URL is a secret: give it by url_env.",
+            schema={"type": "string", "pattern": URL},
+        ),
+        Field("url_env", EnvVar()),
+        Field("secret_env", EnvVar(), description="Signs a generic webhook's body (HMAC-SHA256)."),
+        Field("events", Strings(), EVENTS, schema={"oneOf": [_EVENT, {"type": "array", "items": _EVENT}]}),
+        Field("environments", Strings()),
+        Field(
+            "timeout",
+            NUMBER,
+            5.0,
+            (_within(60), between(0, None, "{what}: timeout must be more than 0 seconds", above=True)),
+        ),
+        Field("attempts", INT, 3, (between(1, 10, "{what}: attempts must be between 1 and 10"),)),
+    ),
+    _notifier,
+    name="notification",
+    named="notification {name!r}",
+    schema={
+        "oneOf": [{"required": ["url"]}, {"required": ["url_env"]}],
+        "if": {"properties": {"type": {"enum": ["slack", "teams"]}}},
+        "then": {"not": {"anyOf": [{"required": ["url"]}, {"required": ["secret_env"]}]}},
+    },
+)
+NOTIFICATIONS = ListOf(
+    NOTIFICATION, "notifications item {number}", "'notifications' must be a list of destinations"
+)
+EVENT_SCHEMA = {"enum": list(EVENTS)}

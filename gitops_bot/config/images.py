@@ -1,0 +1,229 @@
+"""The ``images:`` section: each image's repository, tag policy, Helm keys and signature
+policy (``verify:``, which an environment may override)."""
+
+from __future__ import annotations
+
+import re
+
+from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar, Strings
+from gitops_bot.config.settings import ImageConfig
+from gitops_bot.config.spec import COMPILES, Field, Same, Section, Values, holds, matches, one_of
+from gitops_bot.errors import UsageError
+from gitops_bot.model import ImageRef, Strategy, TagOrder
+from gitops_bot.policy.semver import parse_range
+from gitops_bot.policy.settings import POLICIES, PolicyConfig
+from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
+
+HELM_FIELDS = ("reference", "repository", "tag", "digest")
+
+
+def _exactly_one(*keys: str) -> dict[str, object]:
+    return {"oneOf": [{"required": [k]} for k in keys]}
+
+
+def _any_of(*keys: str) -> dict[str, object]:
+    return {"anyOf": [{"required": [k]} for k in keys]}
+
+
+def _key(v: Values) -> KeyRef:
+    ref = KeyRef(file=v["file"], env=v["env"])
+    if (ref.file is None) == (ref.env is None):
+        raise v.error(v.line, f"each key in {v.parent} needs exactly one of 'file' or 'env'")
+    return ref
+
+
+KEY = Section((Field("file", STR), Field("env", EnvVar())), _key, schema=_exactly_one("file", "env"))
+
+
+def _keyless(v: Values) -> KeylessConfig:
+    if (v["identity"] is None) == (v["identity_regexp"] is None):
+        raise v.error(v.line_of(), f"{v.what} needs exactly one of 'identity' or 'identity_regexp'")
+    return KeylessConfig(v["trusted_root"], v["issuer"], v["identity"], v["identity_regexp"])
+
+
+KEYLESS = Section(
+    (
+        Field("trusted_root", STR, required=True),
+        Field("issuer", STR, required=True),
+        Field("identity", STR),
+        Field("identity_regexp", STR, rules=(COMPILES,)),
+    ),
+    _keyless,
+    schema=_exactly_one("identity", "identity_regexp"),
+)
+
+
+def _verify(v: Values) -> VerifyConfig:
+    """``verify: {keys: [{file: cosign.pub} | {env: VAR}], keyless: {...}, environments: [...]}``"""
+    if not v["keys"] and v["keyless"] is None:
+        raise v.error(v.line, f"{v.what} needs 'keys' or 'keyless' (what must have signed the image)")
+    return VerifyConfig(keys=v["keys"], keyless=v["keyless"], environments=v["environments"])
+
+
+VERIFY = Section(
+    (
+        Field("keys", ListOf(KEY, "a key in {parent}", "'keys' in {what} must be a list")),
+        Field("keyless", Nested(KEYLESS, "'keyless' of {parent}")),
+        Field("environments", Strings(), description="Only in these environments (default: all)."),
+    ),
+    _verify,
+    name="verify",
+    schema=_any_of("keys", "keyless"),
+)
+
+
+def _helm(v: Values) -> tuple[tuple[str, str], ...]:
+    """``helm: {repository: image.repository, tag: image.tag, digest: image.digest}``"""
+    out: list[tuple[str, str]] = []
+    for key in HELM_FIELDS:
+        path = v[key]
+        if path is None:
+            continue
+        if any(p == path for _, p in out):  # two fields written into one key would overwrite each other
+            raise v.error(
+                v.line_of(key), f"helm {key} path {path!r} of {v.parent} is another field's path too"
+            )
+        out.append((key, path))
+    if not any(f in ("tag", "reference") for f, _ in out):
+        raise v.error(v.line, f"{v.what} needs 'tag' or 'reference' (the key paths)")
+    return tuple(out)
+
+
+HELM_PATH = matches(r"^[^.]+(\.[^.]+)*$", "helm {key} path {value!r} of {parent} must be like image.tag")
+HELM = Section(
+    tuple(
+        Field(k, STR, rules=(HELM_PATH,), description="A dotted key path in Helm values, e.g. image.tag.")
+        for k in HELM_FIELDS
+    ),
+    _helm,
+    name="helm",
+    schema=_any_of("tag", "reference"),
+)
+
+
+def _range_problem(value: str | int | float) -> str | None:
+    try:
+        parse_range(str(value))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+_NOT_FLOAT = holds(
+    lambda v: "" if isinstance(v, float) else None,
+    "'range' of {what} is the number {value} to YAML, which drops trailing zeros (1.10 reads as 1.1); "
+    'write it quoted, e.g. range: "1.10"',
+)
+_POLICY_FIELDS = (
+    Field("policy", STR, "semver", (one_of(POLICIES, "unknown policy {value!r} for {what}; {suggest}"),)),
+    Field(
+        "range",
+        Scalar((str, int, float)),
+        rules=(_NOT_FLOAT, holds(_range_problem, "invalid semver range {text!r} for {what}: {problem}")),
+        description="semver only: e.g. '>=1.2 <2', ~1.4, ^2; quote numbers like \"1.10\".",
+        schema={"type": ["string", "integer"]},
+    ),
+    Field("prerelease", BOOL, False),
+    Field("pattern", STR, rules=(COMPILES,), description="regex policy: the tags to consider."),
+    Field("extract", STR, description="The pattern's named group to order by ($ts also accepted)."),
+    Field(
+        "order",
+        STR,
+        "numerical",
+        (one_of((o.value for o in TagOrder), "'order' must be numerical or alphabetical ({what})"),),
+    ),
+    Field("tag", STR, description="digest policy: the mutable tag to follow."),
+    Field("allow", Strings(), rules=(COMPILES,), description="Regexes a tag must match (any)."),
+    Field("ignore", Strings(), rules=(COMPILES,), description="Regexes that exclude a tag."),
+    Field("allow_downgrade", BOOL, False),
+)
+
+
+def _policy(v: Values) -> PolicyConfig:
+    strategy, rng, pattern, extract = Strategy(v["policy"]), v["range"], v["pattern"], v["extract"]
+    if rng is not None and strategy is not Strategy.SEMVER:
+        raise v.error(v.line_of("range"), f"'range' only applies to policy semver ({v.what})")
+    if strategy is Strategy.REGEX and pattern is None:
+        raise v.error(v.line_of(), f"policy regex for {v.what} needs 'pattern' (and usually 'extract')")
+    if extract is not None:
+        if pattern is None:
+            raise v.error(v.line_of("extract"), f"'extract' needs a 'pattern' ({v.what})")
+        group = extract.lstrip("$")
+        if group not in re.compile(pattern).groupindex:
+            raise v.error(
+                v.line_of("extract"),
+                f"'extract' names group {group!r}, which 'pattern' does not define; "
+                f"write it as (?P<{group}>...) in the pattern",
+            )
+    return PolicyConfig(
+        strategy=strategy,
+        range=None if rng is None else str(rng),
+        prerelease=v["prerelease"],
+        pattern=pattern,
+        extract=extract.lstrip("$") if extract else None,
+        order=TagOrder(v["order"]),
+        tag=v["tag"],
+        allow=v["allow"],
+        ignore=v["ignore"],
+        allow_downgrade=v["allow_downgrade"],
+    )
+
+
+def _repository(v: Values) -> ImageRef:
+    """The image's repository (default: its name), without tag or digest."""
+    try:
+        repository = ImageRef.parse(v["repository"])
+    except UsageError as exc:
+        raise v.error(v.line_of("repository" if "repository" in v.node else "name"), exc.message) from None
+    if repository.tag or repository.digest:
+        raise v.error(v.line_of("repository"), f"'repository' of {v.what} must not carry a tag or digest")
+    return repository
+
+
+def _image(v: Values) -> ImageConfig:
+    if any(i.name == v["name"] for i in v.siblings):
+        raise v.error(v.line, f"image {v['name']!r} is listed twice")
+    return ImageConfig(
+        name=v["name"],
+        repository=_repository(v),
+        policy=_policy(v),
+        platform=v["platform"],
+        line=v.line,
+        helm=v["helm"] or (),
+        verify=v["verify"],
+    )
+
+
+IMAGE = Section(
+    (
+        Field("name", STR, required=True, description="The kustomize image name, as in overlays' images:."),
+        Field(
+            "repository",
+            STR,
+            Same("name"),
+            description="Where tags come from, without tag or digest (default: name).",
+        ),
+        *_POLICY_FIELDS,
+        Field(
+            "platform",
+            STR,
+            rules=(
+                matches(
+                    r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$",
+                    "platform {value!r} of {what} must look like linux/amd64 or linux/arm64/v8",
+                ),
+            ),
+        ),
+        Field("helm", Nested(HELM, "'helm' of {parent}")),
+        Field("verify", Nested(VERIFY, "'verify' of {parent}")),
+    ),
+    _image,
+    name="image",
+    named="image {name!r}",
+    schema={
+        "dependentRequired": {"extract": ["pattern"]},
+        "if": {"properties": {"policy": {"const": "regex"}}, "required": ["policy"]},
+        "then": {"required": ["pattern"]},
+    },
+)
+IMAGES = ListOf(IMAGE, "images[{index}]", "'images' must be a list of images")

@@ -1,0 +1,186 @@
+"""The kinds of value a :class:`~gitops_bot.config.spec.Field` holds: how each is read (with
+the reader's messages) and its JSON Schema. Nested kinds read a mapping, a list of mappings or
+a mapping of the user's names by another :class:`~gitops_bot.config.spec.Section`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from gitops_bot.config.reader import Reader, item_line
+from gitops_bot.config.spec import JSON, Defs, Rule, Section, Values, object_schema, read
+
+T = TypeVar("T")
+
+
+class Kind:
+    """How one key's value is read, and its JSON Schema."""
+
+    def read(self, v: Values, key: str, default: Any) -> Any:
+        raise NotImplementedError
+
+    def each(self, value: Any) -> Iterable[Any]:
+        """The values the field's rules check."""
+        return () if value is None else (value,)
+
+    def schema(self, defs: Defs) -> JSON:
+        raise NotImplementedError
+
+    def rule_schema(self, rule: Rule) -> JSON:
+        """What ``rule`` adds to this kind's schema."""
+        return dict(rule.schema)
+
+
+_JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
+
+
+@dataclass(frozen=True)
+class Scalar(Kind):
+    types: type | tuple[type, ...]
+
+    def read(self, v: Values, key: str, default: Any) -> Any:
+        return v.r.get(v.node, key, self.types, v.what, default)
+
+    def schema(self, defs: Defs) -> JSON:
+        if isinstance(self.types, type):
+            return {"type": _JSON_TYPES[self.types]}
+        return {"type": [_JSON_TYPES[t] for t in self.types]}
+
+
+STR, BOOL, INT, NUMBER = Scalar(str), Scalar(bool), Scalar(int), Scalar(float)
+
+
+class Value(Kind):
+    """Any value; its rules say which."""
+
+    def read(self, v: Values, key: str, default: Any) -> Any:
+        return v.node[key] if v.given(key) else default
+
+    def schema(self, defs: Defs) -> JSON:
+        return {}
+
+
+class EnvVar(Kind):
+    """The name of an environment variable that holds a secret (never the secret)."""
+
+    def read(self, v: Values, key: str, default: Any) -> Any:
+        return v.r.env_name(v.node, key, v.what, default)
+
+    def schema(self, defs: Defs) -> JSON:
+        return {"$ref": "#/$defs/envVar"}
+
+
+class Strings(Kind):
+    """A string or a list of strings, read as a tuple; the rules check each string."""
+
+    def read(self, v: Values, key: str, default: Any) -> Any:
+        return v.r.str_list(v.node, key, v.what) or (default if default is not None else ())
+
+    def each(self, value: Any) -> Iterable[Any]:
+        return tuple(value)
+
+    def schema(self, defs: Defs) -> JSON:
+        return {"$ref": "#/$defs/strings"}
+
+    def rule_schema(self, rule: Rule) -> JSON:
+        assert not rule.schema, "a rule on each string: say it in the Field's schema"
+        return {}
+
+
+def ref(section: Section[Any], defs: Defs) -> JSON:
+    """The JSON Schema of ``section``: a $ref to its $defs entry, or the object in place."""
+    if not section.name:
+        return object_schema(section, defs)
+    if section.name not in defs:
+        defs[section.name] = {}  # taken before its fields are walked (verify nests in verify)
+        defs[section.name] = object_schema(section, defs)
+    return {"$ref": f"#/$defs/{section.name}"}
+
+
+@dataclass(frozen=True)
+class Nested(Kind, Generic[T]):
+    """A mapping read by ``section``; absent: None, or (``always``) its defaults."""
+
+    section: Section[T]
+    what: str  # e.g. "'git'", "'helm' of {parent}"
+    always: bool = False
+
+    def read(self, v: Values, key: str, default: Any) -> T | None:
+        if not v.given(key) and not self.always:
+            return None
+        child = v.child(v.node.get(key), self.what.format(parent=v.what), v.line_of(key))
+        return read(self.section, child)
+
+    def schema(self, defs: Defs) -> JSON:
+        return ref(self.section, defs)
+
+
+@dataclass(frozen=True)
+class ListOf(Kind, Generic[T]):
+    """A list of mappings, each read by ``section``."""
+
+    section: Section[T]
+    what: str  # each item before its name is read, e.g. "images[{index}]"
+    not_list: str  # the message when it is not a list ({what}: the mapping holding it)
+    check: Callable[[Reader, tuple[T, ...]], None] | None = None  # what spans the items
+
+    def read(self, v: Values, key: str, default: Any) -> tuple[T, ...]:
+        items = v.node.get(key)
+        if items is None:
+            return ()
+        if not isinstance(items, list):
+            raise v.error(v.line_of(key), self.not_list.format(what=v.what))
+        out: list[T] = []
+        for index, node in enumerate(items):
+            what = self.what.format(index=index, number=index + 1, parent=v.what)
+            child = v.child(node, what, item_line(items, index), siblings=tuple(out))
+            out.append(read(self.section, child))
+        if self.check:
+            self.check(v.r, tuple(out))
+        return tuple(out)
+
+    def schema(self, defs: Defs) -> JSON:
+        return {"type": "array", "items": ref(self.section, defs)}
+
+
+@dataclass(frozen=True)
+class MapOf(Kind, Generic[T]):
+    """A mapping whose keys are the user's names (registry hosts, webhook sources, images),
+    each value read by ``section``: (name, settings) pairs. ``off``: ``false`` turns one off
+    (its settings None). ``names``: the names allowed (None: any that ``name_rule`` allows)."""
+
+    section: Section[T]
+    what: str  # the mapping, e.g. "'registries'"
+    entry: str  # one entry, e.g. "registry {key!r}"
+    name_rule: Rule | None = None
+    names: Callable[[Values], tuple[str, ...]] | None = None
+    off: bool = False
+
+    def read(self, v: Values, key: str, default: Any) -> tuple[tuple[str, T | None], ...]:
+        raw = {} if v.node.get(key) is None else v.node[key]
+        what = self.what.format(parent=v.what)
+        allowed = (
+            self.names(v) if self.names else tuple(str(k) for k in (raw if isinstance(raw, dict) else ()))
+        )
+        node = v.r.mapping(raw, v.line_of(key), what, allowed=allowed)
+        out: list[tuple[str, T | None]] = []
+        for name in node:
+            entry = self.entry.format(key=str(name), parent=v.what)
+            line = v.r.line_of(node, name)
+            if self.name_rule and self.name_rule.problem(str(name)) is not None:
+                raise v.error(line, self.name_rule.message.format(what=entry))
+            if self.off and node[name] is False:
+                out.append((str(name), None))
+                continue
+            child = Values(v.r, node[name], entry, line, parent=what, key=str(name), root=v.file)
+            out.append((str(name), read(self.section, child)))
+        return tuple(out)
+
+    def schema(self, defs: Defs) -> JSON:
+        entry = ref(self.section, defs)
+        out: JSON = {"type": "object"}
+        if self.name_rule:
+            out["propertyNames"] = dict(self.name_rule.schema)
+        out["additionalProperties"] = {"oneOf": [{"const": False}, entry]} if self.off else entry
+        return out

@@ -1,0 +1,47 @@
+"""The published JSON Schema of gitops-bot.yaml, generated from the sections' declarations.
+
+``python -m gitops_bot.config.schema > gitops_bot/gitops-bot.schema.json`` writes the file the
+package ships (``gitops-bot schema`` prints it); a test checks the file is what this generates.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gitops_bot.config import ROOT
+from gitops_bot.config.events import EVENT_SCHEMA
+from gitops_bot.config.reader import ENV_VAR
+from gitops_bot.config.spec import Defs, object_schema
+
+BASE: Defs = {
+    "envVar": {
+        "type": "string",
+        "pattern": ENV_VAR,
+        "description": "The name of an environment variable (never the secret itself).",
+    },
+    "strings": {
+        "description": "A string or a list of strings.",
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+    },
+    "event": EVENT_SCHEMA,
+}
+
+
+def generate() -> dict[str, Any]:
+    defs = dict(BASE)
+    body = object_schema(ROOT, defs)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "gitops-bot.yaml",
+        **body,
+        "$defs": defs,
+    }
+
+
+def render() -> str:
+    return json.dumps(generate(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")

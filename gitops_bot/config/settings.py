@@ -1,0 +1,122 @@
+"""The settings gitops-bot.yaml composes: each image and environment, git and pull requests,
+and the whole :class:`Config` holding the packages' own settings (policy, registry, scm,
+trust, argocd, events, notify)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitops_bot.argocd import ArgoCDConfig
+from gitops_bot.errors import UsageError
+from gitops_bot.events.settings import WebhookSettings
+from gitops_bot.model import EnvironmentMode, Grouping, ImageRef, WriteMode
+from gitops_bot.notify.settings import NotifierSettings
+from gitops_bot.policy.settings import PolicyConfig
+from gitops_bot.registry.settings import RegistryConfig
+from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
+from gitops_bot.trust.settings import SigningConfig, VerifyConfig
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    name: str
+    repository: ImageRef
+    policy: PolicyConfig
+    platform: str | None = None
+    line: int | None = None
+    helm: tuple[tuple[str, str], ...] = ()  # (field, dotted key path) in Helm values files
+    verify: VerifyConfig | None = None
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    name: str
+    paths: tuple[str, ...]
+    promote_from: str | None = None
+    images: tuple[str, ...] = ()
+    line: int | None = None
+    write: WriteMode = WriteMode.PULL_REQUEST  # COMMIT: push straight to the base branch
+    argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate
+    verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
+
+    @property
+    def mode(self) -> EnvironmentMode:
+        return EnvironmentMode.PROMOTION if self.promote_from else EnvironmentMode.REGISTRY
+
+
+DEFAULT_AUTHOR = "gitops-bot <gitops-bot@users.noreply.github.com>"
+DEFAULT_MESSAGE = "chore({environment}): {summary}"
+
+
+@dataclass(frozen=True)
+class GitConfig:
+    base: str | None = None  # None: the remote's default branch
+    author: str = DEFAULT_AUTHOR  # "Name <email>"
+    signoff: bool = False
+    message: str = DEFAULT_MESSAGE  # {environment} {summary} {images} {release}
+    branch_prefix: str = "gitops-bot"
+    signing: SigningConfig | None = None
+
+    @property
+    def author_name(self) -> str:
+        return self.author.split("<", 1)[0].strip()
+
+    @property
+    def author_email(self) -> str:
+        return self.author.split("<", 1)[1].rstrip(">").strip()
+
+
+@dataclass(frozen=True)
+class PullRequestConfig:
+    group: Grouping = Grouping.ENVIRONMENT
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    draft: bool = False
+    auto_merge: str | None = None  # merge | squash | rebase
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    images: tuple[ImageConfig, ...]
+    environments: tuple[EnvironmentConfig, ...]
+    registries: dict[str, RegistryConfig] = field(default_factory=dict)
+    git: GitConfig = field(default_factory=GitConfig)
+    pull_request: PullRequestConfig = field(default_factory=PullRequestConfig)
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    forge: ForgeConfig = field(default_factory=ForgeConfig)
+    argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    notifications: tuple[NotifierSettings, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def image(self, name: str) -> ImageConfig | None:
+        return next((i for i in self.images if i.name == name), None)
+
+    def environment(self, name: str) -> EnvironmentConfig:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        known = ", ".join(e.name for e in self.environments)
+        raise UsageError(f"unknown environment {name!r}", hint=f"configured: {known}")
+
+    def registry(self, host: str) -> RegistryConfig:
+        return self.registries.get(host) or RegistryConfig(host=host)
+
+    def verification(self, image: str, environment: str) -> VerifyConfig | None:
+        """The signature policy for ``image`` in ``environment``: the environment's override,
+        else the image's own when it applies there."""
+        env = self.environment(environment)
+        for name, spec in env.verify:
+            if name == image:
+                return spec
+        img = self.image(image)
+        spec = img.verify if img else None
+        if spec is None or (spec.environments and environment not in spec.environments):
+            return None
+        return spec

@@ -1,0 +1,231 @@
+"""Declared validation: each section of gitops-bot.yaml is a :class:`Section` of
+:class:`Field`s (key, kind, default, :class:`Rule`s, description) and a ``build`` function that
+turns the values read into its settings dataclass, checking what spans keys.
+
+:func:`read` is the one generic reader: unknown keys ("did you mean"), types, choices,
+patterns and bounds, each message naming file and line; :mod:`.schema` turns the same
+declarations into the published JSON Schema.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from gitops_bot.config.reader import Node, Reader
+from gitops_bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from gitops_bot.config.kinds import Kind
+
+T = TypeVar("T")
+JSON = dict[str, Any]
+Defs = dict[str, JSON]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A constraint on one value: ``problem`` answers None when it holds, else what is wrong.
+    ``message`` is formatted with value, text (the value as a string), key, what, parent,
+    problem and suggest ("did you mean ...?"); ``schema`` says the same in JSON Schema (empty:
+    the schema cannot say it)."""
+
+    problem: Callable[[Any], str | None]
+    message: str
+    schema: Mapping[str, Any] = field(default_factory=dict)
+    choices: tuple[Any, ...] = ()
+
+
+def one_of(choices: Iterable[Any], message: str) -> Rule:
+    options = tuple(choices)
+
+    def problem(value: Any) -> str | None:  # True is not 1, nor "1" 1
+        return None if any(type(value) is type(c) and value == c for c in options) else ""
+
+    schema = {"const": options[0]} if len(options) == 1 else {"enum": list(options)}
+    return Rule(problem, message, schema, options)
+
+
+def none_of(names: Iterable[str], message: str) -> Rule:
+    taken = tuple(names)
+    return Rule(lambda v: "" if v in taken else None, message, {"not": {"enum": list(taken)}})
+
+
+def matches(pattern: str, message: str) -> Rule:
+    return Rule(lambda v: None if re.match(pattern, v) else "", message, {"pattern": pattern})
+
+
+def between(low: float | None, high: float | None, message: str, *, above: bool = False) -> Rule:
+    """``low <= value <= high`` (``above``: ``low < value``); None: unbounded."""
+
+    def problem(value: float) -> str | None:
+        low_ok = low is None or (value > low if above else value >= low)
+        return None if low_ok and (high is None or value <= high) else ""
+
+    schema: JSON = {}
+    if low is not None:
+        schema["exclusiveMinimum" if above else "minimum"] = low
+    if high is not None:
+        schema["maximum"] = high
+    return Rule(problem, message, schema)
+
+
+def holds(problem: Callable[[Any], str | None], message: str) -> Rule:
+    """A check JSON Schema cannot express (a regex that compiles, a semver range)."""
+    return Rule(problem, message)
+
+
+def regex_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
+
+
+COMPILES = holds(regex_problem, "invalid regular expression {value!r}: {problem}")
+
+
+@dataclass(frozen=True)
+class Same:
+    """A default that is the value of another key ("": the entry's own name in a mapping)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a section: how its value is read (``kind``), its default, the rules it must
+    meet, and what the JSON Schema says of it."""
+
+    key: str
+    kind: Kind
+    default: Any = None
+    rules: tuple[Rule, ...] = ()
+    required: bool | str = False  # a str: the message when it is missing (at the section's line)
+    description: str = ""
+    schema: Mapping[str, Any] = field(default_factory=dict)  # replaces the kind's own schema
+
+
+@dataclass(frozen=True)
+class Section(Generic[T]):
+    """A mapping of gitops-bot.yaml: its keys (read in this order), and ``build``, which makes
+    the settings from the values read and checks what spans keys."""
+
+    fields: tuple[Field, ...]
+    build: Callable[[Values], T]
+    name: str = ""  # its name under $defs in the JSON Schema ("": written in place)
+    named: str = ""  # how messages name it once its 'name' is read, e.g. "image {name!r}"
+    schema: Mapping[str, Any] = field(default_factory=dict)  # what spans keys, for the schema
+    description: str = ""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields)
+
+
+@dataclass
+class Values:
+    """One mapping being read: its node (for lines), its values so far, and where it sits."""
+
+    r: Reader
+    node: Node
+    what: str  # how messages name it: "'git'", "image 'app'"
+    line: int | None  # where its parent places it (None: the file itself)
+    parent: str = ""  # how messages name its parent
+    key: str = ""  # its own name in an open mapping (a registry host, a webhook source)
+    root: Values | None = None  # the whole file's values read so far (None: this is the file)
+    siblings: tuple[Any, ...] = ()  # the entries of its list built before it
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def file(self) -> Values:
+        return self.root or self
+
+    def given(self, key: str) -> bool:
+        return self.node.get(key) is not None
+
+    def same(self, key: str) -> Any:
+        """Another key's value ("": this mapping's own name): read already, else as written."""
+        if not key:
+            return self.key
+        if key in self.values:
+            return self.values[key]
+        raw = self.node.get(key)
+        return raw if isinstance(raw, str) else None
+
+    def line_of(self, key: str | None = None) -> int | None:
+        return self.r.line_of(self.node, key)
+
+    def error(self, line: int | None, message: str) -> ConfigError:
+        return self.r.error(line, message)
+
+    def child(self, node: Any, what: str, line: int | None, **where: Any) -> Values:
+        return Values(self.r, node, what, line, parent=self.what, root=self.file, **where)
+
+
+def read(section: Section[T], v: Values) -> T:
+    """Check ``v.node`` against ``section`` and build its settings."""
+    v.node = v.r.mapping(v.node, v.line, v.what, allowed=section.keys)
+    for f in section.fields:
+        v.values[f.key] = _field(f, v)
+        if f.key == "name" and section.named and v.values["name"] is not None:
+            v.what = section.named.format(name=v.values["name"])
+    return section.build(v)
+
+
+def _field(f: Field, v: Values) -> Any:
+    if v.node.get(f.key) is None and f.required:
+        if isinstance(f.required, str):
+            raise v.error(v.line, f.required)
+        raise v.error(v.line_of(), f"{v.what} needs '{f.key}'")
+    default = f.default
+    if isinstance(default, Same):
+        default = v.same(default.key)
+    value = f.kind.read(v, f.key, default)
+    for item in f.kind.each(value):
+        for rule in f.rules:
+            problem = rule.problem(item)
+            if problem is not None:
+                line = v.line_of(f.key) if f.key in v.node else v.line
+                raise v.error(line, _message(rule, v, f.key, item, problem))
+    return value
+
+
+def _message(rule: Rule, v: Values, key: str, value: Any, problem: str) -> str:
+    suggest = ""
+    if rule.choices:
+        names = [str(c) for c in rule.choices]
+        close = difflib.get_close_matches(str(value), names, n=1)
+        suggest = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(names)}"
+    where = {"what": v.what, "parent": v.parent, "problem": problem, "suggest": suggest}
+    return rule.message.format(value=value, text=str(value), key=key, **where)
+
+
+def object_schema(section: Section[Any], defs: Defs) -> JSON:
+    out: JSON = {"description": section.description} if section.description else {}
+    out["type"] = "object"
+    out["additionalProperties"] = False
+    out["properties"] = {f.key: _property(f, defs) for f in section.fields}
+    required = [f.key for f in section.fields if f.required]
+    if required:
+        out["required"] = required
+    return out | dict(section.schema)
+
+
+def _property(f: Field, defs: Defs) -> JSON:
+    out = dict(f.schema) if f.schema else f.kind.schema(defs)
+    if not f.schema:
+        for rule in f.rules:
+            out.update(f.kind.rule_schema(rule))
+    if f.description:
+        out["description"] = f.description
+    if isinstance(f.default, str | int | float):
+        out["default"] = f.default
+    return out
