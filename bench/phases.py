@@ -18,7 +18,7 @@ class Phases:
         self.calls: Counter[str] = Counter()
         self._local = threading.local()
 
-    def patch(self, cls: type, phase: str, names: list[str] | None = None) -> None:
+    def patch(self, cls: object, phase: str, names: list[str] | None = None) -> None:
         """Time every public method of ``cls`` (or ``names``, private ones allowed) as ``phase``."""
         for name, fn in list(vars(cls).items()):
             wanted = name in names if names is not None else not name.startswith("_")

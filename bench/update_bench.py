@@ -27,10 +27,10 @@ from pathlib import Path
 from measure import measured
 from phases import Phases
 
-from gitops_bot import log
-from gitops_bot.app import App
+from gitops_bot import delivery, log
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.github import GitHub
+from gitops_bot.usecases import plan as plan_uc
 from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
@@ -92,8 +92,8 @@ def build_remote(root: Path, host: str, overlays: int, commits: int, api: str, d
 
 def phases() -> Phases:
     ph = Phases()
-    ph.patch(App, "plan", ["plan"])
-    ph.patch(Updater, "edits", ["_apply"])
+    ph.patch(plan_uc, "plan", ["plan"])
+    ph.patch(delivery, "edits", ["apply"])
     ph.patch(Workspace, "git")
     ph.patch(GitHub, "forge")
     ph.patch(GitHub, "forge", ["connect"])

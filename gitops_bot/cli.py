@@ -75,6 +75,7 @@ def _format(args: argparse.Namespace) -> Format:
 
 def _plan(args: argparse.Namespace) -> Result:
     from gitops_bot import app as app_mod
+    from gitops_bot.usecases.plan import plan as plan_environments
 
     repo = Path(args.repo)
     if not repo.is_dir():
@@ -83,7 +84,7 @@ def _plan(args: argparse.Namespace) -> Result:
     config = config_in_repo(args.repo, args.config, is_url=False)
     app = app_mod.open_app(repo, repo / config if config else None)
     try:
-        plan = app.plan(args.envs, metadata=args.metadata)
+        plan = plan_environments(app, args.envs, metadata=args.metadata)
     finally:
         app.registries.close()
     stats = app.registries.stats

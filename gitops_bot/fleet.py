@@ -41,7 +41,8 @@ from gitops_bot import yamlvalues
 from gitops_bot.errors import ConfigError, GitOpsBotError, UsageError
 from gitops_bot.log import get_logger, redact
 from gitops_bot.registry import RegistryPool
-from gitops_bot.writeback import Outcome, Updater
+from gitops_bot.usecases.result import Outcome
+from gitops_bot.writeback import Updater
 
 log = get_logger(__name__)
 DEFAULT_PARALLEL = 4

@@ -49,6 +49,8 @@ LAYERS: dict[str, int] = {
     "app": 5,
     "usecases": 5,
     "writeback": 5,
+    "session": 5,
+    "delivery": 5,
     "promotion": 5,
     "history": 5,
     "fleet": 5,

@@ -15,7 +15,7 @@ from gitops_bot.model import Deployed, OutcomeAction, PlanAction, PlanItem
 from gitops_bot.output import github
 from gitops_bot.output.result import Delivered, Format, ImageSet, Result, Show
 from gitops_bot.release import Change
-from gitops_bot.writeback import Outcome
+from gitops_bot.usecases.result import Outcome
 
 
 def skip(environment: str, image: str, reason: str) -> PlanItem:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.delivery import unwritten_warning
 from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests import images, kustomize, nodes, setimage
 from gitops_bot.manifests.result import FieldChange
-from gitops_bot.writeback import _unwritten_warning
 
 D1, D2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
 
@@ -105,7 +105,7 @@ def test_flux_tag_only_setters_keep_the_tag_and_report_the_digest() -> None:
     assert result.text == 'image:\n  tag: "1.1" # {"$imagepolicy": "flux-system:app:tag"}\n'
     (u,) = result.unwritten
     assert (u.site, u.field) == ("marker", "digest")
-    assert 'add a ":digest" marker' in _unwritten_warning(u)
+    assert 'add a ":digest" marker' in unwritten_warning(u)
 
 
 def test_set_image_says_what_it_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,8 +22,10 @@ from gitops_bot.config import ArgoCDConfig
 from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.model import OutcomeAction
 from gitops_bot.release import Change
+from gitops_bot.session import fetch_credentials
+from gitops_bot.usecases.result import Outcome
 from gitops_bot.watch import Watcher
-from gitops_bot.writeback import Outcome, Updater
+from gitops_bot.writeback import Updater
 from testkit.argocd_server import FakeArgoCD
 from tests.conftest import write
 from tests.test_update_e2e import World, git
@@ -242,6 +244,10 @@ def _https_checkout(tmp_path: Path, config: str) -> Path:
     return repo
 
 
+def _first_fetch(u: Updater) -> tuple[str | None, str]:
+    return fetch_credentials(u.repo, u.config_path, u.environ)
+
+
 def test_the_first_fetch_uses_the_configured_token_or_the_github_app(tmp_path: Path) -> None:
     repo = _https_checkout(
         tmp_path,
@@ -249,14 +255,9 @@ def test_the_first_fetch_uses_the_configured_token_or_the_github_app(tmp_path: P
         "environments:\n  - name: dev\n    path: overlays/dev\ngithub:\n  token_env: GITOPS_TOKEN\n",
     )
     env = {"GITOPS_TOKEN": "ghp_from_token_env", "GITHUB_TOKEN": "ghp_not_this_one"}
-    assert Updater(str(repo), environ=env)._fetch_credentials()[0] == "ghp_from_token_env"
-    assert (
-        Updater("https://github.com/acme/gitops.git", environ=env)._fetch_credentials()[0]
-        == "ghp_not_this_one"
-    )
-    assert (
-        Updater("file:///srv/gitops.git", environ=env)._fetch_credentials()[0] is None
-    )  # never sent elsewhere
+    assert _first_fetch(Updater(str(repo), environ=env))[0] == "ghp_from_token_env"
+    assert _first_fetch(Updater("https://github.com/acme/gitops.git", environ=env))[0] == "ghp_not_this_one"
+    assert _first_fetch(Updater("file:///srv/gitops.git", environ=env))[0] is None  # never sent elsewhere
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -276,7 +277,7 @@ def test_the_first_fetch_uses_the_configured_token_or_the_github_app(tmp_path: P
             status=201,
             json={"token": "ghs_installation_token", "expires_at": "2099-01-01T00:00:00Z"},
         )
-        assert Updater("https://github.com/acme/gitops.git", environ=app_env)._fetch_credentials() == (
+        assert _first_fetch(Updater("https://github.com/acme/gitops.git", environ=app_env)) == (
             "ghs_installation_token",
             "x-access-token",
         )

@@ -19,7 +19,7 @@ from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.notify import Notifier, NotifierSettings
 from gitops_bot.notify.message import Notice, event_of, from_error, from_outcomes
 from gitops_bot.release import Change
-from gitops_bot.writeback import Outcome
+from gitops_bot.usecases.result import Outcome
 from testkit.github_server import FakeGitHub
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess

@@ -364,6 +364,24 @@ def test_a_second_hold_joins_the_open_hold_pull_request_instead_of_dropping_the_
     assert "example/app: second look" in proposed and "example/worker: queue migration" in proposed
 
 
+def test_unholding_the_only_hold_of_the_open_hold_pull_request_closes_it(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    branch = "gitops-bot/hold/staging"
+    run(capsys, world, "hold", "staging", "example/app", "--reason", "load test running")
+    (pr,) = world.github.open_pulls()
+    assert branch in world.branches()
+
+    # the hold exists only in the open pull request: lifting it leaves nothing to propose
+    out = run(capsys, world, "unhold", "staging", "example/app")
+    (res,) = out["results"]
+    assert res["action"] == "closed" and res["branch"] == branch and res["pull_request"] == pr["html_url"]
+    assert world.github.open_pulls() == []
+    assert branch not in world.branches()
+    # and nothing is held any more: a second unhold says so
+    assert run(capsys, world, "unhold", "staging", "example/app")["results"][0]["action"] == "unchanged"
+
+
 def test_history_lists_bot_releases_with_pr_numbers_and_hand_made_commits(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,4 +1,4 @@
-"""The pure parts of promotion, rollback and holds, and the Argo CD client's failure modes."""
+"""The pure parts of promotion, rollback and holds (promotion.py decides over gathered inputs), and the Argo CD client's failure modes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import argocd, holds
-from gitops_bot.config import ArgoCDConfig
-from gitops_bot.errors import ConfigError, GitError, ServiceUnavailable, UsageError
+from gitops_bot import argocd, holds, promotion
+from gitops_bot.config import ArgoCDConfig, Config
+from gitops_bot.config import load as load_config
+from gitops_bot.errors import ConfigError, GateClosed, GitError, ServiceUnavailable, UsageError
 from gitops_bot.history import Entry, find
 from gitops_bot.model import Deployed
 from gitops_bot.scm.git import Workspace
@@ -126,3 +127,48 @@ def test_only_http_urls_with_a_user_part_count_as_credentials(tmp_path: Path) ->
     # ssh's user is not a secret: the URL is accepted, and the clone fails for want of a server
     with pytest.raises(GitError, match="git clone failed"):
         Workspace.open("ssh://git@127.0.0.1:9/acme/gitops.git", cache_dir=tmp_path)
+
+
+def _config(tmp_path: Path) -> Config:
+    for env in ("dev", "prod"):
+        (tmp_path / "overlays" / env).mkdir(parents=True)
+    (tmp_path / "gitops-bot.yaml").write_text(
+        "version: 1\nimages:\n  - name: app\n    repository: ghcr.io/acme/app\n"
+        "environments:\n  - name: dev\n    path: overlays/dev\n"
+        "  - name: prod\n    path: overlays/prod\n    promote_from: dev\n"
+    )
+    return load_config(tmp_path / "gitops-bot.yaml")
+
+
+def test_promotion_decides_over_gathered_inputs_without_io(tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    with pytest.raises(UsageError, match="two different environments"):
+        promotion.environments(cfg, "prod", "prod", only=(), force=False)
+    with pytest.raises(GateClosed, match="dev is not configured to receive promotions"):
+        promotion.environments(cfg, "prod", "dev", only=(), force=False)
+    src, dst = promotion.environments(cfg, "dev", "prod", only=(), force=False)
+    running = {"app": Deployed("app", None, "1.1.0", DIGEST)}
+    wanted, notes = promotion.wanted(cfg, src.name, dst.name, running, {}, ())
+    assert wanted == [] and notes == ["app: prod has no entry for it; add one to promote it"]
+    present = {"app": Deployed("app", None, "1.0.0", OTHER)}
+    (item,), notes = promotion.wanted(cfg, src.name, dst.name, running, present, ())
+    assert item[1:] == (running["app"], present["app"]) and notes == []
+    with pytest.raises(GateClosed, match=r"prod holds app \(load test\)"):
+        change = promotion.promoted("prod", item[0], item[0].repository, *item[1:], DIGEST, None)
+        promotion.check_holds("prod", [change], {"app": "load test"}, force=False)
+
+
+def test_rollback_and_unhold_are_pure_releases(tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    target = entry(1, "dev-1")
+    target = Entry(
+        target.commit, "t", "a", "s", "dev-1", None, {"app": Deployed("app", None, "1.0.0", DIGEST)}, ()
+    )
+    rel, notes = promotion.rollback(cfg, "dev", target, {"app": Deployed("app", None, "1.1.0", OTHER)})
+    assert rel is not None and notes == []
+    assert [(c.image, c.to_tag, c.to_digest) for c in rel.changes] == [("app", "1.0.0", DIGEST)]
+    assert rel.holds == (("app", "rolled back to dev-1 (was 1.1.0)"),)
+    # a hold only the open hold pull request proposes: the unhold takes it back out
+    rel, _ = promotion.unhold(cfg, {}, "dev", "app", pending={"app": "load test"})
+    assert rel is not None and rel.holds == (("app", None),)
+    assert promotion.unhold(cfg, {}, "dev", "app")[0] is None

@@ -24,7 +24,7 @@ TITLES = {
 
 
 class OutcomeLike(Protocol):
-    """What :class:`gitops_bot.writeback.Outcome` offers (no import: writeback imports us)."""
+    """What :class:`gitops_bot.usecases.result.Outcome` offers (no import: the use cases import us)."""
 
     @property
     def environment(self) -> str: ...

@@ -22,7 +22,7 @@ from gitops_bot.output.result import (
 if TYPE_CHECKING:
     from gitops_bot.fleet import RepositoryResult
     from gitops_bot.history import Entry
-    from gitops_bot.writeback import Outcome
+    from gitops_bot.usecases.result import Outcome
 
 
 def dumps(document: dict[str, Any]) -> str:

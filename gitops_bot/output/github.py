@@ -27,7 +27,7 @@ from gitops_bot.output.result import (
 
 if TYPE_CHECKING:
     from gitops_bot.history import Entry
-    from gitops_bot.writeback import Outcome
+    from gitops_bot.usecases.result import Outcome
 
 NO_OUTPUTS = {"changed": "false", "pr-url": "", "pr-urls": "[]", "plan": ""}
 

@@ -16,8 +16,8 @@ from gitops_bot.model import Plan, PlanItem
 if TYPE_CHECKING:
     from gitops_bot.fleet import RepositoryResult
     from gitops_bot.history import Entry
+    from gitops_bot.usecases.result import Outcome
     from gitops_bot.usecases.set_image import SetImageResult
-    from gitops_bot.writeback import Outcome
 
 
 class Format(StrEnum):

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from gitops_bot.fleet import RepositoryResult
     from gitops_bot.history import Entry
     from gitops_bot.manifests.result import FieldChange
-    from gitops_bot.writeback import Outcome
+    from gitops_bot.usecases.result import Outcome
 
 
 def _short(digest: str | None) -> str:

@@ -1,7 +1,7 @@
 """The forge seam: where change requests go (GitHub pull requests, GitLab merge requests,
 Gitea/Forgejo pull requests).
 
-The orchestration (:mod:`gitops_bot.writeback`) speaks only :class:`Forge`; each forge is an
+Delivery (:mod:`gitops_bot.delivery`) speaks only :class:`Forge`; each forge is an
 adapter in its own module (argocd-image-updater's ``pr_github.go``/``mr_gitlab.go``/
 ``pr_gitea.go`` shape). Branches are pushed and deleted by git (leased pushes work the same on
 every forge); the forge supplies the credentials git uses for that.

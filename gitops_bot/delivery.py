@@ -1,0 +1,351 @@
+"""Delivery: what lands a :class:`gitops_bot.release.Release` — the byte-exact edits in the
+worktree, then a dry run's diff, a commit pushed to the base, or a branch and its pull request
+(created or updated), and closing the bot's pull requests a run no longer produces.
+
+Idempotence comes from three deterministic things: the branch name (from the environment and,
+when grouping by image, the image), the tree (the base plus the release's edits) and the PR
+text (from the release value). A second run finds the remote branch holding the same tree and
+the open PR holding the same title and body, and changes nothing.
+
+:func:`deliver` takes all of a run's releases at once, so the git work can be batched there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import NamedTuple
+
+from gitops_bot import holds as holds_mod
+from gitops_bot.app import App
+from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.errors import PushRejected, UsageError
+from gitops_bot.log import get_logger, redact
+from gitops_bot.manifests import files, images
+from gitops_bot.manifests.result import Unwritten
+from gitops_bot.model import (
+    EnvironmentMode,
+    EnvironmentPlan,
+    OutcomeAction,
+    PlanAction,
+    ReleaseKind,
+    SigningMethod,
+    WriteMode,
+)
+from gitops_bot.release import Release, slug
+from gitops_bot.scm import github_commits
+from gitops_bot.scm.forge import ChangeRequest, Forge
+from gitops_bot.scm.git import RACE_DEADLINE, Workspace, race_attempts
+from gitops_bot.scm.github import GitHub
+from gitops_bot.session import Session
+from gitops_bot.usecases.result import Outcome
+
+log = get_logger(__name__)
+
+
+def deliver(
+    s: Session,
+    releases: Sequence[Release],
+    *,
+    dry_run: bool,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> list[Outcome]:
+    """Deliver each release whole (push and pull request) or not at all: ``should_stop`` is
+    asked before each one, so stopping never leaves a half-pushed branch."""
+    outcomes: list[Outcome] = []
+    for rel in releases:
+        if should_stop():
+            log.info("stopping", abandoned=len(releases) - len(outcomes))
+            break
+        outcomes.append(_deliver(s, s.app.config.environment(rel.environment), rel, dry_run))
+    return outcomes
+
+
+def deliver_one(
+    s: Session, environment: str, rel: Release | None, notes: Sequence[str], *, dry_run: bool
+) -> list[Outcome]:
+    """A promotion, rollback or hold: its release (None: nothing to do) with the notes."""
+    env = s.app.config.environment(environment)
+    if rel is None:
+        return [Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=list(notes))]
+    (out,) = deliver(s, [rel], dry_run=dry_run)
+    return [replace(out, warnings=[*notes, *out.warnings])]
+
+
+def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool) -> Outcome:
+    if dry_run:
+        out = _dry_run(s.ws, s.app, env, rel)
+    elif env.write is WriteMode.COMMIT:
+        out = _commit(s.ws, s.app, env, rel, _api_commits(s))
+    else:
+        via_api = _api_commits(s)
+        forge, open_prs = s.forge()
+        out = _pull_request(s.ws, s.app, forge, env, rel, open_prs, via_api)
+    return replace(
+        out,
+        write=env.write,
+        kind=rel.kind,
+        warnings=[w for c in out.changes for w in c.warnings] + out.warnings,
+    )
+
+
+def _api_commits(s: Session) -> GitHub | None:
+    """With git.signing github-api, the GitHub connection that creates the commits."""
+    signing_cfg = s.app.config.git.signing
+    if signing_cfg is None or signing_cfg.method is not SigningMethod.GITHUB_API:
+        return None
+    forge = s.forge()[0]
+    if not isinstance(forge, GitHub):
+        raise UsageError(
+            "git signing github-api needs a GitHub repository",
+            hint="sign with method ssh or gpg on GitLab and Gitea",
+        )
+    return forge
+
+
+def _push(
+    ws: Workspace, via_api: GitHub | None, branch: str, lease: tuple[str, str | None] | None, sha: str
+) -> str:
+    """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
+    git.signing github-api the commit GitHub created (and signed) from it."""
+    if via_api is None:
+        ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
+        return sha
+    return github_commits.push(via_api, ws, branch, lease)
+
+
+def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tuple[Release, bool]:
+    """Edit the worktree at the base for ``rel``; returns the release with the files that
+    actually hold each image, and whether anything changed."""
+    root = ws.checkout_base()  # the same directory the config was loaded from
+    specs = app.image_specs()
+    updates = [
+        images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest) for c in rel.changes
+    ]
+    touched: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
+    changed = False
+    for path in app.files(env):
+        text = files.read_text(path)
+        result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
+        rel_path = path.relative_to(root).as_posix()
+        for image in result.images:
+            touched.setdefault(image, []).append(rel_path)
+        for u in result.unwritten:
+            warnings.setdefault(u.image, []).append(unwritten_warning(replace(u, file=rel_path)))
+        if result.text != text:
+            files.write_atomic(path, result.text)
+            changed = True
+    changes = [
+        replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
+        for c in rel.changes
+    ]
+    rel = replace(rel, changes=tuple(changes))
+    if rel.holds:
+        cfg_root = app.config.root
+        files.inside(root, holds_mod.path_for(cfg_root))
+        new_holds = holds_mod.with_changes(holds_mod.load(cfg_root), env.name, dict(rel.holds))
+        changed = holds_mod.write(cfg_root, new_holds) or changed
+        rel = replace(rel, holds_file=holds_mod.path_for(cfg_root).relative_to(root).as_posix())
+    return rel, changed
+
+
+def unwritten_warning(u: Unwritten) -> str:
+    """An image whose policy pins a digest that the file has no place for: written tag-only,
+    and said so in the output and the PR body."""
+    where = "a digest key beside the tag, or helm.digest" if u.site == "helm" else 'a ":digest" marker'
+    return f"{u.message()} (pinned tag-only: add {where} for it)"
+
+
+def _message(cfg: Config, rel: Release) -> str:
+    signoff = cfg.git.author if cfg.git.signoff else None
+    return redact(rel.commit_message(cfg.git.message, signoff=signoff))
+
+
+def _commit_head(ws: Workspace, cfg: Config, rel: Release) -> str | None:
+    return ws.commit(_message(cfg, rel), author_name=cfg.git.author_name, author_email=cfg.git.author_email)
+
+
+def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
+    rel, _ = apply(ws, app, env, rel)
+    diff = ws.diff()
+    branch = rel.branch(app.config.git.branch_prefix) if env.write is WriteMode.PULL_REQUEST else ws.base
+    # the bot's branch already holding exactly this change: the real run pushes nothing
+    held = ws.remote_sha(branch) if env.write is WriteMode.PULL_REQUEST else None
+    return Outcome(
+        env.name,
+        rel.changes,
+        OutcomeAction.DRY_RUN,
+        branch=branch,
+        commit=held if held is not None and ws.tree_of(held) == ws.staged_tree() else None,
+        release_id=rel.release_id,
+        title=redact(rel.title()),
+        body=redact(rel.body()),
+        diff=diff,
+    )
+
+
+def _commit(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: GitHub | None) -> Outcome:
+    """Push straight to the base. A rejected push (the base moved) is answered by
+    re-applying the release's edits on the new base, not by a textual rebase."""
+    cfg = app.config
+    for attempt in race_attempts():
+        rel, changed = apply(ws, app, env, rel)
+        sha = _commit_head(ws, cfg, rel) if changed else None
+        if sha is None:
+            return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+        try:
+            sha = _push(ws, via_api, ws.base, None, sha)
+        except PushRejected:
+            log.info("push_rejected", environment=env.name, attempt=attempt)
+            ws.fetch(ws.base, cfg.git.branch_prefix)
+            continue
+        log.info("committed", environment=env.name, commit=sha, release=rel.release_id)
+        return Outcome(
+            env.name, rel.changes, OutcomeAction.COMMIT, branch=ws.base, commit=sha, release_id=rel.release_id
+        )
+    raise PushRejected(
+        f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
+        hint="run again",
+    )
+
+
+class _Pushed(NamedTuple):
+    commit: str  # what the branch holds now
+    before: str | None  # what it held before (None: the branch is new)
+    pushed: bool  # False: the branch held exactly this change already
+
+
+def _push_branch(
+    ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: GitHub | None
+) -> tuple[Release, _Pushed | None]:
+    """Commit ``rel`` and push it to its branch unless the branch holds that tree already;
+    returns the release (its files found) and the push, or None: the base has it all."""
+    cfg = app.config
+    branch = rel.branch(cfg.git.branch_prefix)
+    for attempt in race_attempts():
+        rel, changed = apply(ws, app, env, rel)
+        if not changed:
+            return rel, None
+        sha = _commit_head(ws, cfg, rel)
+        assert sha is not None
+        remote = ws.remote_sha(branch)
+        if remote is not None and ws.tree_of(remote) == ws.head_tree():
+            return rel, _Pushed(remote, remote, pushed=False)
+        try:
+            return rel, _Pushed(_push(ws, via_api, branch, (branch, remote), sha), remote, pushed=True)
+        except PushRejected:
+            log.info("push_rejected", branch=branch, attempt=attempt)
+            ws.fetch(ws.base, cfg.git.branch_prefix)
+    raise PushRejected(
+        f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries", hint="run again"
+    )
+
+
+def _pull_request(
+    ws: Workspace,
+    app: App,
+    forge: Forge,
+    env: EnvironmentConfig,
+    rel: Release,
+    open_prs: dict[str, ChangeRequest],
+    via_api: GitHub | None,
+) -> Outcome:
+    cfg = app.config
+    branch = rel.branch(cfg.git.branch_prefix)
+    rel, pushed_to = _push_branch(ws, app, env, rel, via_api)
+    if pushed_to is None:
+        if rel.kind is ReleaseKind.HOLD and branch in open_prs:  # the open hold PR proposes nothing now
+            return _close(
+                ws,
+                forge,
+                env.name,
+                branch,
+                open_prs[branch],
+                f"already has the holds this {forge.noun} proposed",
+            )
+        return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+    sha, remote, pushed = pushed_to
+    title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
+    pr = open_prs.get(branch)
+    created = pr is None
+    edited = pr is not None and (pr.title, pr.body) != (title, body)
+    try:
+        pr = (
+            forge.update(pr, title, body)
+            if pr is not None
+            else forge.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
+        )
+    except Exception:
+        if created and remote is None:
+            ws.delete_remote_branch(branch, sha)  # leave no orphan branch behind
+        raise
+    warnings = []
+    if created:
+        prc = cfg.pull_request
+        warnings = forge.decorate(
+            pr, labels=prc.labels, reviewers=prc.reviewers, assignees=prc.assignees, auto_merge=prc.auto_merge
+        )
+    log.info("pull_request", environment=env.name, number=pr.number, url=pr.url, created=created)
+    return Outcome(
+        env.name,
+        rel.changes,
+        OutcomeAction.PULL_REQUEST if created or edited or pushed else OutcomeAction.UNCHANGED,
+        branch=branch,
+        url=pr.url,
+        commit=sha,
+        release_id=rel.release_id,
+        title=title,
+        warnings=warnings,
+    )
+
+
+def _close(
+    ws: Workspace, forge: Forge, environment: str, branch: str, pr: ChangeRequest, why: str
+) -> Outcome:
+    """Close the bot's pull request on ``branch`` with a comment saying ``why``, and delete the branch."""
+    forge.close(pr, redact(f"Closed by gitops-bot: **{environment}** {why}."))
+    sha = ws.remote_sha(branch)
+    if sha:
+        ws.delete_remote_branch(branch, sha)
+    return Outcome(environment, (), OutcomeAction.CLOSED, branch=branch, url=pr.url)
+
+
+def close_stale(s: Session, plans: Sequence[EnvironmentPlan], releases: Sequence[Release]) -> list[Outcome]:
+    """Close the bot's open update PRs of the planned environments that this run no
+    longer produces, when the plan is sure (nothing skipped for them)."""
+    forge, open_prs = s.forge()
+    prefix = s.app.config.git.branch_prefix
+    produced = {r.branch(prefix) for r in releases}
+    out = []
+    for ep in plans:
+        if (
+            s.app.config.environment(ep.name).write is not WriteMode.PULL_REQUEST
+            or ep.mode is not EnvironmentMode.REGISTRY
+        ):
+            continue
+        for branch, pr in _stale(ep, prefix, open_prs).items():
+            if branch not in produced:
+                why = f"already runs what this {forge.noun} proposed, or a newer {forge.noun} supersedes it"
+                out.append(_close(s.ws, forge, ep.name, branch, pr, why))
+    return out
+
+
+def _stale(
+    ep: EnvironmentPlan, prefix: str, open_prs: Mapping[str, ChangeRequest]
+) -> dict[str, ChangeRequest]:
+    """The open update PRs of ``ep``'s environment whose images the plan is sure about."""
+    skipped = {i.image for i in ep.items if i.action is PlanAction.SKIP}
+    env_branch = f"{prefix}/{ep.name}"
+    out = {}
+    for branch, pr in open_prs.items():
+        if branch == env_branch:
+            if skipped:
+                continue
+        elif branch.startswith(env_branch + "/"):
+            if any(branch == f"{env_branch}/{slug(i)}" for i in skipped):
+                continue
+        else:
+            continue
+        out[branch] = pr
+    return out
