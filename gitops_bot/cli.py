@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_bot import log, output, progress
 from gitops_bot.arguments import build_parser
@@ -30,6 +31,10 @@ from gitops_bot.output.result import (
     Schema,
     Show,
 )
+
+if TYPE_CHECKING:
+    from gitops_bot.model import PlanItem
+    from gitops_bot.usecases.result import Outcome
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,17 +104,27 @@ def _plan(args: argparse.Namespace) -> Result:
 
 
 def _update(args: argparse.Namespace) -> Result:
-    from gitops_bot.writeback import Updater
+    from gitops_bot.session import Session, Sessions
+    from gitops_bot.usecases import update
 
     if len(getattr(args, "repos", None) or []) > 1 or args.repositories or args.shard:
         return _update_many(args)
     started = time.monotonic()
-    updater = Updater(args.repo, config_path=args.config, base=args.base)
-    outcomes = updater.run(args.envs, dry_run=args.dry_run)
+    skipped: list[PlanItem] = []
+
+    def run(s: Session) -> list[Outcome]:
+        done = update.updated(s, args.envs, dry_run=args.dry_run)
+        skipped.extend(done.skipped)
+        return done.outcomes
+
+    # reported: the notifications see the outcomes, and add their failures as warnings
+    outcomes = Sessions(args.repo, config_path=args.config, base=args.base).reported(
+        "update", run, dry_run=args.dry_run
+    )
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), outcomes=len(outcomes)
     )
-    return Result(args.command, Delivered(tuple(outcomes)), format=_format(args))
+    return Result(args.command, Delivered(tuple(outcomes), tuple(skipped)), format=_format(args))
 
 
 def _update_many(args: argparse.Namespace) -> Result:
