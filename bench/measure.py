@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -62,16 +63,38 @@ class Finished:
     stdout: str
     stderr: str
     peak_rss_mb: float  # this child's own peak, not the largest of every child so far
+    cpu: float = 0.0  # this child's own CPU (user + system), seconds
+
+
+# Runs the command as its own child and reports that child's rusage on an inherited pipe: a
+# process's ru_maxrss keeps the peak of the memory it was forked from (Linux carries the old
+# address space's high-water mark across exec), so a command started straight from this
+# process reported at least this process's own peak, the seeding and in-process config loads
+# of the benchmark included. Forked from this small interpreter instead, it reports its own.
+_REAPER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, ru = os.wait4(pid, 0)
+os.write(int(sys.argv[1]), f"{ru.ru_maxrss} {ru.ru_utime + ru.ru_stime}".encode())
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
 
 
 def run_child(cmd: list[str]) -> Finished:
-    """Run ``cmd`` to the end and read its own rusage with wait4: RUSAGE_CHILDREN's ru_maxrss
-    is the largest of all the children this process ever waited for (the registry's helpers,
-    git), which is not the figure a budget is about."""
+    """Run ``cmd`` to the end; its output, and its own peak RSS and CPU (see ``_REAPER``)."""
+    read, write = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.Popen(
+            [sys.executable, "-S", "-c", _REAPER, str(write), *cmd], stdout=out, stderr=err, pass_fds=(write,)
+        )
+        os.close(write)
+        with os.fdopen(read, "rb") as report:
+            rss_kb, cpu = report.read().decode().split() or ["0", "0"]
+        proc.wait()
         out.seek(0)
         err.seek(0)
-        return Finished(proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024)
+        stdout, stderr = out.read().decode(), err.read().decode()
+        return Finished(proc.returncode, stdout, stderr, int(rss_kb) / 1024, float(cpu))

@@ -1,4 +1,4 @@
-"""Registry authentication as an ``httpx.Auth`` flow (the shape of httpx's ``DigestAuth``).
+"""Registry authentication as a flow of requests (the shape of httpx's ``Auth.auth_flow``).
 
 Send; on a 401 read the ``WWW-Authenticate`` challenge; for ``Basic`` resend with the
 credential; for ``Bearer realm=,service=,scope=`` fetch a token from the realm (with the
@@ -10,12 +10,14 @@ the cached token at once, so a steady state costs one request per API call.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlencode
 
 import httpx
 
@@ -23,6 +25,7 @@ from gitops_bot.errors import RegistryAccessError
 from gitops_bot.log import get_logger, register_secret
 from gitops_bot.model import is_loopback_host
 from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.wire import Reply, Request
 
 log = get_logger(__name__)
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
@@ -46,8 +49,9 @@ def parse_challenge(header: str) -> Challenge | None:
     return Challenge(scheme.lower(), params)
 
 
-def scope_for(request: httpx.Request) -> str | None:
-    m = _REPO_PATH.match(request.url.path)
+def scope_for(path: str) -> str | None:
+    """The pull scope a request path needs (``path`` percent-decoded)."""
+    m = _REPO_PATH.match(path)
     return f"repository:{m.group('repo')}:pull" if m else None
 
 
@@ -68,9 +72,7 @@ class TokenCache:
             self._tokens[key] = (token, time.monotonic() + max(expires_in - 10, 1))
 
 
-class RegistryAuth(httpx.Auth):
-    requires_response_body = True
-
+class RegistryAuth:
     def __init__(self, host: str, credential: Credential | None, cache: TokenCache | None = None) -> None:
         self.host = host
         self.credential = credential
@@ -83,27 +85,29 @@ class RegistryAuth(httpx.Auth):
             return None
         return "Basic " + base64.b64encode(f"{c.username}:{c.password}".encode()).decode()
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if request.url.netloc.decode("ascii", "replace") != self.host:
+    def flow(self, request: Request) -> Generator[Request, Reply, None]:
+        """Yields the requests to send for ``request``, receiving each one's reply: the request
+        (with a cached token or Basic credential), then on a 401 the token request and the
+        request again. The last reply sent in is the answer."""
+        scheme, _, netloc, path = [*request.url.split("/", 3), "", "", ""][:4]
+        if netloc != self.host or scheme not in ("http:", "https:"):
             yield request  # credentials and tokens belong to their registry host, never another
             return
-        scope = scope_for(request) or ""
+        scope = scope_for(unquote("/" + path.partition("?")[0].partition("#")[0])) or ""
         token = self.cache.get((self.host, scope))
         if token:
             request.headers["Authorization"] = f"Bearer {token}"
         elif self._basic and (basic := self._basic_header()):
             request.headers["Authorization"] = basic
         response = yield request
-        if response.status_code != 401:
+        if response.status != 401:
             return
-        challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+        challenge = parse_challenge(response.header("WWW-Authenticate"))
         if challenge is None:
             return
         if challenge.scheme == "basic":
             basic = self._basic_header()
-            if basic is None or (
-                "Authorization" in request.headers and request.headers["Authorization"] == basic
-            ):
+            if basic is None or request.headers.get("Authorization") == basic:
                 return
             self._basic = True
             request.headers["Authorization"] = basic
@@ -112,7 +116,7 @@ class RegistryAuth(httpx.Auth):
         if challenge.scheme != "bearer" or "realm" not in challenge.params:
             return
         scope = challenge.params.get("scope") or scope
-        token_request = self._token_request(challenge, scope, request.url.scheme)
+        token_request = self._token_request(challenge, scope, scheme.rstrip(":"))
         token_response = yield token_request
         token = self._read_token(token_response, scope)
         if token is None:
@@ -120,7 +124,7 @@ class RegistryAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {token}"
         yield request
 
-    def _token_request(self, challenge: Challenge, scope: str, scheme: str) -> httpx.Request:
+    def _token_request(self, challenge: Challenge, scope: str, scheme: str) -> Request:
         realm = _realm(self.host, challenge.params["realm"], scheme)
         service = challenge.params.get("service")
         cred = self.credential
@@ -134,21 +138,20 @@ class RegistryAuth(httpx.Auth):
                 form["service"] = service
             if scope:
                 form["scope"] = scope
-            return httpx.Request("POST", realm, data=form)
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            return Request("POST", str(realm), headers, urlencode(form).encode("ascii"))
         params = {k: v for k, v in (("service", service), ("scope", scope)) if v}
         headers = {}
         if basic := self._basic_header():
             headers["Authorization"] = basic
-        return httpx.Request("GET", realm, params=params, headers=headers)
+        return Request("GET", str(realm.copy_merge_params(params)), headers)
 
-    def _read_token(self, response: httpx.Response, scope: str) -> str | None:
-        if response.status_code != 200:
-            log.warning(
-                "registry_token_refused", registry=self.host, status=response.status_code, scope=scope
-            )
+    def _read_token(self, response: Reply, scope: str) -> str | None:
+        if response.status != 200:
+            log.warning("registry_token_refused", registry=self.host, status=response.status, scope=scope)
             return None
         try:
-            body: Any = response.json()
+            body: Any = json.loads(response.body)
             token = body.get("token") or body.get("access_token")
             expires_in = float(body.get("expires_in") or 60)
         except (ValueError, AttributeError, TypeError):

@@ -12,8 +12,8 @@ a body that breaks the spec -> :class:`RegistryProtocolError`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 import ssl
 import threading
 import time
@@ -25,7 +25,6 @@ from urllib.parse import quote
 
 import certifi
 import httpx
-import tenacity
 
 from gitops_bot.errors import (
     RegistryAccessError,
@@ -43,24 +42,20 @@ from gitops_bot.model import (
     retry_after_seconds,
     short_digest,
 )
+from gitops_bot.registry import answers
+from gitops_bot.registry.answers import ACCEPT as ACCEPT
+from gitops_bot.registry.answers import INDEX_TYPES as INDEX_TYPES
+from gitops_bot.registry.answers import MANIFEST_MEDIA_TYPES as MANIFEST_MEDIA_TYPES
+from gitops_bot.registry.answers import MANIFEST_TYPES as MANIFEST_TYPES
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.session import Session
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.registry.transport import Aborted, BodyTooLarge, StdlibTransport
+from gitops_bot.registry.wire import Reply
 
 log = get_logger(__name__)
 
-INDEX_TYPES = (
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-)
-MANIFEST_TYPES = (
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-)
-MANIFEST_MEDIA_TYPES = INDEX_TYPES + MANIFEST_TYPES
-# Without the index types a registry answers 404 for a multi-arch tag.
-ACCEPT = ", ".join(MANIFEST_MEDIA_TYPES)
 PAGE_SIZE = 1000
 MAX_PAGES = 1000
 # Body caps per response type: a tag list of 1,000 pages x 1,000 tags stays far below these.
@@ -98,6 +93,18 @@ class RetryPolicy:
     max_wait: float = 30.0  # a Retry-After beyond this is capped, not obeyed
 
 
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """One request as the retry loop repeats it."""
+
+    method: str
+    url: str
+    repository: str
+    deadline: float
+    limit: int
+    headers: dict[str, str] | None
+
+
 class _Retryable(Exception):
     def __init__(self, what: str, retry_after: float | None = None) -> None:
         super().__init__(what)
@@ -105,8 +112,8 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    return retry_after_seconds(response.headers.get("Retry-After", ""), time.time())
+def _retry_after(response: Reply) -> float | None:
+    return retry_after_seconds(response.header("Retry-After"), time.time())
 
 
 class _RateLimiter:
@@ -126,6 +133,13 @@ class _RateLimiter:
             self.next_at = at + self.interval
         if at > now:
             time.sleep(at - now)
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted_repository(repository: str) -> str:
+    """Each path segment of a repository name percent-quoted (a repository is asked for more
+    than once a run: its tags, then a manifest)."""
+    return "/".join(quote(part, safe="") for part in repository.split("/"))
 
 
 def scheme_for(config: RegistryConfig) -> str:
@@ -172,26 +186,22 @@ class RegistryClient:
         self.base_url = f"{scheme_for(config)}://{config.host}"
         self._no_referrers_api = False
         if transport is None:
-            transport = StdlibTransport(
-                ssl_context=_ssl_context(config.ca_file), max_idle=config.max_concurrency
+            # Loading the CA bundle costs ~25 ms: a plain-http registry has it made only if a
+            # redirect or token realm leads to https. An https one at once (a bad ca_file is an
+            # error before any request).
+            ca_file = config.ca_file
+            ssl_context = (
+                _ssl_context(ca_file)
+                if self.base_url.startswith("https:")
+                else (lambda: _ssl_context(ca_file))
             )
+            transport = StdlibTransport(ssl_context=ssl_context, max_idle=config.max_concurrency)
         self._transport = transport
         self._aborted = False
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            auth=RegistryAuth(config.host, credential, token_cache),
-            transport=transport,
-            timeout=httpx.Timeout(config.timeout, connect=min(config.timeout, 10.0)),
-            limits=httpx.Limits(
-                max_connections=config.max_concurrency, max_keepalive_connections=config.max_concurrency
-            ),
-            headers={"User-Agent": "gitops-bot"},
-            follow_redirects=True,
-            trust_env=False,
-        )
+        self._session = Session(self.base_url, transport, RegistryAuth(config.host, credential, token_cache))
 
     def close(self) -> None:
-        self._http.close()
+        self._session.close()
 
     def __enter__(self) -> RegistryClient:
         return self
@@ -209,8 +219,7 @@ class RegistryClient:
     def url(self, repository: str, kind: str, reference: str = "") -> str:
         """The one way a request path is built: every segment quoted, so a tag or repository
         holding ``/../``, ``?`` or ``#`` can never address another resource."""
-        repo = "/".join(quote(part, safe="") for part in repository.split("/"))
-        path = f"/v2/{repo}/{kind}"
+        path = f"/v2/{_quoted_repository(repository)}/{kind}"
         return f"{path}/{quote(reference, safe=':')}" if reference else path
 
     def deadline(self) -> float:
@@ -220,54 +229,52 @@ class RegistryClient:
     # -- transport with retries --------------------------------------------------------
 
     def _request(
-        self, method: str, url: str, repository: str, deadline: float, limit: int, **kwargs: Any
-    ) -> httpx.Response:
+        self,
+        method: str,
+        url: str,
+        repository: str,
+        deadline: float,
+        limit: int,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """One request, retried while the registry is unavailable (429, 5xx, timeouts, refused
+        connections) with back-off, within ``deadline``. A plain loop: the happy path builds
+        nothing for the retries it does not need."""
         # An attempt is never started with less than this left before the deadline: its certain
         # "timed out" would replace the real reason (a refused connection, a 503) in the error.
         least = min(MIN_ATTEMPT, self.config.timeout / 4)
+        ask = _Ask(method, url, repository, deadline, limit, headers)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._send_once(ask)
+            except _Retryable as exc:
+                if attempt >= self.retry.attempts or self._aborted or deadline - time.monotonic() <= least:
+                    raise RegistryUnavailable(
+                        f"registry {self.host} unavailable: {exc.what} (after {attempt} attempts)",
+                        hint="check that the registry is up and reachable, then run again",
+                    ) from None
+                backoff = min(self.retry.initial_wait * 2 ** (attempt - 1), self.retry.max_wait)
+                if exc.retry_after is not None:
+                    backoff = min(exc.retry_after, self.retry.max_wait)
+                self._sleep(float(min(backoff, max(deadline - time.monotonic() - least, 0.0))))
 
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            backoff = min(self.retry.initial_wait * 2 ** (state.attempt_number - 1), self.retry.max_wait)
-            if isinstance(exc, _Retryable) and exc.retry_after is not None:
-                backoff = min(exc.retry_after, self.retry.max_wait)
-            return float(min(backoff, max(deadline - time.monotonic() - least, 0.0)))
-
-        def stop(state: tenacity.RetryCallState) -> bool:
-            return (
-                state.attempt_number >= self.retry.attempts
-                or self._aborted
-                or deadline - time.monotonic() <= least
-            )
-
-        retrying = tenacity.Retrying(
-            stop=stop,
-            wait=wait,
-            retry=tenacity.retry_if_exception_type(_Retryable),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        try:
-            return retrying(self._send_once, method, url, repository, deadline, limit, **kwargs)
-        except _Retryable as exc:
-            raise RegistryUnavailable(
-                f"registry {self.host} unavailable: {exc.what} "
-                f"(after {retrying.statistics.get('attempt_number', 1)} attempts)",
-                hint="check that the registry is up and reachable, then run again",
-            ) from None
-
-    def _send_once(
-        self, method: str, url: str, repository: str, deadline: float, limit: int, **kwargs: Any
-    ) -> httpx.Response:
+    def _send_once(self, ask: _Ask) -> Reply:
+        repository, limit = ask.repository, ask.limit
         if self._aborted:
             raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
         self._rate.wait()
-        left = max(min(self.config.timeout, deadline - time.monotonic()), 0.001)
-        timeout = httpx.Timeout(left, connect=min(left, 10.0))
+        left = max(min(self.config.timeout, ask.deadline - time.monotonic()), 0.001)
         with self._slots:
             try:
-                response = self._http.request(
-                    method, url, timeout=timeout, extensions={"body_limit": limit}, **kwargs
+                response = self._session.send(
+                    ask.method,
+                    ask.url,
+                    ask.headers,
+                    timeout=left,
+                    connect_timeout=min(left, 10.0),
+                    limit=limit,
                 )
             except Aborted:
                 raise RegistryUnavailable(
@@ -292,15 +299,15 @@ class RegistryClient:
             except (httpx.TooManyRedirects, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
                 self.stats.count("bad-answer")
                 raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
-        if len(response.content) > limit:  # a transport that does not enforce the limit itself
+        if len(response.body) > limit:  # a transport that does not enforce the limit itself
             raise RegistryProtocolError(f"{self.host}/{repository}: answer too large (over {limit} bytes)")
         return self._sorted(response, repository)
 
-    def _sorted(self, response: httpx.Response, repository: str) -> httpx.Response:
+    def _sorted(self, response: Reply, repository: str) -> Reply:
         for earlier in response.history:  # auth round-trips: 401 challenges, token fetches
-            self.stats.count(str(earlier.status_code))
-        self.stats.count(str(response.status_code))
-        status = response.status_code
+            self.stats.count(str(earlier.status))
+        self.stats.count(str(response.status))
+        status = response.status
         if status == 429 or status >= 500:
             raise _Retryable(f"HTTP {status}", _retry_after(response))
         if status in (401, 403):
@@ -335,8 +342,8 @@ class RegistryClient:
                 )
             seen.add(url)
             response = self._request("GET", url, repository, deadline, min(TAGS_LIMIT, left))
-            left -= len(response.content)
-            tags.extend(_tag_page(response, self.host, repository))
+            left -= len(response.body)
+            tags.extend(answers.tag_page(response, self.host, repository))
             url = self._next_page(response, repository)
         good = [t for t in tags if is_tag(t)]
         if len(good) != len(tags):
@@ -345,12 +352,13 @@ class RegistryClient:
             )
         return good
 
-    def _next_page(self, response: httpx.Response, repository: str) -> str | None:
-        link = response.links.get("next", {}).get("url")
+    def _next_page(self, response: Reply, repository: str) -> str | None:
+        link = answers.next_link(response.header("Link"))
         if not link:
             return None
+        here = httpx.URL(response.url)
         try:
-            target = response.url.join(link)
+            target = here.join(link)
         except httpx.InvalidURL:
             raise RegistryProtocolError(f"{self.host}/{repository}: unreadable pagination link") from None
         origin = httpx.URL(self.base_url)
@@ -359,19 +367,19 @@ class RegistryClient:
                 f"{self.host}/{repository}: tag list pagination leads to another origin "
                 f"({target.scheme}://{target.netloc.decode('ascii', 'replace')}); not followed"
             )
-        if target.raw_path.split(b"?")[0] != response.url.raw_path.split(b"?")[0]:
+        if target.raw_path.split(b"?")[0] != here.raw_path.split(b"?")[0]:
             raise RegistryProtocolError(
                 f"{self.host}/{repository}: tag list pagination leads to another repository; not followed"
             )
         return str(target)
 
-    def _manifest(self, method: str, repository: str, reference: str, deadline: float) -> httpx.Response:
-        url = self.url(repository, "manifests", _reference(self.host, repository, reference))
+    def _manifest(self, method: str, repository: str, reference: str, deadline: float) -> Reply:
+        url = self.url(repository, "manifests", answers.reference(self.host, repository, reference))
         return self._request(method, url, repository, deadline, MANIFEST_LIMIT, headers={"Accept": ACCEPT})
 
     def _get_manifest(self, repository: str, reference: str, deadline: float) -> tuple[str, bytes, str]:
         response = self._manifest("GET", repository, reference, deadline)
-        return _accepted(response, self.host, repository, reference)
+        return answers.accepted(response, self.host, repository, reference)
 
     def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
         """The immutable digest a tag points at now. With ``platform``, the digest of that
@@ -384,14 +392,14 @@ class RegistryClient:
                 return self._platform_child(repository, reference, body, platform)
             return digest
         response = self._manifest("HEAD", repository, reference, deadline)
-        header = str(response.headers.get("Docker-Content-Digest", ""))
-        if is_digest(header) and _media_type(response) in MANIFEST_MEDIA_TYPES:
+        header = response.header("Docker-Content-Digest")
+        if is_digest(header) and answers.media_type(response) in MANIFEST_MEDIA_TYPES:
             return header
         return self._get_manifest(repository, reference, deadline)[2]
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
         want = platform.split("/")
-        for entry in _json(body, self.host, repository).get("manifests") or []:
+        for entry in answers.json_object(body, self.host, repository).get("manifests") or []:
             p = entry.get("platform") or {}
             have = [p.get("os"), p.get("architecture")] + (
                 [p["variant"]] if p.get("variant") and len(want) > 2 else []
@@ -418,7 +426,7 @@ class RegistryClient:
         if media_type in INDEX_TYPES:
             child = self._platform_child(repository, reference, body, platform or "linux/amd64")
             media_type, body, _ = self._get_manifest(repository, child, deadline)
-        manifest = _json(body, self.host, repository)
+        manifest = answers.json_object(body, self.host, repository)
         config_digest = (manifest.get("config") or {}).get("digest")
         if not isinstance(config_digest, str) or not is_digest(config_digest):
             raise RegistryProtocolError(
@@ -427,9 +435,9 @@ class RegistryClient:
         response = self._request(
             "GET", self.url(repository, "blobs", config_digest), repository, deadline, BLOB_LIMIT
         )
-        if "sha256:" + hashlib.sha256(response.content).hexdigest() != config_digest:
+        if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
             raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
-        config = _json(response.content, self.host, repository)
+        config = answers.json_object(response.body, self.host, repository)
         labels = (config.get("config") or {}).get("Labels") or {}
         created = config.get("created")
         return ImageMetadata(
@@ -453,7 +461,7 @@ class RegistryClient:
         response = self._request(
             "GET", self.url(repository, "blobs", digest), repository, self.deadline(), max_bytes
         )
-        body = response.content
+        body = response.body
         if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
             raise RegistryProtocolError(
                 f"{self.host}/{repository}: blob {short_digest(digest)} does not match its digest"
@@ -480,68 +488,8 @@ class RegistryClient:
                 self._no_referrers_api = True
                 return None
             raise
-        if response.headers.get("Content-Type", "").split(";")[0].strip() != INDEX_TYPES[0]:
+        if answers.media_type(response) != INDEX_TYPES[0]:
             self._no_referrers_api = True  # a registry answering something else does not speak it
             return None
-        manifests = _json(response.content, self.host, repository).get("manifests")
+        manifests = answers.json_object(response.body, self.host, repository).get("manifests")
         return [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
-
-
-def _json(body: bytes, host: str, repository: str) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise RegistryProtocolError(f"{host}/{repository}: answer is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise RegistryProtocolError(f"{host}/{repository}: answer is not a JSON object")
-    return data
-
-
-def _reference(host: str, repository: str, reference: str) -> str:
-    """A tag or a digest, nothing else, goes into a manifest URL."""
-    if is_tag(reference) or is_digest(reference):
-        return reference
-    raise RegistryProtocolError(f"{host}/{repository}: {reference!r} is neither a valid tag nor a digest")
-
-
-def _tag_page(response: httpx.Response, host: str, repository: str) -> list[str]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise RegistryProtocolError(f"{host}/{repository}: tag list is not valid JSON") from None
-    page = body.get("tags") if isinstance(body, dict) else None
-    if page is None and isinstance(body, dict) and "tags" in body:
-        page = []  # distribution answers "tags": null for a repository with none
-    if not isinstance(page, list) or not all(isinstance(t, str) for t in page):
-        raise RegistryProtocolError(f"{host}/{repository}: tag list has no 'tags' array")
-    return page
-
-
-def _media_type(response: httpx.Response) -> str:
-    return str(response.headers.get("Content-Type", "")).split(";")[0].strip()
-
-
-def _accepted(response: httpx.Response, host: str, repository: str, reference: str) -> tuple[str, bytes, str]:
-    """The digest acceptance check, the only source of a digest: the answer is a manifest or an
-    index (by media type), and its body hashes to the digest the registry claims and to the
-    reference when that is a digest. Anything else (an error page, a token endpoint's body)
-    skips the image with the reason."""
-    where = f"{host}/{repository}:{reference}"
-    body = response.content
-    computed = "sha256:" + hashlib.sha256(body).hexdigest()
-    for expected in (
-        response.headers.get("Docker-Content-Digest"),
-        reference if is_digest(reference) else None,
-    ):
-        if expected and expected != computed:
-            raise RegistryProtocolError(
-                f"{where}: manifest digest does not match its body "
-                f"(registry says {short_digest(expected)}, body is {short_digest(computed)})"
-            )
-    media_type = _media_type(response)
-    if not media_type or media_type == "application/json":
-        media_type = str(_json(body, host, repository).get("mediaType", ""))
-    if media_type not in MANIFEST_MEDIA_TYPES:
-        raise RegistryProtocolError(f"{where}: answer is not a manifest (media type {media_type[:60]!r})")
-    _json(body, host, repository)
-    return media_type, body, computed

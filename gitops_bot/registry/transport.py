@@ -1,39 +1,46 @@
-"""A small httpx transport on the standard library's ``http.client``.
+"""The registry client's connections: keep-alive sockets pooled per origin, shared by threads.
 
-Why not httpx's default (httpcore + h11): registry traffic is many tiny requests (a tag list, a
-HEAD) and on a 2-core runner the client's CPU per request competes with everything else. The
-default stack spends about 1.6 ms of CPU per request here; this one about half of that, which
-is what brings ``plan`` over 200 repositories inside its budget (bench/plan_bench.py). The
-``httpx.Client`` above it is unchanged: auth flows, redirects, timeouts and MockTransport-based
-tests work the same.
+:meth:`StdlibTransport.exchange` sends one request and reads the whole reply with
+:mod:`gitops_bot.registry.wire` (socket and ``ssl`` from the standard library, no HTTP library
+between): this is the registry client's hot path, one call per registry request. The class is
+also an ``httpx.BaseTransport`` (:meth:`handle_request`), for code that holds an
+``httpx.Client``. Why not httpx's default stack (httpcore + h11) or ``http.client``: registry
+traffic is many tiny requests, and on a 2-core runner the client's CPU per request competes with
+the registry's; bench/plan_bench.py measures both.
 
-Scope, on purpose: HTTP/1.1, keep-alive connections pooled per origin and shared by threads,
-bodies read whole (registry answers are small: tag lists, manifests, config blobs), TLS through
-the given ``ssl.SSLContext``. No proxies (``trust_env`` is off for registries anyway).
+Scope, on purpose: HTTP/1.1, bodies read whole (registry answers are small: tag lists,
+manifests, config blobs), TLS through the given ``ssl.SSLContext``. No proxies (``trust_env`` is
+off for registries anyway). The pool keeps at most ``max_idle`` idle connections per origin
+(the client sizes it to its concurrency), so a steady run reuses them all.
 
-Hostile servers: the read timeout is a deadline for the whole response (a server dripping one
-byte a second cannot stretch it), a body longer than the request's ``body_limit`` extension is
-abandoned as soon as it passes the limit, and :meth:`StdlibTransport.abort` shuts every
-in-flight socket down (SIGTERM while a registry hangs).
+Hostile servers: the read timeout is a deadline for the whole response (one watchdog thread per
+transport shuts down sockets past their deadline, so a server dripping one byte a second cannot
+stretch it), a body longer than the limit is abandoned as soon as it passes the limit, and
+:meth:`StdlibTransport.abort` shuts every in-flight socket down (SIGTERM while a registry hangs).
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
+import io
+import re
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
+
+from gitops_bot.registry import wire
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 DEFAULT_BODY_LIMIT = 4 << 20
 _TICK = 0.25  # the deadline watchdog's resolution, seconds
-_CHUNK = 64 << 10
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, http.client.BadStatusLine)
+_STALE = (wire.Stale, ConnectionResetError, BrokenPipeError)
+_BAD_TARGET = re.compile(r"[^\x21-\x7e]")  # a request target is visible ASCII
+Origin = tuple[str, str, int]
 
 
 class BodyTooLarge(httpx.TransportError):
@@ -44,16 +51,40 @@ class Aborted(httpx.TransportError):
     """:meth:`StdlibTransport.abort` was called: no request starts, in-flight ones end."""
 
 
+class _Conn:
+    __slots__ = ("rfile", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.rfile: io.BufferedReader = sock.makefile("rb")
+
+    def shut(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.rfile.close()
+            self.sock.close()
+
+
 class StdlibTransport(httpx.BaseTransport):
-    def __init__(self, *, ssl_context: ssl.SSLContext | None = None, max_idle: int = 16) -> None:
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext] | None = None,
+        max_idle: int = 16,
+    ) -> None:
+        """``ssl_context`` may be a function making it, called on the first https connection."""
         self._ssl = ssl_context
         self._max_idle = max_idle
-        self._idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
-        self._busy: dict[http.client.HTTPConnection, float] = {}  # in flight -> its deadline
+        self._idle: dict[Origin, list[_Conn]] = {}
+        self._busy: dict[_Conn, float] = {}  # in flight -> its deadline
         self._aborted = False
         self._lock = threading.Lock()
         self._watchdog: threading.Thread | None = None
         self._closed = False
+        self._origins: dict[str, tuple[Origin, str]] = {}  # "scheme://host:port" -> (origin, Host)
 
     def abort(self) -> None:
         """End every in-flight request now and refuse new ones (called from a signal handler's
@@ -61,7 +92,8 @@ class StdlibTransport(httpx.BaseTransport):
         with self._lock:
             self._aborted = True
             busy = list(self._busy)
-        _shut(busy)
+        for conn in busy:
+            conn.shut()
 
     def _watch(self) -> None:
         """One thread per transport ends requests past their deadline even while headers drip
@@ -71,40 +103,48 @@ class StdlibTransport(httpx.BaseTransport):
             now = time.monotonic()
             with self._lock:
                 late = [c for c, deadline in self._busy.items() if deadline <= now]
-            _shut(late)
+            for conn in late:
+                conn.shut()
 
     # -- connection pool -------------------------------------------------------------
 
-    def _checkout(
-        self, origin: tuple[str, str, int], timeout: float | None, deadline: float | None
-    ) -> tuple[http.client.HTTPConnection, bool]:
+    def _checkout(self, origin: Origin, deadline: float | None) -> _Conn | None:
+        """An idle connection to ``origin`` if there is one (the watchdog started on first use)."""
         with self._lock:
             idle = self._idle.get(origin)
-            conn: http.client.HTTPConnection | None = idle.pop() if idle else None
             if deadline is not None and self._watchdog is None:
                 self._watchdog = threading.Thread(target=self._watch, name="registry-deadlines", daemon=True)
                 self._watchdog.start()
-        scheme, host, port = origin
-        reused = conn is not None
-        if conn is not None:
-            conn.timeout = timeout
-        elif scheme == "https":
-            conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=self._ssl)
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        with self._lock:
-            self._busy[conn] = deadline if deadline is not None else float("inf")
-        return conn, reused
+            return idle.pop() if idle else None
 
-    def _release(self, conn: http.client.HTTPConnection) -> None:
+    def _connect(self, origin: Origin, timeout: float | None) -> _Conn:
+        scheme, host, port = origin
+        sock = socket.create_connection((host, port), timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if scheme == "https":
+                sock = self._ssl_context().wrap_socket(sock, server_hostname=host)
+        except BaseException:
+            sock.close()
+            raise
+        return _Conn(sock)
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        with self._lock:
+            if not isinstance(self._ssl, ssl.SSLContext):
+                self._ssl = self._ssl() if self._ssl is not None else ssl.create_default_context()
+            return self._ssl
+
+    def _drop(self, conn: _Conn) -> None:
         with self._lock:
             self._busy.pop(conn, None)
+        conn.close()
 
-    def _checkin(self, origin: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
+    def _checkin(self, origin: Origin, conn: _Conn) -> None:
         with self._lock:
             self._busy.pop(conn, None)
             idle = self._idle.setdefault(origin, [])
-            if len(idle) < self._max_idle:
+            if len(idle) < self._max_idle and not self._closed:
                 idle.append(conn)
                 return
         conn.close()
@@ -119,113 +159,138 @@ class StdlibTransport(httpx.BaseTransport):
 
     # -- requests --------------------------------------------------------------------
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        scheme = url.scheme
-        port = url.port or (443 if scheme == "https" else 80)
-        origin = (scheme, url.host, port)
-        timeouts = request.extensions.get("timeout", {})
-        read_timeout = timeouts.get("read")
-        connect_timeout = timeouts.get("connect", read_timeout)
-        deadline = time.monotonic() + read_timeout if read_timeout else None
-        limit = int(request.extensions.get("body_limit", DEFAULT_BODY_LIMIT))
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes = b"",
+        *,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        limit: int = DEFAULT_BODY_LIMIT,
+    ) -> wire.Reply:
+        """Send one request (``Host`` is the URL's; ``headers`` are the others) and read the
+        whole reply within ``timeout`` seconds and ``limit`` bytes. Failures are httpx's
+        exceptions."""
+        origin, host, target = self._split(url)
+        deadline = time.monotonic() + timeout if timeout else None
         if self._aborted:
-            raise Aborted("stopping", request=request)
-        body = request.read()
-        target = url.raw_path.decode("ascii")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        method = request.method
-
+            raise Aborted("stopping")
+        try:
+            data = wire.encode_request(method, target, [("Host", host), *headers], body)
+        except ValueError as exc:
+            raise httpx.LocalProtocolError(str(exc)) from None
         for attempt in (0, 1):
-            conn, reused = self._checkout(origin, connect_timeout, deadline)
+            conn = self._checkout(origin, deadline)
+            reused = conn is not None
             try:
-                if conn.sock is None:
-                    conn.connect()  # bounded by the connect timeout
-                assert conn.sock is not None
-                conn.sock.settimeout(read_timeout)
-                conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-                for k, v in headers:
-                    conn.putheader(k, v)
-                conn.endheaders(body or None)
-                resp = conn.getresponse()
-                content = _read_body(resp, conn, deadline, limit, request)
-            except (OSError, http.client.HTTPException) as exc:  # ssl, timeouts, resets included
-                conn.close()
-                self._release(conn)
+                if conn is None:
+                    conn = self._connect(origin, connect_timeout if connect_timeout is not None else timeout)
+                with self._lock:
+                    self._busy[conn] = deadline if deadline is not None else float("inf")
+                if self._aborted:
+                    raise OSError("stopping")
+                if conn.sock.gettimeout() != timeout:  # settimeout is a syscall; usually the same
+                    conn.sock.settimeout(timeout)
+                conn.sock.sendall(data)
+                reply = wire.read_reply(conn.rfile, method, limit, deadline, url)
+            except wire.TooLarge as exc:
+                if conn is not None:
+                    self._drop(conn)
+                raise BodyTooLarge(str(exc)) from None
+            except (OSError, wire.Broken) as exc:  # ssl, timeouts, resets included
+                if conn is not None:
+                    self._drop(conn)
                 # a pooled connection the server closed meanwhile: retry once on a fresh one
-                if isinstance(exc, _STALE) and reused and attempt == 0 and method in _IDEMPOTENT:
+                # (not when abort() or the watchdog ended it: that EOF is ours)
+                if (
+                    isinstance(exc, _STALE)
+                    and reused
+                    and attempt == 0
+                    and method in _IDEMPOTENT
+                    and not self._aborted
+                    and (deadline is None or time.monotonic() < deadline)
+                ):
                     continue
-                raise self._mapped(exc, request, deadline) from exc
-            except BodyTooLarge:
-                conn.close()
-                self._release(conn)
-                raise
-            if resp.will_close:
-                conn.close()
-                self._release(conn)
+                raise self._mapped(exc, deadline) from exc
+            if reply.will_close:
+                self._drop(conn)
             else:
                 self._checkin(origin, conn)
-            return httpx.Response(
-                resp.status,
-                headers=resp.getheaders(),
-                stream=_Body(content),
-                extensions={"http_version": b"HTTP/1.1", "reason_phrase": resp.reason.encode("latin-1")},
-            )
+            return reply
         raise AssertionError("unreachable")
 
-    def _mapped(self, exc: Exception, request: httpx.Request, deadline: float | None) -> httpx.TransportError:
-        """http.client's and the socket's exceptions as httpx's (what the client sorts)."""
+    def _mapped(self, exc: Exception, deadline: float | None) -> httpx.TransportError:
+        """The socket's and the wire's exceptions as httpx's (what the client sorts)."""
         if self._aborted:
-            return Aborted("stopping", request=request)
+            return Aborted("stopping")
         if deadline is not None and time.monotonic() >= deadline:  # the watchdog's doing
-            return httpx.ReadTimeout("response not complete within the deadline", request=request)
+            return httpx.ReadTimeout("response not complete within the deadline")
         text = str(exc) or type(exc).__name__
-        if isinstance(exc, (_STALE, http.client.HTTPException)):
-            return httpx.RemoteProtocolError(text, request=request)
+        if isinstance(exc, (*_STALE, wire.Broken)):
+            return httpx.RemoteProtocolError(text)
         if isinstance(exc, TimeoutError):
-            return httpx.ReadTimeout(text, request=request)
-        return httpx.ConnectError(text, request=request)
+            return httpx.ReadTimeout(text)
+        return httpx.ConnectError(text)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """The same exchange for an ``httpx.Client`` (timeouts and ``body_limit`` read from the
+        request's extensions)."""
+        timeouts = request.extensions.get("timeout", {})
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw if k.lower() != b"host"
+        ]
+        try:
+            reply = self.exchange(
+                request.method,
+                str(request.url),
+                headers,
+                request.read(),
+                timeout=timeouts.get("read"),
+                connect_timeout=timeouts.get("connect", timeouts.get("read")),
+                limit=int(request.extensions.get("body_limit", DEFAULT_BODY_LIMIT)),
+            )
+        except httpx.TransportError as exc:
+            exc.request = request
+            raise
+        return httpx.Response(
+            reply.status,
+            headers=reply.headers,
+            stream=_Body(reply.body),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode("latin-1")},
+        )
+
+    def _split(self, url: str) -> tuple[Origin, str, str]:
+        """(scheme, host, port), the Host header and the request target of an absolute URL;
+        a plain ``scheme://host:port`` prefix is parsed once and remembered."""
+        at = url.find("/", url.find("//") + 2)
+        prefix, target = (url, "/") if at < 0 else (url[:at], url[at:])
+        plain = not any(c in prefix for c in "?#@")
+        found = self._origins.get(prefix) if plain else None
+        if found is None:
+            parts = urlsplit(url)
+            found, target = _origin(parts), (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            if plain and len(self._origins) < 64:
+                self._origins[prefix] = found
+        elif "#" in target:
+            target = target.split("#", 1)[0]
+        if _BAD_TARGET.search(target):
+            raise httpx.InvalidURL(f"invalid URL {url[:80]!r}")
+        return found[0], found[1], target
 
 
-def _shut(conns: list[http.client.HTTPConnection]) -> None:
-    for conn in conns:
-        if conn.sock is not None:
-            with contextlib.suppress(OSError):
-                conn.sock.shutdown(socket.SHUT_RDWR)
-
-
-def _read_body(
-    resp: http.client.HTTPResponse,
-    conn: http.client.HTTPConnection,
-    deadline: float | None,
-    limit: int,
-    request: httpx.Request,
-) -> bytes:
-    """The whole body, within ``deadline`` (monotonic) and ``limit`` bytes."""
-    declared = resp.getheader("Content-Length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(f"body of {declared} bytes is over the limit of {limit}", request=request)
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("response not complete within the deadline")
-            if conn.sock is not None:
-                conn.sock.settimeout(left)
-        chunk = resp.read1(_CHUNK)
-        if not chunk:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError("response not complete within the deadline")  # the watchdog cut it
-            if resp.length:  # Content-Length said more was coming: a cut, not the end
-                raise http.client.IncompleteRead(b"".join(parts), resp.length)
-            resp.read()  # marks the response done, so the connection can be reused
-            return b"".join(parts)
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(f"body is over the limit of {limit} bytes", request=request)
-        parts.append(chunk)
+def _origin(parts: SplitResult) -> tuple[Origin, str]:
+    """(scheme, host, port) of an absolute http(s) URL, and its Host header."""
+    if parts.scheme not in ("http", "https"):
+        raise httpx.UnsupportedProtocol(f"unsupported URL scheme {parts.scheme!r}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise httpx.InvalidURL(f"invalid port in {parts.geturl()[:80]!r}") from None
+    if not parts.hostname:
+        raise httpx.InvalidURL(f"no host in {parts.geturl()[:80]!r}")
+    return (parts.scheme, parts.hostname, port), parts.netloc.rpartition("@")[2]
 
 
 class _Body(httpx.SyncByteStream):

@@ -5,6 +5,7 @@ The decisions themselves are :mod:`gitops_bot.plan`'s pure functions."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -231,6 +232,7 @@ def _gather(
     (that image is skipped); anything else, such as RegistryUnavailable, ends the run."""
     keys = list(keys)
     out: dict[K, V | GitOpsBotError] = {}
+    debug = log.is_enabled_for(logging.DEBUG)  # once: a disabled log.debug still costs a bind
     with progress.counter(what, len(keys)) as tick:
 
         def one(k: K) -> tuple[K, V | GitOpsBotError]:
@@ -241,9 +243,10 @@ def _gather(
                 log.warning("image_skipped", reason=str(exc))
                 return k, exc
             finally:
-                log.debug(
-                    what.replace(" ", "_"), key=_describe(k), seconds=round(time.monotonic() - started, 3)
-                )
+                if debug:
+                    log.debug(
+                        what.replace(" ", "_"), key=_describe(k), seconds=round(time.monotonic() - started, 3)
+                    )
                 tick()
 
         if len(keys) <= 1:
