@@ -133,6 +133,31 @@ def test_tls_with_private_ca(tls_registry: RegistryProcess, tls_material: dict[s
         assert c.resolve_digest("tls/app", "1.0.0") == pushed.digest
 
 
+def test_tls_connections_are_reused_across_the_idle_check(
+    tls_registry: RegistryProcess, tls_material: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection is checked for unasked bytes before reuse (non-blocking while idle):
+    over TLS that check must neither block nor take a healthy connection for a dirty one."""
+    from gitops_bot.registry import transport
+
+    p = Pusher.to(tls_registry.url, verify=ssl.create_default_context(cafile=str(tls_material["ca"])))
+    pushed = p.image("tls/reuse", "1.0.0")
+    p.close()
+    connects: list[object] = []
+    real_connect = transport.StdlibTransport._connect
+
+    def connect(*a: object) -> object:
+        connects.append(a)
+        return real_connect(*a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transport.StdlibTransport, "_connect", connect)
+    with client_for(tls_registry, ca_file=str(tls_material["ca"]), max_concurrency=1) as c:
+        for _ in range(5):
+            assert c.resolve_digest("tls/reuse", "1.0.0") == pushed.digest
+            assert c.list_tags("tls/reuse") == ["1.0.0"]
+    assert len(connects) == 1
+
+
 def test_tls_untrusted_ca_fails_with_a_hint_not_a_retry_loop(tls_registry: RegistryProcess) -> None:
     with (
         client_for(tls_registry, tls=True) as c,

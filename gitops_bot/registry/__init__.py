@@ -42,7 +42,7 @@ class RegistryPool:
         self.tokens = TokenCache()
         self._clients: dict[RegistryConfig, RegistryClient] = {}
         self._settings: dict[str, RegistryConfig] = {}  # per host, of this pool's config
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # abort() runs in a signal handler, maybe while it is held
         self._memo = memo
         self._owner = True
         self._aborted = False

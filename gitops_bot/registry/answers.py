@@ -57,6 +57,18 @@ def tag_page(response: Reply, host: str, repository: str) -> list[str]:
     return page
 
 
+def unencoded(response: Reply, host: str, repository: str) -> Reply:
+    """The answer's body as is: no ``Accept-Encoding`` is sent, so a ``Content-Encoding`` (gzip
+    from a proxy that compresses anyway) is refused with its name, not read as JSON garbage or
+    hashed as a manifest."""
+    coding = response.header("Content-Encoding").strip().lower()
+    if coding not in ("", "identity") and response.body:
+        raise RegistryProtocolError(
+            f"{host}/{repository}: answer is {coding[:20]!r}-encoded, which was not asked for"
+        )
+    return response
+
+
 def media_type(response: Reply) -> str:
     return response.header("Content-Type").split(";")[0].strip()
 

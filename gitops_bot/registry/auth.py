@@ -100,8 +100,8 @@ class RegistryAuth:
         elif self._basic and (basic := self._basic_header()):
             request.headers["Authorization"] = basic
         response = yield request
-        if response.status != 401:
-            return
+        if response.status != 401 or response.url.split("/", 3)[:3] != [scheme, "", netloc]:
+            return  # a challenge from where a redirect led (another host, or plain http) is not answered
         challenge = parse_challenge(response.header("WWW-Authenticate"))
         if challenge is None:
             return

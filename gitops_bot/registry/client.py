@@ -286,6 +286,13 @@ class RegistryClient:
             except httpx.TimeoutException:
                 self.stats.count("timeout")
                 raise _Retryable("timed out") from None
+            except (  # before TransportError, which UnsupportedProtocol is
+                httpx.TooManyRedirects,
+                httpx.InvalidURL,
+                httpx.UnsupportedProtocol,
+            ) as exc:
+                self.stats.count("bad-answer")
+                raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
             except httpx.TransportError as exc:
                 self.stats.count("connection-error")
                 if isinstance(
@@ -296,9 +303,6 @@ class RegistryClient:
                         hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA",
                     ) from None
                 raise _Retryable(f"cannot connect ({type(exc).__name__})") from None
-            except (httpx.TooManyRedirects, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-                self.stats.count("bad-answer")
-                raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
         if len(response.body) > limit:  # a transport that does not enforce the limit itself
             raise RegistryProtocolError(f"{self.host}/{repository}: answer too large (over {limit} bytes)")
         return self._sorted(response, repository)
@@ -320,7 +324,7 @@ class RegistryClient:
             raise RegistryAccessError(f"{self.host}/{repository}: not found (HTTP 404)", status=404)
         if status >= 400:
             raise RegistryAccessError(f"{self.host}/{repository}: HTTP {status}", status=status)
-        return response
+        return answers.unencoded(response, self.host, repository)
 
     # -- API -------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ same timeouts and ``body_limit`` extensions, so both run the same auth and redir
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import httpx
@@ -46,14 +47,16 @@ class Session:
         limit: int = DEFAULT_BODY_LIMIT,
     ) -> Reply:
         """``url`` absolute, or a path on the registry. The reply's ``history`` holds the replies
-        before it (auth round-trips, redirects), for the request count."""
+        before it (auth round-trips, redirects), for the request count. ``timeout`` bounds them
+        all together: a registry answering with redirect after slow redirect cannot stretch it."""
         if url.startswith("/"):
             url = self.base_url + url
         flow = self.auth.flow(Request(method, url, {"Accept": "*/*", **(headers or {})}))
         request = next(flow)
         history: list[Reply] = []
+        deadline = time.monotonic() + timeout if timeout is not None else None
         while True:
-            reply = self._follow(request, timeout, connect_timeout, limit, history)
+            reply = self._follow(request, deadline, connect_timeout, limit, history)
             try:
                 request = flow.send(reply)
             except StopIteration:
@@ -64,12 +67,18 @@ class Session:
     def _follow(
         self,
         request: Request,
-        timeout: float | None,
+        deadline: float | None,
         connect_timeout: float | None,
         limit: int,
         history: list[Reply],
     ) -> Reply:
         for _ in range(MAX_REDIRECTS + 1):
+            timeout = None
+            if deadline is not None:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    raise httpx.ReadTimeout("response not complete within the deadline")
+                connect_timeout = min(connect_timeout, timeout) if connect_timeout is not None else None
             reply = self._exchange(request, timeout, connect_timeout, limit)
             location = reply.header("Location") if reply.status in _REDIRECTS else ""
             if not location:
@@ -81,7 +90,9 @@ class Session:
 
 def _redirected(request: Request, status: int, location: str) -> Request:
     """The request a redirect asks for, as httpx builds it: 303 (and 301/302 after a POST)
-    becomes a GET without a body; the Authorization header never goes to another origin."""
+    becomes a GET without a body; the Authorization header never goes to another origin. Nor
+    does a body (a 307/308 would resend it): the one request with a body is a token request
+    whose body holds the refresh token."""
     try:
         url = httpx.URL(request.url).join(location)
     except httpx.InvalidURL as exc:
@@ -93,13 +104,15 @@ def _redirected(request: Request, status: int, location: str) -> Request:
         method = "GET"
     headers = dict(request.headers)
     before = httpx.URL(request.url)
-    if (url.scheme, url.host, url.port) != (before.scheme, before.host, before.port):
-        headers.pop("Authorization", None)
     body = request.body
     if method != request.method:
         body = b""
         for name in ("Content-Type", "Content-Length"):
             headers.pop(name, None)
+    if (url.scheme, url.host, url.port) != (before.scheme, before.host, before.port):
+        headers.pop("Authorization", None)
+        if body:
+            raise httpx.UnsupportedProtocol(f"redirect of a {method} with a body to another origin refused")
     return Request(method, str(url), headers, body)
 
 
@@ -135,8 +148,9 @@ def _exchange_for(transport: httpx.BaseTransport) -> Exchange:
             },
         )
         response = transport.handle_request(sent)
-        try:
-            body = response.read()
+        try:  # the bytes as sent, as the wire gives them: a Content-Encoding is not undone
+            stream = response.stream  # (a ByteStream, read already, iterates again)
+            body = b"".join(stream) if isinstance(stream, httpx.SyncByteStream) else response.read()
         finally:
             response.close()
         return Reply(

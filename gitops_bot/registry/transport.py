@@ -17,6 +17,9 @@ Hostile servers: the read timeout is a deadline for the whole response (one watc
 transport shuts down sockets past their deadline, so a server dripping one byte a second cannot
 stretch it), a body longer than the limit is abandoned as soon as it passes the limit, and
 :meth:`StdlibTransport.abort` shuts every in-flight socket down (SIGTERM while a registry hangs).
+A connection goes back to the pool only after a whole, well-framed reply, and is taken from it
+only while nothing is waiting on it: bytes a server sent beyond its reply, or before the next
+request, would otherwise be read as the next request's answer.
 """
 
 from __future__ import annotations
@@ -58,6 +61,17 @@ class _Conn:
         self.sock = sock
         self.rfile: io.BufferedReader = sock.makefile("rb")
 
+    def clean(self) -> bool:
+        """Nothing is waiting to be read (the socket is non-blocking while idle), so what comes
+        after the next request is its answer. An idle connection the server closed looks clean:
+        the request's read finds it stale and is retried."""
+        try:
+            return not self.rfile.peek(1)
+        except (BlockingIOError, ssl.SSLWantReadError):
+            return True
+        except OSError:
+            return False
+
     def shut(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -65,6 +79,7 @@ class _Conn:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.rfile.close()
+        with contextlib.suppress(OSError):  # even when the buffered reader's close failed
             self.sock.close()
 
 
@@ -78,6 +93,7 @@ class StdlibTransport(httpx.BaseTransport):
         """``ssl_context`` may be a function making it, called on the first https connection."""
         self._ssl = ssl_context
         self._max_idle = max_idle
+        self._idle_count = 0  # over all origins: a registry redirecting to many cannot pile them up
         self._idle: dict[Origin, list[_Conn]] = {}
         self._busy: dict[_Conn, float] = {}  # in flight -> its deadline
         self._aborted = False
@@ -88,34 +104,49 @@ class StdlibTransport(httpx.BaseTransport):
 
     def abort(self) -> None:
         """End every in-flight request now and refuse new ones (called from a signal handler's
-        thread: shutting a socket down wakes the thread blocked reading it)."""
-        with self._lock:
-            self._aborted = True
-            busy = list(self._busy)
-        for conn in busy:
+        thread: shutting a socket down wakes the thread blocked reading it). Takes no lock: a
+        signal handler runs in the main thread, which may hold it at that moment."""
+        self._aborted = True
+        for conn in list(self._busy):  # one step under the GIL
             conn.shut()
 
     def _watch(self) -> None:
         """One thread per transport ends requests past their deadline even while headers drip
-        in (a socket timeout only bounds each read); it wakes four times a second."""
-        while not self._closed:
+        in (a socket timeout only bounds each read); it wakes four times a second, and ends
+        once the transport is closed and nothing is in flight."""
+        while True:
             time.sleep(_TICK)
             now = time.monotonic()
-            with self._lock:
-                late = [c for c, deadline in self._busy.items() if deadline <= now]
-            for conn in late:
-                conn.shut()
+            with self._lock:  # shut while still busy: never a connection back in the pool
+                for conn, deadline in self._busy.items():
+                    if deadline <= now:
+                        conn.shut()
+                if self._closed and not self._busy:
+                    self._watchdog = None
+                    return
 
     # -- connection pool -------------------------------------------------------------
 
-    def _checkout(self, origin: Origin, deadline: float | None) -> _Conn | None:
-        """An idle connection to ``origin`` if there is one (the watchdog started on first use)."""
+    def _checkout(self, origin: Origin) -> _Conn | None:
+        """An idle connection to ``origin`` with nothing waiting on it, if there is one."""
+        while True:
+            with self._lock:
+                idle = self._idle.get(origin)
+                if not idle:
+                    return None
+                conn = idle.pop()
+                self._idle_count -= 1
+            if conn.clean():
+                return conn
+            conn.close()
+
+    def _track(self, conn: _Conn, deadline: float | None) -> None:
+        """``conn`` is in flight until ``deadline`` (the watchdog started when first needed)."""
         with self._lock:
-            idle = self._idle.get(origin)
+            self._busy[conn] = deadline if deadline is not None else float("inf")
             if deadline is not None and self._watchdog is None:
                 self._watchdog = threading.Thread(target=self._watch, name="registry-deadlines", daemon=True)
                 self._watchdog.start()
-            return idle.pop() if idle else None
 
     def _connect(self, origin: Origin, timeout: float | None) -> _Conn:
         scheme, host, port = origin
@@ -141,19 +172,23 @@ class StdlibTransport(httpx.BaseTransport):
         conn.close()
 
     def _checkin(self, origin: Origin, conn: _Conn) -> None:
+        with contextlib.suppress(OSError):
+            conn.sock.settimeout(0)  # idle: non-blocking, for clean()
         with self._lock:
             self._busy.pop(conn, None)
             idle = self._idle.setdefault(origin, [])
-            if len(idle) < self._max_idle and not self._closed:
+            if len(idle) < self._max_idle and self._idle_count < 4 * self._max_idle and not self._closed:
                 idle.append(conn)
+                self._idle_count += 1
                 return
         conn.close()
 
     def close(self) -> None:
-        self._closed = True  # the watchdog ends on its next tick
         with self._lock:
+            self._closed = True  # the watchdog ends once nothing is in flight
             conns = [c for idle in self._idle.values() for c in idle]
             self._idle.clear()
+            self._idle_count = 0
         for c in conns:
             c.close()
 
@@ -182,13 +217,12 @@ class StdlibTransport(httpx.BaseTransport):
         except ValueError as exc:
             raise httpx.LocalProtocolError(str(exc)) from None
         for attempt in (0, 1):
-            conn = self._checkout(origin, deadline)
+            conn = self._checkout(origin)
             reused = conn is not None
             try:
                 if conn is None:
                     conn = self._connect(origin, connect_timeout if connect_timeout is not None else timeout)
-                with self._lock:
-                    self._busy[conn] = deadline if deadline is not None else float("inf")
+                self._track(conn, deadline)
                 if self._aborted:
                     raise OSError("stopping")
                 if conn.sock.gettimeout() != timeout:  # settimeout is a syscall; usually the same
@@ -214,6 +248,10 @@ class StdlibTransport(httpx.BaseTransport):
                 ):
                     continue
                 raise self._mapped(exc, deadline) from exc
+            except BaseException:  # anything else (KeyboardInterrupt): never a leaked socket
+                if conn is not None:
+                    self._drop(conn)
+                raise
             if reply.will_close:
                 self._drop(conn)
             else:

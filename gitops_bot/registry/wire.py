@@ -9,7 +9,11 @@ on purpose: proxies, compression (no ``Accept-Encoding`` is sent, so bodies come
 HTTP/2, trailers (read and dropped), ``Expect: 100-continue``.
 
 A reply is read whole within a byte limit; a status line, header line or chunk-size line that
-does not fit its bound, a malformed length or a body cut short is a :class:`Broken` reply.
+does not fit its bound, a malformed length or a body cut short is a :class:`Broken` reply. So is
+anything a request smuggler or response splitter would use: both ``Content-Length`` and
+``Transfer-Encoding``, two different lengths, a transfer coding other than ``chunked``, a
+CR or NUL inside a header, a head mixing CRLF and bare LF line ends, a header name that is not a
+token. A 204 or 304 that announces a body is read as none and its connection not kept.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ import time
 from dataclasses import dataclass, field
 
 MAX_LINE = 64 << 10  # a status or header line
+MAX_HEAD = 256 << 10  # a reply's status line and headers together
 MAX_HEADERS = 100
+MAX_INTERIM = 8  # 1xx answers before the reply
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits (str.isdigit takes "²" too)
+_STATUS = re.compile(r"HTTP/1\.[01] [1-9][0-9][0-9]")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110 token)
 _CHUNK = 64 << 10
 
@@ -92,27 +100,45 @@ def encode_request(method: str, target: str, headers: list[tuple[str, str]], bod
 def read_reply(rfile: io.BufferedReader, method: str, limit: int, deadline: float | None, url: str) -> Reply:
     """One reply from ``rfile``: 1xx interim answers skipped, the body read within ``limit``
     bytes and, between reads, ``deadline`` (monotonic)."""
-    while True:
+    for _ in range(MAX_INTERIM + 1):
+        _left(deadline)
         status, reason, version, headers = _parse_head(_head(rfile))
+        if status == 101:
+            raise Broken("101 Switching Protocols, which was not asked for")
         if not 100 <= status < 200:
             break
+    else:
+        raise Broken(f"more than {MAX_INTERIM} interim (1xx) answers")
     fields = joined(headers)
     connection = fields.get("connection", "").lower()
     will_close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
+    coding = fields.get("transfer-encoding")
+    length = fields.get("content-length")
     if method == "HEAD" or status in (204, 304):
-        body = b""
-    elif "chunked" in fields.get("transfer-encoding", "").lower():
+        # a 204/304 announcing a body may be followed by one: the connection is not reused
+        body, will_close = b"", will_close or (method != "HEAD" and (coding or length or "0").strip() != "0")
+    elif coding is not None and length is not None:  # one of them is lying: a smuggling attempt
+        raise Broken("both Transfer-Encoding and Content-Length")
+    elif coding is not None:
+        if coding.strip().lower() != "chunked":
+            raise Broken(f"unsupported Transfer-Encoding {coding[:40]!r}")
         body = _chunked(rfile, limit, deadline)
-    elif "content-length" in fields:
-        declared = fields["content-length"].strip()
-        if not declared.isdigit():
-            raise Broken(f"bad Content-Length {declared[:40]!r}")
-        if int(declared) > limit:
-            raise TooLarge(f"body of {declared} bytes is over the limit of {limit}")
-        body = _exactly(rfile, int(declared), deadline)
+    elif length is not None:
+        n = _content_length(length)
+        if n > limit:
+            raise TooLarge(f"body of {n} bytes is over the limit of {limit}")
+        body = _exactly(rfile, n, deadline)
     else:
         body, will_close = _until_close(rfile, limit, deadline), True
     return Reply(status, headers, body, url, reason, will_close, fields=fields)
+
+
+def _content_length(value: str) -> int:
+    """The length a ``Content-Length`` declares; repeated, all its values must agree."""
+    values = {v.strip() for v in value.split(",")}
+    if len(values) != 1 or not _DIGITS.fullmatch(declared := values.pop()):
+        raise Broken(f"bad Content-Length {value[:40]!r}")
+    return int(declared) if len(declared) <= 18 else 1 << 62
 
 
 def _head(rfile: io.BufferedReader) -> list[str]:
@@ -120,35 +146,42 @@ def _head(rfile: io.BufferedReader) -> list[str]:
     is already buffered (a small reply, the usual case) it is taken with one read."""
     buffered = rfile.peek(1)
     end = buffered.find(b"\r\n\r\n")
-    if end >= 0:
-        text = rfile.read(end + 4)[:end].decode("latin-1")
-        lines = text.split("\r\n")
-        if (
-            len(lines) > MAX_HEADERS + 1
-            or text.count("\n") != len(lines) - 1
-            or "\r" in text.replace("\r\n", "")
-        ):
-            raise Broken("stray line break or too many headers")
-        return lines
-    lines = []
+    if end >= 0 and buffered.find(b"\n\n", 0, end) < 0:  # not the body's CRLFs after a LF head
+        return _checked(rfile.read(end + 4)[:end].decode("latin-1").split("\r\n"), "\r\n")
+    lines: list[str] = []
+    ending = b""
+    size = 0
     while True:  # a head arriving in pieces: line by line
         line = rfile.readline(MAX_LINE + 1)
         if not line:
             if lines:
                 raise Broken("connection closed inside the headers")
             raise Stale("server closed the connection without answering")
-        if len(line) > MAX_LINE or len(lines) > MAX_HEADERS:
-            raise Broken(f"header line too long or more than {MAX_HEADERS} headers")
-        if line in (b"\r\n", b"\n") and lines:
-            return lines
-        lines.append(line.decode("latin-1").rstrip("\r\n"))
+        size += len(line)
+        if len(line) > MAX_LINE or len(lines) > MAX_HEADERS or size > MAX_HEAD:
+            raise Broken(f"header line too long, or head over {MAX_HEAD} bytes or {MAX_HEADERS} headers")
+        ending = ending or (b"\r\n" if line.endswith(b"\r\n") else b"\n")
+        if not line.endswith(ending) or (ending == b"\n" and line.endswith(b"\r\n")):
+            raise Broken("head mixes CRLF and bare LF line ends")
+        if len(line) == len(ending) and lines:
+            return _checked(lines, ending.decode())
+        lines.append(line[: -len(ending)].decode("latin-1"))
+
+
+def _checked(lines: list[str], ending: str) -> list[str]:
+    """``lines`` unless one holds a stray CR, LF or NUL, or there are too many."""
+    text = ending.join(lines)
+    if len(lines) > MAX_HEADERS + 1 or text.count("\n") != len(lines) - 1:
+        raise Broken("stray line break or too many headers")
+    if text.count("\r") != (len(lines) - 1) * (ending == "\r\n") or "\0" in text:
+        raise Broken("stray CR or NUL in the head")
+    return lines
 
 
 def _parse_head(lines: list[str]) -> tuple[int, str, str, list[tuple[str, str]]]:
-    parts = lines[0].split(" ", 2)
-    version = parts[0]
-    if len(parts) < 2 or not version.startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isdigit():
-        raise Broken(f"bad status line {lines[0][:60]!r}")
+    status = lines[0]
+    if not _STATUS.match(status) or status[12:13] not in ("", " "):
+        raise Broken(f"bad status line {status[:60]!r}")
     headers: list[tuple[str, str]] = []
     for text in lines[1:]:
         if text[:1] in (" ", "\t") and headers:  # obsolete line folding
@@ -156,10 +189,10 @@ def _parse_head(lines: list[str]) -> tuple[int, str, str, list[tuple[str, str]]]
             headers[-1] = (k, f"{v} {text.strip()}")
             continue
         name, colon, value = text.partition(":")
-        if not colon or not name or name != name.strip():
+        if not colon or not _TOKEN.fullmatch(name):
             raise Broken(f"bad header line {text[:60]!r}")
-        headers.append((name, value.strip()))
-    return int(parts[1]), parts[2] if len(parts) > 2 else "", version, headers
+        headers.append((name, value.strip(" \t")))
+    return int(status[9:12]), status[13:], status[:8], headers
 
 
 def _left(deadline: float | None) -> None:
@@ -181,40 +214,37 @@ def _exactly(rfile: io.BufferedReader, n: int, deadline: float | None) -> bytes:
 
 
 def _until_close(rfile: io.BufferedReader, limit: int, deadline: float | None) -> bytes:
-    parts: list[bytes] = []
-    size = 0
+    parts = bytearray()
     while True:
         _left(deadline)
         chunk = rfile.read1(_CHUNK)
         if not chunk:
             _left(deadline)
-            return b"".join(parts)
-        size += len(chunk)
-        if size > limit:
+            return bytes(parts)
+        parts += chunk
+        if len(parts) > limit:
             raise TooLarge(f"body is over the limit of {limit} bytes")
-        parts.append(chunk)
 
 
 def _chunked(rfile: io.BufferedReader, limit: int, deadline: float | None) -> bytes:
-    parts: list[bytes] = []
-    size = 0
+    """A chunked body, grown in one buffer: one-byte chunks cost no more memory than one."""
+    body = bytearray()
     while True:
         _left(deadline)
         line = rfile.readline(1024)
         if not line.endswith(b"\n"):
             _left(deadline)
             raise Broken("chunk size line cut or too long")
-        hexsize = line.split(b";", 1)[0].strip()
+        hexsize = line.split(b";", 1)[0].strip(b" \t\r\n")
         if not hexsize or hexsize.strip(b"0123456789abcdefABCDEF"):
             raise Broken(f"bad chunk size {hexsize[:20]!r}")
         n = int(hexsize, 16)
         if n == 0:
             _trailers(rfile)
-            return b"".join(parts)
-        size += n
-        if size > limit:
+            return bytes(body)
+        if len(body) + n > limit:
             raise TooLarge(f"body is over the limit of {limit} bytes")
-        parts.append(_exactly(rfile, n, deadline))
+        body += _exactly(rfile, n, deadline)
         if _exactly(rfile, 2, deadline) != b"\r\n":
             raise Broken("chunk not followed by CRLF")
 
