@@ -5,8 +5,10 @@ verifier. The use cases (:mod:`gitops_bot.usecases`) plan and deliver with it.""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_bot import holds as holds_mod
 from gitops_bot import plan as planning
@@ -21,8 +23,10 @@ from gitops_bot.model import (
     ImageRef,
     Verification,
 )
-from gitops_bot.registry import RegistryPool
-from gitops_bot.trust.verifier import Verifier
+from gitops_bot.registry.pool import RegistryPool
+
+if TYPE_CHECKING:
+    from gitops_bot.trust.verifier import Verifier
 
 log = get_logger(__name__)
 
@@ -42,7 +46,20 @@ class App:
         self.registries = registries
         self.workers = workers
         self._holds: holds_mod.Holds | None = None
-        self.verifier = Verifier(config.root, os.environ if environ is None else environ)
+        self._environ = os.environ if environ is None else environ
+        self._verifier: Verifier | None = None
+        self._lock = threading.Lock()
+        self._image_specs: list[images.ImageSpec] | None = None
+
+    @property
+    def verifier(self) -> Verifier:
+        """Made on first use: a configuration without ``verify:`` never loads the crypto."""
+        with self._lock:
+            if self._verifier is None:
+                from gitops_bot.trust.verifier import Verifier
+
+                self._verifier = Verifier(self.config.root, self._environ)
+            return self._verifier
 
     @property
     def holds(self) -> holds_mod.Holds:
@@ -60,14 +77,13 @@ class App:
         return [self.config.environment(n) for n in dict.fromkeys(names)]  # a repeated name once
 
     def image_specs(self) -> list[images.ImageSpec]:
-        return [
-            images.ImageSpec(
-                img.name,
-                img.repository.location,
-                dict(img.helm),
-            )
-            for img in self.config.images
-        ]
+        """What the overlay readers look for: built once, read for every environment."""
+        if self._image_specs is None:
+            self._image_specs = [
+                images.ImageSpec(img.name, img.repository.location, dict(img.helm))
+                for img in self.config.images
+            ]
+        return self._image_specs
 
     def files(self, env: EnvironmentConfig) -> list[Path]:
         """The files an environment's paths stand for: a file as is; a directory's

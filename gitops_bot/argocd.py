@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
-import tenacity
 
 from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.log import register_secret
 from gitops_bot.manifests.workloads import Reference, repository_key
 from gitops_bot.model import short_digest
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx and tenacity are imported where the gate runs: ``config`` reads ArgoCDConfig from here,
+# and every command reads the config, while only ``promote`` asks Argo CD.
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class ArgoCD:
             )
         register_secret(token)
         assert cfg.server
+        import httpx
+
         self.server = cfg.server
         self._client = httpx.Client(
             base_url=cfg.server,
@@ -101,6 +106,8 @@ class ArgoCD:
         )
 
     def application(self, name: str) -> dict[str, Any]:
+        import tenacity
+
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Retry),
             stop=tenacity.stop_after_attempt(3),
@@ -115,6 +122,8 @@ class ArgoCD:
             ) from None
 
     def _get(self, name: str) -> dict[str, Any]:
+        import httpx
+
         try:
             r = self._client.get(f"/api/v1/applications/{quote(name, safe='')}")
         except httpx.TransportError as exc:

@@ -35,12 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from gitops_bot import yamlvalues
 from gitops_bot.errors import ConfigError, GitOpsBotError, UsageError
-from gitops_bot.log import get_logger, redact
-from gitops_bot.registry import RegistryPool
+from gitops_bot.log import bound_context, get_logger, redact
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.usecases.result import Outcome
 from gitops_bot.writeback import Updater
 
@@ -202,7 +200,7 @@ def run(
     with pool or RegistryPool(env=environ, memo=True) as pool:
 
         def one(repo: Repository) -> RepositoryResult:
-            with structlog.contextvars.bound_contextvars(repository=repo.url):
+            with bound_context(repository=repo.url):
                 try:
                     u = Updater(repo.url, config_path=repo.config, base=repo.base, environ=environ, pool=pool)
                     return RepositoryResult(repo.url, outcomes=u.run(env_names, dry_run=dry_run))

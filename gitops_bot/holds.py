@@ -18,9 +18,6 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
-
 from gitops_bot import yamlguard
 from gitops_bot.errors import ConfigError
 from gitops_bot.log import redact
@@ -51,6 +48,9 @@ def load(config_root: Path) -> Holds:
 
 def parse(text: str, filename: str) -> Holds:
     yamlguard.check(text, filename, ConfigError)
+    from ruamel.yaml import YAML  # here: a plan of a repository without holds never loads it
+    from ruamel.yaml.error import MarkedYAMLError
+
     try:
         doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -113,6 +113,8 @@ def write(config_root: Path, holds: Holds) -> bool:
 
 def _scalar(text: str) -> str:
     """A plain YAML scalar when that reads back as the same string, else a JSON-quoted one."""
+    from ruamel.yaml import YAML
+
     plain = text and text.strip() == text and not any(c in text for c in ":#{}[],&*!|>'\"%@`\n")
     if plain and YAML(typ="safe").load(text) == text:
         return text

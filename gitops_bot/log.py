@@ -1,4 +1,12 @@
-"""structlog set-up: console lines on a terminal, JSON otherwise; secrets redacted everywhere.
+"""Structured logging with structlog: console lines on a terminal, JSON otherwise; secrets
+redacted everywhere.
+
+A log call is an event name and key=value fields (``log.info("plan_done", seconds=1.2)``). The
+:class:`Logger` every module gets checks the level itself and imports structlog only when a
+line is really written: ``import structlog`` (it loads asyncio and, for its development
+renderer, rich and pygments) costs more than the rest of ``plan``'s start-up, and at the
+default level a ``plan`` or ``update`` writes no line at all. ``watch``, ``-v`` and any
+warning pay it once, on their first line.
 
 Every secret the process learns (registry passwords, tokens, GitHub tokens) is registered with
 :func:`register_secret`; :func:`redact` replaces it in any text that leaves the process: log
@@ -7,15 +15,14 @@ events, error messages, PR bodies.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import re
 import sys
 import threading
-from collections.abc import MutableMapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
-
-import structlog
-from structlog.typing import FilteringBoundLogger
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -46,39 +53,122 @@ def redact(text: str) -> str:
     return text
 
 
-def _redact_processor(
-    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
-    for key, value in list(event_dict.items()):
+def _redacted(fields: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in fields.items():
         if isinstance(value, str):
-            event_dict[key] = redact(value)
+            value = redact(value)
         elif isinstance(value, BaseException):
-            event_dict[key] = redact(str(value))
-    return event_dict
+            value = redact(str(value))
+        out[key] = value
+    return out
+
+
+_context: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
+    "gitops_bot_log", default=None
+)
+
+
+@contextlib.contextmanager
+def bound_context(**fields: Any) -> Iterator[None]:
+    """Add ``fields`` to every line logged inside the block (in this thread or task)."""
+    token = _context.set({**(_context.get() or {}), **fields})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+class _Settings:
+    level = logging.WARNING
+    fmt = "json"
+    stream: TextIO | None = None
+    processors: list[Any] | None = None  # structlog's chain, built on the first line written
+
+
+_settings = _Settings()
+_build_lock = threading.Lock()
+
+
+def _redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    return _redacted(event_dict)
+
+
+def _processors() -> list[Any]:
+    """structlog's processor chain for the configured format (imported here, on first use)."""
+    import structlog
+
+    renderer: Any = (
+        structlog.processors.JSONRenderer(default=repr)
+        if _settings.fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+    )
+    return [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,  # a traceback is text, so it is redacted too
+        _redact_processor,
+        renderer,
+    ]
+
+
+def _emit(method: str, event: str, fields: dict[str, Any]) -> None:
+    import structlog
+
+    with _build_lock:
+        if _settings.processors is None:
+            _settings.processors = _processors()
+        processors = _settings.processors
+    logger = structlog.wrap_logger(
+        structlog.PrintLogger(_settings.stream or sys.stderr),  # sys.stderr as it is now
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        cache_logger_on_first_use=False,
+    )
+    getattr(logger, method)(event, **{**(_context.get() or {}), **fields})
+
+
+class Logger:
+    """What ``get_logger`` returns: ``log.info("event", key=value)``; typed, so mypy checks calls."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def is_enabled_for(self, level: int) -> bool:
+        return level >= _settings.level
+
+    def _log(self, level: int, method: str, event: str, fields: dict[str, Any]) -> None:
+        if level >= _settings.level:
+            _emit(method, event, fields)
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._log(logging.DEBUG, "debug", event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._log(logging.INFO, "info", event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._log(logging.WARNING, "warning", event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._log(logging.ERROR, "error", event, fields)
+
+    def exception(self, event: str, **fields: Any) -> None:
+        """An error line with the traceback being handled (redacted)."""
+        self._log(logging.ERROR, "exception", event, fields)
 
 
 def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None = None) -> None:
     """``stream`` None means whatever ``sys.stderr`` is when a line is written."""
     if fmt == "auto":
         fmt = "console" if (stream or sys.stderr).isatty() else "json"
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact_processor,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=lambda *_: structlog.PrintLogger(stream or sys.stderr),
-        cache_logger_on_first_use=False,
-    )
+    with _build_lock:
+        _settings.level = logging.getLevelNamesMapping()[level.upper()]
+        _settings.fmt = "console" if fmt == "console" else "json"
+        _settings.stream = stream
+        _settings.processors = None
 
 
-def get_logger(name: str) -> FilteringBoundLogger:
+def get_logger(name: str) -> Logger:
     """The logger every module uses; typed, so mypy checks each log call."""
-    logger: FilteringBoundLogger = structlog.get_logger(name)
-    return logger
+    return Logger(name)

@@ -24,7 +24,7 @@ from gitops_bot.app import App
 from gitops_bot.config import Config
 from gitops_bot.errors import GateClosed, GitOpsBotError
 from gitops_bot.manifests import files
-from gitops_bot.registry import RegistryPool
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.scm import forges
 from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
 from gitops_bot.scm.git import Workspace, auth_env, is_url

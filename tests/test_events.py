@@ -22,7 +22,7 @@ from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import ReplayWindow, signature
 from gitops_bot.model import ImageRef
-from gitops_bot.registry import RegistryPool
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch import Watcher
 
 DIGEST = "sha256:" + "ab" * 32

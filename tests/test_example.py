@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from gitops_bot import config
 from gitops_bot.app import App
 from gitops_bot.manifests import files, kustomize, nodes, workloads
-from gitops_bot.registry import RegistryPool
+from gitops_bot.registry.pool import RegistryPool
 from testkit.example import EXAMPLE
 
 KUSTOMIZATIONS = sorted(EXAMPLE.rglob("kustomization.yaml"))

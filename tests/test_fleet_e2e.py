@@ -13,7 +13,7 @@ import pytest
 
 from gitops_bot import config, fleet
 from gitops_bot.cli import main
-from gitops_bot.registry import RegistryPool
+from gitops_bot.registry.pool import RegistryPool
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess

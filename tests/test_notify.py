@@ -16,8 +16,9 @@ from gitops_bot.errors import ConfigError
 from gitops_bot.events.verify import signature
 from gitops_bot.log import register_secret
 from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode
-from gitops_bot.notify import Notifier, NotifierSettings
+from gitops_bot.notify import NotifierSettings
 from gitops_bot.notify.message import Notice, event_of, from_error, from_outcomes
+from gitops_bot.notify.send import Notifier
 from gitops_bot.release import Change
 from gitops_bot.usecases.result import Outcome
 from testkit.github_server import FakeGitHub

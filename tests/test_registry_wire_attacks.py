@@ -18,10 +18,11 @@ import httpx
 import pytest
 
 from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
-from gitops_bot.registry import RegistryPool, wire
+from gitops_bot.registry import wire
 from gitops_bot.registry.auth import RegistryAuth
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.session import Session
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.registry.transport import BodyTooLarge, StdlibTransport

@@ -5,6 +5,7 @@ trust, argocd, events, notify)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from gitops_bot.argocd import ArgoCDConfig
@@ -95,15 +96,42 @@ class Config:
     def root(self) -> Path:
         return self.path.parent
 
+    # Looked up once per target (thousands per plan): indexed on first use, O(1) per call.
+    # cached_property writes the instance's __dict__, which a frozen dataclass allows; the
+    # indexes are not fields, so equality and ``replace`` are unaffected.
+    @cached_property
+    def _images_by_name(self) -> dict[str, ImageConfig]:
+        by_name: dict[str, ImageConfig] = {}
+        for img in self.images:
+            by_name.setdefault(img.name, img)  # the first of a name, as a scan would find
+        return by_name
+
+    @cached_property
+    def _environments_by_name(self) -> dict[str, EnvironmentConfig]:
+        by_name: dict[str, EnvironmentConfig] = {}
+        for env in self.environments:
+            by_name.setdefault(env.name, env)
+        return by_name
+
+    @cached_property
+    def _verify_overrides(self) -> dict[str, dict[str, VerifyConfig | None]]:
+        """environment -> image -> its override (the first listed for an image wins)."""
+        out: dict[str, dict[str, VerifyConfig | None]] = {}
+        for env in self.environments:
+            overrides = out.setdefault(env.name, {})
+            for name, spec in env.verify:
+                overrides.setdefault(name, spec)
+        return out
+
     def image(self, name: str) -> ImageConfig | None:
-        return next((i for i in self.images if i.name == name), None)
+        return self._images_by_name.get(name)
 
     def environment(self, name: str) -> EnvironmentConfig:
-        for env in self.environments:
-            if env.name == name:
-                return env
-        known = ", ".join(e.name for e in self.environments)
-        raise UsageError(f"unknown environment {name!r}", hint=f"configured: {known}")
+        env = self._environments_by_name.get(name)
+        if env is None:
+            known = ", ".join(e.name for e in self.environments)
+            raise UsageError(f"unknown environment {name!r}", hint=f"configured: {known}")
+        return env
 
     def registry(self, host: str) -> RegistryConfig:
         return self.registries.get(host) or RegistryConfig(host=host)
@@ -111,10 +139,10 @@ class Config:
     def verification(self, image: str, environment: str) -> VerifyConfig | None:
         """The signature policy for ``image`` in ``environment``: the environment's override,
         else the image's own when it applies there."""
-        env = self.environment(environment)
-        for name, spec in env.verify:
-            if name == image:
-                return spec
+        self.environment(environment)  # an unknown environment is a UsageError, as ever
+        overrides = self._verify_overrides[environment]
+        if image in overrides:
+            return overrides[image]
         img = self.image(image)
         spec = img.verify if img else None
         if spec is None or (spec.environments and environment not in spec.environments):

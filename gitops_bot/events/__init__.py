@@ -7,9 +7,6 @@ request proves where it comes from, and which images a push concerns.
 * :mod:`.receiver` one request end to end: size cap, authentication, parsing, replays,
   targeting, and the answer (status + one line); counts every request by source and outcome.
 * :mod:`.trigger` debouncing: a burst of pushes becomes one targeted cycle.
+
+This package's init imports nothing: ``config`` imports :mod:`.settings` on every command.
 """
-
-from gitops_bot.events.payloads import Push, matches
-from gitops_bot.events.settings import SOURCE_TYPES, SourceSettings, WebhookSettings
-
-__all__ = ["SOURCE_TYPES", "Push", "SourceSettings", "WebhookSettings", "matches"]

@@ -1,18 +1,22 @@
 """Notifications out: tell people what a run did (Slack, Teams, a signed JSON webhook).
 
 :func:`report_outcomes` and :func:`report_failure` are the one hook: the write-back layer
-calls them for every release command, so the CLI, the Action and ``watch`` notify alike."""
+calls them for every release command, so the CLI, the Action and ``watch`` notify alike.
+:mod:`.message` and :mod:`.send` (httpx, tenacity) are imported when there is something to
+send: ``config`` reads this package's :mod:`.settings` on every command."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from gitops_bot.notify.message import Notice, OutcomeLike, from_error, from_outcomes
-from gitops_bot.notify.send import Notifier
 from gitops_bot.notify.settings import EVENTS, TYPES, NotifierSettings
 
-__all__ = ["EVENTS", "TYPES", "Notice", "Notifier", "NotifierSettings", "report_failure", "report_outcomes"]
+if TYPE_CHECKING:
+    from gitops_bot.notify.message import OutcomeLike
+
+__all__ = ["EVENTS", "TYPES", "NotifierSettings", "report_failure", "report_outcomes"]
 
 
 def report_outcomes(
@@ -26,6 +30,9 @@ def report_outcomes(
     for that outcome: the warnings, one list per outcome in order."""
     if not settings:
         return [[] for _ in outcomes]
+    from gitops_bot.notify.message import from_outcomes
+    from gitops_bot.notify.send import Notifier
+
     with Notifier(settings, environ, dry_run=dry_run) as n:
         return [[w for notice in from_outcomes([o]) for w in n.send(notice)] for o in outcomes]
 
@@ -47,10 +54,14 @@ def report_failure(
     sent once, then again only after ``REPEAT_AFTER`` seconds (per process)."""
     if not settings:
         return
+    from gitops_bot.notify.message import from_error
+
     notice = from_error(error, gate=gate, command=command, dry_run=dry_run)
     now, key = time.monotonic(), notice.text()
     if not dry_run and now - _recent.get(key, -REPEAT_AFTER) < REPEAT_AFTER:
         return
     _recent[key] = now
+    from gitops_bot.notify.send import Notifier
+
     with Notifier(settings, environ, dry_run=dry_run) as n:
         n.send(notice)

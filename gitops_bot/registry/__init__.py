@@ -1,105 +1,11 @@
-"""Where versions come from: the OCI Distribution API."""
+"""Where versions come from: the OCI Distribution API.
 
-from __future__ import annotations
+* :mod:`.pool` one client per registry host, shared by threads and repositories.
+* :mod:`.client` the questions a plan asks (tags, digests, metadata, signatures), sent by
+  :mod:`.retrying` (deadline, retries, failures sorted); :mod:`.answers` reads the replies.
+* :mod:`.session` credentials, 401 challenges (:mod:`.auth`) and redirects over
+  :mod:`.transport`, which speaks HTTP/1.1 (:mod:`.wire`) on pooled connections.
+* :mod:`.settings` the ``registries:`` settings; :mod:`.credentials` where secrets come from.
 
-import copy
-import threading
-from collections.abc import Callable, Mapping
-from dataclasses import replace
-
-import httpx
-
-from gitops_bot.manifests import files
-from gitops_bot.registry import credentials
-from gitops_bot.registry.auth import TokenCache
-from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
-from gitops_bot.registry.memo import MemoClient
-from gitops_bot.registry.settings import RegistryConfig, RegistrySettings
-
-__all__ = ["RegistryClient", "RegistryPool", "RetryPolicy", "Stats"]
-
-
-class RegistryPool:
-    """One client per registry host (per distinct settings), made on first use and shared by
-    all threads. :meth:`bind` gives another repository's config a view sharing the clients,
-    their connection and concurrency limits, tokens and statistics (``gitops-bot update`` over
-    many repositories); ``memo`` makes clients answer each question once per run."""
-
-    def __init__(
-        self,
-        config: RegistrySettings | None = None,
-        *,
-        env: Mapping[str, str] | None = None,
-        retry: RetryPolicy | None = None,
-        transport_factory: Callable[[RegistryConfig], httpx.BaseTransport | None] | None = None,
-        memo: bool = False,
-    ) -> None:
-        self._config = config
-        self._env = env
-        self._retry = retry
-        self._transport_factory = transport_factory
-        self.stats = Stats()
-        self.tokens = TokenCache()
-        self._clients: dict[RegistryConfig, RegistryClient] = {}
-        self._settings: dict[str, RegistryConfig] = {}  # per host, of this pool's config
-        self._lock = threading.RLock()  # abort() runs in a signal handler, maybe while it is held
-        self._memo = memo
-        self._owner = True
-        self._aborted = False
-
-    def bind(self, config: RegistrySettings) -> RegistryPool:
-        """This pool seen through another repository's registry settings (closing it is a no-op)."""
-        view = copy.copy(self)
-        view._config, view._owner, view._settings = config, False, {}
-        return view
-
-    def abort(self) -> None:
-        """SIGTERM: end every in-flight registry request now; later ones fail at once."""
-        with self._lock:
-            self._aborted = True
-            clients = list(self._clients.values())
-        for c in clients:
-            c.abort()
-
-    def _settings_of(self, host: str) -> RegistryConfig:
-        """The host's settings, a relative ``ca_file`` checked and joined to the config's
-        directory once per host (``client`` is asked once per image and operation)."""
-        cfg = self._settings.get(host)
-        if cfg is None:
-            cfg = self._config.registry(host) if self._config else RegistryConfig(host=host)
-            if self._config and cfg.ca_file and not cfg.ca_file.startswith("/"):
-                cfg = replace(cfg, ca_file=str(files.from_config(self._config.root, cfg.ca_file)))
-            self._settings[host] = cfg
-        return cfg
-
-    def client(self, host: str) -> RegistryClient:
-        cfg = self._settings_of(host)
-        with self._lock:
-            found = self._clients.get(cfg)
-            if found is None:
-                found = (MemoClient if self._memo else RegistryClient)(
-                    cfg,
-                    credentials.lookup(cfg, self._env),
-                    transport=self._transport_factory(cfg) if self._transport_factory else None,
-                    retry=self._retry,
-                    stats=self.stats,
-                    token_cache=self.tokens,
-                )
-                self._clients[cfg] = found
-                if self._aborted:
-                    found.abort()
-            return found
-
-    def close(self) -> None:
-        if not self._owner:
-            return
-        with self._lock:
-            for c in self._clients.values():
-                c.close()
-            self._clients.clear()
-
-    def __enter__(self) -> RegistryPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+This package's init imports nothing: ``config`` imports :mod:`.settings` on every command.
+"""

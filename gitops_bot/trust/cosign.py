@@ -35,7 +35,7 @@ MAX_REFERRERS = 64
 
 
 class Registry(Protocol):
-    """What verification needs of :class:`gitops_bot.registry.RegistryClient`."""
+    """What verification needs of :class:`gitops_bot.registry.client.RegistryClient`."""
 
     def manifest(self, repository: str, reference: str) -> tuple[str, bytes, str] | None: ...
 

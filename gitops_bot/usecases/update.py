@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from gitops_bot import delivery, targeting
 from gitops_bot.config import Config
 from gitops_bot.errors import GitOpsBotError
-from gitops_bot.events import Push
+from gitops_bot.events.payloads import Push
 from gitops_bot.log import get_logger
 from gitops_bot.manifests import images
 from gitops_bot.model import EnvironmentPlan, ImageRef, PlanAction, PlanItem, WriteMode
