@@ -15,8 +15,7 @@ from urllib.parse import quote
 
 from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.log import register_secret
-from gitops_bot.manifests.workloads import Reference, repository_key
-from gitops_bot.model import short_digest
+from gitops_bot.model import WrittenRef, short_digest
 
 if TYPE_CHECKING:
     import httpx
@@ -55,11 +54,11 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
         problems.append(f"Argo CD application {name} is {health}, not Healthy")
     images = _field(app, "status", "summary", "images")
     running = (
-        [Reference.split(str(i)) for i in images if isinstance(i, str)] if isinstance(images, list) else []
+        [WrittenRef.split(str(i)) for i in images if isinstance(i, str)] if isinstance(images, list) else []
     )
     for w in wanted:
-        key = repository_key(w.repository)
-        same_repo = [r for r in running if repository_key(r.repository) == key]
+        key = WrittenRef(w.repository).location
+        same_repo = [r for r in running if r.location == key]
         # The source pins a digest: the cluster must run that digest. It pins a tag only:
         # the cluster runs that tag (what it resolved to is what promotion resolves now).
         ok = any(

@@ -1,25 +1,25 @@
-"""Value objects shared by every layer. Imports nothing of ours but errors."""
+"""Value objects shared by every layer. Imports nothing of ours but errors and
+:mod:`gitops_bot.imageref` (image references), whose names it re-exports: a module imports its
+values from here."""
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any, assert_never
 
-from gitops_bot.errors import UsageError
-
-DOCKER_HUB = "registry-1.docker.io"
-_DOCKER_HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
-
-DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
-_REPO_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-# The OCI tag grammar, ASCII only; used with fullmatch (``$`` would let a final newline in).
-_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
-_HOST_RE = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?")
+from gitops_bot.imageref import DIGEST_RE as DIGEST_RE
+from gitops_bot.imageref import DOCKER_HUB as DOCKER_HUB
+from gitops_bot.imageref import ImageRef as ImageRef
+from gitops_bot.imageref import WrittenRef as WrittenRef
+from gitops_bot.imageref import is_digest as is_digest
+from gitops_bot.imageref import is_tag as is_tag
+from gitops_bot.imageref import normalise_host as normalise_host
+from gitops_bot.imageref import set_parts as set_parts
+from gitops_bot.imageref import short_digest as short_digest
 
 
 class PlanAction(StrEnum):
@@ -144,25 +144,6 @@ def format_instant(when: datetime) -> str:
     return naive.isoformat(timespec="seconds") + fraction + ("Z" if offset == "+00:00" else offset)
 
 
-def normalise_host(host: str) -> str:
-    """Docker Hub has several names; the Distribution API lives at one of them."""
-    return DOCKER_HUB if host in _DOCKER_HUB_ALIASES else host
-
-
-def short_digest(digest: str) -> str:
-    """A digest as messages show it: the algorithm and its first 12 hex digits."""
-    return digest[:19]
-
-
-def is_digest(value: str) -> bool:
-    return bool(DIGEST_RE.fullmatch(value))
-
-
-def is_tag(value: str) -> bool:
-    """The OCI distribution tag grammar: what may go into a URL path and a manifest."""
-    return bool(_TAG_RE.fullmatch(value))
-
-
 def is_loopback_host(host: str) -> bool:
     """``host`` may carry a port. Loopback registries are allowed plain http."""
     name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
@@ -173,80 +154,6 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """A registry repository, optionally with a tag and/or digest.
-
-    ``registry`` is the host (with port) the Distribution API is served from; Docker Hub
-    names are normalised the way docker does (``nginx`` -> registry-1.docker.io/library/nginx).
-    """
-
-    registry: str
-    repository: str
-    tag: str | None = None
-    digest: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> ImageRef:
-        original = text
-        digest = None
-        if "@" in text:
-            text, digest = text.split("@", 1)
-            if not is_digest(digest):
-                raise UsageError(
-                    f"invalid digest in image reference {original!r}",
-                    hint="a digest is 'sha256:' followed by 64 lowercase hex characters",
-                )
-        tag = None
-        slash = text.rfind("/")
-        colon = text.rfind(":")
-        if colon > slash:
-            text, tag = text[:colon], text[colon + 1 :]
-            if not is_tag(tag):
-                raise UsageError(f"invalid tag {tag!r} in image reference {original!r}")
-        parts = text.split("/")
-        first = parts[0]
-        if len(parts) > 1 and ("." in first or ":" in first or first == "localhost"):
-            registry, path = first, "/".join(parts[1:])
-        else:
-            registry, path = DOCKER_HUB, text
-        if registry in _DOCKER_HUB_ALIASES:
-            registry = DOCKER_HUB
-            if "/" not in path:
-                path = f"library/{path}"
-        if (
-            not path
-            or not _HOST_RE.fullmatch(registry)
-            or not all(_REPO_COMPONENT.fullmatch(p) for p in path.split("/"))
-        ):
-            raise UsageError(
-                f"invalid image repository {original!r}",
-                hint="use lowercase letters, digits and separators, e.g. ghcr.io/acme/app",
-            )
-        return cls(registry=registry, repository=path, tag=tag, digest=digest)
-
-    @property
-    def location(self) -> str:
-        """``registry/path``, Docker Hub spelled out: the same for every way to write a name."""
-        return f"{self.registry}/{self.repository}"
-
-    @property
-    def name(self) -> str:
-        """The repository as users write it: Docker Hub's host and ``library/`` left out."""
-        if self.registry == DOCKER_HUB:
-            repo = self.repository.removeprefix("library/")
-            return repo
-        return self.location
-
-    def __str__(self) -> str:
-        out = self.name
-        if self.tag:
-            out += f":{self.tag}"
-        if self.digest:
-            out += f"@{self.digest}"
-        return out
 
 
 @dataclass(frozen=True)
@@ -302,6 +209,14 @@ class Deployed:
         return self.new_name or self.name
 
 
+class FoundBy(StrEnum):
+    """Where a signature was found for a digest."""
+
+    REFERRERS = "referrers"  # the OCI 1.1 referrers API
+    REFERRERS_TAG = "referrers-tag"  # the referrers tag schema (sha256-<hex> index)
+    TAG = "tag"  # cosign's .sig tag
+
+
 @dataclass(frozen=True)
 class Signer:
     """One signature that held: who signed (key id or certificate identity) and where it was."""
@@ -310,7 +225,7 @@ class Signer:
     signer: str  # "SHA256:<key id>" or the certificate identity
     issuer: str | None = None  # keyless: the OIDC issuer
     log_index: int | None = None  # keyless: the Rekor log index
-    found_by: str = "tag"  # "referrers" (OCI 1.1 API), "referrers-tag" (tag schema) or "tag" (.sig)
+    found_by: FoundBy = FoundBy.TAG
 
     def describe(self) -> str:
         match self.method:

@@ -52,7 +52,7 @@ def build(directory: Path, seen: tuple[Path, ...] = ()) -> list[Obj]:
     for obj in objects:
         assert obj.value.get("apiVersion") and obj.kind and obj.name, f"{path}: {obj.value}"
     names = {(o.kind, o.name) for o in objects}
-    used = {c.reference.repository for c in workloads.containers([o.node for o in objects])}
+    used = {c.reference.name for c in workloads.containers([o.node for o in objects])}
     for image in kustomize.extract_images(text, str(path)):  # the project's reader
         assert image.name in used, f"{path}: images: {image.name} is used by no container ({sorted(used)})"
     for patch in spec.get("patches", []):

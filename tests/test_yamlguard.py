@@ -6,14 +6,17 @@ import time
 
 import pytest
 
-from gitops_bot import yamlguard
 from gitops_bot.errors import ManifestError
-from gitops_bot.manifests import nodes
+from gitops_bot.manifests import guard, nodes
 from gitops_bot.yamlguard import check
 
 BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
     f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
 )
+
+# Not a speed test: an unguarded alias bomb expands for hours (exponentially), so a bound this
+# loose catches only that, never a loaded machine (2 s failed under a parallel run).
+BOUNDED = 60
 
 
 @pytest.mark.parametrize(
@@ -45,7 +48,7 @@ def test_refused_with_the_line(text: str, line: int, match: str) -> None:
         check(text, "f.yaml", ManifestError)
     with pytest.raises(ManifestError, match=match):
         nodes.compose_all(text, "f.yaml")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < BOUNDED
 
 
 @pytest.mark.parametrize(
@@ -59,7 +62,7 @@ def test_refused_with_the_line(text: str, line: int, match: str) -> None:
     ids=["anchors-in-use", "large-file", "keys-per-document", "flow"],
 )
 def test_let_through(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamlguard, "MAX_NODES", 1000)
+    monkeypatch.setattr(guard, "MAX_NODES", 1000)
     check(text, "f.yaml", ManifestError)
 
 
@@ -76,4 +79,4 @@ def test_the_editors_reread_still_refuses_a_duplicate_key_or_an_alias_bomb() -> 
     t0 = time.monotonic()
     with pytest.raises(ManifestError, match="does not read back"):
         nodes.confirm(expected, BOMB, "k.yaml")
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < BOUNDED

@@ -148,7 +148,7 @@ def load(path: Path) -> Config:
 
 
 def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
-    doc = yamlvalues.load(text, filename)  # the composer applies yamlguard's limits
+    doc = yamlvalues.load(text, filename)  # the composer applies manifests.guard's limits
     cfg = read(ROOT, Values(Reader(filename), doc, "the file", None))
     return replace(cfg, path=path) if path else cfg
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_bot.model import DOCKER_HUB, ImageRef, is_digest, normalise_host
+from gitops_bot.model import DOCKER_HUB, ImageRef, WrittenRef, is_digest, normalise_host
 
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
 GHCR = "ghcr.io"
@@ -132,7 +132,7 @@ def github(body: bytes, headers: Mapping[str, str]) -> Delivery:
     digest = tag.get("digest") or version.get("version")
     url = str(version.get("package_url") or "")  # ghcr.io/OWNER/PATH:TAG, the image's own name
     if url.startswith(GHCR + "/"):
-        repository = url.removeprefix(GHCR + "/").split("@")[0].split(":")[0]
+        repository = WrittenRef.split(url.removeprefix(GHCR + "/")).name
     else:
         repository = f"{pkg.get('namespace') or ''}/{pkg.get('name') or ''}".lower()
     return Delivery(delivery, (make_push(GHCR, repository, tag.get("name"), digest),))

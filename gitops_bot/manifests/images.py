@@ -20,8 +20,8 @@ from typing import Any
 from gitops_bot.errors import ManifestError
 from gitops_bot.manifests import kustomize, markers, nodes, workloads
 from gitops_bot.manifests.result import EditResult, FieldChange, Unwritten
-from gitops_bot.manifests.workloads import Reference
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
+from gitops_bot.model import WrittenRef, set_parts
 
 FIELDS = ("repository", "tag", "digest")
 
@@ -125,7 +125,7 @@ def _groups(
     for c in workloads.containers(docs):
         if id(c.node) in taken:
             continue
-        key = workloads.repository_key(c.reference.repository)
+        key = c.reference.location
         spec = by_repo.get(key) if key else None
         if spec is not None:
             groups.append(
@@ -169,11 +169,11 @@ def _value(node: Any) -> str | None:
 
 def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
     ref = g.fields.get("reference")
-    r = Reference.split(str(ref.value)) if ref is not None and _value(ref) else Reference("", None, None)
+    r = WrittenRef.split(str(ref.value)) if ref is not None and _value(ref) else WrittenRef("")
     return (
-        _value(g.fields.get("repository")) or r.repository or None,
+        _value(g.fields.get("repository")) or r.name or None,
         _value(g.fields.get("tag")) or r.tag,
-        _value(g.fields.get("digest")) or r.digest,
+        _value(g.fields.get("digest")) or r.digest or None,
     )
 
 
@@ -274,21 +274,15 @@ def _new_values(g: _Group, u: Update, filename: str) -> list[tuple[str, Any, str
     out: list[tuple[str, Any, str]] = []
     ref = g.fields.get("reference")
     if ref is not None:
-        current = Reference.split(str(ref.value or ""))
-        new = current.with_values(
-            u.repository, u.tag, None if u.keep_digest and u.digest is None else u.digest
-        )
-        if u.keep_digest and u.digest is None:
-            new = Reference(new.repository, new.tag, current.digest)
-        out.append(("reference", ref, str(new)))
-    wanted: dict[str, str | None] = {"repository": u.repository, "tag": u.tag, "digest": u.digest}
-    if u.tag is not None and u.digest is None and not u.keep_digest:
-        wanted["digest"] = ""  # a separate digest field pinning the old image is emptied
-    for f in FIELDS:
-        value = wanted[f]
-        node = g.fields.get(f)
-        if value is None:
+        current = WrittenRef.split(str(ref.value or ""))
+        new = current.updated(u.repository or None, u.tag, u.digest, keep_digest=u.keep_digest)
+        out.append(("reference", ref, new.format()))
+    parts = set_parts(u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
+    for f, part in zip(FIELDS, ("name", "tag", "digest"), strict=True):
+        if part not in parts:
             continue
+        value = parts[part] or ""  # removing a separate digest field empties it
+        node = g.fields.get(f)
         if node is None:
             if f in g.missing and value:
                 raise ManifestError(

@@ -18,9 +18,11 @@ from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.result import EditResult, FieldChange
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar, render
+from gitops_bot.model import WrittenRef, set_parts
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 FIELDS = ("name", "newName", "newTag", "digest")
+_FIELD_OF_PART = {"name": "newName", "tag": "newTag", "digest": "digest"}  # of an image reference
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,10 @@ class ImageEdit:
     keep_digest: bool = False
 
     def fields(self) -> dict[str, str | None]:
-        """Field -> new value, ``None`` meaning remove. Fields not listed are left alone."""
-        out: dict[str, str | None] = {}
-        if self.new_name is not None:
-            out["newName"] = self.new_name
-        if self.new_tag is not None:
-            out["newTag"] = self.new_tag
-        if self.digest is not None:
-            out["digest"] = self.digest
-        elif self.new_tag is not None and not self.keep_digest:
-            out["digest"] = None
-        return out
+        """Field -> new value, ``None`` meaning remove (:func:`model.set_parts`' rules). Fields
+        not listed are left alone."""
+        parts = set_parts(self.new_name, self.new_tag, self.digest, keep_digest=self.keep_digest)
+        return {_FIELD_OF_PART[part]: value for part, value in parts.items()}
 
 
 def find_kustomization(directory: Path) -> Path:
@@ -143,8 +138,8 @@ def _tag_digest(values: dict[str, str | None]) -> tuple[str | None, str | None]:
     tag, digest = values.get("newTag"), values.get("digest")
     if tag is None or "@" not in tag or digest is not None:
         return tag, digest
-    tag, _, digest = tag.partition("@")
-    return tag or None, digest or None
+    pinned = WrittenRef.of_tag("", tag)
+    return pinned.tag or None, pinned.digest or None
 
 
 # -- editing ---------------------------------------------------------------------------
@@ -158,11 +153,10 @@ def _entry_fields(current: dict[str, str | None], edit: ImageEdit) -> dict[str, 
     if tag_now is None or "@" not in tag_now or current.get("digest") is not None:
         # removing what is absent or empty ("digest:") is no change: an empty key stays
         return {f: v for f, v in fields.items() if v is not None or current.get(f) is not None}
-    old_tag, old_digest = _tag_digest(current)
-    tag = fields.get("newTag") or old_tag or ""
-    digest = fields.get("digest", old_digest)
+    ref = WrittenRef("", *_tag_digest(current))
+    new = ref.updated(tag=edit.new_tag, digest=edit.digest, keep_digest=edit.keep_digest)
     out = {f: v for f, v in fields.items() if f not in ("newTag", "digest")}
-    out["newTag"] = tag + (f"@{digest}" if digest else "")
+    out["newTag"] = new.pinned_tag
     return out
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from gitops_bot import yamlguard
 from gitops_bot.errors import ManifestError
+from gitops_bot.manifests import guard
 
 _Loader: Any = getattr(yaml, "CSafeLoader", None)
 _HINT = "fix the file by hand; nothing was changed"
@@ -42,23 +42,23 @@ def _composed(filename: str, libyaml: Callable[[], Any], ruamel: Callable[[Any],
 
 def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     """The single document's root node (None for an empty file). ``reread``: see :func:`confirm`."""
-    yamlguard.precheck(text, filename, ManifestError)
+    guard.precheck(text, filename, ManifestError)
     root = _composed(filename, lambda: yaml.compose(text, Loader=_Loader), lambda y: y.compose(text))
     if not reread or "&" in text:
-        yamlguard.check_nodes([root], filename, ManifestError)
+        guard.check_nodes([root], filename, ManifestError)
     return root
 
 
 def compose_all(text: str, filename: str, *, reread: bool = False) -> list[Any]:
     """Every document's root node of a multi-document stream (empty documents dropped)."""
-    yamlguard.precheck(text, filename, ManifestError)
+    guard.precheck(text, filename, ManifestError)
     docs = _composed(
         filename,
         lambda: list(yaml.compose_all(text, Loader=_Loader)),
         lambda y: list(y.compose_all(text)),
     )
     if not reread or "&" in text:
-        yamlguard.check_nodes(docs, filename, ManifestError)
+        guard.check_nodes(docs, filename, ManifestError)
     return [d for d in docs if d is not None]
 
 

@@ -18,30 +18,21 @@ from collections.abc import Collection
 from gitops_bot.errors import UsageError
 from gitops_bot.manifests.kustomize import ImageEdit
 from gitops_bot.manifests.result import Unwritten
-from gitops_bot.model import ImageRef, is_digest, is_tag
+from gitops_bot.model import ImageRef, WrittenRef, is_digest, is_tag
 
 
-def _split(ref: str) -> tuple[str, str | None, str | None]:
-    slash = ref.find("/")
-    start = slash + 1 if slash >= 0 else 0
-    digest = tag = None
-    at = ref.find("@", start)
-    if at >= 0:
-        ref, digest = ref[:at], ref[at + 1 :]
-    colon = ref.find(":", start)
-    if colon >= 0:
-        ref, tag = ref[:colon], ref[colon + 1 :]
-    return ref, tag, digest
+def _split(ref: str) -> WrittenRef:
+    """kustomize's reading: the separators are looked for after the first ``/``."""
+    return WrittenRef.split_from(ref, ref.find("/") + 1)
 
 
-def _setter(arg: str, setters: Collection[str]) -> tuple[str, str | None, str | None] | None:
+def _setter(arg: str, setters: Collection[str]) -> WrittenRef | None:
     """``NAMESPACE:POLICY[:TAG][@DIGEST]`` when the file has a Flux marker for NAMESPACE:POLICY
     (the longest such name wins); None when ``arg`` names no setter of the file."""
     for name in sorted(setters, key=len, reverse=True):
         rest = arg[len(name) :]
         if arg.startswith(name) and (not rest or rest[0] in ":@"):
-            tag, _, digest = rest.partition("@")
-            return name, tag[1:] if tag else None, digest if "@" in rest else None
+            return WrittenRef.split_from(arg, len(name))
     return None
 
 
@@ -67,14 +58,16 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
     setter = _setter(arg, setters) if "=" not in arg else None
     if "=" in arg:
         name, rest = arg.split("=", 1)
-        new_name, tag, digest = _split(rest)
+        ref = _split(rest)
+        new_name = ref.name
         if not new_name:
             raise UsageError(f"{bad}: nothing after '='", hint=hint)
     else:
-        name, tag, digest = setter or _split(arg)
-        new_name = "*"
-        if tag is None and digest is None:
+        ref = setter or _split(arg)
+        name, new_name = ref.name, "*"
+        if ref.tag is None and ref.digest is None:
             raise UsageError(f"{bad}: no tag, digest or new name to set", hint=hint)
+    tag, digest = ref.tag, ref.digest
     if any(c.isspace() for c in arg):
         raise UsageError(
             f"{bad}: an image reference has no white space",
@@ -109,13 +102,13 @@ def _check_name(name: str, bad: str) -> None:
     if name == "*":
         return
     try:
-        ImageRef.parse(name)
+        ref = ImageRef.parse(name)
     except UsageError:
         raise UsageError(
             f"{bad}: {name!r} is not a valid image name",
             hint="lowercase letters, digits and '.', '_', '-' separators, e.g. ghcr.io/acme/app",
         ) from None
-    if "@" in name or name.rfind(":") > name.find("/"):
+    if ref.tag is not None or ref.digest is not None:
         raise UsageError(f"{bad}: {name!r} is not a valid image name", hint="a name has no tag or digest")
 
 

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_bot.errors import GitOpsBotError
 from gitops_bot.manifests import nodes
-from gitops_bot.model import ImageRef
+from gitops_bot.model import WrittenRef
 
 # kind -> path from the document root to the pod spec
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -29,58 +28,18 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
-@dataclass(frozen=True)
-class Reference:
-    """An image reference split lexically: ``repository`` exactly as written."""
-
-    repository: str
-    tag: str | None
-    digest: str | None
-
-    @classmethod
-    def split(cls, text: str) -> Reference:
-        rest, _, digest = text.partition("@")
-        slash = rest.rfind("/")
-        colon = rest.rfind(":")
-        if colon > slash:
-            return cls(rest[:colon], rest[colon + 1 :], digest or None)
-        return cls(rest, None, digest or None)
-
-    def __str__(self) -> str:
-        return (
-            self.repository
-            + (f":{self.tag}" if self.tag else "")
-            + (f"@{self.digest}" if self.digest else "")
-        )
-
-    def with_values(
-        self, repository: str | None, tag: str | None, digest: str | None, *, keep_digest: bool = False
-    ) -> Reference:
-        """kustomize's field rules on a reference: a tag set without a digest drops the stale
-        digest (unless ``keep_digest``); a digest set alone keeps the tag (``tag@digest``)."""
-        new_tag = tag if tag is not None else self.tag
-        dropped = tag is not None and not keep_digest
-        new_digest = digest if digest is not None else (None if dropped else self.digest)
-        return Reference(repository or self.repository, new_tag, new_digest)
-
-
 def repository_key(repository: str) -> str | None:
     """``registry/path`` with Docker Hub normalised, or None when not a valid repository
     (a template placeholder such as ``{{ .Values.image }}``)."""
-    try:
-        ref = ImageRef.parse(repository)
-    except GitOpsBotError:
-        return None
-    return ref.location
+    return WrittenRef(repository).location
 
 
 @dataclass(frozen=True)
 class Container:
     kind: str
     workload: str
-    container: str
     node: Any  # the image scalar
-    reference: Reference
+    reference: WrittenRef  # as written: the editor writes it back byte for byte
     flow: bool  # the container mapping is flow style
 
     @property
@@ -127,8 +86,7 @@ def containers(docs: list[Any]) -> Iterator[Container]:
                 yield Container(
                     kind,
                     workload,
-                    _scalar(c, "name"),
                     image[1],
-                    Reference.split(str(image[1].value)),
+                    WrittenRef.split(str(image[1].value)),
                     bool(c.flow_style),
                 )

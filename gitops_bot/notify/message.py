@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, assert_never
 
-from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode
+from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode, short_digest
 from gitops_bot.release import Change
 
 TITLES = {
@@ -90,7 +90,7 @@ class Notice:
 
 
 def _version(tag: str | None, digest: str | None) -> str:
-    short = digest.split(":", 1)[-1][:12] if digest else None
+    short = short_digest(digest, algorithm=False) if digest else None
     if tag and short:
         return f"{tag} ({short})"
     return tag or short or "(none)"

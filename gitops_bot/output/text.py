@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
-from gitops_bot.model import OutcomeAction, Plan, PlanAction, PlanItem, WriteMode
+from gitops_bot.model import OutcomeAction, Plan, PlanAction, PlanItem, WriteMode, short_digest
 
 if TYPE_CHECKING:
     from gitops_bot.fleet import RepositoryResult
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _short(digest: str | None) -> str:
-    return f"@{digest[7:19]}" if digest else ""
+    return f"@{short_digest(digest, algorithm=False)}" if digest else ""
 
 
 def _current(item: PlanItem) -> str:

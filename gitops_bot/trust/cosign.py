@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gitops_bot.model import is_digest
+from gitops_bot.model import FoundBy, is_digest
 
 SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
@@ -48,13 +48,13 @@ class Registry(Protocol):
 class SimpleSignature:
     payload: bytes
     signature: bytes
-    found_by: str
+    found_by: FoundBy
 
 
 @dataclass(frozen=True)
 class BundleBlob:
     data: bytes
-    found_by: str
+    found_by: FoundBy
 
 
 def sig_tag(digest: str) -> str:
@@ -83,24 +83,26 @@ def _layers(body: bytes) -> list[dict[str, Any]]:
     return [x for x in layers[:MAX_LAYERS] if isinstance(x, dict)] if isinstance(layers, list) else []
 
 
-def _referrer_descriptors(reg: Registry, repository: str, digest: str) -> tuple[list[dict[str, Any]], str]:
+def _referrer_descriptors(
+    reg: Registry, repository: str, digest: str
+) -> tuple[list[dict[str, Any]], FoundBy]:
     found = reg.referrers(repository, digest)
     if found is not None:
-        return found[:MAX_REFERRERS], "referrers"
+        return found[:MAX_REFERRERS], FoundBy.REFERRERS
     index = reg.manifest(repository, digest.replace(":", "-"))
     if index is None:
-        return [], "referrers-tag"
+        return [], FoundBy.REFERRERS_TAG
     try:
         manifests = json.loads(index[1]).get("manifests")
     except (ValueError, AttributeError):
-        return [], "referrers-tag"
+        return [], FoundBy.REFERRERS_TAG
     items = [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
-    return items[:MAX_REFERRERS], "referrers-tag"
+    return items[:MAX_REFERRERS], FoundBy.REFERRERS_TAG
 
 
 def _signature_manifests(
     reg: Registry, repository: str, digest: str, legacy: bool
-) -> Iterator[tuple[bytes, str]]:
+) -> Iterator[tuple[bytes, FoundBy]]:
     """Manifest bodies that may carry signatures for ``digest``, with how each was found
     (``legacy``: also cosign's ``.sig`` tag, which only ever holds simple signatures)."""
     descriptors, how = _referrer_descriptors(reg, repository, digest)
@@ -112,7 +114,7 @@ def _signature_manifests(
                 yield got[1], how
     found = reg.manifest(repository, sig_tag(digest)) if legacy else None
     if found is not None:
-        yield found[1], "tag"
+        yield found[1], FoundBy.TAG
 
 
 def find(

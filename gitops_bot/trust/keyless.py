@@ -29,7 +29,7 @@ from sigstore.verify.policy import OIDCIssuer, VerificationPolicy
 from sigstore_models.common.v1 import HashAlgorithm
 
 from gitops_bot.errors import UsageError
-from gitops_bot.model import SignatureKind, Signer, short_digest
+from gitops_bot.model import FoundBy, SignatureKind, Signer, short_digest
 
 _OTHERNAME = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
 
@@ -88,7 +88,7 @@ def sans(cert: x509.Certificate) -> set[str]:
     return out
 
 
-def check(verifier: Verifier, raw: bytes, digest: str, policy: Policy, found_by: str) -> Signer | str:
+def check(verifier: Verifier, raw: bytes, digest: str, policy: Policy, found_by: FoundBy) -> Signer | str:
     """A :class:`Signer` when the bundle holds for ``digest`` under ``policy``, else the reason.
 
     Two bundle shapes bind a signature to a digest: a DSSE in-toto statement whose subject names

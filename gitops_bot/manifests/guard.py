@@ -1,0 +1,116 @@
+"""The limits every YAML text is held to before a composer's nodes are used: the editors'
+overlays and manifests here, and (through :mod:`gitops_bot.yamlguard`) config and holds.
+
+Refused, with the file and line:
+- nesting deeper than :data:`MAX_DEPTH`;
+- aliases that add more than :data:`MAX_NODES` nodes when expanded ("billion laughs": nine
+  levels of nine aliases each is 387 million nodes), and recursive aliases (a large file
+  written out in full is fine);
+- a duplicate key in a mapping (kustomize rejects those too; which one wins is reader-specific).
+
+Two steps, so the common case stays cheap (editing 1,000 overlays must fit in 2 s):
+:func:`precheck` bounds the nesting before libyaml's recursive composer sees the text (it
+cannot nest deeper than its brackets plus its longest line; anything that might is scanned as
+an event stream, iteratively), and :func:`check_nodes` walks the composed node graph, where an
+alias is a shared node, so its expanded size is counted once per anchor, not expanded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from gitops_bot.errors import FileError
+
+MAX_DEPTH = 100
+MAX_NODES = 100_000
+_SAFE_SPAN = 1000  # libyaml's composer recurses per level; far below its stack limit
+LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+
+
+def precheck(text: str, filename: str, error: type[FileError]) -> None:
+    """Refuse nesting past :data:`MAX_DEPTH` before a recursive composer sees the text."""
+    span = text.count("[") + text.count("{") + max(map(len, text.split("\n")), default=0)
+    if span < _SAFE_SPAN:
+        return  # each level needs a bracket or a column of its own: composing is safe
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    _deep(event.start_mark, filename, error)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
+def check_nodes(docs: Iterable[Any], filename: str, error: type[FileError]) -> None:
+    """Depth, alias expansion and duplicate keys of composed documents (PyYAML or ruamel
+    nodes: both have ``value``, ``start_mark`` and mapping values as key/value pairs)."""
+    for root in docs:
+        if root is not None:
+            _walk(root, filename, error)
+
+
+def _walk(root: Any, filename: str, error: type[FileError]) -> None:
+    size: dict[int, int] = {}  # id(node) -> its expanded size, once measured
+    open_: set[int] = set()  # nodes whose children are being measured (a cycle if met again)
+    stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if children_done:
+            open_.discard(key)
+            size[key] = total = 1 + sum(size[id(k)] for k in kids)
+            if total > len(size) + MAX_NODES:  # what aliases add, beyond the nodes written out
+                raise error(
+                    filename,
+                    _line(node),
+                    f"aliases expand to more than {MAX_NODES} nodes",
+                    hint="write the values out instead of nesting aliases",
+                )
+            continue
+        if key in size:
+            continue  # an alias of a node measured already
+        if key in open_:
+            raise error(filename, _line(node), "a recursive alias", hint="an anchor cannot contain itself")
+        if depth > MAX_DEPTH:
+            _deep(node.start_mark, filename, error)
+        if isinstance(node.value, list) and node.value and isinstance(node.value[0], tuple):
+            _unique_keys(node, filename, error)
+        open_.add(key)
+        stack.append((node, depth, True))
+        stack.extend((k, depth + 1, False) for k in kids if id(k) not in size)
+
+
+def _children(node: Any) -> list[Any]:
+    value = node.value
+    if not isinstance(value, list):
+        return []
+    if value and isinstance(value[0], tuple):
+        return [n for pair in value for n in pair]
+    return value
+
+
+def _unique_keys(mapping: Any, filename: str, error: type[FileError]) -> None:
+    seen: set[str] = set()
+    for k, _v in mapping.value:
+        if isinstance(k.value, str):
+            if k.value in seen:
+                raise error(filename, _line(k), f"duplicate key {k.value!r}", hint="keep one of them")
+            seen.add(k.value)
+
+
+def _line(node: Any) -> int | None:
+    mark = getattr(node, "start_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+def _deep(mark: Any, filename: str, error: type[FileError]) -> None:
+    line = mark.line + 1 if mark is not None else None
+    raise error(filename, line, f"nested deeper than {MAX_DEPTH} levels", hint="flatten the file")
