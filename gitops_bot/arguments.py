@@ -71,7 +71,7 @@ def _parents() -> _Parents:
         "--repo",
         default=".",
         action=_Repos,
-        help="a local clone (its origin is used) or a git URL (default: .); update: repeatable",
+        help="a local clone (its origin is used) or a git URL (default: .); update, watch: repeatable",
     )
     remote.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
     remote.add_argument("--base", help="the base branch (default: git.base, else the remote's default)")
@@ -155,13 +155,15 @@ def _add_rollback(sub: Subparsers, p: _Parents) -> None:
 def _add_watch(sub: Subparsers, p: _Parents) -> None:
     w = sub.add_parser(
         "watch",
-        parents=[p.remote, p.envs],
+        parents=[p.remote, p.envs, p.many],
         help="run the update cycle forever (a long-running container), with health and metrics",
     )
     w.add_argument("--interval", default="5m", help="time between cycles: 30s, 5m, 1h (default 5m)")
     w.add_argument("--jitter", type=float, default=0.1, help="spread cycles by +- this fraction (0.1)")
     w.add_argument(
-        "--listen", default="0.0.0.0:8080", help="/healthz, /readyz and /metrics (default 0.0.0.0:8080)"
+        "--listen",
+        default="0.0.0.0:8080",
+        help="/healthz, /readyz, /metrics and webhooks (default 0.0.0.0:8080; port 0: any free port, logged)",
     )
 
 

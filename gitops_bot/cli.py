@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot import log, output, progress
 from gitops_bot.arguments import build_parser
@@ -33,6 +33,7 @@ from gitops_bot.output.result import (
 )
 
 if TYPE_CHECKING:
+    from gitops_bot import fleet
     from gitops_bot.model import PlanItem
     from gitops_bot.usecases.result import Outcome
 
@@ -107,7 +108,7 @@ def _update(args: argparse.Namespace) -> Result:
     from gitops_bot.session import Session, Sessions
     from gitops_bot.usecases import update
 
-    if len(getattr(args, "repos", None) or []) > 1 or args.repositories or args.shard:
+    if _many(args):
         return _update_many(args)
     started = time.monotonic()
     skipped: list[PlanItem] = []
@@ -130,17 +131,26 @@ def _update(args: argparse.Namespace) -> Result:
 def _update_many(args: argparse.Namespace) -> Result:
     from gitops_bot import fleet
 
-    repos = getattr(args, "repos", None) or ([] if args.repositories else ["."])
-    chosen = fleet.only_shard(
-        fleet.gather(repos, args.repositories, config=args.config, base=args.base), args.shard
-    )
     started = time.monotonic()
-    results = fleet.run(chosen, env_names=args.envs, dry_run=args.dry_run, parallel=args.parallel)
+    results = fleet.run(_fleet(args), env_names=args.envs, dry_run=args.dry_run, parallel=args.parallel)
     code = fleet.worst([r.exit_code for r in results])
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), repositories=len(results), exit_code=code
     )
     return Result(args.command, FleetDelivered(tuple(results), code), code, _format(args))
+
+
+def _many(args: argparse.Namespace) -> bool:
+    """``--repo`` more than once, ``--repositories`` or ``--shard``: the repositories of a fleet."""
+    return len(getattr(args, "repos", None) or []) > 1 or bool(args.repositories or args.shard)
+
+
+def _fleet(args: argparse.Namespace) -> fleet.Fleet:
+    from gitops_bot import fleet
+
+    repos = getattr(args, "repos", None) or ([] if args.repositories else ["."])
+    listed = fleet.gather(repos, args.repositories, config=args.config, base=args.base)
+    return fleet.only_shard(listed, args.shard)
 
 
 def _watch(args: argparse.Namespace) -> Result:
@@ -151,12 +161,11 @@ def _watch(args: argparse.Namespace) -> Result:
     if not 0 <= args.jitter < 1:
         raise UsageError("--jitter must be at least 0 and below 1")
     host, port = parse_listen(args.listen)
-    watcher = Watcher(
-        lambda: Updater(args.repo, config_path=args.config, base=args.base),
-        interval=interval,
-        jitter=args.jitter,
-        envs=args.envs,
-    )
+    timing: dict[str, Any] = {"interval": interval, "jitter": args.jitter, "envs": args.envs}
+    if _many(args):
+        watcher = Watcher.over(_fleet(args), parallel=args.parallel, **timing)
+    else:
+        watcher = Watcher(lambda: Updater(args.repo, config_path=args.config, base=args.base), **timing)
     watcher.install_signal_handlers()
     server = watcher.serve(host, port)
     try:

@@ -29,11 +29,11 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gitops_bot import yamlvalues
 from gitops_bot.errors import ConfigError, GitOpsBotError, UsageError
@@ -43,6 +43,8 @@ from gitops_bot.usecases.result import Outcome
 from gitops_bot.writeback import Updater
 
 log = get_logger(__name__)
+T = TypeVar("T")
+Item = TypeVar("Item")
 DEFAULT_PARALLEL = 4
 # the exit code of a run over many repositories is the worst of theirs: a bug, then bad
 # config or input, then a service down, then a refusal
@@ -183,6 +185,25 @@ def only_shard(fleet: Fleet, shard: str | None) -> Fleet:
 # -- running -----------------------------------------------------------------------------
 
 
+def updater(repo: Repository, pool: RegistryPool, *, environ: Mapping[str, str] | None = None) -> Updater:
+    """One repository's updater on the shared pool (``update`` once, ``watch`` every cycle)."""
+    return Updater(repo.url, config_path=repo.config, base=repo.base, environ=environ, pool=pool)
+
+
+def each(
+    items: Sequence[Item], work: Callable[[Item], T], workers: int, url: Callable[[Item], str]
+) -> list[T]:
+    """``work`` on every repository, at most ``workers`` at once, each one's log lines bound to
+    its ``url``; results in the items' order. ``work`` keeps its own failures."""
+
+    def bound(item: Item) -> T:
+        with bound_context(repository=url(item)):
+            return work(item)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repo") as pool_exec:
+        return list(pool_exec.map(bound, items))
+
+
 def run(
     fleet: Fleet,
     *,
@@ -200,16 +221,14 @@ def run(
     with pool or RegistryPool(env=environ, memo=True) as pool:
 
         def one(repo: Repository) -> RepositoryResult:
-            with bound_context(repository=repo.url):
-                try:
-                    u = Updater(repo.url, config_path=repo.config, base=repo.base, environ=environ, pool=pool)
-                    return RepositoryResult(repo.url, outcomes=u.run(env_names, dry_run=dry_run))
-                except GitOpsBotError as exc:
-                    log.warning("repository_failed", exit_code=exc.exit_code, error=redact(str(exc)))
-                    return RepositoryResult(repo.url, exc.exit_code, redact(str(exc)))
-                except Exception as exc:  # a bug in one repository's run must not stop the others
-                    log.error("repository_crashed", traceback=redact(traceback.format_exc()))
-                    return RepositoryResult(repo.url, 1, redact(f"internal error: {exc!r}"))
+            try:
+                u = updater(repo, pool, environ=environ)
+                return RepositoryResult(repo.url, outcomes=u.run(env_names, dry_run=dry_run))
+            except GitOpsBotError as exc:
+                log.warning("repository_failed", exit_code=exc.exit_code, error=redact(str(exc)))
+                return RepositoryResult(repo.url, exc.exit_code, redact(str(exc)))
+            except Exception as exc:  # a bug in one repository's run must not stop the others
+                log.error("repository_crashed", traceback=redact(traceback.format_exc()))
+                return RepositoryResult(repo.url, 1, redact(f"internal error: {exc!r}"))
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repo") as pool_exec:
-            return list(pool_exec.map(one, fleet.repositories))
+        return each(fleet.repositories, one, workers, lambda r: r.url)

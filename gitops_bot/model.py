@@ -5,6 +5,7 @@ values from here."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -123,6 +124,16 @@ def retry_after_seconds(value: str, now: float) -> float | None:
         return None
 
 
+class _Instant(datetime):
+    """A time whose text had more fraction digits than a datetime holds (Go's RFC3339Nano
+    writes nanoseconds): ``digits`` keeps them, so the output says what the registry said."""
+
+    digits = ""  # the fraction's digits as written, without trailing zeros
+
+
+_FRACTION = re.compile(r"\d[Tt ]\d\d:\d\d:\d\d[.,](\d+)")
+
+
 def parse_instant(text: str | None) -> datetime | None:
     """An RFC 3339 time as an aware datetime (no offset: UTC), None when absent or unreadable.
     Compared as strings, ``...00.5Z`` sorts before ``...00Z`` and ``+02:00`` is ignored."""
@@ -132,15 +143,26 @@ def parse_instant(text: str | None) -> datetime | None:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    fraction = _FRACTION.search(text)
+    digits = fraction.group(1).rstrip("0") if fraction else ""
+    if len(digits) <= 6:
+        return when
+    exact = _Instant.combine(when.date(), when.timetz())
+    exact.digits = digits
+    return exact
 
 
 def format_instant(when: datetime) -> str:
     """A time as the output shows it, as registries write it (Go's RFC3339Nano): ``Z`` for UTC,
-    the fraction without trailing zeros, and only when there is one."""
+    the fraction without trailing zeros (nanoseconds too, when the registry wrote them), and
+    only when there is one."""
     naive = when.replace(tzinfo=None)
     offset = when.isoformat()[len(naive.isoformat()) :]
-    fraction = f".{when.microsecond:06d}".rstrip("0") if when.microsecond else ""
+    digits = getattr(when, "digits", "")
+    if not (digits and digits[:6] == f"{when.microsecond:06d}"):
+        digits = f"{when.microsecond:06d}".rstrip("0") if when.microsecond else ""
+    fraction = f".{digits}" if digits else ""
     return naive.isoformat(timespec="seconds") + fraction + ("Z" if offset == "+00:00" else offset)
 
 

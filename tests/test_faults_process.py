@@ -85,10 +85,14 @@ def wait_for(condition: object, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
-def test_sigterm_while_the_registry_hangs_exits_within_the_grace(tmp_path: Path) -> None:
+@pytest.mark.parametrize("count", [1, 2])
+def test_sigterm_while_the_registry_hangs_exits_within_the_grace(tmp_path: Path, count: int) -> None:
+    """Two: watch over many repositories, one asking the registry and the other waiting for
+    the same answer in the shared pool; SIGTERM aborts the reads of both."""
     with HostileRegistry({"/v2/": Answer(hang=60)}) as hostile:
-        repo = hanging_repo(tmp_path, hostile.host)
-        proc = bot("watch", "--repo", str(repo), "--listen", "127.0.0.1:0", cache=tmp_path / "c")
+        repos = [hanging_repo(tmp_path / f"r{i}", hostile.host) for i in range(count)]
+        chosen = [arg for repo in repos for arg in ("--repo", str(repo))]
+        proc = bot("watch", *chosen, "--listen", "127.0.0.1:0", cache=tmp_path / "c")
         wait_for(lambda: any(s.path.startswith("/v2/acme/app/tags") for s in hostile.seen))
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -97,7 +101,8 @@ def test_sigterm_while_the_registry_hangs_exits_within_the_grace(tmp_path: Path)
         err = proc.communicate()[1]
     assert code == 0 and "Traceback" not in err
     assert took < 5, f"SIGTERM took {took:.1f} s"  # 122 s before; about 1 s here
-    assert git(repo, "worktree", "list").count("\n") == 0, "the run's worktree was left registered"
+    for repo in repos:
+        assert git(repo, "worktree", "list").count("\n") == 0, "the run's worktree was left registered"
 
 
 def test_after_sigkill_the_next_run_cleans_up(tmp_path: Path) -> None:

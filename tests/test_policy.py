@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from semver import Version
@@ -238,9 +238,22 @@ def test_created_time_is_parsed_once_and_formats_back_as_the_registry_wrote_it(t
     assert format_instant(when) == text
 
 
-def test_created_time_without_offset_is_utc_and_beyond_microseconds_is_cut() -> None:
+def test_created_time_without_offset_is_utc_and_nanoseconds_print_as_the_registry_wrote_them() -> None:
     assert format_instant(parse_instant("2026-01-01T00:00:00") or datetime.min) == "2026-01-01T00:00:00Z"
-    assert format_instant(parse_instant("2026-01-01T00:00:00.999999999Z") or datetime.min) == (
-        "2026-01-01T00:00:00.999999Z"
+    # Go's RFC3339Nano: a datetime holds microseconds, the output keeps all nine digits
+    for text in (
+        "2026-01-01T00:00:00.999999999Z",
+        "2024-01-02T03:04:05.123456789Z",
+        "2024-01-02T03:04:05.000000001-07:00",
+        "2024-01-02T03:04:05.1234567Z",
+    ):
+        assert format_instant(parse_instant(text) or datetime.min) == text
+    when = parse_instant("2024-01-02T03:04:05.123456789Z")
+    assert when == datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)  # compares as a datetime
+    assert format_instant(parse_instant("2024-01-02T03:04:05.123456700Z") or datetime.min) == (
+        "2024-01-02T03:04:05.1234567Z"  # trailing zeros dropped, as Go does
     )
+    # a time computed from a parsed one has no digits of its own beyond microseconds
+    later = (when or datetime.min) + timedelta(seconds=1)
+    assert format_instant(later) == "2024-01-02T03:04:06.123456Z"
     assert parse_instant("yesterday") is None and parse_instant("") is None

@@ -78,6 +78,16 @@ def test_metadata_reads_created_and_labels_from_config_blob(
     assert meta.revision == "3141e59" and meta.source == "https://github.com/acme/app"
 
 
+def test_a_created_time_in_nanoseconds_prints_as_the_registry_wrote_it(
+    registry: RegistryProcess, pusher: Pusher
+) -> None:
+    """Go tools (buildkit, ko) write RFC3339Nano; a datetime holds microseconds."""
+    pusher.image("real/nanos", "1.0.0", created="2024-01-02T03:04:05.123456789Z")
+    with client_for(registry) as c:
+        meta = c.get_metadata("real/nanos", "1.0.0")
+    assert meta.created and format_instant(meta.created) == "2024-01-02T03:04:05.123456789Z"
+
+
 def test_exists_by_digest(registry: RegistryProcess, pusher: Pusher) -> None:
     pushed = pusher.image("real/exists", "1.0.0")
     with client_for(registry) as c:

@@ -1,5 +1,9 @@
 """A real ``docker-registry`` configured to notify a running ``watch``: a push through the
-registry API opens the pull request at once, not at the next interval (one hour away)."""
+registry API opens the pull request at once, not at the next interval (one hour away).
+
+``watch`` listens on port 0 and the test reads the port from its ``listening`` line; the
+registry, started before it, notifies a relay that bound its own free port (no port is
+picked by one process and bound by another, which another test could take in between)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ import pytest
 
 from testkit.github_server import FakeGitHub
 from testkit.hook_server import HookServer
-from testkit.registry_process import RegistryProcess, free_port
+from testkit.registry_process import RegistryProcess
+from testkit.relay import Relay
 from tests.test_update_e2e import World, git, make_world
 from tests.test_watch import Proc, get, watch_argv
 
@@ -32,39 +37,40 @@ def add_config(world: World, text: str) -> None:
 
 
 @pytest.fixture
-def notifying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[World, int, HookServer]]:
-    port = free_port()
-    endpoint = {
-        "name": "gitops-bot",
-        "url": f"http://127.0.0.1:{port}/webhook/registry",
-        "headers": {"Authorization": [f"Bearer {TOKEN}"]},
-        "timeout": "2s",
-        "threshold": 1,
-        "backoff": "1s",
-        "ignore": {"actions": ["pull"]},
-    }
+def notifying(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[World, Relay, HookServer]]:
     monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("REGISTRY_HOOK_TOKEN", TOKEN)
-    with RegistryProcess(tmp_path / "registry", notifications=[endpoint]) as registry, HookServer() as hooks:
+    with Relay() as relay, HookServer() as hooks:
+        endpoint = {
+            "name": "gitops-bot",
+            "url": f"{relay.url}/webhook/registry",
+            "headers": {"Authorization": [f"Bearer {TOKEN}"]},
+            "timeout": "2s",
+            "threshold": 1,
+            "backoff": "1s",
+            "ignore": {"actions": ["pull"]},
+        }
         monkeypatch.setenv("SLACK_URL", f"{hooks.url}/slack")
-        for world in make_world(tmp_path, registry):
-            add_config(
-                world,
-                "webhooks:\n  debounce: 0.5\n  sources:\n    registry:\n"
-                "      type: distribution\n      token_env: REGISTRY_HOOK_TOKEN\n",
-            )
-            add_config(world, "notifications:\n  - {type: slack, url_env: SLACK_URL}\n")
-            yield world, port, hooks
+        with RegistryProcess(tmp_path / "registry", notifications=[endpoint]) as registry:
+            for world in make_world(tmp_path, registry):
+                add_config(
+                    world,
+                    "webhooks:\n  debounce: 0.5\n  sources:\n    registry:\n"
+                    "      type: distribution\n      token_env: REGISTRY_HOOK_TOKEN\n",
+                )
+                add_config(world, "notifications:\n  - {type: slack, url_env: SLACK_URL}\n")
+                yield world, relay, hooks
 
 
 def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval(
-    notifying: tuple[World, int, HookServer],
+    notifying: tuple[World, Relay, HookServer],
 ) -> None:
-    world, port, hooks = notifying
-    proc = Proc(watch_argv(world, "--interval", "1h", "--listen", f"127.0.0.1:{port}"))
-    base = f"http://127.0.0.1:{port}"
+    world, relay, hooks = notifying
+    proc = Proc(watch_argv(world, "--interval", "1h", "--listen", "127.0.0.1:0"))
     try:
+        proc.wait_for("the endpoint", lambda: proc.events("listening"))
+        base = relay.upstream = f"http://127.0.0.1:{proc.events('listening')[0]['port']}"
         proc.wait_for("the first cycle", lambda: proc.events("cycle"))
         assert "`1.1.0`" not in world.github.open_pulls()[0]["body"]  # it pins the digests
 
@@ -89,6 +95,7 @@ def test_a_registry_push_opens_the_pull_request_without_waiting_for_the_interval
 
         _, metrics = get(base + "/metrics")
         assert 'gitops_bot_webhook_events_total{outcome="accepted",source="registry"}' in metrics
+        assert relay.forwarded >= 2
     finally:
         proc.p.send_signal(signal.SIGTERM)
         code = proc.p.wait(timeout=30)

@@ -10,13 +10,14 @@ concerns no configured image is still a 200 (``ignored``), never an error.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from gitops_bot.events.payloads import PARSERS, PayloadError, Push, matches
-from gitops_bot.events.settings import WebhookSettings
+from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import Rejected, ReplayWindow, authenticate
 from gitops_bot.log import get_logger
@@ -30,7 +31,19 @@ class Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
 
+@dataclass(frozen=True)
+class _Route:
+    """One GitOps repository's webhook settings and images, as its last cycle read them."""
+
+    settings: WebhookSettings
+    images: tuple[ImageRef, ...]
+
+
 class Receiver:
+    """Pushes in, for one GitOps repository or many (``watch`` over a fleet): each repository's
+    own ``webhooks:`` settings authenticate the requests for it, and an accepted push is
+    queued for the repositories whose config names its image."""
+
     def __init__(
         self,
         trigger: Trigger,
@@ -40,47 +53,79 @@ class Receiver:
         self.trigger = trigger
         self.count = count  # (source, outcome)
         self.environ = os.environ if environ is None else environ
-        self.settings: WebhookSettings | None = None  # None until the first cycle read the config
-        self.images: tuple[ImageRef, ...] = ()
+        self._routes: dict[str | None, _Route] = {}  # none until the first cycle read a config
+        self._lock = threading.Lock()
         self.replays = ReplayWindow(0)
 
-    def configure(self, settings: WebhookSettings, images: Sequence[ImageRef]) -> None:
-        """The settings and images of the config the last cycle read."""
-        self.settings, self.images = settings, tuple(images)
-        self.replays.window = settings.replay_window
-        self.trigger.debounce = settings.debounce
+    def configure(
+        self, settings: WebhookSettings, images: Sequence[ImageRef], repository: str | None = None
+    ) -> None:
+        """The settings and images of the config ``repository``'s last cycle read (None: the
+        only repository). With many, the longest replay window and the shortest debounce
+        apply to all."""
+        with self._lock:
+            self._routes[repository] = _Route(settings, tuple(images))
+            routes = list(self._routes.values())
+        self.replays.window = max(r.settings.replay_window for r in routes)
+        self.trigger.debounce = min(r.settings.debounce for r in routes)
 
     def handle(self, path: str, headers: Mapping[str, str], body: Readable) -> tuple[int, str]:
         url = urlsplit(path)
         name, _, path_token = url.path.removeprefix(PREFIX).partition("/")
-        settings = self.settings
-        source = settings.source(name) if settings else None
-        label = source.name if source else "unknown"
+        with self._lock:
+            routes = dict(self._routes)
+        # the repositories whose config has this source, by its settings (usually one)
+        sources: dict[SourceSettings, list[tuple[str | None, _Route]]] = {}
+        for repository, route in routes.items():
+            if (found := route.settings.source(name)) is not None:
+                sources.setdefault(found, []).append((repository, route))
+        label = next(iter(sources)).name if sources else "unknown"
         try:
             if not url.path.startswith(PREFIX):
                 raise Rejected(404, "not_found", "not found")
-            if settings is None:
+            if not routes:
                 raise Rejected(503, "not_ready", "not ready: no cycle has read the config yet")
-            if source is None:
+            if not sources:
                 raise Rejected(404, "unknown_source", f"no webhook source {name[:60]!r} in the config")
             lower = {k.lower(): v for k, v in headers.items()}
-            data = _read(lower, body, settings.max_body)
+            data = _read(lower, body, max(r.settings.max_body for _, r in _flat(sources)))
             token = path_token or (parse_qs(url.query).get("token") or [""])[0] or None
-            authenticate(source, lower, token, data, self.environ)
-            try:
-                delivery = PARSERS[source.type](data, lower)
-            except PayloadError as exc:
-                raise Rejected(400, "malformed", f"malformed {source.type} payload: {exc}") from None
-            if self.replays.seen(delivery.id):
-                return self._answer(label, 200, "replayed", "already received; ignored", [])
-            pushes = [replace(p, registry=source.registry) if source.registry else p for p in delivery.pushes]
-            wanted = [p for p in pushes if any(matches(p, img) for img in self.images)]
-            if not wanted:
-                return self._answer(label, 200, "ignored", "no configured image is concerned", pushes)
-            self.trigger.add(wanted)
-            return self._answer(label, 202, "accepted", "a cycle for these images will run", wanted)
+            trusted = _authenticated(sources, lower, token, data, self.environ)
+            return self._accept(label, trusted, lower, data)
         except Rejected as exc:
             return self._answer(label, exc.status, exc.outcome, str(exc), [])
+
+    def _accept(
+        self,
+        label: str,
+        trusted: dict[SourceSettings, list[tuple[str | None, _Route]]],
+        headers: Mapping[str, str],
+        data: bytes,
+    ) -> tuple[int, str]:
+        """Parse the authenticated body once per source type; queue each repository's pushes."""
+        wanted: dict[str | None, list[Push]] = {}
+        everything: list[Push] = []
+        delivery_id = None
+        for source, targets in trusted.items():
+            try:
+                delivery = PARSERS[source.type](data, headers)
+            except PayloadError as exc:
+                raise Rejected(400, "malformed", f"malformed {source.type} payload: {exc}") from None
+            delivery_id = delivery_id or delivery.id
+            pushes = [replace(p, registry=source.registry) if source.registry else p for p in delivery.pushes]
+            everything += pushes
+            for repository, route in targets:
+                mine = [p for p in pushes if any(matches(p, img) for img in route.images)]
+                if mine:
+                    wanted.setdefault(repository, []).extend(mine)
+        if delivery_id is not None and self.replays.seen(delivery_id):
+            return self._answer(label, 200, "replayed", "already received; ignored", [])
+        if not wanted:
+            return self._answer(label, 200, "ignored", "no configured image is concerned", everything)
+        for repository, pushes in wanted.items():
+            self.trigger.add(pushes, repository)
+        accepted = list({str(p): p for ps in wanted.values() for p in ps}.values())
+        return self._answer(label, 202, "accepted", "a cycle for these images will run", accepted)
 
     def _answer(
         self, source: str, status: int, outcome: str, text: str, pushes: list[Push]
@@ -112,3 +157,31 @@ def _read(headers: Mapping[str, str], body: Readable, cap: int) -> bytes:
     if len(data) != int(length):
         raise Rejected(400, "malformed", "the body ended before Content-Length bytes")
     return data
+
+
+def _flat(
+    sources: Mapping[SourceSettings, list[tuple[str | None, _Route]]],
+) -> list[tuple[str | None, _Route]]:
+    return [target for targets in sources.values() for target in targets]
+
+
+def _authenticated(
+    sources: dict[SourceSettings, list[tuple[str | None, _Route]]],
+    headers: Mapping[str, str],
+    token: str | None,
+    data: bytes,
+    environ: Mapping[str, str],
+) -> dict[SourceSettings, list[tuple[str | None, _Route]]]:
+    """The sources (and their repositories) this request proves itself to; when it proves
+    itself to none, the first refusal."""
+    trusted, refusals = {}, []
+    for source, targets in sources.items():
+        try:
+            authenticate(source, headers, token, data, environ)
+        except Rejected as exc:
+            refusals.append(exc)
+        else:
+            trusted[source] = targets
+    if not trusted:
+        raise refusals[0]
+    return trusted

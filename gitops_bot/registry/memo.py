@@ -4,7 +4,7 @@ Several GitOps repositories often deploy the same images: with one shared pool, 
 a tag's digest or an image's metadata read for one repository answers every other one in the
 same run (concurrent askers wait for the first answer instead of asking again). Failures are remembered too: a
 registry that is down is down for all of them. Only for one run: a long-lived pool would
-never see new tags.
+never see new tags, so ``watch`` forgets every answer when a cycle starts.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ class MemoClient(RegistryClient):
         super().__init__(*args, **kwargs)
         self._answers: dict[tuple[str, ...], Future[Any]] = {}
         self._answers_lock = threading.Lock()
+
+    def forget(self) -> None:
+        """A new run: ask every question again (in-flight askers keep their answer)."""
+        with self._answers_lock:
+            self._answers = {}
 
     def list_tags(self, repository: str) -> list[str]:
         ask = super().list_tags

@@ -61,6 +61,15 @@ class RegistryPool:
         for c in clients:
             c.abort()
 
+    def forget(self) -> None:
+        """A new run on a long-lived pool (``watch``'s next cycle): memo clients ask again;
+        connections, limits and tokens stay."""
+        with self._lock:
+            clients = list(self._clients.values())
+        for c in clients:
+            if isinstance(c, MemoClient):
+                c.forget()
+
     def _settings_of(self, host: str) -> RegistryConfig:
         """The host's settings, a relative ``ca_file`` checked and joined to the config's
         directory once per host (``client`` is asked once per image and operation)."""

@@ -1,0 +1,132 @@
+"""One GitOps repository's run in a watch cycle: its updater, its failure sorted (unavailable,
+usage, other, a bug), its changes counted and logged, and how recently it last worked."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.events.payloads import Push
+from gitops_bot.events.receiver import Receiver
+from gitops_bot.log import get_logger, redact
+from gitops_bot.model import OutcomeAction
+from gitops_bot.watch.http import Metrics
+
+log = get_logger("gitops_bot.watch")
+
+
+def is_ready(last_success: float | None, now: float, interval: float) -> bool:
+    """PURE: ready while the last success is younger than two intervals (plus a grace for a
+    slow cycle), so one failed cycle does not flap readiness but an outage does."""
+    return last_success is not None and now - last_success <= 2 * interval + 60
+
+
+@dataclass
+class Target:
+    """A repository the watcher serves. ``name`` is its URL; None: the only one (its log lines
+    and metrics look as they did before watch served many)."""
+
+    name: str | None
+    make_updater: Callable[[], Any]
+    last_success: float | None = None  # wall clock
+    usage_error: str | None = None  # the last run's usage error, after a success
+    updater: Any = None
+
+    def ready(self, now: float, interval: float) -> bool:
+        return self.usage_error is None and is_ready(self.last_success, now, interval)
+
+    def abort(self) -> None:
+        getattr(self.updater, "abort", lambda: None)()
+
+
+@dataclass(frozen=True)
+class Run:
+    """How one repository's run went."""
+
+    ok: bool
+    seconds: float
+    unavailable: bool = False
+    error: str | None = None
+    usage: UsageError | None = None  # a usage or config error
+    releases: int = 0
+    changed: int = 0
+
+    def log(self, event: str) -> None:
+        if self.ok:
+            fields: dict[str, Any] = {"releases": self.releases, "changed": self.changed}
+        else:
+            fields = {"error": self.error, "unavailable": self.unavailable}
+        emit = log.info if self.ok else log.error
+        emit(event, result="success" if self.ok else "failure", seconds=round(self.seconds, 3), **fields)
+
+
+def run_one(
+    target: Target,
+    *,
+    envs: Sequence[str] | None,
+    pushes: Sequence[Push] | None,
+    stop: threading.Event,
+    metrics: Metrics,
+    receiver: Receiver,
+) -> Run:
+    """One update run of ``target`` (``pushes``: targeted at them). Never raises: the failure
+    is in the result (a usage error before the repository ever worked is for the caller to
+    judge)."""
+    started = time.monotonic()
+    updater = target.updater = None  # a failure to make one leaves no earlier run's counts
+    try:
+        updater = target.updater = target.make_updater()
+        targeted = {"pushes": pushes} if pushes is not None else {}
+        outcomes = updater.run(envs, should_stop=stop.is_set, **targeted)
+    except ServiceUnavailable as exc:
+        return _done(target, metrics, Run(False, time.monotonic() - started, True, str(exc)))
+    except UsageError as exc:
+        if target.last_success is not None:
+            # a broken commit in the GitOps repository (gitops-bot.yaml): not ready until it is
+            # fixed, but keep serving and retry at the interval instead of crash-looping
+            target.usage_error = str(exc)
+        return _done(target, metrics, Run(False, time.monotonic() - started, False, str(exc), exc))
+    except GitOpsBotError as exc:
+        return _done(target, metrics, Run(False, time.monotonic() - started, False, str(exc)))
+    except Exception as exc:  # a bug: keep serving, report it, try again next interval
+        log.exception("cycle_crashed", error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        return _done(target, metrics, Run(False, time.monotonic() - started, False, error))
+    finally:
+        cfg = getattr(updater, "config", None)
+        if cfg is not None:
+            receiver.configure(cfg.webhooks, [img.repository for img in cfg.images], target.name)
+    for o in outcomes:
+        if o.action.changed:
+            metrics.labels(metrics.changes, target.name, o.environment).inc(len(o.changes))
+        if o.url or o.action is OutcomeAction.PULL_REQUEST:
+            metrics.labels(metrics.pull_requests, target.name, str(o.action)).inc()
+        log.info(
+            "unchanged" if o.action is OutcomeAction.UNCHANGED else "change",
+            environment=o.environment,
+            action=str(o.action),
+            images=[c.summary for c in o.changes],
+            pull_request=o.url,
+            commit=o.commit,
+        )
+    target.last_success = time.time()
+    target.usage_error = None
+    changed = sum(1 for o in outcomes if o.action.changed)
+    return _done(
+        target, metrics, Run(True, time.monotonic() - started, releases=len(outcomes), changed=changed)
+    )
+
+
+def _done(target: Target, metrics: Metrics, run: Run) -> Run:
+    """Per-repository metrics and log line (many repositories; one: the cycle's line says it)."""
+    if target.name is not None:
+        label = redact(target.name)  # a URL may carry a token: never into /metrics
+        metrics.repository_cycles.labels(label, "success" if run.ok else "failure").inc()
+        if run.ok and target.last_success is not None:
+            metrics.repository_last_success.labels(label).set(target.last_success)
+        run.log("repository_cycle")
+    return run
