@@ -4,8 +4,8 @@ Builds a bare remote with N overlays (one image each) and some history, a regist
 local GitHub server. With ``--open-prs`` every image gets a new tag first, so the first run
 opens N pull requests and the later runs are the steady state of issue 17 (every environment
 has an open PR, nothing changed); then one image gets one more tag (one environment changes).
-Each run prints wall time and the time per phase: plan (registry), edits, git, forge (GitHub),
-and the registry process's CPU.
+Each run prints wall time and the time per phase: plan (registry), edits, trees (hashed in
+Python), git, forge (GitHub), and the registry process's CPU; then the git time by command.
 
 Budgets (issue 17), 1,000 environments with open PRs: steady state under 5 s outside network
 calls; one image changed in one environment under 2 s.
@@ -17,19 +17,23 @@ calls; one image changed in one environment under 2 s.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from measure import measured
 from phases import Phases
 
-from gitops_bot import delivery, log
+from gitops_bot import batch, delivery, log
+from gitops_bot.scm import gitbatch
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.trees import BaseTree
 from gitops_bot.usecases import plan as plan_uc
 from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
@@ -93,17 +97,39 @@ def build_remote(root: Path, host: str, overlays: int, commits: int, api: str, d
 def phases() -> Phases:
     ph = Phases()
     ph.patch(plan_uc, "plan", ["plan"])
-    ph.patch(delivery, "edits", ["apply"])
+    ph.patch(delivery, "edits", ["apply"])  # through the worktree (reset, edit, write)
+    ph.patch(batch, "edits", ["edit"])  # in memory
+    ph.patch(BaseTree, "trees", ["with_files"])  # tree ids hashed in Python
     ph.patch(Workspace, "git")
+    ph.patch(gitbatch, "git")
     ph.patch(GitHub, "forge")
     ph.patch(GitHub, "forge", ["connect"])
     return ph
+
+
+class GitProcesses:
+    """Counts the git processes started (gitpython and subprocess both go through Popen)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        original = subprocess.Popen.__init__
+
+        def counting(popen: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
+            if isinstance(args, list | tuple) and args and str(args[0]).endswith("git"):
+                self.count += 1
+            original(popen, args, *rest, **kwargs)
+
+        subprocess.Popen.__init__ = counting  # type: ignore[method-assign]
+
+
+GIT = GitProcesses()
 
 
 def timed_run(
     label: str, ph: Phases, remote: Path, environ: dict[str, str], registry_pid: int | None
 ) -> None:
     ph.reset()
+    GIT.count = 0
     with measured(registry_pid) as m:
         out = Updater(f"file://{remote}", environ=environ).run()
     actions: dict[str, int] = {}
@@ -114,6 +140,7 @@ def timed_run(
         f"{m.wall - ph.seconds['plan'] - ph.seconds['forge']:.2f} s; registry CPU {m.registry_cpu:.2f} s; "
         f"{actions}"
     )
+    print(f"    {ph.detail('git')}; {GIT.count} git processes")
 
 
 def main() -> int:
@@ -122,6 +149,7 @@ def main() -> int:
     ap.add_argument("--commits", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--open-prs", action="store_true", help="every environment has an open PR first")
+    ap.add_argument("--profile", action="store_true", help="profile one more steady run (top 30 by own time)")
     args = ap.parse_args()
     log.configure("warning")
     root = Path(tempfile.mkdtemp(prefix="gitops-bot-update-bench-"))
@@ -157,6 +185,13 @@ def main() -> int:
             for run in range(args.runs):
                 push(names[7:8], f"1.2.{run}", f"new{run}")
                 timed_run(f"one image changed, run {run + 1}", ph, remote, environ, pid)
+            if args.profile:
+                cProfile.runctx(
+                    "Updater(url, environ=environ).run()",
+                    globals(),
+                    {"Updater": Updater, "url": f"file://{remote}", "environ": environ},
+                    sort="tottime",
+                )
     return 0
 
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import NamedTuple
 
+from gitops_bot import batch as batch_mod
 from gitops_bot import holds as holds_mod
 from gitops_bot.app import App
+from gitops_bot.batch import Branch
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.errors import PushRejected, UsageError
+from gitops_bot.errors import GitOpsBotError, PushRejected, UsageError
 from gitops_bot.log import get_logger, redact
-from gitops_bot.manifests import files, images
-from gitops_bot.manifests.result import Unwritten
+from gitops_bot.manifests import files
 from gitops_bot.model import (
     EnvironmentMode,
     EnvironmentPlan,
@@ -41,6 +41,7 @@ from gitops_bot.session import Session
 from gitops_bot.usecases.result import Outcome
 
 log = get_logger(__name__)
+BATCH_CHUNK = 100  # pull-request releases whose branches are pushed together before their PRs
 
 
 def deliver(
@@ -51,14 +52,45 @@ def deliver(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[Outcome]:
     """Deliver each release whole (push and pull request) or not at all: ``should_stop`` is
-    asked before each one, so stopping never leaves a half-pushed branch."""
+    asked before each one, or before each chunk of pull-request releases whose branches are
+    made in one batch (:mod:`gitops_bot.batch`), so stopping never leaves a half-pushed branch."""
+    batch = _batch(s, releases, dry_run)
     outcomes: list[Outcome] = []
-    for rel in releases:
+    for start in range(0, len(releases), BATCH_CHUNK):
+        chunk = releases[start : start + BATCH_CHUNK]
         if should_stop():
-            log.info("stopping", abandoned=len(releases) - len(outcomes))
             break
-        outcomes.append(_deliver(s, s.app.config.environment(rel.environment), rel, dry_run))
+        results = batch.pull_requests(chunk) if batch else [None] * len(chunk)
+        failed: list[GitOpsBotError] = []
+        for rel, result in zip(chunk, results, strict=True):
+            env = s.app.config.environment(rel.environment)
+            if result is None:
+                if should_stop():
+                    break
+                outcomes.append(_deliver(s, env, rel, dry_run))
+            elif isinstance(result, GitOpsBotError):
+                failed.append(result)  # the others' pull requests first: no branch left without one
+            else:
+                forge, open_prs = s.forge()
+                outcomes.append(_finish(_propose(s.ws, s.app.config, forge, env, result, open_prs), env, rel))
+        if failed:
+            raise failed[0]
+        if len(outcomes) < start + len(chunk):
+            break
+    if len(outcomes) < len(releases):
+        log.info("stopping", abandoned=len(releases) - len(outcomes))
     return outcomes
+
+
+def _batch(s: Session, releases: Sequence[Release], dry_run: bool) -> batch_mod.Batch | None:
+    """The batch for a run's pull-request releases, when their branches can be made in one."""
+    envs = s.app.config
+    if dry_run or not any(envs.environment(r.environment).write is WriteMode.PULL_REQUEST for r in releases):
+        return None
+    if _api_commits(s) is not None:  # GitHub creates each commit: one by one
+        return None
+    s.forge()  # connected before pushing: it may bring the token git pushes with
+    return batch_mod.Batch.open(s.ws, s.app)
 
 
 def deliver_one(
@@ -81,6 +113,10 @@ def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool) ->
         via_api = _api_commits(s)
         forge, open_prs = s.forge()
         out = _pull_request(s.ws, s.app, forge, env, rel, open_prs, via_api)
+    return _finish(out, env, rel)
+
+
+def _finish(out: Outcome, env: EnvironmentConfig, rel: Release) -> Outcome:
     return replace(
         out,
         write=env.write,
@@ -118,29 +154,11 @@ def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tupl
     """Edit the worktree at the base for ``rel``; returns the release with the files that
     actually hold each image, and whether anything changed."""
     root = ws.checkout_base()  # the same directory the config was loaded from
-    specs = app.image_specs()
-    updates = [
-        images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest) for c in rel.changes
-    ]
-    touched: dict[str, list[str]] = {}
-    warnings: dict[str, list[str]] = {}
-    changed = False
-    for path in app.files(env):
-        text = files.read_text(path)
-        result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
-        rel_path = path.relative_to(root).as_posix()
-        for image in result.images:
-            touched.setdefault(image, []).append(rel_path)
-        for u in result.unwritten:
-            warnings.setdefault(u.image, []).append(unwritten_warning(replace(u, file=rel_path)))
-        if result.text != text:
-            files.write_atomic(path, result.text)
-            changed = True
-    changes = [
-        replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
-        for c in rel.changes
-    ]
-    rel = replace(rel, changes=tuple(changes))
+    texts = {path: files.read_text(path) for path in app.files(env)}
+    rel, written = batch_mod.edit(app, rel, root, texts, app.image_specs())
+    for path, text in written.items():
+        files.write_atomic(path, text)
+    changed = bool(written)
     if rel.holds:
         cfg_root = app.config.root
         files.inside(root, holds_mod.path_for(cfg_root))
@@ -150,20 +168,10 @@ def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tupl
     return rel, changed
 
 
-def unwritten_warning(u: Unwritten) -> str:
-    """An image whose policy pins a digest that the file has no place for: written tag-only,
-    and said so in the output and the PR body."""
-    where = "a digest key beside the tag, or helm.digest" if u.site == "helm" else 'a ":digest" marker'
-    return f"{u.message()} (pinned tag-only: add {where} for it)"
-
-
-def _message(cfg: Config, rel: Release) -> str:
-    signoff = cfg.git.author if cfg.git.signoff else None
-    return redact(rel.commit_message(cfg.git.message, signoff=signoff))
-
-
 def _commit_head(ws: Workspace, cfg: Config, rel: Release) -> str | None:
-    return ws.commit(_message(cfg, rel), author_name=cfg.git.author_name, author_email=cfg.git.author_email)
+    return ws.commit(
+        batch_mod.commit_message(cfg, rel), author_name=cfg.git.author_name, author_email=cfg.git.author_email
+    )
 
 
 def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
@@ -210,30 +218,24 @@ def _commit(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_a
     )
 
 
-class _Pushed(NamedTuple):
-    commit: str  # what the branch holds now
-    before: str | None  # what it held before (None: the branch is new)
-    pushed: bool  # False: the branch held exactly this change already
-
-
 def _push_branch(
     ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: GitHub | None
-) -> tuple[Release, _Pushed | None]:
-    """Commit ``rel`` and push it to its branch unless the branch holds that tree already;
-    returns the release (its files found) and the push, or None: the base has it all."""
+) -> Branch:
+    """Commit ``rel`` and push it to its branch unless the branch holds that tree already
+    (the release's files found; no commit when the base has it all)."""
     cfg = app.config
     branch = rel.branch(cfg.git.branch_prefix)
     for attempt in race_attempts():
         rel, changed = apply(ws, app, env, rel)
         if not changed:
-            return rel, None
+            return Branch(rel, None)
         sha = _commit_head(ws, cfg, rel)
         assert sha is not None
         remote = ws.remote_sha(branch)
         if remote is not None and ws.tree_of(remote) == ws.head_tree():
-            return rel, _Pushed(remote, remote, pushed=False)
+            return Branch(rel, remote, remote)
         try:
-            return rel, _Pushed(_push(ws, via_api, branch, (branch, remote), sha), remote, pushed=True)
+            return Branch(rel, _push(ws, via_api, branch, (branch, remote), sha), remote, pushed=True)
         except PushRejected:
             log.info("push_rejected", branch=branch, attempt=attempt)
             ws.fetch(ws.base, cfg.git.branch_prefix)
@@ -251,21 +253,26 @@ def _pull_request(
     open_prs: dict[str, ChangeRequest],
     via_api: GitHub | None,
 ) -> Outcome:
-    cfg = app.config
+    return _propose(ws, app.config, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs)
+
+
+def _propose(
+    ws: Workspace,
+    cfg: Config,
+    forge: Forge,
+    env: EnvironmentConfig,
+    at: Branch,
+    open_prs: dict[str, ChangeRequest],
+) -> Outcome:
+    """The pull request of a release whose branch holds its change: created, or updated when
+    its text changed; with no change, an open hold PR is closed."""
+    rel, sha, remote = at.rel, at.commit, at.before
     branch = rel.branch(cfg.git.branch_prefix)
-    rel, pushed_to = _push_branch(ws, app, env, rel, via_api)
-    if pushed_to is None:
+    if sha is None:
         if rel.kind is ReleaseKind.HOLD and branch in open_prs:  # the open hold PR proposes nothing now
-            return _close(
-                ws,
-                forge,
-                env.name,
-                branch,
-                open_prs[branch],
-                f"already has the holds this {forge.noun} proposed",
-            )
+            why = f"already has the holds this {forge.noun} proposed"
+            return _close(ws, forge, env.name, branch, open_prs[branch], why)
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
-    sha, remote, pushed = pushed_to
     title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
     pr = open_prs.get(branch)
     created = pr is None
@@ -290,7 +297,7 @@ def _pull_request(
     return Outcome(
         env.name,
         rel.changes,
-        OutcomeAction.PULL_REQUEST if created or edited or pushed else OutcomeAction.UNCHANGED,
+        OutcomeAction.PULL_REQUEST if created or edited or at.pushed else OutcomeAction.UNCHANGED,
         branch=branch,
         url=pr.url,
         commit=sha,

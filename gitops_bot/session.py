@@ -179,8 +179,8 @@ def load(ws: Workspace, base: str | None, config_path: str | None) -> tuple[Conf
     ws.fetch(base, prefix)
     root = ws.checkout_base()
     cfg = read_config(root, config_path)
-    wanted = base or cfg.git.base
-    if wanted != ws.base or cfg.git.branch_prefix != prefix:
+    wanted = base or cfg.git.base  # None: the default branch, which the first fetch took
+    if (wanted is not None and wanted != ws.base) or cfg.git.branch_prefix != prefix:
         ws.fetch(wanted or ws.base, cfg.git.branch_prefix)
         root = ws.checkout_base()
         cfg = read_config(root, config_path)

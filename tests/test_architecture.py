@@ -50,6 +50,7 @@ LAYERS: dict[str, int] = {
     "app": 5,
     "usecases": 5,
     "writeback": 5,
+    "batch": 5,
     "session": 5,
     "delivery": 5,
     "promotion": 5,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot.batch import unwritten_warning
 from gitops_bot.cli import main
-from gitops_bot.delivery import unwritten_warning
 from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests import images, kustomize, nodes, setimage
 from gitops_bot.manifests.result import FieldChange

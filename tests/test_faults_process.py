@@ -153,9 +153,9 @@ def test_half_finished_clone_in_the_cache_is_removed(world: World) -> None:
 )
 def test_every_wording_of_a_push_race_is_a_race(detail: str) -> None:
     from gitops_bot.errors import PushRejected
-    from gitops_bot.scm.git import _RACE
+    from gitops_bot.scm.git import RACE
 
-    assert _RACE.search(detail)
+    assert RACE.search(detail)
     assert PushRejected("x").exit_code == 3
 
 

@@ -46,7 +46,7 @@ _PREFETCH = (
 
 
 # How git (and GitHub/GitLab's receive-pack) words "someone else updated this ref first".
-_RACE = re.compile(
+RACE = re.compile(
     r"\[rejected\]|\[remote rejected\]|stale info|fetch first|non-fast-forward|failed to update ref"
     r"|cannot lock ref|incorrect old value|reference already exists|failed to lock"
 )
@@ -102,8 +102,16 @@ class Commit:
 
 
 class Workspace:
-    def __init__(self, store: git.Repo, url: str, env: dict[str, str], lock: int | None = None) -> None:
+    def __init__(
+        self,
+        store: git.Repo,
+        url: str,
+        env: dict[str, str],
+        lock: int | None = None,
+        kept: Path | None = None,
+    ) -> None:
         self.store = store
+        self._kept = kept  # a cached clone's worktree, kept between runs
         self.url = url
         self.env = env
         self.base = ""
@@ -155,7 +163,7 @@ class Workspace:
                 shutil.rmtree(leftover, ignore_errors=True)
             if not (path / "HEAD").exists():
                 _clone(repo, path, key, env)
-            return cls(git.Repo(path), repo, env, lock)
+            return cls(git.Repo(path), repo, env, lock, kept=cache_dir / "worktrees" / key)
         except BaseException:
             os.close(lock)
             raise
@@ -247,17 +255,22 @@ class Workspace:
                 found[path] = kind_id[2]
         return found
 
-    def read_blobs(self, blobs: Sequence[str], rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+    def read_blobs(
+        self, blobs: Sequence[str], rev: str | None = None, paths: Sequence[str] = ()
+    ) -> dict[str, bytes]:
         """Many blobs in one ``git cat-file --batch``. In a partial clone the missing ones
         (found among ``rev``'s history of ``paths`` without fetching) are fetched first in one
-        request, not lazily one round trip each."""
+        request, not lazily one round trip each; with no ``rev`` (blobs the checkout of the
+        base fetched already) nothing is looked for."""
         wanted = list(dict.fromkeys(blobs))
         if not wanted:
             return {}
-        key = (rev, tuple(paths))
-        if key not in self._missing_blobs:
-            self._missing_blobs[key] = self._missing(rev, paths)
-        missing = self._missing_blobs[key] & set(wanted)
+        missing: set[str] = set()
+        if rev is not None:
+            key = (rev, tuple(paths))
+            if key not in self._missing_blobs:
+                self._missing_blobs[key] = self._missing(rev, paths)
+            missing = self._missing_blobs[key] & set(wanted)
         if missing:
             _git_input(
                 list(_PREFETCH),
@@ -292,30 +305,41 @@ class Workspace:
     # -- the worktree ----------------------------------------------------------------
 
     def checkout_base(self) -> Path:
-        """A clean worktree detached at the remote base (created on first use)."""
+        """A clean worktree detached at the remote base (created on first use). A cached clone
+        keeps its worktree from run to run (under the cache's lock): the next run resets the
+        files that changed instead of writing every file of the repository again."""
         start = self.base_ref
+        if self.worktree is None and self._kept is not None and self._reuse(self._kept, start):
+            return self._kept
         if self.worktree is None:
-            self.worktree = Path(tempfile.mkdtemp(prefix=_WT_PREFIX))
-            self.worktree.rmdir()
-            _run(
-                self.store.git,
-                "worktree",
-                "add",
-                "--detach",
-                "--force",
-                "--lock",
-                "--reason",
-                f"{_WT_LOCK}{os.getpid()} on {socket.gethostname()}",
-                str(self.worktree),
-                start,
-                what="worktree",
+            self.worktree = self._kept or Path(tempfile.mkdtemp(prefix=_WT_PREFIX))
+            shutil.rmtree(self.worktree, ignore_errors=True)
+            reason = (
+                "gitops-bot cache" if self._kept else f"{_WT_LOCK}{os.getpid()} on {socket.gethostname()}"
             )
+            # --force twice: a kept worktree whose directory is gone is still registered, locked
+            add = ("worktree", "add", "--detach", "--force", "--force", "--lock", "--reason", reason)
+            _run(self.store.git, *add, str(self.worktree), start, what="worktree")
             self._wt = git.Repo(self.worktree)
         else:
             wt = self._repo()
-            wt.git.reset("--hard", start)
+            wt.git.reset("-q", "--hard", start)
             wt.git.clean("-fdq")
         return self.worktree
+
+    def _reuse(self, path: Path, start: str) -> bool:
+        """The kept worktree reset to ``start``; False when there is none that works (never
+        made, or its clone was made again since)."""
+        if not (path / ".git").is_file():
+            return False
+        try:
+            wt = git.Repo(path)
+            wt.git.reset("-q", "--hard", start)
+            wt.git.clean("-ffdqx")
+        except (git.GitError, OSError):
+            return False
+        self.worktree, self._wt = path, wt
+        return True
 
     def _repo(self) -> git.Repo:
         assert self._wt is not None, "checkout_base() first"
@@ -395,7 +419,7 @@ class Workspace:
         try:
             _run(self._repo().git, *args, env=self.env, what="push")
         except GitError as exc:
-            if _RACE.search(exc.detail):
+            if RACE.search(exc.detail):
                 raise PushRejected(str(exc)) from None
             raise
 
@@ -406,6 +430,10 @@ class Workspace:
             log.warning("branch_not_deleted", branch=branch, reason="it moved meanwhile")
 
     def close(self) -> None:
+        if self._wt is not None:
+            self._wt.close()  # gitpython's cat-file processes
+        if self.worktree is not None and self.worktree == self._kept:
+            self.worktree = self._wt = None
         if self.worktree is not None:
             try:
                 self.store.git.worktree("remove", "--force", "--force", str(self.worktree))
@@ -512,16 +540,22 @@ def _run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -
         return str(g.execute(["git", *args], **kwargs))
     except git.GitCommandError as exc:
         text = "\n".join(str(x or "") for x in (exc.stdout, exc.stderr))
-        text = redact(text.replace("stdout: ", "").replace("stderr: ", ""))
-        lines = [ln.strip(" '\t") for ln in text.splitlines()]
-        useful = [ln for ln in lines if ln and not ln.startswith("hint:")]
-        reason = next((ln for ln in useful if ln.startswith(("fatal:", "error:", "!"))), None)
-        reason = reason or (useful[-1] if useful else f"exit {exc.status}")
-        raise GitError(
-            f"git {what} failed: {reason}",
-            hint="check the remote URL, the token and the network",
-            detail=text,
-        ) from None
+        raise failure(what, text.replace("stdout: ", "").replace("stderr: ", ""), exc.status) from None
+
+
+def failure(what: str, output: str, status: object) -> GitError:
+    """A failed git command as the error the user reads: its first fatal/error line (or its
+    last line), redacted; the whole output, redacted, as the detail."""
+    text = redact(output)
+    lines = [ln.strip(" '\t") for ln in text.splitlines()]
+    useful = [ln for ln in lines if ln and not ln.startswith("hint:")]
+    reason = next((ln for ln in useful if ln.startswith(("fatal:", "error:", "!"))), None)
+    reason = reason or (useful[-1] if useful else f"exit {status}")
+    return GitError(
+        f"git {what} failed: {reason}",
+        hint="check the remote URL, the token and the network",
+        detail=text,
+    )
 
 
 def _raw_before(diff: str) -> tuple[tuple[str, str | None], ...]:
