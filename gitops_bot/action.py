@@ -1,10 +1,12 @@
 """The GitHub Action's entry point (``python -m gitops_bot.action``, called by ``action.yml``).
 
 Reads the step's inputs from ``INPUT_*`` variables, masks every secret before anything is
-printed, runs one gitops-bot command in-process with JSON output, and reports back the way
-Actions expects: a log group per command, an ``::error::`` annotation for a failure, outputs
-in ``$GITHUB_OUTPUT`` (``changed``, ``pr-url``, ``pr-urls``, ``plan``) and a Markdown table
-in ``$GITHUB_STEP_SUMMARY``. The exit code is the command's.
+printed, runs one gitops-bot command in-process (the CLI's ``execute``, the same call the
+command line makes) and reports its typed result back the way Actions expects: a log group
+per command, an ``::error::`` annotation for a failure, outputs in ``$GITHUB_OUTPUT``
+(``changed``, ``pr-url``, ``pr-urls``, ``plan``) and a Markdown table in
+``$GITHUB_STEP_SUMMARY`` (rendered by :mod:`gitops_bot.output.github`). The exit code is the
+command's.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, TextIO, assert_never
+from typing import TextIO
 
-from gitops_bot.model import OutcomeAction
+from gitops_bot import output
+from gitops_bot.log import redact
+from gitops_bot.output import github
+from gitops_bot.output.github import escape_data
+from gitops_bot.output.result import Result
 
 COMMANDS = ("plan", "update", "promote", "rollback", "hold", "unhold", "history")
 WITH_ENVIRONMENTS = ("plan", "update")
@@ -51,11 +57,6 @@ def _bool(environ: Mapping[str, str], name: str) -> bool:
     if value not in ("true", "false"):
         raise InputError(f"input {name} must be true or false, got {value!r}")
     return value == "true"
-
-
-def escape_data(text: str) -> str:
-    """Workflow-command escaping for a message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def build_argv(environ: Mapping[str, str]) -> list[str]:
@@ -117,18 +118,20 @@ def prepare_environment(environ: MutableMapping[str, str], out: TextIO) -> None:
 def run(
     environ: MutableMapping[str, str] | None = None,
     out: TextIO | None = None,
-    cli: Callable[[list[str]], int] | None = None,
+    execute: Callable[[list[str]], Result] | None = None,
 ) -> int:
+    """One step: ``execute`` (default: the CLI's :func:`gitops_bot.cli.execute`) runs the
+    command the inputs name; its typed result becomes the step's log, outputs and summary."""
     environ = os.environ if environ is None else environ
     out = out or sys.stdout
-    if cli is None:
-        from gitops_bot import cli as cli_mod
+    if execute is None:
+        from gitops_bot import cli  # after the inputs are read: the command sees their environment
 
-        cli = cli_mod.main
+        execute = cli.execute
     try:
         prepare_environment(environ, out)
         argv = build_argv(environ)
-        return _run_command(environ, out, cli, argv)
+        return _run_command(environ, out, execute, argv)
     except InputError as exc:
         out.write(f"::error title=gitops-bot::{escape_data(str(exc))}\n")
         return 2
@@ -145,74 +148,31 @@ def _remove_registry_login(environ: MutableMapping[str, str]) -> None:
 
 
 def _run_command(
-    environ: MutableMapping[str, str], out: TextIO, cli: Callable[[list[str]], int], argv: list[str]
+    environ: MutableMapping[str, str], out: TextIO, execute: Callable[[list[str]], Result], argv: list[str]
 ) -> int:
+    """The command's log lines and errors (what the CLI writes to stderr) in a log group, then
+    an ``::error::`` annotation for a failure, or the outputs, dry runs and summary."""
     command = argv[0]
-    stdout, stderr = io.StringIO(), io.StringIO()
+    stderr = io.StringIO()
     out.write(f"::group::gitops-bot {shlex.join(argv[: -len(OUTPUT_ARGS)])}\n")
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = cli(argv)
+    with contextlib.redirect_stderr(stderr):
+        result = execute(argv)
+    stderr.writelines(line + "\n" for line in output.error_lines(result))
     out.write(stderr.getvalue())
     out.write("::endgroup::\n")
-    outputs = {"changed": "false", "pr-url": "", "pr-urls": "[]", "plan": ""}
-    if code != 0:
+    _write_outputs(environ, github.outputs(result))
+    if result.exit_code != 0:
         lines = [ln for ln in stderr.getvalue().splitlines() if ln.strip()]
-        message = lines[-1].removeprefix("gitops-bot: error: ") if lines else f"exit {code}"
+        message = lines[-1].removeprefix("gitops-bot: error: ") if lines else f"exit {result.exit_code}"
         out.write(f"::error title=gitops-bot {command}::{escape_data(message)}\n")
-        _write_outputs(environ, outputs)
-        return code
-    try:
-        result = json.loads(stdout.getvalue())
-    except ValueError:
-        out.write(stdout.getvalue())
-        return code
-    urls = [r["pull_request"] for r in result.get("results", []) if _opened(_action(r))]
-    out.write(_dry_runs(result))
-    outputs.update(
-        changed="true" if result.get("changed") else "false",
-        **{"pr-url": urls[0] if urls else "", "pr-urls": json.dumps(urls)},
-        plan=json.dumps(result, separators=(",", ":")),
-    )
-    _write_outputs(environ, outputs)
+        return result.exit_code
+    out.write(github.dry_runs(result))
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        from gitops_bot.log import redact  # published text passes the log redaction
-
         with open(summary, "a", encoding="utf-8") as f:
-            f.write(redact(markdown_summary(command, result)))
-    out.write(_short(command, result) + "\n")
-    return code
-
-
-def _dry_runs(result: Mapping[str, Any]) -> str:
-    """What a dry run would do, in the log as on a terminal: the diff, the title and the body.
-    Workflow commands are paused around them: a line of a file is data, never a command."""
-    text = ""
-    for r in result.get("results", []):
-        if _action(r) is OutcomeAction.DRY_RUN:
-            pause = secrets.token_hex(16)
-            text += (
-                f"::group::dry run: {escape_data(r['environment'])}: {escape_data(r.get('title') or '')}\n"
-            )
-            text += f"::stop-commands::{pause}\n{r.get('diff') or ''}\n{r.get('body') or ''}\n::{pause}::\n"
-            text += "::endgroup::\n"
-    return text
-
-
-def _action(r: Mapping[str, Any]) -> OutcomeAction:
-    """A result's action, from the JSON this module's own command printed."""
-    return OutcomeAction(r["action"])
-
-
-def _opened(action: OutcomeAction) -> bool:
-    """Whether the outcome opened or updated a pull request (the ``pr-url`` outputs)."""
-    match action:
-        case OutcomeAction.PULL_REQUEST:
-            return True
-        case OutcomeAction.COMMIT | OutcomeAction.UNCHANGED | OutcomeAction.CLOSED | OutcomeAction.DRY_RUN:
-            return False
-        case _ as unreachable:
-            assert_never(unreachable)
+            f.write(redact(github.markdown_summary(result)))  # published text passes the log redaction
+    out.write(github.short(result) + "\n")
+    return result.exit_code
 
 
 def _write_outputs(environ: Mapping[str, str], outputs: Mapping[str, str]) -> None:
@@ -226,61 +186,6 @@ def _write_outputs(environ: Mapping[str, str], outputs: Mapping[str, str]) -> No
                 f.write(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
             else:
                 f.write(f"{key}={value}\n")
-
-
-def _short(command: str, result: Mapping[str, Any]) -> str:
-    if command in ("plan", "history"):
-        return f"gitops-bot {command}: done"
-    actions = [f"{r['environment']}: {r['action']}" for r in result.get("results", [])]
-    return f"gitops-bot {command}: " + (", ".join(actions) or "nothing to do")
-
-
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|") if value not in (None, "") else "—"
-
-
-def _code(value: str | None) -> str:
-    return f"`{value}`" if value else "—"
-
-
-def markdown_summary(command: str, result: Mapping[str, Any]) -> str:
-    lines = [f"### gitops-bot {command}", ""]
-    if command == "plan":
-        lines += [
-            "| environment | image | deployed | candidate | action | reason |",
-            "|---|---|---|---|---|---|",
-        ]
-        for env in result.get("environments", []):
-            for i in env.get("images", []):
-                cur, cand = i.get("current") or {}, i.get("candidate") or {}
-                lines.append(
-                    f"| {env['name']} | `{i['image']}` | {_code(cur.get('tag'))} | "
-                    f"{_code(cand.get('tag'))} {_code(cand.get('digest'))} | {i['action']} | "
-                    f"{_cell(i['reason'])} |"
-                )
-    elif command == "history":
-        lines += ["| release | time | author | pull request | changed |", "|---|---|---|---|---|"]
-        for r in result.get("releases", []):
-            lines.append(
-                f"| {_code(r['release'] or r['commit'][:12])} | {r['time']} | {_cell(r['author'])} | "
-                f"{'#' + str(r['pull_request']) if r['pull_request'] else '—'} | {', '.join(r['changed'])} |"
-            )
-    else:
-        results = result.get("results", [])
-        if not results:
-            lines.append("Nothing to do.")
-        else:
-            lines += ["| environment | image | from | to | digest | result |", "|---|---|---|---|---|---|"]
-        for r in results:
-            where = f"[{r['action']}]({r['pull_request']})" if r.get("pull_request") else r["action"]
-            for i in r.get("images") or [{}]:
-                frm, to = i.get("from") or {}, i.get("to") or {}
-                lines.append(
-                    f"| {r['environment']} | {_code(i.get('image'))} | {_code(frm.get('tag'))} | "
-                    f"{_code(to.get('tag'))} | {_code(to.get('digest'))} | {where} |"
-                )
-            lines += [f"\n> warning ({r['environment']}): {w}" for w in r.get("warnings", [])]
-    return "\n".join(lines) + "\n\n"
 
 
 def main() -> int:

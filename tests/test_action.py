@@ -20,7 +20,10 @@ import pytest
 from ruamel.yaml import YAML
 
 from gitops_bot import action
-from gitops_bot.cli import main
+from gitops_bot.cli import execute
+from gitops_bot.model import OutcomeAction
+from gitops_bot.output.result import Delivered, Result
+from gitops_bot.usecases.result import Outcome
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, make_world
@@ -120,12 +123,12 @@ def test_plan_step_with_registry_login_and_dry_run_update(
     out = io.StringIO()
     seen: list[str] = []
 
-    def cli(argv: list[str]) -> int:
+    def cli(argv: list[str]) -> Result:
         config = Path(env["DOCKER_CONFIG"]) / "config.json"
         seen.extend([str(config.parent), config.read_text(), oct(config.stat().st_mode)[-3:]])
-        return main(argv)
+        return execute(argv)
 
-    assert action.run(env, out, cli=cli) == 0
+    assert action.run(env, out, execute=cli) == 0
     assert "::add-mask::s3cret-registry-password" in out.getvalue()
     # the login existed for the step only: written privately, removed when the step ended
     auth = base64.b64encode(b"ci:s3cret-registry-password").decode()
@@ -170,7 +173,7 @@ def test_a_failure_is_one_error_annotation_and_the_exit_code(
 )
 def test_bad_inputs_are_annotated(tmp_path: Path, inputs: dict[str, str], words: str) -> None:
     out = io.StringIO()
-    assert action.run(actions_env(tmp_path, **inputs), out, cli=lambda argv: 0) == 2
+    assert action.run(actions_env(tmp_path, **inputs), out, execute=lambda argv: Result(argv[0], None)) == 2
     assert out.getvalue().startswith("::error title=gitops-bot::") and words in out.getvalue()
 
 
@@ -278,29 +281,21 @@ def test_the_readme_shows_the_workflows_that_are_validated() -> None:
 
 
 def test_a_dry_run_prints_its_diff_and_body_with_workflow_commands_paused(tmp_path: Path) -> None:
-    result = {
-        "schema": "gitops-bot/update/v1",
-        "changed": False,
-        "results": [
-            {
-                "environment": "staging",
-                "action": "dry_run",
-                "pull_request": None,
-                "title": "staging: release: app",
-                "diff": "+::error::a line of a file, not a command",
-                "body": "| environment | image |",
-                "images": [],
-            }
-        ],
-    }
+    dry_run = Outcome(
+        "staging",
+        (),
+        OutcomeAction.DRY_RUN,
+        title="staging: release: app",
+        diff="+::error::a line of a file, not a command",
+        body="| environment | image |",
+    )
 
-    def cli(argv: list[str]) -> int:
-        print(json.dumps(result))
-        return 0
+    def cli(argv: list[str]) -> Result:
+        return Result(argv[0], Delivered((dry_run,)))
 
     out = io.StringIO()
     env = actions_env(tmp_path, command="update", dry_run="true")
-    assert action.run(env, out, cli=cli) == 0
+    assert action.run(env, out, execute=cli) == 0
     log = out.getvalue()
     pause = re.search(r"^::stop-commands::(\w+)$", log, re.MULTILINE)
     assert pause is not None

@@ -63,6 +63,7 @@ LAYERS: dict[str, int] = {
     "output": 5,
     # 6: entry points
     "cli": 6,
+    "arguments": 6,
     "action": 6,
     "__main__": 6,
 }

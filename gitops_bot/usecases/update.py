@@ -4,6 +4,7 @@ close the bot's pull requests the plan no longer produces."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from gitops_bot import delivery, stale, targeting
 from gitops_bot.config import Config
@@ -20,6 +21,15 @@ from gitops_bot.usecases.result import Outcome
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class Updated:
+    """An update's outcomes, and the images its plan skipped: a run that changed nothing
+    because images were skipped must not read as one with nothing to do."""
+
+    outcomes: list[Outcome]
+    skipped: tuple[PlanItem, ...] = ()
+
+
 def update(
     s: Session,
     env_names: Sequence[str] | None = None,
@@ -28,6 +38,18 @@ def update(
     should_stop: Callable[[], bool] = lambda: False,
     pushes: Sequence[Push] | None = None,
 ) -> list[Outcome]:
+    """:func:`updated`'s outcomes (``watch`` and ``fleet`` report no skips)."""
+    return updated(s, env_names, dry_run=dry_run, should_stop=should_stop, pushes=pushes).outcomes
+
+
+def updated(
+    s: Session,
+    env_names: Sequence[str] | None = None,
+    *,
+    dry_run: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+    pushes: Sequence[Push] | None = None,
+) -> Updated:
     """One release per environment (or image) from the plan. ``should_stop`` is asked before
     each release (see :func:`gitops_bot.delivery.deliver`). ``pushes`` (a webhook's targeted
     cycle): plan only what they concern, and close nothing."""
@@ -39,19 +61,20 @@ def update(
             "targeted", pushes=[str(p) for p in pushes], environments=env_names, images=sorted(only or ())
         )
         if not env_names:
-            return []
+            return Updated([])
     plan = planning.plan(app, env_names, metadata=True, images=only)  # a dry run shows the real PR body
+    skipped = tuple(i for ep in plan.environments for i in ep.items if i.action is PlanAction.SKIP)
     releases = [r for ep in plan.environments for r in releases_of(app.config, ep)]
     outcomes = delivery.deliver(s, releases, dry_run=dry_run, should_stop=should_stop)
     if should_stop():
-        return outcomes
+        return Updated(outcomes, skipped)
     if (
         only is None
         and not dry_run
         and any(app.config.environment(e.name).write is WriteMode.PULL_REQUEST for e in plan.environments)
     ):
         outcomes += stale.close_stale(s, plan.environments, releases)
-    return outcomes
+    return Updated(outcomes, skipped)
 
 
 def releases_of(cfg: Config, ep: EnvironmentPlan) -> list[Release]:

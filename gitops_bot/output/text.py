@@ -1,9 +1,10 @@
-"""Rendering results for people (text) and machines (JSON). No logic beyond formatting."""
+"""Results for people: the text a terminal shows. No logic beyond formatting."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.model import OutcomeAction, Plan, PlanAction, PlanItem, WriteMode, short_digest
@@ -11,7 +12,8 @@ from gitops_bot.model import OutcomeAction, Plan, PlanAction, PlanItem, WriteMod
 if TYPE_CHECKING:
     from gitops_bot.fleet import RepositoryResult
     from gitops_bot.history import Entry
-    from gitops_bot.writeback import Outcome
+    from gitops_bot.manifests.result import FieldChange
+    from gitops_bot.usecases.result import Outcome
 
 
 def _short(digest: str | None) -> str:
@@ -77,13 +79,13 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def plan_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, sort_keys=False)
+NOTHING = "Nothing to do: every environment runs what its policies choose."
+SHOWN_SKIPS = 3  # reasons named on the one line; `gitops-bot plan` lists them all
 
 
-def update_text(outcomes: Sequence[Outcome], *, nothing: str | None = None) -> str:
+def update_text(outcomes: Sequence[Outcome], *, skipped: Sequence[PlanItem] = ()) -> str:
     if not outcomes:
-        return nothing or "Nothing to do: every environment runs what its policies choose."
+        return f"Nothing to change; {skip_line(skipped)}" if skipped else NOTHING
     lines: list[str] = []
     for o in outcomes:
         if o.action is OutcomeAction.DRY_RUN:
@@ -94,7 +96,17 @@ def update_text(outcomes: Sequence[Outcome], *, nothing: str | None = None) -> s
         images = ", ".join(c.summary for c in o.changes) or (o.title or "").removeprefix(f"{o.environment}: ")
         lines.append(f"  {o.environment}: {images + ': ' if images else ''}{_where(o)}")
         lines += [f"    warning: {w}" for w in o.warnings]
+    if skipped:
+        lines.append(f"  {skip_line(skipped)}")
     return "\n".join(lines)
+
+
+def skip_line(skipped: Sequence[PlanItem]) -> str:
+    """``2 images skipped (staging example/app: REASON; ...); see `gitops-bot plan` `` in one line."""
+    n = len(skipped)
+    reasons = "; ".join(f"{i.environment} {i.image}: {i.reason}" for i in skipped[:SHOWN_SKIPS])
+    more = f"; and {n - SHOWN_SKIPS} more" if n > SHOWN_SKIPS else ""
+    return f"{n} image{'s' if n != 1 else ''} skipped ({reasons}{more}); see `gitops-bot plan`"
 
 
 def _would(o: Outcome) -> str:
@@ -126,17 +138,6 @@ def _where(o: Outcome) -> str:
             assert_never(unreachable)
 
 
-def update_json(outcomes: Sequence[Outcome]) -> str:
-    return json.dumps(
-        {
-            "schema": "gitops-bot/update/v1",
-            "changed": any(o.action.changed for o in outcomes),
-            "results": [o.to_json() for o in outcomes],
-        },
-        indent=2,
-    )
-
-
 def history_text(environment: str, entries: Sequence[Entry]) -> str:
     if not entries:
         return f"{environment}: no releases in git history"
@@ -160,17 +161,6 @@ def history_text(environment: str, entries: Sequence[Entry]) -> str:
     return "\n".join(lines)
 
 
-def history_json(environment: str, entries: Sequence[Entry]) -> str:
-    return json.dumps(
-        {
-            "schema": "gitops-bot/history/v1",
-            "environment": environment,
-            "releases": [e.to_json() for e in entries],
-        },
-        indent=2,
-    )
-
-
 def fleet_text(results: Sequence[RepositoryResult]) -> str:
     """``update`` over many repositories: each one's summary under its URL."""
     if not results:
@@ -182,13 +172,31 @@ def fleet_text(results: Sequence[RepositoryResult]) -> str:
     return "\n\n".join(parts)
 
 
-def fleet_json(results: Sequence[RepositoryResult], exit_code: int) -> str:
-    return json.dumps(
-        {
-            "schema": "gitops-bot/update-many/v1",
-            "exit_code": exit_code,
-            "changed": any(r.to_json()["changed"] for r in results),
-            "repositories": [r.to_json() for r in results],
-        },
-        indent=2,
-    )
+def image_changes(changes: Sequence[FieldChange]) -> str:
+    """``app newTag 1.0 -> 1.1, digest sha256:1111… -> sha256:2222…`` from an edit's changes."""
+
+    def short(value: str | None) -> str:
+        return "(none)" if value is None else value[:19] + "…" if len(value) > 24 else value
+
+    by_image: dict[str, list[str]] = {}
+    for c in changes:
+        by_image.setdefault(c.image, []).append(f"{c.field} {short(c.old)} -> {short(c.new)}")
+    return "; ".join(f"{image} {', '.join(parts)}" for image, parts in by_image.items())
+
+
+def unified_diff(path: Path, before: str, after: str) -> Iterator[str]:
+    """``diff -u`` lines with git's labels, each ending in a newline (and diff's marker for a
+    last line without one)."""
+    old, new = _diff_labels(path)
+    for line in difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), old, new
+    ):
+        yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+
+
+def _diff_labels(path: Path) -> tuple[str, str]:
+    """git's a/ b/ labels for a path under the current directory, the path itself otherwise
+    (never ``a//tmp/...``)."""
+    cwd = Path.cwd()
+    shown = path.relative_to(cwd) if path.is_absolute() and path.is_relative_to(cwd) else path
+    return (str(shown), str(shown)) if shown.is_absolute() else (f"a/{shown}", f"b/{shown}")

@@ -1,0 +1,243 @@
+"""The command line's grammar: every subcommand and its options (argparse), one small
+function per subcommand. Parsing only: :mod:`gitops_bot.cli` runs what was parsed."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from gitops_bot import __version__
+from gitops_bot.errors import UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # `gitops-bot -v plan`: the logging options belong to the command
+        if " " not in self.prog and re.match(
+            r"unrecognized arguments: .*(?<!\S)(-v+|--verbose|--log-format)\b", message
+        ):
+            raise UsageError(
+                f"{self.prog}: {message}", hint="put -v/--log-format after the command: gitops-bot plan -v"
+            )
+        raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+
+
+class _Repos(argparse.Action):
+    """``--repo`` as before (the last one wins), and every one given in ``repos`` (update)."""
+
+    def __call__(self, parser: Any, ns: argparse.Namespace, value: Any, option: str | None = None) -> None:
+        ns.repo = value
+        ns.repos = [*(getattr(ns, "repos", None) or []), value]
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
+        return value
+
+    return parse
+
+
+class _Parents(NamedTuple):
+    """Option groups several subcommands share (argparse ``parents``)."""
+
+    logging: argparse.ArgumentParser  # -v, --log-format: every command
+    local: argparse.ArgumentParser  # --repo DIR, --config: plan
+    remote: argparse.ArgumentParser  # --repo DIR|URL (repeatable), --config, --base
+    writes: argparse.ArgumentParser  # --dry-run, --output
+    envs: argparse.ArgumentParser  # --env NAME (repeatable)
+    many: argparse.ArgumentParser  # --repositories, --parallel, --shard
+
+
+def _parents() -> _Parents:
+    logging_opts = _Parser(add_help=False)
+    logging_opts.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    logging_opts.add_argument("--log-format", choices=("auto", "console", "json"), default="auto")
+    local = _Parser(add_help=False, parents=[logging_opts])
+    local.add_argument("--repo", default=".", help="GitOps repository checkout (default: .)")
+    local.add_argument("--config", help="config file (default: REPO/gitops-bot.yaml)")
+    # the commands that work on the remote through a throwaway worktree
+    remote = _Parser(add_help=False, parents=[logging_opts])
+    remote.add_argument(
+        "--repo",
+        default=".",
+        action=_Repos,
+        help="a local clone (its origin is used) or a git URL (default: .); update, watch: repeatable",
+    )
+    remote.add_argument("--config", help="gitops-bot.yaml inside the repository (default: at its root)")
+    remote.add_argument("--base", help="the base branch (default: git.base, else the remote's default)")
+    writes = _Parser(add_help=False)
+    writes.add_argument(
+        "--dry-run", action="store_true", help="print the diffs and pull requests; change nothing"
+    )
+    writes.add_argument("--output", choices=("text", "json"), default="text")
+    envs = _Parser(add_help=False)
+    envs.add_argument(
+        "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
+    )
+    many = _Parser(add_help=False)
+    many.add_argument("--repositories", metavar="FILE", help="a file listing GitOps repositories (README)")
+    many.add_argument("--parallel", type=_count(1), metavar="N", help="repositories at once (default 4)")
+    many.add_argument("--shard", metavar="I/N", help="only shard I of N of the repositories (stable hash)")
+    return _Parents(logging_opts, local, remote, writes, envs, many)
+
+
+Subparsers = Any  # argparse's _SubParsersAction is private
+
+
+def _add_plan(sub: Subparsers, p: _Parents) -> None:
+    plan = sub.add_parser(
+        "plan", parents=[p.local, p.envs], help="show what each environment runs and what it could run"
+    )
+    plan.add_argument("--output", choices=("text", "json"), default="text")
+    plan.add_argument(
+        "--metadata", action="store_true", help="also read created time and source labels of new images"
+    )
+
+
+def _add_update(sub: Subparsers, p: _Parents) -> None:
+    sub.add_parser(
+        "update",
+        parents=[p.remote, p.envs, p.writes, p.many],
+        help="apply the plan: push a branch and open or update a pull request per environment",
+    )
+
+
+def _add_promote(sub: Subparsers, p: _Parents) -> None:
+    pr = sub.add_parser(
+        "promote",
+        parents=[p.remote, p.writes],
+        help="open a pull request giving DST exactly the image digests SRC runs",
+    )
+    pr.add_argument("source", metavar="SRC")
+    pr.add_argument("target", metavar="DST")
+    pr.add_argument(
+        "--image", action="append", dest="images", default=[], metavar="NAME", help="only this image"
+    )
+    pr.add_argument(
+        "--force", action="store_true", help="promote outside the promote_from chain or over a hold"
+    )
+    pr.add_argument("--skip-gate", action="store_true", help="do not ask Argo CD whether SRC is healthy")
+
+
+def _add_history(sub: Subparsers, p: _Parents) -> None:
+    h = sub.add_parser(
+        "history", parents=[p.remote], help="the releases of an environment, read from git (newest first)"
+    )
+    h.add_argument("environment", metavar="ENV")
+    h.add_argument(
+        "--limit", type=_count(0), default=20, help="at most this many releases (default 20; 0: all)"
+    )
+    h.add_argument("--output", choices=("text", "json"), default="text")
+
+
+def _add_rollback(sub: Subparsers, p: _Parents) -> None:
+    rb = sub.add_parser(
+        "rollback",
+        parents=[p.remote, p.writes],
+        help="open a pull request restoring an earlier release's images, and hold them",
+    )
+    rb.add_argument("environment", metavar="ENV")
+    which = rb.add_mutually_exclusive_group()
+    which.add_argument("--to", metavar="RELEASE", help="a release id or commit from 'history'")
+    which.add_argument("--steps", type=_count(1), metavar="N", help="go back N releases (default 1)")
+
+
+def _add_watch(sub: Subparsers, p: _Parents) -> None:
+    w = sub.add_parser(
+        "watch",
+        parents=[p.remote, p.envs, p.many],
+        help="run the update cycle forever (a long-running container), with health and metrics",
+    )
+    w.add_argument("--interval", default="5m", help="time between cycles: 30s, 5m, 1h (default 5m)")
+    w.add_argument("--jitter", type=float, default=0.1, help="spread cycles by +- this fraction (0.1)")
+    w.add_argument(
+        "--listen",
+        default="0.0.0.0:8080",
+        help="/healthz, /readyz, /metrics and webhooks (default 0.0.0.0:8080; port 0: any free port, logged)",
+    )
+
+
+def _add_holds(sub: Subparsers, p: _Parents) -> None:
+    ho = sub.add_parser(
+        "hold", parents=[p.remote, p.writes], help="stop gitops-bot from changing an image in an environment"
+    )
+    ho.add_argument("environment", metavar="ENV")
+    ho.add_argument("image", metavar="IMAGE")
+    ho.add_argument("--reason", help="why (shown by plan and in the holds file)")
+    uh = sub.add_parser(
+        "unhold", parents=[p.remote, p.writes], help="release a hold placed by hold or rollback"
+    )
+    uh.add_argument("environment", metavar="ENV")
+    uh.add_argument("image", metavar="IMAGE")
+
+
+def _add_schema(sub: Subparsers, p: _Parents) -> None:
+    sub.add_parser(
+        "schema",
+        parents=[p.logging],
+        help="print the JSON Schema of gitops-bot.yaml (for editors: README 'Configuration')",
+    )
+
+
+def _add_set_image(sub: Subparsers, p: _Parents) -> None:
+    s = sub.add_parser(
+        "set-image",
+        parents=[p.logging],
+        help="set images in a kustomization or any YAML file, byte-exact (kustomize edit set image syntax)",
+        description="ARG is NAME=NEWNAME:TAG@DIGEST, NAME=NEWNAME:TAG, NAME=NEWNAME@DIGEST, NAME=NEWNAME, "
+        "NAME:TAG or NAME@DIGEST; '*' keeps the current value. In a kustomization NAME is the images: "
+        "entry's name; in other files it is the repository of container images, the image named by "
+        'a marker comment (# {"gitops-bot": "NAME"}), or the image at --helm key paths. With Flux '
+        'setters (# {"$imagepolicy": "NAMESPACE:POLICY"}) ARG may be NAMESPACE:POLICY[:TAG][@DIGEST].',
+    )
+    s.add_argument(
+        "--file", help="the file to edit (default: the kustomization file in the current directory)"
+    )
+    s.add_argument(
+        "--helm",
+        action="append",
+        default=[],
+        metavar="FIELD=PATH",
+        help="Helm values key path of a field: repository|tag|digest|reference=image.tag (repeatable; "
+        "without digest=, a digest key beside the tag is used)",
+    )
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file would change")
+    mode.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    s.add_argument("args", nargs="+", metavar="ARG")
+
+
+_SUBCOMMANDS = (
+    _add_plan,
+    _add_update,
+    _add_promote,
+    _add_history,
+    _add_rollback,
+    _add_watch,
+    _add_holds,
+    _add_schema,
+    _add_set_image,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gitops-bot", description="Release-stage automation for Kustomize GitOps repositories."
+    )
+    parser.add_argument("--version", action="version", version=f"gitops-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    parents = _parents()
+    for add in _SUBCOMMANDS:
+        add(sub, parents)
+    return parser

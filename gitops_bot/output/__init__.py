@@ -1,0 +1,94 @@
+"""Rendering a command's :class:`~gitops_bot.output.result.Result`: text for people, JSON for
+machines (``as_json``), outputs and a step summary for GitHub Actions (``github``). No logic
+beyond formatting: what to show is decided by the use cases, how it looks here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TextIO, assert_never
+
+from gitops_bot.output import as_json, text
+from gitops_bot.output.as_json import document
+from gitops_bot.output.result import (
+    Delivered,
+    Failed,
+    FleetDelivered,
+    Format,
+    HistoryRead,
+    ImageSet,
+    Planned,
+    Result,
+    Schema,
+    Show,
+)
+from gitops_bot.output.text import fleet_text, history_text, plan_text, update_text
+
+if TYPE_CHECKING:
+    from gitops_bot.usecases.set_image import SetImageResult
+
+__all__ = [
+    "Result",
+    "document",
+    "emit",
+    "error_lines",
+    "fleet_text",
+    "history_text",
+    "plan_text",
+    "update_text",
+]
+
+
+def emit(result: Result, out: TextIO, err: TextIO) -> None:
+    """What the CLI prints: the result on ``out``, what went wrong (one line each) on ``err``."""
+    match result.body:
+        case Planned() | Delivered() | HistoryRead() | FleetDelivered() as body:
+            doc = document(result)
+            out.write((as_json.dumps(doc) if doc and result.format is Format.JSON else _text(body)) + "\n")
+        case ImageSet(edit, show):
+            _image_set(edit, show, out, err)
+        case Schema(schema):
+            out.write(schema)
+        case Failed() | None:
+            pass
+        case _ as unreachable:
+            assert_never(unreachable)
+    err.writelines(line + "\n" for line in error_lines(result))
+
+
+def _text(body: Planned | Delivered | HistoryRead | FleetDelivered) -> str:
+    match body:
+        case Planned(plan):
+            return plan_text(plan)
+        case Delivered(outcomes, skipped):
+            return update_text(outcomes, skipped=skipped)
+        case HistoryRead(environment, entries):
+            return history_text(environment, entries)
+        case FleetDelivered(results):
+            return fleet_text(results)
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def error_lines(result: Result) -> list[str]:
+    """The lines saying what failed (the Action annotates the last one)."""
+    match result.body:
+        case Failed(line):
+            return [line]
+        case FleetDelivered(results):
+            return [f"gitops-bot: error: {r.repository}: {r.error}" for r in results if r.error]
+        case Planned() | Delivered() | HistoryRead() | ImageSet() | Schema() | None:
+            return []
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def _image_set(edit: SetImageResult, show: Show, out: TextIO, err: TextIO) -> None:
+    if not edit.changed:
+        err.write(f"{edit.path}: no change\n")
+        return
+    match show:
+        case Show.DIFF | Show.CHECK:
+            out.writelines(text.unified_diff(edit.path, edit.before, edit.after))
+        case Show.WRITE:
+            err.write(f"{edit.path}: updated {text.image_changes(edit.changes)}\n")
+        case _ as unreachable:
+            assert_never(unreachable)

@@ -1,0 +1,164 @@
+"""Results for GitHub Actions: the step's outputs, its log lines and its Markdown summary.
+
+Rendered from the typed result (never from the CLI's printed JSON); the ``plan`` output is the
+same document ``--output json`` prints, on one line.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, assert_never
+
+from gitops_bot.model import OutcomeAction, Plan, PlanItem
+from gitops_bot.output import text
+from gitops_bot.output.as_json import document
+from gitops_bot.output.result import (
+    Delivered,
+    Failed,
+    FleetDelivered,
+    HistoryRead,
+    ImageSet,
+    Planned,
+    Result,
+    Schema,
+)
+
+if TYPE_CHECKING:
+    from gitops_bot.history import Entry
+    from gitops_bot.usecases.result import Outcome
+
+NO_OUTPUTS = {"changed": "false", "pr-url": "", "pr-urls": "[]", "plan": ""}
+
+
+def escape_data(value: str) -> str:
+    """Workflow-command escaping for a message."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def outputs(result: Result) -> dict[str, str]:
+    """``changed``, ``pr-url``, ``pr-urls`` and ``plan`` (the JSON document, one line)."""
+    if result.exit_code != 0:
+        return dict(NO_OUTPUTS)
+    doc = document(result)
+    urls = [o.url for o in _outcomes(result) if _opened(o.action) and o.url]
+    return {
+        "changed": "true" if doc and doc.get("changed") else "false",
+        "pr-url": urls[0] if urls else "",
+        "pr-urls": json.dumps(urls),
+        "plan": json.dumps(doc, separators=(",", ":")) if doc is not None else "",
+    }
+
+
+def _outcomes(result: Result) -> tuple[Outcome, ...]:
+    match result.body:
+        case Delivered() | FleetDelivered() as body:
+            return body.outcomes
+        case Planned() | HistoryRead() | ImageSet() | Schema() | Failed() | None:
+            return ()
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def _opened(action: OutcomeAction) -> bool:
+    """Whether the outcome opened or updated a pull request (the ``pr-url`` outputs)."""
+    match action:
+        case OutcomeAction.PULL_REQUEST:
+            return True
+        case OutcomeAction.COMMIT | OutcomeAction.UNCHANGED | OutcomeAction.CLOSED | OutcomeAction.DRY_RUN:
+            return False
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def dry_runs(result: Result) -> str:
+    """What a dry run would do, in the log as on a terminal: the diff, the title and the body.
+    Workflow commands are paused around them: a line of a file is data, never a command."""
+    log = ""
+    for o in _outcomes(result):
+        if o.action is OutcomeAction.DRY_RUN:
+            pause = secrets.token_hex(16)
+            log += f"::group::dry run: {escape_data(o.environment)}: {escape_data(o.title or '')}\n"
+            log += f"::stop-commands::{pause}\n{o.diff or ''}\n{o.body or ''}\n::{pause}::\n"
+            log += "::endgroup::\n"
+    return log
+
+
+def short(result: Result) -> str:
+    """The step's last log line."""
+    match result.body:
+        case Planned() | HistoryRead():
+            return f"gitops-bot {result.command}: done"
+        case Delivered() | FleetDelivered() | ImageSet() | Schema() | Failed() | None:
+            actions = [f"{o.environment}: {o.action}" for o in _outcomes(result)]
+            skipped = result.body.skipped if isinstance(result.body, Delivered) else ()
+            nothing = f"nothing to change; {text.skip_line(skipped)}" if skipped else "nothing to do"
+            return f"gitops-bot {result.command}: " + (", ".join(actions) or nothing)
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|") if value not in (None, "") else "—"
+
+
+def _code(value: str | None) -> str:
+    return f"`{value}`" if value else "—"
+
+
+def markdown_summary(result: Result) -> str:
+    """The step summary: a table of the plan, the history or what was delivered."""
+    lines = [f"### gitops-bot {result.command}", ""]
+    match result.body:
+        case Planned(plan):
+            lines += _plan_rows(plan)
+        case HistoryRead(_, entries):
+            lines += _history_rows(entries)
+        case Delivered(outcomes, skipped):
+            lines += _delivered_rows(outcomes, skipped)
+        case FleetDelivered() as fleet:
+            lines += _delivered_rows(fleet.outcomes, ())
+        case ImageSet() | Schema() | Failed() | None:
+            pass
+        case _ as unreachable:
+            assert_never(unreachable)
+    return "\n".join(lines) + "\n\n"
+
+
+def _plan_rows(plan: Plan) -> list[str]:
+    lines = ["| environment | image | deployed | candidate | action | reason |", "|---|---|---|---|---|---|"]
+    for env in plan.environments:
+        for i in env.items:
+            cur, cand = i.current, i.candidate
+            lines.append(
+                f"| {env.name} | `{i.image}` | {_code(cur.tag if cur else None)} | "
+                f"{_code(cand.tag if cand else None)} {_code(cand.digest if cand else None)} | {i.action} | "
+                f"{_cell(i.reason)} |"
+            )
+    return lines
+
+
+def _history_rows(entries: Sequence[Entry]) -> list[str]:
+    lines = ["| release | time | author | pull request | changed |", "|---|---|---|---|---|"]
+    for e in entries:
+        lines.append(
+            f"| {_code(e.release or e.commit[:12])} | {e.time} | {_cell(e.author)} | "
+            f"{'#' + str(e.pull_request) if e.pull_request else '—'} | {', '.join(e.changed)} |"
+        )
+    return lines
+
+
+def _delivered_rows(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem]) -> list[str]:
+    if not outcomes:
+        return [f"Nothing to change; {text.skip_line(skipped)}." if skipped else "Nothing to do."]
+    lines = ["| environment | image | from | to | digest | result |", "|---|---|---|---|---|---|"]
+    for o in outcomes:
+        where = f"[{o.action}]({o.url})" if o.url else str(o.action)
+        for c in o.changes or [None]:
+            lines.append(
+                f"| {o.environment} | {_code(c.image if c else None)} | {_code(c.from_tag if c else None)} | "
+                f"{_code(c.to_tag if c else None)} | {_code(c.to_digest if c else None)} | {where} |"
+            )
+        lines += [f"\n> warning ({o.environment}): {w}" for w in o.warnings]
+    return [*lines, *([f"\n> {text.skip_line(skipped)}"] if skipped else [])]

@@ -1,0 +1,110 @@
+"""What a command produced, typed: the one value the CLI, the Action and tests render.
+
+``cli.execute`` returns a :class:`Result`; ``output`` turns it into text or JSON for a terminal,
+and into outputs, a log and a step summary for GitHub Actions. Each renderer matches the body
+exhaustively, so a new kind of result is a type error until every renderer knows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from gitops_bot.model import Plan, PlanItem
+
+if TYPE_CHECKING:
+    from gitops_bot.fleet import RepositoryResult
+    from gitops_bot.history import Entry
+    from gitops_bot.usecases.result import Outcome
+    from gitops_bot.usecases.set_image import SetImageResult
+
+
+class Format(StrEnum):
+    """``--output``: for people or for machines."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class Show(StrEnum):
+    """What ``set-image`` shows of its edit."""
+
+    WRITE = "write"  # write the file, say what changed
+    DIFF = "diff"  # print a unified diff, write nothing
+    CHECK = "check"  # the diff, and exit 1 when the file would change
+
+
+@dataclass(frozen=True)
+class Planned:
+    """``plan``: what each environment runs and could run."""
+
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """``update``, ``promote``, ``rollback``, ``hold``, ``unhold``: one outcome per release, and
+    the images the plan skipped (so "nothing to do" is never said over a skip)."""
+
+    outcomes: tuple[Outcome, ...]
+    skipped: tuple[PlanItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryRead:
+    """``history ENV``: its releases, newest first."""
+
+    environment: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class FleetDelivered:
+    """``update`` over many repositories: each one's outcomes or error."""
+
+    results: tuple[RepositoryResult, ...]
+    exit_code: int
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        return tuple(o for r in self.results for o in r.outcomes)
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """``set-image``: the edit, and how it is to be shown."""
+
+    edit: SetImageResult
+    show: Show
+
+
+@dataclass(frozen=True)
+class Schema:
+    """``schema``: the published JSON Schema's text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """An expected failure: one line for stderr (already redacted)."""
+
+    line: str
+
+    @property
+    def message(self) -> str:
+        return self.line.removeprefix("gitops-bot: error: ")
+
+
+Body = Planned | Delivered | HistoryRead | FleetDelivered | ImageSet | Schema | Failed | None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A command's result and exit code; ``body`` None when there is nothing to show (``watch``)."""
+
+    command: str
+    body: Body
+    exit_code: int = 0
+    format: Format = Format.TEXT
