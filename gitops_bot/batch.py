@@ -31,7 +31,8 @@ from gitops_bot.manifests.result import Unwritten
 from gitops_bot.model import WriteMode
 from gitops_bot.release import Release
 from gitops_bot.scm import gitbatch
-from gitops_bot.scm.git import RACE_DEADLINE, Workspace, race_attempts
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
 
 log = get_logger(__name__)
 _REGULAR = ("100644", "100755")

@@ -1,6 +1,6 @@
 """Delivery: what lands a :class:`gitops_bot.release.Release` — the byte-exact edits in the
 worktree, then a dry run's diff, a commit pushed to the base, or a branch and its pull request
-(created or updated), and closing the bot's pull requests a run no longer produces.
+(created or updated). Closing the pull requests a run no longer produces: :mod:`gitops_bot.stale`.
 
 Idempotence comes from three deterministic things: the branch name (from the environment and,
 when grouping by image, the image), the tree (the base plus the release's edits) and the PR
@@ -12,11 +12,12 @@ the open PR holding the same title and body, and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from gitops_bot import batch as batch_mod
 from gitops_bot import holds as holds_mod
+from gitops_bot import stale
 from gitops_bot.app import App
 from gitops_bot.batch import Branch
 from gitops_bot.config import Config, EnvironmentConfig
@@ -24,19 +25,17 @@ from gitops_bot.errors import GitOpsBotError, PushRejected, UsageError
 from gitops_bot.log import get_logger, redact
 from gitops_bot.manifests import files
 from gitops_bot.model import (
-    EnvironmentMode,
-    EnvironmentPlan,
     OutcomeAction,
-    PlanAction,
     ReleaseKind,
     SigningMethod,
     WriteMode,
 )
-from gitops_bot.release import Release, slug
+from gitops_bot.release import Release
 from gitops_bot.scm import github_commits
 from gitops_bot.scm.forge import ChangeRequest, Forge
-from gitops_bot.scm.git import RACE_DEADLINE, Workspace, race_attempts
+from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
 from gitops_bot.session import Session
 from gitops_bot.usecases.result import Outcome
 
@@ -271,7 +270,7 @@ def _propose(
     if sha is None:
         if rel.kind is ReleaseKind.HOLD and branch in open_prs:  # the open hold PR proposes nothing now
             why = f"already has the holds this {forge.noun} proposed"
-            return _close(ws, forge, env.name, branch, open_prs[branch], why)
+            return stale.close(ws, forge, env.name, branch, open_prs[branch], why)
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
     title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
     pr = open_prs.get(branch)
@@ -305,54 +304,3 @@ def _propose(
         title=title,
         warnings=warnings,
     )
-
-
-def _close(
-    ws: Workspace, forge: Forge, environment: str, branch: str, pr: ChangeRequest, why: str
-) -> Outcome:
-    """Close the bot's pull request on ``branch`` with a comment saying ``why``, and delete the branch."""
-    forge.close(pr, redact(f"Closed by gitops-bot: **{environment}** {why}."))
-    sha = ws.remote_sha(branch)
-    if sha:
-        ws.delete_remote_branch(branch, sha)
-    return Outcome(environment, (), OutcomeAction.CLOSED, branch=branch, url=pr.url)
-
-
-def close_stale(s: Session, plans: Sequence[EnvironmentPlan], releases: Sequence[Release]) -> list[Outcome]:
-    """Close the bot's open update PRs of the planned environments that this run no
-    longer produces, when the plan is sure (nothing skipped for them)."""
-    forge, open_prs = s.forge()
-    prefix = s.app.config.git.branch_prefix
-    produced = {r.branch(prefix) for r in releases}
-    out = []
-    for ep in plans:
-        if (
-            s.app.config.environment(ep.name).write is not WriteMode.PULL_REQUEST
-            or ep.mode is not EnvironmentMode.REGISTRY
-        ):
-            continue
-        for branch, pr in _stale(ep, prefix, open_prs).items():
-            if branch not in produced:
-                why = f"already runs what this {forge.noun} proposed, or a newer {forge.noun} supersedes it"
-                out.append(_close(s.ws, forge, ep.name, branch, pr, why))
-    return out
-
-
-def _stale(
-    ep: EnvironmentPlan, prefix: str, open_prs: Mapping[str, ChangeRequest]
-) -> dict[str, ChangeRequest]:
-    """The open update PRs of ``ep``'s environment whose images the plan is sure about."""
-    skipped = {i.image for i in ep.items if i.action is PlanAction.SKIP}
-    env_branch = f"{prefix}/{ep.name}"
-    out = {}
-    for branch, pr in open_prs.items():
-        if branch == env_branch:
-            if skipped:
-                continue
-        elif branch.startswith(env_branch + "/"):
-            if any(branch == f"{env_branch}/{slug(i)}" for i in skipped):
-                continue
-        else:
-            continue
-        out[branch] = pr
-    return out

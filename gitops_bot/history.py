@@ -19,7 +19,8 @@ from gitops_bot.errors import UsageError
 from gitops_bot.manifests import images
 from gitops_bot.model import Deployed
 from gitops_bot.release import TRAILER
-from gitops_bot.scm.git import Commit, Workspace
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.gitlog import Commit
 
 _TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")

@@ -1,14 +1,12 @@
-"""Value objects shared by every layer. Imports nothing of ours but errors and
-:mod:`gitops_bot.imageref` (image references), whose names it re-exports: a module imports its
-values from here."""
+"""Value objects shared by every layer. Imports nothing of ours but errors,
+:mod:`gitops_bot.instants` (times) and :mod:`gitops_bot.imageref` (image references), whose
+names it re-exports: a module imports its values from here."""
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, assert_never
 
@@ -21,6 +19,7 @@ from gitops_bot.imageref import is_tag as is_tag
 from gitops_bot.imageref import normalise_host as normalise_host
 from gitops_bot.imageref import set_parts as set_parts
 from gitops_bot.imageref import short_digest as short_digest
+from gitops_bot.instants import format_instant
 
 
 class PlanAction(StrEnum):
@@ -106,64 +105,6 @@ class Grouping(StrEnum):
 
     ENVIRONMENT = "environment"
     IMAGE = "image"
-
-
-def retry_after_seconds(value: str, now: float) -> float | None:
-    """An HTTP ``Retry-After`` value (seconds, or an HTTP date) as seconds from ``now``; None
-    when absent or unreadable. Registries and forges send both forms."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - now, 0.0)
-    except (TypeError, ValueError):
-        return None
-
-
-class _Instant(datetime):
-    """A time whose text had more fraction digits than a datetime holds (Go's RFC3339Nano
-    writes nanoseconds): ``digits`` keeps them, so the output says what the registry said."""
-
-    digits = ""  # the fraction's digits as written, without trailing zeros
-
-
-_FRACTION = re.compile(r"\d[Tt ]\d\d:\d\d:\d\d[.,](\d+)")
-
-
-def parse_instant(text: str | None) -> datetime | None:
-    """An RFC 3339 time as an aware datetime (no offset: UTC), None when absent or unreadable.
-    Compared as strings, ``...00.5Z`` sorts before ``...00Z`` and ``+02:00`` is ignored."""
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    fraction = _FRACTION.search(text)
-    digits = fraction.group(1).rstrip("0") if fraction else ""
-    if len(digits) <= 6:
-        return when
-    exact = _Instant.combine(when.date(), when.timetz())
-    exact.digits = digits
-    return exact
-
-
-def format_instant(when: datetime) -> str:
-    """A time as the output shows it, as registries write it (Go's RFC3339Nano): ``Z`` for UTC,
-    the fraction without trailing zeros (nanoseconds too, when the registry wrote them), and
-    only when there is one."""
-    naive = when.replace(tzinfo=None)
-    offset = when.isoformat()[len(naive.isoformat()) :]
-    digits = getattr(when, "digits", "")
-    if not (digits and digits[:6] == f"{when.microsecond:06d}"):
-        digits = f"{when.microsecond:06d}".rstrip("0") if when.microsecond else ""
-    fraction = f".{digits}" if digits else ""
-    return naive.isoformat(timespec="seconds") + fraction + ("Z" if offset == "+00:00" else offset)
 
 
 def is_loopback_host(host: str) -> bool:

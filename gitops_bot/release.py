@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
-from gitops_bot.model import ImageMetadata, ReleaseKind, Verification, format_instant, short_digest
+from gitops_bot.instants import format_instant
+from gitops_bot.model import ImageMetadata, ReleaseKind, Verification, short_digest
 
 TRAILER = "Gitops-Bot-Release"
 BODY_MARKER = "<!-- gitops-bot:release"

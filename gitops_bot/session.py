@@ -27,7 +27,8 @@ from gitops_bot.manifests import files
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.scm import forges
 from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
-from gitops_bot.scm.git import Workspace, auth_env, is_url
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.gitcli import auth_env, is_url
 from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.trust import signing
 

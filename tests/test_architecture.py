@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     # 1: value objects and process-wide utilities
     "model": 1,
     "imageref": 1,
+    "instants": 1,
     "log": 1,
     "progress": 1,
     "__init__": 1,
@@ -53,6 +54,7 @@ LAYERS: dict[str, int] = {
     "batch": 5,
     "session": 5,
     "delivery": 5,
+    "stale": 5,
     "promotion": 5,
     "history": 5,
     "fleet": 5,

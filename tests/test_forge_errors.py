@@ -389,7 +389,7 @@ def test_gitea_actions_job_token_is_used_only_for_its_own_server() -> None:
 def test_git_gets_the_forge_user_and_token_only_through_the_environment() -> None:
     import base64
 
-    from gitops_bot.scm.git import auth_env
+    from gitops_bot.scm.gitcli import auth_env
 
     env = auth_env("https://gitlab.com/acme/gitops.git", SECRET, "gitlab-ci-token")
     header = env["GIT_CONFIG_VALUE_0"].removeprefix("Authorization: Basic ")

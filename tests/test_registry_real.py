@@ -10,7 +10,7 @@ import pytest
 
 from gitops_bot.config import RegistryConfig
 from gitops_bot.errors import RegistryAccessError, RegistryUnavailable
-from gitops_bot.model import format_instant
+from gitops_bot.instants import format_instant
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
 from testkit.oci import Pusher

@@ -13,7 +13,7 @@ import testkit.releases as releases_kit
 from gitops_bot import config, history
 from gitops_bot.errors import ConfigError
 from gitops_bot.manifests import images
-from gitops_bot.scm import git as git_mod
+from gitops_bot.scm import gitlog
 from gitops_bot.scm.git import Workspace
 
 ENVS = "environments:\n  - name: dev\n    path: overlays/dev\n"
@@ -120,5 +120,5 @@ def test_history_of_a_partial_clone_fetches_missing_blobs_in_one_request(
         calls = _git_processes(monkeypatch)
         entries = history.read(ws, "refs/remotes/origin/main", paths, [images.ImageSpec("app")])
         assert len(entries) == 40
-        assert [c for c in calls if "fetch" in c] == [["git", *git_mod._PREFETCH]]  # one, for all
+        assert [c for c in calls if "fetch" in c] == [["git", *gitlog._PREFETCH]]  # one, for all
         assert ws._missing("refs/remotes/origin/main", paths) == set()

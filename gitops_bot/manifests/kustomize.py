@@ -16,12 +16,12 @@ from typing import Any
 
 from gitops_bot.errors import ManifestError, UsageError
 from gitops_bot.manifests import nodes
+from gitops_bot.manifests.kustomize_text import FIELDS, append_ops, entry_ops
 from gitops_bot.manifests.result import EditResult, FieldChange
-from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar, render
+from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops
 from gitops_bot.model import WrittenRef, set_parts
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-FIELDS = ("name", "newName", "newTag", "digest")
 _FIELD_OF_PART = {"name": "newName", "tag": "newTag", "digest": "digest"}  # of an image reference
 
 
@@ -160,155 +160,6 @@ def _entry_fields(current: dict[str, str | None], edit: ImageEdit) -> dict[str, 
     return out
 
 
-def _entry_ops(t: Text, entry: Any, fields: dict[str, str | None], filename: str) -> list[Op]:
-    ops: list[Op] = []
-    flow = bool(entry.flow_style)
-    key_col = entry.value[0][0].start_mark.column
-    for field, value in fields.items():
-        found = nodes.get(entry, field)
-        if found is not None and not nodes.is_null(found[1]):
-            key, node = found
-            check_scalar(t, node, filename)
-            if value is None:
-                ops.append(_remove(t, entry, key, node))
-            elif node.value != value:
-                ops.append(t.replace(node, value, flow=flow))
-        elif value is not None and found is not None:  # "digest:" or "digest: ~" (null): fill it
-            ops.append(t.fill(found[1], value, flow=flow))
-        elif value is not None:
-            ops.append(_insert_field(t, entry, field, value, key_col, flow))
-    return ops
-
-
-def _insert_field(t: Text, entry: Any, field: str, value: str, key_col: int, flow: bool) -> Op:
-    order = FIELDS.index(field)
-    anchor = None
-    for earlier in reversed(FIELDS[:order]):
-        found = nodes.get(entry, earlier)
-        if found is not None:
-            anchor = found
-            break
-    if anchor is None:  # a field that sorts first but is missing: after the entry's first key
-        anchor = entry.value[0]
-    _, anchor_value = anchor
-    text = f"{field}: {render(value, None, flow=flow)}"
-    if flow:
-        at = t.at(anchor_value.end_mark)
-        return Op(at, at, f", {text}")
-    line = anchor_value.end_mark.line
-    at = t.line_end(line)
-    if t.has_break(line):
-        return Op(at, at, " " * key_col + text + t.nl)
-    return Op(at, at, t.nl + " " * key_col + text)
-
-
-def _remove(t: Text, entry: Any, key: Any, node: Any) -> Op:
-    pairs = entry.value
-    index = next(i for i, (k, _) in enumerate(pairs) if k is key)
-    if entry.flow_style:
-        if index > 0:
-            return Op(t.at(pairs[index - 1][1].end_mark), t.at(node.end_mark), "")
-        return Op(t.at(key.start_mark), t.at(pairs[1][0].start_mark), "")
-    line = key.start_mark.line
-    if index == 0:  # the entry's first key (kustomize sorts digest first): the next key takes "- "
-        return _remove_first(t, key, node, pairs[1][0])
-    start, end = t.starts[line], t.line_end(node.end_mark.line)
-    if not t.has_break(node.end_mark.line):  # last line, no final newline: take the break before it
-        start -= len(t.nl) if t.src.lines[line - 1].endswith(t.nl) else 1
-    return Op(start, end, "")
-
-
-def _remove_first(t: Text, key: Any, node: Any, next_key: Any) -> Op:
-    """``- digest: x`` / ``  name: app`` -> ``- name: app``: the first key's text up to the next
-    key goes, so the next key moves up behind the dash at its own column. Comment lines in
-    between would move onto the dash line, so the dash then ends its line instead."""
-    start = t.at(key.start_mark)
-    if next_key.start_mark.line == node.end_mark.line + 1:
-        return Op(start, t.at(next_key.start_mark), "")
-    line = t.src.lines[key.start_mark.line]
-    dash_end = len(line[: key.start_mark.column].rstrip(" "))
-    return Op(t.starts[key.start_mark.line] + dash_end, t.line_end(node.end_mark.line) - len(t.nl), "")
-
-
-def _blocks(new: list[ImageEdit], dash: str, key_indent: str, nl: str) -> str:
-    """New block entries, ``name`` first then the fields in kustomize's order."""
-    lines = []
-    for e in new:
-        fields = e.fields()
-        lines.append(f"{dash}name: {render(e.name, None)}")
-        lines += [f"{key_indent}{f}: {render(v, None)}" for f in FIELDS[1:] if (v := fields.get(f))]
-    return "".join(ln + nl for ln in lines)
-
-
-def _list_indent(root: Any, t: Text) -> int:
-    """How far the file's block lists indent their dashes past their key (``resources:`` /
-    ``  - a.yaml`` is 2; kustomize's own output is 0); a new ``images:`` list follows it."""
-    for key, value in root.value if root is not None else ():
-        if nodes.is_seq(value) and not value.flow_style and value.value:
-            item = value.value[0]
-            dash = t.line_text(item.start_mark.line).rfind("-", 0, item.start_mark.column + 1)
-            if dash >= 0 and item.start_mark.line > key.start_mark.line:
-                return max(dash - int(key.start_mark.column), 0)
-    return 0
-
-
-def _append_ops(
-    t: Text, root: Any, images: tuple[Any, Any] | None, new: list[ImageEdit], filename: str
-) -> list[Op]:
-    nl = t.nl
-    ops: list[Op] = []
-    pad = _list_indent(root, t)
-    if images is None:
-        dash, indent = " " * pad + "- ", " " * (pad + 2)
-        block = "images:" + nl + _blocks(new, dash, indent, nl)
-        end = len(t.src.body)
-        if end and not t.src.body.endswith(("\n", "\r")):
-            block = nl + block.removesuffix(nl)
-        return [Op(end, end, block)]
-    key, seq = images
-    if nodes.is_null(seq) or (nodes.is_seq(seq) and not seq.value):
-        col = key.start_mark.column + pad
-        dash, indent = " " * col + "- ", " " * (col + 2)
-        if nodes.is_seq(seq):  # images: []  ->  images:
-            ops.append(Op(t.at(key.end_mark), t.at(seq.end_mark), ":"))
-            line = seq.end_mark.line
-        else:
-            line = key.end_mark.line
-    elif seq.flow_style:
-        at = t.at(seq.end_mark) - 1  # before the closing bracket
-        items = ", ".join(
-            "{"
-            + ", ".join(
-                f"{f}: {render(v, None, flow=True)}"
-                for f, v in [("name", e.name), *e.fields().items()]
-                if v is not None
-            )
-            + "}"
-            for e in new
-        )
-        return [Op(at, at, ", " + items)]
-    else:
-        first = seq.value[0]
-        item_line, item_col = first.start_mark.line, first.start_mark.column
-        dash_col = t.line_text(item_line).rfind("-", 0, item_col)
-        if dash_col < 0:
-            raise ManifestError(filename, item_line + 1, "cannot find the list's dash")
-        key_col = item_col if not getattr(first, "flow_style", False) else dash_col + 2
-        dash = " " * dash_col + "-" + " " * (key_col - dash_col - 1)
-        indent = " " * key_col
-        last = seq.value[-1]
-        line = max(
-            [last.end_mark.line if last.flow_style else 0]
-            + [n.end_mark.line for pair in last.value for n in pair]
-        )
-    at = t.line_end(line)
-    block = _blocks(new, dash, indent, nl)
-    if not t.has_break(line):
-        block = nl + block.removesuffix(nl)
-    ops.append(Op(at, at, block))
-    return ops
-
-
 Plan = list[tuple[str, dict[str, str | None]]]  # (image name, fields to write) in edit order
 
 
@@ -333,7 +184,7 @@ def edit(
             i, entry = index[e.name]
             current = _values(entry)
             fields = _entry_fields(current, e)
-            ops.extend(_entry_ops(t, entry, fields, filename))
+            ops.extend(entry_ops(t, entry, fields, filename))
             line = entry.start_mark.line + 1
             changes += [
                 FieldChange(filename, e.name, f"images[{i}]", line, f, current.get(f), v)
@@ -348,7 +199,7 @@ def edit(
             continue
         plan.append((e.name, fields))
     if new:
-        ops.extend(_append_ops(t, root, images, new, filename))
+        ops.extend(append_ops(t, root, images, new, filename))
     found = tuple(dict.fromkeys(n for n, _ in plan if n in index))
     if not ops:
         return EditResult(text, (), found)

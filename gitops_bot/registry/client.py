@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 
 from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
+from gitops_bot.instants import parse_instant
 from gitops_bot.log import get_logger
-from gitops_bot.model import ImageMetadata, is_digest, is_tag, parse_instant, short_digest
+from gitops_bot.model import ImageMetadata, is_digest, is_tag, short_digest
 from gitops_bot.registry import answers
 from gitops_bot.registry.answers import ACCEPT as ACCEPT
 from gitops_bot.registry.answers import INDEX_TYPES as INDEX_TYPES

@@ -28,7 +28,8 @@ from gitops_bot.errors import (
     RegistryUnavailable,
     UsageError,
 )
-from gitops_bot.model import is_loopback_host, retry_after_seconds
+from gitops_bot.instants import retry_after_seconds
+from gitops_bot.model import is_loopback_host
 from gitops_bot.registry import answers
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential

@@ -236,16 +236,7 @@ class StdlibTransport(httpx.BaseTransport):
             except (OSError, wire.Broken) as exc:  # ssl, timeouts, resets included
                 if conn is not None:
                     self._drop(conn)
-                # a pooled connection the server closed meanwhile: retry once on a fresh one
-                # (not when abort() or the watchdog ended it: that EOF is ours)
-                if (
-                    isinstance(exc, _STALE)
-                    and reused
-                    and attempt == 0
-                    and method in _IDEMPOTENT
-                    and not self._aborted
-                    and (deadline is None or time.monotonic() < deadline)
-                ):
+                if attempt == 0 and self._stale_retry(exc, reused, method, deadline):
                     continue
                 raise self._mapped(exc, deadline) from exc
             except BaseException:  # anything else (KeyboardInterrupt): never a leaked socket
@@ -258,6 +249,17 @@ class StdlibTransport(httpx.BaseTransport):
                 self._checkin(origin, conn)
             return reply
         raise AssertionError("unreachable")
+
+    def _stale_retry(self, exc: Exception, reused: bool, method: str, deadline: float | None) -> bool:
+        """A pooled connection the server closed meanwhile: retry once on a fresh one (not when
+        abort() or the watchdog ended it: that EOF is ours)."""
+        return (
+            isinstance(exc, _STALE)
+            and reused
+            and method in _IDEMPOTENT
+            and not self._aborted
+            and (deadline is None or time.monotonic() < deadline)
+        )
 
     def _mapped(self, exc: Exception, deadline: float | None) -> httpx.TransportError:
         """The socket's and the wire's exceptions as httpx's (what the client sorts)."""

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from gitops_bot.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
+from gitops_bot.instants import retry_after_seconds
 from gitops_bot.log import get_logger, redact
-from gitops_bot.model import retry_after_seconds
 
 log = get_logger(__name__)
 T = TypeVar("T")

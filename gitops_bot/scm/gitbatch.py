@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_bot.log import get_logger, redact
-from gitops_bot.scm.git import RACE, Workspace, failure
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.gitcli import failure
+from gitops_bot.scm.race import RACE
 from gitops_bot.scm.trees import BaseTree, GitObject
 
 log = get_logger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gitops_bot import delivery, targeting
+from gitops_bot import delivery, stale, targeting
 from gitops_bot.config import Config
 from gitops_bot.errors import GitOpsBotError
 from gitops_bot.events.payloads import Push
@@ -73,7 +73,7 @@ def updated(
         and not dry_run
         and any(app.config.environment(e.name).write is WriteMode.PULL_REQUEST for e in plan.environments)
     ):
-        outcomes += delivery.close_stale(s, plan.environments, releases)
+        outcomes += stale.close_stale(s, plan.environments, releases)
     return Updated(outcomes, skipped)
 
 

@@ -1,0 +1,112 @@
+"""Running the git CLI: a command's output or a :class:`GitError` the user can read (its
+first fatal line, redacted), commands fed on stdin, the parsers of ``cat-file --batch`` and
+``log --raw`` output, and the per-command credentials (``http.extraHeader`` through
+``GIT_CONFIG_COUNT``, never written to ``.git/config``, a URL, a log line or an error).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+from typing import Any
+
+import git
+
+from gitops_bot.errors import GitError
+from gitops_bot.log import get_logger, redact, register_secret
+
+log = get_logger(__name__)
+
+
+def is_url(repo: str) -> bool:
+    return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
+
+
+def auth_env(url: str, token: str | None, user: str = "x-access-token") -> dict[str, str]:
+    """``user`` is what the forge wants beside the token (GitLab's job token: gitlab-ci-token)."""
+    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C"}
+    if token and url.lower().startswith("https://"):
+        header = "Authorization: Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
+        register_secret(token)
+        register_secret(header.split(" ", 2)[2])
+        env.update(
+            {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
+        )
+    return env
+
+
+def run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -> str:
+    kwargs: dict[str, Any] = {"env": {**os.environ, **(env or {})}}
+    log.debug("git", command=what, args=" ".join(args))
+    try:
+        return str(g.execute(["git", *args], **kwargs))
+    except git.GitCommandError as exc:
+        text = "\n".join(str(x or "") for x in (exc.stdout, exc.stderr))
+        raise failure(what, text.replace("stdout: ", "").replace("stderr: ", ""), exc.status) from None
+
+
+def failure(what: str, output: str, status: object) -> GitError:
+    """A failed git command as the error the user reads: its first fatal/error line (or its
+    last line), redacted; the whole output, redacted, as the detail."""
+    text = redact(output)
+    lines = [ln.strip(" '\t") for ln in text.splitlines()]
+    useful = [ln for ln in lines if ln and not ln.startswith("hint:")]
+    reason = next((ln for ln in useful if ln.startswith(("fatal:", "error:", "!"))), None)
+    reason = reason or (useful[-1] if useful else f"exit {status}")
+    return GitError(
+        f"git {what} failed: {reason}",
+        hint="check the remote URL, the token and the network",
+        detail=text,
+    )
+
+
+def raw_before(diff: str) -> tuple[tuple[str, str | None], ...]:
+    """``git log --raw`` lines (``:100644 100644 OLD NEW M<TAB>path``) -> (path, OLD or None)."""
+    out = []
+    for line in diff.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, _, path = line.partition("\t")
+        old = meta.split()[2]
+        out.append((path, None if set(old) == {"0"} else old))
+    return tuple(out)
+
+
+def parse_batch(data: bytes) -> dict[str, bytes]:
+    """``git cat-file --batch`` output: ``<id> <type> <size>\\n<content>\\n`` per object."""
+    out: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(data):
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) != 3:  # "<id> missing"
+            continue
+        size = int(header[2])
+        out[header[0].decode()] = data[pos : pos + size]
+        pos += size + 1
+    return out
+
+
+def git_input(
+    args: list[str], data: bytes, *, cwd: str, env: dict[str, str] | None = None, what: str = "cat-file"
+) -> bytes:
+    """A git command fed on stdin (gitpython's execute does not take input bytes)."""
+    proc = subprocess.run(
+        ["git", *args],
+        input=data,
+        capture_output=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if proc.returncode != 0:
+        reason = redact(proc.stderr.decode(errors="replace")).strip().splitlines() or [
+            f"exit {proc.returncode}"
+        ]
+        raise GitError(
+            f"git {what} failed: {reason[-1]}", hint="check the remote URL, the token and the network"
+        )
+    return proc.stdout

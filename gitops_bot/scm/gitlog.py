@@ -1,0 +1,124 @@
+"""Reading a store's history: the commits touching some paths (with the blob ids their
+changed paths had before), the blobs at a revision, and many blobs at once; in a partial
+clone the missing blobs are fetched in one request first. :class:`Workspace
+<gitops_bot.scm.git.Workspace>` has these methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import git
+
+from gitops_bot.scm.gitcli import git_input, parse_batch, raw_before, run
+
+# what git itself runs to fetch a partial clone's missing objects, for many objects at once
+_PREFETCH = (
+    *("-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "origin", "--no-tags"),
+    *("--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"),
+)
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    time: str  # ISO 8601, the author date
+    message: str
+    # each path the commit changed, and its blob id in the
+    # first parent (None: the file did not exist there)
+    before: tuple[tuple[str, str | None], ...] = ()
+
+
+class History:
+    """The history-reading half of a workspace (over ``store`` with ``env``)."""
+
+    store: git.Repo
+    env: dict[str, str]
+    _missing_blobs: dict[tuple[str, tuple[str, ...]], set[str]]
+
+    def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
+        """Commits on ``rev``'s first-parent line that touch ``paths``, newest first, each with
+        the blob ids its changed paths had before it (one ``git log``)."""
+        fmt = "%x1e%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%B%x1d"
+        raw = ("--raw", "--no-abbrev", "--no-renames", "--root", "--diff-merges=first-parent")
+        out = run(
+            self.store.git,
+            "-c",
+            "core.quotePath=false",
+            "log",
+            "--first-parent",
+            f"--format={fmt}",
+            *raw,
+            rev,
+            "--",
+            *paths,
+            env=self.env,
+            what="log",
+        )
+        commits = []
+        for record in out.split("\x1e")[1:]:
+            head, _, diff = record.partition("\x1d")
+            sha, parents, author, time, message = head.split("\x1f", 4)
+            commits.append(Commit(sha, tuple(parents.split()), author, time, message, raw_before(diff)))
+        return commits
+
+    def blobs_at(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        """path -> blob id of each of ``paths`` that exists at ``rev`` (one ``git ls-tree``)."""
+        out = run(self.store.git, "-c", "core.quotePath=false", "ls-tree", rev, "--", *paths, what="ls-tree")
+        found = {}
+        for line in out.splitlines():
+            meta, _, path = line.partition("\t")
+            kind_id = meta.split()
+            if len(kind_id) == 3 and kind_id[1] == "blob":
+                found[path] = kind_id[2]
+        return found
+
+    def read_blobs(
+        self, blobs: Sequence[str], rev: str | None = None, paths: Sequence[str] = ()
+    ) -> dict[str, bytes]:
+        """Many blobs in one ``git cat-file --batch``. In a partial clone the missing ones
+        (found among ``rev``'s history of ``paths`` without fetching) are fetched first in one
+        request, not lazily one round trip each; with no ``rev`` (blobs the checkout of the
+        base fetched already) nothing is looked for."""
+        wanted = list(dict.fromkeys(blobs))
+        if not wanted:
+            return {}
+        missing: set[str] = set()
+        if rev is not None:
+            key = (rev, tuple(paths))
+            if key not in self._missing_blobs:
+                self._missing_blobs[key] = self._missing(rev, paths)
+            missing = self._missing_blobs[key] & set(wanted)
+        if missing:
+            git_input(
+                list(_PREFETCH),
+                "".join(f"{b}\n" for b in sorted(missing)).encode(),
+                cwd=str(self.store.git_dir),
+                env=self.env,
+                what="fetch",
+            )
+        data = git_input(
+            ["cat-file", "--batch"], "".join(f"{b}\n" for b in wanted).encode(), cwd=str(self.store.git_dir)
+        )
+        return parse_batch(data)
+
+    def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:
+        out = run(
+            self.store.git,
+            "rev-list",
+            "--objects",
+            "--missing=print",
+            "--first-parent",
+            rev,
+            "--",
+            *paths,
+            what="rev-list",
+        )
+        return {line[1:] for line in out.splitlines() if line.startswith("?")}
+
+    def messages(self, rev_range: str) -> str:
+        """The messages of the commits in ``a..b`` (what a merge commit brought in)."""
+        return run(self.store.git, "log", "--format=%B", rev_range, env=self.env, what="log")

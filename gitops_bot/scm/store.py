@@ -1,0 +1,145 @@
+"""Where a :class:`~gitops_bot.scm.git.Workspace`'s objects live: the user's own checkout
+(``--repo`` a path), or a cached bare partial clone (``--repo`` a URL) under the cache folder,
+taken by one run at a time (``flock``), made in a temporary folder and renamed into place,
+with the worktrees of runs that died pruned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import git
+
+from gitops_bot import progress
+from gitops_bot.errors import ServiceUnavailable, UsageError
+from gitops_bot.scm.gitcli import run
+
+LOCK_WAIT = 300.0  # seconds to wait for another run holding the cache
+WT_PREFIX = "gitops-bot-wt-"
+WT_LOCK = "gitops-bot pid "
+
+
+def local_store(repo: str) -> git.Repo:
+    """The user's own clone at ``repo`` (its root, with an 'origin' remote)."""
+    path = Path(repo)
+    try:
+        store = git.Repo(path, search_parent_directories=False)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        try:  # a folder inside a clone (the default --repo . run from overlays/dev)
+            top = git.Repo(path, search_parent_directories=True).working_tree_dir
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            top = None
+        if top is not None:
+            raise UsageError(
+                f"{repo} is inside the git repository {top}, not its root",
+                hint=f"point --repo at {top}",
+            ) from None
+        raise UsageError(f"{repo} is not a git repository", hint="point --repo at a clone or a URL") from None
+    if "origin" not in [r.name for r in store.remotes]:
+        raise UsageError(f"{repo} has no 'origin' remote", hint="add the GitOps repository as origin")
+    return store
+
+
+def cached_store(repo: str, cache_dir: Path, env: dict[str, str]) -> tuple[git.Repo, int, Path]:
+    """The cached clone of the URL ``repo`` (cloned on first use), the file descriptor holding
+    its lock (the caller closes it), and where its kept worktree goes."""
+    key = hashlib.sha256(repo.encode()).hexdigest()[:16]
+    path = cache_dir / "repos" / key
+    lock = _lock(path.parent, key)
+    try:
+        for leftover in path.parent.glob(f".{key}.*"):  # a clone a killed run left half-done
+            shutil.rmtree(leftover, ignore_errors=True)
+        if not (path / "HEAD").exists():
+            _clone(repo, path, key, env)
+        return git.Repo(path), lock, cache_dir / "worktrees" / key
+    except BaseException:
+        os.close(lock)
+        raise
+
+
+def _clone(repo: str, path: Path, key: str, env: dict[str, str]) -> None:
+    """A bare partial clone, made in a temporary directory and renamed into place."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=path.parent))
+    try:
+        with progress.status(f"cloning {repo}"):
+            run(
+                git.Git(),
+                "clone",
+                "--bare",
+                "--filter=blob:none",
+                "--no-tags",
+                repo,
+                str(tmp),
+                env=env,
+                what="clone",
+            )
+        tmp.rename(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _lock(folder: Path, key: str) -> int:
+    """An exclusive ``flock`` on the cached repository for this process's run: two runs on one
+    machine take turns (bounded wait), and the lock dies with its process, even on SIGKILL."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot use the cache {folder}: {exc.strerror}", hint="set GITOPS_BOT_CACHE"
+        ) from None
+    end = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= end:
+                os.close(fd)
+                raise ServiceUnavailable(
+                    f"the cache {folder} stayed busy for {LOCK_WAIT:g} s (another gitops-bot run)",
+                    hint="run again when the other run has ended",
+                ) from None
+            time.sleep(0.1)
+
+
+def prune_worktrees(store: git.Repo, *, exclusive: bool) -> None:
+    """Remove the worktrees of gitops-bot runs that died (SIGKILL) and registrations whose
+    directory is gone. Holding the cache's lock (``exclusive``), every gitops-bot worktree of
+    the cache is a dead run's; in a user's own repository a worktree is left alone unless its
+    run (pid and host in the lock reason) is gone from this machine."""
+    try:
+        out = str(store.git.worktree("list", "--porcelain"))
+    except git.GitCommandError:
+        return
+    for block in out.split("\n\n"):
+        fields = dict(line.partition(" ")[::2] for line in block.splitlines())
+        reason = fields.get("locked", "")
+        if not reason.startswith(WT_LOCK) or (not exclusive and _alive(reason.removeprefix(WT_LOCK))):
+            continue
+        with contextlib.suppress(git.GitCommandError):
+            store.git.worktree("remove", "--force", "--force", fields["worktree"])
+    with contextlib.suppress(git.GitCommandError):
+        store.git.worktree("prune")
+
+
+def _alive(owner: str) -> bool:
+    """``owner`` is "PID on HOST": alive unless on this host and no such process."""
+    pid, _, host = owner.partition(" on ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's (or an unreadable) lock: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
