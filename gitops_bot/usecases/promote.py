@@ -85,7 +85,7 @@ def _resolved(
     gate: list[argocd.Wanted] = []
     for img, want, have in wanted:
         ref = promotion.location(img, want)
-        client: ports.Registry = app.registries.client(ref.registry)
+        client = app.registry(ref.registry)
         digest = want.digest or client.resolve_digest(ref.repository, str(want.tag), img.platform)
         gate.append(argocd.Wanted(img.name, ref.location, want.tag, want.digest))
         if (have.tag, have.digest) == (want.tag, digest) and promotion.moved_name(want, have) is None:
@@ -125,7 +125,7 @@ def _metadata(app: App, c: Change) -> ImageMetadata | None:
         return None
     ref = ImageRef.parse(c.repository)
     try:
-        return app.registries.client(ref.registry).get_metadata(ref.repository, c.to_digest, img.platform)
+        return app.registry(ref.registry).get_metadata(ref.repository, c.to_digest, img.platform)
     except (RegistryAccessError, RegistryProtocolError):
         return None
 
