@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from gitops_bot import holds as holds_mod
 from gitops_bot import plan as planning
+from gitops_bot import ports
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import (
     UsageError,
@@ -154,6 +155,10 @@ class App:
                 spec = self.config.verification(img.name, env.name)
                 if spec is not None:
                     self.verifier.prepare(spec)
+
+    def registry(self, host: str) -> ports.Registry:
+        """The registry port of ``host``: what the use cases list, resolve and read through."""
+        return self.registries.client(host)
 
     def verify(
         self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str

@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "imageref": 1,
     "instants": 1,
     "log": 1,
+    "ports": 1,
     "progress": 1,
     "__init__": 1,
     # 2: the pure core: how versions compare, which files hold them, what the plan is

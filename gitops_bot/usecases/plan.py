@@ -74,7 +74,7 @@ def plan(
     # 1. tags: one listing per repository, whatever number of environments use it
     repos = {t.image.repository for t in active if policies[t.image.name].needs_tags}
     tags = _gather(
-        app, repos, lambda r: app.registries.client(r.registry).list_tags(r.repository), what="listing tags"
+        app, repos, lambda r: app.registry(r.registry).list_tags(r.repository), what="listing tags"
     )
     # 2. created times, only for policies that order by them; 3. choose
     created = _created(app, active, policies, tags)
@@ -132,7 +132,7 @@ def _candidates(
     digests = _gather(
         app,
         wanted_digests,
-        lambda k: app.registries.client(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
+        lambda k: app.registry(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
         what="resolving digests",
     )
     candidates: dict[tuple[str, str], Candidate] = {}
@@ -218,7 +218,7 @@ def _metadata(
     return _gather(
         app,
         keys,
-        lambda it: app.registries.client(it[0].repository.registry).get_metadata(
+        lambda it: app.registry(it[0].repository.registry).get_metadata(
             it[0].repository.repository, it[1], it[0].platform
         ),
         what="reading image metadata",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from gitops_bot import argocd, delivery, promotion
+from gitops_bot import argocd, delivery, ports, promotion
 from gitops_bot.app import App
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.errors import GateClosed, RegistryAccessError, RegistryProtocolError
@@ -85,7 +85,7 @@ def _resolved(
     gate: list[argocd.Wanted] = []
     for img, want, have in wanted:
         ref = promotion.location(img, want)
-        client = app.registries.client(ref.registry)
+        client = app.registry(ref.registry)
         digest = want.digest or client.resolve_digest(ref.repository, str(want.tag), img.platform)
         gate.append(argocd.Wanted(img.name, ref.location, want.tag, want.digest))
         if (have.tag, have.digest) == (want.tag, digest) and promotion.moved_name(want, have) is None:
@@ -102,11 +102,15 @@ def _resolved(
 
 
 def _gate(app: App, application: str, wanted: list[argocd.Wanted], environ: Mapping[str, str]) -> None:
-    client = argocd.ArgoCD(app.config.argocd, environ)
+    check_gate(argocd.ArgoCD(app.config.argocd, environ), application, wanted)
+
+
+def check_gate(gate: ports.Gate, application: str, wanted: list[argocd.Wanted]) -> None:
+    """Refuse unless ``application`` is Synced and Healthy at ``wanted``; closes ``gate``."""
     try:
-        problems = argocd.check(client.application(application), application, wanted)
+        problems = argocd.check(gate.application(application), application, wanted)
     finally:
-        client.close()
+        gate.close()
     if problems:
         raise GateClosed(
             "refused by the Argo CD gate: " + "; ".join(problems),
@@ -121,7 +125,7 @@ def _metadata(app: App, c: Change) -> ImageMetadata | None:
         return None
     ref = ImageRef.parse(c.repository)
     try:
-        return app.registries.client(ref.registry).get_metadata(ref.repository, c.to_digest, img.platform)
+        return app.registry(ref.registry).get_metadata(ref.repository, c.to_digest, img.platform)
     except (RegistryAccessError, RegistryProtocolError):
         return None
 

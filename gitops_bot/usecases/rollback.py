@@ -53,7 +53,7 @@ def _missing_digests(app: App, changes: Sequence[Change]) -> list[str]:
             continue
         ref = ImageRef.parse(c.repository)
         try:
-            if not app.registries.client(ref.registry).exists(ref.repository, c.to_digest):
+            if not app.registry(ref.registry).exists(ref.repository, c.to_digest):
                 out.append(f"{c.image}: {ref.location}@{c.to_digest} no longer exists in the registry")
         except GitOpsBotError as exc:
             out.append(f"{c.image}: could not check {short_digest(c.to_digest)} in the registry ({exc})")
