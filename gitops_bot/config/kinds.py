@@ -4,6 +4,7 @@ a mapping of the user's names by another :class:`~gitops_bot.config.spec.Section
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -14,18 +15,18 @@ from gitops_bot.config.spec import JSON, Defs, Rule, Section, Values, object_sch
 T = TypeVar("T")
 
 
-class Kind:
+class Kind(ABC):
     """How one key's value is read, and its JSON Schema."""
 
-    def read(self, v: Values, key: str, default: Any) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def read(self, v: Values, key: str, default: Any) -> Any: ...
 
     def each(self, value: Any) -> Iterable[Any]:
         """The values the field's rules check."""
         return () if value is None else (value,)
 
-    def schema(self, defs: Defs) -> JSON:
-        raise NotImplementedError
+    @abstractmethod
+    def schema(self, defs: Defs) -> JSON: ...
 
     def rule_schema(self, rule: Rule) -> JSON:
         """What ``rule`` adds to this kind's schema."""
