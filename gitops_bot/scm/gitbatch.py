@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gitops_bot.log import get_logger, redact
 from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.gitcli import failure
+from gitops_bot.scm.gitcli import completed, failure
 from gitops_bot.scm.race import RACE
 from gitops_bot.scm.trees import BaseTree, GitObject
 
@@ -172,12 +172,4 @@ def _git(
 def _git_proc(
     ws: Workspace, args: list[str], data: bytes | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    log.debug("git", command=args[0], args=redact(" ".join(args[:12])))
-    return subprocess.run(
-        ["git", *args],
-        input=data,
-        capture_output=True,
-        cwd=str(ws.store.git_dir),
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+    return completed(args, data, cwd=str(ws.store.git_dir), env=env)

@@ -90,11 +90,12 @@ def parse_batch(data: bytes) -> dict[str, bytes]:
     return out
 
 
-def git_input(
-    args: list[str], data: bytes, *, cwd: str, env: dict[str, str] | None = None, what: str = "cat-file"
-) -> bytes:
-    """A git command fed on stdin (gitpython's execute does not take input bytes)."""
-    proc = subprocess.run(
+def completed(
+    args: list[str], data: bytes | None = None, *, cwd: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git ARGS`` (stdin ``data``) in ``cwd`` and return it, whatever its exit status."""
+    log.debug("git", command=args[0], args=redact(" ".join(args[:12])))
+    return subprocess.run(
         ["git", *args],
         input=data,
         capture_output=True,
@@ -102,6 +103,13 @@ def git_input(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+def git_input(
+    args: list[str], data: bytes, *, cwd: str, env: dict[str, str] | None = None, what: str = "cat-file"
+) -> bytes:
+    """A git command fed on stdin (gitpython's execute does not take input bytes)."""
+    proc = completed(args, data, cwd=cwd, env=env)
     if proc.returncode != 0:
         reason = redact(proc.stderr.decode(errors="replace")).strip().splitlines() or [
             f"exit {proc.returncode}"
