@@ -17,6 +17,9 @@ if [ ${#need[@]} -gt 0 ]; then
   bash scripts/apt-install.sh "${need[@]}" >/dev/null
 fi
 
+# Real kubectl (Kustomize) and helm: the suite renders before and after edits with them.
+bash scripts/kube-tools.sh
+
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv" >&2
