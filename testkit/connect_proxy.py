@@ -1,7 +1,8 @@
 """A tiny forward proxy on loopback, as a corporate proxy behaves: ``CONNECT host:port``
 tunnels (https, or anything a client tunnels) and absolute-form requests (``GET http://...``,
 plain http) are forwarded; every request line is recorded in :attr:`ConnectProxy.seen`, so a
-test can tell that traffic went through it.
+test can tell that traffic went through it. ``routes`` maps a ``host:port`` the client asks
+for to where the proxy really connects: a name only the proxy can reach.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from urllib.parse import urlsplit
 
 
 class ConnectProxy:
-    def __init__(self) -> None:
+    def __init__(self, routes: dict[str, str] | None = None) -> None:
         self.seen: list[str] = []
+        self.routes = dict(routes or {})
         owner = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -46,7 +48,7 @@ class ConnectProxy:
                 break
             head.append(header)
         if method == "CONNECT":
-            host, _, port = target.rpartition(":")
+            host, _, port = self.routes.get(target, target).rpartition(":")
             try:
                 upstream = socket.create_connection((host.strip("[]"), int(port)), 10)
             except OSError:
@@ -75,8 +77,10 @@ class ConnectProxy:
             body = h.rfile.read(length) if length else b""
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             kept = [x for x in head if not x.lower().startswith((b"connection:", b"proxy-"))]
+            where = f"{parts.hostname}:{parts.port or 80}"
+            host, _, port = self.routes.get(where, where).rpartition(":")
             try:
-                upstream = socket.create_connection((parts.hostname, parts.port or 80), 10)
+                upstream = socket.create_connection((host.strip("[]"), int(port)), 10)
             except OSError:
                 h.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return

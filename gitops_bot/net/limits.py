@@ -39,7 +39,9 @@ def read_capped(response: httpx.Response, limit: int, *, raw: bool = False) -> b
         raise TooLarge(limit)
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_raw() if raw else response.iter_bytes():
+    # raw: the transport's stream itself (a mock's already-read stream iterates again)
+    stream = response.stream if raw and isinstance(response.stream, httpx.SyncByteStream) else None
+    for chunk in stream if stream is not None else response.iter_bytes():
         size += len(chunk)
         if size > limit:
             raise TooLarge(limit)

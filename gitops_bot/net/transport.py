@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -28,6 +29,34 @@ from gitops_bot.net.tls import ssl_context as _ssl_context
 
 DEFAULT_LIMIT = 8 << 20
 USER_AGENT = "gitops-bot"
+
+
+def _no_bytes_beyond_the_reply() -> None:
+    """httpcore keeps an HTTP/1.1 connection for the next request even when the server sent
+    more than its reply (a second reply in the same write, a body after a 204 or a HEAD's
+    answer): h11 holds those bytes and would read them as the *next* request's answer. A
+    connection with unread bytes after a complete reply is closed instead (once per process;
+    every httpx user here benefits)."""
+    from httpcore._sync import http11
+
+    cls: Any = http11.HTTP11Connection
+    original = cls._response_closed
+    if getattr(original, "_gitops_bot", False):
+        return
+
+    def _response_closed(self: Any) -> None:
+        state = getattr(self, "_h11_state", None)
+        if state is not None and state.trailing_data[0]:
+            with self._state_lock:
+                self.close()
+            return
+        original(self)
+
+    _response_closed._gitops_bot = True  # type: ignore[attr-defined]
+    cls._response_closed = _response_closed
+
+
+_no_bytes_beyond_the_reply()
 
 
 class Transport(httpx.BaseTransport):
@@ -133,15 +162,12 @@ def send(
     timeout: float,
     limit: int = DEFAULT_LIMIT,
     raw: bool = True,
+    connect_timeout: float | None = None,
 ) -> Reply:
     """One exchange through ``transport`` (no redirects followed, no auth), within ``timeout``
     seconds in all and ``limit`` body bytes. Raises httpx's exceptions, :class:`TooLarge`."""
-    request.extensions["timeout"] = {
-        "connect": min(timeout, 10.0),
-        "read": timeout,
-        "write": timeout,
-        "pool": timeout,
-    }
+    connect = min(timeout, 10.0 if connect_timeout is None else connect_timeout)
+    request.extensions["timeout"] = {"connect": connect, "read": timeout, "write": timeout, "pool": timeout}
     with _deadline.until(time.monotonic() + timeout):
         response = transport.handle_request(request)
         try:

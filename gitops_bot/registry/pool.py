@@ -93,6 +93,7 @@ class RegistryPool:
                     retry=self._retry,
                     stats=self.stats,
                     token_cache=self.tokens,
+                    env=self._env,
                 )
                 self._clients[cfg] = found
                 if self._aborted:
