@@ -59,6 +59,9 @@ def _no_bytes_beyond_the_reply() -> None:
 _no_bytes_beyond_the_reply()
 
 
+_NO_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # for plain-http routes: no CA, never trusts
+
+
 class Transport(httpx.BaseTransport):
     def __init__(
         self,
@@ -76,7 +79,7 @@ class Transport(httpx.BaseTransport):
         self._max = max_connections
         self._env = os.environ if env is None else env
         self.backend = _deadline.Backend()
-        self._routes: dict[str | None, httpx.HTTPTransport] = {}
+        self._routes: dict[tuple[str | None, bool], httpx.HTTPTransport] = {}
         self._lock = threading.Lock()
 
     def abort(self) -> None:
@@ -89,14 +92,15 @@ class Transport(httpx.BaseTransport):
         return self._ssl
 
     def _route(self, proxy: str | None, https: bool) -> httpx.HTTPTransport:
-        found = self._routes.get(proxy)
+        tls = https or proxy is not None  # a proxy may itself be https
+        found = self._routes.get((proxy, tls))
         if found is not None:
             return found
         with self._lock:
-            found = self._routes.get(proxy)
+            found = self._routes.get((proxy, tls))
             if found is None:
-                # a plain-http registry never loads the trust store unless a redirect needs it
-                verify: ssl.SSLContext | bool = self._context() if https or proxy else True
+                # plain http never loads the trust store (~25 ms); its context trusts nothing
+                verify = self._context() if tls else _NO_TLS
                 found = httpx.HTTPTransport(
                     verify=verify,
                     http2=self._http2,
@@ -108,15 +112,12 @@ class Transport(httpx.BaseTransport):
                 if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover
                     raise RuntimeError("httpx changed: no network backend to enforce deadlines on")
                 pool._network_backend = self.backend
-                self._routes[proxy] = found
+                self._routes[(proxy, tls)] = found
             return found
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
         https = request.url.scheme == "https"
-        if https and not isinstance(self._ssl, ssl.SSLContext):
-            with self._lock:
-                self._context()
         return self._route(proxy_for(url, self._env), https).handle_request(request)
 
     def close(self) -> None:
