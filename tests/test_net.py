@@ -13,7 +13,7 @@ import pytest
 from gitops_bot.errors import UsageError
 from gitops_bot.net import auth, limits, retry, tls
 from gitops_bot.net.proxy import proxy_for
-from gitops_bot.net.transport import Transport, fetch, send
+from gitops_bot.net.transport import Transport, client, fetch, send
 from testkit.connect_proxy import ConnectProxy
 from testkit.hostile_registry import Answer, HostileRegistry
 from testkit.registry_process import RegistryProcess
@@ -220,3 +220,18 @@ def test_retry_stops_at_the_deadline_and_when_stopped() -> None:
         retry.call(attempt, retry.RetryPolicy(), sleep=waits.append, stopped=lambda: True)
     assert waits == []
     assert retry.retryable_status(429) and retry.retryable_status(503) and not retry.retryable_status(404)
+
+
+def test_a_client_made_by_the_layer_takes_proxies_from_the_layer_not_from_httpx(
+    registry: RegistryProcess,
+) -> None:
+    """httpx's own trust_env would mount its proxy transports in front of ours (with httpx's
+    NO_PROXY reading and its trust store); the layer's client leaves that off."""
+    with ConnectProxy() as proxy:
+        env = {"HTTP_PROXY": proxy.url, "NO_PROXY": "127.0.0.0/8"}
+        with client(env=env) as c:
+            assert fetch(c, "GET", registry.url + "/v2/", timeout=5).status == 200
+        assert proxy.seen == []  # the CIDR entry, which httpx alone would not read
+        with client(env={"HTTP_PROXY": proxy.url}) as c:
+            assert fetch(c, "GET", registry.url + "/v2/", timeout=5).status == 200
+        assert proxy.seen == [f"GET {registry.url}/v2/ HTTP/1.1"]

@@ -9,7 +9,8 @@ same everywhere.
 * :mod:`.deadline` ``until(t)``: a total deadline for every socket operation of the calls made
   inside it (a server dripping bytes cannot stretch a call); ``abort()`` ends them (SIGTERM).
 * :mod:`.transport` ``Transport``: an ``httpx.BaseTransport`` over httpx's own, with the three
-  above; ``fetch()`` one call with a deadline and a streamed, capped body.
+  above; ``client()`` an ``httpx.Client`` over it; ``fetch()`` one call with a total deadline
+  and a streamed, capped body; ``send()`` the same for one exchange on a bare transport.
 * :mod:`.limits` ``read_capped`` (stream, stop at the cap), ``loads`` (JSON with a depth bound).
 * :mod:`.retry` THE retry policy of every outbound call (429/5xx/connect errors, Retry-After
   bounded, within a deadline).

@@ -5,7 +5,7 @@
 another host gets its own decision), with TLS from :func:`~gitops_bot.net.tls.ssl_context`,
 optional HTTP/2 (negotiated by ALPN; plain http stays HTTP/1.1), and the deadline/abort
 backend of :mod:`.deadline` under every connection. Give it to an ``httpx.Client`` as
-``transport=`` (the client's ``trust_env`` is then irrelevant: proxies are decided here).
+``transport=`` and ``trust_env=False`` (:func:`client` does both): proxies are decided here.
 
 :func:`fetch` is one call with a total deadline and a streamed body stopped at its cap.
 """
@@ -185,6 +185,26 @@ def send(
     )
 
 
+def client(
+    *,
+    ca_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+    http2: bool = False,
+    max_connections: int = 32,
+    **kwargs: Any,
+) -> httpx.Client:
+    """An ``httpx.Client`` over :class:`Transport` (proxies, trust with ``ca_file``, deadlines).
+    Its own ``trust_env`` is off: with it on, httpx would mount proxy transports of its own
+    from the environment in front of this one. Other ``kwargs`` (``auth``, ``headers``,
+    ``base_url``, ``follow_redirects``...) go to ``httpx.Client``."""
+    env = os.environ if env is None else env
+    transport = Transport(
+        ssl_context=lambda: _ssl_context(ca_file, env), http2=http2, max_connections=max_connections, env=env
+    )
+    kwargs.setdefault("headers", {"User-Agent": USER_AGENT})
+    return httpx.Client(transport=transport, trust_env=False, **kwargs)
+
+
 def fetch(
     client: httpx.Client,
     method: str,
@@ -194,7 +214,8 @@ def fetch(
     limit: int = DEFAULT_LIMIT,
     **kwargs: object,
 ) -> Reply:
-    """One call through an ``httpx.Client`` (its auth, redirects and headers apply) ending
+    """One call through an ``httpx.Client`` (made by :func:`client`; its auth, redirects and
+    headers apply) ending
     within ``timeout`` seconds in all, the body streamed and stopped at ``limit`` bytes
     (decoded). Raises httpx's exceptions and :class:`~gitops_bot.net.limits.TooLarge`."""
     with (
