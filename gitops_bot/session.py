@@ -30,6 +30,7 @@ from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.gitcli import auth_env, is_url
 from gitops_bot.scm.github import GitHub, repository_from_url
+from gitops_bot.secret import Secret
 from gitops_bot.trust import signing
 
 if TYPE_CHECKING:
@@ -52,8 +53,9 @@ class Session:
         """The forge and the bot's open pull requests by branch, connected and listed once."""
         if self._forge is None:
             forge = forges.connect(self.app.config, self.ws.url, self.environ)
-            if forge.git_token:  # e.g. a GitHub App's installation token, GitLab's job token
-                self.ws.env = auth_env(self.ws.url, forge.git_token, forge.git_user)
+            secret = forges.git_secret(self.app.config, self.ws.url, forge)
+            if secret is not None:  # e.g. a GitHub App's installation token, GitLab's job token
+                self.ws.env = auth_env(self.ws.url, secret, forge.git_user)
             self._forge = (forge, forge.open_pulls(self.app.config.git.branch_prefix))
         return self._forge
 
@@ -148,7 +150,7 @@ def _reported(
 
 def fetch_credentials(
     repo: str, config_path: str | None, environ: Mapping[str, str]
-) -> tuple[str | None, str]:
+) -> tuple[Secret | None, str]:
     """(token, git user) for the first fetch, before the base's config can be read: the
     forge a local checkout's own config describes (``github.token_env``, its GitHub App,
     GitLab or Gitea settings), else the environment's forge tokens, else a GitHub App from
@@ -163,14 +165,18 @@ def fetch_credentials(
             forge = forges.connect(cfg, url, environ)
         except GitOpsBotError:
             forge = None  # the base's config decides; the environment's tokens meanwhile
-        if forge is not None and forge.git_token:
-            return forge.git_token, forge.git_user
+        secret = forges.git_secret(cfg, url, forge) if forge is not None else None
+        if forge is not None and secret is not None:
+            return secret, forge.git_user
     token, user = forges.first_fetch_credentials(url, environ)
     if token is None and kind_from_url(url) in (None, "github"):
         gh_cfg = config_mod.GitHubConfig()
         repository = repository_from_url(url, gh_cfg.api_url)
         if repository and environ.get(gh_cfg.app_id_env) and environ.get(gh_cfg.app_key_env):
-            return GitHub.connect(gh_cfg, repository, environ).git_token, GitHub.git_user
+            app = GitHub.connect(gh_cfg, repository, environ)
+            git_token = app.git_token
+            where = ["https://github.com" if gh_cfg.api_url == "https://api.github.com" else gh_cfg.api_url]
+            return (Secret.for_urls(git_token, where, "the GitHub App") if git_token else None), GitHub.git_user
     return token, user
 
 

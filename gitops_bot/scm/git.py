@@ -21,11 +21,13 @@ from pathlib import Path
 
 import git
 
+from gitops_bot import privdir
 from gitops_bot.errors import GitError, PushRejected, UsageError
 from gitops_bot.log import get_logger, redact
 from gitops_bot.scm.gitcli import auth_env, is_url, run
 from gitops_bot.scm.gitlog import History
 from gitops_bot.scm.race import RACE
+from gitops_bot.secret import Secret
 from gitops_bot.scm.store import WT_LOCK, WT_PREFIX, cached_store, local_store, prune_worktrees
 
 log = get_logger(__name__)
@@ -58,7 +60,7 @@ class Workspace(History):
 
     @classmethod
     def open(
-        cls, repo: str, *, cache_dir: Path, token: str | None = None, user: str = "x-access-token"
+        cls, repo: str, *, cache_dir: Path, token: Secret | None = None, user: str = "x-access-token"
     ) -> Workspace:
         if _CREDENTIALS_IN_URL.match(repo):
             raise UsageError(
@@ -185,7 +187,9 @@ class Workspace(History):
             "GIT_COMMITTER_NAME": author_name,
             "GIT_COMMITTER_EMAIL": author_email,
         }
-        with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False, encoding="utf-8") as f:
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".msg", delete=False, encoding="utf-8", dir=privdir.path()
+        ) as f:
             f.write(redact(message))  # published text passes the log redaction
         try:
             sign = "--gpg-sign" if self.commit_env else "--no-gpg-sign"

@@ -1,7 +1,13 @@
 """Running the git CLI: a command's output or a :class:`GitError` the user can read (its
 first fatal line, redacted), commands fed on stdin, the parsers of ``cat-file --batch`` and
-``log --raw`` output, and the per-command credentials (``http.extraHeader`` through
+``log --raw`` output, and the per-command credentials (``http.<origin>/.extraHeader`` through
 ``GIT_CONFIG_COUNT``, never written to ``.git/config``, a URL, a log line or an error).
+
+A token reaches git only for the origin it is bound to (:class:`gitops_bot.secret.Secret`):
+the header is configured for that origin's URL alone (git's URL-matched ``http.<url>.*``
+settings), and ``http.followRedirects=false`` stops git from carrying it along a redirect (git
+matches those settings once, against the URL it was given, then sends the header to wherever
+the first answer redirected it). A remote that redirects must be given by its final address.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from typing import Any
 import git
 
 from gitops_bot.errors import GitError
-from gitops_bot.log import get_logger, redact, register_secret
+from gitops_bot.log import get_logger, redact
+from gitops_bot.secret import Origin, Secret
 
 log = get_logger(__name__)
 
@@ -24,16 +31,28 @@ def is_url(repo: str) -> bool:
     return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
 
 
-def auth_env(url: str, token: str | None, user: str = "x-access-token") -> dict[str, str]:
-    """``user`` is what the forge wants beside the token (GitLab's job token: gitlab-ci-token)."""
+def auth_env(url: str, token: Secret | None, user: str = "x-access-token") -> dict[str, str]:
+    """git's environment for the remote ``url``: never a prompt, and ``token`` (with ``user``,
+    what the forge wants beside it: GitLab's job token goes with gitlab-ci-token) only when
+    ``url`` is on an origin the token is bound to."""
     env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C"}
-    if token and url.lower().startswith("https://"):
-        header = "Authorization: Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
-        register_secret(token)
-        register_secret(header.split(" ", 2)[2])
-        env.update(
-            {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
-        )
+    origin = Origin.of(url)
+    if token is None or origin is None or origin.scheme != "https":
+        return env
+    if not token.allows(url):
+        log.warning("git_token_withheld", remote=str(origin), token=repr(token))
+        return env
+    userpass = base64.b64encode(f"{user}:{token.value}".encode()).decode()
+    Secret(userpass, token.bound_to, token.source)  # the encoded form is a secret too
+    env.update(
+        {
+            "GIT_CONFIG_COUNT": "2",
+            "GIT_CONFIG_KEY_0": f"http.{origin.url()}.extraHeader",
+            "GIT_CONFIG_VALUE_0": "Authorization: Basic " + userpass,
+            "GIT_CONFIG_KEY_1": "http.followRedirects",
+            "GIT_CONFIG_VALUE_1": "false",
+        }
+    )
     return env
 
 
