@@ -168,7 +168,7 @@ def test_git_gets_the_forge_token_only_for_the_forges_own_host() -> None:
     class _Forge:
         git_token = TOKEN
 
-    base = "version: 1\nenvironments:\n  - name: dev\n    path: overlays/dev\n"
+    base = "version: 1\nimages: []\nenvironments: []\n"
     ghe = parse(base + "github:\n  api_url: https://ghe.example/api/v3\n", "c.yaml")
     secret = forges.git_secret(ghe, "https://ghe.example/acme/gitops.git", _Forge())  # type: ignore[arg-type]
     assert secret is not None and secret.allows("https://ghe.example/acme/gitops.git")
