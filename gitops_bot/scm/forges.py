@@ -62,12 +62,13 @@ def git_secret(cfg: ForgeSettings, url: str, forge: Forge) -> Secret | None:
     if not forge.git_token:
         return None
     chosen = kind(cfg, url)
+    where: str | None
     if chosen == "github":
         api = _github_settings(cfg).api_url
         where = "https://github.com" if Origin.of(api) == Origin.of("https://api.github.com") else api
     elif chosen == "gitlab":
-        api = cfg.forge.api_url
-        where = api.removesuffix("/").removesuffix("/api/v4") if api else remote_server(url)
+        lab = cfg.forge.api_url
+        where = lab.removesuffix("/").removesuffix("/api/v4") if lab else remote_server(url)
     else:
         where = cfg.forge.api_url or remote_server(url)
     return Secret.for_urls(forge.git_token, [where], f"the {chosen} token")
