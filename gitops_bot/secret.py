@@ -13,7 +13,7 @@ the value for redaction (:func:`gitops_bot.log.register_secret`), and its ``repr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -83,3 +83,28 @@ class Secret:
     def __repr__(self) -> str:
         where = ", ".join(sorted(str(o) for o in self.bound_to)) or "nowhere"
         return f"Secret({self.source}, for {where})"
+
+
+class EnvView(Mapping[str, str]):
+    """The environment as one repository's configuration may read it: ``base`` without the
+    ``hidden`` names (secrets the operator gave the bot for other repositories). Every
+    ``*_env`` reference of that repository's config is resolved through it, so a name it may
+    not read is simply not set."""
+
+    def __init__(self, base: Mapping[str, str], hidden: Iterable[str] = ()) -> None:
+        self._base = base
+        self.hidden = frozenset(hidden)
+
+    def __getitem__(self, name: str) -> str:
+        if name in self.hidden:
+            raise KeyError(name)
+        return self._base[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._base if k not in self.hidden)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"EnvView(hiding {sorted(self.hidden)})"

@@ -30,7 +30,7 @@ from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.gitcli import auth_env, is_url
 from gitops_bot.scm.github import GitHub, repository_from_url
-from gitops_bot.secret import Secret
+from gitops_bot.secret import EnvView, Secret
 from gitops_bot.trust import signing
 
 if TYPE_CHECKING:
@@ -81,7 +81,11 @@ class Sessions:
     ) -> None:
         self.repo = repo
         self.config_path = config_mod.config_in_repo(repo, config_path, is_url=is_url(repo))
-        self.environ = dict(os.environ if environ is None else environ)
+        # a repository's view of the environment (fleet.py: the secrets it may read) stays a
+        # view, so the registry pool keeps its clients apart from other repositories'
+        self.environ: Mapping[str, str] = (
+            environ if isinstance(environ, EnvView) else dict(os.environ if environ is None else environ)
+        )
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over these sessions
@@ -121,7 +125,9 @@ class Sessions:
         return self.open(lambda s: _reported(s, command, fn, dry_run=dry_run), sign=not dry_run)
 
     def _with_registries(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[Session], T]) -> T:
-        pool = self._active = self._pool.bind(cfg) if self._pool else RegistryPool(cfg)
+        pool = self._active = (
+            self._pool.bind(cfg, env=self.environ) if self._pool else RegistryPool(cfg, env=self.environ)
+        )
         before = Counter(pool.stats.by_status)
         try:
             app = App(cfg, pool, environ=self.environ, root=root)
