@@ -207,7 +207,7 @@ def gather(
         if seen is not r and seen.settings() != r.settings():
             raise UsageError(
                 f"{redact(r.url)} is listed twice with different settings: {seen.where} and {r.where}",
-                hint="keep one entry per repository (URLs are compared without case, '/' or '.git' at the end)",
+                hint="keep one entry per repository (compared without case, '/' or '.git' at the end)",
             )
     claimed = frozenset(n for r in listed for n in (r.env or ()))
     unique = [r for r in listed if first[_key(r.url)] is r]

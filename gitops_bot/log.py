@@ -223,22 +223,23 @@ def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None =
 
 
 class _Bridge(logging.Handler):
-    """Standard-library log records (urllib3, PyGithub, python-gitlab, ``warnings``) as our lines."""
+    """Standard-library log records of WARNING and above (urllib3, PyGithub, python-gitlab,
+    ``warnings``) as our lines: what Python's last-resort handler would print unredacted.
+    Libraries' debug chatter stays out, as before."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            level = record.levelno
-            method = "error" if level >= logging.ERROR else "warning" if level >= logging.WARNING else "info"
-            if level >= logging.DEBUG and level >= _settings.level:
-                fields: dict[str, Any] = {"logger": record.name, "message": record.getMessage()}
-                if record.exc_info:
-                    fields["traceback"] = "".join(traceback.format_exception(*record.exc_info))
-                _emit("debug" if level < logging.INFO else method, "library_log", fields)
+            if record.levelno < max(_settings.level, logging.WARNING):
+                return
+            fields: dict[str, Any] = {"logger": record.name, "message": record.getMessage()}
+            if record.exc_info:
+                fields["traceback"] = "".join(traceback.format_exception(*record.exc_info))
+            _emit("error" if record.levelno >= logging.ERROR else "warning", "library_log", fields)
         except Exception:  # a log line must never break the run
             self.handleError(record)
 
 
-_bridge = _Bridge()
+_bridge = _Bridge(logging.WARNING)
 
 
 def _show_warning(
@@ -249,9 +250,13 @@ def _show_warning(
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    if logging.WARNING >= _settings.level:
+    if _settings.level <= logging.WARNING:
         where = f"{filename}:{lineno}"
-        _emit("warning", "python_warning", {"category": category.__name__, "message": str(message), "where": where})
+        _emit(
+            "warning",
+            "python_warning",
+            {"category": category.__name__, "message": str(message), "where": where},
+        )
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -262,7 +267,6 @@ def _capture_libraries() -> None:
     root = logging.getLogger()
     if _bridge not in root.handlers:
         root.addHandler(_bridge)
-    root.setLevel(min(_settings.level, logging.WARNING))
     warnings.showwarning = _show_warning
     sys.excepthook = _excepthook
 

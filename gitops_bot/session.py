@@ -16,19 +16,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import git
-
 from gitops_bot import config as config_mod
 from gitops_bot import notify
 from gitops_bot.app import App
 from gitops_bot.config import Config
-from gitops_bot.errors import GateClosed, GitOpsBotError
+from gitops_bot.errors import GateClosed, GitError, GitOpsBotError
 from gitops_bot.manifests import files
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.scm import forges
 from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
 from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.gitcli import auth_env, is_url
+from gitops_bot.scm.gitcli import Repo, auth_env, is_url
 from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.secret import EnvView, Secret
 from gitops_bot.trust import signing
@@ -182,7 +180,9 @@ def fetch_credentials(
             app = GitHub.connect(gh_cfg, repository, environ)
             git_token = app.git_token
             where = ["https://github.com" if gh_cfg.api_url == "https://api.github.com" else gh_cfg.api_url]
-            return (Secret.for_urls(git_token, where, "the GitHub App") if git_token else None), GitHub.git_user
+            return (
+                Secret.for_urls(git_token, where, "the GitHub App") if git_token else None
+            ), GitHub.git_user
     return token, user
 
 
@@ -213,8 +213,10 @@ def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | No
     """A local checkout's origin URL and its working tree's config, if it reads (the base's
     config, read after the fetch, decides everything else)."""
     try:
-        url = git.Repo(repo).remotes.origin.url
-    except (git.GitError, AttributeError, ValueError, OSError):
+        url = Repo(repo).origin_url()
+    except (GitError, OSError):
+        url = None
+    if url is None:
         return "", None  # Workspace.open says what is wrong with the checkout
     try:
         return url, config_mod.load(repo / config_path if config_path else config_mod.find_config(repo))

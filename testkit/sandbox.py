@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 _NODES = (("null", 1, 3), ("zero", 1, 5), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0))
 
 
-def private_dev(argv: Sequence[str], *, env: Mapping[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def private_dev(
+    argv: Sequence[str], *, env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """``argv`` run with a private ``/dev``; its output as text. Fails (non-zero) rather than
     running unconfined when the namespace cannot be made."""
     nodes = "; ".join(f"mknod -m 666 /dev/{n} c {major} {minor}" for n, major, minor in _NODES)

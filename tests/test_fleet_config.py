@@ -51,14 +51,20 @@ def test_a_name_listed_for_one_repository_is_hidden_from_the_others(tmp_path: Pa
 
 
 def test_without_env_lists_every_repository_reads_the_environment_as_before(tmp_path: Path) -> None:
-    listing = _write(tmp_path, "repositories:\n  - https://git.example/a.git\n  - https://git.example/b.git\n")
-    assert all(r.hidden == frozenset() for r in fleet.gather([], listing, config=None, base=None).repositories)
+    listing = _write(
+        tmp_path, "repositories:\n  - https://git.example/a.git\n  - https://git.example/b.git\n"
+    )
+    assert all(
+        r.hidden == frozenset() for r in fleet.gather([], listing, config=None, base=None).repositories
+    )
 
 
 @pytest.mark.parametrize("env", ["A_PASS", "[1]", "['A-PASS']", "['$A']", "{A: 1}", "['']"])
 def test_env_must_be_a_list_of_variable_names(tmp_path: Path, env: str) -> None:
     listing = _write(tmp_path, f"repositories:\n  - url: https://git.example/a.git\n    env: {env}\n")
-    with pytest.raises(ConfigError, match=r"repositories.yaml:2: 'env' of https://git.example/a.git must be a list"):
+    with pytest.raises(
+        ConfigError, match=r"repositories.yaml:2: 'env' of https://git.example/a.git must be a list"
+    ):
         fleet.load(Path(listing))
 
 
@@ -88,7 +94,9 @@ class _Recorder:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def decoded(self) -> str:
-        return " ".join(base64.b64decode(a.split()[-1] + "==").decode(errors="replace") for a in self.authorizations)
+        return " ".join(
+            base64.b64decode(a.split()[-1] + "==").decode(errors="replace") for a in self.authorizations
+        )
 
 
 @pytest.fixture
@@ -176,7 +184,8 @@ def test_a_remote_on_the_command_line_and_in_the_file_with_other_settings_is_ref
 
 def test_the_same_remote_twice_alike_is_worked_once(tmp_path: Path) -> None:
     listing = _write(
-        tmp_path, "repositories:\n  - https://git.example/a.git\n  - https://git.example/a\n  - https://git.example/b\n"
+        tmp_path,
+        "repositories:\n  - https://git.example/a.git\n  - https://git.example/a\n  - https://git.example/b\n",
     )
     assert [r.url for r in fleet.gather([], listing, config=None, base=None).repositories] == [
         "https://git.example/a.git",
@@ -194,7 +203,9 @@ def test_a_different_env_list_is_a_different_setting(tmp_path: Path) -> None:
 
 
 def test_a_password_in_a_listed_url_is_redacted_in_the_files_errors(tmp_path: Path) -> None:
-    listing = _write(tmp_path, "repositories:\n  - url: https://bot:pw-in-the-file-123@git.example/a.git\n    base: 1\n")
+    listing = _write(
+        tmp_path, "repositories:\n  - url: https://bot:pw-in-the-file-123@git.example/a.git\n    base: 1\n"
+    )
     with pytest.raises(ConfigError) as err:
         fleet.load(Path(listing))
     assert "pw-in-the-file-123" not in str(err.value) and "git.example/a.git" in str(err.value)
@@ -204,7 +215,9 @@ def test_a_password_in_a_listed_url_is_redacted_in_the_files_errors(tmp_path: Pa
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20))
 _values = st.recursive(
-    _scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
 )
 _entry = st.one_of(
     st.text(max_size=30),

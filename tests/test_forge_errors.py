@@ -343,7 +343,10 @@ def test_first_fetch_token_follows_the_host() -> None:
     assert chosen("https://codeberg.org/a/b.git", env) == ("fj-token", "gitops-bot")
     # a host nobody named gets no token at all, never the GitHub one guessed onto it
     assert chosen("https://git.example.com/a/b.git", env) == (None, "x-access-token")
-    assert chosen("https://gitlab.com/a/b.git", {"CI_JOB_TOKEN": "job-token"}) == ("job-token", "gitlab-ci-token")
+    assert chosen("https://gitlab.com/a/b.git", {"CI_JOB_TOKEN": "job-token"}) == (
+        "job-token",
+        "gitlab-ci-token",
+    )
     on_ci = {**env, "CI_SERVER_URL": "https://git.example.com"}
     assert chosen("https://git.example.com/a/b.git", on_ci) == ("gl-token", "oauth2")
 
@@ -395,7 +398,6 @@ def test_git_gets_the_forge_user_and_token_only_through_the_environment() -> Non
     import base64
 
     from gitops_bot.scm.gitcli import auth_env
-
     from gitops_bot.secret import Secret
 
     token = Secret.for_urls(SECRET, ["https://gitlab.com"])

@@ -50,12 +50,20 @@ DISCORD = "https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQ
             "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024",
             "X-Amz-Algorithm=AWS4-HMAC-SHA256",
         ),
-        ("GET https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIAEXAMPLE123", "AKIAEXAMPLE123", "s3.amazonaws.com"),
+        (
+            "GET https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIAEXAMPLE123",
+            "AKIAEXAMPLE123",
+            "s3.amazonaws.com",
+        ),
         ("https://acct.blob.core.windows.net/c/b?sv=2021&sig=c2VjcmV0c2ln%3D", "c2VjcmV0c2ln", "sv=2021"),
         ("https://hub.example/hook?token=abc123secretvalue&x=1", "abc123secretvalue", "x=1"),
         ("https://api.example/v1?api_key=k-123456789&page=2", "k-123456789", "page=2"),
         ("https://gitlab.example/api/v4/p?private_token=glpat-xyz12345", "glpat-xyz12345", "gitlab.example"),
-        ("Authorization: Basic eC1hY2Nlc3MtdG9rZW46c2VjcmV0", "eC1hY2Nlc3MtdG9rZW46c2VjcmV0", "Authorization"),
+        (
+            "Authorization: Basic eC1hY2Nlc3MtdG9rZW46c2VjcmV0",
+            "eC1hY2Nlc3MtdG9rZW46c2VjcmV0",
+            "Authorization",
+        ),
     ],
 )
 def test_secret_parts_of_urls_are_redacted_and_the_rest_kept(text: str, secret: str, kept: str) -> None:

@@ -63,9 +63,11 @@ def test_the_bound_host_gets_the_token_and_the_fetch_works(ca: CA, repos: Path, 
 def test_a_redirect_to_another_origin_never_carries_the_token(
     ca: CA, repos: Path, other: GitHTTPServer, tmp_path: Path, status: int
 ) -> None:
-    with GitHTTPServer(repos, ca, redirect=other.url, status=status) as srv:
-        with pytest.raises(GitError) as failed:
-            _fetch(f"{srv.url}/gitops.git", Secret.for_urls(TOKEN, [srv.url]), tmp_path / "cache")
+    with (
+        GitHTTPServer(repos, ca, redirect=other.url, status=status) as srv,
+        pytest.raises(GitError) as failed,
+    ):
+        _fetch(f"{srv.url}/gitops.git", Secret.for_urls(TOKEN, [srv.url]), tmp_path / "cache")
     assert srv.authorizations  # the bound origin was sent the token...
     assert other.seen == []  # ...and git never went on to the other origin
     assert TOKEN not in str(failed.value) and TOKEN not in failed.value.detail
@@ -94,13 +96,15 @@ def test_a_token_bound_elsewhere_is_withheld_from_the_remote(
     assert other.seen and other.authorizations == []
 
 
-def test_a_github_token_is_not_sent_to_a_host_nobody_named(
-    other: GitHTTPServer, tmp_path: Path
-) -> None:
+def test_a_github_token_is_not_sent_to_a_host_nobody_named(other: GitHTTPServer, tmp_path: Path) -> None:
     """The first fetch of a repository on an unrecognised (self-hosted) host: the GitHub, GitLab
     and Gitea tokens in the environment all stay home."""
     url = f"{other.url}/gitops.git"
-    environ = {"GITHUB_TOKEN": TOKEN, "GITLAB_TOKEN": "glpat-other-token-123", "GITEA_TOKEN": "gitea-tok-1234"}
+    environ = {
+        "GITHUB_TOKEN": TOKEN,
+        "GITLAB_TOKEN": "glpat-other-token-123",
+        "GITEA_TOKEN": "gitea-tok-1234",
+    }
     token, _user = fetch_credentials(url, None, environ)
     assert token is None
     _fetch(url, token, tmp_path / "cache")
@@ -149,10 +153,14 @@ def test_a_secret_is_allowed_only_on_its_origin(url: str, allowed: bool) -> None
 
 
 def test_the_header_is_configured_for_the_origin_only_and_redirects_are_off() -> None:
-    env = auth_env("https://git.example.com:8443/a/b.git", Secret.for_urls(TOKEN, ["https://git.example.com:8443"]))
+    env = auth_env(
+        "https://git.example.com:8443/a/b.git", Secret.for_urls(TOKEN, ["https://git.example.com:8443"])
+    )
     assert env["GIT_CONFIG_KEY_0"] == "http.https://git.example.com:8443/.extraHeader"
     assert (env["GIT_CONFIG_KEY_1"], env["GIT_CONFIG_VALUE_1"]) == ("http.followRedirects", "false")
-    assert "GIT_CONFIG_COUNT" not in auth_env("http://git.example.com:8443/a/b.git", Secret.for_urls(TOKEN, []))
+    assert "GIT_CONFIG_COUNT" not in auth_env(
+        "http://git.example.com:8443/a/b.git", Secret.for_urls(TOKEN, [])
+    )
 
 
 def test_a_secrets_repr_names_its_origin_never_its_value() -> None:

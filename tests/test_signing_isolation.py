@@ -93,7 +93,9 @@ def test_the_sandbox_would_show_a_deleted_dev_null(tmp_path: Path) -> None:
         "test -e /dev/null && echo present || echo gone"
     )
     proc = sandbox.private_dev(["sh", "-c", script], env={**os.environ, "GNUPGHOME": str(home)})
-    subprocess.run(["gpgconf", "--kill", "gpg-agent"], env={**os.environ, "GNUPGHOME": str(home)}, check=False)
+    subprocess.run(
+        ["gpgconf", "--kill", "gpg-agent"], env={**os.environ, "GNUPGHOME": str(home)}, check=False
+    )
     assert proc.stdout.strip().splitlines()[-1] == "gone", proc.stderr
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
@@ -122,7 +124,9 @@ def test_tools_get_only_paths_inside_the_private_directory(
             for flag in ("-o", "-f", "--output"):
                 if flag in argv:
                     assert Path(argv[argv.index(flag) + 1]).is_relative_to(mine), argv
-        assert all(Path(v).is_relative_to(mine) for k, v in signer.env().items() if "/" in v and k.startswith("GIT"))
+        assert all(
+            Path(v).is_relative_to(mine) for k, v in signer.env().items() if "/" in v and k.startswith("GIT")
+        )
     finally:
         signer.close()
     assert not signer.home.exists()
@@ -173,7 +177,10 @@ def test_a_sigkilled_runs_key_is_removed_by_the_next_start(tmp_path: Path) -> No
     proc.wait(timeout=30)
     assert (home / "signing_key").exists()  # SIGKILL cannot be caught: this is what remains
     started = subprocess.run(
-        [sys.executable, "-m", "gitops_bot", "--version"], env=_child_env(tmp), capture_output=True, check=False
+        [sys.executable, "-m", "gitops_bot", "--version"],
+        env=_child_env(tmp),
+        capture_output=True,
+        check=False,
     )
     assert started.returncode == 0, started.stderr
     assert not home.parent.exists() and list(tmp.iterdir()) == []

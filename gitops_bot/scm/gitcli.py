@@ -1,5 +1,7 @@
-"""Running the git CLI: a command's output or a :class:`GitError` the user can read (its
-first fatal line, redacted), commands fed on stdin, the parsers of ``cat-file --batch`` and
+"""Running the git CLI, through one runner (:func:`completed`, a plain ``subprocess.run``):
+a command's output or a :class:`GitError` the user can read (its first fatal line, redacted),
+a repository's few facts (:class:`Repo`: its git directories, a config value, its origin),
+commands fed on stdin, the parsers of ``cat-file --batch`` and
 ``log --raw`` output, and the per-command credentials (``http.<origin>/.extraHeader`` through
 ``GIT_CONFIG_COUNT``, never written to ``.git/config``, a URL, a log line or an error).
 
@@ -16,9 +18,7 @@ import base64
 import os
 import re
 import subprocess
-from typing import Any
-
-import git
+from pathlib import Path
 
 from gitops_bot.errors import GitError
 from gitops_bot.log import get_logger, redact
@@ -56,14 +56,48 @@ def auth_env(url: str, token: Secret | None, user: str = "x-access-token") -> di
     return env
 
 
-def run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -> str:
-    kwargs: dict[str, Any] = {"env": {**os.environ, **(env or {})}}
-    log.debug("git", command=what, args=" ".join(args))
-    try:
-        return str(g.execute(["git", *args], **kwargs))
-    except git.GitCommandError as exc:
-        text = "\n".join(str(x or "") for x in (exc.stdout, exc.stderr))
-        raise failure(what, text.replace("stdout: ", "").replace("stderr: ", ""), exc.status) from None
+def run(cwd: Repo | Path | str, *args: str, env: dict[str, str] | None = None, what: str) -> str:
+    """``git ARGS`` in ``cwd``: its output as text (one trailing newline dropped), or the
+    :class:`GitError` of :func:`failure`."""
+    proc = completed(list(args), cwd=str(cwd.path if isinstance(cwd, Repo) else cwd), env=env)
+    if proc.returncode != 0:
+        raise failure(what, (proc.stdout + b"\n" + proc.stderr).decode(errors="replace"), proc.returncode)
+    return proc.stdout.decode(errors="replace").removesuffix("\n")
+
+
+class Repo:
+    """A repository (a working tree's root, or a bare repository) driven through the git CLI."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise GitError(f"{path} is not a directory", hint="point --repo at a clone or a URL")
+        out = run(self.path, "rev-parse", "--absolute-git-dir", "--git-common-dir", what="rev-parse")
+        git_dir, common = out.splitlines()[:2]
+        self.git_dir = Path(git_dir)
+        self.common_dir = (self.path / common).resolve() if not os.path.isabs(common) else Path(common)
+
+    def run(self, *args: str, env: dict[str, str] | None = None, what: str = "") -> str:
+        return run(self.path, *args, env=env, what=what or args[0])
+
+    def ok(self, *args: str) -> str | None:
+        """The output of a command that may fail; None when it does."""
+        proc = completed(list(args), cwd=str(self.path))
+        return proc.stdout.decode(errors="replace").removesuffix("\n") if proc.returncode == 0 else None
+
+    def raw(self, *args: str) -> bytes:
+        """A command's output as bytes, exactly (``cat-file blob``)."""
+        proc = completed(list(args), cwd=str(self.path))
+        if proc.returncode != 0:
+            raise failure(args[0], proc.stderr.decode(errors="replace"), proc.returncode)
+        return proc.stdout
+
+    def config(self, key: str) -> str | None:
+        """``git config --get KEY`` over every level (system, global, the repository's)."""
+        return self.ok("config", "--get", key)
+
+    def origin_url(self) -> str | None:
+        return self.config("remote.origin.url")
 
 
 def failure(what: str, output: str, status: object) -> GitError:
@@ -127,7 +161,7 @@ def completed(
 def git_input(
     args: list[str], data: bytes, *, cwd: str, env: dict[str, str] | None = None, what: str = "cat-file"
 ) -> bytes:
-    """A git command fed on stdin (gitpython's execute does not take input bytes)."""
+    """A git command fed on stdin, its output as bytes."""
     proc = completed(args, data, cwd=cwd, env=env)
     if proc.returncode != 0:
         reason = redact(proc.stderr.decode(errors="replace")).strip().splitlines() or [

@@ -119,7 +119,9 @@ def _gpg(home: Path, key: bytes, label: str) -> CommitSigner:
     # a passphrase would make git's gpg prompt and hang: prove signing works without one now,
     # into a file of our own (gpg deletes its output file when it fails)
     probe = home / "probe.sig"
-    if _quiet([*base, "--pinentry-mode", "error", "-u", fprs[0], "--detach-sign", "-o", str(probe)], env, b"x"):
+    if _quiet(
+        [*base, "--pinentry-mode", "error", "-u", fprs[0], "--detach-sign", "-o", str(probe)], env, b"x"
+    ):
         raise bad
     probe.unlink(missing_ok=True)
     config = {"gpg.format": "openpgp", "user.signingkey": fprs[0], "commit.gpgsign": "true"}
