@@ -173,3 +173,14 @@ def test_the_redacting_stream_redacts_every_write() -> None:
     stream.write(f"one {SLACK}\n")
     stream.writelines([f"two {DISCORD}\n"])
     assert "abcdefghijklmnopqrstuvwx" not in buf.getvalue() and "AbCdEfGh" not in buf.getvalue()
+
+
+def test_the_actions_outputs_are_redacted(tmp_path: Path) -> None:
+    from gitops_bot import action
+
+    outputs = tmp_path / "outputs"
+    action._write_outputs(
+        {"GITHUB_OUTPUT": str(outputs)}, {"plan": f"notify {SLACK}", "multi": f"a\n{DISCORD}"}
+    )
+    text = outputs.read_text()
+    assert "abcdefghijklmnopqrstuvwx" not in text and "AbCdEfGh" not in text and "hooks.slack.com" in text
