@@ -71,6 +71,7 @@ def test_a_redirect_to_another_origin_never_carries_the_token(
     assert srv.authorizations  # the bound origin was sent the token...
     assert other.seen == []  # ...and git never went on to the other origin
     assert TOKEN not in str(failed.value) and TOKEN not in failed.value.detail
+    assert f"returned error: {status}" in str(failed.value) and "final URL" in (failed.value.hint or "")
 
 
 def test_without_the_origin_binding_git_carries_the_header_across_the_redirect(

@@ -108,11 +108,13 @@ def failure(what: str, output: str, status: object) -> GitError:
     useful = [ln for ln in lines if ln and not ln.startswith("hint:")]
     reason = next((ln for ln in useful if ln.startswith(("fatal:", "error:", "!"))), None)
     reason = reason or (useful[-1] if useful else f"exit {status}")
-    return GitError(
-        f"git {what} failed: {reason}",
-        hint="check the remote URL, the token and the network",
-        detail=text,
-    )
+    hint = "check the remote URL, the token and the network"
+    if re.search(r"returned error: 30[12378]\b", reason):
+        hint = (
+            "the remote redirects to another address; with a token git follows no redirect (the "
+            "token would go along to wherever it points): give the repository's final URL"
+        )
+    return GitError(f"git {what} failed: {reason}", hint=hint, detail=text)
 
 
 def raw_before(diff: str) -> tuple[tuple[str, str | None], ...]:
