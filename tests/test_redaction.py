@@ -184,3 +184,16 @@ def test_the_actions_outputs_are_redacted(tmp_path: Path) -> None:
     )
     text = outputs.read_text()
     assert "abcdefghijklmnopqrstuvwx" not in text and "AbCdEfGh" not in text and "hooks.slack.com" in text
+
+
+def test_the_terminal_progress_line_is_redacted() -> None:
+    from gitops_bot import progress
+
+    buf = io.StringIO()
+    progress.configure(buf)
+    try:
+        with progress.status("cloning https://bot:pr0gress-secret@git.example/a.git"):
+            pass
+    finally:
+        progress.configure(None)
+    assert "git.example/a.git" in buf.getvalue() and "pr0gress-secret" not in buf.getvalue()
