@@ -26,6 +26,7 @@ from gitops_bot.model import SigningMethod
 from gitops_bot.trust import signing
 from gitops_bot.trust.settings import SigningConfig
 from testkit import sandbox, signing_keys
+from testkit.registry_process import RegistryProcess
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -226,3 +227,46 @@ def test_the_sweep_leaves_alone_what_is_not_a_dead_runs_own(own_tmp: Path, tmp_p
     finally:
         live.kill()
         live.wait()
+
+
+def test_a_signed_update_leaves_nothing_in_the_temp_dir(tmp_path: Path, registry: RegistryProcess) -> None:
+    """A whole ``gitops-bot update`` that signs and commits, as its own process: afterwards its
+    temp dir is empty (key, commit message, worktree all gone) and the commit is signed."""
+    from testkit.git_http import bare_repository
+    from testkit.oci import Pusher
+
+    ns = f"iso{os.getpid()}"
+    config = (
+        f"version: 1\nimages:\n  - name: example/app\n    repository: {registry.host}/{ns}/app\n"
+        "environments:\n  - name: dev\n    path: overlays/dev\n    write: commit\n"
+        "git:\n  signing: {method: ssh, key_env: BOT_SIGNING_KEY}\n"
+    )
+    kustomization = (
+        f"images:\n  - name: example/app\n    newName: {registry.host}/{ns}/app\n    newTag: 1.0.0\n"
+    )
+    bare = bare_repository(
+        tmp_path, "gitops", {"gitops-bot.yaml": config, "overlays/dev/kustomization.yaml": kustomization}
+    )
+    pusher = Pusher.to(registry.url)
+    try:
+        pusher.image(f"{ns}/app", "1.1.0")
+    finally:
+        pusher.close()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    key = signing_keys.ssh_key(tmp_path / "ssh")
+    env = _child_env(tmp, BOT_SIGNING_KEY=key, GITOPS_BOT_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitops_bot", "update", "--repo", f"file://{bare}", "--env", "dev"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert list(tmp.iterdir()) == []
+    head = subprocess.run(
+        ["git", "-C", str(bare), "cat-file", "commit", "main"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "-----BEGIN SSH SIGNATURE-----" in head and "1.1.0" in head
