@@ -223,9 +223,9 @@ def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None =
 
 
 class _Bridge(logging.Handler):
-    """Standard-library log records of WARNING and above (urllib3, PyGithub, python-gitlab,
-    ``warnings``) as our lines: what Python's last-resort handler would print unredacted.
-    Libraries' debug chatter stays out, as before."""
+    """Standard-library log records of WARNING and above (urllib3, PyGithub, python-gitlab) as
+    our lines: what Python's last-resort handler would otherwise print, unredacted and not
+    JSON. Libraries' debug and info chatter stays out, as before."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
