@@ -9,7 +9,6 @@ import json
 import ssl
 from pathlib import Path
 
-import git
 import httpx
 import pytest
 
@@ -160,10 +159,9 @@ def test_git_fetch_goes_through_the_proxy_in_the_environment(
         monkeypatch.setenv(f"{scheme}_proxy", proxy.url)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        g = git.Git(str(tmp_path))
-        gitcli.run(g, "init", "-q", what="init")
+        gitcli.run(tmp_path, "init", "-q", what="init")
         with pytest.raises(GitError):  # the proxy cannot reach that host: the fetch fails...
-            gitcli.run(g, "fetch", f"{scheme}://git.internal.test:8443/team/gitops.git", what="fetch")
+            gitcli.run(tmp_path, "fetch", f"{scheme}://git.internal.test:8443/team/gitops.git", what="fetch")
     # ...but it was asked, which is all a proxy-only network needs
     wanted = (
         "CONNECT git.internal.test:8443 HTTP/1.1"
