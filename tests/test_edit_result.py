@@ -128,3 +128,23 @@ def test_arguments_are_checked_before_the_file_whatever_reading_they_get() -> No
         setimage.check_arg("flux-system:kbot:v2:x")
     with pytest.raises(UsageError, match="not a digest"):
         setimage.check_arg("flux-system:kbot:v2@sha256:abc")
+
+
+def test_names_kustomize_matches_literally_are_accepted_with_a_warning() -> None:
+    for arg, name in [
+        ("PROJECT/IMAGE3=gcr.io/p/img:10", "PROJECT/IMAGE3"),
+        ("worker:stable=registry/worker:v2", "worker:stable"),
+        ("MyOrg/App:6", "MyOrg/App"),
+    ]:
+        edit = setimage.parse_arg(arg)
+        assert edit.name == name
+        assert setimage.edit_warnings(edit), f"{name} is no registry name: a warning says so"
+    assert setimage.edit_warnings(setimage.parse_arg("ghcr.io/acme/app:1")) == []
+
+
+def test_placeholder_tags_and_names_are_written_for_later_substitution() -> None:
+    edit = setimage.parse_arg("app=${REGISTRY}/app:${TAG}")
+    assert (edit.new_name, edit.new_tag) == ("${REGISTRY}/app", "${TAG}")
+    assert setimage.parse_arg("app:v${VERSION}-rc").new_tag == "v${VERSION}-rc"
+    with pytest.raises(UsageError, match="not a valid tag"):
+        setimage.parse_arg("app:${TAG")

@@ -246,7 +246,6 @@ CASES = [
             ("unicode-tag", "example/app:1.0ü", "not a valid tag"),
             ("query-tag", "example/app:1?x", "not a valid tag"),
             ("dot-dot-tag", "example/app:../x", "not a valid tag"),
-            ("uppercase-name", "example/App=x/y:1", "not a valid image name"),
             ("space-in-name", "example/app=x;rm -rf/y:1", "no white space"),
             ("semicolon-name", "example/app=x;id/y:1", "not a valid image name"),
             ("dollar-name", "example/app=$(id)/y:1", "not a valid image name"),

@@ -84,10 +84,12 @@ def _images(root: Any, filename: str) -> tuple[Any, Any] | None:
 
 
 def _entries(images: Any, filename: str) -> list[tuple[str, Any]]:
+    """(name, entry node) of every entry, in file order. A name may appear twice: kustomize
+    builds that, applying one transformer per entry in turn, so the later entry's fields win
+    wherever the earlier one left the name matching."""
     out: list[tuple[str, Any]] = []
     if not nodes.is_seq(images):
         return out
-    seen: set[str] = set()
     for entry in images.value:
         line = entry.start_mark.line + 1
         if not nodes.is_map(entry):
@@ -98,14 +100,6 @@ def _entries(images: Any, filename: str) -> list[tuple[str, Any]]:
         name = nodes.get(entry, "name")
         if name is None or nodes.is_null(name[1]) or not name[1].value:
             raise ManifestError(filename, line, "an 'images' entry has no 'name'")
-        if name[1].value in seen:
-            raise ManifestError(
-                filename,
-                line,
-                f"image {name[1].value!r} appears twice in 'images'",
-                hint="kustomize applies only one; remove the other",
-            )
-        seen.add(name[1].value)
         out.append((name[1].value, entry))
     return out
 
@@ -160,47 +154,50 @@ def _entry_fields(current: dict[str, str | None], edit: ImageEdit) -> dict[str, 
     return out
 
 
-Plan = list[tuple[str, dict[str, str | None]]]  # (image name, fields to write) in edit order
+# (the entry's index, None for a new entry; the image name; the fields to write), in edit order
+Plan = list[tuple[int | None, str, dict[str, str | None]]]
 
 
 def edit(
     text: str, edits: Sequence[ImageEdit], filename: str = "kustomization.yaml", *, append: bool = True
 ) -> EditResult:
     """``edits`` applied; only the characters of changed values differ. Images the file does
-    not list get a new entry (unless not ``append``). Re-reads the result and fails (writing
-    nothing) unless exactly the intended fields changed."""
+    not list get a new entry (unless not ``append``). A name listed twice has every entry
+    edited: whichever of them kustomize lets win, the fields set are the ones asked for.
+    Re-reads the result and fails (writing nothing) unless exactly the intended fields changed."""
     src = Source.of(text)
     t = Text(src)
     root = _root(text, filename)
     images = _images(root, filename)
     entries = _entries(images[1], filename) if images else []
-    index = {name: (i, e) for i, (name, e) in enumerate(entries)}
+    index: dict[str, list[tuple[int, Any]]] = {}
+    for i, (name, entry) in enumerate(entries):
+        index.setdefault(name, []).append((i, entry))
     ops: list[Op] = []
     plan: Plan = []
     changes: list[FieldChange] = []
     new: list[ImageEdit] = []
     for e in edits:
         if e.name in index:
-            i, entry = index[e.name]
-            current = _values(entry)
-            fields = _entry_fields(current, e)
-            ops.extend(entry_ops(t, entry, fields, filename))
-            line = entry.start_mark.line + 1
-            changes += [
-                FieldChange(filename, e.name, f"images[{i}]", line, f, current.get(f), v)
-                for f, v in fields.items()
-                if current.get(f) != v
-            ]
+            for i, entry in index[e.name]:
+                current = _values(entry)
+                fields = _entry_fields(current, e)
+                ops.extend(entry_ops(t, entry, fields, filename))
+                line = entry.start_mark.line + 1
+                changes += [
+                    FieldChange(filename, e.name, f"images[{i}]", line, f, current.get(f), v)
+                    for f, v in fields.items()
+                    if current.get(f) != v
+                ]
+                plan.append((i, e.name, fields))
         elif append and e.name not in [n.name for n in new]:
             new.append(e)
             fields = {f: v for f, v in e.fields().items() if v is not None}
             changes += [FieldChange(filename, e.name, "new entry", 0, f, None, v) for f, v in fields.items()]
-        else:
-            continue
-        plan.append((e.name, fields))
+            plan.append((None, e.name, fields))
     if new:
         ops.extend(append_ops(t, root, images, new, filename))
-    found = tuple(dict.fromkeys(n for n, _ in plan if n in index))
+    found = tuple(dict.fromkeys(n for _, n, _ in plan if n in index))
     if not ops:
         return EditResult(text, (), found)
     body = apply_ops(src.body, ops)
@@ -226,12 +223,12 @@ def expected_tree(root: Any, plan: Plan) -> Any:
     images_key = _key("images")
     old_images = data.get(images_key)
     images = [dict(e) for e in old_images] if isinstance(old_images, list) else []
-    by_name = {e.get(_key("name"), (None, None))[1]: e for e in reversed(images)}  # names are unique
-    for name, fields in plan:
-        entry = by_name.get(name)
-        if entry is None:
-            entry = by_name[name] = {_key("name"): (_STR, name)}
+    for i, name, fields in plan:
+        if i is None:
+            entry = {_key("name"): (_STR, name)}
             images.append(entry)
+        else:
+            entry = images[i]
         for field, value in fields.items():
             if value is None:
                 entry.pop(_key(field), None)

@@ -13,6 +13,7 @@ file has that marker, else image ``flux-system`` with tag ``app:1.2`` (refused a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from gitops_bot.errors import UsageError
@@ -78,9 +79,10 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
     for n in (name, new_name):
         if n not in setters:  # a setter's NAMESPACE:POLICY is a marker's name, not a reference
             _check_name(n, bad)
-    if tag is not None and tag != "*" and not is_tag(tag):
+    if tag is not None and tag != "*" and not is_tag(tag) and not is_placeholder_tag(tag):
         raise UsageError(
-            f"{bad}: {tag!r} is not a valid tag", hint="letters, digits, '_', '.', '-'; at most 128"
+            f"{bad}: {tag!r} is not a valid tag",
+            hint="letters, digits, '_', '.', '-' or ${VAR} placeholders; at most 128",
         )
     if digest is not None and digest != "*" and not is_digest(digest):
         raise UsageError(
@@ -96,20 +98,58 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
     )
 
 
+# What kustomize matches literally and a file may hold: reference characters in either case,
+# ``${VAR}`` placeholders; nothing a shell or URL would read (no ``;``, ``(``, backquote).
+_NAME_CHARS = re.compile(r"[A-Za-z0-9._/:@${}-]+")
+
+
 def _check_name(name: str, bad: str) -> None:
-    """The reference grammar for names (lowercase path components, a host[:port]): no shell
-    metacharacters, no uppercase, nothing a URL or YAML would read differently."""
+    """Refuse what no image name is: characters outside references and placeholders, or more
+    than one tag (``a:b:c``). Names a registry would refuse but kustomize matches are warned
+    about (:func:`name_warning`), not refused."""
     if name == "*":
         return
+    path = name.split("/", 1)[1] if "/" in name else name
+    if not _NAME_CHARS.fullmatch(name) or path.count(":") > 1 or name.count("@") > 1:
+        raise UsageError(
+            f"{bad}: {name!r} is not a valid image name",
+            hint="letters, digits, '.', '_', '-', '/', a ':TAG' kustomize matches literally, ${VAR}",
+        )
+
+
+def name_warning(name: str) -> str | None:
+    """Why a registry would refuse ``name`` (None when it would not). kustomize matches an
+    ``images:`` name literally against what containers write, so a placeholder
+    (``PROJECT/IMAGE3``, ``${REGISTRY}/app``), a name with capitals or one carrying a tag
+    (``worker:stable``, matched against containers using exactly that tag) is a name it
+    accepts and renders: set-image accepts it too, and only says so."""
+    if name == "*":
+        return None
     try:
         ref = ImageRef.parse(name)
     except UsageError:
-        raise UsageError(
-            f"{bad}: {name!r} is not a valid image name",
-            hint="lowercase letters, digits and '.', '_', '-' separators, e.g. ghcr.io/acme/app",
-        ) from None
+        return f"{name!r} is not an image name a registry accepts; it is matched as written"
     if ref.tag is not None or ref.digest is not None:
-        raise UsageError(f"{bad}: {name!r} is not a valid image name", hint="a name has no tag or digest")
+        return f"{name!r} carries a tag or digest; it matches only images written with exactly that"
+    return None
+
+
+def edit_warnings(edit: ImageEdit, setters: Collection[str] = ()) -> list[str]:
+    """:func:`name_warning` for the edit's name and new name (a Flux setter's
+    ``NAMESPACE:POLICY`` is a marker's name, not a reference, and gets none)."""
+    names = [n for n in (edit.name, edit.new_name) if n is not None and n not in setters]
+    return [w for n in names if (w := name_warning(n)) is not None]
+
+
+_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_placeholder_tag(tag: str) -> bool:
+    """A tag holding ``${VAR}`` placeholders, substituted after kustomize builds (Flux
+    post-build substitution, envsubst pipelines): a tag once they are filled in."""
+    if not _PLACEHOLDER.search(tag) or len(tag) > 128:
+        return False
+    return bool(re.fullmatch(r"[A-Za-z0-9_.-]*", _PLACEHOLDER.sub("x", tag)))
 
 
 HELM_FIELDS = ("reference", "repository", "tag", "digest")

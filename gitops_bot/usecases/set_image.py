@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_bot.errors import UsageError
+from gitops_bot.log import get_logger
 from gitops_bot.manifests import files, images, kustomize, setimage, workloads
 from gitops_bot.manifests.result import EditResult, FieldChange
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ def _edit(path: Path, before: str, args: Sequence[str], helm_paths: Sequence[str
     kustomization = images.is_kustomization(str(path)) or declares_kustomization(before)
     setters = set() if kustomization else images.setter_names(before, str(path))
     edits = [setimage.parse_arg(a, setters) for a in args]
+    for e in edits:  # kustomize renders these names as written; a registry would not take them
+        for warning in setimage.edit_warnings(e, setters):
+            log.warning("image_name_kept_as_written", detail=warning)
     names = [e.name for e in edits]
     twice = next((n for n in names if names.count(n) > 1), None)
     if twice is not None:  # which one wins would be a guess: refused, as kustomize merges them in turn
