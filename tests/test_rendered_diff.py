@@ -173,6 +173,10 @@ def test_the_pull_request_shows_what_the_cluster_would_run(
     assert ("spec.template.spec.containers[app]", f"{host}/acme/app:1.2.0", f"{host}/acme/app:1.4.1") in pairs
     assert all("@sha256:" in i["after"] for i in rendered["images"])
 
+    assert main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json"]) == 0
+    planned = json.loads(capsys.readouterr().out)["rendered"]
+    assert planned == result["rendered"]  # plan --output json carries the same data
+
     assert main(["update", "--repo", str(demo.repo), "--env", "dev"]) == 0
     (pr,) = demo.gh.open_pulls()
     body = pr["body"]

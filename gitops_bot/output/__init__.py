@@ -56,7 +56,7 @@ def emit(result: Result, out: TextIO, err: TextIO) -> None:
 
 def _text(body: Planned | Delivered | HistoryRead | FleetDelivered) -> str:
     match body:
-        case Planned(plan):
+        case Planned(plan, _):
             return plan_text(plan)
         case Delivered(outcomes, skipped):
             return update_text(outcomes, skipped=skipped)
