@@ -13,6 +13,7 @@ directories are inside that temporary directory.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -162,6 +163,20 @@ def _helm_for_kustomize(helm: str, tmp: Path, timeout: float) -> str:
     return str(shim)
 
 
+_KLOG = re.compile(r"^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]*\] ")  # klog's header: time and pid vary
+
+
+def _reason(lines: list[str], tmp: Path) -> str:
+    """kustomize's reason, the same on every run (the PR body must not change between runs):
+    no klog time or pid, no path of the private temporary copy."""
+    for line in lines:
+        line = _KLOG.sub("", line).strip()
+        if line:
+            line = line.replace(str(tmp / "tree") + "/", "").replace(str(tmp), "")
+            return line[:300]
+    return ""
+
+
 def _render(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) -> str | _NotRendered:
     argv = [kubectl, "kustomize", str(directory)]
     if _uses_helm(directory):
@@ -202,8 +217,9 @@ def _render(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) 
     if proc.returncode != 0:
         with err_path.open("rb") as f:
             message = f.read(MAX_STDERR).decode("utf-8", "replace").strip().splitlines()
-        first = (message[0] if message else f"exit status {proc.returncode}")[:300]
-        return _NotRendered(f"kubectl kustomize failed: {first.replace(str(tmp / 'tree') + '/', '')}")
+        return _NotRendered(
+            f"kubectl kustomize failed: {_reason(message, tmp) or f'exit status {proc.returncode}'}"
+        )
     if out_path.stat().st_size > MAX_OUTPUT:
         return _NotRendered(f"kubectl kustomize printed more than {MAX_OUTPUT} bytes")
     return out_path.read_text(encoding="utf-8", errors="replace")

@@ -19,6 +19,8 @@ import yaml
 
 # Lists whose entries are containers: their "image" field is the one an image edit changes.
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+# libyaml's loader where built: a render may be megabytes (the runner bounds it at 32 MiB)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_OTHER = 50  # differences listed one by one; more are counted (a PR body has a size limit)
 
 
@@ -77,7 +79,7 @@ def resources(text: str) -> dict[str, Any]:
     """The resources of a rendered stream by key ``kind namespace/name (apiVersion)``."""
     out: dict[str, Any] = {}
     try:
-        docs = list(yaml.safe_load_all(text))
+        docs = list(yaml.load_all(text, Loader=_LOADER))
     except yaml.YAMLError as e:
         raise RenderParseError(f"rendered output is not YAML: {str(e).splitlines()[0]}") from None
     for doc in docs:
