@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from gitops_bot import renderer
 from gitops_bot.app import App
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.errors import GitError, GitOpsBotError, PushRejected
@@ -91,7 +92,20 @@ def edit(
         replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
         for c in rel.changes
     ]
-    return replace(rel, changes=tuple(changes)), written
+    rel = replace(rel, changes=tuple(changes))
+    return _with_render(app, rel, root, texts, written) if written else rel, written
+
+
+def _with_render(
+    app: App, rel: Release, root: Path, texts: Mapping[Path, str], written: Mapping[Path, str]
+) -> Release:
+    """The release with the rendered diff of its edits (docs/rendered-diff.md)."""
+    env = app.config.environment(rel.environment)
+    dirs = renderer.kustomizations(root, [app.config.root / p for p in env.paths])
+    before = {p: texts[p] for p in written}
+    return replace(
+        rel, rendered=renderer.rendered_diff(app.config.render, env.name, root, dirs, before, written)
+    )
 
 
 class Batch:

@@ -84,6 +84,7 @@ def _format(args: argparse.Namespace) -> Format:
 def _plan(args: argparse.Namespace) -> Result:
     from gitops_bot import app as app_mod
     from gitops_bot.usecases.plan import plan as plan_environments
+    from gitops_bot.usecases.update import rendered_of
 
     repo = Path(args.repo)
     if not repo.is_dir():
@@ -93,6 +94,7 @@ def _plan(args: argparse.Namespace) -> Result:
     app = app_mod.open_app(repo, repo / config if config else None)
     try:
         plan = plan_environments(app, args.envs, metadata=args.metadata)
+        rendered = rendered_of(app, plan) if _format(args) is Format.JSON else ()
     finally:
         app.registries.close()
     stats = app.registries.stats
@@ -103,7 +105,7 @@ def _plan(args: argparse.Namespace) -> Result:
         registry_requests=stats.total,
         by_status=dict(stats.by_status),
     )
-    return Result(args.command, Planned(plan), format=_format(args))
+    return Result(args.command, Planned(plan, rendered), format=_format(args))
 
 
 def _update(args: argparse.Namespace) -> Result:

@@ -186,6 +186,7 @@ def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> O
         branch=branch,
         commit=held if held is not None and ws.tree_of(held) == ws.staged_tree() else None,
         release_id=rel.release_id,
+        rendered=rel.rendered,
         title=redact(rel.title()),
         body=redact(rel.body()),
         diff=diff,
@@ -301,6 +302,7 @@ def _propose(
         url=pr.url,
         commit=sha,
         release_id=rel.release_id,
+        rendered=rel.rendered,
         title=title,
         warnings=warnings,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from gitops_bot.instants import format_instant
+from gitops_bot.manifests.render import Rendered, section
 from gitops_bot.model import ImageMetadata, ReleaseKind, Verification, short_digest
 
 TRAILER = "Gitops-Bot-Release"
@@ -52,6 +53,7 @@ class Release:
     source: str | None = None  # promotions: the environment the images come from
     holds: tuple[tuple[str, str | None], ...] = ()  # (image, reason) to hold; reason None: release
     holds_file: str | None = None  # the holds file, when this release changes it
+    rendered: tuple[Rendered, ...] = ()  # the rendered diff of its edits (empty: not asked)
 
     @property
     def release_id(self) -> str:
@@ -173,6 +175,7 @@ class Release:
             *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
             *_warning_lines(self.changes),
             *_verified_lines(self.changes),
+            *section(self.rendered),
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",

@@ -50,6 +50,7 @@ LAYERS: dict[str, int] = {
     "events": 3,
     "trust": 3,
     "holds": 3,
+    "renderer": 3,
     # 4: config composes the packages' settings
     "config": 4,
     # 5: use cases: wire config, registry, plan, manifests and scm together

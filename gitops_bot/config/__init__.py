@@ -28,6 +28,7 @@ from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
 from gitops_bot.config.images import IMAGES
 from gitops_bot.config.kinds import Nested, Value
 from gitops_bot.config.reader import Reader
+from gitops_bot.config.render import RENDER
 from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
 from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
 from gitops_bot.config.settings import Config as Config
@@ -75,6 +76,7 @@ def _compose(v: Values) -> Config:
         argocd=argocd,
         webhooks=v["webhooks"],
         notifications=v["notifications"],
+        render=v["render"],
     )
 
 
@@ -113,6 +115,7 @@ ROOT: Section[Config] = Section(
         _section("argocd", ARGOCD),
         _section("webhooks", WEBHOOKS),
         Field("notifications", NOTIFICATIONS),
+        _section("render", RENDER),
     ),
     _compose,
     description="The configuration of gitops-bot (README 'Configuration'). "

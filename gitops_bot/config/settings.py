@@ -15,6 +15,7 @@ from gitops_bot.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
+from gitops_bot.renderer import RenderSettings
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
@@ -91,6 +92,7 @@ class Config:
     argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     notifications: tuple[NotifierSettings, ...] = ()
+    render: RenderSettings = field(default_factory=RenderSettings)
 
     @property
     def root(self) -> Path:

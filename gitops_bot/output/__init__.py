@@ -62,7 +62,7 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
 
 def _text(body: Planned | Delivered | HistoryRead | FleetDelivered) -> str:
     match body:
-        case Planned(plan):
+        case Planned(plan, _):
             return plan_text(plan)
         case Delivered(outcomes, skipped):
             return update_text(outcomes, skipped=skipped)

@@ -64,8 +64,9 @@ def fleet_document(results: Sequence[RepositoryResult], exit_code: int) -> dict[
 def document(result: Result) -> dict[str, Any] | None:
     """The JSON document of ``--output json``; None for a result that has none."""
     match result.body:
-        case Planned(plan):
-            return plan.to_json()
+        case Planned(plan, rendered):
+            # added only when there is a rendered diff: the v1 document stays what it was
+            return plan.to_json() | ({"rendered": [r.to_json() for r in rendered]} if rendered else {})
         case Delivered(outcomes, skipped):
             return update_document(outcomes, skipped)
         case HistoryRead(environment, entries):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from gitops_bot.manifests.render import Rendered
 from gitops_bot.model import Plan, PlanItem
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class Planned:
     """``plan``: what each environment runs and could run."""
 
     plan: Plan
+    rendered: tuple[Rendered, ...] = ()  # the rendered diff of what update would propose
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_bot.manifests.render import Rendered
 from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.release import Change
 
@@ -27,6 +28,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     write: WriteMode = WriteMode.PULL_REQUEST  # the environment's write mode
     kind: ReleaseKind = ReleaseKind.UPDATE
+    rendered: tuple[Rendered, ...] = ()  # the rendered diff (docs/rendered-diff.md)
 
     def _would(self) -> dict[str, Any]:
         return {"title": self.title, "body": self.body, "diff": self.diff}
@@ -51,6 +53,8 @@ class Outcome:
                 for c in self.changes
             ],
             "warnings": self.warnings,
+            # added only when rendering was asked: a document without it stays what it was
+            **({"rendered": [r.to_json() for r in self.rendered]} if self.rendered else {}),
             # a dry run carries what it would publish, for the Action's log
             **(self._would() if self.action is OutcomeAction.DRY_RUN else {}),
         }

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gitops_bot import delivery, stale, targeting
+from gitops_bot import batch, delivery, stale, targeting
+from gitops_bot.app import App
 from gitops_bot.config import Config
 from gitops_bot.errors import GitOpsBotError
 from gitops_bot.events.payloads import Push
 from gitops_bot.log import get_logger
-from gitops_bot.manifests import images
-from gitops_bot.model import EnvironmentPlan, ImageRef, PlanAction, PlanItem, WriteMode
+from gitops_bot.manifests import files, images
+from gitops_bot.manifests.render import Rendered
+from gitops_bot.model import EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem, WriteMode
 from gitops_bot.release import Change, Release
 from gitops_bot.session import Session
 from gitops_bot.usecases import plan as planning
@@ -75,6 +77,21 @@ def updated(
     ):
         outcomes += stale.close_stale(s, plan.environments, releases)
     return Updated(outcomes, skipped)
+
+
+def rendered_of(app: App, plan: Plan) -> tuple[Rendered, ...]:
+    """The rendered diff of each release the plan would make (``plan --output json``): the
+    same in-memory edits as ``update``, of the files as they are in the repository here."""
+    out: list[Rendered] = []
+    specs = app.image_specs()
+    for ep in plan.environments:
+        for rel in releases_of(app.config, ep):
+            try:
+                texts = {path: files.read_text(path) for path in app.files(app.config.environment(ep.name))}
+                out += batch.edit(app, rel, app.root, texts, specs)[0].rendered
+            except GitOpsBotError as e:  # the plan itself stands; update reports the edit's error
+                out.append(Rendered(ep.name, ".", error=f"not edited: {e}"))
+    return tuple(out)
 
 
 def releases_of(cfg: Config, ep: EnvironmentPlan) -> list[Release]:

@@ -1,0 +1,200 @@
+"""The rendered diff in each pull request: real ``kubectl kustomize`` renders the environment
+before and after the edit; the body says which containers' images change, and warns about
+every other rendered difference. Rendering never blocks the pull request."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.cli import main
+from gitops_bot.manifests.render import compare
+from gitops_bot.renderer import RenderSettings, kustomizations, rendered_diff
+from testkit import kubetools
+from testkit.demo import Stage, stage
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: {ns}
+spec:
+  template:
+    metadata:
+      labels:
+        version: {label}
+    spec:
+      containers:
+      - name: app
+        image: {image}
+      - name: sidecar
+        image: busybox:1
+"""
+
+
+def test_a_changed_image_is_reported_by_container_and_nothing_else() -> None:
+    before = (
+        DEPLOYMENT.format(ns="dev", label="x", image="reg/app:1.0")
+        + "---\nkind: Service\nmetadata: {name: s}\n"
+    )
+    after = (
+        DEPLOYMENT.format(ns="dev", label="x", image="reg/app:1.1")
+        + "---\nkind: Service\nmetadata: {name: s}\n"
+    )
+    r = compare("dev", "overlays/dev", before, after)
+    assert r.only_images and r.error is None
+    assert r.resources == ("Deployment dev/app (apps/v1)",)
+    assert [(i.container, i.before, i.after) for i in r.images] == [
+        ("spec.template.spec.containers[app]", "reg/app:1.0", "reg/app:1.1")
+    ]
+
+
+def test_a_label_that_follows_the_tag_is_a_named_difference() -> None:
+    before = DEPLOYMENT.format(ns="dev", label="v1", image="reg/app:1.0")
+    after = DEPLOYMENT.format(ns="dev", label="v2", image="reg/app:1.1")
+    r = compare("dev", "overlays/dev", before, after)
+    assert not r.only_images
+    assert r.other == ("Deployment dev/app: spec.template.metadata.labels.version: v1 -> v2",)
+
+
+def test_added_removed_and_unparsable_renders_are_not_hidden() -> None:
+    a = DEPLOYMENT.format(ns="dev", label="x", image="a:1")
+    b = DEPLOYMENT.format(ns="prod", label="x", image="a:1")
+    r = compare("dev", ".", a, b)
+    assert r.other == ("Deployment dev/app (apps/v1): removed", "Deployment prod/app (apps/v1): added")
+    assert compare("dev", ".", a, "- [not a resource").error is not None
+
+
+def _settings() -> RenderSettings:
+    return RenderSettings(kubectl=kubetools.kubectl(), helm=kubetools.helm(), timeout=60)
+
+
+def _overlay(tmp_path: Path, extra: str = "") -> tuple[Path, Path, str]:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base/deployment.yaml").write_text(DEPLOYMENT.format(ns="x", label="x", image="example/app"))
+    (tmp_path / "base/kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    overlay = tmp_path / "overlays/dev"
+    overlay.mkdir(parents=True)
+    text = (
+        "resources: [../../base]\nnamespace: dev\nimages:\n- name: example/app\n"
+        "  newName: reg/app\n  newTag: 1.0.0\n" + extra
+    )
+    (overlay / "kustomization.yaml").write_text(text)
+    return tmp_path, overlay / "kustomization.yaml", text
+
+
+REPLACEMENT = """replacements:
+- source: {kind: Deployment, name: app, fieldPath: spec.template.spec.containers.0.image}
+  targets:
+  - select: {kind: Deployment, name: app}
+    fieldPaths: [spec.template.metadata.labels.version]
+"""
+
+
+def test_a_transformer_fed_by_the_tag_gives_a_warning_naming_the_difference(tmp_path: Path) -> None:
+    root, kfile, text = _overlay(tmp_path, REPLACEMENT)
+    (r,) = rendered_diff(
+        _settings(),
+        "dev",
+        root,
+        kustomizations(root, [kfile.parent]),
+        {kfile: text},
+        {kfile: text.replace("1.0.0", "1.1.0")},
+    )
+    assert r.error is None and not r.only_images
+    assert [(i.before, i.after) for i in r.images] == [("reg/app:1.0.0", "reg/app:1.1.0")]
+    assert r.other == (
+        "Deployment dev/app: spec.template.metadata.labels.version: reg/app:1.0.0 -> reg/app:1.1.0",
+    )
+    assert not (kfile.parent / "charts").exists() and kfile.read_text() == text  # rendered elsewhere
+
+
+def test_a_missing_kubectl_says_not_rendered(tmp_path: Path) -> None:
+    root, kfile, text = _overlay(tmp_path)
+    settings = RenderSettings(kubectl=str(tmp_path / "no-such-kubectl"))
+    (r,) = rendered_diff(settings, "dev", root, [kfile.parent], {kfile: text}, {kfile: text + "# x\n"})
+    assert r.error == "kubectl not found" and r.path == "overlays/dev"
+
+
+def test_a_failing_render_is_reported_with_kustomizes_reason(tmp_path: Path) -> None:
+    root, kfile, text = _overlay(tmp_path)
+    broken = text.replace("../../base", "../../nowhere")
+    (r,) = rendered_diff(_settings(), "dev", root, [kfile.parent], {kfile: text}, {kfile: broken})
+    assert r.error is not None and r.error.startswith("kubectl kustomize failed:")
+    assert str(tmp_path) not in r.error or "nowhere" in r.error
+
+
+def test_a_helm_chart_kustomization_is_inflated_with_the_configured_helm(tmp_path: Path) -> None:
+    chart = tmp_path / "charts/web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "templates/deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n"
+        '      containers:\n      - name: web\n        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+    )
+    (tmp_path / "kustomization.yaml").write_text(
+        "helmCharts:\n- name: web\n  releaseName: web\n  valuesFile: values.yaml\nhelmGlobals: {chartHome: charts}\n"
+    )
+    values = tmp_path / "values.yaml"
+    text = "image:\n  repository: reg/web\n  tag: v1\n"
+    values.write_text(text)
+    (r,) = rendered_diff(
+        _settings(), "dev", tmp_path, [tmp_path], {values: text}, {values: text.replace("v1", "v2")}
+    )
+    assert r.error is None, r.error
+    assert r.only_images and [(i.before, i.after) for i in r.images] == [("reg/web:v1", "reg/web:v2")]
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stage]:
+    with stage(tmp_path) as st:
+        for key, value in st.env.items():
+            monkeypatch.setenv(key, value)
+        yield st
+
+
+def test_the_pull_request_shows_what_the_cluster_would_run(
+    demo: Stage, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", kubetools.kubectl())
+    assert main(["update", "--repo", str(demo.repo), "--env", "dev", "--dry-run", "--output", "json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)["results"]
+    (rendered,) = result["rendered"]
+    assert rendered["rendered"] and rendered["only_images"] and rendered["path"] == "overlays/dev"
+    assert rendered["resources"] == ["Deployment app-dev/app (apps/v1)"]
+    host = demo.registry.host
+    pairs = {
+        (i["container"], i["before"].split("@")[0], i["after"].split("@")[0]) for i in rendered["images"]
+    }
+    assert ("spec.template.spec.containers[app]", f"{host}/acme/app:1.2.0", f"{host}/acme/app:1.4.1") in pairs
+    assert all("@sha256:" in i["after"] for i in rendered["images"])
+
+    assert main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json"]) == 0
+    planned = json.loads(capsys.readouterr().out)["rendered"]
+    assert planned == result["rendered"]  # plan --output json carries the same data
+
+    assert main(["update", "--repo", str(demo.repo), "--env", "dev"]) == 0
+    (pr,) = demo.gh.open_pulls()
+    body = pr["body"]
+    assert "<details>" in body and "Rendered output differs only in these images." in body, body
+    assert f"`{host}/acme/app:1.2.0` → `{host}/acme/app:1.4.1@sha256:" in body
+    tree = subprocess.run(
+        ["git", "-C", str(demo.remote), "ls-tree", "-r", "--name-only", pr["head"]["ref"]],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "charts/" not in tree
+
+
+def test_without_kubectl_the_pull_request_opens_and_says_not_rendered(
+    demo: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", "/nonexistent/kubectl")
+    assert main(["update", "--repo", str(demo.repo), "--env", "dev"]) == 0
+    (pr,) = demo.gh.open_pulls()
+    assert "not rendered: kubectl not found" in pr["body"]
