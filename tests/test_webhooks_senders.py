@@ -379,3 +379,16 @@ def test_the_replay_memory_is_bounded() -> None:
         window.seen(f"id-{i}", f"body-{i}")
     assert len(window) <= MAX_REMEMBERED
     assert window.seen(f"id-{MAX_REMEMBERED + 499}")
+
+
+def test_a_registry_package_event_from_an_uppercase_owner_is_taken(rig: Rig) -> None:
+    """GitHub sends the same package under the ``registry_package`` key for that event; the
+    variant is valid against GitHub's ``registry_package`` schema and is taken, lowercased."""
+    event = load("github/package-published-1.json")
+    event["registry_package"] = event.pop("package")
+    event["registry_package"]["package_version"]["container_metadata"]["tag"]["name"] = "2.0"
+    jsonschema.validate(event, _github_schema("webhook-registry-package-published"))
+    body = json.dumps(event).encode()
+    status, text = rig.post("/webhook/ghcr", body, github_headers(body, "r-1", "registry_package"))
+    assert status == 202, text
+    assert [str(p) for p in rig.pending()] == ["ghcr.io/codertocat/hello-world:2.0"]
