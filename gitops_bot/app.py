@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from gitops_bot.trust.verifier import Verifier
 
 log = get_logger(__name__)
+MAX_WORKERS = 256  # plan threads in all, whatever the registries' limits add up to
 
 
 class App:
@@ -38,19 +39,32 @@ class App:
         config: Config,
         registries: RegistryPool,
         *,
-        workers: int = 16,
+        workers: int | None = None,
         environ: Mapping[str, str] | None = None,
         root: Path | None = None,
     ) -> None:
         self.config = config
         self.root = root or config.root  # the repository: no path read or written leaves it
         self.registries = registries
-        self.workers = workers
+        self._workers = workers
         self._holds: holds_mod.Holds | None = None
         self._environ = os.environ if environ is None else environ
         self._verifier: Verifier | None = None
         self._lock = threading.Lock()
         self._image_specs: list[images.ImageSpec] | None = None
+
+    @property
+    def workers(self) -> int:
+        """Threads for a plan's registry requests: enough that every registry's own limit
+        (``max_concurrency``, requests in flight per host) is what bounds them, not a fixed
+        pool. At a real round-trip time the run waits on the network, so a thread a request
+        in flight is what keeps the registry's slots full; capped for a config naming many
+        registries."""
+        if self._workers is None:
+            hosts = {img.repository.registry for img in self.config.images}
+            slots = sum(self.config.registry(h).max_concurrency for h in hosts)
+            self._workers = max(1, min(slots, MAX_WORKERS))
+        return self._workers
 
     @property
     def verifier(self) -> Verifier:

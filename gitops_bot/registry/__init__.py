@@ -4,7 +4,7 @@
 * :mod:`.client` the questions a plan asks (tags, digests, metadata, signatures), sent by
   :mod:`.retrying` (deadline, retries, failures sorted); :mod:`.answers` reads the replies.
 * :mod:`.session` credentials, 401 challenges (:mod:`.auth`) and redirects over
-  :mod:`.transport`, which speaks HTTP/1.1 (:mod:`.wire`) on pooled connections.
+  :mod:`gitops_bot.net`'s transport (httpx: proxies, trust stores, HTTP/2, deadlines, caps).
 * :mod:`.settings` the ``registries:`` settings; :mod:`.credentials` where secrets come from.
 
 This package's init imports nothing: ``config`` imports :mod:`.settings` on every command.

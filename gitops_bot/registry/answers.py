@@ -1,18 +1,18 @@
 """What a registry's answer must be to be believed: a manifest's media type and digest, a tag
 list page's shape, a pagination link, a JSON object. Pure functions over a
-:class:`~gitops_bot.registry.wire.Reply`; the client turns a refusal into the skipped image's
+:class:`~gitops_bot.net.transport.Reply`; the client turns a refusal into the skipped image's
 reason."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
 from gitops_bot.errors import RegistryProtocolError
 from gitops_bot.model import is_digest, is_tag, short_digest
-from gitops_bot.registry.wire import Reply
+from gitops_bot.net.limits import JSONTooDeep, loads
+from gitops_bot.net.transport import Reply
 
 INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -29,7 +29,9 @@ ACCEPT = ", ".join(MANIFEST_MEDIA_TYPES)
 
 def json_object(body: bytes, host: str, repository: str) -> dict[str, Any]:
     try:
-        data = json.loads(body)
+        data = loads(body)
+    except JSONTooDeep as exc:
+        raise RegistryProtocolError(f"{host}/{repository}: answer {exc}") from None
     except ValueError:
         raise RegistryProtocolError(f"{host}/{repository}: answer is not valid JSON") from None
     if not isinstance(data, dict):
@@ -46,7 +48,9 @@ def reference(host: str, repository: str, reference: str) -> str:
 
 def tag_page(response: Reply, host: str, repository: str) -> list[str]:
     try:
-        body = json.loads(response.body)
+        body = loads(response.body)
+    except JSONTooDeep as exc:
+        raise RegistryProtocolError(f"{host}/{repository}: tag list {exc}") from None
     except ValueError:
         raise RegistryProtocolError(f"{host}/{repository}: tag list is not valid JSON") from None
     page = body.get("tags") if isinstance(body, dict) else None

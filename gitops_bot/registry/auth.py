@@ -10,12 +10,11 @@ the cached token at once, so a steady state costs one request per API call.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import threading
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -24,12 +23,27 @@ import httpx
 from gitops_bot.errors import RegistryAccessError
 from gitops_bot.log import get_logger, register_secret
 from gitops_bot.model import is_loopback_host
+from gitops_bot.net.limits import loads
+from gitops_bot.net.transport import Reply
 from gitops_bot.registry.credentials import Credential
-from gitops_bot.registry.wire import Reply, Request
 
 log = get_logger(__name__)
-_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+# a challenge starts with its scheme (a token not followed by "="); then auth-params
+_SCHEME = re.compile(r"[ ,]*([!#$%&'*+\-.^_`|~0-9A-Za-z]++)(?![ \t]*=)[ \t]*")
+_PARAM_AT = re.compile(
+    r'[ \t,]*([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))'
+)
 _REPO_PATH = re.compile(r"^/v2/(?P<repo>.+?)/(?:tags|manifests|blobs)/")
+
+
+@dataclass
+class Request:
+    """What the registry client sends: headers as given (one value a name), body whole."""
+
+    method: str
+    url: str  # absolute
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -38,15 +52,41 @@ class Challenge:
     params: dict[str, str]
 
 
+def parse_challenges(headers: list[str]) -> list[Challenge]:
+    """Every challenge of ``WWW-Authenticate`` (RFC 9110 11.6.1): a header may be repeated and
+    one value may hold several challenges (``Bearer realm="a",scope="b", Basic realm="c"``);
+    each challenge's parameters are its own, never another's."""
+    found: list[Challenge] = []
+    for header in headers:
+        rest = header.strip()
+        while rest:
+            m = _SCHEME.match(rest)
+            if not m:
+                break
+            scheme, rest = m.group(1).lower(), rest[m.end() :]
+            params: dict[str, str] = {}
+            while True:
+                p = _PARAM_AT.match(rest)
+                if not p:
+                    break
+                params.setdefault(p.group(1).lower(), p.group(2) if p.group(2) is not None else p.group(3))
+                rest = rest[p.end() :]
+            found.append(Challenge(scheme, params))
+            rest = rest.lstrip(" ,")
+    return found
+
+
 def parse_challenge(header: str) -> Challenge | None:
-    scheme, _, rest = header.strip().partition(" ")
-    if not scheme:
-        return None
-    params = {
-        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
-        for m in _PARAM.finditer(rest)
-    }
-    return Challenge(scheme.lower(), params)
+    """The challenge to answer: Bearer when offered (it carries the scope), else the first."""
+    challenges = parse_challenges([header])
+    return _preferred(challenges)
+
+
+def _preferred(challenges: list[Challenge]) -> Challenge | None:
+    for c in challenges:
+        if c.scheme == "bearer" and "realm" in c.params:
+            return c
+    return challenges[0] if challenges else None
 
 
 def scope_for(path: str) -> str | None:
@@ -102,7 +142,7 @@ class RegistryAuth:
         response = yield request
         if response.status != 401 or response.url.split("/", 3)[:3] != [scheme, "", netloc]:
             return  # a challenge from where a redirect led (another host, or plain http) is not answered
-        challenge = parse_challenge(response.header("WWW-Authenticate"))
+        challenge = _preferred(parse_challenges(response.all("WWW-Authenticate")))
         if challenge is None:
             return
         if challenge.scheme == "basic":
@@ -151,7 +191,7 @@ class RegistryAuth:
             log.warning("registry_token_refused", registry=self.host, status=response.status, scope=scope)
             return None
         try:
-            body: Any = json.loads(response.body)
+            body: Any = loads(response.body)
             token = body.get("token") or body.get("access_token")
             expires_in = float(body.get("expires_in") or 60)
         except (ValueError, AttributeError, TypeError):

@@ -19,6 +19,7 @@ from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.instants import parse_instant
 from gitops_bot.log import get_logger
 from gitops_bot.model import ImageMetadata, is_digest, is_tag, short_digest
+from gitops_bot.net.transport import Reply
 from gitops_bot.registry import answers
 from gitops_bot.registry.answers import ACCEPT as ACCEPT
 from gitops_bot.registry.answers import INDEX_TYPES as INDEX_TYPES
@@ -28,7 +29,6 @@ from gitops_bot.registry.retrying import Requests
 from gitops_bot.registry.retrying import RetryPolicy as RetryPolicy
 from gitops_bot.registry.retrying import Stats as Stats
 from gitops_bot.registry.retrying import scheme_for as scheme_for
-from gitops_bot.registry.wire import Reply
 
 log = get_logger(__name__)
 
@@ -39,6 +39,7 @@ TAGS_LIMIT = 8 << 20
 TAGS_TOTAL_LIMIT = 64 << 20  # all pages of one tag list together
 MANIFEST_LIMIT = 4 << 20  # the distribution spec's own manifest limit
 BLOB_LIMIT = 4 << 20  # image config blobs
+_PLATFORM_KEYS = ("os", "architecture", "variant")
 
 
 class RegistryClient(Requests):
@@ -118,9 +119,25 @@ class RegistryClient(Requests):
         return self._get_manifest(repository, reference, deadline)[2]
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
+        """The digest of ``platform``'s image in an index. An index whose ``manifests`` is not a
+        list of objects is this image's protocol error; entries without a usable ``platform``
+        (attestations, malformed ones) are passed over."""
         want = platform.split("/")
-        for entry in answers.json_object(body, self.host, repository).get("manifests") or []:
-            p = entry.get("platform") or {}
+        entries = answers.json_object(body, self.host, repository).get("manifests")
+        if not isinstance(entries, list):
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}:{reference}: index has no 'manifests' list"
+            )
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise RegistryProtocolError(
+                    f"{self.host}/{repository}:{reference}: index entry is not an object"
+                )
+            p = entry.get("platform")
+            if not isinstance(p, dict) or not all(
+                isinstance(p.get(k, ""), str) for k in ("os", "architecture", "variant")
+            ):
+                continue
             have = [p.get("os"), p.get("architecture")] + (
                 [p["variant"]] if p.get("variant") and len(want) > 2 else []
             )
@@ -147,7 +164,8 @@ class RegistryClient(Requests):
             child = self._platform_child(repository, reference, body, platform or "linux/amd64")
             media_type, body, _ = self._get_manifest(repository, child, deadline)
         manifest = answers.json_object(body, self.host, repository)
-        config_digest = (manifest.get("config") or {}).get("digest")
+        config = manifest.get("config")
+        config_digest = config.get("digest") if isinstance(config, dict) else None
         if not isinstance(config_digest, str) or not is_digest(config_digest):
             raise RegistryProtocolError(
                 f"{self.host}/{repository}:{reference}: manifest has no config digest"
@@ -157,9 +175,10 @@ class RegistryClient(Requests):
         )
         if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
             raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
-        config = answers.json_object(response.body, self.host, repository)
-        labels = (config.get("config") or {}).get("Labels") or {}
-        created = config.get("created")
+        image = answers.json_object(response.body, self.host, repository)
+        settings = image.get("config")
+        labels = (settings.get("Labels") if isinstance(settings, dict) else None) or {}
+        created = image.get("created")
         return ImageMetadata(
             created=parse_instant(created) if isinstance(created, str) else None,
             labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},

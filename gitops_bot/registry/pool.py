@@ -99,6 +99,7 @@ class RegistryPool:
                     retry=self._retry,
                     stats=self.stats,
                     token_cache=self.tokens,
+                    env=self._env,
                 )
                 self._clients[key] = found
                 if self._aborted:

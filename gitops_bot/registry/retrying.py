@@ -14,29 +14,29 @@ import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Self
 from urllib.parse import quote
 
-import certifi
 import httpx
 
 from gitops_bot.errors import (
     RegistryAccessError,
     RegistryProtocolError,
     RegistryUnavailable,
-    UsageError,
 )
-from gitops_bot.instants import retry_after_seconds
 from gitops_bot.model import is_loopback_host
+from gitops_bot.net import retry as _retry
+from gitops_bot.net.limits import TooLarge
+from gitops_bot.net.retry import RetryPolicy as RetryPolicy
+from gitops_bot.net.tls import ssl_context
+from gitops_bot.net.transport import Reply, Transport
 from gitops_bot.registry import answers
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.session import Session
 from gitops_bot.registry.settings import RegistryConfig
-from gitops_bot.registry.transport import Aborted, BodyTooLarge, StdlibTransport
-from gitops_bot.registry.wire import Reply
 
 # Every registry operation (all pages of a tag list, a digest, metadata) ends within this many
 # request timeouts, retries and waits included.
@@ -61,13 +61,6 @@ class Stats:
             return sum(self.by_status.values())
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 4
-    initial_wait: float = 0.5
-    max_wait: float = 30.0  # a Retry-After beyond this is capped, not obeyed
-
-
 @dataclass(frozen=True, slots=True)
 class _Ask:
     """One request as the retry loop repeats it."""
@@ -78,17 +71,6 @@ class _Ask:
     deadline: float
     limit: int
     headers: dict[str, str] | None
-
-
-class _Retryable(Exception):
-    def __init__(self, what: str, retry_after: float | None = None) -> None:
-        super().__init__(what)
-        self.what = what
-        self.retry_after = retry_after
-
-
-def _retry_after(response: Reply) -> float | None:
-    return retry_after_seconds(response.header("Retry-After"), time.time())
 
 
 class _RateLimiter:
@@ -127,18 +109,6 @@ def scheme_for(config: RegistryConfig) -> str:
     return "http" if config.insecure or is_loopback_host(config.host) else "https"
 
 
-def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(cafile=certifi.where())
-    if ca_file:
-        try:
-            ctx.load_verify_locations(cafile=ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise UsageError(
-                f"cannot load ca_file {ca_file}: {exc}", hint="point ca_file at a PEM CA certificate"
-            ) from None
-    return ctx
-
-
 class Requests:
     """One registry host's requests: connections, credentials, limits, retries and statistics."""
 
@@ -152,7 +122,10 @@ class Requests:
         stats: Stats | None = None,
         token_cache: TokenCache | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        env: Mapping[str, str] | None = None,
     ) -> None:
+        """``env``: where the proxy and trust variables (``HTTPS_PROXY``, ``SSL_CERT_FILE``...)
+        are read (the process environment by default)."""
         self.config = config
         self.host = config.host
         self.stats = stats or Stats()
@@ -163,16 +136,18 @@ class Requests:
         self.base_url = f"{scheme_for(config)}://{config.host}"
         self._no_referrers_api = False
         if transport is None:
-            # Loading the CA bundle costs ~25 ms: a plain-http registry has it made only if a
+            # Loading the trust store costs ~25 ms: a plain-http registry has it made only if a
             # redirect or token realm leads to https. An https one at once (a bad ca_file is an
             # error before any request).
             ca_file = config.ca_file
-            ssl_context = (
-                _ssl_context(ca_file)
+            context = (
+                ssl_context(ca_file, env)
                 if self.base_url.startswith("https:")
-                else (lambda: _ssl_context(ca_file))
+                else (lambda: ssl_context(ca_file, env))
             )
-            transport = StdlibTransport(ssl_context=ssl_context, max_idle=config.max_concurrency)
+            transport = Transport(
+                ssl_context=context, http2=config.http2, max_connections=config.max_concurrency, env=env
+            )
         self._transport = transport
         self._aborted = False
         self._session = Session(self.base_url, transport, RegistryAuth(config.host, credential, token_cache))
@@ -190,7 +165,7 @@ class Requests:
         """Stop now (SIGTERM): in-flight requests end, no retry or new request starts.
         Registry requests only read, so abandoning them leaves nothing half-done."""
         self._aborted = True
-        if isinstance(self._transport, StdlibTransport):
+        if isinstance(self._transport, Transport):
             self._transport.abort()
 
     def url(self, repository: str, kind: str, reference: str = "") -> str:
@@ -219,23 +194,21 @@ class Requests:
         nothing for the retries it does not need."""
         # An attempt is never started with less than this left before the deadline: its certain
         # "timed out" would replace the real reason (a refused connection, a 503) in the error.
-        least = min(MIN_ATTEMPT, self.config.timeout / 4)
         ask = _Ask(method, url, repository, deadline, limit, headers)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._send_once(ask)
-            except _Retryable as exc:
-                if attempt >= self.retry.attempts or self._aborted or deadline - time.monotonic() <= least:
-                    raise RegistryUnavailable(
-                        f"registry {self.host} unavailable: {exc.what} (after {attempt} attempts)",
-                        hint="check that the registry is up and reachable, then run again",
-                    ) from None
-                backoff = min(self.retry.initial_wait * 2 ** (attempt - 1), self.retry.max_wait)
-                if exc.retry_after is not None:
-                    backoff = min(exc.retry_after, self.retry.max_wait)
-                self._sleep(float(min(backoff, max(deadline - time.monotonic() - least, 0.0))))
+        try:
+            return _retry.call(
+                lambda: self._send_once(ask),
+                self.retry,
+                deadline,
+                sleep=self._sleep,
+                stopped=lambda: self._aborted,
+                least=min(MIN_ATTEMPT, self.config.timeout / 4),
+            )
+        except _retry.GaveUp as exc:
+            raise RegistryUnavailable(
+                f"registry {self.host} unavailable: {exc}",
+                hint="check that the registry is up and reachable, then run again",
+            ) from None
 
     def _send_once(self, ask: _Ask) -> Reply:
         repository, limit = ask.repository, ask.limit
@@ -253,33 +226,39 @@ class Requests:
                     connect_timeout=min(left, 10.0),
                     limit=limit,
                 )
-            except Aborted:
-                raise RegistryUnavailable(
-                    f"registry {self.host}: stopping", hint="nothing was changed"
-                ) from None
-            except BodyTooLarge as exc:
+            except TooLarge as exc:
                 self.stats.count("too-large")
                 raise RegistryProtocolError(f"{self.host}/{repository}: answer too large ({exc})") from None
             except httpx.TimeoutException:
+                if self._aborted:
+                    raise RegistryUnavailable(
+                        f"registry {self.host}: stopping", hint="nothing was changed"
+                    ) from None
                 self.stats.count("timeout")
-                raise _Retryable("timed out") from None
+                raise _retry.Retryable("timed out") from None
             except (  # before TransportError, which UnsupportedProtocol is
                 httpx.TooManyRedirects,
                 httpx.InvalidURL,
                 httpx.UnsupportedProtocol,
+                httpx.LocalProtocolError,
             ) as exc:
                 self.stats.count("bad-answer")
                 raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
             except httpx.TransportError as exc:
+                if self._aborted:
+                    raise RegistryUnavailable(
+                        f"registry {self.host}: stopping", hint="nothing was changed"
+                    ) from None
                 self.stats.count("connection-error")
                 if isinstance(
                     exc.__cause__ or exc.__context__, ssl.SSLCertVerificationError
                 ) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
                     raise RegistryUnavailable(
                         f"registry {self.host}: TLS certificate not trusted",
-                        hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA",
+                        hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA "
+                        "(or add the CA to the system trust store, or name it in SSL_CERT_FILE)",
                     ) from None
-                raise _Retryable(f"cannot connect ({type(exc).__name__})") from None
+                raise _retry.Retryable(f"cannot connect ({type(exc).__name__})") from None
         if len(response.body) > limit:  # a transport that does not enforce the limit itself
             raise RegistryProtocolError(f"{self.host}/{repository}: answer too large (over {limit} bytes)")
         return self._sorted(response, repository)
@@ -290,7 +269,7 @@ class Requests:
         self.stats.count(str(response.status))
         status = response.status
         if status == 429 or status >= 500:
-            raise _Retryable(f"HTTP {status}", _retry_after(response))
+            raise _retry.Retryable(f"HTTP {status}", _retry.retry_after(response.header("Retry-After")))
         if status in (401, 403):
             raise RegistryAccessError(
                 f"{self.host}/{repository}: access denied (HTTP {status})",

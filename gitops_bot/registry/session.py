@@ -1,29 +1,27 @@
 """One registry host's requests: credentials applied, 401 challenges answered, redirects
-followed, over a transport.
+followed, over an ``httpx`` transport (:class:`gitops_bot.net.transport.Transport` unless
+given another: proxies, trust, HTTP/2, total deadlines and abort).
 
-With :class:`~gitops_bot.registry.transport.StdlibTransport` (what the client uses unless
-given another) a request costs one :meth:`~StdlibTransport.exchange` call and no httpx object;
-any other ``httpx.BaseTransport`` (tests' ``MockTransport``) gets an ``httpx.Request`` with the
-same timeouts and ``body_limit`` extensions, so both run the same auth and redirect code.
+Each hop is one :func:`gitops_bot.net.transport.send`: a streamed body stopped at the
+request's byte limit, inside the deadline of the whole :meth:`Session.send` (a registry
+answering with redirect after slow redirect cannot stretch it). Redirects are followed here,
+not by httpx, because a redirect's new request must go through the auth flow again: a
+challenge from where a redirect led is not answered, and nothing secret crosses origins.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import httpx
 
-from gitops_bot.registry.auth import RegistryAuth
-from gitops_bot.registry.transport import DEFAULT_BODY_LIMIT, StdlibTransport
-from gitops_bot.registry.wire import Reply, Request
+from gitops_bot.net.transport import Reply, send
+from gitops_bot.registry.auth import RegistryAuth, Request
 
 MAX_REDIRECTS = 20  # httpx's default
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "gitops-bot"
-
-# (request, read timeout, connect timeout, body limit) -> the whole reply
-Exchange = Callable[[Request, "float | None", "float | None", int], Reply]
+DEFAULT_BODY_LIMIT = 4 << 20
 
 
 class Session:
@@ -31,7 +29,6 @@ class Session:
         self.base_url = base_url
         self.transport = transport
         self.auth = auth
-        self._exchange = _exchange_for(transport)
 
     def close(self) -> None:
         self.transport.close()
@@ -63,6 +60,22 @@ class Session:
                 reply.history = history
                 return reply
             history.append(reply)
+
+    def _exchange(self, request: Request, timeout: float | None, connect: float | None, limit: int) -> Reply:
+        sent = httpx.Request(
+            request.method,
+            request.url,
+            headers={"User-Agent": USER_AGENT, **request.headers},
+            content=request.body or None,
+        )
+        # the bytes as sent: no Accept-Encoding is asked, a Content-Encoding is not undone
+        return send(
+            self.transport,
+            sent,
+            timeout=timeout if timeout is not None else 30.0,
+            limit=limit,
+            connect_timeout=connect,
+        )
 
     def _follow(
         self,
@@ -114,47 +127,3 @@ def _redirected(request: Request, status: int, location: str) -> Request:
         if body:
             raise httpx.UnsupportedProtocol(f"redirect of a {method} with a body to another origin refused")
     return Request(method, str(url), headers, body)
-
-
-def _exchange_for(transport: httpx.BaseTransport) -> Exchange:
-    if isinstance(transport, StdlibTransport):
-        exchange = transport.exchange
-
-        def direct(request: Request, timeout: float | None, connect: float | None, limit: int) -> Reply:
-            headers = [("User-Agent", USER_AGENT), *request.headers.items()]
-            if request.body:
-                headers.append(("Content-Length", str(len(request.body))))
-            return exchange(
-                request.method,
-                request.url,
-                headers,
-                request.body,
-                timeout=timeout,
-                connect_timeout=connect,
-                limit=limit,
-            )
-
-        return direct
-
-    def via_httpx(request: Request, timeout: float | None, connect: float | None, limit: int) -> Reply:
-        sent = httpx.Request(
-            request.method,
-            request.url,
-            headers={"User-Agent": USER_AGENT, **request.headers},
-            content=request.body or None,
-            extensions={
-                "timeout": {"connect": connect, "read": timeout, "write": timeout, "pool": timeout},
-                "body_limit": limit,
-            },
-        )
-        response = transport.handle_request(sent)
-        try:  # the bytes as sent, as the wire gives them: a Content-Encoding is not undone
-            stream = response.stream  # (a ByteStream, read already, iterates again)
-            body = b"".join(stream) if isinstance(stream, httpx.SyncByteStream) else response.read()
-        finally:
-            response.close()
-        return Reply(
-            response.status_code, response.headers.multi_items(), body, request.url, response.reason_phrase
-        )
-
-    return via_httpx

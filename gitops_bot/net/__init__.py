@@ -1,0 +1,20 @@
+"""Outbound HTTP for every caller (registries, forges, Argo CD, notifications): one way to
+reach the network, so proxies, trust, deadlines, size caps, retries and credentials behave the
+same everywhere.
+
+* :mod:`.tls` ``ssl_context(ca_file)``: the OS trust store (``truststore``) plus
+  ``SSL_CERT_FILE``/``SSL_CERT_DIR`` plus an operator's private CA.
+* :mod:`.proxy` ``proxy_for(url)``: ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY`` (both
+  spellings) as curl and requests read them.
+* :mod:`.deadline` ``until(t)``: a total deadline for every socket operation of the calls made
+  inside it (a server dripping bytes cannot stretch a call); ``abort()`` ends them (SIGTERM).
+* :mod:`.transport` ``Transport``: an ``httpx.BaseTransport`` over httpx's own, with the three
+  above; ``client()`` an ``httpx.Client`` over it; ``fetch()`` one call with a total deadline
+  and a streamed, capped body; ``send()`` the same for one exchange on a bare transport.
+* :mod:`.limits` ``read_capped`` (stream, stop at the cap), ``loads`` (JSON with a depth bound).
+* :mod:`.retry` THE retry policy of every outbound call (429/5xx/connect errors, Retry-After
+  bounded, within a deadline).
+* :mod:`.auth` ``OriginAuth``: a credential attached only to the origin it was configured for.
+
+This package imports nothing of gitops_bot above ``errors``, ``instants`` and ``log``.
+"""

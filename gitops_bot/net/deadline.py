@@ -1,0 +1,151 @@
+"""Total deadlines and abort for outbound calls, enforced where the bytes move.
+
+httpx's timeouts bound each socket operation: a server sending one byte a second, or a header
+line a second, never trips them. :func:`until` sets a monotonic deadline for the calls the
+current thread (context) makes inside it; :class:`Backend`, the network backend under every
+:class:`~gitops_bot.net.transport.Transport`, clamps each connect, read and write to what is
+left and fails the call once it is spent. :meth:`Backend.abort` (SIGTERM) shuts every open
+socket down, which wakes the threads blocked on them, and refuses new connections.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import httpcore
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("net_deadline", default=None)
+
+
+@contextlib.contextmanager
+def until(deadline: float | None) -> Iterator[None]:
+    """Every outbound socket operation inside ends by ``deadline`` (``time.monotonic()``);
+    an enclosing, earlier deadline still holds."""
+    outer = _DEADLINE.get()
+    if deadline is not None and outer is not None:
+        deadline = min(deadline, outer)
+    token = _DEADLINE.set(deadline if deadline is not None else outer)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def left() -> float | None:
+    """Seconds left before the current deadline (None: no deadline)."""
+    d = _DEADLINE.get()
+    return None if d is None else d - time.monotonic()
+
+
+def _clamp(timeout: float | None, error: type[Exception]) -> float | None:
+    d = _DEADLINE.get()
+    if d is None:
+        return timeout
+    rest = d - time.monotonic()
+    if rest <= 0:
+        raise error("deadline passed: the answer did not complete in time")
+    return rest if timeout is None else min(timeout, rest)
+
+
+class Aborted(httpcore.NetworkError):
+    """The backend was aborted: no call starts, calls in flight end."""
+
+
+class Backend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._live: set[_Stream] = set()
+        self._lock = threading.Lock()
+        self.aborted = False
+
+    def abort(self) -> None:
+        """End every call in flight now and refuse new ones. Takes no lock (it may run in a
+        signal handler while this thread holds it)."""
+        self.aborted = True
+        for stream in list(self._live):
+            stream.shut()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        if self.aborted:
+            raise Aborted("stopping")
+        inner = self._inner.connect_tcp(
+            host, port, _clamp(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        with contextlib.suppress(OSError):  # many small requests: do not wait for Nagle
+            inner.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return self._track(inner)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - no caller uses unix sockets
+        raise httpcore.ConnectError("unix sockets are not used for outbound calls")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def _track(self, inner: httpcore.NetworkStream) -> _Stream:
+        stream = _Stream(inner, self)
+        with self._lock:
+            self._live.add(stream)
+        if self.aborted:
+            stream.shut()
+        return stream
+
+    def _forget(self, stream: _Stream) -> None:
+        with self._lock:
+            self._live.discard(stream)
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, backend: Backend) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def shut(self) -> None:
+        with contextlib.suppress(Exception):
+            self._inner.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
+
+    def _check(self) -> None:
+        if self._backend.aborted:
+            raise Aborted("stopping")
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._check()
+        data = self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+        self._check()
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._check()
+        self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._backend._forget(self)
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        self._check()
+        self._backend._forget(self)
+        inner = self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout, httpcore.ConnectTimeout))
+        return self._backend._track(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)

@@ -1,0 +1,89 @@
+"""THE retry policy of every outbound call (registries, forges, Argo CD, notifications).
+
+What is retried: 429 and 5xx answers, timeouts and failed connections (the caller raises
+:class:`Retryable` for those); nothing else. Waits double from ``initial_wait``; a
+``Retry-After`` (seconds or HTTP date) replaces the wait but never beyond ``max_wait``; no
+attempt starts with less than ``least`` seconds left before the call's deadline (its certain
+"timed out" would hide the real reason). A small loop of our own rather than tenacity: it
+needs the deadline, the bounded Retry-After and the abort flag in one place, and the happy
+path builds nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from gitops_bot.instants import retry_after_seconds
+
+T = TypeVar("T")
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def retryable_status(status: int) -> bool:
+    """Worth asking again: rate-limited or a server-side failure."""
+    return status in RETRY_STATUSES or status >= 500
+
+
+def retry_after(value: str | None) -> float | None:
+    """A ``Retry-After`` header's wait in seconds (None when absent or unreadable)."""
+    return retry_after_seconds(value or "", time.time())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    initial_wait: float = 0.5
+    max_wait: float = 30.0  # a Retry-After beyond this is capped, not obeyed
+
+    def wait(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_wait)
+        return min(self.initial_wait * 2.0 ** (attempt - 1), self.max_wait)
+
+
+class Retryable(Exception):
+    """An attempt failed in a way worth repeating (``what`` says how, for the final error)."""
+
+    def __init__(self, what: str, retry_after: float | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.retry_after = retry_after
+
+
+class GaveUp(Exception):
+    """Every attempt failed (or the deadline or an abort stopped them)."""
+
+    def __init__(self, what: str, attempts: int) -> None:
+        super().__init__(f"{what} (after {attempts} attempts)")
+        self.what = what
+        self.attempts = attempts
+
+
+def call(
+    attempt: Callable[[], T],
+    policy: RetryPolicy,
+    deadline: float | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    stopped: Callable[[], bool] = lambda: False,
+    least: float = 0.25,
+) -> T:
+    """``attempt()`` until it returns, retrying on :class:`Retryable` per ``policy`` within
+    ``deadline`` (monotonic); :class:`GaveUp` when the attempts, the time or ``stopped()`` end it."""
+    n = 0
+    while True:
+        n += 1
+        try:
+            return attempt()
+        except Retryable as exc:
+            rest = None if deadline is None else deadline - time.monotonic()
+            if n >= policy.attempts or stopped() or (rest is not None and rest <= least):
+                raise GaveUp(exc.what, n) from None
+            wait = policy.wait(n, exc.retry_after)
+            if rest is not None:
+                wait = min(wait, max(rest - least, 0.0))
+            sleep(float(wait))

@@ -1,0 +1,237 @@
+"""The shared outbound layer (gitops_bot.net): proxies as curl reads them, trust stores, total
+deadlines, capped bodies, bounded JSON, origin-bound credentials, the one retry policy."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gitops_bot.errors import UsageError
+from gitops_bot.net import auth, limits, retry, tls
+from gitops_bot.net.proxy import proxy_for
+from gitops_bot.net.transport import Transport, client, fetch, send
+from testkit.connect_proxy import ConnectProxy
+from testkit.hostile_registry import Answer, HostileRegistry
+from testkit.registry_process import RegistryProcess
+
+# -- proxies -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "env", "expected"),
+    [
+        ("https://r.example/v2/", {"HTTPS_PROXY": "http://p:3128"}, "http://p:3128"),
+        ("https://r.example/v2/", {"https_proxy": "p:3128"}, "http://p:3128"),
+        (
+            "https://r.example/v2/",
+            {"https_proxy": "http://low:1", "HTTPS_PROXY": "http://up:1"},
+            "http://low:1",
+        ),
+        ("http://r.example/v2/", {"HTTPS_PROXY": "http://p:3128"}, None),
+        ("http://r.example/v2/", {"HTTP_PROXY": "http://p:3128"}, "http://p:3128"),
+        ("https://r.example/v2/", {"ALL_PROXY": "http://all:1"}, "http://all:1"),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "no_proxy": "r.example"}, None),
+        ("https://a.r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "r.example"}, None),
+        ("https://a.r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".r.example"}, None),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".r.example"}, None),
+        ("https://badr.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "r.example"}, "http://p:1"),
+        ("https://10.1.2.3/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.0/8"}, None),
+        ("https://11.1.2.3/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.0/8"}, "http://p:1"),
+        ("https://[::1]:5000/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "::1"}, None),
+        ("https://r.example:5000/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "r.example:443"}, "http://p:1"),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "r.example:443"}, None),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "x.example, r.example"}, None),
+    ],
+)
+def test_proxy_choice_follows_curl_and_requests_rules(
+    url: str, env: dict[str, str], expected: str | None
+) -> None:
+    assert proxy_for(url, env) == expected
+
+
+def test_a_registry_behind_an_https_proxy_is_reached_through_it_and_no_proxy_bypasses_it(
+    tls_registry: RegistryProcess, tls_material: dict[str, Path]
+) -> None:
+    ctx = tls.ssl_context(str(tls_material["ca"]), env={})
+    with ConnectProxy() as proxy:
+        t = Transport(ssl_context=ctx, env={"HTTPS_PROXY": proxy.url})
+        reply = send(t, httpx.Request("GET", tls_registry.url + "/v2/"), timeout=10)
+        assert reply.status == 200
+        assert proxy.seen == [f"CONNECT {tls_registry.host} HTTP/1.1"]
+        t.close()
+        t = Transport(ssl_context=ctx, env={"HTTPS_PROXY": proxy.url, "NO_PROXY": "127.0.0.1"})
+        assert send(t, httpx.Request("GET", tls_registry.url + "/v2/"), timeout=10).status == 200
+        assert len(proxy.seen) == 1  # went direct
+        t.close()
+
+
+def test_plain_http_goes_through_http_proxy_in_absolute_form(registry: RegistryProcess) -> None:
+    with ConnectProxy() as proxy:
+        t = Transport(env={"http_proxy": proxy.url})
+        assert send(t, httpx.Request("GET", registry.url + "/v2/"), timeout=10).status == 200
+        assert send(t, httpx.Request("GET", registry.url + "/v2/"), timeout=10).status == 200
+        assert proxy.seen == [f"GET {registry.url}/v2/ HTTP/1.1"] * 2
+        t.close()
+
+
+# -- trust -------------------------------------------------------------------------------
+
+
+def test_private_ca_in_ssl_cert_file_is_trusted_without_ca_file(
+    tls_registry: RegistryProcess, tls_material: dict[str, Path]
+) -> None:
+    t = Transport(ssl_context=tls.ssl_context(None, env={"SSL_CERT_FILE": str(tls_material["ca"])}), env={})
+    assert send(t, httpx.Request("GET", tls_registry.url + "/v2/"), timeout=10).status == 200
+    t.close()
+
+
+def test_private_ca_unknown_to_the_trust_store_is_refused(tls_registry: RegistryProcess) -> None:
+    t = Transport(ssl_context=tls.ssl_context(None, env={}), env={})
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        send(t, httpx.Request("GET", tls_registry.url + "/v2/"), timeout=10)
+    t.close()
+
+
+def test_unreadable_ca_file_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(UsageError, match="cannot load ca_file"):
+        tls.ssl_context(str(bad), env={})
+    with pytest.raises(UsageError, match="cannot load SSL_CERT_FILE"):
+        tls.ssl_context(None, env={"SSL_CERT_FILE": str(tmp_path / "missing.pem")})
+
+
+# -- deadlines, caps, abort --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [Answer(body=b"x" * 100, drip=0.2), Answer(drip_head=0.05), Answer(hang=30)],
+    ids=["dripped-body", "dripped-head", "silent"],
+)
+def test_a_dripping_server_cannot_stretch_a_call_past_its_deadline(answer: Answer) -> None:
+    with HostileRegistry({"/": answer}) as server:
+        t = Transport(env={})
+        started = time.monotonic()
+        with pytest.raises(httpx.TimeoutException):
+            send(t, httpx.Request("GET", server.url + "/x"), timeout=1.0)
+        assert time.monotonic() - started < 5  # per-read timeouts alone would take 20 s or more
+        t.close()
+
+
+def test_an_endless_answer_is_stopped_at_its_cap() -> None:
+    with HostileRegistry({"/": Answer(endless=True)}) as server:
+        t = Transport(env={})
+        with pytest.raises(limits.TooLarge):
+            send(t, httpx.Request("GET", server.url + "/x"), timeout=10, limit=1 << 20)
+        with httpx.Client(transport=t) as client, pytest.raises(limits.TooLarge):
+            fetch(client, "GET", server.url + "/x", timeout=10, limit=1 << 20)
+
+
+def test_abort_ends_a_call_in_flight_and_refuses_new_ones() -> None:
+    with HostileRegistry({"/": Answer(hang=30)}) as server:
+        t = Transport(env={})
+        errors: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                send(t, httpx.Request("GET", server.url + "/x"), timeout=60)
+            except BaseException as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=call)
+        worker.start()
+        time.sleep(0.3)
+        t.abort()
+        worker.join(10)
+        assert not worker.is_alive()
+        assert errors and isinstance(errors[0], httpx.TransportError)
+        with pytest.raises(httpx.TransportError):
+            send(t, httpx.Request("GET", server.url + "/x"), timeout=60)
+
+
+def test_deeply_nested_json_is_a_value_error_not_a_recursion_error() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(limits.JSONTooDeep):
+        limits.loads(deep)
+    with pytest.raises(ValueError):
+        limits.loads(b'{"a":' * 70 + b"1" + b"}" * 70)
+    assert limits.loads(b'{"a": "' + b"[" * 68 + b'"}') == {"a": "[" * 68}  # brackets in strings do not nest
+    assert limits.loads('{"a": [1, {"b": [2]}]}') == {"a": [1, {"b": [2]}]}
+
+
+# -- credentials ---------------------------------------------------------------------------
+
+
+def test_origin_auth_attaches_only_to_its_origin_and_not_after_a_redirect_elsewhere() -> None:
+    with HostileRegistry() as other:
+        other.routes["/"] = Answer(200, b"ok")
+        with HostileRegistry() as home:
+            home.routes["/away"] = Answer(302, headers={"Location": other.url + "/landed"})
+            home.routes["/here"] = Answer(200, b"ok")
+            a = auth.OriginAuth(home.url, "Bearer s3cret")
+            assert "s3cret" not in repr(a)
+            with httpx.Client(transport=Transport(env={}), auth=a, follow_redirects=True) as client:
+                fetch(client, "GET", home.url + "/here", timeout=5)
+                fetch(client, "GET", home.url + "/away", timeout=5)
+                fetch(client, "GET", other.url + "/direct", timeout=5)
+            assert home.seen[0].headers.get("Authorization") == "Bearer s3cret"
+            assert all("Authorization" not in s.headers for s in other.seen)
+            assert [s.path for s in other.seen] == ["/landed", "/direct"]
+
+
+def test_same_origin_compares_scheme_host_and_port() -> None:
+    assert auth.same_origin("https://R.example/a", "https://r.example:443/b")
+    assert not auth.same_origin("https://r.example/", "http://r.example/")
+    assert not auth.same_origin("https://r.example/", "https://r.example:8443/")
+
+
+# -- retries -------------------------------------------------------------------------------
+
+
+def test_retry_policy_retries_then_gives_up_with_the_last_reason_and_bounds_retry_after() -> None:
+    waits: list[float] = []
+    calls = iter(["HTTP 503", "HTTP 429", "HTTP 500", "HTTP 502"])
+
+    def attempt() -> str:
+        raise retry.Retryable(next(calls), retry_after=3600 if len(waits) == 1 else None)
+
+    policy = retry.RetryPolicy(attempts=4, initial_wait=0.5, max_wait=10)
+    with pytest.raises(retry.GaveUp, match=r"HTTP 502 \(after 4 attempts\)"):
+        retry.call(attempt, policy, sleep=waits.append)
+    assert waits == [0.5, 10, 2.0]
+    assert retry.call(lambda: "fine", policy) == "fine"
+
+
+def test_retry_stops_at_the_deadline_and_when_stopped() -> None:
+    waits: list[float] = []
+
+    def attempt() -> None:
+        raise retry.Retryable("HTTP 503", retry_after=20)
+
+    with pytest.raises(retry.GaveUp, match="after 1 attempts"):
+        retry.call(attempt, retry.RetryPolicy(), time.monotonic() + 0.1, sleep=waits.append)
+    with pytest.raises(retry.GaveUp, match="after 1 attempts"):
+        retry.call(attempt, retry.RetryPolicy(), sleep=waits.append, stopped=lambda: True)
+    assert waits == []
+    assert retry.retryable_status(429) and retry.retryable_status(503) and not retry.retryable_status(404)
+
+
+def test_a_client_made_by_the_layer_takes_proxies_from_the_layer_not_from_httpx(
+    registry: RegistryProcess,
+) -> None:
+    """httpx's own trust_env would mount its proxy transports in front of ours (with httpx's
+    NO_PROXY reading and its trust store); the layer's client leaves that off."""
+    with ConnectProxy() as proxy:
+        env = {"HTTP_PROXY": proxy.url, "NO_PROXY": "127.0.0.0/8"}
+        with client(env=env) as c:
+            assert fetch(c, "GET", registry.url + "/v2/", timeout=5).status == 200
+        assert proxy.seen == []  # the CIDR entry, which httpx alone would not read
+        with client(env={"HTTP_PROXY": proxy.url}) as c:
+            assert fetch(c, "GET", registry.url + "/v2/", timeout=5).status == 200
+        assert proxy.seen == [f"GET {registry.url}/v2/ HTTP/1.1"]
