@@ -245,7 +245,7 @@ REJECTED = [
     (("argocd", "server"), "argocd.example.com", "not a URL"),
     (("webhooks", "debounce"), "5", "wrong type"),
     (("webhooks", "max_body"), 100, "below minimum"),
-    (("webhooks", "sources", "hub", "type"), "quay", "bad enum"),
+    (("webhooks", "sources", "hub", "type"), "nexus", "bad enum"),
     (("webhooks", "sources", "Bad Name"), {"token_env": "X"}, "bad source name"),
     (("notifications", 0, "type"), "email", "bad enum"),
     (("notifications", 1, "events"), ["deployed"], "bad enum"),
@@ -276,7 +276,7 @@ def _minimal(**sections: Any) -> dict[str, Any]:
 
 
 def _source(kind: str) -> dict[str, Any]:
-    return {"s": {"type": kind, ("secret_env" if kind == "github" else "token_env"): "T"}}
+    return {"s": {"type": kind, ("secret_env" if kind in ("github", "gitea") else "token_env"): "T"}}
 
 
 # each enum of the schema ($defs path) -> a config using one of its values

@@ -12,7 +12,9 @@ from gitops_bot.events.settings import (
     DEFAULT_DEBOUNCE,
     DEFAULT_MAX_BODY,
     DEFAULT_REPLAY_WINDOW,
+    SIGNED_TYPES,
     SOURCE_TYPES,
+    TOKEN_TYPES,
     SourceSettings,
     WebhookSettings,
 )
@@ -20,7 +22,8 @@ from gitops_bot.notify.settings import EVENTS, TYPES, NotifierSettings
 
 MAX_BODY_LIMIT = 25 * 1024 * 1024
 _NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"
-_NEEDS = {"github": "secret_env", "distribution": "token_env", "dockerhub": "token_env"}
+_NEEDS = {kind: "secret_env" for kind in SIGNED_TYPES} | {kind: "token_env" for kind in TOKEN_TYPES}
+_HEADER = r"^[A-Za-z0-9-]{1,64}$"
 
 
 def _source(v: Values) -> SourceSettings:
@@ -30,7 +33,11 @@ def _source(v: Values) -> SourceSettings:
     if len(given) != 1 or (needed and given != [needed]):
         how = needed or "secret_env (HMAC) or token_env (bearer token)"
         raise v.error(v.line, f"{v.what}: a {kind} webhook is authenticated by {how}; give exactly that")
-    return SourceSettings(v.key, kind, secret_env, token_env, v["registry"])
+    if v["header"] and not token_env:
+        raise v.error(
+            v.line_of("header"), f"{v.what}: header names where the token_env token is sent; give token_env"
+        )
+    return SourceSettings(v.key, kind, secret_env, token_env, v["registry"], v["header"])
 
 
 SOURCE = Section(
@@ -50,6 +57,13 @@ SOURCE = Section(
             rules=(
                 matches(r"^[A-Za-z0-9.-]+(:\d+)?$", "{what}: registry must be a host[:port], e.g. ghcr.io"),
             ),
+        ),
+        Field(
+            "header",
+            STR,
+            rules=(matches(_HEADER, "{what}: header must be an HTTP header name, e.g. X-Api-Key"),),
+            description="The request header that carries the token_env token (an EventBridge API key "
+            "connection, an ACR custom header); Authorization and the URL are always looked at.",
         ),
     ),
     _source,

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from gitops_bot.events.payloads import PARSERS, PayloadError, Push, matches
+from gitops_bot.events.payloads import PARSERS, PayloadError, Push, body_digest, matches
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import Rejected, ReplayWindow, authenticate
@@ -49,10 +50,12 @@ class Receiver:
         trigger: Trigger,
         count: Callable[[str, str], None],
         environ: Mapping[str, str] | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.trigger = trigger
         self.count = count  # (source, outcome)
         self.environ = os.environ if environ is None else environ
+        self.wall = wall  # the clock a sender's timestamp is compared with
         self._routes: dict[str | None, _Route] = {}  # none until the first cycle read a config
         self._lock = threading.Lock()
         self.replays = ReplayWindow(0)
@@ -102,26 +105,56 @@ class Receiver:
         headers: Mapping[str, str],
         data: bytes,
     ) -> tuple[int, str]:
-        """Parse the authenticated body once per source type; queue each repository's pushes."""
+        """Parse the authenticated body once per source; refuse replays and stale deliveries;
+        queue each repository's pushes. Only a body that is not the sender's shape at all is
+        a 400: events out of scope or malformed beside good ones are still a 2xx (a sender
+        retries what it does not see acknowledged, EventBridge and Pub/Sub for hours)."""
         wanted: dict[str | None, list[Push]] = {}
         everything: list[Push] = []
-        delivery_id = None
+        keys: list[str] = []
+        malformed: list[str] = []
+        stale: float | None = None
+        now = self.wall()
         for source, targets in trusted.items():
             try:
                 delivery = PARSERS[source.type](data, headers)
             except PayloadError as exc:
                 raise Rejected(400, "malformed", f"malformed {source.type} payload: {exc}") from None
-            delivery_id = delivery_id or delivery.id
+            if delivery.id is not None:
+                keys.append(f"{source.name}:{delivery.id}")
+            if source.secret_env:
+                # the signature covers the body only: the same body under a new delivery id
+                # is a replay too (GitHub's own "redeliver" keeps the id)
+                keys.append(f"{source.name}:body:{body_digest(data)}")
+            window = self.replays.window
+            # a window of 0 turns replay protection off, the time check with it
+            if window > 0 and delivery.sent_at is not None and abs(now - delivery.sent_at) > window:
+                stale = delivery.sent_at
+            malformed += delivery.malformed
             pushes = [replace(p, registry=source.registry) if source.registry else p for p in delivery.pushes]
             everything += pushes
             for repository, route in targets:
                 mine = [p for p in pushes if any(matches(p, img) for img in route.images)]
                 if mine:
                     wanted.setdefault(repository, []).extend(mine)
-        if delivery_id is not None and self.replays.seen(delivery_id):
+        if malformed:
+            log.warning(
+                "webhook", source=label, outcome="malformed_event", detail="; ".join(malformed)[:2000]
+            )
+        if keys and self.replays.seen(*keys):
             return self._answer(label, 200, "replayed", "already received; ignored", [])
+        if stale is not None:
+            age = now - stale
+            return self._answer(
+                label,
+                200,
+                "stale",
+                f"sent {age:.0f}s ago, outside the {self.replays.window:g}s replay window; not acted on",
+                [],
+            )
         if not wanted:
-            return self._answer(label, 200, "ignored", "no configured image is concerned", everything)
+            why = "no configured image is concerned" if everything else "no tagged push in this delivery"
+            return self._answer(label, 200, "ignored", why, everything)
         for repository, pushes in wanted.items():
             self.trigger.add(pushes, repository)
         accepted = list({str(p): p for ps in wanted.values() for p in ps}.values())
@@ -131,8 +164,8 @@ class Receiver:
         self, source: str, status: int, outcome: str, text: str, pushes: list[Push]
     ) -> tuple[int, str]:
         self.count(source, outcome)
-        # a registry reports every blob upload too: those (no tag, nothing to do) are debug lines
-        emit = log.warning if status >= 400 else log.info if pushes or outcome != "ignored" else log.debug
+        # a registry reports every blob upload, pull and delete too: out of scope, debug lines
+        emit = log.warning if status >= 400 else log.debug if outcome == "ignored" else log.info
         emit(
             "webhook",
             source=source,

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SOURCE_TYPES = ("distribution", "github", "dockerhub", "generic")
+SOURCE_TYPES = (
+    "distribution",
+    "github",
+    "gitea",
+    "dockerhub",
+    "harbor",
+    "quay",
+    "acr",
+    "ecr",
+    "gar",
+    "generic",
+)
+SIGNED_TYPES = ("github", "gitea")  # the sender signs the body with a shared HMAC key
+TOKEN_TYPES = ("distribution", "dockerhub", "harbor", "quay", "acr", "ecr", "gar")  # a shared token
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes; GitHub caps its own payloads at 25 MB, ours are small
-DEFAULT_REPLAY_WINDOW = 600.0  # seconds a delivery id is remembered
+DEFAULT_REPLAY_WINDOW = 600.0  # seconds a delivery is remembered, and the oldest one acted on
 DEFAULT_DEBOUNCE = 5.0  # seconds of quiet after a push before the targeted cycle starts
 
 
@@ -14,17 +27,21 @@ DEFAULT_DEBOUNCE = 5.0  # seconds of quiet after a push before the targeted cycl
 class SourceSettings:
     """One ``POST /webhook/<name>`` endpoint.
 
-    ``secret_env`` names the variable holding an HMAC-SHA256 key (GitHub, generic);
-    ``token_env`` one holding a shared token (distribution: ``Authorization: Bearer``;
-    Docker Hub: ``?token=`` or ``/webhook/<name>/<token>``; generic: either). ``registry``
-    replaces the host a push names (a registry that sees itself under another name than the
-    one the images are pulled from)."""
+    ``secret_env`` names the variable holding an HMAC-SHA256 key (GitHub, Gitea/Forgejo,
+    generic); ``token_env`` one holding a shared token, presented as ``Authorization: Bearer
+    <token>``, ``Authorization: <token>`` (Harbor's auth header, ACR's custom header),
+    ``Authorization: Basic`` with the token as password (EventBridge basic auth), in the
+    header named by ``header`` (EventBridge API key, ACR custom header), or in the URL
+    (``/webhook/<name>/<token>`` or ``?token=``: Docker Hub, Quay, Pub/Sub push).
+    ``registry`` replaces the host a push names (a registry that sees itself under another
+    name than the one the images are pulled from)."""
 
     name: str
     type: str
     secret_env: str | None = None
     token_env: str | None = None
     registry: str | None = None
+    header: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ registered for redaction. Comparisons are constant-time (:func:`hmac.compare_dig
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import hashlib
 import hmac
 import threading
@@ -16,8 +19,9 @@ from collections.abc import Callable, Mapping
 from gitops_bot.events.settings import SourceSettings
 from gitops_bot.log import register_secret
 
-SIGNATURE_HEADERS = ("x-hub-signature-256", "x-signature-256")  # GitHub's, and ours for generic
-MAX_REMEMBERED = 10_000  # delivery ids kept for the replay window, at most
+# GitHub's and ours (generic) carry ``sha256=<hex>``; Gitea's and Forgejo's the bare hex
+SIGNATURE_HEADERS = ("x-hub-signature-256", "x-signature-256", "x-gitea-signature", "x-forgejo-signature")
+MAX_REMEMBERED = 10_000  # delivery ids and body digests kept for the replay window, at most
 
 
 class Rejected(Exception):
@@ -43,7 +47,26 @@ def _secret(env_name: str, environ: Mapping[str, str]) -> str:
 
 
 def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
+
+
+def _presented(source: SourceSettings, headers: Mapping[str, str], path_token: str | None) -> list[str]:
+    """Every place this request may carry the shared token, as the senders put it there."""
+    found = []
+    if source.header:
+        found.append(headers.get(source.header.lower(), ""))
+    auth = headers.get("authorization", "").strip()
+    scheme, _, rest = auth.partition(" ")
+    if scheme.lower() == "bearer":
+        found.append(rest.strip())
+    elif scheme.lower() == "basic":
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+            found.append(base64.b64decode(rest.strip(), validate=True).decode("utf-8").partition(":")[2])
+    elif auth:
+        found.append(auth)  # Harbor's auth header and ACR's custom headers are sent verbatim
+    if path_token:
+        found.append(path_token)
+    return [f for f in found if f]
 
 
 def authenticate(
@@ -57,26 +80,30 @@ def authenticate(
     ``headers`` have lowercase names; ``path_token`` is ``/webhook/NAME/TOKEN`` or ``?token=``."""
     if source.secret_env:
         secret = _secret(source.secret_env, environ)
-        given = next((headers[h] for h in SIGNATURE_HEADERS if h in headers), "")
+        given = next((headers[h] for h in SIGNATURE_HEADERS if h in headers), "").strip()
         if not given:
-            raise Rejected(401, "unauthorized", "unsigned request (no X-Hub-Signature-256 header)")
-        if not _same(given.strip(), signature(secret, body)):
+            raise Rejected(
+                401, "unauthorized", "unsigned request (no X-Hub-Signature-256 or X-Gitea-Signature)"
+            )
+        expected = signature(secret, body)
+        if not _same(given if given.startswith("sha256=") else "sha256=" + given, expected):
             raise Rejected(401, "unauthorized", "the HMAC signature does not match the body")
         return
     if source.token_env:
         token = _secret(source.token_env, environ)
-        auth = headers.get("authorization", "")
-        bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        if not (bearer or path_token):
-            raise Rejected(401, "unauthorized", "no token (Authorization: Bearer, or the token in the URL)")
-        if not _same(bearer or path_token or "", token):
+        presented = _presented(source, headers, path_token)
+        if not presented:
+            raise Rejected(401, "unauthorized", "no token (Authorization header, or the token in the URL)")
+        # every candidate is compared, so the time taken does not say which place matched
+        if not [p for p in presented if _same(p, token)]:
             raise Rejected(401, "unauthorized", "wrong token")
         return
     raise Rejected(503, "unconfigured", f"webhook source {source.name!r} has no secret_env or token_env")
 
 
 class ReplayWindow:
-    """Delivery ids seen in the last ``window`` seconds (bounded: the oldest go first)."""
+    """Keys (delivery ids, body digests) seen in the last ``window`` seconds; bounded: past
+    :data:`MAX_REMEMBERED` the oldest go first."""
 
     def __init__(self, window: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.window = window
@@ -84,15 +111,20 @@ class ReplayWindow:
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
-    def seen(self, delivery_id: str) -> bool:
-        """True when ``delivery_id`` came within the window; remembers it either way."""
+    def seen(self, *keys: str) -> bool:
+        """True when any of ``keys`` came within the window; remembers them all either way."""
         now = self.clock()
         with self._lock:
             while self._seen and (
-                len(self._seen) >= MAX_REMEMBERED or next(iter(self._seen.values())) < now - self.window
+                len(self._seen) + len(keys) > MAX_REMEMBERED
+                or next(iter(self._seen.values())) < now - self.window
             ):
                 self._seen.popitem(last=False)
-            if delivery_id in self._seen:
-                return True
-            self._seen[delivery_id] = now
-            return False
+            known = any(k in self._seen for k in keys)
+            for key in keys:
+                self._seen.pop(key, None)
+                self._seen[key] = now
+            return known
+
+    def __len__(self) -> int:
+        return len(self._seen)
