@@ -79,7 +79,7 @@ class MisbehavingServer:
                 length = int(header.split(b":", 1)[1])
         if length:
             h.rfile.read(length)
-        method, path = (line.split(" ") + ["", ""])[:2]
+        method, path = [*line.split(" "), "", ""][:2]
         self.requests.append(f"{method} {path}")
         out = h.connection
         if self.mode == "json":

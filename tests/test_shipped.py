@@ -216,6 +216,48 @@ def action_install(shared_root: Path) -> Path:
     return shipped.shared(shared_root, f"action-{shipped.source_key('action.yml')}", make)
 
 
+CLOSURE = """
+import importlib.metadata as m, json
+from pip._vendor.packaging.requirements import Requirement
+from pip._vendor.packaging.utils import canonicalize_name as c
+need, todo = set(), [("gitops-bot", {"keyless"})]
+while todo:
+    name, extras = todo.pop()
+    if c(name) in need:
+        continue
+    need.add(c(name))
+    for spec in m.distribution(name).requires or []:
+        r = Requirement(spec)
+        if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in extras or {""}):
+            todo.append((r.name, set(r.extras)))
+have = {c(d.metadata["Name"]) for d in m.distributions()} - {"pip", "setuptools", "wheel"}
+print(json.dumps({"stale": sorted(have - need), "missing": sorted(need - have)}))
+"""
+
+
+def test_the_actions_install_is_the_lock_exactly_hash_checked_nothing_stale_nothing_missing(
+    action_install: Path, tmp_path: Path
+) -> None:
+    """The Action installs requirements.lock with --require-hashes, then the package alone:
+    what lands is exactly gitops-bot[keyless]'s dependency closure (a dependency dropped from
+    pyproject.toml but left in the lock, or one added without re-locking, fails here)."""
+    step = _step("Install gitops-bot")["run"]
+    assert "--require-hashes" in step and "requirements.lock" in step
+    python = str(action_install / "python/bin/python")
+    found = json.loads(shipped.run([python, "-c", CLOSURE], cwd=tmp_path))
+    assert found == {"stale": [], "missing": []}
+    shipped.run([python, "-m", "pip", "check"], cwd=tmp_path)
+    locked = {
+        m.group(1).lower().replace("_", "-"): m.group(2)
+        for m in re.finditer(r"^([A-Za-z0-9._-]+)==(\S+)", (ROOT / "requirements.lock").read_text(), re.M)
+    }
+    listed = json.loads(shipped.run([python, "-m", "pip", "list", "--format", "json"], cwd=tmp_path))
+    for dist in listed:
+        name = dist["name"].lower().replace("_", "-")
+        if name in locked:
+            assert dist["version"] == locked[name], (name, dist["version"], locked[name])
+
+
 def run_step(
     install: Path, workspace: Path, tmp: Path, **inputs: str
 ) -> tuple[int, str, dict[str, str], str]:
