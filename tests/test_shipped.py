@@ -220,16 +220,17 @@ CLOSURE = """
 import importlib.metadata as m, json
 from pip._vendor.packaging.requirements import Requirement
 from pip._vendor.packaging.utils import canonicalize_name as c
-need, todo = set(), [("gitops-bot", {"keyless"})]
+need, seen, todo = set(), set(), [("gitops-bot", "keyless"), ("gitops-bot", "")]
 while todo:
-    name, extras = todo.pop()
-    if c(name) in need:
+    name, extra = todo.pop()
+    if (c(name), extra) in seen:
         continue
+    seen.add((c(name), extra))
     need.add(c(name))
     for spec in m.distribution(name).requires or []:
         r = Requirement(spec)
-        if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in extras or {""}):
-            todo.append((r.name, set(r.extras)))
+        if r.marker is None or r.marker.evaluate({"extra": extra}):
+            todo += [(r.name, e) for e in {"", *r.extras}]
 have = {c(d.metadata["Name"]) for d in m.distributions()} - {"pip", "setuptools", "wheel"}
 print(json.dumps({"stale": sorted(have - need), "missing": sorted(need - have)}))
 """
