@@ -19,9 +19,8 @@ from gitops_bot.notify.send import Notifier
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.scm import forge, gitea, requests_net
 from gitops_bot.scm.gitea import Gitea
-from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.gitlab import GitLab
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
+from gitops_bot.scm.settings import ForgeConfig
 from testkit.connect_proxy import ConnectProxy
 from testkit.misbehaving_http import MisbehavingServer
 
@@ -70,17 +69,6 @@ def _gitlab(url: str) -> str:
     return "ok"
 
 
-def _github(url: str) -> str:
-    cfg = GitHubConfig(api_url=url + "/api/v3")
-    try:
-        GitHub.connect(cfg, "acme/gitops", {"GITHUB_TOKEN": "github-token"}, max_wait=0).open_pulls(
-            "gitops-bot"
-        )
-    except GitOpsBotError as exc:
-        return str(exc)
-    return "ok"
-
-
 CLIENTS: dict[str, tuple[Call, bytes]] = {
     "notification": (_notify, b'{"ok": true}'),
     "argocd": (
@@ -90,9 +78,6 @@ CLIENTS: dict[str, tuple[Call, bytes]] = {
     "gitea": (_gitea, b"[]"),
     "gitlab": (_gitlab, b"[]"),
 }
-# PyGithub keeps requests' own adapter (its GithubRetry runs inside it): proxies and trust
-# come from gitops_bot.net, the total deadline and the streamed cap do not yet
-TRUST_CLIENTS = {**CLIENTS, "github": (_github, b"[]")}
 
 
 @pytest.fixture(autouse=True)
@@ -115,11 +100,11 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Misbehav
         yield s
 
 
-@pytest.mark.parametrize("client", sorted(TRUST_CLIENTS))
+@pytest.mark.parametrize("client", sorted(CLIENTS))
 def test_the_client_trusts_a_private_ca_from_ssl_cert_file_and_only_then(
     client: str, server: MisbehavingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    call, body = TRUST_CLIENTS[client]
+    call, body = CLIENTS[client]
     server.body = body
     assert call(server.url) == "ok"
     assert server.requests
@@ -127,16 +112,16 @@ def test_the_client_trusts_a_private_ca_from_ssl_cert_file_and_only_then(
     assert call(server.url) != "ok"
 
 
-@pytest.mark.parametrize("client", sorted(TRUST_CLIENTS))
+@pytest.mark.parametrize("client", sorted(CLIENTS))
 def test_the_client_goes_through_the_proxy_in_https_proxy_unless_no_proxy_names_the_host(
     client: str, server: MisbehavingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    call, body = TRUST_CLIENTS[client]
+    call, body = CLIENTS[client]
     server.body = body
     with ConnectProxy() as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         assert call(server.url) == "ok"
-        assert any(line.startswith(f"CONNECT 127.0.0.1:{server.port} ") for line in proxy.seen)
+        assert f"CONNECT 127.0.0.1:{server.port} HTTP/1.1" in proxy.seen
         before = len(proxy.seen)
         monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
         assert call(server.url) == "ok"

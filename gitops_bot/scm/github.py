@@ -19,12 +19,10 @@ import github
 import jwt
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
-from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
 from gitops_bot.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
 from gitops_bot.scm.forge import PullRequest, decorate_steps
-from gitops_bot.scm.requests_net import TrustAdapter
 from gitops_bot.scm.settings import GitHubConfig
 
 log = get_logger(__name__)
@@ -55,35 +53,6 @@ class _BoundedRetry(GithubRetry):
                 status, {"message": "rate limit wait too long"}, headers, wait=wait
             )
         super().sleep(response)
-
-
-class _HTTPS(HTTPSRequestsConnectionClass):
-    """PyGithub's connection with gitops_bot.net's trust store and proxy decision."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.adapter = TrustAdapter(
-            max_retries=self.retry, pool_connections=self.pool_size, pool_maxsize=self.pool_size
-        )
-        self.session.trust_env = False  # proxies are decided by the adapter, no .netrc
-        self.session.mount("https://", self.adapter)
-
-
-class _HTTP(HTTPRequestsConnectionClass):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.adapter = TrustAdapter(
-            max_retries=self.retry, pool_connections=self.pool_size, pool_maxsize=self.pool_size
-        )
-        self.session.trust_env = False
-        self.session.mount("http://", self.adapter)
-
-
-# PyGithub builds its connections from these class attributes (its public hook,
-# injectConnectionClasses, also turns connection reuse off); gitops-bot is the only PyGithub
-# user in its process
-setattr(Requester, "_Requester__httpsConnectionClass", _HTTPS)  # noqa: B010
-setattr(Requester, "_Requester__httpConnectionClass", _HTTP)  # noqa: B010
 
 
 def repository_from_url(url: str, api_url: str) -> str | None:

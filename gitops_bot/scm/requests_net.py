@@ -23,8 +23,6 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from gitops_bot.net.limits import TooLarge
-from gitops_bot.net.proxy import proxy_for
-from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import Transport, send
 
 DEADLINE = 30.0  # seconds for one exchange, in all
@@ -133,23 +131,3 @@ def session(
     s.mount("https://", adapter)
     s.mount("http://", adapter)
     return s
-
-
-class TrustAdapter(HTTPAdapter):
-    """requests' own adapter (its urllib3 retries kept, for PyGithub's ``GithubRetry``) with
-    gitops_bot.net's trust (OS store, ``SSL_CERT_FILE``/``SSL_CERT_DIR``) and its proxy
-    decision per URL (the same ``NO_PROXY`` rules as every other call). Per-read timeouts
-    only: the total deadline and the streamed cap need :class:`NetAdapter`."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["ssl_context"] = ssl_context()
-        super().init_poolmanager(*args, **kwargs)
-
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        kwargs["ssl_context"] = ssl_context()
-        return super().proxy_manager_for(proxy, **kwargs)
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        proxy = proxy_for(request.url or "")
-        kwargs["proxies"] = {"http": proxy, "https": proxy} if proxy else {}
-        return super().send(request, *args, **kwargs)
