@@ -13,9 +13,15 @@ FROM python:${PYTHON_VERSION}-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/gitops-bot
-COPY pyproject.toml README.md ./
+# Dependencies exactly as locked, each file checked against its hash (requirements.lock, made by
+# scripts/lock.sh: the runtime dependencies plus the `keyless` extra, so images signed keyless
+# can be verified in the image, where nobody can add an extra later); then the package itself
+# without resolving anything; `pip check` fails the build if the lock no longer fits it.
+COPY pyproject.toml README.md requirements.lock ./
 COPY gitops_bot ./gitops_bot
-RUN /opt/gitops-bot/bin/pip install --no-compile . \
+RUN /opt/gitops-bot/bin/pip install --no-compile --no-deps --require-hashes -r requirements.lock \
+ && /opt/gitops-bot/bin/pip install --no-compile --no-deps . \
+ && /opt/gitops-bot/bin/pip check \
  && /opt/gitops-bot/bin/python -m compileall -q /opt/gitops-bot
 
 # -- runtime: python, git, CA certificates, ssh and gpg (commit signing); no compilers, no pip cache --

@@ -8,6 +8,7 @@ and every promoted image is among the images Argo CD reports running
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from gitops_bot.model import WrittenRef, short_digest
 if TYPE_CHECKING:
     import httpx
 
-# httpx and tenacity are imported where the gate runs: ``config`` reads ArgoCDConfig from here,
+# httpx and gitops_bot.net are imported where the gate runs: ``config`` reads ArgoCDConfig from here,
 # and every command reads the config, while only ``promote`` asks Argo CD.
 
 
@@ -95,55 +96,71 @@ class ArgoCD:
         assert cfg.server
         import httpx
 
+        from gitops_bot.net.auth import OriginAuth
+        from gitops_bot.net.transport import Transport
+
         self.server = cfg.server
         self._client = httpx.Client(
             base_url=cfg.server,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            verify=not cfg.insecure,
-            timeout=httpx.Timeout(10.0),
-            transport=transport,
+            headers={"Accept": "application/json"},
+            auth=OriginAuth(cfg.server, f"Bearer {token}"),  # the token goes to this server only
+            transport=transport or Transport(ssl_context=_unverified if cfg.insecure else None),
         )
 
     def application(self, name: str) -> dict[str, Any]:
-        import tenacity
+        import time
 
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_Retry),
-            stop=tenacity.stop_after_attempt(3),
-            wait=tenacity.wait_exponential(multiplier=0.5, max=4),
-            reraise=True,
-        )
+        from gitops_bot.net import retry
+
         try:
-            return retrying(self._get, name)
-        except _Retry as exc:
+            return retry.call(
+                lambda: self._get(name), retry.RetryPolicy(attempts=3, max_wait=4.0), time.monotonic() + TOTAL
+            )
+        except retry.GaveUp as exc:
             raise ServiceUnavailable(
-                f"Argo CD at {self.server} is unavailable ({exc})", hint="try again later"
+                f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
             ) from None
 
     def _get(self, name: str) -> dict[str, Any]:
         import httpx
 
+        from gitops_bot.net import limits, retry
+        from gitops_bot.net.transport import fetch
+
         try:
-            r = self._client.get(f"/api/v1/applications/{quote(name, safe='')}")
+            r = fetch(
+                self._client,
+                "GET",
+                f"/api/v1/applications/{quote(name, safe='')}",
+                timeout=ATTEMPT,
+                limit=LIMIT,
+            )
+        except limits.TooLarge:
+            raise self._broken(f"answered more than {LIMIT} bytes for application {name}") from None
+        except httpx.TimeoutException:
+            raise retry.Retryable(f"no complete answer within {ATTEMPT:g}s") from None
         except httpx.TransportError as exc:
-            raise _Retry(type(exc).__name__) from None
-        if r.status_code >= 500 or r.status_code == 429:
-            raise _Retry(f"HTTP {r.status_code}")
-        if r.status_code in (401, 403):
+            raise retry.Retryable(type(exc).__name__) from None
+        if retry.retryable_status(r.status):
+            raise retry.Retryable(f"HTTP {r.status}", retry.retry_after(r.header("Retry-After")))
+        status = r.status
+        if status in (401, 403):
             raise UsageError(
-                f"Argo CD at {self.server} refused the token (HTTP {r.status_code})",
+                f"Argo CD at {self.server} refused the token (HTTP {status})",
                 hint="check the token and that its account may get applications",
             )
-        if r.status_code == 404:
+        if status == 404:
             raise UsageError(
                 f"Argo CD at {self.server} has no application {name!r}",
                 hint="fix argocd_application in gitops-bot.yaml",
             )
         # what remains is the server misbehaving, not the user's input: a service problem (exit 3)
-        if r.status_code != 200:
-            raise self._broken(f"answered HTTP {r.status_code} for application {name}")
+        if status != 200:
+            raise self._broken(f"answered HTTP {status} for application {name}")
         try:
-            body = r.json()
+            body = limits.loads(r.body)
+        except limits.JSONTooDeep:
+            raise self._broken("answered JSON nested too deeply") from None
         except ValueError:
             raise self._broken("answered something that is not JSON") from None
         if not isinstance(body, dict):
@@ -160,5 +177,14 @@ class ArgoCD:
         self._client.close()
 
 
-class _Retry(Exception):
-    pass
+ATTEMPT = 10.0  # seconds for one answer, in all (a server dripping bytes cannot stretch it)
+TOTAL = 30.0  # seconds for the gate's question, retries included
+LIMIT = 8 << 20  # an Application with a large resource tree is a few hundred KiB
+
+
+def _unverified() -> ssl.SSLContext:
+    """``insecure: true``: the operator chose to skip verifying Argo CD's certificate."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx

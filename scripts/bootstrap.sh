@@ -29,7 +29,7 @@ stamp=.venv/.gitops-bot-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "bootstrap: installing gitops-bot[test,dev] into .venv" >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,dev]'
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[keyless,test,dev]'
   echo "$want" > "$stamp"
 fi
 # The test helpers (testkit/: registry process, local GitHub/Argo CD APIs) are not part of the

@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD_CONTEXT = ("pyproject.toml", "README.md", "gitops_bot")  # what .dockerignore lets through
+# what .dockerignore lets through
+BUILD_CONTEXT = ("pyproject.toml", "README.md", "requirements.lock", "gitops_bot")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
 
 

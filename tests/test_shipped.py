@@ -67,6 +67,7 @@ def test_the_wheel_ships_only_the_package_and_every_module_imports_without_extra
         if p.name != "__main__.py"
     )
     assert {f"{m.replace('.', '/')}.py" for m in modules} <= set(names)
+    modules.remove(KEYLESS)  # the keyless extra's module: see the next test
     script = (
         "import importlib, json, sys\n"
         "print(json.dumps({m: importlib.import_module(m).__file__ for m in sys.argv[1:]}))\n"
@@ -78,6 +79,54 @@ def test_the_wheel_ships_only_the_package_and_every_module_imports_without_extra
     assert "gitops_bot/gitops-bot.schema.json" in names
     schema = shipped.run([str(wheel_venv / "bin/gitops-bot"), "schema"], cwd=tmp_path)
     assert schema == (ROOT / "gitops_bot" / "gitops-bot.schema.json").read_text()
+
+
+KEYLESS = "gitops_bot.trust.keyless"
+KEYLESS_CONFIG = """version: 1
+images:
+  - name: app
+    repository: ghcr.io/acme/app
+    verify:
+      keyless: {trusted_root: root.json, issuer: https://token.actions.githubusercontent.com, identity_regexp: 'https://github.com/acme/.*'}
+environments:
+  - name: dev
+    path: overlays/dev
+"""
+
+
+def test_keyless_verification_without_the_extra_is_one_line_naming_what_to_install(
+    wheel_venv: Path, tmp_path: Path
+) -> None:
+    """Without `gitops-bot[keyless]` sigstore is absent; a config asking for keyless fails
+    before anything is planned with exit 2 and one line saying which extra to install."""
+    python = str(wheel_venv / "bin/python")
+    probe = "import importlib.util as u; print(u.find_spec('sigstore') is None)"
+    assert shipped.run([python, "-c", probe], cwd=tmp_path).strip() == "True"
+    repo = tmp_path / "gitops"
+    (repo / "overlays/dev").mkdir(parents=True)
+    (repo / "gitops-bot.yaml").write_text(KEYLESS_CONFIG)
+    (repo / "root.json").write_text("{}")
+    (repo / "overlays/dev/kustomization.yaml").write_text(
+        "images:\n- name: ghcr.io/acme/app\n  newTag: 1.0.0\n"
+    )
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
+    ):
+        shipped.run(["git", *args], cwd=repo)
+    proc = subprocess.run(
+        [str(wheel_venv / "bin/gitops-bot"), "plan", "--repo", str(repo)],
+        cwd=tmp_path,
+        env=shipped.clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "gitops-bot[keyless]" in proc.stderr, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if "sigstore" in ln]
+    assert len(lines) == 1, proc.stderr
 
 
 def console_runner(exe: Path, cwd: Path, log: list[tuple[list[str], int, str, str]]) -> demo.Runner:
@@ -165,6 +214,49 @@ def action_install(shared_root: Path) -> Path:
         )
 
     return shipped.shared(shared_root, f"action-{shipped.source_key('action.yml')}", make)
+
+
+CLOSURE = """
+import importlib.metadata as m, json
+from pip._vendor.packaging.requirements import Requirement
+from pip._vendor.packaging.utils import canonicalize_name as c
+need, seen, todo = set(), set(), [("gitops-bot", "keyless"), ("gitops-bot", "")]
+while todo:
+    name, extra = todo.pop()
+    if (c(name), extra) in seen:
+        continue
+    seen.add((c(name), extra))
+    need.add(c(name))
+    for spec in m.distribution(name).requires or []:
+        r = Requirement(spec)
+        if r.marker is None or r.marker.evaluate({"extra": extra}):
+            todo += [(r.name, e) for e in {"", *r.extras}]
+have = {c(d.metadata["Name"]) for d in m.distributions()} - {"pip", "setuptools", "wheel"}
+print(json.dumps({"stale": sorted(have - need), "missing": sorted(need - have)}))
+"""
+
+
+def test_the_actions_install_is_the_lock_exactly_hash_checked_nothing_stale_nothing_missing(
+    action_install: Path, tmp_path: Path
+) -> None:
+    """The Action installs requirements.lock with --require-hashes, then the package alone:
+    what lands is exactly gitops-bot[keyless]'s dependency closure (a dependency dropped from
+    pyproject.toml but left in the lock, or one added without re-locking, fails here)."""
+    step = _step("Install gitops-bot")["run"]
+    assert "--require-hashes" in step and "requirements.lock" in step
+    python = str(action_install / "python/bin/python")
+    found = json.loads(shipped.run([python, "-c", CLOSURE], cwd=tmp_path))
+    assert found == {"stale": [], "missing": []}
+    shipped.run([python, "-m", "pip", "check"], cwd=tmp_path)
+    locked = {
+        m.group(1).lower().replace("_", "-"): m.group(2)
+        for m in re.finditer(r"^([A-Za-z0-9._-]+)==(\S+)", (ROOT / "requirements.lock").read_text(), re.M)
+    }
+    listed = json.loads(shipped.run([python, "-m", "pip", "list", "--format", "json"], cwd=tmp_path))
+    for dist in listed:
+        name = dist["name"].lower().replace("_", "-")
+        if name in locked:
+            assert dist["version"] == locked[name], (name, dist["version"], locked[name])
 
 
 def run_step(

@@ -2,7 +2,7 @@
 
 :func:`report_outcomes` and :func:`report_failure` are the one hook: the write-back layer
 calls them for every release command, so the CLI, the Action and ``watch`` notify alike.
-:mod:`.message` and :mod:`.send` (httpx, tenacity) are imported when there is something to
+:mod:`.message` and :mod:`.send` (httpx, gitops_bot.net) are imported when there is something to
 send: ``config`` reads this package's :mod:`.settings` on every command."""
 
 from __future__ import annotations

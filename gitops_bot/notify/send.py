@@ -1,5 +1,9 @@
 """Deliver notices: render, redact, sign, POST with bounded retries; or print (``--dry-run``).
 
+Every POST goes through :mod:`gitops_bot.net` (proxies, trust store, THE retry policy): each
+attempt ends within the destination's ``timeout`` in all (a server dripping bytes cannot stretch
+it) and reads at most :data:`ANSWER_LIMIT` bytes of the answer.
+
 A notification that cannot be delivered is a warning (logged, and returned for the outcome's
 warnings): the release it reports has already happened and stays a success."""
 
@@ -7,27 +11,27 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import httpx
-import tenacity
 
 from gitops_bot import __version__
 from gitops_bot.events.verify import signature
 from gitops_bot.log import get_logger, redact, register_secret
 from gitops_bot.model import is_loopback_host
+from gitops_bot.net import retry
+from gitops_bot.net.limits import TooLarge
+from gitops_bot.net.transport import Transport, fetch
 from gitops_bot.notify.message import RENDERERS, Notice
 from gitops_bot.notify.settings import NotifierSettings
 
 log = get_logger("gitops_bot.notify")
 SIGNATURE_HEADER = "X-Gitops-Bot-Signature-256"
-
-
-class _Retry(Exception):
-    pass
+ANSWER_LIMIT = 64 << 10  # a chat webhook answers "ok"; only an error's first words are shown
 
 
 class DeliveryError(Exception):
@@ -61,7 +65,7 @@ class Notifier:
         self.dry_run = dry_run
         self.out = out
         self.backoff = backoff
-        self.client = httpx.Client(transport=transport, follow_redirects=False)
+        self.client = httpx.Client(transport=transport or Transport(), follow_redirects=False)
 
     def __enter__(self) -> Notifier:
         return self
@@ -117,21 +121,31 @@ class Notifier:
     def _post(self, s: NotifierSettings, url: str, body: bytes, headers: dict[str, str]) -> None:
         def attempt() -> None:
             try:
-                r = self.client.post(url, content=body, headers=headers, timeout=s.timeout)
+                r = fetch(
+                    self.client,
+                    "POST",
+                    url,
+                    timeout=s.timeout,
+                    limit=ANSWER_LIMIT,
+                    content=body,
+                    headers=headers,
+                )
+            except TooLarge as exc:
+                raise DeliveryError(f"the answer is over {exc.limit} bytes") from None
+            except httpx.TimeoutException:
+                raise retry.Retryable(f"no complete answer within {s.timeout:g}s") from None
             except httpx.HTTPError as exc:
-                raise _Retry(type(exc).__name__) from None
-            if r.status_code == 429 or r.status_code >= 500:
-                raise _Retry(f"HTTP {r.status_code}")
-            if r.status_code >= 300:
-                raise DeliveryError(f"HTTP {r.status_code} {r.text[:200]}")
+                raise retry.Retryable(type(exc).__name__) from None
+            if retry.retryable_status(r.status):
+                raise retry.Retryable(f"HTTP {r.status}", retry.retry_after(r.header("Retry-After")))
+            if r.status >= 300:
+                text = r.body[:200].decode("utf-8", "replace")
+                raise DeliveryError(f"HTTP {r.status} {text}")
 
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_Retry),
-            stop=tenacity.stop_after_attempt(s.attempts),
-            wait=tenacity.wait_exponential(multiplier=self.backoff, max=8),
-            reraise=True,
-        )
+        policy = retry.RetryPolicy(attempts=s.attempts, initial_wait=self.backoff, max_wait=8.0)
+        # each attempt has s.timeout; waits between them are bounded by the same budget
+        deadline = time.monotonic() + s.attempts * (s.timeout + policy.max_wait)
         try:
-            retrying(attempt)
-        except _Retry as exc:
-            raise DeliveryError(f"{exc} after {s.attempts} attempts") from None
+            retry.call(attempt, policy, deadline)
+        except retry.GaveUp as exc:
+            raise DeliveryError(f"{exc.what} after {exc.attempts} attempts") from None

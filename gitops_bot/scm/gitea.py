@@ -17,9 +17,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from gitops_bot.errors import ForgeError, UsageError
+from gitops_bot.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.log import register_secret
+from gitops_bot.net import limits
+from gitops_bot.net.auth import OriginAuth
+from gitops_bot.net.transport import Transport, fetch
 from gitops_bot.scm.forge import (
+    MAX_BODY,
     MAX_WAIT,
     ChangeRequest,
     HTTPFailure,
@@ -40,6 +44,7 @@ from gitops_bot.scm.settings import ForgeConfig
 
 PAGE = 50  # Gitea's default maximum page size
 MAX_PAGES = 100
+DEADLINE = 30.0  # seconds for one API answer, in all (a server dripping bytes cannot stretch it)
 DRAFT_PREFIX = "WIP: "
 TOKEN_ENVS = ("GITEA_TOKEN", "FORGEJO_TOKEN")
 HINTS = {
@@ -108,9 +113,9 @@ class Gitea:
         register_secret(token)
         client = httpx.Client(
             base_url=api_url,
-            headers={"Authorization": f"token {token}", "Accept": "application/json"},
-            timeout=30,
-            transport=transport,
+            headers={"Accept": "application/json"},
+            auth=OriginAuth(api_url, f"token {token}"),  # the token goes to this API's origin only
+            transport=transport or Transport(),  # proxies, trust store, deadlines (gitops_bot.net)
             follow_redirects=False,
         )
         return cls(client, repository, git_token=token, name=name)
@@ -120,14 +125,21 @@ class Gitea:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         def once() -> Any:
             try:
-                r = self._client.request(method, path, **kwargs)
+                r = fetch(self._client, method, path, timeout=DEADLINE, limit=MAX_BODY, **kwargs)
+            except limits.TooLarge:  # streamed and stopped there, never read whole
+                raise ForgeUnavailable(
+                    f"{self.name} answered more than {MAX_BODY} bytes", hint="check forge.api_url"
+                ) from None
+            except httpx.TimeoutException:
+                raise HTTPFailure(None, {}, f"no complete answer within {DEADLINE:g}s") from None
             except httpx.TransportError as exc:
                 raise HTTPFailure(None, {}, type(exc).__name__) from None
-            if r.status_code >= 400:
-                raise HTTPFailure(r.status_code, dict(r.headers), _message(r))
-            check_answer(self.name, r.status_code, r.headers, len(r.content))
+            headers = httpx.Headers(r.headers)
+            if r.status >= 400:
+                raise HTTPFailure(r.status, dict(headers), _message(r.body, r.reason))
+            check_answer(self.name, r.status, headers, len(r.body))
             try:
-                return r.json() if r.content else None
+                return limits.loads(r.body) if r.body else None
             except ValueError:
                 raise unexpected(self.name) from None
 
@@ -235,10 +247,10 @@ def _pr(item: Any, name: str) -> ChangeRequest:
     return change_request(name, get("number"), get("html_url"), head, get("title"), get("body"), item)
 
 
-def _message(r: httpx.Response) -> str:
+def _message(body: bytes, reason: str) -> str:
     try:
-        data = r.json()
+        data = limits.loads(body)
     except ValueError:
-        return r.reason_phrase
+        return reason
     message = data.get("message") if isinstance(data, dict) else None
-    return str(message) if message else r.reason_phrase
+    return str(message) if message else reason

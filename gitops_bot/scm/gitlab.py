@@ -22,6 +22,7 @@ from gitlab.v4.objects import ProjectMergeRequest
 
 from gitops_bot.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.log import register_secret
+from gitops_bot.scm import requests_net
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
@@ -88,7 +89,7 @@ class GitLab:
                 hint=f"set {fcfg.token_env or 'GITLAB_TOKEN'} to a project access token "
                 "(api and write_repository scopes, Developer role)",
             )
-        session = session or requests.Session()
+        session = session or requests_net.session()  # proxies, trust, deadline, byte cap
         session.hooks["response"].append(_raise_failure)
         gl = gitlab.Gitlab(
             server,
@@ -108,6 +109,10 @@ class GitLab:
         def once() -> Any:
             try:
                 return fn()
+            except requests_net.AnswerTooLarge:  # streamed and stopped there, never read whole
+                raise ForgeUnavailable(
+                    f"GitLab answered more than {requests_net.LIMIT} bytes", hint="check forge.api_url"
+                ) from None
             except requests.RequestException as exc:
                 raise HTTPFailure(None, {}, type(exc).__name__) from None
             except gitlab.exceptions.GitlabParsingError:

@@ -20,15 +20,27 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from sigstore.errors import Error as SigstoreError
-from sigstore.errors import VerificationError
-from sigstore.hashes import Hashed
-from sigstore.models import Bundle, TrustedRoot
-from sigstore.verify import Verifier
-from sigstore.verify.policy import OIDCIssuer, VerificationPolicy
-from sigstore_models.common.v1 import HashAlgorithm
 
 from gitops_bot.errors import UsageError
+
+# sigstore-python is the `keyless` extra (it brings ~27 distributions that key-signed and
+# unsigned images never need). This module is imported only when a `verify:` policy asks for
+# keyless, so its absence is that configuration's error: one line naming what to install.
+try:
+    from sigstore.errors import Error as SigstoreError
+    from sigstore.errors import VerificationError
+    from sigstore.hashes import Hashed
+    from sigstore.models import Bundle, TrustedRoot
+    from sigstore.verify import Verifier
+    from sigstore.verify.policy import OIDCIssuer, VerificationPolicy
+    from sigstore_models.common.v1 import HashAlgorithm
+except ImportError as exc:  # only the missing extra; a broken sigstore install says so itself
+    if (exc.name or "").partition(".")[0] not in ("sigstore", "sigstore_models"):
+        raise
+    raise UsageError(
+        "keyless signature verification (verify: keyless) needs sigstore, which is not installed",
+        hint="pip install 'gitops-bot[keyless]' (the container image and the Action include it)",
+    ) from None
 from gitops_bot.model import FoundBy, SignatureKind, Signer, short_digest
 
 _OTHERNAME = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
