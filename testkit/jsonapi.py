@@ -50,6 +50,11 @@ class JSONServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        # a fake that checks its exchanges against the service's API description fails the
+        # test that broke it when the test lets it go (testkit.contract)
+        contract = getattr(self, "contract", None)
+        if contract is not None:
+            contract.assert_clean()
 
     def __enter__(self) -> Self:
         return self.start()
