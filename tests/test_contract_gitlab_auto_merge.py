@@ -4,7 +4,6 @@ while no pipeline exists yet, is asked only once the head pipeline shows (waited
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,31 +11,15 @@ import pytest
 
 from gitops_bot.scm.gitlab import GitLab
 from gitops_bot.scm.settings import ForgeConfig
+from testkit.forge_repo import remote_with_branch
 from testkit.gitlab_server import FakeGitLab
 
 BRANCH = "gitops-bot/staging/app"
 
 
-def _remote(tmp_path: Path) -> Path:
-    """A bare remote with main and the bot's branch one commit ahead."""
-    remote, work = tmp_path / "remote.git", tmp_path / "work"
-    run = ["git", "-c", "user.name=dev", "-c", "user.email=dev@example.com"]
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    subprocess.run(["git", "clone", "-q", str(remote), str(work)], check=True, capture_output=True)
-    (work / "a.txt").write_text("1\n")
-    subprocess.run([*run, "-C", str(work), "add", "-A"], check=True)
-    subprocess.run([*run, "-C", str(work), "commit", "-qm", "initial"], check=True)
-    subprocess.run([*run, "-C", str(work), "push", "-q", "origin", "main"], check=True)
-    subprocess.run([*run, "-C", str(work), "checkout", "-qb", BRANCH], check=True)
-    (work / "a.txt").write_text("2\n")
-    subprocess.run([*run, "-C", str(work), "commit", "-qam", "bump"], check=True)
-    subprocess.run([*run, "-C", str(work), "push", "-q", "origin", BRANCH], check=True)
-    return remote
-
-
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
-    return _remote(tmp_path)
+    return remote_with_branch(tmp_path, BRANCH)
 
 
 def _adapter(server: FakeGitLab) -> GitLab:
