@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from testkit.contract import Contract, example
 from testkit.forge_server import NotFound, Recorded, Recording, merge_branch
 from testkit.forge_server import git as _git
 from testkit.github_gitdata import GitData
-from testkit.contract import Contract, example
 from testkit.jsonapi import JSONServer
 
 
@@ -183,7 +183,7 @@ class FakeGitHub(Recording, JSONServer):
         this repository's values where they matter."""
         n = len(self.pulls) + 1
         api = f"{self.url}/repos/{self.repository}"
-        pr = example("github", "pull-request")
+        pr: dict[str, Any] = example("github", "pull-request")
         head, base = pr["head"], pr["base"]
         head.update(ref=body["head"], sha=sha, label=f"{self.repository.split('/')[0]}:{body['head']}")
         base.update(ref=body["base"], label=f"{self.repository.split('/')[0]}:{body['base']}")
