@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("github_spec_subset", ROOT / "scripts" / "github_spec_subset.py")
+    spec = importlib.util.spec_from_file_location(
+        "github_spec_subset", ROOT / "scripts" / "github_spec_subset.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -47,7 +49,9 @@ def test_a_pull_request_missing_a_required_field_breaks_the_contract() -> None:
     assert contract.violations == []
     del pr["head"]
     contract.check("GET", "/repos/acme/gitops/pulls/1", None, 200, pr)
-    assert contract.violations == ["GET /repos/acme/gitops/pulls/1 -> 200: answer (top): 'head' is a required property"]
+    assert contract.violations == [
+        "GET /repos/acme/gitops/pulls/1 -> 200: answer (top): 'head' is a required property"
+    ]
 
 
 def test_a_request_of_the_wrong_shape_or_to_no_operation_breaks_the_contract() -> None:
