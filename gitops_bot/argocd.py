@@ -1,9 +1,18 @@
 """The promotion gate: is the source environment healthy in Argo CD, running what we promote?
 
-One read-only call, ``GET /api/v1/applications/NAME`` with a bearer token (an Argo CD account
-token with ``applications, get``). The gate passes when the Application is Synced and Healthy
-and every promoted image is among the images Argo CD reports running
-(``status.summary.images``): the digest the source pins, or the tag where it pins no digest.
+One read-only call, ``GET /api/v1/applications/NAME[?appNamespace=NS]`` with a bearer token
+(an Argo CD account token with ``applications, get``). The gate passes only when, as
+``argocd app wait --sync --health --operation`` and Kargo require:
+
+- the last sync operation finished ``Succeeded`` (``status.operationState.phase``: not
+  ``Running``/``Terminating``, not ``Failed``/``Error`` such as a failed PostSync hook), and it
+  applied the revision the Application is synced to (``operationState.syncResult.revision``, or
+  ``revisions`` for a multi-source Application, equal to ``status.sync.revision(s)``);
+- the Application is ``Synced`` and ``Healthy``;
+- every promoted image is among the images Argo CD reports running (``status.summary.images``):
+  the digest the source pins, or the tag where it pins no digest.
+
+Anything else keeps the gate closed, each reason stated.
 """
 
 from __future__ import annotations
@@ -32,6 +41,9 @@ class ArgoCDConfig:
     server: str | None = None  # https://argocd.example.com
     token_env: str = "ARGOCD_AUTH_TOKEN"
     insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
+    # Applications outside the control plane's namespace ("apps in any namespace"): sent as
+    # ?appNamespace=; an application named NAMESPACE/NAME (the argocd CLI's form) overrides it.
+    app_namespace: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,7 @@ class Wanted:
 
 def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[str]:
     """PURE: the reasons the gate is closed (empty: open)."""
-    problems = []
+    problems = _operation(app, name)
     sync = str(_field(app, "status", "sync", "status") or "Unknown")
     health = str(_field(app, "status", "health", "status") or "Unknown")
     if sync != "Synced":
@@ -70,6 +82,52 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
             want = short_digest(w.digest) if w.digest else w.tag
             problems.append(f"{name} does not run {w.image} {want} (Argo CD reports {seen})")
     return problems
+
+
+def _operation(app: Mapping[str, Any], name: str) -> list[str]:
+    """PURE: why the last sync operation does not vouch for what is synced (empty: it does).
+
+    ``sync.status`` and ``health.status`` alone say nothing about hooks: a PostSync hook that
+    failed leaves the Application Synced and Healthy with ``operationState.phase: Failed``."""
+    state = _field(app, "status", "operationState")
+    if not isinstance(state, Mapping):
+        return [f"Argo CD application {name} has no sync operation on record; sync it once"]
+    phase = str(state.get("phase") or "Unknown")
+    if phase != "Succeeded":
+        message = str(state.get("message") or "").strip()
+        detail = f": {message}" if message else ""
+        return [f"Argo CD application {name}'s last sync operation is {phase}, not Succeeded{detail}"]
+    synced = _revisions(_field(app, "status", "sync"))
+    applied = _revisions(_field(state, "syncResult"))
+    if not synced:
+        return [f"Argo CD application {name} reports no synced revision"]
+    if applied != synced:
+        return [
+            f"Argo CD application {name}'s last successful sync applied {_show(applied)}, "
+            f"not the synced revision {_show(synced)}"
+        ]
+    return []
+
+
+def _revisions(obj: Any) -> tuple[str, ...]:
+    """A single-source Application reports ``revision``; a multi-source one ``revisions``."""
+    if not isinstance(obj, Mapping):
+        return ()
+    many = obj.get("revisions")
+    if isinstance(many, list) and many:
+        return tuple(str(r) for r in many)
+    one = obj.get("revision")
+    return (str(one),) if one else ()
+
+
+def _show(revisions: tuple[str, ...]) -> str:
+    return ", ".join(r[:12] for r in revisions) or "no revision"
+
+
+def locate(application: str, default_namespace: str | None) -> tuple[str, str | None]:
+    """PURE: ``NAMESPACE/NAME`` (the argocd CLI's form) or ``NAME`` in the configured namespace."""
+    namespace, sep, name = application.rpartition("/")
+    return (name, namespace) if sep else (application, default_namespace)
 
 
 def _field(obj: Any, *keys: str) -> Any:
@@ -100,6 +158,7 @@ class ArgoCD:
         from gitops_bot.net.transport import Transport
 
         self.server = cfg.server
+        self.app_namespace = cfg.app_namespace
         self._client = httpx.Client(
             base_url=cfg.server,
             headers={"Accept": "application/json"},
@@ -128,12 +187,14 @@ class ArgoCD:
         from gitops_bot.net.transport import fetch
 
         try:
+            app, namespace = locate(name, self.app_namespace)
             r = fetch(
                 self._client,
                 "GET",
-                f"/api/v1/applications/{quote(name, safe='')}",
+                f"/api/v1/applications/{quote(app, safe='')}",
                 timeout=ATTEMPT,
                 limit=LIMIT,
+                params={"appNamespace": namespace} if namespace else None,
             )
         except limits.TooLarge:
             raise self._broken(f"answered more than {LIMIT} bytes for application {name}") from None
@@ -152,7 +213,8 @@ class ArgoCD:
         if status == 404:
             raise UsageError(
                 f"Argo CD at {self.server} has no application {name!r}",
-                hint="fix argocd_application in gitops-bot.yaml",
+                hint="fix argocd_application in gitops-bot.yaml (NAMESPACE/NAME, or set "
+                "argocd: app_namespace, for an Application outside Argo CD's own namespace)",
             )
         # what remains is the server misbehaving, not the user's input: a service problem (exit 3)
         if status != 200:

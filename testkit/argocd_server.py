@@ -1,46 +1,92 @@
-"""A local HTTP server answering Argo CD's ``GET /api/v1/applications/NAME`` with Argo CD's
-JSON shape (the fields the promotion gate reads), for tests and the demo."""
+"""A local HTTP server answering Argo CD's ``GET /api/v1/applications/{name}`` (with the
+``appNamespace`` query of "apps in any namespace") in the shape of Argo CD's API description
+(``v1alpha1Application`` in ``assets/swagger.json``, vendored under ``testkit/specs/``), for
+tests and the demo. Every answer is checked against that description (:mod:`testkit.contract`).
+
+``status.operationState`` follows Argo CD's phases (``Running``, ``Terminating``, ``Failed``,
+``Error``, ``Succeeded``): a PostSync hook that failed leaves ``sync.status: Synced`` and
+``health.status: Healthy`` with ``operationState.phase: Failed``, which :func:`application`
+can build."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
+from testkit.contract import Contract
 from testkit.jsonapi import JSONServer
+
+CONTROL_PLANE = "argocd"  # the namespace Argo CD runs in; Applications live there by default
+REVISION = "a3f1c2d4e5b6a7980112233445566778899aabbc"
 
 
 def application(
-    name: str, images: list[str], *, sync: str = "Synced", health: str = "Healthy", revision: str = ""
+    name: str,
+    images: list[str],
+    *,
+    sync: str = "Synced",
+    health: str = "Healthy",
+    revision: str = REVISION,
+    phase: str = "Succeeded",
+    applied: str | None = None,
+    message: str | None = None,
+    namespace: str = CONTROL_PLANE,
 ) -> dict[str, Any]:
-    """An Application as the API returns it (trimmed to what matters here)."""
-    return {
-        "metadata": {"name": name, "namespace": "argocd"},
-        "spec": {"project": "default", "destination": {"server": "https://kubernetes.default.svc"}},
+    """An Application as the API returns it (trimmed to what matters here). ``applied`` is the
+    revision the last operation synced (default: ``revision``); ``phase`` its outcome."""
+    applied = revision if applied is None else applied
+    app: dict[str, Any] = {
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": "https://github.com/acme/gitops", "path": "overlays/staging"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "staging"},
+        },
         "status": {
             "sync": {"status": sync, "revision": revision},
             "health": {"status": health},
             "summary": {"images": images},
-            "operationState": {"phase": "Succeeded"},
+            "operationState": {
+                "operation": {"sync": {"revision": applied}},
+                "phase": phase,
+                "message": message
+                if message is not None
+                else ("successfully synced (all tasks run)" if phase == "Succeeded" else ""),
+                "startedAt": "2026-11-20T10:00:00Z",
+                "syncResult": {"revision": applied, "resources": []},
+            },
         },
     }
+    if phase not in ("Running", "Terminating"):  # Go's omitempty: no finishedAt while running
+        app["status"]["operationState"]["finishedAt"] = "2026-11-20T10:00:09Z"
+    return app
 
 
 @dataclass
 class FakeArgoCD(JSONServer):
     token: str = "argocd-test-token-0123456789"
-    apps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    apps: dict[str, dict[str, Any]] = field(default_factory=dict)  # "name" or "namespace/name"
     requests: list[str] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer before the real one
+    contract: Contract | None = field(default_factory=lambda: Contract.load("argocd"))
 
     def __post_init__(self) -> None:
         self._serve(self.handle)
 
     def handle(
         self, method: str, raw_path: str, body: Any, headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        path = urlparse(raw_path).path
-        self.requests.append(path)
+    ) -> tuple[int, Any, dict[str, str]]:
+        url = urlparse(raw_path)
+        self.requests.append(url.path + (f"?{url.query}" if url.query else ""))
+        answer = self._answer(method, url.path, parse_qs(url.query), headers)
+        if self.contract is not None:
+            self.contract.check(method, raw_path, body, answer[0], answer[1])
+        return answer
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
         if method != "GET":  # the gate only reads
             return 405, {"error": f"{method} is not served here", "code": 12}, {}
         if self.fail_next:
@@ -49,6 +95,9 @@ class FakeArgoCD(JSONServer):
             return 401, {"error": "invalid session: token signature is invalid", "code": 16}, {}
         prefix = "/api/v1/applications/"
         name = unquote(path.removeprefix(prefix)) if path.startswith(prefix) else None
-        if name is None or name not in self.apps:
+        namespace = query.get("appNamespace", [CONTROL_PLANE])[0]
+        app = self.apps.get(f"{namespace}/{name}") or self.apps.get(str(name))
+        if app is None or app["metadata"].get("namespace", CONTROL_PLANE) != namespace:
+            # Argo CD answers NotFound (gRPC code 5) for an Application it has not in that namespace
             return 404, {"error": f'applications.argoproj.io "{name}" not found', "code": 5}, {}
-        return 200, self.apps[name], {}
+        return 200, app, {}

@@ -1,7 +1,14 @@
 """A local HTTP server speaking the Gitea/Forgejo REST v1 endpoints gitops-bot calls (pull
 requests, labels by id, reviewers, assignees, comments, merge-when-checks-succeed), with
 Gitea's JSON shapes, backed by a real bare git remote. Merging makes a merge commit, Gitea's
-default "merge" style."""
+default "merge" style.
+
+Status codes as Gitea's and Forgejo's API handlers answer them (``routers/api/v1/repo/pull.go``):
+``PATCH .../pulls/{n}`` answers 201 with the PullRequest; ``POST .../pulls/{n}/merge`` with
+``merge_when_checks_succeed`` answers 201 with no body when it scheduled the merge (checks
+pending), 200 with no body when the checks had passed and it merged at once, 409 when a merge
+is already scheduled, 405 when the PR cannot be merged (a draft/WIP title, merged already, a
+merge style the repository does not allow)."""
 
 from __future__ import annotations
 
@@ -16,6 +23,8 @@ from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
 class FakeGitea(FakeForge):
     repository: str = "acme/gitops"
     labels: dict[str, int] = field(default_factory=lambda: {"gitops-bot": 1, "release": 2, "other": 3})
+    checks: str = "pending"  # the head commit's combined status: pending | success
+    merge_styles: tuple[str, ...] = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only")
     api_prefix: ClassVar[str] = "/api/v1"
 
     def authorised(self, headers: dict[str, str]) -> bool:
@@ -74,10 +83,40 @@ class FakeGitea(FakeForge):
         if where == "POST issues/comments":
             pr["comments_list"].append(body["body"])
             return 201, {"id": len(pr["comments_list"]), "body": body["body"]}, {}
-        if where == "POST pulls/merge" and body.get("merge_when_checks_succeed"):
-            pr["auto_merge"] = body["Do"]
-            return 200, None, {}
+        if where == "POST pulls/merge":
+            return self._merge_call(pr, body)
         raise NotFound
+
+    def _merge_call(self, pr: dict[str, Any], body: dict[str, Any]) -> Answer:
+        if pr["merged"]:
+            return 405, {"message": "PR already merged", "url": ""}, {}
+        if re.match(r"(?i)(wip:|\[wip\]|draft:|\[draft\])", pr["title"]):
+            return 405, {"message": "PR is a work in progress", "url": ""}, {}
+        if body.get("Do") not in self.merge_styles:
+            return (
+                405,
+                {
+                    "message": f"{body.get('Do')} is not allowed an allowed merge style for this repository",
+                    "url": "",
+                },
+                {},
+            )
+        if body.get("merge_when_checks_succeed") and self.checks != "success":
+            if pr["auto_merge"] is not None:
+                message = "pull request is already scheduled to auto merge when checks succeed"
+                return 409, {"message": message, "url": ""}, {}
+            pr["auto_merge"] = body["Do"]
+            return 201, None, {}
+        self.merge(pr["number"])
+        return 200, None, {}
+
+    def finish_checks(self, status: str = "success") -> None:
+        """The head commits' checks end; a scheduled auto-merge then merges."""
+        self.checks = status
+        if status == "success":
+            for pr in self.open_pulls():
+                if pr["auto_merge"] is not None:
+                    self.merge(pr["number"])
 
     def _collection(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         if method == "GET":

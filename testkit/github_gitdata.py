@@ -122,22 +122,40 @@ class GitData:
         return {"sha": sha, "url": f"{self.url}/trees/{sha}", "tree": [], "truncated": False}
 
     def _commit(self, sha: str) -> dict[str, Any]:
-        fields = _git(self.remote, "show", "-s", "--format=%T%n%P", sha).split("\n")
+        """A Git commit in the shape of GitHub's example (octokit's ``git-commit``)."""
+        fields = _git(self.remote, "show", "-s", "--format=%T%n%P%n%an%n%ae%n%aI%n%cn%n%ce%n%cI", sha).split(
+            "\n"
+        )
+        html = self.url.replace("/repos/", "/").removesuffix("/git")
+        signed = sha in self.api_commits
         return {
             "sha": sha,
+            "node_id": f"C_{sha[:12]}",
             "url": f"{self.url}/commits/{sha}",
+            "html_url": f"{html}/commit/{sha}",
+            "author": {"name": fields[2], "email": fields[3], "date": fields[4]},
+            "committer": {"name": fields[5], "email": fields[6], "date": fields[7]},
             "message": _git(self.remote, "show", "-s", "--format=%B", sha),
             "tree": {"sha": fields[0], "url": f"{self.url}/trees/{fields[0]}"},
-            "parents": [{"sha": p, "url": f"{self.url}/commits/{p}"} for p in fields[1].split()],
+            "parents": [
+                {"sha": p, "url": f"{self.url}/commits/{p}", "html_url": f"{html}/commit/{p}"}
+                for p in fields[1].split()
+            ],
             "verification": {
-                "verified": sha in self.api_commits,
-                "reason": "valid" if sha in self.api_commits else "unsigned",
+                "verified": signed,
+                "reason": "valid" if signed else "unsigned",
+                "signature": "-----BEGIN PGP SIGNATURE-----\n...\n-----END PGP SIGNATURE-----"
+                if signed
+                else None,
+                "payload": f"tree {fields[0]}\n..." if signed else None,
+                "verified_at": fields[7] if signed else None,
             },
         }
 
     def _ref(self, ref: str, sha: str) -> dict[str, Any]:
         return {
             "ref": f"refs/{ref}",
+            "node_id": f"REF_{ref}",
             "url": f"{self.url}/refs/{ref}",
             "object": {"sha": sha, "type": "commit", "url": f"{self.url}/commits/{sha}"},
         }

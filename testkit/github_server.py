@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from testkit.contract import Contract, example
 from testkit.forge_server import NotFound, Recorded, Recording, merge_branch
 from testkit.forge_server import git as _git
 from testkit.github_gitdata import GitData
@@ -32,6 +33,8 @@ class FakeGitHub(Recording, JSONServer):
     fail: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     api_prefix: ClassVar[str] = "/api/v3"
+    outside_contract: ClassVar[tuple[str, ...]] = ("/graphql", "/api/graphql")
+    contract: Contract | None = field(default_factory=lambda: Contract.load("github"))
 
     def __post_init__(self) -> None:
         self._serve(self.handle)
@@ -112,20 +115,30 @@ class FakeGitHub(Recording, JSONServer):
                         pr[k] = body[k]
                 return 200, pr, {}
             if kind == "pulls" and sub == "/requested_reviewers" and method == "POST":
-                pr["requested_reviewers"] = [{"login": r} for r in body.get("reviewers", [])]
+                user = example("github", "pull-request")["user"]
+                pr["requested_reviewers"] = [{**user, "login": r} for r in body.get("reviewers", [])]
                 return 201, pr, {}
             if kind == "issues" and sub == "/labels" and method == "POST":
                 names = body if isinstance(body, list) else body.get("labels", [])
                 for n in names:
                     if n not in [x["name"] for x in pr["labels"]]:
-                        pr["labels"].append({"name": n, "color": "ededed"})
+                        label = example("github", "label-items")[0]
+                        label.update(name=n, color="ededed", default=False, description="")
+                        pr["labels"].append(label)
                 return 200, pr["labels"], {}
             if kind == "issues" and sub == "/comments" and method == "POST":
                 pr["comments_list"].append(body["body"])
-                return 201, {"id": len(pr["comments_list"]), "body": body["body"]}, {}
+                comment = example("github", "issue-comment")
+                comment.update(id=len(pr["comments_list"]), body=body["body"])
+                return 201, comment, {}
             if kind == "issues" and sub == "/assignees" and method == "POST":
-                pr["assignees"] = [{"login": a} for a in body.get("assignees", [])]
-                return 201, pr, {}
+                user = example("github", "pull-request")["user"]
+                pr["assignees"] = [{**user, "login": a} for a in body.get("assignees", [])]
+                issue = example("github", "issue")
+                issue.update(
+                    number=pr["number"], title=pr["title"], assignees=pr["assignees"], labels=pr["labels"]
+                )
+                return 201, issue, {}
         if (
             path in ("/graphql", "/api/graphql")
             and method == "POST"
@@ -134,7 +147,15 @@ class FakeGitHub(Recording, JSONServer):
             node = body["variables"]["input"]["pullRequestId"]
             for p in self.pulls:
                 if p["node_id"] == node:
-                    p["auto_merge"] = {"merge_method": body["variables"]["input"].get("mergeMethod")}
+                    # the REST shape GitHub then shows (``auto-merge`` schema): lowercase method
+                    method = str(body["variables"]["input"].get("mergeMethod") or "MERGE").lower()
+                    user = example("github", "pull-request")["user"]
+                    p["auto_merge"] = {
+                        "enabled_by": user,
+                        "merge_method": method,
+                        "commit_title": "",
+                        "commit_message": "",
+                    }
             return (
                 200,
                 {"data": {"enablePullRequestAutoMerge": {"actor": None, "clientMutationId": None}}},
@@ -158,28 +179,42 @@ class FakeGitHub(Recording, JSONServer):
         }
 
     def _new_pull(self, body: dict[str, Any], sha: str) -> dict[str, Any]:
+        """A pull request shaped as GitHub's own example (octokit's ``pull-request``), with
+        this repository's values where they matter."""
         n = len(self.pulls) + 1
         api = f"{self.url}/repos/{self.repository}"
-        return {
-            "id": 1000 + n,
-            "node_id": f"PR_node{n}",
-            "number": n,
-            "state": "open",
-            "title": body["title"],
-            "body": body.get("body", ""),
-            "draft": bool(body.get("draft", False)),
-            "merged": False,
-            "url": f"{api}/pulls/{n}",
-            "issue_url": f"{api}/issues/{n}",
-            "html_url": f"https://github.test/{self.repository}/pull/{n}",
-            "head": {"ref": body["head"], "sha": sha, "label": body["head"], "repo": self._repo_json()},
-            "base": {"ref": body["base"], "repo": self._repo_json()},
-            "labels": [],
-            "assignees": [],
-            "requested_reviewers": [],
-            "comments_list": [],
-            "auto_merge": None,
-        }
+        pr: dict[str, Any] = example("github", "pull-request")
+        head, base = pr["head"], pr["base"]
+        head.update(ref=body["head"], sha=sha, label=f"{self.repository.split('/')[0]}:{body['head']}")
+        base.update(ref=body["base"], label=f"{self.repository.split('/')[0]}:{body['base']}")
+        for side in (head, base):
+            side["repo"].update(full_name=self.repository, name=self.repository.split("/")[1])
+        pr.update(
+            id=1000 + n,
+            node_id=f"PR_node{n}",
+            number=n,
+            state="open",
+            title=body["title"],
+            body=body.get("body", ""),
+            draft=bool(body.get("draft", False)),
+            merged=False,
+            merged_at=None,
+            closed_at=None,
+            merge_commit_sha=None,
+            merged_by=None,
+            mergeable=None,
+            url=f"{api}/pulls/{n}",
+            issue_url=f"{api}/issues/{n}",
+            html_url=f"https://github.test/{self.repository}/pull/{n}",
+            labels=[],
+            assignee=None,
+            assignees=[],
+            requested_reviewers=[],
+            requested_teams=[],
+            comments_list=[],
+            auto_merge=None,
+        )
+        return pr
 
 
 def _validation(message: str) -> dict[str, Any]:

@@ -1,6 +1,17 @@
 """A local HTTP server speaking the GitLab v4 endpoints gitops-bot calls through python-gitlab
 (merge requests, notes, the merge endpoint, user lookup), with GitLab's JSON shapes, backed by
-a real bare git remote. Merging makes a merge commit, GitLab's default merge method."""
+a real bare git remote. Merging makes a merge commit, GitLab's default merge method.
+
+Merge semantics as GitLab's (``PUT .../merge``, REST docs "Merge a merge request"):
+
+- a new merge request has no ``head_pipeline``; CI creates it a little later (here: once the
+  merge request was read ``pipeline_after_reads`` times; ``ci=False``: never);
+- ``merge_when_pipeline_succeeds: true`` sets auto-merge while the head pipeline runs, and
+  merges at once when there is no pipeline yet (GitLab issue 37292) or it already succeeded;
+- ``auto_merge: true`` (GitLab 17.11+, ``version``) sets auto-merge and waits for the checks;
+  an older GitLab ignores the unknown parameter, so the call is a plain, immediate merge;
+- :meth:`FakeGitLab.finish_pipeline` ends the head pipeline; success merges an auto-merge MR.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +29,9 @@ class FakeGitLab(FakeForge):
     project_id: int = 42
     users: dict[str, int] = field(default_factory=lambda: {"alice": 7, "bob": 8})
     job_token: str | None = None  # accepted as JOB-TOKEN, like CI_JOB_TOKEN
+    version: str = "17.11.0-ee"  # what GET /version answers
+    ci: bool = True  # the project has a pipeline for merge requests
+    pipeline_after_reads: int = 1  # reads of a new MR before its head pipeline shows
     api_prefix: ClassVar[str] = "/api/v4"
     number_key: ClassVar[str] = "iid"
 
@@ -50,7 +64,55 @@ class FakeGitLab(FakeForge):
         merge_branch(self.remote, head, base, message, ("GitLab", "gitlab@example.com"), squash=False)
         pr["state"] = "merged"
 
+    def finish_pipeline(self, number: int, status: str = "success") -> None:
+        pr = self.find(number)
+        assert pr["head_pipeline"] is not None, "no pipeline to finish"
+        pr["head_pipeline"]["status"] = status
+        if status == "success" and pr["merge_when_pipeline_succeeds"]:
+            self.merge(number)
+
+    def _supports_auto_merge(self) -> bool:
+        found = re.match(r"(\d+)\.(\d+)", self.version)
+        return found is not None and (int(found.group(1)), int(found.group(2))) >= (17, 11)
+
+    def _read(self, pr: dict[str, Any]) -> dict[str, Any]:
+        if self.ci and pr["head_pipeline"] is None and pr["state"] == "opened":
+            pr["_reads"] += 1
+            if pr["_reads"] >= self.pipeline_after_reads:
+                sha = self.branch_sha(pr["source_branch"]) or ""
+                pr["head_pipeline"] = {
+                    "id": 9000 + pr["iid"],
+                    "sha": sha,
+                    "ref": pr["source_branch"],
+                    "status": "running",
+                }
+        return pr
+
+    def _merge_call(self, pr: dict[str, Any], body: dict[str, Any]) -> Answer:
+        if pr["state"] != "opened":
+            return 405, {"message": "405 Method Not Allowed"}, {}
+        pr["squash"] = bool(body.get("squash", pr["squash"]))
+        pipeline = pr["head_pipeline"]
+        if body.get("auto_merge") and self._supports_auto_merge():
+            if pipeline is not None and pipeline["status"] == "success":
+                self.merge(pr["iid"])
+            else:
+                pr["merge_when_pipeline_succeeds"] = True
+            return 200, pr, {}
+        if (
+            body.get("merge_when_pipeline_succeeds")
+            and pipeline is not None
+            and pipeline["status"] == "running"
+        ):
+            pr["merge_when_pipeline_succeeds"] = True
+            return 200, pr, {}
+        # no pipeline yet, a finished one, or a parameter this version does not know: merge now
+        self.merge(pr["iid"])
+        return 200, pr, {}
+
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if path == "/version" and method == "GET":
+            return 200, {"version": self.version, "revision": "6d0a9cc2b1c"}, {}
         if path == "/users" and method == "GET":
             name = query.get("username", [""])[0]
             found = [{"id": uid, "username": n} for n, uid in self.users.items() if n == name]
@@ -62,15 +124,15 @@ class FakeGitLab(FakeForge):
             return self._collection(method, path, query, body)
         pr = self.find(int(m.group(2)))
         sub = m.group(3)
+        if sub is None and method == "GET":
+            return 200, self._read(pr), {}
         if sub is None and method == "PUT":
             return 200, self._edit(pr, body), {}
         if sub == "/notes" and method == "POST":
             pr["notes"].append(body["body"])
             return 201, {"id": len(pr["notes"]), "body": body["body"]}, {}
         if sub == "/merge" and method == "PUT":
-            pr["merge_when_pipeline_succeeds"] = bool(body.get("merge_when_pipeline_succeeds"))
-            pr["squash"] = bool(body.get("squash"))
-            return 200, pr, {}
+            return self._merge_call(pr, body)
         raise NotFound
 
     def _collection(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
@@ -125,7 +187,9 @@ class FakeGitLab(FakeForge):
             "assignees": [],
             "merge_when_pipeline_succeeds": False,
             "squash": False,
+            "head_pipeline": None,
             "notes": [],
+            "_reads": 0,
         }
 
 

@@ -28,9 +28,11 @@ class JSONServer:
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
                 status, payload, headers = handle(self.command, self.path, body, dict(self.headers))
-                data = json.dumps(payload).encode()
+                # None: no body at all, as Go servers' ctx.Status(...) and 204s answer
+                data = b"" if payload is None else json.dumps(payload).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                if payload is not None:
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -50,6 +52,11 @@ class JSONServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        # a fake that checks its exchanges against the service's API description fails the
+        # test that broke it when the test lets it go (testkit.contract)
+        contract = getattr(self, "contract", None)
+        if contract is not None:
+            contract.assert_clean()
 
     def __enter__(self) -> Self:
         return self.start()

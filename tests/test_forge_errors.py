@@ -134,6 +134,7 @@ def test_gitlab_unknown_reviewer_and_refused_label_are_warnings(rsps: responses.
     rsps.get(MRS, json=[mr(5)])
     rsps.put(f"{MRS}/5", status=422, json={"message": "labels invalid"})
     rsps.get("https://gitlab.example.com/api/v4/users", json=[])
+    rsps.get("https://gitlab.example.com/api/v4/version", json={"version": "17.11.0-ee", "revision": "x"})
     rsps.put(f"{MRS}/5/merge", json=mr(5))
     gl = gitlab()
     pr = gl.open_pulls("gitops-bot")["gitops-bot/staging"]
@@ -141,11 +142,7 @@ def test_gitlab_unknown_reviewer_and_refused_label_are_warnings(rsps: responses.
     assert [w.split(": could not set ")[1].split(":")[0] for w in warnings] == ["labels", "reviewers"]
     assert all(w.startswith("MR !5") for w in warnings)
     merge = json.loads(rsps.calls[-1].request.body or b"{}")
-    assert merge == {
-        "merge_when_pipeline_succeeds": True,
-        "should_remove_source_branch": True,
-        "squash": True,
-    }
+    assert merge == {"auto_merge": True, "should_remove_source_branch": True, "squash": True}
 
 
 def test_gitlab_ci_job_token_is_the_fallback(rsps: responses.RequestsMock) -> None:

@@ -52,6 +52,7 @@ def test_gate_reports_sync_and_health() -> None:
         "Argo CD application s is Progressing, not Healthy",
     ]
     assert argocd.check({}, "s", []) == [
+        "Argo CD application s has no sync operation on record; sync it once",
         "Argo CD application s is Unknown, not Synced",
         "Argo CD application s is Unknown, not Healthy",
     ]

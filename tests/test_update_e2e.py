@@ -170,8 +170,8 @@ def test_update_opens_one_pr_then_is_idempotent_then_updates_it_in_place(
     assert pr["title"] == "staging: release: update 2 images"
     assert f"| staging | `example/app` | `1.0.0` | `1.1.0` | `{digest}` |" in pr["body"]
     assert [lb["name"] for lb in pr["labels"]] == ["gitops-bot", "release"]
-    assert pr["requested_reviewers"] == [{"login": "alice"}]
-    assert pr["auto_merge"] == {"merge_method": "SQUASH"}
+    assert [u["login"] for u in pr["requested_reviewers"]] == ["alice"]
+    assert pr["auto_merge"]["merge_method"] == "squash"
     assert FakeGitHub.token not in pr["body"]
     msg = git(world.remote, "log", "-1", "--format=%B", "gitops-bot/staging")
     assert f"Gitops-Bot-Release: {res['release']}" in msg

@@ -283,11 +283,19 @@ ARGOCD = Section(
         ),
         Field("token_env", EnvVar(), "ARGOCD_AUTH_TOKEN", description=_default("ARGOCD_AUTH_TOKEN")),
         Field("insecure", BOOL, False),
+        Field(
+            "app_namespace",
+            STR,
+            description="The namespace of the gated Applications when they live outside Argo CD's own "
+            "(apps in any namespace); sent as ?appNamespace=. An argocd_application written "
+            "NAMESPACE/NAME overrides it.",
+        ),
     ),
     lambda v: ArgoCDConfig(
         server=v["server"].rstrip("/") if v["server"] else None,
         token_env=v["token_env"],
         insecure=v["insecure"],
+        app_namespace=v["app_namespace"],
     ),
     name="argocd",
 )

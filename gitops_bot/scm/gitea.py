@@ -212,9 +212,28 @@ class Gitea:
                 ("assignees", lambda: self._request("PATCH", f"{self._repo}/issues/{n}", json=people))
             )
         if auto_merge:
-            merge = {"Do": auto_merge, "merge_when_checks_succeed": True, "delete_branch_after_merge": True}
-            steps.append(("auto-merge", lambda: self._post(f"pulls/{n}/merge", merge)))
+            steps.append(("auto-merge", lambda: self._auto_merge(n, auto_merge)))
         return decorate_steps(f"PR #{n}", steps, (ForgeError,))
+
+    def _auto_merge(self, number: int, style: str) -> None:
+        """``POST .../pulls/{n}/merge`` with ``merge_when_checks_succeed``, answered as Gitea's
+        and Forgejo's server code does: 201 scheduled (checks pending), 200 merged now (the
+        checks had passed already), 409 already scheduled (a rerun: fine) or a merge conflict,
+        405 not mergeable (a draft, merged already, merge style not allowed, no permission)."""
+        merge = {"Do": style, "merge_when_checks_succeed": True, "delete_branch_after_merge": True}
+        try:
+            self._post(f"pulls/{number}/merge", merge)
+        except ForgeError as exc:
+            if exc.status == 409 and "already scheduled" in str(exc).lower():
+                return
+            if exc.status == 405:
+                raise ForgeError(
+                    f"{self.name} will not merge PR #{number}: {exc}",
+                    status=405,
+                    hint="check the merge style is allowed in the repository's settings, "
+                    "the PR is not a draft, and the token's user may merge",
+                ) from None
+            raise
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._post(f"issues/{pr.number}/comments", {"body": comment})

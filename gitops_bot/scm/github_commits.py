@@ -32,7 +32,10 @@ def push(gh: GitHub, ws: Workspace, branch: str, lease: tuple[str, str | None] |
         elements = []
         for path, mode, content in changes:
             if content is None:
-                elements.append(InputGitTreeElement(path, mode, "blob", sha=None))
+                # a deletion: GitHub wants a blob mode with sha null, and refuses git's "000000"
+                elements.append(
+                    InputGitTreeElement(path, "100644" if set(mode) == {"0"} else mode, "blob", sha=None)
+                )
             else:
                 blob = repo.create_git_blob(base64.b64encode(content).decode(), "base64")
                 elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))

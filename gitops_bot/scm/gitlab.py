@@ -6,12 +6,20 @@ drops), so rate limits and 5xx are retried by :func:`~gitops_bot.scm.forge.call`
 same 2-minute bound as GitHub's, instead of python-gitlab's unbounded ``Retry-After`` sleeps.
 
 Drafts are GitLab's "Draft: " title prefix. Merge requests are opened with "delete source
-branch", so a merged one leaves no branch behind. Auto-merge is "merge when pipeline
-succeeds" (``auto_merge: squash`` also squashes).
+branch", so a merged one leaves no branch behind.
+
+Auto-merge (``auto_merge: squash`` also squashes): asking for "merge when pipeline succeeds"
+before the merge request's pipeline exists makes GitLab merge at once, untested (GitLab issue
+37292), and a just-opened merge request has no pipeline yet. GitLab 17.11 and later take
+``auto_merge: true`` ("merge when checks pass"), which waits for the pipeline; on an older
+GitLab (or one whose version cannot be read) the bot first waits, bounded, for the merge
+request's head pipeline, and leaves auto-merge unset with a warning if none appears.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -43,6 +51,9 @@ from gitops_bot.scm.settings import ForgeConfig
 
 DRAFT_PREFIX = "Draft: "
 MAX_OPEN = 5000  # merge requests read when looking for the bot's own
+AUTO_MERGE_SINCE = (17, 11)  # PUT .../merge takes auto_merge=true from this version on
+PIPELINE_WAIT = 120.0  # seconds an older GitLab is given to create a new MR's head pipeline
+PIPELINE_POLL = 3.0
 HINTS = {
     401: "check GITLAB_TOKEN (not expired, not revoked)",
     403: "the token needs the api and write_repository scopes and Developer access; "
@@ -66,6 +77,10 @@ class GitLab:
         self.git_token: str | None = git_token
         self.git_user = git_user
         self.max_wait = MAX_WAIT
+        self.pipeline_wait = PIPELINE_WAIT
+        self.pipeline_poll = PIPELINE_POLL
+        self._sleep: Callable[[float], None] = time.sleep
+        self._version: tuple[int, int] | None = None
 
     @classmethod
     def connect(
@@ -186,13 +201,53 @@ class GitLab:
         if assignees:
             steps.append(("assignees", lambda: self._put(pr, {"assignee_ids": self._user_ids(assignees)})))
         if auto_merge:
-            merge = {
-                "merge_when_pipeline_succeeds": True,
-                "should_remove_source_branch": True,
-                "squash": auto_merge == "squash",
-            }
-            steps.append(("auto-merge", lambda: self._put(pr, merge, "/merge")))
+            steps.append(("auto-merge", lambda: self._auto_merge(pr, squash=auto_merge == "squash")))
         return decorate_steps(f"MR !{pr.number}", steps, (ForgeError,))
+
+    def _auto_merge(self, pr: ChangeRequest, *, squash: bool) -> None:
+        options = {"should_remove_source_branch": True, "squash": squash}
+        if self.version() >= AUTO_MERGE_SINCE:
+            self._put(pr, {**options, "auto_merge": True}, "/merge")
+            return
+        # An older GitLab ignores auto_merge (and would merge now); its
+        # merge_when_pipeline_succeeds merges at once while no pipeline exists yet.
+        if not self._head_pipeline(pr):
+            raise ForgeError(
+                f"GitLab created no pipeline for MR !{pr.number} within {self.pipeline_wait:.0f}s, "
+                "and asking for auto-merge now would merge it untested",
+                status=None,
+                hint="merge it by hand once CI passed, or upgrade GitLab to 17.11+ (auto_merge)",
+            )
+        self._put(pr, {**options, "merge_when_pipeline_succeeds": True}, "/merge")
+
+    def version(self) -> tuple[int, int]:
+        """GitLab's (major, minor) from ``GET /version``; (0, 0) when it cannot be read (a
+        CI job token may not read it): the cautious path that waits for the pipeline."""
+        if self._version is None:
+            try:
+                answer = self._call(lambda: self._gl.http_get("/version"))
+            except ForgeError:
+                answer = None
+            found = (
+                re.match(r"(\d+)\.(\d+)", str(answer.get("version", "")))
+                if isinstance(answer, dict)
+                else None
+            )
+            self._version = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+        return self._version
+
+    def _head_pipeline(self, pr: ChangeRequest) -> bool:
+        """Whether the merge request has a head pipeline, polled for at most ``pipeline_wait``."""
+        mr = pr.raw
+        path = f"{mr.manager.path}/{mr.encoded_id}"
+        deadline = time.monotonic() + self.pipeline_wait
+        while True:
+            answer = self._call(lambda: self._gl.http_get(path))
+            if isinstance(answer, dict) and isinstance(answer.get("head_pipeline"), dict):
+                return True
+            if time.monotonic() + self.pipeline_poll > deadline:
+                return False
+            self._sleep(self.pipeline_poll)
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         mr = pr.raw

@@ -1,0 +1,237 @@
+"""The contract layer under the local service fakes: every request the bot sends to a fake and
+every answer the fake gives are checked against the service's published API description
+(vendored under ``testkit/specs/``, sources and versions in its README).
+
+Both Swagger 2.0 (Argo CD, Gitea, Forgejo, GitLab's v2 description) and OpenAPI 3.0/3.1
+(GitHub) are read; the schemas are validated with ``jsonschema`` (already the project's JSON
+Schema library, so no second one: openapi-core reads OpenAPI 3 only, and half the
+descriptions here are Swagger 2). OpenAPI 3.0's ``nullable`` and Swagger's ``x-nullable`` are
+turned into JSON Schema's ``"null"`` type before validation.
+
+What fails: a path or method the description does not have, a missing required query
+parameter, a request body or an answer body that breaks its schema (a field the schema
+requires and the fake omits, a wrong type), and an answer status the operation does not list
+(unless it lists ``default``). Violations are collected, not raised in the server's thread;
+:meth:`Contract.assert_clean` (called when a fake stops) fails the test that caused them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+
+SPECS = Path(__file__).parent / "specs"
+# name -> (file, path prefix the fake serves the API under)
+KNOWN = {
+    "argocd": ("argocd-3.6.0.swagger.json", ""),
+    "github": ("github-rest-subset.json", ""),
+    "gitea": ("gitea-subset.swagger.json", "/api/v1"),
+    "forgejo": ("forgejo-subset.swagger.json", "/api/v1"),
+    "gitlab": ("gitlab-subset.swagger.json", "/api/v4"),
+}
+
+
+# Where a description is known to be narrower than the service (each with its evidence), the
+# named part of the exchange is not checked. Listed in testkit/specs/README.md too.
+WAIVED = {
+    # GitHub's REST docs ("Add labels to an issue"): "You can also pass an array of labels
+    # directly"; GitHub accepts it, PyGithub sends it, the description allows only {labels: [...]}
+    ("github", "post", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "request"),
+}
+
+
+class ContractViolation(AssertionError):
+    pass
+
+
+@dataclass
+class Operation:
+    template: str
+    pattern: re.Pattern[str]
+    method: str
+    spec: Mapping[str, Any]
+    pointer: str  # JSON pointer of the operation inside the description
+
+
+@dataclass
+class Contract:
+    name: str
+    document: dict[str, Any]
+    prefix: str = ""
+    violations: list[str] = field(default_factory=list)
+    checked: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._swagger2 = str(self.document.get("swagger", "")).startswith("2")
+        resource = referencing.Resource.from_contents(
+            self.document, default_specification=referencing.jsonschema.DRAFT4
+        )
+        self._registry: referencing.Registry[Any] = referencing.Registry().with_resource("urn:spec", resource)
+        self._ops = list(_operations(self.document))
+
+    @classmethod
+    def load(cls, name: str) -> Contract:
+        file, prefix = KNOWN[name]
+        return cls(name, _document(file), prefix)
+
+    # -- what the fakes call -------------------------------------------------------------
+
+    def check(
+        self, method: str, raw_path: str, body: Any, status: int, answer: Any, *, answer_too: bool = True
+    ) -> None:
+        """Check one exchange (the request alone unless ``answer_too``); remember what breaks
+        the description."""
+        url = urlparse(raw_path)
+        path = url.path.removeprefix(self.prefix) if self.prefix else url.path
+        problems = self._problems(method.lower(), path, parse_qs(url.query), body, status, answer)
+        if not answer_too:
+            problems = [p for p in problems if not p.startswith(("answer", "status"))]
+        with self._lock:
+            self.checked += 1
+            self.violations += [f"{method} {url.path} -> {status}: {p}" for p in problems]
+
+    def assert_clean(self) -> None:
+        if self.violations:
+            listed = "\n  ".join(self.violations[:20])
+            raise ContractViolation(f"{self.name}: the exchanges break its API description:\n  {listed}")
+
+    # -- the checks ----------------------------------------------------------------------
+
+    def operation(self, method: str, path: str) -> Operation | None:
+        # a literal segment beats a template one (GitHub has /pulls/{n}/merge and /{a}/{b}/{c})
+        found = [op for op in self._ops if op.method == method and op.pattern.fullmatch(path)]
+        found.sort(key=lambda op: op.template.count("{"))
+        return found[0] if found else None
+
+    def _problems(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any, status: int, answer: Any
+    ) -> list[str]:
+        op = self.operation(method, path)
+        if op is None:
+            return ["no such operation in the description"]
+        problems = []
+        params = [self._deref(p) for p in op.spec.get("parameters", [])]
+        for p in params:
+            if p.get("in") == "query" and p.get("required") and p["name"] not in query:
+                problems.append(f"required query parameter {p['name']!r} missing")
+        request_schema = self._request_schema(op, params)
+        waived = (self.name, method, op.template, "request") in WAIVED
+        if request_schema is not None and body is not None and not waived:
+            problems += self._validate(body, request_schema, "request body")
+        responses = op.spec.get("responses", {})
+        listed = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+        if listed is None and status < 400:
+            listed = responses.get("default")
+        if listed is None:
+            if status >= 400 and ("default" in responses or status in (401, 404, 429) or status >= 500):
+                # authentication, absence, rate limits and outages answer any operation
+                return problems
+            return [*problems, f"status {status} is not an answer the operation lists ({sorted(responses)})"]
+        schema = self._response_schema(op, str(status) if str(status) in responses else "default")
+        if schema is not None and status != 204:
+            problems += self._validate(answer, schema, "answer")
+        return problems
+
+    def _request_schema(self, op: Operation, params: list[Mapping[str, Any]]) -> str | None:
+        if self._swagger2:
+            for i, p in enumerate(op.spec.get("parameters", [])):
+                if self._deref(p).get("in") == "body":
+                    return f"{op.pointer}/parameters/{i}/schema"
+            return None
+        content = self._deref(op.spec.get("requestBody", {})).get("content", {})
+        return (
+            f"{op.pointer}/requestBody/content/application~1json/schema"
+            if "application/json" in content
+            else None
+        )
+
+    def _response_schema(self, op: Operation, key: str) -> str | None:
+        response = op.spec["responses"][key]
+        pointer = f"{op.pointer}/responses/{key}"
+        if "$ref" in response:
+            pointer = str(response["$ref"]).removeprefix("#")
+            response = self._deref(response)
+        if self._swagger2:
+            return f"{pointer}/schema" if "schema" in response else None
+        content = response.get("content", {})
+        return f"{pointer}/content/application~1json/schema" if "application/json" in content else None
+
+    def _validate(self, instance: Any, pointer: str, what: str) -> list[str]:
+        validator = jsonschema.Draft4Validator({"$ref": f"urn:spec#{pointer}"}, registry=self._registry)
+        return [
+            f"{what} {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message[:200]}"
+            for e in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))[:10]
+        ]
+
+    def _deref(self, obj: Any) -> Mapping[str, Any]:
+        while isinstance(obj, Mapping) and "$ref" in obj:
+            obj = _pointer(self.document, str(obj["$ref"]).removeprefix("#"))
+        return obj if isinstance(obj, Mapping) else {}
+
+
+def example(name: str, key: str) -> Any:
+    """A fresh copy of a named example of the description (``components/examples``), the
+    service's own sample answer, for a fake to build its answers on."""
+    file, _ = KNOWN[name]
+    return copy.deepcopy(_document(file)["components"]["examples"][key]["value"])
+
+
+@cache
+def _document(file: str) -> dict[str, Any]:
+    doc = json.loads((SPECS / file).read_text(encoding="utf-8"))
+    nullable_to_null(doc)
+    return dict(doc)
+
+
+def nullable_to_null(node: Any) -> None:
+    """OpenAPI 3.0 ``nullable: true`` / Swagger ``x-nullable: true`` as JSON Schema says it."""
+    if isinstance(node, dict):
+        if node.pop("nullable", False) is True or node.pop("x-nullable", False) is True:
+            kind = node.get("type")
+            if isinstance(kind, str):
+                node["type"] = [kind, "null"]
+            elif "$ref" in node or "allOf" in node or "oneOf" in node or "anyOf" in node:
+                inner = {k: node.pop(k) for k in ("$ref", "allOf", "oneOf", "anyOf") if k in node}
+                node["anyOf"] = [inner, {"type": "null"}]
+            if "enum" in node and None not in node["enum"]:
+                node["enum"] = [*node["enum"], None]
+        for value in node.values():
+            nullable_to_null(value)
+    elif isinstance(node, list):
+        for value in node:
+            nullable_to_null(value)
+
+
+def _operations(doc: Mapping[str, Any]) -> list[Operation]:
+    out = []
+    for template, item in doc.get("paths", {}).items():
+        # a Git ref ("heads/main") or a file path is one parameter spanning several segments
+        regex = re.sub(
+            r"\\\{([^}]+)\\\}",
+            lambda m: ".+" if m.group(1) in ("ref", "filepath", "path") else "[^/]+",
+            re.escape(template),
+        )
+        for method, spec in item.items():
+            if method in ("get", "put", "post", "patch", "delete", "head"):
+                pointer = "/paths/" + template.replace("~", "~0").replace("/", "~1") + f"/{method}"
+                out.append(Operation(template, re.compile(regex), method, spec, pointer))
+    return out
+
+
+def _pointer(doc: Any, pointer: str) -> Any:
+    for part in pointer.lstrip("/").split("/"):
+        doc = doc[part.replace("~1", "/").replace("~0", "~")]
+    return doc
