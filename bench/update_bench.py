@@ -108,7 +108,7 @@ def phases() -> Phases:
 
 
 class GitProcesses:
-    """Counts the git processes started (gitpython and subprocess both go through Popen)."""
+    """Counts the git processes started (every one goes through Popen)."""
 
     def __init__(self) -> None:
         self.count = 0

@@ -23,10 +23,10 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from gitops_bot import output
-from gitops_bot.log import redact
+from gitops_bot.log import Redacting, redact
 from gitops_bot.output import github
 from gitops_bot.output.github import escape_data
 from gitops_bot.output.result import Result
@@ -129,7 +129,8 @@ def run(
 
         execute = cli.execute
     try:
-        prepare_environment(environ, out)
+        prepare_environment(environ, out)  # its ::add-mask:: lines must carry the values themselves
+        out = cast(TextIO, Redacting(out))  # everything after goes through the redaction
         argv = build_argv(environ)
         return _run_command(environ, out, execute, argv)
     except InputError as exc:
@@ -183,9 +184,9 @@ def _write_outputs(environ: Mapping[str, str], outputs: Mapping[str, str]) -> No
         for key, value in outputs.items():
             if "\n" in value:
                 delimiter = f"ghadelimiter_{secrets.token_hex(8)}"
-                f.write(f"{key}<<{delimiter}\n{value}\n{delimiter}\n")
+                f.write(f"{key}<<{delimiter}\n{redact(value)}\n{delimiter}\n")
             else:
-                f.write(f"{key}={value}\n")
+                f.write(f"{key}={redact(value)}\n")
 
 
 def main() -> int:

@@ -108,11 +108,10 @@ class Batch:
         """None when a tree computed here might differ from the one ``git add`` records."""
         if ws.worktree is None or not gitbatch.can_write_objects(ws):
             return None
-        reader = ws.store.config_reader()
-        if str(reader.get_value("core", "autocrlf", "false")).lower() != "false":
+        if (ws.store.config("core.autocrlf") or "false").lower() != "false":
             return None
         attributes = Path(ws.store.common_dir) / "info" / "attributes"
-        if reader.has_option("core", "attributesfile") or attributes.exists():
+        if ws.store.config("core.attributesfile") is not None or attributes.exists():
             return None
         batch = cls(ws, app, ws.worktree)
         return None if batch.base.has_name(".gitattributes") else batch

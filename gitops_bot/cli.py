@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitops_bot import log, output, progress
+from gitops_bot import log, output, privdir, progress
 from gitops_bot.arguments import build_parser
 from gitops_bot.config import config_in_repo, schema_text
 from gitops_bot.errors import GitOpsBotError, UsageError
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``gitops-bot`` command: :func:`execute`, then its result printed."""
+    privdir.sweep()  # what SIGKILLed runs left (key material) goes before anything else runs
+    privdir.install_sigterm_cleanup()
     result = execute(argv)
     try:
         output.emit(result, sys.stdout, sys.stderr)

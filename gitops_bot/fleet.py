@@ -10,6 +10,19 @@ Each repository keeps its own ``gitops-bot.yaml``; which repositories to work co
       - url: https://github.com/acme/gitops-search
         config: deploy/gitops-bot.yaml
         base: main
+        env: [SEARCH_REGISTRY_PASSWORD]   # secrets only this repository's config may read
+
+Secrets per repository: with one bot serving many repositories, whoever can write one
+repository's ``gitops-bot.yaml`` must not be able to read a secret the operator gave the bot
+for another (its ``*_env`` keys name any environment variable). A repository entry's ``env:``
+lists the environment variables that repository's config may read *and no other may*: a name
+listed under any entry is hidden from every entry that does not list it. Names no entry lists
+stay readable by all (so a file without ``env:`` works as before, and a token every repository
+shares, such as ``GITHUB_TOKEN``, needs no listing).
+
+The file is read up to 1 MiB. The same remote (compared without case, a trailing slash or
+``.git``) listed twice with different settings is an error naming both entries; listed twice
+alike, it is worked once.
 
 At most ``parallel`` repositories are worked at once, all through one registry pool: one
 client per registry (and settings), so connection reuse, per-host concurrency limits and
@@ -27,18 +40,20 @@ force-with-lease and pull requests are found and updated, never duplicated.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gitops_bot import yamlvalues
 from gitops_bot.errors import ConfigError, GitOpsBotError, UsageError
-from gitops_bot.log import bound_context, get_logger, redact
+from gitops_bot.log import bound_context, get_logger, redact, register_secret
 from gitops_bot.registry.pool import RegistryPool
+from gitops_bot.secret import EnvView
 from gitops_bot.usecases.result import Outcome
 from gitops_bot.writeback import Updater
 
@@ -46,6 +61,8 @@ log = get_logger(__name__)
 T = TypeVar("T")
 Item = TypeVar("Item")
 DEFAULT_PARALLEL = 4
+MAX_FILE_BYTES = 1024 * 1024  # a repositories file is a list of URLs, not data
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # the exit code of a run over many repositories is the worst of theirs: a bug, then bad
 # config or input, then a service down, then a refusal
 _SEVERITY = {1: 4, 2: 3, 3: 2, 4: 1, 0: 0}
@@ -56,6 +73,12 @@ class Repository:
     url: str
     config: str | None = None
     base: str | None = None
+    env: tuple[str, ...] | None = None  # the secrets only this repository may read (``env:``)
+    hidden: frozenset[str] = frozenset()  # what its config may not read: others' ``env:``
+    where: str = ""  # where it was listed, for messages ("repositories.yaml:4", "--repo")
+
+    def settings(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        return self.config, self.base, tuple(sorted(self.env or ()))
 
 
 @dataclass(frozen=True)
@@ -89,11 +112,18 @@ def worst(codes: Sequence[int]) -> int:
 
 
 def load(path: Path) -> Fleet:
-    """The bot-level file: ``repositories:`` (URLs or {url, config, base}) and ``parallel``."""
+    """The bot-level file: ``repositories:`` (URLs or {url, config, base, env}) and ``parallel``."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise UsageError(
+                f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB; it is not a list of repositories",
+                hint="list each repository's URL (and config, base, env) in a small YAML file",
+            )
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
+        raise UsageError(f"cannot read {path}: {redact(str(exc))}") from None
     name = str(path)
     doc = yamlvalues.load(text, name)
     if not isinstance(doc, dict) or not isinstance(doc.get("repositories"), list):
@@ -113,15 +143,36 @@ def load(path: Path) -> Fleet:
 def _repository(name: str, item: Any, line: int | None) -> Repository:
     if isinstance(item, str):
         item = {"url": item}
-    if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+    if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not item["url"].strip():
         raise ConfigError(name, line, "each repository is a URL, or a mapping with 'url'")
-    extra = sorted(set(item) - {"url", "config", "base"})
+    url = item["url"]
+    _register_userinfo(url)
+    extra = sorted(str(k) for k in set(item) - {"url", "config", "base", "env"})
     if extra:
-        raise ConfigError(name, line, f"unknown key {extra[0]!r} in a repository; allowed: url, config, base")
+        raise ConfigError(
+            name, line, f"unknown key {extra[0]!r} in a repository; allowed: url, config, base, env"
+        )
     for key in ("config", "base"):
         if item.get(key) is not None and not isinstance(item[key], str):
-            raise ConfigError(name, line, f"'{key}' of {item['url']} must be a string")
-    return Repository(item["url"], item.get("config"), item.get("base"))
+            raise ConfigError(name, line, f"'{key}' of {redact(url)} must be a string")
+    env = item.get("env")
+    if env is not None:
+        if not isinstance(env, list) or not all(isinstance(n, str) and _ENV_NAME.match(n) for n in env):
+            raise ConfigError(
+                name, line, f"'env' of {redact(url)} must be a list of environment variable names"
+            )
+        env = tuple(env)
+    where = f"{name}:{line}" if line else name
+    return Repository(url, item.get("config"), item.get("base"), env, where=where)
+
+
+def _register_userinfo(url: str) -> None:
+    """A password in a listed URL is a secret from the moment it is read (the URL is refused
+    later, but it is named in messages before and after)."""
+    m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/@]+)@", url.strip())
+    if m:
+        user, _, password = m.group(1).partition(":")
+        register_secret(password or user)
 
 
 def _line(doc: Any, key: str) -> int | None:
@@ -141,15 +192,26 @@ def _item_line(seq: Any, index: int) -> int | None:
 def gather(
     repos: Sequence[str], repositories_file: str | None, *, config: str | None, base: str | None
 ) -> Fleet:
-    """``--repo`` values (with ``--config``/``--base``) then the file's entries, duplicates dropped."""
-    listed = [Repository(r, config, base) for r in repos]
+    """``--repo`` values (with ``--config``/``--base``) then the file's entries. The same remote
+    listed again alike is dropped (the first mention wins); listed again with other settings,
+    it is an error naming both entries. Each entry learns which secrets it may not read."""
+    listed = [Repository(r, config, base, where="--repo") for r in repos]
     parallel = DEFAULT_PARALLEL
     if repositories_file:
         fleet = load(Path(repositories_file))
         listed += fleet.repositories
         parallel = fleet.parallel
-    unique = {_key(r.url): r for r in reversed(listed)}  # the first mention wins
-    return Fleet(tuple(r for r in listed if unique[_key(r.url)] is r), parallel)
+    first: dict[str, Repository] = {}
+    for r in listed:
+        seen = first.setdefault(_key(r.url), r)
+        if seen is not r and seen.settings() != r.settings():
+            raise UsageError(
+                f"{redact(r.url)} is listed twice with different settings: {seen.where} and {r.where}",
+                hint="keep one entry per repository (compared without case, '/' or '.git' at the end)",
+            )
+    claimed = frozenset(n for r in listed for n in (r.env or ()))
+    unique = [r for r in listed if first[_key(r.url)] is r]
+    return Fleet(tuple(replace(r, hidden=claimed - set(r.env or ())) for r in unique), parallel)
 
 
 def _key(url: str) -> str:
@@ -186,8 +248,10 @@ def only_shard(fleet: Fleet, shard: str | None) -> Fleet:
 
 
 def updater(repo: Repository, pool: RegistryPool, *, environ: Mapping[str, str] | None = None) -> Updater:
-    """One repository's updater on the shared pool (``update`` once, ``watch`` every cycle)."""
-    return Updater(repo.url, config_path=repo.config, base=repo.base, environ=environ, pool=pool)
+    """One repository's updater on the shared pool (``update`` once, ``watch`` every cycle). Its
+    config reads the environment through the view the repositories file allows it."""
+    view = EnvView(os.environ if environ is None else environ, repo.hidden)
+    return Updater(repo.url, config_path=repo.config, base=repo.base, environ=view, pool=pool)
 
 
 def each(

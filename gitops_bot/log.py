@@ -8,9 +8,15 @@ renderer, rich and pygments) costs more than the rest of ``plan``'s start-up, an
 default level a ``plan`` or ``update`` writes no line at all. ``watch``, ``-v`` and any
 warning pay it once, on their first line.
 
-Every secret the process learns (registry passwords, tokens, GitHub tokens) is registered with
-:func:`register_secret`; :func:`redact` replaces it in any text that leaves the process: log
-events, error messages, PR bodies.
+Every secret the process learns (registry passwords, tokens, GitHub tokens, notification URLs)
+is registered with :func:`register_secret`; :func:`redact` replaces it in any text that leaves
+the process, and also the parts of any URL that are secrets by their place, registered or not:
+userinfo (``https://user:pass@host``, ``https://token@host``), the paths of Slack, Teams and
+Discord webhooks, and signed or token-bearing query parameters (``X-Amz-Signature``, ``sig``,
+``token``, ...). Every output channel goes through it: log lines (ours, and the standard
+``logging`` and ``warnings`` of libraries, routed here by :func:`configure`), an uncaught
+exception's traceback, the CLI's and the Action's output streams (:class:`Redacting`), error
+messages, PR, commit and notification text.
 """
 
 from __future__ import annotations
@@ -21,15 +27,31 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+import traceback
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from types import TracebackType
 from typing import Any, TextIO
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _PATTERNS = [
-    re.compile(r"(?i)(authorization:\s*(?:bearer|basic)\s+)[^\s'\"]+"),
+    re.compile(r"(?i)(authorization:\s*(?:bearer|basic|token)\s+)[^\s'\"]+"),
     re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{12,}"),
+    # userinfo: a password, or a lone user part of an http(s) URL (a token: https://TOKEN@host)
     re.compile(r"(://[^/\s:@]+:)[^@/\s]+(@)"),
+    re.compile(r"(?i)(\bhttps?://)[^/\s:@'\"]+(@)"),
+    # webhook URLs whose path is the credential
+    re.compile(r"(?i)(hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/)[^\s'\"<>)]+"),
+    re.compile(r"(?i)(\.webhook\.office\.com/webhook(?:b2)?/)[^\s'\"<>)]+"),
+    re.compile(r"(?i)(\.logic\.azure\.com(?::\d+)?/workflows/)[^\s'\"<>)?]+"),
+    re.compile(r"(?i)(discord(?:app)?\.com/api/(?:v\d+/)?webhooks/)[^\s'\"<>)]+"),
+    # signed or token-bearing query parameters (S3/GCS presigned URLs, Azure SAS, API keys)
+    re.compile(
+        r"(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|"
+        r"x-goog-credential|sig|signature|token|access_token|api[_-]?key|key|code|secret|password|"
+        r"private_token|auth)=)[^&\s'\"#<>]+"
+    ),
     re.compile(r"(?i)((?:access_|refresh_|id)?token[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]{8,}"),
 ]
 REDACTED = "***"
@@ -51,6 +73,34 @@ def redact(text: str) -> str:
     for pat in _PATTERNS:
         text = pat.sub(lambda m: m.group(1) + REDACTED + (m.group(2) if m.lastindex == 2 else ""), text)
     return text
+
+
+class Redacting:
+    """A text stream that writes everything through :func:`redact` (the CLI's stdout and
+    stderr, the Action's step log): no channel of ours prints around the redaction."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(redact(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _redacted(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,7 +209,9 @@ class Logger:
 
 
 def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None = None) -> None:
-    """``stream`` None means whatever ``sys.stderr`` is when a line is written."""
+    """``stream`` None means whatever ``sys.stderr`` is when a line is written. Also routes the
+    standard ``logging`` and ``warnings`` of libraries, and an uncaught exception's traceback,
+    through this log and its redaction (they would print around it otherwise)."""
     if fmt == "auto":
         fmt = "console" if (stream or sys.stderr).isatty() else "json"
     with _build_lock:
@@ -167,6 +219,56 @@ def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None =
         _settings.fmt = "console" if fmt == "console" else "json"
         _settings.stream = stream
         _settings.processors = None
+    _capture_libraries()
+
+
+class _Bridge(logging.Handler):
+    """Standard-library log records of WARNING and above (urllib3, PyGithub, python-gitlab) as
+    our lines: what Python's last-resort handler would otherwise print, unredacted and not
+    JSON. Libraries' debug and info chatter stays out, as before."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if record.levelno < max(_settings.level, logging.WARNING):
+                return
+            fields: dict[str, Any] = {"logger": record.name, "message": record.getMessage()}
+            if record.exc_info:
+                fields["traceback"] = "".join(traceback.format_exception(*record.exc_info))
+            _emit("error" if record.levelno >= logging.ERROR else "warning", "library_log", fields)
+        except Exception:  # a log line must never break the run
+            self.handleError(record)
+
+
+_bridge = _Bridge(logging.WARNING)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    if _settings.level <= logging.WARNING:
+        where = f"{filename}:{lineno}"
+        _emit(
+            "warning",
+            "python_warning",
+            {"category": category.__name__, "message": str(message), "where": where},
+        )
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, exc, tb))))
+
+
+def _capture_libraries() -> None:
+    root = logging.getLogger()
+    if _bridge not in root.handlers:
+        root.addHandler(_bridge)
+    warnings.showwarning = _show_warning
+    sys.excepthook = _excepthook
 
 
 def get_logger(name: str) -> Logger:

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from gitops_bot.log import redact
+
 _state: dict[str, TextIO | None] = {"stream": None}
 _lock = threading.Lock()
 MIN_ITEMS = 2  # a single request needs no counter
@@ -28,7 +30,7 @@ def _draw(text: str) -> None:
     stream = _state["stream"]
     if stream is not None:
         with _lock:
-            stream.write("\r\033[K" + text)
+            stream.write("\r\033[K" + redact(text))  # a URL in the line may carry a secret
             stream.flush()
 
 

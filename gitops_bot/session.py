@@ -16,20 +16,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import git
-
 from gitops_bot import config as config_mod
 from gitops_bot import notify
 from gitops_bot.app import App
 from gitops_bot.config import Config
-from gitops_bot.errors import GateClosed, GitOpsBotError
+from gitops_bot.errors import GateClosed, GitError, GitOpsBotError
 from gitops_bot.manifests import files
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.scm import forges
 from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
 from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.gitcli import auth_env, is_url
+from gitops_bot.scm.gitcli import Repo, auth_env, is_url
 from gitops_bot.scm.github import GitHub, repository_from_url
+from gitops_bot.secret import EnvView, Secret
 from gitops_bot.trust import signing
 from gitops_bot.usecases import preflight
 
@@ -53,8 +52,9 @@ class Session:
         """The forge and the bot's open pull requests by branch, connected and listed once."""
         if self._forge is None:
             forge = forges.connect(self.app.config, self.ws.url, self.environ)
-            if forge.git_token:  # e.g. a GitHub App's installation token, GitLab's job token
-                self.ws.env = auth_env(self.ws.url, forge.git_token, forge.git_user)
+            secret = forges.git_secret(self.app.config, self.ws.url, forge)
+            if secret is not None:  # e.g. a GitHub App's installation token, GitLab's job token
+                self.ws.env = auth_env(self.ws.url, secret, forge.git_user)
             self._forge = (forge, forge.open_pulls(self.app.config.git.branch_prefix))
         return self._forge
 
@@ -80,7 +80,11 @@ class Sessions:
     ) -> None:
         self.repo = repo
         self.config_path = config_mod.config_in_repo(repo, config_path, is_url=is_url(repo))
-        self.environ = dict(os.environ if environ is None else environ)
+        # a repository's view of the environment (fleet.py: the secrets it may read) stays a
+        # view, so the registry pool keeps its clients apart from other repositories'
+        self.environ: Mapping[str, str] = (
+            environ if isinstance(environ, EnvView) else dict(os.environ if environ is None else environ)
+        )
         self._pool = pool
         self._base = base
         self.registry_requests: Counter[str] = Counter()  # by status, over these sessions
@@ -120,7 +124,9 @@ class Sessions:
         return self.open(lambda s: _reported(s, command, fn, dry_run=dry_run), sign=not dry_run)
 
     def _with_registries(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[Session], T]) -> T:
-        pool = self._active = self._pool.bind(cfg) if self._pool else RegistryPool(cfg)
+        pool = self._active = (
+            self._pool.bind(cfg, env=self.environ) if self._pool else RegistryPool(cfg, env=self.environ)
+        )
         before = Counter(pool.stats.by_status)
         try:
             app = App(cfg, pool, environ=self.environ, root=root)
@@ -150,7 +156,7 @@ def _reported(
 
 def fetch_credentials(
     repo: str, config_path: str | None, environ: Mapping[str, str]
-) -> tuple[str | None, str]:
+) -> tuple[Secret | None, str]:
     """(token, git user) for the first fetch, before the base's config can be read: the
     forge a local checkout's own config describes (``github.token_env``, its GitHub App,
     GitLab or Gitea settings), else the environment's forge tokens, else a GitHub App from
@@ -165,14 +171,20 @@ def fetch_credentials(
             forge = forges.connect(cfg, url, environ)
         except GitOpsBotError:
             forge = None  # the base's config decides; the environment's tokens meanwhile
-        if forge is not None and forge.git_token:
-            return forge.git_token, forge.git_user
+        secret = forges.git_secret(cfg, url, forge) if forge is not None else None
+        if forge is not None and secret is not None:
+            return secret, forge.git_user
     token, user = forges.first_fetch_credentials(url, environ)
     if token is None and kind_from_url(url) in (None, "github"):
         gh_cfg = config_mod.GitHubConfig()
         repository = repository_from_url(url, gh_cfg.api_url)
         if repository and environ.get(gh_cfg.app_id_env) and environ.get(gh_cfg.app_key_env):
-            return GitHub.connect(gh_cfg, repository, environ).git_token, GitHub.git_user
+            app = GitHub.connect(gh_cfg, repository, environ)
+            git_token = app.git_token
+            where = ["https://github.com" if gh_cfg.api_url == "https://api.github.com" else gh_cfg.api_url]
+            return (
+                Secret.for_urls(git_token, where, "the GitHub App") if git_token else None
+            ), GitHub.git_user
     return token, user
 
 
@@ -203,8 +215,10 @@ def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | No
     """A local checkout's origin URL and its working tree's config, if it reads (the base's
     config, read after the fetch, decides everything else)."""
     try:
-        url = git.Repo(repo).remotes.origin.url
-    except (git.GitError, AttributeError, ValueError, OSError):
+        url = Repo(repo).origin_url()
+    except (GitError, OSError):
+        url = None
+    if url is None:
         return "", None  # Workspace.open says what is wrong with the checkout
     try:
         return url, config_mod.load(repo / config_path if config_path else config_mod.find_config(repo))

@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
     "log": 1,
     "ports": 1,
     "progress": 1,
+    "secret": 1,
+    "privdir": 1,
     "__init__": 1,
     # 2: the pure core: how versions compare, which files hold them, what the plan is
     "policy": 2,

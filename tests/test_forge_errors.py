@@ -333,14 +333,22 @@ def test_project_paths_from_remote_urls() -> None:
 
 
 def test_first_fetch_token_follows_the_host() -> None:
-    env = {"GITHUB_TOKEN": "gh", "GITLAB_TOKEN": "gl", "FORGEJO_TOKEN": "fj"}
-    assert forges.first_fetch_credentials("https://gitlab.com/a/b.git", env) == ("gl", "oauth2")
-    assert forges.first_fetch_credentials("https://codeberg.org/a/b.git", env) == ("fj", "gitops-bot")
-    assert forges.first_fetch_credentials("https://git.example.com/a/b.git", env) == ("gh", "x-access-token")
-    assert forges.first_fetch_credentials("https://gitlab.com/a/b.git", {"CI_JOB_TOKEN": "j"}) == (
-        "j",
+    env = {"GITHUB_TOKEN": "gh-token", "GITLAB_TOKEN": "gl-token", "FORGEJO_TOKEN": "fj-token"}
+
+    def chosen(url: str, environ: dict[str, str]) -> tuple[str | None, str]:
+        secret, user = forges.first_fetch_credentials(url, environ)
+        return (secret.value if secret else None), user
+
+    assert chosen("https://gitlab.com/a/b.git", env) == ("gl-token", "oauth2")
+    assert chosen("https://codeberg.org/a/b.git", env) == ("fj-token", "gitops-bot")
+    # a host nobody named gets no token at all, never the GitHub one guessed onto it
+    assert chosen("https://git.example.com/a/b.git", env) == (None, "x-access-token")
+    assert chosen("https://gitlab.com/a/b.git", {"CI_JOB_TOKEN": "job-token"}) == (
+        "job-token",
         "gitlab-ci-token",
     )
+    on_ci = {**env, "CI_SERVER_URL": "https://git.example.com"}
+    assert chosen("https://git.example.com/a/b.git", on_ci) == ("gl-token", "oauth2")
 
 
 BASE = "version: 1\nimages: []\nenvironments: []\n"
@@ -390,11 +398,13 @@ def test_git_gets_the_forge_user_and_token_only_through_the_environment() -> Non
     import base64
 
     from gitops_bot.scm.gitcli import auth_env
+    from gitops_bot.secret import Secret
 
-    env = auth_env("https://gitlab.com/acme/gitops.git", SECRET, "gitlab-ci-token")
+    token = Secret.for_urls(SECRET, ["https://gitlab.com"])
+    env = auth_env("https://gitlab.com/acme/gitops.git", token, "gitlab-ci-token")
     header = env["GIT_CONFIG_VALUE_0"].removeprefix("Authorization: Basic ")
     assert base64.b64decode(header).decode() == f"gitlab-ci-token:{SECRET}"
-    assert "GIT_CONFIG_VALUE_0" not in auth_env("ssh://git@gitlab.com/acme/gitops.git", SECRET, "oauth2")
+    assert "GIT_CONFIG_VALUE_0" not in auth_env("ssh://git@gitlab.com/acme/gitops.git", token, "oauth2")
 
 
 def test_draft_is_the_title_prefix_and_not_part_of_the_bots_title() -> None:

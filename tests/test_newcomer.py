@@ -245,7 +245,12 @@ def _https_checkout(tmp_path: Path, config: str) -> Path:
 
 
 def _first_fetch(u: Updater) -> tuple[str | None, str]:
-    return fetch_credentials(u.repo, u.config_path, u.environ)
+    """(the token's value, the git user); the token must be bound to the remote's origin."""
+    token, user = fetch_credentials(u.repo, u.config_path, u.environ)
+    if token is None:
+        return None, user
+    assert token.allows(u.repo if "://" in u.repo else "https://github.com/"), token
+    return token.value, user
 
 
 def test_the_first_fetch_uses_the_configured_token_or_the_github_app(tmp_path: Path) -> None:

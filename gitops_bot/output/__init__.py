@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO, assert_never
 
+from gitops_bot.log import Redacting
 from gitops_bot.output import as_json, text
 from gitops_bot.output.as_json import document
 from gitops_bot.output.result import (
@@ -38,7 +39,12 @@ __all__ = [
 
 
 def emit(result: Result, out: TextIO, err: TextIO) -> None:
-    """What the CLI prints: the result on ``out``, what went wrong (one line each) on ``err``."""
+    """What the CLI prints: the result on ``out``, what went wrong (one line each) on ``err``;
+    both through the log's redaction (a password in a repository URL, a webhook's path)."""
+    _emit(result, Redacting(out), Redacting(err))
+
+
+def _emit(result: Result, out: Redacting, err: Redacting) -> None:
     match result.body:
         case Planned() | Delivered() | HistoryRead() | FleetDelivered() as body:
             doc = document(result)
@@ -81,7 +87,7 @@ def error_lines(result: Result) -> list[str]:
             assert_never(unreachable)
 
 
-def _image_set(edit: SetImageResult, show: Show, out: TextIO, err: TextIO) -> None:
+def _image_set(edit: SetImageResult, show: Show, out: Redacting, err: Redacting) -> None:
     if not edit.changed:
         err.write(f"{edit.path}: no change\n")
         return

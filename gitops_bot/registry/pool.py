@@ -40,17 +40,21 @@ class RegistryPool:
         self._transport_factory = transport_factory
         self.stats = Stats()
         self.tokens = TokenCache()
-        self._clients: dict[RegistryConfig, RegistryClient] = {}
+        self._clients: dict[tuple[RegistryConfig, frozenset[str]], RegistryClient] = {}
         self._settings: dict[str, RegistryConfig] = {}  # per host, of this pool's config
         self._lock = threading.RLock()  # abort() runs in a signal handler, maybe while it is held
         self._memo = memo
         self._owner = True
         self._aborted = False
 
-    def bind(self, config: RegistrySettings) -> RegistryPool:
-        """This pool seen through another repository's registry settings (closing it is a no-op)."""
+    def bind(self, config: RegistrySettings, *, env: Mapping[str, str] | None = None) -> RegistryPool:
+        """This pool seen through another repository's registry settings (closing it is a no-op)
+        and, given ``env``, that repository's view of the environment: its registry secrets are
+        looked up there, and its clients are not shared with a repository that sees other ones."""
         view = copy.copy(self)
         view._config, view._owner, view._settings = config, False, {}
+        if env is not None:
+            view._env = env
         return view
 
     def abort(self) -> None:
@@ -83,8 +87,10 @@ class RegistryPool:
 
     def client(self, host: str) -> RegistryClient:
         cfg = self._settings_of(host)
+        hidden: frozenset[str] = getattr(self._env, "hidden", frozenset())  # fleet.py: a secrets view
+        key = (cfg, hidden)
         with self._lock:
-            found = self._clients.get(cfg)
+            found = self._clients.get(key)
             if found is None:
                 found = (MemoClient if self._memo else RegistryClient)(
                     cfg,
@@ -94,7 +100,7 @@ class RegistryPool:
                     stats=self.stats,
                     token_cache=self.tokens,
                 )
-                self._clients[cfg] = found
+                self._clients[key] = found
                 if self._aborted:
                     found.abort()
             return found

@@ -1,4 +1,4 @@
-"""The git side of write-back (gitpython driving the git CLI).
+"""The git side of write-back (the git CLI, through :mod:`gitops_bot.scm.gitcli`'s one runner).
 
 Shape: a *store* repository holds the objects: the user's own checkout when ``--repo`` is a
 path, or a cached partial clone (``--filter=blob:none``) when it is a URL, reused by later runs
@@ -19,14 +19,14 @@ import socket
 import tempfile
 from pathlib import Path
 
-import git
-
+from gitops_bot import privdir
 from gitops_bot.errors import GitError, PushRejected, UsageError
 from gitops_bot.log import get_logger, redact
-from gitops_bot.scm.gitcli import auth_env, is_url, run
+from gitops_bot.scm.gitcli import Repo, auth_env, is_url, run
 from gitops_bot.scm.gitlog import History
 from gitops_bot.scm.race import RACE
 from gitops_bot.scm.store import WT_LOCK, WT_PREFIX, cached_store, local_store, prune_worktrees
+from gitops_bot.secret import Secret
 
 log = get_logger(__name__)
 # A user part in an http(s) URL is a password or token in the clear; ssh's "git@" is not.
@@ -36,7 +36,7 @@ _CREDENTIALS_IN_URL = re.compile(r"^https?://[^/@]+@", re.IGNORECASE)
 class Workspace(History):
     def __init__(
         self,
-        store: git.Repo,
+        store: Repo,
         url: str,
         env: dict[str, str],
         lock: int | None = None,
@@ -48,7 +48,7 @@ class Workspace(History):
         self.env = env
         self.base = ""
         self.worktree: Path | None = None
-        self._wt: git.Repo | None = None
+        self._wt: Repo | None = None
         self._lock = lock
         prune_worktrees(store, exclusive=lock is not None)
         self.commit_env: dict[str, str] = {}  # signing config for 'git commit' only (trust.signing)
@@ -58,7 +58,7 @@ class Workspace(History):
 
     @classmethod
     def open(
-        cls, repo: str, *, cache_dir: Path, token: str | None = None, user: str = "x-access-token"
+        cls, repo: str, *, cache_dir: Path, token: Secret | None = None, user: str = "x-access-token"
     ) -> Workspace:
         if _CREDENTIALS_IN_URL.match(repo):
             raise UsageError(
@@ -67,7 +67,7 @@ class Workspace(History):
             )
         if not is_url(repo):
             store = local_store(repo)
-            url = store.remotes.origin.url
+            url = store.origin_url() or ""
             return cls(store, url, auth_env(url, token, user))
         env = auth_env(repo, token, user)
         store, lock, kept = cached_store(repo, cache_dir, env)
@@ -80,7 +80,7 @@ class Workspace(History):
     # -- remote ----------------------------------------------------------------------
 
     def default_branch(self) -> str:
-        out = run(self.store.git, "ls-remote", "--symref", "origin", "HEAD", env=self.env, what="ls-remote")
+        out = run(self.store, "ls-remote", "--symref", "origin", "HEAD", env=self.env, what="ls-remote")
         m = re.search(r"^ref: refs/heads/(\S+)\s+HEAD", out, re.MULTILINE)
         if not m:
             raise GitError("cannot tell the remote's default branch", hint="set git.base in gitops-bot.yaml")
@@ -91,7 +91,7 @@ class Workspace(History):
         self.base = base or self.default_branch()
         try:
             run(
-                self.store.git,
+                self.store,
                 "fetch",
                 "--prune",
                 "--no-tags",
@@ -115,15 +115,10 @@ class Workspace(History):
         return f"refs/remotes/origin/{self.base}"
 
     def remote_sha(self, branch: str) -> str | None:
-        try:
-            return str(
-                self.store.git.rev_parse("--verify", "--quiet", f"refs/remotes/origin/{branch}^{{commit}}")
-            )
-        except git.GitCommandError:
-            return None
+        return self.store.ok("rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{branch}^{{commit}}")
 
     def tree_of(self, rev: str) -> str:
-        return str(self.store.git.rev_parse(f"{rev}^{{tree}}"))
+        return self.store.run("rev-parse", f"{rev}^{{tree}}")
 
     # -- the worktree ----------------------------------------------------------------
 
@@ -140,12 +135,12 @@ class Workspace(History):
             reason = "gitops-bot cache" if self._kept else f"{WT_LOCK}{os.getpid()} on {socket.gethostname()}"
             # --force twice: a kept worktree whose directory is gone is still registered, locked
             add = ("worktree", "add", "--detach", "--force", "--force", "--lock", "--reason", reason)
-            run(self.store.git, *add, str(self.worktree), start, what="worktree")
-            self._wt = git.Repo(self.worktree)
+            run(self.store, *add, str(self.worktree), start, what="worktree")
+            self._wt = Repo(self.worktree)
         else:
             wt = self._repo()
-            wt.git.reset("-q", "--hard", start)
-            wt.git.clean("-fdq")
+            wt.run("reset", "-q", "--hard", start)
+            wt.run("clean", "-fdq")
         return self.worktree
 
     def _reuse(self, path: Path, start: str) -> bool:
@@ -154,15 +149,15 @@ class Workspace(History):
         if not (path / ".git").is_file():
             return False
         try:
-            wt = git.Repo(path)
-            wt.git.reset("-q", "--hard", start)
-            wt.git.clean("-ffdqx")
-        except (git.GitError, OSError):
+            wt = Repo(path)
+            wt.run("reset", "-q", "--hard", start)
+            wt.run("clean", "-ffdqx")
+        except (GitError, OSError):
             return False
         self.worktree, self._wt = path, wt
         return True
 
-    def _repo(self) -> git.Repo:
+    def _repo(self) -> Repo:
         assert self._wt is not None, "checkout_base() first"
         return self._wt
 
@@ -170,14 +165,14 @@ class Workspace(History):
         """Every change in the worktree against its base, files the run creates included
         (the holds file), as the commit would record it."""
         wt = self._repo()
-        wt.git.add("-A")
-        return str(wt.git.diff("--cached", "--no-color", "--no-ext-diff"))
+        wt.run("add", "-A")
+        return wt.run("diff", "--cached", "--no-color", "--no-ext-diff")
 
     def commit(self, message: str, *, author_name: str, author_email: str) -> str | None:
         """Commit every change in the worktree; None when there is nothing to commit."""
         wt = self._repo()
-        wt.git.add("-A")
-        if not wt.git.status("--porcelain"):
+        wt.run("add", "-A")
+        if not wt.run("status", "--porcelain"):
             return None
         ident = {
             "GIT_AUTHOR_NAME": author_name,
@@ -185,12 +180,14 @@ class Workspace(History):
             "GIT_COMMITTER_NAME": author_name,
             "GIT_COMMITTER_EMAIL": author_email,
         }
-        with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False, encoding="utf-8") as f:
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".msg", delete=False, encoding="utf-8", dir=privdir.path()
+        ) as f:
             f.write(redact(message))  # published text passes the log redaction
         try:
             sign = "--gpg-sign" if self.commit_env else "--no-gpg-sign"
             run(
-                wt.git,
+                wt,
                 "commit",
                 "--no-verify",
                 sign,
@@ -202,33 +199,31 @@ class Workspace(History):
             )
         finally:
             os.unlink(f.name)
-        return str(wt.head.commit.hexsha)
+        return wt.run("rev-parse", "HEAD")
 
     def head_changes(self) -> tuple[str, str, list[tuple[str, str, bytes | None]]]:
         """The worktree commit's parent and message, and per changed file (path, mode, content or
         None when deleted): what recreating the commit through an API needs."""
         wt = self._repo()
-        parent = str(wt.git.rev_parse("HEAD^"))
+        parent = wt.run("rev-parse", "HEAD^")
         out: list[tuple[str, str, bytes | None]] = []
-        for line in str(wt.git.diff_tree("-r", "--no-renames", "--raw", "-z", "HEAD^", "HEAD")).split("\0:"):
+        for line in wt.run("diff-tree", "-r", "--no-renames", "--raw", "-z", "HEAD^", "HEAD").split("\0:"):
             if not line.strip("\0"):
                 continue
             meta, path = line.lstrip(":").split("\0")[:2]
             _, mode, _, blob, status = meta.split()
-            content = (
-                None
-                if status == "D"
-                else wt.git.cat_file("blob", blob, stdout_as_string=False, strip_newline_in_stdout=False)
-            )
+            content = None if status == "D" else wt.raw("cat-file", "blob", blob)
             out.append((path, mode, content))
-        return parent, str(wt.head.commit.message), out
+        # the message exactly as the commit object holds it (after the headers' blank line)
+        message = wt.raw("cat-file", "commit", "HEAD").partition(b"\n\n")[2].decode(errors="replace")
+        return parent, message, out
 
     def head_tree(self) -> str:
-        return str(self._repo().head.commit.tree.hexsha)
+        return self._repo().run("rev-parse", "HEAD^{tree}")
 
     def staged_tree(self) -> str:
         """The tree a commit of the worktree's index would record (after :meth:`diff`)."""
-        return str(self._repo().git.write_tree())
+        return self._repo().run("write-tree")
 
     def push(self, refspec: str, *, lease: tuple[str, str | None] | None = None) -> None:
         """Push; ``lease=(branch, expected sha or None for absent)`` makes a force push safe
@@ -238,7 +233,7 @@ class Workspace(History):
             branch, expected = lease
             args.insert(1, f"--force-with-lease=refs/heads/{branch}:{expected or ''}")
         try:
-            run(self._repo().git, *args, env=self.env, what="push")
+            run(self._repo(), *args, env=self.env, what="push")
         except GitError as exc:
             if RACE.search(exc.detail):
                 raise PushRejected(str(exc)) from None
@@ -251,16 +246,14 @@ class Workspace(History):
             log.warning("branch_not_deleted", branch=branch, reason="it moved meanwhile")
 
     def close(self) -> None:
-        if self._wt is not None:
-            self._wt.close()  # gitpython's cat-file processes
         if self.worktree is not None and self.worktree == self._kept:
             self.worktree = self._wt = None
         if self.worktree is not None:
             try:
-                self.store.git.worktree("remove", "--force", "--force", str(self.worktree))
-            except git.GitCommandError:
+                self.store.run("worktree", "remove", "--force", "--force", str(self.worktree))
+            except GitError:
                 shutil.rmtree(self.worktree, ignore_errors=True)
-                self.store.git.worktree("prune")
+                self.store.run("worktree", "prune")
             self.worktree = None
             self._wt = None
         if self._lock is not None:

@@ -69,8 +69,7 @@ def base_tree(ws: Workspace) -> tuple[str, BaseTree]:
 
 def can_write_objects(ws: Workspace) -> bool:
     """Loose objects are written here only in a SHA-1 repository (the default everywhere)."""
-    reader = ws.store.config_reader()
-    return str(reader.get_value("extensions", "objectformat", "sha1")).lower() == "sha1"
+    return (ws.store.config("extensions.objectformat") or "sha1").lower() == "sha1"
 
 
 def write_objects(ws: Workspace, objects: Iterable[GitObject]) -> None:

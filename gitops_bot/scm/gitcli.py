@@ -1,7 +1,15 @@
-"""Running the git CLI: a command's output or a :class:`GitError` the user can read (its
-first fatal line, redacted), commands fed on stdin, the parsers of ``cat-file --batch`` and
-``log --raw`` output, and the per-command credentials (``http.extraHeader`` through
+"""Running the git CLI, through one runner (:func:`completed`, a plain ``subprocess.run``):
+a command's output or a :class:`GitError` the user can read (its first fatal line, redacted),
+a repository's few facts (:class:`Repo`: its git directories, a config value, its origin),
+commands fed on stdin, the parsers of ``cat-file --batch`` and
+``log --raw`` output, and the per-command credentials (``http.<origin>/.extraHeader`` through
 ``GIT_CONFIG_COUNT``, never written to ``.git/config``, a URL, a log line or an error).
+
+A token reaches git only for the origin it is bound to (:class:`gitops_bot.secret.Secret`):
+the header is configured for that origin's URL alone (git's URL-matched ``http.<url>.*``
+settings), and ``http.followRedirects=false`` stops git from carrying it along a redirect (git
+matches those settings once, against the URL it was given, then sends the header to wherever
+the first answer redirected it). A remote that redirects must be given by its final address.
 """
 
 from __future__ import annotations
@@ -10,12 +18,11 @@ import base64
 import os
 import re
 import subprocess
-from typing import Any
-
-import git
+from pathlib import Path
 
 from gitops_bot.errors import GitError
-from gitops_bot.log import get_logger, redact, register_secret
+from gitops_bot.log import get_logger, redact
+from gitops_bot.secret import Origin, Secret
 
 log = get_logger(__name__)
 
@@ -24,27 +31,73 @@ def is_url(repo: str) -> bool:
     return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
 
 
-def auth_env(url: str, token: str | None, user: str = "x-access-token") -> dict[str, str]:
-    """``user`` is what the forge wants beside the token (GitLab's job token: gitlab-ci-token)."""
+def auth_env(url: str, token: Secret | None, user: str = "x-access-token") -> dict[str, str]:
+    """git's environment for the remote ``url``: never a prompt, and ``token`` (with ``user``,
+    what the forge wants beside it: GitLab's job token goes with gitlab-ci-token) only when
+    ``url`` is on an origin the token is bound to."""
     env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C"}
-    if token and url.lower().startswith("https://"):
-        header = "Authorization: Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
-        register_secret(token)
-        register_secret(header.split(" ", 2)[2])
-        env.update(
-            {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
-        )
+    origin = Origin.of(url)
+    if token is None or origin is None or origin.scheme != "https":
+        return env
+    if not token.allows(url):
+        log.warning("git_token_withheld", remote=str(origin), token=repr(token))
+        return env
+    userpass = base64.b64encode(f"{user}:{token.value}".encode()).decode()
+    Secret(userpass, token.bound_to, token.source)  # the encoded form is a secret too
+    env.update(
+        {
+            "GIT_CONFIG_COUNT": "2",
+            "GIT_CONFIG_KEY_0": f"http.{origin.url()}.extraHeader",
+            "GIT_CONFIG_VALUE_0": "Authorization: Basic " + userpass,
+            "GIT_CONFIG_KEY_1": "http.followRedirects",
+            "GIT_CONFIG_VALUE_1": "false",
+        }
+    )
     return env
 
 
-def run(g: git.Git, *args: str, env: dict[str, str] | None = None, what: str) -> str:
-    kwargs: dict[str, Any] = {"env": {**os.environ, **(env or {})}}
-    log.debug("git", command=what, args=" ".join(args))
-    try:
-        return str(g.execute(["git", *args], **kwargs))
-    except git.GitCommandError as exc:
-        text = "\n".join(str(x or "") for x in (exc.stdout, exc.stderr))
-        raise failure(what, text.replace("stdout: ", "").replace("stderr: ", ""), exc.status) from None
+def run(cwd: Repo | Path | str, *args: str, env: dict[str, str] | None = None, what: str) -> str:
+    """``git ARGS`` in ``cwd``: its output as text (one trailing newline dropped), or the
+    :class:`GitError` of :func:`failure`."""
+    proc = completed(list(args), cwd=str(cwd.path if isinstance(cwd, Repo) else cwd), env=env)
+    if proc.returncode != 0:
+        raise failure(what, (proc.stdout + b"\n" + proc.stderr).decode(errors="replace"), proc.returncode)
+    return proc.stdout.decode(errors="replace").removesuffix("\n")
+
+
+class Repo:
+    """A repository (a working tree's root, or a bare repository) driven through the git CLI."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise GitError(f"{path} is not a directory", hint="point --repo at a clone or a URL")
+        out = run(self.path, "rev-parse", "--absolute-git-dir", "--git-common-dir", what="rev-parse")
+        git_dir, common = out.splitlines()[:2]
+        self.git_dir = Path(git_dir)
+        self.common_dir = (self.path / common).resolve() if not os.path.isabs(common) else Path(common)
+
+    def run(self, *args: str, env: dict[str, str] | None = None, what: str = "") -> str:
+        return run(self.path, *args, env=env, what=what or args[0])
+
+    def ok(self, *args: str) -> str | None:
+        """The output of a command that may fail; None when it does."""
+        proc = completed(list(args), cwd=str(self.path))
+        return proc.stdout.decode(errors="replace").removesuffix("\n") if proc.returncode == 0 else None
+
+    def raw(self, *args: str) -> bytes:
+        """A command's output as bytes, exactly (``cat-file blob``)."""
+        proc = completed(list(args), cwd=str(self.path))
+        if proc.returncode != 0:
+            raise failure(args[0], proc.stderr.decode(errors="replace"), proc.returncode)
+        return proc.stdout
+
+    def config(self, key: str) -> str | None:
+        """``git config --get KEY`` over every level (system, global, the repository's)."""
+        return self.ok("config", "--get", key)
+
+    def origin_url(self) -> str | None:
+        return self.config("remote.origin.url")
 
 
 def failure(what: str, output: str, status: object) -> GitError:
@@ -55,11 +108,13 @@ def failure(what: str, output: str, status: object) -> GitError:
     useful = [ln for ln in lines if ln and not ln.startswith("hint:")]
     reason = next((ln for ln in useful if ln.startswith(("fatal:", "error:", "!"))), None)
     reason = reason or (useful[-1] if useful else f"exit {status}")
-    return GitError(
-        f"git {what} failed: {reason}",
-        hint="check the remote URL, the token and the network",
-        detail=text,
-    )
+    hint = "check the remote URL, the token and the network"
+    if re.search(r"returned error: 30[12378]\b", reason):
+        hint = (
+            "the remote redirects to another address; with a token git follows no redirect (the "
+            "token would go along to wherever it points): give the repository's final URL"
+        )
+    return GitError(f"git {what} failed: {reason}", hint=hint, detail=text)
 
 
 def raw_before(diff: str) -> tuple[tuple[str, str | None], ...]:
@@ -108,7 +163,7 @@ def completed(
 def git_input(
     args: list[str], data: bytes, *, cwd: str, env: dict[str, str] | None = None, what: str = "cat-file"
 ) -> bytes:
-    """A git command fed on stdin (gitpython's execute does not take input bytes)."""
+    """A git command fed on stdin, its output as bytes."""
     proc = completed(args, data, cwd=cwd, env=env)
     if proc.returncode != 0:
         reason = redact(proc.stderr.decode(errors="replace")).strip().splitlines() or [

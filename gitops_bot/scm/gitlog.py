@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import git
-
-from gitops_bot.scm.gitcli import git_input, parse_batch, raw_before, run
+from gitops_bot.scm.gitcli import Repo, git_input, parse_batch, raw_before, run
 
 # what git itself runs to fetch a partial clone's missing objects, for many objects at once
 _PREFETCH = (
@@ -35,7 +33,7 @@ class Commit:
 class History:
     """The history-reading half of a workspace (over ``store`` with ``env``)."""
 
-    store: git.Repo
+    store: Repo
     env: dict[str, str]
     _missing_blobs: dict[tuple[str, tuple[str, ...]], set[str]]
 
@@ -45,7 +43,7 @@ class History:
         fmt = "%x1e%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%B%x1d"
         raw = ("--raw", "--no-abbrev", "--no-renames", "--root", "--diff-merges=first-parent")
         out = run(
-            self.store.git,
+            self.store,
             "-c",
             "core.quotePath=false",
             "log",
@@ -67,7 +65,7 @@ class History:
 
     def blobs_at(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
         """path -> blob id of each of ``paths`` that exists at ``rev`` (one ``git ls-tree``)."""
-        out = run(self.store.git, "-c", "core.quotePath=false", "ls-tree", rev, "--", *paths, what="ls-tree")
+        out = run(self.store, "-c", "core.quotePath=false", "ls-tree", rev, "--", *paths, what="ls-tree")
         found = {}
         for line in out.splitlines():
             meta, _, path = line.partition("\t")
@@ -107,7 +105,7 @@ class History:
 
     def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:
         out = run(
-            self.store.git,
+            self.store,
             "rev-list",
             "--objects",
             "--missing=print",
@@ -121,4 +119,4 @@ class History:
 
     def messages(self, rev_range: str) -> str:
         """The messages of the commits in ``a..b`` (what a merge commit brought in)."""
-        return run(self.store.git, "log", "--format=%B", rev_range, env=self.env, what="log")
+        return run(self.store, "log", "--format=%B", rev_range, env=self.env, what="log")

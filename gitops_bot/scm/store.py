@@ -16,39 +16,46 @@ import tempfile
 import time
 from pathlib import Path
 
-import git
-
 from gitops_bot import progress
-from gitops_bot.errors import ServiceUnavailable, UsageError
-from gitops_bot.scm.gitcli import run
+from gitops_bot.errors import GitError, ServiceUnavailable, UsageError
+from gitops_bot.scm.gitcli import Repo, completed, run
 
 LOCK_WAIT = 300.0  # seconds to wait for another run holding the cache
 WT_PREFIX = "gitops-bot-wt-"
 WT_LOCK = "gitops-bot pid "
 
 
-def local_store(repo: str) -> git.Repo:
+def local_store(repo: str) -> Repo:
     """The user's own clone at ``repo`` (its root, with an 'origin' remote)."""
     path = Path(repo)
-    try:
-        store = git.Repo(path, search_parent_directories=False)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        try:  # a folder inside a clone (the default --repo . run from overlays/dev)
-            top = git.Repo(path, search_parent_directories=True).working_tree_dir
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            top = None
-        if top is not None:
-            raise UsageError(
-                f"{repo} is inside the git repository {top}, not its root",
-                hint=f"point --repo at {top}",
-            ) from None
-        raise UsageError(f"{repo} is not a git repository", hint="point --repo at a clone or a URL") from None
-    if "origin" not in [r.name for r in store.remotes]:
+    top = _toplevel(path)
+    if top is None:
+        raise UsageError(f"{repo} is not a git repository", hint="point --repo at a clone or a URL")
+    if top != path.resolve():  # a folder inside a clone (the default --repo . run from overlays/dev)
+        raise UsageError(
+            f"{repo} is inside the git repository {top}, not its root", hint=f"point --repo at {top}"
+        )
+    store = Repo(path)
+    if store.origin_url() is None:
         raise UsageError(f"{repo} has no 'origin' remote", hint="add the GitOps repository as origin")
     return store
 
 
-def cached_store(repo: str, cache_dir: Path, env: dict[str, str]) -> tuple[git.Repo, int, Path]:
+def _toplevel(path: Path) -> Path | None:
+    """The root of the working tree ``path`` is in (``path`` itself for a bare repository);
+    None when it is in none."""
+    if not path.is_dir():
+        return None
+    proc = completed(["rev-parse", "--is-bare-repository", "--show-toplevel"], cwd=str(path))
+    if proc.returncode != 0:
+        return None
+    lines = proc.stdout.decode(errors="replace").splitlines()
+    if lines[:1] == ["true"]:
+        return path.resolve()
+    return Path(lines[1]).resolve() if len(lines) > 1 else None
+
+
+def cached_store(repo: str, cache_dir: Path, env: dict[str, str]) -> tuple[Repo, int, Path]:
     """The cached clone of the URL ``repo`` (cloned on first use), the file descriptor holding
     its lock (the caller closes it), and where its kept worktree goes."""
     key = hashlib.sha256(repo.encode()).hexdigest()[:16]
@@ -59,7 +66,7 @@ def cached_store(repo: str, cache_dir: Path, env: dict[str, str]) -> tuple[git.R
             shutil.rmtree(leftover, ignore_errors=True)
         if not (path / "HEAD").exists():
             _clone(repo, path, key, env)
-        return git.Repo(path), lock, cache_dir / "worktrees" / key
+        return Repo(path), lock, cache_dir / "worktrees" / key
     except BaseException:
         os.close(lock)
         raise
@@ -71,7 +78,7 @@ def _clone(repo: str, path: Path, key: str, env: dict[str, str]) -> None:
     try:
         with progress.status(f"cloning {repo}"):
             run(
-                git.Git(),
+                path.parent,
                 "clone",
                 "--bare",
                 "--filter=blob:none",
@@ -111,24 +118,24 @@ def _lock(folder: Path, key: str) -> int:
             time.sleep(0.1)
 
 
-def prune_worktrees(store: git.Repo, *, exclusive: bool) -> None:
+def prune_worktrees(store: Repo, *, exclusive: bool) -> None:
     """Remove the worktrees of gitops-bot runs that died (SIGKILL) and registrations whose
     directory is gone. Holding the cache's lock (``exclusive``), every gitops-bot worktree of
     the cache is a dead run's; in a user's own repository a worktree is left alone unless its
     run (pid and host in the lock reason) is gone from this machine."""
     try:
-        out = str(store.git.worktree("list", "--porcelain"))
-    except git.GitCommandError:
+        out = store.run("worktree", "list", "--porcelain")
+    except GitError:
         return
     for block in out.split("\n\n"):
         fields = dict(line.partition(" ")[::2] for line in block.splitlines())
         reason = fields.get("locked", "")
         if not reason.startswith(WT_LOCK) or (not exclusive and _alive(reason.removeprefix(WT_LOCK))):
             continue
-        with contextlib.suppress(git.GitCommandError):
-            store.git.worktree("remove", "--force", "--force", fields["worktree"])
-    with contextlib.suppress(git.GitCommandError):
-        store.git.worktree("prune")
+        with contextlib.suppress(GitError):
+            store.run("worktree", "remove", "--force", "--force", fields["worktree"])
+    with contextlib.suppress(GitError):
+        store.run("worktree", "prune")
 
 
 def _alive(owner: str) -> bool:

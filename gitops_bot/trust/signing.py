@@ -2,9 +2,13 @@
 
 The key is handed to git for the ``commit`` command only, through ``GIT_CONFIG_COUNT``
 environment variables (``gpg.format``, ``user.signingkey``, ``commit.gpgsign``): nothing is
-written into the user's git config or the clone cache. Key material lives in a private
-temporary directory (mode 0700, the key file 0600) for the run and is removed at the end; an
-OpenPGP key is imported into a throwaway ``GNUPGHOME`` whose agent is stopped on close.
+written into the user's git config or the clone cache. Key material lives only inside the
+process's private temporary directory (:mod:`gitops_bot.privdir`: mode 0700, removed at exit
+and on SIGTERM, and by the next start after a SIGKILL), the key file 0600, and is removed when
+the signer closes; an OpenPGP key is imported into a throwaway ``GNUPGHOME`` there whose agent
+is stopped on close. No tool is ever given an output path outside that directory: gpg deletes
+its ``-o`` file when signing fails, and run as root with ``-o /dev/null`` that was the
+machine's ``/dev/null``.
 
 A missing, unreadable or passphrase-protected key is a :class:`UsageError` (one line, exit 2)
 raised when the run starts, before anything is committed or pushed.
@@ -15,10 +19,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from gitops_bot import privdir
 from gitops_bot.errors import UsageError
 from gitops_bot.manifests import files
 from gitops_bot.model import SigningMethod
@@ -54,8 +58,7 @@ def open_signer(cfg: SigningConfig | None, root: Path, environ: Mapping[str, str
         return None
     label = cfg.key_file or f"${cfg.key_env}"
     key = _read_key(cfg, root, environ, label)
-    home = Path(tempfile.mkdtemp(prefix="gitops-bot-sign-"))
-    os.chmod(home, 0o700)
+    home = privdir.subdir("sign-")
     try:
         return _ssh(home, key, label) if cfg.method is SigningMethod.SSH else _gpg(home, key, label)
     except BaseException:
@@ -113,14 +116,14 @@ def _gpg(home: Path, key: bytes, label: str) -> CommitSigner:
     fprs = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")]
     if not fprs:
         raise bad
-    # a passphrase would make git's gpg prompt and hang: prove signing works without one now
-    if (
-        _quiet(
-            [*base, "--pinentry-mode", "error", "-u", fprs[0], "--detach-sign", "-o", "/dev/null"], env, b"x"
-        )
-        != 0
+    # a passphrase would make git's gpg prompt and hang: prove signing works without one now,
+    # into a file of our own (gpg deletes its output file when it fails)
+    probe = home / "probe.sig"
+    if _quiet(
+        [*base, "--pinentry-mode", "error", "-u", fprs[0], "--detach-sign", "-o", str(probe)], env, b"x"
     ):
         raise bad
+    probe.unlink(missing_ok=True)
     config = {"gpg.format": "openpgp", "user.signingkey": fprs[0], "commit.gpgsign": "true"}
     return CommitSigner(home, config, env)
 

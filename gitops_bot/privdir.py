@@ -1,0 +1,142 @@
+"""The process's own private temporary directory: the only place outside the repository it
+works on where the bot writes or deletes files.
+
+One directory per process, made on first use under the system temp dir
+(``$TMPDIR/gitops-bot-priv-<pid>-<random>``, mode 0700, with an ``owner`` file naming the pid,
+its start time and the host). Key material (signing keys, a throwaway ``GNUPGHOME``), commit
+messages and every output path handed to a tool (``gpg -o``) live in it; a tool is never
+pointed at a path it could delete or replace outside it (``/dev/null`` included: gpg removes
+its output file when it fails).
+
+It is removed at exit (``atexit``) and on SIGTERM (the handler raises ``SystemExit``, so
+``finally`` blocks and ``atexit`` run). SIGKILL cannot be caught: the directory then stays
+until the next start of any gitops-bot process as the same user, which removes every such
+directory whose owner process is gone from this host (:func:`sweep`). A directory of another
+user, of another host, or of a live process is never touched.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import stat
+import tempfile
+import threading
+from pathlib import Path
+from types import FrameType
+
+PREFIX = "gitops-bot-priv-"
+_OWNER = "owner"
+_lock = threading.Lock()
+_dir: Path | None = None
+
+
+def _start_time(pid: int) -> str | None:
+    """A process's start time in clock ticks since boot (``/proc/PID/stat`` field 22), which
+    tells a reused pid from the process that made a directory; None if there is no such process."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    return data.rsplit(b")", 1)[-1].split()[19].decode()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_text() -> str:
+    pid = os.getpid()
+    return f"{pid} {_start_time(pid) or '-'} {socket.gethostname()}\n"
+
+
+def path() -> Path:
+    """This process's private directory, made (and stale ones swept) on first use."""
+    global _dir
+    with _lock:
+        if _dir is not None and _dir.is_dir():
+            return _dir
+        sweep()
+        made = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+        os.chmod(made, 0o700)
+        (made / _OWNER).write_text(_owner_text(), encoding="ascii")
+        _dir = made
+        return made
+
+
+def subdir(prefix: str) -> Path:
+    """A fresh 0700 directory inside the private directory (one per signer, per use)."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=path()))
+
+
+def cleanup() -> None:
+    """Remove this process's private directory (at exit, on SIGTERM; safe to call again)."""
+    global _dir
+    with _lock:
+        made, _dir = _dir, None
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def _stale(entry: Path) -> bool:
+    """Is ``entry`` a private directory of ours (this user) whose process is gone from this host?"""
+    try:
+        st = entry.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        return False  # a symlink, a file, or another user's: never ours to remove
+    try:
+        pid_text, started, host = (entry / _OWNER).read_text(encoding="ascii").split()
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        # no owner file yet: a process between mkdtemp and writing it; judge by the name's pid
+        name_pid = entry.name.removeprefix(PREFIX).split("-", 1)[0]
+        return name_pid.isdigit() and not _alive(int(name_pid)) and not (entry / _OWNER).exists()
+    if host != socket.gethostname():
+        return False
+    if pid == os.getpid():  # the same pid: stale only if a earlier process had it (a container's pid 1)
+        return started not in ("-", _start_time(pid))
+    return not _alive(pid) or (started != "-" and _start_time(pid) not in (None, started))
+
+
+def sweep(tmp: Path | None = None) -> list[Path]:
+    """Remove the private directories that dead gitops-bot processes of this user left here
+    (SIGKILL); returns what was removed."""
+    base = tmp or Path(tempfile.gettempdir())
+    removed = []
+    try:
+        entries = [e for e in base.iterdir() if e.name.startswith(PREFIX)]
+    except OSError:
+        return []
+    for entry in entries:
+        if entry != _dir and _stale(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    cleanup()
+    raise SystemExit(128 + signum)
+
+
+def install_sigterm_cleanup() -> None:
+    """On SIGTERM, remove the directory and exit (143), unless the program already handles
+    SIGTERM (``watch`` does: it finishes its release and exits, and ``atexit`` cleans up)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+atexit.register(cleanup)

@@ -1,0 +1,199 @@
+"""Every output channel goes through one redaction that knows every registered secret and the
+parts of URLs that are secrets by their place (userinfo, webhook paths, signed query strings):
+log lines, libraries' ``logging`` and ``warnings``, an uncaught traceback, the CLI's text and
+``--output json``, the Action's step log and outputs, git's error messages."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitops_bot import cli, log
+from gitops_bot.scm.gitcli import failure
+
+SLACK = "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx"
+TEAMS = (
+    "https://acme.webhook.office.com/webhookb2/1b2c3d4e-0000-1111-2222-333344445555@"
+    "6f7a8b9c-0000-1111-2222-333344445555/IncomingWebhook/0123456789abcdef0123456789abcdef/"
+    "9a8b7c6d-0000-1111-2222-333344445555"
+)
+TEAMS_FLOW = (
+    "https://prod-12.westeurope.logic.azure.com:443/workflows/0123456789abcdef0123456789abcdef/"
+    "triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0"
+    "&sig=Zm9vYmFyYmF6cXV4c2VjcmV0c2lnbmF0dXJlMTIz"
+)
+DISCORD = "https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz-0123456789_abcdEF"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "kept"),
+    [
+        ("cloning https://bot:hunter2-pass@git.example.com/acme/x.git", "hunter2-pass", "git.example.com"),
+        ("cloning https://ghp_abcdefghij0123456789@github.com/a/b", "ghp_abcdefghij0123456789", "github.com"),
+        (f"notification failed: {SLACK}", "abcdefghijklmnopqrstuvwx", "hooks.slack.com"),
+        (f"notification failed: {SLACK}", "B0BBBBBBB", "hooks.slack.com"),
+        (f"POST {TEAMS} answered 400", "0123456789abcdef0123456789abcdef", "webhook.office.com"),
+        (f"POST {TEAMS_FLOW} timed out", "Zm9vYmFyYmF6cXV4c2VjcmV0c2lnbmF0dXJlMTIz", "logic.azure.com"),
+        (f"POST {TEAMS_FLOW} timed out", "0123456789abcdef0123456789abcdef", "logic.azure.com"),
+        (f"'{DISCORD}': 404", "AbCdEfGhIjKlMnOpQrStUvWxYz-0123456789_abcdEF", "discord.com"),
+        (
+            "GET https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F"
+            "20250101&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024",
+            "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024",
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+        ),
+        (
+            "GET https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIAEXAMPLE123",
+            "AKIAEXAMPLE123",
+            "s3.amazonaws.com",
+        ),
+        ("https://acct.blob.core.windows.net/c/b?sv=2021&sig=c2VjcmV0c2ln%3D", "c2VjcmV0c2ln", "sv=2021"),
+        ("https://hub.example/hook?token=abc123secretvalue&x=1", "abc123secretvalue", "x=1"),
+        ("https://api.example/v1?api_key=k-123456789&page=2", "k-123456789", "page=2"),
+        ("https://gitlab.example/api/v4/p?private_token=glpat-xyz12345", "glpat-xyz12345", "gitlab.example"),
+        (
+            "Authorization: Basic eC1hY2Nlc3MtdG9rZW46c2VjcmV0",
+            "eC1hY2Nlc3MtdG9rZW46c2VjcmV0",
+            "Authorization",
+        ),
+    ],
+)
+def test_secret_parts_of_urls_are_redacted_and_the_rest_kept(text: str, secret: str, kept: str) -> None:
+    out = log.redact(text)
+    assert secret not in out and kept in out and log.REDACTED in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "git@github.com:acme/gitops.git",  # ssh's user is not a secret
+        "ssh://git@github.com/acme/gitops.git",
+        "https://github.com/acme/gitops/pull/7",
+        "image ghcr.io/acme/app@sha256:" + "a" * 64,
+        "https://registry.example/v2/acme/app/tags/list?n=100&last=1.2.3",
+    ],
+)
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert log.redact(text) == text
+
+
+def test_registered_secrets_are_redacted_wherever_they_appear() -> None:
+    log.register_secret("s3cr3t-registered-value")
+    assert log.redact("a s3cr3t-registered-value b") == f"a {log.REDACTED} b"
+
+
+@pytest.fixture
+def json_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    """The log configured to JSON lines into a buffer; the process's hooks restored after."""
+    buf = io.StringIO()
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    log.configure("warning", "json", buf)
+    yield buf
+    root.setLevel(level)
+    root.handlers[:] = handlers
+    log.configure("warning", "json", None)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def _lines(buf: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in buf.getvalue().splitlines()]
+
+
+def test_python_warnings_from_libraries_are_json_log_lines_and_redacted(json_log: io.StringIO) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = log._show_warning  # catch_warnings restored the original; as configure set it
+        warnings.warn(f"retrying {SLACK}", UserWarning, stacklevel=1)
+    (line,) = _lines(json_log)
+    assert line["event"] == "python_warning" and line["category"] == "UserWarning"
+    assert "abcdefghijklmnopqrstuvwx" not in json_log.getvalue()
+
+
+def test_libraries_logging_is_json_log_lines_and_redacted(json_log: io.StringIO) -> None:
+    logging.getLogger("urllib3.connectionpool").warning("Retrying %s", "https://u:p4ssw0rd-x@h.example/")
+    (line,) = _lines(json_log)
+    assert line["event"] == "library_log" and line["logger"] == "urllib3.connectionpool"
+    assert "p4ssw0rd-x" not in json_log.getvalue()
+
+
+def test_a_library_debug_line_stays_out_at_the_default_level(json_log: io.StringIO) -> None:
+    logging.getLogger("github.Requester").debug("GET token=abcdefghijkl")
+    assert json_log.getvalue() == ""
+
+
+def test_an_uncaught_traceback_is_redacted(tmp_path: Path) -> None:
+    script = (
+        "from gitops_bot import log\n"
+        "log.configure('warning', 'json')\n"
+        "raise RuntimeError('boom https://bot:tr4ceback-secret@git.example/x')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and "RuntimeError" in proc.stderr
+    assert "tr4ceback-secret" not in proc.stderr
+
+
+def test_git_errors_are_redacted() -> None:
+    err = failure("fetch", "fatal: unable to access 'https://x:gh0-secret-token@github.com/a/b/': 403", 128)
+    assert "gh0-secret-token" not in str(err) and "gh0-secret-token" not in err.detail
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_password_in_a_repository_url_is_never_printed(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    listing = tmp_path / "repositories.yaml"
+    listing.write_text(
+        "version: 1\nrepositories:\n  - https://bot:hunter2-in-url@127.0.0.1:9/acme/gitops.git\n"
+    )
+    code = cli.main(["update", "--repositories", str(listing), "--dry-run", "--output", fmt])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "hunter2-in-url" not in out + err
+    assert "127.0.0.1:9/acme/gitops.git" in out + err
+    if fmt == "json":
+        assert json.loads(out)
+
+
+def test_the_redacting_stream_redacts_every_write() -> None:
+    buf = io.StringIO()
+    stream = log.Redacting(buf)
+    stream.write(f"one {SLACK}\n")
+    stream.writelines([f"two {DISCORD}\n"])
+    assert "abcdefghijklmnopqrstuvwx" not in buf.getvalue() and "AbCdEfGh" not in buf.getvalue()
+
+
+def test_the_actions_outputs_are_redacted(tmp_path: Path) -> None:
+    from gitops_bot import action
+
+    outputs = tmp_path / "outputs"
+    action._write_outputs(
+        {"GITHUB_OUTPUT": str(outputs)}, {"plan": f"notify {SLACK}", "multi": f"a\n{DISCORD}"}
+    )
+    text = outputs.read_text()
+    assert "abcdefghijklmnopqrstuvwx" not in text and "AbCdEfGh" not in text and "hooks.slack.com" in text
+
+
+def test_the_terminal_progress_line_is_redacted() -> None:
+    from gitops_bot import progress
+
+    buf = io.StringIO()
+    progress.configure(buf)
+    try:
+        with progress.status("cloning https://bot:pr0gress-secret@git.example/a.git"):
+            pass
+    finally:
+        progress.configure(None)
+    assert "git.example/a.git" in buf.getvalue() and "pr0gress-secret" not in buf.getvalue()
