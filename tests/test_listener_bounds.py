@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gitops_bot.errors import UsageError
@@ -168,6 +168,8 @@ def test_oversized_headers_are_431_and_a_bad_request_line_400(
     assert listener.exchange(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n")[0] == 400
     assert listener.exchange(b"GET / HTTP/9.9\r\n\r\n")[0] in (400, 505)
     assert listener.exchange(b"BREW /pot HTTP/1.1\r\n\r\n")[0] == 501
+    assert listener.exchange(b"GET /healthz\r\n\r\n")[0] == 200  # HTTP/0.9 form: answered with a status line
+    assert listener.exchange(b"\r\n\r\n")[0] == 400
     no_traceback(capfd)
 
 
@@ -277,6 +279,8 @@ _HEADER = st.tuples(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(method=b"GET", path=b"/healthz", version=b"", headers=[], body=b"")
+@example(method=b"", path=b"", version=b"", headers=[], body=b"")
 @given(
     method=_METHODS,
     path=_PATHS,

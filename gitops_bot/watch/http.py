@@ -211,6 +211,12 @@ def serve(
             with contextlib.suppress(OSError):
                 super().finish()
 
+        def parse_request(self) -> bool:
+            ok = super().parse_request()
+            if not ok and not self._answered:  # an empty request line: the stdlib says nothing
+                self.send_error(400, "empty request line")
+            return ok
+
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             pass
 
