@@ -61,7 +61,7 @@ def deliver(
             break
         results = batch.pull_requests(chunk) if batch else [None] * len(chunk)
         failed: list[GitOpsBotError] = []
-        for rel, result in zip(chunk, results, strict=True):
+        for n, (rel, result) in enumerate(zip(chunk, results, strict=True)):
             env = s.app.config.environment(rel.environment)
             if result is None:
                 if should_stop():
@@ -70,8 +70,16 @@ def deliver(
             elif isinstance(result, GitOpsBotError):
                 failed.append(result)  # the others' pull requests first: no branch left without one
             else:
-                forge, open_prs = s.forge()
-                outcomes.append(_finish(_propose(s.ws, s.app.config, forge, env, result, open_prs), env, rel))
+                try:
+                    forge, open_prs = s.forge()
+                    outcome = _propose(s.ws, s.app.config, forge, env, result, open_prs)
+                except GitOpsBotError as exc:
+                    failed.append(exc)  # its own branch is deleted; the others still get theirs
+                    continue
+                except BaseException:
+                    _unpushed(s, results[n:])  # a defect or an interrupt: the rest's branches go
+                    raise
+                outcomes.append(_finish(outcome, env, rel))
         if failed:
             raise failed[0]
         if len(outcomes) < start + len(chunk):
@@ -79,6 +87,23 @@ def deliver(
     if len(outcomes) < len(releases):
         log.info("stopping", abandoned=len(releases) - len(outcomes))
     return outcomes
+
+
+def _unpushed(s: Session, results: Sequence[batch_mod.Result]) -> None:
+    """Delete the branches this run pushed for pull requests it will not open."""
+    prefix = s.app.config.git.branch_prefix
+    for result in results:
+        if isinstance(result, Branch) and result.pushed and result.before is None and result.commit:
+            _delete(s.ws, result.rel.branch(prefix), result.commit)
+
+
+def _delete(ws: Workspace, branch: str, sha: str) -> None:
+    """Best effort: a failed delete leaves a branch the next run adopts (same tree: its PR is
+    opened), so it must not hide the error that made the run give up."""
+    try:
+        ws.delete_remote_branch(branch, sha)
+    except Exception as exc:
+        log.warning("branch_not_deleted", branch=branch, reason=redact(str(exc))[:200])
 
 
 def _batch(s: Session, releases: Sequence[Release], dry_run: bool) -> batch_mod.Batch | None:
@@ -285,7 +310,7 @@ def _propose(
         )
     except Exception:
         if created and remote is None:
-            ws.delete_remote_branch(branch, sha)  # leave no orphan branch behind
+            _delete(ws, branch, sha)  # leave no orphan branch behind
         raise
     warnings = []
     if created:

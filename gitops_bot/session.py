@@ -30,6 +30,7 @@ from gitops_bot.scm.gitcli import Repo, auth_env, is_url
 from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.secret import EnvView, Secret
 from gitops_bot.trust import signing
+from gitops_bot.usecases import preflight
 
 if TYPE_CHECKING:
     from gitops_bot.usecases.result import Outcome
@@ -142,6 +143,7 @@ def _reported(
 ) -> list[Outcome]:
     """``fn``'s outcomes, or its failure, sent to the configured notifications."""
     settings = s.app.config.notifications
+    preflight.check(s.app.config, s.environ, dry_run=dry_run)  # before anything is pushed
     try:
         outcomes = fn(s)
     except Exception as exc:

@@ -69,7 +69,7 @@ def payload_digest(payload: bytes) -> str | None:
         if critical.get("type") != PAYLOAD_TYPE:
             return None
         digest = critical["image"]["docker-manifest-digest"]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
     return digest if isinstance(digest, str) else None
 
@@ -77,7 +77,7 @@ def payload_digest(payload: bytes) -> str | None:
 def _layers(body: bytes) -> list[dict[str, Any]]:
     try:
         doc = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting: not a manifest this bot reads
         return []
     layers = doc.get("layers") if isinstance(doc, dict) else None
     return [x for x in layers[:MAX_LAYERS] if isinstance(x, dict)] if isinstance(layers, list) else []
@@ -94,7 +94,7 @@ def _referrer_descriptors(
         return [], FoundBy.REFERRERS_TAG
     try:
         manifests = json.loads(index[1]).get("manifests")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return [], FoundBy.REFERRERS_TAG
     items = [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
     return items[:MAX_REFERRERS], FoundBy.REFERRERS_TAG

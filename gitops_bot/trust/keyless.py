@@ -110,6 +110,8 @@ def check(verifier: Verifier, raw: bytes, digest: str, policy: Policy, found_by:
     try:
         bundle = Bundle.from_json(raw)
         doc = json.loads(raw)
+    except RecursionError:
+        return "not a Sigstore bundle (nested too deeply)"
     except (ValueError, SigstoreError) as exc:
         return f"not a Sigstore bundle ({str(exc)[:120]})"
     try:
@@ -172,5 +174,5 @@ def statement_digests(payload_type: str, payload: bytes) -> set[str]:
             for s in subjects
             if isinstance(s, dict) and "sha256" in (s.get("digest") or {})
         }
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         return set()

@@ -65,8 +65,13 @@ class Verifier:
             )
         except (RegistryAccessError, RegistryProtocolError) as exc:
             result = Verification(False, f"cannot read signatures: {exc}")
+        except RecursionError:  # nesting past any real document: this image fails, not the plan
+            result = Verification(False, "cannot read signatures: a signature document is nested too deeply")
         else:
-            result = self._judge(spec, digest, simple, bundles)
+            try:
+                result = self._judge(spec, digest, simple, bundles)
+            except RecursionError:
+                result = Verification(False, "a signature document is nested too deeply to verify")
         with self._lock:
             self._results[key] = result
         return result

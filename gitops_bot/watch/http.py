@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
+import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -86,6 +92,83 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+# Bounds of the unauthenticated surface. Every webhook sender retries what it does not see
+# acknowledged, so refusing early (503 when full, 408 when slow) loses nothing.
+MAX_CONNECTIONS = 64  # requests handled at once; the next ones are answered 503 and closed
+REQUEST_DEADLINE = 10.0  # seconds for a whole request: its headers and its body (slowloris)
+MAX_BODY = 32 * 1024 * 1024  # bytes; above every vendor's own cap (GitHub: 25 MB)
+_LENGTH = re.compile(r"[0-9]{1,10}")  # ASCII digits only: int() would accept '²', ' 1_0', '-0'
+
+
+class _Server(ThreadingHTTPServer):
+    """The stdlib threading server with a limit on connections, a deadline per request, one log
+    line per refused or failed request (never a traceback), IPv6 and dual-stack listening, and a
+    close that waits for the requests in flight (each bounded by the deadline)."""
+
+    daemon_threads = False
+    block_on_close = True  # server_close() joins the requests in flight
+    deadline = REQUEST_DEADLINE
+    max_body = MAX_BODY
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], limit: int) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.slots = threading.BoundedSemaphore(limit)
+        super().__init__(address, handler)
+
+    def server_bind(self) -> None:
+        if self.address_family == socket.AF_INET6 and self.server_address[0] == "::":
+            # "[::]" also takes IPv4 (dual stack), whatever the host's net.ipv6.bindv6only says
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            log.warning("http_refused", reason="too many connections", status=503)
+            with contextlib.suppress(OSError):
+                request.settimeout(1)
+                request.sendall(_raw(503, "too many connections; retry later"))
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        log.warning("http_error", error=redact(f"{type(exc).__name__}: {exc}"[:200]))
+
+
+def _raw(status: int, text: str) -> bytes:
+    body = f"{text}\n".encode()
+    phrase = HTTPStatus(status).phrase
+    head = (
+        f"HTTP/1.0 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class _Body(io.RawIOBase):
+    """The request body as the receiver reads it: at most Content-Length bytes."""
+
+    def __init__(self, rfile: Any, length: int) -> None:
+        self.rfile, self.left = rfile, length
+
+    def read(self, size: int = -1, /) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        data: bytes = self.rfile.read(size) if size else b""
+        self.left -= len(data)
+        return data
+
+
 def serve(
     host: str,
     port: int,
@@ -93,18 +176,100 @@ def serve(
     receiver: Receiver,
     readiness: Callable[[], tuple[bool, str]],
     metrics: Metrics,
+    limit: int = MAX_CONNECTIONS,
 ) -> ThreadingHTTPServer:
     """Listen on ``host:port`` (port 0: any free one; the ``listening`` log line names it)."""
 
     class Handler(BaseHTTPRequestHandler):
-        timeout = 10  # seconds a client may take to send its request (a webhook body)
+        server: _Server
+        default_request_version = "HTTP/1.0"  # an unparseable request still gets a status line
 
-        def log_message(self, *args: Any) -> None:
+        def setup(self) -> None:
+            super().setup()
+            self._lock = threading.Lock()
+            self._answered = self._expired = False
+            self.connection.settimeout(self.server.deadline + 5)  # the timer below answers first
+            self._timer = threading.Timer(self.server.deadline, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+        def _expire(self) -> None:
+            """The deadline passed with the request still unread: 408, and the socket shut so
+            the reading thread returns at once."""
+            with self._lock:
+                if self._answered:
+                    return
+                self._expired = self._answered = True
+            log.warning("http_refused", reason="request not received within the deadline", status=408)
+            with contextlib.suppress(OSError):
+                self.connection.sendall(_raw(408, "request not received in time"))
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+        def finish(self) -> None:
+            self._timer.cancel()
+            with contextlib.suppress(OSError):
+                super().finish()
+
+        def parse_request(self) -> bool:
+            ok = super().parse_request()
+            if not ok and not self._answered:  # an empty request line: the stdlib says nothing
+                self.send_error(400, "empty request line")
+            return ok
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             pass
 
+        def log_message(self, format: str, *args: Any) -> None:
+            # the stdlib's own refusals (bad request line, 431 header too long, 501): one line
+            log.warning("http_refused", reason=redact((format % args)[:200]))
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            if self._claim():
+                super().send_error(code, message, explain)
+
+        def _claim(self) -> bool:
+            with self._lock:
+                if self._answered:
+                    return False
+                self._answered = True
+                return True
+
         def do_POST(self) -> None:
-            status, text = receiver.handle(self.path, dict(self.headers.items()), self.rfile)
+            try:
+                length = self._length()
+            except _Refused as exc:
+                log.warning("http_refused", reason=str(exc), status=exc.status, path=redact(self.path[:100]))
+                self.close_connection = True
+                self._send(exc.status, f"{exc}\n".encode())
+                return
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+            headers["Content-Length"] = str(length)
+            try:
+                status, text = receiver.handle(self.path, headers, _Body(self.rfile, length))
+            except Exception as exc:  # a defect must cost one request, never the listener
+                error = redact(f"{type(exc).__name__}: {exc}")
+                log.error("http_error", path=redact(self.path[:100]), error=error)
+                status, text = 500, "internal error"
+            if self._expired:
+                return
             self._send(status, text.encode() + b"\n")
+
+        def _length(self) -> int:
+            """The body's length, refused before a byte of it is read."""
+            if self.headers.get_all("Transfer-Encoding"):
+                raise _Refused(411, "a Content-Length is required (no chunked bodies)")
+            given = self.headers.get_all("Content-Length") or []
+            if len(given) > 1:
+                raise _Refused(400, "more than one Content-Length")
+            if not given:
+                raise _Refused(411, "a Content-Length is required")
+            if not _LENGTH.fullmatch(given[0].strip(" \t")):
+                raise _Refused(400, "invalid Content-Length")
+            length = int(given[0].strip(" \t"))
+            if length > self.server.max_body:
+                raise _Refused(413, f"body of {length} bytes is over the {self.server.max_body}-byte limit")
+            return length
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
@@ -119,6 +284,8 @@ def serve(
                 self._send(404, b"not found\n")
 
         def _send(self, status: int, body: bytes, ctype: str = "text/plain; charset=utf-8") -> None:
+            if not self._claim():
+                return
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
@@ -126,18 +293,36 @@ def serve(
             self.wfile.write(body)
 
     try:
-        server = ThreadingHTTPServer((host, port), Handler)
+        server = _Server((host, port), Handler, limit)
     except (OSError, OverflowError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise UsageError(f"cannot listen on {host}:{port}: {reason}", hint="pick a free HOST:PORT") from None
-    server.daemon_threads = True
+        where = _join(host, port)
+        raise UsageError(f"cannot listen on {where}: {reason}", hint="pick a free HOST:PORT") from None
     threading.Thread(target=server.serve_forever, name="gitops-bot-http", daemon=True).start()
-    log.info("listening", address=f"{host}:{server.server_address[1]}", port=server.server_address[1])
+    bound = server.server_address[1]
+    log.info("listening", address=_join(host, bound), port=bound)
     return server
 
 
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _join(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``:PORT`` (all IPv4 addresses) or ``[IPv6]:PORT`` (``[::]``: IPv6 and IPv4)."""
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or int(port) > 65535:
-        raise UsageError(f"invalid --listen {text!r}", hint="use HOST:PORT, e.g. 0.0.0.0:8080 or :8080")
+    if host.startswith("[") and host.endswith("]") and ":" in host:
+        host = host[1:-1]
+    elif ":" in host or "[" in host or "]" in host:
+        host = "\0"  # an IPv6 address without brackets: its port cannot be told apart
+    if not sep or not port.isascii() or not port.isdigit() or int(port) > 65535 or "\0" in host:
+        raise UsageError(
+            f"invalid --listen {text!r}", hint="use HOST:PORT, e.g. 0.0.0.0:8080, :8080 or [::]:8080"
+        )
     return host or "0.0.0.0", int(port)

@@ -77,6 +77,7 @@ class Watcher:
         self.pool = pool  # many: one pool for every repository and cycle (forgets answers per cycle)
         self._counted: Counter[str] = Counter()  # the pool's requests already in the metrics
         self.metrics = http.Metrics(many=self.many)
+        self._server: ThreadingHTTPServer | None = None
         self.stop = threading.Event()
         self.last_success: float | None = None  # wall clock of the last cycle that fully succeeded
         self.cycles = 0
@@ -237,9 +238,15 @@ class Watcher:
                 self.pool.abort()
             for t in self.targets:
                 t.abort()
+            # stop accepting at once; the requests in flight finish when the caller closes it
+            if self._server is not None:
+                threading.Thread(target=self._server.shutdown, name="gitops-bot-http-stop").start()
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
 
     def serve(self, host: str, port: int) -> ThreadingHTTPServer:
-        return http.serve(host, port, receiver=self.receiver, readiness=self.readiness, metrics=self.metrics)
+        self._server = http.serve(
+            host, port, receiver=self.receiver, readiness=self.readiness, metrics=self.metrics
+        )
+        return self._server
