@@ -34,6 +34,7 @@ from gitops_bot.output.result import (
 
 if TYPE_CHECKING:
     from gitops_bot import fleet
+    from gitops_bot.manifests.render import Rendered
     from gitops_bot.model import PlanItem
     from gitops_bot.usecases.result import Outcome
 
@@ -84,7 +85,6 @@ def _format(args: argparse.Namespace) -> Format:
 def _plan(args: argparse.Namespace) -> Result:
     from gitops_bot import app as app_mod
     from gitops_bot.usecases.plan import plan as plan_environments
-    from gitops_bot.usecases.update import rendered_of
 
     repo = Path(args.repo)
     if not repo.is_dir():
@@ -94,7 +94,12 @@ def _plan(args: argparse.Namespace) -> Result:
     app = app_mod.open_app(repo, repo / config if config else None)
     try:
         plan = plan_environments(app, args.envs, metadata=args.metadata)
-        rendered = rendered_of(app, plan) if _format(args) is Format.JSON else ()
+        rendered: tuple[Rendered, ...] = ()
+        if _format(args) is Format.JSON and plan.updates:
+            # only then: the edits reuse update's engine, whose import brings the forge clients
+            from gitops_bot.usecases.update import rendered_of
+
+            rendered = rendered_of(app, plan)
     finally:
         app.registries.close()
     stats = app.registries.stats

@@ -68,8 +68,14 @@ class FakeGate:
 
 
 def _live(sync: str, images: list[str]) -> dict[str, Any]:
+    """An Application as Argo CD answers it after a finished sync of revision ``abc123``."""
     return {
-        "status": {"sync": {"status": sync}, "health": {"status": "Healthy"}, "summary": {"images": images}}
+        "status": {
+            "sync": {"status": sync, "revision": "abc123"},
+            "health": {"status": "Healthy"},
+            "operationState": {"phase": "Succeeded", "syncResult": {"revision": "abc123"}},
+            "summary": {"images": images},
+        }
     }
 
 
