@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from gitops_bot.log import get_logger
+from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.render import Rendered, compare
 
 log = get_logger(__name__)
@@ -122,7 +123,10 @@ def _uses_helm(directory: Path) -> bool:
         f = directory / n
         if f.is_file():
             try:
-                doc = yaml.safe_load(f.read_text(encoding="utf-8")[:1_000_000])
+                text = f.read_text(encoding="utf-8")[:1_000_000]
+                if "helm" not in text:  # most kustomizations: no parse at all
+                    return False
+                doc = yaml.load(text, Loader=LOADER)  # libyaml: pure-Python YAML took seconds
             except (yaml.YAMLError, OSError, UnicodeDecodeError):
                 return False
             return isinstance(doc, dict) and bool(

@@ -59,6 +59,7 @@ def _no_bytes_beyond_the_reply() -> None:
 _no_bytes_beyond_the_reply()
 
 
+SHARD = 4  # connections per httpcore pool (see Transport._route)
 _NO_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # for plain-http routes: no CA, never trusts
 
 
@@ -79,7 +80,7 @@ class Transport(httpx.BaseTransport):
         self._max = max_connections
         self._env = os.environ if env is None else env
         self.backend = _deadline.Backend()
-        self._routes: dict[tuple[str | None, bool], httpx.HTTPTransport] = {}
+        self._routes: dict[tuple[str | None, bool], tuple[httpx.HTTPTransport, ...]] = {}
         self._lock = threading.Lock()
 
     def abort(self) -> None:
@@ -91,7 +92,7 @@ class Transport(httpx.BaseTransport):
             self._ssl = self._ssl() if self._ssl is not None else _ssl_context()
         return self._ssl
 
-    def _route(self, proxy: str | None, https: bool) -> httpx.HTTPTransport:
+    def _route(self, proxy: str | None, https: bool) -> tuple[httpx.HTTPTransport, ...]:
         tls = https or proxy is not None  # a proxy may itself be https
         found = self._routes.get((proxy, tls))
         if found is not None:
@@ -101,31 +102,44 @@ class Transport(httpx.BaseTransport):
             if found is None:
                 # plain http never loads the trust store (~25 ms); its context trusts nothing
                 verify = self._context() if tls else _NO_TLS
-                found = httpx.HTTPTransport(
-                    verify=verify,
-                    http2=self._http2,
-                    proxy=proxy,
-                    limits=httpx.Limits(max_connections=self._max, max_keepalive_connections=self._max),
-                    trust_env=False,
-                )
-                pool = getattr(found, "_pool", None)
-                if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover
-                    raise RuntimeError("httpx changed: no network backend to enforce deadlines on")
-                pool._network_backend = self.backend
+                # httpcore's pool matches every waiting request against every connection on
+                # each event: O(n^2) at 32 in flight (a million is_idle calls and most of the
+                # bot's CPU in a 1,000-image plan). Small pools, one per group of threads,
+                # keep each match at SHARD x SHARD while the route still has _max connections.
+                count = max(1, -(-self._max // SHARD))
+                size = -(-self._max // count)
+                shards = []
+                for _ in range(count):
+                    shard = httpx.HTTPTransport(
+                        verify=verify,
+                        http2=self._http2,
+                        proxy=proxy,
+                        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                        trust_env=False,
+                    )
+                    pool = getattr(shard, "_pool", None)
+                    if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover
+                        raise RuntimeError("httpx changed: no network backend to enforce deadlines on")
+                    pool._network_backend = self.backend
+                    shards.append(shard)
+                found = tuple(shards)
                 self._routes[(proxy, tls)] = found
             return found
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
         https = request.url.scheme == "https"
-        return self._route(proxy_for(url, self._env), https).handle_request(request)
+        shards = self._route(proxy_for(url, self._env), https)
+        # a thread keeps to one pool, so its sequential requests reuse their connection
+        return shards[threading.get_native_id() % len(shards)].handle_request(request)
 
     def close(self) -> None:
         with self._lock:
             routes = list(self._routes.values())
             self._routes.clear()
-        for r in routes:
-            r.close()
+        for shards in routes:
+            for r in shards:
+                r.close()
 
 
 @dataclass
