@@ -365,5 +365,5 @@ def test_the_schemas_enums_are_the_readers_lists() -> None:
     assert set(_enum("webhookSource.type")) == set(SOURCE_TYPES)
     assert set(_enum("notification.type")) == set(TYPES)
     assert set(_enum("event")) == set(EVENTS)
-    assert set(SCHEMA["$defs"]["helm"]["properties"]) == set(config.HELM_FIELDS)
+    assert set(SCHEMA["$defs"]["helm"]["properties"]) == {*config.HELM_FIELDS, *config.HELM_OPTIONS}
     assert set(SCHEMA["required"]) == {"images", "environments"}

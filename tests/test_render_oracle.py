@@ -34,6 +34,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "data" / "kustomize"
 EXAMPLE = ROOT / "manifests-example"
+REAL = ROOT / "tests" / "data" / "real"  # copied from public repositories (sources in its README)
 OLD_DIGEST = "sha256:" + "0" * 64
 EXAMPLE_DIGEST = "sha256:" + "ab" * 32
 
@@ -81,7 +82,29 @@ def _example() -> Iterator[Case]:
             )
 
 
-CASES = [*_golden(), *_example()]
+def _real() -> Iterator[Case]:
+    """Each real kustomization, edited for the first image its tree's containers use: a tag, a
+    digest, a new name with both, and an image it does not use."""
+    for path in sorted(REAL.rglob("kustomization.yaml")):
+        tree = path.parent
+        found = re.findall(
+            r"^\s*-?\s*image:\s*(\S+)", "".join(p.read_text() for p in sorted(tree.glob("*.yaml"))), re.M
+        )
+        if not found:
+            continue
+        name = WrittenRef.split(found[0]).name
+        for args in (
+            (f"{name}:9.9.9",),
+            (f"{name}@{EXAMPLE_DIGEST}",),
+            (f"{name}=registry.example/{name.rsplit('/', 1)[-1]}:2.0@{EXAMPLE_DIGEST}",),
+            ("brand/new:1.0",),
+        ):
+            yield Case(
+                f"real/{tree.relative_to(REAL)}/{args[0]}", tree, "kustomization.yaml", path.read_text(), args
+            )
+
+
+CASES = [*_golden(), *_example(), *_real()]
 
 
 def _load(text: str, loader: Any = yaml.SafeLoader) -> Any:
@@ -257,6 +280,8 @@ def test_the_corpus_is_large_enough() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_an_edit_renders_what_kustomize_renders_for_the_same_request(case: Case, tmp_path: Path) -> None:
     r = _run(case, tmp_path)
+    # a real tree is copied whole with its bases: it must build as its authors wrote it
+    assert case.tree is None or not isinstance(r.before, str), f"the tree does not build: {r.before}"
     if isinstance(r.before, str):  # a golden case kustomize cannot build (labels as a map, say)
         return  # nothing to compare with (an edit may well make it build: newTag: 1 -> "2")
     assert not isinstance(r.after, str), f"the edited kustomization does not build: {r.after}"

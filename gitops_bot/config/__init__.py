@@ -25,6 +25,7 @@ from gitops_bot.config.environments import (
 )
 from gitops_bot.config.events import NOTIFICATIONS, WEBHOOKS
 from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
+from gitops_bot.config.images import HELM_OPTIONS as HELM_OPTIONS
 from gitops_bot.config.images import IMAGES
 from gitops_bot.config.kinds import Nested, Value
 from gitops_bot.config.reader import Reader

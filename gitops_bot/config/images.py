@@ -15,6 +15,7 @@ from gitops_bot.policy.settings import POLICIES, PolicyConfig
 from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 
 HELM_FIELDS = ("reference", "repository", "tag", "digest")
+HELM_OPTIONS = ("digestInTag",)  # how the fields are written, not key paths
 
 
 def _exactly_one(*keys: str) -> dict[str, object]:
@@ -86,14 +87,32 @@ def _helm(v: Values) -> tuple[tuple[str, str], ...]:
         out.append((key, path))
     if not any(f in ("tag", "reference") for f, _ in out):
         raise v.error(v.line, f"{v.what} needs 'tag' or 'reference' (the key paths)")
+    if v["digestInTag"]:
+        paths = dict(out)
+        if "tag" not in paths or "digest" in paths:
+            raise v.error(
+                v.line_of("digestInTag"),
+                f"digestInTag of {v.parent} needs a 'tag' path and no 'digest' path (the tag holds both)",
+            )
+        # The editor reads a digest path equal to the tag path as "tag@digest in one key".
+        out.append(("digest", paths["tag"]))
     return tuple(out)
 
 
 HELM_PATH = matches(r"^[^.]+(\.[^.]+)*$", "helm {key} path {value!r} of {parent} must be like image.tag")
 HELM = Section(
-    tuple(
-        Field(k, STR, rules=(HELM_PATH,), description="A dotted key path in Helm values, e.g. image.tag.")
-        for k in HELM_FIELDS
+    (
+        *(
+            Field(k, STR, rules=(HELM_PATH,), description="A dotted key path in Helm values, e.g. image.tag.")
+            for k in HELM_FIELDS
+        ),
+        Field(
+            HELM_OPTIONS[0],
+            BOOL,
+            False,
+            description="Write the digest into the tag key as tag@sha256:... (for charts that build "
+            "repository:tag and have no digest key).",
+        ),
     ),
     _helm,
     name="helm",

@@ -74,6 +74,7 @@ class _Group:
     fields: dict[str, Any]  # reference|repository|tag|digest -> scalar node
     flow: dict[int, bool]  # id(node) -> inside a flow mapping
     missing: dict[str, str]  # field -> configured helm path that is not in the file
+    digest_in_tag: bool = False  # Helm values: the digest lives in the tag key, tag@sha256:...
 
 
 def _helm_node(root: Any, path: str) -> Any:
@@ -136,8 +137,13 @@ def _groups(
     for spec in specs:
         if not spec.helm:
             continue
+        paths = _helm_paths(spec.helm)
+        # A digest path equal to the tag path (config ``digestInTag``): one key holds both.
+        in_tag = paths.get("digest") is not None and paths.get("digest") == paths.get("tag")
+        if in_tag:
+            paths.pop("digest")
         for doc in docs:
-            found = {f: _helm_node(doc, p) for f, p in _helm_paths(spec.helm).items()}
+            found = {f: _helm_node(doc, p) for f, p in paths.items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
             if not present:
                 continue
@@ -145,7 +151,13 @@ def _groups(
             missing = {f: spec.helm[f] for f, n in found.items() if n is None and f in spec.helm}
             groups.append(
                 _Group(
-                    spec.name, "helm", line, present, dict.fromkeys(map(id, present.values()), False), missing
+                    spec.name,
+                    "helm",
+                    line,
+                    present,
+                    dict.fromkeys(map(id, present.values()), False),
+                    missing,
+                    in_tag and "tag" in present,
                 )
             )
             taken.update(map(id, present.values()))
@@ -168,6 +180,9 @@ def _value(node: Any) -> str | None:
 
 
 def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
+    if g.digest_in_tag:
+        tag, _, digest = (_value(g.fields["tag"]) or "").partition("@")
+        return _value(g.fields.get("repository")), tag or None, digest or None
     ref = g.fields.get("reference")
     r = WrittenRef.split(str(ref.value)) if ref is not None and _value(ref) else WrittenRef("")
     return (
@@ -247,6 +262,8 @@ def edit(
             subs[id(node)] = value
             ops.append(t.fill(node, value, flow=g.flow.get(id(node), False)))
             site = g.kind if g.kind != "container" else f"container line {g.line}"
+            if g.digest_in_tag and f == "tag":
+                site = "helm (digest written in the tag field)"
             changes.append(FieldChange(filename, g.image, site, g.line, f, _value(node), value))
     result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
     if not ops:
@@ -259,7 +276,7 @@ def edit(
 def _unwritten(g: _Group, u: Update, filename: str) -> list[Unwritten]:
     """A tag or digest asked for where the site has neither a reference nor that field (Helm
     values with no digest key, Flux setters with only ``:tag`` markers): nothing silently drops."""
-    if "reference" in g.fields:
+    if "reference" in g.fields or g.digest_in_tag:
         return []
     asked = {"tag": u.tag, "digest": u.digest}
     return [
@@ -278,6 +295,13 @@ def _new_values(g: _Group, u: Update, filename: str) -> list[tuple[str, Any, str
         new = current.updated(u.repository or None, u.tag, u.digest, keep_digest=u.keep_digest)
         out.append(("reference", ref, new.format()))
     parts = set_parts(u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
+    if g.digest_in_tag:
+        _, tag, digest = _current(g)
+        tag = parts.get("tag", tag)
+        digest = parts.get("digest", digest)
+        if "tag" in parts or "digest" in parts:
+            parts = {k: v for k, v in parts.items() if k == "name"}
+            parts["tag"] = f"{tag or ''}@{digest}" if digest else (tag or "")
     for f, part in zip(FIELDS, ("name", "tag", "digest"), strict=True):
         if part not in parts:
             continue
