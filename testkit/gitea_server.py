@@ -87,7 +87,11 @@ class FakeGitea(FakeForge):
             pr["comments_list"].append(body["body"])
             n = len(pr["comments_list"])
             url = f"{pr['html_url']}#issuecomment-{n}"
-            return 201, {"id": n, "body": body["body"], "html_url": url, "pull_request_url": pr["html_url"]}, {}
+            return (
+                201,
+                {"id": n, "body": body["body"], "html_url": url, "pull_request_url": pr["html_url"]},
+                {},
+            )
         if where == "POST pulls/merge":
             return self._merge_call(pr, body)
         raise NotFound
