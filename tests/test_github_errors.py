@@ -9,11 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 import responses
+from requests.adapters import HTTPAdapter
 
 from gitops_bot.config import GitHubConfig
 from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.scm import github as gh_mod
 from gitops_bot.scm.github import GitHub, repository_from_url
+from gitops_bot.scm.requests_net import NetAdapter
 
 API = "https://ghe.example.com/api/v3"
 REPO = "https://ghe.example.com:443/api/v3/repos/acme/gitops"  # PyGithub spells the port out
@@ -38,6 +40,9 @@ def pull(n: int, head: str = "gitops-bot/staging", title: str = "t", body: str =
 @pytest.fixture
 def rsps(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
     monkeypatch.setattr(gh_mod, "BACKOFF", 0.01)
+    # GitHub's requests go through gitops_bot.net's adapter: here they fall through to the
+    # requests adapter that the mock replaces
+    monkeypatch.setattr(NetAdapter, "send", lambda self, *a, **kw: HTTPAdapter.send(self, *a, **kw))
     with responses.RequestsMock(assert_all_requests_are_fired=True) as r:
         yield r
 

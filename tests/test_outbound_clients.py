@@ -1,4 +1,4 @@
-"""Every non-registry outbound client (notifications, Argo CD, Gitea, GitLab) reaches the network
+"""Every non-registry outbound client (notifications, Argo CD, GitHub, Gitea, GitLab) reaches the network
 the way users' networks need it and within bounds: through the proxy named in HTTPS_PROXY
 (NO_PROXY bypasses it), trusting a private CA given in SSL_CERT_FILE, ending at its total
 deadline against a server that drips bytes, and stopping at its byte cap against an answer of
@@ -17,10 +17,11 @@ from gitops_bot.errors import GitOpsBotError
 from gitops_bot.notify.message import Notice
 from gitops_bot.notify.send import Notifier
 from gitops_bot.notify.settings import NotifierSettings
-from gitops_bot.scm import forge, gitea, requests_net
+from gitops_bot.scm import forge, gitea, github, requests_net
 from gitops_bot.scm.gitea import Gitea
+from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.gitlab import GitLab
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from testkit.connect_proxy import ConnectProxy
 from testkit.misbehaving_http import MisbehavingServer
 
@@ -69,6 +70,15 @@ def _gitlab(url: str) -> str:
     return "ok"
 
 
+def _github(url: str) -> str:
+    cfg = GitHubConfig(repository="acme/gitops", api_url=url + "/api/v3", write_interval=0)
+    try:
+        GitHub.connect(cfg, "acme/gitops", {"GITHUB_TOKEN": "github-token"}).open_pulls("gitops-bot")
+    except GitOpsBotError as exc:
+        return str(exc)
+    return "ok"
+
+
 CLIENTS: dict[str, tuple[Call, bytes]] = {
     "notification": (_notify, b'{"ok": true}'),
     "argocd": (
@@ -76,6 +86,7 @@ CLIENTS: dict[str, tuple[Call, bytes]] = {
         b'{"status": {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}}',
     ),
     "gitea": (_gitea, b"[]"),
+    "github": (_github, b"[]"),
     "gitlab": (_gitlab, b"[]"),
 }
 
@@ -85,6 +96,7 @@ def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     """Short deadlines and no back-off sleeps: the bounds are what is tested, not their size."""
     monkeypatch.setattr(argocd, "ATTEMPT", DEADLINE)
     monkeypatch.setattr(gitea, "DEADLINE", DEADLINE)
+    monkeypatch.setattr(github, "DEADLINE", DEADLINE)
     monkeypatch.setattr(forge, "_sleep", lambda s: None)
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -136,6 +148,8 @@ def test_a_server_dripping_bytes_ends_the_call_at_its_deadline_with_one_line(
     server.mode = "drip"
     message = call(server.url)
     assert message != "ok" and "\n" not in message
+    # the call reached the server and was answered (a client that never connects proves nothing)
+    assert server.requests and server.sent > 0
     # each attempt stopped at its deadline: a few header bytes per attempt, not a stream of them
     per_attempt = DEADLINE / 0.05 + 2
     assert server.sent <= per_attempt * len(server.requests), (server.sent, server.requests)
@@ -147,6 +161,7 @@ def test_an_answer_over_the_cap_is_stopped_at_the_cap(client: str, server: Misbe
     server.mode = "huge"
     message = call(server.url)
     assert message != "ok" and "\n" not in message
+    assert server.requests and server.sent > 0  # it was answered (a refused connection proves nothing)
     # the server could send only what the client read before stopping (the cap, socket buffers)
     attempts = max(len(server.requests), 1)
     assert server.sent < attempts * (CAP + (8 << 20)), (server.sent, attempts)

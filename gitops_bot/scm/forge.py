@@ -6,9 +6,10 @@ adapter in its own module (argocd-image-updater's ``pr_github.go``/``mr_gitlab.g
 ``pr_gitea.go`` shape). Branches are pushed and deleted by git (leased pushes work the same on
 every forge); the forge supplies the credentials git uses for that.
 
-Also here, shared by the GitLab and Gitea adapters: the bounded retry of rate limits and 5xx
-(the same 2-minute bound as GitHub's), the mapping of refusals to one line and an exit code,
-and the draft-title convention both use.
+Also here, shared by every forge adapter (GitHub's per exchange, GitLab's and Gitea's per call):
+the bounded retry of rate limits and 5xx on :mod:`gitops_bot.net.retry`'s policy (the one the
+registry, notifications and Argo CD use) within a 2-minute wait budget, the mapping of
+refusals to one line and an exit code, and the draft-title convention GitLab and Gitea use.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any, Protocol, TypeVar
 from gitops_bot.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.instants import retry_after_seconds
 from gitops_bot.log import get_logger, redact
+from gitops_bot.net import retry
+from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -138,20 +141,72 @@ def refusal(name: str, status: int, message: str, hints: Mapping[int, str]) -> F
     )
 
 
-def _wait_for(failure: HTTPFailure, attempt: int, now: float) -> float | None:
-    """Seconds to wait before retrying, or None when the failure is not worth a retry."""
+def _wait_for(failure: HTTPFailure, now: float) -> tuple[bool, float | None]:
+    """(worth a retry, the wait the forge asked for or None for the policy's back-off)."""
     status = failure.status
     headers = {k.lower(): v for k, v in failure.headers.items()}
-    limited = status == 429 or (status == 403 and headers.get("ratelimit-remaining") == "0")
-    if not limited and not (status is None or status >= 500):
-        return None
+    remaining = headers.get("ratelimit-remaining", headers.get("x-ratelimit-remaining"))
     retry_after = retry_after_seconds(headers.get("retry-after", ""), now)
+    # GitHub's secondary limit is a 403 with Retry-After; the primary ones say "remaining: 0"
+    limited = status == 429 or (status == 403 and (remaining == "0" or retry_after is not None))
+    if not limited and not (status is None or retryable_status(status)):
+        return False, None
     if retry_after is not None:
-        return retry_after
-    reset = headers.get("ratelimit-reset", "").strip()
+        return True, retry_after
+    reset = headers.get("ratelimit-reset", headers.get("x-ratelimit-reset", "")).strip()
     if limited and reset.isdigit():
-        return max(0.0, float(reset) - now)
-    return float(BACKOFF * 2 ** (attempt - 1))
+        return True, max(0.0, float(reset) - now)
+    return True, None
+
+
+class Exhausted(Exception):
+    """The retries' attempts or their wait budget ran out; ``failure`` is the last one."""
+
+    def __init__(self, failure: HTTPFailure, waited: float) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+        self.waited = waited
+
+
+def retrying(fn: Callable[[], T], *, max_wait: float = MAX_WAIT, backoff: float = BACKOFF) -> T:
+    """``fn()`` under the one retry policy of :mod:`gitops_bot.net.retry`: an
+    :class:`HTTPFailure` worth repeating (rate limit, 5xx, no answer) is retried, waiting what
+    ``Retry-After``/``RateLimit-Reset`` ask or the doubling back-off, while the waits add up to
+    at most ``max_wait``; then :class:`Exhausted`. Any other :class:`HTTPFailure` is raised as is.
+
+    The budget counts the waits asked for (not the clock), so a run never commits to a wait it
+    cannot finish: an hour's ``Retry-After`` ends the call at once with the reset time."""
+    policy = RetryPolicy(attempts=ATTEMPTS, initial_wait=backoff, max_wait=max_wait)
+    waited = 0.0
+    tries = 0
+    last: HTTPFailure | None = None
+
+    def attempt() -> T:
+        nonlocal tries, last
+        tries += 1
+        try:
+            return fn()
+        except HTTPFailure as failure:
+            last = failure
+            worth, asked = _wait_for(failure, time.time())
+            if not worth:
+                raise
+            wanted = policy.wait(tries) if asked is None else asked  # uncapped: over budget ends it
+            if tries < ATTEMPTS and waited + wanted > max_wait:
+                raise Exhausted(failure, waited) from None
+            raise Retryable(failure.message, retry_after=asked) from None
+
+    def pause(seconds: float) -> None:
+        nonlocal waited
+        log.info("forge_retry", status=last.status if last else None, wait=round(seconds, 2))
+        _sleep(seconds)
+        waited += seconds
+
+    try:
+        return retry.call(attempt, policy, sleep=pause)
+    except retry.GaveUp:
+        assert last is not None
+        raise Exhausted(last, waited) from None
 
 
 def call(
@@ -161,26 +216,18 @@ def call(
     *,
     max_wait: float = MAX_WAIT,
 ) -> T:
-    """``fn()``, retrying rate limits (``Retry-After``, ``RateLimit-Reset``) and 5xx/no answer
-    with back-off while the total wait stays within ``max_wait``; then a clean failure."""
-    waited = 0.0
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return fn()
-        except HTTPFailure as failure:
-            wait = _wait_for(failure, attempt, time.time())
-            if wait is None:
-                raise refusal(name, failure.status or 0, failure.message, hints) from None
-            if attempt == ATTEMPTS or waited + wait > max_wait:
-                what = "rate limit exhausted" if failure.status in (403, 429) else "unavailable"
-                raise ForgeUnavailable(
-                    f"{name} {what} (HTTP {failure.status or 'no answer'}) after {waited:.0f}s of retries",
-                    hint="run again later",
-                ) from None
-            log.info("forge_retry", forge=name, status=failure.status, wait=round(wait, 2))
-            _sleep(wait)
-            waited += wait
-    raise AssertionError("unreachable")
+    """``fn()`` through :func:`retrying`; a refusal or the end of the retries as one line."""
+    try:
+        return retrying(fn, max_wait=max_wait)
+    except Exhausted as exc:
+        status, waited = exc.failure.status, exc.waited
+        what = "rate limit exhausted" if status in (403, 429) else "unavailable"
+        raise ForgeUnavailable(
+            f"{name} {what} (HTTP {status or 'no answer'}) after {waited:.0f}s of retries",
+            hint="run again later",
+        ) from None
+    except HTTPFailure as failure:
+        raise refusal(name, failure.status or 0, failure.message, hints) from None
 
 
 def create_or_adopt(

@@ -3,8 +3,9 @@
 Idempotent by construction (argocd-image-updater's ``pr_github.go`` shape): the branch name is
 deterministic, an open PR for it is looked up before one is created and updated in place, a
 422 "already exists" is not an error, and a failed label, reviewer or auto-merge request is a
-warning. Rate limits (403/429 with ``X-RateLimit-Remaining: 0`` or ``Retry-After``) are
-waited out by PyGithub's ``GithubRetry`` up to a bound; beyond it the run ends cleanly.
+warning. Every exchange goes through :mod:`gitops_bot.net` (proxies, trust store, deadline, byte
+cap) and the forge retry: rate limits (403/429 with ``X-RateLimit-Remaining: 0`` or
+``Retry-After``) and 5xx are waited out up to a bound; beyond it the run ends cleanly.
 """
 
 from __future__ import annotations
@@ -18,41 +19,98 @@ from urllib.parse import urlparse
 import github
 import jwt
 import requests
-from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
+from github import Auth, Github, GithubException, GithubIntegration
+from github.Requester import (
+    HTTPRequestsConnectionClass,
+    HTTPSRequestsConnectionClass,
+    Requester,
+    RequestsResponse,
+)
 
 from gitops_bot.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.log import get_logger, redact, register_secret
-from gitops_bot.scm.forge import PullRequest, decorate_steps
+from gitops_bot.scm import forge, requests_net
+from gitops_bot.scm.forge import MAX_WAIT, PullRequest, decorate_steps
 from gitops_bot.scm.settings import GitHubConfig
 
 log = get_logger(__name__)
 T = TypeVar("T")
-BACKOFF = 0.5  # seconds, doubled per retry (urllib3 backoff_factor)
+BACKOFF = forge.BACKOFF  # seconds, doubled per retry
+DEADLINE = requests_net.DEADLINE  # seconds for one exchange, in all
 
 
-class _BoundedRetry(GithubRetry):
-    """GithubRetry whose waits for one request, ``Retry-After`` included (urllib3 sleeps that
-    uncapped), add up to at most ``max_rate_limit_wait``; a longer wait raises at once, and
-    the run ends with exit 3 and the reset time instead of sleeping for an hour."""
+class _NetExchange:
+    """What PyGithub's two connection classes get here: their ``requests.Session`` replaced by
+    :func:`~gitops_bot.scm.requests_net.session` (net-layer proxies, trust store, total deadline,
+    streamed byte cap; no urllib3 retry), and each exchange retried by
+    :func:`gitops_bot.scm.forge.retrying`, the one retry policy. An exhausted retry hands
+    PyGithub the last answer (its exception names the status and rate-limit reset) or raises
+    the last connection error, so the messages stay GitHub's own."""
 
-    started: float | None = None
+    session: requests.Session
+    input: Any
 
-    def new(self, **kw: Any) -> _BoundedRetry:
-        retry: _BoundedRetry = super().new(**kw)
-        retry.started = self.started if self.started is not None else time.monotonic()
-        return retry
+    def _net(self) -> None:
+        self.session.close()  # PyGithub's own, with its urllib3 adapter: never used
+        self.session = requests_net.session(deadline=DEADLINE)
 
-    def sleep(self, response: Any = None) -> None:
-        wait = self.get_retry_after(response) if response is not None else None
-        wait = self.get_backoff_time() if wait is None else wait
-        spent = time.monotonic() - (self.started or time.monotonic())
-        if self.max_rate_limit_wait is not None and spent + wait > self.max_rate_limit_wait:
-            status = response.status if response is not None else 429
-            headers = dict(response.headers) if response is not None else {}
-            raise github.RateLimitExceededExceedsMaxWait(
-                status, {"message": "rate limit wait too long"}, headers, wait=wait
-            )
-        super().sleep(response)
+    def getresponse(self) -> RequestsResponse:
+        exchange = super().getresponse  # type: ignore[misc]
+
+        def attempt() -> RequestsResponse:
+            if hasattr(self.input, "seek"):
+                self.input.seek(0)  # an upload is sent whole on every attempt
+            try:
+                answer: RequestsResponse = exchange()
+            except requests_net.AnswerTooLarge:
+                raise  # the cap is the answer's size, not a passing fault
+            except requests.RequestException as exc:
+                raise forge.HTTPFailure(None, {}, type(exc).__name__) from exc
+            if answer.status < 400:
+                return answer
+            headers = dict(answer.headers)
+            if answer.status == 403 and "secondary rate limit" in answer.read().lower():
+                # GitHub: "wait at least one minute" when it names no time
+                headers.setdefault("Retry-After", "60")
+            raise forge.HTTPFailure(answer.status, headers, "") from _Answer(answer)
+
+        try:
+            return forge.retrying(attempt, max_wait=self.max_wait, backoff=BACKOFF)
+        except (forge.Exhausted, forge.HTTPFailure) as exc:
+            failure = exc.failure if isinstance(exc, forge.Exhausted) else exc
+            cause = failure.__cause__
+            if isinstance(cause, _Answer) and (
+                cause.answer.status < 500 or isinstance(exc, forge.HTTPFailure)
+            ):
+                return cause.answer  # a refusal or a rate limit: PyGithub's exception says which
+            if isinstance(cause, _Answer):  # an error page need not be JSON PyGithub can read
+                raise requests.exceptions.RetryError(f"HTTP {failure.status}") from None
+            raise cause or requests.ConnectionError("no answer") from None
+
+    max_wait: float = MAX_WAIT
+
+
+class _Answer(Exception):
+    """Carries an answer PyGithub turns into its exception once retrying is over."""
+
+    def __init__(self, answer: RequestsResponse) -> None:
+        super().__init__(answer.status)
+        self.answer = answer
+
+
+class _NetHTTPS(_NetExchange, HTTPSRequestsConnectionClass):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._net()
+
+
+class _NetHTTP(_NetExchange, HTTPRequestsConnectionClass):
+    """Plain http (a GitHub Enterprise on http, the local test server): its own class because
+    PyGithub builds the URL from the class's scheme and default port."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._net()
 
 
 def repository_from_url(url: str, api_url: str) -> str | None:
@@ -92,16 +150,15 @@ class GitHub:
     ) -> GitHub:
         """A token from ``cfg.token_env``, or a GitHub App (id + private key) exchanged for an
         installation token. ``max_wait`` bounds how long a rate limit is waited out."""
-        retry = _BoundedRetry(
-            total=4,
-            backoff_factor=BACKOFF,
-            max_rate_limit_wait=max_wait,
-            secondary_rate_wait=min(60, max_wait),
-        )
-        retry.status_forcelist = [*(retry.status_forcelist or []), 429]
+        # PyGithub builds every connection (Github, GithubIntegration, the installation
+        # token's requester) from these class attributes, so they are the one place to put all
+        # its exchanges on the net layer and the forge retry; GithubRetry is switched off.
+        https = type("_NetHTTPS", (_NetHTTPS,), {"max_wait": max_wait})
+        http = type("_NetHTTP", (_NetHTTP,), {"max_wait": max_wait})
+        Requester.injectConnectionClasses(http, https)
         common: dict[str, Any] = {
             "base_url": cfg.api_url,
-            "retry": retry,
+            "retry": None,
             "timeout": 30,
             "lazy": True,
             "seconds_between_writes": cfg.write_interval or None,
@@ -221,8 +278,11 @@ def _call(fn: Callable[[], T]) -> T:
 
 
 def _error(exc: GithubException) -> GitOpsBotError:
-    if isinstance(exc, github.RateLimitExceededException) or (
-        exc.status in (403, 429) and "rate limit" in str(exc.data).lower()
+    headers = {k.lower() for k in exc.headers or {}}
+    if (
+        isinstance(exc, github.RateLimitExceededException)
+        or exc.status == 429
+        or (exc.status == 403 and ("rate limit" in str(exc.data).lower() or "retry-after" in headers))
     ):
         return GitHubUnavailable(
             f"GitHub rate limit exhausted (HTTP {exc.status}){_reset(exc.headers or {})}",
@@ -266,6 +326,10 @@ def _reset(headers: Mapping[str, str]) -> str:
 
 def _unavailable(exc: Exception) -> GitHubUnavailable:
     name = type(exc).__name__
-    if "RetryError" in name or "MaxRetry" in str(exc):
-        return GitHubUnavailable("GitHub kept failing after retries", hint="run again later")
+    if isinstance(exc, requests_net.AnswerTooLarge):  # streamed and stopped there, never read whole
+        return GitHubUnavailable(
+            f"GitHub answered more than {requests_net.LIMIT} bytes", hint="check github.api_url"
+        )
+    if isinstance(exc, requests.exceptions.RetryError):
+        return GitHubUnavailable(f"GitHub unavailable ({exc}) after retries", hint="run again later")
     return GitHubUnavailable(f"cannot reach GitHub ({name})", hint="check github.api_url and the network")
