@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from testkit.contract import Contract
 from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
 
 
@@ -26,6 +27,8 @@ class FakeGitea(FakeForge):
     checks: str = "pending"  # the head commit's combined status: pending | success
     merge_styles: tuple[str, ...] = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only")
     api_prefix: ClassVar[str] = "/api/v1"
+    # every request and answer is held to Gitea's published description (testkit/specs/)
+    contract: Contract | None = field(default_factory=lambda: Contract.load("gitea"))
 
     def authorised(self, headers: dict[str, str]) -> bool:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -69,10 +72,10 @@ class FakeGitea(FakeForge):
             for key in ("title", "body", "state"):
                 if key in body:
                     pr[key] = body[key]
-            return 201, pr, {}
+            return 201, public(pr), {}
         if where == "PATCH issues":
             pr["assignees"] = [{"login": a} for a in body.get("assignees", [])]
-            return 201, pr, {}
+            return 201, issue(pr), {}
         if where == "POST issues/labels":
             names = {i: n for n, i in self.labels.items()}
             pr["labels"] += [{"id": i, "name": names[i]} for i in body["labels"]]
@@ -82,7 +85,13 @@ class FakeGitea(FakeForge):
             return 201, [], {}
         if where == "POST issues/comments":
             pr["comments_list"].append(body["body"])
-            return 201, {"id": len(pr["comments_list"]), "body": body["body"]}, {}
+            n = len(pr["comments_list"])
+            url = f"{pr['html_url']}#issuecomment-{n}"
+            return (
+                201,
+                {"id": n, "body": body["body"], "html_url": url, "pull_request_url": pr["html_url"]},
+                {},
+            )
         if where == "POST pulls/merge":
             return self._merge_call(pr, body)
         raise NotFound
@@ -122,7 +131,7 @@ class FakeGitea(FakeForge):
         if method == "GET":
             state = query.get("state", ["open"])[0]
             found = [p for p in self.pulls if state == "all" or p["state"] == state]
-            return self.page(path, found, query, "limit")
+            return self.page(path, [public(p) for p in found], query, "limit")
         if method != "POST":
             raise NotFound
         head = body["head"]
@@ -133,7 +142,7 @@ class FakeGitea(FakeForge):
             return 404, {"message": "The target couldn't be found."}, {}
         pr = self._new(body, sha)
         self.pulls.append(pr)
-        return 201, pr, {}
+        return 201, public(pr), {}
 
     def _new(self, body: dict[str, Any], sha: str) -> dict[str, Any]:
         n = len(self.pulls) + 1
@@ -154,3 +163,24 @@ class FakeGitea(FakeForge):
             "comments_list": [],
             "auto_merge": None,
         }
+
+
+# the fake's own bookkeeping, which Gitea keeps elsewhere and never sends in a PullRequest
+INTERNAL = ("comments_list", "auto_merge")
+
+
+def public(pr: dict[str, Any]) -> dict[str, Any]:
+    """A PullRequest as Gitea sends it (``comments`` is a count there)."""
+    shown = {k: v for k, v in pr.items() if k not in INTERNAL}
+    shown["comments"] = len(pr["comments_list"])
+    return shown
+
+
+def issue(pr: dict[str, Any]) -> dict[str, Any]:
+    """The Issue a pull request is (what ``PATCH .../issues/{n}`` answers): no head, base or
+    merged of its own, a ``pull_request`` summary instead."""
+    keys = ("id", "number", "state", "title", "body", "html_url", "labels", "assignees")
+    shown = {k: pr[k] for k in keys}
+    shown["comments"] = len(pr["comments_list"])
+    shown["pull_request"] = {"merged": pr["merged"], "html_url": pr["html_url"], "draft": False}
+    return shown

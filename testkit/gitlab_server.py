@@ -98,17 +98,17 @@ class FakeGitLab(FakeForge):
                 self.merge(pr["iid"])
             else:
                 pr["merge_when_pipeline_succeeds"] = True
-            return 200, pr, {}
+            return 200, public(pr), {}
         if (
             body.get("merge_when_pipeline_succeeds")
             and pipeline is not None
             and pipeline["status"] == "running"
         ):
             pr["merge_when_pipeline_succeeds"] = True
-            return 200, pr, {}
+            return 200, public(pr), {}
         # no pipeline yet, a finished one, or a parameter this version does not know: merge now
         self.merge(pr["iid"])
-        return 200, pr, {}
+        return 200, public(pr), {}
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         if path == "/version" and method == "GET":
@@ -125,9 +125,9 @@ class FakeGitLab(FakeForge):
         pr = self.find(int(m.group(2)))
         sub = m.group(3)
         if sub is None and method == "GET":
-            return 200, self._read(pr), {}
+            return 200, public(self._read(pr)), {}
         if sub is None and method == "PUT":
-            return 200, self._edit(pr, body), {}
+            return 200, public(self._edit(pr, body)), {}
         if sub == "/notes" and method == "POST":
             pr["notes"].append(body["body"])
             return 201, {"id": len(pr["notes"]), "body": body["body"]}, {}
@@ -139,7 +139,7 @@ class FakeGitLab(FakeForge):
         if method == "GET":
             state = query.get("state", ["all"])[0]
             found = [p for p in self.pulls if state == "all" or p["state"] == state]
-            return self.page(path, found, query, "per_page")
+            return self.page(path, [public(p) for p in found], query, "per_page")
         if method != "POST":
             raise NotFound
         head = body["source_branch"]
@@ -149,7 +149,7 @@ class FakeGitLab(FakeForge):
             return 422, {"message": ["Source branch does not exist"]}, {}
         pr = self._new(body)
         self.pulls.append(pr)
-        return 201, pr, {}
+        return 201, public(pr), {}
 
     def _edit(self, pr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         for key in ("title", "description"):
@@ -197,3 +197,11 @@ def _auto_merge(pr: dict[str, Any]) -> str | None:
     if not pr["merge_when_pipeline_succeeds"]:
         return None
     return "squash" if pr["squash"] else "merge"
+
+
+def public(pr: dict[str, Any]) -> dict[str, Any]:
+    """A merge request as GitLab sends it: the fake's bookkeeping (read counter, note bodies)
+    stays out; GitLab gives the notes as a count, ``user_notes_count``."""
+    shown = {k: v for k, v in pr.items() if not k.startswith("_") and k != "notes"}
+    shown["user_notes_count"] = len(pr["notes"])
+    return shown
