@@ -115,7 +115,16 @@ def _scalar(text: str) -> str:
     """A plain YAML scalar when that reads back as the same string, else a JSON-quoted one."""
     from ruamel.yaml import YAML
 
-    plain = text and text.strip() == text and not any(c in text for c in ":#{}[],&*!|>'\"%@`\n")
+    # printable ASCII only: a tab, a control character or a lone surrogate makes the YAML reader
+    # raise rather than answer, and NEL/LS read back as other characters; JSON quoting with
+    # ASCII escapes reads back exactly for any string
+    plain = (
+        text
+        and text.isascii()
+        and text.isprintable()
+        and text.strip() == text
+        and not any(c in text for c in ":#{}[],&*!|>'\"%@`\n")
+    )
     if plain and YAML(typ="safe").load(text) == text:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return json.dumps(text, ensure_ascii=True)
