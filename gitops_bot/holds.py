@@ -67,6 +67,14 @@ def parse(text: str, filename: str) -> Holds:
             continue
         if not isinstance(images, Mapping):
             raise ConfigError(filename, line, f"{env}: must map each held image to a reason (image: reason)")
+        if not _scalar_value(env):
+            raise ConfigError(filename, line, "an environment must be a name, not a list or mapping")
+        for k, v in images.items():
+            if not _scalar_value(k) or not (v is None or _scalar_value(v)):
+                at = images.lc.key(k)[0] + 1 if hasattr(images, "lc") else line
+                raise ConfigError(
+                    filename, at, f"{env}: each hold is one line 'image: reason' (text), not a list or mapping"
+                )
         out[str(env)] = {str(k): "" if v is None else str(v) for k, v in images.items()}
     return out
 
@@ -109,6 +117,12 @@ def write(config_root: Path, holds: Holds) -> bool:
         return False
     files.write_atomic(path, new)
     return True
+
+
+def _scalar_value(value: object) -> bool:
+    """A YAML scalar (text, number, date, bool): what ``str()`` turns into the text it shows;
+    a list or mapping would become Python's repr of it and silently name no image."""
+    return not isinstance(value, (Mapping, list, tuple, set))
 
 
 def _scalar(text: str) -> str:
