@@ -73,7 +73,7 @@ def parse(text: str, filename: str) -> Holds:
             if not _scalar_value(k) or not (v is None or _scalar_value(v)):
                 at = images.lc.key(k)[0] + 1 if hasattr(images, "lc") else line
                 raise ConfigError(
-                    filename, at, f"{env}: each hold is one line 'image: reason' (text), not a list or mapping"
+                    filename, at, f"{env}: each hold is one line 'image: reason', not a list or mapping"
                 )
         out[str(env)] = {str(k): "" if v is None else str(v) for k, v in images.items()}
     return out

@@ -34,7 +34,15 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
         ["plan", "--repo", "/nonexistent/repo\nforged"],
         ["plan", "--repo", f"/nonexistent/{ESC}]0;title{ESC}\\"],
     ],
-    ids=["rollback-newline", "rollback-cr", "option-newline", "file-newline", "file-esc", "repo-newline", "repo-osc"],
+    ids=[
+        "rollback-newline",
+        "rollback-cr",
+        "option-newline",
+        "file-newline",
+        "file-esc",
+        "repo-newline",
+        "repo-osc",
+    ],
 )
 def test_a_hostile_argument_gives_one_escaped_error_line(
     argv: list[str], capsys: pytest.CaptureFixture[str]
@@ -55,4 +63,3 @@ def test_a_config_path_with_a_line_break_gives_one_escaped_error_line(
     assert code == 2, err
     assert err.count("\n") == 1 and ESC not in err, repr(err)
     assert err.startswith("gitops-bot: error: ")
-

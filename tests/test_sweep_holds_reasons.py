@@ -69,7 +69,9 @@ def test_hold_with_a_tab_in_its_reason_commits_a_readable_holds_file(
     _git("remote", "add", "origin", str(remote), cwd=repo)
     _git("push", "-q", "origin", "main", cwd=repo)
 
-    code = main(["hold", "dev", "example/app", "--reason", "paged\tat night", "--repo", str(repo), "--base", "main"])
+    code = main(
+        ["hold", "dev", "example/app", "--reason", "paged\tat night", "--repo", str(repo), "--base", "main"]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert "Traceback" not in err

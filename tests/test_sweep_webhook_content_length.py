@@ -16,7 +16,7 @@ BODY = b"0123456789" * 3
 
 @pytest.mark.parametrize(
     "length",
-    ["²", "³", "¹²", "١٢", "०५", "𝟓", "5²", "0x5", "+5", "-1", " 5", "5 ", "1_0", "٣٠"],
+    ["²", "³", "¹²", "١٢", "०५", "\U0001d7d3", "5²", "0x5", "+5", "-1", " 5", "5 ", "1_0", "٣٠"],
 )
 def test_a_content_length_that_is_not_ascii_digits_is_a_clean_400(length: str) -> None:
     with pytest.raises(Rejected) as info:
