@@ -63,9 +63,15 @@ def execute(argv: Sequence[str] | None = None) -> Result:
         _configure_logging(args)
         return _COMMANDS[command](args)
     except GitOpsBotError as exc:
-        return Result(command, Failed(f"gitops-bot: error: {log.redact(str(exc))}"), exc.exit_code)
+        return Result(command, Failed(f"gitops-bot: error: {_one_line(log.redact(str(exc)))}"), exc.exit_code)
     except KeyboardInterrupt:
         return Result(command, Failed("gitops-bot: interrupted"), 130)
+
+
+def _one_line(text: str) -> str:
+    """An error is one line whatever it quotes: a hostile argument, file name or answer may
+    hold line breaks or terminal controls, shown escaped (``\\n``) instead of obeyed."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _configure_logging(args: argparse.Namespace) -> None:

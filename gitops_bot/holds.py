@@ -67,6 +67,14 @@ def parse(text: str, filename: str) -> Holds:
             continue
         if not isinstance(images, Mapping):
             raise ConfigError(filename, line, f"{env}: must map each held image to a reason (image: reason)")
+        if not _scalar_value(env):
+            raise ConfigError(filename, line, "an environment must be a name, not a list or mapping")
+        for k, v in images.items():
+            if not _scalar_value(k) or not (v is None or _scalar_value(v)):
+                at = images.lc.key(k)[0] + 1 if hasattr(images, "lc") else line
+                raise ConfigError(
+                    filename, at, f"{env}: each hold is one line 'image: reason', not a list or mapping"
+                )
         out[str(env)] = {str(k): "" if v is None else str(v) for k, v in images.items()}
     return out
 
@@ -111,11 +119,26 @@ def write(config_root: Path, holds: Holds) -> bool:
     return True
 
 
+def _scalar_value(value: object) -> bool:
+    """A YAML scalar (text, number, date, bool): what ``str()`` turns into the text it shows;
+    a list or mapping would become Python's repr of it and silently name no image."""
+    return not isinstance(value, (Mapping, list, tuple, set))
+
+
 def _scalar(text: str) -> str:
     """A plain YAML scalar when that reads back as the same string, else a JSON-quoted one."""
     from ruamel.yaml import YAML
 
-    plain = text and text.strip() == text and not any(c in text for c in ":#{}[],&*!|>'\"%@`\n")
+    # printable ASCII only: a tab, a control character or a lone surrogate makes the YAML reader
+    # raise rather than answer, and NEL/LS read back as other characters; JSON quoting with
+    # ASCII escapes reads back exactly for any string
+    plain = (
+        text
+        and text.isascii()
+        and text.isprintable()
+        and text.strip() == text
+        and not any(c in text for c in ":#{}[],&*!|>'\"%@`\n")
+    )
     if plain and YAML(typ="safe").load(text) == text:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return json.dumps(text, ensure_ascii=True)

@@ -182,7 +182,9 @@ def _read(headers: Mapping[str, str], body: Readable, cap: int) -> bytes:
     length = headers.get("content-length", "")
     if "chunked" in headers.get("transfer-encoding", "").lower() or not length:
         raise Rejected(411, "malformed", "a Content-Length is required")
-    if not length.isdigit():
+    # ASCII only: str.isdigit() is also true of '²' and other scripts' digits, which int() rejects
+    # or reads as a different number than the sender's HTTP stack did
+    if not (length.isascii() and length.isdigit()):
         raise Rejected(400, "malformed", "invalid Content-Length")
     if int(length) > cap:
         raise Rejected(413, "too_large", f"body of {length} bytes is over the {cap}-byte limit")

@@ -30,6 +30,7 @@ from gitlab.v4.objects import ProjectMergeRequest
 
 from gitops_bot.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.log import register_secret
+from gitops_bot.net import limits
 from gitops_bot.scm import requests_net
 from gitops_bot.scm.forge import (
     MAX_WAIT,
@@ -286,8 +287,8 @@ def _raise_failure(r: requests.Response, *args: Any, **kwargs: Any) -> None:
     """A response hook: runs before requests reads the body or follows a redirect."""
     check_answer("GitLab", r.status_code, r.headers)
     if r.status_code >= 400:
-        try:
-            data = r.json()
+        try:  # bounded depth: a hostile error answer must not reach the interpreter's recursion limit
+            data = limits.loads(r.content)
         except ValueError:
             data = None
         message = data.get("message") or data.get("error") if isinstance(data, dict) else None
