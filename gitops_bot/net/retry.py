@@ -1,6 +1,6 @@
 """THE retry policy of every outbound call (registries, forges, Argo CD, notifications).
 
-What is retried: 429 and 5xx answers, timeouts and failed connections (the caller raises
+What is retried: 408, 425, 429 and 5xx answers, timeouts and failed connections (the caller raises
 :class:`Retryable` for those); nothing else. Waits double from ``initial_wait``; a
 ``Retry-After`` (seconds or HTTP date) replaces the wait but never beyond ``max_wait``; no
 attempt starts with less than ``least`` seconds left before the call's deadline (its certain
