@@ -10,7 +10,7 @@ default 32 requests in flight per registry), and CPU per request of the whole bo
 (testkit.connect_proxy) named in ``HTTP_PROXY``, placed before the delay as a corporate proxy
 near the bot would be.
 
-Goals (issue 25): wall within 1.25x the minimum; 2 requests an image; CPU <= 1 ms a request;
+Goals (docs/performance.md): wall within 1.25x the minimum; 2 requests an image; CPU <= 1 ms a request;
 RSS < 80 MB.
 
     .venv/bin/python bench/latency_bench.py --repos 1000 --tags 20 --proxy

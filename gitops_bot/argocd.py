@@ -202,8 +202,7 @@ class ArgoCD:
             raise retry.Retryable(f"no complete answer within {ATTEMPT:g}s") from None
         except httpx.TransportError as exc:
             raise retry.Retryable(type(exc).__name__) from None
-        if retry.retryable_status(r.status):
-            raise retry.Retryable(f"HTTP {r.status}", retry.retry_after(r.header("Retry-After")))
+        retry.raise_if_retryable(r)
         status = r.status
         if status in (401, 403):
             raise UsageError(

@@ -4,7 +4,8 @@ works on where the bot writes or deletes files.
 One directory per process, made on first use under the system temp dir
 (``$TMPDIR/gitops-bot-priv-<pid>-<random>``, mode 0700, with an ``owner`` file naming the pid,
 its start time and the host). Key material (signing keys, a throwaway ``GNUPGHOME``), commit
-messages and every output path handed to a tool (``gpg -o``) live in it; a tool is never
+messages, the rendered diff's copies of the repository and every output path handed to a tool
+(``gpg -o``) live in it; a tool is never
 pointed at a path it could delete or replace outside it (``/dev/null`` included: gpg removes
 its output file when it fails).
 

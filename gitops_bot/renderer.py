@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from gitops_bot import privdir
 from gitops_bot.log import get_logger
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.manifests.render import Rendered, compare
@@ -80,7 +81,8 @@ def rendered_diff(
     if kubectl is None:
         return tuple(Rendered(environment, n, error="kubectl not found") for n in names)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="gitops-bot-render-") as tmp:
+    # in the private dir: the repository copy is swept with it even when the process is killed
+    with tempfile.TemporaryDirectory(prefix="render-", dir=privdir.path()) as tmp:
         tree = Path(tmp) / "tree"
         try:
             shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))

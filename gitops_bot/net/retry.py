@@ -1,6 +1,6 @@
 """THE retry policy of every outbound call (registries, forges, Argo CD, notifications).
 
-What is retried: 429 and 5xx answers, timeouts and failed connections (the caller raises
+What is retried: 408, 425, 429 and 5xx answers, timeouts and failed connections (the caller raises
 :class:`Retryable` for those); nothing else. Waits double from ``initial_wait``; a
 ``Retry-After`` (seconds or HTTP date) replaces the wait but never beyond ``max_wait``; no
 attempt starts with less than ``least`` seconds left before the call's deadline (its certain
@@ -14,9 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from gitops_bot.instants import retry_after_seconds
+
+if TYPE_CHECKING:
+    from gitops_bot.net.transport import Reply
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -30,6 +33,13 @@ def retryable_status(status: int) -> bool:
 def retry_after(value: str | None) -> float | None:
     """A ``Retry-After`` header's wait in seconds (None when absent or unreadable)."""
     return retry_after_seconds(value or "", time.time())
+
+
+def raise_if_retryable(reply: Reply) -> None:
+    """Raise :class:`Retryable` (with the answer's ``Retry-After``) when ``reply`` is worth
+    asking again; the one place a caller turns an answer's status into a retry."""
+    if retryable_status(reply.status):
+        raise Retryable(f"HTTP {reply.status}", retry_after(reply.header("Retry-After")))
 
 
 @dataclass(frozen=True)

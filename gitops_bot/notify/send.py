@@ -136,8 +136,7 @@ class Notifier:
                 raise retry.Retryable(f"no complete answer within {s.timeout:g}s") from None
             except httpx.HTTPError as exc:
                 raise retry.Retryable(type(exc).__name__) from None
-            if retry.retryable_status(r.status):
-                raise retry.Retryable(f"HTTP {r.status}", retry.retry_after(r.header("Retry-After")))
+            retry.raise_if_retryable(r)
             if r.status >= 300:
                 text = r.body[:200].decode("utf-8", "replace")
                 raise DeliveryError(f"HTTP {r.status} {text}")

@@ -19,6 +19,7 @@ from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.instants import parse_instant
 from gitops_bot.log import get_logger
 from gitops_bot.model import ImageMetadata, is_digest, is_tag, short_digest
+from gitops_bot.net.auth import same_origin
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry import answers
 from gitops_bot.registry.answers import ACCEPT as ACCEPT
@@ -82,8 +83,7 @@ class RegistryClient(Requests):
             target = here.join(link)
         except httpx.InvalidURL:
             raise RegistryProtocolError(f"{self.host}/{repository}: unreadable pagination link") from None
-        origin = httpx.URL(self.base_url)
-        if (target.scheme, target.host, target.port) != (origin.scheme, origin.host, origin.port):
+        if not same_origin(target, self.base_url):
             raise RegistryProtocolError(
                 f"{self.host}/{repository}: tag list pagination leads to another origin "
                 f"({target.scheme}://{target.netloc.decode('ascii', 'replace')}); not followed"

@@ -15,6 +15,7 @@ import time
 
 import httpx
 
+from gitops_bot.net.auth import same_origin
 from gitops_bot.net.transport import Reply, send
 from gitops_bot.registry.auth import RegistryAuth, Request
 
@@ -122,7 +123,7 @@ def _redirected(request: Request, status: int, location: str) -> Request:
         body = b""
         for name in ("Content-Type", "Content-Length"):
             headers.pop(name, None)
-    if (url.scheme, url.host, url.port) != (before.scheme, before.host, before.port):
+    if not same_origin(url, before):
         headers.pop("Authorization", None)
         if body:
             raise httpx.UnsupportedProtocol(f"redirect of a {method} with a body to another origin refused")
