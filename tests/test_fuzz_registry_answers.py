@@ -131,3 +131,27 @@ def test_any_platform_index_gives_a_digest_or_skips_the_image(manifests: Any) ->
         assert "registry.test/app" in str(exc)
     else:
         assert digest.startswith("sha256:")
+
+
+def test_a_registry_reached_over_https_gets_no_credential_on_plain_http_of_the_same_host() -> None:
+    """A redirect from https to http on the registry's own host is a downgrade: the request
+    goes out bare and its 401 is not answered with the password."""
+    from gitops_bot.registry.credentials import Credential
+
+    cred = Credential("test", username="bot", password="s3cret-password")
+    bound = auth.RegistryAuth("registry.test", cred, scheme="https")
+    plain = auth.Request("GET", "http://registry.test/v2/app/manifests/1.0.0")
+    flow = bound.flow(plain)
+    sent = next(flow)
+    assert "Authorization" not in sent.headers
+    challenge = Reply(401, [("WWW-Authenticate", 'Basic realm="r"')], b"", plain.url)
+    try:
+        again = flow.send(challenge)
+    except StopIteration:
+        again = None
+    assert again is None
+    https = auth.Request("GET", "https://registry.test/v2/app/manifests/1.0.0")
+    flow = bound.flow(https)
+    next(flow)
+    answered = flow.send(Reply(401, [("WWW-Authenticate", 'Basic realm="r"')], b"", https.url))
+    assert answered.headers["Authorization"].startswith("Basic ")

@@ -113,8 +113,17 @@ class TokenCache:
 
 
 class RegistryAuth:
-    def __init__(self, host: str, credential: Credential | None, cache: TokenCache | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        credential: Credential | None,
+        cache: TokenCache | None = None,
+        scheme: str | None = None,
+    ) -> None:
+        """``scheme``: the one the registry is reached with; a request in the other one (a
+        redirect from https to plain http on the same host) carries no credential or token."""
         self.host = host
+        self.schemes = ("http:", "https:") if scheme is None else (f"{scheme}:",)
         self.credential = credential
         self.cache = cache or TokenCache()
         self._basic = False
@@ -130,7 +139,7 @@ class RegistryAuth:
         (with a cached token or Basic credential), then on a 401 the token request and the
         request again. The last reply sent in is the answer."""
         scheme, _, netloc, path = [*request.url.split("/", 3), "", "", ""][:4]
-        if netloc != self.host or scheme not in ("http:", "https:"):
+        if netloc != self.host or scheme not in self.schemes:
             yield request  # credentials and tokens belong to their registry host, never another
             return
         scope = scope_for(unquote("/" + path.partition("?")[0].partition("#")[0])) or ""

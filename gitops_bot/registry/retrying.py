@@ -150,7 +150,8 @@ class Requests:
             )
         self._transport = transport
         self._aborted = False
-        self._session = Session(self.base_url, transport, RegistryAuth(config.host, credential, token_cache))
+        auth = RegistryAuth(config.host, credential, token_cache, scheme=scheme_for(config))
+        self._session = Session(self.base_url, transport, auth)
 
     def close(self) -> None:
         self._session.close()
