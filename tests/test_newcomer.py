@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import responses
+from requests.adapters import HTTPAdapter
 
 from gitops_bot import argocd, log, output, progress
 from gitops_bot.cli import main
@@ -22,6 +23,7 @@ from gitops_bot.config import ArgoCDConfig
 from gitops_bot.errors import ServiceUnavailable, UsageError
 from gitops_bot.model import OutcomeAction
 from gitops_bot.release import Change
+from gitops_bot.scm.requests_net import NetAdapter
 from gitops_bot.session import fetch_credentials
 from gitops_bot.usecases.result import Outcome
 from gitops_bot.watch import Watcher
@@ -253,7 +255,9 @@ def _first_fetch(u: Updater) -> tuple[str | None, str]:
     return token.value, user
 
 
-def test_the_first_fetch_uses_the_configured_token_or_the_github_app(tmp_path: Path) -> None:
+def test_the_first_fetch_uses_the_configured_token_or_the_github_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = _https_checkout(
         tmp_path,
         "version: 1\nimages:\n  - name: app\n    repository: ghcr.io/acme/app\n"
@@ -275,6 +279,9 @@ def test_the_first_fetch_uses_the_configured_token_or_the_github_app(tmp_path: P
         .decode()
     )
     app_env = {"GITHUB_APP_ID": "7", "GITHUB_APP_PRIVATE_KEY": pem}
+    # GitHub's requests go through gitops_bot.net's adapter: here they fall through to the
+    # requests adapter that the mock replaces
+    monkeypatch.setattr(NetAdapter, "send", lambda self, *a, **kw: HTTPAdapter.send(self, *a, **kw))
     with responses.RequestsMock() as rsps:
         rsps.get("https://api.github.com:443/repos/acme/gitops/installation", json={"id": 42, "app_id": 7})
         rsps.post(
