@@ -35,23 +35,35 @@ class ConnectProxy:
         self.url = f"http://{self.host}"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
-    def _handle(self, h: socketserver.StreamRequestHandler) -> None:
+    def _read_head(self, h: socketserver.StreamRequestHandler) -> tuple[str, str, list[bytes]] | None:
+        """The next request's method, target and header lines (recorded in ``seen``); None
+        when the client has closed."""
         line = h.rfile.readline(65537).decode("latin-1").rstrip("\r\n")
         if not line:
-            return
+            return None
         self.seen.append(line)
         method, target, _ = [*line.split(" "), "", ""][:3]
         head = []
-        while True:
-            header = h.rfile.readline(65537)
-            if header in (b"\r\n", b"\n", b""):
-                break
+        while (header := h.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
             head.append(header)
+        return method, target, head
+
+    def _upstream(self, where: str) -> socket.socket | None:
+        """A connection to ``host:port`` (or where ``routes`` sends it); None if it fails."""
+        host, _, port = self.routes.get(where, where).rpartition(":")
+        try:
+            return socket.create_connection((host.strip("[]"), int(port)), 10)
+        except OSError:
+            return None
+
+    def _handle(self, h: socketserver.StreamRequestHandler) -> None:
+        request = self._read_head(h)
+        if request is None:
+            return
+        method, target, head = request
         if method == "CONNECT":
-            host, _, port = self.routes.get(target, target).rpartition(":")
-            try:
-                upstream = socket.create_connection((host.strip("[]"), int(port)), 10)
-            except OSError:
+            upstream = self._upstream(target)
+            if upstream is None:
                 h.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
                 return
             h.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -77,27 +89,20 @@ class ConnectProxy:
             body = h.rfile.read(length) if length else b""
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             kept = [x for x in head if not x.lower().startswith((b"connection:", b"proxy-"))]
-            where = f"{parts.hostname}:{parts.port or 80}"
-            host, _, port = self.routes.get(where, where).rpartition(":")
-            try:
-                upstream = socket.create_connection((host.strip("[]"), int(port)), 10)
-            except OSError:
+            upstream = self._upstream(f"{parts.hostname}:{parts.port or 80}")
+            if upstream is None:
                 h.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return
             with contextlib.closing(upstream):
-                request = f"{method} {path} HTTP/1.1\r\n".encode("latin-1")
-                upstream.sendall(request + b"".join(kept) + b"Connection: close\r\n\r\n" + body)
+                start = f"{method} {path} HTTP/1.1\r\n".encode("latin-1")
+                upstream.sendall(start + b"".join(kept) + b"Connection: close\r\n\r\n" + body)
                 while data := upstream.recv(65536):
                     h.wfile.write(data)
                 h.wfile.flush()
-            line = h.rfile.readline(65537).decode("latin-1").rstrip("\r\n")
-            if not line:
+            following = self._read_head(h)
+            if following is None:
                 return
-            self.seen.append(line)
-            method, target, _ = [*line.split(" "), "", ""][:3]
-            head = []
-            while (header := h.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
-                head.append(header)
+            method, target, head = following
 
     def _pipe(self, client: socket.socket, upstream: socket.socket) -> None:
         with contextlib.closing(upstream):
