@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gitops_bot.manifests import files
+from gitops_bot.core import files
 from gitops_bot.manifests.kustomize import ImageEdit, set_images
 
 OLD = "sha256:" + "a" * 64

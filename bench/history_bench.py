@@ -19,9 +19,9 @@ from pathlib import Path
 from measure import measured
 from phases import Phases
 
-from gitops_bot import log
+from gitops_bot.commands.updater import Updater
+from gitops_bot.core import log
 from gitops_bot.scm.git import Workspace
-from gitops_bot.writeback import Updater
 from testkit.releases import build_remote
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from gitops_bot import output
-from gitops_bot.log import Redacting, redact
+from gitops_bot.core.log import Redacting, redact
 from gitops_bot.output import github
 from gitops_bot.output.github import escape_data
 from gitops_bot.output.result import Result

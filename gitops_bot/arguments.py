@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from gitops_bot import __version__
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
 
 
 class _Parser(argparse.ArgumentParser):

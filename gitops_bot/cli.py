@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitops_bot import log, output, privdir, progress
+from gitops_bot import output
 from gitops_bot.arguments import build_parser
 from gitops_bot.config import config_in_repo, schema_text
-from gitops_bot.errors import GitOpsBotError, UsageError
+from gitops_bot.core import log, privdir, progress
+from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.output.result import (
     Delivered,
     Failed,
@@ -33,10 +34,10 @@ from gitops_bot.output.result import (
 )
 
 if TYPE_CHECKING:
-    from gitops_bot import fleet
-    from gitops_bot.manifests.render import Rendered
-    from gitops_bot.model import PlanItem
-    from gitops_bot.usecases.result import Outcome
+    from gitops_bot.commands import fleet
+    from gitops_bot.core.model import PlanItem
+    from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.render.diff import Rendered
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,8 +90,8 @@ def _format(args: argparse.Namespace) -> Format:
 
 
 def _plan(args: argparse.Namespace) -> Result:
-    from gitops_bot import app as app_mod
-    from gitops_bot.usecases.plan import plan as plan_environments
+    from gitops_bot.commands.plan import plan as plan_environments
+    from gitops_bot.engine import app as app_mod
 
     repo = Path(args.repo)
     if not repo.is_dir():
@@ -103,7 +104,7 @@ def _plan(args: argparse.Namespace) -> Result:
         rendered: tuple[Rendered, ...] = ()
         if _format(args) is Format.JSON and plan.updates:
             # only then: the edits reuse update's engine, whose import brings the forge clients
-            from gitops_bot.usecases.update import rendered_of
+            from gitops_bot.commands.update import rendered_of
 
             rendered = rendered_of(app, plan)
     finally:
@@ -120,8 +121,8 @@ def _plan(args: argparse.Namespace) -> Result:
 
 
 def _update(args: argparse.Namespace) -> Result:
-    from gitops_bot.session import Session, Sessions
-    from gitops_bot.usecases import update
+    from gitops_bot.commands import update
+    from gitops_bot.engine.session import Session, Sessions
 
     if _many(args):
         return _update_many(args)
@@ -144,7 +145,7 @@ def _update(args: argparse.Namespace) -> Result:
 
 
 def _update_many(args: argparse.Namespace) -> Result:
-    from gitops_bot import fleet
+    from gitops_bot.commands import fleet
 
     started = time.monotonic()
     results = fleet.run(_fleet(args), env_names=args.envs, dry_run=args.dry_run, parallel=args.parallel)
@@ -161,7 +162,7 @@ def _many(args: argparse.Namespace) -> bool:
 
 
 def _fleet(args: argparse.Namespace) -> fleet.Fleet:
-    from gitops_bot import fleet
+    from gitops_bot.commands import fleet
 
     repos = getattr(args, "repos", None) or ([] if args.repositories else ["."])
     listed = fleet.gather(repos, args.repositories, config=args.config, base=args.base)
@@ -169,8 +170,8 @@ def _fleet(args: argparse.Namespace) -> fleet.Fleet:
 
 
 def _watch(args: argparse.Namespace) -> Result:
+    from gitops_bot.commands.updater import Updater
     from gitops_bot.watch import Watcher, parse_duration, parse_listen
-    from gitops_bot.writeback import Updater
 
     interval = parse_duration(args.interval)
     if not 0 <= args.jitter < 1:
@@ -191,7 +192,7 @@ def _watch(args: argparse.Namespace) -> Result:
 
 
 def _history(args: argparse.Namespace) -> Result:
-    from gitops_bot.writeback import Updater
+    from gitops_bot.commands.updater import Updater
 
     updater = Updater(args.repo, config_path=args.config, base=args.base)
     entries = updater.history(args.environment, limit=args.limit or None)
@@ -199,7 +200,7 @@ def _history(args: argparse.Namespace) -> Result:
 
 
 def _release_command(args: argparse.Namespace) -> Result:
-    from gitops_bot.writeback import Updater
+    from gitops_bot.commands.updater import Updater
 
     updater = Updater(args.repo, config_path=args.config, base=args.base)
     if args.command == "promote":
@@ -227,7 +228,7 @@ def _schema(args: argparse.Namespace) -> Result:
 
 
 def _set_image(args: argparse.Namespace) -> Result:
-    from gitops_bot.usecases.set_image import set_image
+    from gitops_bot.commands.set_image import set_image
 
     show = Show.CHECK if args.check else Show.DIFF if args.diff else Show.WRITE
     edit = set_image(

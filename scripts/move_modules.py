@@ -29,6 +29,9 @@ MAP: dict[str, str] = {
     "yamlguard": "manifests.yamlguard",
     "yamlvalues": "manifests.yamlvalues",
     "manifests.result": "manifests.edit",
+    # render: what the cluster would get (the real kubectl/helm, and the diff of two renders)
+    "renderer": "render.tools",
+    "manifests.render": "render.diff",
     # gate: whether a release is live and healthy
     "argocd": "gate.argocd",
     # release: decisions
@@ -52,7 +55,7 @@ MAP: dict[str, str] = {
     "writeback": "commands.updater",
 }
 
-NEW = "GITOPSBOTMOVED"  # marks rewritten names so no later pass rewrites them again
+NEW = "gitops_bot"  # marks rewritten names so no later pass rewrites them again
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".yml", ".yaml", ".sh", ".cfg", ".ini", ".txt", ".json", ""}
 SKIP_DIRS = {".git", ".venv", ".tools", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", "site"}
 

@@ -11,7 +11,8 @@ import bcrypt
 import jsonschema
 import pytest
 
-from gitops_bot import config, yamlvalues
+from gitops_bot import config
+from gitops_bot.manifests import yamlvalues
 from testkit.certs import make_ca, make_server_cert
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess

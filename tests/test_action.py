@@ -21,9 +21,9 @@ from ruamel.yaml import YAML
 
 from gitops_bot import action
 from gitops_bot.cli import execute
-from gitops_bot.model import OutcomeAction
+from gitops_bot.core.model import OutcomeAction
+from gitops_bot.engine.outcome import Outcome
 from gitops_bot.output.result import Delivered, Result
-from gitops_bot.usecases.result import Outcome
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, make_world

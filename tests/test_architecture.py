@@ -165,13 +165,13 @@ def test_the_walker_sees_lazy_imports_and_relative_ones(tmp_path: Path) -> None:
     )
     found = _imports(source, "policy.x")
     assert found == {
-        "gitops_bot.app",
+        "gitops_bot.engine.app",
         "gitops_bot.policy.config",
         "gitops_bot.scm.git",
         "gitops_bot.registry.client",
     }
-    assert _broken("policy", "gitops_bot.app") and _broken("registry.client", "gitops_bot.scm.git")
-    assert not _broken("app", "gitops_bot.policy") and not _broken("policy.semver", "gitops_bot.model")
+    assert _broken("policy", "gitops_bot.engine.app") and _broken("registry.client", "gitops_bot.scm.git")
+    assert not _broken("app", "gitops_bot.policy") and not _broken("policy.semver", "gitops_bot.core.model")
 
 
 def test_every_expected_failure_lives_in_errors() -> None:
@@ -180,7 +180,7 @@ def test_every_expected_failure_lives_in_errors() -> None:
     import pkgutil
 
     import gitops_bot
-    from gitops_bot.errors import GitOpsBotError
+    from gitops_bot.core.errors import GitOpsBotError
 
     for info in pkgutil.walk_packages(gitops_bot.__path__, "gitops_bot."):
         if info.name != "gitops_bot.__main__":
@@ -189,7 +189,7 @@ def test_every_expected_failure_lives_in_errors() -> None:
     while pending:
         for sub in pending.pop().__subclasses__():
             pending.append(sub)
-            if sub.__module__ != "gitops_bot.errors":
+            if sub.__module__ != "gitops_bot.core.errors":
                 outside.append(f"{sub.__module__}.{sub.__qualname__}")
     assert outside == []
 

@@ -13,11 +13,11 @@ import pytest
 
 from gitops_bot import output
 from gitops_bot.cli import execute, main
-from gitops_bot.model import Deployed, OutcomeAction, PlanAction, PlanItem
+from gitops_bot.core.model import Deployed, OutcomeAction, PlanAction, PlanItem
+from gitops_bot.engine.outcome import Outcome
 from gitops_bot.output import github
 from gitops_bot.output.result import Delivered, Format, ImageSet, Result, Show
-from gitops_bot.release import Change
-from gitops_bot.usecases.result import Outcome
+from gitops_bot.release.proposal import Change
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, git, make_world

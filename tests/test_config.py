@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from gitops_bot import config
-from gitops_bot.errors import ConfigError
+from gitops_bot.core.errors import ConfigError
 
 GOOD = """
 version: 1

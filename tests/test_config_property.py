@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_bot.config import parse
-from gitops_bot.errors import GitOpsBotError
+from gitops_bot.core.errors import GitOpsBotError
 
 # no nulls: the reader takes ``key: null`` as the key left out, the published schema refuses it
 # (a disagreement the schema's owners decide); everything else must agree and never crash

@@ -19,7 +19,7 @@ from gitops_bot.cli import main
 from gitops_bot.config import schema
 from gitops_bot.config.kinds import MapOf
 from gitops_bot.config.spec import Section
-from gitops_bot.errors import ConfigError
+from gitops_bot.core.errors import ConfigError
 from gitops_bot.events.settings import SOURCE_TYPES
 from gitops_bot.notify.settings import EVENTS, TYPES
 from tests.conftest import schema_problems

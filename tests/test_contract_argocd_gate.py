@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from gitops_bot import argocd
-from gitops_bot.argocd import ArgoCDConfig
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
+from gitops_bot.gate import argocd
+from gitops_bot.gate.argocd import ArgoCDConfig
 from testkit.argocd_server import REVISION, FakeArgoCD, application
 from testkit.contract import Contract, ContractViolation
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.config import RegistryConfig
-from gitops_bot.errors import UsageError
-from gitops_bot.log import redact
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.log import redact
 from gitops_bot.registry.credentials import lookup
 
 

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 import yaml
 
-from gitops_bot import config, fleet
+from gitops_bot import config
 from gitops_bot.arguments import build_parser
 from gitops_bot.cli import main
-from gitops_bot.errors import GitOpsBotError
+from gitops_bot.commands import fleet
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.manifests import images, markers
 from testkit import docs_examples as dx
 from testkit.demo import Stage, stage

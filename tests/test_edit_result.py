@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.batch import unwritten_warning
 from gitops_bot.cli import main
-from gitops_bot.errors import ManifestError, UsageError
+from gitops_bot.core.errors import ManifestError, UsageError
+from gitops_bot.engine.batch import unwritten_warning
 from gitops_bot.manifests import images, kustomize, nodes, setimage
-from gitops_bot.manifests.result import FieldChange
+from gitops_bot.manifests.edit import FieldChange
 
 D1, D2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
 

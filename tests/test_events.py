@@ -13,15 +13,16 @@ from typing import Any
 
 import pytest
 
-from gitops_bot import config, targeting
-from gitops_bot.app import App
-from gitops_bot.errors import ConfigError
+from gitops_bot import config
+from gitops_bot.core.errors import ConfigError
+from gitops_bot.core.model import ImageRef
+from gitops_bot.engine import targeting
+from gitops_bot.engine.app import App
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import ReplayWindow, signature
-from gitops_bot.model import ImageRef
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch import Watcher
 

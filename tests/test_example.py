@@ -14,8 +14,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from gitops_bot import config
-from gitops_bot.app import App
-from gitops_bot.manifests import files, kustomize, nodes, workloads
+from gitops_bot.core import files
+from gitops_bot.engine.app import App
+from gitops_bot.manifests import kustomize, nodes, workloads
 from gitops_bot.registry.pool import RegistryPool
 from testkit.example import EXAMPLE
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.log import register_secret
+from gitops_bot.core.log import register_secret
 from testkit.registry_process import RegistryProcess
 
 SECRET = "hunter2-secret-token-xyz"
@@ -498,7 +498,7 @@ def _restore_mode(repo: Repo) -> Iterator[None]:
     ids=["status-list", "scalars-for-objects", "odd-items", "nulls"],
 )
 def test_argocd_odd_field_types_close_the_gate_instead_of_crashing(app: dict[str, object]) -> None:
-    from gitops_bot.argocd import Wanted, check
+    from gitops_bot.gate.argocd import Wanted, check
 
     problems = check(app, "app-dev", [Wanted("example/app", "ghcr.io/a/b", "1", None)])
     assert any("Unknown" in p for p in problems) and any("does not run" in p for p in problems)

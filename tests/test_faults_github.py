@@ -15,7 +15,7 @@ import pytest
 import responses
 
 from gitops_bot.config import GitHubConfig
-from gitops_bot.errors import GitOpsBotError, UsageError
+from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.scm import github as gh_mod
 from gitops_bot.scm.github import GitHub
 from testkit.github_server import FakeGitHub

@@ -152,7 +152,7 @@ def test_half_finished_clone_in_the_cache_is_removed(world: World) -> None:
     ],
 )
 def test_every_wording_of_a_push_race_is_a_race(detail: str) -> None:
-    from gitops_bot.errors import PushRejected
+    from gitops_bot.core.errors import PushRejected
     from gitops_bot.scm.race import RACE
 
     assert RACE.search(detail)

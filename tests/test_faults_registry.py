@@ -15,7 +15,12 @@ import httpx
 import pytest
 
 from gitops_bot.config import RegistryConfig
-from gitops_bot.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError, RegistryUnavailable
+from gitops_bot.core.errors import (
+    GitOpsBotError,
+    RegistryAccessError,
+    RegistryProtocolError,
+    RegistryUnavailable,
+)
 from gitops_bot.registry.client import MANIFEST_TYPES, RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
 from testkit.hostile_registry import Answer, HostileRegistry, Route, Seen

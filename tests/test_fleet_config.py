@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_bot import fleet
-from gitops_bot.errors import ConfigError, GitOpsBotError, UsageError
-from gitops_bot.secret import EnvView
+from gitops_bot.commands import fleet
+from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
+from gitops_bot.core.secret import EnvView
 
 A_PASS = "a-registry-password-7f3e9c"
 

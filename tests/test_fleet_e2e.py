@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import config, fleet
+from gitops_bot import config
 from gitops_bot.cli import main
+from gitops_bot.commands import fleet
 from gitops_bot.registry.pool import RegistryPool
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher

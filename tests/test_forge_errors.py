@@ -16,7 +16,7 @@ import responses
 from requests.adapters import HTTPAdapter
 
 from gitops_bot.config import ForgeConfig, parse
-from gitops_bot.errors import ConfigError, ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.errors import ConfigError, ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.scm import forge as forge_mod
 from gitops_bot.scm import forges
 from gitops_bot.scm.forge import HTTPFailure, call, project_path
@@ -399,8 +399,8 @@ def test_gitea_actions_job_token_is_used_only_for_its_own_server() -> None:
 def test_git_gets_the_forge_user_and_token_only_through_the_environment() -> None:
     import base64
 
+    from gitops_bot.core.secret import Secret
     from gitops_bot.scm.gitcli import auth_env
-    from gitops_bot.secret import Secret
 
     token = Secret.for_urls(SECRET, ["https://gitlab.com"])
     env = auth_env("https://gitlab.com/acme/gitops.git", token, "gitlab-ci-token")

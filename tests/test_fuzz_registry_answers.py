@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry import answers, auth
 from gitops_bot.registry.client import RegistryClient

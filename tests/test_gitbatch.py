@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.errors import GitError
+from gitops_bot.core.errors import GitError
 from gitops_bot.scm import gitbatch
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.gitbatch import RefUpdate, Tip

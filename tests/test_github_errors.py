@@ -12,7 +12,7 @@ import responses
 from requests.adapters import HTTPAdapter
 
 from gitops_bot.config import GitHubConfig
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.scm import github as gh_mod
 from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.scm.requests_net import NetAdapter

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from gitops_bot import config
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
 from gitops_bot.manifests import images
 from testkit import kubetools
 

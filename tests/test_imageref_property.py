@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.errors import UsageError
-from gitops_bot.model import DOCKER_HUB, ImageRef, WrittenRef, set_parts
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import DOCKER_HUB, ImageRef, WrittenRef, set_parts
 
 HEX = "0123456789abcdef"
 COMPONENT = st.from_regex(r"[a-z0-9]{1,6}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,6}){0,2}", fullmatch=True)

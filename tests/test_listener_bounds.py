@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import ImageRef
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
-from gitops_bot.model import ImageRef
 from gitops_bot.watch.http import Metrics, parse_listen, serve
 
 TOKEN = "listener-token-1"

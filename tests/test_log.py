@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gitops_bot import log
+from gitops_bot.core import log
 
 
 @pytest.fixture

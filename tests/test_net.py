@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
 from gitops_bot.net import auth, limits, retry, tls
 from gitops_bot.net.proxy import proxy_for
 from gitops_bot.net.transport import Transport, client, fetch, send

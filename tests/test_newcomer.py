@@ -17,17 +17,19 @@ import pytest
 import responses
 from requests.adapters import HTTPAdapter
 
-from gitops_bot import argocd, log, output, progress
+from gitops_bot import output
 from gitops_bot.cli import main
+from gitops_bot.commands.updater import Updater
 from gitops_bot.config import ArgoCDConfig
-from gitops_bot.errors import ServiceUnavailable, UsageError
-from gitops_bot.model import OutcomeAction
-from gitops_bot.release import Change
+from gitops_bot.core import log, progress
+from gitops_bot.core.errors import ServiceUnavailable, UsageError
+from gitops_bot.core.model import OutcomeAction
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.session import fetch_credentials
+from gitops_bot.gate import argocd
+from gitops_bot.release.proposal import Change
 from gitops_bot.scm.requests_net import NetAdapter
-from gitops_bot.session import fetch_credentials
-from gitops_bot.usecases.result import Outcome
 from gitops_bot.watch import Watcher
-from gitops_bot.writeback import Updater
 from testkit.argocd_server import FakeArgoCD
 from tests.conftest import write
 from tests.test_update_e2e import World, git

@@ -12,15 +12,15 @@ import pytest
 
 from gitops_bot import action, config, notify
 from gitops_bot.cli import main
-from gitops_bot.errors import ConfigError
+from gitops_bot.core.errors import ConfigError
+from gitops_bot.core.log import register_secret
+from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
+from gitops_bot.engine.outcome import Outcome
 from gitops_bot.events.verify import signature
-from gitops_bot.log import register_secret
-from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.notify import NotifierSettings
 from gitops_bot.notify.message import Notice, event_of, from_error, from_outcomes
 from gitops_bot.notify.send import Notifier
-from gitops_bot.release import Change
-from gitops_bot.usecases.result import Outcome
+from gitops_bot.release.proposal import Change
 from testkit.github_server import FakeGitHub
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import argocd
-from gitops_bot.argocd import ArgoCD, ArgoCDConfig
-from gitops_bot.errors import GitOpsBotError
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.gate import argocd
+from gitops_bot.gate.argocd import ArgoCD, ArgoCDConfig
 from gitops_bot.notify.message import Notice
 from gitops_bot.notify.send import Notifier
 from gitops_bot.notify.settings import NotifierSettings

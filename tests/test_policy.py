@@ -9,8 +9,8 @@ import pytest
 from semver import Version
 
 from gitops_bot.config import PolicyConfig
-from gitops_bot.instants import format_instant, parse_instant
-from gitops_bot.model import Strategy, TagOrder
+from gitops_bot.core.instants import format_instant, parse_instant
+from gitops_bot.core.model import Strategy, TagOrder
 from gitops_bot.policy import Policy
 from gitops_bot.policy.semver import parse_range, parse_tag
 

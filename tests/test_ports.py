@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from gitops_bot import argocd, ports
-from gitops_bot.errors import GateClosed
+from gitops_bot.commands.promote import check_gate
+from gitops_bot.core.errors import GateClosed
+from gitops_bot.engine import ports
+from gitops_bot.gate import argocd
 from gitops_bot.registry.client import RegistryClient
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.scm.git import Workspace
-from gitops_bot.usecases.promote import check_gate
 
 DIGEST = "sha256:" + "a" * 64
 

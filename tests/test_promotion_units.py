@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import argocd, holds, promotion
 from gitops_bot.config import ArgoCDConfig, Config
 from gitops_bot.config import load as load_config
-from gitops_bot.errors import ConfigError, GateClosed, GitError, ServiceUnavailable, UsageError
-from gitops_bot.history import Entry, find
-from gitops_bot.model import Deployed
+from gitops_bot.core.errors import ConfigError, GateClosed, GitError, ServiceUnavailable, UsageError
+from gitops_bot.core.model import Deployed
+from gitops_bot.gate import argocd
+from gitops_bot.release import holds, promotion
+from gitops_bot.release.ledger import Entry, find
 from gitops_bot.scm.git import Workspace
 from testkit.argocd_server import FakeArgoCD, application
 

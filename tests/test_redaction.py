@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import cli, log
+from gitops_bot import cli
+from gitops_bot.core import log
 from gitops_bot.scm.gitcli import failure
 
 SLACK = "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx"
@@ -187,7 +188,7 @@ def test_the_actions_outputs_are_redacted(tmp_path: Path) -> None:
 
 
 def test_the_terminal_progress_line_is_redacted() -> None:
-    from gitops_bot import progress
+    from gitops_bot.core import progress
 
     buf = io.StringIO()
     progress.configure(buf)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gitops_bot.config import RegistryConfig
-from gitops_bot.errors import RegistryAccessError, RegistryProtocolError, RegistryUnavailable
+from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError, RegistryUnavailable
 from gitops_bot.registry.client import ACCEPT, MANIFEST_TYPES, RegistryClient, RetryPolicy
 
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gitops_bot.errors import GitError, RegistryAccessError, RegistryProtocolError, RegistryUnavailable
+from gitops_bot.core.errors import GitError, RegistryAccessError, RegistryProtocolError, RegistryUnavailable
 from gitops_bot.registry.client import INDEX_TYPES, RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.settings import RegistryConfig

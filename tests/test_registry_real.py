@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from gitops_bot.config import RegistryConfig
-from gitops_bot.errors import RegistryAccessError, RegistryUnavailable
-from gitops_bot.instants import format_instant
+from gitops_bot.core.errors import RegistryAccessError, RegistryUnavailable
+from gitops_bot.core.instants import format_instant
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
 from testkit.oci import Pusher

@@ -16,7 +16,7 @@ import time
 import httpx
 import pytest
 
-from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.transport import Reply, Transport, send
 from gitops_bot.registry.auth import RegistryAuth

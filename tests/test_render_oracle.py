@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
+from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import kustomize, setimage
-from gitops_bot.model import WrittenRef
 from testkit.kubetools import kubectl
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.manifests.render import compare
-from gitops_bot.renderer import RenderSettings, kustomizations, rendered_diff
+from gitops_bot.render.diff import compare
+from gitops_bot.render.tools import RenderSettings, kustomizations, rendered_diff
 from testkit import kubetools
 from testkit.demo import Stage, stage
 

@@ -10,9 +10,10 @@ import pytest
 from ruamel.yaml import YAML
 
 import testkit.releases as releases_kit
-from gitops_bot import config, history
-from gitops_bot.errors import ConfigError
+from gitops_bot import config
+from gitops_bot.core.errors import ConfigError
 from gitops_bot.manifests import images
+from gitops_bot.release import ledger as history
 from gitops_bot.scm import gitlog
 from gitops_bot.scm.git import Workspace
 

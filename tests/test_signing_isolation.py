@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import privdir
-from gitops_bot.errors import UsageError
-from gitops_bot.model import SigningMethod
+from gitops_bot.core import privdir
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import SigningMethod
 from gitops_bot.trust import signing
 from gitops_bot.trust.settings import SigningConfig
 from testkit import sandbox, signing_keys
@@ -59,8 +59,8 @@ def test_a_failing_passphrase_key_leaves_dev_null_intact(tmp_path: Path) -> None
         """
         import os, stat, sys
         from pathlib import Path
-        from gitops_bot.errors import UsageError
-        from gitops_bot.model import SigningMethod
+        from gitops_bot.core.errors import UsageError
+        from gitops_bot.core.model import SigningMethod
         from gitops_bot.trust import signing
         from gitops_bot.trust.settings import SigningConfig
         cfg = SigningConfig(method=SigningMethod.GPG, key_env="BOT_SIGNING_KEY")
@@ -144,8 +144,8 @@ _HOLDER = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
-    from gitops_bot import privdir
-    from gitops_bot.model import SigningMethod
+    from gitops_bot.core import privdir
+    from gitops_bot.core.model import SigningMethod
     from gitops_bot.trust import signing
     from gitops_bot.trust.settings import SigningConfig
     privdir.install_sigterm_cleanup()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import holds
 from gitops_bot.cli import main
+from gitops_bot.release import holds
 
 REASONS = [
     "a\tb",

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gitops_bot.config import KeylessConfig, KeyRef, RegistryConfig, VerifyConfig
-from gitops_bot.errors import UsageError
-from gitops_bot.model import Verification
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import Verification
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.trust import keyless
 from gitops_bot.trust.verifier import Verifier

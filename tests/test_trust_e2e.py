@@ -12,7 +12,7 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.config import parse
-from gitops_bot.errors import ConfigError
+from gitops_bot.core.errors import ConfigError
 from testkit import cosign
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gitops_bot import batch
+from gitops_bot.engine import batch
 from gitops_bot.scm import gitbatch
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.errors import UsageError
+from gitops_bot.commands.updater import Updater
+from gitops_bot.core.errors import UsageError
 from gitops_bot.watch import MAX_BACKOFF_FACTOR, Watcher, is_ready, next_delay, parse_duration, parse_listen
-from gitops_bot.writeback import Updater
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from tests.test_update_e2e import World, git, make_world

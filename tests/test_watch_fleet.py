@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot import fleet
 from gitops_bot.cli import main
+from gitops_bot.commands import fleet
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from tests.test_fleet_e2e import worlds

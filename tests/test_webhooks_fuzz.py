@@ -13,12 +13,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gitops_bot.core.model import ImageRef
 from gitops_bot.events.payloads import PARSERS, Delivery, PayloadError
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import signature
-from gitops_bot.model import ImageRef
 
 DATA = Path(__file__).parent / "data" / "webhooks"
 HEADERS = {

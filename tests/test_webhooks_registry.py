@@ -10,11 +10,11 @@ import threading
 import time
 from pathlib import Path
 
+from gitops_bot.core.model import ImageRef
 from gitops_bot.events.payloads import distribution
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
-from gitops_bot.model import ImageRef
 from testkit.hook_server import HookServer
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess

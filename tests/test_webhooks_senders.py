@@ -18,12 +18,12 @@ from typing import Any
 import jsonschema
 import pytest
 
+from gitops_bot.core.model import DOCKER_HUB, ImageRef
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import MAX_REMEMBERED, ReplayWindow, signature
-from gitops_bot.model import DOCKER_HUB, ImageRef
 
 DATA = Path(__file__).parent / "data" / "webhooks"
 ENV = {

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from gitops_bot.errors import ManifestError
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import guard, nodes
-from gitops_bot.yamlguard import check
+from gitops_bot.manifests.yamlguard import check
 
 BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
     f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)

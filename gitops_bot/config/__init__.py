@@ -14,8 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gitops_bot import yamlguard, yamlvalues
-from gitops_bot.argocd import ArgoCDConfig as ArgoCDConfig
 from gitops_bot.config.environments import (
     ENVIRONMENTS,
     check_verify_environments,
@@ -38,7 +36,9 @@ from gitops_bot.config.settings import GitConfig as GitConfig
 from gitops_bot.config.settings import ImageConfig as ImageConfig
 from gitops_bot.config.settings import PullRequestConfig as PullRequestConfig
 from gitops_bot.config.spec import Field, Section, Values, one_of, read
-from gitops_bot.errors import ConfigError, UsageError
+from gitops_bot.core.errors import ConfigError, UsageError
+from gitops_bot.gate.argocd import ArgoCDConfig as ArgoCDConfig
+from gitops_bot.manifests import yamlguard, yamlvalues
 from gitops_bot.policy.settings import POLICIES as POLICIES
 from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig as RegistryConfig

@@ -13,7 +13,7 @@ from gitops_bot.config.kinds import STR, ListOf, MapOf, Strings
 from gitops_bot.config.reader import Reader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Section, Values, holds, none_of, one_of
-from gitops_bot.model import WriteMode
+from gitops_bot.core.model import WriteMode
 
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
 _COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")

@@ -8,8 +8,8 @@ import re
 from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar, Strings
 from gitops_bot.config.settings import ImageConfig
 from gitops_bot.config.spec import COMPILES, Field, Same, Section, Values, holds, matches, one_of
-from gitops_bot.errors import UsageError
-from gitops_bot.model import ImageRef, Strategy, TagOrder
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import ImageRef, Strategy, TagOrder
 from gitops_bot.policy.semver import parse_range
 from gitops_bot.policy.settings import POLICIES, PolicyConfig
 from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig

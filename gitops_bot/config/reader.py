@@ -1,4 +1,4 @@
-"""Typed access to a :mod:`gitops_bot.yamlvalues` tree with file:line errors.
+"""Typed access to a :mod:`gitops_bot.manifests.yamlvalues` tree with file:line errors.
 
 The low level under :mod:`.spec`: a mapping's keys against the allowed ones ("did you mean"),
 a value against its type (with the quoting hint YAML's numbers need), a string or a list of
@@ -11,7 +11,7 @@ import difflib
 import re
 from typing import Any
 
-from gitops_bot.errors import ConfigError
+from gitops_bot.core.errors import ConfigError
 
 Node = dict[str, Any]
 

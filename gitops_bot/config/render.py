@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gitops_bot.config.kinds import BOOL, NUMBER, STR
 from gitops_bot.config.spec import Field, Section, between
-from gitops_bot.renderer import RenderSettings
+from gitops_bot.render.tools import RenderSettings
 
 RENDER = Section(
     (

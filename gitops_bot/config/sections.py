@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 import string
 
-from gitops_bot.argocd import ArgoCDConfig
 from gitops_bot.config.kinds import BOOL, INT, NUMBER, STR, EnvVar, MapOf, Nested, Scalar, Strings, Value
 from gitops_bot.config.settings import DEFAULT_AUTHOR, DEFAULT_MESSAGE, GitConfig, PullRequestConfig
 from gitops_bot.config.spec import Field, Section, Values, between, holds, matches, one_of
-from gitops_bot.model import Grouping, SigningMethod, is_loopback_host, normalise_host
+from gitops_bot.core.model import Grouping, SigningMethod, is_loopback_host, normalise_host
+from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.scm.settings import FORGES, ForgeConfig, GitHubConfig
 from gitops_bot.trust.settings import SigningConfig

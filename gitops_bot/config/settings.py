@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from gitops_bot.argocd import ArgoCDConfig
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.events.settings import WebhookSettings
-from gitops_bot.model import EnvironmentMode, Grouping, ImageRef, WriteMode
+from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
-from gitops_bot.renderer import RenderSettings
+from gitops_bot.render.tools import RenderSettings
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 

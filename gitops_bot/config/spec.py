@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gitops_bot.config.reader import Node, Reader
-from gitops_bot.errors import ConfigError
+from gitops_bot.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from gitops_bot.config.kinds import Kind

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from gitops_bot.model import DOCKER_HUB, ImageRef, is_digest, normalise_host
+from gitops_bot.core.model import DOCKER_HUB, ImageRef, is_digest, normalise_host
 
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,253})(:\d{1,5})?$")

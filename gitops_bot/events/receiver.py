@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.model import ImageRef
 from gitops_bot.events.payloads import PARSERS, PayloadError, Push, body_digest, matches
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import Rejected, ReplayWindow, authenticate
-from gitops_bot.log import get_logger
-from gitops_bot.model import ImageRef
 
 log = get_logger("gitops_bot.events")
 PREFIX = "/webhook/"

@@ -16,8 +16,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
+from gitops_bot.core.log import register_secret
 from gitops_bot.events.settings import SourceSettings
-from gitops_bot.log import register_secret
 
 # GitHub's and ours (generic) carry ``sha256=<hex>``; Gitea's and Forgejo's the bare hex
 SIGNATURE_HEADERS = ("x-hub-signature-256", "x-signature-256", "x-gitea-signature", "x-forgejo-signature")

@@ -1,5 +1,5 @@
 """The limits every YAML text is held to before a composer's nodes are used: the editors'
-overlays and manifests here, and (through :mod:`gitops_bot.yamlguard`) config and holds.
+overlays and manifests here, and (through :mod:`gitops_bot.manifests.yamlguard`) config and holds.
 
 Refused, with the file and line:
 - nesting deeper than :data:`MAX_DEPTH`;
@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from gitops_bot.errors import FileError
+from gitops_bot.core.errors import FileError
 
 MAX_DEPTH = 100
 MAX_NODES = 100_000

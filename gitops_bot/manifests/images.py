@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
-from gitops_bot.errors import ManifestError
+from gitops_bot.core.errors import ManifestError
+from gitops_bot.core.model import WrittenRef, set_parts
 from gitops_bot.manifests import kustomize, markers, nodes, workloads
-from gitops_bot.manifests.result import EditResult, FieldChange, Unwritten
+from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
-from gitops_bot.model import WrittenRef, set_parts
 
 FIELDS = ("repository", "tag", "digest")
 

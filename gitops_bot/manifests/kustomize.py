@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops_bot.errors import ManifestError, UsageError
+from gitops_bot.core.errors import ManifestError, UsageError
+from gitops_bot.core.model import WrittenRef, set_parts
 from gitops_bot.manifests import nodes
+from gitops_bot.manifests.edit import EditResult, FieldChange
 from gitops_bot.manifests.kustomize_text import FIELDS, append_ops, entry_ops
-from gitops_bot.manifests.result import EditResult, FieldChange
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops
-from gitops_bot.model import WrittenRef, set_parts
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _FIELD_OF_PART = {"name": "newName", "tag": "newTag", "digest": "digest"}  # of an image reference

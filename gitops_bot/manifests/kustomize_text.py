@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gitops_bot.errors import ManifestError
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.yamltext import Op, Text, check_scalar, render
 

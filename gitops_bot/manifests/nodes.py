@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from gitops_bot.errors import ManifestError
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import guard
 
 _Loader: Any = getattr(yaml, "CSafeLoader", None)

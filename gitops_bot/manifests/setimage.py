@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import ImageRef, WrittenRef, is_digest, is_tag
+from gitops_bot.manifests.edit import Unwritten
 from gitops_bot.manifests.kustomize import ImageEdit
-from gitops_bot.manifests.result import Unwritten
-from gitops_bot.model import ImageRef, WrittenRef, is_digest, is_tag
 
 
 def _split(ref: str) -> WrittenRef:

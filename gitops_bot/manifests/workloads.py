@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import nodes
-from gitops_bot.model import WrittenRef
 
 # kind -> path from the document root to the pod spec
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_bot.errors import ManifestError
+from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import nodes
 
 BOM = "\ufeff"

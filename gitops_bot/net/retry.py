@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from gitops_bot.instants import retry_after_seconds
+from gitops_bot.core.instants import retry_after_seconds
 
 if TYPE_CHECKING:
     from gitops_bot.net.transport import Reply

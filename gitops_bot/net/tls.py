@@ -15,7 +15,7 @@ import os
 import ssl
 from collections.abc import Mapping
 
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
 
 
 def ssl_context(ca_file: str | None = None, env: Mapping[str, str] | None = None) -> ssl.SSLContext:

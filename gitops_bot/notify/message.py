@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, assert_never
 
-from gitops_bot.model import OutcomeAction, ReleaseKind, WriteMode, short_digest
-from gitops_bot.release import Change
+from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode, short_digest
+from gitops_bot.release.proposal import Change
 
 TITLES = {
     "proposed": "Release proposed",
@@ -24,7 +24,7 @@ TITLES = {
 
 
 class OutcomeLike(Protocol):
-    """What :class:`gitops_bot.usecases.result.Outcome` offers (no import: the use cases import us)."""
+    """What :class:`gitops_bot.engine.outcome.Outcome` offers (no import: the use cases import us)."""
 
     @property
     def environment(self) -> str: ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO, assert_never
 
-from gitops_bot.log import Redacting
+from gitops_bot.core.log import Redacting
 from gitops_bot.output import as_json, text
 from gitops_bot.output.as_json import document
 from gitops_bot.output.result import (
@@ -24,7 +24,7 @@ from gitops_bot.output.result import (
 from gitops_bot.output.text import fleet_text, history_text, plan_text, update_text
 
 if TYPE_CHECKING:
-    from gitops_bot.usecases.set_image import SetImageResult
+    from gitops_bot.commands.set_image import SetImageResult
 
 __all__ = [
     "Result",

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, assert_never
 
-from gitops_bot.model import PlanItem
+from gitops_bot.core.model import PlanItem
 from gitops_bot.output.result import (
     Delivered,
     Failed,
@@ -20,9 +20,9 @@ from gitops_bot.output.result import (
 )
 
 if TYPE_CHECKING:
-    from gitops_bot.fleet import RepositoryResult
-    from gitops_bot.history import Entry
-    from gitops_bot.usecases.result import Outcome
+    from gitops_bot.commands.fleet import RepositoryResult
+    from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.release.ledger import Entry
 
 
 def dumps(document: dict[str, Any]) -> str:

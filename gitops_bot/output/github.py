@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, assert_never
 
-from gitops_bot.model import OutcomeAction, Plan, PlanItem
+from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
 from gitops_bot.output import text
 from gitops_bot.output.as_json import document
 from gitops_bot.output.result import (
@@ -26,8 +26,8 @@ from gitops_bot.output.result import (
 )
 
 if TYPE_CHECKING:
-    from gitops_bot.history import Entry
-    from gitops_bot.usecases.result import Outcome
+    from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.release.ledger import Entry
 
 NO_OUTPUTS = {"changed": "false", "pr-url": "", "pr-urls": "[]", "plan": ""}
 

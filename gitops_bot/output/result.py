@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from gitops_bot.manifests.render import Rendered
-from gitops_bot.model import Plan, PlanItem
+from gitops_bot.core.model import Plan, PlanItem
+from gitops_bot.render.diff import Rendered
 
 if TYPE_CHECKING:
-    from gitops_bot.fleet import RepositoryResult
-    from gitops_bot.history import Entry
-    from gitops_bot.usecases.result import Outcome
-    from gitops_bot.usecases.set_image import SetImageResult
+    from gitops_bot.commands.fleet import RepositoryResult
+    from gitops_bot.commands.set_image import SetImageResult
+    from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.release.ledger import Entry
 
 
 class Format(StrEnum):

@@ -7,13 +7,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
-from gitops_bot.model import OutcomeAction, Plan, PlanAction, PlanItem, WriteMode, short_digest
+from gitops_bot.core.model import OutcomeAction, Plan, PlanAction, PlanItem, WriteMode, short_digest
 
 if TYPE_CHECKING:
-    from gitops_bot.fleet import RepositoryResult
-    from gitops_bot.history import Entry
-    from gitops_bot.manifests.result import FieldChange
-    from gitops_bot.usecases.result import Outcome
+    from gitops_bot.commands.fleet import RepositoryResult
+    from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.manifests.edit import FieldChange
+    from gitops_bot.release.ledger import Entry
 
 
 def _short(digest: str | None) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from gitops_bot.model import Choice, Strategy, TagOrder
+from gitops_bot.core.model import Choice, Strategy, TagOrder
 from gitops_bot.policy.semver import Range, TagVersion, parse_range, parse_tag
 from gitops_bot.policy.settings import PolicyConfig
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import assert_never
 
-from gitops_bot.model import Strategy, TagOrder
+from gitops_bot.core.model import Strategy, TagOrder
 
 POLICIES = tuple(s.value for s in Strategy)
 

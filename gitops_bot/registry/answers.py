@@ -9,8 +9,8 @@ import hashlib
 import re
 from typing import Any
 
-from gitops_bot.errors import RegistryProtocolError
-from gitops_bot.model import is_digest, is_tag, short_digest
+from gitops_bot.core.errors import RegistryProtocolError
+from gitops_bot.core.model import is_digest, is_tag, short_digest
 from gitops_bot.net.limits import JSONTooDeep, loads
 from gitops_bot.net.transport import Reply
 

@@ -20,9 +20,9 @@ from urllib.parse import unquote, urlencode
 
 import httpx
 
-from gitops_bot.errors import RegistryAccessError
-from gitops_bot.log import get_logger, register_secret
-from gitops_bot.model import is_loopback_host
+from gitops_bot.core.errors import RegistryAccessError
+from gitops_bot.core.log import get_logger, register_secret
+from gitops_bot.core.model import is_loopback_host
 from gitops_bot.net.limits import loads
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry.credentials import Credential

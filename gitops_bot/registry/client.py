@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
-from gitops_bot.instants import parse_instant
-from gitops_bot.log import get_logger
-from gitops_bot.model import ImageMetadata, is_digest, is_tag, short_digest
+from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.instants import parse_instant
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.model import ImageMetadata, is_digest, is_tag, short_digest
 from gitops_bot.net.auth import same_origin
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry import answers

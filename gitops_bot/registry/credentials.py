@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops_bot.errors import UsageError
-from gitops_bot.log import get_logger, register_secret
-from gitops_bot.model import DOCKER_HUB, normalise_host
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.log import get_logger, register_secret
+from gitops_bot.core.model import DOCKER_HUB, normalise_host
 from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from gitops_bot.model import ImageMetadata
+from gitops_bot.core.model import ImageMetadata
 from gitops_bot.registry.client import RegistryClient
 
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import httpx
 
-from gitops_bot.manifests import files
+from gitops_bot.core import files
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats

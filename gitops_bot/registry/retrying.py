@@ -21,12 +21,12 @@ from urllib.parse import quote
 
 import httpx
 
-from gitops_bot.errors import (
+from gitops_bot.core.errors import (
     RegistryAccessError,
     RegistryProtocolError,
     RegistryUnavailable,
 )
-from gitops_bot.model import is_loopback_host
+from gitops_bot.core.model import is_loopback_host
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy

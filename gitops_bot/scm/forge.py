@@ -1,7 +1,7 @@
 """The forge seam: where change requests go (GitHub pull requests, GitLab merge requests,
 Gitea/Forgejo pull requests).
 
-Delivery (:mod:`gitops_bot.delivery`) speaks only :class:`Forge`; each forge is an
+Delivery (:mod:`gitops_bot.engine.delivery`) speaks only :class:`Forge`; each forge is an
 adapter in its own module (argocd-image-updater's ``pr_github.go``/``mr_gitlab.go``/
 ``pr_gitea.go`` shape). Branches are pushed and deleted by git (leased pushes work the same on
 every forge); the forge supplies the credentials git uses for that.
@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from gitops_bot.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
-from gitops_bot.instants import retry_after_seconds
-from gitops_bot.log import get_logger, redact
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
+from gitops_bot.core.instants import retry_after_seconds
+from gitops_bot.core.log import get_logger, redact
 from gitops_bot.net import retry
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.secret import Origin, Secret
 from gitops_bot.scm import gitea, gitlab
 from gitops_bot.scm.forge import KNOWN_HOSTS, Forge, kind_from_url, remote_server
 from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.scm.settings import ForgeSettings, GitHubConfig
-from gitops_bot.secret import Origin, Secret
 
 
 def kind(cfg: ForgeSettings, url: str) -> str:

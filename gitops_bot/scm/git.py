@@ -19,14 +19,14 @@ import socket
 import tempfile
 from pathlib import Path
 
-from gitops_bot import privdir
-from gitops_bot.errors import GitError, PushRejected, UsageError
-from gitops_bot.log import get_logger, redact
+from gitops_bot.core import privdir
+from gitops_bot.core.errors import GitError, PushRejected, UsageError
+from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.secret import Secret
 from gitops_bot.scm.gitcli import Repo, auth_env, is_url, run
 from gitops_bot.scm.gitlog import History
 from gitops_bot.scm.race import RACE
 from gitops_bot.scm.store import WT_LOCK, WT_PREFIX, cached_store, local_store, prune_worktrees
-from gitops_bot.secret import Secret
 
 log = get_logger(__name__)
 # A user part in an http(s) URL is a password or token in the clear; ssh's "git@" is not.

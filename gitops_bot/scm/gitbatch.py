@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitops_bot.log import get_logger, redact
+from gitops_bot.core.log import get_logger, redact
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.gitcli import completed, failure
 from gitops_bot.scm.race import RACE

@@ -5,7 +5,7 @@ commands fed on stdin, the parsers of ``cat-file --batch`` and
 ``log --raw`` output, and the per-command credentials (``http.<origin>/.extraHeader`` through
 ``GIT_CONFIG_COUNT``, never written to ``.git/config``, a URL, a log line or an error).
 
-A token reaches git only for the origin it is bound to (:class:`gitops_bot.secret.Secret`):
+A token reaches git only for the origin it is bound to (:class:`gitops_bot.core.secret.Secret`):
 the header is configured for that origin's URL alone (git's URL-matched ``http.<url>.*``
 settings), and ``http.followRedirects=false`` stops git from carrying it along a redirect (git
 matches those settings once, against the URL it was given, then sends the header to wherever
@@ -20,9 +20,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from gitops_bot.errors import GitError
-from gitops_bot.log import get_logger, redact
-from gitops_bot.secret import Origin, Secret
+from gitops_bot.core.errors import GitError
+from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.secret import Origin, Secret
 
 log = get_logger(__name__)
 

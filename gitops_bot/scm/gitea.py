@@ -17,8 +17,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from gitops_bot.errors import ForgeError, ForgeUnavailable, UsageError
-from gitops_bot.log import register_secret
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.log import register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.transport import Transport, fetch

@@ -27,8 +27,8 @@ from github.Requester import (
     RequestsResponse,
 )
 
-from gitops_bot.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
-from gitops_bot.log import get_logger, redact, register_secret
+from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
+from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.scm import forge, requests_net
 from gitops_bot.scm.forge import MAX_WAIT, PullRequest, decorate_steps
 from gitops_bot.scm.settings import GitHubConfig

@@ -19,7 +19,7 @@ from typing import Any
 
 from github import GithubException, InputGitTreeElement
 
-from gitops_bot.errors import PushRejected
+from gitops_bot.core.errors import PushRejected
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.github import GitHub
 

@@ -28,8 +28,8 @@ import gitlab
 import requests
 from gitlab.v4.objects import ProjectMergeRequest
 
-from gitops_bot.errors import ForgeError, ForgeUnavailable, UsageError
-from gitops_bot.log import register_secret
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.log import register_secret
 from gitops_bot.net import limits
 from gitops_bot.scm import requests_net
 from gitops_bot.scm.forge import (

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gitops_bot import progress
-from gitops_bot.errors import GitError, ServiceUnavailable, UsageError
+from gitops_bot.core import progress
+from gitops_bot.core.errors import GitError, ServiceUnavailable, UsageError
 from gitops_bot.scm.gitcli import Repo, completed, run
 
 LOCK_WAIT = 300.0  # seconds to wait for another run holding the cache

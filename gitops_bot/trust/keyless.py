@@ -21,7 +21,7 @@ from typing import Any
 
 from cryptography import x509
 
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
 
 # sigstore-python is the `keyless` extra (it brings ~27 distributions that key-signed and
 # unsigned images never need). This module is imported only when a `verify:` policy asks for
@@ -41,7 +41,7 @@ except ImportError as exc:  # only the missing extra; a broken sigstore install 
         "keyless signature verification (verify: keyless) needs sigstore, which is not installed",
         hint="pip install 'gitops-bot[keyless]' (the container image and the Action include it)",
     ) from None
-from gitops_bot.model import FoundBy, SignatureKind, Signer, short_digest
+from gitops_bot.core.model import FoundBy, SignatureKind, Signer, short_digest
 
 _OTHERNAME = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
 

@@ -13,8 +13,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from gitops_bot.errors import UsageError
-from gitops_bot.manifests import files
+from gitops_bot.core import files
+from gitops_bot.core.errors import UsageError
 
 MAX_KEY_BYTES = 64 * 1024
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey

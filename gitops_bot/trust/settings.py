@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gitops_bot.model import SigningMethod
+from gitops_bot.core.model import SigningMethod
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The key is handed to git for the ``commit`` command only, through ``GIT_CONFIG_COUNT``
 environment variables (``gpg.format``, ``user.signingkey``, ``commit.gpgsign``): nothing is
 written into the user's git config or the clone cache. Key material lives only inside the
-process's private temporary directory (:mod:`gitops_bot.privdir`: mode 0700, removed at exit
+process's private temporary directory (:mod:`gitops_bot.core.privdir`: mode 0700, removed at exit
 and on SIGTERM, and by the next start after a SIGKILL), the key file 0600, and is removed when
 the signer closes; an OpenPGP key is imported into a throwaway ``GNUPGHOME`` there whose agent
 is stopped on close. No tool is ever given an output path outside that directory: gpg deletes
@@ -22,10 +22,9 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from gitops_bot import privdir
-from gitops_bot.errors import UsageError
-from gitops_bot.manifests import files
-from gitops_bot.model import SigningMethod
+from gitops_bot.core import files, privdir
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import SigningMethod
 from gitops_bot.trust.settings import SigningConfig
 
 MAX_KEY_BYTES = 256 * 1024

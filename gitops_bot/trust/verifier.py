@@ -2,7 +2,7 @@
 
 The app asks :class:`Verifier` about each digest it is about to write; the verifier reads the
 signatures from the registry (:mod:`.cosign`), checks them against the image's ``verify:``
-policy (:mod:`.keys`, :mod:`.keyless`) and answers a :class:`~gitops_bot.model.Verification`.
+policy (:mod:`.keys`, :mod:`.keyless`) and answers a :class:`~gitops_bot.core.model.Verification`.
 Keys and trusted roots are loaded once per run, before anything is planned, so a missing key is
 one line and exit 2, never a skipped image.
 
@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitops_bot.errors import RegistryAccessError, RegistryProtocolError
-from gitops_bot.manifests import files
-from gitops_bot.model import SignatureKind, Signer, Verification, short_digest
+from gitops_bot.core import files
+from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.model import SignatureKind, Signer, Verification, short_digest
 from gitops_bot.trust import cosign
 from gitops_bot.trust.keys import VerifyingKey, load_key
 from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig

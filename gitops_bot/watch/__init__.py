@@ -9,7 +9,7 @@
   successful cycle (the set-up is wrong); after it (a broken gitops-bot.yaml pushed), the
   cycle counts as failed, /readyz answers 503 until a cycle succeeds, and the loop goes on.
 * Many repositories (``--repo`` repeated, ``--repositories FILE``, ``--shard``): each cycle
-  works them through :mod:`gitops_bot.fleet` (at most ``parallel`` at once, one registry pool
+  works them through :mod:`gitops_bot.commands.fleet` (at most ``parallel`` at once, one registry pool
   for every repository and every cycle: connections, limits and tokens stay, answers are
   forgotten when a cycle starts). A failing repository is logged and counted with its
   ``repository`` label; the others go on. Exit 2 at start only when *every* repository fails

@@ -17,9 +17,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from gitops_bot.errors import UsageError
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.log import get_logger, redact
 from gitops_bot.events.receiver import Receiver
-from gitops_bot.log import get_logger, redact
 
 log = get_logger("gitops_bot.watch")
 

@@ -13,13 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from gitops_bot import fleet as fleet_mod
-from gitops_bot.errors import UsageError
+from gitops_bot.commands import fleet as fleet_mod
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.log import get_logger, redact
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import DEFAULT_DEBOUNCE
 from gitops_bot.events.trigger import Trigger
-from gitops_bot.log import get_logger, redact
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch import http
 from gitops_bot.watch.targets import Run, Target, run_one

@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_bot.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.model import OutcomeAction
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
-from gitops_bot.log import get_logger, redact
-from gitops_bot.model import OutcomeAction
 from gitops_bot.watch.http import Metrics
 
 log = get_logger("gitops_bot.watch")

@@ -1,0 +1,298 @@
+"""``gitops-bot update`` over many GitOps repositories: one process, or several sharded ones.
+
+Each repository keeps its own ``gitops-bot.yaml``; which repositories to work comes from
+``--repo`` (repeatable) and/or a small bot-level file (``--repositories FILE``)::
+
+    version: 1
+    parallel: 4                     # repositories worked at once (default 4)
+    repositories:
+      - https://github.com/acme/gitops-payments
+      - url: https://github.com/acme/gitops-search
+        config: deploy/gitops-bot.yaml
+        base: main
+        env: [SEARCH_REGISTRY_PASSWORD]   # secrets only this repository's config may read
+
+Secrets per repository: with one bot serving many repositories, whoever can write one
+repository's ``gitops-bot.yaml`` must not be able to read a secret the operator gave the bot
+for another (its ``*_env`` keys name any environment variable). A repository entry's ``env:``
+lists the environment variables that repository's config may read *and no other may*: a name
+listed under any entry is hidden from every entry that does not list it. Names no entry lists
+stay readable by all (so a file without ``env:`` works as before, and a token every repository
+shares, such as ``GITHUB_TOKEN``, needs no listing).
+
+The file is read up to 1 MiB. The same remote (compared without case, a trailing slash or
+``.git``) listed twice with different settings is an error naming both entries; listed twice
+alike, it is worked once.
+
+At most ``parallel`` repositories are worked at once, all through one registry pool: one
+client per registry (and settings), so connection reuse, per-host concurrency limits and
+tokens are shared, and a tags list or digest read for one repository answers the others in
+the same run. A repository that fails (bad config, a remote that is down, even a bug) gets its
+own exit code and error in the results; the others go on; the run's exit code is the worst.
+
+Sharding (``--shard I/N``) splits the list with no coordinator: a repository belongs to shard
+``sha256(url) mod N`` (1-based ``I``), the same answer on every machine and in every run, so N
+CronJobs or Action jobs given the same list and ``--shard 1/N`` .. ``N/N`` work disjoint
+repositories. Two runs that do overlap (a changed N, a retried job) are safe: pushes are
+force-with-lease and pull requests are found and updated, never duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gitops_bot.commands.updater import Updater
+from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
+from gitops_bot.core.log import bound_context, get_logger, redact, register_secret
+from gitops_bot.core.secret import EnvView
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.manifests import yamlvalues
+from gitops_bot.registry.pool import RegistryPool
+
+log = get_logger(__name__)
+T = TypeVar("T")
+Item = TypeVar("Item")
+DEFAULT_PARALLEL = 4
+MAX_FILE_BYTES = 1024 * 1024  # a repositories file is a list of URLs, not data
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# the exit code of a run over many repositories is the worst of theirs: a bug, then bad
+# config or input, then a service down, then a refusal
+_SEVERITY = {1: 4, 2: 3, 3: 2, 4: 1, 0: 0}
+
+
+@dataclass(frozen=True)
+class Repository:
+    url: str
+    config: str | None = None
+    base: str | None = None
+    env: tuple[str, ...] | None = None  # the secrets only this repository may read (``env:``)
+    hidden: frozenset[str] = frozenset()  # what its config may not read: others' ``env:``
+    where: str = ""  # where it was listed, for messages ("repositories.yaml:4", "--repo")
+
+    def settings(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        return self.config, self.base, tuple(sorted(self.env or ()))
+
+
+@dataclass(frozen=True)
+class Fleet:
+    repositories: tuple[Repository, ...]
+    parallel: int = DEFAULT_PARALLEL
+
+
+@dataclass
+class RepositoryResult:
+    repository: str
+    exit_code: int = 0
+    error: str | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "changed": any(o.action.changed for o in self.outcomes),
+            "results": [o.to_json() for o in self.outcomes],
+        }
+
+
+def worst(codes: Sequence[int]) -> int:
+    return max(codes, key=lambda c: _SEVERITY.get(c, 4), default=0)
+
+
+# -- which repositories ------------------------------------------------------------------
+
+
+def load(path: Path) -> Fleet:
+    """The bot-level file: ``repositories:`` (URLs or {url, config, base, env}) and ``parallel``."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise UsageError(
+                f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB; it is not a list of repositories",
+                hint="list each repository's URL (and config, base, env) in a small YAML file",
+            )
+        text = data.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {redact(str(exc))}") from None
+    name = str(path)
+    doc = yamlvalues.load(text, name)
+    if not isinstance(doc, dict) or not isinstance(doc.get("repositories"), list):
+        raise ConfigError(name, None, "needs a 'repositories:' list of repository URLs")
+    unknown = sorted(set(doc) - {"version", "parallel", "repositories"})
+    if unknown or doc.get("version", 1) != 1:
+        what = f"unknown key {unknown[0]!r}" if unknown else "unsupported version; use 1"
+        raise ConfigError(name, _line(doc, unknown[0] if unknown else "version"), what)
+    parallel = doc.get("parallel", DEFAULT_PARALLEL)
+    if not isinstance(parallel, int) or isinstance(parallel, bool) or parallel < 1:
+        raise ConfigError(name, _line(doc, "parallel"), "'parallel' must be a whole number, 1 or more")
+    items = doc["repositories"]
+    repos = tuple(_repository(name, item, _item_line(items, i)) for i, item in enumerate(items))
+    return Fleet(repos, parallel)
+
+
+def _repository(name: str, item: Any, line: int | None) -> Repository:
+    if isinstance(item, str):
+        item = {"url": item}
+    if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not item["url"].strip():
+        raise ConfigError(name, line, "each repository is a URL, or a mapping with 'url'")
+    url = item["url"]
+    _register_userinfo(url)
+    extra = sorted(str(k) for k in set(item) - {"url", "config", "base", "env"})
+    if extra:
+        raise ConfigError(
+            name, line, f"unknown key {extra[0]!r} in a repository; allowed: url, config, base, env"
+        )
+    for key in ("config", "base"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            raise ConfigError(name, line, f"'{key}' of {redact(url)} must be a string")
+    env = item.get("env")
+    if env is not None:
+        if not isinstance(env, list) or not all(isinstance(n, str) and _ENV_NAME.match(n) for n in env):
+            raise ConfigError(
+                name, line, f"'env' of {redact(url)} must be a list of environment variable names"
+            )
+        env = tuple(env)
+    where = f"{name}:{line}" if line else name
+    return Repository(url, item.get("config"), item.get("base"), env, where=where)
+
+
+def _register_userinfo(url: str) -> None:
+    """A password in a listed URL is a secret from the moment it is read (the URL is refused
+    later, but it is named in messages before and after)."""
+    m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/@]+)@", url.strip())
+    if m:
+        user, _, password = m.group(1).partition(":")
+        register_secret(password or user)
+
+
+def _line(doc: Any, key: str) -> int | None:
+    try:
+        return int(doc.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError):
+        return None
+
+
+def _item_line(seq: Any, index: int) -> int | None:
+    try:
+        return int(seq.lc.item(index)[0]) + 1
+    except (AttributeError, KeyError):
+        return None
+
+
+def gather(
+    repos: Sequence[str], repositories_file: str | None, *, config: str | None, base: str | None
+) -> Fleet:
+    """``--repo`` values (with ``--config``/``--base``) then the file's entries. The same remote
+    listed again alike is dropped (the first mention wins); listed again with other settings,
+    it is an error naming both entries. Each entry learns which secrets it may not read."""
+    listed = [Repository(r, config, base, where="--repo") for r in repos]
+    parallel = DEFAULT_PARALLEL
+    if repositories_file:
+        fleet = load(Path(repositories_file))
+        listed += fleet.repositories
+        parallel = fleet.parallel
+    first: dict[str, Repository] = {}
+    for r in listed:
+        seen = first.setdefault(_key(r.url), r)
+        if seen is not r and seen.settings() != r.settings():
+            raise UsageError(
+                f"{redact(r.url)} is listed twice with different settings: {seen.where} and {r.where}",
+                hint="keep one entry per repository (compared without case, '/' or '.git' at the end)",
+            )
+    claimed = frozenset(n for r in listed for n in (r.env or ()))
+    unique = [r for r in listed if first[_key(r.url)] is r]
+    return Fleet(tuple(replace(r, hidden=claimed - set(r.env or ())) for r in unique), parallel)
+
+
+def _key(url: str) -> str:
+    """The spelling hashed for shards: case, a trailing slash and '.git' do not matter."""
+    return url.strip().rstrip("/").removesuffix(".git").lower()
+
+
+# -- sharding ----------------------------------------------------------------------------
+
+_SHARD = re.compile(r"^(\d+)/(\d+)$")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    m = _SHARD.match(text.strip())
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise UsageError(f"--shard {text!r} must be I/N with 1 <= I <= N, e.g. 2/3")
+    return int(m.group(1)), int(m.group(2))
+
+
+def shard_of(url: str, count: int) -> int:
+    """1-based shard of a repository: a stable hash (not Python's per-process hash())."""
+    return int.from_bytes(hashlib.sha256(_key(url).encode()).digest()[:8], "big") % count + 1
+
+
+def only_shard(fleet: Fleet, shard: str | None) -> Fleet:
+    if shard is None:
+        return fleet
+    index, count = parse_shard(shard)
+    mine = tuple(r for r in fleet.repositories if shard_of(r.url, count) == index)
+    return Fleet(mine, fleet.parallel)
+
+
+# -- running -----------------------------------------------------------------------------
+
+
+def updater(repo: Repository, pool: RegistryPool, *, environ: Mapping[str, str] | None = None) -> Updater:
+    """One repository's updater on the shared pool (``update`` once, ``watch`` every cycle). Its
+    config reads the environment through the view the repositories file allows it."""
+    view = EnvView(os.environ if environ is None else environ, repo.hidden)
+    return Updater(repo.url, config_path=repo.config, base=repo.base, environ=view, pool=pool)
+
+
+def each(
+    items: Sequence[Item], work: Callable[[Item], T], workers: int, url: Callable[[Item], str]
+) -> list[T]:
+    """``work`` on every repository, at most ``workers`` at once, each one's log lines bound to
+    its ``url``; results in the items' order. ``work`` keeps its own failures."""
+
+    def bound(item: Item) -> T:
+        with bound_context(repository=url(item)):
+            return work(item)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repo") as pool_exec:
+        return list(pool_exec.map(bound, items))
+
+
+def run(
+    fleet: Fleet,
+    *,
+    env_names: Sequence[str] | None = None,
+    dry_run: bool = False,
+    parallel: int | None = None,
+    environ: Mapping[str, str] | None = None,
+    pool: RegistryPool | None = None,
+) -> list[RepositoryResult]:
+    """Update every repository, at most ``parallel`` at once, through one registry pool
+    (``pool``, else a new one answering each question once for this run)."""
+    workers = fleet.parallel if parallel is None else parallel
+    if workers < 1:
+        raise UsageError("--parallel must be 1 or more")
+    with pool or RegistryPool(env=environ, memo=True) as pool:
+
+        def one(repo: Repository) -> RepositoryResult:
+            try:
+                u = updater(repo, pool, environ=environ)
+                return RepositoryResult(repo.url, outcomes=u.run(env_names, dry_run=dry_run))
+            except GitOpsBotError as exc:
+                log.warning("repository_failed", exit_code=exc.exit_code, error=redact(str(exc)))
+                return RepositoryResult(repo.url, exc.exit_code, redact(str(exc)))
+            except Exception as exc:  # a bug in one repository's run must not stop the others
+                log.error("repository_crashed", traceback=redact(traceback.format_exc()))
+                return RepositoryResult(repo.url, 1, redact(f"internal error: {exc!r}"))
+
+        return each(fleet.repositories, one, workers, lambda r: r.url)

@@ -1,0 +1,13 @@
+"""``gitops-bot history ENV``: read-only; the base's log of the environment's releases."""
+
+from __future__ import annotations
+
+from gitops_bot.engine.session import Session
+from gitops_bot.release import ledger as history_mod
+
+
+def history(s: Session, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
+    """The environment's releases on the base, newest first (``limit``: at most that many)."""
+    env = s.app.config.environment(environment)
+    paths = s.app.repo_paths(env, s.root)
+    return history_mod.read(s.ws, s.ws.base_ref, paths, s.app.image_specs(), limit=limit)

@@ -1,0 +1,267 @@
+"""``gitops-bot plan``: what each environment would get, asked of the registry at the fewest
+requests: one tag listing per repository, created times only for policies that order by them,
+one digest per chosen tag, signatures and metadata only for what would change; concurrently.
+The decisions themselves are :mod:`gitops_bot.release.planning`'s pure functions."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core import progress
+from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.model import (
+    Candidate,
+    Choice,
+    EnvironmentMode,
+    EnvironmentPlan,
+    ImageMetadata,
+    ImageRef,
+    Plan,
+    PlanAction,
+    PlanItem,
+    Verification,
+)
+from gitops_bot.engine.app import App
+from gitops_bot.policy import Policy
+from gitops_bot.release import planning
+
+log = get_logger(__name__)
+K = TypeVar("K")
+V = TypeVar("V")
+_SkipErrors = (RegistryAccessError, RegistryProtocolError)
+
+
+@dataclass
+class _Found:
+    """What the registry answered for a plan: tags listed, choices, digests, candidates."""
+
+    tags: dict[ImageRef, list[str] | GitOpsBotError]
+    choices: dict[tuple[str, str], Choice]
+    digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError]
+    candidates: dict[tuple[str, str], Candidate]
+    verdicts: dict[tuple[str, str], Verification] = field(default_factory=dict)
+
+
+def plan(
+    app: App,
+    env_names: Sequence[str] | None = None,
+    *,
+    metadata: bool = False,
+    images: Collection[str] | None = None,
+) -> Plan:
+    """``images``: plan only these (a webhook's targeted cycle); None: every image.
+    ``metadata``: read created time and labels of what will change (for the PR body)."""
+    envs = app.environments(env_names)
+    app.prepare_verification(envs)
+    targets = {
+        env.name: [t for t in app.targets(env) if images is None or t.image.name in images] for env in envs
+    }
+    active = [
+        t
+        for ts in targets.values()
+        for t in ts
+        if t.deployed is not None and t.environment.mode is EnvironmentMode.REGISTRY
+    ]
+    policies = {img.name: Policy(img.policy) for img in app.config.images}
+    # 1. tags: one listing per repository, whatever number of environments use it
+    repos = {t.image.repository for t in active if policies[t.image.name].needs_tags}
+    tags = _gather(
+        app, repos, lambda r: app.registry(r.registry).list_tags(r.repository), what="listing tags"
+    )
+    # 2. created times, only for policies that order by them; 3. choose
+    created = _created(app, active, policies, tags)
+    choices: dict[tuple[str, str], Choice] = {}
+    for t in active:
+        listed = tags.get(t.image.repository)
+        if not isinstance(listed, GitOpsBotError):
+            choices[t.key] = policies[t.image.name].choose(
+                listed or [],
+                t.deployed.tag if t.deployed else None,
+                created.get((t.image.name, str(t.image.repository))),
+            )
+    # 4. one digest per chosen (repository, tag, platform)
+    found = _candidates(app, active, tags, choices)
+    found.verdicts = _verify(app, active, found.candidates)
+    if metadata:  # 5. metadata for what will change, when the caller shows it
+        _add_metadata(app, active, found.candidates)
+    return Plan(tuple(_environment_plan(app, env, targets[env.name], found) for env in envs))
+
+
+def _created(
+    app: App,
+    active: Sequence[planning.Target],
+    policies: Mapping[str, Policy],
+    tags: Mapping[ImageRef, list[str] | GitOpsBotError],
+) -> dict[tuple[str, str], dict[str, datetime]]:
+    """Created times of the candidate tags, for the policies that order by them."""
+    created: dict[tuple[str, str], dict[str, datetime]] = {}
+    wanted = {
+        (t.image, tag)
+        for t in active
+        if policies[t.image.name].needs_created_time
+        and not isinstance(tags.get(t.image.repository), GitOpsBotError)
+        for tag in policies[t.image.name].candidates(
+            _ok(tags[t.image.repository]), t.deployed.tag if t.deployed else None
+        )
+    }
+    if wanted:
+        for (img, tag), meta in _metadata(app, wanted).items():
+            if isinstance(meta, ImageMetadata) and meta.created:
+                created.setdefault((img.name, str(img.repository)), {})[tag] = meta.created
+    return created
+
+
+def _candidates(
+    app: App,
+    active: Sequence[planning.Target],
+    tags: dict[ImageRef, list[str] | GitOpsBotError],
+    choices: dict[tuple[str, str], Choice],
+) -> _Found:
+    """Resolve one digest per chosen (repository, tag, platform): the candidates."""
+    wanted_digests = {
+        (t.image.repository, c.tag, t.image.platform) for t in active if (c := choices.get(t.key)) and c.tag
+    }
+    digests = _gather(
+        app,
+        wanted_digests,
+        lambda k: app.registry(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
+        what="resolving digests",
+    )
+    candidates: dict[tuple[str, str], Candidate] = {}
+    for t in active:
+        c = choices.get(t.key)
+        if c and c.tag:
+            d = digests.get((t.image.repository, c.tag, t.image.platform))
+            if isinstance(d, str):
+                candidates[t.key] = Candidate(c.tag, d)
+    return _Found(tags, choices, digests, candidates)
+
+
+def _add_metadata(
+    app: App, active: Sequence[planning.Target], candidates: dict[tuple[str, str], Candidate]
+) -> None:
+    """Attach the created time and labels of each candidate that changes a digest."""
+    changing = {
+        (t.image, str(candidates[t.key].digest))
+        for t in active
+        if t.key in candidates and candidates[t.key].digest != (t.deployed.digest if t.deployed else None)
+    }
+    metas = _metadata(app, changing)
+    for key, cand in list(candidates.items()):
+        img_cfg = app.config.image(key[1])
+        found_meta = metas.get((img_cfg, str(cand.digest))) if img_cfg else None
+        if isinstance(found_meta, ImageMetadata):
+            candidates[key] = Candidate(cand.tag, cand.digest, found_meta)
+
+
+def _environment_plan(
+    app: App, env: EnvironmentConfig, targets: Sequence[planning.Target], found: _Found
+) -> EnvironmentPlan:
+    items: list[PlanItem] = []
+    held = app.holds.get(env.name, {})
+    for t in targets:
+        item = _item(t, found)
+        if t.key in found.verdicts and item.action is PlanAction.UPDATE:
+            item = planning.verified(item, found.verdicts[t.key])
+        if t.image.name in held and t.deployed is not None:
+            item = planning.held(item, held[t.image.name])
+        items.append(item)
+    return EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from)
+
+
+def _item(t: planning.Target, found: _Found) -> PlanItem:
+    if t.deployed is None:
+        return planning.not_deployed(t)
+    if t.environment.mode is EnvironmentMode.PROMOTION:
+        return planning.promotion_only(t)
+    listed = found.tags.get(t.image.repository)
+    if isinstance(listed, GitOpsBotError):
+        return planning.skipped(t, str(listed))
+    choice = found.choices[t.key]
+    if choice.tag and t.key not in found.candidates:
+        err = found.digests.get((t.image.repository, choice.tag, t.image.platform))
+        return planning.skipped(t, str(err) if err else f"could not resolve {choice.tag}")
+    return planning.decide(t, choice, found.candidates.get(t.key))
+
+
+def _verify(
+    app: App, active: Sequence[planning.Target], releases: dict[tuple[str, str], Candidate]
+) -> dict[tuple[str, str], Verification]:
+    """Verdicts for the digests that would change what an environment runs."""
+    wanted = {}
+    for t in active:
+        rel = releases.get(t.key)
+        if rel is None or rel.digest is None or (t.deployed and rel.digest == t.deployed.digest):
+            continue
+        if app.config.verification(t.image.name, t.environment.name) is not None:
+            wanted[t.key] = (t.environment.name, t.image, rel.digest)
+    found = _gather(app, set(wanted.values()), lambda k: app.verify(k[0], k[1], k[1].repository, k[2]))
+    out = {}
+    for key, k in wanted.items():
+        v = found[k]
+        out[key] = v if isinstance(v, Verification) else Verification(False, f"cannot verify: {v}")
+    return out
+
+
+def _metadata(
+    app: App, keys: Iterable[tuple[planning.ImageSettings, str]]
+) -> dict[tuple[planning.ImageSettings, str], ImageMetadata | GitOpsBotError]:
+    """Config-blob metadata for (image, tag or digest) pairs, concurrently."""
+    return _gather(
+        app,
+        keys,
+        lambda it: app.registry(it[0].repository.registry).get_metadata(
+            it[0].repository.repository, it[1], it[0].platform
+        ),
+        what="reading image metadata",
+    )
+
+
+def _gather(
+    app: App, keys: Iterable[K], fetch: Callable[[K], V], *, what: str = "reading the registry"
+) -> dict[K, V | GitOpsBotError]:
+    """Run ``fetch`` for every key concurrently. Access/protocol errors are returned per key
+    (that image is skipped); anything else, such as RegistryUnavailable, ends the run."""
+    keys = list(keys)
+    out: dict[K, V | GitOpsBotError] = {}
+    debug = log.is_enabled_for(logging.DEBUG)  # once: a disabled log.debug still costs a bind
+    with progress.counter(what, len(keys)) as tick:
+
+        def one(k: K) -> tuple[K, V | GitOpsBotError]:
+            started = time.monotonic()
+            try:
+                return k, fetch(k)
+            except _SkipErrors as exc:
+                log.warning("image_skipped", reason=str(exc))
+                return k, exc
+            finally:
+                if debug:
+                    log.debug(
+                        what.replace(" ", "_"), key=_describe(k), seconds=round(time.monotonic() - started, 3)
+                    )
+                tick()
+
+        if len(keys) <= 1:
+            return dict(one(k) for k in keys)
+        with ThreadPoolExecutor(max_workers=min(app.workers, len(keys))) as pool:
+            for k, v in pool.map(one, keys):
+                out[k] = v
+    return out
+
+
+def _describe(key: object) -> str:
+    """A registry request's key for a debug line: repository[, tag or digest][, platform]."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return " ".join(str(getattr(p, "repository", p)) for p in parts if p is not None)
+
+
+def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
+    return value if isinstance(value, list) else []

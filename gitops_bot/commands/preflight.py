@@ -1,0 +1,48 @@
+"""Checks at the start of a run that may change the repository, before anything is pushed or
+opened: configuration that is otherwise only read when it is used (a notification's URL in
+an environment variable, its signing secret) must not fail *after* the pull request exists.
+Each problem is one :class:`UsageError` line (exit 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from gitops_bot.config import Config
+from gitops_bot.core.errors import UsageError
+
+
+def check(cfg: Config, environ: Mapping[str, str], *, dry_run: bool) -> None:
+    """A dry run sends nothing, so the secrets it would need may be absent (a PR check)."""
+    for s in cfg.notifications:
+        what = f"notification {s.name!r}"
+        if s.url_env and not dry_run:
+            value = environ.get(s.url_env, "")
+            if not value:
+                raise UsageError(
+                    f"{what}: environment variable {s.url_env} (its URL) is not set",
+                    hint=f"set {s.url_env}, or remove the notification",
+                )
+            _url(what, f"the URL in ${s.url_env}", value)
+        elif s.url:
+            _url(what, "its url", s.url)
+        if s.secret_env and not dry_run and not environ.get(s.secret_env):
+            raise UsageError(
+                f"{what}: environment variable {s.secret_env} (its signing secret) is not set",
+                hint=f"set {s.secret_env}, or remove secret_env",
+            )
+
+
+def _url(what: str, where: str, value: str) -> None:
+    """Never echoes ``value``: a Slack or Teams URL is a secret."""
+    try:
+        parts = urlsplit(value.strip())
+        host, _ = parts.hostname, parts.port  # .port raises on a port that is not a number
+    except ValueError:
+        host = None
+        parts = urlsplit("")
+    if parts.scheme not in ("https", "http") or not host or any(c.isspace() for c in value.strip()):
+        raise UsageError(
+            f"{what}: {where} is not an http(s) URL",
+            hint="give the full address, e.g. https://hooks.example.com/...",
+        )

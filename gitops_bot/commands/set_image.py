@@ -1,0 +1,109 @@
+"""``gitops-bot set-image``: set images in one file, byte-exact (kustomize edit set image syntax).
+
+Works on a file in the current checkout, with no config, registry or remote: the arguments say
+what each image becomes, the editors say where it is written. Returns an :class:`SetImageResult`
+that ``output`` renders (a diff, or a line saying what changed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_bot.core import files
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.log import get_logger
+from gitops_bot.manifests import images, kustomize, setimage, workloads
+from gitops_bot.manifests.edit import EditResult, FieldChange
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class SetImageResult:
+    """One file's text before and after; ``written`` when the new text is on disk."""
+
+    path: Path
+    before: str
+    after: str
+    changes: tuple[FieldChange, ...]
+    written: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.after != self.before
+
+
+def set_image(
+    args: Sequence[str], *, file: str | None, helm_paths: Sequence[str], write: bool, cwd: Path
+) -> SetImageResult:
+    """Edit ``file`` (default: the kustomization in ``cwd``) as ``args`` say; write it when
+    ``write`` and the text changed. Bad arguments are refused before a missing file."""
+    for arg in args:
+        setimage.check_arg(arg)
+    path = Path(file) if file else kustomize.find_kustomization(cwd)
+    before = files.read_text(path)
+    result = _edit(path, before, args, helm_paths)
+    after = result.text
+    if write and after != before:
+        files.write_atomic(path, after, expected=before)
+    return SetImageResult(path, before, after, result.changes, written=write and after != before)
+
+
+def _edit(path: Path, before: str, args: Sequence[str], helm_paths: Sequence[str]) -> EditResult:
+    kustomization = images.is_kustomization(str(path)) or declares_kustomization(before)
+    setters = set() if kustomization else images.setter_names(before, str(path))
+    edits = [setimage.parse_arg(a, setters) for a in args]
+    for e in edits:  # kustomize renders these names as written; a registry would not take them
+        for warning in setimage.edit_warnings(e, setters):
+            log.warning("image_name_kept_as_written", detail=warning)
+    names = [e.name for e in edits]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:  # which one wins would be a guess: refused, as kustomize merges them in turn
+        raise UsageError(f"image {twice!r} is named by more than one ARG", hint="give each image one ARG")
+    helm = setimage.parse_helm_paths(list(helm_paths))
+    if kustomization:
+        return kustomize.edit(before, edits, str(path))
+    specs = [
+        images.ImageSpec(e.name, None if e.name in setters else workloads.repository_key(e.name), helm)
+        for e in edits
+    ]
+    found = {site.image for site in images.read(before, str(path), specs, strict=False)}
+    absent = [e.name for e in edits if e.name not in found]
+    if absent:
+        raise _not_found(path, absent, helm)
+    updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
+    result = images.edit(before, str(path), specs, updates)
+    if result.unwritten:
+        raise UsageError(result.unwritten[0].message(), hint=setimage.unwritten_hint(result.unwritten[0]))
+    return result
+
+
+_KIND = re.compile(r"^kind:[ \t]*([\"']?)Kustomization\1[ \t]*(#.*)?$", re.MULTILINE)
+_API = re.compile(r"^apiVersion:[ \t]*[\"']?([^\s\"'#]+)", re.MULTILINE)
+
+
+def declares_kustomization(text: str) -> bool:
+    """A file under another name that says ``kind: Kustomization`` is a kustomization too, unless
+    its apiVersion is another group's (Flux's ``kustomize.toolkit.fluxcd.io`` Kustomization is a
+    cluster resource, not a kustomization file)."""
+    first = text.split("\n---", 1)[0]
+    api = _API.search(first)
+    return bool(_KIND.search(first)) and (api is None or api.group(1).startswith("kustomize.config.k8s.io/"))
+
+
+def _not_found(path: Path, absent: list[str], helm: dict[str, str]) -> UsageError:
+    names = ", ".join(absent)
+    if helm:
+        paths = ", ".join(f"{field}={key}" for field, key in helm.items())
+        return UsageError(
+            f"{path}: no image {names} found: none of the --helm key paths ({paths}) is in the file, "
+            "and no container or marker comment names it",
+            hint="check the key paths against the file (dotted; list items by index: sidecars.0.image.tag)",
+        )
+    return UsageError(
+        f"{path}: no image {names} found (no container image with that repository, no marker comment)",
+        hint="name the image's repository as written in the file, or pass --helm FIELD=PATH for Helm values",
+    )

@@ -1,0 +1,83 @@
+"""Reading and writing manifest files byte for byte: no newline translation, atomic
+replacement (temp file + rename) with the file's mode kept.
+
+Paths from the repository are hostile until checked: :func:`inside` is the one containment
+check (symlinks resolved, the result must stay under the repository root), and
+:func:`write_atomic` writes through a symlink to its target, never replacing the link."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from gitops_bot.core.errors import UsageError
+
+
+def read_text(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path`` if, with every symlink resolved, it stays under ``root``; else exit 2 naming it.
+    Every path the bot reads or writes in a repository goes through here."""
+    real_root, real = root.resolve(), path.resolve()
+    if real != real_root and real_root not in real.parents:
+        raise UsageError(
+            f"{path}: resolves to {real}, outside the repository {root}",
+            hint="a symlink in the repository points outside it; nothing was changed",
+        )
+    return path
+
+
+def from_config(config_root: Path, name: str) -> Path:
+    """A file ``gitops-bot.yaml`` names (a key, a CA, a trusted root): a relative path is read
+    from the config's directory and, symlinks resolved, must stay inside it (exit 2 naming it);
+    an absolute one is the operator's own mount (``/run/secrets/...``) and is read as given."""
+    path = Path(name)
+    return path if path.is_absolute() else inside(config_root, config_root / path)
+
+
+def write_atomic(path: Path, text: str, *, expected: str | None = None) -> None:
+    """Readers see the old file or the new one, never a half-written one (temp file + rename).
+    A symlink is written through to its target and stays a link. With ``expected`` (the text
+    the edit was made from), a file changed meanwhile or not writable is refused, not replaced.
+    No fsync: these are working-tree files that git itself does not fsync, and every edit is
+    re-derived from the plan on the next run; fsync tripled the cost of an edit."""
+    path = path.resolve()
+    if expected is not None:
+        _unchanged(path, expected)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}", hint="nothing was changed") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        if expected is not None:
+            _unchanged(path, expected)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror}", hint="nothing was changed") from None
+        raise
+
+
+def _unchanged(path: Path, expected: str) -> None:
+    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
+        raise UsageError(f"{path} is read-only", hint="make it writable to edit it; nothing was changed")
+    if read_text(path) != expected:
+        raise UsageError(f"{path} changed while it was being edited", hint="run again; nothing was changed")

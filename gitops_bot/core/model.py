@@ -1,0 +1,302 @@
+"""Value objects shared by every layer. Imports nothing of ours but errors,
+:mod:`gitops_bot.core.instants` (times) and :mod:`gitops_bot.core.imageref` (image references), whose
+names it re-exports: a module imports its values from here."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, assert_never
+
+from gitops_bot.core.imageref import DIGEST_RE as DIGEST_RE
+from gitops_bot.core.imageref import DOCKER_HUB as DOCKER_HUB
+from gitops_bot.core.imageref import ImageRef as ImageRef
+from gitops_bot.core.imageref import WrittenRef as WrittenRef
+from gitops_bot.core.imageref import is_digest as is_digest
+from gitops_bot.core.imageref import is_tag as is_tag
+from gitops_bot.core.imageref import normalise_host as normalise_host
+from gitops_bot.core.imageref import set_parts as set_parts
+from gitops_bot.core.imageref import short_digest as short_digest
+from gitops_bot.core.instants import format_instant
+
+
+class PlanAction(StrEnum):
+    """What the plan does with one image in one overlay."""
+
+    UPDATE = "update"
+    NONE = "none"
+    SKIP = "skip"
+    HELD = "held"
+
+
+class ReleaseKind(StrEnum):
+    UPDATE = "update"
+    PROMOTION = "promotion"
+    ROLLBACK = "rollback"
+    HOLD = "hold"
+
+
+class WriteMode(StrEnum):
+    """How an environment's change lands: a pull request, or a commit on the base branch."""
+
+    PULL_REQUEST = "pull_request"
+    COMMIT = "commit"
+
+
+class EnvironmentMode(StrEnum):
+    """Where an environment's new releases come from."""
+
+    REGISTRY = "registry"  # the registry's tags, chosen by each image's policy
+    PROMOTION = "promotion"  # what another environment runs (``promote_from``)
+
+
+class SigningMethod(StrEnum):
+    """How the bot's own commits are signed (``git: signing: method``)."""
+
+    SSH = "ssh"
+    GPG = "gpg"
+    GITHUB_API = "github-api"  # GitHub creates and signs the commit
+
+
+class SignatureKind(StrEnum):
+    """What a verified image signature was checked against."""
+
+    COSIGN_KEY = "cosign-key"
+    KEYLESS = "keyless"
+
+
+class OutcomeAction(StrEnum):
+    """What happened to one release."""
+
+    PULL_REQUEST = "pull_request"
+    COMMIT = "commit"
+    UNCHANGED = "unchanged"
+    CLOSED = "closed"
+    DRY_RUN = "dry_run"
+
+    @property
+    def changed(self) -> bool:
+        """Whether the repository changed: a pull request opened or updated, or a commit."""
+        return self in (OutcomeAction.PULL_REQUEST, OutcomeAction.COMMIT)
+
+
+class Strategy(StrEnum):
+    """Which policy chooses an image's tag."""
+
+    SEMVER = "semver"
+    REGEX = "regex"
+    ALPHABETICAL = "alphabetical"
+    NUMERICAL = "numerical"
+    NEWEST = "newest"
+    DIGEST = "digest"
+
+
+class TagOrder(StrEnum):
+    """How a regex policy orders the extracted values."""
+
+    NUMERICAL = "numerical"
+    ALPHABETICAL = "alphabetical"
+
+
+class Grouping(StrEnum):
+    """What one pull request carries: an environment's images, or one image."""
+
+    ENVIRONMENT = "environment"
+    IMAGE = "image"
+
+
+def is_loopback_host(host: str) -> bool:
+    """``host`` may carry a port. Loopback registries are allowed plain http."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
+    name = name.strip("[]")
+    if name == "localhost":
+        return True
+    try:  # an address, not a name that starts like one (127.0.0.1.example.com resolves anywhere)
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ImageMetadata:
+    """What the image config blob says: only fetched when a policy or the output needs it."""
+
+    created: datetime | None = None  # aware; parsed once where the config blob is read
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def revision(self) -> str | None:
+        return self.labels.get("org.opencontainers.image.revision")
+
+    @property
+    def source(self) -> str | None:
+        return self.labels.get("org.opencontainers.image.source")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One tag of a repository that a plan may choose, with what we know of it so far (its
+    digest, its metadata). Not to be confused with :class:`gitops_bot.release.proposal.Release`, the
+    change set one environment gets."""
+
+    tag: str
+    digest: str | None = None
+    metadata: ImageMetadata | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a policy chose. ``tag`` is the tag to deploy (``None``: nothing acceptable, or the
+    deployed tag when nothing better exists); ``reason`` is one human sentence."""
+
+    tag: str | None
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.tag is not None
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What an overlay deploys for one image entry."""
+
+    name: str
+    new_name: str | None
+    tag: str | None
+    digest: str | None
+
+    @property
+    def repository(self) -> str:
+        return self.new_name or self.name
+
+
+class FoundBy(StrEnum):
+    """Where a signature was found for a digest."""
+
+    REFERRERS = "referrers"  # the OCI 1.1 referrers API
+    REFERRERS_TAG = "referrers-tag"  # the referrers tag schema (sha256-<hex> index)
+    TAG = "tag"  # cosign's .sig tag
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One signature that held: who signed (key id or certificate identity) and where it was."""
+
+    method: SignatureKind
+    signer: str  # "SHA256:<key id>" or the certificate identity
+    issuer: str | None = None  # keyless: the OIDC issuer
+    log_index: int | None = None  # keyless: the Rekor log index
+    found_by: FoundBy = FoundBy.TAG
+
+    def describe(self) -> str:
+        match self.method:
+            case SignatureKind.KEYLESS:
+                return f"keyless {self.signer} ({self.issuer}), Rekor log index {self.log_index}"
+            case SignatureKind.COSIGN_KEY:
+                return f"cosign key {self.signer}"
+            case _ as unreachable:
+                assert_never(unreachable)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of checking one digest's signatures against an image's ``verify:`` policy."""
+
+    verified: bool
+    reason: str  # what held, or why not ("no signature by key X", "identity not allowed")
+    signers: tuple[Signer, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "reason": self.reason,
+            "signers": [
+                {
+                    "method": s.method,
+                    "signer": s.signer,
+                    "issuer": s.issuer,
+                    "log_index": s.log_index,
+                    "found_by": s.found_by,
+                }
+                for s in self.signers
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """The plan for one image in one overlay file."""
+
+    environment: str
+    image: str
+    file: str
+    repository: str
+    policy: str
+    action: PlanAction
+    reason: str
+    current: Deployed | None
+    candidate: Candidate | None = None
+    verification: Verification | None = None  # set when the image's verify: policy applies
+
+    def to_json(self) -> dict[str, Any]:
+        current = self.current
+        candidate = self.candidate
+        meta = candidate.metadata if candidate else None
+        return {
+            "image": self.image,
+            "file": self.file,
+            "repository": self.repository,
+            "policy": self.policy,
+            "action": self.action,
+            "reason": self.reason,
+            "current": None
+            if current is None
+            else {"newName": current.new_name, "tag": current.tag, "digest": current.digest},
+            "candidate": None
+            if candidate is None
+            else {
+                "tag": candidate.tag,
+                "digest": candidate.digest,
+                "created": format_instant(meta.created) if meta and meta.created else None,
+                "revision": meta.revision if meta else None,
+                "source": meta.source if meta else None,
+            },
+            "verification": self.verification.to_json() if self.verification else None,
+        }
+
+
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    name: str
+    mode: EnvironmentMode
+    items: tuple[PlanItem, ...]
+    promote_from: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "mode": self.mode,
+            "promote_from": self.promote_from,
+            "images": [i.to_json() for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    environments: tuple[EnvironmentPlan, ...]
+
+    @property
+    def updates(self) -> list[PlanItem]:
+        return [i for e in self.environments for i in e.items if i.action is PlanAction.UPDATE]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": "gitops-bot/plan/v1",
+            "environments": [e.to_json() for e in self.environments],
+            "summary": {
+                "updates": len(self.updates),
+                "skipped": sum(1 for e in self.environments for i in e.items if i.action is PlanAction.SKIP),
+            },
+        }

@@ -1,0 +1,194 @@
+"""One repository's configuration at work: the files each environment's paths stand for, the
+images deployed there (:meth:`App.targets`), the holds, the registry pool and the signature
+verifier. The use cases (:mod:`gitops_bot.commands`) plan and deliver with it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.core import files
+from gitops_bot.core.errors import (
+    UsageError,
+)
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.model import (
+    Deployed,
+    ImageRef,
+    Verification,
+)
+from gitops_bot.engine import ports
+from gitops_bot.manifests import images, kustomize
+from gitops_bot.registry.pool import RegistryPool
+from gitops_bot.release import holds as holds_mod
+from gitops_bot.release import planning
+
+if TYPE_CHECKING:
+    from gitops_bot.trust.verifier import Verifier
+
+log = get_logger(__name__)
+MAX_WORKERS = 256  # plan threads in all, whatever the registries' limits add up to
+
+
+class App:
+    def __init__(
+        self,
+        config: Config,
+        registries: RegistryPool,
+        *,
+        workers: int | None = None,
+        environ: Mapping[str, str] | None = None,
+        root: Path | None = None,
+    ) -> None:
+        self.config = config
+        self.root = root or config.root  # the repository: no path read or written leaves it
+        self.registries = registries
+        self._workers = workers
+        self._holds: holds_mod.Holds | None = None
+        self._environ = os.environ if environ is None else environ
+        self._verifier: Verifier | None = None
+        self._lock = threading.Lock()
+        self._image_specs: list[images.ImageSpec] | None = None
+
+    @property
+    def workers(self) -> int:
+        """Threads for a plan's registry requests: enough that every registry's own limit
+        (``max_concurrency``, requests in flight per host) is what bounds them, not a fixed
+        pool. At a real round-trip time the run waits on the network, so a thread a request
+        in flight is what keeps the registry's slots full; capped for a config naming many
+        registries."""
+        if self._workers is None:
+            hosts = {img.repository.registry for img in self.config.images}
+            slots = sum(self.config.registry(h).max_concurrency for h in hosts)
+            self._workers = max(1, min(slots, MAX_WORKERS))
+        return self._workers
+
+    @property
+    def verifier(self) -> Verifier:
+        """Made on first use: a configuration without ``verify:`` never loads the crypto."""
+        with self._lock:
+            if self._verifier is None:
+                from gitops_bot.trust.verifier import Verifier
+
+                self._verifier = Verifier(self.config.root, self._environ)
+            return self._verifier
+
+    @property
+    def holds(self) -> holds_mod.Holds:
+        """Images held per environment (``gitops-bot.holds.yaml`` beside the config)."""
+        if self._holds is None:
+            files.inside(self.root, holds_mod.path_for(self.config.root))
+            self._holds = holds_mod.load(self.config.root)
+        return self._holds
+
+    # -- reading overlays --------------------------------------------------------------
+
+    def environments(self, names: Sequence[str] | None) -> list[EnvironmentConfig]:
+        if not names:
+            return list(self.config.environments)
+        return [self.config.environment(n) for n in dict.fromkeys(names)]  # a repeated name once
+
+    def image_specs(self) -> list[images.ImageSpec]:
+        """What the overlay readers look for: built once, read for every environment."""
+        if self._image_specs is None:
+            self._image_specs = [
+                images.ImageSpec(img.name, img.repository.location, dict(img.helm))
+                for img in self.config.images
+            ]
+        return self._image_specs
+
+    def files(self, env: EnvironmentConfig) -> list[Path]:
+        """The files an environment's paths stand for: a file as is; a directory's
+        kustomization; else a directory's YAML files (plain manifests, Helm values)."""
+        out: list[Path] = []
+        for rel in env.paths:
+            path = files.inside(self.root, self.config.root / rel)
+            if path.is_file():
+                out.append(path)
+            elif not path.is_dir():
+                raise UsageError(
+                    f"environment {env.name!r}: {rel} does not exist",
+                    hint="fix its path in gitops-bot.yaml",
+                )
+            elif any((path / n).is_file() for n in kustomize.KUSTOMIZATION_NAMES):
+                out.append(files.inside(self.root, kustomize.find_kustomization(path)))
+            else:
+                found = sorted(
+                    files.inside(self.root, p)
+                    for p in path.iterdir()
+                    if p.suffix in (".yaml", ".yml") and p.is_file()
+                )
+                if not found:
+                    raise UsageError(
+                        f"environment {env.name!r}: {rel} has no kustomization and no YAML files",
+                        hint="point its path at an overlay, a manifests directory or a file",
+                    )
+                out.extend(found)
+        return out
+
+    def repo_paths(self, env: EnvironmentConfig, root: Path) -> list[str]:
+        """The environment's files relative to the repository root ``root`` (for git)."""
+        return [p.relative_to(root).as_posix() for p in self.files(env)]
+
+    def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
+        wanted = [self.config.image(n) for n in env.images] if env.images else list(self.config.images)
+        specs = self.image_specs()
+        found: dict[str, tuple[str, Deployed]] = {}
+        first_file = ""
+        for path in self.files(env):
+            rel_file = path.relative_to(self.config.root).as_posix()
+            first_file = first_file or rel_file
+            for site in images.read(files.read_text(path), rel_file, specs):
+                found.setdefault(
+                    site.image, (rel_file, Deployed(site.image, site.repository, site.tag, site.digest))
+                )
+        out = []
+        for image in wanted:
+            assert image is not None
+            if image.name not in found and not env.images:
+                continue  # not deployed here, and the environment does not ask for it
+            file, deployed = found.get(image.name, (first_file, None))
+            out.append(planning.Target(env, image, file, deployed))
+        return out
+
+    # -- planning ----------------------------------------------------------------------
+
+    # -- signatures -------------------------------------------------------------------
+
+    def prepare_verification(self, envs: Iterable[EnvironmentConfig]) -> None:
+        """Load every key and trusted root the environments' policies name, before any request:
+        a missing key is one line and exit 2, not an image skipped later."""
+        envs = list(envs)
+        if not any(img.verify for img in self.config.images) and not any(env.verify for env in envs):
+            return  # no policy anywhere: not a million (image, environment) pairs to ask about
+        for env in envs:
+            for img in self.config.images:
+                spec = self.config.verification(img.name, env.name)
+                if spec is not None:
+                    self.verifier.prepare(spec)
+
+    def registry(self, host: str) -> ports.Registry:
+        """The registry port of ``host``: what the use cases list, resolve and read through."""
+        return self.registries.client(host)
+
+    def verify(
+        self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str
+    ) -> Verification | None:
+        """The signature verdict for writing ``ref@digest`` into ``env`` (None: no policy)."""
+        spec = self.config.verification(image.name, env)
+        if spec is None:
+            return None
+        client = self.registries.client(ref.registry)
+        return self.verifier.verify(client, ref.location, ref.repository, digest, spec)
+
+
+def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:
+    from gitops_bot import config as config_mod
+
+    cfg = config_mod.load(config_path or files.inside(repo, config_mod.find_config(repo)))
+    inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)
+    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root)

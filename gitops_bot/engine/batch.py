@@ -1,0 +1,267 @@
+"""Many releases' branches at once (issue 17): ``update`` on 1,000 environments whose open pull
+requests already hold their change costs no git command per environment.
+
+Per run the base's tree (one ``git ls-tree -r -t``), every bot branch's tip and tree (one
+``git for-each-ref``) and the base's blobs of the environments' files (one ``git cat-file
+--batch``) are read once. Each release's edits are made in memory by the same editors as in a
+worktree, and the tree they give is hashed in Python (:mod:`gitops_bot.scm.trees`): equal to
+the branch's tree, the release is done. Only a release that changes its branch writes objects
+(loose, no process), gets a ``git commit-tree`` and a place in one ``git push`` with a lease
+per branch; a branch another bot moved meanwhile is retried on the new base with the usual
+back-off.
+
+Where the in-memory tree might not be the one ``git add`` would record (``.gitattributes``
+filters or ``core.autocrlf``, a SHA-256 repository) or a release changes more than the
+environment's own files (a hold), :func:`Batch.open` or :meth:`Batch.push_branches` says so
+and the release is delivered through the worktree as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.core.errors import GitError, GitOpsBotError, PushRejected
+from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.model import WriteMode
+from gitops_bot.engine.app import App
+from gitops_bot.manifests import images
+from gitops_bot.manifests.edit import Unwritten
+from gitops_bot.release.proposal import Release
+from gitops_bot.render import tools as renderer
+from gitops_bot.scm import gitbatch
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
+
+log = get_logger(__name__)
+_REGULAR = ("100644", "100755")
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Where a release's branch stands: ``commit`` None when the release changes nothing;
+    ``before`` the branch's commit before the run (None: it did not exist); ``pushed`` whether
+    this run moved it (else it already held exactly this change)."""
+
+    rel: Release
+    commit: str | None
+    before: str | None = None
+    pushed: bool = False
+
+
+# per release: its branch, the error that stopped it, or None: deliver it through the worktree
+Result = Branch | GitOpsBotError | None
+
+
+def commit_message(cfg: Config, rel: Release) -> str:
+    signoff = cfg.git.author if cfg.git.signoff else None
+    return redact(rel.commit_message(cfg.git.message, signoff=signoff))
+
+
+def unwritten_warning(u: Unwritten) -> str:
+    """An image whose policy pins a digest that the file has no place for: written tag-only,
+    and said so in the output and the PR body."""
+    where = "a digest key beside the tag, or helm.digest" if u.site == "helm" else 'a ":digest" marker'
+    return f"{u.message()} (pinned tag-only: add {where} for it)"
+
+
+def edit(
+    app: App, rel: Release, root: Path, texts: Mapping[Path, str], specs: Sequence[images.ImageSpec]
+) -> tuple[Release, dict[Path, str]]:
+    """``rel``'s edits of an environment's files (``texts``: each file's current text by its
+    path under the worktree ``root``, in :meth:`App.files` order); returns the release with the
+    files that actually hold each image, and the new text of each file that changes."""
+    updates = [
+        images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest) for c in rel.changes
+    ]
+    touched: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
+    written: dict[Path, str] = {}
+    for path, text in texts.items():
+        result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
+        rel_path = path.relative_to(root).as_posix()
+        for image in result.images:
+            touched.setdefault(image, []).append(rel_path)
+        for u in result.unwritten:
+            warnings.setdefault(u.image, []).append(unwritten_warning(replace(u, file=rel_path)))
+        if result.text != text:
+            written[path] = result.text
+    changes = [
+        replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
+        for c in rel.changes
+    ]
+    rel = replace(rel, changes=tuple(changes))
+    return _with_render(app, rel, root, texts, written) if written else rel, written
+
+
+def _with_render(
+    app: App, rel: Release, root: Path, texts: Mapping[Path, str], written: Mapping[Path, str]
+) -> Release:
+    """The release with the rendered diff of its edits (docs/rendered-diff.md)."""
+    env = app.config.environment(rel.environment)
+    dirs = renderer.kustomizations(root, [app.config.root / p for p in env.paths])
+    before = {p: texts[p] for p in written}
+    return replace(
+        rel, rendered=renderer.rendered_diff(app.config.render, env.name, root, dirs, before, written)
+    )
+
+
+class Batch:
+    """One run's view of the base and the bot's branches, for :meth:`push_branches`."""
+
+    def __init__(self, ws: Workspace, app: App, root: Path) -> None:
+        self.ws, self.app, self.root = ws, app, root
+        self.specs = app.image_specs()
+        self._blobs: dict[str, bytes] = {}
+        self._read()
+
+    @classmethod
+    def open(cls, ws: Workspace, app: App) -> Batch | None:
+        """None when a tree computed here might differ from the one ``git add`` records."""
+        if ws.worktree is None or not gitbatch.can_write_objects(ws):
+            return None
+        if (ws.store.config("core.autocrlf") or "false").lower() != "false":
+            return None
+        attributes = Path(ws.store.common_dir) / "info" / "attributes"
+        if ws.store.config("core.attributesfile") is not None or attributes.exists():
+            return None
+        batch = cls(ws, app, ws.worktree)
+        return None if batch.base.has_name(".gitattributes") else batch
+
+    def _read(self) -> None:
+        self.parent, self.base = gitbatch.base_tree(self.ws)
+        self.tips = gitbatch.tips(self.ws, self.app.config.git.branch_prefix)
+
+    def pull_requests(self, releases: Sequence[Release]) -> list[Result]:
+        """:meth:`push_branches` of the releases whose environment writes pull requests; None
+        (deliver through the worktree) for the others."""
+        envs = [self.app.config.environment(r.environment) for r in releases]
+        prs = [i for i, env in enumerate(envs) if env.write is WriteMode.PULL_REQUEST]
+        results: list[Result] = [None] * len(releases)
+        for i, result in zip(prs, self.push_branches([(envs[i], releases[i]) for i in prs]), strict=True):
+            results[i] = result
+        return results
+
+    def push_branches(self, items: Sequence[tuple[EnvironmentConfig, Release]]) -> list[Result]:
+        """Each release's branch made to hold the base plus its edits: untouched when it does
+        already, else committed and pushed with the others in one push."""
+        results: dict[int, Result] = {}
+        pending = list(range(len(items)))
+        prefix = self.app.config.git.branch_prefix
+        for attempt in race_attempts():
+            staged = self._stage({i: items[i] for i in pending})
+            updates: dict[int, tuple[Release, gitbatch.RefUpdate]] = {}
+            for i in pending:
+                found = staged.get(i)
+                if found is None:
+                    results[i] = None
+                    continue
+                rel, files = found
+                branch = rel.branch(prefix)
+                tree, objects = self.base.with_files(files)
+                tip = self.tips.get(branch)
+                if not objects:
+                    results[i] = Branch(rel, None)
+                elif tip is not None and tip.tree == tree:
+                    results[i] = Branch(rel, tip.sha, tip.sha)  # the branch holds exactly this change
+                else:
+                    gitbatch.write_objects(self.ws, objects)
+                    updates[i] = (
+                        rel,
+                        gitbatch.RefUpdate(branch, self._commit(tree, rel), tip.sha if tip else None),
+                    )
+            pending = self._push(updates, results)
+            if not pending:
+                break
+            log.info("push_rejected", branches=[updates[i][1].branch for i in pending], attempt=attempt)
+            self.ws.fetch(self.ws.base, prefix)
+            self.ws.checkout_base()  # the new base's blobs, fetched in one go in a partial clone
+            self._read()
+        else:
+            for i in pending:
+                branch = items[i][1].branch(prefix)
+                results[i] = PushRejected(
+                    f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
+                    hint="run again",
+                )
+        return [results[i] for i in range(len(items))]
+
+    def _commit(self, tree: str, rel: Release) -> str:
+        cfg = self.app.config
+        message = commit_message(cfg, rel)
+        return gitbatch.commit_tree(
+            self.ws, tree, self.parent, message, name=cfg.git.author_name, email=cfg.git.author_email
+        )
+
+    def _push(
+        self, updates: Mapping[int, tuple[Release, gitbatch.RefUpdate]], results: dict[int, Result]
+    ) -> list[int]:
+        """Push ``updates``; records each pushed or failed one, returns the raced ones."""
+        if not updates:
+            return []
+        pushed = gitbatch.push(self.ws, [u for _, u in updates.values()])
+        raced = []
+        for i, (rel, u) in updates.items():
+            if u.branch in pushed.pushed:
+                results[i] = Branch(rel, u.new, u.expected, pushed=True)
+            elif u.branch in pushed.failed:
+                results[i] = GitError(
+                    f"git push failed: {u.branch}: {pushed.failed[u.branch]}",
+                    hint="check the branch's protection rules and the token's permissions",
+                )
+            else:
+                raced.append(i)
+        return raced
+
+    def _stage(
+        self, items: Mapping[int, tuple[EnvironmentConfig, Release]]
+    ) -> dict[int, tuple[Release, dict[str, bytes]]]:
+        """The in-memory edits of each release (by index), as repository path -> new content;
+        a release left out is not one this batch can compute."""
+        files: dict[int, dict[Path, str]] = {}  # the environment's files -> repository path
+        seen: set[str] = set()
+        for i, (env, rel) in items.items():
+            branch = rel.branch(self.app.config.git.branch_prefix)
+            found = None if rel.holds or branch in seen else self._files(env)
+            seen.add(branch)  # two releases on one branch: the second through the worktree
+            if found is not None:
+                files[i] = found
+        texts = self._texts({p for f in files.values() for p in f.values()})
+        out = {}
+        for i, paths in files.items():
+            if not all(p in texts for p in paths.values()):
+                continue
+            rel, written = edit(
+                self.app, items[i][1], self.root, {path: texts[p] for path, p in paths.items()}, self.specs
+            )
+            out[i] = (rel, {paths[path]: text.encode() for path, text in written.items()})
+        return out
+
+    def _files(self, env: EnvironmentConfig) -> dict[Path, str] | None:
+        """The environment's files and each one's path in the repository (a symlink's target,
+        which is what an edit writes); None if one is not a regular file of the base."""
+        root = self.root.resolve()
+        out = {}
+        for path in self.app.files(env):
+            repo_path = path.resolve().relative_to(root).as_posix()
+            entry = self.base.entry(repo_path)
+            if entry is None or entry.mode not in _REGULAR:
+                return None
+            out[path] = repo_path
+        return out
+
+    def _texts(self, paths: set[str]) -> dict[str, str]:
+        """The base's text of each path (one ``git cat-file --batch`` for the blobs not read
+        yet); a path whose blob is not here or is not UTF-8 is left out."""
+        oids = {p: e.oid for p in paths if (e := self.base.entry(p)) is not None}
+        missing = [o for o in oids.values() if o not in self._blobs]
+        self._blobs.update(self.ws.read_blobs(missing))
+        out = {}
+        for path, oid in oids.items():
+            try:
+                out[path] = self._blobs[oid].decode("utf-8")
+            except (KeyError, UnicodeDecodeError):
+                continue  # the worktree path reports it as it always has
+        return out

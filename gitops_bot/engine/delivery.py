@@ -1,0 +1,333 @@
+"""Delivery: what lands a :class:`gitops_bot.release.proposal.Release` — the byte-exact edits in the
+worktree, then a dry run's diff, a commit pushed to the base, or a branch and its pull request
+(created or updated). Closing the pull requests a run no longer produces: :mod:`gitops_bot.engine.stale`.
+
+Idempotence comes from three deterministic things: the branch name (from the environment and,
+when grouping by image, the image), the tree (the base plus the release's edits) and the PR
+text (from the release value). A second run finds the remote branch holding the same tree and
+the open PR holding the same title and body, and changes nothing.
+
+:func:`deliver` takes all of a run's releases at once, so the git work can be batched there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.core import files
+from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
+from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.model import (
+    OutcomeAction,
+    ReleaseKind,
+    SigningMethod,
+    WriteMode,
+)
+from gitops_bot.engine import batch as batch_mod
+from gitops_bot.engine import stale
+from gitops_bot.engine.app import App
+from gitops_bot.engine.batch import Branch
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.session import Session
+from gitops_bot.release import holds as holds_mod
+from gitops_bot.release.proposal import Release
+from gitops_bot.scm import github_commits
+from gitops_bot.scm.forge import ChangeRequest, Forge
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
+
+log = get_logger(__name__)
+BATCH_CHUNK = 100  # pull-request releases whose branches are pushed together before their PRs
+
+
+def deliver(
+    s: Session,
+    releases: Sequence[Release],
+    *,
+    dry_run: bool,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> list[Outcome]:
+    """Deliver each release whole (push and pull request) or not at all: ``should_stop`` is
+    asked before each one, or before each chunk of pull-request releases whose branches are
+    made in one batch (:mod:`gitops_bot.engine.batch`), so stopping never leaves a half-pushed branch."""
+    batch = _batch(s, releases, dry_run)
+    outcomes: list[Outcome] = []
+    for start in range(0, len(releases), BATCH_CHUNK):
+        chunk = releases[start : start + BATCH_CHUNK]
+        if should_stop():
+            break
+        results = batch.pull_requests(chunk) if batch else [None] * len(chunk)
+        failed: list[GitOpsBotError] = []
+        for n, (rel, result) in enumerate(zip(chunk, results, strict=True)):
+            env = s.app.config.environment(rel.environment)
+            if result is None:
+                if should_stop():
+                    break
+                outcomes.append(_deliver(s, env, rel, dry_run))
+            elif isinstance(result, GitOpsBotError):
+                failed.append(result)  # the others' pull requests first: no branch left without one
+            else:
+                try:
+                    forge, open_prs = s.forge()
+                    outcome = _propose(s.ws, s.app.config, forge, env, result, open_prs)
+                except GitOpsBotError as exc:
+                    failed.append(exc)  # its own branch is deleted; the others still get theirs
+                    continue
+                except BaseException:
+                    _unpushed(s, results[n:])  # a defect or an interrupt: the rest's branches go
+                    raise
+                outcomes.append(_finish(outcome, env, rel))
+        if failed:
+            raise failed[0]
+        if len(outcomes) < start + len(chunk):
+            break
+    if len(outcomes) < len(releases):
+        log.info("stopping", abandoned=len(releases) - len(outcomes))
+    return outcomes
+
+
+def _unpushed(s: Session, results: Sequence[batch_mod.Result]) -> None:
+    """Delete the branches this run pushed for pull requests it will not open."""
+    prefix = s.app.config.git.branch_prefix
+    for result in results:
+        if isinstance(result, Branch) and result.pushed and result.before is None and result.commit:
+            _delete(s.ws, result.rel.branch(prefix), result.commit)
+
+
+def _delete(ws: Workspace, branch: str, sha: str) -> None:
+    """Best effort: a failed delete leaves a branch the next run adopts (same tree: its PR is
+    opened), so it must not hide the error that made the run give up."""
+    try:
+        ws.delete_remote_branch(branch, sha)
+    except Exception as exc:
+        log.warning("branch_not_deleted", branch=branch, reason=redact(str(exc))[:200])
+
+
+def _batch(s: Session, releases: Sequence[Release], dry_run: bool) -> batch_mod.Batch | None:
+    """The batch for a run's pull-request releases, when their branches can be made in one."""
+    envs = s.app.config
+    if dry_run or not any(envs.environment(r.environment).write is WriteMode.PULL_REQUEST for r in releases):
+        return None
+    if _api_commits(s) is not None:  # GitHub creates each commit: one by one
+        return None
+    s.forge()  # connected before pushing: it may bring the token git pushes with
+    return batch_mod.Batch.open(s.ws, s.app)
+
+
+def deliver_one(
+    s: Session, environment: str, rel: Release | None, notes: Sequence[str], *, dry_run: bool
+) -> list[Outcome]:
+    """A promotion, rollback or hold: its release (None: nothing to do) with the notes."""
+    env = s.app.config.environment(environment)
+    if rel is None:
+        return [Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=list(notes))]
+    (out,) = deliver(s, [rel], dry_run=dry_run)
+    return [replace(out, warnings=[*notes, *out.warnings])]
+
+
+def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool) -> Outcome:
+    if dry_run:
+        out = _dry_run(s.ws, s.app, env, rel)
+    elif env.write is WriteMode.COMMIT:
+        out = _commit(s.ws, s.app, env, rel, _api_commits(s))
+    else:
+        via_api = _api_commits(s)
+        forge, open_prs = s.forge()
+        out = _pull_request(s.ws, s.app, forge, env, rel, open_prs, via_api)
+    return _finish(out, env, rel)
+
+
+def _finish(out: Outcome, env: EnvironmentConfig, rel: Release) -> Outcome:
+    return replace(
+        out,
+        write=env.write,
+        kind=rel.kind,
+        warnings=[w for c in out.changes for w in c.warnings] + out.warnings,
+    )
+
+
+def _api_commits(s: Session) -> GitHub | None:
+    """With git.signing github-api, the GitHub connection that creates the commits."""
+    signing_cfg = s.app.config.git.signing
+    if signing_cfg is None or signing_cfg.method is not SigningMethod.GITHUB_API:
+        return None
+    forge = s.forge()[0]
+    if not isinstance(forge, GitHub):
+        raise UsageError(
+            "git signing github-api needs a GitHub repository",
+            hint="sign with method ssh or gpg on GitLab and Gitea",
+        )
+    return forge
+
+
+def _push(
+    ws: Workspace, via_api: GitHub | None, branch: str, lease: tuple[str, str | None] | None, sha: str
+) -> str:
+    """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
+    git.signing github-api the commit GitHub created (and signed) from it."""
+    if via_api is None:
+        ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
+        return sha
+    return github_commits.push(via_api, ws, branch, lease)
+
+
+def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tuple[Release, bool]:
+    """Edit the worktree at the base for ``rel``; returns the release with the files that
+    actually hold each image, and whether anything changed."""
+    root = ws.checkout_base()  # the same directory the config was loaded from
+    texts = {path: files.read_text(path) for path in app.files(env)}
+    rel, written = batch_mod.edit(app, rel, root, texts, app.image_specs())
+    for path, text in written.items():
+        files.write_atomic(path, text)
+    changed = bool(written)
+    if rel.holds:
+        cfg_root = app.config.root
+        files.inside(root, holds_mod.path_for(cfg_root))
+        new_holds = holds_mod.with_changes(holds_mod.load(cfg_root), env.name, dict(rel.holds))
+        changed = holds_mod.write(cfg_root, new_holds) or changed
+        rel = replace(rel, holds_file=holds_mod.path_for(cfg_root).relative_to(root).as_posix())
+    return rel, changed
+
+
+def _commit_head(ws: Workspace, cfg: Config, rel: Release) -> str | None:
+    return ws.commit(
+        batch_mod.commit_message(cfg, rel), author_name=cfg.git.author_name, author_email=cfg.git.author_email
+    )
+
+
+def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
+    rel, _ = apply(ws, app, env, rel)
+    diff = ws.diff()
+    branch = rel.branch(app.config.git.branch_prefix) if env.write is WriteMode.PULL_REQUEST else ws.base
+    # the bot's branch already holding exactly this change: the real run pushes nothing
+    held = ws.remote_sha(branch) if env.write is WriteMode.PULL_REQUEST else None
+    return Outcome(
+        env.name,
+        rel.changes,
+        OutcomeAction.DRY_RUN,
+        branch=branch,
+        commit=held if held is not None and ws.tree_of(held) == ws.staged_tree() else None,
+        release_id=rel.release_id,
+        rendered=rel.rendered,
+        title=redact(rel.title()),
+        body=redact(rel.body()),
+        diff=diff,
+    )
+
+
+def _commit(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: GitHub | None) -> Outcome:
+    """Push straight to the base. A rejected push (the base moved) is answered by
+    re-applying the release's edits on the new base, not by a textual rebase."""
+    cfg = app.config
+    for attempt in race_attempts():
+        rel, changed = apply(ws, app, env, rel)
+        sha = _commit_head(ws, cfg, rel) if changed else None
+        if sha is None:
+            return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+        try:
+            sha = _push(ws, via_api, ws.base, None, sha)
+        except PushRejected:
+            log.info("push_rejected", environment=env.name, attempt=attempt)
+            ws.fetch(ws.base, cfg.git.branch_prefix)
+            continue
+        log.info("committed", environment=env.name, commit=sha, release=rel.release_id)
+        return Outcome(
+            env.name, rel.changes, OutcomeAction.COMMIT, branch=ws.base, commit=sha, release_id=rel.release_id
+        )
+    raise PushRejected(
+        f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
+        hint="run again",
+    )
+
+
+def _push_branch(
+    ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: GitHub | None
+) -> Branch:
+    """Commit ``rel`` and push it to its branch unless the branch holds that tree already
+    (the release's files found; no commit when the base has it all)."""
+    cfg = app.config
+    branch = rel.branch(cfg.git.branch_prefix)
+    for attempt in race_attempts():
+        rel, changed = apply(ws, app, env, rel)
+        if not changed:
+            return Branch(rel, None)
+        sha = _commit_head(ws, cfg, rel)
+        assert sha is not None
+        remote = ws.remote_sha(branch)
+        if remote is not None and ws.tree_of(remote) == ws.head_tree():
+            return Branch(rel, remote, remote)
+        try:
+            return Branch(rel, _push(ws, via_api, branch, (branch, remote), sha), remote, pushed=True)
+        except PushRejected:
+            log.info("push_rejected", branch=branch, attempt=attempt)
+            ws.fetch(ws.base, cfg.git.branch_prefix)
+    raise PushRejected(
+        f"branch {branch} kept moving; gave up after {RACE_DEADLINE:g} s of retries", hint="run again"
+    )
+
+
+def _pull_request(
+    ws: Workspace,
+    app: App,
+    forge: Forge,
+    env: EnvironmentConfig,
+    rel: Release,
+    open_prs: dict[str, ChangeRequest],
+    via_api: GitHub | None,
+) -> Outcome:
+    return _propose(ws, app.config, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs)
+
+
+def _propose(
+    ws: Workspace,
+    cfg: Config,
+    forge: Forge,
+    env: EnvironmentConfig,
+    at: Branch,
+    open_prs: dict[str, ChangeRequest],
+) -> Outcome:
+    """The pull request of a release whose branch holds its change: created, or updated when
+    its text changed; with no change, an open hold PR is closed."""
+    rel, sha, remote = at.rel, at.commit, at.before
+    branch = rel.branch(cfg.git.branch_prefix)
+    if sha is None:
+        if rel.kind is ReleaseKind.HOLD and branch in open_prs:  # the open hold PR proposes nothing now
+            why = f"already has the holds this {forge.noun} proposed"
+            return stale.close(ws, forge, env.name, branch, open_prs[branch], why)
+        return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+    title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
+    pr = open_prs.get(branch)
+    created = pr is None
+    edited = pr is not None and (pr.title, pr.body) != (title, body)
+    try:
+        pr = (
+            forge.update(pr, title, body)
+            if pr is not None
+            else forge.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
+        )
+    except Exception:
+        if created and remote is None:
+            _delete(ws, branch, sha)  # leave no orphan branch behind
+        raise
+    warnings = []
+    if created:
+        prc = cfg.pull_request
+        warnings = forge.decorate(
+            pr, labels=prc.labels, reviewers=prc.reviewers, assignees=prc.assignees, auto_merge=prc.auto_merge
+        )
+    log.info("pull_request", environment=env.name, number=pr.number, url=pr.url, created=created)
+    return Outcome(
+        env.name,
+        rel.changes,
+        OutcomeAction.PULL_REQUEST if created or edited or at.pushed else OutcomeAction.UNCHANGED,
+        branch=branch,
+        url=pr.url,
+        commit=sha,
+        release_id=rel.release_id,
+        rendered=rel.rendered,
+        title=title,
+        warnings=warnings,
+    )

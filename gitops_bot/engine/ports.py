@@ -1,0 +1,65 @@
+"""The ports (issue 14): what the use cases need from the outside, as ``typing.Protocol``.
+
+Each Protocol holds exactly the methods the use cases call on an adapter, no more; the adapters
+(``registry.client.RegistryClient``, ``registry.pool.RegistryPool``, ``scm.git.Workspace``,
+``argocd.ArgoCD``) satisfy them structurally, and ``tests/test_ports.py`` checks that they do.
+The forge port is :class:`gitops_bot.scm.forge.Forge`, beside the change-request type it speaks.
+This module imports only ``model`` (layer 1): adapters may import it, it imports no adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from gitops_bot.core.model import ImageMetadata
+
+
+@runtime_checkable
+class Registry(Protocol):
+    """One registry host: tags, digests, metadata (``RegistryClient``)."""
+
+    def list_tags(self, repository: str) -> list[str]: ...
+
+    def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str: ...
+
+    def exists(self, repository: str, digest: str) -> bool: ...
+
+    def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata: ...
+
+
+@runtime_checkable
+class Registries(Protocol):
+    """The registry client of each host (``RegistryPool``)."""
+
+    def client(self, host: str) -> Registry: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Workspace(Protocol):
+    """A checkout of the GitOps repository (``scm.git.Workspace``): fetch, check out, read."""
+
+    base: str
+    worktree: Path | None
+
+    def fetch(self, base: str | None, prefix: str) -> str: ...
+
+    def checkout_base(self) -> Path: ...
+
+    def read_blobs(
+        self, blobs: Sequence[str], rev: str | None = None, paths: Sequence[str] = ()
+    ) -> dict[str, bytes]: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Gate(Protocol):
+    """The deployment gate (``argocd.ArgoCD``): an application's live state."""
+
+    def application(self, name: str) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,243 @@
+"""One run's session: the credentials chosen before the first fetch, the workspace fetched and
+checked out at the base, the config read there, the signer, the registry pool, and the forge
+connection with its open pull requests (asked once per run).
+
+:class:`Sessions` opens one :class:`Session` per command and closes it after; the use cases
+(:mod:`gitops_bot.commands`) are functions over a session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from gitops_bot import config as config_mod
+from gitops_bot import notify
+from gitops_bot.commands import preflight
+from gitops_bot.config import Config
+from gitops_bot.core import files
+from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError
+from gitops_bot.core.secret import EnvView, Secret
+from gitops_bot.engine.app import App
+from gitops_bot.registry.pool import RegistryPool
+from gitops_bot.scm import forges
+from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.gitcli import Repo, auth_env, is_url
+from gitops_bot.scm.github import GitHub, repository_from_url
+from gitops_bot.trust import signing
+
+if TYPE_CHECKING:
+    from gitops_bot.engine.outcome import Outcome
+
+T = TypeVar("T")
+
+
+@dataclass
+class Session:
+    """One run's workspace (fetched, a worktree at the base), app and forge connection."""
+
+    ws: Workspace
+    app: App
+    root: Path  # the worktree
+    environ: Mapping[str, str] = field(default_factory=dict)
+    _forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
+
+    def forge(self) -> tuple[Forge, dict[str, ChangeRequest]]:
+        """The forge and the bot's open pull requests by branch, connected and listed once."""
+        if self._forge is None:
+            forge = forges.connect(self.app.config, self.ws.url, self.environ)
+            secret = forges.git_secret(self.app.config, self.ws.url, forge)
+            if secret is not None:  # e.g. a GitHub App's installation token, GitLab's job token
+                self.ws.env = auth_env(self.ws.url, secret, forge.git_user)
+            self._forge = (forge, forge.open_pulls(self.app.config.git.branch_prefix))
+        return self._forge
+
+
+def cache_dir(environ: Mapping[str, str]) -> Path:
+    """Where clones of ``--repo URL`` are kept between runs (a volume in a container)."""
+    if environ.get("GITOPS_BOT_CACHE"):
+        return Path(environ["GITOPS_BOT_CACHE"])
+    return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gitops-bot"
+
+
+class Sessions:
+    """Opens sessions on one repository (a path or URL), run after run (``watch`` keeps one)."""
+
+    def __init__(
+        self,
+        repo: str,
+        *,
+        config_path: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        pool: RegistryPool | None = None,
+        base: str | None = None,
+    ) -> None:
+        self.repo = repo
+        self.config_path = config_mod.config_in_repo(repo, config_path, is_url=is_url(repo))
+        # a repository's view of the environment (fleet.py: the secrets it may read) stays a
+        # view, so the registry pool keeps its clients apart from other repositories'
+        self.environ: Mapping[str, str] = (
+            environ if isinstance(environ, EnvView) else dict(os.environ if environ is None else environ)
+        )
+        self._pool = pool
+        self._base = base
+        self.registry_requests: Counter[str] = Counter()  # by status, over these sessions
+        self.config: Config | None = None  # the last config read (watch's webhooks use it)
+        self._active: RegistryPool | None = None
+
+    def abort(self) -> None:
+        """Abandon the registry requests of the running session (SIGTERM in ``watch``): they only
+        read, so nothing is left half-done; a release being delivered is still finished."""
+        if self._active is not None:
+            self._active.abort()
+
+    def open(self, fn: Callable[[Session], T], *, sign: bool) -> T:
+        """Run ``fn`` in a new session. ``sign``: the run may commit, so the signing key is read
+        now (dry runs and history never need it, and work where the key is not set)."""
+        token, user = fetch_credentials(self.repo, self.config_path, self.environ)
+        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
+        signer = None
+        try:
+            with _paths_in_repository(ws, self.repo):
+                cfg, root = load(ws, self._base, self.config_path)
+                self.config = cfg
+                if sign:  # a bad key: exit 2 before anything is committed or pushed
+                    signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
+                ws.commit_env = signer.env() if signer else {}
+                return self._with_registries(ws, cfg, root, fn)
+        finally:
+            ws.close()
+            if signer is not None:
+                signer.close()
+
+    def reported(
+        self, command: str, fn: Callable[[Session], list[Outcome]], *, dry_run: bool
+    ) -> list[Outcome]:
+        """``open`` for a command that may change the repository, its outcomes (or its failure)
+        sent to the configured notifications."""
+        return self.open(lambda s: _reported(s, command, fn, dry_run=dry_run), sign=not dry_run)
+
+    def _with_registries(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[Session], T]) -> T:
+        pool = self._active = (
+            self._pool.bind(cfg, env=self.environ) if self._pool else RegistryPool(cfg, env=self.environ)
+        )
+        before = Counter(pool.stats.by_status)
+        try:
+            app = App(cfg, pool, environ=self.environ, root=root)
+            return fn(Session(ws, app, root, self.environ))
+        finally:
+            with pool.stats.lock:
+                self.registry_requests.update(Counter(pool.stats.by_status) - before)
+            if self._pool is None:
+                pool.close()
+
+
+def _reported(
+    s: Session, command: str, fn: Callable[[Session], list[Outcome]], *, dry_run: bool
+) -> list[Outcome]:
+    """``fn``'s outcomes, or its failure, sent to the configured notifications."""
+    settings = s.app.config.notifications
+    preflight.check(s.app.config, s.environ, dry_run=dry_run)  # before anything is pushed
+    try:
+        outcomes = fn(s)
+    except Exception as exc:
+        gate = isinstance(exc, GateClosed)
+        notify.report_failure(settings, exc, s.environ, gate=gate, command=command, dry_run=dry_run)
+        raise
+    failed = notify.report_outcomes(settings, outcomes, s.environ, dry_run=dry_run)
+    return [replace(o, warnings=[*o.warnings, *w]) if w else o for o, w in zip(outcomes, failed, strict=True)]
+
+
+def fetch_credentials(
+    repo: str, config_path: str | None, environ: Mapping[str, str]
+) -> tuple[Secret | None, str]:
+    """(token, git user) for the first fetch, before the base's config can be read: the
+    forge a local checkout's own config describes (``github.token_env``, its GitHub App,
+    GitLab or Gitea settings), else the environment's forge tokens, else a GitHub App from
+    the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
+    url, cfg = repo, None
+    if not is_url(repo):
+        url, cfg = _local_origin(Path(repo), config_path)
+    if not url.lower().startswith("https://"):
+        return None, GitHub.git_user  # tokens only ever go to https remotes
+    if cfg is not None:
+        try:
+            forge = forges.connect(cfg, url, environ)
+        except GitOpsBotError:
+            forge = None  # the base's config decides; the environment's tokens meanwhile
+        secret = forges.git_secret(cfg, url, forge) if forge is not None else None
+        if forge is not None and secret is not None:
+            return secret, forge.git_user
+    token, user = forges.first_fetch_credentials(url, environ)
+    if token is None and kind_from_url(url) in (None, "github"):
+        gh_cfg = config_mod.GitHubConfig()
+        repository = repository_from_url(url, gh_cfg.api_url)
+        if repository and environ.get(gh_cfg.app_id_env) and environ.get(gh_cfg.app_key_env):
+            app = GitHub.connect(gh_cfg, repository, environ)
+            git_token = app.git_token
+            where = ["https://github.com" if gh_cfg.api_url == "https://api.github.com" else gh_cfg.api_url]
+            return (
+                Secret.for_urls(git_token, where, "the GitHub App") if git_token else None
+            ), GitHub.git_user
+    return token, user
+
+
+def load(ws: Workspace, base: str | None, config_path: str | None) -> tuple[Config, Path]:
+    """Fetch, check out the base, and read the config there; returns it and the worktree."""
+    prefix = "gitops-bot"
+    ws.fetch(base, prefix)
+    root = ws.checkout_base()
+    cfg = read_config(root, config_path)
+    wanted = base or cfg.git.base  # None: the default branch, which the first fetch took
+    if (wanted is not None and wanted != ws.base) or cfg.git.branch_prefix != prefix:
+        ws.fetch(wanted or ws.base, cfg.git.branch_prefix)
+        root = ws.checkout_base()
+        cfg = read_config(root, config_path)
+    return cfg, root
+
+
+def read_config(root: Path, config_path: str | None) -> Config:
+    """The config in the checked-out repository (contained in it), or at an absolute
+    ``--config`` path the user chose."""
+    if config_path and Path(config_path).is_absolute():
+        return config_mod.load(Path(config_path))
+    path = root / config_path if config_path else config_mod.find_config(root)
+    return config_mod.load(files.inside(root, path))
+
+
+def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | None]:
+    """A local checkout's origin URL and its working tree's config, if it reads (the base's
+    config, read after the fetch, decides everything else)."""
+    try:
+        url = Repo(repo).origin_url()
+    except (GitError, OSError):
+        url = None
+    if url is None:
+        return "", None  # Workspace.open says what is wrong with the checkout
+    try:
+        return url, config_mod.load(repo / config_path if config_path else config_mod.find_config(repo))
+    except GitOpsBotError:
+        return url, None
+
+
+@contextmanager
+def _paths_in_repository(ws: Workspace, repo: str) -> Iterator[None]:
+    """Errors name files by their path in the repository, never by the throwaway worktree's."""
+    try:
+        yield
+    except GitOpsBotError as exc:
+        if ws.worktree is not None:
+            root = str(ws.worktree)
+            where = f"{repo} ({ws.base})" if ws.base else repo
+            for attr in ("message", "hint"):
+                text = getattr(exc, attr)
+                if text:
+                    setattr(exc, attr, text.replace(root + os.sep, "").replace(root, where))
+            exc.args = (exc.message,)
+        raise

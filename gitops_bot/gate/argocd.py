@@ -1,0 +1,251 @@
+"""The promotion gate: is the source environment healthy in Argo CD, running what we promote?
+
+One read-only call, ``GET /api/v1/applications/NAME[?appNamespace=NS]`` with a bearer token
+(an Argo CD account token with ``applications, get``). The gate passes only when, as
+``argocd app wait --sync --health --operation`` and Kargo require:
+
+- the last sync operation finished ``Succeeded`` (``status.operationState.phase``: not
+  ``Running``/``Terminating``, not ``Failed``/``Error`` such as a failed PostSync hook), and it
+  applied the revision the Application is synced to (``operationState.syncResult.revision``, or
+  ``revisions`` for a multi-source Application, equal to ``status.sync.revision(s)``);
+- the Application is ``Synced`` and ``Healthy``;
+- every promoted image is among the images Argo CD reports running (``status.summary.images``):
+  the digest the source pins, or the tag where it pins no digest.
+
+Anything else keeps the gate closed, each reason stated.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from gitops_bot.core.errors import ServiceUnavailable, UsageError
+from gitops_bot.core.log import register_secret
+from gitops_bot.core.model import WrittenRef, short_digest
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx and gitops_bot.net are imported where the gate runs: ``config`` reads ArgoCDConfig from here,
+# and every command reads the config, while only ``promote`` asks Argo CD.
+
+
+@dataclass(frozen=True)
+class ArgoCDConfig:
+    """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
+
+    server: str | None = None  # https://argocd.example.com
+    token_env: str = "ARGOCD_AUTH_TOKEN"
+    insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
+    # Applications outside the control plane's namespace ("apps in any namespace"): sent as
+    # ?appNamespace=; an application named NAMESPACE/NAME (the argocd CLI's form) overrides it.
+    app_namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """An image the promotion carries: where it is pulled from, its tag and digest."""
+
+    image: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+
+def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[str]:
+    """PURE: the reasons the gate is closed (empty: open)."""
+    problems = _operation(app, name)
+    sync = str(_field(app, "status", "sync", "status") or "Unknown")
+    health = str(_field(app, "status", "health", "status") or "Unknown")
+    if sync != "Synced":
+        problems.append(f"Argo CD application {name} is {sync}, not Synced")
+    if health != "Healthy":
+        problems.append(f"Argo CD application {name} is {health}, not Healthy")
+    images = _field(app, "status", "summary", "images")
+    running = (
+        [WrittenRef.split(str(i)) for i in images if isinstance(i, str)] if isinstance(images, list) else []
+    )
+    for w in wanted:
+        key = WrittenRef(w.repository).location
+        same_repo = [r for r in running if r.location == key]
+        # The source pins a digest: the cluster must run that digest. It pins a tag only:
+        # the cluster runs that tag (what it resolved to is what promotion resolves now).
+        ok = any(
+            (r.digest == w.digest) if w.digest else (r.tag is not None and r.tag == w.tag) for r in same_repo
+        )
+        if not ok:
+            seen = ", ".join(str(r) for r in same_repo) or "nothing from that repository"
+            want = short_digest(w.digest) if w.digest else w.tag
+            problems.append(f"{name} does not run {w.image} {want} (Argo CD reports {seen})")
+    return problems
+
+
+def _operation(app: Mapping[str, Any], name: str) -> list[str]:
+    """PURE: why the last sync operation does not vouch for what is synced (empty: it does).
+
+    ``sync.status`` and ``health.status`` alone say nothing about hooks: a PostSync hook that
+    failed leaves the Application Synced and Healthy with ``operationState.phase: Failed``."""
+    state = _field(app, "status", "operationState")
+    if not isinstance(state, Mapping):
+        return [f"Argo CD application {name} has no sync operation on record; sync it once"]
+    phase = str(state.get("phase") or "Unknown")
+    if phase != "Succeeded":
+        message = str(state.get("message") or "").strip()
+        detail = f": {message}" if message else ""
+        return [f"Argo CD application {name}'s last sync operation is {phase}, not Succeeded{detail}"]
+    synced = _revisions(_field(app, "status", "sync"))
+    applied = _revisions(_field(state, "syncResult"))
+    if not synced:
+        return [f"Argo CD application {name} reports no synced revision"]
+    if applied != synced:
+        return [
+            f"Argo CD application {name}'s last successful sync applied {_show(applied)}, "
+            f"not the synced revision {_show(synced)}"
+        ]
+    return []
+
+
+def _revisions(obj: Any) -> tuple[str, ...]:
+    """A single-source Application reports ``revision``; a multi-source one ``revisions``."""
+    if not isinstance(obj, Mapping):
+        return ()
+    many = obj.get("revisions")
+    if isinstance(many, list) and many:
+        return tuple(str(r) for r in many)
+    one = obj.get("revision")
+    return (str(one),) if one else ()
+
+
+def _show(revisions: tuple[str, ...]) -> str:
+    return ", ".join(r[:12] for r in revisions) or "no revision"
+
+
+def locate(application: str, default_namespace: str | None) -> tuple[str, str | None]:
+    """PURE: ``NAMESPACE/NAME`` (the argocd CLI's form) or ``NAME`` in the configured namespace."""
+    namespace, sep, name = application.rpartition("/")
+    return (name, namespace) if sep else (application, default_namespace)
+
+
+def _field(obj: Any, *keys: str) -> Any:
+    """``obj[k1][k2]...`` while each step is a mapping, else None: an odd shape from Argo CD
+    (a list, a number where an object belongs) reads as unknown, never as a crash."""
+    for key in keys:
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+class ArgoCD:
+    def __init__(
+        self, cfg: ArgoCDConfig, environ: Mapping[str, str], *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        token = environ.get(cfg.token_env)
+        if not token:
+            raise UsageError(
+                f"the promotion gate needs an Argo CD token in ${cfg.token_env}",
+                hint="create one with 'argocd account generate-token' (read access to applications)",
+            )
+        register_secret(token)
+        assert cfg.server
+        import httpx
+
+        from gitops_bot.net.auth import OriginAuth
+        from gitops_bot.net.transport import Transport
+
+        self.server = cfg.server
+        self.app_namespace = cfg.app_namespace
+        self._client = httpx.Client(
+            base_url=cfg.server,
+            headers={"Accept": "application/json"},
+            auth=OriginAuth(cfg.server, f"Bearer {token}"),  # the token goes to this server only
+            transport=transport or Transport(ssl_context=_unverified if cfg.insecure else None),
+        )
+
+    def application(self, name: str) -> dict[str, Any]:
+        import time
+
+        from gitops_bot.net import retry
+
+        try:
+            return retry.call(
+                lambda: self._get(name), retry.RetryPolicy(attempts=3, max_wait=4.0), time.monotonic() + TOTAL
+            )
+        except retry.GaveUp as exc:
+            raise ServiceUnavailable(
+                f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
+            ) from None
+
+    def _get(self, name: str) -> dict[str, Any]:
+        import httpx
+
+        from gitops_bot.net import limits, retry
+        from gitops_bot.net.transport import fetch
+
+        try:
+            app, namespace = locate(name, self.app_namespace)
+            r = fetch(
+                self._client,
+                "GET",
+                f"/api/v1/applications/{quote(app, safe='')}",
+                timeout=ATTEMPT,
+                limit=LIMIT,
+                params={"appNamespace": namespace} if namespace else None,
+            )
+        except limits.TooLarge:
+            raise self._broken(f"answered more than {LIMIT} bytes for application {name}") from None
+        except httpx.TimeoutException:
+            raise retry.Retryable(f"no complete answer within {ATTEMPT:g}s") from None
+        except httpx.TransportError as exc:
+            raise retry.Retryable(type(exc).__name__) from None
+        retry.raise_if_retryable(r)
+        status = r.status
+        if status in (401, 403):
+            raise UsageError(
+                f"Argo CD at {self.server} refused the token (HTTP {status})",
+                hint="check the token and that its account may get applications",
+            )
+        if status == 404:
+            raise UsageError(
+                f"Argo CD at {self.server} has no application {name!r}",
+                hint="fix argocd_application in gitops-bot.yaml (NAMESPACE/NAME, or set "
+                "argocd: app_namespace, for an Application outside Argo CD's own namespace)",
+            )
+        # what remains is the server misbehaving, not the user's input: a service problem (exit 3)
+        if status != 200:
+            raise self._broken(f"answered HTTP {status} for application {name}")
+        try:
+            body = limits.loads(r.body)
+        except limits.JSONTooDeep:
+            raise self._broken("answered JSON nested too deeply") from None
+        except ValueError:
+            raise self._broken("answered something that is not JSON") from None
+        if not isinstance(body, dict):
+            raise self._broken(f"answered an unexpected shape for {name}")
+        return body
+
+    def _broken(self, what: str) -> ServiceUnavailable:
+        return ServiceUnavailable(
+            f"Argo CD at {self.server} {what}",
+            hint="check argocd.server points at the Argo CD API, or try again later",
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+
+ATTEMPT = 10.0  # seconds for one answer, in all (a server dripping bytes cannot stretch it)
+TOTAL = 30.0  # seconds for the gate's question, retries included
+LIMIT = 8 << 20  # an Application with a large resource tree is a few hundred KiB
+
+
+def _unverified() -> ssl.SSLContext:
+    """``insecure: true``: the operator chose to skip verifying Argo CD's certificate."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx

@@ -1,0 +1,190 @@
+"""An environment's release history, read from git (``gitops-bot history``, ``rollback``).
+
+A release is a commit on the base branch's first-parent line that changed the image set an
+environment's files deploy. Bot releases carry a ``Gitops-Bot-Release:`` trailer (in the commit
+itself, or, for a merge commit, in the commits it merged); releases made by hand are listed too,
+named by their commit. The image set after each release is read from the files at that commit
+with the same reader ``plan`` uses, so history, plan and rollback agree on what "deployed" means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import Deployed
+from gitops_bot.manifests import images
+from gitops_bot.release.proposal import TRAILER
+from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.gitlog import Commit
+
+_TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
+_SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
+_MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
+# Gitea/Forgejo's merge commit subject, and GitLab's merge commit body line
+_GITEA_MERGE_PR = re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")
+_GITLAB_MR = re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE)
+
+ImageSet = dict[str, Deployed]
+
+
+@dataclass(frozen=True)
+class Entry:
+    commit: str
+    time: str
+    author: str
+    subject: str
+    release: str | None  # the bot's release id; None for a change made by hand
+    pull_request: int | None
+    images: ImageSet  # the whole image set after this commit
+    changed: tuple[str, ...]  # the images this commit changed
+
+    @property
+    def name(self) -> str:
+        """How to refer to this release: its release id, else its short commit."""
+        return self.release or self.commit[:12]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "release": self.release,
+            "commit": self.commit,
+            "time": self.time,
+            "author": self.author,
+            "subject": self.subject,
+            "pull_request": self.pull_request,
+            "changed": list(self.changed),
+            "images": {
+                name: {"newName": d.new_name, "tag": d.tag, "digest": d.digest}
+                for name, d in sorted(self.images.items())
+            },
+        }
+
+
+class _Reader:
+    """Image sets at commits from blob ids; each blob is read (in batches) and parsed once,
+    however many commits share it."""
+
+    def __init__(self, ws: Workspace, specs: Sequence[images.ImageSpec], rev: str, paths: Sequence[str]):
+        self.ws = ws
+        self.specs = specs
+        self.rev = rev
+        self.paths = paths
+        self._parsed: dict[str, list[images.Site]] = {}
+
+    def load(self, states: Sequence[dict[str, str]]) -> None:
+        """Read and parse every blob of ``states`` not parsed yet, in one batch."""
+        todo = {b: p for state in states for p, b in state.items() if b not in self._parsed}
+        for blob, data in self.ws.read_blobs(list(todo), self.rev, self.paths).items():
+            self._parsed[blob] = self._parse(data, todo[blob])
+
+    def _parse(self, data: bytes, path: str) -> list[images.Site]:
+        try:
+            return images.read(data.decode("utf-8-sig"), PurePosixPath(path).name, self.specs, strict=False)
+        except (UsageError, UnicodeDecodeError):
+            return []  # a broken file in an old commit: no images there
+
+    def image_set(self, state: dict[str, str]) -> ImageSet:
+        out: ImageSet = {}
+        for path in self.paths:
+            blob = state.get(path)
+            for site in self._parsed.get(blob, []) if blob else []:
+                out.setdefault(site.image, Deployed(site.image, site.repository, site.tag, site.digest))
+        return out
+
+
+_BATCH = 256  # commits whose blobs are read in one go: a --limit 20 reads few, a full history few batches
+
+
+def _states(ws: Workspace, rev: str, paths: Sequence[str], commits: Sequence[Commit]) -> list[dict[str, str]]:
+    """path -> blob id after each commit (newest first), and before the oldest: ``rev``'s tree,
+    then each commit's changes undone in turn. No git command per commit."""
+    state = ws.blobs_at(rev, paths)
+    out = [state]
+    for commit in commits:
+        state = dict(state)
+        for path, blob in commit.before:
+            if blob is None:
+                state.pop(path, None)
+            else:
+                state[path] = blob
+        out.append(state)
+    return out
+
+
+def read(
+    ws: Workspace,
+    rev: str,
+    paths: Sequence[str],
+    specs: Sequence[images.ImageSpec],
+    *,
+    limit: int | None = None,
+) -> list[Entry]:
+    """The releases of the environment whose files are ``paths``, newest first: one ``git
+    log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads."""
+    commits = ws.log(rev, paths)
+    states = _states(ws, rev, paths, commits)
+    reader = _Reader(ws, specs, rev, paths)
+    out: list[Entry] = []
+    for i, commit in enumerate(commits):
+        if limit is not None and len(out) >= limit:
+            break
+        if i % _BATCH == 0:
+            reader.load(states[i : i + _BATCH + 1])
+        after, before = reader.image_set(states[i]), reader.image_set(states[i + 1])
+        changed = tuple(sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k)))
+        if not changed:
+            continue  # touched the files, not the images (replicas, comments, ...)
+        out.append(_entry(ws, commit, after, changed))
+    return out
+
+
+def _entry(ws: Workspace, commit: Commit, after: ImageSet, changed: tuple[str, ...]) -> Entry:
+    lines = commit.message.strip().splitlines()
+    subject = lines[0] if lines else ""
+    found = _TRAILER.findall(commit.message)
+    if not found and len(commit.parents) > 1:
+        found = _TRAILER.findall(ws.messages(f"{commit.parents[0]}..{commit.parents[1]}"))
+    pr = (
+        _SQUASH_PR.search(subject)
+        or _MERGE_PR.match(subject)
+        or _GITEA_MERGE_PR.match(subject)
+        or _GITLAB_MR.search(commit.message)
+    )
+    return Entry(
+        commit=commit.sha,
+        time=commit.time,
+        author=commit.author,
+        subject=subject,
+        release=found[0] if found else None,
+        pull_request=int(pr.group(1)) if pr else None,
+        images=after,
+        changed=changed,
+    )
+
+
+def find(entries: Sequence[Entry], *, to: str | None, steps: int | None, environment: str) -> Entry:
+    """The release a rollback restores: ``--to`` a release id or commit, or ``--steps`` back."""
+    if to is not None:
+        named = [e for e in entries if to == e.release]
+        if named:
+            return named[0]  # an id names an image set; a rollback to it repeats the id
+        found = [e for e in entries if len(to) >= 7 and e.commit.startswith(to.lower())]
+        if len(found) == 1:
+            return found[0]
+        raise UsageError(
+            f"no release {to!r} in the history of {environment}",
+            hint=f"see 'gitops-bot history {environment}' for release ids and commits",
+        )
+    n = 1 if steps is None else steps
+    if n < 1:
+        raise UsageError("--steps must be 1 or more")
+    if n >= len(entries):
+        raise UsageError(
+            f"{environment} has {max(len(entries) - 1, 0)} earlier release(s); cannot go back {n}",
+            hint=f"see 'gitops-bot history {environment}'",
+        )
+    return entries[n]

@@ -1,0 +1,147 @@
+"""PURE: (what overlays deploy, what the registry offers, policies) -> plan items.
+
+No I/O here: the app fetches tags, digests and metadata and hands them in, so every decision
+rule is testable with plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from gitops_bot.core.model import (
+    Candidate,
+    Choice,
+    Deployed,
+    EnvironmentMode,
+    ImageRef,
+    PlanAction,
+    PlanItem,
+    Strategy,
+    Verification,
+    short_digest,
+)
+
+
+class PolicySettings(Protocol):
+    @property
+    def strategy(self) -> Strategy: ...
+
+    def describe(self) -> str: ...
+
+
+class ImageSettings(Protocol):
+    """What planning reads of an image's settings (``config.ImageConfig`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def repository(self) -> ImageRef: ...
+
+    @property
+    def platform(self) -> str | None: ...
+
+    @property
+    def policy(self) -> PolicySettings: ...
+
+
+class EnvironmentSettings(Protocol):
+    """What planning reads of an environment's settings (``config.EnvironmentConfig`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def promote_from(self) -> str | None: ...
+
+    @property
+    def mode(self) -> EnvironmentMode: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """One configured image in one environment, and what that environment's overlay deploys."""
+
+    environment: EnvironmentSettings
+    image: ImageSettings
+    file: str
+    deployed: Deployed | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.environment.name, self.image.name)
+
+    def item(self, action: PlanAction, reason: str, candidate: Candidate | None = None) -> PlanItem:
+        return PlanItem(
+            environment=self.environment.name,
+            image=self.image.name,
+            file=self.file,
+            repository=self.image.repository.name,
+            policy=self.image.policy.describe(),
+            action=action,
+            reason=reason,
+            current=self.deployed,
+            candidate=candidate,
+        )
+
+
+def not_deployed(target: Target) -> PlanItem:
+    return target.item(PlanAction.SKIP, f"no images: entry named {target.image.name!r} in {target.file}")
+
+
+def promotion_only(target: Target) -> PlanItem:
+    src = target.environment.promote_from
+    return target.item(
+        PlanAction.NONE,
+        f"receives promotions from {src}; run 'gitops-bot promote {src} {target.environment.name}'",
+    )
+
+
+def skipped(target: Target, reason: str) -> PlanItem:
+    return target.item(PlanAction.SKIP, reason)
+
+
+def decide(target: Target, choice: Choice, release: Candidate | None) -> PlanItem:
+    """``release`` is the chosen tag with its digest resolved (None when nothing was chosen)."""
+    if not choice or release is None:
+        return target.item(PlanAction.SKIP, choice.reason)
+    deployed = target.deployed
+    assert deployed is not None
+    if deployed.tag != release.tag:
+        return target.item(PlanAction.UPDATE, f"{choice.reason}", release)
+    if deployed.digest is None:
+        return target.item(PlanAction.UPDATE, f"pin {release.tag} to its digest", release)
+    if deployed.digest != release.digest:
+        if target.image.policy.strategy is Strategy.DIGEST:
+            return target.item(
+                PlanAction.UPDATE, f"{release.tag} was pushed again ({choice.reason})", release
+            )
+        return target.item(
+            PlanAction.UPDATE,
+            f"tag {release.tag} now points at a different image than the pinned "
+            f"{short_digest(deployed.digest)}",
+            release,
+        )
+    return target.item(PlanAction.NONE, "up to date", release)
+
+
+def verified(item: PlanItem, verification: Verification) -> PlanItem:
+    """A candidate whose signatures do not hold is never proposed: the item becomes a skip
+    with the reason, and the current value stays."""
+    if verification.verified:
+        return replace(item, verification=verification)
+    tag = item.candidate.tag if item.candidate else "the candidate"
+    return replace(
+        item,
+        action=PlanAction.SKIP,
+        reason=f"{tag} not verified: {verification.reason}",
+        verification=verification,
+    )
+
+
+def held(item: PlanItem, reason: str) -> PlanItem:
+    """A hold overrides the decision; the plan still says what the policy would do."""
+    update = item.action is PlanAction.UPDATE and item.candidate
+    policy = f"{item.candidate.tag} available" if update and item.candidate else item.reason
+    return replace(item, action=PlanAction.HELD, reason=f"held: {reason or 'no reason given'} ({policy})")

@@ -1,0 +1,225 @@
+"""A release: the set of image changes one commit (and one pull request) carries. PURE.
+
+Everything downstream is derived from this value and nothing else (Flux's ``result.go``
+idea): the deterministic branch name, the release id, the commit message with its trailer,
+and the PR title and body. Deterministic text matters: running twice must produce the same
+branch, the same tree and the same body, so the second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import assert_never
+
+from gitops_bot.core.instants import format_instant
+from gitops_bot.core.model import ImageMetadata, ReleaseKind, Verification, short_digest
+from gitops_bot.render.diff import Rendered, section
+
+TRAILER = "Gitops-Bot-Release"
+BODY_MARKER = "<!-- gitops-bot:release"
+
+
+@dataclass(frozen=True)
+class Change:
+    environment: str
+    image: str
+    repository: str  # registry/path, for the PR table
+    files: tuple[str, ...]
+    from_tag: str | None
+    from_digest: str | None
+    to_tag: str | None
+    to_digest: str | None
+    reason: str
+    metadata: ImageMetadata | None = None
+    new_name: str | None = None  # set when the repository written changes too (promotions)
+    warnings: tuple[str, ...] = ()  # what the editor could not write (a digest with no place)
+    verification: Verification | None = None  # what the image's verify: policy found
+
+    @property
+    def summary(self) -> str:
+        old = self.from_tag or _short(self.from_digest) or "(none)"
+        return f"{self.image} {old} -> {self.to_tag or _short(self.to_digest)}"
+
+
+@dataclass(frozen=True)
+class Release:
+    environment: str
+    changes: tuple[Change, ...]
+    kind: ReleaseKind = ReleaseKind.UPDATE
+    group_image: str | None = None  # set when the PR carries one image (group: image)
+    source: str | None = None  # promotions: the environment the images come from
+    holds: tuple[tuple[str, str | None], ...] = ()  # (image, reason) to hold; reason None: release
+    holds_file: str | None = None  # the holds file, when this release changes it
+    rendered: tuple[Rendered, ...] = ()  # the rendered diff of its edits (empty: not asked)
+
+    @property
+    def release_id(self) -> str:
+        """Names the image set, not the moment: the same target values give the same id."""
+        h = hashlib.sha256()
+        for c in sorted(self.changes, key=lambda c: c.image):
+            h.update(f"{c.image}={c.to_tag or ''}@{c.to_digest or ''}\n".encode())
+        if not self.changes:  # a hold-only release is named by its holds
+            for image, reason in sorted(self.holds, key=lambda x: x[0]):
+                h.update(f"hold {image}={reason}\n".encode())
+        return f"{self.environment}-{h.hexdigest()[:12]}"
+
+    def branch(self, prefix: str) -> str:
+        name = (
+            f"{prefix}/{self.kind}/{self.environment}"
+            if self.kind is not ReleaseKind.UPDATE
+            else f"{prefix}/{self.environment}"
+        )
+        if self.group_image:
+            name += "/" + slug(self.group_image)
+        return name
+
+    @property
+    def summary(self) -> str:
+        if not self.changes:
+            held = [i for i, r in self.holds if r is not None]
+            freed = [i for i, r in self.holds if r is None]
+            parts = ([f"hold {', '.join(held)}"] if held else []) + (
+                [f"release hold on {', '.join(freed)}"] if freed else []
+            )
+            return "; ".join(parts) or "no change"
+        if len(self.changes) == 1:
+            return self.changes[0].summary
+        return f"update {len(self.changes)} images"
+
+    def title(self) -> str:
+        match self.kind:
+            case ReleaseKind.HOLD:
+                return f"{self.environment}: {self.summary}"
+            case ReleaseKind.UPDATE:
+                verb = "release"
+            case ReleaseKind.PROMOTION:
+                verb = f"promote from {self.source}"
+            case ReleaseKind.ROLLBACK:
+                verb = "roll back"
+            case _ as unreachable:
+                assert_never(unreachable)
+        return f"{self.environment}: {verb}: {self.summary}"
+
+    def commit_message(self, template: str, *, signoff: str | None = None) -> str:
+        subject = template.format(
+            environment=self.environment,
+            summary=self.summary,
+            images=", ".join(c.image for c in self.changes),
+            release=self.release_id,
+        )
+        lines = [subject.strip(), ""]
+        for c in self.changes:
+            lines.append(f"- {c.summary}" + (f" ({c.to_digest})" if c.to_digest else ""))
+        lines += _hold_lines(self.holds)
+        lines += ["", f"{TRAILER}: {self.release_id}"]
+        if signoff:
+            lines.append(f"Signed-off-by: {signoff}")
+        return "\n".join(lines) + "\n"
+
+    def _intro(self) -> str:
+        match self.kind:
+            case ReleaseKind.UPDATE:
+                return (
+                    f"New images for **{self.environment}**, chosen by each image's policy, pinned by digest."
+                )
+            case ReleaseKind.PROMOTION:
+                return f"Promotes to **{self.environment}** exactly the digests **{self.source}** runs."
+            case ReleaseKind.ROLLBACK:
+                return (
+                    f"Restores an earlier image set in **{self.environment}**, and holds the "
+                    "restored images so `gitops-bot update` leaves them alone until they are released with "
+                    f"`gitops-bot unhold {self.environment} IMAGE`."
+                )
+            case ReleaseKind.HOLD:
+                return f"Changes which images gitops-bot leaves alone in **{self.environment}**."
+            case _ as unreachable:
+                assert_never(unreachable)
+
+    def body(self, reasons: Sequence[str] = ()) -> str:
+        rows = [
+            "| environment | image | from | to | digest | created | source |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for c in self.changes:
+            meta = c.metadata
+            rows.append(
+                "| "
+                + " | ".join(
+                    [
+                        c.environment,
+                        f"`{c.image}`",
+                        f"`{c.from_tag}`"
+                        if c.from_tag
+                        else (f"`{_short(c.from_digest)}`" if c.from_digest else "—"),
+                        f"`{c.to_tag}`" if c.to_tag else "—",
+                        f"`{c.to_digest}`" if c.to_digest else "—",
+                        format_instant(meta.created) if meta and meta.created else "—",
+                        _source_link(meta),
+                    ]
+                )
+                + " |"
+            )
+        intro = self._intro()
+        why = [f"- `{c.image}`: {c.reason}" for c in self.changes if c.reason]
+        files = sorted({f for c in self.changes for f in c.files} | set(filter(None, [self.holds_file])))
+        table = [*rows, ""] if self.changes else []
+        why_part = ["**Why**", "", *why, *[f"- {r}" for r in reasons], ""] if why or reasons else []
+        parts = [
+            intro,
+            "",
+            *table,
+            *why_part,
+            *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
+            *_warning_lines(self.changes),
+            *_verified_lines(self.changes),
+            *section(self.rendered),
+            "**Files**: " + ", ".join(f"`{f}`" for f in files),
+            "",
+            f"{BODY_MARKER} {self.release_id} -->",
+            "",
+            "_Opened by gitops-bot, which updates this pull request in place and closes it "
+            "when it is no longer needed._",
+        ]
+        return "\n".join(parts) + "\n"
+
+
+def _warning_lines(changes: Sequence[Change]) -> list[str]:
+    warnings = [f"- {w}" for c in changes for w in c.warnings]
+    return ["**Warnings**", "", *warnings, ""] if warnings else []
+
+
+def _verified_lines(changes: Sequence[Change]) -> list[str]:
+    """What the signature check found, per image: key id or identity, Rekor log index."""
+    lines = [
+        f"- `{c.image}` `{_short(c.to_digest)}`: " + "; ".join(s.describe() for s in c.verification.signers)
+        for c in changes
+        if c.verification is not None and c.verification.verified
+    ]
+    return ["**Verified**", "", *lines, ""] if lines else []
+
+
+def _hold_lines(holds: Sequence[tuple[str, str | None]]) -> list[str]:
+    return [
+        f"- hold `{image}`: {reason}" if reason is not None else f"- release the hold on `{image}`"
+        for image, reason in holds
+    ]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "image"
+
+
+def _short(digest: str | None) -> str | None:
+    return short_digest(digest) if digest else None
+
+
+def _source_link(meta: ImageMetadata | None) -> str:
+    if meta is None or not meta.source:
+        return "—"
+    src = meta.source.removesuffix(".git")
+    if meta.revision and src.startswith("https://"):
+        return f"[{meta.revision[:12]}]({src}/commit/{meta.revision})"
+    return src
