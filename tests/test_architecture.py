@@ -1,177 +1,98 @@
-"""The import direction (issue 14): lower layers never import higher ones.
-
-Walks every module of the package with ``ast`` (lazy imports inside functions and
-``TYPE_CHECKING`` blocks count too: a lazy import hides a dependency, it does not remove it)
-and checks each ``gitops_bot`` import against the layers below. ``KNOWN`` lists the arrows
-that still run the wrong way; the test fails when a new one appears *and* when a listed one
-is gone (remove it from the list, so the list only ever shrinks).
-"""
+"""The package's shape: the layers hold (import-linter's contracts in pyproject.toml, which
+``lint-imports`` checks over every import, lazy and ``TYPE_CHECKING`` ones included), no module
+takes part in an import cycle, docs/architecture.md shows the layers as they are, every
+expected failure is a class in ``core.errors``, and every third-party import is a declared
+dependency."""
 
 from __future__ import annotations
 
 import ast
 import importlib.metadata
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import grimp
+
 PACKAGE = Path(__file__).resolve().parent.parent / "gitops_bot"
-
-# Layer of each top-level module or package of gitops_bot, lowest first. A module may import
-# its own layer's modules and every layer below, never a layer above.
-LAYERS: dict[str, int] = {
-    # 0: imports nothing of ours
-    "errors": 0,
-    # 1: value objects and process-wide utilities
-    "model": 1,
-    "imageref": 1,
-    "instants": 1,
-    "log": 1,
-    "ports": 1,
-    "progress": 1,
-    "secret": 1,
-    "privdir": 1,
-    "__init__": 1,
-    # 2: the pure core: how versions compare, which files hold them, what the plan is
-    "policy": 2,
-    "manifests": 2,
-    "plan": 2,
-    "release": 2,
-    "yamlguard": 2,
-    "yamlvalues": 2,
-    # outbound HTTP for every adapter (proxies, trust, deadlines, caps, retries): below them all
-    "net": 2,
-    # 3: adapters to the outside: where versions come from, where changes go, gates, events
-    "registry": 3,
-    "scm": 3,
-    "argocd": 3,
-    "notify": 3,
-    "events": 3,
-    "trust": 3,
-    "holds": 3,
-    "renderer": 3,
-    # 4: config composes the packages' settings
-    "config": 4,
-    # 5: use cases: wire config, registry, plan, manifests and scm together
-    "app": 5,
-    "usecases": 5,
-    "writeback": 5,
-    "batch": 5,
-    "session": 5,
-    "delivery": 5,
-    "stale": 5,
-    "promotion": 5,
-    "history": 5,
-    "fleet": 5,
-    "watch": 5,
-    "targeting": 5,
-    "output": 5,
-    # 6: entry points
-    "cli": 6,
-    "arguments": 6,
-    "action": 6,
-    "__main__": 6,
-}
-
-# Stricter than the layers: the pure core imports only the value objects and errors.
-PURE = {"policy", "manifests", "plan"}
-PURE_MAY_IMPORT = {"errors", "model"}
-# The outbound layer knows no adapter, no configuration, no use case.
-NET_MAY_IMPORT = {"errors", "instants", "log", "net"}
-# Sibling adapters that must not know each other.
-NEVER = {("registry", "scm"), ("scm", "registry")}
-
-# (importer module, imported module) pairs that still break a rule; shrink, never grow.
-KNOWN: set[tuple[str, str]] = set()
+PYPROJECT = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+CONTRACTS = PYPROJECT["tool"]["importlinter"]["contracts"]
+LAYERS = next(c for c in CONTRACTS if c["type"] == "layers")["layers"]
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE).with_suffix("").parts
-    if parts[-1] == "__init__" and len(parts) > 1:
-        parts = parts[:-1]
-    return ".".join(parts)
+def _layer_names() -> list[list[str]]:
+    """The layers, highest first, as the names of their top-level units (``gitops_bot.x`` -> ``x``)."""
+    return [[m.strip().removeprefix("gitops_bot.") for m in re.split(r"[|:]", layer)] for layer in LAYERS]
 
 
-def _imports(path: Path, module: str) -> set[str]:
-    """Every gitops_bot module this file imports, wherever the import statement sits."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    is_package = path.name == "__init__.py"
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith("gitops_bot"))
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = module.split(".")[: len(module.split(".")) - node.level + int(is_package)]
-                base = ".".join(["gitops_bot", *anchor, *([base] if base else [])])
-            if base == "gitops_bot":  # from gitops_bot import app, __version__: modules or names
-                found.update(f"gitops_bot.{a.name}" if _is_module(a.name) else base for a in node.names)
-            elif base.startswith("gitops_bot."):
-                found.add(base)
-    return found
-
-
-def _is_module(name: str) -> bool:
-    return (PACKAGE / f"{name}.py").exists() or (PACKAGE / name).is_dir()
-
-
-def _top(dotted: str) -> str:
-    """The top-level unit of a module name relative to the package ("scm.git" -> "scm")."""
-    rest = dotted.removeprefix("gitops_bot").lstrip(".")
-    return rest.split(".")[0] if rest else "__init__"
-
-
-def _broken(importer: str, imported: str) -> bool:
-    src, dst = _top(importer), _top(imported)
-    if src == dst:
-        return False
-    if src in PURE and dst not in PURE_MAY_IMPORT:
-        return True
-    if src == "net" and dst not in NET_MAY_IMPORT:
-        return True
-    if (src, dst) in NEVER:
-        return True
-    return LAYERS[dst] > LAYERS[src]
-
-
-def _violations() -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        module = _module_name(path)
-        for imported in _imports(path, module):
-            if _broken(module, imported):
-                found.add((module, imported))
-    return found
-
-
-def test_every_module_has_a_layer() -> None:
-    tops = {_top("gitops_bot." + _module_name(p)) for p in PACKAGE.rglob("*.py")}
-    assert tops - LAYERS.keys() == set(), "give each new module a layer in LAYERS"
-
-
-def test_no_import_runs_back_up_beyond_the_known_exceptions() -> None:
-    found = _violations()
-    assert found - KNOWN == set(), "a lower layer imports a higher one (see LAYERS)"
-    assert KNOWN - found == set(), "fixed: remove these from KNOWN"
-
-
-def test_the_walker_sees_lazy_imports_and_relative_ones(tmp_path: Path) -> None:
-    source = tmp_path / "x.py"
-    source.write_text(
-        "def f():\n    from gitops_bot import app\n    from .config import Config\n"
-        "from gitops_bot.scm.git import Workspace\nimport gitops_bot.registry.client\n"
+def test_the_import_contracts_hold() -> None:
+    """lint-imports (import-linter) over the package: a module imports only its own layer and
+    those below it, and the adapters on one layer never import each other."""
+    tool = Path(sys.executable).parent / "lint-imports"
+    done = subprocess.run(
+        [str(tool), "--no-cache"], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=120
     )
-    found = _imports(source, "policy.x")
-    assert found == {
-        "gitops_bot.engine.app",
-        "gitops_bot.policy.config",
-        "gitops_bot.scm.git",
-        "gitops_bot.registry.client",
-    }
-    assert _broken("policy", "gitops_bot.engine.app") and _broken("registry.client", "gitops_bot.scm.git")
-    assert not _broken("app", "gitops_bot.policy") and not _broken("policy.semver", "gitops_bot.core.model")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_every_top_level_unit_sits_on_a_layer() -> None:
+    """A new package or module must be given a place in the layers, or the contract says nothing of it."""
+    tops = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()}
+    tops = {t for t in tops if not t.startswith((".", "_")) or t == "__main__"} - {"gitops-bot.schema"}
+    tops = {t for t in tops if (PACKAGE / t).is_dir() or (PACKAGE / f"{t}.py").is_file()}
+    placed = {name for layer in _layer_names() for name in layer}
+    assert tops - placed == set()
+    assert placed - tops == set()
+
+
+def test_no_module_takes_part_in_an_import_cycle() -> None:
+    """Strongly connected components of the module graph (every import, lazy ones too) are single modules."""
+    graph = grimp.build_graph("gitops_bot", cache_dir=None)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's algorithm
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.find_modules_directly_imported_by(node)):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    # a package's __init__ re-exporting its modules is not a cycle of design: drop the package itself
+    cycles = [[m for m in c if not (PACKAGE / m.removeprefix("gitops_bot.").replace(".", "/")).is_dir()] for c in cycles]
+    assert [c for c in cycles if len(c) > 1] == []
+
+
+def test_the_architecture_page_shows_the_layers_as_the_contract_has_them() -> None:
+    """docs/architecture.md's diagram names each top-level unit once, on its layer's line, in the contract's order."""
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    diagram = page.split("<!-- layers -->\n```text\n", 1)[1].split("```", 1)[0]
+    shown = [re.findall(r"\b([a-z_]+)(?:/|\.py)", line) for line in diagram.splitlines()]
+    shown = [[n for n in names] for names in shown if names]
+    assert shown == _layer_names()
 
 
 def test_every_expected_failure_lives_in_errors() -> None:
@@ -192,25 +113,6 @@ def test_every_expected_failure_lives_in_errors() -> None:
             if sub.__module__ != "gitops_bot.core.errors":
                 outside.append(f"{sub.__module__}.{sub.__qualname__}")
     assert outside == []
-
-
-def test_the_readme_diagram_matches_the_layers() -> None:
-    """README "Architecture" names every top-level module once, on its layer's line."""
-    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Architecture\n", 1)[1].split("\n## ", 1)[0]
-    diagram = section.split("```\n", 2)[1]
-    shown: dict[str, int] = {}
-    layer = -1
-    for line in diagram.splitlines():
-        words = line.split()
-        if words and words[0].isdigit():
-            layer = int(words[0])
-        for word in words:
-            name = word.removesuffix("/").removesuffix(".py")
-            if (word.endswith(".py") or word.endswith("/")) and name in LAYERS:
-                assert name not in shown, f"{name} shown twice"
-                shown[name] = layer
-    assert shown == {name: n for name, n in LAYERS.items() if name != "__init__"}
 
 
 def _requirement_name(spec: str) -> str:

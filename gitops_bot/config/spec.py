@@ -13,13 +13,10 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from gitops_bot.config.reader import Node, Reader
 from gitops_bot.core.errors import ConfigError
-
-if TYPE_CHECKING:
-    from gitops_bot.config.kinds import Kind
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -94,6 +91,19 @@ class Same:
     """A default that is the value of another key ("": the entry's own name in a mapping)."""
 
     key: str
+
+
+class Kind(Protocol):
+    """How one key's value is read and what its JSON Schema is (the kinds are in
+    :mod:`.kinds`, which builds on this module)."""
+
+    def read(self, v: Values, key: str, default: Any) -> Any: ...
+
+    def each(self, value: Any) -> Iterable[Any]: ...
+
+    def schema(self, defs: Defs) -> JSON: ...
+
+    def rule_schema(self, rule: Rule) -> JSON: ...
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ the value for redaction (:func:`gitops_bot.core.log.register_secret`), and its `
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -108,3 +110,9 @@ class EnvView(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"EnvView(hiding {sorted(self.hidden)})"
+
+
+def signature(secret: str, body: bytes) -> str:
+    """``sha256=<hex>``: the HMAC form GitHub sends in X-Hub-Signature-256. The bot checks it on
+    webhooks it receives and sends it on the notifications it posts."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

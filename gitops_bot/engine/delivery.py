@@ -33,10 +33,8 @@ from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release.proposal import Release
-from gitops_bot.scm import github_commits
-from gitops_bot.scm.forge import ChangeRequest, Forge
+from gitops_bot.scm.forge import ChangeRequest, CommitPusher, Forge
 from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
 
 log = get_logger(__name__)
@@ -149,29 +147,29 @@ def _finish(out: Outcome, env: EnvironmentConfig, rel: Release) -> Outcome:
     )
 
 
-def _api_commits(s: Session) -> GitHub | None:
-    """With git.signing github-api, the GitHub connection that creates the commits."""
+def _api_commits(s: Session) -> CommitPusher | None:
+    """With git.signing github-api, the forge's commit creation (GitHub's: it signs them)."""
     signing_cfg = s.app.config.git.signing
     if signing_cfg is None or signing_cfg.method is not SigningMethod.GITHUB_API:
         return None
-    forge = s.forge()[0]
-    if not isinstance(forge, GitHub):
+    pusher = s.forge()[0].commit_pusher()
+    if pusher is None:
         raise UsageError(
             "git signing github-api needs a GitHub repository",
             hint="sign with method ssh or gpg on GitLab and Gitea",
         )
-    return forge
+    return pusher
 
 
 def _push(
-    ws: Workspace, via_api: GitHub | None, branch: str, lease: tuple[str, str | None] | None, sha: str
+    ws: Workspace, via_api: CommitPusher | None, branch: str, lease: tuple[str, str | None] | None, sha: str
 ) -> str:
     """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
     git.signing github-api the commit GitHub created (and signed) from it."""
     if via_api is None:
         ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
         return sha
-    return github_commits.push(via_api, ws, branch, lease)
+    return via_api.push(ws, branch, lease)
 
 
 def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tuple[Release, bool]:
@@ -218,7 +216,9 @@ def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> O
     )
 
 
-def _commit(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: GitHub | None) -> Outcome:
+def _commit(
+    ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: CommitPusher | None
+) -> Outcome:
     """Push straight to the base. A rejected push (the base moved) is answered by
     re-applying the release's edits on the new base, not by a textual rebase."""
     cfg = app.config
@@ -244,7 +244,7 @@ def _commit(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_a
 
 
 def _push_branch(
-    ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: GitHub | None
+    ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: CommitPusher | None
 ) -> Branch:
     """Commit ``rel`` and push it to its branch unless the branch holds that tree already
     (the release's files found; no commit when the base has it all)."""
@@ -276,7 +276,7 @@ def _pull_request(
     env: EnvironmentConfig,
     rel: Release,
     open_prs: dict[str, ChangeRequest],
-    via_api: GitHub | None,
+    via_api: CommitPusher | None,
 ) -> Outcome:
     return _propose(ws, app.config, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs)
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from gitops_bot import config as config_mod
 from gitops_bot import notify
-from gitops_bot.commands import preflight
 from gitops_bot.config import Config
 from gitops_bot.core import files
 from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError
 from gitops_bot.core.secret import EnvView, Secret
+from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.scm import forges

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import hashlib
 import hmac
 import threading
 import time
@@ -17,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 from gitops_bot.core.log import register_secret
+from gitops_bot.core.secret import signature
 from gitops_bot.events.settings import SourceSettings
 
 # GitHub's and ours (generic) carry ``sha256=<hex>``; Gitea's and Forgejo's the bare hex
@@ -31,11 +31,6 @@ class Rejected(Exception):
         super().__init__(message)
         self.status = status
         self.outcome = outcome
-
-
-def signature(secret: str, body: bytes) -> str:
-    """``sha256=<hex>``: the form GitHub sends in X-Hub-Signature-256 (and we send too)."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def _secret(env_name: str, environ: Mapping[str, str]) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
-from gitops_bot.manifests import kustomize, markers, nodes, workloads
+from gitops_bot.manifests import kustomize, kustomize_text, markers, nodes, workloads
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
 
@@ -236,7 +236,7 @@ def edit(
     with the changes made and the values that had no place to go."""
     if is_kustomization(filename):
         edits = [
-            kustomize.ImageEdit(u.image, u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
+            kustomize_text.ImageEdit(u.image, u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
             for u in updates
         ]
         return kustomize.edit(text, edits, filename, append=append)

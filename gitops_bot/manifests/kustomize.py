@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError, UsageError
-from gitops_bot.core.model import WrittenRef, set_parts
+from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.edit import EditResult, FieldChange
 from gitops_bot.manifests.kustomize_text import FIELDS, append_ops, entry_ops
+from gitops_bot.manifests.kustomize_text import ImageEdit as ImageEdit  # callers name it here too
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_FIELD_OF_PART = {"name": "newName", "tag": "newTag", "digest": "digest"}  # of an image reference
 
 
 @dataclass(frozen=True)
@@ -32,24 +32,6 @@ class KustomizeImage:
     new_tag: str | None
     digest: str | None
     line: int  # 1-based, of the entry
-
-
-@dataclass(frozen=True)
-class ImageEdit:
-    """What to set on the entry named ``name``; ``None`` leaves a field as it is.
-    ``keep_digest`` (``@*`` in set-image syntax) keeps a pinned digest when only the tag is set."""
-
-    name: str
-    new_name: str | None = None
-    new_tag: str | None = None
-    digest: str | None = None
-    keep_digest: bool = False
-
-    def fields(self) -> dict[str, str | None]:
-        """Field -> new value, ``None`` meaning remove (:func:`model.set_parts`' rules). Fields
-        not listed are left alone."""
-        parts = set_parts(self.new_name, self.new_tag, self.digest, keep_digest=self.keep_digest)
-        return {_FIELD_OF_PART[part]: value for part, value in parts.items()}
 
 
 def find_kustomization(directory: Path) -> Path:

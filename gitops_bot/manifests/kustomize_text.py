@@ -6,16 +6,34 @@ applied by :func:`gitops_bot.manifests.kustomize.edit`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from gitops_bot.core.errors import ManifestError
+from gitops_bot.core.model import set_parts
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.yamltext import Op, Text, check_scalar, render
 
-if TYPE_CHECKING:
-    from gitops_bot.manifests.kustomize import ImageEdit
-
 FIELDS = ("name", "newName", "newTag", "digest")  # an entry's fields, in kustomize's order
+_FIELD_OF_PART = {"name": "newName", "tag": "newTag", "digest": "digest"}  # of an image reference
+
+
+@dataclass(frozen=True)
+class ImageEdit:
+    """What to set on the entry named ``name``; ``None`` leaves a field as it is.
+    ``keep_digest`` (``@*`` in set-image syntax) keeps a pinned digest when only the tag is set."""
+
+    name: str
+    new_name: str | None = None
+    new_tag: str | None = None
+    digest: str | None = None
+    keep_digest: bool = False
+
+    def fields(self) -> dict[str, str | None]:
+        """Field -> new value, ``None`` meaning remove (:func:`model.set_parts`' rules). Fields
+        not listed are left alone."""
+        parts = set_parts(self.new_name, self.new_tag, self.digest, keep_digest=self.keep_digest)
+        return {_FIELD_OF_PART[part]: value for part, value in parts.items()}
 
 
 def entry_ops(t: Text, entry: Any, fields: dict[str, str | None], filename: str) -> list[Op]:

@@ -19,7 +19,7 @@ from collections.abc import Collection
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import ImageRef, WrittenRef, is_digest, is_tag
 from gitops_bot.manifests.edit import Unwritten
-from gitops_bot.manifests.kustomize import ImageEdit
+from gitops_bot.manifests.kustomize_text import ImageEdit
 
 
 def _split(ref: str) -> WrittenRef:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, assert_never
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode, short_digest
-from gitops_bot.release.proposal import Change
 
 TITLES = {
     "proposed": "Release proposed",
@@ -21,6 +20,32 @@ TITLES = {
     "gate_refused": "Promotion refused by the gate",
     "failed": "gitops-bot run failed",
 }
+
+
+class Change(Protocol):
+    """What a notice says of one image's change (:class:`gitops_bot.release.proposal.Change` is
+    one; no import: releases sit above the adapters that announce them)."""
+
+    @property
+    def image(self) -> str: ...
+
+    @property
+    def repository(self) -> str: ...
+
+    @property
+    def from_tag(self) -> str | None: ...
+
+    @property
+    def from_digest(self) -> str | None: ...
+
+    @property
+    def to_tag(self) -> str | None: ...
+
+    @property
+    def to_digest(self) -> str | None: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 class OutcomeLike(Protocol):

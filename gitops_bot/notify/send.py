@@ -22,7 +22,7 @@ import httpx
 from gitops_bot import __version__
 from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.core.model import is_loopback_host
-from gitops_bot.events.verify import signature
+from gitops_bot.core.secret import signature
 from gitops_bot.net import retry
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.transport import Transport, fetch

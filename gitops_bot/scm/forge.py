@@ -25,6 +25,7 @@ from gitops_bot.core.instants import retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.net import retry
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
+from gitops_bot.scm.git import Workspace
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -85,6 +86,18 @@ class Forge(Protocol):
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         """Comment, then close."""
+        ...
+
+    def commit_pusher(self) -> CommitPusher | None:
+        """The forge's own way of creating commits (it signs them with its key), or None."""
+        ...
+
+
+class CommitPusher(Protocol):
+    """Recreates a worktree's HEAD commit on the forge and moves a branch to it."""
+
+    def push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None) -> str:
+        """Returns the commit the branch now holds (the forge's, not the worktree's)."""
         ...
 
 

@@ -235,6 +235,10 @@ class Gitea:
                 ) from None
             raise
 
+    def commit_pusher(self) -> None:
+        """No API-created commits here: commits are pushed with git and signed by the bot."""
+        return None
+
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._post(f"issues/{pr.number}/comments", {"body": comment})
         self._request("PATCH", f"{self._repo}/pulls/{pr.number}", json={"state": "closed"})

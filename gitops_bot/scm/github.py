@@ -29,8 +29,9 @@ from github.Requester import (
 
 from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.log import get_logger, redact, register_secret
-from gitops_bot.scm import forge, requests_net
+from gitops_bot.scm import forge, github_commits, requests_net
 from gitops_bot.scm.forge import MAX_WAIT, PullRequest, decorate_steps
+from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.settings import GitHubConfig
 
 log = get_logger(__name__)
@@ -258,6 +259,10 @@ class GitHub:
         wrapped = [(what, lambda f=f: _call(f)) for what, f in steps]
         return decorate_steps(f"PR #{pr.number}", wrapped, (GitOpsBotError,))
 
+    def commit_pusher(self) -> _ApiCommits:
+        """Commits created by GitHub through its Git Data API, which it signs and shows Verified."""
+        return _ApiCommits(self)
+
     def close(self, pr: PullRequest, comment: str) -> None:
         raw = pr.raw
         _call(lambda: raw.create_issue_comment(comment))
@@ -333,3 +338,11 @@ def _unavailable(exc: Exception) -> GitHubUnavailable:
     if isinstance(exc, requests.exceptions.RetryError):
         return GitHubUnavailable(f"GitHub unavailable ({exc}) after retries", hint="run again later")
     return GitHubUnavailable(f"cannot reach GitHub ({name})", hint="check github.api_url and the network")
+
+
+class _ApiCommits:
+    def __init__(self, gh: GitHub) -> None:
+        self._gh = gh
+
+    def push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None) -> str:
+        return github_commits.push(self._gh, ws, branch, lease)

@@ -15,16 +15,24 @@ its edits on the new base as for a rejected push.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from github import GithubException, InputGitTreeElement
 
 from gitops_bot.core.errors import PushRejected
 from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.github import GitHub
+
+T = TypeVar("T")
 
 
-def push(gh: GitHub, ws: Workspace, branch: str, lease: tuple[str, str | None] | None) -> str:
+class GitData(Protocol):
+    """The GitHub connection, as this module uses it (:class:`gitops_bot.scm.github.GitHub`)."""
+
+    def git_data(self, fn: Callable[[Any], T]) -> T: ...
+
+
+def push(gh: GitData, ws: Workspace, branch: str, lease: tuple[str, str | None] | None) -> str:
     """Recreate the worktree's HEAD commit on GitHub and move ``branch`` to it; returns its sha."""
     parent, message, changes = ws.head_changes()
 

@@ -250,6 +250,10 @@ class GitLab:
                 return False
             self._sleep(self.pipeline_poll)
 
+    def commit_pusher(self) -> None:
+        """No API-created commits here: commits are pushed with git and signed by the bot."""
+        return None
+
     def close(self, pr: ChangeRequest, comment: str) -> None:
         mr = pr.raw
         self._call(lambda: mr.notes.create({"body": comment}))
