@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from gitops_bot import action
 from gitops_bot.cli import execute
 from gitops_bot.core.model import OutcomeAction
 from gitops_bot.engine.outcome import Outcome
+from gitops_bot.manifests import yamlvalues
 from gitops_bot.output.result import Delivered, Result
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
@@ -220,7 +220,7 @@ def action_steps_as_workflow(action_yml: Path, dest: Path) -> Path:
     """actionlint reads workflows, not actions: action.yml's steps as one workflow_call job, its
     inputs as the workflow's, so the same checks (action versions and runtimes, expressions,
     shellcheck) cover the action too."""
-    action = YAML(typ="safe").load(action_yml.read_text())
+    action = yamlvalues.load(action_yml.read_text(), "<test>")
     inputs = {name: {"type": "string", "required": False} for name in action["inputs"]}
     workflow = {
         "name": "action.yml's steps",
@@ -260,7 +260,7 @@ def test_run_scripts_pass_shellcheck_and_take_expressions_only_through_env(tmp_p
     scripts = [
         s
         for f in [ROOT / "action.yml", *WORKFLOWS]
-        for s in _run_scripts(YAML(typ="safe").load(f.read_text()))
+        for s in _run_scripts(yamlvalues.load(f.read_text(), "<test>"))
     ]
     assert len(scripts) >= 4
     for n, script in enumerate(scripts):

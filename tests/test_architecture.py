@@ -82,7 +82,10 @@ def test_no_module_takes_part_in_an_import_cycle() -> None:
         if module not in index:
             visit(module)
     # a package's __init__ re-exporting its modules is not a cycle of design: drop the package itself
-    cycles = [[m for m in c if not (PACKAGE / m.removeprefix("gitops_bot.").replace(".", "/")).is_dir()] for c in cycles]
+    cycles = [
+        [m for m in c if not (PACKAGE / m.removeprefix("gitops_bot.").replace(".", "/")).is_dir()]
+        for c in cycles
+    ]
     assert [c for c in cycles if len(c) > 1] == []
 
 

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
 from gitops_bot import config
 from gitops_bot.core import files
 from gitops_bot.engine.app import App
-from gitops_bot.manifests import kustomize, nodes, workloads
+from gitops_bot.manifests import kustomize, nodes, workloads, yamlvalues
 from gitops_bot.registry.pool import RegistryPool
 from testkit.example import EXAMPLE
 
@@ -34,7 +33,7 @@ class Obj:
 def _objects(path: Path) -> list[Obj]:
     text = files.read_text(path)
     composed = nodes.compose_all(text, str(path))  # the project's reader (errors name file:line)
-    values = list(YAML(typ="safe").load_all(text))
+    values = list(yamlvalues.load_all(text, "<test>"))
     return [Obj(n, v) for n, v in zip(composed, values, strict=True) if isinstance(v, dict)]
 
 
@@ -43,7 +42,7 @@ def build(directory: Path, seen: tuple[Path, ...] = ()) -> list[Obj]:
     assert directory not in seen, f"resource cycle through {directory}"
     path = kustomize.find_kustomization(directory)
     text = files.read_text(path)
-    spec = YAML(typ="safe").load(text)
+    spec = yamlvalues.load(text, "<test>")
     assert spec.get("kind", "Kustomization") == "Kustomization", path
     objects: list[Obj] = []
     for res in spec.get("resources", []):

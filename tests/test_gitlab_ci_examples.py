@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
+
+from gitops_bot.manifests import yamlvalues
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples/gitlab").glob("*.gitlab-ci.yml"))
@@ -21,7 +22,7 @@ KEYWORDS = {"stages", "workflow", "variables", "default", "include"}
 
 
 def jobs(path: Path) -> dict[str, Any]:
-    doc = YAML(typ="safe").load(path.read_text())
+    doc = yamlvalues.load(path.read_text(), "<test>")
     return {k: v for k, v in doc.items() if k not in KEYWORDS and not k.startswith(".")}
 
 
@@ -52,7 +53,7 @@ def test_release_job_runs_after_the_build_and_the_other_on_a_schedule() -> None:
     build, scheduled = EXAMPLES
     assert jobs(build)["release-to-staging"]["needs"] == ["build"]
     assert "--env staging" in jobs(build)["release-to-staging"]["script"][0]
-    workflow = YAML(typ="safe").load(scheduled.read_text())["workflow"]
+    workflow = yamlvalues.load(scheduled.read_text(), "<test>")["workflow"]
     assert {"if": '$CI_PIPELINE_SOURCE == "schedule"'} in workflow["rules"]
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
+from gitops_bot.manifests import yamlvalues
 from testkit import demo, shipped
 from testkit.registry_process import RegistryProcess, free_port
 from tests.test_action import read_outputs
@@ -29,7 +29,7 @@ from tests.test_update_e2e import make_world
 
 pytestmark = pytest.mark.shipped
 ROOT = shipped.ROOT
-ACTION: dict[str, Any] = YAML(typ="safe").load((ROOT / "action.yml").read_text())
+ACTION: dict[str, Any] = yamlvalues.load((ROOT / "action.yml").read_text(), "<test>")
 
 
 @pytest.fixture(scope="session")

@@ -71,5 +71,5 @@ def test_a_bom_and_crlf_holds_file_reads_as_written(tmp_path: Path) -> None:
 
 
 def test_scalar_reasons_of_other_types_are_kept_as_their_text(tmp_path: Path) -> None:
-    _write(tmp_path, "dev:\n  a: 1.5\n  b: 2026-01-01\n  c:\n  d: true\n")
-    assert holds.load(tmp_path) == {"dev": {"a": "1.5", "b": "2026-01-01", "c": "", "d": "True"}}
+    _write(tmp_path, "dev:\n  a: 1.5\n  b: 2026-01-01\n  c:\n  d: true\n  e: 1.10\n")
+    assert holds.load(tmp_path) == {"dev": {"a": "1.5", "b": "2026-01-01", "c": "", "d": "true", "e": "1.10"}}

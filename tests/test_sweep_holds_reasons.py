@@ -27,6 +27,7 @@ REASONS = [
     "\ufeffbom",
     "x\r\ny",
     "café, naïve",
+    "rolled back 🙂 (U+1F642, beyond the BMP)",
     "~",
     "null",
     "- dash",

@@ -49,8 +49,8 @@ def precheck(text: str, filename: str, error: type[FileError]) -> None:
 
 
 def check_nodes(docs: Iterable[Any], filename: str, error: type[FileError]) -> None:
-    """Depth, alias expansion and duplicate keys of composed documents (PyYAML or ruamel
-    nodes: both have ``value``, ``start_mark`` and mapping values as key/value pairs)."""
+    """Depth, alias expansion and duplicate keys of composed documents (PyYAML's nodes:
+    ``value``, ``start_mark``, and mapping values as key/value pairs)."""
     for root in docs:
         if root is not None:
             _walk(root, filename, error)

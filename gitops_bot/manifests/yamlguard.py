@@ -2,7 +2,7 @@
 
 The limits and the checks themselves live in :mod:`gitops_bot.manifests.guard`, where the
 editors' composer applies them; this module applies them to texts another reader parses
-(ruamel for config and holds), and reads YAML files.
+(the holds file), and reads YAML files.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from gitops_bot.manifests.guard import LOADER, check_nodes, precheck
 
 
 def check(text: str, filename: str, error: type[FileError]) -> None:
-    """The whole check for a text parsed by another reader (ruamel for config and holds).
+    """The whole check for a text parsed by another reader (the holds file's composer).
     Syntax errors are left to that reader, which reports them better."""
     precheck(text, filename, error)
     try:

@@ -54,12 +54,26 @@ class LineList(list[Any]):
 
 def load(text: str, filename: str) -> Any:
     """The document of ``text`` as values; YAML errors as a ConfigError naming file and line."""
+    return _Builder(filename).value(compose(text, filename))
+
+
+def load_all(text: str, filename: str) -> list[Any]:
+    """Every document of a multi-document stream as values (empty documents dropped)."""
     try:
-        root = nodes.compose(text, filename)
+        docs = nodes.compose_all(text, filename)
     except ManifestError as exc:
         where = f"{exc.path}:{exc.line}: " if exc.line is not None else f"{exc.path}: "
         raise ConfigError(filename, exc.line, exc.message.removeprefix(where), hint=exc.hint) from None
-    return _Builder(filename).value(root)
+    return [_Builder(filename).value(d) for d in docs]
+
+
+def compose(text: str, filename: str) -> Any:
+    """The document's node tree (None when empty); YAML errors as a ConfigError naming file and line."""
+    try:
+        return nodes.compose(text, filename)
+    except ManifestError as exc:
+        where = f"{exc.path}:{exc.line}: " if exc.line is not None else f"{exc.path}: "
+        raise ConfigError(filename, exc.line, exc.message.removeprefix(where), hint=exc.hint) from None
 
 
 class _Builder:

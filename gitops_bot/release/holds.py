@@ -14,14 +14,16 @@ stops before changing it unless forced, and ``rollback`` places holds on what it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.core.log import redact
-from gitops_bot.manifests import yamlguard
+from gitops_bot.manifests import yamlguard, yamlvalues
 
 HOLDS_FILE = "gitops-bot.holds.yaml"
 HEADER = (
@@ -47,36 +49,48 @@ def load(config_root: Path) -> Holds:
 
 
 def parse(text: str, filename: str) -> Holds:
+    """The holds in ``text``. Every name and reason is taken as the text it is written as (a
+    reason ``1.10`` stays ``1.10``). PyYAML's Python composer, not libyaml's: a file this small
+    costs nothing to read, and it reads back any escape the writer wrote (libyaml refuses a
+    lone surrogate, which an undecodable argument can carry)."""
     yamlguard.check(text, filename, ConfigError)
-    from ruamel.yaml import YAML  # here: a plan of a repository without holds never loads it
-    from ruamel.yaml.error import MarkedYAMLError
-
     try:
-        doc = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
+        doc = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
-    if doc is None:
+    if doc is None or _null(doc):
         return {}
-    if not isinstance(doc, Mapping):
+    if not isinstance(doc, yaml.MappingNode):
         raise ConfigError(filename, 1, "must map each environment to its held images")
     out: Holds = {}
-    for env, images in doc.items():
-        line = doc.lc.key(env)[0] + 1 if hasattr(doc, "lc") else None
-        if images is None:
+    for env, images in doc.value:
+        line = env.start_mark.line + 1
+        if _null(images):
             continue
-        if not isinstance(images, Mapping):
-            raise ConfigError(filename, line, f"{env}: must map each held image to a reason (image: reason)")
-        if not _scalar_value(env):
+        if not isinstance(images, yaml.MappingNode):
+            raise ConfigError(
+                filename, line, f"{_name(env)}: must map each held image to a reason (image: reason)"
+            )
+        if not isinstance(env, yaml.ScalarNode):
             raise ConfigError(filename, line, "an environment must be a name, not a list or mapping")
-        for k, v in images.items():
-            if not _scalar_value(k) or not (v is None or _scalar_value(v)):
-                at = images.lc.key(k)[0] + 1 if hasattr(images, "lc") else line
+        for k, v in images.value:
+            if not isinstance(k, yaml.ScalarNode) or not isinstance(v, yaml.ScalarNode):
                 raise ConfigError(
-                    filename, at, f"{env}: each hold is one line 'image: reason', not a list or mapping"
+                    filename,
+                    k.start_mark.line + 1,
+                    f"{env.value}: each hold is one line 'image: reason', not a list or mapping",
                 )
-        out[str(env)] = {str(k): "" if v is None else str(v) for k, v in images.items()}
+        out[env.value] = {k.value: "" if _null(v) else v.value for k, v in images.value}
     return out
+
+
+def _null(node: Any) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _name(node: Any) -> str:
+    return node.value if isinstance(node, yaml.ScalarNode) else "an environment"
 
 
 def render(holds: Holds) -> str:
@@ -119,19 +133,11 @@ def write(config_root: Path, holds: Holds) -> bool:
     return True
 
 
-def _scalar_value(value: object) -> bool:
-    """A YAML scalar (text, number, date, bool): what ``str()`` turns into the text it shows;
-    a list or mapping would become Python's repr of it and silently name no image."""
-    return not isinstance(value, (Mapping, list, tuple, set))
-
-
 def _scalar(text: str) -> str:
-    """A plain YAML scalar when that reads back as the same string, else a JSON-quoted one."""
-    from ruamel.yaml import YAML
-
+    """A plain YAML scalar when that reads back as the same string, else a double-quoted one."""
     # printable ASCII only: a tab, a control character or a lone surrogate makes the YAML reader
-    # raise rather than answer, and NEL/LS read back as other characters; JSON quoting with
-    # ASCII escapes reads back exactly for any string
+    # raise rather than answer, and NEL/LS read back as other characters; the quoted form
+    # escapes everything else, so it reads back exactly for any string
     plain = (
         text
         and text.isascii()
@@ -139,6 +145,32 @@ def _scalar(text: str) -> str:
         and text.strip() == text
         and not any(c in text for c in ":#{}[],&*!|>'\"%@`\n")
     )
-    if plain and YAML(typ="safe").load(text) == text:
+    if plain and _reads_back(text):
         return text
-    return json.dumps(text, ensure_ascii=True)
+    return _quoted(text)
+
+
+def _quoted(text: str) -> str:
+    """YAML's double-quoted form with ASCII escapes (``\\U`` for characters beyond the BMP, so
+    no surrogate pair is ever written)."""
+    out = []
+    for c in text:
+        code = ord(c)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif 0x20 <= code < 0x7F:
+            out.append(c)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
+def _reads_back(text: str) -> bool:
+    try:
+        return bool(yamlvalues.load(text, "<scalar>") == text)
+    except ConfigError:
+        return False
