@@ -4,6 +4,9 @@ targets), and file paths in docs and configs. Written for the package-by-questio
 once on a clean tree, then ``ruff check --fix`` (import order) and the whole suite.
 
 usage: python scripts/move_modules.py .   (MAP below; a module it does not name stays put)
+       python scripts/move_modules.py --rewrite OLD_REV FILE...
+         rewrite only the references in FILEs (written against the layout of git revision
+         OLD_REV, e.g. a branch merged after the move) to the new layout; moves nothing
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ MAP: dict[str, str] = {
     "targeting": "engine.targeting",
     "stale": "engine.stale",
     "usecases.result": "engine.outcome",
+    "usecases.preflight": "engine.preflight",  # the session runs it: the engine's, not a command
     # commands: one module per command, the fleet, the facade
     "usecases": "commands",
     "fleet": "commands.fleet",
@@ -169,7 +173,41 @@ def rewrite_from_imports(text: str, known: set[str]) -> str:
     return FROM_PKG.sub(sub, text)
 
 
+def rewrite_text(p: Path, known: set[str]) -> None:
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return
+    if "gitops_bot" not in text:
+        return
+    new = text
+    if p.suffix == ".py":
+        new = rewrite_from_imports(new, known)
+    new = rewrite_dotted(new, known)
+    new = rewrite_paths(new, known).replace(NEW, "gitops_bot")
+    if new != text:
+        p.write_text(new, encoding="utf-8")
+
+
+def rewrite_only(old_rev: str, paths: list[str]) -> None:
+    listing = sh(Path.cwd(), "git", "ls-tree", "-r", "--name-only", old_rev, "gitops_bot").split()
+    known: set[str] = set()
+    for name in listing:
+        if not name.endswith(".py"):
+            continue
+        parts = Path(name).relative_to("gitops_bot").with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            known.add(".".join(parts))
+    for path in paths:
+        rewrite_text(Path(path), known)
+
+
 def main() -> None:
+    if sys.argv[1] == "--rewrite":
+        rewrite_only(sys.argv[2], sys.argv[3:])
+        return
     repo = Path(sys.argv[1]).resolve()
     pkg = repo / "gitops_bot"
     known = modules(pkg)
