@@ -108,7 +108,11 @@ def _b64(data: bytes) -> str:
 def forged(header: dict[str, Any], claims: dict[str, Any], key: bytes = b"") -> str:
     """A token no issuer signed: ``alg: none`` (no signature) or HS256 keyed with ``key``."""
     now = int(time.time())
-    signing = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps({"iat": now, "exp": now + 600, **claims}).encode())
+    signing = (
+        _b64(json.dumps(header).encode())
+        + "."
+        + _b64(json.dumps({"iat": now, "exp": now + 600, **claims}).encode())
+    )
     if header["alg"] == "none":
         return signing + "."
     return signing + "." + _b64(hmac.new(key, signing.encode(), hashlib.sha256).digest())
@@ -146,7 +150,11 @@ def _refusals(issuer: JwksIssuer) -> list[tuple[str, str, str]]:
         ("no expiry", _no_exp(issuer), "'exp'"),
         ("signed by another key", issuer.token(google(), key=rsa_key()), "signature"),
         ("alg none", forged({"alg": "none", "kid": "key-1"}, google()), "'none'"),
-        ("HS256 keyed with the public key", forged({"alg": "HS256", "kid": "key-1"}, google(), public_pem), "HS256"),
+        (
+            "HS256 keyed with the public key",
+            forged({"alg": "HS256", "kid": "key-1"}, google(), public_pem),
+            "HS256",
+        ),
         ("unknown kid", issuer.token(google(), kid="key-404", key=rsa_key()), "does not publish"),
         ("opaque token", "ya29.a0AfH6SMBx-not-a-jwt", "not a JWT"),
     ]
@@ -156,7 +164,10 @@ def _no_exp(issuer: JwksIssuer) -> str:
     import jwt
 
     return jwt.encode(
-        {"iat": int(time.time()), **google()}, issuer.keys["key-1"], algorithm="RS256", headers={"kid": "key-1"}
+        {"iat": int(time.time()), **google()},
+        issuer.keys["key-1"],
+        algorithm="RS256",
+        headers={"kid": "key-1"},
     )
 
 
@@ -276,7 +287,9 @@ def test_a_symmetric_key_in_the_set_is_never_used(issuer: JwksIssuer) -> None:
     """A set that (wrongly) publishes an ``oct`` key under a kid must not let an HS256 token
     keyed with it through."""
     secret = b"published-secret"
-    issuer.body = json.dumps({"keys": [{"kty": "oct", "kid": "k", "k": _b64(secret)}, *issuer.jwks()["keys"]]}).encode()
+    issuer.body = json.dumps(
+        {"keys": [{"kty": "oct", "kid": "k", "k": _b64(secret)}, *issuer.jwks()["keys"]]}
+    ).encode()
     verifier = JwtVerifier()
     settings = JwtSettings(GAR_AUDIENCE, GOOGLE_ISSUER, issuer.jwks_url, PUSHER)
     with pytest.raises(BadToken, match="HS256"):

@@ -4,7 +4,6 @@ packages own."""
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 
 from gitops_bot.config.kinds import INT, NUMBER, STR, EnvVar, ListOf, MapOf, Nested, Strings

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from gitops_bot.events.bearer import Fetch, JwtVerifier
 from gitops_bot.events.payloads import PARSERS, PayloadError, Push, body_digest, matches
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
-from gitops_bot.events.bearer import Fetch, JwtVerifier
 from gitops_bot.events.verify import Rejected, ReplayWindow, authenticate
 from gitops_bot.log import get_logger
 from gitops_bot.model import ImageRef
@@ -171,7 +171,9 @@ class Receiver:
             if delivery.validation is not None:
                 # Event Grid proves we want its deliveries: the code back, synchronously
                 self._answer(label, 200, "validation", "Event Grid subscription validated", [])
-                return Answer(200, json.dumps({"validationResponse": delivery.validation}), "application/json")
+                return Answer(
+                    200, json.dumps({"validationResponse": delivery.validation}), "application/json"
+                )
             if delivery.id is not None:
                 keys.append(f"{source.name}:{delivery.id}")
             if source.secret_env:
