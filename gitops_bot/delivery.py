@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gitops_bot import batch as batch_mod
 from gitops_bot import holds as holds_mod
@@ -31,13 +32,16 @@ from gitops_bot.model import (
     WriteMode,
 )
 from gitops_bot.release import Release
-from gitops_bot.scm import github_commits
 from gitops_bot.scm.forge import ChangeRequest, Forge
 from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
 from gitops_bot.session import Session
 from gitops_bot.usecases.result import Outcome
+
+if TYPE_CHECKING:
+    # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the
+    # rendered diff of --output json, GitLab and Gitea) does not import it
+    from gitops_bot.scm.github import GitHub
 
 log = get_logger(__name__)
 BATCH_CHUNK = 100  # pull-request releases whose branches are pushed together before their PRs
@@ -154,6 +158,8 @@ def _api_commits(s: Session) -> GitHub | None:
     signing_cfg = s.app.config.git.signing
     if signing_cfg is None or signing_cfg.method is not SigningMethod.GITHUB_API:
         return None
+    from gitops_bot.scm.github import GitHub
+
     forge = s.forge()[0]
     if not isinstance(forge, GitHub):
         raise UsageError(
@@ -171,6 +177,8 @@ def _push(
     if via_api is None:
         ws.push(f"HEAD:refs/heads/{branch}", lease=lease)
         return sha
+    from gitops_bot.scm import github_commits
+
     return github_commits.push(via_api, ws, branch, lease)
 
 
