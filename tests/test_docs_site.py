@@ -114,6 +114,8 @@ def test_a_stale_reference_page_is_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ref = _docs_reference()
+    monkeypatch.setenv("COLUMNS", "100")  # the script sets it for argparse: restored afterwards
+    monkeypatch.setattr(sys, "path", list(sys.path))
     out = tmp_path / "reference"
     shutil.copytree(ROOT / "docs" / "reference", out)
     monkeypatch.setattr(ref, "OUT", out)
