@@ -28,7 +28,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     write: WriteMode = WriteMode.PULL_REQUEST  # the environment's write mode
     kind: ReleaseKind = ReleaseKind.UPDATE
-    rendered: tuple[Rendered, ...] = ()  # the rendered diff (docs/rendered-diff.md)
+    rendered: tuple[Rendered, ...] = ()  # the rendered diff (docs/manifests/rendered-diff.md)
 
     def _would(self) -> dict[str, Any]:
         return {"title": self.title, "body": self.body, "diff": self.diff}
