@@ -182,7 +182,8 @@ class Contract:
             return [*problems, f"status {status} is not an answer the operation lists ({sorted(responses)})"]
         schema = self._response_schema(op, str(status) if str(status) in responses else "default")
         if schema is not None and status != 204:
-            if (self.name, method, op.template) in ANSWER_IS_LIST:
+            listed_item = self._deref(_pointer(self.document, schema)).get("type") != "array"
+            if (self.name, method, op.template) in ANSWER_IS_LIST and listed_item:
                 if not isinstance(answer, list):
                     return [*problems, "answer (top): not a list"]
                 for i, item in enumerate(answer):

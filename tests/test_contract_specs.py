@@ -4,6 +4,7 @@ request body of the wrong shape."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import sys
@@ -198,3 +199,17 @@ def example_note() -> dict:  # type: ignore[type-arg]
     return dict(
         doc["operations"]["post /api/v4/projects/{id}/merge_requests/{merge_request_iid}/notes"]["answer"]
     )
+
+
+def test_a_gitlab_list_described_as_an_array_is_checked_as_one() -> None:
+    """Should a refreshed description type the merge request list as an array (as upstream does
+    where Grape says ``is_array``), the answer is still checked as a list of merge requests."""
+    doc = copy.deepcopy(Contract.load("gitlab").document)
+    listing = doc["paths"]["/api/v4/projects/{id}/merge_requests"]["get"]["responses"]["200"]
+    listing["schema"] = {"type": "array", "items": listing["schema"]}
+    contract = Contract("gitlab", doc, "", "/api/v4")
+    contract.check("GET", "/projects/42/merge_requests", None, 200, [{"iid": 1}])
+    assert contract.violations == []
+    contract.check("GET", "/projects/42/merge_requests", None, 200, [{"iid": "1"}])
+    contract.check("GET", "/projects/42/merge_requests", None, 200, {"iid": 1})
+    assert len(contract.violations) == 2
