@@ -1,8 +1,9 @@
 """CPU per registry request of the HTTP clients the registry client could sit on, against the
 real registry process (loopback, sequential, so only the client's cost differs).
 
-- ``gitops-bot``: RegistryClient.resolve_digest (HEAD) over gitops_bot.net's Transport (httpx
-  + the deadline backend + the session's auth/redirect flow + checks);
+- ``gitops-bot``: RegistryClient.resolve_digest (HEAD) over gitops_bot.net's Transport
+  (httpcore's pool driven directly + the deadline backend + the session's auth/redirect flow +
+  checks);
 - ``httpx``: a bare httpx.Client HEAD;
 - ``urllib3``: a bare urllib3.PoolManager HEAD (urllib3 2.x, as requests uses it).
 
@@ -56,7 +57,7 @@ def main() -> int:
         print("| --- | --- | --- |")
         with RegistryClient(RegistryConfig(host=reg.host)) as c:
             timed(
-                "gitops-bot (httpx + net layers)",
+                "gitops-bot (httpcore + net layers)",
                 args.requests,
                 lambda: c.resolve_digest("bench/app", "1.0.0"),
             )

@@ -13,7 +13,7 @@ near the bot would be.
 Goals (docs/performance.md): wall within 1.25x the minimum; 2 requests an image; CPU <= 1 ms a request;
 RSS < 80 MB.
 
-    .venv/bin/python bench/latency_bench.py --repos 1000 --tags 20 --proxy
+    .venv/bin/python bench/latency_bench.py --repos 1000 --tags 20 --proxy --without-kubectl
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from measure import measured, run_child
 from plan_bench import seed
 
 from gitops_bot.registry.settings import RegistryConfig
+from gitops_bot.render.tools import KUBECTL_ENV
 from testkit.connect_proxy import ConnectProxy
 from testkit.registry_process import RegistryProcess
 from testkit.relay import DelayRelay
@@ -99,6 +100,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--rtt", type=float, default=0.040, help="round-trip time, seconds")
     ap.add_argument("--proxy", action="store_true", help="also run through an HTTP proxy")
+    ap.add_argument(
+        "--without-kubectl",
+        action="store_true",
+        help="also run direct with no kubectl (no rendered diff in the JSON plan)",
+    )
     ap.add_argument("--cache", type=Path, default=Path(".bench"), help="keeps seeded registries between runs")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gitops-bot-bench-"))
@@ -125,6 +131,14 @@ def main() -> int:
             for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
                 os.environ.pop(name, None)
             rows.append(runs("direct", cmd, args.runs, args.repos, args.rtt))
+            if args.without_kubectl:
+                os.environ[KUBECTL_ENV] = str(work / "no-kubectl")  # a path that does not exist
+                try:
+                    rows.append(
+                        runs("direct, no kubectl (no rendered diff)", cmd, args.runs, args.repos, args.rtt)
+                    )
+                finally:
+                    os.environ.pop(KUBECTL_ENV)
             if args.proxy:
                 with ConnectProxy() as proxy:
                     os.environ["HTTP_PROXY"] = proxy.url

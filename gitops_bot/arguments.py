@@ -85,7 +85,11 @@ def _parents() -> _Parents:
         "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
     )
     many = _Parser(add_help=False)
-    many.add_argument("--repositories", metavar="FILE", help="a file listing GitOps repositories (README)")
+    many.add_argument(
+        "--repositories",
+        metavar="FILE",
+        help="a file listing GitOps repositories (docs/guides/many-repositories.md)",
+    )
     many.add_argument("--parallel", type=_count(1), metavar="N", help="repositories at once (default 4)")
     many.add_argument("--shard", metavar="I/N", help="only shard I of N of the repositories (stable hash)")
     return _Parents(logging_opts, local, remote, writes, envs, many)
@@ -185,7 +189,7 @@ def _add_schema(sub: Subparsers, p: _Parents) -> None:
     sub.add_parser(
         "schema",
         parents=[p.logging],
-        help="print the JSON Schema of gitops-bot.yaml (for editors: README 'Configuration')",
+        help="print the JSON Schema of gitops-bot.yaml (for editors: docs/concepts/configuration.md)",
     )
 
 

@@ -125,7 +125,7 @@ def main(argv: list[str]) -> int:
         path, text = OUT / name, make()
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(str(path.relative_to(ROOT)))
+                stale.append(str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path))
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

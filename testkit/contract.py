@@ -39,7 +39,26 @@ KNOWN = {
     "github": ("github-rest-subset.json", ""),
     "gitea": ("gitea-subset.swagger.json", "/api/v1"),
     "forgejo": ("forgejo-subset.swagger.json", "/api/v1"),
-    "gitlab": ("gitlab-subset.swagger.json", "/api/v4"),
+    "gitlab": ("gitlab-subset.swagger.json", ""),
+}
+# GitLab's description spells each path whole ("/api/v4/projects/{id}/..."), without basePath
+UNDER = {"gitlab": "/api/v4"}
+# Operations a description lacks, held to the service's own docs example instead (the answer
+# has the example's keys with the example's JSON types, the request the documented required
+# parameters): file of examples, per service
+DOCS_EXAMPLES = {"gitlab": "gitlab-docs-examples.json"}
+
+# Error statuses a service's docs give for every operation, beyond 401, 404, 429 and 5xx:
+# GitLab's REST docs ("Status codes", doc/api/rest/index.md): 403 "the request isn't allowed",
+# which every endpoint's ``authorize!`` answers; the generated description lists it on few.
+ANY_OPERATION = {"gitlab": (403,)}
+
+# A list operation whose description names the item's schema, not an array of it (grape-swagger
+# writes a Grape ``is_array`` entity so): each item of the answer is checked against it. GitLab's
+# REST docs ("List merge requests", "List users") show the answers as JSON arrays.
+ANSWER_IS_LIST = {
+    ("gitlab", "get", "/api/v4/projects/{id}/merge_requests"),
+    ("gitlab", "get", "/api/v4/users"),
 }
 
 
@@ -70,6 +89,7 @@ class Operation:
     method: str
     spec: Mapping[str, Any]
     pointer: str  # JSON pointer of the operation inside the description
+    documented: Mapping[str, Any] | None = None  # a docs example, when the description lacks it
 
 
 @dataclass
@@ -77,6 +97,8 @@ class Contract:
     name: str
     document: dict[str, Any]
     prefix: str = ""
+    under: str = ""  # what the description's paths start with that the fake's do not
+    examples: Mapping[str, Any] = field(default_factory=dict)  # "method template" -> docs example
     violations: list[str] = field(default_factory=list)
     checked: int = 0
 
@@ -87,12 +109,18 @@ class Contract:
             self.document, default_specification=referencing.jsonschema.DRAFT4
         )
         self._registry: referencing.Registry[Any] = referencing.Registry().with_resource("urn:spec", resource)
-        self._ops = list(_operations(self.document))
+        self._ops = list(_operations(self.document)) + [
+            _documented(key, example) for key, example in self.examples.items()
+        ]
 
     @classmethod
     def load(cls, name: str) -> Contract:
         file, prefix = KNOWN[name]
-        return cls(name, _document(file), prefix)
+        examples = _document(DOCS_EXAMPLES[name])["operations"] if name in DOCS_EXAMPLES else {}
+        document = _document(file)
+        if name == "gitlab":
+            document = grape_swagger_gaps(copy.deepcopy(document))
+        return cls(name, document, prefix, UNDER.get(name, ""), examples)
 
     # -- what the fakes call -------------------------------------------------------------
 
@@ -102,7 +130,7 @@ class Contract:
         """Check one exchange (the request alone unless ``answer_too``); remember what breaks
         the description."""
         url = urlparse(raw_path)
-        path = url.path.removeprefix(self.prefix) if self.prefix else url.path
+        path = self.under + (url.path.removeprefix(self.prefix) if self.prefix else url.path)
         problems = self._problems(method.lower(), path, parse_qs(url.query), body, status, answer)
         if not answer_too:
             problems = [p for p in problems if not p.startswith(("answer", "status"))]
@@ -129,6 +157,8 @@ class Contract:
         op = self.operation(method, path)
         if op is None:
             return ["no such operation in the description"]
+        if op.documented is not None:
+            return _against_example(op.documented, body, status, answer)
         problems = []
         params = [self._deref(p) for p in op.spec.get("parameters", [])]
         for p in params:
@@ -145,13 +175,21 @@ class Contract:
         if listed is None:
             if (self.name, method, op.template, f"status {status}") in WAIVED:
                 return problems
-            if status >= 400 and ("default" in responses or status in (401, 404, 429) or status >= 500):
+            anywhere = (401, 404, 429, *ANY_OPERATION.get(self.name, ()))
+            if status >= 400 and ("default" in responses or status in anywhere or status >= 500):
                 # authentication, absence, rate limits and outages answer any operation
                 return problems
             return [*problems, f"status {status} is not an answer the operation lists ({sorted(responses)})"]
         schema = self._response_schema(op, str(status) if str(status) in responses else "default")
         if schema is not None and status != 204:
-            problems += self._validate(answer, schema, "answer")
+            listed_item = self._deref(_pointer(self.document, schema)).get("type") != "array"
+            if (self.name, method, op.template) in ANSWER_IS_LIST and listed_item:
+                if not isinstance(answer, list):
+                    return [*problems, "answer (top): not a list"]
+                for i, item in enumerate(answer):
+                    problems += self._validate(item, schema, f"answer item {i}")
+            else:
+                problems += self._validate(answer, schema, "answer")
         return problems
 
     def _request_schema(self, op: Operation, params: list[Mapping[str, Any]]) -> str | None:
@@ -198,11 +236,35 @@ def example(name: str, key: str) -> Any:
     return copy.deepcopy(_document(file)["components"]["examples"][key]["value"])
 
 
+def docs_example(name: str, key: str) -> Any:
+    """A fresh copy of the docs example answer of an operation the description lacks
+    (``"post /api/v4/..."``), for a fake to build its answers on."""
+    return copy.deepcopy(_document(DOCS_EXAMPLES[name])["operations"][key]["answer"])
+
+
 @cache
 def _document(file: str) -> dict[str, Any]:
     doc = json.loads((SPECS / file).read_text(encoding="utf-8"))
     nullable_to_null(doc)
     return dict(doc)
+
+
+def grape_swagger_gaps(doc: dict[str, Any]) -> dict[str, Any]:
+    """GitLab's description as far as it is evidence. grape-swagger writes an entity field
+    Grape never documented as a bare ``{"type": "string"}`` (no example, format or enum; the
+    description's own generated examples read ``"draft": "draft"``), where GitLab answers
+    booleans, integers and arrays (its REST docs' examples): such a field's type is not checked.
+    An entity field (``$ref``) loses Grape's ``is_array`` (``assignees``, ``reviewers`` are
+    lists) and Grape sends a missing association as ``null`` (``head_pipeline`` before CI ran):
+    it admits the entity, a list of it, or null. Every documented field keeps its type."""
+    for definition in doc.get("definitions", {}).values():
+        properties = definition.get("properties", {})
+        for name, prop in properties.items():
+            if prop == {"type": "string"}:
+                properties[name] = {}
+            elif set(prop) == {"$ref"}:
+                properties[name] = {"anyOf": [prop, {"type": "array", "items": prop}, {"type": "null"}]}
+    return doc
 
 
 def nullable_to_null(node: Any) -> None:
@@ -238,6 +300,57 @@ def _operations(doc: Mapping[str, Any]) -> list[Operation]:
                 pointer = "/paths/" + template.replace("~", "~0").replace("/", "~1") + f"/{method}"
                 out.append(Operation(template, re.compile(regex), method, spec, pointer))
     return out
+
+
+def _documented(key: str, example: Mapping[str, Any]) -> Operation:
+    method, template = key.split(" ", 1)
+    regex = re.sub(r"\\\{([^}]+)\\\}", "[^/]+", re.escape(template))
+    return Operation(template, re.compile(regex), method, {}, "", documented=example)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return (
+        "object" if isinstance(value, dict) else "array" if isinstance(value, list) else type(value).__name__
+    )
+
+
+def _against_example(example: Mapping[str, Any], body: Any, status: int, answer: Any) -> list[str]:
+    """An exchange held to a docs example: the documented required request parameters with
+    their types; the documented status; the answer with exactly the example's keys, each of the
+    example's JSON type (a ``null`` in the example admits any type), nested objects likewise."""
+    problems = []
+    for name, kind in example.get("request_required", {}).items():
+        if not isinstance(body, dict) or name not in body:
+            problems.append(f"request body (top): {name!r} is a required parameter (docs)")
+        elif _json_type(body[name]) != kind:
+            problems.append(f"request body {name}: not a {kind} (docs)")
+    if status >= 400:
+        return problems  # the docs show the success answer only
+    if status != example["status"]:
+        return [*problems, f"status {status} is not the documented {example['status']}"]
+    return problems + _same_shape(example["answer"], answer, "answer")
+
+
+def _same_shape(example: Any, value: Any, where: str) -> list[str]:
+    if example is None:
+        return []
+    if _json_type(example) != _json_type(value):
+        return [f"{where}: {_json_type(value)} where the docs example has {_json_type(example)}"]
+    if not isinstance(example, dict):
+        return []
+    problems = [f"{where}: {k!r} is in the docs example but missing" for k in example if k not in value]
+    problems += [f"{where}: {k!r} is not in the docs example" for k in value if k not in example]
+    for k in example.keys() & value.keys():
+        problems += _same_shape(example[k], value[k], f"{where}/{k}")
+    return problems
 
 
 def _pointer(doc: Any, pointer: str) -> Any:

@@ -1,5 +1,6 @@
-"""The command and configuration examples of ``README.md`` and every ``docs/**/*.md``, found
-and classified so ``tests/test_docs_examples.py`` can run each one (docs/contributing-docs.md).
+"""The command and configuration examples of ``README.md``, ``CONTRIBUTING.md`` and every
+``docs/**/*.md``, found and classified so ``tests/test_docs_examples.py`` can run each one
+(docs/development/docs-examples.md).
 
 A small collector of our own rather than a docs-test library: the examples are not Python
 sessions but gitops-bot configuration files, GitHub/GitLab pipelines and shell lines, and what
@@ -113,9 +114,10 @@ def _load(text: str) -> Any:
 
 
 def documents(root: Path = ROOT) -> list[Path]:
-    """README.md and every Markdown file under docs/, whoever wrote it."""
+    """README.md, CONTRIBUTING.md and every Markdown file under docs/, whoever wrote it."""
     docs = root / "docs"
-    return [root / "README.md", *(sorted(docs.rglob("*.md")) if docs.is_dir() else [])]
+    front = [root / name for name in ("README.md", "CONTRIBUTING.md") if (root / name).is_file()]
+    return [*front, *(sorted(docs.rglob("*.md")) if docs.is_dir() else [])]
 
 
 def blocks(path: Path) -> list[Block]:

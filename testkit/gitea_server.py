@@ -27,8 +27,18 @@ class FakeGitea(FakeForge):
     checks: str = "pending"  # the head commit's combined status: pending | success
     merge_styles: tuple[str, ...] = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only")
     api_prefix: ClassVar[str] = "/api/v1"
-    # every request and answer is held to Gitea's published description (testkit/specs/)
-    contract: Contract | None = field(default_factory=lambda: Contract.load("gitea"))
+    # "forgejo": answer as Forgejo does (its version string) and be held to Forgejo's description
+    flavour: str = "gitea"
+    version: str = ""  # what GET /version answers; "" the flavour's vendored release
+    # every request and answer is held to the flavour's published description (testkit/specs/)
+    contract: Contract | None = None
+
+    def __post_init__(self) -> None:
+        if self.contract is None:
+            self.contract = Contract.load(self.flavour)
+        # Forgejo names itself "<forgejo>+gitea-<gitea it forked>" (its swagger info.version)
+        self.version = self.version or str(self.contract.document["info"]["version"])
+        super().__post_init__()
 
     def authorised(self, headers: dict[str, str]) -> bool:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -58,6 +68,8 @@ class FakeGitea(FakeForge):
         pr.update(state="closed", merged=True)
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        if path == "/version" and method == "GET":
+            return 200, {"version": self.version}, {}
         repo = f"/repos/{self.repository}"
         if path == f"{repo}/labels" and method == "GET":
             items = [{"id": i, "name": n, "color": "ededed"} for n, i in self.labels.items()]

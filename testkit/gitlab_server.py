@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from testkit.contract import Contract, docs_example
 from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
+
+NOTES = "post /api/v4/projects/{id}/merge_requests/{merge_request_iid}/notes"
 
 
 @dataclass
@@ -34,6 +37,9 @@ class FakeGitLab(FakeForge):
     pipeline_after_reads: int = 1  # reads of a new MR before its head pipeline shows
     api_prefix: ClassVar[str] = "/api/v4"
     number_key: ClassVar[str] = "iid"
+    # every request and answer is held to GitLab's published description, and the notes
+    # endpoint it lacks to GitLab's docs example (testkit/specs/)
+    contract: Contract | None = field(default_factory=lambda: Contract.load("gitlab"))
 
     def authorised(self, headers: dict[str, str]) -> bool:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -130,7 +136,7 @@ class FakeGitLab(FakeForge):
             return 200, public(self._edit(pr, body)), {}
         if sub == "/notes" and method == "POST":
             pr["notes"].append(body["body"])
-            return 201, {"id": len(pr["notes"]), "body": body["body"]}, {}
+            return 201, self._note(pr, body["body"]), {}
         if sub == "/merge" and method == "PUT":
             return self._merge_call(pr, body)
         raise NotFound
@@ -151,13 +157,28 @@ class FakeGitLab(FakeForge):
         self.pulls.append(pr)
         return 201, public(pr), {}
 
+    def _note(self, pr: dict[str, Any], text: str) -> dict[str, Any]:
+        """A Note as GitLab answers it, on GitLab's docs example (doc/api/notes.md)."""
+        note: dict[str, Any] = docs_example("gitlab", NOTES)
+        return {
+            **note,
+            "id": 300 + len(pr["notes"]),
+            "body": text,
+            "noteable_id": pr["id"],
+            "noteable_iid": pr["iid"],
+            "project_id": self.project_id,
+        }
+
     def _edit(self, pr: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         for key in ("title", "description"):
             if key in body:
                 pr[key] = body[key]
         if body.get("state_event") == "close":
             pr["state"] = "closed"
-        for name in str(body.get("add_labels") or "").split(","):
+        # GitLab takes a list or a comma-separated string (CommaSeparatedToArray), splitting both
+        given = body.get("add_labels") or []
+        names = given.split(",") if isinstance(given, str) else [n for x in given for n in str(x).split(",")]
+        for name in (n.strip() for n in names):
             if name and name not in pr["labels"]:
                 pr["labels"].append(name)
         by_id = {uid: n for n, uid in self.users.items()}

@@ -274,10 +274,10 @@ def test_run_scripts_pass_shellcheck_and_take_expressions_only_through_env(tmp_p
         assert proc.returncode == 0, proc.stdout
 
 
-def test_the_readme_shows_the_workflows_that_are_validated() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_action_guide_shows_the_workflows_that_are_validated() -> None:
+    guide = (ROOT / "docs" / "guides" / "github-action.md").read_text()
     for wf in WORKFLOWS:
-        assert f"```yaml\n{wf.read_text()}```" in readme, wf.name
+        assert f"```yaml\n{wf.read_text()}```" in guide, wf.name
 
 
 def test_a_dry_run_prints_its_diff_and_body_with_workflow_commands_paused(tmp_path: Path) -> None:

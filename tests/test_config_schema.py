@@ -185,23 +185,24 @@ def test_gitops_bot_schema_prints_the_shipped_file(capsys: pytest.CaptureFixture
     assert capsys.readouterr().out == shipped == config.schema_text()
 
 
-def _readme_config_example() -> str:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Configuration: `gitops-bot.yaml`", 1)[1]
+def _docs_config_example() -> str:
+    """The first gitops-bot.yaml of the configuration page (docs/concepts/configuration.md)."""
+    page = (ROOT / "docs" / "concepts" / "configuration.md").read_text()
+    section = page.split("# Configuration: `gitops-bot.yaml`", 1)[1]
     match = re.search(r"```yaml\n(.*?)```", section, re.S)
     assert match
     return match.group(1)
 
 
-@pytest.mark.parametrize("source", ["manifests-example", "README"])
-def test_the_example_and_the_readme_name_the_schema_and_validate(source: str) -> None:
-    if source == "README":
-        text = _readme_config_example()
+@pytest.mark.parametrize("source", ["manifests-example", "docs"])
+def test_the_example_and_the_docs_name_the_schema_and_validate(source: str) -> None:
+    if source == "docs":
+        text = _docs_config_example()
     else:
         text = (ROOT / "manifests-example" / "gitops-bot.yaml").read_text()
     first = text.splitlines()[0]
     assert first.startswith(MODELINE), first
-    if source != "README":  # the example's modeline is a path that works in a checkout
+    if source != "docs":  # the example's modeline is a path that works in a checkout
         target = (ROOT / "manifests-example" / first.removeprefix(MODELINE)).resolve()
         assert target == ROOT / "gitops_bot" / config.SCHEMA_FILE
     config.parse(text, "gitops-bot.yaml")

@@ -1,9 +1,9 @@
-"""Every command and configuration example in README.md and docs/**/*.md runs, so a documented
+"""Every command and configuration example in README.md, CONTRIBUTING.md and docs/**/*.md runs, so a documented
 form cannot stop working unnoticed: gitops-bot.yaml examples are read by the real config reader,
 repositories files by the fleet reader, marker examples by the manifest reader, pipelines'
 gitops-bot lines and every shell line by the real argument parser, and the commands aimed at the
 bundled example run against it (its registry, git remote and GitHub API from testkit.demo).
-The conventions (skip markers, fragments) are in docs/contributing-docs.md."""
+The conventions (skip markers, fragments) are in docs/development/docs-examples.md."""
 
 from __future__ import annotations
 
@@ -138,10 +138,20 @@ def _shell_lines() -> Iterator[Any]:
                 yield pytest.param(b, argv, id=f"{b.where}#{i + 1}")
 
 
+# The dev extra's tools a contributor runs (CONTRIBUTING.md), with the subcommands documented;
+# the paths after the subcommand must exist.
+DEV_TOOLS: dict[str, set[str]] = {
+    ".venv/bin/ruff": {"check", "format"},
+    ".venv/bin/mypy": set(),
+    ".venv/bin/mkdocs": {"build", "serve"},
+}
+
+
 @pytest.mark.parametrize(("block", "argv"), list(_shell_lines()))
 def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[str]) -> None:
     """gitops-bot lines are accepted by the argument parser; the scripts, benchmarks and
-    Dockerfile other lines name exist; inline Python compiles."""
+    Dockerfile other lines name exist; inline Python compiles; the dev tools are installed and
+    the paths given to them exist."""
     args = dx.gitops_bot_args(argv)
     if args is not None:
         _parse(args, block.where)
@@ -158,6 +168,15 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
                 assert (dx.ROOT / arg).is_file(), f"{block.where}: {arg} does not exist"
     elif argv[:2] == ["docker", "build"]:
         assert (dx.ROOT / "Dockerfile").is_file()
+    elif program in DEV_TOOLS:
+        assert (dx.ROOT / program).is_file(), f"{block.where}: {program} is not in the dev extra"
+        words = [a for a in rest if not a.startswith("-")]
+        subcommands = DEV_TOOLS[program]
+        if subcommands:
+            assert words[:1] and words[0] in subcommands, f"{block.where}: {program} {words[:1]}?"
+            words = words[1:]
+        for path in words:
+            assert (dx.ROOT / path).exists(), f"{block.where}: {path} does not exist"
     else:
         pytest.fail(
             f"{block.where}: {program}: not a command this test knows; mark the block "

@@ -1,7 +1,7 @@
 """The GitLab CI examples: valid against GitLab's CI schema (check-jsonschema's vendored copy,
 offline), shaped as documented (the release job after the build, a scheduled pipeline, one
 writer at a time, no secret in the file, the bot cloning by URL), shellcheck-clean scripts,
-and shown verbatim in the README."""
+and shown verbatim in the GitLab CI guide (docs/guides/gitlab-ci.md)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
             assert proc.returncode == 0, proc.stdout
 
 
-def test_the_readme_shows_the_examples_that_are_validated() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_gitlab_guide_shows_the_examples_that_are_validated() -> None:
+    guide = (ROOT / "docs" / "guides" / "gitlab-ci.md").read_text()
     for path in EXAMPLES:
-        assert f"```yaml\n{path.read_text()}```" in readme, path.name
+        assert f"```yaml\n{path.read_text()}```" in guide, path.name

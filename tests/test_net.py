@@ -13,7 +13,7 @@ import pytest
 from gitops_bot.core.errors import UsageError
 from gitops_bot.net import auth, limits, retry, tls
 from gitops_bot.net.proxy import proxy_for
-from gitops_bot.net.transport import Transport, client, fetch, send
+from gitops_bot.net.transport import Transport, client, exchange, fetch, send
 from testkit.connect_proxy import ConnectProxy
 from testkit.hostile_registry import Answer, HostileRegistry
 from testkit.registry_process import RegistryProcess
@@ -153,6 +153,90 @@ def test_abort_ends_a_call_in_flight_and_refuses_new_ones() -> None:
         assert errors and isinstance(errors[0], httpx.TransportError)
         with pytest.raises(httpx.TransportError):
             send(t, httpx.Request("GET", server.url + "/x"), timeout=60)
+
+
+# -- the registry's direct path (exchange on httpcore, without httpx's request/response) ------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v2/acme/app/tags/list?n=1000", b""),
+        ("HEAD", "/v2/acme/app/manifests/sha256:abc", b""),
+        ("POST", "/token?service=reg", b"grant_type=refresh_token"),
+        ("POST", "/token", b""),
+        ("GET", "/v2/acme/app/tags/list#fragment", b""),  # not plain: goes through httpx's parser
+        ("GET", "/v2/a%20b/tags/list?n=1&last=x%2Fy", b""),
+    ],
+)
+def test_the_direct_path_sends_the_request_head_httpx_would(method: str, path: str, body: bytes) -> None:
+    """What reaches the server is the same whether a registry request goes straight on
+    httpcore or through an ``httpx.Request``: method, target, Host, Content-Length, headers."""
+    heads = []
+    with HostileRegistry({"/": Answer(body=b"{}")}) as server:
+        url = server.url + path
+        headers = {"User-Agent": "gitops-bot", "Accept": "*/*"}
+        for direct in (True, False):
+            t = Transport(env={})
+            if direct:
+                reply = exchange(t, method, url, headers, body, timeout=10)
+            else:
+                reply = send(t, httpx.Request(method, url, headers=headers, content=body or None), timeout=10)
+            t.close()
+            assert reply.status == 200 and reply.body == (b"" if method == "HEAD" else b"{}")
+            seen = server.seen[-1]
+            heads.append((seen.method, seen.path, seen.headers))
+    assert heads[0] == heads[1]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [Answer(body=b"x" * 100, drip=0.2), Answer(drip_head=0.05), Answer(hang=30)],
+    ids=["dripped-body", "dripped-head", "silent"],
+)
+def test_the_direct_path_cannot_be_stretched_past_its_deadline(answer: Answer) -> None:
+    with HostileRegistry({"/": answer}) as server:
+        t = Transport(env={})
+        started = time.monotonic()
+        with pytest.raises(httpx.TimeoutException):
+            exchange(t, "GET", server.url + "/x", {}, timeout=1.0)
+        assert time.monotonic() - started < 5  # per-read timeouts alone would take 20 s or more
+        t.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [Answer(endless=True), Answer(body=b"x" * 100, headers={"Content-Length": str(2 << 20)})],
+    ids=["endless", "announced-too-large"],
+)
+def test_the_direct_path_stops_an_answer_at_its_cap(answer: Answer) -> None:
+    with HostileRegistry({"/": answer}) as server:
+        t = Transport(env={})
+        with pytest.raises(limits.TooLarge):
+            exchange(t, "GET", server.url + "/x", {}, timeout=10, limit=1 << 20)
+        t.close()
+
+
+def test_abort_ends_a_direct_call_in_flight_and_refuses_new_ones() -> None:
+    with HostileRegistry({"/": Answer(hang=30)}) as server:
+        t = Transport(env={})
+        errors: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                exchange(t, "GET", server.url + "/x", {}, timeout=60)
+            except BaseException as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=call)
+        worker.start()
+        time.sleep(0.3)
+        t.abort()
+        worker.join(10)
+        assert not worker.is_alive()
+        assert errors and isinstance(errors[0], httpx.TransportError)
+        with pytest.raises(httpx.TransportError):
+            exchange(t, "GET", server.url + "/x", {}, timeout=60)
 
 
 def test_deeply_nested_json_is_a_value_error_not_a_recursion_error() -> None:

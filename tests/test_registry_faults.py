@@ -112,6 +112,20 @@ def test_registry_that_stays_down_is_unavailable() -> None:
     )
 
 
+@pytest.mark.parametrize("status", [408, 425])
+def test_registry_retries_what_every_outbound_call_retries(status: int) -> None:
+    """408 (the server gave up waiting) and 425 (too early) are worth asking again for a
+    registry as for a forge or Argo CD: one retry rule for every outbound call."""
+    script = Script(
+        ("GET", "/v2/acme/app/tags/list?n=1000", httpx.Response(status)),
+        ("GET", "/v2/acme/app/tags/list?n=1000", tags_page(["1.0.0"])),
+    )
+    client, sleeps = make(script)
+    assert client.list_tags("acme/app") == ["1.0.0"]
+    assert sleeps == [0.5]
+    assert client.stats.by_status == {str(status): 1, "200": 1}
+
+
 def test_timeouts_are_retried_then_unavailable() -> None:
     script = Script(*[("HEAD", "/v2/acme/app/manifests/1.0.0", httpx.ReadTimeout("slow"))] * 2)
     client, _ = make(script, attempts=2)

@@ -119,7 +119,7 @@ ROOT: Section[Config] = Section(
         _section("render", RENDER),
     ),
     _compose,
-    description="The configuration of gitops-bot (README 'Configuration'). "
+    description="The configuration of gitops-bot (docs/concepts/configuration.md). "
     "Secrets never go in this file: keys ending in _env name environment variables.",
 )
 
@@ -131,7 +131,7 @@ def find_config(repo: Path) -> Path:
             return candidate
     raise UsageError(
         f"no gitops-bot.yaml in {repo}",
-        hint="create one at the GitOps repository's root (see README 'Configuration'), "
+        hint="create one at the GitOps repository's root (see docs/concepts/configuration.md), "
         "or point --repo/--config at it",
     )
 

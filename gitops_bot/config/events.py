@@ -4,17 +4,22 @@ packages own."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from gitops_bot.config.kinds import INT, NUMBER, STR, EnvVar, ListOf, MapOf, Strings
+from gitops_bot.config.kinds import INT, NUMBER, STR, EnvVar, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.sections import URL
 from gitops_bot.config.spec import Field, Rule, Same, Section, Values, between, matches, one_of
 from gitops_bot.events.settings import (
     DEFAULT_DEBOUNCE,
     DEFAULT_MAX_BODY,
     DEFAULT_REPLAY_WINDOW,
+    GOOGLE_ISSUER,
+    GOOGLE_JWKS,
+    JWT_TYPES,
     SIGNED_TYPES,
     SOURCE_TYPES,
     TOKEN_TYPES,
+    JwtSettings,
     SourceSettings,
     WebhookSettings,
 )
@@ -26,18 +31,68 @@ _NEEDS = {kind: "secret_env" for kind in SIGNED_TYPES} | {kind: "token_env" for 
 _HEADER = r"^[A-Za-z0-9-]{1,64}$"
 
 
+# https, or plain http to this machine only (a key set served beside the bot, a test)
+_JWKS_URL = r"^(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?)(/\S*)?$"
+
+JWT = Section(
+    (
+        Field(
+            "audience",
+            STR,
+            required=True,
+            description="The token's required 'aud': the push subscription's audience, the "
+            "OAuth API's identifier, the Entra application's ID or URI.",
+        ),
+        Field("issuer", STR, description="The token's required 'iss'. Default for gar: Google's."),
+        Field(
+            "jwks_url",
+            STR,
+            rules=(matches(_JWKS_URL, "{what}: jwks_url must be an https URL (or http to localhost)"),),
+            description="Where the issuer publishes its signing keys. Default for gar: Google's.",
+        ),
+        Field(
+            "email",
+            STR,
+            description="The token's required verified 'email' (a Pub/Sub push service account).",
+        ),
+    ),
+    lambda v: JwtSettings(v["audience"], v["issuer"] or "", v["jwks_url"] or "", v["email"]),
+    name="webhookJwt",
+)
+
+
+def _jwt(v: Values, kind: str, jwt: JwtSettings) -> JwtSettings:
+    """A source's ``jwt``, Google's issuer and key set filled in for ``gar``."""
+    line = v.line_of("jwt")
+    if kind == "gar":
+        jwt = replace(jwt, issuer=jwt.issuer or GOOGLE_ISSUER, jwks_url=jwt.jwks_url or GOOGLE_JWKS)
+        if not jwt.email:
+            raise v.error(line, f"{v.what}: jwt needs email (the push subscription's service account)")
+    if not jwt.issuer or not jwt.jwks_url:
+        raise v.error(line, f"{v.what}: jwt needs issuer and jwks_url (the token issuer's)")
+    return jwt
+
+
 def _source(v: Values) -> SourceSettings:
-    kind, secret_env, token_env = v["type"], v["secret_env"], v["token_env"]
+    kind, secret_env, token_env, jwt = v["type"], v["secret_env"], v["token_env"], v["jwt"]
     needed = _NEEDS.get(kind)
     given = [k for k, value in (("secret_env", secret_env), ("token_env", token_env)) if value]
-    if len(given) != 1 or (needed and given != [needed]):
+    if jwt is not None and kind not in JWT_TYPES:
+        raise v.error(v.line_of("jwt"), f"{v.what}: jwt is for {', '.join(JWT_TYPES)} sources only")
+    if kind in JWT_TYPES and jwt is not None:
+        if secret_env:
+            raise v.error(v.line, f"{v.what}: a {kind} webhook takes token_env, jwt or both; not secret_env")
+        jwt = _jwt(v, kind, jwt)
+    elif len(given) != 1 or (needed and given != [needed]):
         how = needed or "secret_env (HMAC) or token_env (bearer token)"
+        if kind in JWT_TYPES:
+            how = "token_env, jwt (a signed bearer token) or both"
         raise v.error(v.line, f"{v.what}: a {kind} webhook is authenticated by {how}; give exactly that")
     if v["header"] and not token_env:
         raise v.error(
             v.line_of("header"), f"{v.what}: header names where the token_env token is sent; give token_env"
         )
-    return SourceSettings(v.key, kind, secret_env, token_env, v["registry"], v["header"])
+    return SourceSettings(v.key, kind, secret_env, token_env, v["registry"], v["header"], jwt)
 
 
 SOURCE = Section(
@@ -65,10 +120,22 @@ SOURCE = Section(
             description="The request header that carries the token_env token (an EventBridge API key "
             "connection, an ACR custom header); Authorization and the URL are always looked at.",
         ),
+        Field(
+            "jwt",
+            Nested(JWT, "'jwt' of {parent}"),
+            description="A signed bearer JWT (gar, ecr, acr): Pub/Sub push OIDC, an EventBridge "
+            "OAuth connection, Event Grid's Entra ID token.",
+        ),
     ),
     _source,
     name="webhookSource",
-    schema={"oneOf": [{"required": ["secret_env"]}, {"required": ["token_env"]}]},
+    schema={
+        "oneOf": [
+            {"required": ["secret_env"]},
+            {"required": ["token_env"]},
+            {"required": ["jwt"], "not": {"required": ["token_env"]}},
+        ]
+    },
 )
 
 

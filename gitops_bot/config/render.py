@@ -1,5 +1,5 @@
 """The ``render:`` section: where ``kubectl`` and ``helm`` are for the rendered diff in each
-pull request (docs/rendered-diff.md), and the deadline of one render."""
+pull request (docs/manifests/rendered-diff.md), and the deadline of one render."""
 
 from __future__ import annotations
 

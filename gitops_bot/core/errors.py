@@ -90,7 +90,7 @@ class PushRejected(ServiceUnavailable):
 
 class ForgeError(GitOpsBotError):
     """The forge refused a request (401/403/404/409/422, any forge): one rule, exit 3, like
-    an unavailable forge (issue 12, README "Exit codes"); the hint names the token or setting
+    an unavailable forge (docs/reference/exit-codes.md); the hint names the token or setting
     to fix. GitHub's adapter raises it too (:class:`GitHubError`)."""
 
     exit_code = 3

@@ -99,7 +99,7 @@ def edit(
 def _with_render(
     app: App, rel: Release, root: Path, texts: Mapping[Path, str], written: Mapping[Path, str]
 ) -> Release:
-    """The release with the rendered diff of its edits (docs/rendered-diff.md)."""
+    """The release with the rendered diff of its edits (docs/manifests/rendered-diff.md)."""
     env = app.config.environment(rel.environment)
     dirs = renderer.kustomizations(root, [app.config.root / p for p in env.paths])
     before = {p: texts[p] for p in written}

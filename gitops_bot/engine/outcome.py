@@ -1,5 +1,5 @@
 """What the use cases return: one :class:`Outcome` per release (``history`` returns
-:class:`gitops_bot.release.ledger.Entry` values); ``output`` renders them, ``notify`` sends them."""
+:class:`gitops_bot.release.proposal.ledger.Entry` values); ``output`` renders them, ``notify`` sends them."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     write: WriteMode = WriteMode.PULL_REQUEST  # the environment's write mode
     kind: ReleaseKind = ReleaseKind.UPDATE
-    rendered: tuple[Rendered, ...] = ()  # the rendered diff (docs/rendered-diff.md)
+    rendered: tuple[Rendered, ...] = ()  # the rendered diff (docs/manifests/rendered-diff.md)
 
     def _would(self) -> dict[str, Any]:
         return {"title": self.title, "body": self.body, "diff": self.diff}

@@ -63,6 +63,7 @@ class Delivery:
     sent_at: float | None = None
     malformed: tuple[str, ...] = field(default=())
     skipped: int = 0  # events out of scope (pulls, deletes, untagged, other ecosystems)
+    validation: str | None = None  # Event Grid's subscription validation code, to echo
 
 
 def matches(push: Push, image: ImageRef) -> bool:
@@ -152,8 +153,12 @@ class _Events:
     def skip(self) -> None:
         self.skipped += 1
 
-    def delivery(self, delivery_id: str | None, sent_at: float | None = None) -> Delivery:
-        return Delivery(delivery_id, tuple(self.pushes), sent_at, tuple(self.malformed), self.skipped)
+    def delivery(
+        self, delivery_id: str | None, sent_at: float | None = None, validation: str | None = None
+    ) -> Delivery:
+        return Delivery(
+            delivery_id, tuple(self.pushes), sent_at, tuple(self.malformed), self.skipped, validation
+        )
 
 
 def _is_tag(value: Any) -> bool:
@@ -192,15 +197,68 @@ def distribution(body: bytes, headers: Mapping[str, str]) -> Delivery:
     return events.delivery(delivery_id, max(times) if times else None)
 
 
+EVENT_GRID_VALIDATION = "Microsoft.EventGrid.SubscriptionValidationEvent"
+_VALIDATION_CODE = re.compile(r"^[A-Za-z0-9-]{1,128}$")
+
+
 def acr(body: bytes, headers: Mapping[str, str]) -> Delivery:
-    """Azure Container Registry's webhook: one distribution-shaped event per request."""
-    doc = _obj(_json(body), "the payload")
+    """Azure Container Registry: its registry webhook (one distribution-shaped event per
+    request), or an Event Grid subscription's delivery (an array of events in the Event Grid
+    schema, or CloudEvents 1.0: one event or a batch array)."""
+    doc = _json(body)
+    if isinstance(doc, list) or (isinstance(doc, dict) and "specversion" in doc):
+        return _event_grid(doc if isinstance(doc, list) else [doc], headers)
+    doc = _obj(doc, "the payload")
     if "target" not in doc or "action" not in doc:
         raise PayloadError("not an Azure Container Registry event (no 'action' and 'target')")
     events = _Events()
     when = _registry_event(events, doc)
     event_id = _str(doc.get("id"))
     return events.delivery("acr:" + event_id if event_id else None, when)
+
+
+def _event_grid(envelopes: list[Any], headers: Mapping[str, str]) -> Delivery:
+    """Event Grid events, either schema: ``{id, eventType, eventTime, data}`` or CloudEvents
+    ``{specversion, id, type, time, data}``. ``Microsoft.ContainerRegistry.*`` events carry the
+    distribution-shaped event in ``data`` (ACR has been seen sending it as a JSON string: both
+    are read). A ``SubscriptionValidationEvent`` sent as one (``aeg-event-type:
+    SubscriptionValidation``) asks for its code back."""
+    if not envelopes:
+        raise PayloadError("an empty Event Grid delivery")
+    events, ids, times = _Events(), [], []
+    validation = None
+    for ev in envelopes:
+        if not isinstance(ev, dict):
+            events.bad("an Event Grid event is not a JSON object")
+            continue
+        ids.append(_str(ev.get("id")))
+        when = _instant(ev.get("eventTime") or ev.get("time"))
+        if when is not None:
+            times.append(when)
+        kind = _str(ev.get("eventType") or ev.get("type"))
+        if kind == EVENT_GRID_VALIDATION:
+            code = _sub(ev.get("data")).get("validationCode")
+            asked = headers.get("aeg-event-type", "").lower() == "subscriptionvalidation"
+            if asked and isinstance(code, str) and _VALIDATION_CODE.match(code):
+                validation = code
+            elif asked:
+                events.bad("a subscription validation event without a valid validationCode")
+            else:
+                events.skip()
+            continue
+        if not kind.startswith("Microsoft.ContainerRegistry."):
+            events.skip()  # another service's events on the same subscription
+            continue
+        data = ev.get("data")
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except (ValueError, RecursionError):
+                events.bad("an Event Grid event's data is neither an object nor JSON text")
+                continue
+        _registry_event(events, data)
+    delivery_id = "acr:" + ",".join(sorted(ids)) if ids and all(ids) else None
+    return events.delivery(delivery_id, max(times) if times else None, validation)
 
 
 def _github_owner_lower(url: str) -> str:

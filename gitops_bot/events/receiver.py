@@ -9,7 +9,9 @@ concerns no configured image is still a 200 (``ignored``), never an error.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import ImageRef
+from gitops_bot.events.bearer import Fetch, JwtVerifier
 from gitops_bot.events.payloads import PARSERS, PayloadError, Push, body_digest, matches
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
@@ -26,6 +29,19 @@ from gitops_bot.events.verify import Rejected, ReplayWindow, authenticate
 
 log = get_logger("gitops_bot.events")
 PREFIX = "/webhook/"
+TEXT = "text/plain; charset=utf-8"
+# CloudEvents' abuse protection: the origin is a DNS name ("eventgrid.azure.net")
+_ORIGIN = re.compile(r"^[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the listener sends back: a status, one line (or Event Grid's JSON), headers."""
+
+    status: int
+    text: str
+    content_type: str = TEXT
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Readable(Protocol):
@@ -51,7 +67,9 @@ class Receiver:
         count: Callable[[str, str], None],
         environ: Mapping[str, str] | None = None,
         wall: Callable[[], float] = time.time,
+        jwks_fetch: Fetch | None = None,
     ) -> None:
+        """``jwks_fetch``: how key sets of bearer JWTs are fetched (the net layer's by default)."""
         self.trigger = trigger
         self.count = count  # (source, outcome)
         self.environ = os.environ if environ is None else environ
@@ -59,6 +77,7 @@ class Receiver:
         self._routes: dict[str | None, _Route] = {}  # none until the first cycle read a config
         self._lock = threading.Lock()
         self.replays = ReplayWindow(0)
+        self.jwt = JwtVerifier(jwks_fetch)
 
     def configure(
         self, settings: WebhookSettings, images: Sequence[ImageRef], repository: str | None = None
@@ -73,6 +92,12 @@ class Receiver:
         self.trigger.debounce = min(r.settings.debounce for r in routes)
 
     def handle(self, path: str, headers: Mapping[str, str], body: Readable) -> tuple[int, str]:
+        """A ``POST``: its status and line."""
+        answer = self.respond("POST", path, headers, body)
+        return answer.status, answer.text
+
+    def respond(self, method: str, path: str, headers: Mapping[str, str], body: Readable) -> Answer:
+        """A ``POST`` (a delivery), or an ``OPTIONS`` (CloudEvents' abuse-protection handshake)."""
         url = urlsplit(path)
         name, _, path_token = url.path.removeprefix(PREFIX).partition("/")
         with self._lock:
@@ -91,12 +116,35 @@ class Receiver:
             if not sources:
                 raise Rejected(404, "unknown_source", f"no webhook source {name[:60]!r} in the config")
             lower = {k.lower(): v for k, v in headers.items()}
+            if method == "OPTIONS":
+                return self._handshake(label, sources, lower)
             data = _read(lower, body, max(r.settings.max_body for _, r in _flat(sources)))
             token = path_token or (parse_qs(url.query).get("token") or [""])[0] or None
-            trusted = _authenticated(sources, lower, token, data, self.environ)
+            trusted = _authenticated(sources, lower, token, data, self.environ, self.jwt)
             return self._accept(label, trusted, lower, data)
         except Rejected as exc:
             return self._answer(label, exc.status, exc.outcome, str(exc), [])
+
+    def _handshake(
+        self,
+        label: str,
+        sources: Mapping[SourceSettings, list[tuple[str | None, _Route]]],
+        headers: Mapping[str, str],
+    ) -> Answer:
+        """CloudEvents 1.0 webhook abuse protection, as Event Grid sends it before CloudEvents
+        deliveries: ``WebHook-Request-Origin`` is answered with ``WebHook-Allowed-Origin``.
+        It grants nothing (every delivery is still authenticated) and is answered without
+        credentials: the sender is not required to send them with it."""
+        if not any(s.type == "acr" for s in sources):
+            raise Rejected(405, "malformed", "OPTIONS is only answered for an acr (Event Grid) source")
+        origin = headers.get("webhook-request-origin", "").strip()
+        if not _ORIGIN.match(origin):
+            raise Rejected(400, "malformed", "an OPTIONS handshake needs a WebHook-Request-Origin host name")
+        extra = [("WebHook-Allowed-Origin", origin), ("Allow", "POST, OPTIONS")]
+        if headers.get("webhook-request-rate"):
+            extra.append(("WebHook-Allowed-Rate", "*"))  # the listener bounds itself (connections)
+        answer = self._answer(label, 200, "handshake", f"deliveries from {origin} are allowed", [])
+        return replace(answer, headers=tuple(extra))
 
     def _accept(
         self,
@@ -104,7 +152,7 @@ class Receiver:
         trusted: dict[SourceSettings, list[tuple[str | None, _Route]]],
         headers: Mapping[str, str],
         data: bytes,
-    ) -> tuple[int, str]:
+    ) -> Answer:
         """Parse the authenticated body once per source; refuse replays and stale deliveries;
         queue each repository's pushes. Only a body that is not the sender's shape at all is
         a 400: events out of scope or malformed beside good ones are still a 2xx (a sender
@@ -120,6 +168,12 @@ class Receiver:
                 delivery = PARSERS[source.type](data, headers)
             except PayloadError as exc:
                 raise Rejected(400, "malformed", f"malformed {source.type} payload: {exc}") from None
+            if delivery.validation is not None:
+                # Event Grid proves we want its deliveries: the code back, synchronously
+                self._answer(label, 200, "validation", "Event Grid subscription validated", [])
+                return Answer(
+                    200, json.dumps({"validationResponse": delivery.validation}), "application/json"
+                )
             if delivery.id is not None:
                 keys.append(f"{source.name}:{delivery.id}")
             if source.secret_env:
@@ -160,9 +214,7 @@ class Receiver:
         accepted = list({str(p): p for ps in wanted.values() for p in ps}.values())
         return self._answer(label, 202, "accepted", "a cycle for these images will run", accepted)
 
-    def _answer(
-        self, source: str, status: int, outcome: str, text: str, pushes: list[Push]
-    ) -> tuple[int, str]:
+    def _answer(self, source: str, status: int, outcome: str, text: str, pushes: list[Push]) -> Answer:
         self.count(source, outcome)
         # a registry reports every blob upload, pull and delete too: out of scope, debug lines
         emit = log.warning if status >= 400 else log.debug if outcome == "ignored" else log.info
@@ -174,7 +226,7 @@ class Receiver:
             detail=text,
             pushes=[str(p) for p in pushes],
         )
-        return status, f"{outcome}: {text}"
+        return Answer(status, f"{outcome}: {text}")
 
 
 def _read(headers: Mapping[str, str], body: Readable, cap: int) -> bytes:
@@ -206,13 +258,14 @@ def _authenticated(
     token: str | None,
     data: bytes,
     environ: Mapping[str, str],
+    verifier: JwtVerifier,
 ) -> dict[SourceSettings, list[tuple[str | None, _Route]]]:
     """The sources (and their repositories) this request proves itself to; when it proves
     itself to none, the first refusal."""
     trusted, refusals = {}, []
     for source, targets in sources.items():
         try:
-            authenticate(source, headers, token, data, environ)
+            authenticate(source, headers, token, data, environ, verifier)
         except Rejected as exc:
             refusals.append(exc)
         else:

@@ -21,6 +21,24 @@ TOKEN_TYPES = ("distribution", "dockerhub", "harbor", "quay", "acr", "ecr", "gar
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes; GitHub caps its own payloads at 25 MB, ours are small
 DEFAULT_REPLAY_WINDOW = 600.0  # seconds a delivery is remembered, and the oldest one acted on
 DEFAULT_DEBOUNCE = 5.0  # seconds of quiet after a push before the targeted cycle starts
+# senders whose requests may carry a signed JWT bearer (Pub/Sub push's OIDC token, an
+# EventBridge OAuth connection's access token, Event Grid's Entra ID token)
+JWT_TYPES = ("gar", "ecr", "acr")
+GOOGLE_ISSUER = "https://accounts.google.com"
+GOOGLE_JWKS = "https://www.googleapis.com/oauth2/v3/certs"
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    """A bearer JWT the sender presents: signed by a key of ``jwks_url`` with an asymmetric
+    algorithm, issued by ``issuer`` for ``audience``, and (``email``) naming that verified
+    email (a Pub/Sub push subscription's service account). For ``gar`` the issuer and
+    JWKS default to Google's."""
+
+    audience: str
+    issuer: str
+    jwks_url: str
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,7 +50,9 @@ class SourceSettings:
     <token>``, ``Authorization: <token>`` (Harbor's auth header, ACR's custom header),
     ``Authorization: Basic`` with the token as password (EventBridge basic auth), in the
     header named by ``header`` (EventBridge API key, ACR custom header), or in the URL
-    (``/webhook/<name>/<token>`` or ``?token=``: Docker Hub, Quay, Pub/Sub push).
+    (``/webhook/<name>/<token>`` or ``?token=``: Docker Hub, Quay, Pub/Sub push, Event Grid).
+    ``jwt`` a bearer JWT (Pub/Sub push OIDC, EventBridge OAuth, Event Grid Entra ID); with
+    ``token_env`` too, a request must prove both.
     ``registry`` replaces the host a push names (a registry that sees itself under another
     name than the one the images are pulled from)."""
 
@@ -42,6 +62,7 @@ class SourceSettings:
     token_env: str | None = None
     registry: str | None = None
     header: str | None = None
+    jwt: JwtSettings | None = None
 
 
 @dataclass(frozen=True)

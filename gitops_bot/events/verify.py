@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.secret import signature
+from gitops_bot.events.bearer import BadToken, JwtVerifier, KeysUnavailable
 from gitops_bot.events.settings import SourceSettings
 
 # GitHub's and ours (generic) carry ``sha256=<hex>``; Gitea's and Forgejo's the bare hex
@@ -70,9 +71,12 @@ def authenticate(
     path_token: str | None,
     body: bytes,
     environ: Mapping[str, str],
+    verifier: JwtVerifier | None = None,
 ) -> None:
-    """Raise :class:`Rejected` unless the request carries the source's signature or token.
-    ``headers`` have lowercase names; ``path_token`` is ``/webhook/NAME/TOKEN`` or ``?token=``."""
+    """Raise :class:`Rejected` unless the request carries the source's signature, or its
+    token and/or bearer JWT (each one configured). ``headers`` have lowercase names;
+    ``path_token`` is ``/webhook/NAME/TOKEN`` or ``?token=``; ``verifier`` keeps the key
+    sets between requests."""
     if source.secret_env:
         secret = _secret(source.secret_env, environ)
         given = next((headers[h] for h in SIGNATURE_HEADERS if h in headers), "").strip()
@@ -84,6 +88,12 @@ def authenticate(
         if not _same(given if given.startswith("sha256=") else "sha256=" + given, expected):
             raise Rejected(401, "unauthorized", "the HMAC signature does not match the body")
         return
+    if not source.token_env and source.jwt is None:
+        raise Rejected(
+            503, "unconfigured", f"webhook source {source.name!r} has no secret_env, token_env or jwt"
+        )
+    # the shared token first: it costs nothing, and a request without it (where one is
+    # configured) never gets as far as a key set fetch
     if source.token_env:
         token = _secret(source.token_env, environ)
         presented = _presented(source, headers, path_token)
@@ -92,8 +102,16 @@ def authenticate(
         # every candidate is compared, so the time taken does not say which place matched
         if not [p for p in presented if _same(p, token)]:
             raise Rejected(401, "unauthorized", "wrong token")
-        return
-    raise Rejected(503, "unconfigured", f"webhook source {source.name!r} has no secret_env or token_env")
+    if source.jwt is not None:
+        scheme, _, bearer = headers.get("authorization", "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not bearer.strip():
+            raise Rejected(401, "unauthorized", "no bearer token (Authorization: Bearer <JWT>)")
+        try:
+            (verifier or JwtVerifier()).verify(bearer.strip(), source.jwt)
+        except BadToken as exc:
+            raise Rejected(401, "unauthorized", f"bearer JWT refused: {exc}") from None
+        except KeysUnavailable as exc:
+            raise Rejected(503, "jwks_unavailable", f"{exc}; the sender will retry") from None
 
 
 class ReplayWindow:

@@ -1,7 +1,8 @@
 """Registry requests as the client sends them: one operation deadline, retries with back-off.
 
 Failures are sorted here, at the boundary: 401/403/404 -> :class:`RegistryAccessError` (the app
-skips that image); 429/5xx/timeouts/connection errors -> retried with back-off honouring
+skips that image); 408/425/429/5xx, timeouts and connection errors (the rule of every outbound
+call, :func:`gitops_bot.net.retry.retryable_status`) -> retried with back-off honouring
 ``Retry-After`` (bounded), then :class:`RegistryUnavailable` (the run ends with one line);
 a body that breaks the spec -> :class:`RegistryProtocolError`. :class:`Requests` is the base
 of :class:`~gitops_bot.registry.client.RegistryClient`, which asks the API's questions.
@@ -190,7 +191,7 @@ class Requests:
         limit: int,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        """One request, retried while the registry is unavailable (429, 5xx, timeouts, refused
+        """One request, retried while the registry is unavailable (408, 425, 429, 5xx, timeouts, refused
         connections) with back-off, within ``deadline``. A plain loop: the happy path builds
         nothing for the retries it does not need."""
         # An attempt is never started with less than this left before the deadline: its certain
@@ -268,9 +269,8 @@ class Requests:
         for earlier in response.history:  # auth round-trips: 401 challenges, token fetches
             self.stats.count(str(earlier.status))
         self.stats.count(str(response.status))
+        _retry.raise_if_retryable(response)  # the one rule of every outbound call
         status = response.status
-        if status == 429 or status >= 500:
-            raise _retry.Retryable(f"HTTP {status}", _retry.retry_after(response.header("Retry-After")))
         if status in (401, 403):
             raise RegistryAccessError(
                 f"{self.host}/{repository}: access denied (HTTP {status})",

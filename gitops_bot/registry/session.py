@@ -16,7 +16,7 @@ import time
 import httpx
 
 from gitops_bot.net.auth import same_origin
-from gitops_bot.net.transport import Reply, send
+from gitops_bot.net.transport import Reply, exchange
 from gitops_bot.registry.auth import RegistryAuth, Request
 
 MAX_REDIRECTS = 20  # httpx's default
@@ -63,16 +63,13 @@ class Session:
             history.append(reply)
 
     def _exchange(self, request: Request, timeout: float | None, connect: float | None, limit: int) -> Reply:
-        sent = httpx.Request(
+        # the bytes as sent: no Accept-Encoding is asked, a Content-Encoding is not undone
+        return exchange(
+            self.transport,
             request.method,
             request.url,
-            headers={"User-Agent": USER_AGENT, **request.headers},
-            content=request.body or None,
-        )
-        # the bytes as sent: no Accept-Encoding is asked, a Content-Encoding is not undone
-        return send(
-            self.transport,
-            sent,
+            {"User-Agent": USER_AGENT, **request.headers},
+            request.body,
             timeout=timeout if timeout is not None else 30.0,
             limit=limit,
             connect_timeout=connect,

@@ -29,7 +29,7 @@ from gitops_bot.scm.git import Workspace
 
 log = get_logger(__name__)
 T = TypeVar("T")
-MAX_WAIT = 120.0  # seconds of rate-limit and 5xx waiting per call (the README's promise)
+MAX_WAIT = 120.0  # seconds of rate-limit and 5xx waiting per call (the promise in docs/concepts/forges.md)
 ATTEMPTS = 5
 BACKOFF = 0.5  # seconds, doubled per retry
 MAX_BODY = 8 * 1024 * 1024  # bytes of one API answer

@@ -19,9 +19,8 @@ from dataclasses import replace
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin, Secret
-from gitops_bot.scm import gitea, gitlab
+from gitops_bot.scm import gitea
 from gitops_bot.scm.forge import KNOWN_HOSTS, Forge, kind_from_url, remote_server
-from gitops_bot.scm.github import GitHub, repository_from_url
 from gitops_bot.scm.settings import ForgeSettings, GitHubConfig
 
 
@@ -30,6 +29,11 @@ def kind(cfg: ForgeSettings, url: str) -> str:
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
+    # PyGithub and python-gitlab (with requests and PyJWT) cost ~0.4 s of CPU to import: only
+    # a run that talks to its forge pays it, not `plan` or a dry run
+    from gitops_bot.scm import gitlab
+    from gitops_bot.scm.github import GitHub, repository_from_url
+
     chosen = kind(cfg, url)
     if chosen == "gitlab":
         return gitlab.GitLab.connect(cfg.forge, url, environ)

@@ -196,7 +196,9 @@ class GitLab:
     ) -> list[str]:
         steps: list[tuple[str, Callable[[], object]]] = []
         if labels:
-            steps.append(("labels", lambda: self._put(pr, {"add_labels": ",".join(labels)})))
+            # a JSON array, as GitLab's API description types add_labels (GitLab also splits a
+            # comma-separated string, which the description does not admit)
+            steps.append(("labels", lambda: self._put(pr, {"add_labels": list(labels)})))
         if reviewers:
             steps.append(("reviewers", lambda: self._put(pr, {"reviewer_ids": self._user_ids(reviewers)})))
         if assignees:

@@ -23,7 +23,7 @@ class GitHubConfig:
 
 @dataclass(frozen=True)
 class ForgeConfig:
-    """Where change requests go when the remote's host does not say (README 'Forges')."""
+    """Where change requests go when the remote's host does not say (docs/concepts/forges.md)."""
 
     type: str | None = None  # github | gitlab | gitea | forgejo; None: from the remote's host
     api_url: str | None = None  # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)

@@ -33,7 +33,7 @@ class KeylessConfig:
 
 @dataclass(frozen=True)
 class VerifyConfig:
-    """What must hold for a digest to be proposed or promoted (see README "Trust")."""
+    """What must hold for a digest to be proposed or promoted (see docs/concepts/trust.md)."""
 
     keys: tuple[KeyRef, ...] = ()  # any one of them
     keyless: KeylessConfig | None = None

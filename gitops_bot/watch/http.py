@@ -1,4 +1,5 @@
-"""watch's HTTP endpoint: ``/healthz``, ``/readyz``, ``/metrics`` and ``POST /webhook/<source>``."""
+"""watch's HTTP endpoint: ``/healthz``, ``/readyz``, ``/metrics``, ``POST /webhook/<source>``
+and ``OPTIONS /webhook/<source>`` (Event Grid's CloudEvents handshake)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.events.receiver import Receiver
+from gitops_bot.events.receiver import Answer, Receiver
 
 log = get_logger("gitops_bot.watch")
 
@@ -245,15 +246,23 @@ def serve(
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
             headers["Content-Length"] = str(length)
+            self._webhook("POST", headers, length)
+
+        def do_OPTIONS(self) -> None:
+            """CloudEvents' abuse-protection handshake (Event Grid); no body is read."""
+            self.close_connection = True
+            self._webhook("OPTIONS", {k: v for k, v in self.headers.items()}, 0)
+
+        def _webhook(self, method: str, headers: dict[str, str], length: int) -> None:
             try:
-                status, text = receiver.handle(self.path, headers, _Body(self.rfile, length))
+                answer = receiver.respond(method, self.path, headers, _Body(self.rfile, length))
             except Exception as exc:  # a defect must cost one request, never the listener
                 error = redact(f"{type(exc).__name__}: {exc}")
                 log.error("http_error", path=redact(self.path[:100]), error=error)
-                status, text = 500, "internal error"
+                answer = Answer(500, "internal error")
             if self._expired:
                 return
-            self._send(status, text.encode() + b"\n")
+            self._send(answer.status, answer.text.encode() + b"\n", answer.content_type, answer.headers)
 
         def _length(self) -> int:
             """The body's length, refused before a byte of it is read."""
@@ -283,10 +292,18 @@ def serve(
             else:
                 self._send(404, b"not found\n")
 
-        def _send(self, status: int, body: bytes, ctype: str = "text/plain; charset=utf-8") -> None:
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            ctype: str = "text/plain; charset=utf-8",
+            extra: tuple[tuple[str, str], ...] = (),
+        ) -> None:
             if not self._claim():
                 return
             self.send_response(status)
+            for name, value in extra:
+                self.send_header(name, value)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
