@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 from types import ModuleType
 
 from testkit.contract import SPECS, Contract, example
-
-ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import ROOT
 
 
 def _script() -> ModuleType:

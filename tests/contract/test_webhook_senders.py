@@ -12,7 +12,6 @@ import io
 import json
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -24,8 +23,9 @@ from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import MAX_REMEMBERED, ReplayWindow, signature
+from testkit.paths import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "webhooks"
+DATA = TEST_DATA / "webhooks"
 ENV = {
     "GH": "gh-secret-1",
     "GITEA": "gitea-secret-2",

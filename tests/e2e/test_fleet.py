@@ -5,33 +5,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 
 from gitops_bot import config
 from gitops_bot.cli import main
-from gitops_bot.commands import fleet
 from gitops_bot.registry.pool import RegistryPool
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, git, make_world
-
-
-@contextmanager
-def worlds(tmp_path: Path, registry: RegistryProcess, n: int) -> Iterator[list[World]]:
-    with ExitStack() as stack:
-        out = []
-        for i in range(n):
-            gen = make_world(tmp_path / f"w{i}", registry)
-            out.append(next(gen))
-            stack.callback(next, gen, None)
-        for w in out:
-            w.push("app", "1.1.0")
-        yield out
+from testkit.update_world import git, worlds
 
 
 @pytest.fixture(autouse=True)
@@ -92,36 +76,6 @@ def test_shards_split_repositories_with_no_overlap_and_a_rerun_over_all_changes_
         assert code == 0 and not out["changed"]  # an overlapping run: no duplicate PR, no new push
         assert {r["action"] for repo in out["repositories"] for r in repo["results"]} == {"unchanged"}
         assert all(len(w.github.pulls) == 1 for w in ws)
-
-
-def test_shard_of_is_stable_across_processes_and_spellings() -> None:
-    urls = [f"https://github.com/acme/gitops-{i}" for i in range(60)]
-    shards = [fleet.shard_of(u, 4) for u in urls]
-    assert shards[:6] == [1, 2, 2, 4, 1, 1]  # a fixed hash, not Python's per-process hash()
-    assert set(shards) == {1, 2, 3, 4}
-    assert fleet.shard_of("https://GitHub.com/acme/gitops-0.git/", 4) == shards[0]
-    whole = fleet.Fleet(tuple(fleet.Repository(u) for u in urls))
-    parts = [fleet.only_shard(whole, f"{i}/4").repositories for i in range(1, 5)]
-    assert sorted(r.url for p in parts for r in p) == sorted(urls)
-
-
-@pytest.mark.parametrize(
-    ("argv", "words"),
-    [
-        (["--shard", "3/2"], "--shard '3/2' must be I/N"),
-        (["--shard", "1/2", "--parallel", "0"], "argument --parallel: 0 is below 1"),
-        (["--repositories", "LISTING"], "LISTING:2: unknown key 'ur1' in a repository"),
-    ],
-)
-def test_bad_fleet_arguments_and_files_exit_2_with_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], words: str
-) -> None:
-    listing = tmp_path / "repositories.yaml"
-    listing.write_text("repositories:\n  - {url: file:///x.git, ur1: y}\n")
-    argv = [str(listing) if a == "LISTING" else a for a in argv]
-    assert main(["update", "--repo", "file:///a.git", *argv]) == 2
-    err = capsys.readouterr().err
-    assert words.replace("LISTING", str(listing)) in err and "Traceback" not in err
 
 
 def test_one_pool_shares_clients_and_answers_each_question_once(registry: RegistryProcess) -> None:

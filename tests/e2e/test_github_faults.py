@@ -18,8 +18,8 @@ from gitops_bot.config import GitHubConfig
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.scm import github as gh_mod
 from gitops_bot.scm.github import GitHub
+from testkit.github_responses import REPO, client, pull
 from testkit.github_server import FakeGitHub
-from tests.test_github_errors import REPO, client, pull, rsps  # noqa: F401  (rsps is a fixture)
 
 TOKEN = "ghp_secret_value_123"
 
@@ -102,7 +102,7 @@ def test_github_answer_is_one_clean_error(case: Case, fake: FakeGitHub) -> None:
 @pytest.mark.parametrize("status", [500, 502, 403, 404])
 def test_decoration_failure_after_the_pr_exists_is_a_warning(
     status: int,
-    rsps: responses.RequestsMock,  # noqa: F811
+    rsps: responses.RequestsMock,
 ) -> None:
     rsps.assert_all_requests_are_fired = False
     rsps.get(f"{REPO}/pulls", json=[pull(5)])

@@ -28,13 +28,11 @@ import yaml
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import kustomize, setimage
 from testkit.kubetools import kubectl
+from testkit.paths import ROOT, TEST_DATA
 
-pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "tests" / "data" / "kustomize"
+GOLDEN = TEST_DATA / "kustomize"
 EXAMPLE = ROOT / "manifests-example"
-REAL = ROOT / "tests" / "data" / "real"  # copied from public repositories (sources in its README)
+REAL = TEST_DATA / "real"  # copied from public repositories (sources in its README)
 OLD_DIGEST = "sha256:" + "0" * 64
 EXAMPLE_DIGEST = "sha256:" + "ab" * 32
 

@@ -17,7 +17,7 @@ import pytest
 from testkit.github_server import FakeGitHub
 from testkit.hostile_registry import Answer, HostileRegistry
 from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, git, make_world
+from testkit.update_world import World, git, make_world
 
 
 @pytest.fixture

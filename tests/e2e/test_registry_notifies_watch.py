@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,20 +18,10 @@ from testkit.github_server import FakeGitHub
 from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess
 from testkit.relay import Relay
-from tests.test_update_e2e import World, git, make_world
-from tests.test_watch import Proc, get, watch_argv
+from testkit.update_world import World, add_config, make_world
+from testkit.watch_process import Proc, get, watch_argv
 
 TOKEN = "registry-hook-token-5f1e"
-
-
-def add_config(world: World, text: str) -> None:
-    """Append ``text`` to the remote's gitops-bot.yaml (a commit on main)."""
-    work = Path(tempfile.mkdtemp(dir=world.tmp)) / "edit"
-    subprocess.run(["git", "clone", "-q", str(world.remote), str(work)], check=True)
-    with (work / "gitops-bot.yaml").open("a") as f:
-        f.write(text)
-    git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "config")
-    git(work, "push", "-q", "origin", "main")
 
 
 @pytest.fixture

@@ -26,9 +26,10 @@ from gitops_bot.core.model import SigningMethod
 from gitops_bot.trust import signing
 from gitops_bot.trust.settings import SigningConfig
 from testkit import sandbox, signing_keys
+from testkit.paths import ROOT
 from testkit.registry_process import RegistryProcess
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = ROOT
 
 
 def _cfg(method: SigningMethod) -> SigningConfig:

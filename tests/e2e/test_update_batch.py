@@ -16,7 +16,7 @@ from gitops_bot.engine import batch
 from gitops_bot.scm import gitbatch
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, git, make_world, update
+from testkit.update_world import World, git, make_world, update
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, git, make_world, update
+from testkit.update_world import World, git, make_world, update
 
 HELM_VALUES = """app:
   image:

@@ -15,7 +15,7 @@ from gitops_bot.cli import main
 from gitops_bot.scm import github as gh_mod
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, git, make_world
+from testkit.update_world import World, git, make_world
 
 PULLS = "POST /repos/acme/gitops/pulls"
 LABELS = r"POST /repos/acme/gitops/issues/\d+/labels"

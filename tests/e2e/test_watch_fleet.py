@@ -17,10 +17,8 @@ from gitops_bot.cli import main
 from gitops_bot.commands import fleet
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
-from tests.test_fleet_e2e import worlds
-from tests.test_update_e2e import World, git
-from tests.test_watch import Proc, get
-from tests.test_webhooks_e2e import add_config
+from testkit.update_world import World, add_config, git, worlds
+from testkit.watch_process import Proc, get
 
 TOKEN = "ci-hook-token-8c2d"
 

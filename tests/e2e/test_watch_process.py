@@ -5,96 +5,14 @@ half-pushed branch. The timing rules (jitter, back-off, readiness) are tested as
 from __future__ import annotations
 
 import json
-import os
-import random
 import signal
-import subprocess
-import sys
-import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from gitops_bot.commands.updater import Updater
-from gitops_bot.core.errors import UsageError
-from gitops_bot.watch import MAX_BACKOFF_FACTOR, Watcher, is_ready, next_delay, parse_duration, parse_listen
-from testkit.github_server import FakeGitHub
-from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, git, make_world
-
-
-@pytest.fixture
-def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
-    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
-    yield from make_world(tmp_path, registry)
-
-
-class Proc:
-    def __init__(self, argv: list[str]) -> None:
-        self.p = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
-        )
-        self.lines: list[str] = []
-        self._t = threading.Thread(target=self._read, daemon=True)
-        self._t.start()
-
-    def _read(self) -> None:
-        assert self.p.stderr is not None
-        for line in self.p.stderr:
-            self.lines.append(line)
-
-    def events(self, name: str) -> list[dict]:  # type: ignore[type-arg]
-        out = []
-        for line in list(self.lines):
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                continue
-            if ev.get("event") == name:
-                out.append(ev)
-        return out
-
-    def wait_for(self, what: str, check: object, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():  # type: ignore[operator]
-                return
-            if self.p.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; log:\n{''.join(self.lines)}")
-
-
-def watch_argv(world: World, *extra: str) -> list[str]:
-    """``gitops-bot watch`` on the world's staging environment, as a separate process."""
-    return [
-        sys.executable,
-        "-m",
-        "gitops_bot",
-        "watch",
-        "--repo",
-        f"file://{world.remote}",
-        "--env",
-        "staging",
-        *extra,
-    ]
-
-
-def successes(proc: Proc) -> list[dict]:  # type: ignore[type-arg]
-    return [c for c in proc.events("cycle") if c.get("result") == "success"]
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+from gitops_bot.watch import Watcher
+from testkit.update_world import World, git
+from testkit.watch_process import Proc, get, successes, watch_argv
 
 
 def test_watch_serves_health_and_metrics_updates_and_stops_on_sigterm(world: World) -> None:
@@ -192,25 +110,3 @@ def test_an_outage_backs_off_and_is_counted(world: World, monkeypatch: pytest.Mo
     text = watcher.metrics.render().decode()
     assert 'gitops_bot_cycles_total{result="failure"} 1.0' in text
     assert watcher.last_success is None
-
-
-def test_jitter_backoff_and_readiness_rules() -> None:
-    rng = random.Random(7)
-    delays = [next_delay(300, 0, 0.1, rng) for _ in range(200)]
-    assert 270 <= min(delays) < max(delays) <= 330
-    assert next_delay(300, 1, 0, rng) == 600
-    assert next_delay(300, 2, 0, rng) == 1200
-    assert next_delay(300, 10, 0, rng) == 300 * MAX_BACKOFF_FACTOR
-    assert not is_ready(None, 1000, 60)
-    assert is_ready(1000 - 100, 1000, 60) and not is_ready(1000 - 200, 1000, 60)
-
-
-def test_durations_and_listen_addresses() -> None:
-    assert [parse_duration(t) for t in ("90", "30s", "5m", "1h30m", "0.5s")] == [90, 30, 300, 5400, 0.5]
-    for bad in ("", "5 minutes", "0s", "-1m"):
-        with pytest.raises(UsageError):
-            parse_duration(bad)
-    assert parse_listen(":8080") == ("0.0.0.0", 8080)
-    assert parse_listen("127.0.0.1:9") == ("127.0.0.1", 9)
-    with pytest.raises(UsageError):
-        parse_listen("8080")

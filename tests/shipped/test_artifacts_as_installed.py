@@ -23,11 +23,10 @@ import pytest
 
 from gitops_bot.manifests import yamlvalues
 from testkit import demo, shipped
+from testkit.actions_env import read_outputs
 from testkit.registry_process import RegistryProcess, free_port
-from tests.test_action import read_outputs
-from tests.test_update_e2e import make_world
+from testkit.update_world import make_world
 
-pytestmark = pytest.mark.shipped
 ROOT = shipped.ROOT
 ACTION: dict[str, Any] = yamlvalues.load((ROOT / "action.yml").read_text(), "<test>")
 

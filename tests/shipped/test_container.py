@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import ROOT
+
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from gitops_bot.manifests import yamlvalues
+from testkit.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples/gitlab").glob("*.gitlab-ci.yml"))
 KEYWORDS = {"stages", "workflow", "variables", "default", "include"}
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import grimp
 
-PACKAGE = Path(__file__).resolve().parent.parent / "gitops_bot"
+from testkit.paths import ROOT
+
+PACKAGE = ROOT / "gitops_bot"
 PYPROJECT = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
 CONTRACTS = PYPROJECT["tool"]["importlinter"]["contracts"]
 LAYERS = next(c for c in CONTRACTS if c["type"] == "layers")["layers"]

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from testkit import forge_world
+from testkit.promotion_world import World, add_files, run
 from testkit.registry_process import RegistryProcess
-from tests import test_forges_e2e as forges_e2e
-from tests.test_promote_e2e import World, run, world  # noqa: F401 (world: the fixture)
-from tests.test_trust_e2e import add_files
-from tests.test_update_e2e import git
+from testkit.update_world import git
 
 BOT_EMAIL = "gitops-bot@users.noreply.github.com"
 
@@ -40,7 +39,7 @@ def secrets_left(w: World, secret: str) -> list[str]:
 
 @pytest.fixture
 def signed_update(
-    world: World,  # noqa: F811
+    world: World,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[[str, str], str]:
@@ -58,7 +57,7 @@ def signed_update(
 
 def test_ssh_signed_commit_verifies_with_git_verify_commit(
     signed_update: Callable[[str, str], str],
-    world: World,  # noqa: F811
+    world: World,
     tmp_path: Path,
 ) -> None:
     keydir = tmp_path / "keys"
@@ -84,7 +83,7 @@ def test_ssh_signed_commit_verifies_with_git_verify_commit(
 
 def test_gpg_signed_commit_verifies_with_gpg(
     signed_update: Callable[[str, str], str],
-    world: World,  # noqa: F811
+    world: World,
     tmp_path: Path,
 ) -> None:
     home = tmp_path / "keys" / "gnupg"
@@ -110,7 +109,7 @@ def test_gpg_signed_commit_verifies_with_gpg(
 
 
 def test_github_api_commits_are_made_and_signed_by_github_and_idempotent(
-    world: World,  # noqa: F811
+    world: World,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     enable(world, "{method: github-api}")
@@ -150,7 +149,7 @@ BAD_KEYS = [
 
 
 def test_missing_or_unusable_key_is_one_line_exit_2_before_anything_is_pushed(
-    world: World,  # noqa: F811
+    world: World,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -178,7 +177,7 @@ def test_github_api_signing_on_gitlab_is_one_line_exit_2_before_anything_is_push
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for w in forges_e2e.make_world(tmp_path, registry, monkeypatch, "gitlab", "environment"):
+    for w in forge_world.make_world(tmp_path, registry, monkeypatch, "gitlab", "environment"):
         add_files(w, {}, ("gitops-bot.yaml", "forge:\n", "git:\n  signing: {method: github-api}\nforge:\n"))  # type: ignore[arg-type]
         w.push("app", "1.1.0")
         before = w.branches()

@@ -10,150 +10,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from gitops_bot.cli import main
-from testkit.argocd_server import FakeArgoCD, application
-from testkit.github_server import FakeGitHub
-from testkit.oci import Pusher
-from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import git
-
-OVERLAY = """apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - ../../base
-images:
-  - name: example/app   # the API
-    newName: {host}/{ns}/app
-    newTag: "1.0.0"
-  - name: example/worker
-    newName: {host}/{ns}/worker
-    newTag: 2.0.0
-replicas:
-  - name: app
-    count: 1
-"""
-
-CONFIG = """version: 1
-images:
-  - name: example/app
-    repository: {host}/{ns}/app
-  - name: example/worker
-    repository: {host}/{ns}/worker
-environments:
-  - name: dev
-    path: overlays/dev
-    write: commit
-  - name: staging
-    path: overlays/staging
-    promote_from: dev
-    argocd_application: app-staging
-  - name: production
-    path: overlays/production
-    promote_from: staging
-github:
-  repository: acme/gitops
-  api_url: {api}
-  write_interval: 0
-argocd:
-  server: {argocd}
-"""
-
-OVERLAY_FILE = "overlays/{}/kustomization.yaml"
-
-
-@dataclass
-class World:
-    remote: Path
-    github: FakeGitHub
-    argocd: FakeArgoCD
-    pusher: Pusher
-    host: str
-    ns: str
-    tmp: Path
-
-    def push(self, repo: str, tag: str, salt: str = "") -> str:
-        return self.pusher.image(f"{self.ns}/{repo}", tag, salt=f"{self.ns}-{repo}-{tag}{salt}").digest
-
-    def show(self, path: str, ref: str = "main") -> str:
-        return git(self.remote, "show", f"{ref}:{path}")
-
-    def overlay(self, env: str, ref: str = "main") -> str:
-        return self.show(OVERLAY_FILE.format(env), ref)
-
-    def branches(self) -> list[str]:
-        return git(self.remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/").splitlines()
-
-    def hand_commit(self, path: str, old: str, new: str, message: str) -> None:
-        work = self.tmp / "hand"
-        if not work.exists():
-            subprocess.run(["git", "clone", "-q", str(self.remote), str(work)], check=True)
-        git(work, "pull", "-q", "--ff-only")
-        f = work / path
-        text = f.read_text()
-        assert old in text
-        f.write_text(text.replace(old, new))
-        git(work, "-c", "user.name=Dana", "-c", "user.email=dana@example.com", "commit", "-qam", message)
-        git(work, "push", "-q", "origin", "HEAD:main")
-
-    def staging_runs(self, *images: str, health: str = "Healthy") -> None:
-        self.argocd.apps["app-staging"] = application("app-staging", list(images), health=health)
-
-    def merge_only_pr(self) -> dict:  # type: ignore[type-arg]
-        (pr,) = self.github.open_pulls()
-        self.github.merge(pr["number"])
-        return pr
-
-
-@pytest.fixture
-def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
-    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
-    ns = f"pr{abs(hash(str(tmp_path))) % 10**8}"
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    seed = tmp_path / "seed"
-    subprocess.run(["git", "clone", "-q", str(remote), str(seed)], check=True, capture_output=True)
-    with FakeGitHub("acme/gitops", remote) as gh, FakeArgoCD() as argo:
-        monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
-        (seed / "base").mkdir()
-        (seed / "base/kustomization.yaml").write_text("resources: []\n")
-        for env in ("dev", "staging", "production"):
-            (seed / f"overlays/{env}").mkdir(parents=True)
-            (seed / OVERLAY_FILE.format(env)).write_text(OVERLAY.format(host=registry.host, ns=ns))
-        (seed / "gitops-bot.yaml").write_text(
-            CONFIG.format(host=registry.host, ns=ns, api=gh.url, argocd=argo.url)
-        )
-        git(seed, "add", "-A")
-        git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
-        git(seed, "push", "-q", "origin", "main")
-        pusher = Pusher.to(registry.url)
-        world = World(remote, gh, argo, pusher, registry.host, ns, tmp_path)
-        world.push("app", "1.0.0")
-        world.push("worker", "2.0.0")
-        yield world
-        pusher.close()
-
-
-def run(capsys: pytest.CaptureFixture[str], world: World, *argv: str, code: int = 0) -> dict:  # type: ignore[type-arg]
-    rc = main([*argv, "--repo", f"file://{world.remote}", "--output", "json"])
-    out, err = capsys.readouterr()
-    assert rc == code, err
-    if code:
-        assert len(err.strip().splitlines()) == 1, err  # one line, no traceback
-        return {"error": err}
-    return json.loads(out)  # type: ignore[no-any-return]
-
-
-def release_dev(capsys: pytest.CaptureFixture[str], world: World) -> dict:  # type: ignore[type-arg]
-    out = run(capsys, world, "update", "--env", "dev")
-    assert [r["action"] for r in out["results"]] == ["commit"]
-    return out
+from testkit.promotion_world import OVERLAY_FILE, World, release_dev, run
+from testkit.update_world import git
 
 
 def test_promotion_carries_the_digests_the_source_runs_even_after_tags_moved(
@@ -454,3 +317,23 @@ def test_rollback_warns_when_a_restored_digest_is_gone_but_still_proposes_it(
     (res,) = out["results"]
     assert res["action"] == "dry_run"
     assert any(f"@{gone} no longer exists in the registry" in w for w in res["warnings"])
+
+
+def test_promotion_keeps_the_targets_tag_at_digest_form_and_history_splits_it(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = world.push("app", "1.0.0")
+    new = world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    staging = OVERLAY_FILE.format("staging")
+    world.hand_commit(staging, 'newTag: "1.0.0"', f"newTag: 1.0.0@{old}", "staging: pin app by hand")
+
+    (by_hand, _) = run(capsys, world, "history", "staging")["releases"]
+    assert by_hand["images"]["example/app"]["tag"] == "1.0.0"
+    assert by_hand["images"]["example/app"]["digest"] == old
+
+    (res,) = run(capsys, world, "promote", "dev", "staging")["results"]
+    app = next(i for i in res["images"] if i["image"] == "example/app")
+    assert app["from"] == {"tag": "1.0.0", "digest": old} and app["to"] == {"tag": "1.1.0", "digest": new}
+    text = world.overlay("staging", res["branch"])
+    assert f"    newTag: 1.1.0@{new}\n" in text and f"digest: {new}" not in text

@@ -5,19 +5,15 @@ what was verified. Reuses test_promote_e2e's world (real registry, git remote, G
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.config import parse
-from gitops_bot.core.errors import ConfigError
 from testkit import cosign
 from testkit.oci import Pusher
+from testkit.promotion_world import World, add_files, run
 from testkit.registry_process import RegistryProcess
-from tests.test_promote_e2e import World, run, world  # noqa: F401 (world: the fixture)
-from tests.test_update_e2e import git
 
 VERIFY = """  - name: staging
     path: overlays/staging
@@ -30,25 +26,8 @@ VERIFY = """  - name: staging
 """
 
 
-def add_files(w: World, files: dict[str, str], replace: tuple[str, str, str] | None = None) -> None:
-    work = w.tmp / "hand"
-    if not work.exists():
-        subprocess.run(["git", "clone", "-q", str(w.remote), str(work)], check=True)
-    git(work, "pull", "-q", "--ff-only")
-    for path, text in files.items():
-        (work / path).parent.mkdir(parents=True, exist_ok=True)
-        (work / path).write_text(text)
-    if replace:
-        f = work / replace[0]
-        assert replace[1] in f.read_text()
-        f.write_text(f.read_text().replace(replace[1], replace[2]))
-    git(work, "add", "-A")
-    git(work, "-c", "user.name=Dana", "-c", "user.email=dana@example.com", "commit", "-qm", "trust")
-    git(work, "push", "-q", "origin", "HEAD:main")
-
-
 def test_unsigned_candidates_are_skipped_left_alone_and_refused(
-    world: World,  # noqa: F811
+    world: World,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -103,7 +82,7 @@ def test_unsigned_candidates_are_skipped_left_alone_and_refused(
 
 
 def test_missing_key_fails_the_plan_with_one_line_before_any_request(
-    world: World,  # noqa: F811
+    world: World,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     add_files(
@@ -117,91 +96,6 @@ def test_missing_key_fails_the_plan_with_one_line_before_any_request(
     )
     out = run(capsys, world, "promote", "dev", "staging", code=2)
     assert "cannot read verify key keys/ci.pub" in out["error"]
-
-
-BASE = """version: 1
-images:
-  - name: app
-    repository: ghcr.io/acme/app
-{verify}
-environments:
-  - name: dev
-    path: overlays/dev
-  - name: prod
-    path: overlays/prod
-{env_verify}
-"""
-
-
-def config(verify: str = "", env_verify: str = "") -> str:
-    return BASE.format(verify=verify, env_verify=env_verify)
-
-
-def test_verify_config_applies_per_environment_with_overrides() -> None:
-    cfg = parse(
-        config(
-            "    verify:\n      keys: [{file: k.pub}]\n      environments: [prod]",
-            "    verify:\n      app: false",
-        ),
-        "gitops-bot.yaml",
-    )
-    assert cfg.verification("app", "dev") is None
-    assert cfg.verification("app", "prod") is None  # prod's override turns it off
-    cfg = parse(
-        config("    verify:\n      keys: [{file: k.pub}, {env: KEY_PEM}]\n      environments: [prod]"),
-        "x.yaml",
-    )
-    spec = cfg.verification("app", "prod")
-    assert spec is not None and [k.label for k in spec.keys] == ["k.pub", "$KEY_PEM"]
-    keyless = "    verify:\n      keyless: {trusted_root: root.json, issuer: https://i, identity_regexp: 'https://github.com/acme/.*'}"
-    spec = parse(config(keyless), "x.yaml").verification("app", "dev")
-    assert spec is not None and spec.keyless is not None and spec.keyless.identity_regexp
-
-
-@pytest.mark.parametrize(
-    ("verify", "message"),
-    [
-        ("    verify: {}", "needs 'keys' or 'keyless'"),
-        ("    verify:\n      keys: [{file: a, env: B}]", "exactly one of 'file' or 'env'"),
-        ("    verify:\n      keys: [{env: 'not a var'}]", "must name an environment variable"),
-        (
-            "    verify:\n      keyless: {trusted_root: r, issuer: i}",
-            "exactly one of 'identity' or 'identity_regexp'",
-        ),
-        (
-            "    verify:\n      keyless: {trusted_root: r, issuer: i, identity_regexp: '('}",
-            "invalid regular expression",
-        ),
-        ("    verify:\n      keys: [{file: k}]\n      environments: [qa]", "names environment 'qa'"),
-        ("    verify:\n      key: [{file: k}]", "did you mean 'keys'"),
-    ],
-)
-def test_bad_verify_config_is_one_line_with_the_line_number(verify: str, message: str) -> None:
-    with pytest.raises(ConfigError, match=message) as exc:
-        parse(config(verify), "gitops-bot.yaml")
-    assert str(exc.value).startswith("gitops-bot.yaml:")
-
-
-@pytest.mark.parametrize(
-    ("signing", "message"),
-    [
-        ("{method: ssh}", "exactly one of key_file or key_env"),
-        ("{method: pgp, key_file: k}", "must be ssh, gpg or github-api"),
-        ("{method: github-api, key_env: K}", "takes no key"),
-        ("{method: gpg, key_env: 'a b'}", "must name an environment variable"),
-    ],
-)
-def test_bad_git_signing_config(signing: str, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
-        parse(config() + f"git:\n  signing: {signing}\n", "gitops-bot.yaml")
-
-
-def test_git_signing_config(tmp_path: Path) -> None:
-    cfg = parse(config() + "git:\n  signing: {method: ssh, key_env: BOT_SSH_KEY}\n", "x.yaml")
-    assert cfg.git.signing is not None and (cfg.git.signing.method, cfg.git.signing.key_env) == (
-        "ssh",
-        "BOT_SSH_KEY",
-    )
 
 
 def test_plan_verifies_the_platform_digest_it_would_write(

@@ -8,7 +8,6 @@ import copy
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -22,9 +21,9 @@ from gitops_bot.config.spec import Section
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.events.settings import SOURCE_TYPES
 from gitops_bot.notify.settings import EVENTS, TYPES
-from tests.conftest import schema_problems
+from testkit.config_schema import schema_problems
+from testkit.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads(config.schema_text())
 MODELINE = "# yaml-language-server: $schema="
 

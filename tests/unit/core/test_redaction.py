@@ -136,7 +136,7 @@ def test_a_library_debug_line_stays_out_at_the_default_level(json_log: io.String
 
 def test_an_uncaught_traceback_is_redacted(tmp_path: Path) -> None:
     script = (
-        "from gitops_bot import log\n"
+        "from gitops_bot.core import log\n"
         "log.configure('warning', 'json')\n"
         "raise RuntimeError('boom https://bot:tr4ceback-secret@git.example/x')\n"
     )

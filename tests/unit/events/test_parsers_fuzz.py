@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,8 +18,9 @@ from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import signature
+from testkit.paths import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "webhooks"
+DATA = TEST_DATA / "webhooks"
 HEADERS = {
     "x-github-event": "package",
     "x-github-delivery": "d",

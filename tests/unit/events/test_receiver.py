@@ -25,6 +25,7 @@ from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import ReplayWindow, signature
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch import Watcher
+from testkit.configs import MINIMAL_CONFIG
 
 DIGEST = "sha256:" + "ab" * 32
 ENV = {
@@ -330,16 +331,6 @@ def test_targeting_plans_the_concerned_environments(tmp_path: Path, group: str, 
     assert targeting.narrow(app, None, [push]) == (["a"], images)
     assert targeting.narrow(app, None, [Push("ghcr.io", "acme/other", "1")]) == ([], set())
     assert targeting.narrow(app, ["b"], [push])[0] == []
-
-
-MINIMAL_CONFIG = """
-images:
-  - name: app
-    repository: ghcr.io/acme/app
-environments:
-  - name: dev
-    path: overlays/dev
-"""
 
 
 def test_webhook_config_parses_and_names_mistakes() -> None:

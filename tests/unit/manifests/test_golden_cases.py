@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from testkit.paths import TEST_DATA
 
-DATA = Path(__file__).parent / "data"
+DATA = TEST_DATA
 TARGETS = {"kustomize": "kustomization.yaml", "manifests": "deploy.yaml"}
 CASES = sorted(f"{fmt}/{p.name}" for fmt in TARGETS for p in (DATA / fmt).iterdir() if p.is_dir())
 

@@ -13,12 +13,8 @@ import pytest
 from gitops_bot.core.errors import UsageError
 from gitops_bot.net import auth, limits, retry, tls
 from gitops_bot.net.proxy import proxy_for
-from gitops_bot.net.transport import Transport, client, fetch, send
-from testkit.connect_proxy import ConnectProxy
+from gitops_bot.net.transport import Transport, fetch, send
 from testkit.hostile_registry import Answer, HostileRegistry
-from testkit.registry_process import RegistryProcess
-
-# -- proxies -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -54,49 +50,6 @@ def test_proxy_choice_follows_curl_and_requests_rules(
     assert proxy_for(url, env) == expected
 
 
-def test_a_registry_behind_an_https_proxy_is_reached_through_it_and_no_proxy_bypasses_it(
-    tls_registry: RegistryProcess, tls_material: dict[str, Path]
-) -> None:
-    ctx = tls.ssl_context(str(tls_material["ca"]), env={})
-    with ConnectProxy() as proxy:
-        t = Transport(ssl_context=ctx, env={"HTTPS_PROXY": proxy.url})
-        reply = send(t, httpx.Request("GET", tls_registry.url + "/v2/"), timeout=10)
-        assert reply.status == 200
-        assert proxy.seen == [f"CONNECT {tls_registry.host} HTTP/1.1"]
-        t.close()
-        t = Transport(ssl_context=ctx, env={"HTTPS_PROXY": proxy.url, "NO_PROXY": "127.0.0.1"})
-        assert send(t, httpx.Request("GET", tls_registry.url + "/v2/"), timeout=10).status == 200
-        assert len(proxy.seen) == 1  # went direct
-        t.close()
-
-
-def test_plain_http_goes_through_http_proxy_in_absolute_form(registry: RegistryProcess) -> None:
-    with ConnectProxy() as proxy:
-        t = Transport(env={"http_proxy": proxy.url})
-        assert send(t, httpx.Request("GET", registry.url + "/v2/"), timeout=10).status == 200
-        assert send(t, httpx.Request("GET", registry.url + "/v2/"), timeout=10).status == 200
-        assert proxy.seen == [f"GET {registry.url}/v2/ HTTP/1.1"] * 2
-        t.close()
-
-
-# -- trust -------------------------------------------------------------------------------
-
-
-def test_private_ca_in_ssl_cert_file_is_trusted_without_ca_file(
-    tls_registry: RegistryProcess, tls_material: dict[str, Path]
-) -> None:
-    t = Transport(ssl_context=tls.ssl_context(None, env={"SSL_CERT_FILE": str(tls_material["ca"])}), env={})
-    assert send(t, httpx.Request("GET", tls_registry.url + "/v2/"), timeout=10).status == 200
-    t.close()
-
-
-def test_private_ca_unknown_to_the_trust_store_is_refused(tls_registry: RegistryProcess) -> None:
-    t = Transport(ssl_context=tls.ssl_context(None, env={}), env={})
-    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-        send(t, httpx.Request("GET", tls_registry.url + "/v2/"), timeout=10)
-    t.close()
-
-
 def test_unreadable_ca_file_is_a_usage_error(tmp_path: Path) -> None:
     bad = tmp_path / "ca.pem"
     bad.write_text("not a certificate")
@@ -104,9 +57,6 @@ def test_unreadable_ca_file_is_a_usage_error(tmp_path: Path) -> None:
         tls.ssl_context(str(bad), env={})
     with pytest.raises(UsageError, match="cannot load SSL_CERT_FILE"):
         tls.ssl_context(None, env={"SSL_CERT_FILE": str(tmp_path / "missing.pem")})
-
-
-# -- deadlines, caps, abort --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -165,9 +115,6 @@ def test_deeply_nested_json_is_a_value_error_not_a_recursion_error() -> None:
     assert limits.loads('{"a": [1, {"b": [2]}]}') == {"a": [1, {"b": [2]}]}
 
 
-# -- credentials ---------------------------------------------------------------------------
-
-
 def test_origin_auth_attaches_only_to_its_origin_and_not_after_a_redirect_elsewhere() -> None:
     with HostileRegistry() as other:
         other.routes["/"] = Answer(200, b"ok")
@@ -189,9 +136,6 @@ def test_same_origin_compares_scheme_host_and_port() -> None:
     assert auth.same_origin("https://R.example/a", "https://r.example:443/b")
     assert not auth.same_origin("https://r.example/", "http://r.example/")
     assert not auth.same_origin("https://r.example/", "https://r.example:8443/")
-
-
-# -- retries -------------------------------------------------------------------------------
 
 
 def test_retry_policy_retries_then_gives_up_with_the_last_reason_and_bounds_retry_after() -> None:
@@ -220,18 +164,3 @@ def test_retry_stops_at_the_deadline_and_when_stopped() -> None:
         retry.call(attempt, retry.RetryPolicy(), sleep=waits.append, stopped=lambda: True)
     assert waits == []
     assert retry.retryable_status(429) and retry.retryable_status(503) and not retry.retryable_status(404)
-
-
-def test_a_client_made_by_the_layer_takes_proxies_from_the_layer_not_from_httpx(
-    registry: RegistryProcess,
-) -> None:
-    """httpx's own trust_env would mount its proxy transports in front of ours (with httpx's
-    NO_PROXY reading and its trust store); the layer's client leaves that off."""
-    with ConnectProxy() as proxy:
-        env = {"HTTP_PROXY": proxy.url, "NO_PROXY": "127.0.0.0/8"}
-        with client(env=env) as c:
-            assert fetch(c, "GET", registry.url + "/v2/", timeout=5).status == 200
-        assert proxy.seen == []  # the CIDR entry, which httpx alone would not read
-        with client(env={"HTTP_PROXY": proxy.url}) as c:
-            assert fetch(c, "GET", registry.url + "/v2/", timeout=5).status == 200
-        assert proxy.seen == [f"GET {registry.url}/v2/ HTTP/1.1"]

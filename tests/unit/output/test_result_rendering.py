@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,9 +16,6 @@ from gitops_bot.engine.outcome import Outcome
 from gitops_bot.output import github
 from gitops_bot.output.result import Delivered, Format, ImageSet, Result, Show
 from gitops_bot.release.proposal import Change
-from testkit.github_server import FakeGitHub
-from testkit.registry_process import RegistryProcess
-from tests.test_update_e2e import World, git, make_world
 
 
 def skip(environment: str, image: str, reason: str) -> PlanItem:
@@ -34,10 +29,14 @@ SKIPS = (
     skip("staging", "example/worker", "registry: not found (HTTP 404)"),
     skip("production", "example/app", "no tag matches ^1"),
 )
+
+
 LINE = (
     "2 images skipped (staging example/worker: registry: not found (HTTP 404); "
     "production example/app: no tag matches ^1); see `gitops-bot plan`"
 )
+
+
 PR = Outcome(
     "staging",
     (
@@ -116,34 +115,3 @@ def test_execute_returns_typed_results_and_failures_as_values(
     assert main(["set-image", "app:1.1"]) == 0
     assert capsys.readouterr().err == f"{k}: updated app newTag 1.0 -> 1.1\n"
     assert k.read_text() == "images:\n  - name: app\n    newTag: '1.1'\n"
-
-
-@pytest.fixture
-def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
-    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
-    yield from make_world(tmp_path, registry)
-
-
-def test_update_with_only_skips_says_so_instead_of_nothing_to_do(
-    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    edit = tmp_path / "edit"
-    subprocess.run(["git", "clone", "-q", str(world.remote), str(edit)], check=True)
-    cfg = edit / "gitops-bot.yaml"
-    text = cfg.read_text().replace('range: "^1"', 'range: "^5"')  # no tag of either image matches
-    cfg.write_text(text.replace(f"{world.ns}/worker\n", f'{world.ns}/worker\n    range: "^9"\n'))
-    git(edit, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "range")
-    git(edit, "push", "-q", "origin", "main")
-
-    assert main(["update", "--repo", f"file://{world.remote}", "--env", "staging"]) == 0
-    out = capsys.readouterr().out
-    assert out == (
-        "Nothing to change; 2 images skipped (staging example/app: no tag among 1 matches semver ^5 "
-        "with 3 version parts; staging example/worker: no tag among 1 matches semver ^9 with 2 version "
-        "parts); see `gitops-bot plan`\n"
-    )
-    assert out.count("\n") == 1 and world.github.open_pulls() == []
-    assert main(["update", "--repo", f"file://{world.remote}", "--env", "staging", "--output", "json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    assert doc["results"] == [] and [i["image"] for i in doc["skipped"]] == ["example/app", "example/worker"]

@@ -462,7 +462,7 @@ def test_a_refusal_exits_3_with_the_forges_own_words_on_every_forge(
     rsps: responses.RequestsMock, status: int
 ) -> None:
     """Issue 12: a refusal is exit 3 with the forge's message; GitHub, GitLab and Gitea alike."""
-    from tests.test_github_errors import REPO, client
+    from testkit.github_responses import REPO, client
 
     words = {"message": "Validation Failed", "errors": [{"message": f"refused {status} here"}]}
     rsps.get(f"{REPO}/pulls", status=status, json=words)
