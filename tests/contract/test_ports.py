@@ -1,4 +1,4 @@
-"""The ports (issue 14): each adapter satisfies its Protocol, and a use case runs against a fake.
+"""The ports: each adapter satisfies its Protocol, and a use case runs against a fake.
 
 The assignments to port-typed names are what mypy --strict checks; the ``isinstance`` checks
 are the same promise at run time, on real instances (``runtime_checkable`` checks names only).

@@ -161,7 +161,7 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
     else:
         pytest.fail(
             f"{block.where}: {program}: not a command this test knows; mark the block "
-            "<!-- docs-test: skip because ... --> or teach tests/test_docs_examples.py"
+            "<!-- docs-test: skip because ... --> or teach tests/e2e/test_docs_examples.py"
         )
 
 

@@ -1,5 +1,6 @@
-"""`gitops-bot update` over several GitOps repositories (issue 17): real bare remotes, the real
-registry, one local GitHub API server per repository; a shared registry pool; shards."""
+"""`gitops-bot update` over several GitOps repositories: real bare remotes, the real registry,
+one local GitHub API server per repository; one failing repository never stops the others,
+shards split the fleet without overlap, and one registry pool answers each question once."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The registry client on users' networks: through a proxy named in the environment, with a
-private CA trusted the way every other program trusts it, with several auth challenges at once,
-and with hostile answers (malformed indexes, deeply nested JSON) costing only that image."""
+"""The registry client on users' networks, against the real registry process: through a proxy
+named in the environment (HTTPS and plain HTTP), with a private CA trusted the way every other
+program trusts it; and git fetch through the same proxy."""
 
 from __future__ import annotations
 

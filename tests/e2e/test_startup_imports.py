@@ -1,4 +1,4 @@
-"""Start-up cost (issue 17): what a command imports, checked without timing anything.
+"""Start-up cost: what a command imports, checked without timing anything.
 
 At N=1,000 images interpreter start-up and imports were a third to a half of `plan`'s CPU.
 Each command runs in a fresh interpreter here, and the test lists the heavy third-party

@@ -1,4 +1,4 @@
-"""``gitops-bot watch`` over several GitOps repositories (issue 17) as a process: two real git
+"""``gitops-bot watch`` over several GitOps repositories as a process: two real git
 remotes (each with its own local GitHub API), the real registry, and a third repository that
 is wrong from the start; webhooks routed to the repositories that name the pushed image."""
 

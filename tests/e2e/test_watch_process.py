@@ -1,6 +1,6 @@
 """``gitops-bot watch`` as a process: cycles against a real registry, git remote and the local
 GitHub API; /healthz, /readyz, /metrics; JSON log lines; SIGTERM exits 0 and leaves no
-half-pushed branch. The timing rules (jitter, back-off, readiness) are tested as pure functions."""
+half-pushed branch; an outage backs off and is counted."""
 
 from __future__ import annotations
 

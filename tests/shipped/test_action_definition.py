@@ -1,7 +1,6 @@
-"""The GitHub Action: its entry logic under a simulated Actions environment (INPUT_* variables,
-the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files) against a real registry, git remote and the
-local GitHub API; action.yml and the example workflows against GitHub's published schemas;
-every run: script through shellcheck, with no ${{ }} expression inside (script injection)."""
+"""The GitHub Action as shipped: action.yml and the example workflows validate against GitHub's
+published schemas and pass actionlint, every run: script passes shellcheck with no ${{ }}
+expression inside (script injection), and the README shows the workflows that are validated."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ imports another test module or a conftest (what tests share lives in testkit/ an
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from testkit.paths import ROOT
@@ -55,3 +56,22 @@ def test_no_test_module_imports_another_test_module_or_a_conftest() -> None:
         )
     }
     assert offenders == {}
+
+
+def test_every_test_file_the_docs_and_comments_cite_exists() -> None:
+    """A moved or renamed test module leaves no citation behind in the README, docs/,
+    pyproject.toml, the package's comments or testkit/."""
+    sources = [
+        ROOT / "README.md",
+        ROOT / "pyproject.toml",
+        *(ROOT / "docs").rglob("*.md"),
+        *(ROOT / "gitops_bot").rglob("*.py"),
+        *(ROOT / "testkit").rglob("*.py"),
+    ]
+    cited = {
+        (src.relative_to(ROOT).as_posix(), m.group(0))
+        for src in sources
+        for m in re.finditer(r"tests/[\w/]*?test_\w+\.py", src.read_text())
+    }
+    assert len(cited) > 10  # the pattern still finds the citations
+    assert sorted(c for c in cited if not (ROOT / c[1]).is_file()) == []

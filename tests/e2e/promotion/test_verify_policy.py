@@ -1,6 +1,6 @@
 """The verify: policy through the CLI: plan shows unverified candidates as skipped with the
 reason, update leaves the current value, promote refuses with exit 4, the PR body records
-what was verified. Reuses test_promote_e2e's world (real registry, git remote, GitHub API)."""
+what was verified. Uses the promotion example's world (real registry, git remote, GitHub API)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""What a newcomer met, each reproduced and fixed (issue 11): --config paths, dry-run fidelity,
-repeated --env, negative counts, messages, -vv and progress, watch's permanent errors and event
-names, newName on update, Argo CD's service errors, the first fetch's token, apt's lock."""
+"""What a first-time user meets, each kept working: bad arguments exit 2 with the real reason,
+set-image's messages and diff labels, hold summaries, progress drawn on a terminal only,
+watch's permanent errors and event names, Argo CD's service errors, the first fetch's token,
+apt's lock waited for."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Webhooks in: each sender's format, authentication, size cap, replays, targeting and
 debouncing, against the receiver itself (the HTTP route and a real registry are in
-test_webhooks_e2e)."""
+tests/e2e/test_registry_notifies_watch.py)."""
 
 from __future__ import annotations
 

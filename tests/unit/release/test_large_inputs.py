@@ -1,4 +1,5 @@
-"""Issue 17: the config read with the fast composer, history read in one pass."""
+"""Large inputs take the fast paths: the config is read with libyaml's composer, the release
+history in one pass over git's log."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from gitops_bot.scm.gitea import Gitea
 from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.gitlab import GitLab
 from gitops_bot.scm.requests_net import NetAdapter
+from testkit.github_responses import REPO, client
 
 SECRET = "glpat-secret-value-0123456789"
 MRS = "https://gitlab.example.com/api/v4/projects/acme%2Fgitops/merge_requests"
@@ -461,9 +462,7 @@ def test_forge_section_also_configures_github_enterprise() -> None:
 def test_a_refusal_exits_3_with_the_forges_own_words_on_every_forge(
     rsps: responses.RequestsMock, status: int
 ) -> None:
-    """Issue 12: a refusal is exit 3 with the forge's message; GitHub, GitLab and Gitea alike."""
-    from testkit.github_responses import REPO, client
-
+    """A forge refusing a write is exit 3 with the forge's message; GitHub, GitLab and Gitea alike."""
     words = {"message": "Validation Failed", "errors": [{"message": f"refused {status} here"}]}
     rsps.get(f"{REPO}/pulls", status=status, json=words)
     rsps.get(MRS, status=status, json={"message": f"refused {status} here"})
