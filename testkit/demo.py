@@ -12,7 +12,7 @@ merged, ``history production`` lists the releases and ``rollback production --dr
 what restoring the previous one would change. Stops everything it started, whatever happens.
 
 The commands go through a :data:`Runner`: in-process for the demo, the console script of a
-freshly installed wheel for the shipped-artifact test (``tests/test_shipped.py``).
+freshly installed wheel for the shipped-artifact test (``tests/shipped/test_artifacts_as_installed.py``).
 """
 
 from __future__ import annotations

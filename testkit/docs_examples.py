@@ -1,5 +1,5 @@
 """The command and configuration examples of ``README.md``, ``CONTRIBUTING.md`` and every
-``docs/**/*.md``, found and classified so ``tests/test_docs_examples.py`` can run each one
+``docs/**/*.md``, found and classified so ``tests/e2e/test_docs_examples.py`` can run each one
 (docs/development/docs-examples.md).
 
 A small collector of our own rather than a docs-test library: the examples are not Python

@@ -1,19 +1,22 @@
+"""What every tier shares: the tier of each test given by its directory (a marker, and a
+tighter timeout for unit tests), no ambient credentials, configs checked against the published
+schema, and the real registry processes the end-to-end and shipped tiers start."""
+
 from __future__ import annotations
 
 import sys
-import textwrap
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import bcrypt
-import jsonschema
 import pytest
+import responses
 
 from gitops_bot import config
-from gitops_bot.manifests import yamlvalues
 from testkit.certs import make_ca, make_server_cert
+from testkit.config_schema import schema_problems
+from testkit.github_responses import mocked_github
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 from testkit.token_issuer import TokenIssuer
@@ -28,19 +31,6 @@ def _no_ambient_credentials(
     forge_tokens = ("GITLAB_TOKEN", "CI_JOB_TOKEN", "GITEA_TOKEN", "FORGEJO_TOKEN")
     for name in ("GITHUB_TOKEN", "GITHUB_ACTOR", "SSL_CERT_FILE", *forge_tokens):
         monkeypatch.delenv(name, raising=False)
-
-
-@cache
-def schema_validator() -> jsonschema.Draft202012Validator:
-    """The published JSON Schema of gitops-bot.yaml (``gitops-bot schema``)."""
-    import json
-
-    return jsonschema.Draft202012Validator(json.loads(config.schema_text()))
-
-
-def schema_problems(text: str) -> list[str]:
-    doc = yamlvalues.load(text, "gitops-bot.yaml")
-    return [f"{e.json_path}: {e.message}" for e in schema_validator().iter_errors(doc)]
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +51,12 @@ def _accepted_configs_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> Itera
     yield
     problems = {text: schema_problems(text) for text in accepted}
     assert not any(problems.values()), {t: p for t, p in problems.items() if p}
+
+
+@pytest.fixture
+def rsps(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
+    """GitHub's answers mocked with `responses`; each registered answer must be asked for."""
+    yield from mocked_github(monkeypatch)
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +118,35 @@ def token_registry(
         yield reg
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return path
+TIERS = ("unit", "contract", "e2e", "shipped")
+# a unit or contract test that hangs is a bug, not a slow machine; the default (pyproject's
+# `timeout`) is for the tiers that start processes on 2 loaded cores
+TIER_TIMEOUT = {"unit": 60, "contract": 60}
+# the fixtures that start a registry process, git remotes or servers: end-to-end only
+PROCESS_FIXTURES = frozenset(
+    {"registry", "pusher", "basic_registry", "tls_registry", "token_registry", "token_issuer", "world"}
+)
+TESTS = Path(__file__).resolve().parent
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier a test file belongs to: the first directory under tests/."""
+    parts = path.resolve().relative_to(TESTS).parts
+    return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the markers given here
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = tier_of(item.path)
+        if tier is None:
+            raise pytest.UsageError(f"{item.nodeid}: a test sits in tests/<tier>/, one of {', '.join(TIERS)}")
+        item.add_marker(getattr(pytest.mark, tier))
+        if tier in TIER_TIMEOUT and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TIER_TIMEOUT[tier]))
+        started = PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if tier in ("unit", "contract") and started:
+            raise pytest.UsageError(
+                f"{item.nodeid}: a {tier} test starts no process ({', '.join(sorted(started))}): "
+                "move it to tests/e2e/"
+            )

@@ -2,7 +2,7 @@
 
 Each Protocol holds exactly the methods the use cases call on an adapter, no more; the adapters
 (``registry.client.RegistryClient``, ``registry.pool.RegistryPool``, ``scm.git.Workspace``,
-``argocd.ArgoCD``) satisfy them structurally, and ``tests/test_ports.py`` checks that they do.
+``argocd.ArgoCD``) satisfy them structurally, and ``tests/contract/test_ports.py`` checks that they do.
 The forge port is :class:`gitops_bot.scm.forge.Forge`, beside the change-request type it speaks.
 This module imports only ``model`` (layer 1): adapters may import it, it imports no adapter.
 """

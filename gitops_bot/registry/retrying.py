@@ -36,7 +36,7 @@ from gitops_bot.net.transport import Reply, Transport
 from gitops_bot.registry import answers
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.credentials import Credential
-from gitops_bot.registry.session import Session
+from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.settings import RegistryConfig
 
 # Every registry operation (all pages of a tag list, a digest, metadata) ends within this many
@@ -152,10 +152,10 @@ class Requests:
         self._transport = transport
         self._aborted = False
         auth = RegistryAuth(config.host, credential, token_cache, scheme=scheme_for(config))
-        self._session = Session(self.base_url, transport, auth)
+        self._channel = Channel(self.base_url, transport, auth)
 
     def close(self) -> None:
-        self._session.close()
+        self._channel.close()
 
     def __enter__(self) -> Self:
         return self
@@ -220,7 +220,7 @@ class Requests:
         left = max(min(self.config.timeout, ask.deadline - time.monotonic()), 0.001)
         with self._slots:
             try:
-                response = self._session.send(
+                response = self._channel.send(
                     ask.method,
                     ask.url,
                     ask.headers,

@@ -1,0 +1,91 @@
+"""The update example on the other forges as a world for end-to-end tests: GitLab (a local v4
+server) or Gitea/Forgejo (a local v1 server), a real bare git remote and a real registry, with
+a production environment promoted from staging."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_bot.cli import main
+from testkit.forge_server import FakeForge
+from testkit.gitea_server import FakeGitea
+from testkit.gitlab_server import FakeGitLab
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+from testkit.update_world import CONFIG, KUSTOMIZATION, git, new_remote, seeded
+
+FORGES = {
+    "gitlab": (FakeGitLab, "/api/v4", "GITLAB_TOKEN"),
+    "gitea": (FakeGitea, "/api/v1", "GITEA_TOKEN"),
+}
+FORGE_SECTION = """forge:
+  type: {kind}
+  api_url: {api}
+  repository: acme/gitops
+"""
+PROMOTION = """  - name: production
+    path: overlays/production
+    promote_from: staging
+"""
+
+
+@dataclass
+class World:
+    remote: Path
+    forge: FakeForge
+    pusher: Pusher
+    ns: str
+    tmp: Path
+
+    def push(self, repo: str, tag: str) -> str:
+        return self.pusher.image(f"{self.ns}/{repo}", tag, salt=f"{self.ns}-{repo}-{tag}").digest
+
+    def show(self, ref: str, path: str = "overlays/staging/kustomization.yaml") -> str:
+        return git(self.remote, "show", f"{ref}:{path}")
+
+    def branches(self) -> list[str]:
+        return sorted(git(self.remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/").split())
+
+    def only_open(self) -> dict[str, Any]:
+        (view,) = self.forge.open_views()
+        return view
+
+    def run(self, capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+        code = main([*argv, "--repo", f"file://{self.remote}", "--output", "json"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert self.forge.unexpected == []
+        return json.loads(out)  # type: ignore[no-any-return]
+
+
+def make_world(
+    tmp_path: Path,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    group: str,
+    draft: bool = False,
+) -> Iterator[World]:
+    fake_cls, api, token_env = FORGES[kind]
+    ns = f"fg{abs(hash(str(tmp_path))) % 10**8}"
+    remote, seed = new_remote(tmp_path)
+    with fake_cls(remote) as fake:
+        monkeypatch.setenv(token_env, fake.token)
+        monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+        for env in ("staging", "dev", "production"):
+            (seed / f"overlays/{env}").mkdir(parents=True)
+            (seed / f"overlays/{env}/kustomization.yaml").write_text(
+                KUSTOMIZATION.format(host=registry.host, ns=ns)
+            )
+        config = CONFIG.split("github:")[0].replace("pull_request:", PROMOTION + "pull_request:")
+        config = config.replace("  reviewers: [alice]\n", "  reviewers: [alice]\n  assignees: [bob]\n")
+        config = config.replace("pull_request:\n", f"pull_request:\n  draft: {str(draft).lower()}\n")
+        config += FORGE_SECTION.format(kind=kind, api=fake.url + api)
+        (seed / "gitops-bot.yaml").write_text(config.format(host=registry.host, ns=ns, group=group))
+        yield from seeded(seed, registry, lambda pusher: World(remote, fake, pusher, ns, tmp_path))

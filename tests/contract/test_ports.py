@@ -1,0 +1,99 @@
+"""The ports: each adapter satisfies its Protocol, and a use case runs against a fake.
+
+The assignments to port-typed names are what mypy --strict checks; the ``isinstance`` checks
+are the same promise at run time, on real instances (``runtime_checkable`` checks names only).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_bot.commands.promote import check_gate
+from gitops_bot.core.errors import GateClosed
+from gitops_bot.engine import ports
+from gitops_bot.gate import argocd
+from gitops_bot.registry.client import RegistryClient
+from gitops_bot.registry.pool import RegistryPool
+from gitops_bot.scm.git import Workspace
+
+DIGEST = "sha256:" + "a" * 64
+
+
+def test_the_registry_pool_and_its_clients_are_the_registry_ports() -> None:
+    pool: ports.Registries = RegistryPool()
+    try:
+        client: ports.Registry = pool.client("registry.example.com")
+        assert isinstance(pool, ports.Registries)
+        assert isinstance(client, ports.Registry)
+        assert isinstance(client, RegistryClient)
+    finally:
+        pool.close()
+
+
+def test_argocd_is_the_gate_port() -> None:
+    gate: ports.Gate = argocd.ArgoCD(
+        argocd.ArgoCDConfig(server="http://127.0.0.1:9"), {"ARGOCD_AUTH_TOKEN": "t"}
+    )
+    try:
+        assert isinstance(gate, ports.Gate)
+    finally:
+        gate.close()
+
+
+def test_the_git_workspace_is_the_workspace_port(tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as opened:
+        ws: ports.Workspace = opened
+        assert isinstance(ws, ports.Workspace)
+
+
+class FakeGate:
+    """An in-memory Argo CD: one application's live state, and whether it was closed."""
+
+    def __init__(self, app: dict[str, Any]) -> None:
+        self.app = app
+        self.asked: list[str] = []
+        self.closed = False
+
+    def application(self, name: str) -> dict[str, Any]:
+        self.asked.append(name)
+        return self.app
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _live(sync: str, images: list[str]) -> dict[str, Any]:
+    """An Application as Argo CD answers it after a finished sync of revision ``abc123``."""
+    return {
+        "status": {
+            "sync": {"status": sync, "revision": "abc123"},
+            "health": {"status": "Healthy"},
+            "operationState": {"phase": "Succeeded", "syncResult": {"revision": "abc123"}},
+            "summary": {"images": images},
+        }
+    }
+
+
+WANTED = [argocd.Wanted("api", "ghcr.io/acme/api", "1.2.0", DIGEST)]
+
+
+def test_the_promotion_gate_opens_on_a_fake_gate_running_the_digest() -> None:
+    gate = FakeGate(_live("Synced", [f"ghcr.io/acme/api@{DIGEST}"]))
+    check_gate(gate, "staging-api", WANTED)
+    assert gate.asked == ["staging-api"]
+    assert gate.closed
+
+
+def test_the_promotion_gate_refuses_on_a_fake_gate_out_of_sync() -> None:
+    gate = FakeGate(_live("OutOfSync", ["ghcr.io/acme/api:1.1.0"]))
+    with pytest.raises(GateClosed) as refused:
+        check_gate(gate, "staging-api", WANTED)
+    assert "staging-api is OutOfSync, not Synced" in str(refused.value)
+    assert "does not run api" in str(refused.value)
+    assert gate.closed

@@ -1,0 +1,83 @@
+"""The GitHub Action's entry logic on its own: bad inputs are annotated, inputs become arguments
+with messages escaped for workflow commands, and a dry run prints its diff and body with
+workflow commands paused."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from gitops_bot import action
+from gitops_bot.core.model import OutcomeAction
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.output.result import Delivered, Result
+from testkit.actions_env import actions_env, read_outputs
+
+
+@pytest.mark.parametrize(
+    ("inputs", "words"),
+    [
+        ({"command": "deploy"}, "input command must be one of"),
+        ({"command": "promote", "environments": "dev"}, "input environments is for plan and update"),
+        ({"command": "plan", "dry_run": "yes"}, "input dry-run must be true or false"),
+        ({"command": "plan", "registry": "ghcr.io"}, "go together"),
+    ],
+)
+def test_bad_inputs_are_annotated(tmp_path: Path, inputs: dict[str, str], words: str) -> None:
+    out = io.StringIO()
+    assert action.run(actions_env(tmp_path, **inputs), out, execute=lambda argv: Result(argv[0], None)) == 2
+    assert out.getvalue().startswith("::error title=gitops-bot::") and words in out.getvalue()
+
+
+def test_inputs_become_arguments_and_messages_are_escaped() -> None:
+    env = {
+        "INPUT_COMMAND": "update",
+        "INPUT_ENVIRONMENTS": "dev, staging",
+        "INPUT_DRY-RUN": "true",  # the runner keeps the hyphen
+        "INPUT_CONFIG": "deploy/gitops-bot.yaml",
+    }
+    assert action.build_argv(env) == [
+        "update",
+        "--repo",
+        ".",
+        "--config",
+        "deploy/gitops-bot.yaml",
+        "--env",
+        "dev",
+        "--env",
+        "staging",
+        "--dry-run",
+        "--output",
+        "json",
+        "--log-format",
+        "console",
+    ]
+    assert action.escape_data("50%\nnext") == "50%25%0Anext"
+
+
+def test_a_dry_run_prints_its_diff_and_body_with_workflow_commands_paused(tmp_path: Path) -> None:
+    dry_run = Outcome(
+        "staging",
+        (),
+        OutcomeAction.DRY_RUN,
+        title="staging: release: app",
+        diff="+::error::a line of a file, not a command",
+        body="| environment | image |",
+    )
+
+    def cli(argv: list[str]) -> Result:
+        return Result(argv[0], Delivered((dry_run,)))
+
+    out = io.StringIO()
+    env = actions_env(tmp_path, command="update", dry_run="true")
+    assert action.run(env, out, execute=cli) == 0
+    log = out.getvalue()
+    pause = re.search(r"^::stop-commands::(\w+)$", log, re.MULTILINE)
+    assert pause is not None
+    start, end = log.index(pause.group(0)), log.index(f"::{pause.group(1)}::")
+    assert start < log.index("+::error::a line of a file") < log.index("| environment | image |") < end
+    assert "::group::dry run: staging: staging: release: app" in log
+    assert read_outputs(tmp_path / "output")["pr-url"] == ""

@@ -1,0 +1,50 @@
+"""Golden cases: tests/data/<format>/<case>/{input.yaml, args, expected.yaml | error}.
+
+``kustomize`` cases edit a kustomization.yaml; ``manifests`` cases edit any other YAML file
+(workload containers, marker comments, Helm values paths given with --helm). Each case runs
+through `gitops-bot set-image --file`, so the bytes compared are the bytes written to disk
+(CRLF, BOM, no final newline included). An optional ``source`` file says where a case's shape
+comes from (real files from public repositories, kustomize's own output)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.cli import main
+from testkit.paths import TEST_DATA
+
+DATA = TEST_DATA
+TARGETS = {"kustomize": "kustomization.yaml", "manifests": "deploy.yaml"}
+CASES = sorted(f"{fmt}/{p.name}" for fmt in TARGETS for p in (DATA / fmt).iterdir() if p.is_dir())
+
+
+def test_there_are_enough_cases() -> None:
+    assert sum(c.startswith("kustomize/") for c in CASES) >= 40
+    assert sum(c.startswith("manifests/") for c in CASES) >= 25
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = DATA / case
+    target = tmp_path / TARGETS[case.split("/")[0]]
+    shutil.copyfile(src / "input.yaml", target)
+    args = (src / "args").read_text().split()
+    code = main(["set-image", "--file", str(target), *args])
+    err = capsys.readouterr().err
+    if (src / "error").exists():
+        assert code == 2, err
+        assert (src / "error").read_text().strip() in err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert target.read_bytes() == (src / "input.yaml").read_bytes(), "file must be untouched"
+        return
+    assert code == 0, err
+    assert target.read_bytes() == (src / "expected.yaml").read_bytes()
+    if (src / "renames").exists():
+        return  # the file says why a second run is not a no-op (e.g. NAME no longer matches)
+    # idempotent: the same arguments again change nothing
+    assert main(["set-image", "--file", str(target), *args]) == 0
+    assert "no change" in capsys.readouterr().err
+    assert target.read_bytes() == (src / "expected.yaml").read_bytes()

@@ -1,0 +1,250 @@
+"""The shared outbound layer (gitops_bot.net): proxies as curl reads them, trust stores, total
+deadlines, capped bodies, bounded JSON, origin-bound credentials, the one retry policy."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gitops_bot.core.errors import UsageError
+from gitops_bot.net import auth, limits, retry, tls
+from gitops_bot.net.proxy import proxy_for
+from gitops_bot.net.transport import Transport, exchange, fetch, send
+from testkit.hostile_registry import Answer, HostileRegistry
+
+
+@pytest.mark.parametrize(
+    ("url", "env", "expected"),
+    [
+        ("https://r.example/v2/", {"HTTPS_PROXY": "http://p:3128"}, "http://p:3128"),
+        ("https://r.example/v2/", {"https_proxy": "p:3128"}, "http://p:3128"),
+        (
+            "https://r.example/v2/",
+            {"https_proxy": "http://low:1", "HTTPS_PROXY": "http://up:1"},
+            "http://low:1",
+        ),
+        ("http://r.example/v2/", {"HTTPS_PROXY": "http://p:3128"}, None),
+        ("http://r.example/v2/", {"HTTP_PROXY": "http://p:3128"}, "http://p:3128"),
+        ("https://r.example/v2/", {"ALL_PROXY": "http://all:1"}, "http://all:1"),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "no_proxy": "r.example"}, None),
+        ("https://a.r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "r.example"}, None),
+        ("https://a.r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".r.example"}, None),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".r.example"}, None),
+        ("https://badr.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "r.example"}, "http://p:1"),
+        ("https://10.1.2.3/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.0/8"}, None),
+        ("https://11.1.2.3/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.0/8"}, "http://p:1"),
+        ("https://[::1]:5000/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "::1"}, None),
+        ("https://r.example:5000/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "r.example:443"}, "http://p:1"),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "r.example:443"}, None),
+        ("https://r.example/", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "x.example, r.example"}, None),
+    ],
+)
+def test_proxy_choice_follows_curl_and_requests_rules(
+    url: str, env: dict[str, str], expected: str | None
+) -> None:
+    assert proxy_for(url, env) == expected
+
+
+def test_unreadable_ca_file_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(UsageError, match="cannot load ca_file"):
+        tls.ssl_context(str(bad), env={})
+    with pytest.raises(UsageError, match="cannot load SSL_CERT_FILE"):
+        tls.ssl_context(None, env={"SSL_CERT_FILE": str(tmp_path / "missing.pem")})
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [Answer(body=b"x" * 100, drip=0.2), Answer(drip_head=0.05), Answer(hang=30)],
+    ids=["dripped-body", "dripped-head", "silent"],
+)
+def test_a_dripping_server_cannot_stretch_a_call_past_its_deadline(answer: Answer) -> None:
+    with HostileRegistry({"/": answer}) as server:
+        t = Transport(env={})
+        started = time.monotonic()
+        with pytest.raises(httpx.TimeoutException):
+            send(t, httpx.Request("GET", server.url + "/x"), timeout=1.0)
+        assert time.monotonic() - started < 5  # per-read timeouts alone would take 20 s or more
+        t.close()
+
+
+def test_an_endless_answer_is_stopped_at_its_cap() -> None:
+    with HostileRegistry({"/": Answer(endless=True)}) as server:
+        t = Transport(env={})
+        with pytest.raises(limits.TooLarge):
+            send(t, httpx.Request("GET", server.url + "/x"), timeout=10, limit=1 << 20)
+        with httpx.Client(transport=t) as client, pytest.raises(limits.TooLarge):
+            fetch(client, "GET", server.url + "/x", timeout=10, limit=1 << 20)
+
+
+def test_abort_ends_a_call_in_flight_and_refuses_new_ones() -> None:
+    with HostileRegistry({"/": Answer(hang=30)}) as server:
+        t = Transport(env={})
+        errors: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                send(t, httpx.Request("GET", server.url + "/x"), timeout=60)
+            except BaseException as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=call)
+        worker.start()
+        time.sleep(0.3)
+        t.abort()
+        worker.join(10)
+        assert not worker.is_alive()
+        assert errors and isinstance(errors[0], httpx.TransportError)
+        with pytest.raises(httpx.TransportError):
+            send(t, httpx.Request("GET", server.url + "/x"), timeout=60)
+
+
+# -- the registry's direct path (exchange on httpcore, without httpx's request/response) ------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v2/acme/app/tags/list?n=1000", b""),
+        ("HEAD", "/v2/acme/app/manifests/sha256:abc", b""),
+        ("POST", "/token?service=reg", b"grant_type=refresh_token"),
+        ("POST", "/token", b""),
+        ("GET", "/v2/acme/app/tags/list#fragment", b""),  # not plain: goes through httpx's parser
+        ("GET", "/v2/a%20b/tags/list?n=1&last=x%2Fy", b""),
+    ],
+)
+def test_the_direct_path_sends_the_request_head_httpx_would(method: str, path: str, body: bytes) -> None:
+    """What reaches the server is the same whether a registry request goes straight on
+    httpcore or through an ``httpx.Request``: method, target, Host, Content-Length, headers."""
+    heads = []
+    with HostileRegistry({"/": Answer(body=b"{}")}) as server:
+        url = server.url + path
+        headers = {"User-Agent": "gitops-bot", "Accept": "*/*"}
+        for direct in (True, False):
+            t = Transport(env={})
+            if direct:
+                reply = exchange(t, method, url, headers, body, timeout=10)
+            else:
+                reply = send(t, httpx.Request(method, url, headers=headers, content=body or None), timeout=10)
+            t.close()
+            assert reply.status == 200 and reply.body == (b"" if method == "HEAD" else b"{}")
+            seen = server.seen[-1]
+            heads.append((seen.method, seen.path, seen.headers))
+    assert heads[0] == heads[1]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [Answer(body=b"x" * 100, drip=0.2), Answer(drip_head=0.05), Answer(hang=30)],
+    ids=["dripped-body", "dripped-head", "silent"],
+)
+def test_the_direct_path_cannot_be_stretched_past_its_deadline(answer: Answer) -> None:
+    with HostileRegistry({"/": answer}) as server:
+        t = Transport(env={})
+        started = time.monotonic()
+        with pytest.raises(httpx.TimeoutException):
+            exchange(t, "GET", server.url + "/x", {}, timeout=1.0)
+        assert time.monotonic() - started < 5  # per-read timeouts alone would take 20 s or more
+        t.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [Answer(endless=True), Answer(body=b"x" * 100, headers={"Content-Length": str(2 << 20)})],
+    ids=["endless", "announced-too-large"],
+)
+def test_the_direct_path_stops_an_answer_at_its_cap(answer: Answer) -> None:
+    with HostileRegistry({"/": answer}) as server:
+        t = Transport(env={})
+        with pytest.raises(limits.TooLarge):
+            exchange(t, "GET", server.url + "/x", {}, timeout=10, limit=1 << 20)
+        t.close()
+
+
+def test_abort_ends_a_direct_call_in_flight_and_refuses_new_ones() -> None:
+    with HostileRegistry({"/": Answer(hang=30)}) as server:
+        t = Transport(env={})
+        errors: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                exchange(t, "GET", server.url + "/x", {}, timeout=60)
+            except BaseException as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=call)
+        worker.start()
+        time.sleep(0.3)
+        t.abort()
+        worker.join(10)
+        assert not worker.is_alive()
+        assert errors and isinstance(errors[0], httpx.TransportError)
+        with pytest.raises(httpx.TransportError):
+            exchange(t, "GET", server.url + "/x", {}, timeout=60)
+
+
+def test_deeply_nested_json_is_a_value_error_not_a_recursion_error() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(limits.JSONTooDeep):
+        limits.loads(deep)
+    with pytest.raises(ValueError):
+        limits.loads(b'{"a":' * 70 + b"1" + b"}" * 70)
+    assert limits.loads(b'{"a": "' + b"[" * 68 + b'"}') == {"a": "[" * 68}  # brackets in strings do not nest
+    assert limits.loads('{"a": [1, {"b": [2]}]}') == {"a": [1, {"b": [2]}]}
+
+
+def test_origin_auth_attaches_only_to_its_origin_and_not_after_a_redirect_elsewhere() -> None:
+    with HostileRegistry() as other:
+        other.routes["/"] = Answer(200, b"ok")
+        with HostileRegistry() as home:
+            home.routes["/away"] = Answer(302, headers={"Location": other.url + "/landed"})
+            home.routes["/here"] = Answer(200, b"ok")
+            a = auth.OriginAuth(home.url, "Bearer s3cret")
+            assert "s3cret" not in repr(a)
+            with httpx.Client(transport=Transport(env={}), auth=a, follow_redirects=True) as client:
+                fetch(client, "GET", home.url + "/here", timeout=5)
+                fetch(client, "GET", home.url + "/away", timeout=5)
+                fetch(client, "GET", other.url + "/direct", timeout=5)
+            assert home.seen[0].headers.get("Authorization") == "Bearer s3cret"
+            assert all("Authorization" not in s.headers for s in other.seen)
+            assert [s.path for s in other.seen] == ["/landed", "/direct"]
+
+
+def test_same_origin_compares_scheme_host_and_port() -> None:
+    assert auth.same_origin("https://R.example/a", "https://r.example:443/b")
+    assert not auth.same_origin("https://r.example/", "http://r.example/")
+    assert not auth.same_origin("https://r.example/", "https://r.example:8443/")
+
+
+def test_retry_policy_retries_then_gives_up_with_the_last_reason_and_bounds_retry_after() -> None:
+    waits: list[float] = []
+    calls = iter(["HTTP 503", "HTTP 429", "HTTP 500", "HTTP 502"])
+
+    def attempt() -> str:
+        raise retry.Retryable(next(calls), retry_after=3600 if len(waits) == 1 else None)
+
+    policy = retry.RetryPolicy(attempts=4, initial_wait=0.5, max_wait=10)
+    with pytest.raises(retry.GaveUp, match=r"HTTP 502 \(after 4 attempts\)"):
+        retry.call(attempt, policy, sleep=waits.append)
+    assert waits == [0.5, 10, 2.0]
+    assert retry.call(lambda: "fine", policy) == "fine"
+
+
+def test_retry_stops_at_the_deadline_and_when_stopped() -> None:
+    waits: list[float] = []
+
+    def attempt() -> None:
+        raise retry.Retryable("HTTP 503", retry_after=20)
+
+    with pytest.raises(retry.GaveUp, match="after 1 attempts"):
+        retry.call(attempt, retry.RetryPolicy(), time.monotonic() + 0.1, sleep=waits.append)
+    with pytest.raises(retry.GaveUp, match="after 1 attempts"):
+        retry.call(attempt, retry.RetryPolicy(), sleep=waits.append, stopped=lambda: True)
+    assert waits == []
+    assert retry.retryable_status(429) and retry.retryable_status(503) and not retry.retryable_status(404)

@@ -1,0 +1,117 @@
+"""One typed result, rendered for each reader: the terminal (text, JSON), the Action's log,
+outputs and step summary. And the images a plan skipped are never hidden behind "nothing to do"."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from gitops_bot import output
+from gitops_bot.cli import execute, main
+from gitops_bot.core.model import Deployed, OutcomeAction, PlanAction, PlanItem
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.output import github
+from gitops_bot.output.result import Delivered, Format, ImageSet, Result, Show
+from gitops_bot.release.proposal import Change
+
+
+def skip(environment: str, image: str, reason: str) -> PlanItem:
+    current = Deployed(image, None, "1.0.0", None)
+    return PlanItem(
+        environment, image, "kustomization.yaml", image, "semver", PlanAction.SKIP, reason, current
+    )
+
+
+SKIPS = (
+    skip("staging", "example/worker", "registry: not found (HTTP 404)"),
+    skip("production", "example/app", "no tag matches ^1"),
+)
+
+
+LINE = (
+    "2 images skipped (staging example/worker: registry: not found (HTTP 404); "
+    "production example/app: no tag matches ^1); see `gitops-bot plan`"
+)
+
+
+PR = Outcome(
+    "staging",
+    (
+        Change(
+            "staging", "example/app", "r/app", ("k.yaml",), "1.0.0", None, "1.1.0", "sha256:" + "1" * 64, "x"
+        ),
+    ),
+    OutcomeAction.PULL_REQUEST,
+    url="https://x/pull/1",
+)
+
+
+def test_nothing_to_change_says_how_many_images_were_skipped_and_why() -> None:
+    assert output.update_text([], skipped=SKIPS) == f"Nothing to change; {LINE}"
+    assert output.update_text([]) == "Nothing to do: every environment runs what its policies choose."
+    text = output.update_text([PR], skipped=SKIPS[:1])
+    assert text.endswith(
+        "  staging: example/app 1.0.0 -> 1.1.0: pull request https://x/pull/1\n"
+        "  1 image skipped (staging example/worker: registry: not found (HTTP 404)); see `gitops-bot plan`"
+    )
+
+
+def test_many_skips_stay_one_line() -> None:
+    many = tuple(skip(f"env{n}", "example/app", "no tag matches") for n in range(5))
+    line = output.update_text([], skipped=many)
+    assert "\n" not in line and line.endswith("; and 2 more); see `gitops-bot plan`")
+    assert line.startswith("Nothing to change; 5 images skipped (env0 example/app: no tag matches; ")
+
+
+def test_the_action_and_json_carry_the_skips_too() -> None:
+    result = Result("update", Delivered((), SKIPS), format=Format.JSON)
+    assert github.short(result) == f"gitops-bot update: nothing to change; {LINE}"
+    assert f"Nothing to change; {LINE}." in github.markdown_summary(result)
+    assert github.outputs(result)["changed"] == "false"
+    doc = output.document(result)
+    assert (
+        doc is not None
+        and doc["results"] == []
+        and doc["skipped"][1]
+        == {
+            "environment": "production",
+            "image": "example/app",
+            "reason": "no tag matches ^1",
+        }
+    )
+    # without skips, the v1 document is what it always was
+    assert output.document(Result("update", Delivered(()))) == {
+        "schema": "gitops-bot/update/v1",
+        "changed": False,
+        "results": [],
+    }
+
+
+def test_one_result_feeds_the_terminal_and_the_action_alike() -> None:
+    result = Result("update", Delivered((PR,)), format=Format.JSON)
+    out, err = io.StringIO(), io.StringIO()
+    output.emit(result, out, err)
+    assert err.getvalue() == ""
+    outputs = github.outputs(result)
+    assert json.loads(outputs["plan"]) == json.loads(out.getvalue())
+    assert outputs["pr-url"] == "https://x/pull/1" and outputs["changed"] == "true"
+    assert github.short(result) == "gitops-bot update: staging: pull_request"
+
+
+def test_execute_returns_typed_results_and_failures_as_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    k = tmp_path / "kustomization.yaml"
+    k.write_text("images:\n  - name: app\n    newTag: '1.0'\n")
+    monkeypatch.chdir(tmp_path)
+    result = execute(["set-image", "--check", "app:1.1"])
+    assert result.exit_code == 1 and isinstance(result.body, ImageSet)
+    assert result.body.show is Show.CHECK and result.body.edit.changed and not result.body.edit.written
+    failed = execute(["set-image", "--file", str(tmp_path / "missing.yaml"), "app:1.1"])
+    assert failed.exit_code == 2 and output.error_lines(failed)[0].startswith("gitops-bot: error: ")
+    assert main(["set-image", "app:1.1"]) == 0
+    assert capsys.readouterr().err == f"{k}: updated app newTag 1.0 -> 1.1\n"
+    assert k.read_text() == "images:\n  - name: app\n    newTag: '1.1'\n"

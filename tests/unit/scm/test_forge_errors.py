@@ -1,0 +1,478 @@
+"""The forge seam's error paths: GitLab with `responses` (python-gitlab speaks through
+requests), Gitea with httpx.MockTransport for faults; the bounded retry on its own; choosing
+the forge and its config errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+import responses
+from requests.adapters import HTTPAdapter
+
+from gitops_bot.config import ForgeConfig, parse
+from gitops_bot.core.errors import ConfigError, ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.scm import forge as forge_mod
+from gitops_bot.scm import forges
+from gitops_bot.scm.forge import HTTPFailure, call, project_path
+from gitops_bot.scm.gitea import Gitea
+from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.gitlab import GitLab
+from gitops_bot.scm.requests_net import NetAdapter
+from testkit.github_responses import REPO, client
+
+SECRET = "glpat-secret-value-0123456789"
+MRS = "https://gitlab.example.com/api/v4/projects/acme%2Fgitops/merge_requests"
+GITLAB = ForgeConfig(type="gitlab", api_url="https://gitlab.example.com/api/v4", repository="acme/gitops")
+GITEA = ForgeConfig(type="gitea", api_url="https://gitea.example.com/api/v1", repository="acme/gitops")
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits the retry asked for, instead of sleeping them."""
+    seen: list[float] = []
+    monkeypatch.setattr(forge_mod, "_sleep", seen.append)
+    return seen
+
+
+def mr(iid: int, branch: str = "gitops-bot/staging", *, source: int = 1) -> dict:  # type: ignore[type-arg]
+    return {
+        "iid": iid,
+        "project_id": 1,
+        "source_project_id": source,
+        "target_project_id": 1,
+        "title": "Draft: t",
+        "description": "b",
+        "source_branch": branch,
+        "target_branch": "main",
+        "web_url": f"https://gitlab.example.com/acme/gitops/-/merge_requests/{iid}",
+        "state": "opened",
+    }
+
+
+@pytest.fixture
+def rsps(waits: list[float], monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
+    # GitLab's requests go through gitops_bot.net's adapter: here they fall through to the
+    # requests adapter that the mock replaces, as GitHub's do
+    monkeypatch.setattr(NetAdapter, "send", lambda self, *a, **kw: HTTPAdapter.send(self, *a, **kw))
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as r:
+        yield r
+
+
+def gitlab(environ: dict[str, str] | None = None) -> GitLab:
+    return GitLab.connect(GITLAB, "file:///x", environ or {"GITLAB_TOKEN": SECRET})
+
+
+# -- GitLab ------------------------------------------------------------------------------
+
+
+def test_gitlab_rate_limit_is_waited_out_then_only_own_branches_are_listed(
+    rsps: responses.RequestsMock, waits: list[float]
+) -> None:
+    rsps.get(MRS, status=429, json={"message": "Too Many Requests"}, headers={"Retry-After": "7"})
+    rsps.get(MRS, json=[mr(1), mr(2, "feature/x"), mr(3, "gitops-bot/dev", source=9)])
+    found = gitlab().open_pulls("gitops-bot")
+    assert list(found) == ["gitops-bot/staging"] and waits == [7.0]
+    assert found["gitops-bot/staging"].title == "t"  # the draft marker is not the bot's title
+    assert rsps.calls[0].request.headers["PRIVATE-TOKEN"] == SECRET
+
+
+def test_gitlab_5xx_is_retried_within_the_bound_then_exit_3(
+    rsps: responses.RequestsMock, waits: list[float]
+) -> None:
+    for _ in range(forge_mod.ATTEMPTS):
+        rsps.get(MRS, status=502, body="bad gateway")
+    with pytest.raises(ForgeUnavailable) as exc:
+        gitlab().open_pulls("gitops-bot")
+    assert exc.value.exit_code == 3 and "GitLab unavailable (HTTP 502)" in str(exc.value)
+    assert len(waits) == forge_mod.ATTEMPTS - 1
+
+
+def test_gitlab_retry_after_beyond_two_minutes_is_not_waited(
+    rsps: responses.RequestsMock, waits: list[float]
+) -> None:
+    rsps.get(MRS, status=429, json={"message": "slow down"}, headers={"Retry-After": "3600"})
+    with pytest.raises(ForgeUnavailable, match="rate limit exhausted"):
+        gitlab().open_pulls("gitops-bot")
+    assert waits == []
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "hint"),
+    [
+        (401, 3, "GITLAB_TOKEN"),
+        (403, 3, "api and write_repository"),
+        (404, 3, "forge.repository"),
+        (422, 3, ""),
+    ],
+)
+def test_gitlab_refusals_are_one_line_with_an_exit_code(
+    rsps: responses.RequestsMock, status: int, code: int, hint: str
+) -> None:
+    rsps.get(MRS, status=status, json={"message": f"{status} refused {SECRET}"})
+    with pytest.raises(ForgeError) as exc:
+        gitlab().open_pulls("gitops-bot")
+    text = str(exc.value)
+    assert exc.value.exit_code == code and f"HTTP {status}" in text and hint in text
+    assert SECRET not in text and "\n" not in text
+
+
+def test_gitlab_409_on_create_updates_the_request_another_run_opened(rsps: responses.RequestsMock) -> None:
+    rsps.post(MRS, status=409, json={"message": ["Another open merge request already exists"]})
+    rsps.get(MRS, json=[mr(4)])
+    rsps.put(f"{MRS}/4", json={**mr(4), "title": "Draft: new", "description": "body"})
+    pr = gitlab().create("gitops-bot/staging", "main", "new", "body", draft=False)
+    assert pr.number == 4 and pr.title == "new"
+    assert json.loads(rsps.calls[2].request.body or b"{}")["title"] == "Draft: new"  # stays a draft
+
+
+def test_gitlab_unknown_reviewer_and_refused_label_are_warnings(rsps: responses.RequestsMock) -> None:
+    rsps.get(MRS, json=[mr(5)])
+    rsps.put(f"{MRS}/5", status=422, json={"message": "labels invalid"})
+    rsps.get("https://gitlab.example.com/api/v4/users", json=[])
+    rsps.get("https://gitlab.example.com/api/v4/version", json={"version": "17.11.0-ee", "revision": "x"})
+    rsps.put(f"{MRS}/5/merge", json=mr(5))
+    gl = gitlab()
+    pr = gl.open_pulls("gitops-bot")["gitops-bot/staging"]
+    warnings = gl.decorate(pr, labels=["x"], reviewers=["nobody"], assignees=[], auto_merge="squash")
+    assert [w.split(": could not set ")[1].split(":")[0] for w in warnings] == ["labels", "reviewers"]
+    assert all(w.startswith("MR !5") for w in warnings)
+    merge = json.loads(rsps.calls[-1].request.body or b"{}")
+    assert merge == {"auto_merge": True, "should_remove_source_branch": True, "squash": True}
+
+
+def test_gitlab_ci_job_token_is_the_fallback(rsps: responses.RequestsMock) -> None:
+    rsps.get(MRS, json=[])
+    gl = gitlab({"CI_JOB_TOKEN": SECRET})
+    assert gl.open_pulls("gitops-bot") == {}
+    assert rsps.calls[0].request.headers["JOB-TOKEN"] == SECRET
+    assert (gl.git_user, gl.git_token) == ("gitlab-ci-token", SECRET)
+
+
+def test_gitlab_without_a_token_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"no GitLab token.*GITLAB_TOKEN"):
+        gitlab({"GITHUB_TOKEN": "x"})
+
+
+# -- Gitea (faults through httpx.MockTransport) ----------------------------------------------
+
+
+def gitea(handler: Callable[[httpx.Request], httpx.Response]) -> Gitea:
+    return Gitea.connect(
+        GITEA, "file:///x", {"FORGEJO_TOKEN": SECRET}, transport=httpx.MockTransport(handler)
+    )
+
+
+def pull(n: int, head: str = "gitops-bot/staging") -> dict:  # type: ignore[type-arg]
+    repo = {"full_name": "acme/gitops"}
+    return {
+        "number": n,
+        "html_url": f"https://g/{n}",
+        "title": "WIP: t",
+        "body": "b",
+        "head": {"ref": head, "repo": repo},
+    }
+
+
+def test_gitea_connection_failures_are_retried_then_exit_3(waits: list[float]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(ForgeUnavailable, match=r"Gitea unavailable \(HTTP no answer\)") as exc:
+        gitea(handler).open_pulls("gitops-bot")
+    assert exc.value.exit_code == 3 and waits == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_gitea_rate_limit_reset_then_pages_are_all_read(waits: list[float]) -> None:
+    answers = iter(
+        [
+            httpx.Response(
+                403, json={"message": "rate"}, headers={"RateLimit-Remaining": "0", "Retry-After": "3"}
+            ),
+            httpx.Response(200, json=[pull(n, f"gitops-bot/e{n}") for n in range(50)]),
+            httpx.Response(200, json=[pull(99)]),
+        ]
+    )
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return next(answers)
+
+    found = gitea(handler).open_pulls("gitops-bot")
+    assert len(found) == 51 and waits == [3.0]
+    assert [r.url.params["page"] for r in seen] == ["1", "1", "2"]
+    assert seen[0].headers["Authorization"] == f"token {SECRET}"
+
+
+def test_gitea_answer_that_is_not_a_pull_request_is_refused(waits: list[float]) -> None:
+    bad = [{"number": "1; drop", "html_url": 3, "head": {"ref": "gitops-bot/x"}}]
+    with pytest.raises(ForgeUnavailable, match="not a change request"):
+        gitea(lambda r: httpx.Response(200, json=bad)).open_pulls("gitops-bot")
+    with pytest.raises(ForgeUnavailable, match="not a change request"):
+        gitea(lambda r: httpx.Response(200, json={"message": "hi"})).open_pulls("gitops-bot")
+    with pytest.raises(ForgeUnavailable, match="not a change request"):
+        gitea(lambda r: httpx.Response(200, content=b"<html>")).open_pulls("gitops-bot")
+    multi_line = httpx.Response(422, json={"message": "bad\n\nthing"})
+    with pytest.raises(ForgeError, match=r"HTTP 422\): bad thing; "):
+        gitea(lambda r: multi_line).open_pulls("gitops-bot")
+
+
+def test_gitea_adopts_only_pull_requests_whose_branch_is_in_this_repository() -> None:
+    """A fork's pull request named like ours (its fork deleted: head.repo null) is not ours to
+    update, decorate or auto-merge; the repository's own name matches without regard to case."""
+    fork = {**pull(1, "gitops-bot/staging"), "head": {"ref": "gitops-bot/staging", "repo": None}}
+    other = {
+        **pull(2, "gitops-bot/dev"),
+        "head": {"ref": "gitops-bot/dev", "repo": {"full_name": "eve/gitops"}},
+    }
+    own = {
+        **pull(3, "gitops-bot/prod"),
+        "head": {"ref": "gitops-bot/prod", "repo": {"full_name": "Acme/GitOps"}},
+    }
+    found = gitea(lambda r: httpx.Response(200, json=[fork, other, own])).open_pulls("gitops-bot")
+    assert list(found) == ["gitops-bot/prod"]
+
+
+def test_gitea_409_race_updates_the_existing_pull_keeping_its_wip_marker() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(409, json={"message": "pull request already exists"})
+        if request.method == "GET":
+            return httpx.Response(200, json=[pull(8)])
+        return httpx.Response(201, json={**pull(8), **json.loads(request.content)})
+
+    pr = gitea(handler).create("gitops-bot/staging", "main", "new", "body", draft=False)
+    assert (pr.number, pr.title, pr.body) == (8, "new", "body")
+    assert pr.raw["title"] == "WIP: new"
+
+
+def test_gitea_missing_label_is_a_warning_and_known_ones_are_sent_by_id() -> None:
+    sent: list[tuple[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/labels") and request.method == "GET":
+            return httpx.Response(200, json=[{"id": 11, "name": "release"}])
+        sent.append((f"{request.method} {request.url.path}", json.loads(request.content)))
+        return httpx.Response(201, json={})
+
+    g = gitea(handler)
+    pr = forge_mod.ChangeRequest(3, "u", "gitops-bot/x", "t", "b", pull(3))
+    warnings = g.decorate(pr, labels=["release", "nope"], reviewers=["al"], assignees=[], auto_merge="rebase")
+    assert warnings == [
+        "PR #3: could not set labels: no such label in acme/gitops: nope; create the labels in the repository"
+    ]
+    assert sent == [
+        ("POST /api/v1/repos/acme/gitops/issues/3/labels", {"labels": [11]}),
+        ("POST /api/v1/repos/acme/gitops/pulls/3/requested_reviewers", {"reviewers": ["al"]}),
+        (
+            "POST /api/v1/repos/acme/gitops/pulls/3/merge",
+            {"Do": "rebase", "merge_when_checks_succeed": True, "delete_branch_after_merge": True},
+        ),
+    ]
+
+
+# -- the retry on its own ----------------------------------------------------------------------
+
+
+def test_retry_after_as_an_http_date_and_ratelimit_reset_are_honoured(waits: list[float]) -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    failures = iter(
+        [
+            HTTPFailure(503, {"Retry-After": later}, "busy"),
+            HTTPFailure(429, {"RateLimit-Reset": str(int(datetime.now(UTC).timestamp()) + 20)}, "limit"),
+        ]
+    )
+
+    def fn() -> str:
+        failure = next(failures, None)
+        if failure:
+            raise failure
+        return "ok"
+
+    assert call("GitLab", fn, {}) == "ok"
+    assert 25 < waits[0] <= 30 and 15 < waits[1] <= 20
+
+
+def test_total_wait_is_bounded(waits: list[float]) -> None:
+    def fn() -> None:
+        raise HTTPFailure(429, {"Retry-After": "50"}, "limit")
+
+    with pytest.raises(ForgeUnavailable):
+        call("Gitea", fn, {}, max_wait=120)
+    assert waits == [50.0, 50.0]
+
+
+# -- choosing the forge --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://gitlab.com/group/sub/project.git", "gitlab"),
+        ("git@gitlab.com:group/project.git", "gitlab"),
+        ("ssh://git@codeberg.org/acme/gitops.git", "forgejo"),
+        ("https://github.com/acme/gitops", "github"),
+        ("https://git.example.com/acme/gitops.git", None),
+        ("file:///srv/gitops.git", None),
+    ],
+)
+def test_forge_kind_from_the_remote_host(url: str, kind: str | None) -> None:
+    assert forge_mod.kind_from_url(url) == kind
+
+
+def test_project_paths_from_remote_urls() -> None:
+    hosts = {"gitlab.example.com"}
+    assert project_path("https://gitlab.example.com/a/b/c.git", hosts, nested=True) == "a/b/c"
+    assert project_path("ssh://git@gitlab.example.com:2222/a/b.git", hosts, nested=True) == "a/b"
+    assert project_path("git@gitlab.example.com:a/b/c", hosts, nested=False) is None
+    assert project_path("https://gitlab.example.com/a/../b", hosts, nested=True) is None
+    assert project_path("https://other.example.com/a/b", hosts, nested=True) is None
+
+
+def test_first_fetch_token_follows_the_host() -> None:
+    env = {"GITHUB_TOKEN": "gh-token", "GITLAB_TOKEN": "gl-token", "FORGEJO_TOKEN": "fj-token"}
+
+    def chosen(url: str, environ: dict[str, str]) -> tuple[str | None, str]:
+        secret, user = forges.first_fetch_credentials(url, environ)
+        return (secret.value if secret else None), user
+
+    assert chosen("https://gitlab.com/a/b.git", env) == ("gl-token", "oauth2")
+    assert chosen("https://codeberg.org/a/b.git", env) == ("fj-token", "gitops-bot")
+    # a host nobody named gets no token at all, never the GitHub one guessed onto it
+    assert chosen("https://git.example.com/a/b.git", env) == (None, "x-access-token")
+    assert chosen("https://gitlab.com/a/b.git", {"CI_JOB_TOKEN": "job-token"}) == (
+        "job-token",
+        "gitlab-ci-token",
+    )
+    on_ci = {**env, "CI_SERVER_URL": "https://git.example.com"}
+    assert chosen("https://git.example.com/a/b.git", on_ci) == ("gl-token", "oauth2")
+
+
+BASE = "version: 1\nimages: []\nenvironments: []\n"
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "message"),
+    [
+        ("forge:\n  type: bitbucket\n", 5, "forge type 'bitbucket' is unknown"),
+        ("forge:\n  api_url: https://git.example.com/api/v4\n", 5, "needs forge type"),
+        ("forge:\n  type: gitlab\n  api_url: git.example.com\n", 6, "must be a URL"),
+        ("forge:\n  type: gitea\n  token_env: abc-123-secret\n", 6, "name an environment variable"),
+        ("forge:\n  type: gitlab\n  repository: ../etc\n", 6, "owner/name or group/sub/project"),
+        ("forge:\n  kind: gitlab\n", 5, "kind"),
+    ],
+)
+def test_forge_config_errors_name_file_and_line(section: str, line: int, message: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        parse(BASE + section, "gitops-bot.yaml")
+    assert str(exc.value).startswith(f"gitops-bot.yaml:{line}: ") and message in str(exc.value)
+
+
+def test_gitlab_project_id_is_accepted_as_a_number() -> None:
+    assert parse(BASE + "forge:\n  type: gitlab\n  repository: 42\n", "c.yaml").forge.repository == "42"
+
+
+def test_forge_config_selects_the_adapter() -> None:
+    cfg = parse(BASE + "forge:\n  type: forgejo\n  api_url: https://git.example.com/api/v1/\n", "c.yaml")
+    assert cfg.forge == ForgeConfig(type="forgejo", api_url="https://git.example.com/api/v1")
+    adapter = forges.connect(cfg, "https://git.example.com/acme/gitops.git", {"FORGEJO_TOKEN": SECRET})
+    assert isinstance(adapter, Gitea) and adapter.name == "Forgejo" and adapter.repository == "acme/gitops"
+    with pytest.raises(UsageError, match=re.escape("forge: {type: gitlab|gitea|forgejo")):
+        forges.connect(parse(BASE, "c.yaml"), "https://git.example.com/a/b/c.git", {})
+
+
+def test_gitea_actions_job_token_is_used_only_for_its_own_server() -> None:
+    cfg = parse(BASE + "forge:\n  type: gitea\n", "c.yaml")
+    url = "https://git.example.com/acme/gitops.git"
+    inside = {"GITHUB_TOKEN": SECRET, "GITHUB_SERVER_URL": "https://git.example.com"}
+    assert forges.connect(cfg, url, inside).git_token == SECRET
+    on_github = {"GITHUB_TOKEN": SECRET, "GITHUB_SERVER_URL": "https://github.com"}
+    with pytest.raises(UsageError, match="no Gitea token"):
+        forges.connect(cfg, url, on_github)
+
+
+def test_git_gets_the_forge_user_and_token_only_through_the_environment() -> None:
+    import base64
+
+    from gitops_bot.core.secret import Secret
+    from gitops_bot.scm.gitcli import auth_env
+
+    token = Secret.for_urls(SECRET, ["https://gitlab.com"])
+    env = auth_env("https://gitlab.com/acme/gitops.git", token, "gitlab-ci-token")
+    header = env["GIT_CONFIG_VALUE_0"].removeprefix("Authorization: Basic ")
+    assert base64.b64decode(header).decode() == f"gitlab-ci-token:{SECRET}"
+    assert "GIT_CONFIG_VALUE_0" not in auth_env("ssh://git@gitlab.com/acme/gitops.git", token, "oauth2")
+
+
+def test_draft_is_the_title_prefix_and_not_part_of_the_bots_title() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)
+        return httpx.Response(201, json={**pull(9), "title": sent["title"], "body": sent["body"]})
+
+    pr = gitea(handler).create("gitops-bot/staging", "main", "staging: release", "b", draft=True)
+    assert pr.raw["title"] == "WIP: staging: release" and pr.title == "staging: release"
+
+
+def test_oversized_answers_are_refused(rsps: responses.RequestsMock) -> None:
+    huge = str(forge_mod.MAX_BODY + 1)
+    rsps.get(MRS, json=[], headers={"Content-Length": huge})
+    with pytest.raises(ForgeUnavailable, match="more than"):
+        gitlab().open_pulls("gitops-bot")
+    big = httpx.Response(200, content=b"[" + b" " * forge_mod.MAX_BODY + b"]")
+    with pytest.raises(ForgeUnavailable, match="more than"):
+        gitea(lambda r: big).open_pulls("gitops-bot")
+
+
+def test_redirects_are_not_followed_with_the_token(rsps: responses.RequestsMock) -> None:
+    rsps.get(MRS, status=301, headers={"Location": "https://elsewhere.example.com/"})
+    with pytest.raises(ForgeUnavailable, match="redirected the request") as exc:
+        gitlab().open_pulls("gitops-bot")
+    assert "elsewhere.example.com" in str(exc.value) and len(rsps.calls) == 1
+    moved = httpx.Response(302, headers={"Location": "https://elsewhere.example.com/"})
+    with pytest.raises(ForgeUnavailable, match="redirected the request"):
+        gitea(lambda r: moved).open_pulls("gitops-bot")
+
+
+def test_gitlab_answer_that_is_not_json_is_a_clean_failure(rsps: responses.RequestsMock) -> None:
+    rsps.get(MRS, body="<html>login</html>", content_type="text/html")
+    with pytest.raises(ForgeUnavailable, match="GitLab answered"):
+        gitlab().open_pulls("gitops-bot")
+
+
+def test_forge_section_also_configures_github_enterprise() -> None:
+    text = (
+        BASE + "forge:\n  type: github\n  api_url: https://ghe.example.com/api/v3\n  token_env: GHE_TOKEN\n"
+    )
+    adapter = forges.connect(
+        parse(text, "c.yaml"), "https://ghe.example.com/acme/gitops.git", {"GHE_TOKEN": SECRET}
+    )
+    assert isinstance(adapter, GitHub) and adapter.repository == "acme/gitops" and adapter.git_token == SECRET
+
+
+# -- one rule for every forge's refusals -------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 409, 422])
+def test_a_refusal_exits_3_with_the_forges_own_words_on_every_forge(
+    rsps: responses.RequestsMock, status: int
+) -> None:
+    """A forge refusing a write is exit 3 with the forge's message; GitHub, GitLab and Gitea alike."""
+    words = {"message": "Validation Failed", "errors": [{"message": f"refused {status} here"}]}
+    rsps.get(f"{REPO}/pulls", status=status, json=words)
+    rsps.get(MRS, status=status, json={"message": f"refused {status} here"})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"message": f"refused {status} here"})
+
+    adapters = [client(), gitlab(), gitea(handler)]
+    for adapter in adapters:
+        with pytest.raises(ForgeError) as exc:
+            adapter.open_pulls("gitops-bot")
+        assert exc.value.exit_code == 3, (adapter.name, str(exc.value))
+        assert f"HTTP {status}" in str(exc.value) and f"refused {status} here" in str(exc.value)

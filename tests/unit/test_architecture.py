@@ -1,0 +1,159 @@
+"""The package's shape: the layers hold (import-linter's contracts in pyproject.toml, which
+``lint-imports`` checks over every import, lazy and ``TYPE_CHECKING`` ones included), no module
+takes part in an import cycle, docs/architecture.md shows the layers as they are, every
+expected failure is a class in ``core.errors``, and every third-party import is a declared
+dependency."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import grimp
+
+from testkit.paths import ROOT
+
+PACKAGE = ROOT / "gitops_bot"
+PYPROJECT = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+CONTRACTS = PYPROJECT["tool"]["importlinter"]["contracts"]
+LAYERS = next(c for c in CONTRACTS if c["type"] == "layers")["layers"]
+
+
+def _layer_names() -> list[list[str]]:
+    """The layers, highest first, as the names of their top-level units (``gitops_bot.x`` -> ``x``)."""
+    return [[m.strip().removeprefix("gitops_bot.") for m in re.split(r"[|:]", layer)] for layer in LAYERS]
+
+
+def test_the_import_contracts_hold() -> None:
+    """lint-imports (import-linter) over the package: a module imports only its own layer and
+    those below it, and the adapters on one layer never import each other."""
+    tool = Path(sys.executable).parent / "lint-imports"
+    done = subprocess.run(
+        [str(tool), "--no-cache"], cwd=PACKAGE.parent, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_every_top_level_unit_sits_on_a_layer() -> None:
+    """A new package or module must be given a place in the layers, or the contract says nothing of it."""
+    tops = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()}
+    tops = {t for t in tops if not t.startswith((".", "_")) or t == "__main__"} - {"gitops-bot.schema"}
+    tops = {t for t in tops if (PACKAGE / t).is_dir() or (PACKAGE / f"{t}.py").is_file()}
+    placed = {name for layer in _layer_names() for name in layer}
+    assert tops - placed == set()
+    assert placed - tops == set()
+
+
+def test_no_module_takes_part_in_an_import_cycle() -> None:
+    """Strongly connected components of the module graph (every import, lazy ones too) are single modules."""
+    graph = grimp.build_graph("gitops_bot", cache_dir=None)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's algorithm
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.find_modules_directly_imported_by(node)):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    # a package's __init__ re-exporting its modules is not a cycle of design: drop the package itself
+    cycles = [
+        [m for m in c if not (PACKAGE / m.removeprefix("gitops_bot.").replace(".", "/")).is_dir()]
+        for c in cycles
+    ]
+    assert [c for c in cycles if len(c) > 1] == []
+
+
+def test_the_architecture_page_shows_the_layers_as_the_contract_has_them() -> None:
+    """docs/architecture.md's diagram names each top-level unit once, on its layer's line, in the contract's order."""
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    diagram = page.split("<!-- layers -->\n```text\n", 1)[1].split("```", 1)[0]
+    shown = [re.findall(r"\b([a-z_]+)(?:/|\.py)", line) for line in diagram.splitlines()]
+    shown = [[n for n in names] for names in shown if names]
+    assert shown == _layer_names()
+
+
+def test_every_expected_failure_lives_in_errors() -> None:
+    """One module of error classes: every GitOpsBotError subclass is defined in errors.py."""
+    import importlib
+    import pkgutil
+
+    import gitops_bot
+    from gitops_bot.core.errors import GitOpsBotError
+
+    for info in pkgutil.walk_packages(gitops_bot.__path__, "gitops_bot."):
+        if info.name != "gitops_bot.__main__":
+            importlib.import_module(info.name)
+    pending, outside = [GitOpsBotError], []
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if sub.__module__ != "gitops_bot.core.errors":
+                outside.append(f"{sub.__module__}.{sub.__qualname__}")
+    assert outside == []
+
+
+def _requirement_name(spec: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower().replace("_", "-").replace(".", "-")
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+EXTRA_MODULES = {  # module -> the extra whose dependencies it may import
+    "gitops_bot/trust/keyless.py": "keyless",
+    "gitops_bot/trust/verifier.py": "keyless",  # for type checking only; keyless.py at run time
+}
+
+
+def test_every_third_party_import_is_a_declared_dependency() -> None:
+    """What the package imports is what `pip install .` brings: a module that only arrives
+    through another dependency works until that one drops it (PyYAML once did)."""
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    declared = {_requirement_name(spec) for spec in project["dependencies"]}
+    owners = importlib.metadata.packages_distributions()
+    missing = {}
+    for path in PACKAGE.rglob("*.py"):
+        # a module of an extra may also import that extra's dependencies (and nothing else does)
+        extra = EXTRA_MODULES.get(path.relative_to(PACKAGE.parent).as_posix())
+        allowed = declared | {_requirement_name(s) for s in project["optional-dependencies"].get(extra, [])}
+        for top in {name.split(".")[0] for name in _absolute_imports(path)}:
+            if top in sys.stdlib_module_names or top in ("gitops_bot", "__future__"):
+                continue
+            if not {_requirement_name(d) for d in owners.get(top, [top])} & allowed:
+                missing[top] = path.relative_to(PACKAGE.parent).as_posix()
+    assert not missing, f"imported but not in [project] dependencies: {missing}"
