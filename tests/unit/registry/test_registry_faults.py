@@ -242,7 +242,7 @@ def test_credentials_and_tokens_never_leave_their_host(hostile: HostileRegistry)
         hostile.routes[TAGS] = challenge("Basic realm=x")
         c = client_for(hostile)
         assert c.list_tags("acme/app") == ["1.0.0"]
-        c._session.send("GET", f"{other.url}{TAGS}")  # a request to another host through the same client
+        c._channel.send("GET", f"{other.url}{TAGS}")  # a request to another host through the same client
         c.close()
         assert other.seen and all("Authorization" not in s.headers for s in other.seen)
 

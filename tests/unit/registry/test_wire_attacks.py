@@ -184,7 +184,7 @@ def test_ipv6_literal_and_non_default_port_in_the_host_header() -> None:
     with srv, plain() as t:
         assert get(t, f"http://[::1]:{srv.port}/v2/?n=1#frag").body == b"real"
         with client_for(srv) as c:
-            c._session.send("GET", "/v2/", timeout=2)
+            c._channel.send("GET", "/v2/", timeout=2)
     assert srv.requests[0].startswith(b"GET /v2/?n=1 HTTP/1.1\r\nHost: [::1]:%d\r\n" % srv.port)
     assert b"\r\nHost: [::1]:%d\r\n" % srv.port in srv.requests[1]
 
