@@ -27,7 +27,7 @@ from gitops_bot.core.model import (
     WriteMode,
 )
 from gitops_bot.engine import batch as batch_mod
-from gitops_bot.engine import stale
+from gitops_bot.engine import contents, stale
 from gitops_bot.engine.app import App
 from gitops_bot.engine.batch import Branch
 from gitops_bot.engine.outcome import Outcome
@@ -76,7 +76,7 @@ def deliver(
             else:
                 try:
                     forge, open_prs = s.forge()
-                    outcome = _propose(s.ws, s.app.config, forge, env, result, open_prs)
+                    outcome = _propose(s.ws, s.app, forge, env, result, open_prs)
                 except GitOpsBotError as exc:
                     failed.append(exc)  # its own branch is deleted; the others still get theirs
                     continue
@@ -284,12 +284,12 @@ def _pull_request(
     open_prs: dict[str, ChangeRequest],
     via_api: CommitPusher | None,
 ) -> Outcome:
-    return _propose(ws, app.config, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs)
+    return _propose(ws, app, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs)
 
 
 def _propose(
     ws: Workspace,
-    cfg: Config,
+    app: App,
     forge: Forge,
     env: EnvironmentConfig,
     at: Branch,
@@ -297,6 +297,7 @@ def _propose(
 ) -> Outcome:
     """The pull request of a release whose branch holds its change: created, or updated when
     its text changed; with no change, an open hold PR is closed."""
+    cfg = app.config
     rel, sha, remote = at.rel, at.commit, at.before
     branch = rel.branch(cfg.git.branch_prefix)
     if sha is None:
@@ -304,6 +305,7 @@ def _propose(
             why = f"already has the holds this {forge.noun} proposed"
             return stale.close(ws, forge, env.name, branch, open_prs[branch], why)
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+    rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
     title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
     pr = open_prs.get(branch)
     created = pr is None
