@@ -48,12 +48,15 @@ def attach(app: App, rel: Release, source: History) -> Release:
 
 
 def _one(app: App, kind: ReleaseKind, c: Change, source: History) -> Change:
-    if c.from_digest is None or c.to_digest is None or c.from_digest == c.to_digest:
+    running = c.from_digest or c.from_tag  # an overlay pinning only a tag: that tag's image
+    if running is None or c.to_digest is None or c.from_digest == c.to_digest:
         return c
+    if c.from_digest is None and c.from_tag == c.to_tag:
+        return c  # pinning the digest of the tag that runs: the same build, nothing to list
     img = app.config.image(c.image)
     settings = img.source if img and img.source else SourceConfig()
     new = c.metadata or _metadata(app, c.repository, c.to_digest, img.platform if img else None)
-    old = _metadata(app, c.repository, c.from_digest, img.platform if img else None)
+    old = _metadata(app, c.repository, running, img.platform if img else None)
     repository = (new.source if new else None) or settings.repository
     head = (new.revision if new else None) or _from_tag(settings, c.to_tag)
     base = (old.revision if old else None) or _from_tag(settings, c.from_tag)
@@ -86,10 +89,10 @@ def _from_tag(settings: SourceConfig, tag: str | None) -> str | None:
     return m.group("sha") if m and m.group("sha") else None
 
 
-def _metadata(app: App, repository: str, digest: str, platform: str | None) -> ImageMetadata | None:
+def _metadata(app: App, repository: str, reference: str, platform: str | None) -> ImageMetadata | None:
     ref = ImageRef.parse(repository)
     try:
-        return app.registry(ref.registry).get_metadata(ref.repository, digest, platform)
+        return app.registry(ref.registry).get_metadata(ref.repository, reference, platform)
     except GitOpsBotError as exc:
         log.info("release_contents_no_metadata", repository=repository, reason=str(exc))
         return None
