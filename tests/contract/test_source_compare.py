@@ -60,7 +60,9 @@ def test_github_compare_lists_the_commits_with_their_pull_requests(
 
 
 @pytest.mark.parametrize("flavour", ["gitea", "forgejo"])
-def test_gitea_compare_lists_the_commits(tmp_path: Path, source: tuple[Path, list[str]], flavour: str) -> None:
+def test_gitea_compare_lists_the_commits(
+    tmp_path: Path, source: tuple[Path, list[str]], flavour: str
+) -> None:
     repo, shas = source
     with FakeGitea(remote_with_branch(tmp_path, "x"), flavour=flavour, sources={"acme/app": repo}) as server:
         api = server.url + server.api_prefix
@@ -69,7 +71,9 @@ def test_gitea_compare_lists_the_commits(tmp_path: Path, source: tuple[Path, lis
     assert found.total == 3 and found.pull_url == f"{server.url}/acme/app/pulls/"
 
 
-def test_gitlab_compare_lists_the_commits_oldest_first(tmp_path: Path, source: tuple[Path, list[str]]) -> None:
+def test_gitlab_compare_lists_the_commits_oldest_first(
+    tmp_path: Path, source: tuple[Path, list[str]]
+) -> None:
     repo, shas = source
     with FakeGitLab(remote_with_branch(tmp_path, "x"), sources={"acme/app": repo}) as server:
         api = server.url + server.api_prefix
