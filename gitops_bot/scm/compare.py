@@ -107,7 +107,8 @@ class Sources:
 
     def __init__(self, hosts: Sequence[Host], *, transport: httpx.BaseTransport | None = None) -> None:
         self.hosts = list(hosts)
-        self._transport = transport or Transport()
+        # one client for every host: each request carries its own host's auth (or none)
+        self._client = httpx.Client(transport=transport or Transport(), follow_redirects=False)
 
     def compare(self, repository: str, base: str, head: str) -> Comparison:
         for rev in (base, head):
@@ -124,17 +125,16 @@ class Sources:
             )
         page = f"{web!s}/{path}"
         auth = _auth(host)
-        with httpx.Client(transport=self._transport, auth=auth, follow_redirects=False) as client:
-            if host.kind == "gitlab":
-                url = f"{host.api_url}/projects/{quote(path, safe='')}/repository/compare"
-                answer = _get(client, url, {"from": base, "to": head, "straight": "true"})
-                return _gitlab(answer, f"{page}/-/compare/{base}...{head}", page)
-            if host.kind == "github" and "/" in path and path.count("/") == 1:
-                answer = _get(client, f"{host.api_url}/repos/{path}/compare/{base}...{head}", {})
-                return _github(answer, f"{page}/compare/{base}...{head}", page)
-            if host.kind in ("gitea", "forgejo") and path.count("/") == 1:
-                answer = _get(client, f"{host.api_url}/repos/{path}/compare/{base}...{head}", {})
-                return _gitea(answer, f"{page}/compare/{base}...{head}", page)
+        if host.kind == "gitlab":
+            url = f"{host.api_url}/projects/{quote(path, safe='')}/repository/compare"
+            answer = _get(self._client, url, {"from": base, "to": head, "straight": "true"}, auth)
+            return _gitlab(answer, f"{page}/-/compare/{base}...{head}", page)
+        if host.kind == "github" and path.count("/") == 1:
+            answer = _get(self._client, f"{host.api_url}/repos/{path}/compare/{base}...{head}", {}, auth)
+            return _github(answer, f"{page}/compare/{base}...{head}", page)
+        if host.kind in ("gitea", "forgejo") and path.count("/") == 1:
+            answer = _get(self._client, f"{host.api_url}/repos/{path}/compare/{base}...{head}", {}, auth)
+            return _gitea(answer, f"{page}/compare/{base}...{head}", page)
         raise CompareUnavailable(f"source {repository[:100]!r} is not an owner/name repository")
 
 
@@ -147,7 +147,7 @@ def _auth(host: Host) -> OriginAuth | None:
     return OriginAuth(host.api_url, f"token {host.token.value}")
 
 
-def _get(client: httpx.Client, url: str, params: Mapping[str, str]) -> Any:
+def _get(client: httpx.Client, url: str, params: Mapping[str, str], auth: OriginAuth | None) -> Any:
     try:
         reply = fetch(
             client,
@@ -157,6 +157,7 @@ def _get(client: httpx.Client, url: str, params: Mapping[str, str]) -> Any:
             limit=MAX_BODY,
             params=dict(params),
             headers={"Accept": "application/json"},
+            auth=auth,
         )
     except limits.TooLarge:
         raise CompareUnavailable(f"the comparison is larger than {MAX_BODY // 1024 // 1024} MiB") from None

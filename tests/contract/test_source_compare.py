@@ -5,6 +5,7 @@ a token goes only to the host it is bound to."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,11 @@ def test_github_compare_lists_the_commits_with_their_pull_requests(
     repo, shas = source
     with FakeGitHub("acme/gitops", remote_with_branch(tmp_path, "x"), sources={"acme/app": repo}) as gh:
         api = gh.url + gh.api_prefix
-        found = _sources("github", api, gh.token).compare(f"{gh.url}/acme/app", shas[0], shas[-1])
+        sources = _sources("github", api, gh.token)
+        found = sources.compare(f"{gh.url}/acme/app", shas[0], shas[-1])
         assert any(r.path.endswith(f"/compare/{shas[0]}...{shas[-1]}") for r in gh.requests)
+        # a second image of the same release asks on the same connection pool
+        assert sources.compare(f"{gh.url}/acme/app", shas[1], shas[-1]).total == 2
     _expect([c.title for c in found.commits], [c.author for c in found.commits])
     assert [c.pulls for c in found.commits] == [(12,), (13,), ()]
     assert found.total == 3
@@ -94,7 +98,9 @@ def test_an_unknown_revision_is_one_line_not_an_error(tmp_path: Path, source: tu
 def test_a_source_on_a_host_nobody_configured_is_not_asked(tmp_path: Path) -> None:
     with FakeGitHub("acme/gitops", remote_with_branch(tmp_path, "x")) as gh:
         sources = _sources("github", gh.url + gh.api_prefix, gh.token)
-        with pytest.raises(CompareUnavailable, match="no forge configured for https://git.example.org"):
+        with pytest.raises(
+            CompareUnavailable, match=re.escape("no forge configured for https://git.example.org")
+        ):
             sources.compare("https://git.example.org/acme/app", "a" * 40, "b" * 40)
         assert gh.requests == []
 
