@@ -28,16 +28,18 @@ from gitops_bot.scm.settings import SourceConfig
 log = get_logger(__name__)
 
 
-def history(cfg: Config, url: str, forge: Forge) -> History:
+def history(cfg: Config, url: str, forge: Forge | None) -> History:
     """The forges the run may ask about source repositories: the GitOps forge's host with its
-    token (bound to that host only), and github.com anonymously."""
+    token (bound to that host only; a dry run, which connects no forge, asks without it), and
+    github.com anonymously."""
     kind = forges.kind(cfg, url)
     api = cfg.forge.api_url or (cfg.github.api_url if kind == "github" else None)
-    return Sources(hosts_for(kind, api, remote_server(url), forges.git_secret(cfg, url, forge)))
+    token = forges.git_secret(cfg, url, forge) if forge is not None else None
+    return Sources(hosts_for(kind, api, remote_server(url), token))
 
 
 # tests replace it to answer from a fake forge
-make_history: Callable[[Config, str, Forge], History] = history
+make_history: Callable[[Config, str, Forge | None], History] = history
 
 
 def attach(app: App, rel: Release, source: History) -> Release:

@@ -204,6 +204,8 @@ def _commit_head(ws: Workspace, cfg: Config, rel: Release) -> str | None:
 
 def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
     rel, _ = apply(ws, app, env, rel)
+    if env.write is WriteMode.PULL_REQUEST:  # the body the pull request would get
+        rel = contents.attach(app, rel, contents.make_history(app.config, ws.url, None))
     diff = ws.diff()
     branch = rel.branch(app.config.git.branch_prefix) if env.write is WriteMode.PULL_REQUEST else ws.base
     # the bot's branch already holding exactly this change: the real run pushes nothing
