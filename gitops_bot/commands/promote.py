@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from gitops_bot.commands.history import history
 from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core import clock
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.model import Deployed, ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.engine import delivery, ports
@@ -19,7 +20,7 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
-from gitops_bot.release import promotion
+from gitops_bot.release import freezes, promotion
 from gitops_bot.release.proposal import Change, Release
 
 
@@ -32,9 +33,13 @@ def promote(
     force: bool = False,
     skip_gate: bool = False,
     dry_run: bool = False,
+    reason: str | None = None,
 ) -> list[Outcome]:
+    override = freezes.check(s.app.config.root, target, clock.now(), force=force, reason=reason)
     rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
-    return delivery.deliver_one(s, target, rel, notes, dry_run=dry_run)
+    if override:
+        notes.append(override)
+    return delivery.deliver_one(s, target, rel, notes, dry_run=dry_run, note=override or "")
 
 
 def release(

@@ -9,13 +9,14 @@ import re
 from pathlib import Path
 
 from gitops_bot.config.images import VERIFY
-from gitops_bot.config.kinds import STR, ListOf, MapOf, Strings
+from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.reader import Reader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Section, Values, holds, none_of, one_of
+from gitops_bot.config.windows import WINDOWS
 from gitops_bot.core.model import WriteMode
 
-RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
+RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold", "freeze")  # BRANCH_PREFIX/<kind>/<env>
 _COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
 
 
@@ -73,6 +74,7 @@ def _environment(v: Values) -> EnvironmentConfig:
         write=WriteMode(v["write"]),
         argocd_application=v["argocd_application"],
         verify=v["verify"],
+        windows=v["windows"],
     )
 
 
@@ -106,6 +108,7 @@ ENVIRONMENT = Section(
             ),
             description="Per-image override of 'verify' (false: off).",
         ),
+        Field("windows", Nested(WINDOWS, "'windows' of {parent}")),
     ),
     _environment,
     name="environment",
