@@ -147,7 +147,9 @@ def waiting(target: Target, held_back: Waiting | None) -> PlanItem:
     candidate is shown with the time it becomes eligible."""
     if held_back is None:
         return target.item(PlanAction.NONE, "up to date")
-    return replace(target.item(PlanAction.NONE, f"up to date; newer {held_back.describe()}"), waiting=held_back)
+    return replace(
+        target.item(PlanAction.NONE, f"up to date; newer {held_back.describe()}"), waiting=held_back
+    )
 
 
 def verified(item: PlanItem, verification: Verification) -> PlanItem:
