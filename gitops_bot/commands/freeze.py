@@ -7,7 +7,7 @@ the second time; a duration (``--until 3d``) is counted from now, so re-running 
 
 from __future__ import annotations
 
-from gitops_bot.core import clock, files
+from gitops_bot.core import files
 from gitops_bot.core.errors import PushRejected, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction, WriteMode
@@ -22,7 +22,7 @@ log = get_logger(__name__)
 
 def freeze(s: Session, environment: str, until: str, reason: str, *, dry_run: bool = False) -> list[Outcome]:
     env = s.app.config.environment(environment)
-    now = clock.now()
+    now = s.app.clock()
     when = parse_until(until, now)
     if when is None:
         raise UsageError(

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 from gitops_bot.commands.history import history
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core import clock
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.model import Deployed, ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.engine import delivery, ports
@@ -35,7 +34,7 @@ def promote(
     dry_run: bool = False,
     reason: str | None = None,
 ) -> list[Outcome]:
-    override = freezes.check(s.app.config.root, target, clock.now(), force=force, reason=reason)
+    override = freezes.check(s.app.config.root, target, s.app.clock(), force=force, reason=reason)
     rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
     if override:
         notes.append(override)

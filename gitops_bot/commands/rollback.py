@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from gitops_bot.commands.history import history
 from gitops_bot.commands.promote import deployed
-from gitops_bot.core import clock
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ImageRef, short_digest
 from gitops_bot.engine import delivery
@@ -34,7 +33,7 @@ def rollback(
     reason: str | None = None,
 ) -> list[Outcome]:
     env = s.app.config.environment(environment)
-    override = freezes.check(s.app.config.root, env.name, clock.now(), force=force, reason=reason)
+    override = freezes.check(s.app.config.root, env.name, s.app.clock(), force=force, reason=reason)
     rel, notes = release(s, environment, to=to, steps=steps)
     if override:
         notes.append(override)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.core import clock, files
+from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import (
@@ -72,7 +73,7 @@ def _unfrozen(s: Session, releases: Sequence[Release]) -> tuple[list[Release], l
     files.inside(s.root, freezes_mod.path_for(root))
     if not freezes_mod.path_for(root).exists():
         return list(releases), []
-    now, kept, frozen = clock.now(), [], []
+    now, kept, frozen = s.app.clock(), [], []
     for rel in releases:
         freeze = freezes_mod.in_force(root, rel.environment, now) if rel.kind is ReleaseKind.UPDATE else None
         if freeze is None:
@@ -109,7 +110,7 @@ def _deliver_all(
             else:
                 try:
                     forge, open_prs = s.forge()
-                    outcome = _propose(s.ws, s.app.config, forge, env, result, open_prs, note)
+                    outcome = _propose(s.ws, s.app.config, forge, env, result, open_prs, note, s.app.clock())
                 except GitOpsBotError as exc:
                     failed.append(exc)  # its own branch is deleted; the others still get theirs
                     continue
@@ -268,7 +269,7 @@ def _commit(
     """Push straight to the base. A rejected push (the base moved) is answered by
     re-applying the release's edits on the new base, not by a textual rebase."""
     cfg = app.config
-    deferred = windows.deferral(env.windows, clock.now())
+    deferred = windows.deferral(env.windows, app.clock())
     if deferred is not None:  # nothing reaches the base outside the window; the next run lands it
         log.info("deferred_by_window", environment=env.name, rule=deferred.rule, until=deferred.until_text())
         return Outcome(
@@ -335,7 +336,9 @@ def _pull_request(
     via_api: CommitPusher | None,
     note: str = "",
 ) -> Outcome:
-    return _propose(ws, app.config, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs, note)
+    return _propose(
+        ws, app.config, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs, note, app.clock()
+    )
 
 
 def _propose(
@@ -345,7 +348,8 @@ def _propose(
     env: EnvironmentConfig,
     at: Branch,
     open_prs: dict[str, ChangeRequest],
-    note: str = "",
+    note: str,
+    now: datetime,
 ) -> Outcome:
     """The pull request of a release whose branch holds its change: created, or updated when
     its text changed; with no change, an open hold PR is closed."""
@@ -356,7 +360,7 @@ def _propose(
             why = f"already has the holds this {forge.noun} proposed"
             return stale.close(ws, forge, env.name, branch, open_prs[branch], why)
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
-    deferred = windows.deferral(env.windows, clock.now()) if cfg.pull_request.auto_merge else None
+    deferred = windows.deferral(env.windows, now) if cfg.pull_request.auto_merge else None
     title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
     if note:
         body += "\n\n" + redact(note)

@@ -1,5 +1,6 @@
 """Deployment windows and freezes: may a release land in an environment *now*? Decisions
-only, no I/O: the instant comes from the caller (:mod:`gitops_bot.core.clock`).
+only, no I/O: the instant comes from the caller (the run's ``App.clock``, the one clock of
+:mod:`gitops_bot.core.instants`).
 
 A window is a set of weekly periods read on the environment's wall clock (an IANA time zone):
 each period is some weekdays and a ``from``-``to`` time of day (``to`` after ``from``; ``24:00``

@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.core.clock import frozen_at
+from gitops_bot.core import instants
 from testkit.update_world import World, git, update
+
+
+@contextmanager
+def frozen_at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> Iterator[None]:
+    """The bot's clock (``instants.system_clock``, read by each run's App) says ``when``."""
+    with monkeypatch.context() as m:
+        m.setattr(instants, "system_clock", lambda: when)
+        yield
+
 
 PARIS = ZoneInfo("Europe/Paris")
 FRIDAY_EVENING = datetime(2026, 11, 20, 18, 30, tzinfo=PARIS)
@@ -50,13 +61,13 @@ def _auto_merge_requests(world: World) -> int:
 
 
 def test_a_friday_evening_window_defers_auto_merge_and_commits_until_monday(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _with_windows(world)
     world.push("app", "1.1.0")
     main_before = world.sha("main")
 
-    with frozen_at(FRIDAY_EVENING):
+    with frozen_at(monkeypatch, FRIDAY_EVENING):
         friday = update(capsys, world)
     by_env = {r["environment"]: r for r in friday["results"]}
     assert by_env["staging"]["action"] == "pull_request"
@@ -72,11 +83,11 @@ def test_a_friday_evening_window_defers_auto_merge_and_commits_until_monday(
     )
     assert world.sha("main") == main_before  # nothing reached the base
 
-    with frozen_at(FRIDAY_EVENING):  # the same evening again: nothing new is asked
+    with frozen_at(monkeypatch, FRIDAY_EVENING):  # the same evening again: nothing new is asked
         update(capsys, world)
     assert _auto_merge_requests(world) == 0 and world.sha("main") == main_before
 
-    with frozen_at(MONDAY_MORNING):
+    with frozen_at(monkeypatch, MONDAY_MORNING):
         monday = update(capsys, world)
     by_env = {r["environment"]: r for r in monday["results"]}
     (pr,) = world.github.open_pulls()
@@ -84,18 +95,18 @@ def test_a_friday_evening_window_defers_auto_merge_and_commits_until_monday(
     assert pr["auto_merge"]["merge_method"] == "squash" and _auto_merge_requests(world) == 1
     assert by_env["dev"]["action"] == "commit" and world.sha("main") != main_before
 
-    with frozen_at(MONDAY_MORNING):  # and once is enough
+    with frozen_at(monkeypatch, MONDAY_MORNING):  # and once is enough
         update(capsys, world)
     assert _auto_merge_requests(world) == 1
     assert world.github.unexpected == []
 
 
 def test_plan_says_why_and_until_when_a_window_is_closed(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _with_windows(world)
     checkout = world.tmp / "edit-windows"  # plan reads a checkout
-    with frozen_at(FRIDAY_EVENING):
+    with frozen_at(monkeypatch, FRIDAY_EVENING):
         assert main(["plan", "--repo", str(checkout), "--output", "json"]) == 0
         planned = json.loads(capsys.readouterr().out)
         assert main(["plan", "--repo", str(checkout)]) == 0

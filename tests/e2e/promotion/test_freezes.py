@@ -6,13 +6,24 @@ pull request), and ``update`` leaves a frozen environment alone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 
-from gitops_bot.core.clock import frozen_at
+from gitops_bot.core import instants
 from testkit.promotion_world import World, release_dev, run
 from testkit.update_world import git
+
+
+@contextmanager
+def frozen_at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> Iterator[None]:
+    """The bot's clock (``instants.system_clock``, read by each run's App) says ``when``."""
+    with monkeypatch.context() as m:
+        m.setattr(instants, "system_clock", lambda: when)
+        yield
+
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 UNTIL = "2026-12-28T00:00:00Z"
@@ -20,11 +31,11 @@ FILE = "gitops-bot.freezes.yaml"
 
 
 def test_a_freeze_refuses_promote_unless_forced_with_a_reason(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.push("app", "1.1.0")
     release_dev(capsys, world)
-    with frozen_at(NOW):
+    with frozen_at(monkeypatch, NOW):
         out = run(capsys, world, "freeze", "staging", "--until", UNTIL, "--reason", "year-end freeze")
         (res,) = out["results"]
         assert res["action"] == "pull_request" and res["branch"] == "gitops-bot/freeze/staging"
@@ -53,15 +64,17 @@ def test_a_freeze_refuses_promote_unless_forced_with_a_reason(
         twice = run(capsys, world, "unfreeze", "staging")
         assert twice["results"][0]["action"] == "unchanged" and world.github.open_pulls() == []
 
-    with frozen_at(datetime(2027, 1, 1, tzinfo=UTC)):  # nothing frozen, and a past --until is refused
+    with frozen_at(
+        monkeypatch, datetime(2027, 1, 1, tzinfo=UTC)
+    ):  # nothing frozen, and a past --until is refused
         past = run(capsys, world, "freeze", "staging", "--until", UNTIL, "--reason", "x", code=2)
         assert "in the past" in past["error"]
 
 
 def test_a_commit_environment_freezes_by_commit_and_update_leaves_it_alone(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with frozen_at(NOW):
+    with frozen_at(monkeypatch, NOW):
         out = run(capsys, world, "freeze", "dev", "--until", "3d", "--reason", "migration")
         assert out["results"][0]["action"] == "commit"
         assert "  until: 2026-11-26T12:00:00Z\n  reason: migration" in world.show(FILE)
@@ -72,5 +85,5 @@ def test_a_commit_environment_freezes_by_commit_and_update_leaves_it_alone(
         assert res["action"] == "unchanged"
         assert res["warnings"] == ["not updated: dev is frozen until 2026-11-26T12:00:00Z: migration"]
         assert git(world.remote, "rev-parse", "main") == head
-    with frozen_at(datetime(2026, 11, 27, tzinfo=UTC)):  # expired: ignored
+    with frozen_at(monkeypatch, datetime(2026, 11, 27, tzinfo=UTC)):  # expired: ignored
         assert run(capsys, world, "update", "--env", "dev")["results"][0]["action"] == "commit"
