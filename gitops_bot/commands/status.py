@@ -24,7 +24,7 @@ from gitops_bot.commands.plan import plan
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import redact
-from gitops_bot.core.model import Deployed, PlanItem, ReleaseKind, WrittenRef
+from gitops_bot.core.model import Deployed, EnvironmentMode, PlanItem, ReleaseKind, WrittenRef
 from gitops_bot.engine.app import App
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
@@ -42,11 +42,18 @@ class Unknown:
 
     reason: str
     exit_code: int
+    hint: str | None = None  # what to do, for the error line (the cell keeps to the reason)
 
     @classmethod
     def of(cls, exc: GitOpsBotError) -> Unknown:
-        line = " ".join(redact(str(exc)).split())  # one line whatever the source answered
-        return cls(line, exc.exit_code)
+        def line(text: str) -> str:  # one line whatever the source answered
+            return " ".join(redact(text).split())
+
+        return cls(line(exc.message), exc.exit_code, line(exc.hint) if exc.hint else None)
+
+    @property
+    def detail(self) -> str:
+        return f"{self.reason}; {self.hint}" if self.hint else self.reason
 
 
 @dataclass(frozen=True)
@@ -207,8 +214,8 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
 
 
 def _missing(items: Mapping[object, PlanItem | Unknown], t: Target) -> Unknown:
-    host = t.image.repository.registry
-    found = items.get(host)
+    promoted = t.environment.mode is EnvironmentMode.PROMOTION
+    found = items.get(None if promoted else t.image.repository.registry)
     return found if isinstance(found, Unknown) else Unknown(f"the plan has no item for {t.image.name}", 1)
 
 
@@ -218,11 +225,17 @@ def _plan_items(app: App, env_names: list[str]) -> dict[object, PlanItem | Unkno
     by_host: dict[str, list[str]] = {}
     for img in app.config.images:
         by_host.setdefault(img.repository.registry, []).append(img.name)
+    envs = app.environments(env_names)
+    # environments that receive promotions ask no registry: planned apart, they never wait on one
+    promoted = [e.name for e in envs if e.mode is EnvironmentMode.PROMOTION]
+    registry = [e.name for e in envs if e.mode is not EnvironmentMode.PROMOTION]
+    asks: list[tuple[str | None, list[str], list[str] | None]] = [(None, promoted, None)] if promoted else []
+    asks += [(host, registry, names) for host, names in by_host.items()] if registry else []
     out: dict[object, PlanItem | Unknown] = {}
     try:
-        for host, names in by_host.items():
+        for host, names_of_envs, images in asks:
             try:
-                p = plan(app, env_names, images=names)
+                p = plan(app, names_of_envs, images=images)
             except GitOpsBotError as exc:
                 out[host] = Unknown.of(exc)
                 continue

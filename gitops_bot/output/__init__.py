@@ -90,7 +90,7 @@ def error_lines(result: Result) -> list[str]:
         case FleetDelivered(results):
             return [f"gitops-bot: error: {r.repository}: {r.error}" for r in results if r.error]
         case StatusRead(status):
-            return [f"gitops-bot: error: unknown: {u.reason}" for u in status.unknown]
+            return [f"gitops-bot: error: unknown: {u.detail}" for u in status.unknown]
         case Planned() | Delivered() | HistoryRead() | ImageSet() | Schema() | None:
             return []
         case _ as unreachable:

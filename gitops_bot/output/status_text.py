@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import assert_never
 
@@ -17,8 +18,7 @@ from gitops_bot.commands.status import Row, Status, Unknown
 from gitops_bot.core.model import PlanAction, short_digest
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
-# the columns that give way, in this order, when the terminal is too narrow: free text first
-_SHRINK = (5, 7, 3, 1, 2, 4, 0, 6)
+_FLEX = (1, 2, 3, 4, 5, 7)  # the columns that give way when the terminal is too narrow
 _MIN = 8  # a shortened column keeps this many characters
 _GAP = "  "
 
@@ -111,7 +111,8 @@ def _gate(row: Row) -> tuple[str, str]:
     if isinstance(gate, Unknown):
         return f"unknown: {gate.reason}", RED
     s = gate.state
-    states = f"{s.sync}, {s.health}, {s.operation}"
+    # the operation only when it says more than "the last sync succeeded"
+    states = f"{s.sync}, {s.health}" + ("" if s.operation == "Succeeded" else f", operation {s.operation}")
     return (f"open ({states})", GREEN) if gate.open else (f"closed ({states})", RED)
 
 
@@ -129,18 +130,19 @@ def _cells(row: Row) -> list[tuple[str, str]]:
 
 
 def _fit(widths: list[int], width: int | None) -> list[int]:
-    """Shorten the free-text columns, widest first in ``_SHRINK`` order, until the row fits."""
+    """Cap the free-text columns at one level, the highest at which the row fits: the longest
+    cells give way first and a short column keeps its width (never below ``_MIN``)."""
     if width is None:
         return widths
-    widths = list(widths)
-    excess = sum(widths) + len(_GAP) * (len(widths) - 1) - width
-    for k in _SHRINK:
-        if excess <= 0:
-            break
-        give = min(excess, max(widths[k] - _MIN, 0))
-        widths[k] -= give
-        excess -= give
-    return widths
+    budget = width - len(_GAP) * (len(widths) - 1) - sum(w for k, w in enumerate(widths) if k not in _FLEX)
+
+    def capped(k: int, level: int) -> int:  # a heading is never shortened
+        return min(widths[k], max(level, len(HEADERS[k])))
+
+    level = max(widths)
+    while level > _MIN and sum(capped(k, level) for k in _FLEX) > budget:
+        level -= 1
+    return [capped(k, level) if k in _FLEX else w for k, w in enumerate(widths)]
 
 
 def _clip(text: str, width: int) -> str:
@@ -162,7 +164,8 @@ def status_text(status: Status, *, width: int | None = None, color: bool = False
             pad = "" if k == len(r) - 1 else " " * (widths[k] - len(shown))
             cells.append((f"{style}{shown}{RESET}" if color and style else shown) + pad)
         lines.append(_GAP.join(cells).rstrip())
-    return "\n".join([*lines, "", _summary(status.rows, len(status.unknown))])
+    summary = _summary(status.rows, len(status.unknown))
+    return "\n".join([*lines, "", textwrap.fill(summary, width) if width else summary])
 
 
 def _summary(rows: Sequence[Row], unknown: int) -> str:
