@@ -19,6 +19,7 @@ from gitops_bot.core.model import PlanAction, short_digest
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 _FLEX = (1, 2, 3, 4, 5, 7)  # the columns that give way when the terminal is too narrow
+_SPARE = (5, 7, 3)  # the columns the room left over goes to: the plan's reason, the gate, the cluster
 _MIN = 8  # a shortened column keeps this many characters
 _GAP = "  "
 
@@ -51,8 +52,12 @@ def width_for(stream: object, environ: Mapping[str, str] | None = None) -> int |
     return None
 
 
+SAME = "= declared"  # the cell holds what git declares (JSON gives the full references)
+
+
 def _ref(tag: str | None, digest: str | None) -> str:
-    short = f"@{short_digest(digest, algorithm=False)}" if digest else ""
+    # 8 hex digits: the table's job is telling builds apart at a glance, within a terminal
+    short = f"@{short_digest(digest, algorithm=False)[:8]}" if digest else ""
     return f"{tag or ''}{short}" or "(no tag)"
 
 
@@ -69,6 +74,8 @@ def _cluster(row: Row) -> tuple[str, str]:
         return f"unknown: {live.reason}", RED
     if not live:
         return "not running", YELLOW
+    if row.runs_declared and len(live) == 1:
+        return SAME, GREEN
     shown = ", ".join(_ref(r.tag, r.digest) for r in live)
     return (shown, "") if row.runs_declared else (f"{shown} (not declared)", YELLOW)
 
@@ -76,7 +83,9 @@ def _cluster(row: Row) -> tuple[str, str]:
 def _candidate(row: Row) -> str:
     if isinstance(row.plan, Unknown):
         return "unknown"
-    c = row.plan.candidate
+    c, d = row.plan.candidate, row.declared
+    if c and d and (c.tag, c.digest) == (d.tag, d.digest):
+        return SAME
     return _ref(c.tag, c.digest) if c else "-"
 
 
@@ -142,7 +151,13 @@ def _fit(widths: list[int], width: int | None) -> list[int]:
     level = max(widths)
     while level > _MIN and sum(capped(k, level) for k in _FLEX) > budget:
         level -= 1
-    return [capped(k, level) if k in _FLEX else w for k, w in enumerate(widths)]
+    out = [capped(k, level) if k in _FLEX else w for k, w in enumerate(widths)]
+    spare = budget - sum(out[k] for k in _FLEX)
+    for k in _SPARE:  # what the level leaves over goes to the reasons, the plan's first
+        give = max(min(spare, widths[k] - out[k]), 0)
+        out[k] += give
+        spare -= give
+    return out
 
 
 def _clip(text: str, width: int) -> str:

@@ -136,6 +136,8 @@ def test_status_is_what_plan_the_forge_and_argo_cd_say_and_the_table_is_its_json
         env, image, declared, *_ = line.split()
         assert (env, image) == (r["environment"], r["image"])
         assert declared.startswith(r["declared"]["tag"])
+        if r["cluster"]["runs_declared"]:
+            assert "= declared" in line
         pr = r["pull_request"]
         assert f"  {'#' + str(pr['number']) if pr['state'] == 'open' else '-'}  " in line
         assert line.rstrip().endswith("no gate") is (r["gate"]["state"] == "no_gate")

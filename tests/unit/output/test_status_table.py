@@ -91,11 +91,12 @@ def test_without_a_width_nothing_is_shortened() -> None:
 
 def test_cells_say_what_each_source_answered() -> None:
     dev, staging, production = status_text(STATUS).splitlines()[1:4]
-    assert "1.2.0@aaaaaaaaaaaa" in dev and "1.4.1@bbbbbbbbbbbb" in dev
+    assert "1.2.0@aaaaaaaa " in dev and "1.4.1@bbbbbbbb " in dev
     assert "would propose: " in dev and "#7" in dev and dev.count("no gate") == 2
     assert "open (Synced, Healthy)" in staging and "acme/other" not in staging
-    # the cluster cell shows this image's live version only; a digest match is "runs declared"
-    assert staging.count("1.2.0@aaaaaaaaaaaa") == 3 and "(not declared)" not in staging
+    # the cluster runs this image's declared digest (acme/other is another image); the policy's
+    # candidate is the declared one too
+    assert staging.count("1.2.0@aaaaaaaa ") == 1 and staging.count("= declared") == 2
     assert "held: incident 42" in production
     assert production.count("unknown: Argo CD at https://argocd.example.com is unavailable") == 2
     assert "try again later" not in production  # the hint is for the error line, not the cell
@@ -213,4 +214,4 @@ def test_a_cluster_running_another_build_is_not_what_git_declares() -> None:
     r = row("staging", item("staging", PlanAction.NONE, "up to date"), gate=other)
     assert r.runs_declared is False
     line = status_text(Status((r,))).splitlines()[1]
-    assert "1.2.0@bbbbbbbbbbbb (not declared)" in line and "closed (Synced, Healthy)" in line
+    assert "1.2.0@bbbbbbbb (not declared)" in line and "closed (Synced, Healthy)" in line
