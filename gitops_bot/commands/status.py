@@ -232,16 +232,13 @@ def _plan_items(app: App, env_names: list[str]) -> dict[object, PlanItem | Unkno
     asks: list[tuple[str | None, list[str], list[str] | None]] = [(None, promoted, None)] if promoted else []
     asks += [(host, registry, names) for host, names in by_host.items()] if registry else []
     out: dict[object, PlanItem | Unknown] = {}
-    try:
-        for host, names_of_envs, images in asks:
-            try:
-                p = plan(app, names_of_envs, images=images)
-            except GitOpsBotError as exc:
-                out[host] = Unknown.of(exc)
-                continue
-            out.update({(i.environment, i.image): i for e in p.environments for i in e.items})
-    finally:
-        app.registries.close()
+    for host, names_of_envs, images in asks:
+        try:
+            p = plan(app, names_of_envs, images=images)
+        except GitOpsBotError as exc:
+            out[host] = Unknown.of(exc)
+            continue
+        out.update({(i.environment, i.image): i for e in p.environments for i in e.items})
     return out
 
 
