@@ -25,6 +25,7 @@ def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[demo.Stag
         for k, v in st.env.items():
             monkeypatch.setenv(k, v)
         monkeypatch.delenv("NO_COLOR", raising=False)
+        monkeypatch.delenv("COLUMNS", raising=False)  # pytest's own terminal width may be set
         yield st
 
 
