@@ -235,6 +235,7 @@ def _forge(v: Values) -> ForgeConfig:
         api_url=api_url.rstrip("/") if api_url else None,
         repository=None if repo is None else str(repo),
         token_env=v["token_env"],
+        required_reviewers=v["required_reviewers"],
     )
 
 
@@ -266,9 +267,17 @@ FORGE = Section(
                     "forge repository {text!r} must be owner/name or group/sub/project",
                 ),
             ),
-            description="owner/name, group/sub/project or a GitLab project id.",
+            description="owner/name, group/sub/project, a GitLab project id, or Azure DevOps' "
+            "organization/project/repository.",
         ),
         Field("token_env", EnvVar()),
+        Field(
+            "required_reviewers",
+            BOOL,
+            False,
+            description="Azure DevOps: add pull_request reviewers as required reviewers "
+            "(false: optional).",
+        ),
     ),
     _forge,
     name="forge",
