@@ -241,7 +241,9 @@ def _forge(v: Values) -> ForgeConfig:
 
 def _forge_repository_problem(repo: str | int) -> str | None:
     text = str(repo)
-    return None if ".." not in text and re.match(r"^(?:\d+|[\w.-]+(?:/[\w.-]+)+)$", text) else ""
+    # an Azure DevOps project name may hold spaces ("Web Site"), inside a segment
+    segment = r"[\w.-]+(?: [\w.-]+)*"
+    return None if ".." not in text and re.match(rf"^(?:\d+|{segment}(?:/{segment})+)$", text) else ""
 
 
 FORGE = Section(
