@@ -8,6 +8,7 @@ every call."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from gitops_bot.scm import forge as forge_mod
 from gitops_bot.scm.azure_devops import AzureDevOps, fit
 from gitops_bot.scm.settings import ForgeConfig
 from testkit.azure_devops_server import FakeAzureDevOps, error
+from testkit.contract import SPECS, Contract
 from testkit.forge_repo import remote_with_branch
 
 BRANCH = "gitops-bot/staging/app"
@@ -189,3 +191,32 @@ def test_a_description_longer_than_azure_keeps_is_cut_and_not_rewritten_each_run
         writes = server.writes()
         az.update(az.open_pulls("gitops-bot")[BRANCH], "Update app", body)
         assert server.writes() == writes
+
+
+def test_the_fakes_pull_requests_name_only_fields_azure_describes(remote: Path) -> None:
+    """Azure's definitions require nothing, so a leaked bookkeeping key would validate: every
+    pull request the fake answers uses only properties of GitPullRequest."""
+    doc = json.loads((SPECS / "azure-devops-git-7.1-subset.swagger.json").read_text(encoding="utf-8"))
+    described = set(doc["definitions"]["GitPullRequest"]["properties"])
+    with FakeAzureDevOps(remote) as server:
+        az = _adapter(server)
+        pr = az.create(BRANCH, "main", "Update app", "body", draft=False)
+        az.decorate(pr, labels=["x"], reviewers=["alice"], assignees=[], auto_merge="merge")
+        az.close(pr, "bye")
+        assert set(server._public(server.find(pr.number))) <= described
+        assert "comments_list" in server.find(pr.number)  # the fake's own record, never sent
+
+
+def test_the_contract_refuses_a_bare_list_a_missing_api_version_and_a_wrong_enum() -> None:
+    """What the Azure contract holds the fake and the bot to: lists as {count, value}, the
+    required api-version, the description's enums."""
+    contract = Contract.load("azure-devops")
+    path = "/acme/web/_apis/git/repositories/gitops/pullrequests"
+    contract.check("GET", f"{path}?api-version=7.1", None, 200, [])
+    contract.check("GET", path, None, 200, {"count": 0, "value": []})
+    contract.check("PATCH", f"{path}/1?api-version=7.1", {"status": "closed"}, 200, {"status": "active"})
+    problems = "\n".join(contract.violations)
+    assert "not a {count, value} collection" in problems
+    assert "required query parameter 'api-version' missing" in problems
+    assert "request body status" in problems
+    assert len(contract.violations) == 3
