@@ -35,8 +35,8 @@ from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import Reply, Transport
 from gitops_bot.registry import answers
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
-from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.channel import Channel
+from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.settings import RegistryConfig
 
 # Every registry operation (all pages of a tag list, a digest, metadata) ends within this many

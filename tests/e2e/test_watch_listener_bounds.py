@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -217,7 +218,11 @@ def test_connections_over_the_limit_are_refused_with_503(capfd: pytest.CaptureFi
         assert statuses == [401, 401]  # answered (no token in /webhook/ci)
         for s in held:
             s.close()
-        # slots are given back: a new request is served
+        # slots are given back once each handler thread has finished with its connection,
+        # which may be a moment after the client read its answer: then a new request is served
+        deadline = time.monotonic() + 10
+        while server.exchange(b"GET /healthz HTTP/1.0\r\n\r\n")[0] == 503 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert server.exchange(b"GET /healthz HTTP/1.0\r\n\r\n")[0] == 200
     finally:
         server.close()

@@ -20,10 +20,10 @@ from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.transport import Reply, Transport, send
 from gitops_bot.registry.auth import RegistryAuth
+from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.pool import RegistryPool
-from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.settings import RegistryConfig
 from testkit.raw_registry import RawRegistry, Script, reply
 
