@@ -277,8 +277,7 @@ FORGE = Section(
             "required_reviewers",
             BOOL,
             False,
-            description="Azure DevOps: add pull_request reviewers as required reviewers "
-            "(false: optional).",
+            description="Azure DevOps: add pull_request reviewers as required reviewers (false: optional).",
         ),
     ),
     _forge,
