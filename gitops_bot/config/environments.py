@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from gitops_bot.config.images import VERIFY
+from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Strings
 from gitops_bot.config.reader import Reader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
@@ -73,6 +73,7 @@ def _environment(v: Values) -> EnvironmentConfig:
         write=WriteMode(v["write"]),
         argocd_application=v["argocd_application"],
         verify=v["verify"],
+        min_age=min_age(v["min_age"]),
     )
 
 
@@ -105,6 +106,13 @@ ENVIRONMENT = Section(
                 VERIFY, "'verify' of {parent}", "'verify: {key}' of {parent}", names=_image_names, off=True
             ),
             description="Per-image override of 'verify' (false: off).",
+        ),
+        Field(
+            MIN_AGE.key,
+            MIN_AGE.kind,
+            rules=MIN_AGE.rules,
+            description="Default 'min_age' of this environment's images (an image's own wins).",
+            schema=MIN_AGE.schema,
         ),
     ),
     _environment,

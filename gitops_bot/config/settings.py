@@ -5,6 +5,7 @@ trust, argocd, events, notify)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class EnvironmentConfig:
     write: WriteMode = WriteMode.PULL_REQUEST  # COMMIT: push straight to the base branch
     argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate
     verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
+    min_age: timedelta | None = None  # the default of its images' min_age (an image's own wins)
 
     @property
     def mode(self) -> EnvironmentMode:

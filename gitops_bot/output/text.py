@@ -75,7 +75,12 @@ def plan_text(plan: Plan) -> str:
     skipped = _count(plan, PlanAction.SKIP)
     lines.append("")
     held = _count(plan, PlanAction.HELD)
-    lines.append(f"{n} update{'s' if n != 1 else ''}, {skipped} skipped" + (f", {held} held" if held else ""))
+    waiting = sum(1 for e in plan.environments for i in e.items if i.waiting)
+    lines.append(
+        f"{n} update{'s' if n != 1 else ''}, {skipped} skipped"
+        + (f", {held} held" if held else "")
+        + (f", {waiting} waiting (min_age)" if waiting else "")
+    )
     return "\n".join(lines)
 
 
