@@ -147,6 +147,16 @@ def _add_history(sub: Subparsers, p: _Parents) -> None:
     h.add_argument("--output", choices=("text", "json"), default="text")
 
 
+def _add_status(sub: Subparsers, p: _Parents) -> None:
+    st = sub.add_parser(
+        "status",
+        parents=[p.remote, p.envs],
+        help="one table of environments and images: declared in git, reported by Argo CD, the plan, "
+        "open pull requests, the gate (read-only)",
+    )
+    st.add_argument("--output", choices=("text", "json"), default="text")
+
+
 def _add_rollback(sub: Subparsers, p: _Parents) -> None:
     rb = sub.add_parser(
         "rollback",
@@ -251,6 +261,7 @@ _SUBCOMMANDS = (
     _add_update,
     _add_promote,
     _add_history,
+    _add_status,
     _add_rollback,
     _add_watch,
     _add_holds,

@@ -31,6 +31,7 @@ from gitops_bot.output.result import (
     Result,
     Schema,
     Show,
+    StatusRead,
 )
 
 if TYPE_CHECKING:
@@ -199,6 +200,16 @@ def _history(args: argparse.Namespace) -> Result:
     return Result(args.command, HistoryRead(args.environment, tuple(entries)), format=_format(args))
 
 
+def _status(args: argparse.Namespace) -> Result:
+    from gitops_bot.commands.status import status
+    from gitops_bot.engine.session import Sessions
+
+    found = Sessions(args.repo, config_path=args.config, base=args.base).open(
+        lambda s: status(s, args.envs), sign=False
+    )
+    return Result(args.command, StatusRead(found), found.exit_code, _format(args))
+
+
 def _release_command(args: argparse.Namespace) -> Result:
     from gitops_bot.commands.updater import Updater
 
@@ -260,6 +271,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "freeze": _release_command,
     "unfreeze": _release_command,
     "history": _history,
+    "status": _status,
     "watch": _watch,
     "schema": _schema,
     "set-image": _set_image,
