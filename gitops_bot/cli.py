@@ -222,9 +222,21 @@ def _release_command(args: argparse.Namespace) -> Result:
             force=args.force,
             skip_gate=args.skip_gate,
             dry_run=args.dry_run,
+            reason=args.reason,
         )
     elif args.command == "rollback":
-        outcomes = updater.rollback(args.environment, to=args.to, steps=args.steps, dry_run=args.dry_run)
+        outcomes = updater.rollback(
+            args.environment,
+            to=args.to,
+            steps=args.steps,
+            dry_run=args.dry_run,
+            force=args.force,
+            reason=args.reason,
+        )
+    elif args.command == "freeze":
+        outcomes = updater.freeze(args.environment, args.until, args.reason, dry_run=args.dry_run)
+    elif args.command == "unfreeze":
+        outcomes = updater.unfreeze(args.environment, dry_run=args.dry_run)
     elif args.command == "unhold":
         outcomes = updater.unhold(args.environment, args.image, dry_run=args.dry_run)
     else:
@@ -256,6 +268,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "rollback": _release_command,
     "hold": _release_command,
     "unhold": _release_command,
+    "freeze": _release_command,
+    "unfreeze": _release_command,
     "history": _history,
     "status": _status,
     "watch": _watch,

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core import progress
+from gitops_bot.core import files, progress
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.instants import format_duration
 from gitops_bot.core.log import get_logger
@@ -33,7 +33,7 @@ from gitops_bot.core.model import (
 from gitops_bot.engine.app import App
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import AgeVerdict, old_enough
-from gitops_bot.release import planning
+from gitops_bot.release import freezes, planning, windows
 
 log = get_logger(__name__)
 K = TypeVar("K")
@@ -224,7 +224,17 @@ def _environment_plan(
         if t.image.name in held and t.deployed is not None:
             item = planning.held(item, held[t.image.name])
         items.append(item)
-    return EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from)
+    now = app.clock()
+    deferred = windows.deferral(env.windows, now)
+    window = {**deferred.as_json(), "until_text": deferred.until_text()} if deferred else None
+    files.inside(app.root, freezes.path_for(app.config.root))
+    freeze = next((f for f in freezes.load(app.config.root) if f.environment == env.name), None)
+    frozen = (
+        {"until": freezes.utc_text(freeze.until), "reason": freeze.reason, "expired": not freeze.active(now)}
+        if freeze
+        else None
+    )
+    return EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from, window=window, freeze=frozen)
 
 
 def _item(t: planning.Target, found: _Found) -> PlanItem:

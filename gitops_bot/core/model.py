@@ -5,6 +5,7 @@ names it re-exports: a module imports its values from here."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -321,6 +322,10 @@ class EnvironmentPlan:
     mode: EnvironmentMode
     items: tuple[PlanItem, ...]
     promote_from: str | None = None
+    # docs/concepts/windows-and-freezes.md: why a release would wait now ({rule, until}), and
+    # the environment's freeze ({until, reason, expired}); None: no window closed, no freeze
+    window: Mapping[str, str | None] | None = None
+    freeze: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -328,6 +333,8 @@ class EnvironmentPlan:
             "mode": self.mode,
             "promote_from": self.promote_from,
             "images": [i.to_json() for i in self.items],
+            "window": dict(self.window) if self.window else None,
+            "freeze": dict(self.freeze) if self.freeze else None,
         }
 
 
