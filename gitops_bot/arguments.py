@@ -128,8 +128,11 @@ def _add_promote(sub: Subparsers, p: _Parents) -> None:
         "--image", action="append", dest="images", default=[], metavar="NAME", help="only this image"
     )
     pr.add_argument(
-        "--force", action="store_true", help="promote outside the promote_from chain or over a hold"
+        "--force",
+        action="store_true",
+        help="promote outside the promote_from chain, over a hold, or into a freeze (with --reason)",
     )
+    pr.add_argument("--reason", help="why a freeze is overridden (goes into the PR or commit)")
     pr.add_argument("--skip-gate", action="store_true", help="do not ask Argo CD whether SRC is healthy")
 
 
@@ -144,6 +147,16 @@ def _add_history(sub: Subparsers, p: _Parents) -> None:
     h.add_argument("--output", choices=("text", "json"), default="text")
 
 
+def _add_status(sub: Subparsers, p: _Parents) -> None:
+    st = sub.add_parser(
+        "status",
+        parents=[p.remote, p.envs],
+        help="one table of environments and images: declared in git, reported by Argo CD, the plan, "
+        "open pull requests, the gate (read-only)",
+    )
+    st.add_argument("--output", choices=("text", "json"), default="text")
+
+
 def _add_rollback(sub: Subparsers, p: _Parents) -> None:
     rb = sub.add_parser(
         "rollback",
@@ -154,6 +167,10 @@ def _add_rollback(sub: Subparsers, p: _Parents) -> None:
     which = rb.add_mutually_exclusive_group()
     which.add_argument("--to", metavar="RELEASE", help="a release id or commit from 'history'")
     which.add_argument("--steps", type=_count(1), metavar="N", help="go back N releases (default 1)")
+    rb.add_argument(
+        "--force", action="store_true", help="roll back into a frozen environment (with --reason)"
+    )
+    rb.add_argument("--reason", help="why a freeze is overridden (goes into the PR or commit)")
 
 
 def _add_watch(sub: Subparsers, p: _Parents) -> None:
@@ -183,6 +200,24 @@ def _add_holds(sub: Subparsers, p: _Parents) -> None:
     )
     uh.add_argument("environment", metavar="ENV")
     uh.add_argument("image", metavar="IMAGE")
+
+
+def _add_freezes(sub: Subparsers, p: _Parents) -> None:
+    fr = sub.add_parser(
+        "freeze",
+        parents=[p.remote, p.writes],
+        help="stop releases into an environment until a time (recorded in gitops-bot.freezes.yaml)",
+    )
+    fr.add_argument("environment", metavar="ENV")
+    fr.add_argument(
+        "--until",
+        required=True,
+        metavar="WHEN",
+        help="an RFC 3339 instant (2026-12-28T00:00:00Z) or a duration from now (90m, 12h, 3d, 1w, 1d12h)",
+    )
+    fr.add_argument("--reason", required=True, help="why (shown by plan and refusals, kept in the file)")
+    uf = sub.add_parser("unfreeze", parents=[p.remote, p.writes], help="lift an environment's freeze")
+    uf.add_argument("environment", metavar="ENV")
 
 
 def _add_schema(sub: Subparsers, p: _Parents) -> None:
@@ -226,9 +261,11 @@ _SUBCOMMANDS = (
     _add_update,
     _add_promote,
     _add_history,
+    _add_status,
     _add_rollback,
     _add_watch,
     _add_holds,
+    _add_freezes,
     _add_schema,
     _add_set_image,
 )

@@ -31,6 +31,7 @@ from gitops_bot.output.result import (
     Result,
     Schema,
     Show,
+    StatusRead,
 )
 
 if TYPE_CHECKING:
@@ -199,6 +200,16 @@ def _history(args: argparse.Namespace) -> Result:
     return Result(args.command, HistoryRead(args.environment, tuple(entries)), format=_format(args))
 
 
+def _status(args: argparse.Namespace) -> Result:
+    from gitops_bot.commands.status import status
+    from gitops_bot.engine.session import Sessions
+
+    found = Sessions(args.repo, config_path=args.config, base=args.base).open(
+        lambda s: status(s, args.envs), sign=False
+    )
+    return Result(args.command, StatusRead(found), found.exit_code, _format(args))
+
+
 def _release_command(args: argparse.Namespace) -> Result:
     from gitops_bot.commands.updater import Updater
 
@@ -211,9 +222,21 @@ def _release_command(args: argparse.Namespace) -> Result:
             force=args.force,
             skip_gate=args.skip_gate,
             dry_run=args.dry_run,
+            reason=args.reason,
         )
     elif args.command == "rollback":
-        outcomes = updater.rollback(args.environment, to=args.to, steps=args.steps, dry_run=args.dry_run)
+        outcomes = updater.rollback(
+            args.environment,
+            to=args.to,
+            steps=args.steps,
+            dry_run=args.dry_run,
+            force=args.force,
+            reason=args.reason,
+        )
+    elif args.command == "freeze":
+        outcomes = updater.freeze(args.environment, args.until, args.reason, dry_run=args.dry_run)
+    elif args.command == "unfreeze":
+        outcomes = updater.unfreeze(args.environment, dry_run=args.dry_run)
     elif args.command == "unhold":
         outcomes = updater.unhold(args.environment, args.image, dry_run=args.dry_run)
     else:
@@ -245,7 +268,10 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "rollback": _release_command,
     "hold": _release_command,
     "unhold": _release_command,
+    "freeze": _release_command,
+    "unfreeze": _release_command,
     "history": _history,
+    "status": _status,
     "watch": _watch,
     "schema": _schema,
     "set-image": _set_image,

@@ -7,6 +7,8 @@ write it to testkit/specs/. One cutter for every service (the table ``SERVICES``
     python scripts/spec_subset.py gitea swagger.v1.json      # a server's /swagger.v1.json
     python scripts/spec_subset.py forgejo swagger.v1.json
     python scripts/spec_subset.py gitlab openapi_v2.yaml     # Swagger 2.0 in YAML
+    python scripts/spec_subset.py azure-devops specification/git/7.1/git.json
+    python scripts/spec_subset.py azure-devops-identities specification/ims/7.1/identities.json
 
 The pinned sources (with their hashes) are named in testkit/specs/README.md. ``subset`` is a
 closure: applied to its own output it changes nothing, which the test suite checks, so each
@@ -98,6 +100,25 @@ SERVICES = {
             ("/api/v4/projects/{id}/repository/compare", "get"),  # gitops_bot/scm/compare.py
         ),
     ),
+    # what gitops_bot/scm/azure_devops.py sends and FakeAzureDevOps answers (Git 7.1)
+    "azure-devops": Service(
+        "azure-devops-git-7.1-subset.swagger.json",
+        tuple(
+            (f"/{{organization}}/{{project}}/_apis/git/repositories/{{repositoryId}}/{sub}", method)
+            for sub, method in (
+                ("pullrequests", "get"),
+                ("pullrequests", "post"),
+                ("pullrequests/{pullRequestId}", "patch"),
+                ("pullRequests/{pullRequestId}/labels", "post"),
+                ("pullRequests/{pullRequestId}/reviewers/{reviewerId}", "put"),
+                ("pullRequests/{pullRequestId}/threads", "post"),
+            )
+        ),
+    ),
+    # reviewers by unique name or email -> identity id (IMS 7.1, on vssps.dev.azure.com)
+    "azure-devops-identities": Service(
+        "azure-devops-ims-7.1-subset.swagger.json", (("/{organization}/_apis/identities", "get"),)
+    ),
 }
 
 
@@ -136,7 +157,9 @@ def subset(doc: dict[str, Any], operations: tuple[tuple[str, str], ...]) -> dict
 
 def _refs(node: Any) -> list[str]:
     if isinstance(node, dict):
-        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        ref = node.get("$ref")
+        # only references inside the document: Azure DevOps' x-ms-examples name example files
+        found = [ref] if isinstance(ref, str) and ref.startswith("#/") else []
         return found + [r for v in node.values() for r in _refs(v)]
     if isinstance(node, list):
         return [r for v in node for r in _refs(v)]
@@ -160,7 +183,7 @@ def load(source: Path, member: str = "") -> dict[str, Any]:
             stream = tar.extractfile(member)
             assert stream is not None
             return dict(json.load(stream))
-    text = source.read_text(encoding="utf-8")
+    text = source.read_text(encoding="utf-8-sig")  # Azure DevOps' descriptions start with a BOM
     if source.suffix in (".yaml", ".yml"):
         return dict(yaml.load(text, Loader=_JSONLoader))  # _JSONLoader is a SafeLoader
     return dict(json.loads(text))

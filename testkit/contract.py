@@ -40,7 +40,14 @@ KNOWN = {
     "gitea": ("gitea-subset.swagger.json", "/api/v1"),
     "forgejo": ("forgejo-subset.swagger.json", "/api/v1"),
     "gitlab": ("gitlab-subset.swagger.json", ""),
+    "azure-devops": ("azure-devops-git-7.1-subset.swagger.json", ""),
+    "azure-devops-identities": ("azure-devops-ims-7.1-subset.swagger.json", ""),
 }
+# Azure DevOps' descriptions type a list answer as an array, but the service wraps every list in
+# {"count": n, "value": [...]} (VssJsonCollectionWrapper; the specs' own httpExamples, such as
+# git/7.1/httpExamples/pullRequests/GET__git_repositories__repositoryId__pullRequests.json,
+# show it): such an answer is checked as that wrapper, its items against the array's items.
+COLLECTION_WRAPPED = {"azure-devops", "azure-devops-identities"}
 # GitLab's description spells each path whole ("/api/v4/projects/{id}/..."), without basePath
 UNDER = {"gitlab": "/api/v4"}
 # Operations a description lacks, held to the service's own docs example instead (the answer
@@ -51,7 +58,14 @@ DOCS_EXAMPLES = {"gitlab": "gitlab-docs-examples.json"}
 # Error statuses a service's docs give for every operation, beyond 401, 404, 429 and 5xx:
 # GitLab's REST docs ("Status codes", doc/api/rest/index.md): 403 "the request isn't allowed",
 # which every endpoint's ``authorize!`` answers; the generated description lists it on few.
-ANY_OPERATION = {"gitlab": (403,)}
+ANY_OPERATION = {
+    "gitlab": (403,),
+    # Azure DevOps' descriptions list only the success answer; the service's errors are .NET
+    # exceptions mapped to 400 (invalid argument), 403 (permission), 409 (conflict: TF401179,
+    # an active pull request for the branches exists) on any operation
+    "azure-devops": (400, 403, 409),
+    "azure-devops-identities": (400, 403),
+}
 
 # A list operation whose description names the item's schema, not an array of it (grape-swagger
 # writes a Grape ``is_array`` entity so): each item of the answer is checked against it. GitLab's
@@ -188,9 +202,18 @@ class Contract:
                     return [*problems, "answer (top): not a list"]
                 for i, item in enumerate(answer):
                     problems += self._validate(item, schema, f"answer item {i}")
+            elif self.name in COLLECTION_WRAPPED and not listed_item:
+                problems += self._wrapped(answer, schema)
             else:
                 problems += self._validate(answer, schema, "answer")
         return problems
+
+    def _wrapped(self, answer: Any, schema: str) -> list[str]:
+        if not isinstance(answer, dict) or set(answer) != {"count", "value"}:
+            return ["answer (top): not a {count, value} collection"]
+        if not isinstance(answer["value"], list) or answer["count"] != len(answer["value"]):
+            return ["answer (top): value is not a list of count items"]
+        return self._validate(answer["value"], schema, "answer value")
 
     def _request_schema(self, op: Operation, params: list[Mapping[str, Any]]) -> str | None:
         if self._swagger2:

@@ -9,7 +9,8 @@ Then: ``plan`` (the unsigned build is skipped with its reason);
 nothing); the staging pull request is merged and Argo CD reports staging healthy;
 ``promote staging production`` (a dry run showing its diff, then the pull request); it is
 merged, ``history production`` lists the releases and ``rollback production --dry-run`` shows
-what restoring the previous one would change. Stops everything it started, whatever happens.
+what restoring the previous one would change; ``status`` ends it with the table of the three
+environments. Stops everything it started, whatever happens.
 
 The commands go through a :data:`Runner`: in-process for the demo, the console script of a
 freshly installed wheel for the shipped-artifact test (``tests/shipped/test_artifacts_as_installed.py``).
@@ -174,6 +175,11 @@ def main_job(st: Stage, run: Runner) -> int:
         (
             "rollback production --dry-run: restore the previous release, and hold it",
             ["rollback", "production", "--repo", repo, "--dry-run"],
+            None,
+        ),
+        (
+            "status: every environment and image: git, Argo CD, the plan, open pull requests, the gate",
+            ["status", "--repo", repo],
             None,
         ),
     ]

@@ -1,5 +1,6 @@
 """The update example on the other forges as a world for end-to-end tests: GitLab (a local v4
-server) or Gitea/Forgejo (a local v1 server), a real bare git remote and a real registry, with
+server), Gitea/Forgejo (a local v1 server) or Azure DevOps (a local Git 7.1 server), a real bare
+git remote and a real registry, with
 a production environment promoted from staging."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from testkit.azure_devops_server import FakeAzureDevOps
 from testkit.forge_server import FakeForge
 from testkit.gitea_server import FakeGitea
 from testkit.gitlab_server import FakeGitLab
@@ -24,6 +26,14 @@ FORGES = {
     "gitlab": (FakeGitLab, "/api/v4", "GITLAB_TOKEN"),
     "gitea": (FakeGitea, "/api/v1", "GITEA_TOKEN"),
 }
+# forges whose change requests differ from the shared scenarios (Azure DevOps: no assignees)
+OTHER_FORGES = {"azure-devops": (FakeAzureDevOps, "", "AZURE_DEVOPS_TOKEN")}
+AZURE_SECTION = """forge:
+  type: azure-devops
+  api_url: {api}
+  repository: acme/Web Site/gitops
+  required_reviewers: true
+"""
 FORGE_SECTION = """forge:
   type: {kind}
   api_url: {api}
@@ -72,7 +82,7 @@ def make_world(
     group: str,
     draft: bool = False,
 ) -> Iterator[World]:
-    fake_cls, api, token_env = FORGES[kind]
+    fake_cls, api, token_env = FORGES.get(kind) or OTHER_FORGES[kind]
     ns = f"fg{abs(hash(str(tmp_path))) % 10**8}"
     remote, seed = new_remote(tmp_path)
     with fake_cls(remote) as fake:
@@ -86,6 +96,7 @@ def make_world(
         config = CONFIG.split("github:")[0].replace("pull_request:", PROMOTION + "pull_request:")
         config = config.replace("  reviewers: [alice]\n", "  reviewers: [alice]\n  assignees: [bob]\n")
         config = config.replace("pull_request:\n", f"pull_request:\n  draft: {str(draft).lower()}\n")
-        config += FORGE_SECTION.format(kind=kind, api=fake.url + api)
+        section = AZURE_SECTION if kind == "azure-devops" else FORGE_SECTION
+        config += section.format(kind=kind, api=fake.url + api)
         (seed / "gitops-bot.yaml").write_text(config.format(host=registry.host, ns=ns, group=group))
         yield from seeded(seed, registry, lambda pusher: World(remote, fake, pusher, ns, tmp_path))

@@ -9,13 +9,14 @@ import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core import progress
+from gitops_bot.core import files, progress
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.instants import format_duration
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
     Candidate,
@@ -31,7 +32,8 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.engine.app import App
 from gitops_bot.policy import Policy
-from gitops_bot.release import planning
+from gitops_bot.policy.age import AgeVerdict, old_enough
+from gitops_bot.release import freezes, planning, windows
 
 log = get_logger(__name__)
 K = TypeVar("K")
@@ -48,6 +50,7 @@ class _Found:
     digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError]
     candidates: dict[tuple[str, str], Candidate]
     verdicts: dict[tuple[str, str], Verification] = field(default_factory=dict)
+    aged: dict[tuple[str, str], AgeVerdict | GitOpsBotError] = field(default_factory=dict)
 
 
 def plan(
@@ -87,8 +90,18 @@ def plan(
                 t.deployed.tag if t.deployed else None,
                 created.get((t.image.name, str(t.image.repository))),
             )
-    # 4. one digest per chosen (repository, tag, platform)
-    found = _candidates(app, active, tags, choices)
+    # 3b. min_age: hold back too-young candidates, ages read best first, only as far as needed
+    aged = _aged(app, active, policies, tags, created, choices)
+    for key, verdict in aged.items():
+        if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.tag != choices[key].tag:
+            span = format_duration(verdict.waiting.min_age) if verdict.waiting else ""
+            choices[key] = Choice(verdict.tag, f"newest candidate at least {span} old (min_age)")
+    # 4. one digest per chosen (repository, tag, platform); min_age's walk already read its own
+    found = _candidates(app, [t for t in active if t.key not in aged], tags, choices)
+    for key, verdict in aged.items():
+        if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.digest:
+            found.candidates[key] = Candidate(verdict.tag, verdict.digest)
+    found.aged = aged
     found.verdicts = _verify(app, active, found.candidates)
     if metadata:  # 5. metadata for what will change, when the caller shows it
         _add_metadata(app, active, found.candidates)
@@ -117,6 +130,43 @@ def _created(
             if isinstance(meta, ImageMetadata) and meta.created:
                 created.setdefault((img.name, str(img.repository)), {})[tag] = meta.created
     return created
+
+
+def _aged(
+    app: App,
+    active: Sequence[planning.Target],
+    policies: Mapping[str, Policy],
+    tags: Mapping[ImageRef, list[str] | GitOpsBotError],
+    created: Mapping[tuple[str, str], Mapping[str, datetime]],
+    choices: Mapping[tuple[str, str], Choice],
+) -> dict[tuple[str, str], AgeVerdict | GitOpsBotError]:
+    """For the targets with a ``min_age``: the best candidate old enough, and the one waiting.
+    Ages are read only here, only for these images, best first, stopping at the first image
+    old enough (or at the deployed one); the registry pool keeps them by config digest."""
+    now = app.clock()
+    walks = {}
+    for t in active:
+        choice, span = choices.get(t.key), t.min_age
+        if span is None or choice is None or choice.tag is None:
+            continue
+        policy, times = policies[t.image.name], created.get((t.image.name, str(t.image.repository)))
+        order = policy.newer_first(
+            _ok(tags.get(t.image.repository)), t.deployed.tag if t.deployed else None, choice.tag, times
+        )
+        walks[t.key] = (t, tuple(order), span)
+
+    def walk(key: tuple[str, str]) -> AgeVerdict:
+        t, order, span = walks[key]
+        reg, repo = app.registry(t.image.repository.registry), t.image.repository
+        return old_enough(
+            order,
+            lambda tag: reg.get_age(repo.repository, tag, t.image.platform),
+            span,
+            now,
+            t.deployed.digest if t.deployed else None,
+        )
+
+    return _gather(app, walks, walk, what="reading image ages")
 
 
 def _candidates(
@@ -174,7 +224,17 @@ def _environment_plan(
         if t.image.name in held and t.deployed is not None:
             item = planning.held(item, held[t.image.name])
         items.append(item)
-    return EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from)
+    now = app.clock()
+    deferred = windows.deferral(env.windows, now)
+    window = {**deferred.as_json(), "until_text": deferred.until_text()} if deferred else None
+    files.inside(app.root, freezes.path_for(app.config.root))
+    freeze = next((f for f in freezes.load(app.config.root) if f.environment == env.name), None)
+    frozen = (
+        {"until": freezes.utc_text(freeze.until), "reason": freeze.reason, "expired": not freeze.active(now)}
+        if freeze
+        else None
+    )
+    return EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from, window=window, freeze=frozen)
 
 
 def _item(t: planning.Target, found: _Found) -> PlanItem:
@@ -186,10 +246,19 @@ def _item(t: planning.Target, found: _Found) -> PlanItem:
     if isinstance(listed, GitOpsBotError):
         return planning.skipped(t, str(listed))
     choice = found.choices[t.key]
+    aged = found.aged.get(t.key)
+    if isinstance(aged, GitOpsBotError):
+        return planning.skipped(t, str(aged))
+    if aged is not None and aged.tag is None:
+        return planning.waiting(t, aged.waiting)
     if choice.tag and t.key not in found.candidates:
         err = found.digests.get((t.image.repository, choice.tag, t.image.platform))
         return planning.skipped(t, str(err) if err else f"could not resolve {choice.tag}")
-    return planning.decide(t, choice, found.candidates.get(t.key))
+    item = planning.decide(t, choice, found.candidates.get(t.key))
+    if aged is None or aged.waiting is None:
+        return item
+    # the reason carries it too: the PR body's "Why", the notification and the text plan say it
+    return replace(item, waiting=aged.waiting, reason=f"{item.reason}; newer {aged.waiting.describe()}")
 
 
 def _verify(

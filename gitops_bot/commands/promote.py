@@ -19,7 +19,7 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
-from gitops_bot.release import promotion
+from gitops_bot.release import freezes, promotion
 from gitops_bot.release.proposal import Change, Release
 
 
@@ -32,9 +32,13 @@ def promote(
     force: bool = False,
     skip_gate: bool = False,
     dry_run: bool = False,
+    reason: str | None = None,
 ) -> list[Outcome]:
+    override = freezes.check(s.app.config.root, target, s.app.clock(), force=force, reason=reason)
     rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
-    return delivery.deliver_one(s, target, rel, notes, dry_run=dry_run)
+    if override:
+        notes.append(override)
+    return delivery.deliver_one(s, target, rel, notes, dry_run=dry_run, note=override or "")
 
 
 def release(

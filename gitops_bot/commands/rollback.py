@@ -17,16 +17,27 @@ from gitops_bot.engine import delivery
 from gitops_bot.engine.app import App
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.release import freezes, promotion
 from gitops_bot.release import ledger as history_mod
-from gitops_bot.release import promotion
 from gitops_bot.release.proposal import Change, Release
 
 
 def rollback(
-    s: Session, environment: str, *, to: str | None = None, steps: int | None = None, dry_run: bool = False
+    s: Session,
+    environment: str,
+    *,
+    to: str | None = None,
+    steps: int | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    reason: str | None = None,
 ) -> list[Outcome]:
+    env = s.app.config.environment(environment)
+    override = freezes.check(s.app.config.root, env.name, s.app.clock(), force=force, reason=reason)
     rel, notes = release(s, environment, to=to, steps=steps)
-    return delivery.deliver_one(s, environment, rel, notes, dry_run=dry_run)
+    if override:
+        notes.append(override)
+    return delivery.deliver_one(s, environment, rel, notes, dry_run=dry_run, note=override or "")
 
 
 def release(

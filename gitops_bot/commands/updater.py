@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec
 
+from gitops_bot.commands import freeze as freeze_
 from gitops_bot.commands import history, promote, rollback, update
 from gitops_bot.commands.hold import hold as hold_
 from gitops_bot.commands.hold import unhold as unhold_
@@ -35,6 +36,8 @@ class Updater(Sessions):
     rollback = _command("rollback", rollback.rollback)
     hold = _command("hold", hold_)
     unhold = _command("unhold", unhold_)
+    freeze = _command("freeze", freeze_.freeze)
+    unfreeze = _command("unfreeze", freeze_.unfreeze)
 
     def history(self, environment: str, *, limit: int | None = None) -> list[Entry]:
         """Read-only: fetches the base and reads its log."""

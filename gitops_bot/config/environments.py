@@ -8,14 +8,15 @@ import os
 import re
 from pathlib import Path
 
-from gitops_bot.config.images import VERIFY
-from gitops_bot.config.kinds import STR, ListOf, MapOf, Strings
+from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
+from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.reader import Reader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Section, Values, holds, none_of, one_of
+from gitops_bot.config.windows import WINDOWS
 from gitops_bot.core.model import WriteMode
 
-RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold")  # BRANCH_PREFIX/<kind>/<env>
+RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold", "freeze")  # BRANCH_PREFIX/<kind>/<env>
 _COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
 
 
@@ -73,6 +74,8 @@ def _environment(v: Values) -> EnvironmentConfig:
         write=WriteMode(v["write"]),
         argocd_application=v["argocd_application"],
         verify=v["verify"],
+        min_age=min_age(v["min_age"]),
+        windows=v["windows"],
     )
 
 
@@ -106,6 +109,14 @@ ENVIRONMENT = Section(
             ),
             description="Per-image override of 'verify' (false: off).",
         ),
+        Field(
+            MIN_AGE.key,
+            MIN_AGE.kind,
+            rules=MIN_AGE.rules,
+            description="Default 'min_age' of this environment's images (an image's own wins).",
+            schema=MIN_AGE.schema,
+        ),
+        Field("windows", Nested(WINDOWS, "'windows' of {parent}")),
     ),
     _environment,
     name="environment",

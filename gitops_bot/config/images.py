@@ -4,11 +4,13 @@ policy (``verify:``, which an environment may override)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar, Strings
 from gitops_bot.config.settings import ImageConfig
-from gitops_bot.config.spec import COMPILES, Field, Same, Section, Values, holds, matches, one_of
+from gitops_bot.config.spec import COMPILES, Field, Rule, Same, Section, Values, holds, matches, one_of
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
 from gitops_bot.policy.semver import parse_range
 from gitops_bot.policy.settings import POLICIES, PolicyConfig
@@ -171,6 +173,34 @@ _NOT_FLOAT = holds(
     "'range' of {what} is the number {value} to YAML, which drops trailing zeros (1.10 reads as 1.1); "
     'write it quoted, e.g. range: "1.10"',
 )
+DURATION_PATTERN = r"^(0|(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?)$"
+
+
+MIN_AGE = Field(
+    "min_age",
+    Scalar((str, int)),
+    rules=(
+        Rule(
+            lambda v: None if isinstance(v, str | int) and not isinstance(v, bool) and _valid(v) else "",
+            "'min_age' of {what} must be a duration like 30m, 2h, 1d or 1h30m (or 0: off), not {value!r}",
+        ),
+    ),
+    description="Propose a tag only once its image is this old (created time + min_age <= now): "
+    "a duration in whole units, largest first: 30m, 2h, 1d, 1h30m, 45s; 0 turns it off. "
+    "An image whose creation time is unknown is not proposed while it is set.",
+    schema={"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}]},
+)
+
+
+def _valid(value: str | int) -> bool:
+    return value == 0 if isinstance(value, int) else parse_duration(value) is not None
+
+
+def min_age(value: str | int | None) -> timedelta | None:
+    """The ``min_age`` value as read (already checked by :data:`MIN_AGE`'s rule)."""
+    return None if value is None else parse_duration(str(value))
+
+
 _POLICY_FIELDS = (
     Field("policy", STR, "semver", (one_of(POLICIES, "unknown policy {value!r} for {what}; {suggest}"),)),
     Field(
@@ -193,6 +223,7 @@ _POLICY_FIELDS = (
     Field("allow", Strings(), rules=(COMPILES,), description="Regexes a tag must match (any)."),
     Field("ignore", Strings(), rules=(COMPILES,), description="Regexes that exclude a tag."),
     Field("allow_downgrade", BOOL, False),
+    MIN_AGE,
 )
 
 
@@ -223,6 +254,7 @@ def _policy(v: Values) -> PolicyConfig:
         allow=v["allow"],
         ignore=v["ignore"],
         allow_downgrade=v["allow_downgrade"],
+        min_age=min_age(v["min_age"]),
     )
 
 

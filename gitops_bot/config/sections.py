@@ -235,12 +235,15 @@ def _forge(v: Values) -> ForgeConfig:
         api_url=api_url.rstrip("/") if api_url else None,
         repository=None if repo is None else str(repo),
         token_env=v["token_env"],
+        required_reviewers=v["required_reviewers"],
     )
 
 
 def _forge_repository_problem(repo: str | int) -> str | None:
     text = str(repo)
-    return None if ".." not in text and re.match(r"^(?:\d+|[\w.-]+(?:/[\w.-]+)+)$", text) else ""
+    # an Azure DevOps project name may hold spaces ("Web Site"), inside a segment
+    segment = r"[\w.-]+(?: [\w.-]+)*"
+    return None if ".." not in text and re.match(rf"^(?:\d+|{segment}(?:/{segment})+)$", text) else ""
 
 
 FORGE = Section(
@@ -266,9 +269,16 @@ FORGE = Section(
                     "forge repository {text!r} must be owner/name or group/sub/project",
                 ),
             ),
-            description="owner/name, group/sub/project or a GitLab project id.",
+            description="owner/name, group/sub/project, a GitLab project id, or Azure DevOps' "
+            "organization/project/repository.",
         ),
         Field("token_env", EnvVar()),
+        Field(
+            "required_reviewers",
+            BOOL,
+            False,
+            description="Azure DevOps: add pull_request reviewers as required reviewers (false: optional).",
+        ),
     ),
     _forge,
     name="forge",

@@ -5,6 +5,7 @@ trust, argocd, events, notify)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -33,6 +34,25 @@ class ImageConfig:
 
 
 @dataclass(frozen=True)
+class WindowPeriod:
+    """Some weekdays (0 = Monday), from ``start`` to ``end`` minutes of each day (end excluded),
+    on the wall clock of its windows' time zone (:mod:`gitops_bot.release.windows` decides)."""
+
+    days: tuple[int, ...]
+    start: int = 0
+    end: int = 24 * 60
+
+
+@dataclass(frozen=True)
+class WindowsConfig:
+    """An environment's deployment windows: its IANA time zone, allow and deny periods."""
+
+    timezone: str
+    allow: tuple[WindowPeriod, ...] = ()
+    deny: tuple[WindowPeriod, ...] = ()
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
     paths: tuple[str, ...]
@@ -42,6 +62,8 @@ class EnvironmentConfig:
     write: WriteMode = WriteMode.PULL_REQUEST  # COMMIT: push straight to the base branch
     argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate
     verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
+    windows: WindowsConfig | None = None  # when releases may land (None: always)
+    min_age: timedelta | None = None  # the default of its images' min_age (an image's own wins)
 
     @property
     def mode(self) -> EnvironmentMode:

@@ -5,8 +5,47 @@ nothing of ours."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+
+Clock = Callable[[], datetime]
+"""What time it is, as an aware datetime: the one clock age rules read, so tests set it."""
+
+
+def system_clock() -> datetime:
+    """The wall clock, in UTC (the default :data:`Clock`)."""
+    return datetime.now(UTC)
+
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_UNITS = ("d", "h", "m", "s")
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """A duration written as whole units, largest first: ``30m``, ``2h``, ``1d``, ``1h30m``,
+    ``90s``, or ``0`` (none); None when unreadable. Days are 24 hours (no calendar)."""
+    text = text.strip()
+    if text == "0":
+        return timedelta(0)
+    m = _DURATION.fullmatch(text)
+    if not text or m is None:
+        return None
+    d, h, mins, s = (int(g) if g else 0 for g in m.groups())
+    return timedelta(days=d, hours=h, minutes=mins, seconds=s)
+
+
+def format_duration(span: timedelta) -> str:
+    """A duration in the grammar :func:`parse_duration` reads (``1h30m``, ``2h``, ``0``)."""
+    total = int(span.total_seconds())
+    if total <= 0:
+        return "0"
+    out = ""
+    for unit, size in zip(_UNITS, (86400, 3600, 60, 1), strict=True):
+        n, total = divmod(total, size)
+        if n:
+            out += f"{n}{unit}"
+    return out
 
 
 def retry_after_seconds(value: str, now: float) -> float | None:

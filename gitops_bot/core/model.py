@@ -5,8 +5,9 @@ names it re-exports: a module imports its values from here."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, assert_never
 
@@ -19,7 +20,7 @@ from gitops_bot.core.imageref import is_tag as is_tag
 from gitops_bot.core.imageref import normalise_host as normalise_host
 from gitops_bot.core.imageref import set_parts as set_parts
 from gitops_bot.core.imageref import short_digest as short_digest
-from gitops_bot.core.instants import format_instant
+from gitops_bot.core.instants import format_duration, format_instant
 
 
 class PlanAction(StrEnum):
@@ -140,6 +141,52 @@ class ImageMetadata:
         return self.labels.get(key) or self.annotations.get(key)
 
 
+class AgeSource(StrEnum):
+    """Where an image's creation time was read (see ``docs/concepts/min-age.md``)."""
+
+    ANNOTATION = "annotation"  # org.opencontainers.image.created on the index or manifest
+    CONFIG = "config"  # the image config blob's ``created``
+    NONE = "none"  # neither says
+
+
+@dataclass(frozen=True)
+class ImageAge:
+    """When the image a tag points at was created, and which digest that is (the platform's
+    image inside an index when a platform is set, as :meth:`resolve_digest` answers)."""
+
+    digest: str
+    created: datetime | None
+    source: AgeSource
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A newer candidate a rule holds back for now (``min_age``): proposed from ``until`` on;
+    ``until`` None when the image says nothing of its creation time (held while the rule is
+    set)."""
+
+    tag: str
+    digest: str | None
+    until: datetime | None
+    min_age: timedelta
+    rule: str = "min_age"
+
+    def describe(self) -> str:
+        rule = f"{self.rule} {format_duration(self.min_age)}"
+        if self.until is None:
+            return f"{self.tag} waiting: the image has no creation time ({rule})"
+        return f"{self.tag} waiting until {format_instant(self.until)} ({rule})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "digest": self.digest,
+            "until": format_instant(self.until) if self.until else None,
+            "rule": self.rule,
+            "min_age": format_duration(self.min_age),
+        }
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One tag of a repository that a plan may choose, with what we know of it so far (its
@@ -244,6 +291,7 @@ class PlanItem:
     current: Deployed | None
     candidate: Candidate | None = None
     verification: Verification | None = None  # set when the image's verify: policy applies
+    waiting: Waiting | None = None  # a newer candidate held back by min_age
 
     def to_json(self) -> dict[str, Any]:
         current = self.current
@@ -269,6 +317,7 @@ class PlanItem:
                 "source": meta.source if meta else None,
             },
             "verification": self.verification.to_json() if self.verification else None,
+            "waiting": self.waiting.to_json() if self.waiting else None,
         }
 
 
@@ -278,6 +327,10 @@ class EnvironmentPlan:
     mode: EnvironmentMode
     items: tuple[PlanItem, ...]
     promote_from: str | None = None
+    # docs/concepts/windows-and-freezes.md: why a release would wait now ({rule, until}), and
+    # the environment's freeze ({until, reason, expired}); None: no window closed, no freeze
+    window: Mapping[str, str | None] | None = None
+    freeze: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -285,6 +338,8 @@ class EnvironmentPlan:
             "mode": self.mode,
             "promote_from": self.promote_from,
             "images": [i.to_json() for i in self.items],
+            "window": dict(self.window) if self.window else None,
+            "freeze": dict(self.freeze) if self.freeze else None,
         }
 
 

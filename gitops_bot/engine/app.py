@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.core import files
+from gitops_bot.core import files, instants
 from gitops_bot.core.errors import (
     UsageError,
 )
@@ -43,8 +43,11 @@ class App:
         workers: int | None = None,
         environ: Mapping[str, str] | None = None,
         root: Path | None = None,
+        clock: instants.Clock | None = None,
     ) -> None:
         self.config = config
+        # The one clock age rules read (min_age); tests set it instead of sleeping.
+        self.clock: instants.Clock = clock or instants.system_clock
         self.root = root or config.root  # the repository: no path read or written leaves it
         self.registries = registries
         self._workers = workers

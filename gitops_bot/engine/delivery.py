@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from gitops_bot.config import Config, EnvironmentConfig
@@ -32,7 +33,9 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.batch import Branch
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release import holds as holds_mod
+from gitops_bot.release import windows
 from gitops_bot.release.proposal import Release
 from gitops_bot.scm.forge import ChangeRequest, CommitPusher, Forge
 from gitops_bot.scm.git import Workspace
@@ -53,10 +56,41 @@ def deliver(
     *,
     dry_run: bool,
     should_stop: Callable[[], bool] = lambda: False,
+    note: str = "",
 ) -> list[Outcome]:
     """Deliver each release whole (push and pull request) or not at all: ``should_stop`` is
     asked before each one, or before each chunk of pull-request releases whose branches are
-    made in one batch (:mod:`gitops_bot.engine.batch`), so stopping never leaves a half-pushed branch."""
+    made in one batch (:mod:`gitops_bot.engine.batch`), so stopping never leaves a half-pushed branch.
+    An update into a frozen environment is left out with a warning (``promote`` and ``rollback``
+    refuse before they get here). ``note``: a paragraph for each PR body and commit message (a
+    freeze overridden, and why)."""
+    releases, frozen = _unfrozen(s, releases)
+    return _deliver_all(s, releases, dry_run, should_stop, note) + frozen
+
+
+def _unfrozen(s: Session, releases: Sequence[Release]) -> tuple[list[Release], list[Outcome]]:
+    root = s.app.config.root
+    files.inside(s.root, freezes_mod.path_for(root))
+    if not freezes_mod.path_for(root).exists():
+        return list(releases), []
+    now, kept, frozen = s.app.clock(), [], []
+    for rel in releases:
+        freeze = freezes_mod.in_force(root, rel.environment, now) if rel.kind is ReleaseKind.UPDATE else None
+        if freeze is None:
+            kept.append(rel)
+            continue
+        log.info("frozen", environment=rel.environment, until=freezes_mod.utc_text(freeze.until))
+        env = s.app.config.environment(rel.environment)
+        warning = f"not updated: {freeze.text()}"
+        frozen.append(
+            Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, write=env.write, warnings=[warning])
+        )
+    return kept, frozen
+
+
+def _deliver_all(
+    s: Session, releases: Sequence[Release], dry_run: bool, should_stop: Callable[[], bool], note: str
+) -> list[Outcome]:
     batch = _batch(s, releases, dry_run)
     outcomes: list[Outcome] = []
     for start in range(0, len(releases), BATCH_CHUNK):
@@ -70,13 +104,13 @@ def deliver(
             if result is None:
                 if should_stop():
                     break
-                outcomes.append(_deliver(s, env, rel, dry_run))
+                outcomes.append(_deliver(s, env, rel, dry_run, note))
             elif isinstance(result, GitOpsBotError):
                 failed.append(result)  # the others' pull requests first: no branch left without one
             else:
                 try:
                     forge, open_prs = s.forge()
-                    outcome = _propose(s.ws, s.app, forge, env, result, open_prs)
+                    outcome = _propose(s.ws, s.app, forge, env, result, open_prs, note, s.app.clock())
                 except GitOpsBotError as exc:
                     failed.append(exc)  # its own branch is deleted; the others still get theirs
                     continue
@@ -122,25 +156,25 @@ def _batch(s: Session, releases: Sequence[Release], dry_run: bool) -> batch_mod.
 
 
 def deliver_one(
-    s: Session, environment: str, rel: Release | None, notes: Sequence[str], *, dry_run: bool
+    s: Session, environment: str, rel: Release | None, notes: Sequence[str], *, dry_run: bool, note: str = ""
 ) -> list[Outcome]:
     """A promotion, rollback or hold: its release (None: nothing to do) with the notes."""
     env = s.app.config.environment(environment)
     if rel is None:
         return [Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=list(notes))]
-    (out,) = deliver(s, [rel], dry_run=dry_run)
+    (out,) = deliver(s, [rel], dry_run=dry_run, note=note)
     return [replace(out, warnings=[*notes, *out.warnings])]
 
 
-def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool) -> Outcome:
+def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool, note: str = "") -> Outcome:
     if dry_run:
         out = _dry_run(s.ws, s.app, env, rel)
     elif env.write is WriteMode.COMMIT:
-        out = _commit(s.ws, s.app, env, rel, _api_commits(s))
+        out = _commit(s.ws, s.app, env, rel, _api_commits(s), note)
     else:
         via_api = _api_commits(s)
         forge, open_prs = s.forge()
-        out = _pull_request(s.ws, s.app, forge, env, rel, open_prs, via_api)
+        out = _pull_request(s.ws, s.app, forge, env, rel, open_prs, via_api, note)
     return _finish(out, env, rel)
 
 
@@ -196,10 +230,12 @@ def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tupl
     return rel, changed
 
 
-def _commit_head(ws: Workspace, cfg: Config, rel: Release) -> str | None:
-    return ws.commit(
-        batch_mod.commit_message(cfg, rel), author_name=cfg.git.author_name, author_email=cfg.git.author_email
-    )
+def _commit_head(ws: Workspace, cfg: Config, rel: Release, note: str = "") -> str | None:
+    message = batch_mod.commit_message(cfg, rel)
+    if note:  # before git's trailers, which end the message
+        subject, _, rest = message.partition("\n")
+        message = f"{subject}\n\n{redact(note)}\n{rest}" if rest else f"{subject}\n\n{redact(note)}\n"
+    return ws.commit(message, author_name=cfg.git.author_name, author_email=cfg.git.author_email)
 
 
 def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
@@ -225,14 +261,29 @@ def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> O
 
 
 def _commit(
-    ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: CommitPusher | None
+    ws: Workspace,
+    app: App,
+    env: EnvironmentConfig,
+    rel: Release,
+    via_api: CommitPusher | None,
+    note: str = "",
 ) -> Outcome:
     """Push straight to the base. A rejected push (the base moved) is answered by
     re-applying the release's edits on the new base, not by a textual rebase."""
     cfg = app.config
+    deferred = windows.deferral(env.windows, app.clock())
+    if deferred is not None:  # nothing reaches the base outside the window; the next run lands it
+        log.info("deferred_by_window", environment=env.name, rule=deferred.rule, until=deferred.until_text())
+        return Outcome(
+            env.name,
+            rel.changes,
+            OutcomeAction.UNCHANGED,
+            release_id=rel.release_id,
+            warnings=[f"deferred by window until {deferred.until_text()} ({deferred.rule})"],
+        )
     for attempt in race_attempts():
         rel, changed = apply(ws, app, env, rel)
-        sha = _commit_head(ws, cfg, rel) if changed else None
+        sha = _commit_head(ws, cfg, rel, note) if changed else None
         if sha is None:
             return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
         try:
@@ -285,8 +336,11 @@ def _pull_request(
     rel: Release,
     open_prs: dict[str, ChangeRequest],
     via_api: CommitPusher | None,
+    note: str = "",
 ) -> Outcome:
-    return _propose(ws, app, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs)
+    return _propose(
+        ws, app, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs, note, app.clock()
+    )
 
 
 def _propose(
@@ -296,6 +350,8 @@ def _propose(
     env: EnvironmentConfig,
     at: Branch,
     open_prs: dict[str, ChangeRequest],
+    note: str,
+    now: datetime,
 ) -> Outcome:
     """The pull request of a release whose branch holds its change: created, or updated when
     its text changed; with no change, an open hold PR is closed."""
@@ -308,8 +364,14 @@ def _propose(
             return stale.close(ws, forge, env.name, branch, open_prs[branch], why)
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
     rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
+    deferred = windows.deferral(env.windows, now) if cfg.pull_request.auto_merge else None
     title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
+    if note:
+        body += "\n\n" + redact(note)
+    if deferred is not None:
+        body += "\n\n" + windows.deferral_note(deferred)
     pr = open_prs.get(branch)
+    was_deferred = pr is not None and windows.DEFERRED_MARK in pr.body
     created = pr is None
     edited = pr is not None and (pr.title, pr.body) != (title, body)
     try:
@@ -323,11 +385,17 @@ def _propose(
             _delete(ws, branch, sha)  # leave no orphan branch behind
         raise
     warnings = []
+    prc = cfg.pull_request
+    auto_merge = None if deferred is not None else prc.auto_merge
     if created:
-        prc = cfg.pull_request
         warnings = forge.decorate(
-            pr, labels=prc.labels, reviewers=prc.reviewers, assignees=prc.assignees, auto_merge=prc.auto_merge
+            pr, labels=prc.labels, reviewers=prc.reviewers, assignees=prc.assignees, auto_merge=auto_merge
         )
+    elif was_deferred and auto_merge:  # the window opened: its body no longer says "deferred"
+        warnings = forge.decorate(pr, labels=(), reviewers=(), assignees=(), auto_merge=auto_merge)
+    if deferred is not None:
+        log.info("auto_merge_deferred", environment=env.name, rule=deferred.rule, until=deferred.until_text())
+        warnings.append(windows.deferral_note(deferred))
     log.info("pull_request", environment=env.name, number=pr.number, url=pr.url, created=created)
     return Outcome(
         env.name,

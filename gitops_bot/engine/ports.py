@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from gitops_bot.core.model import ImageMetadata
+from gitops_bot.core.model import ImageAge, ImageMetadata
 
 
 @runtime_checkable
@@ -27,6 +27,8 @@ class Registry(Protocol):
     def exists(self, repository: str, digest: str) -> bool: ...
 
     def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata: ...
+
+    def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge: ...
 
 
 @runtime_checkable

@@ -65,10 +65,7 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
         problems.append(f"Argo CD application {name} is {sync}, not Synced")
     if health != "Healthy":
         problems.append(f"Argo CD application {name} is {health}, not Healthy")
-    images = _field(app, "status", "summary", "images")
-    running = (
-        [WrittenRef.split(str(i)) for i in images if isinstance(i, str)] if isinstance(images, list) else []
-    )
+    running = live_images(app)
     for w in wanted:
         key = WrittenRef(w.repository).location
         same_repo = [r for r in running if r.location == key]
@@ -82,6 +79,30 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
             want = short_digest(w.digest) if w.digest else w.tag
             problems.append(f"{name} does not run {w.image} {want} (Argo CD reports {seen})")
     return problems
+
+
+def live_images(app: Mapping[str, Any]) -> list[WrittenRef]:
+    """PURE: the images Argo CD reports running (``status.summary.images``), as written."""
+    images = _field(app, "status", "summary", "images")
+    return [WrittenRef.split(i) for i in images if isinstance(i, str)] if isinstance(images, list) else []
+
+
+@dataclass(frozen=True)
+class State:
+    """What Argo CD reports of an Application: sync, health and its last operation's phase."""
+
+    sync: str
+    health: str
+    operation: str
+
+
+def state(app: Mapping[str, Any]) -> State:
+    """PURE: an Application's sync, health and operation phase (``Unknown`` where absent)."""
+    return State(
+        str(_field(app, "status", "sync", "status") or "Unknown"),
+        str(_field(app, "status", "health", "status") or "Unknown"),
+        str(_field(app, "status", "operationState", "phase") or "None"),
+    )
 
 
 def _operation(app: Mapping[str, Any], name: str) -> list[str]:

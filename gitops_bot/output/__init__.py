@@ -20,6 +20,7 @@ from gitops_bot.output.result import (
     Result,
     Schema,
     Show,
+    StatusRead,
 )
 from gitops_bot.output.text import fleet_text, history_text, plan_text, update_text
 
@@ -49,6 +50,13 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
         case Planned() | Delivered() | HistoryRead() | FleetDelivered() as body:
             doc = document(result)
             out.write((as_json.dumps(doc) if doc and result.format is Format.JSON else _text(body)) + "\n")
+        case StatusRead(status):
+            if result.format is Format.JSON:
+                out.write(as_json.dumps(status.to_json()) + "\n")
+            else:  # the table's module only for the table: other commands never load it
+                from gitops_bot.output.status_text import status_text, use_color, width_for
+
+                out.write(status_text(status, width=width_for(out), color=use_color(out)) + "\n")
         case ImageSet(edit, show):
             _image_set(edit, show, out, err)
         case Schema(schema):
@@ -81,6 +89,8 @@ def error_lines(result: Result) -> list[str]:
             return [line]
         case FleetDelivered(results):
             return [f"gitops-bot: error: {r.repository}: {r.error}" for r in results if r.error]
+        case StatusRead(status):
+            return [f"gitops-bot: error: unknown: {u.detail}" for u in status.unknown]
         case Planned() | Delivered() | HistoryRead() | ImageSet() | Schema() | None:
             return []
         case _ as unreachable:

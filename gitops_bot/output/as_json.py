@@ -17,6 +17,7 @@ from gitops_bot.output.result import (
     Planned,
     Result,
     Schema,
+    StatusRead,
 )
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ def document(result: Result) -> dict[str, Any] | None:
             return history_document(environment, entries)
         case FleetDelivered(results, exit_code):
             return fleet_document(results, exit_code)
+        case StatusRead(status):
+            return status.to_json()
         case ImageSet() | Schema() | Failed() | None:
             return None
         case _ as unreachable:

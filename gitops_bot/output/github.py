@@ -23,6 +23,7 @@ from gitops_bot.output.result import (
     Planned,
     Result,
     Schema,
+    StatusRead,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _outcomes(result: Result) -> tuple[Outcome, ...]:
     match result.body:
         case Delivered() | FleetDelivered() as body:
             return body.outcomes
-        case Planned() | HistoryRead() | ImageSet() | Schema() | Failed() | None:
+        case Planned() | HistoryRead() | StatusRead() | ImageSet() | Schema() | Failed() | None:
             return ()
         case _ as unreachable:
             assert_never(unreachable)
@@ -88,7 +89,7 @@ def dry_runs(result: Result) -> str:
 def short(result: Result) -> str:
     """The step's last log line."""
     match result.body:
-        case Planned() | HistoryRead():
+        case Planned() | HistoryRead() | StatusRead():
             return f"gitops-bot {result.command}: done"
         case Delivered() | FleetDelivered() | ImageSet() | Schema() | Failed() | None:
             actions = [f"{o.environment}: {o.action}" for o in _outcomes(result)]
@@ -119,7 +120,7 @@ def markdown_summary(result: Result) -> str:
             lines += _delivered_rows(outcomes, skipped)
         case FleetDelivered() as fleet:
             lines += _delivered_rows(fleet.outcomes, ())
-        case ImageSet() | Schema() | Failed() | None:
+        case StatusRead() | ImageSet() | Schema() | Failed() | None:
             pass
         case _ as unreachable:
             assert_never(unreachable)

@@ -17,6 +17,7 @@ from gitops_bot.render.diff import Rendered
 if TYPE_CHECKING:
     from gitops_bot.commands.fleet import RepositoryResult
     from gitops_bot.commands.set_image import SetImageResult
+    from gitops_bot.commands.status import Status
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.release.ledger import Entry
 
@@ -62,6 +63,13 @@ class HistoryRead:
 
 
 @dataclass(frozen=True)
+class StatusRead:
+    """``status``: every environment and image, git beside the cluster, the plan and the PRs."""
+
+    status: Status
+
+
+@dataclass(frozen=True)
 class FleetDelivered:
     """``update`` over many repositories: each one's outcomes or error."""
 
@@ -99,7 +107,7 @@ class Failed:
         return self.line.removeprefix("gitops-bot: error: ")
 
 
-Body = Planned | Delivered | HistoryRead | FleetDelivered | ImageSet | Schema | Failed | None
+Body = Planned | Delivered | HistoryRead | StatusRead | FleetDelivered | ImageSet | Schema | Failed | None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,12 @@ def plan_text(plan: Plan) -> str:
     for env in plan.environments:
         header = env.name + (f" (receives promotions from {env.promote_from})" if env.promote_from else "")
         lines.append(header)
+        if env.freeze:
+            f = env.freeze
+            state = "expired" if f["expired"] else "frozen"
+            lines.append(f"  {state} until {f['until']}: {f['reason'] or 'no reason given'}")
+        if env.window:
+            lines.append(f"  auto-merge deferred: {env.window['rule']} until {env.window['until_text']}")
         if not env.items:
             lines.append("  (no images)")
         rows = [
@@ -75,7 +81,12 @@ def plan_text(plan: Plan) -> str:
     skipped = _count(plan, PlanAction.SKIP)
     lines.append("")
     held = _count(plan, PlanAction.HELD)
-    lines.append(f"{n} update{'s' if n != 1 else ''}, {skipped} skipped" + (f", {held} held" if held else ""))
+    waiting = sum(1 for e in plan.environments for i in e.items if i.waiting)
+    lines.append(
+        f"{n} update{'s' if n != 1 else ''}, {skipped} skipped"
+        + (f", {held} held" if held else "")
+        + (f", {waiting} waiting (min_age)" if waiting else "")
+    )
     return "\n".join(lines)
 
 

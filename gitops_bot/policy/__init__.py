@@ -161,6 +161,36 @@ class Policy:
             else f"newest build of {count}",
         )
 
+    def newer_first(
+        self,
+        tags: Sequence[str],
+        current: str | None,
+        chosen: str,
+        created: Mapping[str, datetime] | None = None,
+    ) -> list[str]:
+        """The tags a rule that holds candidates back may fall back to, best first: from
+        ``chosen`` down to the deployed tag (included, its image may have been pushed again),
+        never below it. Just ``[chosen]`` when the strategy follows one tag."""
+        if self.strategy is Strategy.DIGEST:
+            return [chosen]
+        ranked = self._ranked(tags, current)
+        if self.strategy is Strategy.NEWEST:
+            times = created or {}
+            ranked = [((times[t], t), t) for _, t in ranked if t in times]
+        ranked.sort(key=lambda kt: kt[0], reverse=True)
+        names = [t for _, t in ranked]
+        if chosen not in names:
+            return [chosen]
+        floor = self._current_key(current, created) if current else None
+        out = []
+        for key, tag in ranked[names.index(chosen) :]:
+            if floor is not None and key < floor:
+                break
+            out.append(tag)
+            if tag == current:
+                break
+        return out
+
     def _current_key(self, current: str, created: Mapping[str, datetime] | None) -> Any:
         """The deployed tag's place in the order, ignoring filters: a deployed 2.3.0 outside
         ``range: <2`` still outranks 1.5.0."""

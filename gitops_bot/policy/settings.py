@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import assert_never
 
 from gitops_bot.core.model import Strategy, TagOrder
@@ -25,6 +26,7 @@ class PolicyConfig:
     allow: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     allow_downgrade: bool = False
+    min_age: timedelta | None = None  # None: not set here (an environment's default applies); 0: off
 
     def describe(self) -> str:
         match self.strategy:

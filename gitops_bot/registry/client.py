@@ -11,6 +11,7 @@ How a request is sent, retried and its failure sorted (access, unavailable, prot
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ import httpx
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.instants import parse_instant
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.model import ImageMetadata, is_digest, is_tag, short_digest
+from gitops_bot.core.model import AgeSource, ImageAge, ImageMetadata, is_digest, is_tag, short_digest
 from gitops_bot.net.auth import same_origin
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry import answers
@@ -41,6 +42,7 @@ TAGS_TOTAL_LIMIT = 64 << 20  # all pages of one tag list together
 MANIFEST_LIMIT = 4 << 20  # the distribution spec's own manifest limit
 BLOB_LIMIT = 4 << 20  # image config blobs
 _PLATFORM_KEYS = ("os", "architecture", "variant")
+CREATED_ANNOTATION = "org.opencontainers.image.created"
 
 
 class RegistryClient(Requests):
@@ -188,6 +190,44 @@ class RegistryClient(Requests):
             annotations=annotations,
         )
 
+    def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
+        """When the image ``reference`` points at was created: the index's or manifest's
+        ``org.opencontainers.image.created`` annotation when present (no config blob to fetch),
+        else the config blob's ``created``. The digest is the one :meth:`resolve_digest` answers
+        (the platform's image inside an index when ``platform`` is set)."""
+        deadline = self.deadline()
+        media_type, body, digest = self._get_manifest(repository, reference, deadline)
+        doc = answers.json_object(body, self.host, repository)
+        top = _annotated_created(doc)
+        if media_type in INDEX_TYPES:
+            child = self._platform_child(repository, reference, body, platform or "linux/amd64")
+            if top is not None:
+                return ImageAge(child if platform else digest, top, AgeSource.ANNOTATION)
+            _, body, _ = self._get_manifest(repository, child, deadline)
+            doc = answers.json_object(body, self.host, repository)
+            digest = child if platform else digest
+            top = _annotated_created(doc)
+        if top is not None:
+            return ImageAge(digest, top, AgeSource.ANNOTATION)
+        config = doc.get("config")
+        config_digest = config.get("digest") if isinstance(config, dict) else None
+        if not isinstance(config_digest, str) or not is_digest(config_digest):
+            raise RegistryProtocolError(
+                f"{self.host}/{repository}:{reference}: manifest has no config digest"
+            )
+        created = self.config_created(repository, config_digest, deadline)
+        return ImageAge(digest, created, AgeSource.CONFIG if created else AgeSource.NONE)
+
+    def config_created(self, repository: str, config_digest: str, deadline: float) -> datetime | None:
+        """The ``created`` of an image config blob (digest-checked)."""
+        response = self._request(
+            "GET", self.url(repository, "blobs", config_digest), repository, deadline, BLOB_LIMIT
+        )
+        if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
+            raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
+        created = answers.json_object(response.body, self.host, repository).get("created")
+        return parse_instant(created) if isinstance(created, str) else None
+
     # -- signatures (gitops_bot.trust reads them through these) ----------------------
 
     def manifest(self, repository: str, reference: str) -> tuple[str, bytes, str] | None:
@@ -244,3 +284,9 @@ def _annotations(document: dict[str, Any]) -> dict[str, str]:
     if not isinstance(found, dict):
         return {}
     return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _annotated_created(doc: dict[str, Any]) -> datetime | None:
+    annotations = doc.get("annotations")
+    value = annotations.get(CREATED_ANNOTATION) if isinstance(annotations, dict) else None
+    return parse_instant(value) if isinstance(value, str) else None

@@ -10,14 +10,17 @@ never see new tags, so ``watch`` forgets every answer when a cycle starts.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
+from datetime import datetime
 from typing import Any, TypeVar
 
-from gitops_bot.core.model import ImageMetadata
+from gitops_bot.core.model import ImageAge, ImageMetadata
 from gitops_bot.registry.client import RegistryClient
 
 T = TypeVar("T")
+KEPT_CONFIG_TIMES = 4096  # config digests whose created time outlives a cycle (a few MB at most)
 
 
 class MemoClient(RegistryClient):
@@ -25,6 +28,9 @@ class MemoClient(RegistryClient):
         super().__init__(*args, **kwargs)
         self._answers: dict[tuple[str, ...], Future[Any]] = {}
         self._answers_lock = threading.Lock()
+        # A config blob never changes under its digest: its created time is kept across
+        # ``watch`` cycles, so min_age costs one blob read per image, not one per cycle.
+        self._config_times: OrderedDict[str, datetime | None] = OrderedDict()
 
     def forget(self) -> None:
         """A new run: ask every question again (in-flight askers keep their answer)."""
@@ -45,6 +51,24 @@ class MemoClient(RegistryClient):
         key = ("metadata", repository, reference, platform or "")
         found: ImageMetadata = self._once(key, lambda: ask(repository, reference, platform))
         return found
+
+    def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
+        ask = super().get_age
+        key = ("age", repository, reference, platform or "")
+        found: ImageAge = self._once(key, lambda: ask(repository, reference, platform))
+        return found
+
+    def config_created(self, repository: str, config_digest: str, deadline: float) -> datetime | None:
+        with self._answers_lock:
+            if config_digest in self._config_times:
+                self._config_times.move_to_end(config_digest)
+                return self._config_times[config_digest]
+        created = super().config_created(repository, config_digest, deadline)
+        with self._answers_lock:
+            self._config_times[config_digest] = created
+            while len(self._config_times) > KEPT_CONFIG_TIMES:
+                self._config_times.popitem(last=False)
+        return created
 
     def _once(self, key: tuple[str, ...], ask: Callable[[], T]) -> T:
         with self._answers_lock:

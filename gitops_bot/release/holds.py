@@ -99,9 +99,9 @@ def render(holds: Holds) -> str:
     for env in sorted(holds):
         if not holds[env]:
             continue
-        lines.append(f"{_scalar(env)}:")
+        lines.append(f"{scalar(env)}:")
         for image in sorted(holds[env]):
-            lines.append(f"  {_scalar(image)}: {_scalar(redact(holds[env][image]))}")  # it is committed
+            lines.append(f"  {scalar(image)}: {scalar(redact(holds[env][image]))}")  # it is committed
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 
@@ -133,7 +133,7 @@ def write(config_root: Path, holds: Holds) -> bool:
     return True
 
 
-def _scalar(text: str) -> str:
+def scalar(text: str) -> str:
     """A plain YAML scalar when that reads back as the same string, else a double-quoted one."""
     # printable ASCII only: a tab, a control character or a lone surrogate makes the YAML reader
     # raise rather than answer, and NEL/LS read back as other characters; the quoted form

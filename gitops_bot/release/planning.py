@@ -7,6 +7,7 @@ rule is testable with plain values.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Protocol
 
 from gitops_bot.core.model import (
@@ -19,6 +20,7 @@ from gitops_bot.core.model import (
     PlanItem,
     Strategy,
     Verification,
+    Waiting,
     short_digest,
 )
 
@@ -26,6 +28,9 @@ from gitops_bot.core.model import (
 class PolicySettings(Protocol):
     @property
     def strategy(self) -> Strategy: ...
+
+    @property
+    def min_age(self) -> timedelta | None: ...
 
     def describe(self) -> str: ...
 
@@ -58,6 +63,9 @@ class EnvironmentSettings(Protocol):
     @property
     def mode(self) -> EnvironmentMode: ...
 
+    @property
+    def min_age(self) -> timedelta | None: ...
+
 
 @dataclass(frozen=True)
 class Target:
@@ -71,6 +79,14 @@ class Target:
     @property
     def key(self) -> tuple[str, str]:
         return (self.environment.name, self.image.name)
+
+    @property
+    def min_age(self) -> timedelta | None:
+        """The image's own ``min_age`` when set (``0`` included: off), else its environment's
+        default; None when no age rule applies."""
+        own = self.image.policy.min_age
+        span = own if own is not None else self.environment.min_age
+        return span if span else None
 
     def item(self, action: PlanAction, reason: str, candidate: Candidate | None = None) -> PlanItem:
         return PlanItem(
@@ -124,6 +140,16 @@ def decide(target: Target, choice: Choice, release: Candidate | None) -> PlanIte
             release,
         )
     return target.item(PlanAction.NONE, "up to date", release)
+
+
+def waiting(target: Target, held_back: Waiting | None) -> PlanItem:
+    """Nothing newer than the deployed image is old enough yet: it stays; the best held-back
+    candidate is shown with the time it becomes eligible."""
+    if held_back is None:
+        return target.item(PlanAction.NONE, "up to date")
+    return replace(
+        target.item(PlanAction.NONE, f"up to date; newer {held_back.describe()}"), waiting=held_back
+    )
 
 
 def verified(item: PlanItem, verification: Verification) -> PlanItem:

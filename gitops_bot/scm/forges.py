@@ -1,8 +1,8 @@
 """Which forge a repository lives on, and its adapter.
 
 From ``forge: type`` when the config says; else from the remote URL's host (github.com,
-gitlab.com, codeberg.org); else GitHub, as before forges existed (GitHub Enterprise names its
-host in ``github: api_url``).
+gitlab.com, codeberg.org, dev.azure.com and {org}.visualstudio.com); else GitHub, as before
+forges existed (GitHub Enterprise names its host in ``github: api_url``).
 
 Which host a forge token may go to: a token belongs to one forge, and git gets it only for
 that forge's host (:func:`git_secret`): a GitHub token for github.com or the GitHub Enterprise
@@ -19,13 +19,14 @@ from dataclasses import replace
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin, Secret
-from gitops_bot.scm import gitea
+from gitops_bot.scm import azure_devops, gitea
 from gitops_bot.scm.forge import KNOWN_HOSTS, Forge, kind_from_url, remote_server
 from gitops_bot.scm.settings import ForgeSettings, GitHubConfig
 
 
 def kind(cfg: ForgeSettings, url: str) -> str:
-    return cfg.forge.type or kind_from_url(url) or "github"
+    azure = "azure-devops" if azure_devops.is_azure_host(url) else None
+    return cfg.forge.type or kind_from_url(url) or azure or "github"
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
@@ -39,6 +40,8 @@ def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
         return gitlab.GitLab.connect(cfg.forge, url, environ)
     if chosen in ("gitea", "forgejo"):
         return gitea.Gitea.connect(cfg.forge, url, environ)
+    if chosen == "azure-devops":
+        return azure_devops.AzureDevOps.connect(cfg.forge, url, environ)
     github_cfg = _github_settings(cfg)
     repository = github_cfg.repository or repository_from_url(url, github_cfg.api_url)
     if repository is None:
@@ -73,9 +76,19 @@ def git_secret(cfg: ForgeSettings, url: str, forge: Forge) -> Secret | None:
     elif chosen == "gitlab":
         lab = cfg.forge.api_url
         where = lab.removesuffix("/").removesuffix("/api/v4") if lab else remote_server(url)
+    elif chosen == "azure-devops":
+        return _azure_git_secret(cfg, url, forge.git_token)
     else:
         where = cfg.forge.api_url or remote_server(url)
     return Secret.for_urls(forge.git_token, [where], f"the {chosen} token")
+
+
+def _azure_git_secret(cfg: ForgeSettings, url: str, token: str) -> Secret:
+    """The server the repository is on, and an https remote of the cloud service itself
+    ({org}.visualstudio.com is dev.azure.com under its old name); never another host."""
+    server = azure_devops.locate(cfg.forge, url).server
+    cloud_remote = url if url.startswith("https://") and azure_devops.is_azure_host(url) else None
+    return Secret.for_urls(token, [server, cloud_remote], "the Azure DevOps token")
 
 
 def _public(kind_name: str) -> list[str]:
@@ -95,6 +108,7 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secre
         ("GITLAB_TOKEN", "oauth2", gitlab_hosts),
         ("CI_JOB_TOKEN", "gitlab-ci-token", gitlab_hosts),
         *((name, gitea.Gitea.git_user, gitea_hosts) for name in gitea.TOKEN_ENVS),
+        *_azure_candidates(url, environ),
     ]
     known = kind_from_url(url)
     if known in ("gitea", "forgejo"):  # a Gitea token first on Codeberg, as the forge would choose
@@ -105,3 +119,18 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secre
             if secret.allows(url):
                 return secret, user
     return None, "x-access-token"
+
+
+def _azure_candidates(url: str, environ: Mapping[str, str]) -> list[tuple[str, str, list[str | None]]]:
+    """AZURE_DEVOPS_TOKEN for the cloud service (dev.azure.com, and this remote when it is an
+    {org}.visualstudio.com one) and the server the pipeline names; SYSTEM_ACCESSTOKEN only for
+    the server the pipeline names (SYSTEM_COLLECTIONURI): it issued that token."""
+    cloud: list[str | None] = [azure_devops.CLOUD]
+    if url.startswith("https://") and azure_devops.is_azure_host(url):
+        cloud.append(url)
+    pipeline = azure_devops.pipeline_server(environ)
+    user = azure_devops.AzureDevOps.git_user
+    return [
+        (azure_devops.TOKEN_ENV, user, [*cloud, pipeline]),
+        (azure_devops.PIPELINE_TOKEN_ENV, user, [pipeline]),
+    ]

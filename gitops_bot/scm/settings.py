@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-FORGES = ("github", "gitlab", "gitea", "forgejo")
+FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops")
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,12 @@ class GitHubConfig:
 class ForgeConfig:
     """Where change requests go when the remote's host does not say (docs/concepts/forges.md)."""
 
-    type: str | None = None  # github | gitlab | gitea | forgejo; None: from the remote's host
+    type: str | None = None  # github | gitlab | gitea | forgejo | azure-devops; None: from the remote
     api_url: str | None = None  # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
     repository: str | None = None  # GitLab group/sub/project or id, Gitea owner/name
     token_env: str | None = None  # None: GITLAB_TOKEN (CI_JOB_TOKEN), GITEA_TOKEN (FORGEJO_TOKEN)
+    # Azure DevOps: reviewers are added as required (True) or optional (False) reviewers
+    required_reviewers: bool = False
 
 
 class ForgeSettings(Protocol):

@@ -1,0 +1,146 @@
+"""Freezes: environments the bot must not release into until a given instant, kept in the
+GitOps repository beside ``gitops-bot.yaml`` (like the holds), so a freeze is reviewed,
+versioned and visible in one place::
+
+    # Environments gitops-bot does not release into ...
+    production:
+      until: 2026-12-28T00:00:00Z
+      reason: end-of-year freeze
+
+The bot writes this canonical form (sorted, instants in UTC) so the same freezes always give
+the same bytes; an expired freeze is ignored (and shown as expired by ``plan``). Whether one is
+in force is decided by :func:`gitops_bot.release.windows.active_freeze`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from gitops_bot.core import files
+from gitops_bot.core.errors import ConfigError, GateClosed, UsageError
+from gitops_bot.core.instants import parse_instant
+from gitops_bot.manifests import yamlguard
+from gitops_bot.release.holds import scalar
+from gitops_bot.release.windows import Freeze, active_freeze
+
+FREEZES_FILE = "gitops-bot.freezes.yaml"
+HEADER = (
+    "# Environments gitops-bot does not release into until the given instant: 'update' leaves\n"
+    "# them alone, 'promote' and 'rollback' refuse unless --force --reason. Delete an entry (or run\n"
+    "# 'gitops-bot unfreeze ENV') to lift a freeze; an expired one is ignored.\n"
+)
+
+
+def path_for(config_root: Path) -> Path:
+    return config_root / FREEZES_FILE
+
+
+def load(config_root: Path) -> tuple[Freeze, ...]:
+    path = path_for(config_root)
+    try:
+        text = yamlguard.read(path, ConfigError)
+    except FileNotFoundError:
+        return ()
+    return parse(text, str(path))
+
+
+def parse(text: str, filename: str) -> tuple[Freeze, ...]:
+    """The freezes in ``text``; every reason taken as the text it is written as."""
+    yamlguard.check(text, filename, ConfigError)
+    try:
+        doc = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
+    if doc is None or _null(doc):
+        return ()
+    if not isinstance(doc, yaml.MappingNode):
+        raise ConfigError(filename, 1, "must map each frozen environment to its 'until' and 'reason'")
+    out: list[Freeze] = []
+    for env, entry in doc.value:
+        line = env.start_mark.line + 1
+        if not isinstance(env, yaml.ScalarNode) or not isinstance(entry, yaml.MappingNode):
+            raise ConfigError(filename, line, "each freeze is 'ENV: {until: RFC 3339 instant, reason: text}'")
+        fields = {k.value: v for k, v in entry.value if isinstance(k, yaml.ScalarNode)}
+        unknown = set(fields) - {"until", "reason"}
+        if unknown or len(fields) != len(entry.value):
+            raise ConfigError(filename, line, f"{env.value}: a freeze has only 'until' and 'reason'")
+        until_node, reason_node = fields.get("until"), fields.get("reason")
+        until = parse_instant(until_node.value) if isinstance(until_node, yaml.ScalarNode) else None
+        if until is None:
+            raise ConfigError(filename, line, f"{env.value}: 'until' must be an RFC 3339 instant")
+        reason = (
+            reason_node.value if isinstance(reason_node, yaml.ScalarNode) and not _null(reason_node) else ""
+        )
+        out.append(Freeze(env.value, until, reason))
+    return tuple(out)
+
+
+def _null(node: object) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def utc_text(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render(freezes: tuple[Freeze, ...]) -> str:
+    """The canonical text; empty when nothing is frozen (the caller deletes the file)."""
+    lines = [HEADER.rstrip("\n")]
+    for f in sorted(freezes, key=lambda f: f.environment):
+        lines += [
+            f"{scalar(f.environment)}:",
+            f"  until: {utc_text(f.until)}",
+            f"  reason: {scalar(f.reason)}",
+        ]
+    return "\n".join(lines) + "\n" if len(lines) > 1 else ""
+
+
+def with_freeze(freezes: tuple[Freeze, ...], environment: str, freeze: Freeze | None) -> tuple[Freeze, ...]:
+    """``freezes`` with ``environment``'s freeze replaced by ``freeze`` (None: lifted)."""
+    kept = tuple(f for f in freezes if f.environment != environment)
+    return kept + ((freeze,) if freeze is not None else ())
+
+
+def write(config_root: Path, freezes: tuple[Freeze, ...]) -> bool:
+    """Write the freezes file (or delete it when empty); True when its bytes changed."""
+    path = path_for(config_root)
+    new = render(freezes)
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    if not new:
+        if old is None:
+            return False
+        path.unlink()
+        return True
+    if old == new:
+        return False
+    files.write_atomic(path, new)
+    return True
+
+
+def in_force(config_root: Path, environment: str, now: datetime) -> Freeze | None:
+    """The freeze on ``environment`` at ``now`` (an expired one is ignored)."""
+    return active_freeze(load(config_root), environment, now)
+
+
+def check(
+    config_root: Path, environment: str, now: datetime, *, force: bool, reason: str | None
+) -> str | None:
+    """Refuse a promotion or rollback into a frozen environment (exit 4, one line saying until
+    when and why) unless ``force`` with a ``reason``; returns the override's note, if any."""
+    freeze = in_force(config_root, environment, now)
+    if freeze is None:
+        return None
+    if not force:
+        raise GateClosed(
+            f"refused: {freeze.text()}",
+            hint=f"wait, run 'gitops-bot unfreeze {environment}', or pass --force --reason TEXT",
+        )
+    if not reason:
+        raise UsageError(
+            f"{freeze.text()}; overriding it needs a reason", hint="pass --reason TEXT with --force"
+        )
+    return f"freeze overridden ({freeze.text()}): {reason}"

@@ -1,0 +1,161 @@
+"""Deployment windows and freezes: may a release land in an environment *now*? Decisions
+only, no I/O: the instant comes from the caller (the run's ``App.clock``, the one clock of
+:mod:`gitops_bot.core.instants`).
+
+A window is a set of weekly periods read on the environment's wall clock (an IANA time zone):
+each period is some weekdays and a ``from``-``to`` time of day (``to`` after ``from``; ``24:00``
+is the end of the day). If any ``allow`` period is configured, releases land only inside one;
+a ``deny`` period always wins over ``allow``.
+
+Time is read on the wall clock, so daylight saving time needs no special case: an instant is
+turned into its local time (always defined) and tested. At a spring-forward gap the wall clock
+jumps (02:00 -> 03:00 in Europe/Paris): a boundary inside the gap takes effect at the first wall
+time after it. At an autumn fold the repeated hour is read twice, and a period covering it
+covers both. "Until" is the first minute at which the decision changes, at most a week ahead.
+
+A freeze is one environment's "no releases until <instant>, because <reason>", kept in
+``gitops-bot.freezes.yaml`` (:mod:`gitops_bot.release.freezes`); an expired one is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from gitops_bot.config.settings import WindowPeriod, WindowsConfig
+from gitops_bot.config.windows import DAYS
+
+_HORIZON = timedelta(days=8)  # a weekly schedule repeats: past a week, it never opens
+
+
+def covers(p: WindowPeriod, local: datetime) -> bool:
+    m = local.hour * 60 + local.minute
+    return local.weekday() in p.days and p.start <= m < p.end
+
+
+def period_text(p: WindowPeriod) -> str:
+    days = ",".join(DAYS[d] for d in sorted(p.days))
+    return f"{days} {_hhmm(p.start)}-{_hhmm(p.end)}"
+
+
+def _hhmm(m: int) -> str:
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def rule_at(w: WindowsConfig, when: datetime) -> str | None:
+    """Why a release may not land at ``when`` ("deny window fri 16:00-24:00 Europe/Paris"),
+    or None when it may."""
+    return _rule(w, when.astimezone(ZoneInfo(w.timezone)))
+
+
+def _rule(w: WindowsConfig, local: datetime) -> str | None:
+    for p in w.deny:
+        if covers(p, local):
+            return f"deny window {period_text(p)} {w.timezone}"
+    if w.allow and not any(covers(p, local) for p in w.allow):
+        allowed = "; ".join(period_text(p) for p in w.allow)
+        return f"outside allow window {allowed} {w.timezone}"
+    return None
+
+
+def _open(w: WindowsConfig, local: datetime) -> bool:
+    """:func:`_rule` is None, without making its text (the scan asks this ~10,000 times)."""
+    if any(covers(p, local) for p in w.deny):
+        return False
+    return not w.allow or any(covers(p, local) for p in w.allow)
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """Why a release waits, and until when (None: the schedule never opens)."""
+
+    rule: str
+    until: datetime | None
+    timezone: str = "UTC"
+
+    def text(self) -> str:
+        return f"{self.rule} until {self.until_text()}"
+
+    def until_text(self) -> str:
+        if self.until is None:
+            return "never (no open time in the schedule)"
+        local = self.until.astimezone(ZoneInfo(self.timezone))
+        return local.strftime("%a %Y-%m-%d %H:%M ") + self.timezone
+
+    def as_json(self) -> dict[str, str | None]:
+        until = self.until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if self.until else None
+        return {"rule": self.rule, "until": until}
+
+
+def deferral(windows: WindowsConfig | None, now: datetime) -> Deferral | None:
+    """None when a release may land at ``now``; else the rule that stops it and the first
+    minute it may land (scanned minute by minute on the UTC clock: every wall-clock minute
+    boundary is one, whatever the offset)."""
+    if windows is None:
+        return None
+    rule = rule_at(windows, now)
+    if rule is None:
+        return None
+    tz = ZoneInfo(windows.timezone)
+    step = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    end = now + _HORIZON
+    while step < end:
+        if _open(windows, step.astimezone(tz)):
+            return Deferral(rule, step, windows.timezone)
+        step += timedelta(minutes=1)
+    return Deferral(rule, None, windows.timezone)
+
+
+DEFERRED_MARK = "auto-merge deferred:"  # in a PR body: the next run in the window requests it
+
+
+def deferral_note(d: Deferral) -> str:
+    """The PR body's line, e.g. "auto-merge deferred: deny window fri 16:00-24:00 Europe/Paris
+    until Mon 2026-11-23 00:00 Europe/Paris"."""
+    return f"{DEFERRED_MARK} {d.text()}"
+
+
+@dataclass(frozen=True)
+class Freeze:
+    """No releases into ``environment`` until ``until``, because ``reason``."""
+
+    environment: str
+    until: datetime
+    reason: str
+
+    def active(self, now: datetime) -> bool:
+        return now < self.until
+
+    def text(self) -> str:
+        until = self.until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{self.environment} is frozen until {until}: {self.reason or 'no reason given'}"
+
+
+def active_freeze(freezes: Sequence[Freeze], environment: str, now: datetime) -> Freeze | None:
+    """The freeze in force on ``environment`` at ``now`` (expired ones are ignored)."""
+    for f in freezes:
+        if f.environment == environment and f.active(now):
+            return f
+    return None
+
+
+def parse_until(text: str, now: datetime) -> datetime | None:
+    """``--until``: an RFC 3339 instant (no offset: UTC) or a duration from ``now`` (``90m``,
+    ``12h``, ``3d``, ``1w``, or several: ``1d12h``); None when neither."""
+    units = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+    rest, total = text.strip(), 0
+    while rest:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        if not digits or len(rest) == digits or rest[digits] not in units:
+            break
+        total += int(rest[:digits]) * units[rest[digits]]
+        rest = rest[digits + 1 :]
+    if not rest and total:
+        return now + timedelta(seconds=total)
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -1,0 +1,474 @@
+"""Pull requests on Azure DevOps Repos (dev.azure.com, {org}.visualstudio.com, Azure DevOps
+Server), through the Git REST API 7.1 with httpx.
+
+Microsoft's Python client (azure-devops) is generated, pins old msrest and covers hundreds of
+services; the bot needs six Git endpoints and one identity search, so it speaks them directly,
+like the Gitea adapter. Every call names ``api-version=7.1``.
+
+Azure has real drafts (``isDraft``), labels created by name on the fly, reviewers by identity
+id (resolved from a unique name or email through the identities API, on ``vssps.dev.azure.com``
+for the cloud), no assignees, and auto-complete in place of auto-merge: ``autoCompleteSetBy``
+(the identity the token acts as: the pull request's creator, since the bot opened it) with
+``completionOptions``. Closing abandons the pull request after a comment thread.
+
+Authentication: a personal access token as Basic with an empty user name (``AZURE_DEVOPS_TOKEN``
+or ``forge.token_env``), or the pipeline's ``System.AccessToken`` (``SYSTEM_ACCESSTOKEN``) as
+Bearer, the latter only when ``SYSTEM_COLLECTIONURI`` names this very server.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import httpx
+
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.log import register_secret
+from gitops_bot.net import limits
+from gitops_bot.net.auth import OriginAuth
+from gitops_bot.net.transport import Transport, fetch
+from gitops_bot.scm.forge import (
+    MAX_BODY,
+    MAX_WAIT,
+    ChangeRequest,
+    HTTPFailure,
+    call,
+    change_request,
+    check_answer,
+    create_or_adopt,
+    decorate_steps,
+    split_remote,
+    unexpected,
+)
+from gitops_bot.scm.settings import ForgeConfig
+
+NAME = "Azure DevOps"
+API_VERSION = "7.1"
+PAGE = 100  # $top per page of pull requests
+MAX_PAGES = 100
+DEADLINE = 30.0  # seconds for one API answer, in all
+MAX_DESCRIPTION = 4000  # characters: Azure refuses a longer pull request description
+TOKEN_ENV = "AZURE_DEVOPS_TOKEN"
+PIPELINE_TOKEN_ENV = "SYSTEM_ACCESSTOKEN"
+CLOUD = "https://dev.azure.com"
+# the bot's auto_merge styles as Azure's GitPullRequestMergeStrategy
+STRATEGIES = {"merge": "noFastForward", "squash": "squash", "rebase": "rebase", "rebase-merge": "rebaseMerge"}
+HINTS = {
+    400: "Azure DevOps refused the request's fields; check the branches, labels and reviewers",
+    401: f"check the token ({TOKEN_ENV}, forge.token_env or the pipeline's System.AccessToken)",
+    403: "the token's identity needs Contribute and Contribute to pull requests on the repository "
+    "(in a pipeline: the project's Build Service)",
+    404: "check forge.repository (organization/project/repository) and forge.api_url",
+    409: "the pull request changed meanwhile; run again",
+}
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Where an Azure Repos repository lives: the server (``https://dev.azure.com``, or an Azure
+    DevOps Server's collection root), organization (collection), project and repository."""
+
+    server: str
+    organization: str
+    project: str
+    repository: str
+
+
+_SSH = re.compile(r"^v3/([^/]+)/([^/]+)/([^/]+?)$")
+
+
+def parse_remote(url: str) -> Remote | None:
+    """An Azure Repos remote URL: ``https://[org@]dev.azure.com/{org}/{project}/_git/{repo}``,
+    ``https://{org}.visualstudio.com/[DefaultCollection/]{project}/_git/{repo}``, ssh
+    ``git@ssh.dev.azure.com:v3/{org}/{project}/{repo}`` (or ``vs-ssh.visualstudio.com``), or an
+    Azure DevOps Server's ``https://host[/tfs]/{collection}/{project}/_git/{repo}``."""
+    parts = split_remote(url)
+    if parts is None:
+        return None
+    host, path = parts
+    segments = [unquote(s) for s in path.split("/")]
+    if host in ("ssh.dev.azure.com", "vs-ssh.visualstudio.com"):
+        m = _SSH.match("/".join(segments))
+        return Remote(CLOUD, m.group(1), m.group(2), m.group(3)) if m else None
+    if "_git" not in segments:
+        return None
+    at = segments.index("_git")
+    if at + 2 != len(segments) or at < 1:
+        return None
+    repo, project, before = segments[at + 1], segments[at - 1], segments[: at - 1]
+    if host == "dev.azure.com":
+        return Remote(CLOUD, before[0], project, repo) if len(before) == 1 else None
+    if host.endswith(".visualstudio.com"):
+        # {org}.visualstudio.com is dev.azure.com/{org}: the API is the same service
+        if before in ([], ["DefaultCollection"]):
+            return Remote(CLOUD, host.removesuffix(".visualstudio.com"), project, repo)
+        return None
+    if not before:  # an Azure DevOps Server URL names its collection before the project
+        return None
+    split = urlsplit(url)
+    root = f"{split.scheme}://{split.netloc.rpartition('@')[2]}" if split.scheme.startswith("http") else None
+    server = "/".join([root or f"https://{host}", *(quote(s) for s in before[:-1])])
+    return Remote(server, before[-1], project, repo)
+
+
+def is_azure_host(url: str) -> bool:
+    parts = split_remote(url)
+    host = parts[0] if parts else ""
+    return host in ("dev.azure.com", "ssh.dev.azure.com", "vs-ssh.visualstudio.com") or host.endswith(
+        ".visualstudio.com"
+    )
+
+
+def locate(fcfg: ForgeConfig, url: str) -> Remote:
+    """The repository from ``forge.repository`` (``organization/project/repository``) and
+    ``forge.api_url`` (the server, ``https://dev.azure.com`` by default), else from the remote."""
+    if fcfg.repository:
+        parts = fcfg.repository.split("/")
+        if len(parts) != 3:
+            raise UsageError(
+                f"forge repository {fcfg.repository!r} is not organization/project/repository",
+                hint="on Azure DevOps set forge.repository to organization/project/repository",
+            )
+        return Remote((fcfg.api_url or CLOUD).rstrip("/"), *parts)
+    found = parse_remote(url)
+    if found is None:
+        raise UsageError(
+            f"cannot tell the Azure DevOps repository of {url}",
+            hint="set forge.repository (organization/project/repository) in gitops-bot.yaml",
+        )
+    return Remote(fcfg.api_url.rstrip("/"), *_rest(found)) if fcfg.api_url else found
+
+
+def _rest(r: Remote) -> tuple[str, str, str]:
+    return r.organization, r.project, r.repository
+
+
+def identities_url(server: str) -> str:
+    """Where identities are searched: the cloud's vssps host, an Azure DevOps Server itself."""
+    return "https://vssps.dev.azure.com" if server.rstrip("/") == CLOUD else server
+
+
+def credentials(fcfg: ForgeConfig, environ: Mapping[str, str], server: str) -> tuple[str, str] | None:
+    """(token, Authorization value): ``forge.token_env`` or AZURE_DEVOPS_TOKEN as a PAT (Basic,
+    empty user); else SYSTEM_ACCESSTOKEN as Bearer when SYSTEM_COLLECTIONURI is on this server
+    (a pipeline's token is never sent to a server that did not issue it)."""
+    pat = environ.get(fcfg.token_env or TOKEN_ENV)
+    if pat:
+        return pat, "Basic " + base64.b64encode(f":{pat}".encode()).decode()
+    if fcfg.token_env:
+        return None
+    job = environ.get(PIPELINE_TOKEN_ENV)
+    if job and pipeline_server(environ) == _origin(server):
+        return job, f"Bearer {job}"
+    return None
+
+
+def pipeline_server(environ: Mapping[str, str]) -> str | None:
+    """The origin of the collection Azure Pipelines names (``SYSTEM_COLLECTIONURI``)."""
+    uri = environ.get("SYSTEM_COLLECTIONURI", "")
+    if not uri:
+        return None
+    return _origin(uri)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class AzureDevOps:
+    """The :class:`~gitops_bot.scm.forge.Forge` adapter for Azure DevOps Repos."""
+
+    name = NAME
+    noun = "pull request"
+    git_user = "gitops-bot"  # Azure Repos takes a PAT or job token as the password of any user
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        remote: Remote,
+        *,
+        git_token: str | None,
+        identities: httpx.Client | None = None,
+        required_reviewers: bool = False,
+    ) -> None:
+        self._client = client
+        self._identities = identities or client
+        self.remote = remote
+        self.git_token = git_token
+        self.required_reviewers = required_reviewers
+        self.max_wait = MAX_WAIT
+        org, project, repo = (quote(p, safe="") for p in _rest(remote))
+        self._org = f"/{org}"
+        self._repo = f"/{org}/{project}/_apis/git/repositories/{repo}"
+        self._web = f"{remote.server}/{org}/{project}/_git/{repo}"
+
+    @classmethod
+    def connect(
+        cls,
+        fcfg: ForgeConfig,
+        url: str,
+        environ: Mapping[str, str],
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> AzureDevOps:
+        remote = locate(fcfg, url)
+        found = credentials(fcfg, environ, remote.server)
+        if found is None:
+            raise UsageError(
+                "no Azure DevOps token",
+                hint=f"set {fcfg.token_env or TOKEN_ENV} to a PAT (Code: read & write), or pass "
+                f"the pipeline's System.AccessToken as {PIPELINE_TOKEN_ENV}",
+            )
+        token, header = found
+        register_secret(token)
+        register_secret(header.split(" ", 1)[1])
+        shared = transport or Transport()  # proxies, trust store, deadlines (gitops_bot.net)
+
+        def client(base: str) -> httpx.Client:
+            return httpx.Client(
+                base_url=base,
+                headers={"Accept": "application/json"},
+                auth=OriginAuth(base, header),  # the token goes to this origin only
+                transport=shared,
+                follow_redirects=False,
+            )
+
+        ids = identities_url(remote.server)
+        return cls(
+            client(remote.server),
+            remote,
+            git_token=token,
+            identities=client(ids) if ids != remote.server else None,
+            required_reviewers=fcfg.required_reviewers,
+        )
+
+    # -- the API -------------------------------------------------------------------------
+
+    def _request(
+        self, method: str, path: str, *, client: httpx.Client | None = None, **kwargs: Any
+    ) -> tuple[Any, httpx.Headers]:
+        params = {**kwargs.pop("params", {}), "api-version": API_VERSION}
+        used = client or self._client
+
+        def once() -> tuple[Any, httpx.Headers]:
+            try:
+                r = fetch(used, method, path, timeout=DEADLINE, limit=MAX_BODY, params=params, **kwargs)
+            except limits.TooLarge:
+                raise ForgeUnavailable(
+                    f"{NAME} answered more than {MAX_BODY} bytes", hint="check forge.api_url"
+                ) from None
+            except httpx.TimeoutException:
+                raise HTTPFailure(None, {}, f"no complete answer within {DEADLINE:g}s") from None
+            except httpx.TransportError as exc:
+                raise HTTPFailure(None, {}, type(exc).__name__) from None
+            headers = httpx.Headers(r.headers)
+            if r.status >= 400:
+                raise HTTPFailure(r.status, dict(headers), _message(r.body, r.reason))
+            check_answer(NAME, r.status, headers, len(r.body))
+            try:
+                return (limits.loads(r.body) if r.body else None), headers
+            except ValueError:
+                raise unexpected(NAME) from None
+
+        return call(NAME, once, HINTS, max_wait=self.max_wait)
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._request(method, path, **kwargs)[0]
+
+    def _collection(
+        self, path: str, params: Mapping[str, str], *, client: httpx.Client | None = None
+    ) -> list[Any]:
+        """Every item of a list: ``$top``/``$skip`` pages, following ``x-ms-continuationtoken``
+        when the service sends one (``continuationToken`` then names the next page)."""
+        out: list[Any] = []
+        token = ""
+        for page in range(MAX_PAGES):
+            query = {**params, "$top": str(PAGE)}
+            query.update({"continuationToken": token} if token else {"$skip": str(page * PAGE)})
+            data, headers = self._request("GET", path, params=query, client=client)
+            items = data.get("value") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise unexpected(NAME)
+            out += items
+            token = headers.get("x-ms-continuationtoken", "")
+            if not token and len(items) < PAGE:
+                break
+        return out
+
+    # -- pull requests -------------------------------------------------------------------
+
+    def _active(self, **criteria: str) -> list[ChangeRequest]:
+        params = {
+            "searchCriteria.status": "active",
+            **{f"searchCriteria.{k}": v for k, v in criteria.items()},
+        }
+        out = []
+        for item in self._collection(f"{self._repo}/pullrequests", params):
+            if isinstance(item, dict) and item.get("forkSource") is None:  # a fork's is not ours
+                out.append(self._pr(item))
+        return out
+
+    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
+        return {pr.head: pr for pr in self._active() if pr.head.startswith(prefix + "/")}
+
+    def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
+        payload = {
+            "sourceRefName": f"refs/heads/{branch}",
+            "targetRefName": f"refs/heads/{base}",
+            "title": title,
+            "description": fit(body),
+            "isDraft": draft,
+        }
+
+        def find() -> ChangeRequest | None:
+            found = self._active(sourceRefName=f"refs/heads/{branch}")
+            return next((pr for pr in found if pr.head == branch), None)
+
+        return create_or_adopt(
+            lambda: self._pr(self._json("POST", f"{self._repo}/pullrequests", json=payload)),
+            find,
+            lambda found: self.update(found, title, body),
+            # TF401179: an active pull request for the source and target branch already exists
+            race=(409,),
+        )
+
+    def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
+        if pr.title == title and pr.body == fit(body):
+            return pr
+        payload = {"title": title, "description": fit(body)}
+        return self._pr(self._json("PATCH", f"{self._repo}/pullrequests/{pr.number}", json=payload))
+
+    def decorate(
+        self,
+        pr: ChangeRequest,
+        *,
+        labels: Sequence[str],
+        reviewers: Sequence[str],
+        assignees: Sequence[str],
+        auto_merge: str | None,
+    ) -> list[str]:
+        n = pr.number
+        raw = pr.raw if isinstance(pr.raw, dict) else {}
+        steps: list[tuple[str, Callable[[], object]]] = []
+        have = {x.get("name") for x in raw.get("labels") or [] if isinstance(x, dict)}
+        missing = [label for label in labels if label not in have]
+        if missing:
+            steps.append(("labels", lambda: [self._post(n, "labels", {"name": x}) for x in missing]))
+        if reviewers:
+            steps.append(("reviewers", lambda: self._reviewers(n, reviewers, raw)))
+        if assignees:
+            steps.append(("assignees", _no_assignees))
+        if auto_merge:
+            steps.append(("auto-complete", lambda: self._auto_complete(pr, auto_merge)))
+        return decorate_steps(f"PR !{n}", steps, (ForgeError,))
+
+    def _reviewers(self, number: int, names: Sequence[str], raw: Mapping[str, Any]) -> None:
+        present = {
+            str(r.get("uniqueName", "")).lower() for r in raw.get("reviewers") or [] if isinstance(r, dict)
+        }
+        unknown = []
+        for name in names:
+            if name.lower() in present:
+                continue
+            identity = self._identity(name)
+            if identity is None:
+                unknown.append(name)
+                continue
+            vote = {"id": identity, "vote": 0, "isRequired": self.required_reviewers}
+            self._json("PUT", f"{self._repo}/pullRequests/{number}/reviewers/{identity}", json=vote)
+        if unknown:
+            raise ForgeError(
+                f"no Azure DevOps identity for {', '.join(unknown)}",
+                status=None,
+                hint="name reviewers by their unique name (email) in the organization",
+            )
+
+    def _identity(self, name: str) -> str | None:
+        """The identity id of a unique name or email (the identities search, General filter)."""
+        params = {"searchFilter": "General", "filterValue": name, "queryMembership": "None"}
+        data, _ = self._request(
+            "GET", f"{self._org}/_apis/identities", params=params, client=self._identities
+        )
+        items = data.get("value") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise unexpected(NAME)
+        for item in items:
+            ident = item.get("id") if isinstance(item, dict) else None
+            if isinstance(ident, str) and item.get("isActive", True) is not False:
+                return ident
+        return None
+
+    def _auto_complete(self, pr: ChangeRequest, style: str) -> None:
+        """Auto-complete as the token's identity (the pull request's creator: the bot opened it),
+        squashing or merging as configured and deleting the source branch after completion."""
+        raw = pr.raw if isinstance(pr.raw, dict) else {}
+        strategy = STRATEGIES.get(style, "noFastForward")
+        options = raw.get("completionOptions") or {}
+        if raw.get("autoCompleteSetBy") and options.get("mergeStrategy") == strategy:
+            return  # set on an earlier run
+        creator = (raw.get("createdBy") or {}).get("id")
+        if not isinstance(creator, str):
+            raise ForgeError(f"{NAME} did not say who created PR !{pr.number}", status=None)
+        payload = {
+            "autoCompleteSetBy": {"id": creator},
+            "completionOptions": {"mergeStrategy": strategy, "deleteSourceBranch": True},
+        }
+        self._json("PATCH", f"{self._repo}/pullrequests/{pr.number}", json=payload)
+
+    def commit_pusher(self) -> None:
+        """No API-created commits here: commits are pushed with git and signed by the bot."""
+        return None
+
+    def close(self, pr: ChangeRequest, comment: str) -> None:
+        thread = {
+            "comments": [{"parentCommentId": 0, "content": comment, "commentType": "text"}],
+            "status": "closed",
+        }
+        self._post(pr.number, "threads", thread)
+        self._json("PATCH", f"{self._repo}/pullrequests/{pr.number}", json={"status": "abandoned"})
+
+    def _post(self, number: int, sub: str, payload: Any) -> Any:
+        return self._json("POST", f"{self._repo}/pullRequests/{number}/{sub}", json=payload)
+
+    def _pr(self, item: Any) -> ChangeRequest:
+        if not isinstance(item, dict):
+            raise unexpected(NAME)
+        source = item.get("sourceRefName")
+        if not isinstance(source, str) or not source.startswith("refs/heads/"):
+            raise unexpected(NAME)
+        number = item.get("pullRequestId")
+        web = f"{self._web}/pullrequest/{number}"
+        get = item.get
+        return change_request(
+            NAME, number, web, source.removeprefix("refs/heads/"), get("title"), get("description"), item
+        )
+
+
+def fit(body: str) -> str:
+    """The description as Azure keeps it: at most 4000 characters."""
+    if len(body) <= MAX_DESCRIPTION:
+        return body
+    note = "\n\n… (cut to Azure DevOps' 4000 characters)"
+    return body[: MAX_DESCRIPTION - len(note)] + note
+
+
+def _no_assignees() -> None:
+    raise ForgeError(
+        "Azure DevOps pull requests have no assignees", status=None, hint="name them as reviewers instead"
+    )
+
+
+def _message(body: bytes, reason: str) -> str:
+    """Azure's error shape: ``{"$id": "1", "message": ..., "typeKey": ..., "errorCode": 0, ...}``."""
+    try:
+        data = limits.loads(body)
+    except ValueError:
+        return reason
+    message = data.get("message") if isinstance(data, dict) else None
+    return str(message) if message else reason

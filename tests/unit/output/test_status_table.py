@@ -1,0 +1,217 @@
+"""``gitops-bot status`` rendered: the table fits the width it is given, is coloured only on a
+terminal and never under NO_COLOR, and the JSON document keeps its published shape, with a
+cell its source could not answer marked unknown and the reason given."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+
+from gitops_bot import output
+from gitops_bot.commands.status import SCHEMA, Gate, Row, Status, Unknown
+from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
+from gitops_bot.gate.argocd import State
+from gitops_bot.output.result import Format, Result, StatusRead
+from gitops_bot.output.status_text import HEADERS, status_text, use_color, width_for
+from gitops_bot.scm.forge import ChangeRequest
+
+DIGEST_A = "sha256:" + "a" * 64
+DIGEST_B = "sha256:" + "b" * 64
+LONG = "highest of 4 tags matching semver ^1, newer than the deployed 1.2.0 and signed by CI's key"
+
+
+def item(env: str, action: PlanAction, reason: str, candidate: Candidate | None = None) -> PlanItem:
+    current = Deployed("example/app", None, "1.2.0", DIGEST_A)
+    return PlanItem(
+        env, "example/app", "overlays/x", "acme/app", "semver ^1", action, reason, current, candidate
+    )
+
+
+GATE = Gate(
+    "app-staging",
+    State("Synced", "Healthy", "Succeeded"),
+    (WrittenRef("127.0.0.1:5000/acme/app", "1.2.0", DIGEST_A), WrittenRef("127.0.0.1:5000/acme/other", "2")),
+    (),
+)
+PR = ChangeRequest(7, "https://github.com/acme/gitops/pull/7", "gitops-bot/dev", "dev: example/app", "")
+ARGO_DOWN = Unknown("Argo CD at https://argocd.example.com is unavailable (HTTP 503)", 3, "try again later")
+
+
+def row(env: str, plan: PlanItem | Unknown, *, pr: object = None, gate: object = None) -> Row:
+    return Row(
+        env,
+        "example/app",
+        "overlays/x/kustomization.yaml",
+        Deployed("example/app", "127.0.0.1:5000/acme/app", "1.2.0", DIGEST_A),
+        "127.0.0.1:5000/acme/app",
+        plan,
+        pr,  # type: ignore[arg-type]
+        gate,  # type: ignore[arg-type]
+    )
+
+
+STATUS = Status(
+    (
+        row("dev", item("dev", PlanAction.UPDATE, LONG, Candidate("1.4.1", DIGEST_B)), pr=PR),
+        row(
+            "staging", item("staging", PlanAction.NONE, "up to date", Candidate("1.2.0", DIGEST_A)), gate=GATE
+        ),
+        row(
+            "production",
+            item("production", PlanAction.HELD, "held: incident 42 (1.4.1 available)"),
+            gate=ARGO_DOWN,
+        ),
+    )
+)
+ANSI = re.compile(r"\033\[[0-9;]*m")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_every_line_fits_the_width_and_shortened_cells_end_in_an_ellipsis() -> None:
+    text = status_text(STATUS, width=80)
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines), [len(line) for line in lines]
+    assert "…" in text and LONG not in text
+    assert lines[0].split() == list(HEADERS)
+    assert [line.split()[0] for line in lines[1:4]] == ["dev", "staging", "production"]
+
+
+def test_without_a_width_nothing_is_shortened() -> None:
+    text = status_text(STATUS)
+    assert LONG in text and "…" not in text
+    assert max(len(line) for line in text.splitlines()) > 80
+
+
+def test_cells_say_what_each_source_answered() -> None:
+    dev, staging, production = status_text(STATUS).splitlines()[1:4]
+    assert "1.2.0@aaaaaaaa " in dev and "1.4.1@bbbbbbbb " in dev
+    assert "would propose: " in dev and "#7" in dev and dev.count("no gate") == 2
+    assert "open (Synced, Healthy)" in staging and "acme/other" not in staging
+    # the cluster runs this image's declared digest (acme/other is another image); the policy's
+    # candidate is the declared one too
+    assert staging.count("1.2.0@aaaaaaaa ") == 1 and staging.count("= declared") == 2
+    assert "held: incident 42" in production
+    assert production.count("unknown: Argo CD at https://argocd.example.com is unavailable") == 2
+    assert "try again later" not in production  # the hint is for the error line, not the cell
+
+
+def test_colour_only_when_asked_and_never_shifts_the_columns() -> None:
+    plain, coloured = status_text(STATUS, width=100), status_text(STATUS, width=100, color=True)
+    assert not ANSI.search(plain)
+    assert ANSI.search(coloured) and ANSI.sub("", coloured) == plain
+
+
+@pytest.mark.parametrize(
+    ("tty", "environ", "expected"),
+    [
+        (True, {}, True),
+        (True, {"NO_COLOR": "1"}, False),
+        (True, {"NO_COLOR": ""}, True),  # no-color.org: set *and not empty*
+        (False, {}, False),
+    ],
+)
+def test_colour_is_for_a_terminal_without_no_color(
+    tty: bool, environ: dict[str, str], expected: bool
+) -> None:
+    assert use_color(Terminal() if tty else io.StringIO(), environ) is expected
+
+
+def test_the_width_is_columns_then_the_terminal_and_unbounded_for_a_pipe() -> None:
+    assert width_for(io.StringIO(), {"COLUMNS": "100"}) == 100
+    assert width_for(Terminal(), {"COLUMNS": "100"}) == 100
+    assert width_for(io.StringIO(), {}) is None
+    assert isinstance(width_for(Terminal(), {}), int)
+
+
+def test_printed_to_a_pipe_the_table_has_no_colour_and_the_errors_go_to_stderr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("COLUMNS", "90")
+    out, err = io.StringIO(), io.StringIO()
+    output.emit(Result("status", StatusRead(STATUS), STATUS.exit_code), out, err)
+    assert not ANSI.search(out.getvalue())
+    assert all(len(line) <= 90 for line in out.getvalue().splitlines())
+    assert err.getvalue() == (
+        "gitops-bot: error: unknown: Argo CD at https://argocd.example.com is unavailable (HTTP 503); "
+        "try again later\n"
+    )
+
+
+def test_json_rows_carry_every_field_with_unknown_cells_marked() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    output.emit(Result("status", StatusRead(STATUS), 3, Format.JSON), out, err)
+    doc = json.loads(out.getvalue())
+    assert doc["schema"] == SCHEMA == "gitops-bot/status/v1" and doc["complete"] is False
+    keys = {"environment", "image", "declared", "cluster", "plan", "pull_request", "gate"}
+    assert all(set(r) == keys for r in doc["rows"])
+    dev, staging, production = doc["rows"]
+    assert dev["declared"] == {
+        "file": "overlays/x/kustomization.yaml",
+        "repository": "127.0.0.1:5000/acme/app",
+        "tag": "1.2.0",
+        "digest": DIGEST_A,
+    }
+    assert dev["plan"] == {
+        "state": "known",
+        "action": "update",
+        "reason": LONG,
+        "candidate": {"tag": "1.4.1", "digest": DIGEST_B},
+        "policy": "semver ^1",
+        "verification": None,
+    }
+    assert dev["pull_request"] == {
+        "state": "open",
+        "number": 7,
+        "url": "https://github.com/acme/gitops/pull/7",
+        "title": "dev: example/app",
+        "branch": "gitops-bot/dev",
+    }
+    assert dev["cluster"] == {"state": "no_gate", "images": [], "runs_declared": None, "reason": None}
+    assert dev["gate"] == {"state": "no_gate"}
+    assert staging["cluster"] == {
+        "state": "reported",
+        "images": [f"127.0.0.1:5000/acme/app:1.2.0@{DIGEST_A}"],
+        "runs_declared": True,
+        "reason": None,
+    }
+    assert staging["gate"] == {
+        "state": "open",
+        "application": "app-staging",
+        "sync": "Synced",
+        "health": "Healthy",
+        "operation": "Succeeded",
+        "reasons": [],
+    }
+    assert staging["pull_request"] == {"state": "none"}
+    assert production["gate"] == {"state": "unknown", "reason": ARGO_DOWN.reason}
+    assert production["cluster"]["state"] == "unknown" and production["plan"]["action"] == "held"
+
+
+def test_the_exit_code_is_the_worst_unknown_source_and_each_is_named_once() -> None:
+    registry = Unknown("registry 127.0.0.1:5000 unavailable", 3)
+    config = Unknown("Argo CD has no application 'app-staging'", 2)
+    status = Status((row("a", registry, gate=config), row("b", registry, gate=config), row("c", registry)))
+    assert status.unknown == (registry, config)
+    assert status.exit_code == 2  # bad config over an unavailable service, as for a fleet
+    assert STATUS.exit_code == 3 and Status((STATUS.rows[0],)).exit_code == 0
+
+
+def test_a_cluster_running_another_build_is_not_what_git_declares() -> None:
+    other = Gate(
+        "app",
+        State("Synced", "Healthy", "Succeeded"),
+        (WrittenRef("127.0.0.1:5000/acme/app", "1.2.0", DIGEST_B),),
+        ("x",),
+    )
+    r = row("staging", item("staging", PlanAction.NONE, "up to date"), gate=other)
+    assert r.runs_declared is False
+    line = status_text(Status((r,))).splitlines()[1]
+    assert "1.2.0@bbbbbbbb (not declared)" in line and "closed (Synced, Healthy)" in line

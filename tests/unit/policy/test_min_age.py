@@ -1,0 +1,118 @@
+"""min_age: which candidate is proposed when the newest ones are too young, and how few ages
+are read to decide it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gitops_bot.core.model import AgeSource, ImageAge, Strategy
+from gitops_bot.policy import Policy
+from gitops_bot.policy.age import MAX_LOOKUPS, old_enough
+from gitops_bot.policy.settings import PolicyConfig
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def ages(**minutes_ago: int | None) -> dict[str, ImageAge]:
+    """v1_2 -> tag 1.2, its image created that many minutes before NOW (None: unknown)."""
+    return {
+        tag[1:].replace("_", "."): ImageAge(
+            f"sha256:{i:064x}",
+            None if m is None else NOW - timedelta(minutes=m),
+            AgeSource.NONE if m is None else AgeSource.CONFIG,
+        )
+        for i, (tag, m) in enumerate(minutes_ago.items(), start=1)
+    }
+
+
+class Asked:
+    """An ``age_of`` that records which tags the decision read."""
+
+    def __init__(self, known: dict[str, ImageAge]) -> None:
+        self.known, self.asked = known, list[str]()
+
+    def __call__(self, tag: str) -> ImageAge:
+        self.asked.append(tag)
+        return self.known[tag]
+
+
+def test_newest_old_enough_candidate_is_proposed_and_reading_stops_there() -> None:
+    known = ages(v1_3_0=10, v1_2_0=90, v1_1_0=300, v1_0_0=900)
+    age_of = Asked(known)
+    verdict = old_enough(["1.3.0", "1.2.0", "1.1.0", "1.0.0"], age_of, HOUR, NOW, known["1.0.0"].digest)
+    assert (verdict.tag, verdict.digest) == ("1.2.0", known["1.2.0"].digest)
+    assert age_of.asked == ["1.3.0", "1.2.0"]
+    assert verdict.waiting is not None and verdict.waiting.tag == "1.3.0"
+    assert verdict.waiting.until == NOW - timedelta(minutes=10) + HOUR
+    assert verdict.waiting.describe() == "1.3.0 waiting until 2026-03-01T12:50:00Z (min_age 1h)"
+
+
+def test_candidate_old_enough_is_proposed_with_nothing_waiting() -> None:
+    known = ages(v2=61, v1=900)
+    verdict = old_enough(["2", "1"], Asked(known), HOUR, NOW, known["1"].digest)
+    assert verdict.tag == "2" and verdict.waiting is None
+
+
+def test_exactly_min_age_old_is_old_enough() -> None:
+    known = ages(v2=60, v1=900)
+    assert old_enough(["2", "1"], Asked(known), HOUR, NOW, None).tag == "2"
+
+
+def test_when_only_too_young_images_are_newer_the_deployed_one_stays_and_the_newest_waits() -> None:
+    known = ages(v3=5, v2=30, v1=900)
+    verdict = old_enough(["3", "2", "1"], Asked(known), HOUR, NOW, known["1"].digest)
+    assert verdict.tag is None and verdict.digest is None
+    assert verdict.waiting is not None and verdict.waiting.tag == "3"
+
+
+def test_an_image_without_creation_time_is_never_proposed_while_min_age_is_set() -> None:
+    known = ages(v2=None, v1=900)
+    verdict = old_enough(["2", "1"], Asked(known), HOUR, NOW, known["1"].digest)
+    assert verdict.tag is None
+    assert verdict.waiting is not None and verdict.waiting.until is None
+    assert "has no creation time" in verdict.waiting.describe()
+
+
+def test_a_repushed_deployed_tag_waits_like_any_new_image() -> None:
+    """The deployed tag's image changed (pushed again) 5 minutes ago: not taken yet."""
+    known = ages(v1=5)
+    verdict = old_enough(["1"], Asked(known), HOUR, NOW, "sha256:" + "f" * 64)
+    assert verdict.tag is None and verdict.waiting is not None and verdict.waiting.tag == "1"
+
+
+def test_reading_stops_after_a_bounded_number_of_candidates() -> None:
+    known = {str(i): ImageAge(f"sha256:{i:064x}", NOW, AgeSource.CONFIG) for i in range(50)}
+    age_of = Asked(known)
+    verdict = old_enough([str(i) for i in range(50)], age_of, HOUR, NOW, None)
+    assert verdict.tag is None and len(age_of.asked) == MAX_LOOKUPS
+
+
+@pytest.mark.parametrize(
+    ("config", "tags", "current", "chosen", "expected"),
+    [
+        (
+            PolicyConfig(),
+            ["1.0.0", "1.3.0", "1.1.0", "1.2.0", "0.9.0"],
+            "1.1.0",
+            "1.3.0",
+            ["1.3.0", "1.2.0", "1.1.0"],
+        ),
+        (PolicyConfig(), ["1.0.0", "1.3.0"], "1.0.5", "1.3.0", ["1.3.0"]),
+        (PolicyConfig(range="<2"), ["1.3.0", "2.0.0", "1.2.0"], "1.2.0", "1.3.0", ["1.3.0", "1.2.0"]),
+        (PolicyConfig(Strategy.DIGEST, tag="stable"), ["stable", "x"], "stable", "stable", ["stable"]),
+        (PolicyConfig(Strategy.NUMERICAL), ["3", "10", "2"], "2", "10", ["10", "3", "2"]),
+    ],
+)
+def test_fallback_candidates_run_best_first_down_to_the_deployed_tag(
+    config: PolicyConfig, tags: list[str], current: str, chosen: str, expected: list[str]
+) -> None:
+    assert Policy(config).newer_first(tags, current, chosen) == expected
+
+
+def test_newest_policy_falls_back_by_created_time() -> None:
+    created = {"b": NOW - HOUR, "a": NOW - 3 * HOUR, "c": NOW}
+    order = Policy(PolicyConfig(Strategy.NEWEST)).newer_first(["a", "b", "c"], "a", "c", created)
+    assert order == ["c", "b", "a"]
