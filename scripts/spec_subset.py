@@ -43,6 +43,7 @@ GITEA = (
     ("/repos/{owner}/{repo}/issues/{index}/comments", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}/requested_reviewers", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}/merge", "post"),
+    ("/repos/{owner}/{repo}/compare/{basehead}", "get"),  # gitops_bot/scm/compare.py
     ("/version", "get"),
 )
 
@@ -77,6 +78,8 @@ SERVICES = {
             ("/repos/{owner}/{repo}/git/refs", "post"),
             ("/repos/{owner}/{repo}/git/refs/{ref}", "patch"),
             ("/repos/{owner}/{repo}/git/refs/{ref}", "delete"),
+            # what gitops_bot/scm/compare.py sends (over httpx) about a source repository
+            ("/repos/{owner}/{repo}/compare/{basehead}", "get"),
         ),
         member="package/generated/api.github.com.json",
     ),
@@ -94,6 +97,7 @@ SERVICES = {
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "get"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "put"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}/merge", "put"),
+            ("/api/v4/projects/{id}/repository/compare", "get"),  # gitops_bot/scm/compare.py
         ),
     ),
     # what gitops_bot/scm/azure_devops.py sends and FakeAzureDevOps answers (Git 7.1)

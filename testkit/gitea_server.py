@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
+from testkit import source_repos
 from testkit.contract import Contract
 from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
 
@@ -26,6 +28,7 @@ class FakeGitea(FakeForge):
     labels: dict[str, int] = field(default_factory=lambda: {"gitops-bot": 1, "release": 2, "other": 3})
     checks: str = "pending"  # the head commit's combined status: pending | success
     merge_styles: tuple[str, ...] = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only")
+    sources: dict[str, Path] = field(default_factory=dict)  # owner/name -> an image's source repository
     api_prefix: ClassVar[str] = "/api/v1"
     # "forgejo": answer as Forgejo does (its version string) and be held to Forgejo's description
     flavour: str = "gitea"
@@ -70,6 +73,13 @@ class FakeGitea(FakeForge):
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         if path == "/version" and method == "GET":
             return 200, {"version": self.version}, {}
+        compare = re.fullmatch(r"/repos/([^/]+/[^/]+)/compare/([^/.]+)\.\.\.([^/.]+)", path)
+        if compare and method == "GET" and compare.group(1) in self.sources:
+            name, base, head = compare.groups()
+            commits = source_repos.between(self.sources[name], base, head)
+            if commits is None:
+                raise NotFound
+            return 200, source_repos.gitea(self.url + self.api_prefix, self.url, name, commits), {}
         repo = f"/repos/{self.repository}"
         if path == f"{repo}/labels" and method == "GET":
             items = [{"id": i, "name": n, "color": "ededed"} for n, i in self.labels.items()]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from testkit import source_repos
 from testkit.contract import Contract, example
 from testkit.forge_server import NotFound, Recorded, Recording, merge_branch
 from testkit.forge_server import git as _git
@@ -32,6 +33,7 @@ class FakeGitHub(Recording, JSONServer):
     unexpected: list[Recorded] = field(default_factory=list)
     fail: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    sources: dict[str, Path] = field(default_factory=dict)  # owner/name -> an image's source repository
     api_prefix: ClassVar[str] = "/api/v3"
     outside_contract: ClassVar[tuple[str, ...]] = ("/graphql", "/api/graphql")
     contract: Contract | None = field(default_factory=lambda: Contract.load("github"))
@@ -67,6 +69,17 @@ class FakeGitHub(Recording, JSONServer):
     def route(
         self, method: str, path: str, query: dict[str, list[str]], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
+        compare = re.fullmatch(r"/repos/([^/]+/[^/]+)/compare/([^/.]+)\.\.\.([^/.]+)", path)
+        if compare and method == "GET" and compare.group(1) in self.sources:
+            name, base, head = compare.groups()
+            commits = source_repos.between(self.sources[name], base, head)
+            if commits is None:
+                raise NotFound
+            return (
+                200,
+                source_repos.github(self.url + self.api_prefix, self.url, name, base, head, commits),
+                {},
+            )
         repo = f"/repos/{self.repository}"
         if path == repo and method == "GET":
             return 200, self._repo_json(), {}

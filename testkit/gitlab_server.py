@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
+from testkit import source_repos
 from testkit.contract import Contract, docs_example
 from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
 
@@ -35,6 +37,7 @@ class FakeGitLab(FakeForge):
     version: str = "17.11.0-ee"  # what GET /version answers
     ci: bool = True  # the project has a pipeline for merge requests
     pipeline_after_reads: int = 1  # reads of a new MR before its head pipeline shows
+    sources: dict[str, Path] = field(default_factory=dict)  # group/project -> an image's source repository
     api_prefix: ClassVar[str] = "/api/v4"
     number_key: ClassVar[str] = "iid"
     # every request and answer is held to GitLab's published description, and the notes
@@ -123,6 +126,13 @@ class FakeGitLab(FakeForge):
             name = query.get("username", [""])[0]
             found = [{"id": uid, "username": n} for n, uid in self.users.items() if n == name]
             return 200, found, {}
+        compare = re.fullmatch(r"/projects/([^/]+)/repository/compare", path)
+        if compare and method == "GET" and unquote(compare.group(1)) in self.sources:
+            name, base, head = unquote(compare.group(1)), query["from"][0], query["to"][0]
+            commits = source_repos.between(self.sources[name], base, head)
+            if commits is None:
+                raise NotFound
+            return 200, source_repos.gitlab(self.url, name, base, head, commits), {}
         m = re.fullmatch(r"/projects/([^/]+)/merge_requests(?:/(\d+)(/notes|/merge)?)?", path)
         if not m or m.group(1) not in (quote(self.project, safe=""), str(self.project_id)):
             raise NotFound

@@ -14,6 +14,7 @@ from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
 from gitops_bot.policy.semver import parse_range
 from gitops_bot.policy.settings import POLICIES, PolicyConfig
+from gitops_bot.scm.settings import SourceConfig
 from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 
 HELM_FIELDS = ("reference", "repository", "tag", "digest")
@@ -72,6 +73,43 @@ VERIFY = Section(
     _verify,
     name="verify",
     schema=_any_of("keys", "keyless"),
+)
+
+
+def _source(v: Values) -> SourceConfig:
+    """``source: {repository: https://github.com/acme/app, revision_from_tag: "sha-(?P<sha>[0-9a-f]+)"}``"""
+    pattern = v["revision_from_tag"]
+    if pattern is not None and "sha" not in re.compile(pattern).groupindex:
+        raise v.error(
+            v.line_of("revision_from_tag"), f"'revision_from_tag' of {v.what} needs a (?P<sha>...) group"
+        )
+    return SourceConfig(repository=v["repository"], revision_from_tag=pattern)
+
+
+SOURCE = Section(
+    (
+        Field(
+            "repository",
+            STR,
+            rules=(
+                matches(
+                    r"^https?://[^/\s]+/[^\s]+$",
+                    "'repository' {value!r} of {what} must be the source's web URL (https://host/owner/name)",
+                ),
+            ),
+            description="The source repository's web URL, "
+            "when the image has no org.opencontainers.image.source label.",
+        ),
+        Field(
+            "revision_from_tag",
+            STR,
+            rules=(COMPILES,),
+            description="A regular expression with a (?P<sha>...) group reading the commit from the tag, "
+            "when the image has no org.opencontainers.image.revision label.",
+        ),
+    ),
+    _source,
+    name="source",
 )
 
 
@@ -242,6 +280,7 @@ def _image(v: Values) -> ImageConfig:
         line=v.line,
         helm=v["helm"] or (),
         verify=v["verify"],
+        source=v["source"],
     )
 
 
@@ -267,6 +306,7 @@ IMAGE = Section(
         ),
         Field("helm", Nested(HELM, "'helm' of {parent}")),
         Field("verify", Nested(VERIFY, "'verify' of {parent}")),
+        Field("source", Nested(SOURCE, "'source' of {parent}")),
     ),
     _image,
     name="image",

@@ -17,7 +17,7 @@ from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.tools import RenderSettings
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
+from gitops_bot.scm.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
 
@@ -30,6 +30,7 @@ class ImageConfig:
     line: int | None = None
     helm: tuple[tuple[str, str], ...] = ()  # (field, dotted key path) in Helm values files
     verify: VerifyConfig | None = None
+    source: SourceConfig | None = None  # where the source is when the image's labels do not say
 
 
 @dataclass(frozen=True)

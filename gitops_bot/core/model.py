@@ -126,14 +126,19 @@ class ImageMetadata:
 
     created: datetime | None = None  # aware; parsed once where the config blob is read
     labels: dict[str, str] = field(default_factory=dict)
+    # the OCI annotations of the manifest (and of the index it was chosen from): builders such
+    # as buildx write org.opencontainers.image.* there as well as, or instead of, as labels
+    annotations: dict[str, str] = field(default_factory=dict)
 
     @property
     def revision(self) -> str | None:
-        return self.labels.get("org.opencontainers.image.revision")
+        key = "org.opencontainers.image.revision"
+        return self.labels.get(key) or self.annotations.get(key)
 
     @property
     def source(self) -> str | None:
-        return self.labels.get("org.opencontainers.image.source")
+        key = "org.opencontainers.image.source"
+        return self.labels.get(key) or self.annotations.get(key)
 
 
 class AgeSource(StrEnum):

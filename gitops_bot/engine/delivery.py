@@ -28,7 +28,7 @@ from gitops_bot.core.model import (
     WriteMode,
 )
 from gitops_bot.engine import batch as batch_mod
-from gitops_bot.engine import stale
+from gitops_bot.engine import contents, stale
 from gitops_bot.engine.app import App
 from gitops_bot.engine.batch import Branch
 from gitops_bot.engine.outcome import Outcome
@@ -110,7 +110,7 @@ def _deliver_all(
             else:
                 try:
                     forge, open_prs = s.forge()
-                    outcome = _propose(s.ws, s.app.config, forge, env, result, open_prs, note, s.app.clock())
+                    outcome = _propose(s.ws, s.app, forge, env, result, open_prs, note, s.app.clock())
                 except GitOpsBotError as exc:
                     failed.append(exc)  # its own branch is deleted; the others still get theirs
                     continue
@@ -240,6 +240,8 @@ def _commit_head(ws: Workspace, cfg: Config, rel: Release, note: str = "") -> st
 
 def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
     rel, _ = apply(ws, app, env, rel)
+    if env.write is WriteMode.PULL_REQUEST:  # the body the pull request would get
+        rel = contents.attach(app, rel, contents.make_history(app.config, ws.url, None))
     diff = ws.diff()
     branch = rel.branch(app.config.git.branch_prefix) if env.write is WriteMode.PULL_REQUEST else ws.base
     # the bot's branch already holding exactly this change: the real run pushes nothing
@@ -337,13 +339,13 @@ def _pull_request(
     note: str = "",
 ) -> Outcome:
     return _propose(
-        ws, app.config, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs, note, app.clock()
+        ws, app, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs, note, app.clock()
     )
 
 
 def _propose(
     ws: Workspace,
-    cfg: Config,
+    app: App,
     forge: Forge,
     env: EnvironmentConfig,
     at: Branch,
@@ -353,6 +355,7 @@ def _propose(
 ) -> Outcome:
     """The pull request of a release whose branch holds its change: created, or updated when
     its text changed; with no change, an open hold PR is closed."""
+    cfg = app.config
     rel, sha, remote = at.rel, at.commit, at.before
     branch = rel.branch(cfg.git.branch_prefix)
     if sha is None:
@@ -360,6 +363,7 @@ def _propose(
             why = f"already has the holds this {forge.noun} proposed"
             return stale.close(ws, forge, env.name, branch, open_prs[branch], why)
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+    rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
     deferred = windows.deferral(env.windows, now) if cfg.pull_request.auto_merge else None
     title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
     if note:

@@ -162,10 +162,13 @@ class RegistryClient(Requests):
         """Created time and labels from the image config (index -> platform child -> config)."""
         deadline = self.deadline()
         media_type, body, _ = self._get_manifest(repository, reference, deadline)
+        annotations: dict[str, str] = {}
         if media_type in INDEX_TYPES:
+            annotations = _annotations(answers.json_object(body, self.host, repository))
             child = self._platform_child(repository, reference, body, platform or "linux/amd64")
             media_type, body, _ = self._get_manifest(repository, child, deadline)
         manifest = answers.json_object(body, self.host, repository)
+        annotations = {**annotations, **_annotations(manifest)}
         config = manifest.get("config")
         config_digest = config.get("digest") if isinstance(config, dict) else None
         if not isinstance(config_digest, str) or not is_digest(config_digest):
@@ -184,6 +187,7 @@ class RegistryClient(Requests):
         return ImageMetadata(
             created=parse_instant(created) if isinstance(created, str) else None,
             labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+            annotations=annotations,
         )
 
     def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
@@ -272,6 +276,14 @@ class RegistryClient(Requests):
             return None
         manifests = answers.json_object(response.body, self.host, repository).get("manifests")
         return [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
+
+
+def _annotations(document: dict[str, Any]) -> dict[str, str]:
+    """A manifest's or index's ``annotations``, string values only (registry input)."""
+    found = document.get("annotations")
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _annotated_created(doc: dict[str, Any]) -> datetime | None:

@@ -17,6 +17,9 @@ from typing import assert_never
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.render.diff import Rendered, section
+from gitops_bot.scm.compare import Comparison
+
+MAX_COMMITS = 30  # commits listed per image; the rest are on the comparison page
 
 TRAILER = "Gitops-Bot-Release"
 BODY_MARKER = "<!-- gitops-bot:release"
@@ -37,6 +40,8 @@ class Change:
     new_name: str | None = None  # set when the repository written changes too (promotions)
     warnings: tuple[str, ...] = ()  # what the editor could not write (a digest with no place)
     verification: Verification | None = None  # what the image's verify: policy found
+    contents: Comparison | None = None  # the source commits between the two images
+    contents_note: str | None = None  # why ``contents`` could not be found (one line)
 
     @property
     def summary(self) -> str:
@@ -175,6 +180,7 @@ class Release:
             *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
             *_warning_lines(self.changes),
             *_verified_lines(self.changes),
+            *self._contents_lines(),
             *section(self.rendered),
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
@@ -184,6 +190,54 @@ class Release:
             "when it is no longer needed._",
         ]
         return "\n".join(parts) + "\n"
+
+    def _contents_lines(self) -> list[str]:
+        lines: list[str] = []
+        for c in self.changes:
+            if c.contents is not None:
+                lines += _contents(c.image, c.contents, taken_out=self.kind is ReleaseKind.ROLLBACK)
+            elif c.contents_note:
+                lines += [f"- `{c.image}`: commits unknown: {c.contents_note}", ""]
+        return ["**Contents**", "", *lines] if lines else []
+
+
+def _contents(image: str, comparison: Comparison, *, taken_out: bool) -> list[str]:
+    """A collapsed section listing an image's source commits, newest first, at most MAX_COMMITS."""
+    n = comparison.total
+    what = f"{n} commit{'s' if n != 1 else ''}" + (" taken out" if taken_out else "")
+    shown = list(reversed(comparison.commits))[:MAX_COMMITS]
+    rows = []
+    for commit in shown:
+        pulls = (
+            " (" + ", ".join(f"[#{p}]({comparison.pull_url}{p})" for p in commit.pulls) + ")"
+            if commit.pulls and comparison.pull_url
+            else ""
+        )
+        title = _escape(_PULL_SUFFIX.sub("", commit.title) if pulls else commit.title)
+        rows.append(f"- `{commit.sha[:7]}` {title} — {_escape(commit.author)}{pulls}")
+    more = n - len(shown)
+    tail = [f"- … and {more} more: [the full comparison]({comparison.url})"] if more > 0 else []
+    return [
+        "<details>",
+        f"<summary><code>{image}</code>: {what}</summary>",
+        "",
+        *rows,
+        *tail,
+        "",
+        f"[Compare on the forge]({comparison.url})",
+        "",
+        "</details>",
+        "",
+    ]
+
+
+_PULL_SUFFIX = re.compile(r"\s*\(#\d+\)\s*$")
+
+
+def _escape(text: str) -> str:
+    """Commit text is the source authors' words: no HTML or mentions that ping people."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"@(?=[\w-])", "@\u200b", text)
 
 
 def _warning_lines(changes: Sequence[Change]) -> list[str]:

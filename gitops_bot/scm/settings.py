@@ -41,3 +41,14 @@ class ForgeSettings(Protocol):
 
     @property
     def forge(self) -> ForgeConfig: ...
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """Where an image's source lives when its OCI labels do not say (docs/concepts/release-contents.md):
+    ``repository`` stands in for ``org.opencontainers.image.source``, and ``revision_from_tag``
+    (a regular expression with a ``sha`` group) reads the commit from the tag when
+    ``org.opencontainers.image.revision`` is missing."""
+
+    repository: str | None = None
+    revision_from_tag: str | None = None

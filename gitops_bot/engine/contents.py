@@ -1,0 +1,100 @@
+"""What is in a release: for each image change, the source commits between the revision that
+runs now and the one proposed (docs/concepts/release-contents.md).
+
+The source repository and revision come from the images' OCI labels
+(``org.opencontainers.image.source``, ``org.opencontainers.image.revision``), else from the
+image's ``source:`` settings. One compare call per image change, only for a release that opens
+or updates a pull request; nothing here can fail the release: what could not be found becomes
+one line of the body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from gitops_bot.config import Config
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.model import ImageMetadata, ImageRef, ReleaseKind
+from gitops_bot.engine.app import App
+from gitops_bot.release.proposal import Change, Release
+from gitops_bot.scm import forges
+from gitops_bot.scm.compare import CompareUnavailable, History, Sources, hosts_for
+from gitops_bot.scm.forge import Forge, remote_server
+from gitops_bot.scm.settings import SourceConfig
+
+log = get_logger(__name__)
+
+
+def history(cfg: Config, url: str, forge: Forge | None) -> History:
+    """The forges the run may ask about source repositories: the GitOps forge's host with its
+    token (bound to that host only; a dry run, which connects no forge, asks without it), and
+    github.com anonymously."""
+    kind = forges.kind(cfg, url)
+    api = cfg.forge.api_url or (cfg.github.api_url if kind == "github" else None)
+    token = forges.git_secret(cfg, url, forge) if forge is not None else None
+    return Sources(hosts_for(kind, api, remote_server(url), token))
+
+
+# tests replace it to answer from a fake forge
+make_history: Callable[[Config, str, Forge | None], History] = history
+
+
+def attach(app: App, rel: Release, source: History) -> Release:
+    """``rel`` with each change's commits (or the line saying why they are unknown)."""
+    if rel.kind is ReleaseKind.HOLD or not rel.changes:
+        return rel
+    return replace(rel, changes=tuple(_one(app, rel.kind, c, source) for c in rel.changes))
+
+
+def _one(app: App, kind: ReleaseKind, c: Change, source: History) -> Change:
+    running = c.from_digest or c.from_tag  # an overlay pinning only a tag: that tag's image
+    if running is None or c.to_digest is None or c.from_digest == c.to_digest:
+        return c
+    if c.from_digest is None and c.from_tag == c.to_tag:
+        return c  # pinning the digest of the tag that runs: the same build, nothing to list
+    img = app.config.image(c.image)
+    settings = img.source if img and img.source else SourceConfig()
+    new = c.metadata or _metadata(app, c.repository, c.to_digest, img.platform if img else None)
+    old = _metadata(app, c.repository, running, img.platform if img else None)
+    repository = (new.source if new else None) or settings.repository
+    head = (new.revision if new else None) or _from_tag(settings, c.to_tag)
+    base = (old.revision if old else None) or _from_tag(settings, c.from_tag)
+    missing = [
+        what
+        for what, value in (
+            ("source repository (label org.opencontainers.image.source or source.repository)", repository),
+            ("revision of the running image", base),
+            ("revision of the proposed image", head),
+        )
+        if not value
+    ]
+    if missing:
+        return replace(c, contents_note="no " + ", no ".join(missing))
+    assert repository and base and head
+    if kind is ReleaseKind.ROLLBACK:
+        base, head = head, base  # what the rollback takes out: from the restored revision to the running one
+    try:
+        found = source.compare(repository, base, head)
+    except CompareUnavailable as exc:
+        log.info("release_contents_unavailable", image=c.image, repository=repository, reason=str(exc))
+        return replace(c, contents_note=f"{repository}: {exc}")
+    return replace(c, contents=found)
+
+
+def _from_tag(settings: SourceConfig, tag: str | None) -> str | None:
+    if not settings.revision_from_tag or not tag:
+        return None
+    m = re.fullmatch(settings.revision_from_tag, tag)
+    return m.group("sha") if m and m.group("sha") else None
+
+
+def _metadata(app: App, repository: str, reference: str, platform: str | None) -> ImageMetadata | None:
+    ref = ImageRef.parse(repository)
+    try:
+        return app.registry(ref.registry).get_metadata(ref.repository, reference, platform)
+    except GitOpsBotError as exc:
+        log.info("release_contents_no_metadata", repository=repository, reason=str(exc))
+        return None

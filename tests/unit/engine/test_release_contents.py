@@ -1,0 +1,132 @@
+"""What the engine asks for a release's contents: the revisions come from the images' labels,
+else from the image's ``source:`` settings (the tag read by ``revision_from_tag``); a rollback
+asks for the commits it takes out; whatever is missing or refused becomes one line, never a
+failure, and nothing is asked then."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from gitops_bot.config import parse
+from gitops_bot.core.errors import RegistryAccessError
+from gitops_bot.core.model import ImageMetadata, ReleaseKind
+from gitops_bot.engine.app import App
+from gitops_bot.engine.contents import attach
+from gitops_bot.release.proposal import Change, Release
+from gitops_bot.scm.compare import CompareUnavailable, Comparison
+
+OLD, NEW = "a" * 40, "b" * 40
+CONFIG = """version: 1
+images:
+  - name: app
+    repository: registry.example.com/acme/app
+{source}
+environments:
+  - name: dev
+    path: overlays/dev
+"""
+
+
+@dataclass
+class Registry:
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # reference -> labels
+
+    def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
+        if reference not in self.labels:
+            raise RegistryAccessError("not found", status=404)
+        return ImageMetadata(labels=self.labels[reference])
+
+
+@dataclass
+class History:
+    asked: list[tuple[str, str, str]] = field(default_factory=list)
+    refuse: bool = False
+
+    def compare(self, repository: str, base: str, head: str) -> Comparison:
+        self.asked.append((repository, base, head))
+        if self.refuse:
+            raise CompareUnavailable(
+                "HTTP 404: the repository is private, absent, or the token may not read it"
+            )
+        return Comparison((), 0, f"{repository}/compare/{base}...{head}")
+
+
+@dataclass
+class FakeApp:
+    config: Any
+    reg: Registry
+
+    def registry(self, host: str) -> Registry:
+        return self.reg
+
+
+def _app(registry: Registry, source: str = "") -> App:
+    return cast(App, FakeApp(parse(CONFIG.format(source=source), "gitops-bot.yaml"), registry))
+
+
+def _release(kind: ReleaseKind = ReleaseKind.UPDATE, **kw: Any) -> Release:
+    change = Change(
+        "dev",
+        "app",
+        "registry.example.com/acme/app",
+        ("f",),
+        kw.get("from_tag", "1.0.0"),
+        "sha256:" + "1" * 64,
+        kw.get("to_tag", "1.1.0"),
+        "sha256:" + "2" * 64,
+        "newer",
+    )
+    return Release("dev", (change,), kind=kind)
+
+
+def _labels(rev: str) -> dict[str, str]:
+    return {
+        "org.opencontainers.image.source": "https://github.com/acme/app",
+        "org.opencontainers.image.revision": rev,
+    }
+
+
+def test_labels_name_the_repository_and_both_revisions() -> None:
+    registry = Registry({"sha256:" + "1" * 64: _labels(OLD), "sha256:" + "2" * 64: _labels(NEW)})
+    history = History()
+    (change,) = attach(_app(registry), _release(), history).changes
+    assert history.asked == [("https://github.com/acme/app", OLD, NEW)]
+    assert change.contents is not None and change.contents_note is None
+
+
+def test_a_rollback_asks_for_the_commits_it_takes_out() -> None:
+    registry = Registry({"sha256:" + "1" * 64: _labels(NEW), "sha256:" + "2" * 64: _labels(OLD)})
+    history = History()
+    attach(_app(registry), _release(ReleaseKind.ROLLBACK), history)
+    assert history.asked == [("https://github.com/acme/app", OLD, NEW)]  # from the restored to the running
+
+
+def test_the_source_settings_stand_in_for_missing_labels() -> None:
+    source = (
+        "    source:\n      repository: https://git.example.com/acme/app\n"
+        '      revision_from_tag: "sha-(?P<sha>[0-9a-f]{7,40})"'
+    )
+    history = History()
+    release = _release(from_tag=f"sha-{OLD[:7]}", to_tag=f"sha-{NEW[:12]}")
+    attach(_app(Registry(), source), release, history)
+    assert history.asked == [("https://git.example.com/acme/app", OLD[:7], NEW[:12])]
+
+
+def test_missing_labels_are_one_line_and_nothing_is_asked() -> None:
+    history = History()
+    (change,) = attach(_app(Registry()), _release(), history).changes
+    assert history.asked == []
+    assert change.contents is None
+    assert change.contents_note == (
+        "no source repository (label org.opencontainers.image.source or source.repository), "
+        "no revision of the running image, no revision of the proposed image"
+    )
+
+
+def test_a_refused_comparison_is_one_line_naming_the_repository() -> None:
+    registry = Registry({"sha256:" + "1" * 64: _labels(OLD), "sha256:" + "2" * 64: _labels(NEW)})
+    (change,) = attach(_app(registry), _release(), History(refuse=True)).changes
+    assert change.contents_note == (
+        "https://github.com/acme/app: HTTP 404: the repository is private, absent, or the token may not read it"
+    )

@@ -1,0 +1,67 @@
+"""A forge's compare answer is input like any other: a redirect is not followed (the token
+stays on its origin), an answer that is not a comparison, too deep, too large, or a commit
+without an id is one line saying so, never an exception out of the release."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from gitops_bot.core.secret import Secret
+from gitops_bot.scm import compare
+from gitops_bot.scm.compare import CompareUnavailable, Sources, hosts_for
+
+API = "https://ghe.example.com/api/v3"
+REPO = "https://ghe.example.com/acme/app"
+BASE, HEAD = "a" * 40, "b" * 40
+
+
+def _sources(handler: httpx.MockTransport) -> Sources:
+    return Sources(hosts_for("github", API, None, Secret.for_urls("tok-123456", [API])), transport=handler)
+
+
+def _answer(status: int, body: bytes, headers: dict[str, str] | None = None) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: httpx.Response(status, content=body, headers=headers or {}))
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "line"),
+    [
+        (302, b"", {"Location": "https://elsewhere.example/x"}, "HTTP 302 from the forge"),
+        (200, b"[1, 2]", None, "not a comparison"),
+        (200, b"not json", None, "not JSON"),
+        (200, json.dumps({"commits": [{"commit": {"message": "x"}}]}).encode(), None, "without an id"),
+        (200, b"[" * 10_000 + b"]" * 10_000, None, "not JSON"),
+        (401, b"{}", None, "HTTP 401"),
+        (500, b"{}", None, "HTTP 500"),
+    ],
+)
+def test_a_bad_answer_is_one_line(
+    status: int, body: bytes, headers: dict[str, str] | None, line: str
+) -> None:
+    with pytest.raises(CompareUnavailable, match=line):
+        _sources(_answer(status, body, headers)).compare(REPO, BASE, HEAD)
+
+
+def test_an_answer_over_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compare, "MAX_BODY", 1024)
+    with pytest.raises(CompareUnavailable, match="larger than"):
+        _sources(_answer(200, b" " * 4096)).compare(REPO, BASE, HEAD)
+
+
+def test_the_token_goes_with_the_request_to_its_own_origin_only() -> None:
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return httpx.Response(200, json={"commits": [], "total_commits": 0})
+
+    found = _sources(httpx.MockTransport(handler)).compare(REPO, BASE, HEAD)
+    assert found.total == 0 and seen == ["token tok-123456"]
+
+
+def test_a_revision_that_is_not_a_commit_id_is_not_sent() -> None:
+    with pytest.raises(CompareUnavailable, match="not a commit id"):
+        _sources(_answer(500, b"")).compare(REPO, "main", HEAD)
