@@ -218,19 +218,7 @@ def main() -> None:
             continue
         if p.suffix not in TEXT_SUFFIXES and p.name not in {"Dockerfile"}:
             continue
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        if "gitops_bot" not in text:
-            continue
-        new = text
-        if p.suffix == ".py":
-            new = rewrite_from_imports(new, known)
-        new = rewrite_dotted(new, known)
-        new = rewrite_paths(new, known).replace(NEW, "gitops_bot")
-        if new != text:
-            p.write_text(new, encoding="utf-8")
+        rewrite_text(p, known)
     # 2. move files (packages and modules), creating package __init__ files
     done: set[str] = set()
     for old in sorted(MAP, key=lambda k: -k.count(".")):

@@ -81,3 +81,18 @@ def _unchanged(path: Path, expected: str) -> None:
         raise UsageError(f"{path} is read-only", hint="make it writable to edit it; nothing was changed")
     if read_text(path) != expected:
         raise UsageError(f"{path} changed while it was being edited", hint="run again; nothing was changed")
+
+
+def write_or_remove(path: Path, text: str) -> bool:
+    """A canonical file's new text: written atomically, or the file deleted when ``text`` is
+    empty; True when its bytes changed (the same text twice changes nothing)."""
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    if not text:
+        if old is None:
+            return False
+        path.unlink()
+        return True
+    if old == text:
+        return False
+    write_atomic(path, text)
+    return True

@@ -107,18 +107,7 @@ def with_freeze(freezes: tuple[Freeze, ...], environment: str, freeze: Freeze | 
 
 def write(config_root: Path, freezes: tuple[Freeze, ...]) -> bool:
     """Write the freezes file (or delete it when empty); True when its bytes changed."""
-    path = path_for(config_root)
-    new = render(freezes)
-    old = path.read_text(encoding="utf-8") if path.exists() else None
-    if not new:
-        if old is None:
-            return False
-        path.unlink()
-        return True
-    if old == new:
-        return False
-    files.write_atomic(path, new)
-    return True
+    return files.write_or_remove(path_for(config_root), render(freezes))
 
 
 def in_force(config_root: Path, environment: str, now: datetime) -> Freeze | None:

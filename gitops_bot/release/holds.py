@@ -119,18 +119,7 @@ def with_changes(holds: Holds, environment: str, changes: Mapping[str, str | Non
 
 def write(config_root: Path, holds: Holds) -> bool:
     """Write the holds file (or delete it when empty); True when its bytes changed."""
-    path = path_for(config_root)
-    new = render(holds)
-    old = path.read_text(encoding="utf-8") if path.exists() else None
-    if not new:
-        if old is None:
-            return False
-        path.unlink()
-        return True
-    if old == new:
-        return False
-    files.write_atomic(path, new)
-    return True
+    return files.write_or_remove(path_for(config_root), render(holds))
 
 
 def scalar(text: str) -> str:
