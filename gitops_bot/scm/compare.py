@@ -205,18 +205,21 @@ def _listed(answer: Any, key: str) -> list[Any]:
     return items
 
 
+def _hub_commit(c: dict[str, Any]) -> SourceCommit:
+    """One commit of a GitHub-shaped comparison (Gitea and Forgejo answer the same shape)."""
+    inner = c.get("commit") if isinstance(c.get("commit"), dict) else None
+    account = c.get("author") if isinstance(c.get("author"), dict) else None
+    written_by = inner.get("author") if inner is not None and isinstance(inner.get("author"), dict) else None
+    return _commit(
+        c.get("sha"),
+        inner.get("message") if inner is not None else None,
+        account.get("login") if account is not None else None,
+        written_by.get("name") if written_by is not None else None,
+    )
+
+
 def _github(answer: Any, url: str, page: str) -> Comparison:
-    commits = [
-        _commit(
-            c.get("sha"),
-            (c.get("commit") or {}).get("message") if isinstance(c.get("commit"), dict) else None,
-            (c.get("author") or {}).get("login") if isinstance(c.get("author"), dict) else None,
-            ((c.get("commit") or {}).get("author") or {}).get("name")
-            if isinstance(c.get("commit"), dict) and isinstance(c["commit"].get("author"), dict)
-            else None,
-        )
-        for c in _listed(answer, "commits")
-    ]
+    commits = [_hub_commit(c) for c in _listed(answer, "commits")]
     total = answer.get("total_commits")
     html = answer.get("html_url")
     return Comparison(
@@ -237,17 +240,7 @@ def _gitlab(answer: Any, url: str, page: str) -> Comparison:
 
 
 def _gitea(answer: Any, url: str, page: str) -> Comparison:
-    commits = [
-        _commit(
-            c.get("sha"),
-            (c.get("commit") or {}).get("message") if isinstance(c.get("commit"), dict) else None,
-            (c.get("author") or {}).get("login") if isinstance(c.get("author"), dict) else None,
-            ((c.get("commit") or {}).get("author") or {}).get("name")
-            if isinstance(c.get("commit"), dict) and isinstance(c["commit"].get("author"), dict)
-            else None,
-        )
-        for c in _listed(answer, "commits")
-    ]
+    commits = [_hub_commit(c) for c in _listed(answer, "commits")]
     total = answer.get("total_commits")
     return Comparison(
         tuple(commits),
