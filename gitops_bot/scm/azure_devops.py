@@ -27,21 +27,19 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport, fetch
+from gitops_bot.net.transport import Transport
 from gitops_bot.scm.forge import (
-    MAX_BODY,
     MAX_WAIT,
     ChangeRequest,
-    HTTPFailure,
     call,
     change_request,
-    check_answer,
     create_or_adopt,
     decorate_steps,
+    exchange_json,
     split_remote,
     unexpected,
 )
@@ -257,24 +255,9 @@ class AzureDevOps:
         used = client or self._client
 
         def once() -> tuple[Any, httpx.Headers]:
-            try:
-                r = fetch(used, method, path, timeout=DEADLINE, limit=MAX_BODY, params=params, **kwargs)
-            except limits.TooLarge:
-                raise ForgeUnavailable(
-                    f"{NAME} answered more than {MAX_BODY} bytes", hint="check forge.api_url"
-                ) from None
-            except httpx.TimeoutException:
-                raise HTTPFailure(None, {}, f"no complete answer within {DEADLINE:g}s") from None
-            except httpx.TransportError as exc:
-                raise HTTPFailure(None, {}, type(exc).__name__) from None
-            headers = httpx.Headers(r.headers)
-            if r.status >= 400:
-                raise HTTPFailure(r.status, dict(headers), _message(r.body, r.reason))
-            check_answer(NAME, r.status, headers, len(r.body))
-            try:
-                return (limits.loads(r.body) if r.body else None), headers
-            except ValueError:
-                raise unexpected(NAME) from None
+            return exchange_json(
+                used, NAME, method, path, deadline=DEADLINE, message=_message, params=params, **kwargs
+            )
 
         return call(NAME, once, HINTS, max_wait=self.max_wait)
 

@@ -20,11 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+import httpx
+
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.net import retry
+from gitops_bot.net import limits, retry
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
+from gitops_bot.net.transport import fetch
 from gitops_bot.scm.git import Workspace
 
 log = get_logger(__name__)
@@ -344,3 +347,38 @@ def no_repository(name: str, url: str, key: str) -> UsageError:
         f"cannot tell the {name} repository of {url}",
         hint=f"set {key} in gitops-bot.yaml",
     )
+
+
+def exchange_json(
+    client: httpx.Client,
+    name: str,
+    method: str,
+    path: str,
+    *,
+    deadline: float,
+    message: Callable[[bytes, str], str],
+    **kwargs: Any,
+) -> tuple[Any, httpx.Headers]:
+    """One exchange with a forge's JSON API over the net layer (the adapters written directly
+    on httpx: Gitea, Azure DevOps): the answer streamed and stopped at :data:`MAX_BODY`, within
+    ``deadline`` in all; a failure raised as :class:`HTTPFailure` for :func:`call`'s retries
+    (``message`` reads the forge's own error body), an answer that is not JSON as
+    :func:`unexpected`. Returns the decoded body (None when empty) and the headers."""
+    try:
+        r = fetch(client, method, path, timeout=deadline, limit=MAX_BODY, **kwargs)
+    except limits.TooLarge:  # streamed and stopped there, never read whole
+        raise ForgeUnavailable(
+            f"{name} answered more than {MAX_BODY} bytes", hint="check forge.api_url"
+        ) from None
+    except httpx.TimeoutException:
+        raise HTTPFailure(None, {}, f"no complete answer within {deadline:g}s") from None
+    except httpx.TransportError as exc:
+        raise HTTPFailure(None, {}, type(exc).__name__) from None
+    headers = httpx.Headers(r.headers)
+    if r.status >= 400:
+        raise HTTPFailure(r.status, dict(headers), message(r.body, r.reason))
+    check_answer(name, r.status, headers, len(r.body))
+    try:
+        return (limits.loads(r.body) if r.body else None), headers
+    except ValueError:
+        raise unexpected(name) from None

@@ -17,22 +17,20 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport, fetch
+from gitops_bot.net.transport import Transport
 from gitops_bot.scm.forge import (
-    MAX_BODY,
     MAX_WAIT,
     ChangeRequest,
-    HTTPFailure,
     call,
     change_request,
-    check_answer,
     create_or_adopt,
     decorate_steps,
     draft_title,
+    exchange_json,
     keep_draft,
     kind_from_url,
     no_repository,
@@ -124,24 +122,9 @@ class Gitea:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         def once() -> Any:
-            try:
-                r = fetch(self._client, method, path, timeout=DEADLINE, limit=MAX_BODY, **kwargs)
-            except limits.TooLarge:  # streamed and stopped there, never read whole
-                raise ForgeUnavailable(
-                    f"{self.name} answered more than {MAX_BODY} bytes", hint="check forge.api_url"
-                ) from None
-            except httpx.TimeoutException:
-                raise HTTPFailure(None, {}, f"no complete answer within {DEADLINE:g}s") from None
-            except httpx.TransportError as exc:
-                raise HTTPFailure(None, {}, type(exc).__name__) from None
-            headers = httpx.Headers(r.headers)
-            if r.status >= 400:
-                raise HTTPFailure(r.status, dict(headers), _message(r.body, r.reason))
-            check_answer(self.name, r.status, headers, len(r.body))
-            try:
-                return limits.loads(r.body) if r.body else None
-            except ValueError:
-                raise unexpected(self.name) from None
+            return exchange_json(
+                self._client, self.name, method, path, deadline=DEADLINE, message=_message, **kwargs
+            )[0]
 
         return call(self.name, once, HINTS, max_wait=self.max_wait)
 
