@@ -53,6 +53,23 @@ class WindowsConfig:
 
 
 @dataclass(frozen=True)
+class AutoPromote:
+    """Promote from ``source`` once it has soaked ``after`` (:mod:`gitops_bot.release.soak`)."""
+
+    source: str | None  # None: the environment's promote_from
+    after: timedelta
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class AutoRollback:
+    """Roll back a bot release whose application stays failed ``after``
+    (:mod:`gitops_bot.release.autorollback`)."""
+
+    after: timedelta
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
     paths: tuple[str, ...]
@@ -64,6 +81,8 @@ class EnvironmentConfig:
     verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
     windows: WindowsConfig | None = None  # when releases may land (None: always)
     min_age: timedelta | None = None  # the default of its images' min_age (an image's own wins)
+    auto_promote: AutoPromote | None = None  # promote on its own after the source soaked
+    auto_rollback: AutoRollback | None = None  # roll back on its own after a failed release
 
     @property
     def mode(self) -> EnvironmentMode:

@@ -1,0 +1,135 @@
+"""The releases ``update`` (and so ``watch``) opens on its own, after its updates: automatic
+rollbacks (:mod:`gitops_bot.release.autorollback`) and promotions after soak
+(:mod:`gitops_bot.release.soak`).
+
+Each is exactly the release the manual command builds (``rollback ENV --steps 1``,
+``promote SRC DST``), delivered the same way (so windows, signature policy and holds apply as
+for a person), with one paragraph in the PR body saying which rule opened it. A rule that
+holds a release back says so in the run's output (a warning of an unchanged result), never in
+a notification: a soak that waits is news only once it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from gitops_bot.commands import promote, rollback
+from gitops_bot.commands.history import history
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.errors import GateClosed, GitOpsBotError
+from gitops_bot.core.instants import format_duration, parse_instant
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.model import OutcomeAction
+from gitops_bot.engine import delivery
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.session import Session
+from gitops_bot.gate import argocd
+from gitops_bot.gate.port import Gate
+from gitops_bot.release import autorollback, freezes, soak
+from gitops_bot.release.proposal import Release
+
+log = get_logger(__name__)
+
+
+def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> list[Outcome]:
+    """The automatic rollbacks, then the promotions after soak, of the selected environments."""
+    envs = [e for e in s.app.environments(env_names) if e.auto_rollback or e.auto_promote]
+    if not envs:
+        return []
+    gate: Gate = argocd.ArgoCD(s.app.config.argocd, s.environ)
+    out: list[Outcome] = []
+    try:
+        for env in envs:
+            if env.auto_rollback is not None:
+                out += _rollback(s, gate, env, dry_run=dry_run)
+        for env in envs:
+            if env.auto_promote is not None:
+                out += _promote(s, gate, env, dry_run=dry_run)
+    finally:
+        gate.close()
+    return out
+
+
+def soak_of(s: Session, gate: Gate, env: EnvironmentConfig) -> soak.Soak | None:
+    """The soak deciding ``env``'s automatic promotion (None: its source runs nothing it lacks)."""
+    auto = env.auto_promote
+    assert auto is not None
+    source = s.app.config.environment(auto.source or str(env.promote_from))
+    running, present = promote.deployed(s.app, source.name), promote.deployed(s.app, env.name)
+    if all(present.get(name) == d for name, d in running.items()):
+        return None  # what a merged promotion leaves: nothing to soak for
+    entries = history(s, source.name, limit=1)
+    released = parse_instant(entries[0].time) if entries else None
+    live = gate.live(str(source.argocd_application))
+    return soak.decide(source.name, env.name, auto.after, released=released, live=live, now=s.app.clock())
+
+
+def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
+    decided = soak_of(s, gate, env)
+    if decided is None:
+        return []
+    log.info("soak", **decided.to_json())
+    if not decided.ready:
+        return [_waiting(env, decided.text())]
+    try:
+        freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None)
+        rel, notes = promote.release(s, decided.source, env.name)
+    except GateClosed as exc:  # a freeze, a hold, a signature, the gate's image check: as for a person
+        return [_waiting(env, f"{decided.text()}, but {exc}")]
+    if rel is None:
+        return [_waiting(env, "; ".join(notes))] if notes else []
+    why = f"auto_promote: {decided.source} soaked {_after(decided)}"
+    rel = replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
+    return delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=decided.note())
+
+
+def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
+    auto = env.auto_rollback
+    assert auto is not None
+    live = gate.live(str(env.argocd_application))
+    if autorollback.failure(live) is None:
+        return []  # healthy: nothing to say, and no history to read
+    now = s.app.clock()
+    freeze = freezes.in_force(s.app.config.root, env.name, now)
+    entries = history(s, env.name, limit=1)
+    verdict = autorollback.decide(
+        env.name,
+        auto.after,
+        latest=entries[0] if entries else None,
+        live=live,
+        now=now,
+        frozen=freeze.text() if freeze else None,
+    )
+    log.info("auto_rollback", **verdict.to_json())
+    if not verdict.ready:
+        return [_waiting(env, verdict.text())]
+    try:
+        rel, notes = rollback.release(s, env.name, to=None, steps=1)
+    except GitOpsBotError as exc:  # no earlier release to go back to
+        return [_waiting(env, f"{verdict.text()}, but {exc}")]
+    if rel is None:
+        return [_waiting(env, "; ".join(notes))]
+    blocked = autorollback.held_by(rel, s.app.holds.get(env.name, {}))
+    if blocked is not None:
+        return [_waiting(env, f"auto-rollback {env.name}: not rolled back: {blocked}")]
+    rel = _failed(autorollback.with_holds(rel, verdict), verdict)
+    note = f"Rolled back automatically: {verdict.reason()}."
+    return delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=note)
+
+
+def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:
+    why = f"auto_rollback: {verdict.reason()}"
+    return replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
+
+
+def _after(decided: soak.Soak) -> str:
+    return format_duration(decided.after)
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}; {second}" if first else second
+
+
+def _waiting(env: EnvironmentConfig, text: str) -> Outcome:
+    return Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=[text])
