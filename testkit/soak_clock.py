@@ -34,3 +34,18 @@ def configure(world: World, environment: str, lines: str) -> None:
     ``gitops-bot.yaml``, by a commit on main."""
     anchor = f"  - name: {environment}\n    path: overlays/{environment}\n"
     add_files(world, {}, ("gitops-bot.yaml", anchor, anchor + lines))
+
+
+def running(world: World, environment: str) -> list[str]:
+    """What Argo CD reports running (``status.summary.images``) when ``environment`` runs
+    exactly the images its overlay pins by digest."""
+    out, name, tag = [], "", ""
+    for line in world.overlay(environment).splitlines():
+        key, _, value = line.strip().partition(": ")
+        if key == "newName":
+            name = value
+        elif key == "newTag":
+            tag = value.strip('"')
+        elif key == "digest":
+            out.append(f"{name}:{tag}@{value}")
+    return out

@@ -16,21 +16,7 @@ import pytest
 
 from testkit.argocd_server import application
 from testkit.promotion_world import World, release_dev, run
-from testkit.soak_clock import at, configure, rfc3339, start
-
-
-def _running(world: World, env: str) -> list[str]:
-    """What Argo CD reports running when ``env`` runs exactly what its overlay pins."""
-    out, name, tag = [], "", ""
-    for line in world.overlay(env).splitlines():
-        key, _, value = line.strip().partition(": ")
-        if key == "newName":
-            name = value
-        elif key == "newTag":
-            tag = value.strip('"')
-        elif key == "digest":
-            out.append(f"{name}:{tag}@{value}")
-    return out
+from testkit.soak_clock import at, configure, rfc3339, running, start
 
 
 def _production_warnings(out: dict[str, Any]) -> list[str]:
@@ -45,7 +31,7 @@ def test_staging_soaks_an_hour_a_degraded_blip_restarts_the_clock_then_the_promo
     release_dev(capsys, world)
     run(capsys, world, "promote", "dev", "staging")
     world.merge_only_pr()
-    images = _running(world, "staging")
+    images = running(world, "staging")
     digest = images[0].split("@")[1]
     t0 = start()
 
@@ -136,7 +122,7 @@ def test_a_hold_in_production_stops_the_automatic_promotion_as_it_stops_a_manual
     t0 = start()
     world.argocd.apps["app-staging"] = application(
         "app-staging",
-        _running(world, "staging"),
+        running(world, "staging"),
         health_since=rfc3339(t0),
         finished=rfc3339(t0),
     )
