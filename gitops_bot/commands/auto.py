@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from gitops_bot.commands import promote, rollback
 from gitops_bot.commands.history import history
@@ -70,18 +71,21 @@ def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -
     if decided is None:
         return []
     log.info("soak", **decided.to_json())
+    decision = decided.to_json()
     if not decided.ready:
-        return [_waiting(env, decided.text())]
+        return [_waiting(env, decided.text(), decision)]
     try:
         freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None)
         rel, notes = promote.release(s, decided.source, env.name)
     except GateClosed as exc:  # a freeze, a hold, a signature, the gate's image check: as for a person
-        return [_waiting(env, f"{decided.text()}, but {exc}")]
+        refused = f"{decided.text()}, but {exc}"
+        return [_waiting(env, refused, {**decision, "ready": False, "held": [str(exc)]})]
     if rel is None:
-        return [_waiting(env, "; ".join(notes))] if notes else []
-    why = f"auto_promote: {decided.source} soaked {_after(decided)}"
+        return [_waiting(env, "; ".join(notes), decision)] if notes else []
+    why = f"auto_promote: {decided.source} soaked {format_duration(decided.after)}"
     rel = replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
-    return delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=decided.note())
+    out = delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=decided.note())
+    return [replace(o, decision=decision) for o in out]
 
 
 def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
@@ -101,21 +105,26 @@ def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) 
         now=now,
         frozen=freeze.text() if freeze else None,
     )
-    log.info("auto_rollback", **verdict.to_json())
+    decision = verdict.to_json()
+    log.info("auto_rollback", **decision)
     if not verdict.ready:
-        return [_waiting(env, verdict.text())]
+        return [_waiting(env, verdict.text(), decision)]
     try:
         rel, notes = rollback.release(s, env.name, to=None, steps=1)
     except GitOpsBotError as exc:  # no earlier release to go back to
-        return [_waiting(env, f"{verdict.text()}, but {exc}")]
+        return [
+            _waiting(env, f"{verdict.text()}, but {exc}", {**decision, "ready": False, "held": [str(exc)]})
+        ]
     if rel is None:
-        return [_waiting(env, "; ".join(notes))]
+        return [_waiting(env, "; ".join(notes), {**decision, "ready": False, "held": notes})]
     blocked = autorollback.held_by(rel, s.app.holds.get(env.name, {}))
     if blocked is not None:
-        return [_waiting(env, f"auto-rollback {env.name}: not rolled back: {blocked}")]
+        text = f"auto-rollback {env.name}: not rolled back: {blocked}"
+        return [_waiting(env, text, {**decision, "ready": False, "held": [blocked]})]
     rel = _failed(autorollback.with_holds(rel, verdict), verdict)
     note = f"Rolled back automatically: {verdict.reason()}."
-    return delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=note)
+    out = delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=note)
+    return [replace(o, decision=decision) for o in out]
 
 
 def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:
@@ -123,13 +132,9 @@ def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:
     return replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
 
 
-def _after(decided: soak.Soak) -> str:
-    return format_duration(decided.after)
-
-
 def _join(first: str, second: str) -> str:
     return f"{first}; {second}" if first else second
 
 
-def _waiting(env: EnvironmentConfig, text: str) -> Outcome:
-    return Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=[text])
+def _waiting(env: EnvironmentConfig, text: str, decision: dict[str, Any]) -> Outcome:
+    return Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=[text], decision=decision)

@@ -52,11 +52,24 @@ def test_staging_soaks_an_hour_a_degraded_blip_restarts_the_clock_then_the_promo
 
     # Deployed at t0, Healthy since t0 + 1m: half an hour in, it waits and says until when.
     staging("Healthy", timedelta(minutes=1), timedelta(minutes=30))
-    (waits,) = _production_warnings(update(timedelta(minutes=30)))
+    out_30 = update(timedelta(minutes=30))
+    (waits,) = _production_warnings(out_30)
     assert waits == (
         f"auto-promote staging -> production: staging has soaked 29m of 1h (Healthy and Synced since "
         f"{rfc3339(t0 + timedelta(minutes=1))}); waits until {rfc3339(t0 + timedelta(minutes=61))}"
     )
+
+    (result,) = [r for r in out_30["results"] if r["environment"] == "production"]
+    assert result["decision"] == {
+        "rule": "auto_promote",
+        "from": "staging",
+        "to": "production",
+        "after": "1h",
+        "since": rfc3339(t0 + timedelta(minutes=1)),
+        "until": rfc3339(t0 + timedelta(minutes=61)),
+        "ready": False,
+        "held": [waits.split(": ", 1)[1]],
+    }
 
     # A Degraded blip: not green, nothing soaks.
     staging("Degraded", timedelta(minutes=40), timedelta(minutes=41))
@@ -84,6 +97,9 @@ def test_staging_soaks_an_hour_a_degraded_blip_restarts_the_clock_then_the_promo
     (res,) = [r for r in out["results"] if r["environment"] == "production"]
     assert res["action"] == "pull_request" and res["kind"] == "promotion", res["warnings"]
     assert res["branch"] == "gitops-bot/promotion/production"
+    assert res["decision"]["ready"] is True and res["decision"]["since"] == rfc3339(
+        t0 + timedelta(minutes=45)
+    )
     (pr,) = world.github.open_pulls()
     assert pr["title"].startswith("production: promote from staging: ")
     assert f"| production | `example/app` | `1.0.0` | `1.1.0` | `{digest}` |" in pr["body"]

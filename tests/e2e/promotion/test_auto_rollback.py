@@ -69,6 +69,8 @@ def test_a_degraded_release_rolls_back_exactly_once_and_holds_the_bad_digest(
         f"{rfc3339(t0 + timedelta(minutes=2))}; rolls back at {rfc3339(t0 + timedelta(minutes=12))} "
         "unless it recovers"
     ]
+    assert waits["decision"]["until"] == rfc3339(t0 + timedelta(minutes=12))
+    assert waits["decision"]["ready"] is False and waits["decision"]["rule"] == "auto_rollback"
     assert world.github.open_pulls() == [] and hooks.received == []
 
     # Past the grace period: the rollback PR opens, holding what it restores.
