@@ -11,14 +11,14 @@ a notification: a soak that waits is news only once it ends.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from gitops_bot.commands import promote, rollback
 from gitops_bot.commands.history import history
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import GateClosed, GitOpsBotError
+from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import format_duration, parse_instant
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import OutcomeAction
@@ -43,13 +43,35 @@ def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> 
     try:
         for env in envs:
             if env.auto_rollback is not None:
-                out += _rollback(s, gate, env, dry_run=dry_run)
+                out += _unless_unavailable(
+                    env, "auto-rollback", lambda e: _rollback(s, gate, e, dry_run=dry_run)
+                )
         for env in envs:
             if env.auto_promote is not None:
-                out += _promote(s, gate, env, dry_run=dry_run)
+                out += _unless_unavailable(
+                    env, "auto-promote", lambda e: _promote(s, gate, e, dry_run=dry_run)
+                )
     finally:
         gate.close()
     return out
+
+
+def _unless_unavailable(
+    env: EnvironmentConfig, rule: str, fn: Callable[[EnvironmentConfig], list[Outcome]]
+) -> list[Outcome]:
+    """An Argo CD that cannot answer now decides nothing: the run's updates stand, the rule
+    says why it waits, and the next run asks again (nothing was kept to lose)."""
+    try:
+        return fn(env)
+    except ServiceUnavailable as exc:
+        log.warning("automation_unavailable", environment=env.name, rule=rule, reason=str(exc))
+        return [
+            _waiting(
+                env,
+                f"{rule} {env.name}: not decided: {exc}",
+                {"rule": rule.replace("-", "_"), "ready": False, "held": [str(exc)]},
+            )
+        ]
 
 
 def soak_of(s: Session, gate: Gate, env: EnvironmentConfig) -> soak.Soak | None:

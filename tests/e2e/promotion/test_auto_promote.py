@@ -148,3 +148,20 @@ def test_a_hold_in_production_stops_the_automatic_promotion_as_it_stops_a_manual
     assert held.startswith("auto-promote staging -> production: soaked, promoting, but refused: ")
     assert "production holds example/app (load test running)" in held
     assert world.github.open_pulls() == [] and world.github.unexpected == []
+
+
+def test_argo_cd_unavailable_decides_nothing_and_the_run_still_succeeds(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    run(capsys, world, "promote", "dev", "staging")
+    world.merge_only_pr()
+    world.argocd.fail_next = [503, 503, 503]
+    at(monkeypatch, start() + timedelta(days=1))
+    out = run(capsys, world, "update", "--env", "production")  # exit 0
+    (unavailable,) = _production_warnings(out)
+    assert unavailable.startswith("auto-promote production: not decided: Argo CD at ")
+    assert "is unavailable" in unavailable and world.argocd.token not in unavailable
+    assert world.github.open_pulls() == [] and world.argocd.fail_next == []
