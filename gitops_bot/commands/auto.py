@@ -11,7 +11,7 @@ a notification: a soak that waits is news only once it ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -21,14 +21,17 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import format_duration, parse_instant
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.model import OutcomeAction
+from gitops_bot.core.model import OutcomeAction, Plan
 from gitops_bot.engine import delivery
+from gitops_bot.engine.app import App
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate
-from gitops_bot.release import autorollback, freezes, soak
+from gitops_bot.release import autorollback, freezes, ledger, soak
+from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release
+from gitops_bot.scm.gitlog import Checkout
 
 log = get_logger(__name__)
 
@@ -74,22 +77,95 @@ def _unless_unavailable(
         ]
 
 
-def soak_of(s: Session, gate: Gate, env: EnvironmentConfig) -> soak.Soak | None:
+Latest = Callable[[str], Entry | None]  # an environment's newest release in git (None: none)
+
+
+def soak_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> soak.Soak | None:
     """The soak deciding ``env``'s automatic promotion (None: its source runs nothing it lacks)."""
     auto = env.auto_promote
     assert auto is not None
-    source = s.app.config.environment(auto.source or str(env.promote_from))
-    running, present = promote.deployed(s.app, source.name), promote.deployed(s.app, env.name)
+    source = app.config.environment(auto.source or str(env.promote_from))
+    running, present = promote.deployed(app, source.name), promote.deployed(app, env.name)
     if all(present.get(name) == d for name, d in running.items()):
         return None  # what a merged promotion leaves: nothing to soak for
-    entries = history(s, source.name, limit=1)
-    released = parse_instant(entries[0].time) if entries else None
+    entry = latest(source.name)
+    released = parse_instant(entry.time) if entry else None
     live = gate.live(str(source.argocd_application))
-    return soak.decide(source.name, env.name, auto.after, released=released, live=live, now=s.app.clock())
+    return soak.decide(source.name, env.name, auto.after, released=released, live=live, now=app.clock())
+
+
+def verdict_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> autorollback.Verdict | None:
+    """The automatic rollback's verdict on ``env`` (None: its application is not failing)."""
+    auto = env.auto_rollback
+    assert auto is not None
+    live = gate.live(str(env.argocd_application))
+    if autorollback.failure(live) is None:
+        return None  # healthy: nothing to say, and no history to read
+    now = app.clock()
+    freeze = freezes.in_force(app.config.root, env.name, now)
+    return autorollback.decide(
+        env.name,
+        auto.after,
+        latest=latest(env.name),
+        live=live,
+        now=now,
+        frozen=freeze.text() if freeze else None,
+    )
+
+
+def planned(
+    app: App, env_names: Sequence[str] | None, environ: Mapping[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """``plan``'s view: each environment's automatic decisions as they stand, read from the
+    checkout's git history and Argo CD, changing nothing."""
+    envs = [e for e in app.environments(env_names) if e.auto_rollback or e.auto_promote]
+    if not envs:
+        return {}
+    checkout = Checkout(app.root)
+
+    def latest(name: str) -> Entry | None:
+        paths = app.repo_paths(app.config.environment(name), app.root)
+        entries = ledger.read(checkout, "HEAD", paths, app.image_specs(), limit=1)
+        return entries[0] if entries else None
+
+    gate: Gate = argocd.ArgoCD(app.config.argocd, environ)
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for env in envs:
+            decisions: list[dict[str, Any]] = []
+            try:
+                if env.auto_rollback is not None and (verdict := verdict_of(app, gate, env, latest)):
+                    decisions.append(verdict.to_json())
+                if env.auto_promote is not None and (decided := soak_of(app, gate, env, latest)):
+                    decisions.append(decided.to_json())
+            except ServiceUnavailable as exc:
+                decisions.append({"rule": "automation", "ready": False, "held": [str(exc)]})
+            if decisions:
+                out[env.name] = decisions
+    finally:
+        gate.close()
+    return out
+
+
+def with_decisions(app: App, plan: Plan, env_names: Sequence[str] | None, environ: Mapping[str, str]) -> Plan:
+    """``plan`` with each environment's automatic decisions (:func:`planned`)."""
+    found = planned(app, env_names, environ)
+    return replace(
+        plan,
+        environments=tuple(replace(ep, automatic=tuple(found.get(ep.name, ()))) for ep in plan.environments),
+    )
+
+
+def _latest(s: Session) -> Latest:
+    def latest(name: str) -> Entry | None:
+        entries = history(s, name, limit=1)
+        return entries[0] if entries else None
+
+    return latest
 
 
 def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
-    decided = soak_of(s, gate, env)
+    decided = soak_of(s.app, gate, env, _latest(s))
     if decided is None:
         return []
     log.info("soak", **decided.to_json())
@@ -111,22 +187,9 @@ def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -
 
 
 def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
-    auto = env.auto_rollback
-    assert auto is not None
-    live = gate.live(str(env.argocd_application))
-    if autorollback.failure(live) is None:
-        return []  # healthy: nothing to say, and no history to read
-    now = s.app.clock()
-    freeze = freezes.in_force(s.app.config.root, env.name, now)
-    entries = history(s, env.name, limit=1)
-    verdict = autorollback.decide(
-        env.name,
-        auto.after,
-        latest=entries[0] if entries else None,
-        live=live,
-        now=now,
-        frozen=freeze.text() if freeze else None,
-    )
+    verdict = verdict_of(s.app, gate, env, _latest(s))
+    if verdict is None:
+        return []
     decision = verdict.to_json()
     log.info("auto_rollback", **decision)
     if not verdict.ready:

@@ -9,14 +9,17 @@ changes nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from gitops_bot.cli import main
 from testkit.argocd_server import application
 from testkit.promotion_world import World, release_dev, run
 from testkit.soak_clock import at, configure, rfc3339, running, start
+from testkit.update_world import git
 
 
 def _production_warnings(out: dict[str, Any]) -> list[str]:
@@ -70,6 +73,13 @@ def test_staging_soaks_an_hour_a_degraded_blip_restarts_the_clock_then_the_promo
         "ready": False,
         "held": [waits.split(": ", 1)[1]],
     }
+
+    # `plan` on a clone says the same, from the clone's history and Argo CD.
+    checkout = world.tmp / "plan-checkout"
+    git(world.tmp, "clone", "-q", str(world.remote), str(checkout))
+    assert main(["plan", "--repo", str(checkout), "--env", "production", "--output", "json"]) == 0
+    (planned,) = json.loads(capsys.readouterr().out)["environments"]
+    assert planned["automatic"] == [result["decision"]]
 
     # A Degraded blip: not green, nothing soaks.
     staging("Degraded", timedelta(minutes=40), timedelta(minutes=41))
