@@ -35,6 +35,9 @@ LOCK = "Chart.lock"
 _FIELDS = ("name", "version", "repository", "condition", "tags", "enabled", "import-values", "alias")
 _ALWAYS = ("name", "repository")
 _SANITIZED = ("name", "version", "repository")
+# Plain scalars go-yaml v2 (under sigs.k8s.io/yaml, Helm's Chart.yaml reader) reads as booleans
+# where YAML 1.1 readers do not: ``parent: y`` in import-values is hashed as ``"parent":true``.
+_GO_BOOL = frozenset({"y", "Y", "n", "N"})
 _HTML = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -165,7 +168,9 @@ def _value(node: Any, filename: str, *, want_bool: bool = False) -> Any:
         return {str(k.value): _value(v, filename) for k, v in node.value}
     if want_bool and node.tag.endswith(":bool"):
         return node.value in ("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON")
-    if node.tag.endswith(":str") and (node.style or nodes.reads_as_string(node.value)):
+    if node.tag.endswith(":str") and (
+        node.style or (nodes.reads_as_string(node.value) and node.value not in _GO_BOOL)
+    ):
         return str(node.value)
     raise ManifestError(
         filename,
