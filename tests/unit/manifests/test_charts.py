@@ -110,3 +110,19 @@ def test_a_version_yaml_would_read_as_a_number_is_written_quoted() -> None:
     assert charts.write(
         text, "kustomization.yaml", {charts.ChartSpec("a", "https://x"): "1e3"}
     ) == text.replace("1.0.0", '"1e3"')
+
+
+def test_an_overlay_patch_is_a_site_of_the_release_it_patches() -> None:
+    both = (TEST_DATA / "charts/helmrelease/repository_in_the_same_file/input.yaml").read_text()
+    repository, release = both.split("---\n")
+    known = charts.helm_repositories(repository, "repository.yaml")
+    base = release.replace("      version: 6.5.4\n", "")  # the base tracks latest: no site of its own
+    assert charts.read(base, "release.yaml", [PODINFO], repositories=known) == []
+    releases = charts.helm_releases(base, "release.yaml", repositories=known)
+    assert [(k, v.key) for k, v in releases.items()] == [("podinfo/podinfo", PODINFO.key)]
+    patch = (
+        TEST_DATA / "charts/helmrelease/overlay_patch_of_a_release_given_by_config/input.yaml"
+    ).read_text()
+    assert charts.read(patch, "podinfo-values.yaml", [PODINFO]) == []
+    [site] = charts.read(patch, "podinfo-values.yaml", [PODINFO], releases=releases)
+    assert (site.form, site.version, site.line) == ("helmrelease", "6.5.4", 9)
