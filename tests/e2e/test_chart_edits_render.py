@@ -134,7 +134,9 @@ def test_a_range_relocked_to_another_version_within_it_builds_that_version(
     repo: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
     url, env = repo
-    chart = _umbrella(tmp_path / "umbrella", f'  - name: sub\n    version: "^1.0.0"\n    repository: "{url}"\n')
+    chart = _umbrella(
+        tmp_path / "umbrella", f'  - name: sub\n    version: "^1.0.0"\n    repository: "{url}"\n'
+    )
     assert _run([kubetools.helm(), "dependency", "update", str(chart)], env).returncode == 0
     assert _rendered_versions(chart, env) == {"rel-sub": "1.1.0"}
     chart_yaml, lock = (chart / "Chart.yaml").read_text(), (chart / "Chart.lock").read_text()
@@ -154,7 +156,9 @@ def test_a_repository_alias_relocked_builds(repo: tuple[str, dict[str, str]], tm
     chart_yaml, lock = (chart / "Chart.yaml").read_text(), (chart / "Chart.lock").read_text()
     edited = charts.write(chart_yaml, "Chart.yaml", {spec: "2.0.0"})
     (chart / "Chart.yaml").write_text(edited)
-    (chart / "Chart.lock").write_text(charts.relock(edited, lock, {spec: "2.0.0"}))
+    relocked = charts.relock(edited, lock, {spec: "2.0.0"})
+    assert f"repository: {url}\n  version: 2.0.0" in relocked  # helm locked the alias as its URL
+    (chart / "Chart.lock").write_text(relocked)
     built = _build(chart, env)
     assert built.returncode == 0, built.stderr
     assert _rendered_versions(chart, env) == {"rel-sub": "2.0.0"}
