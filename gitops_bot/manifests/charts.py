@@ -84,7 +84,8 @@ class ChartSite:
 
     @property
     def exact(self) -> bool:
-        """One exact version (else a range the chart's tool resolves, or an OCI tag)."""
+        """One exact version (else a range the chart's tool resolves; :func:`write` leaves it
+        alone unless asked to pin)."""
         return is_exact(self.version)
 
 
@@ -140,7 +141,16 @@ def write(
 ) -> str:
     """``text`` with every site of the changed charts set to its new version (ranges left alone
     unless ``pin_ranges``); the same text when nothing changes."""
-    wanted = {spec.key: _checked_version(spec, v, filename) for spec, v in changes.items()}
+    wanted: dict[tuple[str, str], str] = {}
+    for spec, version in changes.items():
+        if wanted.setdefault(spec.key, _checked_version(spec, version, filename)) != version:
+            raise ManifestError(
+                filename,
+                None,
+                f"chart {spec.name!r} of {spec.repository} is asked for at two versions "
+                f"({wanted[spec.key]} and {version})",
+                hint="name each chart once",
+            )
     src = Source.of(text)
     t = Text(src)
     docs = _docs(src.body, filename)

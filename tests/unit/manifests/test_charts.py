@@ -126,3 +126,10 @@ def test_an_overlay_patch_is_a_site_of_the_release_it_patches() -> None:
     assert charts.read(patch, "podinfo-values.yaml", [PODINFO]) == []
     [site] = charts.read(patch, "podinfo-values.yaml", [PODINFO], releases=releases)
     assert (site.form, site.version, site.line) == ("helmrelease", "6.5.4", 9)
+
+
+def test_one_chart_asked_for_at_two_versions_is_refused() -> None:
+    text = "helmCharts:\n- name: a\n  repo: https://x\n  version: 1.0.0\n"
+    changes = {charts.ChartSpec("a", "https://x"): "1.0.1", charts.ChartSpec("a", "https://X/"): "1.0.2"}
+    with pytest.raises(ManifestError, match="asked for at two versions"):
+        charts.write(text, "kustomization.yaml", changes)
