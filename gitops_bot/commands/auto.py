@@ -49,8 +49,11 @@ def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> 
                 out += _unless_unavailable(
                     env, "auto-rollback", lambda e: _rollback(s, gate, e, dry_run=dry_run)
                 )
+        # an environment being rolled back takes no promotion in the same run: two pull
+        # requests moving it opposite ways would leave the choice to whoever merges first
+        rolling = {o.environment for o in out if o.changes}
         for env in envs:
-            if env.auto_promote is not None:
+            if env.auto_promote is not None and env.name not in rolling:
                 out += _unless_unavailable(
                     env, "auto-promote", lambda e: _promote(s, gate, e, dry_run=dry_run)
                 )
