@@ -36,7 +36,7 @@ def _key(v: Values) -> KeyRef:
     return ref
 
 
-KEY = Section((Field("file", STR), Field("env", EnvVar())), _key, schema=_exactly_one("file", "env"))
+KEY = Section.of(KeyRef, _key, kinds={"env": EnvVar()}, schema=_exactly_one("file", "env"))
 
 
 def _keyless(v: Values) -> KeylessConfig:
@@ -45,13 +45,8 @@ def _keyless(v: Values) -> KeylessConfig:
     return KeylessConfig(v["trusted_root"], v["issuer"], v["identity"], v["identity_regexp"])
 
 
-KEYLESS = Section(
-    (
-        Field("trusted_root", STR, required=True),
-        Field("issuer", STR, required=True),
-        Field("identity", STR),
-        Field("identity_regexp", STR, rules=(COMPILES,)),
-    ),
+KEYLESS = Section.of(
+    KeylessConfig,
     _keyless,
     schema=_exactly_one("identity", "identity_regexp"),
 )
@@ -64,13 +59,13 @@ def _verify(v: Values) -> VerifyConfig:
     return VerifyConfig(keys=v["keys"], keyless=v["keyless"], environments=v["environments"])
 
 
-VERIFY = Section(
-    (
-        Field("keys", ListOf(KEY, "a key in {parent}", "'keys' in {what} must be a list")),
-        Field("keyless", Nested(KEYLESS, "'keyless' of {parent}")),
-        Field("environments", Strings(), description="Only in these environments (default: all)."),
-    ),
+VERIFY = Section.of(
+    VerifyConfig,
     _verify,
+    kinds={
+        "keys": ListOf(KEY, "a key in {parent}", "'keys' in {what} must be a list"),
+        "keyless": Nested(KEYLESS, "'keyless' of {parent}"),
+    },
     name="verify",
     schema=_any_of("keys", "keyless"),
 )
@@ -86,28 +81,8 @@ def _source(v: Values) -> SourceConfig:
     return SourceConfig(repository=v["repository"], revision_from_tag=pattern)
 
 
-SOURCE = Section(
-    (
-        Field(
-            "repository",
-            STR,
-            rules=(
-                matches(
-                    r"^https?://[^/\s]+/[^\s]+$",
-                    "'repository' {value!r} of {what} must be the source's web URL (https://host/owner/name)",
-                ),
-            ),
-            description="The source repository's web URL, "
-            "when the image has no org.opencontainers.image.source label.",
-        ),
-        Field(
-            "revision_from_tag",
-            STR,
-            rules=(COMPILES,),
-            description="A regular expression with a (?P<sha>...) group reading the commit from the tag, "
-            "when the image has no org.opencontainers.image.revision label.",
-        ),
-    ),
+SOURCE = Section.of(
+    SourceConfig,
     _source,
     name="source",
 )
@@ -270,7 +245,7 @@ def _repository(v: Values) -> ImageRef:
 
 
 def _image(v: Values) -> ImageConfig:
-    if any(i.name == v["name"] for i in v.siblings):
+    if v["name"] in v.taken:
         raise v.error(v.line, f"image {v['name']!r} is listed twice")
     return ImageConfig(
         name=v["name"],

@@ -4,6 +4,9 @@ a mapping of the user's names by another :class:`~gitops_bot.config.spec.Section
 
 from __future__ import annotations
 
+import enum
+import types
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -133,10 +136,15 @@ class ListOf(Kind, Generic[T]):
         if not isinstance(items, list):
             raise v.error(v.line_of(key), self.not_list.format(what=v.what))
         out: list[T] = []
+        names: set[str] = set()  # the entries' names so far: "listed twice" in O(1)
         for index, node in enumerate(items):
             what = self.what.format(index=index, number=index + 1, parent=v.what)
-            child = v.child(node, what, item_line(items, index), siblings=tuple(out))
-            out.append(read(self.section, child))
+            child = v.child(node, what, item_line(items, index), siblings=out, taken=names)
+            item = read(self.section, child)
+            out.append(item)
+            name = getattr(item, "name", None)
+            if isinstance(name, str):
+                names.add(name)
         if self.check:
             self.check(v.r, tuple(out))
         return tuple(out)
@@ -185,3 +193,23 @@ class MapOf(Kind, Generic[T]):
             out["propertyNames"] = dict(self.name_rule.schema)
         out["additionalProperties"] = {"oneOf": [{"const": False}, entry]} if self.off else entry
         return out
+
+
+def kind_of(key: str, annotation: Any, settings: type) -> Kind:
+    """The kind a settings field's annotation says (``| None`` aside): str, bool, int, float,
+    a str enum (its values are read as strings), ``tuple[str, ...]``; a key ending in ``_env``
+    names an environment variable. Anything else must be given (``Section.of(kinds=...)``)."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (types.UnionType, typing.Union):
+        rest = [a for a in args if a is not type(None)]
+        annotation = rest[0] if len(rest) == 1 else annotation
+    if annotation is str and key.endswith("_env"):
+        return EnvVar()
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum) and issubclass(annotation, str):
+        return STR
+    simple = {str: STR, bool: BOOL, int: INT, float: NUMBER}
+    if annotation in simple:
+        return simple[annotation]
+    if typing.get_origin(annotation) is tuple and typing.get_args(annotation) == (str, Ellipsis):
+        return Strings()
+    raise TypeError(f"{settings.__name__}.{key}: say its kind in Section.of(kinds=...) ({annotation!r})")

@@ -9,81 +9,30 @@ declarations into the published JSON Schema.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import re
-from collections.abc import Callable, Iterable, Mapping
+import enum
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from gitops_bot.config.reader import Node, Reader
 from gitops_bot.core.errors import ConfigError
+from gitops_bot.core.settings import COMPILES as COMPILES
+from gitops_bot.core.settings import Rule as Rule
+from gitops_bot.core.settings import between as between
+from gitops_bot.core.settings import declared
+from gitops_bot.core.settings import holds as holds
+from gitops_bot.core.settings import matches as matches
+from gitops_bot.core.settings import none_of as none_of
+from gitops_bot.core.settings import one_of as one_of
+from gitops_bot.core.settings import regex_problem as regex_problem
 
 T = TypeVar("T")
 JSON = dict[str, Any]
 Defs = dict[str, JSON]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A constraint on one value: ``problem`` answers None when it holds, else what is wrong.
-    ``message`` is formatted with value, text (the value as a string), key, what, parent,
-    problem and suggest ("did you mean ...?"); ``schema`` says the same in JSON Schema (empty:
-    the schema cannot say it)."""
-
-    problem: Callable[[Any], str | None]
-    message: str
-    schema: Mapping[str, Any] = field(default_factory=dict)
-    choices: tuple[Any, ...] = ()
-
-
-def one_of(choices: Iterable[Any], message: str) -> Rule:
-    options = tuple(choices)
-
-    def problem(value: Any) -> str | None:  # True is not 1, nor "1" 1
-        return None if any(type(value) is type(c) and value == c for c in options) else ""
-
-    schema = {"const": options[0]} if len(options) == 1 else {"enum": list(options)}
-    return Rule(problem, message, schema, options)
-
-
-def none_of(names: Iterable[str], message: str) -> Rule:
-    taken = tuple(names)
-    return Rule(lambda v: "" if v in taken else None, message, {"not": {"enum": list(taken)}})
-
-
-def matches(pattern: str, message: str) -> Rule:
-    return Rule(lambda v: None if re.match(pattern, v) else "", message, {"pattern": pattern})
-
-
-def between(low: float | None, high: float | None, message: str, *, above: bool = False) -> Rule:
-    """``low <= value <= high`` (``above``: ``low < value``); None: unbounded."""
-
-    def problem(value: float) -> str | None:
-        low_ok = low is None or (value > low if above else value >= low)
-        return None if low_ok and (high is None or value <= high) else ""
-
-    schema: JSON = {}
-    if low is not None:
-        schema["exclusiveMinimum" if above else "minimum"] = low
-    if high is not None:
-        schema["maximum"] = high
-    return Rule(problem, message, schema)
-
-
-def holds(problem: Callable[[Any], str | None], message: str) -> Rule:
-    """A check JSON Schema cannot express (a regex that compiles, a semver range)."""
-    return Rule(problem, message)
-
-
-def regex_problem(pattern: str) -> str | None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return str(exc)
-    return None
-
-
-COMPILES = holds(regex_problem, "invalid regular expression {value!r}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -131,10 +80,28 @@ class Section(Generic[T]):
     named: str = ""  # how messages name it once its 'name' is read, e.g. "image {name!r}"
     schema: Mapping[str, Any] = field(default_factory=dict)  # what spans keys, for the schema
     description: str = ""
+    settings: type | None = None  # the dataclass its fields were derived from (Section.of)
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.fields)
+
+    @classmethod
+    def of(
+        cls,
+        settings: type,
+        build: Callable[[Values], T],
+        *,
+        kinds: Mapping[str, Kind] | None = None,
+        same: Mapping[str, str] | None = None,
+        **section: Any,
+    ) -> Section[T]:
+        """The section whose keys are the fields of the ``settings`` dataclass (declared with
+        :func:`gitops_bot.core.settings.setting`): default, description and rules from each
+        field, the kind from its annotation unless ``kinds`` says it. ``same``: a key whose
+        default is another key's value ("": the entry's name), for a field the dataclass
+        requires. Fields declared ``key=None`` are not keys."""
+        return cls(derive_fields(settings, kinds or {}, same or {}), build, settings=settings, **section)
 
 
 @dataclass
@@ -148,7 +115,10 @@ class Values:
     parent: str = ""  # how messages name its parent
     key: str = ""  # its own name in an open mapping (a registry host, a webhook source)
     root: Values | None = None  # the whole file's values read so far (None: this is the file)
-    siblings: tuple[Any, ...] = ()  # the entries of its list built before it
+    # The entries of its list built before it, and their names: views of the list being read,
+    # not copies (a copy per entry made a 1,000-image file quadratic to read)
+    siblings: Sequence[Any] = ()
+    taken: AbstractSet[str] = frozenset()
     values: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
@@ -178,6 +148,32 @@ class Values:
 
     def child(self, node: Any, what: str, line: int | None, **where: Any) -> Values:
         return Values(self.r, node, what, line, parent=self.what, root=self.file, **where)
+
+
+def derive_fields(settings: type, kinds: Mapping[str, Kind], same: Mapping[str, str]) -> tuple[Field, ...]:
+    from gitops_bot.config.kinds import kind_of  # kinds builds on this module
+
+    hints = typing.get_type_hints(settings)
+    out: list[Field] = []
+    for f in dataclasses.fields(settings):
+        meta = declared(f)
+        if meta.key is None:
+            continue
+        key = meta.key or f.name
+        default: Any = None if f.default is dataclasses.MISSING else f.default
+        if isinstance(default, enum.Enum):  # read and written as its YAML value
+            default = default.value
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if key in same:
+            if not required:
+                raise TypeError(f"{settings.__name__}.{f.name}: a default in the dataclass and in 'same'")
+            default, required = Same(same[key]), False
+        kind = kinds[key] if key in kinds else kind_of(key, hints[f.name], settings)
+        out.append(Field(key, kind, default, meta.rules, required, meta.description, meta.schema))
+    unknown = (set(kinds) | set(same)) - {f.key for f in out}
+    if unknown:
+        raise TypeError(f"{settings.__name__} has no keys {sorted(unknown)}")
+    return tuple(out)
 
 
 def read(section: Section[T], v: Values) -> T:

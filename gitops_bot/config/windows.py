@@ -13,8 +13,6 @@ decisions are in :mod:`gitops_bot.release.windows`."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from gitops_bot.config.kinds import STR, ListOf, Strings
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.spec import Field, Section, Values, holds, one_of
@@ -31,14 +29,6 @@ def minutes(text: str) -> int | None:
     if m >= 60 or h > 24 or (h == 24 and m):
         return None
     return h * 60 + m
-
-
-def _zone_problem(name: str) -> str | None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ""
-    return None
 
 
 def _period(v: Values) -> WindowPeriod:
@@ -99,32 +89,13 @@ def _windows(v: Values) -> WindowsConfig:
     return WindowsConfig(v["timezone"], v["allow"], v["deny"])
 
 
-WINDOWS = Section(
-    (
-        Field(
-            "timezone",
-            STR,
-            required=True,
-            rules=(
-                holds(
-                    _zone_problem,
-                    "unknown time zone {value!r} in {what}; use an IANA name such as Europe/Paris or UTC",
-                ),
-            ),
-            description="IANA time zone the periods are read in (e.g. Europe/Paris).",
-        ),
-        Field(
-            "allow",
-            ListOf(PERIOD, "{parent} allow[{index}]", "'allow' of {what} must be a list of periods"),
-            description="If given, releases land only inside one of these.",
-        ),
-        Field(
-            "deny",
-            ListOf(PERIOD, "{parent} deny[{index}]", "'deny' of {what} must be a list of periods"),
-            description="Releases never land inside one of these (wins over allow).",
-        ),
-    ),
+WINDOWS = Section.of(
+    WindowsConfig,
     _windows,
+    kinds={
+        "allow": ListOf(PERIOD, "{parent} allow[{index}]", "'allow' of {what} must be a list of periods"),
+        "deny": ListOf(PERIOD, "{parent} deny[{index}]", "'deny' of {what} must be a list of periods"),
+    },
     name="windows",
     description=(
         "When releases may land: outside, pull requests are opened but not auto-merged, commits are deferred."
