@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar, Strings
+from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar
 from gitops_bot.config.settings import ImageConfig
-from gitops_bot.config.spec import COMPILES, Field, Rule, Same, Section, Values, holds, matches, one_of
+from gitops_bot.config.spec import Field, Same, Section, Values, derive_fields, matches
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
-from gitops_bot.policy.semver import parse_range
-from gitops_bot.policy.settings import POLICIES, PolicyConfig
+from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.scm.settings import SourceConfig
 from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 
@@ -135,71 +134,17 @@ HELM = Section(
 )
 
 
-def _range_problem(value: str | int | float) -> str | None:
-    try:
-        parse_range(str(value))
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
-_NOT_FLOAT = holds(
-    lambda v: "" if isinstance(v, float) else None,
-    "'range' of {what} is the number {value} to YAML, which drops trailing zeros (1.10 reads as 1.1); "
-    'write it quoted, e.g. range: "1.10"',
+# The tag policy's keys, declared on PolicyConfig; its range is a string or an integer to YAML
+# (the rule refuses a float) and its min_age a duration or 0
+_POLICY_FIELDS = derive_fields(
+    PolicyConfig, {"range": Scalar((str, int, float)), "min_age": Scalar((str, int))}, {}
 )
-DURATION_PATTERN = r"^(0|(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?)$"
-
-
-MIN_AGE = Field(
-    "min_age",
-    Scalar((str, int)),
-    rules=(
-        Rule(
-            lambda v: None if isinstance(v, str | int) and not isinstance(v, bool) and _valid(v) else "",
-            "'min_age' of {what} must be a duration like 30m, 2h, 1d or 1h30m (or 0: off), not {value!r}",
-        ),
-    ),
-    description="Propose a tag only once its image is this old (created time + min_age <= now): "
-    "a duration in whole units, largest first: 30m, 2h, 1d, 1h30m, 45s; 0 turns it off. "
-    "An image whose creation time is unknown is not proposed while it is set.",
-    schema={"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}]},
-)
-
-
-def _valid(value: str | int) -> bool:
-    return value == 0 if isinstance(value, int) else parse_duration(value) is not None
+MIN_AGE = next(f for f in _POLICY_FIELDS if f.key == "min_age")
 
 
 def min_age(value: str | int | None) -> timedelta | None:
     """The ``min_age`` value as read (already checked by :data:`MIN_AGE`'s rule)."""
     return None if value is None else parse_duration(str(value))
-
-
-_POLICY_FIELDS = (
-    Field("policy", STR, "semver", (one_of(POLICIES, "unknown policy {value!r} for {what}; {suggest}"),)),
-    Field(
-        "range",
-        Scalar((str, int, float)),
-        rules=(_NOT_FLOAT, holds(_range_problem, "invalid semver range {text!r} for {what}: {problem}")),
-        description="semver only: e.g. '>=1.2 <2', ~1.4, ^2; quote numbers like \"1.10\".",
-        schema={"type": ["string", "integer"]},
-    ),
-    Field("prerelease", BOOL, False),
-    Field("pattern", STR, rules=(COMPILES,), description="regex policy: the tags to consider."),
-    Field("extract", STR, description="The pattern's named group to order by ($ts also accepted)."),
-    Field(
-        "order",
-        STR,
-        "numerical",
-        (one_of((o.value for o in TagOrder), "'order' must be numerical or alphabetical ({what})"),),
-    ),
-    Field("tag", STR, description="digest policy: the mutable tag to follow."),
-    Field("allow", Strings(), rules=(COMPILES,), description="Regexes a tag must match (any)."),
-    Field("ignore", Strings(), rules=(COMPILES,), description="Regexes that exclude a tag."),
-    Field("allow_downgrade", BOOL, False),
-    MIN_AGE,
-)
 
 
 def _policy(v: Values) -> PolicyConfig:

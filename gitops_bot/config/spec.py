@@ -150,6 +150,15 @@ class Values:
         return Values(self.r, node, what, line, parent=self.what, root=self.file, **where)
 
 
+def default_of(settings: type, attribute: str) -> Any:
+    """The default of a settings dataclass attribute as YAML writes it (an enum's value), for a
+    hand-declared :class:`Field` whose key the dataclass holds in another shape."""
+    found = next(f for f in dataclasses.fields(settings) if f.name == attribute)
+    if found.default is dataclasses.MISSING:
+        raise TypeError(f"{settings.__name__}.{attribute} has no default")
+    return found.default.value if isinstance(found.default, enum.Enum) else found.default
+
+
 def derive_fields(settings: type, kinds: Mapping[str, Kind], same: Mapping[str, str]) -> tuple[Field, ...]:
     from gitops_bot.config.kinds import kind_of  # kinds builds on this module
 

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 from gitops_bot.config.kinds import STR, ListOf, Strings
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
-from gitops_bot.config.spec import Field, Section, Values, holds, one_of
+from gitops_bot.config.spec import Field, Section, Values, default_of, holds, one_of
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
+
+
+def hhmm(minutes: int) -> str:
+    """Minutes since midnight as ``HH:MM`` (1440: ``24:00``)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def minutes(text: str) -> int | None:
@@ -66,7 +71,7 @@ PERIOD = Section(
         Field(
             "from",
             STR,
-            "00:00",
+            hhmm(default_of(WindowPeriod, "start")),
             (_TIME,),
             schema={"type": "string", "pattern": _HHMM},
             description="Local start (HH:MM).",
@@ -74,7 +79,7 @@ PERIOD = Section(
         Field(
             "to",
             STR,
-            "24:00",
+            hhmm(default_of(WindowPeriod, "end")),
             (_TIME,),
             schema={"type": "string", "pattern": _HHMM},
             description="Local end, excluded (HH:MM; 24:00: midnight).",
