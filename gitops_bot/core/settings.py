@@ -7,27 +7,29 @@ dataclass (``Section.of``), so a default cannot drift between the schema, the va
 the settings the code uses. This module is in ``core`` so that the adapters, which own their
 settings and never import ``config``, can declare their keys too.
 
-A worked example (a new key ``retries`` on some adapter's settings)::
+A worked example (an adapter's settings with a new key ``retries``)::
 
     from dataclasses import dataclass
     from gitops_bot.core.settings import between, setting
 
     @dataclass(frozen=True)
     class ThingConfig:
-        host: str = setting("", key=None)  # not a YAML key: config fills it in
+        host: str = setting(key=None)  # not a YAML key: config's build fills it in
         retries: int = setting(
             3,
             "How often a failed call is tried again.",
             rules=(between(0, 10, "{what}: retries must be between 0 and 10"),),
         )
-        token_env: str | None = setting(None, "The variable holding the token.")
+        token_env: str | None = None  # a plain default is a key too (no description, no rules)
 
-and in ``config``: ``THING = Section.of(ThingConfig, build, exclude=("host",), name="thing")``.
+and in ``config``: ``THING = Section.of(ThingConfig, build, name="thing")``, then regenerate
+the JSON Schema and the reference page. ``retries`` defaults to 3 in the dataclass, in the
+reader and in the schema alike; ``token_env`` is read as an environment variable's name.
+
 The kind of value is read from the annotation (``str``, ``bool``, ``int``, ``float``, their
-``| None``, ``tuple[str, ...]``; a name ending in ``_env`` is an environment variable's
-name); ``Section.of(..., kinds={...})`` says it where the annotation cannot (a nested
-section, a string or an integer). A plain default (no :func:`setting`) is a key too, with no
-description and no rules.
+``| None``, ``tuple[str, ...]``, a str enum; a name ending in ``_env`` is an environment
+variable's name); ``Section.of(..., kinds={...})`` says it where the annotation cannot (a
+nested section, a string or an integer), ``same={...}`` a default that is another key's value.
 
 The :class:`Rule` constructors (:func:`one_of`, :func:`matches`, :func:`between`,
 :func:`holds`) live here for the same reason; ``config.spec`` re-exports them.
@@ -144,8 +146,3 @@ def declared(f: dataclasses.Field[Any]) -> Setting:
     """The :class:`Setting` of a dataclass field (a plain field: a key with nothing more said)."""
     found = f.metadata.get(METADATA)
     return found if isinstance(found, Setting) else Setting()
-
-
-def default_of(f: dataclasses.Field[Any]) -> Any:
-    """A field's default (MISSING when it has none or a factory)."""
-    return f.default
