@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from gitops_bot.config.kinds import NUMBER, STR, ListOf, MapOf, Nested
+from gitops_bot.config.kinds import NUMBER, STR, ListOf, MapOf, Nested, section_of
 from gitops_bot.config.spec import Field, Section, Values, matches
 from gitops_bot.core.settings import URL
 from gitops_bot.events.settings import (
@@ -89,7 +89,7 @@ def _source(v: Values) -> SourceSettings:
     return SourceSettings(v.key, kind, secret_env, token_env, v["registry"], v["header"], jwt)
 
 
-SOURCE = Section.of(
+SOURCE = section_of(
     SourceSettings,
     _source,
     kinds={"jwt": Nested(JWT, "'jwt' of {parent}")},
@@ -105,7 +105,7 @@ SOURCE = Section.of(
 )
 
 
-WEBHOOKS = Section.of(
+WEBHOOKS = section_of(
     WebhookSettings,
     lambda v: WebhookSettings(
         sources=tuple(s for _, s in v["sources"] if s is not None),
@@ -152,7 +152,7 @@ def _notifier(v: Values) -> NotifierSettings:
     return NotifierSettings(type=kind, timeout=v["timeout"], attempts=v["attempts"], **values)
 
 
-NOTIFICATION = Section.of(
+NOTIFICATION = section_of(
     NotifierSettings,
     _notifier,
     same={"name": "type"},

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar
+from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar, derive_fields, section_of
 from gitops_bot.config.settings import ImageConfig
-from gitops_bot.config.spec import Field, Same, Section, Values, derive_fields, matches
+from gitops_bot.config.spec import Field, Same, Section, Values, matches
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
@@ -35,7 +35,7 @@ def _key(v: Values) -> KeyRef:
     return ref
 
 
-KEY = Section.of(KeyRef, _key, kinds={"env": EnvVar()}, schema=_exactly_one("file", "env"))
+KEY = section_of(KeyRef, _key, kinds={"env": EnvVar()}, schema=_exactly_one("file", "env"))
 
 
 def _keyless(v: Values) -> KeylessConfig:
@@ -44,7 +44,7 @@ def _keyless(v: Values) -> KeylessConfig:
     return KeylessConfig(v["trusted_root"], v["issuer"], v["identity"], v["identity_regexp"])
 
 
-KEYLESS = Section.of(
+KEYLESS = section_of(
     KeylessConfig,
     _keyless,
     schema=_exactly_one("identity", "identity_regexp"),
@@ -58,7 +58,7 @@ def _verify(v: Values) -> VerifyConfig:
     return VerifyConfig(keys=v["keys"], keyless=v["keyless"], environments=v["environments"])
 
 
-VERIFY = Section.of(
+VERIFY = section_of(
     VerifyConfig,
     _verify,
     kinds={
@@ -80,7 +80,7 @@ def _source(v: Values) -> SourceConfig:
     return SourceConfig(repository=v["repository"], revision_from_tag=pattern)
 
 
-SOURCE = Section.of(
+SOURCE = section_of(
     SourceConfig,
     _source,
     name="source",

@@ -4,16 +4,18 @@ a mapping of the user's names by another :class:`~gitops_bot.config.spec.Section
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import types
 import typing
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from gitops_bot.config.reader import Reader, item_line
-from gitops_bot.config.spec import JSON, Defs, Rule, Section, Values, object_schema, read
+from gitops_bot.config.spec import JSON, Defs, Field, Rule, Same, Section, Values, object_schema, read
+from gitops_bot.core.settings import declared
 
 T = TypeVar("T")
 
@@ -198,7 +200,7 @@ class MapOf(Kind, Generic[T]):
 def kind_of(key: str, annotation: Any, settings: type) -> Kind:
     """The kind a settings field's annotation says (``| None`` aside): str, bool, int, float,
     a str enum (its values are read as strings), ``tuple[str, ...]``; a key ending in ``_env``
-    names an environment variable. Anything else must be given (``Section.of(kinds=...)``)."""
+    names an environment variable. Anything else must be given (``section_of(kinds=...)``)."""
     args = typing.get_args(annotation)
     if typing.get_origin(annotation) in (types.UnionType, typing.Union):
         rest = [a for a in args if a is not type(None)]
@@ -212,4 +214,45 @@ def kind_of(key: str, annotation: Any, settings: type) -> Kind:
         return simple[annotation]
     if typing.get_origin(annotation) is tuple and typing.get_args(annotation) == (str, Ellipsis):
         return Strings()
-    raise TypeError(f"{settings.__name__}.{key}: say its kind in Section.of(kinds=...) ({annotation!r})")
+    raise TypeError(f"{settings.__name__}.{key}: say its kind in section_of(kinds=...) ({annotation!r})")
+
+
+def section_of(
+    settings: type,
+    build: Callable[[Values], T],
+    *,
+    kinds: Mapping[str, Kind] | None = None,
+    same: Mapping[str, str] | None = None,
+    **section: Any,
+) -> Section[T]:
+    """The section whose keys are the fields of the ``settings`` dataclass (declared with
+    :func:`gitops_bot.core.settings.setting`): default, description and rules from each field,
+    the kind from its annotation unless ``kinds`` says it. ``same``: a key whose default is
+    another key's value ("": the entry's name), for a field the dataclass requires. Fields
+    declared ``key=None`` are not keys."""
+    fields = derive_fields(settings, kinds or {}, same or {})
+    return Section(fields, build, settings=settings, **section)
+
+
+def derive_fields(settings: type, kinds: Mapping[str, Kind], same: Mapping[str, str]) -> tuple[Field, ...]:
+    hints = typing.get_type_hints(settings)
+    out: list[Field] = []
+    for f in dataclasses.fields(settings):
+        meta = declared(f)
+        if meta.key is None:
+            continue
+        key = meta.key or f.name
+        default: Any = None if f.default is dataclasses.MISSING else f.default
+        if isinstance(default, enum.Enum):  # read and written as its YAML value
+            default = default.value
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if key in same:
+            if not required:
+                raise TypeError(f"{settings.__name__}.{f.name}: a default in the dataclass and in 'same'")
+            default, required = Same(same[key]), False
+        kind = kinds[key] if key in kinds else kind_of(key, hints[f.name], settings)
+        out.append(Field(key, kind, default, meta.rules, required, meta.description, meta.schema))
+    unknown = (set(kinds) | set(same)) - {f.key for f in out}
+    if unknown:
+        raise TypeError(f"{settings.__name__} has no keys {sorted(unknown)}")
+    return tuple(out)

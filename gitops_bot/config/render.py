@@ -3,10 +3,10 @@ pull request (docs/manifests/rendered-diff.md), and the deadline of one render."
 
 from __future__ import annotations
 
-from gitops_bot.config.spec import Section
+from gitops_bot.config.kinds import section_of
 from gitops_bot.render.tools import RenderSettings
 
-RENDER = Section.of(
+RENDER = section_of(
     RenderSettings,
     lambda v: RenderSettings(**v.values),
     name="render",

@@ -5,9 +5,9 @@ into the settings and what spans them."""
 
 from __future__ import annotations
 
-from gitops_bot.config.kinds import MapOf, Nested, Scalar, Value
+from gitops_bot.config.kinds import MapOf, Nested, Scalar, Value, section_of
 from gitops_bot.config.settings import GitConfig, PullRequestConfig
-from gitops_bot.config.spec import Section, Values
+from gitops_bot.config.spec import Values
 from gitops_bot.core.model import Grouping, SigningMethod, is_loopback_host, normalise_host
 from gitops_bot.core.settings import URL as URL
 from gitops_bot.gate.argocd import ArgoCDConfig
@@ -30,7 +30,7 @@ def _registry(v: Values) -> RegistryConfig:
     return RegistryConfig(host=host, **v.values)
 
 
-REGISTRY = Section.of(
+REGISTRY = section_of(
     RegistryConfig,
     _registry,
     name="registry",
@@ -51,7 +51,7 @@ def _signing(v: Values) -> SigningConfig:
 
 
 _ONE_KEY = [{"required": ["key_file"]}, {"required": ["key_env"]}]
-SIGNING = Section.of(
+SIGNING = section_of(
     SigningConfig,
     _signing,
     schema={
@@ -60,7 +60,7 @@ SIGNING = Section.of(
         "else": {"description": "ssh and gpg: exactly one of key_file or key_env.", "oneOf": _ONE_KEY},
     },
 )
-GIT = Section.of(
+GIT = section_of(
     GitConfig,
     lambda v: GitConfig(**v.values),
     kinds={"signing": Nested(SIGNING, "'git: signing'")},
@@ -74,7 +74,7 @@ def _pull_request(v: Values) -> PullRequestConfig:
     return PullRequestConfig(group=Grouping(v["group"]), draft=v["draft"], auto_merge=auto, **lists)
 
 
-PULL_REQUEST = Section.of(
+PULL_REQUEST = section_of(
     PullRequestConfig,
     _pull_request,
     kinds={"auto_merge": Value()},
@@ -82,7 +82,7 @@ PULL_REQUEST = Section.of(
 )
 
 
-GITHUB = Section.of(
+GITHUB = section_of(
     GitHubConfig,
     lambda v: GitHubConfig(**(v.values | {"api_url": v["api_url"].rstrip("/")})),
     name="github",
@@ -102,14 +102,14 @@ def _forge(v: Values) -> ForgeConfig:
     )
 
 
-FORGE = Section.of(
+FORGE = section_of(
     ForgeConfig,
     _forge,
     kinds={"repository": Scalar((str, int))},  # GitLab: a project id too
     name="forge",
     schema={"dependentRequired": {"api_url": ["type"]}},
 )
-ARGOCD = Section.of(
+ARGOCD = section_of(
     ArgoCDConfig,
     lambda v: ArgoCDConfig(
         server=v["server"].rstrip("/") if v["server"] else None,

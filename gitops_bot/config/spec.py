@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
-import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from gitops_bot.core.errors import ConfigError
 from gitops_bot.core.settings import COMPILES as COMPILES
 from gitops_bot.core.settings import Rule as Rule
 from gitops_bot.core.settings import between as between
-from gitops_bot.core.settings import declared
 from gitops_bot.core.settings import holds as holds
 from gitops_bot.core.settings import matches as matches
 from gitops_bot.core.settings import none_of as none_of
@@ -80,28 +78,11 @@ class Section(Generic[T]):
     named: str = ""  # how messages name it once its 'name' is read, e.g. "image {name!r}"
     schema: Mapping[str, Any] = field(default_factory=dict)  # what spans keys, for the schema
     description: str = ""
-    settings: type | None = None  # the dataclass its fields were derived from (Section.of)
+    settings: type | None = None  # the dataclass its fields were derived from (kinds.section_of)
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.fields)
-
-    @classmethod
-    def of(
-        cls,
-        settings: type,
-        build: Callable[[Values], T],
-        *,
-        kinds: Mapping[str, Kind] | None = None,
-        same: Mapping[str, str] | None = None,
-        **section: Any,
-    ) -> Section[T]:
-        """The section whose keys are the fields of the ``settings`` dataclass (declared with
-        :func:`gitops_bot.core.settings.setting`): default, description and rules from each
-        field, the kind from its annotation unless ``kinds`` says it. ``same``: a key whose
-        default is another key's value ("": the entry's name), for a field the dataclass
-        requires. Fields declared ``key=None`` are not keys."""
-        return cls(derive_fields(settings, kinds or {}, same or {}), build, settings=settings, **section)
 
 
 @dataclass
@@ -157,32 +138,6 @@ def default_of(settings: type, attribute: str) -> Any:
     if found.default is dataclasses.MISSING:
         raise TypeError(f"{settings.__name__}.{attribute} has no default")
     return found.default.value if isinstance(found.default, enum.Enum) else found.default
-
-
-def derive_fields(settings: type, kinds: Mapping[str, Kind], same: Mapping[str, str]) -> tuple[Field, ...]:
-    from gitops_bot.config.kinds import kind_of  # kinds builds on this module
-
-    hints = typing.get_type_hints(settings)
-    out: list[Field] = []
-    for f in dataclasses.fields(settings):
-        meta = declared(f)
-        if meta.key is None:
-            continue
-        key = meta.key or f.name
-        default: Any = None if f.default is dataclasses.MISSING else f.default
-        if isinstance(default, enum.Enum):  # read and written as its YAML value
-            default = default.value
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if key in same:
-            if not required:
-                raise TypeError(f"{settings.__name__}.{f.name}: a default in the dataclass and in 'same'")
-            default, required = Same(same[key]), False
-        kind = kinds[key] if key in kinds else kind_of(key, hints[f.name], settings)
-        out.append(Field(key, kind, default, meta.rules, required, meta.description, meta.schema))
-    unknown = (set(kinds) | set(same)) - {f.key for f in out}
-    if unknown:
-        raise TypeError(f"{settings.__name__} has no keys {sorted(unknown)}")
-    return tuple(out)
 
 
 def read(section: Section[T], v: Values) -> T:

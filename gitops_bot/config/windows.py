@@ -13,7 +13,7 @@ decisions are in :mod:`gitops_bot.release.windows`."""
 
 from __future__ import annotations
 
-from gitops_bot.config.kinds import STR, ListOf, Strings
+from gitops_bot.config.kinds import STR, ListOf, Strings, section_of
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, one_of
 
@@ -94,7 +94,7 @@ def _windows(v: Values) -> WindowsConfig:
     return WindowsConfig(v["timezone"], v["allow"], v["deny"])
 
 
-WINDOWS = Section.of(
+WINDOWS = section_of(
     WindowsConfig,
     _windows,
     kinds={

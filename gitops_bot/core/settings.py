@@ -3,7 +3,7 @@
 A key's default is the dataclass field's default; its description, its rules and (rarely) its
 YAML name or JSON Schema ride along in the field's metadata through :func:`setting`.
 ``gitops_bot.config`` derives the reader's fields and the published JSON Schema from the
-dataclass (``Section.of``), so a default cannot drift between the schema, the validation and
+dataclass (``section_of``), so a default cannot drift between the schema, the validation and
 the settings the code uses. This module is in ``core`` so that the adapters, which own their
 settings and never import ``config``, can declare their keys too.
 
@@ -22,13 +22,13 @@ A worked example (an adapter's settings with a new key ``retries``)::
         )
         token_env: str | None = None  # a plain default is a key too (no description, no rules)
 
-and in ``config``: ``THING = Section.of(ThingConfig, build, name="thing")``, then regenerate
+and in ``config``: ``THING = section_of(ThingConfig, build, name="thing")``, then regenerate
 the JSON Schema and the reference page. ``retries`` defaults to 3 in the dataclass, in the
 reader and in the schema alike; ``token_env`` is read as an environment variable's name.
 
 The kind of value is read from the annotation (``str``, ``bool``, ``int``, ``float``, their
 ``| None``, ``tuple[str, ...]``, a str enum; a name ending in ``_env`` is an environment
-variable's name); ``Section.of(..., kinds={...})`` says it where the annotation cannot (a
+variable's name); ``section_of(..., kinds={...})`` says it where the annotation cannot (a
 nested section, a string or an integer), ``same={...}`` a default that is another key's value.
 
 The :class:`Rule` constructors (:func:`one_of`, :func:`matches`, :func:`between`,

@@ -61,7 +61,7 @@ class SourceSettings:
     name than the one the images are pulled from)."""
 
     name: str = setting(key=None)  # the key of its entry under sources:
-    type: str = setting(  # default: the source's name (config's Section.of(same=...))
+    type: str = setting(  # default: the source's name (config's section_of(same=...))
         description="Default: the source's name.",
         rules=(one_of(SOURCE_TYPES, "{what}: type must be one of " + ", ".join(SOURCE_TYPES)),),
     )

@@ -17,7 +17,7 @@ class NotifierSettings:
     ``url_env``; ``url`` is for a generic endpoint whose address is not. ``secret_env`` (the
     generic webhook) signs each body with HMAC-SHA256 (``X-Gitops-Bot-Signature-256``)."""
 
-    name: str  # default: its type (config's Section.of(same=...))
+    name: str  # default: its type (config's section_of(same=...))
     type: str = setting(rules=(one_of(TYPES, "{what}: type must be one of " + ", ".join(TYPES)),))
     url: str | None = setting(
         None,

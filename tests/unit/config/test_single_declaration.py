@@ -15,10 +15,21 @@ from gitops_bot.config import ROOT
 from gitops_bot.config.environments import ENVIRONMENT
 from gitops_bot.config.events import JWT
 from gitops_bot.config.images import IMAGE
-from gitops_bot.config.kinds import BOOL, INT, NUMBER, STR, EnvVar, ListOf, MapOf, Nested, Strings
+from gitops_bot.config.kinds import (
+    BOOL,
+    INT,
+    NUMBER,
+    STR,
+    EnvVar,
+    ListOf,
+    MapOf,
+    Nested,
+    Strings,
+    derive_fields,
+)
 from gitops_bot.config.schema import generate
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig, WindowPeriod
-from gitops_bot.config.spec import Field, Same, Section, derive_fields
+from gitops_bot.config.spec import Field, Same, Section
 from gitops_bot.config.windows import PERIOD, hhmm
 from gitops_bot.core.settings import METADATA, between, declared, setting
 from gitops_bot.events.settings import JwtSettings
@@ -189,7 +200,7 @@ def test_an_annotation_without_an_obvious_kind_must_be_given_one() -> None:
     class Example:
         when: timedelta | None = None
 
-    with pytest.raises(TypeError, match=r"Example.when: say its kind in Section.of\(kinds=...\)"):
+    with pytest.raises(TypeError, match=r"Example.when: say its kind in section_of\(kinds=...\)"):
         derive_fields(Example, {}, {})
 
 
