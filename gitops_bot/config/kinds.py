@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import sys
 import types
 import typing
 from abc import ABC, abstractmethod
@@ -200,21 +201,39 @@ class MapOf(Kind, Generic[T]):
 def kind_of(key: str, annotation: Any, settings: type) -> Kind:
     """The kind a settings field's annotation says (``| None`` aside): str, bool, int, float,
     a str enum (its values are read as strings), ``tuple[str, ...]``; a key ending in ``_env``
-    names an environment variable. Anything else must be given (``section_of(kinds=...)``)."""
-    args = typing.get_args(annotation)
-    if typing.get_origin(annotation) in (types.UnionType, typing.Union):
-        rest = [a for a in args if a is not type(None)]
-        annotation = rest[0] if len(rest) == 1 else annotation
-    if annotation is str and key.endswith("_env"):
+    names an environment variable. Anything else must be given (``section_of(kinds=...)``).
+
+    The annotation is read as written (``from __future__ import annotations`` leaves text):
+    evaluating every settings class's hints at import cost more than the rest of this module."""
+    text = annotation if isinstance(annotation, str) else _text(annotation)
+    parts = [p.strip() for p in text.split("|") if p.strip() != "None"]
+    name = parts[0] if len(parts) == 1 else text
+    if name == "str" and key.endswith("_env"):
         return EnvVar()
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum) and issubclass(annotation, str):
-        return STR
-    simple = {str: STR, bool: BOOL, int: INT, float: NUMBER}
-    if annotation in simple:
-        return simple[annotation]
-    if typing.get_origin(annotation) is tuple and typing.get_args(annotation) == (str, Ellipsis):
+    simple = {"str": STR, "bool": BOOL, "int": INT, "float": NUMBER}
+    if name in simple:
+        return simple[name]
+    if name.replace(" ", "") == "tuple[str,...]":
         return Strings()
-    raise TypeError(f"{settings.__name__}.{key}: say its kind in section_of(kinds=...) ({annotation!r})")
+    found = vars(sys.modules[settings.__module__]).get(name)
+    if isinstance(found, type) and issubclass(found, enum.Enum) and issubclass(found, str):
+        return STR
+    raise TypeError(f"{settings.__name__}.{key}: say its kind in section_of(kinds=...) ({text})")
+
+
+def _text(annotation: Any) -> str:
+    """An evaluated annotation written as source would write it (``str | None``)."""
+    if isinstance(annotation, types.UnionType):
+        return " | ".join(_text(a) for a in typing.get_args(annotation))
+    if annotation is type(None):
+        return "None"
+    if typing.get_origin(annotation) is tuple:
+        return (
+            "tuple["
+            + ", ".join("..." if a is Ellipsis else _text(a) for a in typing.get_args(annotation))
+            + "]"
+        )
+    return getattr(annotation, "__name__", repr(annotation))
 
 
 def section_of(
@@ -235,7 +254,6 @@ def section_of(
 
 
 def derive_fields(settings: type, kinds: Mapping[str, Kind], same: Mapping[str, str]) -> tuple[Field, ...]:
-    hints = typing.get_type_hints(settings)
     out: list[Field] = []
     for f in dataclasses.fields(settings):
         meta = declared(f)
@@ -250,7 +268,7 @@ def derive_fields(settings: type, kinds: Mapping[str, Kind], same: Mapping[str, 
             if not required:
                 raise TypeError(f"{settings.__name__}.{f.name}: a default in the dataclass and in 'same'")
             default, required = Same(same[key]), False
-        kind = kinds[key] if key in kinds else kind_of(key, hints[f.name], settings)
+        kind = kinds[key] if key in kinds else kind_of(key, f.type, settings)
         out.append(Field(key, kind, default, meta.rules, required, meta.description, meta.schema))
     unknown = (set(kinds) | set(same)) - {f.key for f in out}
     if unknown:

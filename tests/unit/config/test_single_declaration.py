@@ -182,6 +182,17 @@ def test_the_kind_of_a_key_follows_its_annotation() -> None:
     assert fields["other-name"].default == "x"
 
 
+def test_an_evaluated_annotation_reads_as_the_written_one() -> None:
+    """A settings class whose annotations are types, not text (no postponed evaluation)."""
+    plain = dataclasses.make_dataclass(
+        "Plain", [("on", bool, False), ("tags", tuple[str, ...], ()), ("key_env", str | None, None)]
+    )
+    kinds = [f.kind for f in derive_fields(plain, {}, {})]
+    assert kinds[0] == BOOL
+    assert isinstance(kinds[1], Strings)
+    assert isinstance(kinds[2], EnvVar)
+
+
 def test_a_default_given_twice_or_a_kind_for_no_key_is_refused() -> None:
     @dataclasses.dataclass(frozen=True)
     class Example:
