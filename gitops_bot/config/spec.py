@@ -1,6 +1,8 @@
 """Declared validation: each section of gitops-bot.yaml is a :class:`Section` of
 :class:`Field`s (key, kind, default, :class:`Rule`s, description) and a ``build`` function that
-turns the values read into its settings dataclass, checking what spans keys.
+turns the values read into its settings dataclass, checking what spans keys. Most sections
+derive their Fields from that dataclass, where each key is declared once
+(:func:`gitops_bot.config.kinds.section_of`, :mod:`gitops_bot.core.settings`).
 
 :func:`read` is the one generic reader: unknown keys ("did you mean"), types, choices,
 patterns and bounds, each message naming file and line; :mod:`.schema` turns the same
