@@ -1,6 +1,7 @@
 """The ``auto_promote:`` and ``auto_rollback:`` keys of an environment: releases the bot opens
 on its own, from what git and the gate record (decided by :mod:`gitops_bot.release.soak` and
-:mod:`gitops_bot.release.autorollback`)::
+:mod:`gitops_bot.release.autorollback`); the keys are declared on
+:class:`~gitops_bot.config.settings.AutoPromote` and :class:`~gitops_bot.config.settings.AutoRollback`::
 
     environments:
       - name: production
@@ -12,56 +13,32 @@ on its own, from what git and the gate record (decided by :mod:`gitops_bot.relea
 
 from __future__ import annotations
 
-from gitops_bot.config.images import DURATION_PATTERN
-from gitops_bot.config.kinds import STR, Scalar
+from datetime import timedelta
+
+from gitops_bot.config.kinds import STR, section_of
 from gitops_bot.config.settings import AutoPromote, AutoRollback
-from gitops_bot.config.spec import Field, Rule, Section, Values
+from gitops_bot.config.spec import Values
 from gitops_bot.core.instants import parse_duration
 
 
-def _positive(value: object) -> str | None:
-    if isinstance(value, str) and (span := parse_duration(value)) is not None and span.total_seconds() > 0:
-        return None
-    return ""
-
-
-_DURATION_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "not": {"const": "0"}}
-
-
-def _after(what: str, example: str) -> Field:
-    return Field(
-        "after",
-        Scalar(str),
-        required=True,
-        rules=(
-            Rule(
-                _positive,
-                f"'after' of {{what}} must be a duration like {example} (more than zero), not {{value!r}}",
-            ),
-        ),
-        description=what,
-        schema=_DURATION_SCHEMA,
-    )
+def _duration(text: str) -> timedelta:
+    span = parse_duration(text)
+    assert span is not None  # the rule checked it
+    return span
 
 
 def _auto_promote(v: Values) -> AutoPromote:
-    after = parse_duration(v["after"])
-    assert after is not None  # the rule checked it
-    return AutoPromote(v["from"], after, v.line)
+    return AutoPromote(source=v["from"], after=_duration(v["after"]), line=v.line)
 
 
 def _auto_rollback(v: Values) -> AutoRollback:
-    after = parse_duration(v["after"])
-    assert after is not None
-    return AutoRollback(after)
+    return AutoRollback(_duration(v["after"]))
 
 
-AUTO_PROMOTE = Section(
-    (
-        Field("from", STR, description="The environment whose digests are promoted (its promote_from)."),
-        _after("How long the source must run the same digests, Healthy and Synced: 1h, 30m, 1d.", "1h"),
-    ),
+AUTO_PROMOTE = section_of(
+    AutoPromote,
     _auto_promote,
+    kinds={"after": STR},
     name="autoPromote",
     description=(
         "Open the promotion pull request on its own once the source has soaked: run the same "
@@ -69,9 +46,10 @@ AUTO_PROMOTE = Section(
     ),
 )
 
-AUTO_ROLLBACK = Section(
-    (_after("How long the application may stay Degraded (or its sync Failed) before rollback.", "10m"),),
+AUTO_ROLLBACK = section_of(
+    AutoRollback,
     _auto_rollback,
+    kinds={"after": STR},
     name="autoRollback",
     description=(
         "Open the rollback pull request on its own when a release the bot made leaves the "
