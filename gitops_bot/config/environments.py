@@ -120,8 +120,16 @@ ENVIRONMENT = Section(
             schema=MIN_AGE.schema,
         ),
         Field("windows", Nested(WINDOWS, "'windows' of {parent}")),
-        Field("auto_promote", Nested(AUTO_PROMOTE, "'auto_promote' of {parent}")),
-        Field("auto_rollback", Nested(AUTO_ROLLBACK, "'auto_rollback' of {parent}")),
+        Field(
+            "auto_promote",
+            Nested(AUTO_PROMOTE, "'auto_promote' of {parent}"),
+            description="Promote on its own once promote_from has soaked (needs its argocd_application).",
+        ),
+        Field(
+            "auto_rollback",
+            Nested(AUTO_ROLLBACK, "'auto_rollback' of {parent}"),
+            description="Roll back on its own a bot release left failing (needs argocd_application).",
+        ),
     ),
     _environment,
     name="environment",
