@@ -17,7 +17,7 @@ import pytest
 
 from gitops_bot.cli import main
 from testkit.argocd_server import application
-from testkit.promotion_world import World, release_dev, run
+from testkit.promotion_world import World, add_files, release_dev, run
 from testkit.soak_clock import at, configure, rfc3339, running, start
 from testkit.update_world import git
 
@@ -175,3 +175,44 @@ def test_argo_cd_unavailable_decides_nothing_and_the_run_still_succeeds(
     assert unavailable.startswith("auto-promote production: not decided: Argo CD at ")
     assert "is unavailable" in unavailable and world.argocd.token not in unavailable
     assert world.github.open_pulls() == [] and world.argocd.fail_next == []
+
+
+def test_outside_a_window_the_automatic_promotion_opens_without_auto_merge_then_requests_it_inside(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(
+        world,
+        "production",
+        "    auto_promote: {from: staging, after: 1h}\n"
+        "    windows:\n      timezone: UTC\n      deny:\n        - {days: [sat, sun]}\n",
+    )
+    add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", "pull_request:\n  auto_merge: squash\nargocd:\n"))
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    run(capsys, world, "promote", "dev", "staging")
+    world.merge_only_pr()
+    t0 = start()
+    world.argocd.apps["app-staging"] = application(
+        "app-staging", running(world, "staging"), health_since=rfc3339(t0), finished=rfc3339(t0)
+    )
+    saturday = t0 + timedelta(days=(5 - t0.weekday()) % 7 or 7)
+    monday = saturday + timedelta(days=2)
+
+    def auto_merge_requests() -> int:
+        return sum(1 for p in world.github.paths("POST") if p.endswith("/graphql"))
+
+    before = auto_merge_requests()  # the staging promotion's, inside no window
+    at(monkeypatch, saturday)
+    (res,) = [
+        r for r in run(capsys, world, "update", "--env", "production")["results"] if r["kind"] == "promotion"
+    ]
+    assert res["action"] == "pull_request"
+    (pr,) = world.github.open_pulls()
+    assert pr["auto_merge"] is None and auto_merge_requests() == before
+    assert "auto-merge deferred: deny window sat,sun 00:00-24:00 UTC" in pr["body"]
+
+    at(monkeypatch, monday)
+    run(capsys, world, "update", "--env", "production")
+    (pr,) = world.github.open_pulls()
+    assert pr["auto_merge"]["merge_method"] == "squash" and auto_merge_requests() == before + 1
+    assert "auto-merge deferred" not in pr["body"] and world.github.unexpected == []
