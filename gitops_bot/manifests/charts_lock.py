@@ -97,6 +97,8 @@ def relock(chart_yaml: str, chart_lock: str, changes: Mapping[tuple[str, str], s
     ops: list[Op] = []
     for node, old, new in zip(lock_nodes, lock, new_lock, strict=True):
         version = nodes.get(node, "version")
+        if version is not None and id(version[1]) in subs:
+            continue  # one entry reached twice through an alias: its span is written once
         if new.get("version") != old.get("version") and version is not None:
             check_scalar(t, version[1], LOCK)
             subs[id(version[1])] = new["version"]

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_bot.core.errors import ManifestError
-from gitops_bot.manifests import charts
+from gitops_bot.manifests import charts, charts_lock
 from gitops_bot.manifests.yamltext import render
 from testkit.examples import examples
 
@@ -226,3 +226,24 @@ def test_any_write_is_refused_or_changes_only_the_version_spans(filename: str, n
     assert out == _filled(FORMS[filename], new)
     sites = len(charts.read(text, filename, [A]))
     assert [s.version for s in charts.read(out, filename, [A])] == [new] * sites
+
+
+def test_a_lock_entry_shared_through_an_alias_is_written_once() -> None:
+    """Two aliases of one chart locked as one anchored entry: its version span was replaced twice."""
+    chart_yaml = (
+        HEAD
+        + "dependencies:\n"
+        + "".join(
+            f"- {{name: a, version: 1.2.3, repository: https://x.io/charts, alias: {n}}}\n"
+            for n in ("one", "two")
+        )
+    )
+    lock = (
+        "dependencies:\n- &d\n  name: a\n  repository: https://x.io/charts\n  version: 1.2.3\n- *d\n"
+        "digest: DIGEST\ngenerated: '2024-01-01T00:00:00Z'\n"
+    )
+    lock = lock.replace("DIGEST", charts_lock.digest(chart_yaml, lock))
+    edited = charts.write(chart_yaml, "Chart.yaml", {A: "1.10.0"})
+    out = charts.relock(edited, lock, {A: "1.10.0"})
+    assert out.startswith(lock.split("digest:")[0].replace("1.2.3", "1.10.0"))
+    assert charts_lock.digest(edited, out) in out
