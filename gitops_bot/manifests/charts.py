@@ -289,9 +289,10 @@ def _version(mapping: Any, key: str) -> Any:
 
 
 def _dependencies(doc: Any) -> Iterator[_Found]:
+    _no_folded_keys(doc, ("dependencies",), "Helm")
     deps = _at(doc, ("dependencies",))
     for dep in deps.value if nodes.is_seq(deps) else ():
-        _no_folded_keys(dep)
+        _no_folded_keys(dep, charts_lock.FIELDS, "Helm")
         node = _version(dep, "version")
         if node is not None:
             key = (_str(dep, "name"), repository_key(_str(dep, "repository")))
@@ -299,8 +300,10 @@ def _dependencies(doc: Any) -> Iterator[_Found]:
 
 
 def _helm_charts(doc: Any) -> Iterator[_Found]:
+    _no_folded_keys(doc, ("helmCharts",), "kustomize")
     charts = _at(doc, ("helmCharts",))
     for entry in charts.value if nodes.is_seq(charts) else ():
+        _no_folded_keys(entry, ("name", "version", "repo"), "kustomize")
         node = _version(entry, "version")
         if node is not None:
             key = (_str(entry, "name"), repository_key(_str(entry, "repo")))
@@ -400,16 +403,17 @@ def _helm_repositories(docs: list[Any]) -> Iterator[tuple[str, str]]:
                 yield f"{_str(meta, 'namespace')}/{_str(meta, 'name')}", url
 
 
-def _no_folded_keys(dep: Any) -> None:
-    """Helm reads Chart.yaml through Go's encoding/json, which matches a key to a field ignoring
-    case (a long s, U+017F, folded to "s") where no key is written exactly: ``Version:`` is the
-    version."""
-    for k, _v in dep.value if nodes.is_map(dep) else ():
-        field = str(k.value).casefold() if nodes.is_scalar(k) else None
-        if field in charts_lock.FIELDS and k.value != field:
+def _no_folded_keys(mapping: Any, fields: Sequence[str], reader: str) -> None:
+    """Helm (Chart.yaml) and kustomize (kustomization) decode through Go's encoding/json, which
+    matches a key to a field ignoring case (a long s, U+017F, folded to "s") where no key is
+    written exactly: ``Version:`` is the version there."""
+    folded = {f.casefold(): f for f in fields}
+    for k, _v in mapping.value if nodes.is_map(mapping) else ():
+        field = folded.get(str(k.value).casefold()) if nodes.is_scalar(k) else None
+        if field is not None and k.value != field:
             raise _Refusal(
                 k,
-                f"key {k.value!r} is read by Helm as {field!r}, which gitops-bot does not follow",
+                f"key {k.value!r} is read by {reader} as {field!r}, which gitops-bot does not follow",
                 f"write it {field!r}",
             )
 

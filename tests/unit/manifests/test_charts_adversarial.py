@@ -247,3 +247,36 @@ def test_a_lock_entry_shared_through_an_alias_is_written_once() -> None:
     out = charts.relock(edited, lock, {A: "1.10.0"})
     assert out.startswith(lock.split("digest:")[0].replace("1.2.3", "1.10.0"))
     assert charts_lock.digest(edited, out) in out
+
+
+@pytest.mark.parametrize(
+    ("filename", "text", "key", "field"),
+    [
+        ("Chart.yaml", HEAD + "Dependencies:\n" + DEP, "Dependencies", "dependencies"),
+        (
+            "kustomization.yaml",
+            "HelmCharts:\n- {name: a, repo: https://x.io/charts, version: 1.2.3}\n",
+            "HelmCharts",
+            "helmCharts",
+        ),
+        (
+            "kustomization.yaml",
+            "helmCharts:\n- {name: a, repo: https://x.io/charts, Version: 1.2.3}\n",
+            "Version",
+            "version",
+        ),
+        (
+            "kustomization.yaml",
+            "helmCharts:\n- {name: a, REPO: https://x.io/charts, version: 1.2.3}\n",
+            "REPO",
+            "repo",
+        ),
+    ],
+)
+def test_a_list_or_entry_key_helm_or_kustomize_reads_case_insensitively_is_refused(
+    filename: str, text: str, key: str, field: str
+) -> None:
+    """Checked with ``helm dependency list`` and ``kubectl kustomize``: both read these keys as the
+    field; the bot saw no chart there."""
+    with pytest.raises(ManifestError, match=rf"^{filename}:\d+: key '{key}' is read .* as '{field}'"):
+        charts.read(text, filename, [A])
