@@ -99,6 +99,13 @@ def relock(chart_yaml: str, chart_lock: str, changes: Mapping[tuple[str, str], s
         version = nodes.get(node, "version")
         if version is not None and id(version[1]) in subs:
             continue  # one entry reached twice through an alias: its span is written once
+        if new.get("version") != old.get("version") and version is None:
+            raise ManifestError(
+                LOCK,
+                node.start_mark.line + 1,
+                f"dependency {old['name']!r} has no version to move, so the new digest would not match it",
+                hint="run 'helm dependency update' and commit Chart.yaml and Chart.lock together",
+            )
         if new.get("version") != old.get("version") and version is not None:
             check_scalar(t, version[1], LOCK)
             subs[id(version[1])] = new["version"]

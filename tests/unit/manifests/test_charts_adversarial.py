@@ -10,6 +10,8 @@ and ``version: 1.10`` is read as ``1.1``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -280,3 +282,33 @@ def test_a_list_or_entry_key_helm_or_kustomize_reads_case_insensitively_is_refus
     field; the bot saw no chart there."""
     with pytest.raises(ManifestError, match=rf"^{filename}:\d+: key '{key}' is read .* as '{field}'"):
         charts.read(text, filename, [A])
+
+
+def test_a_lock_entry_without_a_version_to_move_is_refused() -> None:
+    """The digest was written for a locked version the file did not hold, so Helm found the
+    lock out of sync."""
+    chart_yaml = HEAD + "dependencies:\n- {name: a, version: ^1.2.0, repository: https://x.io/charts}\n"
+    lock = "dependencies:\n- name: a\n  repository: https://x.io/charts\ndigest: DIGEST\n"
+    lock = lock.replace("DIGEST", charts_lock.digest(chart_yaml, lock))
+    with pytest.raises(ManifestError, match=r"^Chart.lock:2: .*no version"):
+        charts.relock(chart_yaml, lock, {A: "1.3.0"})
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda lock: lock.replace(
+            "digest:", "- {name: b, version: 1.0.0, repository: https://x.io/charts}\ndigest:"
+        ),
+        lambda lock: lock.replace("digest: ", "digest: x"),
+        lambda lock: lock.replace("digest: ", "digest: [").replace("\ngenerated", "]\ngenerated"),
+        lambda lock: "\n".join(line for line in lock.split("\n") if not line.startswith("digest")),
+    ],
+    ids=["extra entry", "digest not reproduced", "digest not a string", "no digest"],
+)
+def test_a_lock_out_of_step_is_refused_not_rewritten(edit: Callable[[str], str]) -> None:
+    chart_yaml = HEAD + "dependencies:\n" + DEP
+    lock = "dependencies:\n- {name: a, version: 1.2.3, repository: https://x.io/charts}\ndigest: DIGEST\ngenerated: x\n"
+    lock = edit(lock.replace("DIGEST", charts_lock.digest(chart_yaml, lock)))
+    with pytest.raises(ManifestError, match=r"^Chart.lock(:\d+)?: .*out of sync"):
+        charts.relock(chart_yaml.replace("1.2.3", "2.0.0"), lock, {A: "2.0.0"})
