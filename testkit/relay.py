@@ -88,46 +88,94 @@ class DelayRelay:
     Bytes are relayed as they are, so the client speaks to ``upstream`` (``host:port``) as if
     directly; no parsing.
 
-    One thread and one selector carry every connection, a heap holding what is due when: the
-    relay stands in for a network, so it should cost next to no CPU on the machine it shares
-    with the client and the registry (four threads a connection, waking per chunk, cost about
-    a third as much CPU as the bot itself at 2,000 requests)."""
+    A few threads (``loops``), each with a selector and a heap of what is due when, carry the
+    connections, dealt to them in turn: the relay stands in for a network, so it should cost
+    little CPU on the cores it shares with the client and the registry (four threads a
+    connection waking per chunk cost a third as much CPU as the bot itself), yet not one
+    thread whose every late wake-up, on a loaded machine, would delay every connection."""
 
-    def __init__(self, upstream: str, delay: float) -> None:
+    def __init__(self, upstream: str, delay: float, loops: int = 4) -> None:
         self.delay = delay
         host, _, port = upstream.rpartition(":")
         self._upstream = (host.strip("[]"), int(port))
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.setblocking(False)
         self.host = f"127.0.0.1:{self._listener.getsockname()[1]}"
         self.url = f"http://{self.host}"
         self.connections = 0
+        self._loops = [_Loop(delay) for _ in range(loops)]
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self._upstream, 10)
+            except OSError:
+                client.close()
+                continue
+            self._loops[self.connections % len(self._loops)].add(client, upstream)
+            self.connections += 1
+
+    def __enter__(self) -> Self:
+        for loop in self._loops:
+            loop.thread.start()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.close()
+        for loop in self._loops:
+            loop.stop()
+
+
+class _Loop:
+    """One thread relaying its connections: a selector for what can be read or written, a
+    heap for what is due when."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
         self._stop = False
+        self._new: list[tuple[socket.socket, socket.socket]] = []
+        self._lock = threading.Lock()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._selector = selectors.DefaultSelector()
-        self._selector.register(self._listener, selectors.EVENT_READ, None)
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._due: list[tuple[float, int, _End, bytes]] = []
         self._seq = itertools.count()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def add(self, client: socket.socket, upstream: socket.socket) -> None:
+        with self._lock:
+            self._new.append((client, upstream))
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+
+    def stop(self) -> None:
+        self._stop = True
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+        self.thread.join(5)
+        self._wake_w.close()
 
     def _run(self) -> None:
         try:
             while not self._stop:
                 wait = max(0.0, self._due[0][0] - time.monotonic()) if self._due else None
                 for key, mask in self._selector.select(wait):
-                    if key.fileobj is self._listener:
-                        self._accept()
-                    elif key.fileobj is self._wake_r:
+                    if key.fileobj is self._wake_r:
                         with contextlib.suppress(OSError):
-                            self._wake_r.recv(64)
-                    else:
-                        end: _End = key.data
-                        if mask & selectors.EVENT_READ:
-                            self._read(end)
-                        if mask & selectors.EVENT_WRITE and not end.closed:
-                            self._flush(end)
+                            self._wake_r.recv(4096)
+                        self._adopt()
+                        continue
+                    end: _End = key.data
+                    if mask & selectors.EVENT_READ:
+                        self._read(end)
+                    if mask & selectors.EVENT_WRITE and not end.closed:
+                        self._flush(end)
                 now = time.monotonic()
                 while self._due and self._due[0][0] <= now:
                     _, _, target, data = heapq.heappop(self._due)
@@ -144,20 +192,10 @@ class DelayRelay:
                     key.fileobj.close()  # type: ignore[union-attr]
             self._selector.close()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                return
-            self.connections += 1
-            try:
-                upstream = socket.create_connection(self._upstream, 10)
-            except OSError:
-                client.close()
-                continue
+    def _adopt(self) -> None:
+        with self._lock:
+            new, self._new = self._new, []
+        for client, upstream in new:
             a, b = _End(client), _End(upstream)
             a.peer, b.peer = b, a
             for end in (a, b):
@@ -220,17 +258,6 @@ class DelayRelay:
                 e.mask = 0
             e.sock.close()
             e.closed = True
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop = True
-        with contextlib.suppress(OSError):
-            self._wake_w.send(b"x")
-        self._thread.join(5)
-        self._wake_w.close()
 
 
 class _End:
