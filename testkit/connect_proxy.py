@@ -8,6 +8,7 @@ for to where the proxy really connects: a name only the proxy can reach.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import select
 import socket
 import socketserver
@@ -75,34 +76,90 @@ class ConnectProxy:
     def _forward(
         self, h: socketserver.StreamRequestHandler, method: str, target: str, head: list[bytes]
     ) -> None:
-        """Absolute-form requests, each on its own upstream connection (``Connection: close``
-        upstream, so its end is the reply's end), as long as the client keeps sending them."""
-        while True:
-            parts = urlsplit(target)
-            if parts.scheme != "http" or not parts.hostname:
-                h.wfile.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                return
-            length = 0
-            for x in head:
-                if x.lower().startswith(b"content-length:"):
-                    length = int(x.split(b":", 1)[1].strip() or b"0")
-            body = h.rfile.read(length) if length else b""
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            kept = [x for x in head if not x.lower().startswith((b"connection:", b"proxy-"))]
-            upstream = self._upstream(f"{parts.hostname}:{parts.port or 80}")
-            if upstream is None:
-                h.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                return
-            with contextlib.closing(upstream):
-                start = f"{method} {path} HTTP/1.1\r\n".encode("latin-1")
-                upstream.sendall(start + b"".join(kept) + b"Connection: close\r\n\r\n" + body)
-                while data := upstream.recv(65536):
-                    h.wfile.write(data)
+        """Absolute-form requests, as long as the client keeps sending them, over one kept-alive
+        upstream connection per origin (as a real proxy pools them): a new connection a request
+        would cost each request an upstream connect that no proxy near a client adds."""
+        upstreams: dict[str, http.client.HTTPConnection] = {}
+        try:
+            while True:
+                parts = urlsplit(target)
+                if parts.scheme != "http" or not parts.hostname:
+                    h.wfile.write(
+                        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    return
+                length = 0
+                for x in head:
+                    if x.lower().startswith(b"content-length:"):
+                        length = int(x.split(b":", 1)[1].strip() or b"0")
+                body = h.rfile.read(length) if length else b""
+                path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                kept = [
+                    x for x in head if not x.lower().startswith((b"connection:", b"keep-alive:", b"proxy-"))
+                ]
+                where = f"{parts.hostname}:{parts.port or 80}"
+                answer = self._exchange(upstreams, where, method, path, kept, body)
+                if answer is None:
+                    h.wfile.write(
+                        b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    return
+                h.wfile.write(answer)
                 h.wfile.flush()
-            following = self._read_head(h)
-            if following is None:
-                return
-            method, target, head = following
+                following = self._read_head(h)
+                if following is None:
+                    return
+                method, target, head = following
+        finally:
+            for conn in upstreams.values():
+                conn.close()
+
+    def _exchange(
+        self,
+        upstreams: dict[str, http.client.HTTPConnection],
+        where: str,
+        method: str,
+        path: str,
+        head: list[bytes],
+        body: bytes,
+    ) -> bytes | None:
+        """One request on ``where``'s kept-alive connection (a fresh one if the kept one was
+        closed meanwhile); the whole answer to write back, or None when the origin is unreachable."""
+        for _attempt in range(2):
+            conn = upstreams.get(where)
+            reused = conn is not None
+            if conn is None:
+                host, _, port = self.routes.get(where, where).rpartition(":")
+                conn = upstreams[where] = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=10)
+            try:
+                conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+                for line in head:
+                    name, _, value = line.decode("latin-1").partition(":")
+                    conn.putheader(name.strip(), value.strip())
+                conn.endheaders(body or None)
+                reply = conn.getresponse()
+                data = reply.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                del upstreams[where]
+                if reused:
+                    continue  # the origin closed an idle connection: once more on a new one
+                return None
+            if reply.will_close:
+                conn.close()
+                del upstreams[where]
+            framed = method != "HEAD" and reply.status not in (204, 304) and reply.status >= 200
+            lines = [f"HTTP/1.1 {reply.status} {reply.reason}\r\n".encode("latin-1")]
+            for name, value in reply.getheaders():
+                if name.lower() in ("connection", "keep-alive", "transfer-encoding"):
+                    continue
+                if name.lower() == "content-length" and framed:
+                    continue  # the body was read whole (de-chunked): its length is given below
+                lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+            if framed:
+                lines.append(f"Content-Length: {len(data)}\r\n".encode("latin-1"))
+            return b"".join(lines) + b"\r\n" + data
+        return None
 
     def _pipe(self, client: socket.socket, upstream: socket.socket) -> None:
         with contextlib.closing(upstream):

@@ -87,6 +87,10 @@ class Transport(httpx.BaseTransport):
         self._lock = threading.Lock()
         self._mine = threading.local()  # the shard index of this thread (see _shard)
         self._threads = 0
+        # origin ("scheme://host:port") -> its proxy or None: the environment a process was
+        # started with does not change under it, and reading and matching it (``NO_PROXY``
+        # entries, the URL split) for each of thousands of requests cost more than the pool
+        self._proxies: dict[str, str | None] = {}
 
     def abort(self) -> None:
         """SIGTERM: every call in flight ends, none starts."""
@@ -131,8 +135,17 @@ class Transport(httpx.BaseTransport):
                 self._routes[(proxy, tls)] = found
             return found
 
+    def _proxy(self, url: str) -> str | None:
+        end = url.find("/", url.find("//") + 2)
+        origin = url if end < 0 else url[:end]
+        try:
+            return self._proxies[origin]
+        except KeyError:
+            found = self._proxies[origin] = proxy_for(url, self._env)
+            return found
+
     def _shard(self, url: str, https: bool) -> httpx.HTTPTransport:
-        shards = self._route(proxy_for(url, self._env), https)
+        shards = self._route(self._proxy(url), https)
         # a thread keeps to one pool, so its sequential requests reuse their connection; threads
         # are dealt to pools in turn (not by thread id, which may crowd some pools and leave
         # others empty)

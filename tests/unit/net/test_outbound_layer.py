@@ -248,3 +248,17 @@ def test_retry_stops_at_the_deadline_and_when_stopped() -> None:
         retry.call(attempt, retry.RetryPolicy(), sleep=waits.append, stopped=lambda: True)
     assert waits == []
     assert retry.retryable_status(429) and retry.retryable_status(503) and not retry.retryable_status(404)
+
+
+def test_a_transport_decides_each_origin_s_proxy_on_its_own() -> None:
+    """The proxy decision is remembered per origin (scheme, host and port), never per scheme
+    or per host alone: NO_PROXY exempting one host or one port leaves the others proxied."""
+    t = Transport(env={"HTTP_PROXY": "http://p:3128", "NO_PROXY": "direct.example,r.example:5000"})
+    asked = [
+        "http://r.example/v2/a/tags/list",
+        "http://direct.example/v2/",
+        "http://r.example:5000/v2/",
+        "https://r.example/v2/",
+        "http://r.example/v2/b/tags/list",
+    ]
+    assert [t._proxy(u) for u in asked] == ["http://p:3128", None, None, None, "http://p:3128"]

@@ -1,0 +1,88 @@
+"""The bench's stand-ins for a network (``bench/latency_bench.py``): the delay relay passes
+bytes unchanged both ways and ends each direction's stream as its sender did; the HTTP proxy
+forwards a client's plain-http requests over one kept-alive upstream connection (as a real
+proxy pools them), each answer framed whole, so the proxied run measures the bot and not a
+connection opened per request."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from testkit.connect_proxy import ConnectProxy
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+from testkit.relay import DelayRelay
+
+
+def _echo_server() -> tuple[socket.socket, str]:
+    """A server that sends back everything it reads, upper-cased, then ends its stream when
+    the client has ended its own (a half-close)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            while data := conn.recv(65536):
+                conn.sendall(data.upper())
+            conn.sendall(b"<END>")
+            conn.shutdown(socket.SHUT_WR)
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener, f"127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_the_delay_relay_passes_every_byte_in_order_and_each_stream_s_end() -> None:
+    listener, upstream = _echo_server()
+    payload = bytes(range(97, 123)) * 20_000  # 520 kB: many chunks, some sends partial
+
+    def one(i: int) -> bytes:
+        host, port = relay.host.split(":")
+        with socket.create_connection((host, int(port)), 10) as s:
+            s.settimeout(10)
+            s.sendall(payload + str(i).encode())
+            s.shutdown(socket.SHUT_WR)
+            got = bytearray()
+            while data := s.recv(65536):
+                got += data
+            return bytes(got)
+
+    with listener, DelayRelay(upstream, 0.002) as relay, ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(one, range(8)))
+    assert answers == [payload.upper() + str(i).encode() + b"<END>" for i in range(8)]
+    assert relay.connections == 8
+
+
+def test_the_proxy_keeps_one_upstream_connection_for_a_client_s_requests(registry: RegistryProcess) -> None:
+    pusher = Pusher.to(registry.url)
+    old, new = pusher.image("bench-net/app", "1.0.0"), pusher.image("bench-net/app", "1.1.0")
+    pusher.close()
+    relay, proxy = DelayRelay(registry.host, 0.0), ConnectProxy()
+    with relay, proxy, httpx.Client(proxy=proxy.url, timeout=10) as client:
+        base = f"{relay.url}/v2/bench-net/app"
+        accept = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
+        answers = [
+            client.get(f"{base}/tags/list"),
+            client.head(f"{base}/manifests/1.0.0", headers=accept),
+            client.get(f"{base}/manifests/1.1.0", headers=accept),
+            client.get(f"{base}/manifests/9.9.9", headers=accept),
+            client.get(f"{base}/tags/list"),
+        ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 404, 200]
+    assert sorted(answers[0].json()["tags"]) == ["1.0.0", "1.1.0"] == sorted(answers[4].json()["tags"])
+    assert answers[1].headers["docker-content-digest"] == old.digest
+    assert answers[1].content == b""
+    assert answers[2].headers["docker-content-digest"] == new.digest
+    assert answers[2].json()["config"]["digest"].startswith("sha256:")
+    assert len(proxy.seen) == 5
+    assert relay.connections == 1  # one upstream connection carried all five
