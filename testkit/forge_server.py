@@ -47,6 +47,14 @@ class Recording:
     def authorised(self, headers: dict[str, str]) -> bool:
         raise NotImplementedError
 
+    def denied(self) -> Answer:
+        """The answer to a request without valid credentials, in the service's error shape."""
+        return 401, {"message": "Bad credentials"}, {}
+
+    def absent(self) -> Answer:
+        """The answer to a request nobody planned for (404, in the service's error shape)."""
+        return 404, {"message": "Not Found"}, {}
+
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         raise NotImplementedError
 
@@ -82,12 +90,12 @@ class Recording:
                 if re.fullmatch(key, f"{method} {path}"):
                     return answer
             if not self.authorised(headers):
-                return 401, {"message": "Bad credentials"}, {}
+                return self.denied()
             try:
                 return self.route(method, path, parse_qs(url.query), body)
             except NotFound:
                 self.unexpected.append(rec)
-                return 404, {"message": "Not Found"}, {}
+                return self.absent()
 
 
 @dataclass

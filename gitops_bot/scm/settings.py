@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops")
+FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops", "bitbucket-cloud", "bitbucket-data-center")
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,11 @@ class GitHubConfig:
 class ForgeConfig:
     """Where change requests go when the remote's host does not say (docs/concepts/forges.md)."""
 
-    type: str | None = None  # github | gitlab | gitea | forgejo | azure-devops; None: from the remote
-    api_url: str | None = None  # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
-    repository: str | None = None  # GitLab group/sub/project or id, Gitea owner/name
+    type: str | None = None  # one of FORGES; None: from the remote
+    # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea), the server (Bitbucket DC)
+    api_url: str | None = None
+    # GitLab group/sub/project or id, Gitea owner/name, Bitbucket workspace/repo or PROJECT/repo
+    repository: str | None = None
     token_env: str | None = None  # None: GITLAB_TOKEN (CI_JOB_TOKEN), GITEA_TOKEN (FORGEJO_TOKEN)
     # Azure DevOps: reviewers are added as required (True) or optional (False) reviewers
     required_reviewers: bool = False
