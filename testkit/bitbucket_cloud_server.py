@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from testkit.contract import Contract
-from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
+from testkit.forge_server import Answer, FakeForge, NotFound, git, merge_branch
 
 DATE = "2026-11-23T12:00:00.000000+00:00"
 
@@ -80,6 +80,9 @@ class FakeBitbucketCloud(FakeForge):
         pair = ":".join(self.app_password).encode()
         return value == "Basic " + base64.b64encode(pair).decode()
 
+    def refusal(self, status: int, message: str) -> Answer:
+        return error(status, message)
+
     def denied(self) -> Answer:
         return error(401, "Access token expired. Use your refresh token to obtain a new access token.")
 
@@ -103,7 +106,8 @@ class FakeBitbucketCloud(FakeForge):
         if path == f"{repo}/pullrequests":
             if method == "GET":
                 states = query.get("state", ["OPEN"])
-                found = [self._public(p, listed=True) for p in self.pulls if p["state"] in states]
+                shas = self._heads()
+                found = [self._public(p, listed=True, shas=shas) for p in self.pulls if p["state"] in states]
                 return self._page(path, found, query)
             if method == "POST":
                 return self._create(body)
@@ -162,13 +166,16 @@ class FakeBitbucketCloud(FakeForge):
             "links": {"html": {"href": f"https://bitbucket.org/{self.repository}"}},
         }
 
-    def _endpoint(self, branch: str) -> dict[str, Any]:
-        sha = self.branch_sha(branch) or ""
-        return {
-            "branch": {"name": branch},
-            "commit": {"hash": sha[:12]},
-            "repository": self._repository(),
-        }
+    def _heads(self) -> dict[str, str]:
+        """Every branch's commit, read once per answer."""
+        lines = git(self.remote, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/")
+        return dict(line.split(" ", 1) for line in lines.splitlines() if line)
+
+    def _endpoint(self, branch: str, shas: dict[str, str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"branch": {"name": branch}, "repository": self._repository()}
+        if branch in shas:  # a merged and deleted branch has no commit to name
+            out["commit"] = {"hash": shas[branch][:12]}
+        return out
 
     def _create(self, body: dict[str, Any]) -> Answer:
         source = body["source"]["branch"]["name"]
@@ -214,8 +221,11 @@ class FakeBitbucketCloud(FakeForge):
                 pr[key] = body[key]
         return 200, self._public(pr), {}
 
-    def _public(self, pr: dict[str, Any], *, listed: bool = False) -> dict[str, Any]:
+    def _public(
+        self, pr: dict[str, Any], *, listed: bool = False, shas: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         n = pr["id"]
+        shas = self._heads() if shas is None else shas
         out: dict[str, Any] = {
             "type": "pullrequest",
             "id": n,
@@ -224,8 +234,8 @@ class FakeBitbucketCloud(FakeForge):
             "summary": {"raw": pr["description"], "markup": "markdown", "html": ""},
             "state": pr["state"],
             "author": self.bot,
-            "source": self._endpoint(pr["source"]),
-            "destination": self._endpoint(pr["target"]),
+            "source": self._endpoint(pr["source"], shas),
+            "destination": self._endpoint(pr["target"], shas),
             "close_source_branch": pr["close_source_branch"],
             "draft": pr["draft"],
             "comment_count": len(pr["comments_list"]),

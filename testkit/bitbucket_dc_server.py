@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from testkit.contract import Contract
-from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
+from testkit.forge_server import Answer, FakeForge, NotFound, git, merge_branch
 
 CREATED = 1763899200000  # 2025-11-23T12:00:00Z in milliseconds, as the server writes times
 
@@ -70,6 +70,9 @@ class FakeBitbucketDataCenter(FakeForge):
     def authorised(self, headers: dict[str, str]) -> bool:
         return {k.lower(): v for k, v in headers.items()}.get("authorization") == f"Bearer {self.token}"
 
+    def refusal(self, status: int, message: str) -> Answer:
+        return error(status, message, "rest.RestException")
+
     def denied(self) -> Answer:
         return error(
             401,
@@ -90,7 +93,8 @@ class FakeBitbucketDataCenter(FakeForge):
         if path == f"{repo}/pull-requests":
             if method == "GET":
                 state = query.get("state", ["OPEN"])[0]
-                found = [self._public(p) for p in self.pulls if state == "ALL" or p["state"] == state]
+                shas = self._heads()
+                found = [self._public(p, shas) for p in self.pulls if state == "ALL" or p["state"] == state]
                 return self._page(found, query)
             if method == "POST":
                 return self._create(body)
@@ -172,11 +176,16 @@ class FakeBitbucketDataCenter(FakeForge):
             raise KeyError(name)
         return found
 
-    def _ref(self, branch: str) -> dict[str, Any]:
+    def _heads(self) -> dict[str, str]:
+        """Every branch's commit, read once per answer."""
+        lines = git(self.remote, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/")
+        return dict(line.split(" ", 1) for line in lines.splitlines() if line)
+
+    def _ref(self, branch: str, shas: dict[str, str]) -> dict[str, Any]:
         return {
             "id": f"refs/heads/{branch}",
             "displayId": branch,
-            "latestCommit": self.branch_sha(branch) or "",
+            "latestCommit": shas.get(branch, ""),
             "repository": {
                 "id": self.repository_id,
                 "slug": self.slug,
@@ -258,8 +267,9 @@ class FakeBitbucketDataCenter(FakeForge):
         self.merge(pr["id"])
         return 200, self._public(pr), {}
 
-    def _public(self, pr: dict[str, Any]) -> dict[str, Any]:
+    def _public(self, pr: dict[str, Any], shas: dict[str, str] | None = None) -> dict[str, Any]:
         n = pr["id"]
+        shas = self._heads() if shas is None else shas
         return {
             "id": n,
             "version": pr["version"],
@@ -271,8 +281,8 @@ class FakeBitbucketDataCenter(FakeForge):
             "draft": pr["draft"],
             "createdDate": CREATED,
             "updatedDate": CREATED,
-            "fromRef": self._ref(pr["source"]),
-            "toRef": self._ref(pr["target"]),
+            "fromRef": self._ref(pr["source"], shas),
+            "toRef": self._ref(pr["target"], shas),
             "locked": False,
             "author": {"user": self.bot, "role": "AUTHOR", "approved": False, "status": "UNAPPROVED"},
             "reviewers": [

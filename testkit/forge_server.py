@@ -47,13 +47,17 @@ class Recording:
     def authorised(self, headers: dict[str, str]) -> bool:
         raise NotImplementedError
 
+    def refusal(self, status: int, message: str) -> Answer:
+        """An error answer in the service's error shape."""
+        return status, {"message": message}, {}
+
     def denied(self) -> Answer:
-        """The answer to a request without valid credentials, in the service's error shape."""
-        return 401, {"message": "Bad credentials"}, {}
+        """The answer to a request without valid credentials."""
+        return self.refusal(401, "Bad credentials")
 
     def absent(self) -> Answer:
-        """The answer to a request nobody planned for (404, in the service's error shape)."""
-        return 404, {"message": "Not Found"}, {}
+        """The answer to a request nobody planned for."""
+        return self.refusal(404, "Not Found")
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         raise NotImplementedError

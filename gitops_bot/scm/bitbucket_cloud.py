@@ -304,20 +304,20 @@ class BitbucketCloud:
 
     def _accounts(self, names: Sequence[str]) -> tuple[list[str], list[str]]:
         """uuids of reviewers named by nickname, display name or account id (the workspace's
-        members), or given as ``{uuid}`` already; and the names no member has."""
-        found = [n for n in names if _UUID.match(n)]
-        rest = [n for n in names if n not in found]
-        if not rest:
-            return found, []
+        members), or given as ``{uuid}`` already, in the configured order; and the names no
+        member has."""
         people: dict[str, str] = {}
-        for member in self._pages(f"/workspaces/{self._workspace}/members", {"pagelen": "100"}):
-            user = member.get("user") if isinstance(member, dict) else None
-            if isinstance(user, dict) and isinstance(user.get("uuid"), str):
-                for key in ("nickname", "display_name", "account_id"):
-                    if isinstance(user.get(key), str):
-                        people.setdefault(user[key].lower(), user["uuid"])
-        found += [people[n.lower()] for n in rest if n.lower() in people]
-        return found, [n for n in rest if n.lower() not in people]
+        if any(not _UUID.match(n) for n in names):
+            for member in self._pages(f"/workspaces/{self._workspace}/members", {"pagelen": "100"}):
+                user = member.get("user") if isinstance(member, dict) else None
+                if isinstance(user, dict) and isinstance(user.get("uuid"), str):
+                    for key in ("nickname", "display_name", "account_id"):
+                        if isinstance(user.get(key), str):
+                            people.setdefault(user[key].lower(), user["uuid"])
+        found = [
+            n if _UUID.match(n) else people[n.lower()] for n in names if _UUID.match(n) or n.lower() in people
+        ]
+        return found, [n for n in names if not _UUID.match(n) and n.lower() not in people]
 
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""
