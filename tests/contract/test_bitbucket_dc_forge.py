@@ -4,8 +4,7 @@ version it read (and once more after a concurrent edit), updates that keep the r
 the Default Reviewers plugin's reviewers added beside the configured ones, auto-merge with the
 configured strategy (a repository that does not allow it: a warning with what to change),
 close as a comment then decline; ``start``/``nextPageStart`` pages followed; the server's
-error shape read into one line; the server, forge repository and web address read from an
-``/scm/`` remote."""
+error shape read into one line."""
 
 from __future__ import annotations
 
@@ -13,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.core.errors import ForgeError, UsageError
-from gitops_bot.scm.bitbucket_dc import BitbucketDataCenter, Remote, locate, parse_remote
+from gitops_bot.core.errors import ForgeError
+from gitops_bot.scm.bitbucket_dc import BitbucketDataCenter
 from gitops_bot.scm.settings import ForgeConfig
 from testkit.bitbucket_dc_server import FakeBitbucketDataCenter, error
 from testkit.contract import Contract
@@ -141,39 +140,6 @@ def test_a_server_error_is_one_line_with_its_message_and_a_hint(remote: Path) ->
         assert "HTTP 403" in text and "not permitted to access this resource" in text and "\n" not in text
         assert "REPO_WRITE" in (caught.value.hint or "")
         assert server.pulls == []
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://git.example.com/scm/acme/gitops.git", Remote("https://git.example.com", "acme", "gitops")),
-        (
-            "https://me@git.example.com:8443/bitbucket/scm/~alice/tools.git",
-            Remote("https://git.example.com:8443/bitbucket", "~alice", "tools"),
-        ),
-        (
-            "ssh://git@git.example.com:7999/acme/gitops.git",
-            Remote("https://git.example.com", "acme", "gitops"),
-        ),
-        ("https://git.example.com/acme/gitops.git", None),
-        ("/srv/git/gitops", None),
-    ],
-)
-def test_remotes_name_their_server_project_and_repository(url: str, expected: Remote | None) -> None:
-    assert parse_remote(url) == expected
-
-
-def test_configuration_overrides_the_remote_and_a_bad_repository_is_one_line() -> None:
-    cfg = ForgeConfig(
-        type="bitbucket-data-center", api_url="https://bb.example.com/", repository="OPS/deploy"
-    )
-    assert locate(cfg, "ssh://git@git.example.com:7999/acme/gitops.git") == Remote(
-        "https://bb.example.com", "OPS", "deploy"
-    )
-    with pytest.raises(UsageError, match="is not PROJECT/repository"):
-        locate(ForgeConfig(repository="a/b/c"), "https://git.example.com/scm/acme/gitops.git")
-    with pytest.raises(UsageError, match=r"forge\.repository"):
-        locate(ForgeConfig(), "/srv/git/gitops")
 
 
 def test_the_contract_refuses_an_unknown_role_and_a_non_list_error() -> None:
