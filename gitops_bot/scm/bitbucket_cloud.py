@@ -22,9 +22,10 @@ Lists are pages that name the ``next`` one; a ``next`` page on another origin or
 API is never followed (the token would go with it).
 
 Authentication: a repository, project or workspace access token as Bearer
-(``BITBUCKET_TOKEN`` or ``forge.token_env``), or a user's app password as Basic
-(``BITBUCKET_USERNAME`` + ``BITBUCKET_APP_PASSWORD``); git sends the same secret, under
-``x-token-auth`` for an access token, under the user name for an app password.
+(``BITBUCKET_TOKEN`` or ``forge.token_env``), or a user's API token or app password as Basic
+(``BITBUCKET_USERNAME`` + ``BITBUCKET_API_TOKEN``/``BITBUCKET_APP_PASSWORD``; an API token goes
+to the REST API with the account's email, ``BITBUCKET_EMAIL``); git sends the same secret,
+under ``x-token-auth`` for an access token, under the user name otherwise.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ DEADLINE = 30.0  # seconds for one API answer, in all
 TOKEN_ENV = "BITBUCKET_TOKEN"
 USER_ENV = "BITBUCKET_USERNAME"
 APP_PASSWORD_ENV = "BITBUCKET_APP_PASSWORD"
+API_TOKEN_ENV = "BITBUCKET_API_TOKEN"  # an Atlassian API token, which replaced app passwords
+EMAIL_ENV = "BITBUCKET_EMAIL"  # the REST API takes an API token with the account's email
 ACCESS_TOKEN_USER = "x-token-auth"  # git's user name for an access token (Atlassian's docs)
 HINTS = {
     400: "Bitbucket refused the request's fields; check the branches and reviewers",
@@ -84,15 +87,18 @@ class Credentials:
 
 
 def credentials(fcfg: ForgeConfig, environ: Mapping[str, str]) -> Credentials | None:
-    """``forge.token_env`` or BITBUCKET_TOKEN as a Bearer access token; else an app password
-    (BITBUCKET_USERNAME + BITBUCKET_APP_PASSWORD) as Basic."""
+    """``forge.token_env`` or BITBUCKET_TOKEN as a Bearer access token; else a user's secret as
+    Basic: an API token (BITBUCKET_API_TOKEN, with BITBUCKET_EMAIL for the API) or an app
+    password (BITBUCKET_APP_PASSWORD), git sending it under BITBUCKET_USERNAME."""
     token = environ.get(fcfg.token_env or TOKEN_ENV)
     if token:
         return Credentials(token, f"Bearer {token}", ACCESS_TOKEN_USER)
-    user, password = environ.get(USER_ENV), environ.get(APP_PASSWORD_ENV)
+    user = environ.get(USER_ENV)
+    password = environ.get(API_TOKEN_ENV) or environ.get(APP_PASSWORD_ENV)
     if fcfg.token_env or not (user and password):
         return None
-    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+    api_user = environ.get(EMAIL_ENV) if environ.get(API_TOKEN_ENV) else None
+    basic = base64.b64encode(f"{api_user or user}:{password}".encode()).decode()
     return Credentials(password, f"Basic {basic}", user)
 
 
@@ -151,7 +157,8 @@ class BitbucketCloud:
             raise UsageError(
                 "no Bitbucket Cloud token",
                 hint=f"set {fcfg.token_env or TOKEN_ENV} to a repository access token (scopes "
-                f"pullrequest:write, repository:write), or {USER_ENV} and {APP_PASSWORD_ENV}",
+                f"pullrequest:write, repository:write), or {USER_ENV} with {API_TOKEN_ENV} "
+                f"(and {EMAIL_ENV}) or {APP_PASSWORD_ENV}",
             )
         register_secret(creds.secret)
         register_secret(creds.header.split(" ", 1)[1])

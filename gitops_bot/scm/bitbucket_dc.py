@@ -21,7 +21,9 @@ Lists are pages (``start``/``limit``, ``isLastPage``/``nextPageStart``). Errors 
 
 Authentication: an HTTP access token (personal, project or repository) as Bearer
 (``BITBUCKET_TOKEN`` or ``forge.token_env``), sent only to the configured server; git sends it
-as the password of ``BITBUCKET_USERNAME`` (the token's user), or of ``x-token-auth``.
+as Bearer too (project and repository tokens take only that), or, when ``BITBUCKET_USERNAME``
+names a personal token's user, as that user's password. Before the config is read, the token
+goes only to the server ``BITBUCKET_SERVER_URL`` names.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from gitops_bot.scm.forge import (
     split_remote,
     unexpected,
 )
+from gitops_bot.scm.gitcli import BEARER
 from gitops_bot.scm.settings import ForgeConfig
 
 NAME = "Bitbucket Data Center"
@@ -57,6 +60,7 @@ MAX_PAGES = 100
 DEADLINE = 30.0  # seconds for one API answer, in all
 TOKEN_ENV = "BITBUCKET_TOKEN"
 USER_ENV = "BITBUCKET_USERNAME"
+SERVER_ENV = "BITBUCKET_SERVER_URL"  # names the server before the config is read
 # the bot's auto_merge styles as Bitbucket's merge strategy ids
 STRATEGIES = {
     "merge": "no-ff",
@@ -128,6 +132,12 @@ def locate(fcfg: ForgeConfig, url: str) -> Remote:
     return Remote(server, project, slug)
 
 
+def git_user(environ: Mapping[str, str]) -> str:
+    """A personal token goes to git as the password of its user (BITBUCKET_USERNAME); a project
+    or repository token, which takes no user name, as a Bearer token."""
+    return environ.get(USER_ENV) or BEARER
+
+
 class BitbucketDataCenter:
     """The :class:`~gitops_bot.scm.forge.Forge` adapter for Bitbucket Data Center."""
 
@@ -169,7 +179,7 @@ class BitbucketDataCenter:
             transport=transport or Transport(),  # proxies, trust store, deadlines (gitops_bot.net)
             follow_redirects=False,
         )
-        return cls(client, remote, git_token=token, git_user=environ.get(USER_ENV) or "x-token-auth")
+        return cls(client, remote, git_token=token, git_user=git_user(environ))
 
     # -- the API -------------------------------------------------------------------------
 

@@ -143,14 +143,20 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secre
 
 
 def _bitbucket_candidates(environ: Mapping[str, str]) -> list[tuple[str, str, list[str | None]]]:
-    """BITBUCKET_TOKEN (an access token, git user ``x-token-auth``) and an app password (git
-    user BITBUCKET_USERNAME) for bitbucket.org only: a Data Center server is not known before
-    its config is read."""
+    """BITBUCKET_TOKEN for bitbucket.org (an access token, git user ``x-token-auth``) and for
+    the Data Center server BITBUCKET_SERVER_URL names (as Data Center's git takes it); a user's
+    API token or app password (git user BITBUCKET_USERNAME) for bitbucket.org."""
     cloud: list[str | None] = [bitbucket_cloud.WEB]
-    out = [(bitbucket_cloud.TOKEN_ENV, bitbucket_cloud.ACCESS_TOKEN_USER, cloud)]
+    token = bitbucket_cloud.TOKEN_ENV
+    out = [
+        (token, bitbucket_cloud.ACCESS_TOKEN_USER, cloud),
+        (token, bitbucket_dc.git_user(environ), [environ.get(bitbucket_dc.SERVER_ENV)]),
+    ]
     user = environ.get(bitbucket_cloud.USER_ENV)
     if user:
-        out.append((bitbucket_cloud.APP_PASSWORD_ENV, user, cloud))
+        out += [
+            (name, user, cloud) for name in (bitbucket_cloud.API_TOKEN_ENV, bitbucket_cloud.APP_PASSWORD_ENV)
+        ]
     return out
 
 

@@ -2,7 +2,8 @@
 Center by ``forge: type``; the repository is read from the remote forms, the configuration or
 Bitbucket Pipelines' variables; and a Bitbucket token goes only to its own origin: git gets a
 Cloud token for bitbucket.org, a Data Center token for its server, never another host, and
-before the config is read only bitbucket.org gets BITBUCKET_TOKEN."""
+before the config is read BITBUCKET_TOKEN goes only to bitbucket.org and the Data Center server
+BITBUCKET_SERVER_URL names."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.secret import Secret
 from gitops_bot.scm import forges
 from gitops_bot.scm.bitbucket_cloud import BitbucketCloud, credentials, pipeline_repository
-from gitops_bot.scm.bitbucket_dc import BitbucketDataCenter, Remote, locate, parse_remote
+from gitops_bot.scm.bitbucket_dc import BitbucketDataCenter, Remote, git_user, locate, parse_remote
+from gitops_bot.scm.gitcli import BEARER, auth_env
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 
 
@@ -152,3 +155,25 @@ def test_data_center_configuration_overrides_the_remote_and_a_bad_repository_is_
         locate(ForgeConfig(repository="a/b/c"), "https://git.example.com/scm/acme/gitops.git")
     with pytest.raises(UsageError, match=r"forge\.repository"):
         locate(ForgeConfig(), "/srv/git/gitops")
+
+
+def test_an_api_token_goes_to_the_api_with_the_email_and_to_git_with_the_user_name() -> None:
+    env = {"BITBUCKET_USERNAME": "alice", "BITBUCKET_API_TOKEN": "tok", "BITBUCKET_EMAIL": "a@example.com"}
+    found = credentials(ForgeConfig(), env)
+    assert found is not None and (found.header, found.git_user) == ("Basic YUBleGFtcGxlLmNvbTp0b2s=", "alice")
+
+
+def test_a_data_center_token_goes_to_git_as_bearer_unless_a_user_is_named() -> None:
+    url = "https://git.example.com/scm/acme/gitops.git"
+    secret = Secret.for_urls("dc_token_0123456789", ["https://git.example.com"], "$BITBUCKET_TOKEN")
+    assert git_user({}) == BEARER and git_user({"BITBUCKET_USERNAME": "alice"}) == "alice"
+    assert auth_env(url, secret, BEARER)["GIT_CONFIG_VALUE_0"] == "Authorization: Bearer dc_token_0123456789"
+    assert auth_env(url, secret, "alice")["GIT_CONFIG_VALUE_0"].startswith("Authorization: Basic ")
+
+
+def test_before_the_config_is_read_a_data_center_token_goes_only_to_the_server_named() -> None:
+    url = "https://git.example.com/scm/acme/gitops.git"
+    env = {"BITBUCKET_TOKEN": "dc_token_0123456789", "BITBUCKET_SERVER_URL": "https://git.example.com"}
+    secret, user = forges.first_fetch_credentials(url, env)
+    assert secret is not None and secret.allows(url) and user == BEARER
+    assert forges.first_fetch_credentials("https://other.example.com/scm/acme/gitops.git", env)[0] is None
