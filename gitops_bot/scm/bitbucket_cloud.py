@@ -275,39 +275,48 @@ class BitbucketCloud:
         if labels:
             steps.append(("labels", _no_labels))
         # every new pull request: the repository's default reviewers, as the web UI adds them
-        steps.append(("reviewers", lambda: self._reviewers(pr, reviewers)))
+        # (a step of its own: a token that may not read them still gets the configured ones)
+        steps.append(("default reviewers", lambda: self._add_reviewers(pr, self._default_reviewers())))
+        if reviewers:
+            steps.append(("reviewers", lambda: self._reviewers(pr, reviewers)))
         if assignees:
             steps.append(("assignees", _no_assignees))
         if auto_merge:
             steps.append(("auto-merge", lambda: refuse_auto_merge(auto_merge)))
         return decorate_steps(f"PR #{n}", steps, (ForgeError,))
 
+    def _default_reviewers(self) -> list[str]:
+        pages = self._pages(f"{self._repo}/effective-default-reviewers", {"pagelen": "100"})
+        uuids = [(d.get("user") or {}).get("uuid") for d in pages if isinstance(d, dict)]
+        return [u for u in uuids if isinstance(u, str)]
+
     def _reviewers(self, pr: ChangeRequest, names: Sequence[str]) -> None:
+        wanted, unknown = self._accounts(names)
+        self._add_reviewers(pr, wanted)
+        if unknown:
+            raise ForgeError(
+                f"no member of workspace {self._workspace} named {', '.join(unknown)}",
+                status=None,
+                hint="name reviewers by their Bitbucket nickname or {uuid}",
+            )
+
+    def _add_reviewers(self, pr: ChangeRequest, uuids: Sequence[str]) -> None:
+        """The reviewers the pull request has (read now: the list leaves them out) and ``uuids``
+        not among them, but never its author (Bitbucket refuses that)."""
+        if not uuids:
+            return
         current = self._request("GET", f"{self._repo}/pullrequests/{pr.number}")
         if not isinstance(current, dict):
             raise unexpected(NAME)
         author = (current.get("author") or {}).get("uuid")
         have = _uuids(current.get("reviewers"))
-        defaults = [
-            (d.get("user") or {}).get("uuid")
-            for d in self._pages(f"{self._repo}/effective-default-reviewers", {"pagelen": "100"})
-            if isinstance(d, dict)
-        ]
-        wanted, unknown = self._accounts(names) if names else ([], [])
-        add = [u for u in [*defaults, *wanted] if isinstance(u, str) and u != author and u not in have]
-        add = list(dict.fromkeys(add))
+        add = list(dict.fromkeys(u for u in uuids if u != author and u not in have))
         if add:
             payload = {
                 "type": "pullrequest",
                 "reviewers": [{"type": "user", "uuid": u} for u in [*have, *add]],
             }
             self._request("PUT", f"{self._repo}/pullrequests/{pr.number}", json=payload)
-        if unknown:
-            raise ForgeError(
-                f"no member of workspace {self._workspace} named {', '.join(unknown)}",
-                status=None,
-                hint="name reviewers by their Bitbucket nickname, {uuid} or account id",
-            )
 
     def _accounts(self, names: Sequence[str]) -> tuple[list[str], list[str]]:
         """uuids of reviewers named by nickname, display name or account id (the workspace's

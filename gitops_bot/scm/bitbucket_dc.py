@@ -294,21 +294,29 @@ class BitbucketDataCenter:
         steps: list[tuple[str, Callable[[], object]]] = []
         if labels:
             steps.append(("labels", _no_labels))
-        steps.append(("reviewers", lambda: self._reviewers(pr, reviewers)))
+        raw = pr.raw if isinstance(pr.raw, dict) else {}
+        have = {x.lower() for x in _reviewer_names(raw)}
+        # the default reviewers, as the web UI adds them (a step of its own: a server without
+        # the plugin still gets the configured ones)
+        steps.append(
+            ("default reviewers", lambda: self._add_reviewers(pr, self._default_reviewers(raw), have))
+        )
+        if reviewers:
+            steps.append(("reviewers", lambda: self._add_reviewers(pr, reviewers, have)))
         if assignees:
             steps.append(("assignees", _no_assignees))
         if auto_merge:
             steps.append(("auto-merge", lambda: self._auto_merge(pr, auto_merge)))
         return decorate_steps(f"PR #{n}", steps, (ForgeError,))
 
-    def _reviewers(self, pr: ChangeRequest, names: Sequence[str]) -> None:
+    def _add_reviewers(self, pr: ChangeRequest, names: Sequence[str], have: set[str]) -> None:
+        """Each of ``names`` not a reviewer yet (``have``, kept up to date), never the author."""
         raw = pr.raw if isinstance(pr.raw, dict) else {}
         author = ((raw.get("author") or {}).get("user") or {}).get("name")
-        have = {x.lower() for x in _reviewer_names(raw)}
-        wanted = [*self._default_reviewers(raw), *names]
-        for name in dict.fromkeys(w for w in wanted if w.lower() not in have and w != author):
+        for name in dict.fromkeys(n for n in names if n.lower() not in have and n != author):
             body = {"user": {"name": name}, "role": "REVIEWER"}
             self._request("POST", f"{self._repo}/pull-requests/{pr.number}/participants", json=body)
+            have.add(name.lower())
 
     def _default_reviewers(self, raw: Mapping[str, Any]) -> list[str]:
         """The users the Default Reviewers plugin requires for this source and target branch."""

@@ -184,3 +184,13 @@ def test_the_contract_refuses_an_error_without_its_type_and_a_comment_without_co
     assert "request body (top): 'type' is a required property" in problems
     assert "Additional properties are not allowed ('extra'" in problems
     assert len(contract.violations) == 3
+
+
+def test_default_reviewers_the_token_may_not_read_still_leave_the_configured_ones(remote: Path) -> None:
+    with FakeBitbucketCloud(remote) as server:
+        server.fail[r"GET .*/effective-default-reviewers"] = error(403, "Forbidden")
+        bb = _adapter(server)
+        pr = bb.create(BRANCH, "main", "Update app", "body", draft=False)
+        (warning,) = bb.decorate(pr, labels=[], reviewers=["alice"], assignees=[], auto_merge=None)
+        assert "could not set default reviewers" in warning and "HTTP 403" in warning
+        assert server.view(server.find(pr.number))["reviewers"] == ["alice"]

@@ -150,3 +150,15 @@ def test_the_contract_refuses_an_unknown_role_and_a_non_list_error() -> None:
     problems = "\n".join(contract.violations)
     assert "request body role" in problems and "answer errors" in problems
     assert len(contract.violations) == 2
+
+
+def test_a_server_without_the_default_reviewers_plugin_still_gets_the_configured_ones(remote: Path) -> None:
+    with FakeBitbucketDataCenter(remote) as server:
+        server.fail[r"GET /default-reviewers/.*"] = error(
+            404, "This resource does not exist.", "rest.NoSuchResourceException"
+        )
+        bb = _adapter(server)
+        pr = bb.create(BRANCH, "main", "Update app", "body", draft=False)
+        (warning,) = bb.decorate(pr, labels=[], reviewers=["alice"], assignees=[], auto_merge=None)
+        assert "could not set default reviewers" in warning and "HTTP 404" in warning
+        assert server.view(server.find(pr.number))["reviewers"] == ["alice"]
