@@ -84,7 +84,7 @@ class FakeBitbucketCloud(FakeForge):
         return error(status, message)
 
     def denied(self) -> Answer:
-        return error(401, "Access token expired. Use your refresh token to obtain a new access token.")
+        return error(401, "Token is invalid, expired, or not supported for this endpoint.")
 
     def absent(self) -> Answer:
         return error(404, "Resource not found")

@@ -72,7 +72,8 @@ EMAIL_ENV = "BITBUCKET_EMAIL"  # the REST API takes an API token with the accoun
 ACCESS_TOKEN_USER = "x-token-auth"  # git's user name for an access token (Atlassian's docs)
 HINTS = {
     400: "Bitbucket refused the request's fields; check the branches and reviewers",
-    401: f"check the token ({TOKEN_ENV}, forge.token_env, or {USER_ENV} + {APP_PASSWORD_ENV})",
+    401: f"check the token ({TOKEN_ENV} or forge.token_env; or {USER_ENV} with {API_TOKEN_ENV} "
+    f"or {APP_PASSWORD_ENV})",
     403: "the token needs the pullrequest:write and repository:write scopes on the repository",
     404: "check forge.repository (workspace/repository) and the token's access to it",
 }
