@@ -9,6 +9,8 @@ write it to testkit/specs/. One cutter for every service (the table ``SERVICES``
     python scripts/spec_subset.py gitlab openapi_v2.yaml     # Swagger 2.0 in YAML
     python scripts/spec_subset.py azure-devops specification/git/7.1/git.json
     python scripts/spec_subset.py azure-devops-identities specification/ims/7.1/identities.json
+    python scripts/spec_subset.py bitbucket-cloud src/cloud/openapi/swagger.v3.json
+    python scripts/spec_subset.py bitbucket-data-center src/server/openapi/swagger.v3.json
 
 The pinned sources (with their hashes) are named in testkit/specs/README.md. ``subset`` is a
 closure: applied to its own output it changes nothing, which the test suite checks, so each
@@ -118,6 +120,45 @@ SERVICES = {
     # reviewers by unique name or email -> identity id (IMS 7.1, on vssps.dev.azure.com)
     "azure-devops-identities": Service(
         "azure-devops-ims-7.1-subset.swagger.json", (("/{organization}/_apis/identities", "get"),)
+    ),
+    # what gitops_bot/scm/bitbucket_cloud.py sends and FakeBitbucketCloud answers (API 2.0)
+    "bitbucket-cloud": Service(
+        "bitbucket-cloud-subset.json",
+        (
+            *(
+                (f"/repositories/{{workspace}}/{{repo_slug}}/{sub}", method)
+                for sub, method in (
+                    ("pullrequests", "get"),
+                    ("pullrequests", "post"),
+                    ("pullrequests/{pull_request_id}", "get"),
+                    ("pullrequests/{pull_request_id}", "put"),
+                    ("pullrequests/{pull_request_id}/comments", "post"),
+                    ("pullrequests/{pull_request_id}/decline", "post"),
+                    ("effective-default-reviewers", "get"),
+                )
+            ),
+            ("/workspaces/{workspace}/members", "get"),  # reviewers by nickname -> uuid
+        ),
+    ),
+    # what gitops_bot/scm/bitbucket_dc.py sends and FakeBitbucketDataCenter answers (REST 9.2)
+    "bitbucket-data-center": Service(
+        "bitbucket-data-center-9.2-subset.json",
+        (
+            *(
+                (f"/api/latest/projects/{{projectKey}}/repos/{{repositorySlug}}/pull-requests{sub}", method)
+                for sub, method in (
+                    ("", "get"),
+                    ("", "post"),
+                    ("/{pullRequestId}", "get"),
+                    ("/{pullRequestId}", "put"),
+                    ("/{pullRequestId}/comments", "post"),
+                    ("/{pullRequestId}/decline", "post"),
+                    ("/{pullRequestId}/participants", "post"),
+                    ("/{pullRequestId}/merge", "post"),
+                )
+            ),
+            ("/default-reviewers/latest/projects/{projectKey}/repos/{repositorySlug}/reviewers", "get"),
+        ),
     ),
 }
 

@@ -42,6 +42,8 @@ KNOWN = {
     "gitlab": ("gitlab-subset.swagger.json", ""),
     "azure-devops": ("azure-devops-git-7.1-subset.swagger.json", ""),
     "azure-devops-identities": ("azure-devops-ims-7.1-subset.swagger.json", ""),
+    "bitbucket-cloud": ("bitbucket-cloud-subset.json", "/2.0"),
+    "bitbucket-data-center": ("bitbucket-data-center-9.2-subset.json", "/rest"),
 }
 # Azure DevOps' descriptions type a list answer as an array, but the service wraps every list in
 # {"count": n, "value": [...]} (VssJsonCollectionWrapper; the specs' own httpExamples, such as
@@ -65,6 +67,12 @@ ANY_OPERATION = {
     # an active pull request for the branches exists) on any operation
     "azure-devops": (400, 403, 409),
     "azure-devops-identities": (400, 403),
+    # Bitbucket Cloud's REST intro ("Standard error responses"): 400 for a request it cannot
+    # take, 403 for a token without the scope or permission, on any resource; the description
+    # lists them on some operations only
+    "bitbucket-cloud": (400, 403),
+    # Bitbucket Data Center: 403 (permission) and 409 (a version conflict) answer any write
+    "bitbucket-data-center": (400, 403, 409),
 }
 
 # A list operation whose description names the item's schema, not an array of it (grape-swagger

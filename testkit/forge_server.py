@@ -47,6 +47,18 @@ class Recording:
     def authorised(self, headers: dict[str, str]) -> bool:
         raise NotImplementedError
 
+    def refusal(self, status: int, message: str) -> Answer:
+        """An error answer in the service's error shape."""
+        return status, {"message": message}, {}
+
+    def denied(self) -> Answer:
+        """The answer to a request without valid credentials."""
+        return self.refusal(401, "Bad credentials")
+
+    def absent(self) -> Answer:
+        """The answer to a request nobody planned for."""
+        return self.refusal(404, "Not Found")
+
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         raise NotImplementedError
 
@@ -82,12 +94,12 @@ class Recording:
                 if re.fullmatch(key, f"{method} {path}"):
                     return answer
             if not self.authorised(headers):
-                return 401, {"message": "Bad credentials"}, {}
+                return self.denied()
             try:
                 return self.route(method, path, parse_qs(url.query), body)
             except NotFound:
                 self.unexpected.append(rec)
-                return 404, {"message": "Not Found"}, {}
+                return self.absent()
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The update example on the other forges as a world for end-to-end tests: GitLab (a local v4
-server), Gitea/Forgejo (a local v1 server) or Azure DevOps (a local Git 7.1 server), a real bare
-git remote and a real registry, with
-a production environment promoted from staging."""
+server), Gitea/Forgejo (a local v1 server), Bitbucket Cloud (a local 2.0 server), Bitbucket Data
+Center (a local REST server) or Azure DevOps (a local Git 7.1 server), a real bare git remote
+and a real registry, with a production environment promoted from staging."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import pytest
 
 from gitops_bot.cli import main
 from testkit.azure_devops_server import FakeAzureDevOps
+from testkit.bitbucket_cloud_server import FakeBitbucketCloud
+from testkit.bitbucket_dc_server import FakeBitbucketDataCenter
 from testkit.forge_server import FakeForge
 from testkit.gitea_server import FakeGitea
 from testkit.gitlab_server import FakeGitLab
@@ -22,10 +24,22 @@ from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import CONFIG, KUSTOMIZATION, git, new_remote, seeded
 
-FORGES = {
+FORGES: dict[str, tuple[type[FakeForge], str, str]] = {
     "gitlab": (FakeGitLab, "/api/v4", "GITLAB_TOKEN"),
     "gitea": (FakeGitea, "/api/v1", "GITEA_TOKEN"),
+    "bitbucket-cloud": (FakeBitbucketCloud, "/2.0", "BITBUCKET_TOKEN"),
+    "bitbucket-data-center": (FakeBitbucketDataCenter, "", "BITBUCKET_TOKEN"),
 }
+# what each forge's change requests carry of the shared decoration (labels, assignees,
+# auto-merge): Bitbucket has no labels nor assignees, and Bitbucket Cloud's API no auto-merge
+DECORATION: dict[str, tuple[list[str], list[str], str | None]] = {
+    "gitlab": (["gitops-bot", "release"], ["bob"], "squash"),
+    "gitea": (["gitops-bot", "release"], ["bob"], "squash"),
+    "bitbucket-cloud": ([], [], None),
+    "bitbucket-data-center": ([], [], "squash"),
+}
+# the repository as each forge names it
+REPOSITORY = {"bitbucket-data-center": "ACME/gitops"}
 # forges whose change requests differ from the shared scenarios (Azure DevOps: no assignees)
 OTHER_FORGES = {"azure-devops": (FakeAzureDevOps, "", "AZURE_DEVOPS_TOKEN")}
 AZURE_SECTION = """forge:
@@ -37,7 +51,7 @@ AZURE_SECTION = """forge:
 FORGE_SECTION = """forge:
   type: {kind}
   api_url: {api}
-  repository: acme/gitops
+  repository: {repository}
 """
 PROMOTION = """  - name: production
     path: overlays/production
@@ -96,7 +110,10 @@ def make_world(
         config = CONFIG.split("github:")[0].replace("pull_request:", PROMOTION + "pull_request:")
         config = config.replace("  reviewers: [alice]\n", "  reviewers: [alice]\n  assignees: [bob]\n")
         config = config.replace("pull_request:\n", f"pull_request:\n  draft: {str(draft).lower()}\n")
+        if kind == "bitbucket-cloud":  # its API cannot set auto-merge: refused when asked
+            config = config.replace("  auto_merge: squash\n", "")
         section = AZURE_SECTION if kind == "azure-devops" else FORGE_SECTION
-        config += section.format(kind=kind, api=fake.url + api)
+        repository = REPOSITORY.get(kind, "acme/gitops")
+        config += section.format(kind=kind, api=fake.url + api, repository=repository)
         (seed / "gitops-bot.yaml").write_text(config.format(host=registry.host, ns=ns, group=group))
         yield from seeded(seed, registry, lambda pusher: World(remote, fake, pusher, ns, tmp_path))

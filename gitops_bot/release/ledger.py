@@ -27,6 +27,9 @@ _MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
 # Gitea/Forgejo's merge commit subject, and GitLab's merge commit body line
 _GITEA_MERGE_PR = re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")
 _GITLAB_MR = re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE)
+# Bitbucket Cloud's merge and squash subjects; Bitbucket Data Center's (7.0+) subject
+_BITBUCKET_PR = re.compile(r"^Merged in \S+ \(pull request #(\d+)\)")
+_BITBUCKET_DC_PR = re.compile(r"^Pull request #(\d+): ")
 
 ImageSet = dict[str, Deployed]
 
@@ -152,6 +155,8 @@ def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...
         or _MERGE_PR.match(subject)
         or _GITEA_MERGE_PR.match(subject)
         or _GITLAB_MR.search(commit.message)
+        or _BITBUCKET_PR.match(subject)
+        or _BITBUCKET_DC_PR.match(subject)
     )
     return Entry(
         commit=commit.sha,

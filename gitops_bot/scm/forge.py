@@ -300,7 +300,12 @@ def keep_draft(current: str, title: str, prefix: str) -> str:
 
 # -- choosing ----------------------------------------------------------------------------
 
-KNOWN_HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "forgejo"}
+KNOWN_HOSTS = {
+    "github.com": "github",
+    "gitlab.com": "gitlab",
+    "codeberg.org": "forgejo",
+    "bitbucket.org": "bitbucket-cloud",
+}
 _URL = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(\[[^\]]+\]|[^/:]+)(?::(\d+))?[:/](.+?)(?:\.git)?/?$")
 
 

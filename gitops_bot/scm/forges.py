@@ -1,8 +1,9 @@
 """Which forge a repository lives on, and its adapter.
 
 From ``forge: type`` when the config says; else from the remote URL's host (github.com,
-gitlab.com, codeberg.org, dev.azure.com and {org}.visualstudio.com); else GitHub, as before
-forges existed (GitHub Enterprise names its host in ``github: api_url``).
+gitlab.com, codeberg.org, bitbucket.org, dev.azure.com and {org}.visualstudio.com); else
+GitHub, as before forges existed (GitHub Enterprise names its host in ``github: api_url``).
+A Bitbucket Data Center server is named by ``forge: {type: bitbucket-data-center}``.
 
 Which host a forge token may go to: a token belongs to one forge, and git gets it only for
 that forge's host (:func:`git_secret`): a GitHub token for github.com or the GitHub Enterprise
@@ -19,7 +20,7 @@ from dataclasses import replace
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin, Secret
-from gitops_bot.scm import azure_devops, gitea
+from gitops_bot.scm import azure_devops, bitbucket_cloud, bitbucket_dc, gitea
 from gitops_bot.scm.forge import KNOWN_HOSTS, Forge, kind_from_url, remote_server
 from gitops_bot.scm.settings import ForgeSettings, GitHubConfig
 
@@ -42,6 +43,11 @@ def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
         return gitea.Gitea.connect(cfg.forge, url, environ)
     if chosen == "azure-devops":
         return azure_devops.AzureDevOps.connect(cfg.forge, url, environ)
+    if chosen == "bitbucket-cloud":
+        bitbucket_cloud.refuse_auto_merge(_auto_merge(cfg))
+        return bitbucket_cloud.BitbucketCloud.connect(cfg.forge, url, environ)
+    if chosen == "bitbucket-data-center":
+        return bitbucket_dc.BitbucketDataCenter.connect(cfg.forge, url, environ)
     github_cfg = _github_settings(cfg)
     repository = github_cfg.repository or repository_from_url(url, github_cfg.api_url)
     if repository is None:
@@ -51,6 +57,13 @@ def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
             "Forgejo set forge: {type: gitlab|gitea|forgejo, api_url: ...}",
         )
     return GitHub.connect(github_cfg, repository, environ)
+
+
+def _auto_merge(cfg: ForgeSettings) -> str | None:
+    """``pull_request.auto_merge`` of a whole configuration (choosing a forge needs only
+    ``github`` and ``forge``; a configuration without ``pull_request`` asks for none)."""
+    auto = getattr(getattr(cfg, "pull_request", None), "auto_merge", None)
+    return auto if isinstance(auto, str) else None
 
 
 def _github_settings(cfg: ForgeSettings) -> GitHubConfig:
@@ -78,6 +91,13 @@ def git_secret(cfg: ForgeSettings, url: str, forge: Forge) -> Secret | None:
         where = lab.removesuffix("/").removesuffix("/api/v4") if lab else remote_server(url)
     elif chosen == "azure-devops":
         return _azure_git_secret(cfg, url, forge.git_token)
+    elif chosen == "bitbucket-cloud":
+        # git goes to bitbucket.org, the API to api.bitbucket.org (or the server tests name)
+        bb = cfg.forge.api_url
+        public = bb is None or Origin.of(bb) == Origin.of(bitbucket_cloud.API)
+        where = bitbucket_cloud.WEB if public else bb
+    elif chosen == "bitbucket-data-center":
+        where = bitbucket_dc.locate(cfg.forge, url).server
     else:
         where = cfg.forge.api_url or remote_server(url)
     return Secret.for_urls(forge.git_token, [where], f"the {chosen} token")
@@ -109,6 +129,7 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secre
         ("CI_JOB_TOKEN", "gitlab-ci-token", gitlab_hosts),
         *((name, gitea.Gitea.git_user, gitea_hosts) for name in gitea.TOKEN_ENVS),
         *_azure_candidates(url, environ),
+        *_bitbucket_candidates(environ),
     ]
     known = kind_from_url(url)
     if known in ("gitea", "forgejo"):  # a Gitea token first on Codeberg, as the forge would choose
@@ -119,6 +140,24 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secre
             if secret.allows(url):
                 return secret, user
     return None, "x-access-token"
+
+
+def _bitbucket_candidates(environ: Mapping[str, str]) -> list[tuple[str, str, list[str | None]]]:
+    """BITBUCKET_TOKEN for bitbucket.org (an access token, git user ``x-token-auth``) and for
+    the Data Center server BITBUCKET_SERVER_URL names (as Data Center's git takes it); a user's
+    API token or app password (git user BITBUCKET_USERNAME) for bitbucket.org."""
+    cloud: list[str | None] = [bitbucket_cloud.WEB]
+    token = bitbucket_cloud.TOKEN_ENV
+    out = [
+        (token, bitbucket_cloud.ACCESS_TOKEN_USER, cloud),
+        (token, bitbucket_dc.git_user(environ), [environ.get(bitbucket_dc.SERVER_ENV)]),
+    ]
+    user = environ.get(bitbucket_cloud.USER_ENV)
+    if user:
+        out += [
+            (name, user, cloud) for name in (bitbucket_cloud.API_TOKEN_ENV, bitbucket_cloud.APP_PASSWORD_ENV)
+        ]
+    return out
 
 
 def _azure_candidates(url: str, environ: Mapping[str, str]) -> list[tuple[str, str, list[str | None]]]:

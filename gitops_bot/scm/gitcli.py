@@ -31,10 +31,15 @@ def is_url(repo: str) -> bool:
     return "://" in repo or (re.match(r"^[\w.-]+@[\w.-]+:", repo) is not None)
 
 
+# The git user a forge names when its token must go as a Bearer token, with no user name
+# (Bitbucket Data Center's project and repository access tokens refuse Basic)
+BEARER = "(bearer)"
+
+
 def auth_env(url: str, token: Secret | None, user: str = "x-access-token") -> dict[str, str]:
     """git's environment for the remote ``url``: never a prompt, and ``token`` (with ``user``,
-    what the forge wants beside it: GitLab's job token goes with gitlab-ci-token) only when
-    ``url`` is on an origin the token is bound to."""
+    what the forge wants beside it: GitLab's job token goes with gitlab-ci-token; :data:`BEARER`
+    for a Bearer token) only when ``url`` is on an origin the token is bound to."""
     env = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true", "LC_ALL": "C"}
     origin = Origin.of(url)
     if token is None or origin is None or origin.scheme != "https":
@@ -42,13 +47,17 @@ def auth_env(url: str, token: Secret | None, user: str = "x-access-token") -> di
     if not token.allows(url):
         log.warning("git_token_withheld", remote=str(origin), token=repr(token))
         return env
-    userpass = base64.b64encode(f"{user}:{token.value}".encode()).decode()
-    Secret(userpass, token.bound_to, token.source)  # the encoded form is a secret too
+    if user == BEARER:
+        header = "Authorization: Bearer " + token.value
+    else:
+        userpass = base64.b64encode(f"{user}:{token.value}".encode()).decode()
+        Secret(userpass, token.bound_to, token.source)  # the encoded form is a secret too
+        header = "Authorization: Basic " + userpass
     env.update(
         {
             "GIT_CONFIG_COUNT": "2",
             "GIT_CONFIG_KEY_0": f"http.{origin.url()}.extraHeader",
-            "GIT_CONFIG_VALUE_0": "Authorization: Basic " + userpass,
+            "GIT_CONFIG_VALUE_0": header,
             "GIT_CONFIG_KEY_1": "http.followRedirects",
             "GIT_CONFIG_VALUE_1": "false",
         }

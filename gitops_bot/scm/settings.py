@@ -11,7 +11,7 @@ from typing import Protocol
 
 from gitops_bot.core.settings import COMPILES, URL, between, holds, matches, one_of, setting
 
-FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops")
+FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops", "bitbucket-cloud", "bitbucket-data-center")
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,10 @@ class GitHubConfig:
 
 def _forge_repository_problem(repo: str | int) -> str | None:
     text = str(repo)
-    # an Azure DevOps project name may hold spaces ("Web Site"), inside a segment
+    # an Azure DevOps project name may hold spaces ("Web Site"), inside a segment; a Bitbucket
+    # Data Center personal repository's project is ~USER
     segment = r"[\w.-]+(?: [\w.-]+)*"
-    return None if ".." not in text and re.match(rf"^(?:\d+|{segment}(?:/{segment})+)$", text) else ""
+    return None if ".." not in text and re.match(rf"^(?:\d+|~?{segment}(?:/{segment})+)$", text) else ""
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,18 @@ class ForgeConfig:
     type: str | None = setting(
         None, rules=(one_of(FORGES, f"forge type {{value!r}} is unknown; use one of {', '.join(FORGES)}"),)
     )
-    # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
+    # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea), the server (Bitbucket DC)
     api_url: str | None = setting(
         None,
         rules=(matches(URL, "forge api_url {value!r} must be a URL, e.g. https://git.example.com/api/v4"),),
     )
-    # GitLab group/sub/project or id (read as a string or an integer), Gitea owner/name
+    # GitLab group/sub/project or id (read as a string or an integer), Gitea owner/name,
+    # Bitbucket workspace/repository (Cloud) or PROJECT/repository (Data Center)
     repository: str | None = setting(
         None,
-        "owner/name, group/sub/project, a GitLab project id, or Azure DevOps' "
-        "organization/project/repository.",
+        "owner/name, group/sub/project, a GitLab project id, Azure DevOps' "
+        "organization/project/repository, or Bitbucket's workspace/repository (Cloud) or "
+        "PROJECT/repository (Data Center).",
         rules=(
             holds(
                 _forge_repository_problem, "forge repository {text!r} must be owner/name or group/sub/project"

@@ -1,7 +1,8 @@
 """The GitHub end-to-end scenarios on the other forges: GitLab merge requests (python-gitlab
-against a local v4 server) and Gitea/Forgejo pull requests (httpx against a local v1 server),
-each backed by a real bare git remote and a real registry. One parametrised world, written
-against the servers' forge-neutral view of a change request."""
+against a local v4 server), Gitea/Forgejo pull requests (httpx against a local v1 server) and
+Bitbucket Cloud and Data Center pull requests (httpx against local 2.0 and REST servers), each
+backed by a real bare git remote and a real registry. One parametrised world, written against
+the servers' forge-neutral view of a change request."""
 
 from __future__ import annotations
 
@@ -17,12 +18,19 @@ from gitops_bot import action
 from gitops_bot.cli import main
 from gitops_bot.scm import forge as forge_mod
 from testkit.actions_env import actions_env, read_outputs
-from testkit.forge_world import FORGES, World, make_world
+from testkit.forge_world import DECORATION, FORGES, World, make_world
 from testkit.gitlab_server import FakeGitLab
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import git
 
-CREATE = {"gitlab": "POST /projects/acme%2Fgitops/merge_requests", "gitea": "POST /repos/acme/gitops/pulls"}
+CREATE = {
+    "gitlab": "POST /projects/acme%2Fgitops/merge_requests",
+    "gitea": "POST /repos/acme/gitops/pulls",
+    "bitbucket-cloud": "POST /repositories/acme/gitops/pullrequests",
+    "bitbucket-data-center": "POST /api/latest/projects/ACME/repos/gitops/pull-requests",
+}
+# how a draft shows: the title markers of GitLab and Gitea; Bitbucket has real drafts
+DRAFT_PREFIX = {"gitlab": "Draft: ", "gitea": "WIP: "}
 
 
 @pytest.fixture(params=sorted(FORGES))
@@ -30,6 +38,10 @@ def world(
     request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[World]:
     yield from make_world(tmp_path, registry, monkeypatch, request.param, "environment")
+
+
+def kind_of(world: World) -> str:
+    return next(k for k, (cls, _, _) in FORGES.items() if type(world.forge) is cls)
 
 
 def test_one_change_request_then_idempotent_then_updated_in_place(
@@ -43,9 +55,10 @@ def test_one_change_request_then_idempotent_then_updated_in_place(
     assert (cr["head"], cr["base"]) == ("gitops-bot/staging", "main")
     assert cr["title"] == "staging: release: update 2 images" and res["pull_request"] == cr["url"]
     assert f"| staging | `example/app` | `1.0.0` | `1.1.0` | `{digest}` |" in cr["body"]
-    assert cr["labels"] == ["gitops-bot", "release"] and cr["reviewers"] == ["alice"]
-    assert cr["assignees"] == ["bob"]
-    assert cr["auto_merge"] == "squash"
+    labels, assignees, auto_merge = DECORATION[kind_of(world)]
+    assert cr["labels"] == labels and cr["reviewers"] == ["alice"]
+    assert cr["assignees"] == assignees
+    assert cr["auto_merge"] == auto_merge
 
     writes = world.forge.writes()
     head = git(world.remote, "rev-parse", "gitops-bot/staging")
@@ -100,8 +113,9 @@ def test_group_by_image_opens_one_draft_per_image_and_a_rerun_changes_nothing(
             "gitops-bot/staging/example-app",
             "gitops-bot/staging/example-worker",
         ]
-        prefix = "Draft: " if kind == "gitlab" else "WIP: "  # drafts: the forges' title markers
+        prefix = DRAFT_PREFIX.get(kind, "")
         assert all(v["title"].startswith(prefix + "staging: ") for v in w.forge.open_views())
+        assert all(v.get("draft", True) for v in w.forge.open_views())
         writes = w.forge.writes()
         assert w.run(capsys, "update", "--env", "staging")["changed"] is False
         assert len(w.forge.pulls) == 2 and w.forge.writes() == writes
@@ -155,7 +169,7 @@ def test_refused_creation_is_one_line_and_leaves_no_branch(
 ) -> None:
     monkeypatch.setattr(forge_mod, "_sleep", lambda seconds: None)
     world.push("app", "1.1.0")
-    kind = "gitlab" if isinstance(world.forge, FakeGitLab) else "gitea"
+    kind = kind_of(world)
     for status, code in ((403, 3), (502, 3)):  # the token's rights (a refusal); the forge kept failing
         world.forge.fail[CREATE[kind]] = (status, {"message": "no"}, {})
         assert main(["update", "--repo", f"file://{world.remote}", "--env", "staging"]) == code

@@ -1,0 +1,424 @@
+"""Pull requests on Bitbucket Data Center (self-hosted; once Bitbucket Server), through its
+REST API (``/rest/api/latest``) with httpx.
+
+As the published description (``testkit/specs/bitbucket-data-center-9.2-subset.json``) says:
+
+- pull requests from ``refs/heads/{branch}`` to the base, drafts (``draft``, 8.18+);
+- every update names the ``version`` it was read at (optimistic locking): a 409 from a
+  concurrent edit is answered by reading the pull request again and trying once more;
+- an update names the reviewers it keeps (the list that is sent is the list that stays);
+- reviewers by user name (``POST .../participants`` with the REVIEWER role); the default
+  reviewers the Default Reviewers plugin (``/rest/default-reviewers``) requires for these
+  branches are added too, as the web UI adds them (a pull request created through the REST
+  API does not get them by itself);
+- auto-merge (8.15+): ``POST .../merge`` with ``autoMerge: true`` and the merge strategy;
+  the repository must allow auto-merge (a 403 says it does not);
+- no labels and no assignees: configured ones are a warning;
+- closing declines the pull request after a comment.
+
+Lists are pages (``start``/``limit``, ``isLastPage``/``nextPageStart``). Errors are
+``{"errors": [{"message": ...}]}``.
+
+Authentication: an HTTP access token (personal, project or repository) as Bearer
+(``BITBUCKET_TOKEN`` or ``forge.token_env``), sent only to the configured server; git sends it
+as Bearer too (project and repository tokens take only that), or, when ``BITBUCKET_USERNAME``
+names a personal token's user, as that user's password. Before the config is read, the token
+goes only to the server ``BITBUCKET_SERVER_URL`` names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import httpx
+
+from gitops_bot.core.errors import ForgeError, UsageError
+from gitops_bot.core.log import register_secret
+from gitops_bot.net import limits
+from gitops_bot.net.auth import OriginAuth
+from gitops_bot.net.transport import Transport
+from gitops_bot.scm.forge import (
+    MAX_WAIT,
+    ChangeRequest,
+    call,
+    change_request,
+    create_or_adopt,
+    decorate_steps,
+    exchange_json,
+    split_remote,
+    unexpected,
+)
+from gitops_bot.scm.gitcli import BEARER
+from gitops_bot.scm.settings import ForgeConfig
+
+NAME = "Bitbucket Data Center"
+PAGE = 100  # limit per page
+MAX_PAGES = 100
+DEADLINE = 30.0  # seconds for one API answer, in all
+TOKEN_ENV = "BITBUCKET_TOKEN"
+USER_ENV = "BITBUCKET_USERNAME"
+SERVER_ENV = "BITBUCKET_SERVER_URL"  # names the server before the config is read
+# the bot's auto_merge styles as Bitbucket's merge strategy ids
+STRATEGIES = {
+    "merge": "no-ff",
+    "squash": "squash",
+    "rebase": "rebase-ff-only",
+    "rebase-merge": "rebase-no-ff",
+}
+HINTS = {
+    400: "Bitbucket refused the request's fields; check the branches and reviewers",
+    401: f"check the HTTP access token ({TOKEN_ENV} or forge.token_env)",
+    403: "the token needs write access to the repository (REPO_WRITE)",
+    404: "check forge.repository (PROJECT/repository) and forge.api_url (the server's address)",
+    409: "the pull request changed meanwhile; run again",
+}
+
+
+@dataclass(frozen=True)
+class Remote:
+    server: str  # https://host[/context]
+    project: str  # the project key, or ~user for a personal repository
+    slug: str
+
+
+def parse_remote(url: str) -> Remote | None:
+    """``https://host[/context]/scm/{project}/{repo}.git`` (the server and the repository), or
+    ``ssh://git@host:7999/{project}/{repo}.git`` (its web side guessed as ``https://host``)."""
+    parts = split_remote(url)
+    if parts is None:
+        return None
+    host, path = parts
+    segments = [unquote(s) for s in path.split("/")]
+    if url.startswith(("https://", "http://")):
+        if "scm" not in segments:
+            return None
+        at = segments.index("scm")
+        if len(segments) != at + 3:
+            return None
+        split = urlsplit(url)
+        root = f"{split.scheme}://{split.netloc.rpartition('@')[2]}"
+        server = "/".join([root, *(quote(s) for s in segments[:at])])
+        return Remote(server, segments[at + 1], segments[at + 2])
+    if len(segments) != 2:
+        return None
+    return Remote(f"https://{host}", segments[0], segments[1])
+
+
+def locate(fcfg: ForgeConfig, url: str) -> Remote:
+    """``forge.api_url`` (the server) and ``forge.repository`` (``PROJECT/repository``), each
+    falling back on what the remote URL says."""
+    found = parse_remote(url)
+    server = (fcfg.api_url or (found.server if found else "")).rstrip("/")
+    if fcfg.repository:
+        parts = fcfg.repository.split("/")
+        if len(parts) != 2:
+            raise UsageError(
+                f"forge repository {fcfg.repository!r} is not PROJECT/repository",
+                hint="on Bitbucket Data Center set forge.repository to PROJECT/repository",
+            )
+        project, slug = parts
+    elif found is not None:
+        project, slug = found.project, found.slug
+    else:
+        raise UsageError(
+            f"cannot tell the {NAME} repository of {url}",
+            hint="set forge.repository (PROJECT/repository) and forge.api_url in gitops-bot.yaml",
+        )
+    if not server:
+        raise UsageError(f"cannot tell the {NAME} server of {url}", hint="set forge.api_url")
+    return Remote(server, project, slug)
+
+
+def git_user(environ: Mapping[str, str]) -> str:
+    """A personal token goes to git as the password of its user (BITBUCKET_USERNAME); a project
+    or repository token, which takes no user name, as a Bearer token."""
+    return environ.get(USER_ENV) or BEARER
+
+
+class BitbucketDataCenter:
+    """The :class:`~gitops_bot.scm.forge.Forge` adapter for Bitbucket Data Center."""
+
+    name = NAME
+    noun = "pull request"
+
+    def __init__(self, client: httpx.Client, remote: Remote, *, git_token: str | None, git_user: str) -> None:
+        self._client = client
+        self.remote = remote
+        self.git_token = git_token
+        self.git_user = git_user
+        self.max_wait = MAX_WAIT
+        project, slug = quote(remote.project, safe=""), quote(remote.slug, safe="")
+        self._repo = f"/rest/api/latest/projects/{project}/repos/{slug}"
+        self._defaults = f"/rest/default-reviewers/latest/projects/{project}/repos/{slug}/reviewers"
+
+    @classmethod
+    def connect(
+        cls,
+        fcfg: ForgeConfig,
+        url: str,
+        environ: Mapping[str, str],
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> BitbucketDataCenter:
+        remote = locate(fcfg, url)
+        token = environ.get(fcfg.token_env or TOKEN_ENV)
+        if not token:
+            raise UsageError(
+                f"no {NAME} token",
+                hint=f"set {fcfg.token_env or TOKEN_ENV} to an HTTP access token with write access "
+                "to the repository",
+            )
+        register_secret(token)
+        client = httpx.Client(
+            base_url=remote.server,
+            headers={"Accept": "application/json"},
+            auth=OriginAuth(remote.server, f"Bearer {token}"),  # this server's origin only
+            transport=transport or Transport(),  # proxies, trust store, deadlines (gitops_bot.net)
+            follow_redirects=False,
+        )
+        return cls(client, remote, git_token=token, git_user=git_user(environ))
+
+    # -- the API -------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        def once() -> Any:
+            return exchange_json(
+                self._client, NAME, method, path, deadline=DEADLINE, message=_message, **kwargs
+            )[0]
+
+        return call(NAME, once, HINTS, max_wait=self.max_wait)
+
+    def _pages(self, path: str, params: Mapping[str, str]) -> list[Any]:
+        out: list[Any] = []
+        start = 0
+        for _ in range(MAX_PAGES):
+            data = self._request("GET", path, params={**params, "start": str(start), "limit": str(PAGE)})
+            values = data.get("values") if isinstance(data, dict) else None
+            if not isinstance(values, list):
+                raise unexpected(NAME)
+            out += values
+            nxt = data.get("nextPageStart")
+            if data.get("isLastPage", True) or not isinstance(nxt, int) or nxt <= start:
+                break
+            start = nxt
+        return out
+
+    # -- pull requests -------------------------------------------------------------------
+
+    def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
+        out = {}
+        for item in self._pages(f"{self._repo}/pull-requests", {"state": "OPEN", "direction": "INCOMING"}):
+            pr = self._pr(item)
+            if wanted(pr.head) and self._ours(item):
+                out[pr.head] = pr
+        return out
+
+    def _ours(self, item: Mapping[str, Any]) -> bool:
+        """The source branch is in this repository (a fork's branch named like ours is not ours)."""
+        repo = (item.get("fromRef") or {}).get("repository") or {}
+        key = (repo.get("project") or {}).get("key") if isinstance(repo, dict) else None
+        slug = repo.get("slug") if isinstance(repo, dict) else None
+        return (str(key).lower(), str(slug).lower()) == (
+            self.remote.project.lower(),
+            self.remote.slug.lower(),
+        )
+
+    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
+        return self._open(lambda head: head.startswith(prefix + "/"))
+
+    def _ref(self, branch: str) -> dict[str, Any]:
+        return {
+            "id": f"refs/heads/{branch}",
+            "repository": {"slug": self.remote.slug, "project": {"key": self.remote.project}},
+        }
+
+    def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
+        payload: dict[str, Any] = {
+            "title": title,
+            "description": body,
+            "fromRef": self._ref(branch),
+            "toRef": self._ref(base),
+        }
+        if draft:  # older servers have no drafts: the field is sent only when it is wanted
+            payload["draft"] = True
+        return create_or_adopt(
+            lambda: self._pr(self._request("POST", f"{self._repo}/pull-requests", json=payload)),
+            lambda: self._open(lambda head: head == branch).get(branch),
+            lambda found: self.update(found, title, body),
+            # DuplicatePullRequestException: one is open for these branches already
+            race=(409,),
+        )
+
+    def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
+        if pr.title == title and pr.body == body:
+            return pr
+
+        def put(current: Mapping[str, Any]) -> Any:
+            payload = {
+                "version": current.get("version"),
+                "title": title,
+                "description": body,
+                "reviewers": [{"user": {"name": n}} for n in _reviewer_names(current)],
+            }
+            return self._request("PUT", f"{self._repo}/pull-requests/{pr.number}", json=payload)
+
+        return self._pr(self._versioned(pr, put))
+
+    def _versioned(self, pr: ChangeRequest, write: Callable[[Mapping[str, Any]], Any]) -> Any:
+        """``write`` at the version the pull request was read at; after a 409 (someone else
+        changed it meanwhile), once more at the version it has now."""
+        raw = pr.raw if isinstance(pr.raw, dict) else {}
+        try:
+            return write(raw)
+        except ForgeError as exc:
+            if exc.status != 409:
+                raise
+        current = self._request("GET", f"{self._repo}/pull-requests/{pr.number}")
+        if not isinstance(current, dict):
+            raise unexpected(NAME)
+        return write(current)
+
+    def decorate(
+        self,
+        pr: ChangeRequest,
+        *,
+        labels: Sequence[str],
+        reviewers: Sequence[str],
+        assignees: Sequence[str],
+        auto_merge: str | None,
+    ) -> list[str]:
+        n = pr.number
+        steps: list[tuple[str, Callable[[], object]]] = []
+        if labels:
+            steps.append(("labels", _no_labels))
+        raw = pr.raw if isinstance(pr.raw, dict) else {}
+        have = {x.lower() for x in _reviewer_names(raw)}
+        # the default reviewers, as the web UI adds them (a step of its own: a server without
+        # the plugin still gets the configured ones)
+        steps.append(
+            ("default reviewers", lambda: self._add_reviewers(pr, self._default_reviewers(raw), have))
+        )
+        if reviewers:
+            steps.append(("reviewers", lambda: self._add_reviewers(pr, reviewers, have)))
+        if assignees:
+            steps.append(("assignees", _no_assignees))
+        if auto_merge:
+            steps.append(("auto-merge", lambda: self._auto_merge(pr, auto_merge)))
+        return decorate_steps(f"PR #{n}", steps, (ForgeError,))
+
+    def _add_reviewers(self, pr: ChangeRequest, names: Sequence[str], have: set[str]) -> None:
+        """Each of ``names`` not a reviewer yet (``have``, kept up to date), never the author."""
+        raw = pr.raw if isinstance(pr.raw, dict) else {}
+        author = ((raw.get("author") or {}).get("user") or {}).get("name")
+        for name in dict.fromkeys(n for n in names if n.lower() not in have and n != author):
+            body = {"user": {"name": name}, "role": "REVIEWER"}
+            self._request("POST", f"{self._repo}/pull-requests/{pr.number}/participants", json=body)
+            have.add(name.lower())
+
+    def _default_reviewers(self, raw: Mapping[str, Any]) -> list[str]:
+        """The users the Default Reviewers plugin requires for this source and target branch."""
+        source, target = raw.get("fromRef") or {}, raw.get("toRef") or {}
+        params = {
+            "sourceRepoId": str((source.get("repository") or {}).get("id", "")),
+            "targetRepoId": str((target.get("repository") or {}).get("id", "")),
+            "sourceRefId": str(source.get("id", "")),
+            "targetRefId": str(target.get("id", "")),
+        }
+        users = self._request("GET", self._defaults, params=params)
+        if not isinstance(users, list):
+            raise unexpected(NAME)
+        return [u["name"] for u in users if isinstance(u, dict) and isinstance(u.get("name"), str)]
+
+    def _auto_merge(self, pr: ChangeRequest, style: str) -> None:
+        """Merge when the merge checks pass, with the configured strategy (8.15+)."""
+        strategy = STRATEGIES.get(style, "no-ff")
+
+        def merge(current: Mapping[str, Any]) -> Any:
+            version = current.get("version")
+            body = {"autoMerge": True, "strategyId": strategy, "version": version}
+            return self._request(
+                "POST",
+                f"{self._repo}/pull-requests/{pr.number}/merge",
+                params={"version": str(version)},
+                json=body,
+            )
+
+        try:
+            self._versioned(pr, merge)
+        except ForgeError as exc:
+            if exc.status == 403:
+                raise ForgeError(
+                    f"{NAME} will not auto-merge PR #{pr.number}: {exc}",
+                    status=403,
+                    hint="allow auto-merge in the repository's pull request settings (8.15+), and "
+                    "the merge strategy",
+                ) from None
+            raise
+
+    def commit_pusher(self) -> None:
+        """No API-created commits here: commits are pushed with git and signed by the bot."""
+        return None
+
+    def close(self, pr: ChangeRequest, comment: str) -> None:
+        self._request("POST", f"{self._repo}/pull-requests/{pr.number}/comments", json={"text": comment})
+
+        def decline(current: Mapping[str, Any]) -> Any:
+            version = current.get("version")
+            return self._request(
+                "POST",
+                f"{self._repo}/pull-requests/{pr.number}/decline",
+                params={"version": str(version)},
+                json={"version": version},
+            )
+
+        self._versioned(pr, decline)
+
+    def _pr(self, item: Any) -> ChangeRequest:
+        if not isinstance(item, dict):
+            raise unexpected(NAME)
+        ref = (item.get("fromRef") or {}).get("id")
+        if not isinstance(ref, str) or not ref.startswith("refs/heads/"):
+            raise unexpected(NAME)
+        links = (item.get("links") or {}).get("self") or [{}]
+        url = links[0].get("href") if isinstance(links, list) and isinstance(links[0], dict) else None
+        get = item.get
+        return change_request(
+            NAME, get("id"), url, ref.removeprefix("refs/heads/"), get("title"), get("description"), item
+        )
+
+
+def _reviewer_names(raw: Mapping[str, Any]) -> list[str]:
+    reviewers = raw.get("reviewers") or []
+    names = [((r.get("user") or {}).get("name")) for r in reviewers if isinstance(r, dict)]
+    return [n for n in names if isinstance(n, str)]
+
+
+def _no_labels() -> None:
+    raise ForgeError(
+        "Bitbucket pull requests have no labels",
+        status=None,
+        hint="remove pull_request.labels, or leave them for the other forges",
+    )
+
+
+def _no_assignees() -> None:
+    raise ForgeError(
+        "Bitbucket pull requests have no assignees", status=None, hint="name them as reviewers instead"
+    )
+
+
+def _message(body: bytes, reason: str) -> str:
+    """Bitbucket Data Center's error shape: ``{"errors": [{"context": ..., "message": ...,
+    "exceptionName": ...}]}``."""
+    try:
+        data = limits.loads(body)
+    except ValueError:
+        return reason
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if not isinstance(errors, list):
+        return reason
+    messages = [str(e["message"]) for e in errors if isinstance(e, dict) and e.get("message")]
+    return "; ".join(messages) if messages else reason
