@@ -114,6 +114,7 @@ SERVICES = {
                 ("pullRequests/{pullRequestId}/labels", "post"),
                 ("pullRequests/{pullRequestId}/reviewers/{reviewerId}", "put"),
                 ("pullRequests/{pullRequestId}/threads", "post"),
+                ("commitsbatch", "post"),  # gitops_bot/scm/compare.py
             )
         ),
     ),
@@ -135,6 +136,7 @@ SERVICES = {
                     ("pullrequests/{pull_request_id}/comments", "post"),
                     ("pullrequests/{pull_request_id}/decline", "post"),
                     ("effective-default-reviewers", "get"),
+                    ("commits", "get"),  # gitops_bot/scm/compare.py
                 )
             ),
             ("/workspaces/{workspace}/members", "get"),  # reviewers by nickname -> uuid
@@ -158,6 +160,7 @@ SERVICES = {
                 )
             ),
             ("/default-reviewers/latest/projects/{projectKey}/repos/{repositorySlug}/reviewers", "get"),
+            ("/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits", "get"),  # scm/compare.py
         ),
     ),
 }
