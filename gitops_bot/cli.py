@@ -179,6 +179,8 @@ def _watch(args: argparse.Namespace) -> Result:
         raise UsageError("--jitter must be at least 0 and below 1")
     host, port = parse_listen(args.listen)
     timing: dict[str, Any] = {"interval": interval, "jitter": args.jitter, "envs": args.envs}
+    if args.status_page or args.status_page_token_env:
+        timing["page"] = _status_page(args)
     if _many(args):
         watcher = Watcher.over(_fleet(args), parallel=args.parallel, **timing)
     else:
@@ -190,6 +192,26 @@ def _watch(args: argparse.Namespace) -> Result:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _status_page(args: argparse.Namespace) -> Any:
+    from gitops_bot.output import status_html
+    from gitops_bot.watch.page import StatusPage
+
+    name = args.status_page_token_env
+    token = os.environ.get(name, "") if name else None
+    if name and not (token or "").strip():
+        raise UsageError(
+            f"--status-page-token-env {name}: the variable is not set or is empty",
+            hint=f"export {name}=<a long random token>, or leave the option out (no token)",
+        )
+    if token:
+        log.register_secret(token)
+    else:
+        log.get_logger("gitops_bot.watch").warning(
+            "status_page_open", reason="served without a token: whoever reaches the listener can read it"
+        )
+    return StatusPage(status_html.render, csp=status_html.CONTENT_SECURITY_POLICY, token=token)
 
 
 def _history(args: argparse.Namespace) -> Result:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import assert_never
 
 from gitops_bot.commands.status import Row, Status, Unknown
@@ -125,7 +125,8 @@ def _gate(row: Row) -> tuple[str, str]:
     return (f"open ({states})", GREEN) if gate.open else (f"closed ({states})", RED)
 
 
-def _cells(row: Row) -> list[tuple[str, str]]:
+def cells(row: Row) -> list[tuple[str, str]]:
+    """The row's cells, whole, each with its colour (the status page shows the same words)."""
     return [
         (row.environment, BOLD),
         (row.image, ""),
@@ -168,22 +169,25 @@ def status_text(status: Status, *, width: int | None = None, color: bool = False
     """The table (at most ``width`` characters a line when given), then a one-line summary."""
     if not status.rows:
         return "No images: no environment deploys an image gitops-bot.yaml lists."
-    rows = [[(h, BOLD) for h in HEADERS], *(_cells(r) for r in status.rows)]
+    rows = [[(h, BOLD) for h in HEADERS], *(cells(r) for r in status.rows)]
     natural = [max(len(r[k][0]) for r in rows) for k in range(len(HEADERS))]
     widths = _fit(natural, width)
     lines = []
     for r in rows:
-        cells = []
+        out = []
         for k, (text, style) in enumerate(r):
             shown = _clip(text, widths[k])
             pad = "" if k == len(r) - 1 else " " * (widths[k] - len(shown))
-            cells.append((f"{style}{shown}{RESET}" if color and style else shown) + pad)
-        lines.append(_GAP.join(cells).rstrip())
-    summary = _summary(status.rows, len(status.unknown))
-    return "\n".join([*lines, "", textwrap.fill(summary, width) if width else summary])
+            out.append((f"{style}{shown}{RESET}" if color and style else shown) + pad)
+        lines.append(_GAP.join(out).rstrip())
+    line = summary(status)
+    return "\n".join([*lines, "", textwrap.fill(line, width) if width else line])
 
 
-def _summary(rows: Sequence[Row], unknown: int) -> str:
+def summary(status: Status, where: str = "see stderr") -> str:
+    """One line counting environments, images, decisions and pull requests; ``where``: where
+    the unknown sources are told."""
+    rows, unknown = status.rows, len(status.unknown)
     envs = len(dict.fromkeys(r.environment for r in rows))
     actions = [r.plan.action for r in rows if not isinstance(r.plan, Unknown)]
     pulls = {
@@ -197,5 +201,5 @@ def _summary(rows: Sequence[Row], unknown: int) -> str:
         f"{len(pulls)} open pull request{'s' if len(pulls) != 1 else ''}",
     ]
     if unknown:
-        parts.append(f"{unknown} source{'s' if unknown != 1 else ''} unknown (see stderr)")
+        parts.append(f"{unknown} source{'s' if unknown != 1 else ''} unknown ({where})")
     return "; ".join(parts)
