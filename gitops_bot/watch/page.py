@@ -100,7 +100,7 @@ class StatusPage:
         if path not in PATHS:
             return None
         if not self._authorized(headers):
-            return Answer(401, "unauthorized", headers=(("WWW-Authenticate", REALM), *_COMMON))
+            return Answer(401, "unauthorized\n", headers=(("WWW-Authenticate", REALM), *_COMMON))
         b = self._bodies
         etag = f'"{b.version}"' if path == "/status.json" else f'"{b.version}-html"'
         meta: tuple[tuple[str, str], ...] = (

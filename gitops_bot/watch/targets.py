@@ -129,7 +129,8 @@ def compute(target: Target, envs: Sequence[str] | None, run: Run) -> Snapshot:
     own (read-only, so the pull requests the run just opened are listed), never on a request.
     Never raises: what stopped it is the snapshot's error."""
     now = datetime.now(UTC)
-    name = redact(target.name) if target.name is not None else None  # a URL may carry a token
+    shown = target.name or getattr(target.updater, "repo", None)  # one repository: its --repo
+    name = redact(shown) if shown is not None else None  # a URL may carry a token
     if target.updater is None:
         return Snapshot(name, now, error=redact(run.error or "the repository could not be opened"))
     try:

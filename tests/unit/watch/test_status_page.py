@@ -130,7 +130,7 @@ def test_without_the_token_the_answer_is_401_asking_for_basic_and_says_nothing_e
     p.publish(Snapshot(None, T0, Status(())))
     for path in ("/", "/status.json"):
         a = p.answer(path, headers)
-        assert a is not None and (a.status, a.text) == (401, "unauthorized")
+        assert a is not None and (a.status, a.text) == (401, "unauthorized\n")
         h = headers_of(a)
         assert h["WWW-Authenticate"].startswith("Basic realm=") and "ETag" not in h
         assert TOKEN not in repr(a)
