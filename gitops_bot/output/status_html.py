@@ -2,7 +2,7 @@
 
 Server-rendered, no build step and no framework: one ``<table>`` per repository with ``<th
 scope>`` headings, readable without JavaScript. The cells are the terminal table's own
-(:func:`gitops_bot.output.status_text.cells`), so the page, the table and the JSON never disagree.
+(:func:`gitops_bot.commands.status_cells.cells`), so the page, the table and the JSON never disagree.
 
 Everything in a cell comes from outside (tag names, PR titles and URLs, plan and gate reasons,
 Argo CD's messages) and is escaped here; a PR link is made only of an ``http(s)`` URL. The one
@@ -21,7 +21,7 @@ from html import escape
 from typing import Protocol
 
 from gitops_bot.commands.status import Row, Status, Unknown
-from gitops_bot.output.status_text import BOLD, GREEN, HEADERS, MAGENTA, RED, YELLOW, cells, summary
+from gitops_bot.commands.status_cells import HEADERS, cells, summary
 
 # Asks /status.json whether the data changed (a 304 costs the listener nothing: the bodies are
 # computed once per cycle) and reloads when it did. A <meta refresh> would reload the page
@@ -56,7 +56,6 @@ CONTENT_SECURITY_POLICY = (
     f"default-src 'none'; script-src {_csp_hash(SCRIPT)}; style-src {_csp_hash(STYLE)}; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-_CLASS = {RED: "bad", GREEN: "ok", YELLOW: "warn", MAGENTA: "held", BOLD: "", "": ""}
 
 
 class Section(Protocol):
@@ -89,12 +88,12 @@ def _pull_request_cell(row: Row, text: str) -> str:
 
 def _row(row: Row) -> str:
     out = []
-    for k, (text, style) in enumerate(cells(row)):
+    for k, (text, tone) in enumerate(cells(row)):
         name = HEADERS[k].lower()
         if k == 0:
             out.append(f'<th scope="row">{_e(text)}</th>')
             continue
-        cls = " ".join(c for c in (name, _CLASS.get(style, "")) if c)
+        cls = " ".join(c for c in (name, str(tone)) if c)
         body = _pull_request_cell(row, text) if HEADERS[k] == "PR" else _e(text)
         out.append(f'<td class="{cls}">{body}</td>')
     return "<tr>" + "".join(out) + "</tr>"
