@@ -122,7 +122,7 @@ def _plan(args: argparse.Namespace) -> Result:
 
 
 def _update(args: argparse.Namespace) -> Result:
-    from gitops_bot.commands import update
+    from gitops_bot.commands import dashboard, update
     from gitops_bot.engine.session import Session, Sessions
 
     if _many(args):
@@ -136,9 +136,9 @@ def _update(args: argparse.Namespace) -> Result:
         return done.outcomes
 
     # reported: the notifications see the outcomes, and add their failures as warnings
-    outcomes = Sessions(args.repo, config_path=args.config, base=args.base).reported(
-        "update", run, dry_run=args.dry_run
-    )
+    sessions = Sessions(args.repo, config_path=args.config, base=args.base)
+    outcomes = sessions.reported("update", run, dry_run=args.dry_run)
+    dashboard.refresh(sessions, dry_run=args.dry_run)
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), outcomes=len(outcomes)
     )
@@ -146,10 +146,16 @@ def _update(args: argparse.Namespace) -> Result:
 
 
 def _update_many(args: argparse.Namespace) -> Result:
-    from gitops_bot.commands import fleet
+    from gitops_bot.commands import dashboard, fleet
 
     started = time.monotonic()
-    results = fleet.run(_fleet(args), env_names=args.envs, dry_run=args.dry_run, parallel=args.parallel)
+    results = fleet.run(
+        _fleet(args),
+        env_names=args.envs,
+        dry_run=args.dry_run,
+        parallel=args.parallel,
+        after=lambda u: dashboard.refresh(u, dry_run=args.dry_run),
+    )
     code = fleet.worst([r.exit_code for r in results])
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), repositories=len(results), exit_code=code

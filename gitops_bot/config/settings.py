@@ -17,6 +17,7 @@ from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.tools import RenderSettings
+from gitops_bot.scm.issues import DashboardSettings
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
@@ -116,6 +117,7 @@ class Config:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     notifications: tuple[NotifierSettings, ...] = ()
     render: RenderSettings = field(default_factory=RenderSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @property
     def root(self) -> Path:

@@ -23,7 +23,7 @@ from gitops_bot.events.trigger import Trigger
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch import http
 from gitops_bot.watch.page import StatusPage
-from gitops_bot.watch.targets import Run, Target, compute, run_one
+from gitops_bot.watch.targets import Run, Target, compute, run_one, wants_observing
 
 log = get_logger("gitops_bot.watch")
 MAX_BACKOFF_FACTOR = 8  # an outage waits at most this many intervals between cycles
@@ -159,8 +159,11 @@ class Watcher:
                 metrics=self.metrics,
                 receiver=self.receiver,
             )
-            if self.page is not None and not self.stop.is_set():
-                self.page.publish(compute(target, self.envs, run))
+            page = self.page is not None
+            if not self.stop.is_set() and (page or wants_observing(target)):
+                snapshot = compute(target, self.envs, run, page=page)
+                if self.page is not None:
+                    self.page.publish(snapshot)
             return run
 
         if self.many:
