@@ -117,9 +117,9 @@ class FakeGitHub(Recording, JSONServer):
         if path == f"{repo}/issues" and method == "GET":
             return 200, self._list_issues(query), {}
         if path == f"{repo}/issues" and method == "POST":
-            issue = self._new_issue(body)
-            self.issues.append(issue)
-            return 201, issue, {}
+            made = self._new_issue(body)
+            self.issues.append(made)
+            return 201, made, {}
         only = re.fullmatch(rf"{repo}/issues/(\d+)", path)
         issue = self._issue(int(only.group(1))) if only else None
         if issue is not None and method == "PATCH":
