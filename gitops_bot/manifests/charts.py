@@ -1,0 +1,371 @@
+"""Helm chart versions where users pin them (text in, text out; no I/O).
+
+The interface (the ``helm`` planner builds on it; a change here is a change there):
+
+* :class:`ChartSpec` — a chart as config names it: ``name`` as the files write it and the
+  chart ``repository`` URL (``https://...`` or ``oci://host/path``, the chart's own name not
+  included). Repositories compare without a trailing ``/`` and with scheme and host in lower
+  case; Argo CD writes a Helm OCI repository without a scheme (``ghcr.io/org/charts``), which
+  matches ``oci://ghcr.io/org/charts``.
+* :class:`ChartSite` — one place in one file that pins a version, with its ``form``.
+* :func:`read` ``(text, filename, specs, *, repositories=None, releases=None) -> list[ChartSite]``
+* :func:`write` ``(text, filename, changes, *, repositories=None, releases=None, pin_ranges=False) -> str``:
+  only the version's characters change (quote style, comments, CRLF, BOM, no final newline
+  kept); the new text is re-read and must equal the old plus exactly those values, or
+  :class:`~gitops_bot.core.errors.ManifestError` and nothing is returned.
+* :func:`relock` ``(chart_yaml, chart_lock, changes) -> str``: the ``Chart.lock`` matching an
+  edited ``Chart.yaml`` (see :mod:`gitops_bot.manifests.charts_lock`).
+
+Forms (the ``form`` of a site):
+
+* ``chart-dependency`` — ``Chart.yaml`` ``dependencies[].version`` (name + repository; several
+  entries of one chart under different ``alias:`` are each a site);
+* ``argocd-application`` — Argo CD ``Application`` ``spec.source`` / ``spec.sources[]`` and
+  ``ApplicationSet`` ``spec.template.spec.source(s)``: ``targetRevision`` where ``chart:`` is
+  set (repoURL + chart);
+* ``helmrelease`` — Flux ``HelmRelease`` ``spec.chart.spec.version`` (chart
+  ``spec.chart.spec.chart``; the repository is the ``spec.url`` of the ``HelmRepository``
+  its ``sourceRef`` names: one in the same file, or from ``repositories``, which maps
+  ``"namespace/name"`` (``"/name"`` for an object without a namespace) to a URL — collect a
+  directory's with :func:`helm_repositories`). A kustomize patch of a HelmRelease that sets
+  only ``version:`` (an overlay's pin) is a site of the release it patches: one in the same
+  file, or from ``releases`` (``"namespace/name"`` -> :class:`ChartSpec`, collected with
+  :func:`helm_releases`). A HelmRelease with ``chartRef`` holds no version: the
+  ``OCIRepository`` it points to does;
+* ``ocirepository`` — Flux ``OCIRepository`` ``spec.ref.semver`` or else ``spec.ref.tag``;
+  ``spec.url`` is ``oci://host/path/<chart>``. A ``spec.ref.digest`` wins over both in
+  source-controller, so such an object is not a site. A version with ``+build`` is written as
+  the tag Helm pushes it under (``+`` -> ``_``);
+* ``kustomize-helmcharts`` — a kustomization's ``helmCharts[].version`` (``name`` + ``repo``).
+
+Ranges. A version that is not one exact SemVer (``^1.2``, ``~1.2.0``, ``>=1 <2``, ``1.x``,
+``*``) is a range: the chart's tool picks the newest match itself, so :func:`write` leaves it
+alone unless ``pin_ranges`` (then it is replaced by the exact version). ``ChartSite.exact``
+says which. A templated value (``{{ ... }}``, ApplicationSet generators) is not a site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, TypeVar
+
+from gitops_bot.core.errors import ManifestError
+from gitops_bot.manifests import charts_lock, nodes
+from gitops_bot.manifests.charts_refs import is_exact, repository_key
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
+
+FORMS = ("chart-dependency", "argocd-application", "helmrelease", "ocirepository", "kustomize-helmcharts")
+RULE = "only the chart versions asked for change"
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What config says to look for."""
+
+    name: str  # the chart name as written in the file (e.g. "ingress-nginx")
+    repository: str  # chart repository URL as written ("https://..." or "oci://host/path")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.name, repository_key(self.repository)
+
+
+@dataclass(frozen=True)
+class ChartSite:
+    """One place in a file that pins a chart version."""
+
+    chart: ChartSpec
+    version: str  # current version/range as written
+    line: int
+    form: str  # one of FORMS
+
+    @property
+    def exact(self) -> bool:
+        """One exact version (else a range the chart's tool resolves; :func:`write` leaves it
+        alone unless asked to pin)."""
+        return is_exact(self.version)
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a file's objects refer to outside themselves: ``"namespace/name"`` of Flux
+    HelmRepositories -> URL, and of HelmReleases -> their chart (for patches)."""
+
+    repositories: Mapping[str, str]
+    releases: Mapping[str, ChartSpec]
+
+
+@dataclass(frozen=True)
+class _Found:
+    spec_key: tuple[str, str]
+    node: Any  # the version scalar
+    form: str
+    flow: bool
+    oci_tag: bool = False  # an OCI tag: "+" is written "_"
+
+
+def read(
+    text: str,
+    filename: str,
+    specs: Sequence[ChartSpec],
+    *,
+    repositories: Mapping[str, str] | None = None,
+    releases: Mapping[str, ChartSpec] | None = None,
+) -> list[ChartSite]:
+    """Every site of the ``specs`` charts in the file, in file order."""
+    by_key = {s.key: s for s in specs}
+    src = Source.of(text)
+    docs = _docs(src.body, filename)
+    out = []
+    for f in _sites(docs, filename, repositories, releases):
+        spec = by_key.get(f.spec_key)
+        if spec is not None:
+            out.append(ChartSite(spec, str(f.node.value), f.node.start_mark.line + 1, f.form))
+    return out
+
+
+def write(
+    text: str,
+    filename: str,
+    changes: Mapping[ChartSpec, str],
+    *,
+    repositories: Mapping[str, str] | None = None,
+    releases: Mapping[str, ChartSpec] | None = None,
+    pin_ranges: bool = False,
+) -> str:
+    """``text`` with every site of the changed charts set to its new version (ranges left alone
+    unless ``pin_ranges``); the same text when nothing changes."""
+    wanted: dict[tuple[str, str], str] = {}
+    for spec, version in changes.items():
+        if wanted.setdefault(spec.key, _checked_version(spec, version, filename)) != version:
+            raise ManifestError(
+                filename,
+                None,
+                f"chart {spec.name!r} of {spec.repository} is asked for at two versions "
+                f"({wanted[spec.key]} and {version})",
+                hint="name each chart once",
+            )
+    src = Source.of(text)
+    t = Text(src)
+    docs = _docs(src.body, filename)
+    subs: dict[int, str] = {}
+    ops: list[Op] = []
+    for f in _sites(docs, filename, repositories, releases):
+        new = wanted.get(f.spec_key)
+        current = str(f.node.value)
+        if new is None or (not is_exact(current) and not pin_ranges):
+            continue
+        if f.oci_tag:
+            new = new.replace("+", "_")
+        if current == new:
+            continue
+        check_scalar(t, f.node, filename)
+        subs[id(f.node)] = new
+        ops.append(t.replace(f.node, new, flow=f.flow))
+    if not ops:
+        return text
+    body = apply_ops(src.body, ops)
+    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
+    return src.bom + body
+
+
+def relock(chart_yaml: str, chart_lock: str, changes: Mapping[ChartSpec, str]) -> str:
+    """``Chart.lock`` with the changed dependencies' versions and the digest Helm computes for
+    the (already edited) ``chart_yaml``; see :mod:`.charts_lock`."""
+    return charts_lock.relock(chart_yaml, chart_lock, {s.key: v for s, v in changes.items()})
+
+
+def helm_repositories(text: str, filename: str) -> dict[str, str]:
+    """``"namespace/name"`` -> ``spec.url`` of every Flux ``HelmRepository`` in the file."""
+    return dict(_helm_repositories(_docs(Source.of(text).body, filename)))
+
+
+def helm_releases(
+    text: str, filename: str, *, repositories: Mapping[str, str] | None = None
+) -> dict[str, ChartSpec]:
+    """``"namespace/name"`` -> chart of every Flux ``HelmRelease`` in the file whose chart and
+    HelmRepository are known (``repositories`` adds those of other files): what a kustomize
+    patch setting only ``spec.chart.spec.version`` in an overlay refers to."""
+    docs = _docs(Source.of(text).body, filename)
+    return dict(_helm_releases(docs, {**(repositories or {}), **dict(_helm_repositories(docs))}))
+
+
+# -- finding sites ---------------------------------------------------------------------
+
+
+def _checked_version(spec: ChartSpec, version: str, filename: str) -> str:
+    if not version or version != version.strip() or not version.isprintable() or "{{" in version:
+        raise ManifestError(
+            filename, None, f"chart {spec.name!r}: {version!r} is not a version", hint="give a chart version"
+        )
+    return version
+
+
+def _docs(body: str, filename: str) -> list[Any]:
+    return nodes.compose_all(body, filename)
+
+
+def _sites(
+    docs: list[Any],
+    filename: str,
+    repositories: Mapping[str, str] | None,
+    releases: Mapping[str, ChartSpec] | None,
+) -> Iterator[_Found]:
+    name = PurePath(filename).name
+    if name == "Chart.yaml":
+        for doc in docs[:1]:
+            yield from _dependencies(doc)
+        return
+    known = {**(repositories or {}), **dict(_helm_repositories(docs))}
+    ctx = _Context(known, {**(releases or {}), **dict(_helm_releases(docs, known))})
+    for doc in docs:
+        if not nodes.is_map(doc):
+            continue
+        kind, api = _str(doc, "kind"), _str(doc, "apiVersion")
+        if name in KUSTOMIZATION_NAMES or (
+            kind == "Kustomization" and api.startswith("kustomize.config.k8s.io")
+        ):
+            yield from _helm_charts(doc)
+        elif api.startswith("argoproj.io/") and kind in ("Application", "ApplicationSet"):
+            spec = _at(doc, ("spec", "template", "spec") if kind == "ApplicationSet" else ("spec",))
+            yield from _argocd(spec)
+        elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
+            yield from _helmrelease(doc, ctx)
+        elif api.startswith("source.toolkit.fluxcd.io/") and kind == "OCIRepository":
+            yield from _ocirepository(doc)
+
+
+def _version(mapping: Any, key: str) -> Any:
+    """The version scalar under ``key``, or None where there is none to edit (absent, null,
+    not a scalar, or a template)."""
+    found = nodes.get(mapping, key) if nodes.is_map(mapping) else None
+    if found is None or not nodes.is_scalar(found[1]) or nodes.is_null(found[1]):
+        return None
+    return None if "{{" in str(found[1].value) else found[1]
+
+
+def _dependencies(doc: Any) -> Iterator[_Found]:
+    deps = _at(doc, ("dependencies",))
+    for dep in deps.value if nodes.is_seq(deps) else ():
+        node = _version(dep, "version")
+        if node is not None:
+            key = (_str(dep, "name"), repository_key(_str(dep, "repository")))
+            yield _Found(key, node, "chart-dependency", bool(dep.flow_style))
+
+
+def _helm_charts(doc: Any) -> Iterator[_Found]:
+    charts = _at(doc, ("helmCharts",))
+    for entry in charts.value if nodes.is_seq(charts) else ():
+        node = _version(entry, "version")
+        if node is not None:
+            key = (_str(entry, "name"), repository_key(_str(entry, "repo")))
+            yield _Found(key, node, "kustomize-helmcharts", bool(entry.flow_style))
+
+
+def _argocd(spec: Any) -> Iterator[_Found]:
+    sources = [_at(spec, ("source",))]
+    many = _at(spec, ("sources",))
+    sources += many.value if nodes.is_seq(many) else []
+    for source in sources:
+        if not nodes.is_map(source) or not _str(source, "chart"):
+            continue
+        node = _version(source, "targetRevision")
+        if node is not None:
+            key = (_str(source, "chart"), repository_key(_str(source, "repoURL")))
+            yield _Found(key, node, "argocd-application", bool(source.flow_style))
+
+
+def _helmrelease(doc: Any, ctx: _Context) -> Iterator[_Found]:
+    chart = _at(doc, ("spec", "chart", "spec"))
+    node = _version(chart, "version")
+    key = _release_chart(doc, chart, ctx) if node is not None else None
+    if key is not None:
+        yield _Found(key, node, "helmrelease", bool(chart.flow_style))
+
+
+def _release_chart(doc: Any, chart: Any, ctx: _Context) -> tuple[str, str] | None:
+    """(chart name, repository key) of a HelmRelease: from its chart and the HelmRepository its
+    sourceRef names, or, for a patch that names no chart (an overlay setting only
+    ``version:``), from the release it patches (same name and namespace)."""
+    meta = _at(doc, ("metadata",))
+    namespace = _str(meta, "namespace")
+    if not _str(chart, "chart"):
+        spec = _lookup(ctx.releases, namespace, _str(meta, "name"))
+        return spec.key if spec is not None else None
+    ref = _at(chart, ("sourceRef",))
+    if _str(ref, "kind") != "HelmRepository":
+        return None  # a GitRepository or Bucket holds a chart path, not a version
+    url = _lookup(ctx.repositories, _str(ref, "namespace") or namespace, _str(ref, "name"))
+    return (_str(chart, "chart"), repository_key(url)) if url is not None else None
+
+
+def _lookup(known: Mapping[str, _T], namespace: str, name: str) -> _T | None:
+    """The object ``namespace/name`` refers to: same namespace first; one written without a
+    namespace takes the namespace it is applied to, so it matches by name; with no namespace
+    on the referring side, the single object of that name."""
+    for key in (f"{namespace}/{name}", f"/{name}"):
+        if key in known:
+            return known[key]
+    if not namespace:
+        found = [v for key, v in known.items() if key.rpartition("/")[2] == name]
+        if found and all(v == found[0] for v in found):
+            return found[0]
+    return None
+
+
+def _ocirepository(doc: Any) -> Iterator[_Found]:
+    spec = _at(doc, ("spec",))
+    ref = _at(spec, ("ref",))
+    if not nodes.is_map(ref) or _version(ref, "digest") is not None:
+        return
+    url = _str(spec, "url").rstrip("/")
+    repository, _, name = url.rpartition("/")
+    semver = _version(ref, "semver")
+    node = semver if semver is not None else _version(ref, "tag")
+    if node is not None and repository.startswith("oci://"):
+        tag = semver is None
+        yield _Found((name, repository_key(repository)), node, "ocirepository", bool(ref.flow_style), tag)
+
+
+def _helm_releases(docs: list[Any], repositories: Mapping[str, str]) -> Iterator[tuple[str, ChartSpec]]:
+    ctx = _Context(repositories, {})
+    for doc in docs:
+        if _is(doc, "helm.toolkit.fluxcd.io/", "HelmRelease"):
+            chart = _at(doc, ("spec", "chart", "spec"))
+            key = _release_chart(doc, chart, ctx) if _str(chart, "chart") else None
+            if key is not None:
+                meta = _at(doc, ("metadata",))
+                yield f"{_str(meta, 'namespace')}/{_str(meta, 'name')}", ChartSpec(*key)
+
+
+def _is(doc: Any, api: str, kind: str) -> bool:
+    return nodes.is_map(doc) and _str(doc, "kind") == kind and _str(doc, "apiVersion").startswith(api)
+
+
+def _helm_repositories(docs: list[Any]) -> Iterator[tuple[str, str]]:
+    for doc in docs:
+        if _is(doc, "source.toolkit.fluxcd.io/", "HelmRepository"):
+            meta = _at(doc, ("metadata",))
+            url = _str(_at(doc, ("spec",)), "url")
+            if url:
+                yield f"{_str(meta, 'namespace')}/{_str(meta, 'name')}", url
+
+
+def _at(node: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        found = nodes.get(node, key) if nodes.is_map(node) else None
+        if found is None:
+            return None
+        node = found[1]
+    return node
+
+
+def _str(node: Any, key: str) -> str:
+    found = nodes.get(node, key) if nodes.is_map(node) else None
+    return str(found[1].value) if found and nodes.is_scalar(found[1]) and not nodes.is_null(found[1]) else ""
