@@ -182,3 +182,21 @@ def test_without_a_page_no_status_is_computed() -> None:
     updater = FakeUpdater(lambda: Status(()))
     Watcher(lambda: updater, interval=60).cycle()
     assert updater.sessions == []
+
+
+def test_many_repositories_are_shown_in_their_listed_order_and_one_failing_hides_no_other() -> None:
+    def down() -> Status:
+        raise ServiceUnavailable("registry unavailable")
+
+    p, _ = page()
+    makers = {
+        "https://git.test/b.git": lambda: FakeUpdater(lambda: Status(())),
+        "https://user:s3cr3t-token@git.test/a.git": lambda: FakeUpdater(down),
+    }
+    w = Watcher(makers, interval=60, page=p)
+    w.cycle()
+    w.cycle()  # a second cycle replaces each repository's entry, never adds one
+    repos = json.loads(p.answer("/status.json", {}).text)["repositories"]  # type: ignore[union-attr]
+    assert [r["repository"] for r in repos] == ["https://git.test/b.git", "https://user:***@git.test/a.git"]
+    assert repos[0]["status"] is not None and repos[1]["error"] == "registry unavailable"
+    assert "s3cr3t" not in p.answer("/", {}).text  # type: ignore[union-attr]
