@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from gitops_bot.core.model import PlanItem
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.render.diff import Rendered
+    from gitops_bot.watch.page import StatusPage
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -200,7 +201,7 @@ def _watch(args: argparse.Namespace) -> Result:
         server.server_close()
 
 
-def _status_page(args: argparse.Namespace) -> Any:
+def _status_page(args: argparse.Namespace) -> StatusPage:
     from gitops_bot.output import status_html
     from gitops_bot.watch.page import StatusPage
 
