@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.settings import matches, setting
 
 log = get_logger(__name__)
 MARKER = "<!-- gitops-bot:dashboard (kept by gitops-bot; edits are overwritten) -->"
@@ -35,9 +36,21 @@ DEFAULT_LABEL = "gitops-bot-dashboard"
 class DashboardSettings:
     """``dashboard:`` in gitops-bot.yaml (docs/guides/status.md)."""
 
-    enabled: bool = False
-    title: str = DEFAULT_TITLE
-    label: str = DEFAULT_LABEL
+    enabled: bool = setting(
+        False,
+        "Keep one issue on the forge with the status table, updated by update and by watch "
+        "each cycle, edited only when it changes (GitHub).",
+    )
+    title: str = setting(
+        DEFAULT_TITLE,
+        "The issue's title.",
+        rules=(matches(r"^[^\r\n]{1,200}$", "dashboard title must be one line of at most 200 characters"),),
+    )
+    label: str = setting(
+        DEFAULT_LABEL,
+        "The label the issue is found by (with a marker in its body).",
+        rules=(matches(r"^[^,\r\n]{1,50}$", "dashboard label must be one name of at most 50 characters"),),
+    )
 
 
 @dataclass(frozen=True)
