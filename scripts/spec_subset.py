@@ -38,6 +38,8 @@ GITEA = (
     ("/repos/{owner}/{repo}/pulls", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}", "get"),
     ("/repos/{owner}/{repo}/pulls/{index}", "patch"),
+    ("/repos/{owner}/{repo}/issues", "get"),  # the dashboard issue (gitops_bot/scm/issues.py)
+    ("/repos/{owner}/{repo}/issues", "post"),
     ("/repos/{owner}/{repo}/issues/{index}", "patch"),
     ("/repos/{owner}/{repo}/issues/{index}/labels", "post"),
     ("/repos/{owner}/{repo}/issues/{index}/comments", "post"),

@@ -2,9 +2,11 @@
 the dashboard issue (one issue the bot keeps with the status table, for teams that do not
 expose ``watch``'s listener).
 
-Separate from :class:`~gitops_bot.scm.forge.Forge` so a forge without issues (Azure DevOps
-Repos: work items are another product) need not pretend: :func:`board_of` says whether the
-connected forge has one, and the caller turns "no" into a configuration error.
+Implemented by the GitHub and Gitea/Forgejo adapters. Separate from
+:class:`~gitops_bot.scm.forge.Forge` so a forge without issues (Azure DevOps Repos: work items
+are another product) or whose adapter has none yet (GitLab) need not pretend:
+:func:`board_of` says whether the connected forge has one, and the caller turns "no" into a
+configuration error.
 
 :func:`keep` is the whole rule, over the port: the dashboard is the issue carrying the label
 *and* the marker in its body (a label alone can be put on any issue by anyone); found, it is
@@ -27,7 +29,7 @@ MAX_BODY = 60_000  # characters; GitHub refuses an issue body over 65,536
 
 
 # the forges whose adapter is an IssueBoard (the config refuses a dashboard on the others)
-FORGES_WITH_ISSUES = ("github",)
+FORGES_WITH_ISSUES = ("github", "gitea", "forgejo")
 DEFAULT_TITLE = "gitops-bot dashboard"
 DEFAULT_LABEL = "gitops-bot-dashboard"
 
@@ -39,7 +41,7 @@ class DashboardSettings:
     enabled: bool = setting(
         False,
         "Keep one issue on the forge with the status table, updated by update and by watch "
-        "each cycle, edited only when it changes (GitHub).",
+        "each cycle, edited only when it changes (GitHub, Gitea, Forgejo).",
     )
     title: str = setting(
         DEFAULT_TITLE,

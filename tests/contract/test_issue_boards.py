@@ -1,5 +1,5 @@
-"""The GitHub adapter as an issue board, against the local GitHub API built from GitHub's
-published description (every request and answer checked against it): the dashboard issue is
+"""The GitHub, Gitea and Forgejo adapters as issue boards, against the local APIs built from each
+forge's published description (every request and answer checked against it): the dashboard issue is
 created with its label, found again by label and marker among issues *and* pull requests
 (GitHub lists both), edited only when it changes, and a labelled pull request is never taken
 for it."""
@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from gitops_bot.core.errors import ForgeError
+from gitops_bot.scm.gitea import Gitea
 from gitops_bot.scm.github import GitHub
 from gitops_bot.scm.issues import MARKER, IssueBoard, Kept, board_of, keep
-from gitops_bot.scm.settings import GitHubConfig
+from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from testkit.forge_repo import remote_with_branch
+from testkit.gitea_server import FakeGitea
 from testkit.github_server import FakeGitHub
 
 LABEL = "gitops-bot-dashboard"
@@ -45,3 +50,32 @@ def test_the_dashboard_issue_is_created_once_and_edited_only_when_it_changes(tmp
         listed = [p for p in gh.paths("GET") if p.startswith("GET /repos/acme/gitops/issues?")]
         assert listed and all("labels=gitops-bot-dashboard" in p and "state=all" in p for p in listed)
         assert gh.unexpected == []
+
+
+@pytest.mark.parametrize("flavour", ["gitea", "forgejo"])
+def test_gitea_and_forgejo_keep_the_dashboard_issue_with_an_existing_label(
+    tmp_path: Path, flavour: str
+) -> None:
+    """Gitea and Forgejo take labels by id and only ones the repository has: a missing label is
+    refused before any issue is made (so no unlabelled dashboard is left to be duplicated)."""
+    with FakeGitea(remote_with_branch(tmp_path, "gitops-bot/dev"), flavour=flavour) as server:
+        cfg = ForgeConfig(type=flavour, api_url=f"{server.url}/api/v1", repository=server.repository)
+        forge = Gitea.connect(cfg, "https://gitea.test/acme/gitops.git", {"GITEA_TOKEN": server.token})
+        board = board_of(forge)
+        assert board is not None
+        with pytest.raises(ForgeError, match="no such label in acme/gitops: gitops-bot-dashboard"):
+            keep(board, "gitops-bot dashboard", "| table |", LABEL)
+        assert server.paths("POST") == []
+
+        server.labels[LABEL] = 9
+        pr = forge.create("gitops-bot/dev", "main", "dev: release", f"{MARKER}\nbody", draft=False)
+        forge.decorate(pr, labels=["gitops-bot"], reviewers=[], assignees=[], auto_merge=None)
+        kept, issue = keep(board, "gitops-bot dashboard", "| table |", LABEL)
+        assert kept is Kept.CREATED and issue.number == 2 and issue.open
+        writes = server.writes()
+        assert keep(board, "gitops-bot dashboard", "| table |", LABEL)[0] is Kept.UNCHANGED
+        assert server.writes() == writes
+        assert keep(board, "gitops-bot dashboard", "| other |", LABEL)[0] is Kept.UPDATED
+        assert server.paths("PATCH") == ["PATCH /repos/acme/gitops/issues/2"]
+        assert len(server.issues) == 1 and server.issues[0]["body"].endswith("| other |")
+        assert server.unexpected == []
