@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gitops_bot.config.dashboard import DASHBOARD
 from gitops_bot.config.environments import (
     ENVIRONMENTS,
     check_verify_environments,
@@ -44,6 +45,7 @@ from gitops_bot.manifests import yamlguard, yamlvalues
 from gitops_bot.policy.settings import POLICIES as POLICIES
 from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
+from gitops_bot.scm.issues import FORGES_WITH_ISSUES, DashboardSettings
 from gitops_bot.scm.settings import FORGES as FORGES
 from gitops_bot.scm.settings import ForgeConfig as ForgeConfig
 from gitops_bot.scm.settings import GitHubConfig as GitHubConfig
@@ -80,7 +82,22 @@ def _compose(v: Values) -> Config:
         webhooks=v["webhooks"],
         notifications=v["notifications"],
         render=v["render"],
+        dashboard=_dashboard(v),
     )
+
+
+def _dashboard(v: Values) -> DashboardSettings:
+    """A dashboard needs a forge with issues; where ``forge: type`` names one without, say so here
+    (a forge told by the remote's URL is checked when the bot connects)."""
+    dashboard: DashboardSettings = v["dashboard"]
+    kind = v["forge"].type
+    if dashboard.enabled and kind is not None and kind not in FORGES_WITH_ISSUES:
+        raise v.error(
+            v.line_of("dashboard"),
+            f"dashboard: forge type {kind!r} has no issue board gitops-bot can keep "
+            f"(supported: {', '.join(FORGES_WITH_ISSUES)}); remove 'dashboard' or set enabled: false",
+        )
+    return dashboard
 
 
 def _section(key: str, section: Section[Any]) -> Field:
@@ -119,6 +136,7 @@ ROOT: Section[Config] = Section(
         _section("webhooks", WEBHOOKS),
         Field("notifications", NOTIFICATIONS),
         _section("render", RENDER),
+        _section("dashboard", DASHBOARD),
     ),
     _compose,
     description="The configuration of gitops-bot (docs/concepts/configuration.md). "

@@ -21,6 +21,7 @@ from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.tools import RenderSettings
+from gitops_bot.scm.issues import DashboardSettings
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
@@ -225,6 +226,7 @@ class Config:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     notifications: tuple[NotifierSettings, ...] = ()
     render: RenderSettings = field(default_factory=RenderSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @property
     def root(self) -> Path:
