@@ -43,6 +43,7 @@ from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import USER_AGENT, Reply, Transport, exchange
 from gitops_bot.registry import credentials
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
@@ -450,3 +451,22 @@ def _decoded(reply: Reply, url: str, limit: int) -> bytes:
             hint="raise index_limit_mb of the chart in gitops-bot.yaml if the repository is that large",
         )
     return body
+
+
+# -- both kinds ---------------------------------------------------------------------------
+
+
+class ChartSource:
+    """A chart's versions wherever its repository is: ``oci://`` through the registry pool's
+    client for that host (its credentials, TLS, retries and, in a run, its memo), anything else
+    through :class:`ChartIndexes`."""
+
+    def __init__(self, pool: RegistryPool, indexes: ChartIndexes) -> None:
+        self.pool = pool
+        self.indexes = indexes
+
+    def versions(self, repository: str, chart: str, *, limit: int = DEFAULT_INDEX_LIMIT) -> list[str]:
+        if is_oci(repository):
+            where = OciChart.parse(repository, chart)
+            return oci_versions(self.pool.client(where.host).list_tags(where.repository))
+        return self.indexes.versions(repository, chart, limit=limit)
