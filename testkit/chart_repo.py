@@ -95,7 +95,9 @@ class ChartRepo:
         self._send(h, 200, body, headers)
 
     @staticmethod
-    def _send(h: http.server.BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+    def _send(
+        h: http.server.BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]
+    ) -> None:
         h.send_response(status)
         for k, v in headers.items():
             h.send_header(k, v)

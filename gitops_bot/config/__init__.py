@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gitops_bot.config.charts import CHARTS
 from gitops_bot.config.environments import (
     ENVIRONMENTS,
     check_verify_environments,
@@ -30,6 +31,7 @@ from gitops_bot.config.reader import Reader
 from gitops_bot.config.render import RENDER
 from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
 from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
+from gitops_bot.config.settings import ChartConfig as ChartConfig
 from gitops_bot.config.settings import Config as Config
 from gitops_bot.config.settings import EnvironmentConfig as EnvironmentConfig
 from gitops_bot.config.settings import GitConfig as GitConfig
@@ -78,6 +80,7 @@ def _compose(v: Values) -> Config:
         webhooks=v["webhooks"],
         notifications=v["notifications"],
         render=v["render"],
+        charts=v["charts"],
     )
 
 
@@ -103,6 +106,7 @@ ROOT: Section[Config] = Section(
             required="no 'images' section; list the images gitops-bot manages",
             description="The images gitops-bot manages.",
         ),
+        Field("charts", CHARTS, description="The Helm charts whose versions gitops-bot manages."),
         Field(
             "environments",
             ENVIRONMENTS,

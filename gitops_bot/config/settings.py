@@ -34,6 +34,17 @@ class ImageConfig:
 
 
 @dataclass(frozen=True)
+class ChartConfig:
+    """A Helm chart whose version the bot keeps current (``charts:``), as images are."""
+
+    name: str  # the chart's name as the files write it
+    repository: str  # https://... (a classic repository's URL) or oci://host/path
+    policy: PolicyConfig
+    line: int | None = None
+    index_limit: int = 64 << 20  # bytes of a classic repository's index.yaml
+
+
+@dataclass(frozen=True)
 class WindowPeriod:
     """Some weekdays (0 = Monday), from ``start`` to ``end`` minutes of each day (end excluded),
     on the wall clock of its windows' time zone (:mod:`gitops_bot.release.windows` decides)."""
@@ -64,6 +75,7 @@ class EnvironmentConfig:
     verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
     windows: WindowsConfig | None = None  # when releases may land (None: always)
     min_age: timedelta | None = None  # the default of its images' min_age (an image's own wins)
+    charts: tuple[str, ...] = ()  # only these charts here (empty: every chart its files pin)
 
     @property
     def mode(self) -> EnvironmentMode:
@@ -116,6 +128,7 @@ class Config:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     notifications: tuple[NotifierSettings, ...] = ()
     render: RenderSettings = field(default_factory=RenderSettings)
+    charts: tuple[ChartConfig, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -150,6 +163,9 @@ class Config:
 
     def image(self, name: str) -> ImageConfig | None:
         return self._images_by_name.get(name)
+
+    def chart(self, name: str) -> ChartConfig | None:
+        return next((c for c in self.charts if c.name == name), None)
 
     def environment(self, name: str) -> EnvironmentConfig:
         env = self._environments_by_name.get(name)

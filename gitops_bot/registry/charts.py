@@ -343,7 +343,9 @@ class ChartIndexes:
             return self._follow(transport, url, headers, authorization, deadline, limit)
 
         try:
-            reply = _retry.call(attempt, self._retry, deadline, sleep=self._sleep, stopped=lambda: self._aborted)
+            reply = _retry.call(
+                attempt, self._retry, deadline, sleep=self._sleep, stopped=lambda: self._aborted
+            )
         except _retry.GaveUp as exc:
             raise RegistryUnavailable(
                 f"chart repository {url} unavailable: {exc}",
