@@ -36,6 +36,7 @@ class ChartRepo:
     password: str | None = None
     redirect: dict[str, str] = field(default_factory=dict)
     status: int | None = None
+    files: dict[str, bytes] = field(default_factory=dict)  # other paths (chart packages) served as they are
     seen: list[Seen] = field(default_factory=list)
     _server: http.server.ThreadingHTTPServer | None = None
 
@@ -82,6 +83,9 @@ class ChartRepo:
             if h.headers.get("Authorization") != want:
                 self._send(h, 401, b"", {"WWW-Authenticate": 'Basic realm="charts"'})
                 return
+        if h.path in self.files:
+            self._send(h, 200, self.files[h.path], {"Content-Type": "application/gzip"})
+            return
         if h.path != f"{self.prefix}/index.yaml":
             self._send(h, 404, b"not found", {})
             return

@@ -55,3 +55,15 @@ def push(root: Path, name: str, versions: list[str], registry_host: str, path: s
     for version in versions:
         run(["push", str(package(root, name, version)), where, "--plain-http"], root)
     return where
+
+
+def repository(root: Path, name: str, versions: list[str], url: str) -> dict[str, bytes]:
+    """A classic chart repository as ``helm repo index`` writes it for ``url``: path -> bytes
+    of its ``index.yaml`` and each version's package (serve them with ``testkit.chart_repo``)."""
+    out = root / "repo"
+    out.mkdir(parents=True, exist_ok=True)
+    for version in versions:
+        package(root, name, version).rename(out / f"{name}-{version}.tgz")
+    run(["repo", "index", str(out), "--url", url], root)
+    prefix = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else ""
+    return {f"{prefix}/{p.name}": p.read_bytes() for p in out.iterdir()}

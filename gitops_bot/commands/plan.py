@@ -33,6 +33,7 @@ from gitops_bot.core.model import (
 from gitops_bot.engine.app import App
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import AgeVerdict, old_enough
+from gitops_bot.registry.charts import ChartSource
 from gitops_bot.release import freezes, planning, windows
 
 log = get_logger(__name__)
@@ -105,7 +106,56 @@ def plan(
     found.verdicts = _verify(app, active, found.candidates)
     if metadata:  # 5. metadata for what will change, when the caller shows it
         _add_metadata(app, active, found.candidates)
-    return Plan(tuple(_environment_plan(app, env, targets[env.name], found) for env in envs))
+    chart_items = _charts(app, envs, images)
+    return Plan(
+        tuple(
+            _with_charts(_environment_plan(app, env, targets[env.name], found), chart_items[env.name])
+            for env in envs
+        )
+    )
+
+
+def _charts(
+    app: App, envs: Sequence[EnvironmentConfig], only: Collection[str] | None
+) -> dict[str, list[PlanItem]]:
+    """Each environment's chart items: the versions of each (repository, chart) read once,
+    concurrently, and the chart's policy choosing among them. A targeted cycle (``only``, a
+    registry push) plans no charts: pushes name images."""
+    if only is not None or not app.config.charts:
+        return {env.name: [] for env in envs}
+    targets = {env.name: app.chart_targets(env) for env in envs}
+    asking = [
+        t
+        for ts in targets.values()
+        for t in ts
+        if t.version is not None and t.exact and t.environment.mode is EnvironmentMode.REGISTRY
+    ]
+    source = ChartSource(app.registries)
+    limits = {c.name: c.index_limit for c in app.config.charts}
+    versions = _gather(
+        app,
+        {(t.chart.repository, t.chart.name) for t in asking},
+        lambda k: source.versions(k[0], k[1], limit=limits[k[1]]),
+        what="listing chart versions",
+    )
+    policies = {c.name: Policy(c.policy) for c in app.config.charts}
+    out: dict[str, list[PlanItem]] = {}
+    for env in envs:
+        items = []
+        for t in targets[env.name]:
+            listed = versions.get((t.chart.repository, t.chart.name))
+            choice: Choice | str | None = None
+            if isinstance(listed, GitOpsBotError):
+                choice = str(listed)
+            elif listed is not None:
+                choice = policies[t.chart.name].choose(listed, t.version)
+            items.append(planning.chart_item(t, choice))
+        out[env.name] = items
+    return out
+
+
+def _with_charts(ep: EnvironmentPlan, items: Sequence[PlanItem]) -> EnvironmentPlan:
+    return replace(ep, items=ep.items + tuple(items)) if items else ep
 
 
 def _created(

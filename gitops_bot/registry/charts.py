@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import semver
@@ -43,8 +43,10 @@ from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import USER_AGENT, Reply, Transport, exchange
 from gitops_bot.registry import credentials
-from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.settings import RegistryConfig
+
+if TYPE_CHECKING:
+    from gitops_bot.registry.pool import RegistryPool
 
 log = get_logger(__name__)
 
@@ -53,6 +55,7 @@ INDEX_TIMEOUTS = 4.0  # an index read may take this many of the host's request t
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 OCI_SCHEME = "oci://"
+_RAISE_LIMIT = "raise index_limit_mb of the chart in gitops-bot.yaml if the repository is that large"
 
 
 # -- reading an index ------------------------------------------------------------------
@@ -77,7 +80,12 @@ def index_versions(text: bytes | str) -> dict[str, tuple[str, ...]]:
 # its fields at four spaces (nested fields, dependencies' versions and block scalars deeper).
 _ENTRIES = re.compile(rb"^entries:[ \t]*\r?$", re.MULTILINE)
 _LINE = re.compile(
-    rb"^(?:  ([A-Za-z0-9_][A-Za-z0-9_.-]*):[ \t]*\r?$|(  - )|    version:[ \t]*([^\r\n]*?)[ \t]*\r?$|(\S)|  (\S))",
+    rb"^(?:"
+    rb"  ([A-Za-z0-9_][A-Za-z0-9_.-]*):[ \t]*\r?$"  # a chart's name
+    rb"|(  - )"  # one of its versions starts
+    rb"|    version:[ \t]*([^\r\n]*?)[ \t]*\r?$"  # that version's own version
+    rb"|(\S)"  # a root key: the entries end
+    rb"|  (\S))",  # anything else at the charts' indent
     re.MULTILINE,
 )
 _PLAIN_VERSION = re.compile(rb"[A-Za-z0-9_.+-]+|\"[A-Za-z0-9_.+-]+\"|'[A-Za-z0-9_.+-]+'")
@@ -283,8 +291,16 @@ class ChartIndexes:
             t.close()
         self._transports.clear()
 
-    def versions(self, repository: str, chart: str, *, limit: int = DEFAULT_INDEX_LIMIT) -> list[str]:
-        """Every version of ``chart`` in the repository's index, as written there.
+    def versions(
+        self,
+        repository: str,
+        chart: str,
+        *,
+        limit: int = DEFAULT_INDEX_LIMIT,
+        config: RegistryConfig | None = None,
+    ) -> list[str]:
+        """Every version of ``chart`` in the repository's index, as written there (``config``:
+        the host's settings, else the ``settings`` this was made with).
         :class:`RegistryAccessError` when the index is refused or missing or lacks the chart,
         :class:`RegistryProtocolError` when it is unreadable or over ``limit`` bytes,
         :class:`RegistryUnavailable` when the host stays unreachable."""
@@ -296,7 +312,7 @@ class ChartIndexes:
                 found = self._cycle[url] = Future()
         if first:
             try:
-                found.set_result(self._read(url, limit))
+                found.set_result(self._read(url, limit, config))
             except BaseException as exc:
                 found.set_exception(exc)
         read = found.result()
@@ -316,10 +332,10 @@ class ChartIndexes:
                 )
             return found
 
-    def _read(self, url: str, limit: int) -> _Read:
+    def _read(self, url: str, limit: int, config: RegistryConfig | None) -> _Read:
         origin = httpx.URL(url)
         host = origin.netloc.decode("ascii")
-        config = self._settings(host)
+        config = config or self._settings(host)
         if origin.scheme != "https" and not (config.insecure or is_loopback_host(host)):
             raise RegistryAccessError(
                 f"chart repository {url}: plain http",
@@ -407,7 +423,7 @@ class ChartIndexes:
             except TooLarge:
                 raise RegistryProtocolError(
                     f"chart repository {url}: index.yaml is over {limit} bytes",
-                    hint="raise index_limit_mb of the chart in gitops-bot.yaml if the repository is that large",
+                    hint=_RAISE_LIMIT,
                 ) from None
             except httpx.TimeoutException:
                 raise _retry.Retryable("timed out") from None
@@ -450,7 +466,7 @@ def _decoded(reply: Reply, url: str, limit: int) -> bytes:
     if len(body) > limit or inflate.unconsumed_tail:
         raise RegistryProtocolError(
             f"chart repository {url}: index.yaml is over {limit} bytes",
-            hint="raise index_limit_mb of the chart in gitops-bot.yaml if the repository is that large",
+            hint=_RAISE_LIMIT,
         )
     return body
 
@@ -463,12 +479,13 @@ class ChartSource:
     client for that host (its credentials, TLS, retries and, in a run, its memo), anything else
     through :class:`ChartIndexes`."""
 
-    def __init__(self, pool: RegistryPool, indexes: ChartIndexes) -> None:
+    def __init__(self, pool: RegistryPool, indexes: ChartIndexes | None = None) -> None:
         self.pool = pool
-        self.indexes = indexes
+        self.indexes = indexes or pool.chart_indexes
 
     def versions(self, repository: str, chart: str, *, limit: int = DEFAULT_INDEX_LIMIT) -> list[str]:
         if is_oci(repository):
             where = OciChart.parse(repository, chart)
             return oci_versions(self.pool.client(where.host).list_tags(where.repository))
-        return self.indexes.versions(repository, chart, limit=limit)
+        host = httpx.URL(repository).netloc.decode("ascii")
+        return self.indexes.versions(repository, chart, limit=limit, config=self.pool.registry_config(host))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from gitops_bot.core.instants import format_instant
-from gitops_bot.core.model import ImageMetadata, ReleaseKind, Verification, short_digest
+from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.render.diff import Rendered, section
 from gitops_bot.scm.compare import Comparison
 
@@ -42,6 +42,7 @@ class Change:
     verification: Verification | None = None  # what the image's verify: policy found
     contents: Comparison | None = None  # the source commits between the two images
     contents_note: str | None = None  # why ``contents`` could not be found (one line)
+    kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: ``image`` names a chart, tags are its versions
 
     @property
     def summary(self) -> str:

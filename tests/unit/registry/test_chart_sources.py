@@ -16,8 +16,8 @@ from gitops_bot.registry.settings import RegistryConfig
 from testkit.chart_repo import ChartRepo
 from testkit.paths import TEST_DATA
 
-PODINFO = (TEST_DATA / "charts" / "podinfo-index.yaml").read_bytes()
-AZURE = (TEST_DATA / "charts" / "azure-samples-index.yaml").read_bytes()
+PODINFO = (TEST_DATA / "charts" / "indexes" / "podinfo.yaml").read_bytes()
+AZURE = (TEST_DATA / "charts" / "indexes" / "azure-samples.yaml").read_bytes()
 
 
 def _by_events(raw: bytes) -> dict[str, tuple[str, ...]]:

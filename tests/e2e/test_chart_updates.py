@@ -1,0 +1,185 @@
+"""Chart versions planned and proposed beside images: a classic chart repository built by the
+real ``helm repo index`` (served on loopback), an OCI chart pushed by the real ``helm push`` to
+the registry process, a kustomization's ``helmCharts``, an Argo CD Application and a
+``Chart.yaml`` dependency with its ``Chart.lock``; the real ``helm`` then accepts the edit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_bot.cli import main
+from testkit import helm_charts
+from testkit.chart_repo import ChartRepo
+from testkit.registry_process import RegistryProcess
+from testkit.update_world import World, git, update
+
+CONFIG = """version: 1
+images:
+  - name: example/app
+    repository: {host}/{ns}/app
+    range: "^1"
+charts:
+  - name: podinfo
+    repository: {classic}
+    range: "^1"
+  - name: sourced
+    repository: oci://{host}/{ns}-charts
+environments:
+  - name: staging
+    paths: [overlays/staging, apps/staging]
+  - name: dev
+    path: overlays/dev
+    write: commit
+github:
+  repository: acme/gitops
+  api_url: {api}
+  write_interval: 0
+"""
+
+HELM_CHARTS = """helmCharts:
+  - name: podinfo
+    repo: {classic}
+    version: 1.0.0 # pinned by gitops-bot
+    releaseName: podinfo
+"""
+
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: sourced
+spec:
+  project: default
+  source:
+    repoURL: {host}/{ns}-charts
+    chart: sourced
+    targetRevision: "0.1.0"
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: sourced
+"""
+
+UMBRELLA = """apiVersion: v2
+name: umbrella
+version: 0.1.0
+dependencies:
+  - name: podinfo
+    version: 1.0.0
+    repository: {classic}
+"""
+
+
+@pytest.fixture
+def charted(
+    world: World, registry: RegistryProcess, tmp_path: Path
+) -> Iterator[tuple[World, ChartRepo, Path]]:
+    """The update example with charts: podinfo 1.0.0, 1.2.1 and 2.0.0 in a classic repository,
+    sourced 0.1.0 and 0.2.0 in the registry; staging pins podinfo 1.0.0 in its kustomization and
+    its umbrella chart (locked by the real ``helm dependency update``), and sourced 0.1.0 in an
+    Argo CD Application. Yields the world, the chart repository and a clone of main."""
+    with ChartRepo(prefix="/charts") as repo:
+        served = helm_charts.repository(
+            tmp_path / "helm-classic", "podinfo", ["1.0.0", "1.2.1", "2.0.0"], repo.url
+        )
+        repo.index = served.pop("/charts/index.yaml")
+        repo.files = served
+        helm_charts.push(
+            tmp_path / "helm-oci", "sourced", ["0.1.0", "0.2.0"], registry.host, f"{world.ns}-charts"
+        )
+        work = tmp_path / "work"
+        subprocess.run(["git", "clone", "-q", str(world.remote), str(work)], check=True)
+        values = {"host": registry.host, "ns": world.ns, "classic": repo.url, "api": world.github.url}
+        (work / "gitops-bot.yaml").write_text(CONFIG.format(**values))
+        with (work / "overlays/staging/kustomization.yaml").open("a") as f:
+            f.write(HELM_CHARTS.format(**values))
+        apps = work / "apps/staging"
+        apps.mkdir(parents=True)
+        (apps / "application.yaml").write_text(APPLICATION.format(**values))
+        (apps / "Chart.yaml").write_text(UMBRELLA.format(**values))
+        helm_charts.run(["dependency", "update", str(apps)], tmp_path / "helm-lock")
+        subprocess.run(["rm", "-rf", str(apps / "charts")], check=True)
+        git(work, "add", "-A")
+        git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "charts")
+        git(work, "push", "-q", "origin", "main")
+        yield world, repo, work
+
+
+def _plan(capsys: pytest.CaptureFixture[str], work: Path) -> dict[str, Any]:
+    code = main(["plan", "--repo", str(work), "--output", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_plan_lists_chart_versions_chosen_by_their_policies(
+    charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, repo, work = charted
+    plan = _plan(capsys, work)
+    (staging,) = [e for e in plan["environments"] if e["name"] == "staging"]
+    charts = {c["chart"]: c for c in staging["charts"]}
+    assert charts["podinfo"]["action"] == "update"
+    assert charts["podinfo"]["current"] == {"version": "1.0.0"}
+    assert charts["podinfo"]["candidate"] == {"version": "1.2.1"}  # 2.0.0 is outside ^1
+    assert charts["sourced"]["candidate"] == {"version": "0.2.0"}
+    assert charts["sourced"]["file"] == "apps/staging/application.yaml"
+    assert [i["image"] for i in staging["images"]] == ["example/app"]  # images stay as they were
+    (dev,) = [e for e in plan["environments"] if e["name"] == "dev"]
+    assert dev["charts"] == []
+    ours = [s for s in repo.seen if s.headers.get("user-agent") == "gitops-bot"]
+    assert [s.path for s in ours] == ["/charts/index.yaml"]  # once, for the two files pinning podinfo
+
+    code = main(["plan", "--repo", str(work)])
+    out, _ = capsys.readouterr()
+    assert code == 0 and "podinfo" in out and "1.2.1" in out
+
+
+def test_update_proposes_chart_versions_and_images_in_one_pull_request_that_helm_accepts(
+    charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    world, repo, _ = charted
+    world.push("app", "1.1.0")
+    before = {
+        p: world.show("main", p).decode()
+        for p in (
+            "overlays/staging/kustomization.yaml",
+            "apps/staging/application.yaml",
+            "apps/staging/Chart.yaml",
+        )
+    }
+    result = update(capsys, world, "--env", "staging")
+    (res,) = result["results"]
+    assert res["action"] == "pull_request" and res["branch"] == "gitops-bot/staging"
+    branch = "gitops-bot/staging"
+    kustomization = world.show(branch, "overlays/staging/kustomization.yaml").decode()
+    assert "    version: 1.2.1 # pinned by gitops-bot\n" in kustomization
+    assert "newTag: 1.1.0" in kustomization  # the image in the same release
+    assert world.show(branch, "apps/staging/application.yaml").decode() == before[
+        "apps/staging/application.yaml"
+    ].replace('targetRevision: "0.1.0"', 'targetRevision: "0.2.0"')
+    assert world.show(branch, "apps/staging/Chart.yaml").decode() == before[
+        "apps/staging/Chart.yaml"
+    ].replace("    version: 1.0.0\n", "    version: 1.2.1\n")
+    (pr,) = world.github.open_pulls()
+    assert "podinfo" in pr["body"] and "sourced" in pr["body"]
+
+    # the real helm accepts the edited chart: Chart.lock in step with Chart.yaml, then renders
+    check = tmp_path / "check"
+    subprocess.run(["git", "clone", "-q", "-b", branch, str(world.remote), str(check)], check=True)
+    lock = world.show(branch, "apps/staging/Chart.lock").decode()
+    assert "version: 1.2.1" in lock and lock != world.show("main", "apps/staging/Chart.lock").decode()
+    helm_charts.run(["repo", "add", "classic", repo.url], tmp_path / "helm-check")
+    helm_charts.run(["dependency", "build", str(check / "apps/staging")], tmp_path / "helm-check")
+    rendered = helm_charts.run(["template", "u", str(check / "apps/staging")], tmp_path / "helm-check")
+    assert 'version: "1.2.1"' in rendered
+
+    # the same command again changes nothing
+    head = world.sha(branch)
+    again = update(capsys, world, "--env", "staging")
+    assert again["changed"] is False and world.sha(branch) == head
+    assert len(world.github.pulls) == 1
