@@ -33,7 +33,7 @@ from gitops_bot.core.model import (
 from gitops_bot.engine.app import App
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import AgeVerdict, old_enough
-from gitops_bot.registry.charts import ChartSource
+from gitops_bot.registry.chart_source import ChartSource
 from gitops_bot.release import freezes, planning, windows
 
 log = get_logger(__name__)

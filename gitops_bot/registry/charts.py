@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import semver
@@ -44,9 +44,6 @@ from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import USER_AGENT, Reply, Transport, exchange
 from gitops_bot.registry import credentials
 from gitops_bot.registry.settings import RegistryConfig
-
-if TYPE_CHECKING:
-    from gitops_bot.registry.pool import RegistryPool
 
 log = get_logger(__name__)
 
@@ -469,23 +466,3 @@ def _decoded(reply: Reply, url: str, limit: int) -> bytes:
             hint=_RAISE_LIMIT,
         )
     return body
-
-
-# -- both kinds ---------------------------------------------------------------------------
-
-
-class ChartSource:
-    """A chart's versions wherever its repository is: ``oci://`` through the registry pool's
-    client for that host (its credentials, TLS, retries and, in a run, its memo), anything else
-    through :class:`ChartIndexes`."""
-
-    def __init__(self, pool: RegistryPool, indexes: ChartIndexes | None = None) -> None:
-        self.pool = pool
-        self.indexes = indexes or pool.chart_indexes
-
-    def versions(self, repository: str, chart: str, *, limit: int = DEFAULT_INDEX_LIMIT) -> list[str]:
-        if is_oci(repository):
-            where = OciChart.parse(repository, chart)
-            return oci_versions(self.pool.client(where.host).list_tags(where.repository))
-        host = httpx.URL(repository).netloc.decode("ascii")
-        return self.indexes.versions(repository, chart, limit=limit, config=self.pool.registry_config(host))

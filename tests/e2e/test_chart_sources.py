@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_bot.registry.charts import ChartIndexes, ChartSource
+from gitops_bot.registry.chart_source import ChartSource
+from gitops_bot.registry.charts import ChartIndexes
 from gitops_bot.registry.pool import RegistryPool
 from testkit import helm_charts
 from testkit.registry_process import RegistryProcess
