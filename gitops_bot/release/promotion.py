@@ -46,8 +46,11 @@ def environments(
         )
         raise GateClosed(f"refused: {why}", hint="fix promote_from in gitops-bot.yaml, or pass --force")
     for name in only:
-        if cfg.image(name) is None:
-            raise UsageError(f"unknown image {name!r}", hint="name an image listed under 'images'")
+        if cfg.image(name) is None and cfg.chart(name) is None:
+            raise UsageError(
+                f"unknown image {name!r}",
+                hint="name an image listed under 'images' (or a chart under 'charts')",
+            )
     return src, dst
 
 

@@ -34,7 +34,8 @@ environments:
   - name: staging
     paths: [overlays/staging, apps/staging]
   - name: dev
-    path: overlays/dev
+    paths: [overlays/dev, apps/dev]
+    promote_from: staging
     write: commit
 github:
   repository: acme/gitops
@@ -101,6 +102,8 @@ def charted(
         apps.mkdir(parents=True)
         (apps / "application.yaml").write_text(APPLICATION.format(**values))
         (apps / "Chart.yaml").write_text(UMBRELLA.format(**values))
+        (work / "apps/dev").mkdir()
+        (work / "apps/dev/application.yaml").write_text(APPLICATION.format(**values))
         helm_charts.run(["dependency", "update", str(apps)], tmp_path / "helm-lock")
         subprocess.run(["rm", "-rf", str(apps / "charts")], check=True)
         git(work, "add", "-A")
@@ -130,7 +133,8 @@ def test_plan_lists_chart_versions_chosen_by_their_policies(
     assert charts["sourced"]["file"] == "apps/staging/application.yaml"
     assert [i["image"] for i in staging["images"]] == ["example/app"]  # images stay as they were
     (dev,) = [e for e in plan["environments"] if e["name"] == "dev"]
-    assert dev["charts"] == []
+    (sourced,) = dev["charts"]
+    assert sourced["action"] == "none" and "receives promotions from staging" in sourced["reason"]
     ours = [s for s in repo.seen if s.headers.get("user-agent") == "gitops-bot"]
     assert [s.path for s in ours] == ["/charts/index.yaml"]  # once, for the two files pinning podinfo
 
@@ -183,3 +187,26 @@ def test_update_proposes_chart_versions_and_images_in_one_pull_request_that_helm
     again = update(capsys, world, "--env", "staging")
     assert again["changed"] is False and world.sha(branch) == head
     assert len(world.github.pulls) == 1
+
+
+def test_promote_gives_the_target_the_chart_versions_the_source_pins(
+    charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world, _, work = charted
+    update(capsys, world, "--env", "staging")
+    git(world.remote, "update-ref", "refs/heads/main", "refs/heads/gitops-bot/staging")  # the PR merged
+    before = world.show("main", "apps/dev/application.yaml").decode()
+    code = main(["promote", "staging", "dev", "--repo", f"file://{world.remote}", "--output", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["changed"] is True
+    after = world.show("main", "apps/dev/application.yaml").decode()
+    assert after == before.replace('targetRevision: "0.1.0"', 'targetRevision: "0.2.0"')
+    message = git(world.remote, "log", "-1", "--format=%B", "main")
+    assert "sourced" in message
+
+    # again: dev pins what staging pins, nothing to do
+    code = main(["promote", "staging", "dev", "--repo", f"file://{world.remote}", "--output", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["changed"] is False
