@@ -192,7 +192,7 @@ def test_update_proposes_chart_versions_and_images_in_one_pull_request_that_helm
 def test_promote_gives_the_target_the_chart_versions_the_source_pins(
     charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    world, _, work = charted
+    world, _, _ = charted
     update(capsys, world, "--env", "staging")
     git(world.remote, "update-ref", "refs/heads/main", "refs/heads/gitops-bot/staging")  # the PR merged
     before = world.show("main", "apps/dev/application.yaml").decode()
