@@ -11,7 +11,9 @@ import yaml
 
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError, RegistryUnavailable
 from gitops_bot.registry import charts
+from gitops_bot.registry.chart_source import ChartSource
 from gitops_bot.registry.charts import ChartIndexes, OciChart, index_versions, oci_tag, oci_versions
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.settings import RegistryConfig
 from testkit.chart_repo import ChartRepo
 from testkit.paths import TEST_DATA
@@ -172,3 +174,16 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_request() -> None:
     with pytest.raises(RegistryAccessError, match="plain http"):
         indexes.versions("http://charts.example.com/stable", "app")
     assert indexes.requests == 0
+
+
+def test_a_pools_new_cycle_revalidates_chart_indexes_and_reuses_them_on_304(repo: ChartRepo) -> None:
+    """``watch`` calls ``forget`` on its long-lived pool each cycle: the index is asked again,
+    conditionally, and an unchanged one is not downloaded again."""
+    with RegistryPool() as pool:
+        source = ChartSource(pool)
+        assert source.versions(repo.url, "podinfo")[0] == "1.2.1"
+        assert source.versions(repo.url, "grafana") == ["0.1.0"]
+        pool.forget()
+        assert source.versions(repo.url, "podinfo")[0] == "1.2.1"
+    assert [s.path for s in repo.seen] == ["/charts/index.yaml"] * 2
+    assert "if-none-match" in repo.seen[1].headers
