@@ -31,9 +31,23 @@ from gitops_bot.output import github
 from gitops_bot.output.github import escape_data
 from gitops_bot.output.result import Result
 
-COMMANDS = ("plan", "update", "promote", "rollback", "hold", "unhold", "history")
-WITH_ENVIRONMENTS = ("plan", "update")
-WITH_DRY_RUN = ("update", "promote", "rollback", "hold", "unhold")
+# Every command a workflow step can run to completion; not `watch` (a server), `set-image` (it
+# edits a checkout the step would then have to commit) or `schema` (for editors, not releases).
+COMMANDS = (
+    "plan",
+    "update",
+    "promote",
+    "rollback",
+    "hold",
+    "unhold",
+    "freeze",
+    "unfreeze",
+    "history",
+    "status",
+)
+NOT_IN_ACTION = ("watch", "set-image", "schema")
+WITH_ENVIRONMENTS = ("plan", "update", "status")
+WITH_DRY_RUN = ("update", "promote", "rollback", "hold", "unhold", "freeze", "unfreeze")
 OUTPUT_ARGS = ("--output", "json", "--log-format", "console")  # what the action parses
 _DOCKER_CONFIG_PREFIX = "gitops-bot-docker-"
 _OWN_DOCKER_CONFIG = "GITOPS_BOT_ACTION_DOCKER_CONFIG"  # set when this step wrote DOCKER_CONFIG
@@ -70,7 +84,7 @@ def build_argv(environ: Mapping[str, str]) -> list[str]:
     envs = [e for e in _input(environ, "environments").replace(",", " ").split() if e]
     if envs:
         if command not in WITH_ENVIRONMENTS:
-            raise InputError(f"input environments is for plan and update; pass {command}'s in args")
+            raise InputError(f"input environments is for plan, update and status; pass {command}'s in args")
         for e in envs:
             argv += ["--env", e]
     if _bool(environ, "dry-run"):

@@ -11,4 +11,6 @@ echo "== ruff"
 echo "== mypy --strict"
 .venv/bin/mypy gitops_bot testkit
 echo "== pytest"
+# property tests try their full number of examples here (testkit/examples.py)
+export GITOPS_BOT_TEST_DEPTH=full
 exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"

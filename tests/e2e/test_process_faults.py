@@ -100,7 +100,9 @@ def test_sigterm_while_the_registry_hangs_exits_within_the_grace(tmp_path: Path,
         took = time.monotonic() - started
         err = proc.communicate()[1]
     assert code == 0 and "Traceback" not in err
-    assert took < 5, f"SIGTERM took {took:.1f} s"  # 122 s before; about 1 s here
+    # The contract is Kubernetes' 30 s grace before SIGKILL (about 1 s on a quiet machine; an
+    # unaborted read took 122 s), with room for a loaded CI machine, not a speed figure.
+    assert took < 20, f"SIGTERM took {took:.1f} s"
     for repo in repos:
         assert git(repo, "worktree", "list").count("\n") == 0, "the run's worktree was left registered"
 

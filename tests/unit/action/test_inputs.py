@@ -21,7 +21,7 @@ from testkit.actions_env import actions_env, read_outputs
     ("inputs", "words"),
     [
         ({"command": "deploy"}, "input command must be one of"),
-        ({"command": "promote", "environments": "dev"}, "input environments is for plan and update"),
+        ({"command": "promote", "environments": "dev"}, "input environments is for plan, update and status"),
         ({"command": "plan", "dry_run": "yes"}, "input dry-run must be true or false"),
         ({"command": "plan", "registry": "ghcr.io"}, "go together"),
     ],
@@ -30,6 +30,49 @@ def test_bad_inputs_are_annotated(tmp_path: Path, inputs: dict[str, str], words:
     out = io.StringIO()
     assert action.run(actions_env(tmp_path, **inputs), out, execute=lambda argv: Result(argv[0], None)) == 2
     assert out.getvalue().startswith("::error title=gitops-bot::") and words in out.getvalue()
+
+
+def test_every_command_a_step_can_finish_is_accepted() -> None:
+    """A new command is either offered to workflow steps or named as one a step cannot run;
+    the Action's list cannot silently fall behind the command line."""
+    from gitops_bot.arguments import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert sorted((*action.COMMANDS, *action.NOT_IN_ACTION)) == sorted(sub.choices)
+    assert set(action.WITH_ENVIRONMENTS) <= set(action.COMMANDS) >= set(action.WITH_DRY_RUN)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "argv"),
+    [
+        ({"command": "status", "environments": "prod"}, ["status", "--repo", ".", "--env", "prod"]),
+        (
+            {
+                "command": "freeze",
+                "args": "prod --until 2026-12-01T00:00Z --reason 'code freeze'",
+                "dry_run": "true",
+            },
+            [
+                "freeze",
+                "prod",
+                "--until",
+                "2026-12-01T00:00Z",
+                "--reason",
+                "code freeze",
+                "--repo",
+                ".",
+                "--dry-run",
+            ],
+        ),
+        ({"command": "unfreeze", "args": "prod"}, ["unfreeze", "prod", "--repo", "."]),
+    ],
+)
+def test_status_and_freezes_run_as_steps(inputs: dict[str, str], argv: list[str]) -> None:
+    env = {f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()}
+    assert action.build_argv(env) == [*argv, *action.OUTPUT_ARGS]
+    from gitops_bot.arguments import build_parser
+
+    build_parser().parse_args(action.build_argv(env))  # what the step passes, the CLI accepts
 
 
 def test_inputs_become_arguments_and_messages_are_escaped() -> None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from gitops_bot.commands import fleet
 from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
 from gitops_bot.core.secret import EnvView
+from testkit.examples import examples
 
 A_PASS = "a-registry-password-7f3e9c"
 
@@ -234,7 +235,9 @@ _entry = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     doc=st.fixed_dictionaries(
         {"repositories": st.one_of(st.lists(_entry, max_size=5), _values)},
@@ -256,7 +259,9 @@ def test_any_structure_gives_a_fleet_or_one_clean_error(tmp_path: Path, doc: dic
         assert isinstance(r.url, str) and r.hidden <= claimed and not r.hidden & set(r.env or ())
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(max_size=300))
 def test_any_text_gives_a_fleet_or_one_clean_error(tmp_path: Path, text: str) -> None:
     path = tmp_path / "repositories.yaml"

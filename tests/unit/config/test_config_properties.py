@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gitops_bot.config import parse
 from gitops_bot.core.errors import GitOpsBotError
+from testkit.examples import examples
 
 # no nulls: the reader takes ``key: null`` as the key left out, the published schema refuses it
 # (a disagreement the schema's owners decide); everything else must agree and never crash
@@ -51,7 +52,7 @@ _section = st.dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     doc=st.fixed_dictionaries(
         {
@@ -70,7 +71,7 @@ def test_any_config_document_gives_a_config_or_one_clean_error(doc: dict[str, An
         assert "Traceback" not in str(exc)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(text=st.text(max_size=400))
 def test_any_text_gives_a_config_or_one_clean_error(text: str) -> None:
     try:

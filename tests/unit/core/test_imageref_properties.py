@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import DOCKER_HUB, ImageRef, WrittenRef, set_parts
+from testkit.examples import examples
 
 HEX = "0123456789abcdef"
 COMPONENT = st.from_regex(r"[a-z0-9]{1,6}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,6}){0,2}", fullmatch=True)
@@ -37,14 +38,14 @@ def references(draw: st.DrawFn) -> tuple[str, str, str | None, str | None, str]:
     return text, name, tag, digest, location
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=st.text(st.sampled_from("ab/:@.-_1 {}$")) | st.text(), start=st.integers(0, 40))
 def test_any_text_splits_and_formats_back_to_itself(text: str, start: int) -> None:
     assert WrittenRef.split(text).format() == text
     assert WrittenRef.split_from(text, min(start, len(text))).format() == text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(ref=references())
 def test_a_reference_of_the_grammar_parses_to_its_parts(
     ref: tuple[str, str, str | None, str | None, str],
@@ -78,7 +79,7 @@ def test_what_is_not_a_reference_is_kept_but_not_normalised(text: str) -> None:
         ImageRef.parse(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(ref=references(), tag=TAG, digest=DIGEST, keep=st.booleans())
 def test_setting_parts_follows_kustomize(
     ref: tuple[str, str, str | None, str | None, str], tag: str, digest: str, keep: bool

@@ -18,6 +18,7 @@ from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import SourceSettings, WebhookSettings
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.events.verify import signature
+from testkit.examples import examples
 from testkit.paths import TEST_DATA
 
 DATA = TEST_DATA / "webhooks"
@@ -37,7 +38,7 @@ SAMPLES = {
     "ecr": "ecr/image-push.json",
     "gar": "gar/pubsub-push-example.json",
 }
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
     st.none()

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_bot.manifests.kustomize import ImageEdit, extract_images, set_images
+from testkit.examples import examples
 
 NAMES = ["api", "web", "worker", "localhost:5000/team/app", "ghcr.io/acme/db"]
 TAGS = st.sampled_from(
@@ -62,7 +63,7 @@ def documents(draw: st.DrawFn) -> tuple[str, list[str], dict[str, dict[str, str 
     return text, blocks, state
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(doc=documents(), data=st.data())
 def test_only_intended_values_change(
     doc: tuple[str, list[str], dict[str, dict[str, str | None]]], data: st.DataObject

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gitops_bot.manifests.images import ImageSpec, Update, edit, read, write
 from gitops_bot.manifests.workloads import repository_key
+from testkit.examples import examples
 
 REPOS = ["ghcr.io/acme/api", "nginx", "localhost:5000/team/app", "docker.io/library/redis"]
 TAGS = st.sampled_from(["1.0.0", "v2", "1.10", "3141e59", "latest", "main-17-abc1234"])
@@ -64,7 +65,7 @@ def manifests(draw: st.DrawFn) -> tuple[str, list[tuple[str, str | None]]]:
     return text, images
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(doc=manifests(), target=st.sampled_from(REPOS), tag=TAGS, digest=DIGESTS)
 def test_only_image_lines_of_the_repository_change(
     doc: tuple[str, list[tuple[str, str | None]]], target: str, tag: str, digest: str | None
@@ -101,7 +102,7 @@ def helm_values(draw: st.DrawFn) -> tuple[str, bool]:
     return (text.removesuffix(nl) if draw(st.booleans()) else text), digest is not None
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(doc=helm_values(), tag=TAGS, digest=DIGESTS)
 def test_helm_values_in_any_key_order_with_empty_values(
     doc: tuple[str, bool], tag: str, digest: str | None

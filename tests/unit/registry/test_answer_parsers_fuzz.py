@@ -19,8 +19,9 @@ from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry import answers, auth
 from gitops_bot.registry.client import RegistryClient
+from testkit.examples import examples
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

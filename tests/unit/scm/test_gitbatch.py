@@ -17,6 +17,7 @@ from gitops_bot.core.errors import GitError
 from gitops_bot.scm import gitbatch
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.gitbatch import RefUpdate, Tip
+from testkit.examples import examples
 
 ENV = {
     **os.environ,
@@ -127,7 +128,7 @@ def test_a_remote_that_is_gone_fails_the_push(ws: Workspace, remote: Path) -> No
         gitbatch.push(ws, [RefUpdate("gitops-bot/env2", "0" * 40, None)])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.text(alphabet=" \t\nab#\r", max_size=30))
 def test_messages_are_cleaned_up_as_git_does(message: str) -> None:
     expected = subprocess.run(["git", "stripspace"], input=message.encode(), capture_output=True, check=True)

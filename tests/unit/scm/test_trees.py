@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitops_bot.scm.trees import BaseTree, GitObject, blob_id, object_id
+from testkit.examples import examples
 
 # names whose git order differs from plain string order ("a" the directory sorts as "a/")
 SEGMENTS = ["a", "a-b", "a.b", "a0", "b", "ab", "Z", "\u00e9t\u00e9", "x y"]
@@ -58,7 +59,9 @@ def _base(repo: Path, ref: str) -> BaseTree:
     return BaseTree.parse(tree, git(repo, "ls-tree", "-r", "-t", "-z", "--full-tree", ref))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     paths=_paths(),
     data=st.data(),
