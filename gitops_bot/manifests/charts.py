@@ -8,8 +8,8 @@ The interface (the ``helm`` planner builds on it; a change here is a change ther
   case; Argo CD writes a Helm OCI repository without a scheme (``ghcr.io/org/charts``), which
   matches ``oci://ghcr.io/org/charts``.
 * :class:`ChartSite` — one place in one file that pins a version, with its ``form``.
-* :func:`read` ``(text, filename, specs, *, repositories=None) -> list[ChartSite]``
-* :func:`write` ``(text, filename, changes, *, repositories=None, pin_ranges=False) -> str``:
+* :func:`read` ``(text, filename, specs, *, repositories=None, releases=None) -> list[ChartSite]``
+* :func:`write` ``(text, filename, changes, *, repositories=None, releases=None, pin_ranges=False) -> str``:
   only the version's characters change (quote style, comments, CRLF, BOM, no final newline
   kept); the new text is re-read and must equal the old plus exactly those values, or
   :class:`~gitops_bot.core.errors.ManifestError` and nothing is returned.
@@ -27,8 +27,11 @@ Forms (the ``form`` of a site):
   ``spec.chart.spec.chart``; the repository is the ``spec.url`` of the ``HelmRepository``
   its ``sourceRef`` names: one in the same file, or from ``repositories``, which maps
   ``"namespace/name"`` (``"/name"`` for an object without a namespace) to a URL — collect a
-  directory's with :func:`helm_repositories`). A HelmRelease with ``chartRef`` holds no version:
-  the ``OCIRepository`` it points to does;
+  directory's with :func:`helm_repositories`). A kustomize patch of a HelmRelease that sets
+  only ``version:`` (an overlay's pin) is a site of the release it patches: one in the same
+  file, or from ``releases`` (``"namespace/name"`` -> :class:`ChartSpec`, collected with
+  :func:`helm_releases`). A HelmRelease with ``chartRef`` holds no version: the
+  ``OCIRepository`` it points to does;
 * ``ocirepository`` — Flux ``OCIRepository`` ``spec.ref.semver`` or else ``spec.ref.tag``;
   ``spec.url`` is ``oci://host/path/<chart>``. A ``spec.ref.digest`` wins over both in
   source-controller, so such an object is not a site. A version with ``+build`` is written as
@@ -46,7 +49,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import charts_lock, nodes
@@ -81,8 +84,21 @@ class ChartSite:
 
     @property
     def exact(self) -> bool:
-        """One exact version (else a range the chart's tool resolves, or an OCI tag)."""
+        """One exact version (else a range the chart's tool resolves; :func:`write` leaves it
+        alone unless asked to pin)."""
         return is_exact(self.version)
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a file's objects refer to outside themselves: ``"namespace/name"`` of Flux
+    HelmRepositories -> URL, and of HelmReleases -> their chart (for patches)."""
+
+    repositories: Mapping[str, str]
+    releases: Mapping[str, ChartSpec]
 
 
 @dataclass(frozen=True)
@@ -100,13 +116,14 @@ def read(
     specs: Sequence[ChartSpec],
     *,
     repositories: Mapping[str, str] | None = None,
+    releases: Mapping[str, ChartSpec] | None = None,
 ) -> list[ChartSite]:
     """Every site of the ``specs`` charts in the file, in file order."""
     by_key = {s.key: s for s in specs}
     src = Source.of(text)
     docs = _docs(src.body, filename)
     out = []
-    for f in _sites(docs, filename, repositories or {}):
+    for f in _sites(docs, filename, repositories, releases):
         spec = by_key.get(f.spec_key)
         if spec is not None:
             out.append(ChartSite(spec, str(f.node.value), f.node.start_mark.line + 1, f.form))
@@ -119,17 +136,27 @@ def write(
     changes: Mapping[ChartSpec, str],
     *,
     repositories: Mapping[str, str] | None = None,
+    releases: Mapping[str, ChartSpec] | None = None,
     pin_ranges: bool = False,
 ) -> str:
     """``text`` with every site of the changed charts set to its new version (ranges left alone
     unless ``pin_ranges``); the same text when nothing changes."""
-    wanted = {spec.key: _checked_version(spec, v, filename) for spec, v in changes.items()}
+    wanted: dict[tuple[str, str], str] = {}
+    for spec, version in changes.items():
+        if wanted.setdefault(spec.key, _checked_version(spec, version, filename)) != version:
+            raise ManifestError(
+                filename,
+                None,
+                f"chart {spec.name!r} of {spec.repository} is asked for at two versions "
+                f"({wanted[spec.key]} and {version})",
+                hint="name each chart once",
+            )
     src = Source.of(text)
     t = Text(src)
     docs = _docs(src.body, filename)
     subs: dict[int, str] = {}
     ops: list[Op] = []
-    for f in _sites(docs, filename, repositories or {}):
+    for f in _sites(docs, filename, repositories, releases):
         new = wanted.get(f.spec_key)
         current = str(f.node.value)
         if new is None or (not is_exact(current) and not pin_ranges):
@@ -159,6 +186,16 @@ def helm_repositories(text: str, filename: str) -> dict[str, str]:
     return dict(_helm_repositories(_docs(Source.of(text).body, filename)))
 
 
+def helm_releases(
+    text: str, filename: str, *, repositories: Mapping[str, str] | None = None
+) -> dict[str, ChartSpec]:
+    """``"namespace/name"`` -> chart of every Flux ``HelmRelease`` in the file whose chart and
+    HelmRepository are known (``repositories`` adds those of other files): what a kustomize
+    patch setting only ``spec.chart.spec.version`` in an overlay refers to."""
+    docs = _docs(Source.of(text).body, filename)
+    return dict(_helm_releases(docs, {**(repositories or {}), **dict(_helm_repositories(docs))}))
+
+
 # -- finding sites ---------------------------------------------------------------------
 
 
@@ -174,13 +211,19 @@ def _docs(body: str, filename: str) -> list[Any]:
     return nodes.compose_all(body, filename)
 
 
-def _sites(docs: list[Any], filename: str, repositories: Mapping[str, str]) -> Iterator[_Found]:
+def _sites(
+    docs: list[Any],
+    filename: str,
+    repositories: Mapping[str, str] | None,
+    releases: Mapping[str, ChartSpec] | None,
+) -> Iterator[_Found]:
     name = PurePath(filename).name
     if name == "Chart.yaml":
         for doc in docs[:1]:
             yield from _dependencies(doc)
         return
-    known = {**repositories, **dict(_helm_repositories(docs))}
+    known = {**(repositories or {}), **dict(_helm_repositories(docs))}
+    ctx = _Context(known, {**(releases or {}), **dict(_helm_releases(docs, known))})
     for doc in docs:
         if not nodes.is_map(doc):
             continue
@@ -193,7 +236,7 @@ def _sites(docs: list[Any], filename: str, repositories: Mapping[str, str]) -> I
             spec = _at(doc, ("spec", "template", "spec") if kind == "ApplicationSet" else ("spec",))
             yield from _argocd(spec)
         elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
-            yield from _helmrelease(doc, known)
+            yield from _helmrelease(doc, ctx)
         elif api.startswith("source.toolkit.fluxcd.io/") and kind == "OCIRepository":
             yield from _ocirepository(doc)
 
@@ -238,28 +281,40 @@ def _argocd(spec: Any) -> Iterator[_Found]:
             yield _Found(key, node, "argocd-application", bool(source.flow_style))
 
 
-def _helmrelease(doc: Any, known: Mapping[str, str]) -> Iterator[_Found]:
+def _helmrelease(doc: Any, ctx: _Context) -> Iterator[_Found]:
     chart = _at(doc, ("spec", "chart", "spec"))
     node = _version(chart, "version")
+    key = _release_chart(doc, chart, ctx) if node is not None else None
+    if key is not None:
+        yield _Found(key, node, "helmrelease", bool(chart.flow_style))
+
+
+def _release_chart(doc: Any, chart: Any, ctx: _Context) -> tuple[str, str] | None:
+    """(chart name, repository key) of a HelmRelease: from its chart and the HelmRepository its
+    sourceRef names, or, for a patch that names no chart (an overlay setting only
+    ``version:``), from the release it patches (same name and namespace)."""
+    meta = _at(doc, ("metadata",))
+    namespace = _str(meta, "namespace")
+    if not _str(chart, "chart"):
+        spec = _lookup(ctx.releases, namespace, _str(meta, "name"))
+        return spec.key if spec is not None else None
     ref = _at(chart, ("sourceRef",))
-    if node is None or _str(ref, "kind") != "HelmRepository":
-        return
-    namespace = _str(ref, "namespace") or _str(_at(doc, ("metadata",)), "namespace")
-    url = _source_url(known, namespace, _str(ref, "name"))
-    if url is not None:
-        yield _Found((_str(chart, "chart"), repository_key(url)), node, "helmrelease", bool(chart.flow_style))
+    if _str(ref, "kind") != "HelmRepository":
+        return None  # a GitRepository or Bucket holds a chart path, not a version
+    url = _lookup(ctx.repositories, _str(ref, "namespace") or namespace, _str(ref, "name"))
+    return (_str(chart, "chart"), repository_key(url)) if url is not None else None
 
 
-def _source_url(known: Mapping[str, str], namespace: str, name: str) -> str | None:
-    """The HelmRepository a sourceRef names: same namespace first; one written without a
+def _lookup(known: Mapping[str, _T], namespace: str, name: str) -> _T | None:
+    """The object ``namespace/name`` refers to: same namespace first; one written without a
     namespace takes the namespace it is applied to, so it matches by name; with no namespace
-    on either side, a single object of that name."""
+    on the referring side, the single object of that name."""
     for key in (f"{namespace}/{name}", f"/{name}"):
         if key in known:
             return known[key]
     if not namespace:
-        found = [url for key, url in known.items() if key.rpartition("/")[2] == name]
-        if len(set(found)) == 1:
+        found = [v for key, v in known.items() if key.rpartition("/")[2] == name]
+        if found and all(v == found[0] for v in found):
             return found[0]
     return None
 
@@ -278,13 +333,24 @@ def _ocirepository(doc: Any) -> Iterator[_Found]:
         yield _Found((name, repository_key(repository)), node, "ocirepository", bool(ref.flow_style), tag)
 
 
+def _helm_releases(docs: list[Any], repositories: Mapping[str, str]) -> Iterator[tuple[str, ChartSpec]]:
+    ctx = _Context(repositories, {})
+    for doc in docs:
+        if _is(doc, "helm.toolkit.fluxcd.io/", "HelmRelease"):
+            chart = _at(doc, ("spec", "chart", "spec"))
+            key = _release_chart(doc, chart, ctx) if _str(chart, "chart") else None
+            if key is not None:
+                meta = _at(doc, ("metadata",))
+                yield f"{_str(meta, 'namespace')}/{_str(meta, 'name')}", ChartSpec(*key)
+
+
+def _is(doc: Any, api: str, kind: str) -> bool:
+    return nodes.is_map(doc) and _str(doc, "kind") == kind and _str(doc, "apiVersion").startswith(api)
+
+
 def _helm_repositories(docs: list[Any]) -> Iterator[tuple[str, str]]:
     for doc in docs:
-        if (
-            nodes.is_map(doc)
-            and _str(doc, "kind") == "HelmRepository"
-            and _str(doc, "apiVersion").startswith("source.toolkit.fluxcd.io/")
-        ):
+        if _is(doc, "source.toolkit.fluxcd.io/", "HelmRepository"):
             meta = _at(doc, ("metadata",))
             url = _str(_at(doc, ("spec",)), "url")
             if url:

@@ -6,16 +6,17 @@ Helm (``internal/resolver.HashReq``, checked by ``helm dependency build``, which
     "sha256:" + hex(sha256(json.Marshal([2][]*chart.Dependency{req, lock})))
 
 ``req`` being ``Chart.yaml``'s dependencies as loaded (``Dependency.Validate`` maps whitespace
-to a space and drops unprintable characters of name, version, repository and tags) and
+to a space and drops unprintable characters of name, version, repository, condition and tags) and
 ``lock`` the lock's. Go's ``encoding/json`` writes struct fields in declaration order (name,
 version, repository, condition, tags, enabled, import-values, alias; empty ones left out but
 for name and repository), map keys sorted, no spaces, and escapes ``<``, ``>``, ``&``,
 U+2028 and U+2029. :func:`hash_req` does the same.
 
-Before writing, the old lock's digest is recomputed from the old state (the changed exact
-pins at their old lock versions): a lock already out of sync, or one hashed over repository
-aliases (``@stable``) that Helm resolved from the locking machine's repository list, cannot be
-kept in sync from the files alone, and is refused rather than given a digest Helm would reject.
+A repository alias (``@stable``, ``alias:stable``) is hashed as the URL Helm resolved it to
+from the locking machine's repository list, which is the URL it locked at the same position.
+Before writing, the old lock's digest is recomputed from the old state (the changed exact pins
+at their old lock versions): a lock that does not reproduce is out of sync already, and is
+refused rather than given a digest ``helm dependency build`` would reject.
 ``generated:`` is left as it was (``helm dependency build`` does not read it).
 """
 
@@ -34,10 +35,12 @@ from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_sca
 LOCK = "Chart.lock"
 _FIELDS = ("name", "version", "repository", "condition", "tags", "enabled", "import-values", "alias")
 _ALWAYS = ("name", "repository")
-_SANITIZED = ("name", "version", "repository")
-# Plain scalars go-yaml v2 (under sigs.k8s.io/yaml, Helm's Chart.yaml reader) reads as booleans
-# where YAML 1.1 readers do not: ``parent: y`` in import-values is hashed as ``"parent":true``.
-_GO_BOOL = frozenset({"y", "Y", "n", "N"})
+_SANITIZED = ("name", "version", "repository", "condition")
+# What go-yaml v2 (under sigs.k8s.io/yaml, Helm's Chart.yaml reader) reads as a boolean; y and n
+# too, which YAML 1.1 readers such as PyYAML do not: ``parent: y`` in import-values (an untyped
+# list) is hashed as ``"parent":true``.
+_GO_TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"])
+_GO_BOOL = _GO_TRUE | frozenset(["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"])
 _HTML = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -59,50 +62,49 @@ def _sanitize(value: str) -> str:
     return "".join(" " if c.isspace() else c for c in value if c.isspace() or c.isprintable())
 
 
-def relock(chart_yaml: str, chart_lock: str, changes: Mapping[tuple[str, str], str]) -> str:
-    """The lock for ``chart_yaml`` (``changes``: (name, repository key) -> new version)."""
-    req_root = nodes.compose(Source.of(chart_yaml).body, "Chart.yaml")
-    req = [_dependency(d, "Chart.yaml", sanitize=True) for d in _deps(req_root, "Chart.yaml")]
-    src = Source.of(chart_lock)
-    t = Text(src)
-    root = nodes.compose(src.body, LOCK)
-    lock_nodes = _deps(root, LOCK)
+def digest(chart_yaml: str, chart_lock: str) -> str:
+    """The digest Helm computes for these two files (the lock's own ``digest:`` when in sync)."""
+    req, _ = _req(chart_yaml)
+    _, _, lock_nodes = _lock(chart_lock)
     lock = [_dependency(d, LOCK) for d in lock_nodes]
-    digest = nodes.get(root, "digest")
-    if digest is None or not nodes.is_scalar(digest[1]):
-        raise ManifestError(LOCK, None, "has no digest", hint="run 'helm dependency update' once")
-    keys = [(d["name"], repository_key(d["repository"])) for d in req]
-    # The state the old digest was computed from: exact pins equal their lock versions.
-    old_req = [
-        {**d, "version": old["version"]} if k in changes and is_exact(d.get("version", "")) and old else d
-        for d, k in zip(req, keys, strict=True)
-        for old in [_locked(lock, k)]
-    ]
-    if hash_req(old_req, lock) != digest[1].value:
-        raise ManifestError(
-            LOCK,
-            digest[1].start_mark.line + 1,
-            "its digest does not match Chart.yaml's dependencies (out of sync already, or hashed over "
-            "repository aliases resolved on the machine that locked it), so it cannot be kept in sync",
-            hint="run 'helm dependency update' and commit the lock; write repositories as URLs",
+    return hash_req(_resolved(req, lock), lock)
+
+
+def relock(chart_yaml: str, chart_lock: str, changes: Mapping[tuple[str, str], str]) -> str:
+    """The lock for ``chart_yaml`` (``changes``: (name, repository key) -> new version).
+
+    Helm locks ``dependencies[i]`` as the lock's ``dependencies[i]``, so the two lists pair by
+    position; a changed dependency's lock version becomes Chart.yaml's version where that is
+    exact, else (a range, left alone in Chart.yaml) the version asked for, which the caller
+    chose within the range."""
+    req, keys = _req(chart_yaml)
+    src, root, lock_nodes = _lock(chart_lock)
+    lock = [_dependency(d, LOCK) for d in lock_nodes]
+    found = nodes.get(root, "digest")
+    if found is None or not nodes.is_scalar(found[1]) or len(lock) != len(req):
+        raise _out_of_sync(found[1] if found else None)
+    old_req, new_lock = [], []
+    for d, k, locked in zip(req, keys, lock, strict=True):
+        want = None if k not in changes else (d["version"] if is_exact(d.get("version", "")) else changes[k])
+        old_req.append(
+            {**d, "version": locked.get("version", "")} if want and is_exact(d.get("version", "")) else d
         )
+        new_lock.append({**locked, "version": want} if want else locked)
+    if hash_req(_resolved(old_req, lock), lock) != found[1].value:
+        raise _out_of_sync(found[1])
+    t = Text(src)
     subs: dict[int, str] = {}
     ops: list[Op] = []
-    new_lock = []
-    for dep, node in zip(lock, lock_nodes, strict=True):
-        key = (dep["name"], repository_key(dep["repository"]))
-        want = _wanted(req, keys, key, changes)
+    for node, old, new in zip(lock_nodes, lock, new_lock, strict=True):
         version = nodes.get(node, "version")
-        if want is not None and want != dep.get("version") and version is not None:
+        if new.get("version") != old.get("version") and version is not None:
             check_scalar(t, version[1], LOCK)
-            subs[id(version[1])] = want
-            ops.append(t.replace(version[1], want, flow=bool(node.flow_style)))
-            dep = {**dep, "version": want}
-        new_lock.append(dep)
-    new_digest = hash_req(req, new_lock)
-    if new_digest != digest[1].value:
-        subs[id(digest[1])] = new_digest
-        ops.append(t.replace(digest[1], new_digest))
+            subs[id(version[1])] = new["version"]
+            ops.append(t.replace(version[1], new["version"], flow=bool(node.flow_style)))
+    new_digest = hash_req(_resolved(req, new_lock), new_lock)
+    if new_digest != found[1].value:
+        subs[id(found[1])] = new_digest
+        ops.append(t.replace(found[1], new_digest))
     if not ops:
         return chart_lock
     body = apply_ops(src.body, ops)
@@ -110,24 +112,37 @@ def relock(chart_yaml: str, chart_lock: str, changes: Mapping[tuple[str, str], s
     return src.bom + body
 
 
-def _wanted(
-    req: list[dict[str, Any]], keys: list[tuple[str, str]], key: tuple[str, str], changes: Mapping[Any, str]
-) -> str | None:
-    """A locked dependency's new version: Chart.yaml's own when it pins one exactly, else (a
-    range, left alone in Chart.yaml) the version asked for, which the caller chose within it."""
-    if key not in changes:
-        return None
-    for d, k in zip(req, keys, strict=True):
-        if k == key and is_exact(d.get("version", "")):
-            return str(d["version"])
-    return changes[key]
+def _req(chart_yaml: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    root = nodes.compose(Source.of(chart_yaml).body, "Chart.yaml")
+    req = [_dependency(d, "Chart.yaml", sanitize=True) for d in _deps(root, "Chart.yaml")]
+    return req, [(d["name"], repository_key(d["repository"])) for d in req]
 
 
-def _locked(lock: list[dict[str, Any]], key: tuple[str, str]) -> dict[str, Any] | None:
-    for d in lock:
-        if (d["name"], repository_key(d["repository"])) == key:
-            return d
-    return None
+def _lock(chart_lock: str) -> tuple[Source, Any, list[Any]]:
+    src = Source.of(chart_lock)
+    root = nodes.compose(src.body, LOCK)
+    return src, root, _deps(root, LOCK)
+
+
+def _resolved(req: list[dict[str, Any]], lock: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``req`` as Helm hashes it: a repository alias (``@name``, ``alias:name``) replaced by the
+    URL Helm resolved it to, which it locked at the same position."""
+    if len(req) != len(lock):
+        return req
+    return [
+        {**d, "repository": locked["repository"]} if d["repository"].startswith(("@", "alias:")) else d
+        for d, locked in zip(req, lock, strict=True)
+    ]
+
+
+def _out_of_sync(node: Any) -> ManifestError:
+    return ManifestError(
+        LOCK,
+        node.start_mark.line + 1 if node is not None else None,
+        "its digest does not match Chart.yaml's dependencies (the lock is out of sync already), "
+        "so it cannot be kept in sync",
+        hint="run 'helm dependency update' and commit Chart.yaml and Chart.lock together",
+    )
 
 
 def _deps(root: Any, filename: str) -> list[Any]:
@@ -148,7 +163,7 @@ def _dependency(node: Any, filename: str, *, sanitize: bool = False) -> dict[str
         key = k.value
         if key not in _FIELDS:
             continue
-        value = _value(v, filename, want_bool=key == "enabled")
+        value = _value(v, filename, untyped=key in ("enabled", "import-values"))
         if sanitize and key in _SANITIZED and isinstance(value, str):
             value = _sanitize(value)
         if sanitize and key == "tags" and isinstance(value, list):
@@ -159,17 +174,21 @@ def _dependency(node: Any, filename: str, *, sanitize: bool = False) -> dict[str
     return out
 
 
-def _value(node: Any, filename: str, *, want_bool: bool = False) -> Any:
+def _value(node: Any, filename: str, *, untyped: bool = False) -> Any:
+    """A scalar as Helm holds it: a string, or where Go's field is not a string (``enabled``,
+    import-values' items) a boolean go-yaml v2 reads. A plain scalar whose Go reading differs
+    from its text (a number, ``yes``, ``y``) in a string field is refused, not guessed."""
     if nodes.is_null(node):
         return ""
     if nodes.is_seq(node):
-        return [_value(n, filename) for n in node.value]
+        return [_value(n, filename, untyped=untyped) for n in node.value]
     if nodes.is_map(node):
-        return {str(k.value): _value(v, filename) for k, v in node.value}
-    if want_bool and node.tag.endswith(":bool"):
-        return node.value in ("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON")
+        return {str(k.value): _value(v, filename, untyped=untyped) for k, v in node.value}
+    plain = not node.style
+    if untyped and plain and node.value in _GO_BOOL:
+        return node.value in _GO_TRUE
     if node.tag.endswith(":str") and (
-        node.style or (nodes.reads_as_string(node.value) and node.value not in _GO_BOOL)
+        not plain or (nodes.reads_as_string(node.value) and node.value not in _GO_BOOL)
     ):
         return str(node.value)
     raise ManifestError(

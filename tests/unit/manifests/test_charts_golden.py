@@ -2,7 +2,8 @@
 expected.yaml | error, source}.
 
 ``changes`` holds one ``NAME REPOSITORY VERSION`` per line, ``pin-ranges`` to replace ranges
-too, and ``repository NAMESPACE/NAME URL`` for a Flux HelmRepository defined in another file.
+too, ``repository NAMESPACE/NAME URL`` for a Flux HelmRepository defined in another file and
+``release NAMESPACE/NAME CHART REPOSITORY`` for a HelmRelease another file defines.
 The input is edited as the file each form lives in (``Chart.yaml``, ``kustomization.yaml``,
 any other name for cluster objects); the bytes written must equal ``expected.yaml`` (CRLF, BOM,
 no final newline included), a second write must change nothing, and every exact site must read
@@ -27,19 +28,37 @@ def _read(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
-def _changes(case: Path) -> tuple[dict[charts.ChartSpec, str], dict[str, str], bool]:
-    changes: dict[charts.ChartSpec, str] = {}
-    repositories: dict[str, str] = {}
-    pin = False
-    for line in _read(case / "changes").splitlines():
-        words = line.split()
-        if words == ["pin-ranges"]:
-            pin = True
-        elif words[0] == "repository":
-            repositories[words[1]] = words[2]
-        else:
-            changes[charts.ChartSpec(words[0], words[1])] = words[2]
-    return changes, repositories, pin
+class _Case:
+    def __init__(self, case: Path) -> None:
+        self.changes: dict[charts.ChartSpec, str] = {}
+        self.repositories: dict[str, str] = {}
+        self.releases: dict[str, charts.ChartSpec] = {}
+        self.pin = False
+        for line in _read(case / "changes").splitlines():
+            words = line.split()
+            if words == ["pin-ranges"]:
+                self.pin = True
+            elif words[0] == "repository":
+                self.repositories[words[1]] = words[2]
+            elif words[0] == "release":
+                self.releases[words[1]] = charts.ChartSpec(words[2], words[3])
+            else:
+                self.changes[charts.ChartSpec(words[0], words[1])] = words[2]
+
+    def write(self, text: str, filename: str) -> str:
+        return charts.write(
+            text,
+            filename,
+            self.changes,
+            repositories=self.repositories,
+            releases=self.releases,
+            pin_ranges=self.pin,
+        )
+
+    def read(self, text: str, filename: str) -> list[charts.ChartSite]:
+        return charts.read(
+            text, filename, list(self.changes), repositories=self.repositories, releases=self.releases
+        )
 
 
 def test_every_form_has_cases() -> None:
@@ -52,21 +71,21 @@ def test_golden(case: str) -> None:
     src = DATA / case
     filename = FILENAMES.get(case.split("/")[0], "release.yaml")
     text = _read(src / "input.yaml")
-    changes, repositories, pin = _changes(src)
+    c = _Case(src)
     if (src / "error").exists():
         with pytest.raises(ManifestError) as caught:
-            charts.write(text, filename, changes, repositories=repositories, pin_ranges=pin)
+            c.write(text, filename)
         assert _read(src / "error").strip() in str(caught.value)
         assert "\n" not in str(caught.value)
         return
     expected = _read(src / "expected.yaml")
-    out = charts.write(text, filename, changes, repositories=repositories, pin_ranges=pin)
+    out = c.write(text, filename)
     assert out == expected
-    assert charts.write(out, filename, changes, repositories=repositories, pin_ranges=pin) == out
+    assert c.write(out, filename) == out
     if out == text:
         return
     form = case.split("/")[0]
-    sites = charts.read(out, filename, list(changes), repositories=repositories)
+    sites = c.read(out, filename)
     assert sites and all(s.form == form for s in sites)
     moved = [s for s in sites if s.exact]
-    assert moved and all(s.version.replace("_", "+") == changes[s.chart] for s in moved)
+    assert moved and all(s.version.replace("_", "+") == c.changes[s.chart] for s in moved)
