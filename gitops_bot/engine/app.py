@@ -161,13 +161,11 @@ class App:
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
         specs = [self.chart_specs()[c.name] for c in wanted]
         texts = {p: files.read_text(p) for p in self.files(env)}
-        flux: dict[str, str] = {}
-        for path, text in texts.items():
-            flux.update(charts.helm_repositories(text, path.relative_to(self.config.root).as_posix()))
+        flux, releases = chart_context(texts)
         found: dict[str, tuple[str, charts.ChartSite]] = {}
         for path, text in texts.items():
             rel_file = path.relative_to(self.config.root).as_posix()
-            for site in charts.read(text, rel_file, specs, repositories=flux):
+            for site in charts.read(text, rel_file, specs, repositories=flux, releases=releases):
                 found.setdefault(site.chart.name, (rel_file, site))
         out = []
         for chart in wanted:
@@ -228,6 +226,21 @@ class App:
             return None
         client = self.registries.client(ref.registry)
         return self.verifier.verify(client, ref.location, ref.repository, digest, spec)
+
+
+def chart_context(texts: Mapping[Path, str]) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:
+    """The Flux HelmRepositories (``namespace/name`` -> URL) and HelmReleases (-> chart) of an
+    environment's files together: a HelmRelease's repository, or an overlay's patch of a
+    release, may be in another file of the same environment."""
+    repositories: dict[str, str] = {}
+    for path, text in texts.items():
+        if path.name != "Chart.lock":
+            repositories.update(charts.helm_repositories(text, str(path)))
+    releases: dict[str, charts.ChartSpec] = {}
+    for path, text in texts.items():
+        if path.name != "Chart.lock":
+            releases.update(charts.helm_releases(text, str(path), repositories=repositories))
+    return repositories, releases
 
 
 def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:

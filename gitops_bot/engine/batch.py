@@ -26,7 +26,7 @@ from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.errors import GitError, GitOpsBotError, PushRejected
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import ArtifactKind, WriteMode
-from gitops_bot.engine.app import App
+from gitops_bot.engine.app import App, chart_context
 from gitops_bot.manifests import charts, images
 from gitops_bot.manifests.edit import Unwritten
 from gitops_bot.release.proposal import Release
@@ -113,17 +113,15 @@ def _edit_charts(
     specs = app.chart_specs()
     changes = {specs[name]: version for name, version in versions.items() if name in specs}
     current = {path: written.get(path, text) for path, text in texts.items()}
-    flux: dict[str, str] = {}
-    for path, text in current.items():
-        flux.update(charts.helm_repositories(text, str(path)))
+    flux, releases = chart_context(current)
     held: list[tuple[str, str]] = []
     for path, text in current.items():
         if path.name == "Chart.lock":
             continue
         rel_path = path.relative_to(root).as_posix()
-        sites = charts.read(text, str(path), list(changes), repositories=flux)
+        sites = charts.read(text, str(path), list(changes), repositories=flux, releases=releases)
         held += [(name, rel_path) for name in dict.fromkeys(s.chart.name for s in sites)]
-        new = charts.write(text, str(path), changes, repositories=flux)
+        new = charts.write(text, str(path), changes, repositories=flux, releases=releases)
         if new == text:
             continue
         written[path] = new
