@@ -142,6 +142,7 @@ def _charts(
     out: dict[str, list[PlanItem]] = {}
     for env in envs:
         items = []
+        held = app.holds.get(env.name, {})
         for t in targets[env.name]:
             listed = versions.get((t.chart.repository, t.chart.name))
             choice: Choice | str | None = None
@@ -149,7 +150,10 @@ def _charts(
                 choice = str(listed)
             elif listed is not None:
                 choice = policies[t.chart.name].choose(listed, t.version)
-            items.append(planning.chart_item(t, choice))
+            item = planning.chart_item(t, choice)
+            if t.chart.name in held and t.version is not None:
+                item = planning.held(item, held[t.chart.name])
+            items.append(item)
         out[env.name] = items
     return out
 

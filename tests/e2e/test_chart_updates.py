@@ -139,6 +139,13 @@ def test_plan_lists_chart_versions_chosen_by_their_policies(
     ours = [s for s in repo.seen if s.headers.get("user-agent") == "gitops-bot"]
     assert [s.path for s in ours] == ["/charts/index.yaml"]  # once, for the two files pinning podinfo
 
+    (work / "gitops-bot.holds.yaml").write_text("staging:\n  sourced: waiting for the 0.2 migration\n")
+    held = {c["chart"]: c for c in _plan(capsys, work)["environments"][0]["charts"]}
+    assert held["sourced"]["action"] == "held"
+    assert held["sourced"]["reason"] == "held: waiting for the 0.2 migration (0.2.0 available)"
+    assert held["podinfo"]["action"] == "update"
+    (work / "gitops-bot.holds.yaml").unlink()
+
     code = main(["plan", "--repo", str(work)])
     out, _ = capsys.readouterr()
     assert code == 0 and re.search(r"chart podinfo +1\.0\.0 +-> +1\.2\.1 ", out), out
