@@ -34,6 +34,8 @@ from gitops_bot.engine.app import App
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import AgeVerdict, old_enough
 from gitops_bot.registry.chart_source import ChartSource
+from gitops_bot.registry.charts import OciChart, oci_tag
+from gitops_bot.trust.settings import VerifyConfig
 from gitops_bot.release import freezes, planning, windows
 
 log = get_logger(__name__)
@@ -139,10 +141,12 @@ def _charts(
         what="listing chart versions",
     )
     policies = {c.name: Policy(c.policy) for c in app.config.charts}
+    for c in app.config.charts:
+        if c.verify is not None:
+            app.verifier.prepare(c.verify)  # a missing key is exit 2 before any request
     out: dict[str, list[PlanItem]] = {}
     for env in envs:
         items = []
-        held = app.holds.get(env.name, {})
         for t in targets[env.name]:
             listed = versions.get((t.chart.repository, t.chart.name))
             choice: Choice | str | None = None
@@ -150,11 +154,49 @@ def _charts(
                 choice = str(listed)
             elif listed is not None:
                 choice = policies[t.chart.name].choose(listed, t.version)
-            item = planning.chart_item(t, choice)
-            if t.chart.name in held and t.version is not None:
-                item = planning.held(item, held[t.chart.name])
-            items.append(item)
+            items.append(planning.chart_item(t, choice))
         out[env.name] = items
+    verdicts = _verify_charts(app, [i for items in out.values() for i in items])
+    for env in envs:
+        held = app.holds.get(env.name, {})
+        for n, item in enumerate(out[env.name]):
+            if (item.environment, item.image) in verdicts:
+                item = planning.verified(item, verdicts[item.environment, item.image])
+            if item.image in held and item.current is not None:
+                item = planning.held(item, held[item.image])
+            out[env.name][n] = item
+    return out
+
+
+def _verify_charts(app: App, items: Sequence[PlanItem]) -> dict[tuple[str, str], Verification]:
+    """Signature verdicts for the OCI chart versions the plan would write where the chart's
+    ``verify:`` applies: each version's digest resolved from its tag, then checked as an
+    image's digest is."""
+    wanted: dict[tuple[str, str], tuple[OciChart, str, VerifyConfig]] = {}
+    for i in items:
+        chart = app.config.chart(i.image)
+        spec = chart.verify if chart else None
+        if i.action is not PlanAction.UPDATE or chart is None or spec is None or i.candidate is None:
+            continue
+        if spec.environments and i.environment not in spec.environments:
+            continue
+        wanted[(i.environment, i.image)] = (
+            OciChart.parse(chart.repository, chart.name),
+            i.candidate.tag,
+            spec,
+        )
+
+    def check(k: tuple[OciChart, str, VerifyConfig]) -> Verification:
+        where, version, spec = k
+        client = app.registries.client(where.host)
+        digest = client.resolve_digest(where.repository, oci_tag(version))
+        return app.verifier.verify(client, f"{where.host}/{where.repository}", where.repository, digest, spec)
+
+    found = _gather(app, set(wanted.values()), check, what="verifying chart signatures")
+    out = {}
+    for key, k in wanted.items():
+        v = found[k]
+        out[key] = v if isinstance(v, Verification) else Verification(False, f"cannot verify: {v}")
     return out
 
 

@@ -4,8 +4,8 @@ policies as images (semver ranges, regex, numerical, alphabetical)."""
 
 from __future__ import annotations
 
-from gitops_bot.config.images import _POLICY_FIELDS, _policy
-from gitops_bot.config.kinds import INT, STR, ListOf
+from gitops_bot.config.images import _POLICY_FIELDS, VERIFY, _policy
+from gitops_bot.config.kinds import INT, STR, ListOf, Nested
 from gitops_bot.config.settings import ChartConfig
 from gitops_bot.config.spec import Field, Section, Values, between, matches
 from gitops_bot.core.model import Strategy
@@ -27,12 +27,18 @@ def _chart(v: Values) -> ChartConfig:
         )
     if policy.min_age is not None:
         raise v.error(v.line_of("min_age"), f"'min_age' is not read for charts yet ({v.what}); remove it")
+    if v["verify"] is not None and not v["repository"].startswith("oci://"):
+        raise v.error(
+            v.line_of("verify"),
+            f"'verify' of {v.what} needs an oci:// repository (signatures are OCI artifacts); remove it",
+        )
     return ChartConfig(
         name=name,
         repository=v["repository"].rstrip("/"),
         policy=policy,
         line=v.line,
         index_limit=v["index_limit_mb"] << 20,
+        verify=v["verify"],
     )
 
 
@@ -71,6 +77,7 @@ CHART = Section(
             (between(1, 1024, "'index_limit_mb' of {what} must be between 1 and 1024"),),
             description="The most index.yaml a classic repository may answer, in MiB.",
         ),
+        Field("verify", Nested(VERIFY, "'verify' of {parent}")),
     ),
     _chart,
     name="chart",

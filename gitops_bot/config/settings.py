@@ -42,6 +42,7 @@ class ChartConfig:
     policy: PolicyConfig
     line: int | None = None
     index_limit: int = 64 << 20  # bytes of a classic repository's index.yaml
+    verify: VerifyConfig | None = None  # signatures an oci:// chart's version must carry
 
 
 @dataclass(frozen=True)

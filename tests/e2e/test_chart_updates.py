@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
-from testkit import helm_charts
+from gitops_bot.config import RegistryConfig
+from gitops_bot.registry.client import RegistryClient
+from testkit import cosign, helm_charts
 from testkit.chart_repo import ChartRepo
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, update
@@ -218,3 +220,32 @@ def test_promote_gives_the_target_the_chart_versions_the_source_pins(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert json.loads(out)["changed"] is False
+
+
+def test_an_oci_chart_version_must_carry_the_signature_its_verify_policy_names(
+    charted: tuple[World, ChartRepo, Path], registry: RegistryProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world, _, work = charted
+    key = cosign.new_key("ecdsa")
+    (work / "cosign.pub").write_bytes(cosign.public_pem(key))
+    config = (work / "gitops-bot.yaml").read_text()
+    (work / "gitops-bot.yaml").write_text(
+        config.replace(
+            f"    repository: oci://{registry.host}/{world.ns}-charts\n",
+            f"    repository: oci://{registry.host}/{world.ns}-charts\n    verify:\n      keys: [{{file: cosign.pub}}]\n",
+        )
+    )
+
+    def sourced() -> dict[str, Any]:
+        (staging,) = [e for e in _plan(capsys, work)["environments"] if e["name"] == "staging"]
+        return {c["chart"]: c for c in staging["charts"]}["sourced"]
+
+    unsigned = sourced()
+    assert unsigned["action"] == "skip" and unsigned["reason"].startswith("0.2.0 not verified")
+
+    repository = f"{world.ns}-charts/sourced"
+    client = RegistryClient(RegistryConfig(host=registry.host))
+    digest = client.resolve_digest(repository, "0.2.0")
+    cosign.sign_image(world.pusher, repository, f"{registry.host}/{repository}", digest, key)
+    signed = sourced()
+    assert signed["action"] == "update" and signed["candidate"] == {"version": "0.2.0"}

@@ -50,6 +50,12 @@ def test_a_config_without_charts_has_none() -> None:
         ("  - name: podinfo\n    repository: oci://ghcr.io/x", "", "chart 'podinfo' is listed twice", 6),
         ("  - name: other\n    repository: git@github.com:x/y", "", "must be a chart repository URL", 7),
         ("", "    charts: [nginx]", "lists chart 'nginx', which is not under 'charts'", 10),
+        (
+            "    verify:\n      keys: [{file: cosign.pub}]",
+            "",
+            "'verify' of chart 'podinfo' needs an oci:// repository",
+            6,
+        ),
     ],
 )
 def test_bad_chart_settings_are_one_line_with_the_line_number(
