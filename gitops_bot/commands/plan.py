@@ -35,8 +35,8 @@ from gitops_bot.policy import Policy
 from gitops_bot.policy.age import AgeVerdict, old_enough
 from gitops_bot.registry.chart_source import ChartSource
 from gitops_bot.registry.charts import OciChart, oci_tag
-from gitops_bot.trust.settings import VerifyConfig
 from gitops_bot.release import freezes, planning, windows
+from gitops_bot.trust.settings import VerifyConfig
 
 log = get_logger(__name__)
 K = TypeVar("K")
