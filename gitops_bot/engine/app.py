@@ -67,6 +67,7 @@ class App:
         registries."""
         if self._workers is None:
             hosts = {img.repository.registry for img in self.config.images}
+            hosts |= {c.repository.split("/")[2] for c in self.config.charts}  # a chart repository's host
             slots = sum(self.config.registry(h).max_concurrency for h in hosts)
             self._workers = max(1, min(slots, MAX_WORKERS))
         return self._workers

@@ -249,3 +249,16 @@ def test_an_oci_chart_version_must_carry_the_signature_its_verify_policy_names(
     cosign.sign_image(world.pusher, repository, f"{registry.host}/{repository}", digest, key)
     signed = sourced()
     assert signed["action"] == "update" and signed["candidate"] == {"version": "0.2.0"}
+
+
+def test_a_chart_repository_that_stays_down_ends_the_plan_with_one_line_and_exit_3(
+    charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, repo, work = charted
+    repo.status = 503
+    code = main(["plan", "--repo", str(work)])
+    out, err = capsys.readouterr()
+    assert code == 3
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert any(f"chart repository {repo.url}/index.yaml unavailable" in line for line in lines), err
+    assert "Traceback" not in err and out == ""
