@@ -14,7 +14,7 @@ import tracemalloc
 
 import yaml
 
-from gitops_bot.registry import charts
+from gitops_bot.registry import chart_index
 
 ENTRY = """  - apiVersion: v2
     appVersion: 1.{v}.0
@@ -66,10 +66,10 @@ def main() -> None:
     args = parser.parse_args()
     raw = index(args.charts, args.versions)
     print(f"index.yaml: {len(raw) / 1e6:.1f} MB, {args.charts} charts x {args.versions} versions")
-    measure("lines", charts._helm_layout, raw)
+    measure("lines", chart_index._helm_layout, raw)
     if args.events:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        measure("events", lambda r: charts._entries(iter(yaml.parse(r, Loader=loader))), raw)
+        measure("events", lambda r: chart_index._entries(iter(yaml.parse(r, Loader=loader))), raw)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError, RegistryUnavailable
-from gitops_bot.registry import charts
+from gitops_bot.registry import chart_index
+from gitops_bot.registry.chart_index import index_versions
 from gitops_bot.registry.chart_source import ChartSource
-from gitops_bot.registry.charts import ChartIndexes, OciChart, index_versions, oci_tag, oci_versions
+from gitops_bot.registry.charts import ChartIndexes, OciChart, oci_tag, oci_versions
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.settings import RegistryConfig
 from testkit.chart_repo import ChartRepo
@@ -23,7 +24,7 @@ AZURE = (TEST_DATA / "charts" / "indexes" / "azure-samples.yaml").read_bytes()
 
 
 def _by_events(raw: bytes) -> dict[str, tuple[str, ...]]:
-    return charts._entries(iter(yaml.parse(raw, Loader=yaml.SafeLoader)))
+    return chart_index._entries(iter(yaml.parse(raw, Loader=yaml.SafeLoader)))
 
 
 def test_real_index_lists_each_charts_versions_in_published_order() -> None:
@@ -36,7 +37,7 @@ def test_real_index_lists_each_charts_versions_in_published_order() -> None:
 @pytest.mark.parametrize("raw", [PODINFO, AZURE], ids=["podinfo", "azure-samples"])
 def test_line_reading_of_helms_layout_agrees_with_the_yaml_parser(raw: bytes) -> None:
     """The fast path (helm's own layout, read by lines) answers exactly what YAML events do."""
-    fast = charts._helm_layout(raw)
+    fast = chart_index._helm_layout(raw)
     assert fast is not None
     assert fast == _by_events(raw)
 
@@ -63,7 +64,7 @@ def test_dependency_versions_and_nested_fields_are_not_taken_for_the_charts_vers
         "    description: |\n      version: 8.8.8\n    name: app\n    version: 1.0.0\ngenerated: x\n"
     )
     assert index_versions(text) == {"app": ("1.0.0",)}
-    assert charts._helm_layout(text.encode()) == {"app": ("1.0.0",)}
+    assert chart_index._helm_layout(text.encode()) == {"app": ("1.0.0",)}
 
 
 def test_an_alias_bomb_is_never_expanded() -> None:
