@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
+from gitops_bot.commands import chart_plan
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core import files, progress
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
@@ -33,10 +34,7 @@ from gitops_bot.core.model import (
 from gitops_bot.engine.app import App
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import AgeVerdict, old_enough
-from gitops_bot.registry.chart_source import ChartSource
-from gitops_bot.registry.charts import OciChart, oci_tag
 from gitops_bot.release import freezes, planning, windows
-from gitops_bot.trust.settings import VerifyConfig
 
 log = get_logger(__name__)
 K = TypeVar("K")
@@ -108,96 +106,13 @@ def plan(
     found.verdicts = _verify(app, active, found.candidates)
     if metadata:  # 5. metadata for what will change, when the caller shows it
         _add_metadata(app, active, found.candidates)
-    chart_items = _charts(app, envs, images)
+    chart_items = chart_plan.plan_charts(app, envs, images, _gather)
     return Plan(
         tuple(
             _with_charts(_environment_plan(app, env, targets[env.name], found), chart_items[env.name])
             for env in envs
         )
     )
-
-
-def _charts(
-    app: App, envs: Sequence[EnvironmentConfig], only: Collection[str] | None
-) -> dict[str, list[PlanItem]]:
-    """Each environment's chart items: the versions of each (repository, chart) read once,
-    concurrently, and the chart's policy choosing among them. A targeted cycle (``only``, a
-    registry push) plans no charts: pushes name images."""
-    if only is not None or not app.config.charts:
-        return {env.name: [] for env in envs}
-    targets = {env.name: app.chart_targets(env) for env in envs}
-    asking = [
-        t
-        for ts in targets.values()
-        for t in ts
-        if t.version is not None and t.exact and t.environment.mode is EnvironmentMode.REGISTRY
-    ]
-    source = ChartSource(app.registries)
-    limits = {c.name: c.index_limit for c in app.config.charts}
-    versions = _gather(
-        app,
-        {(t.chart.repository, t.chart.name) for t in asking},
-        lambda k: source.versions(k[0], k[1], limit=limits[k[1]]),
-        what="listing chart versions",
-    )
-    policies = {c.name: Policy(c.policy) for c in app.config.charts}
-    for c in app.config.charts:
-        if c.verify is not None:
-            app.verifier.prepare(c.verify)  # a missing key is exit 2 before any request
-    out: dict[str, list[PlanItem]] = {}
-    for env in envs:
-        items = []
-        for t in targets[env.name]:
-            listed = versions.get((t.chart.repository, t.chart.name))
-            choice: Choice | str | None = None
-            if isinstance(listed, GitOpsBotError):
-                choice = str(listed)
-            elif listed is not None:
-                choice = policies[t.chart.name].choose(listed, t.version)
-            items.append(planning.chart_item(t, choice))
-        out[env.name] = items
-    verdicts = _verify_charts(app, [i for items in out.values() for i in items])
-    for env in envs:
-        held = app.holds.get(env.name, {})
-        for n, item in enumerate(out[env.name]):
-            if (item.environment, item.image) in verdicts:
-                item = planning.verified(item, verdicts[item.environment, item.image])
-            if item.image in held and item.current is not None:
-                item = planning.held(item, held[item.image])
-            out[env.name][n] = item
-    return out
-
-
-def _verify_charts(app: App, items: Sequence[PlanItem]) -> dict[tuple[str, str], Verification]:
-    """Signature verdicts for the OCI chart versions the plan would write where the chart's
-    ``verify:`` applies: each version's digest resolved from its tag, then checked as an
-    image's digest is."""
-    wanted: dict[tuple[str, str], tuple[OciChart, str, VerifyConfig]] = {}
-    for i in items:
-        chart = app.config.chart(i.image)
-        spec = chart.verify if chart else None
-        if i.action is not PlanAction.UPDATE or chart is None or spec is None or i.candidate is None:
-            continue
-        if spec.environments and i.environment not in spec.environments:
-            continue
-        wanted[(i.environment, i.image)] = (
-            OciChart.parse(chart.repository, chart.name),
-            i.candidate.tag,
-            spec,
-        )
-
-    def check(k: tuple[OciChart, str, VerifyConfig]) -> Verification:
-        where, version, spec = k
-        client = app.registries.client(where.host)
-        digest = client.resolve_digest(where.repository, oci_tag(version))
-        return app.verifier.verify(client, f"{where.host}/{where.repository}", where.repository, digest, spec)
-
-    found = _gather(app, set(wanted.values()), check, what="verifying chart signatures")
-    out = {}
-    for key, k in wanted.items():
-        v = found[k]
-        out[key] = v if isinstance(v, Verification) else Verification(False, f"cannot verify: {v}")
-    return out
 
 
 def _with_charts(ep: EnvironmentPlan, items: Sequence[PlanItem]) -> EnvironmentPlan:
