@@ -93,7 +93,12 @@ class Release:
             return "; ".join(parts) or "no change"
         if len(self.changes) == 1:
             return self.changes[0].summary
-        return f"update {len(self.changes)} images"
+        charts = sum(1 for c in self.changes if c.kind is ArtifactKind.CHART)
+        images = len(self.changes) - charts
+        if not charts:
+            return f"update {images} images"
+        counted = [(images, "image"), (charts, "chart")]
+        return "update " + " and ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counted if n)
 
     def title(self) -> str:
         match self.kind:
@@ -156,7 +161,7 @@ class Release:
                 + " | ".join(
                     [
                         c.environment,
-                        f"`{c.image}`",
+                        f"`{c.image}` (chart)" if c.kind is ArtifactKind.CHART else f"`{c.image}`",
                         f"`{c.from_tag}`"
                         if c.from_tag
                         else (f"`{_short(c.from_digest)}`" if c.from_digest else "—"),

@@ -180,7 +180,9 @@ def test_update_proposes_chart_versions_and_images_in_one_pull_request_that_helm
         "apps/staging/Chart.yaml"
     ].replace("    version: 1.0.0\n", "    version: 1.2.1\n")
     (pr,) = world.github.open_pulls()
-    assert "podinfo" in pr["body"] and "sourced" in pr["body"]
+    assert pr["title"] == "staging: release: update 1 image and 2 charts"
+    assert "| staging | `podinfo` (chart) | `1.0.0` | `1.2.1` | — |" in pr["body"]
+    assert "| staging | `sourced` (chart) | `0.1.0` | `0.2.0` | — |" in pr["body"]
 
     # the real helm accepts the edited chart: Chart.lock in step with Chart.yaml, then renders
     check = tmp_path / "check"
