@@ -188,3 +188,10 @@ def test_a_pools_new_cycle_revalidates_chart_indexes_and_reuses_them_on_304(repo
         assert source.versions(repo.url, "podinfo")[0] == "1.2.1"
     assert [s.path for s in repo.seen] == ["/charts/index.yaml"] * 2
     assert "if-none-match" in repo.seen[1].headers
+
+
+def test_a_small_gzip_body_that_inflates_past_the_cap_is_refused(repo: ChartRepo) -> None:
+    """The cap counts the index as decoded: 2 MB of newlines arrive as a few kB of gzip."""
+    repo.index = b"apiVersion: v1\nentries: {}\n" + b"\n" * 2_000_000
+    with pytest.raises(RegistryProtocolError, match="over 1000000 bytes"):
+        _indexes().versions(repo.url, "podinfo", limit=1_000_000)
