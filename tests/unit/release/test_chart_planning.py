@@ -3,11 +3,15 @@ environment's mode and the policy's choice."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from gitops_bot.config import ChartConfig, EnvironmentConfig, PolicyConfig
+from gitops_bot.config import ChartConfig, Config, EnvironmentConfig, PolicyConfig
+from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import ArtifactKind, Choice, PlanAction
 from gitops_bot.policy import Policy
+from gitops_bot.release import promotion
 from gitops_bot.release.planning import ChartTarget, chart_item
 
 CHART = ChartConfig("podinfo", "https://stefanprodan.github.io/podinfo", PolicyConfig(range="^1"))
@@ -65,3 +69,12 @@ def test_what_cannot_or_need_not_change_says_why(
     item = chart_item(target, listed)
     assert item.action is action and reason in item.reason
     assert item.candidate is None or action is PlanAction.NONE
+
+
+def test_a_chart_can_be_held_and_named_in_a_promotion_but_an_unknown_name_cannot() -> None:
+    cfg = Config(Path("gitops-bot.yaml"), (), (STAGING, PRODUCTION), charts=(CHART,))
+    rel, notes = promotion.hold(cfg, {}, "production", "podinfo", "waiting for 1.3")
+    assert rel is not None and rel.holds == (("podinfo", "waiting for 1.3"),) and notes == []
+    assert promotion.environments(cfg, "staging", "production", only=["podinfo"], force=False)
+    with pytest.raises(UsageError, match="unknown image 'nginx'"):
+        promotion.hold(cfg, {}, "production", "nginx", None)
