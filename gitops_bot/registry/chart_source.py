@@ -23,4 +23,6 @@ class ChartSource:
             where = OciChart.parse(repository, chart)
             return oci_versions(self.pool.client(where.host).list_tags(where.repository))
         host = httpx.URL(repository).netloc.decode("ascii")
-        return self.indexes.versions(repository, chart, limit=limit, config=self.pool.registry_config(host))
+        return self.indexes.versions(
+            repository, chart, limit=limit, config=self.pool.registry_config(host), env=self.pool.environ
+        )

@@ -147,9 +147,11 @@ class ChartIndexes:
         *,
         limit: int = DEFAULT_INDEX_LIMIT,
         config: RegistryConfig | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> list[str]:
         """Every version of ``chart`` in the repository's index, as written there (``config``:
-        the host's settings, else the ``settings`` this was made with).
+        the host's settings, else the ``settings`` this was made with; ``env``: where its
+        ``username_env``/``password_env`` are looked up, else the ``env`` this was made with).
         :class:`RegistryAccessError` when the index is refused or missing or lacks the chart,
         :class:`RegistryProtocolError` when it is unreadable or over ``limit`` bytes,
         :class:`RegistryUnavailable` when the host stays unreachable."""
@@ -161,7 +163,7 @@ class ChartIndexes:
                 found = self._cycle[url] = Future()
         if first:
             try:
-                found.set_result(self._read(url, limit, config))
+                found.set_result(self._read(url, limit, config, self._env if env is None else env))
             except BaseException as exc:
                 found.set_exception(exc)
         read = found.result()
@@ -181,7 +183,9 @@ class ChartIndexes:
                 )
             return found
 
-    def _read(self, url: str, limit: int, config: RegistryConfig | None) -> _Read:
+    def _read(
+        self, url: str, limit: int, config: RegistryConfig | None, env: Mapping[str, str] | None
+    ) -> _Read:
         origin = httpx.URL(url)
         host = origin.netloc.decode("ascii")
         config = config or self._settings(host)
@@ -192,7 +196,7 @@ class ChartIndexes:
             )
         headers = {"User-Agent": USER_AGENT, "Accept": "application/x-yaml, text/yaml, */*"}
         headers["Accept-Encoding"] = "gzip"
-        authorization = self._authorization(config)
+        authorization = self._authorization(config, env)
         with self._lock:
             kept = self._kept.get(url)
         if kept is not None:
@@ -238,10 +242,10 @@ class ChartIndexes:
         log.debug("chart_index_read", url=url, bytes=len(body), charts=len(versions))
         return read
 
-    def _authorization(self, config: RegistryConfig) -> str | None:
+    def _authorization(self, config: RegistryConfig, env: Mapping[str, str] | None) -> str | None:
         if not (config.username_env and config.password_env):
             return None
-        found = credentials.lookup(config, self._env)
+        found = credentials.lookup(config, env)
         if found is None or found.username is None or found.password is None:
             return None
         token = base64.b64encode(f"{found.username}:{found.password}".encode()).decode("ascii")

@@ -90,6 +90,11 @@ class RegistryPool:
             self._settings[host] = cfg
         return cfg
 
+    @property
+    def environ(self) -> Mapping[str, str] | None:
+        """Where this view's registry secrets are looked up (None: the process environment)."""
+        return self._env
+
     def registry_config(self, host: str) -> RegistryConfig:
         """The host's settings in this pool's configuration (a chart repository's too)."""
         return self._settings_of(host)

@@ -195,3 +195,21 @@ def test_a_small_gzip_body_that_inflates_past_the_cap_is_refused(repo: ChartRepo
     repo.index = b"apiVersion: v1\nentries: {}\n" + b"\n" * 2_000_000
     with pytest.raises(RegistryProtocolError, match="over 1000000 bytes"):
         _indexes().versions(repo.url, "podinfo", limit=1_000_000)
+
+
+class _Settings:
+    """A repository's registry settings (``config.Config`` is one): credentials for every host."""
+
+    root = TEST_DATA
+
+    def registry(self, host: str) -> RegistryConfig:
+        return RegistryConfig(host=host, username_env="CHART_USER", password_env="CHART_PASS")
+
+
+def test_a_bound_pool_looks_chart_credentials_up_in_its_own_repositorys_environment(repo: ChartRepo) -> None:
+    """Many repositories share one pool (``fleet``): each one's secrets are its own."""
+    repo.user, repo.password = "fleet-reader", "fleet-pass"
+    with RegistryPool() as pool:
+        view = pool.bind(_Settings(), env={"CHART_USER": "fleet-reader", "CHART_PASS": "fleet-pass"})
+        assert ChartSource(view).versions(repo.url, "podinfo")[0] == "1.2.1"
+    assert repo.seen[0].headers["authorization"].startswith("Basic ")
