@@ -1,7 +1,9 @@
 """``gitops-bot.yaml`` -> frozen dataclasses.
 
-Each section is declared (:mod:`.spec`: keys, kinds, defaults, rules) beside the function that
-builds its settings: :mod:`.images`, :mod:`.environments`, :mod:`.sections`, :mod:`.events`.
+Each key is declared once, on the settings dataclass that holds it (default, description and
+rules: :mod:`gitops_bot.core.settings`); each section (:mod:`.spec`) is derived from it beside
+the function that builds its settings: :mod:`.images`, :mod:`.environments`, :mod:`.sections`,
+:mod:`.events`.
 One generic reader checks a file against the declarations, every error naming the file, the
 line and what to fix; :mod:`.schema` turns the same declarations into the published JSON
 Schema. Secrets never live in the file: the file names *environment variables* that hold

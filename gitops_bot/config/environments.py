@@ -12,7 +12,7 @@ from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.reader import Reader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
-from gitops_bot.config.spec import Field, Section, Values, holds, none_of, one_of
+from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
 from gitops_bot.config.windows import WINDOWS
 from gitops_bot.core.model import WriteMode
 
@@ -95,7 +95,7 @@ ENVIRONMENT = Section(
         Field(
             "write",
             STR,
-            WriteMode.PULL_REQUEST.value,
+            default_of(EnvironmentConfig, "write"),
             (
                 one_of(
                     (m.value for m in WriteMode),

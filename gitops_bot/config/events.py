@@ -1,34 +1,28 @@
 """The ``webhooks:`` and ``notifications:`` sections -> the settings the events and notify
-packages own."""
+packages own (and declare: their keys are the fields of those dataclasses)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 
-from gitops_bot.config.kinds import INT, NUMBER, STR, EnvVar, ListOf, MapOf, Nested, Strings
-from gitops_bot.config.sections import URL
-from gitops_bot.config.spec import Field, Rule, Same, Section, Values, between, matches, one_of
+from gitops_bot.config.kinds import NUMBER, STR, ListOf, MapOf, Nested, section_of
+from gitops_bot.config.spec import Field, Section, Values, matches
+from gitops_bot.core.settings import URL
 from gitops_bot.events.settings import (
-    DEFAULT_DEBOUNCE,
-    DEFAULT_MAX_BODY,
-    DEFAULT_REPLAY_WINDOW,
     GOOGLE_ISSUER,
     GOOGLE_JWKS,
     JWT_TYPES,
     SIGNED_TYPES,
-    SOURCE_TYPES,
     TOKEN_TYPES,
     JwtSettings,
     SourceSettings,
     WebhookSettings,
 )
-from gitops_bot.notify.settings import EVENTS, TYPES, NotifierSettings
+from gitops_bot.notify.settings import EVENTS, NotifierSettings
 
-MAX_BODY_LIMIT = 25 * 1024 * 1024
 _NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 _NEEDS = {kind: "secret_env" for kind in SIGNED_TYPES} | {kind: "token_env" for kind in TOKEN_TYPES}
-_HEADER = r"^[A-Za-z0-9-]{1,64}$"
 
 
 # https, or plain http to this machine only (a key set served beside the bot, a test)
@@ -95,39 +89,11 @@ def _source(v: Values) -> SourceSettings:
     return SourceSettings(v.key, kind, secret_env, token_env, v["registry"], v["header"], jwt)
 
 
-SOURCE = Section(
-    (
-        Field(
-            "type",
-            STR,
-            Same(""),
-            (one_of(SOURCE_TYPES, "{what}: type must be one of " + ", ".join(SOURCE_TYPES)),),
-            description="Default: the source's name.",
-        ),
-        Field("secret_env", EnvVar()),
-        Field("token_env", EnvVar()),
-        Field(
-            "registry",
-            STR,
-            rules=(
-                matches(r"^[A-Za-z0-9.-]+(:\d+)?$", "{what}: registry must be a host[:port], e.g. ghcr.io"),
-            ),
-        ),
-        Field(
-            "header",
-            STR,
-            rules=(matches(_HEADER, "{what}: header must be an HTTP header name, e.g. X-Api-Key"),),
-            description="The request header that carries the token_env token (an EventBridge API key "
-            "connection, an ACR custom header); Authorization and the URL are always looked at.",
-        ),
-        Field(
-            "jwt",
-            Nested(JWT, "'jwt' of {parent}"),
-            description="A signed bearer JWT (gar, ecr, acr): Pub/Sub push OIDC, an EventBridge "
-            "OAuth connection, Event Grid's Entra ID token.",
-        ),
-    ),
+SOURCE = section_of(
+    SourceSettings,
     _source,
+    kinds={"jwt": Nested(JWT, "'jwt' of {parent}")},
+    same={"type": ""},
     name="webhookSource",
     schema={
         "oneOf": [
@@ -139,48 +105,30 @@ SOURCE = Section(
 )
 
 
-def _within(top: float) -> Rule:
-    return between(0, top, f"{{key}} in {{what}} must be between 0 and {top:g}")
-
-
-WEBHOOKS = Section(
-    (
-        Field(
-            "sources",
-            MapOf(
-                SOURCE,
-                "'webhooks: sources'",
-                "webhook source {key!r}",
-                name_rule=matches(
-                    _NAME, "{what}: the name is the URL path /webhook/NAME; use a-z, 0-9, - and _"
-                ),
-            ),
-        ),
-        Field(
-            "max_body",
-            NUMBER,
-            DEFAULT_MAX_BODY,
-            (
-                _within(MAX_BODY_LIMIT),
-                between(1024, None, "max_body in 'webhooks' must be at least 1024 bytes"),
-            ),
-        ),
-        Field("replay_window", NUMBER, DEFAULT_REPLAY_WINDOW, (_within(86400),)),
-        Field("debounce", NUMBER, DEFAULT_DEBOUNCE, (_within(300),)),
-    ),
+WEBHOOKS = section_of(
+    WebhookSettings,
     lambda v: WebhookSettings(
         sources=tuple(s for _, s in v["sources"] if s is not None),
         max_body=int(v["max_body"]),
         replay_window=v["replay_window"],
         debounce=v["debounce"],
     ),
+    kinds={
+        "sources": MapOf(
+            SOURCE,
+            "'webhooks: sources'",
+            "webhook source {key!r}",
+            name_rule=matches(_NAME, "{what}: the name is the URL path /webhook/NAME; use a-z, 0-9, - and _"),
+        ),
+        "max_body": NUMBER,  # read as any number, kept as whole bytes
+    },
     name="webhooks",
 )
 
 
 def _notifier(v: Values) -> NotifierSettings:
     kind, url, what = v["type"], v["url"], v.what
-    if any(n.name == v["name"] for n in v.siblings):
+    if v["name"] in v.taken:
         raise v.error(v.file.line_of("notifications"), f"notification name {v['name']!r} is used twice")
     if (url is None) == (v["url_env"] is None):
         raise v.error(v.line, f"{what}: give exactly one of url and url_env")
@@ -204,35 +152,10 @@ def _notifier(v: Values) -> NotifierSettings:
     return NotifierSettings(type=kind, timeout=v["timeout"], attempts=v["attempts"], **values)
 
 
-_EVENT = {"$ref": "#/$defs/event"}
-NOTIFICATION = Section(
-    (
-        Field("name", STR, Same("type")),
-        Field(
-            "type",
-            STR,
-            required=True,
-            rules=(one_of(TYPES, "{what}: type must be one of " + ", ".join(TYPES)),),
-        ),
-        Field(
-            "url",
-            STR,
-            description="A generic webhook's address; a Slack or Teams URL is a secret: give it by url_env.",
-            schema={"type": "string", "pattern": URL},
-        ),
-        Field("url_env", EnvVar()),
-        Field("secret_env", EnvVar(), description="Signs a generic webhook's body (HMAC-SHA256)."),
-        Field("events", Strings(), EVENTS, schema={"oneOf": [_EVENT, {"type": "array", "items": _EVENT}]}),
-        Field("environments", Strings()),
-        Field(
-            "timeout",
-            NUMBER,
-            5.0,
-            (_within(60), between(0, None, "{what}: timeout must be more than 0 seconds", above=True)),
-        ),
-        Field("attempts", INT, 3, (between(1, 10, "{what}: attempts must be between 1 and 10"),)),
-    ),
+NOTIFICATION = section_of(
+    NotifierSettings,
     _notifier,
+    same={"name": "type"},
     name="notification",
     named="notification {name!r}",
     schema={

@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar, Strings
+from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar, derive_fields, section_of
 from gitops_bot.config.settings import ImageConfig
-from gitops_bot.config.spec import COMPILES, Field, Rule, Same, Section, Values, holds, matches, one_of
+from gitops_bot.config.spec import Field, Same, Section, Values, matches
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
-from gitops_bot.policy.semver import parse_range
-from gitops_bot.policy.settings import POLICIES, PolicyConfig
+from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.scm.settings import SourceConfig
 from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 
@@ -36,7 +35,7 @@ def _key(v: Values) -> KeyRef:
     return ref
 
 
-KEY = Section((Field("file", STR), Field("env", EnvVar())), _key, schema=_exactly_one("file", "env"))
+KEY = section_of(KeyRef, _key, kinds={"env": EnvVar()}, schema=_exactly_one("file", "env"))
 
 
 def _keyless(v: Values) -> KeylessConfig:
@@ -45,13 +44,8 @@ def _keyless(v: Values) -> KeylessConfig:
     return KeylessConfig(v["trusted_root"], v["issuer"], v["identity"], v["identity_regexp"])
 
 
-KEYLESS = Section(
-    (
-        Field("trusted_root", STR, required=True),
-        Field("issuer", STR, required=True),
-        Field("identity", STR),
-        Field("identity_regexp", STR, rules=(COMPILES,)),
-    ),
+KEYLESS = section_of(
+    KeylessConfig,
     _keyless,
     schema=_exactly_one("identity", "identity_regexp"),
 )
@@ -64,13 +58,13 @@ def _verify(v: Values) -> VerifyConfig:
     return VerifyConfig(keys=v["keys"], keyless=v["keyless"], environments=v["environments"])
 
 
-VERIFY = Section(
-    (
-        Field("keys", ListOf(KEY, "a key in {parent}", "'keys' in {what} must be a list")),
-        Field("keyless", Nested(KEYLESS, "'keyless' of {parent}")),
-        Field("environments", Strings(), description="Only in these environments (default: all)."),
-    ),
+VERIFY = section_of(
+    VerifyConfig,
     _verify,
+    kinds={
+        "keys": ListOf(KEY, "a key in {parent}", "'keys' in {what} must be a list"),
+        "keyless": Nested(KEYLESS, "'keyless' of {parent}"),
+    },
     name="verify",
     schema=_any_of("keys", "keyless"),
 )
@@ -86,28 +80,8 @@ def _source(v: Values) -> SourceConfig:
     return SourceConfig(repository=v["repository"], revision_from_tag=pattern)
 
 
-SOURCE = Section(
-    (
-        Field(
-            "repository",
-            STR,
-            rules=(
-                matches(
-                    r"^https?://[^/\s]+/[^\s]+$",
-                    "'repository' {value!r} of {what} must be the source's web URL (https://host/owner/name)",
-                ),
-            ),
-            description="The source repository's web URL, "
-            "when the image has no org.opencontainers.image.source label.",
-        ),
-        Field(
-            "revision_from_tag",
-            STR,
-            rules=(COMPILES,),
-            description="A regular expression with a (?P<sha>...) group reading the commit from the tag, "
-            "when the image has no org.opencontainers.image.revision label.",
-        ),
-    ),
+SOURCE = section_of(
+    SourceConfig,
     _source,
     name="source",
 )
@@ -160,71 +134,17 @@ HELM = Section(
 )
 
 
-def _range_problem(value: str | int | float) -> str | None:
-    try:
-        parse_range(str(value))
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
-_NOT_FLOAT = holds(
-    lambda v: "" if isinstance(v, float) else None,
-    "'range' of {what} is the number {value} to YAML, which drops trailing zeros (1.10 reads as 1.1); "
-    'write it quoted, e.g. range: "1.10"',
+# The tag policy's keys, declared on PolicyConfig; its range is a string or an integer to YAML
+# (the rule refuses a float) and its min_age a duration or 0
+_POLICY_FIELDS = derive_fields(
+    PolicyConfig, {"range": Scalar((str, int, float)), "min_age": Scalar((str, int))}, {}
 )
-DURATION_PATTERN = r"^(0|(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?)$"
-
-
-MIN_AGE = Field(
-    "min_age",
-    Scalar((str, int)),
-    rules=(
-        Rule(
-            lambda v: None if isinstance(v, str | int) and not isinstance(v, bool) and _valid(v) else "",
-            "'min_age' of {what} must be a duration like 30m, 2h, 1d or 1h30m (or 0: off), not {value!r}",
-        ),
-    ),
-    description="Propose a tag only once its image is this old (created time + min_age <= now): "
-    "a duration in whole units, largest first: 30m, 2h, 1d, 1h30m, 45s; 0 turns it off. "
-    "An image whose creation time is unknown is not proposed while it is set.",
-    schema={"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}]},
-)
-
-
-def _valid(value: str | int) -> bool:
-    return value == 0 if isinstance(value, int) else parse_duration(value) is not None
+MIN_AGE = next(f for f in _POLICY_FIELDS if f.key == "min_age")
 
 
 def min_age(value: str | int | None) -> timedelta | None:
     """The ``min_age`` value as read (already checked by :data:`MIN_AGE`'s rule)."""
     return None if value is None else parse_duration(str(value))
-
-
-_POLICY_FIELDS = (
-    Field("policy", STR, "semver", (one_of(POLICIES, "unknown policy {value!r} for {what}; {suggest}"),)),
-    Field(
-        "range",
-        Scalar((str, int, float)),
-        rules=(_NOT_FLOAT, holds(_range_problem, "invalid semver range {text!r} for {what}: {problem}")),
-        description="semver only: e.g. '>=1.2 <2', ~1.4, ^2; quote numbers like \"1.10\".",
-        schema={"type": ["string", "integer"]},
-    ),
-    Field("prerelease", BOOL, False),
-    Field("pattern", STR, rules=(COMPILES,), description="regex policy: the tags to consider."),
-    Field("extract", STR, description="The pattern's named group to order by ($ts also accepted)."),
-    Field(
-        "order",
-        STR,
-        "numerical",
-        (one_of((o.value for o in TagOrder), "'order' must be numerical or alphabetical ({what})"),),
-    ),
-    Field("tag", STR, description="digest policy: the mutable tag to follow."),
-    Field("allow", Strings(), rules=(COMPILES,), description="Regexes a tag must match (any)."),
-    Field("ignore", Strings(), rules=(COMPILES,), description="Regexes that exclude a tag."),
-    Field("allow_downgrade", BOOL, False),
-    MIN_AGE,
-)
 
 
 def _policy(v: Values) -> PolicyConfig:
@@ -270,7 +190,7 @@ def _repository(v: Values) -> ImageRef:
 
 
 def _image(v: Values) -> ImageConfig:
-    if any(i.name == v["name"] for i in v.siblings):
+    if v["name"] in v.taken:
         raise v.error(v.line, f"image {v['name']!r} is listed twice")
     return ImageConfig(
         name=v["name"],

@@ -4,13 +4,19 @@ a mapping of the user's names by another :class:`~gitops_bot.config.spec.Section
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import sys
+import types
+import typing
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from gitops_bot.config.reader import Reader, item_line
-from gitops_bot.config.spec import JSON, Defs, Rule, Section, Values, object_schema, read
+from gitops_bot.config.spec import JSON, Defs, Field, Rule, Same, Section, Values, object_schema, read
+from gitops_bot.core.settings import declared
 
 T = TypeVar("T")
 
@@ -133,10 +139,15 @@ class ListOf(Kind, Generic[T]):
         if not isinstance(items, list):
             raise v.error(v.line_of(key), self.not_list.format(what=v.what))
         out: list[T] = []
+        names: set[str] = set()  # the entries' names so far: "listed twice" in O(1)
         for index, node in enumerate(items):
             what = self.what.format(index=index, number=index + 1, parent=v.what)
-            child = v.child(node, what, item_line(items, index), siblings=tuple(out))
-            out.append(read(self.section, child))
+            child = v.child(node, what, item_line(items, index), siblings=out, taken=names)
+            item = read(self.section, child)
+            out.append(item)
+            name = getattr(item, "name", None)
+            if isinstance(name, str):
+                names.add(name)
         if self.check:
             self.check(v.r, tuple(out))
         return tuple(out)
@@ -185,3 +196,81 @@ class MapOf(Kind, Generic[T]):
             out["propertyNames"] = dict(self.name_rule.schema)
         out["additionalProperties"] = {"oneOf": [{"const": False}, entry]} if self.off else entry
         return out
+
+
+def kind_of(key: str, annotation: Any, settings: type) -> Kind:
+    """The kind a settings field's annotation says (``| None`` aside): str, bool, int, float,
+    a str enum (its values are read as strings), ``tuple[str, ...]``; a key ending in ``_env``
+    names an environment variable. Anything else must be given (``section_of(kinds=...)``).
+
+    The annotation is read as written (``from __future__ import annotations`` leaves text):
+    evaluating every settings class's hints at import cost more than the rest of this module."""
+    text = annotation if isinstance(annotation, str) else _text(annotation)
+    parts = [p.strip() for p in text.split("|") if p.strip() != "None"]
+    name = parts[0] if len(parts) == 1 else text
+    if name == "str" and key.endswith("_env"):
+        return EnvVar()
+    simple = {"str": STR, "bool": BOOL, "int": INT, "float": NUMBER}
+    if name in simple:
+        return simple[name]
+    if name.replace(" ", "") == "tuple[str,...]":
+        return Strings()
+    found = vars(sys.modules[settings.__module__]).get(name)
+    if isinstance(found, type) and issubclass(found, enum.Enum) and issubclass(found, str):
+        return STR
+    raise TypeError(f"{settings.__name__}.{key}: say its kind in section_of(kinds=...) ({text})")
+
+
+def _text(annotation: Any) -> str:
+    """An evaluated annotation written as source would write it (``str | None``)."""
+    if isinstance(annotation, types.UnionType):
+        return " | ".join(_text(a) for a in typing.get_args(annotation))
+    if annotation is type(None):
+        return "None"
+    if typing.get_origin(annotation) is tuple:
+        return (
+            "tuple["
+            + ", ".join("..." if a is Ellipsis else _text(a) for a in typing.get_args(annotation))
+            + "]"
+        )
+    return getattr(annotation, "__name__", repr(annotation))
+
+
+def section_of(
+    settings: type,
+    build: Callable[[Values], T],
+    *,
+    kinds: Mapping[str, Kind] | None = None,
+    same: Mapping[str, str] | None = None,
+    **section: Any,
+) -> Section[T]:
+    """The section whose keys are the fields of the ``settings`` dataclass (declared with
+    :func:`gitops_bot.core.settings.setting`): default, description and rules from each field,
+    the kind from its annotation unless ``kinds`` says it. ``same``: a key whose default is
+    another key's value ("": the entry's name), for a field the dataclass requires. Fields
+    declared ``key=None`` are not keys."""
+    fields = derive_fields(settings, kinds or {}, same or {})
+    return Section(fields, build, settings=settings, **section)
+
+
+def derive_fields(settings: type, kinds: Mapping[str, Kind], same: Mapping[str, str]) -> tuple[Field, ...]:
+    out: list[Field] = []
+    for f in dataclasses.fields(settings):
+        meta = declared(f)
+        if meta.key is None:
+            continue
+        key = meta.key or f.name
+        default: Any = None if f.default is dataclasses.MISSING else f.default
+        if isinstance(default, enum.Enum):  # read and written as its YAML value
+            default = default.value
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if key in same:
+            if not required:
+                raise TypeError(f"{settings.__name__}.{f.name}: a default in the dataclass and in 'same'")
+            default, required = Same(same[key]), False
+        kind = kinds[key] if key in kinds else kind_of(key, f.type, settings)
+        out.append(Field(key, kind, default, meta.rules, required, meta.description, meta.schema))
+    unknown = (set(kinds) | set(same)) - {f.key for f in out}
+    if unknown:
+        raise TypeError(f"{settings.__name__} has no keys {sorted(unknown)}")
+    return tuple(out)

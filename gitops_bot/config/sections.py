@@ -1,25 +1,21 @@
 """The sections beside images and environments: ``registries``, ``git``, ``pull_request``,
-``github``, ``forge`` and ``argocd``."""
+``github``, ``forge`` and ``argocd``. Their keys are declared once, on the settings
+dataclasses (:mod:`gitops_bot.core.settings`); each section here adds how its keys are built
+into the settings and what spans them."""
 
 from __future__ import annotations
 
-import re
-import string
-
-from gitops_bot.config.kinds import BOOL, INT, NUMBER, STR, EnvVar, MapOf, Nested, Scalar, Strings, Value
-from gitops_bot.config.settings import DEFAULT_AUTHOR, DEFAULT_MESSAGE, GitConfig, PullRequestConfig
-from gitops_bot.config.spec import Field, Section, Values, between, holds, matches, one_of
+from gitops_bot.config.kinds import MapOf, Nested, Scalar, Value, section_of
+from gitops_bot.config.settings import GitConfig, PullRequestConfig
+from gitops_bot.config.spec import Values
 from gitops_bot.core.model import Grouping, SigningMethod, is_loopback_host, normalise_host
+from gitops_bot.core.settings import URL as URL
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.registry.settings import RegistryConfig
-from gitops_bot.scm.settings import FORGES, ForgeConfig, GitHubConfig
+from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from gitops_bot.trust.settings import SigningConfig
 
-URL = r"^https?://[^/\s]+"
 SIGNING_METHODS = tuple(m.value for m in SigningMethod)
-_AUTHOR = r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$"
-_BRANCH = r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]+(?<!/)$"
-_TEMPLATE_FIELDS = ("environment", "summary", "images", "release")
 
 
 def _registry(v: Values) -> RegistryConfig:
@@ -34,56 +30,13 @@ def _registry(v: Values) -> RegistryConfig:
     return RegistryConfig(host=host, **v.values)
 
 
-REGISTRY = Section(
-    (
-        Field("insecure", BOOL, False, description="Plain http (loopback is always allowed plain http)."),
-        Field("tls", BOOL, description="false: plain http (needs insecure: true unless loopback)."),
-        Field("ca_file", STR, description="A private CA's PEM, relative to gitops-bot.yaml."),
-        Field("username_env", EnvVar(), description="The variable holding the registry user name."),
-        Field("password_env", EnvVar(), description="The variable holding the registry password or token."),
-        Field(
-            "max_concurrency",
-            INT,
-            32,
-            (between(1, None, "'max_concurrency' must be at least 1"),),
-            description="Requests in flight to this host (at 40 ms round trip, 32 is ~800 a second).",
-        ),
-        Field("requests_per_second", NUMBER, description="Optional spacing of request starts."),
-        Field(
-            "http2",
-            BOOL,
-            True,
-            description="HTTP/2 over https when the registry offers it (one connection, many requests).",
-        ),
-        Field(
-            "timeout",
-            NUMBER,
-            30.0,
-            (between(0, 600, "{what}: 'timeout' must be more than 0 and at most 600 seconds", above=True),),
-        ),
-    ),
+REGISTRY = section_of(
+    RegistryConfig,
     _registry,
     name="registry",
     schema={"dependentRequired": {"username_env": ["password_env"], "password_env": ["username_env"]}},
 )
 REGISTRIES = MapOf(REGISTRY, "'registries'", "registry {key!r}")
-
-
-def _template_problem(template: str) -> str | None:
-    """Why ``template`` is not a plain use of the known fields (no attribute or index access,
-    no format spec: ``{environment.__class__}`` or ``{summary:>999999999}`` are refused)."""
-    try:
-        parts = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        return str(exc)
-    for _text, name, spec, conversion in parts:
-        if name is None:
-            continue
-        if name not in _TEMPLATE_FIELDS:
-            return f"unknown placeholder {{{name}}}"
-        if spec or conversion:
-            return f"{{{name}}} takes no format spec or conversion"
-    return None
 
 
 def _signing(v: Values) -> SigningConfig:
@@ -98,17 +51,8 @@ def _signing(v: Values) -> SigningConfig:
 
 
 _ONE_KEY = [{"required": ["key_file"]}, {"required": ["key_env"]}]
-SIGNING = Section(
-    (
-        Field(
-            "method",
-            STR,
-            required=True,
-            rules=(one_of(SIGNING_METHODS, "git signing method {value!r} must be ssh, gpg or github-api"),),
-        ),
-        Field("key_file", STR),
-        Field("key_env", EnvVar()),
-    ),
+SIGNING = section_of(
+    SigningConfig,
     _signing,
     schema={
         "if": {"properties": {"method": {"const": SigningMethod.GITHUB_API.value}}},
@@ -116,34 +60,10 @@ SIGNING = Section(
         "else": {"description": "ssh and gpg: exactly one of key_file or key_env.", "oneOf": _ONE_KEY},
     },
 )
-_BRANCH_NAME = matches(_BRANCH, "git {key} {value!r} is not a valid branch name")
-_FIELDS_HINT = "fields: {{environment}}, {{summary}}, {{images}}, {{release}}"
-GIT = Section(
-    (
-        Field("base", STR, rules=(_BRANCH_NAME,)),
-        Field(
-            "author",
-            STR,
-            DEFAULT_AUTHOR,
-            (matches(_AUTHOR, "git author {value!r} must look like 'Name <email>'"),),
-        ),
-        Field("signoff", BOOL, False),
-        Field(
-            "message",
-            STR,
-            DEFAULT_MESSAGE,
-            (
-                holds(
-                    _template_problem,
-                    "git message template {value!r} is invalid ({problem}); " + _FIELDS_HINT,
-                ),
-            ),
-            description="Fields: {environment}, {summary}, {images}, {release}.",
-        ),
-        Field("branch_prefix", STR, "gitops-bot", (_BRANCH_NAME,)),
-        Field("signing", Nested(SIGNING, "'git: signing'")),
-    ),
+GIT = section_of(
+    GitConfig,
     lambda v: GitConfig(**v.values),
+    kinds={"signing": Nested(SIGNING, "'git: signing'")},
     name="git",
 )
 
@@ -154,73 +74,16 @@ def _pull_request(v: Values) -> PullRequestConfig:
     return PullRequestConfig(group=Grouping(v["group"]), draft=v["draft"], auto_merge=auto, **lists)
 
 
-PULL_REQUEST = Section(
-    (
-        Field(
-            "group",
-            STR,
-            Grouping.ENVIRONMENT.value,
-            (
-                one_of(
-                    (g.value for g in Grouping),
-                    "pull_request group {value!r} must be 'environment' or 'image'",
-                ),
-            ),
-        ),
-        Field("labels", Strings()),
-        Field("reviewers", Strings()),
-        Field("assignees", Strings()),
-        Field("draft", BOOL, False),
-        Field(
-            "auto_merge",
-            Value(),
-            rules=(
-                one_of(
-                    (True, False, "merge", "squash", "rebase"),
-                    "pull_request auto_merge must be true, false, merge, squash or rebase",
-                ),
-            ),
-        ),
-    ),
+PULL_REQUEST = section_of(
+    PullRequestConfig,
     _pull_request,
+    kinds={"auto_merge": Value()},
     name="pullRequest",
 )
 
 
-def _default(name: str) -> str:
-    return f"Default {name}."
-
-
-GITHUB = Section(
-    (
-        Field(
-            "repository",
-            STR,
-            rules=(matches(r"^[\w.-]+/[\w.-]+$", "github repository {value!r} must be owner/name"),),
-        ),
-        Field(
-            "api_url",
-            STR,
-            "https://api.github.com",
-            (
-                matches(
-                    "^https?://",
-                    "github api_url {value!r} must be a URL (GitHub Enterprise: https://HOST/api/v3)",
-                ),
-            ),
-        ),
-        Field("token_env", EnvVar(), "GITHUB_TOKEN", description=_default("GITHUB_TOKEN")),
-        Field("app_id_env", EnvVar(), "GITHUB_APP_ID", description=_default("GITHUB_APP_ID")),
-        Field(
-            "app_key_env", EnvVar(), "GITHUB_APP_PRIVATE_KEY", description=_default("GITHUB_APP_PRIVATE_KEY")
-        ),
-        Field(
-            "write_interval",
-            NUMBER,
-            1.0,
-            (between(0, None, "github write_interval must be 0 or more seconds"),),
-        ),
-    ),
+GITHUB = section_of(
+    GitHubConfig,
     lambda v: GitHubConfig(**(v.values | {"api_url": v["api_url"].rstrip("/")})),
     name="github",
 )
@@ -239,68 +102,15 @@ def _forge(v: Values) -> ForgeConfig:
     )
 
 
-def _forge_repository_problem(repo: str | int) -> str | None:
-    text = str(repo)
-    # an Azure DevOps project name may hold spaces ("Web Site"), inside a segment
-    segment = r"[\w.-]+(?: [\w.-]+)*"
-    return None if ".." not in text and re.match(rf"^(?:\d+|{segment}(?:/{segment})+)$", text) else ""
-
-
-FORGE = Section(
-    (
-        Field(
-            "type",
-            STR,
-            rules=(one_of(FORGES, f"forge type {{value!r}} is unknown; use one of {', '.join(FORGES)}"),),
-        ),
-        Field(
-            "api_url",
-            STR,
-            rules=(
-                matches(URL, "forge api_url {value!r} must be a URL, e.g. https://git.example.com/api/v4"),
-            ),
-        ),
-        Field(
-            "repository",
-            Scalar((str, int)),  # GitLab: a project id too
-            rules=(
-                holds(
-                    _forge_repository_problem,
-                    "forge repository {text!r} must be owner/name or group/sub/project",
-                ),
-            ),
-            description="owner/name, group/sub/project, a GitLab project id, or Azure DevOps' "
-            "organization/project/repository.",
-        ),
-        Field("token_env", EnvVar()),
-        Field(
-            "required_reviewers",
-            BOOL,
-            False,
-            description="Azure DevOps: add pull_request reviewers as required reviewers (false: optional).",
-        ),
-    ),
+FORGE = section_of(
+    ForgeConfig,
     _forge,
+    kinds={"repository": Scalar((str, int))},  # GitLab: a project id too
     name="forge",
     schema={"dependentRequired": {"api_url": ["type"]}},
 )
-ARGOCD = Section(
-    (
-        Field(
-            "server",
-            STR,
-            rules=(matches(URL, "argocd server {value!r} must be a URL, e.g. https://argocd.example.com"),),
-        ),
-        Field("token_env", EnvVar(), "ARGOCD_AUTH_TOKEN", description=_default("ARGOCD_AUTH_TOKEN")),
-        Field("insecure", BOOL, False),
-        Field(
-            "app_namespace",
-            STR,
-            description="The namespace of the gated Applications when they live outside Argo CD's own "
-            "(apps in any namespace); sent as ?appNamespace=. An argocd_application written "
-            "NAMESPACE/NAME overrides it.",
-        ),
-    ),
+ARGOCD = section_of(
+    ArgoCDConfig,
     lambda v: ArgoCDConfig(
         server=v["server"].rstrip("/") if v["server"] else None,
         token_env=v["token_env"],

@@ -4,13 +4,16 @@ trust, argocd, events, notify)."""
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
+from gitops_bot.core.settings import holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.notify.settings import NotifierSettings
@@ -55,13 +58,29 @@ class WindowPeriod:
     end: int = 24 * 60
 
 
+def _zone_problem(name: str) -> str | None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    return None
+
+
 @dataclass(frozen=True)
 class WindowsConfig:
     """An environment's deployment windows: its IANA time zone, allow and deny periods."""
 
-    timezone: str
-    allow: tuple[WindowPeriod, ...] = ()
-    deny: tuple[WindowPeriod, ...] = ()
+    timezone: str = setting(
+        description="IANA time zone the periods are read in (e.g. Europe/Paris).",
+        rules=(
+            holds(
+                _zone_problem,
+                "unknown time zone {value!r} in {what}; use an IANA name such as Europe/Paris or UTC",
+            ),
+        ),
+    )
+    allow: tuple[WindowPeriod, ...] = setting((), "If given, releases land only inside one of these.")
+    deny: tuple[WindowPeriod, ...] = setting((), "Releases never land inside one of these (wins over allow).")
 
 
 @dataclass(frozen=True)
@@ -85,15 +104,47 @@ class EnvironmentConfig:
 
 DEFAULT_AUTHOR = "gitops-bot <gitops-bot@users.noreply.github.com>"
 DEFAULT_MESSAGE = "chore({environment}): {summary}"
+_AUTHOR = r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$"
+_BRANCH = r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]+(?<!/)$"
+_BRANCH_NAME = matches(_BRANCH, "git {key} {value!r} is not a valid branch name")
+_TEMPLATE_FIELDS = ("environment", "summary", "images", "release")
+_FIELDS_HINT = "fields: {{environment}}, {{summary}}, {{images}}, {{release}}"
+
+
+def _template_problem(template: str) -> str | None:
+    """Why ``template`` is not a plain use of the known fields (no attribute or index access,
+    no format spec: ``{environment.__class__}`` or ``{summary:>999999999}`` are refused)."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return str(exc)
+    for _text, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in _TEMPLATE_FIELDS:
+            return f"unknown placeholder {{{name}}}"
+        if spec or conversion:
+            return f"{{{name}}} takes no format spec or conversion"
+    return None
 
 
 @dataclass(frozen=True)
 class GitConfig:
-    base: str | None = None  # None: the remote's default branch
-    author: str = DEFAULT_AUTHOR  # "Name <email>"
+    base: str | None = setting(None, rules=(_BRANCH_NAME,))  # None: the remote's default branch
+    author: str = setting(  # "Name <email>"
+        DEFAULT_AUTHOR, rules=(matches(_AUTHOR, "git author {value!r} must look like 'Name <email>'"),)
+    )
     signoff: bool = False
-    message: str = DEFAULT_MESSAGE  # {environment} {summary} {images} {release}
-    branch_prefix: str = "gitops-bot"
+    message: str = setting(
+        DEFAULT_MESSAGE,
+        "Fields: {environment}, {summary}, {images}, {release}.",
+        rules=(
+            holds(
+                _template_problem, "git message template {value!r} is invalid ({problem}); " + _FIELDS_HINT
+            ),
+        ),
+    )
+    branch_prefix: str = setting("gitops-bot", rules=(_BRANCH_NAME,))
     signing: SigningConfig | None = None
 
     @property
@@ -107,12 +158,28 @@ class GitConfig:
 
 @dataclass(frozen=True)
 class PullRequestConfig:
-    group: Grouping = Grouping.ENVIRONMENT
+    group: Grouping = setting(
+        Grouping.ENVIRONMENT,
+        rules=(
+            one_of(
+                (g.value for g in Grouping), "pull_request group {value!r} must be 'environment' or 'image'"
+            ),
+        ),
+    )
     labels: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
     draft: bool = False
-    auto_merge: str | None = None  # merge | squash | rebase
+    # merge | squash | rebase; read as true (merge), false (None) or one of those
+    auto_merge: str | None = setting(
+        None,
+        rules=(
+            one_of(
+                (True, False, "merge", "squash", "rebase"),
+                "pull_request auto_merge must be true, false, merge, squash or rebase",
+            ),
+        ),
+    )
 
 
 @dataclass(frozen=True)

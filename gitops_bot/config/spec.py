@@ -1,6 +1,8 @@
 """Declared validation: each section of gitops-bot.yaml is a :class:`Section` of
 :class:`Field`s (key, kind, default, :class:`Rule`s, description) and a ``build`` function that
-turns the values read into its settings dataclass, checking what spans keys.
+turns the values read into its settings dataclass, checking what spans keys. Most sections
+derive their Fields from that dataclass, where each key is declared once
+(:func:`gitops_bot.config.kinds.section_of`, :mod:`gitops_bot.core.settings`).
 
 :func:`read` is the one generic reader: unknown keys ("did you mean"), types, choices,
 patterns and bounds, each message naming file and line; :mod:`.schema` turns the same
@@ -9,81 +11,28 @@ declarations into the published JSON Schema.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import re
-from collections.abc import Callable, Iterable, Mapping
+import enum
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from gitops_bot.config.reader import Node, Reader
 from gitops_bot.core.errors import ConfigError
+from gitops_bot.core.settings import COMPILES as COMPILES
+from gitops_bot.core.settings import Rule as Rule
+from gitops_bot.core.settings import between as between
+from gitops_bot.core.settings import holds as holds
+from gitops_bot.core.settings import matches as matches
+from gitops_bot.core.settings import none_of as none_of
+from gitops_bot.core.settings import one_of as one_of
+from gitops_bot.core.settings import regex_problem as regex_problem
 
 T = TypeVar("T")
 JSON = dict[str, Any]
 Defs = dict[str, JSON]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A constraint on one value: ``problem`` answers None when it holds, else what is wrong.
-    ``message`` is formatted with value, text (the value as a string), key, what, parent,
-    problem and suggest ("did you mean ...?"); ``schema`` says the same in JSON Schema (empty:
-    the schema cannot say it)."""
-
-    problem: Callable[[Any], str | None]
-    message: str
-    schema: Mapping[str, Any] = field(default_factory=dict)
-    choices: tuple[Any, ...] = ()
-
-
-def one_of(choices: Iterable[Any], message: str) -> Rule:
-    options = tuple(choices)
-
-    def problem(value: Any) -> str | None:  # True is not 1, nor "1" 1
-        return None if any(type(value) is type(c) and value == c for c in options) else ""
-
-    schema = {"const": options[0]} if len(options) == 1 else {"enum": list(options)}
-    return Rule(problem, message, schema, options)
-
-
-def none_of(names: Iterable[str], message: str) -> Rule:
-    taken = tuple(names)
-    return Rule(lambda v: "" if v in taken else None, message, {"not": {"enum": list(taken)}})
-
-
-def matches(pattern: str, message: str) -> Rule:
-    return Rule(lambda v: None if re.match(pattern, v) else "", message, {"pattern": pattern})
-
-
-def between(low: float | None, high: float | None, message: str, *, above: bool = False) -> Rule:
-    """``low <= value <= high`` (``above``: ``low < value``); None: unbounded."""
-
-    def problem(value: float) -> str | None:
-        low_ok = low is None or (value > low if above else value >= low)
-        return None if low_ok and (high is None or value <= high) else ""
-
-    schema: JSON = {}
-    if low is not None:
-        schema["exclusiveMinimum" if above else "minimum"] = low
-    if high is not None:
-        schema["maximum"] = high
-    return Rule(problem, message, schema)
-
-
-def holds(problem: Callable[[Any], str | None], message: str) -> Rule:
-    """A check JSON Schema cannot express (a regex that compiles, a semver range)."""
-    return Rule(problem, message)
-
-
-def regex_problem(pattern: str) -> str | None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return str(exc)
-    return None
-
-
-COMPILES = holds(regex_problem, "invalid regular expression {value!r}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -131,6 +80,7 @@ class Section(Generic[T]):
     named: str = ""  # how messages name it once its 'name' is read, e.g. "image {name!r}"
     schema: Mapping[str, Any] = field(default_factory=dict)  # what spans keys, for the schema
     description: str = ""
+    settings: type | None = None  # the dataclass its fields were derived from (kinds.section_of)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -148,7 +98,10 @@ class Values:
     parent: str = ""  # how messages name its parent
     key: str = ""  # its own name in an open mapping (a registry host, a webhook source)
     root: Values | None = None  # the whole file's values read so far (None: this is the file)
-    siblings: tuple[Any, ...] = ()  # the entries of its list built before it
+    # The entries of its list built before it, and their names: views of the list being read,
+    # not copies (a copy per entry made a 1,000-image file quadratic to read)
+    siblings: Sequence[Any] = ()
+    taken: AbstractSet[str] = frozenset()
     values: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
@@ -178,6 +131,15 @@ class Values:
 
     def child(self, node: Any, what: str, line: int | None, **where: Any) -> Values:
         return Values(self.r, node, what, line, parent=self.what, root=self.file, **where)
+
+
+def default_of(settings: type, attribute: str) -> Any:
+    """The default of a settings dataclass attribute as YAML writes it (an enum's value), for a
+    hand-declared :class:`Field` whose key the dataclass holds in another shape."""
+    found = next(f for f in dataclasses.fields(settings) if f.name == attribute)
+    if found.default is dataclasses.MISSING:
+        raise TypeError(f"{settings.__name__}.{attribute} has no default")
+    return found.default.value if isinstance(found.default, enum.Enum) else found.default
 
 
 def read(section: Section[T], v: Values) -> T:

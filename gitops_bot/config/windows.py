@@ -13,14 +13,17 @@ decisions are in :mod:`gitops_bot.release.windows`."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from gitops_bot.config.kinds import STR, ListOf, Strings
+from gitops_bot.config.kinds import STR, ListOf, Strings, section_of
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
-from gitops_bot.config.spec import Field, Section, Values, holds, one_of
+from gitops_bot.config.spec import Field, Section, Values, default_of, holds, one_of
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
+
+
+def hhmm(minutes: int) -> str:
+    """Minutes since midnight as ``HH:MM`` (1440: ``24:00``)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def minutes(text: str) -> int | None:
@@ -31,14 +34,6 @@ def minutes(text: str) -> int | None:
     if m >= 60 or h > 24 or (h == 24 and m):
         return None
     return h * 60 + m
-
-
-def _zone_problem(name: str) -> str | None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ""
-    return None
 
 
 def _period(v: Values) -> WindowPeriod:
@@ -76,7 +71,7 @@ PERIOD = Section(
         Field(
             "from",
             STR,
-            "00:00",
+            hhmm(default_of(WindowPeriod, "start")),
             (_TIME,),
             schema={"type": "string", "pattern": _HHMM},
             description="Local start (HH:MM).",
@@ -84,7 +79,7 @@ PERIOD = Section(
         Field(
             "to",
             STR,
-            "24:00",
+            hhmm(default_of(WindowPeriod, "end")),
             (_TIME,),
             schema={"type": "string", "pattern": _HHMM},
             description="Local end, excluded (HH:MM; 24:00: midnight).",
@@ -99,32 +94,13 @@ def _windows(v: Values) -> WindowsConfig:
     return WindowsConfig(v["timezone"], v["allow"], v["deny"])
 
 
-WINDOWS = Section(
-    (
-        Field(
-            "timezone",
-            STR,
-            required=True,
-            rules=(
-                holds(
-                    _zone_problem,
-                    "unknown time zone {value!r} in {what}; use an IANA name such as Europe/Paris or UTC",
-                ),
-            ),
-            description="IANA time zone the periods are read in (e.g. Europe/Paris).",
-        ),
-        Field(
-            "allow",
-            ListOf(PERIOD, "{parent} allow[{index}]", "'allow' of {what} must be a list of periods"),
-            description="If given, releases land only inside one of these.",
-        ),
-        Field(
-            "deny",
-            ListOf(PERIOD, "{parent} deny[{index}]", "'deny' of {what} must be a list of periods"),
-            description="Releases never land inside one of these (wins over allow).",
-        ),
-    ),
+WINDOWS = section_of(
+    WindowsConfig,
     _windows,
+    kinds={
+        "allow": ListOf(PERIOD, "{parent} allow[{index}]", "'allow' of {what} must be a list of periods"),
+        "deny": ListOf(PERIOD, "{parent} deny[{index}]", "'deny' of {what} must be a list of periods"),
+    },
     name="windows",
     description=(
         "When releases may land: outside, pull requests are opened but not auto-merged, commits are deferred."

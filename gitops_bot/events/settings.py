@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitops_bot.core.settings import between, matches, one_of, setting, within
+
 SOURCE_TYPES = (
     "distribution",
     "github",
@@ -26,6 +28,8 @@ DEFAULT_DEBOUNCE = 5.0  # seconds of quiet after a push before the targeted cycl
 JWT_TYPES = ("gar", "ecr", "acr")
 GOOGLE_ISSUER = "https://accounts.google.com"
 GOOGLE_JWKS = "https://www.googleapis.com/oauth2/v3/certs"
+MAX_BODY_LIMIT = 25 * 1024 * 1024
+_HEADER = r"^[A-Za-z0-9-]{1,64}$"
 
 
 @dataclass(frozen=True)
@@ -56,21 +60,42 @@ class SourceSettings:
     ``registry`` replaces the host a push names (a registry that sees itself under another
     name than the one the images are pulled from)."""
 
-    name: str
-    type: str
+    name: str = setting(key=None)  # the key of its entry under sources:
+    type: str = setting(  # default: the source's name (config's section_of(same=...))
+        description="Default: the source's name.",
+        rules=(one_of(SOURCE_TYPES, "{what}: type must be one of " + ", ".join(SOURCE_TYPES)),),
+    )
     secret_env: str | None = None
     token_env: str | None = None
-    registry: str | None = None
-    header: str | None = None
-    jwt: JwtSettings | None = None
+    registry: str | None = setting(
+        None,
+        rules=(matches(r"^[A-Za-z0-9.-]+(:\d+)?$", "{what}: registry must be a host[:port], e.g. ghcr.io"),),
+    )
+    header: str | None = setting(
+        None,
+        "The request header that carries the token_env token (an EventBridge API key "
+        "connection, an ACR custom header); Authorization and the URL are always looked at.",
+        rules=(matches(_HEADER, "{what}: header must be an HTTP header name, e.g. X-Api-Key"),),
+    )
+    jwt: JwtSettings | None = setting(
+        None,
+        "A signed bearer JWT (gar, ecr, acr): Pub/Sub push OIDC, an EventBridge "
+        "OAuth connection, Event Grid's Entra ID token.",
+    )
 
 
 @dataclass(frozen=True)
 class WebhookSettings:
     sources: tuple[SourceSettings, ...] = ()
-    max_body: int = DEFAULT_MAX_BODY
-    replay_window: float = DEFAULT_REPLAY_WINDOW
-    debounce: float = DEFAULT_DEBOUNCE
+    max_body: int = setting(
+        DEFAULT_MAX_BODY,
+        rules=(
+            within(MAX_BODY_LIMIT),
+            between(1024, None, "max_body in 'webhooks' must be at least 1024 bytes"),
+        ),
+    )
+    replay_window: float = setting(DEFAULT_REPLAY_WINDOW, rules=(within(86400),))
+    debounce: float = setting(DEFAULT_DEBOUNCE, rules=(within(300),))
 
     def source(self, name: str) -> SourceSettings | None:
         return next((s for s in self.sources if s.name == name), None)

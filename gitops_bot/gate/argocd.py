@@ -26,6 +26,7 @@ from urllib.parse import quote
 from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
+from gitops_bot.core.settings import URL, matches, setting
 
 if TYPE_CHECKING:
     import httpx
@@ -38,12 +39,19 @@ if TYPE_CHECKING:
 class ArgoCDConfig:
     """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
 
-    server: str | None = None  # https://argocd.example.com
-    token_env: str = "ARGOCD_AUTH_TOKEN"
+    server: str | None = setting(  # https://argocd.example.com
+        None, rules=(matches(URL, "argocd server {value!r} must be a URL, e.g. https://argocd.example.com"),)
+    )
+    token_env: str = setting("ARGOCD_AUTH_TOKEN", "Default ARGOCD_AUTH_TOKEN.")
     insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
     # Applications outside the control plane's namespace ("apps in any namespace"): sent as
     # ?appNamespace=; an application named NAMESPACE/NAME (the argocd CLI's form) overrides it.
-    app_namespace: str | None = None
+    app_namespace: str | None = setting(
+        None,
+        "The namespace of the gated Applications when they live outside Argo CD's own "
+        "(apps in any namespace); sent as ?appNamespace=. An argocd_application written "
+        "NAMESPACE/NAME overrides it.",
+    )
 
 
 @dataclass(frozen=True)

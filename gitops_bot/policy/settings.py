@@ -9,24 +9,76 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import assert_never
 
+from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import Strategy, TagOrder
+from gitops_bot.core.settings import COMPILES, Rule, holds, one_of, setting
+from gitops_bot.policy.semver import parse_range
 
 POLICIES = tuple(s.value for s in Strategy)
+DURATION_PATTERN = r"^(0|(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?)$"
+
+
+def _range_problem(value: str | int | float) -> str | None:
+    try:
+        parse_range(str(value))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _duration_problem(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    valid = value == 0 if isinstance(value, int) else parse_duration(value) is not None
+    return None if valid else ""
+
+
+_NOT_FLOAT = holds(
+    lambda v: "" if isinstance(v, float) else None,
+    "'range' of {what} is the number {value} to YAML, which drops trailing zeros (1.10 reads as 1.1); "
+    'write it quoted, e.g. range: "1.10"',
+)
+MIN_AGE_RULE = Rule(
+    _duration_problem,
+    "'min_age' of {what} must be a duration like 30m, 2h, 1d or 1h30m (or 0: off), not {value!r}",
+)
+MIN_AGE_SCHEMA = {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}]}
 
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    strategy: Strategy = Strategy.SEMVER
-    range: str | None = None
+    # The keys of an image's tag policy (they sit beside 'name' in each image's mapping)
+    strategy: Strategy = setting(
+        Strategy.SEMVER,
+        key="policy",
+        rules=(one_of(POLICIES, "unknown policy {value!r} for {what}; {suggest}"),),
+    )
+    range: str | None = setting(  # read as a string or an integer
+        None,
+        "semver only: e.g. '>=1.2 <2', ~1.4, ^2; quote numbers like \"1.10\".",
+        rules=(_NOT_FLOAT, holds(_range_problem, "invalid semver range {text!r} for {what}: {problem}")),
+        schema={"type": ["string", "integer"]},
+    )
     prerelease: bool = False
-    pattern: str | None = None
-    extract: str | None = None
-    order: TagOrder = TagOrder.NUMERICAL
-    tag: str | None = None
-    allow: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
+    pattern: str | None = setting(None, "regex policy: the tags to consider.", rules=(COMPILES,))
+    extract: str | None = setting(None, "The pattern's named group to order by ($ts also accepted).")
+    order: TagOrder = setting(
+        TagOrder.NUMERICAL,
+        rules=(one_of((o.value for o in TagOrder), "'order' must be numerical or alphabetical ({what})"),),
+    )
+    tag: str | None = setting(None, "digest policy: the mutable tag to follow.")
+    allow: tuple[str, ...] = setting((), "Regexes a tag must match (any).", rules=(COMPILES,))
+    ignore: tuple[str, ...] = setting((), "Regexes that exclude a tag.", rules=(COMPILES,))
     allow_downgrade: bool = False
-    min_age: timedelta | None = None  # None: not set here (an environment's default applies); 0: off
+    # None: not set here (an environment's default applies); 0: off. Read as 30m, 2h, 1d or 0.
+    min_age: timedelta | None = setting(
+        None,
+        "Propose a tag only once its image is this old (created time + min_age <= now): "
+        "a duration in whole units, largest first: 30m, 2h, 1d, 1h30m, 45s; 0 turns it off. "
+        "An image whose creation time is unknown is not proposed while it is set.",
+        rules=(MIN_AGE_RULE,),
+        schema=MIN_AGE_SCHEMA,
+    )
 
     def describe(self) -> str:
         match self.strategy:

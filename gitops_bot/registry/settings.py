@@ -9,21 +9,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from gitops_bot.core.settings import between, setting
+
 
 @dataclass(frozen=True)
 class RegistryConfig:
-    host: str
-    insecure: bool = False
-    tls: bool | None = None  # None: https, except http for loopback without a ca_file
-    ca_file: str | None = None
-    username_env: str | None = None
-    password_env: str | None = None
+    host: str = setting(key=None)  # the key of its entry under registries:, normalised
+    insecure: bool = setting(False, "Plain http (loopback is always allowed plain http).")
+    # None: https, except http for loopback without a ca_file
+    tls: bool | None = setting(None, "false: plain http (needs insecure: true unless loopback).")
+    ca_file: str | None = setting(None, "A private CA's PEM, relative to gitops-bot.yaml.")
+    username_env: str | None = setting(None, "The variable holding the registry user name.")
+    password_env: str | None = setting(None, "The variable holding the registry password or token.")
     # requests in flight to this host: at a real registry's round-trip time (20-80 ms) the bot
     # waits on the network, not the CPU, so throughput is in-flight requests / RTT
-    max_concurrency: int = 32
-    requests_per_second: float | None = None
-    http2: bool = True  # over https, negotiated by ALPN; plain http stays HTTP/1.1
-    timeout: float = 30.0
+    max_concurrency: int = setting(
+        32,
+        "Requests in flight to this host (at 40 ms round trip, 32 is ~800 a second).",
+        rules=(between(1, None, "'max_concurrency' must be at least 1"),),
+    )
+    requests_per_second: float | None = setting(None, "Optional spacing of request starts.")
+    # over https, negotiated by ALPN; plain http stays HTTP/1.1
+    http2: bool = setting(
+        True, "HTTP/2 over https when the registry offers it (one connection, many requests)."
+    )
+    timeout: float = setting(
+        30.0,
+        rules=(between(0, 600, "{what}: 'timeout' must be more than 0 and at most 600 seconds", above=True),),
+    )
 
 
 class RegistrySettings(Protocol):

@@ -27,6 +27,7 @@ import yaml
 
 from gitops_bot.core import privdir
 from gitops_bot.core.log import get_logger
+from gitops_bot.core.settings import between, setting
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render.diff import Rendered, compare
 
@@ -44,10 +45,26 @@ class RenderSettings:
     """``render:`` in gitops-bot.yaml. A tool's path: the key, else its environment variable
     (``GITOPS_BOT_KUBECTL``, ``GITOPS_BOT_HELM``), else the name looked up on PATH."""
 
-    enabled: bool = True
-    kubectl: str | None = None
-    helm: str | None = None
-    timeout: float = 60.0  # seconds per render
+    enabled: bool = setting(
+        True,
+        "Render each environment's kustomization before and after the edit "
+        "and put the rendered diff in the pull request body.",
+    )
+    kubectl: str | None = setting(
+        None,
+        "kubectl (with Kustomize): a path or a name on PATH. "
+        "Default: $GITOPS_BOT_KUBECTL, else kubectl on PATH.",
+    )
+    helm: str | None = setting(
+        None,
+        "helm, for kustomizations with helmCharts: a path or a name on PATH. "
+        "Default: $GITOPS_BOT_HELM, else helm on PATH.",
+    )
+    timeout: float = setting(
+        60.0,
+        "Seconds one render may take.",
+        rules=(between(0, 3600, "render timeout must be between 0 and 3600 seconds", above=True),),
+    )
 
     def tool(self, name: str) -> str | None:
         configured = {"kubectl": self.kubectl, "helm": self.helm}[name]

@@ -5,32 +5,74 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
+
+from gitops_bot.core.settings import COMPILES, URL, between, holds, matches, one_of, setting
 
 FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops")
 
 
 @dataclass(frozen=True)
 class GitHubConfig:
-    repository: str | None = None  # owner/name; None: from the origin URL
-    api_url: str = "https://api.github.com"
-    token_env: str = "GITHUB_TOKEN"
-    app_id_env: str = "GITHUB_APP_ID"
-    app_key_env: str = "GITHUB_APP_PRIVATE_KEY"
-    write_interval: float = 1.0  # seconds between write requests (GitHub's guidance)
+    repository: str | None = setting(  # None: from the origin URL
+        None, rules=(matches(r"^[\w.-]+/[\w.-]+$", "github repository {value!r} must be owner/name"),)
+    )
+    api_url: str = setting(
+        "https://api.github.com",
+        rules=(
+            matches(
+                "^https?://",
+                "github api_url {value!r} must be a URL (GitHub Enterprise: https://HOST/api/v3)",
+            ),
+        ),
+    )
+    token_env: str = setting("GITHUB_TOKEN", "Default GITHUB_TOKEN.")
+    app_id_env: str = setting("GITHUB_APP_ID", "Default GITHUB_APP_ID.")
+    app_key_env: str = setting("GITHUB_APP_PRIVATE_KEY", "Default GITHUB_APP_PRIVATE_KEY.")
+    # seconds between write requests (GitHub's guidance)
+    write_interval: float = setting(
+        1.0, rules=(between(0, None, "github write_interval must be 0 or more seconds"),)
+    )
+
+
+def _forge_repository_problem(repo: str | int) -> str | None:
+    text = str(repo)
+    # an Azure DevOps project name may hold spaces ("Web Site"), inside a segment
+    segment = r"[\w.-]+(?: [\w.-]+)*"
+    return None if ".." not in text and re.match(rf"^(?:\d+|{segment}(?:/{segment})+)$", text) else ""
 
 
 @dataclass(frozen=True)
 class ForgeConfig:
     """Where change requests go when the remote's host does not say (docs/concepts/forges.md)."""
 
-    type: str | None = None  # github | gitlab | gitea | forgejo | azure-devops; None: from the remote
-    api_url: str | None = None  # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
-    repository: str | None = None  # GitLab group/sub/project or id, Gitea owner/name
+    # None: from the remote
+    type: str | None = setting(
+        None, rules=(one_of(FORGES, f"forge type {{value!r}} is unknown; use one of {', '.join(FORGES)}"),)
+    )
+    # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea)
+    api_url: str | None = setting(
+        None,
+        rules=(matches(URL, "forge api_url {value!r} must be a URL, e.g. https://git.example.com/api/v4"),),
+    )
+    # GitLab group/sub/project or id (read as a string or an integer), Gitea owner/name
+    repository: str | None = setting(
+        None,
+        "owner/name, group/sub/project, a GitLab project id, or Azure DevOps' "
+        "organization/project/repository.",
+        rules=(
+            holds(
+                _forge_repository_problem, "forge repository {text!r} must be owner/name or group/sub/project"
+            ),
+        ),
+    )
     token_env: str | None = None  # None: GITLAB_TOKEN (CI_JOB_TOKEN), GITEA_TOKEN (FORGEJO_TOKEN)
     # Azure DevOps: reviewers are added as required (True) or optional (False) reviewers
-    required_reviewers: bool = False
+    required_reviewers: bool = setting(
+        False, "Azure DevOps: add pull_request reviewers as required reviewers (false: optional)."
+    )
 
 
 class ForgeSettings(Protocol):
@@ -50,5 +92,19 @@ class SourceConfig:
     (a regular expression with a ``sha`` group) reads the commit from the tag when
     ``org.opencontainers.image.revision`` is missing."""
 
-    repository: str | None = None
-    revision_from_tag: str | None = None
+    repository: str | None = setting(
+        None,
+        "The source repository's web URL, when the image has no org.opencontainers.image.source label.",
+        rules=(
+            matches(
+                r"^https?://[^/\s]+/[^\s]+$",
+                "'repository' {value!r} of {what} must be the source's web URL (https://host/owner/name)",
+            ),
+        ),
+    )
+    revision_from_tag: str | None = setting(
+        None,
+        "A regular expression with a (?P<sha>...) group reading the commit from the tag, "
+        "when the image has no org.opencontainers.image.revision label.",
+        rules=(COMPILES,),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitops_bot.core.model import SigningMethod
+from gitops_bot.core.settings import COMPILES, one_of, setting
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class KeylessConfig:
     trusted_root: str  # trusted_root.json, relative to the config
     issuer: str
     identity: str | None = None
-    identity_regexp: str | None = None
+    identity_regexp: str | None = setting(None, rules=(COMPILES,))
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class VerifyConfig:
 
     keys: tuple[KeyRef, ...] = ()  # any one of them
     keyless: KeylessConfig | None = None
-    environments: tuple[str, ...] = ()  # where it applies; empty: every environment
+    # where it applies; empty: every environment
+    environments: tuple[str, ...] = setting((), "Only in these environments (default: all).")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,13 @@ class SigningConfig:
     """How the bot's commits are signed: ``ssh`` or ``gpg`` with a private key from a file or an
     environment variable, or ``github-api`` (GitHub creates and signs the commit)."""
 
-    method: SigningMethod
+    method: SigningMethod = setting(
+        rules=(
+            one_of(
+                (m.value for m in SigningMethod),
+                "git signing method {value!r} must be ssh, gpg or github-api",
+            ),
+        )
+    )
     key_file: str | None = None
     key_env: str | None = None
