@@ -5,19 +5,18 @@ policies as images (semver ranges, regex, numerical, alphabetical)."""
 from __future__ import annotations
 
 from gitops_bot.config.images import _POLICY_FIELDS, VERIFY, _policy
-from gitops_bot.config.kinds import INT, STR, ListOf, Nested
+from gitops_bot.config.kinds import ListOf, Nested, derive_fields
 from gitops_bot.config.settings import ChartConfig
-from gitops_bot.config.spec import Field, Section, Values, between, matches
+from gitops_bot.config.spec import Section, Values
 from gitops_bot.core.model import Strategy
 
 # Chart versions are ordered, never followed by digest or build time: the policies that apply
 CHART_POLICIES = (Strategy.SEMVER, Strategy.REGEX, Strategy.NUMERICAL, Strategy.ALPHABETICAL)
-DEFAULT_INDEX_LIMIT_MB = 64
 
 
 def _chart(v: Values) -> ChartConfig:
     name = v["name"]
-    if any(c.name == name for c in v.siblings):
+    if name in v.taken:
         raise v.error(v.line, f"chart {name!r} is listed twice")
     policy = _policy(v)
     if policy.strategy not in CHART_POLICIES:
@@ -37,48 +36,16 @@ def _chart(v: Values) -> ChartConfig:
         repository=v["repository"].rstrip("/"),
         policy=policy,
         line=v.line,
-        index_limit=v["index_limit_mb"] << 20,
+        index_limit_mb=v["index_limit_mb"],
         verify=v["verify"],
     )
 
 
+# A chart's keys are its own (declared on ChartConfig) and its policy's (on PolicyConfig),
+# side by side, as an image's are: the section is put together from both declarations.
+_OWN = derive_fields(ChartConfig, {"verify": Nested(VERIFY, "'verify' of {parent}")}, {})
 CHART = Section(
-    (
-        Field(
-            "name",
-            STR,
-            required=True,
-            rules=(
-                matches(
-                    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "chart name {value!r} of {what} is not a chart name"
-                ),
-            ),
-            description="The chart's name, as Chart.yaml dependencies, Argo CD, Flux and kustomize write it.",
-        ),
-        Field(
-            "repository",
-            STR,
-            required=True,
-            rules=(
-                matches(
-                    r"^(https?|oci)://[^/\s]+(/\S*)?$",
-                    "'repository' {value!r} of {what} must be a chart repository URL "
-                    "(https://charts.example.com/stable) or oci://host/path",
-                ),
-            ),
-            description="The chart repository as the files write it: https://... (its index.yaml "
-            "is read) or oci://host/path (the chart's tags are read).",
-        ),
-        *_POLICY_FIELDS,
-        Field(
-            "index_limit_mb",
-            INT,
-            DEFAULT_INDEX_LIMIT_MB,
-            (between(1, 1024, "'index_limit_mb' of {what} must be between 1 and 1024"),),
-            description="The most index.yaml a classic repository may answer, in MiB.",
-        ),
-        Field("verify", Nested(VERIFY, "'verify' of {parent}")),
-    ),
+    (*_OWN[:2], *_POLICY_FIELDS, *_OWN[2:]),
     _chart,
     name="chart",
     named="chart {name!r}",

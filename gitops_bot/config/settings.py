@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
-from gitops_bot.core.settings import holds, matches, one_of, setting
+from gitops_bot.core.settings import between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.notify.settings import NotifierSettings
@@ -38,14 +38,41 @@ class ImageConfig:
 
 @dataclass(frozen=True)
 class ChartConfig:
-    """A Helm chart whose version the bot keeps current (``charts:``), as images are."""
+    """A Helm chart whose version the bot keeps current (``charts:``), as images are. Its
+    policy's keys sit beside these in the file (``config.charts`` reads them)."""
 
-    name: str  # the chart's name as the files write it
-    repository: str  # https://... (a classic repository's URL) or oci://host/path
-    policy: PolicyConfig
-    line: int | None = None
-    index_limit: int = 64 << 20  # bytes of a classic repository's index.yaml
-    verify: VerifyConfig | None = None  # signatures an oci:// chart's version must carry
+    name: str = setting(
+        description="The chart's name, as Chart.yaml dependencies, Argo CD, Flux and kustomize write it.",
+        rules=(
+            matches(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "chart name {value!r} of {what} is not a chart name"),
+        ),
+    )
+    repository: str = setting(
+        description="The chart repository as the files write it: https://... (its index.yaml is read) "
+        "or oci://host/path (the chart's tags are read).",
+        rules=(
+            matches(
+                r"^(https?|oci)://[^/\s]+(/\S*)?$",
+                "'repository' {value!r} of {what} must be a chart repository URL "
+                "(https://charts.example.com/stable) or oci://host/path",
+            ),
+        ),
+    )
+    policy: PolicyConfig = setting(key=None)
+    line: int | None = setting(None, key=None)
+    index_limit_mb: int = setting(
+        64,
+        "The most index.yaml a classic repository may answer, in MiB.",
+        rules=(between(1, 1024, "'index_limit_mb' of {what} must be between 1 and 1024"),),
+    )
+    verify: VerifyConfig | None = setting(
+        None, "oci:// charts only: the signatures a version must carry (as an image's verify)."
+    )
+
+    @property
+    def index_limit(self) -> int:
+        """Bytes of a classic repository's index.yaml."""
+        return self.index_limit_mb << 20
 
 
 @dataclass(frozen=True)
