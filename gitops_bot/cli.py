@@ -102,6 +102,10 @@ def _plan(args: argparse.Namespace) -> Result:
     app = app_mod.open_app(repo, repo / config if config else None)
     try:
         plan = plan_environments(app, args.envs, metadata=args.metadata)
+        if any(e.auto_promote or e.auto_rollback for e in app.config.environments):
+            from gitops_bot.commands import auto
+
+            plan = auto.with_decisions(app, plan, args.envs, os.environ)
         rendered: tuple[Rendered, ...] = ()
         if _format(args) is Format.JSON and plan.updates:
             # only then: the edits reuse update's engine, whose import brings the forge clients

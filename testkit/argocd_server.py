@@ -32,9 +32,19 @@ def application(
     applied: str | None = None,
     message: str | None = None,
     namespace: str = CONTROL_PLANE,
+    health_since: str | None = None,
+    health_message: str | None = None,
+    finished: str = "2026-11-20T10:00:09Z",
+    reconciled: str | None = None,
+    deployed: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """An Application as the API returns it (trimmed to what matters here). ``applied`` is the
-    revision the last operation synced (default: ``revision``); ``phase`` its outcome."""
+    revision the last operation synced (default: ``revision``); ``phase`` its outcome.
+
+    The instants Argo CD keeps (RFC 3339, as ``v1Time``): ``health_since`` is
+    ``status.health.lastTransitionTime``, ``finished`` the operation's ``finishedAt``,
+    ``reconciled`` ``status.reconciledAt``, and ``deployed`` the ``deployedAt`` of each
+    ``status.history`` entry, oldest first (the last one deployed ``applied``)."""
     applied = revision if applied is None else applied
     app: dict[str, Any] = {
         "metadata": {"name": name, "namespace": namespace},
@@ -45,7 +55,11 @@ def application(
         },
         "status": {
             "sync": {"status": sync, "revision": revision},
-            "health": {"status": health},
+            "health": {
+                "status": health,
+                **({"lastTransitionTime": health_since} if health_since else {}),
+                **({"message": health_message} if health_message else {}),
+            },
             "summary": {"images": images},
             "operationState": {
                 "operation": {"sync": {"revision": applied}},
@@ -59,7 +73,21 @@ def application(
         },
     }
     if phase not in ("Running", "Terminating"):  # Go's omitempty: no finishedAt while running
-        app["status"]["operationState"]["finishedAt"] = "2026-11-20T10:00:09Z"
+        app["status"]["operationState"]["finishedAt"] = finished
+    if reconciled:
+        app["status"]["reconciledAt"] = reconciled
+    if deployed:
+        app["status"]["history"] = [
+            {
+                "id": n,
+                "revision": applied if n == len(deployed) - 1 else f"{n:040x}",
+                "deployStartedAt": at,
+                "deployedAt": at,
+                "source": app["spec"]["source"],
+                "initiatedBy": {"automated": True},
+            }
+            for n, at in enumerate(deployed)
+        ]
     return app
 
 

@@ -14,11 +14,12 @@ from gitops_bot.commands.history import history
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.model import ArtifactKind, Deployed, ImageMetadata, ImageRef, ReleaseKind
-from gitops_bot.engine import delivery, ports
+from gitops_bot.engine import delivery
 from gitops_bot.engine.app import App
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
+from gitops_bot.gate.port import Gate
 from gitops_bot.release import freezes, promotion
 from gitops_bot.release.proposal import Change, Release
 
@@ -145,7 +146,7 @@ def _gate(app: App, application: str, wanted: list[argocd.Wanted], environ: Mapp
     check_gate(argocd.ArgoCD(app.config.argocd, environ), application, wanted)
 
 
-def check_gate(gate: ports.Gate, application: str, wanted: list[argocd.Wanted]) -> None:
+def check_gate(gate: Gate, application: str, wanted: list[argocd.Wanted]) -> None:
     """Refuse unless ``application`` is Synced and Healthy at ``wanted``; closes ``gate``."""
     try:
         problems = argocd.check(gate.application(application), application, wanted)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from gitops_bot.commands import auto
 from gitops_bot.commands import plan as planning
 from gitops_bot.config import Config
 from gitops_bot.core import files
@@ -63,7 +64,8 @@ def updated(
 ) -> Updated:
     """One release per environment (or image) from the plan. ``should_stop`` is asked before
     each release (see :func:`gitops_bot.engine.delivery.deliver`). ``pushes`` (a webhook's targeted
-    cycle): plan only what they concern, and close nothing."""
+    cycle): plan only what they concern, close nothing, and leave the automatic rollbacks and
+    promotions (:mod:`gitops_bot.commands.auto`) to the full cycles."""
     app = s.app
     only: set[str] | None = None
     if pushes is not None:
@@ -85,6 +87,8 @@ def updated(
         and any(app.config.environment(e.name).write is WriteMode.PULL_REQUEST for e in plan.environments)
     ):
         outcomes += stale.close_stale(s, plan.environments, releases)
+    if only is None and not should_stop():  # a full cycle: the releases the bot opens on its own
+        outcomes += auto.automatic(s, env_names, dry_run=dry_run)
     return Updated(outcomes, skipped)
 
 

@@ -8,6 +8,7 @@ import os
 import re
 from pathlib import Path
 
+from gitops_bot.config.automation import AUTO_PROMOTE, AUTO_ROLLBACK
 from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.reader import Reader
@@ -81,6 +82,8 @@ def _environment(v: Values) -> EnvironmentConfig:
         min_age=min_age(v["min_age"]),
         windows=v["windows"],
         charts=v["charts"],
+        auto_promote=v["auto_promote"],
+        auto_rollback=v["auto_rollback"],
     )
 
 
@@ -123,6 +126,16 @@ ENVIRONMENT = Section(
             schema=MIN_AGE.schema,
         ),
         Field("windows", Nested(WINDOWS, "'windows' of {parent}")),
+        Field(
+            "auto_promote",
+            Nested(AUTO_PROMOTE, "'auto_promote' of {parent}"),
+            description="Promote on its own once promote_from has soaked (needs its argocd_application).",
+        ),
+        Field(
+            "auto_rollback",
+            Nested(AUTO_ROLLBACK, "'auto_rollback' of {parent}"),
+            description="Roll back on its own a bot release left failing (needs argocd_application).",
+        ),
     ),
     _environment,
     name="environment",
@@ -150,6 +163,35 @@ def check_chains(r: Reader, envs: tuple[EnvironmentConfig, ...]) -> None:
                 raise r.error(env.line, f"promotion chain through {env.name!r} loops back on itself")
             seen.add(cur)
             cur = source.get(cur)
+    check_automation(r, envs)
+
+
+def check_automation(r: Reader, envs: tuple[EnvironmentConfig, ...]) -> None:
+    """Automatic releases need what they decide on: a promotion chain from the soaked source,
+    and an Argo CD application to watch."""
+    by_name = {e.name: e for e in envs}
+    for env in envs:
+        auto = env.auto_promote
+        if auto is not None:
+            source = auto.source or env.promote_from
+            if env.promote_from is None or source != env.promote_from:
+                raise r.error(
+                    auto.line or env.line,
+                    f"'auto_promote' of environment {env.name!r} must come from its promote_from "
+                    f"({env.promote_from or 'not set'}), not {source!r}",
+                )
+            if not by_name[source].argocd_application:
+                raise r.error(
+                    auto.line or env.line,
+                    f"'auto_promote' of environment {env.name!r} needs {source!r} to have an "
+                    "argocd_application: its soak is read from Argo CD",
+                )
+        if env.auto_rollback is not None and not env.argocd_application:
+            raise r.error(
+                env.line,
+                f"'auto_rollback' of environment {env.name!r} needs its argocd_application: "
+                "failures are read from Argo CD",
+            )
 
 
 ENVIRONMENTS = ListOf(ENVIRONMENT, "environments[{index}]", "'environments' must be a list", check_chains)

@@ -12,12 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.core.settings import between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.notify.settings import NotifierSettings
-from gitops_bot.policy.settings import PolicyConfig
+from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.tools import RenderSettings
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig, SourceConfig
@@ -110,6 +111,45 @@ class WindowsConfig:
     deny: tuple[WindowPeriod, ...] = setting((), "Releases never land inside one of these (wins over allow).")
 
 
+def _positive_duration(value: object) -> str | None:
+    span = parse_duration(value) if isinstance(value, str) else None
+    return None if span is not None and span > timedelta(0) else ""
+
+
+# the 'after' of an automatic rule: a duration above zero, read as 30m, 1h, 1d
+_AFTER = holds(
+    _positive_duration, "'after' of {what} must be a duration like 1h or 10m (more than zero), not {value!r}"
+)
+_AFTER_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "not": {"const": "0"}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoPromote:
+    """Promote from ``source`` once it has soaked ``after`` (:mod:`gitops_bot.release.soak`)."""
+
+    source: str | None = setting(
+        None, "The environment whose digests are promoted (its promote_from, the default).", key="from"
+    )
+    after: timedelta = setting(
+        description="How long the source must run the same digests, Healthy and Synced: 1h, 30m, 1d.",
+        rules=(_AFTER,),
+        schema=_AFTER_SCHEMA,
+    )
+    line: int | None = setting(None, key=None)
+
+
+@dataclass(frozen=True)
+class AutoRollback:
+    """Roll back a bot release whose application stays failed ``after``
+    (:mod:`gitops_bot.release.autorollback`)."""
+
+    after: timedelta = setting(
+        description="How long the application may stay Degraded (or its sync Failed): 10m, 1h.",
+        rules=(_AFTER,),
+        schema=_AFTER_SCHEMA,
+    )
+
+
 @dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
@@ -122,6 +162,8 @@ class EnvironmentConfig:
     verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
     windows: WindowsConfig | None = None  # when releases may land (None: always)
     min_age: timedelta | None = None  # the default of its images' min_age (an image's own wins)
+    auto_promote: AutoPromote | None = None  # promote on its own after the source soaked
+    auto_rollback: AutoRollback | None = None  # roll back on its own after a failed release
     charts: tuple[str, ...] = ()  # only these charts here (empty: every chart its files pin)
 
     @property

@@ -351,6 +351,8 @@ class EnvironmentPlan:
     # the environment's freeze ({until, reason, expired}); None: no window closed, no freeze
     window: Mapping[str, str | None] | None = None
     freeze: Mapping[str, Any] | None = None
+    # docs/concepts/auto-promote.md, auto-rollback.md: each automatic rule's decision now
+    automatic: tuple[Mapping[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -361,6 +363,8 @@ class EnvironmentPlan:
             "charts": [i.to_json() for i in self.items if i.kind is ArtifactKind.CHART],
             "window": dict(self.window) if self.window else None,
             "freeze": dict(self.freeze) if self.freeze else None,
+            # additive, only where a rule is configured: other plans read as they did
+            **({"automatic": [dict(d) for d in self.automatic]} if self.automatic else {}),
         }
 
 

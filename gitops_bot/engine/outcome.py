@@ -29,6 +29,8 @@ class Outcome:
     write: WriteMode = WriteMode.PULL_REQUEST  # the environment's write mode
     kind: ReleaseKind = ReleaseKind.UPDATE
     rendered: tuple[Rendered, ...] = ()  # the rendered diff (docs/manifests/rendered-diff.md)
+    # an automatic release's rule and instants (docs/concepts/auto-promote.md, auto-rollback.md)
+    decision: dict[str, Any] | None = None
 
     def _would(self) -> dict[str, Any]:
         return {"title": self.title, "body": self.body, "diff": self.diff}
@@ -55,6 +57,7 @@ class Outcome:
             "warnings": self.warnings,
             # added only when rendering was asked: a document without it stays what it was
             **({"rendered": [r.to_json() for r in self.rendered]} if self.rendered else {}),
+            **({"decision": self.decision} if self.decision is not None else {}),
             # a dry run carries what it would publish, for the Action's log
             **(self._would() if self.action is OutcomeAction.DRY_RUN else {}),
         }

@@ -1,9 +1,10 @@
 """The ports (issue 14): what the use cases need from the outside, as ``typing.Protocol``.
 
 Each Protocol holds exactly the methods the use cases call on an adapter, no more; the adapters
-(``registry.client.RegistryClient``, ``registry.pool.RegistryPool``, ``scm.git.Workspace``,
-``argocd.ArgoCD``) satisfy them structurally, and ``tests/contract/test_ports.py`` checks that they do.
-The forge port is :class:`gitops_bot.scm.forge.Forge`, beside the change-request type it speaks.
+(``registry.client.RegistryClient``, ``registry.pool.RegistryPool``, ``scm.git.Workspace``)
+satisfy them structurally, and ``tests/contract/test_ports.py`` checks that they do.
+The forge port is :class:`gitops_bot.scm.forge.Forge`, beside the change-request type it speaks; the
+gate port is :class:`gitops_bot.gate.port.Gate`, beside the Argo CD adapter.
 This module imports only ``model`` (layer 1): adapters may import it, it imports no adapter.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from gitops_bot.core.model import ImageAge, ImageMetadata
 
@@ -54,14 +55,5 @@ class Workspace(Protocol):
     def read_blobs(
         self, blobs: Sequence[str], rev: str | None = None, paths: Sequence[str] = ()
     ) -> dict[str, bytes]: ...
-
-    def close(self) -> None: ...
-
-
-@runtime_checkable
-class Gate(Protocol):
-    """The deployment gate (``argocd.ArgoCD``): an application's live state."""
-
-    def application(self, name: str) -> dict[str, Any]: ...
 
     def close(self) -> None: ...

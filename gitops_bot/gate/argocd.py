@@ -20,13 +20,16 @@ from __future__ import annotations
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gitops_bot.core.errors import ServiceUnavailable, UsageError
+from gitops_bot.core.instants import parse_instant
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
 from gitops_bot.core.settings import URL, matches, setting
+from gitops_bot.gate.port import Deployment, Live
 
 if TYPE_CHECKING:
     import httpx
@@ -111,6 +114,33 @@ def state(app: Mapping[str, Any]) -> State:
         str(_field(app, "status", "health", "status") or "Unknown"),
         str(_field(app, "status", "operationState", "phase") or "None"),
     )
+
+
+def read_live(app: Mapping[str, Any]) -> Live:
+    """PURE: an Application's state with its instants (``status.health.lastTransitionTime``,
+    ``operationState.finishedAt``, ``reconciledAt``, ``history[].deployedAt``); an instant
+    Argo CD does not send, or sends unreadable, is None."""
+    op = _field(app, "status", "operationState")
+    history = _field(app, "status", "history")
+    return Live(
+        sync=str(_field(app, "status", "sync", "status") or "Unknown"),
+        health=str(_field(app, "status", "health", "status") or "Unknown"),
+        health_since=_instant(_field(app, "status", "health", "lastTransitionTime")),
+        health_message=str(_field(app, "status", "health", "message") or "").strip(),
+        operation=str(_field(op, "phase") or "None"),
+        operation_message=str(_field(op, "message") or "").strip(),
+        operation_finished=_instant(_field(op, "finishedAt")),
+        reconciled_at=_instant(_field(app, "status", "reconciledAt")),
+        history=tuple(
+            Deployment(str(h.get("revision") or ",".join(_revisions(h))), _instant(h.get("deployedAt")))
+            for h in (history if isinstance(history, list) else [])
+            if isinstance(h, Mapping)
+        ),
+    )
+
+
+def _instant(value: Any) -> datetime | None:
+    return parse_instant(value) if isinstance(value, str) else None
 
 
 def _operation(app: Mapping[str, Any], name: str) -> list[str]:
@@ -208,6 +238,9 @@ class ArgoCD:
             raise ServiceUnavailable(
                 f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
             ) from None
+
+    def live(self, name: str) -> Live:
+        return read_live(self.application(name))
 
     def _get(self, name: str) -> dict[str, Any]:
         import httpx

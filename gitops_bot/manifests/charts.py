@@ -46,7 +46,9 @@ says which. A templated value (``{{ ... }}``, ApplicationSet generators) is not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, TypeVar
@@ -123,7 +125,7 @@ def read(
     src = Source.of(text)
     docs = _docs(src.body, filename)
     out = []
-    for f in _sites(docs, filename, repositories, releases):
+    for f in _all_sites(docs, filename, repositories, releases):
         spec = by_key.get(f.spec_key)
         if spec is not None:
             out.append(ChartSite(spec, str(f.node.value), f.node.start_mark.line + 1, f.form))
@@ -156,8 +158,10 @@ def write(
     docs = _docs(src.body, filename)
     subs: dict[int, str] = {}
     ops: list[Op] = []
-    for f in _sites(docs, filename, repositories, releases):
+    for f in _all_sites(docs, filename, repositories, releases):
         new = wanted.get(f.spec_key)
+        if id(f.node) in subs:
+            continue  # one node reached twice through an alias: its span is written once
         current = str(f.node.value)
         if new is None or (not is_exact(current) and not pin_ranges):
             continue
@@ -183,7 +187,9 @@ def relock(chart_yaml: str, chart_lock: str, changes: Mapping[ChartSpec, str]) -
 
 def helm_repositories(text: str, filename: str) -> dict[str, str]:
     """``"namespace/name"`` -> ``spec.url`` of every Flux ``HelmRepository`` in the file."""
-    return dict(_helm_repositories(_docs(Source.of(text).body, filename)))
+    docs = _docs(Source.of(text).body, filename)
+    with _refusals(filename):
+        return dict(_helm_repositories(docs))
 
 
 def helm_releases(
@@ -193,14 +199,46 @@ def helm_releases(
     HelmRepository are known (``repositories`` adds those of other files): what a kustomize
     patch setting only ``spec.chart.spec.version`` in an overlay refers to."""
     docs = _docs(Source.of(text).body, filename)
-    return dict(_helm_releases(docs, {**(repositories or {}), **dict(_helm_repositories(docs))}))
+    with _refusals(filename):
+        return dict(_helm_releases(docs, {**(repositories or {}), **dict(_helm_repositories(docs))}))
 
 
 # -- finding sites ---------------------------------------------------------------------
 
+# What a chart version (or a range of them) is written with: SemVer's ASCII letters, digits and
+# "-.+", "_" for "+" in OCI tags, and Masterminds/semver's range operators. 128 is the longest
+# OCI tag, which Helm pushes a chart version as.
+_VERSION_TEXT = re.compile(r"[0-9A-Za-z.+_^~<>=*|, -]{1,128}", re.ASCII)
+
+
+class _Refusal(Exception):
+    """A reason to refuse the file, raised where the filename is not at hand."""
+
+    def __init__(self, node: Any, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.line, self.message, self.hint = node.start_mark.line + 1, message, hint
+
+
+@contextmanager
+def _refusals(filename: str) -> Iterator[None]:
+    try:
+        yield
+    except _Refusal as r:
+        raise ManifestError(filename, r.line, r.message, hint=r.hint) from None
+
+
+def _all_sites(
+    docs: list[Any],
+    filename: str,
+    repositories: Mapping[str, str] | None,
+    releases: Mapping[str, ChartSpec] | None,
+) -> list[_Found]:
+    with _refusals(filename):
+        return list(_sites(docs, filename, repositories, releases))
+
 
 def _checked_version(spec: ChartSpec, version: str, filename: str) -> str:
-    if not version or version != version.strip() or not version.isprintable() or "{{" in version:
+    if version != version.strip() or not _VERSION_TEXT.fullmatch(version):
         raise ManifestError(
             filename, None, f"chart {spec.name!r}: {version!r} is not a version", hint="give a chart version"
         )
@@ -227,7 +265,7 @@ def _sites(
     for doc in docs:
         if not nodes.is_map(doc):
             continue
-        kind, api = _str(doc, "kind"), _str(doc, "apiVersion")
+        kind, api = _str(doc, "kind", merged=True), _str(doc, "apiVersion", merged=True)
         if name in KUSTOMIZATION_NAMES or (
             kind == "Kustomization" and api.startswith("kustomize.config.k8s.io")
         ):
@@ -244,15 +282,17 @@ def _sites(
 def _version(mapping: Any, key: str) -> Any:
     """The version scalar under ``key``, or None where there is none to edit (absent, null,
     not a scalar, or a template)."""
-    found = nodes.get(mapping, key) if nodes.is_map(mapping) else None
+    found = _get(mapping, key)
     if found is None or not nodes.is_scalar(found[1]) or nodes.is_null(found[1]):
         return None
     return None if "{{" in str(found[1].value) else found[1]
 
 
 def _dependencies(doc: Any) -> Iterator[_Found]:
+    _no_folded_keys(doc, ("dependencies",), "Helm")
     deps = _at(doc, ("dependencies",))
     for dep in deps.value if nodes.is_seq(deps) else ():
+        _no_folded_keys(dep, charts_lock.FIELDS, "Helm")
         node = _version(dep, "version")
         if node is not None:
             key = (_str(dep, "name"), repository_key(_str(dep, "repository")))
@@ -260,8 +300,10 @@ def _dependencies(doc: Any) -> Iterator[_Found]:
 
 
 def _helm_charts(doc: Any) -> Iterator[_Found]:
+    _no_folded_keys(doc, ("helmCharts",), "kustomize")
     charts = _at(doc, ("helmCharts",))
     for entry in charts.value if nodes.is_seq(charts) else ():
+        _no_folded_keys(entry, ("name", "version", "repo"), "kustomize")
         node = _version(entry, "version")
         if node is not None:
             key = (_str(entry, "name"), repository_key(_str(entry, "repo")))
@@ -345,7 +387,11 @@ def _helm_releases(docs: list[Any], repositories: Mapping[str, str]) -> Iterator
 
 
 def _is(doc: Any, api: str, kind: str) -> bool:
-    return nodes.is_map(doc) and _str(doc, "kind") == kind and _str(doc, "apiVersion").startswith(api)
+    return (
+        nodes.is_map(doc)
+        and _str(doc, "kind", merged=True) == kind
+        and _str(doc, "apiVersion", merged=True).startswith(api)
+    )
 
 
 def _helm_repositories(docs: list[Any]) -> Iterator[tuple[str, str]]:
@@ -357,15 +403,49 @@ def _helm_repositories(docs: list[Any]) -> Iterator[tuple[str, str]]:
                 yield f"{_str(meta, 'namespace')}/{_str(meta, 'name')}", url
 
 
+def _no_folded_keys(mapping: Any, fields: Sequence[str], reader: str) -> None:
+    """Helm (Chart.yaml) and kustomize (kustomization) decode through Go's encoding/json, which
+    matches a key to a field ignoring case (a long s, U+017F, folded to "s") where no key is
+    written exactly: ``Version:`` is the version there."""
+    folded = {f.casefold(): f for f in fields}
+    for k, _v in mapping.value if nodes.is_map(mapping) else ():
+        field = folded.get(str(k.value).casefold()) if nodes.is_scalar(k) else None
+        if field is not None and k.value != field:
+            raise _Refusal(
+                k,
+                f"key {k.value!r} is read by {reader} as {field!r}, which gitops-bot does not follow",
+                f"write it {field!r}",
+            )
+
+
+def _get(mapping: Any, key: str, *, merged: bool = False) -> tuple[Any, Any] | None:
+    """``key`` of a mapping where a chart is looked for. A merge key (``<<``) there is refused
+    (unless ``merged``: what it brings in is not looked at): Helm, Argo CD and kustomize read
+    the keys it brings in, and a version reached through it is shared with its anchor."""
+    found = None
+    for k, v in mapping.value if nodes.is_map(mapping) else ():
+        if not nodes.is_scalar(k):
+            continue
+        if not merged and k.tag.endswith(":merge"):
+            raise _Refusal(
+                k,
+                "a merge key (<<) where chart versions are looked for, which gitops-bot does not follow",
+                "write the keys it brings in out in this mapping",
+            )
+        if found is None and k.value == key:
+            found = (k, v)
+    return found
+
+
 def _at(node: Any, path: tuple[str, ...]) -> Any:
     for key in path:
-        found = nodes.get(node, key) if nodes.is_map(node) else None
+        found = _get(node, key)
         if found is None:
             return None
         node = found[1]
     return node
 
 
-def _str(node: Any, key: str) -> str:
-    found = nodes.get(node, key) if nodes.is_map(node) else None
+def _str(node: Any, key: str, *, merged: bool = False) -> str:
+    found = _get(node, key, merged=merged)
     return str(found[1].value) if found and nodes.is_scalar(found[1]) and not nodes.is_null(found[1]) else ""

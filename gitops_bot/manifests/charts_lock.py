@@ -33,7 +33,7 @@ from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
 
 LOCK = "Chart.lock"
-_FIELDS = ("name", "version", "repository", "condition", "tags", "enabled", "import-values", "alias")
+FIELDS = ("name", "version", "repository", "condition", "tags", "enabled", "import-values", "alias")
 _ALWAYS = ("name", "repository")
 _SANITIZED = ("name", "version", "repository", "condition")
 # What go-yaml v2 (under sigs.k8s.io/yaml, Helm's Chart.yaml reader) reads as a boolean; y and n
@@ -50,7 +50,7 @@ def hash_req(req: list[dict[str, Any]], lock: list[dict[str, Any]]) -> str:
 
 
 def _ordered(dep: dict[str, Any]) -> dict[str, Any]:
-    return {f: dep.get(f, "") for f in _FIELDS if f in _ALWAYS or dep.get(f)}
+    return {f: dep.get(f, "") for f in FIELDS if f in _ALWAYS or dep.get(f)}
 
 
 def _go_json(value: Any) -> str:
@@ -97,6 +97,15 @@ def relock(chart_yaml: str, chart_lock: str, changes: Mapping[tuple[str, str], s
     ops: list[Op] = []
     for node, old, new in zip(lock_nodes, lock, new_lock, strict=True):
         version = nodes.get(node, "version")
+        if version is not None and id(version[1]) in subs:
+            continue  # one entry reached twice through an alias: its span is written once
+        if new.get("version") != old.get("version") and version is None:
+            raise ManifestError(
+                LOCK,
+                node.start_mark.line + 1,
+                f"dependency {old['name']!r} has no version to move, so the new digest would not match it",
+                hint="run 'helm dependency update' and commit Chart.yaml and Chart.lock together",
+            )
         if new.get("version") != old.get("version") and version is not None:
             check_scalar(t, version[1], LOCK)
             subs[id(version[1])] = new["version"]
@@ -161,7 +170,15 @@ def _dependency(node: Any, filename: str, *, sanitize: bool = False) -> dict[str
     out: dict[str, Any] = {}
     for k, v in node.value:
         key = k.value
-        if key not in _FIELDS:
+        if k.tag.endswith(":merge") or (key not in FIELDS and str(key).casefold() in FIELDS):
+            # Helm reads both (a merge's keys; a key matched ignoring case), the hash here neither
+            raise ManifestError(
+                filename,
+                k.start_mark.line + 1,
+                f"key {key!r} is read by Helm in a way gitops-bot does not follow",
+                hint="write the dependency's keys out, in lower case",
+            )
+        if key not in FIELDS:
             continue
         value = _value(v, filename, untyped=key in ("enabled", "import-values"))
         if sanitize and key in _SANITIZED and isinstance(value, str):

@@ -7,12 +7,14 @@ import re
 # SemVer 2 as Helm's chart versions use it (a leading "v" is accepted by Masterminds/semver).
 _EXACT = re.compile(
     r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+    r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?",
+    re.ASCII,  # "\d" alone takes any script's digits ("1٣.0.0"), which no SemVer parser does
 )
 
 
 def is_exact(version: str) -> bool:
-    return bool(_EXACT.match(version.replace("_", "+", 1)))
+    # fullmatch: "$" would also match before a final newline ("1.2.3\n" is not a version)
+    return bool(_EXACT.fullmatch(version.replace("_", "+", 1)))
 
 
 def repository_key(url: str) -> str:

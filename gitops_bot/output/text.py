@@ -69,6 +69,9 @@ def plan_text(plan: Plan) -> str:
             lines.append(f"  {state} until {f['until']}: {f['reason'] or 'no reason given'}")
         if env.window:
             lines.append(f"  auto-merge deferred: {env.window['rule']} until {env.window['until_text']}")
+        for d in env.automatic:
+            verdict = "ready" if d.get("ready") else "; ".join(d.get("held") or ()) or "waiting"
+            lines.append(f"  {d.get('rule')}: {verdict}")
         if not env.items:
             lines.append("  (no images)")
         rows = [

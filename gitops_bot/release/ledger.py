@@ -19,8 +19,7 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
 from gitops_bot.manifests import images
 from gitops_bot.release.proposal import TRAILER
-from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.gitlog import Commit
+from gitops_bot.scm.gitlog import Commit, History
 
 _TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
@@ -68,7 +67,7 @@ class _Reader:
     """Image sets at commits from blob ids; each blob is read (in batches) and parsed once,
     however many commits share it."""
 
-    def __init__(self, ws: Workspace, specs: Sequence[images.ImageSpec], rev: str, paths: Sequence[str]):
+    def __init__(self, ws: History, specs: Sequence[images.ImageSpec], rev: str, paths: Sequence[str]):
         self.ws = ws
         self.specs = specs
         self.rev = rev
@@ -99,7 +98,7 @@ class _Reader:
 _BATCH = 256  # commits whose blobs are read in one go: a --limit 20 reads few, a full history few batches
 
 
-def _states(ws: Workspace, rev: str, paths: Sequence[str], commits: Sequence[Commit]) -> list[dict[str, str]]:
+def _states(ws: History, rev: str, paths: Sequence[str], commits: Sequence[Commit]) -> list[dict[str, str]]:
     """path -> blob id after each commit (newest first), and before the oldest: ``rev``'s tree,
     then each commit's changes undone in turn. No git command per commit."""
     state = ws.blobs_at(rev, paths)
@@ -116,7 +115,7 @@ def _states(ws: Workspace, rev: str, paths: Sequence[str], commits: Sequence[Com
 
 
 def read(
-    ws: Workspace,
+    ws: History,
     rev: str,
     paths: Sequence[str],
     specs: Sequence[images.ImageSpec],
@@ -142,7 +141,7 @@ def read(
     return out
 
 
-def _entry(ws: Workspace, commit: Commit, after: ImageSet, changed: tuple[str, ...]) -> Entry:
+def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...]) -> Entry:
     lines = commit.message.strip().splitlines()
     subject = lines[0] if lines else ""
     found = _TRAILER.findall(commit.message)

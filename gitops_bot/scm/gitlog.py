@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitops_bot.scm.gitcli import Repo, git_input, parse_batch, raw_before, run
 
@@ -120,3 +121,12 @@ class History:
     def messages(self, rev_range: str) -> str:
         """The messages of the commits in ``a..b`` (what a merge commit brought in)."""
         return run(self.store, "log", "--format=%B", rev_range, env=self.env, what="log")
+
+
+class Checkout(History):
+    """The history of a local clone (``plan`` reads a working tree, not a fetched remote)."""
+
+    def __init__(self, path: Path) -> None:
+        self.store = Repo(path)
+        self.env = {}
+        self._missing_blobs = {}

@@ -16,6 +16,7 @@ from gitops_bot.commands.promote import check_gate
 from gitops_bot.core.errors import GateClosed
 from gitops_bot.engine import ports
 from gitops_bot.gate import argocd
+from gitops_bot.gate.port import Gate, Live
 from gitops_bot.registry.client import RegistryClient
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.scm.git import Workspace
@@ -35,11 +36,9 @@ def test_the_registry_pool_and_its_clients_are_the_registry_ports() -> None:
 
 
 def test_argocd_is_the_gate_port() -> None:
-    gate: ports.Gate = argocd.ArgoCD(
-        argocd.ArgoCDConfig(server="http://127.0.0.1:9"), {"ARGOCD_AUTH_TOKEN": "t"}
-    )
+    gate: Gate = argocd.ArgoCD(argocd.ArgoCDConfig(server="http://127.0.0.1:9"), {"ARGOCD_AUTH_TOKEN": "t"})
     try:
-        assert isinstance(gate, ports.Gate)
+        assert isinstance(gate, Gate)
     finally:
         gate.close()
 
@@ -64,6 +63,9 @@ class FakeGate:
         self.asked.append(name)
         return self.app
 
+    def live(self, name: str) -> Live:
+        return argocd.read_live(self.application(name))
+
     def close(self) -> None:
         self.closed = True
 
@@ -81,6 +83,12 @@ def _live(sync: str, images: list[str]) -> dict[str, Any]:
 
 
 WANTED = [argocd.Wanted("api", "ghcr.io/acme/api", "1.2.0", DIGEST)]
+
+
+def test_a_fake_gate_meets_the_gate_port() -> None:
+    gate: Gate = FakeGate(_live("Synced", []))
+    assert isinstance(gate, Gate)
+    assert gate.live("staging-api").operation == "Succeeded"
 
 
 def test_the_promotion_gate_opens_on_a_fake_gate_running_the_digest() -> None:

@@ -1,0 +1,228 @@
+"""The releases ``update`` (and so ``watch``) opens on its own, after its updates: automatic
+rollbacks (:mod:`gitops_bot.release.autorollback`) and promotions after soak
+(:mod:`gitops_bot.release.soak`).
+
+Each is exactly the release the manual command builds (``rollback ENV --steps 1``,
+``promote SRC DST``), delivered the same way (so windows, signature policy and holds apply as
+for a person), with one paragraph in the PR body saying which rule opened it. A rule that
+holds a release back says so in the run's output (a warning of an unchanged result), never in
+a notification: a soak that waits is news only once it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from gitops_bot.commands import promote, rollback
+from gitops_bot.commands.history import history
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
+from gitops_bot.core.instants import format_duration, parse_instant
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.model import OutcomeAction, Plan
+from gitops_bot.engine import delivery
+from gitops_bot.engine.app import App
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.session import Session
+from gitops_bot.gate import argocd
+from gitops_bot.gate.port import Gate
+from gitops_bot.release import autorollback, freezes, ledger, soak
+from gitops_bot.release.ledger import Entry
+from gitops_bot.release.proposal import Release
+from gitops_bot.scm.gitlog import Checkout
+
+log = get_logger(__name__)
+
+
+def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> list[Outcome]:
+    """The automatic rollbacks, then the promotions after soak, of the selected environments."""
+    envs = [e for e in s.app.environments(env_names) if e.auto_rollback or e.auto_promote]
+    if not envs:
+        return []
+    gate: Gate = argocd.ArgoCD(s.app.config.argocd, s.environ)
+    out: list[Outcome] = []
+    try:
+        for env in envs:
+            if env.auto_rollback is not None:
+                out += _unless_unavailable(
+                    env, "auto-rollback", lambda e: _rollback(s, gate, e, dry_run=dry_run)
+                )
+        # an environment being rolled back takes no promotion in the same run: two pull
+        # requests moving it opposite ways would leave the choice to whoever merges first
+        rolling = {o.environment for o in out if o.changes}
+        for env in envs:
+            if env.auto_promote is not None and env.name not in rolling:
+                out += _unless_unavailable(
+                    env, "auto-promote", lambda e: _promote(s, gate, e, dry_run=dry_run)
+                )
+    finally:
+        gate.close()
+    return out
+
+
+def _unless_unavailable(
+    env: EnvironmentConfig, rule: str, fn: Callable[[EnvironmentConfig], list[Outcome]]
+) -> list[Outcome]:
+    """An Argo CD that cannot answer now decides nothing: the run's updates stand, the rule
+    says why it waits, and the next run asks again (nothing was kept to lose)."""
+    try:
+        return fn(env)
+    except ServiceUnavailable as exc:
+        log.warning("automation_unavailable", environment=env.name, rule=rule, reason=str(exc))
+        return [
+            _waiting(
+                env,
+                f"{rule} {env.name}: not decided: {exc}",
+                {"rule": rule.replace("-", "_"), "ready": False, "held": [str(exc)]},
+            )
+        ]
+
+
+Latest = Callable[[str], Entry | None]  # an environment's newest release in git (None: none)
+
+
+def soak_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> soak.Soak | None:
+    """The soak deciding ``env``'s automatic promotion (None: its source runs nothing it lacks)."""
+    auto = env.auto_promote
+    assert auto is not None
+    source = app.config.environment(auto.source or str(env.promote_from))
+    running, present = promote.deployed(app, source.name), promote.deployed(app, env.name)
+    if all(present.get(name) == d for name, d in running.items()):
+        return None  # what a merged promotion leaves: nothing to soak for
+    entry = latest(source.name)
+    released = parse_instant(entry.time) if entry else None
+    live = gate.live(str(source.argocd_application))
+    return soak.decide(source.name, env.name, auto.after, released=released, live=live, now=app.clock())
+
+
+def verdict_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> autorollback.Verdict | None:
+    """The automatic rollback's verdict on ``env`` (None: its application is not failing)."""
+    auto = env.auto_rollback
+    assert auto is not None
+    live = gate.live(str(env.argocd_application))
+    if autorollback.failure(live) is None:
+        return None  # healthy: nothing to say, and no history to read
+    now = app.clock()
+    freeze = freezes.in_force(app.config.root, env.name, now)
+    return autorollback.decide(
+        env.name,
+        auto.after,
+        latest=latest(env.name),
+        live=live,
+        now=now,
+        frozen=freeze.text() if freeze else None,
+    )
+
+
+def planned(
+    app: App, env_names: Sequence[str] | None, environ: Mapping[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """``plan``'s view: each environment's automatic decisions as they stand, read from the
+    checkout's git history and Argo CD, changing nothing."""
+    envs = [e for e in app.environments(env_names) if e.auto_rollback or e.auto_promote]
+    if not envs:
+        return {}
+    checkout = Checkout(app.root)
+
+    def latest(name: str) -> Entry | None:
+        paths = app.repo_paths(app.config.environment(name), app.root)
+        entries = ledger.read(checkout, "HEAD", paths, app.image_specs(), limit=1)
+        return entries[0] if entries else None
+
+    gate: Gate = argocd.ArgoCD(app.config.argocd, environ)
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for env in envs:
+            decisions: list[dict[str, Any]] = []
+            try:
+                if env.auto_rollback is not None and (verdict := verdict_of(app, gate, env, latest)):
+                    decisions.append(verdict.to_json())
+                if env.auto_promote is not None and (decided := soak_of(app, gate, env, latest)):
+                    decisions.append(decided.to_json())
+            except ServiceUnavailable as exc:
+                decisions.append({"rule": "automation", "ready": False, "held": [str(exc)]})
+            if decisions:
+                out[env.name] = decisions
+    finally:
+        gate.close()
+    return out
+
+
+def with_decisions(app: App, plan: Plan, env_names: Sequence[str] | None, environ: Mapping[str, str]) -> Plan:
+    """``plan`` with each environment's automatic decisions (:func:`planned`)."""
+    found = planned(app, env_names, environ)
+    return replace(
+        plan,
+        environments=tuple(replace(ep, automatic=tuple(found.get(ep.name, ()))) for ep in plan.environments),
+    )
+
+
+def _latest(s: Session) -> Latest:
+    def latest(name: str) -> Entry | None:
+        entries = history(s, name, limit=1)
+        return entries[0] if entries else None
+
+    return latest
+
+
+def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
+    decided = soak_of(s.app, gate, env, _latest(s))
+    if decided is None:
+        return []
+    log.info("soak", **decided.to_json())
+    decision = decided.to_json()
+    if not decided.ready:
+        return [_waiting(env, decided.text(), decision)]
+    try:
+        freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None)
+        rel, notes = promote.release(s, decided.source, env.name)
+    except GateClosed as exc:  # a freeze, a hold, a signature, the gate's image check: as for a person
+        refused = f"{decided.text()}, but {exc}"
+        return [_waiting(env, refused, {**decision, "ready": False, "held": [str(exc)]})]
+    if rel is None:
+        return [_waiting(env, "; ".join(notes), decision)] if notes else []
+    why = f"auto_promote: {decided.source} soaked {format_duration(decided.after)}"
+    rel = replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
+    out = delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=decided.note())
+    return [replace(o, decision=decision) for o in out]
+
+
+def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
+    verdict = verdict_of(s.app, gate, env, _latest(s))
+    if verdict is None:
+        return []
+    decision = verdict.to_json()
+    log.info("auto_rollback", **decision)
+    if not verdict.ready:
+        return [_waiting(env, verdict.text(), decision)]
+    try:
+        rel, notes = rollback.release(s, env.name, to=None, steps=1)
+    except GitOpsBotError as exc:  # no earlier release to go back to
+        return [
+            _waiting(env, f"{verdict.text()}, but {exc}", {**decision, "ready": False, "held": [str(exc)]})
+        ]
+    if rel is None:
+        return [_waiting(env, "; ".join(notes), {**decision, "ready": False, "held": notes})]
+    blocked = autorollback.held_by(rel, s.app.holds.get(env.name, {}))
+    if blocked is not None:
+        text = f"auto-rollback {env.name}: not rolled back: {blocked}"
+        return [_waiting(env, text, {**decision, "ready": False, "held": [blocked]})]
+    rel = _failed(autorollback.with_holds(rel, verdict), verdict)
+    note = f"Rolled back automatically: {verdict.reason()}."
+    out = delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=note)
+    return [replace(o, decision=decision) for o in out]
+
+
+def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:
+    why = f"auto_rollback: {verdict.reason()}"
+    return replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}; {second}" if first else second
+
+
+def _waiting(env: EnvironmentConfig, text: str, decision: dict[str, Any]) -> Outcome:
+    return Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=[text], decision=decision)

@@ -1,0 +1,62 @@
+"""The gate port: what the use cases ask a deployment gate about an application, beside the
+one adapter that answers it (:mod:`gitops_bot.gate.argocd`), as the forge port sits in
+``scm/forge.py``.
+
+Promotion asks whether the source runs what it promotes (:meth:`Gate.application`, judged by
+:func:`gitops_bot.gate.argocd.check`); soak and automatic rollback also need *since when* the
+application is in its state, which only the gate's own record can say honestly after a
+restart (the bot sees the gate only when it runs): :meth:`Gate.live`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One entry of the gate's sync history: the revision applied and when it finished."""
+
+    revision: str
+    deployed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Live:
+    """An application's state as the gate records it, each part with its own instant.
+
+    ``health_since`` is when the health last changed (Argo CD's
+    ``status.health.lastTransitionTime``): a Degraded blip that recovered moves it to the
+    recovery. ``operation_finished`` is when the last sync operation ended; ``reconciled_at``
+    when the gate last compared the live state with git, i.e. how fresh the health it reports
+    is. Any of them is None when the gate does not say."""
+
+    sync: str
+    health: str
+    health_since: datetime | None
+    health_message: str
+    operation: str  # the last sync operation's phase ("None": no operation on record)
+    operation_message: str
+    operation_finished: datetime | None
+    reconciled_at: datetime | None
+    history: tuple[Deployment, ...]  # oldest first, as the gate keeps it
+
+    @property
+    def deployed_at(self) -> datetime | None:
+        """When the current revision was last deployed: the newest history entry, else the
+        last operation's end."""
+        newest = self.history[-1].deployed_at if self.history else None
+        return newest or self.operation_finished
+
+
+@runtime_checkable
+class Gate(Protocol):
+    """A deployment gate (``argocd.ArgoCD``): an application's live state."""
+
+    def application(self, name: str) -> dict[str, Any]: ...
+
+    def live(self, name: str) -> Live: ...
+
+    def close(self) -> None: ...
