@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gitops_bot.config.charts import CHARTS
 from gitops_bot.config.dashboard import DASHBOARD
 from gitops_bot.config.environments import (
     ENVIRONMENTS,
@@ -33,6 +34,7 @@ from gitops_bot.config.reader import Reader
 from gitops_bot.config.render import RENDER
 from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
 from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
+from gitops_bot.config.settings import ChartConfig as ChartConfig
 from gitops_bot.config.settings import Config as Config
 from gitops_bot.config.settings import EnvironmentConfig as EnvironmentConfig
 from gitops_bot.config.settings import GitConfig as GitConfig
@@ -83,6 +85,7 @@ def _compose(v: Values) -> Config:
         notifications=v["notifications"],
         render=v["render"],
         dashboard=_dashboard(v),
+        charts=v["charts"],
     )
 
 
@@ -122,6 +125,7 @@ ROOT: Section[Config] = Section(
             required="no 'images' section; list the images gitops-bot manages",
             description="The images gitops-bot manages.",
         ),
+        Field("charts", CHARTS, description="The Helm charts whose versions gitops-bot manages."),
         Field(
             "environments",
             ENVIRONMENTS,
