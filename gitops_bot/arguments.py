@@ -186,6 +186,17 @@ def _add_watch(sub: Subparsers, p: _Parents) -> None:
         default="0.0.0.0:8080",
         help="/healthz, /readyz, /metrics and webhooks (default 0.0.0.0:8080; port 0: any free port, logged)",
     )
+    w.add_argument(
+        "--status-page",
+        action="store_true",
+        help="serve the status table as a web page at / and /status.json on the listener (off by default)",
+    )
+    w.add_argument(
+        "--status-page-token-env",
+        metavar="NAME",
+        help="the variable holding a token the status page requires (Bearer, or Basic password); "
+        "implies --status-page",
+    )
 
 
 def _add_holds(sub: Subparsers, p: _Parents) -> None:

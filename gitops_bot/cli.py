@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from gitops_bot.core.model import PlanItem
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.render.diff import Rendered
+    from gitops_bot.watch.page import StatusPage
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,7 +127,7 @@ def _plan(args: argparse.Namespace) -> Result:
 
 
 def _update(args: argparse.Namespace) -> Result:
-    from gitops_bot.commands import update
+    from gitops_bot.commands import dashboard, update
     from gitops_bot.engine.session import Session, Sessions
 
     if _many(args):
@@ -140,9 +141,9 @@ def _update(args: argparse.Namespace) -> Result:
         return done.outcomes
 
     # reported: the notifications see the outcomes, and add their failures as warnings
-    outcomes = Sessions(args.repo, config_path=args.config, base=args.base).reported(
-        "update", run, dry_run=args.dry_run
-    )
+    sessions = Sessions(args.repo, config_path=args.config, base=args.base)
+    outcomes = sessions.reported("update", run, dry_run=args.dry_run)
+    dashboard.refresh(sessions, dry_run=args.dry_run)
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), outcomes=len(outcomes)
     )
@@ -150,10 +151,16 @@ def _update(args: argparse.Namespace) -> Result:
 
 
 def _update_many(args: argparse.Namespace) -> Result:
-    from gitops_bot.commands import fleet
+    from gitops_bot.commands import dashboard, fleet
 
     started = time.monotonic()
-    results = fleet.run(_fleet(args), env_names=args.envs, dry_run=args.dry_run, parallel=args.parallel)
+    results = fleet.run(
+        _fleet(args),
+        env_names=args.envs,
+        dry_run=args.dry_run,
+        parallel=args.parallel,
+        after=lambda u: dashboard.refresh(u, dry_run=args.dry_run),
+    )
     code = fleet.worst([r.exit_code for r in results])
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), repositories=len(results), exit_code=code
@@ -183,6 +190,8 @@ def _watch(args: argparse.Namespace) -> Result:
         raise UsageError("--jitter must be at least 0 and below 1")
     host, port = parse_listen(args.listen)
     timing: dict[str, Any] = {"interval": interval, "jitter": args.jitter, "envs": args.envs}
+    if args.status_page or args.status_page_token_env:
+        timing["page"] = _status_page(args)
     if _many(args):
         watcher = Watcher.over(_fleet(args), parallel=args.parallel, **timing)
     else:
@@ -194,6 +203,26 @@ def _watch(args: argparse.Namespace) -> Result:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _status_page(args: argparse.Namespace) -> StatusPage:
+    from gitops_bot.output import status_html
+    from gitops_bot.watch.page import StatusPage
+
+    name = args.status_page_token_env
+    token = os.environ.get(name, "") if name else None
+    if name and not (token or "").strip():
+        raise UsageError(
+            f"--status-page-token-env {name}: the variable is not set or is empty",
+            hint=f"export {name}=<a long random token>, or leave the option out (no token)",
+        )
+    if token:
+        log.register_secret(token)
+    else:
+        log.get_logger("gitops_bot.watch").warning(
+            "status_page_open", reason="served without a token: whoever reaches the listener can read it"
+        )
+    return StatusPage(status_html.render, csp=status_html.CONTENT_SECURITY_POLICY, token=token)
 
 
 def _history(args: argparse.Namespace) -> Result:

@@ -40,6 +40,8 @@ GITEA = (
     ("/repos/{owner}/{repo}/pulls", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}", "get"),
     ("/repos/{owner}/{repo}/pulls/{index}", "patch"),
+    ("/repos/{owner}/{repo}/issues", "get"),  # the dashboard issue (gitops_bot/scm/issues.py)
+    ("/repos/{owner}/{repo}/issues", "post"),
     ("/repos/{owner}/{repo}/issues/{index}", "patch"),
     ("/repos/{owner}/{repo}/issues/{index}/labels", "post"),
     ("/repos/{owner}/{repo}/issues/{index}/comments", "post"),
@@ -68,6 +70,9 @@ SERVICES = {
             ("/repos/{owner}/{repo}/pulls/{pull_number}", "get"),
             ("/repos/{owner}/{repo}/pulls/{pull_number}", "patch"),
             ("/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", "post"),
+            ("/repos/{owner}/{repo}/issues", "get"),  # the dashboard issue (gitops_bot/scm/issues.py)
+            ("/repos/{owner}/{repo}/issues", "post"),
+            ("/repos/{owner}/{repo}/issues/{issue_number}", "patch"),
             ("/repos/{owner}/{repo}/issues/{issue_number}/labels", "post"),
             ("/repos/{owner}/{repo}/issues/{issue_number}/comments", "post"),
             ("/repos/{owner}/{repo}/issues/{issue_number}/assignees", "post"),

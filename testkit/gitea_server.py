@@ -29,6 +29,7 @@ class FakeGitea(FakeForge):
     checks: str = "pending"  # the head commit's combined status: pending | success
     merge_styles: tuple[str, ...] = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only")
     sources: dict[str, Path] = field(default_factory=dict)  # owner/name -> an image's source repository
+    issues: list[dict[str, Any]] = field(default_factory=list)  # issues proper (pulls are issues too)
     api_prefix: ClassVar[str] = "/api/v1"
     # "forgejo": answer as Forgejo does (its version string) and be held to Forgejo's description
     flavour: str = "gitea"
@@ -86,6 +87,15 @@ class FakeGitea(FakeForge):
             return self.page(path, items, query, "limit")
         if path == f"{repo}/pulls":
             return self._collection(method, path, query, body)
+        if path == f"{repo}/issues":
+            return self._issues(method, path, query, body)
+        only = re.fullmatch(rf"{repo}/issues/(\d+)", path)
+        mine = next((i for i in self.issues if only and i["number"] == int(only.group(1))), None)
+        if mine is not None and method == "PATCH":
+            for key in ("title", "body", "state"):
+                if key in body:
+                    mine[key] = body[key]
+            return 201, mine, {}
         m = re.fullmatch(rf"{repo}/(pulls|issues)/(\d+)(/[a-z_]+)?", path)
         if not m:
             raise NotFound
@@ -166,8 +176,46 @@ class FakeGitea(FakeForge):
         self.pulls.append(pr)
         return 201, public(pr), {}
 
+    def _issues(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        """Gitea's issue listing (``type``: issues, pulls or both; ``labels``: names, every one)
+        and issue creation (labels by id, as Gitea takes them)."""
+        if method == "GET":
+            state = query.get("state", ["open"])[0]
+            kind = query.get("type", [""])[0]
+            wanted = [n for n in query.get("labels", [""])[0].split(",") if n]
+            listed = [] if kind == "pulls" else list(self.issues)
+            listed += [] if kind == "issues" else [issue(p) for p in self.pulls]
+            found = [
+                i
+                for i in listed
+                if (state == "all" or i["state"] == state)
+                and all(n in {x["name"] for x in i["labels"]} for n in wanted)
+            ]
+            return self.page(path, sorted(found, key=lambda i: -i["number"]), query, "limit")
+        if method != "POST":
+            raise NotFound
+        names = {i: n for n, i in self.labels.items()}
+        n = self._next_number()
+        made = {
+            "id": 900 + n,
+            "number": n,
+            "state": "open",
+            "title": body["title"],
+            "body": body.get("body", ""),
+            "html_url": f"https://gitea.test/{self.repository}/issues/{n}",
+            "labels": [{"id": i, "name": names[i], "color": "ededed"} for i in body.get("labels", [])],
+            "assignees": [],
+            "comments": 0,
+        }
+        self.issues.append(made)
+        return 201, made, {}
+
+    def _next_number(self) -> int:
+        """Issues and pull requests share one sequence of numbers, as in Gitea."""
+        return max((x["number"] for x in [*self.pulls, *self.issues]), default=0) + 1
+
     def _new(self, body: dict[str, Any], sha: str) -> dict[str, Any]:
-        n = len(self.pulls) + 1
+        n = self._next_number()
         repo = {"full_name": self.repository, "name": self.repository.split("/")[1]}
         return {
             "id": 700 + n,

@@ -29,6 +29,7 @@ class FakeGitHub(Recording, JSONServer):
     token: str = "ghp_test_token_0123456789"
     default_branch: str = "main"
     pulls: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)  # issues proper (pulls are issues too)
     requests: list[Recorded] = field(default_factory=list)
     unexpected: list[Recorded] = field(default_factory=list)
     fail: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
@@ -113,6 +114,19 @@ class FakeGitHub(Recording, JSONServer):
             pr = self._new_pull(body, sha)
             self.pulls.append(pr)
             return 201, pr, {}
+        if path == f"{repo}/issues" and method == "GET":
+            return 200, self._list_issues(query), {}
+        if path == f"{repo}/issues" and method == "POST":
+            made = self._new_issue(body)
+            self.issues.append(made)
+            return 201, made, {}
+        only = re.fullmatch(rf"{repo}/issues/(\d+)", path)
+        issue = self._issue(int(only.group(1))) if only else None
+        if issue is not None and method == "PATCH":
+            for k in ("title", "body", "state"):
+                if k in body:
+                    issue[k] = body[k]
+            return 200, issue, {}
         m = re.fullmatch(rf"{repo}/(pulls|issues)/(\d+)(/[a-z_]+)?", path)
         if m:
             pull = self._pull(int(m.group(2)))
@@ -176,6 +190,63 @@ class FakeGitHub(Recording, JSONServer):
             )
         raise NotFound
 
+    def _issue(self, number: int) -> dict[str, Any] | None:
+        return next((i for i in self.issues if i["number"] == number), None)
+
+    def _next_number(self) -> int:
+        """Issues and pull requests share one sequence of numbers, as on GitHub."""
+        return max((x["number"] for x in [*self.pulls, *self.issues]), default=0) + 1
+
+    def _list_issues(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        """GitHub's issue listing: issues and pull requests (these with ``pull_request``), by
+        state and by labels (every one named, comma-separated), newest first."""
+        state = query.get("state", ["open"])[0]
+        wanted = [n for n in query.get("labels", [""])[0].split(",") if n]
+        out = []
+        for item in [*self.issues, *(self._pull_as_issue(p) for p in self.pulls)]:
+            names = {x["name"] for x in item["labels"]}
+            if (state == "all" or item["state"] == state) and all(n in names for n in wanted):
+                out.append(item)
+        return sorted(out, key=lambda i: -i["number"])
+
+    def _pull_as_issue(self, pr: dict[str, Any]) -> dict[str, Any]:
+        issue = self._issue_shape(pr["number"], pr["title"], pr["body"], pr["labels"])
+        issue.update(state=pr["state"], html_url=pr["html_url"])
+        issue["pull_request"].update(url=pr["url"], html_url=pr["html_url"])
+        return issue
+
+    def _new_issue(self, body: dict[str, Any]) -> dict[str, Any]:
+        labels = []
+        for n in body.get("labels", []):
+            label = example("github", "label-items")[0]
+            label.update(name=n, color="ededed", default=False, description="")
+            labels.append(label)
+        issue = self._issue_shape(self._next_number(), body["title"], body.get("body", ""), labels)
+        issue.pop("pull_request")
+        return issue
+
+    def _issue_shape(self, n: int, title: str, body: str, labels: list[Any]) -> dict[str, Any]:
+        """An issue shaped as GitHub's own example (octokit's ``issue``), with these values."""
+        api = f"{self.url}/repos/{self.repository}"
+        issue: dict[str, Any] = example("github", "issue")
+        issue.update(
+            id=5000 + n,
+            node_id=f"I_node{n}",
+            number=n,
+            state="open",
+            title=title,
+            body=body,
+            labels=labels,
+            url=f"{api}/issues/{n}",
+            html_url=f"https://github.test/{self.repository}/issues/{n}",
+            assignee=None,
+            assignees=[],
+            milestone=None,
+            closed_at=None,
+            comments=0,
+        )
+        return issue
+
     def _pull(self, number: int) -> dict[str, Any] | None:
         return next((p for p in self.pulls if p["number"] == number), None)
 
@@ -194,7 +265,7 @@ class FakeGitHub(Recording, JSONServer):
     def _new_pull(self, body: dict[str, Any], sha: str) -> dict[str, Any]:
         """A pull request shaped as GitHub's own example (octokit's ``pull-request``), with
         this repository's values where they matter."""
-        n = len(self.pulls) + 1
+        n = self._next_number()
         api = f"{self.url}/repos/{self.repository}"
         pr: dict[str, Any] = example("github", "pull-request")
         head, base = pr["head"], pr["base"]

@@ -276,9 +276,11 @@ def run(
     parallel: int | None = None,
     environ: Mapping[str, str] | None = None,
     pool: RegistryPool | None = None,
+    after: Callable[[Updater], object] | None = None,
 ) -> list[RepositoryResult]:
     """Update every repository, at most ``parallel`` at once, through one registry pool
-    (``pool``, else a new one answering each question once for this run)."""
+    (``pool``, else a new one answering each question once for this run); ``after``: what to
+    do with each repository's updater once its run is done (the dashboard issue)."""
     workers = fleet.parallel if parallel is None else parallel
     if workers < 1:
         raise UsageError("--parallel must be 1 or more")
@@ -287,7 +289,10 @@ def run(
         def one(repo: Repository) -> RepositoryResult:
             try:
                 u = updater(repo, pool, environ=environ)
-                return RepositoryResult(repo.url, outcomes=u.run(env_names, dry_run=dry_run))
+                outcomes = u.run(env_names, dry_run=dry_run)
+                if after is not None:
+                    after(u)
+                return RepositoryResult(repo.url, outcomes=outcomes)
             except GitOpsBotError as exc:
                 log.warning("repository_failed", exit_code=exc.exit_code, error=redact(str(exc)))
                 return RepositoryResult(repo.url, exc.exit_code, redact(str(exc)))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
+from gitops_bot.commands import chart_plan
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core import files, progress
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
@@ -105,7 +106,17 @@ def plan(
     found.verdicts = _verify(app, active, found.candidates)
     if metadata:  # 5. metadata for what will change, when the caller shows it
         _add_metadata(app, active, found.candidates)
-    return Plan(tuple(_environment_plan(app, env, targets[env.name], found) for env in envs))
+    chart_items = chart_plan.plan_charts(app, envs, images, _gather)
+    return Plan(
+        tuple(
+            _with_charts(_environment_plan(app, env, targets[env.name], found), chart_items[env.name])
+            for env in envs
+        )
+    )
+
+
+def _with_charts(ep: EnvironmentPlan, items: Sequence[PlanItem]) -> EnvironmentPlan:
+    return replace(ep, items=ep.items + tuple(items)) if items else ep
 
 
 def _created(

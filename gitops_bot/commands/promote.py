@@ -13,7 +13,7 @@ from dataclasses import replace
 from gitops_bot.commands.history import history
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
-from gitops_bot.core.model import Deployed, ImageMetadata, ImageRef, ReleaseKind
+from gitops_bot.core.model import ArtifactKind, Deployed, ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.engine import delivery
 from gitops_bot.engine.app import App
 from gitops_bot.engine.outcome import Outcome
@@ -55,10 +55,15 @@ def release(
     app = s.app
     src, dst = promotion.environments(app.config, source, target, only=only, force=force)
     app.prepare_verification([dst])
-    wanted, notes = promotion.wanted(
-        app.config, src.name, dst.name, deployed(app, src.name), deployed(app, dst.name), only
-    )
+    images = [n for n in only if app.config.image(n) is not None]
+    wanted: promotion.Wanted = []
+    notes: list[str] = []
+    if images or not only:  # --image naming charts alone promotes no image
+        wanted, notes = promotion.wanted(
+            app.config, src.name, dst.name, deployed(app, src.name), deployed(app, dst.name), images
+        )
     changes, gate = _resolved(app, src, dst, wanted)
+    changes += _chart_changes(app, src, dst, only)
     if not changes:
         return None, notes
     promotion.check_holds(dst.name, changes, app.holds.get(dst.name, {}), force=force)
@@ -69,12 +74,41 @@ def release(
     changes = [
         replace(
             c,
-            reason=f"{src.name} runs it since {sources[c.image]}" if c.image in sources else "",
+            reason=f"{src.name} runs it since {sources[c.image]}" if c.image in sources else c.reason,
             metadata=_metadata(app, c),
         )
         for c in changes
     ]
     return Release(dst.name, tuple(changes), kind=ReleaseKind.PROMOTION, source=src.name), notes
+
+
+def _chart_changes(
+    app: App, src: EnvironmentConfig, dst: EnvironmentConfig, only: Sequence[str]
+) -> list[Change]:
+    """DST gets the chart versions SRC pins: each chart both pin exactly (a range is each
+    environment's own to resolve), named in ``only`` when that is given."""
+    pinned = {t.chart.name: t for t in app.chart_targets(src) if t.version is not None and t.exact}
+    out = []
+    for t in app.chart_targets(dst):
+        have, want = t.version, pinned.get(t.chart.name)
+        if want is None or have is None or not t.exact or (only and t.chart.name not in only):
+            continue
+        if want.version != have:
+            out.append(
+                Change(
+                    environment=dst.name,
+                    image=t.chart.name,
+                    repository=t.chart.repository,
+                    files=(t.file,),
+                    from_tag=have,
+                    from_digest=None,
+                    to_tag=want.version,
+                    to_digest=None,
+                    reason=f"{src.name} pins {want.version}",
+                    kind=ArtifactKind.CHART,
+                )
+            )
+    return out
 
 
 def deployed(app: App, environment: str) -> dict[str, Deployed]:

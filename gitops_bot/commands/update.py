@@ -12,7 +12,15 @@ from gitops_bot.config import Config
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.model import EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem, WriteMode
+from gitops_bot.core.model import (
+    ArtifactKind,
+    EnvironmentPlan,
+    ImageRef,
+    Plan,
+    PlanAction,
+    PlanItem,
+    WriteMode,
+)
 from gitops_bot.engine import batch, delivery, stale, targeting
 from gitops_bot.engine.app import App
 from gitops_bot.engine.outcome import Outcome
@@ -113,6 +121,19 @@ def releases_of(cfg: Config, ep: EnvironmentPlan) -> list[Release]:
 def _change(item: PlanItem) -> Change:
     cur, cand = item.current, item.candidate
     assert cand is not None
+    if item.kind is ArtifactKind.CHART:
+        return Change(
+            environment=item.environment,
+            image=item.image,
+            repository=item.repository,
+            files=(item.file,),
+            from_tag=cur.tag if cur else None,
+            from_digest=None,
+            to_tag=cand.tag,
+            to_digest=None,
+            reason=item.reason,
+            kind=ArtifactKind.CHART,
+        )
     return Change(
         environment=item.environment,
         image=item.image,

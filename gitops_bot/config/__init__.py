@@ -16,6 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gitops_bot.config.charts import CHARTS
+from gitops_bot.config.dashboard import DASHBOARD
 from gitops_bot.config.environments import (
     ENVIRONMENTS,
     check_verify_environments,
@@ -32,6 +34,7 @@ from gitops_bot.config.reader import Reader
 from gitops_bot.config.render import RENDER
 from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
 from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
+from gitops_bot.config.settings import ChartConfig as ChartConfig
 from gitops_bot.config.settings import Config as Config
 from gitops_bot.config.settings import EnvironmentConfig as EnvironmentConfig
 from gitops_bot.config.settings import GitConfig as GitConfig
@@ -44,6 +47,7 @@ from gitops_bot.manifests import yamlguard, yamlvalues
 from gitops_bot.policy.settings import POLICIES as POLICIES
 from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
+from gitops_bot.scm.issues import FORGES_WITH_ISSUES, DashboardSettings
 from gitops_bot.scm.settings import FORGES as FORGES
 from gitops_bot.scm.settings import ForgeConfig as ForgeConfig
 from gitops_bot.scm.settings import GitHubConfig as GitHubConfig
@@ -80,7 +84,23 @@ def _compose(v: Values) -> Config:
         webhooks=v["webhooks"],
         notifications=v["notifications"],
         render=v["render"],
+        dashboard=_dashboard(v),
+        charts=v["charts"],
     )
+
+
+def _dashboard(v: Values) -> DashboardSettings:
+    """A dashboard needs a forge with issues; where ``forge: type`` names one without, say so here
+    (a forge told by the remote's URL is checked when the bot connects)."""
+    dashboard: DashboardSettings = v["dashboard"]
+    kind = v["forge"].type
+    if dashboard.enabled and kind is not None and kind not in FORGES_WITH_ISSUES:
+        raise v.error(
+            v.line_of("dashboard"),
+            f"dashboard: forge type {kind!r} has no issue board gitops-bot can keep "
+            f"(supported: {', '.join(FORGES_WITH_ISSUES)}); remove 'dashboard' or set enabled: false",
+        )
+    return dashboard
 
 
 def _section(key: str, section: Section[Any]) -> Field:
@@ -105,6 +125,7 @@ ROOT: Section[Config] = Section(
             required="no 'images' section; list the images gitops-bot manages",
             description="The images gitops-bot manages.",
         ),
+        Field("charts", CHARTS, description="The Helm charts whose versions gitops-bot manages."),
         Field(
             "environments",
             ENVIRONMENTS,
@@ -119,6 +140,7 @@ ROOT: Section[Config] = Section(
         _section("webhooks", WEBHOOKS),
         Field("notifications", NOTIFICATIONS),
         _section("render", RENDER),
+        _section("dashboard", DASHBOARD),
     ),
     _compose,
     description="The configuration of gitops-bot (docs/concepts/configuration.md). "

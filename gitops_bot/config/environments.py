@@ -66,6 +66,10 @@ def _environment(v: Values) -> EnvironmentConfig:
     for img in v["images"]:
         if img not in known:
             raise v.error(v.line_of("images"), f"{v.what} lists image {img!r}, which is not under 'images'")
+    charts = {c.name for c in v.file["charts"] or ()}
+    for chart in v["charts"]:
+        if chart not in charts:
+            raise v.error(v.line_of("charts"), f"{v.what} lists chart {chart!r}, which is not under 'charts'")
     return EnvironmentConfig(
         name=name,
         paths=paths,
@@ -77,6 +81,7 @@ def _environment(v: Values) -> EnvironmentConfig:
         verify=v["verify"],
         min_age=min_age(v["min_age"]),
         windows=v["windows"],
+        charts=v["charts"],
         auto_promote=v["auto_promote"],
         auto_rollback=v["auto_rollback"],
     )
@@ -89,6 +94,7 @@ ENVIRONMENT = Section(
         Field("paths", Strings(), rules=(_PATH,)),
         Field("promote_from", STR, description="Takes only promotions from this environment."),
         Field("images", Strings(), description="Only these images here."),
+        Field("charts", Strings(), description="Only these charts here."),
         Field(
             "write",
             STR,

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
-from gitops_bot.core.settings import holds, matches, one_of, setting
+from gitops_bot.core.settings import between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.tools import RenderSettings
+from gitops_bot.scm.issues import DashboardSettings
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
@@ -35,6 +36,45 @@ class ImageConfig:
     helm: tuple[tuple[str, str], ...] = ()  # (field, dotted key path) in Helm values files
     verify: VerifyConfig | None = None
     source: SourceConfig | None = None  # where the source is when the image's labels do not say
+
+
+@dataclass(frozen=True)
+class ChartConfig:
+    """A Helm chart whose version the bot keeps current (``charts:``), as images are. Its
+    policy's keys sit beside these in the file (``config.charts`` reads them)."""
+
+    name: str = setting(
+        description="The chart's name, as Chart.yaml dependencies, Argo CD, Flux and kustomize write it.",
+        rules=(
+            matches(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "chart name {value!r} of {what} is not a chart name"),
+        ),
+    )
+    repository: str = setting(
+        description="The chart repository as the files write it: https://... (its index.yaml is read) "
+        "or oci://host/path (the chart's tags are read).",
+        rules=(
+            matches(
+                r"^(https?|oci)://[^/\s]+(/\S*)?$",
+                "'repository' {value!r} of {what} must be a chart repository URL "
+                "(https://charts.example.com/stable) or oci://host/path",
+            ),
+        ),
+    )
+    policy: PolicyConfig = setting(key=None)
+    line: int | None = setting(None, key=None)
+    index_limit_mb: int = setting(
+        64,
+        "The most index.yaml a classic repository may answer, in MiB.",
+        rules=(between(1, 1024, "'index_limit_mb' of {what} must be between 1 and 1024"),),
+    )
+    verify: VerifyConfig | None = setting(
+        None, "oci:// charts only: the signatures a version must carry (as an image's verify)."
+    )
+
+    @property
+    def index_limit(self) -> int:
+        """Bytes of a classic repository's index.yaml."""
+        return self.index_limit_mb << 20
 
 
 @dataclass(frozen=True)
@@ -125,6 +165,7 @@ class EnvironmentConfig:
     min_age: timedelta | None = None  # the default of its images' min_age (an image's own wins)
     auto_promote: AutoPromote | None = None  # promote on its own after the source soaked
     auto_rollback: AutoRollback | None = None  # roll back on its own after a failed release
+    charts: tuple[str, ...] = ()  # only these charts here (empty: every chart its files pin)
 
     @property
     def mode(self) -> EnvironmentMode:
@@ -225,6 +266,8 @@ class Config:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     notifications: tuple[NotifierSettings, ...] = ()
     render: RenderSettings = field(default_factory=RenderSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    charts: tuple[ChartConfig, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -259,6 +302,9 @@ class Config:
 
     def image(self, name: str) -> ImageConfig | None:
         return self._images_by_name.get(name)
+
+    def chart(self, name: str) -> ChartConfig | None:
+        return next((c for c in self.charts if c.name == name), None)
 
     def environment(self, name: str) -> EnvironmentConfig:
         env = self._environments_by_name.get(name)

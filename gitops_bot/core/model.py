@@ -32,6 +32,14 @@ class PlanAction(StrEnum):
     HELD = "held"
 
 
+class ArtifactKind(StrEnum):
+    """What a plan item or a change is about: an image (tag and digest) or a Helm chart
+    (a version)."""
+
+    IMAGE = "image"
+    CHART = "chart"
+
+
 class ReleaseKind(StrEnum):
     UPDATE = "update"
     PROMOTION = "promotion"
@@ -292,10 +300,22 @@ class PlanItem:
     candidate: Candidate | None = None
     verification: Verification | None = None  # set when the image's verify: policy applies
     waiting: Waiting | None = None  # a newer candidate held back by min_age
+    kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: image is the chart's name, tags are versions
 
     def to_json(self) -> dict[str, Any]:
         current = self.current
         candidate = self.candidate
+        if self.kind is ArtifactKind.CHART:
+            return {
+                "chart": self.image,
+                "file": self.file,
+                "repository": self.repository,
+                "policy": self.policy,
+                "action": self.action,
+                "reason": self.reason,
+                "current": None if current is None else {"version": current.tag},
+                "candidate": None if candidate is None else {"version": candidate.tag},
+            }
         meta = candidate.metadata if candidate else None
         return {
             "image": self.image,
@@ -339,7 +359,8 @@ class EnvironmentPlan:
             "name": self.name,
             "mode": self.mode,
             "promote_from": self.promote_from,
-            "images": [i.to_json() for i in self.items],
+            "images": [i.to_json() for i in self.items if i.kind is ArtifactKind.IMAGE],
+            "charts": [i.to_json() for i in self.items if i.kind is ArtifactKind.CHART],
             "window": dict(self.window) if self.window else None,
             "freeze": dict(self.freeze) if self.freeze else None,
             # additive, only where a rule is configured: other plans read as they did

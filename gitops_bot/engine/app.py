@@ -22,7 +22,7 @@ from gitops_bot.core.model import (
     Verification,
 )
 from gitops_bot.engine import ports
-from gitops_bot.manifests import images, kustomize
+from gitops_bot.manifests import charts, images, kustomize
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import planning
@@ -56,6 +56,7 @@ class App:
         self._verifier: Verifier | None = None
         self._lock = threading.Lock()
         self._image_specs: list[images.ImageSpec] | None = None
+        self._chart_specs: dict[str, charts.ChartSpec] | None = None
 
     @property
     def workers(self) -> int:
@@ -66,6 +67,7 @@ class App:
         registries."""
         if self._workers is None:
             hosts = {img.repository.registry for img in self.config.images}
+            hosts |= {c.repository.split("/")[2] for c in self.config.charts}  # a chart repository's host
             slots = sum(self.config.registry(h).max_concurrency for h in hosts)
             self._workers = max(1, min(slots, MAX_WORKERS))
         return self._workers
@@ -131,11 +133,49 @@ class App:
                         hint="point its path at an overlay, a manifests directory or a file",
                     )
                 out.extend(found)
+        if self.config.charts:  # an edited Chart.yaml's lock file is edited with it
+            out += [
+                files.inside(self.root, lock)
+                for p in out
+                if p.name == "Chart.yaml"
+                and (lock := p.with_name("Chart.lock")).is_file()
+                and lock not in out
+            ]
         return out
 
     def repo_paths(self, env: EnvironmentConfig, root: Path) -> list[str]:
         """The environment's files relative to the repository root ``root`` (for git)."""
         return [p.relative_to(root).as_posix() for p in self.files(env)]
+
+    def chart_specs(self) -> dict[str, charts.ChartSpec]:
+        """What the chart readers look for, by chart name."""
+        if self._chart_specs is None:
+            self._chart_specs = {c.name: charts.ChartSpec(c.name, c.repository) for c in self.config.charts}
+        return self._chart_specs
+
+    def chart_targets(self, env: EnvironmentConfig) -> list[planning.ChartTarget]:
+        """The configured charts each pinned in the environment's files (the first site of a
+        chart gives its version); a chart the environment lists but no file pins is a target
+        without a version."""
+        if not self.config.charts:
+            return []
+        wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
+        specs = [self.chart_specs()[c.name] for c in wanted]
+        texts = {p: files.read_text(p) for p in self.files(env)}
+        flux, releases = chart_context(texts)
+        found: dict[str, tuple[str, charts.ChartSite]] = {}
+        for path, text in texts.items():
+            rel_file = path.relative_to(self.config.root).as_posix()
+            for site in charts.read(text, rel_file, specs, repositories=flux, releases=releases):
+                found.setdefault(site.chart.name, (rel_file, site))
+        out = []
+        for chart in wanted:
+            if chart.name in found:
+                file, site = found[chart.name]
+                out.append(planning.ChartTarget(env, chart, file, site.version, site.exact))
+            elif env.charts:
+                out.append(planning.ChartTarget(env, chart, env.paths[0], None))
+        return out
 
     def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
         wanted = [self.config.image(n) for n in env.images] if env.images else list(self.config.images)
@@ -187,6 +227,21 @@ class App:
             return None
         client = self.registries.client(ref.registry)
         return self.verifier.verify(client, ref.location, ref.repository, digest, spec)
+
+
+def chart_context(texts: Mapping[Path, str]) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:
+    """The Flux HelmRepositories (``namespace/name`` -> URL) and HelmReleases (-> chart) of an
+    environment's files together: a HelmRelease's repository, or an overlay's patch of a
+    release, may be in another file of the same environment."""
+    repositories: dict[str, str] = {}
+    for path, text in texts.items():
+        if path.name != "Chart.lock":
+            repositories.update(charts.helm_repositories(text, str(path)))
+    releases: dict[str, charts.ChartSpec] = {}
+    for path, text in texts.items():
+        if path.name != "Chart.lock":
+            releases.update(charts.helm_releases(text, str(path), repositories=repositories))
+    return repositories, releases
 
 
 def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:

@@ -25,9 +25,9 @@ from pathlib import Path
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.errors import GitError, GitOpsBotError, PushRejected
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.core.model import WriteMode
-from gitops_bot.engine.app import App
-from gitops_bot.manifests import images
+from gitops_bot.core.model import ArtifactKind, WriteMode
+from gitops_bot.engine.app import App, chart_context
+from gitops_bot.manifests import charts, images
 from gitops_bot.manifests.edit import Unwritten
 from gitops_bot.release.proposal import Release
 from gitops_bot.render import tools as renderer
@@ -74,12 +74,16 @@ def edit(
     path under the worktree ``root``, in :meth:`App.files` order); returns the release with the
     files that actually hold each image, and the new text of each file that changes."""
     updates = [
-        images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest) for c in rel.changes
+        images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest)
+        for c in rel.changes
+        if c.kind is ArtifactKind.IMAGE
     ]
     touched: dict[str, list[str]] = {}
     warnings: dict[str, list[str]] = {}
     written: dict[Path, str] = {}
     for path, text in texts.items():
+        if not updates:
+            break
         result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
         rel_path = path.relative_to(root).as_posix()
         for image in result.images:
@@ -88,12 +92,45 @@ def edit(
             warnings.setdefault(u.image, []).append(unwritten_warning(replace(u, file=rel_path)))
         if result.text != text:
             written[path] = result.text
+    chart_changes = {c.image: c.to_tag for c in rel.changes if c.kind is ArtifactKind.CHART and c.to_tag}
+    if chart_changes:
+        for chart, rel_path in _edit_charts(app, root, texts, written, chart_changes):
+            touched.setdefault(chart, []).append(rel_path)
     changes = [
         replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
         for c in rel.changes
     ]
     rel = replace(rel, changes=tuple(changes))
     return _with_render(app, rel, root, texts, written) if written else rel, written
+
+
+def _edit_charts(
+    app: App, root: Path, texts: Mapping[Path, str], written: dict[Path, str], versions: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The chart versions written into every site of each changed chart (on top of the image
+    edits in ``written``), and the ``Chart.lock`` beside an edited ``Chart.yaml`` relocked;
+    returns (chart, file) for each file that holds a changed chart."""
+    specs = app.chart_specs()
+    changes = {specs[name]: version for name, version in versions.items() if name in specs}
+    current = {path: written.get(path, text) for path, text in texts.items()}
+    flux, releases = chart_context(current)
+    held: list[tuple[str, str]] = []
+    for path, text in current.items():
+        if path.name == "Chart.lock":
+            continue
+        rel_path = path.relative_to(root).as_posix()
+        sites = charts.read(text, str(path), list(changes), repositories=flux, releases=releases)
+        held += [(name, rel_path) for name in dict.fromkeys(s.chart.name for s in sites)]
+        new = charts.write(text, str(path), changes, repositories=flux, releases=releases)
+        if new == text:
+            continue
+        written[path] = new
+        lock = path.with_name("Chart.lock")
+        if path.name == "Chart.yaml" and lock in current:
+            relocked = charts.relock(new, current[lock], changes)
+            if relocked != texts[lock]:
+                written[lock] = relocked
+    return held
 
 
 def _with_render(

@@ -7,7 +7,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
-from gitops_bot.core.model import OutcomeAction, Plan, PlanAction, PlanItem, WriteMode, short_digest
+from gitops_bot.core.model import (
+    ArtifactKind,
+    OutcomeAction,
+    Plan,
+    PlanAction,
+    PlanItem,
+    WriteMode,
+    short_digest,
+)
 
 if TYPE_CHECKING:
     from gitops_bot.commands.fleet import RepositoryResult
@@ -68,7 +76,7 @@ def plan_text(plan: Plan) -> str:
             lines.append("  (no images)")
         rows = [
             (
-                i.image,
+                f"chart {i.image}" if i.kind is ArtifactKind.CHART else i.image,
                 _current(i),
                 _mark(i.action),
                 _candidate(i) if i.action in (PlanAction.UPDATE, PlanAction.SKIP) else "",

@@ -12,6 +12,7 @@ import httpx
 from gitops_bot.core import files
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
+from gitops_bot.registry.charts import ChartIndexes
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
 from gitops_bot.registry.memo import MemoClient
 from gitops_bot.registry.settings import RegistryConfig, RegistrySettings
@@ -46,6 +47,8 @@ class RegistryPool:
         self._memo = memo
         self._owner = True
         self._aborted = False
+        # classic chart repositories' indexes: kept (with their validators) across cycles
+        self.chart_indexes = ChartIndexes(env=env, retry=retry)
 
     def bind(self, config: RegistrySettings, *, env: Mapping[str, str] | None = None) -> RegistryPool:
         """This pool seen through another repository's registry settings (closing it is a no-op)
@@ -64,6 +67,7 @@ class RegistryPool:
             clients = list(self._clients.values())
         for c in clients:
             c.abort()
+        self.chart_indexes.abort()
 
     def forget(self) -> None:
         """A new run on a long-lived pool (``watch``'s next cycle): memo clients ask again;
@@ -73,6 +77,7 @@ class RegistryPool:
         for c in clients:
             if isinstance(c, MemoClient):
                 c.forget()
+        self.chart_indexes.forget()
 
     def _settings_of(self, host: str) -> RegistryConfig:
         """The host's settings, a relative ``ca_file`` checked and joined to the config's
@@ -84,6 +89,15 @@ class RegistryPool:
                 cfg = replace(cfg, ca_file=str(files.from_config(self._config.root, cfg.ca_file)))
             self._settings[host] = cfg
         return cfg
+
+    @property
+    def environ(self) -> Mapping[str, str] | None:
+        """Where this view's registry secrets are looked up (None: the process environment)."""
+        return self._env
+
+    def registry_config(self, host: str) -> RegistryConfig:
+        """The host's settings in this pool's configuration (a chart repository's too)."""
+        return self._settings_of(host)
 
     def client(self, host: str) -> RegistryClient:
         cfg = self._settings_of(host)
@@ -113,6 +127,7 @@ class RegistryPool:
             for c in self._clients.values():
                 c.close()
             self._clients.clear()
+        self.chart_indexes.close()
 
     def __enter__(self) -> RegistryPool:
         return self

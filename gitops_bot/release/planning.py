@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from gitops_bot.core.model import (
+    ArtifactKind,
     Candidate,
     Choice,
     Deployed,
@@ -171,3 +172,73 @@ def held(item: PlanItem, reason: str) -> PlanItem:
     update = item.action is PlanAction.UPDATE and item.candidate
     policy = f"{item.candidate.tag} available" if update and item.candidate else item.reason
     return replace(item, action=PlanAction.HELD, reason=f"held: {reason or 'no reason given'} ({policy})")
+
+
+# -- charts ----------------------------------------------------------------------------
+
+
+class ChartSettings(Protocol):
+    """What planning reads of a chart's settings (``config.ChartConfig`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def repository(self) -> str: ...
+
+    @property
+    def policy(self) -> PolicySettings: ...
+
+
+@dataclass(frozen=True)
+class ChartTarget:
+    """One configured chart in one environment: the first file pinning it there and the
+    version written (``exact`` False: a range the chart's tool resolves itself)."""
+
+    environment: EnvironmentSettings
+    chart: ChartSettings
+    file: str
+    version: str | None
+    exact: bool = True
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.environment.name, self.chart.name)
+
+    def item(self, action: PlanAction, reason: str, candidate: str | None = None) -> PlanItem:
+        return PlanItem(
+            environment=self.environment.name,
+            image=self.chart.name,
+            file=self.file,
+            repository=self.chart.repository,
+            policy=self.chart.policy.describe(),
+            action=action,
+            reason=reason,
+            current=None if self.version is None else Deployed(self.chart.name, None, self.version, None),
+            candidate=None if candidate is None else Candidate(candidate),
+            kind=ArtifactKind.CHART,
+        )
+
+
+def chart_item(target: ChartTarget, listed: Choice | str | None) -> PlanItem:
+    """The plan for a chart: ``listed`` is the policy's choice among its versions, or why
+    they could not be read (None: not asked, the target needs no versions)."""
+    if target.version is None:
+        return target.item(
+            PlanAction.SKIP, f"no file of {target.environment.name} pins chart {target.chart.name!r}"
+        )
+    if target.environment.mode is EnvironmentMode.PROMOTION:
+        src = target.environment.promote_from
+        return target.item(
+            PlanAction.NONE,
+            f"receives promotions from {src}; run 'gitops-bot promote {src} {target.environment.name}'",
+        )
+    if not target.exact:
+        return target.item(PlanAction.NONE, f"range {target.version} is resolved when the chart is installed")
+    if listed is None or isinstance(listed, str):
+        return target.item(PlanAction.SKIP, listed or "no versions read")
+    if listed.tag is None:
+        return target.item(PlanAction.SKIP, listed.reason)
+    if listed.tag == target.version:
+        return target.item(PlanAction.NONE, "up to date", listed.tag)
+    return target.item(PlanAction.UPDATE, listed.reason, listed.tag)

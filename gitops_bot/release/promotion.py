@@ -46,8 +46,11 @@ def environments(
         )
         raise GateClosed(f"refused: {why}", hint="fix promote_from in gitops-bot.yaml, or pass --force")
     for name in only:
-        if cfg.image(name) is None:
-            raise UsageError(f"unknown image {name!r}", hint="name an image listed under 'images'")
+        if cfg.image(name) is None and cfg.chart(name) is None:
+            raise UsageError(
+                f"unknown image {name!r}",
+                hint="name an image listed under 'images' (or a chart under 'charts')",
+            )
     return src, dst
 
 
@@ -211,8 +214,10 @@ def _holds_of(
     cfg: Config, held: Mapping[str, Mapping[str, str]], environment: str, image: str, pending: Pending | None
 ) -> tuple[EnvironmentConfig, dict[str, str]]:
     env = cfg.environment(environment)
-    if cfg.image(image) is None:
-        raise UsageError(f"unknown image {image!r}", hint="name an image listed under 'images'")
+    if cfg.image(image) is None and cfg.chart(image) is None:
+        raise UsageError(
+            f"unknown image {image!r}", hint="name an image listed under 'images' (or a chart under 'charts')"
+        )
     merged = {**held.get(env.name, {}), **(pending or {})}
     return env, {k: v for k, v in merged.items() if v is not None}
 

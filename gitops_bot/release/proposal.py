@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from gitops_bot.core.instants import format_instant
-from gitops_bot.core.model import ImageMetadata, ReleaseKind, Verification, short_digest
+from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.render.diff import Rendered, section
 from gitops_bot.scm.compare import Comparison
 
@@ -42,6 +42,7 @@ class Change:
     verification: Verification | None = None  # what the image's verify: policy found
     contents: Comparison | None = None  # the source commits between the two images
     contents_note: str | None = None  # why ``contents`` could not be found (one line)
+    kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: ``image`` names a chart, tags are its versions
 
     @property
     def summary(self) -> str:
@@ -92,7 +93,12 @@ class Release:
             return "; ".join(parts) or "no change"
         if len(self.changes) == 1:
             return self.changes[0].summary
-        return f"update {len(self.changes)} images"
+        charts = sum(1 for c in self.changes if c.kind is ArtifactKind.CHART)
+        images = len(self.changes) - charts
+        if not charts:
+            return f"update {images} images"
+        counted = [(images, "image"), (charts, "chart")]
+        return "update " + " and ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counted if n)
 
     def title(self) -> str:
         match self.kind:
@@ -155,7 +161,7 @@ class Release:
                 + " | ".join(
                     [
                         c.environment,
-                        f"`{c.image}`",
+                        f"`{c.image}` (chart)" if c.kind is ArtifactKind.CHART else f"`{c.image}`",
                         f"`{c.from_tag}`"
                         if c.from_tag
                         else (f"`{_short(c.from_digest)}`" if c.from_digest else "—"),

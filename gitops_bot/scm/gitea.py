@@ -38,6 +38,7 @@ from gitops_bot.scm.forge import (
     remote_server,
     unexpected,
 )
+from gitops_bot.scm.issues import Issue
 from gitops_bot.scm.settings import ForgeConfig
 
 PAGE = 50  # Gitea's default maximum page size
@@ -229,6 +230,37 @@ class Gitea:
     def _post(self, sub: str, payload: Any) -> Any:
         return self._request("POST", f"{self._repo}/{sub}", json=payload)
 
+    # -- issues (the dashboard: gitops_bot.scm.issues.IssueBoard) ----------------------
+
+    def issues_labelled(self, label: str) -> list[Issue]:
+        found = self._pages(f"{self._repo}/issues", state="all", type="issues", labels=label)
+        return [_issue(i, self.name) for i in found]
+
+    def create_issue(self, title: str, body: str, label: str) -> Issue:
+        """Gitea takes labels by id, and only ones the repository has: a missing label is
+        refused before the issue is made, so no unlabelled dashboard is left to duplicate."""
+        ids = self._label_ids([label])
+        made = self._post("issues", {"title": title, "body": body, "labels": ids})
+        return _issue(made, self.name)
+
+    def edit_issue(self, issue: Issue, title: str, body: str) -> Issue:
+        edited = self._request(
+            "PATCH", f"{self._repo}/issues/{issue.number}", json={"title": title, "body": body}
+        )
+        return _issue(edited, self.name)
+
+    def _label_ids(self, names: Sequence[str]) -> list[int]:
+        labels = self._pages(f"{self._repo}/labels")
+        known = {x.get("name"): x.get("id") for x in labels if isinstance(x, dict)}
+        missing = [n for n in names if not isinstance(known.get(n), int)]
+        if missing:
+            raise ForgeError(
+                f"no such label in {self.repository}: {', '.join(missing)}",
+                status=None,
+                hint="create the labels in the repository",
+            )
+        return [int(str(known[n])) for n in names]
+
     def _add_labels(self, number: int, names: Sequence[str]) -> None:
         labels = self._pages(f"{self._repo}/labels")
         known = {x.get("name"): x.get("id") for x in labels if isinstance(x, dict)}
@@ -242,6 +274,18 @@ class Gitea:
                 status=None,
                 hint="create the labels in the repository",
             )
+
+
+def _issue(item: Any, name: str) -> Issue:
+    if not isinstance(item, dict):
+        raise unexpected(name)
+    number, url = item.get("number"), item.get("html_url")
+    title, body = item.get("title") or "", item.get("body") or ""
+    if not (
+        isinstance(number, int) and isinstance(url, str) and isinstance(title, str) and isinstance(body, str)
+    ):
+        raise unexpected(name)
+    return Issue(number, url, title, body, item.get("state") == "open", item)
 
 
 def _pr(item: Any, name: str) -> ChangeRequest:

@@ -32,6 +32,7 @@ from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.scm import forge, github_commits, requests_net
 from gitops_bot.scm.forge import MAX_WAIT, PullRequest, decorate_steps
 from gitops_bot.scm.git import Workspace
+from gitops_bot.scm.issues import Issue
 from gitops_bot.scm.settings import GitHubConfig
 
 log = get_logger(__name__)
@@ -267,6 +268,26 @@ class GitHub:
         raw = pr.raw
         _call(lambda: raw.create_issue_comment(comment))
         _call(lambda: raw.edit(state="closed"))
+
+    # -- issues (the dashboard: gitops_bot.scm.issues.IssueBoard) ----------------------
+
+    def issues_labelled(self, label: str) -> list[Issue]:
+        found = _call(lambda: list(self._repo.get_issues(state="all", labels=[label])))
+        # GitHub lists pull requests as issues too; they carry ``pull_request``. Read from the
+        # listed answer: PyGithub's attribute would fetch each issue again to learn it is absent
+        return [_issue(i) for i in found if "pull_request" not in i._rawData]
+
+    def create_issue(self, title: str, body: str, label: str) -> Issue:
+        return _issue(_call(lambda: self._repo.create_issue(title=title, body=body, labels=[label])))
+
+    def edit_issue(self, issue: Issue, title: str, body: str) -> Issue:
+        raw = issue.raw
+        _call(lambda: raw.edit(title=title, body=body))
+        return Issue(issue.number, issue.url, title, body, issue.open, raw)
+
+
+def _issue(i: Any) -> Issue:
+    return Issue(i.number, i.html_url, i.title or "", i.body or "", i.state == "open", i)
 
 
 def _pr(p: Any) -> PullRequest:

@@ -1,5 +1,6 @@
-"""watch's HTTP endpoint: ``/healthz``, ``/readyz``, ``/metrics``, ``POST /webhook/<source>``
-and ``OPTIONS /webhook/<source>`` (Event Grid's CloudEvents handshake)."""
+"""watch's HTTP endpoint: ``/healthz``, ``/readyz``, ``/metrics``, ``POST /webhook/<source>``,
+``OPTIONS /webhook/<source>`` (Event Grid's CloudEvents handshake) and, when asked for, the
+status page (``/`` and ``/status.json``, :mod:`.page`). ``HEAD`` answers as ``GET`` without the body."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.events.receiver import Answer, Receiver
+from gitops_bot.watch.page import StatusPage
 
 log = get_logger("gitops_bot.watch")
 
@@ -178,6 +180,7 @@ def serve(
     readiness: Callable[[], tuple[bool, str]],
     metrics: Metrics,
     limit: int = MAX_CONNECTIONS,
+    page: StatusPage | None = None,
 ) -> ThreadingHTTPServer:
     """Listen on ``host:port`` (port 0: any free one; the ``listening`` log line names it)."""
 
@@ -188,7 +191,7 @@ def serve(
         def setup(self) -> None:
             super().setup()
             self._lock = threading.Lock()
-            self._answered = self._expired = False
+            self._answered = self._expired = self._head = False
             self.connection.settimeout(self.server.deadline + 5)  # the timer below answers first
             self._timer = threading.Timer(self.server.deadline, self._expire)
             self._timer.daemon = True
@@ -280,9 +283,16 @@ def serve(
                 raise _Refused(413, f"body of {length} bytes is over the {self.server.max_body}-byte limit")
             return length
 
+        def do_HEAD(self) -> None:
+            self._head = True
+            self.do_GET()
+
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/healthz":
+            shown = page.answer(path, dict(self.headers.items())) if page is not None else None
+            if shown is not None:
+                self._send(shown.status, shown.text.encode(), shown.content_type, shown.headers)
+            elif path == "/healthz":
                 self._send(200, b"ok\n")
             elif path == "/readyz":
                 ready, text = readiness()
@@ -304,10 +314,12 @@ def serve(
             self.send_response(status)
             for name, value in extra:
                 self.send_header(name, value)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
+            if status != 304:  # a 304 describes the representation the client already has
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if not self._head and status != 304:
+                self.wfile.write(body)
 
     try:
         server = _Server((host, port), Handler, limit)

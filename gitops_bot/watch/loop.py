@@ -22,7 +22,8 @@ from gitops_bot.events.settings import DEFAULT_DEBOUNCE
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch import http
-from gitops_bot.watch.targets import Run, Target, run_one
+from gitops_bot.watch.page import StatusPage
+from gitops_bot.watch.targets import Run, Target, compute, run_one, wants_observing
 
 log = get_logger("gitops_bot.watch")
 MAX_BACKOFF_FACTOR = 8  # an outage waits at most this many intervals between cycles
@@ -63,6 +64,7 @@ class Watcher:
         rng: random.Random | None = None,
         parallel: int = 1,
         pool: RegistryPool | None = None,
+        page: StatusPage | None = None,
     ) -> None:
         if isinstance(make_updater, Mapping):
             self.targets = [Target(url, make) for url, make in make_updater.items()]
@@ -81,6 +83,9 @@ class Watcher:
         self.stop = threading.Event()
         self.last_success: float | None = None  # wall clock of the last cycle that fully succeeded
         self.cycles = 0
+        self.page = page  # None: no status page, and no status computed
+        if page is not None:
+            page.order = [None if t.name is None else redact(t.name) for t in self.targets]
         self.trigger = Trigger(DEFAULT_DEBOUNCE)
         self.receiver = Receiver(self.trigger, lambda s, o: self.metrics.webhooks.labels(s, o).inc())
 
@@ -146,7 +151,7 @@ class Watcher:
             if self.stop.is_set():
                 return None  # SIGTERM: start no other repository
             mine = None if pushes is None else pushes[target.name]
-            return run_one(
+            run = run_one(
                 target,
                 envs=self.envs,
                 pushes=mine,
@@ -154,6 +159,12 @@ class Watcher:
                 metrics=self.metrics,
                 receiver=self.receiver,
             )
+            page = self.page is not None
+            if not self.stop.is_set() and (page or wants_observing(target)):
+                snapshot = compute(target, self.envs, run, page=page)
+                if self.page is not None:
+                    self.page.publish(snapshot)
+            return run
 
         if self.many:
             found = fleet_mod.each(targets, work, self.parallel, lambda t: t.name or "")
@@ -247,6 +258,11 @@ class Watcher:
 
     def serve(self, host: str, port: int) -> ThreadingHTTPServer:
         self._server = http.serve(
-            host, port, receiver=self.receiver, readiness=self.readiness, metrics=self.metrics
+            host,
+            port,
+            receiver=self.receiver,
+            readiness=self.readiness,
+            metrics=self.metrics,
+            page=self.page,
         )
         return self._server

@@ -7,14 +7,17 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from gitops_bot.commands import dashboard
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.watch.http import Metrics
+from gitops_bot.watch.page import Snapshot
 
 log = get_logger("gitops_bot.watch")
 
@@ -119,6 +122,32 @@ def run_one(
     return _done(
         target, metrics, Run(True, time.monotonic() - started, releases=len(outcomes), changed=changed)
     )
+
+
+def wants_observing(target: Target) -> bool:
+    """Whether the repository's last config keeps a dashboard issue."""
+    cfg = getattr(target.updater, "config", None)
+    return bool(cfg is not None and cfg.dashboard.enabled)
+
+
+def compute(target: Target, envs: Sequence[str] | None, run: Run, *, page: bool = True) -> Snapshot:
+    """Right after the repository's run, in a read-only session of its own (so the pull
+    requests the run just opened are listed), never on a request: its status for the status
+    page (``page``), and its dashboard issue kept when its config asks. Never raises: what
+    stopped it is the snapshot's error."""
+    now = datetime.now(UTC)
+    shown = target.name or getattr(target.updater, "repo", None)  # one repository: its --repo
+    name = redact(shown) if shown is not None else None  # a URL may carry a token
+    if target.updater is None:
+        return Snapshot(name, now, error=redact(run.error or "the repository could not be opened"))
+    try:
+        found = target.updater.open(lambda s: dashboard.observe(s, envs, page=page), sign=False)
+    except GitOpsBotError as exc:
+        return Snapshot(name, now, error=redact(" ".join(str(exc).split())))
+    except Exception as exc:  # a bug: the page says so, the loop goes on
+        log.exception("status_crashed", error=redact(f"{type(exc).__name__}: {exc}"))
+        return Snapshot(name, now, error="internal error while computing the status (see the log)")
+    return Snapshot(name, datetime.now(UTC), found)
 
 
 def _done(target: Target, metrics: Metrics, run: Run) -> Run:

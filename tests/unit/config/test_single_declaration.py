@@ -28,7 +28,7 @@ from gitops_bot.config.kinds import (
     derive_fields,
 )
 from gitops_bot.config.schema import generate
-from gitops_bot.config.settings import EnvironmentConfig, ImageConfig, WindowPeriod
+from gitops_bot.config.settings import ChartConfig, EnvironmentConfig, ImageConfig, WindowPeriod
 from gitops_bot.config.spec import Field, Same, Section
 from gitops_bot.config.windows import PERIOD, hhmm
 from gitops_bot.core.settings import METADATA, between, declared, setting
@@ -125,6 +125,7 @@ def test_the_schema_default_of_each_key_is_the_dataclass_default(section: Sectio
 # their Fields may carry a default only as the dataclass's own, in YAML's form.
 _FORMS = {
     "image": ((ImageConfig, PolicyConfig), {"policy": "strategy"}),
+    "chart": ((ChartConfig, PolicyConfig), {"policy": "strategy"}),
     "environment": ((EnvironmentConfig,), {}),
     "windowPeriod": ((WindowPeriod,), {"from": "start", "to": "end"}),
     "webhookJwt": ((JwtSettings,), {}),
@@ -157,7 +158,7 @@ def test_a_hand_declared_field_carries_no_default_of_its_own(name: str) -> None:
 
 def test_sections_written_by_hand_are_only_those_that_cannot_be_derived() -> None:
     hand = {s.name for s in SECTIONS if s.settings is None}
-    assert hand == {"", "image", "environment", "windowPeriod", "webhookJwt", "helm"}
+    assert hand == {"", "image", "chart", "environment", "windowPeriod", "webhookJwt", "helm"}
     assert {s for s in (IMAGE, ENVIRONMENT, PERIOD, JWT) if s.settings} == set()
 
 

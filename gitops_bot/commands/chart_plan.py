@@ -1,0 +1,115 @@
+"""The charts of ``gitops-bot plan``: each environment's chart sites, every (repository, chart)'s
+versions read once, the chart's policy choosing among them, holds, and the signatures of
+``oci://`` chart versions where ``verify:`` asks. The decisions are
+:mod:`gitops_bot.release.planning`'s (``chart_item``); the concurrent reads go through the
+plan's own ``gather``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Protocol, TypeVar
+
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.model import Choice, EnvironmentMode, PlanAction, PlanItem, Verification
+from gitops_bot.engine.app import App
+from gitops_bot.policy import Policy
+from gitops_bot.registry.chart_source import ChartSource
+from gitops_bot.registry.charts import OciChart, oci_tag
+from gitops_bot.release import planning
+from gitops_bot.trust.settings import VerifyConfig
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Gather(Protocol):
+    """How the plan reads many things at once (``plan._gather``): access and protocol errors
+    per key, anything else ends the run."""
+
+    def __call__(
+        self, app: App, keys: Iterable[K], fetch: Callable[[K], V], *, what: str = ...
+    ) -> dict[K, V | GitOpsBotError]: ...
+
+
+def plan_charts(
+    app: App, envs: Sequence[EnvironmentConfig], only: Collection[str] | None, gather: Gather
+) -> dict[str, list[PlanItem]]:
+    """Each environment's chart items: the versions of each (repository, chart) read once,
+    concurrently, and the chart's policy choosing among them. A targeted cycle (``only``, a
+    registry push) plans no charts: pushes name images."""
+    if only is not None or not app.config.charts:
+        return {env.name: [] for env in envs}
+    for c in app.config.charts:
+        if c.verify is not None:
+            app.verifier.prepare(c.verify)  # a missing key is exit 2 before any request
+    targets = {env.name: app.chart_targets(env) for env in envs}
+    asking = [
+        t
+        for ts in targets.values()
+        for t in ts
+        if t.version is not None and t.exact and t.environment.mode is EnvironmentMode.REGISTRY
+    ]
+    source = ChartSource(app.registries)
+    limits = {c.name: c.index_limit for c in app.config.charts}
+    versions = gather(
+        app,
+        {(t.chart.repository, t.chart.name) for t in asking},
+        lambda k: source.versions(k[0], k[1], limit=limits[k[1]]),
+        what="listing chart versions",
+    )
+    policies = {c.name: Policy(c.policy) for c in app.config.charts}
+    out: dict[str, list[PlanItem]] = {}
+    for env in envs:
+        items = []
+        for t in targets[env.name]:
+            listed = versions.get((t.chart.repository, t.chart.name))
+            choice: Choice | str | None = None
+            if isinstance(listed, GitOpsBotError):
+                choice = str(listed)
+            elif listed is not None:
+                choice = policies[t.chart.name].choose(listed, t.version)
+            items.append(planning.chart_item(t, choice))
+        out[env.name] = items
+    verdicts = _verify(app, [i for items in out.values() for i in items], gather)
+    for env in envs:
+        held = app.holds.get(env.name, {})
+        for n, item in enumerate(out[env.name]):
+            if (item.environment, item.image) in verdicts:
+                item = planning.verified(item, verdicts[item.environment, item.image])
+            if item.image in held and item.current is not None:
+                item = planning.held(item, held[item.image])
+            out[env.name][n] = item
+    return out
+
+
+def _verify(app: App, items: Sequence[PlanItem], gather: Gather) -> dict[tuple[str, str], Verification]:
+    """Signature verdicts for the OCI chart versions the plan would write where the chart's
+    ``verify:`` applies: each version's digest resolved from its tag, then checked as an
+    image's digest is."""
+    wanted: dict[tuple[str, str], tuple[OciChart, str, VerifyConfig]] = {}
+    for i in items:
+        chart = app.config.chart(i.image)
+        spec = chart.verify if chart else None
+        if i.action is not PlanAction.UPDATE or chart is None or spec is None or i.candidate is None:
+            continue
+        if spec.environments and i.environment not in spec.environments:
+            continue
+        wanted[(i.environment, i.image)] = (
+            OciChart.parse(chart.repository, chart.name),
+            i.candidate.tag,
+            spec,
+        )
+
+    def check(k: tuple[OciChart, str, VerifyConfig]) -> Verification:
+        where, version, spec = k
+        client = app.registries.client(where.host)
+        digest = client.resolve_digest(where.repository, oci_tag(version))
+        return app.verifier.verify(client, f"{where.host}/{where.repository}", where.repository, digest, spec)
+
+    found = gather(app, set(wanted.values()), check, what="verifying chart signatures")
+    out = {}
+    for key, k in wanted.items():
+        v = found[k]
+        out[key] = v if isinstance(v, Verification) else Verification(False, f"cannot verify: {v}")
+    return out

@@ -1,0 +1,127 @@
+"""The dashboard issue: the status table as Markdown in one issue on the forge, for teams that do
+not expose ``watch``'s listener (``dashboard: {enabled: true}``; docs/guides/status.md).
+
+``update`` refreshes it after its run and ``watch`` after each repository's run, each in a
+read-only session of its own (the pull requests just opened are listed). It shows every
+environment whatever ``--env`` a run was given, so two jobs over different environments do not
+take turns rewriting it, and it holds no time: the issue is edited only when the table changes
+(:func:`gitops_bot.scm.issues.keep`), so its history is the history of the fleet's state.
+
+Every cell comes from outside (tags, reasons, Argo CD's messages) and is written so Markdown
+cannot read it as anything but text: no table break, no HTML, no link, no mention that would
+notify someone, no reference to another issue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from gitops_bot.commands.status import Status, status
+from gitops_bot.commands.status_cells import HEADERS, Tone, cells, summary
+from gitops_bot.core.errors import GitOpsBotError, UsageError
+from gitops_bot.core.log import get_logger, redact
+from gitops_bot.engine.session import Session, Sessions
+from gitops_bot.scm import issues
+
+log = get_logger(__name__)
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
+_MARK = {Tone.BAD: "❌ ", Tone.WARN: "⚠️ ", Tone.HELD: "⏸️ "}
+
+
+def text(value: str) -> str:
+    """``value`` as literal Markdown text on one line."""
+    one = " ".join(value.split()).replace("&", "&amp;")
+    # a zero-width space after @ and # keeps GitHub from notifying whoever the text names and
+    # from linking (and back-referencing) another issue (Renovate's way)
+    return _SPECIAL.sub(r"\\\1", one).replace("#", "#&#8203;").replace("@", "@&#8203;")
+
+
+def markdown(found: Status) -> str:
+    """The issue's body (without the marker :func:`gitops_bot.scm.issues.keep` adds)."""
+    lines = [
+        "The state of every environment as gitops-bot sees it: what git declares, what the "
+        "cluster runs, what the bot would do next and why, the open pull request and the "
+        "promotion gate. gitops-bot edits this issue when the table changes; edits by hand are "
+        "overwritten. The same table: `gitops-bot status`.",
+        "",
+    ]
+    if not found.rows:
+        return "\n".join([*lines, "No images: no environment deploys an image gitops-bot.yaml lists.", ""])
+    lines += [
+        text(summary(found, "below")),
+        "",
+        "| " + " | ".join(h.capitalize() if h != "PR" else h for h in HEADERS) + " |",
+        "|" + " --- |" * len(HEADERS),
+    ]
+    for row in found.rows:
+        out = []
+        for k, (value, tone) in enumerate(cells(row)):
+            if k == 0:
+                out.append(f"**{text(value)}**")
+            elif HEADERS[k] == "PR" and value.startswith("#") and value[1:].isdigit():
+                out.append(value)  # the forge's own number: the forge links it
+            else:
+                out.append(_MARK.get(tone, "") + text(value))
+        lines.append("| " + " | ".join(out) + " |")
+    if found.unknown:
+        lines += ["", *(f"- unknown: {text(u.detail)}" for u in found.unknown)]
+    return "\n".join([*lines, ""])
+
+
+def keep(s: Session, found: Status | None = None) -> issues.Kept | None:
+    """The dashboard made to show ``found`` (None: every environment's status, asked now);
+    None when the configuration keeps no dashboard."""
+    settings = s.app.config.dashboard
+    if not settings.enabled:
+        return None
+    forge, _ = s.forge()
+    board = issues.board_of(forge)
+    if board is None:
+        raise UsageError(
+            f"dashboard: {forge.name} has no issue board gitops-bot can keep "
+            f"(supported: {', '.join(issues.FORGES_WITH_ISSUES)})",
+            hint="set dashboard: {enabled: false} in gitops-bot.yaml, or use watch --status-page",
+        )
+    body = markdown(found if found is not None else status(s))
+    kept, issue = issues.keep(board, settings.title, body, settings.label)
+    log.info("dashboard", action=str(kept), issue=issue.url)
+    return kept
+
+
+def observe(s: Session, env_names: Sequence[str] | None, *, page: bool) -> Status | None:
+    """``watch``'s work after a repository's run: its status for the status page (``page``),
+    and the dashboard kept (when configured; a failure to keep it is a warning line, the loop
+    goes on). Returns the page's status."""
+    shown = status(s, env_names) if page else None
+    if s.app.config.dashboard.enabled:
+        try:
+            safely(lambda: keep(s, shown if env_names is None else None))
+        except UsageError as exc:  # the page and the next cycles go on; the log says what to fix
+            log.error("dashboard_failed", error=redact(str(exc)), hint=exc.hint)
+    return shown
+
+
+def refresh(sessions: Sessions, *, dry_run: bool = False) -> issues.Kept | None:
+    """``update``'s dashboard, after its run: in a read-only session of its own, and only when
+    the configuration it read keeps one (no session is opened otherwise)."""
+    cfg = sessions.config
+    if dry_run or cfg is None or not cfg.dashboard.enabled:
+        return None
+    return safely(lambda: sessions.open(keep, sign=False))
+
+
+def safely(fn: Callable[[], issues.Kept | None]) -> issues.Kept | None:
+    """A dashboard that cannot be kept (the forge refuses or is down) is a warning, never the
+    run's failure: the releases it reports on are delivered. A configuration to fix still is."""
+    try:
+        return fn()
+    except UsageError:
+        raise
+    except GitOpsBotError as exc:
+        log.warning(
+            "dashboard_failed",
+            error=redact(" ".join(str(exc).split())),
+            hint="the token needs issues write access" if "403" in str(exc) else exc.hint,
+        )
+        return None

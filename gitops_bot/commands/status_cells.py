@@ -1,0 +1,131 @@
+"""The words of each cell of the status table, and how each reads (its tone), for every surface
+that shows it: the terminal table (:mod:`gitops_bot.output.status_text`), the status page
+(:mod:`gitops_bot.output.status_html`) and the dashboard issue (:mod:`.dashboard`). One place, so
+they never disagree; each surface decides what a tone looks like (a colour, a CSS class)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import assert_never
+
+from gitops_bot.commands.status import Row, Status, Unknown
+from gitops_bot.core.model import PlanAction, short_digest
+
+HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
+
+
+class Tone(StrEnum):
+    PLAIN = ""
+    STRONG = "strong"  # a heading, the environment
+    OK = "ok"
+    WARN = "warn"
+    BAD = "bad"
+    HELD = "held"
+
+
+SAME = "= declared"  # the cell holds what git declares (JSON gives the full references)
+
+
+def _ref(tag: str | None, digest: str | None) -> str:
+    # 8 hex digits: the table's job is telling builds apart at a glance, within a terminal
+    short = f"@{short_digest(digest, algorithm=False)[:8]}" if digest else ""
+    return f"{tag or ''}{short}" or "(no tag)"
+
+
+def _declared(row: Row) -> str:
+    d = row.declared
+    return "(not deployed)" if d is None else _ref(d.tag, d.digest)
+
+
+def _cluster(row: Row) -> tuple[str, Tone]:
+    live = row.live
+    if live is None:
+        return "no gate", Tone.PLAIN
+    if isinstance(live, Unknown):
+        return f"unknown: {live.reason}", Tone.BAD
+    if not live:
+        return "not running", Tone.WARN
+    if row.runs_declared and len(live) == 1:
+        return SAME, Tone.OK
+    shown = ", ".join(_ref(r.tag, r.digest) for r in live)
+    return (shown, Tone.PLAIN) if row.runs_declared else (f"{shown} (not declared)", Tone.WARN)
+
+
+def _candidate(row: Row) -> str:
+    if isinstance(row.plan, Unknown):
+        return "unknown"
+    c, d = row.plan.candidate, row.declared
+    if c and d and (c.tag, c.digest) == (d.tag, d.digest):
+        return SAME
+    return _ref(c.tag, c.digest) if c else "-"
+
+
+def _plan(row: Row) -> tuple[str, Tone]:
+    item = row.plan
+    if isinstance(item, Unknown):
+        return f"unknown: {item.reason}", Tone.BAD
+    match item.action:
+        case PlanAction.UPDATE:
+            return f"would propose: {item.reason}", Tone.WARN
+        case PlanAction.NONE:
+            return item.reason, Tone.OK
+        case PlanAction.HELD:
+            return item.reason, Tone.HELD
+        case PlanAction.SKIP:
+            return f"skipped: {item.reason}", Tone.BAD
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def _pull_request(row: Row) -> tuple[str, Tone]:
+    pr = row.pull_request
+    if isinstance(pr, Unknown):
+        return f"unknown: {pr.reason}", Tone.BAD
+    return ("-", Tone.PLAIN) if pr is None else (f"#{pr.number}", Tone.PLAIN)
+
+
+def _gate(row: Row) -> tuple[str, Tone]:
+    gate = row.gate
+    if gate is None:
+        return "no gate", Tone.PLAIN
+    if isinstance(gate, Unknown):
+        return f"unknown: {gate.reason}", Tone.BAD
+    s = gate.state
+    # the operation only when it says more than "the last sync succeeded"
+    states = f"{s.sync}, {s.health}" + ("" if s.operation == "Succeeded" else f", operation {s.operation}")
+    return (f"open ({states})", Tone.OK) if gate.open else (f"closed ({states})", Tone.BAD)
+
+
+def cells(row: Row) -> list[tuple[str, Tone]]:
+    """The row's cells, whole (a surface may shorten them), each with its tone."""
+    return [
+        (row.environment, Tone.STRONG),
+        (row.image, Tone.PLAIN),
+        (_declared(row), Tone.PLAIN),
+        _cluster(row),
+        (_candidate(row), Tone.PLAIN),
+        _plan(row),
+        _pull_request(row),
+        _gate(row),
+    ]
+
+
+def summary(status: Status, where: str = "see stderr") -> str:
+    """One line counting environments, images, decisions and pull requests; ``where``: where
+    the unknown sources are told."""
+    rows, unknown = status.rows, len(status.unknown)
+    envs = len(dict.fromkeys(r.environment for r in rows))
+    actions = [r.plan.action for r in rows if not isinstance(r.plan, Unknown)]
+    pulls = {
+        r.pull_request.number for r in rows if r.pull_request and not isinstance(r.pull_request, Unknown)
+    }
+    parts = [
+        f"{envs} environment{'s' if envs != 1 else ''}, {len(rows)} image{'s' if len(rows) != 1 else ''}",
+        f"{actions.count(PlanAction.UPDATE)} to propose",
+        f"{actions.count(PlanAction.HELD)} held",
+        f"{actions.count(PlanAction.SKIP)} skipped",
+        f"{len(pulls)} open pull request{'s' if len(pulls) != 1 else ''}",
+    ]
+    if unknown:
+        parts.append(f"{unknown} source{'s' if unknown != 1 else ''} unknown ({where})")
+    return "; ".join(parts)

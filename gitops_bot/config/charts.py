@@ -1,0 +1,58 @@
+"""The ``charts:`` section: each Helm chart whose version the bot keeps current, with its
+repository (a classic chart repository's URL or ``oci://host/path``) and the same version
+policies as images (semver ranges, regex, numerical, alphabetical)."""
+
+from __future__ import annotations
+
+from gitops_bot.config.images import _POLICY_FIELDS, VERIFY, _policy
+from gitops_bot.config.kinds import ListOf, Nested, derive_fields
+from gitops_bot.config.settings import ChartConfig
+from gitops_bot.config.spec import Section, Values
+from gitops_bot.core.model import Strategy
+
+# Chart versions are ordered, never followed by digest or build time: the policies that apply
+CHART_POLICIES = (Strategy.SEMVER, Strategy.REGEX, Strategy.NUMERICAL, Strategy.ALPHABETICAL)
+
+
+def _chart(v: Values) -> ChartConfig:
+    name = v["name"]
+    if name in v.taken:
+        raise v.error(v.line, f"chart {name!r} is listed twice")
+    policy = _policy(v)
+    if policy.strategy not in CHART_POLICIES:
+        allowed = ", ".join(s.value for s in CHART_POLICIES)
+        raise v.error(
+            v.line_of("policy"), f"policy {policy.strategy.value} does not apply to {v.what}; use {allowed}"
+        )
+    if policy.min_age is not None:
+        raise v.error(v.line_of("min_age"), f"'min_age' is not read for charts yet ({v.what}); remove it")
+    if v["verify"] is not None and not v["repository"].startswith("oci://"):
+        raise v.error(
+            v.line_of("verify"),
+            f"'verify' of {v.what} needs an oci:// repository (signatures are OCI artifacts); remove it",
+        )
+    return ChartConfig(
+        name=name,
+        repository=v["repository"].rstrip("/"),
+        policy=policy,
+        line=v.line,
+        index_limit_mb=v["index_limit_mb"],
+        verify=v["verify"],
+    )
+
+
+# A chart's keys are its own (declared on ChartConfig) and its policy's (on PolicyConfig),
+# side by side, as an image's are: the section is put together from both declarations.
+_OWN = derive_fields(ChartConfig, {"verify": Nested(VERIFY, "'verify' of {parent}")}, {})
+CHART = Section(
+    (*_OWN[:2], *_POLICY_FIELDS, *_OWN[2:]),
+    _chart,
+    name="chart",
+    named="chart {name!r}",
+    schema={
+        "dependentRequired": {"extract": ["pattern"]},
+        "if": {"properties": {"policy": {"const": "regex"}}, "required": ["policy"]},
+        "then": {"required": ["pattern"]},
+    },
+)
+CHARTS = ListOf(CHART, "charts[{index}]", "'charts' must be a list of charts")

@@ -1,0 +1,112 @@
+"""The issue board: an optional port a forge adapter implements when the forge has issues, for
+the dashboard issue (one issue the bot keeps with the status table, for teams that do not
+expose ``watch``'s listener).
+
+Implemented by the GitHub and Gitea/Forgejo adapters. Separate from
+:class:`~gitops_bot.scm.forge.Forge` so a forge without issues (Azure DevOps Repos: work items
+are another product) or whose adapter has none yet (GitLab) need not pretend:
+:func:`board_of` says whether the connected forge has one, and the caller turns "no" into a
+configuration error.
+
+:func:`keep` is the whole rule, over the port: the dashboard is the issue carrying the label
+*and* the marker in its body (a label alone can be put on any issue by anyone); found, it is
+edited only when its title or body differ; not found, it is created. Closed counts as found:
+closing the issue hides it, and the bot does not open another one every cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.settings import matches, setting
+
+log = get_logger(__name__)
+MARKER = "<!-- gitops-bot:dashboard (kept by gitops-bot; edits are overwritten) -->"
+MAX_BODY = 60_000  # characters; GitHub refuses an issue body over 65,536
+
+
+# the forges whose adapter is an IssueBoard (the config refuses a dashboard on the others)
+FORGES_WITH_ISSUES = ("github", "gitea", "forgejo")
+DEFAULT_TITLE = "gitops-bot dashboard"
+DEFAULT_LABEL = "gitops-bot-dashboard"
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    """``dashboard:`` in gitops-bot.yaml (docs/guides/status.md)."""
+
+    enabled: bool = setting(
+        False,
+        "Keep one issue on the forge with the status table, updated by update and by watch "
+        "each cycle, edited only when it changes (GitHub, Gitea, Forgejo).",
+    )
+    title: str = setting(
+        DEFAULT_TITLE,
+        "The issue's title.",
+        rules=(matches(r"^[^\r\n]{1,200}$", "dashboard title must be one line of at most 200 characters"),),
+    )
+    label: str = setting(
+        DEFAULT_LABEL,
+        "The label the issue is found by (with a marker in its body).",
+        rules=(matches(r"^[^,\r\n]{1,50}$", "dashboard label must be one name of at most 50 characters"),),
+    )
+
+
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    url: str
+    title: str
+    body: str
+    open: bool
+    raw: Any = None  # the adapter's own object, for the edit
+
+
+@runtime_checkable
+class IssueBoard(Protocol):
+    def issues_labelled(self, label: str) -> list[Issue]:
+        """Every issue (open or closed, never a pull request) carrying ``label``, all pages."""
+        ...
+
+    def create_issue(self, title: str, body: str, label: str) -> Issue: ...
+
+    def edit_issue(self, issue: Issue, title: str, body: str) -> Issue: ...
+
+
+class Kept(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def board_of(forge: object) -> IssueBoard | None:
+    return forge if isinstance(forge, IssueBoard) else None
+
+
+def with_marker(body: str) -> str:
+    """The body as the issue holds it: the marker first, and never over :data:`MAX_BODY`."""
+    text = f"{MARKER}\n{body}"
+    if len(text) <= MAX_BODY:
+        return text
+    note = "\n\n… cut here: the table is longer than an issue holds; see `gitops-bot status`.\n"
+    return text[: MAX_BODY - len(note)].rsplit("\n", 1)[0] + note
+
+
+def keep(board: IssueBoard, title: str, body: str, label: str) -> tuple[Kept, Issue]:
+    """The one dashboard issue, made to hold ``title`` and ``body`` (see the module's rule)."""
+    text = with_marker(body)
+    ours = sorted(
+        (i for i in board.issues_labelled(label) if MARKER in i.body),
+        key=lambda i: (not i.open, i.number),  # an open one first, then the oldest
+    )
+    if not ours:
+        return Kept.CREATED, board.create_issue(title, text, label)
+    if len(ours) > 1:
+        log.warning("dashboard_duplicates", kept=ours[0].number, others=[i.number for i in ours[1:]])
+    found = ours[0]
+    if found.title == title and found.body == text:
+        return Kept.UNCHANGED, found
+    return Kept.UPDATED, board.edit_issue(found, title, text)

@@ -1,0 +1,79 @@
+"""Debian's headless Chromium, for tests that look at a page as a browser renders it.
+
+``--dump-dom`` gives the DOM after the page's scripts ran and ``--screenshot`` a PNG; nothing
+more is needed, so no DevTools client. As root, Chromium refuses its sandbox unless told
+``--no-sandbox``; rather than that, the browser runs as ``nobody`` (``setpriv``, util-linux)
+with its sandbox on, in a scratch directory of its own (the pytest tmp dir is not readable by
+``nobody``), and the files it writes are copied out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CANDIDATES = ("chromium", "chromium-browser")
+DEADLINE = 90  # seconds for one browser run (a cold start on a busy 2-core machine takes ~5)
+
+
+def binary() -> str:
+    for name in CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RuntimeError("chromium is not installed: run scripts/bootstrap.sh (apt-get install -y chromium)")
+
+
+@contextmanager
+def _scratch() -> Iterator[tuple[Path, list[str]]]:
+    """A directory the browser may write, and the prefix that runs it unprivileged (as root)."""
+    d = Path(tempfile.mkdtemp(prefix="gitops-bot-chromium-"))
+    try:
+        if os.geteuid() == 0:
+            d.chmod(0o777)
+            prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        else:
+            prefix = []
+        yield d, prefix
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _run(url: str, scratch: Path, prefix: list[str], *flags: str) -> subprocess.CompletedProcess[str]:
+    argv = [
+        *prefix,
+        binary(),
+        "--headless",
+        "--disable-gpu",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={scratch / 'profile'}",
+        *flags,
+        url,
+    ]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(scratch), "LANG": "C.UTF-8"}
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=DEADLINE, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"chromium failed ({done.returncode}): {done.stderr[-2000:]}")
+    return done
+
+
+def dump_dom(url: str) -> str:
+    """The DOM of ``url`` once loaded and its scripts ran, serialised."""
+    with _scratch() as (d, prefix):
+        return _run(url, d, prefix, "--dump-dom").stdout
+
+
+def screenshot(url: str, dest: Path, *, size: tuple[int, int] = (1400, 900)) -> Path:
+    """A PNG of ``url`` as a ``size`` window shows it, written to ``dest``."""
+    with _scratch() as (d, prefix):
+        shot = d / "shot.png"
+        _run(url, d, prefix, f"--window-size={size[0]},{size[1]}", f"--screenshot={shot}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, dest)
+    return dest

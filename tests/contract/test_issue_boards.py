@@ -1,0 +1,81 @@
+"""The GitHub, Gitea and Forgejo adapters as issue boards, against the local APIs built from each
+forge's published description (every request and answer checked against it): the dashboard issue is
+created with its label, found again by label and marker among issues *and* pull requests
+(GitHub lists both), edited only when it changes, and a labelled pull request is never taken
+for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.errors import ForgeError
+from gitops_bot.scm.gitea import Gitea
+from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.issues import MARKER, IssueBoard, Kept, board_of, keep
+from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
+from testkit.forge_repo import remote_with_branch
+from testkit.gitea_server import FakeGitea
+from testkit.github_server import FakeGitHub
+
+LABEL = "gitops-bot-dashboard"
+
+
+def connect(gh: FakeGitHub) -> GitHub:
+    cfg = GitHubConfig(repository="acme/gitops", api_url=gh.url, write_interval=0)
+    return GitHub.connect(cfg, "acme/gitops", {"GITHUB_TOKEN": gh.token})
+
+
+def test_the_dashboard_issue_is_created_once_and_edited_only_when_it_changes(tmp_path: Path) -> None:
+    with FakeGitHub("acme/gitops", remote_with_branch(tmp_path, "gitops-bot/dev")) as gh:
+        forge = connect(gh)
+        board: IssueBoard | None = board_of(forge)
+        assert board is not None
+        # a pull request carrying the same label and even the marker is not the dashboard
+        pr = forge.create("gitops-bot/dev", "main", "dev: release", f"{MARKER}\nbody", draft=False)
+        forge.decorate(pr, labels=[LABEL], reviewers=[], assignees=[], auto_merge=None)
+
+        kept, issue = keep(board, "gitops-bot dashboard", "| table |", LABEL)
+        assert kept is Kept.CREATED and issue.number == 2 and issue.open  # numbers shared with PRs
+        (made,) = gh.issues
+        assert [x["name"] for x in made["labels"]] == [LABEL] and made["body"].startswith(MARKER)
+
+        writes = gh.writes()
+        assert keep(board, "gitops-bot dashboard", "| table |", LABEL)[0] is Kept.UNCHANGED
+        assert gh.writes() == writes  # asked, not written
+        assert keep(board, "gitops-bot dashboard", "| other |", LABEL)[0] is Kept.UPDATED
+        assert gh.paths("PATCH") == ["PATCH /repos/acme/gitops/issues/2"]
+        assert gh.issues[0]["body"].endswith("| other |") and len(gh.issues) == 1
+        listed = [p for p in gh.paths("GET") if p.startswith("GET /repos/acme/gitops/issues?")]
+        assert listed and all("labels=gitops-bot-dashboard" in p and "state=all" in p for p in listed)
+        assert gh.unexpected == []
+
+
+@pytest.mark.parametrize("flavour", ["gitea", "forgejo"])
+def test_gitea_and_forgejo_keep_the_dashboard_issue_with_an_existing_label(
+    tmp_path: Path, flavour: str
+) -> None:
+    """Gitea and Forgejo take labels by id and only ones the repository has: a missing label is
+    refused before any issue is made (so no unlabelled dashboard is left to be duplicated)."""
+    with FakeGitea(remote_with_branch(tmp_path, "gitops-bot/dev"), flavour=flavour) as server:
+        cfg = ForgeConfig(type=flavour, api_url=f"{server.url}/api/v1", repository=server.repository)
+        forge = Gitea.connect(cfg, "https://gitea.test/acme/gitops.git", {"GITEA_TOKEN": server.token})
+        board = board_of(forge)
+        assert board is not None
+        with pytest.raises(ForgeError, match="no such label in acme/gitops: gitops-bot-dashboard"):
+            keep(board, "gitops-bot dashboard", "| table |", LABEL)
+        assert server.paths("POST") == []
+
+        server.labels[LABEL] = 9
+        pr = forge.create("gitops-bot/dev", "main", "dev: release", f"{MARKER}\nbody", draft=False)
+        forge.decorate(pr, labels=["gitops-bot"], reviewers=[], assignees=[], auto_merge=None)
+        kept, issue = keep(board, "gitops-bot dashboard", "| table |", LABEL)
+        assert kept is Kept.CREATED and issue.number == 2 and issue.open
+        writes = server.writes()
+        assert keep(board, "gitops-bot dashboard", "| table |", LABEL)[0] is Kept.UNCHANGED
+        assert server.writes() == writes
+        assert keep(board, "gitops-bot dashboard", "| other |", LABEL)[0] is Kept.UPDATED
+        assert server.paths("PATCH") == ["PATCH /repos/acme/gitops/issues/2"]
+        assert len(server.issues) == 1 and server.issues[0]["body"].endswith("| other |")
+        assert server.unexpected == []

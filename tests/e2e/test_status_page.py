@@ -1,0 +1,194 @@
+"""``watch --status-page`` over the bundled example (testkit/demo.py: a real registry process,
+git remote, the GitHub API and Argo CD servers), loaded by a real headless Chromium: the table
+it renders is the one ``status --output json`` describes, ``/status.json`` is that document, a
+request asks no forge and no Argo CD, revalidation and HEAD work on the wire, and a token is
+asked for when configured. The screenshot is kept as a test artifact (its path is printed)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.cli import main
+from testkit import browser, demo
+from testkit.paths import ROOT
+from testkit.watch_process import Proc
+
+TOKEN = "page-token-0123456789abcdef"
+
+
+@pytest.fixture
+def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[demo.Stage]:
+    with demo.stage(tmp_path) as st:
+        for k, v in st.env.items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setenv("PAGE_TOKEN", TOKEN)
+        yield st
+
+
+@pytest.fixture
+def watching(stage: demo.Stage, capsys: pytest.CaptureFixture[str]) -> Iterator[tuple[Proc, str]]:
+    """The demo's state after a first update and staging's merge, and a watch serving its page."""
+    assert main(["update", "--repo", str(stage.repo)]) == 0
+    demo.merge_staging(stage)
+    capsys.readouterr()
+    argv = [sys.executable, "-m", "gitops_bot", "watch", "--repo", str(stage.repo), "--interval", "1h"]
+    proc = Proc([*argv, "--listen", "127.0.0.1:0", "--status-page"])
+    try:
+        proc.wait_for("the endpoint", lambda: proc.events("listening"))
+        proc.wait_for("a cycle", lambda: proc.events("cycle"))
+        yield proc, "http://" + proc.events("listening")[0]["address"]
+    finally:
+        proc.p.send_signal(signal.SIGTERM)
+        proc.p.wait(timeout=30)
+
+
+def fetch(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
+    req = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers.items()), r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers.items()), exc.read()
+
+
+class Table(HTMLParser):
+    """The rendered table's body rows as lists of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+        self._body = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tbody":
+            self._body = True
+        elif tag == "tr" and self._body:
+            self.rows.append([])
+        elif tag in ("th", "td") and self._body:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tbody":
+            self._body = False
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def test_the_page_a_browser_renders_is_the_status_commands_table(
+    stage: demo.Stage, watching: tuple[Proc, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _, base = watching
+    assert main(["status", "--repo", str(stage.repo), "--output", "json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+
+    served = json.loads(fetch(base + "/status.json")[2])
+    (repo,) = served["repositories"]
+    assert repo["error"] is None and repo["status"] == expected
+
+    table = Table()
+    table.feed(browser.dump_dom(base + "/"))
+    assert len(table.rows) == len(expected["rows"]) > 5
+    for cells, want in zip(table.rows, expected["rows"], strict=True):
+        env, image, declared, _cluster, _candidate, plan, pr, gate = cells
+        assert (env, image) == (want["environment"], want["image"])
+        assert declared.startswith(want["declared"]["tag"])
+        assert want["plan"]["reason"] in plan
+        pull = want["pull_request"]
+        assert pr == (f"#{pull['number']} {pull['title']}" if pull["state"] == "open" else "-")
+        assert gate.startswith(
+            {"open": "open (", "closed": "closed (", "no_gate": "no gate"}[want["gate"]["state"]]
+        )
+    assert any(r[6].startswith("#") for r in table.rows) and any(
+        r[7].startswith("open (") for r in table.rows
+    )
+
+    shot = browser.screenshot(base + "/", tmp_path / "status-page.png")
+    print(f"\nstatus page screenshot: {shot}")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    if os.environ.get("GITOPS_BOT_UPDATE_SCREENSHOT"):  # the docs' picture, made by hand, never compared
+        shutil.copyfile(shot, ROOT / "docs" / "img" / "status-page.png")
+
+
+def test_a_request_asks_no_forge_and_no_argo_cd_and_revalidates_on_the_wire(
+    stage: demo.Stage, watching: tuple[Proc, str]
+) -> None:
+    proc, base = watching
+    github, argo, cycles = len(stage.gh.requests), len(stage.argo.requests), len(proc.events("cycle"))
+    status, headers, body = fetch(base + "/")
+    assert status == 200 and body.startswith(b"<!DOCTYPE html>")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'sha256-" in headers["Content-Security-Policy"]
+    for _ in range(20):
+        assert fetch(base + "/", "GET", **{"If-None-Match": headers["ETag"]})[:3:2] == (304, b"")
+        assert (
+            fetch(base + "/status.json", "GET", **{"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+        )
+    head = fetch(base + "/", "HEAD")
+    assert head[0] == 200 and head[2] == b"" and head[1]["Content-Length"] == str(len(body))
+    assert head[1]["ETag"] == headers["ETag"]
+    assert (len(stage.gh.requests), len(stage.argo.requests)) == (github, argo)
+    assert len(proc.events("cycle")) == cycles
+
+
+def test_with_a_token_the_page_asks_for_it_and_the_token_never_reaches_the_log(stage: demo.Stage) -> None:
+    argv = [sys.executable, "-m", "gitops_bot", "watch", "--repo", str(stage.repo), "--interval", "1h"]
+    proc = Proc([*argv, "--listen", "127.0.0.1:0", "--status-page-token-env", "PAGE_TOKEN"])
+    try:
+        proc.wait_for("the endpoint", lambda: proc.events("listening"))
+        proc.wait_for("a cycle", lambda: proc.events("cycle"))
+        base = "http://" + proc.events("listening")[0]["address"]
+        status, headers, body = fetch(base + "/")
+        assert (status, body) == (401, b"unauthorized\n") and headers["WWW-Authenticate"].startswith("Basic")
+        assert fetch(base + "/status.json", Authorization=f"Bearer {TOKEN}")[0] == 200
+        password = base64.b64encode(f"me:{TOKEN}".encode()).decode()
+        assert fetch(base + "/", Authorization=f"Basic {password}")[0] == 200
+        assert fetch(base + "/healthz")[0] == 200  # the probes stay open
+    finally:
+        proc.p.send_signal(signal.SIGTERM)
+        proc.p.wait(timeout=30)
+    assert TOKEN not in "".join(proc.lines)
+    assert not proc.events("status_page_open")
+
+
+def test_a_token_variable_that_is_not_set_is_one_line_and_exit_2(stage: demo.Stage) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NOT_SET_TOKEN"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gitops_bot",
+            "watch",
+            "--repo",
+            str(stage.repo),
+            "--listen",
+            "127.0.0.1:0",
+            "--status-page-token-env",
+            "NOT_SET_TOKEN",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "NOT_SET_TOKEN" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,149 @@
+"""The status page's HTML: every word from outside (tags, PR titles and URLs, reasons, errors,
+repository names) is escaped, the only script and style are the constants the
+Content-Security-Policy allows by hash, and the table is a real one (column and row headings
+with their scope) that reads without JavaScript."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+from gitops_bot.commands.status import Gate, Row, Status, Unknown
+from gitops_bot.commands.status_cells import HEADERS
+from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
+from gitops_bot.gate.argocd import State
+from gitops_bot.output import status_html
+from gitops_bot.scm.forge import ChangeRequest
+
+DIGEST = "sha256:" + "a" * 64
+EVIL = "<script>alert(1)</script>"
+EVIL_ATTR = '"><img src=x onerror=alert(2)>'
+WHEN = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Section:
+    repository: str | None
+    computed_at: datetime
+    status: Status | None = None
+    error: str | None = None
+
+
+def row(env: str, tag: str, reason: str, pr: ChangeRequest | Unknown | None, gate: object = None) -> Row:
+    item = PlanItem(
+        env,
+        "example/app",
+        "overlays/x",
+        "acme/app",
+        "semver ^1",
+        PlanAction.UPDATE,
+        reason,
+        Deployed("example/app", None, "1.0.0", None),
+        Candidate(tag, DIGEST),
+    )
+    return Row(
+        env,
+        "example/app",
+        "overlays/x/kustomization.yaml",
+        Deployed("example/app", "127.0.0.1:5000/acme/app", tag, DIGEST),
+        "127.0.0.1:5000/acme/app",
+        item,
+        pr,
+        gate,  # type: ignore[arg-type]
+    )
+
+
+HOSTILE = Status(
+    (
+        row(
+            "dev",
+            f"1.0{EVIL}",
+            f"because {EVIL}",
+            ChangeRequest(3, "https://github.test/acme/gitops/pull/3", "gitops-bot/dev", EVIL_ATTR, ""),
+        ),
+        row(
+            "staging",
+            "1.0",
+            "ok",
+            ChangeRequest(4, "javascript:alert(3)", "gitops-bot/staging", "t", ""),
+            Gate("app", State("Synced", f"Degraded{EVIL}", "Succeeded"), (WrittenRef("x", "1"),), (EVIL,)),
+        ),
+        row("prod", "1.0", "ok", Unknown(f"forge said {EVIL}", 3)),
+    )
+)
+
+
+class Parsed(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.data: dict[str, list[str]] = {"script": [], "style": []}
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in = tag if tag in self.data else None
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self.data[self._in].append(data)
+
+
+def parse(page: str) -> Parsed:
+    p = Parsed()
+    p.feed(page)
+    return p
+
+
+def page_of(*sections: Section) -> str:
+    return status_html.render(list(sections), "0123abcd")
+
+
+def test_hostile_words_from_tags_titles_reasons_and_errors_are_text_never_markup() -> None:
+    page = page_of(
+        Section(f"https://git.test/{EVIL}", WHEN, HOSTILE), Section("other", WHEN, error=f"down {EVIL}")
+    )
+    p = parse(page)
+    assert [t for t, _ in p.tags].count("script") == 1  # the page's own, nothing injected
+    assert not [t for t, _ in p.tags if t == "img"]
+    assert not [a for _, attrs in p.tags for a in attrs if a.startswith("on")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in page
+
+
+def test_a_pull_request_link_is_made_only_of_an_http_url() -> None:
+    links = [a["href"] for t, a in parse(page_of(Section(None, WHEN, HOSTILE))).tags if t == "a"]
+    assert links == ["https://github.test/acme/gitops/pull/3"]
+
+
+def test_the_inline_script_and_style_are_the_ones_the_policy_allows_by_hash() -> None:
+    p = parse(page_of(Section(None, WHEN, HOSTILE)))
+    csp = status_html.CONTENT_SECURITY_POLICY
+    for kind, directive in (("script", "script-src"), ("style", "style-src")):
+        (text,) = p.data[kind]
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        allowed = re.search(rf"{directive} ([^;]+)", csp)
+        assert allowed is not None and allowed.group(1) == f"'sha256-{digest}'"
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_the_table_has_scoped_column_and_row_headings_and_one_row_per_image() -> None:
+    p = parse(page_of(Section(None, WHEN, HOSTILE)))
+    cols = [a for t, a in p.tags if t == "th" and a.get("scope") == "col"]
+    rows = [a for t, a in p.tags if t == "th" and a.get("scope") == "row"]
+    assert len(cols) == len(HEADERS) and len(rows) == len(HOSTILE.rows)
+    assert [t for t, _ in p.tags].count("caption") == 1
+    assert ("html", {"lang": "en", "data-version": "0123abcd"}) in p.tags
+
+
+def test_without_javascript_the_page_still_refreshes_and_before_the_first_cycle_it_says_so() -> None:
+    page = page_of()
+    assert "No cycle has finished yet" in page
+    assert '<noscript><meta http-equiv="refresh"' in page

@@ -1,0 +1,76 @@
+"""The dashboard issue's rule over any issue board: found by its label *and* its marker, created
+once, edited only when its title or body change, never duplicated (closed counts as found; of
+several, the open oldest is kept), and never over the size an issue holds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gitops_bot.scm.issues import MARKER, MAX_BODY, Issue, IssueBoard, Kept, board_of, keep, with_marker
+
+LABEL = "gitops-bot-dashboard"
+
+
+class Board:
+    """An in-memory forge's issues, counting the writes."""
+
+    def __init__(self, *issues: tuple[Issue, str]) -> None:
+        self.issues = list(issues)
+        self.writes: list[str] = []
+
+    def issues_labelled(self, label: str) -> list[Issue]:
+        return [i for i, lab in self.issues if lab == label]
+
+    def create_issue(self, title: str, body: str, label: str) -> Issue:
+        self.writes.append("create")
+        issue = Issue(
+            len(self.issues) + 1, f"https://forge.test/issues/{len(self.issues) + 1}", title, body, True
+        )
+        self.issues.append((issue, label))
+        return issue
+
+    def edit_issue(self, issue: Issue, title: str, body: str) -> Issue:
+        self.writes.append(f"edit #{issue.number}")
+        new = replace(issue, title=title, body=body)
+        self.issues = [(new if i.number == issue.number else i, lab) for i, lab in self.issues]
+        return new
+
+
+def test_created_once_then_unchanged_then_edited_when_the_table_changes() -> None:
+    board = Board()
+    assert isinstance(board, IssueBoard) and board_of(board) is board
+    assert keep(board, "gitops-bot dashboard", "| a |", LABEL)[0] is Kept.CREATED
+    assert keep(board, "gitops-bot dashboard", "| a |", LABEL)[0] is Kept.UNCHANGED
+    assert keep(board, "gitops-bot dashboard", "| b |", LABEL)[0] is Kept.UPDATED
+    assert keep(board, "renamed", "| b |", LABEL)[0] is Kept.UPDATED
+    assert board.writes == ["create", "edit #1", "edit #1"]
+    ((issue, _),) = board.issues
+    assert issue.body.startswith(MARKER) and issue.body.endswith("| b |")
+
+
+def test_an_issue_with_the_label_but_not_the_marker_is_someone_elses() -> None:
+    theirs = Issue(1, "u", "gitops-bot dashboard", "I labelled this by hand", True)
+    board = Board((theirs, LABEL))
+    assert keep(board, "gitops-bot dashboard", "x", LABEL)[0] is Kept.CREATED
+    assert board.issues[0][0] == theirs  # untouched
+
+
+def test_a_closed_dashboard_is_kept_closed_not_duplicated_and_the_open_oldest_wins() -> None:
+    closed = Issue(3, "u3", "t", with_marker("old"), False)
+    board = Board((closed, LABEL))
+    assert keep(board, "t", "new", LABEL)[0] is Kept.UPDATED and board.writes == ["edit #3"]
+    newer = Issue(9, "u9", "t", with_marker("x"), True)
+    older = Issue(5, "u5", "t", with_marker("x"), True)
+    board = Board((newer, LABEL), (closed, LABEL), (older, LABEL))
+    kept, issue = keep(board, "t", "x", LABEL)
+    assert (kept, issue.number) == (Kept.UNCHANGED, 5) and board.writes == []
+
+
+def test_a_table_longer_than_an_issue_holds_is_cut_at_a_line_with_a_note() -> None:
+    body = with_marker("| row |\n" * 20_000)
+    assert len(body) <= MAX_BODY and body.endswith("see `gitops-bot status`.\n")
+    assert body.split("\n")[-4] == "| row |"
+
+
+def test_a_forge_without_issues_has_no_board() -> None:
+    assert board_of(object()) is None
