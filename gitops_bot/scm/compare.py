@@ -48,6 +48,7 @@ _BITBUCKET_MERGE = re.compile(
 )  # Bitbucket Cloud's "Merged in x (pull request #12)"
 MAX_COMMITS = 250  # read from a paged commit list at most (what GitHub's compare lists)
 PAGE = 100  # commits asked per page
+MAX_PAGES = 25  # pages read at most: a server answering empty pages forever is stopped
 
 
 @dataclass(frozen=True)
@@ -356,10 +357,6 @@ def _gitea(answer: Any, url: str, page: str) -> Comparison:
 # -- forges answered with a commit list, read page by page ---------------------------------
 
 
-def _items(answer: Any, key: str) -> list[dict[str, Any]]:
-    return _listed(answer, key)
-
-
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -391,7 +388,7 @@ def _azure(
     }
     end = time.monotonic() + DEADLINE
     commits: list[SourceCommit] = []
-    while len(commits) < MAX_COMMITS:
+    for _ in range(MAX_PAGES):
         params = {"api-version": azure_devops.API_VERSION, "$top": str(PAGE), "$skip": str(len(commits))}
         answer = _get(
             client,
@@ -403,14 +400,16 @@ def _azure(
             timeout=end - time.monotonic(),
             revisions=(base, head),
         )
-        page = _items(answer, "value")
+        page = _listed(answer, "value")
         for c in page:
             author = _dict(c.get("author"))
             commits.append(
                 _commit(c.get("commitId"), c.get("comment"), None, author.get("name"), (_AZURE_MERGE,))
             )
-        if len(page) < PAGE:
+        if len(page) < PAGE or len(commits) >= MAX_COMMITS:
             break
+    else:
+        raise _endless()
     url = f"{web}/branchCompare?baseVersion=GC{base}&targetVersion=GC{head}"
     return _newest_first(commits, url, f"{web}/pullrequest/")
 
@@ -428,24 +427,30 @@ def _bitbucket_cloud(
     params: dict[str, str] = {"include": head, "exclude": base, "pagelen": str(PAGE)}
     end = time.monotonic() + DEADLINE
     commits: list[SourceCommit] = []
-    while len(commits) < MAX_COMMITS:
+    for _ in range(MAX_PAGES):
         answer = _get(client, url, params, auth, timeout=end - time.monotonic(), revisions=(base, head))
-        for c in _items(answer, "values"):
+        for c in _listed(answer, "values"):
             author = _dict(c.get("author"))
             user = _dict(author.get("user"))
             raw = _str(author.get("raw")).split("<")[0].strip()
             name = _str(user.get("nickname")) or _str(user.get("display_name")) or raw
             commits.append(_commit(c.get("hash"), c.get("message"), None, name, (_BITBUCKET_MERGE,)))
         nxt = answer.get("next")
-        if not nxt:
+        if not nxt or len(commits) >= MAX_COMMITS:
             break
         url, params = _same_api(host.api_url, nxt), {}
+    else:
+        raise _endless()
     # Bitbucket's compare page takes "{source}%0D{destination}"
     return _newest_first(
         commits,
         f"{page}/branches/compare/{head}%0D{base}",
         f"{page}/pull-requests/",
     )
+
+
+def _endless() -> CompareUnavailable:
+    return CompareUnavailable(f"the forge's commit list did not end within {MAX_PAGES} pages")
 
 
 def _same_api(api_url: str, link: Any) -> str:
@@ -497,16 +502,19 @@ def _bitbucket_dc(
     end = time.monotonic() + DEADLINE
     commits: list[SourceCommit] = []
     start = 0
-    while len(commits) < MAX_COMMITS:
+    for _ in range(MAX_PAGES):
         params = {"since": base, "until": head, "start": str(start), "limit": str(PAGE)}
         answer = _get(client, api, params, auth, timeout=end - time.monotonic(), revisions=(base, head))
-        for c in _items(answer, "values"):
+        for c in _listed(answer, "values"):
             author = _dict(c.get("author"))
             name = _str(author.get("displayName")) or _str(author.get("name"))
             commits.append(_commit(c.get("id"), c.get("message"), None, name))
         nxt = answer.get("nextPageStart")
-        if answer.get("isLastPage", True) is not False or not isinstance(nxt, int) or nxt <= start:
+        last = answer.get("isLastPage", True) is not False or not isinstance(nxt, int) or nxt <= start
+        if last or len(commits) >= MAX_COMMITS:
             break
         start = nxt
+    else:
+        raise _endless()
     url = f"{web}/compare/commits?sourceBranch={head}&targetBranch={base}"
     return _newest_first(commits, url, f"{web}/pull-requests/")

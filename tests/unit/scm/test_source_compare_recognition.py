@@ -1,7 +1,7 @@
 """Which source URLs the Azure DevOps and Bitbucket comparisons recognise (the forms an OCI
 ``org.opencontainers.image.source`` label or ``source.repository`` carries), where each is
 asked, and that a URL they do not recognise, or one that would walk the API's path, is one
-line with no request sent."""
+line with no request sent; a commit list that never ends is read to the page cap only, and says so."""
 
 from __future__ import annotations
 
@@ -109,3 +109,18 @@ def test_an_unrecognised_source_url_is_one_line_and_nothing_is_asked(
     sources = Sources(hosts_for(kind, api, None, token), transport=_refusing())
     with pytest.raises(CompareUnavailable, match=said):
         sources.compare(url, BASE, HEAD)
+
+
+def test_a_commit_list_that_never_ends_is_read_to_the_page_cap_only() -> None:
+    """A hostile (or broken) Bitbucket naming a next page forever with nothing on it."""
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        nxt = f"https://api.bitbucket.org/2.0/repositories/acme/app/commits?page={len(asked) + 1}"
+        return httpx.Response(200, json={"values": [], "next": nxt})
+
+    sources = Sources(hosts_for("bitbucket-cloud", None, None, None), transport=httpx.MockTransport(handler))
+    with pytest.raises(CompareUnavailable, match=f"did not end within {compare.MAX_PAGES} pages"):
+        sources.compare("https://bitbucket.org/acme/app", BASE, HEAD)
+    assert len(asked) == compare.MAX_PAGES
