@@ -41,16 +41,21 @@ def markdown(found: Status, *, ref: str = "#") -> str:
     """The issue's body (without the marker :func:`gitops_bot.scm.issues.keep` adds). ``ref``:
     how the forge's Markdown refers to a change request by number (GitLab: ``!``; its ``#n``
     is issue n)."""
-    lines = [
+    intro = (
         "The state of every environment as gitops-bot sees it: what git declares, what the "
         "cluster runs, what the bot would do next and why, the open pull request and the "
         "promotion gate. gitops-bot edits this issue when the table changes; edits by hand are "
-        "overwritten. The same table: `gitops-bot status`.",
-        "",
-    ]
+        "overwritten. The same table: `gitops-bot status`."
+    )
+    return f"{intro}\n\n{table(found, ref=ref)}"
+
+
+def table(found: Status, *, ref: str = "#") -> str:
+    """The summary line, the table and the unknown cells: the issue's body without its
+    introduction, and the Action's ``status`` step summary (one renderer for both)."""
     if not found.rows:
-        return "\n".join([*lines, "No images: no environment deploys an image gitops-bot.yaml lists.", ""])
-    lines += [
+        return "No images: no environment deploys an image gitops-bot.yaml lists.\n"
+    lines = [
         text(summary(found, "below")),
         "",
         "| " + " | ".join(h.capitalize() if h != "PR" else h for h in HEADERS) + " |",
