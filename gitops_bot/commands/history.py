@@ -10,4 +10,6 @@ def history(s: Session, environment: str, *, limit: int | None = None) -> list[h
     """The environment's releases on the base, newest first (``limit``: at most that many)."""
     env = s.app.config.environment(environment)
     paths = s.app.repo_paths(env, s.root)
-    return history_mod.read(s.ws, s.ws.base_ref, paths, s.app.image_specs(), limit=limit)
+    specs = s.app.chart_specs()
+    charts = [specs[c.name] for c in s.app.config.charts if not env.charts or c.name in env.charts]
+    return history_mod.read(s.ws, s.ws.base_ref, paths, s.app.image_specs(), limit=limit, charts=charts)
