@@ -200,3 +200,41 @@ def test_rollback_restores_the_earlier_chart_versions_byte_exactly_relocked_and_
     result = update(capsys, world, "--env", "staging")
     assert result["changed"] is False
     assert {p: world.show("main", p) for p in FILES} == before
+
+
+def test_status_shows_each_chart_with_its_declared_version_candidate_and_open_pull_request(
+    charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world, _, work = charted
+    update(capsys, world, "--env", "staging")  # staging's pull request is open
+    (pr,) = world.github.open_pulls()
+
+    code = main(["status", "--repo", str(work), "--output", "json"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    doc = json.loads(out)
+    assert doc["complete"] is True
+    charts = {(r["environment"], r["image"]): r for r in doc["rows"] if r["kind"] == "chart"}
+    assert set(charts) == {("staging", "podinfo"), ("staging", "sourced"), ("dev", "sourced")}
+    podinfo = charts["staging", "podinfo"]
+    assert podinfo["declared"]["version"] == "1.0.0" and podinfo["declared"]["file"].startswith(
+        "overlays/staging/"
+    )
+    assert podinfo["plan"]["action"] == "update" and podinfo["plan"]["candidate"] == {
+        "tag": "1.2.1",
+        "digest": None,
+    }
+    assert "^1" in podinfo["plan"]["reason"]  # why this one: the policy's words
+    assert podinfo["pull_request"]["number"] == pr["number"]
+    assert podinfo["cluster"]["state"] == "not_applicable"
+    dev = charts["dev", "sourced"]
+    assert dev["plan"]["action"] == "none" and "receives promotions from staging" in dev["plan"]["reason"]
+    assert dev["pull_request"] == {"state": "none"}
+    assert [r["kind"] for r in doc["rows"]].count("image") == 2  # the images' rows are still there
+
+    code = main(["status", "--repo", str(work)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (line,) = [ln for ln in out.splitlines() if "podinfo (chart)" in ln]
+    assert "1.0.0" in line and "1.2.1" in line and f"#{pr['number']}" in line and "n/a" in line
+    assert "2 images, 3 charts" in out
