@@ -238,3 +238,32 @@ def test_status_shows_each_chart_with_its_declared_version_candidate_and_open_pu
     (line,) = [ln for ln in out.splitlines() if "podinfo (chart)" in ln]
     assert "1.0.0" in line and "1.2.1" in line and f"#{pr['number']}" in line and "n/a" in line
     assert "2 images, 3 charts" in out
+
+
+def test_rollback_of_a_release_that_moved_a_chart_alone_restores_that_chart_alone(
+    charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world, _, work = charted
+    update(capsys, world, "--env", "staging")
+    _merge(world, "gitops-bot/staging")
+    released = world.show("main", "apps/staging/application.yaml")
+    # by hand, someone moves sourced back to 0.1.0 (a release of one chart, nothing else)
+    git(work, "pull", "-q", "origin", "main")
+    app_file = work / "apps/staging/application.yaml"
+    app_file.write_bytes(released.replace(b'targetRevision: "0.2.0"', b'targetRevision: "0.1.0"'))
+    git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "sourced back")
+    git(work, "push", "-q", "origin", "main")
+    newest = _run(capsys, world, "history", "staging")["releases"][0]
+    assert (newest["release"], newest["changed"], newest["changed_charts"]) == (None, [], ["sourced"])
+
+    kustomization = world.show("main", "overlays/staging/kustomization.yaml")
+    (res,) = _run(capsys, world, "rollback", "staging")["results"]
+    assert res["action"] == "pull_request" and res["kind"] == "rollback"
+    assert [(c["image"], c["from"]["tag"], c["to"]["tag"]) for c in res["images"]] == [
+        ("sourced", "0.1.0", "0.2.0")
+    ]
+    branch = res["branch"]
+    assert world.show(branch, "apps/staging/application.yaml") == released
+    assert world.show(branch, "overlays/staging/kustomization.yaml") == kustomization  # images untouched
+    holds = yaml.safe_load(world.show(branch, "gitops-bot.holds.yaml"))
+    assert list(holds["staging"]) == ["sourced"]
