@@ -203,8 +203,11 @@ def test_rollback_restores_the_earlier_chart_versions_byte_exactly_relocked_and_
 
 
 def test_status_shows_each_chart_with_its_declared_version_candidate_and_open_pull_request(
-    charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str]
+    charted: tuple[World, ChartRepo, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)  # not a terminal: the table keeps every word
     world, _, work = charted
     update(capsys, world, "--env", "staging")  # staging's pull request is open
     (pr,) = world.github.open_pulls()
