@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from gitops_bot.commands import promote, rollback
-from gitops_bot.commands.history import history
+from gitops_bot.commands.history import chart_specs, history
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import format_duration, parse_instant
@@ -127,8 +127,11 @@ def planned(
     checkout = Checkout(app.root)
 
     def latest(name: str) -> Entry | None:
-        paths = app.repo_paths(app.config.environment(name), app.root)
-        entries = ledger.read(checkout, "HEAD", paths, app.image_specs(), limit=1)
+        env = app.config.environment(name)
+        paths = app.repo_paths(env, app.root)
+        entries = ledger.read(
+            checkout, "HEAD", paths, app.image_specs(), limit=1, charts=chart_specs(app, env)
+        )
         return entries[0] if entries else None
 
     gate: Gate = argocd.ArgoCD(app.config.argocd, environ)

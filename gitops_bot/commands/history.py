@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.engine.app import App
 from gitops_bot.engine.session import Session
+from gitops_bot.manifests.charts import ChartSpec
 from gitops_bot.release import ledger as history_mod
 
 
@@ -10,4 +13,12 @@ def history(s: Session, environment: str, *, limit: int | None = None) -> list[h
     """The environment's releases on the base, newest first (``limit``: at most that many)."""
     env = s.app.config.environment(environment)
     paths = s.app.repo_paths(env, s.root)
-    return history_mod.read(s.ws, s.ws.base_ref, paths, s.app.image_specs(), limit=limit)
+    charts = chart_specs(s.app, env)
+    return history_mod.read(s.ws, s.ws.base_ref, paths, s.app.image_specs(), limit=limit, charts=charts)
+
+
+def chart_specs(app: App, env: EnvironmentConfig) -> list[ChartSpec]:
+    """The charts whose versions make part of the environment's releases (every history
+    reader asks for the same, so plan's and update's automatic decisions agree)."""
+    specs = app.chart_specs()
+    return [specs[c.name] for c in app.config.charts if not env.charts or c.name in env.charts]

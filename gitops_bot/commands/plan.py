@@ -345,3 +345,7 @@ def _describe(key: object) -> str:
 
 def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
     return value if isinstance(value, list) else []
+
+
+# How other commands read many things at once as the plan does (status asks chart versions apart)
+gather = _gather

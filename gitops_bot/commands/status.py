@@ -1,4 +1,5 @@
-"""``gitops-bot status``: one row per environment and image, for the people who run them.
+"""``gitops-bot status``: one row per environment and image (and Helm chart), for the people
+who run them.
 
 Each row puts side by side what git declares (the overlays at the base, read as ``plan`` reads
 them), what the cluster reports through the gate (Argo CD's live images and the Application's
@@ -11,6 +12,9 @@ One source failing never hides the others: the plan is asked per registry host, 
 Application, the forge once, and a source that fails leaves its cells :class:`Unknown` with the
 one-line reason, while the rest is shown. The run's exit code is then the worst of those
 failures' (the fleet's rule, ``docs/reference/exit-codes.md``), so a script notices.
+
+A chart's row has its declared version (as a tag), the plan's chart item and the open pull
+request; the cluster's live images say nothing of a chart, so its cluster cell does not apply.
 """
 
 from __future__ import annotations
@@ -19,21 +23,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_bot.commands import chart_plan
 from gitops_bot.commands.fleet import worst
-from gitops_bot.commands.plan import plan
+from gitops_bot.commands.plan import gather, plan
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import redact
-from gitops_bot.core.model import Deployed, EnvironmentMode, PlanItem, ReleaseKind, WrittenRef
+from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, PlanItem, ReleaseKind, WrittenRef
 from gitops_bot.engine.app import App
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
 from gitops_bot.release import promotion
-from gitops_bot.release.planning import Target
+from gitops_bot.release.planning import ChartTarget, Target
 from gitops_bot.release.proposal import Release
 from gitops_bot.scm.forge import ChangeRequest
 
 SCHEMA = "gitops-bot/status/v1"
+_CHARTS = "charts"  # the key of the chart versions' ask when it fails as a whole
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,8 @@ class Gate:
 
 @dataclass(frozen=True)
 class Row:
-    """One image in one environment. ``gate`` None: the environment names no Application."""
+    """One image (or chart: ``kind``, ``image`` is then its name and ``declared.tag`` its
+    version) in one environment. ``gate`` None: the environment names no Application."""
 
     environment: str
     image: str
@@ -83,10 +90,14 @@ class Row:
     plan: PlanItem | Unknown
     pull_request: ChangeRequest | Unknown | None
     gate: Gate | Unknown | None
+    kind: ArtifactKind = ArtifactKind.IMAGE
 
     @property
     def live(self) -> tuple[WrittenRef, ...] | Unknown | None:
-        """The images of this repository the cluster reports running (None: no gate)."""
+        """The images of this repository the cluster reports running (None: no gate, or a
+        chart, which no live image reports)."""
+        if self.kind is ArtifactKind.CHART:
+            return None
         if self.gate is None or isinstance(self.gate, Unknown):
             return self.gate
         return tuple(r for r in self.gate.live if r.location == WrittenRef(self.location).location)
@@ -108,12 +119,16 @@ class Row:
 
     def to_json(self) -> dict[str, Any]:
         d = self.declared
+        declared: dict[str, Any] | None = None
+        if d is not None:
+            declared = {"file": self.file, "repository": d.repository, "tag": d.tag, "digest": d.digest}
+            if self.kind is ArtifactKind.CHART:
+                declared["version"] = d.tag
         return {
             "environment": self.environment,
+            "kind": str(self.kind),
             "image": self.image,
-            "declared": None
-            if d is None
-            else {"file": self.file, "repository": d.repository, "tag": d.tag, "digest": d.digest},
+            "declared": declared,
             "cluster": self._cluster_json(),
             "plan": _plan_json(self.plan),
             "pull_request": _pr_json(self.pull_request),
@@ -122,6 +137,8 @@ class Row:
 
     def _cluster_json(self) -> dict[str, Any]:
         live = self.live
+        if self.kind is ArtifactKind.CHART:
+            return {"state": "not_applicable", "images": [], "runs_declared": None, "reason": None}
         if live is None:
             return {"state": "no_gate", "images": [], "runs_declared": None, "reason": None}
         if isinstance(live, Unknown):
@@ -210,7 +227,30 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
                     gate=gates.get(env.name),
                 )
             )
+        rows += [_chart_row(app, t, items, pulls, gates.get(env.name)) for t in app.chart_targets(env)]
     return Status(tuple(rows))
+
+
+def _chart_row(
+    app: App,
+    t: ChartTarget,
+    items: Mapping[object, PlanItem | Unknown],
+    pulls: dict[str, ChangeRequest] | Unknown,
+    gate: Gate | Unknown | None,
+) -> Row:
+    env, name = t.environment.name, t.chart.name
+    found = items.get((env, name)) or items.get(_CHARTS)
+    return Row(
+        environment=env,
+        image=name,
+        file=t.file,
+        declared=None if t.version is None else Deployed(name, t.chart.repository, t.version, None),
+        location=t.chart.repository,
+        plan=found or Unknown(f"the plan has no item for chart {name}", 1),
+        pull_request=_pull_request(app, pulls, env, name),
+        gate=gate,
+        kind=ArtifactKind.CHART,
+    )
 
 
 def _missing(items: Mapping[object, PlanItem | Unknown], t: Target) -> Unknown:
@@ -239,6 +279,14 @@ def _plan_items(app: App, env_names: list[str]) -> dict[object, PlanItem | Unkno
             out[host] = Unknown.of(exc)
             continue
         out.update({(i.environment, i.image): i for e in p.environments for i in e.items})
+    if registry and app.config.charts:
+        # the per-host asks are targeted (images named), which plan no charts: charts apart
+        try:
+            charts = chart_plan.plan_charts(app, app.environments(registry), None, gather)
+        except GitOpsBotError as exc:
+            out[_CHARTS] = Unknown.of(exc)
+        else:
+            out.update({(i.environment, i.image): i for items in charts.values() for i in items})
     return out
 
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import assert_never
 
 from gitops_bot.commands.status import Row, Status, Unknown
-from gitops_bot.core.model import PlanAction, short_digest
+from gitops_bot.core.model import ArtifactKind, PlanAction, short_digest
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 
@@ -37,7 +37,16 @@ def _declared(row: Row) -> str:
     return "(not deployed)" if d is None else _ref(d.tag, d.digest)
 
 
+NOT_APPLICABLE = "n/a"  # a chart's cluster cell: Argo CD's live images say nothing of a chart
+
+
+def _name(row: Row) -> str:
+    return f"{row.image} (chart)" if row.kind is ArtifactKind.CHART else row.image
+
+
 def _cluster(row: Row) -> tuple[str, Tone]:
+    if row.kind is ArtifactKind.CHART:
+        return NOT_APPLICABLE, Tone.PLAIN
     live = row.live
     if live is None:
         return "no gate", Tone.PLAIN
@@ -100,7 +109,7 @@ def cells(row: Row) -> list[tuple[str, Tone]]:
     """The row's cells, whole (a surface may shorten them), each with its tone."""
     return [
         (row.environment, Tone.STRONG),
-        (row.image, Tone.PLAIN),
+        (_name(row), Tone.PLAIN),
         (_declared(row), Tone.PLAIN),
         _cluster(row),
         (_candidate(row), Tone.PLAIN),
@@ -115,12 +124,15 @@ def summary(status: Status, where: str = "see stderr") -> str:
     the unknown sources are told."""
     rows, unknown = status.rows, len(status.unknown)
     envs = len(dict.fromkeys(r.environment for r in rows))
+    charts = sum(1 for r in rows if r.kind is ArtifactKind.CHART)
+    images = len(rows) - charts
     actions = [r.plan.action for r in rows if not isinstance(r.plan, Unknown)]
     pulls = {
         r.pull_request.number for r in rows if r.pull_request and not isinstance(r.pull_request, Unknown)
     }
     parts = [
-        f"{envs} environment{'s' if envs != 1 else ''}, {len(rows)} image{'s' if len(rows) != 1 else ''}",
+        f"{envs} environment{'s' if envs != 1 else ''}, {images} image{'s' if images != 1 else ''}"
+        + (f", {charts} chart{'s' if charts != 1 else ''}" if charts else ""),
         f"{actions.count(PlanAction.UPDATE)} to propose",
         f"{actions.count(PlanAction.HELD)} held",
         f"{actions.count(PlanAction.SKIP)} skipped",

@@ -4,6 +4,8 @@ policies as images (semver ranges, regex, numerical, alphabetical)."""
 
 from __future__ import annotations
 
+import re
+
 from gitops_bot.config.images import _POLICY_FIELDS, VERIFY, _policy
 from gitops_bot.config.kinds import ListOf, Nested, derive_fields
 from gitops_bot.config.settings import ChartConfig
@@ -18,6 +20,7 @@ def _chart(v: Values) -> ChartConfig:
     name = v["name"]
     if name in v.taken:
         raise v.error(v.line, f"chart {name!r} is listed twice")
+    _no_image_named_alike(v, name)
     policy = _policy(v)
     if policy.strategy not in CHART_POLICIES:
         allowed = ", ".join(s.value for s in CHART_POLICIES)
@@ -39,6 +42,26 @@ def _chart(v: Values) -> ChartConfig:
         index_limit_mb=v["index_limit_mb"],
         verify=v["verify"],
     )
+
+
+def _branch_part(name: str) -> str:
+    # as release.proposal.slug names a "group: image" branch (config sits below release; a
+    # test holds the two together)
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "image"
+
+
+def _no_image_named_alike(v: Values, name: str) -> None:
+    """Charts and images share one namespace (holds, status, --image, the edited files and a
+    "group: image" pull request's branch): a chart named like an image is refused, else a hold
+    of one would hold the other and their branches would be one."""
+    for img in v.file["images"] or ():
+        if img.name == name or _branch_part(img.name) == _branch_part(name):
+            alike = "the name" if img.name == name else "the branch name"
+            raise v.error(
+                v.line,
+                f"chart {name!r} has {alike} of image {img.name!r}, and holds, status and pull "
+                "request branches would take one for the other; give the image another name",
+            )
 
 
 # A chart's keys are its own (declared on ChartConfig) and its policy's (on PolicyConfig),

@@ -180,6 +180,9 @@ def history_text(environment: str, entries: Sequence[Entry]) -> str:
         for name in e.changed:
             if name not in e.images:
                 lines.append(f"  * {name.ljust(width)}  (removed)")
+        for name in sorted(e.charts.keys() | set(e.changed_charts)):
+            mark = "*" if name in e.changed_charts else " "
+            lines.append(f"  {mark} {name} (chart)  {e.charts.get(name, '(removed)')}")
     return "\n".join(lines)
 
 

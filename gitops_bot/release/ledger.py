@@ -1,22 +1,26 @@
 """An environment's release history, read from git (``gitops-bot history``, ``rollback``).
 
 A release is a commit on the base branch's first-parent line that changed the image set an
-environment's files deploy. Bot releases carry a ``Gitops-Bot-Release:`` trailer (in the commit
+environment's files deploy, or the versions they pin of the configured Helm charts. Bot
+releases carry a ``Gitops-Bot-Release:`` trailer (in the commit
 itself, or, for a merge commit, in the commits it merged); releases made by hand are listed too,
 named by their commit. The image set after each release is read from the files at that commit
-with the same reader ``plan`` uses, so history, plan and rollback agree on what "deployed" means.
+with the same reader ``plan`` uses (and the chart versions with the chart reader ``plan`` uses),
+so history, plan and rollback agree on what "deployed" means.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
+from gitops_bot.manifests import charts as chart_sites
 from gitops_bot.manifests import images
 from gitops_bot.release.proposal import TRAILER
 from gitops_bot.scm.gitlog import Commit, History
@@ -32,6 +36,7 @@ _BITBUCKET_PR = re.compile(r"^Merged in \S+ \(pull request #(\d+)\)")
 _BITBUCKET_DC_PR = re.compile(r"^Pull request #(\d+): ")
 
 ImageSet = dict[str, Deployed]
+ChartSet = dict[str, str]  # chart name -> the version (or range) its first site pins
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class Entry:
     pull_request: int | None
     images: ImageSet  # the whole image set after this commit
     changed: tuple[str, ...]  # the images this commit changed
+    charts: ChartSet = field(default_factory=dict)  # the whole chart set after this commit
+    changed_charts: tuple[str, ...] = ()  # the charts this commit changed
 
     @property
     def name(self) -> str:
@@ -63,6 +70,8 @@ class Entry:
                 name: {"newName": d.new_name, "tag": d.tag, "digest": d.digest}
                 for name, d in sorted(self.images.items())
             },
+            "changed_charts": list(self.changed_charts),
+            "charts": {name: {"version": v} for name, v in sorted(self.charts.items())},
         }
 
 
@@ -70,18 +79,33 @@ class _Reader:
     """Image sets at commits from blob ids; each blob is read (in batches) and parsed once,
     however many commits share it."""
 
-    def __init__(self, ws: History, specs: Sequence[images.ImageSpec], rev: str, paths: Sequence[str]):
+    def __init__(
+        self,
+        ws: History,
+        specs: Sequence[images.ImageSpec],
+        rev: str,
+        paths: Sequence[str],
+        charts: Sequence[chart_sites.ChartSpec] = (),
+    ):
         self.ws = ws
         self.specs = specs
         self.rev = rev
         self.paths = paths
+        self.charts = charts
         self._parsed: dict[str, list[images.Site]] = {}
+        self._texts: dict[str, str] = {}  # kept only when charts are read
+        self._chart_sets: dict[tuple[str | None, ...], ChartSet] = {}
 
     def load(self, states: Sequence[dict[str, str]]) -> None:
         """Read and parse every blob of ``states`` not parsed yet, in one batch."""
         todo = {b: p for state in states for p, b in state.items() if b not in self._parsed}
         for blob, data in self.ws.read_blobs(list(todo), self.rev, self.paths).items():
             self._parsed[blob] = self._parse(data, todo[blob])
+            if self.charts:
+                try:
+                    self._texts[blob] = data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    self._texts[blob] = ""
 
     def _parse(self, data: bytes, path: str) -> list[images.Site]:
         try:
@@ -95,6 +119,38 @@ class _Reader:
             blob = state.get(path)
             for site in self._parsed.get(blob, []) if blob else []:
                 out.setdefault(site.image, Deployed(site.image, site.repository, site.tag, site.digest))
+        return out
+
+    def chart_set(self, state: dict[str, str]) -> ChartSet:
+        """The configured charts' versions the files of ``state`` pin. A Flux HelmRelease's
+        repository may be in another file of the environment, so the files are read together
+        (as ``plan`` reads them); states sharing every blob share the answer."""
+        if not self.charts:
+            return {}
+        key = tuple(state.get(p) for p in self.paths)
+        if key not in self._chart_sets:
+            self._chart_sets[key] = self._read_charts(state)
+        return self._chart_sets[key]
+
+    def _read_charts(self, state: dict[str, str]) -> ChartSet:
+        texts = {p: self._texts.get(state[p], "") for p in self.paths if p in state}
+        usable = {p: t for p, t in texts.items() if PurePosixPath(p).name != "Chart.lock"}
+        repositories: dict[str, str] = {}
+        releases: dict[str, chart_sites.ChartSpec] = {}
+        out: ChartSet = {}
+        # A file an old commit broke has no chart sites there, as it has no images.
+        for path, text in usable.items():
+            with contextlib.suppress(UsageError):
+                repositories.update(chart_sites.helm_repositories(text, path))
+        for path, text in usable.items():
+            with contextlib.suppress(UsageError):
+                releases.update(chart_sites.helm_releases(text, path, repositories=repositories))
+        for path, text in usable.items():
+            with contextlib.suppress(UsageError):
+                for site in chart_sites.read(
+                    text, path, self.charts, repositories=repositories, releases=releases
+                ):
+                    out.setdefault(site.chart.name, site.version)
         return out
 
 
@@ -124,12 +180,14 @@ def read(
     specs: Sequence[images.ImageSpec],
     *,
     limit: int | None = None,
+    charts: Sequence[chart_sites.ChartSpec] = (),
 ) -> list[Entry]:
     """The releases of the environment whose files are ``paths``, newest first: one ``git
-    log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads."""
+    log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads.
+    ``charts``: the Helm charts whose pinned versions count as part of a release."""
     commits = ws.log(rev, paths)
     states = _states(ws, rev, paths, commits)
-    reader = _Reader(ws, specs, rev, paths)
+    reader = _Reader(ws, specs, rev, paths, charts)
     out: list[Entry] = []
     for i, commit in enumerate(commits):
         if limit is not None and len(out) >= limit:
@@ -138,10 +196,24 @@ def read(
             reader.load(states[i : i + _BATCH + 1])
         after, before = reader.image_set(states[i]), reader.image_set(states[i + 1])
         changed = tuple(sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k)))
-        if not changed:
-            continue  # touched the files, not the images (replicas, comments, ...)
-        out.append(_entry(ws, commit, after, changed))
+        charts_after, charts_before = reader.chart_set(states[i]), reader.chart_set(states[i + 1])
+        changed_charts = tuple(
+            sorted(
+                k
+                for k in charts_after.keys() | charts_before.keys()
+                if charts_after.get(k) != charts_before.get(k)
+            )
+        )
+        if not changed and not changed_charts:
+            continue  # touched the files, not the images or charts (replicas, comments, ...)
+        out.append(
+            replace(_entry(ws, commit, after, changed), charts=charts_after, changed_charts=changed_charts)
+        )
     return out
+
+
+def _differ(after: Mapping[str, object], before: Mapping[str, object]) -> tuple[str, ...]:
+    return tuple(sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k)))
 
 
 def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...]) -> Entry:

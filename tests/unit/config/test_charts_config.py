@@ -65,3 +65,39 @@ def test_bad_chart_settings_are_one_line_with_the_line_number(
         parse(BASE.format(chart=chart, env=env), "gitops-bot.yaml")
     assert message in str(err.value)
     assert f"gitops-bot.yaml:{line}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("image", "alike"),
+    [("podinfo", "the name"), ("PodInfo", "the branch name"), ("podinfo/", "the branch name")],
+)
+def test_a_chart_named_like_an_image_is_refused_in_one_line(image: str, alike: str) -> None:
+    """Holds, status rows, --image and a "group: image" branch name an image and a chart alike:
+    a config giving both one name (or one branch name) is refused before anything runs."""
+    text = BASE.format(chart="", env="").replace(
+        "images: []\n", f"images:\n  - name: {image}\n    repository: ghcr.io/acme/app\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        parse(text, "gitops-bot.yaml")
+    message = str(err.value)
+    assert f"chart 'podinfo' has {alike} of image {image!r}" in message
+    assert "gitops-bot.yaml:6" in message and "\n" not in message.strip()
+
+
+def test_the_branch_name_a_chart_is_checked_by_is_the_one_a_release_gets() -> None:
+    """The config check and the release's branch agree on when two names are one branch."""
+    from gitops_bot.config.charts import _branch_part
+    from gitops_bot.release.proposal import slug
+
+    for name in ("podinfo", "acme/App", "a//b", "x.y_z-1", "///", "ingress-nginx"):
+        assert _branch_part(name) == slug(name)
+
+
+def test_a_chart_and_an_image_with_distinct_names_are_both_read() -> None:
+    text = BASE.format(chart="", env="").replace(
+        "images: []\n",
+        "images:\n  - name: stefanprodan/podinfo\n    repository: ghcr.io/stefanprodan/podinfo\n",
+    )
+    cfg = parse(text, "gitops-bot.yaml")
+    assert [i.name for i in cfg.images] == ["stefanprodan/podinfo"]
+    assert [c.name for c in cfg.charts] == ["podinfo"]

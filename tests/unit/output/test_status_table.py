@@ -150,7 +150,7 @@ def test_json_rows_carry_every_field_with_unknown_cells_marked() -> None:
     output.emit(Result("status", StatusRead(STATUS), 3, Format.JSON), out, err)
     doc = json.loads(out.getvalue())
     assert doc["schema"] == SCHEMA == "gitops-bot/status/v1" and doc["complete"] is False
-    keys = {"environment", "image", "declared", "cluster", "plan", "pull_request", "gate"}
+    keys = {"environment", "kind", "image", "declared", "cluster", "plan", "pull_request", "gate"}
     assert all(set(r) == keys for r in doc["rows"])
     dev, staging, production = doc["rows"]
     assert dev["declared"] == {
@@ -215,3 +215,53 @@ def test_a_cluster_running_another_build_is_not_what_git_declares() -> None:
     assert r.runs_declared is False
     line = status_text(Status((r,))).splitlines()[1]
     assert "1.2.0@bbbbbbbb (not declared)" in line and "closed (Synced, Healthy)" in line
+
+
+def test_a_chart_row_reads_as_a_chart_and_says_the_cluster_does_not_apply() -> None:
+    """A chart's row: its name marked (chart), its version declared, the candidate version, the
+    cluster cell not applicable (live images say nothing of a chart) even under a gate that
+    reports images, and in JSON ``kind`` chart with the declared version."""
+    from gitops_bot.commands import status_cells
+    from gitops_bot.core.model import ArtifactKind
+
+    plan = PlanItem(
+        "dev",
+        "podinfo",
+        "apps/dev/Chart.yaml",
+        "https://stefanprodan.github.io/podinfo",
+        "semver ^6",
+        PlanAction.UPDATE,
+        "highest of 3 tags matching semver ^6",
+        Deployed("podinfo", "https://stefanprodan.github.io/podinfo", "6.5.4", None),
+        Candidate("6.7.1", None),
+        kind=ArtifactKind.CHART,
+    )
+    chart = Row(
+        "dev",
+        "podinfo",
+        "apps/dev/Chart.yaml",
+        Deployed("podinfo", "https://stefanprodan.github.io/podinfo", "6.5.4", None),
+        "https://stefanprodan.github.io/podinfo",
+        plan,
+        PR,
+        GATE,
+        kind=ArtifactKind.CHART,
+    )
+    words = [w for w, _ in status_cells.cells(chart)]
+    assert words[:6] == [
+        "dev",
+        "podinfo (chart)",
+        "6.5.4",
+        "n/a",
+        "6.7.1",
+        "would propose: highest of 3 tags matching semver ^6",
+    ]
+    assert words[6] == "#7" and words[7].startswith("open (")
+    doc = chart.to_json()
+    assert doc["kind"] == "chart" and doc["declared"]["version"] == "6.5.4"
+    assert doc["cluster"] == {"state": "not_applicable", "images": [], "runs_declared": None, "reason": None}
+    assert (
+        STATUS.rows[0].to_json()["kind"] == "image" and "version" not in STATUS.rows[0].to_json()["declared"]
+    )
+    both = Status((STATUS.rows[0], chart))
+    assert status_cells.summary(both).startswith("1 environment, 1 image, 1 chart; 2 to propose")
