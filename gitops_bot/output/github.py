@@ -149,7 +149,8 @@ def _history_rows(entries: Sequence[Entry]) -> list[str]:
     for e in entries:
         lines.append(
             f"| {_code(e.release or e.commit[:12])} | {e.time} | {_cell(e.author)} | "
-            f"{'#' + str(e.pull_request) if e.pull_request else '—'} | {', '.join(e.changed)} |"
+            f"{'#' + str(e.pull_request) if e.pull_request else '—'} | "
+            f"{', '.join([*e.changed, *(f'{c} (chart)' for c in e.changed_charts)])} |"
         )
     return lines
 

@@ -115,3 +115,13 @@ def test_execute_returns_typed_results_and_failures_as_values(
     assert main(["set-image", "app:1.1"]) == 0
     assert capsys.readouterr().err == f"{k}: updated app newTag 1.0 -> 1.1\n"
     assert k.read_text() == "images:\n  - name: app\n    newTag: '1.1'\n"
+
+
+def test_the_history_summary_names_changed_charts_beside_images() -> None:
+    """A release that moved only a chart still says what it changed in the step summary."""
+    from gitops_bot.output.result import HistoryRead
+    from gitops_bot.release.ledger import Entry
+
+    entry = Entry("a" * 40, "2026-11-23T10:00:00Z", "bot", "s", "r1", 4, {}, (), {}, ("podinfo",))
+    summary = github.markdown_summary(Result("history", HistoryRead("dev", (entry,)), 0))
+    assert summary.strip().splitlines()[-1].endswith("| podinfo (chart) |")
