@@ -209,7 +209,7 @@ class ChartIndexes:
         transport = self._transport(config)
 
         def attempt() -> Reply:
-            return self._follow(transport, url, headers, authorization, deadline, limit)
+            return self._follow(transport, url, headers, authorization, deadline, limit, config.insecure)
 
         try:
             reply = _retry.call(
@@ -259,10 +259,13 @@ class ChartIndexes:
         authorization: str | None,
         deadline: float,
         limit: int,
+        insecure: bool = False,
     ) -> Reply:
         """One attempt: the index, following redirects by hand. The credential goes with the
         first request only (to the configured origin); a redirected one goes without it, and
-        without the validators when it leaves the origin."""
+        without the validators when it leaves the origin. A redirect to plain http is followed
+        only where the index itself could be plain http (``insecure``, or loopback): else
+        anyone on the path could answer the versions in place of the https repository."""
         if self._aborted:
             raise RegistryUnavailable(f"chart repository {url}: stopping", hint="nothing was changed")
         target = url
@@ -296,6 +299,12 @@ class ChartIndexes:
                 raise RegistryProtocolError(f"chart repository {url}: unreadable redirect") from None
             if following.scheme not in ("http", "https"):
                 raise RegistryProtocolError(f"chart repository {url}: redirect to {following.scheme}")
+            if following.scheme == "http" and not (insecure or is_loopback_host(following.host)):
+                raise RegistryProtocolError(
+                    f"chart repository {url}: redirect to plain http ({following.host})",
+                    hint="ask the repository to redirect to https, or mark the host insecure "
+                    "under registries: in gitops-bot.yaml",
+                )
             ask = {k: v for k, v in ask.items() if k != "Authorization"}
             if not same_origin(following, url):
                 ask = {k: v for k, v in ask.items() if not k.startswith("If-")}
