@@ -197,7 +197,7 @@ class BitbucketCloud:
             if not nxt:
                 return out
             url, query = self._same_api(nxt), {}
-        return out
+        raise _too_many_pages(path)
 
     def _same_api(self, link: Any) -> str:
         """A ``next`` link, only when it is on this API's origin and under its path."""
@@ -359,6 +359,14 @@ class BitbucketCloud:
         summary = item.get("summary")
         body = summary.get("raw") if isinstance(summary, dict) else item.get("description")
         return change_request(NAME, item.get("id"), url, head, item.get("title"), body, item)
+
+
+def _too_many_pages(path: str) -> ForgeUnavailable:
+    """A list longer than the pages read: a shortened list would hide a pull request (opened
+    again, or never closed), so it is a failure, not an answer."""
+    return ForgeUnavailable(
+        f"{NAME} listed more than {MAX_PAGES} pages for {path}", hint="check forge.api_url"
+    )
 
 
 def _uuids(accounts: Any) -> list[str]:

@@ -35,7 +35,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-from gitops_bot.core.errors import ForgeError, UsageError
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
@@ -202,9 +202,12 @@ class BitbucketDataCenter:
             out += values
             nxt = data.get("nextPageStart")
             if data.get("isLastPage", True) or not isinstance(nxt, int) or nxt <= start:
-                break
+                return out
             start = nxt
-        return out
+        # a shortened list would hide a pull request (opened again, or never closed)
+        raise ForgeUnavailable(
+            f"{NAME} listed more than {MAX_PAGES} pages for {path}", hint="check forge.api_url"
+        )
 
     # -- pull requests -------------------------------------------------------------------
 
