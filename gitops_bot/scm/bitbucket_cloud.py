@@ -208,9 +208,15 @@ class BitbucketCloud:
                 f"{NAME} named a next page on another origin ({str(link)[:100]})",
                 hint="check forge.api_url",
             )
-        if not (target.path + "/").startswith(base.path.rstrip("/") + "/"):
+        # judged as it will be sent: httpx removes dot segments, so /2.0/../x goes to /x
+        try:
+            sent = httpx.URL(str(link))
+        except httpx.InvalidURL:
+            raise unexpected(NAME) from None
+        escaped = sent.raw_path.split(b"?", 1)[0].lower()  # %2e%2e: dots a server may undo
+        if b"%2e" in escaped or not (sent.path + "/").startswith(base.path.rstrip("/") + "/"):
             raise unexpected(NAME)
-        return str(link)
+        return str(sent)
 
     # -- pull requests -------------------------------------------------------------------
 

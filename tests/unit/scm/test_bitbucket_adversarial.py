@@ -87,3 +87,22 @@ def test_a_list_within_the_bound_is_read_whole(remote: Path) -> None:
             cfg, "https://bitbucket.org/acme/gitops.git", {"BITBUCKET_TOKEN": server.token}
         )
         assert list(bb.open_pulls("gitops-bot")) == [BRANCH]
+
+
+@pytest.mark.parametrize("dots", ["..", "%2e%2e", "%2E."])
+def test_a_next_page_climbing_out_of_the_api_with_dot_segments_is_never_followed(
+    remote: Path, dots: str
+) -> None:
+    """``/2.0/../elsewhere/...`` starts with the API's path as written, but the request goes to
+    ``/elsewhere/...``, outside the API, with the token: the link is judged as it will be sent."""
+    with FakeBitbucketCloud(remote) as server:
+        server.next_origin = f"{server.url}/2.0/{dots}/elsewhere"
+        for n in range(1, 61):
+            server.pulls.append(_pull(n, f"feature/{n}", close_source_branch=True, closed_by=None))
+        cfg = ForgeConfig(type="bitbucket-cloud", api_url=f"{server.url}/2.0")
+        bb = bitbucket_cloud.BitbucketCloud.connect(
+            cfg, "https://bitbucket.org/acme/gitops.git", {"BITBUCKET_TOKEN": server.token}
+        )
+        with pytest.raises(ForgeUnavailable):
+            bb.open_pulls("gitops-bot")
+        assert [r.path for r in server.requests if "elsewhere" in r.path] == []
