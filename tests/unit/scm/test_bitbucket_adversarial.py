@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from gitops_bot.core.errors import ForgeUnavailable
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable
 from gitops_bot.scm import bitbucket_cloud, bitbucket_dc
 from gitops_bot.scm.settings import ForgeConfig
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud
-from testkit.bitbucket_dc_server import FakeBitbucketDataCenter
+from testkit.bitbucket_dc_server import FakeBitbucketDataCenter, error
 from testkit.forge_repo import remote_with_branch
 
 BRANCH = "gitops-bot/staging/app"
@@ -106,3 +106,18 @@ def test_a_next_page_climbing_out_of_the_api_with_dot_segments_is_never_followed
         with pytest.raises(ForgeUnavailable):
             bb.open_pulls("gitops-bot")
         assert [r.path for r in server.requests if "elsewhere" in r.path] == []
+
+
+def test_an_error_body_echoing_the_token_reaches_the_message_redacted(remote: Path) -> None:
+    with FakeBitbucketDataCenter(remote) as server:
+        server.fail[r"GET .*/pull-requests"] = error(
+            400, f"bad header Authorization: Bearer {server.token}\nsecond line", "rest.RestException"
+        )
+        cfg = ForgeConfig(type="bitbucket-data-center", api_url=server.url, repository="ACME/gitops")
+        bb = bitbucket_dc.BitbucketDataCenter.connect(
+            cfg, f"{server.url}/scm/acme/gitops.git", {"BITBUCKET_TOKEN": server.token}
+        )
+        with pytest.raises(ForgeError) as caught:
+            bb.open_pulls("gitops-bot")
+        assert server.token not in str(caught.value) and "\n" not in str(caught.value)
+        assert "HTTP 400" in str(caught.value)
