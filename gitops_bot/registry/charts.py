@@ -20,6 +20,7 @@ SemVer versions, as ``helm`` itself lists them (:func:`oci_versions`).
 from __future__ import annotations
 
 import base64
+import hashlib
 import threading
 import time
 import zlib
@@ -119,8 +120,11 @@ class ChartIndexes:
         self._retry = retry or _retry.RetryPolicy()
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._kept: dict[str, _Read] = {}  # across cycles: what a 304 reuses
-        self._cycle: dict[str, Future[_Read]] = {}  # this cycle's reads, one per repository
+        # keyed by the URL and the credential it was read with: in a fleet, a repository whose
+        # environment lacks a private index's credentials must not be answered (or revalidate)
+        # from what another repository read with its own
+        self._kept: dict[tuple[str, str], _Read] = {}  # across cycles: what a 304 reuses
+        self._cycle: dict[tuple[str, str], Future[_Read]] = {}  # this cycle's reads
         self._aborted = False
         self.requests = 0  # HTTP exchanges made, redirects included (for tests and bench)
 
@@ -156,14 +160,17 @@ class ChartIndexes:
         :class:`RegistryProtocolError` when it is unreadable or over ``limit`` bytes,
         :class:`RegistryUnavailable` when the host stays unreachable."""
         url = repository.rstrip("/") + "/index.yaml"
+        config = config or self._settings(httpx.URL(url).netloc.decode("ascii"))
+        authorization = self._authorization(config, self._env if env is None else env)
+        key = (url, hashlib.sha256(authorization.encode()).hexdigest() if authorization else "")
         with self._lock:
-            found = self._cycle.get(url)
+            found = self._cycle.get(key)
             first = found is None
             if found is None:
-                found = self._cycle[url] = Future()
+                found = self._cycle[key] = Future()
         if first:
             try:
-                found.set_result(self._read(url, limit, config, self._env if env is None else env))
+                found.set_result(self._read(url, key, limit, config, authorization))
             except BaseException as exc:
                 found.set_exception(exc)
         read = found.result()
@@ -184,11 +191,10 @@ class ChartIndexes:
             return found
 
     def _read(
-        self, url: str, limit: int, config: RegistryConfig | None, env: Mapping[str, str] | None
+        self, url: str, key: tuple[str, str], limit: int, config: RegistryConfig, authorization: str | None
     ) -> _Read:
         origin = httpx.URL(url)
         host = origin.netloc.decode("ascii")
-        config = config or self._settings(host)
         if origin.scheme != "https" and not (config.insecure or is_loopback_host(host)):
             raise RegistryAccessError(
                 f"chart repository {url}: plain http",
@@ -196,9 +202,8 @@ class ChartIndexes:
             )
         headers = {"User-Agent": USER_AGENT, "Accept": "application/x-yaml, text/yaml, */*"}
         headers["Accept-Encoding"] = "gzip"
-        authorization = self._authorization(config, env)
         with self._lock:
-            kept = self._kept.get(url)
+            kept = self._kept.get(key)
         if kept is not None:
             if kept.etag:
                 headers["If-None-Match"] = kept.etag
@@ -238,7 +243,7 @@ class ChartIndexes:
             raise RegistryProtocolError(f"chart repository {url}: unreadable index.yaml ({exc})") from None
         read = _Read(versions, reply.header("ETag"), reply.header("Last-Modified"))
         with self._lock:
-            self._kept[url] = read
+            self._kept[key] = read
         log.debug("chart_index_read", url=url, bytes=len(body), charts=len(versions))
         return read
 

@@ -9,10 +9,13 @@ import gzip
 import httpx
 import pytest
 
-from gitops_bot.core.errors import RegistryProtocolError
+from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError, UsageError
 from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.registry.chart_source import ChartSource
 from gitops_bot.registry.charts import ChartIndexes
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.settings import RegistryConfig
+from testkit.chart_repo import ChartRepo
 from testkit.paths import TEST_DATA
 
 PODINFO = (TEST_DATA / "charts" / "indexes" / "podinfo.yaml").read_bytes()
@@ -75,3 +78,43 @@ def test_a_redirect_from_an_insecure_host_to_plain_http_is_followed() -> None:
         retry=RetryPolicy(attempts=1),
     )
     assert indexes.versions("http://charts.example.com", "podinfo")[0] == "1.2.1"
+
+
+class _Settings:
+    """A repository's registry settings: credentials for every host, from its own environment."""
+
+    root = TEST_DATA
+
+    def registry(self, host: str) -> RegistryConfig:
+        return RegistryConfig(host=host, username_env="CHART_USER", password_env="CHART_PASS")
+
+
+class _NoCredentials:
+    """Another repository's settings: nothing for the chart repository's host."""
+
+    root = TEST_DATA
+
+    def registry(self, host: str) -> RegistryConfig:
+        return RegistryConfig(host=host)
+
+
+def test_a_private_index_one_repository_read_is_not_answered_to_another_without_its_secrets() -> None:
+    """``fleet`` shares one pool: a repository whose environment lacks the chart repository's
+    credentials must be refused as the repository refuses it, not answered from what another
+    repository read with its own credentials in the same cycle or the next one."""
+    with ChartRepo(index=PODINFO) as repo, RegistryPool() as pool:
+        repo.user, repo.password = "fleet-reader", "fleet-pass"
+        trusted = pool.bind(_Settings(), env={"CHART_USER": "fleet-reader", "CHART_PASS": "fleet-pass"})
+        other = pool.bind(_NoCredentials(), env={})
+        assert ChartSource(trusted).versions(repo.url, "podinfo")[0] == "1.2.1"
+        with pytest.raises(RegistryAccessError, match="access denied"):
+            ChartSource(other).versions(repo.url, "podinfo")
+        assert "authorization" not in repo.seen[-1].headers
+        pool.forget()  # the next cycle: no validators of the other's read go without its secrets
+        with pytest.raises(RegistryAccessError, match="access denied"):
+            ChartSource(other).versions(repo.url, "podinfo")
+        assert "if-none-match" not in repo.seen[-1].headers
+        assert ChartSource(trusted).versions(repo.url, "podinfo")[0] == "1.2.1"
+        # one whose config names the variables but whose environment hides them: told so
+        with pytest.raises(UsageError, match="CHART_USER is not set"):
+            ChartSource(pool.bind(_Settings(), env={})).versions(repo.url, "podinfo")
