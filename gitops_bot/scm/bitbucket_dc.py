@@ -85,7 +85,7 @@ class Remote:
 
 
 def parse_remote(url: str) -> Remote | None:
-    """``https://host[/context]/scm/{project}/{repo}.git`` (the server and the repository), or
+    """``https://host[/context]/scm/{project}/{repo}.git`` (the server, always https, and the repository), or
     ``ssh://git@host:7999/{project}/{repo}.git`` (its web side guessed as ``https://host``)."""
     parts = split_remote(url)
     if parts is None:
@@ -98,8 +98,9 @@ def parse_remote(url: str) -> Remote | None:
         at = segments.index("scm")
         if len(segments) != at + 3:
             return None
-        split = urlsplit(url)
-        root = f"{split.scheme}://{split.netloc.rpartition('@')[2]}"
+        # https even for an http clone URL, as for the other forges: the token goes there;
+        # a server that is really plain http is named by forge.api_url
+        root = f"https://{urlsplit(url).netloc.rpartition('@')[2]}"
         server = "/".join([root, *(quote(s) for s in segments[:at])])
         return Remote(server, segments[at + 1], segments[at + 2])
     if len(segments) != 2:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable
@@ -121,3 +122,31 @@ def test_an_error_body_echoing_the_token_reaches_the_message_redacted(remote: Pa
             bb.open_pulls("gitops-bot")
         assert server.token not in str(caught.value) and "\n" not in str(caught.value)
         assert "HTTP 400" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "remote_url",
+    ["http://bb.example.com/scm/acme/gitops.git", "http://bb.example.com/ctx/scm/acme/gitops.git"],
+)
+def test_a_data_center_token_never_goes_over_plain_http_to_a_server_named_by_an_http_remote(
+    remote_url: str,
+) -> None:
+    """Without forge.api_url the server is read from the remote; a plain-http clone URL must
+    not put the Bearer token on the wire in clear (the other forges take https for it too)."""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(
+            200, json={"size": 0, "limit": 100, "isLastPage": True, "start": 0, "values": []}
+        )
+
+    bb = bitbucket_dc.BitbucketDataCenter.connect(
+        ForgeConfig(type="bitbucket-data-center"),
+        remote_url,
+        {"BITBUCKET_TOKEN": "bb_dc_token_0123456789"},
+        transport=httpx.MockTransport(answer),
+    )
+    assert bb.open_pulls("gitops-bot") == {}
+    assert [r.url.scheme for r in sent] == ["https"]
+    assert all("authorization" in r.headers for r in sent)
