@@ -29,7 +29,7 @@ from gitops_bot import output
 from gitops_bot.core.log import Redacting, redact
 from gitops_bot.output import github
 from gitops_bot.output.github import escape_data
-from gitops_bot.output.result import Result
+from gitops_bot.output.result import Result, StatusRead
 
 # Every command a workflow step can run to completion; not `watch` (a server), `set-image` (it
 # edits a checkout the step would then have to commit) or `schema` (for editors, not releases).
@@ -180,14 +180,22 @@ def _run_command(
         lines = [ln for ln in stderr.getvalue().splitlines() if ln.strip()]
         message = lines[-1].removeprefix("gitops-bot: error: ") if lines else f"exit {result.exit_code}"
         out.write(f"::error title=gitops-bot {command}::{escape_data(message)}\n")
+        # status fails when a source could not answer, and its table, with those cells marked
+        # unknown, is then what the reader needs most
+        if isinstance(result.body, StatusRead):
+            _write_summary(environ, result)
         return result.exit_code
     out.write(github.dry_runs(result))
+    _write_summary(environ, result)
+    out.write(github.short(result) + "\n")
+    return result.exit_code
+
+
+def _write_summary(environ: Mapping[str, str], result: Result) -> None:
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as f:
             f.write(redact(github.markdown_summary(result)))  # published text passes the log redaction
-    out.write(github.short(result) + "\n")
-    return result.exit_code
 
 
 def _write_outputs(environ: Mapping[str, str], outputs: Mapping[str, str]) -> None:

@@ -119,6 +119,7 @@ SERVICES = {
                 ("pullRequests/{pullRequestId}/labels", "post"),
                 ("pullRequests/{pullRequestId}/reviewers/{reviewerId}", "put"),
                 ("pullRequests/{pullRequestId}/threads", "post"),
+                ("commitsbatch", "post"),  # gitops_bot/scm/compare.py
             )
         ),
     ),
@@ -140,6 +141,7 @@ SERVICES = {
                     ("pullrequests/{pull_request_id}/comments", "post"),
                     ("pullrequests/{pull_request_id}/decline", "post"),
                     ("effective-default-reviewers", "get"),
+                    ("commits", "get"),  # gitops_bot/scm/compare.py
                 )
             ),
             ("/workspaces/{workspace}/members", "get"),  # reviewers by nickname -> uuid
@@ -163,6 +165,7 @@ SERVICES = {
                 )
             ),
             ("/default-reviewers/latest/projects/{projectKey}/repos/{repositorySlug}/reviewers", "get"),
+            ("/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits", "get"),  # scm/compare.py
         ),
     ),
 }

@@ -19,9 +19,11 @@ import base64
 import re
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlparse
 
+from testkit import source_repos
 from testkit.contract import Contract
 from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
 
@@ -87,6 +89,8 @@ class FakeAzureDevOps(FakeForge):
     repository_id: str = "3411ebc1-d5aa-464f-9615-0b527bc66719"
     project_id: str = "a7573007-bbb3-4341-b726-0c4148a07853"
     number_key = "pullRequestId"
+    # "{organization}/{project}/{repository}" -> an image's source repository (commitsbatch)
+    sources: dict[str, Path] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.contract = self.contract or Contract.load("azure-devops")
@@ -126,8 +130,11 @@ class FakeAzureDevOps(FakeForge):
             )
         if path == f"/{self.organization}/_apis/identities" and method == "GET":
             return self._identities(query)
-        repo = f"/{self.organization}/{self.project}/_apis/git/repositories/{self.repository}"
         path = unquote(path)
+        batch = re.fullmatch(r"/([^/]+)/([^/]+)/_apis/git/repositories/([^/]+)/commitsbatch", path)
+        if batch and method == "POST" and "/".join(batch.groups()) in self.sources:
+            return self._commits(batch.groups(), query, body)
+        repo = f"/{self.organization}/{self.project}/_apis/git/repositories/{self.repository}"
         if path == f"{repo}/pullrequests":
             return self._collection(method, query, body)
         m = re.fullmatch(rf"{re.escape(repo)}/pull[rR]equests/(\d+)(?:/([a-z]+)(?:/([^/]+))?)?", path)
@@ -151,6 +158,33 @@ class FakeAzureDevOps(FakeForge):
         if where == "POST threads":
             return self._comment_thread(pr, body)
         raise NotFound
+
+    # -- commits -------------------------------------------------------------------------
+
+    def _commits(self, names: tuple[str, ...], query: dict[str, list[str]], body: dict[str, Any]) -> Answer:
+        """The commits reachable from ``itemVersion`` and not from ``compareVersion``, newest
+        first, ``$skip``/``$top`` (100 when not given, as the service)."""
+        head = (body.get("itemVersion") or {}).get("version", "")
+        base = (body.get("compareVersion") or {}).get("version", "")
+        commits = source_repos.between(self.sources["/".join(names)], base, head)
+        if commits is None:
+            unknown = (
+                head if source_repos.between(self.sources["/".join(names)], head, head) is None else base
+            )
+            return error(
+                404,
+                f"TF401175:The version descriptor <Commit: {unknown}> could not be resolved to a "
+                f"version in the repository {names[2]}",
+                "Microsoft.TeamFoundation.Git.Server.GitUnresolvableToCommitException",
+                "GitUnresolvableToCommitException",
+            )
+        org, project, repo = (quote(n) for n in names)
+        api = f"{self.url}/{org}/_apis/git/repositories/{self.repository_id}"
+        items = source_repos.azure_devops(api, f"{self.url}/{org}/{project}/_git/{repo}", commits)
+        skip = int(query.get("$skip", ["0"])[0])
+        top = int(query.get("$top", ["100"])[0])
+        page = items[skip : skip + top]
+        return 200, {"count": len(page), "value": page}, {}
 
     # -- pull requests -------------------------------------------------------------------
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+from testkit import source_repos
 from testkit.contract import Contract
 from testkit.forge_server import Answer, FakeForge, NotFound, git, merge_branch
 
@@ -64,6 +66,8 @@ class FakeBitbucketCloud(FakeForge):
     page_length: int = 10  # the service's default pagelen
     next_origin: str | None = None  # a hostile server: name the next page on this origin
     contract: Contract | None = None
+    # "{workspace}/{repo_slug}" -> an image's source repository (its commits)
+    sources: dict[str, Path] = field(default_factory=dict)
     api_prefix: ClassVar[str] = "/2.0"
     number_key: ClassVar[str] = "id"
 
@@ -92,6 +96,9 @@ class FakeBitbucketCloud(FakeForge):
     # -- the exchange --------------------------------------------------------------------
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        commits = re.fullmatch(r"/repositories/([^/]+/[^/]+)/commits", path)
+        if commits and method == "GET" and commits.group(1) in self.sources:
+            return self._commits(path, commits.group(1), query)
         repo = f"/repositories/{self.repository}"
         workspace = self.repository.split("/")[0]
         if path == f"/workspaces/{workspace}/members" and method == "GET":
@@ -141,6 +148,15 @@ class FakeBitbucketCloud(FakeForge):
             pr.update(state="DECLINED", closed_by=self.bot)
             return 200, self._public(pr), {}
         raise NotFound
+
+    def _commits(self, path: str, name: str, query: dict[str, list[str]]) -> Answer:
+        """``include`` and not ``exclude`` (one of each here), newest first, paged by ``next``."""
+        include, exclude = query.get("include", ["HEAD"])[0], query.get("exclude", [""])[0]
+        found = source_repos.between(self.sources[name], exclude, include) if exclude else None
+        if found is None:
+            return self.absent()
+        items = source_repos.bitbucket_cloud(self.url + self.api_prefix, self.url, name, found)
+        return self._page(path, items, query)
 
     def _page(self, path: str, items: list[Any], query: dict[str, list[str]]) -> Answer:
         """One page of ``items``, the next named by its whole URL as the service does."""

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
+from testkit import source_repos
 from testkit.contract import Contract
 from testkit.forge_server import Answer, FakeForge, NotFound, git, merge_branch
 
@@ -55,6 +57,8 @@ class FakeBitbucketDataCenter(FakeForge):
         default_factory=lambda: [person("alice", "Alice Liddell", 101), person("bob", "Bob Builder", 102)]
     )
     default_reviewers: list[str] = field(default_factory=list)  # user names the plugin requires
+    # "{projectKey}/{repositorySlug}" -> an image's source repository (its commits)
+    sources: dict[str, Path] = field(default_factory=dict)
     auto_merge_allowed: bool = True
     checks: str = "pending"  # the merge checks' verdict: pending | success
     page_limit: int = 25  # the server's default limit
@@ -86,6 +90,9 @@ class FakeBitbucketDataCenter(FakeForge):
     # -- the exchange --------------------------------------------------------------------
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
+        commits = re.fullmatch(r"/api/latest/projects/([^/]+)/repos/([^/]+)/commits", path)
+        if commits and method == "GET" and "/".join(commits.groups()) in self.sources:
+            return self._commits(self.sources["/".join(commits.groups())], commits.group(2), query)
         repo = f"/api/latest/projects/{self.project}/repos/{self.slug}"
         defaults = f"/default-reviewers/latest/projects/{self.project}/repos/{self.slug}/reviewers"
         if path == defaults and method == "GET":
@@ -153,6 +160,19 @@ class FakeBitbucketDataCenter(FakeForge):
                 "pull.PullRequestOutOfDateException",
             )
         return None
+
+    def _commits(self, source: Path, slug: str, query: dict[str, list[str]]) -> Answer:
+        """``until`` and not ``since``, newest first, in ``start``/``limit`` pages."""
+        since, until = query.get("since", [""])[0], query.get("until", ["HEAD"])[0]
+        found = source_repos.between(source, since, until) if since else None
+        if found is None:
+            unknown = until if source_repos.between(source, until, until) is None else since
+            return error(
+                404,
+                f"Commit '{unknown}' does not exist in repository '{slug}'.",
+                "commit.NoSuchCommitException",
+            )
+        return self._page(source_repos.bitbucket_dc(found), query)
 
     def _page(self, items: list[Any], query: dict[str, list[str]]) -> Answer:
         start = int(query.get("start", ["0"])[0])

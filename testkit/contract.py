@@ -367,10 +367,19 @@ def _against_example(example: Mapping[str, Any], body: Any, status: int, answer:
         return problems  # the docs show the success answer only
     if status != example["status"]:
         return [*problems, f"status {status} is not the documented {example['status']}"]
-    return problems + _same_shape(example["answer"], answer, "answer")
+    nullable = frozenset(example.get("may_be_null", ()))  # not "nullable": read away as OpenAPI's
+    documented = example["answer"]
+    if isinstance(documented, list) and len(documented) == 1:  # a list: each item as the docs' one
+        if not isinstance(answer, list):
+            return [*problems, "answer (top): not a list"]
+        for i, item in enumerate(answer):
+            problems += _same_shape(documented[0], item, f"answer item {i}", nullable)
+        return problems
+    return problems + _same_shape(documented, answer, "answer", nullable)
 
 
-def _same_shape(example: Any, value: Any, where: str) -> list[str]:
+def _same_shape(example: Any, value: Any, where: str, nullable: frozenset[str] = frozenset()) -> list[str]:
+    """``nullable``: top-level keys another docs example of the same entity shows as null."""
     if example is None:
         return []
     if _json_type(example) != _json_type(value):
@@ -380,6 +389,8 @@ def _same_shape(example: Any, value: Any, where: str) -> list[str]:
     problems = [f"{where}: {k!r} is in the docs example but missing" for k in example if k not in value]
     problems += [f"{where}: {k!r} is not in the docs example" for k in value if k not in example]
     for k in example.keys() & value.keys():
+        if value[k] is None and k in nullable:
+            continue
         problems += _same_shape(example[k], value[k], f"{where}/{k}")
     return problems
 

@@ -1,6 +1,7 @@
 """A local HTTP server speaking the GitLab v4 endpoints gitops-bot calls through python-gitlab
-(merge requests, notes, the merge endpoint, user lookup), with GitLab's JSON shapes, backed by
-a real bare git remote. Merging makes a merge commit, GitLab's default merge method.
+(merge requests, notes, the merge endpoint, user lookup, project issues for the dashboard),
+with GitLab's JSON shapes, backed by a real bare git remote. Merging makes a merge commit,
+GitLab's default merge method.
 
 Merge semantics as GitLab's (``PUT .../merge``, REST docs "Merge a merge request"):
 
@@ -26,6 +27,10 @@ from testkit.contract import Contract, docs_example
 from testkit.forge_server import Answer, FakeForge, NotFound, merge_branch
 
 NOTES = "post /api/v4/projects/{id}/merge_requests/{merge_request_iid}/notes"
+# issues are not in GitLab's description either: held to doc/api/issues.md's examples
+ISSUE_LIST = "get /api/v4/projects/{id}/issues"
+ISSUE_NEW = "post /api/v4/projects/{id}/issues"
+ISSUE_EDIT = "put /api/v4/projects/{id}/issues/{issue_iid}"
 
 
 @dataclass
@@ -38,6 +43,9 @@ class FakeGitLab(FakeForge):
     ci: bool = True  # the project has a pipeline for merge requests
     pipeline_after_reads: int = 1  # reads of a new MR before its head pipeline shows
     sources: dict[str, Path] = field(default_factory=dict)  # group/project -> an image's source repository
+    # project issues: {iid, title, description, labels, state}; numbered apart from merge
+    # requests, as GitLab numbers them (#n for issues, !n for merge requests)
+    issues: list[dict[str, Any]] = field(default_factory=list)
     api_prefix: ClassVar[str] = "/api/v4"
     number_key: ClassVar[str] = "iid"
     # every request and answer is held to GitLab's published description, and the notes
@@ -133,6 +141,9 @@ class FakeGitLab(FakeForge):
             if commits is None:
                 raise NotFound
             return 200, source_repos.gitlab(self.url, name, base, head, commits), {}
+        issues = re.fullmatch(r"/projects/([^/]+)/issues(?:/(\d+))?", path)
+        if issues and issues.group(1) in (quote(self.project, safe=""), str(self.project_id)):
+            return self._issues(method, path, query, body, issues.group(2))
         m = re.fullmatch(r"/projects/([^/]+)/merge_requests(?:/(\d+)(/notes|/merge)?)?", path)
         if not m or m.group(1) not in (quote(self.project, safe=""), str(self.project_id)):
             raise NotFound
@@ -166,6 +177,78 @@ class FakeGitLab(FakeForge):
         pr = self._new(body)
         self.pulls.append(pr)
         return 201, public(pr), {}
+
+    def _issues(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any, iid: str | None
+    ) -> Answer:
+        """List (``state``: all, opened or closed; ``labels``: comma-separated names, every one
+        required), create (``labels`` comma-separated, made when missing, as GitLab does) and
+        edit (``title``, ``description``, ``state_event``)."""
+        if iid is None and method == "GET":
+            state = query.get("state", ["all"])[0]
+            wanted = [n for n in query.get("labels", [""])[0].split(",") if n]
+            found = [
+                i
+                for i in self.issues
+                if (state == "all" or i["state"] == state) and all(n in i["labels"] for n in wanted)
+            ]
+            return self.page(path, [self._issue(i, ISSUE_LIST) for i in found], query, "per_page")
+        if iid is None and method == "POST":
+            labels = [n.strip() for n in str(body.get("labels") or "").split(",") if n.strip()]
+            made = {
+                "iid": len(self.issues) + 1,
+                "title": body["title"],
+                "description": body.get("description"),
+                "labels": labels,
+                "state": "opened",
+            }
+            self.issues.append(made)
+            return 201, self._issue(made, ISSUE_NEW), {}
+        one = next((i for i in self.issues if iid is not None and i["iid"] == int(iid)), None)
+        if one is None or method != "PUT":
+            raise NotFound
+        for key in ("title", "description"):
+            if key in body:
+                one[key] = body[key]
+        event = body.get("state_event")
+        one["state"] = {"close": "closed", "reopen": "opened"}.get(event, one["state"])
+        return 200, self._issue(one, ISSUE_EDIT), {}
+
+    def _issue(self, issue: dict[str, Any], operation: str) -> dict[str, Any]:
+        """An issue as GitLab answers ``operation``, on its docs example (doc/api/issues.md)."""
+        shape: dict[str, Any] = docs_example("gitlab", operation)
+        shape = shape[0] if isinstance(shape, list) else shape
+        n = issue["iid"]
+        api = f"{self.url}/api/v4/projects/{self.project_id}/issues/{n}"
+        shape.update(
+            {
+                "id": 7000 + n,
+                "iid": n,
+                "project_id": self.project_id,
+                "title": issue["title"],
+                "description": issue["description"],
+                "state": issue["state"],
+                "labels": list(issue["labels"]),
+                "milestone": None,
+                "assignees": [],
+                "assignee": None,
+                "closed_at": "2026-01-02T03:04:05.000Z" if issue["state"] == "closed" else None,
+                "closed_by": None,  # the docs: absent when the account that closed it is gone
+                "due_date": None,
+                "user_notes_count": 0,
+                "web_url": f"https://gitlab.test/{self.project}/-/issues/{n}",
+                "references": {"short": f"#{n}", "relative": f"#{n}", "full": f"{self.project}#{n}"},
+                "_links": {
+                    "self": api,
+                    "notes": f"{api}/notes",
+                    "award_emoji": f"{api}/award_emoji",
+                    "project": f"{self.url}/api/v4/projects/{self.project_id}",
+                },
+            }
+        )
+        if "has_tasks" in shape:
+            shape["has_tasks"], shape["task_status"] = False, "0 of 0 checklist items completed"
+        return shape
 
     def _note(self, pr: dict[str, Any], text: str) -> dict[str, Any]:
         """A Note as GitLab answers it, on GitLab's docs example (doc/api/notes.md)."""

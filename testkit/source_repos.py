@@ -1,6 +1,7 @@
 """An image's source repository for the forge fakes: a real git repository whose commits the
 fakes' compare endpoints answer (GitHub and Gitea ``/repos/{owner}/{repo}/compare/{basehead}``,
-GitLab ``/projects/:id/repository/compare``), each in its forge's shape.
+GitLab ``/projects/:id/repository/compare``) and their commit lists (Azure DevOps
+``commitsbatch``, Bitbucket Cloud and Data Center ``/commits``), each in its forge's shape.
 
 The GitHub answer is GitHub's own example (``commit-comparison`` of the vendored description)
 with its commits replaced by the repository's; the Gitea and GitLab answers carry the fields
@@ -13,6 +14,7 @@ import copy
 import os
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +163,74 @@ def gitlab(web: str, project: str, base: str, head: str, commits: list[GitCommit
         "compare_same_ref": base == head,
         "web_url": f"{web}/{project}/-/compare/{base}...{head}",
     }
+
+
+def newest_first(commits: list[GitCommit]) -> list[GitCommit]:
+    return list(reversed(commits))
+
+
+def azure_devops(api: str, web: str, commits: list[GitCommit]) -> list[Any]:
+    """GitCommitRef items as commitsbatch lists them (the description's example
+    ``httpExamples/commitsBatch/POST__git_repositories__repositoryId__commitsBatch2.json``):
+    newest first, the message cut to its first 100 characters with ``commentTruncated``."""
+
+    def one(c: GitCommit) -> Any:
+        person = {"name": c.author, "email": c.email, "date": c.date}
+        item: dict[str, Any] = {
+            "commitId": c.sha,
+            "author": person,
+            "committer": dict(person),
+            "comment": c.message[:100],
+            "changeCounts": {"Edit": 1},
+            "url": f"{api}/commits/{c.sha}",
+            "remoteUrl": f"{web}/commit/{c.sha}",
+        }
+        if len(c.message) > 100:
+            item["commentTruncated"] = True
+        return item
+
+    return [one(c) for c in newest_first(commits)]
+
+
+def bitbucket_cloud(api: str, web: str, full_name: str, commits: list[GitCommit]) -> list[Any]:
+    """Commits as Bitbucket Cloud's ``/commits`` lists them, newest first (the shape of a real
+    page quoted in atlassian-api/atlassian-python-api#1071: ``author.raw``, ``summary``); an
+    author no Bitbucket account matches carries only ``raw``."""
+
+    def one(c: GitCommit) -> Any:
+        return {
+            "type": "commit",
+            "hash": c.sha,
+            "date": c.date,
+            "author": {"type": "author", "raw": f"{c.author} <{c.email}>"},
+            "message": c.message + "\n",
+            "summary": {"raw": c.message + "\n", "markup": "markdown", "html": f"<p>{c.message}</p>"},
+            "links": {
+                "self": {"href": f"{api}/repositories/{full_name}/commit/{c.sha}"},
+                "html": {"href": f"{web}/{full_name}/commits/{c.sha}"},
+            },
+            "parents": [],
+        }
+
+    return [one(c) for c in newest_first(commits)]
+
+
+def bitbucket_dc(commits: list[GitCommit]) -> list[Any]:
+    """RestCommit items as Data Center's ``/commits?since=&until=`` lists them, newest first;
+    an author no Bitbucket user matches is ``{name, emailAddress}``."""
+
+    def one(c: GitCommit) -> Any:
+        person = {"name": c.author, "emailAddress": c.email}
+        stamp = int(datetime.fromisoformat(c.date).timestamp() * 1000)
+        return {
+            "id": c.sha,
+            "displayId": c.sha[:11],
+            "author": person,
+            "authorTimestamp": stamp,
+            "committer": dict(person),
+            "committerTimestamp": stamp,
+            "message": c.message,
+            "parents": [],
+        }
+
+    return [one(c) for c in newest_first(commits)]

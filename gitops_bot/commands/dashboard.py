@@ -37,18 +37,25 @@ def text(value: str) -> str:
     return _SPECIAL.sub(r"\\\1", one).replace("#", "#&#8203;").replace("@", "@&#8203;")
 
 
-def markdown(found: Status) -> str:
-    """The issue's body (without the marker :func:`gitops_bot.scm.issues.keep` adds)."""
-    lines = [
+def markdown(found: Status, *, ref: str = "#") -> str:
+    """The issue's body (without the marker :func:`gitops_bot.scm.issues.keep` adds). ``ref``:
+    how the forge's Markdown refers to a change request by number (GitLab: ``!``; its ``#n``
+    is issue n)."""
+    intro = (
         "The state of every environment as gitops-bot sees it: what git declares, what the "
         "cluster runs, what the bot would do next and why, the open pull request and the "
         "promotion gate. gitops-bot edits this issue when the table changes; edits by hand are "
-        "overwritten. The same table: `gitops-bot status`.",
-        "",
-    ]
+        "overwritten. The same table: `gitops-bot status`."
+    )
+    return f"{intro}\n\n{table(found, ref=ref)}"
+
+
+def table(found: Status, *, ref: str = "#") -> str:
+    """The summary line, the table and the unknown cells: the issue's body without its
+    introduction, and the Action's ``status`` step summary (one renderer for both)."""
     if not found.rows:
-        return "\n".join([*lines, "No images: no environment deploys an image gitops-bot.yaml lists.", ""])
-    lines += [
+        return "No images: no environment deploys an image gitops-bot.yaml lists.\n"
+    lines = [
         text(summary(found, "below")),
         "",
         "| " + " | ".join(h.capitalize() if h != "PR" else h for h in HEADERS) + " |",
@@ -60,7 +67,7 @@ def markdown(found: Status) -> str:
             if k == 0:
                 out.append(f"**{text(value)}**")
             elif HEADERS[k] == "PR" and value.startswith("#") and value[1:].isdigit():
-                out.append(value)  # the forge's own number: the forge links it
+                out.append(ref + value[1:])  # the forge's own number: the forge links it
             else:
                 out.append(_MARK.get(tone, "") + text(value))
         lines.append("| " + " | ".join(out) + " |")
@@ -83,7 +90,7 @@ def keep(s: Session, found: Status | None = None) -> issues.Kept | None:
             f"(supported: {', '.join(issues.FORGES_WITH_ISSUES)})",
             hint="set dashboard: {enabled: false} in gitops-bot.yaml, or use watch --status-page",
         )
-    body = markdown(found if found is not None else status(s))
+    body = markdown(found if found is not None else status(s), ref=issues.change_ref(board))
     kept, issue = issues.keep(board, settings.title, body, settings.label)
     log.info("dashboard", action=str(kept), issue=issue.url)
     return kept

@@ -1,7 +1,8 @@
 """Checks at the start of a run that may change the repository, before anything is pushed or
 opened: configuration that is otherwise only read when it is used (a notification's URL in
-an environment variable, its signing secret) must not fail *after* the pull request exists.
-Each problem is one :class:`UsageError` line (exit 2)."""
+an environment variable, its signing secret; a dashboard on a forge told by the remote's URL
+that keeps no issues) must not fail *after* the pull request exists. Each problem is one
+:class:`UsageError` line (exit 2)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ from urllib.parse import urlsplit
 
 from gitops_bot.config import Config
 from gitops_bot.core.errors import UsageError
+from gitops_bot.scm import forges
+from gitops_bot.scm.issues import FORGES_WITH_ISSUES
 
 
-def check(cfg: Config, environ: Mapping[str, str], *, dry_run: bool) -> None:
-    """A dry run sends nothing, so the secrets it would need may be absent (a PR check)."""
+def check(cfg: Config, environ: Mapping[str, str], *, dry_run: bool, url: str | None = None) -> None:
+    """A dry run sends nothing, so the secrets it would need may be absent (a PR check).
+    ``url``: the remote's, which tells the forge when the configuration does not name it."""
+    if url is not None and cfg.dashboard.enabled and not dry_run:
+        _issue_board(cfg, url)
     for s in cfg.notifications:
         what = f"notification {s.name!r}"
         if s.url_env and not dry_run:
@@ -31,6 +37,22 @@ def check(cfg: Config, environ: Mapping[str, str], *, dry_run: bool) -> None:
                 f"{what}: environment variable {s.secret_env} (its signing secret) is not set",
                 hint=f"set {s.secret_env}, or remove secret_env",
             )
+
+
+def _issue_board(cfg: Config, url: str) -> None:
+    """A dashboard is kept after the run's releases are delivered: a forge that cannot keep it
+    must stop the run before them, not fail it after (its work landed, its result a failure).
+    An error, not a warning: enabled is a request the run cannot honour on this forge, and a
+    warning repeated every run is read by nobody. ``forge: type`` naming such a forge is
+    already refused where the configuration is read. The URL is not echoed: it may hold a
+    credential."""
+    kind = forges.kind(cfg, url)
+    if kind not in FORGES_WITH_ISSUES:
+        raise UsageError(
+            f"dashboard: the remote's forge, {kind}, has no issue board gitops-bot can keep "
+            f"(supported: {', '.join(FORGES_WITH_ISSUES)})",
+            hint="set dashboard: {enabled: false} in gitops-bot.yaml, or use watch --status-page",
+        )
 
 
 def _url(what: str, where: str, value: str) -> None:

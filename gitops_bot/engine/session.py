@@ -142,7 +142,7 @@ def _reported(
 ) -> list[Outcome]:
     """``fn``'s outcomes, or its failure, sent to the configured notifications."""
     settings = s.app.config.notifications
-    preflight.check(s.app.config, s.environ, dry_run=dry_run)  # before anything is pushed
+    preflight.check(s.app.config, s.environ, dry_run=dry_run, url=s.ws.url)  # before anything is pushed
     try:
         outcomes = fn(s)
     except Exception as exc:

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, assert_never
 
+from gitops_bot.commands import dashboard
 from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
 from gitops_bot.output import text
 from gitops_bot.output.as_json import document
@@ -109,7 +110,8 @@ def _code(value: str | None) -> str:
 
 
 def markdown_summary(result: Result) -> str:
-    """The step summary: a table of the plan, the history or what was delivered."""
+    """The step summary: a table of the plan, the history, what was delivered, or the status
+    (the dashboard issue's own table: cells written as literal text, PRs as ``#n``)."""
     lines = [f"### gitops-bot {result.command}", ""]
     match result.body:
         case Planned(plan):
@@ -120,7 +122,9 @@ def markdown_summary(result: Result) -> str:
             lines += _delivered_rows(outcomes, skipped)
         case FleetDelivered() as fleet:
             lines += _delivered_rows(fleet.outcomes, ())
-        case StatusRead() | ImageSet() | Schema() | Failed() | None:
+        case StatusRead(found):
+            lines.append(dashboard.table(found).rstrip("\n"))
+        case ImageSet() | Schema() | Failed() | None:
             pass
         case _ as unreachable:
             assert_never(unreachable)

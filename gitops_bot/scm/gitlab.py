@@ -48,10 +48,12 @@ from gitops_bot.scm.forge import (
     remote_server,
     unexpected,
 )
+from gitops_bot.scm.issues import Issue
 from gitops_bot.scm.settings import ForgeConfig
 
 DRAFT_PREFIX = "Draft: "
 MAX_OPEN = 5000  # merge requests read when looking for the bot's own
+MAX_ISSUES = 1000  # labelled issues read when looking for the dashboard
 AUTO_MERGE_SINCE = (17, 11)  # PUT .../merge takes auto_merge=true from this version on
 PIPELINE_WAIT = 120.0  # seconds an older GitLab is given to create a new MR's head pipeline
 PIPELINE_POLL = 3.0
@@ -70,6 +72,7 @@ class GitLab:
 
     noun = "merge request"
     name = "GitLab"
+    change_ref = "!"  # GitLab Markdown's reference to a merge request (#n is issue n)
 
     def __init__(self, gl: gitlab.Gitlab, project: str, *, git_token: str, git_user: str) -> None:
         self._gl = gl
@@ -266,6 +269,34 @@ class GitLab:
         path = f"{mr.manager.path}/{mr.encoded_id}{sub}"
         self._call(lambda: self._gl.http_put(path, post_data=data))
 
+    # -- issues (the dashboard: gitops_bot.scm.issues.IssueBoard) ----------------------
+
+    def issues_labelled(self, label: str) -> list[Issue]:
+        """GitLab lists issues apart from merge requests, so no merge request is ever taken for
+        the dashboard. ``labels`` is comma-separated; the config refuses a comma in the name."""
+        path = self._project.issues.path
+
+        def listing() -> list[Any]:
+            found = []
+            query = {"state": "all", "labels": label}
+            for n, item in enumerate(self._gl.http_list(path, query_data=query, iterator=True)):
+                if n >= MAX_ISSUES:
+                    break
+                found.append(item)
+            return found
+
+        return [_issue(i) for i in self._call(listing)]
+
+    def create_issue(self, title: str, body: str, label: str) -> Issue:
+        """GitLab makes a label it does not have yet, as GitHub does."""
+        data = {"title": title, "description": body, "labels": label}
+        return _issue(self._call(lambda: self._gl.http_post(self._project.issues.path, post_data=data)))
+
+    def edit_issue(self, issue: Issue, title: str, body: str) -> Issue:
+        path = f"{self._project.issues.path}/{issue.number}"
+        data = {"title": title, "description": body}
+        return _issue(self._call(lambda: self._gl.http_put(path, post_data=data)))
+
     def _user_ids(self, names: Sequence[str]) -> list[int]:
         ids: list[int] = []
         missing: list[str] = []
@@ -287,6 +318,16 @@ def _mr(mr: Any) -> ChangeRequest:
     return change_request(
         "GitLab", get("iid"), get("web_url"), get("source_branch"), get("title"), get("description"), mr
     )
+
+
+def _issue(item: Any) -> Issue:
+    """An issue from GitLab's answer; one that is not an issue's shape is the forge's error."""
+    get = item.get if isinstance(item, dict) else (lambda _k: None)
+    number, url, title = get("iid"), get("web_url"), get("title")
+    if not isinstance(number, int) or not isinstance(url, str) or not isinstance(title, str):
+        raise unexpected("GitLab")
+    body = get("description")
+    return Issue(number, url, title, body if isinstance(body, str) else "", get("state") == "opened", item)
 
 
 def _raise_failure(r: requests.Response, *args: Any, **kwargs: Any) -> None:

@@ -2,9 +2,9 @@
 the dashboard issue (one issue the bot keeps with the status table, for teams that do not
 expose ``watch``'s listener).
 
-Implemented by the GitHub and Gitea/Forgejo adapters. Separate from
+Implemented by the GitHub, GitLab and Gitea/Forgejo adapters. Separate from
 :class:`~gitops_bot.scm.forge.Forge` so a forge without issues (Azure DevOps Repos: work items
-are another product) or whose adapter has none yet (GitLab) need not pretend:
+are another product) or whose adapter has none (Bitbucket) need not pretend:
 :func:`board_of` says whether the connected forge has one, and the caller turns "no" into a
 configuration error.
 
@@ -29,7 +29,7 @@ MAX_BODY = 60_000  # characters; GitHub refuses an issue body over 65,536
 
 
 # the forges whose adapter is an IssueBoard (the config refuses a dashboard on the others)
-FORGES_WITH_ISSUES = ("github", "gitea", "forgejo")
+FORGES_WITH_ISSUES = ("github", "gitlab", "gitea", "forgejo")
 DEFAULT_TITLE = "gitops-bot dashboard"
 DEFAULT_LABEL = "gitops-bot-dashboard"
 
@@ -41,7 +41,7 @@ class DashboardSettings:
     enabled: bool = setting(
         False,
         "Keep one issue on the forge with the status table, updated by update and by watch "
-        "each cycle, edited only when it changes (GitHub, Gitea, Forgejo).",
+        "each cycle, edited only when it changes (GitHub, GitLab, Gitea, Forgejo).",
     )
     title: str = setting(
         DEFAULT_TITLE,
@@ -84,6 +84,13 @@ class Kept(StrEnum):
 
 def board_of(forge: object) -> IssueBoard | None:
     return forge if isinstance(forge, IssueBoard) else None
+
+
+def change_ref(board: IssueBoard) -> str:
+    """What precedes a change request's number in the forge's Markdown: ``#`` unless the
+    adapter says otherwise (``change_ref``; GitLab's merge requests are ``!n``)."""
+    ref = getattr(board, "change_ref", "#")
+    return ref if isinstance(ref, str) else "#"
 
 
 def with_marker(body: str) -> str:

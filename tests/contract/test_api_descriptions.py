@@ -211,3 +211,25 @@ def test_a_gitlab_list_described_as_an_array_is_checked_as_one() -> None:
     contract.check("GET", "/projects/42/merge_requests", None, 200, [{"iid": "1"}])
     contract.check("GET", "/projects/42/merge_requests", None, 200, {"iid": 1})
     assert len(contract.violations) == 2
+
+
+def test_gitlab_issues_are_held_to_the_docs_examples() -> None:
+    """Issues are not in GitLab's description either: the list answer must be a list whose every
+    item has the docs example's keys and types (null only where another example of the same
+    entity shows null), and a new issue needs its documented ``title``."""
+    contract = Contract.load("gitlab")
+    doc = json.loads((SPECS / "gitlab-docs-examples.json").read_text(encoding="utf-8"))
+    item = dict(doc["operations"]["get /api/v4/projects/{id}/issues"]["answer"][0])
+    issues = "/projects/acme%2Fgitops/issues"
+    contract.check("GET", issues + "?state=all&labels=x", None, 200, [{**item, "milestone": None}])
+    assert contract.violations == []
+    contract.check("GET", issues, None, 200, item)
+    contract.check("GET", issues, None, 200, [{**item, "title": None}])
+    contract.check("GET", issues, None, 200, [{k: v for k, v in item.items() if k != "web_url"}])
+    contract.check("POST", issues, {"description": "d"}, 201, {})
+    assert [v.split(": ", 1)[1] for v in contract.violations][:4] == [
+        "answer (top): not a list",
+        "answer item 0/title: null where the docs example has string",
+        "answer item 0: 'web_url' is in the docs example but missing",
+        "request body (top): 'title' is a required parameter (docs)",
+    ]

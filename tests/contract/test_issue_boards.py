@@ -1,4 +1,4 @@
-"""The GitHub, Gitea and Forgejo adapters as issue boards, against the local APIs built from each
+"""The GitHub, GitLab, Gitea and Forgejo adapters as issue boards, against the local APIs built from each
 forge's published description (every request and answer checked against it): the dashboard issue is
 created with its label, found again by label and marker among issues *and* pull requests
 (GitHub lists both), edited only when it changes, and a labelled pull request is never taken
@@ -13,11 +13,13 @@ import pytest
 from gitops_bot.core.errors import ForgeError
 from gitops_bot.scm.gitea import Gitea
 from gitops_bot.scm.github import GitHub
+from gitops_bot.scm.gitlab import GitLab
 from gitops_bot.scm.issues import MARKER, IssueBoard, Kept, board_of, keep
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from testkit.forge_repo import remote_with_branch
 from testkit.gitea_server import FakeGitea
 from testkit.github_server import FakeGitHub
+from testkit.gitlab_server import FakeGitLab
 
 LABEL = "gitops-bot-dashboard"
 
@@ -78,4 +80,39 @@ def test_gitea_and_forgejo_keep_the_dashboard_issue_with_an_existing_label(
         assert keep(board, "gitops-bot dashboard", "| other |", LABEL)[0] is Kept.UPDATED
         assert server.paths("PATCH") == ["PATCH /repos/acme/gitops/issues/2"]
         assert len(server.issues) == 1 and server.issues[0]["body"].endswith("| other |")
+        assert server.unexpected == []
+
+
+def test_gitlab_keeps_the_dashboard_issue_apart_from_merge_requests(tmp_path: Path) -> None:
+    """GitLab lists issues apart from merge requests (a labelled MR with the marker is never
+    the dashboard), numbers them apart, makes the label with the issue, and is asked by label
+    and state=all, so a closed dashboard is found, not duplicated. Issues are not in GitLab's
+    description: the exchanges are held to doc/api/issues.md's examples."""
+    with FakeGitLab(remote_with_branch(tmp_path, "gitops-bot/dev"), ci=False) as server:
+        cfg = ForgeConfig(type="gitlab", api_url=f"{server.url}/api/v4", repository="acme/gitops")
+        forge = GitLab.connect(cfg, "https://gitlab.test/acme/gitops.git", {"GITLAB_TOKEN": server.token})
+        board = board_of(forge)
+        assert board is not None
+        pr = forge.create("gitops-bot/dev", "main", "dev: release", f"{MARKER}\nbody", draft=False)
+        forge.decorate(pr, labels=[LABEL], reviewers=[], assignees=[], auto_merge=None)
+        server.issues.append(  # someone's issue with the label: not the bot's
+            {"iid": 1, "title": "mine", "description": "hands off", "labels": [LABEL], "state": "opened"}
+        )
+
+        kept, issue = keep(board, "gitops-bot dashboard", "| table |", LABEL)
+        assert kept is Kept.CREATED and issue.number == 2 and issue.open
+        assert issue.url == "https://gitlab.test/acme/gitops/-/issues/2"
+        made = server.issues[1]
+        assert made["labels"] == [LABEL] and made["description"].startswith(MARKER)
+
+        writes = server.writes()
+        assert keep(board, "gitops-bot dashboard", "| table |", LABEL)[0] is Kept.UNCHANGED
+        assert server.writes() == writes  # asked, not written
+        made["state"] = "closed"  # closing it hides it; the bot does not open another
+        assert keep(board, "gitops-bot dashboard", "| other |", LABEL)[0] is Kept.UPDATED
+        assert [p for p in server.paths("PUT") if "/issues" in p] == ["PUT /projects/acme%2Fgitops/issues/2"]
+        assert len(server.issues) == 2 and made["description"].endswith("| other |")
+        assert server.issues[0]["description"] == "hands off"
+        listed = [p for p in server.paths("GET") if p.startswith("GET /projects/acme%2Fgitops/issues?")]
+        assert listed and all(f"labels={LABEL}" in p and "state=all" in p for p in listed)
         assert server.unexpected == []

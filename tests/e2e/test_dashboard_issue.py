@@ -1,7 +1,8 @@
 """The dashboard issue over the bundled example (testkit/demo.py: a real registry process, git
-remote, the GitHub API built from GitHub's description, Argo CD): ``update`` creates it with the
-status table, the same update again changes nothing (no issue written), a change in the fleet
-edits it, a dry run never touches it, and ``watch`` keeps the same one, never a second."""
+remote, Argo CD, and GitHub's or GitLab's API built from its published description): ``update``
+creates it with the status table, the same update again changes nothing (no issue written), a
+change in the fleet edits it, a dry run never touches it, and ``watch`` keeps the same one,
+never a second. On GitLab the PR column names merge requests as ``!n`` (``#n`` is an issue)."""
 
 from __future__ import annotations
 
@@ -9,66 +10,126 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.scm.issues import MARKER
 from testkit import demo
+from testkit.argocd_server import application
+from testkit.gitlab_server import FakeGitLab
 from testkit.watch_process import Proc
 
-ISSUE_WRITES = ("POST /repos/acme/gitops/issues", "PATCH /repos/acme/gitops/issues/")
+
+@dataclass
+class Forge:
+    """The forge the example's repository lives on, as the tests read it back."""
+
+    stage: demo.Stage
+    gitlab: FakeGitLab | None  # None: GitHub (the demo's own)
+
+    @property
+    def server(self) -> Any:
+        return self.gitlab if self.gitlab is not None else self.stage.gh
+
+    def issues(self) -> list[dict[str, Any]]:
+        """Each issue as {number, title, body, labels}."""
+        if self.gitlab is not None:
+            return [
+                {"number": i["iid"], "title": i["title"], "body": i["description"], "labels": i["labels"]}
+                for i in self.gitlab.issues
+            ]
+        return [
+            {
+                "number": i["number"],
+                "title": i["title"],
+                "body": i["body"],
+                "labels": [x["name"] for x in i["labels"]],
+            }
+            for i in self.stage.gh.issues
+        ]
+
+    def issue_writes(self) -> list[str]:
+        if self.gitlab is not None:
+            return [p for p in self.gitlab.paths() if p.startswith(("POST", "PUT")) and "/issues" in p]
+        writes = ("POST /repos/acme/gitops/issues", "PATCH /repos/acme/gitops/issues/")
+        return [p for p in self.stage.gh.paths() if p.startswith(writes)]
+
+    def open_numbers(self) -> set[int]:
+        key = "iid" if self.gitlab is not None else "number"
+        return {p[key] for p in self.server.open_pulls()}
+
+    def merge_staging(self) -> None:
+        if self.gitlab is None:
+            demo.merge_staging(self.stage)
+            return
+        (mr,) = [p for p in self.gitlab.open_pulls() if p["source_branch"] == "gitops-bot/staging"]
+        self.gitlab.merge(mr["iid"])
+        overlay = demo.running_images(self.stage.remote, "overlays/staging")
+        self.stage.argo.apps["app-staging"] = application("app-staging", overlay)
 
 
-@pytest.fixture
-def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[demo.Stage]:
+@pytest.fixture(params=["github", "gitlab"])
+def forge(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Forge]:
     with demo.stage(tmp_path) as st:
         for k, v in st.env.items():
             monkeypatch.setenv(k, v)
         config = st.repo / "gitops-bot.yaml"
-        config.write_text(config.read_text() + "dashboard:\n  enabled: true\n")
+        text = config.read_text() + "dashboard:\n  enabled: true\n"
+        gitlab = None
+        if request.param == "gitlab":
+            gitlab = FakeGitLab(st.remote, ci=False)
+            text += f"forge: {{type: gitlab, api_url: '{gitlab.url}/api/v4', repository: acme/gitops}}\n"
+            monkeypatch.setenv("GITLAB_TOKEN", gitlab.token)
+        config.write_text(text)
         git = ["git", "-C", str(st.repo), "-c", "user.name=demo", "-c", "user.email=demo@example.com"]
         subprocess.run([*git, "commit", "-qam", "keep a dashboard issue"], check=True)
         subprocess.run([*git, "push", "-q", "origin", "main"], check=True)
-        yield st
+        if gitlab is None:
+            yield Forge(st, None)
+            return
+        with gitlab:
+            yield Forge(st, gitlab)
 
 
-def issue_writes(st: demo.Stage) -> list[str]:
-    return [p for p in st.gh.paths() if p.startswith(ISSUE_WRITES)]
-
-
-def test_update_keeps_one_dashboard_issue_edited_only_when_the_table_changes(stage: demo.Stage) -> None:
-    repo = str(stage.repo)
+def test_update_keeps_one_dashboard_issue_edited_only_when_the_table_changes(forge: Forge) -> None:
+    repo = str(forge.stage.repo)
     assert main(["update", "--repo", repo, "--dry-run"]) == 0
-    assert stage.gh.issues == [] and issue_writes(stage) == []
+    assert forge.issues() == [] and forge.issue_writes() == []
 
     assert main(["update", "--repo", repo]) == 0
-    (issue,) = stage.gh.issues
+    (issue,) = forge.issues()
     body = issue["body"]
     assert issue["title"] == "gitops-bot dashboard" and body.startswith(MARKER)
-    assert [x["name"] for x in issue["labels"]] == ["gitops-bot-dashboard"]
-    pulls = {p["number"] for p in stage.gh.open_pulls()}
-    assert pulls == {1, 2} and issue["number"] == 3
+    assert issue["labels"] == ["gitops-bot-dashboard"]
+    assert forge.open_numbers() == {1, 2}
     rows = [ln for ln in body.splitlines() if ln.startswith("| **")]
     assert len(rows) == 11 and all(ln.count(" | ") == 7 for ln in rows)
-    assert "| **dev** | example/app |" in body and "| #1 |" in body and "| #2 |" in body
+    assert "| **dev** | example/app |" in body
+    if forge.gitlab is None:  # issues and pull requests share GitHub's numbers
+        assert issue["number"] == 3 and "| #1 |" in body and "| #2 |" in body
+    else:  # GitLab numbers issues apart, and #1 would be this issue, not merge request 1
+        assert issue["number"] == 1 and "| !1 |" in body and "| !2 |" in body and "| #" not in body
 
-    writes = issue_writes(stage)
+    writes = forge.issue_writes()
     assert main(["update", "--repo", repo]) == 0  # the same command again: the same table
-    assert issue_writes(stage) == writes and stage.gh.issues[0]["body"] == body
+    assert forge.issue_writes() == writes and forge.issues()[0]["body"] == body
 
-    demo.merge_staging(stage)  # staging's pull request merged: its rows change
+    forge.merge_staging()  # staging's pull request merged: its rows change
     assert main(["update", "--repo", repo]) == 0
-    assert issue_writes(stage) == [*writes, "PATCH /repos/acme/gitops/issues/3"]
-    assert len(stage.gh.issues) == 1 and stage.gh.issues[0]["body"] != body
-    assert stage.gh.unexpected == []
+    edit = "PUT /projects/acme%2Fgitops/issues/1" if forge.gitlab else "PATCH /repos/acme/gitops/issues/3"
+    assert forge.issue_writes() == [*writes, edit]
+    assert len(forge.issues()) == 1 and forge.issues()[0]["body"] != body
+    assert forge.server.unexpected == []
 
 
-def test_watch_keeps_the_same_dashboard_issue(stage: demo.Stage) -> None:
-    assert main(["update", "--repo", str(stage.repo)]) == 0
-    writes = issue_writes(stage)
-    argv = [sys.executable, "-m", "gitops_bot", "watch", "--repo", str(stage.repo), "--interval", "1h"]
+def test_watch_keeps_the_same_dashboard_issue(forge: Forge) -> None:
+    assert main(["update", "--repo", str(forge.stage.repo)]) == 0
+    writes = forge.issue_writes()
+    argv = [sys.executable, "-m", "gitops_bot", "watch", "--repo", str(forge.stage.repo), "--interval", "1h"]
     proc = Proc([*argv, "--listen", "127.0.0.1:0"])
     try:
         proc.wait_for("a cycle", lambda: proc.events("cycle"))
@@ -77,4 +138,4 @@ def test_watch_keeps_the_same_dashboard_issue(stage: demo.Stage) -> None:
         proc.p.send_signal(signal.SIGTERM)
         proc.p.wait(timeout=30)
     assert [e["action"] for e in proc.events("dashboard")] == ["unchanged"]
-    assert len(stage.gh.issues) == 1 and issue_writes(stage) == writes
+    assert len(forge.issues()) == 1 and forge.issue_writes() == writes

@@ -124,3 +124,25 @@ def test_a_dry_run_prints_its_diff_and_body_with_workflow_commands_paused(tmp_pa
     assert start < log.index("+::error::a line of a file") < log.index("| environment | image |") < end
     assert "::group::dry run: staging: staging: release: app" in log
     assert read_outputs(tmp_path / "output")["pr-url"] == ""
+
+
+def test_a_status_step_that_could_not_ask_everything_still_writes_its_table(tmp_path: Path) -> None:
+    """status exits 3 when a source could not answer; the step fails, and its summary still
+    holds the table with that cell marked unknown, which is when a reader needs it most."""
+    from gitops_bot.commands.status import Row, Status, Unknown
+    from gitops_bot.core.model import Deployed
+    from gitops_bot.output.result import StatusRead
+
+    current = Deployed("example/app", "127.0.0.1:5000/acme/app", "1.2.0", None)
+    down = Unknown("registry 127.0.0.1:5000 unavailable", 3)
+    found = Status(
+        (Row("dev", "example/app", "overlays/dev/kustomization.yaml", current, "x", down, None, None),)
+    )
+    assert found.exit_code == 3
+    env = actions_env(tmp_path, command="status")
+    out = io.StringIO()
+    code = action.run(env, out, execute=lambda argv: Result("status", StatusRead(found), found.exit_code))
+    assert code == 3 and "::error title=gitops-bot status::" in out.getvalue()
+    summary = (tmp_path / "summary").read_text()
+    assert summary.startswith("### gitops-bot status") and "- unknown: registry" in summary  # Markdown-escaped
+    assert summary.count("unavailable") == 2  # the cell and the list of sources that did not answer

@@ -116,3 +116,12 @@ def test_the_body_holds_no_time_so_the_same_status_is_the_same_body() -> None:
     found = Status((row("dev", "no tag matches", None),))
     assert markdown(found) == markdown(Status((row("dev", "no tag matches", None),)))
     assert not re.search(r"\d{4}-\d\d-\d\dT", markdown(found))
+
+
+def test_gitlab_refers_to_a_merge_request_as_bang_number() -> None:
+    """On GitLab ``#1`` is issue 1: the PR column names merge request 1 as ``!1``; elsewhere
+    the same cell stays ``#1``."""
+    pr = ChangeRequest(1, "https://gitlab.test/acme/gitops/-/merge_requests/1", "gitops-bot/dev", "t", "b")
+    found = Status((row("dev", "would propose", pr),))
+    assert "| !1 |" in markdown(found, ref="!") and "#1" not in markdown(found, ref="!")
+    assert "| #1 |" in markdown(found)
