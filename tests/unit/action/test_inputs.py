@@ -144,5 +144,7 @@ def test_a_status_step_that_could_not_ask_everything_still_writes_its_table(tmp_
     code = action.run(env, out, execute=lambda argv: Result("status", StatusRead(found), found.exit_code))
     assert code == 3 and "::error title=gitops-bot status::" in out.getvalue()
     summary = (tmp_path / "summary").read_text()
-    assert summary.startswith("### gitops-bot status") and "- unknown: registry" in summary  # Markdown-escaped
+    assert (
+        summary.startswith("### gitops-bot status") and "- unknown: registry" in summary
+    )  # Markdown-escaped
     assert summary.count("unavailable") == 2  # the cell and the list of sources that did not answer
