@@ -85,7 +85,7 @@ class Remote:
 
 
 def parse_remote(url: str) -> Remote | None:
-    """``https://host[/context]/scm/{project}/{repo}.git`` (the server, always https, and the repository), or
+    """``https://host[/context]/scm/{project}/{repo}.git`` (the server and the repository), or
     ``ssh://git@host:7999/{project}/{repo}.git`` (its web side guessed as ``https://host``)."""
     parts = split_remote(url)
     if parts is None:
@@ -98,9 +98,8 @@ def parse_remote(url: str) -> Remote | None:
         at = segments.index("scm")
         if len(segments) != at + 3:
             return None
-        # https even for an http clone URL, as for the other forges: the token goes there;
-        # a server that is really plain http is named by forge.api_url
-        root = f"https://{urlsplit(url).netloc.rpartition('@')[2]}"
+        split = urlsplit(url)
+        root = f"{split.scheme}://{split.netloc.rpartition('@')[2]}"
         server = "/".join([root, *(quote(s) for s in segments[:at])])
         return Remote(server, segments[at + 1], segments[at + 2])
     if len(segments) != 2:
@@ -112,7 +111,10 @@ def locate(fcfg: ForgeConfig, url: str) -> Remote:
     """``forge.api_url`` (the server) and ``forge.repository`` (``PROJECT/repository``), each
     falling back on what the remote URL says."""
     found = parse_remote(url)
-    server = (fcfg.api_url or (found.server if found else "")).rstrip("/")
+    # the token goes to this server: one read from an http clone URL is taken as https, as the
+    # other forges take a remote's web side; a server really on plain http is forge.api_url
+    guessed = "https://" + found.server.split("://", 1)[1] if found else ""
+    server = (fcfg.api_url or guessed).rstrip("/")
     if fcfg.repository:
         parts = fcfg.repository.split("/")
         if len(parts) != 2:
