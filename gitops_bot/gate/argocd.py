@@ -126,9 +126,9 @@ def read_live(app: Mapping[str, Any]) -> Live:
         sync=str(_field(app, "status", "sync", "status") or "Unknown"),
         health=str(_field(app, "status", "health", "status") or "Unknown"),
         health_since=_instant(_field(app, "status", "health", "lastTransitionTime")),
-        health_message=str(_field(app, "status", "health", "message") or "").strip(),
+        health_message=_line(_field(app, "status", "health", "message")),
         operation=str(_field(op, "phase") or "None"),
-        operation_message=str(_field(op, "message") or "").strip(),
+        operation_message=_line(_field(op, "message")),
         operation_finished=_instant(_field(op, "finishedAt")),
         reconciled_at=_instant(_field(app, "status", "reconciledAt")),
         history=tuple(
@@ -137,6 +137,17 @@ def read_live(app: Mapping[str, Any]) -> Live:
             if isinstance(h, Mapping)
         ),
     )
+
+
+# Argo CD's messages are written by whatever controls the resource (a workload's controller
+# sets its health message) and go into hold reasons, PR bodies and commit messages: one line
+# (a line break there could add a trailer the ledger reads as the release), of bounded length.
+MESSAGE_LIMIT = 300
+
+
+def _line(value: Any) -> str:
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1].rstrip() + "…"
 
 
 def _instant(value: Any) -> datetime | None:

@@ -46,9 +46,10 @@ class Live:
     @property
     def deployed_at(self) -> datetime | None:
         """When the current revision was last deployed: the newest history entry, else the
-        last operation's end."""
-        newest = self.history[-1].deployed_at if self.history else None
-        return newest or self.operation_finished
+        last operation's end. The newest by its instant, not by its place in the list: an
+        answer in another order must not start the soak earlier than it did."""
+        instants = [d.deployed_at for d in self.history if d.deployed_at is not None]
+        return max(instants) if instants else self.operation_finished
 
 
 @runtime_checkable

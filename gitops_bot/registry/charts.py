@@ -20,6 +20,7 @@ SemVer versions, as ``helm`` itself lists them (:func:`oci_versions`).
 from __future__ import annotations
 
 import base64
+import hashlib
 import threading
 import time
 import zlib
@@ -119,8 +120,11 @@ class ChartIndexes:
         self._retry = retry or _retry.RetryPolicy()
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._kept: dict[str, _Read] = {}  # across cycles: what a 304 reuses
-        self._cycle: dict[str, Future[_Read]] = {}  # this cycle's reads, one per repository
+        # keyed by the URL and the credential it was read with: in a fleet, a repository whose
+        # environment lacks a private index's credentials must not be answered (or revalidate)
+        # from what another repository read with its own
+        self._kept: dict[tuple[str, str], _Read] = {}  # across cycles: what a 304 reuses
+        self._cycle: dict[tuple[str, str], Future[_Read]] = {}  # this cycle's reads
         self._aborted = False
         self.requests = 0  # HTTP exchanges made, redirects included (for tests and bench)
 
@@ -156,14 +160,17 @@ class ChartIndexes:
         :class:`RegistryProtocolError` when it is unreadable or over ``limit`` bytes,
         :class:`RegistryUnavailable` when the host stays unreachable."""
         url = repository.rstrip("/") + "/index.yaml"
+        config = config or self._settings(httpx.URL(url).netloc.decode("ascii"))
+        authorization = self._authorization(config, self._env if env is None else env)
+        key = (url, hashlib.sha256(authorization.encode()).hexdigest() if authorization else "")
         with self._lock:
-            found = self._cycle.get(url)
+            found = self._cycle.get(key)
             first = found is None
             if found is None:
-                found = self._cycle[url] = Future()
+                found = self._cycle[key] = Future()
         if first:
             try:
-                found.set_result(self._read(url, limit, config, self._env if env is None else env))
+                found.set_result(self._read(url, key, limit, config, authorization))
             except BaseException as exc:
                 found.set_exception(exc)
         read = found.result()
@@ -184,11 +191,10 @@ class ChartIndexes:
             return found
 
     def _read(
-        self, url: str, limit: int, config: RegistryConfig | None, env: Mapping[str, str] | None
+        self, url: str, key: tuple[str, str], limit: int, config: RegistryConfig, authorization: str | None
     ) -> _Read:
         origin = httpx.URL(url)
         host = origin.netloc.decode("ascii")
-        config = config or self._settings(host)
         if origin.scheme != "https" and not (config.insecure or is_loopback_host(host)):
             raise RegistryAccessError(
                 f"chart repository {url}: plain http",
@@ -196,9 +202,8 @@ class ChartIndexes:
             )
         headers = {"User-Agent": USER_AGENT, "Accept": "application/x-yaml, text/yaml, */*"}
         headers["Accept-Encoding"] = "gzip"
-        authorization = self._authorization(config, env)
         with self._lock:
-            kept = self._kept.get(url)
+            kept = self._kept.get(key)
         if kept is not None:
             if kept.etag:
                 headers["If-None-Match"] = kept.etag
@@ -209,7 +214,7 @@ class ChartIndexes:
         transport = self._transport(config)
 
         def attempt() -> Reply:
-            return self._follow(transport, url, headers, authorization, deadline, limit)
+            return self._follow(transport, url, headers, authorization, deadline, limit, config.insecure)
 
         try:
             reply = _retry.call(
@@ -238,7 +243,7 @@ class ChartIndexes:
             raise RegistryProtocolError(f"chart repository {url}: unreadable index.yaml ({exc})") from None
         read = _Read(versions, reply.header("ETag"), reply.header("Last-Modified"))
         with self._lock:
-            self._kept[url] = read
+            self._kept[key] = read
         log.debug("chart_index_read", url=url, bytes=len(body), charts=len(versions))
         return read
 
@@ -259,10 +264,13 @@ class ChartIndexes:
         authorization: str | None,
         deadline: float,
         limit: int,
+        insecure: bool = False,
     ) -> Reply:
         """One attempt: the index, following redirects by hand. The credential goes with the
         first request only (to the configured origin); a redirected one goes without it, and
-        without the validators when it leaves the origin."""
+        without the validators when it leaves the origin. A redirect to plain http is followed
+        only where the index itself could be plain http (``insecure``, or loopback): else
+        anyone on the path could answer the versions in place of the https repository."""
         if self._aborted:
             raise RegistryUnavailable(f"chart repository {url}: stopping", hint="nothing was changed")
         target = url
@@ -296,6 +304,12 @@ class ChartIndexes:
                 raise RegistryProtocolError(f"chart repository {url}: unreadable redirect") from None
             if following.scheme not in ("http", "https"):
                 raise RegistryProtocolError(f"chart repository {url}: redirect to {following.scheme}")
+            if following.scheme == "http" and not (insecure or is_loopback_host(following.host)):
+                raise RegistryProtocolError(
+                    f"chart repository {url}: redirect to plain http ({following.host})",
+                    hint="ask the repository to redirect to https, or mark the host insecure "
+                    "under registries: in gitops-bot.yaml",
+                )
             ask = {k: v for k, v in ask.items() if k != "Authorization"}
             if not same_origin(following, url):
                 ask = {k: v for k, v in ask.items() if not k.startswith("If-")}

@@ -197,7 +197,7 @@ class BitbucketCloud:
             if not nxt:
                 return out
             url, query = self._same_api(nxt), {}
-        return out
+        raise _too_many_pages(path)
 
     def _same_api(self, link: Any) -> str:
         """A ``next`` link, only when it is on this API's origin and under its path."""
@@ -208,9 +208,15 @@ class BitbucketCloud:
                 f"{NAME} named a next page on another origin ({str(link)[:100]})",
                 hint="check forge.api_url",
             )
-        if not (target.path + "/").startswith(base.path.rstrip("/") + "/"):
+        # judged as it will be sent: httpx removes dot segments, so /2.0/../x goes to /x
+        try:
+            sent = httpx.URL(str(link))
+        except httpx.InvalidURL:
+            raise unexpected(NAME) from None
+        escaped = sent.raw_path.split(b"?", 1)[0].lower()  # %2e%2e: dots a server may undo
+        if b"%2e" in escaped or not (sent.path + "/").startswith(base.path.rstrip("/") + "/"):
             raise unexpected(NAME)
-        return str(link)
+        return str(sent)
 
     # -- pull requests -------------------------------------------------------------------
 
@@ -359,6 +365,14 @@ class BitbucketCloud:
         summary = item.get("summary")
         body = summary.get("raw") if isinstance(summary, dict) else item.get("description")
         return change_request(NAME, item.get("id"), url, head, item.get("title"), body, item)
+
+
+def _too_many_pages(path: str) -> ForgeUnavailable:
+    """A list longer than the pages read: a shortened list would hide a pull request (opened
+    again, or never closed), so it is a failure, not an answer."""
+    return ForgeUnavailable(
+        f"{NAME} listed more than {MAX_PAGES} pages for {path}", hint="check forge.api_url"
+    )
 
 
 def _uuids(accounts: Any) -> list[str]:

@@ -35,7 +35,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-from gitops_bot.core.errors import ForgeError, UsageError
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
@@ -111,7 +111,10 @@ def locate(fcfg: ForgeConfig, url: str) -> Remote:
     """``forge.api_url`` (the server) and ``forge.repository`` (``PROJECT/repository``), each
     falling back on what the remote URL says."""
     found = parse_remote(url)
-    server = (fcfg.api_url or (found.server if found else "")).rstrip("/")
+    # the token goes to this server: one read from an http clone URL is taken as https, as the
+    # other forges take a remote's web side; a server really on plain http is forge.api_url
+    guessed = "https://" + found.server.split("://", 1)[1] if found else ""
+    server = (fcfg.api_url or guessed).rstrip("/")
     if fcfg.repository:
         parts = fcfg.repository.split("/")
         if len(parts) != 2:
@@ -202,9 +205,12 @@ class BitbucketDataCenter:
             out += values
             nxt = data.get("nextPageStart")
             if data.get("isLastPage", True) or not isinstance(nxt, int) or nxt <= start:
-                break
+                return out
             start = nxt
-        return out
+        # a shortened list would hide a pull request (opened again, or never closed)
+        raise ForgeUnavailable(
+            f"{NAME} listed more than {MAX_PAGES} pages for {path}", hint="check forge.api_url"
+        )
 
     # -- pull requests -------------------------------------------------------------------
 
