@@ -219,9 +219,10 @@ def _differ(after: Mapping[str, object], before: Mapping[str, object]) -> tuple[
 def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...]) -> Entry:
     lines = commit.message.strip().splitlines()
     subject = lines[0] if lines else ""
-    found = _TRAILER.findall(commit.message)
-    if not found and len(commit.parents) > 1:
-        found = _TRAILER.findall(ws.messages(f"{commit.parents[0]}..{commit.parents[1]}"))
+    release = release_of(commit.message)
+    if release is None and len(commit.parents) > 1:
+        brought = ws.messages(f"{commit.parents[0]}..{commit.parents[1]}")
+        release = next((r for r in map(release_of, brought) if r is not None), None)
     pr = (
         _SQUASH_PR.search(subject)
         or _MERGE_PR.match(subject)
@@ -235,11 +236,19 @@ def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...
         time=commit.time,
         author=commit.author,
         subject=subject,
-        release=found[0] if found else None,
+        release=release,
         pull_request=int(pr.group(1)) if pr else None,
         images=after,
         changed=changed,
     )
+
+
+def release_of(message: str) -> str | None:
+    """The release id of a commit message: its last ``Gitops-Bot-Release:`` line. The bot writes
+    it at the end, and a forge's squash message keeps it below the text it quotes, so a line
+    that text carried in (a reason, an Argo CD message) never names the release."""
+    found = _TRAILER.findall(message)
+    return found[-1] if found else None
 
 
 def find(entries: Sequence[Entry], *, to: str | None, steps: int | None, environment: str) -> Entry:

@@ -262,8 +262,12 @@ def _verified_lines(changes: Sequence[Change]) -> list[str]:
 
 
 def _hold_lines(holds: Sequence[tuple[str, str | None]]) -> list[str]:
+    # a reason is one line here whatever was typed: a line break in it would start a line of
+    # the commit message, such as a trailer git and the ledger read
     return [
-        f"- hold `{image}`: {reason}" if reason is not None else f"- release the hold on `{image}`"
+        f"- hold `{image}`: {' '.join(reason.split())}"
+        if reason is not None
+        else f"- release the hold on `{image}`"
         for image, reason in holds
     ]
 

@@ -118,9 +118,10 @@ class History:
         )
         return {line[1:] for line in out.splitlines() if line.startswith("?")}
 
-    def messages(self, rev_range: str) -> str:
-        """The messages of the commits in ``a..b`` (what a merge commit brought in)."""
-        return run(self.store, "log", "--format=%B", rev_range, env=self.env, what="log")
+    def messages(self, rev_range: str) -> list[str]:
+        """The messages of the commits in ``a..b`` (what a merge commit brought in), newest first."""
+        out = run(self.store, "log", "-z", "--format=%B", rev_range, env=self.env, what="log")
+        return [m for m in out.split("\0") if m.strip()]
 
 
 class Checkout(History):
