@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.config import ArgoCDConfig, Config
+from gitops_bot.config import Config
 from gitops_bot.config import load as load_config
-from gitops_bot.core.errors import ConfigError, GateClosed, GitError, ServiceUnavailable, UsageError
+from gitops_bot.core.errors import ConfigError, GateClosed, GitError, UsageError
 from gitops_bot.core.model import Deployed
 from gitops_bot.gate import argocd
 from gitops_bot.release import holds, promotion
 from gitops_bot.release.ledger import Entry, find
 from gitops_bot.scm.git import Workspace
-from testkit.argocd_server import FakeArgoCD, application
+from testkit.argocd_server import application
 
 DIGEST = "sha256:" + "a" * 64
 OTHER = "sha256:" + "b" * 64
@@ -57,28 +57,6 @@ def test_gate_reports_sync_and_health() -> None:
         "Argo CD application s is Unknown, not Synced",
         "Argo CD application s is Unknown, not Healthy",
     ]
-
-
-def test_argocd_client_retries_server_errors_and_maps_the_rest() -> None:
-    with FakeArgoCD() as server:
-        server.apps["s"] = application("s", [])
-        cfg = ArgoCDConfig(server=server.url)
-        env = {"ARGOCD_AUTH_TOKEN": server.token}
-        client = argocd.ArgoCD(cfg, env)
-        server.fail_next = [503, 502]
-        assert client.application("s")["metadata"]["name"] == "s"
-        assert len(server.requests) == 3
-        server.fail_next = [500, 500, 500]
-        with pytest.raises(ServiceUnavailable, match="unavailable"):
-            client.application("s")
-        with pytest.raises(UsageError, match="has no application 'ghost'"):
-            client.application("ghost")
-        client.close()
-    with pytest.raises(UsageError, match=r"needs an Argo CD token in \$ARGOCD_AUTH_TOKEN"):
-        argocd.ArgoCD(cfg, {})
-    gone = argocd.ArgoCD(ArgoCDConfig(server="http://127.0.0.1:9"), env)
-    with pytest.raises(ServiceUnavailable):
-        gone.application("s")
 
 
 def test_holds_file_round_trips_in_canonical_form(tmp_path: Path) -> None:
