@@ -135,7 +135,7 @@ class TokenIssuer:
                 self._answer(200, {"access_token": token, "expires_in": issuer.expires_in})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     def stop(self) -> None:
