@@ -40,6 +40,7 @@ from gitops_bot.scm.forge import (
     create_or_adopt,
     decorate_steps,
     exchange_json,
+    lacks,
     split_remote,
     unexpected,
 )
@@ -441,10 +442,7 @@ def fit(body: str) -> str:
     return body[: MAX_DESCRIPTION - len(note)] + note
 
 
-def _no_assignees() -> None:
-    raise ForgeError(
-        "Azure DevOps pull requests have no assignees", status=None, hint="name them as reviewers instead"
-    )
+_no_assignees = lacks("Azure DevOps", "assignees", "name them as reviewers instead")
 
 
 def _message(body: bytes, reason: str) -> str:

@@ -52,6 +52,7 @@ from gitops_bot.scm.forge import (
     create_or_adopt,
     decorate_steps,
     exchange_json,
+    lacks,
     no_repository,
     project_path,
     unexpected,
@@ -381,18 +382,8 @@ def _uuids(accounts: Any) -> list[str]:
     return [a["uuid"] for a in accounts if isinstance(a, dict) and isinstance(a.get("uuid"), str)]
 
 
-def _no_labels() -> None:
-    raise ForgeError(
-        "Bitbucket pull requests have no labels",
-        status=None,
-        hint="remove pull_request.labels, or leave them for the other forges",
-    )
-
-
-def _no_assignees() -> None:
-    raise ForgeError(
-        "Bitbucket pull requests have no assignees", status=None, hint="name them as reviewers instead"
-    )
+_no_labels = lacks("Bitbucket", "labels", "remove pull_request.labels, or leave them for the other forges")
+_no_assignees = lacks("Bitbucket", "assignees", "name them as reviewers instead")
 
 
 def _message(body: bytes, reason: str) -> str:

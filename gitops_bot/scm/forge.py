@@ -149,6 +149,16 @@ def check_answer(name: str, status: int, headers: Mapping[str, str], size: int |
         raise ForgeUnavailable(f"{name} answered more than {MAX_BODY} bytes", hint="check forge.api_url")
 
 
+def lacks(platform: str, what: str, hint: str) -> Callable[[], None]:
+    """A ``decorate`` step for what a platform's pull requests do not have (labels, assignees):
+    it fails with the one line to fix, and ``decorate`` makes that the run's warning."""
+
+    def step() -> None:
+        raise ForgeError(f"{platform} pull requests have no {what}", status=None, hint=hint)
+
+    return step
+
+
 def refusal(name: str, status: int, message: str, hints: Mapping[int, str]) -> ForgeError:
     return ForgeError(
         redact(" ".join(f"{name} refused the request (HTTP {status}): {message}".split())[:300]),
