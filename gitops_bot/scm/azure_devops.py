@@ -42,6 +42,7 @@ from gitops_bot.scm.forge import (
     exchange_json,
     lacks,
     split_remote,
+    too_many_pages,
     unexpected,
 )
 from gitops_bot.scm.settings import ForgeConfig
@@ -282,8 +283,8 @@ class AzureDevOps:
             out += items
             token = headers.get("x-ms-continuationtoken", "")
             if not token and len(items) < PAGE:
-                break
-        return out
+                return out
+        raise too_many_pages(NAME, MAX_PAGES, path)
 
     # -- pull requests -------------------------------------------------------------------
 

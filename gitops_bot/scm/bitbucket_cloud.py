@@ -55,6 +55,7 @@ from gitops_bot.scm.forge import (
     lacks,
     no_repository,
     project_path,
+    too_many_pages,
     unexpected,
 )
 from gitops_bot.scm.settings import ForgeConfig
@@ -198,7 +199,7 @@ class BitbucketCloud:
             if not nxt:
                 return out
             url, query = self._same_api(nxt), {}
-        raise _too_many_pages(path)
+        raise too_many_pages(NAME, MAX_PAGES, path)
 
     def _same_api(self, link: Any) -> str:
         """A ``next`` link, only when it is on this API's origin and under its path."""
@@ -366,14 +367,6 @@ class BitbucketCloud:
         summary = item.get("summary")
         body = summary.get("raw") if isinstance(summary, dict) else item.get("description")
         return change_request(NAME, item.get("id"), url, head, item.get("title"), body, item)
-
-
-def _too_many_pages(path: str) -> ForgeUnavailable:
-    """A list longer than the pages read: a shortened list would hide a pull request (opened
-    again, or never closed), so it is a failure, not an answer."""
-    return ForgeUnavailable(
-        f"{NAME} listed more than {MAX_PAGES} pages for {path}", hint="check forge.api_url"
-    )
 
 
 def _uuids(accounts: Any) -> list[str]:

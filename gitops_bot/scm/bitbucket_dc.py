@@ -35,7 +35,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
@@ -50,6 +50,7 @@ from gitops_bot.scm.forge import (
     exchange_json,
     lacks,
     split_remote,
+    too_many_pages,
     unexpected,
 )
 from gitops_bot.scm.gitcli import BEARER
@@ -208,10 +209,7 @@ class BitbucketDataCenter:
             if data.get("isLastPage", True) or not isinstance(nxt, int) or nxt <= start:
                 return out
             start = nxt
-        # a shortened list would hide a pull request (opened again, or never closed)
-        raise ForgeUnavailable(
-            f"{NAME} listed more than {MAX_PAGES} pages for {path}", hint="check forge.api_url"
-        )
+        raise too_many_pages(NAME, MAX_PAGES, path)
 
     # -- pull requests -------------------------------------------------------------------
 

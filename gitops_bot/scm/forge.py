@@ -149,6 +149,12 @@ def check_answer(name: str, status: int, headers: Mapping[str, str], size: int |
         raise ForgeUnavailable(f"{name} answered more than {MAX_BODY} bytes", hint="check forge.api_url")
 
 
+def too_many_pages(name: str, pages: int, path: str) -> ForgeUnavailable:
+    """A list longer than the pages an adapter reads: a shortened list of pull requests would
+    hide one (opened again, or never closed), so it is a failure, not an answer."""
+    return ForgeUnavailable(f"{name} listed more than {pages} pages for {path}", hint="check forge.api_url")
+
+
 def lacks(platform: str, what: str, hint: str) -> Callable[[], None]:
     """A ``decorate`` step for what a platform's pull requests do not have (labels, assignees):
     it fails with the one line to fix, and ``decorate`` makes that the run's warning."""

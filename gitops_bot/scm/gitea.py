@@ -36,6 +36,7 @@ from gitops_bot.scm.forge import (
     no_repository,
     remote_project,
     remote_server,
+    too_many_pages,
     unexpected,
 )
 from gitops_bot.scm.issues import Issue
@@ -137,8 +138,8 @@ class Gitea:
                 raise unexpected(self.name)
             out += items
             if len(items) < PAGE:
-                break
-        return out
+                return out
+        raise too_many_pages(self.name, MAX_PAGES, path)
 
     # -- pull requests -------------------------------------------------------------------
 
