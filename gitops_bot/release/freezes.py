@@ -23,7 +23,7 @@ from gitops_bot.core import files
 from gitops_bot.core.errors import ConfigError, GateClosed, UsageError
 from gitops_bot.core.instants import parse_instant
 from gitops_bot.manifests import yamlguard
-from gitops_bot.release.holds import scalar
+from gitops_bot.release.holds import compose, null, scalar
 from gitops_bot.release.windows import Freeze, active_freeze
 
 FREEZES_FILE = "gitops-bot.freezes.yaml"
@@ -49,13 +49,8 @@ def load(config_root: Path) -> tuple[Freeze, ...]:
 
 def parse(text: str, filename: str) -> tuple[Freeze, ...]:
     """The freezes in ``text``; every reason taken as the text it is written as."""
-    yamlguard.check(text, filename, ConfigError)
-    try:
-        doc = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
-    if doc is None or _null(doc):
+    doc = compose(text, filename)
+    if doc is None:
         return ()
     if not isinstance(doc, yaml.MappingNode):
         raise ConfigError(filename, 1, "must map each frozen environment to its 'until' and 'reason'")
@@ -73,14 +68,10 @@ def parse(text: str, filename: str) -> tuple[Freeze, ...]:
         if until is None:
             raise ConfigError(filename, line, f"{env.value}: 'until' must be an RFC 3339 instant")
         reason = (
-            reason_node.value if isinstance(reason_node, yaml.ScalarNode) and not _null(reason_node) else ""
+            reason_node.value if isinstance(reason_node, yaml.ScalarNode) and not null(reason_node) else ""
         )
         out.append(Freeze(env.value, until, reason))
     return tuple(out)
-
-
-def _null(node: object) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def utc_text(when: datetime) -> str:

@@ -53,20 +53,15 @@ def parse(text: str, filename: str) -> Holds:
     reason ``1.10`` stays ``1.10``). PyYAML's Python composer, not libyaml's: a file this small
     costs nothing to read, and it reads back any escape the writer wrote (libyaml refuses a
     lone surrogate, which an undecodable argument can carry)."""
-    yamlguard.check(text, filename, ConfigError)
-    try:
-        doc = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
-    if doc is None or _null(doc):
+    doc = compose(text, filename)
+    if doc is None:
         return {}
     if not isinstance(doc, yaml.MappingNode):
         raise ConfigError(filename, 1, "must map each environment to its held images")
     out: Holds = {}
     for env, images in doc.value:
         line = env.start_mark.line + 1
-        if _null(images):
+        if null(images):
             continue
         if not isinstance(images, yaml.MappingNode):
             raise ConfigError(
@@ -81,11 +76,23 @@ def parse(text: str, filename: str) -> Holds:
                     k.start_mark.line + 1,
                     f"{env.value}: each hold is one line 'image: reason', not a list or mapping",
                 )
-        out[env.value] = {k.value: "" if _null(v) else v.value for k, v in images.value}
+        out[env.value] = {k.value: "" if null(v) else v.value for k, v in images.value}
     return out
 
 
-def _null(node: Any) -> bool:
+def compose(text: str, filename: str) -> yaml.Node | None:
+    """One of the bot's own files (holds, freezes) as YAML nodes, after the guards; None when it
+    holds nothing. A file that is not YAML is a ConfigError naming its line."""
+    yamlguard.check(text, filename, ConfigError)
+    try:
+        doc = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
+    return None if doc is None or null(doc) else doc
+
+
+def null(node: Any) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
