@@ -1,6 +1,7 @@
 """Helpers for the automatic-release tests (soak-then-promote, automatic rollback): the bot's
-clock set by the test, instants written as Argo CD writes them, and an environment's keys
-added to the promotion example's ``gitops-bot.yaml`` by a commit on main."""
+clock set by the test, instants written as Argo CD writes them, an environment's keys
+added to the promotion example's ``gitops-bot.yaml`` by a commit on main, and the release
+every one of them starts from (app 1.1.0 promoted to staging)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gitops_bot.core import instants
-from testkit.promotion_world import World, add_files
+from testkit.promotion_world import World, add_files, release_dev, run
 
 
 def start() -> datetime:
@@ -34,6 +35,14 @@ def configure(world: World, environment: str, lines: str) -> None:
     ``gitops-bot.yaml``, by a commit on main."""
     anchor = f"  - name: {environment}\n    path: overlays/{environment}\n"
     add_files(world, {}, ("gitops-bot.yaml", anchor, anchor + lines))
+
+
+def promoted_to_staging(capsys: pytest.CaptureFixture[str], world: World) -> None:
+    """app 1.1.0 pushed, released to dev and promoted to staging: the promotion pull request is
+    open (the test merges it, when and as it needs)."""
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    run(capsys, world, "promote", "dev", "staging")
 
 
 def running(world: World, environment: str) -> list[str]:

@@ -17,8 +17,8 @@ import pytest
 
 from gitops_bot.cli import main
 from testkit.argocd_server import application
-from testkit.promotion_world import World, add_files, release_dev, run
-from testkit.soak_clock import at, configure, rfc3339, running, start
+from testkit.promotion_world import World, add_files, run
+from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, start
 from testkit.update_world import git
 
 
@@ -30,9 +30,7 @@ def test_staging_soaks_an_hour_a_degraded_blip_restarts_the_clock_then_the_promo
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
-    world.push("app", "1.1.0")
-    release_dev(capsys, world)
-    run(capsys, world, "promote", "dev", "staging")
+    promoted_to_staging(capsys, world)
     world.merge_only_pr()
     images = running(world, "staging")
     digest = images[0].split("@")[1]
@@ -139,9 +137,7 @@ def test_a_hold_in_production_stops_the_automatic_promotion_as_it_stops_a_manual
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
-    world.push("app", "1.1.0")
-    release_dev(capsys, world)
-    run(capsys, world, "promote", "dev", "staging")
+    promoted_to_staging(capsys, world)
     world.merge_only_pr()
     run(capsys, world, "hold", "production", "example/app", "--reason", "load test running")
     world.merge_only_pr()
@@ -164,9 +160,7 @@ def test_argo_cd_unavailable_decides_nothing_and_the_run_still_succeeds(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
-    world.push("app", "1.1.0")
-    release_dev(capsys, world)
-    run(capsys, world, "promote", "dev", "staging")
+    promoted_to_staging(capsys, world)
     world.merge_only_pr()
     world.argocd.fail_next = [503, 503, 503]
     at(monkeypatch, start() + timedelta(days=1))
@@ -187,9 +181,7 @@ def test_outside_a_window_the_automatic_promotion_opens_without_auto_merge_then_
         "    windows:\n      timezone: UTC\n      deny:\n        - {days: [sat, sun]}\n",
     )
     add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", "pull_request:\n  auto_merge: squash\nargocd:\n"))
-    world.push("app", "1.1.0")
-    release_dev(capsys, world)
-    run(capsys, world, "promote", "dev", "staging")
+    promoted_to_staging(capsys, world)
     world.merge_only_pr()
     t0 = start()
     world.argocd.apps["app-staging"] = application(

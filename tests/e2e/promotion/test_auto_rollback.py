@@ -17,8 +17,8 @@ import pytest
 
 from testkit.argocd_server import application
 from testkit.hook_server import HookServer
-from testkit.promotion_world import World, add_files, release_dev, run
-from testkit.soak_clock import at, configure, rfc3339, start
+from testkit.promotion_world import World, add_files, run
+from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, start
 
 
 @pytest.fixture
@@ -38,9 +38,7 @@ def test_a_degraded_release_rolls_back_exactly_once_and_holds_the_bad_digest(
     audit = f"notifications:\n  - {{name: audit, type: webhook, url: '{hooks.url}/audit'}}\n"
     add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", audit + "argocd:\n"))
     before = world.overlay("staging")
-    world.push("app", "1.1.0")
-    release_dev(capsys, world)
-    run(capsys, world, "promote", "dev", "staging")
+    promoted_to_staging(capsys, world)
     world.merge_only_pr()
     bad = world.overlay("staging")
     bad_digest = next(ln.split(": ")[1] for ln in bad.splitlines() if "digest:" in ln)
@@ -110,9 +108,7 @@ def test_a_freeze_or_a_release_made_by_hand_is_not_rolled_back_automatically(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(world, "staging", "    auto_rollback: {after: 10m}\n")
-    world.push("app", "1.1.0")
-    release_dev(capsys, world)
-    run(capsys, world, "promote", "dev", "staging")
+    promoted_to_staging(capsys, world)
     world.merge_only_pr()
     t0 = start()
     world.argocd.apps["app-staging"] = application(

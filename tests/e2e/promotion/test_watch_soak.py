@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from testkit.argocd_server import application
-from testkit.promotion_world import World, add_files, release_dev, run
-from testkit.soak_clock import configure, rfc3339, running
+from testkit.promotion_world import World, add_files
+from testkit.soak_clock import configure, promoted_to_staging, rfc3339, running
 from testkit.watch_process import Proc, successes
 
 
@@ -45,9 +45,7 @@ def test_watch_restarted_mid_soak_keeps_the_soak_start_from_git_and_argo_cd(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
-    world.push("app", "1.1.0")
-    release_dev(capsys, world)
-    run(capsys, world, "promote", "dev", "staging")
+    promoted_to_staging(capsys, world)
     # staging's release landed half an hour ago (git keeps the author date of the squash)
     landed = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
     monkeypatch.setenv("GIT_AUTHOR_DATE", landed.isoformat())
