@@ -41,6 +41,7 @@ from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import USER_AGENT, Reply, Transport, exchange
 from gitops_bot.registry import credentials
 from gitops_bot.registry.chart_index import index_versions
+from gitops_bot.registry.memo import once
 from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
@@ -163,17 +164,7 @@ class ChartIndexes:
         config = config or self._settings(httpx.URL(url).netloc.decode("ascii"))
         authorization = self._authorization(config, self._env if env is None else env)
         key = (url, hashlib.sha256(authorization.encode()).hexdigest() if authorization else "")
-        with self._lock:
-            found = self._cycle.get(key)
-            first = found is None
-            if found is None:
-                found = self._cycle[key] = Future()
-        if first:
-            try:
-                found.set_result(self._read(url, key, limit, config, authorization))
-            except BaseException as exc:
-                found.set_exception(exc)
-        read = found.result()
+        read = once(self._cycle, self._lock, key, lambda: self._read(url, key, limit, config, authorization))
         if chart not in read.versions:
             raise RegistryAccessError(f"chart repository {repository} has no chart {chart!r}", status=404)
         return list(read.versions[chart])

@@ -71,15 +71,21 @@ class MemoClient(RegistryClient):
         return created
 
     def _once(self, key: tuple[str, ...], ask: Callable[[], T]) -> T:
-        with self._answers_lock:
-            found = self._answers.get(key)
-            first = found is None
-            if found is None:
-                found = self._answers[key] = Future()
-        if first:
-            try:
-                found.set_result(ask())
-            except BaseException as exc:  # remembered and re-raised to every asker
-                found.set_exception(exc)
-        result: T = found.result()
-        return result
+        return once(self._answers, self._answers_lock, key, ask)
+
+
+def once(table: dict[Any, Future[Any]], lock: threading.Lock, key: Any, ask: Callable[[], T]) -> T:
+    """``ask()`` run once per ``key`` in ``table``: the first asker runs it, everyone asking at
+    the same time or later waits for that answer, or for its failure, re-raised to each."""
+    with lock:
+        found = table.get(key)
+        first = found is None
+        if found is None:
+            found = table[key] = Future()
+    if first:
+        try:
+            found.set_result(ask())
+        except BaseException as exc:  # remembered and re-raised to every asker
+            found.set_exception(exc)
+    result: T = found.result()
+    return result
