@@ -244,7 +244,7 @@ def main() -> int:
                 with ConnectProxy() as proxy:
                     proxied = Child(cmd, {**env, "HTTP_PROXY": proxy.url}, kubectl_log)
                     rows.append(runs("via HTTP proxy", proxied, args.runs, args.repos, args.rtt, reg_pid))
-                    assert len(proxy.seen) >= rows[-1]["requests"], "the proxy did not see the requests"
+                    assert len(proxy.seen) >= int(rows[-1]["requests"]), "the proxy did not see the requests"
     loads += f", {os.getloadavg()[0]:.1f} at the end"
     print()
     print(
