@@ -111,6 +111,10 @@ def runs(
             print(proc.stderr[-3000:], file=sys.stderr)
             raise SystemExit(1)
         done = next(json.loads(ln) for ln in proc.stderr.splitlines() if '"plan_done"' in ln)
+        # the renders' wall (copying the repository, kubectl before and after), inside plan_done's
+        render_wall = sum(
+            float(json.loads(ln).get("seconds", 0)) for ln in proc.stderr.splitlines() if '"rendered"' in ln
+        )
         plan = json.loads(proc.stdout)
         assert plan["summary"]["updates"] == repos, plan["summary"]
         requests = int(done["registry_requests"])
@@ -123,7 +127,8 @@ def runs(
         registry.append(1000 * m.registry_cpu / requests)
         others.append(1000 * (m.registry_cpu + m.own_cpu) / requests)
         print(
-            f"{label} run {run + 1}: wall {m.wall:.2f} s, requests {requests} {done['by_status']}, "
+            f"{label} run {run + 1}: wall {m.wall:.2f} s (plan {float(done['seconds']):.2f} s, of which "
+            f"rendering {render_wall:.2f} s), requests {requests} {done['by_status']}, "
             f"CPU {proc.cpu:.2f} s = {cpu[-1]:.2f} ms/request (bot process {bot_cpu[-1]:.2f} ms/request, "
             f"kubectl {k.kubectl:.2f} s in {k.calls} runs{_peak(k)}), peak RSS {proc.peak_rss_mb:.0f} MB; "
             f"registry CPU {m.registry_cpu:.2f} s = {registry[-1]:.2f} ms/request, "
@@ -158,7 +163,7 @@ def _rss_cell(peak: float, found: list[kubectl_cpu.KubectlCpu]) -> str:
     kubectl's when kubectl's own peak reached it."""
     kubectl = max((k.peak_rss_mb for k in found if k.peak_rss_mb is not None), default=None)
     return f"{peak:.0f} MB" + (
-        " (kubectl's; the bot's is lower)" if kubectl is not None and kubectl >= peak else ""
+        " (kubectl's; the bot's own is not higher)" if kubectl is not None and kubectl >= peak else ""
     )
 
 
