@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -83,12 +83,17 @@ sys.exit(code if code >= 0 else 128 - code)
 """
 
 
-def run_child(cmd: list[str]) -> Finished:
-    """Run ``cmd`` to the end; its output, and its own peak RSS and CPU (see ``_REAPER``)."""
+def run_child(cmd: list[str], env: Mapping[str, str] | None = None) -> Finished:
+    """Run ``cmd`` to the end (in ``env``, default this process's environment); its output, and
+    its own peak RSS and CPU (see ``_REAPER``), which count the children it waited for too."""
     read, write = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
-            [sys.executable, "-S", "-c", _REAPER, str(write), *cmd], stdout=out, stderr=err, pass_fds=(write,)
+            [sys.executable, "-S", "-c", _REAPER, str(write), *cmd],
+            stdout=out,
+            stderr=err,
+            pass_fds=(write,),
+            env=None if env is None else dict(env),
         )
         os.close(write)
         with os.fdopen(read, "rb") as report:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "tests" / "data"  # golden cases, charts, real payloads and signatures
@@ -14,3 +17,14 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"))
     return path
+
+
+def bench_module(name: str) -> ModuleType:
+    """``bench/<name>.py``, loaded from its file: the benchmarks are scripts, not a package (they
+    import each other by bare name), and their helpers' tests load them this way."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # what dataclasses look their module up by
+    spec.loader.exec_module(module)
+    return module

@@ -41,6 +41,9 @@ class RegistryProcess:
     tls: tuple[Path, Path] | None = None  # (cert, key)
     # notification endpoints: [{name, url, headers, timeout, threshold, backoff, ignore}]
     notifications: list[dict[str, Any]] | None = None
+    # extra environment for the registry process (e.g. the Go runtime's GOGC, as an operator
+    # tunes a registry), over this process's own less its REGISTRY_* variables
+    env: dict[str, str] | None = None
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
@@ -81,6 +84,7 @@ class RegistryProcess:
         config_path.write_text(json.dumps(self.config()))  # JSON is YAML
         log = (self.root / "registry.log").open("wb")
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+        env.update(self.env or {})
         self.proc = subprocess.Popen(
             [find_binary(), "serve", str(config_path)], stdout=log, stderr=subprocess.STDOUT, env=env
         )

@@ -2,15 +2,19 @@
 bytes unchanged both ways and ends each direction's stream as its sender did; the HTTP proxy
 forwards a client's plain-http requests over one kept-alive upstream connection (as a real
 proxy pools them), each answer framed whole, so the proxied run measures the bot and not a
-connection opened per request."""
+connection opened per request. The registry process takes the extra environment the bench
+tunes it with."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
+import pytest
 
 from testkit.connect_proxy import ConnectProxy
 from testkit.oci import Pusher
@@ -86,3 +90,25 @@ def test_the_proxy_keeps_one_upstream_connection_for_a_client_s_requests(registr
     assert answers[2].json()["config"]["digest"].startswith("sha256:")
     assert len(proxy.seen) == 5
     assert relay.connections == 1  # one upstream connection carried all five
+
+
+def test_the_registry_process_gets_the_extra_environment_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The latency bench tunes the registry's Go collector (GOGC) as an operator would: the
+    variable reaches the registry process on top of this process's environment less its
+    REGISTRY_* variables (they would override the generated config); without ``env`` the
+    registry gets exactly that environment, as before."""
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.setenv("REGISTRY_HTTP_ADDR", "127.0.0.1:1")  # would move the registry off its port
+    inherited = {f"{k}={v}".encode() for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+
+    def environment(reg: RegistryProcess) -> set[bytes]:
+        assert reg.proc is not None
+        assert httpx.get(f"{reg.url}/v2/", timeout=10).status_code == 200
+        return set(Path(f"/proc/{reg.proc.pid}/environ").read_bytes().split(b"\0")) - {b""}
+
+    with RegistryProcess(tmp_path / "tuned", env={"GOGC": "400"}) as tuned:
+        assert environment(tuned) == inherited | {b"GOGC=400"}
+    with RegistryProcess(tmp_path / "plain") as plain:
+        assert environment(plain) == inherited
