@@ -15,7 +15,7 @@ import contextvars
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import httpcore
@@ -23,18 +23,24 @@ import httpcore
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("net_deadline", default=None)
 
 
-@contextlib.contextmanager
-def until(deadline: float | None) -> Iterator[None]:
+class until:  # noqa: N801 - used as a function: ``with until(t):``
     """Every outbound socket operation inside ends by ``deadline`` (``time.monotonic()``);
-    an enclosing, earlier deadline still holds."""
-    outer = _DEADLINE.get()
-    if deadline is not None and outer is not None:
-        deadline = min(deadline, outer)
-    token = _DEADLINE.set(deadline if deadline is not None else outer)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
+    an enclosing, earlier deadline still holds. A class, not a generator context manager:
+    it is entered once per request."""
+
+    __slots__ = ("_deadline", "_token")
+
+    def __init__(self, deadline: float | None) -> None:
+        self._deadline = deadline
+
+    def __enter__(self) -> None:
+        deadline, outer = self._deadline, _DEADLINE.get()
+        if outer is not None and (deadline is None or outer < deadline):
+            deadline = outer
+        self._token = _DEADLINE.set(deadline)
+
+    def __exit__(self, *exc: object) -> None:
+        _DEADLINE.reset(self._token)
 
 
 def left() -> float | None:
@@ -123,14 +129,19 @@ class _Stream(httpcore.NetworkStream):
             raise Aborted("stopping")
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        self._check()
+        backend = self._backend
+        if backend.aborted:
+            raise Aborted("stopping")
         data = self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
-        self._check()
+        if backend.aborted:
+            raise Aborted("stopping")
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._check()
-        self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+        if self._backend.aborted:
+            raise Aborted("stopping")
+        if buffer:  # h11 hands over empty writes (a bodiless request's end): no clock, no call
+            self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._backend._forget(self)

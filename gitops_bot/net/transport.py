@@ -200,25 +200,31 @@ class Transport(httpx.BaseTransport):
                 target=b"/" + target.encode("ascii"),
             ),
             headers=head,
-            content=body or None,
+            # no body: an empty iterable, so h11 is handed no empty Data event to frame and write
+            content=body or (),
             extensions={
                 "timeout": {"connect": connect_timeout, "read": timeout, "write": timeout, "pool": timeout}
             },
         )
-        with _deadline.until(time.monotonic() + timeout), map_httpcore_exceptions():
-            origin = self._direct.get(scheme + "//" + netloc, _UNKNOWN)
-            if origin is _UNKNOWN:
-                origin = self._direct_origin(scheme + "//" + netloc, url, request.url.origin)
-            if origin is None:
-                response = self._shard(url, https)._pool.handle_request(request)
-                chunks = _read(response, limit)
-            else:
-                connection = origin.take(timeout)
-                try:
-                    response = connection.handle_request(request)
+        with _deadline.until(time.monotonic() + timeout):
+            try:
+                origin = self._direct.get(scheme + "//" + netloc, _UNKNOWN)
+                if origin is _UNKNOWN:
+                    origin = self._direct_origin(scheme + "//" + netloc, url, request.url.origin)
+                if origin is None:
+                    response = self._shard(url, https)._pool.handle_request(request)
                     chunks = _read(response, limit)
-                finally:
-                    origin.give(connection)
+                else:
+                    connection = origin.take(timeout)
+                    try:
+                        response = connection.handle_request(request)
+                        chunks = _read(response, limit)
+                    finally:
+                        origin.give(connection)
+            except Exception:
+                # httpcore's exceptions as httpx's (the mapping entered only when one is raised)
+                with map_httpcore_exceptions():
+                    raise
         reason = response.extensions.get("reason_phrase", b"")
         return Reply(
             response.status,
