@@ -24,7 +24,7 @@ import httpcore
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("net_deadline", default=None)
 
 
-class until:  # noqa: N801 - used as a function: ``with until(t):``
+class until:  # lower case: used as a function, ``with until(t):``
     """Every outbound socket operation inside ends by ``deadline`` (``time.monotonic()``);
     an enclosing, earlier deadline still holds. A class, not a generator context manager:
     it is entered once per request."""

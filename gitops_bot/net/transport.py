@@ -236,14 +236,14 @@ class Transport(httpx.BaseTransport):
 
     def _direct_origin(self, key: str, url: str, origin: httpcore.Origin) -> _direct.Origin | None:
         with self._lock:
-            found = self._direct.get(key, _UNKNOWN)
-            if found is _UNKNOWN:
-                https = origin.scheme == b"https"
-                found = None
-                if self._proxy(url) is None and not (https and self._http2):
-                    context = self._context() if https else None
-                    found = _direct.Origin(origin, self.backend, context, self._max)
-                self._direct[key] = found
+            if key in self._direct:
+                return self._direct[key]
+            https = origin.scheme == b"https"
+            found = None
+            if self._proxy(url) is None and not (https and self._http2):
+                context = self._context() if https else None
+                found = _direct.Origin(origin, self.backend, context, self._max)
+            self._direct[key] = found
             return found
 
     def close(self) -> None:

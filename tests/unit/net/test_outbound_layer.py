@@ -197,7 +197,9 @@ def test_the_direct_path_opens_no_more_connections_than_its_limit() -> None:
     with HostileRegistry({"/": Answer(body=b"{}", hang=0.05)}) as server:
         t = Transport(env={}, max_connections=2)
         threads = [
-            threading.Thread(target=exchange, args=(t, "GET", server.url + f"/{i}", {}), kwargs={"timeout": 10})
+            threading.Thread(
+                target=exchange, args=(t, "GET", server.url + f"/{i}", {}), kwargs={"timeout": 10}
+            )
             for i in range(6)
         ]
         for thread in threads:
