@@ -45,18 +45,22 @@ class Origin:
         ``timeout`` seconds). Give it back with :meth:`give`, whatever happens."""
         if not self._slots.acquire(timeout=timeout):
             raise httpcore.PoolTimeout("no connection free in time")
-        idle = self._idle
-        while idle:
-            try:
-                connection = idle.pop()
-            except IndexError:  # another thread took the last one
-                break
-            if connection.is_idle() and not connection.has_expired():
-                return connection
-            connection.close()
-        return httpcore.HTTPConnection(
-            self.origin, ssl_context=self._ssl, keepalive_expiry=KEEPALIVE, network_backend=self._backend
-        )
+        try:
+            idle = self._idle
+            while idle:
+                try:
+                    connection = idle.pop()
+                except IndexError:  # another thread took the last one
+                    break
+                if connection.is_idle() and not connection.has_expired():
+                    return connection
+                connection.close()
+            return httpcore.HTTPConnection(
+                self.origin, ssl_context=self._ssl, keepalive_expiry=KEEPALIVE, network_backend=self._backend
+            )
+        except BaseException:
+            self._slots.release()
+            raise
 
     def give(self, connection: httpcore.HTTPConnection) -> None:
         """``connection`` back after its response was closed: kept if it can carry another
