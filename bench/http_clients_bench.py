@@ -2,8 +2,10 @@
 real registry process (loopback, sequential, so only the client's cost differs).
 
 - ``gitops-bot``: RegistryClient.resolve_digest (HEAD) over gitops_bot.net's Transport
-  (httpcore's pool driven directly + the deadline backend + the session's auth/redirect flow +
-  checks);
+  (httpcore's connections below its pool + the deadline backend + the session's auth/redirect
+  flow + checks);
+- ``httpcore``: a bare httpcore.ConnectionPool HEAD (the maintained core the bot sits on: what
+  the bot's layers add is the difference);
 - ``httpx``: a bare httpx.Client HEAD;
 - ``urllib3``: a bare urllib3.PoolManager HEAD (urllib3 2.x, as requests uses it).
 
@@ -18,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpcore
 import httpx
 import urllib3
 
@@ -60,6 +63,13 @@ def main() -> int:
                 "gitops-bot (httpcore + net layers)",
                 args.requests,
                 lambda: c.resolve_digest("bench/app", "1.0.0"),
+            )
+        with httpcore.ConnectionPool() as core:
+            head = [(b"Accept", ACCEPT.encode("ascii"))]
+            timed(
+                "httpcore.ConnectionPool",
+                args.requests,
+                lambda: core.request("HEAD", url, headers=head),
             )
         with httpx.Client() as h:
             timed("httpx.Client", args.requests, lambda: h.head(url, headers={"Accept": ACCEPT}))

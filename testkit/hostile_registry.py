@@ -35,6 +35,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    peer: int = 0  # the client's port: which connection the request came on
 
 
 Route = Answer | Callable[[Seen], Answer]
@@ -55,7 +56,7 @@ class HostileRegistry(JSONServer):
                 pass
 
             def _do(self) -> None:
-                seen = Seen(self.command, self.path, dict(self.headers))
+                seen = Seen(self.command, self.path, dict(self.headers), self.client_address[1])
                 owner.seen.append(seen)
                 try:
                     owner._answer(self, seen)

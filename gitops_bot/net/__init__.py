@@ -11,6 +11,8 @@ same everywhere.
 * :mod:`.transport` ``Transport``: an ``httpx.BaseTransport`` over httpx's own, with the three
   above; ``client()`` an ``httpx.Client`` over it; ``fetch()`` one call with a total deadline
   and a streamed, capped body; ``send()`` the same for one exchange on a bare transport.
+* :mod:`.direct` ``Origin``: a registry origin's connections for ``Transport.exchange``,
+  httpcore's own, kept on a stack below its pool (no proxy, no HTTP/2).
 * :mod:`.limits` ``read_capped`` (stream, stop at the cap), ``loads`` (JSON with a depth bound).
 * :mod:`.retry` THE retry policy of every outbound call (429/5xx/connect errors, Retry-After
   bounded, within a deadline).

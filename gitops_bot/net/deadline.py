@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import select
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import httpcore
@@ -23,18 +24,24 @@ import httpcore
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("net_deadline", default=None)
 
 
-@contextlib.contextmanager
-def until(deadline: float | None) -> Iterator[None]:
+class until:  # lower case: used as a function, ``with until(t):``
     """Every outbound socket operation inside ends by ``deadline`` (``time.monotonic()``);
-    an enclosing, earlier deadline still holds."""
-    outer = _DEADLINE.get()
-    if deadline is not None and outer is not None:
-        deadline = min(deadline, outer)
-    token = _DEADLINE.set(deadline if deadline is not None else outer)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
+    an enclosing, earlier deadline still holds. A class, not a generator context manager:
+    it is entered once per request."""
+
+    __slots__ = ("_deadline", "_token")
+
+    def __init__(self, deadline: float | None) -> None:
+        self._deadline = deadline
+
+    def __enter__(self) -> None:
+        deadline, outer = self._deadline, _DEADLINE.get()
+        if outer is not None and (deadline is None or outer < deadline):
+            deadline = outer
+        self._token = _DEADLINE.set(deadline)
+
+    def __exit__(self, *exc: object) -> None:
+        _DEADLINE.reset(self._token)
 
 
 def left() -> float | None:
@@ -97,7 +104,9 @@ class Backend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
     def _track(self, inner: httpcore.NetworkStream) -> _Stream:
-        stream = _Stream(inner, self)
+        sock = inner.get_extra_info("socket")
+        # a plain TCP socket (not TLS: ssl.SSLSocket is a subclass) is read and written here
+        stream = _PlainStream(inner, self, sock) if type(sock) is socket.socket else _Stream(inner, self)
         with self._lock:
             self._live.add(stream)
         if self.aborted:
@@ -123,14 +132,19 @@ class _Stream(httpcore.NetworkStream):
             raise Aborted("stopping")
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        self._check()
+        backend = self._backend
+        if backend.aborted:
+            raise Aborted("stopping")
         data = self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
-        self._check()
+        if backend.aborted:
+            raise Aborted("stopping")
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._check()
-        self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+        if self._backend.aborted:
+            raise Aborted("stopping")
+        if buffer:  # h11 hands over empty writes (a bodiless request's end): no clock, no call
+            self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._backend._forget(self)
@@ -149,3 +163,57 @@ class _Stream(httpcore.NetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
+
+
+class _PlainStream(_Stream):
+    """A plain TCP connection's reads and writes on its non-blocking socket: a write is one
+    ``send`` (a socket with a timeout first waits in ``poll`` to be writable, which it nearly
+    always is), a read one ``poll`` and one ``recv``; no ``settimeout`` per operation. Each of
+    those calls lets another thread take the interpreter, and in a plan's 32 threads taking it
+    back costs more than the call. The timeout and the deadline bound every wait, as before."""
+
+    def __init__(self, inner: httpcore.NetworkStream, backend: Backend, sock: socket.socket) -> None:
+        super().__init__(inner, backend)
+        sock.setblocking(False)
+        self._sock = sock
+        self._readable = select.poll()
+        self._readable.register(sock, select.POLLIN)
+        self._writable = select.poll()
+        self._writable.register(sock, select.POLLOUT)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        backend = self._backend
+        if backend.aborted:
+            raise Aborted("stopping")
+        wait = _clamp(timeout, httpcore.ReadTimeout)
+        try:
+            while True:
+                if not self._readable.poll(None if wait is None else wait * 1000):
+                    raise httpcore.ReadTimeout("timed out")
+                try:
+                    data = self._sock.recv(max_bytes)
+                    break
+                except BlockingIOError:  # woken without data after all: wait again
+                    wait = _clamp(timeout, httpcore.ReadTimeout)
+        except OSError as exc:
+            raise httpcore.ReadError(exc) from exc
+        if backend.aborted:
+            raise Aborted("stopping")
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if self._backend.aborted:
+            raise Aborted("stopping")
+        if not buffer:
+            return
+        wait = _clamp(timeout, httpcore.WriteTimeout)
+        try:
+            while buffer:
+                try:
+                    buffer = buffer[self._sock.send(buffer) :]
+                except BlockingIOError:  # the send buffer is full: wait until it drains
+                    if not self._writable.poll(None if wait is None else wait * 1000):
+                        raise httpcore.WriteTimeout("timed out") from None
+                    wait = _clamp(timeout, httpcore.WriteTimeout)
+        except OSError as exc:
+            raise httpcore.WriteError(exc) from exc

@@ -26,6 +26,7 @@ import httpx
 from httpx._transports.default import map_httpcore_exceptions
 
 from gitops_bot.net import deadline as _deadline
+from gitops_bot.net import direct as _direct
 from gitops_bot.net.limits import TooLarge, read_capped
 from gitops_bot.net.proxy import proxy_for
 from gitops_bot.net.tls import ssl_context as _ssl_context
@@ -91,6 +92,9 @@ class Transport(httpx.BaseTransport):
         # started with does not change under it, and reading and matching it (``NO_PROXY``
         # entries, the URL split) for each of thousands of requests cost more than the pool
         self._proxies: dict[str, str | None] = {}
+        # origin -> its connections for exchange() below httpcore's pool (see .direct), or None
+        # where the pool serves it (a proxy, HTTP/2)
+        self._direct: dict[str, _direct.Origin | None] = {}
 
     def abort(self) -> None:
         """SIGTERM: every call in flight ends, none starts."""
@@ -196,27 +200,31 @@ class Transport(httpx.BaseTransport):
                 target=b"/" + target.encode("ascii"),
             ),
             headers=head,
-            content=body or None,
+            # no body: an empty iterable, so h11 is handed no empty Data event to frame and write
+            content=body or (),
             extensions={
                 "timeout": {"connect": connect_timeout, "read": timeout, "write": timeout, "pool": timeout}
             },
         )
-        shard = self._shard(url, https)
-        with _deadline.until(time.monotonic() + timeout), map_httpcore_exceptions():
-            response = shard._pool.handle_request(request)
+        with _deadline.until(time.monotonic() + timeout):
             try:
-                size = 0
-                length = next((v for k, v in response.headers if k.lower() == b"content-length"), b"")
-                if length.isdigit() and int(length) > limit:
-                    raise TooLarge(limit)
-                chunks = []
-                for chunk in response.stream:  # type: ignore[union-attr]
-                    size += len(chunk)
-                    if size > limit:
-                        raise TooLarge(limit)
-                    chunks.append(chunk)
-            finally:
-                response.close()
+                origin = self._direct.get(scheme + "//" + netloc, _UNKNOWN)
+                if origin is _UNKNOWN:
+                    origin = self._direct_origin(scheme + "//" + netloc, url, request.url.origin)
+                if origin is None:
+                    response = self._shard(url, https)._pool.handle_request(request)
+                    chunks = _read(response, limit)
+                else:
+                    connection = origin.take(timeout)
+                    try:
+                        response = connection.handle_request(request)
+                        chunks = _read(response, limit)
+                    finally:
+                        origin.give(connection)
+            except Exception:
+                # httpcore's exceptions as httpx's (the mapping entered only when one is raised)
+                with map_httpcore_exceptions():
+                    raise
         reason = response.extensions.get("reason_phrase", b"")
         return Reply(
             response.status,
@@ -226,13 +234,51 @@ class Transport(httpx.BaseTransport):
             reason.decode("latin-1") if isinstance(reason, bytes) else "",
         )
 
+    def _direct_origin(self, key: str, url: str, origin: httpcore.Origin) -> _direct.Origin | None:
+        with self._lock:
+            if key in self._direct:
+                return self._direct[key]
+            https = origin.scheme == b"https"
+            found = None
+            if self._proxy(url) is None and not (https and self._http2):
+                context = self._context() if https else None
+                found = _direct.Origin(origin, self.backend, context, self._max)
+            self._direct[key] = found
+            return found
+
     def close(self) -> None:
         with self._lock:
             routes = list(self._routes.values())
             self._routes.clear()
+            origins = [o for o in self._direct.values() if o is not None]
+            self._direct.clear()
+        for origin in origins:
+            origin.close()
         for shards in routes:
             for r in shards:
                 r.close()
+
+
+_UNKNOWN: Any = object()  # an origin Transport.exchange has not met yet
+
+
+def _read(response: httpcore.Response, limit: int) -> list[bytes]:
+    """The body's chunks, stopped at ``limit`` bytes (:class:`TooLarge`); the response is
+    closed whatever happens (which releases its connection)."""
+    try:
+        length = next((v for k, v in response.headers if k.lower() == b"content-length"), b"")
+        if length.isdigit() and int(length) > limit:
+            raise TooLarge(limit)
+        chunks = []
+        size = 0
+        for chunk in response.stream:  # type: ignore[union-attr]
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(limit)
+            chunks.append(chunk)
+        return chunks
+    finally:
+        response.close()
 
 
 @dataclass

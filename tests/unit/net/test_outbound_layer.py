@@ -3,6 +3,7 @@ deadlines, capped bodies, bounded JSON, origin-bound credentials, the one retry 
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -157,6 +158,80 @@ def test_abort_ends_a_direct_call_in_flight_and_refuses_new_ones() -> None:
         assert errors and isinstance(errors[0], httpx.TransportError)
         with pytest.raises(httpx.TransportError):
             exchange(t, "GET", server.url + "/x", {}, timeout=60)
+
+
+def test_the_direct_path_reuses_one_connection_for_requests_one_after_another() -> None:
+    with HostileRegistry({"/": Answer(body=b"{}")}) as server:
+        t = Transport(env={})
+        for path in ("/a", "/b", "/c"):
+            assert exchange(t, "GET", server.url + path, {}, timeout=10).body == b"{}"
+        exchange(t, "HEAD", server.url + "/d", {}, timeout=10)
+        t.close()
+    assert len({s.peer for s in server.seen}) == 1
+
+
+def test_the_direct_path_never_sends_on_a_connection_the_server_said_it_closes() -> None:
+    with HostileRegistry({"/bye": Answer(body=b"1", headers={"Connection": "close"}, close=True)}) as server:
+        server.routes["/ok"] = Answer(body=b"2")
+        t = Transport(env={})
+        assert exchange(t, "GET", server.url + "/bye", {}, timeout=10).body == b"1"
+        assert exchange(t, "GET", server.url + "/ok", {}, timeout=10).body == b"2"
+        t.close()
+    assert server.seen[0].peer != server.seen[1].peer
+
+
+def test_the_direct_path_drops_a_connection_whose_answer_was_cut_at_its_cap() -> None:
+    """A body left half-read cannot be the next request's answer: its connection is closed."""
+    with HostileRegistry({"/big": Answer(body=b"x" * 5000), "/ok": Answer(body=b"{}")}) as server:
+        t = Transport(env={})
+        with pytest.raises(limits.TooLarge):
+            exchange(t, "GET", server.url + "/big", {}, timeout=10, limit=100)
+        assert exchange(t, "GET", server.url + "/ok", {}, timeout=10).body == b"{}"
+        t.close()
+    assert server.seen[0].peer != server.seen[1].peer
+
+
+def test_the_direct_path_opens_no_more_connections_than_its_limit() -> None:
+    """Six threads at once through a transport of two connections: requests wait for a free
+    connection rather than opening more."""
+    with HostileRegistry({"/": Answer(body=b"{}", hang=0.05)}) as server:
+        t = Transport(env={}, max_connections=2)
+        threads = [
+            threading.Thread(
+                target=exchange, args=(t, "GET", server.url + f"/{i}", {}), kwargs={"timeout": 10}
+            )
+            for i in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        t.close()
+    assert len(server.seen) == 6
+    assert len({s.peer for s in server.seen}) <= 2
+
+
+def test_a_closed_transport_closes_its_idle_connections_and_still_answers() -> None:
+    with HostileRegistry({"/": Answer(body=b"{}")}) as server:
+        t = Transport(env={})
+        exchange(t, "GET", server.url + "/a", {}, timeout=10)
+        (origin,) = [o for o in t._direct.values() if o is not None]
+        (connection,) = origin._idle
+        t.close()
+        assert connection.is_closed() and not origin._idle
+        assert exchange(t, "GET", server.url + "/b", {}, timeout=10).body == b"{}"
+        t.close()
+
+
+def test_a_body_the_server_never_reads_ends_at_the_deadline() -> None:
+    """Writes are bounded too: a server that accepts and never reads fills the send buffers,
+    and the request ends as a timeout at its deadline instead of waiting forever."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        host, port = listener.getsockname()[:2]
+        t = Transport(env={})
+        with pytest.raises(httpx.TimeoutException):
+            exchange(t, "POST", f"http://{host}:{port}/token", {}, b"x" * (64 << 20), timeout=0.3)
+        t.close()
 
 
 def test_deeply_nested_json_is_a_value_error_not_a_recursion_error() -> None:
