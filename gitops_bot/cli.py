@@ -109,8 +109,8 @@ def _plan(args: argparse.Namespace) -> Result:
             plan = auto.with_decisions(app, plan, args.envs, os.environ)
         rendered: tuple[Rendered, ...] = ()
         if _format(args) is Format.JSON and plan.updates:
-            # only then: the edits reuse update's engine, whose import brings the forge clients
-            from gitops_bot.commands.update import rendered_of
+            # only then: the editors and the renderer (not update's delivery or forge clients)
+            from gitops_bot.engine.edits import rendered_of
 
             rendered = rendered_of(app, plan)
     finally:
