@@ -41,7 +41,7 @@ def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     guard.precheck(text, filename, ManifestError)
     root = _composed(filename, lambda: yaml.compose(text, Loader=_Loader))
     if not reread or "&" in text:
-        guard.check_nodes([root], filename, ManifestError)
+        guard.check_nodes([root], filename, ManifestError, aliases="*" in text)
     if not reread:
         _memo.put(False, text, [root])
     return root
@@ -54,7 +54,7 @@ def compose_all(text: str, filename: str, *, reread: bool = False) -> list[Any]:
     guard.precheck(text, filename, ManifestError)
     docs = _composed(filename, lambda: list(yaml.compose_all(text, Loader=_Loader)))
     if not reread or "&" in text:
-        guard.check_nodes(docs, filename, ManifestError)
+        guard.check_nodes(docs, filename, ManifestError, aliases="*" in text)
     found = [d for d in docs if d is not None]
     if not reread:
         _memo.put(True, text, found)
