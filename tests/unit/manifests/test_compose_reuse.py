@@ -113,7 +113,6 @@ _VALUES = [
 def test_every_scalar_gets_the_tag_pyyamls_own_resolution_gives(value: str) -> None:
     """The composer's tag resolution, trimmed to what the safe loader registers, gives every
     node the tag PyYAML's general resolution gives it."""
-    import yaml
 
     text = f"k: {value}\nl: [{value}]\n" if value not in ("*", "&a x") else f"k: {value!r}\n"
     assert nodes.plain(nodes.compose(text, "v.yaml", reread=True)) == nodes.plain(
