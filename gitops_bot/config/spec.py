@@ -153,7 +153,8 @@ def read(section: Section[T], v: Values) -> T:
 
 
 def _field(f: Field, v: Values) -> Any:
-    if v.node.get(f.key) is None and f.required:
+    # once per key of every image of a 1,000-image file (17,000 calls): the common case first
+    if f.required and v.node.get(f.key) is None:
         if isinstance(f.required, str):
             raise v.error(v.line, f.required)
         raise v.error(v.line_of(), f"{v.what} needs '{f.key}'")
@@ -161,6 +162,8 @@ def _field(f: Field, v: Values) -> Any:
     if isinstance(default, Same):
         default = v.same(default.key)
     value = f.kind.read(v, f.key, default)
+    if not f.rules:
+        return value
     for item in f.kind.each(value):
         for rule in f.rules:
             problem = rule.problem(item)

@@ -19,18 +19,16 @@ and the release is delivered through the worktree as before.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.errors import GitError, GitOpsBotError, PushRejected
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.core.model import ArtifactKind, WriteMode
-from gitops_bot.engine.app import App, chart_context
-from gitops_bot.manifests import charts, images
-from gitops_bot.manifests.edit import Unwritten
+from gitops_bot.core.model import WriteMode
+from gitops_bot.engine.app import App
+from gitops_bot.engine.edits import edit
 from gitops_bot.release.proposal import Release
-from gitops_bot.render import tools as renderer
 from gitops_bot.scm import gitbatch
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
@@ -58,91 +56,6 @@ Result = Branch | GitOpsBotError | None
 def commit_message(cfg: Config, rel: Release) -> str:
     signoff = cfg.git.author if cfg.git.signoff else None
     return redact(rel.commit_message(cfg.git.message, signoff=signoff))
-
-
-def unwritten_warning(u: Unwritten) -> str:
-    """An image whose policy pins a digest that the file has no place for: written tag-only,
-    and said so in the output and the PR body."""
-    where = "a digest key beside the tag, or helm.digest" if u.site == "helm" else 'a ":digest" marker'
-    return f"{u.message()} (pinned tag-only: add {where} for it)"
-
-
-def edit(
-    app: App, rel: Release, root: Path, texts: Mapping[Path, str], specs: Sequence[images.ImageSpec]
-) -> tuple[Release, dict[Path, str]]:
-    """``rel``'s edits of an environment's files (``texts``: each file's current text by its
-    path under the worktree ``root``, in :meth:`App.files` order); returns the release with the
-    files that actually hold each image, and the new text of each file that changes."""
-    updates = [
-        images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest)
-        for c in rel.changes
-        if c.kind is ArtifactKind.IMAGE
-    ]
-    touched: dict[str, list[str]] = {}
-    warnings: dict[str, list[str]] = {}
-    written: dict[Path, str] = {}
-    for path, text in texts.items():
-        if not updates:
-            break
-        result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
-        rel_path = path.relative_to(root).as_posix()
-        for image in result.images:
-            touched.setdefault(image, []).append(rel_path)
-        for u in result.unwritten:
-            warnings.setdefault(u.image, []).append(unwritten_warning(replace(u, file=rel_path)))
-        if result.text != text:
-            written[path] = result.text
-    chart_changes = {c.image: c.to_tag for c in rel.changes if c.kind is ArtifactKind.CHART and c.to_tag}
-    if chart_changes:
-        for chart, rel_path in _edit_charts(app, root, texts, written, chart_changes):
-            touched.setdefault(chart, []).append(rel_path)
-    changes = [
-        replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
-        for c in rel.changes
-    ]
-    rel = replace(rel, changes=tuple(changes))
-    return _with_render(app, rel, root, texts, written) if written else rel, written
-
-
-def _edit_charts(
-    app: App, root: Path, texts: Mapping[Path, str], written: dict[Path, str], versions: Mapping[str, str]
-) -> list[tuple[str, str]]:
-    """The chart versions written into every site of each changed chart (on top of the image
-    edits in ``written``), and the ``Chart.lock`` beside an edited ``Chart.yaml`` relocked;
-    returns (chart, file) for each file that holds a changed chart."""
-    specs = app.chart_specs()
-    changes = {specs[name]: version for name, version in versions.items() if name in specs}
-    current = {path: written.get(path, text) for path, text in texts.items()}
-    flux, releases = chart_context(current)
-    held: list[tuple[str, str]] = []
-    for path, text in current.items():
-        if path.name == "Chart.lock":
-            continue
-        rel_path = path.relative_to(root).as_posix()
-        sites = charts.read(text, str(path), list(changes), repositories=flux, releases=releases)
-        held += [(name, rel_path) for name in dict.fromkeys(s.chart.name for s in sites)]
-        new = charts.write(text, str(path), changes, repositories=flux, releases=releases)
-        if new == text:
-            continue
-        written[path] = new
-        lock = path.with_name("Chart.lock")
-        if path.name == "Chart.yaml" and lock in current:
-            relocked = charts.relock(new, current[lock], changes)
-            if relocked != texts[lock]:
-                written[lock] = relocked
-    return held
-
-
-def _with_render(
-    app: App, rel: Release, root: Path, texts: Mapping[Path, str], written: Mapping[Path, str]
-) -> Release:
-    """The release with the rendered diff of its edits (docs/manifests/rendered-diff.md)."""
-    env = app.config.environment(rel.environment)
-    dirs = renderer.kustomizations(root, [app.config.root / p for p in env.paths])
-    before = {p: texts[p] for p in written}
-    return replace(
-        rel, rendered=renderer.rendered_diff(app.config.render, env.name, root, dirs, before, written)
-    )
 
 
 class Batch:

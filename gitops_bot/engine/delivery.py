@@ -28,7 +28,7 @@ from gitops_bot.core.model import (
     WriteMode,
 )
 from gitops_bot.engine import batch as batch_mod
-from gitops_bot.engine import contents, stale
+from gitops_bot.engine import contents, edits, stale
 from gitops_bot.engine.app import App
 from gitops_bot.engine.batch import Branch
 from gitops_bot.engine.outcome import Outcome
@@ -217,7 +217,7 @@ def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tupl
     actually hold each image, and whether anything changed."""
     root = ws.checkout_base()  # the same directory the config was loaded from
     texts = {path: files.read_text(path) for path in app.files(env)}
-    rel, written = batch_mod.edit(app, rel, root, texts, app.image_specs())
+    rel, written = edits.edit(app, rel, root, texts, app.image_specs())
     for path, text in written.items():
         files.write_atomic(path, text)
     changed = bool(written)

@@ -10,6 +10,8 @@ yields the same nodes and is the fallback where PyYAML was built without libyaml
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +20,34 @@ import yaml
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import guard
 
-_Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+_Base: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+_SCALAR, _SEQUENCE, _MAPPING = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+_IMPLICIT = {first: tuple(pairs) for first, pairs in _Base.yaml_implicit_resolvers.items()}
+assert None not in _IMPLICIT and not _Base.yaml_path_resolvers  # what _Loader.resolve leaves out
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader with PyYAML's tag resolution minus its generality: no wildcard and no
+    path resolvers are registered, so a scalar's tag is the first implicit resolver for its
+    first character that matches (the same tags), and composing a 1,000-image kustomization
+    costs a sixth less (the composer calls these once a node)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is _SCALAR:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is _SEQUENCE else self.DEFAULT_MAPPING_TAG
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
 _HINT = "fix the file by hand; nothing was changed"
 
 
@@ -34,20 +63,66 @@ def _composed(filename: str, compose: Callable[[], Any]) -> Any:
 
 def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     """The single document's root node (None for an empty file). ``reread``: see :func:`confirm`."""
+    if not reread and (hit := _memo.get(False, text)) is not None:
+        return hit[0]
     guard.precheck(text, filename, ManifestError)
     root = _composed(filename, lambda: yaml.compose(text, Loader=_Loader))
     if not reread or "&" in text:
-        guard.check_nodes([root], filename, ManifestError)
+        guard.check_nodes([root], filename, ManifestError, aliases="*" in text)
+    if not reread:
+        _memo.put(False, text, [root])
     return root
 
 
 def compose_all(text: str, filename: str, *, reread: bool = False) -> list[Any]:
     """Every document's root node of a multi-document stream (empty documents dropped)."""
+    if not reread and (hit := _memo.get(True, text)) is not None:
+        return list(hit)
     guard.precheck(text, filename, ManifestError)
     docs = _composed(filename, lambda: list(yaml.compose_all(text, Loader=_Loader)))
     if not reread or "&" in text:
-        guard.check_nodes(docs, filename, ManifestError)
-    return [d for d in docs if d is not None]
+        guard.check_nodes(docs, filename, ManifestError, aliases="*" in text)
+    found = [d for d in docs if d is not None]
+    if not reread:
+        _memo.put(True, text, found)
+    return list(found)
+
+
+class _Memo:
+    """The checked nodes of the texts composed lately, by the text itself: a run reads a file
+    to find its images and again to edit it (``plan --output json``, every release of
+    ``group: image``), and composing plus the guard's walk of a 1,000-image kustomization is
+    30 ms. Nodes are never changed after composing, so callers can share them. Bounded by the
+    characters kept (nodes take ~35 bytes a character); texts that failed are not kept, and the
+    editor's own output (``reread``) is read once, so it is not kept either."""
+
+    def __init__(self, max_chars: int) -> None:
+        self._max = max_chars
+        self._chars = 0
+        self._items: OrderedDict[tuple[bool, str], list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, documents: bool, text: str) -> list[Any] | None:
+        with self._lock:
+            found = self._items.get((documents, text))
+            if found is not None:
+                self._items.move_to_end((documents, text))
+            return found
+
+    def put(self, documents: bool, text: str, docs: list[Any]) -> None:
+        if len(text) > self._max:
+            return
+        with self._lock:
+            if self._items.pop((documents, text), None) is not None:
+                self._chars -= len(text)
+            self._items[(documents, text)] = docs
+            self._chars += len(text)
+            while self._chars > self._max:
+                (_, old), _docs = self._items.popitem(last=False)
+                self._chars -= len(old)
+
+
+_memo = _Memo(max_chars=256 * 1024)
 
 
 def confirm(
@@ -116,15 +191,15 @@ def _error(filename: str, exc: yaml.MarkedYAMLError) -> ManifestError:
 
 
 def is_map(node: Any) -> bool:
-    return isinstance(node, yaml.MappingNode) or type(node).__name__ == "MappingNode"
+    return isinstance(node, _MAPPING) or type(node).__name__ == "MappingNode"
 
 
 def is_seq(node: Any) -> bool:
-    return isinstance(node, yaml.SequenceNode) or type(node).__name__ == "SequenceNode"
+    return isinstance(node, _SEQUENCE) or type(node).__name__ == "SequenceNode"
 
 
 def is_scalar(node: Any) -> bool:
-    return isinstance(node, yaml.ScalarNode) or type(node).__name__ == "ScalarNode"
+    return isinstance(node, _SCALAR) or type(node).__name__ == "ScalarNode"
 
 
 def is_null(node: Any) -> bool:
@@ -170,11 +245,12 @@ def plain(node: Any, subs: dict[int, str] | None = None) -> Any:
     node) -> the string it should hold (the expected tree after an edit)."""
     if node is None:
         return None
-    if is_scalar(node):
+    kind = type(node)
+    if kind is _SCALAR or (kind is not _MAPPING and is_scalar(node)):
         if subs and id(node) in subs:
             return ("tag:yaml.org,2002:str", subs[id(node)])
         return (node.tag, node.value)
-    if is_seq(node):
+    if kind is _SEQUENCE or (kind is not _MAPPING and is_seq(node)):
         return [plain(n, subs) for n in node.value]
     out = {plain(k, subs): plain(v, subs) for k, v in node.value}
     if len(out) != len(node.value):

@@ -3,8 +3,9 @@ output). Their keys are a published interface: add, never rename or drop."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring_ascii as _string
 from typing import TYPE_CHECKING, Any, assert_never
 
 from gitops_bot.core.model import PlanItem
@@ -27,7 +28,82 @@ if TYPE_CHECKING:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2)
+    """``json.dumps(document, indent=2)``, byte for byte, at less than half its cost: with an
+    indent ``json`` runs its pure-Python encoder, generators in generators (15 ms for a
+    1,000-image plan); this writes into one list, strings by the C encoder's escaping."""
+    out: list[str] = []
+    _value(document, "\n", out.append)
+    return "".join(out)
+
+
+def _value(o: Any, indent: str, put: Callable[[str], object]) -> None:
+    """``o`` at ``indent`` (a newline and its spaces), as ``json``'s encoder writes it (its
+    type checks, bool before int; the classes tested are disjoint otherwise)."""
+    if isinstance(o, str):
+        put(_string(o))
+    elif isinstance(o, dict):
+        if not o:
+            put("{}")
+            return
+        inner = indent + "  "
+        sep = "{" + inner
+        for k, v in o.items():
+            put(sep)
+            put(_string(k if isinstance(k, str) else _key(k)))
+            put(": ")
+            if type(v) is str:  # most values: skip the call
+                put(_string(v))
+            elif v is None:
+                put("null")
+            else:
+                _value(v, inner, put)
+            sep = "," + inner
+        put(indent + "}")
+    elif isinstance(o, list | tuple):
+        if not o:
+            put("[]")
+            return
+        inner = indent + "  "
+        sep = "[" + inner
+        for v in o:
+            put(sep)
+            _value(v, inner, put)
+            sep = "," + inner
+        put(indent + "]")
+    elif o is None:
+        put("null")
+    elif o is True:
+        put("true")
+    elif o is False:
+        put("false")
+    elif isinstance(o, int):
+        put(int.__repr__(o))
+    elif isinstance(o, float):
+        put(_float(o))
+    else:
+        raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+def _float(o: float) -> str:
+    if o != o:
+        return "NaN"
+    if o in (math.inf, -math.inf):
+        return "Infinity" if o > 0 else "-Infinity"
+    return float.__repr__(o)
+
+
+def _key(k: object) -> str:
+    if k is True:
+        return "true"
+    if k is False:
+        return "false"
+    if k is None:
+        return "null"
+    if isinstance(k, int):
+        return int.__repr__(k)
+    if isinstance(k, float):
+        return _float(k)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {k.__class__.__name__}")
 
 
 def update_document(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem] = ()) -> dict[str, Any]:

@@ -7,7 +7,7 @@ asks the registry only for that (argocd-image-updater's ``NeedsMetadata`` idea).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -57,11 +57,21 @@ class Policy:
         return [t for _, t in self._ranked(tags, current)]
 
     def _ranked(self, tags: Sequence[str], current: str | None) -> list[tuple[Any, str]]:
-        """(sort key, tag) for every acceptable tag; each key computed once."""
+        """(sort key, tag) for every acceptable tag; each key computed once. A plan ranks every
+        tag of every image (20,000 at 1,000 images): what does not depend on the tag (the
+        deployed tag's version, the filters' presence) is settled once per call."""
+        admits = self.admits if (self._allow or self._ignore or self._pattern) else None
+        if self.strategy is Strategy.SEMVER:
+            key = self._semver_keyer(current)
+        else:
+
+            def key(tag: str) -> Any:
+                return self._key(tag, current)
+
         out = []
         for t in tags:
-            if self.admits(t):
-                k = self._key(t, current)
+            if admits is None or admits(t):
+                k = key(t)
                 if k is not None:
                     out.append((k, t))
         return out
@@ -95,27 +105,33 @@ class Policy:
             return value
         return tag  # newest/digest: any admitted tag
 
-    @staticmethod
-    def _version_key(tv: TagVersion) -> Any:
-        # equal versions: prefer the more precise tag, then the one without a "v"
-        return (tv.order, tv.parts, not tv.tag.startswith(("v", "V")))
-
     def _semver_key(self, tag: str, current: str | None) -> Any:
-        tv = parse_tag(tag)
-        if tv is None:
-            return None
+        return self._semver_keyer(current)(tag)
+
+    def _semver_keyer(self, current: str | None) -> Callable[[str], Any]:
+        """The semver sort key of a tag against the deployed ``current``, or None when the
+        tag is not a candidate (another variant or precision, outside the range, a
+        prerelease not asked for)."""
         cur = parse_tag(current) if current else None
-        if cur is not None and not tv.compatible_with(cur):
-            return None
-        if cur is None and tv.variant:
-            return None  # a new image starts on the plain flavour
-        if self._range is not None and tv.version.replace(build=None) not in self._range:
-            return None
-        if tv.is_prerelease and not (
-            self.config.prerelease or (self._range and self._range.mentions_prerelease)
-        ):
-            return None
-        return self._version_key(tv)
+        within = self._range
+        prerelease = self.config.prerelease or bool(within and within.mentions_prerelease)
+
+        def key(tag: str) -> Any:
+            tv = parse_tag(tag)
+            if tv is None:
+                return None
+            if cur is not None:
+                if not tv.compatible_with(cur):
+                    return None
+            elif tv.variant:
+                return None  # a new image starts on the plain flavour
+            if within is not None and tv.version.replace(build=None) not in within:
+                return None
+            if not prerelease and tv.is_prerelease:
+                return None
+            return tv.rank
+
+        return key
 
     # -- choosing --------------------------------------------------------------------
 
@@ -199,7 +215,7 @@ class Policy:
             return (when, current) if when else None
         if self.strategy is Strategy.SEMVER:
             tv = parse_tag(current)
-            return self._version_key(tv) if tv else None
+            return tv.rank if tv else None
         return self._key(current, current)
 
     def _variant_note(self, current: str | None) -> str:

@@ -39,10 +39,9 @@ class TagVersion:
     variant: str
     parts: int
     order: tuple[object, ...]  # SemVer precedence as a plain tuple: cheap to compare
-
-    @property
-    def is_prerelease(self) -> bool:
-        return self.version.prerelease is not None
+    is_prerelease: bool = False
+    # the order among tags: precedence; at equal versions the more precise tag, then no "v"
+    rank: tuple[object, ...] = ()
 
     def compatible_with(self, other: TagVersion) -> bool:
         return self.variant == other.variant and self.parts == other.parts
@@ -73,7 +72,9 @@ def parse_tag(tag: str) -> TagVersion | None:
         prerelease=pre,
         build=m.group("build"),
     )
-    return TagVersion(tag=tag, version=version, variant=variant, parts=parts, order=_precedence(version))
+    order = _precedence(version)
+    rank = (order, parts, not tag.startswith(("v", "V")))
+    return TagVersion(tag, version, variant, parts, order, is_prerelease=pre is not None, rank=rank)
 
 
 def _precedence(v: Version) -> tuple[object, ...]:

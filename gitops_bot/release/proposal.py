@@ -12,12 +12,14 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.render.diff import Rendered, section
-from gitops_bot.scm.compare import Comparison
+
+if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
+    from gitops_bot.scm.compare import Comparison
 
 MAX_COMMITS = 30  # commits listed per image; the rest are on the comparison page
 

@@ -13,6 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+
 # What these cost at import (best of 5 on the project machine): structlog 75-110 ms with rich,
 # pygments and asyncio; httpx's command-line client (click, rich, pygments) ~50 ms; the crypto
 # of signature checks, the forge clients, the Prometheus client, GitPython and ruamel.yaml.
@@ -32,6 +35,20 @@ HEAVY = {
     "tenacity",
 }
 
+# Our own modules that only delivering (``update``) needs: the JSON plan's rendered diffs make the
+# same edits in memory without them (the forge clients alone cost ~30 ms).
+DELIVERY = {
+    "gitops_bot.commands.auto",
+    "gitops_bot.commands.history",
+    "gitops_bot.commands.promote",
+    "gitops_bot.commands.update",
+    "gitops_bot.engine.batch",
+    "gitops_bot.engine.delivery",
+    "gitops_bot.scm.compare",
+    "gitops_bot.scm.forge",
+    "gitops_bot.scm.gitbatch",
+}
+
 _PROBE = """
 import json, sys
 from gitops_bot.cli import main
@@ -40,24 +57,26 @@ try:
 except SystemExit as exc:  # --help
     code = exc.code
 heavy = set(json.loads({heavy!r}))
-print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules if sys.modules[m]}} & heavy)), file=sys.__stderr__)
+loaded = {{m.split(".")[0] for m in sys.modules if sys.modules[m]}} | set(sys.modules)
+print(json.dumps(sorted(loaded & heavy)), file=sys.__stderr__)
 sys.exit(code)
 """
 
 
-def _loaded(*args: str) -> tuple[int, list[str]]:
-    probe = _PROBE.format(heavy=json.dumps(sorted(HEAVY)))
+def _loaded(*args: str, heavy: set[str] = HEAVY) -> tuple[int, list[str]]:
+    probe = _PROBE.format(heavy=json.dumps(sorted(heavy)))
     proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
     return proc.returncode, json.loads(proc.stderr.strip().splitlines()[-1])
 
 
-def _repo(tmp_path: Path) -> Path:
+def _repo(tmp_path: Path, *, deployed: str | None = None) -> Path:
     """A repository whose overlay deploys none of its images: `plan` runs its whole path
     (config, holds, overlays, policies, output) and asks the registry nothing."""
     (tmp_path / "overlays/dev").mkdir(parents=True)
-    (tmp_path / "overlays/dev/kustomization.yaml").write_text("resources: []\n")
+    images = f"images:\n  - name: app\n    newName: {deployed}\n    newTag: 1.0.0\n" if deployed else ""
+    (tmp_path / "overlays/dev/kustomization.yaml").write_text("resources: []\n" + images)
     (tmp_path / "gitops-bot.yaml").write_text(
-        "version: 1\nimages:\n  - name: app\n    repository: 127.0.0.1:9/example/app\n"
+        f"version: 1\nimages:\n  - name: app\n    repository: {deployed or '127.0.0.1:9/example/app'}\n"
         "environments:\n  - name: dev\n    path: overlays/dev\n"
     )
     return tmp_path
@@ -72,3 +91,23 @@ def test_plan_loads_nothing_heavy(tmp_path: Path) -> None:
 def test_help_and_schema_load_nothing_heavy() -> None:
     assert _loaded("--help") == (0, [])
     assert _loaded("schema") == (0, [])
+
+
+def test_a_json_plan_with_updates_renders_them_without_loading_delivery(
+    tmp_path: Path, registry: RegistryProcess, pusher: Pusher
+) -> None:
+    """The JSON plan's rendered diffs (its one update edited in memory) reach the editors
+    without ``update``'s delivery, git plumbing or forge clients."""
+    pusher.image("startup/app", ["1.0.0", "1.1.0"])
+    repo = _repo(tmp_path, deployed=f"{registry.host}/startup/app")
+    code, loaded = _loaded("plan", "--repo", str(repo), "--output", "json", heavy=HEAVY | DELIVERY)
+    assert code == 0
+    assert loaded == []
+    out = subprocess.run(
+        [sys.executable, "-m", "gitops_bot", "plan", "--repo", str(repo), "--output", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout)["rendered"], "the plan had an update to render"

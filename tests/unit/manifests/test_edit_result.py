@@ -9,7 +9,7 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.core.errors import ManifestError, UsageError
-from gitops_bot.engine.batch import unwritten_warning
+from gitops_bot.engine.edits import unwritten_warning
 from gitops_bot.manifests import images, kustomize, nodes, setimage
 from gitops_bot.manifests.edit import FieldChange
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import yaml
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import guard, nodes
@@ -80,3 +81,42 @@ def test_the_editors_reread_still_refuses_a_duplicate_key_or_an_alias_bomb() -> 
     with pytest.raises(ManifestError, match="does not read back"):
         nodes.confirm(expected, BOMB, "k.yaml")
     assert time.monotonic() - t0 < BOUNDED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: 2\na: 3\n",
+        "x:\n  y: [1, {z: 1, z: 2}]\n  y: 3\n",
+        "".join("  " * i + f"k{i}:\n" for i in range(150)) + "  " * 150 + "v\n",
+        "- " * 120 + "x\n",
+        "a:\n  x: 1\n  x: 2\n" + "".join("  " * i + f"k{i}:\n" for i in range(150)) + "  " * 150 + "v\n",
+        "k: " + "[" * 99 + "1" + "]" * 99 + "\n",  # at the limit, let through
+        "[" * 101 + "]" * 101 + "\n",
+        "ok: &a 1\nalso: [1, 2, {three: 3}]\n",
+    ],
+    ids=[
+        "dup-top",
+        "dup-nested-first",
+        "deep-block",
+        "deep-dashes",
+        "deep-and-dup",
+        "limit",
+        "deep-flow",
+        "fine",
+    ],
+)
+def test_a_text_without_aliases_gets_the_same_verdict_from_the_tree_walk(text: str) -> None:
+    """Without a ``*`` the nodes are a tree: the cheaper walk must refuse exactly what the full
+    walk refuses, naming the same first problem and line."""
+    assert "*" not in text
+    docs = [d for d in yaml.compose_all(text, Loader=guard.LOADER) if d is not None]
+
+    def verdict(aliases: bool) -> str | None:
+        try:
+            guard.check_nodes(docs, "f.yaml", ManifestError, aliases=aliases)
+        except ManifestError as exc:
+            return str(exc)
+        return None
+
+    assert verdict(aliases=False) == verdict(aliases=True)

@@ -1,0 +1,183 @@
+"""A release's edits made in memory, of an environment's files as they are: what ``update``
+commits (in a worktree or :mod:`gitops_bot.engine.batch`'s in-memory trees) and what
+``plan --output json`` shows as each release's rendered diff (:func:`rendered_of`).
+
+Apart from :mod:`gitops_bot.engine.batch` so that ``plan`` reaches the editors without the git
+plumbing and the forge clients that ``update`` delivers with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from gitops_bot.config import Config
+from gitops_bot.core import files
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem
+from gitops_bot.engine.app import App, chart_context
+from gitops_bot.manifests import charts, images
+from gitops_bot.manifests.edit import Unwritten
+from gitops_bot.release.proposal import Change, Release
+from gitops_bot.render import tools as renderer
+from gitops_bot.render.diff import Rendered
+
+
+def unwritten_warning(u: Unwritten) -> str:
+    """An image whose policy pins a digest that the file has no place for: written tag-only,
+    and said so in the output and the PR body."""
+    where = "a digest key beside the tag, or helm.digest" if u.site == "helm" else 'a ":digest" marker'
+    return f"{u.message()} (pinned tag-only: add {where} for it)"
+
+
+def edit(
+    app: App, rel: Release, root: Path, texts: Mapping[Path, str], specs: Sequence[images.ImageSpec]
+) -> tuple[Release, dict[Path, str]]:
+    """``rel``'s edits of an environment's files (``texts``: each file's current text by its
+    path under the worktree ``root``, in :meth:`App.files` order); returns the release with the
+    files that actually hold each image, and the new text of each file that changes."""
+    updates = [
+        images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest)
+        for c in rel.changes
+        if c.kind is ArtifactKind.IMAGE
+    ]
+    touched: dict[str, list[str]] = {}
+    warnings: dict[str, list[str]] = {}
+    written: dict[Path, str] = {}
+    for path, text in texts.items():
+        if not updates:
+            break
+        result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
+        rel_path = path.relative_to(root).as_posix()
+        for image in result.images:
+            touched.setdefault(image, []).append(rel_path)
+        for u in result.unwritten:
+            warnings.setdefault(u.image, []).append(unwritten_warning(replace(u, file=rel_path)))
+        if result.text != text:
+            written[path] = result.text
+    chart_changes = {c.image: c.to_tag for c in rel.changes if c.kind is ArtifactKind.CHART and c.to_tag}
+    if chart_changes:
+        for chart, rel_path in _edit_charts(app, root, texts, written, chart_changes):
+            touched.setdefault(chart, []).append(rel_path)
+    changes = [
+        replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
+        for c in rel.changes
+    ]
+    rel = replace(rel, changes=tuple(changes))
+    return _with_render(app, rel, root, texts, written) if written else rel, written
+
+
+def _edit_charts(
+    app: App, root: Path, texts: Mapping[Path, str], written: dict[Path, str], versions: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The chart versions written into every site of each changed chart (on top of the image
+    edits in ``written``), and the ``Chart.lock`` beside an edited ``Chart.yaml`` relocked;
+    returns (chart, file) for each file that holds a changed chart."""
+    specs = app.chart_specs()
+    changes = {specs[name]: version for name, version in versions.items() if name in specs}
+    current = {path: written.get(path, text) for path, text in texts.items()}
+    flux, releases = chart_context(current)
+    held: list[tuple[str, str]] = []
+    for path, text in current.items():
+        if path.name == "Chart.lock":
+            continue
+        rel_path = path.relative_to(root).as_posix()
+        sites = charts.read(text, str(path), list(changes), repositories=flux, releases=releases)
+        held += [(name, rel_path) for name in dict.fromkeys(s.chart.name for s in sites)]
+        new = charts.write(text, str(path), changes, repositories=flux, releases=releases)
+        if new == text:
+            continue
+        written[path] = new
+        lock = path.with_name("Chart.lock")
+        if path.name == "Chart.yaml" and lock in current:
+            relocked = charts.relock(new, current[lock], changes)
+            if relocked != texts[lock]:
+                written[lock] = relocked
+    return held
+
+
+def _with_render(
+    app: App, rel: Release, root: Path, texts: Mapping[Path, str], written: Mapping[Path, str]
+) -> Release:
+    """The release with the rendered diff of its edits (docs/manifests/rendered-diff.md)."""
+    env = app.config.environment(rel.environment)
+    dirs = renderer.kustomizations(root, [app.config.root / p for p in env.paths])
+    before = {p: texts[p] for p in written}
+    return replace(
+        rel, rendered=renderer.rendered_diff(app.config.render, env.name, root, dirs, before, written)
+    )
+
+
+def rendered_of(app: App, plan: Plan) -> tuple[Rendered, ...]:
+    """The rendered diff of each release the plan would make (``plan --output json``): the
+    same in-memory edits as ``update``, of the files as they are in the repository here."""
+    out: list[Rendered] = []
+    specs = app.image_specs()
+    for ep in plan.environments:
+        for rel in releases_of(app.config, ep):
+            try:
+                texts = {path: files.read_text(path) for path in app.files(app.config.environment(ep.name))}
+                out += edit(app, rel, app.root, texts, specs)[0].rendered
+            except GitOpsBotError as e:  # the plan itself stands; update reports the edit's error
+                out.append(Rendered(ep.name, ".", error=f"not edited: {e}"))
+    return tuple(out)
+
+
+def releases_of(cfg: Config, ep: EnvironmentPlan) -> list[Release]:
+    """An environment plan's updates as releases: one, or one per image (``group: image``)."""
+    updates = [i for i in ep.items if i.action is PlanAction.UPDATE and i.candidate is not None]
+    changes = tuple(_change(i) for i in updates)
+    if not changes:
+        return []
+    if cfg.pull_request.group == "image":
+        return [Release(ep.name, (c,), group_image=c.image) for c in changes]
+    return [Release(ep.name, changes)]
+
+
+def _change(item: PlanItem) -> Change:
+    cur, cand = item.current, item.candidate
+    assert cand is not None
+    if item.kind is ArtifactKind.CHART:
+        return Change(
+            environment=item.environment,
+            image=item.image,
+            repository=item.repository,
+            files=(item.file,),
+            from_tag=cur.tag if cur else None,
+            from_digest=None,
+            to_tag=cand.tag,
+            to_digest=None,
+            reason=item.reason,
+            kind=ArtifactKind.CHART,
+        )
+    return Change(
+        environment=item.environment,
+        image=item.image,
+        repository=item.repository,
+        files=(item.file,),
+        from_tag=cur.tag if cur else None,
+        from_digest=cur.digest if cur else None,
+        to_tag=cand.tag,
+        to_digest=cand.digest,
+        reason=item.reason,
+        metadata=cand.metadata,
+        new_name=_moved_repository(item),
+        verification=item.verification,
+    )
+
+
+def _moved_repository(item: PlanItem) -> str | None:
+    """The configured repository when the file pulls the image from another one (the digest
+    was resolved in the configured repository, so the file must name it too). A Helm or
+    marker site that names no repository is left as it is."""
+    cur = item.current
+    written = cur.new_name if cur else None
+    if cur is not None and written is None and images.is_kustomization(item.file):
+        written = cur.name  # no newName: the entry's name is what is pulled
+    if written is None or written == item.repository:  # the same text is the same place
+        return None
+    try:
+        same = ImageRef.parse(written).location == ImageRef.parse(item.repository).location
+    except GitOpsBotError:
+        return None
+    return None if same else item.repository
