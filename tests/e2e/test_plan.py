@@ -263,9 +263,16 @@ class Watching(Relay):
 
     BOUND = 5.0  # well inside the registry timeout (30 s): a held request is never retried
 
-    def __init__(self, upstream: str, hold: str | None = None, until: str | None = None) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        hold: str | None = None,
+        until: str | None = None,
+        refuse: dict[str, Answer] | None = None,
+    ) -> None:
         super().__init__(upstream)
         self.seen: list[str] = []
+        self.refuse = refuse or {}  # "METHOD path": answered so instead of forwarded
         self.released: bool | None = None  # None: nothing held; else whether `until` came first
         self._hold = f"/v2/{hold}/tags/list" if hold else None
         self._until = f"/v2/{until}/manifests/" if until else None
@@ -279,7 +286,61 @@ class Watching(Relay):
             self._asked.set()
         if self._hold and path.startswith(self._hold):
             self.released = self._asked.wait(self.BOUND)
-        return None  # forwarded
+        return self.refuse.get(f"{command} {path}")  # None: forwarded
+
+
+def test_a_chosen_tag_s_digest_is_asked_before_the_last_tag_list_is_answered(
+    tmp_path: Path,
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The plan does not wait for every repository's tags before resolving digests: a
+    repository whose policy needs only its tags resolves its choice at once, so one slow tag
+    list does not hold back the digests of the others."""
+    reg, pushed = example_registry
+    with Watching(reg.url, hold="acme/worker", until="acme/app") as relay:
+        example = copy_example(tmp_path / "gitops", relay.host)
+        code, out, err = run(capsys, "plan", "--repo", str(example), "--env", "dev", "--output", "json")
+    assert code == 0, err
+    assert relay.released is True, relay.seen  # acme/app's digest was asked while worker's tags were held
+    dev = items(json.loads(out), "dev")
+    assert dev["example/app"]["candidate"]["digest"] == pushed["acme/app:1.4.1"].digest
+    assert dev["example/worker"]["candidate"]["tag"] == "main-1767398400-9a8b7c6"
+
+
+def test_a_digest_that_cannot_be_resolved_skips_its_targets_and_the_rest_goes_on(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+) -> None:
+    reg, _ = example_registry
+    gone: Answer = (404, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', {"Content-Type": "application/json"})
+    with Watching(reg.url, refuse={"HEAD /v2/acme/app/manifests/1.4.1": gone}) as relay:
+        example = copy_example(tmp_path / "gitops", relay.host)
+        code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
+    assert code == 0, err
+    plan = json.loads(out)
+    for env in ("dev", "staging"):
+        app = items(plan, env)["example/app"]
+        assert app["action"] == "skip" and "acme/app" in app["reason"] and "404" in app["reason"], app
+        assert items(plan, env)["example/worker"]["action"] == "update"
+    assert plan["summary"] == {"updates": 6, "skipped": 2}
+    assert relay.seen.count("HEAD /v2/acme/app/manifests/1.4.1") == 1  # not asked again for staging
+
+
+def test_an_unavailable_registry_while_resolving_a_digest_ends_the_run_with_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+) -> None:
+    reg, _ = example_registry
+    down: Answer = (503, b"down for maintenance\n", {"Retry-After": "0"})
+    with Watching(reg.url, refuse={"HEAD /v2/acme/worker/manifests/main-1767398400-9a8b7c6": down}) as relay:
+        example = copy_example(tmp_path / "gitops", relay.host)
+        code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
+    assert code == 3 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"gitops-bot: error: registry {relay.host} unavailable"), err
 
 
 # What the plan asks of the example's registry (digests in paths written sha256:*): one tag list
