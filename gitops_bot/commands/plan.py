@@ -1,6 +1,7 @@
 """``gitops-bot plan``: what each environment would get, asked of the registry at the fewest
 requests: one tag listing per repository, created times only for policies that order by them,
-one digest per chosen tag, signatures and metadata only for what would change; concurrently.
+one digest per chosen tag, signatures and metadata only for what would change; concurrently,
+a repository's digests asked as soon as its own tags are in (when its choice needs nothing else).
 The decisions themselves are :mod:`gitops_bot.release.planning`'s pure functions."""
 
 from __future__ import annotations
@@ -75,19 +76,31 @@ def plan(
         if t.deployed is not None and t.environment.mode is EnvironmentMode.REGISTRY
     ]
     policies = {img.name: Policy(img.policy) for img in app.config.images}
-    # 1. tags: one listing per repository, whatever number of environments use it
-    repos = {t.image.repository for t in active if policies[t.image.name].needs_tags}
-    tags = _gather(
-        app, repos, lambda r: app.registry(r.registry).list_tags(r.repository), what="listing tags"
-    )
-    # 2. created times, only for policies that order by them; 3. choose
-    created = _created(app, active, policies, tags)
-    choices: dict[tuple[str, str], Choice] = {}
+    # 1. tags: one listing per repository, whatever number of environments use it. A target
+    # whose choice needs nothing but the tags (no created times, no min_age) is chosen and its
+    # digest resolved by the same task as soon as its repository's tags are in: digests are
+    # asked while other tag lists are still out, not after the slowest of them
+    listed = {t.image.repository for t in active if policies[t.image.name].needs_tags}
+    direct: dict[ImageRef, list[planning.Target]] = {}
     for t in active:
-        listed = tags.get(t.image.repository)
-        if not isinstance(listed, GitOpsBotError):
+        if not policies[t.image.name].needs_created_time and t.min_age is None:
+            direct.setdefault(t.image.repository, []).append(t)
+    debug = log.is_enabled_for(logging.DEBUG)
+    early = _run(
+        app,
+        listed | direct.keys(),
+        lambda r: _choose_at_once(app, r, r in listed, direct.get(r, ()), policies, debug),
+        what="reading tags and digests",
+    )
+    tags = {r: e.tags for r in listed if (e := early[r]).tags is not None}
+    # 2. created times, only for policies that order by them; 3. choose the rest
+    created = _created(app, active, policies, tags)
+    choices = {key: c for e in early.values() for key, c in e.choices.items()}
+    for t in active:
+        listed_tags = tags.get(t.image.repository)
+        if t.key not in choices and not isinstance(listed_tags, GitOpsBotError):
             choices[t.key] = policies[t.image.name].choose(
-                listed or [],
+                listed_tags or [],
                 t.deployed.tag if t.deployed else None,
                 created.get((t.image.name, str(t.image.repository))),
             )
@@ -98,7 +111,8 @@ def plan(
             span = format_duration(verdict.waiting.min_age) if verdict.waiting else ""
             choices[key] = Choice(verdict.tag, f"newest candidate at least {span} old (min_age)")
     # 4. one digest per chosen (repository, tag, platform); min_age's walk already read its own
-    found = _candidates(app, [t for t in active if t.key not in aged], tags, choices)
+    resolved = {k: d for e in early.values() for k, d in e.digests.items()}
+    found = _candidates(app, [t for t in active if t.key not in aged], tags, choices, resolved)
     for key, verdict in aged.items():
         if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.digest:
             found.candidates[key] = Candidate(verdict.tag, verdict.digest)
@@ -117,6 +131,48 @@ def plan(
 
 def _with_charts(ep: EnvironmentPlan, items: Sequence[PlanItem]) -> EnvironmentPlan:
     return replace(ep, items=ep.items + tuple(items)) if items else ep
+
+
+@dataclass(frozen=True)
+class _Early:
+    """One repository's answers asked at once: its tags (None when no policy lists them), the
+    choices of its targets that need nothing more, and their digests."""
+
+    tags: list[str] | GitOpsBotError | None
+    choices: dict[tuple[str, str], Choice]
+    digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError]
+
+
+def _choose_at_once(
+    app: App,
+    repository: ImageRef,
+    list_tags: bool,
+    targets: Sequence[planning.Target],
+    policies: Mapping[str, Policy],
+    debug: bool,
+) -> _Early:
+    """List ``repository``'s tags (when a policy reads them), choose for ``targets`` and resolve
+    each distinct chosen (tag, platform), one after the other in this task: the pool's other
+    workers are busy with other repositories, and the registry's per-host limit bounds them all."""
+    registry = app.registry(repository.registry)
+    tags: list[str] | GitOpsBotError | None = None
+    offered: list[str] = []  # a digest policy's choice reads no tags
+    if list_tags:
+        tags = _ask("listing tags", repository, lambda r: registry.list_tags(r.repository), debug)
+        if isinstance(tags, GitOpsBotError):
+            return _Early(tags, {}, {})
+        offered = tags
+    choices = {
+        t.key: policies[t.image.name].choose(offered, t.deployed.tag if t.deployed else None) for t in targets
+    }
+    wanted = dict.fromkeys(
+        (repository, c.tag, t.image.platform) for t in targets if (c := choices[t.key]).tag
+    )
+    digests = {
+        k: _ask("resolving digests", k, lambda k: registry.resolve_digest(k[0].repository, k[1], k[2]), debug)
+        for k in wanted
+    }
+    return _Early(tags, choices, digests)
 
 
 def _created(
@@ -185,17 +241,22 @@ def _candidates(
     active: Sequence[planning.Target],
     tags: dict[ImageRef, list[str] | GitOpsBotError],
     choices: dict[tuple[str, str], Choice],
+    resolved: Mapping[tuple[ImageRef, str, str | None], str | GitOpsBotError],
 ) -> _Found:
-    """Resolve one digest per chosen (repository, tag, platform): the candidates."""
+    """Resolve one digest per chosen (repository, tag, platform) not ``resolved`` already: the
+    candidates."""
     wanted_digests = {
         (t.image.repository, c.tag, t.image.platform) for t in active if (c := choices.get(t.key)) and c.tag
     }
-    digests = _gather(
-        app,
-        wanted_digests,
-        lambda k: app.registry(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
-        what="resolving digests",
-    )
+    digests = {
+        **resolved,
+        **_gather(
+            app,
+            wanted_digests - resolved.keys(),
+            lambda k: app.registry(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
+            what="resolving digests",
+        ),
+    }
     candidates: dict[tuple[str, str], Candidate] = {}
     for t in active:
         c = choices.get(t.key)
@@ -310,31 +371,42 @@ def _gather(
 ) -> dict[K, V | GitOpsBotError]:
     """Run ``fetch`` for every key concurrently. Access/protocol errors are returned per key
     (that image is skipped); anything else, such as RegistryUnavailable, ends the run."""
-    keys = list(keys)
-    out: dict[K, V | GitOpsBotError] = {}
     debug = log.is_enabled_for(logging.DEBUG)  # once: a disabled log.debug still costs a bind
+    return _run(app, keys, lambda k: _ask(what, k, fetch, debug), what=what)
+
+
+def _run(app: App, keys: Iterable[K], task: Callable[[K], V], *, what: str) -> dict[K, V]:
+    """``task`` for every key on the plan's worker pool (as many threads as the registries'
+    requests in flight), a progress line counting them; the first exception ends the run."""
+    keys = list(keys)
     with progress.counter(what, len(keys)) as tick:
 
-        def one(k: K) -> tuple[K, V | GitOpsBotError]:
-            started = time.monotonic()
+        def one(k: K) -> tuple[K, V]:
             try:
-                return k, fetch(k)
-            except _SkipErrors as exc:
-                log.warning("image_skipped", reason=str(exc))
-                return k, exc
+                return k, task(k)
             finally:
-                if debug:
-                    log.debug(
-                        what.replace(" ", "_"), key=_describe(k), seconds=round(time.monotonic() - started, 3)
-                    )
                 tick()
 
         if len(keys) <= 1:
             return dict(one(k) for k in keys)
         with ThreadPoolExecutor(max_workers=min(app.workers, len(keys))) as pool:
-            for k, v in pool.map(one, keys):
-                out[k] = v
-    return out
+            return dict(pool.map(one, keys))
+
+
+def _ask(what: str, key: K, fetch: Callable[[K], V], debug: bool) -> V | GitOpsBotError:
+    """``fetch(key)``, an access/protocol error returned (that image is skipped), with a debug
+    line of its time when ``debug``."""
+    started = time.monotonic()
+    try:
+        return fetch(key)
+    except _SkipErrors as exc:
+        log.warning("image_skipped", reason=str(exc))
+        return exc
+    finally:
+        if debug:
+            log.debug(
+                what.replace(" ", "_"), key=_describe(key), seconds=round(time.monotonic() - started, 3)
+            )
 
 
 def _describe(key: object) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from gitops_bot.cli import main
 from testkit.example import copy_example, seed_example
 from testkit.oci import Pushed, Pusher
 from testkit.registry_process import RegistryProcess
+from testkit.relay import Answer, Relay
 
 
 @pytest.fixture(scope="module")
@@ -250,3 +254,159 @@ def test_plan_reads_plain_manifests_helm_values_and_markers(
         "1.27-alpine",
         pushed["mirror/nginx:1.27-alpine"].platforms["linux/arm64"],
     )
+
+
+class Watching(Relay):
+    """The registry behind a relay that records every request (method and path) and can hold
+    the tag list of ``hold`` until the manifest of ``until`` has been asked for: held at most
+    ``BOUND`` seconds, so a bot that never asks fails the test instead of hanging it."""
+
+    BOUND = 5.0  # well inside the registry timeout (30 s): a held request is never retried
+
+    def __init__(
+        self,
+        upstream: str,
+        hold: str | None = None,
+        until: str | None = None,
+        refuse: dict[str, Answer] | None = None,
+    ) -> None:
+        super().__init__(upstream)
+        self.seen: list[str] = []
+        self.refuse = refuse or {}  # "METHOD path": answered so instead of forwarded
+        self.released: bool | None = None  # None: nothing held; else whether `until` came first
+        self._hold = f"/v2/{hold}/tags/list" if hold else None
+        self._until = f"/v2/{until}/manifests/" if until else None
+        self._asked = threading.Event()
+        self._lock = threading.Lock()
+
+    def answer(self, command: str, path: str) -> Answer | None:
+        with self._lock:
+            self.seen.append(f"{command} {path}")
+        if self._until and path.startswith(self._until):
+            self._asked.set()
+        if self._hold and path.startswith(self._hold):
+            self.released = self._asked.wait(self.BOUND)
+        return self.refuse.get(f"{command} {path}")  # None: forwarded
+
+
+def test_a_chosen_tag_s_digest_is_asked_before_the_last_tag_list_is_answered(
+    tmp_path: Path,
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The plan does not wait for every repository's tags before resolving digests: a
+    repository whose policy needs only its tags resolves its choice at once, so one slow tag
+    list does not hold back the digests of the others."""
+    reg, pushed = example_registry
+    with Watching(reg.url, hold="acme/worker", until="acme/app") as relay:
+        example = copy_example(tmp_path / "gitops", relay.host)
+        code, out, err = run(capsys, "plan", "--repo", str(example), "--env", "dev", "--output", "json")
+    assert code == 0, err
+    assert relay.released is True, relay.seen  # acme/app's digest was asked while worker's tags were held
+    dev = items(json.loads(out), "dev")
+    assert dev["example/app"]["candidate"]["digest"] == pushed["acme/app:1.4.1"].digest
+    assert dev["example/worker"]["candidate"]["tag"] == "main-1767398400-9a8b7c6"
+
+
+def test_a_digest_that_cannot_be_resolved_skips_its_targets_and_the_rest_goes_on(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+) -> None:
+    reg, _ = example_registry
+    gone: Answer = (404, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', {"Content-Type": "application/json"})
+    with Watching(reg.url, refuse={"HEAD /v2/acme/app/manifests/1.4.1": gone}) as relay:
+        example = copy_example(tmp_path / "gitops", relay.host)
+        code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
+    assert code == 0, err
+    plan = json.loads(out)
+    for env in ("dev", "staging"):
+        app = items(plan, env)["example/app"]
+        assert app["action"] == "skip" and "acme/app" in app["reason"] and "404" in app["reason"], app
+        assert items(plan, env)["example/worker"]["action"] == "update"
+    assert plan["summary"] == {"updates": 6, "skipped": 2}
+    assert relay.seen.count("HEAD /v2/acme/app/manifests/1.4.1") == 1  # not asked again for staging
+
+
+def test_an_unavailable_registry_while_resolving_a_digest_ends_the_run_with_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+) -> None:
+    reg, _ = example_registry
+    down: Answer = (503, b"down for maintenance\n", {"Retry-After": "0"})
+    with Watching(reg.url, refuse={"HEAD /v2/acme/worker/manifests/main-1767398400-9a8b7c6": down}) as relay:
+        example = copy_example(tmp_path / "gitops", relay.host)
+        code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
+    assert code == 3 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"gitops-bot: error: registry {relay.host} unavailable"), err
+
+
+# What the plan asks of the example's registry (digests in paths written sha256:*): one tag list
+# per repository that a tag policy reads, created times only for `newest` (acme/jobs), one digest
+# per distinct chosen (repository, tag, platform); with a platform the manifest is read (GET).
+ASKED = {
+    "GET /v2/acme/app/tags/list?n=1000": 1,
+    "HEAD /v2/acme/app/manifests/1.4.1": 1,  # dev and staging choose the same tag: asked once
+    "GET /v2/acme/worker/tags/list?n=1000": 1,
+    "HEAD /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 1,
+    "GET /v2/mirror/nginx/tags/list?n=1000": 1,
+    "GET /v2/mirror/nginx/manifests/1.27-alpine": 1,
+    "GET /v2/acme/jobs/tags/list?n=1000": 1,
+    "GET /v2/acme/jobs/manifests/sha-0a1b2c3": 1,
+    "GET /v2/acme/jobs/manifests/sha-7777777": 1,
+    "GET /v2/acme/jobs/manifests/sha-ffffff0": 1,
+    "GET /v2/acme/jobs/blobs/sha256:*": 3,
+    "HEAD /v2/acme/jobs/manifests/sha-ffffff0": 1,
+    "HEAD /v2/mirror/redis/manifests/stable": 1,  # policy digest: no tag list
+}
+# dev with min_age: dev's images are read for their age (manifest and config blob, best first,
+# here the chosen one is old enough) instead of having their digest resolved; staging's as above
+ASKED_DEV_MIN_AGE = {
+    "GET /v2/acme/app/tags/list?n=1000": 1,
+    "HEAD /v2/acme/app/manifests/1.4.1": 1,
+    "GET /v2/acme/app/manifests/1.4.1": 1,
+    "GET /v2/acme/app/manifests/sha256:*": 1,
+    "GET /v2/acme/app/blobs/sha256:*": 1,
+    "GET /v2/acme/worker/tags/list?n=1000": 1,
+    "HEAD /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 1,
+    "GET /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 1,
+    "GET /v2/acme/worker/blobs/sha256:*": 1,
+    "GET /v2/mirror/nginx/tags/list?n=1000": 1,
+    "GET /v2/mirror/nginx/manifests/1.27-alpine": 2,
+    "GET /v2/mirror/nginx/manifests/sha256:*": 1,
+    "GET /v2/mirror/nginx/blobs/sha256:*": 1,
+    "GET /v2/acme/jobs/tags/list?n=1000": 1,
+    "GET /v2/acme/jobs/manifests/sha-0a1b2c3": 1,
+    "GET /v2/acme/jobs/manifests/sha-7777777": 1,
+    "GET /v2/acme/jobs/manifests/sha-ffffff0": 2,
+    "GET /v2/acme/jobs/blobs/sha256:*": 4,
+    "GET /v2/mirror/redis/manifests/stable": 1,
+    "GET /v2/mirror/redis/blobs/sha256:*": 1,
+}
+
+
+@pytest.mark.parametrize(("dev_min_age", "asked"), [(False, ASKED), (True, ASKED_DEV_MIN_AGE)])
+def test_plan_asks_one_tag_list_per_repository_and_one_digest_per_chosen_tag(
+    tmp_path: Path,
+    example_registry: tuple[RegistryProcess, dict[str, Pushed]],
+    capsys: pytest.CaptureFixture[str],
+    dev_min_age: bool,
+    asked: dict[str, int],
+) -> None:
+    """Exactly these requests, whichever order they are asked in: pipelining the plan's
+    registry phases must not ask anything twice or anything more."""
+    reg, _ = example_registry
+    with Watching(reg.url) as relay:
+        example = copy_example(tmp_path / "gitops", relay.host)
+        if dev_min_age:
+            cfg = example / "gitops-bot.yaml"
+            cfg.write_text(
+                cfg.read_text().replace("path: overlays/dev\n", "path: overlays/dev\n    min_age: 1h\n")
+            )
+        code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
+    assert code == 0, err
+    assert Counter(re.sub("sha256:[0-9a-f]{64}", "sha256:*", r) for r in relay.seen) == asked
+    plan = json.loads(out)
+    assert plan["summary"] == {"updates": 8, "skipped": 0}
