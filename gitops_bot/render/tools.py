@@ -4,10 +4,11 @@ request (:mod:`gitops_bot.render.diff` compares the two renders).
 
 Rendering never blocks a release: every failure (no kubectl, a render that fails, runs past
 its deadline or prints more than the bound) becomes a "not rendered: why" line in the result.
-Both renders run in a copy of the repository in the bot's private temporary directory, never
-in the worktree: Helm chart inflation writes ``charts/`` beside the kustomization, and that must
-not end up in the commit. The tools get a minimal environment (no tokens) whose HOME and Helm
-directories are inside that temporary directory.
+Each render runs in a copy of the repository (one for before, one for after, rendered at
+once) in the bot's private temporary directory, never in the worktree: Helm chart inflation
+writes ``charts/`` beside the kustomization, and that must not end up in the commit. The tools
+get a minimal environment (no tokens) whose HOME and Helm directories are inside that
+temporary directory.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,20 +100,30 @@ def rendered_diff(
     if kubectl is None:
         return tuple(Rendered(environment, n, error="kubectl not found") for n in names)
     started = time.monotonic()
-    # in the private dir: the repository copy is swept with it even when the process is killed
+    # in the private dir: the repository copies are swept with it even when the process is killed
     with tempfile.TemporaryDirectory(prefix="render-", dir=privdir.path()) as tmp:
-        tree = Path(tmp) / "tree"
-        try:
-            shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        except (OSError, shutil.Error) as e:
-            return tuple(Rendered(environment, n, error=f"cannot copy the repository: {e}") for n in names)
-        outputs: list[list[str | _NotRendered]] = []
-        for texts in (before, after):
+        sides = [Path(tmp) / "before", Path(tmp) / "after"]
+        for side, texts in zip(sides, (before, after), strict=True):
+            tree = side / "tree"
+            try:
+                shutil.copytree(root, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+            except (OSError, shutil.Error) as e:
+                return tuple(
+                    Rendered(environment, n, error=f"cannot copy the repository: {e}") for n in names
+                )
             for path, text in texts.items():
                 target = tree / path.relative_to(root)
                 target.unlink(missing_ok=True)  # a symlink in the copy is replaced, never followed
                 target.write_text(text, encoding="utf-8")
-            outputs.append([_render(settings, kubectl, tree / n, Path(tmp)) for n in names])
+        # the two sides at once, each in its own copy: kubectl is a process, so the renders
+        # overlap on the cores instead of one waiting for the other (half the wall of a
+        # release's rendered diff); each side renders its directories one after another
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outputs = list(
+                pool.map(
+                    lambda side: [_render(settings, kubectl, side / "tree" / n, side) for n in names], sides
+                )
+            )
     out = []
     for name, old, new in zip(names, outputs[0], outputs[1], strict=True):
         if isinstance(old, _NotRendered) or isinstance(new, _NotRendered):

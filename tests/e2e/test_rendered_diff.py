@@ -128,6 +128,41 @@ def test_a_failing_render_is_reported_with_kustomizes_reason(tmp_path: Path) -> 
     assert str(tmp_path) not in r.error or "nowhere" in r.error
 
 
+# A stand-in kubectl that renders only once the other side's render has started too (each side
+# leaves a mark; the wait is bounded, so renders run one after the other fail instead of hanging).
+OVERLAPPING_KUBECTL = """#!/bin/sh
+case "$2" in */before/*) side=before ;; */after/*) side=after ;; *) side=same ;; esac
+touch "{marks}/$side"
+i=0
+while [ ! -e "{marks}/before" ] || [ ! -e "{marks}/after" ]; do
+  i=$((i + 1))
+  if [ "$i" -gt 100 ]; then echo "the other render never started" >&2; exit 1; fi
+  sleep 0.05
+done
+printf 'kind: ConfigMap\nmetadata: {{name: %s}}\n' "$side"
+"""
+
+
+def test_the_before_and_after_renders_run_at_once(tmp_path: Path) -> None:
+    root, kfile, text = _overlay(tmp_path)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    kubectl = tmp_path / "kubectl"
+    kubectl.write_text(OVERLAPPING_KUBECTL.format(marks=marks))
+    kubectl.chmod(0o755)
+    (r,) = rendered_diff(
+        RenderSettings(kubectl=str(kubectl)),
+        "dev",
+        root,
+        [kfile.parent],
+        {kfile: text},
+        {kfile: text + "# x\n"},
+    )
+    assert r.error is None, r.error
+    # each side rendered its own copy: before's text from the before copy, after's from the after
+    assert r.other == ("ConfigMap after (None): added", "ConfigMap before (None): removed")
+
+
 def test_a_helm_chart_kustomization_is_inflated_with_the_configured_helm(tmp_path: Path) -> None:
     chart = tmp_path / "charts/web"
     (chart / "templates").mkdir(parents=True)
