@@ -152,3 +152,51 @@ def test_many_failed_calls_leave_no_file_descriptor_open() -> None:
         after = _fds()
         t.close()
     assert after <= before + 1, (before, after)
+
+
+def test_each_origin_s_connections_carry_only_its_own_requests_and_credentials() -> None:
+    """Two servers, the same server under two host names, and one over IPv6, asked in turn
+    through one transport: every answer comes from the server asked, on a connection of that
+    origin, with the credentials given for that request only."""
+    with (
+        HostileRegistry({"/": Answer(body=b"one")}) as one,
+        HostileRegistry({"/": Answer(body=b"two")}) as two,
+    ):
+        port_one = one.url.rsplit(":", 1)[1]
+        v6 = socket.create_server(("::1", 0), family=socket.AF_INET6)
+        v6_port = v6.getsockname()[1]
+        v6_seen: list[bytes] = []
+
+        def serve_v6() -> None:
+            conn, _ = v6.accept()
+            with conn:
+                buf = b""
+                while data := conn.recv(65536):
+                    buf += data
+                    while b"\r\n\r\n" in buf:
+                        head, buf = buf.split(b"\r\n\r\n", 1)
+                        v6_seen.append(head)
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nv6")
+
+        threading.Thread(target=serve_v6, daemon=True).start()
+        origins = [
+            (one.url, b"one", "secret-one"),
+            (two.url, b"two", "secret-two"),
+            (f"http://localhost:{port_one}", b"one", "secret-local"),
+            (f"http://[::1]:{v6_port}", b"v6", "secret-v6"),
+        ]
+        t = Transport(env={})
+        for _ in range(3):
+            for base, body, secret in origins:
+                answer = exchange(t, "GET", base + "/v2/", {"Authorization": f"Bearer {secret}"}, timeout=10)
+                assert answer.body == body
+        t.close()
+        v6.close()
+    assert {s.headers["Authorization"] for s in one.seen} == {"Bearer secret-one", "Bearer secret-local"}
+    assert {s.headers["Authorization"] for s in two.seen} == {"Bearer secret-two"}
+    assert len(v6_seen) == 3 and all(b"Bearer secret-v6" in h and b"Host: [::1]:" in h for h in v6_seen)
+    by_host: dict[str, set[int]] = {}
+    for s in one.seen:
+        by_host.setdefault(s.headers["Host"].split(":")[0], set()).add(s.peer)
+    assert set(by_host) == {"127.0.0.1", "localhost"}
+    assert not by_host["127.0.0.1"] & by_host["localhost"]  # each host name its own connections
