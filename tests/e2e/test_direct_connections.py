@@ -94,8 +94,11 @@ def test_abort_wakes_threads_blocked_on_a_connection_and_those_waiting_for_one()
         threads = [threading.Thread(target=call, args=(i,)) for i in range(16)]
         for thread in threads:
             thread.start()
-        while len(server.seen) < 4:
+        for _ in range(3000):  # the four connections' requests are at the server (a bound, not a timing)
+            if len(server.seen) >= 4:
+                break
             time.sleep(0.01)
+        assert len(server.seen) == 4, server.seen
         t.abort()
         for thread in threads:
             thread.join(30)
