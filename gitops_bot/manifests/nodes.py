@@ -93,8 +93,9 @@ class _Memo:
     to find its images and again to edit it (``plan --output json``, every release of
     ``group: image``), and composing plus the guard's walk of a 1,000-image kustomization is
     30 ms. Nodes are never changed after composing, so callers can share them. Bounded by the
-    characters kept (nodes take ~35 bytes a character); texts that failed are not kept, and the
-    editor's own output (``reread``) is read once, so it is not kept either."""
+    characters kept (nodes take ~30 bytes a character of a block-style kustomization, up to
+    ~100 for a dense flow list such as ``[a,a,...]``: ~26 MB at worst); texts that failed are
+    not kept, and the editor's own output (``reread``) is read once, so it is not kept either."""
 
     def __init__(self, max_chars: int) -> None:
         self._max = max_chars
