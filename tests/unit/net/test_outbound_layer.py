@@ -4,9 +4,12 @@ deadlines, capped bodies, bounded JSON, origin-bound credentials, the one retry 
 from __future__ import annotations
 
 import socket
+import ssl
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -307,3 +310,42 @@ def test_a_transport_decides_each_origin_s_proxy_on_its_own() -> None:
         "http://r.example/v2/b/tags/list",
     ]
     assert [t._proxy(u) for u in asked] == ["http://p:3128", None, None, None, "http://p:3128"]
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="the platform verifier applies there")
+def test_the_os_store_is_loaded_once_into_the_context_not_again_for_every_connection() -> None:
+    # truststore's Linux context loads OpenSSL's default paths again on every wrap (~27 ms a
+    # connection); the plain context holds them from the start and wraps without reloading
+    ctx = tls._os_context()
+    assert type(ctx).wrap_socket is ssl.SSLContext.wrap_socket
+    assert ctx.verify_mode is ssl.CERT_REQUIRED and ctx.check_hostname
+    paths = ssl.get_default_verify_paths()
+    if paths.cafile:
+        assert ctx.cert_store_stats()["x509_ca"] > 0
+
+
+def test_without_openssls_default_paths_the_distributions_bundle_then_certifis_is_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import certifi
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    nowhere = ssl.DefaultVerifyPaths(None, None, "", "", "", "")  # type: ignore[arg-type]
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: nowhere)
+    loaded: list[str] = []
+
+    class Recording(ssl.SSLContext):
+        def load_default_certs(self, purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH) -> None:
+            pass  # the test's OpenSSL paths are "nowhere"
+
+        def load_verify_locations(self, cafile: Any = None, capath: Any = None, cadata: Any = None) -> None:
+            loaded.append(cafile)
+
+    monkeypatch.setattr(ssl, "SSLContext", Recording)
+    bundle = tmp_path / "ca-certificates.crt"
+    bundle.write_text("")
+    monkeypatch.setattr(tls, "CA_FILE_CANDIDATES", (str(tmp_path / "missing.pem"), str(bundle)))
+    tls._os_context()
+    monkeypatch.setattr(tls, "CA_FILE_CANDIDATES", (str(tmp_path / "missing.pem"),))
+    tls._os_context()
+    assert loaded == [str(bundle), certifi.where()]
