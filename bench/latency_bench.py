@@ -58,6 +58,7 @@ from plan_bench import seed
 
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.tools import KUBECTL_ENV
+from testkit import certs
 from testkit.connect_proxy import ConnectProxy
 from testkit.registry_process import RegistryProcess
 from testkit.relay import DelayRelay
@@ -68,12 +69,14 @@ REGISTRY_ENV = {"GOGC": "400"}
 PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 
 
-def write_repo(root: Path, host: str, repos: int) -> None:
-    """A repository deploying N images at 1.0.0, with no registry settings at all."""
+def write_repo(root: Path, host: str, repos: int, ca_file: Path | None = None) -> None:
+    """A repository deploying N images at 1.0.0, with no registry settings at all (``ca_file``:
+    the one a registry with a private CA needs)."""
     (root / "overlays/bench").mkdir(parents=True)
     images = "".join(f"  - name: app{i:04d}\n    repository: {host}/bench/app{i:04d}\n" for i in range(repos))
+    registries = f"registries:\n  {host}:\n    ca_file: {ca_file}\n" if ca_file else ""
     (root / "gitops-bot.yaml").write_text(
-        f"version: 1\nimages:\n{images}environments:\n  - name: bench\n    path: overlays/bench\n"
+        f"version: 1\n{registries}images:\n{images}environments:\n  - name: bench\n    path: overlays/bench\n"
     )
     entries = "".join(
         f"- name: app{i:04d}\n  newName: {host}/bench/app{i:04d}\n  newTag: 1.0.0\n" for i in range(repos)
@@ -192,6 +195,11 @@ def main() -> int:
         help="also run direct with no kubectl (no rendered diff in the JSON plan)",
     )
     ap.add_argument(
+        "--tls",
+        action="store_true",
+        help="also run against the registry over TLS (a private CA: the bot's one setting is ca_file)",
+    )
+    ap.add_argument(
         "--dev",
         action="store_true",
         help="run the dev venv's editable gitops-bot, not the product as installed (bench/product.py)",
@@ -250,6 +258,20 @@ def main() -> int:
                     proxied = Child(cmd, {**env, "HTTP_PROXY": proxy.url}, kubectl_log)
                     rows.append(runs("via HTTP proxy", proxied, args.runs, args.repos, args.rtt, reg_pid))
                     assert len(proxy.seen) >= int(rows[-1]["requests"]), "the proxy did not see the requests"
+    if args.tls:
+        ca_pair, ca_key, ca_cert = certs.make_ca()
+        cert, key = certs.make_server_cert(ca_key, ca_cert).write(work, "registry")
+        ca_file, _ = ca_pair.write(work, "ca")
+        with (
+            RegistryProcess(data, tls=(cert, key), env=REGISTRY_ENV) as reg,
+            DelayRelay(reg.host, args.rtt / 2) as relay,
+        ):
+            assert reg.proc is not None
+            write_repo(work / "gitops-tls", relay.host, args.repos, ca_file)
+            tls_cmd = [str(work / "gitops-tls") if a == str(work / "gitops") else a for a in cmd]
+            https = Child(tls_cmd, {**env, KUBECTL_ENV: missing})
+            label = "https (TLS, private CA), no kubectl"
+            rows.append(runs(label, https, args.runs, args.repos, args.rtt, reg.proc.pid))
     loads += f", {os.getloadavg()[0]:.1f} at the end"
     print()
     print(
