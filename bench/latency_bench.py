@@ -36,7 +36,7 @@ so the table splits the whole into the bot process's CPU a request and kubectl's
 Goals (docs/performance.md): wall within 1.25x the minimum; 2 requests an image; CPU <= 1 ms a request;
 RSS < 80 MB.
 
-    .venv/bin/python bench/latency_bench.py --repos 1000 --tags 20 --proxy --without-kubectl
+    .venv/bin/python bench/latency_bench.py --repos 1000 --tags 20 --proxy --without-kubectl --tls
 """
 
 from __future__ import annotations
