@@ -74,6 +74,10 @@ def test_one_wrong_repository_of_three_is_reported_while_the_others_are_served(
         base = base_url(proc)
         proc.wait_for("both served", lambda: runs(proc, a, "success") and runs(proc, b, "success"))
         assert all(len(w.github.open_pulls()) == 1 for w in two)
+        # a cycle's line is logged once all its repositories are done: after their own lines
+        proc.wait_for(
+            "a cycle with the failure", lambda: any(c["result"] == "failure" for c in proc.events("cycle"))
+        )
         (failure, *_) = runs(proc, wrong, "failure")
         assert "is not a git repository" in failure["error"]
         cycle = next(c for c in proc.events("cycle") if c["result"] == "failure")
