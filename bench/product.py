@@ -20,19 +20,18 @@ every ``PYTHON*`` variable (PYTHONDONTWRITEBYTECODE above all) and what points i
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
+
+from testkit import shipped
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = "requirements.lock"
@@ -64,14 +63,8 @@ def _files(root: Path, names: tuple[str, ...]) -> Iterator[tuple[str, bytes]]:
                 yield f.relative_to(root).as_posix(), f.read_bytes()
 
 
-def interpreter() -> str:
-    """The interpreter the dev venv was made from: a venv made from the dev venv's own
-    ``python`` would be the same, but its path names the dev venv."""
-    return str(getattr(sys, "_base_executable", sys.executable))
-
-
 def keys(root: Path = ROOT, python: str | None = None) -> Keys:
-    python = python or interpreter()
+    python = python or shipped.base_python()
     identity = f"{os.path.realpath(python)} {sys.version}".encode()
     lock = _digest(iter([("interpreter", identity), *_files(root, (LOCK,))]))
     return Keys(lock=lock, source=_digest(_files(root, SOURCES)))
@@ -106,42 +99,13 @@ def installed_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One build at a time when two benchmarks share a cache."""
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def _run(argv: list[str], cwd: Path) -> None:
-    env = installed_env()
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}"
-        )
+    shipped.run(argv, cwd=cwd, env={**installed_env(), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}, timeout=900)
 
 
 def _wheel(root: Path, dest: Path) -> Path:
-    """The package's wheel, built by the dev venv's pip from a copy of its sources (an in-tree
-    build would leave build/ and *.egg-info in the checkout)."""
-    src = dest / "src"
-    for name in (*SOURCES, "README.md"):
-        path = root / name
-        if path.is_dir():
-            shutil.copytree(path, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            src.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, src / name)
-    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dest)]
-    _run([*pip, str(src)], cwd=dest)
-    (wheel,) = dest.glob("gitops_bot-*.whl")
-    return wheel
+    """The package's wheel, as the shipped-artifact tests build it (from a copy of the tree)."""
+    return shipped.build_wheel(dest, root)
 
 
 def _install_package(root: Path, venv: Path) -> None:
@@ -161,7 +125,7 @@ def product(cache: Path, root: Path = ROOT, say: Callable[[str], None] = print) 
     folder.mkdir(parents=True, exist_ok=True)
     venv = folder / "venv"
     exe = venv / "bin" / "gitops-bot"
-    with _locked(folder / "build.lock"):
+    with shipped.locked(folder / "build.lock"):
         current = keys(root)
         action = decide(read_state(folder), current, exe.is_file() and os.access(exe, os.X_OK))
         if action == "reuse":
@@ -170,7 +134,7 @@ def product(cache: Path, root: Path = ROOT, say: Callable[[str], None] = print) 
         (folder / STATE).unlink(missing_ok=True)  # an interrupted build is redone whole next time
         if action == "build":
             shutil.rmtree(venv, ignore_errors=True)
-            _run([interpreter(), "-m", "venv", str(venv)], cwd=folder)
+            _run([shipped.base_python(), "-m", "venv", str(venv)], cwd=folder)
             pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile", "--no-deps"]
             _run([*pip, "--require-hashes", "-r", str(root / LOCK)], cwd=folder)
         _install_package(root, venv)

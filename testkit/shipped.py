@@ -45,7 +45,8 @@ def source_key(*extra: str) -> str:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
+    """One holder at a time of ``path`` (a lock file), across processes."""
     with open(path, "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
@@ -58,7 +59,7 @@ def shared(root: Path, name: str, make: Callable[[Path], None]) -> Path:
     """``root/name``, made by ``make`` once for all workers (a crashed build is redone)."""
     root.mkdir(parents=True, exist_ok=True)
     target = root / name
-    with _locked(root / f"{name}.lock"):
+    with locked(root / f"{name}.lock"):
         if not (target / ".complete").exists():
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir()
@@ -67,10 +68,10 @@ def shared(root: Path, name: str, make: Callable[[Path], None]) -> Path:
     return target
 
 
-def copy_tree(dest: Path, names: tuple[str, ...] = BUILD_CONTEXT) -> Path:
+def copy_tree(dest: Path, names: tuple[str, ...] = BUILD_CONTEXT, root: Path = ROOT) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for name in names:
-        src = ROOT / name
+        src = root / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=_IGNORE)
         else:
@@ -116,10 +117,10 @@ def make_venv(path: Path) -> Path:
     return path
 
 
-def build_wheel(dest: Path) -> Path:
-    """``pip wheel`` of a copy of the build context (an in-tree build writes build/ and
-    *.egg-info next to the sources; the copy keeps them out of the checkout)."""
-    src = copy_tree(dest / "src")
+def build_wheel(dest: Path, root: Path = ROOT) -> Path:
+    """``pip wheel`` of a copy of the build context of ``root`` (an in-tree build writes build/
+    and *.egg-info next to the sources; the copy keeps them out of the checkout)."""
+    src = copy_tree(dest / "src", root=root)
     pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
     run([*pip, "-w", str(dest), "."], cwd=src)
     shutil.rmtree(src)
