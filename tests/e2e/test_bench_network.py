@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,12 +19,12 @@ from testkit.connect_proxy import ConnectProxy
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 from testkit.relay import DelayRelay
+from testkit.tcp import serve_each
 
 
 def _echo_server() -> tuple[socket.socket, str]:
     """A server that sends back everything it reads, upper-cased, then ends its stream when
     the client has ended its own (a half-close)."""
-    listener = socket.create_server(("127.0.0.1", 0))
 
     def serve(conn: socket.socket) -> None:
         with conn:
@@ -34,15 +33,7 @@ def _echo_server() -> tuple[socket.socket, str]:
             conn.sendall(b"<END>")
             conn.shutdown(socket.SHUT_WR)
 
-    def accept() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    listener = serve_each(serve)
     return listener, f"127.0.0.1:{listener.getsockname()[1]}"
 
 

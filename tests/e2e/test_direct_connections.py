@@ -18,13 +18,13 @@ import pytest
 
 from gitops_bot.net.transport import Transport, exchange
 from testkit.hostile_registry import Answer, HostileRegistry
+from testkit.tcp import serve_each
 
 
 @pytest.fixture
 def scripted() -> Iterator[tuple[list[bytes], int]]:
     """A raw HTTP/1.1 server answering the n-th request (any connection) with the n-th bytes."""
     replies: list[bytes] = []
-    listener = socket.create_server(("127.0.0.1", 0))
     count = [0]
 
     def serve(conn: socket.socket) -> None:
@@ -37,15 +37,7 @@ def scripted() -> Iterator[tuple[list[bytes], int]]:
                     conn.sendall(replies[min(count[0], len(replies) - 1)])
                     count[0] += 1
 
-    def accept() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    listener = serve_each(serve)
     yield replies, listener.getsockname()[1]
     listener.close()
 

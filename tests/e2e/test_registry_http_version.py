@@ -18,6 +18,7 @@ from gitops_bot.registry.client import RegistryClient
 from gitops_bot.registry.settings import RegistryConfig
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
+from testkit.tcp import serve_each
 
 H2 = b"\x02h2"  # ALPN's length-prefixed protocol names, as a ClientHello carries them
 HTTP11 = b"\x08http/1.1"
@@ -29,22 +30,16 @@ class Forwarder:
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
         self.hellos: list[bytes] = []
-        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener = serve_each(self._forward)
         self.host = f"127.0.0.1:{self.listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.upstream, 5)
-            first = client.recv(65536)
-            self.hellos.append(first)
-            upstream.sendall(first)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+    def _forward(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(self.upstream, 5)
+        first = client.recv(65536)
+        self.hellos.append(first)
+        upstream.sendall(first)
+        threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+        self._pipe(client, upstream)
 
     @staticmethod
     def _pipe(src: socket.socket, dst: socket.socket) -> None:
