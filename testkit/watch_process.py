@@ -12,9 +12,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import Any
-
-from testkit.update_world import World
+from pathlib import Path
+from typing import Any, Protocol
 
 
 class Proc:
@@ -53,8 +52,16 @@ class Proc:
         raise AssertionError(f"timed out waiting for {what}; log:\n{''.join(self.lines)}")
 
 
-def watch_argv(world: World, *extra: str) -> list[str]:
-    """``gitops-bot watch`` on the world's staging environment, as a separate process."""
+class _Remote(Protocol):
+    """A world with a git remote (``update_world`` and ``promotion_world`` both have one)."""
+
+    @property
+    def remote(self) -> Path: ...
+
+
+def watch_argv(world: _Remote, *extra: str, env: str = "staging") -> list[str]:
+    """``gitops-bot watch`` on one environment of the world (staging unless told), as a
+    separate process."""
     return [
         sys.executable,
         "-m",
@@ -63,7 +70,7 @@ def watch_argv(world: World, *extra: str) -> list[str]:
         "--repo",
         f"file://{world.remote}",
         "--env",
-        "staging",
+        env,
         *extra,
     ]
 

@@ -6,7 +6,6 @@ process reports the same start and end, and promotes when that end is reached. A
 from __future__ import annotations
 
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,26 +13,11 @@ import pytest
 from testkit.argocd_server import application
 from testkit.promotion_world import World, add_files
 from testkit.soak_clock import configure, promoted_to_staging, rfc3339, running
-from testkit.watch_process import Proc, successes
+from testkit.watch_process import Proc, successes, watch_argv
 
 
 def _watch(world: World) -> Proc:
-    return Proc(
-        [
-            sys.executable,
-            "-m",
-            "gitops_bot",
-            "watch",
-            "--repo",
-            f"file://{world.remote}",
-            "--env",
-            "production",
-            "--interval",
-            "1s",
-            "--listen",
-            "127.0.0.1:0",
-        ]
-    )
+    return Proc(watch_argv(world, "--interval", "1s", "--listen", "127.0.0.1:0", env="production"))
 
 
 def _stop(proc: Proc) -> None:
