@@ -168,10 +168,7 @@ def _choose_at_once(
     wanted = dict.fromkeys(
         (repository, c.tag, t.image.platform) for t in targets if (c := choices[t.key]).tag
     )
-    digests = {
-        k: _ask("resolving digests", k, lambda k: registry.resolve_digest(k[0].repository, k[1], k[2]), debug)
-        for k in wanted
-    }
+    digests = {k: _ask("resolving digests", k, lambda k: _resolve(app, k), debug) for k in wanted}
     return _Early(tags, choices, digests)
 
 
@@ -253,7 +250,7 @@ def _candidates(
         **_gather(
             app,
             wanted_digests - resolved.keys(),
-            lambda k: app.registry(k[0].registry).resolve_digest(k[0].repository, k[1], k[2]),
+            lambda k: _resolve(app, k),
             what="resolving digests",
         ),
     }
@@ -265,6 +262,12 @@ def _candidates(
             if isinstance(d, str):
                 candidates[t.key] = Candidate(c.tag, d)
     return _Found(tags, choices, digests, candidates)
+
+
+def _resolve(app: App, key: tuple[ImageRef, str, str | None]) -> str:
+    """The digest of a (repository, tag, platform)."""
+    repository, tag, platform = key
+    return app.registry(repository.registry).resolve_digest(repository.repository, tag, platform)
 
 
 def _add_metadata(
