@@ -51,7 +51,7 @@ from typing import Any, TypeVar
 
 from gitops_bot.commands.updater import Updater
 from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
-from gitops_bot.core.log import bound_context, get_logger, redact, register_secret
+from gitops_bot.core.log import bound_context, get_logger, redact, register_userinfo
 from gitops_bot.core.secret import EnvView
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.manifests import yamlvalues
@@ -169,10 +169,7 @@ def _repository(name: str, item: Any, line: int | None) -> Repository:
 def _register_userinfo(url: str) -> None:
     """A password in a listed URL is a secret from the moment it is read (the URL is refused
     later, but it is named in messages before and after)."""
-    m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/@]+)@", url.strip())
-    if m:
-        user, _, password = m.group(1).partition(":")
-        register_secret(password or user)
+    register_userinfo(url)
 
 
 def _line(doc: Any, key: str) -> int | None:
