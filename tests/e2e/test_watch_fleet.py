@@ -115,7 +115,10 @@ def test_a_push_runs_a_targeted_cycle_only_in_the_repositories_that_name_the_ima
         )
     first, second = two
     urls = [f"file://{w.remote}" for w in two]
-    proc = watch("--repo", urls[0], "--repo", urls[1], "--interval", "1h")
+    # several repositories' configs name the token: the operator shares it
+    listing = tmp_path / "repositories.yaml"
+    listing.write_text(f"shared_env: [CI_HOOK_TOKEN]\nrepositories: [{urls[0]}, {urls[1]}]\n")
+    proc = watch("--repositories", str(listing), "--interval", "1h")
     try:
         base = base_url(proc)
         proc.wait_for("the first cycle", lambda: proc.events("cycle"))
