@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import html
+import ipaddress
 import json
 import logging
 import re
@@ -96,21 +97,23 @@ def register_secret(value: str | None) -> None:
 
 def secret_url_parts(url: str) -> set[str]:
     """The parts of a secret URL that are secrets on their own: the userinfo (whole, the
-    password, a lone user: ``https://TOKEN@host``), the path (whole, without its first ``/``,
-    and each segment that looks like a key rather than a word), the query (whole and each
-    value) and the fragment. The scheme, host and port are not secrets and stay readable."""
+    password, a lone user: ``https://TOKEN@host``), the path (whole, each segment that looks
+    like a key rather than a word, and the rest of the path from such a segment on), the query
+    (whole, and each value that looks like a key) and the fragment. The scheme, host and port
+    are not secrets and stay readable; nor do words (``hooks``, ``json``), which registered
+    alone would blank ordinary text everywhere."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return set()
     out: set[str] = set()
     userinfo, at, _host = parts.netloc.rpartition("@")  # a password may itself hold '@'
-    if at and userinfo:
+    if at and userinfo and not _is_address(userinfo):
         user, colon, password = userinfo.partition(":")
         out.update({userinfo, password} if colon and password else {userinfo, user})
     path = parts.path
     if path.strip("/"):
-        out.update({path, path.strip("/")})
+        out.add(path)  # one word alone ("hooks") is not blanked everywhere: only after a '/'
         segments = [s for s in path.split("/") if s]
         out.update(s for s in segments if _key_like(s))
         # a tail of the path from a key-like segment on (``T0/B0/secret`` of a Slack path)
@@ -119,8 +122,8 @@ def secret_url_parts(url: str) -> set[str]:
                 out.add("/".join(segments[i:]))
     if parts.query:
         out.add(parts.query)
-        for pair in parts.query.split("&"):
-            out.add(pair.partition("=")[2])
+        values = (pair.partition("=")[2] for pair in parts.query.split("&"))
+        out.update(v for v in values if _key_like(unquote(v)))
     if parts.fragment:
         out.add(parts.fragment)
     return {p for p in out if len(p) >= _MIN_SECRET}
@@ -140,6 +143,16 @@ def register_userinfo(url: str) -> None:
             if len(part) >= _MIN_SECRET:
                 with _lock:
                     _secrets.update(v for v in _spellings(part) if len(v) >= _MIN_SECRET)
+
+
+def _is_address(userinfo: str) -> bool:
+    """``http://127.0.0.1@host``: an address posing as the host (refused as such where URLs
+    are checked), not a credential; registered, it would blank every loopback address."""
+    try:
+        ipaddress.ip_address(userinfo.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _key_like(segment: str) -> bool:
