@@ -9,8 +9,10 @@ default level a ``plan`` or ``update`` writes no line at all. ``watch``, ``-v`` 
 warning pay it once, on their first line.
 
 Every secret the process learns (registry passwords, tokens, GitHub tokens, notification URLs)
-is registered with :func:`register_secret`; :func:`redact` replaces it in any text that leaves
-the process, and also the parts of any URL that are secrets by their place, registered or not:
+is registered with :func:`register_secret`, a URL in each of its secret parts too and every
+secret in the spellings text from outside may echo it in (a server's 404 page repeats the
+path, a git error the password); :func:`redact` replaces them in any text that leaves the
+process, and also the parts of any URL that are secrets by their place, registered or not:
 userinfo (``https://user:pass@host``, ``https://token@host``), the paths of Slack, Teams and
 Discord webhooks, and signed or token-bearing query parameters (``X-Amz-Signature``, ``sig``,
 ``token``, ...). Every output channel goes through it: log lines (ours, and the standard
