@@ -1,5 +1,7 @@
 """A loopback endpoint that records what is POSTed to it (notifications under test), and
-answers from a script of statuses (then 200), so retries can be seen."""
+answers from a script of statuses (then 200), so retries can be seen. ``echo``: a refusal's
+body repeats the path it was asked for, as careless servers' 404 pages do (a webhook's secret
+path, then, comes back in the answer)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ class HookServer(JSONServer):
         self.statuses = list(statuses or [])
         self.received: list[Received] = []
         self.unexpected: list[str] = []
+        self.echo = False
         self._lock = threading.Lock()
         self._serve(self._handle)
 
@@ -34,4 +37,6 @@ class HookServer(JSONServer):
         with self._lock:
             self.received.append(Received(path, body, headers))
             status = self.statuses.pop(0) if self.statuses else 200
+        if self.echo and status >= 400:
+            return status, {"ok": False, "error": f"no hook at {path}"}, {}
         return status, {"ok": status < 300}, {}

@@ -5,6 +5,7 @@ Each repository keeps its own ``gitops-bot.yaml``; which repositories to work co
 
     version: 1
     parallel: 4                     # repositories worked at once (default 4)
+    shared_env: [GITHUB_APP_KEY]    # secrets every repository's config may name
     repositories:
       - https://github.com/acme/gitops-payments
       - url: https://github.com/acme/gitops-search
@@ -16,9 +17,12 @@ Secrets per repository: with one bot serving many repositories, whoever can writ
 repository's ``gitops-bot.yaml`` must not be able to read a secret the operator gave the bot
 for another (its ``*_env`` keys name any environment variable). A repository entry's ``env:``
 lists the environment variables that repository's config may read *and no other may*: a name
-listed under any entry is hidden from every entry that does not list it. Names no entry lists
-stay readable by all (so a file without ``env:`` works as before, and a token every repository
-shares, such as ``GITHUB_TOKEN``, needs no listing).
+listed under any entry is hidden from every entry that does not list it. ``shared_env:`` lists
+those every repository's config may name. With more than one repository, a config that names
+(in a ``*_env`` key) any other variable is refused, naming it: a variable nobody thought to
+list is not a secret every repository may take to a host of its choosing. The bot's own
+defaults (``GITHUB_TOKEN`` where no ``token_env`` is written) need no listing; one repository
+alone reads its environment as before.
 
 The file is read up to 1 MiB. The same remote (compared without case, a trailing slash or
 ``.git``) listed twice with different settings is an error naming both entries; listed twice
@@ -51,7 +55,7 @@ from typing import Any, TypeVar
 
 from gitops_bot.commands.updater import Updater
 from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
-from gitops_bot.core.log import bound_context, get_logger, redact, register_secret
+from gitops_bot.core.log import bound_context, get_logger, redact, register_userinfo
 from gitops_bot.core.secret import EnvView
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.manifests import yamlvalues
@@ -75,6 +79,7 @@ class Repository:
     base: str | None = None
     env: tuple[str, ...] | None = None  # the secrets only this repository may read (``env:``)
     hidden: frozenset[str] = frozenset()  # what its config may not read: others' ``env:``
+    allowed: frozenset[str] | None = None  # in a fleet of several: all its config may name
     where: str = ""  # where it was listed, for messages ("repositories.yaml:4", "--repo")
 
     def settings(self) -> tuple[str | None, str | None, tuple[str, ...]]:
@@ -85,6 +90,7 @@ class Repository:
 class Fleet:
     repositories: tuple[Repository, ...]
     parallel: int = DEFAULT_PARALLEL
+    shared_env: tuple[str, ...] = ()  # what every repository's config may name (``shared_env:``)
 
 
 @dataclass
@@ -112,7 +118,8 @@ def worst(codes: Sequence[int]) -> int:
 
 
 def load(path: Path) -> Fleet:
-    """The bot-level file: ``repositories:`` (URLs or {url, config, base, env}) and ``parallel``."""
+    """The bot-level file: ``repositories:`` (URLs or {url, config, base, env}), ``parallel``
+    and ``shared_env``."""
     try:
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
@@ -128,16 +135,25 @@ def load(path: Path) -> Fleet:
     doc = yamlvalues.load(text, name)
     if not isinstance(doc, dict) or not isinstance(doc.get("repositories"), list):
         raise ConfigError(name, None, "needs a 'repositories:' list of repository URLs")
-    unknown = sorted(set(doc) - {"version", "parallel", "repositories"})
+    unknown = sorted(set(doc) - {"version", "parallel", "shared_env", "repositories"})
     if unknown or doc.get("version", 1) != 1:
         what = f"unknown key {unknown[0]!r}" if unknown else "unsupported version; use 1"
         raise ConfigError(name, _line(doc, unknown[0] if unknown else "version"), what)
     parallel = doc.get("parallel", DEFAULT_PARALLEL)
     if not isinstance(parallel, int) or isinstance(parallel, bool) or parallel < 1:
         raise ConfigError(name, _line(doc, "parallel"), "'parallel' must be a whole number, 1 or more")
+    shared = doc.get("shared_env", [])
+    if not _env_names(shared):
+        raise ConfigError(
+            name, _line(doc, "shared_env"), "'shared_env' must be a list of environment variable names"
+        )
     items = doc["repositories"]
     repos = tuple(_repository(name, item, _item_line(items, i)) for i, item in enumerate(items))
-    return Fleet(repos, parallel)
+    return Fleet(repos, parallel, tuple(shared))
+
+
+def _env_names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) and _ENV_NAME.match(n) for n in value)
 
 
 def _repository(name: str, item: Any, line: int | None) -> Repository:
@@ -157,7 +173,7 @@ def _repository(name: str, item: Any, line: int | None) -> Repository:
             raise ConfigError(name, line, f"'{key}' of {redact(url)} must be a string")
     env = item.get("env")
     if env is not None:
-        if not isinstance(env, list) or not all(isinstance(n, str) and _ENV_NAME.match(n) for n in env):
+        if not _env_names(env):
             raise ConfigError(
                 name, line, f"'env' of {redact(url)} must be a list of environment variable names"
             )
@@ -169,10 +185,7 @@ def _repository(name: str, item: Any, line: int | None) -> Repository:
 def _register_userinfo(url: str) -> None:
     """A password in a listed URL is a secret from the moment it is read (the URL is refused
     later, but it is named in messages before and after)."""
-    m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/@]+)@", url.strip())
-    if m:
-        user, _, password = m.group(1).partition(":")
-        register_secret(password or user)
+    register_userinfo(url)
 
 
 def _line(doc: Any, key: str) -> int | None:
@@ -194,13 +207,16 @@ def gather(
 ) -> Fleet:
     """``--repo`` values (with ``--config``/``--base``) then the file's entries. The same remote
     listed again alike is dropped (the first mention wins); listed again with other settings,
-    it is an error naming both entries. Each entry learns which secrets it may not read."""
+    it is an error naming both entries. Each entry learns which secrets it may not read and,
+    with more than one repository, which names alone its config may write."""
     listed = [Repository(r, config, base, where="--repo") for r in repos]
     parallel = DEFAULT_PARALLEL
+    shared: tuple[str, ...] = ()
     if repositories_file:
         fleet = load(Path(repositories_file))
         listed += fleet.repositories
         parallel = fleet.parallel
+        shared = fleet.shared_env
     first: dict[str, Repository] = {}
     for r in listed:
         seen = first.setdefault(_key(r.url), r)
@@ -209,9 +225,16 @@ def gather(
                 f"{redact(r.url)} is listed twice with different settings: {seen.where} and {r.where}",
                 hint="keep one entry per repository (compared without case, '/' or '.git' at the end)",
             )
-    claimed = frozenset(n for r in listed for n in (r.env or ()))
+    claimed = frozenset(n for r in listed for n in (r.env or ())) - set(shared)
     unique = [r for r in listed if first[_key(r.url)] is r]
-    return Fleet(tuple(replace(r, hidden=claimed - set(r.env or ())) for r in unique), parallel)
+    several = len(unique) > 1  # decided before sharding: a shard's config is one of many
+
+    def scoped(r: Repository) -> Repository:
+        own = set(r.env or ())
+        allowed = frozenset(own | set(shared)) if several else None
+        return replace(r, hidden=claimed - own, allowed=allowed)
+
+    return Fleet(tuple(scoped(r) for r in unique), parallel, shared)
 
 
 def _key(url: str) -> str:
@@ -241,7 +264,7 @@ def only_shard(fleet: Fleet, shard: str | None) -> Fleet:
         return fleet
     index, count = parse_shard(shard)
     mine = tuple(r for r in fleet.repositories if shard_of(r.url, count) == index)
-    return Fleet(mine, fleet.parallel)
+    return Fleet(mine, fleet.parallel, fleet.shared_env)
 
 
 # -- running -----------------------------------------------------------------------------
@@ -250,7 +273,7 @@ def only_shard(fleet: Fleet, shard: str | None) -> Fleet:
 def updater(repo: Repository, pool: RegistryPool, *, environ: Mapping[str, str] | None = None) -> Updater:
     """One repository's updater on the shared pool (``update`` once, ``watch`` every cycle). Its
     config reads the environment through the view the repositories file allows it."""
-    view = EnvView(os.environ if environ is None else environ, repo.hidden)
+    view = EnvView(os.environ if environ is None else environ, repo.hidden, repo.allowed)
     return Updater(repo.url, config_path=repo.config, base=repo.base, environ=view, pool=pool)
 
 

@@ -167,17 +167,20 @@ def schema_text() -> str:
     return files("gitops_bot").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
-def load(path: Path) -> Config:
+def load(path: Path, *, env_allowed: frozenset[str] | None = None) -> Config:
+    """``env_allowed``: the only environment variables the file may name (None: any)."""
     try:
         text = yamlguard.read(path, ConfigError)
     except FileNotFoundError:
         raise UsageError(f"cannot read {path}: no such file") from None
-    return parse(text, str(path), path=path)
+    return parse(text, str(path), path=path, env_allowed=env_allowed)
 
 
-def parse(text: str, filename: str, *, path: Path | None = None) -> Config:
+def parse(
+    text: str, filename: str, *, path: Path | None = None, env_allowed: frozenset[str] | None = None
+) -> Config:
     doc = yamlvalues.load(text, filename)  # the composer applies manifests.guard's limits
-    cfg = read(ROOT, Values(Reader(filename), doc, "the file", None))
+    cfg = read(ROOT, Values(Reader(filename, env_allowed), doc, "the file", None))
     return replace(cfg, path=path) if path else cfg
 
 

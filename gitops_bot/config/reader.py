@@ -21,8 +21,12 @@ ENV_VAR = r"^(?!gh[pousr]_|github_pat_)(?!(?=.*[a-z])(?=.*\d).{40,}$)[A-Za-z_][A
 
 
 class Reader:
-    def __init__(self, filename: str) -> None:
+    """``env_allowed``: the environment variables this file may name (one repository of a
+    fleet, :mod:`gitops_bot.commands.fleet`); None: any (a single repository)."""
+
+    def __init__(self, filename: str, env_allowed: frozenset[str] | None = None) -> None:
         self.filename = filename
+        self.env_allowed = env_allowed
 
     def error(self, line: int | None, message: str) -> ConfigError:
         return ConfigError(self.filename, line, message)
@@ -77,6 +81,18 @@ class Reader:
                 self.line_of(node, key),
                 f"{key} in {what} must name an environment variable, not hold a secret "
                 "(secrets never go in this file)",
+            )
+        # Whoever writes one repository's config of a fleet must not pick another's secret
+        # (and send it to a host of their choosing): a name the file writes must have been
+        # given to it. Defaults are the bot's, not the file's, and need no listing.
+        if self.env_allowed is not None and node.get(key) is not None and value not in self.env_allowed:
+            raise ConfigError(
+                self.filename,
+                self.line_of(node, key),
+                f"{key} in {what} names the environment variable {value}, which this repository "
+                "may not read in a fleet of repositories",
+                hint=f"list {value} under this repository's 'env:' in the repositories file, "
+                "or under its 'shared_env:' if every repository may read it",
             )
         return value  # type: ignore[no-any-return]
 

@@ -9,8 +9,10 @@ default level a ``plan`` or ``update`` writes no line at all. ``watch``, ``-v`` 
 warning pay it once, on their first line.
 
 Every secret the process learns (registry passwords, tokens, GitHub tokens, notification URLs)
-is registered with :func:`register_secret`; :func:`redact` replaces it in any text that leaves
-the process, and also the parts of any URL that are secrets by their place, registered or not:
+is registered with :func:`register_secret`, a URL in each of its secret parts too and every
+secret in the spellings text from outside may echo it in (a server's 404 page repeats the
+path, a git error the password); :func:`redact` replaces them in any text that leaves the
+process, and also the parts of any URL that are secrets by their place, registered or not:
 userinfo (``https://user:pass@host``, ``https://token@host``), the paths of Slack, Teams and
 Discord webhooks, and signed or token-bearing query parameters (``X-Amz-Signature``, ``sig``,
 ``token``, ...). Every output channel goes through it: log lines (ours, and the standard
@@ -23,6 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import html
+import ipaddress
+import json
 import logging
 import re
 import sys
@@ -32,6 +37,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, TextIO
+from urllib.parse import quote, unquote, urlsplit
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -72,11 +78,98 @@ _PATTERNS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
 REDACTED = "***"
 
 
+_MIN_SECRET = 4  # shorter values are ignored: too many false hits in ordinary text
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def register_secret(value: str | None) -> None:
-    """Remember a secret so it is never printed. Short values are ignored (too many false hits)."""
-    if value and len(value) >= 4:
-        with _lock:
-            _secrets.add(value)
+    """Remember a secret so it is never printed, in any spelling text from outside may echo it
+    in (percent-encoded or decoded, JSON- or HTML-escaped). A URL is a secret in each of its
+    parts too: a server's error page echoes the path it was asked for, a git error the
+    userinfo, so each part is registered alongside the whole (:func:`secret_url_parts`)."""
+    if not value or len(value) < _MIN_SECRET:
+        return
+    found = {value}
+    if _URL.match(value.strip()):
+        found.update(secret_url_parts(value.strip()))
+    spelled = {v for s in found for v in _spellings(s) if len(v) >= _MIN_SECRET}
+    with _lock:
+        _secrets.update(spelled)
+
+
+def secret_url_parts(url: str) -> set[str]:
+    """The parts of a secret URL that are secrets on their own: the userinfo (whole, the
+    password, a lone user: ``https://TOKEN@host``), the path (whole, each segment that looks
+    like a key rather than a word, and the rest of the path from such a segment on), the query
+    (whole, and each value that looks like a key) and the fragment. The scheme, host and port
+    are not secrets and stay readable; nor do words (``hooks``, ``json``), which registered
+    alone would blank ordinary text everywhere."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return set()
+    out: set[str] = set()
+    userinfo, at, _host = parts.netloc.rpartition("@")  # a password may itself hold '@'
+    if at and userinfo and not _is_address(userinfo):
+        user, colon, password = userinfo.partition(":")
+        out.update({userinfo, password} if colon and password else {userinfo, user})
+    path = parts.path
+    if path.strip("/"):
+        out.add(path)  # one word alone ("hooks") is not blanked everywhere: only after a '/'
+        segments = [s for s in path.split("/") if s]
+        out.update(s for s in segments if _key_like(s))
+        # a tail of the path from a key-like segment on (``T0/B0/secret`` of a Slack path)
+        for i, s in enumerate(segments):
+            if _key_like(s):
+                out.add("/".join(segments[i:]))
+    if parts.query:
+        out.add(parts.query)
+        values = (pair.partition("=")[2] for pair in parts.query.split("&"))
+        out.update(v for v in values if _key_like(unquote(v)))
+    if parts.fragment:
+        out.add(parts.fragment)
+    return {p for p in out if len(p) >= _MIN_SECRET}
+
+
+def register_userinfo(url: str) -> None:
+    """The userinfo of a URL that is not itself a secret (a repository's remote: its path
+    names the repository and stays readable), in every part and spelling."""
+    try:
+        netloc = urlsplit(url.strip()).netloc
+    except ValueError:
+        return
+    userinfo = netloc.rpartition("@")[0]
+    if userinfo:
+        _user, colon, password = userinfo.partition(":")
+        for part in (userinfo, password) if colon and password else (userinfo,):
+            if len(part) >= _MIN_SECRET:
+                with _lock:
+                    _secrets.update(v for v in _spellings(part) if len(v) >= _MIN_SECRET)
+
+
+def _is_address(userinfo: str) -> bool:
+    """``http://127.0.0.1@host``: an address posing as the host (refused as such where URLs
+    are checked), not a credential; registered, it would blank every loopback address."""
+    try:
+        ipaddress.ip_address(userinfo.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _key_like(segment: str) -> bool:
+    """A path segment that is a credential rather than a word: long, or mixing digits in."""
+    return len(segment) >= 20 or (len(segment) >= 8 and any(c.isdigit() for c in segment))
+
+
+def _spellings(value: str) -> set[str]:
+    """How text from outside may spell ``value``: as is, percent-encoded (all of it, or all but
+    ``/``), percent-decoded, JSON-escaped (``\\/`` too, as PHP and others write it), HTML-escaped."""
+    out = {value, quote(value, safe=""), quote(value, safe="/:@"), unquote(value), html.escape(value)}
+    for v in list(out):
+        escaped = json.dumps(v)[1:-1]
+        out.update({escaped, escaped.replace("/", "\\/")})
+    return out
 
 
 def redact(text: str) -> str:
@@ -123,15 +216,23 @@ class Redacting:
         return getattr(self._stream, name)
 
 
+def redact_value(value: Any) -> Any:
+    """``value`` with every string in it redacted, however deep: a log field may be a list of
+    URLs (``watch``'s ``failed``) or a mapping of them, not only a string. An exception is its
+    redacted message; numbers, booleans and None stay as they are."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, BaseException):
+        return redact(str(value))
+    if isinstance(value, Mapping):
+        return {redact_value(k): redact_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [redact_value(v) for v in value]
+    return value
+
+
 def _redacted(fields: Mapping[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in fields.items():
-        if isinstance(value, str):
-            value = redact(value)
-        elif isinstance(value, BaseException):
-            value = redact(str(value))
-        out[key] = value
-    return out
+    return {key: redact_value(value) for key, value in fields.items()}
 
 
 _context: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
@@ -179,7 +280,14 @@ def _processors() -> list[Any]:
         structlog.processors.format_exc_info,  # a traceback is text, so it is redacted too
         _redact_processor,
         renderer,
+        _redact_line,
     ]
+
+
+def _redact_line(_logger: Any, _name: str, line: Any) -> Any:
+    """The rendered line once more: a field's ``repr`` (an object the renderer printed, not a
+    string) is only text here."""
+    return redact(line) if isinstance(line, str) else line
 
 
 def _emit(method: str, event: str, fields: dict[str, Any]) -> None:

@@ -91,11 +91,18 @@ class EnvView(Mapping[str, str]):
     """The environment as one repository's configuration may read it: ``base`` without the
     ``hidden`` names (secrets the operator gave the bot for other repositories). Every
     ``*_env`` reference of that repository's config is resolved through it, so a name it may
-    not read is simply not set."""
+    not read is simply not set.
 
-    def __init__(self, base: Mapping[str, str], hidden: Iterable[str] = ()) -> None:
+    ``allowed`` (a repository of a fleet of several): the only names its config may write in
+    a ``*_env`` key at all; the config reader refuses any other by name (exit 2), so a name
+    nobody thought to list is not readable by every repository. None: any (one repository)."""
+
+    def __init__(
+        self, base: Mapping[str, str], hidden: Iterable[str] = (), allowed: Iterable[str] | None = None
+    ) -> None:
         self._base = base
         self.hidden = frozenset(hidden)
+        self.allowed = None if allowed is None else frozenset(allowed)
 
     def __getitem__(self, name: str) -> str:
         if name in self.hidden:
@@ -109,7 +116,8 @@ class EnvView(Mapping[str, str]):
         return sum(1 for _ in self)
 
     def __repr__(self) -> str:
-        return f"EnvView(hiding {sorted(self.hidden)})"
+        allowed = "" if self.allowed is None else f", allowing only {sorted(self.allowed)}"
+        return f"EnvView(hiding {sorted(self.hidden)}{allowed})"
 
 
 def signature(secret: str, body: bytes) -> str:

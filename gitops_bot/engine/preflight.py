@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from gitops_bot.config import Config
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.log import register_secret
 from gitops_bot.scm import forges
 from gitops_bot.scm.issues import FORGES_WITH_ISSUES
 
@@ -24,6 +25,7 @@ def check(cfg: Config, environ: Mapping[str, str], *, dry_run: bool, url: str | 
         what = f"notification {s.name!r}"
         if s.url_env and not dry_run:
             value = environ.get(s.url_env, "")
+            register_secret(value)  # from here on, in every part: the run may echo a piece
             if not value:
                 raise UsageError(
                     f"{what}: environment variable {s.url_env} (its URL) is not set",

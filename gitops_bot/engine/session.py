@@ -104,7 +104,7 @@ class Sessions:
         signer = None
         try:
             with _paths_in_repository(ws, self.repo):
-                cfg, root = load(ws, self._base, self.config_path)
+                cfg, root = load(ws, self._base, self.config_path, allowed_names(self.environ))
                 self.config = cfg
                 if sign:  # a bad key: exit 2 before anything is committed or pushed
                     signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
@@ -165,7 +165,7 @@ def fetch_credentials(
 
     url, cfg = repo, None
     if not is_url(repo):
-        url, cfg = _local_origin(Path(repo), config_path)
+        url, cfg = _local_origin(Path(repo), config_path, allowed_names(environ))
     if not url.lower().startswith("https://"):
         return None, GitHub.git_user  # tokens only ever go to https remotes
     if cfg is not None:
@@ -190,30 +190,41 @@ def fetch_credentials(
     return token, user
 
 
-def load(ws: Workspace, base: str | None, config_path: str | None) -> tuple[Config, Path]:
-    """Fetch, check out the base, and read the config there; returns it and the worktree."""
+def load(
+    ws: Workspace, base: str | None, config_path: str | None, env_allowed: frozenset[str] | None = None
+) -> tuple[Config, Path]:
+    """Fetch, check out the base, and read the config there; returns it and the worktree.
+    ``env_allowed``: the environment variables the config may name (a fleet's repository)."""
     prefix = "gitops-bot"
     ws.fetch(base, prefix)
     root = ws.checkout_base()
-    cfg = read_config(root, config_path)
+    cfg = read_config(root, config_path, env_allowed)
     wanted = base or cfg.git.base  # None: the default branch, which the first fetch took
     if (wanted is not None and wanted != ws.base) or cfg.git.branch_prefix != prefix:
         ws.fetch(wanted or ws.base, cfg.git.branch_prefix)
         root = ws.checkout_base()
-        cfg = read_config(root, config_path)
+        cfg = read_config(root, config_path, env_allowed)
     return cfg, root
 
 
-def read_config(root: Path, config_path: str | None) -> Config:
+def read_config(root: Path, config_path: str | None, env_allowed: frozenset[str] | None = None) -> Config:
     """The config in the checked-out repository (contained in it), or at an absolute
     ``--config`` path the user chose."""
     if config_path and Path(config_path).is_absolute():
-        return config_mod.load(Path(config_path))
+        return config_mod.load(Path(config_path), env_allowed=env_allowed)
     path = root / config_path if config_path else config_mod.find_config(root)
-    return config_mod.load(files.inside(root, path))
+    return config_mod.load(files.inside(root, path), env_allowed=env_allowed)
 
 
-def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | None]:
+def allowed_names(environ: Mapping[str, str]) -> frozenset[str] | None:
+    """The names a repository's config may write in ``*_env`` keys: its fleet entry's view
+    says (:class:`EnvView`); None, any, for one repository."""
+    return environ.allowed if isinstance(environ, EnvView) else None
+
+
+def _local_origin(
+    repo: Path, config_path: str | None, env_allowed: frozenset[str] | None
+) -> tuple[str, Config | None]:
     """A local checkout's origin URL and its working tree's config, if it reads (the base's
     config, read after the fetch, decides everything else)."""
     try:
@@ -223,7 +234,8 @@ def _local_origin(repo: Path, config_path: str | None) -> tuple[str, Config | No
     if url is None:
         return "", None  # Workspace.open says what is wrong with the checkout
     try:
-        return url, config_mod.load(repo / config_path if config_path else config_mod.find_config(repo))
+        path = repo / config_path if config_path else config_mod.find_config(repo)
+        return url, config_mod.load(path, env_allowed=env_allowed)
     except GitOpsBotError:
         return url, None
 

@@ -115,7 +115,10 @@ def test_a_push_runs_a_targeted_cycle_only_in_the_repositories_that_name_the_ima
         )
     first, second = two
     urls = [f"file://{w.remote}" for w in two]
-    proc = watch("--repo", urls[0], "--repo", urls[1], "--interval", "1h")
+    # several repositories' configs name the token: the operator shares it
+    listing = tmp_path / "repositories.yaml"
+    listing.write_text(f"shared_env: [CI_HOOK_TOKEN]\nrepositories: [{urls[0]}, {urls[1]}]\n")
+    proc = watch("--repositories", str(listing), "--interval", "1h")
     try:
         base = base_url(proc)
         proc.wait_for("the first cycle", lambda: proc.events("cycle"))
@@ -173,3 +176,27 @@ def test_a_single_repository_keeps_its_metrics_and_log_lines_unlabelled(
     finally:
         stop(proc)
     git(two[0].remote, "rev-parse", "gitops-bot/staging")
+
+
+def test_a_password_in_a_listed_url_never_reaches_the_cycle_line(
+    tmp_path: Path, registry: RegistryProcess
+) -> None:
+    """The cycle line lists the failed repositories by URL: a list field, redacted like a
+    string one (the status page and /metrics were already clean)."""
+    password = "hunter2-Fleet-pa55"
+    wrong = f"https://bot:{password}@127.0.0.1:9/acme/gitops.git"
+    with worlds(tmp_path, registry, 1) as (world,):
+        listing = tmp_path / "repositories.yaml"
+        listing.write_text(f"version: 1\nrepositories:\n  - file://{world.remote}\n  - {wrong}\n")
+        proc = watch("--repositories", str(listing), "--interval", "1h")
+        try:
+            proc.wait_for(
+                "a cycle with the failure",
+                lambda: any(c["result"] == "failure" for c in proc.events("cycle")),
+            )
+            cycle = next(c for c in proc.events("cycle") if c["result"] == "failure")
+            (failed,) = cycle["failed"]
+            assert failed.endswith("@127.0.0.1:9/acme/gitops.git") and password not in failed
+        finally:
+            stop(proc)
+    assert password not in "".join(proc.lines)

@@ -133,9 +133,10 @@ def _repository(root: Path, name: str, registry: str, secrets: tuple[str, str]) 
 def test_another_repositorys_config_cannot_send_a_declared_secret_to_its_registry(
     tmp_path: Path, recorder: _Recorder, monkeypatch: pytest.MonkeyPatch, declared: bool
 ) -> None:
-    """B's config names A's registry password for B's own registry. Declared under A's
-    ``env:``, B's config reads nothing and B fails alone with one line; undeclared (as before
-    ``env:`` existed), the password reaches B's registry: the hazard the list closes."""
+    """B's config names A's registry password for B's own registry. Whether A's entry lists it
+    under ``env:`` or nobody listed it at all (the hazard before: readable by every repository,
+    so it reached B's registry), B's config may not name it: B fails alone with one line
+    naming the variable and the fix, and nothing reaches B's registry."""
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
     environ = {"A_USER": "a-user", "A_PASS": A_PASS, "PATH": "/usr/bin:/bin"}
     a = _repository(tmp_path, "a", "127.0.0.1:9", ("A_USER", "A_PASS"))
@@ -144,11 +145,43 @@ def test_another_repositorys_config_cannot_send_a_declared_secret_to_its_registr
     listing = _write(tmp_path, f"repositories:\n  - url: {a}{env_a}\n  - url: {b}\n")
     results = fleet.run(fleet.gather([], listing, config=None, base=None), dry_run=True, environ=environ)
     result_b = results[1]
-    if declared:
-        assert A_PASS not in recorder.decoded() and recorder.authorizations == []
-        assert result_b.exit_code == 2 and "environment variable A_USER is not set" in (result_b.error or "")
-    else:
-        assert A_PASS in recorder.decoded()
+    assert A_PASS not in recorder.decoded() and recorder.authorizations == []
+    assert result_b.exit_code == 2
+    error = result_b.error or ""
+    assert "gitops-bot.yaml:4: username_env" in error and "names the environment variable A_USER" in error
+    assert "list A_USER under this repository's 'env:'" in error and "\n" not in error
+
+
+def test_a_shared_name_is_readable_by_every_repository_of_the_fleet(
+    tmp_path: Path, recorder: _Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``shared_env:`` is the operator saying every repository may name a variable: B's config
+    reads it (and its registry gets it, as the operator chose)."""
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    environ = {"A_USER": "a-user", "A_PASS": A_PASS, "PATH": "/usr/bin:/bin"}
+    a = _repository(tmp_path, "a", "127.0.0.1:9", ("A_USER", "A_PASS"))
+    b = _repository(tmp_path, "b", recorder.host, ("A_USER", "A_PASS"))
+    listing = _write(tmp_path, f"shared_env: [A_USER, A_PASS]\nrepositories:\n  - {a}\n  - {b}\n")
+    gathered = fleet.gather([], listing, config=None, base=None)
+    assert [r.allowed for r in gathered.repositories] == [{"A_USER", "A_PASS"}] * 2
+    fleet.run(gathered, dry_run=True, environ=environ)
+    assert A_PASS in recorder.decoded()
+
+
+def test_one_repository_alone_reads_its_environment_as_before(tmp_path: Path) -> None:
+    """The rule is for a fleet of several; one repository's config names what it likes."""
+    alone = _write(tmp_path, "repositories:\n  - https://git.example/a.git\n")
+    (repo,) = fleet.gather([], alone, config=None, base=None).repositories
+    assert repo.allowed is None
+    two = fleet.gather(["https://git.example/b.git"], alone, config=None, base=None).repositories
+    assert [r.allowed for r in two] == [frozenset(), frozenset()]
+
+
+@pytest.mark.parametrize("shared", ["A_PASS", "[1]", "['A-PASS']", "{A: 1}"])
+def test_shared_env_must_be_a_list_of_variable_names(tmp_path: Path, shared: str) -> None:
+    listing = _write(tmp_path, f"shared_env: {shared}\nrepositories:\n  - https://git.example/a.git\n")
+    with pytest.raises(ConfigError, match=r"repositories.yaml:1: 'shared_env' must be a list"):
+        fleet.load(Path(listing))
 
 
 # -- the file itself ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from gitops_bot import cli
 from gitops_bot.core import log
 from gitops_bot.scm.gitcli import failure
+from testkit.examples import examples
 
 SLACK = "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx"
 TEAMS = (
@@ -263,3 +265,101 @@ def test_skipping_patterns_by_their_literals_redacts_exactly_what_every_pattern_
     """The literal checks only save time: any mix of the patterns' own pieces, in any case,
     ASCII or not, comes out as every pattern run over it would leave it."""
     assert log.redact(text) == _every_pattern(text)
+
+
+# -- a secret URL in pieces -------------------------------------------------------------
+# A key: what a webhook path segment, a query value or a password is (a digit in it, so it
+# can never be part of the host or the words around it).
+_KEY = st.text(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", min_size=7, max_size=40
+).map(lambda s: s + "7")
+_PASSWORD = st.text(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$*+@", min_size=7, max_size=30
+).map(lambda s: "9" + s)
+_WORDS = ("services", "hooks", "api", "webhooks", "IncomingWebhook", "v1")
+_WORD = st.sampled_from(_WORDS)
+_SPELLINGS = {
+    "as is": lambda s: s,
+    "percent-encoded": lambda s: quote(s, safe=""),
+    "percent-decoded": unquote,
+    "JSON-escaped": lambda s: json.dumps(s)[1:-1].replace("/", "\\/"),
+}
+
+
+@st.composite
+def secret_urls(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A secret URL on a fixed host and the parts of it that are secrets on their own."""
+    secrets: list[str] = []
+    userinfo = ""
+    kind = draw(st.sampled_from(["none", "password", "token"]))
+    if kind == "password":
+        password = draw(_PASSWORD)
+        userinfo, secrets = f"bot:{password}@", [password]
+    elif kind == "token":
+        token = draw(_KEY)
+        userinfo, secrets = f"{token}@", [token]
+    segments = draw(st.lists(st.one_of(_WORD, _KEY), min_size=1, max_size=5))
+    keys = [s for s in segments if s not in _WORDS]
+    if not keys:
+        segments.append(draw(_KEY))
+        keys = segments[-1:]
+    secrets += keys
+    path = "/" + "/".join(segments)
+    secrets.append(path.strip("/"))
+    query = ""
+    values = draw(st.lists(_KEY, max_size=3))
+    if values:
+        query = "?" + "&".join(f"p{i}={v}" for i, v in enumerate(values))
+        secrets += values
+    return f"https://{userinfo}hooks.example.net:8443{path}{query}", secrets
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    found=secret_urls(),
+    spelling=st.sampled_from(sorted(_SPELLINGS)),
+    around=st.tuples(
+        st.sampled_from(["", "404 ", '{"error": "no hook at ']), st.sampled_from(["", '"}', " (gone)"])
+    ),
+)
+def test_every_part_of_a_registered_secret_url_is_redacted_in_any_echo(
+    found: tuple[str, list[str]], spelling: str, around: tuple[str, str]
+) -> None:
+    """A server or a library echoes a piece of a secret URL, not the URL: its path (a 404 page),
+    a query value, the password (a git error), percent-encoded or JSON-escaped. Once the URL is
+    registered, no piece survives, whatever surrounds it."""
+    url, parts = found
+    log.register_secret(url)
+    for part in parts:
+        echoed = _SPELLINGS[spelling](part)
+        out = log.redact(f"{around[0]}{echoed}{around[1]}")
+        assert echoed not in out and part not in out, (spelling, part)
+    whole = log.redact(f"POST {url} failed")
+    assert whole.startswith("POST ") and all(p not in whole for p in parts)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(found=secret_urls())
+def test_a_secret_url_in_a_list_or_mapping_field_of_a_log_line_is_redacted(
+    found: tuple[str, list[str]],
+) -> None:
+    """A log field is not always a string (``watch``'s cycle line lists the failed repositories):
+    the redaction reaches every string inside it."""
+    url, parts = found
+    log.register_secret(url)
+    out = io.StringIO()
+    log.configure(level="info", fmt="json", stream=out)
+    try:
+        log.get_logger("t").error("cycle", failed=[url], by={"repo": (url,)})
+    finally:
+        log.configure()
+    line = out.getvalue()
+    assert '"event": "cycle"' in line and all(p not in line for p in parts)
+
+
+def test_a_repository_url_keeps_its_path_but_not_its_userinfo() -> None:
+    """A repository's remote is not a secret URL: only its userinfo is (its path names the
+    repository in every message)."""
+    log.register_userinfo("https://bot:p@ss-w0rd!x@git.example.org/acme/gitops-1234567.git")
+    out = log.redact("cloning acme/gitops-1234567.git as bot with p@ss-w0rd!x failed")
+    assert "acme/gitops-1234567.git" in out and "p@ss-w0rd" not in out

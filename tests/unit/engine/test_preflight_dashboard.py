@@ -10,6 +10,7 @@ import pytest
 
 from gitops_bot import config
 from gitops_bot.core.errors import ConfigError, UsageError
+from gitops_bot.core.log import redact
 from gitops_bot.engine import preflight
 
 BASE = """images: [{name: app, repository: ghcr.io/acme/app}]
@@ -54,3 +55,15 @@ def test_a_forge_type_without_issues_is_refused_when_the_config_is_read() -> Non
     with pytest.raises(ConfigError) as info:
         config.parse(named, "gitops-bot.yaml")
     assert str(info.value).startswith("gitops-bot.yaml:4: dashboard: forge type 'bitbucket-cloud'")
+
+
+def test_a_notification_url_read_at_the_start_is_a_secret_in_every_part_from_then_on() -> None:
+    """The run's first read of a notification's URL registers it, so a piece of it echoed by
+    anything later in the run (a proxy's error page, a library's warning) is redacted, even
+    before a notification is sent."""
+    cfg = config.parse(BASE + "notifications: [{type: slack, url_env: PRE_SLACK_URL}]\n", "gitops-bot.yaml")
+    key = "preflightKey0123456789ab"
+    url = f"https://hooks.example.org/services/T0PRE12345/B0PRE67890/{key}"
+    preflight.check(cfg, {"PRE_SLACK_URL": url}, dry_run=False)
+    out = redact(f"502 from proxy for services/T0PRE12345/B0PRE67890/{key} and %2F{key}")
+    assert key not in out and "T0PRE12345" not in out and out.startswith("502 from proxy for ")

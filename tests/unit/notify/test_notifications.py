@@ -3,11 +3,13 @@ signature, retries on 5xx, redaction, a failing endpoint as a warning, and --dry
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
 
 from gitops_bot import config, notify
+from gitops_bot.core import log
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
@@ -158,3 +160,25 @@ def test_plain_http_is_for_a_loopback_address_not_a_name_or_userinfo_that_looks_
         with Notifier([NotifierSettings("b", "webhook", url_env="U")], {"U": url}) as n:
             (warning,) = n.send(Notice("proposed", "staging", (CHANGE,)))
         assert "must be https://" in warning
+
+
+def test_a_404_that_echoes_the_webhook_path_logs_no_part_of_it(hooks: HookServer) -> None:
+    """A loopback Slack endpoint answers 404 with the path it was asked for in the body: the
+    whole URL was registered as a secret, but only its path comes back, and it must not be
+    printed in the warning, the log line or anything else."""
+    hooks.statuses, hooks.echo = [404], True
+    key = "xoxhookEchoedSecret0123456789"
+    url = f"{hooks.url}/services/T0ECHO1234/B0ECHO5678/{key}"
+    out = io.StringIO()
+    log.configure(level="info", fmt="json", stream=out)
+    try:
+        settings = [NotifierSettings("team", "slack", url_env="SLACK_ECHO_URL")]
+        with Notifier(settings, {"SLACK_ECHO_URL": url}, backoff=0.01) as n:
+            warnings = n.send(Notice("proposed", "staging", (CHANGE,)))
+    finally:
+        log.configure()
+    assert len(hooks.received) == 1 and "HTTP 404" in warnings[0]
+    printed = out.getvalue() + "\n".join(warnings)
+    assert "notification_failed" in printed
+    for part in (key, "T0ECHO1234", "B0ECHO5678", "services/T0ECHO1234"):
+        assert part not in printed
