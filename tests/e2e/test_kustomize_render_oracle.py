@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from gitops_bot.core.model import WrittenRef
-from gitops_bot.manifests import kustomize, setimage
+from gitops_bot.manifests import images, kustomize, setimage
 from testkit.kubetools import kubectl
 from testkit.paths import ROOT, TEST_DATA
 
@@ -46,9 +46,19 @@ class Case:
     args: tuple[str, ...]
 
 
+def _flux_read(text: str, args: list[str]) -> bool:
+    """An argument set-image reads as a Flux policy: it writes the policy's marked scalars, which
+    kustomize's images: transformer knows nothing of (the golden bytes judge those cases)."""
+    setters = images.setter_names(text, "kustomization.yaml")
+    entries = images.marked_entries(text, "kustomization.yaml")
+    return any(setimage.read_arg(a, setters, entries).setter is not None for a in args)
+
+
 def _golden() -> Iterator[Case]:
     for d in sorted(GOLDEN.iterdir()):
         if (d / "error").exists() or not (d / "expected.yaml").exists():
+            continue
+        if _flux_read((d / "input.yaml").read_text(), (d / "args").read_text().split()):
             continue
         yield Case(
             f"golden/{d.name}",
