@@ -248,7 +248,9 @@ def _add_set_image(sub: Subparsers, p: _Parents) -> None:
         "NAME:TAG or NAME@DIGEST; '*' keeps the current value. In a kustomization NAME is the images: "
         "entry's name; in other files it is the repository of container images, the image named by "
         'a marker comment (# {"gitops-bot": "NAME"}), or the image at --helm key paths. With Flux '
-        'setters (# {"$imagepolicy": "NAMESPACE:POLICY"}) ARG may be NAMESPACE:POLICY[:TAG][@DIGEST].',
+        'setters (# {"$imagepolicy": "NAMESPACE:POLICY"}) ARG may be NAMESPACE:POLICY[:TAG][@DIGEST] '
+        "or POLICY[:TAG][@DIGEST] (one namespace has it), '=NEWNAME' included: it sets exactly the "
+        "scalars the policy's markers mark, in a kustomization too.",
     )
     s.add_argument(
         "--file", help="the file to edit (default: the kustomization file in the current directory)"
@@ -260,6 +262,12 @@ def _add_set_image(sub: Subparsers, p: _Parents) -> None:
         metavar="FIELD=PATH",
         help="Helm values key path of a field: repository|tag|digest|reference=image.tag (repeatable; "
         "without digest=, a digest key beside the tag is used)",
+    )
+    s.add_argument(
+        "--digest-in-tag",
+        action="store_true",
+        help="Helm values with no digest key: write a digest into the --helm tag key as TAG@DIGEST "
+        "(the configuration's digestInTag)",
     )
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file would change")

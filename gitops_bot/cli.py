@@ -296,7 +296,12 @@ def _set_image(args: argparse.Namespace) -> Result:
 
     show = Show.CHECK if args.check else Show.DIFF if args.diff else Show.WRITE
     edit = set_image(
-        args.args, file=args.file, helm_paths=args.helm, write=show is Show.WRITE, cwd=Path.cwd()
+        args.args,
+        file=args.file,
+        helm_paths=args.helm,
+        write=show is Show.WRITE,
+        cwd=Path.cwd(),
+        digest_in_tag=args.digest_in_tag,
     )
     code = 1 if show is Show.CHECK and edit.changed else 0
     return Result(args.command, ImageSet(edit, show), code)

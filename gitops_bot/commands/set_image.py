@@ -17,6 +17,7 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger
 from gitops_bot.manifests import images, kustomize, setimage, workloads
 from gitops_bot.manifests.edit import EditResult, FieldChange
+from gitops_bot.manifests.kustomize_text import ImageEdit
 
 log = get_logger(__name__)
 
@@ -37,7 +38,13 @@ class SetImageResult:
 
 
 def set_image(
-    args: Sequence[str], *, file: str | None, helm_paths: Sequence[str], write: bool, cwd: Path
+    args: Sequence[str],
+    *,
+    file: str | None,
+    helm_paths: Sequence[str],
+    write: bool,
+    cwd: Path,
+    digest_in_tag: bool = False,
 ) -> SetImageResult:
     """Edit ``file`` (default: the kustomization in ``cwd``) as ``args`` say; write it when
     ``write`` and the text changed. Bad arguments are refused before a missing file."""
@@ -45,17 +52,24 @@ def set_image(
         setimage.check_arg(arg)
     path = Path(file) if file else kustomize.find_kustomization(cwd)
     before = files.read_text(path)
-    result = _edit(path, before, args, helm_paths)
+    result = _edit(path, before, args, helm_paths, digest_in_tag=digest_in_tag)
     after = result.text
     if write and after != before:
         files.write_atomic(path, after, expected=before)
     return SetImageResult(path, before, after, result.changes, written=write and after != before)
 
 
-def _edit(path: Path, before: str, args: Sequence[str], helm_paths: Sequence[str]) -> EditResult:
+def _edit(
+    path: Path, before: str, args: Sequence[str], helm_paths: Sequence[str], *, digest_in_tag: bool
+) -> EditResult:
     kustomization = images.is_kustomization(str(path)) or declares_kustomization(before)
-    setters = set() if kustomization else images.setter_names(before, str(path))
-    edits = [setimage.parse_arg(a, setters) for a in args]
+    setters = images.setter_names(before, str(path))
+    entries = images.marked_entries(before, str(path)) if kustomization else {}
+    readings = [setimage.read_arg(a, setters, entries) for a in args]
+    for r in readings:  # an argument that reads two ways: say which one was taken
+        if r.note is not None:
+            log.warning("image_argument_reading", detail=r.note)
+    edits = [r.edit for r in readings]
     for e in edits:  # kustomize renders these names as written; a registry would not take them
         for warning in setimage.edit_warnings(e, setters):
             log.warning("image_name_kept_as_written", detail=warning)
@@ -63,19 +77,34 @@ def _edit(path: Path, before: str, args: Sequence[str], helm_paths: Sequence[str
     twice = next((n for n in names if names.count(n) > 1), None)
     if twice is not None:  # which one wins would be a guess: refused, as kustomize merges them in turn
         raise UsageError(f"image {twice!r} is named by more than one ARG", hint="give each image one ARG")
-    helm = setimage.parse_helm_paths(list(helm_paths))
+    helm = setimage.parse_helm_paths(list(helm_paths), digest_in_tag=digest_in_tag)
     if kustomization:
-        return kustomize.edit(before, edits, str(path))
+        # Flux-marked scalars first, as Flux's setters write them; kustomize's images: reading
+        # for the other arguments, on the result
+        marked = [r.edit for r in readings if r.setter is not None]
+        result = _edit_sites(path, before, marked, {}, set(setters)) if marked else EditResult(before)
+        plain = [r.edit for r in readings if r.setter is None]
+        if not plain:
+            return result
+        rest = kustomize.edit(result.text, plain, str(path))
+        return EditResult(rest.text, result.changes + rest.changes, result.images + rest.images)
+    return _edit_sites(path, before, edits, helm, setters)
+
+
+def _edit_sites(
+    path: Path, before: str, edits: Sequence[ImageEdit], helm: dict[str, str], setters: set[str]
+) -> EditResult:
+    """The edits at marker comments, containers and Helm values paths; each image must be
+    found and each value must have its place."""
     specs = [
         images.ImageSpec(e.name, None if e.name in setters else workloads.repository_key(e.name), helm)
         for e in edits
     ]
-    found = {site.image for site in images.read(before, str(path), specs, strict=False)}
-    absent = [e.name for e in edits if e.name not in found]
+    updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
+    result = images.edit_sites(before, str(path), specs, updates)
+    absent = [e.name for e in edits if e.name not in result.images]
     if absent:
         raise _not_found(path, absent, helm)
-    updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]
-    result = images.edit(before, str(path), specs, updates)
     if result.unwritten:
         raise UsageError(result.unwritten[0].message(), hint=setimage.unwritten_hint(result.unwritten[0]))
     return result

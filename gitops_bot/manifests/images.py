@@ -195,13 +195,28 @@ def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
 # -- API -------------------------------------------------------------------------------
 
 
-def setter_names(text: str, filename: str) -> set[str]:
-    """The ``NAMESPACE:POLICY`` names of a file's Flux setter markers."""
-    if is_kustomization(filename):
-        return set()
+def _flux_markers(text: str, filename: str) -> tuple[list[Any], list[markers.Marker]]:
     src = Source.of(text)
     docs = nodes.compose_all(src.body, filename)
-    return {m.names[0] for m in markers.find(Text(src), docs) if m.flux and len(m.names) > 1}
+    return docs, [m for m in markers.find(Text(src), docs) if m.flux and len(m.names) > 1]
+
+
+def setter_names(text: str, filename: str) -> set[str]:
+    """The ``NAMESPACE:POLICY`` names of a file's Flux setter markers (a kustomization's too:
+    Flux sets marked scalars in any YAML file, ``images:`` entries included)."""
+    return {m.names[0] for m in _flux_markers(text, filename)[1]}
+
+
+def marked_entries(text: str, filename: str) -> dict[str, set[str]]:
+    """A kustomization's ``images:`` entry names -> the ``NAMESPACE:POLICY`` setters marking one of
+    the entry's fields (empty for an unmarked entry): what tells a policy from an entry's name."""
+    docs, found = _flux_markers(text, filename)
+    entries = {id(node): name for name, node in kustomize.entry_nodes(docs[0] if docs else None, filename)}
+    out: dict[str, set[str]] = {name: set() for name in entries.values()}
+    for m in found:
+        if id(m.parent) in entries:
+            out[entries[id(m.parent)]].add(m.names[0])
+    return out
 
 
 def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool = True) -> list[Site]:
@@ -240,6 +255,13 @@ def edit(
             for u in updates
         ]
         return kustomize.edit(text, edits, filename, append=append)
+    return edit_sites(text, filename, specs, updates)
+
+
+def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update]) -> EditResult:
+    """``updates`` applied at the sites any YAML file holds (marker comments, workload containers,
+    Helm values paths), whatever the file's name: how Flux's setters write a kustomization's
+    marked scalars too, leaving its ``images:`` reading to :mod:`.kustomize`."""
     src = Source.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
@@ -249,7 +271,8 @@ def edit(
     changes: list[FieldChange] = []
     unwritten: list[Unwritten] = []
     found: dict[str, None] = {}
-    for g in _groups(t, docs, specs, filename, strict=False):
+    groups = _groups(t, docs, specs, filename, strict=False)
+    for g in groups:
         u = wanted.get(g.image)
         if u is None:
             continue
@@ -265,12 +288,23 @@ def edit(
             if g.digest_in_tag and f == "tag":
                 site = "helm (digest written in the tag field)"
             changes.append(FieldChange(filename, g.image, site, g.line, f, _value(node), value))
+    # a value has its place when any site of the image holds it: Flux's setters write each
+    # marked scalar its part, wherever in the file it is (a tag here, the digest in a patch)
+    placed = {(g.image, f) for g in groups if g.image in wanted for f in _holds(g)}
+    unwritten = [u for u in unwritten if (u.image, u.field) not in placed]
     result = EditResult(text, tuple(changes), tuple(found), tuple(unwritten))
     if not ops:
         return result
     body = apply_ops(src.body, ops)
     nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
     return replace(result, text=src.bom + body)
+
+
+def _holds(g: _Group) -> set[str]:
+    """The fields a site has a place for."""
+    if "reference" in g.fields:
+        return set(FIELDS)
+    return set(g.fields) | ({"digest"} if g.digest_in_tag else set())
 
 
 def _unwritten(g: _Group, u: Update, filename: str) -> list[Unwritten]:

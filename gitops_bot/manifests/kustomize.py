@@ -96,6 +96,14 @@ def _values(entry: Any) -> dict[str, str | None]:
     return out
 
 
+def entry_nodes(root: Any, filename: str = "kustomization.yaml") -> list[tuple[str, Any]]:
+    """(name, mapping node) of every ``images:`` entry of a composed kustomization, in file order."""
+    if root is not None and not nodes.is_map(root):
+        raise ManifestError(filename, 1, "a kustomization must be a mapping")
+    images = _images(root, filename)
+    return _entries(images[1], filename) if images else []
+
+
 def extract_images(text: str, filename: str = "kustomization.yaml") -> list[KustomizeImage]:
     root = _root(text, filename)
     images = _images(root, filename)

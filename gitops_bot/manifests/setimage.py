@@ -8,13 +8,15 @@ only after the first ``/``. ``*`` keeps the current value.
 In a file with Flux setter markers (``# {"$imagepolicy": "NAMESPACE:POLICY"}``) NAME may be the
 marker's ``NAMESPACE:POLICY``: ``NAMESPACE:POLICY[:TAG][@DIGEST]``. The names the file's markers
 hold decide: ``flux-system:app:1.2`` is setter ``flux-system:app`` with tag ``1.2`` when the
-file has that marker, else image ``flux-system`` with tag ``app:1.2`` (refused as a tag).
+file has that marker, else image ``flux-system`` with tag ``app:1.2`` (refused as a tag). A bare
+POLICY names the setter when one namespace has it (:func:`read_arg` settles the precedence).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import ImageRef, WrittenRef, is_digest, is_tag
@@ -98,6 +100,76 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
     )
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How one argument is read in one file. ``setter`` is the Flux ``NAMESPACE:POLICY`` whose
+    marked scalars the edit writes (its ``name``), None for kustomize's reading (an ``images:``
+    entry's name, a container's repository); ``note`` says which reading was taken when the
+    argument could be read both ways."""
+
+    edit: ImageEdit
+    setter: str | None = None
+    note: str | None = None
+
+
+def read_arg(
+    arg: str, setters: Collection[str], entries: Mapping[str, Collection[str]] | None = None
+) -> Reading:
+    """One argument read as Flux's image automation would, where the file's markers allow it.
+
+    ``setters`` are the ``NAMESPACE:POLICY`` names of the file's ``$imagepolicy`` markers;
+    ``entries`` maps each kustomize ``images:`` entry name to the setters marking its fields.
+    Precedence: a NAME equal to a marker's ``NAMESPACE:POLICY`` is that setter (no registry
+    image is named ``ns:policy``: kustomize would read it as a name with a tag). A bare NAME
+    equal to a marker's POLICY is that setter when exactly one namespace has it (two are
+    refused) -- unless an ``images:`` entry carries exactly that name and that policy marks none
+    of its fields: then the entry is meant, and ``NAMESPACE:POLICY`` still reaches the setter.
+    Anything else is kustomize's reading."""
+    entries = entries or {}
+    name = arg.partition("=")[0] if "=" in arg else None
+    full = name if name in setters else None if name is not None else _setter_name(arg, setters)
+    if full is not None:
+        edit = parse_arg(arg, {full})
+        note = None
+        if full in entries:
+            note = (
+                f"{full!r} is both Flux policy {full} and an images: entry's name; "
+                f"read as the policy: only the values its markers mark change"
+            )
+        return Reading(edit, full, note)
+    edit = parse_arg(arg)
+    owners = sorted(s for s in setters if s.partition(":")[2] == edit.name)
+    if not owners:
+        return Reading(edit)
+    if len(owners) > 1:
+        raise UsageError(
+            f"image argument {arg!r}: {edit.name!r} names Flux policies in more than one namespace "
+            f"({', '.join(owners)})",
+            hint=f"name one as NAMESPACE:POLICY, e.g. {arg.replace(edit.name, owners[0], 1)}",
+        )
+    full = owners[0]
+    if edit.name in entries and full not in entries[edit.name]:
+        return Reading(
+            edit,
+            None,
+            f"{edit.name!r} is both an images: entry's name and Flux policy {full}, which marks "
+            f"another entry; read as the images: entry (kustomize's reading); "
+            f"write {full}:TAG to set the policy's marked values",
+        )
+    setter_edit = replace(edit, name=full)
+    return Reading(
+        setter_edit,
+        full,
+        f"{edit.name!r} read as Flux policy {full} (marker comments in the file): the values its "
+        f"markers mark change, as Flux's image automation would set them",
+    )
+
+
+def _setter_name(arg: str, setters: Collection[str]) -> str | None:
+    ref = _setter(arg, setters)
+    return None if ref is None else ref.name
+
+
 # What kustomize matches literally and a file may hold: reference characters in either case,
 # ``${VAR}`` placeholders; nothing a shell or URL would read (no ``;``, ``(``, backquote).
 _NAME_CHARS = re.compile(r"[A-Za-z0-9._/:@${}-]+")
@@ -155,8 +227,10 @@ def is_placeholder_tag(tag: str) -> bool:
 HELM_FIELDS = ("reference", "repository", "tag", "digest")
 
 
-def parse_helm_paths(args: list[str]) -> dict[str, str]:
-    """``tag=image.tag`` arguments -> {field: dotted key path}."""
+def parse_helm_paths(args: list[str], *, digest_in_tag: bool = False) -> dict[str, str]:
+    """``tag=image.tag`` arguments -> {field: dotted key path}. ``digest_in_tag`` (the config's
+    ``digestInTag``) writes a digest into the tag key as ``TAG@DIGEST``: the digest's path is
+    the tag's, which is how the editor knows one key holds both."""
     out: dict[str, str] = {}
     for arg in args:
         field, _, path = arg.partition("=")
@@ -171,11 +245,23 @@ def parse_helm_paths(args: list[str]) -> dict[str, str]:
                 hint="give each FIELD once, each at its own key path",
             )
         out[field] = path
+    if digest_in_tag:
+        if "tag" not in out or "digest" in out or "reference" in out:
+            raise UsageError(
+                "--digest-in-tag needs --helm tag=PATH and no --helm digest= or reference=",
+                hint="the tag key holds both: e.g. --helm tag=image.tag --digest-in-tag",
+            )
+        out["digest"] = out["tag"]
     return out
 
 
 def unwritten_hint(u: Unwritten) -> str:
     """What to pass when a value has no place in the file (set-image refuses, exit 2)."""
     if u.site == "helm":
+        if u.field == "digest":
+            return (
+                "pass --helm digest=PATH naming the values key for the digest, --digest-in-tag to write "
+                "TAG@DIGEST into the tag key (digestInTag), or leave the digest out"
+            )
         return f"pass --helm {u.field}=PATH naming the values key for the {u.field}, or leave it out"
     return f'add a marker ending in ":{u.field}" on the value that holds it, or leave the {u.field} out'
