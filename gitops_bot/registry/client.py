@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
-from gitops_bot.core.instants import parse_instant
+from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import AgeSource, ImageAge, ImageMetadata, is_digest, is_tag, short_digest
 from gitops_bot.net.auth import same_origin
@@ -185,7 +185,7 @@ class RegistryClient(Requests):
         labels = (settings.get("Labels") if isinstance(settings, dict) else None) or {}
         created = image.get("created")
         return ImageMetadata(
-            created=parse_instant(created) if isinstance(created, str) else None,
+            created=outside_instant(created, f"{self.host}/{repository} image config created"),
             labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
             annotations=annotations,
         )
@@ -226,7 +226,7 @@ class RegistryClient(Requests):
         if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
             raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
         created = answers.json_object(response.body, self.host, repository).get("created")
-        return parse_instant(created) if isinstance(created, str) else None
+        return outside_instant(created, f"{self.host}/{repository} image config created")
 
     # -- signatures (gitops_bot.trust reads them through these) ----------------------
 
@@ -289,4 +289,4 @@ def _annotations(document: dict[str, Any]) -> dict[str, str]:
 def _annotated_created(doc: dict[str, Any]) -> datetime | None:
     annotations = doc.get("annotations")
     value = annotations.get(CREATED_ANNOTATION) if isinstance(annotations, dict) else None
-    return parse_instant(value) if isinstance(value, str) else None
+    return outside_instant(value, CREATED_ANNOTATION)
