@@ -226,6 +226,16 @@ def outside_instant(value: object, source: str) -> datetime | None:
         return None
 
 
+def out_of_bounds(text: str) -> bool:
+    """True when ``text`` reads as an instant but lies out of bounds: a time that was said,
+    implausibly, as opposed to one that was not said at all."""
+    try:
+        parse_instant(text)
+    except OutOfBounds:
+        return True
+    return False
+
+
 def format_instant(when: datetime) -> str:
     """A time as the output shows it, as registries write it (Go's RFC3339Nano): ``Z`` for UTC,
     the fraction without trailing zeros (nanoseconds too, when the registry wrote them), and
