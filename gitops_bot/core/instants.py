@@ -169,6 +169,19 @@ def _checked(when: datetime, text: str) -> datetime:
     return when
 
 
+def epoch_instant(text: str) -> datetime | None:
+    """Whole epoch seconds as forges send a rate limit's reset (``X-RateLimit-Reset``,
+    ``RateLimit-Reset``); None when not ASCII digits or out of bounds (``str.isdigit`` takes
+    ``"²"``, and ``time.gmtime`` overflows past year 9999)."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{1,20}", text):
+        return None
+    seconds = int(text)
+    if not INSTANT_MIN.timestamp() <= seconds < INSTANT_MAX.timestamp():
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def later(when: datetime, span: timedelta) -> datetime:
     """``when + span``, clamped to :data:`INSTANT_MAX` (and :data:`INSTANT_MIN` for a negative
     span): sums of bounded values fit, and this keeps it so whatever is added."""
