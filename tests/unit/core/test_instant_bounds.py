@@ -15,6 +15,7 @@ from gitops_bot.core.instants import (
     INSTANT_MAX,
     INSTANT_MIN,
     OutOfBounds,
+    epoch_instant,
     later,
     parse_duration,
     parse_http_date,
@@ -128,4 +129,29 @@ def test_an_http_date_of_any_year_reads_or_is_ignored(year: int, zone: str) -> N
 )
 def test_retry_after_beyond_any_number_of_seconds_is_not_obeyed_forever(value: str) -> None:
     seconds = retry_after_seconds(value, 0.0)
+    assert seconds is None or 0 <= seconds <= DURATION_MAX.total_seconds()
+
+
+_TIMEY = st.text(alphabet="0123456789-+:.TZ ,wdhmsGMTMonJan", max_size=60) | st.text(max_size=60)
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(_TIMEY)
+def test_any_text_reads_in_bounds_or_is_refused_and_nothing_else_escapes(text: str) -> None:
+    try:
+        read = parse_instant(text)
+    except OutOfBounds:
+        read = None
+    assert read is None or INSTANT_MIN <= read < INSTANT_MAX
+    for parse in (parse_duration, parse_span):
+        try:
+            span = parse(text)
+        except OutOfBounds:
+            span = None
+        assert span is None or timedelta(0) <= span <= DURATION_MAX
+    when = parse_http_date(text)
+    assert when is None or INSTANT_MIN <= when < INSTANT_MAX
+    reset = epoch_instant(text)
+    assert reset is None or INSTANT_MIN <= reset < INSTANT_MAX
+    seconds = retry_after_seconds(text, 0.0)
     assert seconds is None or 0 <= seconds <= DURATION_MAX.total_seconds()
