@@ -1,6 +1,6 @@
 """An image whose creation time is past the bounds the bot counts in (year 9999, the end of
-``datetime``), in its config blob or in the manifest's ``org.opencontainers.image.created``
-annotation, over the real registry process: the plan reports it (a warning line naming the
+``datetime``), in its config blob or in the manifest's or the index's
+``org.opencontainers.image.created`` annotation, over the real registry process: the plan reports it (a warning line naming the
 value) and treats the image as one whose age is unknown: held by ``min_age``, never "old
 enough", never a crash."""
 
@@ -16,7 +16,7 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.core import instants
-from testkit.oci import OCI_MANIFEST, digest_of
+from testkit.oci import OCI_INDEX, OCI_MANIFEST, digest_of
 from testkit.update_world import World, git
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -33,16 +33,17 @@ def with_min_age(world: World) -> Path:
     return work
 
 
-def annotated(world: World, created: str) -> str:
-    """Push 1.1.0 as a manifest whose annotation says ``created`` (its config says 2026)."""
+def annotated(world: World, created: str, media_type: str) -> str:
+    """Push 1.1.0 as a manifest or an index whose annotation says ``created`` (its config
+    says 2026)."""
     repo = f"{world.ns}/app"
-    digest = world.pusher.image(repo, "1.1.0-plain", salt="annotated").digest
-    manifest = json.loads(
-        world.pusher.client.get(f"/v2/{repo}/manifests/{digest}", headers={"Accept": OCI_MANIFEST}).content
+    digest = world.pusher.image(repo, "1.1.0-plain", salt="annotated", index=media_type == OCI_INDEX).digest
+    doc = json.loads(
+        world.pusher.client.get(f"/v2/{repo}/manifests/{digest}", headers={"Accept": media_type}).content
     )
-    manifest["annotations"] = {"org.opencontainers.image.created": created}
-    body = json.dumps(manifest, sort_keys=True).encode()
-    world.pusher.manifest(repo, "1.1.0", body, OCI_MANIFEST)
+    doc["annotations"] = {"org.opencontainers.image.created": created}
+    body = json.dumps(doc, sort_keys=True).encode()
+    world.pusher.manifest(repo, "1.1.0", body, media_type)
     return digest_of(body)
 
 
@@ -52,7 +53,7 @@ def app_item(out: str) -> dict[str, Any]:
     return item  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("where", ["config", "annotation"])
+@pytest.mark.parametrize("where", ["config", "manifest annotation", "index annotation"])
 @pytest.mark.parametrize("created", ["9999-12-31", "9999-12-31T23:59:59-14:00"])
 def test_an_implausible_created_time_is_reported_and_never_old_enough(
     world: World,
@@ -65,7 +66,7 @@ def test_an_implausible_created_time_is_reported_and_never_old_enough(
     if where == "config":
         new = world.pusher.image(f"{world.ns}/app", "1.1.0", created=created, salt="future").digest
     else:
-        new = annotated(world, created)
+        new = annotated(world, created, OCI_INDEX if where == "index annotation" else OCI_MANIFEST)
     monkeypatch.setattr(instants, "system_clock", lambda: NOW)
 
     code = main(["plan", "--repo", str(checkout), "--env", "staging", "--output", "json"])
