@@ -19,7 +19,7 @@ from gitops_bot.commands import promote, rollback
 from gitops_bot.commands.history import chart_specs, history
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
-from gitops_bot.core.instants import format_duration, parse_instant
+from gitops_bot.core.instants import format_duration, outside_instant
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import OutcomeAction, Plan
 from gitops_bot.engine import delivery
@@ -92,7 +92,7 @@ def soak_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> soa
     if all(present.get(name) == d for name, d in running.items()):
         return None  # what a merged promotion leaves: nothing to soak for
     entry = latest(source.name)
-    released = parse_instant(entry.time) if entry else None
+    released = outside_instant(entry.time, "release history") if entry else None
     live = gate.live(str(source.argocd_application))
     return soak.decide(source.name, env.name, auto.after, released=released, live=live, now=app.clock())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import PushRejected, UsageError
+from gitops_bot.core.instants import OutOfBounds
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction, WriteMode
 from gitops_bot.engine.outcome import Outcome
@@ -23,7 +24,13 @@ log = get_logger(__name__)
 def freeze(s: Session, environment: str, until: str, reason: str, *, dry_run: bool = False) -> list[Outcome]:
     env = s.app.config.environment(environment)
     now = s.app.clock()
-    when = parse_until(until, now)
+    try:
+        when = parse_until(until, now)
+    except OutOfBounds as exc:
+        raise UsageError(
+            f"--until {until!r} is outside {exc.allowed}",
+            hint="give an instant or a duration in that range (or lift the freeze with gitops-bot unfreeze)",
+        ) from None
     if when is None:
         raise UsageError(
             f"--until {until!r} is neither an RFC 3339 instant nor a duration",

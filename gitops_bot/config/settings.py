@@ -12,9 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.instants import parse_duration
+from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
-from gitops_bot.core.settings import between, holds, matches, one_of, setting
+from gitops_bot.core.settings import WITHIN_DURATIONS, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.notify.settings import NotifierSettings
@@ -113,8 +113,9 @@ class WindowsConfig:
 
 
 def _positive_duration(value: object) -> str | None:
-    span = parse_duration(value) if isinstance(value, str) else None
-    return None if span is not None and span > timedelta(0) else ""
+    if not isinstance(value, str) or not reads_as_duration(value):
+        return ""
+    return None if duration_bound_problem(value) is not None or parse_duration(value) else ""
 
 
 # the 'after' of an automatic rule: a duration above zero, read as 30m, 1h, 1d
@@ -133,7 +134,7 @@ class AutoPromote:
     )
     after: timedelta = setting(
         description="How long the source must run the same digests, Healthy and Synced: 1h, 30m, 1d.",
-        rules=(_AFTER,),
+        rules=(_AFTER, WITHIN_DURATIONS),
         schema=_AFTER_SCHEMA,
     )
     line: int | None = setting(None, key=None)
@@ -146,7 +147,7 @@ class AutoRollback:
 
     after: timedelta = setting(
         description="How long the application may stay Degraded (or its sync Failed): 10m, 1h.",
-        rules=(_AFTER,),
+        rules=(_AFTER, WITHIN_DURATIONS),
         schema=_AFTER_SCHEMA,
     )
 

@@ -43,6 +43,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_bot.core.instants import duration_bound_problem
+
 METADATA = "gitops_bot.setting"  # the metadata key of a field's Setting
 
 # An http(s) URL's scheme and host (what the adapters' URL keys must start with)
@@ -115,6 +117,12 @@ def regex_problem(pattern: str) -> str | None:
 
 
 COMPILES = holds(regex_problem, "invalid regular expression {value!r}: {problem}")
+
+# after a duration's grammar rule: one that reads but is longer than the bot counts (which
+# would overflow the arithmetic on instants) names the range
+WITHIN_DURATIONS = holds(
+    duration_bound_problem, "'{key}' of {what} is {value!r}, outside {problem}; write a shorter duration"
+)
 
 
 @dataclass(frozen=True)

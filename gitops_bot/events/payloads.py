@@ -20,10 +20,10 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.model import DOCKER_HUB, ImageRef, is_digest, normalise_host
 
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
@@ -126,11 +126,10 @@ def _instant(value: Any) -> float | None:
     if not isinstance(value, str) or len(value) > 64:
         return None
     text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip()).replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.timestamp() if moment.tzinfo is not None else None
+    if not re.search(r"([+-]\d\d:?\d\d|[Zz])$", text):
+        return None  # a time without a zone says nothing about when
+    moment = outside_instant(text, "registry webhook")
+    return moment.timestamp() if moment is not None else None
 
 
 class _Events:

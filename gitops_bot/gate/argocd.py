@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gitops_bot.core.errors import ServiceUnavailable, UsageError
-from gitops_bot.core.instants import parse_instant
+from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
 from gitops_bot.core.settings import URL, matches, setting
@@ -151,7 +151,7 @@ def _line(value: Any) -> str:
 
 
 def _instant(value: Any) -> datetime | None:
-    return parse_instant(value) if isinstance(value, str) else None
+    return outside_instant(value, "Argo CD")
 
 
 def _operation(app: Mapping[str, Any], name: str) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gitops_bot.core.instants import later
 from gitops_bot.core.model import ImageAge, Waiting
 
 MAX_LOOKUPS = 20  # candidates whose age one image's decision may read; older ones are not looked at
@@ -48,7 +49,7 @@ def old_enough(
         looked += 1
         if deployed_digest is not None and age.digest == deployed_digest:
             return AgeVerdict(None, None, waiting, looked)
-        until = age.created + min_age if age.created is not None else None
+        until = later(age.created, min_age) if age.created is not None else None
         if until is not None and until <= now:
             return AgeVerdict(tag, age.digest, waiting, looked)
         if waiting is None:

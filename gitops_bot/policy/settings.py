@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import assert_never
 
-from gitops_bot.core.instants import parse_duration
+from gitops_bot.core.instants import reads_as_duration
 from gitops_bot.core.model import Strategy, TagOrder
-from gitops_bot.core.settings import COMPILES, Rule, holds, one_of, setting
+from gitops_bot.core.settings import COMPILES, WITHIN_DURATIONS, Rule, holds, one_of, setting
 from gitops_bot.policy.semver import parse_range
 
 POLICIES = tuple(s.value for s in Strategy)
@@ -29,7 +29,7 @@ def _range_problem(value: str | int | float) -> str | None:
 def _duration_problem(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         return ""
-    valid = value == 0 if isinstance(value, int) else parse_duration(value) is not None
+    valid = value == 0 if isinstance(value, int) else reads_as_duration(value)
     return None if valid else ""
 
 
@@ -76,7 +76,7 @@ class PolicyConfig:
         "Propose a tag only once its image is this old (created time + min_age <= now): "
         "a duration in whole units, largest first: 30m, 2h, 1d, 1h30m, 45s; 0 turns it off. "
         "An image whose creation time is unknown is not proposed while it is set.",
-        rules=(MIN_AGE_RULE,),
+        rules=(MIN_AGE_RULE, WITHIN_DURATIONS),
         schema=MIN_AGE_SCHEMA,
     )
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
-from gitops_bot.core.instants import parse_instant
+from gitops_bot.core.instants import out_of_bounds, outside_instant
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import AgeSource, ImageAge, ImageMetadata, is_digest, is_tag, short_digest
 from gitops_bot.net.auth import same_origin
@@ -185,7 +185,7 @@ class RegistryClient(Requests):
         labels = (settings.get("Labels") if isinstance(settings, dict) else None) or {}
         created = image.get("created")
         return ImageMetadata(
-            created=parse_instant(created) if isinstance(created, str) else None,
+            created=outside_instant(created, f"{self.host}/{repository} image config created"),
             labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
             annotations=annotations,
         )
@@ -198,17 +198,19 @@ class RegistryClient(Requests):
         deadline = self.deadline()
         media_type, body, digest = self._get_manifest(repository, reference, deadline)
         doc = answers.json_object(body, self.host, repository)
-        top = _annotated_created(doc)
+        said, top = _annotated_created(doc)
+        source = AgeSource.ANNOTATION if top is not None else AgeSource.NONE
         if media_type in INDEX_TYPES:
             child = self._platform_child(repository, reference, body, platform or "linux/amd64")
-            if top is not None:
-                return ImageAge(child if platform else digest, top, AgeSource.ANNOTATION)
+            if said:
+                return ImageAge(child if platform else digest, top, source)
             _, body, _ = self._get_manifest(repository, child, deadline)
             doc = answers.json_object(body, self.host, repository)
             digest = child if platform else digest
-            top = _annotated_created(doc)
-        if top is not None:
-            return ImageAge(digest, top, AgeSource.ANNOTATION)
+            said, top = _annotated_created(doc)
+            source = AgeSource.ANNOTATION if top is not None else AgeSource.NONE
+        if said:
+            return ImageAge(digest, top, source)
         config = doc.get("config")
         config_digest = config.get("digest") if isinstance(config, dict) else None
         if not isinstance(config_digest, str) or not is_digest(config_digest):
@@ -226,7 +228,7 @@ class RegistryClient(Requests):
         if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
             raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
         created = answers.json_object(response.body, self.host, repository).get("created")
-        return parse_instant(created) if isinstance(created, str) else None
+        return outside_instant(created, f"{self.host}/{repository} image config created")
 
     # -- signatures (gitops_bot.trust reads them through these) ----------------------
 
@@ -286,7 +288,14 @@ def _annotations(document: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def _annotated_created(doc: dict[str, Any]) -> datetime | None:
+def _annotated_created(doc: dict[str, Any]) -> tuple[bool, datetime | None]:
+    """Whether the annotation says when the image was created, and when (None: implausibly,
+    e.g. year 9999). An implausible annotation still answers the question, as "unknown": the
+    config blob behind it is not asked, so a contradictory image is held by ``min_age`` rather
+    than judged by whichever of its times happens to be plausible."""
     annotations = doc.get("annotations")
     value = annotations.get(CREATED_ANNOTATION) if isinstance(annotations, dict) else None
-    return parse_instant(value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return False, None
+    when = outside_instant(value, CREATED_ANNOTATION)
+    return when is not None or out_of_bounds(value), when

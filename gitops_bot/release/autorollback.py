@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from gitops_bot.core.instants import format_duration, parse_instant
+from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.model import short_digest
 from gitops_bot.gate.port import Live
 from gitops_bot.release.ledger import Entry
@@ -64,7 +64,7 @@ class Verdict:
     @property
     def until(self) -> datetime | None:
         f = self.failure
-        return f.since + self.after if f is not None and f.since is not None else None
+        return later(f.since, self.after) if f is not None and f.since is not None else None
 
     @property
     def ready(self) -> bool:
@@ -116,7 +116,7 @@ def decide(
     if latest is None or latest.release is None:
         why = "its last change was made by hand" if latest else "it has no release in git"
         return Verdict(environment, after, name, fail, (f"{environment} is {fail.what}, but {why}",))
-    released = parse_instant(latest.time)
+    released = outside_instant(latest.time, "release history")
     if fail.since is None:
         return Verdict(
             environment, after, name, fail, (f"Argo CD does not say since when it is {fail.what}",)
@@ -131,7 +131,7 @@ def decide(
         )
     if frozen is not None:
         return Verdict(environment, after, name, fail, (f"not rolled back: {frozen}",))
-    if now < fail.since + after:
+    if now < later(fail.since, after):
         return Verdict(
             environment,
             after,
@@ -139,7 +139,7 @@ def decide(
             fail,
             (
                 f"{fail.what} since {utc(fail.since)}; "
-                f"rolls back at {utc(fail.since + after)} unless it recovers",
+                f"rolls back at {utc(later(fail.since, after))} unless it recovers",
             ),
         )
     return Verdict(environment, after, name, fail)

@@ -21,7 +21,7 @@ import yaml
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import ConfigError, GateClosed, UsageError
-from gitops_bot.core.instants import parse_instant
+from gitops_bot.core.instants import OutOfBounds, parse_instant
 from gitops_bot.manifests import yamlguard
 from gitops_bot.release.holds import compose, null, scalar
 from gitops_bot.release.windows import Freeze, active_freeze
@@ -64,7 +64,15 @@ def parse(text: str, filename: str) -> tuple[Freeze, ...]:
         if unknown or len(fields) != len(entry.value):
             raise ConfigError(filename, line, f"{env.value}: a freeze has only 'until' and 'reason'")
         until_node, reason_node = fields.get("until"), fields.get("reason")
-        until = parse_instant(until_node.value) if isinstance(until_node, yaml.ScalarNode) else None
+        try:
+            until = parse_instant(until_node.value) if isinstance(until_node, yaml.ScalarNode) else None
+        except OutOfBounds as exc:
+            raise ConfigError(
+                filename,
+                until_node.start_mark.line + 1 if until_node is not None else line,
+                f"{env.value}: 'until' is {exc.text!r}, outside {exc.allowed}; "
+                "write an instant in that range (or lift the freeze with gitops-bot unfreeze)",
+            ) from None
         if until is None:
             raise ConfigError(filename, line, f"{env.value}: 'until' must be an RFC 3339 instant")
         reason = (

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gitops_bot.core.instants import format_duration
+from gitops_bot.core.instants import format_duration, later
 from gitops_bot.gate.port import Live
 
 
@@ -48,7 +48,7 @@ class Soak:
 
     @property
     def until(self) -> datetime | None:
-        return self.since + self.after if self.since is not None else None
+        return later(self.since, self.after) if self.since is not None else None
 
     @property
     def ready(self) -> bool:
@@ -125,7 +125,7 @@ def decide(
     since = started(released, live)
     if since is None:
         return Soak(source, target, after, None, (f"neither git nor Argo CD says since when {source} runs",))
-    until = since + after
+    until = later(since, after)
     if now < until:
         soaked = format_duration(max(now - since, timedelta(0)))
         return Soak(

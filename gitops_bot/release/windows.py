@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.windows import DAYS
+from gitops_bot.core.instants import later, parse_instant, parse_span
 
 _HORIZON = timedelta(days=8)  # a weekly schedule repeats: past a week, it never opens
 
@@ -143,19 +144,7 @@ def active_freeze(freezes: Sequence[Freeze], environment: str, now: datetime) ->
 
 def parse_until(text: str, now: datetime) -> datetime | None:
     """``--until``: an RFC 3339 instant (no offset: UTC) or a duration from ``now`` (``90m``,
-    ``12h``, ``3d``, ``1w``, or several: ``1d12h``); None when neither."""
-    units = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-    rest, total = text.strip(), 0
-    while rest:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        if not digits or len(rest) == digits or rest[digits] not in units:
-            break
-        total += int(rest[:digits]) * units[rest[digits]]
-        rest = rest[digits + 1 :]
-    if not rest and total:
-        return now + timedelta(seconds=total)
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    ``12h``, ``3d``, ``1w``, or several: ``1d12h``); None when neither, :class:`OutOfBounds`
+    when either lies outside the bounds of :mod:`gitops_bot.core.instants`."""
+    span = parse_span(text)
+    return later(now, span) if span is not None else parse_instant(text)

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
-from gitops_bot.core.instants import retry_after_seconds
+from gitops_bot.core.instants import epoch_instant, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.net import limits, retry
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
@@ -185,9 +185,9 @@ def _wait_for(failure: HTTPFailure, now: float) -> tuple[bool, float | None]:
         return False, None
     if retry_after is not None:
         return True, retry_after
-    reset = headers.get("ratelimit-reset", headers.get("x-ratelimit-reset", "")).strip()
-    if limited and reset.isdigit():
-        return True, max(0.0, float(reset) - now)
+    reset = epoch_instant(headers.get("ratelimit-reset", headers.get("x-ratelimit-reset", "")))
+    if limited and reset is not None:
+        return True, max(0.0, reset.timestamp() - now)
     return True, None
 
 

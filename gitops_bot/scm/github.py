@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -28,6 +29,7 @@ from github.Requester import (
 )
 
 from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
+from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.scm import forge, github_commits, requests_net
 from gitops_bot.scm.forge import MAX_WAIT, PullRequest, decorate_steps
@@ -341,13 +343,12 @@ def _message(data: Any) -> str:
 
 def _reset(headers: Mapping[str, str]) -> str:
     """'; resets at 12:34:56 UTC' from X-RateLimit-Reset (epoch) or Retry-After (seconds)."""
-    h = {k.lower(): v for k, v in headers.items()}
-    at: float | None = None
-    if str(h.get("x-ratelimit-reset", "")).isdigit():
-        at = float(h["x-ratelimit-reset"])
-    elif str(h.get("retry-after", "")).isdigit():
-        at = time.time() + float(h["retry-after"])
-    return time.strftime(", resets at %Y-%m-%d %H:%M:%S UTC", time.gmtime(at)) if at else ""
+    h = {k.lower(): str(v) for k, v in headers.items()}
+    at = epoch_instant(h.get("x-ratelimit-reset", ""))
+    wait = retry_after_seconds(h.get("retry-after", ""), 0.0) if at is None else None
+    if wait is not None:
+        at = later(datetime.fromtimestamp(time.time(), UTC), timedelta(seconds=wait))
+    return at.strftime(", resets at %Y-%m-%d %H:%M:%S UTC") if at else ""
 
 
 def _unavailable(exc: Exception) -> GitHubUnavailable:

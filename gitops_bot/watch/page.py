@@ -21,10 +21,11 @@ from binascii import Error as Base64Error
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Any
 
 from gitops_bot.commands.status import Status
+from gitops_bot.core.instants import parse_http_date
 from gitops_bot.events.receiver import Answer
 
 SCHEMA = "gitops-bot/watch-status/v1"
@@ -153,10 +154,5 @@ def _not_modified(headers: Mapping[str, str], etag: str, modified: datetime) -> 
     since = _header(headers, "If-Modified-Since")
     if not since:
         return False
-    try:
-        when = parsedate_to_datetime(since)
-    except (TypeError, ValueError, IndexError):
-        return False
-    if when.tzinfo is None:
-        return False
-    return modified <= when
+    when = parse_http_date(since)  # RFC 9110 13.1.3: an invalid date is ignored (full answer)
+    return when is not None and modified <= when

@@ -58,6 +58,20 @@ CASES = [
         match="resets at",
     ),
     Case(
+        "primary-reset-past-year-9999",
+        403,
+        {"message": "API rate limit exceeded"},
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9" * 30},
+        match="rate limit",
+    ),
+    Case(
+        "secondary-retry-after-past-year-9999",
+        403,
+        {"message": "secondary rate limit"},
+        {"Retry-After": "9" * 30},
+        match="rate limit.*resets at",
+    ),
+    Case(
         "401-bad-credentials",
         401,
         {"message": "Bad credentials"},

@@ -149,6 +149,17 @@ def test_a_request_asks_no_forge_and_no_argo_cd_and_revalidates_on_the_wire(
     assert len(proc.events("cycle")) == cycles
 
 
+def test_an_if_modified_since_with_a_twenty_digit_year_gets_the_full_answer(
+    watching: tuple[Proc, str],
+) -> None:
+    proc, base = watching
+    since = "Mon, 01 Jan 12345678901234567890 00:00:00 GMT"
+    status, _, body = fetch(base + "/status.json", "GET", **{"If-Modified-Since": since})
+    assert status == 200 and json.loads(body)["repositories"]
+    assert fetch(base + "/", "GET", **{"If-Modified-Since": "Fri, 31 Dec 9999 23:59:59 -1400"})[0] == 200
+    assert proc.p.poll() is None
+
+
 def test_with_a_token_the_page_asks_for_it_and_the_token_never_reaches_the_log(stage: demo.Stage) -> None:
     argv = [sys.executable, "-m", "gitops_bot", "watch", "--repo", str(stage.repo), "--interval", "1h"]
     proc = Proc([*argv, "--listen", "127.0.0.1:0", "--status-page-token-env", "PAGE_TOKEN"])

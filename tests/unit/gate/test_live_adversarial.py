@@ -49,3 +49,13 @@ def test_in_the_controllers_order_the_last_entry_is_the_newest() -> None:
 def test_a_history_without_instants_falls_back_on_the_last_operation() -> None:
     live = read_live(_app([{"id": 1, "revision": "a" * 40}]))
     assert live.deployed_at == datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+
+
+def test_an_implausible_instant_counts_as_none_and_the_soak_is_decided_without_overflow() -> None:
+    app = _app([{"id": 1, "revision": "a" * 40, "deployedAt": "9999-12-31T23:59:59-14:00"}])
+    app["status"]["health"]["lastTransitionTime"] = "9999-12-31T23:59:59Z"  # type: ignore[index]
+    live = read_live(app)
+    assert live.history[0].deployed_at is None and live.health_since is None
+    assert live.deployed_at == datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # as without an instant
+    decided = soak.decide("staging", "production", timedelta(days=36500), released=None, live=live, now=T0)
+    assert not decided.ready and decided.until is not None

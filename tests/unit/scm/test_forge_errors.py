@@ -476,3 +476,19 @@ def test_a_refusal_exits_3_with_the_forges_own_words_on_every_forge(
             adapter.open_pulls("gitops-bot")
         assert exc.value.exit_code == 3, (adapter.name, str(exc.value))
         assert f"HTTP {status}" in str(exc.value) and f"refused {status} here" in str(exc.value)
+
+
+@pytest.mark.parametrize("reset", ["²", "9" * 30, "nan", "-1"])
+def test_a_ratelimit_reset_that_is_no_plausible_time_falls_back_to_the_policys_back_off(
+    waits: list[float], reset: str
+) -> None:
+    failures = iter([HTTPFailure(429, {"RateLimit-Reset": reset}, "limit")])
+
+    def fn() -> str:
+        failure = next(failures, None)
+        if failure:
+            raise failure
+        return "ok"
+
+    assert call("GitLab", fn, {}) == "ok"
+    assert len(waits) == 1 and 0 <= waits[0] < 60

@@ -87,6 +87,23 @@ def test_an_unchanged_page_is_a_304_without_a_body_and_a_new_cycle_changes_the_e
     assert "registry unavailable" in html.text
 
 
+@pytest.mark.parametrize(
+    "since",
+    [
+        "Mon, 01 Jan 12345678901234567890 00:00:00 GMT",
+        "Fri, 31 Dec 9999 23:59:59 -1400",
+        "Mon, 01 Jan 99999 00:00:00 GMT",
+        "Mon, 01 Jan 0001 00:00:00 +1400",
+        "yesterday",
+    ],
+)
+def test_an_if_modified_since_out_of_range_or_unreadable_is_ignored_and_the_page_served(since: str) -> None:
+    p, _ = page()
+    p.publish(Snapshot(None, T0, Status(())))
+    answer = p.answer("/status.json", {"If-Modified-Since": since})
+    assert answer is not None and answer.status == 200 and answer.text
+
+
 def test_the_page_carries_its_security_headers() -> None:
     p, _ = page()
     a = p.answer("/", {})
