@@ -112,6 +112,8 @@ class FakeForge(Recording, JSONServer):
     fail: dict[str, Answer] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     number_key: ClassVar[str] = "number"  # GitLab: "iid"
+    # a hostile server: pages name a next one up to this page number, whatever the list holds
+    endless_pages: int = 0
 
     def __post_init__(self) -> None:
         self._serve(self.handle)
@@ -153,7 +155,7 @@ class FakeForge(Recording, JSONServer):
         size = int(query.get(size_key, ["20"])[0])
         chunk = items[(number - 1) * size : number * size]
         headers = {"X-Total-Count": str(len(items))}
-        if number * size < len(items):
+        if number * size < len(items) or number < self.endless_pages:
             nxt = urlencode({**{k: v[0] for k, v in query.items()}, "page": number + 1})
             headers["X-Next-Page"] = str(number + 1)
             headers["Link"] = f'<{self.url}{self.api_prefix}{path}?{nxt}>; rel="next"'
