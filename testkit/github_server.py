@@ -39,6 +39,7 @@ class FakeGitHub(Recording, JSONServer):
     # a hostile server: list answers name a next page (``Link: rel="next"``) up to this page
     # number, whatever the list holds (0: lists are one page, as this fake keeps them short)
     endless_pages: int = 0
+    endless_only: str = ""  # ...for the lists whose path ends so ("/issues"); "": every list
     api_prefix: ClassVar[str] = "/api/v3"
     outside_contract: ClassVar[tuple[str, ...]] = ("/graphql", "/api/graphql")
     contract: Contract | None = field(default_factory=lambda: Contract.load("github"))
@@ -203,7 +204,7 @@ class FakeGitHub(Recording, JSONServer):
 
     def _next_link(self, path: str, query: dict[str, list[str]]) -> dict[str, str]:
         number = int(query.get("page", ["1"])[0])
-        if number >= self.endless_pages:
+        if number >= self.endless_pages or not path.endswith(self.endless_only):
             return {}
         nxt = urlencode({**{k: v[0] for k, v in query.items()}, "page": number + 1})
         return {"Link": f'<{self.url}{self.api_prefix}{path}?{nxt}>; rel="next"'}
