@@ -8,8 +8,9 @@ every forge); the forge supplies the credentials git uses for that.
 
 Also here, shared by every forge adapter (GitHub's per exchange, GitLab's and Gitea's per call):
 the bounded retry of rate limits and 5xx on :mod:`gitops_bot.net.retry`'s policy (the one the
-registry, notifications and Argo CD use) within a 2-minute wait budget, the mapping of
-refusals to one line and an exit code, and the draft-title convention GitLab and Gitea use.
+registry, notifications and Argo CD use) within a 2-minute wait budget, the bounds of every
+paginated listing (:class:`Listing`: pages and total time), the mapping of refusals to one
+line and an exit code, and the draft-title convention GitLab and Gitea use.
 """
 
 from __future__ import annotations
