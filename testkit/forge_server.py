@@ -112,6 +112,9 @@ class FakeForge(Recording, JSONServer):
     fail: dict[str, Answer] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     number_key: ClassVar[str] = "number"  # GitLab: "iid"
+    # a hostile server: pages name a next one up to this page number, whatever the list holds
+    endless_pages: int = 0
+    endless_only: str = ""  # ...for the lists whose path ends so ("/issues"); "": every list
 
     def __post_init__(self) -> None:
         self._serve(self.handle)
@@ -153,7 +156,8 @@ class FakeForge(Recording, JSONServer):
         size = int(query.get(size_key, ["20"])[0])
         chunk = items[(number - 1) * size : number * size]
         headers = {"X-Total-Count": str(len(items))}
-        if number * size < len(items):
+        endless = number < self.endless_pages and path.endswith(self.endless_only)
+        if number * size < len(items) or endless:
             nxt = urlencode({**{k: v[0] for k, v in query.items()}, "page": number + 1})
             headers["X-Next-Page"] = str(number + 1)
             headers["Link"] = f'<{self.url}{self.api_prefix}{path}?{nxt}>; rel="next"'

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from testkit import source_repos
 from testkit.contract import Contract, example
@@ -35,6 +36,10 @@ class FakeGitHub(Recording, JSONServer):
     fail: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sources: dict[str, Path] = field(default_factory=dict)  # owner/name -> an image's source repository
+    # a hostile server: list answers name a next page (``Link: rel="next"``) up to this page
+    # number, whatever the list holds (0: lists are one page, as this fake keeps them short)
+    endless_pages: int = 0
+    endless_only: str = ""  # ...for the lists whose path ends so ("/issues"); "": every list
     api_prefix: ClassVar[str] = "/api/v3"
     outside_contract: ClassVar[tuple[str, ...]] = ("/graphql", "/api/graphql")
     contract: Contract | None = field(default_factory=lambda: Contract.load("github"))
@@ -98,7 +103,7 @@ class FakeGitHub(Recording, JSONServer):
                 if (state == "all" or p["state"] == state)
                 and (head is None or f"{self.repository.split('/')[0]}:{p['head']['ref']}" == head)
             ]
-            return 200, found, {}
+            return 200, found, self._next_link(path, query)
         if path == f"{repo}/pulls" and method == "POST":
             head = body["head"]
             if any(p["head"]["ref"] == head and p["state"] == "open" for p in self.pulls):
@@ -115,7 +120,7 @@ class FakeGitHub(Recording, JSONServer):
             self.pulls.append(pr)
             return 201, pr, {}
         if path == f"{repo}/issues" and method == "GET":
-            return 200, self._list_issues(query), {}
+            return 200, self._list_issues(query), self._next_link(path, query)
         if path == f"{repo}/issues" and method == "POST":
             made = self._new_issue(body)
             self.issues.append(made)
@@ -196,6 +201,13 @@ class FakeGitHub(Recording, JSONServer):
     def _next_number(self) -> int:
         """Issues and pull requests share one sequence of numbers, as on GitHub."""
         return max((x["number"] for x in [*self.pulls, *self.issues]), default=0) + 1
+
+    def _next_link(self, path: str, query: dict[str, list[str]]) -> dict[str, str]:
+        number = int(query.get("page", ["1"])[0])
+        if number >= self.endless_pages or not path.endswith(self.endless_only):
+            return {}
+        nxt = urlencode({**{k: v[0] for k, v in query.items()}, "page": number + 1})
+        return {"Link": f'<{self.url}{self.api_prefix}{path}?{nxt}>; rel="next"'}
 
     def _list_issues(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         """GitHub's issue listing: issues and pull requests (these with ``pull_request``), by

@@ -5,6 +5,12 @@ An index in the layout ``helm repo index`` writes is read by lines (:func:`_helm
 regular expression over 30 MB takes a fraction of a second); any other YAML (JSON, another
 writer's indentation, flow style) as a stream of parser events (:func:`_entries`), so no
 document tree of the whole index is ever built and an alias is never expanded.
+
+Both readers cost time linear in the index's size: a chart named twice under ``entries`` is
+refused when its second name is read (YAML does not allow a key twice; merging the lists would
+copy them again for each repeat, and the first or last list alone would silently be a guess),
+and at most :data:`MAX_VERSIONS` versions, of all charts together, are read (a cap on entries as
+well as on bytes: the byte cap alone lets a small entry repeat millions of times).
 """
 
 from __future__ import annotations
@@ -14,6 +20,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import yaml
+
+MAX_VERSIONS = 250_000  # of all charts of one index; the largest public indexes list ~30,000
+
+
+def _twice(chart: str) -> ValueError:
+    return ValueError(f"chart {chart[:100]!r} is named more than once under entries")
+
+
+def _too_many() -> ValueError:
+    return ValueError(f"more than {MAX_VERSIONS} versions under entries")
 
 
 def index_versions(text: bytes | str) -> dict[str, tuple[str, ...]]:
@@ -57,6 +73,7 @@ def _helm_layout(raw: bytes) -> dict[str, tuple[str, ...]] | None:
         return None
     found: dict[str, list[str]] = {}
     items: dict[str, int] = {}
+    total = 0
     chart: str | None = None
     first = start.end()
     while raw[first : first + 1] in (b"\r", b"\n"):
@@ -75,12 +92,15 @@ def _helm_layout(raw: bytes) -> dict[str, tuple[str, ...]] | None:
         if name is not None:
             chart = name.decode("ascii")
             if chart in found:
-                return None
+                raise _twice(chart)  # in any layout: no need to read it again as YAML
             found[chart], items[chart] = [], 0
         elif chart is None:
             return None
         elif item is not None:
             items[chart] += 1
+            total += 1
+            if total > MAX_VERSIONS:
+                raise _too_many()
         elif version is not None:
             if not _PLAIN_VERSION.fullmatch(version):
                 return None
@@ -130,10 +150,18 @@ def _entries(events: Iterator[yaml.Event]) -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] | None = None
     for key, value in _pairs(events):
         if key == "entries" and isinstance(value, yaml.MappingStartEvent):
-            found = {}
+            found, total = {}, 0
             for chart, versions in _pairs(events):
+                if chart is not None and chart in found:
+                    raise _twice(chart)
                 if chart is not None and isinstance(versions, yaml.SequenceStartEvent):
-                    found[chart] = found.get(chart, ()) + tuple(_versions(events))
+                    listed = []
+                    for version in _versions(events):
+                        total += 1
+                        if total > MAX_VERSIONS:
+                            raise _too_many()
+                        listed.append(version)
+                    found[chart] = tuple(listed)
                 else:
                     _skip(events, versions)
         else:

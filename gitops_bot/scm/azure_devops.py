@@ -35,6 +35,7 @@ from gitops_bot.net.transport import Transport
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
+    Listing,
     call,
     change_request,
     create_or_adopt,
@@ -42,7 +43,6 @@ from gitops_bot.scm.forge import (
     exchange_json,
     lacks,
     split_remote,
-    too_many_pages,
     unexpected,
 )
 from gitops_bot.scm.settings import ForgeConfig
@@ -273,7 +273,8 @@ class AzureDevOps:
         when the service sends one (``continuationToken`` then names the next page)."""
         out: list[Any] = []
         token = ""
-        for page in range(MAX_PAGES):
+        listing = Listing(NAME, path, MAX_PAGES)
+        for page in listing.pages():
             query = {**params, "$top": str(PAGE)}
             query.update({"continuationToken": token} if token else {"$skip": str(page * PAGE)})
             data, headers = self._request("GET", path, params=query, client=client)
@@ -284,7 +285,7 @@ class AzureDevOps:
             token = headers.get("x-ms-continuationtoken", "")
             if not token and len(items) < PAGE:
                 return out
-        raise too_many_pages(NAME, MAX_PAGES, path)
+        raise listing.too_many()
 
     # -- pull requests -------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from gitops_bot.net.transport import Transport
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
+    Listing,
     call,
     change_request,
     create_or_adopt,
@@ -55,7 +56,6 @@ from gitops_bot.scm.forge import (
     lacks,
     no_repository,
     project_path,
-    too_many_pages,
     unexpected,
 )
 from gitops_bot.scm.settings import ForgeConfig
@@ -189,7 +189,8 @@ class BitbucketCloud:
         """Every item of a list, following each page's ``next`` link while it stays on this API."""
         out: list[Any] = []
         url, query = path, dict(params)
-        for _ in range(MAX_PAGES):
+        listing = Listing(NAME, path, MAX_PAGES)
+        for _ in listing.pages():
             data = self._request("GET", url, params=query) if query else self._request("GET", url)
             values = data.get("values") if isinstance(data, dict) else None
             if not isinstance(values, list):
@@ -199,7 +200,7 @@ class BitbucketCloud:
             if not nxt:
                 return out
             url, query = self._same_api(nxt), {}
-        raise too_many_pages(NAME, MAX_PAGES, path)
+        raise listing.too_many()
 
     def _same_api(self, link: Any) -> str:
         """A ``next`` link, only when it is on this API's origin and under its path."""

@@ -43,6 +43,7 @@ from gitops_bot.net.transport import Transport
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
+    Listing,
     call,
     change_request,
     create_or_adopt,
@@ -50,7 +51,6 @@ from gitops_bot.scm.forge import (
     exchange_json,
     lacks,
     split_remote,
-    too_many_pages,
     unexpected,
 )
 from gitops_bot.scm.gitcli import BEARER
@@ -199,7 +199,8 @@ class BitbucketDataCenter:
     def _pages(self, path: str, params: Mapping[str, str]) -> list[Any]:
         out: list[Any] = []
         start = 0
-        for _ in range(MAX_PAGES):
+        listing = Listing(NAME, path, MAX_PAGES)
+        for _ in listing.pages():
             data = self._request("GET", path, params={**params, "start": str(start), "limit": str(PAGE)})
             values = data.get("values") if isinstance(data, dict) else None
             if not isinstance(values, list):
@@ -209,7 +210,7 @@ class BitbucketDataCenter:
             if data.get("isLastPage", True) or not isinstance(nxt, int) or nxt <= start:
                 return out
             start = nxt
-        raise too_many_pages(NAME, MAX_PAGES, path)
+        raise listing.too_many()
 
     # -- pull requests -------------------------------------------------------------------
 

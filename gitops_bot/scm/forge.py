@@ -8,15 +8,16 @@ every forge); the forge supplies the credentials git uses for that.
 
 Also here, shared by every forge adapter (GitHub's per exchange, GitLab's and Gitea's per call):
 the bounded retry of rate limits and 5xx on :mod:`gitops_bot.net.retry`'s policy (the one the
-registry, notifications and Argo CD use) within a 2-minute wait budget, the mapping of
-refusals to one line and an exit code, and the draft-title convention GitLab and Gitea use.
+registry, notifications and Argo CD use) within a 2-minute wait budget, the bounds of every
+paginated listing (:class:`Listing`: pages and total time), the mapping of refusals to one
+line and an exit code, and the draft-title convention GitLab and Gitea use.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -28,6 +29,7 @@ from gitops_bot.core.log import get_logger, redact
 from gitops_bot.net import limits, retry
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
 from gitops_bot.net.transport import fetch
+from gitops_bot.scm import requests_net
 from gitops_bot.scm.git import Workspace
 
 log = get_logger(__name__)
@@ -36,7 +38,9 @@ MAX_WAIT = 120.0  # seconds of rate-limit and 5xx waiting per call (the promise 
 ATTEMPTS = 5
 BACKOFF = 0.5  # seconds, doubled per retry
 MAX_BODY = 8 * 1024 * 1024  # bytes of one API answer
+LISTING_SECONDS = 90.0  # one paginated listing, all its pages (docs/security/faults.md)
 _sleep = time.sleep  # tests replace it to count the waits instead of sleeping them
+_clock = time.monotonic  # tests replace it to let a listing's time pass without waiting
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,54 @@ def check_answer(name: str, status: int, headers: Mapping[str, str], size: int |
     length = size if size is not None else int(declared) if declared.isdigit() else 0
     if length > MAX_BODY:
         raise ForgeUnavailable(f"{name} answered more than {MAX_BODY} bytes", hint="check forge.api_url")
+
+
+class Listing:
+    """The bounds of one paginated listing, on every forge: at most ``pages`` pages *and* at
+    most :data:`LISTING_SECONDS` from its first request. A page bound alone lets a slow forge
+    take minutes (100 pages at 1.5 s each), and a listing read by a client library has no page
+    bound of its own. Either bound reached is one failure line naming the listing: a shortened
+    list would hide a pull request (opened again, never closed) or the dashboard issue."""
+
+    def __init__(self, name: str, what: str, pages: int) -> None:
+        self.name, self.what, self.max_pages = name, what, pages
+        self.pages_read = 0
+        self._deadline = _clock() + LISTING_SECONDS
+
+    def pages(self) -> Iterator[int]:
+        """0, 1, … up to ``pages - 1``: the caller reads one page for each and returns when the
+        list ends; a loop that runs out means more pages than the bound (:meth:`too_many`)."""
+        for page in range(self.max_pages):
+            self.check_time()
+            self.pages_read = page + 1
+            yield page
+
+    def read(self, fn: Callable[[], T]) -> T:
+        """``fn``: a client library's listing read whole (PyGithub and python-gitlab follow
+        ``next`` links on their own), each of its requests counted as a page within both bounds
+        (:data:`~gitops_bot.scm.requests_net.before_send`). A retried request counts too."""
+        token = requests_net.before_send.set(self._request)
+        try:
+            return fn()
+        finally:
+            requests_net.before_send.reset(token)
+
+    def _request(self) -> None:
+        if self.pages_read >= self.max_pages:
+            raise self.too_many()
+        self.check_time()
+        self.pages_read += 1
+
+    def check_time(self) -> None:
+        if _clock() > self._deadline:
+            raise ForgeUnavailable(
+                f"{self.name} listing {self.what} did not end within {LISTING_SECONDS:g} s "
+                f"({self.pages_read} pages read)",
+                hint="check forge.api_url and the forge's health, then run again",
+            )
+
+    def too_many(self) -> ForgeUnavailable:
+        return too_many_pages(self.name, self.max_pages, self.what)
 
 
 def too_many_pages(name: str, pages: int, path: str) -> ForgeUnavailable:

@@ -25,6 +25,7 @@ from gitops_bot.net.transport import Transport
 from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
+    Listing,
     call,
     change_request,
     create_or_adopt,
@@ -36,7 +37,6 @@ from gitops_bot.scm.forge import (
     no_repository,
     remote_project,
     remote_server,
-    too_many_pages,
     unexpected,
 )
 from gitops_bot.scm.issues import Issue
@@ -132,14 +132,15 @@ class Gitea:
 
     def _pages(self, path: str, **params: Any) -> list[Any]:
         out: list[Any] = []
-        for page in range(1, MAX_PAGES + 1):
-            items = self._request("GET", path, params={**params, "page": page, "limit": PAGE})
+        listing = Listing(self.name, path, MAX_PAGES)
+        for page in listing.pages():
+            items = self._request("GET", path, params={**params, "page": page + 1, "limit": PAGE})
             if not isinstance(items, list):
                 raise unexpected(self.name)
             out += items
             if len(items) < PAGE:
                 return out
-        raise too_many_pages(self.name, MAX_PAGES, path)
+        raise listing.too_many()
 
     # -- pull requests -------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -32,13 +32,14 @@ from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotErro
 from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.scm import forge, github_commits, requests_net
-from gitops_bot.scm.forge import MAX_WAIT, PullRequest, decorate_steps
+from gitops_bot.scm.forge import MAX_WAIT, Listing, PullRequest, decorate_steps
 from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.issues import Issue
 from gitops_bot.scm.settings import GitHubConfig
 
 log = get_logger(__name__)
 T = TypeVar("T")
+MAX_PAGES = 100  # of one listing (open pull requests, labelled issues)
 BACKOFF = forge.BACKOFF  # seconds, doubled per retry
 DEADLINE = requests_net.DEADLINE  # seconds for one exchange, in all
 
@@ -196,6 +197,11 @@ class GitHub:
             f"or {cfg.app_id_env} and {cfg.app_key_env} for a GitHub App",
         )
 
+    def _listed(self, what: str, listed: Iterable[T]) -> list[T]:
+        """Every item of a PyGithub paginated list, within :class:`Listing`'s bounds (PyGithub
+        follows ``Link: rel="next"`` for as long as the server names one)."""
+        return Listing("GitHub", what, MAX_PAGES).read(lambda: list(listed))
+
     def git_data(self, fn: Callable[[Any], T]) -> T:
         """``fn(repository)`` on the PyGithub repository, with this module's error mapping: the
         Git Data API calls of :mod:`gitops_bot.scm.github_commits` go through here."""
@@ -206,7 +212,7 @@ class GitHub:
     def open_pulls(self, prefix: str) -> dict[str, PullRequest]:
         """Open PRs whose head branch is one of ours (one listing, all pages)."""
         out = {}
-        for p in _call(lambda: list(self._repo.get_pulls(state="open"))):
+        for p in _call(lambda: self._listed("open pull requests", self._repo.get_pulls(state="open"))):
             ref = p.head.ref
             # a fork's PR named like ours (its fork deleted: repo null) is not ours to adopt
             if ref.startswith(prefix + "/") and (
@@ -216,7 +222,9 @@ class GitHub:
         return out
 
     def find_open(self, branch: str) -> PullRequest | None:
-        pulls = _call(lambda: list(self._repo.get_pulls(state="open", head=f"{self.owner}:{branch}")))
+        head = f"{self.owner}:{branch}"
+        listed = self._repo.get_pulls(state="open", head=head)
+        pulls = _call(lambda: self._listed("open pull requests", listed))
         return _pr(pulls[0]) if pulls else None
 
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> PullRequest:
@@ -274,7 +282,8 @@ class GitHub:
     # -- issues (the dashboard: gitops_bot.scm.issues.IssueBoard) ----------------------
 
     def issues_labelled(self, label: str) -> list[Issue]:
-        found = _call(lambda: list(self._repo.get_issues(state="all", labels=[label])))
+        listed = self._repo.get_issues(state="all", labels=[label])  # lazy: no request yet
+        found = _call(lambda: self._listed("labelled issues", listed))
         # GitHub lists pull requests as issues too; they carry ``pull_request``. Read from the
         # listed answer: PyGithub's attribute would fetch each issue again to learn it is absent
         return [_issue(i) for i in found if "pull_request" not in i._rawData]

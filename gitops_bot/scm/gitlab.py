@@ -36,6 +36,7 @@ from gitops_bot.scm.forge import (
     MAX_WAIT,
     ChangeRequest,
     HTTPFailure,
+    Listing,
     call,
     change_request,
     check_answer,
@@ -52,8 +53,9 @@ from gitops_bot.scm.issues import Issue
 from gitops_bot.scm.settings import ForgeConfig
 
 DRAFT_PREFIX = "Draft: "
-MAX_OPEN = 5000  # merge requests read when looking for the bot's own
-MAX_ISSUES = 1000  # labelled issues read when looking for the dashboard
+PER_PAGE = 100  # as the client is made (``per_page``)
+MAX_OPEN_PAGES = 50  # of open merge requests read when looking for the bot's own
+MAX_ISSUE_PAGES = 10  # of labelled issues read when looking for the dashboard
 AUTO_MERGE_SINCE = (17, 11)  # PUT .../merge takes auto_merge=true from this version on
 PIPELINE_WAIT = 120.0  # seconds an older GitLab is given to create a new MR's head pipeline
 PIPELINE_POLL = 3.0
@@ -117,7 +119,7 @@ class GitLab:
             session=session,
             timeout=30,
             retry_transient_errors=False,
-            per_page=100,
+            per_page=PER_PAGE,
         )
         secret = token or job_token
         assert secret is not None
@@ -147,12 +149,10 @@ class GitLab:
 
     def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
         def listing() -> list[ProjectMergeRequest]:
-            found = []
-            for n, mr in enumerate(self._project.mergerequests.list(state="opened", iterator=True)):
-                if n >= MAX_OPEN:
-                    break
-                found.append(mr)
-            return found
+            # the first page is requested when the iterator is made, so within the listing
+            return Listing(self.name, "open merge requests", MAX_OPEN_PAGES).read(
+                lambda: list(self._project.mergerequests.list(state="opened", iterator=True))
+            )
 
         out = {}
         for mr in self._call(listing):
@@ -277,13 +277,10 @@ class GitLab:
         path = self._project.issues.path
 
         def listing() -> list[Any]:
-            found = []
             query = {"state": "all", "labels": label}
-            for n, item in enumerate(self._gl.http_list(path, query_data=query, iterator=True)):
-                if n >= MAX_ISSUES:
-                    break
-                found.append(item)
-            return found
+            return Listing(self.name, "labelled issues", MAX_ISSUE_PAGES).read(
+                lambda: list(self._gl.http_list(path, query_data=query, iterator=True))
+            )
 
         return [_issue(i) for i in self._call(listing)]
 

@@ -13,7 +13,8 @@ for none or follow them with requests' own origin rules).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -27,6 +28,11 @@ from gitops_bot.net.transport import Transport, send
 
 DEADLINE = 30.0  # seconds for one exchange, in all
 LIMIT = 8 << 20  # bytes of one answer
+
+# Called before each request is sent, while a paginated listing read by a client library is
+# under way (gitops_bot.scm.forge.Listing.read): the client follows "next" links on its own,
+# so its requests are where the listing's page and time bounds can be kept.
+before_send: ContextVar[Callable[[], None] | None] = ContextVar("before_send", default=None)
 
 
 class AnswerTooLarge(requests.exceptions.RequestException):
@@ -64,6 +70,9 @@ class NetAdapter(HTTPAdapter):
     ) -> requests.Response:
         # proxies and verify come from the environment through requests; gitops_bot.net reads
         # the same variables itself, per URL, so they are not needed here
+        check = before_send.get()
+        if check is not None:
+            check()
         total = self.deadline
         if isinstance(timeout, int | float):
             total = min(total, float(timeout))

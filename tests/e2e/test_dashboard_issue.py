@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.scm import forge as scm_forge
 from gitops_bot.scm.issues import MARKER
 from testkit import demo
 from testkit.argocd_server import application
@@ -139,3 +140,29 @@ def test_watch_keeps_the_same_dashboard_issue(forge: Forge) -> None:
         proc.p.wait(timeout=30)
     assert [e["action"] for e in proc.events("dashboard")] == ["unchanged"]
     assert len(forge.issues()) == 1 and forge.issue_writes() == writes
+
+
+def test_a_dashboard_issue_list_without_end_stops_in_time_after_the_releases_are_delivered(
+    forge: Forge, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A forge that names a next page of issues forever, each page slow (50 s on the listing's
+    clock, which the test drives): update delivers its releases, then the dashboard's listing
+    stops at its deadline as the run's one-line warning, and no second dashboard is made."""
+    label = "gitops-bot-dashboard"
+    if forge.gitlab is not None:
+        forge.gitlab.issues.append(
+            {"iid": 1, "title": "someone's", "description": "hands off", "labels": [label], "state": "opened"}
+        )
+    else:
+        forge.stage.gh.issues.append(forge.stage.gh._new_issue({"title": "someone's", "labels": [label]}))
+    forge.server.endless_pages, forge.server.endless_only = 300, "/issues"
+
+    def listed() -> int:
+        return len([p for p in forge.server.paths("GET") if "/issues?" in p])
+
+    monkeypatch.setattr(scm_forge, "_clock", lambda: 50.0 * listed())
+    assert main(["update", "--repo", str(forge.stage.repo)]) == 0
+    assert len(forge.server.open_pulls()) == 2  # the releases were delivered
+    assert len(forge.issues()) == 1 and forge.issue_writes() == []  # no dashboard made blind
+    assert listed() == 2  # the third page was never asked for
+    assert "did not end within 90 s (2 pages read)" in capsys.readouterr().err

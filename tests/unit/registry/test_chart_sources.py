@@ -213,3 +213,57 @@ def test_a_bound_pool_looks_chart_credentials_up_in_its_own_repositorys_environm
         view = pool.bind(_Settings(), env={"CHART_USER": "fleet-reader", "CHART_PASS": "fleet-pass"})
         assert ChartSource(view).versions(repo.url, "podinfo")[0] == "1.2.1"
     assert repo.seen[0].headers["authorization"].startswith("Basic ")
+
+
+# -- bounds: linear reading, a cap on entries -----------------------------------------------
+
+REPEATS = 2_000
+
+
+def _repeated(flow: bool) -> str:
+    """One chart key named ``REPEATS`` times under ``entries`` (in helm's layout, or in flow
+    style, which only the YAML-events reader reads)."""
+    if flow:
+        return "entries: {" + ", ".join(["app: [{version: 1.0.0}]"] * REPEATS) + "}\n"
+    return "apiVersion: v1\nentries:\n" + "  app:\n  - name: app\n    version: 1.0.0\n" * REPEATS
+
+
+@pytest.mark.parametrize("flow", [False, True], ids=["helm-layout", "flow-style"])
+def test_a_chart_named_twice_under_entries_is_refused_when_its_second_name_is_read(flow: bool) -> None:
+    """Merging repeats copied the list once per repeat (quadratic: 400,000 repeats took minutes);
+    the second name is refused instead, so the events read do not grow with the repeats."""
+    read: list[yaml.Event] = []
+
+    def counted(raw: bytes) -> Iterator[yaml.Event]:
+        for event in yaml.parse(raw, Loader=yaml.SafeLoader):
+            read.append(event)
+            yield event
+
+    raw = _repeated(flow).encode()
+    with pytest.raises(ValueError, match="'app' is named more than once under entries"):
+        index_versions(raw)
+    with pytest.raises(ValueError, match="more than once"):
+        chart_index._entries(counted(raw))
+    assert len(read) < 20  # the first two names and one version: not REPEATS of anything
+
+
+@pytest.mark.parametrize("flow", [False, True], ids=["helm-layout", "flow-style"])
+def test_an_index_over_the_version_cap_is_refused(flow: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chart_index, "MAX_VERSIONS", 5)
+    versions = [f"1.{n}.0" for n in range(6)]
+    if flow:
+        text = "entries: {a: [" + ", ".join(f"{{version: {v}}}" for v in versions) + "]}\n"
+    else:
+        text = "entries:\n  a:\n" + "".join(f"  - name: a\n    version: {v}\n" for v in versions[:3])
+        text += "  b:\n" + "".join(f"  - name: b\n    version: {v}\n" for v in versions[3:])
+    with pytest.raises(ValueError, match="more than 5 versions under entries"):
+        index_versions(text)
+    monkeypatch.setattr(chart_index, "MAX_VERSIONS", 6)
+    assert sum(len(v) for v in index_versions(text).values()) == 6
+
+
+def test_a_repeated_chart_key_served_by_a_repository_is_one_protocol_error() -> None:
+    with ChartRepo(index=_repeated(False).encode()) as served, pytest.raises(RegistryProtocolError) as caught:
+        _indexes().versions(served.url, "app")
+    assert "'app' is named more than once under entries" in str(caught.value)
+    assert "\n" not in str(caught.value)
