@@ -41,7 +41,11 @@ def test_one_failing_repository_never_stops_the_others_and_the_worst_exit_code_w
         git(seed, "-c", "user.name=dev", "-c", "user.email=d@x", "commit", "-qam", "break the config")
         git(seed, "push", "-q", "origin", "main")
         listing = tmp_path / "repositories.yaml"
-        listing.write_text(f"version: 1\nparallel: 2\nrepositories:\n  - url: file://{broken.remote}\n")
+        # each repository's GitHub is a local server of its own: the operator shares the token
+        listing.write_text(
+            "version: 1\nparallel: 2\nshared_env: [GITHUB_TOKEN]\n"
+            f"repositories:\n  - url: file://{broken.remote}\n"
+        )
         missing = f"file://{tmp_path}/nowhere.git"
         code, out = update(
             capsys, "--repo", f"file://{good.remote}", "--repo", missing, "--repositories", str(listing)
@@ -63,7 +67,9 @@ def test_shards_split_repositories_with_no_overlap_and_a_rerun_over_all_changes_
 ) -> None:
     with worlds(tmp_path, registry, 2) as ws:
         listing = tmp_path / "repositories.yaml"
-        listing.write_text("repositories:\n" + "".join(f"  - file://{w.remote}\n" for w in ws))
+        listing.write_text(
+            "shared_env: [GITHUB_TOKEN]\nrepositories:\n" + "".join(f"  - file://{w.remote}\n" for w in ws)
+        )
         seen: list[str] = []
         for i in (1, 2):
             code, out = update(
