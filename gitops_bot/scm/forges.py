@@ -11,6 +11,14 @@ host of ``github.api_url``, a GitLab token for gitlab.com or the configured GitL
 so on. Before the config is read (the first fetch), a token goes only to its forge's public
 host or to the server the CI platform names (``GITHUB_SERVER_URL`` on GitHub/Gitea/Forgejo
 Actions, ``CI_SERVER_URL`` on GitLab CI); it is never guessed onto a host nobody named.
+
+In a fleet of several repositories (:mod:`gitops_bot.commands.fleet`), a token the forge reads
+by default (no ``token_env`` written, e.g. ``GITHUB_TOKEN``) was not given to any one
+repository: whoever writes one repository's config must not send it to a host of their
+choosing with ``api_url`` or a remote on their own server. Unless the repository's entry
+lists it, such a variable is bound to the hosts the operator's environment names for it (the
+same as the first fetch's), and a config pointing the forge elsewhere is refused
+(:func:`check_fleet_defaults`).
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.secret import Origin, Secret
+from gitops_bot.core.log import redact
+from gitops_bot.core.secret import EnvView, Origin, Secret, origins
 from gitops_bot.scm import azure_devops, bitbucket_cloud, bitbucket_dc, gitea
 from gitops_bot.scm.forge import KNOWN_HOSTS, Forge, kind_from_url, remote_server
 from gitops_bot.scm.settings import ForgeSettings, GitHubConfig
@@ -37,6 +46,7 @@ def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     from gitops_bot.scm.github import GitHub, repository_from_url
 
     chosen = kind(cfg, url)
+    check_fleet_defaults(cfg, url, environ)
     if chosen == "gitlab":
         return gitlab.GitLab.connect(cfg.forge, url, environ)
     if chosen in ("gitea", "forgejo"):
@@ -82,6 +92,13 @@ def git_secret(cfg: ForgeSettings, url: str, forge: Forge) -> Secret | None:
     if not forge.git_token:
         return None
     chosen = kind(cfg, url)
+    if chosen == "azure-devops":
+        return _azure_git_secret(cfg, url, forge.git_token)
+    return Secret.for_urls(forge.git_token, _git_hosts(cfg, url, chosen), f"the {chosen} token")
+
+
+def _git_hosts(cfg: ForgeSettings, url: str, chosen: str) -> list[str | None]:
+    """The host(s) git sends the forge's token to."""
     where: str | None
     if chosen == "github":
         api = _github_settings(cfg).api_url
@@ -90,7 +107,7 @@ def git_secret(cfg: ForgeSettings, url: str, forge: Forge) -> Secret | None:
         lab = cfg.forge.api_url
         where = lab.removesuffix("/").removesuffix("/api/v4") if lab else remote_server(url)
     elif chosen == "azure-devops":
-        return _azure_git_secret(cfg, url, forge.git_token)
+        return _azure_hosts(cfg, url)
     elif chosen == "bitbucket-cloud":
         # git goes to bitbucket.org, the API to api.bitbucket.org (or the server tests name)
         bb = cfg.forge.api_url
@@ -100,15 +117,86 @@ def git_secret(cfg: ForgeSettings, url: str, forge: Forge) -> Secret | None:
         where = bitbucket_dc.locate(cfg.forge, url).server
     else:
         where = cfg.forge.api_url or remote_server(url)
-    return Secret.for_urls(forge.git_token, [where], f"the {chosen} token")
+    return [where]
 
 
 def _azure_git_secret(cfg: ForgeSettings, url: str, token: str) -> Secret:
     """The server the repository is on, and an https remote of the cloud service itself
     ({org}.visualstudio.com is dev.azure.com under its old name); never another host."""
+    return Secret.for_urls(token, _azure_hosts(cfg, url), "the Azure DevOps token")
+
+
+def _azure_hosts(cfg: ForgeSettings, url: str) -> list[str | None]:
     server = azure_devops.locate(cfg.forge, url).server
     cloud_remote = url if url.startswith("https://") and azure_devops.is_azure_host(url) else None
-    return Secret.for_urls(token, [server, cloud_remote], "the Azure DevOps token")
+    return [server, cloud_remote]
+
+
+def _default_reads(cfg: ForgeSettings, chosen: str) -> list[str]:
+    """The environment variables the forge's adapter reads a secret from, as the config has it
+    (a written ``token_env``, else the forge's defaults). The pipeline's own tokens
+    (SYSTEM_ACCESSTOKEN, Gitea Actions' GITHUB_TOKEN) are left out: the adapters use them only
+    for the server the pipeline names."""
+    if chosen == "github":
+        gh = _github_settings(cfg)
+        return [gh.token_env, gh.app_key_env]
+    written = cfg.forge.token_env
+    if written:
+        return [written]
+    return {
+        "gitlab": ["GITLAB_TOKEN", "CI_JOB_TOKEN"],
+        "gitea": list(gitea.TOKEN_ENVS),
+        "forgejo": list(gitea.TOKEN_ENVS),
+        "azure-devops": [azure_devops.TOKEN_ENV],
+        "bitbucket-cloud": [
+            bitbucket_cloud.TOKEN_ENV,
+            bitbucket_cloud.API_TOKEN_ENV,
+            bitbucket_cloud.APP_PASSWORD_ENV,
+        ],
+        "bitbucket-data-center": [bitbucket_dc.TOKEN_ENV],
+    }.get(chosen, [])
+
+
+def _api_hosts(cfg: ForgeSettings, chosen: str) -> list[str | None]:
+    """Where the forge's API client sends the token, besides git's host(s)."""
+    if chosen == "github":
+        return [_github_settings(cfg).api_url]
+    return [cfg.forge.api_url]
+
+
+def _named_hosts(name: str, url: str, environ: Mapping[str, str]) -> list[str | None]:
+    """The hosts the operator's environment names for a variable: its forge's public host(s)
+    (and API host) and the server the CI platform names, as for the first fetch."""
+    hosts = [h for n, _user, listed in _candidates(url, environ) if n == name for h in listed]
+    if name in ("GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY"):
+        github = ["https://github.com", environ.get("GITHUB_SERVER_URL")]
+        hosts += [*github, "https://api.github.com", environ.get("GITHUB_API_URL")]
+    if name in (bitbucket_cloud.TOKEN_ENV, bitbucket_cloud.API_TOKEN_ENV, bitbucket_cloud.APP_PASSWORD_ENV):
+        hosts += [bitbucket_cloud.WEB, bitbucket_cloud.API]
+    return hosts
+
+
+def check_fleet_defaults(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> None:
+    """In a fleet of several (``environ`` an :class:`EnvView` with ``allowed``), refuse a config
+    that would send a variable its entry does not list (one the forge reads by default) to a
+    host the operator's environment does not name for it. One repository: nothing to check."""
+    allowed = environ.allowed if isinstance(environ, EnvView) else None
+    if allowed is None:
+        return
+    chosen = kind(cfg, url)
+    sends_to = origins([*_git_hosts(cfg, url, chosen), *_api_hosts(cfg, chosen)])
+    for name in _default_reads(cfg, chosen):
+        if name in allowed or not environ.get(name):
+            continue
+        elsewhere = sorted(sends_to - origins(_named_hosts(name, url, environ)))
+        if elsewhere:
+            raise UsageError(
+                f"the config of {redact(url)} points the {chosen} forge at {elsewhere[0]}, which "
+                f"the environment does not name for {name}; a repository of a fleet may send it "
+                "only to the hosts the operator named",
+                hint=f"list {name} under this repository's 'env:' in the repositories file "
+                "(or set token_env to a variable listed there)",
+            )
 
 
 def _public(kind_name: str) -> list[str]:
@@ -120,17 +208,7 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secre
     sure: a forge token set in the environment, bound to its forge's public host and to the
     server the CI platform names; the first whose binding covers ``url`` (GitHub's first, as
     before). A host no one named gets no token."""
-    github_hosts = ["https://github.com", environ.get("GITHUB_SERVER_URL")]
-    gitlab_hosts = ["https://gitlab.com", environ.get("CI_SERVER_URL")]
-    gitea_hosts = [*_public("forgejo"), *_public("gitea"), environ.get("GITHUB_SERVER_URL")]
-    candidates = [
-        ("GITHUB_TOKEN", "x-access-token", github_hosts),
-        ("GITLAB_TOKEN", "oauth2", gitlab_hosts),
-        ("CI_JOB_TOKEN", "gitlab-ci-token", gitlab_hosts),
-        *((name, gitea.Gitea.git_user, gitea_hosts) for name in gitea.TOKEN_ENVS),
-        *_azure_candidates(url, environ),
-        *_bitbucket_candidates(environ),
-    ]
+    candidates = _candidates(url, environ)
     known = kind_from_url(url)
     if known in ("gitea", "forgejo"):  # a Gitea token first on Codeberg, as the forge would choose
         candidates = candidates[3:] + candidates[:3]
@@ -140,6 +218,21 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secre
             if secret.allows(url):
                 return secret, user
     return None, "x-access-token"
+
+
+def _candidates(url: str, environ: Mapping[str, str]) -> list[tuple[str, str, list[str | None]]]:
+    """(variable, git user, the hosts the environment names for it), GitHub's first."""
+    github_hosts = ["https://github.com", environ.get("GITHUB_SERVER_URL")]
+    gitlab_hosts = ["https://gitlab.com", environ.get("CI_SERVER_URL")]
+    gitea_hosts = [*_public("forgejo"), *_public("gitea"), environ.get("GITHUB_SERVER_URL")]
+    return [
+        ("GITHUB_TOKEN", "x-access-token", github_hosts),
+        ("GITLAB_TOKEN", "oauth2", gitlab_hosts),
+        ("CI_JOB_TOKEN", "gitlab-ci-token", gitlab_hosts),
+        *((name, gitea.Gitea.git_user, gitea_hosts) for name in gitea.TOKEN_ENVS),
+        *_azure_candidates(url, environ),
+        *_bitbucket_candidates(environ),
+    ]
 
 
 def _bitbucket_candidates(environ: Mapping[str, str]) -> list[tuple[str, str, list[str | None]]]:

@@ -68,7 +68,10 @@ def test_one_wrong_repository_of_three_is_reported_while_the_others_are_served(
     a, b = (f"file://{w.remote}" for w in two)
     wrong = str(tmp_path / "not-a-clone")
     listing = tmp_path / "repositories.yaml"
-    listing.write_text(f"version: 1\nparallel: 2\nrepositories:\n  - {b}\n  - {wrong}\n")
+    # each repository's GitHub is a local server of its own: the operator shares the token
+    listing.write_text(
+        f"version: 1\nparallel: 2\nshared_env: [GITHUB_TOKEN]\nrepositories:\n  - {b}\n  - {wrong}\n"
+    )
     proc = watch("--repo", a, "--repositories", str(listing), "--interval", "1s", "--jitter", "0")
     try:
         base = base_url(proc)
@@ -117,7 +120,7 @@ def test_a_push_runs_a_targeted_cycle_only_in_the_repositories_that_name_the_ima
     urls = [f"file://{w.remote}" for w in two]
     # several repositories' configs name the token: the operator shares it
     listing = tmp_path / "repositories.yaml"
-    listing.write_text(f"shared_env: [CI_HOOK_TOKEN]\nrepositories: [{urls[0]}, {urls[1]}]\n")
+    listing.write_text(f"shared_env: [CI_HOOK_TOKEN, GITHUB_TOKEN]\nrepositories: [{urls[0]}, {urls[1]}]\n")
     proc = watch("--repositories", str(listing), "--interval", "1h")
     try:
         base = base_url(proc)
@@ -187,7 +190,9 @@ def test_a_password_in_a_listed_url_never_reaches_the_cycle_line(
     wrong = f"https://bot:{password}@127.0.0.1:9/acme/gitops.git"
     with worlds(tmp_path, registry, 1) as (world,):
         listing = tmp_path / "repositories.yaml"
-        listing.write_text(f"version: 1\nrepositories:\n  - file://{world.remote}\n  - {wrong}\n")
+        listing.write_text(
+            f"version: 1\nshared_env: [GITHUB_TOKEN]\nrepositories:\n  - file://{world.remote}\n  - {wrong}\n"
+        )
         proc = watch("--repositories", str(listing), "--interval", "1h")
         try:
             proc.wait_for(

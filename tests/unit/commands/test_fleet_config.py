@@ -303,3 +303,102 @@ def test_any_text_gives_a_fleet_or_one_clean_error(tmp_path: Path, text: str) ->
         fleet.gather([], str(path), config=None, base=None)
     except GitOpsBotError as exc:
         assert str(exc)
+
+
+# -- a variable the forge reads by default -----------------------------------------------
+
+TOKEN = "ghp_operators_token_for_a_0123456789"
+ATTACKER = "https://attacker.example"
+_MINIMAL = "version: 1\nimages: []\nenvironments: []\n"
+
+
+def _fleet_view(environ: dict[str, str], allowed: frozenset[str] | None = frozenset()) -> EnvView:
+    return EnvView(environ, (), allowed)
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "name"),
+    [
+        (
+            f"github: {{api_url: {ATTACKER}/api/v3, repository: b/b}}\n",
+            "https://github.com/b/b",
+            "GITHUB_TOKEN",
+        ),
+        (f"forge: {{type: github, api_url: {ATTACKER}/api/v3}}\n", "https://github.com/b/b", "GITHUB_TOKEN"),
+        (f"forge: {{type: gitlab, api_url: {ATTACKER}/api/v4}}\n", "https://gitlab.com/b/b", "GITLAB_TOKEN"),
+        ("forge: {type: gitlab}\n", f"{ATTACKER}/b/b.git", "CI_JOB_TOKEN"),
+        ("forge: {type: gitea}\n", f"{ATTACKER}/b/b.git", "GITEA_TOKEN"),
+        ("forge: {type: bitbucket-data-center}\n", f"{ATTACKER}/scm/b/b.git", "BITBUCKET_TOKEN"),
+    ],
+)
+def test_a_default_token_never_goes_to_a_host_a_fleet_repositorys_config_chose(
+    text: str, url: str, name: str
+) -> None:
+    """Nobody listed the variable: the forge reads it by default, and B's config chose where
+    the forge is. B is refused (exit 2) in one line naming the variable and the fix, before
+    any client is made, so nothing is sent."""
+    from gitops_bot import config
+    from gitops_bot.scm import forges
+
+    cfg = config.parse(_MINIMAL + text, "gitops-bot.yaml")
+    view = _fleet_view({name: TOKEN})
+    with pytest.raises(UsageError) as err:
+        forges.connect(cfg, url, view)
+    message = str(err.value)
+    assert err.value.exit_code == 2 and "\n" not in message and TOKEN not in message
+    assert "attacker.example" in message and name in message
+    assert f"list {name} under this repository's 'env:'" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "environ", "allowed"),
+    [
+        # the forge's public host
+        ("", "https://github.com/a/a", {"GITHUB_TOKEN": TOKEN}, frozenset()),
+        ("forge: {type: gitlab}\n", "https://gitlab.com/a/a.git", {"GITLAB_TOKEN": TOKEN}, frozenset()),
+        # the server the CI platform names
+        (
+            "github: {api_url: https://ghe.example/api/v3, repository: a/a}\n",
+            "https://ghe.example/a/a",
+            {"GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": "https://ghe.example"},
+            frozenset(),
+        ),
+        (
+            "forge: {type: gitlab}\n",
+            "https://lab.example/a/a.git",
+            {"CI_JOB_TOKEN": TOKEN, "CI_SERVER_URL": "https://lab.example"},
+            frozenset(),
+        ),
+        # the entry lists it: the operator gave it to this repository
+        (
+            f"github: {{api_url: {ATTACKER}/api/v3}}\n",
+            "https://github.com/b/b",
+            {"GITHUB_TOKEN": TOKEN},
+            {"GITHUB_TOKEN"},
+        ),
+        # the config names its own listed variable: the default is not read
+        (
+            f"github: {{api_url: {ATTACKER}/api/v3, token_env: B_TOKEN}}\n",
+            "https://github.com/b/b",
+            {"GITHUB_TOKEN": TOKEN, "B_TOKEN": "b"},
+            {"B_TOKEN"},
+        ),
+        # not set: nothing to send
+        (f"github: {{api_url: {ATTACKER}/api/v3}}\n", "https://github.com/b/b", {}, frozenset()),
+        # one repository alone: as before
+        (
+            f"github: {{api_url: {ATTACKER}/api/v3}}\n",
+            "https://github.com/b/b",
+            {"GITHUB_TOKEN": TOKEN},
+            None,
+        ),
+    ],
+)
+def test_a_default_token_still_goes_where_the_operator_named_it(
+    text: str, url: str, environ: dict[str, str], allowed: frozenset[str] | None
+) -> None:
+    from gitops_bot import config
+    from gitops_bot.scm import forges
+
+    cfg = config.parse(_MINIMAL + text, "gitops-bot.yaml", env_allowed=allowed)
+    forges.check_fleet_defaults(cfg, url, _fleet_view(environ, allowed))
