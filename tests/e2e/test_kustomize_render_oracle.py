@@ -104,6 +104,15 @@ def _real() -> Iterator[Case]:
             )
 
 
+def _images_only(text: str) -> str:
+    """The file's ``images:`` list alone, every scalar kept a string: a real overlay's bases,
+    patches and generators are not in the corpus, so kustomize could not build the file whole
+    (the rest of the file is judged byte for byte by tests/unit/manifests/test_corpus.py)."""
+    doc = yaml.load(re.sub(r"[ \t]+$", "", text.lstrip("\ufeff"), flags=re.M), Loader=yaml.BaseLoader)
+    images = (doc or {}).get("images") or []
+    return yaml.safe_dump({"images": images}, sort_keys=False) if images else "images: []\n"
+
+
 def _corpus() -> Iterator[Case]:
     """The public corpus's kustomization goldens (tests/data/corpus/corpus.yaml): the golden
     itself is judged, so a wrong golden fails here even while set-image writes it."""
@@ -116,9 +125,9 @@ def _corpus() -> Iterator[Case]:
                 f"corpus/{c['id']}",
                 None,
                 "kustomization.yaml",
-                (CORPUS / f["here"]).read_bytes().decode(),
+                _images_only((CORPUS / f["here"]).read_bytes().decode()),
                 tuple(c["args"]),
-                (CORPUS / c["expected"]).read_bytes().decode(),
+                _images_only((CORPUS / c["expected"]).read_bytes().decode()),
             )
 
 
