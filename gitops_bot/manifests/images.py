@@ -79,7 +79,6 @@ class _Group:
     flow: dict[int, bool]  # id(node) -> inside a flow mapping
     missing: dict[str, str]  # field -> configured helm path that is not in the file
     digest_in_tag: bool = False  # Helm values: the digest lives in the tag key, tag@sha256:...
-    flux: bool = False  # Flux setter markers: a part the request does not give is left as it is
 
 
 def _helm_node(root: Any, path: str) -> Any:
@@ -123,9 +122,7 @@ def _groups(
             )
         g = marked.get((spec.name, id(m.parent)))  # markers of one mapping form one site
         if g is None:
-            g = marked[(spec.name, id(m.parent))] = _Group(
-                spec.name, "marker", m.line, {}, {}, {}, flux=m.flux
-            )
+            g = marked[(spec.name, id(m.parent))] = _Group(spec.name, "marker", m.line, {}, {}, {})
             groups.append(g)
         g.fields[m.field] = m.node
         g.flow[id(m.node)] = m.flow
@@ -336,9 +333,7 @@ def _new_values(g: _Group, u: Update, filename: str) -> list[tuple[str, Any, str
         current = WrittenRef.split(str(ref.value or ""))
         new = current.updated(u.repository or None, u.tag, u.digest, keep_digest=u.keep_digest)
         out.append(("reference", ref, new.format()))
-    # Flux's setters write a ``:digest`` marker only with a digest to write: a new tag alone
-    # leaves it (the whole-reference marker above still loses its old digest, as Flux writes it)
-    parts = set_parts(u.repository, u.tag, u.digest, keep_digest=u.keep_digest or g.flux)
+    parts = set_parts(u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
     if g.digest_in_tag:
         _, tag, digest = _current(g)
         tag = parts.get("tag", tag)
