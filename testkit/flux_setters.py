@@ -4,7 +4,10 @@ write (fluxcd/image-automation-controller ``internal/update``): every scalar who
 is ``{"$imagepolicy": "NS:POLICY[:FIELD]"}`` for the requested policy is replaced by the
 policy's latest reference (no field), its tag (``:tag``), its name (``:name``) or its digest
 (``:digest``), quotes and comment kept; nothing else in the file changes. A part the request
-does not give (no new name, no digest) leaves the scalars of that part as they are."""
+does not give (no new name, no tag) leaves the scalars of that part as they are, except the
+digest: a request with a tag is a policy's latest reference, and ``setters.go`` defines the
+``:digest`` setter as that reference's digest even when it has none, so a tag without a digest
+writes ``""`` there."""
 
 from __future__ import annotations
 
@@ -72,11 +75,13 @@ def apply(text: str, request: PolicyRequest) -> str:
         elif field == "name":
             value = request.name or value
         elif field == "digest":
-            value = request.digest or value
+            value = request.digest or ("" if request.tag else value)
         else:
             name, tag, _ = _split(value)
             new = (request.name or name) + ":" + (request.tag or tag or "latest")
             value = new + (f"@{request.digest}" if request.digest else "")
+        if not value and not m["quote"]:
+            value = '""'  # an empty plain scalar would read as null; kyaml writes an empty string so
         return m[0][: m.start("value") - m.start()] + value + m[0][m.end("value") - m.start() :]
 
     return MARKED.sub(one, text)

@@ -71,8 +71,9 @@ def _edit(
             log.warning("image_argument_reading", detail=r.note)
     edits = [r.edit for r in readings]
     for e in edits:  # kustomize renders these names as written; a registry would not take them
-        for warning in setimage.edit_warnings(e, setters):
-            log.warning("image_name_kept_as_written", detail=warning)
+        warnings = setimage.edit_warnings(e, setters)
+        if warnings:  # one line per argument, however many of its names are kept as written
+            log.warning("image_name_kept_as_written", detail="; ".join(warnings))
     names = [e.name for e in edits]
     twice = next((n for n in names if names.count(n) > 1), None)
     if twice is not None:  # which one wins would be a guess: refused, as kustomize merges them in turn
@@ -97,7 +98,9 @@ def _edit_sites(
     """The edits at marker comments, containers and Helm values paths; each image must be
     found and each value must have its place."""
     specs = [
-        images.ImageSpec(e.name, None if e.name in setters else workloads.repository_key(e.name), helm)
+        images.ImageSpec(e.name, helm=helm)
+        if e.name in setters
+        else images.ImageSpec(e.name, workloads.repository_key(e.name), helm, written=e.name)
         for e in edits
     ]
     updates = [images.Update(e.name, e.new_name, e.new_tag, e.digest, e.keep_digest) for e in edits]

@@ -30,11 +30,15 @@ FIELDS = ("repository", "tag", "digest")
 class ImageSpec:
     """What the editor needs to know of a configured image. ``repository_key`` is the
     normalised ``registry/path`` (see :func:`workloads.repository_key`); ``helm`` maps a field
-    (reference, repository, tag, digest) to a dotted key path such as ``image.tag``."""
+    (reference, repository, tag, digest) to a dotted key path such as ``image.tag``.
+    ``written`` is a name as an argument wrote it, matched literally against what a container
+    writes before its ``:tag``/``@digest`` when it is no repository (``IMAGE_PATH``,
+    ``MyOrg/App``): kustomize's ``images:`` name match, which renders such names as written."""
 
     name: str
     repository_key: str | None = None
     helm: Mapping[str, str] = field(default_factory=dict)
+    written: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ def _groups(
     markers of other images are simply not ours to touch."""
     by_name = {s.name: s for s in specs}
     by_repo = {s.repository_key: s for s in specs if s.repository_key}
+    by_written = {s.written: s for s in specs if s.written and not s.repository_key}
     groups: list[_Group] = []
     taken: set[int] = set()
 
@@ -127,7 +132,7 @@ def _groups(
         if id(c.node) in taken:
             continue
         key = c.reference.location
-        spec = by_repo.get(key) if key else None
+        spec = (by_repo.get(key) if key else None) or by_written.get(c.reference.name)
         if spec is not None:
             groups.append(
                 _Group(spec.name, "container", c.line, {"reference": c.node}, {id(c.node): c.flow}, {})

@@ -9,7 +9,7 @@ pinning the old image); a digest set alone keeps ``newTag`` (the ``tag@digest`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from gitops_bot.core.errors import ManifestError, UsageError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.edit import EditResult, FieldChange
-from gitops_bot.manifests.kustomize_text import FIELDS, append_ops, entry_ops
+from gitops_bot.manifests.kustomize_text import FIELDS, append_ops, entry_ops, insert_op
 from gitops_bot.manifests.kustomize_text import ImageEdit as ImageEdit  # callers name it here too
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops
 
@@ -185,14 +185,34 @@ def edit(
             fields = {f: v for f, v in e.fields().items() if v is not None}
             changes += [FieldChange(filename, e.name, "new entry", 0, f, None, v) for f, v in fields.items()]
             plan.append((None, e.name, fields))
-    if new:
-        ops.extend(append_ops(t, root, images, new, filename))
+    before = {e.name: at for e in new if (at := _chain_position(entries, e)) is not None}
+    if images is not None:
+        ops += [insert_op(t, images[1], before[e.name], e, filename) for e in new if e.name in before]
+    appended = [e for e in new if e.name not in before]
+    if appended:
+        ops.extend(append_ops(t, root, images, appended, filename))
     found = tuple(dict.fromkeys(n for _, n, _ in plan if n in index))
     if not ops:
         return EditResult(text, (), found)
     body = apply_ops(src.body, ops)
-    verify(root, body, plan, filename)
+    verify(root, body, plan, filename, before)
     return EditResult(src.bom + body, tuple(changes), found)
+
+
+def _chain_position(entries: Sequence[tuple[str, Any]], e: ImageEdit) -> int | None:
+    """Where a new entry goes when appending it would render other than ``kustomize edit set
+    image``: kustomize applies ``images:`` entries in turn, so an entry whose ``newName`` is the
+    new entry's name (or named as the new entry's ``newName``) chains into it or from it, and
+    ``kustomize edit set image`` writes the entries sorted by name. The new entry goes before the
+    first such entry that sorts after it, which keeps their order kustomize's; None (appended,
+    the byte-minimal place) when no entry after it in that order chains with it."""
+    for i, (name, entry) in enumerate(entries):
+        if name <= e.name:
+            continue
+        new_name = _values(entry).get("newName")
+        if (new_name is not None and new_name == e.name) or (e.new_name is not None and e.new_name == name):
+            return i
+    return None
 
 
 def set_images(text: str, edits: Sequence[ImageEdit], filename: str = "kustomization.yaml") -> str:
@@ -207,18 +227,24 @@ def _key(name: str) -> tuple[str, str]:
     return (_STR, name)
 
 
-def expected_tree(root: Any, plan: Plan) -> Any:
-    """The old document as comparable values, with the planned fields written."""
+def expected_tree(root: Any, plan: Plan, before: Mapping[str, int] | None = None) -> Any:
+    """The old document as comparable values, with the planned fields written; a new entry
+    named in ``before`` stands before that old entry, the others are appended."""
     data = dict(nodes.plain(root) or {})
     images_key = _key("images")
     old_images = data.get(images_key)
     images = [dict(e) for e in old_images] if isinstance(old_images, list) else []
+    old_entries = list(images)
     for i, name, fields in plan:
         if i is None:
             entry = {_key("name"): (_STR, name)}
-            images.append(entry)
+            at = (before or {}).get(name)
+            if at is None:
+                images.append(entry)
+            else:
+                images.insert(next(k for k, x in enumerate(images) if x is old_entries[at]), entry)
         else:
-            entry = images[i]
+            entry = old_entries[i]
         for field, value in fields.items():
             if value is None:
                 entry.pop(_key(field), None)
@@ -231,6 +257,6 @@ def expected_tree(root: Any, plan: Plan) -> Any:
 RULE = "only the set fields of matched images: entries change, each written in place"
 
 
-def verify(root: Any, body: str, plan: Plan, filename: str) -> None:
+def verify(root: Any, body: str, plan: Plan, filename: str, before: Mapping[str, int] | None = None) -> None:
     """The whole new document must equal the old one with exactly these fields written."""
-    nodes.confirm(expected_tree(root, plan), body, filename, rule=RULE)
+    nodes.confirm(expected_tree(root, plan, before), body, filename, rule=RULE)

@@ -128,6 +128,29 @@ def _list_indent(root: Any, t: Text) -> int:
     return 0
 
 
+def insert_op(t: Text, seq: Any, index: int, new: ImageEdit, filename: str) -> Op:
+    """``new`` as an entry of its own just before entry ``index`` of a non-empty ``images:``
+    list, in the list's style (block entries at the dash's line, flow ones before the item)."""
+    entry = seq.value[index]
+    if seq.flow_style:
+        fields = [("name", new.name), *new.fields().items()]
+        item = "{" + ", ".join(f"{f}: {render(v, None, flow=True)}" for f, v in fields if v is not None) + "}"
+        at = t.at(entry.start_mark)
+        return Op(at, at, item + ", ")
+    first = seq.value[0]
+    item_line, item_col = first.start_mark.line, first.start_mark.column
+    dash_col = t.line_text(item_line).rfind("-", 0, item_col)
+    line = entry.start_mark.line
+    if t.line_text(line).rfind("-", 0, entry.start_mark.column + 1) < 0:
+        line -= 1  # the dash on a line of its own
+    if dash_col < 0 or line < 0:
+        raise ManifestError(filename, item_line + 1, "cannot find the list's dash")
+    key_col = item_col if not getattr(first, "flow_style", False) else dash_col + 2
+    dash = " " * dash_col + "-" + " " * (key_col - dash_col - 1)
+    at = t.starts[line]
+    return Op(at, at, _blocks([new], dash, " " * key_col, t.nl))
+
+
 def append_ops(
     t: Text, root: Any, images: tuple[Any, Any] | None, new: list[ImageEdit], filename: str
 ) -> list[Op]:
