@@ -20,8 +20,8 @@ from gitops_bot.commands.status import Status, status
 from gitops_bot.commands.status_cells import HEADERS, Tone, cells, summary
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.markdown import cell
 from gitops_bot.engine.session import Session, Sessions
-from gitops_bot.output.markdown import cell
 from gitops_bot.scm import issues
 
 log = get_logger(__name__)

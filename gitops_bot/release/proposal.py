@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.instants import format_instant
+from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
-from gitops_bot.output.markdown import cell
 from gitops_bot.render.diff import Rendered, section
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)

@@ -51,7 +51,7 @@ class DashboardSettings:
     )
     label: str = setting(
         DEFAULT_LABEL,
-        "The label the issue is found by (with a marker in its body).",
+        "The label the issue is found by (with the marker as its body's first line).",
         rules=(matches(r"^[^,\r\n]{1,50}$", "dashboard label must be one name of at most 50 characters"),),
     )
 
