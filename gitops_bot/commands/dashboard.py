@@ -14,27 +14,23 @@ notify someone, no reference to another issue.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from gitops_bot.commands.status import Status, status
 from gitops_bot.commands.status_cells import HEADERS, Tone, cells, summary
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.markdown import cell
 from gitops_bot.engine.session import Session, Sessions
 from gitops_bot.scm import issues
 
 log = get_logger(__name__)
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
 _MARK = {Tone.BAD: "❌ ", Tone.WARN: "⚠️ ", Tone.HELD: "⏸️ "}
 
 
 def text(value: str) -> str:
-    """``value`` as literal Markdown text on one line."""
-    one = " ".join(value.split()).replace("&", "&amp;")
-    # a zero-width space after @ and # keeps GitHub from notifying whoever the text names and
-    # from linking (and back-referencing) another issue (Renovate's way)
-    return _SPECIAL.sub(r"\\\1", one).replace("#", "#&#8203;").replace("@", "@&#8203;")
+    """``value`` as literal Markdown text on one line (a table cell)."""
+    return cell(value)
 
 
 def markdown(found: Status, *, ref: str = "#") -> str:

@@ -171,6 +171,7 @@ class JwtVerifier:
         key, jwk = self.keyset(settings.jwks_url).key(kid)
         if jwk.get("kty") != kind or jwk.get("alg", alg) != alg:
             raise BadToken(f"the issuer's key {str(kid)[:60]!r} is not for {alg}")
+        _numeric_dates(token)
         issuers = [settings.issuer]
         if settings.issuer == GOOGLE_ISSUER:
             issuers.append("accounts.google.com")  # Google's ID tokens carry either form
@@ -204,3 +205,17 @@ class JwtVerifier:
             if claims.get("email_verified") is not True:
                 raise BadToken("the JWT's 'email' is not verified")
         return claims
+
+
+def _numeric_dates(token: str) -> None:
+    """Refuse date claims that are not JSON numbers, before PyJWT reads them: it converts with
+    ``int()``, so ``"9999999999"`` would pass as a date and ``true`` as the second 1. RFC 7519
+    §2 makes a NumericDate a JSON number. Only a refusal is drawn from the unverified claims."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return  # not readable: the verifying decode says why
+    for name in ("exp", "nbf", "iat"):
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise BadToken(f"the JWT's {name!r} is not a NumericDate (a JSON number)")

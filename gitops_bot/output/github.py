@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.commands import dashboard
+from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
 from gitops_bot.output import text
 from gitops_bot.output.as_json import document
@@ -102,7 +103,7 @@ def short(result: Result) -> str:
 
 
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|") if value not in (None, "") else "—"
+    return cell(str(value)) if value not in (None, "") else "—"
 
 
 def _code(value: str | None) -> str:

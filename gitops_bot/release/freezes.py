@@ -127,8 +127,11 @@ def check(
             f"refused: {freeze.text()}",
             hint=f"wait, run 'gitops-bot unfreeze {environment}', or pass --force --reason TEXT",
         )
-    if not reason:
+    # A reason of only whitespace records nothing for whoever reads the override later, so it
+    # counts as no reason at all.
+    if reason is None or not reason.strip():
         raise UsageError(
-            f"{freeze.text()}; overriding it needs a reason", hint="pass --reason TEXT with --force"
+            f"{freeze.text()}; overriding it needs a reason with content",
+            hint="pass --reason TEXT (not blank) with --force",
         )
-    return f"freeze overridden ({freeze.text()}): {reason}"
+    return f"freeze overridden ({freeze.text()}): {reason.strip()}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.instants import format_instant
+from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.render.diff import Rendered, section
 
@@ -285,7 +286,13 @@ def _short(digest: str | None) -> str | None:
 def _source_link(meta: ImageMetadata | None) -> str:
     if meta is None or not meta.source:
         return "—"
+    # both labels are whatever the image's builder wrote: a link is made only of a plain https
+    # URL and a revision of hex digits, anything else is shown as escaped text
     src = meta.source.removesuffix(".git")
-    if meta.revision and src.startswith("https://"):
+    if meta.revision and _SAFE_URL.fullmatch(src) and _REVISION.fullmatch(meta.revision):
         return f"[{meta.revision[:12]}]({src}/commit/{meta.revision})"
-    return src
+    return cell(src) + (f" {cell(meta.revision)}" if meta.revision else "")
+
+
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/-]*)?")
+_REVISION = re.compile(r"[0-9a-fA-F]{7,64}")

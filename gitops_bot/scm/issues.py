@@ -9,7 +9,8 @@ are another product) or whose adapter has none (Bitbucket) need not pretend:
 configuration error.
 
 :func:`keep` is the whole rule, over the port: the dashboard is the issue carrying the label
-*and* the marker in its body (a label alone can be put on any issue by anyone); found, it is
+*and* the marker as its body's first line, where the bot writes it (a label alone can be put
+on any issue by anyone, and anyone can quote the marker further down); found, it is
 edited only when its title or body differ; not found, it is created. Closed counts as found:
 closing the issue hides it, and the bot does not open another one every cycle.
 """
@@ -50,7 +51,7 @@ class DashboardSettings:
     )
     label: str = setting(
         DEFAULT_LABEL,
-        "The label the issue is found by (with a marker in its body).",
+        "The label the issue is found by (with the marker as its body's first line).",
         rules=(matches(r"^[^,\r\n]{1,50}$", "dashboard label must be one name of at most 50 characters"),),
     )
 
@@ -102,11 +103,18 @@ def with_marker(body: str) -> str:
     return text[: MAX_BODY - len(note)].rsplit("\n", 1)[0] + note
 
 
+def _marked(body: str) -> bool:
+    """Whether the marker is where :func:`with_marker` writes it, the first line: anyone can
+    quote the marker further down (pasting an excerpt of the dashboard into an issue), and that
+    issue is theirs, not the bot's to overwrite."""
+    return body.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r") == MARKER
+
+
 def keep(board: IssueBoard, title: str, body: str, label: str) -> tuple[Kept, Issue]:
     """The one dashboard issue, made to hold ``title`` and ``body`` (see the module's rule)."""
     text = with_marker(body)
     ours = sorted(
-        (i for i in board.issues_labelled(label) if MARKER in i.body),
+        (i for i in board.issues_labelled(label) if _marked(i.body)),
         key=lambda i: (not i.open, i.number),  # an open one first, then the oldest
     )
     if not ours:

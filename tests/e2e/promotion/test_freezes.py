@@ -50,6 +50,10 @@ def test_a_freeze_refuses_promote_unless_forced_with_a_reason(
         assert world.github.open_pulls() == []
         no_reason = run(capsys, world, "promote", "dev", "staging", "--force", code=2)
         assert "needs a reason" in no_reason["error"]
+        for blank in ("   ", "\t\n", "\u2028"):
+            empty = run(capsys, world, "promote", "dev", "staging", "--force", "--reason", blank, code=2)
+            assert "needs a reason" in empty["error"] and "\n" not in empty["error"].strip()
+        assert world.github.open_pulls() == []
 
         forced = run(capsys, world, "promote", "dev", "staging", "--force", "--reason", "CVE-2026-1 hotfix")
         assert forced["results"][0]["action"] == "pull_request"

@@ -148,6 +148,11 @@ def _refusals(issuer: JwksIssuer) -> list[tuple[str, str, str]]:
         ("issued in the future", issuer.token(google(), issued=time.time() + 600), "not valid yet"),
         ("not before later", issuer.token(google(nbf=int(time.time()) + 600)), "not valid yet"),
         ("no expiry", _no_exp(issuer), "'exp'"),
+        ("exp a numeric string", _dated(issuer, exp=str(int(time.time()) + 600)), "NumericDate"),
+        ("exp a boolean", _dated(issuer, exp=True), "NumericDate"),
+        ("nbf a numeric string", _dated(issuer, nbf=str(int(time.time()) - 60)), "NumericDate"),
+        ("iat a numeric string", _dated(issuer, iat=str(int(time.time()))), "NumericDate"),
+        ("iat a boolean", _dated(issuer, iat=False), "NumericDate"),
         ("signed by another key", issuer.token(google(), key=rsa_key()), "signature"),
         ("alg none", forged({"alg": "none", "kid": "key-1"}, google()), "'none'"),
         (
@@ -165,6 +170,19 @@ def _no_exp(issuer: JwksIssuer) -> str:
 
     return jwt.encode(
         {"iat": int(time.time()), **google()},
+        issuer.keys["key-1"],
+        algorithm="RS256",
+        headers={"kid": "key-1"},
+    )
+
+
+def _dated(issuer: JwksIssuer, **dates: Any) -> str:
+    """A token signed by the issuer's own key whose date claims are ``dates`` as given."""
+    import jwt
+
+    now = int(time.time())
+    return jwt.encode(
+        {"iat": now, "exp": now + 600, **google(), **dates},
         issuer.keys["key-1"],
         algorithm="RS256",
         headers={"kid": "key-1"},

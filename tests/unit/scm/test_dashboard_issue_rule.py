@@ -55,6 +55,14 @@ def test_an_issue_with_the_label_but_not_the_marker_is_someone_elses() -> None:
     assert board.issues[0][0] == theirs  # untouched
 
 
+def test_an_issue_quoting_the_marker_below_its_first_line_is_someone_elses() -> None:
+    pasted = f"The dashboard shows this, see:\n\n> {MARKER}\n{with_marker('| a |')}"
+    theirs = Issue(1, "u", "gitops-bot dashboard", pasted, True)
+    board = Board((theirs, LABEL))
+    assert keep(board, "gitops-bot dashboard", "x", LABEL)[0] is Kept.CREATED
+    assert board.issues[0][0] == theirs and board.writes == ["create"]  # untouched
+
+
 def test_a_closed_dashboard_is_kept_closed_not_duplicated_and_the_open_oldest_wins() -> None:
     closed = Issue(3, "u3", "t", with_marker("old"), False)
     board = Board((closed, LABEL))
