@@ -49,6 +49,7 @@ GITEA = (
     ("/repos/{owner}/{repo}/pulls/{index}/merge", "post"),
     ("/repos/{owner}/{repo}/compare/{basehead}", "get"),  # gitops_bot/scm/compare.py
     ("/version", "get"),
+    ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/scm/issues.py)
 )
 
 
@@ -87,6 +88,7 @@ SERVICES = {
             ("/repos/{owner}/{repo}/git/refs/{ref}", "delete"),
             # what gitops_bot/scm/compare.py sends (over httpx) about a source repository
             ("/repos/{owner}/{repo}/compare/{basehead}", "get"),
+            ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/scm/issues.py)
         ),
         member="package/generated/api.github.com.json",
     ),

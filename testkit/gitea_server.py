@@ -30,6 +30,7 @@ class FakeGitea(FakeForge):
     merge_styles: tuple[str, ...] = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only")
     sources: dict[str, Path] = field(default_factory=dict)  # owner/name -> an image's source repository
     issues: list[dict[str, Any]] = field(default_factory=list)  # issues proper (pulls are issues too)
+    identity: str = "gitops-bot"  # the token's user: GET /user, and the author of what it writes
     api_prefix: ClassVar[str] = "/api/v1"
     # "forgejo": answer as Forgejo does (its version string) and be held to Forgejo's description
     flavour: str = "gitea"
@@ -81,6 +82,8 @@ class FakeGitea(FakeForge):
             if commits is None:
                 raise NotFound
             return 200, source_repos.gitea(self.url + self.api_prefix, self.url, name, commits), {}
+        if path == "/user" and method == "GET":  # the token's user (a User)
+            return 200, self.user(self.identity), {}
         repo = f"/repos/{self.repository}"
         if path == f"{repo}/labels" and method == "GET":
             items = [{"id": i, "name": n, "color": "ededed"} for n, i in self.labels.items()]
@@ -206,9 +209,14 @@ class FakeGitea(FakeForge):
             "labels": [{"id": i, "name": names[i], "color": "ededed"} for i in body.get("labels", [])],
             "assignees": [],
             "comments": 0,
+            "user": self.user(self.identity),
         }
         self.issues.append(made)
         return 201, made, {}
+
+    def user(self, login: str) -> dict[str, Any]:
+        """A User as Gitea sends it, with the fields the bot reads."""
+        return {"id": 3 if login == self.identity else 4, "login": login, "full_name": "", "email": ""}
 
     def _next_number(self) -> int:
         """Issues and pull requests share one sequence of numbers, as in Gitea."""

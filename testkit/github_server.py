@@ -28,6 +28,7 @@ class FakeGitHub(Recording, JSONServer):
     repository: str  # owner/name
     remote: Path  # the bare repository PR heads live in
     token: str = "ghp_test_token_0123456789"
+    identity: str = "gitops-bot"  # the token's user: GET /user, and the author of what it writes
     default_branch: str = "main"
     pulls: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)  # issues proper (pulls are issues too)
@@ -86,6 +87,10 @@ class FakeGitHub(Recording, JSONServer):
                 source_repos.github(self.url + self.api_prefix, self.url, name, base, head, commits),
                 {},
             )
+        if path == "/user" and method == "GET":  # the authenticated user, as GitHub's example
+            me = example("github", "private-user-response-with-public-and-private-profile-information")
+            me.update(login=self.identity, html_url=f"https://github.test/{self.identity}")
+            return 200, me, {}
         repo = f"/repos/{self.repository}"
         if path == repo and method == "GET":
             return 200, self._repo_json(), {}
@@ -227,7 +232,8 @@ class FakeGitHub(Recording, JSONServer):
         issue["pull_request"].update(url=pr["url"], html_url=pr["html_url"])
         return issue
 
-    def _new_issue(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _new_issue(self, body: dict[str, Any], author: str | None = None) -> dict[str, Any]:
+        """An issue as ``author`` (default: the token's user) writes it."""
         labels = []
         for n in body.get("labels", []):
             label = example("github", "label-items")[0]
@@ -235,6 +241,7 @@ class FakeGitHub(Recording, JSONServer):
             labels.append(label)
         issue = self._issue_shape(self._next_number(), body["title"], body.get("body", ""), labels)
         issue.pop("pull_request")
+        issue["user"].update(login=author or self.identity, url=f"{self.url}/users/{author or self.identity}")
         return issue
 
     def _issue_shape(self, n: int, title: str, body: str, labels: list[Any]) -> dict[str, Any]:

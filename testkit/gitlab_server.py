@@ -45,7 +45,9 @@ class FakeGitLab(FakeForge):
     sources: dict[str, Path] = field(default_factory=dict)  # group/project -> an image's source repository
     # project issues: {iid, title, description, labels, state}; numbered apart from merge
     # requests, as GitLab numbers them (#n for issues, !n for merge requests)
+    # (``author``: the username that wrote it; absent: "root", someone other than the token's)
     issues: list[dict[str, Any]] = field(default_factory=list)
+    identity: str = "gitops-bot"  # the token's user: GET /user, and the author of what it writes
     api_prefix: ClassVar[str] = "/api/v4"
     number_key: ClassVar[str] = "iid"
     # every request and answer is held to GitLab's published description, and the notes
@@ -130,6 +132,10 @@ class FakeGitLab(FakeForge):
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:
         if path == "/version" and method == "GET":
             return 200, {"version": self.version, "revision": "6d0a9cc2b1c"}, {}
+        if path == "/user" and method == "GET":  # the token's user, as doc/api/users.md shows it
+            me = docs_example("gitlab", "get /api/v4/user")
+            me.update(username=self.identity, web_url=f"https://gitlab.test/{self.identity}")
+            return 200, me, {}
         if path == "/users" and method == "GET":
             name = query.get("username", [""])[0]
             found = [{"id": uid, "username": n} for n, uid in self.users.items() if n == name]
@@ -201,6 +207,7 @@ class FakeGitLab(FakeForge):
                 "description": body.get("description"),
                 "labels": labels,
                 "state": "opened",
+                "author": self.identity,
             }
             self.issues.append(made)
             return 201, self._issue(made, ISSUE_NEW), {}
@@ -237,6 +244,11 @@ class FakeGitLab(FakeForge):
                 "due_date": None,
                 "user_notes_count": 0,
                 "web_url": f"https://gitlab.test/{self.project}/-/issues/{n}",
+                "author": {
+                    **shape["author"],
+                    "username": issue.get("author", "root"),
+                    "web_url": f"https://gitlab.test/{issue.get('author', 'root')}",
+                },
                 "references": {"short": f"#{n}", "relative": f"#{n}", "full": f"{self.project}#{n}"},
                 "_links": {
                     "self": api,

@@ -120,6 +120,11 @@ def change_request(
     return ChangeRequest(number, url, head, plain_title(title), body, raw)
 
 
+def no_identity(name: str) -> ForgeUnavailable:
+    """``GET /user`` answered without the login the dashboard issue is told apart by."""
+    return ForgeUnavailable(f"{name} answered GET /user without a login", hint="check forge.api_url")
+
+
 def unexpected(name: str) -> ForgeUnavailable:
     return ForgeUnavailable(
         f"{name} answered something that is not a change request", hint="check forge.api_url"

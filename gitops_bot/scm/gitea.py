@@ -34,6 +34,7 @@ from gitops_bot.scm.forge import (
     exchange_json,
     keep_draft,
     kind_from_url,
+    no_identity,
     no_repository,
     remote_project,
     remote_server,
@@ -84,6 +85,7 @@ class Gitea:
         self.git_token = git_token
         self.name = name
         self.max_wait = MAX_WAIT
+        self._identity: str | None = None
         self._repo = "/repos/" + "/".join(quote(p, safe="") for p in repository.split("/"))
 
     @classmethod
@@ -251,6 +253,17 @@ class Gitea:
         )
         return _issue(edited, self.name)
 
+    def identity(self) -> str:
+        """The token's user (``GET /user``; a scoped token needs ``read:user``), whose ``login``
+        is what an issue's ``user`` names; asked once per adapter."""
+        if self._identity is None:
+            me = self._request("GET", "/user")
+            login = me.get("login") if isinstance(me, dict) else None
+            if not isinstance(login, str) or not login:
+                raise no_identity(self.name)
+            self._identity = login
+        return self._identity
+
     def _label_ids(self, names: Sequence[str]) -> list[int]:
         labels = self._pages(f"{self._repo}/labels")
         known = {x.get("name"): x.get("id") for x in labels if isinstance(x, dict)}
@@ -287,7 +300,10 @@ def _issue(item: Any, name: str) -> Issue:
         isinstance(number, int) and isinstance(url, str) and isinstance(title, str) and isinstance(body, str)
     ):
         raise unexpected(name)
-    return Issue(number, url, title, body, item.get("state") == "open", item)
+    user = item.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    author = login if isinstance(login, str) else ""
+    return Issue(number, url, title, body, item.get("state") == "open", author, item)
 
 
 def _pr(item: Any, name: str) -> ChangeRequest:

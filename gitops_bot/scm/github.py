@@ -138,11 +138,13 @@ class GitHub:
     name = "GitHub"
     git_user = "x-access-token"
 
-    def __init__(self, gh: Github, repository: str, *, git_token: str) -> None:
+    def __init__(self, gh: Github, repository: str, *, git_token: str, identity: str | None = None) -> None:
         self.repository = repository
         self.owner = repository.split("/")[0]
         self.git_token: str | None = git_token
+        self._gh = gh
         self._repo = gh.get_repo(repository)  # lazy: the Github objects are built lazy=True
+        self._identity = identity  # known at connect for a GitHub App; else asked when needed
 
     @classmethod
     def connect(
@@ -190,7 +192,11 @@ class GitHub:
             gh = Github(auth=inst_auth, **common)
             git_token = _call(lambda: inst_auth.token)
             register_secret(git_token)
-            return cls(gh, repository, git_token=git_token)
+            # an installation token has no user (GET /user refuses it): what it writes is
+            # authored by the App's bot user, "<slug>[bot]", the slug named by the installation
+            slug = installation.raw_data.get("app_slug")
+            identity = f"{slug}[bot]" if isinstance(slug, str) and slug else None
+            return cls(gh, repository, git_token=git_token, identity=identity)
         raise UsageError(
             "no GitHub credentials",
             hint=f"set {cfg.token_env} (a token with contents and pull-requests write), "
@@ -294,11 +300,24 @@ class GitHub:
     def edit_issue(self, issue: Issue, title: str, body: str) -> Issue:
         raw = issue.raw
         _call(lambda: raw.edit(title=title, body=body))
-        return Issue(issue.number, issue.url, title, body, issue.open, raw)
+        return Issue(issue.number, issue.url, title, body, issue.open, issue.author, raw)
+
+    def identity(self) -> str:
+        """The token's user (``GET /user``), or the App's bot user named at connect; asked
+        once per adapter."""
+        if self._identity is None:
+            login = _call(lambda: self._gh.get_user().login)
+            if not isinstance(login, str) or not login:
+                raise forge.no_identity("GitHub")
+            self._identity = login
+        return self._identity
 
 
 def _issue(i: Any) -> Issue:
-    return Issue(i.number, i.html_url, i.title or "", i.body or "", i.state == "open", i)
+    user = i._rawData.get("user")  # read from the answer: PyGithub's attribute may fetch again
+    login = user.get("login") if isinstance(user, dict) else None
+    author = login if isinstance(login, str) else ""
+    return Issue(i.number, i.html_url, i.title or "", i.body or "", i.state == "open", author, i)
 
 
 def _pr(p: Any) -> PullRequest:

@@ -44,6 +44,7 @@ from gitops_bot.scm.forge import (
     decorate_steps,
     draft_title,
     keep_draft,
+    no_identity,
     no_repository,
     remote_project,
     remote_server,
@@ -87,6 +88,7 @@ class GitLab:
         self.pipeline_poll = PIPELINE_POLL
         self._sleep: Callable[[float], None] = time.sleep
         self._version: tuple[int, int] | None = None
+        self._identity: str | None = None
 
     @classmethod
     def connect(
@@ -294,6 +296,17 @@ class GitLab:
         data = {"title": title, "description": body}
         return _issue(self._call(lambda: self._gl.http_put(path, post_data=data)))
 
+    def identity(self) -> str:
+        """The token's user (``GET /user``), whose ``username`` is what an issue's ``author``
+        names; asked once per adapter."""
+        if self._identity is None:
+            me = self._call(lambda: self._gl.http_get("/user"))
+            name = me.get("username") if isinstance(me, dict) else None
+            if not isinstance(name, str) or not name:
+                raise no_identity("GitLab")
+            self._identity = name
+        return self._identity
+
     def _user_ids(self, names: Sequence[str]) -> list[int]:
         ids: list[int] = []
         missing: list[str] = []
@@ -323,8 +336,17 @@ def _issue(item: Any) -> Issue:
     number, url, title = get("iid"), get("web_url"), get("title")
     if not isinstance(number, int) or not isinstance(url, str) or not isinstance(title, str):
         raise unexpected("GitLab")
-    body = get("description")
-    return Issue(number, url, title, body if isinstance(body, str) else "", get("state") == "opened", item)
+    body, author = get("description"), get("author")
+    login = author.get("username") if isinstance(author, dict) else None
+    return Issue(
+        number,
+        url,
+        title,
+        body if isinstance(body, str) else "",
+        get("state") == "opened",
+        login if isinstance(login, str) else "",
+        item,
+    )
 
 
 def _raise_failure(r: requests.Response, *args: Any, **kwargs: Any) -> None:

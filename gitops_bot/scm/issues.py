@@ -9,9 +9,10 @@ are another product) or whose adapter has none (Bitbucket) need not pretend:
 configuration error.
 
 :func:`keep` is the whole rule, over the port: the dashboard is the issue carrying the label
-*and* the marker as its body's first line, where the bot writes it (a label alone can be put
-on any issue by anyone, and anyone can quote the marker further down); found, it is
-edited only when its title or body differ; not found, it is created. Closed counts as found:
+*and* the marker as its body's first line, where the bot writes it, *and* written by the bot's
+own identity (a label alone can be put on any issue by anyone, anyone can quote the marker
+further down, and anyone who can open an issue can write the marker on its first line); found,
+it is edited only when its title or body differ; not found, it is created. Closed counts as found:
 closing the issue hides it, and the bot does not open another one every cycle.
 """
 
@@ -63,6 +64,7 @@ class Issue:
     title: str
     body: str
     open: bool
+    author: str  # the login the forge shows as the issue's author ("" when it names none)
     raw: Any = None  # the adapter's own object, for the edit
 
 
@@ -75,6 +77,11 @@ class IssueBoard(Protocol):
     def create_issue(self, title: str, body: str, label: str) -> Issue: ...
 
     def edit_issue(self, issue: Issue, title: str, body: str) -> Issue: ...
+
+    def identity(self) -> str:
+        """The login the forge shows as the author of the issues this adapter's credentials
+        write (the token's user; a GitHub App's bot user), asked of the forge at most once."""
+        ...
 
 
 class Kept(StrEnum):
@@ -110,13 +117,22 @@ def _marked(body: str) -> bool:
     return body.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r") == MARKER
 
 
+def _same_user(author: str, me: str) -> bool:
+    """Logins compare without case on every forge this board runs on; an issue naming no author
+    is nobody's, never the bot's."""
+    return bool(author) and author.casefold() == me.casefold()
+
+
 def keep(board: IssueBoard, title: str, body: str, label: str) -> tuple[Kept, Issue]:
     """The one dashboard issue, made to hold ``title`` and ``body`` (see the module's rule)."""
     text = with_marker(body)
-    ours = sorted(
-        (i for i in board.issues_labelled(label) if _marked(i.body)),
-        key=lambda i: (not i.open, i.number),  # an open one first, then the oldest
-    )
+    marked = [i for i in board.issues_labelled(label) if _marked(i.body)]
+    if marked:  # the identity is asked only when there is an issue to tell apart by it
+        me = board.identity()
+        for other in (i for i in marked if not _same_user(i.author, me)):
+            log.info("dashboard_not_ours", issue=other.number, author=other.author, bot=me)
+        marked = [i for i in marked if _same_user(i.author, me)]
+    ours = sorted(marked, key=lambda i: (not i.open, i.number))  # an open one first, then the oldest
     if not ours:
         return Kept.CREATED, board.create_issue(title, text, label)
     if len(ours) > 1:

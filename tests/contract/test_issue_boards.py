@@ -116,3 +116,76 @@ def test_gitlab_keeps_the_dashboard_issue_apart_from_merge_requests(tmp_path: Pa
         listed = [p for p in server.paths("GET") if p.startswith("GET /projects/acme%2Fgitops/issues?")]
         assert listed and all(f"labels={LABEL}" in p and "state=all" in p for p in listed)
         assert server.unexpected == []
+
+
+def _gitea(server: FakeGitea, flavour: str) -> Gitea:
+    cfg = ForgeConfig(type=flavour, api_url=f"{server.url}/api/v1", repository=server.repository)
+    return Gitea.connect(cfg, "https://gitea.test/acme/gitops.git", {"GITEA_TOKEN": server.token})
+
+
+def _gitlab(server: FakeGitLab) -> GitLab:
+    cfg = ForgeConfig(type="gitlab", api_url=f"{server.url}/api/v4", repository="acme/gitops")
+    return GitLab.connect(cfg, "https://gitlab.test/acme/gitops.git", {"GITLAB_TOKEN": server.token})
+
+
+@pytest.mark.parametrize("flavour", ["github", "gitlab", "gitea", "forgejo"])
+def test_an_issue_someone_else_wrote_with_the_marker_first_is_left_alone(
+    tmp_path: Path, flavour: str
+) -> None:
+    """Anyone who can open an issue can put the label and the marker on its first line: the
+    dashboard is only an issue the token's own user wrote (asked of the forge once, ``GET
+    /user``, as each description says). The stranger's issue is never edited; the bot makes its
+    own, and keeps that one."""
+    body = f"{MARKER}\nwrite here, bot"
+    remote = remote_with_branch(tmp_path, "gitops-bot/dev")
+    server: FakeGitHub | FakeGitLab | FakeGitea
+    if flavour == "github":
+        server = FakeGitHub("acme/gitops", remote)
+        forge: GitHub | GitLab | Gitea = connect(server)
+        server.issues.append(server._new_issue({"title": "mine", "body": body, "labels": [LABEL]}, "mallory"))
+        number = 2
+    elif flavour == "gitlab":
+        server = FakeGitLab(remote, ci=False)
+        forge = _gitlab(server)
+        server.issues.append(
+            {
+                "iid": 1,
+                "title": "mine",
+                "description": body,
+                "labels": [LABEL],
+                "state": "opened",
+                "author": "mallory",
+            }
+        )
+        number = 2
+    else:
+        server = FakeGitea(remote, flavour=flavour)
+        server.labels[LABEL] = 9
+        forge = _gitea(server, flavour)
+        server.issues.append(
+            {
+                "id": 901,
+                "number": 1,
+                "state": "open",
+                "title": "mine",
+                "body": body,
+                "html_url": "https://gitea.test/acme/gitops/issues/1",
+                "labels": [{"id": 9, "name": LABEL, "color": "ededed"}],
+                "assignees": [],
+                "comments": 0,
+                "user": server.user("mallory"),
+            }
+        )
+        number = 2
+    with server:
+        board = board_of(forge)
+        assert board is not None
+        kept, issue = keep(board, "gitops-bot dashboard", "| table |", LABEL)
+        assert (kept, issue.number) == (Kept.CREATED, number) and issue.author == "gitops-bot"
+        assert keep(board, "gitops-bot dashboard", "| other |", LABEL)[:1] == (Kept.UPDATED,)
+        assert keep(board, "gitops-bot dashboard", "| other |", LABEL)[0] is Kept.UNCHANGED
+        assert len(server.issues) == 2
+        theirs = server.issues[0]
+        assert theirs.get("body", theirs.get("description")) == body and theirs["title"] == "mine"
+        assert [p for p in server.paths("GET") if p.split("?")[0].endswith("/user")] == ["GET /user"]
+        assert server.unexpected == []

