@@ -114,9 +114,16 @@ def change_request(
     """A forge's answer as a :class:`ChangeRequest`, once its fields have the right types
     (forge answers are input like any other); the title without its draft marker."""
     title, body = title or "", body or ""
-    fields_ok = isinstance(number, int) and all(isinstance(v, str) for v in (url, head, title, body))
-    if not fields_ok:
-        raise unexpected(name)
+    kinds = {
+        "number": (number, int),
+        "url": (url, str),
+        "head": (head, str),
+        "title": (title, str),
+        "body": (body, str),
+    }
+    wrong = [f"{k} is {type(v).__name__}" for k, (v, t) in kinds.items() if not isinstance(v, t)]
+    if wrong:
+        raise unexpected(name, wrong)
     return ChangeRequest(number, url, head, plain_title(title), body, raw)
 
 
@@ -125,9 +132,11 @@ def no_identity(name: str) -> ForgeUnavailable:
     return ForgeUnavailable(f"{name} answered GET /user without a login", hint="check forge.api_url")
 
 
-def unexpected(name: str) -> ForgeUnavailable:
+def unexpected(name: str, wrong: Sequence[str] = ()) -> ForgeUnavailable:
+    """``wrong``: which fields had which type (never their values, which are the forge's text)."""
+    what = f" ({', '.join(wrong)})" if wrong else ""
     return ForgeUnavailable(
-        f"{name} answered something that is not a change request", hint="check forge.api_url"
+        f"{name} answered something that is not a change request{what}", hint="check forge.api_url"
     )
 
 
