@@ -21,7 +21,7 @@ from phases import Phases
 
 from gitops_bot.commands.updater import Updater
 from gitops_bot.core import log
-from gitops_bot.scm.git import Workspace
+from gitops_bot.git.git import Workspace
 from testkit.releases import build_remote
 
 

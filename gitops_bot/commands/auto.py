@@ -28,10 +28,10 @@ from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate
+from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release import autorollback, freezes, ledger, soak
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release
-from gitops_bot.scm.gitlog import Checkout
 
 log = get_logger(__name__)
 

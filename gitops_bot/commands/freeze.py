@@ -14,9 +14,9 @@ from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction, WriteMode
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release.windows import Freeze, parse_until
-from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
 
 log = get_logger(__name__)
 

@@ -4,7 +4,7 @@ requests already hold their change costs no git command per environment.
 Per run the base's tree (one ``git ls-tree -r -t``), every bot branch's tip and tree (one
 ``git for-each-ref``) and the base's blobs of the environments' files (one ``git cat-file
 --batch``) are read once. Each release's edits are made in memory by the same editors as in a
-worktree, and the tree they give is hashed in Python (:mod:`gitops_bot.scm.trees`): equal to
+worktree, and the tree they give is hashed in Python (:mod:`gitops_bot.git.trees`): equal to
 the branch's tree, the release is done. Only a release that changes its branch writes objects
 (loose, no process), gets a ``git commit-tree`` and a place in one ``git push`` with a lease
 per branch; a branch another bot moved meanwhile is retried on the new base with the usual
@@ -28,10 +28,10 @@ from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import WriteMode
 from gitops_bot.engine.app import App
 from gitops_bot.engine.edits import edit
+from gitops_bot.git import gitbatch
+from gitops_bot.git.git import Workspace
+from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release.proposal import Release
-from gitops_bot.scm import gitbatch
-from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.race import RACE_DEADLINE, race_attempts
 
 log = get_logger(__name__)
 _REGULAR = ("100644", "100755")

@@ -24,11 +24,11 @@ from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError
 from gitops_bot.core.secret import EnvView, Secret
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
+from gitops_bot.git.git import Workspace
+from gitops_bot.git.gitcli import Repo, auth_env, is_url
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.scm import forges
 from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
-from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.gitcli import Repo, auth_env, is_url
 from gitops_bot.trust import signing
 
 if TYPE_CHECKING:

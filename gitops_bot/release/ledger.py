@@ -20,10 +20,10 @@ from typing import Any
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
+from gitops_bot.git.gitlog import Commit, History
 from gitops_bot.manifests import charts as chart_sites
 from gitops_bot.manifests import images
 from gitops_bot.release.proposal import TRAILER
-from gitops_bot.scm.gitlog import Commit, History
 
 _TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")

@@ -37,6 +37,7 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.git.gitcli import BEARER
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.transport import Transport
@@ -53,7 +54,6 @@ from gitops_bot.scm.forge import (
     split_remote,
     unexpected,
 )
-from gitops_bot.scm.gitcli import BEARER
 from gitops_bot.scm.settings import ForgeConfig
 
 NAME = "Bitbucket Data Center"

@@ -26,11 +26,11 @@ import httpx
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import epoch_instant, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.git.git import Workspace
 from gitops_bot.net import limits, retry
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
 from gitops_bot.net.transport import fetch
 from gitops_bot.scm import requests_net
-from gitops_bot.scm.git import Workspace
 
 log = get_logger(__name__)
 T = TypeVar("T")

@@ -31,9 +31,9 @@ from github.Requester import (
 from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact, register_secret
+from gitops_bot.git.git import Workspace
 from gitops_bot.scm import forge, github_commits, requests_net
 from gitops_bot.scm.forge import MAX_WAIT, Listing, PullRequest, decorate_steps
-from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.issues import Issue
 from gitops_bot.scm.settings import GitHubConfig
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeVar
 from github import GithubException, InputGitTreeElement
 
 from gitops_bot.core.errors import PushRejected
-from gitops_bot.scm.git import Workspace
+from gitops_bot.git.git import Workspace
 
 T = TypeVar("T")
 

@@ -17,9 +17,9 @@ from gitops_bot.core.errors import GateClosed
 from gitops_bot.engine import ports
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate, Live
+from gitops_bot.git.git import Workspace
 from gitops_bot.registry.client import RegistryClient
 from gitops_bot.registry.pool import RegistryPool
-from gitops_bot.scm.git import Workspace
 
 DIGEST = "sha256:" + "a" * 64
 

@@ -14,9 +14,9 @@ import pytest
 
 from gitops_bot.core.errors import GitError
 from gitops_bot.engine.session import fetch_credentials
+from gitops_bot.git.git import Workspace
 from gitops_bot.scm import forges
 from gitops_bot.scm.azure_devops import AzureDevOps
-from gitops_bot.scm.git import Workspace
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from testkit.git_http import CA, GitHTTPServer, bare_repository
 

@@ -188,7 +188,7 @@ def test_a_branch_left_by_a_failed_delete_is_adopted_by_the_next_run(
 ) -> None:
     """When even the delete fails (the remote went away meanwhile), the run still ends with one
     line; the next run finds the branch holding its change and opens the change request."""
-    from gitops_bot.scm.git import Workspace
+    from gitops_bot.git.git import Workspace
 
     def unreachable(self: Workspace, branch: str, expected: str) -> None:
         raise OSError("remote hung up")

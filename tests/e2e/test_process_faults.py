@@ -155,14 +155,14 @@ def test_half_finished_clone_in_the_cache_is_removed(world: World) -> None:
 )
 def test_every_wording_of_a_push_race_is_a_race(detail: str) -> None:
     from gitops_bot.core.errors import PushRejected
-    from gitops_bot.scm.race import RACE
+    from gitops_bot.git.race import RACE
 
     assert RACE.search(detail)
     assert PushRejected("x").exit_code == 3
 
 
 def test_race_retries_end_at_their_deadline_with_jittered_waits() -> None:
-    from gitops_bot.scm.race import race_attempts
+    from gitops_bot.git.race import race_attempts
 
     clock = [0.0]
     waits: list[float] = []

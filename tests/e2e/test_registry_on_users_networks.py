@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import GitError, RegistryUnavailable
+from gitops_bot.git import gitcli
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.settings import RegistryConfig
-from gitops_bot.scm import gitcli
 from testkit.connect_proxy import ConnectProxy
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess

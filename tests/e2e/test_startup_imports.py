@@ -46,7 +46,7 @@ DELIVERY = {
     "gitops_bot.engine.delivery",
     "gitops_bot.scm.compare",
     "gitops_bot.scm.forge",
-    "gitops_bot.scm.gitbatch",
+    "gitops_bot.git.gitbatch",
 }
 
 _PROBE = """

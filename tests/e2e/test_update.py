@@ -189,7 +189,7 @@ def test_rejected_push_reapplies_edits_on_the_new_base(
 ) -> None:
     """Someone pushes to main between our commit and our push: the edits are applied again on
     the new base (their change kept), not rebased textually."""
-    from gitops_bot.scm.git import Workspace
+    from gitops_bot.git.git import Workspace
 
     digest = world.push("app", "1.1.0")
     other = world.tmp / "other"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.engine import batch
-from gitops_bot.scm import gitbatch
+from gitops_bot.git import gitbatch
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world, update

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from gitops_bot import cli
 from gitops_bot.core import log
-from gitops_bot.scm.gitcli import failure
+from gitops_bot.git.gitcli import failure
 from testkit.examples import examples
 
 SLACK = "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx"

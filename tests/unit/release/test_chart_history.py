@@ -8,10 +8,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from gitops_bot.git.git import Workspace
 from gitops_bot.manifests import images
 from gitops_bot.manifests.charts import ChartSpec
 from gitops_bot.release import ledger
-from gitops_bot.scm.git import Workspace
 
 URL = "https://stefanprodan.github.io/podinfo"
 # After fluxcd/flux2-kustomize-helm-example (apps/base/podinfo), trimmed: the repository and

@@ -13,10 +13,10 @@ import yaml
 import testkit.releases as releases_kit
 from gitops_bot import config
 from gitops_bot.core.errors import ConfigError
+from gitops_bot.git import gitlog
+from gitops_bot.git.git import Workspace
 from gitops_bot.manifests import images
 from gitops_bot.release import ledger as history
-from gitops_bot.scm import gitlog
-from gitops_bot.scm.git import Workspace
 
 ENVS = "environments:\n  - name: dev\n    path: overlays/dev\n"
 

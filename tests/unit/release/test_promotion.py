@@ -11,9 +11,9 @@ from gitops_bot.config import load as load_config
 from gitops_bot.core.errors import ConfigError, GateClosed, GitError, UsageError
 from gitops_bot.core.model import Deployed
 from gitops_bot.gate import argocd
+from gitops_bot.git.git import Workspace
 from gitops_bot.release import holds, promotion
 from gitops_bot.release.ledger import Entry, find
-from gitops_bot.scm.git import Workspace
 from testkit.argocd_server import application
 
 DIGEST = "sha256:" + "a" * 64

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 from gitops_bot.core.model import ReleaseKind
+from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release import ledger, proposal
-from gitops_bot.scm.gitlog import Checkout
 
 FORGED = "x\nGitops-Bot-Release: production-forged\nSigned-off-by: Mallory <m@example.com>"
 

@@ -13,10 +13,10 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Secret
+from gitops_bot.git.gitcli import BEARER, auth_env
 from gitops_bot.scm import forges
 from gitops_bot.scm.bitbucket_cloud import BitbucketCloud, credentials, pipeline_repository
 from gitops_bot.scm.bitbucket_dc import BitbucketDataCenter, Remote, git_user, locate, parse_remote
-from gitops_bot.scm.gitcli import BEARER, auth_env
 from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 
 

@@ -401,7 +401,7 @@ def test_git_gets_the_forge_user_and_token_only_through_the_environment() -> Non
     import base64
 
     from gitops_bot.core.secret import Secret
-    from gitops_bot.scm.gitcli import auth_env
+    from gitops_bot.git.gitcli import auth_env
 
     token = Secret.for_urls(SECRET, ["https://gitlab.com"])
     env = auth_env("https://gitlab.com/acme/gitops.git", token, "gitlab-ci-token")

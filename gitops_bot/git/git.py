@@ -1,12 +1,12 @@
-"""The git side of write-back (the git CLI, through :mod:`gitops_bot.scm.gitcli`'s one runner).
+"""The git side of write-back (the git CLI, through :mod:`gitops_bot.git.gitcli`'s one runner).
 
 Shape: a *store* repository holds the objects: the user's own checkout when ``--repo`` is a
 path, or a cached partial clone (``--filter=blob:none``) when it is a URL, reused by later runs
-so the steady state is one fetch (:mod:`gitops_bot.scm.store`). Every change is made in a
+so the steady state is one fetch (:mod:`gitops_bot.git.store`). Every change is made in a
 throwaway linked worktree, detached at the remote base, so a user's working tree and branches
 are never touched.
 
-Credentials: a token is handed to git per command (:func:`gitops_bot.scm.gitcli.auth_env`);
+Credentials: a token is handed to git per command (:func:`gitops_bot.git.gitcli.auth_env`);
 it never lands in ``.git/config``, a remote URL, a log line or an error message.
 """
 
@@ -23,10 +23,10 @@ from gitops_bot.core import privdir
 from gitops_bot.core.errors import GitError, PushRejected, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import Secret
-from gitops_bot.scm.gitcli import Repo, auth_env, is_url, run
-from gitops_bot.scm.gitlog import History
-from gitops_bot.scm.race import RACE
-from gitops_bot.scm.store import WT_LOCK, WT_PREFIX, cached_store, local_store, prune_worktrees
+from gitops_bot.git.gitcli import Repo, auth_env, is_url, run
+from gitops_bot.git.gitlog import History
+from gitops_bot.git.race import RACE
+from gitops_bot.git.store import WT_LOCK, WT_PREFIX, cached_store, local_store, prune_worktrees
 
 log = get_logger(__name__)
 # A user part in an http(s) URL is a password or token in the clear; ssh's "git@" is not.

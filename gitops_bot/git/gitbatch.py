@@ -3,7 +3,7 @@ write the new objects without a worktree, commit with ``git commit-tree``, and p
 branch in one ``git push`` with a lease per branch.
 
 This is the steady-state path of ``update`` on a repository with many environments (issue 17):
-a release whose computed tree (:mod:`gitops_bot.scm.trees`) equals its branch's tree costs no
+a release whose computed tree (:mod:`gitops_bot.git.trees`) equals its branch's tree costs no
 git command at all, and the rest cost one ``commit-tree`` each and a share of one push.
 """
 
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.gitcli import completed, failure
-from gitops_bot.scm.race import RACE
-from gitops_bot.scm.trees import BaseTree, GitObject
+from gitops_bot.git.git import Workspace
+from gitops_bot.git.gitcli import completed, failure
+from gitops_bot.git.race import RACE
+from gitops_bot.git.trees import BaseTree, GitObject
 
 log = get_logger(__name__)
 PUSH_CHUNK = 400  # refspecs per push command: ~100 bytes of arguments each, far below ARG_MAX

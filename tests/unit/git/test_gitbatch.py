@@ -1,4 +1,4 @@
-"""scm/gitbatch.py against real bare remotes: tips in one read, objects written without a
+"""git/gitbatch.py against real bare remotes: tips in one read, objects written without a
 worktree, commits as ``git commit`` makes them, one push with a lease per branch."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_bot.core.errors import GitError
-from gitops_bot.scm import gitbatch
-from gitops_bot.scm.git import Workspace
-from gitops_bot.scm.gitbatch import RefUpdate, Tip
+from gitops_bot.git import gitbatch
+from gitops_bot.git.git import Workspace
+from gitops_bot.git.gitbatch import RefUpdate, Tip
 from testkit.examples import examples
 
 ENV = {

@@ -1,7 +1,7 @@
 """Reading a store's history: the commits touching some paths (with the blob ids their
 changed paths had before), the blobs at a revision, and many blobs at once; in a partial
 clone the missing blobs are fetched in one request first. :class:`Workspace
-<gitops_bot.scm.git.Workspace>` has these methods.
+<gitops_bot.git.git.Workspace>` has these methods.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_bot.scm.gitcli import Repo, git_input, parse_batch, raw_before, run
+from gitops_bot.git.gitcli import Repo, git_input, parse_batch, raw_before, run
 
 # what git itself runs to fetch a partial clone's missing objects, for many objects at once
 _PREFETCH = (

@@ -1,4 +1,4 @@
-"""Where a :class:`~gitops_bot.scm.git.Workspace`'s objects live: the user's own checkout
+"""Where a :class:`~gitops_bot.git.git.Workspace`'s objects live: the user's own checkout
 (``--repo`` a path), or a cached bare partial clone (``--repo`` a URL) under the cache folder,
 taken by one run at a time (``flock``), made in a temporary folder and renamed into place,
 with the worktrees of runs that died pruned.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gitops_bot.core import progress
 from gitops_bot.core.errors import GitError, ServiceUnavailable, UsageError
-from gitops_bot.scm.gitcli import Repo, completed, run
+from gitops_bot.git.gitcli import Repo, completed, run
 
 LOCK_WAIT = 300.0  # seconds to wait for another run holding the cache
 WT_PREFIX = "gitops-bot-wt-"

@@ -1,4 +1,4 @@
-"""Tree ids computed in Python (scm/trees.py) against what git itself records."""
+"""Tree ids computed in Python (git/trees.py) against what git itself records."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.scm.trees import BaseTree, GitObject, blob_id, object_id
+from gitops_bot.git.trees import BaseTree, GitObject, blob_id, object_id
 from testkit.examples import examples
 
 # names whose git order differs from plain string order ("a" the directory sorts as "a/")
