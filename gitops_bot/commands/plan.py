@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from gitops_bot.commands import chart_plan
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core import files, progress
+from gitops_bot.core import progress
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.instants import format_duration
 from gitops_bot.core.log import get_logger
@@ -302,7 +302,7 @@ def _environment_plan(
     now = app.clock()
     deferred = windows.deferral(env.windows, now)
     window = {**deferred.as_json(), "until_text": deferred.until_text()} if deferred else None
-    files.inside(app.root, freezes.path_for(app.config.root))
+    freezes.guard(app.root, app.config.root)
     freeze = next((f for f in freezes.load(app.config.root) if f.environment == env.name), None)
     frozen = (
         {"until": freezes.utc_text(freeze.until), "reason": freeze.reason, "expired": not freeze.active(now)}
