@@ -100,7 +100,7 @@ def _format(args: argparse.Namespace) -> Format:
 
 
 def _plan(args: argparse.Namespace) -> Result:
-    from gitops_bot.commands.plan import plan as plan_environments
+    from gitops_bot.engine.plan import plan as plan_environments
     from gitops_bot.engine import app as app_mod
 
     repo = Path(args.repo)

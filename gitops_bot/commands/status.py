@@ -4,7 +4,7 @@ who run them.
 Each row puts side by side what git declares (the overlays at the base, read as ``plan`` reads
 them), what the cluster reports through the gate (Argo CD's live images and the Application's
 sync, health and operation), what the plan would do and why (the plan's own items, from
-:func:`gitops_bot.commands.plan.plan`: status decides nothing itself), and the bot's open pull
+:func:`gitops_bot.engine.plan.plan`: status decides nothing itself), and the bot's open pull
 request for that environment (the forge's open PRs, asked once). Read-only: no branch, push or
 pull request.
 
@@ -23,14 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_bot.commands import chart_plan
 from gitops_bot.commands.fleet import worst
-from gitops_bot.commands.plan import gather, plan
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, PlanItem, ReleaseKind, WrittenRef
+from gitops_bot.engine import chart_plan
 from gitops_bot.engine.app import App
+from gitops_bot.engine.plan import plan
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
 from gitops_bot.release import promotion
@@ -282,7 +282,7 @@ def _plan_items(app: App, env_names: list[str]) -> dict[object, PlanItem | Unkno
     if registry and app.config.charts:
         # the per-host asks are targeted (images named), which plan no charts: charts apart
         try:
-            charts = chart_plan.plan_charts(app, app.environments(registry), None, gather)
+            charts = chart_plan.plan_charts(app, app.environments(registry), None)
         except GitOpsBotError as exc:
             out[_CHARTS] = Unknown.of(exc)
         else:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gitops_bot.commands import auto
-from gitops_bot.commands import plan as planning
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
     PlanAction,
@@ -15,6 +14,7 @@ from gitops_bot.core.model import (
     WriteMode,
 )
 from gitops_bot.engine import delivery, stale, targeting
+from gitops_bot.engine import plan as planning
 from gitops_bot.engine.edits import releases_of
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session

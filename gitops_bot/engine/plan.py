@@ -1,23 +1,21 @@
-"""``gitops-bot plan``: what each environment would get, asked of the registry at the fewest
+"""The plan: what each environment would get, asked of the registry at the fewest
 requests: one tag listing per repository, created times only for policies that order by them,
 one digest per chosen tag, signatures and metadata only for what would change; concurrently,
 a repository's digests asked as soon as its own tags are in (when its choice needs nothing else).
-The decisions themselves are :mod:`gitops_bot.release.planning`'s pure functions."""
+The decisions themselves are :mod:`gitops_bot.release.planning`'s pure functions; the worker pool,
+progress and per-key errors are :mod:`gitops_bot.engine.fanout`'s. ``gitops-bot plan`` (the use
+case, :mod:`gitops_bot.commands.plan`), ``update``, ``status`` and ``watch`` all plan here."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
-from gitops_bot.commands import chart_plan
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core import progress
-from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.instants import format_duration
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
@@ -32,7 +30,11 @@ from gitops_bot.core.model import (
     PlanItem,
     Verification,
 )
+from gitops_bot.engine import chart_plan
 from gitops_bot.engine.app import App
+from gitops_bot.engine.fanout import ask as _ask
+from gitops_bot.engine.fanout import gather as _gather
+from gitops_bot.engine.fanout import run as _run
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import AgeVerdict, old_enough
 from gitops_bot.release import freezes, planning, windows
@@ -40,7 +42,6 @@ from gitops_bot.release import freezes, planning, windows
 log = get_logger(__name__)
 K = TypeVar("K")
 V = TypeVar("V")
-_SkipErrors = (RegistryAccessError, RegistryProtocolError)
 
 
 @dataclass
@@ -120,7 +121,7 @@ def plan(
     found.verdicts = _verify(app, active, found.candidates)
     if metadata:  # 5. metadata for what will change, when the caller shows it
         _add_metadata(app, active, found.candidates)
-    chart_items = chart_plan.plan_charts(app, envs, images, _gather)
+    chart_items = chart_plan.plan_charts(app, envs, images)
     return Plan(
         tuple(
             _with_charts(_environment_plan(app, env, targets[env.name], found), chart_items[env.name])
@@ -369,58 +370,5 @@ def _metadata(
     )
 
 
-def _gather(
-    app: App, keys: Iterable[K], fetch: Callable[[K], V], *, what: str = "reading the registry"
-) -> dict[K, V | GitOpsBotError]:
-    """Run ``fetch`` for every key concurrently. Access/protocol errors are returned per key
-    (that image is skipped); anything else, such as RegistryUnavailable, ends the run."""
-    debug = log.is_enabled_for(logging.DEBUG)  # once: a disabled log.debug still costs a bind
-    return _run(app, keys, lambda k: _ask(what, k, fetch, debug), what=what)
-
-
-def _run(app: App, keys: Iterable[K], task: Callable[[K], V], *, what: str) -> dict[K, V]:
-    """``task`` for every key on the plan's worker pool (as many threads as the registries'
-    requests in flight), a progress line counting them; the first exception ends the run."""
-    keys = list(keys)
-    with progress.counter(what, len(keys)) as tick:
-
-        def one(k: K) -> tuple[K, V]:
-            try:
-                return k, task(k)
-            finally:
-                tick()
-
-        if len(keys) <= 1:
-            return dict(one(k) for k in keys)
-        with ThreadPoolExecutor(max_workers=min(app.workers, len(keys))) as pool:
-            return dict(pool.map(one, keys))
-
-
-def _ask(what: str, key: K, fetch: Callable[[K], V], debug: bool) -> V | GitOpsBotError:
-    """``fetch(key)``, an access/protocol error returned (that image is skipped), with a debug
-    line of its time when ``debug``."""
-    started = time.monotonic()
-    try:
-        return fetch(key)
-    except _SkipErrors as exc:
-        log.warning("image_skipped", reason=str(exc))
-        return exc
-    finally:
-        if debug:
-            log.debug(
-                what.replace(" ", "_"), key=_describe(key), seconds=round(time.monotonic() - started, 3)
-            )
-
-
-def _describe(key: object) -> str:
-    """A registry request's key for a debug line: repository[, tag or digest][, platform]."""
-    parts = key if isinstance(key, tuple) else (key,)
-    return " ".join(str(getattr(p, "repository", p)) for p in parts if p is not None)
-
-
 def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
     return value if isinstance(value, list) else []
-
-
-# How other commands read many things at once as the plan does (status asks chart versions apart)
-gather = _gather
