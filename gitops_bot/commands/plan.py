@@ -1,0 +1,67 @@
+"""``gitops-bot plan``: the use case. It opens the repository's app, asks the engine for the plan
+(:mod:`gitops_bot.engine.plan`: the registry fan-out and every per-run decision), adds the
+automatic promotion and rollback decisions where an environment asks for them, and, for JSON
+output, the rendered diff of what ``update`` would propose. It writes nothing."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_bot.config import config_in_repo
+from gitops_bot.core import log
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import Plan
+from gitops_bot.engine import app as app_mod
+from gitops_bot.engine import plan as engine_plan
+from gitops_bot.render.diff import Rendered
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    repo: str  # the local repository (a directory)
+    config: str | None = None  # --config: relative to the repository root, or absolute inside it
+    environments: Sequence[str] | None = None  # None: every environment
+    metadata: bool = False  # read each candidate's metadata (created, source) too
+    rendered: bool = False  # the rendered diff of what update would propose
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan: Plan
+    rendered: tuple[Rendered, ...] = ()
+
+
+def plan(request: PlanRequest) -> PlanResult:
+    repo = Path(request.repo)
+    if not repo.is_dir():
+        raise UsageError(f"--repo {repo} is not a directory")
+    started = time.monotonic()
+    config = config_in_repo(request.repo, request.config, is_url=False)
+    app = app_mod.open_app(repo, repo / config if config else None)
+    try:
+        result = engine_plan.plan(app, request.environments, metadata=request.metadata)
+        if any(e.auto_promote or e.auto_rollback for e in app.config.environments):
+            from gitops_bot.commands import auto  # only then: it brings the delivery modules
+
+            result = auto.with_decisions(app, result, request.environments, os.environ)
+        rendered: tuple[Rendered, ...] = ()
+        if request.rendered and result.updates:
+            # only then: the editors and the renderer (not update's delivery or forge clients)
+            from gitops_bot.engine.edits import rendered_of
+
+            rendered = rendered_of(app, result)
+    finally:
+        app.registries.close()
+    stats = app.registries.stats
+    log.get_logger("gitops_bot").info(
+        "plan_done",
+        seconds=round(time.monotonic() - started, 3),
+        updates=len(result.updates),
+        registry_requests=stats.total,
+        by_status=dict(stats.by_status),
+    )
+    return PlanResult(result, rendered)
