@@ -134,6 +134,7 @@ def _update(args: argparse.Namespace) -> Result:
 
 def _update_many(args: argparse.Namespace) -> Result:
     from gitops_bot.commands import dashboard, fleet
+    from gitops_bot.engine.results import worst
 
     started = time.monotonic()
     results = fleet.run(
@@ -143,7 +144,7 @@ def _update_many(args: argparse.Namespace) -> Result:
         parallel=args.parallel,
         after=lambda u: dashboard.refresh(u, dry_run=args.dry_run),
     )
-    code = fleet.worst([r.exit_code for r in results])
+    code = worst([r.exit_code for r in results])
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), repositories=len(results), exit_code=code
     )

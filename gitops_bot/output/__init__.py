@@ -25,7 +25,7 @@ from gitops_bot.output.result import (
 from gitops_bot.output.text import fleet_text, history_text, plan_text, update_text
 
 if TYPE_CHECKING:
-    from gitops_bot.commands.set_image import SetImageResult
+    from gitops_bot.engine.results import SetImageResult
 
 __all__ = [
     "Result",
