@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from gitops_bot.commands.history import history
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
-from gitops_bot.core.model import ArtifactKind, Deployed, ImageMetadata, ImageRef, ReleaseKind
+from gitops_bot.core.model import ArtifactKind, ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.engine import delivery
 from gitops_bot.engine.app import App
+from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
@@ -109,12 +109,6 @@ def _chart_changes(
                 )
             )
     return out
-
-
-def deployed(app: App, environment: str) -> dict[str, Deployed]:
-    """What the environment's files deploy, by image name."""
-    env = app.config.environment(environment)
-    return {t.image.name: t.deployed for t in app.targets(env) if t.deployed is not None}
 
 
 def _resolved(

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from gitops_bot.commands.history import history
-from gitops_bot.commands.promote import deployed
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ArtifactKind, ImageRef, ReleaseKind, short_digest
 from gitops_bot.engine import delivery
 from gitops_bot.engine.app import App
+from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.manifests.charts_refs import is_exact

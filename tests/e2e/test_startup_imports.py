@@ -39,7 +39,7 @@ HEAVY = {
 # same edits in memory without them (the forge clients alone cost ~30 ms).
 DELIVERY = {
     "gitops_bot.commands.auto",
-    "gitops_bot.commands.history",
+    "gitops_bot.engine.history",
     "gitops_bot.commands.promote",
     "gitops_bot.commands.update",
     "gitops_bot.engine.batch",
