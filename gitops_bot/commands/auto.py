@@ -15,13 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from gitops_bot.commands import promote, rollback
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import format_duration, outside_instant
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import OutcomeAction, Plan
-from gitops_bot.engine import delivery
+from gitops_bot.engine import delivery, rollback
+from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs, deployed, history
 from gitops_bot.engine.outcome import Outcome
