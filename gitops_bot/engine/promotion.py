@@ -1,4 +1,5 @@
-"""``gitops-bot promote SRC DST``: DST gets exactly the digests SRC runs.
+"""A promotion's release: DST gets exactly the digests SRC runs (``gitops-bot promote`` and the
+automatic promotions deliver it).
 
 This module gathers what :mod:`gitops_bot.release.promotion` decides on: what both environments run,
 the digests of tags SRC pins without one (resolved now), that every digest still exists (HEAD
@@ -13,33 +14,13 @@ from dataclasses import replace
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ImageRef, ReleaseKind
-from gitops_bot.engine import delivery
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
-from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate
-from gitops_bot.release import freezes, promotion
+from gitops_bot.release import promotion
 from gitops_bot.release.proposal import Change, Release
-
-
-def promote(
-    s: Session,
-    source: str,
-    target: str,
-    *,
-    images: Sequence[str] = (),
-    force: bool = False,
-    skip_gate: bool = False,
-    dry_run: bool = False,
-    reason: str | None = None,
-) -> list[Outcome]:
-    override = freezes.check(s.app.config.root, target, s.app.clock(), force=force, reason=reason)
-    rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
-    if override:
-        notes.append(override)
-    return delivery.deliver_one(s, target, rel, notes, dry_run=dry_run, note=override or "")
 
 
 def release(

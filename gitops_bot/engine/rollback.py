@@ -1,5 +1,5 @@
-"""``gitops-bot rollback ENV``: restore an earlier release's image set and chart versions,
-and hold them.
+"""A rollback's release: an earlier release's image set and chart versions restored, and held
+(``gitops-bot rollback`` and the automatic rollbacks deliver it).
 
 Reads the environment's history and what it runs now; :func:`gitops_bot.release.promotion.rollback`
 decides the release; restored digests the registry no longer has are warned about, never a
@@ -14,33 +14,13 @@ from dataclasses import replace
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ArtifactKind, ImageRef, ReleaseKind, short_digest
-from gitops_bot.engine import delivery
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
-from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.manifests.charts_refs import is_exact
-from gitops_bot.release import freezes, promotion
 from gitops_bot.release import ledger as history_mod
+from gitops_bot.release import promotion
 from gitops_bot.release.proposal import Change, Release
-
-
-def rollback(
-    s: Session,
-    environment: str,
-    *,
-    to: str | None = None,
-    steps: int | None = None,
-    dry_run: bool = False,
-    force: bool = False,
-    reason: str | None = None,
-) -> list[Outcome]:
-    env = s.app.config.environment(environment)
-    override = freezes.check(s.app.config.root, env.name, s.app.clock(), force=force, reason=reason)
-    rel, notes = release(s, environment, to=to, steps=steps)
-    if override:
-        notes.append(override)
-    return delivery.deliver_one(s, environment, rel, notes, dry_run=dry_run, note=override or "")
 
 
 def release(

@@ -1,0 +1,31 @@
+"""``gitops-bot promote SRC DST``: DST gets exactly the digests SRC runs. The release is the
+engine's (:mod:`gitops_bot.engine.promotion`); this use case refuses a frozen DST unless forced
+with a reason, and delivers it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gitops_bot.engine import delivery
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.promotion import release
+from gitops_bot.engine.session import Session
+from gitops_bot.release import freezes
+
+
+def promote(
+    s: Session,
+    source: str,
+    target: str,
+    *,
+    images: Sequence[str] = (),
+    force: bool = False,
+    skip_gate: bool = False,
+    dry_run: bool = False,
+    reason: str | None = None,
+) -> list[Outcome]:
+    override = freezes.check(s.app.config.root, target, s.app.clock(), force=force, reason=reason)
+    rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
+    if override:
+        notes.append(override)
+    return delivery.deliver_one(s, target, rel, notes, dry_run=dry_run, note=override or "")

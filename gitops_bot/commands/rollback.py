@@ -1,0 +1,29 @@
+"""``gitops-bot rollback ENV``: restore an earlier release's image set and chart versions, and
+hold them. The release is the engine's (:mod:`gitops_bot.engine.rollback`); this use case
+refuses a frozen environment unless forced with a reason, and delivers it."""
+
+from __future__ import annotations
+
+from gitops_bot.engine import delivery
+from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.rollback import release
+from gitops_bot.engine.session import Session
+from gitops_bot.release import freezes
+
+
+def rollback(
+    s: Session,
+    environment: str,
+    *,
+    to: str | None = None,
+    steps: int | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    reason: str | None = None,
+) -> list[Outcome]:
+    env = s.app.config.environment(environment)
+    override = freezes.check(s.app.config.root, env.name, s.app.clock(), force=force, reason=reason)
+    rel, notes = release(s, environment, to=to, steps=steps)
+    if override:
+        notes.append(override)
+    return delivery.deliver_one(s, environment, rel, notes, dry_run=dry_run, note=override or "")
