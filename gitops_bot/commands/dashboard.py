@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from gitops_bot.commands.status import status
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.engine.results import Status
 from gitops_bot.engine.session import Session, Sessions
+from gitops_bot.engine.status import status
 from gitops_bot.output.dashboard import markdown
 from gitops_bot.scm import issues
 

@@ -1,5 +1,5 @@
-"""``gitops-bot status``: one row per environment and image (and Helm chart), for the people
-who run them.
+"""The status: one row per environment and image (and Helm chart), for the people who run them
+(``gitops-bot status``, the dashboard issue, ``watch``'s status page).
 
 Each row puts side by side what git declares (the overlays at the base, read as ``plan`` reads
 them), what the cluster reports through the gate (Argo CD's live images and the Application's
