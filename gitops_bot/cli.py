@@ -217,12 +217,9 @@ def _history(args: argparse.Namespace) -> Result:
 
 
 def _status(args: argparse.Namespace) -> Result:
-    from gitops_bot.engine.session import Sessions
-    from gitops_bot.engine.status import status
+    from gitops_bot.commands.status import status
 
-    found = Sessions(args.repo, config_path=args.config, base=args.base).open(
-        lambda s: status(s, args.envs), sign=False
-    )
+    found = status(args.repo, config=args.config, base=args.base, environments=args.envs)
     return Result(args.command, StatusRead(found), found.exit_code, _format(args))
 
 
