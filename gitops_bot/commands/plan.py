@@ -45,7 +45,7 @@ def plan(request: PlanRequest) -> PlanResult:
     try:
         result = engine_plan.plan(app, request.environments, metadata=request.metadata)
         if any(e.auto_promote or e.auto_rollback for e in app.config.environments):
-            from gitops_bot.commands import auto  # only then: it brings the delivery modules
+            from gitops_bot.engine import auto  # only then: it brings the delivery modules
 
             result = auto.with_decisions(app, result, request.environments, os.environ)
         rendered: tuple[Rendered, ...] = ()

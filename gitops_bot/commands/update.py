@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gitops_bot.commands import auto
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
     WriteMode,
 )
-from gitops_bot.engine import delivery, stale, targeting
+from gitops_bot.engine import auto, delivery, stale, targeting
 from gitops_bot.engine import plan as planning
 from gitops_bot.engine.edits import releases_of
 from gitops_bot.engine.outcome import Outcome
