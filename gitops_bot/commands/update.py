@@ -54,7 +54,7 @@ def updated(
     """One release per environment (or image) from the plan. ``should_stop`` is asked before
     each release (see :func:`gitops_bot.engine.delivery.deliver`). ``pushes`` (a webhook's targeted
     cycle): plan only what they concern, close nothing, and leave the automatic rollbacks and
-    promotions (:mod:`gitops_bot.commands.auto`) to the full cycles."""
+    promotions (:mod:`gitops_bot.engine.auto`) to the full cycles."""
     app = s.app
     only: set[str] | None = None
     if pushes is not None:
