@@ -47,6 +47,7 @@ def test_a_freeze_under_github_api_signing_is_a_commit_github_made(
         # staging by pull request: its branch holds a GitHub-made commit too
         out = run(capsys, world, "freeze", "staging", "--until", UNTIL, "--reason", "year end")
         (res,) = out["results"]
+        assert res["kind"] == "freeze"
         head = git(world.remote, "rev-parse", f"refs/heads/{res['branch']}")
         assert head in world.github.git_data.api_commits and len(world.github.git_data.api_commits) == 2
         # lifting it deletes the file, through the API as well
