@@ -29,10 +29,10 @@ from typing import Any
 from measure import measured
 from phases import Phases
 
-from gitops_bot.commands import plan as plan_uc
 from gitops_bot.commands.updater import Updater
 from gitops_bot.core import log
 from gitops_bot.engine import batch, delivery
+from gitops_bot.engine import plan as plan_uc
 from gitops_bot.git import gitbatch
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.trees import BaseTree

@@ -217,7 +217,7 @@ def _add_freezes(sub: Subparsers, p: _Parents) -> None:
     fr = sub.add_parser(
         "freeze",
         parents=[p.remote, p.writes],
-        help="stop releases into an environment until a time (recorded in gitops-bot.freezes.yaml)",
+        help="stop releases into an environment until a time (recorded in gitops-bot.freezes/ENV.yaml)",
     )
     fr.add_argument("environment", metavar="ENV")
     fr.add_argument(

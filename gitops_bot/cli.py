@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_bot import output
 from gitops_bot.arguments import build_parser
-from gitops_bot.config import config_in_repo, schema_text
+from gitops_bot.config import schema_text
 from gitops_bot.core import log, privdir, progress
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.output.result import (
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from gitops_bot.commands import fleet
     from gitops_bot.core.model import PlanItem
     from gitops_bot.engine.outcome import Outcome
-    from gitops_bot.render.diff import Rendered
     from gitops_bot.watch.page import StatusPage
 
 
@@ -100,38 +99,13 @@ def _format(args: argparse.Namespace) -> Format:
 
 
 def _plan(args: argparse.Namespace) -> Result:
-    from gitops_bot.commands.plan import plan as plan_environments
-    from gitops_bot.engine import app as app_mod
+    from gitops_bot.commands.plan import PlanRequest, plan
 
-    repo = Path(args.repo)
-    if not repo.is_dir():
-        raise UsageError(f"--repo {repo} is not a directory")
-    started = time.monotonic()
-    config = config_in_repo(args.repo, args.config, is_url=False)
-    app = app_mod.open_app(repo, repo / config if config else None)
-    try:
-        plan = plan_environments(app, args.envs, metadata=args.metadata)
-        if any(e.auto_promote or e.auto_rollback for e in app.config.environments):
-            from gitops_bot.commands import auto
-
-            plan = auto.with_decisions(app, plan, args.envs, os.environ)
-        rendered: tuple[Rendered, ...] = ()
-        if _format(args) is Format.JSON and plan.updates:
-            # only then: the editors and the renderer (not update's delivery or forge clients)
-            from gitops_bot.engine.edits import rendered_of
-
-            rendered = rendered_of(app, plan)
-    finally:
-        app.registries.close()
-    stats = app.registries.stats
-    log.get_logger("gitops_bot").info(
-        "plan_done",
-        seconds=round(time.monotonic() - started, 3),
-        updates=len(plan.updates),
-        registry_requests=stats.total,
-        by_status=dict(stats.by_status),
+    request = PlanRequest(
+        args.repo, args.config, args.envs, metadata=args.metadata, rendered=_format(args) is Format.JSON
     )
-    return Result(args.command, Planned(plan, rendered), format=_format(args))
+    result = plan(request)
+    return Result(args.command, Planned(result.plan, result.rendered), format=_format(args))
 
 
 def _update(args: argparse.Namespace) -> Result:
@@ -160,6 +134,7 @@ def _update(args: argparse.Namespace) -> Result:
 
 def _update_many(args: argparse.Namespace) -> Result:
     from gitops_bot.commands import dashboard, fleet
+    from gitops_bot.engine.results import worst
 
     started = time.monotonic()
     results = fleet.run(
@@ -169,7 +144,7 @@ def _update_many(args: argparse.Namespace) -> Result:
         parallel=args.parallel,
         after=lambda u: dashboard.refresh(u, dry_run=args.dry_run),
     )
-    code = fleet.worst([r.exit_code for r in results])
+    code = worst([r.exit_code for r in results])
     log.get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), repositories=len(results), exit_code=code
     )
@@ -243,11 +218,8 @@ def _history(args: argparse.Namespace) -> Result:
 
 def _status(args: argparse.Namespace) -> Result:
     from gitops_bot.commands.status import status
-    from gitops_bot.engine.session import Sessions
 
-    found = Sessions(args.repo, config_path=args.config, base=args.base).open(
-        lambda s: status(s, args.envs), sign=False
-    )
+    found = status(args.repo, config=args.config, base=args.base, environments=args.envs)
     return Result(args.command, StatusRead(found), found.exit_code, _format(args))
 
 

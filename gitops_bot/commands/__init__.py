@@ -1,3 +1,4 @@
-"""The use cases: one module per command (plan, update, promote, rollback, hold, history,
-set-image), each a function over the ports, returning typed results that ``output`` renders
-and that the CLI, the Action and ``watch`` call the same way."""
+"""What each command does, as a thin use case: its inputs (a typed request or plain
+parameters) in, a typed result out, the engine asked to look up, decide and deliver. The CLI,
+the Action and ``watch`` call them the same way; they import one another only where one is
+made of others (``updater`` gathers them, ``fleet`` runs an ``Updater`` per repository)."""

@@ -7,69 +7,23 @@ environment whatever ``--env`` a run was given, so two jobs over different envir
 take turns rewriting it, and it holds no time: the issue is edited only when the table changes
 (:func:`gitops_bot.scm.issues.keep`), so its history is the history of the fleet's state.
 
-Every cell comes from outside (tags, reasons, Argo CD's messages) and is written so Markdown
-cannot read it as anything but text: no table break, no HTML, no link, no mention that would
-notify someone, no reference to another issue.
+The Markdown itself (every cell written so Markdown reads it as text only) is
+:mod:`gitops_bot.output.dashboard`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from gitops_bot.commands.status import Status, status
-from gitops_bot.commands.status_cells import HEADERS, Tone, cells, summary
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.core.markdown import cell
+from gitops_bot.engine.results import Status
 from gitops_bot.engine.session import Session, Sessions
+from gitops_bot.engine.status import status
+from gitops_bot.output.dashboard import markdown
 from gitops_bot.scm import issues
 
 log = get_logger(__name__)
-_MARK = {Tone.BAD: "❌ ", Tone.WARN: "⚠️ ", Tone.HELD: "⏸️ "}
-
-
-def text(value: str) -> str:
-    """``value`` as literal Markdown text on one line (a table cell)."""
-    return cell(value)
-
-
-def markdown(found: Status, *, ref: str = "#") -> str:
-    """The issue's body (without the marker :func:`gitops_bot.scm.issues.keep` adds). ``ref``:
-    how the forge's Markdown refers to a change request by number (GitLab: ``!``; its ``#n``
-    is issue n)."""
-    intro = (
-        "The state of every environment as gitops-bot sees it: what git declares, what the "
-        "cluster runs, what the bot would do next and why, the open pull request and the "
-        "promotion gate. gitops-bot edits this issue when the table changes; edits by hand are "
-        "overwritten. The same table: `gitops-bot status`."
-    )
-    return f"{intro}\n\n{table(found, ref=ref)}"
-
-
-def table(found: Status, *, ref: str = "#") -> str:
-    """The summary line, the table and the unknown cells: the issue's body without its
-    introduction, and the Action's ``status`` step summary (one renderer for both)."""
-    if not found.rows:
-        return "No images: no environment deploys an image gitops-bot.yaml lists.\n"
-    lines = [
-        text(summary(found, "below")),
-        "",
-        "| " + " | ".join(h.capitalize() if h != "PR" else h for h in HEADERS) + " |",
-        "|" + " --- |" * len(HEADERS),
-    ]
-    for row in found.rows:
-        out = []
-        for k, (value, tone) in enumerate(cells(row)):
-            if k == 0:
-                out.append(f"**{text(value)}**")
-            elif HEADERS[k] == "PR" and value.startswith("#") and value[1:].isdigit():
-                out.append(ref + value[1:])  # the forge's own number: the forge links it
-            else:
-                out.append(_MARK.get(tone, "") + text(value))
-        lines.append("| " + " | ".join(out) + " |")
-    if found.unknown:
-        lines += ["", *(f"- unknown: {text(u.detail)}" for u in found.unknown)]
-    return "\n".join([*lines, ""])
 
 
 def keep(s: Session, found: Status | None = None) -> issues.Kept | None:

@@ -49,7 +49,7 @@ import re
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,7 +57,7 @@ from gitops_bot.commands.updater import Updater
 from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
 from gitops_bot.core.log import bound_context, get_logger, redact, register_userinfo
 from gitops_bot.core.secret import EnvView
-from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.results import RepositoryResult
 from gitops_bot.manifests import yamlvalues
 from gitops_bot.registry.pool import RegistryPool
 
@@ -67,9 +67,6 @@ Item = TypeVar("Item")
 DEFAULT_PARALLEL = 4
 MAX_FILE_BYTES = 1024 * 1024  # a repositories file is a list of URLs, not data
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# the exit code of a run over many repositories is the worst of theirs: a bug, then bad
-# config or input, then a service down, then a refusal
-_SEVERITY = {1: 4, 2: 3, 3: 2, 4: 1, 0: 0}
 
 
 @dataclass(frozen=True)
@@ -91,27 +88,6 @@ class Fleet:
     repositories: tuple[Repository, ...]
     parallel: int = DEFAULT_PARALLEL
     shared_env: tuple[str, ...] = ()  # what every repository's config may name (``shared_env:``)
-
-
-@dataclass
-class RepositoryResult:
-    repository: str
-    exit_code: int = 0
-    error: str | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "repository": self.repository,
-            "exit_code": self.exit_code,
-            "error": self.error,
-            "changed": any(o.action.changed for o in self.outcomes),
-            "results": [o.to_json() for o in self.outcomes],
-        }
-
-
-def worst(codes: Sequence[int]) -> int:
-    return max(codes, key=lambda c: _SEVERITY.get(c, 4), default=0)
 
 
 # -- which repositories ------------------------------------------------------------------

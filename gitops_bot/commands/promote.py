@@ -1,27 +1,16 @@
-"""``gitops-bot promote SRC DST``: DST gets exactly the digests SRC runs.
-
-This module gathers what :mod:`gitops_bot.release.promotion` decides on: what both environments run,
-the digests of tags SRC pins without one (resolved now), that every digest still exists (HEAD
-by digest), the signature verdicts, the optional Argo CD gate, and the PR table's metadata.
-"""
+"""``gitops-bot promote SRC DST``: DST gets exactly the digests SRC runs. The release is the
+engine's (:mod:`gitops_bot.engine.promotion`); this use case refuses a frozen DST unless forced
+with a reason, and delivers it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 
-from gitops_bot.commands.history import history
-from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
-from gitops_bot.core.model import ArtifactKind, Deployed, ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.engine import delivery
-from gitops_bot.engine.app import App
 from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.promotion import release
 from gitops_bot.engine.session import Session
-from gitops_bot.gate import argocd
-from gitops_bot.gate.port import Gate
-from gitops_bot.release import freezes, promotion
-from gitops_bot.release.proposal import Change, Release
+from gitops_bot.release import freezes
 
 
 def promote(
@@ -40,144 +29,3 @@ def promote(
     if override:
         notes.append(override)
     return delivery.deliver_one(s, target, rel, notes, dry_run=dry_run, note=override or "")
-
-
-def release(
-    s: Session,
-    source: str,
-    target: str,
-    *,
-    only: Sequence[str] = (),
-    force: bool = False,
-    skip_gate: bool = False,
-) -> tuple[Release | None, list[str]]:
-    """The promotion's release (None: nothing to promote) and notes for the output."""
-    app = s.app
-    src, dst = promotion.environments(app.config, source, target, only=only, force=force)
-    app.prepare_verification([dst])
-    images = [n for n in only if app.config.image(n) is not None]
-    wanted: promotion.Wanted = []
-    notes: list[str] = []
-    if images or not only:  # --image naming charts alone promotes no image
-        wanted, notes = promotion.wanted(
-            app.config, src.name, dst.name, deployed(app, src.name), deployed(app, dst.name), images
-        )
-    changes, gate = _resolved(app, src, dst, wanted)
-    changes += _chart_changes(app, src, dst, only)
-    if not changes:
-        return None, notes
-    promotion.check_holds(dst.name, changes, app.holds.get(dst.name, {}), force=force)
-    if src.argocd_application and not skip_gate:
-        moving = {c.image for c in changes}
-        _gate(app, src.argocd_application, [g for g in gate if g.image in moving], s.environ)
-    sources = _sources(s, src.name, [c.image for c in changes])
-    changes = [
-        replace(
-            c,
-            reason=f"{src.name} runs it since {sources[c.image]}" if c.image in sources else c.reason,
-            metadata=_metadata(app, c),
-        )
-        for c in changes
-    ]
-    return Release(dst.name, tuple(changes), kind=ReleaseKind.PROMOTION, source=src.name), notes
-
-
-def _chart_changes(
-    app: App, src: EnvironmentConfig, dst: EnvironmentConfig, only: Sequence[str]
-) -> list[Change]:
-    """DST gets the chart versions SRC pins: each chart both pin exactly (a range is each
-    environment's own to resolve), named in ``only`` when that is given."""
-    pinned = {t.chart.name: t for t in app.chart_targets(src) if t.version is not None and t.exact}
-    out = []
-    for t in app.chart_targets(dst):
-        have, want = t.version, pinned.get(t.chart.name)
-        if want is None or have is None or not t.exact or (only and t.chart.name not in only):
-            continue
-        if want.version != have:
-            out.append(
-                Change(
-                    environment=dst.name,
-                    image=t.chart.name,
-                    repository=t.chart.repository,
-                    files=(t.file,),
-                    from_tag=have,
-                    from_digest=None,
-                    to_tag=want.version,
-                    to_digest=None,
-                    reason=f"{src.name} pins {want.version}",
-                    kind=ArtifactKind.CHART,
-                )
-            )
-    return out
-
-
-def deployed(app: App, environment: str) -> dict[str, Deployed]:
-    """What the environment's files deploy, by image name."""
-    env = app.config.environment(environment)
-    return {t.image.name: t.deployed for t in app.targets(env) if t.deployed is not None}
-
-
-def _resolved(
-    app: App, src: EnvironmentConfig, dst: EnvironmentConfig, wanted: promotion.Wanted
-) -> tuple[list[Change], list[argocd.Wanted]]:
-    """Resolve tags SRC runs without a digest, then check every digest still exists and is
-    verified for DST; returns the changes and what the Argo CD gate must see running."""
-    changes: list[Change] = []
-    gate: list[argocd.Wanted] = []
-    for img, want, have in wanted:
-        ref = promotion.location(img, want)
-        client = app.registry(ref.registry)
-        digest = want.digest or client.resolve_digest(ref.repository, str(want.tag), img.platform)
-        gate.append(argocd.Wanted(img.name, ref.location, want.tag, want.digest))
-        if (have.tag, have.digest) == (want.tag, digest) and promotion.moved_name(want, have) is None:
-            continue
-        if not client.exists(ref.repository, digest):
-            raise GateClosed(
-                f"refused: {ref.location}@{digest} no longer exists in the registry",
-                hint=f"deploy a new build to {src.name} first",
-            )
-        verdict = app.verify(dst.name, img, ref, digest)
-        promotion.check_verdict(dst.name, img, ref, digest, verdict)
-        changes.append(promotion.promoted(dst.name, img, ref, want, have, digest, verdict))
-    return changes, gate
-
-
-def _gate(app: App, application: str, wanted: list[argocd.Wanted], environ: Mapping[str, str]) -> None:
-    check_gate(argocd.ArgoCD(app.config.argocd, environ), application, wanted)
-
-
-def check_gate(gate: Gate, application: str, wanted: list[argocd.Wanted]) -> None:
-    """Refuse unless ``application`` is Synced and Healthy at ``wanted``; closes ``gate``."""
-    try:
-        problems = argocd.check(gate.application(application), application, wanted)
-    finally:
-        gate.close()
-    if problems:
-        raise GateClosed(
-            "refused by the Argo CD gate: " + "; ".join(problems),
-            hint="wait for the source to be Synced and Healthy, or pass --skip-gate",
-        )
-
-
-def _metadata(app: App, c: Change) -> ImageMetadata | None:
-    """Created time and source labels for the PR table; the promotion does not depend on them."""
-    img = app.config.image(c.image)
-    if img is None or c.to_digest is None:
-        return None
-    ref = ImageRef.parse(c.repository)
-    try:
-        return app.registry(ref.registry).get_metadata(ref.repository, c.to_digest, img.platform)
-    except (RegistryAccessError, RegistryProtocolError):
-        return None
-
-
-def _sources(s: Session, environment: str, images: Sequence[str]) -> dict[str, str]:
-    """For each image, the source environment's release that brought its current value."""
-    out: dict[str, str] = {}
-    for entry in history(s, environment):
-        for name in entry.changed:
-            if name in images and name not in out:
-                out[name] = f"release {entry.name} ({entry.time})"
-        if len(out) == len(images):
-            break
-    return out

@@ -9,32 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger
+from gitops_bot.engine.results import SetImageResult
 from gitops_bot.manifests import images, kustomize, setimage, workloads
-from gitops_bot.manifests.edit import EditResult, FieldChange
+from gitops_bot.manifests.edit import EditResult
 from gitops_bot.manifests.kustomize_text import ImageEdit
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class SetImageResult:
-    """One file's text before and after; ``written`` when the new text is on disk."""
-
-    path: Path
-    before: str
-    after: str
-    changes: tuple[FieldChange, ...]
-    written: bool
-
-    @property
-    def changed(self) -> bool:
-        return self.after != self.before
 
 
 def set_image(

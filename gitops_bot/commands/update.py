@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gitops_bot.commands import auto
-from gitops_bot.commands import plan as planning
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
     WriteMode,
 )
-from gitops_bot.engine import delivery, stale, targeting
+from gitops_bot.engine import auto, delivery, stale, targeting
+from gitops_bot.engine import plan as planning
 from gitops_bot.engine.edits import releases_of
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
@@ -55,7 +54,7 @@ def updated(
     """One release per environment (or image) from the plan. ``should_stop`` is asked before
     each release (see :func:`gitops_bot.engine.delivery.deliver`). ``pushes`` (a webhook's targeted
     cycle): plan only what they concern, close nothing, and leave the automatic rollbacks and
-    promotions (:mod:`gitops_bot.commands.auto`) to the full cycles."""
+    promotions (:mod:`gitops_bot.engine.auto`) to the full cycles."""
     app = s.app
     only: set[str] | None = None
     if pushes is not None:

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec
 
 from gitops_bot.commands import freeze as freeze_
-from gitops_bot.commands import history, promote, rollback, update
+from gitops_bot.commands import promote, rollback, update
 from gitops_bot.commands.hold import hold as hold_
 from gitops_bot.commands.hold import unhold as unhold_
+from gitops_bot.engine import history
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session, Sessions
 from gitops_bot.release.ledger import Entry

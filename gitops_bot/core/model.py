@@ -45,6 +45,7 @@ class ReleaseKind(StrEnum):
     PROMOTION = "promotion"
     ROLLBACK = "rollback"
     HOLD = "hold"
+    FREEZE = "freeze"  # sets or lifts the environment's freeze; edits its freeze file only
 
 
 class WriteMode(StrEnum):

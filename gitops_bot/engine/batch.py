@@ -12,7 +12,7 @@ back-off.
 
 Where the in-memory tree might not be the one ``git add`` would record (``.gitattributes``
 filters or ``core.autocrlf``, a SHA-256 repository) or a release changes more than the
-environment's own files (a hold), :func:`Batch.open` or :meth:`Batch.push_branches` says so
+environment's own files (a hold, a freeze), :func:`Batch.open` or :meth:`Batch.push_branches` says so
 and the release is delivered through the worktree as before.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.errors import GitError, GitOpsBotError, PushRejected
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.core.model import WriteMode
+from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.engine.app import App
 from gitops_bot.engine.edits import edit
 from gitops_bot.git import gitbatch
@@ -174,7 +174,8 @@ class Batch:
         seen: set[str] = set()
         for i, (env, rel) in items.items():
             branch = rel.branch(self.app.config.git.branch_prefix)
-            found = None if rel.holds or branch in seen else self._files(env)
+            bot_files = rel.holds or rel.kind is ReleaseKind.FREEZE  # files beyond the environment's
+            found = None if bot_files or branch in seen else self._files(env)
             seen.add(branch)  # two releases on one branch: the second through the worktree
             if found is not None:
                 files[i] = found

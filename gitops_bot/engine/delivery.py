@@ -70,8 +70,8 @@ def deliver(
 
 def _unfrozen(s: Session, releases: Sequence[Release]) -> tuple[list[Release], list[Outcome]]:
     root = s.app.config.root
-    files.inside(s.root, freezes_mod.path_for(root))
-    if not freezes_mod.path_for(root).exists():
+    freezes_mod.guard(s.root, root)
+    if not freezes_mod.any_present(root):
         return list(releases), []
     now, kept, frozen = s.app.clock(), [], []
     for rel in releases:
@@ -227,6 +227,12 @@ def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tupl
         new_holds = holds_mod.with_changes(holds_mod.load(cfg_root), env.name, dict(rel.holds))
         changed = holds_mod.write(cfg_root, new_holds) or changed
         rel = replace(rel, holds_file=holds_mod.path_for(cfg_root).relative_to(root).as_posix())
+    if rel.kind is ReleaseKind.FREEZE:
+        cfg_root = app.config.root
+        freezes_mod.guard(root, cfg_root)
+        changed = freezes_mod.set_freeze(cfg_root, env.name, rel.freeze) or changed
+        path = freezes_mod.env_path_for(cfg_root, env.name)
+        rel = replace(rel, freeze_file=path.relative_to(root).as_posix())
     return rel, changed
 
 
@@ -271,7 +277,7 @@ def _commit(
     """Push straight to the base. A rejected push (the base moved) is answered by
     re-applying the release's edits on the new base, not by a textual rebase."""
     cfg = app.config
-    deferred = windows.deferral(env.windows, app.clock())
+    deferred = _deferral(env, rel, app.clock())
     if deferred is not None:  # nothing reaches the base outside the window; the next run lands it
         log.info("deferred_by_window", environment=env.name, rule=deferred.rule, until=deferred.until_text())
         return Outcome(
@@ -300,6 +306,18 @@ def _commit(
         f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
         hint="run again",
     )
+
+
+_BOT_FILES_ONLY = (ReleaseKind.HOLD, ReleaseKind.FREEZE)  # releases that edit only the bot's own files
+
+
+def _deferral(env: EnvironmentConfig, rel: Release, now: datetime) -> windows.Deferral | None:
+    """The window that keeps ``rel`` off the base now. A freeze, or lifting one, is not a
+    release into the environment: it lands at once (a freeze deferred to the next window
+    would let that window's releases through before it)."""
+    if rel.kind is ReleaseKind.FREEZE:
+        return None
+    return windows.deferral(env.windows, now)
 
 
 def _push_branch(
@@ -359,12 +377,13 @@ def _propose(
     rel, sha, remote = at.rel, at.commit, at.before
     branch = rel.branch(cfg.git.branch_prefix)
     if sha is None:
-        if rel.kind is ReleaseKind.HOLD and branch in open_prs:  # the open hold PR proposes nothing now
-            why = f"already has the holds this {forge.noun} proposed"
+        if rel.kind in _BOT_FILES_ONLY and branch in open_prs:  # the open PR proposes nothing now
+            what = "holds" if rel.kind is ReleaseKind.HOLD else "freeze"
+            why = f"already has the {what} this {forge.noun} proposed"
             return stale.close(ws, forge, env.name, branch, open_prs[branch], why)
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
     rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
-    deferred = windows.deferral(env.windows, now) if cfg.pull_request.auto_merge else None
+    deferred = _deferral(env, rel, now) if cfg.pull_request.auto_merge else None
     title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
     if note:
         body += "\n\n" + redact(note)

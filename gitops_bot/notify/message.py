@@ -137,7 +137,7 @@ def event_of(o: OutcomeLike) -> str | None:
             return "rolled_back"
         case ReleaseKind.HOLD:
             return "hold"
-        case ReleaseKind.UPDATE:
+        case ReleaseKind.UPDATE | ReleaseKind.FREEZE:  # a freeze has always been told as a change
             committed = o.action is OutcomeAction.COMMIT or (
                 o.action is OutcomeAction.DRY_RUN and o.write is WriteMode.COMMIT
             )

@@ -1,6 +1,8 @@
-"""Rendering a command's :class:`~gitops_bot.output.result.Result`: text for people, JSON for
-machines (``as_json``), outputs and a step summary for GitHub Actions (``github``). No logic
-beyond formatting: what to show is decided by the use cases, how it looks here."""
+"""How a result looks: a command's :class:`~gitops_bot.output.result.Result` as text for
+people, JSON for machines (``as_json``), outputs and a step summary for GitHub Actions
+(``github``), the status table's cells, the dashboard issue's Markdown and the status page. No
+logic beyond formatting: what to show is decided by the use cases, how it looks here; it
+renders the engine's result types and never imports a command."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from gitops_bot.output.result import (
 from gitops_bot.output.text import fleet_text, history_text, plan_text, update_text
 
 if TYPE_CHECKING:
-    from gitops_bot.commands.set_image import SetImageResult
+    from gitops_bot.engine.results import SetImageResult
 
 __all__ = [
     "Result",

@@ -22,8 +22,8 @@ from gitops_bot.output.result import (
 )
 
 if TYPE_CHECKING:
-    from gitops_bot.commands.fleet import RepositoryResult
     from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.engine.results import RepositoryResult
     from gitops_bot.release.ledger import Entry
 
 

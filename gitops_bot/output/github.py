@@ -11,10 +11,9 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, assert_never
 
-from gitops_bot.commands import dashboard
 from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
-from gitops_bot.output import text
+from gitops_bot.output import dashboard, text
 from gitops_bot.output.as_json import document
 from gitops_bot.output.result import (
     Delivered,

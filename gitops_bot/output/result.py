@@ -15,10 +15,8 @@ from gitops_bot.core.model import Plan, PlanItem
 from gitops_bot.render.diff import Rendered
 
 if TYPE_CHECKING:
-    from gitops_bot.commands.fleet import RepositoryResult
-    from gitops_bot.commands.set_image import SetImageResult
-    from gitops_bot.commands.status import Status
     from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.engine.results import RepositoryResult, SetImageResult, Status
     from gitops_bot.release.ledger import Entry
 
 

@@ -2,7 +2,7 @@
 
 Server-rendered, no build step and no framework: one ``<table>`` per repository with ``<th
 scope>`` headings, readable without JavaScript. The cells are the terminal table's own
-(:func:`gitops_bot.commands.status_cells.cells`), so the page, the table and the JSON never disagree.
+(:func:`gitops_bot.output.status_cells.cells`), so the page, the table and the JSON never disagree.
 
 Everything in a cell comes from outside (tag names, PR titles and URLs, plan and gate reasons,
 Argo CD's messages) and is escaped here; a PR link is made only of an ``http(s)`` URL. The one
@@ -20,8 +20,8 @@ from datetime import datetime
 from html import escape
 from typing import Protocol
 
-from gitops_bot.commands.status import Row, Status, Unknown
-from gitops_bot.commands.status_cells import HEADERS, cells, summary
+from gitops_bot.engine.results import Row, Status, Unknown
+from gitops_bot.output.status_cells import HEADERS, cells, summary
 
 # Asks /status.json whether the data changed (a 304 costs the listener nothing: the bodies are
 # computed once per cycle) and reloads when it did. A <meta refresh> would reload the page

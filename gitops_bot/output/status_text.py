@@ -13,8 +13,8 @@ import shutil
 import textwrap
 from collections.abc import Mapping
 
-from gitops_bot.commands.status import Status
-from gitops_bot.commands.status_cells import HEADERS, Tone, cells, summary
+from gitops_bot.engine.results import Status
+from gitops_bot.output.status_cells import HEADERS, Tone, cells, summary
 
 __all__ = ["HEADERS", "status_text", "use_color", "width_for"]
 _FLEX = (1, 2, 3, 4, 5, 7)  # the columns that give way when the terminal is too narrow

@@ -18,8 +18,8 @@ from gitops_bot.core.model import (
 )
 
 if TYPE_CHECKING:
-    from gitops_bot.commands.fleet import RepositoryResult
     from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.engine.results import RepositoryResult
     from gitops_bot.manifests.edit import FieldChange
     from gitops_bot.release.ledger import Entry
 

@@ -1,15 +1,21 @@
 """Freezes: environments the bot must not release into until a given instant, kept in the
-GitOps repository beside ``gitops-bot.yaml`` (like the holds), so a freeze is reviewed,
-versioned and visible in one place::
+GitOps repository beside ``gitops-bot.yaml`` (like the holds), so a freeze is reviewed and
+versioned. The bot writes one file per environment, ``gitops-bot.freezes/<env>.yaml``::
 
     # Environments gitops-bot does not release into ...
     production:
       until: 2026-12-28T00:00:00Z
       reason: end-of-year freeze
 
-The bot writes this canonical form (sorted, instants in UTC) so the same freezes always give
-the same bytes; an expired freeze is ignored (and shown as expired by ``plan``). Whether one is
-in force is decided by :func:`gitops_bot.release.windows.active_freeze`.
+One file per environment because two open freeze pull requests (two environments) must merge
+one after the other: had both edited one shared file, the second would conflict with the
+first. The single ``gitops-bot.freezes.yaml`` of earlier versions is still read (an
+environment's own file wins over it), and the bot takes an environment's entry out of it when
+it next freezes or unfreezes that environment.
+
+The bot writes this canonical form (instants in UTC) so the same freeze always gives the same
+bytes; an expired freeze is ignored (and shown as expired by ``plan``). Whether one is in force
+is decided by :func:`gitops_bot.release.windows.active_freeze`.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from gitops_bot.manifests import yamlguard
 from gitops_bot.release.holds import compose, null, scalar
 from gitops_bot.release.windows import Freeze, active_freeze
 
-FREEZES_FILE = "gitops-bot.freezes.yaml"
+FREEZES_FILE = "gitops-bot.freezes.yaml"  # every environment in one file: read, no longer written
+FREEZES_DIR = "gitops-bot.freezes"  # one file per environment: <env>.yaml
 HEADER = (
     "# Environments gitops-bot does not release into until the given instant: 'update' leaves\n"
     "# them alone, 'promote' and 'rollback' refuse unless --force --reason. Delete an entry (or run\n"
@@ -35,16 +42,59 @@ HEADER = (
 
 
 def path_for(config_root: Path) -> Path:
+    """The single file of earlier versions (all environments)."""
     return config_root / FREEZES_FILE
 
 
-def load(config_root: Path) -> tuple[Freeze, ...]:
-    path = path_for(config_root)
+def dir_for(config_root: Path) -> Path:
+    return config_root / FREEZES_DIR
+
+
+def env_path_for(config_root: Path, environment: str) -> Path:
+    """``environment``'s own freeze file (a name with '/' nests, as its branch does)."""
+    return dir_for(config_root) / f"{environment}.yaml"
+
+
+def any_present(config_root: Path) -> bool:
+    return path_for(config_root).exists() or dir_for(config_root).is_dir()
+
+
+def guard(repo_root: Path, config_root: Path) -> None:
+    """Exit 2 when a freeze file (or their folder) resolves outside the repository: every
+    path the bot reads or writes there stays inside it."""
+    files.inside(repo_root, path_for(config_root))
+    folder = dir_for(config_root)
+    files.inside(repo_root, folder)
+    if folder.is_dir():
+        for path in folder.rglob("*"):
+            files.inside(repo_root, path)
+
+
+def _read(path: Path) -> tuple[Freeze, ...]:
     try:
         text = yamlguard.read(path, ConfigError)
     except FileNotFoundError:
         return ()
     return parse(text, str(path))
+
+
+def load(config_root: Path) -> tuple[Freeze, ...]:
+    """Every environment's freeze: its own file's, else the single file's entry."""
+    own: dict[str, Freeze] = {}
+    folder = dir_for(config_root)
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*.yaml")):
+            environment = path.relative_to(folder).as_posix().removesuffix(".yaml")
+            for f in _read(path):
+                if f.environment != environment:
+                    raise ConfigError(
+                        str(path),
+                        1,
+                        f"holds the freeze of {f.environment!r}; it may hold only {environment!r}'s",
+                    )
+                own[environment] = f
+    legacy = tuple(f for f in _read(path_for(config_root)) if f.environment not in own)
+    return legacy + tuple(own[e] for e in sorted(own))
 
 
 def parse(text: str, filename: str) -> tuple[Freeze, ...]:
@@ -105,8 +155,27 @@ def with_freeze(freezes: tuple[Freeze, ...], environment: str, freeze: Freeze | 
 
 
 def write(config_root: Path, freezes: tuple[Freeze, ...]) -> bool:
-    """Write the freezes file (or delete it when empty); True when its bytes changed."""
+    """Write the single file of earlier versions (or delete it when empty); True when its bytes
+    changed. The bot itself writes one file per environment: :func:`set_freeze`."""
     return files.write_or_remove(path_for(config_root), render(freezes))
+
+
+def set_freeze(config_root: Path, environment: str, freeze: Freeze | None) -> bool:
+    """Set (or with None lift) ``environment``'s freeze: its own file written or deleted, and
+    its entry taken out of the single file of earlier versions; True when any bytes changed."""
+    path = env_path_for(config_root, environment)
+    if freeze is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    changed = files.write_or_remove(path, render((freeze,) if freeze is not None else ()))
+    if freeze is None:
+        for parent in path.parents:  # no empty folder left behind (git would not keep it anyway)
+            if parent == config_root or not parent.is_dir() or any(parent.iterdir()):
+                break
+            parent.rmdir()
+    legacy = _read(path_for(config_root))
+    if any(f.environment == environment for f in legacy):
+        changed = write(config_root, with_freeze(legacy, environment, None)) or changed
+    return changed
 
 
 def in_force(config_root: Path, environment: str, now: datetime) -> Freeze | None:

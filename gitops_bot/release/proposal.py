@@ -12,11 +12,13 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
+from gitops_bot.release.windows import Freeze
 from gitops_bot.render.diff import Rendered, section
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
@@ -63,6 +65,8 @@ class Release:
     holds: tuple[tuple[str, str | None], ...] = ()  # (image, reason) to hold; reason None: release
     holds_file: str | None = None  # the holds file, when this release changes it
     rendered: tuple[Rendered, ...] = ()  # the rendered diff of its edits (empty: not asked)
+    freeze: Freeze | None = None  # kind FREEZE: the freeze to set (None: lift it)
+    freeze_file: str | None = None  # the environment's freeze file, when this release changes it
 
     @property
     def release_id(self) -> str:
@@ -70,7 +74,9 @@ class Release:
         h = hashlib.sha256()
         for c in sorted(self.changes, key=lambda c: c.image):
             h.update(f"{c.image}={c.to_tag or ''}@{c.to_digest or ''}\n".encode())
-        if not self.changes:  # a hold-only release is named by its holds
+        if self.kind is ReleaseKind.FREEZE:  # named by the freeze it sets, or by lifting it
+            h.update(f"freeze {self.freeze.text() if self.freeze else None}\n".encode())
+        elif not self.changes:  # a hold-only release is named by its holds
             for image, reason in sorted(self.holds, key=lambda x: x[0]):
                 h.update(f"hold {image}={reason}\n".encode())
         return f"{self.environment}-{h.hexdigest()[:12]}"
@@ -87,6 +93,8 @@ class Release:
 
     @property
     def summary(self) -> str:
+        if self.kind is ReleaseKind.FREEZE:
+            return f"freeze until {_utc(self.freeze.until)}" if self.freeze else "lift freeze"
         if not self.changes:
             held = [i for i, r in self.holds if r is not None]
             freed = [i for i, r in self.holds if r is None]
@@ -105,7 +113,7 @@ class Release:
 
     def title(self) -> str:
         match self.kind:
-            case ReleaseKind.HOLD:
+            case ReleaseKind.HOLD | ReleaseKind.FREEZE:
                 return f"{self.environment}: {self.summary}"
             case ReleaseKind.UPDATE:
                 verb = "release"
@@ -149,6 +157,10 @@ class Release:
                 )
             case ReleaseKind.HOLD:
                 return f"Changes which images gitops-bot leaves alone in **{self.environment}**."
+            case ReleaseKind.FREEZE:
+                if self.freeze is None:
+                    return f"{self.environment} is no longer frozen."
+                return f"{self.freeze.text()}."
             case _ as unreachable:
                 assert_never(unreachable)
 
@@ -178,7 +190,10 @@ class Release:
             )
         intro = self._intro()
         why = [f"- `{c.image}`: {c.reason}" for c in self.changes if c.reason]
-        files = sorted({f for c in self.changes for f in c.files} | set(filter(None, [self.holds_file])))
+        files = sorted(
+            {f for c in self.changes for f in c.files}
+            | set(filter(None, [self.holds_file, self.freeze_file]))
+        )
         table = [*rows, ""] if self.changes else []
         why_part = ["**Why**", "", *why, *[f"- {r}" for r in reasons], ""] if why or reasons else []
         parts = [
@@ -296,3 +311,7 @@ def _source_link(meta: ImageMetadata | None) -> str:
 
 _SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/-]*)?")
 _REVISION = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
+def _utc(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
-from gitops_bot.commands.status import Status
 from gitops_bot.core.instants import parse_http_date
+from gitops_bot.engine.results import Status
 from gitops_bot.events.receiver import Answer
 
 SCHEMA = "gitops-bot/watch-status/v1"

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from gitops_bot.commands.promote import check_gate
 from gitops_bot.core.errors import GateClosed
 from gitops_bot.engine import ports
+from gitops_bot.engine.promotion import check_gate
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate, Live
 from gitops_bot.git.git import Workspace

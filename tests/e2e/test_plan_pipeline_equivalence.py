@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.commands import plan as plan_mod
+from gitops_bot.engine import plan as plan_mod
 from gitops_bot.engine.app import App, open_app
 from testkit.example import copy_example, seed_example
 from testkit.oci import Pusher

@@ -38,8 +38,8 @@ HEAVY = {
 # Our own modules that only delivering (``update``) needs: the JSON plan's rendered diffs make the
 # same edits in memory without them (the forge clients alone cost ~30 ms).
 DELIVERY = {
-    "gitops_bot.commands.auto",
-    "gitops_bot.commands.history",
+    "gitops_bot.engine.auto",
+    "gitops_bot.engine.history",
     "gitops_bot.commands.promote",
     "gitops_bot.commands.update",
     "gitops_bot.engine.batch",

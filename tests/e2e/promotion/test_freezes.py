@@ -1,5 +1,5 @@
 """Freezes end to end on the promotion example (dev by commit, staging and production by pull
-request): ``freeze`` and ``unfreeze`` land ``gitops-bot.freezes.yaml`` the way the environment
+request): ``freeze`` and ``unfreeze`` land the environment's freeze file the way the environment
 lands its releases, a second identical run changes nothing, a freeze refuses ``promote`` (exit
 4, one line saying until when and why) unless ``--force --reason`` (the reason reaches the
 pull request), and ``update`` leaves a frozen environment alone."""
@@ -27,7 +27,8 @@ def frozen_at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> Iterator[None]
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 UNTIL = "2026-12-28T00:00:00Z"
-FILE = "gitops-bot.freezes.yaml"
+FILE = "gitops-bot.freezes/staging.yaml"  # one file per environment
+DEV_FILE = "gitops-bot.freezes/dev.yaml"
 
 
 def test_a_freeze_refuses_promote_unless_forced_with_a_reason(
@@ -64,7 +65,7 @@ def test_a_freeze_refuses_promote_unless_forced_with_a_reason(
         lifted = run(capsys, world, "unfreeze", "staging")
         assert lifted["results"][0]["action"] == "pull_request"
         world.merge_only_pr()
-        assert FILE not in git(world.remote, "ls-tree", "--name-only", "main")
+        assert FILE not in git(world.remote, "ls-tree", "-r", "--name-only", "main")
         twice = run(capsys, world, "unfreeze", "staging")
         assert twice["results"][0]["action"] == "unchanged" and world.github.open_pulls() == []
 
@@ -81,7 +82,7 @@ def test_a_commit_environment_freezes_by_commit_and_update_leaves_it_alone(
     with frozen_at(monkeypatch, NOW):
         out = run(capsys, world, "freeze", "dev", "--until", "3d", "--reason", "migration")
         assert out["results"][0]["action"] == "commit"
-        assert "  until: 2026-11-26T12:00:00Z\n  reason: migration" in world.show(FILE)
+        assert "  until: 2026-11-26T12:00:00Z\n  reason: migration" in world.show(DEV_FILE)
         head = git(world.remote, "rev-parse", "main")
         world.push("app", "1.1.0")
         upd = run(capsys, world, "update", "--env", "dev")

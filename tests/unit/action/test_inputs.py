@@ -129,8 +129,8 @@ def test_a_dry_run_prints_its_diff_and_body_with_workflow_commands_paused(tmp_pa
 def test_a_status_step_that_could_not_ask_everything_still_writes_its_table(tmp_path: Path) -> None:
     """status exits 3 when a source could not answer; the step fails, and its summary still
     holds the table with that cell marked unknown, which is when a reader needs it most."""
-    from gitops_bot.commands.status import Row, Status, Unknown
     from gitops_bot.core.model import Deployed
+    from gitops_bot.engine.results import Row, Status, Unknown
     from gitops_bot.output.result import StatusRead
 
     current = Deployed("example/app", "127.0.0.1:5000/acme/app", "1.2.0", None)

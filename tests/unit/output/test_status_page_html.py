@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from gitops_bot.commands.status import Gate, Row, Status, Unknown
-from gitops_bot.commands.status_cells import HEADERS
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
+from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.gate.argocd import State
 from gitops_bot.output import status_html
+from gitops_bot.output.status_cells import HEADERS
 from gitops_bot.scm.forge import ChangeRequest
 
 DIGEST = "sha256:" + "a" * 64

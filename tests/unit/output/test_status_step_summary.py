@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
-from gitops_bot.commands import dashboard
-from gitops_bot.commands.status import Row, Status
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem
-from gitops_bot.output import github
+from gitops_bot.engine.results import Row, Status
+from gitops_bot.output import dashboard, github
 from gitops_bot.output.result import Result, StatusRead
 from gitops_bot.scm.forge import ChangeRequest
 

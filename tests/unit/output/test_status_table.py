@@ -11,8 +11,8 @@ import re
 import pytest
 
 from gitops_bot import output
-from gitops_bot.commands.status import SCHEMA, Gate, Row, Status, Unknown
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
+from gitops_bot.engine.results import SCHEMA, Gate, Row, Status, Unknown
 from gitops_bot.gate.argocd import State
 from gitops_bot.output.result import Format, Result, StatusRead
 from gitops_bot.output.status_text import HEADERS, status_text, use_color, width_for
@@ -221,8 +221,8 @@ def test_a_chart_row_reads_as_a_chart_and_says_the_cluster_does_not_apply() -> N
     """A chart's row: its name marked (chart), its version declared, the candidate version, the
     cluster cell not applicable (live images say nothing of a chart) even under a gate that
     reports images, and in JSON ``kind`` chart with the declared version."""
-    from gitops_bot.commands import status_cells
     from gitops_bot.core.model import ArtifactKind
+    from gitops_bot.output import status_cells
 
     plan = PlanItem(
         "dev",

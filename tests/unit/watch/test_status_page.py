@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from gitops_bot.commands.status import Status
 from gitops_bot.core.errors import ServiceUnavailable
+from gitops_bot.engine.results import Status
 from gitops_bot.output import status_html
 from gitops_bot.watch import Watcher
 from gitops_bot.watch.page import SCHEMA, Snapshot, StatusPage

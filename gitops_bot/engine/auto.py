@@ -15,15 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from gitops_bot.commands import promote, rollback
-from gitops_bot.commands.history import chart_specs, history
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import format_duration, outside_instant
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import OutcomeAction, Plan
-from gitops_bot.engine import delivery
+from gitops_bot.engine import delivery, rollback
+from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.app import App
+from gitops_bot.engine.history import chart_specs, deployed, history
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
@@ -88,7 +88,7 @@ def soak_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> soa
     auto = env.auto_promote
     assert auto is not None
     source = app.config.environment(auto.source or str(env.promote_from))
-    running, present = promote.deployed(app, source.name), promote.deployed(app, env.name)
+    running, present = deployed(app, source.name), deployed(app, env.name)
     if all(present.get(name) == d for name, d in running.items()):
         return None  # what a merged promotion leaves: nothing to soak for
     entry = latest(source.name)

@@ -2,38 +2,26 @@
 versions read once, the chart's policy choosing among them, holds, and the signatures of
 ``oci://`` chart versions where ``verify:`` asks. The decisions are
 :mod:`gitops_bot.release.planning`'s (``chart_item``); the concurrent reads go through the
-plan's own ``gather``."""
+registry fan-out (:mod:`gitops_bot.engine.fanout`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Collection, Sequence
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import Choice, EnvironmentMode, PlanAction, PlanItem, Verification
 from gitops_bot.engine.app import App
+from gitops_bot.engine.fanout import gather
 from gitops_bot.policy import Policy
 from gitops_bot.registry.chart_source import ChartSource
 from gitops_bot.registry.charts import OciChart, oci_tag
 from gitops_bot.release import planning
 from gitops_bot.trust.settings import VerifyConfig
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class Gather(Protocol):
-    """How the plan reads many things at once (``plan._gather``): access and protocol errors
-    per key, anything else ends the run."""
-
-    def __call__(
-        self, app: App, keys: Iterable[K], fetch: Callable[[K], V], *, what: str = ...
-    ) -> dict[K, V | GitOpsBotError]: ...
-
 
 def plan_charts(
-    app: App, envs: Sequence[EnvironmentConfig], only: Collection[str] | None, gather: Gather
+    app: App, envs: Sequence[EnvironmentConfig], only: Collection[str] | None
 ) -> dict[str, list[PlanItem]]:
     """Each environment's chart items: the versions of each (repository, chart) read once,
     concurrently, and the chart's policy choosing among them. A targeted cycle (``only``, a
@@ -71,7 +59,7 @@ def plan_charts(
                 choice = policies[t.chart.name].choose(listed, t.version)
             items.append(planning.chart_item(t, choice))
         out[env.name] = items
-    verdicts = _verify(app, [i for items in out.values() for i in items], gather)
+    verdicts = _verify(app, [i for items in out.values() for i in items])
     for env in envs:
         held = app.holds.get(env.name, {})
         for n, item in enumerate(out[env.name]):
@@ -83,7 +71,7 @@ def plan_charts(
     return out
 
 
-def _verify(app: App, items: Sequence[PlanItem], gather: Gather) -> dict[tuple[str, str], Verification]:
+def _verify(app: App, items: Sequence[PlanItem]) -> dict[tuple[str, str], Verification]:
     """Signature verdicts for the OCI chart versions the plan would write where the chart's
     ``verify:`` applies: each version's digest resolved from its tag, then checked as an
     image's digest is."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import assert_never
 
-from gitops_bot.commands.status import Row, Status, Unknown
 from gitops_bot.core.model import ArtifactKind, PlanAction, short_digest
+from gitops_bot.engine.results import Row, Status, Unknown
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 

@@ -1,8 +1,11 @@
-"""``gitops-bot history ENV``: read-only; the base's log of the environment's releases."""
+"""What an environment has run and runs: the base's log of its releases (``gitops-bot history``,
+rollbacks, the automatic decisions), the charts that make part of them, and what its files
+deploy now (promotions and rollbacks start from it). Read-only."""
 
 from __future__ import annotations
 
 from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.model import Deployed
 from gitops_bot.engine.app import App
 from gitops_bot.engine.session import Session
 from gitops_bot.manifests.charts import ChartSpec
@@ -22,3 +25,9 @@ def chart_specs(app: App, env: EnvironmentConfig) -> list[ChartSpec]:
     reader asks for the same, so plan's and update's automatic decisions agree)."""
     specs = app.chart_specs()
     return [specs[c.name] for c in app.config.charts if not env.charts or c.name in env.charts]
+
+
+def deployed(app: App, environment: str) -> dict[str, Deployed]:
+    """What the environment's files deploy, by image name."""
+    env = app.config.environment(environment)
+    return {t.image.name: t.deployed for t in app.targets(env) if t.deployed is not None}

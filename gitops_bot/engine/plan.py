@@ -1,0 +1,374 @@
+"""The plan: what each environment would get, asked of the registry at the fewest
+requests: one tag listing per repository, created times only for policies that order by them,
+one digest per chosen tag, signatures and metadata only for what would change; concurrently,
+a repository's digests asked as soon as its own tags are in (when its choice needs nothing else).
+The decisions themselves are :mod:`gitops_bot.release.planning`'s pure functions; the worker pool,
+progress and per-key errors are :mod:`gitops_bot.engine.fanout`'s. ``gitops-bot plan`` (the use
+case, :mod:`gitops_bot.commands.plan`), ``update``, ``status`` and ``watch`` all plan here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TypeVar
+
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.instants import format_duration
+from gitops_bot.core.log import get_logger
+from gitops_bot.core.model import (
+    Candidate,
+    Choice,
+    EnvironmentMode,
+    EnvironmentPlan,
+    ImageMetadata,
+    ImageRef,
+    Plan,
+    PlanAction,
+    PlanItem,
+    Verification,
+)
+from gitops_bot.engine import chart_plan
+from gitops_bot.engine.app import App
+from gitops_bot.engine.fanout import ask as _ask
+from gitops_bot.engine.fanout import gather as _gather
+from gitops_bot.engine.fanout import run as _run
+from gitops_bot.policy import Policy
+from gitops_bot.policy.age import AgeVerdict, old_enough
+from gitops_bot.release import freezes, planning, windows
+
+log = get_logger(__name__)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass
+class _Found:
+    """What the registry answered for a plan: tags listed, choices, digests, candidates."""
+
+    tags: dict[ImageRef, list[str] | GitOpsBotError]
+    choices: dict[tuple[str, str], Choice]
+    digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError]
+    candidates: dict[tuple[str, str], Candidate]
+    verdicts: dict[tuple[str, str], Verification] = field(default_factory=dict)
+    aged: dict[tuple[str, str], AgeVerdict | GitOpsBotError] = field(default_factory=dict)
+
+
+def plan(
+    app: App,
+    env_names: Sequence[str] | None = None,
+    *,
+    metadata: bool = False,
+    images: Collection[str] | None = None,
+) -> Plan:
+    """``images``: plan only these (a webhook's targeted cycle); None: every image.
+    ``metadata``: read created time and labels of what will change (for the PR body)."""
+    envs = app.environments(env_names)
+    app.prepare_verification(envs)
+    targets = {
+        env.name: [t for t in app.targets(env) if images is None or t.image.name in images] for env in envs
+    }
+    active = [
+        t
+        for ts in targets.values()
+        for t in ts
+        if t.deployed is not None and t.environment.mode is EnvironmentMode.REGISTRY
+    ]
+    policies = {img.name: Policy(img.policy) for img in app.config.images}
+    # 1. tags: one listing per repository, whatever number of environments use it. A target
+    # whose choice needs nothing but the tags (no created times, no min_age) is chosen and its
+    # digest resolved by the same task as soon as its repository's tags are in: digests are
+    # asked while other tag lists are still out, not after the slowest of them
+    listed = {t.image.repository for t in active if policies[t.image.name].needs_tags}
+    direct: dict[ImageRef, list[planning.Target]] = {}
+    for t in active:
+        if not policies[t.image.name].needs_created_time and t.min_age is None:
+            direct.setdefault(t.image.repository, []).append(t)
+    debug = log.is_enabled_for(logging.DEBUG)
+    early = _run(
+        app,
+        listed | direct.keys(),
+        lambda r: _choose_at_once(app, r, r in listed, direct.get(r, ()), policies, debug),
+        what="reading tags and digests",
+    )
+    tags = {r: e.tags for r in listed if (e := early[r]).tags is not None}
+    # 2. created times, only for policies that order by them; 3. choose the rest
+    created = _created(app, active, policies, tags)
+    choices = {key: c for e in early.values() for key, c in e.choices.items()}
+    for t in active:
+        listed_tags = tags.get(t.image.repository)
+        if t.key not in choices and not isinstance(listed_tags, GitOpsBotError):
+            choices[t.key] = policies[t.image.name].choose(
+                listed_tags or [],
+                t.deployed.tag if t.deployed else None,
+                created.get((t.image.name, str(t.image.repository))),
+            )
+    # 3b. min_age: hold back too-young candidates, ages read best first, only as far as needed
+    aged = _aged(app, active, policies, tags, created, choices)
+    for key, verdict in aged.items():
+        if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.tag != choices[key].tag:
+            span = format_duration(verdict.waiting.min_age) if verdict.waiting else ""
+            choices[key] = Choice(verdict.tag, f"newest candidate at least {span} old (min_age)")
+    # 4. one digest per chosen (repository, tag, platform); min_age's walk already read its own
+    resolved = {k: d for e in early.values() for k, d in e.digests.items()}
+    found = _candidates(app, [t for t in active if t.key not in aged], tags, choices, resolved)
+    for key, verdict in aged.items():
+        if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.digest:
+            found.candidates[key] = Candidate(verdict.tag, verdict.digest)
+    found.aged = aged
+    found.verdicts = _verify(app, active, found.candidates)
+    if metadata:  # 5. metadata for what will change, when the caller shows it
+        _add_metadata(app, active, found.candidates)
+    chart_items = chart_plan.plan_charts(app, envs, images)
+    return Plan(
+        tuple(
+            _with_charts(_environment_plan(app, env, targets[env.name], found), chart_items[env.name])
+            for env in envs
+        )
+    )
+
+
+def _with_charts(ep: EnvironmentPlan, items: Sequence[PlanItem]) -> EnvironmentPlan:
+    return replace(ep, items=ep.items + tuple(items)) if items else ep
+
+
+@dataclass(frozen=True)
+class _Early:
+    """One repository's answers asked at once: its tags (None when no policy lists them), the
+    choices of its targets that need nothing more, and their digests."""
+
+    tags: list[str] | GitOpsBotError | None
+    choices: dict[tuple[str, str], Choice]
+    digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError]
+
+
+def _choose_at_once(
+    app: App,
+    repository: ImageRef,
+    list_tags: bool,
+    targets: Sequence[planning.Target],
+    policies: Mapping[str, Policy],
+    debug: bool,
+) -> _Early:
+    """List ``repository``'s tags (when a policy reads them), choose for ``targets`` and resolve
+    each distinct chosen (tag, platform), one after the other in this task: the pool's other
+    workers are busy with other repositories, and the registry's per-host limit bounds them all."""
+    registry = app.registry(repository.registry)
+    tags: list[str] | GitOpsBotError | None = None
+    offered: list[str] = []  # a digest policy's choice reads no tags
+    if list_tags:
+        tags = _ask("listing tags", repository, lambda r: registry.list_tags(r.repository), debug)
+        if isinstance(tags, GitOpsBotError):
+            return _Early(tags, {}, {})
+        offered = tags
+    choices = {
+        t.key: policies[t.image.name].choose(offered, t.deployed.tag if t.deployed else None) for t in targets
+    }
+    wanted = dict.fromkeys(
+        (repository, c.tag, t.image.platform) for t in targets if (c := choices[t.key]).tag
+    )
+    digests = {k: _ask("resolving digests", k, lambda k: _resolve(app, k), debug) for k in wanted}
+    return _Early(tags, choices, digests)
+
+
+def _created(
+    app: App,
+    active: Sequence[planning.Target],
+    policies: Mapping[str, Policy],
+    tags: Mapping[ImageRef, list[str] | GitOpsBotError],
+) -> dict[tuple[str, str], dict[str, datetime]]:
+    """Created times of the candidate tags, for the policies that order by them."""
+    created: dict[tuple[str, str], dict[str, datetime]] = {}
+    wanted = {
+        (t.image, tag)
+        for t in active
+        if policies[t.image.name].needs_created_time
+        and not isinstance(tags.get(t.image.repository), GitOpsBotError)
+        for tag in policies[t.image.name].candidates(
+            _ok(tags[t.image.repository]), t.deployed.tag if t.deployed else None
+        )
+    }
+    if wanted:
+        for (img, tag), meta in _metadata(app, wanted).items():
+            if isinstance(meta, ImageMetadata) and meta.created:
+                created.setdefault((img.name, str(img.repository)), {})[tag] = meta.created
+    return created
+
+
+def _aged(
+    app: App,
+    active: Sequence[planning.Target],
+    policies: Mapping[str, Policy],
+    tags: Mapping[ImageRef, list[str] | GitOpsBotError],
+    created: Mapping[tuple[str, str], Mapping[str, datetime]],
+    choices: Mapping[tuple[str, str], Choice],
+) -> dict[tuple[str, str], AgeVerdict | GitOpsBotError]:
+    """For the targets with a ``min_age``: the best candidate old enough, and the one waiting.
+    Ages are read only here, only for these images, best first, stopping at the first image
+    old enough (or at the deployed one); the registry pool keeps them by config digest."""
+    now = app.clock()
+    walks = {}
+    for t in active:
+        choice, span = choices.get(t.key), t.min_age
+        if span is None or choice is None or choice.tag is None:
+            continue
+        policy, times = policies[t.image.name], created.get((t.image.name, str(t.image.repository)))
+        order = policy.newer_first(
+            _ok(tags.get(t.image.repository)), t.deployed.tag if t.deployed else None, choice.tag, times
+        )
+        walks[t.key] = (t, tuple(order), span)
+
+    def walk(key: tuple[str, str]) -> AgeVerdict:
+        t, order, span = walks[key]
+        reg, repo = app.registry(t.image.repository.registry), t.image.repository
+        return old_enough(
+            order,
+            lambda tag: reg.get_age(repo.repository, tag, t.image.platform),
+            span,
+            now,
+            t.deployed.digest if t.deployed else None,
+        )
+
+    return _gather(app, walks, walk, what="reading image ages")
+
+
+def _candidates(
+    app: App,
+    active: Sequence[planning.Target],
+    tags: dict[ImageRef, list[str] | GitOpsBotError],
+    choices: dict[tuple[str, str], Choice],
+    resolved: Mapping[tuple[ImageRef, str, str | None], str | GitOpsBotError],
+) -> _Found:
+    """Resolve one digest per chosen (repository, tag, platform) not ``resolved`` already: the
+    candidates."""
+    wanted_digests = {
+        (t.image.repository, c.tag, t.image.platform) for t in active if (c := choices.get(t.key)) and c.tag
+    }
+    digests = {
+        **resolved,
+        **_gather(
+            app,
+            wanted_digests - resolved.keys(),
+            lambda k: _resolve(app, k),
+            what="resolving digests",
+        ),
+    }
+    candidates: dict[tuple[str, str], Candidate] = {}
+    for t in active:
+        c = choices.get(t.key)
+        if c and c.tag:
+            d = digests.get((t.image.repository, c.tag, t.image.platform))
+            if isinstance(d, str):
+                candidates[t.key] = Candidate(c.tag, d)
+    return _Found(tags, choices, digests, candidates)
+
+
+def _resolve(app: App, key: tuple[ImageRef, str, str | None]) -> str:
+    """The digest of a (repository, tag, platform)."""
+    repository, tag, platform = key
+    return app.registry(repository.registry).resolve_digest(repository.repository, tag, platform)
+
+
+def _add_metadata(
+    app: App, active: Sequence[planning.Target], candidates: dict[tuple[str, str], Candidate]
+) -> None:
+    """Attach the created time and labels of each candidate that changes a digest."""
+    changing = {
+        (t.image, str(candidates[t.key].digest))
+        for t in active
+        if t.key in candidates and candidates[t.key].digest != (t.deployed.digest if t.deployed else None)
+    }
+    metas = _metadata(app, changing)
+    for key, cand in list(candidates.items()):
+        img_cfg = app.config.image(key[1])
+        found_meta = metas.get((img_cfg, str(cand.digest))) if img_cfg else None
+        if isinstance(found_meta, ImageMetadata):
+            candidates[key] = Candidate(cand.tag, cand.digest, found_meta)
+
+
+def _environment_plan(
+    app: App, env: EnvironmentConfig, targets: Sequence[planning.Target], found: _Found
+) -> EnvironmentPlan:
+    items: list[PlanItem] = []
+    held = app.holds.get(env.name, {})
+    for t in targets:
+        item = _item(t, found)
+        if t.key in found.verdicts and item.action is PlanAction.UPDATE:
+            item = planning.verified(item, found.verdicts[t.key])
+        if t.image.name in held and t.deployed is not None:
+            item = planning.held(item, held[t.image.name])
+        items.append(item)
+    now = app.clock()
+    deferred = windows.deferral(env.windows, now)
+    window = {**deferred.as_json(), "until_text": deferred.until_text()} if deferred else None
+    freezes.guard(app.root, app.config.root)
+    freeze = next((f for f in freezes.load(app.config.root) if f.environment == env.name), None)
+    frozen = (
+        {"until": freezes.utc_text(freeze.until), "reason": freeze.reason, "expired": not freeze.active(now)}
+        if freeze
+        else None
+    )
+    return EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from, window=window, freeze=frozen)
+
+
+def _item(t: planning.Target, found: _Found) -> PlanItem:
+    if t.deployed is None:
+        return planning.not_deployed(t)
+    if t.environment.mode is EnvironmentMode.PROMOTION:
+        return planning.promotion_only(t)
+    listed = found.tags.get(t.image.repository)
+    if isinstance(listed, GitOpsBotError):
+        return planning.skipped(t, str(listed))
+    choice = found.choices[t.key]
+    aged = found.aged.get(t.key)
+    if isinstance(aged, GitOpsBotError):
+        return planning.skipped(t, str(aged))
+    if aged is not None and aged.tag is None:
+        return planning.waiting(t, aged.waiting)
+    if choice.tag and t.key not in found.candidates:
+        err = found.digests.get((t.image.repository, choice.tag, t.image.platform))
+        return planning.skipped(t, str(err) if err else f"could not resolve {choice.tag}")
+    item = planning.decide(t, choice, found.candidates.get(t.key))
+    if aged is None or aged.waiting is None:
+        return item
+    # the reason carries it too: the PR body's "Why", the notification and the text plan say it
+    return replace(item, waiting=aged.waiting, reason=f"{item.reason}; newer {aged.waiting.describe()}")
+
+
+def _verify(
+    app: App, active: Sequence[planning.Target], releases: dict[tuple[str, str], Candidate]
+) -> dict[tuple[str, str], Verification]:
+    """Verdicts for the digests that would change what an environment runs."""
+    wanted = {}
+    for t in active:
+        rel = releases.get(t.key)
+        if rel is None or rel.digest is None or (t.deployed and rel.digest == t.deployed.digest):
+            continue
+        if app.config.verification(t.image.name, t.environment.name) is not None:
+            wanted[t.key] = (t.environment.name, t.image, rel.digest)
+    found = _gather(app, set(wanted.values()), lambda k: app.verify(k[0], k[1], k[1].repository, k[2]))
+    out = {}
+    for key, k in wanted.items():
+        v = found[k]
+        out[key] = v if isinstance(v, Verification) else Verification(False, f"cannot verify: {v}")
+    return out
+
+
+def _metadata(
+    app: App, keys: Iterable[tuple[planning.ImageSettings, str]]
+) -> dict[tuple[planning.ImageSettings, str], ImageMetadata | GitOpsBotError]:
+    """Config-blob metadata for (image, tag or digest) pairs, concurrently."""
+    return _gather(
+        app,
+        keys,
+        lambda it: app.registry(it[0].repository.registry).get_metadata(
+            it[0].repository.repository, it[1], it[0].platform
+        ),
+        what="reading image metadata",
+    )
+
+
+def _ok(value: list[str] | GitOpsBotError | None) -> list[str]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,189 @@
+"""The status: one row per environment and image (and Helm chart), for the people who run them
+(``gitops-bot status``, the dashboard issue, ``watch``'s status page).
+
+Each row puts side by side what git declares (the overlays at the base, read as ``plan`` reads
+them), what the cluster reports through the gate (Argo CD's live images and the Application's
+sync, health and operation), what the plan would do and why (the plan's own items, from
+:func:`gitops_bot.engine.plan.plan`: status decides nothing itself), and the bot's open pull
+request for that environment (the forge's open PRs, asked once). Read-only: no branch, push or
+pull request.
+
+One source failing never hides the others: the plan is asked per registry host, the gate per
+Application, the forge once, and a source that fails leaves its cells :class:`Unknown` with the
+one-line reason, while the rest is shown. The run's exit code is then the worst of those
+failures' (the fleet's rule, ``docs/reference/exit-codes.md``), so a script notices.
+
+A chart's row has its declared version (as a tag), the plan's chart item and the open pull
+request; the cluster's live images say nothing of a chart, so its cluster cell does not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, PlanItem, ReleaseKind
+from gitops_bot.engine import chart_plan
+from gitops_bot.engine.app import App
+from gitops_bot.engine.plan import plan
+from gitops_bot.engine.results import Gate, Row, Status, Unknown
+from gitops_bot.engine.session import Session
+from gitops_bot.gate import argocd
+from gitops_bot.release import promotion
+from gitops_bot.release.planning import ChartTarget, Target
+from gitops_bot.release.proposal import Release
+from gitops_bot.scm.forge import ChangeRequest
+
+_CHARTS = "charts"  # the key of the chart versions' ask when it fails as a whole
+
+
+def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
+    app = s.app
+    envs = app.environments(env_names)
+    targets = {env.name: app.targets(env) for env in envs}
+    items = _plan_items(app, [e.name for e in envs])
+    pulls = _open_pulls(s)
+    gates = _gates(app, envs, targets, s.environ)
+    rows = []
+    for env in envs:
+        for t in targets[env.name]:
+            rows.append(
+                Row(
+                    environment=env.name,
+                    image=t.image.name,
+                    file=t.file,
+                    declared=t.deployed,
+                    location=_location(app, t),
+                    plan=items.get(t.key) or _missing(items, t),
+                    pull_request=_pull_request(app, pulls, env.name, t.image.name),
+                    gate=gates.get(env.name),
+                )
+            )
+        rows += [_chart_row(app, t, items, pulls, gates.get(env.name)) for t in app.chart_targets(env)]
+    return Status(tuple(rows))
+
+
+def _chart_row(
+    app: App,
+    t: ChartTarget,
+    items: Mapping[object, PlanItem | Unknown],
+    pulls: dict[str, ChangeRequest] | Unknown,
+    gate: Gate | Unknown | None,
+) -> Row:
+    env, name = t.environment.name, t.chart.name
+    found = items.get((env, name)) or items.get(_CHARTS)
+    return Row(
+        environment=env,
+        image=name,
+        file=t.file,
+        declared=None if t.version is None else Deployed(name, t.chart.repository, t.version, None),
+        location=t.chart.repository,
+        plan=found or Unknown(f"the plan has no item for chart {name}", 1),
+        pull_request=_pull_request(app, pulls, env, name),
+        gate=gate,
+        kind=ArtifactKind.CHART,
+    )
+
+
+def _missing(items: Mapping[object, PlanItem | Unknown], t: Target) -> Unknown:
+    promoted = t.environment.mode is EnvironmentMode.PROMOTION
+    found = items.get(None if promoted else t.image.repository.registry)
+    return found if isinstance(found, Unknown) else Unknown(f"the plan has no item for {t.image.name}", 1)
+
+
+def _plan_items(app: App, env_names: list[str]) -> dict[object, PlanItem | Unknown]:
+    """The plan's items by (environment, image), asked one registry host at a time: a host that
+    stays unavailable leaves its images unknown (keyed by the host) and the others planned."""
+    by_host: dict[str, list[str]] = {}
+    for img in app.config.images:
+        by_host.setdefault(img.repository.registry, []).append(img.name)
+    envs = app.environments(env_names)
+    # environments that receive promotions ask no registry: planned apart, they never wait on one
+    promoted = [e.name for e in envs if e.mode is EnvironmentMode.PROMOTION]
+    registry = [e.name for e in envs if e.mode is not EnvironmentMode.PROMOTION]
+    asks: list[tuple[str | None, list[str], list[str] | None]] = [(None, promoted, None)] if promoted else []
+    asks += [(host, registry, names) for host, names in by_host.items()] if registry else []
+    out: dict[object, PlanItem | Unknown] = {}
+    for host, names_of_envs, images in asks:
+        try:
+            p = plan(app, names_of_envs, images=images)
+        except GitOpsBotError as exc:
+            out[host] = Unknown.of(exc)
+            continue
+        out.update({(i.environment, i.image): i for e in p.environments for i in e.items})
+    if registry and app.config.charts:
+        # the per-host asks are targeted (images named), which plan no charts: charts apart
+        try:
+            charts = chart_plan.plan_charts(app, app.environments(registry), None)
+        except GitOpsBotError as exc:
+            out[_CHARTS] = Unknown.of(exc)
+        else:
+            out.update({(i.environment, i.image): i for items in charts.values() for i in items})
+    return out
+
+
+def _open_pulls(s: Session) -> dict[str, ChangeRequest] | Unknown:
+    try:
+        return s.forge()[1]
+    except GitOpsBotError as exc:
+        return Unknown.of(exc)
+
+
+def _pull_request(
+    app: App, pulls: dict[str, ChangeRequest] | Unknown, environment: str, image: str
+) -> ChangeRequest | Unknown | None:
+    """The bot's open PR that would change ``image`` in ``environment``: its own branch when
+    PRs carry one image, else the environment's update, promotion, rollback or hold branch."""
+    if isinstance(pulls, Unknown):
+        return pulls
+    prefix = app.config.git.branch_prefix
+    branches = [Release(environment, (), group_image=image).branch(prefix)]
+    branches += [Release(environment, (), kind=k).branch(prefix) for k in ReleaseKind]
+    return next((pulls[b] for b in branches if b in pulls), None)
+
+
+def _location(app: App, t: Target) -> str:
+    img = app.config.image(t.image.name)
+    if img is None or t.deployed is None:
+        return t.image.repository.location
+    return promotion.location(img, t.deployed).location
+
+
+def _gates(
+    app: App,
+    envs: Sequence[EnvironmentConfig],
+    targets: Mapping[str, list[Target]],
+    environ: Mapping[str, str],
+) -> dict[str, Gate | Unknown]:
+    """Each gated environment's Application, read once; one client for all of them."""
+    gated = [e for e in envs if e.argocd_application]
+    if not gated:
+        return {}
+    try:
+        client = argocd.ArgoCD(app.config.argocd, environ)
+    except GitOpsBotError as exc:
+        return {e.name: Unknown.of(exc) for e in gated}
+    out: dict[str, Gate | Unknown] = {}
+    try:
+        for env in gated:
+            name = str(env.argocd_application)
+            try:
+                application = client.application(name)
+            except GitOpsBotError as exc:
+                out[env.name] = Unknown.of(exc)
+                continue
+            wanted = [
+                argocd.Wanted(t.image.name, _location(app, t), t.deployed.tag, t.deployed.digest)
+                for t in targets[env.name]
+                if t.deployed is not None
+            ]
+            out[env.name] = Gate(
+                name,
+                argocd.state(application),
+                tuple(argocd.live_images(application)),
+                tuple(argocd.check(application, name, wanted)),
+            )
+    finally:
+        client.close()
+    return out
