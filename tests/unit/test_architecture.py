@@ -100,6 +100,24 @@ def test_the_architecture_page_shows_the_layers_as_the_contract_has_them() -> No
     assert shown == _layer_names()
 
 
+# packages another engineer is restructuring right now writes their docstring (remove after the merge)
+DOCSTRING_PENDING = {"gitops_bot/engine"}  # moving
+
+
+def test_every_package_docstring_says_which_question_it_answers() -> None:
+    """A package's docstring is where a reader learns what it is for: an empty one, or one that
+    only repeats the package's name (one word), says nothing."""
+    empty = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        package = init.parent.relative_to(PACKAGE.parent).as_posix()
+        if package in DOCSTRING_PENDING:
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        if len(doc.split()) < 5:
+            empty.append(f"{package}: {doc!r}")
+    assert empty == []
+
+
 def test_every_expected_failure_lives_in_errors() -> None:
     """One module of error classes: every GitOpsBotError subclass is defined in errors.py."""
     import importlib
