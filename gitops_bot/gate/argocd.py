@@ -123,7 +123,7 @@ def state(app: Mapping[str, Any]) -> State:
 
 def read_live(app: Mapping[str, Any]) -> Live:
     """PURE: an Application's state with its instants (``status.health.lastTransitionTime``,
-    ``operationState.finishedAt``, ``reconciledAt``, ``history[].deployedAt``); an instant
+    ``operationState.finishedAt``, ``reconciledAt``, ``observedAt``, ``history[].deployedAt``); an instant
     Argo CD does not send, or sends unreadable, is None."""
     op = _field(app, "status", "operationState")
     history = _field(app, "status", "history")
@@ -136,6 +136,7 @@ def read_live(app: Mapping[str, Any]) -> Live:
         operation_message=_line(_field(op, "message")),
         operation_finished=_instant(_field(op, "finishedAt")),
         reconciled_at=_instant(_field(app, "status", "reconciledAt")),
+        observed_at=_instant(_field(app, "status", "observedAt")),
         history=tuple(
             Deployment(str(h.get("revision") or ",".join(_revisions(h))), _instant(h.get("deployedAt")))
             for h in (history if isinstance(history, list) else [])

@@ -82,7 +82,8 @@ class Live:
     ``status.health.lastTransitionTime``): a Degraded blip that recovered moves it to the
     recovery. ``operation_finished`` is when the last sync operation ended; ``reconciled_at``
     when the gate last compared the live state with git, i.e. how fresh the health it reports
-    is. Any of them is None when the gate does not say."""
+    is; ``observed_at`` when it last updated that state without asking git (Argo CD's older
+    ``status.observedAt``). Any of them is None when the gate does not say."""
 
     sync: str
     health: str
@@ -93,6 +94,17 @@ class Live:
     operation_finished: datetime | None
     reconciled_at: datetime | None
     history: tuple[Deployment, ...]  # oldest first, as the gate keeps it
+    observed_at: datetime | None = None
+
+    @property
+    def health_read_at(self) -> datetime | None:
+        """The latest instant the gate is known to have assessed the whole application's
+        health: when it last reconciled or observed it. When the health last changed does not
+        say how long it stayed so (and always precedes a soak's end: a change restarts the
+        soak), and a sync can finish without the health being assessed again. None: the gate
+        gives no such instant."""
+        known = [t for t in (self.reconciled_at, self.observed_at) if t is not None]
+        return max(known) if known else None
 
     @property
     def deployed_at(self) -> datetime | None:

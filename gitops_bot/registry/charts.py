@@ -65,6 +65,19 @@ def oci_versions(tags: Iterable[str]) -> list[str]:
     return out
 
 
+def plausible_versions(chart: str, versions: Iterable[str]) -> list[str]:
+    """The versions worth ranking: one that is not a version (a control or line-separator
+    character, whitespace, or far too long) fails only itself, so the chart's other versions
+    and every other artifact of the run are still considered."""
+    out = []
+    for version in versions:
+        if len(version) <= 128 and version.isprintable() and not any(c.isspace() for c in version):
+            out.append(version)
+        else:
+            log.warning("implausible chart version ignored", chart=chart[:100], value=ascii(version[:64]))
+    return out
+
+
 def oci_tag(version: str) -> str:
     """The OCI tag ``helm push`` gives a chart version."""
     return version.replace("+", "_")
@@ -167,7 +180,7 @@ class ChartIndexes:
         read = once(self._cycle, self._lock, key, lambda: self._read(url, key, limit, config, authorization))
         if chart not in read.versions:
             raise RegistryAccessError(f"chart repository {repository} has no chart {chart!r}", status=404)
-        return list(read.versions[chart])
+        return plausible_versions(chart, read.versions[chart])
 
     def _transport(self, config: RegistryConfig) -> httpx.BaseTransport:
         if self._given is not None:

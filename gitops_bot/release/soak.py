@@ -14,8 +14,9 @@ It is the latest of:
   was running during the blip or not.
 
 Now it must also be green (the promotion gate's checks: last sync Succeeded, Synced, Healthy,
-running the promoted digests), and the gate must have reconciled since the soak ended
-(``status.reconciledAt``), so "Healthy" is a reading taken after the soak, not before.
+running the promoted digests), and the gate must have read the health since the soak ended
+(``status.reconciledAt``, else ``status.observedAt``; without either it waits and says so), so
+"Healthy" is a reading taken after the soak, not before.
 What neither git nor the gate records (a blip shorter than Argo CD's own health checks, or one
 overwritten by a later transition to Progressing) cannot be seen; a later transition still
 restarts the clock, so the rule errs on waiting.
@@ -138,15 +139,30 @@ def decide(
                 f"(Healthy and Synced since {utc(since)}); waits until {utc(until)}",
             ),
         )
-    if live.reconciled_at is not None and live.reconciled_at < until:
+    read_at = live.health_read_at
+    if read_at is None:
+        # Without an instant of its own reading, "Healthy" may date from before the soak ended
+        # (or from before a blip inside it): promoting on it would be promoting blind.
         return Soak(
             source,
             target,
             after,
             since,
             (
-                f"Argo CD last reconciled {source} at {utc(live.reconciled_at)}, before the soak "
-                f"ended at {utc(until)}; waits for a newer reading",
+                f"Argo CD gives no instant for its reading of {source} (no status.reconciledAt "
+                f"or status.observedAt); waiting for a reading of its health after the soak "
+                f"ended at {utc(until)}",
+            ),
+        )
+    if read_at < until:
+        return Soak(
+            source,
+            target,
+            after,
+            since,
+            (
+                f"Argo CD last read {source}'s health at {utc(read_at)}, before the soak ended at "
+                f"{utc(until)}; waits for a newer reading",
             ),
         )
     return Soak(source, target, after, since, ())

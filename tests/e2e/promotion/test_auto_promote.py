@@ -147,6 +147,7 @@ def test_a_hold_in_production_stops_the_automatic_promotion_as_it_stops_a_manual
         running(world, "staging"),
         health_since=rfc3339(t0),
         finished=rfc3339(t0),
+        reconciled=rfc3339(t0 + timedelta(hours=2)),
     )
     at(monkeypatch, t0 + timedelta(hours=2))
     out = run(capsys, world, "update", "--env", "production")
@@ -154,6 +155,37 @@ def test_a_hold_in_production_stops_the_automatic_promotion_as_it_stops_a_manual
     assert held.startswith("auto-promote staging -> production: soaked, promoting, but refused: ")
     assert "production holds example/app (load test running)" in held
     assert world.github.open_pulls() == [] and world.github.unexpected == []
+
+
+def test_without_reconciled_at_it_waits_for_a_reading_after_the_soak_then_promotes_on_one(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
+    promoted_to_staging(capsys, world)
+    world.merge_only_pr()
+    t0 = start()
+    # Healthy since t0, the soak over at t0 + 1h, but no status.reconciledAt: "Healthy" may be
+    # a reading from before the soak ended, so a day later it still waits, and says so.
+    app = application(
+        "app-staging", running(world, "staging"), health_since=rfc3339(t0), finished=rfc3339(t0)
+    )
+    assert "reconciledAt" not in app["status"]
+    world.argocd.apps["app-staging"] = app
+    at(monkeypatch, t0 + timedelta(days=1))
+    (waits,) = _production_warnings(run(capsys, world, "update", "--env", "production"))
+    assert waits == (
+        "auto-promote staging -> production: Argo CD gives no instant for its reading of staging "
+        "(no status.reconciledAt or status.observedAt); waiting for a reading of its health after "
+        f"the soak ended at {rfc3339(t0 + timedelta(hours=1))}"
+    )
+    assert world.github.open_pulls() == []
+
+    # Argo CD's status.observedAt, taken after the soak ended, is such a reading.
+    app["status"]["observedAt"] = rfc3339(t0 + timedelta(hours=2))
+    out = run(capsys, world, "update", "--env", "production")
+    (res,) = [r for r in out["results"] if r["environment"] == "production"]
+    assert res["action"] == "pull_request" and res["decision"]["ready"] is True, res["warnings"]
+    assert len(world.github.open_pulls()) == 1 and world.github.unexpected == []
 
 
 def test_argo_cd_unavailable_decides_nothing_and_the_run_still_succeeds(
@@ -184,11 +216,15 @@ def test_outside_a_window_the_automatic_promotion_opens_without_auto_merge_then_
     promoted_to_staging(capsys, world)
     world.merge_only_pr()
     t0 = start()
-    world.argocd.apps["app-staging"] = application(
-        "app-staging", running(world, "staging"), health_since=rfc3339(t0), finished=rfc3339(t0)
-    )
     saturday = t0 + timedelta(days=(5 - t0.weekday()) % 7 or 7)
     monday = saturday + timedelta(days=2)
+    world.argocd.apps["app-staging"] = application(
+        "app-staging",
+        running(world, "staging"),
+        health_since=rfc3339(t0),
+        finished=rfc3339(t0),
+        reconciled=rfc3339(saturday),
+    )
 
     def auto_merge_requests() -> int:
         return sum(1 for p in world.github.paths("POST") if p.endswith("/graphql"))

@@ -42,6 +42,7 @@ def test_watch_restarted_mid_soak_keeps_the_soak_start_from_git_and_argo_cd(
         health_since=deployed,
         finished=deployed,
         deployed=(deployed,),
+        reconciled=rfc3339(landed + timedelta(minutes=30)),  # now: after the shorter soak below
     )
     since, until = rfc3339(landed), rfc3339(landed + timedelta(hours=1))
 

@@ -267,3 +267,11 @@ def test_a_repeated_chart_key_served_by_a_repository_is_one_protocol_error() -> 
         _indexes().versions(served.url, "app")
     assert "'app' is named more than once under entries" in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_version_that_is_not_a_version_is_ignored_and_the_others_still_count() -> None:
+    bad = PODINFO.replace(b"  podinfo:\n", b'  podinfo:\n  - name: podinfo\n    version: "zzzz\\u2028x"\n', 1)
+    with ChartRepo(index=bad) as served:
+        listed = _indexes().versions(served.url, "podinfo")
+    assert "zzzz\u2028x" not in listed
+    assert listed[0] == "1.2.1"

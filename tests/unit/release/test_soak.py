@@ -21,7 +21,7 @@ GREEN = Live(
     operation="Succeeded",
     operation_message="",
     operation_finished=T0 + timedelta(minutes=1),
-    reconciled_at=None,
+    reconciled_at=T0 + timedelta(hours=6),  # a reading after every instant these tests decide at
     history=(Deployment("a" * 40, T0 - timedelta(days=1)), Deployment("b" * 40, T0 + timedelta(minutes=1))),
 )
 
@@ -71,6 +71,23 @@ def test_a_reading_older_than_the_soak_end_is_not_proof_it_stayed_healthy() -> N
     assert "waits for a newer reading" in decide(stale, T0 + timedelta(hours=2)).held[0]
     fresh = replace(GREEN, reconciled_at=T0 + timedelta(minutes=63))
     assert decide(fresh, T0 + timedelta(hours=2)).ready
+
+
+def test_without_reconciled_at_it_waits_for_another_reading_after_the_soak_and_says_so() -> None:
+    unread = replace(GREEN, reconciled_at=None)
+    (held,) = decide(unread, T0 + timedelta(hours=2)).held
+    assert held == (
+        "Argo CD gives no instant for its reading of staging (no status.reconciledAt or "
+        "status.observedAt); waiting for a reading of its health after the soak ended at "
+        "2026-11-23T10:02:00Z"
+    )
+    # The last sync's end and the last health transition predate the soak's end: no proof.
+    assert not decide(
+        replace(unread, operation_finished=T0 + timedelta(minutes=70)), T0 + timedelta(hours=2)
+    ).ready
+    stale = replace(unread, observed_at=T0 + timedelta(minutes=61))
+    assert "waits for a newer reading" in decide(stale, T0 + timedelta(hours=2)).held[0]
+    assert decide(replace(unread, observed_at=T0 + timedelta(minutes=63)), T0 + timedelta(hours=2)).ready
 
 
 def test_the_pr_note_and_json_name_the_rule_and_its_instants_not_the_run() -> None:
