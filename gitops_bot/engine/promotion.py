@@ -124,12 +124,12 @@ def _gate(app: App, application: str, wanted: list[argocd.Wanted], environ: Mapp
 def check_gate(gate: Gate, application: str, wanted: list[argocd.Wanted]) -> None:
     """Refuse unless ``application`` is Synced and Healthy at ``wanted``; closes ``gate``."""
     try:
-        problems = argocd.check(gate.application(application), application, wanted)
+        verdict = gate.verdict(application, wanted)
     finally:
         gate.close()
-    if problems:
+    if not verdict.open:
         raise GateClosed(
-            "refused by the Argo CD gate: " + "; ".join(problems),
+            "refused by the Argo CD gate: " + verdict.reason,
             hint="wait for the source to be Synced and Healthy, or pass --skip-gate",
         )
 

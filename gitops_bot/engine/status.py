@@ -168,22 +168,17 @@ def _gates(
     try:
         for env in gated:
             name = str(env.argocd_application)
-            try:
-                application = client.application(name)
-            except GitOpsBotError as exc:
-                out[env.name] = Unknown.of(exc)
-                continue
             wanted = [
                 argocd.Wanted(t.image.name, _location(app, t), t.deployed.tag, t.deployed.digest)
                 for t in targets[env.name]
                 if t.deployed is not None
             ]
-            out[env.name] = Gate(
-                name,
-                argocd.state(application),
-                tuple(argocd.live_images(application)),
-                tuple(argocd.check(application, name, wanted)),
-            )
+            try:
+                verdict = client.verdict(name, wanted)
+            except GitOpsBotError as exc:
+                out[env.name] = Unknown.of(exc)
+                continue
+            out[env.name] = Gate(name, verdict.evidence.state, verdict.evidence.images, verdict.reasons)
     finally:
         client.close()
     return out

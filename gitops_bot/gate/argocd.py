@@ -29,7 +29,9 @@ from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
 from gitops_bot.core.settings import URL, matches, setting
-from gitops_bot.gate.port import Deployment, Live
+from gitops_bot.gate.port import Deployment, Evidence, Live, Verdict
+from gitops_bot.gate.port import State as State
+from gitops_bot.gate.port import Wanted as Wanted
 
 if TYPE_CHECKING:
     import httpx
@@ -57,16 +59,6 @@ class ArgoCDConfig:
     )
 
 
-@dataclass(frozen=True)
-class Wanted:
-    """An image the promotion carries: where it is pulled from, its tag and digest."""
-
-    image: str
-    repository: str
-    tag: str | None
-    digest: str | None
-
-
 def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[str]:
     """PURE: the reasons the gate is closed (empty: open)."""
     problems = _operation(app, name)
@@ -92,19 +84,32 @@ def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[s
     return problems
 
 
+RULE = (
+    "the last sync operation Succeeded at the synced revision, the application is Synced and "
+    "Healthy, and it runs every wanted image (the digest pinned, else the tag)"
+)
+
+
+def judge(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> Verdict:
+    """PURE: the gate's verdict on an Application as Argo CD answers it: :func:`check`'s
+    reasons, the state and images they were read from, and since when (the later of the
+    health's last transition and the last operation's end)."""
+    reasons = tuple(check(app, name, wanted))
+    live = read_live(app)
+    instants = [t for t in (live.health_since, live.operation_finished) if t is not None]
+    return Verdict(
+        open=not reasons,
+        rule=RULE,
+        reasons=reasons,
+        evidence=Evidence(state(app), tuple(live_images(app))),
+        since=max(instants) if instants else None,
+    )
+
+
 def live_images(app: Mapping[str, Any]) -> list[WrittenRef]:
     """PURE: the images Argo CD reports running (``status.summary.images``), as written."""
     images = _field(app, "status", "summary", "images")
     return [WrittenRef.split(i) for i in images if isinstance(i, str)] if isinstance(images, list) else []
-
-
-@dataclass(frozen=True)
-class State:
-    """What Argo CD reports of an Application: sync, health and its last operation's phase."""
-
-    sync: str
-    health: str
-    operation: str
 
 
 def state(app: Mapping[str, Any]) -> State:
@@ -250,6 +255,9 @@ class ArgoCD:
             raise ServiceUnavailable(
                 f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
             ) from None
+
+    def verdict(self, name: str, wanted: Sequence[Wanted]) -> Verdict:
+        return judge(self.application(name), name, wanted)
 
     def live(self, name: str) -> Live:
         return read_live(self.application(name))

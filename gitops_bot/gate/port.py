@@ -2,17 +2,68 @@
 one adapter that answers it (:mod:`gitops_bot.gate.argocd`), as the forge port sits in
 ``scm/forge.py``.
 
-Promotion asks whether the source runs what it promotes (:meth:`Gate.application`, judged by
-:func:`gitops_bot.gate.argocd.check`); soak and automatic rollback also need *since when* the
-application is in its state, which only the gate's own record can say honestly after a
-restart (the bot sees the gate only when it runs): :meth:`Gate.live`.
+Promotion asks whether the source runs what it promotes, and the gate answers with its
+:class:`Verdict` (:meth:`Gate.verdict`: open or closed, by which rule, why, on what evidence,
+since when), so what decides stays inside the adapter and a second kind of gate is one module.
+Soak and automatic rollback also need *since when* the application is in its state, which only
+the gate's own record can say honestly after a restart (the bot sees the gate only when it
+runs): :meth:`Gate.live`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
+
+from gitops_bot.core.model import WrittenRef
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """An image the promotion carries: where it is pulled from, its tag and digest."""
+
+    image: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+
+@dataclass(frozen=True)
+class State:
+    """What the gate reports of an application: sync, health and its last operation's phase."""
+
+    sync: str
+    health: str
+    operation: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a verdict was reached on: the application's state and the images it runs."""
+
+    state: State
+    images: tuple[WrittenRef, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A gate's decision on one application and the images wanted there.
+
+    ``rule`` says what must hold for the gate to open; ``reasons`` what does not (empty when
+    open); ``since`` when the application reached the state judged, as the gate records it
+    (None when it does not say)."""
+
+    open: bool
+    rule: str
+    reasons: tuple[str, ...]
+    evidence: Evidence
+    since: datetime | None
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -66,9 +117,9 @@ class Live:
 
 @runtime_checkable
 class Gate(Protocol):
-    """A deployment gate (``argocd.ArgoCD``): an application's live state."""
+    """A deployment gate (``argocd.ArgoCD``): its verdict on an application, and its live state."""
 
-    def application(self, name: str) -> dict[str, Any]: ...
+    def verdict(self, name: str, wanted: Sequence[Wanted]) -> Verdict: ...
 
     def live(self, name: str) -> Live: ...
 

@@ -17,6 +17,9 @@ same everywhere.
 * :mod:`.retry` THE retry policy of every outbound call (429/5xx/connect errors, Retry-After
   bounded, within a deadline).
 * :mod:`.auth` ``OriginAuth``: a credential attached only to the origin it was configured for.
+* :mod:`.internals` the one place reaching inside httpx and httpcore where they offer no
+  public hook (closing a connection left with bytes beyond its reply; the backend under httpx's
+  pool), each use pinned by ``tests/unit/net/test_library_internals.py``.
 
 This package imports nothing of gitops_bot above ``errors``, ``instants`` and ``log``.
 """

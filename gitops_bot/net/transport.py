@@ -12,21 +12,22 @@ backend of :mod:`.deadline` under every connection. Give it to an ``httpx.Client
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpcore
 import httpx
-from httpx._transports.default import map_httpcore_exceptions
 
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import direct as _direct
+from gitops_bot.net import internals
 from gitops_bot.net.limits import TooLarge, read_capped
 from gitops_bot.net.proxy import proxy_for
 from gitops_bot.net.tls import ssl_context as _ssl_context
@@ -35,32 +36,7 @@ DEFAULT_LIMIT = 8 << 20
 USER_AGENT = "gitops-bot"
 
 
-def _no_bytes_beyond_the_reply() -> None:
-    """httpcore keeps an HTTP/1.1 connection for the next request even when the server sent
-    more than its reply (a second reply in the same write, a body after a 204 or a HEAD's
-    answer): h11 holds those bytes and would read them as the *next* request's answer. A
-    connection with unread bytes after a complete reply is closed instead (once per process;
-    every httpx user here benefits)."""
-    from httpcore._sync import http11
-
-    cls: Any = http11.HTTP11Connection
-    original = cls._response_closed
-    if getattr(original, "_gitops_bot", False):
-        return
-
-    def _response_closed(self: Any) -> None:
-        state = getattr(self, "_h11_state", None)
-        if state is not None and state.trailing_data[0]:
-            with self._state_lock:
-                self.close()
-            return
-        original(self)
-
-    _response_closed._gitops_bot = True  # type: ignore[attr-defined]
-    cls._response_closed = _response_closed
-
-
-_no_bytes_beyond_the_reply()
+internals.close_on_trailing_bytes()
 
 
 SHARD = 4  # connections per httpcore pool (see Transport._route)
@@ -130,10 +106,7 @@ class Transport(httpx.BaseTransport):
                         limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
                         trust_env=False,
                     )
-                    pool = getattr(shard, "_pool", None)
-                    if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover
-                        raise RuntimeError("httpx changed: no network backend to enforce deadlines on")
-                    pool._network_backend = self.backend
+                    internals.pool_with_backend(shard, self.backend)
                     shards.append(shard)
                 found = tuple(shards)
                 self._routes[(proxy, tls)] = found
@@ -212,7 +185,7 @@ class Transport(httpx.BaseTransport):
                 if origin is _UNKNOWN:
                     origin = self._direct_origin(scheme + "//" + netloc, url, request.url.origin)
                 if origin is None:
-                    response = self._shard(url, https)._pool.handle_request(request)
+                    response = internals.pool_of(self._shard(url, https)).handle_request(request)
                     chunks = _read(response, limit)
                 else:
                     connection = origin.take(timeout)
@@ -222,8 +195,8 @@ class Transport(httpx.BaseTransport):
                     finally:
                         origin.give(connection)
             except Exception:
-                # httpcore's exceptions as httpx's (the mapping entered only when one is raised)
-                with map_httpcore_exceptions():
+                # httpcore's exceptions as httpx's (the mapping looked up only when one is raised)
+                with as_httpx_errors():
                     raise
         reason = response.extensions.get("reason_phrase", b"")
         return Reply(
@@ -260,6 +233,40 @@ class Transport(httpx.BaseTransport):
 
 
 _UNKNOWN: Any = object()  # an origin Transport.exchange has not met yet
+
+# httpcore's exceptions and the httpx ones httpx.HTTPTransport raises for them (both public)
+HTTPX_ERRORS: dict[type[Exception], type[httpx.HTTPError]] = {
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.ProtocolError: httpx.ProtocolError,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+}
+
+
+@contextlib.contextmanager
+def as_httpx_errors() -> Iterator[None]:
+    """An httpcore exception raised inside leaves as the most specific httpx one, with its
+    message, as from an ``httpx.Client`` (callers catch httpx's classes only)."""
+    try:
+        yield
+    except Exception as exc:
+        mapped: type[httpx.HTTPError] | None = None
+        for source, target in HTTPX_ERRORS.items():
+            if isinstance(exc, source) and (mapped is None or issubclass(target, mapped)):
+                mapped = target
+        if mapped is None:
+            raise
+        raise mapped(str(exc)) from exc
 
 
 def _read(response: httpcore.Response, limit: int) -> list[bytes]:

@@ -28,7 +28,6 @@ class AgeVerdict:
     tag: str | None
     digest: str | None
     waiting: Waiting | None
-    looked_at: int
 
 
 def old_enough(
@@ -43,15 +42,13 @@ def old_enough(
     (safe default: its age cannot be shown). Reaching the deployed image stops the walk:
     nothing below it is newer."""
     waiting: Waiting | None = None
-    looked = 0
     for tag in order[:MAX_LOOKUPS]:
         age = age_of(tag)
-        looked += 1
         if deployed_digest is not None and age.digest == deployed_digest:
-            return AgeVerdict(None, None, waiting, looked)
+            return AgeVerdict(None, None, waiting)
         until = later(age.created, min_age) if age.created is not None else None
         if until is not None and until <= now:
-            return AgeVerdict(tag, age.digest, waiting, looked)
+            return AgeVerdict(tag, age.digest, waiting)
         if waiting is None:
             waiting = Waiting(tag, age.digest, until, min_age)
-    return AgeVerdict(None, None, waiting, looked)
+    return AgeVerdict(None, None, waiting)

@@ -76,12 +76,6 @@ def parse_challenges(headers: list[str]) -> list[Challenge]:
     return found
 
 
-def parse_challenge(header: str) -> Challenge | None:
-    """The challenge to answer: Bearer when offered (it carries the scope), else the first."""
-    challenges = parse_challenges([header])
-    return _preferred(challenges)
-
-
 def _preferred(challenges: list[Challenge]) -> Challenge | None:
     for c in challenges:
         if c.scheme == "bearer" and "realm" in c.params:

@@ -169,18 +169,7 @@ class RegistryClient(Requests):
             media_type, body, _ = self._get_manifest(repository, child, deadline)
         manifest = answers.json_object(body, self.host, repository)
         annotations = {**annotations, **_annotations(manifest)}
-        config = manifest.get("config")
-        config_digest = config.get("digest") if isinstance(config, dict) else None
-        if not isinstance(config_digest, str) or not is_digest(config_digest):
-            raise RegistryProtocolError(
-                f"{self.host}/{repository}:{reference}: manifest has no config digest"
-            )
-        response = self._request(
-            "GET", self.url(repository, "blobs", config_digest), repository, deadline, BLOB_LIMIT
-        )
-        if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
-            raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
-        image = answers.json_object(response.body, self.host, repository)
+        image = self._config(repository, self._config_digest(manifest, repository, reference), deadline)
         settings = image.get("config")
         labels = (settings.get("Labels") if isinstance(settings, dict) else None) or {}
         created = image.get("created")
@@ -211,24 +200,38 @@ class RegistryClient(Requests):
             source = AgeSource.ANNOTATION if top is not None else AgeSource.NONE
         if said:
             return ImageAge(digest, top, source)
-        config = doc.get("config")
+        created = self.config_created(repository, self._config_digest(doc, repository, reference), deadline)
+        return ImageAge(digest, created, AgeSource.CONFIG if created else AgeSource.NONE)
+
+    def config_created(self, repository: str, config_digest: str, deadline: float) -> datetime | None:
+        """The ``created`` of an image config blob (digest-checked)."""
+        created = self._config(repository, config_digest, deadline).get("created")
+        return outside_instant(created, f"{self.host}/{repository} image config created")
+
+    def _config_digest(self, manifest: dict[str, Any], repository: str, reference: str) -> str:
+        """The digest of an image manifest's config blob (registry input: checked to be one)."""
+        config = manifest.get("config")
         config_digest = config.get("digest") if isinstance(config, dict) else None
         if not isinstance(config_digest, str) or not is_digest(config_digest):
             raise RegistryProtocolError(
                 f"{self.host}/{repository}:{reference}: manifest has no config digest"
             )
-        created = self.config_created(repository, config_digest, deadline)
-        return ImageAge(digest, created, AgeSource.CONFIG if created else AgeSource.NONE)
+        return config_digest
 
-    def config_created(self, repository: str, config_digest: str, deadline: float) -> datetime | None:
-        """The ``created`` of an image config blob (digest-checked)."""
+    def _config(self, repository: str, config_digest: str, deadline: float) -> dict[str, Any]:
+        """An image config blob, fetched and checked in this one place (size cap, digest, JSON)."""
+        body = self._checked_blob(repository, config_digest, deadline, BLOB_LIMIT, "config blob")
+        return answers.json_object(body, self.host, repository)
+
+    def _checked_blob(
+        self, repository: str, digest: str, deadline: float, max_bytes: int, what: str
+    ) -> bytes:
         response = self._request(
-            "GET", self.url(repository, "blobs", config_digest), repository, deadline, BLOB_LIMIT
+            "GET", self.url(repository, "blobs", digest), repository, deadline, max_bytes
         )
-        if "sha256:" + hashlib.sha256(response.body).hexdigest() != config_digest:
-            raise RegistryProtocolError(f"{self.host}/{repository}: config blob does not match its digest")
-        created = answers.json_object(response.body, self.host, repository).get("created")
-        return outside_instant(created, f"{self.host}/{repository} image config created")
+        if "sha256:" + hashlib.sha256(response.body).hexdigest() != digest:
+            raise RegistryProtocolError(f"{self.host}/{repository}: {what} does not match its digest")
+        return response.body
 
     # -- signatures (gitops_bot.trust reads them through these) ----------------------
 
@@ -243,15 +246,9 @@ class RegistryClient(Requests):
 
     def blob(self, repository: str, digest: str, max_bytes: int) -> bytes:
         """A blob by digest, at most ``max_bytes`` and checked against its digest."""
-        response = self._request(
-            "GET", self.url(repository, "blobs", digest), repository, self.deadline(), max_bytes
+        return self._checked_blob(
+            repository, digest, self.deadline(), max_bytes, f"blob {short_digest(digest)}"
         )
-        body = response.body
-        if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
-            raise RegistryProtocolError(
-                f"{self.host}/{repository}: blob {short_digest(digest)} does not match its digest"
-            )
-        return body
 
     def referrers(self, repository: str, digest: str) -> list[dict[str, Any]] | None:
         """The OCI 1.1 referrers API's descriptors for ``digest``; None when the registry does

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -210,10 +210,6 @@ def read(
             replace(_entry(ws, commit, after, changed), charts=charts_after, changed_charts=changed_charts)
         )
     return out
-
-
-def _differ(after: Mapping[str, object], before: Mapping[str, object]) -> tuple[str, ...]:
-    return tuple(sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k)))
 
 
 def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...]) -> Entry:

@@ -21,7 +21,7 @@ from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import DEFAULT_DEBOUNCE
 from gitops_bot.events.trigger import Trigger
 from gitops_bot.registry.pool import RegistryPool
-from gitops_bot.watch import http
+from gitops_bot.watch.http import Metrics, serve
 from gitops_bot.watch.page import StatusPage
 from gitops_bot.watch.targets import Run, Target, compute, run_one, wants_observing
 
@@ -78,7 +78,7 @@ class Watcher:
         self.parallel = parallel
         self.pool = pool  # many: one pool for every repository and cycle (forgets answers per cycle)
         self._counted: Counter[str] = Counter()  # the pool's requests already in the metrics
-        self.metrics = http.Metrics(many=self.many)
+        self.metrics = Metrics(many=self.many)
         self._server: ThreadingHTTPServer | None = None
         self.stop = threading.Event()
         self.last_success: float | None = None  # wall clock of the last cycle that fully succeeded
@@ -257,7 +257,7 @@ class Watcher:
         signal.signal(signal.SIGINT, handle)
 
     def serve(self, host: str, port: int) -> ThreadingHTTPServer:
-        self._server = http.serve(
+        self._server = serve(
             host,
             port,
             receiver=self.receiver,

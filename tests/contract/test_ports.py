@@ -7,6 +7,7 @@ are the same promise at run time, on real instances (``runtime_checkable`` check
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from gitops_bot.core.errors import GateClosed
 from gitops_bot.engine import ports
 from gitops_bot.engine.promotion import check_gate
 from gitops_bot.gate import argocd
-from gitops_bot.gate.port import Gate, Live
+from gitops_bot.gate.port import Gate, Live, Verdict
 from gitops_bot.git.git import Workspace
 from gitops_bot.registry.client import RegistryClient
 from gitops_bot.registry.pool import RegistryPool
@@ -62,6 +63,9 @@ class FakeGate:
     def application(self, name: str) -> dict[str, Any]:
         self.asked.append(name)
         return self.app
+
+    def verdict(self, name: str, wanted: Sequence[argocd.Wanted]) -> Verdict:
+        return argocd.judge(self.application(name), name, wanted)
 
     def live(self, name: str) -> Live:
         return argocd.read_live(self.application(name))

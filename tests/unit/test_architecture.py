@@ -91,6 +91,62 @@ def test_no_module_takes_part_in_an_import_cycle() -> None:
     assert [c for c in cycles if len(c) > 1] == []
 
 
+def _strongly_connected(nodes: list[str], edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm over a small graph: the components of more than one node."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while (top := stack.pop()) != node:
+                component.append(top)
+            if component:
+                found.append(sorted([node, *component]))
+
+    for node in nodes:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_package_takes_part_in_an_import_cycle() -> None:
+    """At every level: the children of each package (a subpackage counting with all its modules)
+    import each other without a cycle; and no module imports a package it sits in whose
+    ``__init__`` imports that module back (``from gitops_bot.watch import http`` inside
+    ``watch/loop.py`` runs ``watch/__init__``, which imports ``loop``; grimp records only ``http``)."""
+    graph = grimp.build_graph("gitops_bot", cache_dir=None)
+    cycles = []
+    for package in sorted(m for m in graph.modules if graph.find_children(m)):
+        children = sorted(graph.find_children(package))
+        edges = {
+            a: {
+                b
+                for b in children
+                if b != a and graph.direct_import_exists(importer=a, imported=b, as_packages=True)
+            }
+            for a in children
+        }
+        cycles += _strongly_connected(children, edges)
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        ancestors = {module.rsplit(".", n)[0] for n in range(1, module.count("."))}
+        for imported in _absolute_imports(path) & ancestors:
+            if graph.chain_exists(importer=imported, imported=module):
+                cycles.append([imported, module])
+    assert cycles == []
+
+
 def test_the_architecture_page_shows_the_layers_as_the_contract_has_them() -> None:
     """docs/architecture.md's diagram names each top-level unit once, on its layer's line, in the contract's order."""
     page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
@@ -98,6 +154,24 @@ def test_the_architecture_page_shows_the_layers_as_the_contract_has_them() -> No
     shown = [re.findall(r"\b([a-z_]+)(?:/|\.py)", line) for line in diagram.splitlines()]
     shown = [[n for n in names] for names in shown if names]
     assert shown == _layer_names()
+
+
+# packages another engineer is restructuring right now writes their docstring (remove after the merge)
+DOCSTRING_PENDING = {"gitops_bot/engine"}  # moving
+
+
+def test_every_package_docstring_says_which_question_it_answers() -> None:
+    """A package's docstring is where a reader learns what it is for: an empty one, or one that
+    only repeats the package's name (one word), says nothing."""
+    empty = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        package = init.parent.relative_to(PACKAGE.parent).as_posix()
+        if package in DOCSTRING_PENDING:
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        if len(doc.split()) < 5:
+            empty.append(f"{package}: {doc!r}")
+    assert empty == []
 
 
 def test_every_expected_failure_lives_in_errors() -> None:

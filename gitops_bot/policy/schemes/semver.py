@@ -1,0 +1,62 @@
+"""``semver``: the highest Semantic Version the range admits, of the deployed tag's variant and
+precision (``1.2-alpine`` moves to ``1.3-alpine``), prereleases only when asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from gitops_bot.policy.schemes.base import Ordered
+from gitops_bot.policy.semver import Range, TagVersion, parse_range, parse_tag
+from gitops_bot.policy.settings import PolicyConfig
+
+
+class SemVer(Ordered):
+    def __init__(self, config: PolicyConfig) -> None:
+        super().__init__(config)
+        self._range: Range | None = parse_range(config.range) if config.range else None
+
+    def describe(self) -> str:
+        return "the highest Semantic Version in the range, of the deployed tag's variant"
+
+    def keyer(self, current: str | None) -> Callable[[str], Any]:
+        """The semver sort key of a tag against the deployed ``current``, or None when the
+        tag is not a candidate (another variant or precision, outside the range, a
+        prerelease not asked for)."""
+        cur = parse_tag(current) if current else None
+        within = self._range
+        prerelease = self.config.prerelease or bool(within and within.mentions_prerelease)
+
+        def key(tag: str) -> Any:
+            tv = parse_tag(tag)
+            if tv is None:
+                return None
+            if cur is not None:
+                if not tv.compatible_with(cur):
+                    return None
+            elif tv.variant:
+                return None  # a new image starts on the plain flavour
+            if within is not None and tv.version.replace(build=None) not in within:
+                return None
+            if not prerelease and tv.is_prerelease:
+                return None
+            return tv.rank
+
+        return key
+
+    def key(self, tag: str, current: str | None) -> Any:
+        return self.keyer(current)(tag)
+
+    def current_key(self, current: str, created: Mapping[str, datetime] | None) -> Any:
+        tv = parse_tag(current)
+        return tv.rank if tv else None
+
+    def no_match_note(self, current: str | None) -> str:
+        if not current:
+            return ""
+        cur: TagVersion | None = parse_tag(current)
+        if cur is None:
+            return ""
+        note = f" with {cur.parts} version part{'s' if cur.parts != 1 else ''}"
+        return note + (f" and variant '-{cur.variant}'" if cur.variant else "")

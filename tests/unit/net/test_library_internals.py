@@ -1,0 +1,73 @@
+"""The internals of httpx and httpcore that ``gitops_bot.net.internals`` reaches (there is no
+public hook for them) are still there, with the shape relied on: a library upgrade that moves
+one fails here, not silently in production. And the public exception mapping of
+``net.transport`` gives what httpx's own gives."""
+
+from __future__ import annotations
+
+import inspect
+
+import h11
+import httpcore
+import httpx
+import pytest
+
+from gitops_bot.net import internals
+from gitops_bot.net.deadline import Backend
+from gitops_bot.net.transport import HTTPX_ERRORS, as_httpx_errors
+
+
+def _original_response_closed() -> object:
+    hook = httpcore.HTTP11Connection._response_closed  # type: ignore[attr-defined]
+    return hook.__closure__[0].cell_contents if getattr(hook, "_gitops_bot", False) else hook
+
+
+def test_the_trailing_bytes_hook_is_in_place_over_the_method_it_wraps() -> None:
+    internals.close_on_trailing_bytes()
+    assert getattr(httpcore.HTTP11Connection._response_closed, "_gitops_bot", False)  # type: ignore[attr-defined]
+    assert list(inspect.signature(_original_response_closed()).parameters) == ["self"]  # type: ignore[arg-type]
+
+
+def test_an_http11_connection_has_the_state_the_hook_reads() -> None:
+    origin = httpcore.Origin(b"http", b"example.invalid", 80)
+    connection = httpcore.HTTP11Connection(origin, stream=None)  # type: ignore[arg-type]
+    state = connection._h11_state  # type: ignore[attr-defined]
+    assert isinstance(state, h11.Connection)
+    data, closed = state.trailing_data
+    assert data == b"" and closed is False
+    assert hasattr(connection._state_lock, "__enter__")  # type: ignore[attr-defined]
+    assert callable(connection.close)
+
+
+def test_an_httpx_transport_has_the_pool_and_backend_replaced() -> None:
+    transport = httpx.HTTPTransport(trust_env=False)
+    backend = Backend()
+    pool = internals.pool_with_backend(transport, backend)
+    assert isinstance(pool, httpcore.ConnectionPool)
+    assert pool is internals.pool_of(transport)
+    assert pool._network_backend is backend  # type: ignore[attr-defined]
+    transport.close()
+
+
+@pytest.mark.parametrize("source", sorted(HTTPX_ERRORS, key=lambda c: c.__name__))
+def test_httpcore_errors_become_the_httpx_ones_httpx_itself_raises(source: type[Exception]) -> None:
+    from httpx._transports.default import map_httpcore_exceptions  # the reference, in the test only
+
+    def raised(mapping: object) -> BaseException:
+        with pytest.raises(httpx.HTTPError) as caught, mapping:  # type: ignore[attr-defined]
+            raise source("boom")
+        return caught.value
+
+    ours, theirs = raised(as_httpx_errors()), raised(map_httpcore_exceptions())
+    assert (type(ours), str(ours)) == (type(theirs), str(theirs))
+
+
+def test_other_errors_pass_through_unchanged() -> None:
+    with pytest.raises(KeyError), as_httpx_errors():
+        raise KeyError("x")
+
+
+def test_every_error_httpx_maps_is_mapped() -> None:
+    from httpx._transports.default import _load_httpcore_exceptions  # the reference, in the test only
+
+    assert set(HTTPX_ERRORS.items()) == set(_load_httpcore_exceptions().items())
