@@ -28,6 +28,7 @@ from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
+from gitops_bot.core.secret import EnvView
 from gitops_bot.core.settings import URL, matches, setting
 from gitops_bot.gate.port import Deployment, Evidence, Live, Verdict
 from gitops_bot.gate.port import State as State
@@ -220,6 +221,15 @@ class ArgoCD:
     def __init__(
         self, cfg: ArgoCDConfig, environ: Mapping[str, str], *, transport: httpx.BaseTransport | None = None
     ) -> None:
+        # In a fleet, the server is whatever one repository's config wrote: the operator's
+        # token goes there only if the operator gave that repository the variable.
+        allowed = environ.allowed if isinstance(environ, EnvView) else None
+        if allowed is not None and cfg.token_env not in allowed and environ.get(cfg.token_env):
+            raise UsageError(
+                f"this repository's config points the Argo CD gate at {cfg.server}, and "
+                f"${cfg.token_env} was not given to it in the repositories file",
+                hint=f"list {cfg.token_env} under this repository's 'env:' (or 'shared_env:')",
+            )
         token = environ.get(cfg.token_env)
         if not token:
             raise UsageError(
