@@ -102,6 +102,23 @@ class Recording:
                 return self.absent()
 
 
+def stored_pull(n: int, branch: str, **extra: Any) -> dict[str, Any]:
+    """An open pull request as the Bitbucket fakes store it in ``pulls`` (number ``n``, from
+    ``branch`` into main), for tests that fill a fake with more than the bot would create."""
+    return {
+        "id": n,
+        "state": "OPEN",
+        "title": f"t{n}",
+        "description": "",
+        "source": branch,
+        "target": "main",
+        "draft": False,
+        "reviewers": [],
+        "comments_list": [],
+        **extra,
+    }
+
+
 @dataclass
 class FakeForge(Recording, JSONServer):
     remote: Path  # the bare repository change-request heads live in

@@ -21,6 +21,7 @@ from testkit.azure_devops_server import FakeAzureDevOps
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud
 from testkit.bitbucket_dc_server import FakeBitbucketDataCenter
 from testkit.forge_repo import remote_with_branch
+from testkit.forge_server import stored_pull
 from testkit.gitea_server import FakeGitea
 from testkit.github_server import FakeGitHub
 from testkit.gitlab_server import FakeGitLab
@@ -32,21 +33,6 @@ ENDLESS = 40  # pages a hostile fake names a next one for (today's unbounded rea
 
 # (server, the listing to run, the path its pages are requested at)
 Case = tuple[Any, Callable[[], object], str]
-
-
-def _bitbucket_pull(n: int, branch: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": n,
-        "state": "OPEN",
-        "title": f"t{n}",
-        "description": "",
-        "source": branch,
-        "target": "main",
-        "draft": False,
-        "reviewers": [],
-        "comments_list": [],
-        **extra,
-    }
 
 
 @contextmanager
@@ -115,7 +101,7 @@ def _azure_devops(remote: Path, what: str) -> Iterator[Case]:
 def _bitbucket_cloud(remote: Path, what: str) -> Iterator[Case]:
     with FakeBitbucketCloud(remote) as server:
         for n in range(1, 151):  # 50 a page: three pages
-            server.pulls.append(_bitbucket_pull(n, f"feature/{n}", close_source_branch=True, closed_by=None))
+            server.pulls.append(stored_pull(n, f"feature/{n}", close_source_branch=True, closed_by=None))
         cfg = ForgeConfig(type="bitbucket-cloud", api_url=f"{server.url}/2.0")
         bb = bitbucket_cloud.BitbucketCloud.connect(
             cfg, "https://bitbucket.org/acme/gitops.git", {"BITBUCKET_TOKEN": server.token}
@@ -127,7 +113,7 @@ def _bitbucket_cloud(remote: Path, what: str) -> Iterator[Case]:
 def _bitbucket_dc(remote: Path, what: str) -> Iterator[Case]:
     with FakeBitbucketDataCenter(remote) as server:
         for n in range(1, 301):  # 100 a page: three pages
-            server.pulls.append(_bitbucket_pull(n, f"feature/{n}", version=0, auto_merge=None))
+            server.pulls.append(stored_pull(n, f"feature/{n}", version=0, auto_merge=None))
         cfg = ForgeConfig(type="bitbucket-data-center", api_url=server.url, repository="ACME/gitops")
         bb = bitbucket_dc.BitbucketDataCenter.connect(
             cfg, f"{server.url}/scm/acme/gitops.git", {"BITBUCKET_TOKEN": server.token}

@@ -6,7 +6,6 @@ should be closed). Against the local fakes held to Atlassian's published descrip
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +16,7 @@ from gitops_bot.scm.settings import ForgeConfig
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud
 from testkit.bitbucket_dc_server import FakeBitbucketDataCenter, error
 from testkit.forge_repo import remote_with_branch
+from testkit.forge_server import stored_pull
 
 BRANCH = "gitops-bot/staging/app"
 
@@ -26,21 +26,6 @@ def remote(tmp_path: Path) -> Path:
     return remote_with_branch(tmp_path, BRANCH)
 
 
-def _pull(n: int, branch: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": n,
-        "state": "OPEN",
-        "title": f"t{n}",
-        "description": "",
-        "source": branch,
-        "target": "main",
-        "draft": False,
-        "reviewers": [],
-        "comments_list": [],
-        **extra,
-    }
-
-
 def test_cloud_open_pull_requests_beyond_the_page_bound_fail_rather_than_go_missing(
     remote: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -48,7 +33,7 @@ def test_cloud_open_pull_requests_beyond_the_page_bound_fail_rather_than_go_miss
     with FakeBitbucketCloud(remote) as server:
         for n in range(1, 121):  # 50 a page: the bot's own is on the third
             branch = BRANCH if n == 120 else f"feature/{n}"
-            server.pulls.append(_pull(n, branch, close_source_branch=True, closed_by=None))
+            server.pulls.append(stored_pull(n, branch, close_source_branch=True, closed_by=None))
         cfg = ForgeConfig(type="bitbucket-cloud", api_url=f"{server.url}/2.0")
         bb = bitbucket_cloud.BitbucketCloud.connect(
             cfg, "https://bitbucket.org/acme/gitops.git", {"BITBUCKET_TOKEN": server.token}
@@ -66,7 +51,7 @@ def test_data_center_open_pull_requests_beyond_the_page_bound_fail_rather_than_g
     with FakeBitbucketDataCenter(remote) as server:
         for n in range(1, 251):  # 100 a page: the bot's own is on the third
             branch = BRANCH if n == 250 else f"feature/{n}"
-            server.pulls.append(_pull(n, branch, version=0, auto_merge=None))
+            server.pulls.append(stored_pull(n, branch, version=0, auto_merge=None))
         cfg = ForgeConfig(type="bitbucket-data-center", api_url=server.url, repository="ACME/gitops")
         bb = bitbucket_dc.BitbucketDataCenter.connect(
             cfg, f"{server.url}/scm/acme/gitops.git", {"BITBUCKET_TOKEN": server.token}
@@ -81,7 +66,9 @@ def test_a_list_within_the_bound_is_read_whole(remote: Path) -> None:
     with FakeBitbucketCloud(remote) as server:
         for n in range(1, 121):
             server.pulls.append(
-                _pull(n, BRANCH if n == 120 else f"feature/{n}", close_source_branch=True, closed_by=None)
+                stored_pull(
+                    n, BRANCH if n == 120 else f"feature/{n}", close_source_branch=True, closed_by=None
+                )
             )
         cfg = ForgeConfig(type="bitbucket-cloud", api_url=f"{server.url}/2.0")
         bb = bitbucket_cloud.BitbucketCloud.connect(
@@ -99,7 +86,7 @@ def test_a_next_page_climbing_out_of_the_api_with_dot_segments_is_never_followed
     with FakeBitbucketCloud(remote) as server:
         server.next_origin = f"{server.url}/2.0/{dots}/elsewhere"
         for n in range(1, 61):
-            server.pulls.append(_pull(n, f"feature/{n}", close_source_branch=True, closed_by=None))
+            server.pulls.append(stored_pull(n, f"feature/{n}", close_source_branch=True, closed_by=None))
         cfg = ForgeConfig(type="bitbucket-cloud", api_url=f"{server.url}/2.0")
         bb = bitbucket_cloud.BitbucketCloud.connect(
             cfg, "https://bitbucket.org/acme/gitops.git", {"BITBUCKET_TOKEN": server.token}
