@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -219,12 +220,15 @@ class GitHub:
         """Open PRs whose head branch is one of ours (one listing, all pages)."""
         out = {}
         for p in _call(lambda: self._listed("open pull requests", self._repo.get_pulls(state="open"))):
-            ref = p.head.ref
+            pr = _pr(p)
+            head = p._rawData.get("head")
+            repo = head.get("repo") if isinstance(head, dict) else None
+            full_name = repo.get("full_name") if isinstance(repo, dict) else None
             # a fork's PR named like ours (its fork deleted: repo null) is not ours to adopt
-            if ref.startswith(prefix + "/") and (
-                p.head.repo is not None and p.head.repo.full_name.lower() == self.repository.lower()
+            if pr.head.startswith(prefix + "/") and (
+                isinstance(full_name, str) and full_name.lower() == self.repository.lower()
             ):
-                out[ref] = _pr(p)
+                out[pr.head] = pr
         return out
 
     def find_open(self, branch: str) -> PullRequest | None:
@@ -321,7 +325,23 @@ def _issue(i: Any) -> Issue:
 
 
 def _pr(p: Any) -> PullRequest:
-    return PullRequest(p.number, p.html_url, p.head.ref, p.title or "", p.body or "", p)
+    """The answer as it came, its fields checked (a forge's answer is input like any other):
+    PyGithub's attribute of a missing field is None, which would surface far from here."""
+    raw = getattr(p, "_rawData", None)
+    got: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    head = got.get("head")
+    ref = head.get("ref") if isinstance(head, dict) else None
+    number = got.get("number")
+    checked = forge.change_request(
+        "GitHub",
+        None if isinstance(number, bool) else number,
+        got.get("html_url"),
+        ref,
+        got.get("title"),
+        got.get("body"),
+        p,
+    )
+    return replace(checked, title=got.get("title") or "")  # GitHub's drafts are not a title marker
 
 
 def _call(fn: Callable[[], T]) -> T:
