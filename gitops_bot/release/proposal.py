@@ -221,7 +221,7 @@ class Release:
             if c.contents is not None:
                 lines += _contents(c.image, c.contents, taken_out=self.kind is ReleaseKind.ROLLBACK)
             elif c.contents_note:
-                lines += [f"- `{c.image}`: commits unknown: {c.contents_note}", ""]
+                lines += [f"- `{c.image}`: commits unknown: {_escape(c.contents_note)}", ""]
         return ["**Contents**", "", *lines] if lines else []
 
 
@@ -258,9 +258,18 @@ def _contents(image: str, comparison: Comparison, *, taken_out: bool) -> list[st
 _PULL_SUFFIX = re.compile(r"\s*\(#\d+\)\s*$")
 
 
+MAX_TEXT = 300  # characters of one piece of outside text in a body (a label, a commit title)
+
+
 def _escape(text: str) -> str:
-    """Commit text is the source authors' words: no HTML or mentions that ping people."""
+    """Outside text in a line of prose (commit titles and authors, what an image's labels made
+    of its contents): one line, bounded, and inert — no HTML, no link or image it writes itself,
+    no mention that pings people. Table cells go through :func:`~gitops_bot.core.markdown.cell`."""
+    text = " ".join(text.split())
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("[", "\\[").replace("]", "\\]")
     return re.sub(r"@(?=[\w-])", "@\u200b", text)
 
 
