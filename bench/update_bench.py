@@ -33,10 +33,10 @@ from gitops_bot.commands.updater import Updater
 from gitops_bot.core import log
 from gitops_bot.engine import batch, delivery
 from gitops_bot.engine import plan as plan_uc
+from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.git import gitbatch
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.trees import BaseTree
-from gitops_bot.scm.github import GitHub
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess

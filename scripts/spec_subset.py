@@ -34,22 +34,22 @@ SWAGGER2_HEAD = ("swagger", "info", "basePath", "consumes", "produces", "schemes
 
 # (path template, method) as the description spells them
 GITEA = (
-    # what gitops_bot/scm/gitea.py sends and FakeGitea answers
+    # what gitops_bot/forges/gitea/adapter.py sends and FakeGitea answers
     ("/repos/{owner}/{repo}/labels", "get"),
     ("/repos/{owner}/{repo}/pulls", "get"),
     ("/repos/{owner}/{repo}/pulls", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}", "get"),
     ("/repos/{owner}/{repo}/pulls/{index}", "patch"),
-    ("/repos/{owner}/{repo}/issues", "get"),  # the dashboard issue (gitops_bot/scm/issues.py)
+    ("/repos/{owner}/{repo}/issues", "get"),  # the dashboard issue (gitops_bot/forges/issues.py)
     ("/repos/{owner}/{repo}/issues", "post"),
     ("/repos/{owner}/{repo}/issues/{index}", "patch"),
     ("/repos/{owner}/{repo}/issues/{index}/labels", "post"),
     ("/repos/{owner}/{repo}/issues/{index}/comments", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}/requested_reviewers", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}/merge", "post"),
-    ("/repos/{owner}/{repo}/compare/{basehead}", "get"),  # gitops_bot/scm/compare.py
+    ("/repos/{owner}/{repo}/compare/{basehead}", "get"),  # gitops_bot/forges/sources.py
     ("/version", "get"),
-    ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/scm/issues.py)
+    ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/forges/issues.py)
 )
 
 
@@ -64,14 +64,14 @@ SERVICES = {
     "github": Service(
         "github-rest-subset.json",
         (
-            # what gitops_bot/scm/github*.py sends through PyGithub
+            # what gitops_bot/forges/github/*.py sends through PyGithub
             ("/repos/{owner}/{repo}", "get"),
             ("/repos/{owner}/{repo}/pulls", "get"),
             ("/repos/{owner}/{repo}/pulls", "post"),
             ("/repos/{owner}/{repo}/pulls/{pull_number}", "get"),
             ("/repos/{owner}/{repo}/pulls/{pull_number}", "patch"),
             ("/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", "post"),
-            ("/repos/{owner}/{repo}/issues", "get"),  # the dashboard issue (gitops_bot/scm/issues.py)
+            ("/repos/{owner}/{repo}/issues", "get"),  # the dashboard issue (gitops_bot/forges/issues.py)
             ("/repos/{owner}/{repo}/issues", "post"),
             ("/repos/{owner}/{repo}/issues/{issue_number}", "patch"),
             ("/repos/{owner}/{repo}/issues/{issue_number}/labels", "post"),
@@ -86,9 +86,9 @@ SERVICES = {
             ("/repos/{owner}/{repo}/git/refs", "post"),
             ("/repos/{owner}/{repo}/git/refs/{ref}", "patch"),
             ("/repos/{owner}/{repo}/git/refs/{ref}", "delete"),
-            # what gitops_bot/scm/compare.py sends (over httpx) about a source repository
+            # what gitops_bot/forges/sources.py sends (over httpx) about a source repository
             ("/repos/{owner}/{repo}/compare/{basehead}", "get"),
-            ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/scm/issues.py)
+            ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/forges/issues.py)
         ),
         member="package/generated/api.github.com.json",
     ),
@@ -97,7 +97,7 @@ SERVICES = {
     "gitlab": Service(
         "gitlab-subset.swagger.json",
         (
-            # what gitops_bot/scm/gitlab.py sends through python-gitlab and FakeGitLab answers;
+            # what gitops_bot/forges/gitlab/adapter.py sends through python-gitlab and FakeGitLab answers;
             # the merge request notes endpoint is not in GitLab's description (see the README)
             ("/api/v4/version", "get"),
             ("/api/v4/users", "get"),
@@ -106,10 +106,10 @@ SERVICES = {
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "get"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "put"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}/merge", "put"),
-            ("/api/v4/projects/{id}/repository/compare", "get"),  # gitops_bot/scm/compare.py
+            ("/api/v4/projects/{id}/repository/compare", "get"),  # gitops_bot/forges/sources.py
         ),
     ),
-    # what gitops_bot/scm/azure_devops.py sends and FakeAzureDevOps answers (Git 7.1)
+    # what gitops_bot/forges/azure_devops/adapter.py sends and FakeAzureDevOps answers (Git 7.1)
     "azure-devops": Service(
         "azure-devops-git-7.1-subset.swagger.json",
         tuple(
@@ -121,7 +121,7 @@ SERVICES = {
                 ("pullRequests/{pullRequestId}/labels", "post"),
                 ("pullRequests/{pullRequestId}/reviewers/{reviewerId}", "put"),
                 ("pullRequests/{pullRequestId}/threads", "post"),
-                ("commitsbatch", "post"),  # gitops_bot/scm/compare.py
+                ("commitsbatch", "post"),  # gitops_bot/forges/sources.py
             )
         ),
     ),
@@ -129,7 +129,7 @@ SERVICES = {
     "azure-devops-identities": Service(
         "azure-devops-ims-7.1-subset.swagger.json", (("/{organization}/_apis/identities", "get"),)
     ),
-    # what gitops_bot/scm/bitbucket_cloud.py sends and FakeBitbucketCloud answers (API 2.0)
+    # what gitops_bot/forges/bitbucket_cloud/adapter.py sends and FakeBitbucketCloud answers (API 2.0)
     "bitbucket-cloud": Service(
         "bitbucket-cloud-subset.json",
         (
@@ -143,13 +143,13 @@ SERVICES = {
                     ("pullrequests/{pull_request_id}/comments", "post"),
                     ("pullrequests/{pull_request_id}/decline", "post"),
                     ("effective-default-reviewers", "get"),
-                    ("commits", "get"),  # gitops_bot/scm/compare.py
+                    ("commits", "get"),  # gitops_bot/forges/sources.py
                 )
             ),
             ("/workspaces/{workspace}/members", "get"),  # reviewers by nickname -> uuid
         ),
     ),
-    # what gitops_bot/scm/bitbucket_dc.py sends and FakeBitbucketDataCenter answers (REST 9.2)
+    # what gitops_bot/forges/bitbucket_dc/adapter.py sends and FakeBitbucketDataCenter answers (REST 9.2)
     "bitbucket-data-center": Service(
         "bitbucket-data-center-9.2-subset.json",
         (
@@ -167,7 +167,7 @@ SERVICES = {
                 )
             ),
             ("/default-reviewers/latest/projects/{projectKey}/repos/{repositorySlug}/reviewers", "get"),
-            ("/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits", "get"),  # scm/compare.py
+            ("/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits", "get"),  # gitops_bot/forges/sources.py
         ),
     ),
 }

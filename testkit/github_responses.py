@@ -11,9 +11,9 @@ import responses
 from requests.adapters import HTTPAdapter
 
 from gitops_bot.config import GitHubConfig
-from gitops_bot.scm import github as gh_mod
-from gitops_bot.scm.github import GitHub
-from gitops_bot.scm.requests_net import NetAdapter
+from gitops_bot.forges.github import adapter as gh_mod
+from gitops_bot.forges.github.adapter import GitHub
+from gitops_bot.forges.requests_net import NetAdapter
 
 API = "https://ghe.example.com/api/v3"
 REPO = "https://ghe.example.com:443/api/v3/repos/acme/gitops"  # PyGithub spells the port out

@@ -5,7 +5,7 @@ not expose ``watch``'s listener (``dashboard: {enabled: true}``; docs/guides/sta
 read-only session of its own (the pull requests just opened are listed). It shows every
 environment whatever ``--env`` a run was given, so two jobs over different environments do not
 take turns rewriting it, and it holds no time: the issue is edited only when the table changes
-(:func:`gitops_bot.scm.issues.keep`), so its history is the history of the fleet's state.
+(:func:`gitops_bot.forges.issues.keep`), so its history is the history of the fleet's state.
 
 The Markdown itself (every cell written so Markdown reads it as text only) is
 :mod:`gitops_bot.output.dashboard`'s.
@@ -20,8 +20,8 @@ from gitops_bot.core.log import get_logger, redact
 from gitops_bot.engine.results import Status
 from gitops_bot.engine.session import Session, Sessions
 from gitops_bot.engine.status import status
+from gitops_bot.forges import issues
 from gitops_bot.output.dashboard import markdown
-from gitops_bot.scm import issues
 
 log = get_logger(__name__)
 

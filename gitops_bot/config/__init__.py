@@ -42,15 +42,15 @@ from gitops_bot.config.settings import ImageConfig as ImageConfig
 from gitops_bot.config.settings import PullRequestConfig as PullRequestConfig
 from gitops_bot.config.spec import Field, Section, Values, one_of, read
 from gitops_bot.core.errors import ConfigError, UsageError
+from gitops_bot.forges.issues import FORGES_WITH_ISSUES, DashboardSettings
+from gitops_bot.forges.settings import FORGES as FORGES
+from gitops_bot.forges.settings import ForgeConfig as ForgeConfig
+from gitops_bot.forges.settings import GitHubConfig as GitHubConfig
 from gitops_bot.gate.argocd import ArgoCDConfig as ArgoCDConfig
 from gitops_bot.manifests import yamlguard, yamlvalues
 from gitops_bot.policy.settings import POLICIES as POLICIES
 from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
-from gitops_bot.scm.issues import FORGES_WITH_ISSUES, DashboardSettings
-from gitops_bot.scm.settings import FORGES as FORGES
-from gitops_bot.scm.settings import ForgeConfig as ForgeConfig
-from gitops_bot.scm.settings import GitHubConfig as GitHubConfig
 from gitops_bot.trust.settings import KeylessConfig as KeylessConfig
 from gitops_bot.trust.settings import KeyRef as KeyRef
 from gitops_bot.trust.settings import SigningConfig as SigningConfig

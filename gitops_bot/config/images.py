@@ -12,8 +12,8 @@ from gitops_bot.config.spec import Field, Same, Section, Values, matches
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
+from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.policy.settings import PolicyConfig
-from gitops_bot.scm.settings import SourceConfig
 from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 
 HELM_FIELDS = ("reference", "repository", "tag", "digest")

@@ -1,5 +1,5 @@
 """The settings gitops-bot.yaml composes: each image and environment, git and pull requests,
-and the whole :class:`Config` holding the packages' own settings (policy, registry, scm,
+and the whole :class:`Config` holding the packages' own settings (policy, registry, forges,
 trust, argocd, events, notify)."""
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from gitops_bot.core.instants import duration_bound_problem, parse_duration, rea
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.core.settings import WITHIN_DURATIONS, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
+from gitops_bot.forges.issues import DashboardSettings
+from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.tools import RenderSettings
-from gitops_bot.scm.issues import DashboardSettings
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
 

@@ -33,13 +33,13 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.batch import Branch
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.forges.forge import ChangeRequest, CommitPusher, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import windows
 from gitops_bot.release.proposal import Release
-from gitops_bot.scm.forge import ChangeRequest, CommitPusher, Forge
 
 if TYPE_CHECKING:
     # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the

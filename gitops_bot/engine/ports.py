@@ -3,7 +3,7 @@
 Each Protocol holds exactly the methods the use cases call on an adapter, no more; the adapters
 (``registry.client.RegistryClient``, ``registry.pool.RegistryPool``, ``git.git.Workspace``)
 satisfy them structurally, and ``tests/contract/test_ports.py`` checks that they do.
-The forge port is :class:`gitops_bot.scm.forge.Forge`, beside the change-request type it speaks; the
+The forge port is :class:`gitops_bot.forges.forge.Forge`, beside the change-request type it speaks; the
 gate port is :class:`gitops_bot.gate.port.Gate`, beside the Argo CD adapter.
 This module imports only ``model`` (layer 1): adapters may import it, it imports no adapter.
 """

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from gitops_bot.config import Config
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.scm import forges
-from gitops_bot.scm.issues import FORGES_WITH_ISSUES
+from gitops_bot.forges import registry as forges
+from gitops_bot.forges.issues import FORGES_WITH_ISSUES
 
 
 def check(cfg: Config, environ: Mapping[str, str], *, dry_run: bool, url: str | None = None) -> None:

@@ -15,9 +15,9 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import ArtifactKind, Deployed, PlanItem, WrittenRef
 from gitops_bot.engine.outcome import Outcome
+from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate import argocd
 from gitops_bot.manifests.edit import FieldChange
-from gitops_bot.scm.forge import ChangeRequest
 
 SCHEMA = "gitops-bot/status/v1"
 

@@ -24,11 +24,11 @@ from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError
 from gitops_bot.core.secret import EnvView, Secret
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
+from gitops_bot.forges import registry as forges
+from gitops_bot.forges.forge import ChangeRequest, Forge, kind_from_url
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.gitcli import Repo, auth_env, is_url
 from gitops_bot.registry.pool import RegistryPool
-from gitops_bot.scm import forges
-from gitops_bot.scm.forge import ChangeRequest, Forge, kind_from_url
 from gitops_bot.trust import signing
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def fetch_credentials(
     GitLab or Gitea settings), else the environment's forge tokens, else a GitHub App from
     the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
     # PyGithub (with requests and PyJWT) is imported only by runs that fetch: ~0.3 s of CPU
-    from gitops_bot.scm.github import GitHub, repository_from_url
+    from gitops_bot.forges.github.adapter import GitHub, repository_from_url
 
     url, cfg = repo, None
     if not is_url(repo):

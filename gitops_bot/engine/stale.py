@@ -11,9 +11,9 @@ from gitops_bot.core.log import redact
 from gitops_bot.core.model import EnvironmentMode, EnvironmentPlan, OutcomeAction, PlanAction, WriteMode
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.release.proposal import Release, slug
-from gitops_bot.scm.forge import ChangeRequest, Forge
 
 
 def close(ws: Workspace, forge: Forge, environment: str, branch: str, pr: ChangeRequest, why: str) -> Outcome:

@@ -29,11 +29,11 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.plan import plan
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.engine.session import Session
+from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate import argocd
 from gitops_bot.release import promotion
 from gitops_bot.release.planning import ChartTarget, Target
 from gitops_bot.release.proposal import Release
-from gitops_bot.scm.forge import ChangeRequest
 
 _CHARTS = "charts"  # the key of the chart versions' ask when it fails as a whole
 

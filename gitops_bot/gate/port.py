@@ -1,6 +1,6 @@
 """The gate port: what the use cases ask a deployment gate about an application, beside the
 one adapter that answers it (:mod:`gitops_bot.gate.argocd`), as the forge port sits in
-``scm/forge.py``.
+``forges/forge.py``.
 
 Promotion asks whether the source runs what it promotes, and the gate answers with its
 :class:`Verdict` (:meth:`Gate.verdict`: open or closed, by which rule, why, on what evidence,

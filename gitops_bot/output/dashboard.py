@@ -22,7 +22,7 @@ def text(value: str) -> str:
 
 
 def markdown(found: Status, *, ref: str = "#") -> str:
-    """The issue's body (without the marker :func:`gitops_bot.scm.issues.keep` adds). ``ref``:
+    """The issue's body (without the marker :func:`gitops_bot.forges.issues.keep` adds). ``ref``:
     how the forge's Markdown refers to a change request by number (GitLab: ``!``; its ``#n``
     is issue n)."""
     intro = (

@@ -53,7 +53,7 @@ class CommitSigner:
 
 def open_signer(cfg: SigningConfig | None, root: Path, environ: Mapping[str, str]) -> CommitSigner | None:
     """The signer for ``cfg`` (None when commits are not signed locally)."""
-    if cfg is None or cfg.method is SigningMethod.GITHUB_API:  # GitHub signs: scm/github_commits
+    if cfg is None or cfg.method is SigningMethod.GITHUB_API:  # GitHub signs: forges/github/commits
         return None
     label = cfg.key_file or f"${cfg.key_env}"
     key = _read_key(cfg, root, environ, label)

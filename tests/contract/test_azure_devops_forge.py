@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable
-from gitops_bot.scm import forge as forge_mod
-from gitops_bot.scm.azure_devops import AzureDevOps, fit
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges import forge as forge_mod
+from gitops_bot.forges.azure_devops.adapter import AzureDevOps, fit
+from gitops_bot.forges.settings import ForgeConfig
 from testkit.azure_devops_server import FakeAzureDevOps, error
 from testkit.contract import SPECS, Contract
 from testkit.forge_repo import remote_with_branch

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
-from gitops_bot.scm.bitbucket_cloud import BitbucketCloud, refuse_auto_merge
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud, refuse_auto_merge
+from gitops_bot.forges.settings import ForgeConfig
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud, error
 from testkit.contract import Contract
 from testkit.forge_repo import remote_with_branch

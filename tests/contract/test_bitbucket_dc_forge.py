@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import ForgeError
-from gitops_bot.scm.bitbucket_dc import BitbucketDataCenter
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter
+from gitops_bot.forges.settings import ForgeConfig
 from testkit.bitbucket_dc_server import FakeBitbucketDataCenter, error
 from testkit.contract import Contract
 from testkit.forge_repo import remote_with_branch

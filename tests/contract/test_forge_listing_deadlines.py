@@ -1,6 +1,6 @@
 """Every paginated listing, on every forge, ends in time as well as in pages: a forge that pages
 slowly (each page here "takes" 50 s on a clock the test controls) or without end is stopped
-by the one shared bound (``gitops_bot.scm.forge.Listing``: ``LISTING_SECONDS`` from the
+by the one shared bound (``gitops_bot.forges.forge.Listing``: ``LISTING_SECONDS`` from the
 first request, ``MAX_PAGES`` pages) with one line naming the listing, never a silently
 shortened list and never a listing that runs for minutes. Against the local fakes held to each
 forge's published description."""
@@ -15,8 +15,14 @@ from typing import Any
 import pytest
 
 from gitops_bot.core.errors import ForgeUnavailable
-from gitops_bot.scm import azure_devops, bitbucket_cloud, bitbucket_dc, forge, gitea, github, gitlab
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
+from gitops_bot.forges import forge
+from gitops_bot.forges.azure_devops import adapter as azure_devops
+from gitops_bot.forges.bitbucket_cloud import adapter as bitbucket_cloud
+from gitops_bot.forges.bitbucket_dc import adapter as bitbucket_dc
+from gitops_bot.forges.gitea import adapter as gitea
+from gitops_bot.forges.github import adapter as github
+from gitops_bot.forges.gitlab import adapter as gitlab
+from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from testkit.azure_devops_server import FakeAzureDevOps
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud
 from testkit.bitbucket_dc_server import FakeBitbucketDataCenter

@@ -1,8 +1,8 @@
 """Every adapter that pages through open pull requests reads at most its ``MAX_PAGES`` pages,
-and a list longer than that is one failure line (``scm.forge.too_many_pages``) rather than a
+and a list longer than that is one failure line (``forges.forge.too_many_pages``) rather than a
 shortened answer: a pull request on a page never read would be opened again or never closed.
 Gitea/Forgejo and Azure DevOps here; the Bitbucket adapters in
-``tests/unit/scm/test_bitbucket_adversarial.py``."""
+``tests/unit/forges/test_bitbucket_adversarial.py``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import ForgeUnavailable
-from gitops_bot.scm import azure_devops, gitea
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.azure_devops import adapter as azure_devops
+from gitops_bot.forges.gitea import adapter as gitea
+from gitops_bot.forges.settings import ForgeConfig
 from testkit.azure_devops_server import FakeAzureDevOps
 from testkit.forge_repo import remote_with_branch
 from testkit.gitea_server import FakeGitea

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gitops_bot.scm.gitea import Gitea
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.gitea.adapter import Gitea
+from gitops_bot.forges.settings import ForgeConfig
 from testkit.forge_repo import remote_with_branch
 from testkit.gitea_server import FakeGitea
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import ForgeUnavailable
-from gitops_bot.scm import github
-from gitops_bot.scm.settings import GitHubConfig
+from gitops_bot.forges.github import adapter as github
+from gitops_bot.forges.settings import GitHubConfig
 from testkit.forge_repo import remote_with_branch
 from testkit.github_server import FakeGitHub
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.scm.gitlab import GitLab
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.gitlab.adapter import GitLab
+from gitops_bot.forges.settings import ForgeConfig
 from testkit.forge_repo import remote_with_branch
 from testkit.gitlab_server import FakeGitLab
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import ForgeError
-from gitops_bot.scm.gitea import Gitea
-from gitops_bot.scm.github import GitHub
-from gitops_bot.scm.gitlab import GitLab
-from gitops_bot.scm.issues import MARKER, IssueBoard, Kept, board_of, keep
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
+from gitops_bot.forges.gitea.adapter import Gitea
+from gitops_bot.forges.github.adapter import GitHub
+from gitops_bot.forges.gitlab.adapter import GitLab
+from gitops_bot.forges.issues import MARKER, IssueBoard, Kept, board_of, keep
+from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from testkit.forge_repo import remote_with_branch
 from testkit.gitea_server import FakeGitea
 from testkit.github_server import FakeGitHub

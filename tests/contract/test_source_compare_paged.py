@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.secret import Secret
+from gitops_bot.forges import sources as compare
+from gitops_bot.forges.sources import CompareUnavailable, Sources, hosts_for
 from gitops_bot.release import proposal
 from gitops_bot.release.proposal import Change, Release
-from gitops_bot.scm import compare
-from gitops_bot.scm.compare import CompareUnavailable, Sources, hosts_for
 from testkit import source_repos
 from testkit.azure_devops_server import FakeAzureDevOps
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud

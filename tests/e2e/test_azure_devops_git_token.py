@@ -14,10 +14,10 @@ import pytest
 
 from gitops_bot.core.errors import GitError
 from gitops_bot.engine.session import fetch_credentials
+from gitops_bot.forges import registry as forges
+from gitops_bot.forges.azure_devops.adapter import AzureDevOps
+from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.git.git import Workspace
-from gitops_bot.scm import forges
-from gitops_bot.scm.azure_devops import AzureDevOps
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from testkit.git_http import CA, GitHTTPServer, bare_repository
 
 JOB = "azdo_job_token_0123456789abcdef"

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.scm import forge as scm_forge
-from gitops_bot.scm.issues import MARKER
+from gitops_bot.forges import forge as scm_forge
+from gitops_bot.forges.issues import MARKER
 from testkit import demo
 from testkit.argocd_server import application
 from testkit.gitlab_server import FakeGitLab

@@ -14,9 +14,9 @@ import pytest
 from gitops_bot.core.errors import GitError
 from gitops_bot.core.secret import Origin, Secret
 from gitops_bot.engine.session import fetch_credentials
+from gitops_bot.forges import registry as forges
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.gitcli import auth_env
-from gitops_bot.scm import forges
 from testkit.git_http import CA, GitHTTPServer, bare_repository
 
 TOKEN = "ghp_bound_token_0123456789abcdef"

@@ -16,8 +16,8 @@ import responses
 
 from gitops_bot.config import GitHubConfig
 from gitops_bot.core.errors import GitOpsBotError, UsageError
-from gitops_bot.scm import github as gh_mod
-from gitops_bot.scm.github import GitHub
+from gitops_bot.forges.github import adapter as gh_mod
+from gitops_bot.forges.github.adapter import GitHub
 from testkit.github_responses import REPO, client, pull
 from testkit.github_server import FakeGitHub
 

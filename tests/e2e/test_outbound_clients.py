@@ -12,16 +12,18 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.forges import forge, requests_net
+from gitops_bot.forges.gitea import adapter as gitea
+from gitops_bot.forges.gitea.adapter import Gitea
+from gitops_bot.forges.github import adapter as github
+from gitops_bot.forges.github.adapter import GitHub
+from gitops_bot.forges.gitlab.adapter import GitLab
+from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.gate import argocd
 from gitops_bot.gate.argocd import ArgoCD, ArgoCDConfig
 from gitops_bot.notify.message import Notice
 from gitops_bot.notify.send import Notifier
 from gitops_bot.notify.settings import NotifierSettings
-from gitops_bot.scm import forge, gitea, github, requests_net
-from gitops_bot.scm.gitea import Gitea
-from gitops_bot.scm.github import GitHub
-from gitops_bot.scm.gitlab import GitLab
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 from testkit.connect_proxy import ConnectProxy
 from testkit.misbehaving_http import MisbehavingServer
 

@@ -44,8 +44,8 @@ DELIVERY = {
     "gitops_bot.commands.update",
     "gitops_bot.engine.batch",
     "gitops_bot.engine.delivery",
-    "gitops_bot.scm.compare",
-    "gitops_bot.scm.forge",
+    "gitops_bot.forges.sources",
+    "gitops_bot.forges.forge",
     "gitops_bot.git.gitbatch",
 }
 

@@ -171,7 +171,7 @@ def test_token_never_reaches_git_config_or_output(
 def test_failed_pr_creation_leaves_no_orphan_branch(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gitops_bot.scm import github as gh_mod
+    from gitops_bot.forges.github import adapter as gh_mod
 
     monkeypatch.setattr(gh_mod, "BACKOFF", 0.01)
     world.push("app", "1.1.0")

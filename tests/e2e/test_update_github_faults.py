@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.scm import github as gh_mod
+from gitops_bot.forges.github import adapter as gh_mod
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world

@@ -27,9 +27,9 @@ from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.core.model import OutcomeAction
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import fetch_credentials
+from gitops_bot.forges.requests_net import NetAdapter
 from gitops_bot.gate import argocd
 from gitops_bot.release.proposal import Change
-from gitops_bot.scm.requests_net import NetAdapter
 from gitops_bot.watch import Watcher
 from testkit.argocd_server import FakeArgoCD
 from testkit.paths import ROOT, write

@@ -338,7 +338,7 @@ def test_a_default_token_never_goes_to_a_host_a_fleet_repositorys_config_chose(
     the forge is. B is refused (exit 2) in one line naming the variable and the fix, before
     any client is made, so nothing is sent."""
     from gitops_bot import config
-    from gitops_bot.scm import forges
+    from gitops_bot.forges import registry as forges
 
     cfg = config.parse(_MINIMAL + text, "gitops-bot.yaml")
     view = _fleet_view({name: TOKEN})
@@ -398,7 +398,7 @@ def test_a_default_token_still_goes_where_the_operator_named_it(
     text: str, url: str, environ: dict[str, str], allowed: frozenset[str] | None
 ) -> None:
     from gitops_bot import config
-    from gitops_bot.scm import forges
+    from gitops_bot.forges import registry as forges
 
     cfg = config.parse(_MINIMAL + text, "gitops-bot.yaml", env_allowed=allowed)
     forges.check_fleet_defaults(cfg, url, _fleet_view(environ, allowed))

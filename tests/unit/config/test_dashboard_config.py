@@ -7,7 +7,7 @@ import pytest
 
 from gitops_bot import config
 from gitops_bot.core.errors import ConfigError
-from gitops_bot.scm.issues import DashboardSettings
+from gitops_bot.forges.issues import DashboardSettings
 
 BASE = """images: [{name: app, repository: ghcr.io/acme/app}]
 environments: [{name: dev, path: overlays/dev}]

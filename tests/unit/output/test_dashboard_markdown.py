@@ -13,10 +13,10 @@ from markdown_it import MarkdownIt
 
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
+from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.output.dashboard import markdown, text
 from gitops_bot.output.status_cells import HEADERS
-from gitops_bot.scm.forge import ChangeRequest
 
 DIGEST = "sha256:" + "b" * 64
 HOSTILE = [

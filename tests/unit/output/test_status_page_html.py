@@ -14,10 +14,10 @@ from html.parser import HTMLParser
 
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
+from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.output import status_html
 from gitops_bot.output.status_cells import HEADERS
-from gitops_bot.scm.forge import ChangeRequest
 
 DIGEST = "sha256:" + "a" * 64
 EVIL = "<script>alert(1)</script>"

@@ -13,10 +13,10 @@ import pytest
 from gitops_bot import output
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
 from gitops_bot.engine.results import SCHEMA, Gate, Row, Status, Unknown
+from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.output.result import Format, Result, StatusRead
 from gitops_bot.output.status_text import HEADERS, status_text, use_color, width_for
-from gitops_bot.scm.forge import ChangeRequest
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64

@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
-from gitops_bot.scm.github import GitHub, repository_from_url
+from gitops_bot.forges.github.adapter import GitHub, repository_from_url
 from testkit.github_responses import API, CFG, REPO, client, pull
 
 

@@ -13,11 +13,11 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Secret
+from gitops_bot.forges import registry as forges
+from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud, credentials, pipeline_repository
+from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter, Remote, git_user, locate, parse_remote
+from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.git.gitcli import BEARER, auth_env
-from gitops_bot.scm import forges
-from gitops_bot.scm.bitbucket_cloud import BitbucketCloud, credentials, pipeline_repository
-from gitops_bot.scm.bitbucket_dc import BitbucketDataCenter, Remote, git_user, locate, parse_remote
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The scm package's settings: the GitHub API and the forge change requests go to.
+"""The forges package's settings: the GitHub API and the forge change requests go to.
 
 ``config`` reads them from ``github:`` and ``forge:``; this package never imports ``config``.
 """

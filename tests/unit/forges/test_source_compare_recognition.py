@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from gitops_bot.core.secret import Origin, Secret
-from gitops_bot.scm import compare
-from gitops_bot.scm.compare import CompareUnavailable, Sources, hosts_for
+from gitops_bot.forges import sources as compare
+from gitops_bot.forges.sources import CompareUnavailable, Sources, hosts_for
 
 BASE, HEAD = "a" * 40, "b" * 40
 

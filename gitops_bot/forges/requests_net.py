@@ -30,7 +30,7 @@ DEADLINE = 30.0  # seconds for one exchange, in all
 LIMIT = 8 << 20  # bytes of one answer
 
 # Called before each request is sent, while a paginated listing read by a client library is
-# under way (gitops_bot.scm.forge.Listing.read): the client follows "next" links on its own,
+# under way (gitops_bot.forges.forge.Listing.read): the client follows "next" links on its own,
 # so its requests are where the listing's page and time bounds can be kept.
 before_send: ContextVar[Callable[[], None] | None] = ContextVar("before_send", default=None)
 

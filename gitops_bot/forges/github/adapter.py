@@ -32,11 +32,12 @@ from github.Requester import (
 from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact, register_secret
+from gitops_bot.forges import forge, requests_net
+from gitops_bot.forges.forge import MAX_WAIT, Listing, PullRequest, decorate_steps
+from gitops_bot.forges.github import commits as github_commits
+from gitops_bot.forges.issues import Issue
+from gitops_bot.forges.settings import GitHubConfig
 from gitops_bot.git.git import Workspace
-from gitops_bot.scm import forge, github_commits, requests_net
-from gitops_bot.scm.forge import MAX_WAIT, Listing, PullRequest, decorate_steps
-from gitops_bot.scm.issues import Issue
-from gitops_bot.scm.settings import GitHubConfig
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -47,9 +48,9 @@ DEADLINE = requests_net.DEADLINE  # seconds for one exchange, in all
 
 class _NetExchange:
     """What PyGithub's two connection classes get here: their ``requests.Session`` replaced by
-    :func:`~gitops_bot.scm.requests_net.session` (net-layer proxies, trust store, total deadline,
+    :func:`~gitops_bot.forges.requests_net.session` (net-layer proxies, trust store, total deadline,
     streamed byte cap; no urllib3 retry), and each exchange retried by
-    :func:`gitops_bot.scm.forge.retrying`, the one retry policy. An exhausted retry hands
+    :func:`gitops_bot.forges.forge.retrying`, the one retry policy. An exhausted retry hands
     PyGithub the last answer (its exception names the status and rate-limit reset) or raises
     the last connection error, so the messages stay GitHub's own."""
 
@@ -133,7 +134,7 @@ def repository_from_url(url: str, api_url: str) -> str | None:
 
 
 class GitHub:
-    """The :class:`~gitops_bot.scm.forge.Forge` adapter for GitHub and GitHub Enterprise."""
+    """The :class:`~gitops_bot.forges.forge.Forge` adapter for GitHub and GitHub Enterprise."""
 
     noun = "pull request"
     name = "GitHub"
@@ -211,7 +212,7 @@ class GitHub:
 
     def git_data(self, fn: Callable[[Any], T]) -> T:
         """``fn(repository)`` on the PyGithub repository, with this module's error mapping: the
-        Git Data API calls of :mod:`gitops_bot.scm.github_commits` go through here."""
+        Git Data API calls of :mod:`gitops_bot.forges.github.commits` go through here."""
         return _call(lambda: fn(self._repo))
 
     # -- pull requests -----------------------------------------------------------------
@@ -289,7 +290,7 @@ class GitHub:
         _call(lambda: raw.create_issue_comment(comment))
         _call(lambda: raw.edit(state="closed"))
 
-    # -- issues (the dashboard: gitops_bot.scm.issues.IssueBoard) ----------------------
+    # -- issues (the dashboard: gitops_bot.forges.issues.IssueBoard) ----------------------
 
     def issues_labelled(self, label: str) -> list[Issue]:
         listed = self._repo.get_issues(state="all", labels=[label])  # lazy: no request yet

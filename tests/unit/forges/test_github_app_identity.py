@@ -8,8 +8,8 @@ import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gitops_bot.scm.github import GitHub
-from gitops_bot.scm.issues import MARKER, Kept, keep
+from gitops_bot.forges.github.adapter import GitHub
+from gitops_bot.forges.issues import MARKER, Kept, keep
 from testkit.github_responses import API, CFG, REPO
 
 BASE = REPO.removesuffix("/repos/acme/gitops")

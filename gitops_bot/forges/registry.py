@@ -29,9 +29,12 @@ from dataclasses import replace
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.core.secret import EnvView, Origin, Secret, origins
-from gitops_bot.scm import azure_devops, bitbucket_cloud, bitbucket_dc, gitea
-from gitops_bot.scm.forge import KNOWN_HOSTS, Forge, kind_from_url, remote_server
-from gitops_bot.scm.settings import ForgeSettings, GitHubConfig
+from gitops_bot.forges.azure_devops import adapter as azure_devops
+from gitops_bot.forges.bitbucket_cloud import adapter as bitbucket_cloud
+from gitops_bot.forges.bitbucket_dc import adapter as bitbucket_dc
+from gitops_bot.forges.forge import KNOWN_HOSTS, Forge, kind_from_url, remote_server
+from gitops_bot.forges.gitea import adapter as gitea
+from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
 
 
 def kind(cfg: ForgeSettings, url: str) -> str:
@@ -42,8 +45,8 @@ def kind(cfg: ForgeSettings, url: str) -> str:
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     # PyGithub and python-gitlab (with requests and PyJWT) cost ~0.4 s of CPU to import: only
     # a run that talks to its forge pays it, not `plan` or a dry run
-    from gitops_bot.scm import gitlab
-    from gitops_bot.scm.github import GitHub, repository_from_url
+    from gitops_bot.forges.github.adapter import GitHub, repository_from_url
+    from gitops_bot.forges.gitlab import adapter as gitlab
 
     chosen = kind(cfg, url)
     check_fleet_defaults(cfg, url, environ)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gitops_bot.scm.issues import MARKER, MAX_BODY, Issue, IssueBoard, Kept, board_of, keep, with_marker
+from gitops_bot.forges.issues import MARKER, MAX_BODY, Issue, IssueBoard, Kept, board_of, keep, with_marker
 
 LABEL = "gitops-bot-dashboard"
 ME = "gitops-bot"  # the board's token's user

@@ -1,7 +1,7 @@
 """What changed between two revisions of an image's source repository: the commits a release
 brings (or, for a rollback, takes out), asked of the forge that hosts the source.
 
-A small port of its own, beside :class:`~gitops_bot.scm.forge.Forge`: the source repository
+A small port of its own, beside :class:`~gitops_bot.forges.forge.Forge`: the source repository
 may live on another forge or host than the GitOps repository, so this is not a question for
 the forge change requests go to. :class:`Sources` knows which hosts it may ask (the GitOps
 forge's own host with its token, and github.com anonymously) and never sends a token to a host
@@ -32,10 +32,12 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from gitops_bot.core.secret import Origin, Secret
+from gitops_bot.forges.azure_devops import adapter as azure_devops
+from gitops_bot.forges.bitbucket_cloud import adapter as bitbucket_cloud
+from gitops_bot.forges.bitbucket_dc import adapter as bitbucket_dc
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.transport import Transport, fetch
-from gitops_bot.scm import azure_devops, bitbucket_cloud, bitbucket_dc
 
 DEADLINE = 20.0  # seconds for the one compare answer, in all
 MAX_BODY = 4 * 1024 * 1024  # bytes: GitHub answers at most 250 commits with their files

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from gitops_bot.core.secret import Secret
-from gitops_bot.scm import compare
-from gitops_bot.scm.compare import CompareUnavailable, Sources, hosts_for
+from gitops_bot.forges import sources as compare
+from gitops_bot.forges.sources import CompareUnavailable, Sources, hosts_for
 
 API = "https://ghe.example.com/api/v3"
 REPO = "https://ghe.example.com/acme/app"

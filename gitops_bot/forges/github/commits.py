@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 
 class GitData(Protocol):
-    """The GitHub connection, as this module uses it (:class:`gitops_bot.scm.github.GitHub`)."""
+    """The GitHub connection, as this module uses it (:class:`gitops_bot.forges.github.adapter.GitHub`)."""
 
     def git_data(self, fn: Callable[[Any], T]) -> T: ...
 

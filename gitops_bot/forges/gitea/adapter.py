@@ -19,10 +19,7 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport
-from gitops_bot.scm.forge import (
+from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     Listing,
@@ -40,8 +37,11 @@ from gitops_bot.scm.forge import (
     remote_server,
     unexpected,
 )
-from gitops_bot.scm.issues import Issue
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.issues import Issue
+from gitops_bot.forges.settings import ForgeConfig
+from gitops_bot.net import limits
+from gitops_bot.net.auth import OriginAuth
+from gitops_bot.net.transport import Transport
 
 PAGE = 50  # Gitea's default maximum page size
 MAX_PAGES = 100
@@ -72,7 +72,7 @@ def _host(url: str) -> str:
 
 
 class Gitea:
-    """The :class:`~gitops_bot.scm.forge.Forge` adapter for Gitea and Forgejo."""
+    """The :class:`~gitops_bot.forges.forge.Forge` adapter for Gitea and Forgejo."""
 
     noun = "pull request"
     git_user = "gitops-bot"  # Gitea takes a token as the password under any user name
@@ -234,7 +234,7 @@ class Gitea:
     def _post(self, sub: str, payload: Any) -> Any:
         return self._request("POST", f"{self._repo}/{sub}", json=payload)
 
-    # -- issues (the dashboard: gitops_bot.scm.issues.IssueBoard) ----------------------
+    # -- issues (the dashboard: gitops_bot.forges.issues.IssueBoard) ----------------------
 
     def issues_labelled(self, label: str) -> list[Issue]:
         found = self._pages(f"{self._repo}/issues", state="all", type="issues", labels=label)

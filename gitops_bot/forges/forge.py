@@ -26,11 +26,11 @@ import httpx
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import epoch_instant, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.forges import requests_net
 from gitops_bot.git.git import Workspace
 from gitops_bot.net import limits, retry
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
 from gitops_bot.net.transport import fetch
-from gitops_bot.scm import requests_net
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -190,7 +190,7 @@ class Listing:
     def read(self, fn: Callable[[], T]) -> T:
         """``fn``: a client library's listing read whole (PyGithub and python-gitlab follow
         ``next`` links on their own), each of its requests counted as a page within both bounds
-        (:data:`~gitops_bot.scm.requests_net.before_send`). A retried request counts too."""
+        (:data:`~gitops_bot.forges.requests_net.before_send`). A retried request counts too."""
         token = requests_net.before_send.set(self._request)
         try:
             return fn()

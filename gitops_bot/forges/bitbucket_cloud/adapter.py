@@ -41,10 +41,7 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport
-from gitops_bot.scm.forge import (
+from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     Listing,
@@ -58,7 +55,10 @@ from gitops_bot.scm.forge import (
     project_path,
     unexpected,
 )
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.settings import ForgeConfig
+from gitops_bot.net import limits
+from gitops_bot.net.auth import OriginAuth
+from gitops_bot.net.transport import Transport
 
 NAME = "Bitbucket Cloud"
 API = "https://api.bitbucket.org/2.0"
@@ -123,7 +123,7 @@ def refuse_auto_merge(auto_merge: str | None) -> None:
 
 
 class BitbucketCloud:
-    """The :class:`~gitops_bot.scm.forge.Forge` adapter for Bitbucket Cloud."""
+    """The :class:`~gitops_bot.forges.forge.Forge` adapter for Bitbucket Cloud."""
 
     name = NAME
     noun = "pull request"

@@ -3,7 +3,7 @@ the dashboard issue (one issue the bot keeps with the status table, for teams th
 expose ``watch``'s listener).
 
 Implemented by the GitHub, GitLab and Gitea/Forgejo adapters. Separate from
-:class:`~gitops_bot.scm.forge.Forge` so a forge without issues (Azure DevOps Repos: work items
+:class:`~gitops_bot.forges.forge.Forge` so a forge without issues (Azure DevOps Repos: work items
 are another product) or whose adapter has none (Bitbucket) need not pretend:
 :func:`board_of` says whether the connected forge has one, and the caller turns "no" into a
 configuration error.

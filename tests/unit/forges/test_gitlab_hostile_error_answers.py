@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from gitops_bot.scm import gitlab
-from gitops_bot.scm.forge import HTTPFailure
+from gitops_bot.forges.forge import HTTPFailure
+from gitops_bot.forges.gitlab import adapter as gitlab
 
 
 def _answer(status: int, body: bytes) -> requests.Response:

@@ -29,10 +29,7 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport
-from gitops_bot.scm.forge import (
+from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     Listing,
@@ -45,7 +42,10 @@ from gitops_bot.scm.forge import (
     split_remote,
     unexpected,
 )
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.settings import ForgeConfig
+from gitops_bot.net import limits
+from gitops_bot.net.auth import OriginAuth
+from gitops_bot.net.transport import Transport
 
 NAME = "Azure DevOps"
 API_VERSION = "7.1"
@@ -182,7 +182,7 @@ def _origin(url: str) -> str:
 
 
 class AzureDevOps:
-    """The :class:`~gitops_bot.scm.forge.Forge` adapter for Azure DevOps Repos."""
+    """The :class:`~gitops_bot.forges.forge.Forge` adapter for Azure DevOps Repos."""
 
     name = NAME
     noun = "pull request"

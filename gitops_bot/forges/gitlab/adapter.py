@@ -1,8 +1,8 @@
 """Merge requests on gitlab.com and self-managed GitLab, through python-gitlab.
 
 python-gitlab's own retries are left out of play: a requests response hook turns every HTTP
-error into a neutral :class:`~gitops_bot.scm.forge.HTTPFailure` (with the headers python-gitlab
-drops), so rate limits and 5xx are retried by :func:`~gitops_bot.scm.forge.call` within the
+error into a neutral :class:`~gitops_bot.forges.forge.HTTPFailure` (with the headers python-gitlab
+drops), so rate limits and 5xx are retried by :func:`~gitops_bot.forges.forge.call` within the
 same 2-minute bound as GitHub's, instead of python-gitlab's unbounded ``Retry-After`` sleeps.
 
 Drafts are GitLab's "Draft: " title prefix. Merge requests are opened with "delete source
@@ -30,9 +30,8 @@ from gitlab.v4.objects import ProjectMergeRequest
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.net import limits
-from gitops_bot.scm import requests_net
-from gitops_bot.scm.forge import (
+from gitops_bot.forges import requests_net
+from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     HTTPFailure,
@@ -50,8 +49,9 @@ from gitops_bot.scm.forge import (
     remote_server,
     unexpected,
 )
-from gitops_bot.scm.issues import Issue
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.issues import Issue
+from gitops_bot.forges.settings import ForgeConfig
+from gitops_bot.net import limits
 
 DRAFT_PREFIX = "Draft: "
 PER_PAGE = 100  # as the client is made (``per_page``)
@@ -71,7 +71,7 @@ HINTS = {
 
 
 class GitLab:
-    """The :class:`~gitops_bot.scm.forge.Forge` adapter for GitLab (SaaS and self-managed)."""
+    """The :class:`~gitops_bot.forges.forge.Forge` adapter for GitLab (SaaS and self-managed)."""
 
     noun = "merge request"
     name = "GitLab"
@@ -271,7 +271,7 @@ class GitLab:
         path = f"{mr.manager.path}/{mr.encoded_id}{sub}"
         self._call(lambda: self._gl.http_put(path, post_data=data))
 
-    # -- issues (the dashboard: gitops_bot.scm.issues.IssueBoard) ----------------------
+    # -- issues (the dashboard: gitops_bot.forges.issues.IssueBoard) ----------------------
 
     def issues_labelled(self, label: str) -> list[Issue]:
         """GitLab lists issues apart from merge requests, so no merge request is ever taken for

@@ -17,13 +17,13 @@ from requests.adapters import HTTPAdapter
 
 from gitops_bot.config import ForgeConfig, parse
 from gitops_bot.core.errors import ConfigError, ForgeError, ForgeUnavailable, UsageError
-from gitops_bot.scm import forge as forge_mod
-from gitops_bot.scm import forges
-from gitops_bot.scm.forge import HTTPFailure, call, project_path
-from gitops_bot.scm.gitea import Gitea
-from gitops_bot.scm.github import GitHub
-from gitops_bot.scm.gitlab import GitLab
-from gitops_bot.scm.requests_net import NetAdapter
+from gitops_bot.forges import forge as forge_mod
+from gitops_bot.forges import registry as forges
+from gitops_bot.forges.forge import HTTPFailure, call, project_path
+from gitops_bot.forges.gitea.adapter import Gitea
+from gitops_bot.forges.github.adapter import GitHub
+from gitops_bot.forges.gitlab.adapter import GitLab
+from gitops_bot.forges.requests_net import NetAdapter
 from testkit.github_responses import REPO, client
 
 SECRET = "glpat-secret-value-0123456789"

@@ -37,11 +37,7 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.git.gitcli import BEARER
-from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport
-from gitops_bot.scm.forge import (
+from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     Listing,
@@ -54,7 +50,11 @@ from gitops_bot.scm.forge import (
     split_remote,
     unexpected,
 )
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.settings import ForgeConfig
+from gitops_bot.git.gitcli import BEARER
+from gitops_bot.net import limits
+from gitops_bot.net.auth import OriginAuth
+from gitops_bot.net.transport import Transport
 
 NAME = "Bitbucket Data Center"
 PAGE = 100  # limit per page
@@ -144,7 +144,7 @@ def git_user(environ: Mapping[str, str]) -> str:
 
 
 class BitbucketDataCenter:
-    """The :class:`~gitops_bot.scm.forge.Forge` adapter for Bitbucket Data Center."""
+    """The :class:`~gitops_bot.forges.forge.Forge` adapter for Bitbucket Data Center."""
 
     name = NAME
     noun = "pull request"

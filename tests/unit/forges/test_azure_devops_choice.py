@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.scm import forges
-from gitops_bot.scm.azure_devops import AzureDevOps, Remote, credentials, locate, parse_remote
-from gitops_bot.scm.settings import ForgeConfig, GitHubConfig
+from gitops_bot.forges import registry as forges
+from gitops_bot.forges.azure_devops.adapter import AzureDevOps, Remote, credentials, locate, parse_remote
+from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 
 CLOUD = "https://dev.azure.com"
 

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable
-from gitops_bot.scm import bitbucket_cloud, bitbucket_dc
-from gitops_bot.scm.settings import ForgeConfig
+from gitops_bot.forges.bitbucket_cloud import adapter as bitbucket_cloud
+from gitops_bot.forges.bitbucket_dc import adapter as bitbucket_dc
+from gitops_bot.forges.settings import ForgeConfig
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud
 from testkit.bitbucket_dc_server import FakeBitbucketDataCenter, error
 from testkit.forge_repo import remote_with_branch

@@ -1,0 +1,2 @@
+"""Azure DevOps (Azure Repos): pull requests, commit listings for release contents, its
+completion subjects."""

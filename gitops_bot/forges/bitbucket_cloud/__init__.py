@@ -1,0 +1,1 @@
+"""Bitbucket Cloud: pull requests, commit listings for release contents, its merge subjects."""

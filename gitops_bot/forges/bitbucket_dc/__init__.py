@@ -1,0 +1,2 @@
+"""Bitbucket Data Center: pull requests, commit listings for release contents, its merge
+subjects."""

@@ -1,0 +1,1 @@
+"""Gitea and Forgejo: pull requests, the compare API and merge subjects they share."""

@@ -1,0 +1,1 @@
+"""GitLab: merge requests through python-gitlab, its compare API, its merge subjects."""

@@ -1,1 +1,0 @@
-"""Where changes go: the git workspace and pull requests (GitHub)."""
