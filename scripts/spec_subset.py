@@ -47,7 +47,7 @@ GITEA = (
     ("/repos/{owner}/{repo}/issues/{index}/comments", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}/requested_reviewers", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}/merge", "post"),
-    ("/repos/{owner}/{repo}/compare/{basehead}", "get"),  # gitops_bot/forges/sources.py
+    ("/repos/{owner}/{repo}/compare/{basehead}", "get"),  # forges/github, forges/gitea compare.py
     ("/version", "get"),
     ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/forges/issues.py)
 )
@@ -86,7 +86,7 @@ SERVICES = {
             ("/repos/{owner}/{repo}/git/refs", "post"),
             ("/repos/{owner}/{repo}/git/refs/{ref}", "patch"),
             ("/repos/{owner}/{repo}/git/refs/{ref}", "delete"),
-            # what gitops_bot/forges/sources.py sends (over httpx) about a source repository
+            # what gitops_bot/forges/github/compare.py sends (over httpx) about a source repository
             ("/repos/{owner}/{repo}/compare/{basehead}", "get"),
             ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/forges/issues.py)
         ),
@@ -106,7 +106,7 @@ SERVICES = {
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "get"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "put"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}/merge", "put"),
-            ("/api/v4/projects/{id}/repository/compare", "get"),  # gitops_bot/forges/sources.py
+            ("/api/v4/projects/{id}/repository/compare", "get"),  # forges/gitlab/compare.py
         ),
     ),
     # what gitops_bot/forges/azure_devops/adapter.py sends and FakeAzureDevOps answers (Git 7.1)
@@ -121,7 +121,7 @@ SERVICES = {
                 ("pullRequests/{pullRequestId}/labels", "post"),
                 ("pullRequests/{pullRequestId}/reviewers/{reviewerId}", "put"),
                 ("pullRequests/{pullRequestId}/threads", "post"),
-                ("commitsbatch", "post"),  # gitops_bot/forges/sources.py
+                ("commitsbatch", "post"),  # forges/azure_devops/compare.py
             )
         ),
     ),
@@ -143,7 +143,7 @@ SERVICES = {
                     ("pullrequests/{pull_request_id}/comments", "post"),
                     ("pullrequests/{pull_request_id}/decline", "post"),
                     ("effective-default-reviewers", "get"),
-                    ("commits", "get"),  # gitops_bot/forges/sources.py
+                    ("commits", "get"),  # forges/bitbucket_cloud/compare.py
                 )
             ),
             ("/workspaces/{workspace}/members", "get"),  # reviewers by nickname -> uuid
@@ -167,7 +167,10 @@ SERVICES = {
                 )
             ),
             ("/default-reviewers/latest/projects/{projectKey}/repos/{repositorySlug}/reviewers", "get"),
-            ("/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits", "get"),  # gitops_bot/forges/sources.py
+            (
+                "/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits",
+                "get",
+            ),  # forges/bitbucket_dc/compare.py
         ),
     ),
 }

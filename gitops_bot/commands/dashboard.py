@@ -21,6 +21,7 @@ from gitops_bot.engine.results import Status
 from gitops_bot.engine.session import Session, Sessions
 from gitops_bot.engine.status import status
 from gitops_bot.forges import issues
+from gitops_bot.forges import registry as forge_registry
 from gitops_bot.output.dashboard import markdown
 
 log = get_logger(__name__)
@@ -37,7 +38,7 @@ def keep(s: Session, found: Status | None = None) -> issues.Kept | None:
     if board is None:
         raise UsageError(
             f"dashboard: {forge.name} has no issue board gitops-bot can keep "
-            f"(supported: {', '.join(issues.FORGES_WITH_ISSUES)})",
+            f"(supported: {', '.join(forge_registry.with_issues())})",
             hint="set dashboard: {enabled: false} in gitops-bot.yaml, or use watch --status-page",
         )
     body = markdown(found if found is not None else status(s), ref=issues.change_ref(board))

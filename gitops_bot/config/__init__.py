@@ -42,7 +42,7 @@ from gitops_bot.config.settings import ImageConfig as ImageConfig
 from gitops_bot.config.settings import PullRequestConfig as PullRequestConfig
 from gitops_bot.config.spec import Field, Section, Values, one_of, read
 from gitops_bot.core.errors import ConfigError, UsageError
-from gitops_bot.forges.issues import FORGES_WITH_ISSUES, DashboardSettings
+from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import FORGES as FORGES
 from gitops_bot.forges.settings import ForgeConfig as ForgeConfig
 from gitops_bot.forges.settings import GitHubConfig as GitHubConfig
@@ -94,12 +94,16 @@ def _dashboard(v: Values) -> DashboardSettings:
     (a forge told by the remote's URL is checked when the bot connects)."""
     dashboard: DashboardSettings = v["dashboard"]
     kind = v["forge"].type
-    if dashboard.enabled and kind is not None and kind not in FORGES_WITH_ISSUES:
-        raise v.error(
-            v.line_of("dashboard"),
-            f"dashboard: forge type {kind!r} has no issue board gitops-bot can keep "
-            f"(supported: {', '.join(FORGES_WITH_ISSUES)}); remove 'dashboard' or set enabled: false",
-        )
+    if dashboard.enabled and kind is not None:
+        # the registry names every forge's package: read only when a dashboard is asked for
+        from gitops_bot.forges import registry as forge_registry
+
+        if kind not in forge_registry.with_issues():
+            raise v.error(
+                v.line_of("dashboard"),
+                f"dashboard: forge type {kind!r} has no issue board gitops-bot can keep (supported: "
+                f"{', '.join(forge_registry.with_issues())}); remove 'dashboard' or set enabled: false",
+            )
     return dashboard
 
 

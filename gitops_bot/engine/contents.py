@@ -20,9 +20,10 @@ from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
+from gitops_bot.forges.compare_kit import CompareUnavailable
 from gitops_bot.forges.forge import Forge, remote_server
 from gitops_bot.forges.settings import SourceConfig
-from gitops_bot.forges.sources import CompareUnavailable, History, Sources, hosts_for
+from gitops_bot.forges.sources import History, Sources, hosts_for
 from gitops_bot.release.proposal import Change, Release
 
 log = get_logger(__name__)

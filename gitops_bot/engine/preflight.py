@@ -13,7 +13,6 @@ from gitops_bot.config import Config
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import registry as forges
-from gitops_bot.forges.issues import FORGES_WITH_ISSUES
 
 
 def check(cfg: Config, environ: Mapping[str, str], *, dry_run: bool, url: str | None = None) -> None:
@@ -49,10 +48,10 @@ def _issue_board(cfg: Config, url: str) -> None:
     already refused where the configuration is read. The URL is not echoed: it may hold a
     credential."""
     kind = forges.kind(cfg, url)
-    if kind not in FORGES_WITH_ISSUES:
+    if kind not in forges.with_issues():
         raise UsageError(
             f"dashboard: the remote's forge, {kind}, has no issue board gitops-bot can keep "
-            f"(supported: {', '.join(FORGES_WITH_ISSUES)})",
+            f"(supported: {', '.join(forges.with_issues())})",
             hint="set dashboard: {enabled: false} in gitops-bot.yaml, or use watch --status-page",
         )
 

@@ -25,7 +25,7 @@ from gitops_bot.core.secret import EnvView, Secret
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
-from gitops_bot.forges.forge import ChangeRequest, Forge, kind_from_url
+from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.gitcli import Repo, auth_env, is_url
 from gitops_bot.registry.pool import RegistryPool
@@ -160,14 +160,11 @@ def fetch_credentials(
     forge a local checkout's own config describes (``github.token_env``, its GitHub App,
     GitLab or Gitea settings), else the environment's forge tokens, else a GitHub App from
     the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
-    # PyGithub (with requests and PyJWT) is imported only by runs that fetch: ~0.3 s of CPU
-    from gitops_bot.forges.github.adapter import GitHub, repository_from_url
-
     url, cfg = repo, None
     if not is_url(repo):
         url, cfg = _local_origin(Path(repo), config_path, allowed_names(environ))
     if not url.lower().startswith("https://"):
-        return None, GitHub.git_user  # tokens only ever go to https remotes
+        return None, forges.DEFAULT_GIT_USER  # tokens only ever go to https remotes
     if cfg is not None:
         try:
             forge = forges.connect(cfg, url, environ)
@@ -176,18 +173,7 @@ def fetch_credentials(
         secret = forges.git_secret(cfg, url, forge) if forge is not None else None
         if forge is not None and secret is not None:
             return secret, forge.git_user
-    token, user = forges.first_fetch_credentials(url, environ)
-    if token is None and kind_from_url(url) in (None, "github"):
-        gh_cfg = config_mod.GitHubConfig()
-        repository = repository_from_url(url, gh_cfg.api_url)
-        if repository and environ.get(gh_cfg.app_id_env) and environ.get(gh_cfg.app_key_env):
-            app = GitHub.connect(gh_cfg, repository, environ)
-            git_token = app.git_token
-            where = ["https://github.com" if gh_cfg.api_url == "https://api.github.com" else gh_cfg.api_url]
-            return (
-                Secret.for_urls(git_token, where, "the GitHub App") if git_token else None
-            ), GitHub.git_user
-    return token, user
+    return forges.first_fetch_with_app(url, environ)
 
 
 def load(

@@ -26,9 +26,13 @@ import httpx
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import epoch_instant, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.secret import Origin
 from gitops_bot.forges import requests_net
+from gitops_bot.forges.compare_kit import Ask, Comparison
+from gitops_bot.forges.settings import ForgeSettings
 from gitops_bot.git.git import Workspace
 from gitops_bot.net import limits, retry
+from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
 from gitops_bot.net.transport import fetch
 
@@ -378,6 +382,36 @@ def plain_title(title: str) -> str:
 def keep_draft(current: str, title: str, prefix: str) -> str:
     """The new title, keeping the draft marker when the request still carries one."""
     return draft_title(title, DRAFT.match(current) is not None, prefix)
+
+
+# -- one forge, as the registry names it --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeSubject:
+    """How a forge's merge names the change request it merged: ``pattern``'s first group is
+    its number, searched in the commit's subject, or in the whole message (GitLab's body line)."""
+
+    pattern: re.Pattern[str]
+    in_message: bool = False
+
+
+@dataclass(frozen=True)
+class ForgeEntry:
+    """Everything the rest of the bot asks of one forge, each part from that forge's package
+    (``forges/<name>/``): how to connect its adapter (imported when called: a client library
+    is paid for only by a run that talks to that forge), how its merges name change requests
+    (the ledger), and how it answers "what is between two revisions" of a source repository
+    (release contents: its API and web origin, the auth form its API takes, the comparison)."""
+
+    names: tuple[str, ...]  # the ``forge: type`` values it answers to
+    connect: Callable[[ForgeSettings, str, Mapping[str, str]], Forge]  # (config, remote URL, environ)
+    merge_subjects: tuple[MergeSubject, ...]
+    compare: Callable[[Ask], Comparison]
+    source_api: Callable[[str | None, str | None], tuple[Origin | None, str]]  # (api_url, remote)
+    source_auth: Callable[[str, str], OriginAuth]  # (its API URL, the token)
+    own_source_urls: bool = False  # its source URLs name more than owner/name: compare parses them
+    issues: bool = False  # it keeps an issue board (the dashboard)
 
 
 # -- choosing ----------------------------------------------------------------------------

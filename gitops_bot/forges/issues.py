@@ -31,7 +31,6 @@ MAX_BODY = 60_000  # characters; GitHub refuses an issue body over 65,536
 
 
 # the forges whose adapter is an IssueBoard (the config refuses a dashboard on the others)
-FORGES_WITH_ISSUES = ("github", "gitlab", "gitea", "forgejo")
 DEFAULT_TITLE = "gitops-bot dashboard"
 DEFAULT_LABEL = "gitops-bot-dashboard"
 

@@ -1,4 +1,6 @@
-"""Which forge a repository lives on, and its adapter.
+"""Which forge a repository lives on, and its adapter: the registry of forges (:data:`ENTRIES`,
+one :class:`~gitops_bot.forges.forge.ForgeEntry` per forge package), and the rules for which
+host a forge token may go to — kept together here, where they are reviewed as one.
 
 From ``forge: type`` when the config says; else from the remote URL's host (github.com,
 gitlab.com, codeberg.org, bitbucket.org, dev.azure.com and {org}.visualstudio.com); else
@@ -24,17 +26,22 @@ same as the first fetch's), and a config pointing the forge elsewhere is refused
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.core.secret import EnvView, Origin, Secret, origins
 from gitops_bot.forges.azure_devops import adapter as azure_devops
+from gitops_bot.forges.azure_devops import entry as azure_entry
 from gitops_bot.forges.bitbucket_cloud import adapter as bitbucket_cloud
+from gitops_bot.forges.bitbucket_cloud import entry as bitbucket_cloud_entry
 from gitops_bot.forges.bitbucket_dc import adapter as bitbucket_dc
-from gitops_bot.forges.forge import KNOWN_HOSTS, Forge, kind_from_url, remote_server
+from gitops_bot.forges.bitbucket_dc import entry as bitbucket_dc_entry
+from gitops_bot.forges.forge import KNOWN_HOSTS, Forge, ForgeEntry, MergeSubject, kind_from_url, remote_server
 from gitops_bot.forges.gitea import adapter as gitea
-from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
+from gitops_bot.forges.gitea import entry as gitea_entry
+from gitops_bot.forges.github import entry as github_entry
+from gitops_bot.forges.gitlab import entry as gitlab_entry
+from gitops_bot.forges.settings import ForgeSettings
 
 
 def kind(cfg: ForgeSettings, url: str) -> str:
@@ -42,52 +49,44 @@ def kind(cfg: ForgeSettings, url: str) -> str:
     return cfg.forge.type or kind_from_url(url) or azure or "github"
 
 
-def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
-    # PyGithub and python-gitlab (with requests and PyJWT) cost ~0.4 s of CPU to import: only
-    # a run that talks to its forge pays it, not `plan` or a dry run
-    from gitops_bot.forges.github.adapter import GitHub, repository_from_url
-    from gitops_bot.forges.gitlab import adapter as gitlab
+DEFAULT_GIT_USER = "x-access-token"  # GitHub's, for a fetch no token goes with
 
+ENTRIES: tuple[ForgeEntry, ...] = (
+    github_entry.ENTRY,
+    gitea_entry.ENTRY,
+    gitlab_entry.ENTRY,
+    azure_entry.ENTRY,
+    bitbucket_cloud_entry.ENTRY,
+    bitbucket_dc_entry.ENTRY,
+)
+"""Every forge the bot speaks, one line each: adding a forge is its folder and a line here."""
+
+FORGES: dict[str, ForgeEntry] = {name: e for e in ENTRIES for name in e.names}
+
+
+def entry(kind_name: str) -> ForgeEntry:
+    """The forge a ``forge: type`` (or a host's kind) names; GitHub for a name it does not know
+    (the configuration's schema refuses those before a run gets here)."""
+    return FORGES.get(kind_name, github_entry.ENTRY)
+
+
+def merge_subjects() -> tuple[MergeSubject, ...]:
+    """How every forge's merges name the change request they merged, in the registry's order:
+    a GitOps repository's history may hold merges made on any of them (a migration)."""
+    return tuple(m for e in ENTRIES for m in e.merge_subjects)
+
+
+def with_issues() -> tuple[str, ...]:
+    """The ``forge: type`` names of the forges that keep an issue board (the dashboard)."""
+    return tuple(name for e in ENTRIES if e.issues for name in e.names)
+
+
+def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
+    """The adapter of the forge the repository is on (:func:`kind`), once the fleet's token
+    rules allow it; each forge's entry imports its client library only when called."""
     chosen = kind(cfg, url)
     check_fleet_defaults(cfg, url, environ)
-    if chosen == "gitlab":
-        return gitlab.GitLab.connect(cfg.forge, url, environ)
-    if chosen in ("gitea", "forgejo"):
-        return gitea.Gitea.connect(cfg.forge, url, environ)
-    if chosen == "azure-devops":
-        return azure_devops.AzureDevOps.connect(cfg.forge, url, environ)
-    if chosen == "bitbucket-cloud":
-        bitbucket_cloud.refuse_auto_merge(_auto_merge(cfg))
-        return bitbucket_cloud.BitbucketCloud.connect(cfg.forge, url, environ)
-    if chosen == "bitbucket-data-center":
-        return bitbucket_dc.BitbucketDataCenter.connect(cfg.forge, url, environ)
-    github_cfg = _github_settings(cfg)
-    repository = github_cfg.repository or repository_from_url(url, github_cfg.api_url)
-    if repository is None:
-        raise UsageError(
-            f"cannot tell the GitHub repository of {url}",
-            hint="set github.repository (owner/name) in gitops-bot.yaml; on GitLab, Gitea or "
-            "Forgejo set forge: {type: gitlab|gitea|forgejo, api_url: ...}",
-        )
-    return GitHub.connect(github_cfg, repository, environ)
-
-
-def _auto_merge(cfg: ForgeSettings) -> str | None:
-    """``pull_request.auto_merge`` of a whole configuration (choosing a forge needs only
-    ``github`` and ``forge``; a configuration without ``pull_request`` asks for none)."""
-    auto = getattr(getattr(cfg, "pull_request", None), "auto_merge", None)
-    return auto if isinstance(auto, str) else None
-
-
-def _github_settings(cfg: ForgeSettings) -> GitHubConfig:
-    """``github:``, with what ``forge:`` says on top (``forge: {type: github, api_url: ...}``)."""
-    f = cfg.forge
-    return replace(
-        cfg.github,
-        api_url=f.api_url or cfg.github.api_url,
-        repository=f.repository or cfg.github.repository,
-        token_env=f.token_env or cfg.github.token_env,
-    )
+    return entry(chosen).connect(cfg, url, environ)
 
 
 def git_secret(cfg: ForgeSettings, url: str, forge: Forge) -> Secret | None:
@@ -104,7 +103,7 @@ def _git_hosts(cfg: ForgeSettings, url: str, chosen: str) -> list[str | None]:
     """The host(s) git sends the forge's token to."""
     where: str | None
     if chosen == "github":
-        api = _github_settings(cfg).api_url
+        api = github_entry.settings(cfg).api_url
         where = "https://github.com" if Origin.of(api) == Origin.of("https://api.github.com") else api
     elif chosen == "gitlab":
         lab = cfg.forge.api_url
@@ -141,7 +140,7 @@ def _default_reads(cfg: ForgeSettings, chosen: str) -> list[str]:
     (SYSTEM_ACCESSTOKEN, Gitea Actions' GITHUB_TOKEN) are left out: the adapters use them only
     for the server the pipeline names."""
     if chosen == "github":
-        gh = _github_settings(cfg)
+        gh = github_entry.settings(cfg)
         return [gh.token_env, gh.app_key_env]
     written = cfg.forge.token_env
     if written:
@@ -163,7 +162,7 @@ def _default_reads(cfg: ForgeSettings, chosen: str) -> list[str]:
 def _api_hosts(cfg: ForgeSettings, chosen: str) -> list[str | None]:
     """Where the forge's API client sends the token, besides git's host(s)."""
     if chosen == "github":
-        return [_github_settings(cfg).api_url]
+        return [github_entry.settings(cfg).api_url]
     return [cfg.forge.api_url]
 
 
@@ -220,7 +219,18 @@ def first_fetch_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secre
             secret = Secret.for_urls(environ[name], hosts, f"${name}")
             if secret.allows(url):
                 return secret, user
-    return None, "x-access-token"
+    return None, DEFAULT_GIT_USER
+
+
+def first_fetch_with_app(url: str, environ: Mapping[str, str]) -> tuple[Secret | None, str]:
+    """:func:`first_fetch_credentials`, else on GitHub (or a host nobody knows) a GitHub App
+    from the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
+    token, user = first_fetch_credentials(url, environ)
+    if token is None and kind_from_url(url) in (None, "github"):
+        found = github_entry.app_credentials(url, environ)
+        if found is not None:
+            return found
+    return token, user
 
 
 def _candidates(url: str, environ: Mapping[str, str]) -> list[tuple[str, str, list[str | None]]]:

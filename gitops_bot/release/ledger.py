@@ -20,20 +20,13 @@ from typing import Any
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
+from gitops_bot.forges import registry
 from gitops_bot.git.gitlog import Commit, History
 from gitops_bot.manifests import charts as chart_sites
 from gitops_bot.manifests import images
 from gitops_bot.release.proposal import TRAILER
 
 _TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
-_SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
-_MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
-# Gitea/Forgejo's merge commit subject, and GitLab's merge commit body line
-_GITEA_MERGE_PR = re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")
-_GITLAB_MR = re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE)
-# Bitbucket Cloud's merge and squash subjects; Bitbucket Data Center's (7.0+) subject
-_BITBUCKET_PR = re.compile(r"^Merged in \S+ \(pull request #(\d+)\)")
-_BITBUCKET_DC_PR = re.compile(r"^Pull request #(\d+): ")
 
 ImageSet = dict[str, Deployed]
 ChartSet = dict[str, str]  # chart name -> the version (or range) its first site pins
@@ -219,13 +212,14 @@ def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...
     if release is None and len(commit.parents) > 1:
         brought = ws.messages(f"{commit.parents[0]}..{commit.parents[1]}")
         release = next((r for r in map(release_of, brought) if r is not None), None)
-    pr = (
-        _SQUASH_PR.search(subject)
-        or _MERGE_PR.match(subject)
-        or _GITEA_MERGE_PR.match(subject)
-        or _GITLAB_MR.search(commit.message)
-        or _BITBUCKET_PR.match(subject)
-        or _BITBUCKET_DC_PR.match(subject)
+    # each forge says in its own words which change request a merge merged (forges/<name>/entry.py)
+    pr = next(
+        (
+            m
+            for how in registry.merge_subjects()
+            if (m := how.pattern.search(commit.message if how.in_message else subject))
+        ),
+        None,
     )
     return Entry(
         commit=commit.sha,

@@ -22,7 +22,7 @@ from gitops_bot.release.windows import Freeze
 from gitops_bot.render.diff import Rendered, section
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
-    from gitops_bot.forges.sources import Comparison
+    from gitops_bot.forges.compare_kit import Comparison
 
 MAX_COMMITS = 30  # commits listed per image; the rest are on the comparison page
 

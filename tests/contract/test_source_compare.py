@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.secret import Secret
-from gitops_bot.forges.sources import CompareUnavailable, Sources, hosts_for
+from gitops_bot.forges.compare_kit import CompareUnavailable
+from gitops_bot.forges.sources import Sources, hosts_for
 from testkit import source_repos
 from testkit.forge_repo import remote_with_branch
 from testkit.gitea_server import FakeGitea

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.secret import Secret
-from gitops_bot.forges import sources as compare
-from gitops_bot.forges.sources import CompareUnavailable, Sources, hosts_for
+from gitops_bot.forges import compare_kit as compare
+from gitops_bot.forges.azure_devops import compare as azure_compare
+from gitops_bot.forges.compare_kit import CompareUnavailable
+from gitops_bot.forges.sources import Sources, hosts_for
 from gitops_bot.release import proposal
 from gitops_bot.release.proposal import Change, Release
 from testkit import source_repos
@@ -137,7 +139,9 @@ def test_an_azure_devops_cloud_source_is_recognised_under_either_host_name() -> 
         ("https://dev.azure.com", "https://dev.azure.com", True),
         ("https://github.com", "https://api.github.com", False),
     ]
-    assert compare._web_origin("https://acme.visualstudio.com/Web/_git/app", hosts[0].web) == hosts[0].web
+    assert (
+        azure_compare.web_origin("https://acme.visualstudio.com/Web/_git/app", hosts[0].web) == hosts[0].web
+    )
 
 
 # -- Bitbucket Cloud ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from gitops_bot.core.errors import RegistryAccessError
 from gitops_bot.core.model import ImageMetadata, ReleaseKind
 from gitops_bot.engine.app import App
 from gitops_bot.engine.contents import attach
-from gitops_bot.forges.sources import CompareUnavailable, Comparison
+from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison
 from gitops_bot.release.proposal import Change, Release
 
 OLD, NEW = "a" * 40, "b" * 40

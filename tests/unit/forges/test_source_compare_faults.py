@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from gitops_bot.core.secret import Secret
-from gitops_bot.forges import sources as compare
-from gitops_bot.forges.sources import CompareUnavailable, Sources, hosts_for
+from gitops_bot.forges import compare_kit as compare
+from gitops_bot.forges.compare_kit import CompareUnavailable
+from gitops_bot.forges.sources import Sources, hosts_for
 
 API = "https://ghe.example.com/api/v3"
 REPO = "https://ghe.example.com/acme/app"

@@ -9,8 +9,11 @@ import httpx
 import pytest
 
 from gitops_bot.core.secret import Origin, Secret
-from gitops_bot.forges import sources as compare
-from gitops_bot.forges.sources import CompareUnavailable, Sources, hosts_for
+from gitops_bot.forges import compare_kit as compare
+from gitops_bot.forges.azure_devops import compare as azure_compare
+from gitops_bot.forges.bitbucket_dc import compare as dc_compare
+from gitops_bot.forges.compare_kit import CompareUnavailable
+from gitops_bot.forges.sources import Sources, hosts_for
 
 BASE, HEAD = "a" * 40, "b" * 40
 
@@ -33,7 +36,7 @@ BASE, HEAD = "a" * 40, "b" * 40
 def test_data_center_source_urls_name_server_project_and_repository(
     url: str, server: str, project: str, slug: str
 ) -> None:
-    found = compare._dc_remote(url)
+    found = dc_compare.remote_of(url)
     assert found is not None and (found.server, found.project, found.slug) == (server, project, slug)
 
 
@@ -42,7 +45,7 @@ def test_data_center_source_urls_name_server_project_and_repository(
     ["https://bb.example.com/acme/app", "https://bb.example.com/projects/ACME", "https://bb.example.com/"],
 )
 def test_a_url_that_is_no_data_center_repository_is_not_recognised(url: str) -> None:
-    assert compare._dc_remote(url) is None
+    assert dc_compare.remote_of(url) is None
 
 
 @pytest.mark.parametrize(
@@ -57,7 +60,7 @@ def test_a_url_that_is_no_data_center_repository_is_not_recognised(url: str) -> 
 def test_azure_devops_cloud_urls_are_all_asked_of_dev_azure_com(url: str) -> None:
     web = Origin.of(url)
     assert web is not None
-    assert compare._web_origin(url, web) == Origin.of("https://dev.azure.com")
+    assert azure_compare.web_origin(url, web) == Origin.of("https://dev.azure.com")
 
 
 def _refusing() -> httpx.MockTransport:

@@ -6,7 +6,7 @@ is one line saying why, and the rest of the body is unchanged."""
 from __future__ import annotations
 
 from gitops_bot.core.model import ReleaseKind
-from gitops_bot.forges.sources import Comparison, SourceCommit
+from gitops_bot.forges.compare_kit import Comparison, SourceCommit
 from gitops_bot.release.proposal import MAX_COMMITS, Change, Release
 
 URL = "https://github.com/acme/app/compare/aaaaaaa...bbbbbbb"

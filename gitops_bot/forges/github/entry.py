@@ -1,0 +1,69 @@
+"""GitHub as the forge registry names it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.secret import Secret
+from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject
+from gitops_bot.forges.github import compare
+from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
+
+
+def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
+    # PyGithub (with requests and PyJWT) costs ~0.4 s of CPU to import: only a run that talks
+    # to GitHub pays it, not `plan` or a dry run
+    from gitops_bot.forges.github.adapter import GitHub, repository_from_url
+
+    github_cfg = settings(cfg)
+    repository = github_cfg.repository or repository_from_url(url, github_cfg.api_url)
+    if repository is None:
+        raise UsageError(
+            f"cannot tell the GitHub repository of {url}",
+            hint="set github.repository (owner/name) in gitops-bot.yaml; on GitLab, Gitea or "
+            "Forgejo set forge: {type: gitlab|gitea|forgejo, api_url: ...}",
+        )
+    return GitHub.connect(github_cfg, repository, environ)
+
+
+def settings(cfg: ForgeSettings) -> GitHubConfig:
+    """``github:``, with what ``forge:`` says on top (``forge: {type: github, api_url: ...}``)."""
+    f = cfg.forge
+    return replace(
+        cfg.github,
+        api_url=f.api_url or cfg.github.api_url,
+        repository=f.repository or cfg.github.repository,
+        token_env=f.token_env or cfg.github.token_env,
+    )
+
+
+def app_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secret | None, str] | None:
+    """(the installation token bound to GitHub's git host, git user) of a GitHub App named by the
+    default variables, for the first fetch of a GitHub repository; None without one."""
+    from gitops_bot.forges.github.adapter import GitHub, repository_from_url
+
+    gh_cfg = GitHubConfig()
+    repository = repository_from_url(url, gh_cfg.api_url)
+    if not (repository and environ.get(gh_cfg.app_id_env) and environ.get(gh_cfg.app_key_env)):
+        return None
+    git_token = GitHub.connect(gh_cfg, repository, environ).git_token
+    where = ["https://github.com" if gh_cfg.api_url == "https://api.github.com" else gh_cfg.api_url]
+    return (Secret.for_urls(git_token, where, "the GitHub App") if git_token else None), GitHub.git_user
+
+
+ENTRY = ForgeEntry(
+    names=("github",),
+    connect=connect,
+    # the squash title "Fix the thing (#12)", and the merge commit's "Merge pull request #12"
+    merge_subjects=(
+        MergeSubject(re.compile(r"\(#(\d+)\)\s*$")),
+        MergeSubject(re.compile(r"^Merge pull request #(\d+)\b")),
+    ),
+    compare=compare.compare,
+    source_api=compare.source_api,
+    source_auth=compare.source_auth,
+    issues=True,
+)

@@ -1,0 +1,84 @@
+"""The forge registry: every forge the bot speaks is one package under ``gitops_bot/forges/``
+and one line of ``registry.ENTRIES``, and the package provides every part the rest of the bot
+asks for. Nothing outside ``forges/`` names a particular forge's package: it asks the registry."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+from gitops_bot.core.secret import Origin
+from gitops_bot.forges import compare_kit, registry
+from gitops_bot.forges.forge import ForgeEntry
+from gitops_bot.forges.settings import FORGES as CONFIGURABLE
+
+PACKAGE = Path(registry.__file__).parent
+FORGE_PACKAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
+PARTS = ("adapter", "compare", "entry")
+
+
+def test_every_forge_package_is_registered_and_every_configurable_name_has_one() -> None:
+    registered = {e.connect.__module__.split(".")[2] for e in registry.ENTRIES}
+    assert registered == set(FORGE_PACKAGES)
+    assert set(registry.FORGES) == set(CONFIGURABLE)  # the schema's forge: type values
+    assert len({n for e in registry.ENTRIES for n in e.names}) == sum(len(e.names) for e in registry.ENTRIES)
+
+
+def test_every_forge_provides_every_part() -> None:
+    for name in FORGE_PACKAGES:
+        for part in PARTS:
+            assert (PACKAGE / name / f"{part}.py").is_file(), f"forges/{name}/{part}.py"
+        entry = importlib.import_module(f"gitops_bot.forges.{name}.entry").ENTRY
+        assert isinstance(entry, ForgeEntry)
+        assert entry.names and all(re.fullmatch(r"[a-z-]+", n) for n in entry.names)
+        for fn in (entry.connect, entry.compare, entry.source_api, entry.source_auth):
+            assert callable(fn) and fn.__module__.startswith(f"gitops_bot.forges.{name}."), (name, fn)
+        for subject in entry.merge_subjects:
+            assert subject.pattern.groups >= 1  # its first group is the change request's number
+        web, api = entry.source_api("https://forge.example.com/api", "https://forge.example.com/a/b.git")
+        assert isinstance(web, Origin) and api.startswith("https://")
+        auth = entry.source_auth(api, "token-0123456789")
+        assert auth is not None
+
+
+def test_the_ledger_reads_each_forges_merge_subject() -> None:
+    """One merge subject per forge that writes one, read through the registry."""
+    seen = {
+        "Fix the thing (#12)": 12,
+        "Merge pull request #13 from acme/x": 13,
+        "Merge pull request 'T' (#14) from x into main": 14,
+        "Merged in feature (pull request #15)": 15,
+        "Pull request #16: title": 16,
+    }
+    for subject, number in seen.items():
+        found = [m for how in registry.merge_subjects() if (m := how.pattern.search(subject))]
+        assert found and int(found[0].group(1)) == number, subject
+    gitlab = "Merge branch 'x' into 'main'\n\nSee merge request acme/gitops!17\n"
+    found = [m for how in registry.merge_subjects() if how.in_message and (m := how.pattern.search(gitlab))]
+    assert found and int(found[0].group(1)) == 17
+
+
+def test_nothing_outside_forges_names_a_particular_forge() -> None:
+    root = PACKAGE.parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if PACKAGE in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if any(
+                n.split(".")[:3][-1] in FORGE_PACKAGES and n.startswith("gitops_bot.forges.") for n in names
+            ):
+                offenders.append(str(path.relative_to(root)))
+    assert offenders == []
+
+
+def test_the_kit_is_forge_neutral() -> None:
+    text = Path(compare_kit.__file__).read_text()
+    assert not re.search(r"from gitops_bot\.forges\.(github|gitlab|gitea|azure|bitbucket)", text)
