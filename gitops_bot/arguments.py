@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -14,14 +15,15 @@ from gitops_bot.core.errors import UsageError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        # the line is printed after "gitops-bot: error: ": name the subcommand, not the program again
+        command = self.prog.removeprefix("gitops-bot").strip()
+        said = f"{command}: {message}" if command else message
         # `gitops-bot -v plan`: the logging options belong to the command
-        if " " not in self.prog and re.match(
+        if not command and re.match(
             r"unrecognized arguments: .*(?<!\S)(-v+|--verbose|--log-format)\b", message
         ):
-            raise UsageError(
-                f"{self.prog}: {message}", hint="put -v/--log-format after the command: gitops-bot plan -v"
-            )
-        raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+            raise UsageError(said, hint="put -v/--log-format after the command: gitops-bot plan -v")
+        raise UsageError(said, hint=f"see '{self.prog} --help'")
 
 
 class _Repos(argparse.Action):
@@ -61,7 +63,13 @@ class _Parents(NamedTuple):
 def _parents() -> _Parents:
     logging_opts = _Parser(add_help=False)
     logging_opts.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
-    logging_opts.add_argument("--log-format", choices=("auto", "console", "json"), default="auto")
+    logging_opts.add_argument(
+        "--log-format",
+        choices=("auto", "console", "json"),
+        default="auto",
+        help="log lines on stderr: console for people, json for collectors (default auto: console on "
+        "a terminal, else json; watch: json)",
+    )
     local = _Parser(add_help=False, parents=[logging_opts])
     local.add_argument("--repo", default=".", help="GitOps repository checkout (default: .)")
     local.add_argument("--config", help="config file (default: REPO/gitops-bot.yaml)")
@@ -79,7 +87,7 @@ def _parents() -> _Parents:
     writes.add_argument(
         "--dry-run", action="store_true", help="print the diffs and pull requests; change nothing"
     )
-    writes.add_argument("--output", choices=("text", "json"), default="text")
+    writes.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
     envs = _Parser(add_help=False)
     envs.add_argument(
         "--env", action="append", dest="envs", metavar="NAME", help="only this environment (repeatable)"
@@ -97,19 +105,55 @@ def _parents() -> _Parents:
 
 Subparsers = Any  # argparse's _SubParsersAction is private
 
+_OUTPUT = "text for people; json: one document on stdout for scripts (docs/reference/cli.md)"
+_ENV = "an environment named in gitops-bot.yaml (staging)"
+_IMAGE = "an image named in gitops-bot.yaml's images: (example/app)"
+
+# One example per command, shown under its --help: what a first run of it looks like.
+EXAMPLES = {
+    "plan": "gitops-bot plan --repo . --env staging",
+    "update": "gitops-bot update --repo https://github.com/acme/gitops.git --env staging --dry-run",
+    "promote": "gitops-bot promote staging production --image example/app",
+    "history": "gitops-bot history production --limit 5",
+    "status": "gitops-bot status --repo . --output json",
+    "rollback": "gitops-bot rollback production --steps 1",
+    "watch": "gitops-bot watch --repo https://github.com/acme/gitops.git --interval 5m --status-page",
+    "hold": "gitops-bot hold production example/app --reason 'waiting for the 2.0 migration'",
+    "unhold": "gitops-bot unhold production example/app",
+    "freeze": "gitops-bot freeze production --until 3d --reason 'end-of-year freeze'",
+    "unfreeze": "gitops-bot unfreeze production",
+    "schema": "gitops-bot schema > gitops-bot.schema.json",
+    "set-image": "gitops-bot set-image --file overlays/staging/kustomization.yaml example/app:1.2.0",
+}
+
+
+def _command(sub: Subparsers, name: str, *, help: str, description: str | None = None, **kw: Any) -> Any:
+    """A subcommand whose --help says what it does (``description``, else ``help``) and shows
+    its example."""
+    text = description or help[0].upper() + help[1:] + "."
+    return sub.add_parser(
+        name,
+        help=help,
+        description=textwrap.fill(text, 78),
+        epilog=f"example:\n  {EXAMPLES[name]}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **kw,
+    )
+
 
 def _add_plan(sub: Subparsers, p: _Parents) -> None:
-    plan = sub.add_parser(
-        "plan", parents=[p.local, p.envs], help="show what each environment runs and what it could run"
+    plan = _command(
+        sub, "plan", parents=[p.local, p.envs], help="show what each environment runs and what it could run"
     )
-    plan.add_argument("--output", choices=("text", "json"), default="text")
+    plan.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
     plan.add_argument(
         "--metadata", action="store_true", help="also read created time and source labels of new images"
     )
 
 
 def _add_update(sub: Subparsers, p: _Parents) -> None:
-    sub.add_parser(
+    _command(
+        sub,
         "update",
         parents=[p.remote, p.envs, p.writes, p.many],
         help="apply the plan: push a branch and open or update a pull request per environment",
@@ -117,13 +161,16 @@ def _add_update(sub: Subparsers, p: _Parents) -> None:
 
 
 def _add_promote(sub: Subparsers, p: _Parents) -> None:
-    pr = sub.add_parser(
+    pr = _command(
+        sub,
         "promote",
         parents=[p.remote, p.writes],
         help="open a pull request giving DST exactly the image digests SRC runs",
     )
-    pr.add_argument("source", metavar="SRC")
-    pr.add_argument("target", metavar="DST")
+    pr.add_argument(
+        "source", metavar="SRC", help="the environment whose running digests are promoted (staging)"
+    )
+    pr.add_argument("target", metavar="DST", help="the environment that gets them (production)")
     pr.add_argument(
         "--image", action="append", dest="images", default=[], metavar="NAME", help="only this image"
     )
@@ -137,33 +184,38 @@ def _add_promote(sub: Subparsers, p: _Parents) -> None:
 
 
 def _add_history(sub: Subparsers, p: _Parents) -> None:
-    h = sub.add_parser(
-        "history", parents=[p.remote], help="the releases of an environment, read from git (newest first)"
+    h = _command(
+        sub,
+        "history",
+        parents=[p.remote],
+        help="the releases of an environment, read from git (newest first)",
     )
-    h.add_argument("environment", metavar="ENV")
+    h.add_argument("environment", metavar="ENV", help=_ENV)
     h.add_argument(
         "--limit", type=_count(0), default=20, help="at most this many releases (default 20; 0: all)"
     )
-    h.add_argument("--output", choices=("text", "json"), default="text")
+    h.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
 
 
 def _add_status(sub: Subparsers, p: _Parents) -> None:
-    st = sub.add_parser(
+    st = _command(
+        sub,
         "status",
         parents=[p.remote, p.envs],
         help="one table of environments and images: declared in git, reported by Argo CD, the plan, "
         "open pull requests, the gate (read-only)",
     )
-    st.add_argument("--output", choices=("text", "json"), default="text")
+    st.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
 
 
 def _add_rollback(sub: Subparsers, p: _Parents) -> None:
-    rb = sub.add_parser(
+    rb = _command(
+        sub,
         "rollback",
         parents=[p.remote, p.writes],
         help="open a pull request restoring an earlier release's images, and hold them",
     )
-    rb.add_argument("environment", metavar="ENV")
+    rb.add_argument("environment", metavar="ENV", help=_ENV)
     which = rb.add_mutually_exclusive_group()
     which.add_argument("--to", metavar="RELEASE", help="a release id or commit from 'history'")
     which.add_argument("--steps", type=_count(1), metavar="N", help="go back N releases (default 1)")
@@ -174,7 +226,8 @@ def _add_rollback(sub: Subparsers, p: _Parents) -> None:
 
 
 def _add_watch(sub: Subparsers, p: _Parents) -> None:
-    w = sub.add_parser(
+    w = _command(
+        sub,
         "watch",
         parents=[p.remote, p.envs, p.many],
         help="run the update cycle forever (a long-running container), with health and metrics",
@@ -200,26 +253,30 @@ def _add_watch(sub: Subparsers, p: _Parents) -> None:
 
 
 def _add_holds(sub: Subparsers, p: _Parents) -> None:
-    ho = sub.add_parser(
-        "hold", parents=[p.remote, p.writes], help="stop gitops-bot from changing an image in an environment"
+    ho = _command(
+        sub,
+        "hold",
+        parents=[p.remote, p.writes],
+        help="stop gitops-bot from changing an image in an environment",
     )
-    ho.add_argument("environment", metavar="ENV")
-    ho.add_argument("image", metavar="IMAGE")
+    ho.add_argument("environment", metavar="ENV", help=_ENV)
+    ho.add_argument("image", metavar="IMAGE", help=_IMAGE)
     ho.add_argument("--reason", help="why (shown by plan and in the holds file)")
-    uh = sub.add_parser(
-        "unhold", parents=[p.remote, p.writes], help="release a hold placed by hold or rollback"
+    uh = _command(
+        sub, "unhold", parents=[p.remote, p.writes], help="release a hold placed by hold or rollback"
     )
-    uh.add_argument("environment", metavar="ENV")
-    uh.add_argument("image", metavar="IMAGE")
+    uh.add_argument("environment", metavar="ENV", help=_ENV)
+    uh.add_argument("image", metavar="IMAGE", help=_IMAGE)
 
 
 def _add_freezes(sub: Subparsers, p: _Parents) -> None:
-    fr = sub.add_parser(
+    fr = _command(
+        sub,
         "freeze",
         parents=[p.remote, p.writes],
         help="stop releases into an environment until a time (recorded in gitops-bot.freezes/ENV.yaml)",
     )
-    fr.add_argument("environment", metavar="ENV")
+    fr.add_argument("environment", metavar="ENV", help=_ENV)
     fr.add_argument(
         "--until",
         required=True,
@@ -227,12 +284,13 @@ def _add_freezes(sub: Subparsers, p: _Parents) -> None:
         help="an RFC 3339 instant (2026-12-28T00:00:00Z) or a duration from now (90m, 12h, 3d, 1w, 1d12h)",
     )
     fr.add_argument("--reason", required=True, help="why (shown by plan and refusals, kept in the file)")
-    uf = sub.add_parser("unfreeze", parents=[p.remote, p.writes], help="lift an environment's freeze")
-    uf.add_argument("environment", metavar="ENV")
+    uf = _command(sub, "unfreeze", parents=[p.remote, p.writes], help="lift an environment's freeze")
+    uf.add_argument("environment", metavar="ENV", help=_ENV)
 
 
 def _add_schema(sub: Subparsers, p: _Parents) -> None:
-    sub.add_parser(
+    _command(
+        sub,
         "schema",
         parents=[p.logging],
         help="print the JSON Schema of gitops-bot.yaml (for editors: docs/concepts/configuration.md)",
@@ -240,7 +298,8 @@ def _add_schema(sub: Subparsers, p: _Parents) -> None:
 
 
 def _add_set_image(sub: Subparsers, p: _Parents) -> None:
-    s = sub.add_parser(
+    s = _command(
+        sub,
         "set-image",
         parents=[p.logging],
         help="set images in a kustomization or any YAML file, byte-exact (kustomize edit set image syntax)",
@@ -272,7 +331,7 @@ def _add_set_image(sub: Subparsers, p: _Parents) -> None:
     mode = s.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file would change")
     mode.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
-    s.add_argument("args", nargs="+", metavar="ARG")
+    s.add_argument("args", nargs="+", metavar="ARG", help="one image to set, in the forms above (repeatable)")
 
 
 _SUBCOMMANDS = (

@@ -422,7 +422,7 @@ def test_logging_options_before_the_command_say_where_they_go(
     code, _, err = run_cli([opt, "plan", "--repo", str(repo.root)], capsys)
     assert code == 2
     assert err == (
-        f"gitops-bot: error: gitops-bot: unrecognized arguments: {opt}; "
+        f"gitops-bot: error: unrecognized arguments: {opt}; "
         "put -v/--log-format after the command: gitops-bot plan -v\n"
     )
 
