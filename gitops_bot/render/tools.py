@@ -73,7 +73,9 @@ class RenderSettings:
         given = configured or os.environ.get({"kubectl": KUBECTL_ENV, "helm": HELM_ENV}[name]) or name
         if os.sep in given:
             path = Path(given).expanduser()
-            return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+            # absolute now: the tools run inside a private temporary directory, where a path
+            # relative to where the bot was started (.tools/bin/kubectl) names nothing
+            return str(path.absolute()) if path.is_file() and os.access(path, os.X_OK) else None
         return shutil.which(given)
 
 

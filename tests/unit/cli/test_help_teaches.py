@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,12 @@ def test_a_mistake_names_the_program_once(argv: list[str], said: str) -> None:
     message = str(caught.value)
     assert message.startswith(said), message
     assert "gitops-bot:" not in message
+
+
+def test_the_by_hand_table_and_the_cli_reference_name_every_command() -> None:
+    root = Path(__file__).resolve().parents[3]
+    table = (root / "docs/guides/by-hand.md").read_text()
+    reference = (root / "docs/reference/cli.md").read_text()
+    for name in EXAMPLES:
+        assert f"`gitops-bot {name}" in table or f"/ `{name} " in table, name
+        assert f"gitops-bot {name}" in reference, name
