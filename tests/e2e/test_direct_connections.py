@@ -26,6 +26,7 @@ def scripted() -> Iterator[tuple[list[bytes], int]]:
     """A raw HTTP/1.1 server answering the n-th request (any connection) with the n-th bytes."""
     replies: list[bytes] = []
     count = [0]
+    lock = threading.Lock()
 
     def serve(conn: socket.socket) -> None:
         buf = b""
@@ -34,8 +35,12 @@ def scripted() -> Iterator[tuple[list[bytes], int]]:
                 buf += data
                 while b"\r\n\r\n" in buf:
                     _, buf = buf.split(b"\r\n\r\n", 1)
-                    conn.sendall(replies[min(count[0], len(replies) - 1)])
-                    count[0] += 1
+                    # counted before the reply is sent: a client that has read it may ask again
+                    # on a new connection before this thread runs on, and must get the next one
+                    with lock:
+                        n = count[0]
+                        count[0] += 1
+                    conn.sendall(replies[min(n, len(replies) - 1)])
 
     listener = serve_each(serve)
     yield replies, listener.getsockname()[1]
