@@ -105,7 +105,9 @@ def _parents() -> _Parents:
 
 Subparsers = Any  # argparse's _SubParsersAction is private
 
-_OUTPUT = "text for people; json: one document on stdout for scripts (docs/reference/cli.md)"
+_OUTPUT = (
+    "text for people; json: one document on stdout for scripts, a refusal too (docs/reference/exit-codes.md)"
+)
 _ENV = "an environment named in gitops-bot.yaml (staging)"
 _IMAGE = "an image named in gitops-bot.yaml's images: (example/app)"
 

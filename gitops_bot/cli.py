@@ -67,15 +67,27 @@ def execute(argv: Sequence[str] | None = None) -> Result:
     usage, config or input; an unavailable remote) and an interrupt are results too, never
     exceptions: this is the one place that maps errors to exit codes."""
     command = ""
+    words = list(sys.argv[1:] if argv is None else argv)
+    # asked for JSON, a refusal is a JSON document too: known from the words when parsing failed
+    fmt = Format.JSON if _asks_json(words) else Format.TEXT
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(words)
         command = args.command
         _configure_logging(args)
         return _COMMANDS[command](args)
     except GitOpsBotError as exc:
-        return Result(command, Failed(f"gitops-bot: error: {_one_line(log.redact(str(exc)))}"), exc.exit_code)
+        command = command or next((w for w in words if w in _COMMANDS), "")
+        line = f"gitops-bot: error: {_one_line(log.redact(str(exc)))}"
+        return Result(command, Failed(line), exc.exit_code, format=fmt)
     except KeyboardInterrupt:
-        return Result(command, Failed("gitops-bot: interrupted"), 130)
+        return Result(command, Failed("gitops-bot: interrupted"), 130, format=fmt)
+
+
+def _asks_json(words: Sequence[str]) -> bool:
+    return any(
+        w == "--output=json" or (w == "--output" and nxt == "json")
+        for w, nxt in zip(words, [*words[1:], ""], strict=True)
+    )
 
 
 def _one_line(text: str) -> str:

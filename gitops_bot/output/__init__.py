@@ -63,7 +63,13 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
             _image_set(edit, show, out, err)
         case Schema(schema):
             out.write(schema)
-        case Failed() | None:
+        case Failed(line):
+            if result.format is Format.JSON:
+                doc = as_json.error_document(
+                    result.command, line.removeprefix("gitops-bot: error: "), result.exit_code
+                )
+                out.write(as_json.dumps(doc) + "\n")
+        case None:
             pass
         case _ as unreachable:
             assert_never(unreachable)

@@ -138,6 +138,17 @@ def fleet_document(results: Sequence[RepositoryResult], exit_code: int) -> dict[
     }
 
 
+def error_document(command: str, message: str, exit_code: int) -> dict[str, Any]:
+    """A refused or failed command under ``--output json``: still one document on stdout, so a
+    script reading it learns what went wrong and the exit code without parsing stderr."""
+    return {
+        "schema": "gitops-bot/error/v1",
+        "command": command or None,
+        "exit_code": exit_code,
+        "error": message,
+    }
+
+
 def document(result: Result) -> dict[str, Any] | None:
     """The JSON document of ``--output json``; None for a result that has none."""
     match result.body:
@@ -152,7 +163,9 @@ def document(result: Result) -> dict[str, Any] | None:
             return fleet_document(results, exit_code)
         case StatusRead(status):
             return status.to_json()
-        case ImageSet() | Schema() | Failed() | None:
+        case Failed() as failed:
+            return error_document(result.command, failed.message, result.exit_code)
+        case ImageSet() | Schema() | None:
             return None
         case _ as unreachable:
             assert_never(unreachable)
