@@ -40,10 +40,10 @@ def freeze(s: Session, environment: str, until: str, reason: str, *, dry_run: bo
         raise UsageError("a freeze needs a reason", hint="pass --reason TEXT")
     f = Freeze(env.name, when.replace(microsecond=0), reason)
     rel = Release(env.name, (), kind=ReleaseKind.FREEZE, freeze=f)
-    return delivery.deliver_one(s, env.name, rel, (), dry_run=dry_run)
+    return delivery.deliver_one(s, env.name, rel, (), kind=ReleaseKind.FREEZE, dry_run=dry_run)
 
 
 def unfreeze(s: Session, environment: str, *, dry_run: bool = False) -> list[Outcome]:
     env = s.app.config.environment(environment)
     rel = Release(env.name, (), kind=ReleaseKind.FREEZE, freeze=None)
-    return delivery.deliver_one(s, env.name, rel, (), dry_run=dry_run)
+    return delivery.deliver_one(s, env.name, rel, (), kind=ReleaseKind.FREEZE, dry_run=dry_run)

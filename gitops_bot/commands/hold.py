@@ -22,13 +22,13 @@ def hold(
 ) -> list[Outcome]:
     waiting = pending(s, environment, dry_run=dry_run)
     rel, notes = promotion.hold(s.app.config, s.app.holds, environment, image, reason, pending=waiting)
-    return delivery.deliver_one(s, environment, rel, notes, dry_run=dry_run)
+    return delivery.deliver_one(s, environment, rel, notes, kind=ReleaseKind.HOLD, dry_run=dry_run)
 
 
 def unhold(s: Session, environment: str, image: str, *, dry_run: bool = False) -> list[Outcome]:
     waiting = pending(s, environment, dry_run=dry_run)
     rel, notes = promotion.unhold(s.app.config, s.app.holds, environment, image, pending=waiting)
-    return delivery.deliver_one(s, environment, rel, notes, dry_run=dry_run)
+    return delivery.deliver_one(s, environment, rel, notes, kind=ReleaseKind.HOLD, dry_run=dry_run)
 
 
 def pending(s: Session, environment: str, *, dry_run: bool) -> dict[str, str | None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gitops_bot.core.model import ReleaseKind
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.promotion import release
@@ -28,4 +29,6 @@ def promote(
     rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
     if override:
         notes.append(override)
-    return delivery.deliver_one(s, target, rel, notes, dry_run=dry_run, note=override or "")
+    return delivery.deliver_one(
+        s, target, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=override or ""
+    )

@@ -4,6 +4,7 @@ refuses a frozen environment unless forced with a reason, and delivers it."""
 
 from __future__ import annotations
 
+from gitops_bot.core.model import ReleaseKind
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.rollback import release
@@ -26,4 +27,6 @@ def rollback(
     rel, notes = release(s, environment, to=to, steps=steps)
     if override:
         notes.append(override)
-    return delivery.deliver_one(s, environment, rel, notes, dry_run=dry_run, note=override or "")
+    return delivery.deliver_one(
+        s, environment, rel, notes, kind=ReleaseKind.ROLLBACK, dry_run=dry_run, note=override or ""
+    )

@@ -19,7 +19,7 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import format_duration, outside_instant
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.model import OutcomeAction, Plan
+from gitops_bot.core.model import OutcomeAction, Plan, ReleaseKind
 from gitops_bot.engine import delivery, rollback
 from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.app import App
@@ -188,7 +188,9 @@ def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -
         return [_waiting(env, "; ".join(notes), decision)] if notes else []
     why = f"auto_promote: {decided.source} soaked {format_duration(decided.after)}"
     rel = replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
-    out = delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=decided.note())
+    out = delivery.deliver_one(
+        s, env.name, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=decided.note()
+    )
     return [replace(o, decision=decision) for o in out]
 
 
@@ -214,7 +216,7 @@ def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) 
         return [_waiting(env, text, {**decision, "ready": False, "held": [blocked]})]
     rel = _failed(autorollback.with_holds(rel, verdict), verdict)
     note = f"Rolled back automatically: {verdict.reason()}."
-    out = delivery.deliver_one(s, env.name, rel, notes, dry_run=dry_run, note=note)
+    out = delivery.deliver_one(s, env.name, rel, notes, kind=ReleaseKind.ROLLBACK, dry_run=dry_run, note=note)
     return [replace(o, decision=decision) for o in out]
 
 

@@ -156,12 +156,22 @@ def _batch(s: Session, releases: Sequence[Release], dry_run: bool) -> batch_mod.
 
 
 def deliver_one(
-    s: Session, environment: str, rel: Release | None, notes: Sequence[str], *, dry_run: bool, note: str = ""
+    s: Session,
+    environment: str,
+    rel: Release | None,
+    notes: Sequence[str],
+    *,
+    kind: ReleaseKind,
+    dry_run: bool,
+    note: str = "",
 ) -> list[Outcome]:
-    """A promotion, rollback or hold: its release (None: nothing to do) with the notes."""
+    """A promotion, rollback, hold or freeze: its release (None: nothing to do) with the notes;
+    ``kind`` says what was asked, so "nothing to do" is reported as that kind too."""
     env = s.app.config.environment(environment)
     if rel is None:
-        return [Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, warnings=list(notes))]
+        return [
+            Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, kind=kind, warnings=list(notes))
+        ]
     (out,) = deliver(s, [rel], dry_run=dry_run, note=note)
     return [replace(out, warnings=[*notes, *out.warnings])]
 
