@@ -179,7 +179,7 @@ def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -
     if not decided.ready:
         return [_waiting(env, decided.text(), decision)]
     try:
-        freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None)
+        freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None, automatic=True)
         rel, notes = promote.release(s, decided.source, env.name)
     except GateClosed as exc:  # a freeze, a hold, a signature, the gate's image check: as for a person
         refused = f"{decided.text()}, but {exc}"

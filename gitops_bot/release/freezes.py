@@ -184,18 +184,27 @@ def in_force(config_root: Path, environment: str, now: datetime) -> Freeze | Non
 
 
 def check(
-    config_root: Path, environment: str, now: datetime, *, force: bool, reason: str | None
+    config_root: Path,
+    environment: str,
+    now: datetime,
+    *,
+    force: bool,
+    reason: str | None,
+    automatic: bool = False,
 ) -> str | None:
     """Refuse a promotion or rollback into a frozen environment (exit 4, one line saying until
-    when and why) unless ``force`` with a ``reason``; returns the override's note, if any."""
+    when and why) unless ``force`` with a ``reason``; returns the override's note, if any. An
+    ``automatic`` release cannot be forced: its refusal says what it waits for instead."""
     freeze = in_force(config_root, environment, now)
     if freeze is None:
         return None
     if not force:
-        raise GateClosed(
-            f"refused: {freeze.text()}",
-            hint=f"wait, run 'gitops-bot unfreeze {environment}', or pass --force --reason TEXT",
+        hint = (
+            f"it goes ahead once the freeze ends or someone runs 'gitops-bot unfreeze {environment}'"
+            if automatic
+            else f"wait, run 'gitops-bot unfreeze {environment}', or pass --force --reason TEXT"
         )
+        raise GateClosed(f"refused: {freeze.text()}", hint=hint)
     # A reason of only whitespace records nothing for whoever reads the override later, so it
     # counts as no reason at all.
     if reason is None or not reason.strip():
