@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Self
 
+from testkit.loopback import LoopbackHTTPServer
+
 LAST_MODIFIED = "Mon, 23 Nov 2026 10:00:00 GMT"
 
 
@@ -61,7 +63,7 @@ class ChartRepo:
                 repo.seen.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
                 repo.answer(self)
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         return self

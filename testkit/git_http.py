@@ -16,11 +16,12 @@ import ssl
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from testkit import certs
+from testkit.loopback import LoopbackHTTPServer
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class GitHTTPServer:
             def do_POST(self) -> None:
                 server._handle(self)
 
-        self._httpd = ThreadingHTTPServer((host, 0), Handler)
+        self._httpd = LoopbackHTTPServer((host, 0), Handler)
         self._httpd.daemon_threads = True
         self._httpd.socket = ca.server_context(f"server-{id(self)}").wrap_socket(
             self._httpd.socket, server_side=True

@@ -12,10 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from testkit.jsonapi import JSONServer
+from testkit.loopback import LoopbackHTTPServer
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class HostileRegistry(JSONServer):
 
             do_GET = do_HEAD = do_POST = _do
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
         self.url = f"http://{self.host}"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
+from testkit.loopback import LoopbackHTTPServer
+
 # (method, path with query, JSON body or None, headers) -> (status, JSON payload, extra headers)
 Handle = Callable[[str, str, Any, dict[str, str]], tuple[int, Any, dict[str, str]]]
 
@@ -41,7 +43,7 @@ class JSONServer:
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _do
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         # shutdown() waits for serve_forever's next poll: at the default 0.5 s every fake
         # started and stopped by a test cost half a second of nothing

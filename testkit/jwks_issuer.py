@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from testkit.loopback import LoopbackHTTPServer
 
 
 def rsa_key() -> rsa.RSAPrivateKey:
@@ -50,7 +52,7 @@ class JwksIssuer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.jwks_url = f"http://127.0.0.1:{self.server.server_address[1]}/oauth2/v3/certs"
 
     def jwks(self) -> dict[str, Any]:

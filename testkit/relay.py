@@ -16,10 +16,12 @@ import selectors
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 
 import httpx
+
+from testkit.loopback import LoopbackHTTPServer
 
 _KEEP = ("content-type", "docker-content-digest", "location", "www-authenticate", "link", "range")
 Answer = tuple[int, bytes, dict[str, str]]
@@ -52,7 +54,7 @@ class Relay:
 
             do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _do
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
         self.url = f"http://{self.host}"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)

@@ -23,6 +23,7 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from testkit.certs import KeyPair, make_self_signed
+from testkit.loopback import LoopbackHTTPServer
 
 SERVICE = "gitops-bot-test-registry"
 ISSUER = "gitops-bot-test-issuer"
@@ -134,7 +135,7 @@ class TokenIssuer:
                 token = issuer.mint(user, issuer._grant(user, form.get("scope", [])))
                 self._answer(200, {"access_token": token, "expires_in": issuer.expires_in})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 

@@ -1,0 +1,28 @@
+"""The HTTP server class every local stand-in of a service uses.
+
+``ThreadingHTTPServer`` accepts on a blocking listening socket after its selector reports the
+socket readable. A connection the client resets in between (a deadline, an abort, a pool closing
+under load) leaves nothing to accept, and the blocking ``accept`` then waits for the *next*
+connection — which never comes once the test is over, so ``shutdown()`` in its teardown waits
+forever (a whole-suite run hung so). Here the listening socket is non-blocking: such a wake-up
+is an ``OSError`` socketserver already ignores, and the accepted connections stay blocking.
+"""
+
+from __future__ import annotations
+
+import socket
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self.socket.setblocking(False)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, addr = self.socket.accept()
+        conn.setblocking(True)
+        return conn, addr
