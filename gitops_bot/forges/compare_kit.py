@@ -196,6 +196,25 @@ def hub_commit(c: dict[str, Any]) -> SourceCommit:
     )
 
 
+def github_shaped(ask: Ask, *, pulls: str, own_page: bool) -> Comparison:
+    """``GET /repos/{owner}/{repo}/compare/{base}...{head}``, one call: GitHub's comparison, which
+    Gitea and Forgejo answer in the same shape. ``pulls``: the path segment of a pull request's
+    page (``pull``, ``pulls``); ``own_page``: the answer's ``html_url`` is the page to link."""
+    if ask.path.count("/") != 1:
+        raise CompareUnavailable(f"source {ask.repository[:100]!r} is not a repository URL {ask.kind} names")
+    answer = get(ask.client, f"{ask.api_url}/repos/{ask.path}/compare/{ask.base}...{ask.head}", {}, ask.auth)
+    url = f"{ask.page}/compare/{ask.base}...{ask.head}"
+    commits = [hub_commit(c) for c in listed(answer, "commits")]
+    total = answer.get("total_commits")
+    html = answer.get("html_url") if own_page else None
+    return Comparison(
+        tuple(commits),
+        total if isinstance(total, int) and total >= len(commits) else len(commits),
+        html if isinstance(html, str) and html.startswith(ask.page + "/") else url,
+        f"{ask.page}/{pulls}/",
+    )
+
+
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
