@@ -151,6 +151,12 @@ def _add_plan(sub: Subparsers, p: _Parents) -> None:
     plan.add_argument(
         "--metadata", action="store_true", help="also read created time and source labels of new images"
     )
+    plan.add_argument(
+        "--rendered-diff",
+        action="store_true",
+        help="with --output json, also render each changed overlay before and after with kubectl "
+        "(as update does for its pull request): seconds per overlay, so only when asked",
+    )
 
 
 def _add_update(sub: Subparsers, p: _Parents) -> None:

@@ -114,7 +114,11 @@ def _plan(args: argparse.Namespace) -> Result:
     from gitops_bot.commands.plan import PlanRequest, plan
 
     request = PlanRequest(
-        args.repo, args.config, args.envs, metadata=args.metadata, rendered=_format(args) is Format.JSON
+        args.repo,
+        args.config,
+        args.envs,
+        metadata=args.metadata,
+        rendered=args.rendered_diff and _format(args) is Format.JSON,
     )
     result = plan(request)
     return Result(args.command, Planned(result.plan, result.rendered), format=_format(args))

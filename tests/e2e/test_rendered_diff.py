@@ -208,7 +208,9 @@ def test_the_pull_request_shows_what_the_cluster_would_run(
     assert ("spec.template.spec.containers[app]", f"{host}/acme/app:1.2.0", f"{host}/acme/app:1.4.1") in pairs
     assert all("@sha256:" in i["after"] for i in rendered["images"])
 
-    assert main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json"]) == 0
+    assert (
+        main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json", "--rendered-diff"]) == 0
+    )
     planned = json.loads(capsys.readouterr().out)["rendered"]
     assert planned == result["rendered"]  # plan --output json carries the same data
 
@@ -233,3 +235,25 @@ def test_without_kubectl_the_pull_request_opens_and_says_not_rendered(
     assert main(["update", "--repo", str(demo.repo), "--env", "dev"]) == 0
     (pr,) = demo.gh.open_pulls()
     assert "not rendered: kubectl not found" in pr["body"]
+
+
+def test_plan_renders_nothing_unless_asked(
+    demo: Stage, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """kubectl on PATH (as on every GitHub runner) costs a plan nothing: a render of a long
+    overlay takes seconds, so plan runs it only for --rendered-diff."""
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "kubectl"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {kubetools.kubectl()} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", str(wrapper))
+
+    assert main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json"]) == 0
+    assert "rendered" not in json.loads(capsys.readouterr().out)
+    assert not calls.exists()
+
+    assert (
+        main(["plan", "--repo", str(demo.repo), "--env", "dev", "--output", "json", "--rendered-diff"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["rendered"]
+    assert calls.read_text().count("kustomize") >= 2  # before and after

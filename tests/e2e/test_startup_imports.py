@@ -96,15 +96,27 @@ def test_help_and_schema_load_nothing_heavy() -> None:
 def test_a_json_plan_with_updates_renders_them_without_loading_delivery(
     tmp_path: Path, registry: RegistryProcess, pusher: Pusher
 ) -> None:
-    """The JSON plan's rendered diffs (its one update edited in memory) reach the editors
+    """The JSON plan's rendered diffs, when asked (its one update edited in memory), reach the editors
     without ``update``'s delivery, git plumbing or forge clients."""
     pusher.image("startup/app", ["1.0.0", "1.1.0"])
     repo = _repo(tmp_path, deployed=f"{registry.host}/startup/app")
-    code, loaded = _loaded("plan", "--repo", str(repo), "--output", "json", heavy=HEAVY | DELIVERY)
+    code, loaded = _loaded(
+        "plan", "--repo", str(repo), "--output", "json", "--rendered-diff", heavy=HEAVY | DELIVERY
+    )
     assert code == 0
     assert loaded == []
     out = subprocess.run(
-        [sys.executable, "-m", "gitops_bot", "plan", "--repo", str(repo), "--output", "json"],
+        [
+            sys.executable,
+            "-m",
+            "gitops_bot",
+            "plan",
+            "--repo",
+            str(repo),
+            "--output",
+            "json",
+            "--rendered-diff",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
