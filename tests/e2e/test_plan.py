@@ -338,7 +338,9 @@ def test_an_unavailable_registry_while_resolving_a_digest_ends_the_run_with_one_
     with Watching(reg.url, refuse={"HEAD /v2/acme/worker/manifests/main-1767398400-9a8b7c6": down}) as relay:
         example = copy_example(tmp_path / "gitops", relay.host)
         code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
-    assert code == 3 and out == ""
+    # asked for JSON, the failure is a JSON document on stdout too, with the same exit code
+    assert code == 3 and json.loads(out)["schema"] == "gitops-bot/error/v1"
+    assert json.loads(out)["exit_code"] == 3
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith(f"gitops-bot: error: registry {relay.host} unavailable"), err
 
