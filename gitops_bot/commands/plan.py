@@ -1,7 +1,8 @@
 """``gitops-bot plan``: the use case. It opens the repository's app, asks the engine for the plan
 (:mod:`gitops_bot.engine.plan`: the registry fan-out and every per-run decision), adds the
-automatic promotion and rollback decisions where an environment asks for them, and, for JSON
-output, the rendered diff of what ``update`` would propose. It writes nothing."""
+run's decision for every item (:mod:`gitops_bot.engine.decisions`: freezes, windows, gates,
+soaks and automatic rollbacks, the same value ``status`` shows), and, when asked, the rendered
+diff of what ``update`` would propose. It writes nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from gitops_bot.core import log
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Plan
 from gitops_bot.engine import app as app_mod
+from gitops_bot.engine import decisions
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.render.diff import Rendered
 
@@ -44,10 +46,7 @@ def plan(request: PlanRequest) -> PlanResult:
     app = app_mod.open_app(repo, repo / config if config else None)
     try:
         result = engine_plan.plan(app, request.environments, metadata=request.metadata)
-        if any(e.auto_promote or e.auto_rollback for e in app.config.environments):
-            from gitops_bot.engine import auto  # only then: it brings the delivery modules
-
-            result = auto.with_decisions(app, result, request.environments, os.environ)
+        result = decisions.decided(app, result, os.environ).plan
         rendered: tuple[Rendered, ...] = ()
         if request.rendered and result.updates:
             # only then: the editors and the renderer (not update's delivery or forge clients)

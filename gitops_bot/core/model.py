@@ -286,6 +286,65 @@ class Verification:
         }
 
 
+class DecisionAction(StrEnum):
+    """What the bot does with one artifact in one environment, as every surface shows it."""
+
+    PROPOSE = "propose"  # the next run opens (or keeps) a pull request or commit for it
+    PROMOTE = "promote"  # a promotion is ready: a person runs the command the reason names
+    UP_TO_DATE = "up_to_date"
+    WAIT = "wait"  # held back by time: changes by itself at ``until`` (or when a reading does)
+    BLOCKED = "blocked"  # held back until a person acts (a hold, a freeze, a red gate, a signature)
+    ROLLBACK = "rollback"  # an automatic rollback is due
+    SKIP = "skip"  # nothing could be decided: the reason says what failed
+
+
+class DecisionRule(StrEnum):
+    """The rule that decided (:mod:`gitops_bot.release.decision` gives their precedence)."""
+
+    ERROR = "error"
+    AUTO_ROLLBACK = "auto_rollback"
+    FREEZE = "freeze"
+    HOLD = "hold"
+    SIGNATURE = "signature"
+    WINDOW = "window"
+    GATE = "gate"
+    SOAK = "soak"
+    PROMOTION = "promotion"
+    MIN_AGE = "min_age"
+    POLICY = "policy"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One environment's decision for one artifact in one run: made once
+    (:func:`gitops_bot.release.decision.decide`) and rendered by every surface (plan, status,
+    the page, the dashboard, PR bodies, notifications), none of which decides on its own."""
+
+    action: DecisionAction
+    rule: DecisionRule
+    reason: str  # one line, for a person
+    until: datetime | None = None  # when it changes by itself, when known
+    evidence: Mapping[str, str] = field(default_factory=dict)  # what it was decided on
+
+    def label(self) -> str:
+        """``"wait (soak)"``: the action and, unless it is the policy's plain answer, the rule."""
+        action = self.action.replace("_", " ")
+        return action if self.rule is DecisionRule.POLICY else f"{action} ({self.rule})"
+
+    def text(self) -> str:
+        until = f" until {format_instant(self.until)}" if self.until and "until" not in self.reason else ""
+        return f"{self.label()}: {self.reason}{until}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "rule": self.rule.value,
+            "reason": self.reason,
+            "until": format_instant(self.until) if self.until else None,
+            "evidence": dict(self.evidence),
+        }
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """The plan for one image in one overlay file."""
@@ -302,10 +361,12 @@ class PlanItem:
     verification: Verification | None = None  # set when the image's verify: policy applies
     waiting: Waiting | None = None  # a newer candidate held back by min_age
     kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: image is the chart's name, tags are versions
+    decision: Decision | None = None  # what every surface shows: set once the run's facts are in
 
     def to_json(self) -> dict[str, Any]:
         current = self.current
         candidate = self.candidate
+        decided = {"decision": self.decision.to_json()} if self.decision else {}
         if self.kind is ArtifactKind.CHART:
             return {
                 "chart": self.image,
@@ -316,6 +377,7 @@ class PlanItem:
                 "reason": self.reason,
                 "current": None if current is None else {"version": current.tag},
                 "candidate": None if candidate is None else {"version": candidate.tag},
+                **decided,
             }
         meta = candidate.metadata if candidate else None
         return {
@@ -339,6 +401,7 @@ class PlanItem:
             },
             "verification": self.verification.to_json() if self.verification else None,
             "waiting": self.waiting.to_json() if self.waiting else None,
+            **decided,
         }
 
 

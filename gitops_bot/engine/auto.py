@@ -11,7 +11,7 @@ a notification: a soak that waits is news only once it ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,17 +19,16 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import format_duration, outside_instant
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.model import OutcomeAction, Plan, ReleaseKind
+from gitops_bot.core.model import OutcomeAction, ReleaseKind
 from gitops_bot.engine import delivery, rollback
 from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.app import App
-from gitops_bot.engine.history import chart_specs, deployed, history
+from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate
-from gitops_bot.git.gitlog import Checkout
-from gitops_bot.release import autorollback, freezes, ledger, soak
+from gitops_bot.release import autorollback, freezes, soak
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release
 
@@ -113,52 +112,6 @@ def verdict_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> 
         live=live,
         now=now,
         frozen=freeze.text() if freeze else None,
-    )
-
-
-def planned(
-    app: App, env_names: Sequence[str] | None, environ: Mapping[str, str]
-) -> dict[str, list[dict[str, Any]]]:
-    """``plan``'s view: each environment's automatic decisions as they stand, read from the
-    checkout's git history and Argo CD, changing nothing."""
-    envs = [e for e in app.environments(env_names) if e.auto_rollback or e.auto_promote]
-    if not envs:
-        return {}
-    checkout = Checkout(app.root)
-
-    def latest(name: str) -> Entry | None:
-        env = app.config.environment(name)
-        paths = app.repo_paths(env, app.root)
-        entries = ledger.read(
-            checkout, "HEAD", paths, app.image_specs(), limit=1, charts=chart_specs(app, env)
-        )
-        return entries[0] if entries else None
-
-    gate: Gate = argocd.ArgoCD(app.config.argocd, environ)
-    out: dict[str, list[dict[str, Any]]] = {}
-    try:
-        for env in envs:
-            decisions: list[dict[str, Any]] = []
-            try:
-                if env.auto_rollback is not None and (verdict := verdict_of(app, gate, env, latest)):
-                    decisions.append(verdict.to_json())
-                if env.auto_promote is not None and (decided := soak_of(app, gate, env, latest)):
-                    decisions.append(decided.to_json())
-            except ServiceUnavailable as exc:
-                decisions.append({"rule": "automation", "ready": False, "held": [str(exc)]})
-            if decisions:
-                out[env.name] = decisions
-    finally:
-        gate.close()
-    return out
-
-
-def with_decisions(app: App, plan: Plan, env_names: Sequence[str] | None, environ: Mapping[str, str]) -> Plan:
-    """``plan`` with each environment's automatic decisions (:func:`planned`)."""
-    found = planned(app, env_names, environ)
-    return replace(
-        plan,
-        environments=tuple(replace(ep, automatic=tuple(found.get(ep.name, ()))) for ep in plan.environments),
     )
 
 

@@ -9,15 +9,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import redact
-from gitops_bot.core.model import ArtifactKind, Deployed, PlanItem, WrittenRef
+from gitops_bot.core.model import (
+    ArtifactKind,
+    Decision,
+    DecisionAction,
+    DecisionRule,
+    Deployed,
+    PlanItem,
+    WrittenRef,
+)
 from gitops_bot.engine.outcome import Outcome
-from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate import argocd
 from gitops_bot.manifests.edit import FieldChange
+
+if TYPE_CHECKING:  # a type only: plan and status import no forge client
+    from gitops_bot.forges.forge import ChangeRequest
 
 SCHEMA = "gitops-bot/status/v1"
 
@@ -136,6 +146,7 @@ class Row:
             "declared": declared,
             "cluster": self._cluster_json(),
             "plan": _plan_json(self.plan),
+            "decision": _decision_json(self.plan),
             "pull_request": _pr_json(self.pull_request),
             "gate": _gate_json(self.gate),
         }
@@ -158,7 +169,12 @@ class Row:
 
 def _plan_json(item: PlanItem | Unknown) -> dict[str, Any]:
     if isinstance(item, Unknown):
-        return {"state": "unknown", "action": None, "reason": item.reason, "candidate": None}
+        return {
+            "state": "unknown",
+            "action": None,
+            "reason": item.reason,
+            "candidate": None,
+        }
     c = item.candidate
     return {
         "state": "known",
@@ -168,6 +184,13 @@ def _plan_json(item: PlanItem | Unknown) -> dict[str, Any]:
         "policy": item.policy,
         "verification": item.verification.to_json() if item.verification else None,
     }
+
+
+def _decision_json(item: PlanItem | Unknown) -> dict[str, Any] | None:
+    """The run's decision, as plan shows it (an unknown plan: a skip saying why)."""
+    if isinstance(item, Unknown):
+        return Decision(DecisionAction.SKIP, DecisionRule.ERROR, item.reason).to_json()
+    return item.decision.to_json() if item.decision else None
 
 
 def _pr_json(pr: ChangeRequest | Unknown | None) -> dict[str, Any]:

@@ -3,10 +3,10 @@
 
 Each row puts side by side what git declares (the overlays at the base, read as ``plan`` reads
 them), what the cluster reports through the gate (Argo CD's live images and the Application's
-sync, health and operation), what the plan would do and why (the plan's own items, from
-:func:`gitops_bot.engine.plan.plan`: status decides nothing itself), and the bot's open pull
-request for that environment (the forge's open PRs, asked once). Read-only: no branch, push or
-pull request.
+sync, health and operation), what the run decides and why (the plan's items decided by
+:mod:`gitops_bot.engine.decisions`, the value ``plan`` shows: status decides nothing itself),
+and the bot's open pull request for that environment (the forge's open PRs, asked once).
+Read-only: no branch, push or pull request.
 
 One source failing never hides the others: the plan is asked per registry host, the gate per
 Application, the forge once, and a source that fails leaves its cells :class:`Unknown` with the
@@ -21,17 +21,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, PlanItem, ReleaseKind
-from gitops_bot.engine import chart_plan
+from gitops_bot.core.model import (
+    ArtifactKind,
+    Deployed,
+    EnvironmentMode,
+    EnvironmentPlan,
+    Plan,
+    PlanItem,
+    ReleaseKind,
+)
+from gitops_bot.engine import chart_plan, decisions
 from gitops_bot.engine.app import App
 from gitops_bot.engine.plan import plan
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest
-from gitops_bot.gate import argocd
-from gitops_bot.release import promotion
 from gitops_bot.release.planning import ChartTarget, Target
 from gitops_bot.release.proposal import Release
 
@@ -43,8 +48,22 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
     envs = app.environments(env_names)
     targets = {env.name: app.targets(env) for env in envs}
     items = _plan_items(app, [e.name for e in envs])
+    # the decisions of the plan's items: the same value plan shows, and the gates read for it
+    known = Plan(
+        tuple(
+            EnvironmentPlan(
+                e.name,
+                e.mode,
+                tuple(i for i in items.values() if isinstance(i, PlanItem) and i.environment == e.name),
+                e.promote_from,
+            )
+            for e in envs
+        )
+    )
+    found = decisions.decided(app, known, s.environ)
+    items.update({(i.environment, i.image): i for ep in found.plan.environments for i in ep.items})
+    gates = found.gates
     pulls = _open_pulls(s)
-    gates = _gates(app, envs, targets, s.environ)
     rows = []
     for env in envs:
         for t in targets[env.name]:
@@ -54,7 +73,7 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
                     image=t.image.name,
                     file=t.file,
                     declared=t.deployed,
-                    location=_location(app, t),
+                    location=decisions.location(app, t),
                     plan=items.get(t.key) or _missing(items, t),
                     pull_request=_pull_request(app, pulls, env.name, t.image.name),
                     gate=gates.get(env.name),
@@ -141,44 +160,3 @@ def _pull_request(
     branches = [Release(environment, (), group_image=image).branch(prefix)]
     branches += [Release(environment, (), kind=k).branch(prefix) for k in ReleaseKind]
     return next((pulls[b] for b in branches if b in pulls), None)
-
-
-def _location(app: App, t: Target) -> str:
-    img = app.config.image(t.image.name)
-    if img is None or t.deployed is None:
-        return t.image.repository.location
-    return promotion.location(img, t.deployed).location
-
-
-def _gates(
-    app: App,
-    envs: Sequence[EnvironmentConfig],
-    targets: Mapping[str, list[Target]],
-    environ: Mapping[str, str],
-) -> dict[str, Gate | Unknown]:
-    """Each gated environment's Application, read once; one client for all of them."""
-    gated = [e for e in envs if e.argocd_application]
-    if not gated:
-        return {}
-    try:
-        client = argocd.ArgoCD(app.config.argocd, environ)
-    except GitOpsBotError as exc:
-        return {e.name: Unknown.of(exc) for e in gated}
-    out: dict[str, Gate | Unknown] = {}
-    try:
-        for env in gated:
-            name = str(env.argocd_application)
-            wanted = [
-                argocd.Wanted(t.image.name, _location(app, t), t.deployed.tag, t.deployed.digest)
-                for t in targets[env.name]
-                if t.deployed is not None
-            ]
-            try:
-                verdict = client.verdict(name, wanted)
-            except GitOpsBotError as exc:
-                out[env.name] = Unknown.of(exc)
-                continue
-            out[env.name] = Gate(name, verdict.evidence.state, verdict.evidence.images, verdict.reasons)
-    finally:
-        client.close()
-    return out

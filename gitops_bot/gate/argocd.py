@@ -245,6 +245,7 @@ class ArgoCD:
 
         self.server = cfg.server
         self.app_namespace = cfg.app_namespace
+        self._read: dict[str, dict[str, Any]] = {}
         self._client = httpx.Client(
             base_url=cfg.server,
             headers={"Accept": "application/json"},
@@ -253,6 +254,13 @@ class ArgoCD:
         )
 
     def application(self, name: str) -> dict[str, Any]:
+        """The Application, read once per client: a run's decisions (its gate, soak and automatic
+        rollback) judge one reading, never two that may disagree."""
+        if name not in self._read:
+            self._read[name] = self._application(name)
+        return self._read[name]
+
+    def _application(self, name: str) -> dict[str, Any]:
         import time
 
         from gitops_bot.net import retry

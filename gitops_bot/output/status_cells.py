@@ -8,7 +8,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import assert_never
 
-from gitops_bot.core.model import ArtifactKind, PlanAction, short_digest
+from gitops_bot.core.model import (
+    ArtifactKind,
+    Decision,
+    DecisionAction,
+    DecisionRule,
+    PlanAction,
+    short_digest,
+)
 from gitops_bot.engine.results import Row, Status, Unknown
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
@@ -69,10 +76,30 @@ def _candidate(row: Row) -> str:
     return _ref(c.tag, c.digest) if c else "-"
 
 
+def decision_cell(d: Decision) -> tuple[str, Tone]:
+    """How a decision reads on every surface: its text, and a tone that never says "fine"
+    beside something that holds the release (a red gate, a freeze, a failing application)."""
+    match d.action:
+        case DecisionAction.PROPOSE | DecisionAction.PROMOTE:
+            return d.text(), Tone.WARN
+        case DecisionAction.UP_TO_DATE:
+            return d.text(), Tone.OK if d.rule is not DecisionRule.GATE else Tone.BAD
+        case DecisionAction.WAIT:
+            return d.text(), Tone.HELD
+        case DecisionAction.BLOCKED:
+            return d.text(), Tone.HELD if d.rule in (DecisionRule.HOLD, DecisionRule.FREEZE) else Tone.BAD
+        case DecisionAction.ROLLBACK | DecisionAction.SKIP:
+            return d.text(), Tone.BAD
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
 def _plan(row: Row) -> tuple[str, Tone]:
     item = row.plan
     if isinstance(item, Unknown):
         return f"unknown: {item.reason}", Tone.BAD
+    if item.decision is not None:
+        return decision_cell(item.decision)
     match item.action:
         case PlanAction.UPDATE:
             return f"would propose: {item.reason}", Tone.WARN

@@ -80,7 +80,7 @@ def plan_text(plan: Plan) -> str:
                 _current(i),
                 _mark(i.action),
                 _candidate(i) if i.action in (PlanAction.UPDATE, PlanAction.SKIP) else "",
-                i.reason,
+                i.decision.text() if i.decision else i.reason,  # the value status shows
             )
             for i in env.items
         ]

@@ -60,6 +60,7 @@ class Verdict:
     release: str | None  # the failing release (its name)
     failure: Failure | None
     held: tuple[str, ...] = ()
+    pending: bool = False  # held only by time: due at ``until`` unless the application recovers
 
     @property
     def until(self) -> datetime | None:
@@ -141,6 +142,7 @@ def decide(
                 f"{fail.what} since {utc(fail.since)}; "
                 f"rolls back at {utc(later(fail.since, after))} unless it recovers",
             ),
+            pending=True,
         )
     return Verdict(environment, after, name, fail)
 

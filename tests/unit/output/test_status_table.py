@@ -150,7 +150,7 @@ def test_json_rows_carry_every_field_with_unknown_cells_marked() -> None:
     output.emit(Result("status", StatusRead(STATUS), 3, Format.JSON), out, err)
     doc = json.loads(out.getvalue())
     assert doc["schema"] == SCHEMA == "gitops-bot/status/v1" and doc["complete"] is False
-    keys = {"environment", "kind", "image", "declared", "cluster", "plan", "pull_request", "gate"}
+    keys = {"environment", "kind", "image", "declared", "cluster", "plan", "decision", "pull_request", "gate"}
     assert all(set(r) == keys for r in doc["rows"])
     dev, staging, production = doc["rows"]
     assert dev["declared"] == {

@@ -1,0 +1,181 @@
+"""The one decision per environment and artifact per run. PURE.
+
+The engine gathers, once per run, everything that can hold a release in an environment
+(:class:`Facts`: its freeze, its deployment window, its soak, its automatic rollback, the gates
+it reads) and the plan's item for each artifact (the policy's choice, with holds, signatures
+and ``min_age`` already applied); :func:`decide` turns them into one
+:class:`~gitops_bot.core.model.Decision`. ``plan`` (text and JSON), ``status`` (text and JSON),
+the status page, the dashboard issue, PR bodies and notifications render that value; none of
+them reads the state on its own, so they cannot disagree.
+
+Precedence, first match wins (``docs/concepts/decisions.md`` shows each as every surface reads
+it):
+
+1. ``error``: the item could not be planned (a registry or a file failed) -> skip.
+2. ``auto_rollback``: the environment is failing after a release the bot made -> rollback when
+   due, else wait until it is due.
+3. ``freeze``: a freeze is in force -> blocked until it ends.
+4. ``hold``: a person (or an earlier automatic rollback) holds the image -> blocked.
+5. ``signature``: the candidate's signatures do not hold -> blocked.
+6. For an environment that receives promotions, when its source runs something else:
+   ``window`` (closed now) -> wait until it opens; ``gate`` (the source is not green) ->
+   blocked; ``soak`` (``auto_promote``) -> wait until soaked, then propose; else
+   ``promotion`` -> promote (a person runs the command).
+7. ``min_age``: nothing newer is old enough yet -> wait until the newest is.
+8. ``policy``: propose the policy's choice, or up to date. An environment whose own gate is
+   not green is still up to date, with the gate as its rule, so nothing reads green beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from gitops_bot.core.instants import format_instant
+from gitops_bot.core.model import (
+    Decision,
+    DecisionAction,
+    DecisionRule,
+    Deployed,
+    PlanAction,
+    PlanItem,
+)
+from gitops_bot.release.windows import Deferral, Freeze
+
+if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)
+    from gitops_bot.release.autorollback import Verdict
+    from gitops_bot.release.soak import Soak
+
+Action, Rule = DecisionAction, DecisionRule
+
+
+@dataclass(frozen=True)
+class GateReading:
+    """An environment's gate as read this run: green or not, and why not."""
+
+    application: str
+    green: bool
+    reason: str  # "Synced, Degraded" / the reasons it is closed / why it could not be read
+    known: bool = True  # False: it could not be read (the reason says why)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything beside the plan's item that can hold a release in one environment, read once
+    per run (None: the rule is not configured, or does not apply now)."""
+
+    environment: str
+    promote_from: str | None = None
+    freeze: Freeze | None = None
+    window: Deferral | None = None
+    rollback: Verdict | None = None  # set when auto_rollback is configured and the app is failing
+    soak: Soak | None = None  # set when auto_promote is configured and the source runs something new
+    auto_promote: bool = False
+    gate: GateReading | None = None  # this environment's own gate
+    source_gate: GateReading | None = None  # the promotion source's gate
+    automation: str | None = None  # why the automatic rules could not be decided now
+    now: datetime | None = None
+
+
+def decide(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> Decision:
+    """The decision for ``item`` in ``facts.environment``; ``promoted``: for an environment that
+    receives promotions, what its source runs of this artifact (None: nothing, or not asked)."""
+    verdict = item.verification
+    if item.action is PlanAction.SKIP and not (verdict is not None and not verdict.verified):
+        return Decision(Action.SKIP, Rule.ERROR, item.reason)
+    if (rolled := _rollback(facts)) is not None:
+        return rolled
+    if facts.freeze is not None:
+        f = facts.freeze
+        return Decision(
+            Action.BLOCKED,
+            Rule.FREEZE,
+            f.text(),
+            f.until,
+            {"reason": f.reason or "", "until": format_instant(f.until)},
+        )
+    if item.action is PlanAction.HELD:
+        return Decision(Action.BLOCKED, Rule.HOLD, item.reason)
+    if item.action is PlanAction.SKIP:  # the signature check failed (the only other skip)
+        return Decision(Action.BLOCKED, Rule.SIGNATURE, item.reason)
+    if facts.promote_from is not None and _promotes(item, promoted):
+        return _promotion(item, facts, promoted)
+    if facts.promote_from is not None:
+        reason = f"runs what {facts.promote_from} runs" if promoted is not None else item.reason
+        return _own_gate(facts, Decision(Action.UP_TO_DATE, Rule.PROMOTION, reason))
+    waiting = item.waiting
+    if item.action is PlanAction.NONE and waiting is not None:
+        evidence = {"tag": waiting.tag, "min_age": waiting.to_json()["min_age"]}
+        return Decision(Action.WAIT, Rule.MIN_AGE, item.reason, waiting.until, evidence)
+    if item.action is PlanAction.UPDATE:
+        evidence = {"window": facts.window.text()} if facts.window else {}
+        return Decision(Action.PROPOSE, Rule.POLICY, item.reason, evidence=evidence)
+    return _own_gate(facts, Decision(Action.UP_TO_DATE, Rule.POLICY, item.reason))
+
+
+def _promotes(item: PlanItem, promoted: Deployed | None) -> bool:
+    current = item.current
+    if promoted is None or current is None:
+        return False
+    return (promoted.tag, promoted.digest) != (current.tag, current.digest)
+
+
+def _rollback(facts: Facts) -> Decision | None:
+    v = facts.rollback
+    if v is None or v.failure is None:
+        return None
+    evidence = {"failure": v.failure.what, "release": v.release or ""}
+    if v.ready:
+        return Decision(Action.ROLLBACK, Rule.AUTO_ROLLBACK, v.reason(), evidence=evidence)
+    until = v.until
+    if until is not None and facts.now is not None and facts.now < until and v.pending:
+        return Decision(Action.WAIT, Rule.AUTO_ROLLBACK, "; ".join(v.held), until, evidence)
+    return None  # not this rule's to roll back (made by hand, before the release, frozen)
+
+
+def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decision:
+    src = str(facts.promote_from)
+    if facts.window is not None:
+        w = facts.window
+        return Decision(Action.WAIT, Rule.WINDOW, w.text(), w.until, {"rule": w.rule})
+    gate = facts.source_gate
+    if gate is not None and gate.known and not gate.green:
+        return Decision(
+            Action.BLOCKED,
+            Rule.GATE,
+            f"{src} is not green in Argo CD ({gate.reason})",
+            evidence={"application": gate.application, "reading": gate.reason},
+        )
+    if facts.auto_promote:
+        if facts.automation is not None:
+            return Decision(Action.WAIT, Rule.SOAK, f"not decided: {facts.automation}")
+        soak = facts.soak
+        if soak is not None and not soak.ready:
+            evidence = {"since": format_instant(soak.since)} if soak.since else {}
+            return Decision(Action.WAIT, Rule.SOAK, "; ".join(soak.held), soak.until, evidence)
+        return Decision(Action.PROPOSE, Rule.SOAK, f"{src} soaked: auto_promote opens the promotion")
+    reason = f"{src} runs {_ref(promoted)}; run 'gitops-bot promote {src} {facts.environment}'"
+    evidence = {} if gate is None or gate.known else {"gate": gate.reason}
+    return Decision(Action.PROMOTE, Rule.PROMOTION, reason, evidence=evidence)
+
+
+def _ref(d: Deployed | None) -> str:
+    if d is None:
+        return "another build"
+    digest = f"@{d.digest.split(':')[-1][:12]}" if d.digest else ""
+    return f"{d.tag or ''}{digest}" or "another build"
+
+
+def _own_gate(facts: Facts, decided: Decision) -> Decision:
+    """Up to date, but the environment's own gate is not green: the gate is the rule, so nothing
+    reads green beside a red gate."""
+    gate = facts.gate
+    if gate is None or not gate.known or gate.green:
+        return decided
+    return Decision(
+        decided.action,
+        Rule.GATE,
+        f"{decided.reason}, but {gate.application} is not green in Argo CD ({gate.reason})",
+        evidence={"application": gate.application, "reading": gate.reason},
+    )
