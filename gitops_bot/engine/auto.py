@@ -18,9 +18,9 @@ from typing import Any
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import format_duration, outside_instant
-from gitops_bot.core.log import get_logger
-from gitops_bot.core.model import OutcomeAction, ReleaseKind
-from gitops_bot.engine import delivery, rollback
+from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
+from gitops_bot.engine import delivery, rollback, stale
 from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
@@ -126,17 +126,21 @@ def _latest(s: Session) -> Latest:
 def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
     decided = soak_of(s.app, gate, env, _latest(s))
     if decided is None:
-        return []
+        source = env.auto_promote.source if env.auto_promote else None
+        src = source or str(env.promote_from)
+        return _follow(s, env, ReleaseKind.PROMOTION, f"{src} runs what {env.name} runs", dry_run=dry_run)
     log.info("soak", **decided.to_json())
     decision = decided.to_json()
     if not decided.ready:
-        return [_waiting(env, decided.text(), decision)]
+        stale = _follow(s, env, ReleaseKind.PROMOTION, "; ".join(decided.held), dry_run=dry_run)
+        return [_waiting(env, decided.text(), decision), *stale]
     try:
         freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None, automatic=True)
         rel, notes = promote.release(s, decided.source, env.name)
     except GateClosed as exc:  # a freeze, a hold, a signature, the gate's image check: as for a person
         refused = f"{decided.text()}, but {exc}"
-        return [_waiting(env, refused, {**decision, "ready": False, "held": [str(exc)]})]
+        stale = _follow(s, env, ReleaseKind.PROMOTION, str(exc), dry_run=dry_run)
+        return [_waiting(env, refused, {**decision, "ready": False, "held": [str(exc)]}), *stale]
     if rel is None:
         return [_waiting(env, "; ".join(notes), decision)] if notes else []
     why = f"auto_promote: {decided.source} soaked {format_duration(decided.after)}"
@@ -149,8 +153,9 @@ def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -
 
 def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
     verdict = verdict_of(s.app, gate, env, _latest(s))
-    if verdict is None:
-        return []
+    if verdict is None:  # not failing (any more): a rollback still open has lost its reason
+        why = f"{env.argocd_application} is no longer failing in Argo CD"
+        return _follow(s, env, ReleaseKind.ROLLBACK, why, dry_run=dry_run)
     decision = verdict.to_json()
     log.info("auto_rollback", **decision)
     if not verdict.ready:
@@ -168,9 +173,43 @@ def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) 
         text = f"auto-rollback {env.name}: not rolled back: {blocked}"
         return [_waiting(env, text, {**decision, "ready": False, "held": [blocked]})]
     rel = _failed(autorollback.with_holds(rel, verdict), verdict)
-    note = f"Rolled back automatically: {verdict.reason()}."
+    note = f"{ROLLED_BACK} {verdict.reason()}."
     out = delivery.deliver_one(s, env.name, rel, notes, kind=ReleaseKind.ROLLBACK, dry_run=dry_run, note=note)
     return [replace(o, decision=decision) for o in out]
+
+
+ROLLED_BACK = "Rolled back automatically:"  # the automatic rollback PR's own line
+STALE = "gitops-bot no longer stands behind this:"  # the line marking a person's stale PR
+
+
+def _follow(
+    s: Session, env: EnvironmentConfig, kind: ReleaseKind, why: str, *, dry_run: bool
+) -> list[Outcome]:
+    """An open promotion (or rollback) PR of ``env`` whose premise no longer holds (``why``):
+    one the bot opened on its own is closed with a comment saying why; one a person asked for is
+    marked in its body with why, and left to them (the bot never closes a person's decision)."""
+    if env.write is not WriteMode.PULL_REQUEST:
+        return []
+    forge, open_prs = s.forge()
+    branch = Release(env.name, (), kind=kind).branch(s.app.config.git.branch_prefix)
+    pr = open_prs.get(branch)
+    if pr is None:
+        return []
+    automatic = (soak.PROMOTED if kind is ReleaseKind.PROMOTION else ROLLED_BACK) in pr.body
+    what = f"{forge.noun} #{pr.number}"
+    if dry_run:
+        would = "would close" if automatic else "would mark"
+        return [_note(env, pr.url, f"{would} {what}: {why}")]
+    if automatic:
+        return [stale.close(s.ws, forge, env.name, branch, pr, f"is not promoted on its own any more: {why}")]
+    line = f"{STALE} {redact(why)}"
+    if line not in pr.body:
+        forge.update(pr, pr.title, f"{pr.body}\n\n{line}")
+    return [_note(env, pr.url, f"{what} was opened by a person and stays open, marked: {why}")]
+
+
+def _note(env: EnvironmentConfig, url: str, text: str) -> Outcome:
+    return Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, url=url, warnings=[text])
 
 
 def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:

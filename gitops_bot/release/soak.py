@@ -31,6 +31,8 @@ from typing import Any
 from gitops_bot.core.instants import format_duration, later
 from gitops_bot.gate.port import Live
 
+PROMOTED = "Promoted automatically:"  # the automatic promotion PR's own line
+
 
 def utc(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -60,7 +62,7 @@ class Soak:
         finds the same body."""
         assert self.since is not None
         return (
-            f"Promoted automatically: {self.source} has run these digests, Healthy and Synced, "
+            f"{PROMOTED} {self.source} has run these digests, Healthy and Synced, "
             f"since {utc(self.since)} (auto_promote after {format_duration(self.after)})."
         )
 

@@ -120,6 +120,7 @@ def _act(d: dict[str, Any]) -> tuple[str, str]:
 def test_every_surface_shows_one_decision_through_gate_freeze_window_soak_rollback_and_hold(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)  # the text table whole, not fitted to a terminal
     t0 = start()
     at(monkeypatch, t0)
     world.staging_runs(*declared(world, "staging"))
@@ -229,6 +230,7 @@ def test_min_age_waits_with_its_until_on_every_surface(
 ) -> None:
     """The example's images say they were created 2026-01-01T00:00:00Z; half an hour later a
     one-hour ``min_age`` holds 1.1.0 back until 01:00, and says so everywhere."""
+    monkeypatch.delenv("COLUMNS", raising=False)
     world.staging_runs(*declared(world, "staging"))
     configure(world, "dev", "    min_age: 1h\n")
     world.push("app", "1.1.0")
