@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
-from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan
+from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan, WriteMode
 from gitops_bot.engine.app import App
 from gitops_bot.engine.results import Gate, Unknown
 from gitops_bot.release import decision, freezes, windows
@@ -143,12 +143,15 @@ def _facts(
 ) -> tuple[Facts, list[dict[str, Any]]]:
     """``env``'s facts, and its automatic rules' decisions as plan's JSON has always shown them."""
     now = app.clock()
+    lands = env.write is WriteMode.COMMIT or bool(app.config.pull_request.auto_merge)
     freezes.guard(app.root, app.config.root)
     facts = Facts(
         env.name,
         promote_from=src.name if src is not None else None,
         freeze=freezes.in_force(app.config.root, env.name, now),
-        window=windows.deferral(env.windows, now),
+        # a window holds back only what lands by itself: commits, and auto-merge
+        window=windows.deferral(env.windows, now) if lands else None,
+        commits=env.write is WriteMode.COMMIT,
         auto_promote=env.auto_promote is not None,
         gate=reading(env, gates),
         source_gate=reading(src, gates),

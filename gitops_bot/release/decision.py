@@ -18,12 +18,13 @@ it):
 4. ``hold``: a person (or an earlier automatic rollback) holds the image -> blocked.
 5. ``signature``: the candidate's signatures do not hold -> blocked.
 6. For an environment that receives promotions, when its source runs something else:
-   ``window`` (closed now) -> wait until it opens; ``gate`` (the source is not green) ->
-   blocked; ``soak`` (``auto_promote``) -> wait until soaked, then propose; else
-   ``promotion`` -> promote (a person runs the command).
+   ``gate`` (the source is not green) -> blocked; ``soak`` (``auto_promote``) -> wait until
+   soaked, then propose; else ``promotion`` -> promote (a person runs the command).
 7. ``min_age``: nothing newer is old enough yet -> wait until the newest is.
 8. ``policy``: propose the policy's choice, or up to date. An environment whose own gate is
    not green is still up to date, with the gate as its rule, so nothing reads green beside it.
+9. ``window``: a closed window turns a proposal or promotion that would land by itself into a
+   wait (commits) or keeps it with its auto-merge deferred (pull requests), until it opens.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class Facts:
     environment: str
     promote_from: str | None = None
     freeze: Freeze | None = None
-    window: Deferral | None = None
+    window: Deferral | None = None  # set only where a window holds something back (see _windowed)
+    commits: bool = False  # the environment's releases are commits to the base, not pull requests
     rollback: Verdict | None = None  # set when auto_rollback is configured and the app is failing
     soak: Soak | None = None  # set when auto_promote is configured and the source runs something new
     auto_promote: bool = False
@@ -99,6 +101,11 @@ def decide(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> De
         return Decision(Action.BLOCKED, Rule.HOLD, item.reason)
     if item.action is PlanAction.SKIP:  # the signature check failed (the only other skip)
         return Decision(Action.BLOCKED, Rule.SIGNATURE, item.reason)
+    return _windowed(facts, _release(item, facts, promoted))
+
+
+def _release(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decision:
+    """What the policy, a promotion's source and ``min_age`` decide, before any window."""
     if facts.promote_from is not None and _promotes(item, promoted):
         return _promotion(item, facts, promoted)
     if facts.promote_from is not None:
@@ -109,9 +116,22 @@ def decide(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> De
         evidence = {"tag": waiting.tag, "min_age": waiting.to_json()["min_age"]}
         return Decision(Action.WAIT, Rule.MIN_AGE, item.reason, waiting.until, evidence)
     if item.action is PlanAction.UPDATE:
-        evidence = {"window": facts.window.text()} if facts.window else {}
-        return Decision(Action.PROPOSE, Rule.POLICY, item.reason, evidence=evidence)
+        return Decision(Action.PROPOSE, Rule.POLICY, item.reason)
     return _own_gate(facts, Decision(Action.UP_TO_DATE, Rule.POLICY, item.reason))
+
+
+def _windowed(facts: Facts, decided: Decision) -> Decision:
+    """A closed window holds back only what would land by itself: a commit waits for it; a pull
+    request still opens (people review it), its auto-merge deferred until the window opens."""
+    w = facts.window
+    if w is None or decided.action not in (Action.PROPOSE, Action.PROMOTE):
+        return decided
+    evidence = {**decided.evidence, "window": w.rule, "decided_by": decided.rule.value}
+    if facts.commits:
+        return Decision(Action.WAIT, Rule.WINDOW, f"{w.text()} ({decided.reason})", w.until, evidence)
+    return Decision(
+        decided.action, Rule.WINDOW, f"{decided.reason}; auto-merge deferred: {w.text()}", w.until, evidence
+    )
 
 
 def _promotes(item: PlanItem, promoted: Deployed | None) -> bool:
@@ -136,9 +156,6 @@ def _rollback(facts: Facts) -> Decision | None:
 
 def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decision:
     src = str(facts.promote_from)
-    if facts.window is not None:
-        w = facts.window
-        return Decision(Action.WAIT, Rule.WINDOW, w.text(), w.until, {"rule": w.rule})
     gate = facts.source_gate
     if gate is not None and gate.known and not gate.green:
         return Decision(

@@ -163,15 +163,20 @@ def test_every_surface_shows_one_decision_through_gate_freeze_window_soak_rollba
     assert frozen["evidence"]["reason"] == "year-end freeze"
     assert _act(s[("production", "example/worker")]) == ("blocked", "freeze")
 
-    # Unfrozen, but a deny window is closed now: the promotion waits until it opens.
+    # Unfrozen, but a deny window is closed now: the promotion's pull request may open, its
+    # auto-merge deferred until the window opens.
     run(capsys, world, "unfreeze", "production")
     world.merge_only_pr()
     weekday = t0.strftime("%a").lower()
     window = f"    windows: {{timezone: UTC, deny: [{{days: [{weekday}], from: '00:00', to: '24:00'}}]}}\n"
     configure(world, "production", window)
     s = surfaces(world, capsys)
+    assert _act(s[("production", "example/app")]) == ("promote", "promotion")  # no auto-merge: no effect
+    add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", "pull_request:\n  auto_merge: squash\nargocd:\n"))
+    s = surfaces(world, capsys)
     windowed = s[("production", "example/app")]
-    assert _act(windowed) == ("wait", "window")
+    assert _act(windowed) == ("promote", "window")
+    assert "auto-merge deferred: deny window" in windowed["reason"]
     opens = (t0 + timedelta(days=1)).replace(hour=0, minute=0)
     assert windowed["until"] == rfc3339(opens)
 

@@ -1,0 +1,212 @@
+"""The one decision: its precedence, one scenario per kind of decision, and the docs table of
+every kind (``docs/concepts/decisions.md``) held to what the code decides and how every surface
+reads it, so neither drifts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.model import (
+    Decision,
+    DecisionAction,
+    DecisionRule,
+    Deployed,
+    PlanAction,
+    PlanItem,
+    Verification,
+    Waiting,
+)
+from gitops_bot.output.status_cells import Tone, decision_cell
+from gitops_bot.release.autorollback import Failure, Verdict
+from gitops_bot.release.decision import Facts, GateReading, decide
+from gitops_bot.release.soak import Soak
+from gitops_bot.release.windows import Deferral, Freeze
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+DEPLOYED = Deployed("example/app", "registry.example/app", "1.0.0", "sha256:" + "a" * 64)
+NEWER = Deployed("example/app", "registry.example/app", "1.1.0", "sha256:" + "b" * 64)
+DOCS = Path(__file__).parents[3] / "docs/concepts/decisions.md"
+
+
+def item(action: PlanAction = PlanAction.NONE, reason: str = "up to date", **kw: object) -> PlanItem:
+    return PlanItem(
+        "production",
+        "example/app",
+        "overlays/production/kustomization.yaml",
+        "registry.example/app",
+        "semver",
+        action,
+        reason,
+        DEPLOYED,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+FACTS = Facts("production", now=NOW)
+PROMOTED = Facts("production", promote_from="staging", now=NOW)
+FREEZE = Freeze("production", NOW + timedelta(days=2), "year-end freeze")
+WINDOW = Deferral("deny window fri 16:00-24:00 UTC", NOW + timedelta(hours=9))
+RED = GateReading("app-staging", False, "Synced, Degraded")
+FAILING = Failure("Degraded (progress deadline exceeded)", NOW - timedelta(minutes=3))
+SOAKING = Soak(
+    "staging", "production", timedelta(hours=1), NOW - timedelta(minutes=20), ("soaked 20m of 1h",)
+)
+
+
+def verdict(*, pending: bool, ready: bool = False) -> Verdict:
+    held = () if ready else ("rolls back at 15:07 unless it recovers",)
+    return Verdict("production", timedelta(minutes=10), "r-1", FAILING, held, pending=pending)
+
+
+# one scenario per kind of decision: (what it is, the item, the facts, the promoted value)
+SCENARIOS: dict[tuple[DecisionAction, DecisionRule], tuple[PlanItem, Facts, Deployed | None]] = {
+    (DecisionAction.SKIP, DecisionRule.ERROR): (item(PlanAction.SKIP, "registry refused"), FACTS, None),
+    (DecisionAction.ROLLBACK, DecisionRule.AUTO_ROLLBACK): (
+        item(),
+        replace(FACTS, rollback=verdict(pending=False, ready=True)),
+        None,
+    ),
+    (DecisionAction.WAIT, DecisionRule.AUTO_ROLLBACK): (
+        item(),
+        replace(FACTS, rollback=verdict(pending=True)),
+        None,
+    ),
+    (DecisionAction.BLOCKED, DecisionRule.FREEZE): (
+        item(PlanAction.UPDATE, "1.1.0"),
+        replace(FACTS, freeze=FREEZE),
+        None,
+    ),
+    (DecisionAction.BLOCKED, DecisionRule.HOLD): (item(PlanAction.HELD, "held: incident 42"), FACTS, None),
+    (DecisionAction.BLOCKED, DecisionRule.SIGNATURE): (
+        item(
+            PlanAction.SKIP,
+            "1.1.0 not verified: no signature",
+            verification=Verification(False, "no signature"),
+        ),
+        FACTS,
+        None,
+    ),
+    (DecisionAction.WAIT, DecisionRule.WINDOW): (
+        item(PlanAction.UPDATE, "highest of 4 ^1"),
+        replace(FACTS, window=WINDOW, commits=True),
+        None,
+    ),
+    (DecisionAction.PROMOTE, DecisionRule.WINDOW): (item(), replace(PROMOTED, window=WINDOW), NEWER),
+    (DecisionAction.PROPOSE, DecisionRule.WINDOW): (
+        item(PlanAction.UPDATE, "highest of 4 ^1"),
+        replace(FACTS, window=WINDOW),
+        None,
+    ),
+    (DecisionAction.BLOCKED, DecisionRule.GATE): (item(), replace(PROMOTED, source_gate=RED), NEWER),
+    (DecisionAction.WAIT, DecisionRule.SOAK): (
+        item(),
+        replace(PROMOTED, auto_promote=True, soak=SOAKING),
+        NEWER,
+    ),
+    (DecisionAction.PROPOSE, DecisionRule.SOAK): (
+        item(),
+        replace(PROMOTED, auto_promote=True, soak=replace(SOAKING, held=())),
+        NEWER,
+    ),
+    (DecisionAction.PROMOTE, DecisionRule.PROMOTION): (item(), PROMOTED, NEWER),
+    (DecisionAction.UP_TO_DATE, DecisionRule.PROMOTION): (item(), PROMOTED, DEPLOYED),
+    (DecisionAction.UP_TO_DATE, DecisionRule.GATE): (
+        item(),
+        replace(FACTS, gate=GateReading("app-production", False, "Synced, Degraded")),
+        None,
+    ),
+    (DecisionAction.WAIT, DecisionRule.MIN_AGE): (
+        item(
+            reason="up to date; newer 1.1.0 waiting",
+            waiting=Waiting("1.1.0", None, NOW + timedelta(hours=1), timedelta(hours=2)),
+        ),
+        FACTS,
+        None,
+    ),
+    (DecisionAction.PROPOSE, DecisionRule.POLICY): (item(PlanAction.UPDATE, "highest of 4 ^1"), FACTS, None),
+    (DecisionAction.UP_TO_DATE, DecisionRule.POLICY): (item(), FACTS, None),
+}
+
+
+@pytest.mark.parametrize("kind", list(SCENARIOS), ids=lambda k: f"{k[0]}-{k[1]}")
+def test_each_scenario_is_decided_as_its_kind(kind: tuple[DecisionAction, DecisionRule]) -> None:
+    it, facts, promoted = SCENARIOS[kind]
+    d = decide(it, facts, promoted)
+    assert (d.action, d.rule) == kind, d
+    assert "\n" not in d.reason and d.reason
+
+
+def test_precedence_a_due_rollback_beats_a_freeze_beats_a_hold_beats_the_gate_beats_the_window() -> None:
+    everything = replace(
+        PROMOTED,
+        rollback=verdict(pending=False, ready=True),
+        freeze=FREEZE,
+        window=WINDOW,
+        source_gate=RED,
+        auto_promote=True,
+        soak=SOAKING,
+    )
+    held = item(PlanAction.HELD, "held: incident 42")
+    assert decide(held, everything, NEWER).rule is DecisionRule.AUTO_ROLLBACK
+    assert decide(held, replace(everything, rollback=None), NEWER).rule is DecisionRule.FREEZE
+    assert decide(held, replace(everything, rollback=None, freeze=None), NEWER).rule is DecisionRule.HOLD
+    free = replace(everything, rollback=None, freeze=None)
+    assert decide(item(), free, NEWER).rule is DecisionRule.GATE
+    assert decide(item(), replace(free, source_gate=None), NEWER).rule is DecisionRule.SOAK  # waits anyway
+    soaked = replace(free, source_gate=None, soak=replace(SOAKING, held=()))
+    d = decide(item(), soaked, NEWER)
+    assert (d.action, d.rule, d.until) == (DecisionAction.PROPOSE, DecisionRule.WINDOW, WINDOW.until)
+    assert d.evidence["decided_by"] == "soak"
+
+
+def test_a_freeze_carries_its_end_and_reason_and_a_rollback_held_by_hand_is_not_the_rules() -> None:
+    d = decide(item(), replace(FACTS, freeze=FREEZE))
+    assert d.until == FREEZE.until and d.evidence["reason"] == "year-end freeze"
+    by_hand = replace(verdict(pending=False), held=("its last change was made by hand",))
+    assert decide(item(), replace(FACTS, rollback=by_hand)).rule is DecisionRule.POLICY
+
+
+def test_an_unreadable_source_gate_does_not_block_a_promotion_but_says_so() -> None:
+    unknown = GateReading("app-staging", False, "Argo CD refused the token", known=False)
+    d = decide(item(), replace(PROMOTED, source_gate=unknown), NEWER)
+    assert d.action is DecisionAction.PROMOTE and d.evidence["gate"] == "Argo CD refused the token"
+
+
+def _docs_rows() -> dict[str, list[str]]:
+    rows = {}
+    table = DOCS.read_text().split("## Every decision, on every surface", 1)[1].split("\n## ", 1)[0]
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) > 2:
+            rows[cells[0].strip("`")] = cells
+    return rows
+
+
+TONES = {Tone.OK: "green", Tone.WARN: "yellow", Tone.HELD: "magenta", Tone.BAD: "red"}
+
+
+def test_the_docs_table_lists_every_kind_with_how_every_surface_reads_it() -> None:
+    rows = _docs_rows()
+    labels = {}
+    for it, facts, promoted in SCENARIOS.values():
+        d = decide(it, facts, promoted)
+        labels[d.label()] = d
+    assert set(rows) == set(labels), "docs/concepts/decisions.md lists another set of decisions"
+    for label, d in labels.items():
+        _, tone = decision_cell(d)
+        assert TONES[tone] in rows[label][2], (label, rows[label])  # the colour status and the page use
+    # every kind the enums allow is either in the table or impossible by construction
+    assert len(labels) == len(SCENARIOS)
+
+
+def test_the_label_names_the_rule_unless_it_is_the_policys_plain_answer() -> None:
+    assert Decision(DecisionAction.UP_TO_DATE, DecisionRule.POLICY, "up to date").label() == "up to date"
+    d = Decision(DecisionAction.WAIT, DecisionRule.SOAK, "soaked 20m of 1h", NOW)
+    assert d.label() == "wait (soak)"
+    assert d.text() == "wait (soak): soaked 20m of 1h until 2026-11-20T15:00:00Z"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", d.to_json()["until"])
