@@ -190,7 +190,10 @@ def _follow(
     marked in its body with why, and left to them (the bot never closes a person's decision)."""
     if env.write is not WriteMode.PULL_REQUEST:
         return []
-    forge, open_prs = s.forge()
+    found = s.reader() if dry_run else s.forge()
+    if found is None:
+        return []
+    forge, open_prs = found
     branch = Release(env.name, (), kind=kind).branch(s.app.config.git.branch_prefix)
     pr = open_prs.get(branch)
     if pr is None:

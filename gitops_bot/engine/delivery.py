@@ -178,7 +178,7 @@ def deliver_one(
 
 def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool, note: str = "") -> Outcome:
     if dry_run:
-        out = _dry_run(s.ws, s.app, env, rel)
+        out = _dry_run(s, env, rel)
     elif env.write is WriteMode.COMMIT:
         out = _commit(s.ws, s.app, env, rel, _api_commits(s), note)
     else:
@@ -254,10 +254,12 @@ def _commit_head(ws: Workspace, cfg: Config, rel: Release, note: str = "") -> st
     return ws.commit(message, author_name=cfg.git.author_name, author_email=cfg.git.author_email)
 
 
-def _dry_run(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> Outcome:
+def _dry_run(s: Session, env: EnvironmentConfig, rel: Release) -> Outcome:
+    ws, app = s.ws, s.app
     rel, _ = apply(ws, app, env, rel)
-    if env.write is WriteMode.PULL_REQUEST:  # the body the pull request would get
-        rel = contents.attach(app, rel, contents.make_history(app.config, ws.url, None))
+    if env.write is WriteMode.PULL_REQUEST:  # the body the pull request would get, read as it would
+        reader = s.reader()
+        rel = contents.attach(app, rel, contents.make_history(app.config, ws.url, reader and reader[0]))
     diff = ws.diff()
     branch = rel.branch(app.config.git.branch_prefix) if env.write is WriteMode.PULL_REQUEST else ws.base
     # the bot's branch already holding exactly this change: the real run pushes nothing

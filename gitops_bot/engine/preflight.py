@@ -16,10 +16,16 @@ from gitops_bot.forges import registry as forges
 
 
 def check(cfg: Config, environ: Mapping[str, str], *, dry_run: bool, url: str | None = None) -> None:
-    """A dry run sends nothing, so the secrets it would need may be absent (a PR check).
-    ``url``: the remote's, which tells the forge when the configuration does not name it."""
-    if url is not None and cfg.dashboard.enabled and not dry_run:
-        _issue_board(cfg, url)
+    """A dry run sends nothing, so the secrets it would need may be absent (a PR check); what
+    the configuration asks of the forge is checked all the same, so a dry run fails where the
+    real run would. ``url``: the remote's, which tells the forge when the configuration does
+    not name it."""
+    if url is not None:
+        refuses = forges.entry(forges.kind(cfg, url)).check
+        if refuses is not None:
+            refuses(cfg)
+        if cfg.dashboard.enabled:
+            _issue_board(cfg, url)
     for s in cfg.notifications:
         what = f"notification {s.name!r}"
         if s.url_env and not dry_run:

@@ -20,7 +20,7 @@ from gitops_bot import config as config_mod
 from gitops_bot import notify
 from gitops_bot.config import Config
 from gitops_bot.core import files
-from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError
+from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError, UsageError
 from gitops_bot.core.secret import EnvView, Secret
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
@@ -56,6 +56,16 @@ class Session:
                 self.ws.env = auth_env(self.ws.url, secret, forge.git_user)
             self._forge = (forge, forge.open_pulls(self.app.config.git.branch_prefix))
         return self._forge
+
+    def reader(self) -> tuple[Forge, dict[str, ChangeRequest]] | None:
+        """The forge for a dry run, which writes nothing but reads what the real run reads (the
+        open pull requests, the release contents with the token): connected when its
+        credentials are there; None when they are not (a PR check without secrets), and the
+        dry run reads anonymously."""
+        try:
+            return self.forge()
+        except UsageError:
+            return None
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path:

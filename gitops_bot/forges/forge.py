@@ -412,6 +412,9 @@ class ForgeEntry:
     source_auth: Callable[[str, str], OriginAuth]  # (its API URL, the token)
     own_source_urls: bool = False  # its source URLs name more than owner/name: compare parses them
     issues: bool = False  # it keeps an issue board (the dashboard)
+    # configuration this forge cannot honour, refused before anything is pushed (a dry run too,
+    # so a dry run fails where the real run would): one UsageError line
+    check: Callable[[ForgeSettings], None] | None = None
 
 
 # -- choosing ----------------------------------------------------------------------------

@@ -62,10 +62,15 @@ def test_auto_merge_on_bitbucket_cloud_is_a_usage_error_before_anything_is_pushe
     for world in make_world(tmp_path, registry, monkeypatch, "bitbucket-cloud", "environment"):
         _edit_config(world, "pull_request:\n", "pull_request:\n  auto_merge: true\n")
         world.push("app", "1.1.0")
-        code = main(["update", "--repo", f"file://{world.remote}", "--env", "staging"])
-        err = capsys.readouterr().err
-        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
-        assert "auto_merge" in err and "Bitbucket Cloud" in err
+        # the dry run fails where the real run fails, with the same line
+        errors = []
+        for dry in (["--dry-run"], []):
+            code = main(["update", "--repo", f"file://{world.remote}", "--env", "staging", *dry])
+            err = capsys.readouterr().err
+            assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+            assert "auto_merge" in err and "Bitbucket Cloud" in err
+            errors.append(err)
+        assert errors[0] == errors[1]
         assert world.branches() == ["main"] and world.forge.requests == []
 
 

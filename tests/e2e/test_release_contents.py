@@ -71,3 +71,24 @@ def test_a_build_without_labels_gets_one_line_and_the_pull_request_still_opens(
         "or source.repository), no revision of the running image, no revision of the proposed image"
     ) in pr["body"]
     assert not [r for r in world.github.requests if "/compare/" in r.path]
+
+
+def test_a_dry_run_lists_the_same_commits_as_the_real_run_reading_with_the_token(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The forge answers the compare only with the token (a private source repository): the
+    dry run reads with it as the real run does, so its body is the pull request's, word for
+    word, and it writes nothing."""
+    shas = _source(world)
+    url = f"{world.github.url}/acme/app"
+    _build(world, "1.0.0", {SOURCE: url, REVISION: shas[0]})
+    _build(world, "1.1.0", {SOURCE: url, REVISION: shas[2]})
+
+    (dry,) = update(capsys, world, "--env", "staging", "--dry-run")["results"]
+    assert world.github.open_pulls() == [] and world.github.pulls == []
+    assert "<summary><code>example/app</code>: 2 commits</summary>" in dry["body"]
+
+    (real,) = update(capsys, world, "--env", "staging")["results"]
+    (pr,) = world.github.open_pulls()
+    assert (dry["branch"], dry["kind"]) == (real["branch"], real["kind"])
+    assert (dry["title"], dry["body"]) == (pr["title"], pr["body"])

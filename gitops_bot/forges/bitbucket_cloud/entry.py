@@ -12,8 +12,12 @@ from gitops_bot.forges.settings import ForgeSettings
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
-    refuse_auto_merge(_auto_merge(cfg))
+    check(cfg)
     return BitbucketCloud.connect(cfg.forge, url, environ)
+
+
+def check(cfg: ForgeSettings) -> None:
+    refuse_auto_merge(_auto_merge(cfg))
 
 
 def _auto_merge(cfg: ForgeSettings) -> str | None:
@@ -31,4 +35,5 @@ ENTRY = ForgeEntry(
     compare=compare.compare,
     source_api=compare.source_api,
     source_auth=compare.source_auth,
+    check=check,
 )
