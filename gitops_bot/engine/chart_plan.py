@@ -66,7 +66,7 @@ def plan_charts(
             if (item.environment, item.image) in verdicts:
                 item = planning.verified(item, verdicts[item.environment, item.image])
             if item.image in held and item.current is not None:
-                item = planning.held(item, held[item.image])
+                item = planning.held(item, held[item.image], promoted=env.mode is EnvironmentMode.PROMOTION)
             out[env.name][n] = item
     return out
 

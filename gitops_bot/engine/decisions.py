@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
-from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan, WriteMode
+from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan, PlanAction, WriteMode
 from gitops_bot.engine.app import App
 from gitops_bot.engine.results import Gate, Unknown
 from gitops_bot.release import decision, freezes, windows
@@ -54,6 +54,13 @@ def decided(app: App, plan: Plan, environ: Mapping[str, str]) -> Decided:
         f, auto = facts[ep.name]
         src = sources[ep.name]
         promoted = _promoted(app, src) if src is not None else {}
+        held = app.holds.get(ep.name, {})
+        moving = tuple(
+            (i.image, held.get(i.image) or "no reason given")
+            for i in ep.items
+            if i.action is PlanAction.HELD and decision.promotes(i, promoted.get((i.kind, i.image)))
+        )
+        f = replace(f, held_moving=moving)
         items = tuple(
             replace(i, decision=decision.decide(i, f, promoted.get((i.kind, i.image)) if src else None))
             for i in ep.items

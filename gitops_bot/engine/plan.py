@@ -298,7 +298,9 @@ def _environment_plan(
         if t.key in found.verdicts and item.action is PlanAction.UPDATE:
             item = planning.verified(item, found.verdicts[t.key])
         if t.image.name in held and t.deployed is not None:
-            item = planning.held(item, held[t.image.name])
+            item = planning.held(
+                item, held[t.image.name], promoted=t.environment.mode is EnvironmentMode.PROMOTION
+            )
         items.append(item)
     now = app.clock()
     deferred = windows.deferral(env.windows, now)

@@ -12,12 +12,14 @@ Precedence, first match wins (``docs/concepts/decisions.md`` shows each as every
 it):
 
 1. ``error``: the item could not be planned (a registry or a file failed) -> skip.
-2. ``auto_rollback``: the environment is failing after a release the bot made -> rollback when
+2. ``hold``: a person (or an earlier automatic rollback) holds the image -> blocked: the bot
+   neither proposes over it nor rolls it back.
+3. ``auto_rollback``: the environment is failing after a release the bot made -> rollback when
    due, else wait until it is due.
-3. ``freeze``: a freeze is in force -> blocked until it ends.
-4. ``hold``: a person (or an earlier automatic rollback) holds the image -> blocked.
+4. ``freeze``: a freeze is in force -> blocked until it ends.
 5. ``signature``: the candidate's signatures do not hold -> blocked.
 6. For an environment that receives promotions, when its source runs something else:
+   ``hold`` (the promotion would change a held image: it is refused as a whole) -> blocked;
    ``gate`` (the source is not green) -> blocked; ``soak`` (``auto_promote``) -> wait until
    soaked, then propose; else ``promotion`` -> promote (a person runs the command).
 7. ``min_age``: nothing newer is old enough yet -> wait until the newest is.
@@ -77,6 +79,9 @@ class Facts:
     gate: GateReading | None = None  # this environment's own gate
     source_gate: GateReading | None = None  # the promotion source's gate
     automation: str | None = None  # why the automatic rules could not be decided now
+    # held images a promotion into this environment would change: a promotion (by a person or
+    # automatic) is refused as a whole while one of them is held, so it holds every row back
+    held_moving: tuple[tuple[str, str], ...] = ()  # (image, the hold's reason)
     now: datetime | None = None
 
 
@@ -86,6 +91,8 @@ def decide(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> De
     verdict = item.verification
     if item.action is PlanAction.SKIP and not (verdict is not None and not verdict.verified):
         return Decision(Action.SKIP, Rule.ERROR, item.reason)
+    if item.action is PlanAction.HELD:  # a person's, or the record of a rollback already made
+        return Decision(Action.BLOCKED, Rule.HOLD, item.reason)
     if (rolled := _rollback(facts)) is not None:
         return rolled
     if facts.freeze is not None:
@@ -97,8 +104,6 @@ def decide(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> De
             f.until,
             {"reason": f.reason or "", "until": format_instant(f.until)},
         )
-    if item.action is PlanAction.HELD:
-        return Decision(Action.BLOCKED, Rule.HOLD, item.reason)
     if item.action is PlanAction.SKIP:  # the signature check failed (the only other skip)
         return Decision(Action.BLOCKED, Rule.SIGNATURE, item.reason)
     return _windowed(facts, _release(item, facts, promoted))
@@ -106,7 +111,7 @@ def decide(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> De
 
 def _release(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decision:
     """What the policy, a promotion's source and ``min_age`` decide, before any window."""
-    if facts.promote_from is not None and _promotes(item, promoted):
+    if facts.promote_from is not None and promotes(item, promoted):
         return _promotion(item, facts, promoted)
     if facts.promote_from is not None:
         reason = f"runs what {facts.promote_from} runs" if promoted is not None else item.reason
@@ -134,7 +139,8 @@ def _windowed(facts: Facts, decided: Decision) -> Decision:
     )
 
 
-def _promotes(item: PlanItem, promoted: Deployed | None) -> bool:
+def promotes(item: PlanItem, promoted: Deployed | None) -> bool:
+    """Whether a promotion would change ``item`` (its source runs ``promoted``)."""
     current = item.current
     if promoted is None or current is None:
         return False
@@ -156,6 +162,14 @@ def _rollback(facts: Facts) -> Decision | None:
 
 def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decision:
     src = str(facts.promote_from)
+    if facts.held_moving:
+        name, why = facts.held_moving[0]
+        return Decision(
+            Action.BLOCKED,
+            Rule.HOLD,
+            f"the promotion from {src} would change {name}, which {facts.environment} holds ({why})",
+            evidence={"image": name, "hold": why},
+        )
     gate = facts.source_gate
     if gate is not None and gate.known and not gate.green:
         return Decision(

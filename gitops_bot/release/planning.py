@@ -167,11 +167,16 @@ def verified(item: PlanItem, verification: Verification) -> PlanItem:
     )
 
 
-def held(item: PlanItem, reason: str) -> PlanItem:
-    """A hold overrides the decision; the plan still says what the policy would do."""
+def held(item: PlanItem, reason: str, *, promoted: bool = False) -> PlanItem:
+    """A hold overrides the decision; the plan still says what the policy would do (not in an
+    environment that receives promotions: there it would say "run promote", which a hold
+    refuses)."""
+    why = f"held: {reason or 'no reason given'}"
+    if promoted:
+        return replace(item, action=PlanAction.HELD, reason=why)
     update = item.action is PlanAction.UPDATE and item.candidate
     policy = f"{item.candidate.tag} available" if update and item.candidate else item.reason
-    return replace(item, action=PlanAction.HELD, reason=f"held: {reason or 'no reason given'} ({policy})")
+    return replace(item, action=PlanAction.HELD, reason=f"{why} ({policy})")
 
 
 # -- charts ----------------------------------------------------------------------------

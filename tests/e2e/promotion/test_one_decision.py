@@ -9,112 +9,25 @@ servers, and the bot's clock set by the test."""
 
 from __future__ import annotations
 
-import html
-import json
-import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from gitops_bot.cli import main
-from gitops_bot.commands.status import status as status_of
-from gitops_bot.engine.results import Status
-from gitops_bot.output import dashboard, status_html
-from gitops_bot.output.status_cells import Tone, cells
 from testkit.argocd_server import application
 from testkit.promotion_world import World, add_files, release_dev, run
 from testkit.soak_clock import at, configure, rfc3339, start
-from testkit.update_world import git
-
-Key = tuple[str, str]  # (environment, image)
-
-
-@dataclass(frozen=True)
-class Section:
-    """What the page renders of one repository (the watch loop's snapshot, without the loop)."""
-
-    repository: str | None
-    computed_at: datetime
-    status: Status | None
-    error: str | None = None
-
-
-def _plan_json(world: World, capsys: pytest.CaptureFixture[str]) -> dict[Key, dict[str, Any]]:
-    checkout = world.tmp / f"plan-{datetime.now(UTC).timestamp()}"
-    git(world.tmp, "clone", "-q", str(world.remote), str(checkout))
-    assert main(["plan", "--repo", str(checkout), "--output", "json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    return {
-        (e["name"], i.get("image") or i["chart"]): i["decision"]
-        for e in doc["environments"]
-        for i in [*e["images"], *e["charts"]]
-    }
-
-
-def _plan_text(world: World, capsys: pytest.CaptureFixture[str]) -> str:
-    checkout = world.tmp / f"plan-text-{datetime.now(UTC).timestamp()}"
-    git(world.tmp, "clone", "-q", str(world.remote), str(checkout))
-    assert main(["plan", "--repo", str(checkout)]) == 0
-    return capsys.readouterr().out
+from testkit.surfaces import Key, act
+from testkit.surfaces import declared as running_declared
+from testkit.surfaces import surfaces as check
 
 
 def surfaces(world: World, capsys: pytest.CaptureFixture[str]) -> dict[Key, dict[str, Any]]:
-    """Every row's decision as plan JSON and status JSON give it, after checking that the
-    text plan, the text status, the page and the dashboard show that same decision."""
-    planned = _plan_json(world, capsys)
-    plan_text = _plan_text(world, capsys)
-    doc = run(capsys, world, "status")
-    assert main(["status", "--repo", f"file://{world.remote}"]) == 0
-    status_text = capsys.readouterr().out
-    found = status_of(f"file://{world.remote}")
-    page = status_html.render([Section(None, datetime.now(UTC), found)], "v1")
-    issue = dashboard.markdown(found)
-    shown = {(r["environment"], r["image"]): r["decision"] for r in doc["rows"]}
-    assert shown == planned  # plan and status: one value, reason and evidence included
-    page_cells = [
-        html.unescape(re.sub(r"<[^>]+>", "", c))
-        for c in re.findall(r'<td class="plan[^"]*">(.*?)</td>', page)
-    ]
-    assert len(page_cells) == len(found.rows) == len(shown)
-    for row, page_cell in zip(found.rows, page_cells, strict=True):
-        d = shown[(row.environment, row.image)]
-        label = d["action"].replace("_", " ") + ("" if d["rule"] == "policy" else f" ({d['rule']})")
-        first = f"{label}: {d['reason']}"
-        text, tone = cells(row)[5]
-        assert text.startswith(first), (text, d)
-        assert page_cell == text  # the page
-        assert any(text in line for line in status_text.splitlines() if line.startswith(row.environment))
-        assert dashboard.text(text) in issue  # the dashboard issue, escaped for Markdown
-        assert any(first in line for line in plan_text.splitlines())  # the text plan
-        if d["until"]:
-            assert d["until"][:16].replace("T", " ") in text or d["until"] in text, (text, d)
-        if d["action"] in ("wait", "blocked", "rollback", "skip") or d["rule"] == "gate":
-            assert tone is not Tone.OK, text  # nothing green beside what holds a release
-            assert "run 'gitops-bot promote" not in text
-    return shown
+    return check(world.remote, world.tmp, capsys, [p["number"] for p in world.github.open_pulls()])
 
 
 def declared(world: World, environment: str) -> list[str]:
-    """What Argo CD reports running when ``environment`` runs what its overlay declares."""
-    out, name, tag, digest = [], "", "", ""
-    for line in [*world.overlay(environment).splitlines(), "  - name: end"]:
-        key, _, value = line.strip().removeprefix("- ").partition(": ")
-        if key == "name" and name:
-            out.append(f"{name}:{tag}" + (f"@{digest}" if digest else ""))
-            name = ""
-        if key == "newName":
-            name, digest = value, ""
-        elif key == "newTag":
-            tag = value.strip('"')
-        elif key == "digest":
-            digest = value
-    return out
-
-
-def _act(d: dict[str, Any]) -> tuple[str, str]:
-    return d["action"], d["rule"]
+    return running_declared(world.overlay(environment))
 
 
 def test_every_surface_shows_one_decision_through_gate_freeze_window_soak_rollback_and_hold(
@@ -128,18 +41,18 @@ def test_every_surface_shows_one_decision_through_gate_freeze_window_soak_rollba
     # A new build: dev proposes it; the others are up to date.
     world.push("app", "1.1.0")
     s = surfaces(world, capsys)
-    assert _act(s[("dev", "example/app")]) == ("propose", "policy")
+    assert act(s[("dev", "example/app")]) == ("propose", "policy")
     worker = s[("dev", "example/worker")]  # the example pins tags without digests
-    assert _act(worker) == ("propose", "policy") and worker["reason"] == "pin 2.0.0 to its digest"
-    assert _act(s[("staging", "example/app")]) == ("up_to_date", "promotion")
+    assert act(worker) == ("propose", "policy") and worker["reason"] == "pin 2.0.0 to its digest"
+    assert act(s[("staging", "example/app")]) == ("up_to_date", "promotion")
 
     # Released to dev: staging may take it, by a person's promotion.
     release_dev(capsys, world)
     s = surfaces(world, capsys)
-    assert _act(s[("dev", "example/app")]) == ("up_to_date", "policy")
-    assert _act(s[("staging", "example/app")]) == ("promote", "promotion")
+    assert act(s[("dev", "example/app")]) == ("up_to_date", "policy")
+    assert act(s[("staging", "example/app")]) == ("promote", "promotion")
     assert "run 'gitops-bot promote dev staging'" in s[("staging", "example/app")]["reason"]
-    assert _act(s[("staging", "example/worker")]) == ("promote", "promotion")  # dev pins its digest
+    assert act(s[("staging", "example/worker")]) == ("promote", "promotion")  # dev pins its digest
 
     # Promoted to staging, which turns Degraded: production's promotion is blocked by the gate,
     # and staging's own rows say so (not green "up to date").
@@ -147,21 +60,21 @@ def test_every_surface_shows_one_decision_through_gate_freeze_window_soak_rollba
     world.merge_only_pr()
     world.staging_runs(*declared(world, "staging"), health="Degraded")
     s = surfaces(world, capsys)
-    assert _act(s[("production", "example/app")]) == ("blocked", "gate")
+    assert act(s[("production", "example/app")]) == ("blocked", "gate")
     assert "Degraded" in s[("production", "example/app")]["reason"]
-    assert _act(s[("staging", "example/app")]) == ("up_to_date", "gate")
+    assert act(s[("staging", "example/app")]) == ("up_to_date", "gate")
 
     # Healthy again, then production is frozen: every production row is blocked until the end.
     world.staging_runs(*declared(world, "staging"))
-    assert _act(surfaces(world, capsys)[("production", "example/app")]) == ("promote", "promotion")
+    assert act(surfaces(world, capsys)[("production", "example/app")]) == ("promote", "promotion")
     run(capsys, world, "freeze", "production", "--until", "2d", "--reason", "year-end freeze")
     world.merge_only_pr()
     s = surfaces(world, capsys)
     frozen = s[("production", "example/app")]
-    assert _act(frozen) == ("blocked", "freeze")
+    assert act(frozen) == ("blocked", "freeze")
     assert frozen["until"] == rfc3339(t0 + timedelta(days=2))
     assert frozen["evidence"]["reason"] == "year-end freeze"
-    assert _act(s[("production", "example/worker")]) == ("blocked", "freeze")
+    assert act(s[("production", "example/worker")]) == ("blocked", "freeze")
 
     # Unfrozen, but a deny window is closed now: the promotion's pull request may open, its
     # auto-merge deferred until the window opens.
@@ -171,11 +84,11 @@ def test_every_surface_shows_one_decision_through_gate_freeze_window_soak_rollba
     window = f"    windows: {{timezone: UTC, deny: [{{days: [{weekday}], from: '00:00', to: '24:00'}}]}}\n"
     configure(world, "production", window)
     s = surfaces(world, capsys)
-    assert _act(s[("production", "example/app")]) == ("promote", "promotion")  # no auto-merge: no effect
+    assert act(s[("production", "example/app")]) == ("promote", "promotion")  # no auto-merge: no effect
     add_files(world, {}, ("gitops-bot.yaml", "argocd:\n", "pull_request:\n  auto_merge: squash\nargocd:\n"))
     s = surfaces(world, capsys)
     windowed = s[("production", "example/app")]
-    assert _act(windowed) == ("promote", "window")
+    assert act(windowed) == ("promote", "window")
     assert "auto-merge deferred: deny window" in windowed["reason"]
     opens = (t0 + timedelta(days=1)).replace(hour=0, minute=0)
     assert windowed["until"] == rfc3339(opens)
@@ -195,7 +108,7 @@ def test_every_surface_shows_one_decision_through_gate_freeze_window_soak_rollba
     at(monkeypatch, t0 + timedelta(minutes=20))
     s = surfaces(world, capsys)
     soaking = s[("production", "example/app")]
-    assert _act(soaking) == ("wait", "soak")
+    assert act(soaking) == ("wait", "soak")
     assert soaking["until"] == rfc3339(t0 + timedelta(minutes=61))
     assert soaking["evidence"]["since"] == rfc3339(t0 + timedelta(minutes=1))
 
@@ -213,20 +126,20 @@ def test_every_surface_shows_one_decision_through_gate_freeze_window_soak_rollba
     at(monkeypatch, t0 + timedelta(minutes=30))
     s = surfaces(world, capsys)
     pending = s[("staging", "example/app")]
-    assert _act(pending) == ("wait", "auto_rollback")
+    assert act(pending) == ("wait", "auto_rollback")
     assert pending["until"] == rfc3339(t0 + timedelta(minutes=35))
-    assert _act(s[("production", "example/app")]) == ("blocked", "gate")
+    assert act(s[("production", "example/app")]) == ("blocked", "gate")
     at(monkeypatch, t0 + timedelta(minutes=36))
     s = surfaces(world, capsys)
-    assert _act(s[("staging", "example/app")]) == ("rollback", "auto_rollback")
-    assert _act(s[("staging", "example/worker")]) == ("rollback", "auto_rollback")
+    assert act(s[("staging", "example/app")]) == ("rollback", "auto_rollback")
+    assert act(s[("staging", "example/worker")]) == ("rollback", "auto_rollback")
 
     # A person holds dev's worker: a newer worker is not proposed, and every surface says why.
     world.push("worker", "2.1.0")
     run(capsys, world, "hold", "dev", "example/worker", "--reason", "load test running")  # dev commits
     s = surfaces(world, capsys)
     held = s[("dev", "example/worker")]
-    assert _act(held) == ("blocked", "hold")
+    assert act(held) == ("blocked", "hold")
     assert "load test running" in held["reason"]
 
 
@@ -242,8 +155,8 @@ def test_min_age_waits_with_its_until_on_every_surface(
     at(monkeypatch, datetime(2026, 1, 1, 0, 30, tzinfo=UTC))
     s = surfaces(world, capsys)
     waiting = s[("dev", "example/app")]
-    assert _act(waiting) == ("wait", "min_age")
+    assert act(waiting) == ("wait", "min_age")
     assert waiting["until"] == "2026-01-01T01:00:00Z"
     assert waiting["evidence"]["tag"] == "1.1.0"
     at(monkeypatch, datetime(2026, 1, 1, 1, 0, tzinfo=UTC))
-    assert _act(surfaces(world, capsys)[("dev", "example/app")]) == ("propose", "policy")
+    assert act(surfaces(world, capsys)[("dev", "example/app")]) == ("propose", "policy")

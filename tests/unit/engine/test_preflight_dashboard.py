@@ -43,9 +43,12 @@ def test_a_forge_with_issues_or_an_undetected_one_passes(url: str) -> None:
     preflight.check(config.parse(ON, "gitops-bot.yaml"), {}, dry_run=False, url=url)
 
 
-def test_a_dry_run_or_a_dashboard_off_is_not_refused() -> None:
+def test_a_dry_run_is_refused_as_the_real_run_and_a_dashboard_off_is_not() -> None:
+    """A dry run finds the configuration errors the real run would, before it would push."""
     azure = "https://dev.azure.com/acme/web/_git/gitops"
-    preflight.check(config.parse(ON, "gitops-bot.yaml"), {}, dry_run=True, url=azure)
+    with pytest.raises(UsageError) as info:
+        preflight.check(config.parse(ON, "gitops-bot.yaml"), {}, dry_run=True, url=azure)
+    assert "no issue board" in str(info.value)
     preflight.check(config.parse(BASE, "gitops-bot.yaml"), {}, dry_run=False, url=azure)
 
 

@@ -141,7 +141,7 @@ def test_each_scenario_is_decided_as_its_kind(kind: tuple[DecisionAction, Decisi
     assert "\n" not in d.reason and d.reason
 
 
-def test_precedence_a_due_rollback_beats_a_freeze_beats_a_hold_beats_the_gate_beats_the_window() -> None:
+def test_precedence_a_hold_beats_a_due_rollback_beats_a_freeze_beats_the_gate_beats_the_window() -> None:
     everything = replace(
         PROMOTED,
         rollback=verdict(pending=False, ready=True),
@@ -151,10 +151,10 @@ def test_precedence_a_due_rollback_beats_a_freeze_beats_a_hold_beats_the_gate_be
         auto_promote=True,
         soak=SOAKING,
     )
-    held = item(PlanAction.HELD, "held: incident 42")
-    assert decide(held, everything, NEWER).rule is DecisionRule.AUTO_ROLLBACK
-    assert decide(held, replace(everything, rollback=None), NEWER).rule is DecisionRule.FREEZE
-    assert decide(held, replace(everything, rollback=None, freeze=None), NEWER).rule is DecisionRule.HOLD
+    held = item(PlanAction.HELD, "held: auto-rollback: 1.1.0 rolled back")
+    assert decide(held, everything, NEWER).rule is DecisionRule.HOLD  # never rolled back twice
+    assert decide(item(), everything, NEWER).rule is DecisionRule.AUTO_ROLLBACK
+    assert decide(item(), replace(everything, rollback=None), NEWER).rule is DecisionRule.FREEZE
     free = replace(everything, rollback=None, freeze=None)
     assert decide(item(), free, NEWER).rule is DecisionRule.GATE
     assert decide(item(), replace(free, source_gate=None), NEWER).rule is DecisionRule.SOAK  # waits anyway
@@ -210,3 +210,15 @@ def test_the_label_names_the_rule_unless_it_is_the_policys_plain_answer() -> Non
     assert d.label() == "wait (soak)"
     assert d.text() == "wait (soak): soaked 20m of 1h until 2026-11-20T15:00:00Z"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", d.to_json()["until"])
+
+
+def test_a_promotion_that_would_change_a_held_image_holds_every_row_back() -> None:
+    """``promote`` (and the automatic promotion) refuse as a whole while an image they would
+    change is held: the other images' rows say so rather than "promote"."""
+    facts = replace(PROMOTED, held_moving=(("example/worker", "load test running"),))
+    d = decide(item(), facts, NEWER)
+    assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.HOLD)
+    assert d.reason == (
+        "the promotion from staging would change example/worker, which production holds (load test running)"
+    )
+    assert decide(item(), facts, DEPLOYED).action is DecisionAction.UP_TO_DATE  # nothing to promote here
