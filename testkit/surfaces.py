@@ -119,6 +119,7 @@ def declared(overlay: str) -> list[str]:
     out, name, tag, digest = [], "", "", ""
     for line in [*overlay.splitlines(), "  - name: end"]:
         key, _, value = line.strip().removeprefix("- ").partition(": ")
+        value = value.split(" #")[0].strip()  # a setter comment (Flux's, kpt's) is not the value
         if key == "name" and name:
             out.append(f"{name}:{tag}" + (f"@{digest}" if digest else ""))
             name = ""
