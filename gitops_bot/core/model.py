@@ -332,8 +332,9 @@ class Decision:
         return action if self.rule is DecisionRule.POLICY else f"{action} ({self.rule})"
 
     def text(self) -> str:
-        until = f" until {format_instant(self.until)}" if self.until and "until" not in self.reason else ""
-        return f"{self.label()}: {self.reason}{until}"
+        when = format_instant(self.until) if self.until else ""
+        said = not when or "until" in self.reason or when in self.reason  # the reason says when
+        return f"{self.label()}: {self.reason}" + ("" if said else f" until {when}")
 
     def to_json(self) -> dict[str, Any]:
         return {
