@@ -26,8 +26,10 @@ from testkit.token_issuer import TokenIssuer
 def _no_ambient_credentials(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Tests never read the developer's ~/.docker/config.json or tokens."""
+    """Tests never read the developer's ~/.docker/config.json or tokens, nor write the user's
+    cache (clones, rendered kustomizations): each test has its own."""
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path_factory.mktemp("docker-config")))
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path_factory.mktemp("cache")))
     forge_tokens = ("GITLAB_TOKEN", "CI_JOB_TOKEN", "GITEA_TOKEN", "FORGEJO_TOKEN")
     for name in ("GITHUB_TOKEN", "GITHUB_ACTOR", "SSL_CERT_FILE", *forge_tokens):
         monkeypatch.delenv(name, raising=False)

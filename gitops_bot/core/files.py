@@ -10,9 +10,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from gitops_bot.core.errors import UsageError
+
+
+def cache_dir(environ: Mapping[str, str]) -> Path:
+    """Where the bot keeps what survives a run (clones of ``--repo URL``, rendered
+    kustomizations): ``GITOPS_BOT_CACHE``, else the XDG cache (a volume in a container)."""
+    if environ.get("GITOPS_BOT_CACHE"):
+        return Path(environ["GITOPS_BOT_CACHE"])
+    return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gitops-bot"
 
 
 def read_text(path: Path) -> str:

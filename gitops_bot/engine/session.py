@@ -70,9 +70,7 @@ class Session:
 
 def cache_dir(environ: Mapping[str, str]) -> Path:
     """Where clones of ``--repo URL`` are kept between runs (a volume in a container)."""
-    if environ.get("GITOPS_BOT_CACHE"):
-        return Path(environ["GITOPS_BOT_CACHE"])
-    return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gitops-bot"
+    return files.cache_dir(environ)
 
 
 class Sessions:

@@ -257,3 +257,83 @@ def test_plan_renders_nothing_unless_asked(
     )
     assert json.loads(capsys.readouterr().out)["rendered"]
     assert calls.read_text().count("kustomize") >= 2  # before and after
+
+
+def _repo(tmp_path: Path, extra: str = "") -> tuple[Path, Path, str]:
+    (tmp_path / "repo").mkdir()
+    return _overlay(tmp_path / "repo", extra)
+
+
+def _counting(tmp_path: Path) -> tuple[Path, Path]:
+    """A kubectl that notes each render (the directory it was given) and runs the real one."""
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "bin/kubectl"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "$2" >> {calls}\nexec {kubetools.kubectl()} "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper, calls
+
+
+def _renders(calls: Path) -> list[str]:
+    return (
+        ["before" if "/before/" in c else "after" for c in calls.read_text().split()]
+        if calls.exists()
+        else []
+    )
+
+
+def test_a_render_is_kept_by_content_so_a_rerun_renders_nothing_and_a_new_release_only_its_after(
+    tmp_path: Path,
+) -> None:
+    root, kfile, text = _repo(tmp_path)
+    kubectl, calls = _counting(tmp_path)
+    settings = RenderSettings(kubectl=str(kubectl))
+    one = {kfile: text.replace("1.0.0", "1.1.0")}
+    (first,) = rendered_diff(settings, "dev", root, [kfile.parent], {kfile: text}, one)
+    assert sorted(_renders(calls)) == ["after", "before"]
+    # the same release again (a watch cycle over the open pull request): nothing is rendered
+    (again,) = rendered_diff(settings, "dev", root, [kfile.parent], {kfile: text}, one)
+    assert again == first and sorted(_renders(calls)) == ["after", "before"]
+    # a newer release at the same base: its "before" is the one already rendered
+    two = {kfile: text.replace("1.0.0", "1.2.0")}
+    (newer,) = rendered_diff(settings, "dev", root, [kfile.parent], {kfile: text}, two)
+    assert sorted(_renders(calls)) == ["after", "after", "before"]
+    assert [(i.before, i.after) for i in newer.images] == [("reg/app:1.0.0", "reg/app:1.2.0")]
+    # a change anywhere in the tree (the base the overlay reads) is another render
+    (root / "base/deployment.yaml").write_text((root / "base/deployment.yaml").read_text() + "# edited\n")
+    rendered_diff(settings, "dev", root, [kfile.parent], {kfile: text}, two)
+    assert len(_renders(calls)) == 5
+
+
+def test_a_kustomization_reaching_outside_the_tree_is_never_kept(tmp_path: Path) -> None:
+    """A remote base or a Helm chart pulled at render time may change with nothing here
+    changing: such a tree is rendered every time."""
+    remote = "# see https://kubectl.docs.kubernetes.io/references/kustomize/\n"
+    root, kfile, text = _repo(tmp_path, remote)
+    kubectl, calls = _counting(tmp_path)
+    settings = RenderSettings(kubectl=str(kubectl))
+    after = {kfile: text.replace("1.0.0", "1.1.0")}
+    for _ in range(2):
+        rendered_diff(settings, "dev", root, [kfile.parent], {kfile: text}, after)
+    assert len(_renders(calls)) == 4
+
+
+def test_past_the_size_budget_the_pull_request_says_why_in_one_line_and_kubectl_never_runs(
+    tmp_path: Path,
+) -> None:
+    entries = "".join(f"- name: example/extra{i}\n  newTag: 1.0.{i}\n" for i in range(3))
+    root, kfile, text = _repo(tmp_path, entries)
+    kubectl, calls = _counting(tmp_path)
+    after = {kfile: text.replace("1.0.0", "1.1.0")}
+    (r,) = rendered_diff(
+        RenderSettings(kubectl=str(kubectl), max_images=3), "dev", root, [kfile.parent], {kfile: text}, after
+    )
+    assert r.error == (
+        "4 images: entries, over render.max_images (3), where kustomize takes seconds to minutes; "
+        "see it with 'kubectl kustomize overlays/dev', or raise render.max_images"
+    )
+    assert _renders(calls) == []
+    (ok,) = rendered_diff(
+        RenderSettings(kubectl=str(kubectl), max_images=4), "dev", root, [kfile.parent], {kfile: text}, after
+    )
+    assert ok.error is None and len(_renders(calls)) == 2
