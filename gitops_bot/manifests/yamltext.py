@@ -123,6 +123,20 @@ def check_scalar(t: Text, node: Any, filename: str) -> None:
 def apply_ops(body: str, ops: Iterable[Op]) -> str:
     """Apply back to front; of two inserts at one place the later one goes first, so it ends
     up after."""
-    for _, op in sorted(enumerate(ops), key=lambda io: (io[1].start, io[1].end, io[0]), reverse=True):
+    ordered = [op for _, op in sorted(enumerate(ops), key=lambda io: (io[1].start, io[1].end, io[0]))]
+    # one pass, front to back, joining the pieces: linear in the text and the number of edits
+    # (applying each edit to the whole text was quadratic: 8,000 chart sites took seconds)
+    pieces, pos = [], 0
+    for op in ordered:
+        if op.start < pos:  # overlapping edits: the back-to-front meaning, edit by edit
+            return _one_by_one(body, ordered)
+        pieces += [body[pos : op.start], op.text]
+        pos = op.end
+    pieces.append(body[pos:])
+    return "".join(pieces)
+
+
+def _one_by_one(body: str, ordered: list[Op]) -> str:
+    for op in reversed(ordered):
         body = body[: op.start] + op.text + body[op.end :]
     return body
