@@ -57,6 +57,10 @@ def test_argocd_client_retries_server_errors_and_maps_the_rest() -> None:
         server.fail_next = [503, 502]
         assert client.application("s")["metadata"]["name"] == "s"
         assert len(server.requests) == 3
+        client.application("s")  # one reading per client: a run judges one state
+        assert len(server.requests) == 3
+        client.close()
+        client = argocd.ArgoCD(cfg, env)
         server.fail_next = [500, 500, 500]
         with pytest.raises(ServiceUnavailable, match="unavailable"):
             client.application("s")
