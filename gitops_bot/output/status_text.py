@@ -2,9 +2,10 @@
 terminal, coloured only on a terminal and never under ``NO_COLOR`` (https://no-color.org).
 
 Plain text rather than a table library: the table is a few padded columns, and Rich (the usual
-choice) costs more at import than the rest of the command's output path; a terminal that is
-too narrow gets its widest free-text columns shortened with ``…`` (``--output json`` keeps
-every word)."""
+choice) costs more at import than the rest of the command's output path. In a terminal too
+narrow for the whole table, each row's plan goes on wrapped lines of its own under the row (the
+decision is never cut), and the other free-text columns are shortened with ``…`` to fit
+(``--output json`` keeps every word)."""
 
 from __future__ import annotations
 
@@ -52,22 +53,24 @@ def width_for(stream: object, environ: Mapping[str, str] | None = None) -> int |
     return None
 
 
-def _fit(widths: list[int], width: int | None) -> list[int]:
+def _fit(widths: list[int], width: int | None, headers: list[str]) -> list[int]:
     """Cap the free-text columns at one level, the highest at which the row fits: the longest
     cells give way first and a short column keeps its width (never below ``_MIN``)."""
     if width is None:
         return widths
-    budget = width - len(_GAP) * (len(widths) - 1) - sum(w for k, w in enumerate(widths) if k not in _FLEX)
+    flex = [k for k, h in enumerate(headers) if HEADERS.index(h) in _FLEX]
+    spare_order = [headers.index(HEADERS[k]) for k in _SPARE if HEADERS[k] in headers]
+    budget = width - len(_GAP) * (len(widths) - 1) - sum(w for k, w in enumerate(widths) if k not in flex)
 
     def capped(k: int, level: int) -> int:  # a heading is never shortened
-        return min(widths[k], max(level, len(HEADERS[k])))
+        return min(widths[k], max(level, len(headers[k])))
 
     level = max(widths)
-    while level > _MIN and sum(capped(k, level) for k in _FLEX) > budget:
+    while level > _MIN and sum(capped(k, level) for k in flex) > budget:
         level -= 1
-    out = [capped(k, level) if k in _FLEX else w for k, w in enumerate(widths)]
-    spare = budget - sum(out[k] for k in _FLEX)
-    for k in _SPARE:  # what the level leaves over goes to the reasons, the plan's first
+    out = [capped(k, level) if k in flex else w for k, w in enumerate(widths)]
+    spare = budget - sum(out[k] for k in flex)
+    for k in spare_order:  # what the level leaves over goes to the reasons, the plan's first
         give = max(min(spare, widths[k] - out[k]), 0)
         out[k] += give
         spare -= give
@@ -78,20 +81,41 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+PLAN = HEADERS.index("PLAN")
+
+
 def status_text(status: Status, *, width: int | None = None, color: bool = False) -> str:
-    """The table (at most ``width`` characters a line when given), then a one-line summary."""
+    """The table (at most ``width`` characters a line when given), then a one-line summary.
+    When the whole table is wider than ``width``, each row's plan (the decision, the words
+    that matter most) leaves the table for lines of its own under the row, wrapped, never cut;
+    the other columns fit what is left."""
     if not status.rows:
         return "No images: no environment deploys an image gitops-bot.yaml lists."
     rows = [[(h, Tone.STRONG) for h in HEADERS], *(cells(r) for r in status.rows)]
     natural = [max(len(r[k][0]) for r in rows) for k in range(len(HEADERS))]
-    widths = _fit(natural, width)
+    below = width is not None and sum(natural) + len(_GAP) * (len(natural) - 1) > width
+    shown = [k for k in range(len(HEADERS)) if not (below and k == PLAN)]
+    widths = _fit([natural[k] for k in shown], width, [HEADERS[k] for k in shown])
     lines = []
-    for r in rows:
-        out = []
-        for k, (text, tone) in enumerate(r):
-            shown, style = _clip(text, widths[k]), COLOURS[tone]
-            pad = "" if k == len(r) - 1 else " " * (widths[k] - len(shown))
-            out.append((f"{style}{shown}{RESET}" if color and style else shown) + pad)
-        lines.append(_GAP.join(out).rstrip())
+    for n, r in enumerate(rows):
+        lines.append(_line([r[k] for k in shown], widths, color))
+        if below and n:
+            text, tone = r[PLAN]
+            for part in textwrap.wrap(text, max((width or 0) - 4, 20), break_on_hyphens=False):
+                lines.append("    " + _paint(part, tone, color))
     line = summary(status)
     return "\n".join([*lines, "", textwrap.fill(line, width) if width else line])
+
+
+def _line(row: list[tuple[str, Tone]], widths: list[int], color: bool) -> str:
+    out = []
+    for k, (text, tone) in enumerate(row):
+        shown = _clip(text, widths[k])
+        pad = "" if k == len(row) - 1 else " " * (widths[k] - len(shown))
+        out.append(_paint(shown, tone, color) + pad)
+    return _GAP.join(out).rstrip()
+
+
+def _paint(text: str, tone: Tone, color: bool) -> str:
+    style = COLOURS[tone]
+    return f"{style}{text}{RESET}" if color and style else text

@@ -74,13 +74,17 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_every_line_fits_the_width_and_shortened_cells_end_in_an_ellipsis() -> None:
-    text = status_text(STATUS, width=80)
+@pytest.mark.parametrize("width", [80, 120])
+def test_in_a_narrow_terminal_every_line_fits_and_the_plan_wraps_under_its_row_never_cut(width: int) -> None:
+    text = status_text(STATUS, width=width)
     lines = text.splitlines()
-    assert all(len(line) <= 80 for line in lines), [len(line) for line in lines]
-    assert "…" in text and LONG not in text
-    assert lines[0].split() == list(HEADERS)
-    assert [line.split()[0] for line in lines[1:4]] == ["dev", "staging", "production"]
+    assert all(len(line) <= width for line in lines), [len(line) for line in lines]
+    assert lines[0].split() == [h for h in HEADERS if h != "PLAN"]
+    rows = [line for line in lines[1:] if line and not line.startswith(" ")]
+    assert [line.split()[0] for line in rows[:3]] == ["dev", "staging", "production"]
+    # the decision is whole, on lines of its own under its row
+    assert LONG in " ".join(line.strip() for line in lines[2 : lines.index(rows[1])])
+    assert "…" in text  # the other free-text columns give way
 
 
 def test_without_a_width_nothing_is_shortened() -> None:
