@@ -32,9 +32,11 @@ def local_store(repo: str) -> Repo:
     if top is None:
         raise UsageError(f"{repo} is not a git repository", hint="point --repo at a clone or a URL")
     if top != path.resolve():  # a folder inside a clone (the default --repo . run from overlays/dev)
-        raise UsageError(
-            f"{repo} is inside the git repository {top}, not its root", hint=f"point --repo at {top}"
-        )
+        inner = path.resolve().relative_to(top)
+        names = ("gitops-bot.yaml", "gitops-bot.yml")
+        config = next((inner / n for n in names if (path / n).is_file()), None)
+        hint = f"point --repo at {top}" + (f" and --config at {config.as_posix()}" if config else "")
+        raise UsageError(f"{repo} is inside the git repository {top}, not its root", hint=hint)
     store = Repo(path)
     if store.origin_url() is None:
         raise UsageError(f"{repo} has no 'origin' remote", hint="add the GitOps repository as origin")

@@ -413,6 +413,12 @@ def test_repo_a_folder_inside_a_clone_names_the_clone(
     )
     code, _, err = run_cli(["update", "--dry-run", "--repo", str(tmp_path / "outside")], capsys)
     assert code == 2 and "is not a git repository" in err, err
+    # a folder holding its own gitops-bot.yaml (an example inside a project): both flags named
+    (inner / "gitops-bot.yaml").write_text("version: 1\n")
+    code, _, err = run_cli(["update", "--dry-run", "--repo", str(inner)], capsys)
+    assert code == 2 and err.endswith(
+        f"point --repo at {repo.root} and --config at overlays/dev/gitops-bot.yaml\n"
+    ), err
 
 
 @pytest.mark.parametrize("opt", ["-v", "-vv", "--verbose", "--log-format=json"])
