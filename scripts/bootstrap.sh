@@ -22,6 +22,8 @@ fi
 
 # Real kubectl (Kustomize) and helm: the suite renders before and after edits with them.
 bash scripts/kube-tools.sh
+# axe-core: the status page's accessibility is checked inside headless Chromium with it.
+bash scripts/axe-core.sh
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

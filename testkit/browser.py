@@ -9,7 +9,10 @@ with its sandbox on, in a scratch directory of its own (the pytest tmp dir is no
 
 from __future__ import annotations
 
+import html as html_mod
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -77,3 +80,54 @@ def screenshot(url: str, dest: Path, *, size: tuple[int, int] = (1400, 900)) -> 
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, dest)
     return dest
+
+
+AXE = Path(__file__).resolve().parent.parent / ".tools/axe/axe.min.js"  # scripts/axe-core.sh
+
+# Runs axe-core once the page has loaded and writes its violations into the DOM, where
+# --dump-dom reads them (the virtual time budget lets the check's promise settle first).
+_AXE_RUNNER = """
+window.addEventListener('load', function () {
+  axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice']}})
+    .then(function (r) {
+      var out = document.createElement('pre'); out.id = 'axe-result';
+      out.textContent = JSON.stringify(r.violations.map(function (v) {
+        return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length};
+      }));
+      document.body.appendChild(out);
+    });
+});
+"""
+
+
+def axe_violations(html: str, *, width: int = 1280) -> list[dict[str, object]]:
+    """axe-core's violations on ``html`` (a page with no script of its own that needs to run),
+    rendered ``width`` px wide in headless Chromium."""
+    if not AXE.is_file():
+        raise RuntimeError("axe-core is not installed: run scripts/bootstrap.sh (scripts/axe-core.sh)")
+    # the page's own CSP would refuse the checker's scripts: the copy checked carries none
+    page = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    # beside the page, not inlined: the checker's source holds "</script>" in its strings
+    page = page.replace("</body>", f'<script src="axe.min.js"></script><script>{_AXE_RUNNER}</script></body>')
+    folder = Path(tempfile.mkdtemp(prefix="gitops-bot-axe-"))  # under /tmp: readable by nobody
+    folder.chmod(0o755)
+    shutil.copyfile(AXE, folder / "axe.min.js")
+    (folder / "axe.min.js").chmod(0o644)
+    (folder / "page.html").write_text(page)
+    (folder / "page.html").chmod(0o644)
+    try:
+        with _scratch() as (d, prefix):
+            dom = _run(
+                f"file://{folder}/page.html",
+                d,
+                prefix,
+                f"--window-size={width},900",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+            ).stdout
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    found = re.search(r'<pre id="axe-result">(.*?)</pre>', dom, re.S)
+    if found is None:
+        raise AssertionError("axe-core did not report (the page's scripts did not run)")
+    return list(json.loads(html_mod.unescape(found.group(1))))

@@ -83,12 +83,10 @@ def surfaces(
     issue = dashboard.markdown(found)
     shown = {(r["environment"], r["image"]): r["decision"] for r in doc["rows"]}
     assert shown == planned  # plan and status: one value, reason and evidence included
-    page_cells = [
-        html.unescape(re.sub(r"<[^>]+>", "", c))
-        for c in re.findall(r'<td class="plan[^"]*">(.*?)</td>', page)
-    ]
+    page_cells = page_decisions(page)
     assert len(page_cells) == len(found.rows) == len(shown)
-    for row, page_cell in zip(found.rows, page_cells, strict=True):
+    for row in found.rows:
+        page_cell = page_cells[(row.environment, row.image)]
         d = shown[(row.environment, row.image)]
         label = d["action"].replace("_", " ") + ("" if d["rule"] == "policy" else f" ({d['rule']})")
         first = f"{label}: {d['reason']}"
@@ -107,6 +105,19 @@ def surfaces(
         listed = {r["pull_request"]["number"] for r in doc["rows"] if r["pull_request"]["state"] == "open"}
         assert listed == set(open_prs), (listed, open_prs)
     return shown
+
+
+def page_decisions(page: str) -> dict[Key, str]:
+    """The decision cell of each (environment, image) of the status page, as text."""
+    out = {}
+    for env, body in re.findall(r'<li class="env">.*?<h3 id="[^"]*">(.*?)</h3>(.*?)</li>', page, re.S):
+        for image, cell in re.findall(
+            r'<th scope="row">(.*?)</th>.*?<td class="plan[^"]*"[^>]*>(.*?)</td>', body, re.S
+        ):
+            out[(html.unescape(env), html.unescape(image).removesuffix(" (chart)"))] = html.unescape(
+                re.sub(r"<[^>]+>", "", cell)
+            )
+    return out
 
 
 def act(d: dict[str, Any]) -> tuple[str, str]:

@@ -106,6 +106,7 @@ class Row:
     pull_request: ChangeRequest | Unknown | None
     gate: Gate | Unknown | None
     kind: ArtifactKind = ArtifactKind.IMAGE
+    source: str | None = None  # the environment it receives promotions from (the page's order)
 
     @property
     def live(self) -> tuple[WrittenRef, ...] | Unknown | None:

@@ -77,6 +77,7 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
                     plan=items.get(t.key) or _missing(items, t),
                     pull_request=_pull_request(app, pulls, env.name, t.image.name),
                     gate=gates.get(env.name),
+                    source=env.promote_from,
                 )
             )
         rows += [_chart_row(app, t, items, pulls, gates.get(env.name)) for t in app.chart_targets(env)]
@@ -102,6 +103,7 @@ def _chart_row(
         pull_request=_pull_request(app, pulls, env, name),
         gate=gate,
         kind=ArtifactKind.CHART,
+        source=t.environment.promote_from,
     )
 
 

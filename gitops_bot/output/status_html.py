@@ -1,7 +1,10 @@
 """``gitops-bot status`` as the HTML page ``watch --status-page`` serves at ``/``.
 
-Server-rendered, no build step and no framework: one ``<table>`` per repository with ``<th
-scope>`` headings, readable without JavaScript. The cells are the terminal table's own
+Server-rendered, no build step and no framework, readable without JavaScript: per repository,
+its environments as a release pipeline, in promotion order (a source before what it promotes
+to), each with its gate and its open pull requests once, and a table of what each image runs
+and what the bot does next (the run's decision). Readable from 360 px wide (the tables stack
+their cells) to a wide screen. The words are the terminal table's own
 (:func:`gitops_bot.output.status_cells.cells`), so the page, the table and the JSON never disagree.
 
 Everything in a cell comes from outside (tag names, PR titles and URLs, plan and gate reasons,
@@ -35,16 +38,26 @@ SCRIPT = (
     f"setInterval(poll,{POLL_SECONDS * 1000});}})();"
 )
 STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1b1b;background:#fff}"
-    "table{border-collapse:collapse;margin:0 0 1.5rem}"
-    "caption{text-align:left;font-weight:600;padding:.3rem 0}"
-    "th,td{border:1px solid #c8c8c8;padding:.3rem .5rem;text-align:left;vertical-align:top}"
-    "thead th{background:#f0f0f0}"
-    "td.ok{color:#05620f}td.warn{color:#7a4a00}td.bad{color:#a40000;font-weight:600}"
-    "td.held{color:#6b0a75}code{font-size:.95em}.error{color:#a40000}"
+    "body{font-family:system-ui,sans-serif;margin:1rem;color:#1b1b1b;background:#fff;max-width:110rem}"
+    ".pipeline{list-style:none;padding:0;margin:0 0 1.5rem;display:grid;gap:1rem}"
+    ".env{border:1px solid #c8c8c8;border-radius:6px;padding:.5rem .8rem}"
+    ".env h3{margin:.2rem 0 .4rem}.facts{margin:0 0 .5rem;display:flex;flex-wrap:wrap;gap:.2rem 1.5rem}"
+    ".facts div{display:flex;gap:.4rem}.facts dt{font-weight:600}.facts dd{margin:0}"
+    "table{border-collapse:collapse;width:100%}"
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
+    "th,td{border:1px solid #c8c8c8;padding:.3rem .5rem;text-align:left;vertical-align:top;"
+    "overflow-wrap:anywhere}"
+    "thead th{background:#f0f0f0;overflow-wrap:normal;white-space:nowrap}"
+    ".ok{color:#05620f}.warn{color:#7a4a00}.bad{color:#a40000;font-weight:600}"
+    ".held{color:#6b0a75}code{font-size:.95em}.error{color:#a40000}"
+    "@media(max-width:700px){body{margin:.5rem}table,thead,tbody,tr,th,td{display:block}"
+    "thead{position:absolute;left:-9999px}tr{border-top:1px solid #c8c8c8;padding:.3rem 0}"
+    'th,td{border:none;padding:.1rem 0}td::before{content:attr(data-label) ": ";font-weight:600;'
+    "color:#1b1b1b}}"
     "@media(prefers-color-scheme:dark){body{color:#e8e8e8;background:#161616}"
-    "thead th{background:#2a2a2a}th,td{border-color:#444}td.ok{color:#7ddc86}"
-    "td.warn{color:#f0c060}td.bad,.error{color:#ff8a8a}td.held{color:#e39cf0}a{color:#8ab4f8}}"
+    "thead th{background:#2a2a2a}th,td,.env,tr{border-color:#444}.ok{color:#7ddc86}"
+    ".warn{color:#f0c060}.bad,.error{color:#ff8a8a}.held{color:#e39cf0}a{color:#8ab4f8}"
+    "td::before{color:#e8e8e8}}"
 )
 
 
@@ -76,7 +89,7 @@ def _e(text: str) -> str:
     return escape(text, quote=True)
 
 
-def _pull_request_cell(row: Row, text: str) -> str:
+def _pull_request(row: Row, text: str) -> str:
     pr = row.pull_request
     if pr is None or isinstance(pr, Unknown):
         return _e(text)
@@ -86,17 +99,61 @@ def _pull_request_cell(row: Row, text: str) -> str:
     return _e(text) + title
 
 
+COLUMNS = ("Image", "Declared", "Cluster", "Candidate", "Decision")
+_CELLS = (1, 2, 3, 4, 5)  # of status_cells.cells: image, declared, cluster, candidate, plan
+_PR, _GATE = HEADERS.index("PR"), HEADERS.index("GATE")
+
+
 def _row(row: Row) -> str:
-    out = []
-    for k, (text, tone) in enumerate(cells(row)):
-        name = HEADERS[k].lower()
-        if k == 0:
-            out.append(f'<th scope="row">{_e(text)}</th>')
-            continue
-        cls = " ".join(c for c in (name, str(tone)) if c)
-        body = _pull_request_cell(row, text) if HEADERS[k] == "PR" else _e(text)
-        out.append(f'<td class="{cls}">{body}</td>')
+    found = cells(row)
+    image, *rest = (found[k] for k in _CELLS)
+    out = [f'<th scope="row">{_e(image[0])}</th>']
+    for name, (text, tone) in zip(COLUMNS[1:], rest, strict=True):
+        cls = " ".join(c for c in ("plan" if name == "Decision" else name.lower(), str(tone)) if c)
+        out.append(f'<td class="{cls}" data-label="{name}">{_e(text)}</td>')
     return "<tr>" + "".join(out) + "</tr>"
+
+
+def _in_promotion_order(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:
+    """The environments, each after the one it receives promotions from (else as configured)."""
+    by_env: dict[str, list[Row]] = {}
+    for r in rows:
+        by_env.setdefault(r.environment, []).append(r)
+    placed: list[str] = []
+    pending = list(by_env)
+    while pending:
+        ready = [e for e in pending if by_env[e][0].source not in pending or by_env[e][0].source == e]
+        nxt = ready[0] if ready else pending[0]  # a cycle (refused by the config): as configured
+        placed.append(nxt)
+        pending.remove(nxt)
+    return [(e, by_env[e]) for e in placed]
+
+
+def _environment(n: int, k: int, env: str, rows: list[Row]) -> str:
+    first = rows[0]
+    head = f'<li class="env"><section aria-labelledby="env-{n}-{k}"><h3 id="env-{n}-{k}">{_e(env)}</h3>'
+    gate_text, gate_tone = cells(first)[_GATE]
+    pulls: dict[str, str] = {}
+    for r in rows:
+        text = cells(r)[_PR][0]
+        if text != "-":
+            pulls.setdefault(text, _pull_request(r, text))
+    facts = []
+    if first.source:
+        facts.append(("Receives promotions from", _e(first.source), ""))
+    facts.append(("Gate", _e(gate_text), str(gate_tone)))
+    facts.append(("Open pull requests", ", ".join(pulls.values()) or "none", ""))
+    dl = "".join(
+        f'<div><dt>{_e(name)}</dt><dd class="{tone}">{value}</dd></div>'
+        if tone
+        else f"<div><dt>{_e(name)}</dt><dd>{value}</dd></div>"
+        for name, value, tone in facts
+    )
+    cols = "".join(f'<th scope="col">{c}</th>' for c in COLUMNS)
+    caption = f'<caption class="sr">{_e(env)}: what each image runs and what the bot does next</caption>'
+    body = "".join(_row(r) for r in rows)
+    table = f"<table>{caption}<thead><tr>{cols}</tr></thead><tbody>{body}</tbody></table>"
+    return f'{head}<dl class="facts">{dl}</dl>{table}</section></li>'
 
 
 def _section(n: int, s: Section) -> str:
@@ -110,11 +167,11 @@ def _section(n: int, s: Section) -> str:
     if not s.status.rows:
         parts.append("<p>No images: no environment deploys an image gitops-bot.yaml lists.</p></section>")
         return "".join(parts)
-    head = "".join(f'<th scope="col">{_e(h.capitalize() if h != "PR" else h)}</th>' for h in HEADERS)
-    parts.append(f"<table><caption>{_e(summary(s.status, 'below'))}</caption>")
-    parts.append(f"<thead><tr>{head}</tr></thead><tbody>")
-    parts += [_row(r) for r in s.status.rows]
-    parts.append("</tbody></table>")
+    parts.append(f'<p class="summary"><strong>{_e(summary(s.status, "below"))}</strong></p>')
+    envs = _in_promotion_order(s.status.rows)
+    parts.append('<ol class="pipeline">')
+    parts += [_environment(n, k, env, rows) for k, (env, rows) in enumerate(envs)]
+    parts.append("</ol>")
     for u in s.status.unknown:
         parts.append(f'<p class="error">Unknown: {_e(u.detail)}</p>')
     parts.append("</section>")
@@ -133,7 +190,8 @@ def render(sections: Sequence[Section], version: str) -> str:
         f"<style>{STYLE}</style>"
         f'<noscript><meta http-equiv="refresh" content="{POLL_SECONDS * 3}"></noscript>'
         "</head><body><main><h1>gitops-bot status</h1>"
-        "<p>What git declares, what the cluster runs, what the bot would do next and why. "
-        "Computed by the watch loop each cycle; this page follows it.</p>"
+        "<p>Each environment in promotion order: what git declares, what the cluster runs, and "
+        "what the bot does next and why. Computed by the watch loop each cycle; this page "
+        "follows it.</p>"
         f"{body}</main><script>{SCRIPT}</script></body></html>\n"
     )

@@ -1,8 +1,9 @@
 """The status page shows what holds each environment's release, as status decides it: one
 environment frozen, one soaking, one with an automatic rollback pending, and the one after it
 blocked by the red gate, all at once, read back as a browser renders it (headless Chromium,
-with a screenshot). ``GITOPS_BOT_DOCS_SHOTS=1`` keeps the screenshot as the docs' image
-(``docs/img/status-decisions.png``)."""
+screenshots at 360, 800 and 1,600 px), and checked by axe-core inside the browser: nothing
+serious or critical. ``GITOPS_BOT_DOCS_SHOTS=1`` keeps the screenshots as the docs' images
+(``docs/img/status-decisions.png``, ``docs/img/status-page-{360,800,1600}.png``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from testkit.surfaces import Section, act, declared
 from testkit.surfaces import surfaces as check
 
 DOCS_IMAGE = Path(__file__).parents[3] / "docs/img/status-decisions.png"
+WIDTHS = (360, 800, 1600)  # a phone, a small laptop window, a desktop
 
 
 def test_the_page_shows_a_freeze_a_soak_a_pending_rollback_and_a_red_gate_at_once(
@@ -80,9 +82,23 @@ def test_the_page_shows_a_freeze_a_soak_a_pending_rollback_and_a_red_gate_at_onc
     try:
         (shown / "status.html").write_text(page)
         (shown / "status.html").chmod(0o644)
-        shot = browser.screenshot(f"file://{shown}/status.html", tmp_path / "status.png", size=(1600, 900))
+        shots = {
+            w: browser.screenshot(f"file://{shown}/status.html", tmp_path / f"status-{w}.png", size=(w, 900))
+            for w in WIDTHS
+        }
     finally:
         shutil.rmtree(shown)
-    assert shot.stat().st_size > 10_000  # a page, not a blank
+    assert all(shot.stat().st_size > 10_000 for shot in shots.values())  # a page, not a blank
     if os.environ.get("GITOPS_BOT_DOCS_SHOTS"):
-        shutil.copyfile(shot, DOCS_IMAGE)
+        shutil.copyfile(shots[1600], DOCS_IMAGE)
+        for w, shot in shots.items():
+            shutil.copyfile(shot, DOCS_IMAGE.with_name(f"status-page-{w}.png"))
+    # the checker works: a faint paragraph and an image without text are reported
+    control = '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
+    control += '<img src="x.png"><p style="color:#ccc">faint</p></main></body></html>'
+    assert {v["id"] for v in browser.axe_violations(control)} >= {"image-alt", "color-contrast"}
+    # accessible at a phone's width and a desktop's: nothing serious or critical
+    for width in (360, 1600):
+        found = browser.axe_violations(page, width=width)
+        serious = [v for v in found if v["impact"] in ("serious", "critical")]
+        assert serious == [], (width, serious)

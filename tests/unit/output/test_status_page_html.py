@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -17,7 +17,6 @@ from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.output import status_html
-from gitops_bot.output.status_cells import HEADERS
 
 DIGEST = "sha256:" + "a" * 64
 EVIL = "<script>alert(1)</script>"
@@ -134,13 +133,33 @@ def test_the_inline_script_and_style_are_the_ones_the_policy_allows_by_hash() ->
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
 
 
-def test_the_table_has_scoped_column_and_row_headings_and_one_row_per_image() -> None:
+def test_each_environment_has_its_table_with_scoped_headings_and_one_row_per_image() -> None:
     p = parse(page_of(Section(None, WHEN, HOSTILE)))
     cols = [a for t, a in p.tags if t == "th" and a.get("scope") == "col"]
     rows = [a for t, a in p.tags if t == "th" and a.get("scope") == "row"]
-    assert len(cols) == len(HEADERS) and len(rows) == len(HOSTILE.rows)
-    assert [t for t, _ in p.tags].count("caption") == 1
+    envs = len({r.environment for r in HOSTILE.rows})
+    assert len(cols) == len(status_html.COLUMNS) * envs and len(rows) == len(HOSTILE.rows)
+    assert [t for t, _ in p.tags].count("caption") == envs
+    assert [t for t, _ in p.tags].count("h3") == envs
     assert ("html", {"lang": "en", "data-version": "0123abcd"}) in p.tags
+
+
+def test_environments_come_in_promotion_order_with_their_pull_requests_once() -> None:
+    """Configured production, dev, staging (production from staging, staging from dev): the
+    page reads dev, staging, production; an environment's PR is named once, not per image."""
+    pr = ChangeRequest(9, "https://github.test/acme/gitops/pull/9", "gitops-bot/dev", "dev: release", "")
+    two = [row("dev", "1.1", "new", pr), replace(row("dev", "1.1", "new", pr), image="example/worker")]
+    status = Status(
+        (
+            replace(row("production", "1.0", "ok", None), source="staging"),
+            *two,
+            replace(row("staging", "1.0", "ok", None), source="dev"),
+        )
+    )
+    page = page_of(Section(None, WHEN, status))
+    assert re.findall(r'<h3 id="[^"]*">(.*?)</h3>', page) == ["dev", "staging", "production"]
+    assert page.count('href="https://github.test/acme/gitops/pull/9"') == 1
+    assert "<dt>Receives promotions from</dt><dd>staging</dd>" in page
 
 
 def test_without_javascript_the_page_still_refreshes_and_before_the_first_cycle_it_says_so() -> None:
