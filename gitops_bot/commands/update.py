@@ -77,5 +77,27 @@ def updated(
     ):
         outcomes += stale.close_stale(s, plan.environments, releases)
     if only is None and not should_stop():  # a full cycle: the releases the bot opens on its own
+        outcomes += _respect_people(s, [ep.name for ep in plan.environments], dry_run=dry_run)
         outcomes += auto.automatic(s, env_names, dry_run=dry_run)
     return Updated(outcomes, skipped)
+
+
+def _respect_people(s: Session, env_names: Sequence[str], *, dry_run: bool) -> list[Outcome]:
+    """A person's manual rollback becomes a hold in the holds file (the plan already held it
+    this run), with who, where and why, and a notification; their next change forward lifts
+    it. Both are hold releases, delivered as ``hold``/``unhold`` deliver them."""
+    from gitops_bot.commands import hold as holding
+    from gitops_bot.release import intent
+
+    out: list[Outcome] = []
+    for name in env_names:
+        changes, held = s.app.manual_changes(name), s.app.holds.get(name, {})
+        for image, change in intent.to_hold(changes, held).items():
+            log.info(
+                "manual_rollback", environment=name, image=image, commit=change.commit, author=change.author
+            )
+            out += holding.hold(s, name, image, change.reason(), dry_run=dry_run)
+        for image in intent.to_lift(changes, held):
+            log.info("manual_rollback_lifted", environment=name, image=image)
+            out += holding.unhold(s, name, image, dry_run=dry_run)
+    return out

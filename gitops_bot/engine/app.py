@@ -8,11 +8,12 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files, instants
 from gitops_bot.core.errors import (
+    GitOpsBotError,
     UsageError,
 )
 from gitops_bot.core.log import get_logger
@@ -28,10 +29,12 @@ from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import planning
 
 if TYPE_CHECKING:
+    from gitops_bot.release.intent import ManualChange
     from gitops_bot.trust.verifier import Verifier
 
 log = get_logger(__name__)
 MAX_WORKERS = 256  # plan threads in all, whatever the registries' limits add up to
+MANUAL_HISTORY = 20  # releases read back for a person's rollback: one is recent by nature
 
 
 class App:
@@ -57,6 +60,7 @@ class App:
         self._lock = threading.Lock()
         self._image_specs: list[images.ImageSpec] | None = None
         self._chart_specs: dict[str, charts.ChartSpec] | None = None
+        self.memo: dict[object, Any] = {}  # what a run reads once (a person's rollbacks per environment)
 
     @property
     def workers(self) -> int:
@@ -89,6 +93,57 @@ class App:
             files.inside(self.root, holds_mod.path_for(self.config.root))
             self._holds = holds_mod.load(self.config.root)
         return self._holds
+
+    def held(self, environment: str) -> Mapping[str, str]:
+        """The images held in ``environment``: the holds file's, and each image a person rolled
+        back by hand that no hold holds yet (:mod:`gitops_bot.release.intent`): the bot neither
+        proposes over it nor rolls back over it, from the run that first sees the rollback."""
+        from gitops_bot.release import intent
+
+        file = self.holds.get(environment, {})
+        manual = intent.to_hold(self.manual_changes(environment), file)
+        return {**{name: c.reason() for name, c in manual.items()}, **file}
+
+    def manual_changes(self, environment: str) -> dict[str, ManualChange]:
+        """Each of ``environment``'s images whose newest change a person made, read once per run
+        from the last releases in the checkout's history (none outside a git checkout)."""
+        key = ("manual", environment)
+        if key not in self.memo:
+            self.memo[key] = self._manual_changes(self.config.environment(environment))
+        found: dict[str, ManualChange] = self.memo[key]
+        return found
+
+    def _manual_changes(self, env: EnvironmentConfig) -> dict[str, ManualChange]:
+        from gitops_bot.git.gitlog import Checkout
+        from gitops_bot.policy import Policy
+        from gitops_bot.release import intent, ledger
+
+        try:
+            checkout = Checkout(self.root)
+            paths = self.repo_paths(env, self.root)
+            entries = ledger.read(checkout, "HEAD", paths, self.image_specs(), limit=MANUAL_HISTORY)
+        except GitOpsBotError:
+            return {}
+        policies = {img.name: Policy(img.policy) for img in self.config.images}
+
+        def older(name: str, new: Deployed, old: Deployed) -> bool | None:
+            policy = policies.get(name)
+            if policy is None or not new.tag or not old.tag or new.tag == old.tag:
+                return None
+            chosen = policy.choose([old.tag, new.tag], None).tag
+            return None if chosen is None else chosen == old.tag
+
+        found = intent.manual_changes(entries, older)
+        if not any(c.back for c in found.values()):
+            return found
+        held_file = holds_mod.path_for(self.config.root).relative_to(self.root).as_posix()
+        try:  # a rollback held once and lifted by unhold is not held again
+            placed = {
+                k for k, c in found.items() if c.back and checkout.mentions("HEAD", held_file, c.commit[:12])
+            }
+        except GitOpsBotError:
+            return {}
+        return {k: c for k, c in found.items() if k not in placed}
 
     # -- reading overlays --------------------------------------------------------------
 

@@ -168,7 +168,7 @@ def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) 
         ]
     if rel is None:
         return [_waiting(env, "; ".join(notes), {**decision, "ready": False, "held": notes})]
-    blocked = autorollback.held_by(rel, s.app.holds.get(env.name, {}))
+    blocked = autorollback.held_by(rel, s.app.held(env.name))
     if blocked is not None:
         text = f"auto-rollback {env.name}: not rolled back: {blocked}"
         return [_waiting(env, text, {**decision, "ready": False, "held": [blocked]})]

@@ -61,7 +61,7 @@ def plan_charts(
         out[env.name] = items
     verdicts = _verify(app, [i for items in out.values() for i in items])
     for env in envs:
-        held = app.holds.get(env.name, {})
+        held = app.held(env.name)
         for n, item in enumerate(out[env.name]):
             if (item.environment, item.image) in verdicts:
                 item = planning.verified(item, verdicts[item.environment, item.image])

@@ -54,7 +54,7 @@ def decided(app: App, plan: Plan, environ: Mapping[str, str]) -> Decided:
         f, auto = facts[ep.name]
         src = sources[ep.name]
         promoted = _promoted(app, src) if src is not None else {}
-        held = app.holds.get(ep.name, {})
+        held = app.held(ep.name)
         moving = tuple(
             (i.image, held.get(i.image) or "no reason given")
             for i in ep.items

@@ -292,7 +292,7 @@ def _environment_plan(
     app: App, env: EnvironmentConfig, targets: Sequence[planning.Target], found: _Found
 ) -> EnvironmentPlan:
     items: list[PlanItem] = []
-    held = app.holds.get(env.name, {})
+    held = app.held(env.name)
     for t in targets:
         item = _item(t, found)
         if t.key in found.verdicts and item.action is PlanAction.UPDATE:

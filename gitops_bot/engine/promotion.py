@@ -47,7 +47,7 @@ def release(
     changes += _chart_changes(app, src, dst, only)
     if not changes:
         return None, notes
-    promotion.check_holds(dst.name, changes, app.holds.get(dst.name, {}), force=force)
+    promotion.check_holds(dst.name, changes, app.held(dst.name), force=force)
     if src.argocd_application and not skip_gate:
         moving = {c.image for c in changes}
         _gate(app, src.argocd_application, [g for g in gate if g.image in moving], s.environ)

@@ -118,6 +118,12 @@ class History:
         )
         return {line[1:] for line in out.splitlines() if line.startswith("?")}
 
+    def mentions(self, rev: str, path: str, text: str) -> bool:
+        """Whether any version of ``path`` on ``rev``'s history held ``text`` (git's pickaxe:
+        a commit that added or removed it)."""
+        out = run(self.store, "log", "--format=%H", "-S", text, rev, "--", path, env=self.env, what="log")
+        return bool(out.strip())
+
     def messages(self, rev_range: str) -> list[str]:
         """The messages of the commits in ``a..b`` (what a merge commit brought in), newest first."""
         out = run(self.store, "log", "-z", "--format=%B", rev_range, env=self.env, what="log")

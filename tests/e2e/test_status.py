@@ -132,7 +132,8 @@ def test_status_is_what_plan_the_forge_and_argo_cd_say_and_the_table_is_its_json
     assert "\033[" not in text  # not a terminal: no colour
     assert all(len(line) <= 250 for line in lines)
     assert lines[0].split()[:2] == ["ENVIRONMENT", "IMAGE"]
-    table = lines[1 : 1 + len(rows)]
+    # a row's decision too long for the width goes on lines of its own under it, indented
+    table = [line for line in lines[1:] if line and not line.startswith(" ")][: len(rows)]
     for line, r in zip(table, rows, strict=True):
         env, image, declared, *_ = line.split()
         assert (env, image) == (r["environment"], r["image"])
@@ -143,7 +144,7 @@ def test_status_is_what_plan_the_forge_and_argo_cd_say_and_the_table_is_its_json
         assert f"  {'#' + str(pr['number']) if pr['state'] == 'open' else '-'}  " in line
         assert line.rstrip().endswith("no gate") is (r["gate"]["state"] == "no_gate")
         assert ("open (Synced, Healthy)" in line) is (r["gate"]["state"] == "open")
-    assert lines[len(rows) + 2].startswith("3 environments, 11 images")
+    assert any(line.startswith("3 environments, 11 images") for line in lines)
 
 
 def test_an_unreachable_registry_and_a_missing_application_leave_their_cells_unknown(
