@@ -6,7 +6,7 @@ other for a type."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +26,9 @@ from gitops_bot.engine.outcome import Outcome
 from gitops_bot.gate import argocd
 from gitops_bot.manifests.edit import FieldChange
 
-if TYPE_CHECKING:  # a type only: plan and status import no forge client
+if TYPE_CHECKING:  # types only: plan and status import no forge client
     from gitops_bot.forges.forge import ChangeRequest
+    from gitops_bot.release.ledger import Entry
 
 SCHEMA = "gitops-bot/status/v1"
 
@@ -220,6 +221,8 @@ def _gate_json(gate: Gate | Unknown | None) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Status:
     rows: tuple[Row, ...]
+    # each environment's recent releases, newest first (the page's history; absent: not read)
+    releases: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
 
     @property
     def unknown(self) -> tuple[Unknown, ...]:
@@ -231,7 +234,13 @@ class Status:
         return worst([u.exit_code for u in self.unknown])
 
     def to_json(self) -> dict[str, Any]:
-        return {"schema": SCHEMA, "complete": not self.unknown, "rows": [r.to_json() for r in self.rows]}
+        releases = {env: [e.to_json() for e in found] for env, found in self.releases.items()}
+        return {
+            "schema": SCHEMA,
+            "complete": not self.unknown,
+            "rows": [r.to_json() for r in self.rows],
+            **({"releases": releases} if releases else {}),  # additive: where history was read
+        }
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import (
     ArtifactKind,
@@ -37,6 +38,7 @@ from gitops_bot.engine.plan import plan
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest
+from gitops_bot.release.ledger import Entry
 from gitops_bot.release.planning import ChartTarget, Target
 from gitops_bot.release.proposal import Release
 
@@ -81,7 +83,25 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
                 )
             )
         rows += [_chart_row(app, t, items, pulls, gates.get(env.name)) for t in app.chart_targets(env)]
-    return Status(tuple(rows))
+    return Status(tuple(rows), _releases(s, envs))
+
+
+RECENT = 5  # releases shown per environment
+
+
+def _releases(s: Session, envs: Sequence[EnvironmentConfig]) -> dict[str, tuple[Entry, ...]]:
+    """Each environment's last releases from the base's history (who, when, what, and by which
+    rule: the bot's commit subjects say promote, rollback or hold); one that cannot be read is
+    left out, the rest shown."""
+    from gitops_bot.engine.history import history
+
+    out: dict[str, tuple[Entry, ...]] = {}
+    for env in envs:
+        try:
+            out[env.name] = tuple(history(s, env.name, limit=RECENT))
+        except GitOpsBotError:
+            continue
+    return out
 
 
 def _chart_row(

@@ -23,8 +23,10 @@ from datetime import datetime
 from html import escape
 from typing import Protocol
 
+from gitops_bot.core.model import Deployed
 from gitops_bot.engine.results import Row, Status, Unknown
 from gitops_bot.output.status_cells import HEADERS, cells, summary
+from gitops_bot.release.ledger import Entry
 
 # Asks /status.json whether the data changed (a 304 costs the listener nothing: the bodies are
 # computed once per cycle) and reloads when it did. A <meta refresh> would reload the page
@@ -50,6 +52,7 @@ STYLE = (
     "thead th{background:#f0f0f0;overflow-wrap:normal;white-space:nowrap}"
     ".ok{color:#05620f}.warn{color:#7a4a00}.bad{color:#a40000;font-weight:600}"
     ".held{color:#6b0a75}code{font-size:.95em}.error{color:#a40000}"
+    "details{margin:.5rem 0 0}.history{margin:.3rem 0;padding-left:1.2rem}.who{color:#4a4a4a}"
     "@media(max-width:700px){body{margin:.5rem}table,thead,tbody,tr,th,td{display:block}"
     "thead{position:absolute;left:-9999px}tr{border-top:1px solid #c8c8c8;padding:.3rem 0}"
     'th,td{border:none;padding:.1rem 0}td::before{content:attr(data-label) ": ";font-weight:600;'
@@ -57,7 +60,7 @@ STYLE = (
     "@media(prefers-color-scheme:dark){body{color:#e8e8e8;background:#161616}"
     "thead th{background:#2a2a2a}th,td,.env,tr{border-color:#444}.ok{color:#7ddc86}"
     ".warn{color:#f0c060}.bad,.error{color:#ff8a8a}.held{color:#e39cf0}a{color:#8ab4f8}"
-    "td::before{color:#e8e8e8}}"
+    "td::before{color:#e8e8e8}.who{color:#c8c8c8}}"
 )
 
 
@@ -129,7 +132,40 @@ def _in_promotion_order(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:
     return [(e, by_env[e]) for e in placed]
 
 
-def _environment(n: int, k: int, env: str, rows: list[Row]) -> str:
+def _history(entries: Sequence[Entry]) -> str:
+    """The environment's last releases, newest first: when, what changed (from -> to), who, and
+    the commit's subject (the bot's say which rule: update, promotion, rollback, hold)."""
+    if not entries:
+        return ""
+    items = []
+    for i, e in enumerate(entries):
+        before = entries[i + 1].images if i + 1 < len(entries) else {}
+        moves = []
+        for name in e.changed:
+            after, was = e.images.get(name), before.get(name)
+            moves.append(f"{name} {_version(was)} → {_version(after)}")
+        moves += [f"chart {c} {e.charts.get(c, '(none)')}" for c in e.changed_charts]
+        who = e.author.split(" <", 1)[0]
+        how = "gitops-bot" if e.release else "by hand"
+        pr = f", #{e.pull_request}" if e.pull_request else ""
+        items.append(
+            f'<li><time datetime="{_e(e.time)}">{_e(e.time)}</time> {_e("; ".join(moves))} '
+            f'<span class="who">({_e(how)}, {_e(who)}{_e(pr)}: {_e(e.subject)})</span></li>'
+        )
+    return (
+        f"<details><summary>Recent releases ({len(entries)})</summary>"
+        f'<ol class="history">{"".join(items)}</ol></details>'
+    )
+
+
+def _version(d: Deployed | None) -> str:
+    if d is None:
+        return "(none)"
+    digest = f"@{d.digest.split(':')[-1][:8]}" if d.digest else ""
+    return f"{d.tag or ''}{digest}" or "(none)"
+
+
+def _environment(n: int, k: int, env: str, rows: list[Row], entries: Sequence[Entry] = ()) -> str:
     first = rows[0]
     head = f'<li class="env"><section aria-labelledby="env-{n}-{k}"><h3 id="env-{n}-{k}">{_e(env)}</h3>'
     gate_text, gate_tone = cells(first)[_GATE]
@@ -153,7 +189,7 @@ def _environment(n: int, k: int, env: str, rows: list[Row]) -> str:
     caption = f'<caption class="sr">{_e(env)}: what each image runs and what the bot does next</caption>'
     body = "".join(_row(r) for r in rows)
     table = f"<table>{caption}<thead><tr>{cols}</tr></thead><tbody>{body}</tbody></table>"
-    return f'{head}<dl class="facts">{dl}</dl>{table}</section></li>'
+    return f'{head}<dl class="facts">{dl}</dl>{table}{_history(entries)}</section></li>'
 
 
 def _section(n: int, s: Section) -> str:
@@ -170,7 +206,8 @@ def _section(n: int, s: Section) -> str:
     parts.append(f'<p class="summary"><strong>{_e(summary(s.status, "below"))}</strong></p>')
     envs = _in_promotion_order(s.status.rows)
     parts.append('<ol class="pipeline">')
-    parts += [_environment(n, k, env, rows) for k, (env, rows) in enumerate(envs)]
+    releases = s.status.releases
+    parts += [_environment(n, k, env, rows, releases.get(env, ())) for k, (env, rows) in enumerate(envs)]
     parts.append("</ol>")
     for u in s.status.unknown:
         parts.append(f'<p class="error">Unknown: {_e(u.detail)}</p>')

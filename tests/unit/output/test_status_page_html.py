@@ -166,3 +166,33 @@ def test_without_javascript_the_page_still_refreshes_and_before_the_first_cycle_
     page = page_of()
     assert "No cycle has finished yet" in page
     assert '<noscript><meta http-equiv="refresh"' in page
+
+
+def test_each_environment_lists_its_recent_releases_who_what_and_by_which_rule() -> None:
+    from gitops_bot.release.ledger import Entry
+
+    def entry(sha: str, tag: str, release: str | None, subject: str, pr: int | None = None) -> Entry:
+        value = Deployed("example/app", None, tag, DIGEST)
+        return Entry(
+            sha * 40,
+            "2026-11-24T10:00:00Z",
+            "Dana <d@x>",
+            subject,
+            release,
+            pr,
+            {"example/app": value},
+            ("example/app",),
+        )
+
+    releases = {
+        "dev": (
+            entry("b", "1.1.0", "dev-1", f"dev: promote from staging {EVIL}", 7),
+            entry("a", "1.0.0", None, "initial"),
+        )
+    }
+    page = page_of(Section(None, WHEN, replace(HOSTILE, releases=releases)))
+    assert "<summary>Recent releases (2)</summary>" in page
+    assert "example/app 1.0.0@aaaaaaaa → 1.1.0@aaaaaaaa" in page
+    assert "(gitops-bot, Dana, #7: dev: promote from staging &lt;script&gt;" in page
+    assert "(by hand, Dana: initial)" in page
+    assert [t for t, _ in parse(page).tags].count("script") == 1
