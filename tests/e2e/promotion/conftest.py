@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from testkit import promotion_world
+from testkit.hook_server import HookServer
 from testkit.registry_process import RegistryProcess
 
 
@@ -17,3 +18,10 @@ def world(
 ) -> Iterator[promotion_world.World]:
     """dev -> staging -> production, with Argo CD gating production on staging."""
     yield from promotion_world.make_world(tmp_path, registry, monkeypatch)
+
+
+@pytest.fixture
+def hooks() -> Iterator[HookServer]:
+    """A local notification endpoint recording what it receives."""
+    with HookServer() as server:
+        yield server

@@ -9,7 +9,6 @@ still Degraded is not rolled back again (the hold is the record)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,12 +18,6 @@ from testkit.argocd_server import application
 from testkit.hook_server import HookServer
 from testkit.promotion_world import World, add_files, run
 from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, start
-
-
-@pytest.fixture
-def hooks() -> Iterator[HookServer]:
-    with HookServer() as server:
-        yield server
 
 
 def _staging(out: dict[str, Any]) -> list[dict[str, Any]]:

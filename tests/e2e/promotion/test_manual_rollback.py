@@ -10,7 +10,6 @@ servers, and a local notification endpoint."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,12 +22,6 @@ from testkit.update_world import git
 
 APP = "example/app"
 HOLDS = "gitops-bot.holds.yaml"
-
-
-@pytest.fixture
-def hooks() -> Iterator[HookServer]:
-    with HookServer() as server:
-        yield server
 
 
 def surfaces(world: World, capsys: pytest.CaptureFixture[str]) -> dict[Key, dict[str, Any]]:

@@ -7,7 +7,6 @@ and what the pull requests and notifications say."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,12 +20,6 @@ from testkit.surfaces import Key, act
 from testkit.surfaces import surfaces as check
 
 APP, WORKER = "example/app", "example/worker"
-
-
-@pytest.fixture
-def hooks() -> Iterator[HookServer]:
-    with HookServer() as server:
-        yield server
 
 
 def surfaces(world: World, capsys: pytest.CaptureFixture[str]) -> dict[Key, dict[str, Any]]:
