@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from gitops_bot.manifests import kustomize
-from testkit import cosign
+from testkit import cosign, source_repos
 from testkit.argocd_server import FakeArgoCD, application
-from testkit.example import copy_example, seed_example
+from testkit.example import APP_TAGS, copy_example, seed_example
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pushed, Pusher
 from testkit.registry_process import RegistryProcess
@@ -72,16 +72,40 @@ def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True)
 
 
+# acme/app's history: a commit a line, oldest first (subject, author)
+APP_HISTORY = [
+    ("Release 1.1.0", "Ada Lovelace"),
+    ("Add the health endpoint (#12)", "Grace Hopper"),
+    ("Release 1.2.0", "Ada Lovelace"),
+    ("Fix the retry budget (#14)", "Alan Turing"),
+    ("Release 1.3.0", "Ada Lovelace"),
+    ("Try the new cache (#15)", "Barbara Liskov"),
+    ("Release 1.4.0-rc.1", "Ada Lovelace"),
+    ("Keep the cache off by default (#16)", "Barbara Liskov"),
+    ("Release 1.4.1", "Ada Lovelace"),
+    ("Drop the v1 API (#20)", "Edsger Dijkstra"),
+    ("Release 2.0.0", "Ada Lovelace"),
+    ("Nightly: bump dependencies", "Ken Thompson"),
+]
+APP_RELEASES = [0, 2, 4, 6, 8, 10, 11]  # the commit each of APP_TAGS was built from
+assert len(APP_RELEASES) == len(APP_TAGS)
+
+
 @contextmanager
 def stage(work: Path) -> Iterator[Stage]:
     with ExitStack() as stack:
         reg = stack.enter_context(RegistryProcess(work / "registry"))
-        pusher = Pusher.to(reg.url)
-        pushed = seed_example(pusher)
-        pusher.close()
         remote = work / "gitops.git"
         subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
         gh = stack.enter_context(FakeGitHub("acme/gitops", remote))
+        # the app's source repository, served by the local GitHub: its images' labels point
+        # there, so the demo's pull requests list the commits between two builds
+        history = source_repos.make(work / "app-source", APP_HISTORY)
+        gh.sources["acme/app"] = work / "app-source"
+        revisions = [history[i] for i in APP_RELEASES]
+        pusher = Pusher.to(reg.url)
+        pushed = seed_example(pusher, (f"{gh.url}/acme/app", revisions))
+        pusher.close()
         argo = stack.enter_context(FakeArgoCD())
         repo = copy_example(work / "gitops", reg.host)
         require_signatures(reg, repo, pushed)

@@ -21,12 +21,18 @@ def copy_example(dest: Path, registry_host: str, source: Path = EXAMPLE) -> Path
     return dest
 
 
-def seed_example(pusher: Pusher) -> dict[str, Pushed]:
-    """Tags in push order; returns what each notable tag resolved to, keyed 'repo:tag'."""
+APP_TAGS = ["1.1.0", "1.2.0", "1.3.0", "1.4.0-rc.1", "1.4.1", "2.0.0", "latest"]
+
+
+def seed_example(pusher: Pusher, source: tuple[str, list[str]] | None = None) -> dict[str, Pushed]:
+    """Tags in push order; returns what each notable tag resolved to, keyed 'repo:tag'.
+    ``source``: the app's source repository URL and each of its tags' revision, in APP_TAGS'
+    order (the demo's local source repository, so its pull requests list their commits)."""
     out: dict[str, Pushed] = {}
-    src = {"org.opencontainers.image.source": "https://github.com/acme/app"}
-    for i, tag in enumerate(["1.1.0", "1.2.0", "1.3.0", "1.4.0-rc.1", "1.4.1", "2.0.0", "latest"]):
-        labels = {**src, "org.opencontainers.image.revision": f"{i:07x}"}
+    url, revisions = source or ("https://github.com/acme/app", [f"{i:07x}" for i in range(len(APP_TAGS))])
+    src = {"org.opencontainers.image.source": url}
+    for i, tag in enumerate(APP_TAGS):
+        labels = {**src, "org.opencontainers.image.revision": revisions[i]}
         out[f"acme/app:{tag}"] = pusher.image(
             "acme/app",
             tag,
