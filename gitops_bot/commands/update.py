@@ -10,6 +10,7 @@ from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
+    ReleaseKind,
     WriteMode,
 )
 from gitops_bot.engine import auto, delivery, stale, targeting
@@ -83,21 +84,23 @@ def updated(
 
 
 def _respect_people(s: Session, env_names: Sequence[str], *, dry_run: bool) -> list[Outcome]:
-    """A person's manual rollback becomes a hold in the holds file (the plan already held it
+    """A person's manual rollbacks become holds in the holds file (the plan already held them
     this run), with who, where and why, and a notification; their next change forward lifts
-    it. Both are hold releases, delivered as ``hold``/``unhold`` deliver them."""
+    them. One hold release per environment, delivered as ``hold``/``unhold`` deliver theirs
+    (joining the environment's open hold pull request)."""
     from gitops_bot.commands import hold as holding
     from gitops_bot.release import intent
+    from gitops_bot.release.proposal import Release
 
     out: list[Outcome] = []
     for name in env_names:
         changes, held = s.app.manual_changes(name), s.app.holds.get(name, {})
-        for image, change in intent.to_hold(changes, held).items():
-            log.info(
-                "manual_rollback", environment=name, image=image, commit=change.commit, author=change.author
-            )
-            out += holding.hold(s, name, image, change.reason(), dry_run=dry_run)
-        for image in intent.to_lift(changes, held):
-            log.info("manual_rollback_lifted", environment=name, image=image)
-            out += holding.unhold(s, name, image, dry_run=dry_run)
+        wanted: dict[str, str | None] = {i: c.reason() for i, c in intent.to_hold(changes, held).items()}
+        wanted.update({i: None for i in intent.to_lift(changes, held)})
+        if not wanted:
+            continue
+        log.info("manual_rollbacks", environment=name, images=sorted(wanted))
+        pending = holding.pending(s, name, dry_run=dry_run)
+        rel = Release(name, (), kind=ReleaseKind.HOLD, holds=tuple(sorted({**pending, **wanted}.items())))
+        out += delivery.deliver_one(s, name, rel, [], kind=ReleaseKind.HOLD, dry_run=dry_run)
     return out
