@@ -18,8 +18,10 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -64,8 +66,9 @@ class RenderSettings:
         "Default: $GITOPS_BOT_HELM, else helm on PATH.",
     )
     timeout: float = setting(
-        60.0,
-        "Seconds one render may take.",
+        10.0,
+        "Seconds one render may take; past it the pull request says in one line that it was "
+        "not rendered and how to see it. Within the size budgets a render takes about a second.",
         rules=(between(0, 3600, "render timeout must be between 0 and 3600 seconds", above=True),),
     )
     max_images: int = setting(
@@ -75,6 +78,15 @@ class RenderSettings:
         "2.5 s at 250, 12 s at 500, over a minute at 1,000 on one core); past it the pull request "
         "says in one line why it was not rendered and how to see it.",
         rules=(between(0, 100_000, "render max_images must be between 0 and 100000"),),
+    )
+    max_image_matches: int = setting(
+        25_000,
+        "Render a kustomization only when its images: entries times the image fields of the "
+        "resources it reads (containers, init containers) is at most this. Kustomize matches "
+        "every entry against every image field, about 40 microseconds a pair: 25,000 pairs is "
+        "about a second (150 entries over 1,000 containers take 6 s); past it the pull request "
+        "says in one line why it was not rendered and how to see it.",
+        rules=(between(0, 100_000_000, "render max_image_matches must be between 0 and 100000000"),),
     )
 
     def tool(self, name: str) -> str | None:
@@ -110,25 +122,19 @@ def rendered_diff(
     kubectl = settings.tool("kubectl")
     if kubectl is None:
         return tuple(Rendered(environment, n, error="kubectl not found") for n in names)
+    dirs = dict(zip(names, kustomizations, strict=True))
     over = {
-        n: c
-        for n, d in zip(names, kustomizations, strict=True)
-        if (c := _entries(d, after)) > settings.max_images
+        n: reason
+        for n, d in dirs.items()
+        if (reason := _over_budget(settings, root, d, n, after)) is not None
     }
     names = [n for n in names if n not in over]
-    skipped = tuple(
-        Rendered(
-            environment,
-            n,
-            error=f"{c} images: entries, over render.max_images ({settings.max_images}), where kustomize "
-            f"takes seconds to minutes; see it with 'kubectl kustomize {n}', or raise render.max_images",
-        )
-        for n, c in over.items()
-    )
+    skipped = tuple(Rendered(environment, n, error=reason) for n, reason in over.items())
     if not names:
         return skipped
     started = time.monotonic()
-    cache = _Cache(settings, kubectl, root, names)
+    kept = {n for n in names if _reach(root, dirs[n], before).local and _reach(root, dirs[n], after).local}
+    cache = _Cache(settings, kubectl, root, kept)
     outputs: list[list[str | _NotRendered | None]] = [
         [cache.get(key, n) for n in names] for key in (cache.key(before), cache.key(after))
     ]
@@ -194,21 +200,98 @@ def _render_sides(
             )
 
 
-def _entries(directory: Path, texts: Mapping[Path, str]) -> int:
-    """The number of ``images:`` entries of the directory's kustomization (as edited)."""
+def _over_budget(
+    settings: RenderSettings, root: Path, directory: Path, name: str, texts: Mapping[Path, str]
+) -> str | None:
+    """Why the kustomization (as edited) is past the size budget, in one line that says how to
+    see its render anyway; None within it. Kustomize's image transformer matches every
+    ``images:`` entry against every image field of the resources: its cost is their product
+    (docs/manifests/rendered-diff.md has the measurements)."""
+    doc = _kustomization(directory, texts)
+    images = doc.get("images") if isinstance(doc, dict) else None
+    entries = len(images) if isinstance(images, list) else 0
+    see = f"where kustomize takes seconds to minutes; see it with 'kubectl kustomize {name}', or raise"
+    if entries > settings.max_images:
+        limit = settings.max_images
+        return f"{entries} images: entries, over render.max_images ({limit}), {see} render.max_images"
+    if entries == 0:
+        return None  # no image transformer at all
+    fields = _reach(root, directory, texts).image_fields
+    if entries * fields > settings.max_image_matches:
+        return (
+            f"{entries} images: entries and {fields} image fields ({entries * fields} matches), over "
+            f"render.max_image_matches ({settings.max_image_matches}), {see} render.max_image_matches"
+        )
+    return None
+
+
+def _text(path: Path, texts: Mapping[Path, str]) -> str | None:
+    if path in texts:
+        return texts[path]
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _kustomization(directory: Path, texts: Mapping[Path, str]) -> object:
+    """The directory's kustomization (as edited) parsed; None when it has none or it is not
+    YAML (kustomize's own run says what is wrong with it)."""
     for n in KUSTOMIZATION_NAMES:
-        f = directory / n
-        if f in texts or f.is_file():
+        text = _text(directory / n, texts)
+        if text is not None:
             try:
-                text = texts[f] if f in texts else f.read_text(encoding="utf-8")
-                if "images" not in text:
-                    return 0
-                doc = yaml.load(text, Loader=LOADER)
-            except (yaml.YAMLError, OSError, UnicodeDecodeError):
-                return 0  # kustomize's own run says what is wrong with it
-            images = doc.get("images") if isinstance(doc, dict) else None
-            return len(images) if isinstance(images, list) else 0
-    return 0
+                return yaml.load(text, Loader=LOADER)
+            except yaml.YAMLError:
+                return None
+    return None
+
+
+# an image field of a container in a block-style manifest ("image: x" or "- image: x")
+_IMAGE_FIELD = re.compile(r"^[ \t]*(?:-[ \t]+)?image:[ \t]*[^ \t\r\n#]", re.MULTILINE)
+_MAX_WALK = 1000  # kustomization directories followed at most (a cycle or a huge tree: counted so far)
+
+
+@dataclass(frozen=True)
+class _Reach:
+    image_fields: int  # in the local resources, through bases and components
+    local: bool  # nothing read from outside the tree: no remote resource, no Helm chart
+
+
+def _reach(root: Path, directory: Path, texts: Mapping[Path, str]) -> _Reach:
+    """What the kustomization reads, through its bases and components: the image fields of its
+    local resources (what each ``images:`` entry is matched against), and whether all of it is
+    here. A remote resource, a Helm chart (pulled when rendered) or a path outside the
+    repository is not here: its render may change with nothing here changing, and its image
+    fields are not counted."""
+    count, todo, local = 0, [directory], True
+    seen: set[Path] = set()
+    top = root.resolve()
+    while todo and len(seen) < _MAX_WALK:
+        d = todo.pop()
+        if d in seen:
+            continue
+        seen.add(d)
+        text = next((t for n in KUSTOMIZATION_NAMES if (t := _text(d / n, texts)) is not None), None)
+        if text is not None and ("://" in text or "helm" in text):
+            local = False
+        doc = _kustomization(d, texts)
+        if not isinstance(doc, dict):
+            continue
+        for key in ("resources", "bases", "components"):
+            listed = doc.get(key)
+            for entry in listed if isinstance(listed, list) else []:
+                if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
+                    local = False
+                    continue
+                path = Path(os.path.normpath(d / entry))
+                if not path.resolve().is_relative_to(top):
+                    local = False
+                elif path.is_dir():
+                    todo.append(path)
+                elif (found := _text(path, texts)) is not None:
+                    count += len(_IMAGE_FIELD.findall(found))
+    return _Reach(count, local and not todo)
 
 
 CACHE_ENTRIES = 64  # rendered kustomizations kept between runs (newest first)
@@ -217,44 +300,26 @@ CACHE_ENTRIES = 64  # rendered kustomizations kept between runs (newest first)
 class _Cache:
     """Renders kept between runs, by the content of the whole tree rendered (every file but
     ``.git``, each side's edits over it), the directory and the tools: a ``watch`` cycle or a
-    re-run over an open pull request renders nothing again, and the "before" side of a new
-    release at an unchanged base is a hit. A tree whose kustomizations reach outside it (a
-    remote base, Helm charts pulled at render time) is never kept: its render may change with
-    nothing here changing."""
+    re-run over an open pull request renders nothing again, and the "before" side of every
+    release at one base (the same commit: the same content) is rendered once. Only the
+    directories in ``kept`` are: one whose kustomizations reach outside the tree (a remote
+    base, Helm charts pulled at render time) may render differently with nothing here
+    changing, and such a kustomization elsewhere in the tree does not stop the others."""
 
-    def __init__(self, settings: RenderSettings, kubectl: str, root: Path, names: list[str]) -> None:
+    def __init__(self, settings: RenderSettings, kubectl: str, root: Path, kept: set[str]) -> None:
         self.root = root
+        self.kept = kept
         self.dir = files.cache_dir(os.environ) / "rendered"
         stat = Path(kubectl).stat()
         self.tools = f"{kubectl}\0{stat.st_size}\0{stat.st_mtime_ns}\0{settings.helm}\0{MAX_OUTPUT}"
-        self._base = self._walk(root)
-
-    @staticmethod
-    def _walk(root: Path) -> dict[str, bytes] | None:
-        found: dict[str, bytes] = {}
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d != ".git")
-            for name in sorted(filenames):
-                path = Path(dirpath) / name
-                rel = path.relative_to(root).as_posix()
-                try:
-                    data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-                except OSError:
-                    return None
-                if name in KUSTOMIZATION_NAMES and (b"://" in data or b"helm" in data):
-                    return None
-                found[rel] = hashlib.sha256(data).digest()
-        return found
+        self._base = _tree_digests(root) if kept else None
 
     def key(self, texts: Mapping[Path, str]) -> str | None:
         if self._base is None:
             return None
         tree = dict(self._base)
         for path, text in texts.items():
-            data = text.encode()
-            if path.name in KUSTOMIZATION_NAMES and (b"://" in data or b"helm" in data):
-                return None
-            tree[path.relative_to(self.root).as_posix()] = hashlib.sha256(data).digest()
+            tree[path.relative_to(self.root).as_posix()] = hashlib.sha256(text.encode()).digest()
         h = hashlib.sha256(self.tools.encode())
         for rel in sorted(tree):
             h.update(rel.encode() + b"\0" + tree[rel])
@@ -264,7 +329,7 @@ class _Cache:
         return self.dir / (hashlib.sha256(f"{key}\0{name}".encode()).hexdigest() + ".yaml")
 
     def get(self, key: str | None, name: str) -> str | None:
-        if key is None:
+        if key is None or name not in self.kept:
             return None
         try:
             return self._path(key, name).read_text(encoding="utf-8")
@@ -272,7 +337,7 @@ class _Cache:
             return None
 
     def put(self, key: str | None, name: str, output: str) -> None:
-        if key is None:
+        if key is None or name not in self.kept:
             return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -282,6 +347,39 @@ class _Cache:
                 old.unlink(missing_ok=True)
         except OSError as e:  # a cache that cannot be written costs a render next time, no more
             log.info("render_cache_unwritable", reason=str(e))
+
+
+# path -> (what its stat says, the digest of its content): each release of a run hashes only
+# the files that changed since the last one (an edit is written atomically: a new inode), as
+# git's index does; a tree of thousands of files is not read again for every release
+_DIGESTS: dict[str, tuple[tuple[int, int, int], bytes]] = {}
+_DIGESTS_LOCK = threading.Lock()
+
+
+def _tree_digests(root: Path) -> dict[str, bytes] | None:
+    """Every file's content digest under ``root`` but ``.git`` (a symlink: its target's name),
+    by path under ``root``; None when one cannot be read."""
+    found: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.lstat(path)
+                stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+                with _DIGESTS_LOCK:
+                    known = _DIGESTS.get(path)
+                if known is not None and known[0] == stamp:
+                    digest = known[1]
+                else:
+                    data = os.readlink(path).encode() if stat.S_ISLNK(st.st_mode) else Path(path).read_bytes()
+                    digest = hashlib.sha256(data).digest()
+                    with _DIGESTS_LOCK:
+                        _DIGESTS[path] = (stamp, digest)
+            except OSError:
+                return None
+            found[Path(path).relative_to(root).as_posix()] = digest
+    return found
 
 
 def kustomizations(root: Path, paths: list[Path]) -> list[Path]:
@@ -390,7 +488,11 @@ def _render(settings: RenderSettings, kubectl: str, directory: Path, tmp: Path) 
         try:
             while proc.poll() is None:
                 if time.monotonic() > deadline:
-                    return _NotRendered(f"kubectl kustomize ran past its {settings.timeout:g} s deadline")
+                    return _NotRendered(
+                        f"kubectl kustomize ran past render.timeout ({settings.timeout:g} s); see it with "
+                        f"'kubectl kustomize {directory.relative_to(tmp / 'tree').as_posix() or '.'}', "
+                        "or raise render.timeout"
+                    )
                 if out_path.stat().st_size > MAX_OUTPUT:
                     return _NotRendered(f"kubectl kustomize printed more than {MAX_OUTPUT} bytes")
                 time.sleep(0.02)

@@ -337,3 +337,92 @@ def test_past_the_size_budget_the_pull_request_says_why_in_one_line_and_kubectl_
         RenderSettings(kubectl=str(kubectl), max_images=4), "dev", root, [kfile.parent], {kfile: text}, after
     )
     assert ok.error is None and len(_renders(calls)) == 2
+
+
+def test_past_the_image_matches_budget_the_note_names_entries_and_image_fields(tmp_path: Path) -> None:
+    """Kustomize matches every images: entry against every image field of the resources it
+    reads (bases included): one entry over a base of two containers is two matches."""
+    root, kfile, text = _repo(tmp_path)
+    kubectl, calls = _counting(tmp_path)
+    after = {kfile: text.replace("1.0.0", "1.1.0")}
+    (r,) = rendered_diff(
+        RenderSettings(kubectl=str(kubectl), max_image_matches=1),
+        "dev",
+        root,
+        [kfile.parent],
+        {kfile: text},
+        after,
+    )
+    assert r.error == (
+        "1 images: entries and 2 image fields (2 matches), over render.max_image_matches (1), where "
+        "kustomize takes seconds to minutes; see it with 'kubectl kustomize overlays/dev', "
+        "or raise render.max_image_matches"
+    )
+    assert _renders(calls) == []
+    (ok,) = rendered_diff(
+        RenderSettings(kubectl=str(kubectl), max_image_matches=2),
+        "dev",
+        root,
+        [kfile.parent],
+        {kfile: text},
+        after,
+    )
+    assert ok.error is None and len(_renders(calls)) == 2
+
+
+def test_a_render_past_its_deadline_says_in_one_line_how_to_see_it(tmp_path: Path) -> None:
+    root, kfile, text = _repo(tmp_path)
+    kubectl = tmp_path / "bin/kubectl"
+    kubectl.parent.mkdir()
+    kubectl.write_text("#!/bin/sh\nexec sleep 30\n")  # a render that never ends
+    kubectl.chmod(0o755)
+    after = {kfile: text.replace("1.0.0", "1.1.0")}
+    (r,) = rendered_diff(
+        RenderSettings(kubectl=str(kubectl), timeout=0.2), "dev", root, [kfile.parent], {kfile: text}, after
+    )
+    assert r.error == (
+        "kubectl kustomize ran past render.timeout (0.2 s); "
+        "see it with 'kubectl kustomize overlays/dev', or raise render.timeout"
+    )
+
+
+def _configure(demo: Stage, extra: str) -> None:
+    """``extra`` appended to the example's gitops-bot.yaml, committed and pushed."""
+    config = demo.repo / "gitops-bot.yaml"
+    config.write_text(config.read_text() + extra)
+    for args in (
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "config"],
+        ["push", "-q", "origin", "main"],
+    ):
+        subprocess.run(["git", "-C", str(demo.repo), *args], check=True)
+
+
+def test_update_past_the_size_budget_says_why_in_the_pull_request_and_runs_no_kubectl(
+    demo: Stage, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _configure(demo, "\nrender:\n  max_image_matches: 1\n")
+    kubectl, calls = _counting(tmp_path)
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", str(kubectl))
+    assert main(["update", "--repo", str(demo.repo), "--env", "dev"]) == 0
+    (pr,) = demo.gh.open_pulls()
+    (note,) = [line for line in pr["body"].splitlines() if line.startswith("- not rendered")]
+    assert "5 images: entries and 5 image fields (25 matches), over render.max_image_matches (1)" in note
+    assert "see it with 'kubectl kustomize overlays/dev', or raise render.max_image_matches" in note
+    assert _renders(calls) == []
+
+
+def test_update_renders_the_before_side_once_for_every_release_at_one_base(
+    demo: Stage, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """One pull request per image: each release renders its own "after", and all of them
+    share the one "before" of the base (kept by the commit's content and the path)."""
+    _configure(demo, "\npull_request:\n  group: image\n")
+    kubectl, calls = _counting(tmp_path)
+    monkeypatch.setenv("GITOPS_BOT_KUBECTL", str(kubectl))
+    assert main(["update", "--repo", str(demo.repo), "--env", "dev"]) == 0
+    prs = demo.gh.open_pulls()
+    assert len(prs) > 1
+    assert all("Rendered diff" in pr["body"] for pr in prs)
+    renders = _renders(calls)
+    assert renders.count("before") == 1 and renders.count("after") == len(prs)
