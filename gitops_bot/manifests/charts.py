@@ -15,6 +15,9 @@ The interface (the ``helm`` planner builds on it; a change here is a change ther
   :class:`~gitops_bot.core.errors.ManifestError` and nothing is returned.
 * :func:`relock` ``(chart_yaml, chart_lock, changes) -> str``: the ``Chart.lock`` matching an
   edited ``Chart.yaml`` (see :mod:`gitops_bot.manifests.charts_lock`).
+* :class:`Parsed` — a file's documents composed once; :func:`read`, :func:`helm_repositories`
+  and :func:`helm_releases` take it in place of the text, for a caller that reads one file
+  many times (the ledger: one blob is in many states of an environment's files).
 
 Forms (the ``form`` of a site):
 
@@ -112,8 +115,24 @@ class _Found:
     oci_tag: bool = False  # an OCI tag: "+" is written "_"
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """A file's YAML documents, composed (and checked by the guard) once."""
+
+    docs: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, text: str, filename: str) -> Parsed:
+        """Raises :class:`~gitops_bot.core.errors.ManifestError` for a text that is not YAML."""
+        return cls(tuple(_docs(Source.of(text).body, filename)))
+
+
+def _documents(text: str | Parsed, filename: str) -> list[Any]:
+    return list(text.docs) if isinstance(text, Parsed) else _docs(Source.of(text).body, filename)
+
+
 def read(
-    text: str,
+    text: str | Parsed,
     filename: str,
     specs: Sequence[ChartSpec],
     *,
@@ -122,8 +141,7 @@ def read(
 ) -> list[ChartSite]:
     """Every site of the ``specs`` charts in the file, in file order."""
     by_key = {s.key: s for s in specs}
-    src = Source.of(text)
-    docs = _docs(src.body, filename)
+    docs = _documents(text, filename)
     out = []
     for f in _all_sites(docs, filename, repositories, releases):
         spec = by_key.get(f.spec_key)
@@ -185,20 +203,20 @@ def relock(chart_yaml: str, chart_lock: str, changes: Mapping[ChartSpec, str]) -
     return charts_lock.relock(chart_yaml, chart_lock, {s.key: v for s, v in changes.items()})
 
 
-def helm_repositories(text: str, filename: str) -> dict[str, str]:
+def helm_repositories(text: str | Parsed, filename: str) -> dict[str, str]:
     """``"namespace/name"`` -> ``spec.url`` of every Flux ``HelmRepository`` in the file."""
-    docs = _docs(Source.of(text).body, filename)
+    docs = _documents(text, filename)
     with _refusals(filename):
         return dict(_helm_repositories(docs))
 
 
 def helm_releases(
-    text: str, filename: str, *, repositories: Mapping[str, str] | None = None
+    text: str | Parsed, filename: str, *, repositories: Mapping[str, str] | None = None
 ) -> dict[str, ChartSpec]:
     """``"namespace/name"`` -> chart of every Flux ``HelmRelease`` in the file whose chart and
     HelmRepository are known (``repositories`` adds those of other files): what a kustomize
     patch setting only ``spec.chart.spec.version`` in an overlay refers to."""
-    docs = _docs(Source.of(text).body, filename)
+    docs = _documents(text, filename)
     with _refusals(filename):
         return dict(_helm_releases(docs, {**(repositories or {}), **dict(_helm_repositories(docs))}))
 

@@ -85,19 +85,28 @@ class _Reader:
         self.paths = paths
         self.charts = charts
         self._parsed: dict[str, list[images.Site]] = {}
-        self._texts: dict[str, str] = {}  # kept only when charts are read
+        # each blob's documents, composed once, when charts are read: one blob is in many
+        # states, and composing it again for each (or once for images and again for charts,
+        # past what the composer's memo keeps) was most of a long history's time
+        self._documents: dict[str, chart_sites.Parsed | None] = {}
         self._chart_sets: dict[tuple[str | None, ...], ChartSet] = {}
 
     def load(self, states: Sequence[dict[str, str]]) -> None:
         """Read and parse every blob of ``states`` not parsed yet, in one batch."""
         todo = {b: p for state in states for p, b in state.items() if b not in self._parsed}
         for blob, data in self.ws.read_blobs(list(todo), self.rev, self.paths).items():
+            if self.charts:  # first: the image reader below finds these nodes in the memo
+                self._documents[blob] = self._compose(data, todo[blob])
             self._parsed[blob] = self._parse(data, todo[blob])
-            if self.charts:
-                try:
-                    self._texts[blob] = data.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    self._texts[blob] = ""
+
+    @staticmethod
+    def _compose(data: bytes, path: str) -> chart_sites.Parsed | None:
+        if PurePosixPath(path).name == "Chart.lock":
+            return None  # never a chart site (relock keeps it)
+        try:
+            return chart_sites.Parsed.of(data.decode("utf-8-sig"), path)
+        except (UsageError, UnicodeDecodeError):
+            return None  # a file an old commit broke has no chart sites there, as it has no images
 
     def _parse(self, data: bytes, path: str) -> list[images.Site]:
         try:
@@ -125,22 +134,20 @@ class _Reader:
         return self._chart_sets[key]
 
     def _read_charts(self, state: dict[str, str]) -> ChartSet:
-        texts = {p: self._texts.get(state[p], "") for p in self.paths if p in state}
-        usable = {p: t for p, t in texts.items() if PurePosixPath(p).name != "Chart.lock"}
+        usable = {p: d for p in self.paths if p in state and (d := self._documents.get(state[p])) is not None}
         repositories: dict[str, str] = {}
         releases: dict[str, chart_sites.ChartSpec] = {}
         out: ChartSet = {}
-        # A file an old commit broke has no chart sites there, as it has no images.
-        for path, text in usable.items():
+        for path, docs in usable.items():
             with contextlib.suppress(UsageError):
-                repositories.update(chart_sites.helm_repositories(text, path))
-        for path, text in usable.items():
+                repositories.update(chart_sites.helm_repositories(docs, path))
+        for path, docs in usable.items():
             with contextlib.suppress(UsageError):
-                releases.update(chart_sites.helm_releases(text, path, repositories=repositories))
-        for path, text in usable.items():
+                releases.update(chart_sites.helm_releases(docs, path, repositories=repositories))
+        for path, docs in usable.items():
             with contextlib.suppress(UsageError):
                 for site in chart_sites.read(
-                    text, path, self.charts, repositories=repositories, releases=releases
+                    docs, path, self.charts, repositories=repositories, releases=releases
                 ):
                     out.setdefault(site.chart.name, site.version)
         return out

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from gitops_bot.git.git import Workspace
-from gitops_bot.manifests import images
+from gitops_bot.manifests import images, nodes
 from gitops_bot.manifests.charts import ChartSpec
 from gitops_bot.release import ledger
 
@@ -116,3 +119,33 @@ def test_without_charts_asked_the_history_is_the_images_alone(tmp_path: Path) ->
     assert [e.name for e in entries[:1]] == ["prod-image1"]
     assert all(e.charts == {} and e.changed_charts == () for e in entries)
     assert len(entries) == 2  # the image release and the commit that first set it
+
+
+def test_each_file_of_a_long_history_is_composed_once_for_its_images_and_its_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every version of a file is composed once, however many states share it and whether
+    images or charts are read from it; the files here are larger than the composer's memo
+    keeps, as a long history's are together."""
+    remote = _remote(tmp_path)
+    work = tmp_path / "work"
+    padding = "# " + "x" * 100 + "\n"
+    for version in ("6.8.0", "6.9.0", "6.10.0", "6.11.0"):
+        release = RELEASE.format(version=version, replicas=1) + padding * 1_000  # ~100 KB
+        _commit(work, f"prod: podinfo {version}", release=release)
+    subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True, capture_output=True)
+    composed: list[str] = []
+    real = nodes.yaml.compose_all
+
+    def counting(stream: str, Loader: Any) -> Any:  # PyYAML's own keyword
+        composed.append(stream)
+        return real(stream, Loader=Loader)
+
+    monkeypatch.setattr(nodes.yaml, "compose_all", counting)
+    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+        ws.fetch("main", "gitops-bot")
+        entries = ledger.read(
+            ws, ws.base_ref, PATHS, [images.ImageSpec("app")], charts=[ChartSpec("podinfo", URL)]
+        )
+    assert entries[0].charts == {"podinfo": "6.11.0"}
+    assert len(composed) == len(set(composed))
