@@ -57,7 +57,7 @@ from measure import measured, run_child
 from plan_bench import seed
 
 from gitops_bot.registry.settings import RegistryConfig
-from gitops_bot.render.tools import KUBECTL_ENV
+from gitops_bot.render.settings import KUBECTL_ENV
 from testkit import certs
 from testkit.connect_proxy import ConnectProxy
 from testkit.registry_process import RegistryProcess

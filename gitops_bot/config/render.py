@@ -4,7 +4,7 @@ pull request (docs/manifests/rendered-diff.md), and the deadline of one render."
 from __future__ import annotations
 
 from gitops_bot.config.kinds import section_of
-from gitops_bot.render.tools import RenderSettings
+from gitops_bot.render.settings import RenderSettings
 
 RENDER = section_of(
     RenderSettings,

@@ -22,7 +22,7 @@ from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
-from gitops_bot.render.tools import RenderSettings
+from gitops_bot.render.settings import RenderSettings
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
 

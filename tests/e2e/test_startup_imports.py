@@ -88,6 +88,19 @@ def test_plan_loads_nothing_heavy(tmp_path: Path) -> None:
     assert heavy == []
 
 
+# Our own modules that only a rendered diff needs (a subprocess runner, the repository copies,
+# the render cache): reading the ``render:`` settings, as every command does, needs none of them.
+RENDERING = {"gitops_bot.render.tools"}
+
+
+def test_a_plan_with_updates_loads_no_renderer_unless_asked(
+    tmp_path: Path, registry: RegistryProcess, pusher: Pusher
+) -> None:
+    pusher.image("startup/app", ["1.0.0", "1.1.0"])
+    repo = _repo(tmp_path, deployed=f"{registry.host}/startup/app")
+    assert _loaded("plan", "--repo", str(repo), "--output", "json", heavy=HEAVY | RENDERING) == (0, [])
+
+
 def test_help_and_schema_load_nothing_heavy() -> None:
     assert _loaded("--help") == (0, [])
     assert _loaded("schema") == (0, [])

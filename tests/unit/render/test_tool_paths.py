@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.render.tools import KUBECTL_ENV, RenderSettings
+from gitops_bot.render.settings import KUBECTL_ENV, RenderSettings
 
 
 def test_a_relative_tool_path_is_made_absolute_where_the_bot_started(
