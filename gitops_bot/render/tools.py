@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -292,16 +293,22 @@ class _Cache:
             log.info("render_cache_unwritable", reason=str(e))
 
 
-# path -> (what its stat says, the digest of its content): each release of a run hashes only
-# the files that changed since the last one (an edit is written atomically: a new inode), as
-# git's index does; a tree of thousands of files is not read again for every release
-_DIGESTS: dict[str, tuple[tuple[int, int, int], bytes]] = {}
+# root -> path -> (what its stat says, the digest of its content): each release of a run hashes
+# only the files that changed since the last one (an edit is written atomically: a new inode),
+# as git's index does; a tree of thousands of files is not read again for every release. Kept
+# for the last few trees only, each with only the files it holds now: a long-running watch over
+# many repositories does not grow it.
+_DIGESTS: OrderedDict[str, dict[str, tuple[tuple[int, int, int], bytes]]] = OrderedDict()
 _DIGESTS_LOCK = threading.Lock()
+_DIGEST_TREES = 8
 
 
 def _tree_digests(root: Path) -> dict[str, bytes] | None:
     """Every file's content digest under ``root`` but ``.git`` (a symlink: its target's name),
     by path under ``root``; None when one cannot be read."""
+    with _DIGESTS_LOCK:
+        known = _DIGESTS.pop(str(root), {})
+    now: dict[str, tuple[tuple[int, int, int], bytes]] = {}
     found: dict[str, bytes] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
@@ -310,18 +317,20 @@ def _tree_digests(root: Path) -> dict[str, bytes] | None:
             try:
                 st = os.lstat(path)
                 stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-                with _DIGESTS_LOCK:
-                    known = _DIGESTS.get(path)
-                if known is not None and known[0] == stamp:
-                    digest = known[1]
+                seen = known.get(path)
+                if seen is not None and seen[0] == stamp:
+                    digest = seen[1]
                 else:
                     data = os.readlink(path).encode() if stat.S_ISLNK(st.st_mode) else Path(path).read_bytes()
                     digest = hashlib.sha256(data).digest()
-                    with _DIGESTS_LOCK:
-                        _DIGESTS[path] = (stamp, digest)
             except OSError:
                 return None
+            now[path] = (stamp, digest)
             found[Path(path).relative_to(root).as_posix()] = digest
+    with _DIGESTS_LOCK:
+        _DIGESTS[str(root)] = now
+        while len(_DIGESTS) > _DIGEST_TREES:
+            _DIGESTS.popitem(last=False)
     return found
 
 

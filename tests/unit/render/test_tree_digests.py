@@ -1,0 +1,51 @@
+"""The render cache's key hashes the tree rendered; a run's releases read again only the files
+that changed since the last walk (by stat, as git's index), and only the last few trees are
+kept, so a long-running watch does not grow it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.render import tools
+
+
+def _tree(root: Path) -> None:
+    (root / "base").mkdir(parents=True)
+    (root / "base/deployment.yaml").write_text("kind: Deployment\n")
+    (root / "kustomization.yaml").write_text("resources: [base/deployment.yaml]\n")
+
+
+def test_a_second_walk_reads_only_the_file_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path)
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        reads.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    first = tools._tree_digests(tmp_path)
+    assert sorted(reads) == ["deployment.yaml", "kustomization.yaml"]
+    assert tools._tree_digests(tmp_path) == first and len(reads) == 2
+    new = tmp_path / "kustomization.yaml.new"  # an edit as the bot writes it: a new file renamed
+    new.write_text("resources: [base/deployment.yaml]\nnamespace: dev\n")
+    os.replace(new, tmp_path / "kustomization.yaml")
+    second = tools._tree_digests(tmp_path)
+    assert reads[2:] == ["kustomization.yaml"]
+    assert second is not None and first is not None
+    assert second["kustomization.yaml"] != first["kustomization.yaml"]
+    assert second["base/deployment.yaml"] == first["base/deployment.yaml"]
+
+
+def test_only_the_last_trees_are_kept(tmp_path: Path) -> None:
+    for i in range(tools._DIGEST_TREES + 3):
+        _tree(tmp_path / str(i))
+        tools._tree_digests(tmp_path / str(i))
+    assert len(tools._DIGESTS) == tools._DIGEST_TREES
+    assert str(tmp_path / str(tools._DIGEST_TREES + 2)) in tools._DIGESTS
