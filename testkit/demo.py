@@ -37,6 +37,7 @@ from testkit.example import APP_TAGS, copy_example, seed_example
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pushed, Pusher
 from testkit.registry_process import RegistryProcess
+from testkit.relay import Relay
 
 Runner = Callable[[Sequence[str], Mapping[str, str]], int]
 
@@ -66,6 +67,8 @@ class Stage:
     gh: FakeGitHub
     argo: FakeArgoCD
     env: dict[str, str]  # what the commands need: tokens, the clone cache
+    key: cosign.PrivateKey  # CI's cosign key: the example requires app and worker signed by it
+    source: Path  # acme/app's source repository (its images' labels point there)
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -92,9 +95,10 @@ assert len(APP_RELEASES) == len(APP_TAGS)
 
 
 @contextmanager
-def stage(work: Path) -> Iterator[Stage]:
+def stage(work: Path, notify: list[dict[str, Any]] | None = None) -> Iterator[Stage]:
+    """``notify``: the registry's notification endpoints (the playground's ``watch``)."""
     with ExitStack() as stack:
-        reg = stack.enter_context(RegistryProcess(work / "registry"))
+        reg = stack.enter_context(RegistryProcess(work / "registry", notifications=notify))
         remote = work / "gitops.git"
         subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
         gh = stack.enter_context(FakeGitHub("acme/gitops", remote))
@@ -108,7 +112,7 @@ def stage(work: Path) -> Iterator[Stage]:
         pusher.close()
         argo = stack.enter_context(FakeArgoCD())
         repo = copy_example(work / "gitops", reg.host)
-        require_signatures(reg, repo, pushed)
+        key = require_signatures(reg, repo, pushed)
         config = repo / "gitops-bot.yaml"
         text = config.read_text().replace("https://argocd.example.com", argo.url)
         text += f"\ngithub:\n  repository: acme/gitops\n  api_url: {gh.url}\n  write_interval: 0\n"
@@ -127,7 +131,7 @@ def stage(work: Path) -> Iterator[Stage]:
             f"registry on {reg.host}: {len(pushed)} tags pushed to acme/app, acme/worker, acme/jobs, "
             f"mirror/nginx, mirror/redis; git remote {remote}; GitHub API {gh.url}"
         )
-        yield Stage(reg, repo, remote, gh, argo, env)
+        yield Stage(reg, repo, remote, gh, argo, env, key, work / "app-source")
 
 
 TRUST = """
@@ -136,7 +140,7 @@ TRUST = """
 """
 
 
-def require_signatures(reg: RegistryProcess, repo: Path, pushed: dict[str, Pushed]) -> None:
+def require_signatures(reg: RegistryProcess, repo: Path, pushed: dict[str, Pushed]) -> cosign.PrivateKey:
     """Require cosign signatures for example/app and example/worker; CI signed app 1.4.1 and the
     worker builds the environments run, not the newest worker build."""
     key = cosign.new_key()
@@ -157,6 +161,7 @@ def require_signatures(reg: RegistryProcess, repo: Path, pushed: dict[str, Pushe
         repository = name.split(":")[0]
         cosign.sign_image(pusher, repository, f"{reg.host}/{repository}", pushed[name].digest, key)
     pusher.close()
+    return key
 
 
 def main_job(st: Stage, run: Runner) -> int:
@@ -264,17 +269,28 @@ def running_images(remote: Path, overlay: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the world running as a playground after the demo (docs/guides/tutorial.md)",
+    )
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="gitops-bot-demo-"))
     try:
-        with stage(work) as st:
-            return main_job(st, in_process)
+        with ExitStack() as stack:
+            relay, notify = None, None
+            if args.keep:  # the registry tells the playground's watch of each push
+                from testkit import playground
+
+                relay = stack.enter_context(Relay())
+                notify = [playground.registry_endpoint(relay.url)]
+            st = stack.enter_context(stage(work, notify))
+            code = main_job(st, in_process)
+            if code or relay is None:
+                return code
+            return playground.serve(st, work, relay)
     finally:
-        if args.keep:
-            print(f"\nkept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

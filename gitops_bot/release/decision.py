@@ -144,6 +144,10 @@ def promotes(item: PlanItem, promoted: Deployed | None) -> bool:
     current = item.current
     if promoted is None or current is None:
         return False
+    if promoted.digest is None and promoted.tag == current.tag:
+        # the source names the tag the target pins (by the last promotion): promoting resolves
+        # it to that digest again; a tag moved since is promote's to find, by the registry
+        return False
     return (promoted.tag, promoted.digest) != (current.tag, current.digest)
 
 

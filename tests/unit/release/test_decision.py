@@ -222,3 +222,14 @@ def test_a_promotion_that_would_change_a_held_image_holds_every_row_back() -> No
         "the promotion from staging would change example/worker, which production holds (load test running)"
     )
     assert decide(item(), facts, DEPLOYED).action is DecisionAction.UP_TO_DATE  # nothing to promote here
+
+
+def test_a_source_naming_the_tag_the_target_pins_is_no_promotion() -> None:
+    """Staging declares ``worker:main-1`` (a tag, no digest) and production ``worker:main-1@sha``,
+    pinned by the last promotion: promoting resolves the tag to the digest production has, so
+    there is nothing to promote, and no surface may say "promote"."""
+    by_tag = Deployed("example/app", "registry.example/app", "1.0.0", None)
+    assert decide(item(), PROMOTED, by_tag).action is DecisionAction.UP_TO_DATE
+    assert decide(item(), PROMOTED, NEWER).action is DecisionAction.PROMOTE
+    other_tag = Deployed("example/app", "registry.example/app", "1.1.0", None)
+    assert decide(item(), PROMOTED, other_tag).action is DecisionAction.PROMOTE

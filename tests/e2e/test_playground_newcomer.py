@@ -1,0 +1,155 @@
+"""A newcomer's path, as a test: a fresh clone, the playground up, the tutorial's commands in
+its order exactly as written, the status page at three widths, and the playground down with
+nothing left running.
+
+The tutorial's first command is ``bash scripts/demo.sh --keep``; its ``scripts/bootstrap.sh``
+builds the clone's own ``.venv``, which the suite's venv stands in for here (the same locked
+packages, built by the same script), so the test runs the script's next line itself:
+``python -m testkit.demo --keep`` in the clone. Every other command runs as the page has it,
+through ``bash``, with ``PYTHON`` naming the suite's interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from testkit import browser
+from testkit import docs_examples as dx
+
+TUTORIAL = dx.ROOT / "docs/guides/tutorial.md"
+
+# what each step's output must say (the tutorial tells the reader so)
+EXPECT: dict[str, list[str]] = {
+    "scripts/play bot status": ["production", "runs what staging runs"],
+    "scripts/play push app 1.5.0": [
+        "pushed acme/app:1.5.0",
+        "gitops-bot/staging: staging: release: example/app 1.4.1 -> 1.5.0",
+    ],
+    "scripts/play merge staging": ["merged #", "Argo CD synced app-staging"],
+    "scripts/play bot status --env production": [],  # checked per occurrence below
+    "scripts/play wait 1h": [
+        "gitops-bot/promotion/production: production: promote from staging: example/app 1.4.1 -> 1.5.0"
+    ],
+    "scripts/play merge production": ["promote from staging", "Argo CD synced app-production"],
+    "scripts/play push app 1.5.1": ["gitops-bot/staging: staging: release: example/app 1.5.0 -> 1.5.1"],
+    "scripts/play health staging Degraded": ["app-staging Degraded"],
+    "scripts/play wait 15m": ["gitops-bot/rollback/staging: staging: roll back: example/app 1.5.1 -> 1.5.0"],
+    "scripts/play merge rollback/staging": ["roll back"],
+    "scripts/play bot freeze production --until 2h --reason 'launch day'": ["production: freeze until"],
+    "scripts/play revert production": [
+        "Pat Example reverted",
+        "gitops-bot/hold/production: production: hold example/app",
+    ],
+    "scripts/play merge hold/production": ["merged #"],
+    "scripts/play bot unfreeze production": ["lift freeze"],
+    "scripts/play bot unhold production example/app": ["production"],
+    "scripts/play down": ["stopping the playground"],
+}
+# ``bot status --env production``, each time the tutorial asks it, in order
+PRODUCTION = [
+    "wait (soak): staging has soaked",
+    "blocked (freeze): production is frozen until",
+    "blocked (hold): held: manual rollback: 1.5.0@",
+]
+
+
+def tutorial_commands() -> list[str]:
+    blocks = [b for b in dx.blocks(TUTORIAL) if b.kind is dx.Kind.SHELL]
+    return [line.strip() for b in blocks for line in b.text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A fresh clone of this checkout's HEAD, as a newcomer gets it."""
+    dest = tmp_path / "gitops-bot"
+    subprocess.run(["git", "clone", "-q", str(dx.ROOT), str(dest)], check=True)
+    return dest
+
+
+@pytest.fixture
+def playground(clone: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any], Path]]:
+    env = {**os.environ, "PYTHONPATH": str(clone), "TMPDIR": str(tmp_path)}
+    log = tmp_path / "playground.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "testkit.demo", "--keep"],
+            cwd=clone,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    state = clone / ".playground/state.json"
+    try:
+        deadline = time.monotonic() + 180
+        while not state.exists():
+            assert proc.poll() is None, log.read_text()[-4000:]
+            assert time.monotonic() < deadline, log.read_text()[-4000:]
+            time.sleep(0.2)
+        time.sleep(0.2)  # written whole, then read
+        yield proc, json.loads(state.read_text()), log
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=60)
+
+
+def _port_open(url: str) -> bool:
+    u = urlparse(url)
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex((u.hostname or "127.0.0.1", u.port or 80)) == 0
+
+
+def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
+    clone: Path, playground: tuple[subprocess.Popen[str], dict[str, Any], Path], tmp_path: Path
+) -> None:
+    proc, state, log = playground
+    commands = tutorial_commands()
+    assert commands[0] == "bash scripts/demo.sh --keep"
+    assert "The playground is up" in log.read_text()
+    assert (clone / ".playground/state.json").stat().st_mode & 0o077 == 0  # its token is the user's
+    env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(clone)}
+    production = iter(PRODUCTION)
+    for command in commands[1:]:
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=clone, env=env, capture_output=True, text=True, timeout=300
+        )
+        said = done.stdout + done.stderr
+        assert done.returncode == 0, f"{command}: exit {done.returncode}\n{said}"
+        assert "Traceback" not in said, f"{command}\n{said}"
+        assert command in EXPECT, f"the tutorial has a new step; say what it shows: {command}"
+        for text in EXPECT[command]:
+            assert text in said, f"{command}: expected {text!r}\n{said}"
+        if command == "scripts/play bot status --env production":
+            assert next(production) in said, f"{command}\n{said}"
+        if command == "scripts/play wait 1h":
+            # the page the tutorial sends the reader to, at three widths, with no serious
+            # accessibility violation
+            for width in (360, 800, 1600):
+                shot = browser.screenshot(state["page"], tmp_path / f"page-{width}.png", size=(width, 900))
+                assert shot.stat().st_size > 5_000
+            html = browser.dump_dom(state["page"])
+            assert "production" in html and "soak" in html
+            serious = [v for v in browser.axe_violations(html) if v.get("impact") in ("serious", "critical")]
+            assert serious == []
+    assert next(production, None) is None
+    # down: the playground's process ends, its ports close, its files go
+    assert proc.wait(timeout=60) == 0, log.read_text()[-4000:]
+    assert not (clone / ".playground/state.json").exists()
+    assert not Path(state["work"]).exists()
+    for url in (state["control"], state["page"], state["registry"]):
+        assert not _port_open(url), f"{url} still answers"
+    assert re.search(r"the playground is down", log.read_text())
