@@ -52,6 +52,7 @@ EXPECT: dict[str, list[str]] = {
         "gitops-bot/hold/production: production: hold example/app",
     ],
     "scripts/play merge hold/production": ["merged #"],
+    "scripts/play merge freeze/production": ["merged #"],
     "scripts/play bot unfreeze production": ["lift freeze"],
     "scripts/play bot unhold production example/app": ["production"],
     "scripts/play down": ["stopping the playground"],
