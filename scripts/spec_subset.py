@@ -48,6 +48,7 @@ GITEA = (
     ("/repos/{owner}/{repo}/pulls/{index}/requested_reviewers", "post"),
     ("/repos/{owner}/{repo}/pulls/{index}/merge", "post"),
     ("/repos/{owner}/{repo}/compare/{basehead}", "get"),  # forges/github, forges/gitea compare.py
+    ("/repos/{owner}/{repo}/commits/{ref}/status", "get"),  # the checks gate (forges/gitea/adapter.py)
     ("/version", "get"),
     ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/forges/issues.py)
 )
@@ -89,6 +90,9 @@ SERVICES = {
             # what gitops_bot/forges/github/compare.py sends (over httpx) about a source repository
             ("/repos/{owner}/{repo}/compare/{basehead}", "get"),
             ("/user", "get"),  # the token's user: the dashboard issue's author (gitops_bot/forges/issues.py)
+            # a commit's checks and statuses: the checks gate (gitops_bot/forges/github/checks.py)
+            ("/repos/{owner}/{repo}/commits/{ref}/check-runs", "get"),
+            ("/repos/{owner}/{repo}/commits/{ref}/status", "get"),
         ),
         member="package/generated/api.github.com.json",
     ),
@@ -107,6 +111,7 @@ SERVICES = {
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "put"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}/merge", "put"),
             ("/api/v4/projects/{id}/repository/compare", "get"),  # forges/gitlab/compare.py
+            ("/api/v4/projects/{id}/repository/commits/{sha}/statuses", "get"),  # the checks gate
         ),
     ),
     # what gitops_bot/forges/azure_devops/adapter.py sends and FakeAzureDevOps answers (Git 7.1)
@@ -122,6 +127,7 @@ SERVICES = {
                 ("pullRequests/{pullRequestId}/reviewers/{reviewerId}", "put"),
                 ("pullRequests/{pullRequestId}/threads", "post"),
                 ("commitsbatch", "post"),  # forges/azure_devops/compare.py
+                ("commits/{commitId}/statuses", "get"),  # the checks gate
             )
         ),
     ),
@@ -144,6 +150,7 @@ SERVICES = {
                     ("pullrequests/{pull_request_id}/decline", "post"),
                     ("effective-default-reviewers", "get"),
                     ("commits", "get"),  # forges/bitbucket_cloud/compare.py
+                    ("commit/{commit}/statuses", "get"),  # the checks gate
                 )
             ),
             ("/workspaces/{workspace}/members", "get"),  # reviewers by nickname -> uuid
@@ -171,6 +178,9 @@ SERVICES = {
                 "/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits",
                 "get",
             ),  # forges/bitbucket_dc/compare.py
+            # a commit's build statuses, all of them (the repository-scoped builds resource that
+            # replaces it answers one key at a time): the checks gate
+            ("/build-status/latest/commits/{commitId}", "get"),
         ),
     ),
 }

@@ -135,6 +135,9 @@ class FakeAzureDevOps(FakeForge):
         if batch and method == "POST" and "/".join(batch.groups()) in self.sources:
             return self._commits(batch.groups(), query, body)
         repo = f"/{self.organization}/{self.project}/_apis/git/repositories/{self.repository}"
+        statuses = re.fullmatch(rf"{re.escape(repo)}/commits/([0-9a-f]{{40}})/statuses", path)
+        if statuses and method == "GET":
+            return self._statuses(statuses.group(1), query)
         if path == f"{repo}/pullrequests":
             return self._collection(method, query, body)
         m = re.fullmatch(rf"{re.escape(repo)}/pull[rR]equests/(\d+)(?:/([a-z]+)(?:/([^/]+))?)?", path)
@@ -193,6 +196,31 @@ class FakeAzureDevOps(FakeForge):
 
     def open_pulls(self) -> list[dict[str, Any]]:
         return [p for p in self.pulls if p["status"] == "active"]
+
+    def _statuses(self, sha: str, query: dict[str, list[str]]) -> Answer:
+        """GitStatus items, newest first; ``latestOnly=true`` keeps the newest per context,
+        as the service does; ``top``/``skip`` page them."""
+        listed = []
+        for i, (name, state) in enumerate(self.commit_statuses.get(sha, [])):
+            genre, _, short = name.rpartition("/")
+            listed.append(
+                {
+                    "id": i + 1,
+                    "state": state,
+                    "description": f"{short}: {state}",
+                    "context": {"name": short, "genre": genre} if genre else {"name": short},
+                    "creationDate": "2026-11-20T10:00:00Z",
+                    "targetUrl": f"https://dev.azure.com/{self.organization}/_build/results?buildId={i + 1}",
+                }
+            )
+        if query.get("latestOnly") == ["true"]:
+            newest: dict[str, dict[str, Any]] = {}
+            for x in listed:
+                newest.setdefault(str(x["context"]), x)
+            listed = list(newest.values())
+        skip, top = int(query.get("skip", ["0"])[0]), int(query.get("top", ["100"])[0])
+        page = listed[skip : skip + top]
+        return 200, {"count": len(page), "value": page}, {}
 
     def _collection(self, method: str, query: dict[str, list[str]], body: Any) -> Answer:
         if method == "GET":

@@ -101,6 +101,24 @@ class FakeBitbucketCloud(FakeForge):
             return self._commits(path, commits.group(1), query)
         repo = f"/repositories/{self.repository}"
         workspace = self.repository.split("/")[0]
+        statuses = re.fullmatch(rf"{re.escape(repo)}/commit/([0-9a-f]{{40}})/statuses", path)
+        if statuses and method == "GET":
+            sha = statuses.group(1)
+            found: list[dict[str, Any]] = [
+                {
+                    "type": "build",
+                    "key": key,
+                    "name": key,
+                    "state": state,
+                    "refname": "main",
+                    "url": f"https://ci.example.com/{sha[:7]}/{key}",
+                    "description": f"{key}: {state}",
+                    "created_on": "2026-11-20T10:00:00+00:00",
+                    "updated_on": "2026-11-20T10:00:00+00:00",
+                }
+                for key, state in self.commit_statuses.get(sha, [])
+            ]
+            return self._page(path, found, query)
         if path == f"/workspaces/{workspace}/members" and method == "GET":
             members = [{"type": "workspace_membership", "user": p} for p in [*self.people, self.bot]]
             return self._page(path, members, query)

@@ -93,6 +93,20 @@ class FakeBitbucketDataCenter(FakeForge):
         commits = re.fullmatch(r"/api/latest/projects/([^/]+)/repos/([^/]+)/commits", path)
         if commits and method == "GET" and "/".join(commits.groups()) in self.sources:
             return self._commits(self.sources["/".join(commits.groups())], commits.group(2), query)
+        builds = re.fullmatch(r"/build-status/latest/commits/([0-9a-f]{40})", path)
+        if builds and method == "GET":
+            found = [
+                {
+                    "key": key,
+                    "name": key,
+                    "state": state,
+                    "url": f"https://ci.example.com/{key}",
+                    "description": f"{key}: {state}",
+                    "dateAdded": 1763632800000,
+                }
+                for key, state in self.commit_statuses.get(builds.group(1), [])
+            ]
+            return self._page(found, query)
         repo = f"/api/latest/projects/{self.project}/repos/{self.slug}"
         defaults = f"/default-reviewers/latest/projects/{self.project}/repos/{self.slug}/reviewers"
         if path == defaults and method == "GET":

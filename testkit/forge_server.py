@@ -132,6 +132,8 @@ class FakeForge(Recording, JSONServer):
     # a hostile server: pages name a next one up to this page number, whatever the list holds
     endless_pages: int = 0
     endless_only: str = ""  # ...for the lists whose path ends so ("/issues"); "": every list
+    # a commit's checks, as the forge names their states: sha -> [(name, state)], newest first
+    commit_statuses: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._serve(self.handle)

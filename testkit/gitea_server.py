@@ -45,6 +45,30 @@ class FakeGitea(FakeForge):
         self.version = self.version or str(self.contract.document["info"]["version"])
         super().__post_init__()
 
+    def _combined(self, sha: str) -> dict[str, Any]:
+        """A CombinedStatus: the commit's statuses (CommitStatus), and their worst as the state."""
+        statuses = [
+            {
+                "id": i + 1,
+                "context": name,
+                "status": state,
+                "description": f"{name}: {state}",
+                "target_url": f"https://ci.example.com/{sha[:7]}/{name}",
+                "created_at": "2026-11-20T10:00:00Z",
+                "updated_at": "2026-11-20T10:00:00Z",
+            }
+            for i, (name, state) in enumerate(self.commit_statuses.get(sha, []))
+        ]
+        said = {s["status"] for s in statuses}
+        worst = next((w for w in ("error", "failure", "pending", "warning") if w in said), "success")
+        return {
+            "sha": sha,
+            "state": worst if statuses else "pending",
+            "statuses": statuses,
+            "total_count": len(statuses),
+            "commit_url": f"{self.url}{self.api_prefix}/repos/{self.repository}/commits/{sha}",
+        }
+
     def authorised(self, headers: dict[str, str]) -> bool:
         lowered = {k.lower(): v for k, v in headers.items()}
         return lowered.get("authorization") == f"token {self.token}"
@@ -85,6 +109,9 @@ class FakeGitea(FakeForge):
         if path == "/user" and method == "GET":  # the token's user (a User)
             return 200, self.user(self.identity), {}
         repo = f"/repos/{self.repository}"
+        status = re.fullmatch(rf"{re.escape(repo)}/commits/([0-9a-f]{{40}})/status", path)
+        if status and method == "GET":
+            return 200, self._combined(status.group(1)), {}
         if path == f"{repo}/labels" and method == "GET":
             items = [{"id": i, "name": n, "color": "ededed"} for n, i in self.labels.items()]
             return self.page(path, items, query, "limit")

@@ -37,6 +37,9 @@ class FakeGitHub(Recording, JSONServer):
     fail: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sources: dict[str, Path] = field(default_factory=dict)  # owner/name -> an image's source repository
+    # a commit's checks: sha -> [(name, status, conclusion)] check runs, [(context, state)] statuses
+    check_runs: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
+    statuses: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # a hostile server: list answers name a next page (``Link: rel="next"``) up to this page
     # number, whatever the list holds (0: lists are one page, as this fake keeps them short)
     endless_pages: int = 0
@@ -70,6 +73,31 @@ class FakeGitHub(Recording, JSONServer):
 
     # -- the API ---------------------------------------------------------------------
 
+    def _checks(self, sha: str, what: str, query: dict[str, list[str]]) -> Any:
+        """GitHub's own examples (``check-run-paginated``, ``combined-commit-status``) with
+        their runs and statuses replaced by the commit's, paged as GitHub pages them."""
+        if what == "status":
+            answer = example("github", "combined-commit-status")
+            template = answer["statuses"][0]
+            listed = [
+                {**template, "context": c, "state": st, "sha": sha} for c, st in self.statuses.get(sha, [])
+            ]
+            states = {st for _, st in self.statuses.get(sha, [])}
+            worst = next((w for w in ("failure", "error", "pending") if w in states), "success")
+            answer.update(
+                state=worst if listed else "pending", statuses=listed, sha=sha, total_count=len(listed)
+            )
+            return answer
+        answer = example("github", "check-run-paginated")
+        template = answer["check_runs"][0]
+        runs = [
+            {**template, "name": n, "status": st, "conclusion": c, "head_sha": sha, "id": i + 1}
+            for i, (n, st, c) in enumerate(self.check_runs.get(sha, []))
+        ]
+        per_page, page = int(query.get("per_page", ["30"])[0]), int(query.get("page", ["1"])[0])
+        answer.update(total_count=len(runs), check_runs=runs[(page - 1) * per_page : page * per_page])
+        return answer
+
     def authorised(self, headers: dict[str, str]) -> bool:
         return headers.get("Authorization", "") in (f"token {self.token}", f"Bearer {self.token}")
 
@@ -92,6 +120,9 @@ class FakeGitHub(Recording, JSONServer):
             me.update(login=self.identity, html_url=f"https://github.test/{self.identity}")
             return 200, me, {}
         repo = f"/repos/{self.repository}"
+        checks = re.fullmatch(rf"{re.escape(repo)}/commits/([0-9a-f]{{40}})/(check-runs|status)", path)
+        if checks and method == "GET":
+            return 200, self._checks(checks.group(1), checks.group(2), query), {}
         if path == repo and method == "GET":
             return 200, self._repo_json(), {}
         if path.startswith(f"{repo}/git/"):

@@ -147,6 +147,29 @@ class FakeGitLab(FakeForge):
             if commits is None:
                 raise NotFound
             return 200, source_repos.gitlab(self.url, name, base, head, commits), {}
+        statuses = re.fullmatch(r"/projects/([^/]+)/repository/commits/([0-9a-f]{40})/statuses", path)
+        if (
+            statuses
+            and method == "GET"
+            and statuses.group(1) in (quote(self.project, safe=""), str(self.project_id))
+        ):
+            sha = statuses.group(2)
+            listed = [
+                {
+                    "id": 90 + i,
+                    "sha": sha,
+                    "ref": "main",
+                    "status": state,
+                    "name": name,
+                    "target_url": f"https://gitlab.test/acme/gitops/-/jobs/{90 + i}",
+                    "description": None,
+                    "created_at": "2026-11-20T10:00:00.000Z",
+                    "allow_failure": False,
+                    "pipeline_id": 101,
+                }
+                for i, (name, state) in enumerate(self.commit_statuses.get(sha, []))
+            ]
+            return self.page(path, listed, query, "per_page")
         issues = re.fullmatch(r"/projects/([^/]+)/issues(?:/(\d+))?", path)
         if issues and issues.group(1) in (quote(self.project, safe=""), str(self.project_id)):
             return self._issues(method, path, query, body, issues.group(2))

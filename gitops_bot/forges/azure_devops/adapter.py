@@ -29,6 +29,9 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import checks
+from gitops_bot.forges.checks import Check, State
+from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
@@ -50,6 +53,15 @@ from gitops_bot.net.transport import Transport
 NAME = "Azure DevOps"
 API_VERSION = "7.1"
 PAGE = 100  # $top per page of pull requests
+# a commit status's state (GitStatusState); "notApplicable" did not apply to this commit
+_STATES = {
+    "succeeded": State.SUCCESS,
+    "notSet": State.PENDING,
+    "pending": State.PENDING,
+    "notApplicable": State.SKIPPED,
+    "failed": State.FAILURE,
+    "error": State.FAILURE,
+}
 MAX_PAGES = 100
 DEADLINE = 30.0  # seconds for one API answer, in all
 MAX_DESCRIPTION = 4000  # characters: Azure refuses a longer pull request description
@@ -406,6 +418,30 @@ class AzureDevOps:
             "completionOptions": {"mergeStrategy": strategy, "deleteSourceBranch": True},
         }
         self._json("PATCH", f"{self._repo}/pullrequests/{pr.number}", json=payload)
+
+    def commit_checks(self, sha: str) -> tuple[Check, ...]:
+        """The commit's statuses (``GET .../commits/{commitId}/statuses?latestOnly=true``):
+        what pipelines and other services posted, the newest per context (``genre/name``)."""
+        if not SHA.match(sha):
+            raise UsageError(f"not a commit id: {sha[:80]!r}")
+        out: list[Check] = []
+        for skip in range(0, checks.MAX_CHECKS, PAGE):
+            params = {"latestOnly": "true", "top": str(PAGE), "skip": str(skip)}
+            data = self._json("GET", f"{self._repo}/commits/{sha}/statuses", params=params)
+            items = data.get("value") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise unexpected(NAME)
+            for s in items:
+                context = s.get("context") if isinstance(s, dict) else None
+                name = context.get("name") if isinstance(context, dict) else None
+                state = s.get("state") if isinstance(s, dict) else None
+                if isinstance(name, str) and isinstance(state, str):
+                    genre = context.get("genre") if isinstance(context, dict) else None
+                    full = f"{genre}/{name}" if isinstance(genre, str) and genre else name
+                    out.append(Check(full, _STATES.get(state, State.FAILURE), state))
+            if len(items) < PAGE:
+                break
+        return checks.newest(out)
 
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""

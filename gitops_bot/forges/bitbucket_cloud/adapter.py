@@ -41,6 +41,9 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import checks
+from gitops_bot.forges.checks import Check, State
+from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
@@ -61,6 +64,13 @@ from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.transport import Transport
 
 NAME = "Bitbucket Cloud"
+# a build status's state
+_STATES = {
+    "SUCCESSFUL": State.SUCCESS,
+    "INPROGRESS": State.PENDING,
+    "FAILED": State.FAILURE,
+    "STOPPED": State.FAILURE,
+}
 API = "https://api.bitbucket.org/2.0"
 WEB = "https://bitbucket.org"
 PAGELEN = 50  # the pull request list's maximum page length
@@ -344,6 +354,17 @@ class BitbucketCloud:
             n if _UUID.match(n) else people[n.lower()] for n in names if _UUID.match(n) or n.lower() in people
         ]
         return found, [n for n in names if not _UUID.match(n) and n.lower() not in people]
+
+    def commit_checks(self, sha: str) -> tuple[Check, ...]:
+        """The commit's build statuses, the newest per key."""
+        if not SHA.match(sha):
+            raise UsageError(f"not a commit id: {sha[:80]!r}")
+        out = []
+        for s in self._pages(f"{self._repo}/commit/{sha}/statuses", {"pagelen": "100"})[: checks.MAX_CHECKS]:
+            key, state = (s.get(k) if isinstance(s, dict) else None for k in ("key", "state"))
+            if isinstance(key, str) and isinstance(state, str):
+                out.append(Check(key, _STATES.get(state, State.FAILURE), state))
+        return checks.newest(out)
 
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""

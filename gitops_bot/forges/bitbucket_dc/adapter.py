@@ -37,6 +37,9 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import checks
+from gitops_bot.forges.checks import Check, State
+from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
@@ -57,6 +60,14 @@ from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.transport import Transport
 
 NAME = "Bitbucket Data Center"
+# a build status's state
+_STATES = {
+    "SUCCESSFUL": State.SUCCESS,
+    "INPROGRESS": State.PENDING,
+    "UNKNOWN": State.PENDING,
+    "FAILED": State.FAILURE,
+    "CANCELLED": State.FAILURE,
+}
 PAGE = 100  # limit per page
 MAX_PAGES = 100
 DEADLINE = 30.0  # seconds for one API answer, in all
@@ -363,6 +374,19 @@ class BitbucketDataCenter:
                     "the merge strategy",
                 ) from None
             raise
+
+    def commit_checks(self, sha: str) -> tuple[Check, ...]:
+        """The commit's build statuses, the newest per key."""
+        if not SHA.match(sha):
+            raise UsageError(f"not a commit id: {sha[:80]!r}")
+        out = []
+        for s in self._pages(f"/rest/build-status/latest/commits/{sha}", {"orderBy": "NEWEST"})[
+            : checks.MAX_CHECKS
+        ]:
+            key, state = (s.get(k) if isinstance(s, dict) else None for k in ("key", "state"))
+            if isinstance(key, str) and isinstance(state, str):
+                out.append(Check(key, _STATES.get(state, State.FAILURE), state))
+        return checks.newest(out)
 
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""

@@ -19,6 +19,9 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import checks
+from gitops_bot.forges.checks import Check, State
+from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
@@ -48,6 +51,15 @@ MAX_PAGES = 100
 DEADLINE = 30.0  # seconds for one API answer, in all (a server dripping bytes cannot stretch it)
 DRAFT_PREFIX = "WIP: "
 TOKEN_ENVS = ("GITEA_TOKEN", "FORGEJO_TOKEN")
+# a commit status's state; "warning" is Gitea's passing-with-remarks, as its merge check reads it
+_STATES = {
+    "success": State.SUCCESS,
+    "warning": State.SUCCESS,
+    "pending": State.PENDING,
+    "skipped": State.SKIPPED,
+    "failure": State.FAILURE,
+    "error": State.FAILURE,
+}
 HINTS = {
     401: "check the Gitea/Forgejo token (GITEA_TOKEN or forge.token_env)",
     403: "the token needs the write:repository and write:issue scopes on the repository",
@@ -143,6 +155,22 @@ class Gitea:
             if len(items) < PAGE:
                 return out
         raise listing.too_many()
+
+    # -- a commit's checks (gitops_bot.forges.checks.CommitChecks) ------------------------
+
+    def commit_checks(self, sha: str) -> tuple[Check, ...]:
+        """The combined status's statuses (``GET /repos/{owner}/{repo}/commits/{ref}/status``):
+        Gitea Actions, Woodpecker, Drone and other CI report there."""
+        if not SHA.match(sha):
+            raise UsageError(f"not a commit id: {sha[:80]!r}")
+        combined = self._request("GET", f"{self._repo}/commits/{sha}/status", params={"limit": 50})
+        statuses = combined.get("statuses") if isinstance(combined, dict) else None
+        out = []
+        for s in statuses if isinstance(statuses, list) else []:
+            name, state = (s.get(k) if isinstance(s, dict) else None for k in ("context", "status"))
+            if isinstance(name, str) and isinstance(state, str):
+                out.append(Check(name, _STATES.get(state, State.FAILURE), state))
+        return checks.newest(out)
 
     # -- pull requests -------------------------------------------------------------------
 

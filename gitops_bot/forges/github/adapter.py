@@ -32,8 +32,11 @@ from github.Requester import (
 from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact, register_secret
-from gitops_bot.forges import forge, requests_net
+from gitops_bot.forges import checks, forge, requests_net
+from gitops_bot.forges.checks import Check
+from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import MAX_WAIT, Listing, PullRequest, decorate_steps
+from gitops_bot.forges.github import checks as checks_github
 from gitops_bot.forges.github import commits as github_commits
 from gitops_bot.forges.issues import Issue
 from gitops_bot.forges.settings import GitHubConfig
@@ -289,6 +292,27 @@ class GitHub:
         raw = pr.raw
         _call(lambda: raw.create_issue_comment(comment))
         _call(lambda: raw.edit(state="closed"))
+
+    # -- a commit's checks (gitops_bot.forges.checks.CommitChecks) ------------------------
+
+    def commit_checks(self, sha: str) -> tuple[Check, ...]:
+        if not SHA.match(sha):
+            raise UsageError(f"not a commit id: {sha[:80]!r}")
+        requester, base = self._repo._requester, f"{self._repo.url}/commits/{sha}"
+
+        def get(path: str, **params: Any) -> Any:
+            return _call(lambda: requester.requestJsonAndCheck("GET", f"{base}/{path}", parameters=params))[1]
+
+        runs: list[Check] = []
+        for page in range(1, checks.MAX_CHECKS // 100 + 1):
+            data = get("check-runs", per_page=100, page=page)
+            listed = checks_github.from_check_runs(data)
+            runs += listed
+            total = data.get("total_count") if isinstance(data, dict) else None
+            if len(listed) < 100 or not isinstance(total, int) or len(runs) >= total:
+                break
+        combined = checks_github.from_combined_status(get("status", per_page=100))
+        return checks.newest([*runs, *combined])
 
     # -- issues (the dashboard: gitops_bot.forges.issues.IssueBoard) ----------------------
 

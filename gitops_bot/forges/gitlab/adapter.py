@@ -18,6 +18,7 @@ request's head pipeline, and leaves auto-merge unset with a warning if none appe
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,7 +31,9 @@ from gitlab.v4.objects import ProjectMergeRequest
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.forges import requests_net
+from gitops_bot.forges import checks, requests_net
+from gitops_bot.forges.checks import Check, State
+from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
@@ -54,6 +57,20 @@ from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
 
 DRAFT_PREFIX = "Draft: "
+# a commit status's (a job's) status; "manual" and "skipped" jobs did not run
+_STATES = {
+    "success": State.SUCCESS,
+    "created": State.PENDING,
+    "waiting_for_resource": State.PENDING,
+    "preparing": State.PENDING,
+    "pending": State.PENDING,
+    "running": State.PENDING,
+    "scheduled": State.PENDING,
+    "manual": State.SKIPPED,
+    "skipped": State.SKIPPED,
+    "failed": State.FAILURE,
+    "canceled": State.FAILURE,
+}
 PER_PAGE = 100  # as the client is made (``per_page``)
 MAX_OPEN_PAGES = 50  # of open merge requests read when looking for the bot's own
 MAX_ISSUE_PAGES = 10  # of labelled issues read when looking for the dashboard
@@ -256,6 +273,26 @@ class GitLab:
             if time.monotonic() + self.pipeline_poll > deadline:
                 return False
             self._sleep(self.pipeline_poll)
+
+    def commit_checks(self, sha: str) -> tuple[Check, ...]:
+        """The commit's statuses (``GET /projects/:id/repository/commits/:sha/statuses``): its
+        pipelines' jobs and the statuses external systems set, the latest per name."""
+        if not SHA.match(sha):
+            raise UsageError(f"not a commit id: {sha[:80]!r}")
+        path = f"/projects/{self._project.encoded_id}/repository/commits/{sha}/statuses"
+        listed = self._call(
+            lambda: list(itertools.islice(self._gl.http_list(path, iterator=True), checks.MAX_CHECKS))
+        )
+        out = []
+        for s in listed if isinstance(listed, list) else []:
+            name, state = (s.get(k) if isinstance(s, dict) else None for k in ("name", "status"))
+            if not isinstance(name, str) or not isinstance(state, str):
+                continue
+            said = _STATES.get(state, State.FAILURE)
+            if said is State.FAILURE and state == "failed" and s.get("allow_failure") is True:
+                said, state = State.SUCCESS, "failed (allowed to fail)"
+            out.append(Check(name, said, state))
+        return checks.newest(out)
 
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""
