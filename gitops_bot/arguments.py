@@ -185,9 +185,12 @@ def _add_promote(sub: Subparsers, p: _Parents) -> None:
     pr.add_argument(
         "--force",
         action="store_true",
-        help="promote outside the promote_from chain, over a hold, or into a freeze (with --reason)",
+        help="promote outside the promote_from chain, over a hold, into a freeze or past SRC's "
+        "failing metrics gate (the last two with --reason)",
     )
-    pr.add_argument("--reason", help="why a freeze is overridden (goes into the PR or commit)")
+    pr.add_argument(
+        "--reason", help="why a freeze or a metrics gate is overridden (goes into the PR or commit)"
+    )
     pr.add_argument("--skip-gate", action="store_true", help="do not ask Argo CD whether SRC is healthy")
 
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install what gitops-bot's demo and tests need on a fresh Debian machine (run as root):
 # Debian's docker-registry (the CNCF distribution registry), git, shellcheck, ssh-keygen and gpg
-# (commit signing), chromium (the status page's browser test), then a .venv with the package and
-# its test and dev extras (pytest; ruff, mypy and the linters). Safe to run again: it skips what
-# is already there.
+# (commit signing), chromium (the status page's browser test), prometheus (the metrics gate's
+# tests), then a .venv with the package and its test and dev extras (pytest; ruff, mypy and the
+# linters). Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,9 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)  # SSH commit si
 command -v gpg >/dev/null 2>&1 || need+=(gnupg)  # OpenPGP commit signing and its tests
 # the status page's browser test (headless); ~55 s to install on a fresh machine, once
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# the metrics gate's tests ask a real Prometheus (testkit/prometheus.py); the pushgateway beside it
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-pushgateway >/dev/null 2>&1 || need+=(prometheus-pushgateway)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]} (apt)" >&2
   bash scripts/apt-install.sh "${need[@]}" >/dev/null

@@ -18,6 +18,7 @@ from testkit.certs import make_ca, make_server_cert
 from testkit.config_schema import schema_problems
 from testkit.github_responses import mocked_github
 from testkit.oci import Pusher
+from testkit.prometheus import PrometheusProcess, prometheus
 from testkit.registry_process import RegistryProcess
 from testkit.token_issuer import TokenIssuer
 
@@ -66,6 +67,13 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProce
     """An anonymous registry shared by the session: tests use their own repository names."""
     with RegistryProcess(tmp_path_factory.mktemp("registry")) as reg:
         yield reg
+
+
+@pytest.fixture(scope="session")
+def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusProcess]:
+    """A real Prometheus scraping a loopback exporter every second, shared by the session:
+    tests set gauges of their own service names (``prom.exporter.set``)."""
+    yield from prometheus(tmp_path_factory.mktemp("prometheus"))
 
 
 @pytest.fixture

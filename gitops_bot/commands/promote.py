@@ -1,6 +1,6 @@
 """``gitops-bot promote SRC DST``: DST gets exactly the digests SRC runs. The release is the
-engine's (:mod:`gitops_bot.engine.promotion`); this use case refuses a frozen DST unless forced
-with a reason, and delivers it."""
+engine's (:mod:`gitops_bot.engine.promotion`); this use case refuses a frozen DST, or a SRC whose
+metrics gate does not hold, unless forced with a reason, and delivers it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
-from gitops_bot.engine.promotion import release
+from gitops_bot.engine.promotion import check_metrics, release
 from gitops_bot.engine.session import Session
 from gitops_bot.release import freezes
 
@@ -25,10 +25,11 @@ def promote(
     dry_run: bool = False,
     reason: str | None = None,
 ) -> list[Outcome]:
-    override = freezes.check(s.app.config.root, target, s.app.clock(), force=force, reason=reason)
+    frozen = freezes.check(s.app.config.root, target, s.app.clock(), force=force, reason=reason)
+    measured = check_metrics(s, source, force=force, reason=reason)
     rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
-    if override:
-        notes.append(override)
+    overrides = [o for o in (frozen, measured) if o]
+    notes += overrides
     return delivery.deliver_one(
-        s, target, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=override or ""
+        s, target, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note="\n\n".join(overrides)
     )

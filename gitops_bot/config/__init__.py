@@ -30,6 +30,7 @@ from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
 from gitops_bot.config.images import HELM_OPTIONS as HELM_OPTIONS
 from gitops_bot.config.images import IMAGES
 from gitops_bot.config.kinds import Nested, Value
+from gitops_bot.config.metrics import METRICS
 from gitops_bot.config.reader import Reader
 from gitops_bot.config.render import RENDER
 from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
@@ -71,6 +72,12 @@ def _compose(v: Values) -> Config:
             gated[0].line,
             f"environment {gated[0].name!r} names an Argo CD application but 'argocd: server' is not set",
         )
+    measured = [e for e in environments if e.metrics_gates]
+    if measured and not v["metrics"].url:
+        raise v.error(
+            measured[0].line,
+            f"environment {measured[0].name!r} has metrics gates but 'metrics: url' is not set",
+        )
     return Config(
         path=Path(v.r.filename),
         images=images,
@@ -81,6 +88,7 @@ def _compose(v: Values) -> Config:
         github=v["github"],
         forge=v["forge"],
         argocd=argocd,
+        metrics=v["metrics"],
         webhooks=v["webhooks"],
         notifications=v["notifications"],
         render=v["render"],
@@ -141,6 +149,7 @@ ROOT: Section[Config] = Section(
         _section("github", GITHUB),
         _section("forge", FORGE),
         _section("argocd", ARGOCD),
+        _section("metrics", METRICS),
         _section("webhooks", WEBHOOKS),
         Field("notifications", NOTIFICATIONS),
         _section("render", RENDER),

@@ -11,6 +11,7 @@ from pathlib import Path
 from gitops_bot.config.automation import AUTO_PROMOTE, AUTO_ROLLBACK
 from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
+from gitops_bot.config.metrics import GATES
 from gitops_bot.config.reader import Reader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
@@ -84,6 +85,7 @@ def _environment(v: Values) -> EnvironmentConfig:
         charts=v["charts"],
         auto_promote=v["auto_promote"],
         auto_rollback=v["auto_rollback"],
+        metrics_gates=v["gates"] or (),
     )
 
 
@@ -135,6 +137,11 @@ ENVIRONMENT = Section(
             "auto_rollback",
             Nested(AUTO_ROLLBACK, "'auto_rollback' of {parent}"),
             description="Roll back on its own a bot release left failing (needs argocd_application).",
+        ),
+        Field(
+            "gates",
+            Nested(GATES, "'gates' of {parent}"),
+            description="What must hold here beside Argo CD: metrics gates (needs metrics: url).",
         ),
     ),
     _environment,

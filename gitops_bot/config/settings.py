@@ -19,6 +19,7 @@ from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.argocd import ArgoCDConfig
+from gitops_bot.gate.metrics import MetricsConfig, MetricsGate
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
@@ -167,6 +168,7 @@ class EnvironmentConfig:
     auto_promote: AutoPromote | None = None  # promote on its own after the source soaked
     auto_rollback: AutoRollback | None = None  # roll back on its own after a failed release
     charts: tuple[str, ...] = ()  # only these charts here (empty: every chart its files pin)
+    metrics_gates: tuple[MetricsGate, ...] = ()  # what must hold here (gates: metrics:)
 
     @property
     def mode(self) -> EnvironmentMode:
@@ -264,6 +266,7 @@ class Config:
     github: GitHubConfig = field(default_factory=GitHubConfig)
     forge: ForgeConfig = field(default_factory=ForgeConfig)
     argocd: ArgoCDConfig = field(default_factory=ArgoCDConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     notifications: tuple[NotifierSettings, ...] = ()
     render: RenderSettings = field(default_factory=RenderSettings)

@@ -69,6 +69,11 @@ class RegistryProtocolError(GitOpsBotError):
     mismatch). Treated like an access error for that image: skipped with the reason."""
 
 
+class QueryRefused(GitOpsBotError):
+    """A metrics server read a gate's query and refused it (its message says why): asking
+    again would not change it, and the gate's verdict is unknown."""
+
+
 class GateClosed(GitOpsBotError):
     """A promotion refused by a gate, a hold or the promotion chain: nothing was changed."""
 

@@ -308,6 +308,7 @@ class DecisionRule(StrEnum):
     SIGNATURE = "signature"
     WINDOW = "window"
     GATE = "gate"
+    METRICS = "metrics"
     SOAK = "soak"
     PROMOTION = "promotion"
     MIN_AGE = "min_age"

@@ -17,16 +17,18 @@ from typing import Any
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
-from gitops_bot.core.instants import format_duration, outside_instant
+from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.engine import delivery, rollback, stale
 from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
+from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
+from gitops_bot.gate.metrics import Reading
 from gitops_bot.gate.port import Gate
 from gitops_bot.release import autorollback, freezes, soak
 from gitops_bot.release.ledger import Entry
@@ -41,12 +43,13 @@ def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> 
     if not envs:
         return []
     gate: Gate = argocd.ArgoCD(s.app.config.argocd, s.environ)
+    measures = Measures(s.app, s.environ)
     out: list[Outcome] = []
     try:
         for env in envs:
             if env.auto_rollback is not None:
                 out += _unless_unavailable(
-                    env, "auto-rollback", lambda e: _rollback(s, gate, e, dry_run=dry_run)
+                    env, "auto-rollback", lambda e: _rollback(s, gate, e, measures, dry_run=dry_run)
                 )
         # an environment being rolled back takes no promotion in the same run: two pull
         # requests moving it opposite ways would leave the choice to whoever merges first
@@ -54,10 +57,11 @@ def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> 
         for env in envs:
             if env.auto_promote is not None and env.name not in rolling:
                 out += _unless_unavailable(
-                    env, "auto-promote", lambda e: _promote(s, gate, e, dry_run=dry_run)
+                    env, "auto-promote", lambda e: _promote(s, gate, e, measures, dry_run=dry_run)
                 )
     finally:
         gate.close()
+        measures.close()
     return out
 
 
@@ -82,8 +86,12 @@ def _unless_unavailable(
 Latest = Callable[[str], Entry | None]  # an environment's newest release in git (None: none)
 
 
-def soak_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> soak.Soak | None:
-    """The soak deciding ``env``'s automatic promotion (None: its source runs nothing it lacks)."""
+def soak_of(
+    app: App, gate: Gate, env: EnvironmentConfig, latest: Latest, measures: Measures | None = None
+) -> soak.Soak | None:
+    """The soak deciding ``env``'s automatic promotion (None: its source runs nothing it lacks).
+    The source's metrics gates are read over the soak so far: since Argo CD and git say it
+    began, to now."""
     auto = env.auto_promote
     assert auto is not None
     source = app.config.environment(auto.source or str(env.promote_from))
@@ -93,25 +101,39 @@ def soak_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> soa
     entry = latest(source.name)
     released = outside_instant(entry.time, "release history") if entry else None
     live = gate.live(str(source.argocd_application))
-    return soak.decide(source.name, env.name, auto.after, released=released, live=live, now=app.clock())
+    metrics = measures.read(source, soak.started(released, live)) if measures is not None else ()
+    return soak.decide(
+        source.name, env.name, auto.after, released=released, live=live, now=app.clock(), metrics=metrics
+    )
 
 
-def verdict_of(app: App, gate: Gate, env: EnvironmentConfig, latest: Latest) -> autorollback.Verdict | None:
-    """The automatic rollback's verdict on ``env`` (None: its application is not failing)."""
+def verdict_of(
+    app: App, gate: Gate, env: EnvironmentConfig, latest: Latest, measures: Measures | None = None
+) -> autorollback.Verdict | None:
+    """The automatic rollback's verdict on ``env`` (None: its application is not failing, and
+    none of its metrics gates fails)."""
     auto = env.auto_rollback
     assert auto is not None
     live = gate.live(str(env.argocd_application))
-    if autorollback.failure(live) is None:
+    degraded = autorollback.failure(live) is not None
+    if not degraded and (measures is None or autorollback.metrics_failure(measures.read(env)) is None):
         return None  # healthy: nothing to say, and no history to read
     now = app.clock()
+    entry = latest(env.name)
+    metrics: tuple[Reading, ...] = ()
+    if not degraded and measures is not None:
+        # since when it fails, read from before the release: failing since before it is not its doing
+        released = outside_instant(entry.time, "release history") if entry else None
+        metrics = measures.read(env, later(released, -auto.after) if released else None)
     freeze = freezes.in_force(app.config.root, env.name, now)
     return autorollback.decide(
         env.name,
         auto.after,
-        latest=latest(env.name),
+        latest=entry,
         live=live,
         now=now,
         frozen=freeze.text() if freeze else None,
+        metrics=metrics,
     )
 
 
@@ -123,8 +145,10 @@ def _latest(s: Session) -> Latest:
     return latest
 
 
-def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
-    decided = soak_of(s.app, gate, env, _latest(s))
+def _promote(
+    s: Session, gate: Gate, env: EnvironmentConfig, measures: Measures, *, dry_run: bool
+) -> list[Outcome]:
+    decided = soak_of(s.app, gate, env, _latest(s), measures)
     if decided is None:
         source = env.auto_promote.source if env.auto_promote else None
         src = source or str(env.promote_from)
@@ -151,10 +175,14 @@ def _promote(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -
     return [replace(o, decision=decision) for o in out]
 
 
-def _rollback(s: Session, gate: Gate, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
-    verdict = verdict_of(s.app, gate, env, _latest(s))
+def _rollback(
+    s: Session, gate: Gate, env: EnvironmentConfig, measures: Measures, *, dry_run: bool
+) -> list[Outcome]:
+    verdict = verdict_of(s.app, gate, env, _latest(s), measures)
     if verdict is None:  # not failing (any more): a rollback still open has lost its reason
         why = f"{env.argocd_application} is no longer failing in Argo CD"
+        if env.metrics_gates:
+            why += ", and its metrics gates hold"
         return _follow(s, env, ReleaseKind.ROLLBACK, why, dry_run=dry_run)
     decision = verdict.to_json()
     log.info("auto_rollback", **decision)

@@ -1,6 +1,7 @@
 """Every plan item's decision, from what the run reads once: each environment's freeze and
-window, its gate (Argo CD, one read per Application), its automatic rollback and soak (git's
-history and the gate's record), and what a promotion's source runs. The deciding is
+window, its gate (Argo CD, one read per Application), its metrics gates (one client for the
+run), its automatic rollback and soak (git's history and the gates' records), and what a
+promotion's source runs. The deciding is
 :func:`gitops_bot.release.decision.decide`'s; this module only gathers, so ``plan``, ``status``,
 the page and the dashboard render one value and never their own reading.
 
@@ -18,6 +19,7 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan, PlanAction, WriteMode
 from gitops_bot.engine.app import App
+from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.results import Gate, Unknown
 from gitops_bot.release import decision, freezes, windows
 from gitops_bot.release.decision import Facts, GateReading
@@ -44,11 +46,13 @@ def decided(app: App, plan: Plan, environ: Mapping[str, str]) -> Decided:
         if g.argocd_application
     ]
     client, gates = _gates(app, gated, environ)
+    measures = Measures(app, environ)
     try:
-        facts = {e.name: _facts(app, e, sources[e.name], gates, client) for e in envs}
+        facts = {e.name: _facts(app, e, sources[e.name], gates, client, measures) for e in envs}
     finally:
         if client is not None:
             client.close()
+        measures.close()
     out = []
     for ep in plan.environments:
         f, auto = facts[ep.name]
@@ -147,6 +151,7 @@ def _facts(
     src: EnvironmentConfig | None,
     gates: Mapping[str, Gate | Unknown],
     client: Any,
+    measures: Measures,
 ) -> tuple[Facts, list[dict[str, Any]]]:
     """``env``'s facts, and its automatic rules' decisions as plan's JSON has always shown them."""
     now = app.clock()
@@ -162,6 +167,8 @@ def _facts(
         auto_promote=env.auto_promote is not None,
         gate=reading(env, gates),
         source_gate=reading(src, gates),
+        metrics=measures.read(env),
+        source_metrics=measures.read(src) if src is not None else (),
         now=now,
     )
     auto: list[dict[str, Any]] = []
@@ -176,10 +183,12 @@ def _facts(
         return replace(facts, automation=why), auto
     latest = _latest(app)
     try:
-        if env.auto_rollback is not None and (verdict := rules.verdict_of(app, client, env, latest)):
+        if env.auto_rollback is not None and (
+            verdict := rules.verdict_of(app, client, env, latest, measures)
+        ):
             auto.append(verdict.to_json())
             facts = replace(facts, rollback=verdict)
-        if env.auto_promote is not None and (soaked := rules.soak_of(app, client, env, latest)):
+        if env.auto_promote is not None and (soaked := rules.soak_of(app, client, env, latest, measures)):
             auto.append(soaked.to_json())
             facts = replace(facts, soak=soaked)
     except ServiceUnavailable as exc:

@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError, UsageError
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
+from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate
@@ -132,6 +133,33 @@ def check_gate(gate: Gate, application: str, wanted: list[argocd.Wanted]) -> Non
             "refused by the Argo CD gate: " + verdict.reason,
             hint="wait for the source to be Synced and Healthy, or pass --skip-gate",
         )
+
+
+def check_metrics(s: Session, source: str, *, force: bool, reason: str | None) -> str | None:
+    """Refuse to promote from ``source`` while one of its metrics gates does not pass now
+    (failing, without data, or unknown: a promotion is not made blind), unless ``force`` with a
+    ``reason``; returns the override's note, if any."""
+    src = s.app.config.environment(source)
+    if not src.metrics_gates:
+        return None
+    measures = Measures(s.app, s.environ)
+    try:
+        red = [r for r in measures.read(src) if not r.passes]
+    finally:
+        measures.close()
+    if not red:
+        return None
+    text = "; ".join(r.text() for r in red)
+    if not force:
+        raise GateClosed(
+            f"refused: {source}'s {text}", hint="wait until it holds, or pass --force --reason TEXT"
+        )
+    if reason is None or not reason.strip():
+        raise UsageError(
+            f"{source}'s {text}; overriding it needs a reason with content",
+            hint="pass --reason TEXT (not blank) with --force",
+        )
+    return f"metrics gate overridden ({source}'s {text}): {reason.strip()}"
 
 
 def _metadata(app: App, c: Change) -> ImageMetadata | None:

@@ -29,7 +29,12 @@ def ssl_context(ca_file: str | None = None, env: Mapping[str, str] | None = None
 
 @functools.lru_cache(maxsize=32)  # building one reads the whole store (~25 ms)
 def _context(ca_file: str | None, cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    ctx = _os_context()
+    return _loaded(_os_context(), ca_file, cert_file, cert_dir)
+
+
+def _loaded(
+    ctx: ssl.SSLContext, ca_file: str | None, cert_file: str | None, cert_dir: str | None
+) -> ssl.SSLContext:
     for what, cafile, capath in (
         ("SSL_CERT_FILE", cert_file, None),
         ("SSL_CERT_DIR", None, cert_dir),
@@ -44,6 +49,13 @@ def _context(ca_file: str | None, cert_file: str | None, cert_dir: str | None) -
                 f"cannot load {what} {cafile or capath}: {exc}", hint=f"point {what} at PEM CA certificates"
             ) from None
     return ctx
+
+
+def fresh_context(ca_file: str | None = None, env: Mapping[str, str] | None = None) -> ssl.SSLContext:
+    """As :func:`ssl_context`, but a context of its own (never the shared cached one), for a
+    caller that adds to it: a client certificate (mTLS) must not reach other services."""
+    env = os.environ if env is None else env
+    return _loaded(_os_context(), ca_file, env.get("SSL_CERT_FILE") or None, env.get("SSL_CERT_DIR") or None)
 
 
 # Where Linux distributions keep their bundle, for a Python whose OpenSSL was built with paths

@@ -83,7 +83,7 @@ def decision_cell(d: Decision) -> tuple[str, Tone]:
         case DecisionAction.PROPOSE | DecisionAction.PROMOTE:
             return d.text(), Tone.WARN
         case DecisionAction.UP_TO_DATE:
-            return d.text(), Tone.OK if d.rule is not DecisionRule.GATE else Tone.BAD
+            return d.text(), Tone.BAD if d.rule in (DecisionRule.GATE, DecisionRule.METRICS) else Tone.OK
         case DecisionAction.WAIT:
             return d.text(), Tone.HELD
         case DecisionAction.BLOCKED:

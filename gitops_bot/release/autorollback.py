@@ -4,7 +4,9 @@ After a release the bot made (its commit carries the release trailer), the envir
 may report the application Degraded, or its last sync operation Failed or Error. Once that has
 lasted ``after`` (from the gate's own record: ``status.health.lastTransitionTime``, or the
 operation's ``finishedAt``), the bot proposes the rollback to the release before, and the
-rollback holds the images it restores with a reason naming the failure.
+rollback holds the images it restores with a reason naming the failure. A metrics gate of the
+environment (:mod:`gitops_bot.gate.metrics`) that fails counts as Degraded does, failing since
+the step after it last held (Prometheus's own record).
 
 It never loops, and keeps no state outside git: the record is the rollback pull request (its
 branch is deterministic, so a second run finds it) and, once merged, the hold on the restored
@@ -22,6 +24,7 @@ from typing import Any
 
 from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.model import short_digest
+from gitops_bot.gate.metrics import Outcome, Reading
 from gitops_bot.gate.port import Live
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release
@@ -47,6 +50,18 @@ def failure(live: Live) -> Failure | None:
     if live.operation in FAILED_PHASES:
         detail = f" ({live.operation_message})" if live.operation_message else ""
         return Failure(f"last sync {live.operation}{detail}", live.operation_finished)
+    return None
+
+
+def metrics_failure(readings: tuple[Reading, ...]) -> Failure | None:
+    """PURE: the first metrics gate failing now, since when it fails (None: none fails; a gate
+    without data or unknown says nothing about the release, so it never rolls back)."""
+    for r in readings:
+        if r.outcome is Outcome.FAIL:
+            at = f"{r.series} " if r.series else ""
+            return Failure(
+                f"metrics gate {r.gate} failing ({r.query}: {at}{r.value}, not {r.condition})", r.since
+            )
     return None
 
 
@@ -107,10 +122,12 @@ def decide(
     live: Live,
     now: datetime,
     frozen: str | None,
+    metrics: tuple[Reading, ...] = (),
 ) -> Verdict:
     """Whether the environment's latest release is to be rolled back now. ``frozen``: the
-    freeze in force, as text. Holds are judged on the rollback release (:func:`held_by`)."""
-    fail = failure(live)
+    freeze in force, as text; ``metrics``: its metrics gates read since before the release.
+    Holds are judged on the rollback release (:func:`held_by`)."""
+    fail = failure(live) or metrics_failure(metrics)
     name = latest.name if latest else None
     if fail is None:
         return Verdict(environment, after, name, None)

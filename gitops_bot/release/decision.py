@@ -20,11 +20,14 @@ it):
 5. ``signature``: the candidate's signatures do not hold -> blocked.
 6. For an environment that receives promotions, when its source runs something else:
    ``hold`` (the promotion would change a held image: it is refused as a whole) -> blocked;
-   ``gate`` (the source is not green) -> blocked; ``soak`` (``auto_promote``) -> wait until
-   soaked, then propose; else ``promotion`` -> promote (a person runs the command).
+   ``gate`` (the source is not green) -> blocked; ``metrics`` (a metrics gate of the source
+   fails now, or has no data) -> blocked; ``soak`` (``auto_promote``) -> wait until soaked
+   (its metrics gates holding all along), then propose; else ``promotion`` -> promote (a
+   person runs the command).
 7. ``min_age``: nothing newer is old enough yet -> wait until the newest is.
 8. ``policy``: propose the policy's choice, or up to date. An environment whose own gate is
-   not green is still up to date, with the gate as its rule, so nothing reads green beside it.
+   not green is still up to date, with the gate as its rule (``metrics`` for a metrics gate
+   that fails or has no data), so nothing reads green beside it.
 9. ``window``: a closed window turns a proposal or promotion that would land by itself into a
    wait (commits) or keeps it with its auto-merge deferred (pull requests), until it opens.
 """
@@ -44,6 +47,7 @@ from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
 )
+from gitops_bot.gate.metrics import Outcome, Reading
 from gitops_bot.release.windows import Deferral, Freeze
 
 if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)
@@ -79,6 +83,8 @@ class Facts:
     gate: GateReading | None = None  # this environment's own gate
     source_gate: GateReading | None = None  # the promotion source's gate
     automation: str | None = None  # why the automatic rules could not be decided now
+    metrics: tuple[Reading, ...] = ()  # this environment's metrics gates, read now
+    source_metrics: tuple[Reading, ...] = ()  # the promotion source's metrics gates, read now
     # held images a promotion into this environment would change: a promotion (by a person or
     # automatic) is refused as a whole while one of them is held, so it holds every row back
     held_moving: tuple[tuple[str, str], ...] = ()  # (image, the hold's reason)
@@ -182,16 +188,26 @@ def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decis
             f"{src} is not green in Argo CD ({gate.reason})",
             evidence={"application": gate.application, "reading": gate.reason},
         )
+    if (red := _red(facts.source_metrics)) is not None:
+        return Decision(Action.BLOCKED, Rule.METRICS, f"{src}'s {red.text()}", evidence=red.evidence())
     if facts.auto_promote:
+        blind = next((r for r in facts.source_metrics if r.outcome is Outcome.UNKNOWN), None)
+        if facts.automation is None and blind is not None:
+            return Decision(Action.WAIT, Rule.SOAK, f"not decided: {blind.text()}", evidence=blind.evidence())
         if facts.automation is not None:
             return Decision(Action.WAIT, Rule.SOAK, f"not decided: {facts.automation}")
         soak = facts.soak
         if soak is not None and not soak.ready:
             evidence = {"since": format_instant(soak.since)} if soak.since else {}
+            if soak.metrics:
+                evidence["metrics"] = "; ".join(r.text() for r in soak.metrics)
             return Decision(Action.WAIT, Rule.SOAK, "; ".join(soak.held), soak.until, evidence)
         return Decision(Action.PROPOSE, Rule.SOAK, f"{src} soaked: auto_promote opens the promotion")
     reason = f"{src} runs {_ref(promoted)}; run 'gitops-bot promote {src} {facts.environment}'"
     evidence = {} if gate is None or gate.known else {"gate": gate.reason}
+    unread = [r.text() for r in facts.source_metrics if r.outcome is Outcome.UNKNOWN]
+    if unread:  # the command asks again, and refuses while it cannot tell
+        evidence["metrics"] = "; ".join(unread)
     return Decision(Action.PROMOTE, Rule.PROMOTION, reason, evidence=evidence)
 
 
@@ -202,12 +218,22 @@ def _ref(d: Deployed | None) -> str:
     return f"{d.tag or ''}{digest}" or "another build"
 
 
+def _red(readings: tuple[Reading, ...]) -> Reading | None:
+    """The first metrics gate that holds a release back: failing, or without data."""
+    return next((r for r in readings if r.outcome in (Outcome.FAIL, Outcome.NO_DATA)), None)
+
+
 def _own_gate(facts: Facts, decided: Decision) -> Decision:
     """Up to date, but the environment's own gate is not green: the gate is the rule, so nothing
     reads green beside a red gate."""
     gate = facts.gate
     if gate is None or not gate.known or gate.green:
-        return decided
+        red = _red(facts.metrics)
+        if red is None:
+            return decided
+        return Decision(
+            decided.action, Rule.METRICS, f"{decided.reason}, but its {red.text()}", evidence=red.evidence()
+        )
     return Decision(
         decided.action,
         Rule.GATE,

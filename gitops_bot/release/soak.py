@@ -17,6 +17,10 @@ Now it must also be green (the promotion gate's checks: last sync Succeeded, Syn
 running the promoted digests), and the gate must have read the health since the soak ended
 (``status.reconciledAt``, else ``status.observedAt``; without either it waits and says so), so
 "Healthy" is a reading taken after the soak, not before.
+An environment's metrics gates (:mod:`gitops_bot.gate.metrics`) join the soak: each is read
+over the soak so far, from Prometheus's own record, and must hold at every step of it; a
+failing step (or one without data) moves the soak's start past it, so a spike restarts the
+soak, and a gate failing now (or without data) holds it back until it holds again.
 What neither git nor the gate records (a blip shorter than Argo CD's own health checks, or one
 overwritten by a later transition to Progressing) cannot be seen; a later transition still
 restarts the clock, so the rule errs on waiting.
@@ -29,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitops_bot.core.instants import format_duration, later
+from gitops_bot.gate.metrics import Outcome, Reading
 from gitops_bot.gate.port import Live
 
 PROMOTED = "Promoted automatically:"  # the automatic promotion PR's own line
@@ -48,6 +53,7 @@ class Soak:
     after: timedelta
     since: datetime | None  # None: not soaking (the gate is not green now)
     held: tuple[str, ...]
+    metrics: tuple[Reading, ...] = ()  # the source's metrics gates over the soak
 
     @property
     def until(self) -> datetime | None:
@@ -61,8 +67,9 @@ class Soak:
         """The PR body's line: deterministic for one soak (no "now" in it), so a second run
         finds the same body."""
         assert self.since is not None
+        gates = "".join(f", metrics gate {r.gate} ({r.query} {r.condition}) holding" for r in self.metrics)
         return (
-            f"{PROMOTED} {self.source} has run these digests, Healthy and Synced, "
+            f"{PROMOTED} {self.source} has run these digests, Healthy and Synced{gates}, "
             f"since {utc(self.since)} (auto_promote after {format_duration(self.after)})."
         )
 
@@ -71,7 +78,7 @@ class Soak:
         return f"{head}: " + ("; ".join(self.held) if self.held else "soaked, promoting")
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": "auto_promote",
             "from": self.source,
             "to": self.target,
@@ -81,6 +88,9 @@ class Soak:
             "ready": self.ready,
             "held": list(self.held),
         }
+        if self.metrics:
+            out["metrics"] = [r.to_json() for r in self.metrics]
+        return out
 
 
 def started(released: datetime | None, live: Live) -> datetime | None:
@@ -113,9 +123,11 @@ def decide(
     released: datetime | None,
     live: Live,
     now: datetime,
+    metrics: tuple[Reading, ...] = (),
 ) -> Soak:
     """The soak, given when the source's files last changed (``released``), the gate's record
-    (``live``) and ``now``."""
+    (``live``), its metrics gates read over the soak so far (``metrics``: each holding since
+    when) and ``now``."""
     problems = not_green(live)
     if problems:  # not green now: whatever soaked before does not count
         return Soak(
@@ -124,13 +136,29 @@ def decide(
             after,
             None,
             (f"{source} is not green in Argo CD, the soak restarts once it is: " + "; ".join(problems),),
+            metrics,
+        )
+    red = [r for r in metrics if r.outcome is not Outcome.PASS]
+    if red:  # failing, without data or unknown now: nothing has soaked
+        return Soak(
+            source,
+            target,
+            after,
+            None,
+            (f"{source}'s soak restarts once it holds: " + "; ".join(r.text() for r in red),),
+            metrics,
         )
     since = started(released, live)
     if since is None:
-        return Soak(source, target, after, None, (f"neither git nor Argo CD says since when {source} runs",))
+        return Soak(
+            source, target, after, None, (f"neither git nor Argo CD says since when {source} runs",), metrics
+        )
+    # a gate holds since the step after its last failing one: a spike inside the soak restarts it
+    since = max([since, *(r.since for r in metrics if r.since is not None)])
     until = later(since, after)
     if now < until:
         soaked = format_duration(max(now - since, timedelta(0)))
+        gates = ", metrics gates holding" if metrics else ""
         return Soak(
             source,
             target,
@@ -138,8 +166,9 @@ def decide(
             since,
             (
                 f"{source} has soaked {soaked} of {format_duration(after)} "
-                f"(Healthy and Synced since {utc(since)}); waits until {utc(until)}",
+                f"(Healthy and Synced{gates} since {utc(since)}); waits until {utc(until)}",
             ),
+            metrics,
         )
     read_at = live.health_read_at
     if read_at is None:
@@ -155,6 +184,7 @@ def decide(
                 f"or status.observedAt); waiting for a reading of its health after the soak "
                 f"ended at {utc(until)}",
             ),
+            metrics,
         )
     if read_at < until:
         return Soak(
@@ -166,5 +196,6 @@ def decide(
                 f"Argo CD last read {source}'s health at {utc(read_at)}, before the soak ended at "
                 f"{utc(until)}; waits for a newer reading",
             ),
+            metrics,
         )
-    return Soak(source, target, after, since, ())
+    return Soak(source, target, after, since, (), metrics)

@@ -21,6 +21,7 @@ from gitops_bot.core.model import (
     Verification,
     Waiting,
 )
+from gitops_bot.gate.metrics import Outcome, Reading
 from gitops_bot.output.status_cells import Tone, decision_cell
 from gitops_bot.release.autorollback import Failure, Verdict
 from gitops_bot.release.decision import Facts, GateReading, decide
@@ -56,6 +57,10 @@ FAILING = Failure("Degraded (progress deadline exceeded)", NOW - timedelta(minut
 SOAKING = Soak(
     "staging", "production", timedelta(hours=1), NOW - timedelta(minutes=20), ("soaked 20m of 1h",)
 )
+
+ERRORS = 'sum(rate(http_requests_total{env="staging",code=~"5.."}[5m]))'
+SPIKE = Reading("error-rate", ERRORS, "< 0.01", Outcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4))
+HOLDING = Reading("error-rate", ERRORS, "< 0.01", Outcome.PASS, NOW, "0.001", "", NOW - timedelta(minutes=9))
 
 
 def verdict(*, pending: bool, ready: bool = False) -> Verdict:
@@ -103,6 +108,12 @@ SCENARIOS: dict[tuple[DecisionAction, DecisionRule], tuple[PlanItem, Facts, Depl
         None,
     ),
     (DecisionAction.BLOCKED, DecisionRule.GATE): (item(), replace(PROMOTED, source_gate=RED), NEWER),
+    (DecisionAction.BLOCKED, DecisionRule.METRICS): (
+        item(),
+        replace(PROMOTED, source_metrics=(SPIKE,)),
+        NEWER,
+    ),
+    (DecisionAction.UP_TO_DATE, DecisionRule.METRICS): (item(), replace(FACTS, metrics=(SPIKE,)), None),
     (DecisionAction.WAIT, DecisionRule.SOAK): (
         item(),
         replace(PROMOTED, auto_promote=True, soak=SOAKING),
@@ -233,3 +244,54 @@ def test_a_source_naming_the_tag_the_target_pins_is_no_promotion() -> None:
     assert decide(item(), PROMOTED, NEWER).action is DecisionAction.PROMOTE
     other_tag = Deployed("example/app", "registry.example/app", "1.1.0", None)
     assert decide(item(), PROMOTED, other_tag).action is DecisionAction.PROMOTE
+
+
+def test_a_failing_metrics_gate_of_the_source_blocks_with_its_verdict_as_evidence() -> None:
+    """The gate's name, query, value, threshold and since when: on every surface."""
+    d = decide(item(), replace(PROMOTED, source_metrics=(HOLDING, SPIKE)), NEWER)
+    assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.METRICS)
+    assert d.reason == (
+        f"staging's metrics gate error-rate ({ERRORS}) fails since 2026-11-20T14:56:00Z: 0.2, not < 0.01"
+    )
+    assert d.evidence == {
+        "gate": "error-rate",
+        "query": ERRORS,
+        "condition": "< 0.01",
+        "verdict": "fail",
+        "value": "0.2",
+        "since": "2026-11-20T14:56:00Z",
+    }
+
+
+def test_no_data_blocks_as_a_failure_does_and_says_so() -> None:
+    empty = Reading("error-rate", ERRORS, "< 0.01", Outcome.NO_DATA, NOW)
+    d = decide(item(), replace(PROMOTED, source_metrics=(empty,)), NEWER)
+    assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.METRICS)
+    assert "has no data" in d.reason and d.evidence["verdict"] == "no data"
+
+
+def test_an_unknown_metrics_gate_never_promotes_on_its_own_and_a_person_is_told() -> None:
+    unknown = Reading("error-rate", ERRORS, "< 0.01", Outcome.UNKNOWN, NOW, error="refused the query")
+    auto = decide(item(), replace(PROMOTED, auto_promote=True, source_metrics=(unknown,)), NEWER)
+    assert (auto.action, auto.rule) == (DecisionAction.WAIT, DecisionRule.SOAK)
+    assert auto.reason.startswith("not decided: metrics gate error-rate")
+    by_hand = decide(item(), replace(PROMOTED, source_metrics=(unknown,)), NEWER)
+    assert by_hand.action is DecisionAction.PROMOTE and "refused the query" in by_hand.evidence["metrics"]
+
+
+def test_precedence_argo_cd_beats_the_metrics_gate_which_beats_the_soak() -> None:
+    both = replace(PROMOTED, source_gate=RED, source_metrics=(SPIKE,), auto_promote=True, soak=SOAKING)
+    assert decide(item(), both, NEWER).rule is DecisionRule.GATE
+    assert decide(item(), replace(both, source_gate=None), NEWER).rule is DecisionRule.METRICS
+    held = replace(both, source_gate=None, source_metrics=(HOLDING,))
+    d = decide(item(), held, NEWER)
+    assert (d.action, d.rule) == (DecisionAction.WAIT, DecisionRule.SOAK)
+    # a freeze still beats a failing metrics gate, and a hold beats both
+    assert decide(item(), replace(both, freeze=FREEZE), NEWER).rule is DecisionRule.FREEZE
+
+
+def test_a_soak_restarted_by_a_spike_says_since_when_the_gate_holds() -> None:
+    restarted = replace(SOAKING, since=HOLDING.since, metrics=(HOLDING,))
+    d = decide(item(), replace(PROMOTED, auto_promote=True, soak=restarted), NEWER)
+    assert d.evidence["since"] == "2026-11-20T14:51:00Z"
+    assert "holds since 2026-11-20T14:51:00Z" in d.evidence["metrics"]

@@ -1,0 +1,228 @@
+"""A real Prometheus for the metrics gate's tests: Debian's ``prometheus`` on a free loopback
+port with a private data directory, scraping a tiny loopback exporter every second.
+
+The exporter (:class:`Exporter`) serves ``/metrics`` with one gauge per service,
+``app_error_rate{service="..."}``, that a test sets (:meth:`Exporter.set`); Prometheus records
+what it serves each second, so a test writes the history its story needs in real time: a
+clean soak, a spike, a failure after a release. Nothing here is skipped: without the binary the
+fixture fails, saying how to install it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from testkit.loopback import LoopbackHTTPServer
+from testkit.registry_process import free_port
+
+SCRAPE = 1.0  # seconds between scrapes: stories run in seconds
+
+
+def find_binary() -> str:
+    found = shutil.which("prometheus")
+    if found is None:
+        raise RuntimeError(
+            "prometheus is not installed: apt-get install -y prometheus prometheus-pushgateway "
+            "(scripts/apt-install.sh; the metrics gate's tests need the real server)"
+        )
+    return found
+
+
+class Exporter:
+    """A loopback ``/metrics`` endpoint serving the gauges the test sets."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+        self._lock = threading.Lock()
+        exporter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = exporter.text().encode()
+                self.send_response(200 if self.path.startswith("/metrics") else 404)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.server.server_address[1]}"
+
+    def set(self, service: str, value: float) -> None:
+        with self._lock:
+            self.values[service] = value
+
+    def text(self) -> str:
+        with self._lock:
+            lines = [f'app_error_rate{{service="{s}"}} {v!r}' for s, v in sorted(self.values.items())]
+        return "# TYPE app_error_rate gauge\n" + "".join(line + "\n" for line in lines)
+
+    def start(self) -> Exporter:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+CONFIG = """global:
+  scrape_interval: {interval}s
+  evaluation_interval: {interval}s
+scrape_configs:
+  - job_name: app
+    scrape_interval: {interval}s
+    static_configs:
+      - targets: ['{target}']
+"""
+
+
+@dataclass
+class PrometheusProcess:
+    """A running Prometheus scraping ``exporter``. ``url``: its base URL."""
+
+    root: Path
+    exporter: Exporter
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> PrometheusProcess:
+        binary = find_binary()
+        self.root.mkdir(parents=True, exist_ok=True)
+        config = self.root / "prometheus.yml"
+        config.write_text(CONFIG.format(interval=f"{SCRAPE:g}", target=self.exporter.target))
+        log = (self.root / "prometheus.log").open("wb")
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.root / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"prometheus exited: {self.log()}")
+            try:
+                if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"prometheus did not start in {timeout}s: {self.log()}")
+
+    def log(self) -> str:
+        path = self.root / "prometheus.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+    def value(self, query: str) -> list[float]:
+        """What Prometheus answers for ``query`` now (for a test waiting on a scrape)."""
+        r = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=5)
+        r.raise_for_status()
+        return [float(s["value"][1]) for s in r.json()["data"]["result"]]
+
+    def wait_for(self, query: str, expected: float, timeout: float = 20.0) -> datetime:
+        """Wait until Prometheus has scraped ``query`` at ``expected``; returns when it had."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if expected in self.value(query):
+                return datetime.now(UTC)
+            time.sleep(0.2)
+        raise AssertionError(f"prometheus never read {query} = {expected}: {self.value(query)}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> PrometheusProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def prometheus(root: Path) -> Iterator[PrometheusProcess]:
+    """An exporter and a Prometheus scraping it, stopped afterwards (a fixture's body)."""
+    exporter = Exporter().start()
+    try:
+        with PrometheusProcess(root, exporter) as prom:
+            yield prom
+    finally:
+        exporter.stop()
+
+
+class Front:
+    """A loopback stand-in in front of Prometheus recording each request's headers: it forwards
+    the request (``upstream``), or redirects it elsewhere (``redirect``) as a proxy might."""
+
+    def __init__(self, upstream: str | None = None, redirect: str | None = None) -> None:
+        self.seen: list[dict[str, str]] = []
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                front.seen.append({k.lower(): v for k, v in self.headers.items()})
+                if redirect is not None:
+                    self.send_response(307)
+                    self.send_header("Location", redirect + self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                assert upstream is not None
+                r = httpx.get(upstream + self.path, timeout=10)
+                self.send_response(r.status_code)
+                self.send_header("Content-Type", r.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(r.content)))
+                self.end_headers()
+                self.wfile.write(r.content)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Front:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,127 @@
+"""The metrics gate's client against a real Prometheus (Debian's 2.42, scraping a loopback
+exporter every second): vector and scalar answers, an empty answer, a refused query, a window
+read with ``query_range``, and credentials sent to the configured origin only."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.log import redact
+from gitops_bot.gate.metrics import MetricsConfig, MetricsGate, Outcome, Prometheus, Reading
+from testkit.prometheus import Front, PrometheusProcess
+
+
+def service(prom: PrometheusProcess, value: float) -> str:
+    """A service of the test's own, its error rate ``value``, scraped."""
+    name = f"svc-{uuid.uuid4().hex[:8]}"
+    prom.exporter.set(name, value)
+    prom.wait_for(rate(name), value)
+    return name
+
+
+def rate(name: str) -> str:
+    return f'app_error_rate{{service="{name}"}}'
+
+
+def gate(query: str, condition: str = "< 0.01", step: str = "1s") -> MetricsGate:
+    return MetricsGate("error-rate", query, condition, step)
+
+
+def read(prom: PrometheusProcess, g: MetricsGate, since: datetime | None = None) -> Reading:
+    client = Prometheus(MetricsConfig(url=prom.url), {})
+    try:
+        return client.reading(g, datetime.now(UTC), since)
+    finally:
+        client.close()
+
+
+def test_a_vector_meeting_the_condition_passes_and_one_sample_over_it_fails(prom: PrometheusProcess) -> None:
+    ok, bad = service(prom, 0.001), service(prom, 0.2)
+    passed = read(prom, gate(rate(ok)))
+    assert passed.outcome is Outcome.PASS and passed.value == "0.001"
+    failed = read(prom, gate(f'app_error_rate{{service=~"{ok}|{bad}"}}'))
+    assert failed.outcome is Outcome.FAIL and failed.value == "0.2"
+    assert f'service="{bad}"' in failed.series
+
+
+def test_a_scalar_answer_is_judged_as_one_sample(prom: PrometheusProcess) -> None:
+    name = service(prom, 0.5)
+    r = read(prom, gate(f"scalar({rate(name)})", "> 0.4"))
+    assert (r.outcome, r.value, r.series) == (Outcome.PASS, "0.5", "")
+
+
+def test_an_expression_matching_nothing_is_no_data(prom: PrometheusProcess) -> None:
+    r = read(prom, gate('app_error_rate{service="nobody"}'))
+    assert r.outcome is Outcome.NO_DATA
+    assert "has no data" in r.text()
+
+
+def test_a_query_the_server_refuses_is_unknown_with_its_message(prom: PrometheusProcess) -> None:
+    r = read(prom, gate("sum(rate(app_error_rate[5m]"))
+    assert r.outcome is Outcome.UNKNOWN
+    assert "refused the query: bad_data" in r.error and "parse error" in r.error
+    assert "\n" not in r.error and len(r.error) <= 300
+
+
+def test_an_unreachable_server_is_unknown_not_a_crash() -> None:
+    client = Prometheus(MetricsConfig(url="http://127.0.0.1:9"), {})
+    r = client.reading(gate("up"), datetime.now(UTC))
+    assert r.outcome is Outcome.UNKNOWN and "unavailable" in r.error
+
+
+def test_a_spike_inside_the_window_moves_since_past_it(prom: PrometheusProcess) -> None:
+    name = service(prom, 0.0)
+    start = datetime.now(UTC)
+    time.sleep(2)
+    prom.exporter.set(name, 0.5)
+    prom.wait_for(rate(name), 0.5)
+    time.sleep(1.5)
+    prom.exporter.set(name, 0.0)
+    recovered = prom.wait_for(rate(name), 0.0)
+    time.sleep(2)
+    r = read(prom, gate(rate(name)), since=start)
+    assert r.outcome is Outcome.PASS
+    since = r.since
+    assert start + timedelta(seconds=2) < since <= recovered + timedelta(seconds=2), (start, since, recovered)
+    clean = read(prom, gate(rate(name)), since=recovered + timedelta(seconds=1))
+    assert clean.since == recovered + timedelta(seconds=1)
+
+
+def test_the_bearer_token_goes_to_the_configured_origin_and_never_after_a_redirect(
+    prom: PrometheusProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = service(prom, 0.0)
+    with Front(upstream=prom.url) as other, Front(redirect=other.url) as configured:
+        token = "prom-token-" + uuid.uuid4().hex
+        cfg = MetricsConfig(url=configured.url, token_env="PROM_TOKEN")
+        client = Prometheus(cfg, {"PROM_TOKEN": token})
+        try:
+            r = client.reading(gate(rate(name)), datetime.now(UTC))
+        finally:
+            client.close()
+    assert r.outcome is Outcome.PASS
+    assert [h.get("authorization") for h in configured.seen] == [f"Bearer {token}"]
+    assert other.seen and all("authorization" not in h for h in other.seen)
+    assert token not in redact(f"error: {token}")
+
+
+def test_basic_auth_is_sent_to_the_configured_origin(prom: PrometheusProcess) -> None:
+    name = service(prom, 0.0)
+    with Front(upstream=prom.url) as front:
+        cfg = MetricsConfig(url=front.url, username_env="PROM_USER", password_env="PROM_PASSWORD")
+        client = Prometheus(cfg, {"PROM_USER": "bot", "PROM_PASSWORD": "s3cret-password"})
+        try:
+            assert client.reading(gate(rate(name)), datetime.now(UTC)).outcome is Outcome.PASS
+        finally:
+            client.close()
+    assert front.seen[0]["authorization"] == "Basic Ym90OnMzY3JldC1wYXNzd29yZA=="
+
+
+def test_a_missing_credential_variable_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"\$PROM_TOKEN"):
+        Prometheus(MetricsConfig(url="http://127.0.0.1:9", token_env="PROM_TOKEN"), {})

@@ -1,0 +1,131 @@
+"""The metrics gate's judgement, without a server: the condition every sample must meet, an
+empty answer that never passes, and since when a gate holds (or fails) over a window of steps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gitops_bot.gate.metrics import Condition, MetricsGate, Outcome, judge, over_window, samples, steps
+
+AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+GATE = MetricsGate("error-rate", 'app_error_rate{service="app"}', "< 0.01", "1m")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "holds"),
+    [
+        ("< 0.01", 0.005, True),
+        ("< 0.01", 0.01, False),
+        ("<= 0.01", 0.01, True),
+        ("> 5", 6, True),
+        (">= 5", 4.99, False),
+        ("== 1", 1.0, True),
+        ("!= 0", 0.0, False),
+        ("< 1e-3", 0.0001, True),
+        ("<-1", -2, True),
+        ("< 0.01", float("nan"), False),  # NaN meets no condition...
+        ("!= 0", float("nan"), True),  # ...but !=
+        ("< 1", float("inf"), False),
+    ],
+)
+def test_the_condition_is_an_operator_and_a_number(text: str, value: float, holds: bool) -> None:
+    assert Condition.parse(text).holds(value) is holds
+
+
+@pytest.mark.parametrize("text", ["0.01", "< ", "=< 1", "< one", "< 1 and > 0", "=1", "<< 1", ""])
+def test_anything_else_is_not_a_condition(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a condition"):
+        Condition.parse(text)
+
+
+def test_each_sample_must_meet_it_and_the_first_that_does_not_is_the_evidence() -> None:
+    answer = {
+        "resultType": "vector",
+        "result": [
+            {"metric": {"pod": "a"}, "value": [AT.timestamp(), "0.001"]},
+            {"metric": {"pod": "b"}, "value": [AT.timestamp(), "0.2"]},
+        ],
+    }
+    r = judge(GATE, samples(answer), AT)
+    assert r.outcome is Outcome.FAIL and r.value == "0.2" and r.series == '{pod="b"}'
+    assert r.text() == (
+        'metrics gate error-rate (app_error_rate{service="app"}) fails: {pod="b"} 0.2, not < 0.01'
+    )
+    assert r.evidence() == {
+        "gate": "error-rate",
+        "query": 'app_error_rate{service="app"}',
+        "condition": "< 0.01",
+        "verdict": "fail",
+        "value": "0.2",
+        "series": '{pod="b"}',
+    }
+
+
+def test_a_scalar_is_one_sample() -> None:
+    r = judge(GATE, samples({"resultType": "scalar", "result": [AT.timestamp(), "0.001"]}), AT)
+    assert (r.outcome, r.value, r.series) == (Outcome.PASS, "0.001", "")
+
+
+def test_an_empty_answer_is_no_data_never_a_pass() -> None:
+    r = judge(GATE, samples({"resultType": "vector", "result": []}), AT)
+    assert r.outcome is Outcome.NO_DATA and not r.passes
+    assert "has no data" in r.text()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"resultType": "matrix", "result": []},
+        {"resultType": "string", "result": [0, "x"]},
+        {"resultType": "vector", "result": [{"metric": {}, "value": ["x"]}]},
+    ],
+)
+def test_another_shape_is_refused(data: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        samples(data)
+
+
+def _window(
+    values: list[str | None], start: datetime, step: float = 60
+) -> dict[float, list[tuple[str, float, str]]]:
+    """A matrix with one series whose sample at step k is ``values[k]`` (None: no sample)."""
+    result = [
+        {
+            "metric": {},
+            "values": [[start.timestamp() + k * step, v] for k, v in enumerate(values) if v is not None],
+        }
+    ]
+    return steps({"resultType": "matrix", "result": result})
+
+
+def test_a_gate_holding_all_along_holds_since_the_window_began() -> None:
+    start = AT - timedelta(minutes=5)
+    now = judge(GATE, [("", 0.0, "0")], AT)
+    r = over_window(now, GATE, _window(["0"] * 6, start), start, 60)
+    assert r.since == start
+
+
+def test_a_spike_inside_the_window_moves_since_past_it() -> None:
+    start = AT - timedelta(minutes=5)
+    now = judge(GATE, [("", 0.0, "0")], AT)
+    r = over_window(now, GATE, _window(["0", "0", "0.5", "0", "0", "0"], start), start, 60)
+    assert r.since == start + timedelta(minutes=3)
+    assert "holds since 2026-11-20T14:58:00Z" in r.text()
+
+
+def test_a_gap_without_data_inside_the_window_counts_as_not_holding() -> None:
+    start = AT - timedelta(minutes=5)
+    now = judge(GATE, [("", 0.0, "0")], AT)
+    r = over_window(now, GATE, _window(["0", None, "0", "0", "0", "0"], start), start, 60)
+    assert r.since == start + timedelta(minutes=2)
+
+
+def test_a_failing_gate_fails_since_the_step_after_it_last_held() -> None:
+    start = AT - timedelta(minutes=5)
+    now = judge(GATE, [("", 0.3, "0.3")], AT)
+    r = over_window(now, GATE, _window(["0", "0", "0", "0.3", "0.3", "0.3"], start), start, 60)
+    assert r.outcome is Outcome.FAIL and r.since == start + timedelta(minutes=3)
+    failing_all_along = over_window(now, GATE, _window(["0.3"] * 6, start), start, 60)
+    assert failing_all_along.since == start
