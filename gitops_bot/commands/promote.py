@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
-from gitops_bot.engine.promotion import check_metrics, release
+from gitops_bot.engine.promotion import check_gates, release
 from gitops_bot.engine.session import Session
 from gitops_bot.release import freezes
 
@@ -26,7 +26,7 @@ def promote(
     reason: str | None = None,
 ) -> list[Outcome]:
     frozen = freezes.check(s.app.config.root, target, s.app.clock(), force=force, reason=reason)
-    measured = check_metrics(s, source, force=force, reason=reason)
+    measured = check_gates(s, source, force=force, reason=reason)
     rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
     overrides = [o for o in (frozen, measured) if o]
     notes += overrides

@@ -11,7 +11,7 @@ from pathlib import Path
 from gitops_bot.config.automation import AUTO_PROMOTE, AUTO_ROLLBACK
 from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
-from gitops_bot.config.metrics import GATES
+from gitops_bot.config.metrics import GATES, Gates
 from gitops_bot.config.reader import Reader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
@@ -71,6 +71,7 @@ def _environment(v: Values) -> EnvironmentConfig:
     for chart in v["charts"]:
         if chart not in charts:
             raise v.error(v.line_of("charts"), f"{v.what} lists chart {chart!r}, which is not under 'charts'")
+    gates = v["gates"] or Gates()
     return EnvironmentConfig(
         name=name,
         paths=paths,
@@ -85,7 +86,9 @@ def _environment(v: Values) -> EnvironmentConfig:
         charts=v["charts"],
         auto_promote=v["auto_promote"],
         auto_rollback=v["auto_rollback"],
-        metrics_gates=v["gates"] or (),
+        metrics_gates=gates.metrics,
+        checks_gate=gates.checks,
+        web_gates=gates.web,
     )
 
 
@@ -141,7 +144,8 @@ ENVIRONMENT = Section(
         Field(
             "gates",
             Nested(GATES, "'gates' of {parent}"),
-            description="What must hold here beside Argo CD: metrics gates (needs metrics: url).",
+            description="What must hold here beside Argo CD: metrics gates (needs metrics: url), "
+            "the forge's checks on its release commit, web requests.",
         ),
     ),
     _environment,

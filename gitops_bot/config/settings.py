@@ -16,10 +16,12 @@ from gitops_bot.core.instants import duration_bound_problem, parse_duration, rea
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.core.settings import WITHIN_DURATIONS, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
+from gitops_bot.forges.checks import ChecksGate
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.gate.metrics import MetricsConfig, MetricsGate
+from gitops_bot.gate.web import WebGate
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
@@ -169,6 +171,8 @@ class EnvironmentConfig:
     auto_rollback: AutoRollback | None = None  # roll back on its own after a failed release
     charts: tuple[str, ...] = ()  # only these charts here (empty: every chart its files pin)
     metrics_gates: tuple[MetricsGate, ...] = ()  # what must hold here (gates: metrics:)
+    checks_gate: ChecksGate | None = None  # the forge's checks on its release commit (gates: checks:)
+    web_gates: tuple[WebGate, ...] = ()  # endpoints whose answers must say yes (gates: web:)
 
     @property
     def mode(self) -> EnvironmentMode:

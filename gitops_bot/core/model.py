@@ -309,6 +309,8 @@ class DecisionRule(StrEnum):
     WINDOW = "window"
     GATE = "gate"
     METRICS = "metrics"
+    CHECKS = "checks"  # the forge's checks on the source's release commit
+    WEB = "web"  # a web-request gate
     SOAK = "soak"
     PROMOTION = "promotion"
     MIN_AGE = "min_age"

@@ -43,7 +43,7 @@ def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> 
     if not envs:
         return []
     gate: Gate = argocd.ArgoCD(s.app.config.argocd, s.environ)
-    measures = Measures(s.app, s.environ)
+    measures = promote.session_measures(s)
     out: list[Outcome] = []
     try:
         for env in envs:
@@ -158,6 +158,14 @@ def _promote(
     if not decided.ready:
         stale = _follow(s, env, ReleaseKind.PROMOTION, "; ".join(decided.held), dry_run=dry_run)
         return [_waiting(env, decided.text(), decision), *stale]
+    red = [r for r in measures.promotion(s.app.config.environment(decided.source)) if not r.passes]
+    if red:  # the forge's checks and web gates are asked now (the soak read the metrics over it)
+        held = "; ".join(f"{decided.source}'s {r.text()}" for r in red)
+        stale = _follow(s, env, ReleaseKind.PROMOTION, held, dry_run=dry_run)
+        return [
+            _waiting(env, f"{decided.text()}, but {held}", {**decision, "ready": False, "held": [held]}),
+            *stale,
+        ]
     try:
         freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None, automatic=True)
         rel, notes = promote.release(s, decided.source, env.name)

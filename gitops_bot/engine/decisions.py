@@ -37,7 +37,10 @@ class Decided:
     gates: Mapping[str, Gate | Unknown]
 
 
-def decided(app: App, plan: Plan, environ: Mapping[str, str]) -> Decided:
+def decided(
+    app: App, plan: Plan, environ: Mapping[str, str], forge: Callable[[], object | None] | None = None
+) -> Decided:
+    """``forge``: the repository's forge for a checks gate (default: from the checkout's origin)."""
     envs = [app.config.environment(ep.name) for ep in plan.environments]
     sources = {e.name: _source(app, e) for e in envs}
     gated = [
@@ -46,7 +49,7 @@ def decided(app: App, plan: Plan, environ: Mapping[str, str]) -> Decided:
         if g.argocd_application
     ]
     client, gates = _gates(app, gated, environ)
-    measures = Measures(app, environ)
+    measures = Measures(app, environ, forge)
     try:
         facts = {e.name: _facts(app, e, sources[e.name], gates, client, measures) for e in envs}
     finally:
@@ -167,8 +170,8 @@ def _facts(
         auto_promote=env.auto_promote is not None,
         gate=reading(env, gates),
         source_gate=reading(src, gates),
-        metrics=measures.read(env),
-        source_metrics=measures.read(src) if src is not None else (),
+        metrics=measures.promotion(env),
+        source_metrics=measures.promotion(src) if src is not None else (),
         now=now,
     )
     auto: list[dict[str, Any]] = []

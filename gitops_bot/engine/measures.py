@@ -4,13 +4,14 @@ question, so a run's decisions judge one reading."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.app import App
+from gitops_bot.forges.checks import ChecksGate
 from gitops_bot.gate.metrics import Outcome, Reading, line
 
 
@@ -18,12 +19,69 @@ class Measures:
     """Each environment's metrics gates as the server answers them now. A server that cannot
     be asked (a credential missing) makes every reading unknown, saying why."""
 
-    def __init__(self, app: App, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, app: App, environ: Mapping[str, str], forge: Callable[[], object | None] | None = None
+    ) -> None:
+        """``forge``: the repository's forge, connected when first asked (None: not
+        connectable, and a checks gate reads unknown); default: from the checkout's origin."""
         self.app = app
         self._environ = environ
         self._client: Any = None
         self._broken: str | None = None
         self._read: dict[tuple[str, datetime | None], tuple[Reading, ...]] = {}
+        self._promotion: dict[str, tuple[Reading, ...]] = {}
+        self._forge = forge
+
+    def promotion(self, env: EnvironmentConfig) -> tuple[Reading, ...]:
+        """What must hold in ``env`` before what it runs is promoted further: its metrics
+        gates now, the forge's checks on the commit that released it, its web gates."""
+        if env.name not in self._promotion:
+            now = self.app.clock()
+            out = list(self.read(env))
+            if env.checks_gate is not None:
+                out.append(self._checks(env, env.checks_gate, now))
+            if env.web_gates:
+                from gitops_bot.gate import web
+
+                out += [web.read(g, self._environ, now) for g in env.web_gates]
+            self._promotion[env.name] = tuple(out)
+        return self._promotion[env.name]
+
+    def _checks(self, env: EnvironmentConfig, gate: ChecksGate, now: datetime) -> Reading:
+        from gitops_bot.forges.checks import checks_of, verdict
+
+        wanted = ", ".join(gate.require) if gate.require else "every check"
+
+        def reading(outcome: Outcome, query: str, error: str = "", value: str = "") -> Reading:
+            return Reading("commit", query, "green", outcome, now, value=value, error=error, kind="checks")
+
+        commit = self._release_commit(env)
+        if commit is None:
+            return reading(Outcome.NO_DATA, wanted, f"no release of {env.name} in this history")
+        query = f"{wanted} on {commit[:12]}"
+        try:
+            forge = checks_of(self._connect_forge())
+            if forge is None:
+                return reading(Outcome.UNKNOWN, query, "the forge's checks cannot be read here")
+            v = verdict(forge.commit_checks(commit), gate.require)
+        except GitOpsBotError as exc:
+            return reading(Outcome.UNKNOWN, query, line(exc))
+        if v.green:
+            return reading(Outcome.PASS, query, value=v.reason)
+        return reading(Outcome.NO_DATA if v.pending else Outcome.FAIL, query, v.reason)
+
+    def _release_commit(self, env: EnvironmentConfig) -> str | None:
+        """The commit on the base branch that last changed ``env``'s files: what it runs."""
+        from gitops_bot.git.gitcli import Repo
+
+        paths = self.app.repo_paths(env, self.app.root)
+        sha = Repo(self.app.root).ok("log", "-1", "--format=%H", "HEAD", "--", *paths)
+        return sha or None
+
+    def _connect_forge(self) -> object | None:
+        if self._forge is None:
+            self._forge = _forge_of_checkout(self.app, self._environ)
+        return self._forge()
 
     def read(self, env: EnvironmentConfig, since: datetime | None = None) -> tuple[Reading, ...]:
         """``env``'s gates now, each over [``since``, now] when given (empty: it has none)."""
@@ -55,3 +113,23 @@ class Measures:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+
+def _forge_of_checkout(app: App, environ: Mapping[str, str]) -> Callable[[], object | None]:
+    """The forge of the checkout's origin, connected once when first asked; None when its
+    credentials are not here (a plan on a laptop), and the checks read unknown."""
+    connected: list[object | None] = []
+
+    def forge() -> object | None:
+        if not connected:
+            from gitops_bot.forges import registry
+            from gitops_bot.git.gitcli import Repo
+
+            url = Repo(app.root).origin_url()
+            try:
+                connected.append(registry.connect(app.config, url, environ) if url else None)
+            except GitOpsBotError:
+                connected.append(None)
+        return connected[0]
+
+    return forge

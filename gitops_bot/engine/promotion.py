@@ -135,16 +135,17 @@ def check_gate(gate: Gate, application: str, wanted: list[argocd.Wanted]) -> Non
         )
 
 
-def check_metrics(s: Session, source: str, *, force: bool, reason: str | None) -> str | None:
-    """Refuse to promote from ``source`` while one of its metrics gates does not pass now
-    (failing, without data, or unknown: a promotion is not made blind), unless ``force`` with a
-    ``reason``; returns the override's note, if any."""
+def check_gates(s: Session, source: str, *, force: bool, reason: str | None) -> str | None:
+    """Refuse to promote from ``source`` while one of its gates (metrics, the forge's checks
+    on its release commit, web) does not pass now (failing, without an answer, or unknown: a
+    promotion is not made blind), unless ``force`` with a ``reason``; returns the override's
+    note, if any."""
     src = s.app.config.environment(source)
-    if not src.metrics_gates:
+    if not (src.metrics_gates or src.checks_gate or src.web_gates):
         return None
-    measures = Measures(s.app, s.environ)
+    measures = session_measures(s)
     try:
-        red = [r for r in measures.read(src) if not r.passes]
+        red = [r for r in measures.promotion(src) if not r.passes]
     finally:
         measures.close()
     if not red:
@@ -159,7 +160,18 @@ def check_metrics(s: Session, source: str, *, force: bool, reason: str | None) -
             f"{source}'s {text}; overriding it needs a reason with content",
             hint="pass --reason TEXT (not blank) with --force",
         )
-    return f"metrics gate overridden ({source}'s {text}): {reason.strip()}"
+    kinds = " and ".join(dict.fromkeys(r.kind for r in red))
+    return f"{kinds} gate overridden ({source}'s {text}): {reason.strip()}"
+
+
+def session_measures(s: Session) -> Measures:
+    """The run's gate readings, the forge's checks read through the session's forge."""
+
+    def forge() -> object | None:
+        found = s.reader()
+        return found[0] if found is not None else None
+
+    return Measures(s.app, s.environ, forge)
 
 
 def _metadata(app: App, c: Change) -> ImageMetadata | None:

@@ -62,7 +62,7 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
             for e in envs
         )
     )
-    found = decisions.decided(app, known, s.environ)
+    found = decisions.decided(app, known, s.environ, lambda: r[0] if (r := s.reader()) is not None else None)
     items.update({(i.environment, i.image): i for ep in found.plan.environments for i in ep.items})
     gates = found.gates
     pulls = _open_pulls(s)

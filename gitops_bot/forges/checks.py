@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from gitops_bot.core.settings import setting
+
 MAX_CHECKS = 500  # checks read on one commit at most: a forge answering more pages is stopped
 
 
@@ -36,6 +38,18 @@ class Check:
     name: str
     state: State
     said: str
+
+
+@dataclass(frozen=True)
+class ChecksGate:
+    """``gates: checks:`` of an environment: the forge's checks on the commit that released
+    what it runs must be green before that is promoted further."""
+
+    require: tuple[str, ...] | None = setting(
+        None,
+        "The checks that must be green, by name (a check run's or status's name, a job's name, "
+        "Azure DevOps' genre/name, Bitbucket's key). Default: every check reported, at least one.",
+    )
 
 
 @runtime_checkable

@@ -174,7 +174,8 @@ class Reading:
     value: str = ""
     series: str = ""
     since: datetime | None = None
-    error: str = ""  # unknown: why, one line
+    error: str = ""  # unknown: why, one line (no data, fail: what the value lacks)
+    kind: str = "metrics"  # the gate's kind: metrics, checks (the forge's), web
 
     @property
     def passes(self) -> bool:
@@ -182,14 +183,18 @@ class Reading:
 
     def text(self) -> str:
         """One line for a person: the gate, the query, the value, the threshold, since when."""
-        head = f"metrics gate {self.gate} ({self.query})"
+        head = f"{self.kind} gate {self.gate} ({self.query})"
         since = f" since {_utc(self.since)}" if self.since else ""
         at = f"{self.series} " if self.series else ""
         match self.outcome:
             case Outcome.PASS:
                 return f"{head} holds{since}: {at}{self.value} {self.condition}"
+            case Outcome.FAIL if self.kind == "checks":
+                return f"{head} fails: {self.error}"
             case Outcome.FAIL:
                 return f"{head} fails{since}: {at}{self.value}, not {self.condition}"
+            case Outcome.NO_DATA if self.kind != "metrics":
+                return f"{head} has no answer yet: {self.error}"
             case Outcome.NO_DATA:
                 return f"{head} has no data{since}: an empty answer never passes"
             case _:
@@ -197,6 +202,7 @@ class Reading:
 
     def evidence(self) -> dict[str, str]:
         out = {
+            **({"kind": self.kind} if self.kind != "metrics" else {}),
             "gate": self.gate,
             "query": self.query,
             "condition": self.condition,

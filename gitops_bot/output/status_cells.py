@@ -21,6 +21,9 @@ from gitops_bot.engine.results import Row, Status, Unknown
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 
 
+_GATES = (DecisionRule.GATE, DecisionRule.METRICS, DecisionRule.CHECKS, DecisionRule.WEB)
+
+
 class Tone(StrEnum):
     PLAIN = ""
     STRONG = "strong"  # a heading, the environment
@@ -83,7 +86,7 @@ def decision_cell(d: Decision) -> tuple[str, Tone]:
         case DecisionAction.PROPOSE | DecisionAction.PROMOTE:
             return d.text(), Tone.WARN
         case DecisionAction.UP_TO_DATE:
-            return d.text(), Tone.BAD if d.rule in (DecisionRule.GATE, DecisionRule.METRICS) else Tone.OK
+            return d.text(), Tone.BAD if d.rule in _GATES else Tone.OK
         case DecisionAction.WAIT:
             return d.text(), Tone.HELD
         case DecisionAction.BLOCKED:

@@ -21,13 +21,14 @@ it):
 6. For an environment that receives promotions, when its source runs something else:
    ``hold`` (the promotion would change a held image: it is refused as a whole) -> blocked;
    ``gate`` (the source is not green) -> blocked; ``metrics`` (a metrics gate of the source
-   fails now, or has no data) -> blocked; ``soak`` (``auto_promote``) -> wait until soaked
-   (its metrics gates holding all along), then propose; else ``promotion`` -> promote (a
-   person runs the command).
+   fails now, or has no data), ``checks`` (the forge's checks on the source's release commit
+   are not green) and ``web`` (a web gate's answer says no) -> blocked; ``soak``
+   (``auto_promote``) -> wait until soaked (its metrics gates holding all along), then
+   propose; else ``promotion`` -> promote (a person runs the command).
 7. ``min_age``: nothing newer is old enough yet -> wait until the newest is.
 8. ``policy``: propose the policy's choice, or up to date. An environment whose own gate is
-   not green is still up to date, with the gate as its rule (``metrics`` for a metrics gate
-   that fails or has no data), so nothing reads green beside it.
+   not green is still up to date, with the gate as its rule (``metrics``, ``checks``, ``web``
+   for such a gate that does not pass), so nothing reads green beside it.
 9. ``window``: a closed window turns a proposal or promotion that would land by itself into a
    wait (commits) or keeps it with its auto-merge deferred (pull requests), until it opens.
 """
@@ -189,7 +190,7 @@ def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decis
             evidence={"application": gate.application, "reading": gate.reason},
         )
     if (red := _red(facts.source_metrics)) is not None:
-        return Decision(Action.BLOCKED, Rule.METRICS, f"{src}'s {red.text()}", evidence=red.evidence())
+        return Decision(Action.BLOCKED, _rule(red), f"{src}'s {red.text()}", evidence=red.evidence())
     if facts.auto_promote:
         blind = next((r for r in facts.source_metrics if r.outcome is Outcome.UNKNOWN), None)
         if facts.automation is None and blind is not None:
@@ -218,8 +219,14 @@ def _ref(d: Deployed | None) -> str:
     return f"{d.tag or ''}{digest}" or "another build"
 
 
+def _rule(reading: Reading) -> DecisionRule:
+    """A gate reading's rule: metrics, checks (the forge's) or web."""
+    return {"checks": Rule.CHECKS, "web": Rule.WEB}.get(reading.kind, Rule.METRICS)
+
+
 def _red(readings: tuple[Reading, ...]) -> Reading | None:
-    """The first metrics gate that holds a release back: failing, or without data."""
+    """The first gate (metrics, checks, web) that holds a release back: failing, or without
+    an answer yet."""
     return next((r for r in readings if r.outcome in (Outcome.FAIL, Outcome.NO_DATA)), None)
 
 
@@ -232,7 +239,7 @@ def _own_gate(facts: Facts, decided: Decision) -> Decision:
         if red is None:
             return decided
         return Decision(
-            decided.action, Rule.METRICS, f"{decided.reason}, but its {red.text()}", evidence=red.evidence()
+            decided.action, _rule(red), f"{decided.reason}, but its {red.text()}", evidence=red.evidence()
         )
     return Decision(
         decided.action,

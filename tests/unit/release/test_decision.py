@@ -61,6 +61,24 @@ SOAKING = Soak(
 ERRORS = 'sum(rate(http_requests_total{env="staging",code=~"5.."}[5m]))'
 SPIKE = Reading("error-rate", ERRORS, "< 0.01", Outcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4))
 HOLDING = Reading("error-rate", ERRORS, "< 0.01", Outcome.PASS, NOW, "0.001", "", NOW - timedelta(minutes=9))
+CHECKS_RED = Reading(
+    "commit",
+    "smoke-test on 3f2c1a9b8e7d",
+    "green",
+    Outcome.FAIL,
+    NOW,
+    error="failing: smoke-test (failure)",
+    kind="checks",
+)
+WEB_NO = Reading(
+    "change-approved",
+    "GET https://change.example.com/api",
+    "/state == approved",
+    Outcome.FAIL,
+    NOW,
+    "pending",
+    kind="web",
+)
 
 
 def verdict(*, pending: bool, ready: bool = False) -> Verdict:
@@ -114,6 +132,14 @@ SCENARIOS: dict[tuple[DecisionAction, DecisionRule], tuple[PlanItem, Facts, Depl
         NEWER,
     ),
     (DecisionAction.UP_TO_DATE, DecisionRule.METRICS): (item(), replace(FACTS, metrics=(SPIKE,)), None),
+    (DecisionAction.BLOCKED, DecisionRule.CHECKS): (
+        item(),
+        replace(PROMOTED, source_metrics=(CHECKS_RED,)),
+        NEWER,
+    ),
+    (DecisionAction.UP_TO_DATE, DecisionRule.CHECKS): (item(), replace(FACTS, metrics=(CHECKS_RED,)), None),
+    (DecisionAction.BLOCKED, DecisionRule.WEB): (item(), replace(PROMOTED, source_metrics=(WEB_NO,)), NEWER),
+    (DecisionAction.UP_TO_DATE, DecisionRule.WEB): (item(), replace(FACTS, metrics=(WEB_NO,)), None),
     (DecisionAction.WAIT, DecisionRule.SOAK): (
         item(),
         replace(PROMOTED, auto_promote=True, soak=SOAKING),
@@ -295,3 +321,24 @@ def test_a_soak_restarted_by_a_spike_says_since_when_the_gate_holds() -> None:
     d = decide(item(), replace(PROMOTED, auto_promote=True, soak=restarted), NEWER)
     assert d.evidence["since"] == "2026-11-20T14:51:00Z"
     assert "holds since 2026-11-20T14:51:00Z" in d.evidence["metrics"]
+
+
+def test_the_forge_checks_and_a_web_gate_block_a_promotion_with_their_own_rule_and_words() -> None:
+    d = decide(item(), replace(PROMOTED, source_metrics=(HOLDING, CHECKS_RED)), NEWER)
+    assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.CHECKS)
+    assert d.reason == (
+        "staging's checks gate commit (smoke-test on 3f2c1a9b8e7d) fails: failing: smoke-test (failure)"
+    )
+    assert d.evidence["kind"] == "checks"
+    pending = replace(CHECKS_RED, outcome=Outcome.NO_DATA, error="not finished: smoke-test (in_progress)")
+    d = decide(item(), replace(PROMOTED, source_metrics=(pending,)), NEWER)
+    assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.CHECKS)
+    assert d.reason.endswith("has no answer yet: not finished: smoke-test (in_progress)")
+    d = decide(item(), replace(PROMOTED, source_metrics=(WEB_NO,)), NEWER)
+    assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.WEB)
+    assert d.reason == (
+        "staging's web gate change-approved (GET https://change.example.com/api) fails: pending, "
+        "not /state == approved"
+    )
+    green = replace(WEB_NO, outcome=Outcome.PASS, value="approved")
+    assert decide(item(), replace(PROMOTED, source_metrics=(green,)), NEWER).action is DecisionAction.PROMOTE

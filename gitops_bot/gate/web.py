@@ -1,0 +1,201 @@
+"""The web-request gate: an HTTP endpoint (a change-management system, a smoke-test service)
+whose JSON answer must meet a condition before a release leaves the environment::
+
+    gates:
+      web:
+        - name: change-approved
+          url: https://change.example.com/api/changes/current?service=app
+          token_env: CHANGE_TOKEN          # Authorization: Bearer, to url's origin only
+          pointer: /state                  # RFC 6901 JSON pointer into the answer
+          equals: approved                 # or condition: '< 5' on a number
+
+Bounded like every other call of the bot: one deadline, a size cap, a redirect carries no
+credential off the origin. An answer the gate cannot judge (not JSON, the pointer missing, a
+value of another kind) fails the gate with the reason, so nothing is promoted on a guess; an
+endpoint that cannot be reached is an unknown reading, as a metrics server's is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.core.log import register_secret
+from gitops_bot.core.settings import URL, holds, matches, setting
+from gitops_bot.gate.metrics import Condition, Outcome, Reading, line
+
+ATTEMPT = 10.0  # seconds for one answer, in all
+TOTAL = 20.0  # seconds for the gate, retries included
+LIMIT = 1024 * 1024  # bytes of one answer
+
+
+def _pointer_problem(value: object) -> str | None:
+    text = str(value)
+    return None if text == "" or text.startswith("/") else ""
+
+
+def _condition_problem(value: object) -> str | None:
+    try:
+        Condition.parse(str(value))
+    except ValueError:
+        return ""
+    return None
+
+
+@dataclass(frozen=True)
+class WebGate:
+    """One endpoint and what its JSON answer must say: ``equals`` (the value at ``pointer``,
+    as JSON writes it: ``approved``, ``true``, ``3``) or ``condition`` (a number, ``< 5``)."""
+
+    name: str = setting(
+        description="Names the gate in decisions, status and pull requests.",
+        rules=(matches(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "web gate name {value!r} of {what} is not a name"),),
+    )
+    url: str = setting(
+        description="The endpoint: an http(s) URL.",
+        rules=(matches(URL, "'url' {value!r} of {what} must be an http(s) URL"),),
+    )
+    method: str = setting(
+        "GET",
+        "GET, or POST (with an empty JSON object as the body).",
+        rules=(matches(r"^(GET|POST)$", "'method' of {what} must be GET or POST"),),
+        schema={"enum": ["GET", "POST"]},
+    )
+    token_env: str | None = setting(None, "The variable holding a bearer token (sent to url's origin only).")
+    pointer: str = setting(
+        "",
+        "Where in the JSON answer the value is: a JSON pointer such as /state or /checks/0/ok "
+        "('' : the whole answer).",
+        rules=(holds(_pointer_problem, "'pointer' {value!r} of {what} must be '' or start with '/'"),),
+    )
+    equals: str | None = setting(None, "The value must be this, as JSON writes it: approved, true, 3.")
+    condition: str | None = setting(
+        None,
+        "The value must be a number meeting this: an operator (< <= > >= == !=) and a number.",
+        rules=(
+            holds(
+                _condition_problem,
+                "'condition' {value!r} of {what} must be an operator (< <= > >= == !=) and a number",
+            ),
+        ),
+    )
+
+    @property
+    def wanted(self) -> str:
+        where = self.pointer or "the answer"
+        return f"{where} == {self.equals}" if self.equals is not None else f"{where} {self.condition}"
+
+
+def resolve(document: Any, pointer: str) -> Any:
+    """The value at an RFC 6901 pointer; KeyError when there is none."""
+    node = document
+    if pointer == "":
+        return node
+    for raw in pointer[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+def judge(gate: WebGate, answer: Any, at: datetime) -> Reading:
+    """The gate's verdict on a parsed answer."""
+
+    def reading(outcome: Outcome, value: str, error: str = "") -> Reading:
+        return Reading(
+            gate.name, _query(gate), gate.wanted, outcome, at, value=value, error=error, kind="web"
+        )
+
+    try:
+        value = resolve(answer, gate.pointer)
+    except KeyError:
+        return reading(Outcome.NO_DATA, "", f"the answer has nothing at {gate.pointer}")
+    said = value if isinstance(value, str) else json.dumps(value)
+    if gate.equals is not None:
+        return reading(Outcome.PASS if said == gate.equals else Outcome.FAIL, line(said))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return reading(Outcome.FAIL, line(said), "not a number")
+    assert gate.condition is not None
+    return reading(
+        Outcome.PASS if Condition.parse(gate.condition).holds(float(value)) else Outcome.FAIL, said
+    )
+
+
+def _query(gate: WebGate) -> str:
+    return f"{gate.method} {gate.url}"
+
+
+def read(
+    gate: WebGate,
+    environ: Mapping[str, str],
+    at: datetime,
+    *,
+    transport: Any = None,
+) -> Reading:
+    """Ask the endpoint now. Never raises for the endpoint: what could not be read is an
+    unknown reading saying why."""
+    try:
+        return judge(gate, _ask(gate, environ, transport), at)
+    except GitOpsBotError as exc:
+        return Reading(gate.name, _query(gate), gate.wanted, Outcome.UNKNOWN, at, error=line(exc), kind="web")
+
+
+def _ask(gate: WebGate, environ: Mapping[str, str], transport: Any) -> Any:
+    import time
+
+    import httpx
+
+    from gitops_bot.net import limits, retry
+    from gitops_bot.net.auth import OriginAuth
+    from gitops_bot.net.transport import Transport, fetch
+
+    header = None
+    if gate.token_env:
+        token = environ.get(gate.token_env)
+        if not token:
+            raise UsageError(f"web gate {gate.name}: {gate.token_env} is not set")
+        register_secret(token)
+        header = f"Bearer {token}"
+    client = httpx.Client(
+        headers={"Accept": "application/json", "User-Agent": "gitops-bot"},
+        # the token goes to this endpoint's origin only: a redirect elsewhere gets none
+        auth=OriginAuth(gate.url, header) if header else None,
+        follow_redirects=True,
+        trust_env=False,
+        transport=transport or Transport(),
+    )
+
+    def once() -> Any:
+        try:
+            body: dict[str, Any] = {"json": {}} if gate.method == "POST" else {}
+            r = fetch(client, gate.method, gate.url, timeout=ATTEMPT, limit=LIMIT, **body)
+        except limits.TooLarge:
+            raise ServiceUnavailable(f"{gate.url} answered more than {LIMIT} bytes") from None
+        except httpx.TimeoutException:
+            raise retry.Retryable(f"no complete answer within {ATTEMPT:g}s") from None
+        except httpx.TransportError as exc:
+            raise retry.Retryable(type(exc).__name__) from None
+        retry.raise_if_retryable(r)
+        if r.status in (401, 403):
+            raise UsageError(f"{gate.url} refused the credentials (HTTP {r.status})")
+        if r.status >= 400:
+            raise ServiceUnavailable(f"{gate.url} answered HTTP {r.status}")
+        try:
+            return limits.loads(r.body)
+        except ValueError:
+            raise ServiceUnavailable(f"{gate.url} answered something other than JSON") from None
+
+    try:
+        return retry.call(once, retry.RetryPolicy(attempts=3, max_wait=4.0), time.monotonic() + TOTAL)
+    except retry.GaveUp as exc:
+        raise ServiceUnavailable(f"{gate.url} is unavailable ({exc.what})") from None
+    finally:
+        client.close()

@@ -1,0 +1,76 @@
+"""The web-request gate against loopback endpoints: its condition on the JSON answer, and the
+bounds every call of the bot keeps (the token to the endpoint's origin only, never after a
+redirect elsewhere; a size cap; an answer it cannot judge never passes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from gitops_bot.gate.metrics import Outcome
+from gitops_bot.gate.web import LIMIT, WebGate, read
+from testkit.jsonapi import JSONServer
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+TOKEN = "web-gate-token-7c1d"
+
+
+class Endpoint(JSONServer):
+    def __init__(self, answer: Any = None, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        self.answer, self.status, self.headers = answer, status, headers or {}
+        self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self._serve(self._handle)
+
+    def _handle(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        self.seen.append((method, path, headers))
+        return self.status, self.answer, self.headers
+
+
+def gate(url: str, **kw: Any) -> WebGate:
+    return WebGate(name="change", url=url, **{"pointer": "/state", "equals": "approved", **kw})
+
+
+def test_the_value_at_the_pointer_decides() -> None:
+    with Endpoint({"state": "approved", "risk": {"score": 3}, "ok": True}) as e:
+        assert read(gate(e.url), {}, NOW).outcome is Outcome.PASS
+        assert read(gate(e.url, equals="pending"), {}, NOW).outcome is Outcome.FAIL
+        assert read(gate(e.url, pointer="/ok", equals="true"), {}, NOW).outcome is Outcome.PASS
+        numeric = gate(e.url, pointer="/risk/score", equals=None, condition="< 5")
+        assert read(numeric, {}, NOW).outcome is Outcome.PASS
+        assert (
+            read(gate(e.url, pointer="/risk/score", equals=None, condition="< 2"), {}, NOW).outcome
+            is Outcome.FAIL
+        )
+        missing = read(gate(e.url, pointer="/approval"), {}, NOW)
+        assert missing.outcome is Outcome.NO_DATA and "nothing at /approval" in missing.text()
+        not_number = read(gate(e.url, equals=None, condition="> 1"), {}, NOW)
+        assert not_number.outcome is Outcome.FAIL
+        assert read(gate(e.url, method="POST"), {}, NOW).passes
+        assert [m for m, _, _ in e.seen][-1] == "POST"
+
+
+def test_the_token_goes_to_the_endpoints_origin_only() -> None:
+    with Endpoint({"state": "approved"}) as elsewhere, Endpoint(None, 302, {}) as e:
+        e.headers = {"Location": f"{elsewhere.url}/changes"}
+        r = read(gate(e.url, token_env="CHANGE_TOKEN"), {"CHANGE_TOKEN": TOKEN}, NOW)
+        assert r.passes  # followed, the answer judged
+        assert e.seen[0][2].get("Authorization") == f"Bearer {TOKEN}"
+        assert "Authorization" not in elsewhere.seen[0][2]
+        assert TOKEN not in r.text()
+    unset = read(gate("http://127.0.0.1:9/x", token_env="CHANGE_TOKEN"), {}, NOW)
+    assert unset.outcome is Outcome.UNKNOWN and "CHANGE_TOKEN is not set" in unset.error
+
+
+def test_what_cannot_be_judged_never_passes() -> None:
+    with Endpoint({"state": "x" * (LIMIT + 10)}) as big:
+        r = read(gate(big.url), {}, NOW)
+        assert r.outcome is Outcome.UNKNOWN and "more than" in r.error
+    with Endpoint({"error": "down"}, 500) as down:
+        r = read(gate(down.url), {}, NOW)
+        assert r.outcome is Outcome.UNKNOWN and len(down.seen) == 3  # retried, then unknown
+    with Endpoint({"error": "who?"}, 401) as refusing:
+        assert "refused the credentials" in read(gate(refusing.url), {}, NOW).error
+    dead = read(gate("http://127.0.0.1:9/changes"), {}, NOW)
+    assert dead.outcome is Outcome.UNKNOWN and dead.error
