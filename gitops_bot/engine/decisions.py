@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
+from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan, PlanAction, WriteMode
 from gitops_bot.engine.app import App
 from gitops_bot.engine.measures import Measures
@@ -160,6 +162,7 @@ def _facts(
     now = app.clock()
     lands = env.write is WriteMode.COMMIT or bool(app.config.pull_request.auto_merge)
     freezes.guard(app.root, app.config.root)
+    latest = _latest(app)
     facts = Facts(
         env.name,
         promote_from=src.name if src is not None else None,
@@ -170,8 +173,9 @@ def _facts(
         auto_promote=env.auto_promote is not None,
         gate=reading(env, gates),
         source_gate=reading(src, gates),
-        metrics=measures.promotion(env),
-        source_metrics=measures.promotion(src) if src is not None else (),
+        # each gate read since the environment's newest release: since when it holds, or fails
+        metrics=measures.promotion(env, _released(env, latest)),
+        source_metrics=measures.promotion(src, _released(src, latest)) if src is not None else (),
         now=now,
     )
     auto: list[dict[str, Any]] = []
@@ -184,7 +188,6 @@ def _facts(
         why = gate.reason if isinstance(gate, Unknown) else "Argo CD could not be asked"
         auto.append({"rule": "automation", "ready": False, "held": [why]})
         return replace(facts, automation=why), auto
-    latest = _latest(app)
     try:
         if env.auto_rollback is not None and (
             verdict := rules.verdict_of(app, client, env, latest, measures)
@@ -200,20 +203,33 @@ def _facts(
     return facts, auto
 
 
+def _released(env: EnvironmentConfig, latest: Callable[[str], Entry | None]) -> datetime | None:
+    """When ``env``'s newest release was made (None: it has no metrics gates, or no release)."""
+    if not env.metrics_gates:
+        return None
+    entry = latest(env.name)
+    return outside_instant(entry.time, "release history") if entry else None
+
+
 def _latest(app: App) -> Callable[[str], Entry | None]:
     """An environment's newest release in the checkout's history (None: none)."""
     from gitops_bot.engine.history import chart_specs
     from gitops_bot.git.gitlog import Checkout
     from gitops_bot.release import ledger
 
-    checkout = Checkout(app.root)
+    read: dict[str, Entry | None] = {}
+    checkout: list[Checkout] = []  # opened on the first question: most runs ask none
 
     def latest(name: str) -> Entry | None:
-        env = app.config.environment(name)
-        paths = app.repo_paths(env, app.root)
-        entries = ledger.read(
-            checkout, "HEAD", paths, app.image_specs(), limit=1, charts=chart_specs(app, env)
-        )
-        return entries[0] if entries else None
+        if name not in read:
+            if not checkout:
+                checkout.append(Checkout(app.root))
+            env = app.config.environment(name)
+            paths = app.repo_paths(env, app.root)
+            entries = ledger.read(
+                checkout[0], "HEAD", paths, app.image_specs(), limit=1, charts=chart_specs(app, env)
+            )
+            read[name] = entries[0] if entries else None
+        return read[name]
 
     return latest

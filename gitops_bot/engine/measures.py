@@ -29,23 +29,25 @@ class Measures:
         self._client: Any = None
         self._broken: str | None = None
         self._read: dict[tuple[str, datetime | None], tuple[Reading, ...]] = {}
-        self._promotion: dict[str, tuple[Reading, ...]] = {}
+        self._promotion: dict[tuple[str, datetime | None], tuple[Reading, ...]] = {}
         self._forge = forge
 
-    def promotion(self, env: EnvironmentConfig) -> tuple[Reading, ...]:
+    def promotion(self, env: EnvironmentConfig, since: datetime | None = None) -> tuple[Reading, ...]:
         """What must hold in ``env`` before what it runs is promoted further: its metrics
-        gates now, the forge's checks on the commit that released it, its web gates."""
-        if env.name not in self._promotion:
+        gates (over [``since``, now] when given), the forge's checks on the commit that
+        released it, its web gates; each read once a run."""
+        key = (env.name, since)
+        if key not in self._promotion:
             now = self.app.clock()
-            out = list(self.read(env))
+            out = list(self.read(env, since))
             if env.checks_gate is not None:
                 out.append(self._checks(env, env.checks_gate, now))
             if env.web_gates:
                 from gitops_bot.gate import web
 
                 out += [web.read(g, self._environ, now) for g in env.web_gates]
-            self._promotion[env.name] = tuple(out)
-        return self._promotion[env.name]
+            self._promotion[key] = tuple(out)
+        return self._promotion[key]
 
     def _checks(self, env: EnvironmentConfig, gate: ChecksGate, now: datetime) -> Reading:
         from gitops_bot.forges.checks import checks_of, verdict
