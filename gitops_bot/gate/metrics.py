@@ -108,7 +108,8 @@ def _step_problem(value: object) -> str | None:
     return None if span is not None and span >= timedelta(seconds=1) else ""
 
 
-def _condition_problem(value: object) -> str | None:
+def condition_problem(value: object) -> str | None:
+    """A settings rule's check: None when ``value`` reads as a :class:`Condition`."""
     try:
         Condition.parse(str(value))
     except ValueError:
@@ -131,7 +132,7 @@ class MetricsGate:
         description="What every sample must meet: an operator (< <= > >= == !=) and a number, e.g. '< 0.01'.",
         rules=(
             holds(
-                _condition_problem,
+                condition_problem,
                 "'condition' {value!r} of {what} must be an operator (< <= > >= == !=) and a "
                 "number, e.g. '< 0.01'",
             ),

@@ -26,7 +26,7 @@ from typing import Any
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.settings import URL, holds, matches, setting
-from gitops_bot.gate.metrics import Condition, Outcome, Reading, line
+from gitops_bot.gate.metrics import Condition, Outcome, Reading, condition_problem, line
 
 ATTEMPT = 10.0  # seconds for one answer, in all
 TOTAL = 20.0  # seconds for the gate, retries included
@@ -36,14 +36,6 @@ LIMIT = 1024 * 1024  # bytes of one answer
 def _pointer_problem(value: object) -> str | None:
     text = str(value)
     return None if text == "" or text.startswith("/") else ""
-
-
-def _condition_problem(value: object) -> str | None:
-    try:
-        Condition.parse(str(value))
-    except ValueError:
-        return ""
-    return None
 
 
 @dataclass(frozen=True)
@@ -78,7 +70,7 @@ class WebGate:
         "The value must be a number meeting this: an operator (< <= > >= == !=) and a number.",
         rules=(
             holds(
-                _condition_problem,
+                condition_problem,
                 "'condition' {value!r} of {what} must be an operator (< <= > >= == !=) and a number",
             ),
         ),
