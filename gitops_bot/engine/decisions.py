@@ -212,16 +212,17 @@ def _released(env: EnvironmentConfig, latest: Callable[[str], Entry | None]) -> 
 
 
 def _latest(app: App) -> Callable[[str], Entry | None]:
-    """An environment's newest release in the checkout's history (None: none)."""
-    from gitops_bot.engine.history import chart_specs
-    from gitops_bot.git.gitlog import Checkout
-    from gitops_bot.release import ledger
-
+    """An environment's newest release in the checkout's history (None: none). Imports on the
+    first question: most runs ask none, and a plan must not load the history's reader."""
     read: dict[str, Entry | None] = {}
-    checkout: list[Checkout] = []  # opened on the first question: most runs ask none
+    checkout: list[Any] = []
 
     def latest(name: str) -> Entry | None:
         if name not in read:
+            from gitops_bot.engine.history import chart_specs
+            from gitops_bot.git.gitlog import Checkout
+            from gitops_bot.release import ledger
+
             if not checkout:
                 checkout.append(Checkout(app.root))
             env = app.config.environment(name)

@@ -44,7 +44,11 @@ def precheck(text: str, filename: str, error: type[FileError]) -> None:
                     _deep(event.start_mark, filename, error)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        # libyaml from 0.2.6 (PyYAML 6.0.4's wheels) bounds nesting itself, in its scanner,
+        # before the parser hands over the events counted above; its limit is far past ours.
+        if "nesting depth" in str(getattr(exc, "problem", "")):
+            _deep(getattr(exc, "problem_mark", None), filename, error)
         return
 
 
