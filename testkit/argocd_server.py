@@ -10,6 +10,7 @@ can build."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -37,6 +38,7 @@ def application(
     finished: str = "2026-11-20T10:00:09Z",
     reconciled: str | None = None,
     deployed: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An Application as the API returns it (trimmed to what matters here). ``applied`` is the
     revision the last operation synced (default: ``revision``); ``phase`` its outcome.
@@ -47,7 +49,7 @@ def application(
     ``status.history`` entry, oldest first (the last one deployed ``applied``)."""
     applied = revision if applied is None else applied
     app: dict[str, Any] = {
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": {"name": name, "namespace": namespace, **({"labels": labels} if labels else {})},
         "spec": {
             "project": "default",
             "source": {"repoURL": "https://github.com/acme/gitops", "path": "overlays/staging"},
@@ -121,6 +123,8 @@ class FakeArgoCD(JSONServer):
             return self.fail_next.pop(0), {"error": "injected", "code": 14}, {}
         if headers.get("Authorization", "") != f"Bearer {self.token}":
             return 401, {"error": "invalid session: token signature is invalid", "code": 16}, {}
+        if path == "/api/v1/applications":
+            return self._list(query)
         prefix = "/api/v1/applications/"
         name = unquote(path.removeprefix(prefix)) if path.startswith(prefix) else None
         namespace = query.get("appNamespace", [CONTROL_PLANE])[0]
@@ -129,3 +133,61 @@ class FakeArgoCD(JSONServer):
             # Argo CD answers NotFound (gRPC code 5) for an Application it has not in that namespace
             return 404, {"error": f'applications.argoproj.io "{name}" not found', "code": 5}, {}
         return 200, app, {}
+
+    def _list(self, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
+        """``ApplicationService_List``: the Applications whose labels match ``selector`` (in
+        ``appNamespace``, else the control plane's namespace), as an ``ApplicationList``; Go's
+        omitempty drops ``items`` when none match."""
+        namespace = query.get("appNamespace", [CONTROL_PLANE])[0]
+        selector = query.get("selector", [""])[0]
+        try:
+            requirements = _requirements(selector)
+        except ValueError as exc:  # Argo CD answers InvalidArgument (gRPC code 3)
+            return 400, {"error": f"unable to parse selector: {exc}", "code": 3}, {}
+        items = [
+            app
+            for app in self.apps.values()
+            if app["metadata"].get("namespace", CONTROL_PLANE) == namespace
+            and all(r(app["metadata"].get("labels") or {}) for r in requirements)
+        ]
+        return 200, {"metadata": {"resourceVersion": "1"}, **({"items": items} if items else {})}, {}
+
+
+def _requirements(selector: str) -> list[Any]:
+    """Kubernetes label-selector requirements (=, ==, !=, in, notin, exists, !exists), each a
+    test of a labels mapping; commas inside ``( )`` belong to a set."""
+    out: list[Any] = []
+    depth, start, parts = 0, 0, []
+    for i, ch in enumerate(selector):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(selector[start:i])
+            start = i + 1
+    parts.append(selector[start:])
+    for part in (p.strip() for p in parts):
+        if not part:
+            if selector.strip():
+                raise ValueError("empty requirement")
+            continue
+        if m := re.fullmatch(r"(\S+?)\s+(in|notin)\s*\((.*)\)", part):
+            key, op, values = m.group(1), m.group(2), {v.strip() for v in m.group(3).split(",")}
+            out.append(
+                (lambda k, vs: lambda ls: ls.get(k) in vs)(key, values)
+                if op == "in"
+                else (lambda k, vs: lambda ls: ls.get(k) not in vs)(key, values)
+            )
+        elif m := re.fullmatch(r"(\S+?)\s*(==|=|!=)\s*(\S*)", part):
+            key, op, value = m.groups()
+            out.append(_equal(key, value, op != "!="))
+        elif part.startswith("!"):
+            out.append((lambda k: lambda ls: k not in ls)(part[1:].strip()))
+        elif re.fullmatch(r"[\w./-]+", part):
+            out.append((lambda k: lambda ls: k in ls)(part))
+        else:
+            raise ValueError(f"cannot read {part!r}")
+    return out
+
+
+def _equal(key: str, value: str, want: bool) -> Any:
+    return lambda labels: (labels.get(key) == value) is want

@@ -66,7 +66,7 @@ def _compose(v: Values) -> Config:
     """The whole file: the sections read, then the checks that span them."""
     images, environments, argocd = v["images"], v["environments"], v["argocd"]
     check_verify_environments(v.r, images, {e.name for e in environments})
-    gated = [e for e in environments if e.argocd_application]
+    gated = [e for e in environments if e.applications is not None]
     if gated and not argocd.server:
         raise v.error(
             gated[0].line,

@@ -17,6 +17,7 @@ from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
 from gitops_bot.config.windows import WINDOWS
 from gitops_bot.core.model import WriteMode
+from gitops_bot.core.settings import matches
 
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold", "freeze")  # BRANCH_PREFIX/<kind>/<env>
 _COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
@@ -44,6 +45,17 @@ _NAME_RULES = (
         "use letters, digits, '-', '_', single '.' (and '/' between parts)",
     ),
 )
+# A Kubernetes label selector (equality- and set-based requirements, comma-separated), as
+# Argo CD's application list takes it: the grammar of k8s.io/apimachinery/pkg/labels.
+_LABEL = r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?"
+_KEY = rf"(?:[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?/)?{_LABEL}"
+_VALUE = rf"(?:{_LABEL})?"
+_REQUIREMENT = (
+    rf" *(?:! *{_KEY}|{_KEY} *(?:(?:==?|!=) *{_VALUE}| +(?:in|notin) *\( *{_VALUE}(?: *, *{_VALUE})* *\))?) *"
+)
+_SELECTOR = rf"^{_REQUIREMENT}(?:,{_REQUIREMENT})*$"
+_GATED_BY = ("argocd_application", "argocd_applications", "argocd_selector")
+
 _PATH = holds(_relative_problem, "path {value!r} of {what} must be relative to the repository, inside it")
 
 
@@ -71,6 +83,12 @@ def _environment(v: Values) -> EnvironmentConfig:
     for chart in v["charts"]:
         if chart not in charts:
             raise v.error(v.line_of("charts"), f"{v.what} lists chart {chart!r}, which is not under 'charts'")
+    named = [key for key in _GATED_BY if v[key]]
+    if len(named) > 1:
+        raise v.error(
+            v.line_of(named[1]),
+            f"{v.what} sets both {named[0]!r} and {named[1]!r}; keep one (a list takes several)",
+        )
     gates = v["gates"] or Gates()
     return EnvironmentConfig(
         name=name,
@@ -80,6 +98,8 @@ def _environment(v: Values) -> EnvironmentConfig:
         line=v.line,
         write=WriteMode(v["write"]),
         argocd_application=v["argocd_application"],
+        argocd_applications=v["argocd_applications"],
+        argocd_selector=v["argocd_selector"],
         verify=v["verify"],
         min_age=min_age(v["min_age"]),
         windows=v["windows"],
@@ -115,6 +135,25 @@ ENVIRONMENT = Section(
             "argocd_application",
             STR,
             description="The Argo CD Application deploying it (needs argocd: server).",
+        ),
+        Field(
+            "argocd_applications",
+            Strings(),
+            description="Several Argo CD Applications deploying it (one per cluster, or its parts): "
+            "the gate opens when every one passes.",
+        ),
+        Field(
+            "argocd_selector",
+            STR,
+            rules=(
+                matches(
+                    _SELECTOR,
+                    "'argocd_selector' {value!r} is not a Kubernetes label selector "
+                    "(e.g. app.kubernetes.io/part-of=shop,env=production)",
+                ),
+            ),
+            description="Every Argo CD Application with these labels (a label selector, such as an "
+            "ApplicationSet's template sets): the gate opens when every one passes.",
         ),
         Field(
             "verify",
@@ -191,13 +230,13 @@ def check_automation(r: Reader, envs: tuple[EnvironmentConfig, ...]) -> None:
                     f"'auto_promote' of environment {env.name!r} must come from its promote_from "
                     f"({env.promote_from or 'not set'}), not {source!r}",
                 )
-            if not by_name[source].argocd_application:
+            if by_name[source].applications is None:
                 raise r.error(
                     auto.line or env.line,
                     f"'auto_promote' of environment {env.name!r} needs {source!r} to have an "
                     "argocd_application: its soak is read from Argo CD",
                 )
-        if env.auto_rollback is not None and not env.argocd_application:
+        if env.auto_rollback is not None and env.applications is None:
             raise r.error(
                 env.line,
                 f"'auto_rollback' of environment {env.name!r} needs its argocd_application: "

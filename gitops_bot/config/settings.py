@@ -21,6 +21,7 @@ from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.gate.metrics import MetricsConfig, MetricsGate
+from gitops_bot.gate.port import Applications
 from gitops_bot.gate.web import WebGate
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
@@ -164,6 +165,8 @@ class EnvironmentConfig:
     line: int | None = None
     write: WriteMode = WriteMode.PULL_REQUEST  # COMMIT: push straight to the base branch
     argocd_application: str | None = None  # the Argo CD Application deploying it: the promotion gate
+    argocd_applications: tuple[str, ...] = ()  # or several (one per cluster, or its parts)
+    argocd_selector: str | None = None  # or every Application with these labels (an ApplicationSet's)
     verify: tuple[tuple[str, VerifyConfig | None], ...] = ()  # per-image overrides (None: off)
     windows: WindowsConfig | None = None  # when releases may land (None: always)
     min_age: timedelta | None = None  # the default of its images' min_age (an image's own wins)
@@ -177,6 +180,14 @@ class EnvironmentConfig:
     @property
     def mode(self) -> EnvironmentMode:
         return EnvironmentMode.PROMOTION if self.promote_from else EnvironmentMode.REGISTRY
+
+    @property
+    def applications(self) -> Applications | None:
+        """The Argo CD Applications gating it, however the file names them (None: no gate)."""
+        if self.argocd_selector:
+            return Applications(selector=self.argocd_selector)
+        names = (self.argocd_application,) if self.argocd_application else self.argocd_applications
+        return Applications(names=names) if names else None
 
 
 DEFAULT_AUTHOR = "gitops-bot <gitops-bot@users.noreply.github.com>"

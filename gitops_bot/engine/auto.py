@@ -100,7 +100,8 @@ def soak_of(
         return None  # what a merged promotion leaves: nothing to soak for
     entry = latest(source.name)
     released = outside_instant(entry.time, "release history") if entry else None
-    live = gate.live(str(source.argocd_application))
+    assert source.applications is not None
+    live = gate.live(source.applications)
     metrics = measures.read(source, soak.started(released, live)) if measures is not None else ()
     return soak.decide(
         source.name, env.name, auto.after, released=released, live=live, now=app.clock(), metrics=metrics
@@ -114,7 +115,8 @@ def verdict_of(
     none of its metrics gates fails)."""
     auto = env.auto_rollback
     assert auto is not None
-    live = gate.live(str(env.argocd_application))
+    assert env.applications is not None
+    live = gate.live(env.applications)
     degraded = autorollback.failure(live) is not None
     if not degraded and (measures is None or autorollback.metrics_failure(measures.read(env)) is None):
         return None  # healthy: nothing to say, and no history to read
@@ -188,7 +190,7 @@ def _rollback(
 ) -> list[Outcome]:
     verdict = verdict_of(s.app, gate, env, _latest(s), measures)
     if verdict is None:  # not failing (any more): a rollback still open has lost its reason
-        why = f"{env.argocd_application} is no longer failing in Argo CD"
+        why = f"{env.applications} is no longer failing in Argo CD"
         if env.metrics_gates:
             why += ", and its metrics gates hold"
         return _follow(s, env, ReleaseKind.ROLLBACK, why, dry_run=dry_run)

@@ -48,7 +48,7 @@ def decided(
     gated = [
         g
         for g in dict.fromkeys([*envs, *(s for s in sources.values() if s is not None)])
-        if g.argocd_application
+        if g.applications is not None
     ]
     client, gates = _gates(app, gated, environ)
     measures = Measures(app, environ, forge)
@@ -112,18 +112,25 @@ def _gates(
         return None, {e.name: Unknown.of(exc) for e in envs}
     out: dict[str, Gate | Unknown] = {}
     for env in envs:
-        name = str(env.argocd_application)
+        apps = env.applications
+        assert apps is not None
         wanted = [
             argocd.Wanted(t.image.name, location(app, t), t.deployed.tag, t.deployed.digest)
             for t in app.targets(env)
             if t.deployed is not None
         ]
         try:
-            verdict = client.verdict(name, wanted)
+            verdict = client.verdict(apps, wanted)
         except GitOpsBotError as exc:
             out[env.name] = Unknown.of(exc)
             continue
-        out[env.name] = Gate(name, verdict.evidence.state, verdict.evidence.images, verdict.reasons)
+        out[env.name] = Gate(
+            str(apps),
+            verdict.evidence.state,
+            verdict.evidence.images,
+            verdict.reasons,
+            parts=tuple(Gate(n, v.evidence.state, v.evidence.images, v.reasons) for n, v in verdict.parts),
+        )
     return client, out
 
 
@@ -139,13 +146,13 @@ def location(app: App, t: Target) -> str:
 
 def reading(env: EnvironmentConfig | None, gates: Mapping[str, Gate | Unknown]) -> GateReading | None:
     """The decision's view of an environment's gate (None: it names no Application)."""
-    if env is None or not env.argocd_application:
+    if env is None or env.applications is None:
         return None
     g = gates.get(env.name)
     if g is None:
         return None
     if isinstance(g, Unknown):
-        return GateReading(str(env.argocd_application), False, g.reason, known=False)
+        return GateReading(str(env.applications), False, g.reason, known=False)
     state = f"{g.state.sync}, {g.state.health}"
     return GateReading(g.application, g.open, "; ".join(g.reasons) if g.reasons else state)
 

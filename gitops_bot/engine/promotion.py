@@ -19,7 +19,7 @@ from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
-from gitops_bot.gate.port import Gate
+from gitops_bot.gate.port import Applications, Gate
 from gitops_bot.release import promotion
 from gitops_bot.release.proposal import Change, Release
 
@@ -49,9 +49,9 @@ def release(
     if not changes:
         return None, notes
     promotion.check_holds(dst.name, changes, app.held(dst.name), force=force)
-    if src.argocd_application and not skip_gate:
+    if src.applications is not None and not skip_gate:
         moving = {c.image for c in changes}
-        _gate(app, src.argocd_application, [g for g in gate if g.image in moving], s.environ)
+        _gate(app, src.applications, [g for g in gate if g.image in moving], s.environ)
     sources = _sources(s, src.name, [c.image for c in changes])
     changes = [
         replace(
@@ -118,11 +118,13 @@ def _resolved(
     return changes, gate
 
 
-def _gate(app: App, application: str, wanted: list[argocd.Wanted], environ: Mapping[str, str]) -> None:
+def _gate(
+    app: App, application: str | Applications, wanted: list[argocd.Wanted], environ: Mapping[str, str]
+) -> None:
     check_gate(argocd.ArgoCD(app.config.argocd, environ), application, wanted)
 
 
-def check_gate(gate: Gate, application: str, wanted: list[argocd.Wanted]) -> None:
+def check_gate(gate: Gate, application: str | Applications, wanted: list[argocd.Wanted]) -> None:
     """Refuse unless ``application`` is Synced and Healthy at ``wanted``; closes ``gate``."""
     try:
         verdict = gate.verdict(application, wanted)

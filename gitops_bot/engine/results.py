@@ -87,6 +87,7 @@ class Gate:
     state: argocd.State
     live: tuple[WrittenRef, ...]
     reasons: tuple[str, ...]
+    parts: tuple[Gate, ...] = ()  # each application's own, when several gate the environment
 
     @property
     def open(self) -> bool:
@@ -215,6 +216,7 @@ def _gate_json(gate: Gate | Unknown | None) -> dict[str, Any]:
         "health": gate.state.health,
         "operation": gate.state.operation,
         "reasons": list(gate.reasons),
+        **({"applications": [_gate_json(part) for part in gate.parts]} if gate.parts else {}),
     }
 
 

@@ -30,7 +30,7 @@ from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
 from gitops_bot.core.secret import EnvView
 from gitops_bot.core.settings import URL, matches, setting
-from gitops_bot.gate.port import Deployment, Evidence, Live, Verdict
+from gitops_bot.gate.port import Applications, Deployment, Evidence, Live, Verdict, combined_live
 from gitops_bot.gate.port import State as State
 from gitops_bot.gate.port import Wanted as Wanted
 
@@ -104,6 +104,49 @@ def judge(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> Verdic
         reasons=reasons,
         evidence=Evidence(state(app), tuple(live_images(app))),
         since=max(instants) if instants else None,
+    )
+
+
+RULE_MANY = (
+    "every application passes on its own (its last sync Succeeded at its synced revision, it is "
+    "Synced and Healthy), each wanted image runs in every application that runs its repository, "
+    "and each runs somewhere"
+)
+
+
+def judge_many(apps: Sequence[tuple[str, Mapping[str, Any]]], wanted: Sequence[Wanted], what: str) -> Verdict:
+    """PURE: the gate's verdict on a set of Applications (``what`` names the set): open only
+    when each passes. An application is held to the wanted images it runs the repository of
+    (one per cluster runs them all; split applications run their own part), and an image no
+    member runs at all keeps the gate closed, as it would for one application."""
+    if not apps:
+        reason = f"Argo CD has no {what}" if what.startswith("applications matching") else f"no {what}"
+        empty = Evidence(State("Unknown", "Unknown", "None"), ())
+        return Verdict(False, RULE_MANY, (reason,), empty, None)
+    parts: list[tuple[str, Verdict]] = []
+    for name, app in apps:
+        locations = {r.location for r in live_images(app)}
+        own = [w for w in wanted if WrittenRef(w.repository).location in locations]
+        parts.append((name, judge(app, name, own)))
+    reasons = [r for _, v in parts for r in v.reasons]
+    running = {r.location for _, app in apps for r in live_images(app)}
+    names = ", ".join(name for name, _ in apps)
+    for w in wanted:
+        if WrittenRef(w.repository).location not in running:
+            reasons.append(f"none of {names} runs {w.image} (Argo CD reports nothing from that repository)")
+    lives = [(name, read_live(app)) for name, app in apps]
+    live = combined_live(lives)
+    since = [v.since for _, v in parts]
+    return Verdict(
+        open=not reasons,
+        rule=RULE_MANY,
+        reasons=tuple(reasons),
+        evidence=Evidence(
+            State(live.sync, live.health, live.operation),
+            tuple(dict.fromkeys(r for _, v in parts for r in v.evidence.images)),
+        ),
+        since=None if any(t is None for t in since) else max(t for t in since if t is not None),
+        parts=tuple(parts),
     )
 
 
@@ -246,6 +289,7 @@ class ArgoCD:
         self.server = cfg.server
         self.app_namespace = cfg.app_namespace
         self._read: dict[str, dict[str, Any]] = {}
+        self._listed: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self._client = httpx.Client(
             base_url=cfg.server,
             headers={"Accept": "application/json"},
@@ -274,30 +318,96 @@ class ArgoCD:
                 f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
             ) from None
 
-    def verdict(self, name: str, wanted: Sequence[Wanted]) -> Verdict:
-        return judge(self.application(name), name, wanted)
+    def verdict(self, name: str | Applications, wanted: Sequence[Wanted]) -> Verdict:
+        one = name if isinstance(name, str) else name.single
+        if one is not None:
+            return judge(self.application(one), one, wanted)
+        assert isinstance(name, Applications)
+        return judge_many(self.members(name), wanted, str(name))
 
-    def live(self, name: str) -> Live:
-        return read_live(self.application(name))
+    def live(self, name: str | Applications) -> Live:
+        one = name if isinstance(name, str) else name.single
+        if one is not None:
+            return read_live(self.application(one))
+        assert isinstance(name, Applications)
+        members = self.members(name)
+        if not members:
+            raise ServiceUnavailable(f"Argo CD at {self.server} has no {name}", hint=_SELECTOR_HINT)
+        return combined_live([(n, read_live(app)) for n, app in members])
+
+    def members(self, apps: Applications) -> list[tuple[str, dict[str, Any]]]:
+        """Each Application of the set, read once per client: the named ones one by one, a
+        selector's in one list call (its members kept as read, so a later question about one
+        of them judges the same reading)."""
+        if apps.selector is None:
+            return [(n, self.application(n)) for n in apps.names]
+        key = f"?{apps.selector}"
+        if key not in self._listed:
+            self._listed[key] = self._select(apps.selector)
+        return self._listed[key]
+
+    def _select(self, selector: str) -> list[tuple[str, dict[str, Any]]]:
+        import time
+
+        from gitops_bot.net import retry
+
+        try:
+            body = retry.call(
+                lambda: self._ask(
+                    "/api/v1/applications",
+                    f"applications matching {selector}",
+                    self._list_params(selector),
+                    LIST_LIMIT,
+                ),
+                retry.RetryPolicy(attempts=3, max_wait=4.0),
+                time.monotonic() + TOTAL,
+            )
+        except retry.GaveUp as exc:
+            raise ServiceUnavailable(
+                f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
+            ) from None
+        items = body.get("items")
+        if items is None:
+            items = []  # Go's omitempty: no match is no "items" at all
+        if not isinstance(items, list) or len(items) > MAX_MEMBERS:
+            raise self._broken(f"answered an unexpected list for applications matching {selector}")
+        out: list[tuple[str, dict[str, Any]]] = []
+        for item in items:
+            name = _field(item, "metadata", "name")
+            if not isinstance(item, dict) or not isinstance(name, str) or not name:
+                raise self._broken(f"answered an application without a name for {selector}")
+            namespace = _field(item, "metadata", "namespace")
+            shown = (
+                name
+                if not self.app_namespace or namespace in (None, self.app_namespace)
+                else f"{namespace}/{name}"
+            )
+            self._read.setdefault(shown, item)
+            out.append((shown, self._read[shown]))
+        return sorted(out, key=lambda pair: pair[0])
+
+    def _list_params(self, selector: str) -> dict[str, str]:
+        params = {"selector": selector}
+        if self.app_namespace:
+            params["appNamespace"] = self.app_namespace
+        return params
 
     def _get(self, name: str) -> dict[str, Any]:
+        app, namespace = locate(name, self.app_namespace)
+        params = {"appNamespace": namespace} if namespace else None
+        return self._ask(f"/api/v1/applications/{quote(app, safe='')}", f"application {name}", params, LIMIT)
+
+    def _ask(self, path: str, what: str, params: dict[str, str] | None, limit: int) -> dict[str, Any]:
+        """One bounded GET of an Argo CD resource (``what`` names it in errors), as a JSON object."""
         import httpx
 
         from gitops_bot.net import limits, retry
         from gitops_bot.net.transport import fetch
 
         try:
-            app, namespace = locate(name, self.app_namespace)
-            r = fetch(
-                self._client,
-                "GET",
-                f"/api/v1/applications/{quote(app, safe='')}",
-                timeout=ATTEMPT,
-                limit=LIMIT,
-                params={"appNamespace": namespace} if namespace else None,
-            )
+            r = fetch(self._client, "GET", path, timeout=ATTEMPT, limit=limit, params=params)
         except limits.TooLarge:
-            raise self._broken(f"answered more than {LIMIT} bytes for application {name}") from None
+            raise self._broken(f"answered more than {limit} bytes for {what}") from None
         except httpx.TimeoutException:
             raise retry.Retryable(f"no complete answer within {ATTEMPT:g}s") from None
         except httpx.TransportError as exc:
@@ -309,15 +419,15 @@ class ArgoCD:
                 f"Argo CD at {self.server} refused the token (HTTP {status})",
                 hint="check the token and that its account may get applications",
             )
-        if status == 404:
+        if status == 404 and what.startswith("application "):
             raise UsageError(
-                f"Argo CD at {self.server} has no application {name!r}",
+                f"Argo CD at {self.server} has no application {what.removeprefix('application ')!r}",
                 hint="fix argocd_application in gitops-bot.yaml (NAMESPACE/NAME, or set "
                 "argocd: app_namespace, for an Application outside Argo CD's own namespace)",
             )
         # what remains is the server misbehaving, not the user's input: a service problem (exit 3)
         if status != 200:
-            raise self._broken(f"answered HTTP {status} for application {name}")
+            raise self._broken(f"answered HTTP {status} for {what}")
         try:
             body = limits.loads(r.body)
         except limits.JSONTooDeep:
@@ -325,7 +435,7 @@ class ArgoCD:
         except ValueError:
             raise self._broken("answered something that is not JSON") from None
         if not isinstance(body, dict):
-            raise self._broken(f"answered an unexpected shape for {name}")
+            raise self._broken(f"answered an unexpected shape for {what}")
         return body
 
     def _broken(self, what: str) -> ServiceUnavailable:
@@ -341,6 +451,9 @@ class ArgoCD:
 ATTEMPT = 10.0  # seconds for one answer, in all (a server dripping bytes cannot stretch it)
 TOTAL = 30.0  # seconds for the gate's question, retries included
 LIMIT = 8 << 20  # an Application with a large resource tree is a few hundred KiB
+LIST_LIMIT = 64 << 20  # a selector's list: each member whole, as the single read has it
+MAX_MEMBERS = 500  # a selector matching more is a mistake, not a fleet to gate one release on
+_SELECTOR_HINT = "check the environment's argocd_selector against the Applications' labels"
 
 
 def _unverified() -> ssl.SSLContext:

@@ -48,8 +48,28 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Applications:
+    """The Applications that deploy one environment: named (one, or several such as one per
+    cluster), or every Application matching a Kubernetes label selector (what an
+    ApplicationSet generates, when its template labels them). The gate opens only when each
+    one passes."""
+
+    names: tuple[str, ...] = ()
+    selector: str | None = None
+
+    def __str__(self) -> str:
+        return f"applications matching {self.selector}" if self.selector else ", ".join(self.names)
+
+    @property
+    def single(self) -> str | None:
+        """The one named Application (None: several, or a selector)."""
+        return self.names[0] if len(self.names) == 1 and not self.selector else None
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """A gate's decision on one application and the images wanted there.
+    """A gate's decision on one application (or several: ``parts``, each application's own
+    verdict) and the images wanted there.
 
     ``rule`` says what must hold for the gate to open; ``reasons`` what does not (empty when
     open); ``since`` when the application reached the state judged, as the gate records it
@@ -60,6 +80,7 @@ class Verdict:
     reasons: tuple[str, ...]
     evidence: Evidence
     since: datetime | None
+    parts: tuple[tuple[str, Verdict], ...] = ()
 
     @property
     def reason(self) -> str:
@@ -115,12 +136,77 @@ class Live:
         return max(instants) if instants else self.operation_finished
 
 
+# Argo CD's own order of health, best first (its health.IsWorse): a set of applications is
+# as healthy as its worst member. A status it does not know ranks as Unknown.
+HEALTH_ORDER = ("Healthy", "Suspended", "Progressing", "Missing", "Degraded", "Unknown")
+_FAILED_OPERATIONS = ("Failed", "Error")
+
+
+def _worse_health(a: str, b: str) -> str:
+    rank = {h: n for n, h in enumerate(HEALTH_ORDER)}
+    return a if rank.get(a, len(HEALTH_ORDER)) >= rank.get(b, len(HEALTH_ORDER)) else b
+
+
+def combined_live(parts: Sequence[tuple[str, Live]]) -> Live:
+    """PURE: several applications read as one, the way soak and rollback judge an environment:
+    as healthy as its worst member, Synced only when all are, its last operation the worst.
+
+    The instants say since when the *combined* state holds: all Healthy since the last member
+    became so; failing since the first member still failing failed (a member failing longer
+    does not wait for one failing later). The health is as fresh as the stalest reading, and
+    the environment last deployed when its newest member did (the soak starts there)."""
+    assert parts, "a set of applications has at least one member"
+    lives = [live for _, live in parts]
+    health = lives[0].health
+    for live in lives[1:]:
+        health = _worse_health(health, live.health)
+    at_worst = [live for live in lives if live.health == health]
+    transitions = [t for live in at_worst if (t := live.health_since) is not None]
+    if health == "Healthy":
+        since = max(transitions) if transitions and len(transitions) == len(at_worst) else None
+    else:
+        since = min(transitions) if transitions else None
+    unsynced = [live.sync for live in lives if live.sync != "Synced"]
+    failed = [live for live in lives if live.operation in _FAILED_OPERATIONS]
+    pending = [live for live in lives if live.operation != "Succeeded"]
+    operation = (failed or pending or lives)[0]
+    # failed since the first failure ended; else done when the last operation ended
+    finished = [t for live in (failed or lives) if (t := live.operation_finished) is not None]
+    complete = len(finished) == len(failed or lives)
+    messages = [
+        f"{name}: {live.health_message}"
+        for name, live in parts
+        if live.health == health and live.health_message
+    ]
+    return Live(
+        sync=unsynced[0] if unsynced else "Synced",
+        health=health,
+        health_since=since,
+        health_message="; ".join(messages),
+        operation=operation.operation,
+        operation_message=operation.operation_message,
+        operation_finished=((min if failed else max)(finished) if complete and finished else None),
+        reconciled_at=_stalest([live.health_read_at for live in lives]),
+        history=tuple(sorted((d for live in lives for d in live.history), key=_deployed_key)),
+        observed_at=None,
+    )
+
+
+def _stalest(instants: Sequence[datetime | None]) -> datetime | None:
+    return None if any(t is None for t in instants) else min(t for t in instants if t is not None)
+
+
+def _deployed_key(d: Deployment) -> float:
+    return d.deployed_at.timestamp() if d.deployed_at is not None else float("-inf")
+
+
 @runtime_checkable
 class Gate(Protocol):
-    """A deployment gate (``argocd.ArgoCD``): its verdict on an application, and its live state."""
+    """A deployment gate (``argocd.ArgoCD``): its verdict on an application (or a set of them),
+    and its live state."""
 
-    def verdict(self, name: str, wanted: Sequence[Wanted]) -> Verdict: ...
+    def verdict(self, name: str | Applications, wanted: Sequence[Wanted]) -> Verdict: ...
 
-    def live(self, name: str) -> Live: ...
+    def live(self, name: str | Applications) -> Live: ...
 
     def close(self) -> None: ...

@@ -16,7 +16,7 @@ from gitops_bot.core.model import (
     PlanAction,
     short_digest,
 )
-from gitops_bot.engine.results import Row, Status, Unknown
+from gitops_bot.engine.results import Gate, Row, Status, Unknown
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 
@@ -129,10 +129,22 @@ def _gate(row: Row) -> tuple[str, Tone]:
         return "no gate", Tone.PLAIN
     if isinstance(gate, Unknown):
         return f"unknown: {gate.reason}", Tone.BAD
+    if gate.parts:  # several applications: how many pass, and each one that does not by name
+        closed = [p for p in gate.parts if not p.open]
+        if not closed:
+            return f"open ({len(gate.parts)} applications {_states(gate)})", Tone.OK
+        each = "; ".join(f"{p.application}: {_states(p)}" for p in closed)
+        return f"closed ({len(closed)} of {len(gate.parts)}: {each})", Tone.BAD
+    if not gate.open and gate.reasons and gate.state.health == "Unknown":  # e.g. a selector matching none
+        return f"closed ({gate.reasons[0]})", Tone.BAD
+    states = _states(gate)
+    return (f"open ({states})", Tone.OK) if gate.open else (f"closed ({states})", Tone.BAD)
+
+
+def _states(gate: Gate) -> str:
     s = gate.state
     # the operation only when it says more than "the last sync succeeded"
-    states = f"{s.sync}, {s.health}" + ("" if s.operation == "Succeeded" else f", operation {s.operation}")
-    return (f"open ({states})", Tone.OK) if gate.open else (f"closed ({states})", Tone.BAD)
+    return f"{s.sync}, {s.health}" + ("" if s.operation == "Succeeded" else f", operation {s.operation}")
 
 
 def cells(row: Row) -> list[tuple[str, Tone]]:

@@ -90,3 +90,44 @@ def test_automation_needs_an_argo_cd_application_to_read() -> None:
 def test_the_schema_accepts_good_automation_keys() -> None:
     good = text("    auto_promote: {from: staging, after: 1h}\n    auto_rollback: {after: 10m}\n")
     assert schema_problems(good) == []
+
+
+def test_several_applications_or_a_selector_gate_an_environment_and_its_automatic_rules() -> None:
+    many = text("    auto_rollback: {after: 10m}\n").replace(
+        "argocd_application: app-production", "argocd_applications: [shop-eu, shop-us]"
+    )
+    cfg = config.parse(
+        many.replace("argocd_application: app-staging", "argocd_selector: team=shop,env in (staging)"),
+        "gitops-bot.yaml",
+    )
+    production, staging = cfg.environment("production"), cfg.environment("staging")
+    assert production.applications is not None and production.applications.names == ("shop-eu", "shop-us")
+    assert str(production.applications) == "shop-eu, shop-us"
+    assert staging.applications is not None and staging.applications.selector == "team=shop,env in (staging)"
+    assert cfg.environment("production").applications.single is None  # type: ignore[union-attr]
+    assert (
+        config.parse(text(""), "gitops-bot.yaml").environment("staging").applications.single == "app-staging"
+    )  # type: ignore[union-attr]
+    assert schema_problems(many) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "argocd_application: app-staging",
+            "argocd_application: app-staging\n    argocd_selector: team=shop",
+            r"gitops-bot.yaml:\d+: environment 'staging' sets both 'argocd_application' and 'argocd_selector'; keep one",
+        ),
+        (
+            "argocd_application: app-staging",
+            "argocd_selector: 'team=shop; rm -rf /'",
+            r"'argocd_selector' 'team=shop; rm -rf /' is not a Kubernetes label selector",
+        ),
+    ],
+)
+def test_a_gate_named_twice_or_a_selector_that_is_not_one_is_refused(
+    old: str, new: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config.parse(text("").replace(old, new), "gitops-bot.yaml")
