@@ -103,10 +103,14 @@ class PrometheusProcess:
     exporter: Exporter
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    # Prometheus's own web config (--web.config.file: TLS, client certificates, basic auth) and
+    # how the readiness probe then reaches it (httpx's verify and cert)
+    web_config: str | None = None
+    probe: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.web_config and 'tls_server_config' in self.web_config else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> PrometheusProcess:
         binary = find_binary()
@@ -121,6 +125,7 @@ class PrometheusProcess:
                 f"--storage.tsdb.path={self.root / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--log.level=warn",
+                *([f"--web.config.file={self._web_config()}"] if self.web_config else []),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -130,7 +135,7 @@ class PrometheusProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"prometheus exited: {self.log()}")
             try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/-/ready", timeout=1, **self.probe).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
@@ -138,13 +143,18 @@ class PrometheusProcess:
         self.stop()
         raise RuntimeError(f"prometheus did not start in {timeout}s: {self.log()}")
 
+    def _web_config(self) -> Path:
+        path = self.root / "web.yml"
+        path.write_text(str(self.web_config))
+        return path
+
     def log(self) -> str:
         path = self.root / "prometheus.log"
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
     def value(self, query: str) -> list[float]:
         """What Prometheus answers for ``query`` now (for a test waiting on a scrape)."""
-        r = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=5)
+        r = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=5, **self.probe)
         r.raise_for_status()
         return [float(s["value"][1]) for s in r.json()["data"]["result"]]
 

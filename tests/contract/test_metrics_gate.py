@@ -4,16 +4,20 @@ read with ``query_range``, and credentials sent to the configured origin only.""
 
 from __future__ import annotations
 
+import shutil
+import ssl
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.gate.metrics import MetricsConfig, MetricsGate, Outcome, Prometheus, Reading
-from testkit.prometheus import Front, PrometheusProcess
+from testkit.certs import make_ca, make_server_cert
+from testkit.prometheus import Exporter, Front, PrometheusProcess
 
 
 def service(prom: PrometheusProcess, value: float) -> str:
@@ -125,3 +129,44 @@ def test_basic_auth_is_sent_to_the_configured_origin(prom: PrometheusProcess) ->
 def test_a_missing_credential_variable_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match=r"\$PROM_TOKEN"):
         Prometheus(MetricsConfig(url="http://127.0.0.1:9", token_env="PROM_TOKEN"), {})
+
+
+def test_mutual_tls_against_a_real_prometheus_requiring_client_certificates(tmp_path: Path) -> None:
+    """Prometheus's own web config requires a client certificate from the private CA: the bot
+    presents the configured one (paths relative to gitops-bot.yaml) and verifies the server
+    against ca_file; without a certificate the same server refuses it, in one line."""
+    ca, ca_key, ca_cert = make_ca()
+    ca_file = tmp_path / "ca.crt"
+    ca_file.write_bytes(ca.cert_pem)
+    server_cert, server_key = make_server_cert(ca_key, ca_cert).write(tmp_path / "server", "prometheus")
+    client_cert, client_key = make_server_cert(ca_key, ca_cert).write(tmp_path / "repo" / "certs", "bot")
+    web = (
+        "tls_server_config:\n"
+        f"  cert_file: {server_cert}\n  key_file: {server_key}\n"
+        f"  client_ca_file: {ca_file}\n  client_auth_type: RequireAndVerifyClientCert\n"
+    )
+    shutil.copy(ca_file, tmp_path / "repo" / "certs" / "ca.crt")
+    exporter = Exporter().start()
+    ctx = ssl.create_default_context(cafile=str(ca_file))
+    ctx.load_cert_chain(client_cert, client_key)
+    probe = {"verify": ctx}
+    try:
+        with PrometheusProcess(tmp_path / "prom", exporter, web_config=web, probe=probe) as prom:
+            assert prom.url.startswith("https://")
+            name = service(prom, 0.0)
+            cfg = MetricsConfig(
+                url=prom.url, ca_file="certs/ca.crt", cert_file="certs/bot.crt", key_file="certs/bot.key"
+            )
+            client = Prometheus(cfg, {}, tmp_path / "repo")
+            try:
+                assert client.reading(gate(rate(name)), datetime.now(UTC)).outcome is Outcome.PASS
+            finally:
+                client.close()
+            bare = Prometheus(MetricsConfig(url=prom.url, ca_file="certs/ca.crt"), {}, tmp_path / "repo")
+            try:
+                refused = bare.reading(gate(rate(name)), datetime.now(UTC))
+            finally:
+                bare.close()
+            assert refused.outcome is Outcome.UNKNOWN and refused.error and "\n" not in refused.error, refused
+    finally:
+        exporter.stop()
