@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from gitops_bot.gate.metrics import Outcome, Reading
 from gitops_bot.gate.port import Deployment, Live
 from gitops_bot.release import soak
 
@@ -113,3 +114,58 @@ def test_the_pr_note_and_json_name_the_rule_and_its_instants_not_the_run() -> No
             "waits until 2026-11-23T10:02:00Z"
         ],
     }
+
+
+def _reading(outcome: str, since: datetime | None = None) -> Reading:
+    return Reading(
+        "error-rate",
+        "rate(errors[5m])",
+        "< 0.01",
+        Outcome(outcome),
+        T0 + timedelta(hours=2),
+        "0.002",
+        "",
+        since,
+    )
+
+
+def test_a_metrics_gate_failing_or_without_data_voids_the_soak_and_says_which() -> None:
+    for outcome in ("fail", "no data", "unknown"):
+        s = soak.decide(
+            "staging",
+            "production",
+            HOUR,
+            released=T0,
+            live=GREEN,
+            now=T0 + 2 * HOUR,
+            metrics=(_reading(outcome),),
+        )
+        assert not s.ready and s.until is None
+        (held,) = s.held
+        assert held.startswith(
+            "staging's soak restarts once it holds: metrics gate error-rate (rate(errors[5m]))"
+        )
+
+
+def test_a_metrics_gate_holding_since_a_spike_moves_the_soak_start_past_the_spike() -> None:
+    spike_over = T0 + timedelta(minutes=40)
+    s = soak.decide(
+        "staging",
+        "production",
+        HOUR,
+        released=T0,
+        live=GREEN,
+        now=T0 + timedelta(minutes=70),
+        metrics=(_reading("pass", spike_over),),
+    )
+    assert not s.ready and s.until == spike_over + HOUR
+    ready = soak.decide(
+        "staging",
+        "production",
+        HOUR,
+        released=T0,
+        live=GREEN,
+        now=T0 + 2 * HOUR,
+        metrics=(_reading("pass", spike_over),),
+    )
+    assert ready.ready
