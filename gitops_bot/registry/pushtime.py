@@ -213,7 +213,7 @@ class PushTimes:
                             raise _Refused(f"version tagged {tag} names no digest")
                         return _pushed(GITHUB, tag, digest, named, version.get("created_at"), "created_at")
                 if not more or len(body) < PER_PAGE:
-                    return Unknown(f"GitHub Packages: {owner}/{package} has no version tagged {tag}")
+                    return Unknown(f"GitHub Packages: no version tagged {tag} in {owner}/{package}")
             else:
                 return Unknown(
                     f"GitHub Packages: no version tagged {tag} among the {MAX_PAGES * PER_PAGE} newest"
