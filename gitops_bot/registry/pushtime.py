@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -65,7 +66,8 @@ LIMIT = 1 << 20  # bytes of one answer: a page of 100 package versions is ~60 KB
 PER_PAGE = 100  # GitHub's largest page
 MAX_PAGES = 10  # a package's 1,000 newest versions; an older tag is unknown, not searched for ever
 MAX_REDIRECTS = 3
-_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")  # OCI image-spec
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # OCI distribution-spec
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class PushTimes:
         self._quay_env = quay_token_env
         self._timeout = min(max(timeout, 0.01), ATTEMPT)
         self._client: httpx.Client | None = None
+        self._lock = threading.Lock()  # one client, made by whichever thread asks first
         self.why: str | None = None  # the last :meth:`pushed`'s reason for None
 
     # -- what callers ask -----------------------------------------------------------------
@@ -152,7 +155,9 @@ class PushTimes:
         kind = kind_of(host, self.harbor_hosts)
         if kind is None:
             return Unknown(f"{host} has no push-time API known to gitops-bot")
-        if not tag or "/" in tag or (digest is not None and not _DIGEST.fullmatch(digest)):
+        # both go into URLs and into reasons: only what the OCI specs allow, so neither can
+        # carry a path, a query or a line break
+        if not _TAG.fullmatch(tag) or (digest is not None and not _DIGEST.fullmatch(digest)):
             return Unknown(f"cannot ask {SOURCES[kind]} about tag {tag!r} at {digest!r}")
         ask: dict[str, Callable[[str, str, str | None], Pushed | Unknown]] = {
             GITHUB: self._github,
@@ -169,9 +174,16 @@ class PushTimes:
             return Unknown(f"{SOURCES[kind]}: the lookup failed ({type(exc).__name__})")
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> PushTimes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- the four APIs --------------------------------------------------------------------
 
@@ -351,19 +363,22 @@ class PushTimes:
         return 200, body, 'rel="next"' in r.header("Link")
 
     def _http(self) -> httpx.Client:
-        if self._client is None:
-            import httpx
+        with self._lock:
+            if self._client is None:
+                import httpx
 
-            from gitops_bot.net.transport import USER_AGENT, Transport
+                from gitops_bot.net.transport import USER_AGENT, Transport
 
-            self._client = httpx.Client(
-                transport=self._transport or Transport(),
-                trust_env=False,
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
-                headers={"User-Agent": USER_AGENT},
-            )
-        return self._client
+                # proxies and trust come from gitops_bot.net's transport, not httpx's own
+                # reading of the environment (trust_env off, as net.transport.client does)
+                self._client = httpx.Client(
+                    transport=self._transport or Transport(),
+                    trust_env=False,
+                    follow_redirects=True,
+                    max_redirects=MAX_REDIRECTS,
+                    headers={"User-Agent": USER_AGENT},
+                )
+            return self._client
 
 
 def _origin_auth(base: str, value: str) -> httpx.Auth:

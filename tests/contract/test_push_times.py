@@ -336,3 +336,40 @@ def test_the_contracts_refuse_what_breaks_the_descriptions() -> None:
         assert quay.contract is not None
         assert any("'soon' is not of type 'integer'" in v for v in quay.contract.violations)
         quay.contract.violations.clear()
+
+
+def test_docker_hub_platform_digests_and_tags_that_name_no_digest() -> None:
+    """Docker Hub answers ``images[]`` as a list (its description says one object: a known
+    gap, so these answers are canned): a digest pinned per platform is read from its image."""
+    index, later = "sha256:" + "9" * 64, datetime(2026, 5, 7, tzinfo=UTC)
+    api = make("dockerhub")
+    with api.fake:
+        images = [{"digest": D1, "last_pushed": "2026-05-07T00:00:00Z"}, {"digest": D2, "last_pushed": None}]
+        tag = {"name": "v1", "digest": index, "tag_last_pushed": "2026-05-08T00:00:00Z", "images": images}
+        api.fake.canned += [Canned(200, tag), Canned(200, tag), Canned(200, tag)]
+        times = api.times()
+        assert times.pushed("docker.io", "nginx", "v1", D1) == Pushed(later, D1, "Docker Hub")
+        # an image without its own time: the tag's
+        assert times.pushed("docker.io", "nginx", "v1", D2) == Pushed(
+            datetime(2026, 5, 8, tzinfo=UTC), D2, "Docker Hub"
+        )
+        assert times.pushed("docker.io", "nginx", "v1", "sha256:" + "3" * 64) is None
+        assert times.why is not None and "has moved" in times.why
+        api.fake.canned.append(Canned(200, {"name": "v1", "tag_last_pushed": "2026-05-08T00:00:00Z"}))
+        assert times.pushed("docker.io", "nginx", "v1", D1) == Pushed(
+            datetime(2026, 5, 8, tzinfo=UTC), None, "Docker Hub"
+        )  # the registry names no digest: the tag's time, and the caller sees it is unverified
+
+
+def test_a_tag_or_digest_outside_the_oci_grammar_is_not_sent() -> None:
+    with FakeQuay() as quay:
+        times = PushTimes({}, base_urls={"quay": quay.url})
+        for tag, digest in (
+            ("v1/../x", None),
+            ("v1\nX-Injected: 1", None),
+            ("v1", "sha256:abc\n"),
+            ("", None),
+        ):
+            assert times.pushed("quay.io", "acme/web", tag, digest) is None
+            assert times.why is not None and times.why.startswith("cannot ask Quay about tag")
+        assert quay.seen == []
