@@ -44,6 +44,11 @@ KNOWN = {
     "azure-devops-identities": ("azure-devops-ims-7.1-subset.swagger.json", ""),
     "bitbucket-cloud": ("bitbucket-cloud-subset.json", "/2.0"),
     "bitbucket-data-center": ("bitbucket-data-center-9.2-subset.json", "/rest"),
+    # the registries' own push-time APIs (testkit/pushtime_servers.py)
+    "github-packages": ("github-packages-subset.json", ""),
+    "dockerhub": ("dockerhub-subset.json", ""),
+    "quay": ("quay-subset.json", ""),
+    "harbor": ("harbor-subset.swagger.json", "/api/v2.0"),
 }
 # Azure DevOps' descriptions type a list answer as an array, but the service wraps every list in
 # {"count": n, "value": [...]} (VssJsonCollectionWrapper; the specs' own httpExamples, such as
