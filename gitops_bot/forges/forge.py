@@ -27,7 +27,6 @@ from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError,
 from gitops_bot.core.instants import epoch_instant, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import Origin
-from gitops_bot.forges import requests_net
 from gitops_bot.forges.compare_kit import Ask, Comparison
 from gitops_bot.forges.settings import ForgeSettings
 from gitops_bot.git.git import Workspace
@@ -195,6 +194,9 @@ class Listing:
         """``fn``: a client library's listing read whole (PyGithub and python-gitlab follow
         ``next`` links on their own), each of its requests counted as a page within both bounds
         (:data:`~gitops_bot.forges.requests_net.before_send`). A retried request counts too."""
+        # requests (~70 modules) is imported only by a run that reads through a client library
+        from gitops_bot.forges import requests_net
+
         token = requests_net.before_send.set(self._request)
         try:
             return fn()

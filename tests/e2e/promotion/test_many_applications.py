@@ -97,9 +97,12 @@ def test_one_degraded_cluster_of_three_keeps_production_waiting_and_is_named_eve
 
 
 def run_text(world: World, capsys: pytest.CaptureFixture[str]) -> str:
+    """The text status whole: a terminal wide enough that no cell is wrapped."""
     from gitops_bot.cli import main
 
-    assert main(["status", "--repo", f"file://{world.remote}"]) == 0
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("COLUMNS", "400")
+        assert main(["status", "--repo", f"file://{world.remote}"]) == 0
     return capsys.readouterr().out
 
 
