@@ -155,6 +155,7 @@ class AgeSource(StrEnum):
 
     ANNOTATION = "annotation"  # org.opencontainers.image.created on the index or manifest
     CONFIG = "config"  # the image config blob's ``created``
+    REGISTRY = "registry"  # the registry's own push time (its API), which the publisher cannot set
     NONE = "none"  # neither says
 
 
@@ -166,6 +167,10 @@ class ImageAge:
     digest: str
     created: datetime | None
     source: AgeSource
+    # who decided ``created`` when it is not the image's own word ("GitHub Packages push time"),
+    # and what was ignored on the way (an implausible creation time), each one line
+    decided_by: str = ""
+    ignored: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,11 +184,18 @@ class Waiting:
     until: datetime | None
     min_age: timedelta
     rule: str = "min_age"
+    decided_by: str = ""  # the age's source when it is the registry's (ImageAge.decided_by)
+    ignored: str = ""  # an implausible creation time set aside (ImageAge.ignored)
 
     def describe(self) -> str:
         rule = f"{self.rule} {format_duration(self.min_age)}"
+        if self.decided_by:
+            rule += f", age from {self.decided_by}"
+        if self.ignored:
+            rule += f"; {self.ignored}"
         if self.until is None:
-            return f"{self.tag} waiting: the image has no creation time ({rule})"
+            what = "no creation time it can be aged by" if self.ignored else "no creation time"
+            return f"{self.tag} waiting: the image has {what} ({rule})"
         return f"{self.tag} waiting until {format_instant(self.until)} ({rule})"
 
     def to_json(self) -> dict[str, Any]:
@@ -193,6 +205,8 @@ class Waiting:
             "until": format_instant(self.until) if self.until else None,
             "rule": self.rule,
             "min_age": format_duration(self.min_age),
+            **({"age_from": self.decided_by} if self.decided_by else {}),
+            **({"ignored": self.ignored} if self.ignored else {}),
         }
 
 

@@ -19,6 +19,7 @@ from gitops_bot.core.errors import (
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
     Deployed,
+    ImageAge,
     ImageRef,
     Verification,
 )
@@ -29,6 +30,7 @@ from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import planning
 
 if TYPE_CHECKING:
+    from gitops_bot.registry.pushtime import PushTimes
     from gitops_bot.release.intent import ManualChange
     from gitops_bot.trust.verifier import Verifier
 
@@ -61,6 +63,7 @@ class App:
         self._image_specs: list[images.ImageSpec] | None = None
         self._chart_specs: dict[str, charts.ChartSpec] | None = None
         self.memo: dict[object, Any] = {}  # what a run reads once (a person's rollbacks per environment)
+        self._push_times: PushTimes | None = None
 
     @property
     def workers(self) -> int:
@@ -272,6 +275,59 @@ class App:
     def registry(self, host: str) -> ports.Registry:
         """The registry port of ``host``: what the use cases list, resolve and read through."""
         return self.registries.client(host)
+
+    def image_age(self, repository: ImageRef, tag: str, platform: str | None) -> ImageAge:
+        """The age ``min_age`` trusts for ``repository:tag``: the registry's own push time where
+        its API says it (:mod:`gitops_bot.registry.pushtime`), the image's creation time making
+        it younger only (:func:`gitops_bot.policy.age.trusted`)."""
+        from gitops_bot.policy.age import trusted
+
+        image = self.registry(repository.registry).get_age(repository.repository, tag, platform)
+        times = self.push_times
+        found = times.look(repository.registry, repository.repository, tag, image.digest)
+        from gitops_bot.registry.pushtime import Pushed
+
+        if isinstance(found, Pushed):
+            return trusted(image, found.at, found.source, self.clock())
+        return trusted(image, None, "", self.clock())
+
+    @property
+    def push_times(self) -> PushTimes:
+        """The registries' push-time APIs, made on first use (only ``min_age`` asks). A token
+        goes to an API only at its public address, or where the operator gave the variable."""
+        with self._lock:
+            if self._push_times is None:
+                self._push_times = self._make_push_times()
+            return self._push_times
+
+    def _make_push_times(self) -> PushTimes:
+        from gitops_bot.registry import pushtime
+
+        kinds: dict[str, str] = {}
+        bases: dict[str, str] = {}
+        harbor_auth: dict[str, tuple[str, str]] = {}
+        allowed = getattr(self._environ, "allowed", None)
+        withheld: set[str] = set()
+        hosts = {*self.config.registries, *(img.repository.registry for img in self.config.images)}
+        for host in sorted(hosts):
+            reg = self.config.registry(host)
+            if reg.push_time:
+                kinds[host] = reg.push_time
+            kind = reg.push_time or pushtime.kind_of(host)
+            if kind is None or kind == pushtime.OFF:
+                continue
+            if reg.push_time_url:
+                bases[host if kind == pushtime.HARBOR else kind] = reg.push_time_url
+            if kind == pushtime.HARBOR and reg.username_env and reg.password_env:
+                harbor_auth[host] = (reg.username_env, reg.password_env)
+            elif kind == pushtime.HARBOR:
+                bases.setdefault(host, f"{'http' if reg.tls is False else 'https'}://{host}")
+            public = reg.push_time_url is None or pushtime.API.get(kind) == reg.push_time_url.rstrip("/")
+            env = {pushtime.GITHUB: "GITHUB_TOKEN", pushtime.QUAY: "QUAY_TOKEN"}.get(kind)
+            if env and not public and allowed is not None and env not in allowed:
+                withheld.add(env)  # a repository's config may not send the operator's token elsewhere
+        environ = {k: v for k, v in self._environ.items() if k not in withheld}
+        return pushtime.PushTimes(environ, base_urls=bases, kinds=kinds, harbor_auth=harbor_auth)
 
     def verify(
         self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str

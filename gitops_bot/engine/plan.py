@@ -222,10 +222,10 @@ def _aged(
 
     def walk(key: tuple[str, str]) -> AgeVerdict:
         t, order, span = walks[key]
-        reg, repo = app.registry(t.image.repository.registry), t.image.repository
+        repo = t.image.repository
         return old_enough(
             order,
-            lambda tag: reg.get_age(repo.repository, tag, t.image.platform),
+            lambda tag: app.image_age(repo, tag, t.image.platform),
             span,
             now,
             t.deployed.digest if t.deployed else None,

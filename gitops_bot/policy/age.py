@@ -11,11 +11,11 @@ reported as waiting, with the time it becomes eligible.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
-from gitops_bot.core.instants import later
-from gitops_bot.core.model import ImageAge, Waiting
+from gitops_bot.core.instants import format_instant, later
+from gitops_bot.core.model import AgeSource, ImageAge, Waiting
 
 MAX_LOOKUPS = 20  # candidates whose age one image's decision may read; older ones are not looked at
 
@@ -50,5 +50,38 @@ def old_enough(
         if until is not None and until <= now:
             return AgeVerdict(tag, age.digest, waiting)
         if waiting is None:
-            waiting = Waiting(tag, age.digest, until, min_age)
+            waiting = Waiting(tag, age.digest, until, min_age, decided_by=age.decided_by, ignored=age.ignored)
     return AgeVerdict(None, None, waiting)
+
+
+# Before Docker's first release no container image was built: a creation time earlier is a
+# reproducible build's fixed date (ko and rules_oci write the Unix epoch, Nix 1970-01-01T00:00:01Z,
+# some tools 1980-01-01, the zip epoch), not when the image was made.
+PLAUSIBLE_FROM = datetime(2013, 3, 13, tzinfo=UTC)
+SKEW = timedelta(minutes=10)  # a builder's clock ahead of ours by this much is not a lie
+
+
+def trusted(image: ImageAge, pushed: datetime | None, registry: str, now: datetime) -> ImageAge:
+    """PURE: the age ``min_age`` may trust. The registry's own push time where it has one
+    (``pushed``, as the API ``registry`` names said it; the publisher cannot set it); the
+    image's creation time only ever makes it younger, never older.
+    A creation time before container images existed or in the future is set aside, and said so:
+    without a push time such an image has no age, and waits, rather than passing at once."""
+    created = image.created
+    ignored = ""
+    if created is not None and not (PLAUSIBLE_FROM <= created <= now + SKEW):
+        ignored = f"the image's own creation time {format_instant(created)} is ignored (not plausible)"
+        created = None
+    if pushed is None:
+        return replace(
+            image, created=created, source=image.source if created else AgeSource.NONE, ignored=ignored
+        )
+    if created is not None and created > pushed:
+        return replace(image, ignored=ignored)  # the image says it is younger: believed
+    return replace(
+        image,
+        created=pushed,
+        source=AgeSource.REGISTRY,
+        decided_by=f"{registry} push time",
+        ignored=ignored,
+    )

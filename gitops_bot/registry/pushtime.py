@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 _log = get_logger(__name__)
 
 GITHUB, DOCKERHUB, QUAY, HARBOR = "github", "dockerhub", "quay", "harbor"
+OFF = "off"
 SOURCES = {GITHUB: "GitHub Packages", DOCKERHUB: "Docker Hub", QUAY: "Quay", HARBOR: "Harbor"}
 API = {GITHUB: "https://api.github.com", DOCKERHUB: "https://hub.docker.com", QUAY: "https://quay.io"}
 DOCKER_HUB_HOSTS = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io"})
@@ -124,6 +125,7 @@ class PushTimes:
         base_urls: Mapping[str, str] | None = None,
         harbor_hosts: Collection[str] = (),
         harbor_auth: Mapping[str, tuple[str, str]] | None = None,
+        kinds: Mapping[str, str] | None = None,
         github_token_env: str = "GITHUB_TOKEN",
         quay_token_env: str = "QUAY_TOKEN",
         timeout: float = ATTEMPT,
@@ -133,6 +135,8 @@ class PushTimes:
         self._bases = dict(base_urls or {})
         self.harbor_hosts = frozenset(h.strip().lower() for h in harbor_hosts)
         self._harbor_auth = {h.strip().lower(): names for h, names in (harbor_auth or {}).items()}
+        # the operator's word on a host's API (a GHCR mirror, Harbor, "off"), before the host's name
+        self._kinds = {h.strip().lower(): k for h, k in (kinds or {}).items()}
         self._github_env = github_token_env
         self._quay_env = quay_token_env
         self._timeout = min(max(timeout, 0.01), ATTEMPT)
@@ -152,8 +156,10 @@ class PushTimes:
     def look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
         """When ``host``'s API says ``repository:tag`` was pushed, as :class:`Pushed` (the
         time of ``digest`` when one is given), else :class:`Unknown` with the reason."""
-        kind = kind_of(host, self.harbor_hosts)
-        if kind is None:
+        kind = self._kinds.get(host.strip().lower()) or kind_of(host, self.harbor_hosts)
+        if kind == OFF:
+            return Unknown(f"push times are off for {host}")
+        if kind is None or kind not in SOURCES:
             return Unknown(f"{host} has no push-time API known to gitops-bot")
         # both go into URLs and into reasons: only what the OCI specs allow, so neither can
         # carry a path, a query or a line break

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gitops_bot.core.settings import between, setting
+from gitops_bot.core.settings import URL, between, matches, one_of, setting
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,27 @@ class RegistryConfig:
         False,
         "Offer HTTP/2 over https (ALPN): one connection carries many requests, at more CPU a "
         "request than HTTP/1.1 on kept-alive connections.",
+    )
+    # min_age reads the registry's own push time where it has an API for it: by host (ghcr.io,
+    # Docker Hub, quay.io), or as named here (a Harbor, a mirror of one of them); "off": never
+    push_time: str | None = setting(
+        None,
+        "The registry's API for push times, which min_age trusts over the image's own creation "
+        "time: github (GHCR's Packages API), dockerhub, quay, harbor, or off. Default: by host "
+        "(ghcr.io, docker.io, quay.io); none for other hosts.",
+        rules=(
+            one_of(
+                ("github", "dockerhub", "quay", "harbor", "off"),
+                "{what}: 'push_time' must be github, dockerhub, quay, harbor or off",
+            ),
+        ),
+    )
+    push_time_url: str | None = setting(
+        None,
+        "Where that API is, when not its public address (GitHub Enterprise's API, a Harbor "
+        "behind another name); a token goes there only when it is the public address or the "
+        "operator gave this repository the variable.",
+        rules=(matches(URL, "{what}: 'push_time_url' {value!r} must be a URL"),),
     )
     timeout: float = setting(
         30.0,

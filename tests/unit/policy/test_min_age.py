@@ -9,7 +9,7 @@ import pytest
 
 from gitops_bot.core.model import AgeSource, ImageAge, Strategy
 from gitops_bot.policy import Policy
-from gitops_bot.policy.age import MAX_LOOKUPS, old_enough
+from gitops_bot.policy.age import MAX_LOOKUPS, old_enough, trusted
 from gitops_bot.policy.settings import PolicyConfig
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -116,3 +116,38 @@ def test_newest_policy_falls_back_by_created_time() -> None:
     created = {"b": NOW - HOUR, "a": NOW - 3 * HOUR, "c": NOW}
     order = Policy(PolicyConfig(Strategy.NEWEST)).newer_first(["a", "b", "c"], "a", "c", created)
     assert order == ["c", "b", "a"]
+
+
+def _image(created: datetime | None) -> ImageAge:
+    return ImageAge("sha256:" + "e" * 64, created, AgeSource.CONFIG if created else AgeSource.NONE)
+
+
+_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+_PUSHED = _NOW - timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("created", "pushed", "time", "decided_by", "ignored"),
+    [
+        # a reproducible build's date: the registry's push decides, and the date is reported
+        (datetime(1970, 1, 1, tzinfo=UTC), _PUSHED, _PUSHED, "GitHub Packages push time", True),
+        (datetime(1980, 1, 1, tzinfo=UTC), _PUSHED, _PUSHED, "GitHub Packages push time", True),
+        # built yesterday, pushed a minute ago: the push (older images are never older than it)
+        (_NOW - timedelta(days=1), _PUSHED, _PUSHED, "GitHub Packages push time", False),
+        # built after the push it is listed under (re-pushed tag): younger wins
+        (_NOW - timedelta(seconds=5), _PUSHED, _NOW - timedelta(seconds=5), "", False),
+        # a creation time in the future is no age at all
+        (_NOW + timedelta(days=3), None, None, "", True),
+        (datetime(1970, 1, 1, tzinfo=UTC), None, None, "", True),
+        # no push time, a plausible creation time: as before
+        (_NOW - timedelta(days=1), None, _NOW - timedelta(days=1), "", False),
+    ],
+)
+def test_the_trusted_age_is_the_push_and_the_images_own_time_only_makes_it_younger(
+    created: datetime | None, pushed: datetime | None, time: datetime | None, decided_by: str, ignored: bool
+) -> None:
+    age = trusted(_image(created), pushed, "GitHub Packages", _NOW)
+    assert age.created == time
+    assert age.decided_by == decided_by
+    assert bool(age.ignored) is ignored
+    assert (age.source is AgeSource.REGISTRY) is bool(decided_by)
