@@ -264,6 +264,9 @@ class Signer:
     issuer: str | None = None  # keyless: the OIDC issuer
     log_index: int | None = None  # keyless: the Rekor log index
     found_by: FoundBy = FoundBy.TAG
+    # keyless: when the transparency log recorded the signature (its integratedTime), a clock
+    # the publisher does not control: the image existed by then
+    logged_at: datetime | None = None
 
     def describe(self) -> str:
         match self.method:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -276,20 +277,41 @@ class App:
         """The registry port of ``host``: what the use cases list, resolve and read through."""
         return self.registries.client(host)
 
-    def image_age(self, repository: ImageRef, tag: str, platform: str | None) -> ImageAge:
-        """The age ``min_age`` trusts for ``repository:tag``: the registry's own push time where
-        its API says it (:mod:`gitops_bot.registry.pushtime`), the image's creation time making
-        it younger only (:func:`gitops_bot.policy.age.trusted`)."""
+    def image_age(
+        self,
+        repository: ImageRef,
+        tag: str,
+        platform: str | None,
+        logged: Callable[[str], datetime | None] | None = None,
+    ) -> ImageAge:
+        """The age ``min_age`` trusts for ``repository:tag``, from clocks the publisher cannot
+        set, best first: the registry's own push time where its API says it
+        (:mod:`gitops_bot.registry.pushtime`), else when the transparency log recorded a
+        verified keyless signature of the digest (``logged``); the image's creation time only
+        making it younger (:func:`gitops_bot.policy.age.trusted`)."""
         from gitops_bot.policy.age import trusted
-
-        image = self.registry(repository.registry).get_age(repository.repository, tag, platform)
-        times = self.push_times
-        found = times.look(repository.registry, repository.repository, tag, image.digest)
         from gitops_bot.registry.pushtime import Pushed
 
+        image = self.registry(repository.registry).get_age(repository.repository, tag, platform)
+        found = self.push_times.look(repository.registry, repository.repository, tag, image.digest)
         if isinstance(found, Pushed):
-            return trusted(image, found.at, found.source, self.clock())
+            return trusted(image, found.at, f"{found.source} push time", self.clock())
+        at = logged(image.digest) if logged is not None else None
+        if at is not None:
+            return trusted(image, at, "Rekor integrated time", self.clock())
         return trusted(image, None, "", self.clock())
+
+    def logged_at(
+        self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str
+    ) -> datetime | None:
+        """When the transparency log first recorded a keyless signature of ``digest`` that
+        ``env``'s policy accepts (None: no keyless policy there, or none verified)."""
+        spec = self.config.verification(image.name, env)
+        if spec is None or spec.keyless is None:
+            return None
+        verdict = self.verify(env, image, ref, digest)
+        times = [s.logged_at for s in verdict.signers if s.logged_at is not None] if verdict else []
+        return min(times) if times else None
 
     @property
     def push_times(self) -> PushTimes:

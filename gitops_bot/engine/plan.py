@@ -225,7 +225,12 @@ def _aged(
         repo = t.image.repository
         return old_enough(
             order,
-            lambda tag: app.image_age(repo, tag, t.image.platform),
+            lambda tag: app.image_age(
+                repo,
+                tag,
+                t.image.platform,
+                lambda digest: app.logged_at(t.environment.name, t.image, repo, digest),
+            ),
             span,
             now,
             t.deployed.digest if t.deployed else None,

@@ -61,9 +61,10 @@ PLAUSIBLE_FROM = datetime(2013, 3, 13, tzinfo=UTC)
 SKEW = timedelta(minutes=10)  # a builder's clock ahead of ours by this much is not a lie
 
 
-def trusted(image: ImageAge, pushed: datetime | None, registry: str, now: datetime) -> ImageAge:
+def trusted(image: ImageAge, pushed: datetime | None, clock: str, now: datetime) -> ImageAge:
     """PURE: the age ``min_age`` may trust. The registry's own push time where it has one
-    (``pushed``, as the API ``registry`` names said it; the publisher cannot set it); the
+    or the transparency log's (``pushed``, read from the clock ``clock`` names, such as
+    "GitHub Packages push time" or "Rekor integrated time": the publisher cannot set it); the
     image's creation time only ever makes it younger, never older.
     A creation time before container images existed or in the future is set aside, and said so:
     without a push time such an image has no age, and waits, rather than passing at once."""
@@ -82,6 +83,6 @@ def trusted(image: ImageAge, pushed: datetime | None, registry: str, now: dateti
         image,
         created=pushed,
         source=AgeSource.REGISTRY,
-        decided_by=f"{registry} push time",
+        decided_by=clock,
         ignored=ignored,
     )

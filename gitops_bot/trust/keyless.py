@@ -16,12 +16,14 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.instants import epoch_instant
 
 # sigstore-python is the `keyless` extra (it brings ~27 distributions that key-signed and
 # unsigned images never need). This module is imported only when a `verify:` policy asks for
@@ -137,7 +139,7 @@ def check(verifier: Verifier, raw: bytes, digest: str, policy: Policy, found_by:
         signed_by = ", ".join(sorted(names)) or "(none)"
         return f"identity not allowed: {signed_by} is not {policy.describe()} ({policy.issuer})"
     signer = policy.identity or next(n for n in sorted(names) if policy.allows({n}))
-    return Signer(SignatureKind.KEYLESS, signer, policy.issuer, _log_index(doc), found_by)
+    return Signer(SignatureKind.KEYLESS, signer, policy.issuer, _log_index(doc), found_by, _logged_at(doc))
 
 
 def _issuer_ok(cert: x509.Certificate, issuer: str) -> bool:
@@ -160,6 +162,15 @@ def _log_index(doc: dict[str, Any]) -> int | None:
     try:
         return int(doc["verificationMaterial"]["tlogEntries"][0]["logIndex"])
     except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _logged_at(doc: dict[str, Any]) -> datetime | None:
+    """The log entry's integratedTime (Unix seconds), which sigstore checked against the
+    certificate's validity while verifying; None when absent or unreadable."""
+    try:
+        return epoch_instant(str(doc["verificationMaterial"]["tlogEntries"][0]["integratedTime"]))
+    except (KeyError, IndexError, TypeError):
         return None
 
 

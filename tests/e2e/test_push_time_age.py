@@ -18,8 +18,10 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.core import instants
+from testkit import cosign
 from testkit.github_server import FakeGitHub
 from testkit.pushtime_servers import FakeGitHubPackages
+from testkit.sigstore_root import SigstoreInstance
 from testkit.update_world import World, git
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -157,3 +159,45 @@ def test_a_tag_the_api_does_not_know_falls_back_to_the_images_plausible_time(
     assert packages.seen and all(
         s.headers.get("Authorization") == f"Bearer {FakeGitHub.token}" for s in packages.seen
     )
+
+
+IDENTITY = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"
+ISSUER = "https://token.actions.githubusercontent.com"
+
+
+def test_a_keyless_signed_image_is_aged_by_its_rekor_time(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No push-time API, an epoch creation time, but a keyless signature the policy accepts:
+    the transparency log's integrated time (2026-01-01T00:00:00Z here) is when the image
+    existed by, and ages it."""
+    checkout = configured(world, None)
+    sigstore = SigstoreInstance()
+    (checkout / "trusted_root.json").write_text(sigstore.trusted_root())
+    path = checkout / "gitops-bot.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "    min_age: 1h\n",
+            "    min_age: 1h\n    verify:\n      keyless:\n        trusted_root: trusted_root.json\n"
+            f"        identity: {IDENTITY}\n        issuer: {ISSUER}\n",
+        )
+    )
+    git(checkout, "add", "-A")
+    git(checkout, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "keyless")
+    git(checkout, "push", "-q", "origin", "main")
+    repo = f"{world.ns}/app"
+    digest = world.pusher.image(repo, "1.1.0", created=EPOCH, salt="signed").digest
+    cosign.attach(
+        world.pusher, repo, digest, sigstore.bundle(digest, IDENTITY, ISSUER), cosign.BUNDLE, cosign.BUNDLE
+    )
+
+    logged = datetime(2026, 1, 1, tzinfo=UTC)
+    monkeypatch.setattr(instants, "system_clock", lambda: logged + timedelta(minutes=20))
+    item, _ = plan(checkout, capsys)
+    assert item["waiting"]["until"] == "2026-01-01T01:00:00Z"
+    assert item["waiting"]["age_from"] == "Rekor integrated time"
+    assert "1970-01-01T00:00:00Z is ignored" in item["waiting"]["ignored"]
+
+    monkeypatch.setattr(instants, "system_clock", lambda: logged + timedelta(hours=2))
+    item, _ = plan(checkout, capsys)
+    assert item["candidate"]["tag"] == "1.1.0" and item.get("waiting") is None, item

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,7 @@ def test_keyless_bundle_valid_wrong_identity_not_in_log_and_other_digest(
     ok = check(client, tmp_path, repo, good, spec)
     assert ok.verified, ok.reason
     assert ok.signers[0].describe() == f"keyless {IDENTITY} ({ISSUER}), Rekor log index 1234"
+    assert ok.signers[0].logged_at == datetime(2026, 1, 1, tzinfo=UTC)  # the entry's integratedTime
     regexp = VerifyConfig(
         keyless=KeylessConfig("trusted_root.json", ISSUER, identity_regexp=r"https://github\.com/acme/.*")
     )

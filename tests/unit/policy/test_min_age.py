@@ -146,7 +146,7 @@ _PUSHED = _NOW - timedelta(minutes=1)
 def test_the_trusted_age_is_the_push_and_the_images_own_time_only_makes_it_younger(
     created: datetime | None, pushed: datetime | None, time: datetime | None, decided_by: str, ignored: bool
 ) -> None:
-    age = trusted(_image(created), pushed, "GitHub Packages", _NOW)
+    age = trusted(_image(created), pushed, "GitHub Packages push time", _NOW)
     assert age.created == time
     assert age.decided_by == decided_by
     assert bool(age.ignored) is ignored
