@@ -142,6 +142,7 @@ class PushTimes:
         self._timeout = min(max(timeout, 0.01), ATTEMPT)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()  # one client, made by whichever thread asks first
+        self._pages: dict[tuple[str, int], tuple[int, Any, bool]] = {}
         self.why: str | None = None  # the last :meth:`pushed`'s reason for None
 
     # -- what callers ask -----------------------------------------------------------------
@@ -211,9 +212,7 @@ class PushTimes:
             for page in range(1, MAX_PAGES + 1):
                 if time.monotonic() > deadline:
                     return Unknown(f"GitHub Packages: no answer within {TOTAL:g}s in all")
-                status, body, more = self._get(
-                    url, headers, auth, {"per_page": str(PER_PAGE), "page": str(page)}
-                )
+                status, body, more = self._page(url, page, headers, auth)
                 if status == 404 and page == 1:
                     if scope == "orgs":
                         break  # not an organization's: ask as a user's
@@ -237,6 +236,19 @@ class PushTimes:
                     f"GitHub Packages: no version tagged {tag} among the {MAX_PAGES * PER_PAGE} newest"
                 )
         return Unknown(f"GitHub Packages: no package {owner}/{package}")  # pragma: no cover
+
+    def _page(self, url: str, page: int, headers: dict[str, str], auth: httpx.Auth) -> tuple[int, Any, bool]:
+        """A page of a package's versions, asked once per instance: a run's ``min_age`` walks
+        several tags of one package, newest first, over the same pages."""
+        key = (url, page)
+        with self._lock:
+            kept = self._pages.get(key)
+        if kept is None:
+            kept = self._get(url, headers, auth, {"per_page": str(PER_PAGE), "page": str(page)})
+            if kept[0] in (200, 404):  # an answer, not a failure to retry on the next question
+                with self._lock:
+                    self._pages[key] = kept
+        return kept
 
     def _dockerhub(self, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
         parts = repository.split("/")
