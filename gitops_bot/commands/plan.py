@@ -54,6 +54,7 @@ def plan(request: PlanRequest) -> PlanResult:
 
             rendered = rendered_of(app, result)
     finally:
+        app.close()
         app.registries.close()
     stats = app.registries.stats
     log.get_logger("gitops_bot").info(

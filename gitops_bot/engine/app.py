@@ -313,6 +313,14 @@ class App:
         times = [s.logged_at for s in verdict.signers if s.logged_at is not None] if verdict else []
         return min(times) if times else None
 
+    def close(self) -> None:
+        """What the run opened on the way (the push-time APIs' connections); the registry
+        pool is its owner's to close."""
+        with self._lock:
+            times, self._push_times = self._push_times, None
+        if times is not None:
+            times.close()
+
     @property
     def push_times(self) -> PushTimes:
         """The registries' push-time APIs, made on first use (only ``min_age`` asks). A token

@@ -137,7 +137,10 @@ class Sessions:
         before = Counter(pool.stats.by_status)
         try:
             app = App(cfg, pool, environ=self.environ, root=root)
-            return fn(Session(ws, app, root, self.environ))
+            try:
+                return fn(Session(ws, app, root, self.environ))
+            finally:
+                app.close()
         finally:
             with pool.stats.lock:
                 self.registry_requests.update(Counter(pool.stats.by_status) - before)
