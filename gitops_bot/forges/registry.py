@@ -25,38 +25,23 @@ same as the first fetch's), and a config pointing the forge elsewhere is refused
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from typing import Any
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.core.secret import EnvView, Origin, Secret, origins
+from gitops_bot.forges.azure_devops import adapter as azure_devops
 from gitops_bot.forges.azure_devops import entry as azure_entry
+from gitops_bot.forges.bitbucket_cloud import adapter as bitbucket_cloud
 from gitops_bot.forges.bitbucket_cloud import entry as bitbucket_cloud_entry
+from gitops_bot.forges.bitbucket_dc import adapter as bitbucket_dc
 from gitops_bot.forges.bitbucket_dc import entry as bitbucket_dc_entry
 from gitops_bot.forges.forge import KNOWN_HOSTS, Forge, ForgeEntry, MergeSubject, kind_from_url, remote_server
+from gitops_bot.forges.gitea import adapter as gitea
 from gitops_bot.forges.gitea import entry as gitea_entry
 from gitops_bot.forges.github import entry as github_entry
 from gitops_bot.forges.gitlab import entry as gitlab_entry
 from gitops_bot.forges.settings import ForgeSettings
-
-
-class _Adapter:
-    """An adapter module imported when first asked for: reading history (which merges name
-    change requests) and most plans need the entries only, not four forges' clients."""
-
-    def __init__(self, module: str) -> None:
-        self._module = module
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(importlib.import_module(self._module), name)
-
-
-azure_devops = _Adapter("gitops_bot.forges.azure_devops.adapter")
-bitbucket_cloud = _Adapter("gitops_bot.forges.bitbucket_cloud.adapter")
-bitbucket_dc = _Adapter("gitops_bot.forges.bitbucket_dc.adapter")
-gitea = _Adapter("gitops_bot.forges.gitea.adapter")
 
 
 def kind(cfg: ForgeSettings, url: str) -> str:
