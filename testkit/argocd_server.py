@@ -136,9 +136,10 @@ class FakeArgoCD(JSONServer):
 
     def _list(self, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
         """``ApplicationService_List``: the Applications whose labels match ``selector`` (in
-        ``appNamespace``, else the control plane's namespace), as an ``ApplicationList``; Go's
+        ``appNamespace``, else in every namespace served), as an ``ApplicationList``; Go's
         omitempty drops ``items`` when none match."""
-        namespace = query.get("appNamespace", [CONTROL_PLANE])[0]
+        # without appNamespace Argo CD lists every namespace it serves (application.namespaces)
+        namespace = query.get("appNamespace", [None])[0]
         selector = query.get("selector", [""])[0]
         try:
             requirements = _requirements(selector)
@@ -147,7 +148,7 @@ class FakeArgoCD(JSONServer):
         items = [
             app
             for app in self.apps.values()
-            if app["metadata"].get("namespace", CONTROL_PLANE) == namespace
+            if namespace in (None, app["metadata"].get("namespace", CONTROL_PLANE))
             and all(r(app["metadata"].get("labels") or {}) for r in requirements)
         ]
         return 200, {"metadata": {"resourceVersion": "1"}, **({"items": items} if items else {})}, {}

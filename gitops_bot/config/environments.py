@@ -83,6 +83,12 @@ def _environment(v: Values) -> EnvironmentConfig:
     for chart in v["charts"]:
         if chart not in charts:
             raise v.error(v.line_of("charts"), f"{v.what} lists chart {chart!r}, which is not under 'charts'")
+    listed = v["argocd_applications"] or ()
+    if v.given("argocd_applications") and (not listed or not all(listed) or len(set(listed)) != len(listed)):
+        raise v.error(
+            v.line_of("argocd_applications"),
+            f"'argocd_applications' of {v.what} must name at least one Application, each once and none empty",
+        )
     named = [key for key in _GATED_BY if v[key]]
     if len(named) > 1:
         raise v.error(

@@ -30,7 +30,7 @@ from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
 from gitops_bot.core.secret import EnvView
 from gitops_bot.core.settings import URL, matches, setting
-from gitops_bot.gate.port import Applications, Deployment, Evidence, Live, Verdict, combined_live
+from gitops_bot.gate.port import SELECTED, Applications, Deployment, Evidence, Live, Verdict, combined_live
 from gitops_bot.gate.port import State as State
 from gitops_bot.gate.port import Wanted as Wanted
 
@@ -120,7 +120,7 @@ def judge_many(apps: Sequence[tuple[str, Mapping[str, Any]]], wanted: Sequence[W
     (one per cluster runs them all; split applications run their own part), and an image no
     member runs at all keeps the gate closed, as it would for one application."""
     if not apps:
-        reason = f"Argo CD has no {what}" if what.startswith("applications matching") else f"no {what}"
+        reason = f"Argo CD has no {what}" if what.startswith(SELECTED) else f"no {what}"
         empty = Evidence(State("Unknown", "Unknown", "None"), ())
         return Verdict(False, RULE_MANY, (reason,), empty, None)
     parts: list[tuple[str, Verdict]] = []
@@ -337,8 +337,7 @@ class ArgoCD:
 
     def members(self, apps: Applications) -> list[tuple[str, dict[str, Any]]]:
         """Each Application of the set, read once per client: the named ones one by one, a
-        selector's in one list call (its members kept as read, so a later question about one
-        of them judges the same reading)."""
+        selector's in one list call (kept as read for the run's other questions about the set)."""
         if apps.selector is None:
             return [(n, self.application(n)) for n in apps.names]
         key = f"?{apps.selector}"
@@ -369,21 +368,32 @@ class ArgoCD:
         items = body.get("items")
         if items is None:
             items = []  # Go's omitempty: no match is no "items" at all
-        if not isinstance(items, list) or len(items) > MAX_MEMBERS:
+        if not isinstance(items, list):
             raise self._broken(f"answered an unexpected list for applications matching {selector}")
-        out: list[tuple[str, dict[str, Any]]] = []
+        if len(items) > MAX_MEMBERS:
+            raise UsageError(
+                f"{len(items)} Argo CD applications match {selector}, more than the {MAX_MEMBERS} one "
+                "environment's gate may wait on",
+                hint="narrow the environment's argocd_selector",
+            )
+        named: list[tuple[str, object, dict[str, Any]]] = []
         for item in items:
             name = _field(item, "metadata", "name")
             if not isinstance(item, dict) or not isinstance(name, str) or not name:
                 raise self._broken(f"answered an application without a name for {selector}")
-            namespace = _field(item, "metadata", "namespace")
-            shown = (
-                name
-                if not self.app_namespace or namespace in (None, self.app_namespace)
-                else f"{namespace}/{name}"
+            named.append((name, _field(item, "metadata", "namespace"), item))
+        # Without appNamespace Argo CD lists every namespace it serves: two Applications of one
+        # name are two members, each shown (and judged) as NAMESPACE/NAME
+        several = len({ns for _, ns, _ in named}) > 1
+        out = [
+            (
+                f"{ns}/{name}"
+                if ns and (several or (self.app_namespace and ns != self.app_namespace))
+                else name,
+                item,
             )
-            self._read.setdefault(shown, item)
-            out.append((shown, self._read[shown]))
+            for name, ns, item in named
+        ]
         return sorted(out, key=lambda pair: pair[0])
 
     def _list_params(self, selector: str) -> dict[str, str]:

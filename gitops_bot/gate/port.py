@@ -47,6 +47,9 @@ class Evidence:
     images: tuple[WrittenRef, ...]
 
 
+SELECTED = "applications matching"  # how a selector's set is named: "applications matching env=prod"
+
+
 @dataclass(frozen=True)
 class Applications:
     """The Applications that deploy one environment: named (one, or several such as one per
@@ -58,7 +61,7 @@ class Applications:
     selector: str | None = None
 
     def __str__(self) -> str:
-        return f"applications matching {self.selector}" if self.selector else ", ".join(self.names)
+        return f"{SELECTED} {self.selector}" if self.selector else ", ".join(self.names)
 
     @property
     def single(self) -> str | None:
@@ -136,25 +139,30 @@ class Live:
         return max(instants) if instants else self.operation_finished
 
 
-# Argo CD's own order of health, best first (its health.IsWorse): a set of applications is
-# as healthy as its worst member. A status it does not know ranks as Unknown.
-HEALTH_ORDER = ("Healthy", "Suspended", "Progressing", "Missing", "Degraded", "Unknown")
+# Health, best first: Argo CD's own order (its health.IsWorse) except that Degraded ranks
+# worst, so one member Argo CD cannot assess never hides another that is failing from the
+# automatic rollback. A set of applications is as healthy as its worst member; a status
+# Argo CD does not document ranks as Unknown.
+HEALTH_ORDER = ("Healthy", "Suspended", "Progressing", "Missing", "Unknown", "Degraded")
 _FAILED_OPERATIONS = ("Failed", "Error")
 
 
 def _worse_health(a: str, b: str) -> str:
     rank = {h: n for n, h in enumerate(HEALTH_ORDER)}
-    return a if rank.get(a, len(HEALTH_ORDER)) >= rank.get(b, len(HEALTH_ORDER)) else b
+    unknown = rank["Unknown"]
+    return a if rank.get(a, unknown) >= rank.get(b, unknown) else b
 
 
 def combined_live(parts: Sequence[tuple[str, Live]]) -> Live:
     """PURE: several applications read as one, the way soak and rollback judge an environment:
     as healthy as its worst member, Synced only when all are, its last operation the worst.
 
-    The instants say since when the *combined* state holds: all Healthy since the last member
-    became so; failing since the first member still failing failed (a member failing longer
-    does not wait for one failing later). The health is as fresh as the stalest reading, and
-    the environment last deployed when its newest member did (the soak starts there)."""
+    The instants say since when the *combined* state holds: since the last of the members at
+    the worst health reached it (all Healthy since the last became so; failing since the last
+    member still failing failed, so a cluster broken before a release does not make another
+    cluster that release broke look "not its doing"). The health is as fresh as the stalest
+    reading, and the environment last deployed when its newest member did (the soak starts
+    there)."""
     assert parts, "a set of applications has at least one member"
     lives = [live for _, live in parts]
     health = lives[0].health
@@ -162,10 +170,7 @@ def combined_live(parts: Sequence[tuple[str, Live]]) -> Live:
         health = _worse_health(health, live.health)
     at_worst = [live for live in lives if live.health == health]
     transitions = [t for live in at_worst if (t := live.health_since) is not None]
-    if health == "Healthy":
-        since = max(transitions) if transitions and len(transitions) == len(at_worst) else None
-    else:
-        since = min(transitions) if transitions else None
+    since = max(transitions) if transitions and len(transitions) == len(at_worst) else None
     unsynced = [live.sync for live in lives if live.sync != "Synced"]
     failed = [live for live in lives if live.operation in _FAILED_OPERATIONS]
     pending = [live for live in lives if live.operation != "Succeeded"]

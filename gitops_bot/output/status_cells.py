@@ -17,6 +17,7 @@ from gitops_bot.core.model import (
     short_digest,
 )
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
+from gitops_bot.gate.port import SELECTED
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 
@@ -135,7 +136,7 @@ def _gate(row: Row) -> tuple[str, Tone]:
             return f"open ({len(gate.parts)} applications {_states(gate)})", Tone.OK
         each = "; ".join(f"{p.application}: {_states(p)}" for p in closed)
         return f"closed ({len(closed)} of {len(gate.parts)}: {each})", Tone.BAD
-    if not gate.open and gate.reasons and gate.state.health == "Unknown":  # e.g. a selector matching none
+    if not gate.parts and gate.reasons and gate.application.startswith(SELECTED):  # a selector matching none
         return f"closed ({gate.reasons[0]})", Tone.BAD
     states = _states(gate)
     return (f"open ({states})", Tone.OK) if gate.open else (f"closed ({states})", Tone.BAD)

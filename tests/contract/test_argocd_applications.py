@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gitops_bot.core.errors import ServiceUnavailable
+from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.gate import argocd
 from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.gate.port import Applications, Live, combined_live
@@ -146,8 +146,14 @@ def _live(health: str, since: int | None, *, reconciled: int = 30, operation: st
         ([("Healthy", 3), ("Healthy", 9)], "Healthy", 9),
         # one Degraded: since it failed, whatever the others did later
         ([("Degraded", 4), ("Healthy", 9)], "Degraded", 4),
-        # two Degraded: since the first of them failed
-        ([("Degraded", 7), ("Degraded", 5), ("Progressing", 2)], "Degraded", 5),
+        # two Degraded: since the last of them failed (one broken before a release does not
+        # date the failure another one has since)
+        ([("Degraded", 7), ("Degraded", 5), ("Progressing", 2)], "Degraded", 7),
+        # a member Argo CD cannot assess does not hide one that is failing
+        ([("Unknown", 3), ("Degraded", 6)], "Degraded", 6),
+        ([("Unknown", 3), ("Healthy", 6)], "Unknown", 3),
+        # a status Argo CD does not document ranks as Unknown, below Degraded
+        ([("Exploding", 3), ("Degraded", 6)], "Degraded", 6),
         # Progressing is worse than Healthy, better than Degraded (Argo CD's order)
         ([("Progressing", 6), ("Healthy", 2)], "Progressing", 6),
         # a Healthy member that does not say since when: unknown, never guessed
@@ -171,3 +177,33 @@ def test_combined_live_is_as_fresh_as_its_stalest_member_and_fails_on_any_failed
     )
     assert live.reconciled_at == datetime(2026, 11, 20, 10, 20, tzinfo=UTC)
     assert live.operation == "Failed"
+
+
+def test_members_of_one_name_in_two_namespaces_are_two_members() -> None:
+    """Without ``app_namespace`` Argo CD lists every namespace it serves: a Degraded ``shop`` in
+    team-b is not hidden behind a Healthy ``shop`` in argocd."""
+    apps = [_cluster("shop"), _cluster("shop", "Degraded", namespace="team-b")]
+    with FakeArgoCD() as server:
+        for app in apps:
+            server.apps[f"{app['metadata']['namespace']}/shop"] = app
+        client = argocd.ArgoCD(ArgoCDConfig(server=server.url), {"ARGOCD_AUTH_TOKEN": server.token})
+        try:
+            verdict = client.verdict(Applications(selector="app.kubernetes.io/instance=shop-staging"), WANTED)
+            assert (
+                client.live(Applications(selector="app.kubernetes.io/instance=shop-staging")).health
+                == "Degraded"
+            )
+        finally:
+            client.close()
+    assert not verdict.open
+    assert [(name, part.open) for name, part in verdict.parts] == [
+        ("argocd/shop", True),
+        ("team-b/shop", False),
+    ]
+    assert verdict.reasons == ("Argo CD application team-b/shop is Degraded, not Healthy",)
+
+
+def test_a_selector_matching_more_than_an_environment_can_wait_on_is_a_usage_error() -> None:
+    apps = [_cluster(f"c{n}") for n in range(argocd.MAX_MEMBERS + 1)]
+    with pytest.raises(UsageError, match=r"501 Argo CD applications match .*, more than the 500"):
+        _verdict(apps, Applications(selector="app.kubernetes.io/instance=shop-staging"))

@@ -131,3 +131,10 @@ def test_a_gate_named_twice_or_a_selector_that_is_not_one_is_refused(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         config.parse(text("").replace(old, new), "gitops-bot.yaml")
+
+
+@pytest.mark.parametrize("listed", ["[]", "['']", "[shop, shop]"])
+def test_an_empty_or_repeating_list_of_applications_is_refused_not_an_open_gate(listed: str) -> None:
+    text_ = text("").replace("argocd_application: app-staging", f"argocd_applications: {listed}")
+    with pytest.raises(ConfigError, match=r"must name at least one Application, each once and none empty"):
+        config.parse(text_, "gitops-bot.yaml")
