@@ -156,6 +156,7 @@ class AgeSource(StrEnum):
     ANNOTATION = "annotation"  # org.opencontainers.image.created on the index or manifest
     CONFIG = "config"  # the image config blob's ``created``
     REGISTRY = "registry"  # the registry's own push time (its API), which the publisher cannot set
+    TRANSPARENCY_LOG = "transparency log"  # when Rekor logged a verified signature of the digest
     NONE = "none"  # neither says
 
 

@@ -19,6 +19,7 @@ from gitops_bot.core.errors import (
 )
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
+    AgeSource,
     Deployed,
     ImageAge,
     ImageRef,
@@ -293,12 +294,15 @@ class App:
         from gitops_bot.registry.pushtime import Pushed
 
         image = self.registry(repository.registry).get_age(repository.repository, tag, platform)
-        found = self.push_times.look(repository.registry, repository.repository, tag, image.digest)
+        # with a platform, image.digest is the platform's image inside the index, while the
+        # registries' APIs name the index the tag points at: asked by tag alone then
+        asked = None if platform else image.digest
+        found = self.push_times.look(repository.registry, repository.repository, tag, asked)
         if isinstance(found, Pushed):
             return trusted(image, found.at, f"{found.source} push time", self.clock())
         at = logged(image.digest) if logged is not None else None
         if at is not None:
-            return trusted(image, at, "Rekor integrated time", self.clock())
+            return trusted(image, at, "Rekor integrated time", self.clock(), AgeSource.TRANSPARENCY_LOG)
         return trusted(image, None, "", self.clock())
 
     def logged_at(
@@ -334,10 +338,8 @@ class App:
         from gitops_bot.registry import pushtime
 
         kinds: dict[str, str] = {}
-        bases: dict[str, str] = {}
+        bases: dict[str, str] = {}  # by registry host: one registry's API address is its own
         harbor_auth: dict[str, tuple[str, str]] = {}
-        allowed = getattr(self._environ, "allowed", None)
-        withheld: set[str] = set()
         hosts = {*self.config.registries, *(img.repository.registry for img in self.config.images)}
         for host in sorted(hosts):
             reg = self.config.registry(host)
@@ -347,15 +349,16 @@ class App:
             if kind is None or kind == pushtime.OFF:
                 continue
             if reg.push_time_url:
-                bases[host if kind == pushtime.HARBOR else kind] = reg.push_time_url
+                bases[host] = reg.push_time_url
+            elif kind == pushtime.HARBOR:  # Harbor's API is the registry's own host
+                bases[host] = f"{'http' if reg.tls is False else 'https'}://{host}"
             if kind == pushtime.HARBOR and reg.username_env and reg.password_env:
                 harbor_auth[host] = (reg.username_env, reg.password_env)
-            elif kind == pushtime.HARBOR:
-                bases.setdefault(host, f"{'http' if reg.tls is False else 'https'}://{host}")
-            public = reg.push_time_url is None or pushtime.API.get(kind) == reg.push_time_url.rstrip("/")
-            env = {pushtime.GITHUB: "GITHUB_TOKEN", pushtime.QUAY: "QUAY_TOKEN"}.get(kind)
-            if env and not public and allowed is not None and env not in allowed:
-                withheld.add(env)  # a repository's config may not send the operator's token elsewhere
+        # In a fleet a token goes only to repositories the operator gave it: a repository's
+        # config could otherwise name another organization's private packages and learn when
+        # they were pushed, or point push_time_url at a server of its own.
+        allowed = getattr(self._environ, "allowed", None)
+        withheld = {"GITHUB_TOKEN", "QUAY_TOKEN"} - set(allowed) if allowed is not None else set()
         environ = {k: v for k, v in self._environ.items() if k not in withheld}
         return pushtime.PushTimes(environ, base_urls=bases, kinds=kinds, harbor_auth=harbor_auth)
 

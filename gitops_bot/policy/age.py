@@ -61,13 +61,21 @@ PLAUSIBLE_FROM = datetime(2013, 3, 13, tzinfo=UTC)
 SKEW = timedelta(minutes=10)  # a builder's clock ahead of ours by this much is not a lie
 
 
-def trusted(image: ImageAge, pushed: datetime | None, clock: str, now: datetime) -> ImageAge:
+def trusted(
+    image: ImageAge,
+    pushed: datetime | None,
+    clock: str,
+    now: datetime,
+    source: AgeSource = AgeSource.REGISTRY,
+) -> ImageAge:
     """PURE: the age ``min_age`` may trust. The registry's own push time where it has one
     or the transparency log's (``pushed``, read from the clock ``clock`` names, such as
     "GitHub Packages push time" or "Rekor integrated time": the publisher cannot set it); the
     image's creation time only ever makes it younger, never older.
     A creation time before container images existed or in the future is set aside, and said so:
     without a push time such an image has no age, and waits, rather than passing at once."""
+    if pushed is not None and not (PLAUSIBLE_FROM <= pushed <= now + SKEW):
+        pushed = None  # no registry or log kept this image before containers existed, or ahead of now
     created = image.created
     ignored = ""
     if created is not None and not (PLAUSIBLE_FROM <= created <= now + SKEW):
@@ -82,7 +90,7 @@ def trusted(image: ImageAge, pushed: datetime | None, clock: str, now: datetime)
     return replace(
         image,
         created=pushed,
-        source=AgeSource.REGISTRY,
+        source=source,
         decided_by=clock,
         ignored=ignored,
     )

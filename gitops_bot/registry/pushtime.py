@@ -143,6 +143,7 @@ class PushTimes:
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()  # one client, made by whichever thread asks first
         self._pages: dict[tuple[str, int], tuple[int, Any, bool]] = {}
+        self._looked: dict[tuple[str, str, str, str | None], Pushed | Unknown] = {}
         self.why: str | None = None  # the last :meth:`pushed`'s reason for None
 
     # -- what callers ask -----------------------------------------------------------------
@@ -156,7 +157,19 @@ class PushTimes:
 
     def look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
         """When ``host``'s API says ``repository:tag`` was pushed, as :class:`Pushed` (the
-        time of ``digest`` when one is given), else :class:`Unknown` with the reason."""
+        time of ``digest`` when one is given), else :class:`Unknown` with the reason. Asked
+        once per instance (a run): every environment's walk over a shared image asks the same
+        question, and Docker Hub limits anonymous callers."""
+        key = (host.strip().lower(), repository, tag, digest)
+        with self._lock:
+            kept = self._looked.get(key)
+        if kept is None:
+            kept = self._look(host, repository, tag, digest)
+            with self._lock:
+                self._looked[key] = kept
+        return kept
+
+    def _look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
         kind = self._kinds.get(host.strip().lower()) or kind_of(host, self.harbor_hosts)
         if kind == OFF:
             return Unknown(f"push times are off for {host}")
@@ -166,14 +179,17 @@ class PushTimes:
         # carry a path, a query or a line break
         if not _TAG.fullmatch(tag) or (digest is not None and not _DIGEST.fullmatch(digest)):
             return Unknown(f"cannot ask {SOURCES[kind]} about tag {tag!r} at {digest!r}")
-        ask: dict[str, Callable[[str, str, str | None], Pushed | Unknown]] = {
+        at = host.strip().lower()
+        # the API's address: this registry's own (a GitHub Enterprise, a Harbor), else the kind's
+        base = (self._bases.get(at) or self._bases.get(kind) or API.get(kind) or f"https://{at}").rstrip("/")
+        ask: dict[str, Callable[[str, str, str | None, str], Pushed | Unknown]] = {
             GITHUB: self._github,
             DOCKERHUB: self._dockerhub,
             QUAY: self._quay,
-            HARBOR: lambda r, t, d: self._harbor(host.strip().lower(), r, t, d),
+            HARBOR: lambda r, t, d, b: self._harbor(at, r, t, d, b),
         }
         try:
-            return ask[kind](repository.strip("/"), tag, digest)
+            return ask[kind](repository.strip("/"), tag, digest, base)
         except _Refused as exc:
             return Unknown(f"{SOURCES[kind]}: {exc}")
         except Exception as exc:  # never a traceback for a time we could not read
@@ -194,7 +210,7 @@ class PushTimes:
 
     # -- the four APIs --------------------------------------------------------------------
 
-    def _github(self, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
+    def _github(self, repository: str, tag: str, digest: str | None, base: str) -> Pushed | Unknown:
         owner, _, package = repository.partition("/")
         if not owner or not package:
             return Unknown(f"GitHub Packages: {repository!r} is not OWNER/PACKAGE")
@@ -202,7 +218,6 @@ class PushTimes:
         if not token:
             return Unknown(f"GitHub Packages: ${self._github_env} is not set (a token with read:packages)")
         register_secret(token)
-        base = self._bases.get(GITHUB, API[GITHUB]).rstrip("/")
         auth = _origin_auth(base, f"Bearer {token}")
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         name = quote(package, safe="")  # nested names ("repo/image") are one segment: repo%2Fimage
@@ -250,13 +265,12 @@ class PushTimes:
                     self._pages[key] = kept
         return kept
 
-    def _dockerhub(self, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
+    def _dockerhub(self, repository: str, tag: str, digest: str | None, base: str) -> Pushed | Unknown:
         parts = repository.split("/")
         if len(parts) == 1:
             parts = ["library", *parts]  # official images: docker.io/nginx is library/nginx
         if len(parts) != 2 or not all(parts):
             return Unknown(f"Docker Hub: {repository!r} is not NAMESPACE/REPOSITORY")
-        base = self._bases.get(DOCKERHUB, API[DOCKERHUB]).rstrip("/")
         namespace, name = (quote(p, safe="") for p in parts)
         url = f"{base}/v2/namespaces/{namespace}/repositories/{name}/tags/{quote(tag, safe='')}"
         status, body, _ = self._get(url, {"Accept": "application/json"}, None, None)
@@ -281,10 +295,9 @@ class PushTimes:
             named = next(iter(platforms))  # names digests, none of them the one asked about
         return _pushed(DOCKERHUB, tag, digest, named, when, "tag_last_pushed")
 
-    def _quay(self, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
+    def _quay(self, repository: str, tag: str, digest: str | None, base: str) -> Pushed | Unknown:
         if repository.count("/") < 1:
             return Unknown(f"Quay: {repository!r} is not NAMESPACE/REPOSITORY")
-        base = self._bases.get(QUAY, API[QUAY]).rstrip("/")
         token = self._environ.get(self._quay_env, "")
         auth = None
         if token:
@@ -312,11 +325,12 @@ class PushTimes:
                 return _pushed(QUAY, tag, digest, item.get("manifest_digest"), at, "start_ts")
         return Unknown(f"Quay: no active tag {tag} in {repository}")
 
-    def _harbor(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
+    def _harbor(
+        self, host: str, repository: str, tag: str, digest: str | None, base: str
+    ) -> Pushed | Unknown:
         project, _, name = repository.partition("/")
         if not project or not name:
             return Unknown(f"Harbor: {repository!r} is not PROJECT/REPOSITORY")
-        base = self._bases.get(host, f"https://{host}").rstrip("/")
         auth = None
         names = self._harbor_auth.get(host)
         if names is not None:

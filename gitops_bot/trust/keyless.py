@@ -166,11 +166,17 @@ def _log_index(doc: dict[str, Any]) -> int | None:
 
 
 def _logged_at(doc: dict[str, Any]) -> datetime | None:
-    """The log entry's integratedTime (Unix seconds), which sigstore checked against the
-    certificate's validity while verifying; None when absent or unreadable."""
+    """The log entry's integratedTime (Unix seconds), only where the log signed it: an
+    inclusion promise (the signed entry timestamp) covers it, and sigstore verified that promise
+    with the bundle. A bundle proving inclusion without a promise leaves the field unsigned
+    (the publisher could write any time there; Rekor v2 writes 0): None then, as when absent
+    or unreadable."""
     try:
-        return epoch_instant(str(doc["verificationMaterial"]["tlogEntries"][0]["integratedTime"]))
-    except (KeyError, IndexError, TypeError):
+        entry = doc["verificationMaterial"]["tlogEntries"][0]
+        if not entry.get("inclusionPromise", {}).get("signedEntryTimestamp"):
+            return None
+        return epoch_instant(str(entry["integratedTime"]))
+    except (KeyError, IndexError, TypeError, AttributeError):
         return None
 
 

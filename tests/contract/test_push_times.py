@@ -157,9 +157,10 @@ def test_what_cannot_be_read_is_unknown_with_a_reason(api: Api, case: str) -> No
     times = api.times(timeout=0.3)
     assert times.pushed(api.host, api.repository, "v1", D1) is None
     assert times.why is not None and times.why.startswith(f"{api.source}: ") and said in times.why
-    # the next question is answered: one failure stays with its question (a GitHub page that
-    # answered is kept for the instance's life, a run: the next run asks again)
-    again = api.times(timeout=0.3) if api.kind == "github" else times
+    # the next run is answered: one failure stays with its run (an instance keeps each answer,
+    # failures included, for its life: one run asks each question once)
+    assert times.pushed(api.host, api.repository, "v1", D1) is None
+    again = api.times(timeout=0.3)
     assert again.pushed(api.host, api.repository, "v1", D1) == Pushed(AT, D1, api.source)
 
 
@@ -228,6 +229,12 @@ def test_quay_and_harbor_credentials_go_to_their_origin_only() -> None:
                 },
             )
         )
+        times = PushTimes(  # a new run: the last one's answers are not asked again
+            environ,
+            base_urls={"quay": quay.url, HARBOR: harbor.url},
+            harbor_hosts=(HARBOR,),
+            harbor_auth={HARBOR: ("HARBOR_USER", "HARBOR_PASSWORD")},
+        )
         assert times.pushed("quay.io", "acme/web", "v1", D1) == Pushed(AT, D1, "Quay")
         assert times.pushed(HARBOR, "platform/web", "v1", D1) == Pushed(AT, D1, "Harbor")
         assert [s.headers.get("Authorization") for s in elsewhere_quay.seen + elsewhere_harbor.seen] == [
@@ -257,6 +264,31 @@ def test_github_pages_are_followed_and_bounded() -> None:
         assert times.pushed("ghcr.io", "acme/web", "v1", D1) is None
         assert times.why == f"GitHub Packages: no version tagged v1 among the {MAX_PAGES * PER_PAGE} newest"
         assert len(gh.seen) == MAX_PAGES
+
+
+def test_a_question_is_asked_once_a_run() -> None:
+    """Every environment's walk over a shared image asks the same question: one request."""
+    with FakeQuay() as quay:
+        quay.push("acme/web", "v1", D1, AT)
+        times = PushTimes({}, base_urls={"quay": quay.url})
+        for _ in range(3):
+            assert times.pushed("quay.io", "acme/web", "v1", D1) == Pushed(AT, D1, "Quay")
+        assert len(quay.seen) == 1
+
+
+def test_a_registrys_own_api_address_is_its_own() -> None:
+    """A GitHub Enterprise registry's API does not become ghcr.io's."""
+    with FakeGitHubPackages(orgs=("acme",)) as public, FakeGitHubPackages(orgs=("acme",)) as enterprise:
+        public.push("acme/web", "v1", D1, AT)
+        enterprise.push("acme/web", "v1", D2, AT)
+        times = PushTimes(
+            {"GITHUB_TOKEN": TOKEN},
+            base_urls={"github": public.url, "ghcr.example.com": enterprise.url},
+            kinds={"ghcr.example.com": "github"},
+        )
+        assert times.pushed("ghcr.io", "acme/web", "v1", D1) == Pushed(AT, D1, "GitHub Packages")
+        assert times.pushed("ghcr.example.com", "acme/web", "v1", D2) == Pushed(AT, D2, "GitHub Packages")
+        assert len(public.seen) == 1 and len(enterprise.seen) == 1
 
 
 def test_a_packages_pages_are_read_once_for_all_its_tags() -> None:
@@ -376,6 +408,7 @@ def test_docker_hub_platform_digests_and_tags_that_name_no_digest() -> None:
         assert times.pushed("docker.io", "nginx", "v1", "sha256:" + "3" * 64) is None
         assert times.why is not None and "has moved" in times.why
         api.fake.canned.append(Canned(200, {"name": "v1", "tag_last_pushed": "2026-05-08T00:00:00Z"}))
+        times = api.times()  # a new run
         assert times.pushed("docker.io", "nginx", "v1", D1) == Pushed(
             datetime(2026, 5, 8, tzinfo=UTC), None, "Docker Hub"
         )  # the registry names no digest: the tag's time, and the caller sees it is unverified

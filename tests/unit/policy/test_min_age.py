@@ -151,3 +151,10 @@ def test_the_trusted_age_is_the_push_and_the_images_own_time_only_makes_it_young
     assert age.decided_by == decided_by
     assert bool(age.ignored) is ignored
     assert (age.source is AgeSource.REGISTRY) is bool(decided_by)
+
+
+def test_a_push_time_before_containers_existed_or_ahead_of_now_is_no_push_time() -> None:
+    """An API answering the epoch (Rekor v2's 0, a Quay start_ts of 1) ages nothing."""
+    for pushed in (datetime(1970, 1, 1, tzinfo=UTC), _NOW + timedelta(days=1)):
+        age = trusted(_image(datetime(1970, 1, 1, tzinfo=UTC)), pushed, "Quay push time", _NOW)
+        assert age.created is None and age.decided_by == "" and age.ignored

@@ -1,6 +1,6 @@
-"""Which registries' push-time APIs the bot asks, and where the operator's token may go: to
-an API's public address, or elsewhere only where the operator gave the repository the
-variable (a fleet repository's config must not send GITHUB_TOKEN to a server of its choosing)."""
+"""Which registries' push-time APIs the bot asks, and where the operator's token may go: in a
+fleet, only to repositories the operator gave the variable (a repository's config must not
+send GITHUB_TOKEN to a server of its choosing, nor read another organization's packages)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ registries:
     push_time_url: https://evil.example.net
   docker.io:
     push_time: "off"
+  harbor.lan:8080:
+    push_time: harbor
+    tls: false
+    insecure: true
+    username_env: HARBOR_USER
+    password_env: HARBOR_PASSWORD
 """
 
 
@@ -39,11 +45,20 @@ def _times(environ: EnvView) -> object:
 def test_a_fleet_repository_cannot_send_the_operators_token_to_its_own_push_time_url() -> None:
     times = _times(EnvView({"GITHUB_TOKEN": "ghp_operator"}, allowed=()))
     assert "GITHUB_TOKEN" not in times._environ  # type: ignore[attr-defined]
-    assert times._kinds == {"mirror.example.com": "github", "registry-1.docker.io": "off"}  # type: ignore[attr-defined]
-    assert times._bases == {"github": "https://evil.example.net"}  # type: ignore[attr-defined]
+    assert times._kinds == {  # type: ignore[attr-defined]
+        "harbor.lan:8080": "harbor",
+        "mirror.example.com": "github",
+        "registry-1.docker.io": "off",
+    }
+    # the mirror's API address is the mirror's alone: ghcr.io is still asked at api.github.com
+    assert times._bases == {  # type: ignore[attr-defined]
+        "mirror.example.com": "https://evil.example.net",
+        "harbor.lan:8080": "http://harbor.lan:8080",  # plain http as configured, credentials or not
+    }
+    assert times._harbor_auth == {"harbor.lan:8080": ("HARBOR_USER", "HARBOR_PASSWORD")}  # type: ignore[attr-defined]
 
 
-def test_the_token_goes_where_the_operator_allowed_it_or_to_the_public_api() -> None:
+def test_the_token_goes_where_the_operator_allowed_it() -> None:
     allowed = _times(EnvView({"GITHUB_TOKEN": "ghp_operator"}, allowed=("GITHUB_TOKEN",)))
     assert allowed._environ["GITHUB_TOKEN"] == "ghp_operator"  # type: ignore[attr-defined]
     one_repository = _times(EnvView({"GITHUB_TOKEN": "ghp_operator"}))
