@@ -201,3 +201,29 @@ def test_a_keyless_signed_image_is_aged_by_its_rekor_time(
     monkeypatch.setattr(instants, "system_clock", lambda: logged + timedelta(hours=2))
     item, _ = plan(checkout, capsys)
     assert item["candidate"]["tag"] == "1.1.0" and item.get("waiting") is None, item
+
+
+def test_a_platforms_image_is_aged_by_the_push_of_the_index_its_tag_names(
+    world: World,
+    packages: FakeGitHubPackages,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With ``platform:`` the bot pins the platform's image inside the index, while GitHub's
+    package version is the index: the push time is the index's, not "the tag moved"."""
+    checkout = configured(world, packages.url)
+    path = checkout / "gitops-bot.yaml"
+    path.write_text(
+        path.read_text().replace("    min_age: 1h\n", "    min_age: 1h\n    platform: linux/arm64\n")
+    )
+    git(checkout, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "platform")
+    git(checkout, "push", "-q", "origin", "main")
+    pushed = world.pusher.image(
+        f"{world.ns}/app", "1.1.0", created=EPOCH, platforms=("linux/amd64", "linux/arm64"), salt="multi"
+    )
+    packages.push(f"{world.ns}/app", "1.1.0", pushed.digest, NOW - timedelta(minutes=1))
+    monkeypatch.setattr(instants, "system_clock", lambda: NOW)
+    item, _ = plan(checkout, capsys)
+    assert item["waiting"]["digest"] == pushed.platforms["linux/arm64"]
+    assert item["waiting"]["until"] == "2026-11-23T09:59:00Z"
+    assert item["waiting"]["age_from"] == "GitHub Packages push time"
