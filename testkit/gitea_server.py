@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -259,6 +260,8 @@ class FakeGitea(FakeForge):
             "title": body["title"],
             "body": body.get("body", ""),
             "html_url": f"https://gitea.test/{self.repository}/pulls/{n}",
+            # Gitea stamps a pull request's creation by its own clock: the fake, by the real one
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "head": {"ref": body["head"], "sha": sha, "repo": repo},
             "base": {"ref": body["base"], "repo": repo},
             "merged": False,

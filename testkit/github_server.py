@@ -11,6 +11,7 @@ import re
 import subprocess
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -331,6 +332,9 @@ class FakeGitHub(Recording, JSONServer):
             title=body["title"],
             body=body.get("body", ""),
             draft=bool(body.get("draft", False)),
+            # GitHub stamps a pull request's creation by its own clock: the fake, by the real one
+            created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            updated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             merged=False,
             merged_at=None,
             closed_at=None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote
@@ -331,6 +332,8 @@ class FakeGitLab(FakeForge):
             "draft": body["title"].startswith("Draft:"),
             "force_remove_source_branch": bool(body.get("remove_source_branch")),
             "web_url": f"https://gitlab.test/{self.project}/-/merge_requests/{n}",
+            # GitLab stamps a merge request's creation by its own clock: the fake, by the real one
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "labels": [],
             "reviewers": [],
             "assignees": [],

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.instants import format_instant
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import (
     ArtifactKind,
@@ -201,7 +202,14 @@ def _pr_json(pr: ChangeRequest | Unknown | None) -> dict[str, Any]:
         return {"state": "unknown", "reason": pr.reason}
     if pr is None:
         return {"state": "none"}
-    return {"state": "open", "number": pr.number, "url": pr.url, "title": pr.title, "branch": pr.head}
+    return {
+        "state": "open",
+        "number": pr.number,
+        "url": pr.url,
+        "title": pr.title,
+        "branch": pr.head,
+        **({"opened": format_instant(pr.opened)} if pr.opened else {}),
+    }
 
 
 def _gate_json(gate: Gate | Unknown | None) -> dict[str, Any]:

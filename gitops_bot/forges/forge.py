@@ -18,13 +18,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
-from gitops_bot.core.instants import epoch_instant, retry_after_seconds
+from gitops_bot.core.instants import epoch_instant, outside_instant, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges.compare_kit import Ask, Comparison
@@ -56,6 +57,9 @@ class ChangeRequest:
     title: str
     body: str
     raw: Any = None  # the adapter's own object, for follow-up calls
+    # when the forge says it was opened (None: it does not say): a clock the forge keeps, not
+    # the bot, so a restarted bot reads the same instant
+    opened: datetime | None = field(default=None, compare=False)
 
 
 # GitHub's adapter predates the seam; its name for the same value.
@@ -112,7 +116,7 @@ class CommitPusher(Protocol):
 
 
 def change_request(
-    name: str, number: Any, url: Any, head: Any, title: Any, body: Any, raw: Any
+    name: str, number: Any, url: Any, head: Any, title: Any, body: Any, raw: Any, opened: Any = None
 ) -> ChangeRequest:
     """A forge's answer as a :class:`ChangeRequest`, once its fields have the right types
     (forge answers are input like any other); the title without its draft marker."""
@@ -127,7 +131,15 @@ def change_request(
     wrong = [f"{k} is {type(v).__name__}" for k, (v, t) in kinds.items() if not isinstance(v, t)]
     if wrong:
         raise unexpected(name, wrong)
-    return ChangeRequest(number, url, head, plain_title(title), body, raw)
+    return ChangeRequest(number, url, head, plain_title(title), body, raw, _opened(name, opened))
+
+
+def _opened(name: str, value: Any) -> datetime | None:
+    """A forge's creation time: RFC 3339 text, or (Bitbucket Data Center) milliseconds since
+    the epoch; None when absent or unreadable (never a crash: the field is informational)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return epoch_instant(str(value // 1000)) if value >= 0 else None
+    return outside_instant(value, name)
 
 
 def no_identity(name: str) -> ForgeUnavailable:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,3 +197,19 @@ def test_the_action_under_gitea_actions_opens_the_pull_request_with_the_job_toke
         (pr,) = w.forge.open_views()
         assert read_outputs(tmp_path / "output")["pr-url"] == pr["url"]
         assert w.forge.token not in out.getvalue().replace(f"::add-mask::{w.forge.token}", "")
+
+
+def test_status_says_when_each_forge_opened_the_change_request(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The instant the forge keeps (GitLab's and Gitea's created_at, Bitbucket Cloud's
+    created_on, Data Center's createdDate in milliseconds): a clock a restarted bot reads the same."""
+    world.push("app", "1.1.0")
+    world.run(capsys, "update", "--env", "staging")
+    doc = world.run(capsys, "status")
+    (pr,) = {
+        r["pull_request"]["number"]: r["pull_request"]
+        for r in doc["rows"]
+        if r["pull_request"]["state"] == "open"
+    }.values()
+    assert re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", pr["opened"]), pr

@@ -468,7 +468,14 @@ class AzureDevOps:
         web = f"{self._web}/pullrequest/{number}"
         get = item.get
         return change_request(
-            NAME, number, web, source.removeprefix("refs/heads/"), get("title"), get("description"), item
+            NAME,
+            number,
+            web,
+            source.removeprefix("refs/heads/"),
+            get("title"),
+            get("description"),
+            item,
+            get("creationDate"),
         )
 
 

@@ -388,7 +388,9 @@ class BitbucketCloud:
             raise unexpected(NAME) from None
         summary = item.get("summary")
         body = summary.get("raw") if isinstance(summary, dict) else item.get("description")
-        return change_request(NAME, item.get("id"), url, head, item.get("title"), body, item)
+        return change_request(
+            NAME, item.get("id"), url, head, item.get("title"), body, item, item.get("created_on")
+        )
 
 
 def _uuids(accounts: Any) -> list[str]:

@@ -416,7 +416,14 @@ class BitbucketDataCenter:
         url = links[0].get("href") if isinstance(links, list) and isinstance(links[0], dict) else None
         get = item.get
         return change_request(
-            NAME, get("id"), url, ref.removeprefix("refs/heads/"), get("title"), get("description"), item
+            NAME,
+            get("id"),
+            url,
+            ref.removeprefix("refs/heads/"),
+            get("title"),
+            get("description"),
+            item,
+            get("createdDate"),
         )
 
 

@@ -340,7 +340,9 @@ def _pr(item: Any, name: str) -> ChangeRequest:
     except (KeyError, TypeError):
         raise unexpected(name) from None
     get = item.get
-    return change_request(name, get("number"), get("html_url"), head, get("title"), get("body"), item)
+    return change_request(
+        name, get("number"), get("html_url"), head, get("title"), get("body"), item, get("created_at")
+    )
 
 
 def _message(body: bytes, reason: str) -> str:

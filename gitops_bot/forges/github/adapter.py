@@ -365,6 +365,7 @@ def _pr(p: Any) -> PullRequest:
         got.get("title"),
         got.get("body"),
         p,
+        got.get("created_at"),
     )
     return replace(checked, title=got.get("title") or "")  # GitHub's drafts are not a title marker
 

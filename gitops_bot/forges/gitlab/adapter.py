@@ -205,7 +205,7 @@ class GitLab:
         mr = pr.raw
         current = str(mr.attributes.get("title") or "")
         self._put(pr, {"title": keep_draft(current, title, DRAFT_PREFIX), "description": body})
-        return ChangeRequest(pr.number, pr.url, pr.head, title, body, mr)
+        return ChangeRequest(pr.number, pr.url, pr.head, title, body, mr, pr.opened)
 
     def decorate(
         self,
@@ -363,7 +363,14 @@ class GitLab:
 def _mr(mr: Any) -> ChangeRequest:
     get = mr.attributes.get
     return change_request(
-        "GitLab", get("iid"), get("web_url"), get("source_branch"), get("title"), get("description"), mr
+        "GitLab",
+        get("iid"),
+        get("web_url"),
+        get("source_branch"),
+        get("title"),
+        get("description"),
+        mr,
+        get("created_at"),
     )
 
 
