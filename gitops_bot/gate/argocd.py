@@ -18,7 +18,7 @@ Anything else keeps the gate closed, each reason stated.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -305,14 +305,17 @@ class ArgoCD:
         return self._read[name]
 
     def _application(self, name: str) -> dict[str, Any]:
+        return self._retried(lambda: self._get(name))
+
+    def _retried(self, ask: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """One question to Argo CD, asked again on what may pass (a timeout, a 5xx, a 429)
+        within :data:`TOTAL` seconds in all; still no answer is the service's problem."""
         import time
 
         from gitops_bot.net import retry
 
         try:
-            return retry.call(
-                lambda: self._get(name), retry.RetryPolicy(attempts=3, max_wait=4.0), time.monotonic() + TOTAL
-            )
+            return retry.call(ask, retry.RetryPolicy(attempts=3, max_wait=4.0), time.monotonic() + TOTAL)
         except retry.GaveUp as exc:
             raise ServiceUnavailable(
                 f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
@@ -346,25 +349,10 @@ class ArgoCD:
         return self._listed[key]
 
     def _select(self, selector: str) -> list[tuple[str, dict[str, Any]]]:
-        import time
-
-        from gitops_bot.net import retry
-
-        try:
-            body = retry.call(
-                lambda: self._ask(
-                    "/api/v1/applications",
-                    f"applications matching {selector}",
-                    self._list_params(selector),
-                    LIST_LIMIT,
-                ),
-                retry.RetryPolicy(attempts=3, max_wait=4.0),
-                time.monotonic() + TOTAL,
-            )
-        except retry.GaveUp as exc:
-            raise ServiceUnavailable(
-                f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
-            ) from None
+        what = f"{SELECTED} {selector}"
+        body = self._retried(
+            lambda: self._ask("/api/v1/applications", what, self._list_params(selector), LIST_LIMIT)
+        )
         items = body.get("items")
         if items is None:
             items = []  # Go's omitempty: no match is no "items" at all
