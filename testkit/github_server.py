@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,9 @@ class FakeGitHub(Recording, JSONServer):
     # number, whatever the list holds (0: lists are one page, as this fake keeps them short)
     endless_pages: int = 0
     endless_only: str = ""  # ...for the lists whose path ends so ("/issues"); "": every list
+    # GitHub stamps a pull request's creation by its own clock: the real one, or the tests'
+    # controlled clock where the bot's clock is set too (min_age counted from the stamp)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     api_prefix: ClassVar[str] = "/api/v3"
     outside_contract: ClassVar[tuple[str, ...]] = ("/graphql", "/api/graphql")
     contract: Contract | None = field(default_factory=lambda: Contract.load("github"))
@@ -332,9 +336,8 @@ class FakeGitHub(Recording, JSONServer):
             title=body["title"],
             body=body.get("body", ""),
             draft=bool(body.get("draft", False)),
-            # GitHub stamps a pull request's creation by its own clock: the fake, by the real one
-            created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            updated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            created_at=self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            updated_at=self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
             merged=False,
             merged_at=None,
             closed_at=None,

@@ -65,7 +65,9 @@ def updated(
         )
         if not env_names:
             return Updated([])
-    plan = planning.plan(app, env_names, metadata=True, images=only)  # a dry run shows the real PR body
+    seen = s.sightings(dry_run=dry_run)  # min_age's forge clock: asked only where needed
+    # metadata: a dry run shows the real PR body
+    plan = planning.plan(app, env_names, metadata=True, images=only, seen=seen)
     skipped = tuple(i for ep in plan.environments for i in ep.items if i.action is PlanAction.SKIP)
     releases = [r for ep in plan.environments for r in releases_of(app.config, ep)]
     outcomes = delivery.deliver(s, releases, dry_run=dry_run, should_stop=should_stop)

@@ -172,6 +172,9 @@ class ImageAge:
     # and what was ignored on the way (an implausible creation time), each one line
     decided_by: str = ""
     ignored: str = ""
+    # a clock the publisher cannot set bounds ``created`` (a push time, a log's time), even
+    # where the image's own later creation time made it younger
+    vetted: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,10 @@ class Waiting:
     rule: str = "min_age"
     decided_by: str = ""  # the age's source when it is the registry's (ImageAge.decided_by)
     ignored: str = ""  # an implausible creation time set aside (ImageAge.ignored)
+    # the forge's clock: when the bot first saw this image, as its pull request records it,
+    # and whether that pull request is open now with the merge waiting until ``until``
+    seen: datetime | None = None
+    proposed: bool = False
 
     def describe(self) -> str:
         rule = f"{self.rule} {format_duration(self.min_age)}"
@@ -194,6 +201,8 @@ class Waiting:
             rule += f", age from {self.decided_by}"
         if self.ignored:
             rule += f"; {self.ignored}"
+        if self.proposed and self.until is not None:
+            return f"{self.tag} proposed, merge waiting until {format_instant(self.until)} ({rule})"
         if self.until is None:
             what = "no creation time it can be aged by" if self.ignored else "no creation time"
             return f"{self.tag} waiting: the image has {what} ({rule})"
@@ -208,6 +217,8 @@ class Waiting:
             "min_age": format_duration(self.min_age),
             **({"age_from": self.decided_by} if self.decided_by else {}),
             **({"ignored": self.ignored} if self.ignored else {}),
+            **({"first_seen": format_instant(self.seen)} if self.seen else {}),
+            **({"proposed": True} if self.proposed else {}),
         }
 
 
@@ -384,6 +395,9 @@ class PlanItem:
     waiting: Waiting | None = None  # a newer candidate held back by min_age
     kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: image is the chart's name, tags are versions
     decision: Decision | None = None  # what every surface shows: set once the run's facts are in
+    # (digest, when the bot first saw it) of the candidates aged by the forge's clock: the pull
+    # request's body records them, so the next run (or a restarted bot) reads the same times
+    sightings: tuple[tuple[str, datetime], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         current = self.current

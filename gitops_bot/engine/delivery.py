@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
+from gitops_bot.core.instants import format_instant
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import (
     OutcomeAction,
@@ -39,7 +40,7 @@ from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import windows
-from gitops_bot.release.proposal import Release
+from gitops_bot.release.proposal import MERGE_WAITS, Release
 
 if TYPE_CHECKING:
     # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the
@@ -401,8 +402,11 @@ def _propose(
         body += "\n\n" + redact(note)
     if deferred is not None:
         body += "\n\n" + windows.deferral_note(deferred)
+    # min_age by the forge's clock: the pull request is open (its creation is the clock) and
+    # nothing merges it by itself before then
+    waits = rel.merge_waits if rel.merge_waits is not None and rel.merge_waits > now else None
     pr = open_prs.get(branch)
-    was_deferred = pr is not None and windows.DEFERRED_MARK in pr.body
+    was_deferred = pr is not None and (windows.DEFERRED_MARK in pr.body or MERGE_WAITS in pr.body)
     created = pr is None
     edited = pr is not None and (pr.title, pr.body) != (title, body)
     try:
@@ -417,7 +421,7 @@ def _propose(
         raise
     warnings = []
     prc = cfg.pull_request
-    auto_merge = None if deferred is not None else prc.auto_merge
+    auto_merge = None if deferred is not None or waits is not None else prc.auto_merge
     if created:
         warnings = forge.decorate(
             pr, labels=prc.labels, reviewers=prc.reviewers, assignees=prc.assignees, auto_merge=auto_merge
@@ -427,6 +431,9 @@ def _propose(
     if deferred is not None:
         log.info("auto_merge_deferred", environment=env.name, rule=deferred.rule, until=deferred.until_text())
         warnings.append(windows.deferral_note(deferred))
+    if waits is not None:
+        log.info("merge_waits", environment=env.name, rule="min_age", until=format_instant(waits))
+        warnings.append(f"merge waits until {format_instant(waits)} (min_age, from the bot's first sighting)")
     log.info("pull_request", environment=env.name, number=pr.number, url=pr.url, created=created)
     return Outcome(
         env.name,

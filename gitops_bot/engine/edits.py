@@ -163,6 +163,9 @@ def _change(item: PlanItem) -> Change:
         metadata=cand.metadata,
         new_name=_moved_repository(item),
         verification=item.verification,
+        merge_waits=waiting.until if (waiting := item.waiting) and waiting.proposed else None,
+        age_from=waiting.decided_by if waiting and waiting.proposed else "",
+        sightings=item.sightings,
     )
 
 

@@ -9,7 +9,7 @@ case, :mod:`gitops_bot.commands.plan`), ``update``, ``status`` and ``watch`` all
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
@@ -29,6 +29,7 @@ from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
     Verification,
+    WriteMode,
 )
 from gitops_bot.engine import chart_plan
 from gitops_bot.engine.app import App
@@ -36,12 +37,16 @@ from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
 from gitops_bot.engine.fanout import run as _run
 from gitops_bot.policy import Policy
-from gitops_bot.policy.age import AgeVerdict, old_enough
+from gitops_bot.policy.age import AgeVerdict, ForgeClock, old_enough
 from gitops_bot.release import freezes, planning, windows
 
 log = get_logger(__name__)
 K = TypeVar("K")
 V = TypeVar("V")
+# (environment, image) -> {digest: when the bot first saw it}, as the environment's open pull
+# request records it: the forge's clock for images no publisher-free clock ages
+# (None: the forge could not be read)
+Sightings = Callable[[str, str], Mapping[str, datetime] | None]
 
 
 @dataclass
@@ -62,9 +67,11 @@ def plan(
     *,
     metadata: bool = False,
     images: Collection[str] | None = None,
+    seen: Sightings | None = None,
 ) -> Plan:
     """``images``: plan only these (a webhook's targeted cycle); None: every image.
-    ``metadata``: read created time and labels of what will change (for the PR body)."""
+    ``metadata``: read created time and labels of what will change (for the PR body).
+    ``seen``: the forge's record of first sightings (None: not read, as by ``plan``)."""
     envs = app.environments(env_names)
     app.prepare_verification(envs)
     targets = {
@@ -106,11 +113,16 @@ def plan(
                 created.get((t.image.name, str(t.image.repository))),
             )
     # 3b. min_age: hold back too-young candidates, ages read best first, only as far as needed
-    aged = _aged(app, active, policies, tags, created, choices)
+    aged = _aged(app, active, policies, tags, created, choices, seen)
     for key, verdict in aged.items():
         if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.tag != choices[key].tag:
             span = format_duration(verdict.waiting.min_age) if verdict.waiting else ""
-            choices[key] = Choice(verdict.tag, f"newest candidate at least {span} old (min_age)")
+            why = (
+                "the candidate first to come of age (min_age)"
+                if verdict.waiting and verdict.waiting.proposed
+                else f"newest candidate at least {span} old (min_age)"
+            )
+            choices[key] = Choice(verdict.tag, why)
     # 4. one digest per chosen (repository, tag, platform); min_age's walk already read its own
     resolved = {k: d for e in early.values() for k, d in e.digests.items()}
     found = _candidates(app, [t for t in active if t.key not in aged], tags, choices, resolved)
@@ -204,12 +216,16 @@ def _aged(
     tags: Mapping[ImageRef, list[str] | GitOpsBotError],
     created: Mapping[tuple[str, str], Mapping[str, datetime]],
     choices: Mapping[tuple[str, str], Choice],
+    seen: Sightings | None,
 ) -> dict[tuple[str, str], AgeVerdict | GitOpsBotError]:
     """For the targets with a ``min_age``: the best candidate old enough, and the one waiting.
     Ages are read only here, only for these images, best first, stopping at the first image
-    old enough (or at the deployed one); the registry pool keeps them by config digest."""
+    old enough (or at the deployed one); the registry pool keeps them by config digest. In an
+    environment that delivers by pull request, the forge's record ages what no publisher-free
+    clock does (read here, once, before the walks run in the pool)."""
     now = app.clock()
     walks = {}
+    clocks: dict[tuple[str, str], ForgeClock] = {}
     for t in active:
         choice, span = choices.get(t.key), t.min_age
         if span is None or choice is None or choice.tag is None:
@@ -219,6 +235,11 @@ def _aged(
             _ok(tags.get(t.image.repository)), t.deployed.tag if t.deployed else None, choice.tag, times
         )
         walks[t.key] = (t, tuple(order), span)
+        if app.config.environment(t.environment.name).write is WriteMode.PULL_REQUEST:
+            recorded = seen(*t.key) if seen is not None else None
+            spec = app.config.verification(t.image.name, t.environment.name)
+            vetting = app.push_times.has_api(t.image.repository.registry) or bool(spec and spec.keyless)
+            clocks[t.key] = ForgeClock(recorded or {}, read=recorded is not None, vetting=vetting)
 
     def walk(key: tuple[str, str]) -> AgeVerdict:
         t, order, span = walks[key]
@@ -234,6 +255,8 @@ def _aged(
             span,
             now,
             t.deployed.digest if t.deployed else None,
+            clocks.get(key),
+            t.deployed.tag if t.deployed else None,
         )
 
     return _gather(app, walks, walk, what="reading image ages")
@@ -333,15 +356,24 @@ def _item(t: planning.Target, found: _Found) -> PlanItem:
     if isinstance(aged, GitOpsBotError):
         return planning.skipped(t, str(aged))
     if aged is not None and aged.tag is None:
-        return planning.waiting(t, aged.waiting)
+        return replace(planning.waiting(t, aged.waiting), sightings=aged.sightings)
     if choice.tag and t.key not in found.candidates:
         err = found.digests.get((t.image.repository, choice.tag, t.image.platform))
         return planning.skipped(t, str(err) if err else f"could not resolve {choice.tag}")
     item = planning.decide(t, choice, found.candidates.get(t.key))
-    if aged is None or aged.waiting is None:
+    if aged is None:
+        return item
+    item = replace(item, sightings=aged.sightings)
+    if aged.waiting is None:
         return item
     # the reason carries it too: the PR body's "Why", the notification and the text plan say it
-    return replace(item, waiting=aged.waiting, reason=f"{item.reason}; newer {aged.waiting.describe()}")
+    said = aged.waiting.describe()
+    if aged.waiting.proposed:
+        said = said.removeprefix(f"{aged.waiting.tag} proposed, ")
+        if aged.newer is not None:
+            said += f"; newer {aged.newer.describe()}"
+        return replace(item, waiting=aged.waiting, reason=f"{item.reason}; {said}")
+    return replace(item, waiting=aged.waiting, reason=f"{item.reason}; newer {said}")
 
 
 def _verify(

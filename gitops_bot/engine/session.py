@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -29,6 +30,7 @@ from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.gitcli import Repo, auth_env, is_url
 from gitops_bot.registry.pool import RegistryPool
+from gitops_bot.release.proposal import Release, recorded_sightings
 from gitops_bot.trust import signing
 
 if TYPE_CHECKING:
@@ -66,6 +68,24 @@ class Session:
             return self.forge()
         except UsageError:
             return None
+
+    def sightings(self, *, dry_run: bool) -> Callable[[str, str], dict[str, datetime] | None]:
+        """The forge's clock for ``min_age``: (environment, image) -> when the bot first saw
+        each digest, as the open pull request that would carry the image records it. The forge
+        is asked on first use (a run with no such image never connects for it); a dry run
+        without the forge's credentials reads none (None)."""
+        cfg = self.app.config
+        prefix, by_image = cfg.git.branch_prefix, cfg.pull_request.group == "image"
+
+        def seen(environment: str, image: str) -> dict[str, datetime] | None:
+            found = self.reader() if dry_run else self.forge()
+            if found is None:
+                return None
+            branch = Release(environment, (), group_image=image if by_image else None).branch(prefix)
+            pr = found[1].get(branch)
+            return recorded_sightings(pr.body, image, pr.opened) if pr is not None else {}
+
+        return seen
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path:

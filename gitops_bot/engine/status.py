@@ -34,7 +34,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.engine import chart_plan, decisions
 from gitops_bot.engine.app import App
-from gitops_bot.engine.plan import plan
+from gitops_bot.engine.plan import Sightings, plan
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest
@@ -49,7 +49,7 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
     app = s.app
     envs = app.environments(env_names)
     targets = {env.name: app.targets(env) for env in envs}
-    items = _plan_items(app, [e.name for e in envs])
+    items = _plan_items(app, [e.name for e in envs], s.sightings(dry_run=True))
     # the decisions of the plan's items: the same value plan shows, and the gates read for it
     known = Plan(
         tuple(
@@ -133,7 +133,7 @@ def _missing(items: Mapping[object, PlanItem | Unknown], t: Target) -> Unknown:
     return found if isinstance(found, Unknown) else Unknown(f"the plan has no item for {t.image.name}", 1)
 
 
-def _plan_items(app: App, env_names: list[str]) -> dict[object, PlanItem | Unknown]:
+def _plan_items(app: App, env_names: list[str], seen: Sightings) -> dict[object, PlanItem | Unknown]:
     """The plan's items by (environment, image), asked one registry host at a time: a host that
     stays unavailable leaves its images unknown (keyed by the host) and the others planned."""
     by_host: dict[str, list[str]] = {}
@@ -148,7 +148,7 @@ def _plan_items(app: App, env_names: list[str]) -> dict[object, PlanItem | Unkno
     out: dict[object, PlanItem | Unknown] = {}
     for host, names_of_envs, images in asks:
         try:
-            p = plan(app, names_of_envs, images=images)
+            p = plan(app, names_of_envs, images=images, seen=seen)
         except GitOpsBotError as exc:
             out[host] = Unknown.of(exc)
             continue

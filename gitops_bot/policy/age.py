@@ -10,7 +10,7 @@ reported as waiting, with the time it becomes eligible.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -22,12 +22,34 @@ MAX_LOOKUPS = 20  # candidates whose age one image's decision may read; older on
 
 @dataclass(frozen=True)
 class AgeVerdict:
-    """``tag``/``digest``: the candidate old enough to propose (None: keep what is deployed);
-    ``waiting``: the best candidate held back, if any."""
+    """``tag``/``digest``: the candidate to propose (None: keep what is deployed); ``waiting``:
+    the best candidate held back, if any — or, aged by the forge's clock, the one proposed now
+    whose merge waits (``waiting.proposed``); ``sightings``: (digest, first seen) of every
+    candidate the forge's clock aged, for the pull request to record."""
 
     tag: str | None
     digest: str | None
     waiting: Waiting | None
+    sightings: tuple[tuple[str, datetime], ...] = ()
+    newer: Waiting | None = None  # a better candidate still waiting beside a proposed ``waiting``
+
+
+# The clocks the publisher cannot set: an image aged by one of them needs no other
+PUBLISHER_FREE = (AgeSource.REGISTRY, AgeSource.TRANSPARENCY_LOG)
+
+
+@dataclass(frozen=True)
+class ForgeClock:
+    """When the bot first saw each digest, as the environment's open pull request records it
+    (``seen``: None for a digest it does not record: seen now). ``read``: False where the
+    forge was not asked (``plan`` asks none), so "seen now" is a lower bound and said so."""
+
+    seen: Mapping[str, datetime]
+    read: bool = True
+    # whether a publisher-free clock may age some candidate (a push-time API, a keyless policy):
+    # without one, once no recorded sighting is left below, nothing further down comes of age
+    # sooner than the first image seen now, and the walk stops there
+    vetting: bool = True
 
 
 def old_enough(
@@ -36,22 +58,78 @@ def old_enough(
     min_age: timedelta,
     now: datetime,
     deployed_digest: str | None,
+    forge: ForgeClock | None = None,
+    deployed_tag: str | None = None,
 ) -> AgeVerdict:
     """Walk ``order`` (best first, ending at the deployed tag) and stop at the first image
-    created at least ``min_age`` before ``now``. An image without a creation time is held
+    old enough: ``min_age`` before ``now``. An image without a creation time is held
     (safe default: its age cannot be shown). Reaching the deployed image stops the walk:
-    nothing below it is newer."""
+    nothing below it is newer.
+
+    With ``forge`` (the environment delivers by pull request), an image no publisher-free clock
+    ages (no registry push time, no transparency log) is aged from when the bot first saw it,
+    which its pull request records; its own creation time only makes it younger. When none is
+    old enough, the one that will be first is proposed at once and its merge waits."""
     waiting: Waiting | None = None
+    sightings: list[tuple[str, datetime]] = []
+    soonest: Waiting | None = None  # the first to come of age (best first among equals)
     for tag in order[:MAX_LOOKUPS]:
         age = age_of(tag)
         if deployed_digest is not None and age.digest == deployed_digest:
-            return AgeVerdict(None, None, waiting)
-        until = later(age.created, min_age) if age.created is not None else None
+            break
+        if forge is not None and deployed_digest is None and tag == deployed_tag:
+            # what runs already (by tag): pinning it to its digest needs no age; a newer image
+            # the forge's clock ages is proposed instead, so its pull request starts that clock
+            if soonest is None or soonest.seen is None:
+                return AgeVerdict(tag, age.digest, waiting, tuple(sightings))
+            break
+        held = _forge_aged(tag, age, min_age, now, forge) if forge is not None else None
+        if held is not None:
+            sightings.append((age.digest, held.seen or now))
+        until = held.until if held is not None else later(age.created, min_age) if age.created else None
         if until is not None and until <= now:
-            return AgeVerdict(tag, age.digest, waiting)
-        if waiting is None:
-            waiting = Waiting(tag, age.digest, until, min_age, decided_by=age.decided_by, ignored=age.ignored)
-    return AgeVerdict(None, None, waiting)
+            return AgeVerdict(tag, age.digest, waiting, tuple(sightings))
+        candidate = held or Waiting(
+            tag, age.digest, until, min_age, decided_by=age.decided_by, ignored=age.ignored
+        )
+        waiting = waiting or candidate
+        if until is not None and (soonest is None or soonest.until is None or until < soonest.until):
+            soonest = candidate
+        if held is not None and forge is not None and _last_to_ask(forge, age.digest, sightings):
+            break
+    if soonest is not None and soonest.seen is not None:
+        # aged by the forge's clock and the first to come of age: its pull request opens now
+        newer = waiting if waiting is not None and waiting.tag != soonest.tag else None
+        proposed = replace(soonest, proposed=True)
+        return AgeVerdict(soonest.tag, soonest.digest, proposed, tuple(sightings), newer)
+    return AgeVerdict(None, None, waiting, tuple(sightings))
+
+
+def _last_to_ask(forge: ForgeClock, digest: str, sightings: list[tuple[str, datetime]]) -> bool:
+    """Seen now, with no publisher-free clock for the rest and no recorded sighting left below:
+    nothing further down can come of age sooner than this image."""
+    if forge.vetting or digest in forge.seen:
+        return False
+    return not (forge.seen.keys() - {d for d, _ in sightings})
+
+
+def _forge_aged(
+    tag: str, age: ImageAge, min_age: timedelta, now: datetime, forge: ForgeClock
+) -> Waiting | None:
+    """The image as the forge's clock ages it (None: a publisher-free clock ages it already)."""
+    if age.vetted or age.source in PUBLISHER_FREE:
+        return None
+    recorded = forge.seen.get(age.digest)
+    seen = recorded if recorded is not None else now  # one ahead of now only makes it younger
+    start = max(seen, age.created) if age.created is not None else seen  # created only makes younger
+    # the same words whether this run saw it first or read it back: the PR body is stable
+    if forge.read:
+        clock = f"first seen by the bot {format_instant(seen)}, which its pull request records"
+    else:
+        clock = "first seen by the bot, which its pull request records (plan reads none: now at the earliest)"
+    return Waiting(
+        tag, age.digest, later(start, min_age), min_age, decided_by=clock, ignored=age.ignored, seen=seen
+    )
 
 
 # Before Docker's first release no container image was built: a creation time earlier is a
@@ -86,11 +164,12 @@ def trusted(
             image, created=created, source=image.source if created else AgeSource.NONE, ignored=ignored
         )
     if created is not None and created > pushed:
-        return replace(image, ignored=ignored)  # the image says it is younger: believed
+        return replace(image, ignored=ignored, vetted=True)  # the image says it is younger: believed
     return replace(
         image,
         created=pushed,
         source=source,
         decided_by=clock,
         ignored=ignored,
+        vetted=True,
     )

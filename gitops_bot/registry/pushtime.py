@@ -169,6 +169,11 @@ class PushTimes:
                 self._looked[key] = kept
         return kept
 
+    def has_api(self, host: str) -> bool:
+        """Whether ``host``'s push times are asked at all (a known API, not turned off)."""
+        kind = self._kinds.get(host.strip().lower()) or kind_of(host, self.harbor_hosts)
+        return kind in SOURCES
+
     def _look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
         kind = self._kinds.get(host.strip().lower()) or kind_of(host, self.harbor_hosts)
         if kind == OFF:

@@ -25,7 +25,9 @@ it):
    are not green) and ``web`` (a web gate's answer says no) -> blocked; ``soak``
    (``auto_promote``) -> wait until soaked (its metrics gates holding all along), then
    propose; else ``promotion`` -> promote (a person runs the command).
-7. ``min_age``: nothing newer is old enough yet -> wait until the newest is.
+7. ``min_age``: nothing newer is old enough yet -> wait until the newest is; where the forge's
+   clock ages it (a pull request's environment, no publisher-free clock), propose it now
+   with its merge waiting until it is old enough.
 8. ``policy``: propose the policy's choice, or up to date. An environment whose own gate is
    not green is still up to date, with the gate as its rule (``metrics``, ``checks``, ``web``
    for such a gate that does not pass), so nothing reads green beside it.
@@ -127,6 +129,10 @@ def _release(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decisio
     if item.action is PlanAction.NONE and waiting is not None:
         evidence = {"tag": waiting.tag, "min_age": waiting.to_json()["min_age"]}
         return Decision(Action.WAIT, Rule.MIN_AGE, item.reason, waiting.until, evidence)
+    if item.action is PlanAction.UPDATE and waiting is not None and waiting.proposed:
+        evidence = {"tag": waiting.tag, "min_age": waiting.to_json()["min_age"]}
+        evidence["age_from"] = waiting.decided_by
+        return Decision(Action.PROPOSE, Rule.MIN_AGE, item.reason, waiting.until, evidence)
     if item.action is PlanAction.UPDATE:
         return Decision(Action.PROPOSE, Rule.POLICY, item.reason)
     return _own_gate(facts, Decision(Action.UP_TO_DATE, Rule.POLICY, item.reason))
@@ -138,6 +144,8 @@ def _windowed(facts: Facts, decided: Decision) -> Decision:
     w = facts.window
     if w is None or decided.action not in (Action.PROPOSE, Action.PROMOTE):
         return decided
+    if decided.rule is Rule.MIN_AGE and decided.until and w.until and decided.until >= w.until:
+        return decided  # its merge waits longer for min_age than for the window
     evidence = {**decided.evidence, "window": w.rule, "decided_by": decided.rule.value}
     if facts.commits:
         return Decision(Action.WAIT, Rule.WINDOW, f"{w.text()} ({decided.reason})", w.until, evidence)

@@ -12,10 +12,10 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, assert_never
 
-from gitops_bot.core.instants import format_instant
+from gitops_bot.core.instants import format_instant, outside_instant
 from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.release.windows import Freeze
@@ -48,6 +48,11 @@ class Change:
     contents: Comparison | None = None  # the source commits between the two images
     contents_note: str | None = None  # why ``contents`` could not be found (one line)
     kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: ``image`` names a chart, tags are its versions
+    # min_age by the forge's clock: until when the merge waits (None: it need not), and the
+    # (digest, first seen) sightings this pull request records for the next run
+    merge_waits: datetime | None = None
+    age_from: str = ""
+    sightings: tuple[tuple[str, datetime], ...] = ()
 
     @property
     def summary(self) -> str:
@@ -67,6 +72,11 @@ class Release:
     rendered: tuple[Rendered, ...] = ()  # the rendered diff of its edits (empty: not asked)
     freeze: Freeze | None = None  # kind FREEZE: the freeze to set (None: lift it)
     freeze_file: str | None = None  # the environment's freeze file, when this release changes it
+
+    @property
+    def merge_waits(self) -> datetime | None:
+        """Until when this release must not be merged (``min_age`` by the forge's clock)."""
+        return max((c.merge_waits for c in self.changes if c.merge_waits), default=None)
 
     @property
     def release_id(self) -> str:
@@ -202,6 +212,7 @@ class Release:
             *table,
             *why_part,
             *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
+            *_waiting_lines(self.changes),
             *_warning_lines(self.changes),
             *_verified_lines(self.changes),
             *self._contents_lines(),
@@ -209,6 +220,7 @@ class Release:
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
+            *_seen_lines(self.changes),
             "",
             "_Opened by gitops-bot, which updates this pull request in place and closes it "
             "when it is no longer needed._",
@@ -271,6 +283,54 @@ def _escape(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("[", "\\[").replace("]", "\\]")
     return re.sub(r"@(?=[\w-])", "@\u200b", text)
+
+
+MERGE_WAITS = "Do not merge before"  # in a PR body: the next run after then requests auto-merge
+SEEN_MARKER = "<!-- gitops-bot:seen"
+MAX_SIGHTINGS = 200  # marker lines read from one body: a body is the forge's, bounded, and ours
+# A sighting is written before its pull request exists, so it may precede the forge's creation
+# stamp by the run's length and the two clocks' skew; no earlier than this is believed
+RECORD_SLACK = timedelta(minutes=10)
+_SEEN = re.compile(r"<!-- gitops-bot:seen (\S{1,255}) (sha256:[0-9a-f]{64}) (\S{1,40}) -->")
+
+
+def _waiting_lines(changes: Sequence[Change]) -> list[str]:
+    lines = [
+        f"- `{c.image}` `{c.to_tag or _short(c.to_digest)}`: {MERGE_WAITS} {format_instant(c.merge_waits)} "
+        f"(min_age: its age is counted from {c.age_from or 'when gitops-bot first saw it'})"
+        for c in changes
+        if c.merge_waits is not None
+    ]
+    if not lines:
+        return []
+    note = "The images' registry keeps no push time the publisher cannot set; this pull request is the clock."
+    return ["**Waiting**", "", *lines, "", note, ""]
+
+
+def _seen_lines(changes: Sequence[Change]) -> list[str]:
+    return [
+        f"{SEEN_MARKER} {c.image} {digest} {format_instant(at)} -->"
+        for c in changes
+        for digest, at in sorted(c.sightings)
+    ]
+
+
+def recorded_sightings(body: str, image: str, opened: datetime | None) -> dict[str, datetime]:
+    """The first sightings of ``image`` a bot pull request's body records, none earlier than the
+    pull request itself (``opened``, the forge's own stamp) allows: a body can be edited, the
+    forge's creation time cannot. None known: nothing is believed."""
+    if opened is None:
+        return {}
+    floor = opened - RECORD_SLACK
+    out: dict[str, datetime] = {}
+    for line in body.splitlines()[-MAX_SIGHTINGS:]:
+        m = _SEEN.fullmatch(line.strip())
+        if m is None or m.group(1) != image:
+            continue
+        at = outside_instant(m.group(3), "a pull request's record of first sightings")
+        if at is not None:
+            out[m.group(2)] = max(at, floor)
+    return out
 
 
 def _warning_lines(changes: Sequence[Change]) -> list[str]:

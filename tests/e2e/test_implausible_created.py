@@ -2,7 +2,8 @@
 ``datetime``), in its config blob or in the manifest's or the index's
 ``org.opencontainers.image.created`` annotation, over the real registry process: the plan reports it (a warning line naming the
 value) and treats the image as one whose age is unknown: held by ``min_age``, never "old
-enough", never a crash."""
+enough", never a crash. By commit (dev) it waits; by pull request (staging) the forge's clock
+ages it instead, from when the bot first sees it: proposed, its merge waiting an hour."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def test_an_implausible_created_time_is_reported_and_never_old_enough(
         new = annotated(world, created, OCI_INDEX if where == "index annotation" else OCI_MANIFEST)
     monkeypatch.setattr(instants, "system_clock", lambda: NOW)
 
-    code = main(["plan", "--repo", str(checkout), "--env", "staging", "--output", "json"])
+    code = main(["plan", "--repo", str(checkout), "--env", "dev", "--output", "json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     item = app_item(out)
@@ -82,4 +83,11 @@ def test_an_implausible_created_time_is_reported_and_never_old_enough(
         "min_age": "1h",
     }
     assert "implausible time ignored" in err and created in err
+    assert "Traceback" not in err
+
+    code = main(["plan", "--repo", str(checkout), "--env", "staging", "--output", "json"])
+    out, err = capsys.readouterr()
+    staging = app_item(out)
+    assert code == 0 and staging["candidate"]["digest"] == new, staging
+    assert staging["waiting"]["proposed"] and staging["waiting"]["until"] == "2026-11-23T10:00:00Z"
     assert "Traceback" not in err

@@ -1,6 +1,10 @@
-"""min_age end to end over the real registry process: an image younger than the rule is not
-proposed (the plan, its JSON and the PR body say until when it waits); once old enough, by the
-controlled clock, it is; and an update run twice changes nothing the second time."""
+"""min_age end to end over the real registry process (which keeps no push time): by commit, an
+image younger than the rule by its creation time is not committed (the plan and its JSON say
+until when it waits), and once old enough, by the controlled clock, it is. By pull request the
+forge is the clock the publisher cannot set: the pull request opens when the bot first sees the
+image, says until when it must not be merged, requests auto-merge only then, and a restarted
+bot reads the same time from it; a newer image seen meanwhile waits its own min_age without
+resetting the first's. Every update run twice changes nothing the second time."""
 
 from __future__ import annotations
 
@@ -53,20 +57,29 @@ def app_item(result: dict[str, Any]) -> dict[str, Any]:
     return item  # type: ignore[no-any-return]
 
 
-def test_young_image_waits_for_min_age_then_is_proposed_and_updates_are_idempotent(
+def dev_item(result: dict[str, Any]) -> dict[str, Any]:
+    (env,) = result["environments"]
+    (item,) = [i for i in env["images"] if i["image"] == "example/app"]
+    return item  # type: ignore[no-any-return]
+
+
+def test_by_commit_a_young_image_waits_for_min_age_then_lands_and_updates_are_idempotent(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checkout = set_min_age(world)
     new = world.pusher.image(
         f"{world.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="young"
     ).digest
+    dev = ["--env", "dev"]
 
-    # 10 minutes after the push: 1.1.0 is not proposed; the deployed 1.0.0 is (pinned to its digest)
+    # 10 minutes after the push: 1.1.0 is not committed; the deployed 1.0.0 is pinned to its digest
     at(monkeypatch, 10)
-    text = plan(capsys, checkout)
-    assert f"1.1.0 waiting until {UNTIL} (min_age 1h)" in text
+    code = main(["plan", "--repo", str(checkout), *dev])
+    text = capsys.readouterr().out
+    assert code == 0 and f"1.1.0 waiting until {UNTIL} (min_age 1h)" in text, text
     assert "1 waiting (min_age)" in text
-    item = app_item(json.loads(plan(capsys, checkout, "--output", "json")))
+    code = main(["plan", "--repo", str(checkout), *dev, "--output", "json"])
+    item = dev_item(json.loads(capsys.readouterr().out))
     assert item["candidate"]["tag"] == "1.0.0"
     assert item["waiting"] == {
         "tag": "1.1.0",
@@ -75,27 +88,86 @@ def test_young_image_waits_for_min_age_then_is_proposed_and_updates_are_idempote
         "rule": "min_age",
         "min_age": "1h",
     }
+    first = update(capsys, world, *dev)
+    assert first["changed"] is True
+    head = world.sha("main")
+    assert update(capsys, world, *dev)["changed"] is False and world.sha("main") == head
+
+    # 61 minutes after the push: old enough, committed; nothing waits any more
+    at(monkeypatch, 61)
+    third = update(capsys, world, *dev)
+    assert third["changed"] is True
+    overlay = git(world.tmp, "--git-dir", str(world.remote), "show", "main:overlays/dev/kustomization.yaml")
+    assert new in overlay
+    head = world.sha("main")
+    assert update(capsys, world, *dev)["changed"] is False and world.sha("main") == head
+    assert world.github.unexpected == []
+
+
+def test_by_pull_request_the_forge_is_the_clock_and_a_restarted_bot_reads_it(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = set_min_age(world)
+    new = world.pusher.image(
+        f"{world.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="young"
+    ).digest
+    now = [PUSHED]
+    world.github.clock = lambda: now[0]  # the forge stamps creation by the same controlled clock
+
+    def at_minute(m: int) -> None:
+        now[0] = PUSHED + timedelta(minutes=m)
+        monkeypatch.setattr(instants, "system_clock", lambda: now[0])
+
+    # 10 minutes after the push, first seen: plan (which reads no forge) previews the proposal
+    at_minute(10)
+    text = plan(capsys, checkout)
+    assert "propose (min_age)" in text and "merge waiting until 2026-11-23T10:10:00Z" in text, text
+    item = app_item(json.loads(plan(capsys, checkout, "--output", "json")))
+    assert item["candidate"]["tag"] == "1.1.0" and item["waiting"]["proposed"] is True
+    assert item["decision"]["until"] == "2026-11-23T10:10:00Z"
 
     first = update(capsys, world, "--env", "staging")
     assert first["changed"] is True
     (pr,) = world.github.open_pulls()
-    assert f"1.1.0 waiting until {UNTIL} (min_age 1h)" in pr["body"]
-    assert "`1.1.0`" not in pr["body"]
+    assert pr["created_at"] == "2026-11-23T09:10:00Z"
+    assert "Do not merge before 2026-11-23T10:10:00Z" in pr["body"]
+    assert f"<!-- gitops-bot:seen example/app {new} 2026-11-23T09:10:00Z -->" in pr["body"]
+    assert pr["auto_merge"] is None  # nothing merges it by itself before min_age
     head = world.sha("gitops-bot/staging")
     again = update(capsys, world, "--env", "staging")
     assert again["changed"] is False and world.sha("gitops-bot/staging") == head
 
-    # 61 minutes after the push: old enough, proposed; nothing waits any more
-    at(monkeypatch, 61)
-    item = app_item(json.loads(plan(capsys, checkout, "--output", "json")))
-    assert (item["candidate"]["tag"], item["candidate"]["digest"]) == ("1.1.0", new)
-    assert item["waiting"] is None and item["action"] == "update"
-    third = update(capsys, world, "--env", "staging")
-    assert third["changed"] is True
+    # 30 minutes: a newer image is first seen; the first keeps its own clock, the PR stays on it
+    at_minute(30)
+    newer = world.pusher.image(
+        f"{world.ns}/app", "1.2.0", created=instants.format_instant(now[0]), salt="newer"
+    ).digest
+    update(capsys, world, "--env", "staging")
     (pr,) = world.github.open_pulls()
-    assert f"| staging | `example/app` | `1.0.0` | `1.1.0` | `{new}` |" in pr["body"]
-    assert "waiting" not in pr["body"]
+    assert f"`{new}`" in pr["body"] and "Do not merge before 2026-11-23T10:10:00Z" in pr["body"]
+    assert f"<!-- gitops-bot:seen example/app {newer} 2026-11-23T09:30:00Z -->" in pr["body"]
+    assert "1.2.0 waiting until 2026-11-23T10:30:00Z" in pr["body"]
+    assert pr["auto_merge"] is None
+    status = main(["status", "--repo", f"file://{world.remote}", "--output", "json"])
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert status == 0
+    (row,) = [r for r in rows if r["environment"] == "staging" and r["image"] == "example/app"]
+    assert row["decision"]["rule"] == "min_age" and row["decision"]["until"] == "2026-11-23T10:10:00Z", row
+    assert "first seen by the bot 2026-11-23T09:10:00Z" in row["decision"]["evidence"]["age_from"]
+
+    # 71 minutes, a restarted bot: 1.1.0 has been seen for an hour by the PR's clock: auto-merge
+    at_minute(71)
+    update(capsys, world, "--env", "staging")
+    (pr,) = world.github.open_pulls()
+    assert f"| `1.0.0` | `1.1.0` | `{new}` |" in pr["body"] and "Do not merge before" not in pr["body"]
+    assert pr["auto_merge"] is not None and pr["auto_merge"]["merge_method"] == "squash"
     head = world.sha("gitops-bot/staging")
-    fourth = update(capsys, world, "--env", "staging")
-    assert fourth["changed"] is False and world.sha("gitops-bot/staging") == head
-    assert world.github.unexpected == []
+    assert update(capsys, world, "--env", "staging")["changed"] is False
+    assert world.sha("gitops-bot/staging") == head
+
+    # 91 minutes (1.1.0 not merged yet): 1.2.0 has aged by its own sighting and replaces it
+    at_minute(91)
+    update(capsys, world, "--env", "staging")
+    (pr,) = world.github.open_pulls()
+    assert f"| `1.0.0` | `1.2.0` | `{newer}` |" in pr["body"], pr["body"]
+    assert len(world.github.pulls) == 1 and world.github.unexpected == []

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.core import instants
 from gitops_bot.engine import plan as plan_mod
 from gitops_bot.engine.app import App, open_app
 from testkit.example import copy_example, seed_example
@@ -89,6 +90,8 @@ def test_mixed_policies_on_one_repository_plan_as_the_phased_path_plans_them(
     missing: bool,
 ) -> None:
     monkeypatch.setenv("GITOPS_BOT_KUBECTL", "/nonexistent")  # the registry's answers are the point
+    now = instants.system_clock()  # one instant for both runs: a first sighting is "now"
+    monkeypatch.setattr(instants, "system_clock", lambda: now)
     example = copy_example(tmp_path / "gitops", registry.host)
     _mixed(example, min_age=min_age, missing=missing)
     _, pipelined = _plan(capsys, example)

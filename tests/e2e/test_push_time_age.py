@@ -122,15 +122,36 @@ def test_the_images_own_time_only_makes_it_younger(
     assert "age_from" not in item["waiting"] and "ignored" not in item["waiting"]
 
 
-def test_without_a_push_time_api_an_epoch_image_waits_instead_of_passing_at_once(
+def test_without_a_push_time_api_an_epoch_image_is_aged_by_the_forge_not_passed_at_once(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No clock the publisher cannot set: by pull request (staging) the image is proposed at
+    once and its merge waits min_age from then (the pull request is the clock); by commit
+    (dev), with no pull request to count from, it waits and says why."""
     checkout = configured(world, None)
     digest = world.pusher.image(f"{world.ns}/app", "1.1.0", created=EPOCH, salt="ko").digest
     monkeypatch.setattr(instants, "system_clock", lambda: NOW)
     item, _ = plan(checkout, capsys)
-    assert item["candidate"]["tag"] == "1.0.0"
+    assert item["candidate"]["tag"] == "1.1.0"
     assert item["waiting"] == {
+        "tag": "1.1.0",
+        "digest": digest,
+        "until": "2026-11-23T10:00:00Z",
+        "rule": "min_age",
+        "min_age": "1h",
+        "age_from": "first seen by the bot, which its pull request records (plan reads none: now at the earliest)",
+        "ignored": "the image's own creation time 1970-01-01T00:00:00Z is ignored (not plausible)",
+        "first_seen": "2026-11-23T09:00:00Z",
+        "proposed": True,
+    }
+    assert item["decision"]["action"] == "propose" and item["decision"]["rule"] == "min_age", item
+
+    code = main(["plan", "--repo", str(checkout), "--env", "dev", "--output", "json"])
+    (env,) = json.loads(capsys.readouterr().out)["environments"]
+    assert code == 0
+    (dev,) = [i for i in env["images"] if i["image"] == "example/app"]
+    assert dev["candidate"]["tag"] == "1.0.0"
+    assert dev["waiting"] == {
         "tag": "1.1.0",
         "digest": digest,
         "until": None,
@@ -138,8 +159,7 @@ def test_without_a_push_time_api_an_epoch_image_waits_instead_of_passing_at_once
         "min_age": "1h",
         "ignored": "the image's own creation time 1970-01-01T00:00:00Z is ignored (not plausible)",
     }
-    d = status_decision(world, capsys)
-    assert "1.1.0 waiting: the image has no creation time it can be aged by (min_age 1h;" in d["reason"], d
+    assert "1.1.0 waiting: the image has no creation time it can be aged by" in dev["reason"], dev
 
 
 def test_a_tag_the_api_does_not_know_falls_back_to_the_images_plausible_time(
@@ -148,14 +168,16 @@ def test_a_tag_the_api_does_not_know_falls_back_to_the_images_plausible_time(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The API knows the package but not this tag (or it moved): the image's own time, when
-    plausible, still ages it as before; the token went to the API and nowhere else."""
+    """The API knows the package but not this tag (or it moved): no clock the publisher
+    cannot set ages it, so by pull request the forge's does (proposed, its merge waiting), the
+    image's own plausible time never making it older; the token went to the API alone."""
     checkout = configured(world, packages.url)
     world.pusher.image(f"{world.ns}/app", "1.1.0", created="2026-11-20T00:00:00Z", salt="old")
     packages.push(f"{world.ns}/app", "0.9.0", "sha256:" + "0" * 64, NOW - timedelta(days=30))
     monkeypatch.setattr(instants, "system_clock", lambda: NOW)
     item, _ = plan(checkout, capsys)
     assert item["candidate"]["tag"] == "1.1.0"
+    assert item["waiting"]["proposed"] and item["waiting"]["until"] == "2026-11-23T10:00:00Z", item
     assert packages.seen and all(
         s.headers.get("Authorization") == f"Bearer {FakeGitHub.token}" for s in packages.seen
     )
