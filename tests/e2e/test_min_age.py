@@ -171,3 +171,59 @@ def test_by_pull_request_the_forge_is_the_clock_and_a_restarted_bot_reads_it(
     (pr,) = world.github.open_pulls()
     assert f"| `1.0.0` | `1.2.0` | `{newer}` |" in pr["body"], pr["body"]
     assert len(world.github.pulls) == 1 and world.github.unexpected == []
+
+
+def test_the_forge_clock_crosses_a_window_a_dry_run_and_status(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PR's clock beside the features already there: a dry run writes the body the real run
+    wrote (it reads the same record), status shows the same decision, and a deny window that
+    starts before min_age ends keeps auto-merge off until the window opens, whichever is later."""
+    checkout = set_min_age(world)
+    add_config_text = '    windows:\n      timezone: UTC\n      deny:\n        - {days: [mon], from: "10:00", to: "12:00"}\n'
+    work = checkout
+    git(work, "pull", "-q", "origin", "main")
+    path = work / "gitops-bot.yaml"
+    text = path.read_text()
+    assert "    path: overlays/staging\n" in text
+    path.write_text(
+        text.replace("    path: overlays/staging\n", "    path: overlays/staging\n" + add_config_text)
+    )
+    git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "window")
+    git(work, "push", "-q", "origin", "main")
+    new = world.pusher.image(
+        f"{world.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="young"
+    ).digest
+    now = [PUSHED]
+    world.github.clock = lambda: now[0]
+
+    def at_minute(m: int) -> None:
+        now[0] = PUSHED + timedelta(minutes=m)
+        monkeypatch.setattr(instants, "system_clock", lambda: now[0])
+
+    at_minute(10)  # Monday 09:10 UTC, first seen
+    update(capsys, world, "--env", "staging")
+    (pr,) = world.github.open_pulls()
+    assert pr["auto_merge"] is None and "Do not merge before 2026-11-23T10:10:00Z" in pr["body"]
+    at_minute(20)  # a dry run reads the record: the body it would write is the one there
+    dry = update(capsys, world, "--env", "staging", "--dry-run")
+    (res,) = dry["results"]
+    assert res["action"] == "dry_run" and res["body"] == pr["body"], res
+    assert main(["status", "--repo", f"file://{world.remote}", "--output", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    (row,) = [r for r in rows if r["environment"] == "staging" and r["image"] == "example/app"]
+    assert (row["decision"]["action"], row["decision"]["rule"]) == ("propose", "min_age"), row
+    assert row["decision"]["until"] == "2026-11-23T10:10:00Z"
+
+    at_minute(75)  # 10:15: min_age has passed, the deny window (10:00-12:00) has not
+    update(capsys, world, "--env", "staging")
+    (pr,) = world.github.open_pulls()
+    assert "Do not merge before" not in pr["body"] and "auto-merge deferred:" in pr["body"]
+    assert pr["auto_merge"] is None
+    assert f"`{new}`" in pr["body"]
+
+    at_minute(181)  # 12:01: the window is open
+    update(capsys, world, "--env", "staging")
+    (pr,) = world.github.open_pulls()
+    assert pr["auto_merge"] is not None and "auto-merge deferred:" not in pr["body"]
+    assert len(world.github.pulls) == 1 and world.github.unexpected == []
