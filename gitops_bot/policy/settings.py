@@ -73,9 +73,11 @@ class PolicyConfig:
     # None: not set here (an environment's default applies); 0: off. Read as 30m, 2h, 1d or 0.
     min_age: timedelta | None = setting(
         None,
-        "Propose a tag only once its image is this old (created time + min_age <= now): "
-        "a duration in whole units, largest first: 30m, 2h, 1d, 1h30m, 45s; 0 turns it off. "
-        "An image whose creation time is unknown is not proposed while it is set.",
+        "Release a tag only once its image is this old, counted from a time its publisher cannot "
+        "set: the registry's push time, the transparency log's, else (by pull request) the bot's "
+        "first sighting, which the pull request keeps: it opens at once and is not merged before; "
+        "the image's own creation time only makes it younger (by commit, it is the age). "
+        "A duration in whole units, largest first: 30m, 2h, 1d, 1h30m, 45s; 0 turns it off.",
         rules=(MIN_AGE_RULE, WITHIN_DURATIONS),
         schema=MIN_AGE_SCHEMA,
     )
