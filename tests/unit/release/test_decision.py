@@ -165,6 +165,17 @@ SCENARIOS: dict[tuple[DecisionAction, DecisionRule], tuple[PlanItem, Facts, Depl
         FACTS,
         None,
     ),
+    (DecisionAction.PROPOSE, DecisionRule.MIN_AGE): (
+        item(
+            PlanAction.UPDATE,
+            "highest of 4 ^1; merge waiting until 2026-11-23T13:00:00Z",
+            waiting=Waiting(
+                "1.1.0", None, NOW + timedelta(hours=1), timedelta(hours=2), seen=NOW, proposed=True
+            ),
+        ),
+        FACTS,
+        None,
+    ),
     (DecisionAction.PROPOSE, DecisionRule.POLICY): (item(PlanAction.UPDATE, "highest of 4 ^1"), FACTS, None),
     (DecisionAction.UP_TO_DATE, DecisionRule.POLICY): (item(), FACTS, None),
 }
@@ -342,3 +353,21 @@ def test_the_forge_checks_and_a_web_gate_block_a_promotion_with_their_own_rule_a
     )
     green = replace(WEB_NO, outcome=Outcome.PASS, value="approved")
     assert decide(item(), replace(PROMOTED, source_metrics=(green,)), NEWER).action is DecisionAction.PROMOTE
+
+
+def test_a_merge_waiting_for_min_age_and_a_window_waits_for_the_later_of_the_two() -> None:
+    def proposed(until: datetime) -> PlanItem:
+        w = Waiting("1.1.0", None, until, timedelta(hours=1), seen=until - timedelta(hours=1), proposed=True)
+        return item(PlanAction.UPDATE, "highest of 4 ^1", waiting=w)
+
+    assert WINDOW.until is not None
+    later = decide(proposed(WINDOW.until + timedelta(hours=1)), replace(FACTS, window=WINDOW))
+    assert (later.action, later.rule) == (DecisionAction.PROPOSE, DecisionRule.MIN_AGE)
+    assert later.until == WINDOW.until + timedelta(hours=1)
+    sooner = decide(proposed(WINDOW.until - timedelta(hours=1)), replace(FACTS, window=WINDOW))
+    assert (sooner.action, sooner.rule, sooner.until) == (
+        DecisionAction.PROPOSE,
+        DecisionRule.WINDOW,
+        WINDOW.until,
+    )
+    assert sooner.evidence["decided_by"] == "min_age"
