@@ -41,8 +41,8 @@ PUBLISHER_FREE = (AgeSource.REGISTRY, AgeSource.TRANSPARENCY_LOG)
 @dataclass(frozen=True)
 class ForgeClock:
     """When the bot first saw each digest, as the environment's open pull request records it
-    (``seen``: None for a digest it does not record: seen now). ``read``: False where the
-    forge was not asked (``plan`` asks none), so "seen now" is a lower bound and said so."""
+    (``seen``; a digest it does not record is seen now). ``read``: False where the forge was
+    not asked (``plan`` asks none), so "seen now" is a lower bound and said so."""
 
     seen: Mapping[str, datetime]
     read: bool = True
