@@ -407,6 +407,21 @@ def _propose(
     waits = rel.merge_waits if rel.merge_waits is not None and rel.merge_waits > now else None
     pr = open_prs.get(branch)
     was_deferred = pr is not None and (windows.DEFERRED_MARK in pr.body or MERGE_WAITS in pr.body)
+    superseded = []
+    if pr is not None and waits is not None and cfg.pull_request.auto_merge and not was_deferred:
+        # auto-merge was requested on it (its body never said to wait, or no longer does), and a
+        # forge keeps that through new commits: it would merge an image that must still wait.
+        # A new pull request starts without it, and its creation is the image's clock
+        forge.close(
+            pr,
+            redact(
+                f"Closed by gitops-bot: **{env.name}** now proposes an image that must not be merged "
+                f"before {format_instant(waits)} (min_age), and auto-merge was requested on this "
+                f"{forge.noun}; a new one follows."
+            ),
+        )
+        superseded.append(f"closed {forge.noun} #{pr.number}: auto-merge was on, and the image now waits")
+        pr = None
     created = pr is None
     edited = pr is not None and (pr.title, pr.body) != (title, body)
     try:
@@ -431,6 +446,7 @@ def _propose(
     if deferred is not None:
         log.info("auto_merge_deferred", environment=env.name, rule=deferred.rule, until=deferred.until_text())
         warnings.append(windows.deferral_note(deferred))
+    warnings += superseded
     if waits is not None:
         log.info("merge_waits", environment=env.name, rule="min_age", until=format_instant(waits))
         warnings.append(f"merge waits until {format_instant(waits)} (min_age, from the bot's first sighting)")

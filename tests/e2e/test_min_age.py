@@ -18,7 +18,9 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.core import instants
-from testkit.update_world import World, git, update
+from testkit.github_server import FakeGitHub
+from testkit.registry_process import RegistryProcess
+from testkit.update_world import World, git, make_world, update
 
 PUSHED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the new image's config ``created``
 UNTIL = "2026-11-23T10:00:00Z"  # PUSHED + min_age 1h
@@ -227,3 +229,57 @@ def test_the_forge_clock_crosses_a_window_a_dry_run_and_status(
     (pr,) = world.github.open_pulls()
     assert pr["auto_merge"] is not None and "auto-merge deferred:" not in pr["body"]
     assert len(world.github.pulls) == 1 and world.github.unexpected == []
+
+
+def test_with_one_pull_request_per_image_each_keeps_its_own_clock_and_a_hold_starts_none(
+    tmp_path: Path,
+    registry: RegistryProcess,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``group: image``: app seen at 09:10, worker at 09:40, each PR waits for its own hour; a
+    held image opens no PR, so no clock starts for it while held."""
+    monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    for w in make_world(tmp_path, registry, group="image"):
+        work = set_min_age(w)
+        path = work / "gitops-bot.yaml"
+        path.write_text(
+            path.read_text().replace(
+                "  - name: staging\n    path: overlays/staging\n",
+                "  - name: staging\n    path: overlays/staging\n    min_age: 1h\n",
+            )
+        )
+        git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "env min_age")
+        git(work, "push", "-q", "origin", "main")
+        now = [PUSHED]
+        w.github.clock = lambda now=now: now[0]  # type: ignore[misc]
+
+        def at_minute(m: int, now: list[datetime] = now) -> None:
+            now[0] = PUSHED + timedelta(minutes=m)
+            monkeypatch.setattr(instants, "system_clock", lambda: now[0])
+
+        at_minute(10)
+        w.pusher.image(f"{w.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="a")
+        update(capsys, w, "--env", "staging")
+        at_minute(40)
+        w.pusher.image(f"{w.ns}/worker", "2.1", created=instants.format_instant(PUSHED), salt="w")
+        update(capsys, w, "--env", "staging")
+        by_branch = {p["head"]["ref"]: p for p in w.github.open_pulls()}
+        app = by_branch["gitops-bot/staging/example-app"]
+        worker = by_branch["gitops-bot/staging/example-worker"]
+        assert "Do not merge before 2026-11-23T10:10:00Z" in app["body"]
+        assert "Do not merge before 2026-11-23T10:40:00Z" in worker["body"]
+        # worker's first PR only pinned 2.0 (what runs), with auto-merge: superseded by a new one,
+        # whose creation is 2.1's clock, rather than left to merge an image that must wait
+        (closed,) = [p for p in w.github.pulls if p["state"] == "closed"]
+        assert closed["head"]["ref"] == "gitops-bot/staging/example-worker" and worker["auto_merge"] is None
+        assert worker["created_at"] == "2026-11-23T09:40:00Z"
+
+        at_minute(71)  # app's hour is over, worker's is not
+        update(capsys, w, "--env", "staging")
+        by_branch = {p["head"]["ref"]: p for p in w.github.open_pulls()}
+        assert by_branch["gitops-bot/staging/example-app"]["auto_merge"] is not None
+        assert by_branch["gitops-bot/staging/example-worker"]["auto_merge"] is None
+        assert update(capsys, w, "--env", "staging")["changed"] is False
+        assert w.github.unexpected == []
