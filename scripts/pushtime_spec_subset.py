@@ -7,6 +7,7 @@ are held to, as ``scripts/spec_subset.py`` cuts the forges' (its ``subset``, ``l
     python scripts/pushtime_spec_subset.py harbor api/v2.0/swagger.yaml        # goharbor/harbor
     python scripts/pushtime_spec_subset.py quay api/openapi.yaml               # quay.io's discovery
     python scripts/pushtime_spec_subset.py dockerhub latest.yaml               # docker/docs
+    python scripts/pushtime_spec_subset.py acr containerregistry.json          # Azure/azure-rest-api-specs
 
 The pinned sources (with their hashes) are named in testkit/specs/README.md.
 
@@ -53,6 +54,8 @@ SERVICES = {
     ),
     # Quay: a repository's tags (specificTag, onlyActiveTags: the tag's start_ts)
     "quay": Service("quay-subset.json", (("/api/v1/repository/{repository}/tag/", "get"),)),
+    # Azure Container Registry: one tag's attributes (createdTime, lastUpdateTime, digest)
+    "acr": Service("acr-subset.swagger.json", (("/acr/v1/{name}/_tags/{reference}", "get"),)),
     # Docker Hub: one tag (tag_last_pushed)
     "dockerhub": Service(
         "dockerhub-subset.json", (("/v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}", "get"),)

@@ -49,6 +49,7 @@ KNOWN = {
     "dockerhub": ("dockerhub-subset.json", ""),
     "quay": ("quay-subset.json", ""),
     "harbor": ("harbor-subset.swagger.json", "/api/v2.0"),
+    "acr": ("acr-subset.swagger.json", ""),
 }
 # Azure DevOps' descriptions type a list answer as an array, but the service wraps every list in
 # {"count": n, "value": [...]} (VssJsonCollectionWrapper; the specs' own httpExamples, such as

@@ -430,3 +430,82 @@ def _millis(when: datetime) -> str:
 
 def _harbor_404(message: str) -> dict[str, Any]:
     return {"errors": [{"code": "NOT_FOUND", "message": message}]}
+
+
+class FakeACR(PushTimeFake):
+    """Azure Container Registry's ``GET /acr/v1/{name}/_tags/{reference}``: the tag's
+    attributes (``digest``, ``createdTime`` when the tag was first pushed, ``lastUpdateTime``
+    when it last changed). ``{name}`` holds the repository's slashes as the registry's own /v2
+    paths do. ``basic``: (user, password) required, as a registry without anonymous pull."""
+
+    spec = "acr"
+
+    def __init__(self, basic: tuple[str, str] | None = None, registry: str = "example.azurecr.io") -> None:
+        super().__init__()
+        self.basic = basic
+        self.registry = registry
+        self.created: dict[tuple[str, str], datetime] = {}
+
+    def push(self, repository: str, tag: str, digest: str, pushed: datetime) -> Self:
+        with self._lock:
+            self.created.setdefault((repository, tag), pushed)  # a moved tag keeps its creation
+        return super().push(repository, tag, digest, pushed)
+
+    def described(self, raw: str) -> str:
+        # one path parameter holds the repository's slashes; the contract's templates match one
+        # segment, so the slash is escaped for the check only
+        url = urlparse(raw)
+        prefix, marker = "/acr/v1/", "/_tags/"
+        if url.path.startswith(prefix) and marker in url.path:
+            name, _, reference = url.path[len(prefix) :].rpartition(marker)
+            path = f"{prefix}{quote(unquote(name), safe='')}{marker}{reference}"
+            return path + (f"?{url.query}" if url.query else "")
+        return raw
+
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        if self.basic is not None:
+            import base64
+
+            expected = "Basic " + base64.b64encode(":".join(self.basic).encode()).decode()
+            if headers.get("Authorization") != expected:
+                challenge = f'Basic realm="https://{self.registry}/oauth2/token"'
+                return (
+                    401,
+                    _acr_error("UNAUTHORIZED", "authentication required"),
+                    {"WWW-Authenticate": challenge},
+                )
+        prefix, marker = "/acr/v1/", "/_tags/"
+        if method != "GET" or not path.startswith(prefix) or marker not in path:
+            return 404, _acr_error("NAME_UNKNOWN", "no route"), {}
+        name, _, reference = path[len(prefix) :].rpartition(marker)
+        repository, tag = unquote(name), unquote(reference)
+        image = self.images.get(repository, {}).get(tag)
+        if image is None:
+            return 404, _acr_error("TAG_UNKNOWN", f"the specified tag does not exist: {tag}"), {}
+        return (
+            200,
+            {
+                "registry": self.registry,
+                "imageName": repository,
+                "tag": {
+                    "name": tag,
+                    "digest": image.digest,
+                    "createdTime": _rfc3339(self.created[(repository, tag)], fraction=True),
+                    "lastUpdateTime": _rfc3339(image.pushed, fraction=True),
+                    "signed": False,
+                    "changeableAttributes": {
+                        "deleteEnabled": True,
+                        "writeEnabled": True,
+                        "readEnabled": True,
+                        "listEnabled": True,
+                    },
+                },
+            },
+            {},
+        )
+
+
+def _acr_error(code: str, message: str) -> dict[str, Any]:
+    return {"errors": [{"code": code, "message": message, "detail": {}}]}

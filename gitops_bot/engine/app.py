@@ -339,7 +339,7 @@ class App:
 
         kinds: dict[str, str] = {}
         bases: dict[str, str] = {}  # by registry host: one registry's API address is its own
-        harbor_auth: dict[str, tuple[str, str]] = {}
+        basic_auth: dict[str, tuple[str, str]] = {}
         hosts = {*self.config.registries, *(img.repository.registry for img in self.config.images)}
         for host in sorted(hosts):
             reg = self.config.registry(host)
@@ -350,17 +350,17 @@ class App:
                 continue
             if reg.push_time_url:
                 bases[host] = reg.push_time_url
-            elif kind == pushtime.HARBOR:  # Harbor's API is the registry's own host
+            elif kind in (pushtime.HARBOR, pushtime.ACR):  # their API is the registry's own host
                 bases[host] = f"{'http' if reg.tls is False else 'https'}://{host}"
-            if kind == pushtime.HARBOR and reg.username_env and reg.password_env:
-                harbor_auth[host] = (reg.username_env, reg.password_env)
+            if kind in (pushtime.HARBOR, pushtime.ACR) and reg.username_env and reg.password_env:
+                basic_auth[host] = (reg.username_env, reg.password_env)
         # In a fleet a token goes only to repositories the operator gave it: a repository's
         # config could otherwise name another organization's private packages and learn when
         # they were pushed, or point push_time_url at a server of its own.
         allowed = getattr(self._environ, "allowed", None)
         withheld = {"GITHUB_TOKEN", "QUAY_TOKEN"} - set(allowed) if allowed is not None else set()
         environ = {k: v for k, v in self._environ.items() if k not in withheld}
-        return pushtime.PushTimes(environ, base_urls=bases, kinds=kinds, harbor_auth=harbor_auth)
+        return pushtime.PushTimes(environ, base_urls=bases, kinds=kinds, basic_auth=basic_auth)
 
     def verify(
         self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str

@@ -55,9 +55,17 @@ if TYPE_CHECKING:
 
 _log = get_logger(__name__)
 
-GITHUB, DOCKERHUB, QUAY, HARBOR = "github", "dockerhub", "quay", "harbor"
+GITHUB, DOCKERHUB, QUAY, HARBOR, ACR = "github", "dockerhub", "quay", "harbor", "acr"
 OFF = "off"
-SOURCES = {GITHUB: "GitHub Packages", DOCKERHUB: "Docker Hub", QUAY: "Quay", HARBOR: "Harbor"}
+SOURCES = {
+    GITHUB: "GitHub Packages",
+    DOCKERHUB: "Docker Hub",
+    QUAY: "Quay",
+    HARBOR: "Harbor",
+    ACR: "Azure Container Registry",
+}
+# Azure's public, government and China clouds: each registry's API is on its own login server
+ACR_SUFFIXES = (".azurecr.io", ".azurecr.us", ".azurecr.cn")
 API = {GITHUB: "https://api.github.com", DOCKERHUB: "https://hub.docker.com", QUAY: "https://quay.io"}
 DOCKER_HUB_HOSTS = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io"})
 
@@ -99,6 +107,8 @@ def kind_of(host: str, harbor_hosts: Collection[str] = ()) -> str | None:
         return DOCKERHUB
     if host == "quay.io":
         return QUAY
+    if host.endswith(ACR_SUFFIXES):
+        return ACR
     if host in {h.strip().lower() for h in harbor_hosts}:
         return HARBOR
     return None
@@ -113,7 +123,7 @@ class PushTimes:
 
     ``base_urls`` replaces an API's address, by kind (``"github"``, ``"dockerhub"``,
     ``"quay"``) or, for Harbor, by registry host: tests point them at loopback fakes.
-    ``harbor_auth`` maps a Harbor host to the names of the variables holding its user and
+    ``basic_auth`` maps a Harbor or ACR host to the names of the variables holding its user and
     password (a host not named is asked anonymously). ``timeout`` bounds each answer (at most
     :data:`ATTEMPT` seconds)."""
 
@@ -124,7 +134,7 @@ class PushTimes:
         transport: httpx.BaseTransport | None = None,
         base_urls: Mapping[str, str] | None = None,
         harbor_hosts: Collection[str] = (),
-        harbor_auth: Mapping[str, tuple[str, str]] | None = None,
+        basic_auth: Mapping[str, tuple[str, str]] | None = None,
         kinds: Mapping[str, str] | None = None,
         github_token_env: str = "GITHUB_TOKEN",
         quay_token_env: str = "QUAY_TOKEN",
@@ -134,7 +144,7 @@ class PushTimes:
         self._transport = transport
         self._bases = dict(base_urls or {})
         self.harbor_hosts = frozenset(h.strip().lower() for h in harbor_hosts)
-        self._harbor_auth = {h.strip().lower(): names for h, names in (harbor_auth or {}).items()}
+        self._basic_auth = {h.strip().lower(): names for h, names in (basic_auth or {}).items()}
         # the operator's word on a host's API (a GHCR mirror, Harbor, "off"), before the host's name
         self._kinds = {h.strip().lower(): k for h, k in (kinds or {}).items()}
         self._github_env = github_token_env
@@ -192,6 +202,7 @@ class PushTimes:
             DOCKERHUB: self._dockerhub,
             QUAY: self._quay,
             HARBOR: lambda r, t, d, b: self._harbor(at, r, t, d, b),
+            ACR: lambda r, t, d, b: self._acr(at, r, t, d, b),
         }
         try:
             return ask[kind](repository.strip("/"), tag, digest, base)
@@ -336,15 +347,7 @@ class PushTimes:
         project, _, name = repository.partition("/")
         if not project or not name:
             return Unknown(f"Harbor: {repository!r} is not PROJECT/REPOSITORY")
-        auth = None
-        names = self._harbor_auth.get(host)
-        if names is not None:
-            user, password = self._environ.get(names[0], ""), self._environ.get(names[1], "")
-            if user and password:
-                value = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-                register_secret(password)
-                register_secret(value)
-                auth = _origin_auth(base, value)
+        auth = self._registry_auth(host, base)
         # Harbor's repository_name is encoded twice when it holds a slash (its description:
         # "a/b -> a%2Fb -> a%252Fb"): its router decodes the path once before matching
         encoded = quote(quote(name, safe=""), safe="")
@@ -357,6 +360,39 @@ class PushTimes:
         if not isinstance(body, dict):
             raise _Refused("answered an artifact that is not an object")
         return _pushed(HARBOR, tag, digest, body.get("digest"), body.get("push_time"), "push_time")
+
+    def _acr(self, host: str, repository: str, tag: str, digest: str | None, base: str) -> Pushed | Unknown:
+        # the tag's lastUpdateTime, not its createdTime: a tag moved to another digest keeps
+        # its creation, while its last update is no earlier than the push of what it names now
+        # (a later change of its attributes only makes the image younger)
+        name = "/".join(quote(part, safe="") for part in repository.split("/"))
+        url = f"{base}/acr/v1/{name}/_tags/{quote(tag, safe='')}"
+        status, body, _ = self._get(
+            url, {"Accept": "application/json"}, self._registry_auth(host, base), None
+        )
+        if status == 404:
+            return Unknown(f"Azure Container Registry: no tag {repository}:{tag} on {host}")
+        _status_ok(status, f"{repository}:{tag}")
+        attributes = _field(body, "tag")
+        if not isinstance(attributes, Mapping):
+            raise _Refused("answered tag attributes that are not an object")
+        return _pushed(
+            ACR, tag, digest, attributes.get("digest"), attributes.get("lastUpdateTime"), "lastUpdateTime"
+        )
+
+    def _registry_auth(self, host: str, base: str) -> httpx.Auth | None:
+        """The registry's own user and password, for an API on the registry's host (Harbor's,
+        ACR's) and only for that origin; None: asked anonymously."""
+        names = self._basic_auth.get(host)
+        if names is None:
+            return None
+        user, password = self._environ.get(names[0], ""), self._environ.get(names[1], "")
+        if not (user and password):
+            return None
+        value = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        register_secret(password)
+        register_secret(value)
+        return _origin_auth(base, value)
 
     # -- one call -------------------------------------------------------------------------
 

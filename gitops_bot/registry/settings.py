@@ -42,12 +42,13 @@ class RegistryConfig:
     push_time: str | None = setting(
         None,
         "The registry's API for push times, which min_age trusts over the image's own creation "
-        "time: github (GHCR's Packages API), dockerhub, quay, harbor, or off. Default: by host "
-        "(ghcr.io, docker.io, quay.io); none for other hosts.",
+        "time: github (GHCR's Packages API), dockerhub, quay, harbor, acr (Azure Container "
+        "Registry), or off. Default: by host (ghcr.io, docker.io, quay.io, *.azurecr.io); none "
+        "for other hosts.",
         rules=(
             one_of(
-                ("github", "dockerhub", "quay", "harbor", "off"),
-                "{what}: 'push_time' must be github, dockerhub, quay, harbor or off",
+                ("github", "dockerhub", "quay", "harbor", "acr", "off"),
+                "{what}: 'push_time' must be github, dockerhub, quay, harbor, acr or off",
             ),
         ),
     )

@@ -1,5 +1,5 @@
 """The registries' own push times (:mod:`gitops_bot.registry.pushtime`) against loopback
-stand-ins of GitHub Packages, Docker Hub, Quay and Harbor, every exchange held to the service's
+stand-ins of GitHub Packages, Docker Hub, Quay, Harbor and Azure Container Registry, every exchange held to the service's
 published description: the time read is the registry's, for the digest asked about (a tag that
 moved is unknown); every failure is an unknown with a reason, never an exception; a credential
 reaches its API's origin only, and no reason repeats it."""
@@ -24,6 +24,7 @@ from testkit.paths import ROOT
 from testkit.pushtime_servers import (
     TOKEN,
     Canned,
+    FakeACR,
     FakeDockerHub,
     FakeGitHubPackages,
     FakeHarbor,
@@ -35,7 +36,8 @@ D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64
 AT = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
 HARBOR = "harbor.example.test"
-KINDS = ("github", "dockerhub", "quay", "harbor")
+ACR = "example.azurecr.io"
+KINDS = ("github", "dockerhub", "quay", "harbor", "acr")
 
 
 @dataclass
@@ -71,6 +73,8 @@ def make(kind: str) -> Api:
         return Api(kind, "docker.io", "nginx", "library/nginx", FakeDockerHub(), "Docker Hub")
     if kind == "quay":
         return Api(kind, "quay.io", "acme/web", "acme/web", FakeQuay(), "Quay")
+    if kind == "acr":
+        return Api(kind, ACR, "team/web", "team/web", FakeACR(), "Azure Container Registry")
     return Api(kind, HARBOR, "platform/team/web", "platform/team/web", FakeHarbor(), "Harbor")
 
 
@@ -98,6 +102,7 @@ def test_each_api_is_asked_as_its_description_says(api: Api) -> None:
         "dockerhub": "/v2/namespaces/library/repositories/nginx/tags/v1",
         "quay": "/api/v1/repository/acme/web/tag/?specificTag=v1&onlyActiveTags=true&limit=1",
         "harbor": "/api/v2.0/projects/platform/repositories/team%252Fweb/artifacts/v1",
+        "acr": "/acr/v1/team/web/_tags/v1",
     }
     assert path == expected[api.kind]
     assert api.fake.contract is not None and api.fake.contract.checked == 1
@@ -133,6 +138,17 @@ GARBAGE_TIME: dict[str, Any] = {
     "dockerhub": {"name": "v1", "digest": D1, "tag_last_pushed": "yesterday"},
     "quay": {"tags": [{"name": "v1", "start_ts": "soon", "manifest_digest": D1}], "page": 1},
     "harbor": {"digest": D1, "push_time": "0001-01-01T00:00:00.000Z"},  # Go's zero: never set
+    "acr": {
+        "registry": ACR,
+        "imageName": "team/web",
+        "tag": {
+            "name": "v1",
+            "digest": D1,
+            "createdTime": "2026-05-06T07:08:09Z",
+            "lastUpdateTime": "0001-01-01T00:00:00Z",
+            "changeableAttributes": {},
+        },
+    },
 }
 
 FAILURES = {
@@ -213,7 +229,7 @@ def test_quay_and_harbor_credentials_go_to_their_origin_only() -> None:
             environ,
             base_urls={"quay": quay.url, HARBOR: harbor.url},
             harbor_hosts=(HARBOR,),
-            harbor_auth={HARBOR: ("HARBOR_USER", "HARBOR_PASSWORD")},
+            basic_auth={HARBOR: ("HARBOR_USER", "HARBOR_PASSWORD")},
         )
         assert times.pushed("quay.io", "acme/web", "v1", D1) == Pushed(AT, D1, "Quay")
         assert times.pushed(HARBOR, "platform/web", "v1", D1) == Pushed(AT, D1, "Harbor")
@@ -233,7 +249,7 @@ def test_quay_and_harbor_credentials_go_to_their_origin_only() -> None:
             environ,
             base_urls={"quay": quay.url, HARBOR: harbor.url},
             harbor_hosts=(HARBOR,),
-            harbor_auth={HARBOR: ("HARBOR_USER", "HARBOR_PASSWORD")},
+            basic_auth={HARBOR: ("HARBOR_USER", "HARBOR_PASSWORD")},
         )
         assert times.pushed("quay.io", "acme/web", "v1", D1) == Pushed(AT, D1, "Quay")
         assert times.pushed(HARBOR, "platform/web", "v1", D1) == Pushed(AT, D1, "Harbor")
@@ -426,3 +442,29 @@ def test_a_tag_or_digest_outside_the_oci_grammar_is_not_sent() -> None:
             assert times.pushed("quay.io", "acme/web", tag, digest) is None
             assert times.why is not None and times.why.startswith("cannot ask Quay about tag")
         assert quay.seen == []
+
+
+def test_acr_reads_the_tags_last_update_with_the_registrys_credentials_at_its_origin_only() -> None:
+    """A tag moved to a new digest keeps its creation time: its last update is when what it
+    names now was pushed. The registry's user and password go to its own login server only."""
+    first, moved = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 5, 6, tzinfo=UTC)
+    with FakeACR(basic=("acr-user", "acr-s3cret-pass")) as acr:
+        acr.push("team/web", "v1", D2, first).push("team/web", "v1", D1, moved)
+        environ = {"ACR_USER": "acr-user", "ACR_PASS": "acr-s3cret-pass"}
+        times = PushTimes(environ, base_urls={ACR: acr.url}, basic_auth={ACR: ("ACR_USER", "ACR_PASS")})
+        assert times.look(ACR, "team/web", "v1", D1) == Pushed(moved, D1, "Azure Container Registry")
+        assert acr.seen[0].headers.get("Authorization", "").startswith("Basic ")
+        anonymous = PushTimes({}, base_urls={ACR: acr.url})
+        refused = anonymous.look(ACR, "team/web", "v1", D1)
+        assert isinstance(refused, Unknown) and "HTTP 401" in refused.why
+        assert "acr-s3cret-pass" not in redact(refused.why)
+        assert "Authorization" not in acr.seen[-1].headers
+    # a redirect elsewhere carries no credentials
+    with FakeACR() as elsewhere, FakeACR(basic=("acr-user", "acr-s3cret-pass")) as acr:
+        elsewhere.push("team/web", "v1", D1, moved)
+        acr.canned.append(Canned(302, None, {"Location": f"{elsewhere.url}/acr/v1/team/web/_tags/v1"}))
+        times = PushTimes(environ, base_urls={ACR: acr.url}, basic_auth={ACR: ("ACR_USER", "ACR_PASS")})
+        times.look(ACR, "team/web", "v1", D1)
+        assert elsewhere.seen and "Authorization" not in elsewhere.seen[0].headers
+    assert kind_of("myreg.azurecr.io") == "acr" and kind_of("myreg.azurecr.cn") == "acr"
+    assert kind_of("azurecr.io.evil.example") is None

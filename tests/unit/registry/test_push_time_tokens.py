@@ -19,6 +19,8 @@ images:
     repository: mirror.example.com/acme/app
   - name: hub
     repository: docker.io/library/nginx
+  - name: azure
+    repository: team.azurecr.io/team/app
 environments:
   - name: dev
     path: overlays/dev
@@ -34,6 +36,9 @@ registries:
     insecure: true
     username_env: HARBOR_USER
     password_env: HARBOR_PASSWORD
+  team.azurecr.io:
+    username_env: ACR_USER
+    password_env: ACR_PASSWORD
 """
 
 
@@ -54,8 +59,12 @@ def test_a_fleet_repository_cannot_send_the_operators_token_to_its_own_push_time
     assert times._bases == {  # type: ignore[attr-defined]
         "mirror.example.com": "https://evil.example.net",
         "harbor.lan:8080": "http://harbor.lan:8080",  # plain http as configured, credentials or not
+        "team.azurecr.io": "https://team.azurecr.io",  # ACR's API is on its login server, by name
     }
-    assert times._harbor_auth == {"harbor.lan:8080": ("HARBOR_USER", "HARBOR_PASSWORD")}  # type: ignore[attr-defined]
+    assert times._basic_auth == {  # type: ignore[attr-defined]
+        "harbor.lan:8080": ("HARBOR_USER", "HARBOR_PASSWORD"),
+        "team.azurecr.io": ("ACR_USER", "ACR_PASSWORD"),
+    }
 
 
 def test_the_token_goes_where_the_operator_allowed_it() -> None:
