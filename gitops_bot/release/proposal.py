@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, assert_never
+from urllib.parse import quote
 
 from gitops_bot.core.instants import format_instant, outside_instant
 from gitops_bot.core.markdown import cell
@@ -291,7 +292,7 @@ MAX_SIGHTINGS = 200  # marker lines read from one body: a body is the forge's, b
 # A sighting is written before its pull request exists, so it may precede the forge's creation
 # stamp by the run's length and the two clocks' skew; no earlier than this is believed
 RECORD_SLACK = timedelta(minutes=10)
-_SEEN = re.compile(r"<!-- gitops-bot:seen (\S{1,255}) (sha256:[0-9a-f]{64}) (\S{1,40}) -->")
+_SEEN = re.compile(r"<!-- gitops-bot:seen (\S{1,1024}) (sha256:[0-9a-f]{64}) (\S{1,40}) -->")
 
 
 def _waiting_lines(changes: Sequence[Change]) -> list[str]:
@@ -309,10 +310,16 @@ def _waiting_lines(changes: Sequence[Change]) -> list[str]:
 
 def _seen_lines(changes: Sequence[Change]) -> list[str]:
     return [
-        f"{SEEN_MARKER} {c.image} {digest} {format_instant(at)} -->"
+        f"{SEEN_MARKER} {_marked(c.image)} {digest} {format_instant(at)} -->"
         for c in changes
         for digest, at in sorted(c.sightings)
     ]
+
+
+def _marked(image: str) -> str:
+    """An image's name inside the hidden line: one word, and nothing that ends the comment
+    (a name is whatever the configuration says: a space or ``-->`` in it is escaped)."""
+    return quote(image, safe="/._:@+-")
 
 
 def recorded_sightings(body: str, image: str, opened: datetime | None) -> dict[str, datetime]:
@@ -325,7 +332,7 @@ def recorded_sightings(body: str, image: str, opened: datetime | None) -> dict[s
     out: dict[str, datetime] = {}
     for line in body.splitlines()[-MAX_SIGHTINGS:]:
         m = _SEEN.fullmatch(line.strip())
-        if m is None or m.group(1) != image:
+        if m is None or m.group(1) != _marked(image):
             continue
         at = outside_instant(m.group(3), "a pull request's record of first sightings")
         if at is not None:

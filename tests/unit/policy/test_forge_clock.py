@@ -129,3 +129,17 @@ def test_the_pull_request_records_sightings_and_reads_them_back_no_earlier_than_
         f"<!-- gitops-bot:seen example/app {digest} 9999-99-99 -->\n<!-- gitops-bot:seen example/app x y -->"
     )
     assert recorded_sightings(junk, "example/app", NOW) == {}
+
+
+def test_a_name_the_configuration_allows_is_recorded_whole_and_read_back() -> None:
+    """Image names are the configuration's words: a space or ``-->`` must not end the hidden
+    line early or make it unreadable (then the image would be "seen now" on every run)."""
+    digest = f"sha256:{2:064x}"
+    for name in ("team app", "x-->y", "é/app", "a" * 300):
+        change = Change(
+            "staging", name, "r/app", ("k.yaml",), "1", None, "2", digest, "why", sightings=((digest, NOW),)
+        )
+        body = Release("staging", (change,)).body()
+        (line,) = [x for x in body.splitlines() if x.startswith("<!-- gitops-bot:seen")]
+        assert line.endswith(" -->") and line.count("-->") == 1, line
+        assert recorded_sightings(body, name, NOW) == {digest: NOW}, name
