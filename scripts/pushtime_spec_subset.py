@@ -8,6 +8,7 @@ are held to, as ``scripts/spec_subset.py`` cuts the forges' (its ``subset``, ``l
     python scripts/pushtime_spec_subset.py quay api/openapi.yaml               # quay.io's discovery
     python scripts/pushtime_spec_subset.py dockerhub latest.yaml               # docker/docs
     python scripts/pushtime_spec_subset.py acr containerregistry.json          # Azure/azure-rest-api-specs
+    python scripts/pushtime_spec_subset.py gar artifactregistry.json           # from the discovery document
 
 The pinned sources (with their hashes) are named in testkit/specs/README.md.
 
@@ -56,6 +57,22 @@ SERVICES = {
     "quay": Service("quay-subset.json", (("/api/v1/repository/{repository}/tag/", "get"),)),
     # Azure Container Registry: one tag's attributes (createdTime, lastUpdateTime, digest)
     "acr": Service("acr-subset.swagger.json", (("/acr/v1/{name}/_tags/{reference}", "get"),)),
+    # Google Artifact Registry: one image by digest (uploadTime), one tag (the version it names)
+    "gar": Service(
+        "gar-subset.swagger.json",
+        (
+            (
+                "/v1/projects/{projectsId}/locations/{locationsId}/repositories/{repositoriesId}"
+                "/dockerImages/{dockerImagesId}",
+                "get",
+            ),
+            (
+                "/v1/projects/{projectsId}/locations/{locationsId}/repositories/{repositoriesId}"
+                "/packages/{packagesId}/tags/{tagsId}",
+                "get",
+            ),
+        ),
+    ),
     # Docker Hub: one tag (tag_last_pushed)
     "dockerhub": Service(
         "dockerhub-subset.json", (("/v2/namespaces/{namespace}/repositories/{repository}/tags/{tag}", "get"),)

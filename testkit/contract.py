@@ -50,6 +50,7 @@ KNOWN = {
     "quay": ("quay-subset.json", ""),
     "harbor": ("harbor-subset.swagger.json", "/api/v2.0"),
     "acr": ("acr-subset.swagger.json", ""),
+    "gar": ("gar-subset.swagger.json", ""),
 }
 # Azure DevOps' descriptions type a list answer as an array, but the service wraps every list in
 # {"count": n, "value": [...]} (VssJsonCollectionWrapper; the specs' own httpExamples, such as

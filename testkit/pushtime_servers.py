@@ -509,3 +509,73 @@ class FakeACR(PushTimeFake):
 
 def _acr_error(code: str, message: str) -> dict[str, Any]:
     return {"errors": [{"code": code, "message": message, "detail": {}}]}
+
+
+class FakeGAR(PushTimeFake):
+    """Google Artifact Registry's API for one registry location: ``GET
+    /v1/projects/{p}/locations/{l}/repositories/{r}/packages/{image}/tags/{tag}`` (the version,
+    i.e. the digest, the tag names) and ``.../dockerImages/{image}@{digest}`` (its
+    ``uploadTime``; ``buildTime`` is the image's own word, written here a decade earlier). An
+    image with slashes is one escaped segment. Every call needs ``token`` as a bearer. Tests push
+    ``PROJECT/REPOSITORY/IMAGE`` as the bot names them; the location is ``location``."""
+
+    spec = "gar"
+
+    def __init__(self, token: str = "ya29.gar-test-token", location: str = "europe") -> None:
+        super().__init__()
+        self.token = token
+        self.location = location
+
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return (
+                401,
+                _google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+                {},
+            )
+        parts = path.split("/")  # "", v1, projects, p, locations, l, repositories, r, kind, ...
+        if (
+            method != "GET"
+            or len(parts) < 10
+            or parts[1:3] != ["v1", "projects"]
+            or parts[5] != self.location
+        ):
+            return 404, _google_error(404, "NOT_FOUND", "Requested entity was not found."), {}
+        project, repo = unquote(parts[3]), unquote(parts[7])
+        if parts[8] == "packages" and len(parts) == 12 and parts[10] == "tags":
+            image, tag = unquote(parts[9]), unquote(parts[11])
+            found = self.images.get(f"{project}/{repo}/{image}", {}).get(tag)
+            if found is None:
+                return 404, _google_error(404, "NOT_FOUND", "Requested entity was not found."), {}
+            base = f"projects/{project}/locations/{self.location}/repositories/{repo}/packages/{parts[9]}"
+            return 200, {"name": f"{base}/tags/{parts[11]}", "version": f"{base}/versions/{found.digest}"}, {}
+        if parts[8] == "dockerImages" and len(parts) == 10:
+            image, _, digest = unquote(parts[9]).rpartition("@")
+            tags = self.images.get(f"{project}/{repo}/{image}", {})
+            on = sorted(t for t, i in tags.items() if i.digest == digest)
+            if not on:
+                return 404, _google_error(404, "NOT_FOUND", "Requested entity was not found."), {}
+            uploaded = min(tags[t].pushed for t in on)
+            name = f"projects/{project}/locations/{self.location}/repositories/{repo}/dockerImages/{parts[9]}"
+            return (
+                200,
+                {
+                    "name": name,
+                    "uri": f"{self.location}-docker.pkg.dev/{project}/{repo}/{image}@{digest}",
+                    "tags": on,
+                    "imageSizeBytes": "3000000",
+                    "uploadTime": _rfc3339(uploaded, fraction=True),
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "buildTime": "2016-01-01T00:00:00Z",
+                },
+                {},
+            )
+        return 404, _google_error(404, "NOT_FOUND", "Requested entity was not found."), {}
+
+
+def _google_error(code: int, status: str, message: str) -> dict[str, Any]:
+    """Google APIs' JSON error (google.rpc.Status inside ``error``), which the discovery
+    document does not describe."""
+    return {"error": {"code": code, "message": message, "status": status}}

@@ -358,7 +358,8 @@ class App:
         # config could otherwise name another organization's private packages and learn when
         # they were pushed, or point push_time_url at a server of its own.
         allowed = getattr(self._environ, "allowed", None)
-        withheld = {"GITHUB_TOKEN", "QUAY_TOKEN"} - set(allowed) if allowed is not None else set()
+        tokens = {"GITHUB_TOKEN", "QUAY_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN"}
+        withheld = tokens - set(allowed) if allowed is not None else set()
         environ = {k: v for k, v in self._environ.items() if k not in withheld}
         return pushtime.PushTimes(environ, base_urls=bases, kinds=kinds, basic_auth=basic_auth)
 

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 _log = get_logger(__name__)
 
-GITHUB, DOCKERHUB, QUAY, HARBOR, ACR = "github", "dockerhub", "quay", "harbor", "acr"
+GITHUB, DOCKERHUB, QUAY, HARBOR, ACR, GAR = "github", "dockerhub", "quay", "harbor", "acr", "gar"
 OFF = "off"
 SOURCES = {
     GITHUB: "GitHub Packages",
@@ -63,10 +63,17 @@ SOURCES = {
     QUAY: "Quay",
     HARBOR: "Harbor",
     ACR: "Azure Container Registry",
+    GAR: "Google Artifact Registry",
 }
 # Azure's public, government and China clouds: each registry's API is on its own login server
 ACR_SUFFIXES = (".azurecr.io", ".azurecr.us", ".azurecr.cn")
-API = {GITHUB: "https://api.github.com", DOCKERHUB: "https://hub.docker.com", QUAY: "https://quay.io"}
+API = {
+    GITHUB: "https://api.github.com",
+    DOCKERHUB: "https://hub.docker.com",
+    QUAY: "https://quay.io",
+    GAR: "https://artifactregistry.googleapis.com",
+}
+GAR_SUFFIX = "-docker.pkg.dev"  # LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE
 DOCKER_HUB_HOSTS = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io"})
 
 ATTEMPT = 10.0  # seconds for one answer, in all (a server dripping bytes cannot stretch it)
@@ -109,6 +116,8 @@ def kind_of(host: str, harbor_hosts: Collection[str] = ()) -> str | None:
         return QUAY
     if host.endswith(ACR_SUFFIXES):
         return ACR
+    if host.endswith(GAR_SUFFIX) and len(host) > len(GAR_SUFFIX):
+        return GAR
     if host in {h.strip().lower() for h in harbor_hosts}:
         return HARBOR
     return None
@@ -138,6 +147,7 @@ class PushTimes:
         kinds: Mapping[str, str] | None = None,
         github_token_env: str = "GITHUB_TOKEN",
         quay_token_env: str = "QUAY_TOKEN",
+        google_token_env: str = "GOOGLE_OAUTH_ACCESS_TOKEN",
         timeout: float = ATTEMPT,
     ) -> None:
         self._environ = environ
@@ -149,6 +159,7 @@ class PushTimes:
         self._kinds = {h.strip().lower(): k for h, k in (kinds or {}).items()}
         self._github_env = github_token_env
         self._quay_env = quay_token_env
+        self._google_env = google_token_env
         self._timeout = min(max(timeout, 0.01), ATTEMPT)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()  # one client, made by whichever thread asks first
@@ -203,6 +214,7 @@ class PushTimes:
             QUAY: self._quay,
             HARBOR: lambda r, t, d, b: self._harbor(at, r, t, d, b),
             ACR: lambda r, t, d, b: self._acr(at, r, t, d, b),
+            GAR: lambda r, t, d, b: self._gar(at, r, t, d, b),
         }
         try:
             return ask[kind](repository.strip("/"), tag, digest, base)
@@ -379,6 +391,45 @@ class PushTimes:
         return _pushed(
             ACR, tag, digest, attributes.get("digest"), attributes.get("lastUpdateTime"), "lastUpdateTime"
         )
+
+    def _gar(self, host: str, repository: str, tag: str, digest: str | None, base: str) -> Pushed | Unknown:
+        # uploadTime, not buildTime: the build time is the image's own word
+        location = host[: -len(GAR_SUFFIX)]
+        project, _, rest = repository.partition("/")
+        repo, _, image = rest.partition("/")
+        if not (project and repo and image):
+            return Unknown(f"Google Artifact Registry: {repository!r} is not PROJECT/REPOSITORY/IMAGE")
+        token = self._environ.get(self._google_env, "")
+        if not token:
+            return Unknown(
+                f"Google Artifact Registry: ${self._google_env} is not set (an OAuth access token)"
+            )
+        register_secret(token)
+        auth = _origin_auth(base, f"Bearer {token}")
+        headers = {"Accept": "application/json"}
+        parent = f"{base}/v1/projects/{quote(project, safe='')}/locations/{quote(location, safe='')}"
+        parent += f"/repositories/{quote(repo, safe='')}"
+        package = quote(image, safe="")  # an image with slashes is one escaped segment
+        # the tag first: the version (digest) it names now, so a moved tag is said to be one
+        status, body, _ = self._get(
+            f"{parent}/packages/{package}/tags/{quote(tag, safe='')}", headers, auth, None
+        )
+        if status == 404:
+            return Unknown(f"Google Artifact Registry: no tag {repository}:{tag}")
+        _status_ok(status, f"{repository}:{tag}")
+        version = _field(body, "version")
+        named = version.rpartition("/versions/")[2] if isinstance(version, str) else None
+        if not named or not _DIGEST.fullmatch(named):
+            raise _Refused(f"answered no digest for {tag}")
+        if digest is not None and named != digest:
+            return _pushed(GAR, tag, digest, named, None, "uploadTime")
+        status, body, _ = self._get(f"{parent}/dockerImages/{package}@{named}", headers, auth, None)
+        if status == 404:
+            return Unknown(f"Google Artifact Registry: no image {repository}@{named[:19]}")
+        _status_ok(status, f"{repository}@{named[:19]}")
+        if not isinstance(body, dict):
+            raise _Refused("answered an image that is not an object")
+        return _pushed(GAR, tag, digest, named, body.get("uploadTime"), "uploadTime")
 
     def _registry_auth(self, host: str, base: str) -> httpx.Auth | None:
         """The registry's own user and password, for an API on the registry's host (Harbor's,

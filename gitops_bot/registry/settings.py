@@ -43,12 +43,12 @@ class RegistryConfig:
         None,
         "The registry's API for push times, which min_age trusts over the image's own creation "
         "time: github (GHCR's Packages API), dockerhub, quay, harbor, acr (Azure Container "
-        "Registry), or off. Default: by host (ghcr.io, docker.io, quay.io, *.azurecr.io); none "
-        "for other hosts.",
+        "Registry), gar (Google Artifact Registry), or off. Default: by host (ghcr.io, docker.io, "
+        "quay.io, *.azurecr.io, *-docker.pkg.dev); none for other hosts.",
         rules=(
             one_of(
-                ("github", "dockerhub", "quay", "harbor", "acr", "off"),
-                "{what}: 'push_time' must be github, dockerhub, quay, harbor, acr or off",
+                ("github", "dockerhub", "quay", "harbor", "acr", "gar", "off"),
+                "{what}: 'push_time' must be github, dockerhub, quay, harbor, acr, gar or off",
             ),
         ),
     )

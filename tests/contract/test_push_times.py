@@ -1,5 +1,6 @@
 """The registries' own push times (:mod:`gitops_bot.registry.pushtime`) against loopback
-stand-ins of GitHub Packages, Docker Hub, Quay, Harbor and Azure Container Registry, every exchange held to the service's
+stand-ins of GitHub Packages, Docker Hub, Quay, Harbor, Azure Container Registry and Google
+Artifact Registry, every exchange held to the service's
 published description: the time read is the registry's, for the digest asked about (a tag that
 moved is unknown); every failure is an unknown with a reason, never an exception; a credential
 reaches its API's origin only, and no reason repeats it."""
@@ -26,6 +27,7 @@ from testkit.pushtime_servers import (
     Canned,
     FakeACR,
     FakeDockerHub,
+    FakeGAR,
     FakeGitHubPackages,
     FakeHarbor,
     FakeQuay,
@@ -37,7 +39,9 @@ D2 = "sha256:" + "2" * 64
 AT = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
 HARBOR = "harbor.example.test"
 ACR = "example.azurecr.io"
-KINDS = ("github", "dockerhub", "quay", "harbor", "acr")
+GAR = "europe-docker.pkg.dev"
+GOOGLE_TOKEN = "ya29.gar-test-token"
+KINDS = ("github", "dockerhub", "quay", "harbor", "acr", "gar")
 
 
 @dataclass
@@ -52,7 +56,9 @@ class Api:
     def times(self, environ: dict[str, str] | None = None, **kw: Any) -> PushTimes:
         key = HARBOR if self.kind == "harbor" else self.kind
         return PushTimes(
-            {"GITHUB_TOKEN": TOKEN} if environ is None else environ,
+            {"GITHUB_TOKEN": TOKEN, "GOOGLE_OAUTH_ACCESS_TOKEN": GOOGLE_TOKEN}
+            if environ is None
+            else environ,
             base_urls={key: self.fake.url},
             harbor_hosts=(HARBOR,),
             **kw,
@@ -73,6 +79,9 @@ def make(kind: str) -> Api:
         return Api(kind, "docker.io", "nginx", "library/nginx", FakeDockerHub(), "Docker Hub")
     if kind == "quay":
         return Api(kind, "quay.io", "acme/web", "acme/web", FakeQuay(), "Quay")
+    if kind == "gar":
+        repository = "acme-prod/images/team/web"
+        return Api(kind, GAR, repository, repository, FakeGAR(GOOGLE_TOKEN), "Google Artifact Registry")
     if kind == "acr":
         return Api(kind, ACR, "team/web", "team/web", FakeACR(), "Azure Container Registry")
     return Api(kind, HARBOR, "platform/team/web", "platform/team/web", FakeHarbor(), "Harbor")
@@ -103,9 +112,16 @@ def test_each_api_is_asked_as_its_description_says(api: Api) -> None:
         "quay": "/api/v1/repository/acme/web/tag/?specificTag=v1&onlyActiveTags=true&limit=1",
         "harbor": "/api/v2.0/projects/platform/repositories/team%252Fweb/artifacts/v1",
         "acr": "/acr/v1/team/web/_tags/v1",
+        # the tag (the digest it names now), then the image by that digest (its uploadTime)
+        "gar": "/v1/projects/acme-prod/locations/europe/repositories/images/packages/team%2Fweb/tags/v1",
     }
     assert path == expected[api.kind]
-    assert api.fake.contract is not None and api.fake.contract.checked == 1
+    asked = 2 if api.kind == "gar" else 1
+    assert api.fake.contract is not None and api.fake.contract.checked == asked
+    if api.kind == "gar":
+        assert api.fake.seen[1].path == (
+            f"/v1/projects/acme-prod/locations/europe/repositories/images/dockerImages/team%2Fweb@{D1}"
+        )
 
 
 def test_a_tag_that_moved_is_unknown(api: Api) -> None:
@@ -138,6 +154,7 @@ GARBAGE_TIME: dict[str, Any] = {
     "dockerhub": {"name": "v1", "digest": D1, "tag_last_pushed": "yesterday"},
     "quay": {"tags": [{"name": "v1", "start_ts": "soon", "manifest_digest": D1}], "page": 1},
     "harbor": {"digest": D1, "push_time": "0001-01-01T00:00:00.000Z"},  # Go's zero: never set
+    "gar": {"name": "projects/acme-prod/x", "uri": "europe-docker.pkg.dev/x", "uploadTime": "yesterday"},
     "acr": {
         "registry": ACR,
         "imageName": "team/web",
@@ -167,6 +184,11 @@ FAILURES = {
 def test_what_cannot_be_read_is_unknown_with_a_reason(api: Api, case: str) -> None:
     if case == "garbage time":
         canned, said = Canned(200, GARBAGE_TIME[api.kind]), "no readable"
+        if api.kind == "gar":  # the time is in the second answer: the tag's first, as it is
+            version = (
+                f"projects/acme-prod/locations/europe/repositories/images/packages/team%2Fweb/versions/{D1}"
+            )
+            api.fake.canned.append(Canned(200, {"name": "projects/acme-prod/x", "version": version}))
     else:
         canned, said = FAILURES[case]
     api.fake.canned.append(canned)
@@ -468,3 +490,28 @@ def test_acr_reads_the_tags_last_update_with_the_registrys_credentials_at_its_or
         assert elsewhere.seen and "Authorization" not in elsewhere.seen[0].headers
     assert kind_of("myreg.azurecr.io") == "acr" and kind_of("myreg.azurecr.cn") == "acr"
     assert kind_of("azurecr.io.evil.example") is None
+
+
+def test_gar_reads_the_upload_time_never_the_build_time_and_its_token_goes_to_its_api_only() -> None:
+    """buildTime is the image's own word (the fake writes 2016); uploadTime is the registry's.
+    The Google token goes to the API's origin and is never said; without it, nothing is asked."""
+    with FakeGAR(GOOGLE_TOKEN) as gar, FakeGAR("ya29.other") as elsewhere:
+        gar.push("acme-prod/images/web", "v1", D1, AT)
+        times = PushTimes({"GOOGLE_OAUTH_ACCESS_TOKEN": GOOGLE_TOKEN}, base_urls={GAR: gar.url})
+        assert times.look(GAR, "acme-prod/images/web", "v1", D1) == Pushed(AT, D1, "Google Artifact Registry")
+        assert all(s.headers.get("Authorization") == f"Bearer {GOOGLE_TOKEN}" for s in gar.seen)
+        # a redirect to another origin carries no token
+        moved = "/v1/projects/acme-prod/locations/europe/repositories/images/packages/web/tags/v2"
+        gar.canned.append(Canned(302, None, {"Location": f"{elsewhere.url}{moved}"}))
+        times = PushTimes({"GOOGLE_OAUTH_ACCESS_TOKEN": GOOGLE_TOKEN}, base_urls={GAR: gar.url})
+        refused = times.look(GAR, "acme-prod/images/web", "v2", D1)
+        assert isinstance(refused, Unknown) and GOOGLE_TOKEN not in refused.why
+        assert elsewhere.seen and "Authorization" not in elsewhere.seen[0].headers
+        asked = len(gar.seen)
+        missing = PushTimes({}, base_urls={GAR: gar.url}).look(GAR, "acme-prod/images/web", "v1", D1)
+        assert isinstance(missing, Unknown) and "GOOGLE_OAUTH_ACCESS_TOKEN is not set" in missing.why
+        assert len(gar.seen) == asked
+        short = PushTimes({"GOOGLE_OAUTH_ACCESS_TOKEN": GOOGLE_TOKEN}, base_urls={GAR: gar.url})
+        bad = short.look(GAR, "acme-prod/web", "v1", D1)
+        assert isinstance(bad, Unknown) and "PROJECT/REPOSITORY/IMAGE" in bad.why
+    assert kind_of("us-central1-docker.pkg.dev") == "gar" and kind_of("-docker.pkg.dev") is None

@@ -48,8 +48,11 @@ def _times(environ: EnvView) -> object:
 
 
 def test_a_fleet_repository_cannot_send_the_operators_token_to_its_own_push_time_url() -> None:
-    times = _times(EnvView({"GITHUB_TOKEN": "ghp_operator"}, allowed=()))
+    times = _times(
+        EnvView({"GITHUB_TOKEN": "ghp_operator", "GOOGLE_OAUTH_ACCESS_TOKEN": "ya29.op"}, allowed=())
+    )
     assert "GITHUB_TOKEN" not in times._environ  # type: ignore[attr-defined]
+    assert "GOOGLE_OAUTH_ACCESS_TOKEN" not in times._environ  # type: ignore[attr-defined]
     assert times._kinds == {  # type: ignore[attr-defined]
         "harbor.lan:8080": "harbor",
         "mirror.example.com": "github",
