@@ -126,7 +126,7 @@ def _forge_aged(
     if forge.read:
         clock = f"first seen by the bot {format_instant(seen)}, which its pull request records"
     else:
-        clock = "first seen by the bot, which its pull request records (plan reads none: now at the earliest)"
+        clock = "first seen by the bot, which its pull request records (not read here: now at the earliest)"
     return Waiting(
         tag, age.digest, later(start, min_age), min_age, decided_by=clock, ignored=age.ignored, seen=seen
     )

@@ -139,7 +139,7 @@ def test_without_a_push_time_api_an_epoch_image_is_aged_by_the_forge_not_passed_
         "until": "2026-11-23T10:00:00Z",
         "rule": "min_age",
         "min_age": "1h",
-        "age_from": "first seen by the bot, which its pull request records (plan reads none: now at the earliest)",
+        "age_from": "first seen by the bot, which its pull request records (not read here: now at the earliest)",
         "ignored": "the image's own creation time 1970-01-01T00:00:00Z is ignored (not plausible)",
         "first_seen": "2026-11-23T09:00:00Z",
         "proposed": True,
