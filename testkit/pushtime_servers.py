@@ -372,12 +372,8 @@ class FakeHarbor(PushTimeFake):
     def answer(
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[int, Any, dict[str, str]]:
-        if self.basic is not None:
-            import base64
-
-            expected = "Basic " + base64.b64encode(":".join(self.basic).encode()).decode()
-            if headers.get("Authorization") != expected:
-                return 401, {"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}, {}
+        if not _basic_ok(headers, self.basic):
+            return 401, {"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}, {}
         parts = path.split("/")  # "", api, v2.0, projects, p, repositories, r, artifacts, ref
         if method != "GET" or len(parts) != 9 or parts[1:4] != ["api", "v2.0", "projects"]:
             return 404, _harbor_404("no route"), {}
@@ -465,17 +461,9 @@ class FakeACR(PushTimeFake):
     def answer(
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[int, Any, dict[str, str]]:
-        if self.basic is not None:
-            import base64
-
-            expected = "Basic " + base64.b64encode(":".join(self.basic).encode()).decode()
-            if headers.get("Authorization") != expected:
-                challenge = f'Basic realm="https://{self.registry}/oauth2/token"'
-                return (
-                    401,
-                    _acr_error("UNAUTHORIZED", "authentication required"),
-                    {"WWW-Authenticate": challenge},
-                )
+        if not _basic_ok(headers, self.basic):
+            challenge = f'Basic realm="https://{self.registry}/oauth2/token"'
+            return 401, _acr_error("UNAUTHORIZED", "authentication required"), {"WWW-Authenticate": challenge}
         prefix, marker = "/acr/v1/", "/_tags/"
         if method != "GET" or not path.startswith(prefix) or marker not in path:
             return 404, _acr_error("NAME_UNKNOWN", "no route"), {}
@@ -579,3 +567,12 @@ def _google_error(code: int, status: str, message: str) -> dict[str, Any]:
     """Google APIs' JSON error (google.rpc.Status inside ``error``), which the discovery
     document does not describe."""
     return {"error": {"code": code, "message": message, "status": status}}
+
+
+def _basic_ok(headers: dict[str, str], basic: tuple[str, str] | None) -> bool:
+    """Whether the request carries the (user, password) a fake requires (None: none needed)."""
+    if basic is None:
+        return True
+    import base64
+
+    return headers.get("Authorization") == "Basic " + base64.b64encode(":".join(basic).encode()).decode()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,29 @@ def at(monkeypatch: pytest.MonkeyPatch, minutes_after_push: int) -> None:
     monkeypatch.setattr(instants, "system_clock", lambda: when)
 
 
+def young_app(world: World) -> tuple[Path, str]:
+    """``min_age: 1h`` set (the checkout that made it) and app 1.1.0 pushed, created at PUSHED
+    (its digest)."""
+    checkout = set_min_age(world)
+    new = world.pusher.image(
+        f"{world.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="young"
+    )
+    return checkout, new.digest
+
+
+def clocked(world: World, monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """One controlled clock for the bot and the forge (which stamps a pull request's creation
+    by it): ``at_minute(m)`` sets both to ``m`` minutes after the push."""
+    now = [PUSHED]
+    world.github.clock = lambda: now[0]
+
+    def at_minute(m: int) -> None:
+        now[0] = PUSHED + timedelta(minutes=m)
+        monkeypatch.setattr(instants, "system_clock", lambda: now[0])
+
+    return at_minute
+
+
 def plan(capsys: pytest.CaptureFixture[str], checkout: Path, *extra: str) -> str:
     code = main(["plan", "--repo", str(checkout), "--env", "staging", *extra])
     out, err = capsys.readouterr()
@@ -68,10 +92,7 @@ def dev_item(result: dict[str, Any]) -> dict[str, Any]:
 def test_by_commit_a_young_image_waits_for_min_age_then_lands_and_updates_are_idempotent(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    checkout = set_min_age(world)
-    new = world.pusher.image(
-        f"{world.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="young"
-    ).digest
+    checkout, new = young_app(world)
     dev = ["--env", "dev"]
 
     # 10 minutes after the push: 1.1.0 is not committed; the deployed 1.0.0 is pinned to its digest
@@ -109,16 +130,8 @@ def test_by_commit_a_young_image_waits_for_min_age_then_lands_and_updates_are_id
 def test_by_pull_request_the_forge_is_the_clock_and_a_restarted_bot_reads_it(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    checkout = set_min_age(world)
-    new = world.pusher.image(
-        f"{world.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="young"
-    ).digest
-    now = [PUSHED]
-    world.github.clock = lambda: now[0]  # the forge stamps creation by the same controlled clock
-
-    def at_minute(m: int) -> None:
-        now[0] = PUSHED + timedelta(minutes=m)
-        monkeypatch.setattr(instants, "system_clock", lambda: now[0])
+    checkout, new = young_app(world)
+    at_minute = clocked(world, monkeypatch)
 
     # 10 minutes after the push, first seen: plan (which reads no forge) previews the proposal
     at_minute(10)
@@ -142,7 +155,7 @@ def test_by_pull_request_the_forge_is_the_clock_and_a_restarted_bot_reads_it(
     # 30 minutes: a newer image is first seen; the first keeps its own clock, the PR stays on it
     at_minute(30)
     newer = world.pusher.image(
-        f"{world.ns}/app", "1.2.0", created=instants.format_instant(now[0]), salt="newer"
+        f"{world.ns}/app", "1.2.0", created=instants.format_instant(instants.system_clock()), salt="newer"
     ).digest
     update(capsys, world, "--env", "staging")
     (pr,) = world.github.open_pulls()
@@ -196,12 +209,7 @@ def test_the_forge_clock_crosses_a_window_a_dry_run_and_status(
     new = world.pusher.image(
         f"{world.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="young"
     ).digest
-    now = [PUSHED]
-    world.github.clock = lambda: now[0]
-
-    def at_minute(m: int) -> None:
-        now[0] = PUSHED + timedelta(minutes=m)
-        monkeypatch.setattr(instants, "system_clock", lambda: now[0])
+    at_minute = clocked(world, monkeypatch)
 
     at_minute(10)  # Monday 09:10 UTC, first seen
     update(capsys, world, "--env", "staging")
@@ -252,12 +260,7 @@ def test_with_one_pull_request_per_image_each_keeps_its_own_clock_and_a_hold_sta
         )
         git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "env min_age")
         git(work, "push", "-q", "origin", "main")
-        now = [PUSHED]
-        w.github.clock = lambda now=now: now[0]  # type: ignore[misc]
-
-        def at_minute(m: int, now: list[datetime] = now) -> None:
-            now[0] = PUSHED + timedelta(minutes=m)
-            monkeypatch.setattr(instants, "system_clock", lambda: now[0])
+        at_minute = clocked(w, monkeypatch)
 
         at_minute(10)
         w.pusher.image(f"{w.ns}/app", "1.1.0", created=instants.format_instant(PUSHED), salt="a")

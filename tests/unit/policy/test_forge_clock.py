@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from gitops_bot.core.model import AgeSource, ImageAge
 from gitops_bot.policy.age import ForgeClock, old_enough
 from gitops_bot.release.proposal import RECORD_SLACK, Change, Release, recorded_sightings
+from tests.unit.policy.test_min_age import Asked
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -19,15 +20,6 @@ HOUR = timedelta(hours=1)
 def image(n: int, created_min_ago: int | None = 600, source: AgeSource = AgeSource.CONFIG) -> ImageAge:
     created = None if created_min_ago is None else NOW - timedelta(minutes=created_min_ago)
     return ImageAge(f"sha256:{n:064x}", created, source if created else AgeSource.NONE)
-
-
-class Asked:
-    def __init__(self, known: dict[str, ImageAge]) -> None:
-        self.known, self.asked = known, list[str]()
-
-    def __call__(self, tag: str) -> ImageAge:
-        self.asked.append(tag)
-        return self.known[tag]
 
 
 def test_an_old_creation_time_does_not_age_an_image_the_bot_sees_first_now() -> None:
