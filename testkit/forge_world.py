@@ -6,6 +6,7 @@ and a real registry, with a production environment promoted from staging."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,17 @@ class World:
     def only_open(self) -> dict[str, Any]:
         (view,) = self.forge.open_views()
         return view
+
+    def edit_config(self, old: str, new: str) -> None:
+        """Replace ``old`` with ``new`` in the remote's gitops-bot.yaml (a commit on main)."""
+        clone = self.tmp / f"edit-{len(list(self.tmp.glob('edit-*')))}"
+        subprocess.run(["git", "clone", "-q", str(self.remote), str(clone)], check=True)
+        path = clone / "gitops-bot.yaml"
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new))
+        git(clone, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "config")
+        git(clone, "push", "-q", "origin", "main")
 
     def run(self, capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
         code = main([*argv, "--repo", f"file://{self.remote}", "--output", "json"])

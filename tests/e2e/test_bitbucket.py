@@ -7,7 +7,6 @@ promotion merges through the same request. Against the local Bitbucket servers, 
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,20 +15,8 @@ import pytest
 from gitops_bot.cli import main
 from testkit.forge_world import World, make_world
 from testkit.registry_process import RegistryProcess
-from testkit.update_world import git
 
 KINDS = ["bitbucket-cloud", "bitbucket-data-center"]
-
-
-def _edit_config(world: World, old: str, new: str) -> None:
-    clone = world.tmp / "edit"
-    subprocess.run(["git", "clone", "-q", str(world.remote), str(clone)], check=True)
-    path = clone / "gitops-bot.yaml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-    git(clone, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "config")
-    git(clone, "push", "-q", "origin", "main")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -60,7 +47,7 @@ def test_auto_merge_on_bitbucket_cloud_is_a_usage_error_before_anything_is_pushe
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     for world in make_world(tmp_path, registry, monkeypatch, "bitbucket-cloud", "environment"):
-        _edit_config(world, "pull_request:\n", "pull_request:\n  auto_merge: true\n")
+        world.edit_config("pull_request:\n", "pull_request:\n  auto_merge: true\n")
         world.push("app", "1.1.0")
         # the dry run fails where the real run fails, with the same line
         errors = []
@@ -83,7 +70,7 @@ def test_bitbucket_pipelines_variables_name_the_repository(
     """In a pipeline the clone's remote may not say the workspace; BITBUCKET_WORKSPACE and
     BITBUCKET_REPO_SLUG do."""
     for world in make_world(tmp_path, registry, monkeypatch, "bitbucket-cloud", "environment"):
-        _edit_config(world, "  repository: acme/gitops\n", "")
+        world.edit_config("  repository: acme/gitops\n", "")
         monkeypatch.setenv("BITBUCKET_WORKSPACE", "acme")
         monkeypatch.setenv("BITBUCKET_REPO_SLUG", "gitops")
         world.push("app", "1.1.0")

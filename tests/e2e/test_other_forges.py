@@ -11,12 +11,14 @@ import json
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from gitops_bot import action
 from gitops_bot.cli import main
+from gitops_bot.core import instants
 from gitops_bot.forges import forge as forge_mod
 from testkit.actions_env import actions_env, read_outputs
 from testkit.forge_world import DECORATION, FORGES, World, make_world
@@ -213,3 +215,39 @@ def test_status_says_when_each_forge_opened_the_change_request(
         if r["pull_request"]["state"] == "open"
     }.values()
     assert re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", pr["opened"]), pr
+
+
+@pytest.mark.parametrize("kind", sorted(FORGES))
+def test_min_age_counts_from_each_forges_own_creation_stamp(
+    kind: str,
+    tmp_path: Path,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The forge's clock on every forge: its change request opens at once and says until when
+    not to merge; a second run changes nothing; an hour after the bot first saw the image (the
+    forges stamp creation by the real clock, the bot's is moved on) the wait is lifted and
+    auto-merge requested where the forge has it."""
+    start = datetime.now(UTC).replace(microsecond=0)
+
+    def at(minutes: int) -> None:
+        monkeypatch.setattr(instants, "system_clock", lambda: start + timedelta(minutes=minutes))
+
+    for world in make_world(tmp_path, registry, monkeypatch, kind, "environment"):
+        world.edit_config("    path: overlays/staging\n", "    path: overlays/staging\n    min_age: 1h\n")
+        digest = world.push("app", "1.1.0")
+        at(0)
+        world.run(capsys, "update", "--env", "staging")
+        cr = world.only_open()
+        assert f"Do not merge before {instants.format_instant(start + timedelta(hours=1))}" in cr["body"]
+        assert digest in cr["body"] and cr["auto_merge"] is None
+        writes = world.forge.writes()
+        at(5)
+        assert world.run(capsys, "update", "--env", "staging")["changed"] is False
+        assert world.forge.writes() == writes
+        at(61)
+        world.run(capsys, "update", "--env", "staging")
+        cr = world.only_open()
+        assert "Do not merge before" not in cr["body"] and len(world.forge.pulls) == 1
+        assert cr["auto_merge"] == DECORATION[kind][2]
