@@ -22,6 +22,7 @@ from gitops_bot import notify
 from gitops_bot.config import Config
 from gitops_bot.core import files
 from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError, UsageError
+from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import EnvView, Secret
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
 
 T = TypeVar("T")
+log = get_logger(__name__)
 
 
 @dataclass
@@ -78,7 +80,13 @@ class Session:
         prefix, by_image = cfg.git.branch_prefix, cfg.pull_request.group == "image"
 
         def seen(environment: str, image: str) -> dict[str, datetime] | None:
-            found = self.reader() if dry_run else self.forge()
+            try:
+                found = self.reader() if dry_run else self.forge()
+            except GitOpsBotError as exc:
+                # not read: every such image counts as seen now (younger, never older); the
+                # delivery that needs the forge says what failed
+                log.warning("sightings_not_read", reason=redact(str(exc))[:200])
+                return None
             if found is None:
                 return None
             branch = Release(environment, (), group_image=image if by_image else None).branch(prefix)

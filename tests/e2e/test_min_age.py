@@ -286,3 +286,20 @@ def test_with_one_pull_request_per_image_each_keeps_its_own_clock_and_a_hold_sta
         assert by_branch["gitops-bot/staging/example-worker"]["auto_merge"] is None
         assert update(capsys, w, "--env", "staging")["changed"] is False
         assert w.github.unexpected == []
+
+
+def test_a_forge_that_cannot_list_its_pull_requests_leaves_status_with_the_decision(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record is not read (the forge refuses the listing): status still decides, counting
+    the image as seen now (younger, never older) and saying the record was not read; only the
+    pull request column is unknown (exit 3: a source could not answer)."""
+    young_app(world)
+    at_minute = clocked(world, monkeypatch)
+    at_minute(10)
+    world.github.fail["GET /repos/acme/gitops/pulls"] = (403, {"message": "Resource not accessible"}, {})
+    assert main(["status", "--repo", f"file://{world.remote}", "--output", "json"]) == 3
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    (row,) = [r for r in rows if r["environment"] == "staging" and r["image"] == "example/app"]
+    assert (row["decision"]["action"], row["decision"]["rule"]) == ("propose", "min_age"), row
+    assert "not read here" in row["decision"]["evidence"]["age_from"]
