@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from gitops_bot.core.model import AgeSource, ImageAge
 from gitops_bot.policy.age import ForgeClock, old_enough
 from gitops_bot.release.proposal import RECORD_SLACK, Change, Release, recorded_sightings
-from tests.unit.policy.test_min_age import Asked
+from testkit.ages import Asked
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

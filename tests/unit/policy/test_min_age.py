@@ -11,6 +11,7 @@ from gitops_bot.core.model import AgeSource, ImageAge, Strategy
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import MAX_LOOKUPS, old_enough, trusted
 from gitops_bot.policy.settings import PolicyConfig
+from testkit.ages import Asked
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -26,17 +27,6 @@ def ages(**minutes_ago: int | None) -> dict[str, ImageAge]:
         )
         for i, (tag, m) in enumerate(minutes_ago.items(), start=1)
     }
-
-
-class Asked:
-    """An ``age_of`` that records which tags the decision read."""
-
-    def __init__(self, known: dict[str, ImageAge]) -> None:
-        self.known, self.asked = known, list[str]()
-
-    def __call__(self, tag: str) -> ImageAge:
-        self.asked.append(tag)
-        return self.known[tag]
 
 
 def test_newest_old_enough_candidate_is_proposed_and_reading_stops_there() -> None:
