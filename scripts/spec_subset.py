@@ -93,6 +93,8 @@ SERVICES = {
             # a commit's checks and statuses: the checks gate (gitops_bot/forges/github/checks.py)
             ("/repos/{owner}/{repo}/commits/{ref}/check-runs", "get"),
             ("/repos/{owner}/{repo}/commits/{ref}/status", "get"),
+            # min_age's commit status on a waiting pull request's head (gitops_bot/forges/github/adapter.py)
+            ("/repos/{owner}/{repo}/statuses/{sha}", "post"),
         ),
         member="package/generated/api.github.com.json",
     ),

@@ -128,6 +128,16 @@ class FakeGitHub(Recording, JSONServer):
         checks = re.fullmatch(rf"{re.escape(repo)}/commits/([0-9a-f]{{40}})/(check-runs|status)", path)
         if checks and method == "GET":
             return 200, self._checks(checks.group(1), checks.group(2), query), {}
+        status = re.fullmatch(rf"{re.escape(repo)}/statuses/([0-9a-f]{{40}})", path)
+        if status and method == "POST":  # kept where the checks gate reads statuses, newest first
+            sha, context = status.group(1), body.get("context", "default")
+            self.statuses[sha] = [
+                (context, body["state"]),
+                *[s for s in self.statuses.get(sha, []) if s[0] != context],
+            ]
+            made = example("github", "status")
+            made.update(state=body["state"], context=context, description=body.get("description"))
+            return 201, made, {"Location": f"{self.url}{self.api_prefix}{repo}/statuses/{sha}"}
         if path == repo and method == "GET":
             return 200, self._repo_json(), {}
         if path.startswith(f"{repo}/git/"):

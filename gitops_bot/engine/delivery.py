@@ -34,6 +34,7 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.batch import Branch
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.forges import checks as checks_mod
 from gitops_bot.forges.forge import ChangeRequest, CommitPusher, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
@@ -333,6 +334,29 @@ def _deferral(env: EnvironmentConfig, rel: Release, now: datetime) -> windows.De
     return windows.deferral(env.windows, now)
 
 
+MIN_AGE_STATUS = "gitops-bot/min-age"
+
+
+def _min_age_status(forge: Forge, sha: str, waits: datetime | None) -> list[str]:
+    """The commit status branch protection can require, so a person cannot merge an image the
+    forge's clock still holds: pending until ``waits``, then success. Reported only when it
+    changes (a new head, the wait ending), so a run that changes nothing writes nothing; a
+    forge without the port, or a token without the permission, leaves the body's words alone."""
+    port = checks_mod.statuses_of(forge)
+    if port is None:
+        return []
+    state, said = (
+        (checks_mod.State.PENDING, f"min_age: do not merge before {format_instant(waits)}")
+        if waits is not None
+        else (checks_mod.State.SUCCESS, "min_age has passed")
+    )
+    try:
+        port.report_status(sha, MIN_AGE_STATUS, state, said)
+    except GitOpsBotError as exc:
+        return [f"status {MIN_AGE_STATUS} not set: {redact(str(exc))[:200]}"]
+    return []
+
+
 def _push_branch(
     ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: CommitPusher | None
 ) -> Branch:
@@ -406,6 +430,7 @@ def _propose(
     # nothing merges it by itself before then
     waits = rel.merge_waits if rel.merge_waits is not None and rel.merge_waits > now else None
     pr = open_prs.get(branch)
+    was_waiting = pr is not None and MERGE_WAITS in pr.body
     was_deferred = pr is not None and (windows.DEFERRED_MARK in pr.body or MERGE_WAITS in pr.body)
     superseded = []
     if pr is not None and waits is not None and cfg.pull_request.auto_merge and not was_deferred:
@@ -447,6 +472,8 @@ def _propose(
         log.info("auto_merge_deferred", environment=env.name, rule=deferred.rule, until=deferred.until_text())
         warnings.append(windows.deferral_note(deferred))
     warnings += superseded
+    if any(c.sightings for c in rel.changes) and (created or at.pushed or was_waiting != (waits is not None)):
+        warnings += _min_age_status(forge, sha, waits)
     if waits is not None:
         log.info("merge_waits", environment=env.name, rule="min_age", until=format_instant(waits))
         warnings.append(f"merge waits until {format_instant(waits)} (min_age, from the bot's first sighting)")

@@ -63,6 +63,23 @@ def checks_of(forge: object) -> CommitChecks | None:
     return forge if isinstance(forge, CommitChecks) else None
 
 
+MAX_DESCRIPTION = 140  # GitHub's limit on a status's description, the tightest of the forges
+
+
+@runtime_checkable
+class CommitStatuses(Protocol):
+    """An optional port: a status the bot itself reports on a commit of the GitOps repository
+    (``gitops-bot/min-age`` on a pull request's head), which branch protection can require."""
+
+    def report_status(self, sha: str, context: str, state: State, description: str) -> None:
+        """``state``: SUCCESS or PENDING; ``description`` one line of at most MAX_DESCRIPTION."""
+        ...
+
+
+def statuses_of(forge: object) -> CommitStatuses | None:
+    return forge if isinstance(forge, CommitStatuses) else None
+
+
 def newest(checks: Iterable[Check]) -> tuple[Check, ...]:
     """One check per name, the first listed (forges list the newest first)."""
     seen: dict[str, Check] = {}

@@ -149,8 +149,13 @@ def test_by_pull_request_the_forge_is_the_clock_and_a_restarted_bot_reads_it(
     assert f"<!-- gitops-bot:seen example/app {new} 2026-11-23T09:10:00Z -->" in pr["body"]
     assert pr["auto_merge"] is None  # nothing merges it by itself before min_age
     head = world.sha("gitops-bot/staging")
+    # and nobody merges it by hand where branch protection requires the bot's status
+    assert world.github.statuses[head] == [("gitops-bot/min-age", "pending")]
+    posted = [r for r in world.github.requests if r.method == "POST" and "/statuses/" in r.path]
+    assert posted[0].body["description"] == "min_age: do not merge before 2026-11-23T10:10:00Z"
     again = update(capsys, world, "--env", "staging")
     assert again["changed"] is False and world.sha("gitops-bot/staging") == head
+    assert len([r for r in world.github.requests if r.method == "POST" and "/statuses/" in r.path]) == 1
 
     # 30 minutes: a newer image is first seen; the first keeps its own clock, the PR stays on it
     at_minute(30)
@@ -176,6 +181,7 @@ def test_by_pull_request_the_forge_is_the_clock_and_a_restarted_bot_reads_it(
     (pr,) = world.github.open_pulls()
     assert f"| `1.0.0` | `1.1.0` | `{new}` |" in pr["body"] and "Do not merge before" not in pr["body"]
     assert pr["auto_merge"] is not None and pr["auto_merge"]["merge_method"] == "squash"
+    assert world.github.statuses[world.sha("gitops-bot/staging")] == [("gitops-bot/min-age", "success")]
     head = world.sha("gitops-bot/staging")
     assert update(capsys, world, "--env", "staging")["changed"] is False
     assert world.sha("gitops-bot/staging") == head
@@ -303,3 +309,24 @@ def test_a_forge_that_cannot_list_its_pull_requests_leaves_status_with_the_decis
     (row,) = [r for r in rows if r["environment"] == "staging" and r["image"] == "example/app"]
     assert (row["decision"]["action"], row["decision"]["rule"]) == ("propose", "min_age"), row
     assert "not read here" in row["decision"]["evidence"]["age_from"]
+
+
+def test_a_token_without_the_status_permission_leaves_a_warning_not_a_failure(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub refuses the status (a GITHUB_TOKEN without ``statuses: write``): the pull request
+    still opens and waits, and the run says, once, what was not set."""
+    young_app(world)
+    clocked(world, monkeypatch)(10)
+    world.github.fail[r"POST /repos/acme/gitops/statuses/[0-9a-f]{40}"] = (
+        403,
+        {"message": "Resource not accessible by integration"},
+        {},
+    )
+    result = update(capsys, world, "--env", "staging")
+    (pr,) = world.github.open_pulls()
+    assert "Do not merge before 2026-11-23T10:10:00Z" in pr["body"]
+    warnings = [w for r in result["results"] for w in r.get("warnings", [])]
+    assert any(
+        w.startswith("status gitops-bot/min-age not set:") and "not accessible" in w for w in warnings
+    ), warnings

@@ -33,7 +33,7 @@ from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotErro
 from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.forges import checks, forge, requests_net
-from gitops_bot.forges.checks import Check
+from gitops_bot.forges.checks import Check, State
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import MAX_WAIT, Listing, PullRequest, decorate_steps
 from gitops_bot.forges.github import checks as checks_github
@@ -313,6 +313,20 @@ class GitHub:
                 break
         combined = checks_github.from_combined_status(get("status", per_page=100))
         return checks.newest([*runs, *combined])
+
+    # -- a status the bot reports (gitops_bot.forges.checks.CommitStatuses) ---------------
+
+    def report_status(self, sha: str, context: str, state: State, description: str) -> None:
+        """``POST /repos/{owner}/{repo}/statuses/{sha}`` (the token needs ``statuses: write``)."""
+        if not SHA.match(sha):
+            raise UsageError(f"not a commit id: {sha[:80]!r}")
+        requester = self._repo._requester
+        body = {
+            "state": state.value,
+            "context": context,
+            "description": description[: checks.MAX_DESCRIPTION],
+        }
+        _call(lambda: requester.requestJsonAndCheck("POST", f"{self._repo.url}/statuses/{sha}", input=body))
 
     # -- issues (the dashboard: gitops_bot.forges.issues.IssueBoard) ----------------------
 
