@@ -31,7 +31,7 @@ from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.gitcli import Repo, auth_env, is_url
 from gitops_bot.registry.pool import RegistryPool
-from gitops_bot.release.proposal import Release, recorded_sightings
+from gitops_bot.release.proposal import Release, every_sighting, marked
 from gitops_bot.trust import signing
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ class Session:
         without the forge's credentials reads none (None)."""
         cfg = self.app.config
         prefix, by_image = cfg.git.branch_prefix, cfg.pull_request.group == "image"
+        bodies: dict[str, dict[str, dict[str, datetime]]] = {}  # each pull request read once
 
         def seen(environment: str, image: str) -> dict[str, datetime] | None:
             try:
@@ -91,7 +92,11 @@ class Session:
                 return None
             branch = Release(environment, (), group_image=image if by_image else None).branch(prefix)
             pr = found[1].get(branch)
-            return recorded_sightings(pr.body, image, pr.opened) if pr is not None else {}
+            if pr is None:
+                return {}
+            if branch not in bodies:
+                bodies[branch] = every_sighting(pr.body, pr.opened)
+            return bodies[branch].get(marked(image), {})
 
         return seen
 

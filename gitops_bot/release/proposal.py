@@ -288,7 +288,7 @@ def _escape(text: str) -> str:
 
 MERGE_WAITS = "Do not merge before"  # in a PR body: the next run after then requests auto-merge
 SEEN_MARKER = "<!-- gitops-bot:seen"
-MAX_SIGHTINGS = 200  # marker lines read from one body: a body is the forge's, bounded, and ours
+MAX_SIGHTINGS = 200  # recorded per image at most (a walk records far fewer): a body is outside input
 # A sighting is written before its pull request exists, so it may precede the forge's creation
 # stamp by the run's length and the two clocks' skew; no earlier than this is believed
 RECORD_SLACK = timedelta(minutes=10)
@@ -310,33 +310,39 @@ def _waiting_lines(changes: Sequence[Change]) -> list[str]:
 
 def _seen_lines(changes: Sequence[Change]) -> list[str]:
     return [
-        f"{SEEN_MARKER} {_marked(c.image)} {digest} {format_instant(at)} -->"
+        f"{SEEN_MARKER} {marked(c.image)} {digest} {format_instant(at)} -->"
         for c in changes
         for digest, at in sorted(c.sightings)
     ]
 
 
-def _marked(image: str) -> str:
-    """An image's name inside the hidden line: one word, and nothing that ends the comment
-    (a name is whatever the configuration says: a space or ``-->`` in it is escaped)."""
+def marked(image: str) -> str:
+    """An image's name inside the hidden line (the key of :func:`every_sighting`): one word,
+    and nothing that ends the comment (a name is whatever the configuration says: a space or
+    ``-->`` in it is escaped)."""
     return quote(image, safe="/._:@+-")
 
 
-def recorded_sightings(body: str, image: str, opened: datetime | None) -> dict[str, datetime]:
-    """The first sightings of ``image`` a bot pull request's body records, none earlier than the
-    pull request itself (``opened``, the forge's own stamp) allows: a body can be edited, the
-    forge's creation time cannot. None known: nothing is believed."""
+def every_sighting(body: str, opened: datetime | None) -> dict[str, dict[str, datetime]]:
+    """Every image's first sightings a bot pull request's body records, by the image's name as
+    the hidden lines write it, read in one pass; none earlier than the pull request itself
+    (``opened``, the forge's own stamp) allows: a body can be edited, the forge's creation time
+    cannot. None known: nothing is believed."""
     if opened is None:
         return {}
     floor = opened - RECORD_SLACK
-    out: dict[str, datetime] = {}
-    for line in body.splitlines()[-MAX_SIGHTINGS:]:
-        m = _SEEN.fullmatch(line.strip())
-        if m is None or m.group(1) != _marked(image):
+    out: dict[str, dict[str, datetime]] = {}
+    for line in body.splitlines():
+        stripped = line.strip()
+        m = _SEEN.fullmatch(stripped) if stripped.startswith(SEEN_MARKER) else None
+        if m is None:
+            continue
+        seen = out.setdefault(m.group(1), {})
+        if len(seen) >= MAX_SIGHTINGS:
             continue
         at = outside_instant(m.group(3), "a pull request's record of first sightings")
         if at is not None:
-            out[m.group(2)] = max(at, floor)
+            seen[m.group(2)] = max(at, floor)
     return out
 
 

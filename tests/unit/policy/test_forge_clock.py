@@ -10,10 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 from gitops_bot.core.model import AgeSource, ImageAge
 from gitops_bot.policy.age import ForgeClock, old_enough
-from gitops_bot.release.proposal import RECORD_SLACK, Change, Release, recorded_sightings
+from gitops_bot.release.proposal import MAX_SIGHTINGS, RECORD_SLACK, Change, Release, every_sighting, marked
 from testkit.ages import Asked
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def recorded_sightings(body: str, image: str, opened: datetime | None) -> dict[str, datetime]:
+    """One image's sightings as the session reads them: the whole body once, then by name."""
+    return every_sighting(body, opened).get(marked(image), {})
+
+
 HOUR = timedelta(hours=1)
 
 
@@ -135,3 +142,33 @@ def test_a_name_the_configuration_allows_is_recorded_whole_and_read_back() -> No
         (line,) = [x for x in body.splitlines() if x.startswith("<!-- gitops-bot:seen")]
         assert line.endswith(" -->") and line.count("-->") == 1, line
         assert recorded_sightings(body, name, NOW) == {digest: NOW}, name
+
+
+def test_every_image_of_a_large_environments_pull_request_is_read_back() -> None:
+    """Three hundred images in one pull request, each with its sighting: all are read back (a
+    window over the body's last lines would lose the first images, which would then count as
+    seen now on every run and never come of age)."""
+    digest = f"sha256:{2:064x}"
+    changes = tuple(
+        Change(
+            "staging",
+            f"team/app{n}",
+            "r/app",
+            ("k.yaml",),
+            "1",
+            None,
+            "2",
+            digest,
+            "why",
+            sightings=((digest, NOW),),
+        )
+        for n in range(300)
+    )
+    body = Release("staging", changes).body()
+    assert recorded_sightings(body, "team/app0", NOW) == {digest: NOW}
+    assert recorded_sightings(body, "team/app299", NOW) == {digest: NOW}
+    # one image's record stays bounded, whatever a body repeats
+    many = "\n".join(
+        f"<!-- gitops-bot:seen team/app0 sha256:{n:064x} 2026-03-01T12:00:00Z -->" for n in range(500)
+    )
+    assert len(recorded_sightings(many, "team/app0", NOW)) == MAX_SIGHTINGS
