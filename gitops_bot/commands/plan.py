@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_bot.config import config_in_repo
 from gitops_bot.core import log
@@ -19,7 +20,9 @@ from gitops_bot.core.model import Plan
 from gitops_bot.engine import app as app_mod
 from gitops_bot.engine import decisions
 from gitops_bot.engine import plan as engine_plan
-from gitops_bot.render.diff import Rendered
+
+if TYPE_CHECKING:
+    from gitops_bot.render.diff import Rendered
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import FORGES as FORGES
 from gitops_bot.forges.settings import ForgeConfig as ForgeConfig
 from gitops_bot.forges.settings import GitHubConfig as GitHubConfig
-from gitops_bot.gate.argocd import ArgoCDConfig as ArgoCDConfig
+from gitops_bot.gate.settings import ArgoCDConfig as ArgoCDConfig
 from gitops_bot.manifests import yamlguard, yamlvalues
 from gitops_bot.policy.settings import POLICIES as POLICIES
 from gitops_bot.policy.settings import PolicyConfig as PolicyConfig

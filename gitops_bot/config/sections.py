@@ -11,7 +11,7 @@ from gitops_bot.config.spec import Values
 from gitops_bot.core.model import Grouping, SigningMethod, is_loopback_host, normalise_host
 from gitops_bot.core.settings import URL as URL
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
-from gitops_bot.gate.argocd import ArgoCDConfig
+from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.trust.settings import SigningConfig
 

@@ -26,12 +26,13 @@ from gitops_bot.core.model import (
     Verification,
 )
 from gitops_bot.engine import ports
-from gitops_bot.manifests import charts, images, kustomize
+from gitops_bot.manifests import images, kustomize
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import planning
 
 if TYPE_CHECKING:
+    from gitops_bot.manifests import charts
     from gitops_bot.registry.pushtime import PushTimes
     from gitops_bot.release.intent import ManualChange
     from gitops_bot.trust.verifier import Verifier
@@ -209,6 +210,8 @@ class App:
 
     def chart_specs(self) -> dict[str, charts.ChartSpec]:
         """What the chart readers look for, by chart name."""
+        from gitops_bot.manifests import charts  # a run without charts never reads chart forms
+
         if self._chart_specs is None:
             self._chart_specs = {c.name: charts.ChartSpec(c.name, c.repository) for c in self.config.charts}
         return self._chart_specs
@@ -219,6 +222,8 @@ class App:
         without a version."""
         if not self.config.charts:
             return []
+        from gitops_bot.manifests import charts
+
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
         specs = [self.chart_specs()[c.name] for c in wanted]
         texts = {p: files.read_text(p) for p in self.files(env)}
@@ -378,6 +383,8 @@ def chart_context(texts: Mapping[Path, str]) -> tuple[dict[str, str], dict[str, 
     """The Flux HelmRepositories (``namespace/name`` -> URL) and HelmReleases (-> chart) of an
     environment's files together: a HelmRelease's repository, or an overlay's patch of a
     release, may be in another file of the same environment."""
+    from gitops_bot.manifests import charts
+
     repositories: dict[str, str] = {}
     for path, text in texts.items():
         if path.name != "Chart.lock":

@@ -28,8 +28,8 @@ from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
-from gitops_bot.gate.metrics import Reading
 from gitops_bot.gate.port import Gate
+from gitops_bot.gate.reading import Reading
 from gitops_bot.release import autorollback, freezes, soak
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release

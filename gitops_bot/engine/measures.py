@@ -12,7 +12,7 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.app import App
 from gitops_bot.forges.checks import ChecksGate
-from gitops_bot.gate.metrics import Outcome, Reading, line
+from gitops_bot.gate.reading import Outcome, Reading, line
 
 
 class Measures:

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.release.proposal import Change
-from gitops_bot.render.diff import Rendered
+
+if TYPE_CHECKING:
+    from gitops_bot.render.diff import Rendered
 
 
 @dataclass(frozen=True)

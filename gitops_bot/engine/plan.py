@@ -31,7 +31,6 @@ from gitops_bot.core.model import (
     Verification,
     WriteMode,
 )
-from gitops_bot.engine import chart_plan
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
@@ -133,10 +132,14 @@ def plan(
     found.verdicts = _verify(app, active, found.candidates)
     if metadata:  # 5. metadata for what will change, when the caller shows it
         _add_metadata(app, active, found.candidates)
-    chart_items = chart_plan.plan_charts(app, envs, images)
+    chart_items: dict[str, list[PlanItem]] = {}
+    if app.config.charts:  # the chart clients load only for charts
+        from gitops_bot.engine import chart_plan
+
+        chart_items = chart_plan.plan_charts(app, envs, images)
     return Plan(
         tuple(
-            _with_charts(_environment_plan(app, env, targets[env.name], found), chart_items[env.name])
+            _with_charts(_environment_plan(app, env, targets[env.name], found), chart_items.get(env.name, []))
             for env in envs
         )
     )

@@ -24,11 +24,11 @@ from gitops_bot.core.model import (
     WrittenRef,
 )
 from gitops_bot.engine.outcome import Outcome
-from gitops_bot.gate import argocd
 from gitops_bot.manifests.edit import FieldChange
 
 if TYPE_CHECKING:  # types only: plan and status import no forge client
     from gitops_bot.forges.forge import ChangeRequest
+    from gitops_bot.gate.port import State
     from gitops_bot.release.ledger import Entry
 
 SCHEMA = "gitops-bot/status/v1"
@@ -85,7 +85,7 @@ class Gate:
     would pass for what git declares there (``reasons`` empty: open)."""
 
     application: str
-    state: argocd.State
+    state: State
     live: tuple[WrittenRef, ...]
     reasons: tuple[str, ...]
     parts: tuple[Gate, ...] = ()  # each application's own, when several gate the environment

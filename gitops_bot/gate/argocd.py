@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -29,35 +28,17 @@ from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
 from gitops_bot.core.secret import EnvView
-from gitops_bot.core.settings import URL, matches, setting
 from gitops_bot.gate.port import SELECTED, Applications, Deployment, Evidence, Live, Verdict, combined_live
 from gitops_bot.gate.port import State as State
 from gitops_bot.gate.port import Wanted as Wanted
+from gitops_bot.gate.reading import line as _line
+from gitops_bot.gate.settings import ArgoCDConfig
 
 if TYPE_CHECKING:
     import httpx
 
-# httpx and gitops_bot.net are imported where the gate runs: ``config`` reads ArgoCDConfig from here,
-# and every command reads the config, while only ``promote`` asks Argo CD.
-
-
-@dataclass(frozen=True)
-class ArgoCDConfig:
-    """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
-
-    server: str | None = setting(  # https://argocd.example.com
-        None, rules=(matches(URL, "argocd server {value!r} must be a URL, e.g. https://argocd.example.com"),)
-    )
-    token_env: str = setting("ARGOCD_AUTH_TOKEN", "Default ARGOCD_AUTH_TOKEN.")
-    insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
-    # Applications outside the control plane's namespace ("apps in any namespace"): sent as
-    # ?appNamespace=; an application named NAMESPACE/NAME (the argocd CLI's form) overrides it.
-    app_namespace: str | None = setting(
-        None,
-        "The namespace of the gated Applications when they live outside Argo CD's own "
-        "(apps in any namespace); sent as ?appNamespace=. An argocd_application written "
-        "NAMESPACE/NAME overrides it.",
-    )
+# httpx and gitops_bot.net are imported where the gate runs: only the environments gated by
+# Argo CD ask it.
 
 
 def check(app: Mapping[str, Any], name: str, wanted: Sequence[Wanted]) -> list[str]:
@@ -187,17 +168,6 @@ def read_live(app: Mapping[str, Any]) -> Live:
             if isinstance(h, Mapping)
         ),
     )
-
-
-# Argo CD's messages are written by whatever controls the resource (a workload's controller
-# sets its health message) and go into hold reasons, PR bodies and commit messages: one line
-# (a line break there could add a trailer the ledger reads as the release), of bounded length.
-MESSAGE_LIMIT = 300
-
-
-def _line(value: Any) -> str:
-    text = " ".join(str(value or "").split())
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1].rstrip() + "…"
 
 
 def _instant(value: Any) -> datetime | None:

@@ -24,221 +24,22 @@ from __future__ import annotations
 
 import base64
 import math
-import operator
-import re
 import ssl
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.errors import GitOpsBotError, QueryRefused, ServiceUnavailable, UsageError
-from gitops_bot.core.instants import OutOfBounds, parse_duration
-from gitops_bot.core.log import redact, register_secret
+from gitops_bot.core.log import register_secret
 from gitops_bot.core.secret import EnvView
-from gitops_bot.core.settings import URL, holds, matches, setting
-from gitops_bot.policy.settings import DURATION_PATTERN
+from gitops_bot.gate.reading import Outcome, Reading, line
+from gitops_bot.gate.settings import MetricsConfig, MetricsGate
 
 if TYPE_CHECKING:
     import httpx
 
-# httpx and gitops_bot.net are imported where the gate runs: ``config`` reads these settings,
-# and every command reads the config, while only the environments with metrics gates ask.
-
-
-@dataclass(frozen=True)
-class MetricsConfig:
-    """The Prometheus-compatible server the metrics gates ask (``metrics:``)."""
-
-    url: str | None = setting(
-        None,
-        "The server's base URL: https://prometheus.example.com, or a prefix such as "
-        "https://mimir.example.com/prometheus (Thanos, Mimir and VictoriaMetrics answer the same API).",
-        rules=(matches(URL, "metrics url {value!r} must be a URL, e.g. https://prometheus.example.com"),),
-    )
-    token_env: str | None = setting(None, "The variable holding a bearer token (sent to url's origin only).")
-    username_env: str | None = setting(None, "The variable holding the basic-auth user name.")
-    password_env: str | None = setting(None, "The variable holding the basic-auth password.")
-    ca_file: str | None = setting(None, "A private CA's PEM, relative to gitops-bot.yaml.")
-    cert_file: str | None = setting(None, "mTLS: the client certificate's PEM, relative to gitops-bot.yaml.")
-    key_file: str | None = setting(None, "mTLS: the client key's PEM, relative to gitops-bot.yaml.")
-    insecure: bool = setting(False, "Skip TLS verification (a self-signed server).")
-
-
-OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "<=": operator.le,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    ">": operator.gt,
-}
-_CONDITION = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """``OP NUMBER``: what every sample must meet."""
-
-    op: str
-    threshold: float
-
-    @classmethod
-    def parse(cls, text: str) -> Condition:
-        m = _CONDITION.match(text)
-        if m is None:
-            raise ValueError(
-                f"{text!r} is not a condition like '< 0.01' (one of < <= > >= == != and a number)"
-            )
-        return cls(m.group(1), float(m.group(2)))
-
-    def holds(self, value: float) -> bool:
-        return OPERATORS[self.op](value, self.threshold)
-
-    def __str__(self) -> str:
-        return f"{self.op} {_number(self.threshold)}"
-
-
-def _step_problem(value: object) -> str | None:
-    try:
-        span = parse_duration(value) if isinstance(value, str) else None
-    except OutOfBounds:
-        return ""
-    return None if span is not None and span >= timedelta(seconds=1) else ""
-
-
-def condition_problem(value: object) -> str | None:
-    """A settings rule's check: None when ``value`` reads as a :class:`Condition`."""
-    try:
-        Condition.parse(str(value))
-    except ValueError:
-        return ""
-    return None
-
-
-@dataclass(frozen=True)
-class MetricsGate:
-    """One gate of an environment: ``query`` must meet ``condition`` at every sample."""
-
-    name: str = setting(
-        description="Names the gate in decisions, status and pull requests.",
-        rules=(
-            matches(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "metrics gate name {value!r} of {what} is not a name"),
-        ),
-    )
-    query: str = setting(description="The PromQL expression, e.g. a service's error rate.")
-    condition: str = setting(
-        description="What every sample must meet: an operator (< <= > >= == !=) and a number, e.g. '< 0.01'.",
-        rules=(
-            holds(
-                condition_problem,
-                "'condition' {value!r} of {what} must be an operator (< <= > >= == !=) and a "
-                "number, e.g. '< 0.01'",
-            ),
-        ),
-    )
-    step: str = setting(
-        "30s",
-        "Over a soak, the expression is read at every step from the soak's start to now: 30s, 1m.",
-        rules=(holds(_step_problem, "'step' of {what} must be a duration of at least 1s, like 30s or 1m"),),
-        schema={"type": "string", "pattern": DURATION_PATTERN},
-    )
-
-    @property
-    def span(self) -> timedelta:
-        return parse_duration(self.step) or timedelta(seconds=30)
-
-    @property
-    def rule(self) -> Condition:
-        return Condition.parse(self.condition)
-
-
-class Outcome(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    NO_DATA = "no data"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One gate's verdict, read at ``at``. ``since``: passing, since when it holds (within the
-    window asked; None: no window); failing, since when it fails. ``value`` and ``series``: the
-    sample judged (the first failing one; else the first)."""
-
-    gate: str
-    query: str
-    condition: str
-    outcome: Outcome
-    at: datetime
-    value: str = ""
-    series: str = ""
-    since: datetime | None = None
-    error: str = ""  # unknown: why, one line (no data, fail: what the value lacks)
-    kind: str = "metrics"  # the gate's kind: metrics, checks (the forge's), web
-
-    @property
-    def passes(self) -> bool:
-        return self.outcome is Outcome.PASS
-
-    def text(self) -> str:
-        """One line for a person: the gate, the query, the value, the threshold, since when."""
-        head = f"{self.kind} gate {self.gate} ({self.query})"
-        since = f" since {_utc(self.since)}" if self.since else ""
-        at = f"{self.series} " if self.series else ""
-        match self.outcome:
-            case Outcome.PASS:
-                return f"{head} holds{since}: {at}{self.value} {self.condition}"
-            case Outcome.FAIL if self.kind == "checks":
-                return f"{head} fails: {self.error}"
-            case Outcome.FAIL:
-                return f"{head} fails{since}: {at}{self.value}, not {self.condition}"
-            case Outcome.NO_DATA if self.kind != "metrics":
-                return f"{head} has no answer yet: {self.error}"
-            case Outcome.NO_DATA:
-                return f"{head} has no data{since}: an empty answer never passes"
-            case _:
-                return f"{head} is unknown: {self.error}"
-
-    def evidence(self) -> dict[str, str]:
-        out = {
-            **({"kind": self.kind} if self.kind != "metrics" else {}),
-            "gate": self.gate,
-            "query": self.query,
-            "condition": self.condition,
-            "verdict": self.outcome.value,
-        }
-        if self.value:
-            out["value"] = self.value
-        if self.series:
-            out["series"] = self.series
-        if self.since:
-            out["since"] = _utc(self.since)
-        if self.error:
-            out["error"] = self.error
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.evidence(), "at": _utc(self.at)}
-
-
-def _utc(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _number(value: float) -> str:
-    return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
-# Prometheus's messages echo the query and may carry whatever a label holds; they go into
-# decisions, PR bodies and commit messages: one line, of bounded length, secrets redacted.
-MESSAGE_LIMIT = 300
-
-
-def line(value: Any) -> str:
-    text = redact(" ".join(str(value or "").split()))
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1].rstrip() + "…"
+# httpx and gitops_bot.net are imported where the gate runs, only for the environments with
+# metrics gates.
 
 
 Sample = tuple[str, float, str]  # (series labels, value, the value as the server wrote it)

@@ -19,67 +19,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.core.settings import URL, holds, matches, setting
-from gitops_bot.gate.metrics import Condition, Outcome, Reading, condition_problem, line
+from gitops_bot.gate.reading import Outcome, Reading, line
+from gitops_bot.gate.settings import Condition, WebGate
 
 ATTEMPT = 10.0  # seconds for one answer, in all
 TOTAL = 20.0  # seconds for the gate, retries included
 LIMIT = 1024 * 1024  # bytes of one answer
-
-
-def _pointer_problem(value: object) -> str | None:
-    text = str(value)
-    return None if text == "" or text.startswith("/") else ""
-
-
-@dataclass(frozen=True)
-class WebGate:
-    """One endpoint and what its JSON answer must say: ``equals`` (the value at ``pointer``,
-    as JSON writes it: ``approved``, ``true``, ``3``) or ``condition`` (a number, ``< 5``)."""
-
-    name: str = setting(
-        description="Names the gate in decisions, status and pull requests.",
-        rules=(matches(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "web gate name {value!r} of {what} is not a name"),),
-    )
-    url: str = setting(
-        description="The endpoint: an http(s) URL.",
-        rules=(matches(URL, "'url' {value!r} of {what} must be an http(s) URL"),),
-    )
-    method: str = setting(
-        "GET",
-        "GET, or POST (with an empty JSON object as the body).",
-        rules=(matches(r"^(GET|POST)$", "'method' of {what} must be GET or POST"),),
-        schema={"enum": ["GET", "POST"]},
-    )
-    token_env: str | None = setting(None, "The variable holding a bearer token (sent to url's origin only).")
-    pointer: str = setting(
-        "",
-        "Where in the JSON answer the value is: a JSON pointer such as /state or /checks/0/ok "
-        "('' : the whole answer).",
-        rules=(holds(_pointer_problem, "'pointer' {value!r} of {what} must be '' or start with '/'"),),
-    )
-    equals: str | None = setting(None, "The value must be this, as JSON writes it: approved, true, 3.")
-    condition: str | None = setting(
-        None,
-        "The value must be a number meeting this: an operator (< <= > >= == !=) and a number.",
-        rules=(
-            holds(
-                condition_problem,
-                "'condition' {value!r} of {what} must be an operator (< <= > >= == !=) and a number",
-            ),
-        ),
-    )
-
-    @property
-    def wanted(self) -> str:
-        where = self.pointer or "the answer"
-        return f"{where} == {self.equals}" if self.equals is not None else f"{where} {self.condition}"
 
 
 def resolve(document: Any, pointer: str) -> Any:

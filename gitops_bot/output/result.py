@@ -12,12 +12,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from gitops_bot.core.model import Plan, PlanItem
-from gitops_bot.render.diff import Rendered
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.engine.results import RepositoryResult, SetImageResult, Status
     from gitops_bot.release.ledger import Entry
+    from gitops_bot.render.diff import Rendered
 
 
 class Format(StrEnum):

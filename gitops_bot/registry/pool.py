@@ -6,16 +6,19 @@ import copy
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import httpx
 
 from gitops_bot.core import files
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
-from gitops_bot.registry.charts import ChartIndexes
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
 from gitops_bot.registry.memo import MemoClient
 from gitops_bot.registry.settings import RegistryConfig, RegistrySettings
+
+if TYPE_CHECKING:
+    from gitops_bot.registry.charts import ChartIndexes
 
 __all__ = ["RegistryPool"]
 
@@ -37,6 +40,7 @@ class RegistryPool:
     ) -> None:
         self._config = config
         self._env = env
+        self._chart_env = env  # the pool's own, not a bound view's
         self._retry = retry
         self._transport_factory = transport_factory
         self.stats = Stats()
@@ -47,8 +51,10 @@ class RegistryPool:
         self._memo = memo
         self._owner = True
         self._aborted = False
-        # classic chart repositories' indexes: kept (with their validators) across cycles
-        self.chart_indexes = ChartIndexes(env=env, retry=retry)
+        # classic chart repositories' indexes, kept (with their validators) across cycles: made
+        # on first use (a run without charts never imports the chart client), one list shared
+        # with every bound view, as the clients are
+        self._chart_indexes: list[ChartIndexes] = []
 
     def bind(self, config: RegistrySettings, *, env: Mapping[str, str] | None = None) -> RegistryPool:
         """This pool seen through another repository's registry settings (closing it is a no-op)
@@ -67,7 +73,8 @@ class RegistryPool:
             clients = list(self._clients.values())
         for c in clients:
             c.abort()
-        self.chart_indexes.abort()
+        for indexes in self._chart_indexes:
+            indexes.abort()
 
     def forget(self) -> None:
         """A new run on a long-lived pool (``watch``'s next cycle): memo clients ask again;
@@ -77,7 +84,8 @@ class RegistryPool:
         for c in clients:
             if isinstance(c, MemoClient):
                 c.forget()
-        self.chart_indexes.forget()
+        for indexes in self._chart_indexes:
+            indexes.forget()
 
     def _settings_of(self, host: str) -> RegistryConfig:
         """The host's settings, a relative ``ca_file`` checked and joined to the config's
@@ -89,6 +97,18 @@ class RegistryPool:
                 cfg = replace(cfg, ca_file=str(files.from_config(self._config.root, cfg.ca_file)))
             self._settings[host] = cfg
         return cfg
+
+    @property
+    def chart_indexes(self) -> ChartIndexes:
+        """The classic chart repositories' indexes this pool (and every view of it) reads."""
+        from gitops_bot.registry.charts import ChartIndexes
+
+        with self._lock:
+            if not self._chart_indexes:
+                self._chart_indexes.append(ChartIndexes(env=self._chart_env, retry=self._retry))
+                if self._aborted:
+                    self._chart_indexes[0].abort()
+            return self._chart_indexes[0]
 
     @property
     def environ(self) -> Mapping[str, str] | None:
@@ -127,7 +147,8 @@ class RegistryPool:
             for c in self._clients.values():
                 c.close()
             self._clients.clear()
-        self.chart_indexes.close()
+        for indexes in self._chart_indexes:
+            indexes.close()
 
     def __enter__(self) -> RegistryPool:
         return self

@@ -24,8 +24,8 @@ from typing import Any
 
 from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.model import short_digest
-from gitops_bot.gate.metrics import Outcome, Reading
 from gitops_bot.gate.port import Live
+from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release
 from gitops_bot.release.soak import utc

@@ -50,7 +50,7 @@ from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
 )
-from gitops_bot.gate.metrics import Outcome, Reading
+from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.release.windows import Deferral, Freeze
 
 if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)

@@ -20,10 +20,10 @@ from gitops_bot.core.instants import format_instant, outside_instant
 from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.release.windows import Freeze
-from gitops_bot.render.diff import Rendered, section
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
     from gitops_bot.forges.compare_kit import Comparison
+    from gitops_bot.render.diff import Rendered
 
 MAX_COMMITS = 30  # commits listed per image; the rest are on the comparison page
 
@@ -217,7 +217,7 @@ class Release:
             *_warning_lines(self.changes),
             *_verified_lines(self.changes),
             *self._contents_lines(),
-            *section(self.rendered),
+            *_rendered_lines(self.rendered),
             "**Files**: " + ", ".join(f"`{f}`" for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
@@ -306,6 +306,14 @@ def _waiting_lines(changes: Sequence[Change]) -> list[str]:
         return []
     note = "The images' registry keeps no push time the publisher cannot set; this pull request is the clock."
     return ["**Waiting**", "", *lines, "", note, ""]
+
+
+def _rendered_lines(rendered: tuple[Rendered, ...]) -> list[str]:
+    if not rendered:  # not asked: the rendered diff's module stays unread
+        return []
+    from gitops_bot.render.diff import section
+
+    return section(rendered)
 
 
 def _seen_lines(changes: Sequence[Change]) -> list[str]:

@@ -33,8 +33,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitops_bot.core.instants import format_duration, later
-from gitops_bot.gate.metrics import Outcome, Reading
 from gitops_bot.gate.port import Live
+from gitops_bot.gate.reading import Outcome, Reading
 
 PROMOTED = "Promoted automatically:"  # the automatic promotion PR's own line
 

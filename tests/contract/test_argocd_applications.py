@@ -11,8 +11,8 @@ import pytest
 
 from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.gate import argocd
-from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.gate.port import Applications, Live, combined_live
+from gitops_bot.gate.settings import ArgoCDConfig
 from testkit.argocd_server import FakeArgoCD, application
 
 DIGEST = "sha256:" + "a" * 64

@@ -11,7 +11,7 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.gate import argocd
-from gitops_bot.gate.argocd import ArgoCDConfig
+from gitops_bot.gate.settings import ArgoCDConfig
 from testkit.argocd_server import REVISION, FakeArgoCD, application
 from testkit.contract import Contract, ContractViolation
 

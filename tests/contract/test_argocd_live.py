@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from gitops_bot.gate import argocd
-from gitops_bot.gate.argocd import ArgoCDConfig
 from gitops_bot.gate.port import Gate
+from gitops_bot.gate.settings import ArgoCDConfig
 from testkit.argocd_server import REVISION, FakeArgoCD, application
 
 

@@ -15,7 +15,9 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
-from gitops_bot.gate.metrics import MetricsConfig, MetricsGate, Outcome, Prometheus, Reading
+from gitops_bot.gate.metrics import Prometheus
+from gitops_bot.gate.reading import Outcome, Reading
+from gitops_bot.gate.settings import MetricsConfig, MetricsGate
 from testkit.certs import make_ca, make_server_cert
 from testkit.prometheus import Exporter, Front, PrometheusProcess
 

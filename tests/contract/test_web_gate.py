@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from gitops_bot.gate.metrics import Outcome
-from gitops_bot.gate.web import LIMIT, WebGate, read
+from gitops_bot.gate.reading import Outcome
+from gitops_bot.gate.settings import WebGate
+from gitops_bot.gate.web import LIMIT, read
 from testkit.jsonapi import JSONServer
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

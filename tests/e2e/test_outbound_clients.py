@@ -20,7 +20,8 @@ from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.gate import argocd
-from gitops_bot.gate.argocd import ArgoCD, ArgoCDConfig
+from gitops_bot.gate.argocd import ArgoCD
+from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.notify.message import Notice
 from gitops_bot.notify.send import Notifier
 from gitops_bot.notify.settings import NotifierSettings

@@ -9,7 +9,8 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import EnvView
-from gitops_bot.gate.argocd import ArgoCD, ArgoCDConfig
+from gitops_bot.gate.argocd import ArgoCD
+from gitops_bot.gate.settings import ArgoCDConfig
 
 TOKEN = "argocd-operator-token-0123456789"
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gitops_bot.gate.metrics import Condition, MetricsGate, Outcome, judge, over_window, samples, steps
+from gitops_bot.gate.metrics import judge, over_window, samples, steps
+from gitops_bot.gate.reading import Outcome
+from gitops_bot.gate.settings import Condition, MetricsGate
 
 AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 GATE = MetricsGate("error-rate", 'app_error_rate{service="app"}', "< 0.01", "1m")

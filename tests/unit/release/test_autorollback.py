@@ -110,7 +110,7 @@ def test_the_rollback_holds_the_bad_digest_and_a_second_one_is_refused_by_that_h
 
 
 def test_a_failing_metrics_gate_is_a_failure_since_it_fails_and_no_data_never_is() -> None:
-    from gitops_bot.gate.metrics import Outcome, Reading
+    from gitops_bot.gate.reading import Outcome, Reading
 
     at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ from gitops_bot.core.model import (
     Verification,
     Waiting,
 )
-from gitops_bot.gate.metrics import Outcome, Reading
+from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.output.status_cells import Tone, decision_cell
 from gitops_bot.release.autorollback import Failure, Verdict
 from gitops_bot.release.decision import Facts, GateReading, decide

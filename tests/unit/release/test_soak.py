@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from gitops_bot.gate.metrics import Outcome, Reading
 from gitops_bot.gate.port import Deployment, Live
+from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.release import soak
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

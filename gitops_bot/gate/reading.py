@@ -1,0 +1,96 @@
+"""What a metrics, web or checks gate reads: one :class:`Reading` with its :class:`Outcome`
+(the decision and the output read these without loading any gate)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from gitops_bot.core.log import redact
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NO_DATA = "no data"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One gate's verdict, read at ``at``. ``since``: passing, since when it holds (within the
+    window asked; None: no window); failing, since when it fails. ``value`` and ``series``: the
+    sample judged (the first failing one; else the first)."""
+
+    gate: str
+    query: str
+    condition: str
+    outcome: Outcome
+    at: datetime
+    value: str = ""
+    series: str = ""
+    since: datetime | None = None
+    error: str = ""  # unknown: why, one line (no data, fail: what the value lacks)
+    kind: str = "metrics"  # the gate's kind: metrics, checks (the forge's), web
+
+    @property
+    def passes(self) -> bool:
+        return self.outcome is Outcome.PASS
+
+    def text(self) -> str:
+        """One line for a person: the gate, the query, the value, the threshold, since when."""
+        head = f"{self.kind} gate {self.gate} ({self.query})"
+        since = f" since {_utc(self.since)}" if self.since else ""
+        at = f"{self.series} " if self.series else ""
+        match self.outcome:
+            case Outcome.PASS:
+                return f"{head} holds{since}: {at}{self.value} {self.condition}"
+            case Outcome.FAIL if self.kind == "checks":
+                return f"{head} fails: {self.error}"
+            case Outcome.FAIL:
+                return f"{head} fails{since}: {at}{self.value}, not {self.condition}"
+            case Outcome.NO_DATA if self.kind != "metrics":
+                return f"{head} has no answer yet: {self.error}"
+            case Outcome.NO_DATA:
+                return f"{head} has no data{since}: an empty answer never passes"
+            case _:
+                return f"{head} is unknown: {self.error}"
+
+    def evidence(self) -> dict[str, str]:
+        out = {
+            **({"kind": self.kind} if self.kind != "metrics" else {}),
+            "gate": self.gate,
+            "query": self.query,
+            "condition": self.condition,
+            "verdict": self.outcome.value,
+        }
+        if self.value:
+            out["value"] = self.value
+        if self.series:
+            out["series"] = self.series
+        if self.since:
+            out["since"] = _utc(self.since)
+        if self.error:
+            out["error"] = self.error
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.evidence(), "at": _utc(self.at)}
+
+
+def _utc(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A gate's messages (Prometheus's echo the query and whatever a label holds; Argo CD's are
+# written by whatever controls the resource) go into decisions, hold reasons, PR bodies and
+# commit messages: one line (a line break could add a trailer the ledger reads as the
+# release), of bounded length, secrets redacted.
+MESSAGE_LIMIT = 300
+
+
+def line(value: Any) -> str:
+    text = redact(" ".join(str(value or "").split()))
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1].rstrip() + "…"
