@@ -1,0 +1,117 @@
+"""The fixed cost of a run: a `plan --output json` of one image against the real registry on
+loopback, the product as installed (``bench/product.py``), beside the interpreter alone and the
+interpreter importing what that plan imports. Medians of interleaved runs, then the modules
+that cost most by ``python -X importtime`` (cumulative, our own and others').
+
+    .venv/bin/python bench/startup_bench.py --runs 9
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import product
+
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+
+
+def _timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
+    return wall, done.stderr
+
+
+def _imported(python: str, argv: list[str], env: dict[str, str], cwd: Path) -> list[str]:
+    """The modules the plan imports, in order (read from -X importtime's own lines)."""
+    code = "import runpy; runpy.run_module('gitops_bot', run_name='__main__')"
+    done = subprocess.run(
+        [python, "-X", "importtime", "-c", code, *argv],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    rows = [ln.split("|") for ln in done.stderr.splitlines() if ln.startswith("import time:")]
+    return [r[2].strip() for r in rows[1:] if len(r) == 3]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--cache", type=Path, default=Path(".bench"))
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args()
+    exe = product.product(args.cache)
+    python = str(exe.with_name("python"))
+    env = product.installed_env()
+    with (
+        tempfile.TemporaryDirectory(prefix="gitops-bot-startup-") as tmp,
+        RegistryProcess(Path(tmp) / "reg") as reg,
+    ):
+        p = Pusher.to(reg.url)
+        p.image("bench/app", ["1.0.0", "1.1.0"], salt="startup")
+        p.close()
+        repo = Path(tmp) / "gitops"
+        (repo / "overlays/dev").mkdir(parents=True)
+        (repo / "gitops-bot.yaml").write_text(
+            f"version: 1\nimages:\n  - name: app\n    repository: {reg.host}/bench/app\n"
+            "environments:\n  - name: dev\n    path: overlays/dev\n"
+        )
+        (repo / "overlays/dev/kustomization.yaml").write_text(
+            f"resources: []\nimages:\n- name: app\n  newName: {reg.host}/bench/app\n  newTag: 1.0.0\n"
+        )
+        plan = ["plan", "--repo", str(repo), "--output", "json"]
+        modules = [
+            m for m in _imported(python, plan, env, repo) if "." not in m or not m.startswith("encodings")
+        ]
+        # every module the plan imports, imported by name in the plan's order
+        all_mods = (
+            f"import importlib\nfor m in {modules!r}:\n    try:\n        importlib.import_module(m)\n"
+            "    except ImportError:\n        pass\n"  # sitecustomize: looked for, absent
+        )
+        kinds: dict[str, list[float]] = {"interpreter": [], "plan's imports": [], "plan": []}
+        for _ in range(args.runs):
+            kinds["interpreter"].append(_timed([python, "-c", "pass"], env, repo)[0])
+            kinds["plan's imports"].append(_timed([python, "-c", all_mods], env, repo)[0])
+            kinds["plan"].append(_timed([str(exe), *plan], env, repo)[0])
+        print(f"one-image plan, product as installed, medians of {args.runs} ({len(modules)} modules)")
+        for k, v in kinds.items():
+            print(f"  {k:16} {statistics.median(v):.3f} s  (min {min(v):.3f})")
+        print(f"  load average {os.getloadavg()[0]:.2f}")
+        code = "import runpy; runpy.run_module('gitops_bot', run_name='__main__')"
+        done = subprocess.run(
+            [python, "-X", "importtime", "-c", code, *plan],
+            env=env,
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        rows = []
+        for ln in done.stderr.splitlines():
+            if ln.startswith("import time:") and "|" in ln:
+                self_us, cum_us, name = (x.strip() for x in ln[len("import time:") :].split("|"))
+                if self_us.isdigit():
+                    rows.append((int(cum_us), int(self_us), name))
+        print(f"top {args.top} by cumulative import time (one run, us):")
+        for cum, own, name in sorted(rows, reverse=True)[: args.top]:
+            print(f"  {cum:7d} {own:7d}  {name}")
+        print(f"  sum of self times: {sum(r[1] for r in rows) / 1000:.1f} ms over {len(rows)} modules")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
