@@ -90,7 +90,21 @@ def test_plan_loads_nothing_heavy(tmp_path: Path) -> None:
 
 # Our own modules that only a rendered diff needs (a subprocess runner, the repository copies,
 # the render cache): reading the ``render:`` settings, as every command does, needs none of them.
-RENDERING = {"gitops_bot.render.tools"}
+RENDERING = {"gitops_bot.render.tools", "gitops_bot.render.diff"}
+
+# What only a configured feature needs: the gates (reading their settings, as every command
+# does, loads none), the chart clients and chart plan, and HTTP/2 (a registry's ``http2: true``).
+UNCONFIGURED = {
+    "gitops_bot.gate.argocd",
+    "gitops_bot.gate.metrics",
+    "gitops_bot.gate.port",
+    "gitops_bot.gate.web",
+    "gitops_bot.registry.charts",
+    "gitops_bot.engine.chart_plan",
+    "h2",
+    "hpack",
+    "hyperframe",
+}
 
 
 def test_a_plan_with_updates_loads_no_renderer_unless_asked(
@@ -98,7 +112,12 @@ def test_a_plan_with_updates_loads_no_renderer_unless_asked(
 ) -> None:
     pusher.image("startup/app", ["1.0.0", "1.1.0"])
     repo = _repo(tmp_path, deployed=f"{registry.host}/startup/app")
-    assert _loaded("plan", "--repo", str(repo), "--output", "json", heavy=HEAVY | RENDERING) == (0, [])
+    assert _loaded(
+        "plan", "--repo", str(repo), "--output", "json", heavy=HEAVY | RENDERING | UNCONFIGURED
+    ) == (
+        0,
+        [],
+    )
 
 
 def test_help_and_schema_load_nothing_heavy() -> None:
