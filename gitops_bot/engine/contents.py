@@ -18,6 +18,7 @@ from gitops_bot.config import Config
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import ImageMetadata, ImageRef, ReleaseKind
+from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.compare_kit import CompareUnavailable
@@ -44,22 +45,59 @@ make_history: Callable[[Config, str, Forge | None], History] = history
 
 
 def attach(app: App, rel: Release, source: History) -> Release:
-    """``rel`` with each change's commits (or the line saying why they are unknown)."""
+    """``rel`` with each change's commits (or the line saying why they are unknown). The images'
+    labels are read for every change at once (a release of a thousand images is a thousand
+    round trips apart otherwise); the source compares, one forge call each, stay one at a time,
+    as forges ask of one client."""
     if rel.kind is ReleaseKind.HOLD or not rel.changes:
         return rel
-    return replace(rel, changes=tuple(_one(app, rel.kind, c, source) for c in rel.changes))
+    labels = _labels(app, rel.changes)
+    return replace(rel, changes=tuple(_one(app, rel.kind, c, source, labels) for c in rel.changes))
 
 
-def _one(app: App, kind: ReleaseKind, c: Change, source: History) -> Change:
+_Key = tuple[str, str, str | None]  # (repository, reference, platform)
+
+
+def _running(c: Change) -> str | None:
+    """The reference of what runs now, when the change has commits to list (None: it has none)."""
     running = c.from_digest or c.from_tag  # an overlay pinning only a tag: that tag's image
     if running is None or c.to_digest is None or c.from_digest == c.to_digest:
-        return c
+        return None
     if c.from_digest is None and c.from_tag == c.to_tag:
-        return c  # pinning the digest of the tag that runs: the same build, nothing to list
+        return None  # pinning the digest of the tag that runs: the same build, nothing to list
+    return running
+
+
+def _platform(app: App, c: Change) -> str | None:
+    img = app.config.image(c.image)
+    return img.platform if img else None
+
+
+def _labels(app: App, changes: tuple[Change, ...]) -> dict[_Key, ImageMetadata | None]:
+    """The labels of the running and the proposed image of each change that lists commits (the
+    proposed one's when the plan did not read them already), read concurrently."""
+    keys: dict[_Key, None] = {}
+    for c in changes:
+        running = _running(c)
+        if running is None or c.to_digest is None:
+            continue
+        keys[(c.repository, running, _platform(app, c))] = None
+        if c.metadata is None:
+            keys[(c.repository, c.to_digest, _platform(app, c))] = None
+    return fanout.run(app, keys, lambda k: _metadata(app, *k), what="reading the images' labels")
+
+
+def _one(
+    app: App, kind: ReleaseKind, c: Change, source: History, labels: dict[_Key, ImageMetadata | None]
+) -> Change:
+    running = _running(c)
+    if running is None or c.to_digest is None:
+        return c
     img = app.config.image(c.image)
     settings = img.source if img and img.source else SourceConfig()
-    new = c.metadata or _metadata(app, c.repository, c.to_digest, img.platform if img else None)
-    old = _metadata(app, c.repository, running, img.platform if img else None)
+    platform = _platform(app, c)
+    new = c.metadata or labels[(c.repository, c.to_digest, platform)]
+    old = labels[(c.repository, running, platform)]
     repository = (new.source if new else None) or settings.repository
     head = (new.revision if new else None) or _from_tag(settings, c.to_tag)
     base = (old.revision if old else None) or _from_tag(settings, c.from_tag)

@@ -5,6 +5,7 @@ failure, and nothing is asked then."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -55,7 +56,8 @@ class History:
 @dataclass
 class FakeApp:
     config: Any
-    reg: Registry
+    reg: Any
+    workers: int = 8  # the run's worker pool, as App sizes it from the registries' limits
 
     def registry(self, host: str) -> Registry:
         return self.reg
@@ -130,3 +132,33 @@ def test_a_refused_comparison_is_one_line_naming_the_repository() -> None:
     assert change.contents_note == (
         "https://github.com/acme/app: HTTP 404: the repository is private, absent, or the token may not read it"
     )
+
+
+@dataclass
+class Meeting(Registry):
+    """Answers only once ``parties`` label reads are in flight together (a release's reads one
+    after another would never get there: the barrier breaks after its timeout)."""
+
+    barrier: threading.Barrier = field(default_factory=lambda: threading.Barrier(6, timeout=10))
+
+    def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
+        self.barrier.wait()
+        return super().get_metadata(repository, reference, platform)
+
+
+def test_the_labels_of_every_change_are_read_at_once_and_the_compares_one_at_a_time() -> None:
+    """Three images, each running and proposed image's labels: six reads in flight together
+    (one after another, a release of a thousand images waited a thousand round trips); the
+    source compares stay in the release's order, one at a time."""
+    digests = {n: (f"sha256:{n}1" + "0" * 62, f"sha256:{n}2" + "0" * 62) for n in "abc"}
+    registry = Meeting(
+        {d: _labels(f"{n}{i}" * 20) for n, pair in digests.items() for i, d in enumerate(pair)}
+    )
+    changes = tuple(
+        Change("dev", "app", f"registry.example.com/acme/{n}", ("f",), "1.0.0", old, "1.1.0", new, "newer")
+        for n, (old, new) in digests.items()
+    )
+    history = History()
+    out = attach(_app(registry), Release("dev", changes), history)
+    assert [c.contents is not None for c in out.changes] == [True, True, True]
+    assert history.asked == [("https://github.com/acme/app", f"{n}0" * 20, f"{n}1" * 20) for n in "abc"]
