@@ -32,8 +32,9 @@ def _timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]
     return wall, done.stderr
 
 
-def _imported(python: str, argv: list[str], env: dict[str, str], cwd: Path) -> list[str]:
-    """The modules the plan imports, in order (read from -X importtime's own lines)."""
+def _importtime(python: str, argv: list[str], env: dict[str, str], cwd: Path) -> list[tuple[int, int, str]]:
+    """(cumulative us, own us, module) of each module the plan imports, in import order, as
+    ``python -X importtime`` reports them."""
     code = "import runpy; runpy.run_module('gitops_bot', run_name='__main__')"
     done = subprocess.run(
         [python, "-X", "importtime", "-c", code, *argv],
@@ -44,8 +45,13 @@ def _imported(python: str, argv: list[str], env: dict[str, str], cwd: Path) -> l
         timeout=60,
         check=False,
     )
-    rows = [ln.split("|") for ln in done.stderr.splitlines() if ln.startswith("import time:")]
-    return [r[2].strip() for r in rows[1:] if len(r) == 3]
+    rows = []
+    for ln in done.stderr.splitlines():
+        if ln.startswith("import time:") and "|" in ln:
+            own, cum, name = (x.strip() for x in ln[len("import time:") :].split("|"))
+            if own.isdigit():
+                rows.append((int(cum), int(own), name))
+    return rows
 
 
 def main() -> int:
@@ -74,9 +80,8 @@ def main() -> int:
             f"resources: []\nimages:\n- name: app\n  newName: {reg.host}/bench/app\n  newTag: 1.0.0\n"
         )
         plan = ["plan", "--repo", str(repo), "--output", "json"]
-        modules = [
-            m for m in _imported(python, plan, env, repo) if "." not in m or not m.startswith("encodings")
-        ]
+        rows = _importtime(python, plan, env, repo)
+        modules = [name for _, _, name in rows]
         # every module the plan imports, imported by name in the plan's order
         all_mods = (
             f"import importlib\nfor m in {modules!r}:\n    try:\n        importlib.import_module(m)\n"
@@ -91,21 +96,6 @@ def main() -> int:
         for k, v in kinds.items():
             print(f"  {k:16} {statistics.median(v):.3f} s  (min {min(v):.3f})")
         print(f"  load average {os.getloadavg()[0]:.2f}")
-        code = "import runpy; runpy.run_module('gitops_bot', run_name='__main__')"
-        done = subprocess.run(
-            [python, "-X", "importtime", "-c", code, *plan],
-            env=env,
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        rows = []
-        for ln in done.stderr.splitlines():
-            if ln.startswith("import time:") and "|" in ln:
-                self_us, cum_us, name = (x.strip() for x in ln[len("import time:") :].split("|"))
-                if self_us.isdigit():
-                    rows.append((int(cum_us), int(self_us), name))
         print(f"top {args.top} by cumulative import time (one run, us):")
         for cum, own, name in sorted(rows, reverse=True)[: args.top]:
             print(f"  {cum:7d} {own:7d}  {name}")
