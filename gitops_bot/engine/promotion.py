@@ -14,6 +14,7 @@ from dataclasses import replace
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError, UsageError
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ImageRef, ReleaseKind
+from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.measures import Measures
@@ -53,13 +54,16 @@ def release(
         moving = {c.image for c in changes}
         _gate(app, src.applications, [g for g in gate if g.image in moving], s.environ)
     sources = _sources(s, src.name, [c.image for c in changes])
+    labels = fanout.run(
+        app, range(len(changes)), lambda i: _metadata(app, changes[i]), what="reading the images' labels"
+    )
     changes = [
         replace(
             c,
             reason=f"{src.name} runs it since {sources[c.image]}" if c.image in sources else c.reason,
-            metadata=_metadata(app, c),
+            metadata=labels[i],
         )
-        for c in changes
+        for i, c in enumerate(changes)
     ]
     return Release(dst.name, tuple(changes), kind=ReleaseKind.PROMOTION, source=src.name), notes
 
@@ -97,16 +101,18 @@ def _resolved(
     app: App, src: EnvironmentConfig, dst: EnvironmentConfig, wanted: promotion.Wanted
 ) -> tuple[list[Change], list[argocd.Wanted]]:
     """Resolve tags SRC runs without a digest, then check every digest still exists and is
-    verified for DST; returns the changes and what the Argo CD gate must see running."""
-    changes: list[Change] = []
-    gate: list[argocd.Wanted] = []
-    for img, want, have in wanted:
+    verified for DST; returns the changes and what the Argo CD gate must see running. The images
+    are checked at once (one round trip or three each); the first refusal in SRC's order is
+    the one raised, as one after another."""
+
+    def one(i: int) -> tuple[Change | None, argocd.Wanted]:
+        img, want, have = wanted[i]
         ref = promotion.location(img, want)
         client = app.registry(ref.registry)
         digest = want.digest or client.resolve_digest(ref.repository, str(want.tag), img.platform)
-        gate.append(argocd.Wanted(img.name, ref.location, want.tag, want.digest))
+        gate = argocd.Wanted(img.name, ref.location, want.tag, want.digest)
         if (have.tag, have.digest) == (want.tag, digest) and promotion.moved_name(want, have) is None:
-            continue
+            return None, gate
         if not client.exists(ref.repository, digest):
             raise GateClosed(
                 f"refused: {ref.location}@{digest} no longer exists in the registry",
@@ -114,8 +120,11 @@ def _resolved(
             )
         verdict = app.verify(dst.name, img, ref, digest)
         promotion.check_verdict(dst.name, img, ref, digest, verdict)
-        changes.append(promotion.promoted(dst.name, img, ref, want, have, digest, verdict))
-    return changes, gate
+        return promotion.promoted(dst.name, img, ref, want, have, digest, verdict), gate
+
+    done = fanout.run(app, range(len(wanted)), one, what="checking what to promote")
+    found = [done[i] for i in range(len(wanted))]
+    return [c for c, _ in found if c is not None], [g for _, g in found]
 
 
 def _gate(
