@@ -74,17 +74,31 @@ def _platform(app: App, c: Change) -> str | None:
 
 
 def _labels(app: App, changes: tuple[Change, ...]) -> dict[_Key, ImageMetadata | None]:
-    """The labels of the running and the proposed image of each change that lists commits (the
-    proposed one's when the plan did not read them already), read concurrently."""
-    keys: dict[_Key, None] = {}
-    for c in changes:
-        running = _running(c)
-        if running is None or c.to_digest is None:
-            continue
-        keys[(c.repository, running, _platform(app, c))] = None
-        if c.metadata is None:
-            keys[(c.repository, c.to_digest, _platform(app, c))] = None
-    return fanout.run(app, keys, lambda k: _metadata(app, *k), what="reading the images' labels")
+    """The labels the changes that list commits need, read concurrently: first the proposed
+    images' (where the plan did not read them already), then the running images' of the changes
+    whose source repository is known (without one there is nothing to compare: two round trips
+    an image saved)."""
+    listing = [c for c in changes if _running(c) is not None and c.to_digest is not None]
+    proposed: dict[_Key, None] = {
+        (c.repository, str(c.to_digest), _platform(app, c)): None for c in listing if c.metadata is None
+    }
+    labels = fanout.run(app, proposed, lambda k: _metadata(app, *k), what="reading the images' labels")
+    running: dict[_Key, None] = {
+        (c.repository, str(_running(c)), _platform(app, c)): None
+        for c in listing
+        if _source(app, c, c.metadata or labels[(c.repository, str(c.to_digest), _platform(app, c))])
+    }
+    return labels | fanout.run(app, running, lambda k: _metadata(app, *k), what="reading the images' labels")
+
+
+def _settings(app: App, c: Change) -> SourceConfig:
+    img = app.config.image(c.image)
+    return img.source if img and img.source else SourceConfig()
+
+
+def _source(app: App, c: Change, new: ImageMetadata | None) -> str | None:
+    """The source repository of the proposed image: its label, else the image's settings."""
+    return (new.source if new else None) or _settings(app, c).repository
 
 
 def _one(
@@ -93,26 +107,24 @@ def _one(
     running = _running(c)
     if running is None or c.to_digest is None:
         return c
-    img = app.config.image(c.image)
-    settings = img.source if img and img.source else SourceConfig()
+    settings = _settings(app, c)
     platform = _platform(app, c)
     new = c.metadata or labels[(c.repository, c.to_digest, platform)]
-    old = labels[(c.repository, running, platform)]
-    repository = (new.source if new else None) or settings.repository
+    repository = _source(app, c, new)
     head = (new.revision if new else None) or _from_tag(settings, c.to_tag)
+    if repository is None:  # the running image was not read: there is nothing to compare it with
+        note = "no source repository (label org.opencontainers.image.source or source.repository)"
+        return replace(c, contents_note=note if head else f"{note}, no revision of the proposed image")
+    old = labels[(c.repository, running, platform)]
     base = (old.revision if old else None) or _from_tag(settings, c.from_tag)
     missing = [
         what
-        for what, value in (
-            ("source repository (label org.opencontainers.image.source or source.repository)", repository),
-            ("revision of the running image", base),
-            ("revision of the proposed image", head),
-        )
+        for what, value in (("revision of the running image", base), ("revision of the proposed image", head))
         if not value
     ]
     if missing:
         return replace(c, contents_note="no " + ", no ".join(missing))
-    assert repository and base and head
+    assert base and head
     if kind is ReleaseKind.ROLLBACK:
         base, head = head, base  # what the rollback takes out: from the restored revision to the running one
     try:

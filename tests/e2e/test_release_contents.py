@@ -68,7 +68,7 @@ def test_a_build_without_labels_gets_one_line_and_the_pull_request_still_opens(
     (pr,) = world.github.open_pulls()
     assert (
         "- `example/app`: commits unknown: no source repository (label org.opencontainers.image.source "
-        "or source.repository), no revision of the running image, no revision of the proposed image"
+        "or source.repository), no revision of the proposed image"
     ) in pr["body"]
     assert not [r for r in world.github.requests if "/compare/" in r.path]
 
