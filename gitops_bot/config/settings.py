@@ -10,7 +10,6 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
@@ -93,6 +92,8 @@ class WindowPeriod:
 
 
 def _zone_problem(name: str) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only a file with windows reads zones
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

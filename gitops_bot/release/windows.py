@@ -21,12 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.windows import DAYS
 from gitops_bot.core.instants import later, parse_instant, parse_span
+
+
+def _zone(name: str) -> tzinfo:
+    from zoneinfo import ZoneInfo  # only an environment with windows reads its zone
+
+    return ZoneInfo(name)
+
 
 _HORIZON = timedelta(days=8)  # a weekly schedule repeats: past a week, it never opens
 
@@ -48,7 +54,7 @@ def _hhmm(m: int) -> str:
 def rule_at(w: WindowsConfig, when: datetime) -> str | None:
     """Why a release may not land at ``when`` ("deny window fri 16:00-24:00 Europe/Paris"),
     or None when it may."""
-    return _rule(w, when.astimezone(ZoneInfo(w.timezone)))
+    return _rule(w, when.astimezone(_zone(w.timezone)))
 
 
 def _rule(w: WindowsConfig, local: datetime) -> str | None:
@@ -82,7 +88,7 @@ class Deferral:
     def until_text(self) -> str:
         if self.until is None:
             return "never (no open time in the schedule)"
-        local = self.until.astimezone(ZoneInfo(self.timezone))
+        local = self.until.astimezone(_zone(self.timezone))
         return local.strftime("%a %Y-%m-%d %H:%M ") + self.timezone
 
     def as_json(self) -> dict[str, str | None]:
@@ -99,7 +105,7 @@ def deferral(windows: WindowsConfig | None, now: datetime) -> Deferral | None:
     rule = rule_at(windows, now)
     if rule is None:
         return None
-    tz = ZoneInfo(windows.timezone)
+    tz = _zone(windows.timezone)
     step = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     end = now + _HORIZON
     while step < end:
