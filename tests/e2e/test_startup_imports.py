@@ -93,7 +93,8 @@ def test_plan_loads_nothing_heavy(tmp_path: Path) -> None:
 RENDERING = {"gitops_bot.render.tools", "gitops_bot.render.diff"}
 
 # What only a configured feature needs: the gates (reading their settings, as every command
-# does, loads none), the chart clients and chart plan, windows' time zones, and HTTP/2 (a registry's ``http2: true``).
+# does, loads none), the chart clients and chart plan, windows' time zones, and HTTP/2 (a
+# registry's ``http2: true``).
 UNCONFIGURED = {
     "gitops_bot.gate.argocd",
     "gitops_bot.gate.metrics",
