@@ -21,7 +21,7 @@ from gitops_bot.core.model import ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
-from gitops_bot.forges.compare_kit import CompareUnavailable
+from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison
 from gitops_bot.forges.forge import Forge, remote_server
 from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.forges.sources import History, Sources, hosts_for
@@ -52,7 +52,29 @@ def attach(app: App, rel: Release, source: History) -> Release:
     if rel.kind is ReleaseKind.HOLD or not rel.changes:
         return rel
     labels = _labels(app, rel.changes)
-    return replace(rel, changes=tuple(_one(app, rel.kind, c, source, labels) for c in rel.changes))
+    once = _Once(source)
+    return replace(rel, changes=tuple(_one(app, rel.kind, c, once, labels) for c in rel.changes))
+
+
+class _Once:
+    """One compare per (repository, base, head) in a release: images built from one commit of
+    one repository (a monorepo's services) share its answer, or its refusal."""
+
+    def __init__(self, source: History) -> None:
+        self._source = source
+        self._answers: dict[tuple[str, str, str], Comparison | CompareUnavailable] = {}
+
+    def compare(self, repository: str, base: str, head: str) -> Comparison:
+        key = (repository, base, head)
+        if key not in self._answers:
+            try:
+                self._answers[key] = self._source.compare(repository, base, head)
+            except CompareUnavailable as exc:
+                self._answers[key] = exc
+        found = self._answers[key]
+        if isinstance(found, CompareUnavailable):
+            raise CompareUnavailable(str(found))
+        return found
 
 
 _Key = tuple[str, str, str | None]  # (repository, reference, platform)

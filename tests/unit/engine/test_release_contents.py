@@ -165,3 +165,22 @@ def test_the_labels_of_every_change_are_read_at_once_and_the_compares_one_at_a_t
     out = attach(_app(registry), Release("dev", changes), history)
     assert [c.contents is not None for c in out.changes] == [True, True, True]
     assert history.asked == [("https://github.com/acme/app", f"{n}0" * 20, f"{n}1" * 20) for n in "abc"]
+
+
+def test_images_built_from_one_commit_of_one_repository_share_one_compare() -> None:
+    """A monorepo's services: two images, the same source repository and the same two
+    revisions. One compare answers both; a refusal is said for both, asked once too."""
+    old, new = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+    changes = tuple(
+        Change("dev", name, f"registry.example.com/acme/{name}", ("f",), "1.0.0", old, "1.1.0", new, "newer")
+        for name in ("api", "web")
+    )
+    for refuse in (False, True):
+        history = History(refuse=refuse)
+        out = attach(_app(Registry({old: _labels(OLD), new: _labels(NEW)})), Release("dev", changes), history)
+        assert history.asked == [("https://github.com/acme/app", OLD, NEW)]
+        if refuse:
+            assert [c.contents_note for c in out.changes] == [out.changes[0].contents_note] * 2
+            assert out.changes[0].contents_note and "HTTP 404" in out.changes[0].contents_note
+        else:
+            assert all(c.contents is not None for c in out.changes)
