@@ -17,10 +17,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gitops_bot.config.kinds import ListOf, Nested, section_of
 from gitops_bot.config.spec import Field, Section, Values
+from gitops_bot.core.record import record
 from gitops_bot.forges.checks import ChecksGate
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate, WebGate
 
@@ -102,7 +101,7 @@ WEB = section_of(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Gates:
     """An environment's gates beside Argo CD, as read from ``gates:``."""
 

@@ -5,7 +5,7 @@ trust, argocd, events, notify)."""
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
+from gitops_bot.core.record import record
 from gitops_bot.core.settings import WITHIN_DURATIONS, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.checks import ChecksGate
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from gitops_bot.gate.port import Applications
 
 
-@dataclass(frozen=True)
+@record
 class ImageConfig:
     name: str
     repository: ImageRef
@@ -42,7 +43,7 @@ class ImageConfig:
     source: SourceConfig | None = None  # where the source is when the image's labels do not say
 
 
-@dataclass(frozen=True)
+@record
 class ChartConfig:
     """A Helm chart whose version the bot keeps current (``charts:``), as images are. Its
     policy's keys sit beside these in the file (``config.charts`` reads them)."""
@@ -81,7 +82,7 @@ class ChartConfig:
         return self.index_limit_mb << 20
 
 
-@dataclass(frozen=True)
+@record
 class WindowPeriod:
     """Some weekdays (0 = Monday), from ``start`` to ``end`` minutes of each day (end excluded),
     on the wall clock of its windows' time zone (:mod:`gitops_bot.release.windows` decides)."""
@@ -101,7 +102,7 @@ def _zone_problem(name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@record
 class WindowsConfig:
     """An environment's deployment windows: its IANA time zone, allow and deny periods."""
 
@@ -131,7 +132,7 @@ _AFTER = holds(
 _AFTER_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "not": {"const": "0"}}
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class AutoPromote:
     """Promote from ``source`` once it has soaked ``after`` (:mod:`gitops_bot.release.soak`)."""
 
@@ -146,7 +147,7 @@ class AutoPromote:
     line: int | None = setting(None, key=None)
 
 
-@dataclass(frozen=True)
+@record
 class AutoRollback:
     """Roll back a bot release whose application stays failed ``after``
     (:mod:`gitops_bot.release.autorollback`)."""
@@ -158,7 +159,7 @@ class AutoRollback:
     )
 
 
-@dataclass(frozen=True)
+@record
 class EnvironmentConfig:
     name: str
     paths: tuple[str, ...]
@@ -222,7 +223,7 @@ def _template_problem(template: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@record
 class GitConfig:
     base: str | None = setting(None, rules=(_BRANCH_NAME,))  # None: the remote's default branch
     author: str = setting(  # "Name <email>"
@@ -250,7 +251,7 @@ class GitConfig:
         return self.author.split("<", 1)[1].rstrip(">").strip()
 
 
-@dataclass(frozen=True)
+@record
 class PullRequestConfig:
     group: Grouping = setting(
         Grouping.ENVIRONMENT,
@@ -276,7 +277,7 @@ class PullRequestConfig:
     )
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     path: Path
     images: tuple[ImageConfig, ...]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, assert_never
@@ -21,6 +21,7 @@ from gitops_bot.core.imageref import normalise_host as normalise_host
 from gitops_bot.core.imageref import set_parts as set_parts
 from gitops_bot.core.imageref import short_digest as short_digest
 from gitops_bot.core.instants import format_duration, format_instant
+from gitops_bot.core.record import record
 
 
 class PlanAction(StrEnum):
@@ -129,7 +130,7 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class ImageMetadata:
     """What the image config blob says: only fetched when a policy or the output needs it."""
 
@@ -160,7 +161,7 @@ class AgeSource(StrEnum):
     NONE = "none"  # neither says
 
 
-@dataclass(frozen=True)
+@record
 class ImageAge:
     """When the image a tag points at was created, and which digest that is (the platform's
     image inside an index when a platform is set, as :meth:`resolve_digest` answers)."""
@@ -177,7 +178,7 @@ class ImageAge:
     vetted: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Waiting:
     """A newer candidate a rule holds back for now (``min_age``): proposed from ``until`` on;
     ``until`` None when the image says nothing of its creation time (held while the rule is
@@ -222,7 +223,7 @@ class Waiting:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     """One tag of a repository that a plan may choose, with what we know of it so far (its
     digest, its metadata). Not to be confused with :class:`gitops_bot.release.proposal.Release`, the
@@ -233,7 +234,7 @@ class Candidate:
     metadata: ImageMetadata | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Choice:
     """What a policy chose. ``tag`` is the tag to deploy (``None``: nothing acceptable, or the
     deployed tag when nothing better exists); ``reason`` is one human sentence."""
@@ -245,7 +246,7 @@ class Choice:
         return self.tag is not None
 
 
-@dataclass(frozen=True)
+@record
 class Deployed:
     """What an overlay deploys for one image entry."""
 
@@ -267,7 +268,7 @@ class FoundBy(StrEnum):
     TAG = "tag"  # cosign's .sig tag
 
 
-@dataclass(frozen=True)
+@record
 class Signer:
     """One signature that held: who signed (key id or certificate identity) and where it was."""
 
@@ -290,7 +291,7 @@ class Signer:
                 assert_never(unreachable)
 
 
-@dataclass(frozen=True)
+@record
 class Verification:
     """The result of checking one digest's signatures against an image's ``verify:`` policy."""
 
@@ -346,7 +347,7 @@ class DecisionRule(StrEnum):
     POLICY = "policy"
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     """One environment's decision for one artifact in one run: made once
     (:func:`gitops_bot.release.decision.decide`) and rendered by every surface (plan, status,
@@ -378,7 +379,7 @@ class Decision:
         }
 
 
-@dataclass(frozen=True)
+@record
 class PlanItem:
     """The plan for one image in one overlay file."""
 
@@ -441,7 +442,7 @@ class PlanItem:
         }
 
 
-@dataclass(frozen=True)
+@record
 class EnvironmentPlan:
     name: str
     mode: EnvironmentMode
@@ -468,7 +469,7 @@ class EnvironmentPlan:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     environments: tuple[EnvironmentPlan, ...]
 

@@ -7,9 +7,9 @@ clone the missing blobs are fetched in one request first. :class:`Workspace
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_bot.core.record import record
 from gitops_bot.git.gitcli import Repo, git_input, parse_batch, raw_before, run
 
 # what git itself runs to fetch a partial clone's missing objects, for many objects at once
@@ -19,7 +19,7 @@ _PREFETCH = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Commit:
     sha: str
     parents: tuple[str, ...]
@@ -58,8 +58,8 @@ class History:
             what="log",
         )
         commits = []
-        for record in out.split("\x1e")[1:]:
-            head, _, diff = record.partition("\x1d")
+        for entry in out.split("\x1e")[1:]:
+            head, _, diff = entry.partition("\x1d")
             sha, parents, author, time, message = head.split("\x1f", 4)
             commits.append(Commit(sha, tuple(parents.split()), author, time, message, raw_before(diff)))
         return commits

@@ -17,19 +17,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from gitops_bot.core.record import record
 
 TREE = "40000"  # the mode git writes for a directory in a tree object (ls-tree shows 040000)
 FILE = "100644"
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     mode: str  # as written in the tree object: 100644, 100755, 120000, 160000, 40000
     oid: str  # hex
 
 
-@dataclass(frozen=True)
+@record
 class GitObject:
     """A loose object's type and content (the header is added when it is hashed or written)."""
 
@@ -83,10 +84,10 @@ class BaseTree:
     def parse(cls, oid: str, ls_tree: bytes) -> BaseTree:
         """From ``git ls-tree -r -t -z --full-tree`` output of the tree ``oid``."""
         dirs: dict[str, dict[str, Entry]] = {"": {}}
-        for record in ls_tree.split(b"\0"):
-            if not record:
+        for line in ls_tree.split(b"\0"):
+            if not line:
                 continue
-            meta, _, raw_path = record.partition(b"\t")
+            meta, _, raw_path = line.partition(b"\t")
             mode, _, oid_hex = meta.decode("ascii").split(" ")
             path = _decode(raw_path)
             parent, _, name = path.rpartition("/")

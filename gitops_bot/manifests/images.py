@@ -19,6 +19,7 @@ from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
+from gitops_bot.core.record import record
 from gitops_bot.manifests import kustomize, kustomize_text, markers, nodes, workloads
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
@@ -26,7 +27,7 @@ from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_sca
 FIELDS = ("repository", "tag", "digest")
 
 
-@dataclass(frozen=True)
+@record
 class ImageSpec:
     """What the editor needs to know of a configured image. ``repository_key`` is the
     normalised ``registry/path`` (see :func:`workloads.repository_key`); ``helm`` maps a field
@@ -41,7 +42,7 @@ class ImageSpec:
     written: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Site:
     image: str
     kind: str  # kustomize | container | helm | marker
@@ -51,7 +52,7 @@ class Site:
     digest: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Update:
     """Values to set for one image; ``None`` leaves a field as it is. A tag set without a
     digest drops a stale digest unless ``keep_digest``."""

@@ -28,6 +28,7 @@ from gitops_bot.core.errors import (
     RegistryUnavailable,
 )
 from gitops_bot.core.model import is_loopback_host
+from gitops_bot.core.record import record
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy
@@ -62,7 +63,7 @@ class Stats:
             return sum(self.by_status.values())
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _Ask:
     """One request as the retry loop repeats it."""
 

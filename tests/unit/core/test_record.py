@@ -1,0 +1,123 @@
+"""A record behaves as the frozen dataclass it replaces: each class is declared twice, once
+with ``@record`` and once with ``@dataclass(frozen=True)``, and every comparison, hash, repr,
+refusal and copy is held against the dataclass's."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import FrozenInstanceError, dataclass, field
+from typing import Any
+
+import pytest
+
+from gitops_bot.core.record import record
+
+
+def _twins(body: dict[str, Any], annotations: dict[str, Any], **opts: Any) -> tuple[type, type]:
+    def make(name: str) -> type:
+        return type(name, (), {**body, "__annotations__": dict(annotations), "__qualname__": "Point"})
+
+    rec = record(**opts)(make("Point")) if opts else record(make("Point"))
+    dc = dataclass(frozen=True, **opts)(make("Point"))
+    return rec, dc
+
+
+Cases = list[dict[str, Any]]
+SHAPES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], Cases]] = [
+    ("no fields", {}, {}, {}, [{}]),
+    ("one field", {}, {"x": "int"}, {}, [{"x": 1}, {"x": 2}]),
+    ("defaults", {"y": 2, "z": field(default_factory=tuple)}, {"x": "int", "y": "int", "z": "tuple"}, {},
+     [{"x": 1}, {"x": 1, "y": 2}, {"x": 1, "y": 3}, {"x": 1, "z": (3,)}, {"x": 2, "z": (3,)}]),
+    ("hidden and uncompared", {"s": field(default="k", repr=False), "t": field(default=0, compare=False)},
+     {"x": "int", "s": "str", "t": "int"}, {},
+     [{"x": 1}, {"x": 1, "s": "j"}, {"x": 1, "t": 7}, {"x": 2, "s": "j", "t": 7}]),
+    ("hash off one field", {"h": field(default=1, hash=False)}, {"x": "int", "h": "int"}, {},
+     [{"x": 1}, {"x": 1, "h": 2}, {"x": 2}]),
+    ("kw_only", {}, {"x": "int", "y": "str"}, {"kw_only": True},
+     [{"x": 1, "y": "k"}, {"x": 1, "y": "j"}, {"x": 2, "y": "k"}]),
+    ("slots", {}, {"x": "int", "y": "str"}, {"slots": True},
+     [{"x": 1, "y": "k"}, {"x": 1, "y": "j"}, {"x": 2, "y": "k"}]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "body", "annotations", "opts", "cases"), SHAPES, ids=[s[0] for s in SHAPES]
+)
+def test_a_record_compares_hashes_and_prints_as_the_dataclass(
+    label: str, body: dict[str, Any], annotations: dict[str, Any], opts: dict[str, Any], cases: Cases
+) -> None:
+    rec, dc = _twins(body, annotations, **opts)
+    assert dataclasses.is_dataclass(rec)
+    assert [f.name for f in dataclasses.fields(rec)] == [f.name for f in dataclasses.fields(dc)]
+    for a in cases:
+        r, d = rec(**a), dc(**a)
+        assert repr(r) == repr(d)
+        assert hash(r) == hash(d)
+        for b in cases:
+            assert (r == rec(**b)) == (d == dc(**b)), (a, b)
+            assert (r != rec(**b)) == (d != dc(**b)), (a, b)
+        assert r != d  # another class: not equal, as two dataclasses of different classes
+        assert dataclasses.replace(r) == r
+        assert copy.copy(r) == r
+        assert copy.deepcopy(r) == r
+        if dataclasses.fields(rec):
+            name = dataclasses.fields(rec)[0].name
+            with pytest.raises(FrozenInstanceError):
+                setattr(r, name, 0)
+            with pytest.raises(FrozenInstanceError):
+                delattr(r, name)
+
+
+def test_a_body_keeps_its_own_methods_as_with_the_dataclass() -> None:
+    @record
+    class Shown:
+        x: int
+
+        def __repr__(self) -> str:
+            return "mine"
+
+    @record
+    class Compared:
+        x: int
+        y: int = 0
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Compared) and other.x == self.x
+
+    @record
+    class Hashed:
+        x: int
+
+        def __hash__(self) -> int:
+            return 7
+
+    assert repr(Shown(1)) == "mine"
+    assert Compared(1, 2) == Compared(1, 3)
+    assert hash(Compared(1, 2)) == hash(Compared(1, 2))  # the body's __eq__ alone: still hashable
+    assert hash(Hashed(1)) == 7
+
+
+def test_a_subclass_compares_its_own_fields() -> None:
+    @record
+    class Base:
+        x: int
+
+    @record
+    class Child(Base):
+        y: int = 0
+
+    assert Child(1, 2) != Child(1, 3)
+    assert Child(1, 2) == Child(1, 2)
+    assert Base(1) != Child(1)
+    assert repr(Child(1, 2)) == "test_a_subclass_compares_its_own_fields.<locals>.Child(x=1, y=2)"
+
+
+def test_a_secret_field_out_of_repr_stays_out() -> None:
+    @record
+    class Login:
+        user: str
+        password: str = field(repr=False)
+
+    assert "hunter2" not in repr(Login("u", "hunter2"))
+    assert "hunter2" not in str(Login("u", "hunter2"))
