@@ -1,19 +1,21 @@
-"""``@record``: a frozen dataclass whose ``==``, ``hash`` and ``repr`` are three shared
-functions reading the fields through one getter made per class, where ``@dataclass`` compiles
-those three methods anew for every class.
+"""``@record``: a frozen dataclass that compiles one method, its ``__init__``, where
+``@dataclass(frozen=True)`` compiles six (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``,
+``__setattr__``, ``__delattr__``), each by its own ``exec``.
 
-Compiling them is most of what defining a dataclass costs (Python 3.11: ~0.17 ms of ~0.5 ms a
-frozen class), and a run defines more than a hundred before it does anything: ~20 ms of a
-one-image plan's start-up. A record is still a dataclass to everything else (``fields``,
-``replace``, ``asdict``, ``is_dataclass``, mypy), compares, hashes and prints as ``@dataclass``
-would (only the fields with ``compare``, ``hash`` or ``repr``), and keeps a method its class
-body defines itself.
+Compiling them is nearly all a frozen dataclass costs to define (Python 3.11: ~0.5 ms a class,
+~0.13 ms as a record), and a run defines more than a hundred before it does anything: ~40 ms
+of a one-image plan's start-up. The other five are shared functions reading the fields through
+one getter made per class. A record is still a dataclass to everything else (``fields``,
+``replace``, ``asdict``, ``is_dataclass``, mypy through ``dataclass_transform``); it builds,
+refuses assignment, compares, hashes and prints as the frozen dataclass would (only the fields
+with ``compare``, ``hash`` or ``repr``; the same hashes, so sets iterate in the same order),
+and keeps a ``__repr__``, ``__eq__`` or ``__hash__`` its class body defines itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import Field, dataclass, field, fields
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform, overload
 
@@ -52,6 +54,50 @@ def _hash(self: Any) -> int:
     return hash(self.__record__.hashed(self))
 
 
+def _setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+_FACTORY = object()  # the default of a parameter whose field has a default_factory
+
+
+def _init(cls: type) -> Callable[..., None]:
+    """``__init__`` as the frozen dataclass's: each argument set past the refusing
+    ``__setattr__``, a default_factory called when its argument is not given, then
+    ``__post_init__``."""
+    env: dict[str, Any] = {"_r_set": object.__setattr__, "_r_factory": _FACTORY}
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
+    for f in fields(cls):
+        if not f.init:
+            raise TypeError(f"{cls.__qualname__}.{f.name}: a record's fields are all set by __init__")
+        value = f.name
+        if f.default is not MISSING:
+            env[f"_r_d_{f.name}"] = f.default
+            param = f"{f.name}=_r_d_{f.name}"
+        elif f.default_factory is not MISSING:
+            env[f"_r_f_{f.name}"] = f.default_factory
+            param = f"{f.name}=_r_factory"
+            value = f"_r_f_{f.name}() if {f.name} is _r_factory else {f.name}"
+        else:
+            param = f.name
+        (keyword if f.kw_only else positional).append(param)
+        body.append(f"    _r_set(self, {f.name!r}, {value})")
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+    # as @dataclass does: the text holds only the class's own field names, identifiers
+    exec(f"def __init__({params}):\n" + ("\n".join(body) or "    pass"), env)
+    init: Callable[..., None] = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
 def _repr(self: Any) -> str:
     shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__record__.shown)
     return f"{self.__class__.__qualname__}({shown})"
@@ -60,21 +106,28 @@ def _repr(self: Any) -> str:
 @overload
 def record(cls: _C, /) -> _C: ...
 @overload
-def record(*, kw_only: bool = False, slots: bool = False) -> Callable[[_C], _C]: ...
+def record(*, kw_only: bool = False) -> Callable[[_C], _C]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
-def record(cls: Any = None, /, *, kw_only: bool = False, slots: bool = False) -> Any:
-    """``@dataclass(frozen=True)``, with the shared ``==``, ``hash`` and ``repr``."""
+def record(cls: Any = None, /, *, kw_only: bool = False) -> Any:
+    """``@dataclass(frozen=True)``, compiling only ``__init__``."""
 
     def wrap(c: type) -> type:
         own = c.__dict__
+        for name in ("__init__", "__setattr__", "__delattr__"):
+            if name in own:
+                raise TypeError(f"{c.__qualname__}: a record makes its own {name}")
         # as @dataclass: a body's own __eq__ or __repr__ stays; __hash__ stays only when the body
         # set it (defining __eq__ alone sets it to None, which @dataclass replaces)
         keep_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
         keep = {n for n in ("__eq__", "__repr__") if n in own} | ({"__hash__"} if keep_hash else set())
-        made: Any = dataclass(frozen=True, eq=False, repr=False, kw_only=kw_only, slots=slots)(c)
+        # the dataclass's fields, defaults and class attributes, none of its methods
+        made: Any = dataclass(init=False, repr=False, eq=False, kw_only=kw_only)(c)
         made.__record__ = _Keys(made)
+        made.__init__ = _init(made)
+        made.__setattr__ = _setattr
+        made.__delattr__ = _delattr
         for name, fn in (("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr)):
             if name not in keep:
                 setattr(made, name, fn)

@@ -63,7 +63,7 @@ class Stats:
             return sum(self.by_status.values())
 
 
-@record(slots=True)
+@record
 class _Ask:
     """One request as the retry loop repeats it."""
 
