@@ -1,7 +1,10 @@
 """The fixed cost of a run: a `plan --output json` of one image against the real registry on
 loopback, the product as installed (``bench/product.py``), beside the interpreter alone and the
-interpreter importing what that plan imports. Medians of interleaved runs, then the modules
-that cost most by ``python -X importtime`` (cumulative, our own and others').
+interpreter importing what that plan imports (with the collector on, as a plain import). The
+plan runs twice: in a folder of files, and in a git repository of the same files with one
+commit ("plan, git"), where it also reads the environment's release history as it does in
+every repository it works on. Medians of interleaved runs, then the modules that cost most by
+``python -X importtime`` (cumulative, our own and others') in the git repository.
 
     .venv/bin/python bench/startup_bench.py --runs 9
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -80,18 +84,30 @@ def main() -> int:
             f"resources: []\nimages:\n- name: app\n  newName: {reg.host}/bench/app\n  newTag: 1.0.0\n"
         )
         plan = ["plan", "--repo", str(repo), "--output", "json"]
-        rows = _importtime(python, plan, env, repo)
+        # the same files with one commit, as every repository the bot works on has: the plan
+        # then reads the environment's history too (git, and how forges name merges)
+        committed = Path(tmp) / "committed"
+        shutil.copytree(repo, committed)
+        for argv in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "overlay"]):
+            subprocess.run(
+                ["git", "-c", "user.name=b", "-c", "user.email=b@example.com", *argv],
+                cwd=committed,
+                check=True,
+            )
+        in_git = ["plan", "--repo", str(committed), "--output", "json"]
+        rows = _importtime(python, in_git, env, committed)
         modules = [name for _, _, name in rows]
         # every module the plan imports, imported by name in the plan's order
         all_mods = (
             f"import importlib\nfor m in {modules!r}:\n    try:\n        importlib.import_module(m)\n"
             "    except ImportError:\n        pass\n"  # sitecustomize: looked for, absent
         )
-        kinds: dict[str, list[float]] = {"interpreter": [], "plan's imports": [], "plan": []}
+        kinds: dict[str, list[float]] = {"interpreter": [], "plan's imports": [], "plan": [], "plan, git": []}
         for _ in range(args.runs):
             kinds["interpreter"].append(_timed([python, "-c", "pass"], env, repo)[0])
             kinds["plan's imports"].append(_timed([python, "-c", all_mods], env, repo)[0])
             kinds["plan"].append(_timed([str(exe), *plan], env, repo)[0])
+            kinds["plan, git"].append(_timed([str(exe), *in_git], env, committed)[0])
         print(f"one-image plan, product as installed, medians of {args.runs} ({len(modules)} modules)")
         for k, v in kinds.items():
             print(f"  {k:16} {statistics.median(v):.3f} s  (min {min(v):.3f})")
