@@ -10,7 +10,7 @@ def main() -> int:
     """Start up with the cyclic collector off: the command line and the command's modules make
     ~70,000 long-lived objects (modules, classes, functions, constants) that the collector
     walked again and again while they were made, then once more at exit (~25 ms of a one-image
-    plan's ~0.24 s). Once the command's modules are in, the command line freezes them (never
+    plan). Once the command's modules are in, the command line freezes them (never
     walked again) and turns the collector on for the run's own garbage."""
     gc.disable()
     try:

@@ -27,8 +27,7 @@ class _Keys:
 
     __slots__ = ("compared", "hashed", "shown")
 
-    def __init__(self, cls: type) -> None:
-        every = fields(cls)
+    def __init__(self, every: tuple[Field[Any], ...]) -> None:
         self.compared = _getter([f.name for f in every if f.compare])
         self.hashed = _getter([f.name for f in every if (f.compare if f.hash is None else f.hash)])
         self.shown = tuple(f.name for f in every if f.repr)
@@ -65,7 +64,7 @@ def _delattr(self: Any, name: str) -> None:
 _FACTORY = object()  # the default of a parameter whose field has a default_factory
 
 
-def _init(cls: type) -> Callable[..., None]:
+def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     """``__init__`` as the frozen dataclass's: each argument set past the refusing
     ``__setattr__``, a default_factory called when its argument is not given, then
     ``__post_init__``."""
@@ -73,7 +72,7 @@ def _init(cls: type) -> Callable[..., None]:
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
-    for f in fields(cls):
+    for f in every:
         if not f.init:
             raise TypeError(f"{cls.__qualname__}.{f.name}: a record's fields are all set by __init__")
         value = f.name
@@ -124,8 +123,9 @@ def record(cls: Any = None, /, *, kw_only: bool = False) -> Any:
         keep = {n for n in ("__eq__", "__repr__") if n in own} | ({"__hash__"} if keep_hash else set())
         # the dataclass's fields, defaults and class attributes, none of its methods
         made: Any = dataclass(init=False, repr=False, eq=False, kw_only=kw_only)(c)
-        made.__record__ = _Keys(made)
-        made.__init__ = _init(made)
+        every = fields(made)
+        made.__record__ = _Keys(every)
+        made.__init__ = _init(made, every)
         made.__setattr__ = _setattr
         made.__delattr__ = _delattr
         for name, fn in (("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr)):
