@@ -16,7 +16,13 @@ nothing:
 Both run with ``kubectl`` on PATH (the real one from ``.tools/bin``, as on a GitHub-hosted
 runner). Runs are interleaved (bot, Renovate, bot, ...), ``--runs`` each; medians of wall, CPU
 (user + system, children included), peak RSS, and the requests the registry served (its access
-log, counted per run), with the load average beside them.
+log, counted per run), with the load average beside them. Below the table, the bot's floor at
+its default requests in flight: the round trips alone (requests / in flight x RTT), which no
+client sending as many requests at that politeness can beat.
+
+``--in-flight 48 64``: also the bot with the registry's ``max_concurrency`` raised to each
+(its only setting changed), interleaved with the rest: what the figures would be at a less
+polite default (Renovate's own is 16 requests in flight a host).
 
     .venv/bin/python bench/renovate_bench.py --repos 20 200 --runs 3
 """
@@ -37,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import product
-from latency_bench import REGISTRY_ENV, write_repo
+from latency_bench import IN_FLIGHT, REGISTRY_ENV, write_repo
 from measure import run_child
 from plan_bench import seed
 
@@ -88,8 +94,14 @@ def version(node: Path, renovate: Path) -> str:
     return f"Renovate {out.stdout.strip()} on Node {node_v.strip()}"
 
 
-def repository(root: Path, host: str, repos: int) -> None:
+def repository(root: Path, host: str, repos: int, in_flight: int | None = None) -> None:
     write_repo(root, host, repos)
+    if in_flight is not None:
+        config = root / "gitops-bot.yaml"
+        text = config.read_text().replace(
+            "version: 1\n", f"version: 1\nregistries:\n  {host}:\n    max_concurrency: {in_flight}\n", 1
+        )
+        config.write_text(text)
     rules = {"enabledManagers": ["kustomize"], "hostRules": [{"matchHost": host, "insecureRegistry": True}]}
     (root / "renovate.json").write_text(json.dumps(rules, indent=2) + "\n")
     for argv in (["init", "-q", "-b", "main"], ["add", "-A"]):
@@ -101,6 +113,10 @@ def repository(root: Path, host: str, repos: int) -> None:
     )
 
 
+def plan(exe: Path, repo: Path) -> list[str]:
+    return [str(exe), "plan", "--repo", str(repo), "--output", "json"]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repos", type=int, nargs="+", default=[20, 200])
@@ -109,6 +125,7 @@ def main() -> int:
     ap.add_argument("--rtt", type=float, default=0.040)
     ap.add_argument("--cache", type=Path, default=Path(".bench"))
     ap.add_argument("--tools", type=Path, default=Path.home() / ".cache/gitops-bot-bench")
+    ap.add_argument("--in-flight", type=int, nargs="*", default=[], help="also the bot at these in flight")
     args = ap.parse_args()
     exe = product.product(args.cache)
     node, renovate = tools(args.tools)
@@ -127,13 +144,18 @@ def main() -> int:
             with DelayRelay(reg.host, args.rtt / 2) as relay:
                 repo = work / "gitops"
                 repository(repo, relay.host, n)
-                bot = [str(exe), "plan", "--repo", str(repo), "--output", "json"]
-                results: dict[str, list[tuple[float, float, float, int]]] = {"gitops-bot": [], "Renovate": []}
+                bots = {"gitops-bot": plan(exe, repo)}
+                for count in args.in_flight:
+                    variant = work / f"gitops-{count}"
+                    repository(variant, relay.host, n, count)
+                    bots[f"gitops-bot, {count} in flight"] = plan(exe, variant)
+                results: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in bots}
+                results["Renovate"] = []
                 for run in range(args.runs):
                     for name in results:
                         base = work / f"renovate-{run}"
-                        if name == "gitops-bot":
-                            cmd, env, cwd = bot, base_env, None
+                        if name in bots:
+                            cmd, env, cwd = bots[name], base_env, None
                         else:
                             cmd = [str(node), str(renovate)]
                             env = {
@@ -166,6 +188,7 @@ def main() -> int:
     )
     print("| images | tool | wall | CPU | requests | peak RSS | wall vs gitops-bot | CPU vs gitops-bot |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    floors = []
     for n, results in rows:
         med = {k: [statistics.median(x[i] for x in v) for i in range(4)] for k, v in results.items()}
         b = med["gitops-bot"]
@@ -174,6 +197,15 @@ def main() -> int:
                 f"| {n} | {name} | {m[0]:.2f} s | {m[1]:.2f} s | {m[3]:.0f} | {m[2]:.0f} MB | "
                 f"{m[0] / b[0]:.1f}x | {m[1] / b[1]:.1f}x |"
             )
+        floor = b[3] / IN_FLIGHT * args.rtt
+        floors.append(
+            f"N={n}: {b[3]:.0f} requests / {IN_FLIGHT} in flight x {args.rtt * 1000:.0f} ms = {floor:.2f} s "
+            f"(Renovate's wall is {med['Renovate'][0] / floor:.1f}x that)"
+        )
+    print()
+    print("gitops-bot's floor at its default in flight, round trips alone:")
+    for line in floors:
+        print(f"- {line}")
     return 0
 
 
