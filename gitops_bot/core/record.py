@@ -3,12 +3,13 @@
 ``__setattr__``, ``__delattr__``), each by its own ``exec``.
 
 Compiling them is nearly all a frozen dataclass costs to define (Python 3.11: ~0.5 ms a class,
-~0.13 ms as a record), and a run defines more than a hundred before it does anything: ~40 ms
-of a one-image plan's start-up. The other five are shared functions reading the fields through
-one getter made per class. A record is still a dataclass to everything else (``fields``,
-``replace``, ``asdict``, ``is_dataclass``, mypy through ``dataclass_transform``); it builds,
-refuses assignment, compares, hashes and prints as the frozen dataclass would (only the fields
-with ``compare``, ``hash`` or ``repr``; the same hashes, so sets iterate in the same order),
+~0.1 ms for a record's one ``exec``, paid only when the class is first built), and a run
+defines more than a hundred before it does anything: ~40 ms of a one-image plan's start-up.
+The other five are shared functions reading the fields through one getter made per class. A
+record is still a dataclass to everything else (``fields``, ``replace``, ``asdict``,
+``is_dataclass``, mypy through ``dataclass_transform``); it builds, refuses assignment,
+compares, hashes and prints as the frozen dataclass would (only the fields with ``compare``,
+``hash`` or ``repr``; the same hashes, so sets iterate in the same order),
 and keeps a ``__repr__``, ``__eq__`` or ``__hash__`` its class body defines itself.
 """
 
@@ -61,7 +62,16 @@ def _delattr(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-_FACTORY = object()  # the default of a parameter whose field has a default_factory
+class _Factory:
+    """The default of a parameter whose field has a default_factory (shown as the dataclass's)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
 
 
 def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
@@ -97,6 +107,22 @@ def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     return init
 
 
+def _first_init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
+    """An ``__init__`` that compiles the real one when the class is first built, puts it in
+    its own place and runs it: a run builds about a third of the records it defines (a plan
+    defines ~120: every setting of every forge, gate and notifier, every answer of every
+    command it might give), and compiling is nearly all a record costs to define."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        real = _init(cls, every)
+        if cls.__dict__.get("__init__") is __init__:  # another thread may have been first
+            type.__setattr__(cls, "__init__", real)
+        real(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
 def _repr(self: Any) -> str:
     shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__record__.shown)
     return f"{self.__class__.__qualname__}({shown})"
@@ -125,7 +151,7 @@ def record(cls: Any = None, /, *, kw_only: bool = False) -> Any:
         made: Any = dataclass(init=False, repr=False, eq=False, kw_only=kw_only)(c)
         every = fields(made)
         made.__record__ = _Keys(every)
-        made.__init__ = _init(made, every)
+        made.__init__ = _first_init(made, every)
         made.__setattr__ = _setattr
         made.__delattr__ = _delattr
         for name, fn in (("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr)):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
+import threading
 from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
 
@@ -173,3 +175,60 @@ def test_a_record_makes_its_own_init_and_refuses_a_body_that_does() -> None:
 
             def __init__(self) -> None:
                 pass
+
+
+def test_init_is_compiled_when_the_class_is_first_built_and_once() -> None:
+    @record
+    class Lazy:
+        x: int
+        y: str = "k"
+
+    assert list(inspect.signature(Lazy).parameters) == ["args", "kwargs"]  # not compiled yet
+    assert Lazy(1) == Lazy(1, "k")
+    compiled = Lazy.__dict__["__init__"]
+    assert str(inspect.signature(Lazy)) == "(x, y='k')"
+    Lazy(2)
+    assert Lazy.__dict__["__init__"] is compiled  # compiled once, then it is the class's own
+
+
+def test_a_class_built_through_its_subclass_first() -> None:
+    @record
+    class Base:
+        x: int
+
+    @record
+    class Child(Base):
+        y: int = 0
+
+    class Plain(Base):  # not a record: inherits the base's __init__
+        pass
+
+    assert dataclasses.astuple(Plain(3)) == (3,)
+    assert dataclasses.astuple(Child(1, 2)) == (1, 2)
+    assert Base(1) == Base(1)
+    with pytest.raises(TypeError):
+        Base()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Child(1, 2, 3)  # type: ignore[call-arg]
+
+
+def test_records_first_built_by_many_threads_at_once() -> None:
+    @record
+    class Shared:
+        x: int
+        z: list[int] = field(default_factory=list)
+
+    start = threading.Barrier(8)
+    made: list[Any] = []
+
+    def build(i: int) -> None:
+        start.wait()
+        made.append(Shared(i))
+
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(dataclasses.astuple(m) for m in made) == [(i, []) for i in range(8)]
+    assert str(inspect.signature(Shared)) == "(x, z=<factory>)"
