@@ -1,7 +1,7 @@
 """The plan: what each environment would get, asked of the registry at the fewest
 requests: one tag listing per repository, created times only for policies that order by them,
 one digest per chosen tag, signatures and metadata only for what would change; concurrently,
-a repository's digests asked as soon as its own tags are in (when its choice needs nothing else).
+a repository's digests queued as soon as its own tags are in (when its choice needs nothing else).
 The decisions themselves are :mod:`gitops_bot.release.planning`'s pure functions; the worker pool,
 progress and per-key errors are :mod:`gitops_bot.engine.fanout`'s. ``gitops-bot plan`` (the use
 case, :mod:`gitops_bot.commands.plan`), ``update``, ``status`` and ``watch`` all plan here."""
@@ -35,7 +35,7 @@ from gitops_bot.core.record import record
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
-from gitops_bot.engine.fanout import run as _run
+from gitops_bot.engine.fanout import run_then as _run_then
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import AgeVerdict, ForgeClock, old_enough
 from gitops_bot.release import freezes, planning, windows
@@ -85,8 +85,8 @@ def plan(
     ]
     policies = {img.name: Policy(img.policy) for img in app.config.images}
     # 1. tags: one listing per repository, whatever number of environments use it. A target
-    # whose choice needs nothing but the tags (no created times, no min_age) is chosen and its
-    # digest resolved by the same task as soon as its repository's tags are in: digests are
+    # whose choice needs nothing but the tags (no created times, no min_age) is chosen as soon
+    # as its repository's tags are in, and its digest queued on the same pool: digests are
     # asked while other tag lists are still out, not after the slowest of them
     listed = {t.image.repository for t in active if policies[t.image.name].needs_tags}
     direct: dict[ImageRef, list[planning.Target]] = {}
@@ -94,10 +94,11 @@ def plan(
         if not policies[t.image.name].needs_created_time and t.min_age is None:
             direct.setdefault(t.image.repository, []).append(t)
     debug = log.is_enabled_for(logging.DEBUG)
-    early = _run(
+    early, resolved = _run_then(
         app,
         listed | direct.keys(),
         lambda r: _choose_at_once(app, r, r in listed, direct.get(r, ()), policies, debug),
+        lambda k: _ask("resolving digests", k, lambda k: _resolve(app, k), debug),
         what="reading tags and digests",
     )
     tags = {r: e.tags for r in listed if (e := early[r]).tags is not None}
@@ -124,7 +125,6 @@ def plan(
             )
             choices[key] = Choice(verdict.tag, why)
     # 4. one digest per chosen (repository, tag, platform); min_age's walk already read its own
-    resolved = {k: d for e in early.values() for k, d in e.digests.items()}
     found = _candidates(app, [t for t in active if t.key not in aged], tags, choices, resolved)
     for key, verdict in aged.items():
         if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.digest:
@@ -152,12 +152,14 @@ def _with_charts(ep: EnvironmentPlan, items: Sequence[PlanItem]) -> EnvironmentP
 
 @record
 class _Early:
-    """One repository's answers asked at once: its tags (None when no policy lists them), the
-    choices of its targets that need nothing more, and their digests."""
+    """One repository's answers asked at once: its tags (None when no policy lists them) and
+    the choices of its targets that need nothing more."""
 
     tags: list[str] | GitOpsBotError | None
     choices: dict[tuple[str, str], Choice]
-    digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError]
+
+
+_DigestKey = tuple[ImageRef, str, str | None]
 
 
 def _choose_at_once(
@@ -167,17 +169,16 @@ def _choose_at_once(
     targets: Sequence[planning.Target],
     policies: Mapping[str, Policy],
     debug: bool,
-) -> _Early:
-    """List ``repository``'s tags (when a policy reads them), choose for ``targets`` and resolve
-    each distinct chosen (tag, platform), one after the other in this task: the pool's other
-    workers are busy with other repositories, and the registry's per-host limit bounds them all."""
+) -> tuple[_Early, list[_DigestKey]]:
+    """List ``repository``'s tags (when a policy reads them) and choose for ``targets``: the
+    answer, and each distinct chosen (tag, platform), whose digest the pool resolves next."""
     registry = app.registry(repository.registry)
     tags: list[str] | GitOpsBotError | None = None
     offered: list[str] = []  # a digest policy's choice reads no tags
     if list_tags:
         tags = _ask("listing tags", repository, lambda r: registry.list_tags(r.repository), debug)
         if isinstance(tags, GitOpsBotError):
-            return _Early(tags, {}, {})
+            return _Early(tags, {}), []
         offered = tags
     choices = {
         t.key: policies[t.image.name].choose(offered, t.deployed.tag if t.deployed else None) for t in targets
@@ -185,8 +186,7 @@ def _choose_at_once(
     wanted = dict.fromkeys(
         (repository, c.tag, t.image.platform) for t in targets if (c := choices[t.key]).tag
     )
-    digests = {k: _ask("resolving digests", k, lambda k: _resolve(app, k), debug) for k in wanted}
-    return _Early(tags, choices, digests)
+    return _Early(tags, choices), list(wanted)
 
 
 def _created(

@@ -1,0 +1,126 @@
+"""The registry fan-out's chained form: a key's follow-ups are queued on the pool, not asked by
+the thread that found them, so the threads (the requests in flight) stay busy while work is
+left; answers, per-key progress and errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+
+from gitops_bot.engine import fanout
+from gitops_bot.engine.app import App
+
+
+def _app(workers: int) -> App:
+    return cast(App, SimpleNamespace(workers=workers))
+
+
+def test_the_threads_stay_busy_while_work_is_left() -> None:
+    """Two threads, three keys of one follow-up each: three rounds of two calls. A thread that
+    asked its own key's follow-up would leave the third key's two calls to one thread alone,
+    and the barrier, which needs both threads at every call, would break."""
+    running = 0
+    peak = 0
+    lock = threading.Lock()
+    rounds = threading.Barrier(2, timeout=2)
+
+    def call(value: Any) -> Any:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            rounds.wait()
+            return value
+        finally:
+            with lock:
+                running -= 1
+
+    firsts, seconds = fanout.run_then(
+        _app(2), range(3), lambda k: call((k * 10, [f"{k}+"])), lambda j: call(j.upper()), what="t"
+    )
+    assert peak == 2
+    assert firsts == {0: 0, 1: 10, 2: 20}
+    assert seconds == {"0+": "0+", "1+": "1+", "2+": "2+"}
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_key_counts_done_once_its_follow_ups_are(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    follow = {"a": ["a1"], "b": [], "c": ["c1", "c2"], "d": ["d1"]}
+    asked: set[str] = set()
+    done: set[str] = set()
+    ticks: list[int] = []
+    lock = threading.Lock()
+
+    @contextmanager
+    def counter(what: str, total: int) -> Iterator[Callable[[], None]]:
+        assert (what, total) == ("reading", 4)
+
+        def tick() -> None:
+            with lock:
+                complete = [k for k in asked if all(j in done for j in follow[k])]
+                ticks.append(len(complete))
+
+        yield tick
+
+    monkeypatch.setattr(fanout.progress, "counter", counter)
+
+    def first(k: str) -> tuple[str, list[str]]:
+        with lock:
+            asked.add(k)
+        return k, follow[k]
+
+    def then(j: str) -> str:
+        with lock:
+            done.add(j)
+        return j
+
+    firsts, seconds = fanout.run_then(_app(workers), "abcd", first, then, what="reading")
+    assert len(ticks) == 4  # one a key
+    assert all(complete >= i + 1 for i, complete in enumerate(ticks))  # never ahead of the work
+    assert firsts == {k: k for k in "abcd"}
+    assert seconds == {j: j for j in ("a1", "c1", "c2", "d1")}
+
+
+def test_one_key_runs_in_this_thread() -> None:
+    here = threading.get_ident()
+    seen: set[int] = set()
+
+    def first(k: str) -> tuple[int, list[str]]:
+        seen.add(threading.get_ident())
+        return 1, ["x", "y"]
+
+    def then(j: str) -> str:
+        seen.add(threading.get_ident())
+        return j * 2
+
+    assert fanout.run_then(_app(8), ["k"], first, then, what="t") == ({"k": 1}, {"x": "xx", "y": "yy"})
+    assert seen == {here}
+
+
+def test_no_keys_no_calls() -> None:
+    def never(k: Any) -> Any:
+        raise AssertionError(k)
+
+    assert fanout.run_then(_app(4), [], never, never, what="t") == ({}, {})
+
+
+@pytest.mark.parametrize("where", ["first", "then"])
+def test_the_first_exception_ends_the_run(where: str) -> None:
+    def first(k: int) -> tuple[int, list[int]]:
+        if where == "first" and k == 2:
+            raise RuntimeError("registry down")
+        return k, [k * 10]
+
+    def then(j: int) -> int:
+        if where == "then" and j == 20:
+            raise RuntimeError("registry down")
+        return j
+
+    with pytest.raises(RuntimeError, match="registry down"):
+        fanout.run_then(_app(2), range(4), first, then, what="t")
