@@ -192,13 +192,15 @@ def test_what_cannot_be_read_is_unknown_with_a_reason(api: Api, case: str) -> No
     else:
         canned, said = FAILURES[case]
     api.fake.canned.append(canned)
-    times = api.times(timeout=0.3)
+    # only the silent server is meant to outlast the deadline: the others answer at once, and a
+    # short deadline on them fails a loaded machine's slow loopback round trip, not the bot
+    times = api.times(timeout=0.3 if case == "silent" else 10)
     assert times.pushed(api.host, api.repository, "v1", D1) is None
     assert times.why is not None and times.why.startswith(f"{api.source}: ") and said in times.why
     # the next run is answered: one failure stays with its run (an instance keeps each answer,
     # failures included, for its life: one run asks each question once)
     assert times.pushed(api.host, api.repository, "v1", D1) is None
-    again = api.times(timeout=0.3)
+    again = api.times(timeout=10)
     assert again.pushed(api.host, api.repository, "v1", D1) == Pushed(AT, D1, api.source)
 
 
