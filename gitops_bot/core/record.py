@@ -83,8 +83,6 @@ def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     keyword: list[str] = []
     body: list[str] = []
     for f in every:
-        if not f.init:
-            raise TypeError(f"{cls.__qualname__}.{f.name}: a record's fields are all set by __init__")
         value = f.name
         if f.default is not MISSING:
             env[f"_r_d_{f.name}"] = f.default
@@ -150,6 +148,9 @@ def record(cls: Any = None, /, *, kw_only: bool = False) -> Any:
         # the dataclass's fields, defaults and class attributes, none of its methods
         made: Any = dataclass(init=False, repr=False, eq=False, kw_only=kw_only)(c)
         every = fields(made)
+        for f in every:  # refused where it is declared, not when the class is first built
+            if not f.init:
+                raise TypeError(f"{c.__qualname__}.{f.name}: a record's fields are all set by __init__")
         made.__record__ = _Keys(every)
         made.__init__ = _first_init(made, every)
         made.__setattr__ = _setattr

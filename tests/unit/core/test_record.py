@@ -232,3 +232,12 @@ def test_records_first_built_by_many_threads_at_once() -> None:
         t.join()
     assert sorted(dataclasses.astuple(m) for m in made) == [(i, []) for i in range(8)]
     assert str(inspect.signature(Shared)) == "(x, z=<factory>)"
+
+
+def test_a_field_left_out_of_init_is_refused_where_it_is_declared() -> None:
+    with pytest.raises(TypeError, match=r"Skipped\.y: a record's fields are all set by __init__"):
+
+        @record
+        class Skipped:
+            x: int
+            y: int = field(default=0, init=False)
