@@ -105,6 +105,22 @@ def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     return init
 
 
+def _refuse_what_init_could_not_take(cls: type, every: tuple[Field[Any], ...]) -> None:
+    """Refused where the class is declared, as @dataclass refuses it, not when it is first
+    built: a field left out of ``__init__``, or a positional field without a default after
+    one with a default (its ``__init__`` could not be written)."""
+    defaulted = False
+    for f in every:
+        if not f.init:
+            raise TypeError(f"{cls.__qualname__}.{f.name}: a record's fields are all set by __init__")
+        if f.kw_only:
+            continue
+        if f.default is not MISSING or f.default_factory is not MISSING:
+            defaulted = True
+        elif defaulted:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+
+
 def _first_init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     """An ``__init__`` that compiles the real one when the class is first built, puts it in
     its own place and runs it: a run builds about a third of the records it defines (a plan
@@ -148,9 +164,7 @@ def record(cls: Any = None, /, *, kw_only: bool = False) -> Any:
         # the dataclass's fields, defaults and class attributes, none of its methods
         made: Any = dataclass(init=False, repr=False, eq=False, kw_only=kw_only)(c)
         every = fields(made)
-        for f in every:  # refused where it is declared, not when the class is first built
-            if not f.init:
-                raise TypeError(f"{c.__qualname__}.{f.name}: a record's fields are all set by __init__")
+        _refuse_what_init_could_not_take(c, every)
         made.__record__ = _Keys(every)
         made.__init__ = _first_init(made, every)
         made.__setattr__ = _setattr

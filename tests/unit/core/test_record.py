@@ -241,3 +241,31 @@ def test_a_field_left_out_of_init_is_refused_where_it_is_declared() -> None:
         class Skipped:
             x: int
             y: int = field(default=0, init=False)
+
+
+@pytest.mark.parametrize("deco", [record, dataclass(frozen=True)], ids=["record", "dataclass"])
+def test_a_field_without_a_default_after_one_with_is_refused_where_declared(deco: Any) -> None:
+    @deco
+    class Base:
+        x: int = 0
+
+    with pytest.raises(TypeError, match="non-default argument 'y' follows default argument"):
+
+        @deco
+        class Child(Base):
+            y: int
+
+    @deco
+    class Keyword(Base):  # a keyword-only field may follow: it is not positional
+        y: int = field(kw_only=True)
+
+    assert dataclasses.astuple(Keyword(y=2)) == (0, 2)
+
+
+def test_kw_only_records_take_fields_in_any_order() -> None:
+    @record(kw_only=True)
+    class Options:
+        a: int = 1
+        b: int
+
+    assert dataclasses.astuple(Options(b=2)) == (1, 2)
