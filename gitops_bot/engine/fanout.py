@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from gitops_bot.core import progress
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
@@ -53,6 +53,10 @@ def run(app: App, keys: Iterable[K], task: Callable[[K], V], *, what: str) -> di
             return dict(pool.map(one, keys))
 
 
+class _Abandoned(Exception):
+    """A task not started because the run already failed (never leaves :func:`run_then`)."""
+
+
 def run_then(
     app: App,
     keys: Iterable[K],
@@ -67,7 +71,8 @@ def run_then(
     asked by the thread that found it: a thread is a request in flight, and a thread that asked
     its key's two requests in turn left slots empty at the end (with 200 keys on 32 threads,
     8 threads ask 14 requests while the rest wait, where 400 requests fill 12.5 rounds).
-    Follow-up keys are distinct across keys. The first exception ends the run."""
+    Follow-up keys are distinct across keys. The first exception, in ``first`` or ``then``,
+    ends the run: no task starts after it, those running finish, and it is raised."""
     keys = list(keys)
     with progress.counter(what, len(keys)) as tick:
         firsts: dict[K, V] = {}
@@ -81,11 +86,22 @@ def run_then(
         lock = threading.Lock()
         left: dict[K, int] = {}
         queued: dict[J, Future[W]] = {}
+        failed: list[BaseException] = []  # the first one is the run's
+
+        def guarded(call: Callable[[], Any]) -> Any:
+            if failed:
+                raise _Abandoned
+            try:
+                return call()
+            except BaseException as exc:
+                failed.append(exc)
+                raise
+
         with ThreadPoolExecutor(max_workers=min(app.workers, len(keys))) as pool:
 
             def second(k: K, j: J) -> W:
                 try:
-                    return then(j)
+                    return cast(W, guarded(lambda: then(j)))
                 finally:
                     with lock:
                         left[k] -= 1
@@ -94,7 +110,7 @@ def run_then(
                         tick()
 
             def one(k: K) -> tuple[K, V]:
-                value, follow = first(k)
+                value, follow = guarded(lambda: first(k))
                 if not follow:
                     tick()
                     return k, value
@@ -104,8 +120,15 @@ def run_then(
                     queued[j] = pool.submit(second, k, j)
                 return k, value
 
-            firsts = dict(pool.map(one, keys))
-            return firsts, {j: f.result() for j, f in queued.items()}
+            try:
+                firsts = dict(pool.map(one, keys))
+                return firsts, {j: f.result() for j, f in queued.items()}
+            except Exception:
+                for f in list(queued.values()):  # map cancels its own; these are ours
+                    f.cancel()
+                if failed:  # not the _Abandoned a later task raised: the failure itself
+                    raise failed[0] from None
+                raise
 
 
 def ask(what: str, key: K, fetch: Callable[[K], V], debug: bool) -> V | GitOpsBotError:

@@ -5,6 +5,7 @@ left; answers, per-key progress and errors."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -124,3 +125,36 @@ def test_the_first_exception_ends_the_run(where: str) -> None:
 
     with pytest.raises(RuntimeError, match="registry down"):
         fanout.run_then(_app(2), range(4), first, then, what="t")
+
+
+@pytest.mark.parametrize("where", ["first", "then"])
+def test_nothing_starts_after_the_first_exception(where: str) -> None:
+    """A registry that stops answering mid-run ends it at once: no task starts after the
+    failure (one may have been starting on the other thread as it happened), and the failure
+    itself is raised, not the refusal of a task that did not start."""
+    calls: list[str] = []
+    lock = threading.Lock()
+    failed_at: list[int] = []
+
+    def step(name: str, fails: bool) -> None:
+        with lock:
+            calls.append(name)
+        time.sleep(0.01)
+        if fails:
+            with lock:
+                failed_at.append(len(calls))  # the calls started before it failed
+            raise RuntimeError(f"registry down at {name}")
+
+    def first(k: int) -> tuple[int, list[str]]:
+        step(f"first {k}", where == "first" and k == 5)
+        return k, [f"then {k}"]
+
+    def then(j: str) -> str:
+        step(j, where == "then" and j == "then 0")
+        return j
+
+    with pytest.raises(RuntimeError, match="registry down at") as raised:
+        fanout.run_then(_app(2), range(40), first, then, what="t")
+    assert type(raised.value) is RuntimeError
+    assert len(failed_at) == 1
+    assert len(calls) - failed_at[0] <= 1, calls[failed_at[0] :]
