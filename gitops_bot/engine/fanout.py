@@ -67,26 +67,32 @@ def run_then(
 ) -> tuple[dict[K, V], dict[J, W]]:
     """``first`` for every key, answering a value and the follow-up keys it leads to, and
     ``then`` for every follow-up, all on the plan's one pool; the progress line counts a key
-    when its follow-ups are done. A follow-up is queued behind the keys already queued, not
-    asked by the thread that found it: a thread is a request in flight, and a thread that asked
-    its key's two requests in turn left slots empty at the end (with 200 keys on 32 threads,
-    8 threads ask 14 requests while the rest wait, where 400 requests fill 12.5 rounds).
+    when its follow-ups are done. A follow-up is queued, not asked by the thread that found it:
+    a thread is a request in flight, and a thread that asked its key's two requests in turn
+    left slots empty at the end (with 200 keys on 32 threads, 8 threads ask 14 requests while
+    the rest wait, where 400 requests fill 12.5 rounds). Keys are fed to the queue at most one
+    round of threads ahead of the work started, so a follow-up waits behind that many keys,
+    not all of them, and a registry failing at the second request is known a round later.
     Follow-up keys are distinct across keys. The first exception, in ``first`` or ``then``,
     ends the run: no task starts after it, those running finish, and it is raised."""
     keys = list(keys)
     with progress.counter(what, len(keys)) as tick:
-        firsts: dict[K, V] = {}
         if len(keys) <= 1:  # one key: no pool, its follow-ups in turn
+            firsts: dict[K, V] = {}
             seconds: dict[J, W] = {}
             for k in keys:
                 firsts[k], follow = first(k)
                 seconds.update((j, then(j)) for j in follow)
                 tick()
             return firsts, seconds
+        workers = min(app.workers, len(keys))
         lock = threading.Lock()
         left: dict[K, int] = {}
+        started: dict[K, Future[V]] = {}
         queued: dict[J, Future[W]] = {}
         failed: list[BaseException] = []  # the first one is the run's
+        unfed = iter(keys)
+        fed = threading.Event()  # every key queued, or the run failed: no more will be
 
         def guarded(call: Callable[[], Any]) -> Any:
             if failed:
@@ -95,9 +101,19 @@ def run_then(
                 return call()
             except BaseException as exc:
                 failed.append(exc)
+                fed.set()
                 raise
 
-        with ThreadPoolExecutor(max_workers=min(app.workers, len(keys))) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+
+            def feed() -> None:
+                """Queue the next key (in order; none once the run failed)."""
+                with lock:
+                    for k in unfed:
+                        if not failed:
+                            started[k] = pool.submit(one, k)
+                            return
+                    fed.set()
 
             def second(k: K, j: J) -> W:
                 try:
@@ -109,23 +125,31 @@ def run_then(
                     if done:
                         tick()
 
-            def one(k: K) -> tuple[K, V]:
+            def one(k: K) -> V:
+                feed()  # started: one more key queued, so the queue stays a round of threads ahead
                 value, follow = guarded(lambda: first(k))
                 if not follow:
                     tick()
-                    return k, value
+                    return cast(V, value)
                 with lock:
                     left[k] = len(follow)
                 for j in follow:
                     queued[j] = pool.submit(second, k, j)
-                return k, value
+                return cast(V, value)
 
             try:
-                firsts = dict(pool.map(one, keys))
-                return firsts, {j: f.result() for j, f in queued.items()}
+                for _ in range(2 * workers):  # the threads' first keys and a round queued behind
+                    feed()
+                fed.wait()
+                firsts = {k: f.result() for k, f in list(started.items())}
+                if failed:  # the feeding stopped on a follow-up's failure
+                    raise failed[0]
+                return firsts, {j: f.result() for j, f in list(queued.items())}
             except Exception:
-                for f in list(queued.values()):  # map cancels its own; these are ours
+                for f in list(started.values()):
                     f.cancel()
+                for g in list(queued.values()):
+                    g.cancel()
                 if failed:  # not the _Abandoned a later task raised: the failure itself
                     raise failed[0] from None
                 raise
