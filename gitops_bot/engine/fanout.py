@@ -64,6 +64,7 @@ def run_then(
     then: Callable[[J], W],
     *,
     what: str,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[dict[K, V], dict[J, W]]:
     """``first`` for every key, answering a value and the follow-up keys it leads to, and
     ``then`` for every follow-up, all on the plan's one pool; the progress line counts a key
@@ -73,17 +74,23 @@ def run_then(
     the rest wait, where 400 requests fill 12.5 rounds). Keys are fed to the queue at most one
     round of threads ahead of the work started, so a follow-up waits behind that many keys,
     not all of them, and a registry failing at the second request is known a round later.
-    Follow-up keys are distinct across keys. The first exception, in ``first`` or ``then``,
-    ends the run: no task starts after it, those running finish, and it is raised."""
+    Follow-up keys are distinct across keys. ``meanwhile``: the caller's own work that needs
+    no answer, done on the calling thread once the first requests are out, so that it costs
+    the run no time of its own while the registry answers (a run's reads of its checkout take
+    about as long as a round trip or two). The first exception, in ``first``, ``then`` or
+    ``meanwhile``, ends the run: no task starts after it, those running finish, and it is
+    raised."""
     keys = list(keys)
     with progress.counter(what, len(keys)) as tick:
-        if len(keys) <= 1:  # one key: no pool, its follow-ups in turn
+        if not keys or (len(keys) == 1 and meanwhile is None):  # no pool: in turn
             firsts: dict[K, V] = {}
             seconds: dict[J, W] = {}
             for k in keys:
                 firsts[k], follow = first(k)
                 seconds.update((j, then(j)) for j in follow)
                 tick()
+            if meanwhile is not None:
+                meanwhile()
             return firsts, seconds
         workers = min(app.workers, len(keys))
         lock = threading.Lock()
@@ -140,6 +147,8 @@ def run_then(
             try:
                 for _ in range(2 * workers):  # the threads' first keys and a round queued behind
                     feed()
+                if meanwhile is not None:
+                    guarded(meanwhile)
                 fed.wait()
                 firsts = {k: f.result() for k, f in list(started.items())}
                 if failed:  # the feeding stopped on a follow-up's failure

@@ -94,12 +94,16 @@ def plan(
         if not policies[t.image.name].needs_created_time and t.min_age is None:
             direct.setdefault(t.image.repository, []).append(t)
     debug = log.is_enabled_for(logging.DEBUG)
+    held: dict[str, Mapping[str, str]] = {}
     early, resolved = _run_then(
         app,
         listed | direct.keys(),
         lambda r: _choose_at_once(app, r, r in listed, direct.get(r, ()), policies, debug),
         lambda k: _ask("resolving digests", k, lambda k: _resolve(app, k), debug),
         what="reading tags and digests",
+        # what the registry's answers do not change, read while they are on their way: the
+        # holds, and the checkout's history of changes made by hand (git, ~20 ms)
+        meanwhile=lambda: held.update((env.name, app.held(env.name)) for env in envs),
     )
     tags = {r: e.tags for r in listed if (e := early[r]).tags is not None}
     # 2. created times, only for policies that order by them; 3. choose the rest
@@ -140,7 +144,10 @@ def plan(
         chart_items = chart_plan.plan_charts(app, envs, images)
     return Plan(
         tuple(
-            _with_charts(_environment_plan(app, env, targets[env.name], found), chart_items.get(env.name, []))
+            _with_charts(
+                _environment_plan(app, env, targets[env.name], found, held[env.name]),
+                chart_items.get(env.name, []),
+            )
             for env in envs
         )
     )
@@ -321,10 +328,13 @@ def _add_metadata(
 
 
 def _environment_plan(
-    app: App, env: EnvironmentConfig, targets: Sequence[planning.Target], found: _Found
+    app: App,
+    env: EnvironmentConfig,
+    targets: Sequence[planning.Target],
+    found: _Found,
+    held: Mapping[str, str],
 ) -> EnvironmentPlan:
     items: list[PlanItem] = []
-    held = app.held(env.name)
     for t in targets:
         item = _item(t, found)
         if t.key in found.verdicts and item.action is PlanAction.UPDATE:

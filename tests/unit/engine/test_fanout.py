@@ -161,3 +161,78 @@ def test_nothing_starts_after_the_first_exception(where: str) -> None:
     # keys are queued a round of threads ahead of the work, not all at once: a follow-up that
     # fails is asked before most of the 40 keys are
     assert sum(c.startswith("first") for c in calls) <= 4 * 2, calls
+
+
+@pytest.mark.parametrize("keys", [1, 5])
+def test_meanwhile_runs_while_the_requests_are_out(keys: int) -> None:
+    """The caller's own work runs on its thread while the first requests wait for their
+    answers, a single key's included: each request here waits until that work has started,
+    and would wait its full timeout if the work came after the fan-out."""
+    started = threading.Event()
+    here = threading.get_ident()
+    ran_on: list[int] = []
+
+    def first(k: int) -> tuple[int, list[int]]:
+        assert started.wait(timeout=2), "meanwhile had not started while a request was out"
+        return k, [k * 10]
+
+    def meanwhile() -> None:
+        ran_on.append(threading.get_ident())
+        started.set()
+
+    firsts, seconds = fanout.run_then(_app(2), range(keys), first, lambda j: j, what="t", meanwhile=meanwhile)
+    assert firsts == {k: k for k in range(keys)}
+    assert seconds == {k * 10: k * 10 for k in range(keys)}
+    assert ran_on == [here]
+
+
+def test_meanwhile_runs_with_no_keys() -> None:
+    ran: list[str] = []
+    assert fanout.run_then(_app(2), [], _never, _never, what="t", meanwhile=lambda: ran.append("x")) == (
+        {},
+        {},
+    )
+    assert ran == ["x"]
+
+
+def test_a_failure_in_meanwhile_ends_the_run() -> None:
+    """A holds file that cannot be read fails the run as it did after the fan-out, but sooner:
+    the requests queued behind it are not sent, and its own error is the one raised."""
+    calls: list[int] = []
+    release = threading.Event()
+
+    def first(k: int) -> tuple[int, list[int]]:
+        calls.append(k)
+        release.wait(timeout=2)
+        return k, []
+
+    def meanwhile() -> None:
+        try:
+            raise ValueError("gitops-bot.holds.yaml: not a mapping")
+        finally:
+            release.set()
+
+    with pytest.raises(ValueError, match="not a mapping"):
+        fanout.run_then(_app(2), range(40), first, _never, what="t", meanwhile=meanwhile)
+    assert len(calls) <= 2 * 2, calls  # those started before it failed, at most a round queued
+
+
+def test_when_a_request_and_meanwhile_both_fail_the_first_failure_is_raised() -> None:
+    failed = threading.Event()
+
+    def first(k: int) -> tuple[int, list[int]]:
+        if k == 0:
+            failed.set()
+            raise RuntimeError("registry down")
+        return k, []
+
+    def meanwhile() -> None:
+        assert failed.wait(timeout=2)
+        raise ValueError("gitops-bot.holds.yaml: not a mapping")
+
+    with pytest.raises(RuntimeError, match="registry down"):
+        fanout.run_then(_app(1), range(3), first, _never, what="t", meanwhile=meanwhile)
+
+
+def _never(k: Any) -> Any:
+    raise AssertionError(k)
