@@ -6,6 +6,7 @@ kept per key (that image or chart is skipped) and anything else ending the run. 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -50,7 +51,18 @@ def run(app: App, keys: Iterable[K], task: Callable[[K], V], *, what: str) -> di
         if len(keys) <= 1:
             return dict(one(k) for k in keys)
         with ThreadPoolExecutor(max_workers=min(app.workers, len(keys))) as pool:
-            return dict(pool.map(one, keys))
+            futures = [_submit(pool, one, k) for k in keys]
+            try:
+                return dict(f.result() for f in futures)  # the first failure in the keys' order
+            finally:
+                for f in futures:  # none starts after it (a no-op for those done)
+                    f.cancel()
+
+
+def _submit(pool: ThreadPoolExecutor, fn: Callable[..., V], *args: Any) -> Future[V]:
+    """``fn(*args)`` on the pool in a copy of the submitting thread's context: what the caller
+    bound to its log lines (a fleet run's repository) stays on the lines its tasks write."""
+    return pool.submit(contextvars.copy_context().run, fn, *args)
 
 
 class _Abandoned(Exception):
@@ -118,7 +130,7 @@ def run_then(
                 with lock:
                     for k in unfed:
                         if not failed:
-                            started[k] = pool.submit(one, k)
+                            started[k] = _submit(pool, one, k)
                             return
                     fed.set()
 
@@ -141,7 +153,7 @@ def run_then(
                 with lock:
                     left[k] = len(follow)
                 for j in follow:
-                    queued[j] = pool.submit(second, k, j)
+                    queued[j] = _submit(pool, second, k, j)
                 return cast(V, value)
 
             try:

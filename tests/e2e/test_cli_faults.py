@@ -508,3 +508,20 @@ def test_argocd_odd_field_types_close_the_gate_instead_of_crashing(app: dict[str
 
     problems = check(app, "app-dev", [Wanted("example/app", "ghcr.io/a/b", "1", None)])
     assert any("Unknown" in p for p in problems) and any("does not run" in p for p in problems)
+
+
+def test_a_broken_holds_file_is_reported_before_a_registry_that_is_down(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The holds file is read while the registry's requests are out: when it cannot be read
+    and the registry is down too, the run ends on the file (2, docs/reference/exit-codes.md),
+    not after the registry's retries on the outage (3)."""
+    down = "127.0.0.1:1"  # nothing listens on port 1
+    repo.write("gitops-bot.yaml", CONFIG.format(host=down))
+    repo.write("overlays/dev/kustomization.yaml", OVERLAY.format(host=down))
+    repo.write("gitops-bot.holds.yaml", "- not a mapping\n")
+    code, _, err = run_cli(["plan", "--repo", str(repo.root)], capsys)
+    assert code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1 and "holds.yaml" in lines[0], err
+    assert "unavailable" not in err

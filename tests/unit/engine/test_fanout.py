@@ -4,6 +4,7 @@ left; answers, per-key progress and errors."""
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -197,24 +198,26 @@ def test_meanwhile_runs_with_no_keys() -> None:
 
 def test_a_failure_in_meanwhile_ends_the_run() -> None:
     """A holds file that cannot be read fails the run as it did after the fan-out, but sooner:
-    the requests queued behind it are not sent, and its own error is the one raised."""
+    the requests queued behind it are not sent, no follow-up of those already out is asked,
+    and its own error is the one raised."""
     calls: list[int] = []
+    then_calls: list[int] = []
     release = threading.Event()
 
     def first(k: int) -> tuple[int, list[int]]:
         calls.append(k)
         release.wait(timeout=2)
-        return k, []
+        return k, [k * 10]
 
     def meanwhile() -> None:
-        try:
-            raise ValueError("gitops-bot.holds.yaml: not a mapping")
-        finally:
-            release.set()
+        # the requests out answer just after the failure, as a registry would
+        threading.Timer(0.05, release.set).start()
+        raise ValueError("gitops-bot.holds.yaml: not a mapping")
 
     with pytest.raises(ValueError, match="not a mapping"):
-        fanout.run_then(_app(2), range(40), first, _never, what="t", meanwhile=meanwhile)
+        fanout.run_then(_app(2), range(40), first, then_calls.append, what="t", meanwhile=meanwhile)
     assert len(calls) <= 2 * 2, calls  # those started before it failed, at most a round queued
+    assert then_calls == []
 
 
 def test_when_a_request_and_meanwhile_both_fail_the_first_failure_is_raised() -> None:
@@ -236,3 +239,49 @@ def test_when_a_request_and_meanwhile_both_fail_the_first_failure_is_raised() ->
 
 def _never(k: Any) -> Any:
     raise AssertionError(k)
+
+
+def test_the_tasks_log_with_what_the_caller_bound() -> None:
+    """A fleet run binds the repository to its log lines; the lines its registry tasks write
+    on the pool's threads carry it too, one key or many, first or follow-up."""
+    bound: contextvars.ContextVar[str] = contextvars.ContextVar("bound", default="none")
+    seen: list[str] = []
+    token = bound.set("acme/one")
+    try:
+
+        def first(k: int) -> tuple[int, list[int]]:
+            seen.append(bound.get())
+            return k, [k * 10]
+
+        def then(j: int) -> int:
+            seen.append(bound.get())
+            return j
+
+        fanout.run_then(_app(2), [1], first, then, what="t", meanwhile=lambda: None)
+        fanout.run_then(_app(2), range(3), first, then, what="t")
+        fanout.gather(_app(2), range(3), lambda k: seen.append(bound.get()))
+    finally:
+        bound.reset(token)
+    assert seen == ["acme/one"] * (2 + 6 + 3)
+
+
+def test_gather_raises_the_first_failure_in_the_keys_order_and_starts_nothing_after_it() -> None:
+    started: list[int] = []
+    gate = threading.Event()
+
+    def fetch(k: int) -> int:
+        started.append(k)
+        if k == 0:
+            gate.wait(timeout=2)  # fails last in time, first in order
+            raise RuntimeError("first key")
+        if k == 1:
+            try:
+                raise RuntimeError("second key")
+            finally:
+                gate.set()
+        time.sleep(0.01)
+        return k
+
+    with pytest.raises(RuntimeError, match="first key"):
+        fanout.run(_app(2), range(30), fetch, what="t")
+    assert len(started) < 30, started
