@@ -47,6 +47,8 @@ V = TypeVar("V")
 # request records it: the forge's clock for images no publisher-free clock ages
 # (None: the forge could not be read)
 Sightings = Callable[[str, str], Mapping[str, datetime] | None]
+# a digest asked of the registry: (repository, tag, platform)
+_DigestKey = tuple[ImageRef, str, str | None]
 
 
 @dataclass
@@ -55,7 +57,7 @@ class _Found:
 
     tags: dict[ImageRef, list[str] | GitOpsBotError]
     choices: dict[tuple[str, str], Choice]
-    digests: dict[tuple[ImageRef, str, str | None], str | GitOpsBotError]
+    digests: dict[_DigestKey, str | GitOpsBotError]
     candidates: dict[tuple[str, str], Candidate]
     verdicts: dict[tuple[str, str], Verification] = field(default_factory=dict)
     aged: dict[tuple[str, str], AgeVerdict | GitOpsBotError] = field(default_factory=dict)
@@ -164,9 +166,6 @@ class _Early:
 
     tags: list[str] | GitOpsBotError | None
     choices: dict[tuple[str, str], Choice]
-
-
-_DigestKey = tuple[ImageRef, str, str | None]
 
 
 def _choose_at_once(
@@ -278,7 +277,7 @@ def _candidates(
     active: Sequence[planning.Target],
     tags: dict[ImageRef, list[str] | GitOpsBotError],
     choices: dict[tuple[str, str], Choice],
-    resolved: Mapping[tuple[ImageRef, str, str | None], str | GitOpsBotError],
+    resolved: Mapping[_DigestKey, str | GitOpsBotError],
 ) -> _Found:
     """Resolve one digest per chosen (repository, tag, platform) not ``resolved`` already: the
     candidates."""
@@ -304,7 +303,7 @@ def _candidates(
     return _Found(tags, choices, digests, candidates)
 
 
-def _resolve(app: App, key: tuple[ImageRef, str, str | None]) -> str:
+def _resolve(app: App, key: _DigestKey) -> str:
     """The digest of a (repository, tag, platform)."""
     repository, tag, platform = key
     return app.registry(repository.registry).resolve_digest(repository.repository, tag, platform)
