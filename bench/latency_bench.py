@@ -69,12 +69,17 @@ REGISTRY_ENV = {"GOGC": "400"}
 PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 
 
-def write_repo(root: Path, host: str, repos: int, ca_file: Path | None = None) -> None:
+def write_repo(
+    root: Path, host: str, repos: int, ca_file: Path | None = None, in_flight: int | None = None
+) -> None:
     """A repository deploying N images at 1.0.0, with no registry settings at all (``ca_file``:
-    the one a registry with a private CA needs)."""
+    the one a registry with a private CA needs; ``in_flight``: its ``max_concurrency``)."""
     (root / "overlays/bench").mkdir(parents=True)
     images = "".join(f"  - name: app{i:04d}\n    repository: {host}/bench/app{i:04d}\n" for i in range(repos))
-    registries = f"registries:\n  {host}:\n    ca_file: {ca_file}\n" if ca_file else ""
+    settings = (f"    ca_file: {ca_file}\n" if ca_file else "") + (
+        f"    max_concurrency: {in_flight}\n" if in_flight is not None else ""
+    )
+    registries = f"registries:\n  {host}:\n{settings}" if settings else ""
     (root / "gitops-bot.yaml").write_text(
         f"version: 1\n{registries}images:\n{images}environments:\n  - name: bench\n    path: overlays/bench\n"
     )

@@ -101,13 +101,7 @@ def version(node: Path, renovate: Path) -> str:
 
 
 def repository(root: Path, host: str, repos: int, in_flight: int | None = None) -> None:
-    write_repo(root, host, repos)
-    if in_flight is not None:
-        config = root / "gitops-bot.yaml"
-        text = config.read_text().replace(
-            "version: 1\n", f"version: 1\nregistries:\n  {host}:\n    max_concurrency: {in_flight}\n", 1
-        )
-        config.write_text(text)
+    write_repo(root, host, repos, in_flight=in_flight)
     rules = {"enabledManagers": ["kustomize"], "hostRules": [{"matchHost": host, "insecureRegistry": True}]}
     (root / "renovate.json").write_text(json.dumps(rules, indent=2) + "\n")
     for argv in (["init", "-q", "-b", "main"], ["add", "-A"]):
