@@ -17,6 +17,10 @@ from typing import Any
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops the SYNs of a client opening dozens of
+    # connections at once, and each dropped one waits a second for its retransmission: a
+    # stand-in would seem a second slower than any real server (Go's listens with SOMAXCONN)
+    request_queue_size = 128
 
     def server_activate(self) -> None:
         super().server_activate()

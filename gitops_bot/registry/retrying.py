@@ -34,6 +34,7 @@ from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import Reply, Transport
+from gitops_bot.net.window import OVERLOAD_STATUSES, SlotTimeout, Window
 from gitops_bot.registry import answers
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.channel import Channel
@@ -44,6 +45,10 @@ from gitops_bot.registry.settings import RegistryConfig
 # request timeouts, retries and waits included.
 OPERATION_TIMEOUTS = 1.5  # 45 s with the default 30 s timeout: a drip-fed plan ends inside a minute
 MIN_ATTEMPT = 0.25  # seconds: the least time left before the deadline to start another attempt
+# requests in flight to a host on first contact (or max_concurrency, when lower): what the bot
+# sent before the window could grow; the window reaches max_concurrency after one round trip
+# of prompt answers
+START_IN_FLIGHT = 32
 
 
 @dataclass
@@ -133,7 +138,8 @@ class Requests:
         self.stats = stats or Stats()
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._slots = threading.BoundedSemaphore(config.max_concurrency)
+        # the requests in flight: up to max_concurrency, fewer while the host says it is overloaded
+        self.window = Window(config.max_concurrency, START_IN_FLIGHT)
         self._rate = _RateLimiter(config.requests_per_second)
         self.base_url = f"{scheme_for(config)}://{config.host}"
         self._no_referrers_api = False
@@ -218,8 +224,16 @@ class Requests:
         if self._aborted:
             raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
         self._rate.wait()
-        left = max(min(self.config.timeout, ask.deadline - time.monotonic()), 0.001)
-        with self._slots:
+        try:
+            ticket = self.window.take(ask.deadline)
+        except SlotTimeout:
+            self.stats.count("timeout")
+            raise _retry.Retryable("timed out waiting for a request slot") from None
+        seconds: float | None = None  # None: an answer that says nothing of the host's load
+        overloaded = False
+        try:
+            started = time.monotonic()
+            left = max(min(self.config.timeout, ask.deadline - started), 0.001)
             try:
                 response = self._channel.send(
                     ask.method,
@@ -238,6 +252,7 @@ class Requests:
                         f"registry {self.host}: stopping", hint="nothing was changed"
                     ) from None
                 self.stats.count("timeout")
+                overloaded = True
                 raise _retry.Retryable("timed out") from None
             except (  # before TransportError, which UnsupportedProtocol is
                 httpx.TooManyRedirects,
@@ -261,7 +276,12 @@ class Requests:
                         hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA "
                         "(or add the CA to the system trust store, or name it in SSL_CERT_FILE)",
                     ) from None
+                overloaded = True  # refused or reset: a host that cannot take more connections
                 raise _retry.Retryable(f"cannot connect ({type(exc).__name__})") from None
+            overloaded = response.status in OVERLOAD_STATUSES
+            seconds = time.monotonic() - started
+        finally:
+            self.window.give(ticket, seconds, overloaded=overloaded)
         if len(response.body) > limit:  # a transport that does not enforce the limit itself
             raise RegistryProtocolError(f"{self.host}/{repository}: answer too large (over {limit} bytes)")
         return self._sorted(response, repository)

@@ -21,11 +21,15 @@ class RegistryConfig:
     ca_file: str | None = setting(None, "A private CA's PEM, relative to gitops-bot.yaml.")
     username_env: str | None = setting(None, "The variable holding the registry user name.")
     password_env: str | None = setting(None, "The variable holding the registry password or token.")
-    # requests in flight to this host: at a real registry's round-trip time (20-80 ms) the bot
-    # waits on the network, not the CPU, so throughput is in-flight requests / RTT
+    # requests in flight to this host, at most: at a real registry's round-trip time (20-80 ms)
+    # the bot waits on the network, not the CPU, so throughput is in-flight requests / RTT. The
+    # run starts at 32 and grows to this while the host answers promptly; an overloaded answer
+    # (429, 503, a timeout) halves it (net/window.py)
     max_concurrency: int = setting(
-        32,
-        "Requests in flight to this host (at 40 ms round trip, 32 is ~800 a second).",
+        64,
+        "The most requests in flight to this host: a run starts at 32 (or this, when lower), "
+        "grows to it while the registry answers promptly, and halves on an overloaded answer "
+        "(429, 502-504, a timeout, a refused connection).",
         rules=(between(1, None, "'max_concurrency' must be at least 1"),),
     )
     requests_per_second: float | None = setting(None, "Optional spacing of request starts.")
