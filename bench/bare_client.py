@@ -1,7 +1,8 @@
 """The floor of any Python client at the bot's politeness: the requests a plan of the bench's
 repository sends (each repository's tag list, then a HEAD of its newest tag's manifest), on as
-many kept-alive ``http.client`` connections as the bot's default requests in flight, and
-nothing else: no configuration, no overlay, no decision, no output, the standard library only.
+many kept-alive ``http.client`` connections as the bot's default ceiling of requests in flight
+(its window starts at 32 and reaches the ceiling after a round trip; this client starts there),
+and nothing else: no configuration, no overlay, no decision, no output, the standard library only.
 ``bench/renovate_bench.py`` runs it beside the tools; what the bot takes beyond it is the bot's
 own work (start-up and the plan), not the network's.
 

@@ -5,7 +5,9 @@ the real registry process, seeded with N repositories of M tags; the overlay dep
 image at its oldest tag, so a plan lists each repository's tags and resolves one digest (two
 requests an image). The configuration names no registry settings: what is measured is what a
 user gets. Reported beside each run: the physical minimum, requests / in-flight x RTT (the
-default 32 requests in flight per registry), and CPU per request of the whole bot process
+default ``max_concurrency``, 64 requests in flight per registry at most: the bot's window starts
+at 32 and reaches it after a round trip, so the true floor is up to half a round trip more),
+and CPU per request of the whole bot process
 (start-up included) and its peak RSS. ``--proxy``: the same run again through an HTTP proxy
 (testkit.connect_proxy) named in ``HTTP_PROXY``, placed before the delay as a corporate proxy
 near the bot would be.
@@ -13,7 +15,7 @@ near the bot would be.
 Also reported: the CPU the registry process and this process (the relay and the proxy) spent a
 request. The minimum assumes a registry elsewhere; here the registry, the relay and the bot
 share the machine's cores, so when their CPU a request, added up, approaches the cores' time a
-request at the minimum (cores x RTT / in-flight: 2.5 ms on 2 cores at 40 ms and 32 in flight),
+request at the minimum (cores x RTT / in-flight: 1.25 ms on 2 cores at 40 ms and 64 in flight),
 the wall is the machine's and no longer the bot's.
 
 What runs is the product users install (bench/product.py): a venv under ``--cache`` holding

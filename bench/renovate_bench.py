@@ -24,9 +24,10 @@ Beside them, the bare client (``bench/bare_client.py``): the same requests at th
 in flight from the standard library and nothing else, a Python client's floor on this
 machine; what the bot takes beyond it is its own start-up and plan.
 
-``--in-flight 48 64``: also the bot with the registry's ``max_concurrency`` raised to each
-(its only setting changed), interleaved with the rest: what the figures would be at a less
-polite default (Renovate's own is 16 requests in flight a host).
+``--in-flight 32 128``: also the bot with the registry's ``max_concurrency`` set to each (its
+only setting changed; the default is 64, the ceiling of a window that starts at 32),
+interleaved with the rest: 32 is the fixed number of earlier versions (Renovate's own is 16
+requests in flight a host).
 
     .venv/bin/python bench/renovate_bench.py --repos 20 200 --runs 3
 """

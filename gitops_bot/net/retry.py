@@ -76,21 +76,24 @@ class GaveUp(Exception):
 def call(
     attempt: Callable[[], T],
     policy: RetryPolicy,
-    deadline: float | None = None,
+    deadline: float | Callable[[], float] | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
     stopped: Callable[[], bool] = lambda: False,
     least: float = 0.25,
 ) -> T:
     """``attempt()`` until it returns, retrying on :class:`Retryable` per ``policy`` within
-    ``deadline`` (monotonic); :class:`GaveUp` when the attempts, the time or ``stopped()`` end it."""
+    ``deadline`` (monotonic; or a function giving it, for a deadline that moves while an attempt
+    waits on the caller's own pacing); :class:`GaveUp` when the attempts, the time or
+    ``stopped()`` end it."""
     n = 0
     while True:
         n += 1
         try:
             return attempt()
         except Retryable as exc:
-            rest = None if deadline is None else deadline - time.monotonic()
+            due = deadline() if callable(deadline) else deadline
+            rest = None if due is None else due - time.monotonic()
             if n >= policy.attempts or stopped() or (rest is not None and rest <= least):
                 raise GaveUp(exc.what, n) from None
             wait = policy.wait(n, exc.retry_after)

@@ -77,13 +77,15 @@ class RegistryPool:
             indexes.abort()
 
     def forget(self) -> None:
-        """A new run on a long-lived pool (``watch``'s next cycle): memo clients ask again;
-        connections, limits and tokens stay."""
+        """A new run on a long-lived pool (``watch``'s next cycle): memo clients ask again and
+        each host's window of requests in flight starts again as a run's does; connections,
+        limits and tokens stay."""
         with self._lock:
             clients = list(self._clients.values())
         for c in clients:
             if isinstance(c, MemoClient):
                 c.forget()
+            c.window.restart()
         for indexes in self._chart_indexes:
             indexes.forget()
 

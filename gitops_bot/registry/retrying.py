@@ -27,8 +27,8 @@ from gitops_bot.core.errors import (
     RegistryProtocolError,
     RegistryUnavailable,
 )
+from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import is_loopback_host
-from gitops_bot.core.record import record
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy
@@ -40,6 +40,8 @@ from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.settings import RegistryConfig
+
+log = get_logger(__name__)
 
 # Every registry operation (all pages of a tag list, a digest, metadata) ends within this many
 # request timeouts, retries and waits included.
@@ -68,16 +70,35 @@ class Stats:
             return sum(self.by_status.values())
 
 
-@record
 class _Ask:
-    """One request as the retry loop repeats it."""
+    """One request as the retry loop repeats it. Its deadline moves by the time it waited for a
+    slot of the host's window: that wait is the bot's own pacing, not the registry's time."""
 
-    method: str
-    url: str
-    repository: str
-    deadline: float
-    limit: int
-    headers: dict[str, str] | None
+    __slots__ = ("deadline", "headers", "limit", "method", "repository", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        repository: str,
+        deadline: float,
+        limit: int,
+        headers: dict[str, str] | None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.repository = repository
+        self.deadline = deadline
+        self.limit = limit
+        self.headers = headers
+
+
+class _Deadline(float):
+    """An operation's deadline (monotonic), with how long its thread had waited for slots when
+    it was made: a later request of the operation (a tag list's next page) has the deadline
+    moved by what the thread waited since."""
+
+    queued: float
 
 
 class _RateLimiter:
@@ -140,6 +161,7 @@ class Requests:
         self._sleep = sleep
         # the requests in flight: up to max_concurrency, fewer while the host says it is overloaded
         self.window = Window(config.max_concurrency, START_IN_FLIGHT)
+        self._local = threading.local()  # per thread: seconds waited for the window's slots
         self._rate = _RateLimiter(config.requests_per_second)
         self.base_url = f"{scheme_for(config)}://{config.host}"
         self._no_referrers_api = False
@@ -174,6 +196,7 @@ class Requests:
         """Stop now (SIGTERM): in-flight requests end, no retry or new request starts.
         Registry requests only read, so abandoning them leaves nothing half-done."""
         self._aborted = True
+        self.window.close()
         if isinstance(self._transport, Transport):
             self._transport.abort()
 
@@ -184,8 +207,15 @@ class Requests:
         return f"{path}/{quote(reference, safe=':')}" if reference else path
 
     def deadline(self) -> float:
-        """A fresh operation deadline (monotonic)."""
-        return time.monotonic() + OPERATION_TIMEOUTS * self.config.timeout
+        """A fresh operation deadline (monotonic); the time its requests wait for a slot of the
+        host's window is added to it as they wait."""
+        deadline = _Deadline(time.monotonic() + OPERATION_TIMEOUTS * self.config.timeout)
+        deadline.queued = self._queued_by_thread()
+        return deadline
+
+    def _queued_by_thread(self) -> float:
+        queued: float = getattr(self._local, "queued", 0.0)
+        return queued
 
     # -- transport with retries --------------------------------------------------------
 
@@ -203,12 +233,13 @@ class Requests:
         nothing for the retries it does not need."""
         # An attempt is never started with less than this left before the deadline: its certain
         # "timed out" would replace the real reason (a refused connection, a 503) in the error.
-        ask = _Ask(method, url, repository, deadline, limit, headers)
+        waited = self._queued_by_thread() - getattr(deadline, "queued", self._queued_by_thread())
+        ask = _Ask(method, url, repository, deadline + waited, limit, headers)
         try:
             return _retry.call(
                 lambda: self._send_once(ask),
                 self.retry,
-                deadline,
+                lambda: ask.deadline,
                 sleep=self._sleep,
                 stopped=lambda: self._aborted,
                 least=min(MIN_ATTEMPT, self.config.timeout / 4),
@@ -224,15 +255,21 @@ class Requests:
         if self._aborted:
             raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
         self._rate.wait()
+        before = time.monotonic()
         try:
-            ticket = self.window.take(ask.deadline)
+            # no deadline: every request in flight ends within its timeout, so a slot comes
+            ticket = self.window.take()
         except SlotTimeout:
-            self.stats.count("timeout")
-            raise _retry.Retryable("timed out waiting for a request slot") from None
+            raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed") from None
         seconds: float | None = None  # None: an answer that says nothing of the host's load
         overloaded = False
         try:
             started = time.monotonic()
+            if started - before > 0.001:
+                self._local.queued = self._queued_by_thread() + (started - before)
+                ask.deadline += started - before
+            if self._aborted:
+                raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
             left = max(min(self.config.timeout, ask.deadline - started), 0.001)
             try:
                 response = self._channel.send(
@@ -252,7 +289,8 @@ class Requests:
                         f"registry {self.host}: stopping", hint="nothing was changed"
                     ) from None
                 self.stats.count("timeout")
-                overloaded = True
+                # a request cut short by the operation's deadline says nothing of the host
+                overloaded = left >= self.config.timeout
                 raise _retry.Retryable("timed out") from None
             except (  # before TransportError, which UnsupportedProtocol is
                 httpx.TooManyRedirects,
@@ -281,7 +319,13 @@ class Requests:
             overloaded = response.status in OVERLOAD_STATUSES
             seconds = time.monotonic() - started
         finally:
-            self.window.give(ticket, seconds, overloaded=overloaded)
+            if self.window.give(ticket, seconds, overloaded=overloaded):
+                log.info(
+                    "registry_overloaded",
+                    registry=self.host,
+                    in_flight=self.window.limit,
+                    halvings=self.window.cuts,
+                )
         if len(response.body) > limit:  # a transport that does not enforce the limit itself
             raise RegistryProtocolError(f"{self.host}/{repository}: answer too large (over {limit} bytes)")
         return self._sorted(response, repository)

@@ -1,12 +1,15 @@
 """The requests in flight to a registry, as the registry sees them: a plan at the defaults
 against the real registry behind a front that serves a few requests at once and answers 429
-past them (testkit.throttle), and behind one that serves all it gets."""
+past them (testkit.throttle), and behind one that serves all it gets; the release flow
+(update twice, status) through a front that serves one request at a time."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
@@ -14,6 +17,7 @@ from gitops_bot.cli import main
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 from testkit.throttle import ThrottlingRelay
+from testkit.update_world import update, world_with_token
 
 REPOS, TAGS = 80, 3
 CAPACITY = 8  # requests the throttled registry serves at once
@@ -21,7 +25,8 @@ HOLD = 0.05  # seconds each request is held, as at a real round-trip time
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
+def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
+    """A registry of REPOS repositories of TAGS tags each."""
     with RegistryProcess(tmp_path_factory.mktemp("window-registry")) as reg:
         pusher = Pusher.to(reg.url)
         for i in range(REPOS):
@@ -56,9 +61,9 @@ def planned(repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[s
 
 
 def test_the_window_grows_to_a_registry_that_keeps_up_and_shrinks_to_one_that_does_not(
-    registry: RegistryProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    many: RegistryProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with ThrottlingRelay(registry.url, capacity=1000, hold=HOLD) as open_front:
+    with ThrottlingRelay(many.url, capacity=1000, hold=HOLD) as open_front:
         code, wanted, err = planned(repository(tmp_path / "open", open_front.host), capsys)
     assert code == 0, err
     assert len(wanted) == REPOS
@@ -66,7 +71,7 @@ def test_the_window_grows_to_a_registry_that_keeps_up_and_shrinks_to_one_that_do
     # prompt answers: past the first 32 in flight, towards the ceiling (64)
     assert open_front.peak > 40, open_front.peak
 
-    with ThrottlingRelay(registry.url, capacity=CAPACITY, hold=HOLD) as front:
+    with ThrottlingRelay(many.url, capacity=CAPACITY, hold=HOLD) as front:
         code, got, err = planned(repository(tmp_path / "throttled", front.host), capsys)
     assert code == 0, err
     assert got == wanted  # the same plan, every image resolved
@@ -77,3 +82,47 @@ def test_the_window_grows_to_a_registry_that_keeps_up_and_shrinks_to_one_that_do
     later = [when for when in front.refusals if when > first + 10 * HOLD]
     waves = [sum(1 for other in later if when <= other < when + HOLD) for when in later]
     assert max(waves, default=0) <= 2, (waves, front.refused)
+
+
+def test_the_release_flow_through_a_registry_that_serves_one_request_at_a_time(
+    registry: RegistryProcess,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """dev's commit, staging's pull request, the same update again and status, all through a
+    front that serves one request at a time: the 429s cost time, never a release, a skipped
+    image or a second pull request."""
+    with ThrottlingRelay(registry.url, capacity=1, hold=0.01) as front:
+        # the bot reads through the front; the world pushes its images to the registry itself
+        reached = cast(RegistryProcess, SimpleNamespace(host=front.host, url=registry.url))
+        worlds = world_with_token(tmp_path, reached, monkeypatch)
+        world = next(worlds)
+        try:
+            digest = world.push("app", "1.1.0")
+            dev = update(capsys, world, "--env", "dev")
+            assert [r["action"] for r in dev["results"]] == ["commit"]
+            assert digest in world.show("main", "overlays/dev/kustomization.yaml").decode()
+            staging = update(capsys, world, "--env", "staging")
+            assert [r["action"] for r in staging["results"]] == ["pull_request"]
+            for run in (dev, staging):
+                assert not run.get("skipped")  # present only when an image was skipped
+            (pr,) = world.github.open_pulls()
+            assert digest in pr["body"]
+
+            again = update(capsys, world, "--env", "staging")
+            assert again["changed"] is False
+            assert len(world.github.pulls) == 1
+
+            code = main(["status", "--repo", f"file://{world.remote}", "--output", "json"])
+            out, err = capsys.readouterr()
+            assert code == 0, err
+            rows = {(r["environment"], r["image"]): r for r in json.loads(out)["rows"]}
+            assert all(r["plan"]["state"] == "known" for r in rows.values())  # every image read
+            assert rows["dev", "example/app"]["plan"]["action"] == "none"  # dev runs 1.1.0
+            assert rows["staging", "example/app"]["plan"]["candidate"]["digest"] == digest
+            assert rows["staging", "example/app"]["pull_request"]["state"] == "open"
+            assert world.github.unexpected == []
+            assert front.refused > 0  # the front did throttle the runs
+        finally:
+            next(worlds, None)

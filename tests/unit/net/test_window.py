@@ -146,3 +146,45 @@ def test_threads_never_have_more_in_flight_than_the_limit() -> None:
     assert worst <= 0
     assert window.cuts > 0
     assert 1 <= window.limit <= 16
+
+
+def test_close_ends_every_wait_at_once_and_refuses_later_ones() -> None:
+    window = Window(1, 1)
+    window.take()
+    failed: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            window.take()
+        except SlotTimeout as exc:
+            failed.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.05)
+    window.close()
+    waiter.join(5)
+    assert len(failed) == 1
+    with pytest.raises(SlotTimeout):
+        window.take()
+
+
+def test_restart_begins_again_as_a_new_run_does() -> None:
+    window = Window(64, 32)
+    for _ in range(5):
+        window.give(window.take(), overloaded=True)
+    assert window.limit == 1
+    window.restart()
+    assert window.limit == 32
+    answered(window, 32)
+    assert window.limit == 64
+
+
+def test_one_quick_answer_is_forgotten_a_window_of_answers_later() -> None:
+    window = Window(64, 4)
+    answered(window, 1, 0.001)  # a cached 404: 1 ms
+    assert window.limit == 5
+    answered(window, 5, PROMPT)  # twice 1 ms: too slow to grow on, for now
+    assert window.limit == 5
+    answered(window, 5, PROMPT)  # the quick one has left the last two windows of answers
+    assert window.limit > 5
