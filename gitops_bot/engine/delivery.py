@@ -93,6 +93,28 @@ def _unfrozen(s: Session, releases: Sequence[Release]) -> tuple[list[Release], l
 def _deliver_all(
     s: Session, releases: Sequence[Release], dry_run: bool, should_stop: Callable[[], bool], note: str
 ) -> list[Outcome]:
+    # The run's own commits to the base first: its pull requests' branches are then made on a
+    # base that already holds them. Made before, each branch was one commit behind the base
+    # the run itself moved, and the next run rebuilt it: not "twice changes nothing".
+    config = s.app.config
+    commits = [r for r in releases if config.environment(r.environment).write is WriteMode.COMMIT]
+    outcomes: list[Outcome] = []
+    for rel in commits:
+        if should_stop():
+            log.info("stopping", abandoned=len(releases) - len(outcomes))
+            return outcomes
+        outcomes.append(_deliver(s, config.environment(rel.environment), rel, dry_run, note))
+    rest = [r for r in releases if config.environment(r.environment).write is not WriteMode.COMMIT]
+    if rest and any(o.action is OutcomeAction.COMMIT for o in outcomes):
+        # the base as the remote now has it: a push with an explicit refspec (or GitHub's API
+        # making the commit) leaves the remote-tracking branch where the run's fetch put it
+        s.ws.fetch(s.ws.base, config.git.branch_prefix)
+    return outcomes + _deliver_proposals(s, rest, dry_run, should_stop, note)
+
+
+def _deliver_proposals(
+    s: Session, releases: Sequence[Release], dry_run: bool, should_stop: Callable[[], bool], note: str
+) -> list[Outcome]:
     batch = _batch(s, releases, dry_run)
     outcomes: list[Outcome] = []
     for start in range(0, len(releases), BATCH_CHUNK):
