@@ -99,22 +99,36 @@ def _deliver_all(
     config = s.app.config
     commits = [r for r in releases if config.environment(r.environment).write is WriteMode.COMMIT]
     outcomes: list[Outcome] = []
+    failed: list[GitOpsBotError] = []
     for rel in commits:
         if should_stop():
-            log.info("stopping", abandoned=len(releases) - len(outcomes))
+            log.info("stopping", abandoned=len(releases) - len(outcomes) - len(failed))
+            if failed:
+                raise failed[0]
             return outcomes
-        outcomes.append(_deliver(s, config.environment(rel.environment), rel, dry_run, note))
+        try:
+            outcomes.append(_deliver(s, config.environment(rel.environment), rel, dry_run, note))
+        except GitOpsBotError as exc:
+            failed.append(exc)  # environments are independent: the pull requests still get made
     rest = [r for r in releases if config.environment(r.environment).write is not WriteMode.COMMIT]
-    if rest and any(o.action is OutcomeAction.COMMIT for o in outcomes):
-        # the base as the remote now has it: a push with an explicit refspec (or GitHub's API
-        # making the commit) leaves the remote-tracking branch where the run's fetch put it
-        s.ws.fetch(s.ws.base, config.git.branch_prefix)
-    return outcomes + _deliver_proposals(s, rest, dry_run, should_stop, note)
+    outcomes += _deliver_proposals(s, rest, dry_run, should_stop, note)
+    if failed:
+        raise failed[0]
+    return outcomes
 
 
 def _deliver_proposals(
     s: Session, releases: Sequence[Release], dry_run: bool, should_stop: Callable[[], bool], note: str
 ) -> list[Outcome]:
+    if not releases or should_stop():
+        if releases:
+            log.info("stopping", abandoned=len(releases))
+        return []
+    if s.base_moved and not dry_run:
+        # the base as the remote now has it: a push with an explicit refspec (or GitHub's API
+        # making the commit) leaves the remote-tracking branch where the last fetch put it
+        s.ws.fetch(s.ws.base, s.app.config.git.branch_prefix)
+        s.base_moved = False
     batch = _batch(s, releases, dry_run)
     outcomes: list[Outcome] = []
     for start in range(0, len(releases), BATCH_CHUNK):
@@ -205,6 +219,7 @@ def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool, no
         out = _dry_run(s, env, rel)
     elif env.write is WriteMode.COMMIT:
         out = _commit(s.ws, s.app, env, rel, _api_commits(s), note)
+        s.base_moved = s.base_moved or out.action is OutcomeAction.COMMIT
     else:
         via_api = _api_commits(s)
         forge, open_prs = s.forge()

@@ -50,6 +50,9 @@ class Session:
     root: Path  # the worktree
     environ: Mapping[str, str] = field(default_factory=dict)
     _forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
+    # this run pushed to the base since its last fetch: the next pull requests' branches are
+    # made after fetching it again (engine.delivery)
+    base_moved: bool = False
 
     def forge(self) -> tuple[Forge, dict[str, ChangeRequest]]:
         """The forge and the bot's open pull requests by branch, connected and listed once."""

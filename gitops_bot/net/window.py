@@ -7,8 +7,8 @@ at a real round-trip time a run's speed is requests in flight ÷ round trip, and
 rate-limits answers 429 to every request past its share, which a fixed window keeps sending
 until their retries run out. The window starts at ``start`` (never above ``ceiling``), gains one
 request for every prompt answer (doubling each round trip, TCP's slow start) up to ``ceiling``,
-and is halved, once a round trip, by an answer that says the host is overloaded (429, 502, 503,
-504, a timeout, a refused or reset connection); after a halving it grows by one request a round
+and is halved, once a round trip, by an answer that says the host is overloaded (408, 429, 502,
+503, 504, a timeout, a refused or reset connection); after a halving it grows by one request a round
 trip. An answer that took more than twice the fastest the host gave in the last window or two of
 answers (plus :data:`SLACK`) does not grow it: a host that queues does not gain by more
 requests in flight, so the window stays where it is. (The fastest is forgotten a window of
@@ -43,11 +43,11 @@ class Window:
         self._in_flight = 0
         self._sent = 0  # requests started: a sequence number for each
         self._closed = False
-        self.peak = 0  # the most requests in flight at once
-        self.cuts = 0  # halvings
         self._begin()
 
     def _begin(self) -> None:
+        self.peak = 0  # the most requests in flight at once, this run
+        self.cuts = 0  # halvings, this run
         self._limit = self.start
         self._threshold = self.ceiling  # below it, slow start: +1 an answer
         self._credit = 0  # above it, prompt answers since the last step: +1 a window of them

@@ -44,8 +44,11 @@ from gitops_bot.registry.settings import RegistryConfig
 log = get_logger(__name__)
 
 # Every registry operation (all pages of a tag list, a digest, metadata) ends within this many
-# request timeouts, retries and waits included.
+# request timeouts of the registry's time, retries and their waits included ...
 OPERATION_TIMEOUTS = 1.5  # 45 s with the default 30 s timeout: a drip-fed plan ends inside a minute
+# ... and within this many whatever it waited for slots of the host's window: a registry that
+# stopped answering shrinks the window to one request, and the plan's threads queue behind it
+HARD_TIMEOUTS = 3.0  # 90 s with the default timeout
 MIN_ATTEMPT = 0.25  # seconds: the least time left before the deadline to start another attempt
 # requests in flight to a host on first contact (or max_concurrency, when lower): what the bot
 # sent before the window could grow; the window reaches max_concurrency after one round trip
@@ -74,7 +77,7 @@ class _Ask:
     """One request as the retry loop repeats it. Its deadline moves by the time it waited for a
     slot of the host's window: that wait is the bot's own pacing, not the registry's time."""
 
-    __slots__ = ("deadline", "headers", "limit", "method", "repository", "url")
+    __slots__ = ("deadline", "hard", "headers", "limit", "method", "repository", "url")
 
     def __init__(
         self,
@@ -84,7 +87,9 @@ class _Ask:
         deadline: float,
         limit: int,
         headers: dict[str, str] | None,
+        hard: float,
     ) -> None:
+        self.hard = hard  # the deadline never moves past this
         self.method = method
         self.url = url
         self.repository = repository
@@ -96,9 +101,10 @@ class _Ask:
 class _Deadline(float):
     """An operation's deadline (monotonic), with how long its thread had waited for slots when
     it was made: a later request of the operation (a tag list's next page) has the deadline
-    moved by what the thread waited since."""
+    moved by what the thread waited since, never past ``hard``."""
 
     queued: float
+    hard: float
 
 
 class _RateLimiter:
@@ -209,8 +215,10 @@ class Requests:
     def deadline(self) -> float:
         """A fresh operation deadline (monotonic); the time its requests wait for a slot of the
         host's window is added to it as they wait."""
-        deadline = _Deadline(time.monotonic() + OPERATION_TIMEOUTS * self.config.timeout)
+        now = time.monotonic()
+        deadline = _Deadline(now + OPERATION_TIMEOUTS * self.config.timeout)
         deadline.queued = self._queued_by_thread()
+        deadline.hard = now + HARD_TIMEOUTS * self.config.timeout
         return deadline
 
     def _queued_by_thread(self) -> float:
@@ -234,7 +242,8 @@ class Requests:
         # An attempt is never started with less than this left before the deadline: its certain
         # "timed out" would replace the real reason (a refused connection, a 503) in the error.
         waited = self._queued_by_thread() - getattr(deadline, "queued", self._queued_by_thread())
-        ask = _Ask(method, url, repository, deadline + waited, limit, headers)
+        hard: float = getattr(deadline, "hard", deadline)
+        ask = _Ask(method, url, repository, min(deadline + waited, hard), limit, headers, hard)
         try:
             return _retry.call(
                 lambda: self._send_once(ask),
@@ -257,17 +266,23 @@ class Requests:
         self._rate.wait()
         before = time.monotonic()
         try:
-            # no deadline: every request in flight ends within its timeout, so a slot comes
-            ticket = self.window.take()
+            ticket = self.window.take(ask.hard)
         except SlotTimeout:
-            raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed") from None
+            if self._aborted:
+                raise RegistryUnavailable(
+                    f"registry {self.host}: stopping", hint="nothing was changed"
+                ) from None
+            self.stats.count("timeout")
+            raise _retry.Retryable(
+                "no request slot came free in time: its requests in flight did not end"
+            ) from None
         seconds: float | None = None  # None: an answer that says nothing of the host's load
         overloaded = False
         try:
             started = time.monotonic()
             if started - before > 0.001:
                 self._local.queued = self._queued_by_thread() + (started - before)
-                ask.deadline += started - before
+                ask.deadline = min(ask.deadline + (started - before), ask.hard)
             if self._aborted:
                 raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
             left = max(min(self.config.timeout, ask.deadline - started), 0.001)
@@ -314,7 +329,9 @@ class Requests:
                         hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA "
                         "(or add the CA to the system trust store, or name it in SSL_CERT_FILE)",
                     ) from None
-                overloaded = True  # refused or reset: a host that cannot take more connections
+                # refused or reset: a host that cannot take more; not a kept-alive connection the
+                # server closed while idle (a watch cycle's first request), which says nothing
+                overloaded = not isinstance(exc, httpx.RemoteProtocolError)
                 raise _retry.Retryable(f"cannot connect ({type(exc).__name__})") from None
             overloaded = response.status in OVERLOAD_STATUSES
             seconds = time.monotonic() - started

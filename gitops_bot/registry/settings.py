@@ -29,7 +29,7 @@ class RegistryConfig:
         64,
         "The most requests in flight to this host: a run starts at 32 (or this, when lower), "
         "grows to it while the registry answers promptly, and halves on an overloaded answer "
-        "(429, 502-504, a timeout, a refused connection).",
+        "(408, 429, 502-504, a timeout, a refused connection).",
         rules=(between(1, None, "'max_concurrency' must be at least 1"),),
     )
     requests_per_second: float | None = setting(None, "Optional spacing of request starts.")

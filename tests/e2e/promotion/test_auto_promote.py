@@ -244,3 +244,40 @@ def test_outside_a_window_the_automatic_promotion_opens_without_auto_merge_then_
     (pr,) = world.github.open_pulls()
     assert pr["auto_merge"]["merge_method"] == "squash" and auto_merge_requests() == before + 1
     assert "auto-merge deferred" not in pr["body"] and world.github.unexpected == []
+
+
+def test_a_run_that_commits_to_dev_and_opens_the_automatic_promotion_changes_nothing_the_second_time(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One ``update`` of every environment: dev takes a new build by commit and production's
+    soaked promotion opens by pull request. The promotion's branch is made on the base that
+    holds dev's commit, so the same command again finds it current (before, it was one commit
+    behind the base the run itself moved, and the second run force-pushed it again)."""
+    configure(world, "production", "    auto_promote: {from: staging, after: 1h}\n")
+    promoted_to_staging(capsys, world)
+    world.merge_only_pr()
+    images = running(world, "staging")
+    t0 = start()
+    world.argocd.apps["app-staging"] = application(
+        "app-staging",
+        images,
+        health="Healthy",
+        health_since=rfc3339(t0),
+        finished=rfc3339(t0),
+        deployed=(rfc3339(t0 - timedelta(days=1)), rfc3339(t0)),
+        reconciled=rfc3339(t0 + timedelta(minutes=90)),
+    )
+    build = world.push("app", "1.2.0")
+    at(monkeypatch, t0 + timedelta(minutes=91))
+
+    out = run(capsys, world, "update")
+    actions = {(r["environment"], r["action"]) for r in out["results"]}
+    assert {("dev", "commit"), ("production", "pull_request")} <= actions, out["results"]
+    assert build in world.overlay("dev")
+    assert git(world.remote, "rev-parse", "main") == git(
+        world.remote, "rev-parse", "gitops-bot/promotion/production~1"
+    )
+
+    again = run(capsys, world, "update")
+    assert again["changed"] is False, again["results"]
+    assert len(world.github.open_pulls()) == 1 and world.github.unexpected == []

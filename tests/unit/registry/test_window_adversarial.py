@@ -398,3 +398,54 @@ def test_one_fast_answer_long_ago_does_not_freeze_the_window_for_the_process_lif
         window.give(window.take(), 0.025)
     assert 2 * 0.001 + SLACK < 0.025
     assert window.limit > halved, f"the window stayed at {halved} through 2,000 prompt answers"
+
+
+def test_an_operation_on_a_hung_registry_ends_by_its_hard_deadline_whatever_the_threads() -> None:
+    """A registry that stopped answering: each wave of time-outs halves the window down to one
+    request, and the plan's 64 threads (App.workers for one host) queue behind it. The wait for
+    a slot moves an operation's deadline, but never past 3 timeouts: the run ends in about a
+    minute and a half at the default timeout, not after 64 timeouts one after another."""
+
+    def hung(request: httpx.Request) -> httpx.Response:
+        time.sleep(request.extensions["timeout"]["read"])
+        raise httpx.ReadTimeout("hung", request=request)
+
+    client = RegistryClient(
+        RegistryConfig(host=HOST, timeout=0.2), transport=httpx.MockTransport(hung), retry=RetryPolicy()
+    )
+    longest: list[float] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        t0 = time.monotonic()
+        with pytest.raises(RegistryUnavailable):
+            client.list_tags(f"acme/r{i}")
+        with lock:
+            longest.append(time.monotonic() - t0)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(longest) == 64
+    assert max(longest) < 3 * 0.2 + 0.3, (max(longest), client.window.limit)
+
+
+def test_a_kept_alive_connection_the_server_closed_does_not_halve_the_window() -> None:
+    """A watch cycle's first request on a connection the registry closed while idle fails with
+    "server disconnected": retried, and no sign of overload."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        return tags_answer()
+
+    client = make(handler)
+    assert client.list_tags("acme/app") == ["1.0.0"]
+    assert client.window.cuts == 0
