@@ -29,6 +29,7 @@ from gitops_bot.core.errors import (
 )
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import is_loopback_host
+from gitops_bot.core.record import record
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy
@@ -73,38 +74,35 @@ class Stats:
             return sum(self.by_status.values())
 
 
-class _Ask:
-    """One request as the retry loop repeats it. Its deadline moves by the time it waited for a
-    slot of the host's window: that wait is the bot's own pacing, not the registry's time."""
-
-    __slots__ = ("deadline", "hard", "headers", "limit", "method", "repository", "url")
-
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        repository: str,
-        deadline: float,
-        limit: int,
-        headers: dict[str, str] | None,
-        hard: float,
-    ) -> None:
-        self.hard = hard  # the deadline never moves past this
-        self.method = method
-        self.url = url
-        self.repository = repository
-        self.deadline = deadline
-        self.limit = limit
-        self.headers = headers
-
-
 class _Deadline(float):
-    """An operation's deadline (monotonic), with how long its thread had waited for slots when
-    it was made: a later request of the operation (a tag list's next page) has the deadline
-    moved by what the thread waited since, never past ``hard``."""
+    """An operation's deadline (monotonic). The time its requests wait for a slot of the host's
+    window (``waited``) is the bot's own pacing, not the registry's time: it moves the deadline
+    (:meth:`due`), never past ``hard``. An operation runs on one thread, so nothing here is
+    shared."""
 
-    queued: float
+    waited: float
     hard: float
+
+    @classmethod
+    def of(cls, at: float, hard: float) -> _Deadline:
+        deadline = cls(at)
+        deadline.waited, deadline.hard = 0.0, hard
+        return deadline
+
+    def due(self) -> float:
+        return min(self + self.waited, self.hard)
+
+
+@record
+class _Ask:
+    """One request as the retry loop repeats it."""
+
+    method: str
+    url: str
+    repository: str
+    deadline: _Deadline
+    limit: int
+    headers: dict[str, str] | None
 
 
 class _RateLimiter:
@@ -167,7 +165,6 @@ class Requests:
         self._sleep = sleep
         # the requests in flight: up to max_concurrency, fewer while the host says it is overloaded
         self.window = Window(config.max_concurrency, START_IN_FLIGHT)
-        self._local = threading.local()  # per thread: seconds waited for the window's slots
         self._rate = _RateLimiter(config.requests_per_second)
         self.base_url = f"{scheme_for(config)}://{config.host}"
         self._no_referrers_api = False
@@ -206,6 +203,10 @@ class Requests:
         if isinstance(self._transport, Transport):
             self._transport.abort()
 
+    def _stopping(self) -> RegistryUnavailable:
+        """What a request met after :meth:`abort` raises."""
+        return RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
+
     def url(self, repository: str, kind: str, reference: str = "") -> str:
         """The one way a request path is built: every segment quoted, so a tag or repository
         holding ``/../``, ``?`` or ``#`` can never address another resource."""
@@ -216,14 +217,9 @@ class Requests:
         """A fresh operation deadline (monotonic); the time its requests wait for a slot of the
         host's window is added to it as they wait."""
         now = time.monotonic()
-        deadline = _Deadline(now + OPERATION_TIMEOUTS * self.config.timeout)
-        deadline.queued = self._queued_by_thread()
-        deadline.hard = now + HARD_TIMEOUTS * self.config.timeout
-        return deadline
-
-    def _queued_by_thread(self) -> float:
-        queued: float = getattr(self._local, "queued", 0.0)
-        return queued
+        return _Deadline.of(
+            now + OPERATION_TIMEOUTS * self.config.timeout, now + HARD_TIMEOUTS * self.config.timeout
+        )
 
     # -- transport with retries --------------------------------------------------------
 
@@ -239,16 +235,16 @@ class Requests:
         """One request, retried while the registry is unavailable (408, 425, 429, 5xx, timeouts, refused
         connections) with back-off, within ``deadline``. A plain loop: the happy path builds
         nothing for the retries it does not need."""
+        # a deadline made elsewhere than deadline() is fixed: no wait moves it
+        op = deadline if isinstance(deadline, _Deadline) else _Deadline.of(deadline, deadline)
         # An attempt is never started with less than this left before the deadline: its certain
         # "timed out" would replace the real reason (a refused connection, a 503) in the error.
-        waited = self._queued_by_thread() - getattr(deadline, "queued", self._queued_by_thread())
-        hard: float = getattr(deadline, "hard", deadline)
-        ask = _Ask(method, url, repository, min(deadline + waited, hard), limit, headers, hard)
+        ask = _Ask(method, url, repository, op, limit, headers)
         try:
             return _retry.call(
                 lambda: self._send_once(ask),
                 self.retry,
-                lambda: ask.deadline,
+                op.due,
                 sleep=self._sleep,
                 stopped=lambda: self._aborted,
                 least=min(MIN_ATTEMPT, self.config.timeout / 4),
@@ -262,16 +258,14 @@ class Requests:
     def _send_once(self, ask: _Ask) -> Reply:
         repository, limit = ask.repository, ask.limit
         if self._aborted:
-            raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
+            raise self._stopping()
         self._rate.wait()
         before = time.monotonic()
         try:
-            ticket = self.window.take(ask.hard)
+            ticket = self.window.take(ask.deadline.hard)
         except SlotTimeout:
             if self._aborted:
-                raise RegistryUnavailable(
-                    f"registry {self.host}: stopping", hint="nothing was changed"
-                ) from None
+                raise self._stopping() from None
             self.stats.count("timeout")
             raise _retry.Retryable(
                 "no request slot came free in time: its requests in flight did not end"
@@ -280,12 +274,10 @@ class Requests:
         overloaded = False
         try:
             started = time.monotonic()
-            if started - before > 0.001:
-                self._local.queued = self._queued_by_thread() + (started - before)
-                ask.deadline = min(ask.deadline + (started - before), ask.hard)
+            ask.deadline.waited += started - before
             if self._aborted:
-                raise RegistryUnavailable(f"registry {self.host}: stopping", hint="nothing was changed")
-            left = max(min(self.config.timeout, ask.deadline - started), 0.001)
+                raise self._stopping()
+            left = max(min(self.config.timeout, ask.deadline.due() - started), 0.001)
             try:
                 response = self._channel.send(
                     ask.method,
@@ -300,9 +292,7 @@ class Requests:
                 raise RegistryProtocolError(f"{self.host}/{repository}: answer too large ({exc})") from None
             except httpx.TimeoutException:
                 if self._aborted:
-                    raise RegistryUnavailable(
-                        f"registry {self.host}: stopping", hint="nothing was changed"
-                    ) from None
+                    raise self._stopping() from None
                 self.stats.count("timeout")
                 # a request cut short by the operation's deadline says nothing of the host
                 overloaded = left >= self.config.timeout
@@ -317,9 +307,7 @@ class Requests:
                 raise RegistryProtocolError(f"{self.host}/{repository}: {exc}") from None
             except httpx.TransportError as exc:
                 if self._aborted:
-                    raise RegistryUnavailable(
-                        f"registry {self.host}: stopping", hint="nothing was changed"
-                    ) from None
+                    raise self._stopping() from None
                 self.stats.count("connection-error")
                 if isinstance(
                     exc.__cause__ or exc.__context__, ssl.SSLCertVerificationError
