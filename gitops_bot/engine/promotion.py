@@ -14,6 +14,7 @@ from dataclasses import replace
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError, UsageError
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ImageRef, ReleaseKind
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
@@ -172,7 +173,7 @@ def check_gates(s: Session, source: str, *, force: bool, reason: str | None) -> 
             hint="pass --reason TEXT (not blank) with --force",
         )
     kinds = " and ".join(dict.fromkeys(r.kind for r in red))
-    return f"{kinds} gate overridden ({source}'s {text}): {reason.strip()}"
+    return Outside(f"{kinds} gate overridden ({source}'s {text}): {reason.strip()}")
 
 
 def session_measures(s: Session) -> Measures:

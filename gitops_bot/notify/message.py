@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol, assert_never
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode, short_digest
+from gitops_bot.core.outside import Outside, Part, mrkdwn, plain, safe_url
+from gitops_bot.core.outside import teams as teams_text
 from gitops_bot.core.record import record
 
 TITLES = {
@@ -95,23 +97,31 @@ class Notice:
         where = f" in {self.environment}" if self.environment else ""
         return f"{'[dry run] ' if self.dry_run else ''}{TITLES[self.event]}{where}"
 
-    def lines(self) -> list[str]:
-        out = [
-            f"{c.image}: {_version(c.from_tag, c.from_digest)} -> {_version(c.to_tag, c.to_digest)}"
+    def lines(self) -> list[tuple[Part, ...]]:
+        """The notice's lines as parts: each destination's medium writes the outside ones
+        (tags, titles, reasons quoting Argo CD or a person) by its own rule."""
+        out: list[tuple[Part, ...]] = [
+            (
+                c.image,
+                ": ",
+                Outside(_version(c.from_tag, c.from_digest)),
+                " -> ",
+                Outside(_version(c.to_tag, c.to_digest)),
+            )
             for c in self.changes
         ]
         if self.title and not self.changes:
-            out.append(self.title)
-        if self.url:
-            out.append(f"Pull request: {self.url}")
+            out.append((Outside(self.title),))
+        if self.url:  # the forge's answer: a link only when it is a plain https URL
+            out.append(("Pull request: ", self.url if safe_url(self.url) else Outside(self.url)))
         elif self.commit:
-            out.append(f"Commit: {self.commit[:12]}")
+            out.append((f"Commit: {self.commit[:12]}",))
         if self.reason:
-            out.append(f"Reason: {self.reason}")
+            out.append(("Reason: ", Outside(self.reason)))
         return out
 
     def text(self) -> str:
-        return "\n".join([self.headline, *self.lines()])
+        return "\n".join([self.headline, *(plain(*parts) for parts in self.lines())])
 
 
 def _version(tag: str | None, digest: str | None) -> str:
@@ -175,18 +185,14 @@ def from_error(error: BaseException, *, gate: bool, command: str, dry_run: bool)
 
 def slack(n: Notice) -> dict[str, Any]:
     """A Slack incoming webhook: ``text`` (mrkdwn) is what every client shows."""
-    lines = [f"*{n.headline}*", *[f"• {_slack_escape(line)}" for line in n.lines()]]
+    lines = [f"*{n.headline}*", *[f"• {mrkdwn(*parts)}" for parts in n.lines()]]
     return {"text": "\n".join(lines)}
-
-
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def teams(n: Notice) -> dict[str, Any]:
     """A Teams incoming webhook (Workflows): a message carrying one Adaptive Card."""
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": n.headline, "weight": "Bolder", "wrap": True}]
-    body += [{"type": "TextBlock", "text": line, "wrap": True} for line in n.lines()]
+    body += [{"type": "TextBlock", "text": teams_text(*parts), "wrap": True} for parts in n.lines()]
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",

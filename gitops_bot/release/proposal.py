@@ -16,8 +16,19 @@ from typing import TYPE_CHECKING, assert_never
 from urllib.parse import quote
 
 from gitops_bot.core.instants import format_instant, outside_instant
-from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
+from gitops_bot.core.outside import (
+    Code,
+    Outside,
+    html,
+    md,
+    md_cell,
+    md_item,
+    md_link,
+    md_row,
+    plain,
+    safe_url,
+)
 from gitops_bot.core.record import record
 from gitops_bot.release.windows import Freeze
 
@@ -146,7 +157,14 @@ class Release:
         lines = [subject.strip(), ""]
         for c in self.changes:
             lines.append(f"- {c.summary}" + (f" ({c.to_digest})" if c.to_digest else ""))
-        lines += _hold_lines(self.holds)
+        # a reason is one line here whatever was typed: a line break in it would start a line
+        # of the commit message, such as a trailer git and the ledger read
+        lines += [
+            plain("- hold `", image, "`: ", Outside(reason))
+            if reason is not None
+            else f"- release the hold on `{image}`"
+            for image, reason in self.holds
+        ]
         lines += ["", f"{TRAILER}: {self.release_id}"]
         if signoff:
             lines.append(f"Signed-off-by: {signoff}")
@@ -171,7 +189,7 @@ class Release:
             case ReleaseKind.FREEZE:
                 if self.freeze is None:
                     return f"{self.environment} is no longer frozen."
-                return f"{self.freeze.text()}."
+                return md(Outside(self.freeze.text()), ".")
             case _ as unreachable:
                 assert_never(unreachable)
 
@@ -183,30 +201,26 @@ class Release:
         for c in self.changes:
             meta = c.metadata
             rows.append(
-                "| "
-                + " | ".join(
-                    [
-                        c.environment,
-                        f"`{c.image}` (chart)" if c.kind is ArtifactKind.CHART else f"`{c.image}`",
-                        f"`{c.from_tag}`"
-                        if c.from_tag
-                        else (f"`{_short(c.from_digest)}`" if c.from_digest else "—"),
-                        f"`{c.to_tag}`" if c.to_tag else "—",
-                        f"`{c.to_digest}`" if c.to_digest else "—",
-                        format_instant(meta.created) if meta and meta.created else "—",
-                        _source_link(meta),
-                    ]
+                md_row(
+                    c.environment,
+                    (Code(c.image), " (chart)") if c.kind is ArtifactKind.CHART else Code(c.image),
+                    Code(c.from_tag or _short(c.from_digest) or ""),
+                    Code(c.to_tag or ""),
+                    Code(c.to_digest or ""),
+                    format_instant(meta.created) if meta and meta.created else "—",
+                    _source_link(meta),
                 )
-                + " |"
             )
         intro = self._intro()
-        why = [f"- `{c.image}`: {c.reason}" for c in self.changes if c.reason]
+        why = [md_item(Code(c.image), ": ", Outside(c.reason)) for c in self.changes if c.reason]
         files = sorted(
             {f for c in self.changes for f in c.files}
             | set(filter(None, [self.holds_file, self.freeze_file]))
         )
         table = [*rows, ""] if self.changes else []
-        why_part = ["**Why**", "", *why, *[f"- {r}" for r in reasons], ""] if why or reasons else []
+        why_part = (
+            ["**Why**", "", *why, *[md_item(Outside(r)) for r in reasons], ""] if why or reasons else []
+        )
         parts = [
             intro,
             "",
@@ -218,7 +232,7 @@ class Release:
             *_verified_lines(self.changes),
             *self._contents_lines(),
             *_rendered_lines(self.rendered),
-            "**Files**: " + ", ".join(f"`{f}`" for f in files),
+            "**Files**: " + ", ".join(md(Code(f)) for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
             *_seen_lines(self.changes),
@@ -234,7 +248,7 @@ class Release:
             if c.contents is not None:
                 lines += _contents(c.image, c.contents, taken_out=self.kind is ReleaseKind.ROLLBACK)
             elif c.contents_note:
-                lines += [f"- `{c.image}`: commits unknown: {_escape(c.contents_note)}", ""]
+                lines += [md_item(Code(c.image), ": commits unknown: ", Outside(c.contents_note)), ""]
         return ["**Contents**", "", *lines] if lines else []
 
 
@@ -246,22 +260,24 @@ def _contents(image: str, comparison: Comparison, *, taken_out: bool) -> list[st
     rows = []
     for commit in shown:
         pulls = (
-            " (" + ", ".join(f"[#{p}]({comparison.pull_url}{p})" for p in commit.pulls) + ")"
-            if commit.pulls and comparison.pull_url
+            " (" + ", ".join(md_link(f"#{p}", f"{comparison.pull_url}{p}") for p in commit.pulls) + ")"
+            if commit.pulls and comparison.pull_url and safe_url(f"{comparison.pull_url}1")
             else ""
         )
-        title = _escape(_PULL_SUFFIX.sub("", commit.title) if pulls else commit.title)
-        rows.append(f"- `{commit.sha[:7]}` {title} — {_escape(commit.author)}{pulls}")
+        title = _PULL_SUFFIX.sub("", commit.title) if pulls else commit.title
+        rows.append(md_item(Code(commit.sha[:7]), " ", Outside(title), " — ", Outside(commit.author)) + pulls)
     more = n - len(shown)
-    tail = [f"- … and {more} more: [the full comparison]({comparison.url})"] if more > 0 else []
+    tail = (
+        [md_item(f"… and {more} more: ") + md_link("the full comparison", comparison.url)] if more > 0 else []
+    )
     return [
         "<details>",
-        f"<summary><code>{image}</code>: {what}</summary>",
+        html("<summary>", Code(image), f": {what}</summary>"),
         "",
         *rows,
         *tail,
         "",
-        f"[Compare on the forge]({comparison.url})",
+        md_link("Compare on the forge", comparison.url),
         "",
         "</details>",
         "",
@@ -269,21 +285,6 @@ def _contents(image: str, comparison: Comparison, *, taken_out: bool) -> list[st
 
 
 _PULL_SUFFIX = re.compile(r"\s*\(#\d+\)\s*$")
-
-
-MAX_TEXT = 300  # characters of one piece of outside text in a body (a label, a commit title)
-
-
-def _escape(text: str) -> str:
-    """Outside text in a line of prose (commit titles and authors, what an image's labels made
-    of its contents): one line, bounded, and inert — no HTML, no link or image it writes itself,
-    no mention that pings people. Table cells go through :func:`~gitops_bot.core.markdown.cell`."""
-    text = " ".join(text.split())
-    if len(text) > MAX_TEXT:
-        text = text[: MAX_TEXT - 1] + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("[", "\\[").replace("]", "\\]")
-    return re.sub(r"@(?=[\w-])", "@\u200b", text)
 
 
 MERGE_WAITS = "Do not merge before"  # in a PR body: the next run after then requests auto-merge
@@ -297,8 +298,14 @@ _SEEN = re.compile(r"<!-- gitops-bot:seen (\S{1,1024}) (sha256:[0-9a-f]{64}) (\S
 
 def _waiting_lines(changes: Sequence[Change]) -> list[str]:
     lines = [
-        f"- `{c.image}` `{c.to_tag or _short(c.to_digest)}`: {MERGE_WAITS} {format_instant(c.merge_waits)} "
-        f"(min_age: its age is counted from {c.age_from or 'when gitops-bot first saw it'})"
+        md_item(
+            Code(c.image),
+            " ",
+            Code(c.to_tag or _short(c.to_digest) or ""),
+            f": {MERGE_WAITS} {format_instant(c.merge_waits)} (min_age: its age is counted from ",
+            Outside(c.age_from) if c.age_from else "when gitops-bot first saw it",
+            ")",
+        )
         for c in changes
         if c.merge_waits is not None
     ]
@@ -355,14 +362,20 @@ def every_sighting(body: str, opened: datetime | None) -> dict[str, dict[str, da
 
 
 def _warning_lines(changes: Sequence[Change]) -> list[str]:
-    warnings = [f"- {w}" for c in changes for w in c.warnings]
+    warnings = [md_item(Outside(w)) for c in changes for w in c.warnings]
     return ["**Warnings**", "", *warnings, ""] if warnings else []
 
 
 def _verified_lines(changes: Sequence[Change]) -> list[str]:
     """What the signature check found, per image: key id or identity, Rekor log index."""
     lines = [
-        f"- `{c.image}` `{_short(c.to_digest)}`: " + "; ".join(s.describe() for s in c.verification.signers)
+        md_item(
+            Code(c.image),
+            " ",
+            Code(_short(c.to_digest) or ""),
+            ": ",
+            Outside("; ".join(s.describe() for s in c.verification.signers)),
+        )
         for c in changes
         if c.verification is not None and c.verification.verified
     ]
@@ -370,12 +383,10 @@ def _verified_lines(changes: Sequence[Change]) -> list[str]:
 
 
 def _hold_lines(holds: Sequence[tuple[str, str | None]]) -> list[str]:
-    # a reason is one line here whatever was typed: a line break in it would start a line of
-    # the commit message, such as a trailer git and the ledger read
     return [
-        f"- hold `{image}`: {' '.join(reason.split())}"
+        md_item("hold ", Code(image), ": ", Outside(reason))
         if reason is not None
-        else f"- release the hold on `{image}`"
+        else md_item("release the hold on ", Code(image))
         for image, reason in holds
     ]
 
@@ -394,12 +405,12 @@ def _source_link(meta: ImageMetadata | None) -> str:
     # both labels are whatever the image's builder wrote: a link is made only of a plain https
     # URL and a revision of hex digits, anything else is shown as escaped text
     src = meta.source.removesuffix(".git")
-    if meta.revision and _SAFE_URL.fullmatch(src) and _REVISION.fullmatch(meta.revision):
+    if meta.revision and _SAFE_SOURCE.fullmatch(src) and _REVISION.fullmatch(meta.revision):
         return f"[{meta.revision[:12]}]({src}/commit/{meta.revision})"
-    return cell(src) + (f" {cell(meta.revision)}" if meta.revision else "")
+    return md_cell((Outside(src), *((" ", Outside(meta.revision)) if meta.revision else ())))
 
 
-_SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/-]*)?")
+_SAFE_SOURCE = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/-]*)?")
 _REVISION = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
