@@ -84,8 +84,9 @@ def _one_line(text: str) -> str:
 # images, autolinks (the ':' of a scheme, the '.' of www.), emphasis, code, headings, lists,
 # quotes, thematic breaks, setext underlines, tables, strikethrough, math, footnotes, entities
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:=$&])")
-# after escaping: the characters a forge reads in the rendered text (mentions, references)
-_MD_REFERENCE = re.compile(r"([@#!])")
+# after escaping: what a forge reads in the rendered text (mentions, references: #12, !12 and
+# GitHub's GH-12)
+_MD_REFERENCE = re.compile(r"([@#!]|\b[Gg][Hh]\\-(?=\d))")
 
 
 def md_text(value: str) -> str:
@@ -144,7 +145,7 @@ def teams_text(value: str) -> str:
     return _TEAMS_SPECIAL.sub(rf"\1{ZWSP}", _one_line(value))
 
 
-_PLAIN_REFERENCE = re.compile(r"([@#])(?=\w)")
+_PLAIN_REFERENCE = re.compile(r"([@#]|\b[Gg][Hh]-)(?=\w)")
 
 
 def plain_text(value: str) -> str:
@@ -216,9 +217,10 @@ def plain(*parts: Part) -> str:
 
 
 # a URL from outside (a forge's answer, an image's source label) is linked only when it is a
-# plain https URL: no space, quote, bracket or parenthesis that would end the link early
+# plain http(s) URL: no space, quote, bracket, parenthesis or angle that would end the link
+# early or start markup of its own
 _SAFE_URL = re.compile(
-    r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/+=,;:@-]*)?(?:\?[A-Za-z0-9._~%/+=,;:@-]*)?"
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/+=,;:@-]*)?(?:\?[A-Za-z0-9._~%/+=&,;:@-]*)?"
 )
 
 
@@ -228,7 +230,7 @@ def safe_url(url: str) -> bool:
 
 
 def md_link(label: Part, url: str) -> str:
-    """A Markdown link to ``url`` when it is a plain https URL; otherwise the label and the URL
+    """A Markdown link to ``url`` when it is a plain http(s) URL; otherwise the label and the URL
     as text (``url`` counts as outside either way)."""
     if safe_url(url):
         return f"[{md(label)}]({url})"

@@ -112,7 +112,7 @@ class Notice:
         ]
         if self.title and not self.changes:
             out.append((Outside(self.title),))
-        if self.url:  # the forge's answer: a link only when it is a plain https URL
+        if self.url:  # the forge's answer: a link only when it is a plain http(s) URL
             out.append(("Pull request: ", self.url if safe_url(self.url) else Outside(self.url)))
         elif self.commit:
             out.append((f"Commit: {self.commit[:12]}",))

@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.core.outside import Outside, md_cell
 from gitops_bot.core.model import ImageMetadata
+from gitops_bot.core.outside import Outside, md_cell
 from gitops_bot.release.proposal import _source_link
 
 
