@@ -32,7 +32,8 @@ _QUIET = {"code", "pre", "a", "script", "style"}  # text a forge does not scan f
 
 def markdown_html(text: str) -> str:
     """``text`` as GitHub renders it (before its sanitiser)."""
-    return _GFM.render(text)
+    rendered: str = _GFM.render(text)
+    return rendered
 
 
 class _Reader(HTMLParser):

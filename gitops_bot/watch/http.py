@@ -236,7 +236,7 @@ def serve(
                 super().finish()
 
         def parse_request(self) -> bool:
-            line = self.raw_requestline
+            line: bytes = getattr(self, "raw_requestline", b"")  # set by the stdlib before this
             if line and not line.endswith(b"\n") and len(line) <= 65536:
                 # the stream ended inside the request line: the client went away mid-request
                 log.debug("http_client_gone", reason="the request line did not end")
