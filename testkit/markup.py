@@ -1,17 +1,14 @@
 """Judges of live markup in what the bot writes: is any outside text read as more than text?
 
 Markdown is rendered by a real CommonMark + GFM renderer (markdown-it-py's ``gfm-like``
-preset: tables, strikethrough, bare-URL autolinks through linkify-it-py, raw HTML passed
-through as GitHub passes it to its sanitiser), and the result read as HTML. A text is inert when
-its rendering has exactly the elements the same template makes of benign text (no new tag: no
-``<img>``, ``<a>``, heading, list item, table cell, code block…), and no text node outside
-code and links holds a mention or a reference a forge would act on.
-
-GitHub's sanitiser (html-pipeline's ``SanitizationFilter``) keeps ``img``, ``a``, ``details``,
-headings, tables and most of the elements any rendering of outside text could add, so a new
-element is counted as live whatever its name; GitHub's ``MentionFilter`` and issue-reference
-filter read the rendered text nodes outside ``code``, ``pre`` and ``a``, which is what
-:func:`references` reads.
+preset: tables, strikethrough, bare-URL autolinks through linkify-it-py, raw HTML), then
+cleaned by GitHub's own allowlist (:mod:`testkit.forge_view`'s, html-pipeline's
+``SanitizationFilter``, applied by ammonia) — what github.com shows — and read as HTML. A text
+is inert when that has exactly the elements the same template makes of benign text (no new
+tag: no ``<img>``, ``<a>``, heading, list item, table cell, code block…), and no text node
+outside code and links holds a mention or a reference a forge would act on (GitHub's
+``MentionFilter`` and issue-reference filter read those text nodes, which is what
+:func:`references` reads).
 """
 
 from __future__ import annotations
@@ -19,7 +16,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import nh3
 from markdown_it import MarkdownIt
+
+from testkit.forge_view import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, REMOVED_WITH_CONTENTS, URL_SCHEMES
 
 _GFM = MarkdownIt("gfm-like", {"html": True})
 
@@ -31,9 +31,14 @@ _QUIET = {"code", "pre", "a", "script", "style"}  # text a forge does not scan f
 
 
 def markdown_html(text: str) -> str:
-    """``text`` as GitHub renders it (before its sanitiser)."""
-    rendered: str = _GFM.render(text)
-    return rendered
+    """``text`` as GitHub shows it: rendered, then sanitised by GitHub's allowlist."""
+    return nh3.clean(
+        _GFM.render(text),
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=REMOVED_WITH_CONTENTS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+    )
 
 
 class _Reader(HTMLParser):
