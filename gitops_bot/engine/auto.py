@@ -259,8 +259,8 @@ def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:
     return replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
 
 
-def _join(first: str, second: str) -> str:
-    return f"{first}; {second}" if first else second
+def _join(first: str, second: str) -> Outside:
+    return Outside(f"{first}; {second}" if first else second)
 
 
 def _waiting(env: EnvironmentConfig, text: str, decision: dict[str, Any]) -> Outcome:

@@ -61,7 +61,9 @@ def release(
     changes = [
         replace(
             c,
-            reason=f"{src.name} runs it since {sources[c.image]}" if c.image in sources else c.reason,
+            reason=Outside(f"{src.name} runs it since {sources[c.image]}")
+            if c.image in sources
+            else c.reason,
             metadata=labels[i],
         )
         for i, c in enumerate(changes)
@@ -91,7 +93,7 @@ def _chart_changes(
                     from_digest=None,
                     to_tag=want.version,
                     to_digest=None,
-                    reason=f"{src.name} pins {want.version}",
+                    reason=Outside(f"{src.name} pins {want.version}"),
                     kind=ArtifactKind.CHART,
                 )
             )

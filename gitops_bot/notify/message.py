@@ -88,8 +88,8 @@ class Notice:
     changes: tuple[Change, ...] = ()
     url: str | None = None
     commit: str | None = None
-    reason: str | None = None
-    title: str | None = None
+    reason: Outside | None = None
+    title: Outside | None = None
     dry_run: bool = False
 
     @property
@@ -170,8 +170,8 @@ def from_outcomes(outcomes: Sequence[OutcomeLike]) -> list[Notice]:
                 o.changes,
                 o.url,
                 o.commit,
-                "; ".join(reasons) or None,
-                o.title,
+                Outside("; ".join(reasons)) if reasons else None,
+                Outside(o.title) if o.title else None,
                 dry_run=o.action is OutcomeAction.DRY_RUN,
             )
         )
@@ -180,7 +180,7 @@ def from_outcomes(outcomes: Sequence[OutcomeLike]) -> list[Notice]:
 
 def from_error(error: BaseException, *, gate: bool, command: str, dry_run: bool) -> Notice:
     reason = f"{command}: {error}" if gate or str(error) else f"{command}: {type(error).__name__}"
-    return Notice("gate_refused" if gate else "failed", None, reason=reason, dry_run=dry_run)
+    return Notice("gate_refused" if gate else "failed", None, reason=Outside(reason), dry_run=dry_run)
 
 
 def slack(n: Notice) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def parse(text: str, filename: str) -> tuple[Freeze, ...]:
         reason = (
             reason_node.value if isinstance(reason_node, yaml.ScalarNode) and not null(reason_node) else ""
         )
-        out.append(Freeze(env.value, until, reason))
+        out.append(Freeze(env.value, until, Outside(reason)))
     return tuple(out)
 
 

@@ -52,13 +52,13 @@ class Change:
     from_digest: str | None
     to_tag: str | None
     to_digest: str | None
-    reason: str
+    reason: Outside  # why: a policy's words, quoting tags, Argo CD, a person's --reason
     metadata: ImageMetadata | None = None
     new_name: str | None = None  # set when the repository written changes too (promotions)
-    warnings: tuple[str, ...] = ()  # what the editor could not write (a digest with no place)
+    warnings: tuple[Outside, ...] = ()  # what the editor could not write (a digest with no place)
     verification: Verification | None = None  # what the image's verify: policy found
     contents: Comparison | None = None  # the source commits between the two images
-    contents_note: str | None = None  # why ``contents`` could not be found (one line)
+    contents_note: Outside | None = None  # why ``contents`` could not be found (one line)
     kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: ``image`` names a chart, tags are its versions
     # min_age by the forge's clock: until when the merge waits (None: it need not), and the
     # (digest, first seen) sightings this pull request records for the next run
@@ -79,7 +79,7 @@ class Release:
     kind: ReleaseKind = ReleaseKind.UPDATE
     group_image: str | None = None  # set when the PR carries one image (group: image)
     source: str | None = None  # promotions: the environment the images come from
-    holds: tuple[tuple[str, str | None], ...] = ()  # (image, reason) to hold; reason None: release
+    holds: tuple[tuple[str, Outside | None], ...] = ()  # (image, reason) to hold; reason None: release
     holds_file: str | None = None  # the holds file, when this release changes it
     rendered: tuple[Rendered, ...] = ()  # the rendered diff of its edits (empty: not asked)
     freeze: Freeze | None = None  # kind FREEZE: the freeze to set (None: lift it)
