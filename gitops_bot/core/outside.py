@@ -29,8 +29,8 @@ rest, so no template can forget a case and a new case is fixed once for every te
 - **Teams** (an Adaptive Card's Markdown subset): a zero-width space after every character that
   subset or a mention gives meaning to.
 - **one line of plain text** (commit messages, pull request titles, a generic webhook's
-  ``text``): one line, controls dropped, a zero-width space after ``@`` and ``#`` (a commit
-  that says "fixes #12" closes issue 12 when it reaches the default branch).
+  ``text``): one line, controls dropped, a zero-width space after ``@``, ``#`` and ``!`` (a
+  commit that says "fixes #12" closes issue 12 when it reaches the default branch).
 
 Outside text is also bounded in every medium but the terminal (:data:`MAX_TEXT` characters):
 a label of megabytes is not a sentence.
@@ -145,7 +145,7 @@ def teams_text(value: str) -> str:
     return _TEAMS_SPECIAL.sub(rf"\1{ZWSP}", _one_line(value))
 
 
-_PLAIN_REFERENCE = re.compile(r"([@#]|\b[Gg][Hh]-)(?=\w)")
+_PLAIN_REFERENCE = re.compile(r"([@#!]|\b[Gg][Hh]-)(?=\w)")
 
 
 def plain_text(value: str) -> str:

@@ -20,7 +20,7 @@ from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailabl
 from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
-from gitops_bot.core.outside import Outside, md
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine import delivery, rollback, stale
 from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.app import App
@@ -33,7 +33,7 @@ from gitops_bot.gate.port import Gate
 from gitops_bot.gate.reading import Reading
 from gitops_bot.release import autorollback, freezes, soak
 from gitops_bot.release.ledger import Entry
-from gitops_bot.release.proposal import Release
+from gitops_bot.release.proposal import Release, marked_line
 
 log = get_logger(__name__)
 
@@ -244,7 +244,7 @@ def _follow(
         return [_note(env, pr.url, f"{would} {what}: {why}")]
     if automatic:
         return [stale.close(s.ws, forge, env.name, branch, pr, f"is not promoted on its own any more: {why}")]
-    line = md(STALE, " ", Outside(redact(why)))
+    line = marked_line(STALE, Outside(redact(why)))
     if line not in pr.body:
         forge.update(pr, pr.title, f"{pr.body}\n\n{line}")
     return [_note(env, pr.url, f"{what} was opened by a person and stays open, marked: {why}")]

@@ -28,7 +28,7 @@ from gitops_bot.core.model import (
     SigningMethod,
     WriteMode,
 )
-from gitops_bot.core.outside import Parts, md, plain
+from gitops_bot.core.outside import Outside, Parts
 from gitops_bot.engine import batch as batch_mod
 from gitops_bot.engine import contents, edits, stale
 from gitops_bot.engine.app import App
@@ -42,7 +42,7 @@ from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import windows
-from gitops_bot.release.proposal import MERGE_WAITS, Release
+from gitops_bot.release.proposal import MERGE_WAITS, Release, closing_comment, message_with_note, with_note
 
 if TYPE_CHECKING:
     # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the
@@ -288,10 +288,7 @@ def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tupl
 
 def _commit_head(ws: Workspace, cfg: Config, rel: Release, note: Parts = ()) -> str | None:
     message = batch_mod.commit_message(cfg, rel)
-    if note:  # before git's trailers, which end the message
-        subject, _, rest = message.partition("\n")
-        said = redact(plain(*note))
-        message = f"{subject}\n\n{said}\n{rest}" if rest else f"{subject}\n\n{said}\n"
+    message = redact(message_with_note(message, note))  # before git's trailers, which end it
     return ws.commit(message, author_name=cfg.git.author_name, author_email=cfg.git.author_email)
 
 
@@ -460,9 +457,8 @@ def _propose(
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
     rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
     deferred = _deferral(env, rel, now) if cfg.pull_request.auto_merge else None
-    title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
-    if note:
-        body += "\n\n" + redact(md(*note))
+    # published: the log redaction applies
+    title, body = redact(rel.title()), redact(with_note(rel.body(), note))
     if deferred is not None:
         body += "\n\n" + windows.deferral_note(deferred)
     # min_age by the forge's clock: the pull request is open (its creation is the clock) and
@@ -476,14 +472,11 @@ def _propose(
         # auto-merge was requested on it (its body never said to wait, or no longer does), and a
         # forge keeps that through new commits: it would merge an image that must still wait.
         # A new pull request starts without it, and its creation is the image's clock
-        forge.close(
-            pr,
-            redact(
-                f"Closed by gitops-bot: **{env.name}** now proposes an image that must not be merged "
-                f"before {format_instant(waits)} (min_age), and auto-merge was requested on this "
-                f"{forge.noun}; a new one follows."
-            ),
+        why = (
+            f"now proposes an image that must not be merged before {format_instant(waits)} (min_age), "
+            f"and auto-merge was requested on this {forge.noun}; a new one follows"
         )
+        forge.close(pr, redact(closing_comment(env.name, Outside(why))))
         superseded.append(f"closed {forge.noun} #{pr.number}: auto-merge was on, and the image now waits")
         pr = None
     created = pr is None

@@ -20,6 +20,7 @@ from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Veri
 from gitops_bot.core.outside import (
     Code,
     Outside,
+    Parts,
     html,
     md,
     md_cell,
@@ -250,6 +251,31 @@ class Release:
             elif c.contents_note:
                 lines += [md_item(Code(c.image), ": commits unknown: ", Outside(c.contents_note)), ""]
         return ["**Contents**", "", *lines] if lines else []
+
+
+def with_note(body: str, note: Parts) -> str:
+    """A pull request's body with a paragraph of the run's own (an automatic release's line, a
+    forced override quoting its reason) after it."""
+    return f"{body}\n\n{md(*note)}" if note else body
+
+
+def message_with_note(message: str, note: Parts) -> str:
+    """A commit message with the same paragraph after its subject, before git's trailers."""
+    if not note:
+        return message
+    subject, _, rest = message.partition("\n")
+    return f"{subject}\n\n{plain(*note)}\n{rest}" if rest else f"{subject}\n\n{plain(*note)}\n"
+
+
+def closing_comment(environment: str, why: Outside) -> str:
+    """The comment a pull request the bot closes gets: why, in one paragraph."""
+    return md("Closed by gitops-bot: **", environment, "** ", why, ".")
+
+
+def marked_line(mark: str, why: Outside) -> str:
+    """The line marking a person's pull request whose premise no longer holds (``mark`` the
+    bot's own words, which it finds again on the next run)."""
+    return md(mark, " ", why)
 
 
 def _contents(image: str, comparison: Comparison, *, taken_out: bool) -> list[str]:
