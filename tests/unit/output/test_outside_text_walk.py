@@ -23,6 +23,7 @@ import io
 import json
 import re
 import types
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, datetime
@@ -561,7 +562,8 @@ def judge(medium: Medium, benign: str, hostile: str) -> list[str]:
                 + [f"control {c!r}" for c in _CONTROL.findall(hostile)]
             )
         case Medium.TERMINAL:
-            problems = [f"control {c!r}" for c in _CONTROL.findall(hostile)]
+            extra = Counter(_CONTROL.findall(hostile)) - Counter(_CONTROL.findall(benign))  # not its colours
+            problems = [f"control {c!r}" for c in extra.elements()]
             return problems + (
                 [f"{hostile.count(chr(10))} lines, not {benign.count(chr(10))}"]
                 if hostile.count("\n") != benign.count("\n")
@@ -585,7 +587,12 @@ def judge(medium: Medium, benign: str, hostile: str) -> list[str]:
 
 @pytest.mark.parametrize("walk", sorted(WALKERS))
 @pytest.mark.parametrize("bad", HOSTILE, ids=[f"hostile{k}" for k in range(len(HOSTILE))])
-def test_no_outside_field_makes_live_markup_in_any_template(walk: str, bad: str) -> None:
+def test_no_outside_field_makes_live_markup_in_any_template(
+    walk: str, bad: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the terminal's table wraps its words at COLUMNS: a line the bot adds there is its own, and
+    # the count of lines is how a forged one shows
+    monkeypatch.delenv("COLUMNS", raising=False)
     benign = WALKERS[walk](Swap("plain words"))
     swap = Swap(bad)
     hostile = WALKERS[walk](swap)
