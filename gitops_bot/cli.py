@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import sys
 import time
@@ -86,7 +87,7 @@ def execute(argv: Sequence[str] | None = None) -> Result:
 def _asks_json(words: Sequence[str]) -> bool:
     return any(
         w == "--output=json" or (w == "--output" and nxt == "json")
-        for w, nxt in zip(words, [*words[1:], ""], strict=True)
+        for w, nxt in itertools.pairwise([*words, ""])
     )
 
 
