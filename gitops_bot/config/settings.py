@@ -224,11 +224,15 @@ def _template_problem(template: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class GitConfig:
-    base: str | None = setting(None, rules=(_BRANCH_NAME,))  # None: the remote's default branch
-    author: str = setting(  # "Name <email>"
-        DEFAULT_AUTHOR, rules=(matches(_AUTHOR, "git author {value!r} must look like 'Name <email>'"),)
+    base: str | None = setting(
+        None, "The branch releases land on (default: the remote's default branch).", rules=(_BRANCH_NAME,)
     )
-    signoff: bool = False
+    author: str = setting(
+        DEFAULT_AUTHOR,
+        "The author and committer of the bot's commits, 'Name <email>'.",
+        rules=(matches(_AUTHOR, "git author {value!r} must look like 'Name <email>'"),),
+    )
+    signoff: bool = setting(False, "Add a Signed-off-by trailer (DCO) to the bot's commits.")
     message: str = setting(
         DEFAULT_MESSAGE,
         "Fields: {environment}, {summary}, {images}, {release}.",
@@ -238,8 +242,12 @@ class GitConfig:
             ),
         ),
     )
-    branch_prefix: str = setting("gitops-bot", rules=(_BRANCH_NAME,))
-    signing: SigningConfig | None = None
+    branch_prefix: str = setting(
+        "gitops-bot",
+        "The first part of the bot's branch names (gitops-bot/staging, gitops-bot/promotion/production).",
+        rules=(_BRANCH_NAME,),
+    )
+    signing: SigningConfig | None = setting(None, "How the bot's commits are signed (default: unsigned).")
 
     @property
     def author_name(self) -> str:
@@ -254,19 +262,21 @@ class GitConfig:
 class PullRequestConfig:
     group: Grouping = setting(
         Grouping.ENVIRONMENT,
+        "One pull request per environment, or one per image and environment.",
         rules=(
             one_of(
                 (g.value for g in Grouping), "pull_request group {value!r} must be 'environment' or 'image'"
             ),
         ),
     )
-    labels: tuple[str, ...] = ()
-    reviewers: tuple[str, ...] = ()
-    assignees: tuple[str, ...] = ()
-    draft: bool = False
+    labels: tuple[str, ...] = setting((), "Labels put on every pull request the bot opens.")
+    reviewers: tuple[str, ...] = setting((), "Reviewers asked on every pull request (user names).")
+    assignees: tuple[str, ...] = setting((), "People assigned every pull request.")
+    draft: bool = setting(False, "Open pull requests as drafts.")
     # merge | squash | rebase; read as true (merge), false (None) or one of those
     auto_merge: str | None = setting(
         None,
+        "Let the forge merge a pull request once its checks pass: true (merge), merge, squash or rebase.",
         rules=(
             one_of(
                 (True, False, "merge", "squash", "rebase"),

@@ -22,11 +22,13 @@ from gitops_bot.policy.settings import DURATION_PATTERN
 class ArgoCDConfig:
     """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
 
-    server: str | None = setting(  # https://argocd.example.com
-        None, rules=(matches(URL, "argocd server {value!r} must be a URL, e.g. https://argocd.example.com"),)
+    server: str | None = setting(
+        None,
+        "The Argo CD server the gates ask, e.g. https://argocd.example.com.",
+        rules=(matches(URL, "argocd server {value!r} must be a URL, e.g. https://argocd.example.com"),),
     )
     token_env: str = setting("ARGOCD_AUTH_TOKEN", "Default ARGOCD_AUTH_TOKEN.")
-    insecure: bool = False  # skip TLS verification (a self-signed Argo CD server)
+    insecure: bool = setting(False, "Skip TLS verification (a self-signed Argo CD server).")
     # Applications outside the control plane's namespace ("apps in any namespace"): sent as
     # ?appNamespace=; an application named NAMESPACE/NAME (the argocd CLI's form) overrides it.
     app_namespace: str | None = setting(

@@ -65,6 +65,7 @@ class RegistryConfig:
     )
     timeout: float = setting(
         30.0,
+        "Seconds one request to this registry may take in all (a total deadline, not per read).",
         rules=(between(0, 600, "{what}: 'timeout' must be more than 0 and at most 600 seconds", above=True),),
     )
 
