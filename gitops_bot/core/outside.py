@@ -42,8 +42,7 @@ import html as _html
 import re
 import unicodedata
 from collections.abc import Callable
-
-from gitops_bot.core.record import record
+from dataclasses import dataclass
 
 MAX_TEXT = 300  # characters of one piece of outside text in a body (a label, a commit title)
 ZWSP = "\u200b"
@@ -55,7 +54,7 @@ class Outside(str):
     __slots__ = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Code:
     """A code span of ``text`` (the bot's own or outside): shown literally in every medium."""
 
