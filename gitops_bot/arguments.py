@@ -340,7 +340,7 @@ def _add_set_image(sub: Subparsers, p: _Parents) -> None:
         "(the configuration's digestInTag)",
     )
     mode = s.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file would change")
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 5 when the file would change")
     mode.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
     s.add_argument("args", nargs="+", metavar="ARG", help="one image to set, in the forms above (repeatable)")
 

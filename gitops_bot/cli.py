@@ -305,8 +305,13 @@ def _set_image(args: argparse.Namespace) -> Result:
         cwd=Path.cwd(),
         digest_in_tag=args.digest_in_tag,
     )
-    code = 1 if show is Show.CHECK and edit.changed else 0
+    code = WOULD_CHANGE if show is Show.CHECK and edit.changed else 0
     return Result(args.command, ImageSet(edit, show), code)
+
+
+# `set-image --check` found the file would change: not a failure of the command (1 is a bug,
+# 2 bad input), so a CI step can tell "needs the edit" from "could not tell"
+WOULD_CHANGE = 5
 
 
 _UPDATER = ("gitops_bot.commands.updater",)

@@ -34,6 +34,7 @@ from gitops_bot.manifests import kustomize
 from testkit import cosign, source_repos
 from testkit.argocd_server import FakeArgoCD, application
 from testkit.example import APP_TAGS, copy_example, seed_example
+from testkit.forge_view import ForgeView
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pushed, Pusher
 from testkit.registry_process import RegistryProcess
@@ -102,6 +103,10 @@ def stage(work: Path, notify: list[dict[str, Any]] | None = None) -> Iterator[St
         remote = work / "gitops.git"
         subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
         gh = stack.enter_context(FakeGitHub("acme/gitops", remote))
+        # its pull requests as a reviewer sees them, where their html_url (and the status
+        # page's links) lead
+        view = stack.enter_context(ForgeView(gh))
+        gh.web_url = view.url
         # the app's source repository, served by the local GitHub: its images' labels point
         # there, so the demo's pull requests list the commits between two builds
         history = source_repos.make(work / "app-source", APP_HISTORY)
@@ -129,7 +134,8 @@ def stage(work: Path, notify: list[dict[str, Any]] | None = None) -> Iterator[St
         }
         banner(
             f"registry on {reg.host}: {len(pushed)} tags pushed to acme/app, acme/worker, acme/jobs, "
-            f"mirror/nginx, mirror/redis; git remote {remote}; GitHub API {gh.url}"
+            f"mirror/nginx, mirror/redis; git remote {remote}; GitHub API {gh.url}; "
+            f"its pull requests {view.url}/acme/gitops/pulls"
         )
         yield Stage(reg, repo, remote, gh, argo, env, key, work / "app-source")
 

@@ -185,9 +185,9 @@ class FakeForge(Recording, JSONServer):
 
 def merge_branch(
     remote: Path, head: str, base: str, message: str, committer: tuple[str, str], *, squash: bool
-) -> None:
+) -> str:
     """Merge ``head`` into ``base`` in a bare remote (a squash commit, or a merge commit with
-    both parents), authored by the head's author, then delete ``head``."""
+    both parents), authored by the head's author, then delete ``head``; the merge's sha."""
     sha = git(remote, "rev-parse", f"refs/heads/{head}")
     parent = git(remote, "rev-parse", f"refs/heads/{base}")
     tree = git(remote, "merge-tree", "--write-tree", parent, sha).splitlines()[0]
@@ -202,6 +202,7 @@ def merge_branch(
     merged = git(remote, "commit-tree", tree, *parents, "-m", message, env=ident)
     git(remote, "update-ref", f"refs/heads/{base}", merged)
     git(remote, "update-ref", "-d", f"refs/heads/{head}")
+    return merged
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:

@@ -7,6 +7,7 @@ too (``unexpected``), so a test fails on calls it did not plan for (Renovate's h
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import threading
@@ -49,6 +50,9 @@ class FakeGitHub(Recording, JSONServer):
     # GitHub stamps a pull request's creation by its own clock: the real one, or the tests'
     # controlled clock where the bot's clock is set too (min_age counted from the stamp)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # where GitHub's web pages are (a pull request's ``html_url``): the playground serves them
+    # (testkit.forge_view); elsewhere a name that resolves nowhere
+    web_url: str = "https://github.test"
     api_prefix: ClassVar[str] = "/api/v3"
     outside_contract: ClassVar[tuple[str, ...]] = ("/graphql", "/api/graphql")
     contract: Contract | None = field(default_factory=lambda: Contract.load("github"))
@@ -73,8 +77,10 @@ class FakeGitHub(Recording, JSONServer):
         # authored by the PR's author and committed by GitHub.
         bodies = _git(self.remote, "log", "--format=%b", f"refs/heads/{base}..refs/heads/{head}").strip()
         message = f"{pr['title']} (#{number})" + (f"\n\n{bodies}" if bodies else "")
-        merge_branch(self.remote, head, base, message, ("GitHub", "noreply@github.com"), squash=True)
-        pr.update(state="closed", merged=True, merged_at="2026-11-20T12:00:00Z")
+        pr["head"]["sha"] = _git(self.remote, "rev-parse", f"refs/heads/{head}")
+        merged = merge_branch(self.remote, head, base, message, ("GitHub", "noreply@github.com"), squash=True)
+        when = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+        pr.update(state="closed", merged=True, merged_at=when, closed_at=when, merge_commit_sha=merged)
 
     # -- the API ---------------------------------------------------------------------
 
@@ -122,7 +128,7 @@ class FakeGitHub(Recording, JSONServer):
             )
         if path == "/user" and method == "GET":  # the authenticated user, as GitHub's example
             me = example("github", "private-user-response-with-public-and-private-profile-information")
-            me.update(login=self.identity, html_url=f"https://github.test/{self.identity}")
+            me.update(login=self.identity, html_url=f"{self.web_url}/{self.identity}")
             return 200, me, {}
         repo = f"/repos/{self.repository}"
         checks = re.fullmatch(rf"{re.escape(repo)}/commits/([0-9a-f]{{40}})/(check-runs|status)", path)
@@ -193,6 +199,9 @@ class FakeGitHub(Recording, JSONServer):
             if kind == "pulls" and sub is None and method == "GET":
                 return 200, pr, {}
             if kind == "pulls" and sub is None and method == "PATCH":
+                if body.get("state") == "closed":  # its head as it was, for the web view
+                    with contextlib.suppress(subprocess.CalledProcessError):
+                        pr["head"]["sha"] = _git(self.remote, "rev-parse", f"refs/heads/{pr['head']['ref']}")
                 for k in ("title", "body", "state"):
                     if k in body:
                         pr[k] = body[k]
@@ -303,7 +312,7 @@ class FakeGitHub(Recording, JSONServer):
             body=body,
             labels=labels,
             url=f"{api}/issues/{n}",
-            html_url=f"https://github.test/{self.repository}/issues/{n}",
+            html_url=f"{self.web_url}/{self.repository}/issues/{n}",
             assignee=None,
             assignees=[],
             milestone=None,
@@ -324,7 +333,7 @@ class FakeGitHub(Recording, JSONServer):
             "owner": {"login": owner},
             "default_branch": self.default_branch,
             "url": f"{self.url}/repos/{self.repository}",
-            "html_url": f"https://github.test/{self.repository}",
+            "html_url": f"{self.web_url}/{self.repository}",
         }
 
     def _new_pull(self, body: dict[str, Any], sha: str) -> dict[str, Any]:
@@ -356,7 +365,7 @@ class FakeGitHub(Recording, JSONServer):
             mergeable=None,
             url=f"{api}/pulls/{n}",
             issue_url=f"{api}/issues/{n}",
-            html_url=f"https://github.test/{self.repository}/pull/{n}",
+            html_url=f"{self.web_url}/{self.repository}/pull/{n}",
             labels=[],
             assignee=None,
             assignees=[],

@@ -12,7 +12,7 @@ to it from another terminal:
     scripts/play health staging Degraded Argo CD reports staging Degraded (or Healthy)
     scripts/play wait 1h                 the playground's clock moves on
     scripts/play revert production       a person rolls production back by hand (git revert)
-    scripts/play prs                     the open pull requests
+    scripts/play prs [N]                 the pull requests, or #N in full (description, commits, diff)
     scripts/play bot status              any gitops-bot command, on the playground's repository
     scripts/play down                    stop everything and remove the playground
 
@@ -44,7 +44,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from testkit import cosign, source_repos
+from testkit import cosign, forge_view, source_repos
 from testkit.argocd_server import application
 from testkit.demo import Stage, banner, running_images
 from testkit.jsonapi import JSONServer
@@ -75,7 +75,7 @@ The playground is up. In another terminal, from this checkout, try (each is one 
 
   scripts/play bot status                  what every environment runs and what the bot decided
   scripts/play push app 1.5.0              CI pushes a new build: watch opens the pull requests
-  scripts/play prs                         the open pull requests
+  scripts/play prs                         the pull requests (scripts/play prs 4: one in full)
   scripts/play merge staging               merge staging's pull request; Argo CD syncs it
   scripts/play wait 1h                     let an hour pass: the soak ends, production is promoted
   scripts/play health staging Degraded     staging breaks: after 10 minutes it is rolled back
@@ -84,6 +84,7 @@ The playground is up. In another terminal, from this checkout, try (each is one 
   scripts/play down                        stop everything
 
 The status page: {page}
+The pull requests, as a reviewer reads them: {pulls}
 The walk-through: docs/guides/tutorial.md
 """
 
@@ -105,6 +106,17 @@ def registry_endpoint(url: str) -> dict[str, Any]:
 def environment_of(branch: str) -> str:
     """``gitops-bot/staging``, ``gitops-bot/promotion/production`` -> the environment."""
     return branch.rsplit("/", 1)[-1]
+
+
+def find(pulls: list[dict[str, Any]], target: str) -> dict[str, Any] | None:
+    """The pull request ``target`` names: its number (``4``, ``#4``), its branch without the
+    prefix (``freeze/production``), or its environment; the newest when several match."""
+    newest = sorted(pulls, key=lambda p: -int(p["number"]))
+    return (
+        next((p for p in newest if str(p["number"]) == target.lstrip("#")), None)
+        or next((p for p in newest if p["head"]["ref"].split("/", 1)[-1] == target), None)
+        or next((p for p in newest if environment_of(p["head"]["ref"]) == target), None)
+    )
 
 
 @dataclass
@@ -184,14 +196,34 @@ class Playground:
             time.sleep(0.1)
         last = self.watch.events("cycle")[-1]
         note = "" if last.get("result") == "success" else f"\nthe cycle failed: {last.get('error', last)}"
-        return "watch ran a cycle." + note + "\n" + self.prs()
+        return "watch ran a cycle." + note + "\n" + self.open_prs()
 
-    def prs(self) -> str:
+    def open_prs(self) -> str:
         pulls = self.st.gh.open_pulls()
         if not pulls:
             return "no open pull requests"
         return "open pull requests:\n" + "\n".join(
             f"  #{p['number']} {p['head']['ref']}: {p['title']}" for p in pulls
+        )
+
+    def prs(self, number: str | None = None) -> str:
+        """Every pull request, open ones first, or one in full (description, commits, diff)."""
+        gh = self.st.gh
+        with gh.lock:
+            pulls = [dict(p) for p in gh.pulls]
+        if number is not None:
+            pr = find(pulls, number)
+            if pr is None:
+                raise ValueError(f"no pull request for {number!r}; scripts/play prs lists them")
+            return forge_view.text(self.st.remote, pr)
+        where = f"{gh.web_url}/{gh.repository}/pulls"
+        if not pulls:
+            return f"no pull requests yet ({where})"
+        listed = sorted(pulls, key=lambda p: (p["state"] != "open", -p["number"]))
+        return (
+            f"pull requests ({where}):\n"
+            + "\n".join("  " + forge_view.summary_line(p) for p in listed)
+            + "\none in full (description, commits, diff): scripts/play prs NUMBER"
         )
 
     def push(self, image: str, tag: str) -> str:
@@ -234,15 +266,9 @@ class Playground:
         return f"pushed {repository}:{tag} ({pushed.digest[:19]}…){signature}\n" + self.cycle()
 
     def merge(self, target: str) -> str:
-        pulls = self.st.gh.open_pulls()
-        # a number, a branch without its prefix (freeze/production), or an environment
-        pr = (
-            next((p for p in pulls if str(p["number"]) == target.lstrip("#")), None)
-            or next((p for p in pulls if p["head"]["ref"].split("/", 1)[-1] == target), None)
-            or next((p for p in pulls if environment_of(p["head"]["ref"]) == target), None)
-        )
+        pr = find(self.st.gh.open_pulls(), target)
         if pr is None:
-            return f"no open pull request for {target!r}\n" + self.prs()
+            return f"no open pull request for {target!r}\n" + self.open_prs()
         env = environment_of(pr["head"]["ref"])
         overlay = f"overlays/{env}"
         before = running_images(self.st.remote, overlay) if env in APPLICATIONS else None
@@ -376,13 +402,15 @@ def serve(st: Stage, work: Path, relay: Relay) -> int:
                         "repo": str(st.repo),
                         "registry": st.registry.url,
                         "page": pg.page,
+                        "pulls": f"{st.gh.web_url}/{st.gh.repository}/pulls",
                         "env": st.env,
                         "pid": os.getpid(),
                     },
                     f,
                 )
             banner("playground")
-            print(TRY.format(page=pg.page), flush=True)
+            pulls = f"{st.gh.web_url}/{st.gh.repository}/pulls"
+            print(TRY.format(page=pg.page, pulls=pulls), flush=True)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: pg.stop.set())
             while not pg.stop.wait(0.5):
@@ -414,7 +442,12 @@ def parser() -> argparse.ArgumentParser:
     h.add_argument("status", choices=["Healthy", "Degraded", "Progressing", "Missing"])
     sub.add_parser("wait", help="move the playground's clock on").add_argument("duration", help="30m, 1h, 2h")
     sub.add_parser("revert", help="a person reverts an environment's last change on main").add_argument("env")
-    sub.add_parser("prs", help="the open pull requests")
+    sub.add_parser("prs", help="the pull requests, or one in full").add_argument(
+        "number",
+        nargs="?",
+        help="one pull request, in full (description, commits, diff): its number, its branch "
+        "without the prefix (rollback/staging), or its environment",
+    )
     b = sub.add_parser("bot", help="a gitops-bot command on the playground's repository, at its time")
     b.add_argument("args", nargs=argparse.REMAINDER)
     sub.add_parser("down", help="stop the playground and remove it")

@@ -47,6 +47,45 @@ def _has_host(name: str) -> bool:
     return bool(slash) and ("." in first or ":" in first or first == "localhost")
 
 
+def _tag_rule(tag: str) -> str:
+    """Which rule of the tag grammar ``tag`` breaks, in words."""
+    if not tag:
+        return "the tag after ':' is empty"
+    if len(tag) > 128:
+        return f"it is {len(tag)} characters long, and a tag has at most 128"
+    if tag[0] in ".-":
+        return f"it starts with {tag[0]!r}"
+    bad = next(c for c in tag if not (c.isascii() and (c.isalnum() or c in "_.-")))
+    return f"it contains {bad!r}"
+
+
+def _repository_rule(original: str, registry: str, path: str) -> str:
+    """Which rule of the repository grammar a name breaks, in words (the error says it, so a
+    reader does not have to find the grammar)."""
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", original)
+    if scheme:
+        return f"an image reference has no scheme: leave out '{scheme.group(0)}'"
+    if not _HOST_RE.fullmatch(registry):
+        return f"{registry!r} is not a registry host (a DNS name or IP address, and an optional :PORT)"
+    if not path:
+        return "it names no repository after the registry host"
+    for part in path.split("/"):
+        if _REPO_COMPONENT.fullmatch(part):
+            continue
+        if not part:
+            return "a path component is empty ('//', or a '/' at the start or end)"
+        if part != part.lower() and _REPO_COMPONENT.fullmatch(part.lower()):
+            return f"repository paths are lowercase: write {part.lower()!r}, not {part!r}"
+        bad = next((c for c in part if not (c.isascii() and (c.isalnum() or c in "._-"))), None)
+        if bad is not None:
+            return f"{part!r} contains {bad!r}; a component has lowercase letters, digits, '.', '_' and '-'"
+        return (
+            f"{part!r} must start and end with a letter or digit, with one '.', one or two '_', or "
+            "dashes between them"
+        )
+    return "it is not a repository name"
+
+
 def set_parts(
     name: str | None = None, tag: str | None = None, digest: str | None = None, *, keep_digest: bool = False
 ) -> dict[str, str | None]:
@@ -195,7 +234,10 @@ class ImageRef:
                 hint="a digest is 'sha256:' followed by 64 lowercase hex characters",
             )
         if tag is not None and not is_tag(tag):
-            raise UsageError(f"invalid tag {tag!r} in image reference {original!r}")
+            raise UsageError(
+                f"invalid tag {tag!r} in image reference {original!r}: {_tag_rule(tag)}",
+                hint="a tag is 1 to 128 letters, digits, '_', '.' and '-', e.g. 1.4.1",
+            )
         registry, path = text.split("/", 1) if _has_host(text) else (DOCKER_HUB, text)
         if registry in _DOCKER_HUB_ALIASES:
             registry = DOCKER_HUB
@@ -207,8 +249,8 @@ class ImageRef:
             or not all(_REPO_COMPONENT.fullmatch(p) for p in path.split("/"))
         ):
             raise UsageError(
-                f"invalid image repository {original!r}",
-                hint="use lowercase letters, digits and separators, e.g. ghcr.io/acme/app",
+                f"invalid image repository {original!r}: {_repository_rule(original, registry, path)}",
+                hint="e.g. ghcr.io/acme/app",
             )
         return cls(registry=registry, repository=path, tag=tag, digest=digest)
 

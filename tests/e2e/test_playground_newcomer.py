@@ -10,6 +10,7 @@ through ``bash``, with ``PYTHON`` naming the suite's interpreter."""
 
 from __future__ import annotations
 
+import html as html_mod
 import json
 import os
 import re
@@ -56,7 +57,20 @@ EXPECT: dict[str, list[str]] = {
     "scripts/play bot unfreeze production": ["lift freeze"],
     "scripts/play bot unhold production example/app": ["production"],
     "scripts/play down": ["stopping the playground"],
+    # each kind of pull request, in the terminal and (below) at its link, in the forge's view
+    "scripts/play prs": ["pull requests (http://", "merged  production: promote from staging"],
+    "scripts/play prs promotion/production": ["production: promote from staging", "diff --git"],
+    "scripts/play prs staging": ["open  staging: release: example/app 1.4.1 -> 1.5.0", "commits (1):"],
+    "scripts/play prs rollback/staging": ["staging: roll back: example/app 1.5.1 -> 1.5.0", "diff --git"],
+    "scripts/play prs freeze/production": ["production: freeze until", "launch day", "diff --git"],
+    "scripts/play prs hold/production": ["production: hold example/app", "diff --git"],
 }
+# ``prs promotion/production``, each time: the demo's promotion by hand, then the automatic one
+PROMOTIONS = [
+    "merged  production: promote from staging",
+    "open  production: promote from staging: example/app 1.4.1",
+]
+PR_LINK = re.compile(r"http://127\.0\.0\.1:\d+/acme/gitops/pull/\d+")
 # ``bot status --env production``, each time the tutorial asks it, in order
 PRODUCTION = [
     "wait (soak): staging has soaked",
@@ -123,7 +137,8 @@ def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
     assert "The playground is up" in log.read_text()
     assert (clone / ".playground/state.json").stat().st_mode & 0o077 == 0  # its token is the user's
     env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(clone)}
-    production = iter(PRODUCTION)
+    production, promotions = iter(PRODUCTION), iter(PROMOTIONS)
+    seen: list[str] = []  # each pull request the tutorial shows, at its link
     for command in commands[1:]:
         done = subprocess.run(
             ["bash", "-c", command], cwd=clone, env=env, capture_output=True, text=True, timeout=300
@@ -136,6 +151,18 @@ def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
             assert text in said, f"{command}: expected {text!r}\n{said}"
         if command == "scripts/play bot status --env production":
             assert next(production) in said, f"{command}\n{said}"
+        if command == "scripts/play prs promotion/production":
+            assert next(promotions) in said, f"{command}\n{said}"
+        if command.startswith("scripts/play prs "):
+            # the forge's view at the link the terminal gave: the title, the diff, a screenshot
+            link = PR_LINK.search(said)
+            assert link, said
+            page = browser.dump_dom(link.group(0))
+            title = said.splitlines()[0].split("  ", 1)[1].split(" [", 1)[0]
+            assert html_mod.escape(title, quote=False) in page and "Files changed" in page, page[-3000:]
+            name = command.removeprefix("scripts/play prs ").replace("/", "-")
+            browser.screenshot(link.group(0), tmp_path / f"pr-{name}-{len(seen)}.png", size=(1000, 1400))
+            seen.append(title)
         if command == "scripts/play wait 1h":
             # the page the tutorial sends the reader to, at three widths, with no serious
             # accessibility violation
@@ -144,9 +171,17 @@ def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
                 assert shot.stat().st_size > 5_000
             html = browser.dump_dom(state["page"])
             assert "production" in html and "soak" in html
+            # the page's pull request links lead to the forge's view, not to a name nowhere
+            links = re.findall(r'href="([^"]+/pull/\d+)"', html)
+            assert links and all(
+                u.startswith(state["pulls"].removesuffix("/acme/gitops/pulls")) for u in links
+            )
             serious = [v for v in browser.axe_violations(html) if v.get("impact") in ("serious", "critical")]
             assert serious == []
-    assert next(production, None) is None
+    assert next(production, None) is None and next(promotions, None) is None
+    # one of each kind: a promotion by hand, an update, an automatic promotion, a rollback, a
+    # freeze, a hold
+    assert len(seen) == 6, seen
     # down: the playground's process ends, its ports close, its files go
     assert proc.wait(timeout=60) == 0, log.read_text()[-4000:]
     assert not (clone / ".playground/state.json").exists()

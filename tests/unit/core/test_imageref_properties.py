@@ -118,3 +118,23 @@ def test_a_docker_hub_path_that_starts_like_a_host_keeps_its_host_in_the_name() 
     assert ref.name == "docker.io/my.org/app" and ImageRef.parse(ref.name) == ref
     assert ImageRef.parse("docker.io/acme/app").name == "acme/app"
     assert ImageRef.parse("docker.io/library/my.app").name == "my.app"
+
+
+@pytest.mark.parametrize(
+    ("written", "rule"),
+    [
+        ("https://ghcr.io/acme/app", "an image reference has no scheme: leave out 'https://'"),
+        ("ghcr.io/Acme/app:1.0", "repository paths are lowercase: write 'acme', not 'Acme'"),
+        ("ghcr.io/acme//app", "a path component is empty"),
+        ("ghcr.io/acme/a$p", "'a$p' contains '$'"),
+        ("ghcr.io/acme/-app", "'-app' must start and end with a letter or digit"),
+        ("ghcr.io/", "it names no repository after the registry host"),
+        ("app:-rc", "invalid tag '-rc' in image reference 'app:-rc': it starts with '-'"),
+        ("app:1.0+build", "invalid tag '1.0+build' in image reference 'app:1.0+build': it contains '+'"),
+        ("app:" + "a" * 129, "it is 129 characters long, and a tag has at most 128"),
+    ],
+)
+def test_a_refused_reference_says_which_rule_it_broke(written: str, rule: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        ImageRef.parse(written)
+    assert rule in str(refused.value)

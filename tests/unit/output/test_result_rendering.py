@@ -108,7 +108,7 @@ def test_execute_returns_typed_results_and_failures_as_values(
     k.write_text("images:\n  - name: app\n    newTag: '1.0'\n")
     monkeypatch.chdir(tmp_path)
     result = execute(["set-image", "--check", "app:1.1"])
-    assert result.exit_code == 1 and isinstance(result.body, ImageSet)
+    assert result.exit_code == 5 and isinstance(result.body, ImageSet)
     assert result.body.show is Show.CHECK and result.body.edit.changed and not result.body.edit.written
     failed = execute(["set-image", "--file", str(tmp_path / "missing.yaml"), "app:1.1"])
     assert failed.exit_code == 2 and output.error_lines(failed)[0].startswith("gitops-bot: error: ")
