@@ -1,6 +1,7 @@
 """Write the generated reference pages of the documentation site from their one source each:
 the configuration reference from the published JSON Schema, the CLI reference from the argument
-parser, the Action's inputs and outputs from ``action.yml``. ``--check`` fails when a checked-in
+parser, the Action's inputs and outputs from ``action.yml``, and the troubleshooting guide from
+the refusals in the source (``scripts/troubleshooting.py``). ``--check`` fails when a checked-in
 page differs from what its source gives (the suite runs it), so the reference cannot drift.
 
 usage: python scripts/docs_reference.py [--check]
@@ -118,11 +119,22 @@ def action() -> str:
 PAGES = {"configuration.md": configuration, "cli.md": cli, "action.md": action}
 
 
+def troubleshooting() -> str:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import troubleshooting as page
+
+    return page.render()
+
+
+# generated pages outside docs/reference: the troubleshooting guide, from the refusals in the source
+GUIDES = {ROOT / "docs" / "guides" / "troubleshooting.md": troubleshooting}
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for name, make in PAGES.items():
-        path, text = OUT / name, make()
+    for path, make in [*((OUT / name, make) for name, make in PAGES.items()), *GUIDES.items()]:
+        text = make()
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path))

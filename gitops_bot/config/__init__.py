@@ -116,7 +116,8 @@ def _dashboard(v: Values) -> DashboardSettings:
 
 
 def _section(key: str, section: Section[Any]) -> Field:
-    return Field(key, Nested(section, f"'{key}'", always=True))
+    """A top-level section: its key means what the section's declaration says it is."""
+    return Field(key, Nested(section, f"'{key}'", always=True), description=section.description)
 
 
 ROOT: Section[Config] = Section(
@@ -151,7 +152,12 @@ ROOT: Section[Config] = Section(
         _section("argocd", ARGOCD),
         _section("metrics", METRICS),
         _section("webhooks", WEBHOOKS),
-        Field("notifications", NOTIFICATIONS),
+        Field(
+            "notifications",
+            NOTIFICATIONS,
+            description="Who is told of releases, promotions, rollbacks, holds and failures: Slack, "
+            "Teams or a webhook.",
+        ),
         _section("render", RENDER),
         _section("dashboard", DASHBOARD),
     ),

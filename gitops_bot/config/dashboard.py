@@ -6,4 +6,10 @@ from __future__ import annotations
 from gitops_bot.config.kinds import section_of
 from gitops_bot.forges.issues import DashboardSettings
 
-DASHBOARD = section_of(DashboardSettings, lambda v: DashboardSettings(**v.values), name="dashboard")
+DASHBOARD = section_of(
+    DashboardSettings,
+    lambda v: DashboardSettings(**v.values),
+    name="dashboard",
+    description="One issue on the forge the bot keeps up to date with the status table "
+    "(docs/guides/status.md).",
+)

@@ -120,9 +120,22 @@ def _environment(v: Values) -> EnvironmentConfig:
 
 ENVIRONMENT = Section(
     (
-        Field("name", STR, required=True, rules=_NAME_RULES),
-        Field("path", Strings(), rules=(_PATH,)),
-        Field("paths", Strings(), rules=(_PATH,)),
+        Field(
+            "name",
+            STR,
+            required=True,
+            rules=_NAME_RULES,
+            description="The environment's name, as commands (promote staging production), branches "
+            "and messages say it.",
+        ),
+        Field(
+            "path",
+            Strings(),
+            rules=(_PATH,),
+            description="Where its images are written, relative to the repository: an overlay "
+            "directory, a manifests directory or a file.",
+        ),
+        Field("paths", Strings(), rules=(_PATH,), description="Several such places, written together."),
         Field("promote_from", STR, description="Takes only promotions from this environment."),
         Field("images", Strings(), description="Only these images here."),
         Field("charts", Strings(), description="Only these charts here."),
@@ -136,6 +149,8 @@ ENVIRONMENT = Section(
                     "'write' of {what} must be pull_request (open a PR) or commit (push to the base branch)",
                 ),
             ),
+            description="How a release lands: pull_request (opened for review) or commit (pushed "
+            "to the base branch).",
         ),
         Field(
             "argocd_application",
@@ -175,7 +190,11 @@ ENVIRONMENT = Section(
             description="Default 'min_age' of this environment's images (an image's own wins).",
             schema=MIN_AGE.schema,
         ),
-        Field("windows", Nested(WINDOWS, "'windows' of {parent}")),
+        Field(
+            "windows",
+            Nested(WINDOWS, "'windows' of {parent}"),
+            description="When releases may land here: allowed and denied periods (default: always).",
+        ),
         Field(
             "auto_promote",
             Nested(AUTO_PROMOTE, "'auto_promote' of {parent}"),

@@ -123,6 +123,7 @@ WEBHOOKS = section_of(
         "max_body": NUMBER,  # read as any number, kept as whole bytes
     },
     name="webhooks",
+    description="Registry pushes watch acts on at once, from the senders listed (docs/webhooks.md).",
 )
 
 

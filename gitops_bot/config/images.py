@@ -217,6 +217,8 @@ IMAGE = Section(
         Field(
             "platform",
             STR,
+            description="Pin this platform's digest from a multi-platform index (linux/arm64), "
+            "instead of the index's.",
             rules=(
                 matches(
                     r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$",
@@ -224,9 +226,24 @@ IMAGE = Section(
                 ),
             ),
         ),
-        Field("helm", Nested(HELM, "'helm' of {parent}")),
-        Field("verify", Nested(VERIFY, "'verify' of {parent}")),
-        Field("source", Nested(SOURCE, "'source' of {parent}")),
+        Field(
+            "helm",
+            Nested(HELM, "'helm' of {parent}"),
+            description="Where this image is written in Helm values files: the key paths of its "
+            "repository, tag and digest (or one reference).",
+        ),
+        Field(
+            "verify",
+            Nested(VERIFY, "'verify' of {parent}"),
+            description="Only digests signed so may be proposed or promoted: cosign keys or "
+            "keyless identities (docs/concepts/trust.md).",
+        ),
+        Field(
+            "source",
+            Nested(SOURCE, "'source' of {parent}"),
+            description="Where the image's source lives when its OCI labels do not say, so pull "
+            "requests list the commits a release brings.",
+        ),
     ),
     _image,
     name="image",

@@ -10,4 +10,6 @@ RENDER = section_of(
     RenderSettings,
     lambda v: RenderSettings(**v.values),
     name="render",
+    description="The rendered diff in each pull request: where kubectl and helm are, and how "
+    "much a render may take (docs/manifests/rendered-diff.md).",
 )

@@ -65,6 +65,7 @@ GIT = section_of(
     lambda v: GitConfig(**v.values),
     kinds={"signing": Nested(SIGNING, "'git: signing'")},
     name="git",
+    description="How the bot's commits and branches are made: base branch, author, message, signing.",
 )
 
 
@@ -79,6 +80,7 @@ PULL_REQUEST = section_of(
     _pull_request,
     kinds={"auto_merge": Value()},
     name="pullRequest",
+    description="How the bot's pull requests (merge requests) are opened, on any forge.",
 )
 
 
@@ -86,6 +88,7 @@ GITHUB = section_of(
     GitHubConfig,
     lambda v: GitHubConfig(**(v.values | {"api_url": v["api_url"].rstrip("/")})),
     name="github",
+    description="GitHub: the repository, the API (GitHub Enterprise Server), the token or App.",
 )
 
 
@@ -108,6 +111,8 @@ FORGE = section_of(
     kinds={"repository": Scalar((str, int))},  # GitLab: a project id too
     name="forge",
     schema={"dependentRequired": {"api_url": ["type"]}},
+    description="Where pull requests go when the remote's host does not say (GitLab, Gitea, "
+    "Forgejo, Azure DevOps, Bitbucket): docs/concepts/forges.md.",
 )
 ARGOCD = section_of(
     ArgoCDConfig,
@@ -118,4 +123,5 @@ ARGOCD = section_of(
         app_namespace=v["app_namespace"],
     ),
     name="argocd",
+    description="The Argo CD API the promotion gate, soak and automatic rollback ask.",
 )

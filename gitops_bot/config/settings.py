@@ -5,7 +5,7 @@ trust, argocd, events, notify)."""
 from __future__ import annotations
 
 import string
-from dataclasses import field
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import WITHIN_DURATIONS, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.checks import ChecksGate
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from gitops_bot.gate.port import Applications
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImageConfig:
     name: str
     repository: ImageRef
@@ -43,7 +42,7 @@ class ImageConfig:
     source: SourceConfig | None = None  # where the source is when the image's labels do not say
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChartConfig:
     """A Helm chart whose version the bot keeps current (``charts:``), as images are. Its
     policy's keys sit beside these in the file (``config.charts`` reads them)."""
@@ -82,7 +81,7 @@ class ChartConfig:
         return self.index_limit_mb << 20
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WindowPeriod:
     """Some weekdays (0 = Monday), from ``start`` to ``end`` minutes of each day (end excluded),
     on the wall clock of its windows' time zone (:mod:`gitops_bot.release.windows` decides)."""
@@ -102,7 +101,7 @@ def _zone_problem(name: str) -> str | None:
     return None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WindowsConfig:
     """An environment's deployment windows: its IANA time zone, allow and deny periods."""
 
@@ -132,7 +131,7 @@ _AFTER = holds(
 _AFTER_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "not": {"const": "0"}}
 
 
-@record(kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AutoPromote:
     """Promote from ``source`` once it has soaked ``after`` (:mod:`gitops_bot.release.soak`)."""
 
@@ -147,7 +146,7 @@ class AutoPromote:
     line: int | None = setting(None, key=None)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AutoRollback:
     """Roll back a bot release whose application stays failed ``after``
     (:mod:`gitops_bot.release.autorollback`)."""
@@ -159,7 +158,7 @@ class AutoRollback:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class EnvironmentConfig:
     name: str
     paths: tuple[str, ...]
@@ -223,13 +222,17 @@ def _template_problem(template: str) -> str | None:
     return None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class GitConfig:
-    base: str | None = setting(None, rules=(_BRANCH_NAME,))  # None: the remote's default branch
-    author: str = setting(  # "Name <email>"
-        DEFAULT_AUTHOR, rules=(matches(_AUTHOR, "git author {value!r} must look like 'Name <email>'"),)
+    base: str | None = setting(
+        None, "The branch releases land on (default: the remote's default branch).", rules=(_BRANCH_NAME,)
     )
-    signoff: bool = False
+    author: str = setting(
+        DEFAULT_AUTHOR,
+        "The author and committer of the bot's commits, 'Name <email>'.",
+        rules=(matches(_AUTHOR, "git author {value!r} must look like 'Name <email>'"),),
+    )
+    signoff: bool = setting(False, "Add a Signed-off-by trailer (DCO) to the bot's commits.")
     message: str = setting(
         DEFAULT_MESSAGE,
         "Fields: {environment}, {summary}, {images}, {release}.",
@@ -239,8 +242,12 @@ class GitConfig:
             ),
         ),
     )
-    branch_prefix: str = setting("gitops-bot", rules=(_BRANCH_NAME,))
-    signing: SigningConfig | None = None
+    branch_prefix: str = setting(
+        "gitops-bot",
+        "The first part of the bot's branch names (gitops-bot/staging, gitops-bot/promotion/production).",
+        rules=(_BRANCH_NAME,),
+    )
+    signing: SigningConfig | None = setting(None, "How the bot's commits are signed (default: unsigned).")
 
     @property
     def author_name(self) -> str:
@@ -251,23 +258,25 @@ class GitConfig:
         return self.author.split("<", 1)[1].rstrip(">").strip()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PullRequestConfig:
     group: Grouping = setting(
         Grouping.ENVIRONMENT,
+        "One pull request per environment, or one per image and environment.",
         rules=(
             one_of(
                 (g.value for g in Grouping), "pull_request group {value!r} must be 'environment' or 'image'"
             ),
         ),
     )
-    labels: tuple[str, ...] = ()
-    reviewers: tuple[str, ...] = ()
-    assignees: tuple[str, ...] = ()
-    draft: bool = False
+    labels: tuple[str, ...] = setting((), "Labels put on every pull request the bot opens.")
+    reviewers: tuple[str, ...] = setting((), "Reviewers asked on every pull request (user names).")
+    assignees: tuple[str, ...] = setting((), "People assigned every pull request.")
+    draft: bool = setting(False, "Open pull requests as drafts.")
     # merge | squash | rebase; read as true (merge), false (None) or one of those
     auto_merge: str | None = setting(
         None,
+        "Let the forge merge a pull request once its checks pass: true (merge), merge, squash or rebase.",
         rules=(
             one_of(
                 (True, False, "merge", "squash", "rebase"),
@@ -277,7 +286,7 @@ class PullRequestConfig:
     )
 
 
-@record
+@dataclass(frozen=True)  # no slots: its indexes below are cached on the instance
 class Config:
     path: Path
     images: tuple[ImageConfig, ...]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gitops_bot.core.record import record
+from dataclasses import dataclass
+
 from gitops_bot.core.settings import between, matches, one_of, setting, within
 
 SOURCE_TYPES = (
@@ -31,7 +32,7 @@ MAX_BODY_LIMIT = 25 * 1024 * 1024
 _HEADER = r"^[A-Za-z0-9-]{1,64}$"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class JwtSettings:
     """A bearer JWT the sender presents: signed by a key of ``jwks_url`` with an asymmetric
     algorithm, issued by ``issuer`` for ``audience``, and (``email``) naming that verified
@@ -44,7 +45,7 @@ class JwtSettings:
     email: str | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SourceSettings:
     """One ``POST /webhook/<name>`` endpoint.
 
@@ -64,10 +65,18 @@ class SourceSettings:
         description="Default: the source's name.",
         rules=(one_of(SOURCE_TYPES, "{what}: type must be one of " + ", ".join(SOURCE_TYPES)),),
     )
-    secret_env: str | None = None
-    token_env: str | None = None
+    secret_env: str | None = setting(
+        None, "The variable holding the HMAC-SHA256 key a delivery is signed with (GitHub, Gitea, generic)."
+    )
+    token_env: str | None = setting(
+        None,
+        "The variable holding the shared token a delivery presents (a bearer token, a header, "
+        "Basic auth's password, or in the URL, as the sender sends it).",
+    )
     registry: str | None = setting(
         None,
+        "The registry host the pushes are read as from, when the registry names itself otherwise "
+        "than the images are pulled from (host[:port]).",
         rules=(matches(r"^[A-Za-z0-9.-]+(:\d+)?$", "{what}: registry must be a host[:port], e.g. ghcr.io"),),
     )
     header: str | None = setting(
@@ -83,18 +92,27 @@ class SourceSettings:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WebhookSettings:
-    sources: tuple[SourceSettings, ...] = ()
+    sources: tuple[SourceSettings, ...] = setting(
+        (), "The senders watch accepts registry pushes from, each at POST /webhook/NAME."
+    )
     max_body: int = setting(
         DEFAULT_MAX_BODY,
+        "The largest delivery, in bytes; a larger one is refused (413) before it is read.",
         rules=(
             within(MAX_BODY_LIMIT),
             between(1024, None, "max_body in 'webhooks' must be at least 1024 bytes"),
         ),
     )
-    replay_window: float = setting(DEFAULT_REPLAY_WINDOW, rules=(within(86400),))
-    debounce: float = setting(DEFAULT_DEBOUNCE, rules=(within(300),))
+    replay_window: float = setting(
+        DEFAULT_REPLAY_WINDOW,
+        "Seconds a delivery is remembered: the same one again within them is not acted on.",
+        rules=(within(86400),),
+    )
+    debounce: float = setting(
+        DEFAULT_DEBOUNCE, "Seconds of quiet after a push before its cycle runs.", rules=(within(300),)
+    )
 
     def source(self, name: str) -> SourceSettings | None:
         return next((s for s in self.sources if s.name == name), None)

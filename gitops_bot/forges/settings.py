@@ -6,21 +6,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Protocol
 
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import COMPILES, URL, between, holds, matches, one_of, setting
 
 FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops", "bitbucket-cloud", "bitbucket-data-center")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class GitHubConfig:
-    repository: str | None = setting(  # None: from the origin URL
-        None, rules=(matches(r"^[\w.-]+/[\w.-]+$", "github repository {value!r} must be owner/name"),)
+    repository: str | None = setting(
+        None,
+        "The GitOps repository on GitHub, owner/name (default: from the remote's URL).",
+        rules=(matches(r"^[\w.-]+/[\w.-]+$", "github repository {value!r} must be owner/name"),),
     )
     api_url: str = setting(
         "https://api.github.com",
+        "GitHub's API; GitHub Enterprise Server: https://HOST/api/v3.",
         rules=(
             matches(
                 "^https?://",
@@ -33,7 +36,9 @@ class GitHubConfig:
     app_key_env: str = setting("GITHUB_APP_PRIVATE_KEY", "Default GITHUB_APP_PRIVATE_KEY.")
     # seconds between write requests (GitHub's guidance)
     write_interval: float = setting(
-        1.0, rules=(between(0, None, "github write_interval must be 0 or more seconds"),)
+        1.0,
+        "Seconds between two writes (GitHub's guidance against secondary rate limits).",
+        rules=(between(0, None, "github write_interval must be 0 or more seconds"),),
     )
 
 
@@ -45,17 +50,21 @@ def _forge_repository_problem(repo: str | int) -> str | None:
     return None if ".." not in text and re.match(rf"^(?:\d+|~?{segment}(?:/{segment})+)$", text) else ""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ForgeConfig:
     """Where change requests go when the remote's host does not say (docs/concepts/forges.md)."""
 
     # None: from the remote
     type: str | None = setting(
-        None, rules=(one_of(FORGES, f"forge type {{value!r}} is unknown; use one of {', '.join(FORGES)}"),)
+        None,
+        "The forge, when the remote's host does not say: " + ", ".join(FORGES) + ".",
+        rules=(one_of(FORGES, f"forge type {{value!r}} is unknown; use one of {', '.join(FORGES)}"),),
     )
     # https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea), the server (Bitbucket DC)
     api_url: str | None = setting(
         None,
+        "The forge's API: https://git.example.com/api/v4 (GitLab), .../api/v1 (Gitea, Forgejo), the "
+        "server (Bitbucket Data Center); default: from the remote's host.",
         rules=(matches(URL, "forge api_url {value!r} must be a URL, e.g. https://git.example.com/api/v4"),),
     )
     # GitLab group/sub/project or id (read as a string or an integer), Gitea owner/name,
@@ -71,7 +80,11 @@ class ForgeConfig:
             ),
         ),
     )
-    token_env: str | None = None  # None: GITLAB_TOKEN (CI_JOB_TOKEN), GITEA_TOKEN (FORGEJO_TOKEN)
+    token_env: str | None = setting(
+        None,
+        "The variable holding the forge's token (default: the forge's own, e.g. GITLAB_TOKEN or "
+        "CI_JOB_TOKEN, GITEA_TOKEN or FORGEJO_TOKEN).",
+    )
     # Azure DevOps: reviewers are added as required (True) or optional (False) reviewers
     required_reviewers: bool = setting(
         False, "Azure DevOps: add pull_request reviewers as required reviewers (false: optional)."
@@ -88,7 +101,7 @@ class ForgeSettings(Protocol):
     def forge(self) -> ForgeConfig: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SourceConfig:
     """Where an image's source lives when its OCI labels do not say (docs/concepts/release-contents.md):
     ``repository`` stands in for ``org.opencontainers.image.source``, and ``revision_from_tag``

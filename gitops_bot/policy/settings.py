@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import assert_never
 
 from gitops_bot.core.instants import reads_as_duration
 from gitops_bot.core.model import Strategy, TagOrder
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import COMPILES, WITHIN_DURATIONS, Rule, holds, one_of, setting
 from gitops_bot.policy.semver import parse_range
 
@@ -45,11 +45,14 @@ MIN_AGE_RULE = Rule(
 MIN_AGE_SCHEMA = {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}]}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PolicyConfig:
     # The keys of an image's tag policy (they sit beside 'name' in each image's mapping)
     strategy: Strategy = setting(
         Strategy.SEMVER,
+        "How the tag is chosen: semver (the highest version in range), regex (pattern and "
+        "extract, ordered by order), alphabetical, numerical, newest (the latest created image) "
+        "or digest (follow tag: a new digest behind the same tag).",
         key="policy",
         rules=(one_of(POLICIES, "unknown policy {value!r} for {what}; {suggest}"),),
     )
@@ -59,17 +62,22 @@ class PolicyConfig:
         rules=(_NOT_FLOAT, holds(_range_problem, "invalid semver range {text!r} for {what}: {problem}")),
         schema={"type": ["string", "integer"]},
     )
-    prerelease: bool = False
+    prerelease: bool = setting(
+        False, "semver: consider prereleases such as 1.3.0-rc.1 (also when the range names one)."
+    )
     pattern: str | None = setting(None, "regex policy: the tags to consider.", rules=(COMPILES,))
     extract: str | None = setting(None, "The pattern's named group to order by ($ts also accepted).")
     order: TagOrder = setting(
         TagOrder.NUMERICAL,
+        "regex, alphabetical, numerical: how the extracted values compare, as numbers or as text.",
         rules=(one_of((o.value for o in TagOrder), "'order' must be numerical or alphabetical ({what})"),),
     )
     tag: str | None = setting(None, "digest policy: the mutable tag to follow.")
     allow: tuple[str, ...] = setting((), "Regexes a tag must match (any).", rules=(COMPILES,))
     ignore: tuple[str, ...] = setting((), "Regexes that exclude a tag.", rules=(COMPILES,))
-    allow_downgrade: bool = False
+    allow_downgrade: bool = setting(
+        False, "Let the policy choose a tag below what is deployed (default: never move an image back)."
+    )
     # None: not set here (an environment's default applies); 0: off. Read as 30m, 2h, 1d or 0.
     min_age: timedelta | None = setting(
         None,
