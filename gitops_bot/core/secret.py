@@ -144,17 +144,13 @@ def given(
     if allowed is not None and name not in allowed:
         where = Origin.of(url or "")
         if where is None or where not in origins(named):
-            raise _not_given(name, service, url)
+            raise UsageError(
+                f"this repository's config points {service} at {url}, and ${name} was not given to it "
+                "in the repositories file; a repository of a fleet may send it only where the operator named",
+                hint=f"list {name} under this repository's 'env:' (or 'shared_env:')",
+            )
     register_secret(value)
     return value
-
-
-def _not_given(name: str, service: str, url: str | None) -> UsageError:
-    return UsageError(
-        f"this repository's config points {service} at {url}, and ${name} was not given to it in "
-        "the repositories file; a repository of a fleet may send it only where the operator named",
-        hint=f"list {name} under this repository's 'env:' (or 'shared_env:') in the repositories file",
-    )
 
 
 def signature(secret: str, body: bytes) -> str:
