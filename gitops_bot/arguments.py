@@ -117,6 +117,7 @@ EXAMPLES = {
     "update": "gitops-bot update --repo https://github.com/acme/gitops.git --env staging --dry-run",
     "promote": "gitops-bot promote staging production --image example/app",
     "history": "gitops-bot history production --limit 5",
+    "report": "gitops-bot report production --since 90d",
     "status": "gitops-bot status --repo . --output json",
     "rollback": "gitops-bot rollback production --steps 1",
     "watch": "gitops-bot watch --repo https://github.com/acme/gitops.git --interval 5m --status-page",
@@ -206,6 +207,27 @@ def _add_history(sub: Subparsers, p: _Parents) -> None:
         "--limit", type=_count(0), default=20, help="at most this many releases (default 20; 0: all)"
     )
     h.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
+
+
+def _add_report(sub: Subparsers, p: _Parents) -> None:
+    r = _command(
+        sub,
+        "report",
+        parents=[p.remote],
+        help="the four DORA keys of each environment, read from git and the forge (read-only)",
+        description="Releases per day and week, lead time from the source commit to the release "
+        "(median, 90th percentile), change failure rate (releases followed within a day by a rollback "
+        "or a hold) and time to restore, per environment; each figure says how many releases it rests "
+        "on and which it could not read (docs/guides/delivery-report.md).",
+    )
+    r.add_argument("environments", nargs="*", metavar="ENV", help=f"{_ENV} (default: every one)")
+    r.add_argument(
+        "--since",
+        default="30d",
+        metavar="DURATION",
+        help="the period, back from now: 90m, 12h, 30d, 1w (default 30d)",
+    )
+    r.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
 
 
 def _add_status(sub: Subparsers, p: _Parents) -> None:
@@ -350,6 +372,7 @@ _SUBCOMMANDS = (
     _add_update,
     _add_promote,
     _add_history,
+    _add_report,
     _add_status,
     _add_rollback,
     _add_watch,

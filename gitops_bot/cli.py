@@ -233,6 +233,21 @@ def _history(args: argparse.Namespace) -> Result:
     return Result(args.command, HistoryRead(args.environment, tuple(entries)), format=_format(args))
 
 
+def _report(args: argparse.Namespace) -> Result:
+    from gitops_bot.commands import report
+
+    return report.run(
+        report.Request(
+            repo=args.repo,
+            config=args.config,
+            base=args.base,
+            environments=tuple(dict.fromkeys(args.environments)),
+            since=args.since,
+            output=args.output,
+        )
+    )
+
+
 def _status(args: argparse.Namespace) -> Result:
     from gitops_bot.commands.status import status
 
@@ -311,6 +326,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "freeze": _release_command,
     "unfreeze": _release_command,
     "history": _history,
+    "report": _report,
     "status": _status,
     "watch": _watch,
     "schema": _schema,

@@ -42,9 +42,10 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     ).stdout.strip()
 
 
-def make(path: Path, commits: list[tuple[str, str]]) -> list[str]:
+def make(path: Path, commits: list[tuple[str, str]], dates: list[str] | None = None) -> list[str]:
     """A repository at ``path`` with one commit per (subject, author name), oldest first; the
-    commit ids in that order."""
+    commit ids in that order. ``dates``: each commit's time (RFC 3339; default one a day in
+    November 2026)."""
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q", "-b", "main")
     shas = []
@@ -57,8 +58,8 @@ def make(path: Path, commits: list[tuple[str, str]]) -> list[str]:
             "GIT_AUTHOR_EMAIL": email,
             "GIT_COMMITTER_NAME": author,
             "GIT_COMMITTER_EMAIL": email,
-            "GIT_AUTHOR_DATE": f"2026-11-{1 + n % 28:02d}T12:00:00+00:00",
-            "GIT_COMMITTER_DATE": f"2026-11-{1 + n % 28:02d}T12:00:00+00:00",
+            "GIT_AUTHOR_DATE": dates[n] if dates else f"2026-11-{1 + n % 28:02d}T12:00:00+00:00",
+            "GIT_COMMITTER_DATE": dates[n] if dates else f"2026-11-{1 + n % 28:02d}T12:00:00+00:00",
         }
         git(path, "-c", "commit.gpgsign=false", "commit", "-q", "-m", subject, env=env)
         shas.append(git(path, "rev-parse", "HEAD"))

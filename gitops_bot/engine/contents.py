@@ -52,7 +52,7 @@ def attach(app: App, rel: Release, source: History) -> Release:
     as forges ask of one client."""
     if rel.kind is ReleaseKind.HOLD or not rel.changes:
         return rel
-    labels = _labels(app, rel.changes)
+    labels = read_labels(app, rel.changes)
     once = _Once(source)
     return replace(rel, changes=tuple(_one(app, rel.kind, c, once, labels) for c in rel.changes))
 
@@ -96,7 +96,7 @@ def _platform(app: App, c: Change) -> str | None:
     return img.platform if img else None
 
 
-def _labels(app: App, changes: tuple[Change, ...]) -> dict[_Key, ImageMetadata | None]:
+def read_labels(app: App, changes: tuple[Change, ...]) -> dict[_Key, ImageMetadata | None]:
     """The labels the changes that list commits need, read concurrently: first the proposed
     images' (where the plan did not read them already), then the running images' of the changes
     whose source repository is known (without one there is nothing to compare: two round trips
@@ -127,9 +127,29 @@ def _source(app: App, c: Change, new: ImageMetadata | None) -> str | None:
 def _one(
     app: App, kind: ReleaseKind, c: Change, source: History, labels: dict[_Key, ImageMetadata | None]
 ) -> Change:
+    found = revisions(app, kind, c, labels)
+    if found is None:
+        return c
+    if isinstance(found, Outside):
+        return replace(c, contents_note=found)
+    repository, base, head = found
+    try:
+        compared = source.compare(repository, base, head)
+    except CompareUnavailable as exc:
+        log.info("release_contents_unavailable", image=c.image, repository=repository, reason=str(exc))
+        return replace(c, contents_note=Outside(f"{repository}: {exc}"))
+    return replace(c, contents=compared)
+
+
+def revisions(
+    app: App, kind: ReleaseKind, c: Change, labels: dict[_Key, ImageMetadata | None]
+) -> tuple[str, str, str] | Outside | None:
+    """The comparison a change lists, as (source repository, base, head) from the images'
+    labels (:func:`read_labels`) or the image's ``source:`` settings; the line saying why it
+    has none; None: the change has no commits to list (the same build, or a new image)."""
     running = _running(c)
     if running is None or c.to_digest is None:
-        return c
+        return None
     settings = _settings(app, c)
     platform = _platform(app, c)
     new = c.metadata or labels[(c.repository, c.to_digest, platform)]
@@ -137,9 +157,7 @@ def _one(
     head = (new.revision if new else None) or _from_tag(settings, c.to_tag)
     if repository is None:  # the running image was not read: there is nothing to compare it with
         note = "no source repository (label org.opencontainers.image.source or source.repository)"
-        return replace(
-            c, contents_note=Outside(note if head else f"{note}, no revision of the proposed image")
-        )
+        return Outside(note if head else f"{note}, no revision of the proposed image")
     old = labels[(c.repository, running, platform)]
     base = (old.revision if old else None) or _from_tag(settings, c.from_tag)
     missing = [
@@ -148,16 +166,11 @@ def _one(
         if not value
     ]
     if missing:
-        return replace(c, contents_note=Outside("no " + ", no ".join(missing)))
+        return Outside("no " + ", no ".join(missing))
     assert base and head
     if kind is ReleaseKind.ROLLBACK:
         base, head = head, base  # what the rollback takes out: from the restored revision to the running one
-    try:
-        found = source.compare(repository, base, head)
-    except CompareUnavailable as exc:
-        log.info("release_contents_unavailable", image=c.image, repository=repository, reason=str(exc))
-        return replace(c, contents_note=Outside(f"{repository}: {exc}"))
-    return replace(c, contents=found)
+    return repository, base, head
 
 
 def _from_tag(settings: SourceConfig, tag: str | None) -> str | None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from gitops_bot.core.instants import INSTANT_MAX, INSTANT_MIN, outside_instant
 from gitops_bot.core.outside import Outside
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
@@ -39,6 +41,7 @@ class SourceCommit:
     title: Outside  # the first line of the message
     author: Outside  # a login when the forge knows one, else the author's name
     pulls: tuple[int, ...] = ()  # pull requests the commit came from, as its subject names them
+    time: datetime | None = None  # when it was committed, as the forge says (None: it did not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,13 +172,33 @@ def pulls(subject: str, merged: tuple[re.Pattern[str], ...] = ()) -> tuple[int, 
 
 
 def commit(
-    sha: Any, message: Any, login: Any, name: Any, merged: tuple[re.Pattern[str], ...] = ()
+    sha: Any,
+    message: Any,
+    login: Any,
+    name: Any,
+    merged: tuple[re.Pattern[str], ...] = (),
+    *,
+    when: datetime | None = None,
 ) -> SourceCommit:
     if not isinstance(sha, str) or not SHA.match(sha):
         raise CompareUnavailable("the forge's answer lists a commit without an id")
     subject = title(message)
     author = Outside(text(login) or text(name) or "unknown")
-    return SourceCommit(sha.lower(), Outside(subject), author, pulls(subject, merged))
+    return SourceCommit(sha.lower(), Outside(subject), author, pulls(subject, merged), when)
+
+
+def instant(value: Any) -> datetime | None:
+    """A commit's time as an RFC 3339 string (None: absent, unreadable or implausible)."""
+    return outside_instant(value, "a forge's commit")
+
+
+def epoch_millis(value: Any) -> datetime | None:
+    """A commit's time as milliseconds since the epoch (Bitbucket Data Center's timestamps)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    if not INSTANT_MIN.timestamp() * 1000 <= value < INSTANT_MAX.timestamp() * 1000:
+        return None
+    return datetime.fromtimestamp(value / 1000, UTC)
 
 
 def listed(answer: Any, key: str) -> list[Any]:
@@ -190,11 +213,13 @@ def hub_commit(c: dict[str, Any]) -> SourceCommit:
     inner = c.get("commit") if isinstance(c.get("commit"), dict) else None
     account = c.get("author") if isinstance(c.get("author"), dict) else None
     written_by = inner.get("author") if inner is not None and isinstance(inner.get("author"), dict) else None
+    committed = as_dict(inner.get("committer")) if inner is not None else {}
     return commit(
         c.get("sha"),
         inner.get("message") if inner is not None else None,
         account.get("login") if account is not None else None,
         written_by.get("name") if written_by is not None else None,
+        when=instant(committed.get("date")),
     )
 
 

@@ -29,6 +29,7 @@ class Commit:
     # each path the commit changed, and its blob id in the
     # first parent (None: the file did not exist there)
     before: tuple[tuple[str, str | None], ...] = ()
+    committed: str = ""  # ISO 8601, the committer date: when it landed on its branch
 
 
 class History:
@@ -41,7 +42,7 @@ class History:
     def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
         """Commits on ``rev``'s first-parent line that touch ``paths``, newest first, each with
         the blob ids its changed paths had before it (one ``git log``)."""
-        fmt = "%x1e%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%B%x1d"
+        fmt = "%x1e%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%cI%x1f%B%x1d"
         raw = ("--raw", "--no-abbrev", "--no-renames", "--root", "--diff-merges=first-parent")
         out = run(
             self.store,
@@ -60,8 +61,10 @@ class History:
         commits = []
         for entry in out.split("\x1e")[1:]:
             head, _, diff = entry.partition("\x1d")
-            sha, parents, author, time, message = head.split("\x1f", 4)
-            commits.append(Commit(sha, tuple(parents.split()), author, time, message, raw_before(diff)))
+            sha, parents, author, time, committed, message = head.split("\x1f", 5)
+            commits.append(
+                Commit(sha, tuple(parents.split()), author, time, message, raw_before(diff), committed)
+            )
         return commits
 
     def blobs_at(self, rev: str, paths: Sequence[str]) -> dict[str, str]:

@@ -20,6 +20,7 @@ from gitops_bot.output.result import (
     HistoryRead,
     ImageSet,
     Planned,
+    Reported,
     Result,
     Schema,
     Show,
@@ -67,6 +68,13 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
                 from gitops_bot.output.status_text import status_text, use_color, width_for
 
                 out.write(status_text(status, width=width_for(out), color=use_color(out)) + "\n")
+        case Reported(found):
+            if result.format is Format.JSON:
+                out.write(as_json.dumps(found.to_json()) + "\n")
+            else:
+                from gitops_bot.output.report_text import report_text
+
+                out.write(terminal_text(report_text(found), lines=True) + "\n")
         case ImageSet(edit, show):
             _image_set(edit, show, out, err)
         case Schema(schema):
@@ -107,7 +115,7 @@ def error_lines(result: Result) -> list[str]:
             return [f"gitops-bot: error: {r.repository}: {r.error}" for r in results if r.error]
         case StatusRead(status):
             return [f"gitops-bot: error: unknown: {u.detail}" for u in status.unknown]
-        case Planned() | Delivered() | HistoryRead() | ImageSet() | Schema() | None:
+        case Planned() | Delivered() | HistoryRead() | Reported() | ImageSet() | Schema() | None:
             return []
         case _ as unreachable:
             assert_never(unreachable)

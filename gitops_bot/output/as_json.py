@@ -16,6 +16,7 @@ from gitops_bot.output.result import (
     HistoryRead,
     ImageSet,
     Planned,
+    Reported,
     Result,
     Schema,
     StatusRead,
@@ -163,6 +164,8 @@ def document(result: Result) -> dict[str, Any] | None:
             return fleet_document(results, exit_code)
         case StatusRead(status):
             return status.to_json()
+        case Reported(found):
+            return found.to_json()
         case Failed() as failed:
             return error_document(result.command, failed.message, result.exit_code)
         case ImageSet() | Schema() | None:

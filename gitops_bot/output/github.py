@@ -22,6 +22,7 @@ from gitops_bot.output.result import (
     HistoryRead,
     ImageSet,
     Planned,
+    Reported,
     Result,
     Schema,
     StatusRead,
@@ -57,7 +58,7 @@ def _outcomes(result: Result) -> tuple[Outcome, ...]:
     match result.body:
         case Delivered() | FleetDelivered() as body:
             return body.outcomes
-        case Planned() | HistoryRead() | StatusRead() | ImageSet() | Schema() | Failed() | None:
+        case Planned() | HistoryRead() | Reported() | StatusRead() | ImageSet() | Schema() | Failed() | None:
             return ()
         case _ as unreachable:
             assert_never(unreachable)
@@ -90,7 +91,7 @@ def dry_runs(result: Result) -> str:
 def short(result: Result) -> str:
     """The step's last log line."""
     match result.body:
-        case Planned() | HistoryRead() | StatusRead():
+        case Planned() | HistoryRead() | Reported() | StatusRead():
             return f"gitops-bot {result.command}: done"
         case Delivered() | FleetDelivered() | ImageSet() | Schema() | Failed() | None:
             actions = [f"{o.environment}: {o.action}" for o in _outcomes(result)]
@@ -120,6 +121,10 @@ def markdown_summary(result: Result) -> str:
             lines += _delivered_rows(fleet.outcomes, ())
         case StatusRead(found):
             lines.append(dashboard.table(found).rstrip("\n"))
+        case Reported(found):
+            from gitops_bot.output.report_text import report_rows
+
+            lines += report_rows(found)
         case ImageSet() | Schema() | Failed() | None:
             pass
         case _ as unreachable:

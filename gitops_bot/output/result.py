@@ -15,6 +15,7 @@ from gitops_bot.core.model import Plan, PlanItem
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
+    from gitops_bot.engine.report import Reports
     from gitops_bot.engine.results import RepositoryResult, SetImageResult, Status
     from gitops_bot.release.ledger import Entry
     from gitops_bot.render.diff import Rendered
@@ -58,6 +59,13 @@ class HistoryRead:
 
     environment: str
     entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """``report``: each environment's four DORA keys over a period."""
+
+    reports: Reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +113,18 @@ class Failed:
         return self.line.removeprefix("gitops-bot: error: ")
 
 
-Body = Planned | Delivered | HistoryRead | StatusRead | FleetDelivered | ImageSet | Schema | Failed | None
+Body = (
+    Planned
+    | Delivered
+    | HistoryRead
+    | Reported
+    | StatusRead
+    | FleetDelivered
+    | ImageSet
+    | Schema
+    | Failed
+    | None
+)
 
 
 @dataclass(frozen=True, slots=True)

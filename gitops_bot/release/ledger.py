@@ -15,10 +15,12 @@ import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.outside import Outside
 from gitops_bot.git.gitlog import Commit, History
@@ -44,6 +46,8 @@ class Entry:
     changed: tuple[str, ...]  # the images this commit changed
     charts: ChartSet = field(default_factory=dict)  # the whole chart set after this commit
     changed_charts: tuple[str, ...] = ()  # the charts this commit changed
+    # when it landed on the base (the committer date: a merge's, a rebased commit's); "" unknown
+    landed: str = ""
 
     @property
     def name(self) -> str:
@@ -157,7 +161,7 @@ class _Reader:
 _BATCH = 256  # commits whose blobs are read in one go: a --limit 20 reads few, a full history few batches
 
 
-def _states(ws: History, rev: str, paths: Sequence[str], commits: Sequence[Commit]) -> list[dict[str, str]]:
+def states(ws: History, rev: str, paths: Sequence[str], commits: Sequence[Commit]) -> list[dict[str, str]]:
     """path -> blob id after each commit (newest first), and before the oldest: ``rev``'s tree,
     then each commit's changes undone in turn. No git command per commit."""
     state = ws.blobs_at(rev, paths)
@@ -181,22 +185,24 @@ def read(
     *,
     limit: int | None = None,
     charts: Sequence[chart_sites.ChartSpec] = (),
+    since: datetime | None = None,
 ) -> list[Entry]:
     """The releases of the environment whose files are ``paths``, newest first: one ``git
     log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads.
-    ``charts``: the Helm charts whose pinned versions count as part of a release."""
+    ``charts``: the Helm charts whose pinned versions count as part of a release; ``since``:
+    none older than the first release that landed before it."""
     commits = ws.log(rev, paths)
-    states = _states(ws, rev, paths, commits)
+    after = states(ws, rev, paths, commits)
     reader = _Reader(ws, specs, rev, paths, charts)
     out: list[Entry] = []
     for i, commit in enumerate(commits):
         if limit is not None and len(out) >= limit:
             break
         if i % _BATCH == 0:
-            reader.load(states[i : i + _BATCH + 1])
-        after, before = reader.image_set(states[i]), reader.image_set(states[i + 1])
-        changed = tuple(sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k)))
-        charts_after, charts_before = reader.chart_set(states[i]), reader.chart_set(states[i + 1])
+            reader.load(after[i : i + _BATCH + 1])
+        now, before = reader.image_set(after[i]), reader.image_set(after[i + 1])
+        changed = tuple(sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k)))
+        charts_after, charts_before = reader.chart_set(after[i]), reader.chart_set(after[i + 1])
         changed_charts = tuple(
             sorted(
                 k
@@ -207,8 +213,14 @@ def read(
         if not changed and not changed_charts:
             continue  # touched the files, not the images or charts (replicas, comments, ...)
         out.append(
-            replace(_entry(ws, commit, after, changed), charts=charts_after, changed_charts=changed_charts)
+            replace(_entry(ws, commit, now, changed), charts=charts_after, changed_charts=changed_charts)
         )
+        if (
+            since is not None
+            and (t := outside_instant(commit.committed or commit.time, "history"))
+            and t < since
+        ):
+            break  # the first release before ``since``: what ran when it began
     return out
 
 
@@ -240,6 +252,7 @@ def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...
         pull_request=int(pr.group(1)) if pr else None,
         images=after,
         changed=changed,
+        landed=commit.committed,
     )
 
 

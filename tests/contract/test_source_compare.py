@@ -6,6 +6,7 @@ a token goes only to the host it is bound to."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,10 @@ def _sources(kind: str, api: str, token: str) -> Sources:
     return Sources(hosts_for(kind, api, None, Secret.for_urls(token, [api])))
 
 
+# each commit's time, as the forge answers it (source_repos.make: one a day from 1 November 2026)
+TIMES = [datetime(2026, 11, n, 12, tzinfo=UTC) for n in (2, 3, 4)]
+
+
 def _expect(found_titles: list[str], found_authors: list[str]) -> None:
     assert found_titles == [
         "Add the health endpoint (#12)",
@@ -59,6 +64,7 @@ def test_github_compare_lists_the_commits_with_their_pull_requests(
         assert sources.compare(f"{gh.url}/acme/app", shas[1], shas[-1]).total == 2
     _expect([c.title for c in found.commits], [c.author for c in found.commits])
     assert [c.pulls for c in found.commits] == [(12,), (13,), ()]
+    assert [c.time for c in found.commits] == TIMES
     assert found.total == 3
     assert found.url == f"{gh.url}/acme/app/compare/{shas[0]}...{shas[-1]}"
     assert found.pull_url == f"{gh.url}/acme/app/pull/"
@@ -74,6 +80,7 @@ def test_gitea_compare_lists_the_commits(
         found = _sources(flavour, api, server.token).compare(f"{server.url}/acme/app", shas[0], shas[-1])
     _expect([c.title for c in found.commits], [c.author for c in found.commits])
     assert found.total == 3 and found.pull_url == f"{server.url}/acme/app/pulls/"
+    assert [c.time for c in found.commits] == TIMES
 
 
 def test_gitlab_compare_lists_the_commits_oldest_first(
@@ -85,6 +92,7 @@ def test_gitlab_compare_lists_the_commits_oldest_first(
         found = _sources("gitlab", api, server.token).compare(f"{server.url}/acme/app", shas[0], shas[-1])
     _expect([c.title for c in found.commits], [c.author for c in found.commits])
     assert found.url == f"{server.url}/acme/app/-/compare/{shas[0]}...{shas[-1]}"
+    assert [c.time for c in found.commits] == TIMES
 
 
 def test_an_unknown_revision_is_one_line_not_an_error(tmp_path: Path, source: tuple[Path, list[str]]) -> None:

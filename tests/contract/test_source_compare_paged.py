@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,10 @@ def _sources(kind: str, api: str, token: str) -> Sources:
     return Sources(hosts_for(kind, api, None, Secret.for_urls(token, [api])))
 
 
+# each commit's time, as the forge answers it (source_repos.make: one a day from 1 November 2026)
+TIMES = [datetime(2026, 11, n, 12, tzinfo=UTC) for n in (2, 3, 4)]
+
+
 def _titles(found: compare.Comparison) -> list[str]:
     return [c.title for c in found.commits]
 
@@ -79,6 +84,7 @@ def test_azure_devops_lists_the_commits_between_two_revisions_with_pull_requests
     ]
     assert [c.author for c in found.commits] == ["Grace Hopper", "Alan Turing", "Ada Lovelace"]
     assert [c.pulls for c in found.commits] == [(12,), (), ()]
+    assert [c.time for c in found.commits] == TIMES
     assert found.total == 3
     web = f"{server.url}/acme/Web%20Site/_git/app"
     assert found.url == f"{web}/branchCompare?baseVersion=GC{shas[0]}&targetVersion=GC{shas[-1]}"
@@ -161,6 +167,7 @@ def test_bitbucket_cloud_lists_the_commits_following_next_pages(
     assert _titles(found) == ["Merged in health (pull request #12)", "Fix the retry budget", "Tune the pool"]
     assert [c.author for c in found.commits] == ["Grace Hopper", "Alan Turing", "Ada Lovelace"]
     assert [c.pulls for c in found.commits] == [(12,), (), ()]
+    assert [c.time for c in found.commits] == TIMES
     assert found.url == f"{s.url}/acme/app/branches/compare/{shas[-1]}%0D{shas[0]}"
     assert found.pull_url == f"{s.url}/acme/app/pull-requests/"
 
@@ -221,6 +228,7 @@ def test_bitbucket_data_center_lists_the_commits_in_start_pages(
     ]
     assert [c.pulls for c in found.commits] == [(12,), (), ()]
     assert [c.author for c in found.commits][-1] == "Ada Lovelace"
+    assert [c.time for c in found.commits] == TIMES
     web = f"{s.url}/projects/ACME/repos/app"
     assert found.url == f"{web}/compare/commits?sourceBranch={shas[-1]}&targetBranch={shas[0]}"
     assert found.pull_url == f"{web}/pull-requests/"

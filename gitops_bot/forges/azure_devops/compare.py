@@ -75,7 +75,14 @@ def compare(ask: kit.Ask) -> kit.Comparison:
         for c in page:
             author = kit.as_dict(c.get("author"))
             commits.append(
-                kit.commit(c.get("commitId"), c.get("comment"), None, author.get("name"), MERGE_SUBJECTS)
+                kit.commit(
+                    c.get("commitId"),
+                    c.get("comment"),
+                    None,
+                    author.get("name"),
+                    MERGE_SUBJECTS,
+                    when=kit.instant(kit.as_dict(c.get("committer")).get("date")),
+                )
             )
         if len(page) < kit.PAGE or len(commits) >= kit.MAX_COMMITS:
             break

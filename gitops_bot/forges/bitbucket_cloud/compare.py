@@ -51,7 +51,16 @@ def compare(ask: kit.Ask) -> kit.Comparison:
             user = kit.as_dict(author.get("user"))
             raw = kit.text(author.get("raw")).split("<")[0].strip()
             name = kit.text(user.get("nickname")) or kit.text(user.get("display_name")) or raw
-            commits.append(kit.commit(c.get("hash"), c.get("message"), None, name, MERGE_SUBJECTS))
+            commits.append(
+                kit.commit(
+                    c.get("hash"),
+                    c.get("message"),
+                    None,
+                    name,
+                    MERGE_SUBJECTS,
+                    when=kit.instant(c.get("date")),
+                )
+            )
         nxt = answer.get("next")
         if not nxt or len(commits) >= kit.MAX_COMMITS:
             break

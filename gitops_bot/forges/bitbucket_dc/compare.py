@@ -65,7 +65,8 @@ def compare(ask: kit.Ask) -> kit.Comparison:
         for c in kit.listed(answer, "values"):
             author = kit.as_dict(c.get("author"))
             name = kit.text(author.get("displayName")) or kit.text(author.get("name"))
-            commits.append(kit.commit(c.get("id"), c.get("message"), None, name))
+            when = kit.epoch_millis(c.get("committerTimestamp"))
+            commits.append(kit.commit(c.get("id"), c.get("message"), None, name, when=when))
         nxt = answer.get("nextPageStart")
         last = answer.get("isLastPage", True) is not False or not isinstance(nxt, int) or nxt <= start
         if last or len(commits) >= kit.MAX_COMMITS:

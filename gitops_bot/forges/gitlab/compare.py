@@ -30,7 +30,13 @@ def compare(ask: kit.Ask) -> kit.Comparison:
 def parse(answer: Any, url: str, page: str) -> kit.Comparison:
     # GitLab lists the commits newest first
     commits = [
-        kit.commit(c.get("id"), c.get("title") or c.get("message"), None, c.get("author_name"))
+        kit.commit(
+            c.get("id"),
+            c.get("title") or c.get("message"),
+            None,
+            c.get("author_name"),
+            when=kit.instant(c.get("committed_date")),
+        )
         for c in reversed(kit.listed(answer, "commits"))
     ]
     return kit.Comparison(tuple(commits), len(commits), url, None)

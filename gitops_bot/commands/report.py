@@ -1,0 +1,48 @@
+"""``gitops-bot report [ENV ...] [--since DURATION]``: read-only; each environment's four DORA
+keys over the period (:mod:`gitops_bot.engine.report`), in a session that signs nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.instants import OutOfBounds, parse_span
+from gitops_bot.engine.report import Reports, report
+from gitops_bot.engine.session import Sessions
+from gitops_bot.output.result import Format, Reported, Result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    repo: str = "."
+    config: str | None = None
+    base: str | None = None
+    environments: Sequence[str] = ()
+    since: str = "30d"
+    output: str = "text"
+
+
+def run(request: Request) -> Result:
+    return Result("report", Reported(read(request)), format=Format(request.output))
+
+
+def read(request: Request) -> Reports:
+    period = period_of(request.since)
+    sessions = Sessions(request.repo, config_path=request.config, base=request.base)
+    return sessions.open(lambda s: report(s, request.environments or None, period), sign=False)
+
+
+def period_of(text: str) -> timedelta:
+    """``--since``: a span back from now."""
+    try:
+        span = parse_span(text)
+    except OutOfBounds as exc:
+        raise UsageError(f"--since {text!r} is outside {exc.allowed}", hint="give a shorter period") from None
+    if span is None:
+        raise UsageError(
+            f"--since {text!r} is not a duration",
+            hint="write e.g. 12h, 30d, 1w or 1d12h (weeks, days, hours, minutes)",
+        )
+    return span

@@ -1,0 +1,125 @@
+"""``gitops-bot report`` for people: each environment's four keys, what each rests on, the
+failures it counted and what it could not read. The figures are the engine's
+(:mod:`gitops_bot.release.dora`); this module only lays them out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import assert_never
+
+from gitops_bot.core.instants import format_instant
+from gitops_bot.core.outside import Code, md_row
+from gitops_bot.engine.report import Reports
+from gitops_bot.release.dora import Cause, Durations, Failure, Report
+
+CAUSES = {Cause.ROLLBACK: "rolled back", Cause.AUTO_ROLLBACK: "rolled back automatically", Cause.HOLD: "held"}
+
+
+def span(d: timedelta | None) -> str:
+    """A duration for people: seconds under a minute, minutes under an hour, no seconds past it."""
+    if d is None:
+        return "—"
+    s = int(d.total_seconds())
+    if s < 60:
+        return f"{s}s"
+    days, s = divmod(s, 86400)
+    hours, s = divmod(s, 3600)
+    minutes = s // 60
+    parts = [f"{days}d"] if days else []
+    if hours:
+        parts.append(f"{hours}h")
+    if minutes and not days:
+        parts.append(f"{minutes}m")
+    return "".join(parts) or "0m"
+
+
+def rate(r: Report) -> str:
+    value = r.failure_rate
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def frequency(r: Report) -> str:
+    return f"{r.per_day:.2f} a day, {r.per_week:.1f} a week"
+
+
+def durations(d: Durations) -> str:
+    return f"median {span(d.median)}, p90 {span(d.p90)}" if d.values else "—"
+
+
+def rests_on(d: Durations, what: str) -> str:
+    unread = f"; {len(d.unread)} not read" if d.unread else ""
+    return f"{len(d.values)} {what} in {d.releases} release{'s' if d.releases != 1 else ''}{unread}"
+
+
+def report_text(found: Reports) -> str:
+    days = (found.until - found.since).total_seconds() / 86400
+    head = f"Delivery from {format_instant(found.since)} to {format_instant(found.until)} ({days:g} days)"
+    parts = [head]
+    for r in found.reports:
+        parts.append("\n".join(_environment(r)))
+    return "\n\n".join(parts)
+
+
+def _environment(r: Report) -> list[str]:
+    rows = [
+        ("releases", frequency(r), f"{len(r.releases)} release{'s' if len(r.releases) != 1 else ''}"),
+        ("lead time", durations(r.lead_time), rests_on(r.lead_time, "image changes")),
+        (
+            "change failure rate",
+            rate(r),
+            f"{len(r.failures)} of {r.changes} release{'s' if r.changes != 1 else ''} "
+            f"(rollbacks or holds within {span(r.span)}; rollbacks not counted)",
+        ),
+        ("time to restore", durations(r.restore), _restored(r)),
+    ]
+    width = max(len(n) for n, _, _ in rows)
+    value = max(len(v) for _, v, _ in rows)
+    lines = [f"{r.environment}"]
+    lines += [f"  {n.ljust(width)}  {v.ljust(value)}  {why}" for n, v, why in rows]
+    if r.failures:
+        lines.append("  failures:")
+        lines += [f"    {f.release}  {f.image}  {_failure(f)}" for f in r.failures]
+    unread = [("lead time", u) for u in r.lead_time.unread] + [("history", u) for u in r.unread]
+    if unread:
+        lines.append("  not read:")
+        lines += [f"    {what}: {u.release}  {u.image}: {u.why}" for what, u in unread]
+    return lines
+
+
+def report_rows(found: Reports) -> list[str]:
+    """The step summary's table: one row per environment."""
+    rows = [
+        "| environment | releases | lead time | change failure rate | time to restore |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in found.reports:
+        rows.append(
+            md_row(
+                Code(r.environment),
+                f"{len(r.releases)} ({frequency(r)})",
+                f"{durations(r.lead_time)} ({rests_on(r.lead_time, 'image changes')})",
+                f"{rate(r)} ({len(r.failures)} of {r.changes})",
+                f"{durations(r.restore)} ({rests_on(r.restore, 'failures')})",
+            )
+        )
+    return rows
+
+
+def _failure(f: Failure) -> str:
+    after = f"after {span(f.restore)}" if f.restore is not None else ""
+    match f.cause:
+        case Cause.ROLLBACK | Cause.AUTO_ROLLBACK:
+            return f"{CAUSES[f.cause]} by {f.signal} {after}"
+        case Cause.HOLD:
+            restored = f"restored by {f.restored_by} {after}" if f.restored_by else "not restored yet"
+            return f"held by commit {f.signal}; {restored}"
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
+def _restored(r: Report) -> str:
+    d = r.restore
+    left = len(d.unread)
+    return f"{len(d.values)} failure{'s' if len(d.values) != 1 else ''} restored" + (
+        f"; {left} not restored yet" if left else ""
+    )

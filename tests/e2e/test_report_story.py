@@ -1,0 +1,206 @@
+"""The delivery report of a scripted week, on GitHub and on GitLab: five releases of the app
+to staging by pull request (each build labelled with the source commit it came from, in a
+source repository the forge fake holds), a rollback by the bot, a hold, a fix forward and the
+commit an automatic rollback leaves, each merged at a chosen instant; ``report staging`` then
+gives the four keys this docstring's table computes by hand.
+
+=======  ================  ===============  ===========================================
+ step     merged at         source commit    what it is
+=======  ================  ===============  ===========================================
+ R1       T0 + 1h           T0 - 1h          app 1.1.0 (and worker's digest pinned)
+ R2       T0 + 1d           T0 + 18h         app 1.2.0
+ RB       T0 + 1d3h                          rollback to R1: R2 failed, restored in 3h
+ R3       T0 + 3d           T0 + 2d          app 1.3.0; held at T0 + 3d12h: failed
+ R4       T0 + 5d           T0 + 5d - 30m    app 1.4.0: restores R3 (2d after it)
+ R5       T0 + 6d           T0 + 6d - 2h     app 1.5.0
+ ARB      T0 + 6d1h                          automatic rollback to 1.4.0: R5 failed, 1h
+=======  ================  ===============  ===========================================
+
+Releases: 7 in 30 days. Lead times 2h, 6h, 1d, 30m, 2h: median 2h, p90 (nearest rank, the
+5th of 5) 1d. Changes (rollbacks aside): 5, failed 3: 60%. Restores 3h, 2d, 1h: median 3h,
+p90 2d.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_bot.cli import main
+from gitops_bot.core import instants
+from gitops_bot.release.autorollback import HOLD_PREFIX
+from testkit import forge_world, samples, source_repos, update_world
+from testkit.paths import ROOT
+from testkit.promotion_world import add_files
+from testkit.registry_process import RegistryProcess
+from testkit.update_world import git
+
+SOURCE = "org.opencontainers.image.source"
+REVISION = "org.opencontainers.image.revision"
+APP = "example/app"
+STAGING = "overlays/staging/kustomization.yaml"
+T0 = datetime(2030, 1, 6, tzinfo=UTC)
+H, D = timedelta(hours=1), timedelta(days=1)
+
+
+@dataclass
+class Story:
+    remote: Path
+    tmp: Path
+    ns: str
+    pusher: Any
+    sources: dict[str, Path]
+    url: str  # the forge's web root
+    open_numbers: Callable[[], list[int]]
+    merge: Callable[[int], None]
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def story(
+    request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Story]:
+    if request.param == "github":
+        for w in update_world.world_with_token(tmp_path, registry, monkeypatch):
+            yield _on_github(w)
+        return
+    for fw in forge_world.make_world(tmp_path, registry, monkeypatch, "gitlab", "environment"):
+        yield _on_forge(fw)
+
+
+def _on_github(w: update_world.World) -> Story:
+    gh = w.github
+    return Story(
+        w.remote,
+        w.tmp,
+        w.ns,
+        w.pusher,
+        gh.sources,
+        gh.url,
+        lambda: [p["number"] for p in gh.open_pulls()],
+        gh.merge,
+    )
+
+
+def _on_forge(w: forge_world.World) -> Story:
+    fake: Any = w.forge
+    return Story(
+        w.remote,
+        w.tmp,
+        w.ns,
+        w.pusher,
+        fake.sources,
+        fake.url,
+        lambda: [v["number"] for v in fake.open_views()],
+        fake.merge,
+    )
+
+
+def at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
+    """The bot's clock, and git's for every commit made from now on (the bot's, the forge's
+    merges, the test's own), say ``when``."""
+    monkeypatch.setattr(instants, "system_clock", lambda: when)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    monkeypatch.setenv("GIT_AUTHOR_DATE", stamp)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", stamp)
+
+
+def bot(capsys: pytest.CaptureFixture[str], story: Story, *argv: str) -> dict[str, Any]:
+    code = main([*argv, "--repo", f"file://{story.remote}", "--output", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def merged_at(monkeypatch: pytest.MonkeyPatch, story: Story, when: datetime) -> None:
+    (number,) = story.open_numbers()
+    at(monkeypatch, when)
+    story.merge(number)
+
+
+def test_a_scripted_week_gives_the_keys_computed_by_hand(
+    story: Story, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = story.tmp / "app-source"
+    dates = [
+        T0 - 2 * D,
+        T0 - H,
+        T0 + 18 * H,
+        T0 + 2 * D,
+        T0 + 5 * D - 30 * timedelta(minutes=1),
+        T0 + 6 * D - 2 * H,
+    ]
+    shas = source_repos.make(
+        repo,
+        [(f"Release 1.{n}.0", "Ada Lovelace") for n in range(6)],
+        [d.strftime("%Y-%m-%dT%H:%M:%S+00:00") for d in dates],
+    )
+    story.sources["acme/app"] = repo
+    url = f"{story.url}/acme/app"
+    digests: dict[str, str] = {}
+
+    def build(n: int) -> None:
+        tag = f"1.{n}.0"
+        labels = {SOURCE: url, REVISION: shas[n]}
+        digests[tag] = story.pusher.image(
+            f"{story.ns}/app", tag, labels=labels, salt=f"{story.ns}-r{n}"
+        ).digest
+
+    def release(n: int, merged: datetime) -> None:
+        at(monkeypatch, merged - 10 * timedelta(minutes=1))
+        build(n)
+        bot(capsys, story, "update", "--env", "staging")
+        merged_at(monkeypatch, story, merged)
+
+    build(0)  # what staging runs by tag: the first release compares its source with it
+    release(1, T0 + H)
+    release(2, T0 + D)
+    at(monkeypatch, T0 + D + 2 * H)
+    bot(capsys, story, "rollback", "staging", "--steps", "1")
+    merged_at(monkeypatch, story, T0 + D + 3 * H)
+    bot(capsys, story, "unhold", "staging", APP)
+    merged_at(monkeypatch, story, T0 + 2 * D)
+    release(3, T0 + 3 * D)
+    bot(capsys, story, "hold", "staging", APP, "--reason", "error budget spent")
+    merged_at(monkeypatch, story, T0 + 3 * D + 12 * H)
+    bot(capsys, story, "unhold", "staging", APP)
+    merged_at(monkeypatch, story, T0 + 4 * D)
+    release(4, T0 + 5 * D)
+    release(5, T0 + 6 * D)
+    # what an automatic rollback leaves on the base: 1.4.0 restored, held with its reason
+    at(monkeypatch, T0 + 6 * D + H)
+    overlay = git(story.remote, "show", f"main:{STAGING}")
+    back = overlay.replace("1.5.0", "1.4.0").replace(digests["1.5.0"], digests["1.4.0"])
+    holds = f'staging:\n  {APP}: "{HOLD_PREFIX} 1.5.0 rolled back: Degraded for 10m"\n'
+    add_files(story, {STAGING: back, "gitops-bot.holds.yaml": holds})
+
+    at(monkeypatch, T0 + 7 * D)
+    doc = bot(capsys, story, "report", "staging")
+
+    assert doc["schema"] == "gitops-bot/report/v1"
+    (env,) = doc["environments"]
+    assert env["environment"] == "staging"
+    assert env["deployment_frequency"] == {"releases": 7, "per_day": 0.233, "per_week": 1.633, "days": 30.0}
+    lead = env["lead_time"]
+    assert (lead["median"], lead["p90"], lead["count"], lead["releases"]) == ("2h", "1d", 5, 5)
+    assert lead["unread"] == []
+    cfr = env["change_failure_rate"]
+    assert (cfr["rate"], cfr["failed"], cfr["releases"], cfr["span"]) == (0.6, 3, 5, "1d")
+    causes = [(f["cause"], f["image"], f["time_to_restore"]) for f in cfr["failures"]]
+    assert causes == [("auto_rollback", APP, "1h"), ("hold", APP, "2d"), ("rollback", APP, "3h")]
+    ttr = env["time_to_restore"]
+    assert (ttr["median"], ttr["p90"], ttr["count"], ttr["unread"]) == ("3h", "2d", 3, [])
+
+    code = main(["report", "staging", "--repo", f"file://{story.remote}"])
+    text, _ = capsys.readouterr()
+    assert code == 0
+    assert "lead time            median 2h, p90 1d" in text
+    assert "change failure rate  60.0%" in text
+    assert "3 of 5 releases" in text
+    # the guide shows this output, its ids given stand-ins: the same on every forge
+    samples.text(ROOT / "docs/guides/delivery-report.md", "report-sample: text", samples.stand_ins(text))
