@@ -5,6 +5,7 @@ they never disagree; each surface decides what a tone looks like (a colour, a CS
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import assert_never
 
@@ -146,6 +147,48 @@ def _states(gate: Gate) -> str:
     s = gate.state
     # the operation only when it says more than "the last sync succeeded"
     return f"{s.sync}, {s.health}" + ("" if s.operation == "Succeeded" else f", operation {s.operation}")
+
+
+# an environment's states, strongest first, as its header names them; each read from its rows'
+# decisions in the decision's own precedence (docs/concepts/decisions.md)
+_STATES = (
+    ((DecisionRule.AUTO_ROLLBACK,), "Rolling back"),
+    ((DecisionRule.FREEZE,), "Frozen"),
+    (_GATES, "Gate closed"),
+    ((DecisionRule.WINDOW,), "Window closed"),
+)
+
+
+def environment_state(rows: Sequence[Row]) -> tuple[str, Tone] | None:
+    """The strongest state of one environment's rows, in the words and tone of the decision
+    that holds it (``Frozen: production is frozen until …: launch day``), or None when nothing
+    holds the environment as a whole. A header that said only "Gate open" in green over a
+    frozen environment would read as all clear."""
+    decisions = [r.plan.decision for r in rows if not isinstance(r.plan, Unknown) and r.plan.decision]
+    for rules, name in _STATES:
+        d = next((d for d in decisions if d.rule in rules and _holds(d)), None)
+        if d is not None:
+            text, tone = decision_cell(d)
+            said = text.removeprefix(d.label()).removeprefix(": ")  # the reason, and until when
+            if d.rule is DecisionRule.AUTO_ROLLBACK and d.action is DecisionAction.WAIT:
+                name = "Failing"  # its rollback is not due yet: the reason says when
+            return (f"{name}: {said}" if said else name), tone
+        if rules is _GATES and any(_closed(r.gate) for r in rows):
+            return f"{name}: {_gate(rows[0])[0]}", Tone.BAD
+    return None
+
+
+def _holds(d: Decision) -> bool:
+    """Whether the decision holds the environment back, rather than proposing through it."""
+    if d.rule is DecisionRule.WINDOW:  # a commit waits; a pull request opens, its merge deferred
+        return True
+    if d.rule is DecisionRule.AUTO_ROLLBACK:
+        return d.action in (DecisionAction.ROLLBACK, DecisionAction.WAIT)
+    return d.action in (DecisionAction.BLOCKED, DecisionAction.UP_TO_DATE, DecisionAction.WAIT)
+
+
+def _closed(gate: Gate | Unknown | None) -> bool:
+    return gate is not None and not isinstance(gate, Unknown) and not gate.open
 
 
 def cells(row: Row) -> list[tuple[str, Tone]]:

@@ -269,3 +269,11 @@ def test_a_chart_row_reads_as_a_chart_and_says_the_cluster_does_not_apply() -> N
     )
     both = Status((STATUS.rows[0], chart))
     assert status_cells.summary(both).startswith("1 environment, 1 image, 1 chart; 2 to propose")
+
+
+def test_a_decision_whose_reason_is_its_action_says_it_once() -> None:
+    from gitops_bot.core.model import Decision, DecisionAction, DecisionRule
+
+    assert Decision(DecisionAction.UP_TO_DATE, DecisionRule.POLICY, "up to date").text() == "up to date"
+    said = Decision(DecisionAction.UP_TO_DATE, DecisionRule.PROMOTION, "runs what staging runs").text()
+    assert said == "up to date (promotion): runs what staging runs"
