@@ -19,6 +19,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.gate.port import SELECTED
+from gitops_bot.output import words
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 
@@ -213,28 +214,14 @@ def summary(status: Status, where: str = "see stderr") -> str:
     envs = len(dict.fromkeys(r.environment for r in rows))
     charts = sum(1 for r in rows if r.kind is ArtifactKind.CHART)
     images = len(rows) - charts
-    decided = [d for r in rows if not isinstance(r.plan, Unknown) and (d := r.plan.decision) is not None]
-    count = {a: sum(1 for d in decided if d.action is a) for a in DecisionAction}
-    if not decided:  # rows made without the run's decisions: the plan's own actions
-        actions = [r.plan.action for r in rows if not isinstance(r.plan, Unknown)]
-        count[DecisionAction.PROPOSE] = actions.count(PlanAction.UPDATE)
-        count[DecisionAction.BLOCKED] = actions.count(PlanAction.HELD)
-        count[DecisionAction.SKIP] = actions.count(PlanAction.SKIP)
+    actions = [words.action_of(r.plan) for r in rows if not isinstance(r.plan, Unknown)]
     pulls = {
         r.pull_request.number for r in rows if r.pull_request and not isinstance(r.pull_request, Unknown)
-    }
-    shown = {
-        DecisionAction.PROMOTE: "to promote",
-        DecisionAction.WAIT: "waiting",
-        DecisionAction.ROLLBACK: "to roll back",
     }
     parts = [
         f"{envs} environment{'s' if envs != 1 else ''}, {images} image{'s' if images != 1 else ''}"
         + (f", {charts} chart{'s' if charts != 1 else ''}" if charts else ""),
-        f"{count[DecisionAction.PROPOSE]} to propose",
-        *(f"{count[a]} {words}" for a, words in shown.items() if count[a]),
-        f"{count[DecisionAction.BLOCKED]} blocked",
-        f"{count[DecisionAction.SKIP]} skipped",
+        *words.tally(actions),
         f"{len(pulls)} open pull request{'s' if len(pulls) != 1 else ''}",
     ]
     if unknown:
