@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
+import itertools
 import os
 import sys
 import time
@@ -75,7 +75,6 @@ def execute(argv: Sequence[str] | None = None) -> Result:
         args = build_parser().parse_args(words)
         command = args.command
         _configure_logging(args)
-        _loaded(command)
         return _COMMANDS[command](args)
     except GitOpsBotError as exc:
         command = command or next((w for w in words if w in _COMMANDS), "")
@@ -85,22 +84,10 @@ def execute(argv: Sequence[str] | None = None) -> Result:
         return Result(command, Failed("gitops-bot: interrupted"), 130, format=fmt)
 
 
-def _loaded(command: str) -> None:
-    """Import the command's own modules, then end start-up: when the entry turned the cyclic
-    collector off for it (:mod:`gitops_bot.__main__`), freeze what start-up made (the run's
-    collections and the exit never walk it again) and turn the collector back on. A command
-    missing from ``_MODULES`` still runs (its handler imports what it needs), only slower."""
-    for name in _MODULES.get(command, ()):
-        importlib.import_module(name)
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
-
-
 def _asks_json(words: Sequence[str]) -> bool:
     return any(
         w == "--output=json" or (w == "--output" and nxt == "json")
-        for w, nxt in zip(words, [*words[1:], ""], strict=True)
+        for w, nxt in itertools.pairwise([*words, ""])
     )
 
 
@@ -313,17 +300,6 @@ def _set_image(args: argparse.Namespace) -> Result:
 # 2 bad input), so a CI step can tell "needs the edit" from "could not tell"
 WOULD_CHANGE = 5
 
-
-_UPDATER = ("gitops_bot.commands.updater",)
-# what each handler below imports, loaded before start-up ends
-_MODULES: dict[str, tuple[str, ...]] = {
-    "plan": ("gitops_bot.commands.plan",),
-    "update": ("gitops_bot.commands.update", "gitops_bot.commands.dashboard", "gitops_bot.engine.session"),
-    **dict.fromkeys(("promote", "rollback", "hold", "unhold", "freeze", "unfreeze", "history"), _UPDATER),
-    "status": ("gitops_bot.commands.status",),
-    "watch": (*_UPDATER, "gitops_bot.watch"),
-    "set-image": ("gitops_bot.commands.set_image",),
-}
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], Result]] = {
     "plan": _plan,

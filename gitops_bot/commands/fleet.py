@@ -49,14 +49,13 @@ import re
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from gitops_bot.commands.updater import Updater
 from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
 from gitops_bot.core.log import bound_context, get_logger, redact, register_userinfo
-from gitops_bot.core.record import record
 from gitops_bot.core.secret import EnvView
 from gitops_bot.engine.results import RepositoryResult
 from gitops_bot.manifests import yamlvalues
@@ -70,7 +69,7 @@ MAX_FILE_BYTES = 1024 * 1024  # a repositories file is a list of URLs, not data
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Repository:
     url: str
     config: str | None = None
@@ -84,7 +83,7 @@ class Repository:
         return self.config, self.base, tuple(sorted(self.env or ()))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Fleet:
     repositories: tuple[Repository, ...]
     parallel: int = DEFAULT_PARALLEL

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,6 @@ from gitops_bot.config import config_in_repo
 from gitops_bot.core import log
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Plan
-from gitops_bot.core.record import record
 from gitops_bot.engine import app as app_mod
 from gitops_bot.engine import decisions
 from gitops_bot.engine import plan as engine_plan
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gitops_bot.render.diff import Rendered
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PlanRequest:
     repo: str  # the local repository (a directory)
     config: str | None = None  # --config: relative to the repository root, or absolute inside it
@@ -34,7 +34,7 @@ class PlanRequest:
     rendered: bool = False  # the rendered diff of what update would propose
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PlanResult:
     plan: Plan
     rendered: tuple[Rendered, ...] = ()

@@ -4,6 +4,7 @@ close the bot's pull requests the plan no longer produces."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
@@ -12,7 +13,6 @@ from gitops_bot.core.model import (
     ReleaseKind,
     WriteMode,
 )
-from gitops_bot.core.record import record
 from gitops_bot.engine import auto, delivery, stale, targeting
 from gitops_bot.engine import plan as planning
 from gitops_bot.engine.edits import releases_of
@@ -23,7 +23,7 @@ from gitops_bot.events.payloads import Push
 log = get_logger(__name__)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Updated:
     """An update's outcomes, and the images its plan skipped: a run that changed nothing
     because images were skipped must not read as one with nothing to do."""

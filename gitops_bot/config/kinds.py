@@ -11,11 +11,11 @@ import types
 import typing
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from gitops_bot.config.reader import Reader, item_line
 from gitops_bot.config.spec import JSON, Defs, Field, Rule, Same, Section, Values, object_schema, read
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import declared
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ class Kind(ABC):
 _JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Scalar(Kind):
     types: type | tuple[type, ...]
 
@@ -105,7 +105,7 @@ def ref(section: Section[Any], defs: Defs) -> JSON:
     return {"$ref": f"#/$defs/{section.name}"}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Nested(Kind, Generic[T]):
     """A mapping read by ``section``; absent: None, or (``always``) its defaults."""
 
@@ -123,7 +123,7 @@ class Nested(Kind, Generic[T]):
         return ref(self.section, defs)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ListOf(Kind, Generic[T]):
     """A list of mappings, each read by ``section``."""
 
@@ -156,7 +156,7 @@ class ListOf(Kind, Generic[T]):
         return {"type": "array", "items": ref(self.section, defs)}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class MapOf(Kind, Generic[T]):
     """A mapping whose keys are the user's names (registry hosts, webhook sources, images),
     each value read by ``section``: (name, settings) pairs. ``off``: ``false`` turns one off

@@ -17,9 +17,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gitops_bot.config.kinds import ListOf, Nested, section_of
 from gitops_bot.config.spec import Field, Section, Values
-from gitops_bot.core.record import record
 from gitops_bot.forges.checks import ChecksGate
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate, WebGate
 
@@ -101,7 +102,7 @@ WEB = section_of(
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Gates:
     """An environment's gates beside Argo CD, as read from ``gates:``."""
 

@@ -5,7 +5,7 @@ trust, argocd, events, notify)."""
 from __future__ import annotations
 
 import string
-from dataclasses import field
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import WITHIN_DURATIONS, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.checks import ChecksGate
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from gitops_bot.gate.port import Applications
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImageConfig:
     name: str
     repository: ImageRef
@@ -43,7 +42,7 @@ class ImageConfig:
     source: SourceConfig | None = None  # where the source is when the image's labels do not say
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChartConfig:
     """A Helm chart whose version the bot keeps current (``charts:``), as images are. Its
     policy's keys sit beside these in the file (``config.charts`` reads them)."""
@@ -82,7 +81,7 @@ class ChartConfig:
         return self.index_limit_mb << 20
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WindowPeriod:
     """Some weekdays (0 = Monday), from ``start`` to ``end`` minutes of each day (end excluded),
     on the wall clock of its windows' time zone (:mod:`gitops_bot.release.windows` decides)."""
@@ -102,7 +101,7 @@ def _zone_problem(name: str) -> str | None:
     return None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WindowsConfig:
     """An environment's deployment windows: its IANA time zone, allow and deny periods."""
 
@@ -132,7 +131,7 @@ _AFTER = holds(
 _AFTER_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "not": {"const": "0"}}
 
 
-@record(kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AutoPromote:
     """Promote from ``source`` once it has soaked ``after`` (:mod:`gitops_bot.release.soak`)."""
 
@@ -147,7 +146,7 @@ class AutoPromote:
     line: int | None = setting(None, key=None)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AutoRollback:
     """Roll back a bot release whose application stays failed ``after``
     (:mod:`gitops_bot.release.autorollback`)."""
@@ -159,7 +158,7 @@ class AutoRollback:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class EnvironmentConfig:
     name: str
     paths: tuple[str, ...]
@@ -223,7 +222,7 @@ def _template_problem(template: str) -> str | None:
     return None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class GitConfig:
     base: str | None = setting(
         None, "The branch releases land on (default: the remote's default branch).", rules=(_BRANCH_NAME,)
@@ -259,7 +258,7 @@ class GitConfig:
         return self.author.split("<", 1)[1].rstrip(">").strip()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PullRequestConfig:
     group: Grouping = setting(
         Grouping.ENVIRONMENT,
@@ -287,7 +286,7 @@ class PullRequestConfig:
     )
 
 
-@record
+@dataclass(frozen=True)  # no slots: its indexes below are cached on the instance
 class Config:
     path: Path
     images: tuple[ImageConfig, ...]

@@ -21,7 +21,6 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from gitops_bot.config.reader import Node, Reader
 from gitops_bot.core.errors import ConfigError
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import COMPILES as COMPILES
 from gitops_bot.core.settings import Rule as Rule
 from gitops_bot.core.settings import between as between
@@ -36,7 +35,7 @@ JSON = dict[str, Any]
 Defs = dict[str, JSON]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Same:
     """A default that is the value of another key ("": the entry's own name in a mapping)."""
 
@@ -56,7 +55,7 @@ class Kind(Protocol):
     def rule_schema(self, rule: Rule) -> JSON: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Field:
     """One key of a section: how its value is read (``kind``), its default, the rules it must
     meet, and what the JSON Schema says of it."""
@@ -70,7 +69,7 @@ class Field:
     schema: Mapping[str, Any] = field(default_factory=dict)  # replaces the kind's own schema
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Section(Generic[T]):
     """A mapping of gitops-bot.yaml: its keys (read in this order), and ``build``, which makes
     the settings from the values read and checks what spans keys."""

@@ -6,9 +6,9 @@ parts of a reference. Imports nothing of ours but errors; :mod:`gitops_bot.core.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.record import record
 
 DOCKER_HUB = "registry-1.docker.io"
 _DOCKER_HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
@@ -107,7 +107,7 @@ def set_parts(
     return out
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WrittenRef:
     """An image reference exactly as a file, an argument or Argo CD writes it,
     ``name[:tag][@digest]``: split by its separators only, nothing normalised or checked, so
@@ -206,7 +206,7 @@ class WrittenRef:
             return None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImageRef:
     """A registry repository, optionally with a tag and/or digest.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, assert_never
@@ -21,7 +21,6 @@ from gitops_bot.core.imageref import normalise_host as normalise_host
 from gitops_bot.core.imageref import set_parts as set_parts
 from gitops_bot.core.imageref import short_digest as short_digest
 from gitops_bot.core.instants import format_duration, format_instant
-from gitops_bot.core.record import record
 
 
 class PlanAction(StrEnum):
@@ -130,7 +129,7 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImageMetadata:
     """What the image config blob says: only fetched when a policy or the output needs it."""
 
@@ -161,7 +160,7 @@ class AgeSource(StrEnum):
     NONE = "none"  # neither says
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImageAge:
     """When the image a tag points at was created, and which digest that is (the platform's
     image inside an index when a platform is set, as :meth:`resolve_digest` answers)."""
@@ -178,7 +177,7 @@ class ImageAge:
     vetted: bool = False
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Waiting:
     """A newer candidate a rule holds back for now (``min_age``): proposed from ``until`` on;
     ``until`` None when the image says nothing of its creation time (held while the rule is
@@ -223,7 +222,7 @@ class Waiting:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One tag of a repository that a plan may choose, with what we know of it so far (its
     digest, its metadata). Not to be confused with :class:`gitops_bot.release.proposal.Release`, the
@@ -234,7 +233,7 @@ class Candidate:
     metadata: ImageMetadata | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Choice:
     """What a policy chose. ``tag`` is the tag to deploy (``None``: nothing acceptable, or the
     deployed tag when nothing better exists); ``reason`` is one human sentence."""
@@ -246,7 +245,7 @@ class Choice:
         return self.tag is not None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Deployed:
     """What an overlay deploys for one image entry."""
 
@@ -268,7 +267,7 @@ class FoundBy(StrEnum):
     TAG = "tag"  # cosign's .sig tag
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Signer:
     """One signature that held: who signed (key id or certificate identity) and where it was."""
 
@@ -291,7 +290,7 @@ class Signer:
                 assert_never(unreachable)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Verification:
     """The result of checking one digest's signatures against an image's ``verify:`` policy."""
 
@@ -347,7 +346,7 @@ class DecisionRule(StrEnum):
     POLICY = "policy"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Decision:
     """One environment's decision for one artifact in one run: made once
     (:func:`gitops_bot.release.decision.decide`) and rendered by every surface (plan, status,
@@ -382,7 +381,7 @@ class Decision:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PlanItem:
     """The plan for one image in one overlay file."""
 
@@ -445,7 +444,7 @@ class PlanItem:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class EnvironmentPlan:
     name: str
     mode: EnvironmentMode
@@ -472,7 +471,7 @@ class EnvironmentPlan:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Plan:
     environments: tuple[EnvironmentPlan, ...]
 

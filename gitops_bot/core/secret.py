@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from gitops_bot.core.log import register_secret
-from gitops_bot.core.record import record
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
@@ -62,7 +61,7 @@ def origins(urls: Iterable[str | None]) -> frozenset[Origin]:
     return frozenset(o for o in (Origin.of(u) for u in urls if u) if o is not None)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Secret:
     """A secret ``value`` bound to the ``bound_to`` origins; ``source`` says where it came from
     (``$GITHUB_TOKEN``) for messages, which never show the value."""

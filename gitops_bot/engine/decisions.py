@@ -12,7 +12,7 @@ One source failing hides nothing else: a gate that cannot be read leaves its cel
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,6 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan, PlanAction, WriteMode
-from gitops_bot.core.record import record
 from gitops_bot.engine.app import App
 from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.results import Gate, Unknown
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
     from gitops_bot.release.ledger import Entry
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Decided:
     """The plan with every item decided, and the gates read on the way (by environment)."""
 

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
-from gitops_bot.core.record import record
 from gitops_bot.release.proposal import Change
 
 if TYPE_CHECKING:
     from gitops_bot.render.diff import Rendered
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What happened to one release; feeds the summary, JSON output and the Action."""
 

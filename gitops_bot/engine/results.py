@@ -23,7 +23,6 @@ from gitops_bot.core.model import (
     PlanItem,
     WrittenRef,
 )
-from gitops_bot.core.record import record
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.manifests.edit import FieldChange
 
@@ -60,7 +59,7 @@ def worst(codes: Sequence[int]) -> int:
     return max(codes, key=lambda c: _SEVERITY.get(c, 4), default=0)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A cell its source could not answer: why, in one line, and that failure's exit code."""
 
@@ -80,7 +79,7 @@ class Unknown:
         return f"{self.reason}; {self.hint}" if self.hint else self.reason
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Gate:
     """An environment's Application as Argo CD reports it, and whether the promotion gate
     would pass for what git declares there (``reasons`` empty: open)."""
@@ -96,7 +95,7 @@ class Gate:
         return not self.reasons
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Row:
     """One image (or chart: ``kind``, ``image`` is then its name and ``declared.tag`` its
     version) in one environment. ``gate`` None: the environment names no Application."""
@@ -229,7 +228,7 @@ def _gate_json(gate: Gate | Unknown | None) -> dict[str, Any]:
     }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Status:
     rows: tuple[Row, ...]
     # each environment's recent releases, newest first (the page's history; absent: not read)
@@ -254,7 +253,7 @@ class Status:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SetImageResult:
     """One file's text before and after; ``written`` when the new text is on disk."""
 

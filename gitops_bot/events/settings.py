@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gitops_bot.core.record import record
+from dataclasses import dataclass
+
 from gitops_bot.core.settings import between, matches, one_of, setting, within
 
 SOURCE_TYPES = (
@@ -31,7 +32,7 @@ MAX_BODY_LIMIT = 25 * 1024 * 1024
 _HEADER = r"^[A-Za-z0-9-]{1,64}$"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class JwtSettings:
     """A bearer JWT the sender presents: signed by a key of ``jwks_url`` with an asymmetric
     algorithm, issued by ``issuer`` for ``audience``, and (``email``) naming that verified
@@ -44,7 +45,7 @@ class JwtSettings:
     email: str | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SourceSettings:
     """One ``POST /webhook/<name>`` endpoint.
 
@@ -91,7 +92,7 @@ class SourceSettings:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WebhookSettings:
     sources: tuple[SourceSettings, ...] = setting(
         (), "The senders watch accepts registry pushes from, each at POST /webhook/NAME."

@@ -13,10 +13,10 @@ whole rule over it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import setting
 
 MAX_CHECKS = 500  # checks read on one commit at most: a forge answering more pages is stopped
@@ -29,7 +29,7 @@ class State(StrEnum):
     SKIPPED = "skipped"  # did not run (a path filter, a manual job): neither green nor red
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Check:
     """One check as the forge reported it: its name (GitHub's check run name or status
     context, GitLab's job name, Azure DevOps' ``genre/name``, Bitbucket's key), its state in
@@ -40,7 +40,7 @@ class Check:
     said: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChecksGate:
     """``gates: checks:`` of an environment: the forge's checks on the commit that released
     what it runs must be green before that is promoted further."""
@@ -88,7 +88,7 @@ def newest(checks: Iterable[Check]) -> tuple[Check, ...]:
     return tuple(seen.values())
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """Whether the required checks are green on the commit, and why not in one line."""
 

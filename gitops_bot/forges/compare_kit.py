@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from gitops_bot.core.record import record
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.transport import fetch
@@ -32,7 +32,7 @@ PAGE = 100  # commits asked per page
 MAX_PAGES = 25  # pages read at most: a server answering empty pages forever is stopped
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SourceCommit:
     sha: str
     title: str  # the first line of the message
@@ -40,7 +40,7 @@ class SourceCommit:
     pulls: tuple[int, ...] = ()  # pull requests the commit came from, as its subject names them
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """The commits from ``base`` (excluded) to ``head``, oldest first, as the forge answered
     them; ``total`` is how many there are (the answer may list fewer); ``url`` the forge's page."""
@@ -55,7 +55,7 @@ class CompareUnavailable(Exception):
     """Why a comparison could not be had, as one line for the pull request body."""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Ask:
     """One comparison a forge's ``compare`` answers: the source repository as named (its web
     URL), its path on the forge's web origin, that page, the two revisions, the forge's API and

@@ -27,7 +27,6 @@ import httpx
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import epoch_instant, outside_instant, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.core.record import record
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges.compare_kit import Ask, Comparison
 from gitops_bot.forges.settings import ForgeSettings
@@ -48,7 +47,7 @@ _sleep = time.sleep  # tests replace it to count the waits instead of sleeping t
 _clock = time.monotonic  # tests replace it to let a listing's time pass without waiting
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChangeRequest:
     """A pull or merge request, as the orchestration sees it."""
 
@@ -402,7 +401,7 @@ def keep_draft(current: str, title: str, prefix: str) -> str:
 # -- one forge, as the registry names it --------------------------------------------------
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class MergeSubject:
     """How a forge's merge names the change request it merged: ``pattern``'s first group is
     its number, searched in the commit's subject, or in the whole message (GitLab's body line)."""
@@ -411,7 +410,7 @@ class MergeSubject:
     in_message: bool = False
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ForgeEntry:
     """Everything the rest of the bot asks of one forge, each part from that forge's package
     (``forges/<name>/``): how to connect its adapter (imported when called: a client library

@@ -18,11 +18,11 @@ closing the issue hides it, and the bot does not open another one every cycle.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import matches, setting
 
 log = get_logger(__name__)
@@ -35,7 +35,7 @@ DEFAULT_TITLE = "gitops-bot dashboard"
 DEFAULT_LABEL = "gitops-bot-dashboard"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class DashboardSettings:
     """``dashboard:`` in gitops-bot.yaml (docs/guides/status.md)."""
 
@@ -56,7 +56,7 @@ class DashboardSettings:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Issue:
     number: int
     url: str

@@ -6,15 +6,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Protocol
 
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import COMPILES, URL, between, holds, matches, one_of, setting
 
 FORGES = ("github", "gitlab", "gitea", "forgejo", "azure-devops", "bitbucket-cloud", "bitbucket-data-center")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class GitHubConfig:
     repository: str | None = setting(
         None,
@@ -50,7 +50,7 @@ def _forge_repository_problem(repo: str | int) -> str | None:
     return None if ".." not in text and re.match(rf"^(?:\d+|~?{segment}(?:/{segment})+)$", text) else ""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ForgeConfig:
     """Where change requests go when the remote's host does not say (docs/concepts/forges.md)."""
 
@@ -101,7 +101,7 @@ class ForgeSettings(Protocol):
     def forge(self) -> ForgeConfig: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SourceConfig:
     """Where an image's source lives when its OCI labels do not say (docs/concepts/release-contents.md):
     ``repository`` stands in for ``org.opencontainers.image.source``, and ``revision_from_tag``

@@ -13,14 +13,14 @@ runs): :meth:`Gate.live`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from gitops_bot.core.model import WrittenRef
-from gitops_bot.core.record import record
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Wanted:
     """An image the promotion carries: where it is pulled from, its tag and digest."""
 
@@ -30,7 +30,7 @@ class Wanted:
     digest: str | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class State:
     """What the gate reports of an application: sync, health and its last operation's phase."""
 
@@ -39,7 +39,7 @@ class State:
     operation: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What a verdict was reached on: the application's state and the images it runs."""
 
@@ -50,7 +50,7 @@ class Evidence:
 SELECTED = "applications matching"  # how a selector's set is named: "applications matching env=prod"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Applications:
     """The Applications that deploy one environment: named (one, or several such as one per
     cluster), or every Application matching a Kubernetes label selector (what an
@@ -69,7 +69,7 @@ class Applications:
         return self.names[0] if len(self.names) == 1 and not self.selector else None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """A gate's decision on one application (or several: ``parts``, each application's own
     verdict) and the images wanted there.
@@ -90,7 +90,7 @@ class Verdict:
         return "; ".join(self.reasons)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Deployment:
     """One entry of the gate's sync history: the revision applied and when it finished."""
 
@@ -98,7 +98,7 @@ class Deployment:
     deployed_at: datetime | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Live:
     """An application's state as the gate records it, each part with its own instant.
 

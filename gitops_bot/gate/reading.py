@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from gitops_bot.core.log import redact
-from gitops_bot.core.record import record
 
 
 class Outcome(StrEnum):
@@ -18,7 +18,7 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One gate's verdict, read at ``at``. ``since``: passing, since when it holds (within the
     window asked; None: no window); failing, since when it fails. ``value`` and ``series``: the

@@ -10,15 +10,15 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from gitops_bot.core.instants import OutOfBounds, parse_duration
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import URL, holds, matches, setting
 from gitops_bot.policy.settings import DURATION_PATTERN
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ArgoCDConfig:
     """The Argo CD API the promotion gate asks (``GET /api/v1/applications/NAME``)."""
 
@@ -39,7 +39,7 @@ class ArgoCDConfig:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class MetricsConfig:
     """The Prometheus-compatible server the metrics gates ask (``metrics:``)."""
 
@@ -69,7 +69,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 _CONDITION = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Condition:
     """``OP NUMBER``: what every sample must meet."""
 
@@ -109,7 +109,7 @@ def condition_problem(value: object) -> str | None:
     return None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class MetricsGate:
     """One gate of an environment: ``query`` must meet ``condition`` at every sample."""
 
@@ -155,7 +155,7 @@ def _pointer_problem(value: object) -> str | None:
     return None if text == "" or text.startswith("/") else ""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WebGate:
     """One endpoint and what its JSON answer must say: ``equals`` (the value at ``pointer``,
     as JSON writes it: ``approved``, ``true``, ``3``) or ``condition`` (a number, ``< 5``)."""

@@ -7,9 +7,9 @@ clone the missing blobs are fetched in one request first. :class:`Workspace
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_bot.core.record import record
 from gitops_bot.git.gitcli import Repo, git_input, parse_batch, raw_before, run
 
 # what git itself runs to fetch a partial clone's missing objects, for many objects at once
@@ -19,7 +19,7 @@ _PREFETCH = (
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Commit:
     sha: str
     parents: tuple[str, ...]

@@ -52,11 +52,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, TypeVar
 
 from gitops_bot.core.errors import ManifestError
-from gitops_bot.core.record import record
 from gitops_bot.manifests import charts_lock, nodes
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -66,7 +66,7 @@ FORMS = ("chart-dependency", "argocd-application", "helmrelease", "ocirepository
 RULE = "only the chart versions asked for change"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChartSpec:
     """What config says to look for."""
 
@@ -78,7 +78,7 @@ class ChartSpec:
         return self.name, repository_key(self.repository)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChartSite:
     """One place in a file that pins a chart version."""
 
@@ -97,7 +97,7 @@ class ChartSite:
 _T = TypeVar("_T")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Context:
     """What a file's objects refer to outside themselves: ``"namespace/name"`` of Flux
     HelmRepositories -> URL, and of HelmReleases -> their chart (for patches)."""
@@ -106,7 +106,7 @@ class _Context:
     releases: Mapping[str, ChartSpec]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Found:
     spec_key: tuple[str, str]
     node: Any  # the version scalar
@@ -115,7 +115,7 @@ class _Found:
     oci_tag: bool = False  # an OCI tag: "+" is written "_"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Parsed:
     """A file's YAML documents, composed (and checked by the guard) once."""
 

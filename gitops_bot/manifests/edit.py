@@ -4,9 +4,8 @@ write. Callers build PR bodies, file lists and warnings from this instead of re-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
-
-from gitops_bot.core.record import record
 
 
 class FieldChange(NamedTuple):
@@ -23,7 +22,7 @@ class FieldChange(NamedTuple):
     new: str | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Unwritten:
     """A value asked for that the file has no place for (a digest for a Helm values block with
     no digest key, or for Flux setters without a ``:digest`` marker)."""
@@ -42,7 +41,7 @@ class Unwritten:
         )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class EditResult:
     text: str
     changes: tuple[FieldChange, ...] = ()

@@ -19,7 +19,6 @@ from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
-from gitops_bot.core.record import record
 from gitops_bot.manifests import kustomize, kustomize_text, markers, nodes, workloads
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
@@ -27,7 +26,7 @@ from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_sca
 FIELDS = ("repository", "tag", "digest")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImageSpec:
     """What the editor needs to know of a configured image. ``repository_key`` is the
     normalised ``registry/path`` (see :func:`workloads.repository_key`); ``helm`` maps a field
@@ -42,7 +41,7 @@ class ImageSpec:
     written: str | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Site:
     image: str
     kind: str  # kustomize | container | helm | marker
@@ -52,7 +51,7 @@ class Site:
     digest: str | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Update:
     """Values to set for one image; ``None`` leaves a field as it is. A tag set without a
     digest drops a stale digest unless ``keep_digest``."""

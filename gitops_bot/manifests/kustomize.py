@@ -10,12 +10,12 @@ pinning the old image); a digest set alone keeps ``newTag`` (the ``tag@digest`` 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError, UsageError
 from gitops_bot.core.model import WrittenRef
-from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.edit import EditResult, FieldChange
 from gitops_bot.manifests.kustomize_text import FIELDS, append_ops, entry_ops, insert_op
@@ -25,7 +25,7 @@ from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class KustomizeImage:
     name: str
     new_name: str | None

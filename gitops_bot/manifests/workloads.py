@@ -8,10 +8,10 @@ repository (Docker Hub names normalised, so ``nginx`` matches ``docker.io/librar
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from gitops_bot.core.model import WrittenRef
-from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 
 # kind -> path from the document root to the pod spec
@@ -34,7 +34,7 @@ def repository_key(repository: str) -> str | None:
     return WrittenRef(repository).location
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Container:
     kind: str
     workload: str

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from gitops_bot.core.errors import ManifestError
-from gitops_bot.core.record import record
 from gitops_bot.manifests import nodes
 
 BOM = "\ufeff"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Source:
     bom: str
     lines: tuple[str, ...]
@@ -40,7 +40,7 @@ class Source:
         return "\n"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Op:
     """Replace ``body[start:end]`` with ``text`` (an insert when start == end)."""
 

@@ -6,10 +6,10 @@ request or commit, and the reason (the policy's choice, or the error)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, assert_never
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode, short_digest
-from gitops_bot.core.record import record
 
 TITLES = {
     "proposed": "Release proposed",
@@ -79,7 +79,7 @@ class OutcomeLike(Protocol):
     def warnings(self) -> Sequence[str]: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Notice:
     event: str
     environment: str | None

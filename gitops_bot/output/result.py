@@ -7,11 +7,11 @@ exhaustively, so a new kind of result is a type error until every renderer knows
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from gitops_bot.core.model import Plan, PlanItem
-from gitops_bot.core.record import record
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
@@ -35,7 +35,7 @@ class Show(StrEnum):
     CHECK = "check"  # the diff, and exit 1 when the file would change
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Planned:
     """``plan``: what each environment runs and could run."""
 
@@ -43,7 +43,7 @@ class Planned:
     rendered: tuple[Rendered, ...] = ()  # the rendered diff of what update would propose
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Delivered:
     """``update``, ``promote``, ``rollback``, ``hold``, ``unhold``: one outcome per release, and
     the images the plan skipped (so "nothing to do" is never said over a skip)."""
@@ -52,7 +52,7 @@ class Delivered:
     skipped: tuple[PlanItem, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class HistoryRead:
     """``history ENV``: its releases, newest first."""
 
@@ -60,14 +60,14 @@ class HistoryRead:
     entries: tuple[Entry, ...]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class StatusRead:
     """``status``: every environment and image, git beside the cluster, the plan and the PRs."""
 
     status: Status
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FleetDelivered:
     """``update`` over many repositories: each one's outcomes or error."""
 
@@ -79,7 +79,7 @@ class FleetDelivered:
         return tuple(o for r in self.results for o in r.outcomes)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImageSet:
     """``set-image``: the edit, and how it is to be shown."""
 
@@ -87,14 +87,14 @@ class ImageSet:
     show: Show
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Schema:
     """``schema``: the published JSON Schema's text."""
 
     text: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Failed:
     """An expected failure: one line for stderr (already redacted)."""
 
@@ -108,7 +108,7 @@ class Failed:
 Body = Planned | Delivered | HistoryRead | StatusRead | FleetDelivered | ImageSet | Schema | Failed | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Result:
     """A command's result and exit code; ``body`` None when there is nothing to show (``watch``)."""
 

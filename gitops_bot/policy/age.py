@@ -11,17 +11,16 @@ reported as waiting, with the time it becomes eligible.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from gitops_bot.core.instants import format_instant, later
 from gitops_bot.core.model import AgeSource, ImageAge, Waiting
-from gitops_bot.core.record import record
 
 MAX_LOOKUPS = 20  # candidates whose age one image's decision may read; older ones are not looked at
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AgeVerdict:
     """``tag``/``digest``: the candidate to propose (None: keep what is deployed); ``waiting``:
     the best candidate held back, if any — or, aged by the forge's clock, the one proposed now
@@ -39,7 +38,7 @@ class AgeVerdict:
 PUBLISHER_FREE = (AgeSource.REGISTRY, AgeSource.TRANSPARENCY_LOG)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ForgeClock:
     """When the bot first saw each digest, as the environment's open pull request records it
     (``seen``; a digest it does not record is seen now). ``read``: False where the forge was

@@ -12,11 +12,10 @@ Parsing and precedence come from python-semver (SemVer 2.0). What we add:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from semver import Version
-
-from gitops_bot.core.record import record
 
 _TAG = re.compile(
     r"^(?P<prefix>[vV]?)(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.(?P<patch>\d+))?"
@@ -30,7 +29,7 @@ _PRERELEASE = re.compile(
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class TagVersion:
     """A tag read as a version: ``version`` for ordering, ``variant`` and ``parts`` for
     compatibility (``3.11-slim`` has parts=2, variant='slim')."""
@@ -87,7 +86,7 @@ def _precedence(v: Version) -> tuple[object, ...]:
     return (v.major, v.minor, v.patch, 0, ids)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Comparator:
     op: str  # one of == != > >= < <=
     version: Version
@@ -104,7 +103,7 @@ class Comparator:
         }[self.op]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Range:
     """OR of AND-groups of comparators."""
 

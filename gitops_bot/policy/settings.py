@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import assert_never
 
 from gitops_bot.core.instants import reads_as_duration
 from gitops_bot.core.model import Strategy, TagOrder
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import COMPILES, WITHIN_DURATIONS, Rule, holds, one_of, setting
 from gitops_bot.policy.semver import parse_range
 
@@ -45,7 +45,7 @@ MIN_AGE_RULE = Rule(
 MIN_AGE_SCHEMA = {"oneOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}]}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PolicyConfig:
     # The keys of an image's tag policy (they sit beside 'name' in each image's mapping)
     strategy: Strategy = setting(

@@ -23,7 +23,6 @@ import httpx
 from gitops_bot.core.errors import RegistryAccessError
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.model import is_loopback_host
-from gitops_bot.core.record import record
 from gitops_bot.net.limits import loads
 from gitops_bot.net.transport import Reply
 from gitops_bot.registry.credentials import Credential
@@ -47,7 +46,7 @@ class Request:
     body: bytes = b""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Challenge:
     scheme: str
     params: dict[str, str]

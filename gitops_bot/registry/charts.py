@@ -26,6 +26,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 import httpx
 import semver
@@ -33,7 +34,6 @@ import semver
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError, RegistryUnavailable
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import is_loopback_host
-from gitops_bot.core.record import record
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.auth import same_origin
 from gitops_bot.net.limits import TooLarge
@@ -83,7 +83,7 @@ def oci_tag(version: str) -> str:
     return version.replace("+", "_")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OciChart:
     """``oci://host/path`` plus a chart name: where its tags are listed."""
 
@@ -104,7 +104,7 @@ def is_oci(repository: str) -> bool:
 # -- fetching indexes --------------------------------------------------------------------
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Read:
     """One repository's index as last read: its versions and the validators to ask again with."""
 

@@ -17,20 +17,20 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.model import DOCKER_HUB, normalise_host
-from gitops_bot.core.record import record
 from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
 _DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Credential:
     source: str
     username: str | None = None

@@ -39,13 +39,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gitops_bot.core.instants import epoch_instant, outside_instant
 from gitops_bot.core.log import get_logger, register_secret
-from gitops_bot.core.record import record
 
 if TYPE_CHECKING:
     import httpx
@@ -86,7 +86,7 @@ _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")  # OCI im
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # OCI distribution-spec
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Pushed:
     """When the registry says the tag was pushed: ``at`` (aware), the ``digest`` the registry
     named for it (None when it names none), ``source`` the API asked ("Docker Hub", ...)."""
@@ -96,7 +96,7 @@ class Pushed:
     source: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """Why no push time: no API known for the host, the tag unknown or moved, or the API did
     not answer usably. ``why`` is one line of our own words (never the answer's text)."""

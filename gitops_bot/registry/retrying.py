@@ -29,7 +29,6 @@ from gitops_bot.core.errors import (
 )
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import is_loopback_host
-from gitops_bot.core.record import record
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy
@@ -93,7 +92,7 @@ class _Deadline(float):
         return min(self + self.waited, self.hard)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Ask:
     """One request as the retry loop repeats it."""
 

@@ -5,14 +5,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gitops_bot.core.record import record
 from gitops_bot.core.settings import URL, between, matches, one_of, setting
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RegistryConfig:
     host: str = setting(key=None)  # the key of its entry under registries:, normalised
     insecure: bool = setting(False, "Plain http (loopback is always allowed plain http).")

@@ -37,6 +37,7 @@ it):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,6 @@ from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
 )
-from gitops_bot.core.record import record
 from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.release.windows import Deferral, Freeze
 
@@ -60,7 +60,7 @@ if TYPE_CHECKING:  # types only: the rollback's brings the release history (and 
 Action, Rule = DecisionAction, DecisionRule
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class GateReading:
     """An environment's gate as read this run: green or not, and why not."""
 
@@ -70,7 +70,7 @@ class GateReading:
     known: bool = True  # False: it could not be read (the reason says why)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything beside the plan's item that can hold a release in one environment, read once
     per run (None: the rule is not configured, or does not apply now)."""

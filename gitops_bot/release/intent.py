@@ -20,15 +20,15 @@ again for the same commit).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from gitops_bot.core.model import Deployed, short_digest
-from gitops_bot.core.record import record
 from gitops_bot.release.ledger import Entry
 
 PREFIX = "manual rollback:"  # a hold reason this rule wrote
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ManualChange:
     """The newest change to ``image``, made by a person."""
 

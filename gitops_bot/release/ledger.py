@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Sequence
-from dataclasses import field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
-from gitops_bot.core.record import record
 from gitops_bot.git.gitlog import Commit, History
 from gitops_bot.manifests import charts as chart_sites
 from gitops_bot.manifests import images
@@ -32,7 +31,7 @@ ImageSet = dict[str, Deployed]
 ChartSet = dict[str, str]  # chart name -> the version (or range) its first site pins
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Entry:
     commit: str
     time: str

@@ -6,7 +6,7 @@ rule is testable with plain values.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -24,7 +24,6 @@ from gitops_bot.core.model import (
     Waiting,
     short_digest,
 )
-from gitops_bot.core.record import record
 
 
 class PolicySettings(Protocol):
@@ -69,7 +68,7 @@ class EnvironmentSettings(Protocol):
     def min_age(self) -> timedelta | None: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Target:
     """One configured image in one environment, and what that environment's overlay deploys."""
 
@@ -196,7 +195,7 @@ class ChartSettings(Protocol):
     def policy(self) -> PolicySettings: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChartTarget:
     """One configured chart in one environment: the first file pinning it there and the
     version written (``exact`` False: a range the chart's tool resolves itself)."""

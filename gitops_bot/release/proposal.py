@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, assert_never
 from urllib.parse import quote
@@ -18,7 +19,6 @@ from urllib.parse import quote
 from gitops_bot.core.instants import format_instant, outside_instant
 from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
-from gitops_bot.core.record import record
 from gitops_bot.release.windows import Freeze
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
@@ -31,7 +31,7 @@ TRAILER = "Gitops-Bot-Release"
 BODY_MARKER = "<!-- gitops-bot:release"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Change:
     environment: str
     image: str
@@ -61,7 +61,7 @@ class Change:
         return f"{self.image} {old} -> {self.to_tag or _short(self.to_digest)}"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Release:
     environment: str
     changes: tuple[Change, ...]

@@ -20,12 +20,12 @@ A freeze is one environment's "no releases until <instant>, because <reason>", k
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.windows import DAYS
 from gitops_bot.core.instants import later, parse_instant, parse_span
-from gitops_bot.core.record import record
 
 
 def _zone(name: str) -> tzinfo:
@@ -74,7 +74,7 @@ def _open(w: WindowsConfig, local: datetime) -> bool:
     return not w.allow or any(covers(p, local) for p in w.allow)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Deferral:
     """Why a release waits, and until when (None: the schedule never opens)."""
 
@@ -124,7 +124,7 @@ def deferral_note(d: Deferral) -> str:
     return f"{DEFERRED_MARK} {d.text()}"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Freeze:
     """No releases into ``environment`` until ``until``, because ``reason``."""
 

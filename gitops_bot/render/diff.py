@@ -12,11 +12,10 @@ tag, a transformer that copies the tag elsewhere). The subprocess that renders l
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
-
-from gitops_bot.core.record import record
 
 # Lists whose entries are containers: their "image" field is the one an image edit changes.
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
@@ -25,7 +24,7 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_OTHER = 50  # differences listed one by one; more are counted (a PR body has a size limit)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ImageDiff:
     """One container's image, before -> after (None: the container is new or gone)."""
 
@@ -43,7 +42,7 @@ class ImageDiff:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """One environment's kustomization rendered before and after the edit. ``error`` set: it
     was not rendered (or not both times), and why: the rest is empty."""

@@ -26,13 +26,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from gitops_bot.core import files, privdir
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.record import record
 from gitops_bot.manifests.guard import LOADER
 from gitops_bot.render.diff import Rendered, compare
 from gitops_bot.render.settings import RenderSettings
@@ -196,7 +196,7 @@ _IMAGE_FIELD = re.compile(r"^[ \t]*(?:-[ \t]+)?image:[ \t]*[^ \t\r\n#]", re.MULT
 _MAX_WALK = 1000  # kustomization directories followed at most (a cycle or a huge tree: counted so far)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Reach:
     image_fields: int  # in the local resources, through bases and components
     local: bool  # nothing read from outside the tree: no remote resource, no Helm chart

@@ -19,12 +19,12 @@ import threading
 from base64 import b64decode
 from binascii import Error as Base64Error
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
 from gitops_bot.core.instants import parse_http_date
-from gitops_bot.core.record import record
 from gitops_bot.engine.results import Status
 from gitops_bot.events.receiver import Answer
 
@@ -35,7 +35,7 @@ JSON = "application/json"
 REALM = 'Basic realm="gitops-bot status", charset="UTF-8"'
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """One repository's status as a cycle computed it (``status`` None: ``error`` says why)."""
 
@@ -53,7 +53,7 @@ class Snapshot:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Bodies:
     version: str  # hex; the ETag's value
     modified: datetime

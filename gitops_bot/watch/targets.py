@@ -14,7 +14,6 @@ from gitops_bot.core import instants
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction
-from gitops_bot.core.record import record
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.watch.http import Metrics
@@ -47,7 +46,7 @@ class Target:
         getattr(self.updater, "abort", lambda: None)()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Run:
     """How one repository's run went."""
 

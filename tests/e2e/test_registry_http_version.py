@@ -9,8 +9,6 @@ import contextlib
 import dataclasses
 import socket
 import ssl
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -90,31 +88,3 @@ def test_the_client_offers_http2_only_when_the_registry_is_configured_for_it(
         assert hello[:1] == b"\x16"  # a TLS handshake record: the ClientHello
         assert HTTP11 in hello
         assert (H2 in hello) is offers_h2
-
-
-def test_http2_works_in_a_run_that_loaded_no_http2_module_at_start(
-    tls_registry: RegistryProcess, tls_material: dict[str, Path], app_image: str
-) -> None:
-    """httpcore's HTTP/2 modules are loaded with the first HTTP/2 connection, not at start (see
-    gitops_bot.net.lazy_http2): in a fresh process a registry with ``http2: true`` is still
-    asked over HTTP/2, and one without it loads no HTTP/2 module at all."""
-    code = (
-        "import sys\n"
-        "from gitops_bot.registry.client import RegistryClient\n"
-        "from gitops_bot.registry.settings import RegistryConfig\n"
-        "host, ca, image, http2 = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == 'on'\n"
-        "print('h2' in sys.modules)\n"
-        "with RegistryClient(RegistryConfig(host=host, ca_file=ca, http2=http2)) as client:\n"
-        "    print(client.list_tags(image), client.resolve_digest(image, '1.0.0')[:7])\n"
-        "print('h2' in sys.modules, 'httpcore._sync.http2' in sys.modules)\n"
-    )
-    for http2, loaded in (("on", "True True"), ("off", "False False")):
-        done = subprocess.run(
-            [sys.executable, "-c", code, tls_registry.host, str(tls_material["ca"]), app_image, http2],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.splitlines() == ["False", "['1.0.0'] sha256:", loaded], (http2, done.stdout)

@@ -93,8 +93,7 @@ def test_plan_loads_nothing_heavy(tmp_path: Path) -> None:
 RENDERING = {"gitops_bot.render.tools", "gitops_bot.render.diff"}
 
 # What only a configured feature needs: the gates (reading their settings, as every command
-# does, loads none), the chart clients and chart plan, windows' time zones, and HTTP/2 (a
-# registry's ``http2: true``).
+# does, loads none), the chart clients and chart plan, windows' time zones.
 UNCONFIGURED = {
     "gitops_bot.gate.argocd",
     "gitops_bot.gate.metrics",
@@ -102,9 +101,6 @@ UNCONFIGURED = {
     "gitops_bot.gate.web",
     "gitops_bot.registry.charts",
     "gitops_bot.engine.chart_plan",
-    "h2",
-    "hpack",
-    "hyperframe",
     "zoneinfo",  # deployment windows' time zones
 }
 

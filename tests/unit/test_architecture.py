@@ -231,17 +231,3 @@ def test_every_third_party_import_is_a_declared_dependency() -> None:
             if not {_requirement_name(d) for d in owners.get(top, [top])} & allowed:
                 missing[top] = path.relative_to(PACKAGE.parent).as_posix()
     assert not missing, f"imported but not in [project] dependencies: {missing}"
-
-
-def test_value_types_are_records() -> None:
-    """A frozen value type is a ``@record`` (one compiled method a class, where a frozen
-    dataclass compiles six at import); a frozen dataclass stays only where a record cannot
-    serve (``order=True``)."""
-    frozen = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "dataclass":
-                words = {k.arg: getattr(k.value, "value", None) for k in node.keywords}
-                if words.get("frozen") is True and not words.get("order"):
-                    frozen.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
-    assert frozen == []

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -28,7 +29,6 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.core.record import record
 from gitops_bot.forges import checks
 from gitops_bot.forges.checks import Check, State
 from gitops_bot.forges.compare_kit import SHA
@@ -80,7 +80,7 @@ HINTS = {
 }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Remote:
     """Where an Azure Repos repository lives: the server (``https://dev.azure.com``, or an Azure
     DevOps Server's collection root), organization (collection), project and repository."""

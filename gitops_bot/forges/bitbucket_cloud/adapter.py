@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -40,7 +41,6 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.core.record import record
 from gitops_bot.forges import checks
 from gitops_bot.forges.checks import Check, State
 from gitops_bot.forges.compare_kit import SHA
@@ -92,7 +92,7 @@ HINTS = {
 _UUID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Credentials:
     secret: str  # what git sends as the password, and what is never printed
     header: str  # the Authorization value for the API

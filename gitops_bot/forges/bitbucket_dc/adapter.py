@@ -29,6 +29,7 @@ goes only to the server ``BITBUCKET_SERVER_URL`` names.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -36,7 +37,6 @@ import httpx
 
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.core.record import record
 from gitops_bot.forges import checks
 from gitops_bot.forges.checks import Check, State
 from gitops_bot.forges.compare_kit import SHA
@@ -90,7 +90,7 @@ HINTS = {
 }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Remote:
     server: str  # https://host[/context]
     project: str  # the project key, or ~user for a personal repository

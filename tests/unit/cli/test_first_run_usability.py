@@ -265,3 +265,16 @@ def test_set_image_treats_a_file_declaring_kind_kustomization_as_one(
     flux = write(tmp_path / "flux.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\n" + body)
     code, _, err = cli(capsys, "set-image", "--file", str(flux), "acme/app:2.0.0")
     assert code == 2 and "no image acme/app found" in err and "1.0.0" in flux.read_text()
+
+
+def test_no_arguments_is_exit_2_naming_the_missing_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys)
+    assert code == 2 and out == ""
+    assert "the following arguments are required: COMMAND" in err and "Traceback" not in err
+
+
+def test_no_arguments_asking_nothing_else_still_parses_the_json_switch() -> None:
+    from gitops_bot.cli import execute
+
+    assert execute([]).exit_code == 2
+    assert execute(["--output", "json"]).format == "json"

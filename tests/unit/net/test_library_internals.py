@@ -6,8 +6,6 @@ one fails here, not silently in production. And the public exception mapping of
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 
 import h11
 import httpcore
@@ -73,31 +71,3 @@ def test_every_error_httpx_maps_is_mapped() -> None:
     from httpx._transports.default import _load_httpcore_exceptions  # the reference, in the test only
 
     assert set(HTTPX_ERRORS.items()) == set(_load_httpcore_exceptions().items())
-
-
-def _fresh(code: str) -> str:
-    """``code``'s output in a new interpreter (this one imported httpcore long ago)."""
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
-def test_httpcore_loads_http2_only_for_an_http2_connection() -> None:
-    """With gitops_bot imported first, httpx and httpcore load without h2 (their HTTP/2 class
-    a placeholder nothing calls); the connection module still imports the real class, and an
-    httpx client asking for HTTP/2 still finds h2. Without the deferral httpcore would load h2
-    eagerly: that is checked too, so this test fails if httpcore stops doing so (then the
-    deferral is moot) or if the deferral stops working."""
-    eager = _fresh("import sys, httpcore; print('h2' in sys.modules)")
-    assert eager == "True", "httpcore no longer imports h2 eagerly: gitops_bot.net.lazy_http2 can go"
-    lazy = _fresh(
-        "import sys, gitops_bot, httpx, httpcore\n"
-        "print('h2' in sys.modules, httpcore._sync.HTTP2Connection.__module__)\n"
-        "from httpcore._sync.http2 import HTTP2Connection\n"
-        "from httpcore._async.http2 import AsyncHTTP2Connection\n"
-        "httpx.Client(http2=True).close()\n"
-        "print('h2' in sys.modules, HTTP2Connection.__module__)\n"
-    )
-    assert lazy.splitlines() == ["False httpcore", "True httpcore._sync.http2"]
