@@ -19,7 +19,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.gate.port import SELECTED
-from gitops_bot.output import words
+from gitops_bot.output.words import action_of, tally
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 
@@ -175,7 +175,7 @@ def environment_state(rows: Sequence[Row]) -> tuple[str, Tone] | None:
                 name = "Failing"  # its rollback is not due yet: the reason says when
             return (f"{name}: {said}" if said else name), tone
         if rules is _GATES and any(_closed(r.gate) for r in rows):
-            return f"{name}: {_gate(rows[0])[0]}", Tone.BAD
+            return f"{name} {_gate(rows[0])[0].removeprefix('closed ')}", Tone.BAD
     return None
 
 
@@ -214,14 +214,14 @@ def summary(status: Status, where: str = "see stderr") -> str:
     envs = len(dict.fromkeys(r.environment for r in rows))
     charts = sum(1 for r in rows if r.kind is ArtifactKind.CHART)
     images = len(rows) - charts
-    actions = [words.action_of(r.plan) for r in rows if not isinstance(r.plan, Unknown)]
+    actions = [action_of(r.plan) for r in rows if not isinstance(r.plan, Unknown)]
     pulls = {
         r.pull_request.number for r in rows if r.pull_request and not isinstance(r.pull_request, Unknown)
     }
     parts = [
         f"{envs} environment{'s' if envs != 1 else ''}, {images} image{'s' if images != 1 else ''}"
         + (f", {charts} chart{'s' if charts != 1 else ''}" if charts else ""),
-        *words.tally(actions),
+        *tally(actions),
         f"{len(pulls)} open pull request{'s' if len(pulls) != 1 else ''}",
     ]
     if unknown:

@@ -16,7 +16,7 @@ from gitops_bot.core.model import (
     WriteMode,
     short_digest,
 )
-from gitops_bot.output import words
+from gitops_bot.output.words import action_of, grouped, tally
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
@@ -90,7 +90,7 @@ def plan_text(plan: Plan) -> str:
             cells = [r[k].ljust(widths[k]) for k in range(4)]
             lines.append(("  " + "  ".join(cells) + "  " + r[4]).rstrip())
     lines.append("")
-    lines.append("; ".join(words.tally(words.action_of(i) for e in plan.environments for i in e.items)))
+    lines.append("; ".join(tally(action_of(i) for e in plan.environments for i in e.items)))
     return "\n".join(lines)
 
 
@@ -119,7 +119,7 @@ def update_text(outcomes: Sequence[Outcome], *, skipped: Sequence[PlanItem] = ()
 def skip_line(skipped: Sequence[PlanItem]) -> str:
     """What was not released and why, in the decisions' words, in one line: ``2 blocked
     (staging example/app: REASON; ...); 1 skipped (...); see `gitops-bot plan` ``."""
-    return f"{words.grouped(skipped, SHOWN_SKIPS)}; see `gitops-bot plan`"
+    return f"{grouped(skipped, SHOWN_SKIPS)}; see `gitops-bot plan`"
 
 
 def _would(o: Outcome) -> str:

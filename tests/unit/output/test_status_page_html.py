@@ -234,7 +234,7 @@ def test_the_strongest_state_of_an_environment_leads_its_header() -> None:
     page = status_html.render(
         [Section("acme/gitops", WHEN, Status((row("dev", "1", "r", None, closed),)))], "v1"
     )
-    assert '<p class="state bad">Gate closed: closed (Synced, Degraded)</p>' in page
+    assert '<p class="state bad">Gate closed (Synced, Degraded)</p>' in page
     page = status_html.render(
         [Section("acme/gitops", WHEN, Status((row("dev", "1", "r", None, OPEN_GATE),)))], "v1"
     )
