@@ -19,6 +19,7 @@ import shutil
 import textwrap
 from collections.abc import Mapping, Sequence
 
+from gitops_bot.core.outside import terminal_text
 from gitops_bot.engine.results import Row, Status
 from gitops_bot.output.status_cells import HEADERS, Tone, cells, environment_state, summary
 
@@ -70,7 +71,12 @@ def status_text(status: Status, *, width: int | None = None, color: bool = False
     by_env: dict[str, list[Row]] = {}
     for r in status.rows:
         by_env.setdefault(r.environment, []).append(r)
-    found = {env: [cells(r) for r in rows] for env, rows in by_env.items()}
+    # a cell's words quote outside text (tags, reasons, Argo CD): through the terminal's rule
+    # before they are measured and painted, so no control in them reaches the screen
+    found = {
+        env: [[(terminal_text(t), tone) for t, tone in cells(r)] for r in rows]
+        for env, rows in by_env.items()
+    }
     every = [c for rows in found.values() for c in rows]
     names = list(COLUMNS)
     natural = [max([len(n), *(len(c[COLUMNS[n]][0]) for c in every)]) for n in names]
@@ -92,7 +98,7 @@ def status_text(status: Status, *, width: int | None = None, color: bool = False
                 lines += [
                     _BELOW + _paint(p, tone, color) for p in textwrap.wrap(text, wrap, break_on_hyphens=False)
                 ]
-    line = summary(status)
+    line = terminal_text(summary(status))
     return "\n".join([*lines, "", textwrap.fill(line, width) if width else line])
 
 
@@ -129,7 +135,7 @@ def _heading(
         used += len(sep) + len(text)
     lines.append(current)
     if state is not None:
-        text, tone = state
+        text, tone = terminal_text(state[0]), state[1]
         wrap = width - len(_INDENT) if width else None
         parts = textwrap.wrap(text, wrap, break_on_hyphens=False) if wrap else [text]
         lines += [_INDENT + _paint(p, tone, color) for p in parts]

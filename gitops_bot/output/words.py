@@ -6,7 +6,7 @@ docs/concepts/decisions.md defines each word once; a test holds that table to th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from gitops_bot.core.model import DecisionAction, PlanAction, PlanItem
 
@@ -52,9 +52,10 @@ def tally(actions: Iterable[DecisionAction], *, also: Sequence[DecisionAction] =
     ]
 
 
-def grouped(items: Sequence[PlanItem], shown: int) -> str:
+def grouped(items: Sequence[PlanItem], shown: int, say: Callable[[str], str]) -> str:
     """Items the run did not release, by what it decided: ``2 blocked (dev example/worker:
-    REASON; ...); 1 skipped (...)``, at most ``shown`` reasons in all."""
+    REASON; ...); 1 skipped (...)``, at most ``shown`` reasons in all, each (outside text)
+    written by ``say`` for the medium it lands in."""
     by: dict[DecisionAction, list[PlanItem]] = {}
     for i in items:
         by.setdefault(action_of(i), []).append(i)
@@ -65,7 +66,7 @@ def grouped(items: Sequence[PlanItem], shown: int) -> str:
             continue
         named = found[: max(left, 0)]
         left -= len(named)
-        reasons = "; ".join(f"{i.environment} {i.image}: {_reason(i)}" for i in named)
+        reasons = "; ".join(f"{i.environment} {i.image}: {say(_reason(i))}" for i in named)
         extra = len(found) - len(named)
         more = ("; " if reasons else "") + f"and {extra} more" if extra else ""
         parts.append(f"{len(found)} {words}" + (f" ({reasons}{more})" if reasons or more else ""))
