@@ -38,7 +38,7 @@ from gitops_bot.net.window import OVERLOAD_STATUSES, SlotTimeout, Window
 from gitops_bot.registry import answers
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.channel import Channel
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import Secrets
 from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
@@ -146,7 +146,7 @@ class Requests:
     def __init__(
         self,
         config: RegistryConfig,
-        credential: Credential | None = None,
+        credential: Secrets | None = None,
         *,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
