@@ -153,7 +153,9 @@ class CloudFake:
         self.issued = Issued(web_identity="eyJ" + secrets.token_urlsafe(24))
         self.problems: list[str] = []
         self.seen: list[Seen] = []
-        self.refuse: str | None = None  # an error code the identity service answers with instead
+        # an error code the identity service answers with instead (for aws: an ECR code, ending
+        # in "Exception", is ECR's answer; another is STS's)
+        self.refuse: str | None = None
         self.lock = threading.Lock()
         ca, ca_key, ca_cert = make_ca("cloud fake CA")
         self.ca, _ = ca.write(directory, "cloud-ca")
@@ -238,7 +240,7 @@ class CloudFake:
                 return self._sts_error("SignatureDoesNotMatch", problem, 403)
         else:
             return self._bad(f"STS action {action!r} is not faked")
-        if self.refuse:
+        if self.refuse and not self.refuse.endswith("Exception"):  # ECR's codes end so
             return self._sts_error(self.refuse, "Not authorized to perform sts:AssumeRole", 403)
         key, secret, session = (
             "ASIA" + secrets.token_hex(8).upper(),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -70,9 +71,6 @@ class AwsLogin:
     extra: str | None = "aws"
     anonymous_ok: bool = False  # a private ECR registry answers no one without a token
 
-    def __init__(self) -> None:
-        self._session: Any = None
-
     def recognises(self, host: str) -> bool:
         # ECR Public serves public images anonymously: only with auth: aws (higher limits)
         return PRIVATE.match(host.lower()) is not None
@@ -111,10 +109,12 @@ class AwsLogin:
         import botocore.exceptions
         import botocore.session
 
-        if self._session is None:
-            self._session = botocore.session.Session()
+        # a session per login (one every twelve hours): the chain read as the environment is now
+        session = botocore.session.Session()
+        # botocore logs a failed refresh with its traceback; the failure is ours to say, in one line
+        logging.getLogger("botocore").setLevel(logging.ERROR)
         try:
-            found = self._session.get_credentials()
+            found = session.get_credentials()
             frozen = found.get_frozen_credentials() if found is not None else None
         except botocore.exceptions.ClientError as exc:  # web identity's AssumeRoleWithWebIdentity
             error = exc.response.get("Error", {})
@@ -275,7 +275,7 @@ def _json_call(
     error = error if isinstance(error, dict) else {}
     code = text(str(error.get("__type", "")).rpartition("#")[2], 60) or f"HTTP {reply.status}"
     principal = _ARN.search(text(error.get("message") or error.get("Message"), 600))
-    who = principal.group(0) if principal else identity
+    who = f"{principal.group(0)} ({identity})" if principal else identity
     if code in ("AccessDeniedException", "AccessDenied"):
         action = (
             "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken"
@@ -283,7 +283,7 @@ def _json_call(
             else "ecr:GetAuthorizationToken"
         )
         raise LoginFailed(
-            f"{what} refused {who} ({code}): allow {action} to it, and on the repositories "
+            f"{what} refused {who} with {code}: allow {action} to it, and on the repositories "
             "ecr:BatchGetImage and ecr:DescribeImages (AmazonEC2ContainerRegistryReadOnly has them)"
         )
     if code in ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException"):

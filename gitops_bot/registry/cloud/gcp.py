@@ -85,15 +85,15 @@ class GcpLogin:
         identity = describe(credentials)
         try:
             credentials.refresh(request)
-        except google.auth.exceptions.RefreshError as exc:
+        except google.auth.exceptions.TransportError as exc:
+            raise LoginFailed(
+                f"cannot reach Google's token service for {identity}: {text(str(exc), 120)}"
+            ) from None
+        except google.auth.exceptions.GoogleAuthError as exc:  # RefreshError, OAuthError
             raise LoginFailed(
                 f"Google refused a token to {identity} ({_reason(exc)}): check that the identity may "
                 "have one (the pool provider's attribute condition, roles/iam.workloadIdentityUser on "
                 "the service account, or its key) and that it holds roles/artifactregistry.reader"
-            ) from None
-        except google.auth.exceptions.TransportError as exc:
-            raise LoginFailed(
-                f"cannot reach Google's token service for {identity}: {text(str(exc), 120)}"
             ) from None
         token, expiry = credentials.token, credentials.expiry
         if not isinstance(token, str) or not token:
@@ -122,7 +122,9 @@ def describe(credentials: Any) -> str:
 def _reason(exc: Exception) -> str:
     """google-auth's RefreshError carries the server's error code; only that is kept."""
     found = re.search(
-        r"'error': '([a-z_]{1,40})'|\"error\": \"([a-z_]{1,40})\"|(invalid_[a-z_]{1,40})", str(exc)
+        r"Error code ([a-z_]{1,40})|'error': '([a-z_]{1,40})'|\"error\": \"([a-z_]{1,40})\""
+        r"|(invalid_[a-z_]{1,40})",
+        str(exc),
     )
     return next((g for g in found.groups() if g), "refused") if found else "refused"
 
