@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from gitops_bot.core.model import is_loopback_host
 from gitops_bot.core.settings import URL, between, matches, one_of, setting
 
 
@@ -111,6 +112,16 @@ class RegistryConfig:
         "Seconds one request to this registry may take in all (a total deadline, not per read).",
         rules=(between(0, 600, "{what}: 'timeout' must be more than 0 and at most 600 seconds", above=True),),
     )
+
+
+def scheme_for(config: RegistryConfig) -> str:
+    """Plain http only for loopback or a registry marked insecure; ``tls: true`` or a
+    ``ca_file`` means https whatever the host."""
+    if config.tls is not None:
+        return "https" if config.tls else "http"
+    if config.ca_file:
+        return "https"
+    return "http" if config.insecure or is_loopback_host(config.host) else "https"
 
 
 class RegistrySettings(Protocol):

@@ -39,7 +39,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, json_of, text
-from gitops_bot.registry.settings import RegistryConfig
+from gitops_bot.registry.settings import RegistryConfig, scheme_for
 
 ACR = re.compile(r"^[a-z0-9]{5,50}\.azurecr\.(?:io|us|cn)$")
 USER = "00000000-0000-0000-0000-000000000000"  # the user name ACR takes with a refresh token
@@ -162,8 +162,6 @@ class AzureLogin:
         form = {"grant_type": "access_token", "service": host, "access_token": access}
         if tenant:
             form["tenant"] = tenant
-        from gitops_bot.registry.retrying import scheme_for
-
         scheme = scheme_for(config)
         reply = call(
             "POST",
