@@ -21,8 +21,6 @@ log = get_logger(__name__)
 
 _ALL: tuple[Login, ...] = (AwsLogin(), GcpLogin(), AzureLogin())
 LOGINS: dict[str, Login] = {login.kind: login for login in _ALL}
-DOCKER = "docker"  # auth: docker — docker's config.json and the variables only, never a cloud's identity
-KINDS = (*LOGINS, DOCKER)
 
 
 def recognised(host: str) -> Login | None:

@@ -70,7 +70,7 @@ class GcpLogin:
         import google.auth.credentials
         import google.auth.exceptions
 
-        request = NetRequest(env)
+        request = net_request(env)
         try:
             # without scopes: with them, google-auth asks Cloud Resource Manager for an
             # external account's project, which a registry token does not need
@@ -129,54 +129,52 @@ def _reason(exc: Exception) -> str:
     return next((g for g in found.groups() if g), "refused") if found else "refused"
 
 
-class NetRequest:
+def net_request(env: Mapping[str, str]) -> Any:
     """google-auth's ``google.auth.transport.Request`` made by the bot's own client: every
     call google-auth makes (the metadata server, STS, impersonation) has our deadline, size
-    cap, proxies and trust. A subclass in spirit; the base is imported where it is made, so
-    this module loads without google-auth."""
+    cap, proxies and trust. Its classes are made here, where google-auth is imported, so this
+    module loads without it."""
+    import google.auth.exceptions
+    import google.auth.transport
 
-    def __new__(cls, env: Mapping[str, str]) -> Any:
-        import google.auth.exceptions
-        import google.auth.transport
+    class _Response(google.auth.transport.Response):
+        def __init__(self, status: int, headers: Mapping[str, str], data: bytes) -> None:
+            self._status, self._headers, self._data = status, headers, data
 
-        class _Response(google.auth.transport.Response):
-            def __init__(self, status: int, headers: Mapping[str, str], data: bytes) -> None:
-                self._status, self._headers, self._data = status, headers, data
+        @property
+        def status(self) -> int:
+            return self._status
 
-            @property
-            def status(self) -> int:
-                return self._status
+        @property
+        def headers(self) -> Mapping[str, str]:
+            return self._headers
 
-            @property
-            def headers(self) -> Mapping[str, str]:
-                return self._headers
+        @property
+        def data(self) -> bytes:
+            return self._data
 
-            @property
-            def data(self) -> bytes:
-                return self._data
+    class _Request(google.auth.transport.Request):
+        def __call__(
+            self,
+            url: str,
+            method: str = "GET",
+            body: bytes | None = None,
+            headers: Mapping[str, str] | None = None,
+            timeout: float | None = None,
+            **kwargs: Any,
+        ) -> _Response:
+            try:
+                reply = call(
+                    method,
+                    url,
+                    "Google's token service",
+                    env,
+                    headers=headers,
+                    body=body,
+                    timeout=timeout,
+                )
+            except LoginFailed as exc:
+                raise google.auth.exceptions.TransportError(str(exc)) from None  # type: ignore[no-untyped-call]
+            return _Response(reply.status, {k.lower(): v for k, v in reply.headers}, reply.body)
 
-        class _Request(google.auth.transport.Request):
-            def __call__(
-                self,
-                url: str,
-                method: str = "GET",
-                body: bytes | None = None,
-                headers: Mapping[str, str] | None = None,
-                timeout: float | None = None,
-                **kwargs: Any,
-            ) -> _Response:
-                try:
-                    reply = call(
-                        method,
-                        url,
-                        "Google's token service",
-                        env,
-                        headers=headers,
-                        body=body,
-                        timeout=timeout,
-                    )
-                except LoginFailed as exc:
-                    raise google.auth.exceptions.TransportError(str(exc)) from None  # type: ignore[no-untyped-call]
-                return _Response(reply.status, {k.lower(): v for k, v in reply.headers}, reply.body)
-
-        return _Request()
+    return _Request()
