@@ -43,6 +43,7 @@ COMMANDS = (
     "freeze",
     "unfreeze",
     "history",
+    "report",
     "status",
 )
 NOT_IN_ACTION = ("watch", "set-image", "schema")

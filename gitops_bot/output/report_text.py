@@ -9,6 +9,7 @@ from typing import assert_never
 
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.outside import Code, md_row
+from gitops_bot.core.outside import terminal_text as _t
 from gitops_bot.engine.report import Reports
 from gitops_bot.release.dora import Cause, Durations, Failure, Report
 
@@ -82,7 +83,7 @@ def _environment(r: Report) -> list[str]:
     unread = [("lead time", u) for u in r.lead_time.unread] + [("history", u) for u in r.unread]
     if unread:
         lines.append("  not read:")
-        lines += [f"    {what}: {u.release}  {u.image}: {u.why}" for what, u in unread]
+        lines += [f"    {what}: {u.release}  {u.image}: {_t(u.why)}" for what, u in unread]
     return lines
 
 
@@ -112,7 +113,8 @@ def _failure(f: Failure) -> str:
             return f"{CAUSES[f.cause]} by {f.signal} {after}"
         case Cause.HOLD:
             restored = f"restored by {f.restored_by} {after}" if f.restored_by else "not restored yet"
-            return f"held by commit {f.signal}; {restored}"
+            why = f" ({_t(f.hold.reason)})" if f.hold and f.hold.reason else ""
+            return f"held by commit {f.signal}{why}; {restored}"
         case _ as unreachable:
             assert_never(unreachable)
 

@@ -37,8 +37,6 @@ from gitops_bot.release.ledger import Entry
 
 FAILURE_SPAN = timedelta(hours=24)
 """How long after a release a rollback or a hold of one of its images counts as its failure."""
-DEFAULT_PERIOD = timedelta(days=30)
-"""The period a report covers when ``--since`` is not given."""
 AUTO_ROLLBACK = "auto-rollback:"  # the hold reason an automatic rollback writes (release.autorollback)
 
 
@@ -90,6 +88,7 @@ class Failure:
     image: str
     restored: datetime | None  # when the next release of that image landed (None: not yet)
     restored_by: str | None = None
+    hold: HoldPlaced | None = None  # the hold that showed it (cause HOLD)
 
     @property
     def restore(self) -> timedelta | None:
@@ -106,6 +105,7 @@ class Failure:
             "restored": format_instant(self.restored) if self.restored else None,
             "restored_by": self.restored_by,
             "time_to_restore": format_duration(restore) if restore is not None else None,
+            "reason": self.hold.reason if self.hold else None,
         }
 
 
@@ -340,7 +340,8 @@ class _Line:
                 None,
             )
             if hold is not None:
-                signs.append((hold.time, Failure(e.name, t, Cause.HOLD, hold.commit[:12], image, *restored)))
+                failure = Failure(e.name, t, Cause.HOLD, hold.commit[:12], image, *restored, hold)
+                signs.append((hold.time, failure))
         return min(signs, key=lambda s: (s[0], s[1].image))[1] if signs else None
 
 

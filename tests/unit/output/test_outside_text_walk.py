@@ -26,7 +26,7 @@ import types
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -51,14 +51,23 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.core.outside import Outside
 from gitops_bot.engine.outcome import Outcome
+from gitops_bot.engine.report import Reports
 from gitops_bot.engine.results import Gate, RepositoryResult, Row, Status, Unknown
 from gitops_bot.forges.compare_kit import Comparison, SourceCommit
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.notify import message
 from gitops_bot.output import dashboard, emit, github, status_html
-from gitops_bot.output.result import Delivered, FleetDelivered, HistoryRead, Planned, Result, StatusRead
-from gitops_bot.release import proposal
+from gitops_bot.output.result import (
+    Delivered,
+    FleetDelivered,
+    HistoryRead,
+    Planned,
+    Reported,
+    Result,
+    StatusRead,
+)
+from gitops_bot.release import dora, proposal
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Change, Release
 from gitops_bot.release.windows import Freeze
@@ -225,6 +234,25 @@ def _outcome() -> Outcome:
     )
 
 
+def report() -> Reports:
+    """A week with a release held (its hold's reason outside text) and one whose source
+    commit could not be read (the forge's words)."""
+    first = _entry()
+    held = replace(
+        first,
+        commit="f" * 40,
+        time="2026-01-03T03:04:05Z",
+        images={"example/app": Deployed("example/app", None, "1.1.0", DIGEST)},
+    )
+    hold = dora.HoldPlaced("9" * 40, datetime(2026, 1, 3, 5, tzinfo=UTC), "example/app", o("incident 7"))
+    unread = {(held.commit, "example/app"): dora.Source(None, o("acme/app: the forge said no"))}
+    until = datetime(2026, 1, 9, tzinfo=UTC)
+    found = dora.report(
+        "staging", [held, first], [hold], unread, since=until - timedelta(days=7), until=until
+    )
+    return Reports((found,), until - timedelta(days=7), until)
+
+
 def results() -> list[Result]:
     items = (_item("staging"), _item("staging", PlanAction.SKIP))
     frozen = {"until": "2026-01-02T03:04:05Z", "reason": o("release week"), "expired": False}
@@ -234,6 +262,7 @@ def results() -> list[Result]:
         Result("history", HistoryRead("staging", (_entry(),))),
         Result("update", Delivered((_outcome(),), (_item("staging", PlanAction.SKIP),))),
         Result("status", StatusRead(status())),
+        Result("report", Reported(report())),
         Result(
             "update",
             FleetDelivered(
@@ -379,6 +408,7 @@ WALKS = {
     "gitops_bot.output.github:_plan_rows": "step summary",
     "gitops_bot.output.github:_history_rows": "step summary",
     "gitops_bot.output.github:_delivered_rows": "step summary",
+    "gitops_bot.output.report_text:report_rows": "step summary",
     "gitops_bot.output:_emit": "terminal",
     "gitops_bot.output.status_text:status_text": "terminal",
     "gitops_bot.output.status_text:_heading": "terminal",  # status_text writes each heading through it
@@ -386,6 +416,8 @@ WALKS = {
     "gitops_bot.output.text:update_text": "terminal",
     "gitops_bot.output.text:history_text": "terminal",
     "gitops_bot.output.text:fleet_text": "terminal",
+    "gitops_bot.output.report_text:_environment": "terminal",
+    "gitops_bot.output.report_text:_failure": "terminal",
     "gitops_bot.output.status_html:_e": "status page",
     "gitops_bot.notify.message:Notice.text": "notifications",
     "gitops_bot.notify.message:slack": "notifications",
