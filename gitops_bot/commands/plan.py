@@ -20,6 +20,7 @@ from gitops_bot.core.model import Plan
 from gitops_bot.engine import app as app_mod
 from gitops_bot.engine import decisions
 from gitops_bot.engine import plan as engine_plan
+from gitops_bot.engine.edits import rendered_of
 
 if TYPE_CHECKING:
     from gitops_bot.render.diff import Rendered
@@ -52,9 +53,6 @@ def plan(request: PlanRequest) -> PlanResult:
         result = decisions.decided(app, result, os.environ).plan
         rendered: tuple[Rendered, ...] = ()
         if request.rendered and result.updates:
-            # only then: the editors and the renderer (not update's delivery or forge clients)
-            from gitops_bot.engine.edits import rendered_of
-
             rendered = rendered_of(app, result)
     finally:
         app.close()

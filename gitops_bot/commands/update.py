@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from gitops_bot.commands import hold as holding
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
     PlanAction,
@@ -19,6 +20,8 @@ from gitops_bot.engine.edits import releases_of
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.events.payloads import Push
+from gitops_bot.release import intent
+from gitops_bot.release.proposal import Release
 
 log = get_logger(__name__)
 
@@ -90,9 +93,6 @@ def _respect_people(s: Session, env_names: Sequence[str], *, dry_run: bool) -> l
     this run), with who, where and why, and a notification; their next change forward lifts
     them. One hold release per environment, delivered as ``hold``/``unhold`` deliver theirs
     (joining the environment's open hold pull request)."""
-    from gitops_bot.commands import hold as holding
-    from gitops_bot.release import intent
-    from gitops_bot.release.proposal import Release
 
     out: list[Outcome] = []
     for name in env_names:

@@ -20,6 +20,7 @@ from gitops_bot.core.instants import format_instant, outside_instant
 from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.release.windows import Freeze
+from gitops_bot.render.diff import section
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
     from gitops_bot.forges.compare_kit import Comparison
@@ -311,7 +312,6 @@ def _waiting_lines(changes: Sequence[Change]) -> list[str]:
 def _rendered_lines(rendered: tuple[Rendered, ...]) -> list[str]:
     if not rendered:  # not asked: the rendered diff's module stays unread
         return []
-    from gitops_bot.render.diff import section
 
     return section(rendered)
 
