@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import register_secret
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -118,6 +119,38 @@ class EnvView(Mapping[str, str]):
     def __repr__(self) -> str:
         allowed = "" if self.allowed is None else f", allowing only {sorted(self.allowed)}"
         return f"EnvView(hiding {sorted(self.hidden)}{allowed})"
+
+
+def given(
+    environ: Mapping[str, str],
+    name: str,
+    *,
+    service: str,
+    url: str | None,
+    named: Iterable[str | None] = (),
+) -> str | None:
+    """``$name`` for ``service`` at ``url``: None when unset; the value, registered for
+    redaction, when the operator gave it to this repository. THE check of a fleet's allow-list
+    for every service a repository's config points somewhere (Argo CD, a metrics server, a web
+    gate, a forge): in a fleet of several (``environ`` an :class:`EnvView` with ``allowed``), a
+    variable the repository's entry does not list was not given to it, and whoever writes its
+    config must not send it to a host of their choosing. Such a variable is refused with one
+    line, unless ``url``'s origin is among ``named``: the hosts the operator's environment
+    names for it (a forge's public host, the server the CI platform names)."""
+    allowed = environ.allowed if isinstance(environ, EnvView) else None
+    value = environ.get(name)
+    if not value:
+        return None
+    if allowed is not None and name not in allowed:
+        where = Origin.of(url or "")
+        if where is None or where not in origins(named):
+            raise UsageError(
+                f"this repository's config points {service} at {url}, and ${name} was not given to it "
+                "in the repositories file; a repository of a fleet may send it only where the operator named",
+                hint=f"list {name} under this repository's 'env:' (or 'shared_env:')",
+            )
+    register_secret(value)
+    return value
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -17,17 +17,15 @@ Anything else keeps the gate closed, each reason stated.
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
-from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import WrittenRef, short_digest
-from gitops_bot.core.secret import EnvView
+from gitops_bot.core.secret import given
 from gitops_bot.gate.port import SELECTED, Applications, Deployment, Evidence, Live, Verdict, combined_live
 from gitops_bot.gate.port import State as State
 from gitops_bot.gate.port import Wanted as Wanted
@@ -234,37 +232,31 @@ class ArgoCD:
     def __init__(
         self, cfg: ArgoCDConfig, environ: Mapping[str, str], *, transport: httpx.BaseTransport | None = None
     ) -> None:
-        # In a fleet, the server is whatever one repository's config wrote: the operator's
-        # token goes there only if the operator gave that repository the variable.
-        allowed = environ.allowed if isinstance(environ, EnvView) else None
-        if allowed is not None and cfg.token_env not in allowed and environ.get(cfg.token_env):
-            raise UsageError(
-                f"this repository's config points the Argo CD gate at {cfg.server}, and "
-                f"${cfg.token_env} was not given to it in the repositories file",
-                hint=f"list {cfg.token_env} under this repository's 'env:' (or 'shared_env:')",
-            )
-        token = environ.get(cfg.token_env)
+        assert cfg.server
+        token = given(environ, cfg.token_env, service="the Argo CD gate", url=cfg.server)
         if not token:
             raise UsageError(
                 f"the promotion gate needs an Argo CD token in ${cfg.token_env}",
                 hint="create one with 'argocd account generate-token' (read access to applications)",
             )
-        register_secret(token)
-        assert cfg.server
-        import httpx
-
-        from gitops_bot.net.auth import OriginAuth
-        from gitops_bot.net.transport import Transport
+        from gitops_bot.net import tls
+        from gitops_bot.net.retry import RetryPolicy
+        from gitops_bot.net.service import Credential, Service
 
         self.server = cfg.server
         self.app_namespace = cfg.app_namespace
         self._read: dict[str, dict[str, Any]] = {}
         self._listed: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        self._client = httpx.Client(
-            base_url=cfg.server,
-            headers={"Accept": "application/json"},
-            auth=OriginAuth(cfg.server, f"Bearer {token}"),  # the token goes to this server only
-            transport=transport or Transport(ssl_context=_unverified if cfg.insecure else None),
+        self._service = Service(
+            "Argo CD",
+            cfg.server,
+            credential=Credential.bearer(token),  # the token goes to this server's origin only
+            tls=(lambda: tls.context(insecure=True)) if cfg.insecure else None,
+            timeout=ATTEMPT,
+            total=TOTAL,
+            limit=LIMIT,
+            policy=RetryPolicy(attempts=3, max_wait=4.0),
+            transport=transport,
         )
 
     def application(self, name: str) -> dict[str, Any]:
@@ -275,21 +267,9 @@ class ArgoCD:
         return self._read[name]
 
     def _application(self, name: str) -> dict[str, Any]:
-        return self._retried(lambda: self._get(name))
-
-    def _retried(self, ask: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """One question to Argo CD, asked again on what may pass (a timeout, a 5xx, a 429)
-        within :data:`TOTAL` seconds in all; still no answer is the service's problem."""
-        import time
-
-        from gitops_bot.net import retry
-
-        try:
-            return retry.call(ask, retry.RetryPolicy(attempts=3, max_wait=4.0), time.monotonic() + TOTAL)
-        except retry.GaveUp as exc:
-            raise ServiceUnavailable(
-                f"Argo CD at {self.server} is unavailable ({exc.what})", hint="try again later"
-            ) from None
+        app, namespace = locate(name, self.app_namespace)
+        params = {"appNamespace": namespace} if namespace else None
+        return self._ask(f"/api/v1/applications/{quote(app, safe='')}", f"application {name}", params, LIMIT)
 
     def verdict(self, name: str | Applications, wanted: Sequence[Wanted]) -> Verdict:
         one = name if isinstance(name, str) else name.single
@@ -320,9 +300,7 @@ class ArgoCD:
 
     def _select(self, selector: str) -> list[tuple[str, dict[str, Any]]]:
         what = f"{SELECTED} {selector}"
-        body = self._retried(
-            lambda: self._ask("/api/v1/applications", what, self._list_params(selector), LIST_LIMIT)
-        )
+        body = self._ask("/api/v1/applications", what, self._list_params(selector), LIST_LIMIT)
         items = body.get("items")
         if items is None:
             items = []  # Go's omitempty: no match is no "items" at all
@@ -360,51 +338,34 @@ class ArgoCD:
             params["appNamespace"] = self.app_namespace
         return params
 
-    def _get(self, name: str) -> dict[str, Any]:
-        app, namespace = locate(name, self.app_namespace)
-        params = {"appNamespace": namespace} if namespace else None
-        return self._ask(f"/api/v1/applications/{quote(app, safe='')}", f"application {name}", params, LIMIT)
-
     def _ask(self, path: str, what: str, params: dict[str, str] | None, limit: int) -> dict[str, Any]:
         """One bounded GET of an Argo CD resource (``what`` names it in errors), as a JSON object."""
-        import httpx
+        from gitops_bot.net.service import Answer, Refused, Unavailable
 
-        from gitops_bot.net import limits, retry
-        from gitops_bot.net.transport import fetch
-
-        try:
-            r = fetch(self._client, "GET", path, timeout=ATTEMPT, limit=limit, params=params)
-        except limits.TooLarge:
-            raise self._broken(f"answered more than {limit} bytes for {what}") from None
-        except httpx.TimeoutException:
-            raise retry.Retryable(f"no complete answer within {ATTEMPT:g}s") from None
-        except httpx.TransportError as exc:
-            raise retry.Retryable(type(exc).__name__) from None
-        retry.raise_if_retryable(r)
-        status = r.status
-        if status in (401, 403):
-            raise UsageError(
-                f"Argo CD at {self.server} refused the token (HTTP {status})",
-                hint="check the token and that its account may get applications",
-            )
-        if status == 404 and what.startswith("application "):
-            raise UsageError(
-                f"Argo CD at {self.server} has no application {what.removeprefix('application ')!r}",
-                hint="fix argocd_application in gitops-bot.yaml (NAMESPACE/NAME, or set "
-                "argocd: app_namespace, for an Application outside Argo CD's own namespace)",
-            )
-        # what remains is the server misbehaving, not the user's input: a service problem (exit 3)
-        if status != 200:
-            raise self._broken(f"answered HTTP {status} for {what}")
-        try:
-            body = limits.loads(r.body)
-        except limits.JSONTooDeep:
-            raise self._broken("answered JSON nested too deeply") from None
-        except ValueError:
-            raise self._broken("answered something that is not JSON") from None
-        if not isinstance(body, dict):
-            raise self._broken(f"answered an unexpected shape for {what}")
-        return body
+        match self._service.get(path, params=params, limit=limit):
+            case Answer(json=dict() as body):
+                return body
+            case Answer():
+                raise self._broken(f"answered an unexpected shape for {what}")
+            case Refused(status=401 | 403 as status):
+                raise UsageError(
+                    f"Argo CD at {self.server} refused the token (HTTP {status})",
+                    hint="check the token and that its account may get applications",
+                )
+            case Refused(status=404) if what.startswith("application "):
+                raise UsageError(
+                    f"Argo CD at {self.server} has no application {what.removeprefix('application ')!r}",
+                    hint="fix argocd_application in gitops-bot.yaml (NAMESPACE/NAME, or set "
+                    "argocd: app_namespace, for an Application outside Argo CD's own namespace)",
+                )
+            # what remains is the server misbehaving, not the user's input: a service problem (exit 3)
+            case Refused(status=status):
+                raise self._broken(f"answered HTTP {status} for {what}")
+            case Unavailable(why=why):
+                raise ServiceUnavailable(
+                    f"Argo CD at {self.server} is unavailable ({why})", hint="try again later"
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _broken(self, what: str) -> ServiceUnavailable:
         return ServiceUnavailable(
@@ -413,7 +374,7 @@ class ArgoCD:
         )
 
     def close(self) -> None:
-        self._client.close()
+        self._service.close()
 
 
 ATTEMPT = 10.0  # seconds for one answer, in all (a server dripping bytes cannot stretch it)
@@ -422,11 +383,3 @@ LIMIT = 8 << 20  # an Application with a large resource tree is a few hundred Ki
 LIST_LIMIT = 64 << 20  # a selector's list: each member whole, as the single read has it
 MAX_MEMBERS = 500  # a selector matching more is a mistake, not a fleet to gate one release on
 _SELECTOR_HINT = "check the environment's argocd_selector against the Applications' labels"
-
-
-def _unverified() -> ssl.SSLContext:
-    """``insecure: true``: the operator chose to skip verifying Argo CD's certificate."""
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx

@@ -22,27 +22,32 @@ least ``step`` long).
 
 from __future__ import annotations
 
-import base64
 import math
-import ssl
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from gitops_bot.core import numbers
 from gitops_bot.core.errors import GitOpsBotError, QueryRefused, ServiceUnavailable, UsageError
-from gitops_bot.core.log import register_secret
-from gitops_bot.core.secret import EnvView
+from gitops_bot.core.instants import INSTANT_MAX, INSTANT_MIN
+from gitops_bot.core.secret import given
 from gitops_bot.gate.reading import Outcome, Reading, line
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate
 
 if TYPE_CHECKING:
     import httpx
 
+    from gitops_bot.net.service import Credential
+
 # httpx and gitops_bot.net are imported where the gate runs, only for the environments with
 # metrics gates.
 
 
 Sample = tuple[str, float, str]  # (series labels, value, the value as the server wrote it)
+Series = tuple[
+    str, list[tuple[float, float, str]]
+]  # (labels, [(unix time, value, as written)] in time order)
 
 
 def _labels(metric: Any) -> str:
@@ -52,52 +57,53 @@ def _labels(metric: Any) -> str:
     return line(f"{metric.get('__name__', '')}{{{inner}}}")
 
 
-def _value(pair: Any) -> tuple[float, float, str] | None:
-    """``[unix time, "value"]`` as Prometheus writes a sample (None: another shape)."""
+_EARLIEST, _LATEST = INSTANT_MIN.timestamp(), INSTANT_MAX.timestamp()
+
+
+def _value(pair: Any) -> tuple[float, float, str]:
+    """``[unix time, "value"]`` as Prometheus writes a sample, each number read within its
+    bounds (:mod:`gitops_bot.core.numbers`): the time an instant, the value a float64 or
+    the ``NaN``/``+Inf``/``-Inf`` Prometheus documents; ValueError for anything else."""
     if not isinstance(pair, list) or len(pair) != 2:
-        return None
-    try:
-        return float(pair[0]), float(pair[1]), str(pair[1])[:40]
-    except (TypeError, ValueError):
-        return None
+        raise ValueError("a sample that is not [time, value]")
+    at = numbers.real(pair[0], "a sample's time", low=_EARLIEST, high=_LATEST)
+    value = numbers.real(pair[1], "a sample's value", special=True)
+    return at, value, str(pair[1])[:40]
 
 
 def samples(data: Mapping[str, Any]) -> list[Sample]:
     """PURE: an instant query's samples (``vector`` or ``scalar``); raises ValueError on
-    another shape."""
+    another shape or a number out of bounds."""
     kind, result = data.get("resultType"), data.get("result")
     if kind == "scalar":
         v = _value(result)
-        if v is None:
-            raise ValueError("a scalar that is not [time, value]")
         return [("", v[1], v[2])]
     if kind == "vector" and isinstance(result, list):
         out = []
         for s in result:
-            v = _value(s.get("value")) if isinstance(s, Mapping) else None
-            if v is None:
+            if not isinstance(s, Mapping):
                 raise ValueError("a vector sample that is not {metric, value: [time, value]}")
+            v = _value(s.get("value"))
             out.append((_labels(s.get("metric")), v[1], v[2]))
         return out
     raise ValueError(f"result type {kind!r}, not a vector or a scalar")
 
 
-def steps(data: Mapping[str, Any]) -> dict[float, list[Sample]]:
-    """PURE: a range query's samples by their step's time (a ``matrix``)."""
+def series(data: Mapping[str, Any]) -> list[Series]:
+    """PURE: a range query's series (a ``matrix``), each with its samples in time order at the
+    instants the server answered them (whatever their alignment)."""
     result = data.get("result")
     if data.get("resultType") != "matrix" or not isinstance(result, list):
         raise ValueError(f"result type {data.get('resultType')!r} of a range query, not a matrix")
-    out: dict[float, list[Sample]] = {}
+    out: list[Series] = []
     for s in result:
         values = s.get("values") if isinstance(s, Mapping) else None
         if not isinstance(values, list):
             raise ValueError("a matrix series without values")
-        labels = _labels(s.get("metric"))
-        for pair in values:
-            v = _value(pair)
-            if v is None:
-                raise ValueError("a matrix sample that is not [time, value]")
-            out.setdefault(v[0], []).append((labels, v[1], v[2]))
+        read = [_value(pair) for pair in values]
+        if any(read[i][0] > read[i + 1][0] for i in range(len(read) - 1)):
+            read.sort(key=lambda v: v[0])  # Prometheus answers in order; a server that does not
+        out.append((_labels(s.get("metric")), read))
     return out
 
 
@@ -116,46 +122,51 @@ def judge(gate: MetricsGate, now: Sequence[Sample], at: datetime) -> Reading:
 def over_window(
     reading: Reading,
     gate: MetricsGate,
-    window: Mapping[float, Sequence[Sample]],
+    window: Sequence[Series],
     start: datetime,
     step: float,
 ) -> Reading:
     """PURE: ``reading`` (the gate now) with its ``since`` read from the window's steps
     (``start`` + k * ``step``, up to the reading's instant): passing, the step after the last
     that failed or had no data (``start`` when none did); failing, the step after the last that
-    passed (``start`` when none did)."""
+    passed (``start`` when none did).
+
+    Each step is judged on the samples the server answered whatever its grid: for each
+    series, the latest sample at or before the step and after the step before it (so a server
+    that aligns its instants to multiples of ``step``, as VictoriaMetrics and Mimir do, is
+    read at its own instants; a series that ended says nothing about later steps). One pass
+    over the answer and one over the steps: linear in both."""
     rule = gate.rule
     first, end = start.timestamp(), reading.at.timestamp()
-    count = max(int((end - first) // step), 0)
-    times = [first + k * step for k in range(count + 1)]
-
-    def ok(t: float) -> bool:
-        found = _at(window, t)
-        return bool(found) and all(rule.holds(s[1]) for s in found)
-
+    count = max(int((end - first) // step), 0) + 1
+    present = bytearray(count)  # some series has a sample for the step
+    failed = bytearray(count)  # some series' sample for the step misses the condition
+    # the instants went out written to the millisecond (_unix): a sample the server dated a
+    # fraction of a millisecond after a step is that step's
+    slack = 0.001 / step
+    for _labels_of, values in window:
+        k_last, holds_last = -1, True
+        for at, value, _shown in values:
+            k = math.ceil((at - first) / step - slack)  # the first step at or after the sample
+            if k < 0 or k >= count:
+                continue
+            if k != k_last and k_last >= 0:
+                present[k_last] = 1
+                failed[k_last] |= not holds_last
+            k_last, holds_last = k, rule.holds(value)  # a later sample for the same step wins
+        if k_last >= 0:
+            present[k_last] = 1
+            failed[k_last] |= not holds_last
+    ok = [bool(present[k]) and not failed[k] for k in range(count)]
     if reading.outcome is Outcome.PASS:
-        bad = [t for t in times if not ok(t)]
-        since = first if not bad else bad[-1] + step
+        bad = [k for k in range(count) if not ok[k]]
+        since = first if not bad else first + (bad[-1] + 1) * step
     elif reading.outcome is Outcome.FAIL:
-        good = [t for t in times if ok(t)]
-        since = first if not good else good[-1] + step
+        good = [k for k in range(count) if ok[k]]
+        since = first if not good else first + (good[-1] + 1) * step
     else:
         return reading
-    return _with_since(reading, datetime.fromtimestamp(min(since, end), UTC))
-
-
-def _at(window: Mapping[float, Sequence[Sample]], t: float) -> Sequence[Sample]:
-    """The samples of the step at ``t`` (a server writes times as floats: matched to the ms)."""
-    found = window.get(t)
-    if found is not None:
-        return found
-    return next((v for k, v in window.items() if abs(k - t) < 0.001), ())
-
-
-def _with_since(reading: Reading, since: datetime) -> Reading:
-    from dataclasses import replace
-
-    return replace(reading, since=since)
+    return replace(reading, since=datetime.fromtimestamp(min(since, end), UTC))
 
 
 MAX_STEPS = 10_000  # Prometheus refuses a range query of more than 11,000 points per series
@@ -184,22 +195,29 @@ class Prometheus:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         assert cfg.url
+        from gitops_bot.net import tls
+        from gitops_bot.net.retry import RetryPolicy
+        from gitops_bot.net.service import Service
+
         self.url = cfg.url
-        header = _authorization(cfg, environ)
-        import httpx
-
-        from gitops_bot.net.auth import OriginAuth
-        from gitops_bot.net.transport import Transport
-
-        ctx = _context(cfg, root)
-        self._client = httpx.Client(
-            base_url=cfg.url,
-            headers={"Accept": "application/json", "User-Agent": "gitops-bot"},
-            # the credentials go to this server's origin only: a redirect elsewhere gets none
-            auth=OriginAuth(cfg.url, header) if header else None,
-            follow_redirects=True,
-            trust_env=False,
-            transport=transport or Transport(ssl_context=ctx),
+        credential = _credential(cfg, environ)
+        context = tls.context(
+            _path(root, cfg.ca_file),
+            cert_file=_path(root, cfg.cert_file),
+            key_file=_path(root, cfg.key_file),
+            insecure=cfg.insecure,
+            service="the metrics server",
+        )
+        self._service = Service(
+            "the metrics server",
+            cfg.url,
+            credential=credential,  # to this server's origin only
+            tls=context,
+            timeout=ATTEMPT,
+            total=TOTAL,
+            limit=LIMIT,
+            policy=RetryPolicy(attempts=3, max_wait=4.0),
+            transport=transport,
         )
 
     def query(self, expr: str, at: datetime) -> dict[str, Any]:
@@ -221,7 +239,7 @@ class Prometheus:
             if since is None or since >= at or now.outcome not in (Outcome.PASS, Outcome.FAIL):
                 return now
             step = window_step(gate, since, at)
-            window = steps(self.query_range(gate.query, since, at, step))
+            window = series(self.query_range(gate.query, since, at, step))
             return over_window(now, gate, window, since, step)
         except (GitOpsBotError, ValueError) as exc:
             text = (
@@ -232,58 +250,29 @@ class Prometheus:
             return Reading(gate.name, gate.query, gate.condition, Outcome.UNKNOWN, at, error=line(text))
 
     def _ask(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        import time
+        from gitops_bot.net.service import Answer, Refused, Unavailable
 
-        from gitops_bot.net import retry
-
-        try:
-            return retry.call(
-                lambda: self._get(path, params),
-                retry.RetryPolicy(attempts=3, max_wait=4.0),
-                time.monotonic() + TOTAL,
-            )
-        except retry.GaveUp as exc:
-            raise ServiceUnavailable(
-                f"the metrics server at {self.url} is unavailable ({exc.what})"
-            ) from None
-
-    def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        import httpx
-
-        from gitops_bot.net import limits, retry
-        from gitops_bot.net.transport import fetch
-
-        try:
-            r = fetch(self._client, "GET", path, timeout=ATTEMPT, limit=LIMIT, params=params)
-        except limits.TooLarge:
-            raise ServiceUnavailable(
-                f"the metrics server at {self.url} answered more than {LIMIT} bytes"
-            ) from None
-        except httpx.TimeoutException:
-            raise retry.Retryable(f"no complete answer within {ATTEMPT:g}s") from None
-        except httpx.TransportError as exc:
-            raise retry.Retryable(type(exc).__name__) from None
-        if r.status in (401, 403):
-            raise UsageError(f"the metrics server at {self.url} refused the credentials (HTTP {r.status})")
-        try:
-            body = limits.loads(r.body)
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and body.get("status") == "error":
-            # the server read the query and refused it (a parse error, an execution error, its
-            # own timeout): its message says why, and asking again would not change it
-            raise QueryRefused(
-                f"{self.url} refused the query: {body.get('errorType') or 'error'}: {line(body.get('error'))}"
-            )
-        retry.raise_if_retryable(r)
-        if r.status != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-            raise ServiceUnavailable(
-                f"the metrics server at {self.url} answered HTTP {r.status}, not its API"
-            )
-        return body["data"]  # type: ignore[no-any-return]
+        match self._service.get(path, params=params):
+            case Answer(json={"data": dict() as data}):
+                return data
+            case Refused(status=401 | 403 as status):
+                raise UsageError(f"the metrics server at {self.url} refused the credentials (HTTP {status})")
+            # the server read the query and refused it (a parse error, an execution error): its
+            # message says why, and asking again would not change it
+            case Refused(json={"status": "error", **error}):
+                kind = error.get("errorType") if isinstance(error.get("errorType"), str) else "error"
+                raise QueryRefused(f"{self.url} refused the query: {line(kind)}: {line(error.get('error'))}")
+            case Answer(status=status) | Refused(status=status):
+                raise ServiceUnavailable(
+                    f"the metrics server at {self.url} answered HTTP {status}, not its API"
+                )
+            case Unavailable(why=why, said=said):
+                more = f": {said}" if said else ""
+                raise ServiceUnavailable(f"the metrics server at {self.url} is unavailable ({why}{more})")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        self._client.close()
+        self._service.close()
 
 
 ATTEMPT = 10.0  # seconds for one answer, in all
@@ -295,55 +284,21 @@ def _unix(when: datetime) -> str:
     return f"{when.timestamp():.3f}"
 
 
-def _authorization(cfg: MetricsConfig, environ: Mapping[str, str]) -> str | None:
-    """The Authorization header from the variables the config names (None: no credentials)."""
-    names = [n for n in (cfg.token_env, cfg.username_env, cfg.password_env) if n]
-    # In a fleet, the url is whatever one repository's config wrote: the operator's secret goes
-    # there only if the operator gave that repository the variable.
-    allowed = environ.allowed if isinstance(environ, EnvView) else None
-    for name in names:
-        if allowed is not None and name not in allowed and environ.get(name):
-            raise UsageError(
-                f"this repository's config points the metrics gate at {cfg.url}, and ${name} was "
-                "not given to it in the repositories file",
-                hint=f"list {name} under this repository's 'env:' (or 'shared_env:')",
-            )
-        if not environ.get(name):
+def _credential(cfg: MetricsConfig, environ: Mapping[str, str]) -> Credential | None:
+    """The credential the variables the config names hold (None: none named)."""
+    from gitops_bot.net.service import Credential
+
+    found = {}
+    for name in (n for n in (cfg.token_env, cfg.username_env, cfg.password_env) if n):
+        value = given(environ, name, service="the metrics gate", url=cfg.url)
+        if not value:
             raise UsageError(f"the metrics gate needs ${name} (metrics: in gitops-bot.yaml names it)")
+        found[name] = value
     if cfg.token_env:
-        token = environ[cfg.token_env]
-        register_secret(token)
-        return f"Bearer {token}"
+        return Credential.bearer(found[cfg.token_env])
     if cfg.username_env and cfg.password_env:
-        user, password = environ[cfg.username_env], environ[cfg.password_env]
-        register_secret(password)
-        pair = base64.b64encode(f"{user}:{password}".encode()).decode()
-        register_secret(pair)
-        return f"Basic {pair}"
+        return Credential.basic(found[cfg.username_env], found[cfg.password_env])
     return None
-
-
-def _context(cfg: MetricsConfig, root: Any) -> ssl.SSLContext | None:
-    """TLS as configured: a private CA, a client certificate (mTLS), or no verification."""
-    if cfg.insecure:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    elif cfg.ca_file or cfg.cert_file:
-        from gitops_bot.net.tls import fresh_context
-
-        ctx = fresh_context(_path(root, cfg.ca_file))
-    else:
-        return None
-    if cfg.cert_file:
-        try:
-            ctx.load_cert_chain(_path(root, cfg.cert_file) or "", _path(root, cfg.key_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise UsageError(
-                f"cannot load the metrics client certificate {cfg.cert_file}: {exc}",
-                hint="point cert_file and key_file at the client's PEM certificate and key",
-            ) from None
-    return ctx
 
 
 def _path(root: Any, name: str | None) -> str | None:

@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from gitops_bot.core import numbers
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
-from gitops_bot.core.log import register_secret
+from gitops_bot.core.secret import given
 from gitops_bot.gate.reading import Outcome, Reading, line
 from gitops_bot.gate.settings import Condition, WebGate
 
@@ -66,8 +67,12 @@ def judge(gate: WebGate, answer: Any, at: datetime) -> Reading:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return reading(Outcome.FAIL, line(said), "not a number")
     assert gate.condition is not None
+    try:
+        number = numbers.real(value, f"the value at {gate.pointer or 'the answer'}")
+    except numbers.OutOfRange as exc:
+        return reading(Outcome.UNKNOWN, "", line(exc))
     return reading(
-        Outcome.PASS if Condition.parse(gate.condition).holds(float(value)) else Outcome.FAIL, said
+        Outcome.PASS if Condition.parse(gate.condition).holds(number) else Outcome.FAIL, line(said)
     )
 
 
@@ -91,53 +96,31 @@ def read(
 
 
 def _ask(gate: WebGate, environ: Mapping[str, str], transport: Any) -> Any:
-    import time
+    from gitops_bot.net.retry import RetryPolicy
+    from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
 
-    import httpx
-
-    from gitops_bot.net import limits, retry
-    from gitops_bot.net.auth import OriginAuth
-    from gitops_bot.net.transport import Transport, fetch
-
-    header = None
+    token = None
     if gate.token_env:
-        token = environ.get(gate.token_env)
+        token = given(environ, gate.token_env, service=f"web gate {gate.name}", url=gate.url)
         if not token:
             raise UsageError(f"web gate {gate.name}: {gate.token_env} is not set")
-        register_secret(token)
-        header = f"Bearer {token}"
-    client = httpx.Client(
-        headers={"Accept": "application/json", "User-Agent": "gitops-bot"},
-        # the token goes to this endpoint's origin only: a redirect elsewhere gets none
-        auth=OriginAuth(gate.url, header) if header else None,
-        follow_redirects=True,
-        trust_env=False,
-        transport=transport or Transport(),
-    )
-
-    def once() -> Any:
-        try:
-            body: dict[str, Any] = {"json": {}} if gate.method == "POST" else {}
-            r = fetch(client, gate.method, gate.url, timeout=ATTEMPT, limit=LIMIT, **body)
-        except limits.TooLarge:
-            raise ServiceUnavailable(f"{gate.url} answered more than {LIMIT} bytes") from None
-        except httpx.TimeoutException:
-            raise retry.Retryable(f"no complete answer within {ATTEMPT:g}s") from None
-        except httpx.TransportError as exc:
-            raise retry.Retryable(type(exc).__name__) from None
-        retry.raise_if_retryable(r)
-        if r.status in (401, 403):
-            raise UsageError(f"{gate.url} refused the credentials (HTTP {r.status})")
-        if r.status >= 400:
-            raise ServiceUnavailable(f"{gate.url} answered HTTP {r.status}")
-        try:
-            return limits.loads(r.body)
-        except ValueError:
-            raise ServiceUnavailable(f"{gate.url} answered something other than JSON") from None
-
-    try:
-        return retry.call(once, retry.RetryPolicy(attempts=3, max_wait=4.0), time.monotonic() + TOTAL)
-    except retry.GaveUp as exc:
-        raise ServiceUnavailable(f"{gate.url} is unavailable ({exc.what})") from None
-    finally:
-        client.close()
+    with Service(
+        f"web gate {gate.name}",
+        gate.url,
+        credential=Credential.bearer(token) if token else None,  # to the endpoint's origin only
+        timeout=ATTEMPT,
+        total=TOTAL,
+        limit=LIMIT,
+        policy=RetryPolicy(attempts=3, max_wait=4.0),
+        transport=transport,
+    ) as endpoint:
+        match endpoint.request(gate.method, gate.url, json_body={} if gate.method == "POST" else None):
+            case Answer(json=answer):
+                return answer
+            case Refused(status=401 | 403 as status):
+                raise UsageError(f"{gate.url} refused the credentials (HTTP {status})")
+            case Refused(status=status, said=said):
+                raise ServiceUnavailable(f"{gate.url} answered HTTP {status}" + (f": {said}" if said else ""))
+            case Unavailable(why=why):
+                raise ServiceUnavailable(f"{gate.url} is unavailable ({why})")
+    raise AssertionError("unreachable")  # pragma: no cover

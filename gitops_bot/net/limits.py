@@ -3,7 +3,8 @@
 :func:`read_capped` streams a response and stops as soon as it passes the cap (a 300 MB answer
 costs at most the cap plus one chunk, never 300 MB first). :func:`loads` decodes JSON with a
 nesting bound: deeper input is a :class:`JSONTooDeep` (a ``ValueError``) for that one answer,
-never a ``RecursionError`` that ends the whole run.
+never a ``RecursionError`` that ends the whole run; ``NaN`` and ``Infinity``, which Python's
+``json`` reads and JSON does not have, are a :class:`NotJSON` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ class TooLarge(Exception):
 
 class JSONTooDeep(ValueError):
     """JSON nested deeper than the bound."""
+
+
+class NotJSON(ValueError):
+    """Text Python's ``json`` would read but JSON does not allow: ``NaN``, ``Infinity`` and
+    ``-Infinity`` (RFC 8259 has no such literals; a number is not allowed to be them)."""
+
+
+def _constant(name: str) -> Any:
+    raise NotJSON(f"{name}, which JSON does not have")
 
 
 def read_capped(response: httpx.Response, limit: int, *, raw: bool = False) -> bytes:
@@ -64,11 +74,12 @@ def depth(data: bytes | str) -> int:
 
 def loads(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """``json.loads`` with a nesting bound (checked only when the text has that many brackets
-    at all, so ordinary answers pay one ``count``)."""
+    at all, so ordinary answers pay one ``count``), refusing ``NaN`` and ``Infinity``
+    (:class:`NotJSON`): a gate must not pass on ``-Infinity``."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if raw.count(b"[") + raw.count(b"{") > max_depth and depth(raw) > max_depth:
         raise JSONTooDeep(f"JSON nested deeper than {max_depth} levels")
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_constant)
     except RecursionError:  # pragma: no cover - the bound above is far below the interpreter's
         raise JSONTooDeep("JSON nested too deeply") from None

@@ -1,4 +1,6 @@
-"""The one ``ssl.SSLContext`` factory for outbound TLS.
+"""The one ``ssl.SSLContext`` factory for outbound TLS: :func:`context` for a service's
+settings (a private CA, a client certificate, ``insecure``), :func:`ssl_context` for the
+shared trust alone.
 
 Trusted: the operating system's store (on Linux OpenSSL's default paths, else the bundle where
 the distribution keeps it, loaded once a context; on macOS and Windows the platform verifier
@@ -58,6 +60,44 @@ def fresh_context(ca_file: str | None = None, env: Mapping[str, str] | None = No
     caller that adds to it: a client certificate (mTLS) must not reach other services."""
     env = os.environ if env is None else env
     return _loaded(_os_context(), ca_file, env.get("SSL_CERT_FILE") or None, env.get("SSL_CERT_DIR") or None)
+
+
+def context(
+    ca_file: str | None = None,
+    *,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+    insecure: bool = False,
+    service: str = "the service",
+    env: Mapping[str, str] | None = None,
+) -> ssl.SSLContext:
+    """The context for one service as its settings describe it (paths already resolved):
+
+    - nothing set: the shared trust of :func:`ssl_context` (cached);
+    - ``ca_file``: that trust plus a private CA;
+    - ``cert_file`` (and ``key_file``): a client certificate (mTLS), in a context of its own,
+      so it is never offered to another service;
+    - ``insecure``: the operator chose not to verify this service's certificate (a self-signed
+      server): no chain, no hostname check. A client certificate still goes with it.
+
+    A file that cannot be loaded is a :class:`UsageError` naming ``service``'s setting."""
+    if not (insecure or cert_file):
+        return ssl_context(ca_file, env)
+    if insecure:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    else:
+        ctx = fresh_context(ca_file, env)
+    if cert_file:
+        try:
+            ctx.load_cert_chain(cert_file, key_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise UsageError(
+                f"cannot load the client certificate {cert_file} of {service}: {exc}",
+                hint="point cert_file and key_file at the client's PEM certificate and key",
+            ) from None
+    return ctx
 
 
 # Where Linux distributions keep their bundle, for a Python whose OpenSSL was built with paths

@@ -151,14 +151,26 @@ def trusted(
     "GitHub Packages push time" or "Rekor integrated time": the publisher cannot set it); the
     image's creation time only ever makes it younger, never older.
     A creation time before container images existed or in the future is set aside, and said so:
-    without a push time such an image has no age, and waits, rather than passing at once."""
-    if pushed is not None and not (PLAUSIBLE_FROM <= pushed <= now + SKEW):
-        pushed = None  # no registry or log kept this image before containers existed, or ahead of now
+    without a push time such an image has no age, and waits, rather than passing at once. A push
+    time so implausible is set aside the same way, and the image waits: it is never aged by its
+    own creation time instead."""
     created = image.created
     ignored = ""
     if created is not None and not (PLAUSIBLE_FROM <= created <= now + SKEW):
         ignored = f"the image's own creation time {format_instant(created)} is ignored (not plausible)"
         created = None
+    if pushed is not None and not (PLAUSIBLE_FROM <= pushed <= now + SKEW):
+        # A clock the publisher cannot set said something impossible (before containers
+        # existed, ahead of ours beyond the skew): the image waits as with no time at all. The
+        # decision never goes back to the image's own word, which the publisher sets.
+        said = f"the {clock} {format_instant(pushed)} is ignored (not plausible)"
+        return replace(
+            image,
+            created=None,
+            source=AgeSource.NONE,
+            decided_by="",
+            ignored="; ".join(x for x in (said, ignored) if x),
+        )
     if pushed is None:
         return replace(
             image, created=created, source=image.source if created else AgeSource.NONE, ignored=ignored

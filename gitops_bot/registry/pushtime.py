@@ -34,7 +34,6 @@ redaction, and no reason text quotes an answer or a header.
 
 from __future__ import annotations
 
-import base64
 import re
 import threading
 import time
@@ -44,11 +43,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from gitops_bot.core.instants import epoch_instant, outside_instant
-from gitops_bot.core.log import get_logger, register_secret
+from gitops_bot.core import numbers
+from gitops_bot.core.instants import outside_instant
+from gitops_bot.core.log import get_logger
 
 if TYPE_CHECKING:
     import httpx
+
+    from gitops_bot.net.service import Credential, Service
 
 # httpx and gitops_bot.net are imported where a call is made, as the Argo CD gate does: this
 # module is cheap to import for code that only names its types.
@@ -161,8 +163,8 @@ class PushTimes:
         self._quay_env = quay_token_env
         self._google_env = google_token_env
         self._timeout = min(max(timeout, 0.01), ATTEMPT)
-        self._client: httpx.Client | None = None
-        self._lock = threading.Lock()  # one client, made by whichever thread asks first
+        self._services: dict[tuple[str, Credential | None], Service] = {}
+        self._lock = threading.Lock()  # one client per API, made by whichever thread asks first
         self._pages: dict[tuple[str, int], tuple[int, Any, bool]] = {}
         self._looked: dict[tuple[str, str, str, str | None], Pushed | Unknown] = {}
         self.why: str | None = None  # the last :meth:`pushed`'s reason for None
@@ -226,9 +228,9 @@ class PushTimes:
 
     def close(self) -> None:
         with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
+            services, self._services = list(self._services.values()), {}
+        for service in services:
+            service.close()
 
     def __enter__(self) -> PushTimes:
         return self
@@ -245,8 +247,7 @@ class PushTimes:
         token = self._environ.get(self._github_env, "")
         if not token:
             return Unknown(f"GitHub Packages: ${self._github_env} is not set (a token with read:packages)")
-        register_secret(token)
-        auth = _origin_auth(base, f"Bearer {token}")
+        auth = _bearer(token)
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         name = quote(package, safe="")  # nested names ("repo/image") are one segment: repo%2Fimage
         deadline = time.monotonic() + TOTAL
@@ -280,7 +281,9 @@ class PushTimes:
                 )
         return Unknown(f"GitHub Packages: no package {owner}/{package}")  # pragma: no cover
 
-    def _page(self, url: str, page: int, headers: dict[str, str], auth: httpx.Auth) -> tuple[int, Any, bool]:
+    def _page(
+        self, url: str, page: int, headers: dict[str, str], auth: Credential | None
+    ) -> tuple[int, Any, bool]:
         """A page of a package's versions, asked once per instance: a run's ``min_age`` walks
         several tags of one package, newest first, over the same pages."""
         key = (url, page)
@@ -329,8 +332,7 @@ class PushTimes:
         token = self._environ.get(self._quay_env, "")
         auth = None
         if token:
-            register_secret(token)
-            auth = _origin_auth(base, f"Bearer {token}")
+            auth = _bearer(token)
         # the repository path keeps its slash: Quay routes it as one "apirepopath" parameter
         url = f"{base}/api/v1/repository/{quote(repository, safe='/')}/tag/"
         query = {"specificTag": tag, "onlyActiveTags": "true", "limit": "1"}
@@ -347,9 +349,10 @@ class PushTimes:
                 start = item.get("start_ts")
                 if not isinstance(start, int) or isinstance(start, bool):
                     raise _Refused(f"tag {tag} has no readable start_ts")
-                at = epoch_instant(str(start))
-                if at is None:
-                    raise _Refused(f"tag {tag} has an implausible start_ts")
+                try:
+                    at = numbers.epoch(start, f"tag {tag}'s start_ts")
+                except numbers.OutOfRange as exc:
+                    raise _Refused(f"an implausible start_ts: {exc}") from None
                 return _pushed(QUAY, tag, digest, item.get("manifest_digest"), at, "start_ts")
         return Unknown(f"Quay: no active tag {tag} in {repository}")
 
@@ -404,8 +407,7 @@ class PushTimes:
             return Unknown(
                 f"Google Artifact Registry: ${self._google_env} is not set (an OAuth access token)"
             )
-        register_secret(token)
-        auth = _origin_auth(base, f"Bearer {token}")
+        auth = _bearer(token)
         headers = {"Accept": "application/json"}
         parent = f"{base}/v1/projects/{quote(project, safe='')}/locations/{quote(location, safe='')}"
         parent += f"/repositories/{quote(repo, safe='')}"
@@ -431,7 +433,7 @@ class PushTimes:
             raise _Refused("answered an image that is not an object")
         return _pushed(GAR, tag, digest, named, body.get("uploadTime"), "uploadTime")
 
-    def _registry_auth(self, host: str, base: str) -> httpx.Auth | None:
+    def _registry_auth(self, host: str, base: str) -> Credential | None:
         """The registry's own user and password, for an API on the registry's host (Harbor's,
         ACR's) and only for that origin; None: asked anonymously."""
         names = self._basic_auth.get(host)
@@ -440,75 +442,63 @@ class PushTimes:
         user, password = self._environ.get(names[0], ""), self._environ.get(names[1], "")
         if not (user and password):
             return None
-        value = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-        register_secret(password)
-        register_secret(value)
-        return _origin_auth(base, value)
+        from gitops_bot.net.service import Credential
+
+        return Credential.basic(user, password)  # to the API's origin only
 
     # -- one call -------------------------------------------------------------------------
 
     def _get(
-        self, url: str, headers: Mapping[str, str], auth: httpx.Auth | None, params: Mapping[str, str] | None
+        self, url: str, headers: Mapping[str, str], auth: Credential | None, params: Mapping[str, str] | None
     ) -> tuple[int, Any, bool]:
         """(status, JSON body or None, whether a next page is linked); :class:`_Refused` for
         what is no answer at all. The body is read only for a 200."""
-        import httpx
+        from gitops_bot.net.service import Answer, Refused, Unavailable, link_next
 
-        from gitops_bot.net import limits
-        from gitops_bot.net.transport import fetch
+        match self._service(url, auth).get(url, params=params, headers=headers):
+            case Answer(status=200) as answer:
+                return 200, answer.json, link_next(answer, [], 0) is not None
+            case Answer(status=status) | Refused(status=status):
+                return status, None, False
+            case Unavailable(why=why):
+                raise _Refused(why)
+        raise AssertionError("unreachable")  # pragma: no cover
 
-        try:
-            r = fetch(
-                self._http(),
-                "GET",
-                url,
-                timeout=self._timeout,
-                limit=LIMIT,
-                headers=dict(headers),
-                params=dict(params) if params else None,
-                auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except limits.TooLarge:
-            raise _Refused(f"answered more than {LIMIT} bytes") from None
-        except httpx.TimeoutException:
-            raise _Refused(f"no complete answer within {self._timeout:g}s") from None
-        except httpx.TooManyRedirects:
-            raise _Refused(f"redirected more than {MAX_REDIRECTS} times") from None
-        except httpx.HTTPError as exc:
-            raise _Refused(f"unreachable ({type(exc).__name__})") from None
-        if r.status != 200:
-            return r.status, None, False
-        try:
-            body = limits.loads(r.body)
-        except limits.JSONTooDeep:
-            raise _Refused("answered JSON nested too deeply") from None
-        except ValueError:
-            raise _Refused("answered something that is not JSON") from None
-        return 200, body, 'rel="next"' in r.header("Link")
+    def _service(self, url: str, credential: Credential | None) -> Service:
+        """The API's client: one per origin and credential (each credential to its origin
+        only, never after a redirect elsewhere), made by whichever thread asks first."""
+        from gitops_bot.net.auth import origin
+        from gitops_bot.net.retry import RetryPolicy
+        from gitops_bot.net.service import ANYWHERE, Service
 
-    def _http(self) -> httpx.Client:
+        scheme, host, port = origin(url)
+        base = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+        key = (base, credential)
         with self._lock:
-            if self._client is None:
-                import httpx
-
-                from gitops_bot.net.transport import USER_AGENT, Transport
-
-                # proxies and trust come from gitops_bot.net's transport, not httpx's own
-                # reading of the environment (trust_env off, as net.transport.client does)
-                self._client = httpx.Client(
-                    transport=self._transport or Transport(),
-                    trust_env=False,
-                    follow_redirects=True,
+            found = self._services.get(key)
+            if found is None:
+                found = self._services[key] = Service(
+                    "a push-time API",
+                    base,
+                    credential=credential,
+                    timeout=self._timeout,
+                    total=TOTAL,
+                    limit=LIMIT,
+                    policy=RetryPolicy(attempts=2, max_wait=2.0),
+                    # a registry's API behind a front door on another host: followed, the
+                    # credential left behind
+                    redirects=ANYWHERE,
                     max_redirects=MAX_REDIRECTS,
-                    headers={"User-Agent": USER_AGENT},
+                    transport=self._transport,
+                    env=self._environ,
                 )
-            return self._client
+            return found
 
 
-def _origin_auth(base: str, value: str) -> httpx.Auth:
-    from gitops_bot.net.auth import OriginAuth
+def _bearer(token: str) -> Credential:
+    from gitops_bot.net.service import Credential
 
-    return OriginAuth(base, value)  # the credential goes to this API's origin only
+    return Credential.bearer(token)  # registered for redaction; to the API's origin only
 
 
 def _status_ok(status: int, what: str) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gitops_bot.gate.metrics import judge, over_window, samples, steps
+from gitops_bot.gate.metrics import Series, judge, over_window, samples, series
 from gitops_bot.gate.reading import Outcome
 from gitops_bot.gate.settings import Condition, MetricsGate
 
@@ -89,9 +89,7 @@ def test_another_shape_is_refused(data: dict[str, object]) -> None:
         samples(data)
 
 
-def _window(
-    values: list[str | None], start: datetime, step: float = 60
-) -> dict[float, list[tuple[str, float, str]]]:
+def _window(values: list[str | None], start: datetime, step: float = 60) -> list[Series]:
     """A matrix with one series whose sample at step k is ``values[k]`` (None: no sample)."""
     result = [
         {
@@ -99,7 +97,7 @@ def _window(
             "values": [[start.timestamp() + k * step, v] for k, v in enumerate(values) if v is not None],
         }
     ]
-    return steps({"resultType": "matrix", "result": result})
+    return series({"resultType": "matrix", "result": result})
 
 
 def test_a_gate_holding_all_along_holds_since_the_window_began() -> None:
@@ -131,3 +129,75 @@ def test_a_failing_gate_fails_since_the_step_after_it_last_held() -> None:
     assert r.outcome is Outcome.FAIL and r.since == start + timedelta(minutes=3)
     failing_all_along = over_window(now, GATE, _window(["0.3"] * 6, start), start, 60)
     assert failing_all_along.since == start
+
+
+def _aligned(values: list[str], start: datetime, step: float) -> list[Series]:
+    """A matrix as VictoriaMetrics and Mimir answer ``query_range``: instants at multiples of
+    ``step`` (``start`` rounded down to one), not at ``start + k * step``."""
+    first = start.timestamp() // step * step
+    pairs = [[first + k * step, v] for k, v in enumerate(values)]
+    return series({"resultType": "matrix", "result": [{"metric": {"pod": "a"}, "values": pairs}]})
+
+
+def test_a_server_aligning_its_steps_to_multiples_of_step_is_read_on_its_own_grid() -> None:
+    start = AT - timedelta(minutes=5, seconds=17)  # the soak began off the minute
+    now = judge(GATE, [("", 0.0, "0")], AT)
+    clean = over_window(now, GATE, _aligned(["0"] * 7, start, 60), start, 60)
+    assert clean.since == start  # not "no data" at every step: it held all along
+    spike = over_window(now, GATE, _aligned(["0", "0", "0.5", "0", "0", "0", "0"], start, 60), start, 60)
+    # the server's sample at 14:56:00 answers the bot's step at 14:56:43: held since the next
+    assert spike.since == start + timedelta(minutes=3)
+    failing = judge(GATE, [("", 0.3, "0.3")], AT)
+    broke = over_window(
+        failing, GATE, _aligned(["0", "0", "0", "0.3", "0.3", "0.3", "0.3"], start, 60), start, 60
+    )
+    assert broke.outcome is Outcome.FAIL and broke.since == start + timedelta(minutes=3)
+
+
+def test_a_series_that_ended_says_nothing_about_later_steps() -> None:
+    start = AT - timedelta(minutes=5)
+    now = judge(GATE, [("", 0.0, "0")], AT)
+    ended = series(
+        {
+            "resultType": "matrix",
+            "result": [
+                {"metric": {"pod": "old"}, "values": [[start.timestamp() + k * 60, "0"] for k in range(3)]},
+                {
+                    "metric": {"pod": "new"},
+                    "values": [[start.timestamp() + k * 60, "0"] for k in range(4, 6)],
+                },
+            ],
+        }
+    )
+    assert over_window(now, GATE, ended, start, 60).since == start + timedelta(minutes=4)
+
+
+@pytest.mark.parametrize(
+    ("pair", "why"),
+    [
+        ([1700000000, 1 * 10**400], "a sample's value a number of 401 digits is beyond a float64"),
+        ([1700000000, "1" + "0" * 400], "of 401 characters is longer than any float64"),
+        ([1700000000, "1" + "0" * 320], "beyond a float64"),
+        ([1e400, "0"], "sample's time"),
+        ([10**30, "0"], "sample's time"),
+        ([1700000000, True], "not a number"),
+    ],
+)
+def test_a_number_out_of_bounds_is_refused_with_one_line_not_an_overflow(
+    pair: list[object], why: str
+) -> None:
+    with pytest.raises(ValueError, match=why):
+        samples({"resultType": "vector", "result": [{"metric": {}, "value": pair}]})
+
+
+def test_prometheus_special_values_are_read_as_it_documents_them() -> None:
+    got = samples(
+        {
+            "resultType": "vector",
+            "result": [{"metric": {}, "value": [AT.timestamp(), v]} for v in ("NaN", "+Inf", "-Inf")],
+        }
+    )
+    assert [s[2] for s in got] == ["NaN", "+Inf", "-Inf"]
+    assert (
+        judge(GATE, got, AT).outcome is Outcome.FAIL
+    )  # NaN and +Inf meet "< 0.01" no more than -Inf passes alone

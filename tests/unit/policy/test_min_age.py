@@ -148,3 +148,17 @@ def test_a_push_time_before_containers_existed_or_ahead_of_now_is_no_push_time()
     for pushed in (datetime(1970, 1, 1, tzinfo=UTC), _NOW + timedelta(days=1)):
         age = trusted(_image(datetime(1970, 1, 1, tzinfo=UTC)), pushed, "Quay push time", _NOW)
         assert age.created is None and age.decided_by == "" and age.ignored
+
+
+@pytest.mark.parametrize(
+    "pushed",
+    [_NOW + timedelta(minutes=30), datetime(1970, 1, 1, tzinfo=UTC), datetime(2001, 1, 1, tzinfo=UTC)],
+)
+def test_an_implausible_push_time_makes_the_image_wait_never_hands_back_to_its_creation_time(
+    pushed: datetime,
+) -> None:
+    """A Harbor whose clock runs 30 minutes ahead: its push time is no age, and the image's
+    own creation date (which the publisher writes) does not decide in its place."""
+    age = trusted(_image(_NOW - timedelta(days=30)), pushed, "Harbor push time", _NOW)
+    assert age.created is None and age.source is AgeSource.NONE
+    assert "Harbor push time" in age.ignored and "not plausible" in age.ignored

@@ -1,0 +1,199 @@
+"""The one client of every JSON/HTTP service (gitops_bot.net.service) against a loopback server
+scripted to misbehave as real ones do: redirect loops, a body labelled gzip that is not, JSON
+with NaN or nested without end, statuses to retry or to take at their word, listings of many
+pages, links to other origins. Every fault is an outcome with one line, never an exception."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from gitops_bot.core.log import redact
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import (
+    ANYWHERE,
+    Answer,
+    Credential,
+    Listed,
+    Refused,
+    Service,
+    Unavailable,
+    link_next,
+    said,
+)
+from testkit.hostile_registry import Answer as Scripted
+from testkit.hostile_registry import HostileRegistry, Seen
+
+SECRET = "svc-secret-0b7e41"
+FAST = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.05)
+
+
+def service(server: HostileRegistry, **kw: object) -> Service:
+    return Service("the test service", server.url, policy=FAST, total=5.0, timeout=2.0, **kw)  # type: ignore[arg-type]
+
+
+def ok(payload: object, **headers: str) -> Scripted:
+    return Scripted(200, json.dumps(payload).encode(), {"Content-Type": "application/json", **headers})
+
+
+def test_an_answer_is_parsed_and_the_credential_goes_with_it() -> None:
+    with HostileRegistry({"/api": ok({"a": 1})}) as s:
+        out = service(s, credential=Credential.bearer(SECRET)).get("/api", params={"q": "x y"})
+        assert out == Answer(200, {"a": 1}, b'{"a": 1}', out.reply)  # type: ignore[union-attr]
+        assert s.seen[0].path == "/api?q=x+y"
+        assert s.seen[0].headers["Authorization"] == f"Bearer {SECRET}"
+        assert "Bearer" not in repr(Credential.bearer(SECRET)) and SECRET not in redact(SECRET)
+
+
+def test_a_redirect_loop_is_unavailable_not_a_traceback() -> None:
+    with HostileRegistry() as s:
+        s.routes["/a"] = Scripted(302, b"", {"Location": "/b"})
+        s.routes["/b"] = Scripted(302, b"", {"Location": "/a"})
+        out = service(s).get("/a")
+        assert isinstance(out, Unavailable) and "redirected more than 5 times" in out.why
+        assert len(s.seen) == 6  # the first request and five redirects, not asked again
+
+
+def test_a_body_labelled_gzip_that_is_not_gzip_is_unavailable() -> None:
+    with HostileRegistry({"/": Scripted(200, b'{"a": 1}', {"Content-Encoding": "gzip"})}) as s:
+        out = service(s).get("/")
+        assert isinstance(out, Unavailable)
+        assert out.why == "answered a body its Content-Encoding (gzip) does not decode"
+
+
+def test_a_real_gzip_body_is_read_and_its_cap_counts_decoded_bytes() -> None:
+    body = gzip.compress(json.dumps({"pad": "x" * 100_000}).encode())
+    with HostileRegistry({"/": Scripted(200, body, {"Content-Encoding": "gzip"})}) as s:
+        assert isinstance(service(s).get("/"), Answer)
+        out = service(s, limit=50_000).get("/")
+        assert isinstance(out, Unavailable) and "more than 50000 bytes" in out.why
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b'{"value": NaN}', "NaN, which JSON does not have"),
+        (b'{"value": -Infinity}', "-Infinity, which JSON does not have"),
+        (b"[" * 100 + b"]" * 100, "nested deeper than 64 levels"),
+        (b"<html>sign in</html>", "something that is not JSON"),
+    ],
+)
+def test_an_answer_that_is_not_json_is_unavailable(body: bytes, why: str) -> None:
+    with HostileRegistry({"/": Scripted(200, body)}) as s:
+        out = service(s).get("/")
+        assert isinstance(out, Unavailable) and why in out.why
+
+
+def test_a_redirect_off_the_origin_is_not_followed_and_nothing_reaches_the_other_host() -> None:
+    with HostileRegistry({"/": ok({"a": 1})}) as elsewhere, HostileRegistry() as s:
+        s.routes["/api"] = Scripted(302, b"", {"Location": f"{elsewhere.url}/"})
+        out = service(s, credential=Credential.bearer(SECRET)).get("/api")
+        assert isinstance(out, Unavailable) and "redirected to another origin" in out.why
+        assert elsewhere.seen == []
+
+
+def test_a_service_reading_from_anywhere_follows_without_its_credential() -> None:
+    with HostileRegistry({"/": ok({"a": 1})}) as elsewhere, HostileRegistry() as s:
+        s.routes["/api"] = Scripted(302, b"", {"Location": f"{elsewhere.url}/"})
+        out = service(s, credential=Credential.bearer(SECRET), redirects=ANYWHERE).get("/api")
+        assert isinstance(out, Answer) and out.json == {"a": 1}
+        assert s.seen[0].headers["Authorization"] == f"Bearer {SECRET}"
+        assert "Authorization" not in elsewhere.seen[0].headers
+
+
+def test_a_url_on_another_origin_is_refused_before_it_is_asked() -> None:
+    with HostileRegistry({"/": ok({})}) as elsewhere, HostileRegistry() as s:
+        out = service(s, credential=Credential.bearer(SECRET)).get(f"{elsewhere.url}/steal")
+        assert isinstance(out, Unavailable) and "another origin" in out.why
+        assert elsewhere.seen == []
+
+
+def test_a_retryable_status_is_asked_again_then_unavailable_with_the_servers_words() -> None:
+    with HostileRegistry({"/": Scripted(503, b'{"message": "down for maintenance"}')}) as s:
+        out = service(s).get("/")
+        assert out == Unavailable("HTTP 503 (after 3 attempts)", 503, "down for maintenance")
+        assert len(s.seen) == 3
+
+
+def test_a_retry_after_beyond_the_questions_time_ends_it_at_once() -> None:
+    with HostileRegistry({"/": Scripted(429, b"", {"Retry-After": "3600"})}) as s:
+        out = service(s).get("/")
+        assert isinstance(out, Unavailable) and "asked to wait 3600s" in out.why
+        assert len(s.seen) == 1
+
+
+def test_a_refusal_carries_its_status_and_a_short_safe_line() -> None:
+    body = json.dumps({"message": f"Bad\ncredentials {SECRET}\x1b[31m" + "x" * 500}).encode()
+    with HostileRegistry({"/": Scripted(401, body)}) as s:
+        Credential.bearer(SECRET)  # registered for redaction
+        out = service(s).get("/")
+        assert isinstance(out, Refused) and out.status == 401
+        assert out.said.startswith("Bad credentials ***")
+        assert "\n" not in out.said and "\x1b" not in out.said and len(out.said) <= 200
+
+
+def test_said_reads_each_forges_error_shape() -> None:
+    assert said(b'{"error": {"message": "no such repo", "detail": "x"}}') == "no such repo x"
+    assert said(b'{"errors": [{"message": "a"}, {"message": "b"}]}') == "a b"
+    assert said(b'{"status": "error", "errorType": "bad_data", "error": "parse error"}') == "parse error"
+    assert said(b"Not Found\nmore") == "Not Found"
+    assert said(b"<html><body>502</body></html>") == ""
+
+
+def pages_of(count: int, per_page: int, base: str = "") -> dict[str, Scripted]:
+    routes = {}
+    for n in range(1, count + 1):
+        link = {"Link": f'<{base}/list?page={n + 1}>; rel="next", <{base}/list?page={count}>; rel="last"'}
+        items = [f"item-{n}-{i}" for i in range(per_page)]
+        routes[f"/list?page={n}"] = ok(items, **(link if n < count else {}))
+    return routes
+
+
+def test_a_listing_follows_its_link_header_to_the_end() -> None:
+    with HostileRegistry(pages_of(7, 3)) as s:
+        out = service(s).pages("/list?page=1", items=lambda page: page, follow=link_next)
+        assert isinstance(out, Listed) and out.pages == 7 and len(out.items) == 21
+
+
+def test_a_listing_longer_than_its_bound_is_unavailable_never_shortened() -> None:
+    with HostileRegistry(pages_of(7, 3)) as s:
+        out = service(s).pages("/list?page=1", items=lambda page: page, follow=link_next, max_pages=5)
+        assert isinstance(out, Unavailable) and "more than 5 pages" in out.why
+
+
+def test_a_next_page_on_another_origin_is_not_asked() -> None:
+    with HostileRegistry() as elsewhere, HostileRegistry() as s:
+        s.routes.update(pages_of(3, 1, base=elsewhere.url))
+        out = service(s, credential=Credential.bearer(SECRET)).pages(
+            "/list?page=1", items=lambda page: page, follow=link_next
+        )
+        assert isinstance(out, Unavailable) and "another origin" in out.why
+        assert elsewhere.seen == []
+
+
+def test_a_page_of_another_shape_is_the_listings_outcome() -> None:
+    def items(page: object) -> list[object]:
+        if not isinstance(page, list):
+            raise ValueError("not a list")
+        return page
+
+    with HostileRegistry({"/list": ok({"items": []})}) as s:
+        out = service(s).pages("/list", items=items, follow=link_next)
+        assert isinstance(out, Unavailable) and "another shape (not a list)" in out.why
+
+
+def test_an_unreachable_service_is_unavailable_after_the_retries() -> None:
+    out = Service("nobody", "http://127.0.0.1:9", policy=FAST, total=3.0).get("/")
+    assert isinstance(out, Unavailable) and "cannot connect" in out.why and "3 attempts" in out.why
+
+
+def test_only_get_follows_a_redirect() -> None:
+    def moved(seen: Seen) -> Scripted:
+        return Scripted(307, b"", {"Location": "/b"})
+
+    with HostileRegistry({"/a": moved, "/b": ok({})}) as s:
+        out = service(s).request("POST", "/a", json_body={"x": 1})
+        assert isinstance(out, Refused) and out.status == 307
+        assert [x.path for x in s.seen] == ["/a"]
