@@ -15,6 +15,7 @@ from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import OutOfBounds
 from gitops_bot.core.model import ReleaseKind
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
@@ -57,7 +58,7 @@ def freeze(s: Session, environment: str, until: str, reason: str, *, dry_run: bo
         raise UsageError(f"--until {until!r} is in the past", hint="give a later instant")
     if not reason.strip():
         raise UsageError("a freeze needs a reason", hint="pass --reason TEXT")
-    f = Freeze(env.name, when.replace(microsecond=0), reason)
+    f = Freeze(env.name, when.replace(microsecond=0), Outside(reason))  # what a person typed
     rel = Release(env.name, (), kind=ReleaseKind.FREEZE, freeze=f)
     return delivery.deliver_one(s, env.name, rel, (), kind=ReleaseKind.FREEZE, dry_run=dry_run)
 

@@ -61,6 +61,5 @@ def promote(
     rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
     overrides = [o for o in (frozen, measured) if o]
     notes += overrides
-    return delivery.deliver_one(
-        s, target, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note="\n\n".join(overrides)
-    )
+    note = tuple(part for k, o in enumerate(overrides) for part in ((o,) if k == 0 else ("\n\n", o)))
+    return delivery.deliver_one(s, target, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=note)

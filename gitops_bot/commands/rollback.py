@@ -57,5 +57,11 @@ def rollback(
     if override:
         notes.append(override)
     return delivery.deliver_one(
-        s, environment, rel, notes, kind=ReleaseKind.ROLLBACK, dry_run=dry_run, note=override or ""
+        s,
+        environment,
+        rel,
+        notes,
+        kind=ReleaseKind.ROLLBACK,
+        dry_run=dry_run,
+        note=(override,) if override else (),
     )

@@ -21,6 +21,7 @@ from gitops_bot.core.model import (
     ReleaseKind,
     WriteMode,
 )
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine import auto, delivery, stale, targeting
 from gitops_bot.engine import plan as planning
 from gitops_bot.engine.edits import releases_of
@@ -113,7 +114,8 @@ def _respect_people(s: Session, env_names: Sequence[str], *, dry_run: bool) -> l
             continue
         log.info("manual_rollbacks", environment=name, images=sorted(wanted))
         pending = holding.pending(s, name, dry_run=dry_run)
-        rel = Release(name, (), kind=ReleaseKind.HOLD, holds=tuple(sorted({**pending, **wanted}.items())))
+        holds = {i: None if why is None else Outside(why) for i, why in {**pending, **wanted}.items()}
+        rel = Release(name, (), kind=ReleaseKind.HOLD, holds=tuple(sorted(holds.items())))
         out += delivery.deliver_one(s, name, rel, [], kind=ReleaseKind.HOLD, dry_run=dry_run)
     return out
 

@@ -20,6 +20,7 @@ from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailabl
 from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine import delivery, rollback, stale
 from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.app import App
@@ -32,7 +33,7 @@ from gitops_bot.gate.port import Gate
 from gitops_bot.gate.reading import Reading
 from gitops_bot.release import autorollback, freezes, soak
 from gitops_bot.release.ledger import Entry
-from gitops_bot.release.proposal import Release
+from gitops_bot.release.proposal import Release, marked_line
 
 log = get_logger(__name__)
 
@@ -180,7 +181,7 @@ def _promote(
     why = f"auto_promote: {decided.source} soaked {format_duration(decided.after)}"
     rel = replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
     out = delivery.deliver_one(
-        s, env.name, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=decided.note()
+        s, env.name, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=(decided.note(),)
     )
     return [replace(o, decision=decision) for o in out]
 
@@ -211,7 +212,7 @@ def _rollback(
         text = f"auto-rollback {env.name}: not rolled back: {blocked}"
         return [_waiting(env, text, {**decision, "ready": False, "held": [blocked]})]
     rel = _failed(autorollback.with_holds(rel, verdict), verdict)
-    note = f"{ROLLED_BACK} {verdict.reason()}."
+    note = (ROLLED_BACK, " ", Outside(verdict.reason()), ".")
     out = delivery.deliver_one(s, env.name, rel, notes, kind=ReleaseKind.ROLLBACK, dry_run=dry_run, note=note)
     return [replace(o, decision=decision) for o in out]
 
@@ -243,7 +244,7 @@ def _follow(
         return [_note(env, pr.url, f"{would} {what}: {why}")]
     if automatic:
         return [stale.close(s.ws, forge, env.name, branch, pr, f"is not promoted on its own any more: {why}")]
-    line = f"{STALE} {redact(why)}"
+    line = marked_line(STALE, Outside(redact(why)))
     if line not in pr.body:
         forge.update(pr, pr.title, f"{pr.body}\n\n{line}")
     return [_note(env, pr.url, f"{what} was opened by a person and stays open, marked: {why}")]
@@ -258,8 +259,8 @@ def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:
     return replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
 
 
-def _join(first: str, second: str) -> str:
-    return f"{first}; {second}" if first else second
+def _join(first: str, second: str) -> Outside:
+    return Outside(f"{first}; {second}" if first else second)
 
 
 def _waiting(env: EnvironmentConfig, text: str, decision: dict[str, Any]) -> Outcome:

@@ -18,6 +18,7 @@ from gitops_bot.config import Config
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import ImageMetadata, ImageRef, ReleaseKind
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
@@ -136,7 +137,9 @@ def _one(
     head = (new.revision if new else None) or _from_tag(settings, c.to_tag)
     if repository is None:  # the running image was not read: there is nothing to compare it with
         note = "no source repository (label org.opencontainers.image.source or source.repository)"
-        return replace(c, contents_note=note if head else f"{note}, no revision of the proposed image")
+        return replace(
+            c, contents_note=Outside(note if head else f"{note}, no revision of the proposed image")
+        )
     old = labels[(c.repository, running, platform)]
     base = (old.revision if old else None) or _from_tag(settings, c.from_tag)
     missing = [
@@ -145,7 +148,7 @@ def _one(
         if not value
     ]
     if missing:
-        return replace(c, contents_note="no " + ", no ".join(missing))
+        return replace(c, contents_note=Outside("no " + ", no ".join(missing)))
     assert base and head
     if kind is ReleaseKind.ROLLBACK:
         base, head = head, base  # what the rollback takes out: from the restored revision to the running one
@@ -153,7 +156,7 @@ def _one(
         found = source.compare(repository, base, head)
     except CompareUnavailable as exc:
         log.info("release_contents_unavailable", image=c.image, repository=repository, reason=str(exc))
-        return replace(c, contents_note=f"{repository}: {exc}")
+        return replace(c, contents_note=Outside(f"{repository}: {exc}"))
     return replace(c, contents=found)
 
 

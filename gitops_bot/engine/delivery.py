@@ -28,6 +28,7 @@ from gitops_bot.core.model import (
     SigningMethod,
     WriteMode,
 )
+from gitops_bot.core.outside import Outside, Parts
 from gitops_bot.engine import batch as batch_mod
 from gitops_bot.engine import contents, edits, stale
 from gitops_bot.engine.app import App
@@ -41,7 +42,7 @@ from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import windows
-from gitops_bot.release.proposal import MERGE_WAITS, Release
+from gitops_bot.release.proposal import MERGE_WAITS, Release, closing_comment, message_with_note, with_note
 
 if TYPE_CHECKING:
     # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the
@@ -58,7 +59,7 @@ def deliver(
     *,
     dry_run: bool,
     should_stop: Callable[[], bool] = lambda: False,
-    note: str = "",
+    note: Parts = (),
 ) -> list[Outcome]:
     """Deliver each release whole (push and pull request) or not at all: ``should_stop`` is
     asked before each one, or before each chunk of pull-request releases whose branches are
@@ -91,7 +92,7 @@ def _unfrozen(s: Session, releases: Sequence[Release]) -> tuple[list[Release], l
 
 
 def _deliver_all(
-    s: Session, releases: Sequence[Release], dry_run: bool, should_stop: Callable[[], bool], note: str
+    s: Session, releases: Sequence[Release], dry_run: bool, should_stop: Callable[[], bool], note: Parts
 ) -> list[Outcome]:
     # The run's own commits to the base first: its pull requests' branches are then made on a
     # base that already holds them. Made before, each branch was one commit behind the base
@@ -118,7 +119,7 @@ def _deliver_all(
 
 
 def _deliver_proposals(
-    s: Session, releases: Sequence[Release], dry_run: bool, should_stop: Callable[[], bool], note: str
+    s: Session, releases: Sequence[Release], dry_run: bool, should_stop: Callable[[], bool], note: Parts
 ) -> list[Outcome]:
     if not releases or should_stop():
         if releases:
@@ -201,7 +202,7 @@ def deliver_one(
     *,
     kind: ReleaseKind,
     dry_run: bool,
-    note: str = "",
+    note: Parts = (),
 ) -> list[Outcome]:
     """A promotion, rollback, hold or freeze: its release (None: nothing to do) with the notes;
     ``kind`` says what was asked, so "nothing to do" is reported as that kind too."""
@@ -214,7 +215,7 @@ def deliver_one(
     return [replace(out, warnings=[*notes, *out.warnings])]
 
 
-def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool, note: str = "") -> Outcome:
+def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool, note: Parts = ()) -> Outcome:
     if dry_run:
         out = _dry_run(s, env, rel)
     elif env.write is WriteMode.COMMIT:
@@ -285,11 +286,9 @@ def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tupl
     return rel, changed
 
 
-def _commit_head(ws: Workspace, cfg: Config, rel: Release, note: str = "") -> str | None:
+def _commit_head(ws: Workspace, cfg: Config, rel: Release, note: Parts = ()) -> str | None:
     message = batch_mod.commit_message(cfg, rel)
-    if note:  # before git's trailers, which end the message
-        subject, _, rest = message.partition("\n")
-        message = f"{subject}\n\n{redact(note)}\n{rest}" if rest else f"{subject}\n\n{redact(note)}\n"
+    message = redact(message_with_note(message, note))  # before git's trailers, which end it
     return ws.commit(message, author_name=cfg.git.author_name, author_email=cfg.git.author_email)
 
 
@@ -323,7 +322,7 @@ def _commit(
     env: EnvironmentConfig,
     rel: Release,
     via_api: CommitPusher | None,
-    note: str = "",
+    note: Parts = (),
 ) -> Outcome:
     """Push straight to the base. A rejected push (the base moved) is answered by
     re-applying the release's edits on the new base, not by a textual rebase."""
@@ -428,7 +427,7 @@ def _pull_request(
     rel: Release,
     open_prs: dict[str, ChangeRequest],
     via_api: CommitPusher | None,
-    note: str = "",
+    note: Parts = (),
 ) -> Outcome:
     return _propose(
         ws, app, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs, note, app.clock()
@@ -442,7 +441,7 @@ def _propose(
     env: EnvironmentConfig,
     at: Branch,
     open_prs: dict[str, ChangeRequest],
-    note: str,
+    note: Parts,
     now: datetime,
 ) -> Outcome:
     """The pull request of a release whose branch holds its change: created, or updated when
@@ -458,9 +457,8 @@ def _propose(
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
     rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
     deferred = _deferral(env, rel, now) if cfg.pull_request.auto_merge else None
-    title, body = redact(rel.title()), redact(rel.body())  # published: the log redaction applies
-    if note:
-        body += "\n\n" + redact(note)
+    # published: the log redaction applies
+    title, body = redact(rel.title()), redact(with_note(rel.body(), note))
     if deferred is not None:
         body += "\n\n" + windows.deferral_note(deferred)
     # min_age by the forge's clock: the pull request is open (its creation is the clock) and
@@ -474,14 +472,11 @@ def _propose(
         # auto-merge was requested on it (its body never said to wait, or no longer does), and a
         # forge keeps that through new commits: it would merge an image that must still wait.
         # A new pull request starts without it, and its creation is the image's clock
-        forge.close(
-            pr,
-            redact(
-                f"Closed by gitops-bot: **{env.name}** now proposes an image that must not be merged "
-                f"before {format_instant(waits)} (min_age), and auto-merge was requested on this "
-                f"{forge.noun}; a new one follows."
-            ),
+        why = (
+            f"now proposes an image that must not be merged before {format_instant(waits)} (min_age), "
+            f"and auto-merge was requested on this {forge.noun}; a new one follows"
         )
+        forge.close(pr, redact(closing_comment(env.name, Outside(why))))
         superseded.append(f"closed {forge.noun} #{pr.number}: auto-merge was on, and the image now waits")
         pr = None
     created = pr is None

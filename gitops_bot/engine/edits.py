@@ -15,6 +15,7 @@ from gitops_bot.config import Config
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine.app import App, chart_context
 from gitops_bot.manifests import charts, images
 from gitops_bot.manifests.edit import Unwritten
@@ -42,7 +43,7 @@ def edit(
         if c.kind is ArtifactKind.IMAGE
     ]
     touched: dict[str, list[str]] = {}
-    warnings: dict[str, list[str]] = {}
+    warnings: dict[str, list[Outside]] = {}
     written: dict[Path, str] = {}
     for path, text in texts.items():
         if not updates:
@@ -52,7 +53,7 @@ def edit(
         for image in result.images:
             touched.setdefault(image, []).append(rel_path)
         for u in result.unwritten:
-            warnings.setdefault(u.image, []).append(unwritten_warning(replace(u, file=rel_path)))
+            warnings.setdefault(u.image, []).append(Outside(unwritten_warning(replace(u, file=rel_path))))
         if result.text != text:
             written[path] = result.text
     chart_changes = {c.image: c.to_tag for c in rel.changes if c.kind is ArtifactKind.CHART and c.to_tag}
@@ -147,7 +148,7 @@ def _change(item: PlanItem) -> Change:
             from_digest=None,
             to_tag=cand.tag,
             to_digest=None,
-            reason=item.reason,
+            reason=Outside(item.reason),
             kind=ArtifactKind.CHART,
         )
     return Change(
@@ -159,7 +160,7 @@ def _change(item: PlanItem) -> Change:
         from_digest=cur.digest if cur else None,
         to_tag=cand.tag,
         to_digest=cand.digest,
-        reason=item.reason,
+        reason=Outside(item.reason),
         metadata=cand.metadata,
         new_name=_moved_repository(item),
         verification=item.verification,

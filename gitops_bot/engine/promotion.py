@@ -14,6 +14,7 @@ from dataclasses import replace
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError, UsageError
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ImageRef, ReleaseKind
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
@@ -60,7 +61,9 @@ def release(
     changes = [
         replace(
             c,
-            reason=f"{src.name} runs it since {sources[c.image]}" if c.image in sources else c.reason,
+            reason=Outside(f"{src.name} runs it since {sources[c.image]}")
+            if c.image in sources
+            else c.reason,
             metadata=labels[i],
         )
         for i, c in enumerate(changes)
@@ -90,7 +93,7 @@ def _chart_changes(
                     from_digest=None,
                     to_tag=want.version,
                     to_digest=None,
-                    reason=f"{src.name} pins {want.version}",
+                    reason=Outside(f"{src.name} pins {want.version}"),
                     kind=ArtifactKind.CHART,
                 )
             )
@@ -172,7 +175,7 @@ def check_gates(s: Session, source: str, *, force: bool, reason: str | None) -> 
             hint="pass --reason TEXT (not blank) with --force",
         )
     kinds = " and ".join(dict.fromkeys(r.kind for r in red))
-    return f"{kinds} gate overridden ({source}'s {text}): {reason.strip()}"
+    return Outside(f"{kinds} gate overridden ({source}'s {text}): {reason.strip()}")
 
 
 def session_measures(s: Session) -> Measures:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ArtifactKind, ImageRef, ReleaseKind, short_digest
+from gitops_bot.core.outside import Outside
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.session import Session
@@ -49,13 +50,13 @@ def release(
 
 def _chart_changes(
     app: App, env: EnvironmentConfig, target: history_mod.Entry
-) -> tuple[tuple[Change, ...], tuple[tuple[str, str | None], ...], list[str]]:
+) -> tuple[tuple[Change, ...], tuple[tuple[str, Outside | None], ...], list[str]]:
     """The chart versions ``target`` pinned that the environment pins otherwise now, each
     held as a restored image is. A range, then or now, is the environment's own to resolve,
     and is left alone with a note."""
     now = {t.chart.name: t for t in app.chart_targets(env) if t.version is not None}
     changes: list[Change] = []
-    holds: list[tuple[str, str | None]] = []
+    holds: list[tuple[str, Outside | None]] = []
     notes: list[str] = []
     for name, want in sorted(target.charts.items()):
         t = now.get(name)
@@ -77,11 +78,11 @@ def _chart_changes(
                 from_digest=None,
                 to_tag=want,
                 to_digest=None,
-                reason=f"as released in {target.name} ({target.time}, {target.commit[:12]})",
+                reason=Outside(f"as released in {target.name} ({target.time}, {target.commit[:12]})"),
                 kind=ArtifactKind.CHART,
             )
         )
-        holds.append((name, f"rolled back to {target.name} (was {t.version})"))
+        holds.append((name, Outside(f"rolled back to {target.name} (was {t.version})")))
     return tuple(changes), tuple(holds), notes
 
 

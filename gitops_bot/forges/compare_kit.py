@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from gitops_bot.core.outside import Outside
 from gitops_bot.net import limits
 from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.transport import fetch
@@ -35,8 +36,8 @@ MAX_PAGES = 25  # pages read at most: a server answering empty pages forever is 
 @dataclass(frozen=True, slots=True)
 class SourceCommit:
     sha: str
-    title: str  # the first line of the message
-    author: str  # a login when the forge knows one, else the author's name
+    title: Outside  # the first line of the message
+    author: Outside  # a login when the forge knows one, else the author's name
     pulls: tuple[int, ...] = ()  # pull requests the commit came from, as its subject names them
 
 
@@ -173,7 +174,8 @@ def commit(
     if not isinstance(sha, str) or not SHA.match(sha):
         raise CompareUnavailable("the forge's answer lists a commit without an id")
     subject = title(message)
-    return SourceCommit(sha.lower(), subject, text(login) or text(name) or "unknown", pulls(subject, merged))
+    author = Outside(text(login) or text(name) or "unknown")
+    return SourceCommit(sha.lower(), Outside(subject), author, pulls(subject, merged))
 
 
 def listed(answer: Any, key: str) -> list[Any]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, assert_never
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode, short_digest
+from gitops_bot.core.outside import Outside, Part, mrkdwn, plain, safe_url
+from gitops_bot.core.outside import teams as teams_text
 
 TITLES = {
     "proposed": "Release proposed",
@@ -86,8 +88,8 @@ class Notice:
     changes: tuple[Change, ...] = ()
     url: str | None = None
     commit: str | None = None
-    reason: str | None = None
-    title: str | None = None
+    reason: Outside | None = None
+    title: Outside | None = None
     dry_run: bool = False
 
     @property
@@ -95,23 +97,31 @@ class Notice:
         where = f" in {self.environment}" if self.environment else ""
         return f"{'[dry run] ' if self.dry_run else ''}{TITLES[self.event]}{where}"
 
-    def lines(self) -> list[str]:
-        out = [
-            f"{c.image}: {_version(c.from_tag, c.from_digest)} -> {_version(c.to_tag, c.to_digest)}"
+    def lines(self) -> list[tuple[Part, ...]]:
+        """The notice's lines as parts: each destination's medium writes the outside ones
+        (tags, titles, reasons quoting Argo CD or a person) by its own rule."""
+        out: list[tuple[Part, ...]] = [
+            (
+                c.image,
+                ": ",
+                Outside(_version(c.from_tag, c.from_digest)),
+                " -> ",
+                Outside(_version(c.to_tag, c.to_digest)),
+            )
             for c in self.changes
         ]
         if self.title and not self.changes:
-            out.append(self.title)
-        if self.url:
-            out.append(f"Pull request: {self.url}")
+            out.append((Outside(self.title),))
+        if self.url:  # the forge's answer: a link only when it is a plain http(s) URL
+            out.append(("Pull request: ", self.url if safe_url(self.url) else Outside(self.url)))
         elif self.commit:
-            out.append(f"Commit: {self.commit[:12]}")
+            out.append((f"Commit: {self.commit[:12]}",))
         if self.reason:
-            out.append(f"Reason: {self.reason}")
+            out.append(("Reason: ", Outside(self.reason)))
         return out
 
     def text(self) -> str:
-        return "\n".join([self.headline, *self.lines()])
+        return "\n".join([self.headline, *(plain(*parts) for parts in self.lines())])
 
 
 def _version(tag: str | None, digest: str | None) -> str:
@@ -160,8 +170,8 @@ def from_outcomes(outcomes: Sequence[OutcomeLike]) -> list[Notice]:
                 o.changes,
                 o.url,
                 o.commit,
-                "; ".join(reasons) or None,
-                o.title,
+                Outside("; ".join(reasons)) if reasons else None,
+                Outside(o.title) if o.title else None,
                 dry_run=o.action is OutcomeAction.DRY_RUN,
             )
         )
@@ -170,23 +180,19 @@ def from_outcomes(outcomes: Sequence[OutcomeLike]) -> list[Notice]:
 
 def from_error(error: BaseException, *, gate: bool, command: str, dry_run: bool) -> Notice:
     reason = f"{command}: {error}" if gate or str(error) else f"{command}: {type(error).__name__}"
-    return Notice("gate_refused" if gate else "failed", None, reason=reason, dry_run=dry_run)
+    return Notice("gate_refused" if gate else "failed", None, reason=Outside(reason), dry_run=dry_run)
 
 
 def slack(n: Notice) -> dict[str, Any]:
     """A Slack incoming webhook: ``text`` (mrkdwn) is what every client shows."""
-    lines = [f"*{n.headline}*", *[f"• {_slack_escape(line)}" for line in n.lines()]]
+    lines = [f"*{n.headline}*", *[f"• {mrkdwn(*parts)}" for parts in n.lines()]]
     return {"text": "\n".join(lines)}
-
-
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def teams(n: Notice) -> dict[str, Any]:
     """A Teams incoming webhook (Workflows): a message carrying one Adaptive Card."""
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": n.headline, "weight": "Bolder", "wrap": True}]
-    body += [{"type": "TextBlock", "text": line, "wrap": True} for line in n.lines()]
+    body += [{"type": "TextBlock", "text": teams_text(*parts), "wrap": True} for parts in n.lines()]
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",

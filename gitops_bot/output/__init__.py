@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO, assert_never
 
 from gitops_bot.core.log import Redacting
+from gitops_bot.core.outside import terminal_text
 from gitops_bot.output import as_json, text
 from gitops_bot.output.as_json import document
 from gitops_bot.output.result import (
@@ -52,7 +53,14 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
     match result.body:
         case Planned() | Delivered() | HistoryRead() | FleetDelivered() as body:
             doc = document(result)
-            out.write((as_json.dumps(doc) if doc and result.format is Format.JSON else _text(body)) + "\n")
+            # the text quotes outside text (reasons, tags, authors, subjects): the terminal's rule
+            # over the whole of it, whose only line breaks and controls are the bot's own
+            shown = (
+                as_json.dumps(doc)
+                if doc and result.format is Format.JSON
+                else terminal_text(_text(body), lines=True)
+            )
+            out.write(shown + "\n")
         case StatusRead(status):
             if result.format is Format.JSON:
                 out.write(as_json.dumps(status.to_json()) + "\n")
@@ -72,7 +80,7 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
             pass
         case _ as unreachable:
             assert_never(unreachable)
-    err.writelines(line + "\n" for line in error_lines(result))
+    err.writelines(terminal_text(line) + "\n" for line in error_lines(result))
 
 
 def _text(body: Planned | Delivered | HistoryRead | FleetDelivered) -> str:

@@ -2,14 +2,15 @@
 ``status`` step summary (one renderer for both). Keeping the issue on the forge is
 :mod:`gitops_bot.commands.dashboard`'s.
 
-Every cell comes from outside (tags, reasons, Argo CD's messages) and is written so Markdown
-cannot read it as anything but text: no table break, no HTML, no link, no mention that would
-notify someone, no reference to another issue.
+Every cell comes from outside (tags, reasons, Argo CD's messages): a cell's words are
+:class:`~gitops_bot.core.outside.Outside` text, so the Markdown rule of
+:mod:`gitops_bot.core.outside` writes them (no table break, no HTML, no link, no mention that
+would notify someone, no reference to another issue).
 """
 
 from __future__ import annotations
 
-from gitops_bot.core.markdown import cell
+from gitops_bot.core.outside import Outside, md_cell, md_item
 from gitops_bot.engine.results import Status
 from gitops_bot.output.status_cells import HEADERS, Tone, cells, summary
 
@@ -17,8 +18,8 @@ _MARK = {Tone.BAD: "❌ ", Tone.WARN: "⚠️ ", Tone.HELD: "⏸️ "}
 
 
 def text(value: str) -> str:
-    """``value`` as literal Markdown text on one line (a table cell)."""
-    return cell(value)
+    """A cell's words (outside text: they quote tags, reasons, Argo CD) in a table cell."""
+    return md_cell(Outside(value))
 
 
 def markdown(found: Status, *, ref: str = "#") -> str:
@@ -56,5 +57,5 @@ def table(found: Status, *, ref: str = "#") -> str:
                 out.append(_MARK.get(tone, "") + text(value))
         lines.append("| " + " | ".join(out) + " |")
     if found.unknown:
-        lines += ["", *(f"- unknown: {text(u.detail)}" for u in found.unknown)]
+        lines += ["", *(md_item("unknown: ", Outside(u.detail)) for u in found.unknown)]
     return "\n".join([*lines, ""])

@@ -11,8 +11,8 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, assert_never
 
-from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
+from gitops_bot.core.outside import Code, Outside, Part, md, md_cell, md_link, md_row
 from gitops_bot.output import dashboard, text
 from gitops_bot.output.as_json import document
 from gitops_bot.output.result import (
@@ -102,11 +102,7 @@ def short(result: Result) -> str:
 
 
 def _cell(value: object) -> str:
-    return cell(str(value)) if value not in (None, "") else "—"
-
-
-def _code(value: str | None) -> str:
-    return f"`{value}`" if value else "—"
+    return md_cell(Outside(str(value))) if value not in (None, "") else "—"
 
 
 def markdown_summary(result: Result) -> str:
@@ -137,9 +133,14 @@ def _plan_rows(plan: Plan) -> list[str]:
         for i in env.items:
             cur, cand = i.current, i.candidate
             lines.append(
-                f"| {env.name} | `{i.image}` | {_code(cur.tag if cur else None)} | "
-                f"{_code(cand.tag if cand else None)} {_code(cand.digest if cand else None)} | {i.action} | "
-                f"{_cell(i.reason)} |"
+                md_row(
+                    env.name,
+                    Code(i.image),
+                    Code(cur.tag or "" if cur else ""),
+                    (Code(cand.tag or "" if cand else ""), " ", Code(cand.digest or "" if cand else "")),
+                    str(i.action),
+                    _cell(i.reason),
+                )
             )
     return lines
 
@@ -148,11 +149,23 @@ def _history_rows(entries: Sequence[Entry]) -> list[str]:
     lines = ["| release | time | author | pull request | changed |", "|---|---|---|---|---|"]
     for e in entries:
         lines.append(
-            f"| {_code(e.release or e.commit[:12])} | {e.time} | {_cell(e.author)} | "
-            f"{'#' + str(e.pull_request) if e.pull_request else '—'} | "
-            f"{', '.join([*e.changed, *(f'{c} (chart)' for c in e.changed_charts)])} |"
+            md_row(
+                Code(e.release or e.commit[:12]),
+                e.time,
+                _cell(e.author),
+                f"#{e.pull_request}" if e.pull_request else "—",
+                _names(e.changed, e.changed_charts),
+            )
         )
     return lines
+
+
+def _names(images: Sequence[str], charts: Sequence[str]) -> tuple[Part, ...]:
+    """What a release changed: names read from git, by whoever wrote the files."""
+    named: list[tuple[Part, ...]] = [(Outside(i),) for i in images] + [
+        (Outside(c), " (chart)") for c in charts
+    ]
+    return tuple(p for k, parts in enumerate(named) for p in ((", ",) if k else ()) + parts)
 
 
 def _delivered_rows(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem]) -> list[str]:
@@ -160,11 +173,17 @@ def _delivered_rows(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem]) ->
         return [f"Nothing to change; {text.skip_line(skipped)}." if skipped else "Nothing to do."]
     lines = ["| environment | image | from | to | digest | result |", "|---|---|---|---|---|---|"]
     for o in outcomes:
-        where = f"[{o.action}]({o.url})" if o.url else str(o.action)
+        where = md_link(str(o.action), o.url) if o.url else str(o.action)
         for c in o.changes or [None]:
             lines.append(
-                f"| {o.environment} | {_code(c.image if c else None)} | {_code(c.from_tag if c else None)} | "
-                f"{_code(c.to_tag if c else None)} | {_code(c.to_digest if c else None)} | {where} |"
+                md_row(
+                    o.environment,
+                    Code(c.image if c else ""),
+                    Code(c.from_tag or "" if c else ""),
+                    Code(c.to_tag or "" if c else ""),
+                    Code(c.to_digest or "" if c else ""),
+                    where,
+                )
             )
-        lines += [f"\n> warning ({o.environment}): {w}" for w in o.warnings]
-    return [*lines, *([f"\n> {text.skip_line(skipped)}"] if skipped else [])]
+        lines += ["\n> " + md(f"warning ({o.environment}): ", Outside(w)) for w in o.warnings]
+    return [*lines, *(["\n> " + md(Outside(text.skip_line(skipped)))] if skipped else [])]

@@ -8,7 +8,8 @@ their cells) to a wide screen. The words are the terminal table's own
 (:func:`gitops_bot.output.status_cells.cells`), so the page, the table and the JSON never disagree.
 
 Everything in a cell comes from outside (tag names, PR titles and URLs, plan and gate reasons,
-Argo CD's messages) and is escaped here; a PR link is made only of an ``http(s)`` URL. The one
+Argo CD's messages) and is written through :mod:`gitops_bot.core.outside`'s HTML rule; a PR
+link is made only of an ``http(s)`` URL. The one
 inline script and the one inline style are constants whose SHA-256 the listener's
 ``Content-Security-Policy`` allows by hash: a nonce would make every response differ and defeat
 the ``ETag`` the script polls.
@@ -20,10 +21,10 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from html import escape
 from typing import Protocol
 
 from gitops_bot.core.model import Deployed
+from gitops_bot.core.outside import html_text
 from gitops_bot.engine.results import Row, Status, Unknown
 from gitops_bot.output.status_cells import HEADERS, cells, summary
 from gitops_bot.release.ledger import Entry
@@ -89,7 +90,9 @@ class Section(Protocol):
 
 
 def _e(text: str) -> str:
-    return escape(text, quote=True)
+    """Every word of the page that is not markup: through the one HTML rule (the cells quote
+    tags, titles, reasons and Argo CD's messages, all outside text)."""
+    return html_text(text)
 
 
 def _pull_request(row: Row, text: str) -> str:

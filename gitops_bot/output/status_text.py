@@ -14,6 +14,7 @@ import shutil
 import textwrap
 from collections.abc import Mapping
 
+from gitops_bot.core.outside import terminal_text
 from gitops_bot.engine.results import Status
 from gitops_bot.output.status_cells import HEADERS, Tone, cells, summary
 
@@ -91,7 +92,10 @@ def status_text(status: Status, *, width: int | None = None, color: bool = False
     the other columns fit what is left."""
     if not status.rows:
         return "No images: no environment deploys an image gitops-bot.yaml lists."
-    rows = [[(h, Tone.STRONG) for h in HEADERS], *(cells(r) for r in status.rows)]
+    # a cell's words quote outside text (tags, reasons, Argo CD): through the terminal's rule
+    # before they are measured and painted, so no control in them reaches the screen
+    found = [[(terminal_text(text), tone) for text, tone in cells(r)] for r in status.rows]
+    rows = [[(h, Tone.STRONG) for h in HEADERS], *found]
     natural = [max(len(r[k][0]) for r in rows) for k in range(len(HEADERS))]
     below = width is not None and sum(natural) + len(_GAP) * (len(natural) - 1) > width
     shown = [k for k in range(len(HEADERS)) if not (below and k == PLAN)]
@@ -103,7 +107,7 @@ def status_text(status: Status, *, width: int | None = None, color: bool = False
             text, tone = r[PLAN]
             for part in textwrap.wrap(text, max((width or 0) - 4, 20), break_on_hyphens=False):
                 lines.append("    " + _paint(part, tone, color))
-    line = summary(status)
+    line = terminal_text(summary(status))
     return "\n".join([*lines, "", textwrap.fill(line, width) if width else line])
 
 

@@ -1,4 +1,6 @@
-"""Results for people: the text a terminal shows. No logic beyond formatting."""
+"""Results for people: the text a terminal shows. No logic beyond formatting. Words from
+outside (reasons, warnings, authors, subjects, errors) go through the terminal's rule
+(:func:`~gitops_bot.core.outside.terminal_text`): one line each, no control reaching the screen."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from gitops_bot.core.model import (
     WriteMode,
     short_digest,
 )
+from gitops_bot.core.outside import terminal_text as _t
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
@@ -66,12 +69,12 @@ def plan_text(plan: Plan) -> str:
         if env.freeze:
             f = env.freeze
             state = "expired" if f["expired"] else "frozen"
-            lines.append(f"  {state} until {f['until']}: {f['reason'] or 'no reason given'}")
+            lines.append(f"  {state} until {f['until']}: {_t(f['reason'] or 'no reason given')}")
         if env.window:
             lines.append(f"  auto-merge deferred: {env.window['rule']} until {env.window['until_text']}")
         for d in env.automatic:
             verdict = "ready" if d.get("ready") else "; ".join(d.get("held") or ()) or "waiting"
-            lines.append(f"  {d.get('rule')}: {verdict}")
+            lines.append(f"  {d.get('rule')}: {_t(verdict)}")
         if not env.items:
             lines.append("  (no images)")
         rows = [
@@ -80,7 +83,7 @@ def plan_text(plan: Plan) -> str:
                 _current(i),
                 _mark(i.action),
                 _candidate(i) if i.action in (PlanAction.UPDATE, PlanAction.SKIP) else "",
-                i.decision.text() if i.decision else i.reason,  # the value status shows
+                _t(i.decision.text() if i.decision else i.reason),  # the value status shows
             )
             for i in env.items
         ]
@@ -117,7 +120,7 @@ def update_text(outcomes: Sequence[Outcome], *, skipped: Sequence[PlanItem] = ()
     for o in outcomes:
         images = ", ".join(c.summary for c in o.changes) or (o.title or "").removeprefix(f"{o.environment}: ")
         lines.append(f"  {o.environment}: {images + ': ' if images else ''}{_where(o)}")
-        lines += [f"    warning: {w}" for w in o.warnings]
+        lines += [f"    warning: {_t(w)}" for w in o.warnings]
     if skipped:
         lines.append(f"  {skip_line(skipped)}")
     return "\n".join(lines)
@@ -126,7 +129,7 @@ def update_text(outcomes: Sequence[Outcome], *, skipped: Sequence[PlanItem] = ()
 def skip_line(skipped: Sequence[PlanItem]) -> str:
     """``2 images skipped (staging example/app: REASON; ...); see `gitops-bot plan` `` in one line."""
     n = len(skipped)
-    reasons = "; ".join(f"{i.environment} {i.image}: {i.reason}" for i in skipped[:SHOWN_SKIPS])
+    reasons = "; ".join(f"{i.environment} {i.image}: {_t(i.reason)}" for i in skipped[:SHOWN_SKIPS])
     more = f"; and {n - SHOWN_SKIPS} more" if n > SHOWN_SKIPS else ""
     return f"{n} image{'s' if n != 1 else ''} skipped ({reasons}{more}); see `gitops-bot plan`"
 
@@ -169,8 +172,8 @@ def history_text(environment: str, entries: Sequence[Entry]) -> str:
         who = "" if e.release else "  (by hand)"
         current = "  <- current" if i == 0 else ""
         lines.append("")
-        lines.append(f"{e.name}  {e.time}  {e.commit[:12]}{pr}  {e.author}{who}{current}")
-        lines.append(f"  {e.subject}")
+        lines.append(f"{e.name}  {e.time}  {e.commit[:12]}{pr}  {_t(e.author)}{who}{current}")
+        lines.append(f"  {_t(e.subject)}")
         width = max((len(n) for n in e.images), default=0)
         for name, d in sorted(e.images.items()):
             mark = "*" if name in e.changed else " "
@@ -192,7 +195,7 @@ def fleet_text(results: Sequence[RepositoryResult]) -> str:
         return "No repositories to work (none listed, or none in this shard)."
     parts = []
     for r in results:
-        body = f"error (exit {r.exit_code}): {r.error}" if r.error else update_text(r.outcomes)
+        body = f"error (exit {r.exit_code}): {_t(r.error)}" if r.error else update_text(r.outcomes)
         parts.append(f"== {r.repository}\n{body}")
     return "\n\n".join(parts)
 

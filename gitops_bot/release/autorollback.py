@@ -24,6 +24,7 @@ from typing import Any
 
 from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.model import short_digest
+from gitops_bot.core.outside import Outside
 from gitops_bot.gate.port import Live
 from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.release.ledger import Entry
@@ -183,5 +184,5 @@ def with_holds(rel: Release, verdict: Verdict) -> Release:
     holds = []
     for c in rel.changes:
         bad = (c.from_tag or "") + (f"@{short_digest(c.from_digest)}" if c.from_digest else "")
-        holds.append((c.image, f"{HOLD_PREFIX} {bad} rolled back: {verdict.reason()}"))
+        holds.append((c.image, Outside(f"{HOLD_PREFIX} {bad} rolled back: {verdict.reason()}")))
     return replace(rel, holds=tuple(holds))

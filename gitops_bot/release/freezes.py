@@ -28,6 +28,7 @@ import yaml
 from gitops_bot.core import files
 from gitops_bot.core.errors import ConfigError, GateClosed, UsageError
 from gitops_bot.core.instants import OutOfBounds, parse_instant
+from gitops_bot.core.outside import Outside
 from gitops_bot.manifests import yamlguard
 from gitops_bot.release.holds import compose, null, scalar
 from gitops_bot.release.windows import Freeze, active_freeze
@@ -128,7 +129,7 @@ def parse(text: str, filename: str) -> tuple[Freeze, ...]:
         reason = (
             reason_node.value if isinstance(reason_node, yaml.ScalarNode) and not null(reason_node) else ""
         )
-        out.append(Freeze(env.value, until, reason))
+        out.append(Freeze(env.value, until, Outside(reason)))
     return tuple(out)
 
 
@@ -212,4 +213,4 @@ def check(
             f"{freeze.text()}; overriding it needs a reason with content",
             hint="pass --reason TEXT (not blank) with --force",
         )
-    return f"freeze overridden ({freeze.text()}): {reason.strip()}"
+    return Outside(f"freeze overridden ({freeze.text()}): {reason.strip()}")

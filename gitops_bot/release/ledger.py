@@ -20,6 +20,7 @@ from typing import Any
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
+from gitops_bot.core.outside import Outside
 from gitops_bot.forges import registry
 from gitops_bot.git.gitlog import Commit, History
 from gitops_bot.manifests import charts as chart_sites
@@ -36,8 +37,8 @@ ChartSet = dict[str, str]  # chart name -> the version (or range) its first site
 class Entry:
     commit: str
     time: str
-    author: str
-    subject: str
+    author: Outside  # the commit's, as whoever made it set it
+    subject: Outside
     release: str | None  # the bot's release id; None for a change made by hand
     pull_request: int | None
     images: ImageSet  # the whole image set after this commit
@@ -231,8 +232,8 @@ def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...
     return Entry(
         commit=commit.sha,
         time=commit.time,
-        author=commit.author,
-        subject=subject,
+        author=Outside(commit.author),
+        subject=Outside(subject),
         release=release,
         pull_request=int(pr.group(1)) if pr else None,
         images=after,

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, UsageError
 from gitops_bot.core.model import Deployed, ImageRef, ReleaseKind, Verification, short_digest
+from gitops_bot.core.outside import Outside
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Change, Release
 
@@ -106,7 +107,7 @@ def promoted(
         from_digest=have.digest,
         to_tag=want.tag,
         to_digest=digest,
-        reason="",
+        reason=Outside(""),
         new_name=moved_name(want, have),
         verification=verdict,
     )
@@ -139,7 +140,7 @@ def rollback(
     """The release restoring ``target``'s image set in ``env`` (which runs ``present``)."""
     notes: list[str] = []
     changes: list[Change] = []
-    holds: list[tuple[str, str | None]] = []
+    holds: list[tuple[str, Outside | None]] = []
     for name, want in sorted(target.images.items()):
         img = cfg.image(name)
         have = present.get(name)
@@ -162,12 +163,12 @@ def rollback(
                 from_digest=have.digest,
                 to_tag=want.tag,
                 to_digest=want.digest,
-                reason=f"as released in {target.name} ({target.time}, {target.commit[:12]})",
+                reason=Outside(f"as released in {target.name} ({target.time}, {target.commit[:12]})"),
                 new_name=new_name,
             )
         )
         was = have.tag or short_digest(have.digest or "")
-        holds.append((name, f"rolled back to {target.name} (was {was})"))
+        holds.append((name, Outside(f"rolled back to {target.name} (was {was})")))
     if not changes:
         notes.append(f"{env} already runs the image set of {target.name}")
         return None, notes
@@ -223,7 +224,10 @@ def _holds_of(
 
 
 def _hold_release(env: EnvironmentConfig, pending: Pending | None, image: str, reason: str | None) -> Release:
-    wanted = {**(pending or {}), image: reason}
+    wanted = {
+        name: None if why is None else Outside(why)
+        for name, why in {**(pending or {}), image: reason}.items()
+    }
     return Release(env.name, (), kind=ReleaseKind.HOLD, holds=tuple(sorted(wanted.items())))
 
 

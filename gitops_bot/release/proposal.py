@@ -17,8 +17,20 @@ from typing import TYPE_CHECKING, assert_never
 from urllib.parse import quote
 
 from gitops_bot.core.instants import format_instant, outside_instant
-from gitops_bot.core.markdown import cell
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
+from gitops_bot.core.outside import (
+    Code,
+    Outside,
+    Parts,
+    html,
+    md,
+    md_cell,
+    md_item,
+    md_link,
+    md_row,
+    plain,
+    safe_url,
+)
 from gitops_bot.release.windows import Freeze
 from gitops_bot.render.diff import section
 
@@ -42,13 +54,13 @@ class Change:
     from_digest: str | None
     to_tag: str | None
     to_digest: str | None
-    reason: str
+    reason: Outside  # why: a policy's words, quoting tags, Argo CD, a person's --reason
     metadata: ImageMetadata | None = None
     new_name: str | None = None  # set when the repository written changes too (promotions)
-    warnings: tuple[str, ...] = ()  # what the editor could not write (a digest with no place)
+    warnings: tuple[Outside, ...] = ()  # what the editor could not write (a digest with no place)
     verification: Verification | None = None  # what the image's verify: policy found
     contents: Comparison | None = None  # the source commits between the two images
-    contents_note: str | None = None  # why ``contents`` could not be found (one line)
+    contents_note: Outside | None = None  # why ``contents`` could not be found (one line)
     kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: ``image`` names a chart, tags are its versions
     # min_age by the forge's clock: until when the merge waits (None: it need not), and the
     # (digest, first seen) sightings this pull request records for the next run
@@ -69,7 +81,7 @@ class Release:
     kind: ReleaseKind = ReleaseKind.UPDATE
     group_image: str | None = None  # set when the PR carries one image (group: image)
     source: str | None = None  # promotions: the environment the images come from
-    holds: tuple[tuple[str, str | None], ...] = ()  # (image, reason) to hold; reason None: release
+    holds: tuple[tuple[str, Outside | None], ...] = ()  # (image, reason) to hold; reason None: release
     holds_file: str | None = None  # the holds file, when this release changes it
     rendered: tuple[Rendered, ...] = ()  # the rendered diff of its edits (empty: not asked)
     freeze: Freeze | None = None  # kind FREEZE: the freeze to set (None: lift it)
@@ -147,7 +159,14 @@ class Release:
         lines = [subject.strip(), ""]
         for c in self.changes:
             lines.append(f"- {c.summary}" + (f" ({c.to_digest})" if c.to_digest else ""))
-        lines += _hold_lines(self.holds)
+        # a reason is one line here whatever was typed: a line break in it would start a line
+        # of the commit message, such as a trailer git and the ledger read
+        lines += [
+            plain("- hold `", image, "`: ", Outside(reason))
+            if reason is not None
+            else f"- release the hold on `{image}`"
+            for image, reason in self.holds
+        ]
         lines += ["", f"{TRAILER}: {self.release_id}"]
         if signoff:
             lines.append(f"Signed-off-by: {signoff}")
@@ -172,7 +191,7 @@ class Release:
             case ReleaseKind.FREEZE:
                 if self.freeze is None:
                     return f"{self.environment} is no longer frozen."
-                return f"{self.freeze.text()}."
+                return md(Outside(self.freeze.text()), ".")
             case _ as unreachable:
                 assert_never(unreachable)
 
@@ -184,30 +203,26 @@ class Release:
         for c in self.changes:
             meta = c.metadata
             rows.append(
-                "| "
-                + " | ".join(
-                    [
-                        c.environment,
-                        f"`{c.image}` (chart)" if c.kind is ArtifactKind.CHART else f"`{c.image}`",
-                        f"`{c.from_tag}`"
-                        if c.from_tag
-                        else (f"`{_short(c.from_digest)}`" if c.from_digest else "—"),
-                        f"`{c.to_tag}`" if c.to_tag else "—",
-                        f"`{c.to_digest}`" if c.to_digest else "—",
-                        format_instant(meta.created) if meta and meta.created else "—",
-                        _source_link(meta),
-                    ]
+                md_row(
+                    c.environment,
+                    (Code(c.image), " (chart)") if c.kind is ArtifactKind.CHART else Code(c.image),
+                    Code(c.from_tag or _short(c.from_digest) or ""),
+                    Code(c.to_tag or ""),
+                    Code(c.to_digest or ""),
+                    format_instant(meta.created) if meta and meta.created else "—",
+                    _source_link(meta),
                 )
-                + " |"
             )
         intro = self._intro()
-        why = [f"- `{c.image}`: {c.reason}" for c in self.changes if c.reason]
+        why = [md_item(Code(c.image), ": ", Outside(c.reason)) for c in self.changes if c.reason]
         files = sorted(
             {f for c in self.changes for f in c.files}
             | set(filter(None, [self.holds_file, self.freeze_file]))
         )
         table = [*rows, ""] if self.changes else []
-        why_part = ["**Why**", "", *why, *[f"- {r}" for r in reasons], ""] if why or reasons else []
+        why_part = (
+            ["**Why**", "", *why, *[md_item(Outside(r)) for r in reasons], ""] if why or reasons else []
+        )
         parts = [
             intro,
             "",
@@ -219,7 +234,7 @@ class Release:
             *_verified_lines(self.changes),
             *self._contents_lines(),
             *_rendered_lines(self.rendered),
-            "**Files**: " + ", ".join(f"`{f}`" for f in files),
+            "**Files**: " + ", ".join(md(Code(f)) for f in files),
             "",
             f"{BODY_MARKER} {self.release_id} -->",
             *_seen_lines(self.changes),
@@ -235,8 +250,33 @@ class Release:
             if c.contents is not None:
                 lines += _contents(c.image, c.contents, taken_out=self.kind is ReleaseKind.ROLLBACK)
             elif c.contents_note:
-                lines += [f"- `{c.image}`: commits unknown: {_escape(c.contents_note)}", ""]
+                lines += [md_item(Code(c.image), ": commits unknown: ", Outside(c.contents_note)), ""]
         return ["**Contents**", "", *lines] if lines else []
+
+
+def with_note(body: str, note: Parts) -> str:
+    """A pull request's body with a paragraph of the run's own (an automatic release's line, a
+    forced override quoting its reason) after it."""
+    return f"{body}\n\n{md(*note)}" if note else body
+
+
+def message_with_note(message: str, note: Parts) -> str:
+    """A commit message with the same paragraph after its subject, before git's trailers."""
+    if not note:
+        return message
+    subject, _, rest = message.partition("\n")
+    return f"{subject}\n\n{plain(*note)}\n{rest}" if rest else f"{subject}\n\n{plain(*note)}\n"
+
+
+def closing_comment(environment: str, why: Outside) -> str:
+    """The comment a pull request the bot closes gets: why, in one paragraph."""
+    return md("Closed by gitops-bot: **", environment, "** ", why, ".")
+
+
+def marked_line(mark: str, why: Outside) -> str:
+    """The line marking a person's pull request whose premise no longer holds (``mark`` the
+    bot's own words, which it finds again on the next run)."""
+    return md(mark, " ", why)
 
 
 def _contents(image: str, comparison: Comparison, *, taken_out: bool) -> list[str]:
@@ -247,22 +287,24 @@ def _contents(image: str, comparison: Comparison, *, taken_out: bool) -> list[st
     rows = []
     for commit in shown:
         pulls = (
-            " (" + ", ".join(f"[#{p}]({comparison.pull_url}{p})" for p in commit.pulls) + ")"
-            if commit.pulls and comparison.pull_url
+            " (" + ", ".join(md_link(f"#{p}", f"{comparison.pull_url}{p}") for p in commit.pulls) + ")"
+            if commit.pulls and comparison.pull_url and safe_url(f"{comparison.pull_url}1")
             else ""
         )
-        title = _escape(_PULL_SUFFIX.sub("", commit.title) if pulls else commit.title)
-        rows.append(f"- `{commit.sha[:7]}` {title} — {_escape(commit.author)}{pulls}")
+        title = _PULL_SUFFIX.sub("", commit.title) if pulls else commit.title
+        rows.append(md_item(Code(commit.sha[:7]), " ", Outside(title), " — ", Outside(commit.author)) + pulls)
     more = n - len(shown)
-    tail = [f"- … and {more} more: [the full comparison]({comparison.url})"] if more > 0 else []
+    tail = (
+        [md_item(f"… and {more} more: ") + md_link("the full comparison", comparison.url)] if more > 0 else []
+    )
     return [
         "<details>",
-        f"<summary><code>{image}</code>: {what}</summary>",
+        html("<summary>", Code(image), f": {what}</summary>"),
         "",
         *rows,
         *tail,
         "",
-        f"[Compare on the forge]({comparison.url})",
+        md_link("Compare on the forge", comparison.url),
         "",
         "</details>",
         "",
@@ -270,21 +312,6 @@ def _contents(image: str, comparison: Comparison, *, taken_out: bool) -> list[st
 
 
 _PULL_SUFFIX = re.compile(r"\s*\(#\d+\)\s*$")
-
-
-MAX_TEXT = 300  # characters of one piece of outside text in a body (a label, a commit title)
-
-
-def _escape(text: str) -> str:
-    """Outside text in a line of prose (commit titles and authors, what an image's labels made
-    of its contents): one line, bounded, and inert — no HTML, no link or image it writes itself,
-    no mention that pings people. Table cells go through :func:`~gitops_bot.core.markdown.cell`."""
-    text = " ".join(text.split())
-    if len(text) > MAX_TEXT:
-        text = text[: MAX_TEXT - 1] + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("[", "\\[").replace("]", "\\]")
-    return re.sub(r"@(?=[\w-])", "@\u200b", text)
 
 
 MERGE_WAITS = "Do not merge before"  # in a PR body: the next run after then requests auto-merge
@@ -298,8 +325,14 @@ _SEEN = re.compile(r"<!-- gitops-bot:seen (\S{1,1024}) (sha256:[0-9a-f]{64}) (\S
 
 def _waiting_lines(changes: Sequence[Change]) -> list[str]:
     lines = [
-        f"- `{c.image}` `{c.to_tag or _short(c.to_digest)}`: {MERGE_WAITS} {format_instant(c.merge_waits)} "
-        f"(min_age: its age is counted from {c.age_from or 'when gitops-bot first saw it'})"
+        md_item(
+            Code(c.image),
+            " ",
+            Code(c.to_tag or _short(c.to_digest) or ""),
+            f": {MERGE_WAITS} {format_instant(c.merge_waits)} (min_age: its age is counted from ",
+            Outside(c.age_from) if c.age_from else "when gitops-bot first saw it",
+            ")",
+        )
         for c in changes
         if c.merge_waits is not None
     ]
@@ -355,14 +388,20 @@ def every_sighting(body: str, opened: datetime | None) -> dict[str, dict[str, da
 
 
 def _warning_lines(changes: Sequence[Change]) -> list[str]:
-    warnings = [f"- {w}" for c in changes for w in c.warnings]
+    warnings = [md_item(Outside(w)) for c in changes for w in c.warnings]
     return ["**Warnings**", "", *warnings, ""] if warnings else []
 
 
 def _verified_lines(changes: Sequence[Change]) -> list[str]:
     """What the signature check found, per image: key id or identity, Rekor log index."""
     lines = [
-        f"- `{c.image}` `{_short(c.to_digest)}`: " + "; ".join(s.describe() for s in c.verification.signers)
+        md_item(
+            Code(c.image),
+            " ",
+            Code(_short(c.to_digest) or ""),
+            ": ",
+            Outside("; ".join(s.describe() for s in c.verification.signers)),
+        )
         for c in changes
         if c.verification is not None and c.verification.verified
     ]
@@ -370,12 +409,10 @@ def _verified_lines(changes: Sequence[Change]) -> list[str]:
 
 
 def _hold_lines(holds: Sequence[tuple[str, str | None]]) -> list[str]:
-    # a reason is one line here whatever was typed: a line break in it would start a line of
-    # the commit message, such as a trailer git and the ledger read
     return [
-        f"- hold `{image}`: {' '.join(reason.split())}"
+        md_item("hold ", Code(image), ": ", Outside(reason))
         if reason is not None
-        else f"- release the hold on `{image}`"
+        else md_item("release the hold on ", Code(image))
         for image, reason in holds
     ]
 
@@ -394,12 +431,12 @@ def _source_link(meta: ImageMetadata | None) -> str:
     # both labels are whatever the image's builder wrote: a link is made only of a plain https
     # URL and a revision of hex digits, anything else is shown as escaped text
     src = meta.source.removesuffix(".git")
-    if meta.revision and _SAFE_URL.fullmatch(src) and _REVISION.fullmatch(meta.revision):
+    if meta.revision and _SAFE_SOURCE.fullmatch(src) and _REVISION.fullmatch(meta.revision):
         return f"[{meta.revision[:12]}]({src}/commit/{meta.revision})"
-    return cell(src) + (f" {cell(meta.revision)}" if meta.revision else "")
+    return md_cell((Outside(src), *((" ", Outside(meta.revision)) if meta.revision else ())))
 
 
-_SAFE_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/-]*)?")
+_SAFE_SOURCE = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/-]*)?")
 _REVISION = re.compile(r"[0-9a-fA-F]{7,64}")
 
 

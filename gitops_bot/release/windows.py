@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.windows import DAYS
 from gitops_bot.core.instants import later, parse_instant, parse_span
+from gitops_bot.core.outside import Outside
 
 
 def _zone(name: str) -> tzinfo:
@@ -130,7 +131,7 @@ class Freeze:
 
     environment: str
     until: datetime
-    reason: str
+    reason: Outside  # what a person typed (freeze --reason), or the freezes file says
 
     def active(self, now: datetime) -> bool:
         return now < self.until

@@ -146,7 +146,21 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         exc = sys.exc_info()[1]
+        if isinstance(exc, GONE):  # a client that went away while we read or answered
+            log.debug("http_client_gone", error=type(exc).__name__)
+            return
         log.warning("http_error", error=redact(f"{type(exc).__name__}: {exc}"[:200]))
+
+
+# A client that resets its connection, closes it mid-request or stops reading our answer: an
+# ordinary event on any listener (a load balancer's health probe, a browser tab closed, a port
+# scanner), never the bot's failure. ConnectionError is ConnectionResetError, BrokenPipeError
+# and ConnectionAbortedError; TimeoutError a read past the socket's own timeout.
+GONE = (ConnectionError, TimeoutError)
+
+
+class ClientGone(Exception):
+    """The client closed or reset the connection before its request ended."""
 
 
 def _raw(status: int, text: str) -> bytes:
@@ -167,8 +181,13 @@ class _Body(io.RawIOBase):
 
     def read(self, size: int = -1, /) -> bytes:
         size = self.left if size < 0 else min(size, self.left)
-        data: bytes = self.rfile.read(size) if size else b""
+        try:
+            data: bytes = self.rfile.read(size) if size else b""
+        except GONE as exc:
+            raise ClientGone(type(exc).__name__) from None
         self.left -= len(data)
+        if len(data) < size:  # the stream ended: the client closed its side mid-body
+            raise ClientGone("the body ended before Content-Length bytes")
         return data
 
 
@@ -199,12 +218,13 @@ def serve(
 
         def _expire(self) -> None:
             """The deadline passed with the request still unread: 408, and the socket shut so
-            the reading thread returns at once."""
+            the reading thread returns at once. A client that drips its request is an ordinary
+            event (a slow link as much as slowloris): a debug line, the bound does the rest."""
             with self._lock:
                 if self._answered:
                     return
                 self._expired = self._answered = True
-            log.warning("http_refused", reason="request not received within the deadline", status=408)
+            log.debug("http_client_gone", reason="request not received within the deadline", status=408)
             with contextlib.suppress(OSError):
                 self.connection.sendall(_raw(408, "request not received in time"))
             with contextlib.suppress(OSError):
@@ -216,6 +236,13 @@ def serve(
                 super().finish()
 
         def parse_request(self) -> bool:
+            line: bytes = getattr(self, "raw_requestline", b"")  # set by the stdlib before this
+            if line and not line.endswith(b"\n") and len(line) <= 65536:
+                # the stream ended inside the request line: the client went away mid-request
+                log.debug("http_client_gone", reason="the request line did not end")
+                self.close_connection = True
+                self._answered = True
+                return False
             ok = super().parse_request()
             if not ok and not self._answered:  # an empty request line: the stdlib says nothing
                 self.send_error(400, "empty request line")
@@ -240,6 +267,8 @@ def serve(
                 return True
 
         def do_POST(self) -> None:
+            if self._expired:  # the headers ended only as the deadline shut the connection
+                return
             try:
                 length = self._length()
             except _Refused as exc:
@@ -259,6 +288,12 @@ def serve(
         def _webhook(self, method: str, headers: dict[str, str], length: int) -> None:
             try:
                 answer = receiver.respond(method, self.path, headers, _Body(self.rfile, length))
+            except ClientGone as exc:
+                log.debug("http_client_gone", reason=str(exc), path=redact(self.path[:100]))
+                self.close_connection = True
+                if not self._expired:  # one that only closed its side may still read this
+                    self._send(400, b"the body ended before Content-Length bytes\n")
+                return
             except Exception as exc:  # a defect must cost one request, never the listener
                 error = redact(f"{type(exc).__name__}: {exc}")
                 log.error("http_error", path=redact(self.path[:100]), error=error)

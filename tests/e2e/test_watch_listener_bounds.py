@@ -187,7 +187,7 @@ def test_a_request_whose_headers_never_end_gets_408(capfd: pytest.CaptureFixture
     finally:
         server.close()
     err = no_traceback(capfd)
-    assert "408" in err
+    assert err == ""  # a client that drips is an ordinary event: a debug line, not a warning
 
 
 def test_a_stalled_body_gets_408(capfd: pytest.CaptureFixture[str]) -> None:

@@ -280,3 +280,34 @@ def _rooted_in(node: ast.expr | None, names: set[str]) -> bool:
     while isinstance(node, ast.Attribute):
         node = node.value
     return isinstance(node, ast.Name) and node.id in names
+
+
+# What may be imported inside a function: a heavy optional library, or our module that wraps
+# one (its cost is said where it is imported). Everything else is imported at the top.
+LATE_IMPORTS = {
+    "structlog",  # the log lines' renderers
+    "truststore",  # macOS and Windows only
+    "gitops_bot.trust.verifier",  # cryptography
+    "gitops_bot.trust.keyless",  # sigstore (the keyless extra)
+    "gitops_bot.forges.requests_net",  # requests
+    "gitops_bot.forges.github.adapter",  # PyGithub
+    "gitops_bot.forges.gitlab.adapter",  # python-gitlab
+}
+
+
+def test_imports_are_at_the_top_but_for_heavy_optional_libraries() -> None:
+    late = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import):
+                    names = {a.name for a in node.names}
+                elif isinstance(node, ast.ImportFrom):
+                    names = {f"{node.module}.{a.name}" for a in node.names} | {node.module or ""}
+                else:
+                    continue
+                if not names & LATE_IMPORTS:
+                    late.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {sorted(names)}")
+    assert late == []
