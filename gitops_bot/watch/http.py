@@ -173,24 +173,26 @@ def _raw(status: int, text: str) -> bytes:
     return head.encode() + body
 
 
-class _Ends:
+class _Ends(io.BufferedIOBase):
     """The request's stream, saying whether it ended: the standard library reads headers to
     the end of the stream as if a blank line had ended them."""
 
     def __init__(self, raw: Any) -> None:
+        super().__init__()
         self.raw, self.ended = raw, False
 
-    def readline(self, size: int = -1) -> bytes:
-        line: bytes = self.raw.readline(size)
+    def readline(self, size: int | None = -1, /) -> bytes:
+        line: bytes = self.raw.readline(-1 if size is None else size)
         self.ended = self.ended or not line
         return line
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1, /) -> bytes:
         data: bytes = self.raw.read(size)
         return data
 
     def close(self) -> None:
         self.raw.close()
+        super().close()
 
 
 class _Body(io.RawIOBase):
@@ -229,7 +231,8 @@ def serve(
 
         def setup(self) -> None:
             super().setup()
-            self.rfile = _Ends(self.rfile)
+            self._stream = _Ends(self.rfile)
+            self.rfile = self._stream
             self._lock = threading.Lock()
             self._answered = self._expired = self._head = False
             self.connection.settimeout(self.server.deadline + 5)  # the timer below answers first
@@ -265,7 +268,7 @@ def serve(
                 self._answered = True
                 return False
             ok = super().parse_request()
-            if ok and self.rfile.ended:
+            if ok and self._stream.ended:
                 # the headers ended only because the stream did: the client went away mid-request
                 log.debug("http_client_gone", reason="the headers did not end")
                 self.close_connection = True
