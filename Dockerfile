@@ -14,8 +14,9 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/gitops-bot
 # Dependencies exactly as locked, each file checked against its hash (requirements.lock, made by
-# scripts/lock.sh: the runtime dependencies plus the `keyless` extra, so images signed keyless
-# can be verified in the image, where nobody can add an extra later); then the package itself
+# scripts/lock.sh: the runtime dependencies plus the `keyless`, `aws` and `gcp` extras, so images
+# signed keyless can be verified and ECR and Artifact Registry read with the pod's workload
+# identity in the image, where nobody can add an extra later); then the package itself
 # without resolving anything; `pip check` fails the build if the lock no longer fits it.
 COPY pyproject.toml README.md requirements.lock ./
 COPY gitops_bot ./gitops_bot

@@ -25,7 +25,7 @@ from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.model import is_loopback_host
 from gitops_bot.net.limits import loads
 from gitops_bot.net.transport import Reply
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import Secrets
 
 log = get_logger(__name__)
 # a challenge starts with its scheme (a token not followed by "="); then auth-params
@@ -110,7 +110,7 @@ class RegistryAuth:
     def __init__(
         self,
         host: str,
-        credential: Credential | None,
+        credential: Secrets | None,
         cache: TokenCache | None = None,
         scheme: str | None = None,
     ) -> None:

@@ -5,8 +5,11 @@
    ``credsStore``, then ``auths[host]`` (``auth``, ``username``/``password``, ``identitytoken``).
    Credential helpers (``docker-credential-ecr-login``, ``-gcloud``, ``-acr-env`` ...) are how
    ECR, GAR and ACR users authenticate;
-3. ``GITHUB_TOKEN`` for ghcr.io;
-4. anonymous.
+3. the workload's cloud identity, for a registry whose host is a cloud's (ECR, Artifact
+   Registry / GCR, ACR; :mod:`gitops_bot.registry.cloud`), and before 2. when ``auth:``
+   names the cloud;
+4. ``GITHUB_TOKEN`` for ghcr.io;
+5. anonymous.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, register_secret
@@ -28,6 +31,23 @@ from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
 _DOCKER_HUB_KEY = "https://index.docker.io/v1/"
+
+
+class Secrets(Protocol):
+    """What the registry's auth flow reads of a credential: a fixed :class:`Credential`, or a
+    cloud's, whose values are its current token (:class:`~.cloud.base.CloudCredential`)."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def username(self) -> str | None: ...
+
+    @property
+    def password(self) -> str | None: ...
+
+    @property
+    def identity_token(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +65,9 @@ def lookup(
     config: RegistryConfig,
     env: Mapping[str, str] | None = None,
     docker_config: Path | None = None,
-) -> Credential | None:
+) -> Secrets | None:
+    from gitops_bot.registry import cloud
+
     env = os.environ if env is None else env
     host = config.host
     if config.username_env and config.password_env:
@@ -57,9 +79,13 @@ def lookup(
                 hint="export it, or remove username_env/password_env to use docker's config.json",
             )
         return _remember(Credential(f"env {config.username_env}", user, password))
+    if config.auth in cloud.LOGINS:
+        return cloud.credential(config, env, explicit=True)
     found = from_docker_config(host, docker_config or _docker_config_path(env))
     if found:
         return _remember(found)
+    if config.auth is None and (login := cloud.credential(config, env, explicit=False)):
+        return login
     if host == "ghcr.io" and env.get("GITHUB_TOKEN"):
         return _remember(
             Credential("GITHUB_TOKEN", env.get("GITHUB_ACTOR") or "gitops-bot", env["GITHUB_TOKEN"])

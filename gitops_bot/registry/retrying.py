@@ -28,7 +28,6 @@ from gitops_bot.core.errors import (
     RegistryUnavailable,
 )
 from gitops_bot.core.log import get_logger
-from gitops_bot.core.model import is_loopback_host
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy
@@ -38,8 +37,9 @@ from gitops_bot.net.window import OVERLOAD_STATUSES, SlotTimeout, Window
 from gitops_bot.registry import answers
 from gitops_bot.registry.auth import RegistryAuth, TokenCache
 from gitops_bot.registry.channel import Channel
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import Secrets
 from gitops_bot.registry.settings import RegistryConfig
+from gitops_bot.registry.settings import scheme_for as scheme_for
 
 log = get_logger(__name__)
 
@@ -130,23 +130,13 @@ def _quoted_repository(repository: str) -> str:
     return "/".join(quote(part, safe="") for part in repository.split("/"))
 
 
-def scheme_for(config: RegistryConfig) -> str:
-    """Plain http only for loopback or a registry marked insecure; ``tls: true`` or a
-    ``ca_file`` means https whatever the host."""
-    if config.tls is not None:
-        return "https" if config.tls else "http"
-    if config.ca_file:
-        return "https"
-    return "http" if config.insecure or is_loopback_host(config.host) else "https"
-
-
 class Requests:
     """One registry host's requests: connections, credentials, limits, retries and statistics."""
 
     def __init__(
         self,
         config: RegistryConfig,
-        credential: Credential | None = None,
+        credential: Secrets | None = None,
         *,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,

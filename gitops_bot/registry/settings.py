@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from gitops_bot.core.model import is_loopback_host
 from gitops_bot.core.settings import URL, between, matches, one_of, setting
 
 
@@ -63,11 +64,64 @@ class RegistryConfig:
         "operator gave this repository the variable.",
         rules=(matches(URL, "{what}: 'push_time_url' {value!r} must be a URL"),),
     )
+    # a cloud's identity, by name or by the host's (registry/cloud/): the workload's own,
+    # never a secret in this file
+    auth: str | None = setting(
+        None,
+        "How the bot logs in: aws (Amazon ECR, ECR Public), gcp (Artifact Registry, Container "
+        "Registry) or azure (Azure Container Registry) with the workload's own identity; docker: "
+        "only docker's config.json and username_env/password_env. Default: by host "
+        "(*.dkr.ecr.*.amazonaws.com, gcr.io, *-docker.pkg.dev, *.azurecr.io) when docker's "
+        "config.json has nothing for it.",
+        rules=(
+            one_of(
+                ("aws", "gcp", "azure", "docker"),
+                "{what}: 'auth' must be aws, gcp, azure or docker",
+            ),
+        ),
+    )
+    role_arn: str | None = setting(
+        None,
+        "auth aws: a role to assume with the workload's identity before asking ECR for a token "
+        "(another account's registry).",
+        rules=(
+            matches(
+                r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$",
+                "{what}: 'role_arn' must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/reader",
+            ),
+        ),
+    )
+    region: str | None = setting(
+        None,
+        "auth aws: the registry's AWS region, when its host does not say it (an ECR registry "
+        "reached under another name).",
+        rules=(
+            matches(
+                r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", "{what}: 'region' must be an AWS region, e.g. eu-west-1"
+            ),
+        ),
+    )
+    client_id: str | None = setting(
+        None,
+        "auth azure: the client id of the identity to use (a user-assigned managed identity); "
+        "default AZURE_CLIENT_ID.",
+    )
+    tenant_id: str | None = setting(None, "auth azure: the Microsoft Entra tenant; default AZURE_TENANT_ID.")
     timeout: float = setting(
         30.0,
         "Seconds one request to this registry may take in all (a total deadline, not per read).",
         rules=(between(0, 600, "{what}: 'timeout' must be more than 0 and at most 600 seconds", above=True),),
     )
+
+
+def scheme_for(config: RegistryConfig) -> str:
+    """Plain http only for loopback or a registry marked insecure; ``tls: true`` or a
+    ``ca_file`` means https whatever the host."""
+    if config.tls is not None:
+        return "https" if config.tls else "http"
+    if config.ca_file:
+        return "https"
+    return "http" if config.insecure or is_loopback_host(config.host) else "https"
 
 
 class RegistrySettings(Protocol):

@@ -211,6 +211,8 @@ def _absolute_imports(path: Path) -> set[str]:
 EXTRA_MODULES = {  # module -> the extra whose dependencies it may import
     "gitops_bot/trust/keyless.py": "keyless",
     "gitops_bot/trust/verifier.py": "keyless",  # for type checking only; keyless.py at run time
+    "gitops_bot/registry/cloud/aws.py": "aws",
+    "gitops_bot/registry/cloud/gcp.py": "gcp",
 }
 
 

@@ -1,0 +1,315 @@
+"""Amazon ECR (and ECR Public): the workload's AWS identity, an optional role to assume, then
+``GetAuthorizationToken``, whose token is the registry's password for user ``AWS``.
+
+The identity is botocore's default credential chain, the one every AWS SDK and the CLI
+follow: the environment, the shared config and credentials files (profiles, SSO, a
+credential process, role chains), a web identity token file (IRSA, and GitHub's OIDC as
+``aws-actions/configure-aws-credentials`` sets it), the container credentials endpoint (EKS
+Pod Identity, ECS task roles) and the instance metadata service v2. That chain, with its
+file formats and refresh rules, is what botocore does better than a copy of ours; its own
+fetches (the metadata endpoints, web identity's STS call) are made by botocore, bounded by
+its timeouts. The calls this module makes itself, ``sts:AssumeRole`` for a role named in
+``role_arn`` (another account's registry) and ECR's ``GetAuthorizationToken``, are signed
+with botocore's SigV4 signer and sent through the bot's own client (:func:`base.call`):
+proxies, trust, a deadline and a size cap as every outside call has.
+
+Endpoints are AWS's unless the documented variables name others: ``AWS_ENDPOINT_URL_ECR``,
+``AWS_ENDPOINT_URL_ECR_PUBLIC``, ``AWS_ENDPOINT_URL_STS`` or ``AWS_ENDPOINT_URL`` (a VPC
+endpoint, or a test's loopback fake).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, json_of, text
+from gitops_bot.registry.settings import RegistryConfig
+
+# <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn], and the dual-stack <account>.dkr-ecr.<region>.on.aws
+PRIVATE = re.compile(
+    r"^(?P<account>\d{12})\.dkr(?:\.ecr(?P<fips>-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?"
+    r"|-ecr\.(?P<region6>[a-z0-9-]+)\.on\.aws)$"
+)
+PUBLIC = "public.ecr.aws"
+PUBLIC_REGION = "us-east-1"  # ECR Public's API is in one region
+_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+::\d{12}:[A-Za-z0-9+=,.@_/-]{1,512}")
+SESSION_NAME = "gitops-bot"
+_STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+ROLE_SECONDS = 3600
+
+_METHODS = {
+    "env": "the access key in AWS_ACCESS_KEY_ID",
+    "shared-credentials-file": "a profile in the shared credentials file",
+    "config-file": "a profile in the shared config file",
+    "container-role": "the container credentials endpoint (EKS Pod Identity or an ECS task role)",
+    "iam-role": "the instance profile (instance metadata)",
+    "sso": "an IAM Identity Center (SSO) profile",
+    "custom-process": "a profile's credential_process",
+    "assume-role": "a profile's role_arn",
+}
+
+
+def parse_host(host: str) -> tuple[str | None, str | None]:
+    """(account, region) of an ECR registry host, (None, None) for another host."""
+    m = PRIVATE.match(host.lower())
+    if not m:
+        return (None, PUBLIC_REGION) if host.lower() == PUBLIC else (None, None)
+    return m.group("account"), m.group("region") or m.group("region6")
+
+
+class AwsLogin:
+    kind: str = "aws"
+    extra: str | None = "aws"
+    anonymous_ok: bool = False  # a private ECR registry answers no one without a token
+
+    def recognises(self, host: str) -> bool:
+        # ECR Public serves public images anonymously: only with auth: aws (higher limits)
+        return PRIVATE.match(host.lower()) is not None
+
+    def available(self) -> bool:
+        try:
+            import botocore  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def present(self, env: Mapping[str, str]) -> bool:
+        return True  # the chain ends at the instance metadata service, which only asking tells
+
+    def login(self, config: RegistryConfig, env: Mapping[str, str]) -> Issued:
+        host = config.host.lower()
+        account, region = parse_host(host)
+        region = config.region or region
+        if region is None:
+            raise LoginFailed(f"cannot tell the AWS region of {host}: set 'region' for it under registries:")
+        creds, identity = self._identity(env)
+        public = host == PUBLIC
+        if config.role_arn:
+            creds = self._assume(creds, identity, config.role_arn, region, env)
+            identity = f"role {config.role_arn} (assumed with {identity})"
+        if public:
+            password, expires = self._public_token(creds, identity, env)
+        else:
+            password, expires = self._private_token(creds, identity, region, account, env)
+        return Issued(identity, expires, username="AWS", password=password)
+
+    # -- the identity --------------------------------------------------------------------
+
+    def _identity(self, env: Mapping[str, str]) -> tuple[Any, str]:
+        """Frozen credentials from botocore's chain, and in words where they came from."""
+        import botocore.exceptions
+        import botocore.session
+
+        # a session per login (one every twelve hours): the chain read as the environment is now
+        session = botocore.session.Session()
+        # botocore logs a failed refresh with its traceback; the failure is ours to say, in one line
+        logging.getLogger("botocore").setLevel(logging.ERROR)
+        try:
+            found = session.get_credentials()
+            frozen = found.get_frozen_credentials() if found is not None else None
+        except botocore.exceptions.ClientError as exc:  # web identity's AssumeRoleWithWebIdentity
+            error = exc.response.get("Error", {})
+            role = env.get("AWS_ROLE_ARN", "the role in AWS_ROLE_ARN")
+            raise LoginFailed(
+                f"AWS web identity for role {role} was refused ({text(error.get('Code'), 60)}): the "
+                "role's trust policy must allow sts:AssumeRoleWithWebIdentity for the token's issuer "
+                "and subject (IRSA: system:serviceaccount:NAMESPACE:NAME; GitHub: repo:OWNER/REPO:...)"
+            ) from None
+        except botocore.exceptions.BotoCoreError as exc:
+            raise LoginFailed(f"AWS credentials could not be read: {text(str(exc), 160)}") from None
+        if frozen is None or not frozen.access_key:
+            raise NoIdentity(
+                "no AWS credentials (looked in the environment, the shared files, "
+                "AWS_WEB_IDENTITY_TOKEN_FILE, the container credentials endpoint and the instance "
+                "metadata service): give the workload an IAM role (IRSA, EKS Pod Identity, an "
+                "instance profile) or set AWS_PROFILE"
+            )
+        method = getattr(found, "method", "") or ""
+        if method == "assume-role-with-web-identity":
+            identity = f"web identity role {env.get('AWS_ROLE_ARN', '?')}"
+        else:
+            identity = _METHODS.get(method, f"AWS credentials ({method or 'unknown source'})")
+        return frozen, identity
+
+    def _assume(self, creds: Any, identity: str, role: str, region: str, env: Mapping[str, str]) -> Any:
+        from botocore.credentials import ReadOnlyCredentials
+
+        form = {
+            "Action": "AssumeRole",
+            "Version": "2011-06-15",
+            "RoleArn": role,
+            "RoleSessionName": SESSION_NAME,
+            "DurationSeconds": str(ROLE_SECONDS),
+        }
+        url = endpoint(env, "STS", f"https://sts.{region}.{_domain(region)}")
+        reply = _signed(
+            "POST",
+            url,
+            "sts",
+            region,
+            creds,
+            urlencode(form).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+            "AWS STS",
+            env,
+        )
+        try:
+            root = ET.fromstring(reply.body)
+        except ET.ParseError:
+            raise LoginFailed(
+                f"AWS STS answered HTTP {reply.status} with something that is not XML"
+            ) from None
+        if reply.status != 200:
+            code = text(root.findtext(f".//{_STS_NS}Code") or root.findtext(".//Code"), 60)
+            raise LoginFailed(
+                f"assuming role {role} with {identity} was refused ({code or reply.status}): the role's "
+                "trust policy must name that identity as a principal allowed sts:AssumeRole, and the "
+                "identity's policy must allow sts:AssumeRole on the role"
+            )
+        found = {
+            k: root.findtext(f".//{_STS_NS}Credentials/{_STS_NS}{k}")
+            for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")
+        }
+        if not all(found.values()):
+            raise LoginFailed("AWS STS answered AssumeRole without credentials")
+        return ReadOnlyCredentials(found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
+
+    # -- the registry's token ------------------------------------------------------------
+
+    def _private_token(
+        self, creds: Any, identity: str, region: str, account: str | None, env: Mapping[str, str]
+    ) -> tuple[str, float]:
+        url = endpoint(env, "ECR", f"https://api.ecr.{region}.{_domain(region)}")
+        data = _json_call(
+            url,
+            "ecr",
+            "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
+            region,
+            creds,
+            identity,
+            "Amazon ECR",
+            env,
+        )
+        items = data.get("authorizationData")
+        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            raise LoginFailed("Amazon ECR answered GetAuthorizationToken without authorizationData")
+        return _token(items[0], "Amazon ECR")
+
+    def _public_token(self, creds: Any, identity: str, env: Mapping[str, str]) -> tuple[str, float]:
+        url = endpoint(env, "ECR_PUBLIC", f"https://api.ecr-public.{PUBLIC_REGION}.amazonaws.com")
+        data = _json_call(
+            url,
+            "ecr-public",
+            "SpencerFrontendService.GetAuthorizationToken",
+            PUBLIC_REGION,
+            creds,
+            identity,
+            "Amazon ECR Public",
+            env,
+        )
+        item = data.get("authorizationData")
+        if not isinstance(item, dict):
+            raise LoginFailed("Amazon ECR Public answered GetAuthorizationToken without authorizationData")
+        return _token(item, "Amazon ECR Public")
+
+
+def endpoint(env: Mapping[str, str], service: str, default: str) -> str:
+    """The AWS SDKs' service-specific endpoint variable, then the global one, then AWS's."""
+    return (env.get(f"AWS_ENDPOINT_URL_{service}") or env.get("AWS_ENDPOINT_URL") or default).rstrip(
+        "/"
+    ) + "/"
+
+
+def _domain(region: str) -> str:
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
+def _signed(
+    method: str,
+    url: str,
+    service: str,
+    region: str,
+    creds: Any,
+    body: bytes,
+    headers: dict[str, str],
+    what: str,
+    env: Mapping[str, str],
+) -> Any:
+    """``body`` to ``url`` signed with SigV4 for ``service`` in ``region``, through our client."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    request = AWSRequest(method=method, url=url, data=body, headers=headers)
+    SigV4Auth(creds, service, region).add_auth(request)
+    return call(method, url, what, env, headers=dict(request.headers.items()), body=body)
+
+
+def _json_call(
+    url: str,
+    service: str,
+    target: str,
+    region: str,
+    creds: Any,
+    identity: str,
+    what: str,
+    env: Mapping[str, str],
+) -> Any:
+    """One AWS JSON 1.1 call (``X-Amz-Target``) with an empty input; its errors in one line."""
+    headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
+    reply = _signed("POST", url, service, region, creds, b"{}", headers, what, env)
+    if reply.status == 200:
+        return json_of(reply, what)
+    try:
+        error = json.loads(reply.body)
+    except ValueError:
+        error = {}
+    error = error if isinstance(error, dict) else {}
+    code = text(str(error.get("__type", "")).rpartition("#")[2], 60) or f"HTTP {reply.status}"
+    principal = _ARN.search(text(error.get("message") or error.get("Message"), 600))
+    who = f"{principal.group(0)} ({identity})" if principal else identity
+    if code in ("AccessDeniedException", "AccessDenied"):
+        action = (
+            "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken"
+            if service == "ecr-public"
+            else "ecr:GetAuthorizationToken"
+        )
+        raise LoginFailed(
+            f"{what} refused {who} with {code}: allow {action} to it, and on the repositories "
+            "ecr:BatchGetImage and ecr:DescribeImages (AmazonEC2ContainerRegistryReadOnly has them)"
+        )
+    if code in ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException"):
+        raise LoginFailed(
+            f"{what} does not accept the credentials of {identity} ({code}): they are invalid or expired"
+        )
+    raise LoginFailed(f"{what} answered GetAuthorizationToken with {code} for {identity}")
+
+
+def _token(item: Mapping[str, Any], what: str) -> tuple[str, float]:
+    """The password in ``authorizationToken`` (base64 of ``AWS:<password>``) and ``expiresAt``."""
+    encoded, expires = item.get("authorizationToken"), item.get("expiresAt")
+    try:
+        user, _, password = base64.b64decode(str(encoded), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        user, password = "", ""
+    if user != "AWS" or not password:
+        raise LoginFailed(f"{what} answered an authorizationToken that is not base64 of AWS:<password>")
+    if isinstance(expires, bool) or not isinstance(expires, int | float):
+        if isinstance(expires, str):
+            try:
+                expires = datetime.fromisoformat(expires).timestamp()
+            except ValueError:
+                expires = None
+        else:
+            expires = None
+    if expires is None:
+        raise LoginFailed(f"{what} answered no readable expiresAt")
+    return password, float(expires)

@@ -1,0 +1,257 @@
+"""What every cloud's registry login shares: the token it issues, how a login fails, and the
+credential the registry's auth flow reads, which logs in once, keeps the token until shortly
+before it expires and logs in again once for every thread that needs it.
+
+A login (:class:`Login`) turns the identity the workload already has into the registry's
+own credential: a user name and password (ECR's ``AWS`` and its decoded token, Google's
+``oauth2accesstoken`` and an access token) or an identity token (ACR's refresh token, sent
+in the registry's refresh-token grant). It knows nothing of caching or threads:
+:class:`CloudCredential` does that, for every cloud alike.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from gitops_bot.core.errors import RegistryAccessError, UsageError
+from gitops_bot.core.log import get_logger, register_secret
+from gitops_bot.net.transport import Reply
+from gitops_bot.registry.settings import RegistryConfig
+
+log = get_logger(__name__)
+
+# a token is used until this long before it expires (or a tenth of its life, when shorter):
+# a request signed with it must still reach the registry, and clocks differ
+MARGIN = 300.0
+# a failed login is not tried again for this long: every image on the host fails with the
+# same line at once instead of each one waiting on the identity provider again
+FAILURE_TTL = 30.0
+# no identity where none was asked for (a public gcr.io image on a laptop): ask anonymously,
+# and look again after this long (watch's next cycles)
+ABSENT_TTL = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A registry credential a cloud issued, until ``expires`` (seconds since the epoch).
+    ``identity`` says whose it is in words for a log line (never a secret)."""
+
+    identity: str
+    expires: float
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    identity_token: str | None = field(default=None, repr=False)
+
+
+class NoIdentity(Exception):
+    """The workload has no identity of this cloud (nothing in its environment, no metadata
+    server): the message says where it looked and what to set."""
+
+
+class LoginFailed(Exception):
+    """The cloud refused or could not be asked: one line naming the identity tried and the fix."""
+
+
+class Login(Protocol):
+    """One cloud's way to a registry credential (see the module's text)."""
+
+    kind: str  # the ``auth:`` value: aws, gcp, azure
+    extra: str | None  # the package extra its library comes with; None: nothing to install
+    # whether a registry of this cloud may be read anonymously (public images): when the
+    # workload has no identity and none was asked for, the registry is asked without one
+    anonymous_ok: bool
+
+    def recognises(self, host: str) -> bool:
+        """Whether ``host`` is this cloud's registry by its name (no ``auth:`` needed)."""
+        ...
+
+    def available(self) -> bool:
+        """Whether the library this login needs is installed."""
+        ...
+
+    def present(self, env: Mapping[str, str]) -> bool:
+        """Without any network call: whether the environment shows an identity of this cloud
+        (a workload identity's variables, a credentials file, a metadata server's address)."""
+        ...
+
+    def login(self, config: RegistryConfig, env: Mapping[str, str]) -> Issued:
+        """A fresh registry credential for ``config.host``; raises :class:`NoIdentity` or
+        :class:`LoginFailed`."""
+        ...
+
+
+def extra_missing(kind: str, host: str, extra: str) -> UsageError:
+    return UsageError(
+        f"registry {host}: auth {kind} needs the {extra!r} extra, which is not installed",
+        hint=f"pip install 'gitops-bot[{extra}]' (the container image and the Action include it)",
+    )
+
+
+class CloudCredential:
+    """The credential :class:`~gitops_bot.registry.auth.RegistryAuth` reads (``username``,
+    ``password``, ``identity_token``), each read answered from the one token this host's login
+    issued. The first read logs in; a read after the token's margin logs in again; threads
+    reading meanwhile wait for that one login and share its token (or its failure).
+
+    ``explicit``: the operator set ``auth:``; otherwise the host was recognised by name and a
+    workload without an identity of that cloud reads the registry anonymously where the cloud
+    allows it (``Login.anonymous_ok``)."""
+
+    def __init__(
+        self,
+        login: Login,
+        config: RegistryConfig,
+        env: Mapping[str, str],
+        *,
+        explicit: bool,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.login = login
+        self.config = config
+        self.source = f"{login.kind} identity"
+        self._env = env
+        self._explicit = explicit
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._issued: Issued | None = None
+        self._until = 0.0  # when the kept token, failure or absence is to be looked at again
+        self._failure: str | None = None
+        self.logins = 0  # how many times the cloud was asked (a test's and a log's figure)
+
+    def __repr__(self) -> str:  # never a token
+        return f"CloudCredential({self.login.kind}, {self.config.host})"
+
+    @property
+    def username(self) -> str | None:
+        issued = self.current()
+        return issued.username if issued else None
+
+    @property
+    def password(self) -> str | None:
+        issued = self.current()
+        return issued.password if issued else None
+
+    @property
+    def identity_token(self) -> str | None:
+        issued = self.current()
+        return issued.identity_token if issued else None
+
+    def current(self) -> Issued | None:
+        """The token in force (None: ask anonymously), logging in when there is none."""
+        with self._lock:
+            now = self._clock()
+            if now >= self._until:
+                self._refresh(now)
+            if self._failure is not None:
+                raise RegistryAccessError(self._failure, status=401)
+            return self._issued
+
+    def _refresh(self, now: float) -> None:
+        """Under the lock: one login, whose outcome every waiting thread then reads."""
+        host, kind = self.config.host, self.login.kind
+        self._failure, self._issued = None, None
+        self.logins += 1
+        try:
+            issued = self.login.login(self.config, self._env)
+        except NoIdentity as exc:
+            if self._explicit or not self.login.anonymous_ok:
+                self._fail(now, f"registry {host}: no {kind} identity: {exc}")
+                return
+            log.info("registry_anonymous", registry=host, auth=kind, reason=str(exc))
+            self._until = now + ABSENT_TTL
+            return
+        except LoginFailed as exc:
+            self._fail(now, f"registry {host}: {exc}")
+            return
+        for secret in (issued.password, issued.identity_token):
+            register_secret(secret)
+        life = max(issued.expires - now, 0.0)
+        self._issued = issued
+        self._until = issued.expires - min(MARGIN, life / 10)
+        log.info(
+            "registry_login",
+            registry=host,
+            auth=kind,
+            identity=issued.identity,
+            valid_for=f"{life / 60:.0f} min",
+        )
+
+    def _fail(self, now: float, line: str) -> None:
+        self._failure = line
+        self._until = now + FAILURE_TTL
+        log.warning("registry_login_failed", registry=self.config.host, auth=self.login.kind, error=line)
+
+
+def text(value: Any, limit: int = 200) -> str:
+    """An outside string made one printable line of at most ``limit`` characters (a cloud's
+    error code or message, quoted in a login's one-line failure)."""
+    if not isinstance(value, str):
+        return ""
+    line = " ".join(value.split())
+    return "".join(c for c in line if c.isprintable())[:limit]
+
+
+LOGIN_TIMEOUT = 10.0  # seconds for one call to a cloud's identity or registry API, in all
+LOGIN_LIMIT = 1 << 20  # bytes of one answer: a token answer is a few KiB
+
+
+def call(
+    method: str,
+    url: str,
+    what: str,
+    env: Mapping[str, str],
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    params: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> Reply:
+    """One call of a login through the net layer (proxies, trust, a total deadline, a size
+    cap; no redirect followed: a token endpoint that redirects is not the one configured).
+    What is no answer at all is :class:`LoginFailed` naming ``what`` was asked."""
+    from gitops_bot.net import limits
+    from gitops_bot.net.transport import client, fetch
+
+    timeout = min(timeout or LOGIN_TIMEOUT, LOGIN_TIMEOUT)
+    try:
+        with client(env=env, follow_redirects=False, max_connections=2) as http:
+            return fetch(
+                http,
+                method,
+                url,
+                timeout=timeout,
+                limit=LOGIN_LIMIT,
+                headers=dict(headers or {}),
+                content=body,
+                params=dict(params) if params else None,
+            )
+    except limits.TooLarge:
+        raise LoginFailed(f"{what} answered more than {LOGIN_LIMIT} bytes") from None
+    except httpx.TimeoutException:
+        raise LoginFailed(f"{what} did not answer within {timeout:g}s") from None
+    except httpx.HTTPError as exc:
+        reason = (
+            "its TLS certificate is not trusted"
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc)
+            else type(exc).__name__
+        )
+        raise LoginFailed(f"cannot reach {what} ({reason})") from None
+
+
+def json_of(reply: Reply, what: str) -> Any:
+    """A 2xx answer's JSON object, else :class:`LoginFailed`."""
+    from gitops_bot.net import limits
+
+    try:
+        data = limits.loads(reply.body)
+    except ValueError:
+        raise LoginFailed(f"{what} answered something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise LoginFailed(f"{what} answered JSON that is not an object")
+    return data
