@@ -43,6 +43,8 @@ class _Reader(HTMLParser):
         self.texts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "wbr" and not attrs:  # a line-break opportunity (the page's in references): inert
+            return
         self.elements.append(tag + "".join(sorted(f" {k}" for k, _ in attrs)))
         if tag not in {"br", "img", "hr", "input", "meta", "link"}:
             self.open.append(tag)

@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, json_of, text
+from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, importable, json_of, text
 from gitops_bot.registry.settings import RegistryConfig
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn], and the dual-stack <account>.dkr-ecr.<region>.on.aws
@@ -76,11 +76,7 @@ class AwsLogin:
         return PRIVATE.match(host.lower()) is not None
 
     def available(self) -> bool:
-        try:
-            import botocore  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("botocore")
 
     def present(self, env: Mapping[str, str]) -> bool:
         return True  # the chain ends at the instance metadata service, which only asking tells

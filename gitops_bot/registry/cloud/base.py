@@ -86,6 +86,16 @@ class Login(Protocol):
         ...
 
 
+def importable(module: str) -> bool:
+    """Whether ``module`` is installed (an extra's library), without importing it."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its parent package is not there either
+        return False
+
+
 def extra_missing(kind: str, host: str, extra: str) -> UsageError:
     return UsageError(
         f"registry {host}: auth {kind} needs the {extra!r} extra, which is not installed",

@@ -22,7 +22,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, text
+from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, importable, text
 from gitops_bot.registry.settings import RegistryConfig
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -42,11 +42,7 @@ class GcpLogin:
         return GCR.match(host) is not None or GAR.match(host) is not None
 
     def available(self) -> bool:
-        try:
-            import google.auth  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("google.auth")
 
     def present(self, env: Mapping[str, str]) -> bool:
         """A credentials file, gcloud's own, a metadata server named, or a Google machine: a
