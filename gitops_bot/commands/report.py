@@ -7,18 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import OutOfBounds, parse_span
 from gitops_bot.engine.report import Reports, report
-from gitops_bot.engine.session import Sessions
 from gitops_bot.output.result import Format, Reported, Result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Request:
-    repo: str = "."
-    config: str | None = None
-    base: str | None = None
+class Request(OnRepository):
     environments: Sequence[str] = ()
     since: str = "30d"
     output: str = "text"
@@ -30,8 +27,8 @@ def run(request: Request) -> Result:
 
 def read(request: Request) -> Reports:
     period = period_of(request.since)
-    sessions = Sessions(request.repo, config_path=request.config, base=request.base)
-    return sessions.open(lambda s: report(s, request.environments or None, period), sign=False)
+    names = list(dict.fromkeys(request.environments)) or None  # a repeated name counts once
+    return sessions(request).open(lambda s: report(s, names, period), sign=False)
 
 
 def period_of(text: str) -> timedelta:

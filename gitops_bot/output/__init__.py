@@ -26,6 +26,7 @@ from gitops_bot.output.result import (
     Show,
     StatusRead,
 )
+from gitops_bot.output.status_text import status_text, use_color, width_for
 from gitops_bot.output.text import fleet_text, history_text, plan_text, update_text
 
 if TYPE_CHECKING:
@@ -65,8 +66,6 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
             if result.format is Format.JSON:
                 out.write(as_json.dumps(status.to_json()) + "\n")
             else:  # the table's module only for the table: other commands never load it
-                from gitops_bot.output.status_text import status_text, use_color, width_for
-
                 out.write(status_text(status, width=width_for(out), color=use_color(out)) + "\n")
         case Reported(found):
             if result.format is Format.JSON:

@@ -46,6 +46,9 @@ from urllib.parse import quote
 from gitops_bot.core import numbers
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import get_logger
+from gitops_bot.net.auth import origin
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import ANYWHERE, Answer, Credential, Refused, Service, Unavailable, link_next
 
 if TYPE_CHECKING:
     import httpx
@@ -442,7 +445,6 @@ class PushTimes:
         user, password = self._environ.get(names[0], ""), self._environ.get(names[1], "")
         if not (user and password):
             return None
-        from gitops_bot.net.service import Credential
 
         return Credential.basic(user, password)  # to the API's origin only
 
@@ -453,7 +455,6 @@ class PushTimes:
     ) -> tuple[int, Any, bool]:
         """(status, JSON body or None, whether a next page is linked); :class:`_Refused` for
         what is no answer at all. The body is read only for a 200."""
-        from gitops_bot.net.service import Answer, Refused, Unavailable, link_next
 
         match self._service(url, auth).get(url, params=params, headers=headers):
             case Answer(status=200) as answer:
@@ -467,9 +468,6 @@ class PushTimes:
     def _service(self, url: str, credential: Credential | None) -> Service:
         """The API's client: one per origin and credential (each credential to its origin
         only, never after a redirect elsewhere), made by whichever thread asks first."""
-        from gitops_bot.net.auth import origin
-        from gitops_bot.net.retry import RetryPolicy
-        from gitops_bot.net.service import ANYWHERE, Service
 
         scheme, host, port = origin(url)
         base = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
@@ -496,7 +494,6 @@ class PushTimes:
 
 
 def _bearer(token: str) -> Credential:
-    from gitops_bot.net.service import Credential
 
     return Credential.bearer(token)  # registered for redaction; to the API's origin only
 

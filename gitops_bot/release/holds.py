@@ -134,7 +134,6 @@ def scalar(text: str) -> str:
     # printable ASCII only: a tab, a control character or a lone surrogate makes the YAML reader
     # raise rather than answer, and NEL/LS read back as other characters; the quoted form
     # escapes everything else, so it reads back exactly for any string
-    text = str(text)  # outside text (a rollback's reason) too: the YAML reader takes only a str
     plain = (
         text
         and text.isascii()

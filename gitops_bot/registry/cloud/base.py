@@ -11,6 +11,7 @@ in the registry's refresh-token grant). It knows nothing of caching or threads:
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,7 +22,8 @@ import httpx
 
 from gitops_bot.core.errors import RegistryAccessError, UsageError
 from gitops_bot.core.log import get_logger, register_secret
-from gitops_bot.net.transport import Reply
+from gitops_bot.net import limits
+from gitops_bot.net.transport import Reply, client, fetch
 from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
@@ -88,7 +90,6 @@ class Login(Protocol):
 
 def importable(module: str) -> bool:
     """Whether ``module`` is installed (an extra's library), without importing it."""
-    import importlib.util
 
     try:
         return importlib.util.find_spec(module) is not None
@@ -225,8 +226,6 @@ def call(
     """One call of a login through the net layer (proxies, trust, a total deadline, a size
     cap; no redirect followed: a token endpoint that redirects is not the one configured).
     What is no answer at all is :class:`LoginFailed` naming ``what`` was asked."""
-    from gitops_bot.net import limits
-    from gitops_bot.net.transport import client, fetch
 
     timeout = min(timeout or LOGIN_TIMEOUT, LOGIN_TIMEOUT)
     try:
@@ -256,7 +255,6 @@ def call(
 
 def json_of(reply: Reply, what: str) -> Any:
     """A 2xx answer's JSON object, else :class:`LoginFailed`."""
-    from gitops_bot.net import limits
 
     try:
         data = limits.loads(reply.body)
