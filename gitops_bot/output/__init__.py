@@ -12,6 +12,7 @@ from gitops_bot.core.log import Redacting
 from gitops_bot.core.outside import terminal_text
 from gitops_bot.output import as_json, text
 from gitops_bot.output.as_json import document
+from gitops_bot.output.report_text import report_text
 from gitops_bot.output.result import (
     Delivered,
     Failed,
@@ -71,8 +72,6 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
             if result.format is Format.JSON:
                 out.write(as_json.dumps(found.to_json()) + "\n")
             else:
-                from gitops_bot.output.report_text import report_text
-
                 out.write(terminal_text(report_text(found), lines=True) + "\n")
         case ImageSet(edit, show):
             _image_set(edit, show, out, err)

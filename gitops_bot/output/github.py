@@ -15,6 +15,7 @@ from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
 from gitops_bot.core.outside import Code, Outside, Part, md, md_cell, md_link, md_row
 from gitops_bot.output import dashboard, text
 from gitops_bot.output.as_json import document
+from gitops_bot.output.report_text import report_rows
 from gitops_bot.output.result import (
     Delivered,
     Failed,
@@ -122,8 +123,6 @@ def markdown_summary(result: Result) -> str:
         case StatusRead(found):
             lines.append(dashboard.table(found).rstrip("\n"))
         case Reported(found):
-            from gitops_bot.output.report_text import report_rows
-
             lines += report_rows(found)
         case ImageSet() | Schema() | Failed() | None:
             pass

@@ -5,13 +5,15 @@ failures it counted and what it could not read. The figures are the engine's
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.outside import Code, md_row
 from gitops_bot.core.outside import terminal_text as _t
-from gitops_bot.engine.report import Reports
 from gitops_bot.release.dora import Cause, Durations, Failure, Report
+
+if TYPE_CHECKING:  # a type: the report's gathering (registry, forge, git) loads only when it runs
+    from gitops_bot.engine.report import Reports
 
 CAUSES = {Cause.ROLLBACK: "rolled back", Cause.AUTO_ROLLBACK: "rolled back automatically", Cause.HOLD: "held"}
 

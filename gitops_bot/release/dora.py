@@ -326,10 +326,10 @@ class _Line:
         for image in e.changed:
             j = next((j for j in range(i + 1, len(self.dated)) if image in self.dated[j][0].changed), None)
             nxt, tn = self.dated[j] if j is not None else (None, None)
-            restored = (tn, nxt.name) if nxt is not None else (None, None)
+            by = nxt.name if nxt is not None else None
             if nxt is not None and tn is not None and nxt.commit in self.restores and tn - t <= span:
                 cause = Cause.AUTO_ROLLBACK if nxt.commit in automatic else Cause.ROLLBACK
-                signs.append((tn, Failure(e.name, t, cause, nxt.name, image, *restored)))
+                signs.append((tn, Failure(e.name, t, cause, nxt.name, image, tn, by)))
                 continue
             hold = next(
                 (
@@ -340,7 +340,7 @@ class _Line:
                 None,
             )
             if hold is not None:
-                failure = Failure(e.name, t, Cause.HOLD, hold.commit[:12], image, *restored, hold)
+                failure = Failure(e.name, t, Cause.HOLD, hold.commit[:12], image, tn, by, hold)
                 signs.append((hold.time, failure))
         return min(signs, key=lambda s: (s[0], s[1].image))[1] if signs else None
 
