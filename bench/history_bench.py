@@ -19,10 +19,16 @@ from pathlib import Path
 from measure import measured
 from phases import Phases
 
-from gitops_bot.commands.updater import Updater
 from gitops_bot.core import log
+from gitops_bot.engine.history import history
+from gitops_bot.engine.session import Sessions
 from gitops_bot.git.git import Workspace
 from testkit.releases import build_remote
+
+
+def _history(url: str, environ: dict[str, str]) -> list[object]:
+    """``gitops-bot history prod`` as its command runs it: a session that signs nothing."""
+    return list(Sessions(url, environ=environ).open(lambda s: history(s, "prod"), sign=False))
 
 
 def main() -> int:
@@ -37,14 +43,14 @@ def main() -> int:
     print(f"built remote: {args.releases} releases in {time.monotonic() - t0:.1f} s")
     environ = {**os.environ, "GITOPS_BOT_CACHE": str(root / "cache")}
     t0 = time.monotonic()
-    first = Updater(f"file://{remote}", environ=environ).history("prod")
+    first = _history(f"file://{remote}", environ)
     print(f"first run (partial clone, blobs fetched): {time.monotonic() - t0:.2f} s, {len(first)} releases")
     ph = Phases()
     ph.patch(Workspace, "git")
     for run in range(args.runs):
         ph.reset()
         with measured(None) as m:
-            entries = Updater(f"file://{remote}", environ=environ).history("prod")
+            entries = _history(f"file://{remote}", environ)
         print(
             f"run {run + 1}: {len(entries)} releases in {m.wall:.2f} s (budget 2 s); {ph.line(m.wall)}; "
             f"CPU {m.own_cpu:.2f} s here + {m.children_cpu:.2f} s in git"

@@ -22,7 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gitops_bot.commands.updater import Updater
+from gitops_bot.commands.update import Updater
 from gitops_bot.core import log
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher

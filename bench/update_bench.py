@@ -29,7 +29,7 @@ from typing import Any
 from measure import measured
 from phases import Phases
 
-from gitops_bot.commands.updater import Updater
+from gitops_bot.commands.update import Updater
 from gitops_bot.core import log
 from gitops_bot.engine import batch, delivery
 from gitops_bot.engine import plan as plan_uc

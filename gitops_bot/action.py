@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import TextIO, cast
 
-from gitops_bot import output
+from gitops_bot import cli, output
 from gitops_bot.core.log import Redacting, redact
 from gitops_bot.output import github
 from gitops_bot.output.github import escape_data
@@ -139,8 +139,6 @@ def run(
     environ = os.environ if environ is None else environ
     out = out or sys.stdout
     if execute is None:
-        from gitops_bot import cli  # after the inputs are read: the command sees their environment
-
         execute = cli.execute
     try:
         prepare_environment(environ, out)  # its ::add-mask:: lines must carry the values themselves

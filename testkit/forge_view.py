@@ -191,8 +191,13 @@ _MARKDOWN.add_render_rule("s_close", lambda *_: "</del>")
 
 def render_markdown(text: str) -> str:
     """A pull request body as github.com shows it: GFM rendered, then GitHub's sanitising."""
+    return sanitised(_MARKDOWN.render(text))
+
+
+def sanitised(html: str) -> str:
+    """Rendered HTML as GitHub keeps it: its allowlist of tags, attributes and URL schemes."""
     return nh3.clean(
-        _MARKDOWN.render(text),
+        html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=REMOVED_WITH_CONTENTS,
         attributes=ALLOWED_ATTRIBUTES,

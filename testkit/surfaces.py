@@ -89,11 +89,14 @@ def surfaces(
         page_cell = page_cells[(row.environment, row.image)]
         d = shown[(row.environment, row.image)]
         label = d["action"].replace("_", " ") + ("" if d["rule"] == "policy" else f" ({d['rule']})")
-        first = f"{label}: {d['reason']}"
+        said_once = d["reason"] in ("", d["action"].replace("_", " "))  # "up to date", not twice
+        first = label if said_once else f"{label}: {d['reason']}"
         text, tone = cells(row)[5]
         assert text.startswith(first), (text, d)
         assert page_cell == text  # the page
-        assert any(text in line for line in status_text.splitlines() if line.startswith(row.environment))
+        block = next(b for b in status_text.split("\n\n") if b.split()[0] == row.environment)
+        name = cells(row)[1][0]
+        assert any(text in line for line in block.splitlines() if line.startswith(f"  {name}  "))
         assert dashboard.text(text) in issue  # the dashboard issue, escaped for Markdown
         assert any(first in line for line in plan_text.splitlines())  # the text plan
         if d["until"]:

@@ -46,20 +46,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gitops_bot.commands.updater import Updater
-from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
+from gitops_bot.core.errors import ConfigError, UsageError
 from gitops_bot.core.log import bound_context, get_logger, redact, register_userinfo
 from gitops_bot.core.secret import EnvView
-from gitops_bot.engine.results import RepositoryResult
 from gitops_bot.manifests import yamlvalues
-from gitops_bot.registry.pool import RegistryPool
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -243,14 +239,26 @@ def only_shard(fleet: Fleet, shard: str | None) -> Fleet:
     return Fleet(mine, fleet.parallel, fleet.shared_env)
 
 
-# -- running -----------------------------------------------------------------------------
+def named(
+    repo: str,
+    repos: Sequence[str] | None,
+    repositories: str | None,
+    *,
+    config: str | None,
+    base: str | None,
+    shard: str | None,
+) -> Fleet | None:
+    """The repositories a command's arguments name (``--repo`` more than once,
+    ``--repositories FILE`` or ``--shard I/N``), this shard's; None: the one ``repo`` alone."""
+    if len(repos or []) <= 1 and not (repositories or shard):
+        return None
+    listed = gather(repos or ([] if repositories else [repo]), repositories, config=config, base=base)
+    return only_shard(listed, shard)
 
 
-def updater(repo: Repository, pool: RegistryPool, *, environ: Mapping[str, str] | None = None) -> Updater:
-    """One repository's updater on the shared pool (``update`` once, ``watch`` every cycle). Its
-    config reads the environment through the view the repositories file allows it."""
-    view = EnvView(os.environ if environ is None else environ, repo.hidden, repo.allowed)
-    return Updater(repo.url, config_path=repo.config, base=repo.base, environ=view, pool=pool)
+def view(repo: Repository, environ: Mapping[str, str] | None = None) -> EnvView:
+    """The environment as ``repo``'s config may read it (see the module's docstring)."""
+    return EnvView(os.environ if environ is None else environ, repo.hidden, repo.allowed)
 
 
 def each(
@@ -265,38 +273,3 @@ def each(
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="repo") as pool_exec:
         return list(pool_exec.map(bound, items))
-
-
-def run(
-    fleet: Fleet,
-    *,
-    env_names: Sequence[str] | None = None,
-    dry_run: bool = False,
-    parallel: int | None = None,
-    environ: Mapping[str, str] | None = None,
-    pool: RegistryPool | None = None,
-    after: Callable[[Updater], object] | None = None,
-) -> list[RepositoryResult]:
-    """Update every repository, at most ``parallel`` at once, through one registry pool
-    (``pool``, else a new one answering each question once for this run); ``after``: what to
-    do with each repository's updater once its run is done (the dashboard issue)."""
-    workers = fleet.parallel if parallel is None else parallel
-    if workers < 1:
-        raise UsageError("--parallel must be 1 or more")
-    with pool or RegistryPool(env=environ, memo=True) as pool:
-
-        def one(repo: Repository) -> RepositoryResult:
-            try:
-                u = updater(repo, pool, environ=environ)
-                outcomes = u.run(env_names, dry_run=dry_run)
-                if after is not None:
-                    after(u)
-                return RepositoryResult(repo.url, outcomes=outcomes)
-            except GitOpsBotError as exc:
-                log.warning("repository_failed", exit_code=exc.exit_code, error=redact(str(exc)))
-                return RepositoryResult(repo.url, exc.exit_code, redact(str(exc)))
-            except Exception as exc:  # a bug in one repository's run must not stop the others
-                log.error("repository_crashed", traceback=redact(traceback.format_exc()))
-                return RepositoryResult(repo.url, 1, redact(f"internal error: {exc!r}"))
-
-        return each(fleet.repositories, one, workers, lambda r: r.url)

@@ -9,6 +9,9 @@ is written canonically, so the same freeze twice changes nothing the second time
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import OutOfBounds
 from gitops_bot.core.model import ReleaseKind
@@ -16,8 +19,24 @@ from gitops_bot.core.outside import Outside
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.output.result import Result
 from gitops_bot.release.proposal import Release
 from gitops_bot.release.windows import Freeze, parse_until
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request(Changing):
+    environment: str
+    until: str
+    reason: str
+
+
+def run(request: Request) -> Result:
+    return delivered(
+        "freeze",
+        request,
+        lambda s: freeze(s, request.environment, request.until, request.reason, dry_run=request.dry_run),
+    )
 
 
 def freeze(s: Session, environment: str, until: str, reason: str, *, dry_run: bool = False) -> list[Outcome]:

@@ -7,14 +7,33 @@ it proposing nothing closes it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.output.result import Result
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import promotion
 from gitops_bot.release.proposal import Release
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request(Changing):
+    environment: str
+    image: str
+    reason: str | None = None
+
+
+def run(request: Request) -> Result:
+    return delivered(
+        "hold",
+        request,
+        lambda s: hold(s, request.environment, request.image, request.reason, dry_run=request.dry_run),
+    )
 
 
 def hold(

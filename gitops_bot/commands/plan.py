@@ -20,18 +20,27 @@ from gitops_bot.core.model import Plan
 from gitops_bot.engine import app as app_mod
 from gitops_bot.engine import decisions
 from gitops_bot.engine import plan as engine_plan
+from gitops_bot.engine.edits import rendered_of
+from gitops_bot.output.result import Format, Planned, Result
 
 if TYPE_CHECKING:
     from gitops_bot.render.diff import Rendered
 
 
-@dataclass(frozen=True, slots=True)
-class PlanRequest:
-    repo: str  # the local repository (a directory)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    repo: str = "."  # the local repository (a directory)
     config: str | None = None  # --config: relative to the repository root, or absolute inside it
-    environments: Sequence[str] | None = None  # None: every environment
+    envs: Sequence[str] | None = None  # None: every environment
     metadata: bool = False  # read each candidate's metadata (created, source) too
-    rendered: bool = False  # the rendered diff of what update would propose
+    rendered_diff: bool = False  # the rendered diff of what update would propose (JSON only)
+    output: str = "text"
+
+
+def run(request: Request) -> Result:
+    fmt = Format(request.output)
+    found = plan(request, rendered=request.rendered_diff and fmt is Format.JSON)
+    return Result("plan", Planned(found.plan, found.rendered), format=fmt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +49,7 @@ class PlanResult:
     rendered: tuple[Rendered, ...] = ()
 
 
-def plan(request: PlanRequest) -> PlanResult:
+def plan(request: Request, *, rendered: bool = False) -> PlanResult:
     repo = Path(request.repo)
     if not repo.is_dir():
         raise UsageError(f"--repo {repo} is not a directory")
@@ -48,14 +57,11 @@ def plan(request: PlanRequest) -> PlanResult:
     config = config_in_repo(request.repo, request.config, is_url=False)
     app = app_mod.open_app(repo, repo / config if config else None)
     try:
-        result = engine_plan.plan(app, request.environments, metadata=request.metadata)
+        result = engine_plan.plan(app, request.envs, metadata=request.metadata)
         result = decisions.decided(app, result, os.environ).plan
-        rendered: tuple[Rendered, ...] = ()
-        if request.rendered and result.updates:
-            # only then: the editors and the renderer (not update's delivery or forge clients)
-            from gitops_bot.engine.edits import rendered_of
-
-            rendered = rendered_of(app, result)
+        diffs: tuple[Rendered, ...] = ()
+        if rendered and result.updates:
+            diffs = rendered_of(app, result)
     finally:
         app.close()
         app.registries.close()
@@ -67,4 +73,4 @@ def plan(request: PlanRequest) -> PlanResult:
         registry_requests=stats.total,
         by_status=dict(stats.by_status),
     )
-    return PlanResult(result, rendered)
+    return PlanResult(result, diffs)

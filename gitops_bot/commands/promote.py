@@ -5,13 +5,44 @@ metrics gate does not hold, unless forced with a reason, and delivers it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.promotion import check_gates, release
 from gitops_bot.engine.session import Session
+from gitops_bot.output.result import Result
 from gitops_bot.release import freezes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request(Changing):
+    source: str
+    target: str
+    images: Sequence[str] = ()  # --image, repeatable (a repeated one counts once, as --env does)
+    force: bool = False
+    skip_gate: bool = False
+    reason: str | None = None
+
+
+def run(request: Request) -> Result:
+    images = list(dict.fromkeys(request.images or ()))
+    return delivered(
+        "promote",
+        request,
+        lambda s: promote(
+            s,
+            request.source,
+            request.target,
+            images=images,
+            force=request.force,
+            skip_gate=request.skip_gate,
+            dry_run=request.dry_run,
+            reason=request.reason,
+        ),
+    )
 
 
 def promote(

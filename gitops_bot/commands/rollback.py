@@ -4,12 +4,41 @@ refuses a frozen environment unless forced with a reason, and delivers it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.engine import delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.rollback import release
 from gitops_bot.engine.session import Session
+from gitops_bot.output.result import Result
 from gitops_bot.release import freezes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request(Changing):
+    environment: str
+    to: str | None = None
+    steps: int | None = None
+    force: bool = False
+    reason: str | None = None
+
+
+def run(request: Request) -> Result:
+    return delivered(
+        "rollback",
+        request,
+        lambda s: rollback(
+            s,
+            request.environment,
+            to=request.to,
+            steps=request.steps,
+            dry_run=request.dry_run,
+            force=request.force,
+            reason=request.reason,
+        ),
+    )
 
 
 def rollback(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_bot.core import files
@@ -18,8 +19,37 @@ from gitops_bot.engine.results import SetImageResult
 from gitops_bot.manifests import images, kustomize, setimage, workloads
 from gitops_bot.manifests.edit import EditResult
 from gitops_bot.manifests.kustomize_text import ImageEdit
+from gitops_bot.output.result import ImageSet, Result, Show
 
 log = get_logger(__name__)
+
+# `set-image --check` found the file would change: not a failure of the command (1 is a bug,
+# 2 bad input), so a CI step can tell "needs the edit" from "could not tell"
+WOULD_CHANGE = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    args: Sequence[str] = ()  # the images to set (kustomize edit set image forms, or a policy)
+    file: str | None = None
+    helm: Sequence[str] = ()  # --helm FIELD=PATH (repeatable)
+    check: bool = False
+    diff: bool = False
+    digest_in_tag: bool = False
+
+
+def run(request: Request) -> Result:
+    show = Show.CHECK if request.check else Show.DIFF if request.diff else Show.WRITE
+    edit = set_image(
+        request.args,
+        file=request.file,
+        helm_paths=request.helm or (),
+        write=show is Show.WRITE,
+        cwd=Path.cwd(),
+        digest_in_tag=request.digest_in_tag,
+    )
+    code = WOULD_CHANGE if show is Show.CHECK and edit.changed else 0
+    return Result("set-image", ImageSet(edit, show), code)
 
 
 def set_image(

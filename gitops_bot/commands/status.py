@@ -5,10 +5,27 @@ sources that could not answer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.engine.results import Status
-from gitops_bot.engine.session import Sessions
 from gitops_bot.engine.status import status as status_of
+from gitops_bot.output.result import Format, Result, StatusRead
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request(OnRepository):
+    envs: Sequence[str] | None = None
+    output: str = "text"
+
+
+def run(request: Request) -> Result:
+    found = read(request)
+    return Result("status", StatusRead(found), found.exit_code, Format(request.output))
+
+
+def read(request: Request) -> Status:
+    return sessions(request).open(lambda s: status_of(s, request.envs), sign=False)
 
 
 def status(
@@ -18,5 +35,4 @@ def status(
     base: str | None = None,
     environments: Sequence[str] | None = None,
 ) -> Status:
-    sessions = Sessions(repo, config_path=config, base=base)
-    return sessions.open(lambda s: status_of(s, environments), sign=False)
+    return read(Request(repo=repo, config=config, base=base, envs=environments))

@@ -13,6 +13,7 @@ them (12-factor), or leaves credentials to the docker ``config.json`` chain.
 from __future__ import annotations
 
 from dataclasses import replace
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from gitops_bot.config.settings import ImageConfig as ImageConfig
 from gitops_bot.config.settings import PullRequestConfig as PullRequestConfig
 from gitops_bot.config.spec import Field, Section, Values, one_of, read
 from gitops_bot.core.errors import ConfigError, UsageError
+from gitops_bot.forges import registry as forge_registry
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import FORGES as FORGES
 from gitops_bot.forges.settings import ForgeConfig as ForgeConfig
@@ -102,16 +104,12 @@ def _dashboard(v: Values) -> DashboardSettings:
     (a forge told by the remote's URL is checked when the bot connects)."""
     dashboard: DashboardSettings = v["dashboard"]
     kind = v["forge"].type
-    if dashboard.enabled and kind is not None:
-        # the registry names every forge's package: read only when a dashboard is asked for
-        from gitops_bot.forges import registry as forge_registry
-
-        if kind not in forge_registry.with_issues():
-            raise v.error(
-                v.line_of("dashboard"),
-                f"dashboard: forge type {kind!r} has no issue board gitops-bot can keep (supported: "
-                f"{', '.join(forge_registry.with_issues())}); remove 'dashboard' or set enabled: false",
-            )
+    if dashboard.enabled and kind is not None and kind not in forge_registry.with_issues():
+        raise v.error(
+            v.line_of("dashboard"),
+            f"dashboard: forge type {kind!r} has no issue board gitops-bot can keep (supported: "
+            f"{', '.join(forge_registry.with_issues())}); remove 'dashboard' or set enabled: false",
+        )
     return dashboard
 
 
@@ -181,7 +179,6 @@ def find_config(repo: Path) -> Path:
 
 def schema_text() -> str:
     """The published JSON Schema of gitops-bot.yaml, as shipped in the package."""
-    from importlib.resources import files
 
     return files("gitops_bot").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
@@ -19,15 +19,13 @@ from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.checks import ChecksGate
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
+from gitops_bot.gate.port import Applications
 from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
-
-if TYPE_CHECKING:
-    from gitops_bot.gate.port import Applications
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +90,6 @@ class WindowPeriod:
 
 
 def _zone_problem(name: str) -> str | None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only a file with windows reads zones
 
     try:
         ZoneInfo(name)
@@ -189,7 +186,6 @@ class EnvironmentConfig:
         names = (self.argocd_application,) if self.argocd_application else self.argocd_applications
         if not (names or self.argocd_selector):
             return None
-        from gitops_bot.gate.port import Applications  # the gate's own types load with a gate
 
         if self.argocd_selector:
             return Applications(selector=self.argocd_selector)

@@ -366,7 +366,10 @@ class Decision:
     def text(self) -> str:
         when = format_instant(self.until) if self.until else ""
         said = not when or "until" in self.reason or when in self.reason  # the reason says when
-        return f"{self.label()}: {self.reason}" + ("" if said else f" until {when}")
+        label = self.label()
+        # a reason that only repeats the action ("up to date") is not said twice
+        shown = label if self.reason in ("", self.action.replace("_", " ")) else f"{label}: {self.reason}"
+        return shown + ("" if said else f" until {when}")
 
     def to_json(self) -> dict[str, Any]:
         return {

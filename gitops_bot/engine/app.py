@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitops_bot import config as config_mod
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files, instants
 from gitops_bot.core.errors import (
@@ -26,13 +27,18 @@ from gitops_bot.core.model import (
     Verification,
 )
 from gitops_bot.engine import ports
-from gitops_bot.manifests import images, kustomize
+from gitops_bot.git.gitlog import Checkout
+from gitops_bot.manifests import charts, images, kustomize
+from gitops_bot.policy import Policy
+from gitops_bot.policy.age import trusted
+from gitops_bot.registry import pushtime
 from gitops_bot.registry.pool import RegistryPool
+from gitops_bot.registry.pushtime import Pushed
+from gitops_bot.registry.settings import scheme_for
 from gitops_bot.release import holds as holds_mod
-from gitops_bot.release import planning
+from gitops_bot.release import intent, ledger, planning
 
 if TYPE_CHECKING:
-    from gitops_bot.manifests import charts
     from gitops_bot.registry.credentials import Secrets
     from gitops_bot.registry.pushtime import PushTimes
     from gitops_bot.release.intent import ManualChange
@@ -88,6 +94,8 @@ class App:
         """Made on first use: a configuration without ``verify:`` never loads the crypto."""
         with self._lock:
             if self._verifier is None:
+                # cryptography's signature checks cost ~40 ms to import, a quarter of a
+                # one-image plan: only a configuration with verify: loads them
                 from gitops_bot.trust.verifier import Verifier
 
                 self._verifier = Verifier(self.config.root, self._environ)
@@ -105,7 +113,6 @@ class App:
         """The images held in ``environment``: the holds file's, and each image a person rolled
         back by hand that no hold holds yet (:mod:`gitops_bot.release.intent`): the bot neither
         proposes over it nor rolls back over it, from the run that first sees the rollback."""
-        from gitops_bot.release import intent
 
         file = self.holds.get(environment, {})
         manual = intent.to_hold(self.manual_changes(environment), file)
@@ -121,9 +128,6 @@ class App:
         return found
 
     def _manual_changes(self, env: EnvironmentConfig) -> dict[str, ManualChange]:
-        from gitops_bot.git.gitlog import Checkout
-        from gitops_bot.policy import Policy
-        from gitops_bot.release import intent, ledger
 
         try:
             checkout = Checkout(self.root)
@@ -211,7 +215,6 @@ class App:
 
     def chart_specs(self) -> dict[str, charts.ChartSpec]:
         """What the chart readers look for, by chart name."""
-        from gitops_bot.manifests import charts  # a run without charts never reads chart forms
 
         if self._chart_specs is None:
             self._chart_specs = {c.name: charts.ChartSpec(c.name, c.repository) for c in self.config.charts}
@@ -223,7 +226,6 @@ class App:
         without a version."""
         if not self.config.charts:
             return []
-        from gitops_bot.manifests import charts
 
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
         specs = [self.chart_specs()[c.name] for c in wanted]
@@ -296,8 +298,6 @@ class App:
         (:mod:`gitops_bot.registry.pushtime`), else when the transparency log recorded a
         verified keyless signature of the digest (``logged``); the image's creation time only
         making it younger (:func:`gitops_bot.policy.age.trusted`)."""
-        from gitops_bot.policy.age import trusted
-        from gitops_bot.registry.pushtime import Pushed
 
         image = self.registry(repository.registry).get_age(repository.repository, tag, platform)
         # with a platform, image.digest is the platform's image inside the index, while the
@@ -341,9 +341,6 @@ class App:
             return self._push_times
 
     def _make_push_times(self) -> PushTimes:
-        from gitops_bot.registry import pushtime
-        from gitops_bot.registry.settings import scheme_for
-
         kinds: dict[str, str] = {}
         bases: dict[str, str] = {}  # by registry host: one registry's API address is its own
         named: set[str] = set()  # hosts whose API address this repository's config names
@@ -392,7 +389,6 @@ def chart_context(texts: Mapping[Path, str]) -> tuple[dict[str, str], dict[str, 
     """The Flux HelmRepositories (``namespace/name`` -> URL) and HelmReleases (-> chart) of an
     environment's files together: a HelmRelease's repository, or an overlay's patch of a
     release, may be in another file of the same environment."""
-    from gitops_bot.manifests import charts
 
     repositories: dict[str, str] = {}
     for path, text in texts.items():
@@ -406,7 +402,6 @@ def chart_context(texts: Mapping[Path, str]) -> tuple[dict[str, str], dict[str, 
 
 
 def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool | None = None) -> App:
-    from gitops_bot import config as config_mod
 
     cfg = config_mod.load(config_path or files.inside(repo, config_mod.find_config(repo)))
     inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)

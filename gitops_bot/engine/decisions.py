@@ -20,10 +20,14 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan, PlanAction, WriteMode
+from gitops_bot.engine import auto as rules
 from gitops_bot.engine.app import App
+from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.results import Gate, Unknown
-from gitops_bot.release import decision, freezes, windows
+from gitops_bot.gate import argocd
+from gitops_bot.git.gitlog import Checkout
+from gitops_bot.release import decision, freezes, ledger, promotion, windows
 from gitops_bot.release.decision import Facts, GateReading
 from gitops_bot.release.planning import Target
 
@@ -104,7 +108,6 @@ def _gates(
     promotion gate judges it for what git declares there."""
     if not envs:
         return None, {}
-    from gitops_bot.gate import argocd  # only when an environment names an Application
 
     try:
         client = argocd.ArgoCD(app.config.argocd, environ)
@@ -136,7 +139,6 @@ def _gates(
 
 def location(app: App, t: Target) -> str:
     """Where ``t``'s environment pulls its image from (what Argo CD reports running)."""
-    from gitops_bot.release import promotion
 
     img = app.config.image(t.image.name)
     if img is None or t.deployed is None:
@@ -188,7 +190,6 @@ def _facts(
     auto: list[dict[str, Any]] = []
     if not (env.auto_rollback or env.auto_promote):
         return facts, auto
-    from gitops_bot.engine import auto as rules  # only for environments with automatic rules
 
     if client is None:
         gate = gates.get(env.name) or (gates.get(src.name) if src else None)
@@ -226,10 +227,6 @@ def _latest(app: App) -> Callable[[str], Entry | None]:
 
     def latest(name: str) -> Entry | None:
         if name not in read:
-            from gitops_bot.engine.history import chart_specs
-            from gitops_bot.git.gitlog import Checkout
-            from gitops_bot.release import ledger
-
             if not checkout:
                 checkout.append(Checkout(app.root))
             env = app.config.environment(name)

@@ -11,8 +11,12 @@ from typing import Any
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.app import App
-from gitops_bot.forges.checks import ChecksGate
+from gitops_bot.forges import registry
+from gitops_bot.forges.checks import ChecksGate, checks_of, verdict
+from gitops_bot.gate import web
+from gitops_bot.gate.metrics import Prometheus
 from gitops_bot.gate.reading import Outcome, Reading, line
+from gitops_bot.git.gitcli import Repo
 
 
 class Measures:
@@ -43,14 +47,11 @@ class Measures:
             if env.checks_gate is not None:
                 out.append(self._checks(env, env.checks_gate, now))
             if env.web_gates:
-                from gitops_bot.gate import web
-
                 out += [web.read(g, self._environ, now) for g in env.web_gates]
             self._promotion[key] = tuple(out)
         return self._promotion[key]
 
     def _checks(self, env: EnvironmentConfig, gate: ChecksGate, now: datetime) -> Reading:
-        from gitops_bot.forges.checks import checks_of, verdict
 
         wanted = ", ".join(gate.require) if gate.require else "every check"
 
@@ -74,7 +75,6 @@ class Measures:
 
     def _release_commit(self, env: EnvironmentConfig) -> str | None:
         """The commit on the base branch that last changed ``env``'s files: what it runs."""
-        from gitops_bot.git.gitcli import Repo
 
         paths = self.app.repo_paths(env, self.app.root)
         sha = Repo(self.app.root).ok("log", "-1", "--format=%H", "HEAD", "--", *paths)
@@ -104,8 +104,6 @@ class Measures:
 
     def _connect(self) -> Any:
         if self._client is None and self._broken is None:
-            from gitops_bot.gate.metrics import Prometheus
-
             try:
                 self._client = Prometheus(self.app.config.metrics, self._environ, self.app.config.root)
             except GitOpsBotError as exc:
@@ -124,9 +122,6 @@ def _forge_of_checkout(app: App, environ: Mapping[str, str]) -> Callable[[], obj
 
     def forge() -> object | None:
         if not connected:
-            from gitops_bot.forges import registry
-            from gitops_bot.git.gitcli import Repo
-
             url = Repo(app.root).origin_url()
             try:
                 connected.append(registry.connect(app.config, url, environ) if url else None)

@@ -31,6 +31,7 @@ from gitops_bot.core.model import (
     Verification,
     WriteMode,
 )
+from gitops_bot.engine import chart_plan
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
@@ -140,8 +141,6 @@ def plan(
         _add_metadata(app, active, found.candidates)
     chart_items: dict[str, list[PlanItem]] = {}
     if app.config.charts:  # the chart clients load only for charts
-        from gitops_bot.engine import chart_plan
-
         chart_items = chart_plan.plan_charts(app, envs, images)
     return Plan(
         tuple(

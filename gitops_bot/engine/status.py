@@ -34,6 +34,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.engine import chart_plan, decisions
 from gitops_bot.engine.app import App
+from gitops_bot.engine.history import history
 from gitops_bot.engine.plan import Sightings, plan
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.engine.session import Session
@@ -93,7 +94,6 @@ def _releases(s: Session, envs: Sequence[EnvironmentConfig]) -> dict[str, tuple[
     """Each environment's last releases from the base's history (who, when, what, and by which
     rule: the bot's commit subjects say promote, rollback or hold); one that cannot be read is
     left out, the rest shown."""
-    from gitops_bot.engine.history import history
 
     out: dict[str, tuple[Entry, ...]] = {}
     for env in envs:

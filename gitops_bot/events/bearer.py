@@ -27,6 +27,7 @@ import jwt
 from gitops_bot.core.log import get_logger
 from gitops_bot.events.settings import GOOGLE_ISSUER, JwtSettings
 from gitops_bot.net.limits import loads
+from gitops_bot.net.transport import client, fetch
 
 log = get_logger("gitops_bot.events")
 
@@ -58,7 +59,6 @@ class KeysUnavailable(Exception):
 
 def net_fetch(url: str) -> tuple[int, bytes, str]:
     """GET ``url`` through the project's net layer: proxies, trust, a total deadline, a cap."""
-    from gitops_bot.net.transport import client, fetch
 
     with client() as http:
         reply = fetch(

@@ -31,6 +31,9 @@ from gitops_bot.gate.port import State as State
 from gitops_bot.gate.port import Wanted as Wanted
 from gitops_bot.gate.reading import line as _line
 from gitops_bot.gate.settings import ArgoCDConfig
+from gitops_bot.net import tls
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
 
 if TYPE_CHECKING:
     import httpx
@@ -239,9 +242,6 @@ class ArgoCD:
                 f"the promotion gate needs an Argo CD token in ${cfg.token_env}",
                 hint="create one with 'argocd account generate-token' (read access to applications)",
             )
-        from gitops_bot.net import tls
-        from gitops_bot.net.retry import RetryPolicy
-        from gitops_bot.net.service import Credential, Service
 
         self.server = cfg.server
         self.app_namespace = cfg.app_namespace
@@ -340,7 +340,6 @@ class ArgoCD:
 
     def _ask(self, path: str, what: str, params: dict[str, str] | None, limit: int) -> dict[str, Any]:
         """One bounded GET of an Argo CD resource (``what`` names it in errors), as a JSON object."""
-        from gitops_bot.net.service import Answer, Refused, Unavailable
 
         match self._service.get(path, params=params, limit=limit):
             case Answer(json=dict() as body):

@@ -26,6 +26,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core import numbers
@@ -34,6 +35,9 @@ from gitops_bot.core.instants import INSTANT_MAX, INSTANT_MIN
 from gitops_bot.core.secret import given
 from gitops_bot.gate.reading import Outcome, Reading, line
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate
+from gitops_bot.net import tls
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
 
 if TYPE_CHECKING:
     import httpx
@@ -195,9 +199,6 @@ class Prometheus:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         assert cfg.url
-        from gitops_bot.net import tls
-        from gitops_bot.net.retry import RetryPolicy
-        from gitops_bot.net.service import Service
 
         self.url = cfg.url
         credential = _credential(cfg, environ)
@@ -250,7 +251,6 @@ class Prometheus:
             return Reading(gate.name, gate.query, gate.condition, Outcome.UNKNOWN, at, error=line(text))
 
     def _ask(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        from gitops_bot.net.service import Answer, Refused, Unavailable
 
         match self._service.get(path, params=params):
             case Answer(json={"data": dict() as data}):
@@ -286,7 +286,6 @@ def _unix(when: datetime) -> str:
 
 def _credential(cfg: MetricsConfig, environ: Mapping[str, str]) -> Credential | None:
     """The credential the variables the config names hold (None: none named)."""
-    from gitops_bot.net.service import Credential
 
     found = {}
     for name in (n for n in (cfg.token_env, cfg.username_env, cfg.password_env) if n):
@@ -304,7 +303,6 @@ def _credential(cfg: MetricsConfig, environ: Mapping[str, str]) -> Credential | 
 def _path(root: Any, name: str | None) -> str | None:
     if name is None:
         return None
-    from pathlib import Path
 
     p = Path(name)
     return str(p if p.is_absolute() or root is None else Path(root) / p)

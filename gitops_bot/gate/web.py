@@ -27,6 +27,8 @@ from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageErro
 from gitops_bot.core.secret import given
 from gitops_bot.gate.reading import Outcome, Reading, line
 from gitops_bot.gate.settings import Condition, WebGate
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
 
 ATTEMPT = 10.0  # seconds for one answer, in all
 TOTAL = 20.0  # seconds for the gate, retries included
@@ -96,8 +98,6 @@ def read(
 
 
 def _ask(gate: WebGate, environ: Mapping[str, str], transport: Any) -> Any:
-    from gitops_bot.net.retry import RetryPolicy
-    from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
 
     token = None
     if gate.token_env:

@@ -63,6 +63,9 @@ def _composed(filename: str, compose: Callable[[], Any]) -> Any:
 
 def compose(text: str, filename: str, *, reread: bool = False) -> Any:
     """The single document's root node (None for an empty file). ``reread``: see :func:`confirm`."""
+    # libyaml's parser takes an exact str only: outside text (core.outside.Outside, a str
+    # subclass: a freeze's or hold's reason) would stop it with a TypeError
+    text = str(text)
     if not reread and (hit := _memo.get(False, text)) is not None:
         return hit[0]
     guard.precheck(text, filename, ManifestError)

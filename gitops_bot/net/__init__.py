@@ -10,16 +10,15 @@ same everywhere.
   inside it (a server dripping bytes cannot stretch a call); ``abort()`` ends them (SIGTERM).
 * :mod:`.transport` ``Transport``: an ``httpx.BaseTransport`` over httpx's own, with the three
   above; ``client()`` an ``httpx.Client`` over it; ``fetch()`` one call with a total deadline
-  and a streamed, capped body; ``send()`` the same for one exchange on a bare transport.
-* :mod:`.direct` ``Origin``: a registry origin's connections for ``Transport.exchange``,
-  httpcore's own, kept on a stack below its pool (no proxy, no HTTP/2).
+  and a streamed, capped body; ``send()`` the same for one exchange on a bare transport;
+  ``Transport.exchange`` a registry's request on the same connections, below httpx's objects.
 * :mod:`.limits` ``read_capped`` (stream, stop at the cap), ``loads`` (JSON with a depth bound).
 * :mod:`.retry` THE retry policy of every outbound call (429/5xx/connect errors, Retry-After
   bounded, within a deadline).
 * :mod:`.auth` ``OriginAuth``: a credential attached only to the origin it was configured for.
-* :mod:`.internals` the one place reaching inside httpx and httpcore where they offer no
-  public hook (closing a connection left with bytes beyond its reply; the backend under httpx's
-  pool), each use pinned by ``tests/unit/net/test_library_internals.py``.
+* :mod:`.internals` the one place reaching inside httpx where it offers no public hook (the
+  deadline backend under the pool httpx builds, and that pool for a registry's exchange), each
+  use pinned by ``tests/unit/net/test_library_internals.py``. Nothing of a library is patched.
 
 This package imports nothing of gitops_bot above ``errors``, ``instants`` and ``log``.
 """

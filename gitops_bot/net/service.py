@@ -50,6 +50,7 @@ another host) is refused before it is made.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import ssl
@@ -149,7 +150,6 @@ class Credential:
 
     @classmethod
     def basic(cls, user: str, password: str) -> Credential:
-        import base64
 
         register_secret(password)
         return cls(

@@ -19,6 +19,8 @@ import ssl
 import sys
 from collections.abc import Mapping
 
+import certifi
+
 from gitops_bot.core.errors import UsageError
 
 
@@ -127,9 +129,7 @@ def _os_context() -> ssl.SSLContext:
         return ctx
     found = next((f for f in CA_FILE_CANDIDATES if os.path.isfile(f)), None)
     if found is None:
-        import certifi  # no OS store here (a bare container): the Mozilla bundle
-
-        found = certifi.where()
+        found = certifi.where()  # no OS store here (a bare container): the Mozilla bundle
     ctx.load_verify_locations(cafile=found)
     return ctx
 

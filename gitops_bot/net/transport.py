@@ -6,6 +6,8 @@ another host gets its own decision), with TLS from :func:`~gitops_bot.net.tls.ss
 optional HTTP/2 (negotiated by ALPN; plain http stays HTTP/1.1), and the deadline/abort
 backend of :mod:`.deadline` under every connection. Give it to an ``httpx.Client`` as
 ``transport=`` and ``trust_env=False`` (:func:`client` does both): proxies are decided here.
+A registry's requests (:meth:`Transport.exchange`) go on the same pools, below httpx's request
+and response objects: one set of connections per route, whoever asks.
 
 :func:`fetch` is one call with a total deadline and a streamed body stopped at its cap.
 """
@@ -26,7 +28,6 @@ import httpcore
 import httpx
 
 from gitops_bot.net import deadline as _deadline
-from gitops_bot.net import direct as _direct
 from gitops_bot.net import internals
 from gitops_bot.net.limits import TooLarge, read_capped
 from gitops_bot.net.proxy import proxy_for
@@ -34,9 +35,6 @@ from gitops_bot.net.tls import ssl_context as _ssl_context
 
 DEFAULT_LIMIT = 8 << 20
 USER_AGENT = "gitops-bot"
-
-
-internals.close_on_trailing_bytes()
 
 
 SHARD = 4  # connections per httpcore pool (see Transport._route)
@@ -68,9 +66,6 @@ class Transport(httpx.BaseTransport):
         # started with does not change under it, and reading and matching it (``NO_PROXY``
         # entries, the URL split) for each of thousands of requests cost more than the pool
         self._proxies: dict[str, str | None] = {}
-        # origin -> its connections for exchange() below httpcore's pool (see .direct), or None
-        # where the pool serves it (a proxy, HTTP/2)
-        self._direct: dict[str, _direct.Origin | None] = {}
 
     def abort(self) -> None:
         """SIGTERM: every call in flight ends, none starts."""
@@ -92,9 +87,11 @@ class Transport(httpx.BaseTransport):
                 # plain http never loads the trust store (~25 ms); its context trusts nothing
                 verify = self._context() if tls else _NO_TLS
                 # httpcore's pool matches every waiting request against every connection on
-                # each event: O(n^2) at 32 in flight (a million is_idle calls and most of the
-                # bot's CPU in a 1,000-image plan). Small pools, one per group of threads,
-                # keep each match at SHARD x SHARD while the route still has _max connections.
+                # each event, and counts the idle ones again for each: O(n^2) and more at 64 in
+                # flight. One pool of 64 tripled a 1,000-image plan's CPU (3.1 s -> 8.1 s) and
+                # doubled its wall (9.1 s -> 17.5 s; bench/trees_bench.py, 5 runs at load 16).
+                # Pools of SHARD connections, one per group of threads, keep each match small
+                # while the route still holds _max connections in all.
                 count = max(1, -(-self._max // SHARD))
                 size = -(-self._max // count)
                 shards = []
@@ -181,19 +178,8 @@ class Transport(httpx.BaseTransport):
         )
         with _deadline.until(time.monotonic() + timeout):
             try:
-                origin = self._direct.get(scheme + "//" + netloc, _UNKNOWN)
-                if origin is _UNKNOWN:
-                    origin = self._direct_origin(scheme + "//" + netloc, url, request.url.origin)
-                if origin is None:
-                    response = internals.pool_of(self._shard(url, https)).handle_request(request)
-                    chunks = _read(response, limit)
-                else:
-                    connection = origin.take(timeout)
-                    try:
-                        response = connection.handle_request(request)
-                        chunks = _read(response, limit)
-                    finally:
-                        origin.give(connection)
+                response = internals.pool_of(self._shard(url, https)).handle_request(request)
+                chunks = _read(response, limit)
             except Exception:
                 # httpcore's exceptions as httpx's (the mapping looked up only when one is raised)
                 with as_httpx_errors():
@@ -207,32 +193,14 @@ class Transport(httpx.BaseTransport):
             reason.decode("latin-1") if isinstance(reason, bytes) else "",
         )
 
-    def _direct_origin(self, key: str, url: str, origin: httpcore.Origin) -> _direct.Origin | None:
-        with self._lock:
-            if key in self._direct:
-                return self._direct[key]
-            https = origin.scheme == b"https"
-            found = None
-            if self._proxy(url) is None and not (https and self._http2):
-                context = self._context() if https else None
-                found = _direct.Origin(origin, self.backend, context, self._max)
-            self._direct[key] = found
-            return found
-
     def close(self) -> None:
         with self._lock:
             routes = list(self._routes.values())
             self._routes.clear()
-            origins = [o for o in self._direct.values() if o is not None]
-            self._direct.clear()
-        for origin in origins:
-            origin.close()
         for shards in routes:
             for r in shards:
                 r.close()
 
-
-_UNKNOWN: Any = object()  # an origin Transport.exchange has not met yet
 
 # httpcore's exceptions and the httpx ones httpx.HTTPTransport raises for them (both public)
 HTTPX_ERRORS: dict[type[Exception], type[httpx.HTTPError]] = {

@@ -11,6 +11,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from gitops_bot.notify.message import from_error, from_outcomes
+from gitops_bot.notify.send import Notifier
 from gitops_bot.notify.settings import EVENTS, TYPES, NotifierSettings
 
 if TYPE_CHECKING:
@@ -30,8 +32,6 @@ def report_outcomes(
     for that outcome: the warnings, one list per outcome in order."""
     if not settings:
         return [[] for _ in outcomes]
-    from gitops_bot.notify.message import from_outcomes
-    from gitops_bot.notify.send import Notifier
 
     with Notifier(settings, environ, dry_run=dry_run) as n:
         return [[w for notice in from_outcomes([o]) for w in n.send(notice)] for o in outcomes]
@@ -54,14 +54,12 @@ def report_failure(
     sent once, then again only after ``REPEAT_AFTER`` seconds (per process)."""
     if not settings:
         return
-    from gitops_bot.notify.message import from_error
 
     notice = from_error(error, gate=gate, command=command, dry_run=dry_run)
     now, key = time.monotonic(), notice.text()
     if not dry_run and now - _recent.get(key, -REPEAT_AFTER) < REPEAT_AFTER:
         return
     _recent[key] = now
-    from gitops_bot.notify.send import Notifier
 
     with Notifier(settings, environ, dry_run=dry_run) as n:
         n.send(notice)

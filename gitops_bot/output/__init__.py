@@ -25,6 +25,7 @@ from gitops_bot.output.result import (
     Show,
     StatusRead,
 )
+from gitops_bot.output.status_text import status_text, use_color, width_for
 from gitops_bot.output.text import fleet_text, history_text, plan_text, update_text
 
 if TYPE_CHECKING:
@@ -64,8 +65,6 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
             if result.format is Format.JSON:
                 out.write(as_json.dumps(status.to_json()) + "\n")
             else:  # the table's module only for the table: other commands never load it
-                from gitops_bot.output.status_text import status_text, use_color, width_for
-
                 out.write(status_text(status, width=width_for(out), color=use_color(out)) + "\n")
         case ImageSet(edit, show):
             _image_set(edit, show, out, err)

@@ -5,6 +5,7 @@ they never disagree; each surface decides what a tone looks like (a colour, a CS
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import assert_never
 
@@ -18,6 +19,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.gate.port import SELECTED
+from gitops_bot.output.words import action_of, tally
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
 
@@ -148,6 +150,48 @@ def _states(gate: Gate) -> str:
     return f"{s.sync}, {s.health}" + ("" if s.operation == "Succeeded" else f", operation {s.operation}")
 
 
+# an environment's states, strongest first, as its header names them; each read from its rows'
+# decisions in the decision's own precedence (docs/concepts/decisions.md)
+_STATES = (
+    ((DecisionRule.AUTO_ROLLBACK,), "Rolling back"),
+    ((DecisionRule.FREEZE,), "Frozen"),
+    (_GATES, "Gate closed"),
+    ((DecisionRule.WINDOW,), "Window closed"),
+)
+
+
+def environment_state(rows: Sequence[Row]) -> tuple[str, Tone] | None:
+    """The strongest state of one environment's rows, in the words and tone of the decision
+    that holds it (``Frozen: production is frozen until …: launch day``), or None when nothing
+    holds the environment as a whole. A header that said only "Gate open" in green over a
+    frozen environment would read as all clear."""
+    decisions = [r.plan.decision for r in rows if not isinstance(r.plan, Unknown) and r.plan.decision]
+    for rules, name in _STATES:
+        d = next((d for d in decisions if d.rule in rules and _holds(d)), None)
+        if d is not None:
+            text, tone = decision_cell(d)
+            said = text.removeprefix(d.label()).removeprefix(": ")  # the reason, and until when
+            if d.rule is DecisionRule.AUTO_ROLLBACK and d.action is DecisionAction.WAIT:
+                name = "Failing"  # its rollback is not due yet: the reason says when
+            return (f"{name}: {said}" if said else name), tone
+        if rules is _GATES and any(_closed(r.gate) for r in rows):
+            return f"{name} {_gate(rows[0])[0].removeprefix('closed ')}", Tone.BAD
+    return None
+
+
+def _holds(d: Decision) -> bool:
+    """Whether the decision holds the environment back, rather than proposing through it."""
+    if d.rule is DecisionRule.WINDOW:  # a commit waits; a pull request opens, its merge deferred
+        return True
+    if d.rule is DecisionRule.AUTO_ROLLBACK:
+        return d.action in (DecisionAction.ROLLBACK, DecisionAction.WAIT)
+    return d.action in (DecisionAction.BLOCKED, DecisionAction.UP_TO_DATE, DecisionAction.WAIT)
+
+
+def _closed(gate: Gate | Unknown | None) -> bool:
+    return gate is not None and not isinstance(gate, Unknown) and not gate.open
+
+
 def cells(row: Row) -> list[tuple[str, Tone]]:
     """The row's cells, whole (a surface may shorten them), each with its tone."""
     return [
@@ -170,28 +214,14 @@ def summary(status: Status, where: str = "see stderr") -> str:
     envs = len(dict.fromkeys(r.environment for r in rows))
     charts = sum(1 for r in rows if r.kind is ArtifactKind.CHART)
     images = len(rows) - charts
-    decided = [d for r in rows if not isinstance(r.plan, Unknown) and (d := r.plan.decision) is not None]
-    count = {a: sum(1 for d in decided if d.action is a) for a in DecisionAction}
-    if not decided:  # rows made without the run's decisions: the plan's own actions
-        actions = [r.plan.action for r in rows if not isinstance(r.plan, Unknown)]
-        count[DecisionAction.PROPOSE] = actions.count(PlanAction.UPDATE)
-        count[DecisionAction.BLOCKED] = actions.count(PlanAction.HELD)
-        count[DecisionAction.SKIP] = actions.count(PlanAction.SKIP)
+    actions = [action_of(r.plan) for r in rows if not isinstance(r.plan, Unknown)]
     pulls = {
         r.pull_request.number for r in rows if r.pull_request and not isinstance(r.pull_request, Unknown)
-    }
-    shown = {
-        DecisionAction.PROMOTE: "to promote",
-        DecisionAction.WAIT: "waiting",
-        DecisionAction.ROLLBACK: "to roll back",
     }
     parts = [
         f"{envs} environment{'s' if envs != 1 else ''}, {images} image{'s' if images != 1 else ''}"
         + (f", {charts} chart{'s' if charts != 1 else ''}" if charts else ""),
-        f"{count[DecisionAction.PROPOSE]} to propose",
-        *(f"{count[a]} {words}" for a, words in shown.items() if count[a]),
-        f"{count[DecisionAction.BLOCKED]} blocked",
-        f"{count[DecisionAction.SKIP]} skipped",
+        *tally(actions),
         f"{len(pulls)} open pull request{'s' if len(pulls) != 1 else ''}",
     ]
     if unknown:

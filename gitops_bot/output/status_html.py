@@ -26,7 +26,7 @@ from typing import Protocol
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.outside import html_text
 from gitops_bot.engine.results import Row, Status, Unknown
-from gitops_bot.output.status_cells import HEADERS, cells, summary
+from gitops_bot.output.status_cells import HEADERS, Tone, cells, environment_state, summary
 from gitops_bot.release.ledger import Entry
 
 # Asks /status.json whether the data changed (a 304 costs the listener nothing: the bodies are
@@ -48,9 +48,12 @@ STYLE = (
     ".facts div{display:flex;gap:.4rem}.facts dt{font-weight:600}.facts dd{margin:0}"
     "table{border-collapse:collapse;width:100%}"
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
+    # words wrap between words; a word wider than its cell breaks only then (break-word, unlike
+    # anywhere, leaves a column as wide as its longest word); references break at <wbr>
     "th,td{border:1px solid #c8c8c8;padding:.3rem .5rem;text-align:left;vertical-align:top;"
-    "overflow-wrap:anywhere}"
-    "thead th{background:#f0f0f0;overflow-wrap:normal;white-space:nowrap}"
+    "overflow-wrap:break-word}"
+    "thead th{background:#f0f0f0;white-space:nowrap}"
+    ".state{font-weight:600;margin:0 0 .4rem}"
     ".ok{color:#05620f}.warn{color:#7a4a00}.bad{color:#a40000;font-weight:600}"
     ".held{color:#6b0a75}code{font-size:.95em}.error{color:#a40000}"
     "details{margin:.5rem 0 0}.history{margin:.3rem 0;padding-left:1.2rem}.who{color:#4a4a4a}"
@@ -110,13 +113,23 @@ _CELLS = (1, 2, 3, 4, 5)  # of status_cells.cells: image, declared, cluster, can
 _PR, _GATE = HEADERS.index("PR"), HEADERS.index("GATE")
 
 
+_REFERENCES = ("Declared", "Cluster", "Candidate")  # tags and digests: may break at their separators
+
+
+def _breakable(text: str) -> str:
+    """``text`` escaped, with a break opportunity after each separator of a reference
+    (``main-1767225600-1a2b3c4@c26eada1``), so a narrow column breaks it there, not mid-word."""
+    return "".join(_e(c) + ("<wbr>" if c in "@-:/," else "") for c in text)
+
+
 def _row(row: Row) -> str:
     found = cells(row)
     image, *rest = (found[k] for k in _CELLS)
     out = [f'<th scope="row">{_e(image[0])}</th>']
     for name, (text, tone) in zip(COLUMNS[1:], rest, strict=True):
         cls = " ".join(c for c in ("plan" if name == "Decision" else name.lower(), str(tone)) if c)
-        out.append(f'<td class="{cls}" data-label="{name}">{_e(text)}</td>')
+        shown = _breakable(text) if name in _REFERENCES else _e(text)
+        out.append(f'<td class="{cls}" data-label="{name}">{shown}</td>')
     return "<tr>" + "".join(out) + "</tr>"
 
 
@@ -177,6 +190,11 @@ def _environment(n: int, k: int, env: str, rows: list[Row], entries: Sequence[En
         text = cells(r)[_PR][0]
         if text != "-":
             pulls.setdefault(text, _pull_request(r, text))
+    state = environment_state(rows)
+    if state is not None:  # what holds the environment, first and in its decision's colour;
+        # the gate's own reading is then a plain fact, never a green "open" under a freeze
+        head += f'<p class="state {state[1]}">{_e(state[0])}</p>'
+        gate_tone = Tone.PLAIN if gate_tone is Tone.OK else gate_tone
     facts = []
     if first.source:
         facts.append(("Receives promotions from", _e(first.source), ""))

@@ -1,28 +1,37 @@
-"""``gitops-bot status`` for people: one table of environments and images, sized to the
-terminal, coloured only on a terminal and never under ``NO_COLOR`` (https://no-color.org).
+"""``gitops-bot status`` for people: grouped by environment, sized to the terminal, coloured
+only on a terminal and never under ``NO_COLOR`` (https://no-color.org).
 
-Plain text rather than a table library: the table is a few padded columns, and Rich (the usual
-choice) costs more at import than the rest of the command's output path. In a terminal too
-narrow for the whole table, each row's plan goes on wrapped lines of its own under the row (the
-decision is never cut), and the other free-text columns are shortened with ``…`` to fit
-(``--output json`` keeps every word)."""
+Each environment is a heading line (its name, where it receives promotions from, its gate and
+its open pull requests, named once) with its strongest state under it (``Frozen: …``, as the
+status page leads with it), then a small table of its images: IMAGE, DECLARED, CLUSTER,
+CANDIDATE and the DECISION. An image's name is never shortened: it is what a row is about.
+When the table is wider than the terminal, each row's decision leaves it for wrapped lines of
+its own under the row (never cut), and the references give way with ``…`` (``--output json``
+keeps every word).
+
+Plain text rather than a table library: a few padded columns, and Rich (the usual choice) costs
+more at import than the rest of the command's output path."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from gitops_bot.core.outside import terminal_text
-from gitops_bot.engine.results import Status
-from gitops_bot.output.status_cells import HEADERS, Tone, cells, summary
+from gitops_bot.engine.results import Row, Status
+from gitops_bot.output.status_cells import HEADERS, Tone, cells, environment_state, summary
 
-__all__ = ["HEADERS", "status_text", "use_color", "width_for"]
-_FLEX = (1, 2, 3, 4, 5, 7)  # the columns that give way when the terminal is too narrow
-_SPARE = (5, 7, 3)  # the columns the room left over goes to: the plan's reason, the gate, the cluster
+__all__ = ["COLUMNS", "HEADERS", "status_text", "use_color", "width_for"]
+# the columns of an environment's table, as indices of status_cells.cells
+COLUMNS = {"IMAGE": 1, "DECLARED": 2, "CLUSTER": 3, "CANDIDATE": 4, "DECISION": 5}
+_PR, _GATE = HEADERS.index("PR"), HEADERS.index("GATE")
+_FLEX = ("DECLARED", "CLUSTER", "CANDIDATE")  # give way when the terminal is too narrow
 _MIN = 8  # a shortened column keeps this many characters
 _GAP = "  "
+_INDENT = "  "  # an environment's rows, under its heading
+_BELOW = "      "  # a decision on lines of its own, under its row
 
 RESET = "\033[0m"
 COLOURS = {
@@ -54,61 +63,105 @@ def width_for(stream: object, environ: Mapping[str, str] | None = None) -> int |
     return None
 
 
-def _fit(widths: list[int], width: int | None, headers: list[str]) -> list[int]:
-    """Cap the free-text columns at one level, the highest at which the row fits: the longest
-    cells give way first and a short column keeps its width (never below ``_MIN``)."""
+def status_text(status: Status, *, width: int | None = None, color: bool = False) -> str:
+    """Each environment, in the order configured, then a one-line summary; at most ``width``
+    characters a line when given."""
+    if not status.rows:
+        return "No images: no environment deploys an image gitops-bot.yaml lists."
+    by_env: dict[str, list[Row]] = {}
+    for r in status.rows:
+        by_env.setdefault(r.environment, []).append(r)
+    # a cell's words quote outside text (tags, reasons, Argo CD): through the terminal's rule
+    # before they are measured and painted, so no control in them reaches the screen
+    found = {
+        env: [[(terminal_text(t), tone) for t, tone in cells(r)] for r in rows]
+        for env, rows in by_env.items()
+    }
+    every = [c for rows in found.values() for c in rows]
+    names = list(COLUMNS)
+    natural = [max([len(n), *(len(c[COLUMNS[n]][0]) for c in every)]) for n in names]
+    room = None if width is None else width - len(_INDENT)
+    below = room is not None and sum(natural) + len(_GAP) * (len(natural) - 1) > room
+    shown = names[:-1] if below else names
+    widths = _fit(natural[: len(shown)], room, shown)
+    lines: list[str] = []
+    for env, rows in by_env.items():
+        if lines:
+            lines.append("")
+        lines += _heading(env, rows, found[env], width, color)
+        lines.append(_INDENT + _line([(n, Tone.STRONG) for n in shown], widths, color))
+        for c in found[env]:
+            lines.append(_INDENT + _line([c[COLUMNS[n]] for n in shown], widths, color))
+            if below:
+                text, tone = c[COLUMNS["DECISION"]]
+                wrap = max((width or 0) - len(_BELOW), 20)
+                lines += [
+                    _BELOW + _paint(p, tone, color) for p in textwrap.wrap(text, wrap, break_on_hyphens=False)
+                ]
+    line = terminal_text(summary(status))
+    return "\n".join([*lines, "", textwrap.fill(line, width) if width else line])
+
+
+def _heading(
+    env: str, rows: Sequence[Row], found: Sequence[list[tuple[str, Tone]]], width: int | None, color: bool
+) -> list[str]:
+    """``production  from staging · gate open (Synced, Healthy) · pull requests #5``, wrapped,
+    and the environment's strongest state under it."""
+    first = rows[0]
+    gate, gate_tone = found[0][_GATE]
+    state = environment_state(rows)
+    if state is not None and gate_tone is Tone.OK:
+        gate_tone = Tone.PLAIN  # never a green gate over a freeze
+    pulls = list(dict.fromkeys(c[_PR][0] for c in found if c[_PR][0] != "-"))
+    facts = [
+        *([(f"from {first.source}", Tone.PLAIN)] if first.source else []),
+        (gate if gate == "no gate" else f"gate {gate}", gate_tone),
+        (
+            f"pull request{'s' if len(pulls) > 1 else ''} {', '.join(pulls)}" if pulls else "no pull request",
+            Tone.PLAIN,
+        ),
+    ]
+    lines: list[str] = []
+    current, used = _paint(env, Tone.STRONG, color), len(env)
+    for n, (text, tone) in enumerate(facts):
+        sep = "  " if n == 0 else " · "
+        if width is not None and used + len(sep) + len(text) > width:
+            lines.append(current)
+            current, used, sep = _INDENT, len(_INDENT), ""
+            if used + len(text) > width:  # a fact longer than a line (many applications)
+                *whole, text = textwrap.wrap(text, width - used, break_on_hyphens=False)
+                lines += [_INDENT + _paint(p, tone, color) for p in whole]
+        current += sep + _paint(text, tone, color)
+        used += len(sep) + len(text)
+    lines.append(current)
+    if state is not None:
+        text, tone = terminal_text(state[0]), state[1]
+        wrap = width - len(_INDENT) if width else None
+        parts = textwrap.wrap(text, wrap, break_on_hyphens=False) if wrap else [text]
+        lines += [_INDENT + _paint(p, tone, color) for p in parts]
+    return lines
+
+
+def _fit(widths: list[int], width: int | None, names: Sequence[str]) -> list[int]:
+    """Cap the references' columns at one level, the highest at which the row fits: the
+    longest give way first, a short one keeps its width (never below ``_MIN``), a heading and
+    the image's name are never shortened."""
     if width is None:
         return widths
-    flex = [k for k, h in enumerate(headers) if HEADERS.index(h) in _FLEX]
-    spare_order = [headers.index(HEADERS[k]) for k in _SPARE if HEADERS[k] in headers]
+    flex = [k for k, n in enumerate(names) if n in _FLEX]
     budget = width - len(_GAP) * (len(widths) - 1) - sum(w for k, w in enumerate(widths) if k not in flex)
 
-    def capped(k: int, level: int) -> int:  # a heading is never shortened
-        return min(widths[k], max(level, len(headers[k])))
+    def capped(k: int, level: int) -> int:
+        return min(widths[k], max(level, len(names[k])))
 
     level = max(widths)
     while level > _MIN and sum(capped(k, level) for k in flex) > budget:
         level -= 1
-    out = [capped(k, level) if k in flex else w for k, w in enumerate(widths)]
-    spare = budget - sum(out[k] for k in flex)
-    for k in spare_order:  # what the level leaves over goes to the reasons, the plan's first
-        give = max(min(spare, widths[k] - out[k]), 0)
-        out[k] += give
-        spare -= give
-    return out
+    return [capped(k, level) if k in flex else w for k, w in enumerate(widths)]
 
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-PLAN = HEADERS.index("PLAN")
-
-
-def status_text(status: Status, *, width: int | None = None, color: bool = False) -> str:
-    """The table (at most ``width`` characters a line when given), then a one-line summary.
-    When the whole table is wider than ``width``, each row's plan (the decision, the words
-    that matter most) leaves the table for lines of its own under the row, wrapped, never cut;
-    the other columns fit what is left."""
-    if not status.rows:
-        return "No images: no environment deploys an image gitops-bot.yaml lists."
-    # a cell's words quote outside text (tags, reasons, Argo CD): through the terminal's rule
-    # before they are measured and painted, so no control in them reaches the screen
-    found = [[(terminal_text(text), tone) for text, tone in cells(r)] for r in status.rows]
-    rows = [[(h, Tone.STRONG) for h in HEADERS], *found]
-    natural = [max(len(r[k][0]) for r in rows) for k in range(len(HEADERS))]
-    below = width is not None and sum(natural) + len(_GAP) * (len(natural) - 1) > width
-    shown = [k for k in range(len(HEADERS)) if not (below and k == PLAN)]
-    widths = _fit([natural[k] for k in shown], width, [HEADERS[k] for k in shown])
-    lines = []
-    for n, r in enumerate(rows):
-        lines.append(_line([r[k] for k in shown], widths, color))
-        if below and n:
-            text, tone = r[PLAN]
-            for part in textwrap.wrap(text, max((width or 0) - 4, 20), break_on_hyphens=False):
-                lines.append("    " + _paint(part, tone, color))
-    line = terminal_text(summary(status))
-    return "\n".join([*lines, "", textwrap.fill(line, width) if width else line])
 
 
 def _line(row: list[tuple[str, Tone]], widths: list[int], color: bool) -> str:

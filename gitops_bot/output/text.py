@@ -19,6 +19,7 @@ from gitops_bot.core.model import (
     short_digest,
 )
 from gitops_bot.core.outside import terminal_text as _t
+from gitops_bot.output.words import action_of, grouped, tally
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
@@ -91,16 +92,8 @@ def plan_text(plan: Plan) -> str:
         for r in rows:
             cells = [r[k].ljust(widths[k]) for k in range(4)]
             lines.append(("  " + "  ".join(cells) + "  " + r[4]).rstrip())
-    n = len(plan.updates)
-    skipped = _count(plan, PlanAction.SKIP)
     lines.append("")
-    held = _count(plan, PlanAction.HELD)
-    waiting = sum(1 for e in plan.environments for i in e.items if i.waiting)
-    lines.append(
-        f"{n} update{'s' if n != 1 else ''}, {skipped} skipped"
-        + (f", {held} held" if held else "")
-        + (f", {waiting} waiting (min_age)" if waiting else "")
-    )
+    lines.append("; ".join(tally(action_of(i) for e in plan.environments for i in e.items)))
     return "\n".join(lines)
 
 
@@ -127,11 +120,9 @@ def update_text(outcomes: Sequence[Outcome], *, skipped: Sequence[PlanItem] = ()
 
 
 def skip_line(skipped: Sequence[PlanItem]) -> str:
-    """``2 images skipped (staging example/app: REASON; ...); see `gitops-bot plan` `` in one line."""
-    n = len(skipped)
-    reasons = "; ".join(f"{i.environment} {i.image}: {_t(i.reason)}" for i in skipped[:SHOWN_SKIPS])
-    more = f"; and {n - SHOWN_SKIPS} more" if n > SHOWN_SKIPS else ""
-    return f"{n} image{'s' if n != 1 else ''} skipped ({reasons}{more}); see `gitops-bot plan`"
+    """What was not released and why, in the decisions' words, in one line: ``2 blocked
+    (staging example/app: REASON; ...); 1 skipped (...); see `gitops-bot plan` ``."""
+    return f"{grouped(skipped, SHOWN_SKIPS, _t)}; see `gitops-bot plan`"
 
 
 def _would(o: Outcome) -> str:

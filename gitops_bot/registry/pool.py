@@ -6,19 +6,16 @@ import copy
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import httpx
 
 from gitops_bot.core import files
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
+from gitops_bot.registry.charts import ChartIndexes
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
 from gitops_bot.registry.memo import MemoClient
 from gitops_bot.registry.settings import RegistryConfig, RegistrySettings
-
-if TYPE_CHECKING:
-    from gitops_bot.registry.charts import ChartIndexes
 
 __all__ = ["RegistryPool"]
 
@@ -103,7 +100,6 @@ class RegistryPool:
     @property
     def chart_indexes(self) -> ChartIndexes:
         """The classic chart repositories' indexes this pool (and every view of it) reads."""
-        from gitops_bot.registry.charts import ChartIndexes
 
         with self._lock:
             if not self._chart_indexes:

@@ -21,6 +21,7 @@ from typing import Any
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.outside import Outside
+from gitops_bot.forges import registry
 from gitops_bot.git.gitlog import Commit, History
 from gitops_bot.manifests import charts as chart_sites
 from gitops_bot.manifests import images
@@ -219,9 +220,6 @@ def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...
     if release is None and len(commit.parents) > 1:
         brought = ws.messages(f"{commit.parents[0]}..{commit.parents[1]}")
         release = next((r for r in map(release_of, brought) if r is not None), None)
-    # each forge says in its own words which change request a merge merged (forges/<name>/entry.py);
-    # imported here: reading history needs no forge client until a merge is named
-    from gitops_bot.forges import registry
 
     pr = next(
         (

@@ -32,6 +32,7 @@ from gitops_bot.core.outside import (
     safe_url,
 )
 from gitops_bot.release.windows import Freeze
+from gitops_bot.render.diff import section
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
     from gitops_bot.forges.compare_kit import Comparison
@@ -344,7 +345,6 @@ def _waiting_lines(changes: Sequence[Change]) -> list[str]:
 def _rendered_lines(rendered: tuple[Rendered, ...]) -> list[str]:
     if not rendered:  # not asked: the rendered diff's module stays unread
         return []
-    from gitops_bot.render.diff import section
 
     return section(rendered)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.windows import DAYS
@@ -30,7 +31,6 @@ from gitops_bot.core.outside import Outside
 
 
 def _zone(name: str) -> tzinfo:
-    from zoneinfo import ZoneInfo  # only an environment with windows reads its zone
 
     return ZoneInfo(name)
 

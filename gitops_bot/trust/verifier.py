@@ -45,6 +45,7 @@ class Verifier:
             if ref not in self._keys:
                 self._keys[ref] = load_key(file=ref.file, env=ref.env, root=self.root, environ=self.environ)
         if spec.keyless and spec.keyless.trusted_root not in self._roots:
+            # sigstore (the keyless extra: not installed without it) costs ~0.5 s to import
             from gitops_bot.trust import keyless
 
             path = files.from_config(self.root, spec.keyless.trusted_root)
@@ -97,7 +98,7 @@ class Verifier:
         return Verification(True, "signed: " + "; ".join(s.describe() for s in signers), tuple(signers))
 
     def _keyless(self, cfg: KeylessConfig, bundles: list[cosign.BundleBlob], digest: str) -> Signer | str:
-        from gitops_bot.trust import keyless
+        from gitops_bot.trust import keyless  # the keyless extra (see prepare)
 
         if not bundles:
             return f"no keyless signature (Sigstore bundle) for {short_digest(digest)}"

@@ -173,6 +173,28 @@ def _raw(status: int, text: str) -> bytes:
     return head.encode() + body
 
 
+class _Ends(io.BufferedIOBase):
+    """The request's stream, saying whether it ended: the standard library reads headers to
+    the end of the stream as if a blank line had ended them."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self.raw, self.ended = raw, False
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        line: bytes = self.raw.readline(-1 if size is None else size)
+        self.ended = self.ended or not line
+        return line
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data: bytes = self.raw.read(size)
+        return data
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
 class _Body(io.RawIOBase):
     """The request body as the receiver reads it: at most Content-Length bytes."""
 
@@ -209,6 +231,8 @@ def serve(
 
         def setup(self) -> None:
             super().setup()
+            self._stream = _Ends(self.rfile)
+            self.rfile = self._stream
             self._lock = threading.Lock()
             self._answered = self._expired = self._head = False
             self.connection.settimeout(self.server.deadline + 5)  # the timer below answers first
@@ -244,6 +268,12 @@ def serve(
                 self._answered = True
                 return False
             ok = super().parse_request()
+            if ok and self._stream.ended:
+                # the headers ended only because the stream did: the client went away mid-request
+                log.debug("http_client_gone", reason="the headers did not end")
+                self.close_connection = True
+                self._answered = True
+                return False
             if not ok and not self._answered:  # an empty request line: the stdlib says nothing
                 self.send_error(400, "empty request line")
             return ok

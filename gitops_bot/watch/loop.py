@@ -14,6 +14,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from gitops_bot.commands import fleet as fleet_mod
+from gitops_bot.commands import update
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.events.payloads import Push
@@ -104,7 +105,7 @@ class Watcher:
         pool = RegistryPool(env=environ, memo=True)
 
         def factory(repo: fleet_mod.Repository) -> Callable[[], Any]:
-            return lambda: fleet_mod.updater(repo, pool, environ=environ)
+            return lambda: update.updater(repo, pool, environ=environ)
 
         factories = {r.url: factory(r) for r in fleet.repositories}
         workers = fleet.parallel if parallel is None else parallel

@@ -7,10 +7,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from gitops_bot.commands import dashboard
+from gitops_bot.core import instants
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction
@@ -135,7 +135,9 @@ def compute(target: Target, envs: Sequence[str] | None, run: Run, *, page: bool 
     requests the run just opened are listed), never on a request: its status for the status
     page (``page``), and its dashboard issue kept when its config asks. Never raises: what
     stopped it is the snapshot's error."""
-    now = datetime.now(UTC)
+    # the clock the run's decisions read (the one a test or the playground sets), so the page's
+    # "computed at" and its "until …" times agree
+    now = instants.system_clock()
     shown = target.name or getattr(target.updater, "repo", None)  # one repository: its --repo
     name = redact(shown) if shown is not None else None  # a URL may carry a token
     if target.updater is None:
@@ -147,7 +149,7 @@ def compute(target: Target, envs: Sequence[str] | None, run: Run, *, page: bool 
     except Exception as exc:  # a bug: the page says so, the loop goes on
         log.exception("status_crashed", error=redact(f"{type(exc).__name__}: {exc}"))
         return Snapshot(name, now, error="internal error while computing the status (see the log)")
-    return Snapshot(name, datetime.now(UTC), found)
+    return Snapshot(name, instants.system_clock(), found)
 
 
 def _done(target: Target, metrics: Metrics, run: Run) -> Run:

@@ -102,7 +102,7 @@ def test_plan_text_output_and_env_filter(example: Path, capsys: pytest.CaptureFi
     lines = out.splitlines()
     assert lines[0] == "staging"
     assert any("example/app" in ln and "1.2.0" in ln and "->" in ln and "1.4.1@" in ln for ln in lines)
-    assert lines[-1] == "3 updates, 0 skipped"
+    assert lines[-1] == "3 to propose; 0 blocked; 0 skipped"
 
 
 def test_plan_metadata_reads_created_and_source_for_changes(

@@ -128,6 +128,9 @@ def _port_open(url: str) -> bool:
         return s.connect_ex((u.hostname or "127.0.0.1", u.port or 80)) == 0
 
 
+# the whole tutorial: ~30 commands, each waiting for a watch cycle, and a browser run for the
+# page at three widths and for each of the six pull requests (the suite's default is 300 s)
+@pytest.mark.timeout(900)
 def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
     clone: Path, playground: tuple[subprocess.Popen[str], dict[str, Any], Path], tmp_path: Path
 ) -> None:

@@ -131,19 +131,21 @@ def test_status_is_what_plan_the_forge_and_argo_cd_say_and_the_table_is_its_json
     lines = text.splitlines()
     assert "\033[" not in text  # not a terminal: no colour
     assert all(len(line) <= 250 for line in lines)
-    assert lines[0].split()[:2] == ["ENVIRONMENT", "IMAGE"]
-    # a row's decision too long for the width goes on lines of its own under it, indented
-    table = [line for line in lines[1:] if line and not line.startswith(" ")][: len(rows)]
-    for line, r in zip(table, rows, strict=True):
-        env, image, declared, *_ = line.split()
-        assert (env, image) == (r["environment"], r["image"])
-        assert declared.startswith(r["declared"]["tag"])
+    # grouped by environment: a heading with its gate and pull requests, then its images
+    blocks = {b.splitlines()[0].split()[0]: b.splitlines() for b in text.split("\n\n")[:-1]}
+    assert list(blocks) == list(dict.fromkeys(r["environment"] for r in rows))
+    for r in rows:
+        heading, *body = blocks[r["environment"]]
+        line = next(x for x in body if x.startswith(f"  {r['image']}  "))  # the name whole
+        image, declared, *_ = line.split()
+        assert image == r["image"] and declared.startswith(r["declared"]["tag"])
         if r["cluster"]["runs_declared"]:
             assert "= declared" in line
         pr = r["pull_request"]
-        assert f"  {'#' + str(pr['number']) if pr['state'] == 'open' else '-'}  " in line
-        assert line.rstrip().endswith("no gate") is (r["gate"]["state"] == "no_gate")
-        assert ("open (Synced, Healthy)" in line) is (r["gate"]["state"] == "open")
+        assert (f"#{pr['number']}" in heading) if pr["state"] == "open" else ("pull request" in heading)
+        facts = heading.removeprefix(r["environment"]).strip().split(" · ")
+        assert ("no gate" in facts) is (r["gate"]["state"] == "no_gate")
+        assert ("gate open (Synced, Healthy)" in heading) is (r["gate"]["state"] == "open")
     assert any(line.startswith("3 environments, 11 images") for line in lines)
 
 
@@ -170,4 +172,7 @@ def test_an_unreachable_registry_and_a_missing_application_leave_their_cells_unk
             assert r["cluster"]["state"] == "unknown"
     code, text, _ = run(capsys, "status", "--repo", str(stage.repo))
     assert code == 2
-    assert len(text.splitlines()) == 1 + 11 + 2 and "unknown: registry" in text
+    # each environment: a heading, its table's heading and a line an image; the summary
+    environments = len({r["environment"] for r in rows})
+    assert len([x for x in text.splitlines() if x]) == 2 * environments + 11 + 1, text
+    assert "unknown: registry" in text

@@ -37,7 +37,7 @@ def test_update_with_only_skips_says_so_instead_of_nothing_to_do(
     assert main(["update", "--repo", f"file://{world.remote}", "--env", "staging"]) == 0
     out = capsys.readouterr().out
     assert out == (
-        "Nothing to change; 2 images skipped (staging example/app: no tag among 1 matches semver ^5 "
+        "Nothing to change; 2 skipped (staging example/app: no tag among 1 matches semver ^5 "
         "with 3 version parts; staging example/worker: no tag among 1 matches semver ^9 with 2 version "
         "parts); see `gitops-bot plan`\n"
     )

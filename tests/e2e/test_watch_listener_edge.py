@@ -68,13 +68,13 @@ def _serving(port: int) -> bool:
         return s.recv(100).startswith(b"HTTP/1.0 200")
 
 
-def _settle(port: int) -> None:
-    """Until the listener's threads have handled what the test did (a request it answers
-    after them is queued behind them on a 2-core machine as much as anywhere)."""
-    for _ in range(50):
+def _settle(port: int, out: io.StringIO, gone: int) -> None:
+    """Until the listener's threads have handled what the test did: ``gone`` debug lines said
+    (each connection is its own thread, answered in any order on a loaded machine)."""
+    deadline = time.monotonic() + 20
+    while len(_gone(out)) < gone and time.monotonic() < deadline:
         time.sleep(0.05)
-        if _serving(port):
-            return
+    time.sleep(0.2)  # and a moment for any other line one of them would write
 
 
 def _above_debug(out: io.StringIO) -> list[dict[str, object]]:
@@ -96,11 +96,11 @@ def test_a_client_that_resets_mid_request_is_a_debug_line(port: int, lines: io.S
     s.sendall(b"POST " + PATH.encode() + b" HTTP/1.1\r\nContent-Length: 100000\r\n\r\n" + b"{" * 1000)
     time.sleep(0.1)
     _reset(s)
-    _settle(port)
+    _settle(port, lines, 2)
     time.sleep(0.7)  # past the deadline: a timer of a reset request says nothing either
     assert _serving(port)
     assert _above_debug(lines) == []
-    assert _gone(lines)  # seen, and said at debug
+    assert len(_gone(lines)) >= 2  # seen, and said at debug
 
 
 def test_a_client_that_resets_before_reading_the_answer_is_a_debug_line(
@@ -111,7 +111,7 @@ def test_a_client_that_resets_before_reading_the_answer_is_a_debug_line(
             s = _connect(port)
             s.sendall(b"GET " + path + b" HTTP/1.0\r\n\r\n")
             _reset(s)
-    _settle(port)
+    time.sleep(1)  # some are answered before the reset arrives, and say nothing at all
     assert _serving(port)
     assert _above_debug(lines) == []
 
@@ -121,12 +121,14 @@ def test_a_client_that_vanishes_mid_request_is_a_debug_line(port: int, lines: io
         s.sendall(b"GET /metr")
     with _connect(port) as s:  # the body cut short
         s.sendall(b"POST " + PATH.encode() + b" HTTP/1.1\r\nContent-Length: 500\r\n\r\n{}")
+    with _connect(port) as s:  # the headers cut short
+        s.sendall(b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: bot\r\n")
     with _connect(port) as s:  # connected, and gone without a byte
         pass
-    _settle(port)
+    _settle(port, lines, 3)
     assert _serving(port)
     assert _above_debug(lines) == []
-    assert len(_gone(lines)) >= 2
+    assert len(_gone(lines)) >= 3
 
 
 def test_a_client_that_drips_past_the_deadline_is_a_debug_line(port: int, lines: io.StringIO) -> None:
@@ -142,7 +144,7 @@ def test_a_client_that_drips_past_the_deadline_is_a_debug_line(port: int, lines:
         while chunk := s.recv(1000):
             data += chunk
         assert data.startswith(b"HTTP/1.0 408")
-    _settle(port)
+    _settle(port, lines, 1)
     assert _serving(port)
     assert _above_debug(lines) == []
     assert _gone(lines)

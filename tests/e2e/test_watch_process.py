@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from gitops_bot.commands.updater import Updater
+from gitops_bot.commands.update import Updater
 from gitops_bot.watch import Watcher
 from testkit.update_world import World, git
 from testkit.watch_process import Proc, get, successes, watch_argv

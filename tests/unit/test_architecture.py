@@ -233,3 +233,83 @@ def test_every_third_party_import_is_a_declared_dependency() -> None:
             if not {_requirement_name(d) for d in owners.get(top, [top])} & allowed:
                 missing[top] = path.relative_to(PACKAGE.parent).as_posix()
     assert not missing, f"imported but not in [project] dependencies: {missing}"
+
+
+def test_start_up_is_plain_python() -> None:
+    """No import hook, no cyclic collector switched off or frozen, no code compiled from a
+    string, no attribute of another library replaced (the standard library's documented hooks,
+    ``sys.excepthook`` and ``warnings.showwarning``, are there to be set): what a newcomer
+    reads is what runs."""
+    tricks = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        libraries = {
+            a.asname or a.name.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import)
+            for a in n.names
+            if a.name.split(".")[0] not in sys.stdlib_module_names and not a.name.startswith("gitops_bot")
+        }
+        # a name bound to a library's class or function is that library too (cls = lib.Class)
+        libraries |= {
+            t.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign | ast.AnnAssign) and _rooted_in(n.value, libraries)
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+            if isinstance(t, ast.Name)
+        }
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(PACKAGE.parent)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Attribute) and node.attr in {"meta_path", "path_hooks"}:
+                tricks.append(f"{where} sys.{node.attr}")
+            elif isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "gc":
+                if node.attr in {"disable", "freeze"}:
+                    tricks.append(f"{where} gc.{node.attr}")
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in {"exec", "eval", "setattr"}:
+                target = node.args[0] if node.args else None
+                if getattr(node.func, "id", "") != "setattr" or _rooted_in(target, libraries):
+                    tricks.append(f"{where} {getattr(node.func, 'id', '')}()")
+            elif isinstance(node, ast.Assign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                tricks += [f"{where} assigns into a library" for t in targets if _rooted_in(t, libraries)]
+    assert tricks == []
+
+
+def _rooted_in(node: ast.expr | None, names: set[str]) -> bool:
+    """``node`` is an attribute (at any depth) of one of the modules ``names``."""
+    if not isinstance(node, ast.Attribute):
+        return False
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in names
+
+
+# What may be imported inside a function: a heavy optional library, or our module that wraps
+# one (its cost is said where it is imported). Everything else is imported at the top.
+LATE_IMPORTS = {
+    "structlog",  # the log lines' renderers
+    "truststore",  # macOS and Windows only
+    "gitops_bot.trust.verifier",  # cryptography
+    "gitops_bot.trust.keyless",  # sigstore (the keyless extra)
+    "gitops_bot.forges.requests_net",  # requests
+    "gitops_bot.forges.github.adapter",  # PyGithub
+    "gitops_bot.forges.gitlab.adapter",  # python-gitlab
+}
+
+
+def test_imports_are_at_the_top_but_for_heavy_optional_libraries() -> None:
+    late = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import):
+                    names = {a.name for a in node.names}
+                elif isinstance(node, ast.ImportFrom):
+                    names = {f"{node.module}.{a.name}" for a in node.names} | {node.module or ""}
+                else:
+                    continue
+                if not names & LATE_IMPORTS:
+                    late.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {sorted(names)}")
+    assert late == []

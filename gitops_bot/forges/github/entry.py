@@ -43,7 +43,7 @@ def settings(cfg: ForgeSettings) -> GitHubConfig:
 def app_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secret | None, str] | None:
     """(the installation token bound to GitHub's git host, git user) of a GitHub App named by the
     default variables, for the first fetch of a GitHub repository; None without one."""
-    from gitops_bot.forges.github.adapter import GitHub, repository_from_url
+    from gitops_bot.forges.github.adapter import GitHub, repository_from_url  # see connect()
 
     gh_cfg = GitHubConfig()
     repository = repository_from_url(url, gh_cfg.api_url)

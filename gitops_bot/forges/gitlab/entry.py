@@ -11,7 +11,7 @@ from gitops_bot.forges.settings import ForgeSettings
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
-    # python-gitlab (with requests) is imported only by a run that talks to GitLab
+    # python-gitlab (with requests, ~0.1 s to import) only for a run that talks to GitLab
     from gitops_bot.forges.gitlab.adapter import GitLab
 
     return GitLab.connect(cfg.forge, url, environ)

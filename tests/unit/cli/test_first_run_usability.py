@@ -20,7 +20,7 @@ from requests.adapters import HTTPAdapter
 
 from gitops_bot import output
 from gitops_bot.cli import main
-from gitops_bot.commands.updater import Updater
+from gitops_bot.commands.update import Updater
 from gitops_bot.config import ArgoCDConfig
 from gitops_bot.core import log, progress
 from gitops_bot.core.errors import ServiceUnavailable, UsageError

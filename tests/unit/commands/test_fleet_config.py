@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_bot.commands import fleet
+from gitops_bot.commands import fleet, update
 from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
 from gitops_bot.core.secret import EnvView
 from testkit.examples import examples
@@ -143,7 +143,7 @@ def test_another_repositorys_config_cannot_send_a_declared_secret_to_its_registr
     b = _repository(tmp_path, "b", recorder.host, ("A_USER", "A_PASS"))
     env_a = "\n    env: [A_USER, A_PASS]" if declared else ""
     listing = _write(tmp_path, f"repositories:\n  - url: {a}{env_a}\n  - url: {b}\n")
-    results = fleet.run(fleet.gather([], listing, config=None, base=None), dry_run=True, environ=environ)
+    results = update.over(fleet.gather([], listing, config=None, base=None), dry_run=True, environ=environ)
     result_b = results[1]
     assert A_PASS not in recorder.decoded() and recorder.authorizations == []
     assert result_b.exit_code == 2
@@ -164,7 +164,7 @@ def test_a_shared_name_is_readable_by_every_repository_of_the_fleet(
     listing = _write(tmp_path, f"shared_env: [A_USER, A_PASS]\nrepositories:\n  - {a}\n  - {b}\n")
     gathered = fleet.gather([], listing, config=None, base=None)
     assert [r.allowed for r in gathered.repositories] == [{"A_USER", "A_PASS"}] * 2
-    fleet.run(gathered, dry_run=True, environ=environ)
+    update.over(gathered, dry_run=True, environ=environ)
     assert A_PASS in recorder.decoded()
 
 

@@ -1,13 +1,10 @@
-"""The internals of httpx and httpcore that ``gitops_bot.net.internals`` reaches (there is no
-public hook for them) are still there, with the shape relied on: a library upgrade that moves
+"""The internals of httpx that ``gitops_bot.net.internals`` reaches (there is no public hook
+for them) are still there, with the shape relied on: a library upgrade that moves
 one fails here, not silently in production. And the public exception mapping of
 ``net.transport`` gives what httpx's own gives."""
 
 from __future__ import annotations
 
-import inspect
-
-import h11
 import httpcore
 import httpx
 import pytest
@@ -15,28 +12,6 @@ import pytest
 from gitops_bot.net import internals
 from gitops_bot.net.deadline import Backend
 from gitops_bot.net.transport import HTTPX_ERRORS, as_httpx_errors
-
-
-def _original_response_closed() -> object:
-    hook = httpcore.HTTP11Connection._response_closed  # type: ignore[attr-defined]
-    return hook.__closure__[0].cell_contents if getattr(hook, "_gitops_bot", False) else hook
-
-
-def test_the_trailing_bytes_hook_is_in_place_over_the_method_it_wraps() -> None:
-    internals.close_on_trailing_bytes()
-    assert getattr(httpcore.HTTP11Connection._response_closed, "_gitops_bot", False)  # type: ignore[attr-defined]
-    assert list(inspect.signature(_original_response_closed()).parameters) == ["self"]  # type: ignore[arg-type]
-
-
-def test_an_http11_connection_has_the_state_the_hook_reads() -> None:
-    origin = httpcore.Origin(b"http", b"example.invalid", 80)
-    connection = httpcore.HTTP11Connection(origin, stream=None)  # type: ignore[arg-type]
-    state = connection._h11_state  # type: ignore[attr-defined]
-    assert isinstance(state, h11.Connection)
-    data, closed = state.trailing_data
-    assert data == b"" and closed is False
-    assert hasattr(connection._state_lock, "__enter__")  # type: ignore[attr-defined]
-    assert callable(connection.close)
 
 
 def test_an_httpx_transport_has_the_pool_and_backend_replaced() -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.net import auth, limits, retry, tls
+from gitops_bot.net.internals import pool_of
 from gitops_bot.net.proxy import proxy_for
 from gitops_bot.net.transport import Transport, exchange, fetch, send
 from testkit.hostile_registry import Answer, HostileRegistry
@@ -218,10 +219,9 @@ def test_a_closed_transport_closes_its_idle_connections_and_still_answers() -> N
     with HostileRegistry({"/": Answer(body=b"{}")}) as server:
         t = Transport(env={})
         exchange(t, "GET", server.url + "/a", {}, timeout=10)
-        (origin,) = [o for o in t._direct.values() if o is not None]
-        (connection,) = origin._idle
+        (connection,) = [c for shards in t._routes.values() for s in shards for c in pool_of(s).connections]
         t.close()
-        assert connection.is_closed() and not origin._idle
+        assert connection.is_closed() and not t._routes
         assert exchange(t, "GET", server.url + "/b", {}, timeout=10).body == b"{}"
         t.close()
 

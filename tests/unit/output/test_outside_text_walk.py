@@ -381,9 +381,9 @@ WALKS = {
     "gitops_bot.output.github:_delivered_rows": "step summary",
     "gitops_bot.output:_emit": "terminal",
     "gitops_bot.output.status_text:status_text": "terminal",
+    "gitops_bot.output.status_text:_heading": "terminal",  # status_text writes each heading through it
     "gitops_bot.output.text:plan_text": "terminal",
     "gitops_bot.output.text:update_text": "terminal",
-    "gitops_bot.output.text:skip_line": "terminal",
     "gitops_bot.output.text:history_text": "terminal",
     "gitops_bot.output.text:fleet_text": "terminal",
     "gitops_bot.output.status_html:_e": "status page",

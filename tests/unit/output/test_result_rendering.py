@@ -32,7 +32,7 @@ SKIPS = (
 
 
 LINE = (
-    "2 images skipped (staging example/worker: registry: not found (HTTP 404); "
+    "2 skipped (staging example/worker: registry: not found (HTTP 404); "
     "production example/app: no tag matches ^1); see `gitops-bot plan`"
 )
 
@@ -55,7 +55,7 @@ def test_nothing_to_change_says_how_many_images_were_skipped_and_why() -> None:
     text = output.update_text([PR], skipped=SKIPS[:1])
     assert text.endswith(
         "  staging: example/app 1.0.0 -> 1.1.0: pull request https://x/pull/1\n"
-        "  1 image skipped (staging example/worker: registry: not found (HTTP 404)); see `gitops-bot plan`"
+        "  1 skipped (staging example/worker: registry: not found (HTTP 404)); see `gitops-bot plan`"
     )
 
 
@@ -63,7 +63,7 @@ def test_many_skips_stay_one_line() -> None:
     many = tuple(skip(f"env{n}", "example/app", "no tag matches") for n in range(5))
     line = output.update_text([], skipped=many)
     assert "\n" not in line and line.endswith("; and 2 more); see `gitops-bot plan`")
-    assert line.startswith("Nothing to change; 5 images skipped (env0 example/app: no tag matches; ")
+    assert line.startswith("Nothing to change; 5 skipped (env0 example/app: no tag matches; ")
 
 
 def test_the_action_and_json_carry_the_skips_too() -> None:

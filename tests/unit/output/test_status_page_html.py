@@ -196,3 +196,55 @@ def test_each_environment_lists_its_recent_releases_who_what_and_by_which_rule()
     assert "(gitops-bot, Dana, #7: dev: promote from staging &lt;script&gt;" in page
     assert "(by hand, Dana: initial)" in page
     assert [t for t, _ in parse(page).tags].count("script") == 1
+
+
+def _decided(r: Row, action: str, rule: str, reason: str) -> Row:
+    from gitops_bot.core.model import Decision, DecisionAction, DecisionRule
+
+    assert not isinstance(r.plan, Unknown)
+    plan = replace(r.plan, decision=Decision(DecisionAction(action), DecisionRule(rule), reason))
+    return replace(r, plan=plan)
+
+
+OPEN_GATE = Gate("app-production", State("Synced", "Healthy", "Succeeded"), (WrittenRef("x", "1"),), ())
+
+
+def test_a_frozen_environment_says_so_first_and_never_shows_a_green_gate() -> None:
+    frozen = _decided(
+        row("production", "1.0", "r", None, OPEN_GATE),
+        "blocked",
+        "freeze",
+        "production is frozen until 2026-11-24T00:00:00Z: launch day",
+    )
+    page = status_html.render([Section("acme/gitops", WHEN, Status((frozen,)))], "v1")
+    state = re.search(r'<p class="state ([a-z]*)">([^<]*)</p>', page)
+    assert state and state.group(1) == "held"
+    assert state.group(2) == "Frozen: production is frozen until 2026-11-24T00:00:00Z: launch day"
+    assert '<dd class="ok">open' not in page and "<dd>open (Synced, Healthy)</dd>" in page
+
+
+def test_the_strongest_state_of_an_environment_leads_its_header() -> None:
+    rows = (
+        _decided(row("staging", "1.0", "r", None), "wait", "window", "the window opens at 09:00"),
+        _decided(row("staging", "1.1", "r", None), "rollback", "auto_rollback", "Degraded for 12m"),
+    )
+    page = status_html.render([Section("acme/gitops", WHEN, Status(rows))], "v1")
+    assert '<p class="state bad">Rolling back: Degraded for 12m</p>' in page
+    closed = replace(OPEN_GATE, state=State("Synced", "Degraded", "Succeeded"), reasons=("Degraded",))
+    page = status_html.render(
+        [Section("acme/gitops", WHEN, Status((row("dev", "1", "r", None, closed),)))], "v1"
+    )
+    assert '<p class="state bad">Gate closed (Synced, Degraded)</p>' in page
+    page = status_html.render(
+        [Section("acme/gitops", WHEN, Status((row("dev", "1", "r", None, OPEN_GATE),)))], "v1"
+    )
+    assert 'class="state' not in page and '<dd class="ok">open (Synced, Healthy)</dd>' in page
+
+
+def test_words_wrap_between_words_and_references_at_their_separators() -> None:
+    assert "anywhere" not in status_html.STYLE  # it lets a column shrink below its longest word
+    page = status_html.render(
+        [Section("acme/gitops", WHEN, Status((row("dev", "main-17672-1a2b", "r", None),)))], "v1"
+    )
+    assert "main-<wbr>17672-<wbr>1a2b@<wbr>aaaaaaaa" in page
+    assert '<th scope="row">example/app</th>' in page  # a name is a word

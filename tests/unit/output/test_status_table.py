@@ -16,7 +16,7 @@ from gitops_bot.engine.results import SCHEMA, Gate, Row, Status, Unknown
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.output.result import Format, Result, StatusRead
-from gitops_bot.output.status_text import HEADERS, status_text, use_color, width_for
+from gitops_bot.output.status_text import status_text, use_color, width_for
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
@@ -74,36 +74,71 @@ class Terminal(io.StringIO):
         return True
 
 
+def _blocks(text: str) -> dict[str, list[str]]:
+    """Each environment's lines (its heading first), by its name."""
+    out: dict[str, list[str]] = {}
+    for block in text.split("\n\n")[:-1]:
+        lines = block.splitlines()
+        out[lines[0].split()[0]] = lines
+    return out
+
+
 @pytest.mark.parametrize("width", [80, 120])
-def test_in_a_narrow_terminal_every_line_fits_and_the_plan_wraps_under_its_row_never_cut(width: int) -> None:
+def test_in_a_narrow_terminal_every_line_fits_names_are_whole_and_the_decision_wraps_under_its_row(
+    width: int,
+) -> None:
     text = status_text(STATUS, width=width)
     lines = text.splitlines()
     assert all(len(line) <= width for line in lines), [len(line) for line in lines]
-    assert lines[0].split() == [h for h in HEADERS if h != "PLAN"]
-    rows = [line for line in lines[1:] if line and not line.startswith(" ")]
-    assert [line.split()[0] for line in rows[:3]] == ["dev", "staging", "production"]
+    blocks = _blocks(text)
+    assert list(blocks) == ["dev", "staging", "production"]  # grouped, in the order configured
+    for env, block in blocks.items():
+        header = next(line for line in block if line.strip().startswith("IMAGE"))
+        assert header.split() == ["IMAGE", "DECLARED", "CLUSTER", "CANDIDATE"], env
+        assert any(line.startswith("  example/app  ") for line in block), env  # never cut
     # the decision is whole, on lines of its own under its row
-    assert LONG in " ".join(line.strip() for line in lines[2 : lines.index(rows[1])])
-    assert "…" in text  # the other free-text columns give way
+    assert LONG in " ".join(line.strip() for line in blocks["dev"][3:])
+    assert ("…" in text) is (width == 80)  # the references give way where they must
 
 
-def test_without_a_width_nothing_is_shortened() -> None:
+def test_without_a_width_nothing_is_shortened_and_the_decision_is_a_column() -> None:
     text = status_text(STATUS)
     assert LONG in text and "…" not in text
+    assert _blocks(text)["dev"][1].split()[-1] == "DECISION"
     assert max(len(line) for line in text.splitlines()) > 80
 
 
 def test_cells_say_what_each_source_answered() -> None:
-    dev, staging, production = status_text(STATUS).splitlines()[1:4]
+    blocks = _blocks(status_text(STATUS))
+    dev, staging, production = (b[2] for b in blocks.values())
+    assert blocks["dev"][0] == "dev  no gate · pull request #7"
     assert "1.2.0@aaaaaaaa " in dev and "1.4.1@bbbbbbbb " in dev
-    assert "would propose: " in dev and "#7" in dev and dev.count("no gate") == 2
-    assert "open (Synced, Healthy)" in staging and "acme/other" not in staging
+    assert "would propose: " in dev and dev.count("no gate") == 1
+    assert blocks["staging"][0] == "staging  gate open (Synced, Healthy) · no pull request"
+    assert "acme/other" not in staging
     # the cluster runs this image's declared digest (acme/other is another image); the policy's
     # candidate is the declared one too
     assert staging.count("1.2.0@aaaaaaaa ") == 1 and staging.count("= declared") == 2
     assert "held: incident 42" in production
-    assert production.count("unknown: Argo CD at https://argocd.example.com is unavailable") == 2
-    assert "try again later" not in production  # the hint is for the error line, not the cell
+    assert "unknown: Argo CD at https://argocd.example.com is unavailable" in blocks["production"][0]
+    assert "unknown: Argo CD at https://argocd.example.com is unavailable" in production
+    assert "try again later" not in "".join(blocks["production"])  # the hint is for the error line
+
+
+def test_a_frozen_environment_says_so_under_its_name_and_its_gate_is_not_green() -> None:
+    from dataclasses import replace
+
+    from gitops_bot.core.model import Decision, DecisionAction, DecisionRule
+
+    frozen = Decision(
+        DecisionAction.BLOCKED, DecisionRule.FREEZE, "staging is frozen until 2026-12-01T00:00:00Z: launch"
+    )
+    plan = replace(item("staging", PlanAction.HELD, "frozen"), decision=frozen)
+    text = status_text(Status((row("staging", plan, gate=GATE),)), width=80, color=True)
+    heading, state = text.splitlines()[:2]
+    assert ANSI.sub("", heading) == "staging  gate open (Synced, Healthy) · no pull request"
+    assert "\033[32m" not in heading  # no green over a freeze
+    assert state == "  \033[35mFrozen: staging is frozen until 2026-12-01T00:00:00Z: launch\033[0m"
 
 
 def test_colour_only_when_asked_and_never_shifts_the_columns() -> None:
@@ -217,8 +252,10 @@ def test_a_cluster_running_another_build_is_not_what_git_declares() -> None:
     )
     r = row("staging", item("staging", PlanAction.NONE, "up to date"), gate=other)
     assert r.runs_declared is False
-    line = status_text(Status((r,))).splitlines()[1]
-    assert "1.2.0@bbbbbbbb (not declared)" in line and "closed (Synced, Healthy)" in line
+    lines = status_text(Status((r,))).splitlines()
+    line = next(line for line in lines if line.startswith("  example/app"))
+    assert "1.2.0@bbbbbbbb (not declared)" in line and "gate closed (Synced, Healthy)" in lines[0]
+    assert lines[1] == "  Gate closed (Synced, Healthy)"
 
 
 def test_a_chart_row_reads_as_a_chart_and_says_the_cluster_does_not_apply() -> None:
@@ -269,3 +306,69 @@ def test_a_chart_row_reads_as_a_chart_and_says_the_cluster_does_not_apply() -> N
     )
     both = Status((STATUS.rows[0], chart))
     assert status_cells.summary(both).startswith("1 environment, 1 image, 1 chart; 2 to propose")
+
+
+def test_a_decision_whose_reason_is_its_action_says_it_once() -> None:
+    from gitops_bot.core.model import Decision, DecisionAction, DecisionRule
+
+    assert Decision(DecisionAction.UP_TO_DATE, DecisionRule.POLICY, "up to date").text() == "up to date"
+    said = Decision(DecisionAction.UP_TO_DATE, DecisionRule.PROMOTION, "runs what staging runs").text()
+    assert said == "up to date (promotion): runs what staging runs"
+
+
+def _sample() -> Status:
+    """The status docs/guides/status.md shows: dev with a release proposed, staging up to
+    date behind an open gate, production frozen."""
+    from dataclasses import replace
+
+    from gitops_bot.core.model import Decision, DecisionAction, DecisionRule
+
+    def decided(env: str, action: str, rule: str, reason: str, cand: Candidate | None) -> PlanItem:
+        d = Decision(DecisionAction(action), DecisionRule(rule), reason)
+        return replace(item(env, PlanAction.UPDATE, reason, cand), decision=d)
+
+    prod_gate = replace(GATE, application="app-production")
+    return Status(
+        (
+            row("dev", decided("dev", "propose", "policy", LONG, Candidate("1.4.1", DIGEST_B)), pr=PR),
+            row(
+                "staging",
+                decided("staging", "up_to_date", "policy", "up to date", Candidate("1.2.0", DIGEST_A)),
+                gate=GATE,
+            ),
+            replace(
+                row(
+                    "production",
+                    decided(
+                        "production",
+                        "blocked",
+                        "freeze",
+                        "production is frozen until 2026-12-01T00:00:00Z: launch day",
+                        None,
+                    ),
+                    gate=prod_gate,
+                ),
+                source="staging",
+            ),
+        )
+    )
+
+
+@pytest.mark.parametrize(("name", "width"), [("full", None), ("80", 80)])
+def test_the_guides_sample_is_what_status_prints(name: str, width: int | None) -> None:
+    """docs/guides/status.md's samples are this test's output: stale, they fail here;
+    GITOPS_BOT_DOCS_SHOTS=1 writes them."""
+    import os
+
+    from testkit.paths import ROOT
+
+    page = ROOT / "docs/guides/status.md"
+    marker = f"<!-- status-sample: {name} -->\n```text\n"
+    doc = page.read_text(encoding="utf-8")
+    start = doc.index(marker) + len(marker)
+    end = doc.index("```\n", start)
+    printed = status_text(_sample(), width=width) + "\n"
+    if os.environ.get("GITOPS_BOT_DOCS_SHOTS") == "1":
+        page.write_text(doc[:start] + printed + doc[end:], encoding="utf-8")
+    else:
+        assert doc[start:end] == printed, "run this test with GITOPS_BOT_DOCS_SHOTS=1 to rewrite it"

@@ -36,7 +36,7 @@ def item(waiting: Waiting | None) -> PlanItem:
 def test_text_plan_says_until_when_a_newer_image_waits_and_counts_it() -> None:
     text = plan_text(Plan((EnvironmentPlan("prod", EnvironmentMode.REGISTRY, (item(WAITING),)),)))
     assert "1.3.0 waiting until 2026-03-01T13:00:00Z (min_age 2h)" in text
-    assert text.endswith("0 updates, 0 skipped, 1 waiting (min_age)")
+    assert text.endswith("0 to propose; 1 waiting; 0 blocked; 0 skipped")
 
 
 def test_plan_json_gains_a_waiting_field_and_keeps_its_other_keys() -> None:

@@ -60,10 +60,29 @@ BEYOND = {
 
 
 @pytest.mark.parametrize("first", BEYOND.values(), ids=BEYOND.keys())
-def test_bytes_beyond_a_reply_never_answer_the_next_request(first: Script) -> None:
+def test_bytes_beyond_a_reply_never_answer_another_origin_s_request(first: Script) -> None:
+    """Bytes a server sends beyond its reply can at most be read as its own answer to the next
+    request on that connection, which that server could give anyway: a connection carries one
+    origin's requests only, so they never answer another registry's request."""
     method = "HEAD" if first is BEYOND["head-answered-with-a-body"] else "GET"
-    with RawRegistry(lambda n, _: first if n == 0 else REAL) as srv, plain() as t:
+    with (
+        RawRegistry(lambda n, _: first if n == 0 else REAL) as srv,
+        RawRegistry(lambda n, _: REAL) as other,
+        plain() as t,
+    ):
         get(t, f"{srv.url}/v2/a", method)
+        time.sleep(0.4)  # let the unasked bytes arrive on the pooled connection
+        assert get(t, f"{other.url}/v2/b").body == b"real"
+
+
+def test_bytes_arriving_on_an_idle_connection_close_it() -> None:
+    """A reply's worth of bytes sent after the reply was read, while the connection is idle,
+    is not read as the next answer: the connection is closed and another one asks."""
+    with (
+        RawRegistry(lambda n, _: BEYOND["reply-before-the-next-request"] if n == 0 else REAL) as srv,
+        plain() as t,
+    ):
+        get(t, f"{srv.url}/v2/a")
         time.sleep(0.4)  # let the unasked bytes arrive on the pooled connection
         assert get(t, f"{srv.url}/v2/b").body == b"real"
         assert srv.connections == 2

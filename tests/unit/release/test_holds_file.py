@@ -149,3 +149,13 @@ def test_hold_with_a_tab_in_its_reason_commits_a_readable_holds_file(
         ["git", "show", "main:gitops-bot.holds.yaml"], cwd=remote, check=True, capture_output=True, text=True
     ).stdout
     assert holds.parse(shown, "gitops-bot.holds.yaml") == {"dev": {"example/app": "paged\tat night"}}
+
+
+def test_a_reason_from_outside_is_written_as_any_string_is() -> None:
+    """A freeze's or hold's reason arrives typed as outside text (a str subclass); libyaml's
+    parser, which checks whether it reads back plain, takes an exact str only."""
+    from gitops_bot.core.outside import Outside
+    from gitops_bot.release.holds import scalar
+
+    assert scalar(Outside("launch day")) == "launch day"
+    assert scalar(Outside("a: b")) == '"a: b"'

@@ -217,3 +217,23 @@ def test_many_repositories_are_shown_in_their_listed_order_and_one_failing_hides
     assert [r["repository"] for r in repos] == ["https://git.test/b.git", "https://user:***@git.test/a.git"]
     assert repos[0]["status"] is not None and repos[1]["error"] == "registry unavailable"
     assert "s3cr3t" not in p.answer("/", {}).text  # type: ignore[union-attr]
+
+
+def test_the_page_is_dated_by_the_clock_the_decisions_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clock set for the run (the playground's, a test's) dates the page too: "computed at"
+    never disagrees with the "until" times the decisions on the same page give."""
+    from gitops_bot.core import instants
+    from gitops_bot.watch import targets
+
+    then = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    monkeypatch.setattr(instants, "system_clock", lambda: then)
+
+    class Updater:
+        def open(self, work: object, sign: bool) -> object:
+            return None
+
+    target = targets.Target(None, Updater)
+    target.updater = Updater()
+    assert targets.compute(target, None, targets.Run(True, 0.0)).computed_at == then
+    target.updater = None
+    assert targets.compute(target, None, targets.Run(False, 0.0, error="x")).computed_at == then

@@ -1,0 +1,17 @@
+"""``gitops-bot schema``: the published JSON Schema of gitops-bot.yaml, as shipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gitops_bot.config import schema_text
+from gitops_bot.output.result import Result, Schema
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    pass
+
+
+def run(request: Request) -> Result:
+    return Result("schema", Schema(schema_text()))
