@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.model import DOCKER_HUB, normalise_host
+from gitops_bot.registry import cloud
 from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
@@ -66,7 +67,6 @@ def lookup(
     env: Mapping[str, str] | None = None,
     docker_config: Path | None = None,
 ) -> Secrets | None:
-    from gitops_bot.registry import cloud
 
     env = os.environ if env is None else env
     host = config.host

@@ -11,6 +11,7 @@ in the registry's refresh-token grant). It knows nothing of caching or threads:
 
 from __future__ import annotations
 
+import importlib.util
 import ssl
 import threading
 import time
@@ -94,7 +95,6 @@ class Login(Protocol):
 
 def importable(module: str) -> bool:
     """Whether ``module`` is installed (an extra's library), without importing it."""
-    import importlib.util
 
     try:
         return importlib.util.find_spec(module) is not None
