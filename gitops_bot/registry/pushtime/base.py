@@ -92,8 +92,8 @@ class Vendor(Protocol):
         """Its API's public address for registry ``host``."""
         ...
 
-    def look(self, calls: Calls, question: Question) -> Pushed | Unknown:
-        """The push time of ``question``; raises :class:`NoAnswer` for what is no answer."""
+    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+        """The push time of ``q``; raises :class:`NoAnswer` for what is no answer."""
         ...
 
 
