@@ -55,8 +55,16 @@ SERVICES = {
     ),
     # Quay: a repository's tags (specificTag, onlyActiveTags: the tag's start_ts)
     "quay": Service("quay-subset.json", (("/api/v1/repository/{repository}/tag/", "get"),)),
-    # Azure Container Registry: one tag's attributes (createdTime, lastUpdateTime, digest)
-    "acr": Service("acr-subset.swagger.json", (("/acr/v1/{name}/_tags/{reference}", "get"),)),
+    # Azure Container Registry: one tag's attributes (createdTime, lastUpdateTime, digest), and
+    # the token exchanges its workload identity login and a push-time lookup make
+    "acr": Service(
+        "acr-subset.swagger.json",
+        (
+            ("/acr/v1/{name}/_tags/{reference}", "get"),
+            ("/oauth2/exchange", "post"),
+            ("/oauth2/token", "post"),
+        ),
+    ),
     # Google Artifact Registry: one image by digest (uploadTime), one tag (the version it names)
     "gar": Service(
         "gar-subset.swagger.json",

@@ -5,7 +5,8 @@ through only with the credential those services issued, as ECR, Artifact Registr
 One TLS server (:class:`CloudFake`) speaks, by ``cloud``:
 
 - ``aws``: STS (``AssumeRoleWithWebIdentity``, ``AssumeRole``, the query protocol's XML) and ECR
-  (``GetAuthorizationToken``, JSON 1.1) as botocore's own service models describe them: every
+  (``GetAuthorizationToken``; ``DescribeImages`` of what :meth:`CloudFake.record` holds, its
+  ``imagePushedAt``; JSON 1.1) as botocore's own service models describe them: every
   request's parameters and every answer are validated against the model of the operation
   (``botocore/data/{sts,ecr,ecr-public}/*/service-2.json``, :func:`model_problems`), and every
   signed request's SigV4 signature is recomputed here from the AWS documentation's algorithm
@@ -24,7 +25,8 @@ One TLS server (:class:`CloudFake`) speaks, by ``cloud``:
   (``grant_type=access_token``) and ``/oauth2/token`` (``grant_type=refresh_token``) as ACR's
   data-plane description (``Authentication_ExchangeAadAccessTokenForAcrRefreshToken``,
   ``Authentication_ExchangeAcrRefreshTokenForAcrAccessToken``, containerregistry.json
-  2021-07-01) and ``AAD-OAuth.md`` give them.
+  2021-07-01, vendored in ``testkit/specs/acr-subset.swagger.json``, which every exchange is
+  checked against) and ``AAD-OAuth.md`` give them.
 
 Anything else, or a field out of place, is answered 400 and kept in ``problems``: a test ends
 with ``assert not fake.problems``. ``seen`` keeps each request's method, path and headers.
@@ -50,6 +52,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 
 from testkit.certs import make_ca, make_server_cert
+from testkit.contract import Contract
 from testkit.loopback import LoopbackHTTPServer
 
 ACCOUNT = "123456789012"
@@ -83,9 +86,10 @@ class Issued:
 
 
 def model_problems(
-    service: str, operation: str, params: dict[str, Any], output: dict[str, Any] | None
+    service: str, operation: str, params: dict[str, Any] | None, output: dict[str, Any] | None
 ) -> list[str]:
-    """``params`` (and ``output``) against botocore's model of ``service``'s ``operation``."""
+    """``params`` and ``output`` (each when given) against botocore's model of ``service``'s
+    ``operation``."""
     from botocore.loaders import Loader
     from botocore.model import ServiceModel
     from botocore.validate import ParamValidator
@@ -156,6 +160,11 @@ class CloudFake:
         # an error code the identity service answers with instead (for aws: an ECR code, ending
         # in "Exception", is ECR's answer; another is STS's)
         self.refuse: str | None = None
+        # ECR's record of each tag: (repository, tag) -> (digest, imagePushedAt), as DescribeImages
+        # answers it; and the error code it answers DescribeImages with instead
+        self.images: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self.refuse_describe: str | None = None
+        self.acr = Contract.load("acr")
         self.lock = threading.Lock()
         ca, ca_key, ca_cert = make_ca("cloud fake CA")
         self.ca, _ = ca.write(directory, "cloud-ca")
@@ -176,6 +185,11 @@ class CloudFake:
         self.server.shutdown()
         self.server.server_close()
         self._http.close()
+
+    def record(self, repository: str, tag: str, digest: str, pushed: datetime) -> None:
+        """ECR's own record that ``repository:tag`` (``digest``) was pushed at ``pushed``."""
+        with self.lock:
+            self.images[(repository, tag)] = (digest, pushed)
 
     def problem(self, what: str) -> None:
         with self.lock:
@@ -205,10 +219,15 @@ class CloudFake:
             return self._google_sts(form)
         if self.cloud == "azure" and path == f"/{TENANT}/oauth2/v2.0/token":
             return self._entra(form)
-        if self.cloud == "azure" and path == "/oauth2/exchange":
-            return self._acr_exchange(form)
-        if self.cloud == "azure" and path == "/oauth2/token":
-            return self._acr_token(form)
+        if self.cloud == "azure" and path in ("/oauth2/exchange", "/oauth2/token"):
+            answered = self._acr_exchange(form) if path == "/oauth2/exchange" else self._acr_token(form)
+            status, _, data = answered
+            # held to ACR's data-plane description (testkit/specs/acr-subset.swagger.json)
+            self.acr.check("POST", path, form, status, json.loads(data) if data[:1] == b"{" else None)
+            for violation in self.acr.violations:
+                self.problem(f"ACR description: {violation}")
+            self.acr.violations.clear()
+            return answered
         return self._bad(f"POST {path} is not an operation of the fake {self.cloud}")
 
     def _bad(self, why: str) -> tuple[int, dict[str, str], bytes]:
@@ -298,24 +317,25 @@ class CloudFake:
 
     def _ecr(self, headers: dict[str, str], body: bytes, query: str) -> tuple[int, dict[str, str], bytes]:
         target = headers["x-amz-target"]
+        prefix, _, operation = target.partition(".")
         service = {"AmazonEC2ContainerRegistry_V20150921": "ecr", "SpencerFrontendService": "ecr-public"}.get(
-            target.partition(".")[0]
+            prefix
         )
-        if service is None or target.partition(".")[2] != "GetAuthorizationToken":
+        if service is None or operation not in ("GetAuthorizationToken", "DescribeImages"):
             return self._bad(f"ECR target {target!r} is not faked")
         if headers.get("content-type") != "application/x-amz-json-1.1":
             return self._bad("ECR request is not application/x-amz-json-1.1")
         if problem := self._signed(headers, body, query, service):
-            return self._json(
-                400, {"__type": "InvalidSignatureException", "message": problem}, "application/x-amz-json-1.1"
-            )
+            return self._aws_error(400, "InvalidSignatureException", problem)
+        params = json.loads(body or b"{}")
+        if operation == "DescribeImages":
+            return self._describe(service, params)
         if self.refuse:
             message = (
                 f"User: arn:aws:sts::{ACCOUNT}:assumed-role/reader/gitops-bot is not authorized to "
                 "perform: ecr:GetAuthorizationToken"
             )
-            return self._json(400, {"__type": self.refuse, "message": message}, "application/x-amz-json-1.1")
-        params = json.loads(body or b"{}")
+            return self._aws_error(400, self.refuse, message)
         password = secrets.token_urlsafe(40)
         self.issued.ecr.add(password)
         expires = datetime.fromtimestamp(time.time() + 12 * 3600, UTC)
@@ -326,10 +346,64 @@ class CloudFake:
             if service == "ecr"
             else {k: v for k, v in item.items() if k != "proxyEndpoint"}
         }
-        for problem in model_problems(service, "GetAuthorizationToken", params, output):
+        return self._aws_answer(service, "GetAuthorizationToken", params, output)
+
+    def _describe(self, service: str, params: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+        """``DescribeImages`` of the tags named in ``imageIds``, from what :meth:`record` holds.
+        ECR answers a tag it does not have with ``ImageNotFoundException`` and another account's
+        or an unknown repository with ``RepositoryNotFoundException`` (the model's errors)."""
+        for problem in model_problems(service, "DescribeImages", params, None):
+            self.problem(problem)
+        repository = params.get("repositoryName", "")
+        registry = params.get("registryId", ACCOUNT)
+        if self.refuse_describe:
+            message = (
+                f"User: arn:aws:sts::{ACCOUNT}:assumed-role/reader/gitops-bot is not authorized to perform: "
+                f"ecr:DescribeImages on resource: arn:aws:ecr:us-east-1:{ACCOUNT}:repository/{repository}"
+            )
+            return self._aws_error(400, self.refuse_describe, message)
+        with self.lock:
+            records = {tag: found for (repo, tag), found in self.images.items() if repo == repository}
+        if registry != ACCOUNT or not records:
+            message = (
+                f"The repository with name '{repository}' does not exist in the registry with id '{registry}'"
+            )
+            return self._aws_error(400, "RepositoryNotFoundException", message)
+        details = []
+        for wanted in params.get("imageIds", []):
+            tag = wanted.get("imageTag")
+            if tag not in records:
+                message = (
+                    f"The image with imageId {{imageDigest:'null', imageTag:'{tag}'}} does not exist within "
+                    f"the repository with name '{repository}' in the registry with id '{registry}'"
+                )
+                return self._aws_error(400, "ImageNotFoundException", message)
+            digest, pushed = records[tag]
+            details.append(
+                {
+                    "registryId": registry,
+                    "repositoryName": repository,
+                    "imageDigest": digest,
+                    "imageTags": sorted(t for t, (d, _) in records.items() if d == digest),
+                    "imageSizeInBytes": 3_000_000,
+                    "imagePushedAt": pushed,
+                    "imageManifestMediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "artifactMediaType": "application/vnd.oci.image.config.v1+json",
+                }
+            )
+        return self._aws_answer(service, "DescribeImages", None, {"imageDetails": details})
+
+    def _aws_answer(
+        self, service: str, operation: str, params: dict[str, Any] | None, output: dict[str, Any]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """An answer held to the model, its timestamps as JSON 1.1 writes them (epoch seconds)."""
+        for problem in model_problems(service, operation, params, output):
             self.problem(problem)
         wire = json.loads(json.dumps(output, default=lambda d: d.timestamp()))
         return self._json(200, wire, "application/x-amz-json-1.1")
+
+    def _aws_error(self, status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+        return self._json(status, {"__type": code, "message": message}, "application/x-amz-json-1.1")
 
     # -- Google ---------------------------------------------------------------------------
 

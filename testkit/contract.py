@@ -111,6 +111,28 @@ class ContractViolation(AssertionError):
     pass
 
 
+def _form_problems(params: list[Mapping[str, Any]], body: Any) -> list[str]:
+    """A form body (Swagger 2.0 ``in: formData``; the fake passes its fields as a mapping)
+    against the operation's fields: each required one present, each value in its ``enum``.
+    A field the description does not name passes (docker's token endpoint takes ``client_id``
+    beside what ACR's description lists)."""
+    fields = [p for p in params if p.get("in") == "formData"]
+    if not fields:
+        return []
+    if not isinstance(body, Mapping):
+        return ["request body: not a form"]
+    problems = []
+    for p in fields:
+        if p["name"] not in body:
+            if p.get("required"):
+                problems.append(f"required form field {p['name']!r} missing")
+        elif "enum" in p and body[p["name"]] not in p["enum"]:
+            problems.append(
+                f"form field {p['name']!r}: {str(body[p['name']])[:40]!r} is not one of {p['enum']}"
+            )
+    return problems
+
+
 @dataclass
 class Operation:
     template: str
@@ -193,6 +215,7 @@ class Contract:
         for p in params:
             if p.get("in") == "query" and p.get("required") and p["name"] not in query:
                 problems.append(f"required query parameter {p['name']!r} missing")
+        problems += _form_problems(params, body)
         request_schema = self._request_schema(op, params)
         waived = (self.name, method, op.template, "request") in WAIVED
         if request_schema is not None and body is not None and not waived:

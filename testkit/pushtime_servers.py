@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -108,20 +109,28 @@ class PushTimeFake:
     def _exchange(self, handler: BaseHTTPRequestHandler) -> None:
         method, raw = handler.command, handler.path
         headers = dict(handler.headers)
+        length = int(handler.headers.get("Content-Length") or 0)
+        data = handler.rfile.read(length) if length else b""
+        # a form (a token exchange) as its fields, what the description's formData names
+        form = {k: v[0] for k, v in parse_qs(data.decode(errors="replace"), keep_blank_values=True).items()}
+        body = form if method == "POST" else None
         with self._lock:
             self.seen.append(Seen(method, raw, headers))
             canned = self.canned.pop(0) if self.canned else None
         if canned is not None:
             if self.contract is not None:
-                self.contract.check(method, self.described(raw), None, canned.status, None, answer_too=False)
+                self.contract.check(method, self.described(raw), body, canned.status, None, answer_too=False)
             if canned.delay:
                 time.sleep(canned.delay)
             self._write(handler, canned.status, canned.body, canned.headers)
             return
         url = urlparse(raw)
-        status, payload, extra = self.answer(method, url.path, parse_qs(url.query), headers)
+        if method == "POST":
+            status, payload, extra = self.post(url.path, form, headers)
+        else:
+            status, payload, extra = self.answer(method, url.path, parse_qs(url.query), headers)
         if self.contract is not None:
-            self.contract.check(method, self.described(raw), None, status, payload)
+            self.contract.check(method, self.described(raw), body, status, payload)
             self.also_check(status, payload)
         self._write(handler, status, payload, extra)
 
@@ -153,6 +162,12 @@ class PushTimeFake:
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[int, Any, dict[str, str]]:
         raise NotImplementedError
+
+    def post(
+        self, path: str, form: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """A form posted to ``path`` (a token exchange): none by default."""
+        return 404, None, {}
 
 
 def _rfc3339(when: datetime, fraction: bool = False) -> str:
@@ -432,14 +447,25 @@ class FakeACR(PushTimeFake):
     """Azure Container Registry's ``GET /acr/v1/{name}/_tags/{reference}``: the tag's
     attributes (``digest``, ``createdTime`` when the tag was first pushed, ``lastUpdateTime``
     when it last changed). ``{name}`` holds the repository's slashes as the registry's own /v2
-    paths do. ``basic``: (user, password) required, as a registry without anonymous pull."""
+    paths do. ``basic``: (user, password) required, as a registry without anonymous pull.
+    ``refresh``: the refresh tokens the registry's ``POST /oauth2/token`` takes (the registry's
+    ``/oauth2/exchange`` issued them: a workload identity's login), each exchanged for an access
+    token of the scope asked; the tag's attributes then need one scoped
+    ``repository:{name}:metadata_read`` (ACR's ``AAD-OAuth.md``)."""
 
     spec = "acr"
 
-    def __init__(self, basic: tuple[str, str] | None = None, registry: str = "example.azurecr.io") -> None:
+    def __init__(
+        self,
+        basic: tuple[str, str] | None = None,
+        registry: str = "example.azurecr.io",
+        refresh: Collection[str] | None = None,
+    ) -> None:
         super().__init__()
         self.basic = basic
         self.registry = registry
+        self.refresh = refresh
+        self.access: dict[str, str] = {}  # access token -> its scope
         self.created: dict[tuple[str, str], datetime] = {}
 
     def push(self, repository: str, tag: str, digest: str, pushed: datetime) -> Self:
@@ -461,14 +487,20 @@ class FakeACR(PushTimeFake):
     def answer(
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[int, Any, dict[str, str]]:
-        if not _basic_ok(headers, self.basic):
-            challenge = f'Basic realm="https://{self.registry}/oauth2/token"'
-            return 401, _acr_error("UNAUTHORIZED", "authentication required"), {"WWW-Authenticate": challenge}
         prefix, marker = "/acr/v1/", "/_tags/"
         if method != "GET" or not path.startswith(prefix) or marker not in path:
             return 404, _acr_error("NAME_UNKNOWN", "no route"), {}
         name, _, reference = path[len(prefix) :].rpartition(marker)
         repository, tag = unquote(name), unquote(reference)
+        scope = f"repository:{repository}:metadata_read"
+        bearer = headers.get("Authorization", "").removeprefix("Bearer ")
+        if not (_basic_ok(headers, self.basic) or self.access.get(bearer) == scope):
+            challenge = (
+                f'Bearer realm="https://{self.registry}/oauth2/token",service="{self.registry}",scope="{scope}"'
+                if self.refresh is not None
+                else f'Basic realm="https://{self.registry}/oauth2/token"'
+            )
+            return 401, _acr_error("UNAUTHORIZED", "authentication required"), {"WWW-Authenticate": challenge}
         image = self.images.get(repository, {}).get(tag)
         if image is None:
             return 404, _acr_error("TAG_UNKNOWN", f"the specified tag does not exist: {tag}"), {}
@@ -494,6 +526,18 @@ class FakeACR(PushTimeFake):
             {},
         )
 
+    def post(
+        self, path: str, form: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        if path != "/oauth2/token" or self.refresh is None:
+            return 404, _acr_error("NAME_UNKNOWN", "no route"), {}
+        if form.get("refresh_token") not in self.refresh or form.get("service") != self.registry:
+            return 401, _acr_error("UNAUTHORIZED", "authentication required"), {}
+        token = f"acr-access-{len(self.access)}-{form.get('scope', '')[:20]}"
+        with self._lock:
+            self.access[token] = form.get("scope", "")
+        return 200, {"access_token": token}, {}
+
 
 def _acr_error(code: str, message: str) -> dict[str, Any]:
     return {"errors": [{"code": code, "message": message, "detail": {}}]}
@@ -504,20 +548,23 @@ class FakeGAR(PushTimeFake):
     /v1/projects/{p}/locations/{l}/repositories/{r}/packages/{image}/tags/{tag}`` (the version,
     i.e. the digest, the tag names) and ``.../dockerImages/{image}@{digest}`` (its
     ``uploadTime``; ``buildTime`` is the image's own word, written here a decade earlier). An
-    image with slashes is one escaped segment. Every call needs ``token`` as a bearer. Tests push
+    image with slashes is one escaped segment. Every call needs ``token`` (or one of them) as a
+    bearer. Tests push
     ``PROJECT/REPOSITORY/IMAGE`` as the bot names them; the location is ``location``."""
 
     spec = "gar"
 
-    def __init__(self, token: str = "ya29.gar-test-token", location: str = "europe") -> None:
+    def __init__(
+        self, token: str | Collection[str] = "ya29.gar-test-token", location: str = "europe"
+    ) -> None:
         super().__init__()
-        self.token = token
+        self.tokens = {token} if isinstance(token, str) else token  # a workload identity's, as issued
         self.location = location
 
     def answer(
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[int, Any, dict[str, str]]:
-        if headers.get("Authorization") != f"Bearer {self.token}":
+        if headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
             return (
                 401,
                 _google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),

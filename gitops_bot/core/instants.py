@@ -223,7 +223,7 @@ def parse_instant(text: str | None) -> datetime | None:
     return exact
 
 
-_GO_ZERO = "0001-01-01T00:00:00"
+GO_ZERO = "0001-01-01T00:00:00"
 
 
 def outside_instant(value: object, source: str) -> datetime | None:
@@ -231,7 +231,7 @@ def outside_instant(value: object, source: str) -> datetime | None:
     which, for the log): None when absent or unreadable, and None with a warning when it reads
     but lies out of bounds, an implausible value the caller treats as unknown: never as "old
     enough", never a crash."""
-    if not isinstance(value, str) or value.startswith(_GO_ZERO):
+    if not isinstance(value, str) or value.startswith(GO_ZERO):
         return None  # Go's zero time is how Go services write "not set": absent, not implausible
     try:
         return parse_instant(value)

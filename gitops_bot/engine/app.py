@@ -34,10 +34,12 @@ from gitops_bot.policy.age import trusted
 from gitops_bot.registry import pushtime
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.pushtime import Pushed
+from gitops_bot.registry.settings import scheme_for
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import intent, ledger, planning
 
 if TYPE_CHECKING:
+    from gitops_bot.registry.credentials import Secrets
     from gitops_bot.registry.pushtime import PushTimes
     from gitops_bot.release.intent import ManualChange
     from gitops_bot.trust.verifier import Verifier
@@ -339,32 +341,38 @@ class App:
             return self._push_times
 
     def _make_push_times(self) -> PushTimes:
-
         kinds: dict[str, str] = {}
         bases: dict[str, str] = {}  # by registry host: one registry's API address is its own
-        basic_auth: dict[str, tuple[str, str]] = {}
+        named: set[str] = set()  # hosts whose API address this repository's config names
         hosts = {*self.config.registries, *(img.repository.registry for img in self.config.images)}
         for host in sorted(hosts):
             reg = self.config.registry(host)
             if reg.push_time:
                 kinds[host] = reg.push_time
-            kind = reg.push_time or pushtime.kind_of(host)
-            if kind is None or kind == pushtime.OFF:
+            vendor = pushtime.VENDORS.get(reg.push_time or pushtime.kind_of(host) or "")
+            if vendor is None:
                 continue
             if reg.push_time_url:
                 bases[host] = reg.push_time_url
-            elif kind in (pushtime.HARBOR, pushtime.ACR):  # their API is the registry's own host
-                bases[host] = f"{'http' if reg.tls is False else 'https'}://{host}"
-            if kind in (pushtime.HARBOR, pushtime.ACR) and reg.username_env and reg.password_env:
-                basic_auth[host] = (reg.username_env, reg.password_env)
+                named.add(host)
+            elif vendor.on_registry:  # Harbor's, ACR's API is the registry's own host
+                bases[host] = f"{scheme_for(reg)}://{host}"
         # In a fleet a token goes only to repositories the operator gave it: a repository's
         # config could otherwise name another organization's private packages and learn when
-        # they were pushed, or point push_time_url at a server of its own.
+        # they were pushed, or point push_time_url at a server of its own. The registry's own
+        # credential (a cloud's workload identity included) goes to the registry's API, never
+        # to an address a fleet repository's config names.
         allowed = getattr(self._environ, "allowed", None)
-        tokens = {"GITHUB_TOKEN", "QUAY_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN"}
+        tokens = {v.token_env for v in pushtime.VENDORS.values() if v.token_env}
         withheld = tokens - set(allowed) if allowed is not None else set()
         environ = {k: v for k, v in self._environ.items() if k not in withheld}
-        return pushtime.PushTimes(environ, base_urls=bases, kinds=kinds, basic_auth=basic_auth)
+
+        def credential(host: str) -> Secrets | None:
+            if allowed is not None and host in named:
+                return None
+            return self.registries.client(host).credential
+
+        return pushtime.PushTimes(environ, base_urls=bases, kinds=kinds, credentials=credential)
 
     def verify(
         self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str

@@ -149,6 +149,9 @@ class Requests:
         are read (the process environment by default)."""
         self.config = config
         self.host = config.host
+        # what the host is read with, for what else asks it on the registry's behalf (its
+        # push-time API): a cloud's login is the one login, shared
+        self.credential = credential
         self.stats = stats or Stats()
         self.retry = retry or RetryPolicy()
         self._sleep = sleep

@@ -12,6 +12,10 @@ from typing import Protocol
 from gitops_bot.core.model import is_loopback_host
 from gitops_bot.core.settings import URL, between, matches, one_of, setting
 
+# push_time's values: registry/pushtime's VENDORS and "off" (a test holds them equal; the
+# settings load without the API clients)
+PUSH_TIME_APIS = ("github", "dockerhub", "quay", "harbor", "acr", "gar", "ecr", "off")
+
 
 @dataclass(frozen=True, slots=True)
 class RegistryConfig:
@@ -48,12 +52,13 @@ class RegistryConfig:
         None,
         "The registry's API for push times, which min_age trusts over the image's own creation "
         "time: github (GHCR's Packages API), dockerhub, quay, harbor, acr (Azure Container "
-        "Registry), gar (Google Artifact Registry), or off. Default: by host (ghcr.io, docker.io, "
-        "quay.io, *.azurecr.io, *-docker.pkg.dev); none for other hosts.",
+        "Registry), gar (Google Artifact Registry), ecr (Amazon ECR), or off. Default: by host "
+        "(ghcr.io, docker.io, quay.io, *.azurecr.io, *-docker.pkg.dev, *.dkr.ecr.*.amazonaws.com); "
+        "none for other hosts.",
         rules=(
             one_of(
-                ("github", "dockerhub", "quay", "harbor", "acr", "gar", "off"),
-                "{what}: 'push_time' must be github, dockerhub, quay, harbor, acr, gar or off",
+                PUSH_TIME_APIS,
+                "{what}: 'push_time' must be github, dockerhub, quay, harbor, acr, gar, ecr or off",
             ),
         ),
     )

@@ -19,6 +19,9 @@ from typing import Any
 import pytest
 
 from gitops_bot.core.log import redact
+from gitops_bot.core.model import AgeSource, ImageAge
+from gitops_bot.policy.age import trusted
+from gitops_bot.registry.credentials import Credential
 from gitops_bot.registry.pushtime import LIMIT, MAX_PAGES, PER_PAGE, Pushed, PushTimes, Unknown, kind_of
 from testkit.contract import SPECS, Contract
 from testkit.paths import ROOT
@@ -209,19 +212,24 @@ def test_what_cannot_be_read_is_unknown_with_a_reason(api: Api, case: str) -> No
     assert again.pushed(api.host, api.repository, "v1", D1) == Pushed(AT, D1, api.source)
 
 
-def test_an_implausible_time_is_unknown_never_old_enough() -> None:
+def test_an_implausible_time_is_kept_as_said_for_the_age_rule_to_set_aside() -> None:
+    """A time that reads but cannot be true is the registry's word all the same: kept, so the
+    age rule sets it aside and the image waits (policy/age.trusted); dropped as unknown, the
+    image's own creation time would decide instead. A time that does not read is unknown."""
     api = make("dockerhub")
     with api.fake:
-        api.fake.canned.append(
-            Canned(200, {"name": "v1", "digest": D1, "tag_last_pushed": "9999-12-31T23:59:59Z"})
-        )
-        api.fake.canned.append(
-            Canned(200, {"name": "v1", "digest": D1, "tag_last_pushed": "1969-07-20T20:17:40Z"})
-        )
+        for said in ("9999-12-31T23:59:59Z", "1969-07-20T20:17:40Z"):
+            api.fake.canned.append(Canned(200, {"name": "v1", "digest": D1, "tag_last_pushed": said}))
+            found = api.times().look("docker.io", "nginx", "v1", D1)
+            assert found == Pushed(datetime.fromisoformat(said), D1, "Docker Hub")
+            now = datetime(2026, 11, 23, tzinfo=UTC)
+            image = ImageAge(D1, datetime(2026, 1, 1, tzinfo=UTC), AgeSource.CONFIG)
+            age = trusted(image, found.at, "Docker Hub push time", now)
+            assert age.created is None and age.source is AgeSource.NONE and "not plausible" in age.ignored
+        api.fake.canned.append(Canned(200, {"name": "v1", "digest": D1, "tag_last_pushed": "yesterday"}))
         times = api.times()
-        for _ in range(2):
-            assert times.pushed("docker.io", "nginx", "v1", D1) is None
-            assert times.why == "Docker Hub: answered no readable tag_last_pushed for v1"
+        assert times.pushed("docker.io", "nginx", "v1", D1) is None
+        assert times.why == "Docker Hub: answered no readable tag_last_pushed for v1"
 
 
 def test_the_github_token_goes_to_the_api_origin_only() -> None:
@@ -253,12 +261,12 @@ def test_quay_and_harbor_credentials_go_to_their_origin_only() -> None:
             fake.push("acme/web", "v1", D1, AT)
         for fake in (harbor, elsewhere_harbor):
             fake.push("platform/web", "v1", D1, AT)
-        environ = {"QUAY_TOKEN": quay_token, "HARBOR_USER": "robot$ci", "HARBOR_PASSWORD": password}
+        environ = {"QUAY_TOKEN": quay_token}
         times = PushTimes(
             environ,
             base_urls={"quay": quay.url, HARBOR: harbor.url},
             harbor_hosts=(HARBOR,),
-            basic_auth={HARBOR: ("HARBOR_USER", "HARBOR_PASSWORD")},
+            credentials={HARBOR: Credential("HARBOR_USER", "robot$ci", password)}.get,
         )
         assert times.pushed("quay.io", "acme/web", "v1", D1) == Pushed(AT, D1, "Quay")
         assert times.pushed(HARBOR, "platform/web", "v1", D1) == Pushed(AT, D1, "Harbor")
@@ -278,7 +286,7 @@ def test_quay_and_harbor_credentials_go_to_their_origin_only() -> None:
             environ,
             base_urls={"quay": quay.url, HARBOR: harbor.url},
             harbor_hosts=(HARBOR,),
-            basic_auth={HARBOR: ("HARBOR_USER", "HARBOR_PASSWORD")},
+            credentials={HARBOR: Credential("HARBOR_USER", "robot$ci", password)}.get,
         )
         assert times.pushed("quay.io", "acme/web", "v1", D1) == Pushed(AT, D1, "Quay")
         assert times.pushed(HARBOR, "platform/web", "v1", D1) == Pushed(AT, D1, "Harbor")
@@ -479,8 +487,8 @@ def test_acr_reads_the_tags_last_update_with_the_registrys_credentials_at_its_or
     first, moved = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 5, 6, tzinfo=UTC)
     with FakeACR(basic=("acr-user", "acr-s3cret-pass")) as acr:
         acr.push("team/web", "v1", D2, first).push("team/web", "v1", D1, moved)
-        environ = {"ACR_USER": "acr-user", "ACR_PASS": "acr-s3cret-pass"}
-        times = PushTimes(environ, base_urls={ACR: acr.url}, basic_auth={ACR: ("ACR_USER", "ACR_PASS")})
+        admin = {ACR: Credential("env ACR_USER", "acr-user", "acr-s3cret-pass")}.get
+        times = PushTimes({}, base_urls={ACR: acr.url}, credentials=admin)
         assert times.look(ACR, "team/web", "v1", D1) == Pushed(moved, D1, "Azure Container Registry")
         assert acr.seen[0].headers.get("Authorization", "").startswith("Basic ")
         anonymous = PushTimes({}, base_urls={ACR: acr.url})
@@ -492,7 +500,7 @@ def test_acr_reads_the_tags_last_update_with_the_registrys_credentials_at_its_or
     with FakeACR() as elsewhere, FakeACR(basic=("acr-user", "acr-s3cret-pass")) as acr:
         elsewhere.push("team/web", "v1", D1, moved)
         acr.canned.append(Canned(302, None, {"Location": f"{elsewhere.url}/acr/v1/team/web/_tags/v1"}))
-        times = PushTimes(environ, base_urls={ACR: acr.url}, basic_auth={ACR: ("ACR_USER", "ACR_PASS")})
+        times = PushTimes({}, base_urls={ACR: acr.url}, credentials=admin)
         times.look(ACR, "team/web", "v1", D1)
         assert elsewhere.seen and "Authorization" not in elsewhere.seen[0].headers
     assert kind_of("myreg.azurecr.io") == "acr" and kind_of("myreg.azurecr.cn") == "acr"
@@ -516,7 +524,8 @@ def test_gar_reads_the_upload_time_never_the_build_time_and_its_token_goes_to_it
         assert elsewhere.seen and "Authorization" not in elsewhere.seen[0].headers
         asked = len(gar.seen)
         missing = PushTimes({}, base_urls={GAR: gar.url}).look(GAR, "acme-prod/images/web", "v1", D1)
-        assert isinstance(missing, Unknown) and "GOOGLE_OAUTH_ACCESS_TOKEN is not set" in missing.why
+        assert isinstance(missing, Unknown) and "auth: gcp" in missing.why
+        assert "$GOOGLE_OAUTH_ACCESS_TOKEN" in missing.why
         assert len(gar.seen) == asked
         short = PushTimes({"GOOGLE_OAUTH_ACCESS_TOKEN": GOOGLE_TOKEN}, base_urls={GAR: gar.url})
         bad = short.look(GAR, "acme-prod/web", "v1", D1)

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -26,59 +23,12 @@ from gitops_bot.registry.cloud.base import CloudCredential
 from gitops_bot.registry.credentials import lookup
 from gitops_bot.registry.settings import RegistryConfig
 from testkit import forge_world, update_world
-from testkit.cloud_fakes import AUDIENCE, CLIENT, ROLE, TENANT, CloudFake
+from testkit.cloud_fakes import CLIENT, ROLE, CloudFake
+from testkit.cloud_world import cronjob, front_of, identity_env, in_process, registry_section
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
 CLOUDS = ("aws", "gcp", "azure")
-
-
-def identity_env(cloud: str, fake: CloudFake, tmp: Path) -> dict[str, str]:
-    """The variables a workload identity gives a pod (and the fake's endpoints and CA in the
-    variables each library documents for that), nothing more."""
-    token = tmp / f"{cloud}-token"
-    token.write_text(fake.issued.web_identity)
-    env = {"SSL_CERT_FILE": str(fake.ca)}
-    if cloud == "aws":  # what EKS's IRSA webhook sets
-        env |= {
-            "AWS_ROLE_ARN": ROLE,
-            "AWS_WEB_IDENTITY_TOKEN_FILE": str(token),
-            "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL_STS": fake.url,
-            "AWS_ENDPOINT_URL_ECR": fake.url,
-            "AWS_CA_BUNDLE": str(fake.ca),
-            # nothing of this machine's own: no profile files, no instance metadata
-            "AWS_CONFIG_FILE": str(tmp / "no-aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-aws-credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-    elif cloud == "gcp":  # what google-github-actions/auth or a GKE config map writes
-        config = tmp / "external-account.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "type": "external_account",
-                    "audience": AUDIENCE,
-                    "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-                    "token_url": fake.url + "/v1/token",
-                    "credential_source": {"file": str(token)},
-                }
-            )
-        )
-        env |= {"GOOGLE_APPLICATION_CREDENTIALS": str(config), "GCE_METADATA_HOST": "127.0.0.1:9"}
-    else:  # what AKS's workload identity webhook sets
-        env |= {
-            "AZURE_FEDERATED_TOKEN_FILE": str(token),
-            "AZURE_CLIENT_ID": CLIENT,
-            "AZURE_TENANT_ID": TENANT,
-            "AZURE_AUTHORITY_HOST": fake.url,
-        }
-    return env
-
-
-def registry_section(cloud: str, fake: CloudFake) -> str:
-    region = "\n    region: us-east-1" if cloud == "aws" else ""
-    return f'registries:\n  "{fake.host}":\n    auth: {cloud}\n    ca_file: {fake.ca}{region}\n'
 
 
 @pytest.fixture
@@ -88,13 +38,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
             monkeypatch.delenv(name)
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "no-docker"))
     yield
-
-
-def in_process(cloud: str, fake: CloudFake, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> RegistryConfig:
-    for name, value in identity_env(cloud, fake, tmp).items():
-        monkeypatch.setenv(name, value)
-    region = "us-east-1" if cloud == "aws" else None
-    return RegistryConfig(host=fake.host, auth=cloud, region=region, ca_file=str(fake.ca))
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
@@ -192,27 +135,6 @@ def test_docker_config_still_wins_for_a_cloud_host(tmp_path: Path) -> None:
 
 
 # -- the stories -----------------------------------------------------------------------------
-
-
-def cronjob(world_remote: Path, env: dict[str, str], tmp: Path, *argv: str) -> dict[str, Any]:
-    """``gitops-bot update`` as a CronJob's container runs it: this environment and no other."""
-    base = {"PATH": os.environ["PATH"], "HOME": str(tmp / "home"), "GITOPS_BOT_CACHE": str(tmp / "cache")}
-    base["DOCKER_CONFIG"] = str(tmp / "no-docker")
-    proc = subprocess.run(
-        [sys.executable, "-m", "gitops_bot", *argv, "--repo", f"file://{world_remote}", "--output", "json"],
-        env=base | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return {"out": json.loads(proc.stdout), "err": proc.stderr}
-
-
-def front_of(registry: RegistryProcess, fake: CloudFake) -> RegistryProcess:
-    """The registry as the world's files name it (the front) and as its images are pushed (the
-    real registry behind it)."""
-    return cast(RegistryProcess, SimpleNamespace(host=fake.host, url=registry.url))
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)

@@ -26,11 +26,14 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from gitops_bot.core import numbers
+from gitops_bot.core.log import register_secret
 from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, importable, json_of, text
 from gitops_bot.registry.settings import RegistryConfig
 
@@ -87,21 +90,25 @@ class AwsLogin:
         region = config.region or region
         if region is None:
             raise LoginFailed(f"cannot tell the AWS region of {host}: set 'region' for it under registries:")
-        creds, identity = self._identity(env)
-        public = host == PUBLIC
+        chain, identity = self._identity(env)
+        expires = float("inf")
         if config.role_arn:
-            creds = self._assume(creds, identity, config.role_arn, region, env)
-            identity = f"role {config.role_arn} (assumed with {identity})"
-        if public:
-            password, expires = self._public_token(creds, identity, env)
+            assumed, expires = self._assume(chain(), identity, config.role_arn, region, env)
+            chain, identity = (lambda: assumed), f"role {config.role_arn} (assumed with {identity})"
+        api = AwsApi(chain, region, identity)
+        if host == PUBLIC:
+            password, until = self._public_token(api, env)
         else:
-            password, expires = self._private_token(creds, identity, region, account, env)
-        return Issued(identity, expires, username="AWS", password=password)
+            password, until = self._private_token(api, account, env)
+        # an assumed role's credentials sign the push-time calls too: the login is done again
+        # before they expire (the chain's own, botocore refreshes)
+        return Issued(identity, min(until, expires), username="AWS", password=password, api=api)
 
     # -- the identity --------------------------------------------------------------------
 
-    def _identity(self, env: Mapping[str, str]) -> tuple[Any, str]:
-        """Frozen credentials from botocore's chain, and in words where they came from."""
+    def _identity(self, env: Mapping[str, str]) -> tuple[Callable[[], Any], str]:
+        """botocore's chain's credentials (a function giving them frozen, refreshed by botocore
+        when they expire), and in words where they came from."""
         import botocore.exceptions
         import botocore.session
 
@@ -129,14 +136,20 @@ class AwsLogin:
                 "metadata service): give the workload an IAM role (IRSA, EKS Pod Identity, an "
                 "instance profile) or set AWS_PROFILE"
             )
+        register_secret(frozen.secret_key)
+        register_secret(frozen.token)
         method = getattr(found, "method", "") or ""
         if method == "assume-role-with-web-identity":
             identity = f"web identity role {env.get('AWS_ROLE_ARN', '?')}"
         else:
             identity = _METHODS.get(method, f"AWS credentials ({method or 'unknown source'})")
-        return frozen, identity
+        assert found is not None
+        return _frozen(found), identity
 
-    def _assume(self, creds: Any, identity: str, role: str, region: str, env: Mapping[str, str]) -> Any:
+    def _assume(
+        self, creds: Any, identity: str, role: str, region: str, env: Mapping[str, str]
+    ) -> tuple[Any, float]:
+        """``sts:AssumeRole`` of ``role`` with ``creds``: its credentials, and when they expire."""
         from botocore.credentials import ReadOnlyCredentials
 
         form = {
@@ -146,17 +159,14 @@ class AwsLogin:
             "RoleSessionName": SESSION_NAME,
             "DurationSeconds": str(ROLE_SECONDS),
         }
-        url = endpoint(env, "STS", f"https://sts.{region}.{_domain(region)}")
-        reply = _signed(
-            "POST",
-            url,
-            "sts",
-            region,
-            creds,
-            urlencode(form).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-            "AWS STS",
-            env,
+        url = endpoint(env, "STS", f"https://sts.{region}.{domain(region)}")
+        signer = AwsApi(lambda: creds, region, identity)
+        # the query protocol answers XML; asked for JSON (what the client asks by default), STS
+        # may answer that instead
+        headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": "text/xml"}
+        body = urlencode(form).encode()
+        reply = call(
+            "POST", url, "AWS STS", env, headers=signer.sign("POST", url, "sts", body, headers), body=body
         )
         try:
             root = ET.fromstring(reply.body)
@@ -173,49 +183,83 @@ class AwsLogin:
             )
         found = {
             k: root.findtext(f".//{_STS_NS}Credentials/{_STS_NS}{k}")
-            for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")
+            for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
         }
         if not all(found.values()):
             raise LoginFailed("AWS STS answered AssumeRole without credentials")
-        return ReadOnlyCredentials(found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
+        register_secret(found["SecretAccessKey"])
+        register_secret(found["SessionToken"])
+        try:
+            expires = datetime.fromisoformat(str(found["Expiration"])).timestamp()
+        except ValueError:
+            raise LoginFailed("AWS STS answered AssumeRole with an unreadable Expiration") from None
+        assumed = ReadOnlyCredentials(found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
+        return assumed, expires
 
     # -- the registry's token ------------------------------------------------------------
 
-    def _private_token(
-        self, creds: Any, identity: str, region: str, account: str | None, env: Mapping[str, str]
-    ) -> tuple[str, float]:
-        url = endpoint(env, "ECR", f"https://api.ecr.{region}.{_domain(region)}")
-        data = _json_call(
-            url,
-            "ecr",
-            "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
-            region,
-            creds,
-            identity,
-            "Amazon ECR",
-            env,
-        )
+    def _private_token(self, api: AwsApi, account: str | None, env: Mapping[str, str]) -> tuple[str, float]:
+        url = endpoint(env, "ECR", f"https://api.ecr.{api.region}.{domain(api.region)}")
+        status, data = rpc(api, url, "ecr", PRIVATE_TARGET + "GetAuthorizationToken", {}, "Amazon ECR", env)
+        if status != 200:
+            raise LoginFailed(refusal(api, "ecr", data, status, "Amazon ECR", "GetAuthorizationToken"))
         items = data.get("authorizationData")
         if not isinstance(items, list) or not items or not isinstance(items[0], dict):
             raise LoginFailed("Amazon ECR answered GetAuthorizationToken without authorizationData")
         return _token(items[0], "Amazon ECR")
 
-    def _public_token(self, creds: Any, identity: str, env: Mapping[str, str]) -> tuple[str, float]:
+    def _public_token(self, api: AwsApi, env: Mapping[str, str]) -> tuple[str, float]:
         url = endpoint(env, "ECR_PUBLIC", f"https://api.ecr-public.{PUBLIC_REGION}.amazonaws.com")
-        data = _json_call(
-            url,
-            "ecr-public",
-            "SpencerFrontendService.GetAuthorizationToken",
-            PUBLIC_REGION,
-            creds,
-            identity,
-            "Amazon ECR Public",
-            env,
-        )
+        target = PUBLIC_TARGET + "GetAuthorizationToken"
+        status, data = rpc(api, url, "ecr-public", target, {}, "Amazon ECR Public", env)
+        if status != 200:
+            raise LoginFailed(
+                refusal(api, "ecr-public", data, status, "Amazon ECR Public", "GetAuthorizationToken")
+            )
         item = data.get("authorizationData")
         if not isinstance(item, dict):
             raise LoginFailed("Amazon ECR Public answered GetAuthorizationToken without authorizationData")
         return _token(item, "Amazon ECR Public")
+
+
+@dataclass(frozen=True, slots=True)
+class AwsApi:
+    """The workload's AWS identity for the AWS APIs the bot calls itself (ECR's, STS's): each
+    request signed with SigV4 with its credentials (``credentials`` gives them frozen; those of
+    botocore's chain are refreshed by botocore when they expire) in ``region``. What the push
+    times of an ECR registry are asked with (``CloudCredential.api``)."""
+
+    credentials: Callable[[], Any] = field(repr=False)
+    region: str
+    identity: str
+
+    def sign(
+        self, method: str, url: str, service: str, body: bytes, headers: Mapping[str, str]
+    ) -> dict[str, str]:
+        """``headers`` with the SigV4 ones (``Authorization``, ``X-Amz-Date``, the session
+        token) for this request; :class:`LoginFailed` when the credentials cannot be had."""
+        import botocore.exceptions
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        try:
+            creds = self.credentials()
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise LoginFailed(
+                f"the AWS credentials of {self.identity} could not be refreshed ({type(exc).__name__})"
+            ) from None
+        request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
+        SigV4Auth(creds, service, self.region).add_auth(request)
+        return dict(request.headers.items())
+
+
+PRIVATE_TARGET = "AmazonEC2ContainerRegistry_V20150921."
+PUBLIC_TARGET = "SpencerFrontendService."
+JSON_11 = "application/x-amz-json-1.1"
+
+
+def _frozen(found: Any) -> Callable[[], Any]:
+    return found.get_frozen_credentials  # type: ignore[no-any-return]
 
 
 def endpoint(env: Mapping[str, str], service: str, default: str) -> str:
@@ -225,72 +269,66 @@ def endpoint(env: Mapping[str, str], service: str, default: str) -> str:
     ) + "/"
 
 
-def _domain(region: str) -> str:
+def domain(region: str) -> str:
+    """The DNS domain of AWS's endpoints in ``region`` (China's regions have their own)."""
     return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
-def _signed(
-    method: str,
-    url: str,
-    service: str,
-    region: str,
-    creds: Any,
-    body: bytes,
-    headers: dict[str, str],
-    what: str,
-    env: Mapping[str, str],
-) -> Any:
-    """``body`` to ``url`` signed with SigV4 for ``service`` in ``region``, through our client."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-
-    request = AWSRequest(method=method, url=url, data=body, headers=headers)
-    SigV4Auth(creds, service, region).add_auth(request)
-    return call(method, url, what, env, headers=dict(request.headers.items()), body=body)
-
-
-def _json_call(
+def rpc(
+    api: AwsApi,
     url: str,
     service: str,
     target: str,
-    region: str,
-    creds: Any,
-    identity: str,
+    params: Mapping[str, Any],
     what: str,
     env: Mapping[str, str],
-) -> Any:
-    """One AWS JSON 1.1 call (``X-Amz-Target``) with an empty input; its errors in one line."""
-    headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
-    reply = _signed("POST", url, service, region, creds, b"{}", headers, what, env)
+) -> tuple[int, dict[str, Any]]:
+    """One AWS JSON 1.1 call (``X-Amz-Target``) of ``params``, signed: (status, the answer's
+    object, an error's too; {} when it is none)."""
+    body = json.dumps(params).encode()
+    headers = api.sign("POST", url, service, body, {"Content-Type": JSON_11, "X-Amz-Target": target})
+    reply = call("POST", url, what, env, headers=headers, body=body)
     if reply.status == 200:
-        return json_of(reply, what)
+        return 200, json_of(reply, what)
     try:
-        error = json.loads(reply.body)
-    except ValueError:
-        error = {}
-    error = error if isinstance(error, dict) else {}
-    code = text(str(error.get("__type", "")).rpartition("#")[2], 60) or f"HTTP {reply.status}"
-    principal = _ARN.search(text(error.get("message") or error.get("Message"), 600))
-    who = f"{principal.group(0)} ({identity})" if principal else identity
+        data = json_of(reply, what)
+    except LoginFailed:
+        data = {}
+    return reply.status, data
+
+
+def error_code(data: Mapping[str, Any], status: int) -> str:
+    """An AWS JSON error's code (``__type``, without its namespace), else the status."""
+    return text(str(data.get("__type", "")).rpartition("#")[2], 60) or f"HTTP {status}"
+
+
+def refusal(
+    api: AwsApi, service: str, data: Mapping[str, Any], status: int, what: str, operation: str
+) -> str:
+    """A refused call as one line: who was refused (the principal AWS names, when it does),
+    and the permission to grant."""
+    code = error_code(data, status)
+    principal = _ARN.search(text(data.get("message") or data.get("Message"), 600))
+    who = f"{principal.group(0)} ({api.identity})" if principal else api.identity
     if code in ("AccessDeniedException", "AccessDenied"):
-        action = (
-            "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken"
-            if service == "ecr-public"
-            else "ecr:GetAuthorizationToken"
-        )
-        raise LoginFailed(
+        action = {
+            "ecr-public": "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken",
+            "ecr": f"ecr:{operation}",
+        }[service]
+        return (
             f"{what} refused {who} with {code}: allow {action} to it, and on the repositories "
             "ecr:BatchGetImage and ecr:DescribeImages (AmazonEC2ContainerRegistryReadOnly has them)"
         )
     if code in ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException"):
-        raise LoginFailed(
-            f"{what} does not accept the credentials of {identity} ({code}): they are invalid or expired"
+        return (
+            f"{what} does not accept the credentials of {api.identity} ({code}): they are invalid or expired"
         )
-    raise LoginFailed(f"{what} answered GetAuthorizationToken with {code} for {identity}")
+    return f"{what} answered {operation} with {code} for {api.identity}"
 
 
 def _token(item: Mapping[str, Any], what: str) -> tuple[str, float]:
-    """The password in ``authorizationToken`` (base64 of ``AWS:<password>``) and ``expiresAt``."""
+    """The password in ``authorizationToken`` (base64 of ``AWS:<password>``) and ``expiresAt``
+    (epoch seconds in JSON 1.1, bounded as every outside number is)."""
     encoded, expires = item.get("authorizationToken"), item.get("expiresAt")
     try:
         user, _, password = base64.b64decode(str(encoded), validate=True).decode().partition(":")
@@ -298,14 +336,8 @@ def _token(item: Mapping[str, Any], what: str) -> tuple[str, float]:
         user, password = "", ""
     if user != "AWS" or not password:
         raise LoginFailed(f"{what} answered an authorizationToken that is not base64 of AWS:<password>")
-    if isinstance(expires, bool) or not isinstance(expires, int | float):
-        if isinstance(expires, str):
-            try:
-                expires = datetime.fromisoformat(expires).timestamp()
-            except ValueError:
-                expires = None
-        else:
-            expires = None
-    if expires is None:
-        raise LoginFailed(f"{what} answered no readable expiresAt")
-    return password, float(expires)
+    try:
+        at = numbers.epoch(expires, "expiresAt")
+    except numbers.OutOfRange:
+        raise LoginFailed(f"{what} answered no readable expiresAt") from None
+    return password, at.timestamp()

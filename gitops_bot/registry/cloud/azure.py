@@ -38,6 +38,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
+from gitops_bot.core import numbers
+from gitops_bot.core.log import register_secret
+from gitops_bot.net.tls import ssl_context
 from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, json_of, text
 from gitops_bot.registry.settings import RegistryConfig, scheme_for
 
@@ -163,6 +166,8 @@ class AzureLogin:
         if tenant:
             form["tenant"] = tenant
         scheme = scheme_for(config)
+        # the registry's own trust: its ca_file, as its reads have
+        tls = ssl_context(config.ca_file, env) if config.ca_file else None
         reply = call(
             "POST",
             f"{scheme}://{host}/oauth2/exchange",
@@ -170,6 +175,7 @@ class AzureLogin:
             env,
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             body=urlencode(form).encode(),
+            tls=tls,
         )
         if reply.status != 200:
             raise LoginFailed(
@@ -201,6 +207,7 @@ def _access_token(body: bytes, what: str) -> str:
     token = data.get("access_token") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token:
         raise LoginFailed(f"{what} answered no access_token")
+    register_secret(token)  # only ever sent on, to the registry's exchange: never shown either
     return token
 
 
@@ -219,14 +226,14 @@ def _error(body: bytes) -> str:
 
 def _expiry(token: str) -> float:
     """The refresh token's own ``exp`` (a JWT's claim, read, not verified: it only says when
-    to ask again), else three hours from now."""
+    to ask again; bounded as every outside number), else three hours from now."""
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        exp = claims.get("exp") if isinstance(claims, dict) else None
-    except (IndexError, ValueError):
+        exp = numbers.epoch(claims.get("exp"), "the refresh token's exp").timestamp()
+    except (IndexError, ValueError, AttributeError):  # numbers.OutOfRange is a ValueError
         exp = None
     now = time.time()
-    if isinstance(exp, int | float) and not isinstance(exp, bool) and now < exp < now + 86400:
-        return float(exp)
+    if exp is not None and now < exp < now + 86400:
+        return exp
     return now + REFRESH_LIFE

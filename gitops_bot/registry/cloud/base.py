@@ -12,18 +12,20 @@ in the registry's refresh-token grant). It knows nothing of caching or threads:
 from __future__ import annotations
 
 import importlib.util
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-
 from gitops_bot.core.errors import RegistryAccessError, UsageError
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.net import limits
-from gitops_bot.net.transport import Reply, client, fetch
+from gitops_bot.net.auth import origin
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import Answer, Refused, Service, Unavailable
+from gitops_bot.net.transport import Reply
 from gitops_bot.registry.settings import RegistryConfig
 
 log = get_logger(__name__)
@@ -49,6 +51,9 @@ class Issued:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     identity_token: str | None = field(default=None, repr=False)
+    # what the cloud's own APIs beside the registry take (ECR's DescribeImages, for push
+    # times): AWS's request signer; None where the registry's token is what they take
+    api: Any = field(default=None, repr=False)
 
 
 class NoIdentity(Exception):
@@ -153,6 +158,12 @@ class CloudCredential:
         issued = self.current()
         return issued.identity_token if issued else None
 
+    @property
+    def api(self) -> Any:
+        """What the cloud's own APIs take (:attr:`Issued.api`), from the token in force."""
+        issued = self.current()
+        return issued.api if issued else None
+
     def current(self) -> Issued | None:
         """The token in force (None: ask anonymously), logging in when there is none."""
         with self._lock:
@@ -208,7 +219,8 @@ def text(value: Any, limit: int = 200) -> str:
     return "".join(c for c in line if c.isprintable())[:limit]
 
 
-LOGIN_TIMEOUT = 10.0  # seconds for one call to a cloud's identity or registry API, in all
+LOGIN_TIMEOUT = 10.0  # seconds for one answer of a cloud's identity or registry API, in all
+LOGIN_TOTAL = 20.0  # seconds for one call, its retries and their waits included
 LOGIN_LIMIT = 1 << 20  # bytes of one answer: a token answer is a few KiB
 
 
@@ -222,40 +234,40 @@ def call(
     body: bytes | None = None,
     params: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Reply:
-    """One call of a login through the net layer (proxies, trust, a total deadline, a size
-    cap; no redirect followed: a token endpoint that redirects is not the one configured).
-    What is no answer at all is :class:`LoginFailed` naming ``what`` was asked."""
-
+    """One call of a login through the one client (:class:`~gitops_bot.net.service.Service`:
+    proxies, trust, a deadline per answer and one in all, the one retry policy, a size cap,
+    redirects only within the origin asked: a token endpoint sending its caller elsewhere is
+    not the one configured). The answer's status, headers and bytes, whatever the status;
+    what is no answer at all is :class:`LoginFailed` naming ``what`` was asked. ``tls``: a
+    registry's own trust (its ``ca_file``), else the shared one."""
     timeout = min(timeout or LOGIN_TIMEOUT, LOGIN_TIMEOUT)
-    try:
-        with client(env=env, follow_redirects=False, max_connections=2) as http:
-            return fetch(
-                http,
-                method,
-                url,
-                timeout=timeout,
-                limit=LOGIN_LIMIT,
-                headers=dict(headers or {}),
-                content=body,
-                params=dict(params) if params else None,
-            )
-    except limits.TooLarge:
-        raise LoginFailed(f"{what} answered more than {LOGIN_LIMIT} bytes") from None
-    except httpx.TimeoutException:
-        raise LoginFailed(f"{what} did not answer within {timeout:g}s") from None
-    except httpx.HTTPError as exc:
-        reason = (
-            "its TLS certificate is not trusted"
-            if "CERTIFICATE_VERIFY_FAILED" in str(exc)
-            else type(exc).__name__
-        )
-        raise LoginFailed(f"cannot reach {what} ({reason})") from None
+    scheme, host, port = origin(url)
+    base = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+    service = Service(
+        what,
+        base,
+        tls=tls,
+        timeout=timeout,
+        total=max(timeout, LOGIN_TOTAL),
+        limit=LOGIN_LIMIT,
+        policy=RetryPolicy(attempts=2, max_wait=2.0),
+        headers={"Accept": "application/json"},
+        env=env,
+    )
+    with service:
+        outcome = service.request(method, url, params=params, content=body, headers=headers, parse=False)
+    match outcome:
+        case Answer(reply=reply) | Refused(reply=reply):
+            return reply
+        case Unavailable(why=why):
+            raise LoginFailed(f"{what} is unavailable ({why})")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def json_of(reply: Reply, what: str) -> Any:
-    """A 2xx answer's JSON object, else :class:`LoginFailed`."""
-
+    """An answer's JSON object (bounded in depth as every outside JSON), else :class:`LoginFailed`."""
     try:
         data = limits.loads(reply.body)
     except ValueError:

@@ -44,12 +44,20 @@ registries:
 
 def _times(environ: EnvView) -> object:
     cfg = config.parse(CONFIG, "gitops-bot.yaml", path=Path("/nonexistent/gitops-bot.yaml"))
-    return App(cfg, RegistryPool(cfg), environ=environ).push_times
+    return App(cfg, RegistryPool(cfg, env=environ), environ=environ).push_times
 
 
 def test_a_fleet_repository_cannot_send_the_operators_token_to_its_own_push_time_url() -> None:
     times = _times(
-        EnvView({"GITHUB_TOKEN": "ghp_operator", "GOOGLE_OAUTH_ACCESS_TOKEN": "ya29.op"}, allowed=())
+        EnvView(
+            {
+                "GITHUB_TOKEN": "ghp_operator",
+                "GOOGLE_OAUTH_ACCESS_TOKEN": "ya29.op",
+                "ACR_USER": "acr-user",
+                "ACR_PASSWORD": "acr-pass",
+            },
+            allowed=("ACR_USER", "ACR_PASSWORD"),
+        )
     )
     assert "GITHUB_TOKEN" not in times._environ  # type: ignore[attr-defined]
     assert "GOOGLE_OAUTH_ACCESS_TOKEN" not in times._environ  # type: ignore[attr-defined]
@@ -64,10 +72,11 @@ def test_a_fleet_repository_cannot_send_the_operators_token_to_its_own_push_time
         "harbor.lan:8080": "http://harbor.lan:8080",  # plain http as configured, credentials or not
         "team.azurecr.io": "https://team.azurecr.io",  # ACR's API is on its login server, by name
     }
-    assert times._basic_auth == {  # type: ignore[attr-defined]
-        "harbor.lan:8080": ("HARBOR_USER", "HARBOR_PASSWORD"),
-        "team.azurecr.io": ("ACR_USER", "ACR_PASSWORD"),
-    }
+    # the registry's own credential, the one its reads use, for the APIs on its host; in a
+    # fleet never to an address the repository's config names
+    credential = times._calls.credential  # type: ignore[attr-defined]
+    assert credential("mirror.example.com") is None
+    assert credential("team.azurecr.io").username == "acr-user"
 
 
 def test_the_token_goes_where_the_operator_allowed_it() -> None:
