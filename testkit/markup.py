@@ -103,3 +103,22 @@ def _diff(want: list[str], got: list[str]) -> str:
     extra = [e for e in got if e not in want]
     missing = [e for e in want if e not in got]
     return f"added {extra[:8]}, removed {missing[:8]}, {len(want)} -> {len(got)} elements"
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees of a Markdown body as GitHub shows it: escapes resolved, markup
+    gone, the zero-width spaces that keep mentions and references inert dropped. Tests assert
+    what a person reads here, whatever escaping the output layer chose."""
+    reader = _Text()
+    reader.feed(markdown_html(markdown))
+    reader.close()
+    return "".join(reader.parts).replace("\u200b", "")

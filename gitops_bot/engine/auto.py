@@ -243,7 +243,13 @@ def _follow(
         would = "would close" if automatic else "would mark"
         return [_note(env, pr.url, f"{would} {what}: {why}")]
     if automatic:
-        return [stale.close(s.ws, forge, env.name, branch, pr, f"is not promoted on its own any more: {why}")]
+        # each kind's own words: a promotion is no longer made, a rollback no longer needed
+        said = (
+            "is not promoted on its own any more: "
+            if kind is ReleaseKind.PROMOTION
+            else "needs no automatic rollback any more: "
+        )
+        return [stale.close(s.ws, forge, env.name, branch, pr, said, Outside(redact(why)))]
     line = marked_line(STALE, Outside(redact(why)))
     if line not in pr.body:
         forge.update(pr, pr.title, f"{pr.body}\n\n{line}")

@@ -28,7 +28,7 @@ from gitops_bot.core.model import (
     SigningMethod,
     WriteMode,
 )
-from gitops_bot.core.outside import Outside, Parts
+from gitops_bot.core.outside import Parts
 from gitops_bot.engine import batch as batch_mod
 from gitops_bot.engine import contents, edits, stale
 from gitops_bot.engine.app import App
@@ -476,7 +476,7 @@ def _propose(
             f"now proposes an image that must not be merged before {format_instant(waits)} (min_age), "
             f"and auto-merge was requested on this {forge.noun}; a new one follows"
         )
-        forge.close(pr, redact(closing_comment(env.name, Outside(why))))
+        forge.close(pr, redact(closing_comment(env.name, why)))
         superseded.append(f"closed {forge.noun} #{pr.number}: auto-merge was on, and the image now waits")
         pr = None
     created = pr is None

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import EnvironmentMode, EnvironmentPlan, OutcomeAction, PlanAction, WriteMode
-from gitops_bot.core.outside import Outside
+from gitops_bot.core.outside import Part
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest, Forge
@@ -17,9 +17,12 @@ from gitops_bot.git.git import Workspace
 from gitops_bot.release.proposal import Release, closing_comment, slug
 
 
-def close(ws: Workspace, forge: Forge, environment: str, branch: str, pr: ChangeRequest, why: str) -> Outcome:
-    """Close the bot's pull request on ``branch`` with a comment saying ``why``, and delete the branch."""
-    forge.close(pr, redact(closing_comment(environment, Outside(why))))
+def close(
+    ws: Workspace, forge: Forge, environment: str, branch: str, pr: ChangeRequest, *why: Part
+) -> Outcome:
+    """Close the bot's pull request on ``branch`` with a comment saying ``why`` (parts: the
+    bot's own words, and any outside text as :class:`Outside`), and delete the branch."""
+    forge.close(pr, redact(closing_comment(environment, *why)))
     sha = ws.remote_sha(branch)
     if sha:
         ws.delete_remote_branch(branch, sha)

@@ -108,6 +108,8 @@ def get(
         raise CompareUnavailable(f"no answer within {DEADLINE:g}s") from None
     except httpx.TransportError as exc:
         raise CompareUnavailable(f"not reachable ({type(exc).__name__})") from None
+    except httpx.HTTPError as exc:  # a body its Content-Encoding does not decode, a redirect loop
+        raise CompareUnavailable(f"answered what cannot be read ({type(exc).__name__})") from None
     words = said(reply.body)
     if reply.status in (400, 404) and any(r[:7].lower() in words.lower() for r in revisions):
         # a revision the forge does not know: its own words say which

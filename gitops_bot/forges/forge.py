@@ -513,6 +513,8 @@ def exchange_json(
         raise HTTPFailure(None, {}, f"no complete answer within {deadline:g}s") from None
     except httpx.TransportError as exc:
         raise HTTPFailure(None, {}, type(exc).__name__) from None
+    except httpx.HTTPError as exc:  # a body its Content-Encoding does not decode, a redirect loop
+        raise ForgeUnavailable(f"{name} answered what cannot be read ({type(exc).__name__})") from None
     headers = httpx.Headers(r.headers)
     if r.status >= 400:
         raise HTTPFailure(r.status, dict(headers), message(r.body, r.reason))

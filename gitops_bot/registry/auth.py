@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlencode
 
 import httpx
 
+from gitops_bot.core import numbers
 from gitops_bot.core.errors import RegistryAccessError
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.model import is_loopback_host
@@ -196,12 +197,17 @@ class RegistryAuth:
         try:
             body: Any = loads(response.body)
             token = body.get("token") or body.get("access_token")
-            expires_in = float(body.get("expires_in") or 60)
         except (ValueError, AttributeError, TypeError):
             log.warning("registry_token_unreadable", registry=self.host)
             return None
         if not isinstance(token, str) or not token:
             return None
+        try:
+            expires_in = numbers.seconds(body.get("expires_in") or 60, "the token's expires_in")
+        except numbers.OutOfRange as exc:
+            # the token is good; only its lifetime is unreadable: the spec's default (60 s)
+            log.debug("registry_token_lifetime_unreadable", registry=self.host, why=str(exc))
+            expires_in = 60.0
         register_secret(token)
         self.cache.put((self.host, scope), token, expires_in)
         return token

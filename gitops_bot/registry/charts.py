@@ -292,7 +292,12 @@ class ChartIndexes:
                 ) from None
             except httpx.TimeoutException:
                 raise _retry.Retryable("timed out") from None
-            except (httpx.TooManyRedirects, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            except (
+                httpx.TooManyRedirects,
+                httpx.InvalidURL,
+                httpx.UnsupportedProtocol,
+                httpx.DecodingError,
+            ) as exc:
                 raise RegistryProtocolError(f"chart repository {url}: {exc}") from None
             except httpx.TransportError as exc:
                 raise _retry.Retryable(f"cannot connect ({type(exc).__name__})") from None

@@ -21,6 +21,7 @@ from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Veri
 from gitops_bot.core.outside import (
     Code,
     Outside,
+    Part,
     Parts,
     html,
     md,
@@ -268,9 +269,10 @@ def message_with_note(message: str, note: Parts) -> str:
     return f"{subject}\n\n{plain(*note)}\n{rest}" if rest else f"{subject}\n\n{plain(*note)}\n"
 
 
-def closing_comment(environment: str, why: Outside) -> str:
-    """The comment a pull request the bot closes gets: why, in one paragraph."""
-    return md("Closed by gitops-bot: **", environment, "** ", why, ".")
+def closing_comment(environment: str, *why: Part) -> str:
+    """The comment a pull request the bot closes gets: why, in one paragraph (the bot's own
+    words as written, the outside text it quotes escaped)."""
+    return md("Closed by gitops-bot: **", environment, "** ", *why, ".")
 
 
 def marked_line(mark: str, why: Outside) -> str:

@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.errors import ForgeUnavailable, GitOpsBotError
+from gitops_bot.forges import compare_kit
+from gitops_bot.forges.forge import exchange_json
 from gitops_bot.gate.argocd import ArgoCD
 from gitops_bot.gate.metrics import Prometheus
 from gitops_bot.gate.reading import Outcome
 from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate
+from gitops_bot.net import transport
 from testkit.hostile_registry import Answer, HostileRegistry
 
 NOW = datetime.now(UTC)
@@ -98,3 +101,29 @@ def test_a_metrics_sample_no_float64_holds_is_unknown_not_an_overflow(body: byte
     with HostileRegistry({"/api/v1/query": Answer(200, body)}) as server:
         said = metrics_says(server.url)
     assert why in said and "unexpected shape" in said, said
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(200, b'{"id": 1}', {"Content-Type": "application/json", "Content-Encoding": "gzip"}),
+        Answer(302, b"", {"Location": "/api/v1/repos/acme/gitops"}),
+    ],
+    ids=["gzip that is not", "redirect loop"],
+)
+def test_a_forge_answer_that_cannot_be_read_is_one_line_never_a_traceback(answer: Answer) -> None:
+    """The forges written on httpx (Gitea, Forgejo, Azure DevOps, Bitbucket) and the source
+    comparisons read their answers through one exchange: a body its Content-Encoding does not
+    decode, or a redirect loop, is the forge unavailable, said in one line."""
+    path = "/api/v1/repos/acme/gitops"
+    with HostileRegistry({path: answer}) as server:
+        client = transport.client(base_url=server.url, follow_redirects=True)
+        try:
+            with pytest.raises(ForgeUnavailable) as info:
+                exchange_json(client, "Gitea", "GET", path, deadline=5, message=lambda b, r: r)
+            with pytest.raises(compare_kit.CompareUnavailable) as compared:
+                compare_kit.get(client, server.url + path, {}, None)
+        finally:
+            client.close()
+    assert "cannot be read" in str(info.value) and "\n" not in str(info.value)
+    assert "cannot be read" in str(compared.value)

@@ -20,6 +20,7 @@ import pytest
 from gitops_bot.cli import main
 from gitops_bot.core import instants
 from testkit.github_server import FakeGitHub
+from testkit.markup import shown
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world, update
 
@@ -166,7 +167,7 @@ def test_by_pull_request_the_forge_is_the_clock_and_a_restarted_bot_reads_it(
     (pr,) = world.github.open_pulls()
     assert f"`{new}`" in pr["body"] and "Do not merge before 2026-11-23T10:10:00Z" in pr["body"]
     assert f"<!-- gitops-bot:seen example/app {newer} 2026-11-23T09:30:00Z -->" in pr["body"]
-    assert "1.2.0 waiting until 2026-11-23T10:30:00Z" in pr["body"]
+    assert "1.2.0 waiting until 2026-11-23T10:30:00Z" in shown(pr["body"])
     assert pr["auto_merge"] is None
     status = main(["status", "--repo", f"file://{world.remote}", "--output", "json"])
     rows = json.loads(capsys.readouterr().out)["rows"]

@@ -219,7 +219,8 @@ CLOSURE = """
 import importlib.metadata as m, json
 from pip._vendor.packaging.requirements import Requirement
 from pip._vendor.packaging.utils import canonicalize_name as c
-need, seen, todo = set(), set(), [("gitops-bot", "keyless"), ("gitops-bot", "")]
+need, seen = set(), set()
+todo = [("gitops-bot", e) for e in ("", "keyless", "aws", "gcp")]
 while todo:
     name, extra = todo.pop()
     if (c(name), extra) in seen:
@@ -239,7 +240,7 @@ def test_the_actions_install_is_the_lock_exactly_hash_checked_nothing_stale_noth
     action_install: Path, tmp_path: Path
 ) -> None:
     """The Action installs requirements.lock with --require-hashes, then the package alone:
-    what lands is exactly gitops-bot[keyless]'s dependency closure (a dependency dropped from
+    what lands is exactly gitops-bot[keyless,aws,gcp]'s dependency closure (a dependency dropped from
     pyproject.toml but left in the lock, or one added without re-locking, fails here)."""
     step = _step("Install gitops-bot")["run"]
     assert "--require-hashes" in step and "requirements.lock" in step

@@ -16,6 +16,7 @@ import pytest
 
 from testkit.argocd_server import application
 from testkit.hook_server import HookServer
+from testkit.markup import shown
 from testkit.promotion_world import World, add_files, run
 from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, start
 
@@ -73,7 +74,7 @@ def test_a_degraded_release_rolls_back_exactly_once_and_holds_the_bad_digest(
         f"release {release['release']} Degraded (Deployment app exceeded its progress deadline) since "
         f"{rfc3339(t0 + timedelta(minutes=2))}, longer than auto_rollback after 10m"
     )
-    assert f"Rolled back automatically: {reason}." in pr["body"]
+    assert f"Rolled back automatically: {reason}." in shown(pr["body"])
     assert world.overlay("staging", "gitops-bot/rollback/staging") == before
     holds = world.show("gitops-bot.holds.yaml", "gitops-bot/rollback/staging")
     assert f'  example/app: "auto-rollback: 1.1.0@{bad_digest[:19]} rolled back: {reason}"\n' in holds

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gitops_bot.core import instants
+from testkit.markup import shown
 from testkit.promotion_world import World, release_dev, run
 from testkit.update_world import git
 
@@ -59,7 +60,7 @@ def test_a_freeze_refuses_promote_unless_forced_with_a_reason(
         forced = run(capsys, world, "promote", "dev", "staging", "--force", "--reason", "CVE-2026-1 hotfix")
         assert forced["results"][0]["action"] == "pull_request"
         (pr,) = world.github.open_pulls()
-        assert "freeze overridden" in pr["body"] and "CVE-2026-1 hotfix" in pr["body"]
+        assert "freeze overridden" in shown(pr["body"]) and "CVE-2026-1 hotfix" in shown(pr["body"])
         world.github.merge(pr["number"])
 
         lifted = run(capsys, world, "unfreeze", "staging")

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from testkit.argocd_server import application
+from testkit.markup import shown
 from testkit.prometheus import PrometheusProcess
 from testkit.promotion_world import World, add_files, run
 from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running
@@ -206,7 +207,7 @@ def test_a_failing_metrics_gate_after_a_release_rolls_back_exactly_once(
     (pr,) = world.github.open_pulls()
     assert (
         f"Rolled back automatically: release {release['release']} metrics gate error-rate failing"
-        in pr["body"]
+        in shown(pr["body"])
     )
     assert world.overlay("staging", "gitops-bot/rollback/staging") == before
 
@@ -246,8 +247,8 @@ def test_promote_by_hand_refuses_while_the_sources_gate_fails_unless_forced_with
     out = run(capsys, world, "promote", "staging", "production", "--force", "--reason", "the fix itself")
     assert [r["action"] for r in out["results"]] == ["pull_request"]
     (pr,) = world.github.open_pulls()
-    assert "metrics gate overridden (staging's metrics gate error-rate" in pr["body"]
-    assert "): the fix itself" in pr["body"]
+    assert "metrics gate overridden (staging's metrics gate error-rate" in shown(pr["body"])
+    assert "): the fix itself" in shown(pr["body"])
 
 
 def test_without_data_the_gate_never_passes(

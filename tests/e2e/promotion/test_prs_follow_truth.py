@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from testkit.argocd_server import application
+from testkit.markup import shown
 from testkit.promotion_world import World, run
 from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, start
 
@@ -73,7 +74,7 @@ def test_an_automatic_promotion_whose_source_turns_degraded_is_closed_with_why(
     assert world.github.open_pulls() == []
     comment = _comments(world, pr["number"])[-1]
     assert comment.startswith("Closed by gitops-bot: **production** is not promoted on its own any more: ")
-    assert "staging is not green in Argo CD" in comment and "Degraded" in comment
+    assert "staging is not green in Argo CD" in shown(comment) and "Degraded" in comment
     assert "gitops-bot/promotion/production" not in world.branches()
 
     # Once it is closed, a second run changes nothing.
@@ -110,7 +111,7 @@ def test_a_persons_promotion_is_marked_not_closed_and_a_recovered_rollback_is_cl
     (still,) = world.github.open_pulls()
     assert still["number"] == mine["number"]
     assert still["body"].count("gitops-bot no longer stands behind this: ") == 1
-    assert "staging is not green in Argo CD" in still["body"]
+    assert "staging is not green in Argo CD" in shown(still["body"])
     mine.update(state="closed")  # the person gives up on it
 
     # Past ten minutes Degraded, staging's rollback opens; staging recovers before it merges:
@@ -124,4 +125,6 @@ def test_a_persons_promotion_is_marked_not_closed_and_a_recovered_rollback_is_cl
     out = _results(run(capsys, world, "update", "--env", "staging"), "staging")
     assert "closed" in [r["action"] for r in out]
     assert world.github.open_pulls() == []
-    assert "app-staging is no longer failing in Argo CD" in _comments(world, rollback_pr["number"])[-1]
+    closing = _comments(world, rollback_pr["number"])[-1]
+    assert closing.startswith("Closed by gitops-bot: **staging** needs no automatic rollback any more: ")
+    assert "app-staging is no longer failing in Argo CD" in shown(closing)

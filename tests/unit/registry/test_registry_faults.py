@@ -186,6 +186,17 @@ CASES = [
         "redirect",
     ),
     Case(
+        "tag-list-labelled-gzip-that-is-not",
+        {
+            TAGS: Answer(
+                200, b'{"tags": []}', {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+            )
+        },
+        list_tags,
+        RegistryProtocolError,
+        "encoded",
+    ),
+    Case(
         "tag-list-not-json",
         {TAGS: Answer(200, b"\xff\xfe", {"Content-Type": "application/json"})},
         list_tags,
@@ -245,6 +256,26 @@ def test_credentials_and_tokens_never_leave_their_host(hostile: HostileRegistry)
         c._channel.send("GET", f"{other.url}{TAGS}")  # a request to another host through the same client
         c.close()
         assert other.seen and all("Authorization" not in s.headers for s in other.seen)
+
+
+def test_a_token_whose_lifetime_no_number_holds_is_used_with_the_specs_default(
+    hostile: HostileRegistry,
+) -> None:
+    """A token endpoint answering ``expires_in`` of 400 digits: the token is good, its lifetime
+    unreadable, so it is used for the spec's default 60 s (never an OverflowError)."""
+    token = "tok-400-digits"
+    hostile.routes["/token"] = Answer(
+        200, b'{"token": "%s", "expires_in": 1%s}' % (token.encode(), b"0" * 400), {}
+    )
+
+    def guarded(seen: Seen) -> Answer:
+        if seen.headers.get("Authorization") == f"Bearer {token}":
+            return tags("1.0.0")
+        return Answer(401, b"{}", {"WWW-Authenticate": f'Bearer realm="{hostile.url}/token",service="x"'})
+
+    hostile.routes[TAGS] = guarded
+    with client_for(hostile) as c:
+        assert c.list_tags("acme/app") == ["1.0.0"]
 
 
 def test_all_pages_together_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
