@@ -200,9 +200,16 @@ def html(*parts: Part) -> str:
     return _render(parts, html_text, lambda t: f"<code>{html_text(t)}</code>")
 
 
+def _slack_entities(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def mrkdwn(*parts: Part) -> str:
-    """Slack mrkdwn."""
-    return _render(parts, mrkdwn_text, mrkdwn_text)
+    """Slack mrkdwn. Slack reads ``&``, ``<`` and ``>`` as its control characters in every
+    text, so the bot's own parts have those three written as entities too (its formatting,
+    ``*bold*``, stays as written)."""
+    own = tuple(_slack_entities(p) if type(p) is str else p for p in parts)
+    return _render(own, mrkdwn_text, mrkdwn_text)
 
 
 def teams(*parts: Part) -> str:

@@ -141,7 +141,10 @@ def test_status_shows_each_chart_with_its_declared_version_candidate_and_open_pu
     out, err = capsys.readouterr()
     assert code == 0, err
     (line,) = [ln for ln in out.splitlines() if "podinfo (chart)" in ln]
-    assert "1.0.0" in line and "1.2.1" in line and f"#{pr['number']}" in line and "n/a" in line
+    assert "1.0.0" in line and "1.2.1" in line and "n/a" in line
+    # rows are grouped by environment: the open pull request is said in the group's header
+    (header,) = [ln for ln in out.splitlines() if ln.startswith("staging ")]
+    assert f"pull request #{pr['number']}" in header
     assert "2 images, 3 charts" in out
 
 

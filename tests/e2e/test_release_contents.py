@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from testkit import source_repos
+from testkit.markup import shown
 from testkit.update_world import World, update
 
 SOURCE = "org.opencontainers.image.source"
@@ -66,10 +67,11 @@ def test_a_build_without_labels_gets_one_line_and_the_pull_request_still_opens(
 
     assert result["results"][0]["action"] == "pull_request"
     (pr,) = world.github.open_pulls()
+    assert "- `example/app`: " in pr["body"]
     assert (
-        "- `example/app`: commits unknown: no source repository (label org.opencontainers.image.source "
+        "example/app: commits unknown: no source repository (label org.opencontainers.image.source "
         "or source.repository), no revision of the proposed image"
-    ) in pr["body"]
+    ) in shown(pr["body"])
     assert not [r for r in world.github.requests if "/compare/" in r.path]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from testkit.github_server import FakeGitHub
+from testkit.markup import shown
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world, update
 
@@ -69,7 +70,7 @@ def test_a_digest_with_no_place_is_a_warning_in_output_and_pr_body(
     assert "edge/values.yaml:3: image 'example/app' (helm) has no place for its digest" in warning
     assert digest in warning and "helm.digest" in warning
     (pr,) = world.github.open_pulls()
-    assert "**Warnings**" in pr["body"] and warning in pr["body"]
+    assert "**Warnings**" in pr["body"] and warning in shown(pr["body"])
     assert b"tag: 1.1.0\n" in world.show(pr["head"]["ref"], "edge/values.yaml")
 
 

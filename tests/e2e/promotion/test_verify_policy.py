@@ -11,6 +11,7 @@ import pytest
 
 from gitops_bot.cli import main
 from testkit import cosign
+from testkit.markup import shown
 from testkit.oci import Pusher
 from testkit.promotion_world import World, add_files, run
 from testkit.registry_process import RegistryProcess
@@ -78,7 +79,8 @@ def test_unsigned_candidates_are_skipped_left_alone_and_refused(
     assert app_change["verification"]["verified"] is True
     (pr,) = world.github.open_pulls()
     assert "**Verified**" in pr["body"]
-    assert f"- `example/app` `{app_11[:19]}`: cosign key SHA256:" in pr["body"]
+    assert f"- `example/app` `{app_11[:19]}`: " in pr["body"]
+    assert f"example/app {app_11[:19]}: cosign key SHA256:" in shown(pr["body"])
 
 
 def test_missing_key_fails_the_plan_with_one_line_before_any_request(
