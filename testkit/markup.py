@@ -121,4 +121,4 @@ def shown(markdown: str) -> str:
     reader = _Text()
     reader.feed(markdown_html(markdown))
     reader.close()
-    return "".join(reader.parts).replace("\u200b", "")
+    return "".join(reader.parts).replace("\u200b", "").strip()

@@ -14,6 +14,7 @@ import pytest
 import responses
 
 from gitops_bot import config
+from gitops_bot.core import log
 from testkit.certs import make_ca, make_server_cert
 from testkit.config_schema import schema_problems
 from testkit.github_responses import mocked_github
@@ -34,6 +35,17 @@ def _no_ambient_credentials(
     forge_tokens = ("GITLAB_TOKEN", "CI_JOB_TOKEN", "GITEA_TOKEN", "FORGEJO_TOKEN")
     for name in ("GITHUB_TOKEN", "GITHUB_ACTOR", "SSL_CERT_FILE", *forge_tokens):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _secrets_registered_by_a_test_end_with_it() -> Iterator[None]:
+    """The secrets one test registers (a short literal such as "secret") would otherwise be
+    blanked out of every later test's output in the same worker process, as a real run only
+    blanks the secrets it was given."""
+    before = set(log._secrets)
+    yield
+    with log._lock:
+        log._secrets.intersection_update(before)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ import pytest
 
 from testkit import source_repos
 from testkit.forge_world import World, make_world
+from testkit.markup import shown
 from testkit.registry_process import RegistryProcess
 
 SOURCE = "org.opencontainers.image.source"
@@ -71,7 +72,7 @@ def test_update_pull_request_lists_the_commits_on_azure_devops_and_bitbucket(
         assert "<summary><code>example/app</code>: 2 commits</summary>" in body
         assert f"- `{shas[2][:7]}` Fix the retry budget — Alan Turing" in body
         merged = next(line for line in body.splitlines() if line.startswith(f"- `{shas[1][:7]}`"))
-        assert MERGED[kind] in merged and "[#12](" in merged
+        assert MERGED[kind] in shown(merged) and "[#12](" in merged
         assert "Release 1.0.0" not in body
         assert "[Compare on the forge](" in body
         commit_lists = [r for r in world.forge.requests if "commits" in r.path]
@@ -96,5 +97,6 @@ def test_an_unknown_revision_is_one_line_naming_it_and_the_pull_request_still_op
 
         assert result["results"][0]["action"] == "pull_request"
         line = next(x for x in world.only_open()["body"].splitlines() if "commits unknown" in x)
-        assert line.startswith(f"- `example/app`: commits unknown: {url}: HTTP 404")
+        assert line.startswith("- `example/app`: ")
+        assert shown(line).startswith(f"example/app: commits unknown: {url}: HTTP 404")
         assert "badc0ff" in line

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from testkit.argocd_server import application
+from testkit.markup import shown
 from testkit.promotion_world import World, add_files, run
 from testkit.soak_clock import at, configure, promoted_to_staging, rfc3339, running, start
 from testkit.surfaces import act
@@ -135,7 +136,7 @@ def test_the_soak_waits_for_every_cluster_and_a_degraded_one_rolls_the_set_back(
     (rolled,) = [r for r in out["results"] if r["environment"] == "staging"]
     assert rolled["kind"] == "rollback", rolled
     (pr,) = world.github.open_pulls()
-    assert "shop-staging-eu: Deployment app: 0/3 replicas available" in pr["body"]
+    assert "shop-staging-eu: Deployment app: 0/3 replicas available" in shown(pr["body"])
 
     # Every cluster Healthy, the last since minute 30: the soak runs from there, not from the
     # first cluster's recovery, and production's promotion opens after the hour.

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from testkit.markup import shown
 from testkit.promotion_world import OVERLAY_FILE, World, release_dev, run
 from testkit.update_world import git
 
@@ -35,7 +36,7 @@ def test_promotion_carries_the_digests_the_source_runs_even_after_tags_moved(
     assert pr["title"] == "staging: promote from dev: update 2 images"
     assert "Promotes to **staging** exactly the digests **dev** runs." in pr["body"]
     assert f"| staging | `example/app` | `1.0.0` | `1.1.0` | `{app_11}` |" in pr["body"]
-    assert "dev runs it since release dev-" in pr["body"]
+    assert "dev runs it since release dev-" in shown(pr["body"])
     world.merge_only_pr()
     # A person pins worker 2.1.0 in staging by tag only (no digest).
     staging = world.overlay("staging")
