@@ -201,3 +201,37 @@ def test_prometheus_special_values_are_read_as_it_documents_them() -> None:
     assert (
         judge(GATE, got, AT).outcome is Outcome.FAIL
     )  # NaN and +Inf meet "< 0.01" no more than -Inf passes alone
+
+
+def test_a_large_answer_is_judged_in_one_pass_over_its_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An answer near the 8 MiB bound (here 40 series of 2,000 samples, over 2,000 steps) costs
+    one judgement per sample, not one per sample and step: work linear in the answer's size.
+    Counted, not timed, so the bound holds on any machine."""
+    start = AT - timedelta(seconds=2_000 * 15)
+    steps = 2_000
+    window = series(
+        {
+            "resultType": "matrix",
+            "result": [
+                {
+                    "metric": {"pod": f"p{n}"},
+                    # on the server's own grid, a few ms before the bot's instants
+                    "values": [[start.timestamp() + k * 15 - 0.004, "0"] for k in range(steps + 1)],
+                }
+                for n in range(40)
+            ],
+        }
+    )
+    calls = 0
+    holds = Condition.holds
+
+    def counted(self: Condition, value: float) -> bool:
+        nonlocal calls
+        calls += 1
+        return holds(self, value)
+
+    monkeypatch.setattr(Condition, "holds", counted)
+    now = judge(GATE, [("", 0.0, "0")], AT)
+    calls = 0
+    assert over_window(now, GATE, window, start, 15).since == start
+    assert calls <= 40 * (steps + 1)  # a judgement per sample at most
