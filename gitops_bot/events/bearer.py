@@ -26,8 +26,9 @@ import jwt
 
 from gitops_bot.core.log import get_logger
 from gitops_bot.events.settings import GOOGLE_ISSUER, JwtSettings
+from gitops_bot.net import retry
 from gitops_bot.net.limits import loads
-from gitops_bot.net.transport import client, fetch
+from gitops_bot.net.service import Answer, Refused, Service, Unavailable
 
 log = get_logger("gitops_bot.events")
 
@@ -58,13 +59,24 @@ class KeysUnavailable(Exception):
 
 
 def net_fetch(url: str) -> tuple[int, bytes, str]:
-    """GET ``url`` through the project's net layer: proxies, trust, a total deadline, a cap."""
-
-    with client() as http:
-        reply = fetch(
-            http, "GET", url, timeout=JWKS_DEADLINE, limit=JWKS_LIMIT, headers={"Accept": "application/json"}
-        )
-    return reply.status, reply.body, reply.header("cache-control")
+    """GET ``url`` through the one client of outside services (proxies, trust, a total
+    deadline, a cap, redirects only within the issuer's origin); asked once: a webhook waits
+    for it, and a failure keeps the keys there are."""
+    with Service(
+        "the key set",
+        url,
+        timeout=JWKS_DEADLINE,
+        total=JWKS_DEADLINE,
+        limit=JWKS_LIMIT,
+        policy=retry.RetryPolicy(attempts=1),
+    ) as issuer:
+        match issuer.get(url, parse=False):
+            case Answer(status=status, body=body) as answer:
+                return status, body, answer.header("cache-control")
+            case Refused(status=status):
+                return status, b"", ""
+            case Unavailable(why=why):
+                raise KeysUnavailable(why)
 
 
 def max_age(cache_control: str) -> float:
