@@ -46,8 +46,11 @@ class FakeGitea(FakeForge):
         self.version = self.version or str(self.contract.document["info"]["version"])
         super().__post_init__()
 
-    def _combined(self, sha: str) -> dict[str, Any]:
-        """A CombinedStatus: the commit's statuses (CommitStatus), and their worst as the state."""
+    def _combined(self, path: str, sha: str, query: dict[str, list[str]]) -> Answer:
+        """A CombinedStatus, paged as Gitea pages it (``page``; ``limit``, 30 by default and 50
+        at most): one page of the commit's statuses (CommitStatus), their worst as the state. As in
+        Gitea's ``ToCombinedStatus``, the body's ``total_count`` and ``state`` are the page's;
+        ``X-Total-Count`` counts them all, and ``Link`` names the next page."""
         statuses = [
             {
                 "id": i + 1,
@@ -60,15 +63,19 @@ class FakeGitea(FakeForge):
             }
             for i, (name, state) in enumerate(self.commit_statuses.get(sha, []))
         ]
-        said = {s["status"] for s in statuses}
+        limited = {**query, "limit": [str(min(int(query.get("limit", ["30"])[0]), 50))]}
+        _, shown, headers = self.page(path, statuses, limited, "limit")
+        headers.pop("X-Next-Page", None)  # GitLab's header, not Gitea's
+        said = {s["status"] for s in shown}
         worst = next((w for w in ("error", "failure", "pending", "warning") if w in said), "success")
-        return {
+        combined = {
             "sha": sha,
-            "state": worst if statuses else "pending",
-            "statuses": statuses,
-            "total_count": len(statuses),
+            "state": worst if shown else "pending",
+            "statuses": shown,
+            "total_count": len(shown),
             "commit_url": f"{self.url}{self.api_prefix}/repos/{self.repository}/commits/{sha}",
         }
+        return 200, combined, headers
 
     def authorised(self, headers: dict[str, str]) -> bool:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -112,7 +119,7 @@ class FakeGitea(FakeForge):
         repo = f"/repos/{self.repository}"
         status = re.fullmatch(rf"{re.escape(repo)}/commits/([0-9a-f]{{40}})/status", path)
         if status and method == "GET":
-            return 200, self._combined(status.group(1)), {}
+            return self._combined(path, status.group(1), query)
         if path == f"{repo}/labels" and method == "GET":
             items = [{"id": i, "name": n, "color": "ededed"} for n, i in self.labels.items()]
             return self.page(path, items, query, "limit")

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from testkit import source_repos
 from testkit.contract import Contract, example
-from testkit.forge_server import NotFound, Recorded, Recording, merge_branch
+from testkit.forge_server import Answer, NotFound, Recorded, Recording, merge_branch
 from testkit.forge_server import git as _git
 from testkit.github_gitdata import GitData
 from testkit.jsonapi import JSONServer
@@ -43,6 +43,9 @@ class FakeGitHub(Recording, JSONServer):
     # a commit's checks: sha -> [(name, status, conclusion)] check runs, [(context, state)] statuses
     check_runs: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
     statuses: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # sha -> the combined status's ``state`` answered whatever the statuses listed say (a
+    # status set between two page reads)
+    combined_state: dict[str, str] = field(default_factory=dict)
     # a hostile server: list answers name a next page (``Link: rel="next"``) up to this page
     # number, whatever the list holds (0: lists are one page, as this fake keeps them short)
     endless_pages: int = 0
@@ -84,30 +87,53 @@ class FakeGitHub(Recording, JSONServer):
 
     # -- the API ---------------------------------------------------------------------
 
-    def _checks(self, sha: str, what: str, query: dict[str, list[str]]) -> Any:
+    def _checks(self, path: str, sha: str, what: str, query: dict[str, list[str]]) -> Answer:
         """GitHub's own examples (``check-run-paginated``, ``combined-commit-status``) with
-        their runs and statuses replaced by the commit's, paged as GitHub pages them."""
+        their runs and statuses replaced by the commit's, paged as GitHub pages them
+        (``per_page``, 30 by default and 100 at most, and ``page``; ``Link`` naming the next
+        and last pages). The combined status lists the newest status of each context, counts
+        them all in ``total_count``, and says in ``state`` the worst of them all, whatever
+        page is read (or ``combined_state``'s word for the commit, where a test sets one)."""
+        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+        page = int(query.get("page", ["1"])[0])
         if what == "status":
             answer = example("github", "combined-commit-status")
             template = answer["statuses"][0]
-            listed = [
-                {**template, "context": c, "state": st, "sha": sha} for c, st in self.statuses.get(sha, [])
-            ]
-            states = {st for _, st in self.statuses.get(sha, [])}
-            worst = next((w for w in ("failure", "error", "pending") if w in states), "success")
+            newest: dict[str, str] = {}  # the statuses are kept newest first
+            for context, state in self.statuses.get(sha, []):
+                newest.setdefault(context, state)
+            listed = [{**template, "context": c, "state": st, "sha": sha} for c, st in newest.items()]
+            worst = next((w for w in ("error", "failure", "pending") if w in newest.values()), "success")
             answer.update(
-                state=worst if listed else "pending", statuses=listed, sha=sha, total_count=len(listed)
+                state=self.combined_state.get(sha, worst if listed else "pending"),
+                statuses=listed[(page - 1) * per_page : page * per_page],
+                sha=sha,
+                total_count=len(listed),
             )
-            return answer
+            return 200, answer, self._page_links(path, query, page, per_page, len(listed))
         answer = example("github", "check-run-paginated")
         template = answer["check_runs"][0]
         runs = [
             {**template, "name": n, "status": st, "conclusion": c, "head_sha": sha, "id": i + 1}
             for i, (n, st, c) in enumerate(self.check_runs.get(sha, []))
         ]
-        per_page, page = int(query.get("per_page", ["30"])[0]), int(query.get("page", ["1"])[0])
         answer.update(total_count=len(runs), check_runs=runs[(page - 1) * per_page : page * per_page])
-        return answer
+        return 200, answer, self._page_links(path, query, page, per_page, len(runs))
+
+    def _page_links(
+        self, path: str, query: dict[str, list[str]], page: int, per_page: int, total: int
+    ) -> dict[str, str]:
+        """``Link`` as GitHub sends it on a page that is not the last: the next and the last."""
+        last = max(1, -(-total // per_page))
+        if page >= last:
+            return {}
+
+        def at(n: int) -> str:
+            return f"{self.url}{self.api_prefix}{path}?" + urlencode(
+                {**{k: v[0] for k, v in query.items()}, "page": n}
+            )
+
+        return {"Link": f'<{at(page + 1)}>; rel="next", <{at(last)}>; rel="last"'}
 
     def authorised(self, headers: dict[str, str]) -> bool:
         return headers.get("Authorization", "") in (f"token {self.token}", f"Bearer {self.token}")
@@ -133,7 +159,7 @@ class FakeGitHub(Recording, JSONServer):
         repo = f"/repos/{self.repository}"
         checks = re.fullmatch(rf"{re.escape(repo)}/commits/([0-9a-f]{{40}})/(check-runs|status)", path)
         if checks and method == "GET":
-            return 200, self._checks(checks.group(1), checks.group(2), query), {}
+            return self._checks(path, checks.group(1), checks.group(2), query)
         status = re.fullmatch(rf"{re.escape(repo)}/statuses/([0-9a-f]{{40}})", path)
         if status and method == "POST":  # kept where the checks gate reads statuses, newest first
             sha, context = status.group(1), body.get("context", "default")

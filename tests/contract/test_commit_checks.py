@@ -59,7 +59,7 @@ def test_github_reads_check_runs_and_the_combined_status(tmp_path: Path) -> None
         assert not v.green and v.reason == "failing: policy (timed_out), security/snyk (error)"
         assert gh.paths("GET")[-2:] == [
             f"GET /repos/acme/gitops/commits/{SHA}/check-runs?page=1&per_page=100",
-            f"GET /repos/acme/gitops/commits/{SHA}/status?per_page=100",
+            f"GET /repos/acme/gitops/commits/{SHA}/status?page=1&per_page=100",
         ]
         # a hundred and more runs: every page, as total_count says
         gh.check_runs[SHA] = [(f"job-{i}", "completed", "success") for i in range(130)]
@@ -93,7 +93,7 @@ def test_gitea_and_forgejo_read_the_combined_status(tmp_path: Path, flavour: str
         }
         assert verdict(found, ["ci/woodpecker/push/validate", "docs"]).green
         assert verdict(found, ["smoke"]).pending
-        assert server.paths("GET")[-1] == f"GET /repos/acme/gitops/commits/{SHA}/status?limit=50"
+        assert server.paths("GET")[-1] == f"GET /repos/acme/gitops/commits/{SHA}/status?page=1&limit=50"
         assert server.unexpected == []
 
 

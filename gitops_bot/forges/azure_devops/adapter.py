@@ -421,11 +421,15 @@ class AzureDevOps:
 
     def commit_checks(self, sha: str) -> tuple[Check, ...]:
         """The commit's statuses (``GET .../commits/{commitId}/statuses?latestOnly=true``):
-        what pipelines and other services posted, the newest per context (``genre/name``)."""
+        what pipelines and other services posted, the newest per context (``genre/name``); every
+        page, within :data:`~gitops_bot.forges.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         out: list[Check] = []
-        for skip in range(0, checks.MAX_CHECKS, PAGE):
+        # one page past the bound: a listing that goes on there is unread, never a shortened list
+        listing = Listing(NAME, f"statuses of {sha[:12]}", checks.MAX_CHECKS // PAGE + 1)
+        for page in listing.pages():
+            skip = page * PAGE
             params = {"latestOnly": "true", "top": str(PAGE), "skip": str(skip)}
             data = self._json("GET", f"{self._repo}/commits/{sha}/statuses", params=params)
             items = data.get("value") if isinstance(data, dict) else None
@@ -439,6 +443,7 @@ class AzureDevOps:
                     genre = context.get("genre") if isinstance(context, dict) else None
                     full = f"{genre}/{name}" if isinstance(genre, str) and genre else name
                     out.append(Check(full, _STATES.get(state, State.FAILURE), state))
+            checks.read_whole(NAME, "statuses", skip + len(items))
             if len(items) < PAGE:
                 break
         return checks.newest(out)

@@ -360,7 +360,9 @@ class BitbucketCloud:
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         out = []
-        for s in self._pages(f"{self._repo}/commit/{sha}/statuses", {"pagelen": "100"})[: checks.MAX_CHECKS]:
+        listed = self._pages(f"{self._repo}/commit/{sha}/statuses", {"pagelen": "100"})
+        checks.read_whole(self.name, "statuses", len(listed))  # every page, or not green
+        for s in listed:
             key, state = (s.get(k) if isinstance(s, dict) else None for k in ("key", "state"))
             if isinstance(key, str) and isinstance(state, str):
                 out.append(Check(key, _STATES.get(state, State.FAILURE), state))

@@ -137,10 +137,15 @@ class Gitea:
     # -- the API -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        def once() -> Any:
+        return self._exchange(method, path, **kwargs)[0]
+
+    def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
+        """The answer's body and headers (a listing's ``X-Total-Count``)."""
+
+        def once() -> tuple[Any, httpx.Headers]:
             return exchange_json(
                 self._client, self.name, method, path, deadline=DEADLINE, message=_message, **kwargs
-            )[0]
+            )
 
         return call(self.name, once, HINTS, max_wait=self.max_wait)
 
@@ -160,13 +165,37 @@ class Gitea:
 
     def commit_checks(self, sha: str) -> tuple[Check, ...]:
         """The combined status's statuses (``GET /repos/{owner}/{repo}/commits/{ref}/status``):
-        Gitea Actions, Woodpecker, Drone and other CI report there."""
+        Gitea Actions, Woodpecker, Drone and other CI report there. Gitea pages the statuses
+        (``page``, ``limit``) and counts them all in ``X-Total-Count`` (the body's
+        ``total_count`` is the page's): read to that count within
+        :data:`~gitops_bot.forges.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
-        combined = self._request("GET", f"{self._repo}/commits/{sha}/status", params={"limit": 50})
-        statuses = combined.get("statuses") if isinstance(combined, dict) else None
+        path = f"{self._repo}/commits/{sha}/status"
+        statuses: list[Any] = []
+        said: int | None = None
+        listing = Listing(self.name, f"statuses of {sha[:12]}", -(-checks.MAX_CHECKS // PAGE))
+        for page in listing.pages():
+            combined, headers = self._exchange("GET", path, params={"page": page + 1, "limit": PAGE})
+            listed = combined.get("statuses") if isinstance(combined, dict) else None
+            if listed is None and isinstance(combined, dict):
+                listed = []  # a commit with no status: Gitea answers an empty CombinedStatus
+            if not isinstance(listed, list):
+                raise unexpected(self.name)
+            statuses += listed
+            total = headers.get("x-total-count", "")
+            if total.isdigit():  # older servers may not count: then the pages end the listing
+                said = max(said or 0, int(total))
+            if said is not None and said > checks.MAX_CHECKS:
+                break  # not read further: judged below
+            if len(listed) < PAGE or (said is not None and len(statuses) >= said):
+                break
+        else:
+            if said is None:  # every page full and no count: the listing may go on
+                raise checks.unread(self.name, "statuses", len(statuses))
+        checks.read_whole(self.name, "statuses", len(statuses), said)
         out = []
-        for s in statuses if isinstance(statuses, list) else []:
+        for s in statuses:
             name, state = (s.get(k) if isinstance(s, dict) else None for k in ("context", "status"))
             if isinstance(name, str) and isinstance(state, str):
                 out.append(Check(name, _STATES.get(state, State.FAILURE), state))

@@ -45,6 +45,7 @@ from gitops_bot.git.git import Workspace
 log = get_logger(__name__)
 T = TypeVar("T")
 MAX_PAGES = 100  # of one listing (open pull requests, labelled issues)
+CHECKS_PAGE = 100  # check runs or statuses a page: GitHub's largest per_page
 BACKOFF = forge.BACKOFF  # seconds, doubled per retry
 DEADLINE = requests_net.DEADLINE  # seconds for one exchange, in all
 
@@ -296,6 +297,10 @@ class GitHub:
     # -- a commit's checks (gitops_bot.forges.checks.CommitChecks) ------------------------
 
     def commit_checks(self, sha: str) -> tuple[Check, ...]:
+        """The check runs (``GET .../commits/{ref}/check-runs``) and the combined status
+        (``GET .../commits/{ref}/status``), each listing read to the end its ``total_count``
+        names, within :data:`~gitops_bot.forges.checks.MAX_CHECKS`, or not at all. A status
+        and a check run of one name are two checks: branch protection requires both."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         requester, base = self._repo._requester, f"{self._repo.url}/commits/{sha}"
@@ -303,16 +308,45 @@ class GitHub:
         def get(path: str, **params: Any) -> Any:
             return _call(lambda: requester.requestJsonAndCheck("GET", f"{base}/{path}", parameters=params))[1]
 
-        runs: list[Check] = []
-        for page in range(1, checks.MAX_CHECKS // 100 + 1):
-            data = get("check-runs", per_page=100, page=page)
-            listed = checks_github.from_check_runs(data)
-            runs += listed
-            total = data.get("total_count") if isinstance(data, dict) else None
-            if len(listed) < 100 or not isinstance(total, int) or len(runs) >= total:
-                break
-        combined = checks_github.from_combined_status(get("status", per_page=100))
-        return checks.newest([*runs, *combined])
+        def listing(path: str, key: str, what: str) -> tuple[list[Any], dict[str, Any]]:
+            """Every entry under ``key``, page by page, and the first page's answer."""
+            entries: list[Any] = []
+            first: dict[str, Any] = {}
+            said = 0
+            for page in range(1, -(-checks.MAX_CHECKS // CHECKS_PAGE) + 1):  # the pages the bound fills
+                data = get(path, per_page=CHECKS_PAGE, page=page)
+                listed = data.get(key) if isinstance(data, dict) else None
+                total = data.get("total_count") if isinstance(data, dict) else None
+                if not isinstance(listed, list) or not isinstance(total, int) or isinstance(total, bool):
+                    raise GitHubUnavailable(
+                        f"GitHub answered its {what} without {key} and total_count",
+                        hint="check github.api_url",
+                    )
+                first = first or data
+                entries += listed
+                said = max(said, total)  # a count that grew between pages: the larger must be read
+                if said > checks.MAX_CHECKS:
+                    break  # not read further: judged below
+                if len(listed) < CHECKS_PAGE or len(entries) >= said:
+                    break
+            checks.read_whole("GitHub", what, len(entries), said)
+            return entries, first
+
+        def read() -> tuple[Check, ...]:
+            listed, _ = listing("check-runs", "check_runs", "check runs")
+            runs = checks_github.from_check_runs({"check_runs": listed})
+            listed, combined = listing("status", "statuses", "statuses")
+            statuses = checks_github.from_combined_status({"statuses": listed})
+            return checks.newest(
+                [
+                    *(replace(c, kind=checks.RUN) for c in runs),
+                    *(replace(c, kind=checks.STATUS) for c in statuses),
+                    *_beyond_statuses(combined.get("state"), statuses),
+                ]
+            )
+
+        # the pages of both listings within one listing's time bound
+        return Listing("GitHub", f"checks on {sha[:12]}", MAX_PAGES).read(read)
 
     # -- a status the bot reports (gitops_bot.forges.checks.CommitStatuses) ---------------
 
@@ -382,6 +416,20 @@ def _pr(p: Any) -> PullRequest:
         got.get("created_at"),
     )
     return replace(checked, title=got.get("title") or "")  # GitHub's drafts are not a title marker
+
+
+def _beyond_statuses(state: Any, statuses: Sequence[Check]) -> list[Check]:
+    """GitHub's combined ``state``, over every status of the commit, as one more check when it
+    is worse than the statuses read say: a failing or pending status the pages did not show
+    (a status set between two page reads) must not let the gate pass. GitHub says ``pending``
+    for a commit with no status at all: nothing then."""
+    if not statuses or not isinstance(state, str) or state == "success":
+        return []
+    worst = State.PENDING if state == "pending" else State.FAILURE  # error, failure, a new word
+    shown = {c.state for c in statuses}
+    if State.FAILURE in shown or (worst is State.PENDING and State.PENDING in shown):
+        return []
+    return [Check("combined status", worst, state, kind=checks.SUMMARY)]
 
 
 def _call(fn: Callable[[], T]) -> T:

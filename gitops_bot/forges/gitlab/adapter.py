@@ -276,15 +276,24 @@ class GitLab:
 
     def commit_checks(self, sha: str) -> tuple[Check, ...]:
         """The commit's statuses (``GET /projects/:id/repository/commits/:sha/statuses``): its
-        pipelines' jobs and the statuses external systems set, the latest per name."""
+        pipelines' jobs and the statuses external systems set, the latest per name; every page,
+        within :data:`~gitops_bot.forges.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         path = f"/projects/{self._project.encoded_id}/repository/commits/{sha}/statuses"
-        listed = self._call(
-            lambda: list(itertools.islice(self._gl.http_list(path, iterator=True), checks.MAX_CHECKS))
-        )
+
+        def read() -> tuple[list[Any], Any]:
+            # the first page is requested when the iterator is made, so within the listing; one
+            # entry past the bound tells a longer listing from one that ends at the bound
+            listing = self._gl.http_list(path, iterator=True, per_page=PER_PAGE)
+            return list(itertools.islice(listing, checks.MAX_CHECKS + 1)), getattr(listing, "total", None)
+
+        pages = checks.MAX_CHECKS // PER_PAGE + 1
+        listed, said = self._call(lambda: Listing(self.name, f"statuses of {sha[:12]}", pages).read(read))
+        # GitLab counts a listing in X-Total (not past 10,000): fewer read is a listing cut short
+        checks.read_whole(self.name, "statuses", len(listed), said if isinstance(said, int) else None)
         out = []
-        for s in listed if isinstance(listed, list) else []:
+        for s in listed:
             name, state = (s.get(k) if isinstance(s, dict) else None for k in ("name", "status"))
             if not isinstance(name, str) or not isinstance(state, str):
                 continue
