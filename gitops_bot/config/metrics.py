@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from gitops_bot.config.kinds import ListOf, Nested, section_of
 from gitops_bot.config.spec import Field, Section, Values
-from gitops_bot.forges.checks import ChecksGate
+from gitops_bot.gate.checks import ChecksGate
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate, WebGate
 
 

@@ -16,9 +16,9 @@ from gitops_bot.core.instants import duration_bound_problem, parse_duration, rea
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
 from gitops_bot.core.settings import WITHIN_DURATIONS, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
-from gitops_bot.forges.checks import ChecksGate
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
+from gitops_bot.gate.checks import ChecksGate
 from gitops_bot.gate.port import Applications
 from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
 from gitops_bot.notify.settings import NotifierSettings

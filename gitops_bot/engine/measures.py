@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.checks import checks_of
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry
-from gitops_bot.forges.checks import ChecksGate, checks_of, verdict
 from gitops_bot.gate import web
+from gitops_bot.gate.checks import ChecksGate, verdict
 from gitops_bot.gate.metrics import Prometheus
 from gitops_bot.gate.reading import Outcome, Reading, line
 from gitops_bot.git.gitcli import Repo

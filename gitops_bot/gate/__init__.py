@@ -1,2 +1,15 @@
-"""Is a release live and healthy? The gate port (:mod:`.port`) and its Argo CD adapter
-(:mod:`.argocd`), asked before a promotion and by soak and automatic rollback."""
+"""The gates: whether what an environment runs may go further, each kind in one room.
+
+- :mod:`.argocd`: Argo CD's record of the environment's applications (synced to what git
+  says, healthy since when), behind :mod:`.port`; asked before a promotion and by soak and
+  automatic rollback;
+- :mod:`.metrics`: PromQL conditions over the soak, read from Prometheus (or a server that
+  answers its API);
+- :mod:`.web`: an endpoint's JSON answer and a condition on it;
+- :mod:`.checks`: the forge's checks on the commit that released what the environment runs,
+  read through the port the forges implement (:class:`gitops_bot.core.checks.CommitChecks`).
+
+Metrics, web and checks answer one :class:`.reading.Reading` each (outcome, rule, evidence,
+since when); :mod:`gitops_bot.engine.measures` reads an environment's gates once and the
+decision consumes the readings. Every gate asks its service through the one client of
+outside services (:mod:`gitops_bot.net.service`) or the forge's adapter."""

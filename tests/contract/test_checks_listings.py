@@ -1,4 +1,4 @@
-"""Every checks listing is read to its end, within :data:`~gitops_bot.forges.checks.MAX_CHECKS`,
+"""Every checks listing is read to its end, within :data:`~gitops_bot.core.checks.MAX_CHECKS`,
 or not at all: a failing check on a page past the first ones blocks, GitHub's
 combined ``state`` counts when the statuses read look green, a status and a check run of one
 name are two checks, and a listing past the bound is a read failure the checks gate reads as
@@ -13,17 +13,18 @@ from typing import Any, cast
 
 import pytest
 
+from gitops_bot.core import checks
+from gitops_bot.core.checks import Check, CommitChecks, State, checks_of
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.engine.measures import Measures
-from gitops_bot.forges import checks
 from gitops_bot.forges.azure_devops.adapter import AzureDevOps
 from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud
 from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter
-from gitops_bot.forges.checks import Check, ChecksGate, CommitChecks, State, checks_of, verdict
 from gitops_bot.forges.gitea.adapter import Gitea
 from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
+from gitops_bot.gate.checks import ChecksGate, verdict
 from gitops_bot.gate.reading import Outcome
 from testkit.azure_devops_server import FakeAzureDevOps
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud

@@ -1,6 +1,6 @@
 """Each forge adapter reads a commit's checks through its forge's published API, against the
 local API built from that description (every request and answer checked against it), and
-answers in one vocabulary (:mod:`gitops_bot.forges.checks`): success, pending, failure,
+answers in one vocabulary (:mod:`gitops_bot.core.checks`): success, pending, failure,
 skipped, the newest per name."""
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from gitops_bot.core.checks import State, checks_of
 from gitops_bot.core.errors import UsageError
 from gitops_bot.forges.azure_devops.adapter import AzureDevOps
 from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud
 from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter
-from gitops_bot.forges.checks import State, checks_of, verdict
 from gitops_bot.forges.gitea.adapter import Gitea
 from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
+from gitops_bot.gate.checks import verdict
 from testkit.azure_devops_server import FakeAzureDevOps
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud
 from testkit.bitbucket_dc_server import FakeBitbucketDataCenter

@@ -27,10 +27,10 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
+from gitops_bot.core import checks
+from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.forges import checks
-from gitops_bot.forges.checks import Check, State
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
@@ -422,7 +422,7 @@ class AzureDevOps:
     def commit_checks(self, sha: str) -> tuple[Check, ...]:
         """The commit's statuses (``GET .../commits/{commitId}/statuses?latestOnly=true``):
         what pipelines and other services posted, the newest per context (``genre/name``); every
-        page, within :data:`~gitops_bot.forges.checks.MAX_CHECKS`, or not at all."""
+        page, within :data:`~gitops_bot.core.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         out: list[Check] = []

@@ -35,10 +35,10 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
+from gitops_bot.core import checks
+from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.forges import checks
-from gitops_bot.forges.checks import Check, State
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,

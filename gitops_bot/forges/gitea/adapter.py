@@ -17,10 +17,10 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from gitops_bot.core import checks
+from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.forges import checks
-from gitops_bot.forges.checks import Check, State
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
@@ -161,14 +161,14 @@ class Gitea:
                 return out
         raise listing.too_many()
 
-    # -- a commit's checks (gitops_bot.forges.checks.CommitChecks) ------------------------
+    # -- a commit's checks (gitops_bot.core.checks.CommitChecks) ------------------------
 
     def commit_checks(self, sha: str) -> tuple[Check, ...]:
         """The combined status's statuses (``GET /repos/{owner}/{repo}/commits/{ref}/status``):
         Gitea Actions, Woodpecker, Drone and other CI report there. Gitea pages the statuses
         (``page``, ``limit``) and counts them all in ``X-Total-Count`` (the body's
         ``total_count`` is the page's): read to that count within
-        :data:`~gitops_bot.forges.checks.MAX_CHECKS`, or not at all."""
+        :data:`~gitops_bot.core.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         path = f"{self._repo}/commits/{sha}/status"

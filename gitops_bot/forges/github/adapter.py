@@ -29,11 +29,12 @@ from github.Requester import (
     RequestsResponse,
 )
 
+from gitops_bot.core import checks
+from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
 from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact, register_secret
-from gitops_bot.forges import checks, forge, requests_net
-from gitops_bot.forges.checks import Check, State
+from gitops_bot.forges import forge, requests_net, statuses
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import MAX_WAIT, Listing, PullRequest, decorate_steps
 from gitops_bot.forges.github import checks as checks_github
@@ -294,12 +295,12 @@ class GitHub:
         _call(lambda: raw.create_issue_comment(comment))
         _call(lambda: raw.edit(state="closed"))
 
-    # -- a commit's checks (gitops_bot.forges.checks.CommitChecks) ------------------------
+    # -- a commit's checks (gitops_bot.core.checks.CommitChecks) ------------------------
 
     def commit_checks(self, sha: str) -> tuple[Check, ...]:
         """The check runs (``GET .../commits/{ref}/check-runs``) and the combined status
         (``GET .../commits/{ref}/status``), each listing read to the end its ``total_count``
-        names, within :data:`~gitops_bot.forges.checks.MAX_CHECKS`, or not at all. A status
+        names, within :data:`~gitops_bot.core.checks.MAX_CHECKS`, or not at all. A status
         and a check run of one name are two checks: branch protection requires both."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
@@ -348,7 +349,7 @@ class GitHub:
         # the pages of both listings within one listing's time bound
         return Listing("GitHub", f"checks on {sha[:12]}", MAX_PAGES).read(read)
 
-    # -- a status the bot reports (gitops_bot.forges.checks.CommitStatuses) ---------------
+    # -- a status the bot reports (gitops_bot.forges.statuses.CommitStatuses) ---------------
 
     def report_status(self, sha: str, context: str, state: State, description: str) -> None:
         """``POST /repos/{owner}/{repo}/statuses/{sha}`` (the token needs ``statuses: write``)."""
@@ -358,7 +359,7 @@ class GitHub:
         body = {
             "state": state.value,
             "context": context,
-            "description": description[: checks.MAX_DESCRIPTION],
+            "description": description[: statuses.MAX_DESCRIPTION],
         }
         _call(lambda: requester.requestJsonAndCheck("POST", f"{self._repo.url}/statuses/{sha}", input=body))
 

@@ -1,4 +1,4 @@
-"""GitHub's checks on a commit, in :mod:`gitops_bot.forges.checks`' words: the check runs
+"""GitHub's checks on a commit, in :mod:`gitops_bot.core.checks`' words: the check runs
 (``GET /repos/{owner}/{repo}/commits/{ref}/check-runs``: GitHub Actions, GitHub Apps) and the
 statuses of the combined status (``GET /repos/{owner}/{repo}/commits/{ref}/status``: the older
 commit status API external CI systems use)."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_bot.forges.checks import Check, State
+from gitops_bot.core.checks import Check, State
 
 # check runs: a completed run's conclusion; a run not completed is pending
 _CONCLUSIONS = {

@@ -29,10 +29,11 @@ import gitlab
 import requests
 from gitlab.v4.objects import ProjectMergeRequest
 
+from gitops_bot.core import checks
+from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.forges import checks, requests_net
-from gitops_bot.forges.checks import Check, State
+from gitops_bot.forges import requests_net
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
@@ -277,7 +278,7 @@ class GitLab:
     def commit_checks(self, sha: str) -> tuple[Check, ...]:
         """The commit's statuses (``GET /projects/:id/repository/commits/:sha/statuses``): its
         pipelines' jobs and the statuses external systems set, the latest per name; every page,
-        within :data:`~gitops_bot.forges.checks.MAX_CHECKS`, or not at all."""
+        within :data:`~gitops_bot.core.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         path = f"/projects/{self._project.encoded_id}/repository/commits/{sha}/statuses"

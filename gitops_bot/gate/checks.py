@@ -1,0 +1,74 @@
+"""The checks gate: the forge's checks on the commit that released what an environment runs
+— a manifest validation, a smoke test, a policy check — green before that is promoted
+further. The forges answer through the port :class:`~gitops_bot.core.checks.CommitChecks`;
+:func:`verdict` is the whole rule over what they answer; the environment's gates are read
+together in :mod:`gitops_bot.engine.measures`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gitops_bot.core.checks import SUMMARY, Check, State
+from gitops_bot.core.settings import setting
+
+
+@dataclass(frozen=True, slots=True)
+class ChecksGate:
+    """``gates: checks:`` of an environment: the forge's checks on the commit that released
+    what it runs must be green before that is promoted further."""
+
+    require: tuple[str, ...] | None = setting(
+        None,
+        "The checks that must be green, by name (a check run's or status's name, a job's name, "
+        "Azure DevOps' genre/name, Bitbucket's key). Default: every check reported, at least one.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether the required checks are green on the commit, and why not in one line."""
+
+    green: bool
+    reason: str
+    pending: bool = False  # not red: something required has not finished (or not reported yet)
+
+
+def verdict(checks: Sequence[Check], required: Sequence[str] | None) -> Verdict:
+    """``required``: the names that must be ``success``; None: every check reported must be
+    ``success`` or ``skipped``, and at least one must have reported (a commit no CI looked at
+    is not green). A required name matches every check of that name: a status and a check
+    run both called ``ci/build`` must both be green. A SUMMARY check is always wanted."""
+    by_name: dict[str, list[Check]] = {}
+    for c in checks:
+        by_name.setdefault(c.name, []).append(c)
+    # a name listed in two kinds is shown with its kind, so the reason says which one failed
+    shared = {n for n, listed in by_name.items() if len({c.kind for c in listed}) > 1}
+    summary = [c for c in checks if c.kind == SUMMARY]
+    if required is None:
+        wanted = [c for c in checks if c.state is not State.SKIPPED]
+        if not wanted:
+            return Verdict(False, "no check has reported on the commit yet", pending=True)
+    else:
+        missing = [n for n in required if n not in by_name]
+        wanted = [c for n in required for c in by_name.get(n, []) if c.kind != SUMMARY] + summary
+        failing = [c for c in wanted if c.state is State.FAILURE]
+        if failing:
+            return Verdict(False, _listed("failing", failing, shared))
+        if missing:
+            return Verdict(False, "not reported yet: " + ", ".join(missing), pending=True)
+    failing = [c for c in wanted if c.state is State.FAILURE]
+    if failing:
+        return Verdict(False, _listed("failing", failing, shared))
+    pending = [c for c in wanted if c.state is State.PENDING]
+    if pending:
+        return Verdict(False, _listed("not finished", pending, shared), pending=True)
+    return Verdict(True, f"{len(wanted)} check{'s' if len(wanted) != 1 else ''} green")
+
+
+def _listed(what: str, checks: Sequence[Check], shared: set[str]) -> str:
+    shown = ", ".join(
+        f"{c.name} ({c.kind}: {c.said})" if c.name in shared else f"{c.name} ({c.said})" for c in checks[:5]
+    )
+    more = f" and {len(checks) - 5} more" if len(checks) > 5 else ""
+    return f"{what}: {shown}{more}"
