@@ -324,6 +324,9 @@ class DecisionAction(StrEnum):
     WAIT = "wait"  # held back by time: changes by itself at ``until`` (or when a reading does)
     BLOCKED = "blocked"  # held back until a person acts (a hold, a freeze, a red gate, a signature)
     ROLLBACK = "rollback"  # an automatic rollback is due
+    # a gate the release depends on could not be read: the reason says which and why. Not
+    # "promote": the command asks the same gate again and refuses while it cannot tell
+    UNKNOWN = "unknown"
     SKIP = "skip"  # nothing could be decided: the reason says what failed
 
 

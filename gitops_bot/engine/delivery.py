@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
+from gitops_bot.core.checks import State as CheckState
 from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.log import get_logger, redact
@@ -35,7 +36,7 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.batch import Branch
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
-from gitops_bot.forges import checks as checks_mod
+from gitops_bot.forges import statuses as statuses_port
 from gitops_bot.forges.forge import ChangeRequest, CommitPusher, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
@@ -361,11 +362,17 @@ def _commit(
 _BOT_FILES_ONLY = (ReleaseKind.HOLD, ReleaseKind.FREEZE)  # releases that edit only the bot's own files
 
 
+# what a window holds back: releasing (an update, a promotion, by hand or automatic). The
+# other kinds are safety actions (a hold or unhold, a freeze or its lifting, a rollback by hand
+# or automatic): deferred to the next window, they would let that window's releases through
+# before them, so they land at once whatever the window says
+_WAITS_FOR_WINDOWS = (ReleaseKind.UPDATE, ReleaseKind.PROMOTION)
+
+
 def _deferral(env: EnvironmentConfig, rel: Release, now: datetime) -> windows.Deferral | None:
-    """The window that keeps ``rel`` off the base now. A freeze, or lifting one, is not a
-    release into the environment: it lands at once (a freeze deferred to the next window
-    would let that window's releases through before it)."""
-    if rel.kind is ReleaseKind.FREEZE:
+    """The window that keeps ``rel`` off the base (or its auto-merge unrequested) now; None for
+    a safety action, which never waits."""
+    if rel.kind not in _WAITS_FOR_WINDOWS:
         return None
     return windows.deferral(env.windows, now)
 
@@ -378,13 +385,13 @@ def _min_age_status(forge: Forge, sha: str, waits: datetime | None) -> list[str]
     forge's clock still holds: pending until ``waits``, then success. Reported only when it
     changes (a new head, the wait ending), so a run that changes nothing writes nothing; a
     forge without the port, or a token without the permission, leaves the body's words alone."""
-    port = checks_mod.statuses_of(forge)
+    port = statuses_port.statuses_of(forge)
     if port is None:
         return []
     state, said = (
-        (checks_mod.State.PENDING, f"min_age: do not merge before {format_instant(waits)}")
+        (CheckState.PENDING, f"min_age: do not merge before {format_instant(waits)}")
         if waits is not None
-        else (checks_mod.State.SUCCESS, "min_age has passed")
+        else (CheckState.SUCCESS, "min_age has passed")
     )
     try:
         port.report_status(sha, MIN_AGE_STATUS, state, said)

@@ -94,7 +94,7 @@ def decision_cell(d: Decision) -> tuple[str, Tone]:
             return d.text(), Tone.HELD
         case DecisionAction.BLOCKED:
             return d.text(), Tone.HELD if d.rule in (DecisionRule.HOLD, DecisionRule.FREEZE) else Tone.BAD
-        case DecisionAction.ROLLBACK | DecisionAction.SKIP:
+        case DecisionAction.ROLLBACK | DecisionAction.UNKNOWN | DecisionAction.SKIP:
             return d.text(), Tone.BAD
         case _ as unreachable:
             assert_never(unreachable)

@@ -17,6 +17,7 @@ COUNTED: dict[DecisionAction, str] = {
     DecisionAction.ROLLBACK: "to roll back",
     DecisionAction.WAIT: "waiting",
     DecisionAction.BLOCKED: "blocked",
+    DecisionAction.UNKNOWN: "unknown",
     DecisionAction.SKIP: "skipped",
     DecisionAction.UP_TO_DATE: "up to date",
 }

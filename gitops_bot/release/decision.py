@@ -24,7 +24,9 @@ it):
    fails now, or has no data), ``checks`` (the forge's checks on the source's release commit
    are not green) and ``web`` (a web gate's answer says no) -> blocked; ``soak``
    (``auto_promote``) -> wait until soaked (its metrics gates holding all along), then
-   propose; else ``promotion`` -> promote (a person runs the command).
+   propose; ``gate``, ``metrics``, ``checks`` or ``web`` that could not be read -> unknown,
+   the reason saying which and why (``promote`` would refuse); else ``promotion`` -> promote
+   (a person runs the command).
 7. ``min_age``: nothing newer is old enough yet -> wait until the newest is; where the forge's
    clock ages it (a pull request's environment, no publisher-free clock), propose it now
    with its merge waiting until it is old enough.
@@ -200,7 +202,7 @@ def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decis
     if (red := _red(facts.source_metrics)) is not None:
         return Decision(Action.BLOCKED, _rule(red), f"{src}'s {red.text()}", evidence=red.evidence())
     if facts.auto_promote:
-        blind = next((r for r in facts.source_metrics if r.outcome is Outcome.UNKNOWN), None)
+        blind = _blind(facts.source_metrics)
         if facts.automation is None and blind is not None:
             return Decision(Action.WAIT, Rule.SOAK, f"not decided: {blind.text()}", evidence=blind.evidence())
         if facts.automation is not None:
@@ -212,12 +214,19 @@ def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decis
                 evidence["metrics"] = "; ".join(r.text() for r in soak.metrics)
             return Decision(Action.WAIT, Rule.SOAK, "; ".join(soak.held), soak.until, evidence)
         return Decision(Action.PROPOSE, Rule.SOAK, f"{src} soaked: auto_promote opens the promotion")
+    # a gate that could not be read is said as such: the command asks it again and refuses
+    # while it cannot tell, so advice to run it would only lead to a refusal
+    if gate is not None and not gate.known:
+        return Decision(
+            Action.UNKNOWN,
+            Rule.GATE,
+            f"{src}'s gate {gate.application} could not be read: {gate.reason}",
+            evidence={"application": gate.application, "reading": gate.reason},
+        )
+    if (blind := _blind(facts.source_metrics)) is not None:
+        return Decision(Action.UNKNOWN, _rule(blind), f"{src}'s {blind.text()}", evidence=blind.evidence())
     reason = f"{src} runs {_ref(promoted)}; run 'gitops-bot promote {src} {facts.environment}'"
-    evidence = {} if gate is None or gate.known else {"gate": gate.reason}
-    unread = [r.text() for r in facts.source_metrics if r.outcome is Outcome.UNKNOWN]
-    if unread:  # the command asks again, and refuses while it cannot tell
-        evidence["metrics"] = "; ".join(unread)
-    return Decision(Action.PROMOTE, Rule.PROMOTION, reason, evidence=evidence)
+    return Decision(Action.PROMOTE, Rule.PROMOTION, reason)
 
 
 def _ref(d: Deployed | None) -> str:
@@ -236,6 +245,11 @@ def _red(readings: tuple[Reading, ...]) -> Reading | None:
     """The first gate (metrics, checks, web) that holds a release back: failing, or without
     an answer yet."""
     return next((r for r in readings if r.outcome in (Outcome.FAIL, Outcome.NO_DATA)), None)
+
+
+def _blind(readings: tuple[Reading, ...]) -> Reading | None:
+    """The first gate (metrics, checks, web) that could not be read."""
+    return next((r for r in readings if r.outcome is Outcome.UNKNOWN), None)
 
 
 def _own_gate(facts: Facts, decided: Decision) -> Decision:

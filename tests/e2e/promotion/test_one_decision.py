@@ -14,16 +14,21 @@ from typing import Any
 
 import pytest
 
+from gitops_bot.cli import main
 from testkit.argocd_server import application
 from testkit.promotion_world import World, add_files, release_dev, run
 from testkit.soak_clock import at, configure, rfc3339, start
 from testkit.surfaces import Key, act
 from testkit.surfaces import declared as running_declared
 from testkit.surfaces import surfaces as check
+from testkit.update_world import git
 
 
-def surfaces(world: World, capsys: pytest.CaptureFixture[str]) -> dict[Key, dict[str, Any]]:
-    return check(world.remote, world.tmp, capsys, [p["number"] for p in world.github.open_pulls()])
+def surfaces(
+    world: World, capsys: pytest.CaptureFixture[str], status_exit: int = 0
+) -> dict[Key, dict[str, Any]]:
+    open_prs = [p["number"] for p in world.github.open_pulls()]
+    return check(world.remote, world.tmp, capsys, open_prs, status_exit=status_exit)
 
 
 def declared(world: World, environment: str) -> list[str]:
@@ -160,3 +165,43 @@ def test_min_age_waits_with_its_until_on_every_surface(
     assert waiting["evidence"]["tag"] == "1.1.0"
     at(monkeypatch, datetime(2026, 1, 1, 1, 0, tzinfo=UTC))
     assert act(surfaces(world, capsys)[("dev", "example/app")]) == ("propose", "policy")
+
+
+def test_an_unreadable_gate_is_unknown_with_its_reason_on_every_surface_never_advice_to_promote(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staging runs a newer build than production, and Argo CD answers 503 for staging's
+    Application: ``promote staging production`` would refuse (it asks Argo CD again), so no
+    surface may send a person to it; each says the gate is unknown, which service and why."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    world.push("app", "1.1.0")
+    release_dev(capsys, world)
+    run(capsys, world, "promote", "dev", "staging")
+    world.merge_only_pr()
+    world.staging_runs(*declared(world, "staging"))
+    assert act(surfaces(world, capsys)[("production", "example/app")]) == ("promote", "promotion")
+
+    world.argocd.fail_next = [503] * 1000  # every read, for as long as the test asks
+    # plan and status (text and JSON), the page, the dashboard; status says Argo CD failed by
+    # its exit code, as it does for any service it cannot read
+    s = surfaces(world, capsys, status_exit=3)
+    for image in ("example/app", "example/worker"):
+        unknown = s[("production", image)]
+        assert act(unknown) == ("unknown", "gate"), unknown
+        assert unknown["reason"].startswith(
+            f"staging's gate app-staging could not be read: Argo CD at {world.argocd.url}"
+        )
+        assert "is unavailable" in unknown["reason"] and world.argocd.token not in unknown["reason"]
+        assert unknown["until"] is None and unknown["evidence"]["application"] == "app-staging"
+    checkout = world.tmp / "plan-checkout"
+    git(world.tmp, "clone", "-q", str(world.remote), str(checkout))
+    plan, status = ["plan", "--repo", str(checkout)], ["status", "--repo", f"file://{world.remote}"]
+    for argv, code in ((plan, 0), (status, 3)):
+        assert main(argv) == code
+        out = capsys.readouterr().out
+        said = [line for line in out.splitlines() if "unknown (gate): staging's gate app-staging" in line]
+        assert len(said) == 2, out  # app and worker
+        assert "run 'gitops-bot promote" not in out and "promote (" not in out, out
+        assert "2 unknown" in out, out  # counted in its own word
+    refused = run(capsys, world, "promote", "staging", "production", code=3)["error"]
+    assert "Argo CD at " in refused and "is unavailable" in refused  # what every surface said

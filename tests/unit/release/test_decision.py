@@ -53,6 +53,9 @@ PROMOTED = Facts("production", promote_from="staging", now=NOW)
 FREEZE = Freeze("production", NOW + timedelta(days=2), "year-end freeze")
 WINDOW = Deferral("deny window fri 16:00-24:00 UTC", NOW + timedelta(hours=9))
 RED = GateReading("app-staging", False, "Synced, Degraded")
+UNREAD = GateReading(
+    "app-staging", False, "Argo CD at https://argocd.example is unavailable (503)", known=False
+)
 FAILING = Failure("Degraded (progress deadline exceeded)", NOW - timedelta(minutes=3))
 SOAKING = Soak(
     "staging", "production", timedelta(hours=1), NOW - timedelta(minutes=20), ("soaked 20m of 1h",)
@@ -150,6 +153,22 @@ SCENARIOS: dict[tuple[DecisionAction, DecisionRule], tuple[PlanItem, Facts, Depl
         replace(PROMOTED, auto_promote=True, soak=replace(SOAKING, held=())),
         NEWER,
     ),
+    (DecisionAction.UNKNOWN, DecisionRule.GATE): (item(), replace(PROMOTED, source_gate=UNREAD), NEWER),
+    (DecisionAction.UNKNOWN, DecisionRule.METRICS): (
+        item(),
+        replace(PROMOTED, source_metrics=(replace(SPIKE, outcome=Outcome.UNKNOWN, error="refused"),)),
+        NEWER,
+    ),
+    (DecisionAction.UNKNOWN, DecisionRule.CHECKS): (
+        item(),
+        replace(PROMOTED, source_metrics=(replace(CHECKS_RED, outcome=Outcome.UNKNOWN),)),
+        NEWER,
+    ),
+    (DecisionAction.UNKNOWN, DecisionRule.WEB): (
+        item(),
+        replace(PROMOTED, source_metrics=(replace(WEB_NO, outcome=Outcome.UNKNOWN, error="timed out"),)),
+        NEWER,
+    ),
     (DecisionAction.PROMOTE, DecisionRule.PROMOTION): (item(), PROMOTED, NEWER),
     (DecisionAction.UP_TO_DATE, DecisionRule.PROMOTION): (item(), PROMOTED, DEPLOYED),
     (DecisionAction.UP_TO_DATE, DecisionRule.GATE): (
@@ -219,10 +238,24 @@ def test_a_freeze_carries_its_end_and_reason_and_a_rollback_held_by_hand_is_not_
     assert decide(item(), replace(FACTS, rollback=by_hand)).rule is DecisionRule.POLICY
 
 
-def test_an_unreadable_source_gate_does_not_block_a_promotion_but_says_so() -> None:
-    unknown = GateReading("app-staging", False, "Argo CD refused the token", known=False)
-    d = decide(item(), replace(PROMOTED, source_gate=unknown), NEWER)
-    assert d.action is DecisionAction.PROMOTE and d.evidence["gate"] == "Argo CD refused the token"
+def test_an_unreadable_source_gate_is_unknown_with_its_reason_never_advice_to_promote() -> None:
+    """``promote`` asks the same gate and refuses while it cannot read it: the decision names
+    the service and why, and sends no one to a command that will refuse."""
+    d = decide(item(), replace(PROMOTED, source_gate=UNREAD), NEWER)
+    assert (d.action, d.rule) == (DecisionAction.UNKNOWN, DecisionRule.GATE)
+    assert d.reason == (
+        "staging's gate app-staging could not be read: Argo CD at https://argocd.example is unavailable (503)"
+    )
+    assert d.evidence == {"application": "app-staging", "reading": UNREAD.reason}
+    assert "gitops-bot promote" not in d.text()
+    # a red reading is a definite answer, and beats one that could not be read
+    assert decide(item(), replace(PROMOTED, source_gate=UNREAD, source_metrics=(SPIKE,)), NEWER).action is (
+        DecisionAction.BLOCKED
+    )
+    assert decide(item(), replace(PROMOTED, source_gate=UNREAD), DEPLOYED).action is DecisionAction.UP_TO_DATE
+    # a closed window changes nothing: there is nothing to defer
+    windowed = decide(item(), replace(PROMOTED, source_gate=UNREAD, window=WINDOW), NEWER)
+    assert (windowed.action, windowed.rule) == (DecisionAction.UNKNOWN, DecisionRule.GATE)
 
 
 def _docs_rows() -> dict[str, list[str]]:
@@ -313,7 +346,9 @@ def test_an_unknown_metrics_gate_never_promotes_on_its_own_and_a_person_is_told(
     assert (auto.action, auto.rule) == (DecisionAction.WAIT, DecisionRule.SOAK)
     assert auto.reason.startswith("not decided: metrics gate error-rate")
     by_hand = decide(item(), replace(PROMOTED, source_metrics=(unknown,)), NEWER)
-    assert by_hand.action is DecisionAction.PROMOTE and "refused the query" in by_hand.evidence["metrics"]
+    assert (by_hand.action, by_hand.rule) == (DecisionAction.UNKNOWN, DecisionRule.METRICS)
+    assert by_hand.reason == f"staging's metrics gate error-rate ({ERRORS}) is unknown: refused the query"
+    assert by_hand.evidence["verdict"] == "unknown" and "gitops-bot promote" not in by_hand.text()
 
 
 def test_precedence_argo_cd_beats_the_metrics_gate_which_beats_the_soak() -> None:
