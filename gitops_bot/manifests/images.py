@@ -224,14 +224,120 @@ def marked_entries(text: str, filename: str) -> dict[str, set[str]]:
     return out
 
 
+# -- a kustomization's Flux-marked entries ---------------------------------------------
+
+_ENTRY_FIELD = {"repository": "newName", "tag": "newTag", "digest": "digest"}
+_ENTRY_KEYS = frozenset(_ENTRY_FIELD.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Marked:
+    """A kustomization's markers read for the configured images no ``images:`` entry is named
+    after: ``specs`` (name only) reach exactly the scalars their Flux setters mark."""
+
+    t: Text
+    docs: list[Any]
+    specs: list[ImageSpec]
+    entries: dict[int, tuple[str, Any]]  # id(field value) -> (name, entry) of every images: entry
+
+
+def _marked(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool) -> _Marked | None:
+    """The images of ``specs`` that a kustomization holds only through Flux setter markers,
+    read as ``set-image`` reads an argument naming a policy (:func:`setimage.read_arg`): an
+    image named ``NAMESPACE:POLICY``, or ``POLICY`` when one namespace has it. An ``images:``
+    entry carrying the image's own name keeps kustomize's reading. The same policy name in two
+    namespaces is refused (``strict``) or left unread: which one is meant would be a guess."""
+    if "$imagepolicy" not in text:  # most kustomizations: no second look
+        return None
+    src = Source.of(text)
+    t = Text(src)
+    docs = nodes.compose_all(src.body, filename)
+    entries = kustomize.entry_nodes(docs[0] if docs else None, filename)
+    named = {name for name, _ in entries}
+    found = [m for m in markers.find(t, docs) if m.flux and len(m.names) > 1]
+    out: list[ImageSpec] = []
+    for spec in specs:
+        if spec.name in named:
+            continue
+        owners = sorted({m.names[0] for m in found if spec.name in m.names})
+        if len(owners) > 1:
+            if strict:
+                line = min(m.line for m in found if spec.name in m.names)
+                raise ManifestError(
+                    filename,
+                    line,
+                    f"image {spec.name!r} is named by Flux policies in more than one namespace "
+                    f"({', '.join(owners)}), so which one holds it would be a guess",
+                    hint=f"name the image after one policy in gitops-bot.yaml, e.g. {owners[0]}",
+                )
+            continue
+        if owners:
+            out.append(ImageSpec(spec.name))
+    if not out:
+        return None
+    by_node = {  # a marker on another key (Flux's testdata marks a newDigest) is no entry field
+        id(v): (name, entry) for name, entry in entries for k, v in entry.value if k.value in _ENTRY_KEYS
+    }
+    return _Marked(t, docs, out, by_node)
+
+
+def _entry_of(m: _Marked, g: _Group) -> tuple[str, Any] | None:
+    """The ``images:`` entry whose fields the group's markers mark, if they mark one."""
+    return next((m.entries[id(n)] for n in g.fields.values() if id(n) in m.entries), None)
+
+
+def _marked_sites(m: _Marked, filename: str) -> list[Site]:
+    out: list[Site] = []
+    for g in _groups(m.t, m.docs, m.specs, filename, strict=False):
+        found = _entry_of(m, g)
+        if found is None:  # a marked scalar elsewhere (a patch): its own values
+            out.append(Site(g.image, "marker", g.line, *_current(g)))
+            continue
+        # the entry as kustomize renders it, unmarked fields included: what is deployed
+        e = kustomize.entry_image(*found)
+        out.append(Site(g.image, "marker", e.line, e.new_name or e.name, e.new_tag, e.digest))
+    return out
+
+
+def _check_unmarked(m: _Marked, updates: Sequence[Update], filename: str) -> None:
+    """Refuse an update that would leave an unmarked value of a marked entry standing against
+    it (a tag set beside an unmarked ``digest:`` still renders the old digest): the markers
+    write only what they mark, as Flux's setters do, so the release would not be deployed."""
+    wanted = {u.image: u for u in updates}
+    for g in _groups(m.t, m.docs, m.specs, filename, strict=False):
+        found = _entry_of(m, g)
+        u = wanted.get(g.image)
+        if found is None or u is None:
+            continue
+        name, entry = found
+        marked = {id(n) for n in g.fields.values()}
+        parts = set_parts(u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
+        for f, part in zip(FIELDS, ("name", "tag", "digest"), strict=True):
+            held = nodes.get(entry, _ENTRY_FIELD[f])
+            if part not in parts or held is None or id(held[1]) in marked or not _value(held[1]):
+                continue
+            if "reference" in g.fields or str(held[1].value) == (parts[part] or ""):
+                continue
+            key = _ENTRY_FIELD[f]
+            raise ManifestError(
+                filename,
+                int(held[0].start_mark.line) + 1,
+                f"image {g.image!r}: the images: entry {name!r} is marked for Flux but its {key} is not, "
+                f"so {key}: {held[1].value} would stay and the release would not be deployed",
+                hint=f'add a marker ending in ":{part}" on its {key}, or remove the {key}',
+            )
+
+
 def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool = True) -> list[Site]:
     if is_kustomization(filename):
         names = {s.name for s in specs}
-        return [
+        sites = [
             Site(e.name, "kustomize", e.line, e.new_name, e.new_tag, e.digest)
             for e in kustomize.extract_images(text, filename)
             if e.name in names
         ]
+        marked = _marked(text, filename, specs, strict=strict)
+        return sorted(sites + _marked_sites(marked, filename), key=lambda s: s.line) if marked else sites
     src = Source.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
@@ -255,11 +361,22 @@ def edit(
     image it does not list, unless not ``append``; other files change only where the image is),
     with the changes made and the values that had no place to go."""
     if is_kustomization(filename):
+        marked = _marked(text, filename, specs, strict=False)
+        by_marker = {s.name for s in marked.specs} if marked else set()
+        first = EditResult(text)
+        if marked is not None and any(u.image in by_marker for u in updates):
+            # Flux-marked scalars first, as set-image writes a policy's values
+            ours = [u for u in updates if u.image in by_marker]
+            _check_unmarked(marked, ours, filename)
+            first = edit_sites(text, filename, marked.specs, ours)
         edits = [
             kustomize_text.ImageEdit(u.image, u.repository, u.tag, u.digest, keep_digest=u.keep_digest)
             for u in updates
+            if u.image not in by_marker
         ]
-        return kustomize.edit(text, edits, filename, append=append)
+        rest = kustomize.edit(first.text, edits, filename, append=append) if edits else EditResult(first.text)
+        changes, found = first.changes + rest.changes, first.images + rest.images
+        return EditResult(rest.text, changes, found, first.unwritten + rest.unwritten)
     return edit_sites(text, filename, specs, updates)
 
 

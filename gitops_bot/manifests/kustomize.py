@@ -104,16 +104,18 @@ def entry_nodes(root: Any, filename: str = "kustomization.yaml") -> list[tuple[s
     return _entries(images[1], filename) if images else []
 
 
+def entry_image(name: str, entry: Any) -> KustomizeImage:
+    """One entry of :func:`entry_nodes` as kustomize reads it."""
+    v = _values(entry)
+    return KustomizeImage(name, v.get("newName"), *_tag_digest(v), entry.start_mark.line + 1)
+
+
 def extract_images(text: str, filename: str = "kustomization.yaml") -> list[KustomizeImage]:
     root = _root(text, filename)
     images = _images(root, filename)
     if images is None:
         return []
-    return [
-        KustomizeImage(name, v.get("newName"), *_tag_digest(v), e.start_mark.line + 1)
-        for name, e in _entries(images[1], filename)
-        for v in [_values(e)]
-    ]
+    return [entry_image(name, e) for name, e in _entries(images[1], filename)]
 
 
 def _tag_digest(values: dict[str, str | None]) -> tuple[str | None, str | None]:
