@@ -8,22 +8,40 @@
 
 ARG PYTHON_VERSION=3.11.11
 
-# -- build: a wheel and its dependencies in a virtualenv --------------------------------------
+# -- build: the package's wheel, built once, and it and the locks installed into a virtualenv --
 FROM python:${PYTHON_VERSION}-slim-bookworm AS build
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+    UV_CACHE_DIR=/root/.cache/uv UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
 WORKDIR /src
-RUN python -m venv /opt/gitops-bot
-# Dependencies exactly as locked, each file checked against its hash (requirements.lock, made by
-# scripts/lock.sh: the runtime dependencies plus the `keyless`, `aws` and `gcp` extras, so images
-# signed keyless can be verified and ECR and Artifact Registry read with the pod's workload
-# identity in the image, where nobody can add an extra later); then the package itself
-# without resolving anything; `pip check` fails the build if the lock no longer fits it.
-COPY pyproject.toml README.md requirements.lock ./
+# The installer, uv, pinned by version and hash (requirements/installer.lock), outside the venv
+# that ships.
+COPY requirements.lock ./
+COPY requirements ./requirements
+RUN python -m pip install --no-compile --no-deps --require-hashes --target /opt/uv \
+      -r requirements/installer.lock
+# Dependencies exactly as locked, each file checked against its hash (made by scripts/lock.sh):
+# the runtime's lock plus the `keyless`, `aws` and `gcp` extras' locks, so images signed keyless
+# can be verified and ECR and Artifact Registry read with the pod's workload identity in the
+# image, where nobody can add an extra later. Byte-compiled here, so no start of the container
+# compiles them (and its user could not write the .pyc files). The venv has no pip: nothing in
+# the image installs anything. uv's cache lives in a BuildKit cache mount: a rebuild after a lock
+# change downloads only what changed, and the cache never lands in a layer.
+RUN --mount=type=cache,target=/root/.cache/uv \
+    python -m venv --without-pip /opt/gitops-bot \
+ && PYTHONPATH=/opt/uv python -m uv pip install --python /opt/gitops-bot/bin/python \
+      --no-deps --require-hashes --compile-bytecode \
+      -r requirements.lock -r requirements/keyless.lock -r requirements/aws.lock -r requirements/gcp.lock
+# The package: its wheel built once with the locked build backend (requirements/build.lock),
+# installed without resolving anything; `uv pip check` fails the build if the locks no longer
+# fit it.
+COPY pyproject.toml README.md ./
 COPY gitops_bot ./gitops_bot
-RUN /opt/gitops-bot/bin/pip install --no-compile --no-deps --require-hashes -r requirements.lock \
- && /opt/gitops-bot/bin/pip install --no-compile --no-deps . \
- && /opt/gitops-bot/bin/pip check \
- && /opt/gitops-bot/bin/python -m compileall -q /opt/gitops-bot
+RUN --mount=type=cache,target=/root/.cache/uv \
+    PYTHONPATH=/opt/uv python -m uv build --wheel --python /opt/gitops-bot/bin/python --require-hashes \
+      --build-constraints requirements/build.lock --out-dir dist . \
+ && PYTHONPATH=/opt/uv python -m uv pip install --python /opt/gitops-bot/bin/python \
+      --no-deps --compile-bytecode dist/gitops_bot-*.whl \
+ && PYTHONPATH=/opt/uv python -m uv pip check --python /opt/gitops-bot/bin/python
 
 # -- runtime: python, git, CA certificates, ssh and gpg (commit signing); no compilers, no pip cache --
 FROM python:${PYTHON_VERSION}-slim-bookworm

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # what .dockerignore lets through
-BUILD_CONTEXT = ("pyproject.toml", "README.md", "requirements.lock", "gitops_bot")
+BUILD_CONTEXT = ("pyproject.toml", "README.md", "requirements.lock", "requirements", "gitops_bot")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
 
 
@@ -156,25 +156,46 @@ def env_of(stage: str) -> dict[str, str]:
     return out
 
 
+def run_flags(line: str) -> tuple[dict[str, str], str]:
+    """A ``RUN`` line's BuildKit cache mounts (target -> id) and its command."""
+    mounts: dict[str, str] = {}
+    while m := re.match(r"--mount=(\S+)\s+", line):
+        opts = {key: value for key, _, value in (o.partition("=") for o in m.group(1).split(","))}
+        assert opts.get("type") == "cache", f"only cache mounts are reproduced: {m.group(0)}"
+        mounts[opts["target"]] = opts.get("id", opts["target"])
+        line = line[m.end() :]
+    return mounts, line
+
+
 def container_build(dest: Path, dockerfile: str) -> dict[str, str]:
-    """Run the Dockerfile's build stage with ``/opt/gitops-bot`` at ``dest/opt`` and its WORKDIR
-    at a copy of the build context; returns the final stage's environment for that prefix
-    (``/cache`` at ``dest/cache``). ``PIP_NO_CACHE_DIR`` is left out: pip's cache only makes
-    the test faster, it does not change what is installed."""
+    """Run the Dockerfile's build stage with ``/opt`` at ``dest/opt``, its cache mounts under
+    ``dest/mounts`` and its WORKDIR at a copy of the build context; returns the final stage's
+    environment for that prefix (``/cache`` at ``dest/cache``). ``PIP_NO_CACHE_DIR`` is left
+    out: pip's cache only makes the test faster, it does not change what is installed."""
     build, final = dockerfile_stages(dockerfile)
     copied = {src for line in instructions(build, "COPY") for src in shlex.split(line)[:-1]}
     assert copied == set(BUILD_CONTEXT), f"the build stage copies {copied}, this reproduction {BUILD_CONTEXT}"
-    prefix, cache = dest / "opt", dest / "cache"
+    opt, cache = dest / "opt", dest / "cache"
     src = copy_tree(dest / "src")
     shims = dest / "shims"  # the image's `python`
     shims.mkdir()
     (shims / "python").symlink_to(container_python())
-    env = clean_env(**{k: v for k, v in env_of(build).items() if k != "PIP_NO_CACHE_DIR"})
+    runs = [run_flags(line) for line in instructions(build, "RUN")]
+    places = {"/opt/": f"{opt}/"}
+    for mounts, _ in runs:
+        places.update({target: str(dest / "mounts" / name.strip("/")) for target, name in mounts.items()})
+
+    def here(text: str) -> str:
+        for image_path, local in places.items():
+            text = text.replace(image_path, local)
+        return text
+
+    env = clean_env(**{k: here(v) for k, v in env_of(build).items() if k != "PIP_NO_CACHE_DIR"})
     env["PATH"] = f"{shims}{os.pathsep}{env['PATH']}"
-    for cmd in instructions(build, "RUN"):
-        run(["sh", "-ec", cmd.replace("/opt/gitops-bot", str(prefix))], cwd=src, env=env)
+    for _, cmd in runs:
+        run(["sh", "-ec", here(cmd)], cwd=src, env=env)
     runtime = {}
     for key, value in env_of(final).items():
-        value = value.replace("/opt/gitops-bot", str(prefix)).replace("$PATH", "/usr/bin:/bin")
+        value = here(value).replace("$PATH", "/usr/bin:/bin")
         runtime[key] = str(cache) if value == "/cache" else value
     return runtime

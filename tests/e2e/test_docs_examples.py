@@ -174,6 +174,11 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
             _parse(verb.args, block.where)
     elif argv[:2] == ["docker", "build"]:
         assert (dx.ROOT / "Dockerfile").is_file()
+    elif program == "uv":  # the install from a checkout, as the Action and the container make it
+        assert rest[:2] in (["pip", "install"], ["build", "--wheel"]), f"{block.where}: uv {rest[:2]}?"
+        named = [b for a, b in zip(rest, rest[1:], strict=False) if a in ("-r", "--build-constraints")]
+        for path in named:
+            assert (dx.ROOT / path).is_file(), f"{block.where}: {path} does not exist"
     elif program in DEV_TOOLS:
         assert (dx.ROOT / program).is_file(), f"{block.where}: {program} is not in the dev extra"
         words = [a for a in rest if not a.startswith("-")]

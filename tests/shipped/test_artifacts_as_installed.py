@@ -181,13 +181,22 @@ def _step(name: str) -> dict[str, Any]:
     return step
 
 
-def expand(value: str, inputs: Mapping[str, str], github_token: str = "") -> str:
-    """A runner's ``${{ inputs.X }}`` (the input, else its default) and ``${{ github.token }}``."""
+def expand(
+    value: str,
+    inputs: Mapping[str, str],
+    github_token: str = "",
+    steps: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
+    """A runner's ``${{ inputs.X }}`` (the input, else its default), ``${{ github.token }}`` and
+    ``${{ steps.ID.outputs.NAME }}`` (``steps``: each earlier step's outputs by its id)."""
 
     def one(m: re.Match[str]) -> str:
         expr = m.group(1).strip()
         if expr == "github.token":
             return github_token
+        if expr.startswith("steps."):
+            step_id, _, output = expr.removeprefix("steps.").partition(".outputs.")
+            return (steps or {})[step_id][output]
         assert expr.startswith("inputs."), expr
         name = expr.removeprefix("inputs.")
         if name in inputs:
@@ -197,20 +206,51 @@ def expand(value: str, inputs: Mapping[str, str], github_token: str = "") -> str
     return re.sub(r"\$\{\{(.*?)\}\}", one, value)
 
 
+# what the runner does for the steps that use other actions: setup-python is the fresh venv
+# first on PATH, and a first run's actions/cache restores nothing
+EMULATED = ("actions/setup-python@", "actions/cache@")
+
+
+def install_steps() -> list[dict[str, Any]]:
+    """action.yml's steps before the one that runs gitops-bot."""
+    steps: list[dict[str, Any]] = ACTION["runs"]["steps"]
+    return steps[: steps.index(_step("Run gitops-bot"))]
+
+
+def run_install(dest: Path, action_path: Path, python: Path, runner_temp: Path) -> None:
+    """The install steps as a runner runs them, with ``python`` as setup-python's."""
+    runner_temp.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, dict[str, str]] = {}
+    for step in install_steps():
+        if "uses" in step:
+            assert step["uses"].startswith(EMULATED), step["uses"]
+            continue
+        assert step["shell"] == "bash"
+        output = runner_temp / f"output-{len(outputs)}"
+        output.write_text("")
+        env = shipped.clean_env(
+            GITHUB_ACTION_PATH=str(action_path),
+            GITHUB_OUTPUT=str(output),
+            RUNNER_TEMP=str(runner_temp),
+            RUNNER_OS="Linux",
+            RUNNER_ARCH="X64",
+        )
+        env["PATH"] = f"{python / 'bin'}{os.pathsep}{env['PATH']}"
+        env.update({k: expand(str(v), {}, steps=outputs) for k, v in step.get("env", {}).items()})
+        shipped.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=dest, env=env
+        )
+        outputs[step.get("id", f"step-{len(outputs)}")] = read_outputs(output)
+
+
 @pytest.fixture(scope="session")
 def action_install(shared_root: Path) -> Path:
-    """setup-python (a fresh venv first on PATH), then action.yml's own install step."""
+    """setup-python (a fresh venv first on PATH), then action.yml's own install steps."""
 
     def make(dest: Path) -> None:
         action_path = shipped.copy_tree(dest / "action", (*shipped.BUILD_CONTEXT, "action.yml"))
         python = shipped.make_venv(dest / "python")
-        env = shipped.clean_env(GITHUB_ACTION_PATH=str(action_path))
-        env["PATH"] = f"{python / 'bin'}{os.pathsep}{env['PATH']}"
-        step = _step("Install gitops-bot")
-        assert step["shell"] == "bash"
-        shipped.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=dest, env=env
-        )
+        run_install(dest, action_path, python, dest / "runner-temp")
 
     return shipped.shared(shared_root, f"action-{shipped.source_key('action.yml')}", make)
 
@@ -236,27 +276,54 @@ print(json.dumps({"stale": sorted(have - need), "missing": sorted(need - have)})
 """
 
 
+EXTRA_LOCKS = {extra: f"requirements/{extra}.lock" for extra in ("keyless", "aws", "gcp")}
+
+
+def locked_pins(*locks: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for lock in locks:
+        text = (ROOT / lock).read_text()
+        for m in re.finditer(r"^([A-Za-z0-9._-]+)==(\S+)", text, re.M):
+            name = m.group(1).lower().replace("_", "-")
+            assert name not in found, f"{name} is in two of {locks}: scripts/lock.sh cuts them apart"
+            found[name] = m.group(2)
+    return found
+
+
 def test_the_actions_install_is_the_lock_exactly_hash_checked_nothing_stale_nothing_missing(
     action_install: Path, tmp_path: Path
 ) -> None:
-    """The Action installs requirements.lock with --require-hashes, then the package alone:
-    what lands is exactly gitops-bot[keyless,aws,gcp]'s dependency closure (a dependency dropped from
-    pyproject.toml but left in the lock, or one added without re-locking, fails here)."""
+    """The Action installs the runtime's lock and the keyless, aws and gcp extras' locks with
+    --require-hashes, then the package's wheel alone: what lands is exactly
+    gitops-bot[keyless,aws,gcp]'s dependency closure (a dependency dropped from pyproject.toml
+    but left in a lock, or one added without re-locking, fails here), at the locks' versions,
+    and neither the installer nor the build backend lands beside it."""
     step = _step("Install gitops-bot")["run"]
-    assert "--require-hashes" in step and "requirements.lock" in step
+    locks = ["requirements.lock", *EXTRA_LOCKS.values()]
+    assert step.count("--require-hashes") >= 2 and all(
+        f"$GITHUB_ACTION_PATH/{lock}" in step for lock in locks
+    )
+    assert "requirements/installer.lock" in step and "requirements/build.lock" in step
     python = str(action_install / "python/bin/python")
     found = json.loads(shipped.run([python, "-c", CLOSURE], cwd=tmp_path))
     assert found == {"stale": [], "missing": []}
-    shipped.run([python, "-m", "pip", "check"], cwd=tmp_path)
-    locked = {
-        m.group(1).lower().replace("_", "-"): m.group(2)
-        for m in re.finditer(r"^([A-Za-z0-9._-]+)==(\S+)", (ROOT / "requirements.lock").read_text(), re.M)
-    }
+    locked = locked_pins(*locks)
     listed = json.loads(shipped.run([python, "-m", "pip", "list", "--format", "json"], cwd=tmp_path))
-    for dist in listed:
-        name = dist["name"].lower().replace("_", "-")
-        if name in locked:
-            assert dist["version"] == locked[name], (name, dist["version"], locked[name])
+    installed = {d["name"].lower().replace("_", "-"): d["version"] for d in listed}
+    assert {n: v for n, v in installed.items() if n in locked} == locked
+    assert "uv" not in installed  # the installer stays outside the environment it installs
+    shipped.run([python, "-m", "pip", "check"], cwd=tmp_path)
+
+
+def test_a_run_without_extras_installs_the_runtime_lock_alone_and_no_more_than_today() -> None:
+    """The runtime's lock is what a run without extras installs (the wheel in a venv, and the
+    base the Action and the container add the extras' locks to): the package and 26 more today
+    (PyGithub brings PyNaCl, python-gitlab requests-toolbelt). A dependency added without one
+    going fails here; the extras' locks hold only what each adds."""
+    base = locked_pins("requirements.lock")
+    assert len(base) + 1 <= 27, f"{len(base) + 1} packages: {sorted(base)}"
+    for extra in ("keyless", "aws", "gcp"):
+        assert not set(locked_pins(f"requirements/{extra}.lock")) & set(base), extra
 
 
 def run_step(
