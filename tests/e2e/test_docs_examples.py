@@ -7,6 +7,7 @@ The conventions (skip markers, fragments) are in docs/development/docs-examples.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -176,7 +177,7 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
         assert (dx.ROOT / "Dockerfile").is_file()
     elif program == "uv":  # the install from a checkout, as the Action and the container make it
         assert rest[:2] in (["pip", "install"], ["build", "--wheel"]), f"{block.where}: uv {rest[:2]}?"
-        named = [b for a, b in zip(rest, rest[1:], strict=False) if a in ("-r", "--build-constraints")]
+        named = [b for a, b in itertools.pairwise(rest) if a in ("-r", "--build-constraints")]
         for path in named:
             assert (dx.ROOT / path).is_file(), f"{block.where}: {path} does not exist"
     elif program in DEV_TOOLS:
