@@ -144,7 +144,29 @@ class App:
             chosen = policy.choose([old.tag, new.tag], None).tag
             return None if chosen is None else chosen == old.tag
 
-        found = intent.manual_changes(entries, older)
+        newest: dict[str, ledger.Entry] = {}
+        for entry in entries:
+            for name in entry.changed:
+                newest.setdefault(name, entry)
+        # a trailer whose values do not hash to the release it names: copied (``git commit -C``),
+        # re-pinned by a reviewer, or a release written tag-only where the file has no place for
+        # its digest; only its commit message's record of the release tells the last apart
+        records: dict[str, intent.Values | None] = {}
+        committers: dict[str, str] = {}
+        try:
+            for e in newest.values():
+                if e.release is None or e.commit in records or intent.made_by_release(e):
+                    continue
+                committer, parents = checkout.committed_by(e.commit)
+                if parents > 1:  # a merge: its author merged it; its committer is the forge
+                    messages = checkout.messages(f"{e.commit}^1..{e.commit}")
+                else:  # its author may be copied with its message; who committed it made it
+                    messages, committers[e.commit] = checkout.messages(f"{e.commit}^!"), committer
+                message = next((m for m in messages if ledger.release_of(m) == e.release), None)
+                records[e.commit] = intent.record_of(message, e.release) if message else None
+        except GitOpsBotError:
+            return {}
+        found = intent.manual_changes(entries, older, records, committers)
         if not any(c.back for c in found.values()):
             return found
         held_file = holds_mod.path_for(self.config.root).relative_to(self.root).as_posix()

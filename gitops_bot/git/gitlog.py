@@ -127,6 +127,13 @@ class History:
         out = run(self.store, "log", "--format=%H", "-S", text, rev, "--", path, env=self.env, what="log")
         return bool(out.strip())
 
+    def committed_by(self, rev: str) -> tuple[str, int]:
+        """Who committed ``rev`` (``name <email>``: not its author, which ``git commit -C``
+        copies from another commit) and how many parents it has."""
+        out = run(self.store, "log", "-1", "--format=%cn <%ce>%x1f%P", rev, env=self.env, what="log")
+        committer, _, parents = out.strip().partition("\x1f")
+        return committer, len(parents.split())
+
     def messages(self, rev_range: str) -> list[str]:
         """The messages of the commits in ``a..b`` (what a merge commit brought in), newest first."""
         out = run(self.store, "log", "-z", "--format=%B", rev_range, env=self.env, what="log")
