@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from gitops_bot.core.errors import ConfigError
+from gitops_bot.core.secret import may_send
 
 Node = dict[str, Any]
 
@@ -84,8 +85,9 @@ class Reader:
             )
         # Whoever writes one repository's config of a fleet must not pick another's secret
         # (and send it to a host of their choosing): a name the file writes must have been
-        # given to it. Defaults are the bot's, not the file's, and need no listing.
-        if self.env_allowed is not None and node.get(key) is not None and value not in self.env_allowed:
+        # given to it. Defaults are the bot's, not the file's, and need no listing. The file
+        # does not say where the value goes, so no host is named for it: the listing decides.
+        if value is not None and node.get(key) is not None and not may_send(self.env_allowed, value):
             raise ConfigError(
                 self.filename,
                 self.line_of(node, key),

@@ -121,6 +121,32 @@ class EnvView(Mapping[str, str]):
         return f"EnvView(hiding {sorted(self.hidden)}{allowed})"
 
 
+def allow_list(environ: Mapping[str, str]) -> frozenset[str] | None:
+    """The names a repository of a fleet was given (:attr:`EnvView.allowed`); None: any (one
+    repository, or the environment itself)."""
+    return environ.allowed if isinstance(environ, EnvView) else None
+
+
+def may_send(
+    allowed: frozenset[str] | None, name: str, url: str | None = None, named: Iterable[str | None] = ()
+) -> bool:
+    """THE fleet rule: may ``$name``'s value go to ``url`` for a repository given ``allowed``
+    (:func:`allow_list`)? Yes when the repository is alone (None) or its entry lists the name;
+    else only when ``url``'s origin is among ``named``, the hosts the operator's environment
+    names for the variable (a forge's public host, the server the CI platform names): whoever
+    writes one repository's config must not send another's secret to a host of their choosing.
+    Without ``url`` (a name written in the config, a token whose address the config may
+    choose) the answer is the listing alone.
+
+    Every place a repository's config can send the operator's variable asks this one question:
+    :func:`given` (gates), the forges' default tokens (``forges.registry``), the push-time
+    APIs' tokens (``engine.app``) and a name the config file writes (``config.reader``)."""
+    if allowed is None or name in allowed:
+        return True
+    where = Origin.of(url or "")
+    return where is not None and where in origins(named)
+
+
 def given(
     environ: Mapping[str, str],
     name: str,
@@ -130,25 +156,18 @@ def given(
     named: Iterable[str | None] = (),
 ) -> str | None:
     """``$name`` for ``service`` at ``url``: None when unset; the value, registered for
-    redaction, when the operator gave it to this repository. THE check of a fleet's allow-list
-    for every service a repository's config points somewhere (Argo CD, a metrics server, a web
-    gate, a forge): in a fleet of several (``environ`` an :class:`EnvView` with ``allowed``), a
-    variable the repository's entry does not list was not given to it, and whoever writes its
-    config must not send it to a host of their choosing. Such a variable is refused with one
-    line, unless ``url``'s origin is among ``named``: the hosts the operator's environment
-    names for it (a forge's public host, the server the CI platform names)."""
-    allowed = environ.allowed if isinstance(environ, EnvView) else None
+    redaction, when the operator gave it to this repository. The fleet's check for every
+    service a repository's config points somewhere (Argo CD, a metrics server, a web gate):
+    a variable :func:`may_send` refuses for ``url`` is refused with one line."""
     value = environ.get(name)
     if not value:
         return None
-    if allowed is not None and name not in allowed:
-        where = Origin.of(url or "")
-        if where is None or where not in origins(named):
-            raise UsageError(
-                f"this repository's config points {service} at {url}, and ${name} was not given to it "
-                "in the repositories file; a repository of a fleet may send it only where the operator named",
-                hint=f"list {name} under this repository's 'env:' (or 'shared_env:')",
-            )
+    if not may_send(allow_list(environ), name, url, named):
+        raise UsageError(
+            f"this repository's config points {service} at {url}, and ${name} was not given to it "
+            "in the repositories file; a repository of a fleet may send it only where the operator named",
+            hint=f"list {name} under this repository's 'env:' (or 'shared_env:')",
+        )
     register_secret(value)
     return value
 

@@ -26,6 +26,7 @@ from gitops_bot.core.model import (
     ImageRef,
     Verification,
 )
+from gitops_bot.core.secret import allow_list, may_send
 from gitops_bot.engine import ports
 from gitops_bot.git.gitlog import Checkout
 from gitops_bot.manifests import charts, images, kustomize
@@ -383,10 +384,11 @@ class App:
         # config could otherwise name another organization's private packages and learn when
         # they were pushed, or point push_time_url at a server of its own. The registry's own
         # credential (a cloud's workload identity included) goes to the registry's API, never
-        # to an address a fleet repository's config names.
-        allowed = getattr(self._environ, "allowed", None)
+        # to an address a fleet repository's config names. The config chooses the API's
+        # address, so no host is named for a token here: the listing alone decides.
+        allowed = allow_list(self._environ)
         tokens = {v.token_env for v in pushtime.VENDORS.values() if v.token_env}
-        withheld = tokens - set(allowed) if allowed is not None else set()
+        withheld = {name for name in tokens if not may_send(allowed, name)}
         environ = {k: v for k, v in self._environ.items() if k not in withheld}
 
         def credential(host: str) -> Secrets | None:

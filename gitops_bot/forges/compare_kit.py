@@ -1,8 +1,10 @@
 """What every forge's release-contents comparison shares: the answer's shape
-(:class:`Comparison` of :class:`SourceCommit`), the one bounded request (:func:`get`: a
-deadline, a size cap, the forge's own error words), and the field-by-field readers of an
-answer. Each forge's own request and answer shape live in its package (``forges/<name>/compare.py``);
-:mod:`gitops_bot.forges.sources` chooses the forge a source repository is on.
+(:class:`Comparison` of :class:`SourceCommit`), the one bounded request (:func:`get`, through
+the source API's :class:`~gitops_bot.net.service.Service`: its origin and credential, a size
+cap, the one retry policy, the forge's own error words) within a comparison's total deadline,
+and the field-by-field readers of an answer. Each forge's own request and answer shape live in
+its package (``forges/<name>/compare.py``); :mod:`gitops_bot.forges.sources` chooses the forge a
+source repository is on and the service that asks it.
 
 A failure is a :class:`CompareUnavailable` whose message is one line for the pull request body,
 never an error of the run.
@@ -11,21 +13,19 @@ never an error of the run.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from gitops_bot.core.instants import INSTANT_MAX, INSTANT_MIN, outside_instant
 from gitops_bot.core.outside import Outside
-from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import fetch
+from gitops_bot.net import deadline as _deadline
+from gitops_bot.net.service import Answer, Refused, Service, Unavailable
 
-DEADLINE = 20.0  # seconds for the one compare answer, in all
+DEADLINE = 20.0  # seconds for a comparison in all, every page and retry of it counted together
 MAX_BODY = 4 * 1024 * 1024  # bytes: GitHub answers at most 250 commits with their files
 SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _PULL = re.compile(r"\(#(\d+)\)\s*$")  # GitHub's squash-merge title: "Fix the thing (#123)"
@@ -63,9 +63,9 @@ class CompareUnavailable(Exception):
 class Ask:
     """One comparison a forge's ``compare`` answers: the source repository as named (its web
     URL), its path on the forge's web origin, that page, the two revisions, the forge's API and
-    the auth bound to that API's origin (None: anonymous)."""
+    the service asking it (its origin the API's, with the credential bound to it, or none)."""
 
-    client: httpx.Client
+    service: Service
     kind: str  # the forge's name, as configured (gitea or forgejo)
     repository: str
     path: str
@@ -73,84 +73,71 @@ class Ask:
     base: str
     head: str
     api_url: str
-    auth: OriginAuth | None
+
+
+def due() -> float:
+    """When a comparison starting now must have its answer (``time.monotonic()``)."""
+    return time.monotonic() + DEADLINE
 
 
 def get(
-    client: httpx.Client,
+    service: Service,
     url: str,
     params: Mapping[str, str],
-    auth: OriginAuth | None,
     *,
     method: str = "GET",
     body: Any = None,
-    timeout: float = DEADLINE,
+    until: float | None = None,
     revisions: tuple[str, ...] = (),
 ) -> Any:
-    if timeout <= 0:
+    """One request of a comparison, its JSON answer; ``until``: the comparison's deadline
+    (:func:`due`), which bounds every byte of this request as well (a page asked late gets
+    what is left, not the service's own total)."""
+    until = due() if until is None else until
+    if until - time.monotonic() <= 0:
         raise CompareUnavailable(f"no answer within {DEADLINE:g}s")
-    try:
-        reply = fetch(
-            client,
+    with _deadline.until(until):
+        outcome = service.request(
             method,
             url,
-            timeout=timeout,
-            limit=MAX_BODY,
-            headers={"Accept": "application/json"},
-            auth=auth,
             # no params at all for a next link: httpx would drop the query the link carries
-            **({"params": dict(params)} if params else {}),
-            **({"json": body} if body is not None else {}),
+            params=dict(params) if params else None,
+            json_body=body,
+            limit=MAX_BODY,
         )
-    except limits.TooLarge:
-        raise CompareUnavailable(f"the comparison is larger than {MAX_BODY // 1024 // 1024} MiB") from None
-    except httpx.TimeoutException:
-        raise CompareUnavailable(f"no answer within {DEADLINE:g}s") from None
-    except httpx.TransportError as exc:
-        raise CompareUnavailable(f"not reachable ({type(exc).__name__})") from None
-    except httpx.HTTPError as exc:  # a body its Content-Encoding does not decode, a redirect loop
-        raise CompareUnavailable(f"answered what cannot be read ({type(exc).__name__})") from None
-    words = said(reply.body)
-    if reply.status in (400, 404) and any(r[:7].lower() in words.lower() for r in revisions):
+    match outcome:
+        case Answer(status=200, json=answer):
+            return answer
+        case Answer(status=status) | Refused(status=status) if status < 400:
+            # a redirect not followed (a POST's), or an answer without a comparison
+            raise CompareUnavailable(f"HTTP {status} from the forge")
+        case Refused(status=status, said=words):
+            raise _refused(status, words, revisions)
+        case Unavailable() if time.monotonic() >= until:
+            raise CompareUnavailable(f"no answer within {DEADLINE:g}s")
+        case Unavailable(status=int() as status, said=words):
+            raise CompareUnavailable(f"HTTP {status} from the forge{': ' + words if words else ''}")
+        case Unavailable(why=why):
+            raise CompareUnavailable(f"the forge is unavailable ({why})")
+    raise AssertionError(outcome)  # pragma: no cover - the three outcomes are matched above
+
+
+def _refused(status: int, words: str, revisions: tuple[str, ...]) -> CompareUnavailable:
+    if status in (400, 404) and any(r[:7].lower() in words.lower() for r in revisions):
         # a revision the forge does not know: its own words say which
-        raise CompareUnavailable(f"HTTP {reply.status}: {words}")
-    if reply.status == 404 and revisions:
+        return CompareUnavailable(f"HTTP {status}: {words}")
+    if status == 404 and revisions:
         # a commit list answers 404 for an unknown revision as for an unknown repository
         named = " or ".join(r[:12] for r in revisions)
-        raise CompareUnavailable(
+        return CompareUnavailable(
             f"HTTP 404{': ' + words if words else ''}: no commit {named} in the repository, or the "
             "repository is private, absent, or the token may not read it"
         )
-    if reply.status in (401, 403, 404):
-        raise CompareUnavailable(
-            f"HTTP {reply.status}: the repository is private, absent, or the token may not read it"
+    if status in (401, 403, 404):
+        return CompareUnavailable(
+            f"HTTP {status}: the repository is private, absent, or the token may not read it"
         )
-    if reply.status != 200:
-        raise CompareUnavailable(f"HTTP {reply.status} from the forge")
-    try:
-        return limits.loads(reply.body)
-    except ValueError:
-        raise CompareUnavailable("the forge's answer is not JSON") from None
-
-
-def said(body: bytes) -> str:
-    """The forge's own error message, one line (GitHub, Gitea, GitLab and Azure DevOps
-    ``message``, Bitbucket Cloud ``error.message``/``detail``, Data Center ``errors[].message``)."""
-    try:
-        data = limits.loads(body)
-    except ValueError:
-        return ""
-    if not isinstance(data, dict):
-        return ""
-    error = data.get("error")
-    errors = data.get("errors")
-    if isinstance(error, dict):
-        parts = [text(error.get("message")), text(error.get("detail"))]
-    elif isinstance(errors, list):
-        parts = [text(e.get("message")) for e in errors if isinstance(e, dict)]
-    else:
-        parts = [text(data.get("message"))]
-    return " ".join(" ".join(p for p in parts if p).split())[:200]
+    return CompareUnavailable(f"HTTP {status} from the forge")
 
 
 def text(value: Any) -> str:
@@ -231,7 +218,7 @@ def github_shaped(ask: Ask, *, pulls: str, own_page: bool) -> Comparison:
     page (``pull``, ``pulls``); ``own_page``: the answer's ``html_url`` is the page to link."""
     if ask.path.count("/") != 1:
         raise CompareUnavailable(f"source {ask.repository[:100]!r} is not a repository URL {ask.kind} names")
-    answer = get(ask.client, f"{ask.api_url}/repos/{ask.path}/compare/{ask.base}...{ask.head}", {}, ask.auth)
+    answer = get(ask.service, f"{ask.api_url}/repos/{ask.path}/compare/{ask.base}...{ask.head}", {})
     url = f"{ask.page}/compare/{ask.base}...{ask.head}"
     commits = [hub_commit(c) for c in listed(answer, "commits")]
     total = answer.get("total_commits")

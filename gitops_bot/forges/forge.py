@@ -34,7 +34,8 @@ from gitops_bot.git.git import Workspace
 from gitops_bot.net import limits, retry
 from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
-from gitops_bot.net.transport import fetch
+from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
+from gitops_bot.net.transport import Reply
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -412,12 +413,28 @@ class MergeSubject:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenVariable:
+    """An environment variable a forge reads a token from when the config names none, and the
+    hosts the operator's environment names for it: before the config is read (the first fetch)
+    git sends it only to ``hosts``; in a fleet, a repository its entry does not list it for may
+    point the forge only at ``hosts`` and ``api_hosts``."""
+
+    name: str
+    git_user: str | None  # git's user name with it; None: not git's alone (an App's key)
+    hosts: tuple[str | None, ...]  # git's: the forge's public host(s), the server a CI platform names
+    api_hosts: tuple[str | None, ...] = ()  # its API's public host(s), if another host
+    # False: a pipeline's own token, which the adapter uses only for the server the pipeline names
+    default: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class ForgeEntry:
     """Everything the rest of the bot asks of one forge, each part from that forge's package
     (``forges/<name>/``): how to connect its adapter (imported when called: a client library
     is paid for only by a run that talks to that forge), how its merges name change requests
-    (the ledger), and how it answers "what is between two revisions" of a source repository
-    (release contents: its API and web origin, the auth form its API takes, the comparison)."""
+    (the ledger), how it answers "what is between two revisions" of a source repository
+    (release contents: its API and web origin, the auth form its API takes, the comparison),
+    and its tokens: the variables it reads by default and the hosts they may go to."""
 
     names: tuple[str, ...]  # the ``forge: type`` values it answers to
     connect: Callable[[ForgeSettings, str, Mapping[str, str]], Forge]  # (config, remote URL, environ)
@@ -430,6 +447,16 @@ class ForgeEntry:
     # configuration this forge cannot honour, refused before anything is pushed (a dry run too,
     # so a dry run fails where the real run would): one UsageError line
     check: Callable[[ForgeSettings], None] | None = None
+    # its default token variables, each with the hosts the environment names for it
+    # (remote URL, environ): the first fetch's credentials and the fleet's rule both read them
+    tokens: Callable[[str, Mapping[str, str]], tuple[TokenVariable, ...]] = field(kw_only=True)
+    # the host(s) git sends its token to once the config is read (config, remote URL)
+    git_hosts: Callable[[ForgeSettings, str], tuple[str | None, ...]] = field(kw_only=True)
+    # its API's address as the config has it; None: ``forge.api_url``
+    api_url: Callable[[ForgeSettings], str | None] | None = field(default=None, kw_only=True)
+    # the variables its adapter reads as the config has them, where the config can rename more
+    # than ``forge.token_env`` (GitHub's App key); None: a written token_env, else ``tokens``'
+    reads: Callable[[ForgeSettings], tuple[str, ...]] | None = field(default=None, kw_only=True)
 
 
 # -- choosing ----------------------------------------------------------------------------
@@ -488,38 +515,73 @@ def no_repository(name: str, url: str, key: str) -> UsageError:
     )
 
 
-def exchange_json(
-    client: httpx.Client,
+def api_service(
     name: str,
+    base: str,
+    credential: Credential,
+    *,
+    deadline: float,
+    transport: httpx.BaseTransport | None = None,
+) -> Service:
+    """The one client (:class:`~gitops_bot.net.service.Service`) of a forge's JSON API at
+    ``base``, for the adapters written without a client library (Gitea, Azure DevOps,
+    Bitbucket): ``credential`` sent to that origin only, ``deadline`` seconds for one answer in
+    all, :data:`MAX_BODY` bytes, redirects followed within the origin only. One attempt per
+    request and no status asked again by the client: :func:`call` decides the retries, as it
+    reads a refusal's rate-limit headers (``Retry-After``, ``RateLimit-Reset``), which the
+    client's own retries would not hand back."""
+    return Service(
+        name,
+        base,
+        credential=credential,
+        timeout=deadline,
+        total=deadline,
+        limit=MAX_BODY,
+        policy=RetryPolicy(attempts=1),
+        waits=_asked_again_by_call,
+        transport=transport,
+    )
+
+
+def _asked_again_by_call(status: int, reply: Reply) -> tuple[bool, float | None]:
+    return False, None
+
+
+def exchange_json(
+    service: Service,
     method: str,
     path: str,
     *,
-    deadline: float,
     message: Callable[[bytes, str], str],
-    **kwargs: Any,
+    params: Mapping[str, object] | None = None,
+    json: Any = None,
 ) -> tuple[Any, httpx.Headers]:
-    """One exchange with a forge's JSON API over the net layer (the adapters written directly
-    on httpx: Gitea, Azure DevOps): the answer streamed and stopped at :data:`MAX_BODY`, within
-    ``deadline`` in all; a failure raised as :class:`HTTPFailure` for :func:`call`'s retries
-    (``message`` reads the forge's own error body), an answer that is not JSON as
-    :func:`unexpected`. Returns the decoded body (None when empty) and the headers."""
+    """One exchange with a forge's JSON API through its :func:`api_service`, the outcome in
+    the shapes :func:`call` retries and words: a refusal as :class:`HTTPFailure` (``message``
+    reads the forge's own error body), no answer (a timeout, a refused connection) as an
+    :class:`HTTPFailure` without a status, an answer that cannot be read (too large, not
+    decodable, a redirect loop or off the origin) as :class:`ForgeUnavailable` in one line, a
+    redirect not followed (a write's) as :func:`check_answer` says it, an answer that is not
+    JSON as :func:`unexpected`. Returns the decoded body (None when empty) and the headers."""
+    name = service.name
+    query = {k: _param(v) for k, v in params.items()} if params else None
+    outcome = service.request(method, path, params=query, json_body=json, parse=False)
+    if isinstance(outcome, Unavailable):
+        if outcome.transient:
+            raise HTTPFailure(outcome.status, {}, outcome.said or outcome.why)
+        raise ForgeUnavailable(f"{name} is unavailable ({outcome.why})", hint="check forge.api_url")
+    headers = httpx.Headers(outcome.reply.headers)
+    if isinstance(outcome, Refused) and outcome.status >= 400:
+        raise HTTPFailure(outcome.status, dict(headers), message(outcome.reply.body, outcome.reply.reason))
+    check_answer(name, outcome.status, headers)  # a 3xx the client did not follow
+    if not isinstance(outcome, Answer):
+        raise unexpected(name)
     try:
-        r = fetch(client, method, path, timeout=deadline, limit=MAX_BODY, **kwargs)
-    except limits.TooLarge:  # streamed and stopped there, never read whole
-        raise ForgeUnavailable(
-            f"{name} answered more than {MAX_BODY} bytes", hint="check forge.api_url"
-        ) from None
-    except httpx.TimeoutException:
-        raise HTTPFailure(None, {}, f"no complete answer within {deadline:g}s") from None
-    except httpx.TransportError as exc:
-        raise HTTPFailure(None, {}, type(exc).__name__) from None
-    except httpx.HTTPError as exc:  # a body its Content-Encoding does not decode, a redirect loop
-        raise ForgeUnavailable(f"{name} answered what cannot be read ({type(exc).__name__})") from None
-    headers = httpx.Headers(r.headers)
-    if r.status >= 400:
-        raise HTTPFailure(r.status, dict(headers), message(r.body, r.reason))
-    check_answer(name, r.status, headers, len(r.body))
-    try:
-        return (limits.loads(r.body) if r.body else None), headers
+        return (limits.loads(outcome.body) if outcome.body else None), headers
     except ValueError:
         raise unexpected(name) from None
+
+
+def _param(value: object) -> str:
+    """A query value as httpx writes one (``true``, not ``True``)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)

@@ -13,10 +13,11 @@ answer that lists commits, its commit list between the two revisions read page b
 :data:`MAX_COMMITS` (Azure DevOps ``POST .../commitsbatch`` with ``itemVersion``/``compareVersion``,
 Bitbucket Cloud ``GET .../commits?include=&exclude=`` following ``next`` on the same API,
 Bitbucket Data Center ``GET .../commits?since=&until=`` with ``start``): every page within the
-one deadline and size cap through :mod:`gitops_bot.net`; the answer is checked field by field
-before use. A failure is
-a :class:`CompareUnavailable` whose message is one line for the pull request body, never an
-error of the run.
+one deadline, through one :class:`~gitops_bot.net.service.Service` per source API (its origin,
+the token bound to it, the size cap, the one retry policy, redirects followed only within the
+origin); the answer is checked field by field before use. A failure is a
+:class:`CompareUnavailable` whose message is one line for the pull request body, never an error
+of the run.
 """
 
 from __future__ import annotations
@@ -32,8 +33,14 @@ import httpx
 from gitops_bot.core.secret import Origin, Secret
 from gitops_bot.forges import registry
 from gitops_bot.forges.azure_devops import compare as azure_compare
-from gitops_bot.forges.compare_kit import SHA, Ask, CompareUnavailable, Comparison
-from gitops_bot.net.transport import Transport
+from gitops_bot.forges.compare_kit import DEADLINE, SHA, Ask, CompareUnavailable, Comparison
+from gitops_bot.net.auth import OriginAuth
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import Credential, Service
+
+# release notes are worth one more try of a failed page, not a long wait: the release goes
+# out with or without them
+RETRY = RetryPolicy(attempts=2, max_wait=2.0)
 
 
 class History(Protocol):
@@ -75,8 +82,9 @@ class Sources:
 
     def __init__(self, hosts: Sequence[Host], *, transport: httpx.BaseTransport | None = None) -> None:
         self.hosts = list(hosts)
-        # one client for every host: each request carries its own host's auth (or none)
-        self._client = httpx.Client(transport=transport or Transport(), follow_redirects=False)
+        # one service per host's API: its token goes to that origin only (never after a redirect
+        # elsewhere), in its API's form
+        self._services = [_service(h, transport) for h in self.hosts]
 
     def compare(self, repository: str, base: str, head: str) -> Comparison:
         for rev in (base, head):
@@ -88,19 +96,45 @@ class Sources:
             raise CompareUnavailable(f"source {repository[:100]!r} is not an http(s) repository URL")
         # {org}.visualstudio.com is dev.azure.com: the one host whose web origin is another's
         on = azure_compare.web_origin(repository, web)
-        host = next((h for h in self.hosts if h.web == on), None)
-        if host is None:
+        at = next((i for i, h in enumerate(self.hosts) if h.web == on), None)
+        if at is None:
             raise CompareUnavailable(
                 f"no forge configured for {web} (the GitOps forge's host and github.com are asked)"
             )
+        host = self.hosts[at]
         forge = registry.entry(host.kind)
-        # the token, attached only to its API's origin (never after a redirect), in its API's form
-        auth = forge.source_auth(host.api_url, host.token.value) if host.token is not None else None
         ask = Ask(
-            self._client, host.kind, repository, path, f"{web!s}/{path}", base, head, host.api_url, auth
+            self._services[at], host.kind, repository, path, f"{web!s}/{path}", base, head, host.api_url
         )
         # Azure DevOps and Data Center URLs name more than a path (collection, project, context,
         # spaces in names): their own parsers read them
         if not forge.own_source_urls and (not re.match(r"^[\w.-]+(/[\w.-]+)+$", path) or ".." in path):
             raise CompareUnavailable(f"source {repository[:100]!r} is not an http(s) repository URL")
         return forge.compare(ask)
+
+    def close(self) -> None:
+        for service in self._services:
+            service.close()
+
+
+def _service(host: Host, transport: httpx.BaseTransport | None) -> Service:
+    credential = None
+    if host.token is not None:
+        credential = _credential(registry.entry(host.kind).source_auth(host.api_url, host.token.value), host)
+    return Service(
+        f"{host.kind} at {host.web}",
+        host.api_url,
+        credential=credential,
+        timeout=DEADLINE,
+        total=DEADLINE,
+        policy=RETRY,
+        transport=transport,
+    )
+
+
+def _credential(auth: OriginAuth, host: Host) -> Credential:
+    """The header a forge's ``source_auth`` puts on a request to its API, as the service's
+    credential: read through the auth's own flow, so each forge keeps saying its form once."""
+    request = httpx.Request("GET", host.api_url)
+    next(auth.sync_auth_flow(request))
+    return Credential(auth.header, request.headers[auth.header])

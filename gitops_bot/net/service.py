@@ -109,11 +109,15 @@ class Refused:
 @dataclass(frozen=True, slots=True)
 class Unavailable:
     """No usable answer: ``why`` in one line of our words; ``status`` and ``said`` the last
-    answer's when there was one (a 503 still there after the retries)."""
+    answer's when there was one (a 503 still there after the retries). ``transient``: the
+    retries ran out on what asking again may mend (a timeout, a refused connection, a
+    retryable status), not on an answer that will read the same next time (too large, not
+    decodable, a redirect loop): a caller with retries of its own asks again only then."""
 
     why: str
     status: int | None = None
     said: str = ""
+    transient: bool = field(default=False, compare=False)
 
 
 Outcome = Answer | Refused | Unavailable
@@ -288,6 +292,7 @@ class Service:
                         "a question may take",
                         reply.status,
                         said(reply.body),
+                        transient=True,
                     )
                 raise retry.Retryable(f"HTTP {reply.status}", asked)
             return self._outcome(reply, parse)
@@ -296,7 +301,7 @@ class Service:
             return retry.call(attempt, self.policy, due, sleep=self._sleep, stopped=lambda: self._aborted)
         except retry.GaveUp as exc:
             status = last[0].status if last else None
-            return Unavailable(str(exc), status, said(last[0].body) if last else "")
+            return Unavailable(str(exc), status, said(last[0].body) if last else "", transient=True)
 
     def pages(
         self,

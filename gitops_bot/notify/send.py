@@ -1,8 +1,13 @@
 """Deliver notices: render, redact, sign, POST with bounded retries; or print (``--dry-run``).
 
-Every POST goes through :mod:`gitops_bot.net` (proxies, trust store, THE retry policy): each
-attempt ends within the destination's ``timeout`` in all (a server dripping bytes cannot stretch
-it) and reads at most :data:`ANSWER_LIMIT` bytes of the answer.
+Every POST goes through a :class:`~gitops_bot.net.service.Service` for the destination's origin
+(proxies, trust store, THE retry policy with the destination's ``attempts``): each attempt ends
+within the destination's ``timeout`` in all (a server dripping bytes cannot stretch it), reads
+at most :data:`ANSWER_LIMIT` bytes of the answer and is not parsed (a chat hook answers "ok").
+A redirect is not followed: it is a failure that says so (the hook's URL has moved, and the
+notice, its signature with it, goes only where it was configured to go). The URL, which may
+hold the hook's secret in its path, is registered for redaction and never part of a message:
+the service knows only its origin.
 
 A notification that cannot be delivered is a warning (logged, and returned for the outcome's
 warnings): the release it reports has already happened and stays a success."""
@@ -10,8 +15,9 @@ warnings): the release it reports has already happened and stays a success."""
 from __future__ import annotations
 
 import json
+import re
 import sys
-import time
+import threading
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, TextIO
@@ -24,14 +30,16 @@ from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.core.model import is_loopback_host
 from gitops_bot.core.secret import signature
 from gitops_bot.net import retry
-from gitops_bot.net.limits import TooLarge
-from gitops_bot.net.transport import Transport, fetch
+from gitops_bot.net.auth import origin
+from gitops_bot.net.service import Answer, Refused, Service, Unavailable
 from gitops_bot.notify.message import RENDERERS, Notice
 from gitops_bot.notify.settings import NotifierSettings
 
 log = get_logger("gitops_bot.notify")
 SIGNATURE_HEADER = "X-Gitops-Bot-Signature-256"
 ANSWER_LIMIT = 64 << 10  # a chat webhook answers "ok"; only an error's first words are shown
+MAX_WAIT = 8.0  # seconds between attempts at most, whatever a Retry-After asks
+_GAVE_UP = re.compile(r"(.*) \(after (\d+) attempts\)")
 
 
 class DeliveryError(Exception):
@@ -65,7 +73,9 @@ class Notifier:
         self.dry_run = dry_run
         self.out = out
         self.backoff = backoff
-        self.client = httpx.Client(transport=transport or Transport(), follow_redirects=False)
+        self._transport = transport
+        self._services: dict[tuple[str, float, int], Service] = {}
+        self._lock = threading.Lock()
 
     def __enter__(self) -> Notifier:
         return self
@@ -73,7 +83,13 @@ class Notifier:
     def __exit__(
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.client.close()
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            services, self._services = list(self._services.values()), {}
+        for service in services:
+            service.close()
 
     def send(self, notice: Notice) -> list[str]:
         """Deliver to every destination that wants it; returns a warning per failure."""
@@ -118,33 +134,42 @@ class Notifier:
         self._post(s, url, body, headers)
         log.info("notified", notifier=s.name, notice=notice.event, environment=notice.environment)
 
-    def _post(self, s: NotifierSettings, url: str, body: bytes, headers: dict[str, str]) -> None:
-        def attempt() -> None:
-            try:
-                r = fetch(
-                    self.client,
-                    "POST",
-                    url,
-                    timeout=s.timeout,
-                    limit=ANSWER_LIMIT,
-                    content=body,
-                    headers=headers,
-                )
-            except TooLarge as exc:
-                raise DeliveryError(f"the answer is over {exc.limit} bytes") from None
-            except httpx.TimeoutException:
-                raise retry.Retryable(f"no complete answer within {s.timeout:g}s") from None
-            except httpx.HTTPError as exc:
-                raise retry.Retryable(type(exc).__name__) from None
-            retry.raise_if_retryable(r)
-            if r.status >= 300:
-                text = r.body[:200].decode("utf-8", "replace")
-                raise DeliveryError(f"HTTP {r.status} {text}")
-
-        policy = retry.RetryPolicy(attempts=s.attempts, initial_wait=self.backoff, max_wait=8.0)
-        # each attempt has s.timeout; waits between them are bounded by the same budget
-        deadline = time.monotonic() + s.attempts * (s.timeout + policy.max_wait)
+    def _service(self, s: NotifierSettings, url: str) -> Service:
         try:
-            retry.call(attempt, policy, deadline)
-        except retry.GaveUp as exc:
-            raise DeliveryError(f"{exc.what} after {exc.attempts} attempts") from None
+            scheme, host, port = origin(url)
+        except (httpx.InvalidURL, ValueError):
+            raise DeliveryError("the URL cannot be read") from None  # not shown: it may hold the secret
+        base = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+        key = (base, s.timeout, s.attempts)
+        with self._lock:
+            found = self._services.get(key)
+            if found is None:
+                found = self._services[key] = Service(
+                    f"notification {s.name}",
+                    base,
+                    timeout=s.timeout,
+                    # each attempt has s.timeout; waits between them are bounded by the same budget
+                    total=s.attempts * (s.timeout + MAX_WAIT),
+                    limit=ANSWER_LIMIT,
+                    policy=retry.RetryPolicy(
+                        attempts=s.attempts, initial_wait=self.backoff, max_wait=MAX_WAIT
+                    ),
+                    transport=self._transport,
+                )
+            return found
+
+    def _post(self, s: NotifierSettings, url: str, body: bytes, headers: dict[str, str]) -> None:
+        outcome = self._service(s, url).request("POST", url, content=body, headers=headers, parse=False)
+        match outcome:
+            case Answer():
+                return
+            case Refused(status=status) if status < 400:
+                raise DeliveryError(
+                    f"HTTP {status}: a redirect is not followed (set the notification's URL to its target)"
+                )
+            case Refused(status=status, said=said):
+                raise DeliveryError(f"HTTP {status}{' ' + said if said else ''}")
+            case Unavailable(why=why):
+                # the one retry policy's "HTTP 500 (after 2 attempts)", as this warning has always said it
+                gave_up = _GAVE_UP.fullmatch(why)
+                raise DeliveryError(f"{gave_up[1]} after {gave_up[2]} attempts" if gave_up else why)

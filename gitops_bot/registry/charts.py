@@ -8,9 +8,13 @@ tens of megabytes. :class:`ChartIndexes` reads each repository's index at most o
 strings (:func:`~gitops_bot.registry.chart_index.index_versions`: no document tree of the whole
 index, its descriptions, maintainers and URLs of every version, is ever built).
 
-Credentials (``username_env``/``password_env`` of the host in ``registries:``) go only to the
-index's own origin, over https (plain http only to loopback), and never after a redirect: a
-redirected request goes without them, wherever it leads.
+The index is read through a :class:`~gitops_bot.net.service.Service` for the repository's
+origin (the one client: its deadline, byte cap, retry policy and typed outcomes). Redirects
+are followed anywhere (``index.yaml`` on a CDN of another host is ordinary), at most
+:data:`MAX_REDIRECTS`, never from https down to plain http. Credentials
+(``username_env``/``password_env`` of the host in ``registries:``) go only to the index's own
+origin, over https (plain http only to loopback or a host marked ``insecure``): a redirect
+elsewhere goes without them.
 
 An OCI chart's versions are its tags with ``_`` read as ``+`` (OCI tags cannot hold ``+``,
 so ``helm push`` writes SemVer build metadata with ``_``), keeping only the tags that are
@@ -19,11 +23,9 @@ SemVer versions, as ``helm`` itself lists them (:func:`oci_versions`).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -35,10 +37,9 @@ from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError, R
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import is_loopback_host
 from gitops_bot.net import retry as _retry
-from gitops_bot.net.auth import same_origin
-from gitops_bot.net.limits import TooLarge
+from gitops_bot.net.auth import origin
+from gitops_bot.net.service import ANYWHERE, Answer, Credential, Refused, Service, Unavailable
 from gitops_bot.net.tls import ssl_context
-from gitops_bot.net.transport import USER_AGENT, Reply, Transport, exchange
 from gitops_bot.registry import credentials
 from gitops_bot.registry.chart_index import index_versions
 from gitops_bot.registry.memo import once
@@ -49,7 +50,6 @@ log = get_logger(__name__)
 DEFAULT_INDEX_LIMIT = 64 << 20  # bytes of index.yaml (decoded); the largest public ones are ~30 MB
 INDEX_TIMEOUTS = 4.0  # an index read may take this many of the host's request timeouts
 MAX_REDIRECTS = 5
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 OCI_SCHEME = "oci://"
 _RAISE_LIMIT = "raise index_limit_mb of the chart in gitops-bot.yaml if the repository is that large"
 
@@ -130,7 +130,9 @@ class ChartIndexes:
         self._settings = settings or (lambda host: RegistryConfig(host=host))
         self._env = env
         self._given = transport
-        self._transports: dict[str | None, httpx.BaseTransport] = {}
+        # one service per origin, trust, timeout and credential: a fleet's repositories with
+        # other credentials for the same origin ask through their own
+        self._services: dict[tuple[str, str | None, float, Credential | None], Service] = {}
         self._retry = retry or _retry.RetryPolicy()
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -140,7 +142,7 @@ class ChartIndexes:
         self._kept: dict[tuple[str, str], _Read] = {}  # across cycles: what a 304 reuses
         self._cycle: dict[tuple[str, str], Future[_Read]] = {}  # this cycle's reads
         self._aborted = False
-        self.requests = 0  # HTTP exchanges made, redirects included (for tests and bench)
+        self.requests = 0  # questions asked of chart repositories (for tests and bench)
 
     def forget(self) -> None:
         """A new cycle: every index is asked again (with its validators)."""
@@ -149,14 +151,14 @@ class ChartIndexes:
 
     def abort(self) -> None:
         self._aborted = True
-        for t in list(self._transports.values()):
-            if isinstance(t, Transport):
-                t.abort()
+        for service in list(self._services.values()):
+            service.abort()
 
     def close(self) -> None:
-        for t in list(self._transports.values()):
-            t.close()
-        self._transports.clear()
+        with self._lock:
+            services, self._services = list(self._services.values()), {}
+        for service in services:
+            service.close()
 
     def versions(
         self,
@@ -175,37 +177,58 @@ class ChartIndexes:
         :class:`RegistryUnavailable` when the host stays unreachable."""
         url = repository.rstrip("/") + "/index.yaml"
         config = config or self._settings(httpx.URL(url).netloc.decode("ascii"))
-        authorization = self._authorization(config, self._env if env is None else env)
-        key = (url, hashlib.sha256(authorization.encode()).hexdigest() if authorization else "")
-        read = once(self._cycle, self._lock, key, lambda: self._read(url, key, limit, config, authorization))
+        credential = self._credential(config, self._env if env is None else env)
+        secret = credential.value if credential else ""
+        key = (url, hashlib.sha256(secret.encode()).hexdigest() if secret else "")
+        read = once(self._cycle, self._lock, key, lambda: self._read(url, key, limit, config, credential))
         if chart not in read.versions:
             raise RegistryAccessError(f"chart repository {repository} has no chart {chart!r}", status=404)
         return plausible_versions(chart, read.versions[chart])
 
-    def _transport(self, config: RegistryConfig) -> httpx.BaseTransport:
-        if self._given is not None:
-            return self._given
+    def _service(self, url: str, config: RegistryConfig, credential: Credential | None) -> Service:
+        scheme, host, port = origin(url)
+        base = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+        timeout = INDEX_TIMEOUTS * config.timeout
+        key = (base, config.ca_file, timeout, credential)
         with self._lock:
-            found = self._transports.get(config.ca_file)
+            found = self._services.get(key)
             if found is None:
                 ca, env = config.ca_file, self._env
-                found = self._transports[config.ca_file] = Transport(
-                    ssl_context=lambda: ssl_context(ca, env), env=env
+                found = self._services[key] = Service(
+                    "a chart repository",
+                    base,
+                    credential=credential,
+                    tls=lambda: ssl_context(ca, env),
+                    # one deadline for an attempt, its redirects and its retries together
+                    timeout=timeout,
+                    total=timeout,
+                    policy=self._retry,
+                    redirects=ANYWHERE,
+                    max_redirects=MAX_REDIRECTS,
+                    headers={"Accept": "application/x-yaml, text/yaml, */*", "Accept-Encoding": "gzip"},
+                    transport=self._given,
+                    env=env,
+                    sleep=self._sleep,
                 )
+                if self._aborted:
+                    found.abort()
             return found
 
     def _read(
-        self, url: str, key: tuple[str, str], limit: int, config: RegistryConfig, authorization: str | None
+        self,
+        url: str,
+        key: tuple[str, str],
+        limit: int,
+        config: RegistryConfig,
+        credential: Credential | None,
     ) -> _Read:
-        origin = httpx.URL(url)
-        host = origin.netloc.decode("ascii")
-        if origin.scheme != "https" and not (config.insecure or is_loopback_host(host)):
+        host = httpx.URL(url).netloc.decode("ascii")
+        if httpx.URL(url).scheme != "https" and not (config.insecure or is_loopback_host(host)):
             raise RegistryAccessError(
                 f"chart repository {url}: plain http",
                 hint=f"use https, or mark {host} insecure under registries: in gitops-bot.yaml",
             )
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/x-yaml, text/yaml, */*"}
-        headers["Accept-Encoding"] = "gzip"
+        headers: dict[str, str] = {}
         with self._lock:
             kept = self._kept.get(key)
         if kept is not None:
@@ -213,135 +236,58 @@ class ChartIndexes:
                 headers["If-None-Match"] = kept.etag
             if kept.last_modified:
                 headers["If-Modified-Since"] = kept.last_modified
-        timeout = INDEX_TIMEOUTS * config.timeout
-        deadline = time.monotonic() + timeout
-        transport = self._transport(config)
-
-        def attempt() -> Reply:
-            return self._follow(transport, url, headers, authorization, deadline, limit, config.insecure)
-
-        try:
-            reply = _retry.call(
-                attempt, self._retry, deadline, sleep=self._sleep, stopped=lambda: self._aborted
-            )
-        except _retry.GaveUp as exc:
-            raise RegistryUnavailable(
-                f"chart repository {url} unavailable: {exc}",
-                hint="check that the chart repository is up and reachable, then run again",
-            ) from None
-        if reply.status == 304 and kept is not None:
-            log.debug("chart_index_unchanged", url=url)
-            return kept
-        if reply.status in (401, 403):
-            raise RegistryAccessError(
-                f"chart repository {url}: access denied (HTTP {reply.status})",
-                status=reply.status,
-                hint=f"set username_env/password_env for {host} under registries: in gitops-bot.yaml",
-            )
-        if reply.status != 200:
-            raise RegistryAccessError(f"chart repository {url}: HTTP {reply.status}", status=reply.status)
-        body = _decoded(reply, url, limit)
+        service = self._service(url, config, credential)
+        self.requests += 1
+        # YAML, not JSON: the body is read as bytes (decoded from its Content-Encoding, the cap
+        # counting decoded bytes, so a small gzip bomb cannot grow past it)
+        outcome = service.get(url, headers=headers, limit=limit, parse=False)
+        match outcome:
+            case Answer(status=304) if kept is not None:
+                log.debug("chart_index_unchanged", url=url)
+                return kept
+            case Answer(status=200, body=body):
+                pass
+            case Answer(status=status) | Refused(status=status) if status not in (401, 403):
+                raise RegistryAccessError(f"chart repository {url}: HTTP {status}", status=status)
+            case Refused(status=status):
+                raise RegistryAccessError(
+                    f"chart repository {url}: access denied (HTTP {status})",
+                    status=status,
+                    hint=f"set username_env/password_env for {host} under registries: in gitops-bot.yaml",
+                )
+            case Unavailable() as unavailable:
+                raise self._unavailable(url, limit, unavailable)
         try:
             versions = index_versions(body)
         except ValueError as exc:
             raise RegistryProtocolError(f"chart repository {url}: unreadable index.yaml ({exc})") from None
-        read = _Read(versions, reply.header("ETag"), reply.header("Last-Modified"))
+        read = _Read(versions, outcome.header("ETag"), outcome.header("Last-Modified"))
         with self._lock:
             self._kept[key] = read
         log.debug("chart_index_read", url=url, bytes=len(body), charts=len(versions))
         return read
 
-    def _authorization(self, config: RegistryConfig, env: Mapping[str, str] | None) -> str | None:
+    def _unavailable(self, url: str, limit: int, unavailable: Unavailable) -> Exception:
+        why = unavailable.why
+        if self._aborted:
+            return RegistryUnavailable(f"chart repository {url}: stopping", hint="nothing was changed")
+        if why.startswith("answered more than"):
+            return RegistryProtocolError(
+                f"chart repository {url}: index.yaml is over {limit} bytes", hint=_RAISE_LIMIT
+            )
+        if unavailable.transient:
+            return RegistryUnavailable(
+                f"chart repository {url} unavailable: {why}",
+                hint="check that the chart repository is up and reachable, then run again",
+            )
+        # what asking again would read the same: a redirect loop, a downgrade to plain http, a
+        # body its Content-Encoding does not decode, a certificate not trusted
+        return RegistryProtocolError(f"chart repository {url}: {why}")
+
+    def _credential(self, config: RegistryConfig, env: Mapping[str, str] | None) -> Credential | None:
         if not (config.username_env and config.password_env):
             return None
         found = credentials.lookup(config, env)
         if found is None or found.username is None or found.password is None:
             return None
-        token = base64.b64encode(f"{found.username}:{found.password}".encode()).decode("ascii")
-        return f"Basic {token}"
-
-    def _follow(
-        self,
-        transport: httpx.BaseTransport,
-        url: str,
-        headers: dict[str, str],
-        authorization: str | None,
-        deadline: float,
-        limit: int,
-        insecure: bool = False,
-    ) -> Reply:
-        """One attempt: the index, following redirects by hand. The credential goes with the
-        first request only (to the configured origin); a redirected one goes without it, and
-        without the validators when it leaves the origin. A redirect to plain http is followed
-        only where the index itself could be plain http (``insecure``, or loopback): else
-        anyone on the path could answer the versions in place of the https repository."""
-        if self._aborted:
-            raise RegistryUnavailable(f"chart repository {url}: stopping", hint="nothing was changed")
-        target = url
-        ask = {**headers, "Authorization": authorization} if authorization else dict(headers)
-        for _ in range(MAX_REDIRECTS + 1):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _retry.Retryable("timed out")
-            try:
-                reply = exchange(transport, "GET", target, ask, timeout=left, limit=limit)
-            except TooLarge:
-                raise RegistryProtocolError(
-                    f"chart repository {url}: index.yaml is over {limit} bytes",
-                    hint=_RAISE_LIMIT,
-                ) from None
-            except httpx.TimeoutException:
-                raise _retry.Retryable("timed out") from None
-            except (
-                httpx.TooManyRedirects,
-                httpx.InvalidURL,
-                httpx.UnsupportedProtocol,
-                httpx.DecodingError,
-            ) as exc:
-                raise RegistryProtocolError(f"chart repository {url}: {exc}") from None
-            except httpx.TransportError as exc:
-                raise _retry.Retryable(f"cannot connect ({type(exc).__name__})") from None
-            finally:
-                self.requests += 1
-            location = reply.header("Location") if reply.status in _REDIRECTS else ""
-            if not location:
-                _retry.raise_if_retryable(reply)
-                return reply
-            try:
-                following = httpx.URL(target).join(location)
-            except httpx.InvalidURL:
-                raise RegistryProtocolError(f"chart repository {url}: unreadable redirect") from None
-            if following.scheme not in ("http", "https"):
-                raise RegistryProtocolError(f"chart repository {url}: redirect to {following.scheme}")
-            if following.scheme == "http" and not (insecure or is_loopback_host(following.host)):
-                raise RegistryProtocolError(
-                    f"chart repository {url}: redirect to plain http ({following.host})",
-                    hint="ask the repository to redirect to https, or mark the host insecure "
-                    "under registries: in gitops-bot.yaml",
-                )
-            ask = {k: v for k, v in ask.items() if k != "Authorization"}
-            if not same_origin(following, url):
-                ask = {k: v for k, v in ask.items() if not k.startswith("If-")}
-            target = str(following)
-        raise RegistryProtocolError(f"chart repository {url}: more than {MAX_REDIRECTS} redirects")
-
-
-def _decoded(reply: Reply, url: str, limit: int) -> bytes:
-    """The body with a gzip ``Content-Encoding`` undone, the cap counting decoded bytes (a
-    small gzip bomb cannot grow past it)."""
-    encoding = reply.header("Content-Encoding").strip().lower()
-    if encoding in ("", "identity"):
-        return reply.body
-    if encoding not in ("gzip", "x-gzip"):
-        raise RegistryProtocolError(f"chart repository {url}: unexpected Content-Encoding {encoding!r}")
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        body = inflate.decompress(reply.body, limit + 1)
-    except zlib.error:
-        raise RegistryProtocolError(f"chart repository {url}: bad gzip body") from None
-    if len(body) > limit or inflate.unconsumed_tail:
-        raise RegistryProtocolError(
-            f"chart repository {url}: index.yaml is over {limit} bytes",
-            hint=_RAISE_LIMIT,
-        )
-    return body
+        return Credential.basic(found.username, found.password)

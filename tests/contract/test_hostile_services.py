@@ -1,7 +1,8 @@
 """Every outside JSON service the bot reads, against a server that misbehaves as real ones do
 (a redirect loop, a body labelled gzip that is not, JSON with NaN, numbers no float64 holds):
-each fault is one line the service names (an unknown reading, a ServiceUnavailable), never a
-traceback. The same faults once ended `promote` and `status` with an uncaught
+each fault is one line the service names (an unknown reading, a ServiceUnavailable, a
+comparison left out of the release notes, a notification's warning, a chart repository's
+error), never a traceback. The same faults once ended `promote` and `status` with an uncaught
 TooManyRedirects, DecodingError or OverflowError."""
 
 from __future__ import annotations
@@ -12,15 +13,27 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gitops_bot.core.errors import ForgeUnavailable, GitOpsBotError
+from gitops_bot.core.errors import ForgeUnavailable, GitOpsBotError, RegistryProtocolError
+from gitops_bot.core.secret import Secret
 from gitops_bot.forges import compare_kit
-from gitops_bot.forges.forge import exchange_json
+from gitops_bot.forges.azure_devops.adapter import AzureDevOps
+from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud
+from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter
+from gitops_bot.forges.forge import Forge, api_service, exchange_json
+from gitops_bot.forges.gitea.adapter import Gitea
+from gitops_bot.forges.settings import ForgeConfig
+from gitops_bot.forges.sources import Sources, hosts_for
 from gitops_bot.gate.argocd import ArgoCD
 from gitops_bot.gate.metrics import Prometheus
 from gitops_bot.gate.reading import Outcome
 from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate
-from gitops_bot.net import transport
-from testkit.hostile_registry import Answer, HostileRegistry
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import Credential
+from gitops_bot.notify import NotifierSettings
+from gitops_bot.notify.message import Notice
+from gitops_bot.notify.send import Notifier
+from gitops_bot.registry.charts import ChartIndexes
+from testkit.hostile_registry import Answer, HostileRegistry, Seen
 
 NOW = datetime.now(UTC)
 GATE = MetricsGate("error-rate", "rate(errors[5m])", "< 0.01", "30s")
@@ -68,9 +81,26 @@ def metrics_says(url: str) -> str:
     return reading.error
 
 
+BASE, HEAD = "a" * 40, "b" * 40
+
+
+def compare_says(url: str) -> str:
+    """A source comparison for release notes, on a Gitea whose token is bound to it."""
+    api = url + "/api/v1"
+    sources = Sources(hosts_for("gitea", api, None, Secret.for_urls("gitea-token-5d6c", [api])))
+    try:
+        sources.compare(f"{url}/acme/app", BASE, HEAD)
+    except compare_kit.CompareUnavailable as exc:
+        return str(exc)
+    finally:
+        sources.close()
+    raise AssertionError("the comparison read a hostile answer as commits")
+
+
 SERVICES: dict[str, tuple[str, Callable[[str], str]]] = {
     "Argo CD": ("/api/v1/applications/app", argocd_says),
     "metrics": ("/api/v1/query", metrics_says),
+    "a source comparison": (f"/api/v1/repos/acme/app/compare/{BASE}...{HEAD}", compare_says),
 }
 
 
@@ -112,18 +142,121 @@ def test_a_metrics_sample_no_float64_holds_is_unknown_not_an_overflow(body: byte
     ids=["gzip that is not", "redirect loop"],
 )
 def test_a_forge_answer_that_cannot_be_read_is_one_line_never_a_traceback(answer: Answer) -> None:
-    """The forges written on httpx (Gitea, Forgejo, Azure DevOps, Bitbucket) and the source
-    comparisons read their answers through one exchange: a body its Content-Encoding does not
-    decode, or a redirect loop, is the forge unavailable, said in one line."""
+    """The forges written without a client library (Gitea, Forgejo, Azure DevOps, Bitbucket)
+    and the source comparisons read their answers through the one client: a body its
+    Content-Encoding does not decode, or a redirect loop, is the forge unavailable, said in
+    one line."""
     path = "/api/v1/repos/acme/gitops"
     with HostileRegistry({path: answer}) as server:
-        client = transport.client(base_url=server.url, follow_redirects=True)
+        api = api_service("Gitea", server.url, Credential.bearer("gitea-token-5c1d"), deadline=5)
         try:
             with pytest.raises(ForgeUnavailable) as info:
-                exchange_json(client, "Gitea", "GET", path, deadline=5, message=lambda b, r: r)
+                exchange_json(api, "GET", path, message=lambda b, r: r)
             with pytest.raises(compare_kit.CompareUnavailable) as compared:
-                compare_kit.get(client, server.url + path, {}, None)
+                compare_kit.get(api, server.url + path, {})
         finally:
-            client.close()
-    assert "cannot be read" in str(info.value) and "\n" not in str(info.value)
-    assert "cannot be read" in str(compared.value)
+            api.close()
+    assert "Gitea is unavailable" in str(info.value) and "\n" not in str(info.value)
+    assert "unavailable" in str(compared.value) and "\n" not in str(compared.value)
+
+
+TOKEN = "forge-token-9e4b"
+
+
+def gitea(url: str) -> Forge:
+    cfg = ForgeConfig(type="gitea", api_url=f"{url}/api/v1", repository="acme/gitops")
+    return Gitea.connect(cfg, "https://gitea.test/acme/gitops.git", {"GITEA_TOKEN": TOKEN})
+
+
+def azure_devops(url: str) -> Forge:
+    cfg = ForgeConfig(type="azure-devops", api_url=url, repository="acme/web/gitops")
+    return AzureDevOps.connect(
+        cfg, "https://dev.azure.com/acme/web/_git/gitops", {"AZURE_DEVOPS_TOKEN": TOKEN}
+    )
+
+
+def bitbucket_cloud(url: str) -> Forge:
+    cfg = ForgeConfig(type="bitbucket-cloud", api_url=f"{url}/2.0", repository="acme/gitops")
+    return BitbucketCloud.connect(cfg, "https://bitbucket.org/acme/gitops.git", {"BITBUCKET_TOKEN": TOKEN})
+
+
+def bitbucket_dc(url: str) -> Forge:
+    cfg = ForgeConfig(type="bitbucket-data-center", api_url=url, repository="ACME/gitops")
+    return BitbucketDataCenter.connect(cfg, f"{url}/scm/acme/gitops.git", {"BITBUCKET_TOKEN": TOKEN})
+
+
+FORGES: dict[str, Callable[[str], Forge]] = {
+    "Gitea": gitea,
+    "Azure DevOps": azure_devops,
+    "Bitbucket Cloud": bitbucket_cloud,
+    "Bitbucket Data Center": bitbucket_dc,
+}
+
+
+def back_to_itself(seen: Seen) -> Answer:
+    return Answer(302, b"", {"Location": seen.path})
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("forge", FORGES)
+def test_a_hostile_forge_answer_is_one_line_never_a_traceback(forge: str, fault: str) -> None:
+    """Each forge on the one client, its pull request listing answered by a redirect loop, a
+    body labelled gzip that is not, NaN, or a redirect off its origin: the forge unavailable
+    (exit 3) in one line naming it, no retries of an answer that reads the same each time,
+    and the token never sent anywhere but the forge's own origin."""
+    answer, why = FAULTS[fault]
+    if fault == "NaN in JSON":
+        why = "answered something that is not a change request"  # the adapters' words for it
+    route = back_to_itself if fault == "a redirect loop" else answer("/")
+    with HostileRegistry({"/": route}) as server, pytest.raises(ForgeUnavailable) as info:
+        FORGES[forge](server.url).open_pulls("gitops-bot")
+    said = str(info.value)
+    assert said.startswith(forge) and why in said and "\n" not in said, said
+    assert info.value.exit_code == 3
+    hops = 6 if fault == "a redirect loop" else 1  # the request and its 5 redirects, once
+    assert len(server.seen) == hops, [s.path for s in server.seen]
+    assert all(s.headers.get("Authorization") for s in server.seen)  # the origin's own
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (Answer(302, b"", {"Location": "/hooks/audit"}), "HTTP 302: a redirect is not followed"),
+        (
+            Answer(307, b"", {"Location": "http://127.0.0.2:9/elsewhere"}),
+            "HTTP 307: a redirect is not followed",
+        ),
+        (
+            Answer(200, b"ok", {"Content-Encoding": "gzip"}),
+            "its Content-Encoding (gzip) does not decode",
+        ),
+    ],
+    ids=["a redirect loop", "a redirect to another origin", "gzip that is not"],
+)
+def test_a_notification_a_hostile_hook_answers_is_one_line_and_posted_once(answer: Answer, why: str) -> None:
+    """A hook's answer that cannot be read is the notification's one-line warning; the notice is
+    posted once (asking again would post it again to a hook that may have shown it) and never
+    where a redirect points."""
+    with HostileRegistry({"/hooks/audit": answer}) as server:
+        settings = [NotifierSettings("audit", "webhook", url=f"{server.url}/hooks/audit", attempts=3)]
+        with Notifier(settings, {}, backoff=0.01) as notifier:
+            (warning,) = notifier.send(Notice("failed", None, reason="x"))
+    assert why in warning and "\n" not in warning, warning
+    assert [(s.method, s.path) for s in server.seen] == [("POST", "/hooks/audit")]
+
+
+@pytest.mark.parametrize("fault", ["a redirect loop", "a body labelled gzip that is not"])
+def test_a_chart_index_a_hostile_repository_answers_is_one_line_asked_once(fault: str) -> None:
+    """The chart index, read through the same client as every JSON service, says the same
+    words for the same fault, and does not ask again for what would read the same."""
+    answer, why = FAULTS[fault]
+    with HostileRegistry({"/charts/index.yaml": answer("/charts/index.yaml")}) as server:
+        indexes = ChartIndexes(retry=RetryPolicy(attempts=3), sleep=lambda _s: None)
+        try:
+            with pytest.raises(RegistryProtocolError) as caught:
+                indexes.versions(f"{server.url}/charts", "podinfo")
+        finally:
+            indexes.close()
+    said = str(caught.value)
+    assert why in said and "\n" not in said, said
+    assert len(server.seen) == (6 if fault == "a redirect loop" else 1)

@@ -1,5 +1,6 @@
 """Pull requests on Azure DevOps Repos (dev.azure.com, {org}.visualstudio.com, Azure DevOps
-Server), through the Git REST API 7.1 with httpx.
+Server), through the Git REST API 7.1 with the bot's one HTTP client
+(:mod:`gitops_bot.net.service`).
 
 Microsoft's Python client (azure-devops) is generated, pins old msrest and covers hundreds of
 services; the bot needs six Git endpoints and one identity search, so it speaks them directly,
@@ -36,6 +37,7 @@ from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     Listing,
+    api_service,
     call,
     change_request,
     create_or_adopt,
@@ -47,8 +49,7 @@ from gitops_bot.forges.forge import (
 )
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport
+from gitops_bot.net.service import Credential, Service
 
 NAME = "Azure DevOps"
 API_VERSION = "7.1"
@@ -202,15 +203,15 @@ class AzureDevOps:
 
     def __init__(
         self,
-        client: httpx.Client,
+        api: Service,
         remote: Remote,
         *,
         git_token: str | None,
-        identities: httpx.Client | None = None,
+        identities: Service | None = None,
         required_reviewers: bool = False,
     ) -> None:
-        self._client = client
-        self._identities = identities or client
+        self._api = api
+        self._identities = identities or api
         self.remote = remote
         self.git_token = git_token
         self.required_reviewers = required_reviewers
@@ -240,38 +241,32 @@ class AzureDevOps:
         token, header = found
         register_secret(token)
         register_secret(header.split(" ", 1)[1])
-        shared = transport or Transport()  # proxies, trust store, deadlines (gitops_bot.net)
 
-        def client(base: str) -> httpx.Client:
-            return httpx.Client(
-                base_url=base,
-                headers={"Accept": "application/json"},
-                auth=OriginAuth(base, header),  # the token goes to this origin only
-                transport=shared,
-                follow_redirects=False,
+        def api(base: str) -> Service:
+            # one client per origin, the token bound to it: sent there only
+            return api_service(
+                NAME, base, Credential("Authorization", header), deadline=DEADLINE, transport=transport
             )
 
         ids = identities_url(remote.server)
         return cls(
-            client(remote.server),
+            api(remote.server),
             remote,
             git_token=token,
-            identities=client(ids) if ids != remote.server else None,
+            identities=api(ids) if ids != remote.server else None,
             required_reviewers=fcfg.required_reviewers,
         )
 
     # -- the API -------------------------------------------------------------------------
 
     def _request(
-        self, method: str, path: str, *, client: httpx.Client | None = None, **kwargs: Any
+        self, method: str, path: str, *, client: Service | None = None, **kwargs: Any
     ) -> tuple[Any, httpx.Headers]:
         params = {**kwargs.pop("params", {}), "api-version": API_VERSION}
-        used = client or self._client
+        used = client or self._api
 
         def once() -> tuple[Any, httpx.Headers]:
-            return exchange_json(
-                used, NAME, method, path, deadline=DEADLINE, message=_message, params=params, **kwargs
-            )
+            return exchange_json(used, method, path, message=_message, params=params, **kwargs)
 
         return call(NAME, once, HINTS, max_wait=self.max_wait)
 
@@ -279,7 +274,7 @@ class AzureDevOps:
         return self._request(method, path, **kwargs)[0]
 
     def _collection(
-        self, path: str, params: Mapping[str, str], *, client: httpx.Client | None = None
+        self, path: str, params: Mapping[str, str], *, client: Service | None = None
     ) -> list[Any]:
         """Every item of a list: ``$top``/``$skip`` pages, following ``x-ms-continuationtoken``
         when the service sends one (``continuationToken`` then names the next page)."""

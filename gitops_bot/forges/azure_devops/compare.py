@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 from urllib.parse import quote
 
 from gitops_bot.core.secret import Origin
@@ -43,7 +42,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
     ``compareVersion`` (base), newest first, ``$top``/``$skip`` pages. Pull requests are read
     from Azure Repos' completion subject ("Merged PR 12: ..."): asking each commit's pull
     requests would be a request per commit."""
-    client, repository, base, head, auth = ask.client, ask.repository, ask.base, ask.head, ask.auth
+    repository, base, head = ask.repository, ask.base, ask.head
     found = adapter.parse_remote(repository)
     if found is None or kit.dots(found.organization, found.project, found.repository):
         raise kit.CompareUnavailable(
@@ -57,19 +56,12 @@ def compare(ask: kit.Ask) -> kit.Comparison:
         "itemVersion": {"versionType": "commit", "version": head},
         "compareVersion": {"versionType": "commit", "version": base},
     }
-    end = time.monotonic() + kit.DEADLINE
+    until = kit.due()
     commits: list[kit.SourceCommit] = []
     for _ in range(kit.MAX_PAGES):
         params = {"api-version": adapter.API_VERSION, "$top": str(kit.PAGE), "$skip": str(len(commits))}
         answer = kit.get(
-            client,
-            api,
-            params,
-            auth,
-            method="POST",
-            body=criteria,
-            timeout=end - time.monotonic(),
-            revisions=(base, head),
+            ask.service, api, params, method="POST", body=criteria, until=until, revisions=(base, head)
         )
         page = kit.listed(answer, "value")
         for c in page:

@@ -1,4 +1,5 @@
-"""Pull requests on Bitbucket Cloud (bitbucket.org), through its REST API 2.0 with httpx.
+"""Pull requests on Bitbucket Cloud (bitbucket.org), through its REST API 2.0 with the bot's
+one HTTP client (:mod:`gitops_bot.net.service`).
 
 Atlassian publishes no maintained Python client, and the bot needs seven endpoints, so it
 speaks them directly, like the Gitea and Azure DevOps adapters.
@@ -48,6 +49,7 @@ from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     Listing,
+    api_service,
     call,
     change_request,
     create_or_adopt,
@@ -60,8 +62,7 @@ from gitops_bot.forges.forge import (
 )
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport
+from gitops_bot.net.service import Credential, Service
 
 NAME = "Bitbucket Cloud"
 # a build status's state
@@ -138,8 +139,8 @@ class BitbucketCloud:
     name = NAME
     noun = "pull request"
 
-    def __init__(self, client: httpx.Client, repository: str, api_url: str, creds: Credentials) -> None:
-        self._client = client
+    def __init__(self, api: Service, repository: str, api_url: str, creds: Credentials) -> None:
+        self._api = api
         self.repository = repository
         self.api_url = api_url.rstrip("/")
         self.git_token: str | None = creds.secret
@@ -176,22 +177,16 @@ class BitbucketCloud:
         register_secret(creds.secret)
         register_secret(creds.header.split(" ", 1)[1])
         api_url = (fcfg.api_url or API).rstrip("/")
-        client = httpx.Client(
-            base_url=api_url,
-            headers={"Accept": "application/json"},
-            auth=OriginAuth(api_url, creds.header),  # the token goes to this API's origin only
-            transport=transport or Transport(),  # proxies, trust store, deadlines (gitops_bot.net)
-            follow_redirects=False,
-        )
-        return cls(client, repository, api_url, creds)
+        # the token goes to this API's origin only
+        credential = Credential("Authorization", creds.header)
+        api = api_service(NAME, api_url, credential, deadline=DEADLINE, transport=transport)
+        return cls(api, repository, api_url, creds)
 
     # -- the API -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         def once() -> Any:
-            return exchange_json(
-                self._client, NAME, method, path, deadline=DEADLINE, message=_message, **kwargs
-            )[0]
+            return exchange_json(self._api, method, path, message=_message, **kwargs)[0]
 
         return call(NAME, once, HINTS, max_wait=self.max_wait)
 

@@ -5,7 +5,6 @@ its merge subject."""
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import quote
 
 from gitops_bot.core.secret import Origin
@@ -34,7 +33,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
     Pull requests are read from Bitbucket's merge subject ("Merged in x (pull request #12)"):
     ``/commit/{sha}/pullrequests`` answers only when the Pull Request Commit Links app is
     installed, and costs a request per commit."""
-    client, path, page, base, head, auth = ask.client, ask.path, ask.page, ask.base, ask.head, ask.auth
+    path, page, base, head = ask.path, ask.page, ask.base, ask.head
     if path.count("/") != 1:
         raise kit.CompareUnavailable(
             f"source {ask.repository[:100]!r} is not a repository URL bitbucket-cloud names"
@@ -42,10 +41,10 @@ def compare(ask: kit.Ask) -> kit.Comparison:
     workspace, slug = (quote(p, safe="") for p in path.split("/"))
     url: str = f"{ask.api_url}/repositories/{workspace}/{slug}/commits"
     params: dict[str, str] = {"include": head, "exclude": base, "pagelen": str(kit.PAGE)}
-    end = time.monotonic() + kit.DEADLINE
+    until = kit.due()
     commits: list[kit.SourceCommit] = []
     for _ in range(kit.MAX_PAGES):
-        answer = kit.get(client, url, params, auth, timeout=end - time.monotonic(), revisions=(base, head))
+        answer = kit.get(ask.service, url, params, until=until, revisions=(base, head))
         for c in kit.listed(answer, "values"):
             author = kit.as_dict(c.get("author"))
             user = kit.as_dict(author.get("user"))

@@ -5,9 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from gitops_bot.core.secret import Origin
 from gitops_bot.forges.bitbucket_cloud import compare
-from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud, refuse_auto_merge
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject
+from gitops_bot.forges.bitbucket_cloud.adapter import (
+    ACCESS_TOKEN_USER,
+    API,
+    API_TOKEN_ENV,
+    APP_PASSWORD_ENV,
+    TOKEN_ENV,
+    USER_ENV,
+    WEB,
+    BitbucketCloud,
+    refuse_auto_merge,
+)
+from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable
 from gitops_bot.forges.settings import ForgeSettings
 
 
@@ -27,6 +38,24 @@ def _auto_merge(cfg: ForgeSettings) -> str | None:
     return auto if isinstance(auto, str) else None
 
 
+def tokens(url: str, environ: Mapping[str, str]) -> tuple[TokenVariable, ...]:
+    """BITBUCKET_TOKEN (an access token, git user ``x-token-auth``), and a user's API token or
+    app password (git user BITBUCKET_USERNAME: without it, no git credential), for bitbucket.org
+    and its API at api.bitbucket.org."""
+    user = environ.get(USER_ENV) or None
+    return (
+        TokenVariable(TOKEN_ENV, ACCESS_TOKEN_USER, (WEB,), (API,)),
+        *(TokenVariable(name, user, (WEB,), (API,)) for name in (API_TOKEN_ENV, APP_PASSWORD_ENV)),
+    )
+
+
+def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
+    """git goes to bitbucket.org, the API to api.bitbucket.org (or the server tests name)."""
+    bb = cfg.forge.api_url
+    public = bb is None or Origin.of(bb) == Origin.of(API)
+    return (WEB if public else bb,)
+
+
 ENTRY = ForgeEntry(
     names=("bitbucket-cloud",),
     connect=connect,
@@ -36,4 +65,6 @@ ENTRY = ForgeEntry(
     source_api=compare.source_api,
     source_auth=compare.source_auth,
     check=check,
+    tokens=tokens,
+    git_hosts=git_hosts,
 )

@@ -1,5 +1,5 @@
 """Pull requests on Bitbucket Data Center (self-hosted; once Bitbucket Server), through its
-REST API (``/rest/api/latest``) with httpx.
+REST API (``/rest/api/latest``) with the bot's one HTTP client (:mod:`gitops_bot.net.service`).
 
 As the published description (``testkit/specs/bitbucket-data-center-9.2-subset.json``) says:
 
@@ -44,6 +44,7 @@ from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     Listing,
+    api_service,
     call,
     change_request,
     create_or_adopt,
@@ -56,8 +57,7 @@ from gitops_bot.forges.forge import (
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.git.gitcli import BEARER
 from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport
+from gitops_bot.net.service import Credential, Service
 
 NAME = "Bitbucket Data Center"
 # a build status's state
@@ -160,8 +160,8 @@ class BitbucketDataCenter:
     name = NAME
     noun = "pull request"
 
-    def __init__(self, client: httpx.Client, remote: Remote, *, git_token: str | None, git_user: str) -> None:
-        self._client = client
+    def __init__(self, api: Service, remote: Remote, *, git_token: str | None, git_user: str) -> None:
+        self._api = api
         self.remote = remote
         self.git_token = git_token
         self.git_user = git_user
@@ -188,22 +188,17 @@ class BitbucketDataCenter:
                 "to the repository",
             )
         register_secret(token)
-        client = httpx.Client(
-            base_url=remote.server,
-            headers={"Accept": "application/json"},
-            auth=OriginAuth(remote.server, f"Bearer {token}"),  # this server's origin only
-            transport=transport or Transport(),  # proxies, trust store, deadlines (gitops_bot.net)
-            follow_redirects=False,
+        # the token goes to this server's origin only
+        api = api_service(
+            NAME, remote.server, Credential.bearer(token), deadline=DEADLINE, transport=transport
         )
-        return cls(client, remote, git_token=token, git_user=git_user(environ))
+        return cls(api, remote, git_token=token, git_user=git_user(environ))
 
     # -- the API -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         def once() -> Any:
-            return exchange_json(
-                self._client, NAME, method, path, deadline=DEADLINE, message=_message, **kwargs
-            )[0]
+            return exchange_json(self._api, method, path, message=_message, **kwargs)[0]
 
         return call(NAME, once, HINTS, max_wait=self.max_wait)
 

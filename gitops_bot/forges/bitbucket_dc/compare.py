@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import quote, urlsplit
 
 from gitops_bot.core.secret import Origin
@@ -46,7 +45,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
     first, ``start``/``limit`` pages. Pull requests from Data Center's merge subject ("Merge
     pull request #12 in P/r from x to main"): ``/commits/{id}/pull-requests`` is a request per
     commit."""
-    client, repository, base, head, auth = ask.client, ask.repository, ask.base, ask.head, ask.auth
+    repository, base, head = ask.repository, ask.base, ask.head
     remote = remote_of(repository)
     if remote is None or kit.dots(remote.project, remote.slug):
         raise kit.CompareUnavailable(
@@ -56,12 +55,12 @@ def compare(ask: kit.Ask) -> kit.Comparison:
     project, slug = quote(remote.project, safe=""), quote(remote.slug, safe="")
     api = f"{remote.server}/rest/api/latest/projects/{project}/repos/{slug}/commits"
     web = f"{remote.server}/projects/{project}/repos/{slug}"
-    end = time.monotonic() + kit.DEADLINE
+    until = kit.due()
     commits: list[kit.SourceCommit] = []
     start = 0
     for _ in range(kit.MAX_PAGES):
         params = {"since": base, "until": head, "start": str(start), "limit": str(kit.PAGE)}
-        answer = kit.get(client, api, params, auth, timeout=end - time.monotonic(), revisions=(base, head))
+        answer = kit.get(ask.service, api, params, until=until, revisions=(base, head))
         for c in kit.listed(answer, "values"):
             author = kit.as_dict(c.get("author"))
             name = kit.text(author.get("displayName")) or kit.text(author.get("name"))

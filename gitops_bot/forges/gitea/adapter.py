@@ -1,4 +1,5 @@
-"""Pull requests on Gitea and Forgejo (Codeberg), through their REST API v1 with httpx.
+"""Pull requests on Gitea and Forgejo (Codeberg), through their REST API v1 with the bot's one
+HTTP client (:mod:`gitops_bot.net.service`).
 
 No well-kept Python client covers both (py-gitea and giteapy are unmaintained or generated
 for one version), and the bot needs eight endpoints, so it speaks them directly. Forgejo is a
@@ -26,6 +27,7 @@ from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
     Listing,
+    api_service,
     call,
     change_request,
     create_or_adopt,
@@ -43,8 +45,7 @@ from gitops_bot.forges.forge import (
 from gitops_bot.forges.issues import Issue
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
-from gitops_bot.net.auth import OriginAuth
-from gitops_bot.net.transport import Transport
+from gitops_bot.net.service import Credential, Service
 
 PAGE = 50  # Gitea's default maximum page size
 MAX_PAGES = 100
@@ -89,10 +90,8 @@ class Gitea:
     noun = "pull request"
     git_user = "gitops-bot"  # Gitea takes a token as the password under any user name
 
-    def __init__(
-        self, client: httpx.Client, repository: str, *, git_token: str | None, name: str = "Gitea"
-    ) -> None:
-        self._client = client
+    def __init__(self, api: Service, repository: str, *, git_token: str | None, name: str = "Gitea") -> None:
+        self._api = api
         self.repository = repository
         self.git_token = git_token
         self.name = name
@@ -125,14 +124,11 @@ class Gitea:
                 "(scopes write:repository and write:issue)",
             )
         register_secret(token)
-        client = httpx.Client(
-            base_url=api_url,
-            headers={"Accept": "application/json"},
-            auth=OriginAuth(api_url, f"token {token}"),  # the token goes to this API's origin only
-            transport=transport or Transport(),  # proxies, trust store, deadlines (gitops_bot.net)
-            follow_redirects=False,
+        # the token goes to this API's origin only
+        api = api_service(
+            name, api_url, Credential.scheme("token", token), deadline=DEADLINE, transport=transport
         )
-        return cls(client, repository, git_token=token, name=name)
+        return cls(api, repository, git_token=token, name=name)
 
     # -- the API -------------------------------------------------------------------------
 
@@ -143,9 +139,7 @@ class Gitea:
         """The answer's body and headers (a listing's ``X-Total-Count``)."""
 
         def once() -> tuple[Any, httpx.Headers]:
-            return exchange_json(
-                self._client, self.name, method, path, deadline=DEADLINE, message=_message, **kwargs
-            )
+            return exchange_json(self._api, method, path, message=_message, **kwargs)
 
         return call(self.name, once, HINTS, max_wait=self.max_wait)
 

@@ -5,14 +5,29 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject
+from gitops_bot.forges.forge import KNOWN_HOSTS, Forge, ForgeEntry, MergeSubject, TokenVariable, remote_server
 from gitops_bot.forges.gitea import compare
-from gitops_bot.forges.gitea.adapter import Gitea
+from gitops_bot.forges.gitea.adapter import TOKEN_ENVS, Gitea
 from gitops_bot.forges.settings import ForgeSettings
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     return Gitea.connect(cfg.forge, url, environ)
+
+
+def tokens(url: str, environ: Mapping[str, str]) -> tuple[TokenVariable, ...]:
+    """GITEA_TOKEN and FORGEJO_TOKEN: for the public Forgejo and Gitea hosts (Codeberg) and the
+    server Gitea/Forgejo Actions name (GITHUB_SERVER_URL). The Actions' own GITHUB_TOKEN is
+    GitHub's variable: the adapter uses it only for the server the pipeline names."""
+    public = [
+        f"https://{host}" for kind in ("forgejo", "gitea") for host, k in KNOWN_HOSTS.items() if k == kind
+    ]
+    hosts = (*public, environ.get("GITHUB_SERVER_URL"))
+    return tuple(TokenVariable(name, Gitea.git_user, hosts) for name in TOKEN_ENVS)
+
+
+def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
+    return (cfg.forge.api_url or remote_server(url),)
 
 
 ENTRY = ForgeEntry(
@@ -24,4 +39,6 @@ ENTRY = ForgeEntry(
     source_api=compare.source_api,
     source_auth=compare.source_auth,
     issues=True,
+    tokens=tokens,
+    git_hosts=git_hosts,
 )

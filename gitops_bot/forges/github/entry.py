@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.secret import Secret
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject
+from gitops_bot.core.secret import Origin, Secret
+from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable
 from gitops_bot.forges.github import compare
 from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
 
@@ -54,6 +54,35 @@ def app_credentials(url: str, environ: Mapping[str, str]) -> tuple[Secret | None
     return (Secret.for_urls(git_token, where, "the GitHub App") if git_token else None), GitHub.git_user
 
 
+PUBLIC = "https://github.com"
+PUBLIC_API = "https://api.github.com"
+GIT_USER = "x-access-token"  # GitHub.git_user, named here without importing PyGithub
+
+
+def tokens(url: str, environ: Mapping[str, str]) -> tuple[TokenVariable, ...]:
+    """GITHUB_TOKEN and the App's key: for github.com and the server GitHub Actions names
+    (GITHUB_SERVER_URL; its API at GITHUB_API_URL). The key is no git credential alone."""
+    defaults = GitHubConfig()
+    hosts = (PUBLIC, environ.get("GITHUB_SERVER_URL"))
+    api = (PUBLIC_API, environ.get("GITHUB_API_URL"))
+    return (
+        TokenVariable(defaults.token_env, GIT_USER, hosts, api),
+        TokenVariable(defaults.app_key_env, None, hosts, api),
+    )
+
+
+def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
+    """github.com for the public API, else the GitHub Enterprise host ``api_url`` names."""
+    api = settings(cfg).api_url
+    return (PUBLIC if Origin.of(api) == Origin.of(PUBLIC_API) else api,)
+
+
+def reads(cfg: ForgeSettings) -> tuple[str, ...]:
+    """The token's and the App key's variables, as ``github:`` (and ``forge:``) name them."""
+    gh = settings(cfg)
+    return (gh.token_env, gh.app_key_env)
+
+
 ENTRY = ForgeEntry(
     names=("github",),
     connect=connect,
@@ -66,4 +95,8 @@ ENTRY = ForgeEntry(
     source_api=compare.source_api,
     source_auth=compare.source_auth,
     issues=True,
+    tokens=tokens,
+    git_hosts=git_hosts,
+    api_url=lambda cfg: settings(cfg).api_url,
+    reads=reads,
 )

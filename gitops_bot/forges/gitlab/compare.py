@@ -23,7 +23,7 @@ def source_auth(api_url: str, token: str) -> OriginAuth:
 
 def compare(ask: kit.Ask) -> kit.Comparison:
     url = f"{ask.api_url}/projects/{quote(ask.path, safe='')}/repository/compare"
-    answer = kit.get(ask.client, url, {"from": ask.base, "to": ask.head, "straight": "true"}, ask.auth)
+    answer = kit.get(ask.service, url, {"from": ask.base, "to": ask.head, "straight": "true"})
     return parse(answer, f"{ask.page}/-/compare/{ask.base}...{ask.head}", ask.page)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject
+from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable, remote_server
 from gitops_bot.forges.gitlab import compare
 from gitops_bot.forges.settings import ForgeSettings
 
@@ -15,6 +15,23 @@ def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     from gitops_bot.forges.gitlab.adapter import GitLab
 
     return GitLab.connect(cfg.forge, url, environ)
+
+
+def tokens(url: str, environ: Mapping[str, str]) -> tuple[TokenVariable, ...]:
+    """A personal or project token (git user ``oauth2``) and GitLab CI's job token (git user
+    ``gitlab-ci-token``), as the adapter takes them: for gitlab.com and the server GitLab CI
+    names (CI_SERVER_URL)."""
+    hosts = ("https://gitlab.com", environ.get("CI_SERVER_URL"))
+    return (
+        TokenVariable("GITLAB_TOKEN", "oauth2", hosts),
+        TokenVariable("CI_JOB_TOKEN", "gitlab-ci-token", hosts),
+    )
+
+
+def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
+    """The configured server (``api_url`` without its ``/api/v4``), else the remote's host."""
+    lab = cfg.forge.api_url
+    return (lab.removesuffix("/").removesuffix("/api/v4") if lab else remote_server(url),)
 
 
 ENTRY = ForgeEntry(
@@ -28,4 +45,6 @@ ENTRY = ForgeEntry(
     source_api=compare.source_api,
     source_auth=compare.source_auth,
     issues=True,
+    tokens=tokens,
+    git_hosts=git_hosts,
 )

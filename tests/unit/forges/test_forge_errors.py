@@ -435,8 +435,10 @@ def test_redirects_are_not_followed_with_the_token(rsps: responses.RequestsMock)
         gitlab().open_pulls("gitops-bot")
     assert "elsewhere.example.com" in str(exc.value) and len(rsps.calls) == 1
     moved = httpx.Response(302, headers={"Location": "https://elsewhere.example.com/"})
-    with pytest.raises(ForgeUnavailable, match="redirected the request"):
-        gitea(lambda r: moved).open_pulls("gitops-bot")
+    asked: list[httpx.Request] = []
+    with pytest.raises(ForgeUnavailable, match=r"redirected to another origin \(https://elsewhere"):
+        gitea(lambda r: asked.append(r) or moved).open_pulls("gitops-bot")
+    assert [r.url.host for r in asked] == ["gitea.example.com"]  # never asked there, token or not
 
 
 def test_gitlab_answer_that_is_not_json_is_a_clean_failure(rsps: responses.RequestsMock) -> None:

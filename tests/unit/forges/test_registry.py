@@ -82,3 +82,53 @@ def test_nothing_outside_forges_names_a_particular_forge() -> None:
 def test_the_kit_is_forge_neutral() -> None:
     text = Path(compare_kit.__file__).read_text()
     assert not re.search(r"from gitops_bot\.forges\.(github|gitlab|gitea|azure|bitbucket)", text)
+
+
+def test_every_forge_declares_its_own_token_variables_and_hosts() -> None:
+    """Which variables a forge reads by default, with its git user and the hosts the
+    environment names for them, is said in its own entry: the registry only loops over them."""
+    environ = {
+        "GITHUB_SERVER_URL": "https://ci.example",
+        "CI_SERVER_URL": "https://lab.example",
+        "BITBUCKET_SERVER_URL": "https://bb.example",
+        "BITBUCKET_USERNAME": "alice",
+    }
+    expected = {
+        "github": ["GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY"],
+        "gitlab": ["GITLAB_TOKEN", "CI_JOB_TOKEN"],
+        "gitea": ["GITEA_TOKEN", "FORGEJO_TOKEN"],
+        "azure-devops": ["AZURE_DEVOPS_TOKEN"],
+        "bitbucket-cloud": ["BITBUCKET_TOKEN", "BITBUCKET_API_TOKEN", "BITBUCKET_APP_PASSWORD"],
+        "bitbucket-data-center": ["BITBUCKET_TOKEN"],
+    }
+    for e in registry.ENTRIES:
+        package = e.connect.__module__.rsplit(".", 1)[0]
+        for fn in (e.tokens, e.git_hosts):
+            assert fn.__module__.startswith(package), (e.names, fn)
+        declared = e.tokens("https://forge.example.com/a/b.git", environ)
+        assert [v.name for v in declared if v.default] == expected[e.names[0]]
+        assert all(v.hosts for v in declared)
+    text = Path(registry.__file__).read_text()
+    assert not re.search(r"\"[A-Z_]+_(TOKEN|ENV|URL|KEY|PASSWORD)\"|https?://", text)
+
+
+def test_the_first_fetch_offers_the_token_of_the_forge_the_host_is_known_for_first() -> None:
+    """Forgejo Actions on Codeberg set GITHUB_TOKEN and name Codeberg as GITHUB_SERVER_URL: a
+    Forgejo token, when set, is the one the first fetch sends there; elsewhere GitHub's first."""
+    environ = {
+        "GITHUB_TOKEN": "actions-token-0123456789",
+        "FORGEJO_TOKEN": "forgejo-token-0123456789",
+        "GITHUB_SERVER_URL": "https://codeberg.org",
+    }
+    secret, user = registry.first_fetch_credentials("https://codeberg.org/acme/gitops.git", environ)
+    assert secret is not None and secret.value == environ["FORGEJO_TOKEN"] and user == "gitops-bot"
+    del environ["FORGEJO_TOKEN"]
+    secret, user = registry.first_fetch_credentials("https://codeberg.org/acme/gitops.git", environ)
+    assert secret is not None and secret.value == environ["GITHUB_TOKEN"] and user == "x-access-token"
+    ghe = {
+        "GITHUB_TOKEN": "ghp_0123456789",
+        "GITEA_TOKEN": "gitea-0123",
+        "GITHUB_SERVER_URL": "https://ci.example",
+    }
+    secret, user = registry.first_fetch_credentials("https://ci.example/acme/gitops.git", ghe)
+    assert secret is not None and secret.value == ghe["GITHUB_TOKEN"] and user == "x-access-token"

@@ -1,6 +1,7 @@
-"""A forge's compare answer is input like any other: a redirect is not followed (the token
-stays on its origin), an answer that is not a comparison, too deep, too large, or a commit
-without an id is one line saying so, never an exception out of the release."""
+"""A forge's compare answer is input like any other: a redirect off the API's origin is not
+followed (the token stays on its origin), one within it is (GitHub's answer for a renamed
+repository); an answer that is not a comparison, too deep, too large, or a commit without an id
+is one line saying so, never an exception out of the release; a 5xx is asked once more."""
 
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ def _answer(status: int, body: bytes, headers: dict[str, str] | None = None) -> 
 @pytest.mark.parametrize(
     ("status", "body", "headers", "line"),
     [
-        (302, b"", {"Location": "https://elsewhere.example/x"}, "HTTP 302 from the forge"),
+        (302, b"", {"Location": "https://elsewhere.example/x"}, "redirected to another origin"),
         (200, b"[1, 2]", None, "not a comparison"),
         (200, b"not json", None, "not JSON"),
         (200, json.dumps({"commits": [{"commit": {"message": "x"}}]}).encode(), None, "without an id"),
-        (200, b"[" * 10_000 + b"]" * 10_000, None, "not JSON"),
+        (200, b"[" * 10_000 + b"]" * 10_000, None, "JSON nested deeper than 64 levels"),
         (401, b"{}", None, "HTTP 401"),
         (500, b"{}", None, "HTTP 500"),
     ],
@@ -48,7 +49,7 @@ def test_a_bad_answer_is_one_line(
 
 def test_an_answer_over_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compare, "MAX_BODY", 1024)
-    with pytest.raises(CompareUnavailable, match="larger than"):
+    with pytest.raises(CompareUnavailable, match="answered more than 1024 bytes"):
         _sources(_answer(200, b" " * 4096)).compare(REPO, BASE, HEAD)
 
 
@@ -66,3 +67,30 @@ def test_the_token_goes_with_the_request_to_its_own_origin_only() -> None:
 def test_a_revision_that_is_not_a_commit_id_is_not_sent() -> None:
     with pytest.raises(CompareUnavailable, match="not a commit id"):
         _sources(_answer(500, b"")).compare(REPO, "main", HEAD)
+
+
+def test_a_renamed_repository_is_followed_on_the_apis_origin_with_its_token() -> None:
+    """GitHub answers a renamed repository's API path with a 301 to the same API."""
+    seen: list[tuple[str, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, request.headers.get("Authorization")))
+        if "/repos/acme/app/" in request.url.path:
+            return httpx.Response(301, headers={"Location": f"{API}/repositories/7/compare/{BASE}...{HEAD}"})
+        return httpx.Response(200, json={"commits": [], "total_commits": 0})
+
+    found = _sources(httpx.MockTransport(handler)).compare(REPO, BASE, HEAD)
+    assert found.total == 0
+    assert [auth for _, auth in seen] == ["token tok-123456"] * 2
+    assert seen[-1][0] == f"/api/v3/repositories/7/compare/{BASE}...{HEAD}"
+
+
+def test_a_passing_outage_is_asked_once_more() -> None:
+    statuses = [503, 200]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = statuses.pop(0)
+        return httpx.Response(status, json={"commits": [], "total_commits": 0} if status == 200 else {})
+
+    assert _sources(httpx.MockTransport(handler)).compare(REPO, BASE, HEAD).total == 0
+    assert statuses == []

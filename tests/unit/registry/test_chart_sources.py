@@ -127,7 +127,9 @@ def test_a_changed_index_is_read_again_in_the_next_cycle(repo: ChartRepo) -> Non
     assert indexes.versions(repo.url, "podinfo")[0] == "1.3.0"
 
 
-def test_credentials_go_to_the_configured_origin_only_and_never_after_a_redirect(repo: ChartRepo) -> None:
+def test_credentials_go_to_the_configured_origin_only_never_after_a_redirect_elsewhere(
+    repo: ChartRepo,
+) -> None:
     repo.user, repo.password = "reader", "s3cret-chart-pass"
     settings = RegistryConfig(host="x", username_env="CHART_USER", password_env="CHART_PASS")
     env = {"CHART_USER": "reader", "CHART_PASS": "s3cret-chart-pass"}
@@ -143,12 +145,12 @@ def test_credentials_go_to_the_configured_origin_only_and_never_after_a_redirect
         assert [s.path for s in elsewhere.seen] == ["/mirror/index.yaml"]
         assert "authorization" not in elsewhere.seen[0].headers
 
-    # a redirect within the same origin does not carry it either
+    # a redirect within the origin stays where the credential is bound: it goes along
     repo.redirect["/same/index.yaml"] = "/charts/index.yaml"
     same = _indexes(settings=lambda host: settings, env=env)
-    with pytest.raises(RegistryAccessError, match="access denied"):
-        same.versions(repo.origin + "/same", "podinfo")
-    assert "authorization" not in repo.seen[-1].headers
+    assert same.versions(repo.origin + "/same", "podinfo")[0] == "1.2.1"
+    assert [s.path for s in repo.seen[-2:]] == ["/same/index.yaml", "/charts/index.yaml"]
+    assert repo.seen[-1].headers["authorization"].startswith("Basic ")
 
 
 def test_an_index_over_the_cap_is_refused_with_what_to_change(repo: ChartRepo) -> None:
