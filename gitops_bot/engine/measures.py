@@ -1,6 +1,7 @@
-"""The metrics gates of a run: one client for the configured server, each environment's gates
-read at the run's "now" (and over a window: a soak, the time since a release), once per
-question, so a run's decisions judge one reading."""
+"""The gates of an environment, read once a run: its metrics gates (one client for the
+configured server), the forge's checks on its release commit and its web gates, each answering
+a :class:`~gitops_bot.gate.reading.Reading` at the run's "now" (and over a window: a soak, the
+time since a release), so a run's decisions judge one reading of each."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.checks import checks_of
+from gitops_bot.core.checks import CommitChecks, checks_of
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry
+from gitops_bot.gate import checks as checks_gate
 from gitops_bot.gate import web
-from gitops_bot.gate.checks import ChecksGate, verdict
+from gitops_bot.gate.checks import ChecksGate
 from gitops_bot.gate.metrics import Prometheus
 from gitops_bot.gate.reading import Outcome, Reading, line
 from gitops_bot.git.gitcli import Repo
@@ -53,26 +55,10 @@ class Measures:
         return self._promotion[key]
 
     def _checks(self, env: EnvironmentConfig, gate: ChecksGate, now: datetime) -> Reading:
+        return checks_gate.read(gate, env.name, self._release_commit(env), self._checks_port, now)
 
-        wanted = ", ".join(gate.require) if gate.require else "every check"
-
-        def reading(outcome: Outcome, query: str, error: str = "", value: str = "") -> Reading:
-            return Reading("commit", query, "green", outcome, now, value=value, error=error, kind="checks")
-
-        commit = self._release_commit(env)
-        if commit is None:
-            return reading(Outcome.NO_DATA, wanted, f"no release of {env.name} in this history")
-        query = f"{wanted} on {commit[:12]}"
-        try:
-            forge = checks_of(self._connect_forge())
-            if forge is None:
-                return reading(Outcome.UNKNOWN, query, "the forge's checks cannot be read here")
-            v = verdict(forge.commit_checks(commit), gate.require)
-        except GitOpsBotError as exc:
-            return reading(Outcome.UNKNOWN, query, line(exc))
-        if v.green:
-            return reading(Outcome.PASS, query, value=v.reason)
-        return reading(Outcome.NO_DATA if v.pending else Outcome.FAIL, query, v.reason)
+    def _checks_port(self) -> CommitChecks | None:
+        return checks_of(self._connect_forge())
 
     def _release_commit(self, env: EnvironmentConfig) -> str | None:
         """The commit on the base branch that last changed ``env``'s files: what it runs."""

@@ -6,11 +6,14 @@ together in :mod:`gitops_bot.engine.measures`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from gitops_bot.core.checks import SUMMARY, Check, State
+from gitops_bot.core.checks import SUMMARY, Check, CommitChecks, State
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.settings import setting
+from gitops_bot.gate.reading import Outcome, Reading, line
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +75,34 @@ def _listed(what: str, checks: Sequence[Check], shared: set[str]) -> str:
     )
     more = f" and {len(checks) - 5} more" if len(checks) > 5 else ""
     return f"{what}: {shown}{more}"
+
+
+def read(
+    gate: ChecksGate,
+    environment: str,
+    commit: str | None,
+    port: Callable[[], CommitChecks | None],
+    now: datetime,
+) -> Reading:
+    """The gate's reading of ``environment``'s release ``commit`` (None: no release in the
+    history), asking the forge through ``port`` (None: its checks cannot be read here): pass
+    when the required checks are green, fail when one failed, no data while one is pending,
+    unknown when the forge could not be read whole."""
+    wanted = ", ".join(gate.require) if gate.require else "every check"
+
+    def reading(outcome: Outcome, query: str, error: str = "", value: str = "") -> Reading:
+        return Reading("commit", query, "green", outcome, now, value=value, error=error, kind="checks")
+
+    if commit is None:
+        return reading(Outcome.NO_DATA, wanted, f"no release of {environment} in this history")
+    query = f"{wanted} on {commit[:12]}"
+    try:
+        forge = port()
+        if forge is None:
+            return reading(Outcome.UNKNOWN, query, "the forge's checks cannot be read here")
+        v = verdict(forge.commit_checks(commit), gate.require)
+    except GitOpsBotError as exc:
+        return reading(Outcome.UNKNOWN, query, line(exc))
+    if v.green:
+        return reading(Outcome.PASS, query, value=v.reason)
+    return reading(Outcome.NO_DATA if v.pending else Outcome.FAIL, query, v.reason)

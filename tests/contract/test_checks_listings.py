@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, CommitChecks, State, checks_of
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
-from gitops_bot.engine.measures import Measures
 from gitops_bot.forges.azure_devops.adapter import AzureDevOps
 from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud
 from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter
@@ -24,6 +22,7 @@ from gitops_bot.forges.gitea.adapter import Gitea
 from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
+from gitops_bot.gate import checks as checks_gate
 from gitops_bot.gate.checks import ChecksGate, verdict
 from gitops_bot.gate.reading import Outcome
 from testkit.azure_devops_server import FakeAzureDevOps
@@ -78,10 +77,8 @@ def _azure_devops(server: FakeAzureDevOps) -> CommitChecks:
 
 def _gate_reading(forge: CommitChecks, require: tuple[str, ...] | None = None) -> Any:
     """The checks gate's reading over ``forge``, the release commit being SHA."""
-    app = SimpleNamespace(clock=lambda: datetime(2026, 11, 20, 12, tzinfo=UTC))
-    measures = Measures(cast(Any, app), {}, forge=lambda: forge)
-    measures._release_commit = lambda env: SHA  # type: ignore[method-assign]
-    return measures._checks(cast(Any, None), ChecksGate(require=require), app.clock())
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    return checks_gate.read(ChecksGate(require=require), "staging", SHA, lambda: forge, now)
 
 
 # -- GitHub ------------------------------------------------------------------------------
