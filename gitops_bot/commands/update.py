@@ -87,12 +87,10 @@ def updated(
     outcomes = delivery.deliver(s, releases, dry_run=dry_run, should_stop=should_stop)
     if should_stop():
         return Updated(outcomes, skipped)
-    if (
-        only is None
-        and not dry_run
-        and any(app.config.environment(e.name).write is WriteMode.PULL_REQUEST for e in plan.environments)
-    ):
-        outcomes += stale.close_stale(s, plan.environments, releases)
+    if only is None and any(
+        app.config.environment(e.name).write is WriteMode.PULL_REQUEST for e in plan.environments
+    ):  # a dry run reads the same open pull requests and says which it would close
+        outcomes += stale.close_stale(s, plan.environments, releases, dry_run=dry_run)
     if only is None and not should_stop():  # a full cycle: the releases the bot opens on its own
         outcomes += _respect_people(s, [ep.name for ep in plan.environments], dry_run=dry_run)
         outcomes += auto.automatic(s, env_names, dry_run=dry_run)

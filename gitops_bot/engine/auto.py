@@ -31,7 +31,7 @@ from gitops_bot.engine.session import Session
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate
 from gitops_bot.gate.reading import Reading
-from gitops_bot.release import autorollback, freezes, soak
+from gitops_bot.release import autorollback, freezes, next_step, soak
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release, marked_line
 
@@ -239,9 +239,6 @@ def _follow(
         return []
     automatic = (soak.PROMOTED if kind is ReleaseKind.PROMOTION else ROLLED_BACK) in pr.body
     what = f"{forge.noun} #{pr.number}"
-    if dry_run:
-        would = "would close" if automatic else "would mark"
-        return [_note(env, pr.url, f"{would} {what}: {why}")]
     if automatic:
         # each kind's own words: a promotion is no longer made, a rollback no longer needed
         said = (
@@ -249,7 +246,12 @@ def _follow(
             if kind is ReleaseKind.PROMOTION
             else "needs no automatic rollback any more: "
         )
-        return [stale.close(s.ws, forge, env.name, branch, pr, said, Outside(redact(why)))]
+        step = next_step.closing(env.name, branch, pr, said, Outside(redact(why)))
+        if dry_run:
+            return [replace(stale.would(env.name, env.write, step), warnings=[f"would close {what}: {why}"])]
+        return [stale.execute(s.ws, forge, env.name, open_prs, step)]
+    if dry_run:
+        return [_note(env, pr.url, f"would mark {what}: {why}")]
     line = marked_line(STALE, Outside(redact(why)))
     if line not in pr.body:
         forge.update(pr, pr.title, f"{pr.body}\n\n{line}")

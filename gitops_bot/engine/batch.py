@@ -24,13 +24,14 @@ from pathlib import Path
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.errors import GitError, GitOpsBotError, PushRejected
-from gitops_bot.core.log import get_logger, redact
+from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.engine.app import App
 from gitops_bot.engine.edits import edit
 from gitops_bot.git import gitbatch
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
+from gitops_bot.release import next_step
 from gitops_bot.release.proposal import Release
 
 log = get_logger(__name__)
@@ -54,8 +55,7 @@ Result = Branch | GitOpsBotError | None
 
 
 def commit_message(cfg: Config, rel: Release) -> str:
-    signoff = cfg.git.author if cfg.git.signoff else None
-    return redact(rel.commit_message(cfg.git.message, signoff=signoff))
+    return next_step.message(cfg.git, rel)
 
 
 class Batch:

@@ -42,8 +42,9 @@ from gitops_bot.git.git import Workspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release import holds as holds_mod
-from gitops_bot.release import windows
-from gitops_bot.release.proposal import MERGE_WAITS, Release, closing_comment, message_with_note, with_note
+from gitops_bot.release import next_step
+from gitops_bot.release.next_step import NextStep, Settings, Step
+from gitops_bot.release.proposal import Release
 
 if TYPE_CHECKING:
     # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the
@@ -85,11 +86,17 @@ def _unfrozen(s: Session, releases: Sequence[Release]) -> tuple[list[Release], l
             continue
         log.info("frozen", environment=rel.environment, until=freezes_mod.utc_text(freeze.until))
         env = s.app.config.environment(rel.environment)
-        warning = f"not updated: {freeze.text()}"
+        step = next_step.decide(rel, None, now, _settings(s, env), freeze=freeze)
         frozen.append(
-            Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, write=env.write, warnings=[warning])
+            Outcome(
+                env.name, rel.changes, OutcomeAction.UNCHANGED, write=env.write, warnings=list(step.notes)
+            )
         )
     return kept, frozen
+
+
+def _settings(s: Session, env: EnvironmentConfig, forge: Forge | None = None) -> Settings:
+    return Settings.of(s.app.config, env.name, base=s.ws.base, noun=forge.noun if forge else "pull request")
 
 
 def _deliver_all(
@@ -218,9 +225,9 @@ def deliver_one(
 
 def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool, note: Parts = ()) -> Outcome:
     if dry_run:
-        out = _dry_run(s, env, rel)
+        out = _dry_run(s, env, rel, note)
     elif env.write is WriteMode.COMMIT:
-        out = _commit(s.ws, s.app, env, rel, _api_commits(s), note)
+        out = _commit(s, env, rel, _api_commits(s), note)
         s.base_moved = s.base_moved or out.action is OutcomeAction.COMMIT
     else:
         via_api = _api_commits(s)
@@ -287,62 +294,81 @@ def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tupl
     return rel, changed
 
 
-def _commit_head(ws: Workspace, cfg: Config, rel: Release, note: Parts = ()) -> str | None:
-    message = batch_mod.commit_message(cfg, rel)
-    message = redact(message_with_note(message, note))  # before git's trailers, which end it
-    return ws.commit(message, author_name=cfg.git.author_name, author_email=cfg.git.author_email)
-
-
-def _dry_run(s: Session, env: EnvironmentConfig, rel: Release) -> Outcome:
+def _dry_run(s: Session, env: EnvironmentConfig, rel: Release, note: Parts) -> Outcome:
+    """The run's own step, made from what the run reads (the open pull requests too), and
+    printed instead of executed."""
     ws, app = s.ws, s.app
-    rel, _ = apply(ws, app, env, rel)
-    if env.write is WriteMode.PULL_REQUEST:  # the body the pull request would get, read as it would
-        reader = s.reader()
-        rel = contents.attach(app, rel, contents.make_history(app.config, ws.url, reader and reader[0]))
+    by_pr, now = env.write is WriteMode.PULL_REQUEST, app.clock()
+    first = next_step.decide(rel, None, now, _settings(s, env), note) if not by_pr else None
+    if first is not None and first.action is Step.DEFER:
+        # the run defers before editing anything: the release as it stands, and its diff shown
+        apply(ws, app, env, rel)
+        return Outcome(
+            env.name,
+            rel.changes,
+            OutcomeAction.DRY_RUN,
+            branch=first.branch,
+            release_id=rel.release_id,
+            title=first.title,
+            body=first.body,
+            diff=ws.diff(),
+            warnings=list(first.notes),
+            step=first,
+        )
+    rel, changed = apply(ws, app, env, rel)
+    found = s.reader() if by_pr else None
+    forge, open_prs = found if found is not None else (None, {})
+    if by_pr and changed:  # the body the pull request would get, read as it would
+        rel = contents.attach(app, rel, contents.make_history(app.config, ws.url, forge))
     diff = ws.diff()
-    branch = rel.branch(app.config.git.branch_prefix) if env.write is WriteMode.PULL_REQUEST else ws.base
+    branch = rel.branch(app.config.git.branch_prefix)
+    pr = open_prs.get(branch) if by_pr else None
+    step = next_step.decide(rel, pr, now, _settings(s, env, forge), note, changed=changed)
     # the bot's branch already holding exactly this change: the real run pushes nothing
-    held = ws.remote_sha(branch) if env.write is WriteMode.PULL_REQUEST else None
+    held = ws.remote_sha(step.branch) if by_pr else None
     return Outcome(
         env.name,
         rel.changes,
         OutcomeAction.DRY_RUN,
-        branch=branch,
+        branch=step.branch,
         commit=held if held is not None and ws.tree_of(held) == ws.staged_tree() else None,
         release_id=rel.release_id,
         rendered=rel.rendered,
-        title=redact(rel.title()),
-        body=redact(rel.body()),
+        title=step.title,
+        body=step.body,
         diff=diff,
+        warnings=list(step.notes),
+        step=step,
     )
 
 
 def _commit(
-    ws: Workspace,
-    app: App,
-    env: EnvironmentConfig,
-    rel: Release,
-    via_api: CommitPusher | None,
-    note: Parts = (),
+    s: Session, env: EnvironmentConfig, rel: Release, via_api: CommitPusher | None, note: Parts = ()
 ) -> Outcome:
     """Push straight to the base. A rejected push (the base moved) is answered by
     re-applying the release's edits on the new base, not by a textual rebase."""
-    cfg = app.config
-    deferred = _deferral(env, rel, app.clock())
-    if deferred is not None:  # nothing reaches the base outside the window; the next run lands it
-        log.info("deferred_by_window", environment=env.name, rule=deferred.rule, until=deferred.until_text())
+    ws, app = s.ws, s.app
+    cfg, now = app.config, app.clock()
+    step = next_step.decide(rel, None, now, _settings(s, env), note)
+    if step.action is Step.DEFER:
+        log.info("deferred_by_window", environment=env.name, said=step.notes[0])
         return Outcome(
             env.name,
             rel.changes,
             OutcomeAction.UNCHANGED,
+            branch=step.branch,
             release_id=rel.release_id,
-            warnings=[f"deferred by window until {deferred.until_text()} ({deferred.rule})"],
+            warnings=list(step.notes),
+            step=step,
         )
     for attempt in race_attempts():
         rel, changed = apply(ws, app, env, rel)
-        sha = _commit_head(ws, cfg, rel, note) if changed else None
+        step = next_step.decide(rel, None, now, _settings(s, env), note, changed=changed)
+        sha = _commit_head(ws, cfg, step.commit_message) if step.action is Step.COMMIT else None
         if sha is None:
-            return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
+            return Outcome(
+                env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id, step=step
+            )
         try:
             sha = _push(ws, via_api, ws.base, None, sha)
         except PushRejected:
@@ -351,7 +377,14 @@ def _commit(
             continue
         log.info("committed", environment=env.name, commit=sha, release=rel.release_id)
         return Outcome(
-            env.name, rel.changes, OutcomeAction.COMMIT, branch=ws.base, commit=sha, release_id=rel.release_id
+            env.name,
+            rel.changes,
+            OutcomeAction.COMMIT,
+            branch=ws.base,
+            commit=sha,
+            release_id=rel.release_id,
+            rendered=rel.rendered,
+            step=step,
         )
     raise PushRejected(
         f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
@@ -359,22 +392,8 @@ def _commit(
     )
 
 
-_BOT_FILES_ONLY = (ReleaseKind.HOLD, ReleaseKind.FREEZE)  # releases that edit only the bot's own files
-
-
-# what a window holds back: releasing (an update, a promotion, by hand or automatic). The
-# other kinds are safety actions (a hold or unhold, a freeze or its lifting, a rollback by hand
-# or automatic): deferred to the next window, they would let that window's releases through
-# before them, so they land at once whatever the window says
-_WAITS_FOR_WINDOWS = (ReleaseKind.UPDATE, ReleaseKind.PROMOTION)
-
-
-def _deferral(env: EnvironmentConfig, rel: Release, now: datetime) -> windows.Deferral | None:
-    """The window that keeps ``rel`` off the base (or its auto-merge unrequested) now; None for
-    a safety action, which never waits."""
-    if rel.kind not in _WAITS_FOR_WINDOWS:
-        return None
-    return windows.deferral(env.windows, now)
+def _commit_head(ws: Workspace, cfg: Config, message: str) -> str | None:
+    return ws.commit(message, author_name=cfg.git.author_name, author_email=cfg.git.author_email)
 
 
 MIN_AGE_STATUS = "gitops-bot/min-age"
@@ -411,7 +430,7 @@ def _push_branch(
         rel, changed = apply(ws, app, env, rel)
         if not changed:
             return Branch(rel, None)
-        sha = _commit_head(ws, cfg, rel)
+        sha = _commit_head(ws, cfg, next_step.message(cfg.git, rel))
         assert sha is not None
         remote = ws.remote_sha(branch)
         if remote is not None and ws.tree_of(remote) == ws.head_tree():
@@ -451,81 +470,70 @@ def _propose(
     note: Parts,
     now: datetime,
 ) -> Outcome:
-    """The pull request of a release whose branch holds its change: created, or updated when
-    its text changed; with no change, an open hold PR is closed."""
+    """The pull request of a release whose branch holds its change: its next step
+    (:func:`gitops_bot.release.next_step.decide`) decided, then executed."""
     cfg = app.config
-    rel, sha, remote = at.rel, at.commit, at.before
+    rel, sha = at.rel, at.commit
     branch = rel.branch(cfg.git.branch_prefix)
+    if sha is not None:
+        rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
+    settings = Settings.of(cfg, env.name, base=ws.base, noun=forge.noun)
+    step = next_step.decide(rel, open_prs.get(branch), now, settings, note, changed=sha is not None)
+    if step.action is Step.CLOSE:
+        return stale.execute(ws, forge, env.name, open_prs, step)
     if sha is None:
-        if rel.kind in _BOT_FILES_ONLY and branch in open_prs:  # the open PR proposes nothing now
-            what = "holds" if rel.kind is ReleaseKind.HOLD else "freeze"
-            why = f"already has the {what} this {forge.noun} proposed"
-            return stale.close(ws, forge, env.name, branch, open_prs[branch], why)
-        return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id)
-    rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
-    deferred = _deferral(env, rel, now) if cfg.pull_request.auto_merge else None
-    # published: the log redaction applies
-    title, body = redact(rel.title()), redact(with_note(rel.body(), note))
-    if deferred is not None:
-        body += "\n\n" + windows.deferral_note(deferred)
-    # min_age by the forge's clock: the pull request is open (its creation is the clock) and
-    # nothing merges it by itself before then
-    waits = rel.merge_waits if rel.merge_waits is not None and rel.merge_waits > now else None
-    pr = open_prs.get(branch)
-    was_waiting = pr is not None and MERGE_WAITS in pr.body
-    was_deferred = pr is not None and (windows.DEFERRED_MARK in pr.body or MERGE_WAITS in pr.body)
-    superseded = []
-    if pr is not None and waits is not None and cfg.pull_request.auto_merge and not was_deferred:
-        # auto-merge was requested on it (its body never said to wait, or no longer does), and a
-        # forge keeps that through new commits: it would merge an image that must still wait.
-        # A new pull request starts without it, and its creation is the image's clock
-        why = (
-            f"now proposes an image that must not be merged before {format_instant(waits)} (min_age), "
-            f"and auto-merge was requested on this {forge.noun}; a new one follows"
-        )
-        forge.close(pr, redact(closing_comment(env.name, why)))
-        superseded.append(f"closed {forge.noun} #{pr.number}: auto-merge was on, and the image now waits")
-        pr = None
+        return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id, step=step)
+    return _execute(ws, forge, env, at, rel, open_prs, step)
+
+
+def _execute(
+    ws: Workspace,
+    forge: Forge,
+    env: EnvironmentConfig,
+    at: Branch,
+    rel: Release,
+    open_prs: dict[str, ChangeRequest],
+    step: NextStep,
+) -> Outcome:
+    """What ``step`` says for the pull request of ``at``: the one it supersedes closed, then
+    created or updated, decorated, and its min-age status reported when it changes."""
+    sha, branch = at.commit, step.branch
+    assert sha is not None
+    for gone in step.closes:  # superseded: its branch carries the new one
+        forge.close(open_prs[gone.branch], gone.comment)
+    pr = open_prs.get(branch) if step.action in (Step.UPDATE, Step.LEAVE) else None
     created = pr is None
-    edited = pr is not None and (pr.title, pr.body) != (title, body)
     try:
-        pr = (
-            forge.update(pr, title, body)
-            if pr is not None
-            else forge.create(branch, ws.base, title, body, draft=cfg.pull_request.draft)
-        )
+        if pr is None:
+            pr = forge.create(branch, ws.base, step.title, step.body, draft=step.draft)
+        elif step.action is Step.UPDATE:
+            pr = forge.update(pr, step.title, step.body)
     except Exception:
-        if created and remote is None:
+        if created and at.before is None:
             _delete(ws, branch, sha)  # leave no orphan branch behind
         raise
-    warnings = []
-    prc = cfg.pull_request
-    auto_merge = None if deferred is not None or waits is not None else prc.auto_merge
-    if created:
+    warnings: list[str] = []
+    if step.decoration is not None:
+        d = step.decoration
         warnings = forge.decorate(
-            pr, labels=prc.labels, reviewers=prc.reviewers, assignees=prc.assignees, auto_merge=auto_merge
+            pr, labels=d.labels, reviewers=d.reviewers, assignees=d.assignees, auto_merge=d.auto_merge
         )
-    elif was_deferred and auto_merge:  # the window opened: its body no longer says "deferred"
-        warnings = forge.decorate(pr, labels=(), reviewers=(), assignees=(), auto_merge=auto_merge)
-    if deferred is not None:
-        log.info("auto_merge_deferred", environment=env.name, rule=deferred.rule, until=deferred.until_text())
-        warnings.append(windows.deferral_note(deferred))
-    warnings += superseded
-    if any(c.sightings for c in rel.changes) and (created or at.pushed or was_waiting != (waits is not None)):
-        warnings += _min_age_status(forge, sha, waits)
-    if waits is not None:
-        log.info("merge_waits", environment=env.name, rule="min_age", until=format_instant(waits))
-        warnings.append(f"merge waits until {format_instant(waits)} (min_age, from the bot's first sighting)")
+    for said in step.notes:
+        log.info("next_step_note", environment=env.name, said=said)
+    warnings += step.notes
+    if any(c.sightings for c in rel.changes) and (step.status_due or at.pushed):
+        warnings += _min_age_status(forge, sha, step.merge_waits)
     log.info("pull_request", environment=env.name, number=pr.number, url=pr.url, created=created)
     return Outcome(
         env.name,
         rel.changes,
-        OutcomeAction.PULL_REQUEST if created or edited or at.pushed else OutcomeAction.UNCHANGED,
+        OutcomeAction.PULL_REQUEST if step.action is not Step.LEAVE or at.pushed else OutcomeAction.UNCHANGED,
         branch=branch,
         url=pr.url,
         commit=sha,
         release_id=rel.release_id,
         rendered=rel.rendered,
-        title=title,
+        title=step.title,
         warnings=warnings,
+        step=step,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
+from gitops_bot.release.next_step import NextStep
 from gitops_bot.release.proposal import Change
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ class Outcome:
     rendered: tuple[Rendered, ...] = ()  # the rendered diff (docs/manifests/rendered-diff.md)
     # an automatic release's rule and instants (docs/concepts/auto-promote.md, auto-rollback.md)
     decision: dict[str, Any] | None = None
+    # the release's next step, as decided: what the run did and the dry run would do
+    # (docs/concepts/decisions.md#next-steps)
+    step: NextStep | None = None
 
     def _would(self) -> dict[str, Any]:
         return {"title": self.title, "body": self.body, "diff": self.diff}
@@ -60,6 +64,7 @@ class Outcome:
             # added only when rendering was asked: a document without it stays what it was
             **({"rendered": [r.to_json() for r in self.rendered]} if self.rendered else {}),
             **({"decision": self.decision} if self.decision is not None else {}),
+            **({"next_step": self.step.to_json()} if self.step is not None else {}),
             # a dry run carries what it would publish, for the Action's log
             **(self._would() if self.action is OutcomeAction.DRY_RUN else {}),
         }

@@ -7,32 +7,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gitops_bot.core.log import redact
 from gitops_bot.core.model import EnvironmentMode, EnvironmentPlan, OutcomeAction, PlanAction, WriteMode
-from gitops_bot.core.outside import Part
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import Workspace
-from gitops_bot.release.proposal import Release, closing_comment, slug
+from gitops_bot.release import next_step
+from gitops_bot.release.next_step import NextStep
+from gitops_bot.release.proposal import Release, slug
 
 
-def close(
-    ws: Workspace, forge: Forge, environment: str, branch: str, pr: ChangeRequest, *why: Part
+def execute(
+    ws: Workspace, forge: Forge, environment: str, open_prs: Mapping[str, ChangeRequest], step: NextStep
 ) -> Outcome:
-    """Close the bot's pull request on ``branch`` with a comment saying ``why`` (parts: the
-    bot's own words, and any outside text as :class:`Outside`), and delete the branch."""
-    forge.close(pr, redact(closing_comment(environment, *why)))
-    sha = ws.remote_sha(branch)
-    if sha:
-        ws.delete_remote_branch(branch, sha)
-    return Outcome(environment, (), OutcomeAction.CLOSED, branch=branch, url=pr.url)
+    """Close what ``step`` closes, each with its comment, and delete the branches it says."""
+    for c in step.closes:
+        forge.close(open_prs[c.branch], c.comment)
+        sha = ws.remote_sha(c.branch) if c.deletes_branch else None
+        if sha:
+            ws.delete_remote_branch(c.branch, sha)
+    url = step.closes[0].url if step.closes else None
+    return Outcome(environment, (), OutcomeAction.CLOSED, branch=step.branch, url=url, step=step)
 
 
-def close_stale(s: Session, plans: Sequence[EnvironmentPlan], releases: Sequence[Release]) -> list[Outcome]:
+def would(environment: str, write: WriteMode, step: NextStep) -> Outcome:
+    """A dry run's outcome for a closing ``step``: the same step, written nowhere."""
+    url = step.closes[0].url if step.closes else None
+    return Outcome(
+        environment, (), OutcomeAction.DRY_RUN, branch=step.branch, url=url, write=write, step=step
+    )
+
+
+def close_stale(
+    s: Session, plans: Sequence[EnvironmentPlan], releases: Sequence[Release], *, dry_run: bool = False
+) -> list[Outcome]:
     """Close the bot's open update PRs of the planned environments that this run no
-    longer produces, when the plan is sure (nothing skipped for them)."""
-    forge, open_prs = s.forge()
+    longer produces, when the plan is sure (nothing skipped for them); a dry run reads the
+    same open PRs and says which it would close."""
+    found = s.reader() if dry_run else s.forge()
+    if found is None:
+        return []
+    forge, open_prs = found
     prefix = s.app.config.git.branch_prefix
     produced = {r.branch(prefix) for r in releases}
     out = []
@@ -45,7 +60,12 @@ def close_stale(s: Session, plans: Sequence[EnvironmentPlan], releases: Sequence
         for branch, pr in _stale(ep, prefix, open_prs).items():
             if branch not in produced:
                 why = f"already runs what this {forge.noun} proposed, or a newer {forge.noun} supersedes it"
-                out.append(close(s.ws, forge, ep.name, branch, pr, why))
+                step = next_step.closing(ep.name, branch, pr, why)
+                out.append(
+                    would(ep.name, WriteMode.PULL_REQUEST, step)
+                    if dry_run
+                    else execute(s.ws, forge, ep.name, open_prs, step)
+                )
     return out
 
 

@@ -20,6 +20,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.core.outside import terminal_text as _t
 from gitops_bot.output.words import action_of, grouped, tally
+from gitops_bot.release.next_step import Step
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
@@ -108,7 +109,12 @@ def update_text(outcomes: Sequence[Outcome], *, skipped: Sequence[PlanItem] = ()
     for o in outcomes:
         if o.action is OutcomeAction.DRY_RUN:
             lines += [f"== {o.environment}: would {_would(o)}", ""]
-            lines += [o.diff or "", "", o.body or ""]
+            if o.step is not None and o.step.action is Step.CLOSE:
+                lines += [o.step.closes[0].comment if o.step.closes else "", ""]
+                continue
+            # what the run would publish: a pull request's body, or the commit's message
+            published = o.step.commit_message if o.write is WriteMode.COMMIT and o.step else o.body
+            lines += [o.diff or "", "", published or ""]
     lines.append("Summary:")
     for o in outcomes:
         images = ", ".join(c.summary for c in o.changes) or (o.title or "").removeprefix(f"{o.environment}: ")
@@ -126,14 +132,30 @@ def skip_line(skipped: Sequence[PlanItem]) -> str:
 
 
 def _would(o: Outcome) -> str:
-    """What a dry run would have done."""
-    match o.write:
-        case WriteMode.PULL_REQUEST if o.commit:
+    """What a dry run would have done: its next step, in words."""
+    step = o.step
+    if step is None:
+        return f"change nothing on {o.branch}"
+    match step.action:
+        case Step.LEAVE if o.commit:
             return f"push nothing: {o.branch} already holds this change ({o.title!r})"
-        case WriteMode.PULL_REQUEST:
+        case Step.LEAVE if o.write is WriteMode.COMMIT:
+            return f"commit nothing: {o.branch} already has this change"
+        case Step.LEAVE:
+            return f"leave the pull request on {o.branch} as it is ({o.title!r})"
+        case Step.CREATE:
             return f"open a pull request {o.title!r} on {o.branch}"
-        case WriteMode.COMMIT:
-            return f"commit {o.title!r} to {o.branch}"
+        case Step.UPDATE:
+            return f"update the pull request on {o.branch} to {o.title!r}"
+        case Step.SUPERSEDE:
+            gone = ", ".join(f"#{c.number}" for c in step.closes)
+            return f"close {gone} and open a pull request {o.title!r} on {o.branch}"
+        case Step.CLOSE:
+            return "close " + ", ".join(f"#{c.number} ({c.url}) on {c.branch}" for c in step.closes)
+        case Step.COMMIT:
+            return f"commit {step.subject!r} to {o.branch}"
+        case Step.DEFER:
+            return f"commit {step.subject!r} to {o.branch} later: {'; '.join(step.notes)}"
         case _ as unreachable:
             assert_never(unreachable)
 

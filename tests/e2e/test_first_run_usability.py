@@ -44,7 +44,8 @@ def test_dry_run_shows_the_real_body_and_repeated_envs_are_folded(
     assert dry["action"] == "dry_run" and "2026-01-01T00:00:00Z" in dry["body"]  # the created time
 
     code, out, err = cli(capsys, "update", "--repo", remote, "--env", "dev", "--dry-run")
-    assert code == 0 and "== dev: would commit 'dev: release: update 2 images' to main" in out, out
+    # the subject of the commit the run makes (git.message's), not a pull request's title
+    assert code == 0 and "== dev: would commit 'chore(dev): update 2 images' to main" in out, out
 
     code, out, err = cli(
         capsys, "update", "--repo", remote, "--env", "staging", "-vv", "--log-format", "json"

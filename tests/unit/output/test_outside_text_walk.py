@@ -398,8 +398,8 @@ WALKS = {
     "gitops_bot.release.proposal:_hold_lines": "pull requests",
     "gitops_bot.release.proposal:_source_link": "pull requests",
     # the places a forge is handed text: each writes a template's output
-    "gitops_bot.engine.delivery:_propose": "pull requests",
-    "gitops_bot.engine.stale:close": "pull requests",
+    "gitops_bot.engine.delivery:_execute": "pull requests",
+    "gitops_bot.engine.stale:execute": "pull requests",
     "gitops_bot.engine.auto:_follow": "pull requests",
     "gitops_bot.commands.dashboard:keep": "dashboard",
     "gitops_bot.output.dashboard:text": "dashboard",

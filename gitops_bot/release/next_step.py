@@ -1,0 +1,250 @@
+"""A change request's next step, decided once: what delivery does with a release, given the
+open pull request on its branch (if any), the instant and the environment's settings. PURE:
+no forge, no git, no clock of its own.
+
+Delivery executes the step (the push, the forge's calls) and the dry run prints it, so what a
+dry run says is what the run does: the same branch, title, body bytes, commit message, action
+and what it would close. A dry run reads what the run reads (the forge's open pull requests)
+and differs only by not writing. ``docs/concepts/decisions.md`` has the table of next steps
+per kind and state; a test holds it to :func:`decide`.
+
+The published texts are redacted here (the log's redaction of the secrets the run knows), so
+the bytes a dry run prints are the bytes the forge gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.config.settings import GitConfig, PullRequestConfig
+from gitops_bot.core.instants import format_instant
+from gitops_bot.core.log import redact
+from gitops_bot.core.model import ReleaseKind, WriteMode
+from gitops_bot.core.outside import Part, Parts
+from gitops_bot.forges.forge import ChangeRequest
+from gitops_bot.release import windows
+from gitops_bot.release.proposal import MERGE_WAITS, Release, closing_comment, message_with_note, with_note
+from gitops_bot.release.windows import Deferral, Freeze
+
+
+class Step(StrEnum):
+    """What happens to a release's change request (or, with ``write: commit``, its commit)."""
+
+    CREATE = "create"  # open a pull request
+    UPDATE = "update"  # the open one's title or body changes
+    SUPERSEDE = "supersede"  # the open one is closed and a new one opened in its place
+    CLOSE = "close"  # the open one proposes nothing now: closed, its branch deleted
+    LEAVE = "leave"  # nothing to write: the open one says it already, or nothing changes
+    COMMIT = "commit"  # pushed straight to the base
+    DEFER = "defer"  # a commit a closed window keeps off the base until it opens
+
+
+# what a window holds back: releasing (an update, a promotion, by hand or automatic). The
+# other kinds are safety actions (a hold or unhold, a freeze or its lifting, a rollback by hand
+# or automatic): deferred to the next window, they would let that window's releases through
+# before them, so they land at once whatever the window says
+WAITS_FOR_WINDOWS = (ReleaseKind.UPDATE, ReleaseKind.PROMOTION)
+_BOT_FILES_ONLY = (ReleaseKind.HOLD, ReleaseKind.FREEZE)  # releases that edit only the bot's own files
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a step depends on of the configuration: the environment, git's and the pull
+    requests' settings, the base branch and the forge's word for a change request."""
+
+    environment: EnvironmentConfig
+    git: GitConfig = field(default_factory=GitConfig)
+    pull_request: PullRequestConfig = field(default_factory=PullRequestConfig)
+    base: str = "main"
+    noun: str = "pull request"
+
+    @classmethod
+    def of(cls, cfg: Config, environment: str, *, base: str, noun: str = "pull request") -> Settings:
+        return cls(cfg.environment(environment), cfg.git, cfg.pull_request, base, noun)
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """A change request the step closes, with the comment it gets; ``deletes_branch``: a
+    superseded one's branch carries its successor, so it stays."""
+
+    branch: str
+    number: int
+    url: str
+    comment: str
+    deletes_branch: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"branch": self.branch, "number": self.number, "url": self.url, "comment": self.comment}
+
+
+@dataclass(frozen=True, slots=True)
+class Decoration:
+    """What the step asks of the forge besides the text: labels, reviewers, assignees and
+    auto-merge (None: not requested)."""
+
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    auto_merge: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """One release's next step. ``auto_merge``: the method the decision allows the change
+    request now (None: not requested); ``withheld``: why it is not, where it would be (a
+    closed window, or an image waiting for ``min_age``); ``decoration``: what this step asks
+    of the forge (None: nothing); ``notes``: the run's warnings about it."""
+
+    action: Step
+    branch: str
+    title: str
+    body: str
+    commit_message: str
+    auto_merge: str | None = None
+    withheld: str | None = None
+    decoration: Decoration | None = None
+    notes: tuple[str, ...] = ()
+    closes: tuple[Closing, ...] = ()
+    draft: bool = False
+    merge_waits: datetime | None = None
+    # the min-age commit status changes with this step (a new change request, or the wait
+    # beginning or ending): delivery reports it then, and only then
+    status_due: bool = False
+
+    @property
+    def subject(self) -> str:
+        return self.commit_message.partition("\n")[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "branch": self.branch,
+            "title": self.title,
+            "body": self.body,
+            "commit_message": self.commit_message,
+            "auto_merge": self.auto_merge,
+            "auto_merge_withheld": self.withheld,
+            "labels": list(self.decoration.labels) if self.decoration else [],
+            "closes": [c.to_json() for c in self.closes],
+        }
+
+
+def message(git: GitConfig, rel: Release, note: Parts = ()) -> str:
+    """The commit message of ``rel``: the configured template, the note's paragraph after the
+    subject (before git's trailers, which end it), the sign-off when asked."""
+    signoff = git.author if git.signoff else None
+    return redact(message_with_note(rel.commit_message(git.message, signoff=signoff), note))
+
+
+def deferral(env: EnvironmentConfig, rel: Release, now: datetime) -> Deferral | None:
+    """The window that keeps ``rel`` off the base (or its auto-merge unrequested) now; None for
+    a safety action, which never waits."""
+    if rel.kind not in WAITS_FOR_WINDOWS:
+        return None
+    return windows.deferral(env.windows, now)
+
+
+def decide(
+    rel: Release,
+    pr: ChangeRequest | None,
+    now: datetime,
+    settings: Settings,
+    note: Parts = (),
+    *,
+    changed: bool = True,
+    freeze: Freeze | None = None,
+) -> NextStep:
+    """The next step of ``rel`` (its edits made: ``changed`` says whether they change the
+    base) with ``pr`` the open change request on its branch. ``note``: a paragraph of the
+    run's own for the body and the commit message (a freeze or a gate overridden, and why; an
+    automatic release's line). ``freeze``: the one in force on the environment, which keeps
+    an update out (a promotion or rollback got past it by ``--force --reason`` already)."""
+    env, prc = settings.environment, settings.pull_request
+    by_pr = env.write is WriteMode.PULL_REQUEST
+    branch = rel.branch(settings.git.branch_prefix) if by_pr else settings.base
+    title, body = redact(rel.title()), redact(with_note(rel.body(), note))
+    # a pull request's branch carries the bare release; the note is the pull request's
+    commit_message = message(settings.git, rel, () if by_pr else note)
+    step = NextStep(Step.LEAVE, branch, title, body, commit_message, draft=by_pr and prc.draft)
+    if freeze is not None and rel.kind is ReleaseKind.UPDATE:
+        return replace(step, notes=(f"not updated: {freeze.text()}",))
+    if not by_pr:
+        deferred = deferral(env, rel, now)
+        if deferred is not None:  # nothing reaches the base outside the window; the next run lands it
+            text = f"deferred by window until {deferred.until_text()} ({deferred.rule})"
+            return replace(step, action=Step.DEFER, notes=(text,))
+        return replace(step, action=Step.COMMIT if changed else Step.LEAVE)
+    if not changed:
+        if rel.kind in _BOT_FILES_ONLY and pr is not None:  # the open one proposes nothing now
+            what = "holds" if rel.kind is ReleaseKind.HOLD else "freeze"
+            why = f"already has the {what} this {settings.noun} proposed"
+            return closing(env.name, branch, pr, why)
+        return step
+    deferred = deferral(env, rel, now) if prc.auto_merge else None
+    notes: list[str] = []
+    if deferred is not None:
+        body += "\n\n" + windows.deferral_note(deferred)
+        notes.append(windows.deferral_note(deferred))
+    # min_age by the forge's clock: the pull request is open (its creation is the clock) and
+    # nothing merges it by itself before then
+    waits = rel.merge_waits if rel.merge_waits is not None and rel.merge_waits > now else None
+    was_waiting = pr is not None and MERGE_WAITS in pr.body
+    was_deferred = pr is not None and (windows.DEFERRED_MARK in pr.body or MERGE_WAITS in pr.body)
+    closes: tuple[Closing, ...] = ()
+    if pr is not None and waits is not None and prc.auto_merge and not was_deferred:
+        # auto-merge was requested on it (its body never said to wait, or no longer does), and a
+        # forge keeps that through new commits: it would merge an image that must still wait.
+        # A new pull request starts without it, and its creation is the image's clock
+        why = (
+            f"now proposes an image that must not be merged before {format_instant(waits)} (min_age), "
+            f"and auto-merge was requested on this {settings.noun}; a new one follows"
+        )
+        closes = (_closing(env.name, branch, pr, (why,), deletes_branch=False),)
+        notes.append(
+            f"supersedes {settings.noun} #{pr.number}: auto-merge was on there, and the image now waits"
+        )
+        pr = None
+    if waits is not None:
+        notes.append(f"merge waits until {format_instant(waits)} (min_age, from the bot's first sighting)")
+    withheld = None if not prc.auto_merge else "window" if deferred else "min_age" if waits else None
+    auto_merge = None if withheld else prc.auto_merge
+    decoration = None
+    if pr is None:
+        action = Step.SUPERSEDE if closes else Step.CREATE
+        decoration = Decoration(prc.labels, prc.reviewers, prc.assignees, auto_merge)
+    else:
+        action = Step.UPDATE if (pr.title, pr.body) != (title, body) else Step.LEAVE
+        if was_deferred and auto_merge:  # the window opened, the wait ended: asked now
+            decoration = Decoration(auto_merge=auto_merge)
+    return replace(
+        step,
+        action=action,
+        body=body,
+        auto_merge=auto_merge,
+        withheld=withheld,
+        decoration=decoration,
+        notes=tuple(notes),
+        closes=closes,
+        merge_waits=waits,
+        status_due=pr is None or was_waiting != (waits is not None),
+    )
+
+
+def closing(environment: str, branch: str, pr: ChangeRequest, *why: Part) -> NextStep:
+    """The step closing ``pr`` (on ``branch``) with a comment saying ``why`` (the bot's own
+    words, and any outside text as :class:`~gitops_bot.core.outside.Outside`), its branch
+    deleted: a change request the run no longer produces, or one whose premise is gone."""
+    done = _closing(environment, branch, pr, why)
+    return NextStep(Step.CLOSE, branch, pr.title, pr.body, "", closes=(done,))
+
+
+def _closing(
+    environment: str, branch: str, pr: ChangeRequest, why: tuple[Part, ...], *, deletes_branch: bool = True
+) -> Closing:
+    comment = redact(closing_comment(environment, *why))
+    return Closing(branch, pr.number, pr.url, comment, deletes_branch)

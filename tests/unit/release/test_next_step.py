@@ -1,0 +1,272 @@
+"""One next step per change request: :func:`gitops_bot.release.next_step.decide` across every
+kind (update, promotion, automatic promotion, rollback, automatic rollback, hold, freeze) and
+every state (no pull request, one saying the same or otherwise, auto-merge on when ``min_age``
+now waits, a closed window by pull request or by commit, a freeze, forced with a reason or
+not, nothing left to change, images all held), and the table of
+``docs/concepts/decisions.md`` held to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.config.settings import GitConfig, PullRequestConfig, WindowPeriod, WindowsConfig
+from gitops_bot.core.model import ReleaseKind, WriteMode
+from gitops_bot.core.outside import Outside, Parts
+from gitops_bot.forges.forge import ChangeRequest
+from gitops_bot.release.next_step import NextStep, Settings, Step, closing, decide
+from gitops_bot.release.proposal import MERGE_WAITS, Change, Release
+from gitops_bot.release.soak import PROMOTED
+from gitops_bot.release.windows import Freeze
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+DOCS = Path(__file__).parents[3] / "docs/concepts/decisions.md"
+CLOSED = WindowsConfig(timezone="UTC", deny=(WindowPeriod(days=tuple(range(7))),))  # never open
+FREEZE = Freeze("staging", NOW + timedelta(days=2), Outside("year-end freeze"))
+OVERRIDE: Parts = (Outside(f"freeze overridden ({FREEZE.text()}): CVE-2026-1 hotfix"),)
+AUTO_PROMOTED: Parts = (
+    f"{PROMOTED} dev has run these digests, Healthy and Synced, since 2026-11-20T13:00:00Z.",
+)
+ROLLED_BACK: Parts = ("Rolled back automatically:", " ", Outside("Degraded for 10m"), ".")
+
+KINDS = (
+    "update",
+    "promotion",
+    "automatic promotion",
+    "rollback",
+    "automatic rollback",
+    "hold",
+    "freeze",
+)
+
+
+def change(**kw: object) -> Change:
+    fields: dict[str, object] = {
+        "environment": "staging",
+        "image": "example/app",
+        "repository": "registry.example/app",
+        "files": ("overlays/staging/kustomization.yaml",),
+        "from_tag": "1.0.0",
+        "from_digest": "sha256:" + "a" * 64,
+        "to_tag": "1.1.0",
+        "to_digest": "sha256:" + "b" * 64,
+        "reason": Outside("1.1.0 is the newest ^1"),
+    }
+    return Change(**(fields | kw))  # type: ignore[arg-type]
+
+
+def release(kind: str, **kw: object) -> tuple[Release, Parts]:
+    """The release of ``kind``, and the note its command adds."""
+    held = (("example/app", Outside("rolled back to r-1")),)
+    made: dict[str, tuple[Release, Parts]] = {
+        "update": (Release("staging", (change(**kw),)), ()),
+        "promotion": (Release("staging", (change(**kw),), ReleaseKind.PROMOTION, source="dev"), ()),
+        "automatic promotion": (
+            Release("staging", (change(**kw),), ReleaseKind.PROMOTION, source="dev"),
+            AUTO_PROMOTED,
+        ),
+        "rollback": (Release("staging", (change(**kw),), ReleaseKind.ROLLBACK, holds=held), ()),
+        "automatic rollback": (
+            Release("staging", (change(**kw),), ReleaseKind.ROLLBACK, holds=held),
+            ROLLED_BACK,
+        ),
+        "hold": (
+            Release("staging", (), ReleaseKind.HOLD, holds=(("example/app", Outside("incident 42")),)),
+            (),
+        ),
+        "freeze": (Release("staging", (), ReleaseKind.FREEZE, freeze=FREEZE), ()),
+    }
+    return made[kind]
+
+
+def settings(*, write: WriteMode = WriteMode.PULL_REQUEST, windows: WindowsConfig | None = None) -> Settings:
+    env = EnvironmentConfig("staging", ("overlays/staging",), write=write, windows=windows)
+    prc = PullRequestConfig(labels=("gitops-bot",), reviewers=("alice",), auto_merge="squash")
+    return Settings(env, GitConfig(), prc)
+
+
+def open_pr(step: NextStep, body: str | None = None) -> ChangeRequest:
+    """The open pull request on ``step``'s branch, saying what ``step`` says (or ``body``)."""
+    return ChangeRequest(
+        7, "https://forge.example/acme/gitops/pull/7", step.branch, step.title, body or step.body
+    )
+
+
+def _fresh(kind: str) -> NextStep:
+    rel, note = release(kind)
+    return decide(rel, None, NOW, settings(), note)
+
+
+def _frozen(kind: str, write: WriteMode) -> NextStep | None:
+    rel, _ = release(kind)
+    if kind == "update":  # the freeze keeps it out
+        return decide(rel, None, NOW, settings(write=write), freeze=FREEZE)
+    if kind in ("promotion", "rollback"):  # a person's, forced with a reason
+        return decide(rel, None, NOW, settings(write=write), OVERRIDE)
+    if kind in ("hold", "freeze"):  # safety actions: a freeze does not stop them
+        return decide(rel, None, NOW, settings(write=write))
+    return None  # the automatic ones are refused before (they never override a freeze)
+
+
+def _no_change(kind: str) -> NextStep:
+    rel, note = release(kind)
+    pr = open_pr(_fresh(kind))
+    return decide(rel, pr, NOW, settings(), note, changed=False)
+
+
+def _waits(kind: str) -> NextStep | None:
+    if kind != "update":  # min_age holds releases the policy chooses, by the forge's clock
+        return None
+    rel, note = release(kind, merge_waits=NOW + timedelta(hours=1))
+    earlier, _ = release(kind)
+    pr = open_pr(decide(earlier, None, NOW, settings(), note))  # auto-merge was requested on it
+    return decide(rel, pr, NOW, settings(), note)
+
+
+def _all_held(kind: str) -> NextStep | None:
+    if kind != "update":
+        return None
+    pr = open_pr(_fresh(kind))
+    return closing("staging", pr.head, pr, "already runs what this pull request proposed")
+
+
+def _with(kind: str, *, pr: str | None = None, **s: object) -> NextStep:
+    rel, note = release(kind)
+    first = decide(rel, None, NOW, settings(**s), note)  # type: ignore[arg-type]
+    found = None if pr is None else open_pr(first, first.body if pr == "same" else "an older body")
+    return decide(rel, found, NOW, settings(**s), note)  # type: ignore[arg-type]
+
+
+STATES: dict[str, Callable[[str], NextStep | None]] = {
+    "no pull request": _fresh,
+    "its pull request says the same": lambda k: _with(k, pr="same"),
+    "its pull request says otherwise": lambda k: _with(k, pr="other"),
+    "its pull request has auto-merge on, and the image now waits for `min_age`": _waits,
+    "a closed window, by pull request": lambda k: _with(k, windows=CLOSED),
+    "a closed window, `write: commit`": lambda k: _with(k, write=WriteMode.COMMIT, windows=CLOSED),
+    "`write: commit`": lambda k: _with(k, write=WriteMode.COMMIT),
+    "frozen, by pull request": lambda k: _frozen(k, WriteMode.PULL_REQUEST),
+    "frozen, `write: commit`": lambda k: _frozen(k, WriteMode.COMMIT),
+    "nothing left to change, its pull request open": _no_change,
+    "its images all held (or replaced), its pull request open": _all_held,
+}
+# what the body (or, for a commit, the message) may add, and what the run may say; an
+# automatic release's own line is always there (held below), so the table leaves it out
+ADDS = ("auto-merge deferred:", "freeze overridden", MERGE_WAITS)
+OWN = {"automatic promotion": PROMOTED, "automatic rollback": "Rolled back automatically:"}
+SAYS = ("auto-merge deferred:", "deferred by window until", "not updated:", "supersedes", "merge waits until")
+
+
+def _published(step: NextStep) -> str:
+    return step.commit_message if step.branch == "main" else step.body
+
+
+def _cells(step: NextStep) -> tuple[str, str, str, str]:
+    adds = [f"`{p}`" for p in ADDS if p in _published(step)]
+    says = [f"`{p}`" for p in SAYS if any(n.startswith(p) for n in step.notes)]
+    auto = "on" if step.auto_merge else f"off ({step.withheld})" if step.withheld else "—"
+    return (f"`{step.action}`", auto, ", ".join(adds) or "—", ", ".join(says) or "—")
+
+
+@pytest.mark.parametrize("kind", OWN)
+def test_an_automatic_release_says_so_in_every_state(kind: str) -> None:
+    for state, make in STATES.items():
+        step = make(kind)
+        assert step is None or OWN[kind] in _published(step), state
+
+
+def _code_table() -> dict[tuple[str, str], tuple[str, str, str, str]]:
+    out = {}
+    for state, make in STATES.items():
+        for kind in KINDS:
+            step = make(kind)
+            if step is not None:
+                out[(kind, state)] = _cells(step)
+    return out
+
+
+def _docs_table() -> dict[tuple[str, str], tuple[str, str, str, str]]:
+    text = DOCS.read_text()
+    start = text.index("<!-- next steps -->")
+    rows = [line for line in text[start:].splitlines()[3:] if line.startswith("|")]
+    out = {}
+    for row in rows:
+        kinds, state, action, auto, adds, says = (c.strip() for c in row.strip("|").split("|"))
+        for kind in KINDS if kinds == "every kind" else kinds.split(", "):
+            assert (kind, state) not in out, f"{kind}, {state}: twice in the table"
+            out[(kind, state)] = (action, auto, adds, says)
+    return out
+
+
+def test_the_docs_table_of_next_steps_is_what_decide_does() -> None:
+    assert _docs_table() == _code_table()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_step_carries_its_commands_note_in_the_body_and_a_commits_message(kind: str) -> None:
+    rel, note = release(kind)
+    by_pr, by_commit = decide(rel, None, NOW, settings(), note), _with(kind, write=WriteMode.COMMIT)
+    assert by_pr.branch == f"gitops-bot/{kind.split()[-1]}/staging".replace("/update", "")
+    assert by_pr.title == rel.title() and by_commit.branch == "main"
+    # the commit message is the configured template's, the note before the trailers
+    assert by_commit.commit_message.startswith(f"chore(staging): {rel.summary}\n")
+    assert by_commit.commit_message.endswith(f"Gitops-Bot-Release: {rel.release_id}\n")
+    if note:
+        said = "".join(str(p) for p in note)
+        assert by_pr.body.endswith(said) and said in by_commit.commit_message
+        # a pull request's branch carries the bare release: its note is the pull request's
+        assert said not in by_pr.commit_message
+
+
+def test_a_new_pull_request_is_decorated_and_an_open_one_only_when_its_auto_merge_is_due() -> None:
+    step = _fresh("update")
+    assert step.decoration is not None and step.decoration.labels == ("gitops-bot",)
+    assert step.decoration.reviewers == ("alice",) and step.decoration.auto_merge == "squash"
+    assert _with("update", pr="other").decoration is None
+    deferred = _with("update", windows=CLOSED)
+    assert deferred.decoration is not None and deferred.decoration.auto_merge is None
+    # the window opened: the open pull request's body said "deferred", its auto-merge is asked now
+    rel, _ = release("update")
+    opened = decide(rel, open_pr(deferred, deferred.body), NOW, settings())
+    assert opened.action is Step.UPDATE and opened.decoration is not None
+    assert opened.decoration.auto_merge == "squash" and opened.decoration.labels == ()
+
+
+def test_a_superseded_pull_request_is_closed_with_why_and_its_branch_kept_for_the_new_one() -> None:
+    step = _waits("update")
+    assert step is not None and step.action is Step.SUPERSEDE
+    (gone,) = step.closes
+    assert (gone.number, gone.deletes_branch) == (7, False)
+    assert gone.comment.startswith("Closed by gitops-bot: **staging** now proposes an image")
+    assert step.merge_waits == NOW + timedelta(hours=1) and step.status_due
+
+
+def test_closing_deletes_the_branch_and_says_why() -> None:
+    step = _all_held("update")
+    assert step is not None and step.action is Step.CLOSE
+    (gone,) = step.closes
+    assert gone.deletes_branch and gone.branch == "gitops-bot/staging"
+    assert gone.comment == "Closed by gitops-bot: **staging** already runs what this pull request proposed."
+    assert step.to_json()["closes"] == [
+        {"branch": "gitops-bot/staging", "number": 7, "url": gone.url, "comment": gone.comment}
+    ]
+
+
+def test_a_step_is_the_same_value_for_the_same_inputs() -> None:
+    for state, make in STATES.items():
+        for kind in KINDS:
+            assert make(kind) == make(kind), (kind, state)
+
+
+def test_a_dry_runs_json_carries_the_step_with_its_body_bytes() -> None:
+    rel, note = release("automatic rollback")
+    step = decide(rel, None, NOW, settings(), note)
+    doc = step.to_json()
+    assert doc["action"] == "create" and doc["body"] == step.body and doc["auto_merge"] == "squash"
+    assert doc["commit_message"] == step.commit_message and doc["labels"] == ["gitops-bot"]
+    assert replace(step, body="x").to_json()["body"] == "x"
