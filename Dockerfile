@@ -8,7 +8,27 @@
 
 ARG PYTHON_VERSION=3.11.11
 
-# -- build: the package's wheel, built once, and it and the locks installed into a virtualenv --
+# -- wheel: the package's wheel, built once with the locked build backend --
+# A release passes the wheel it publishes to PyPI as the build context named `wheel`
+# (`docker buildx build --build-context wheel=DIR`, DIR holding dist/gitops_bot-*.whl): a build
+# context named like a stage replaces that stage, so this stage is skipped and the image holds
+# exactly the PyPI wheel. A plain `docker build` builds it here.
+FROM python:${PYTHON_VERSION}-slim-bookworm AS wheel
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+    UV_CACHE_DIR=/root/.cache/uv UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
+WORKDIR /src
+# The installer, uv, pinned by version and hash (requirements/installer.lock).
+COPY requirements ./requirements
+RUN python -m pip install --no-compile --no-deps --require-hashes --target /opt/uv \
+      -r requirements/installer.lock
+COPY pyproject.toml README.md ./
+COPY gitops_bot ./gitops_bot
+# The build backend from requirements/build.lock, every file checked against its hash.
+RUN --mount=type=cache,target=/root/.cache/uv \
+    PYTHONPATH=/opt/uv python -m uv build --wheel --python python --require-hashes \
+      --build-constraints requirements/build.lock --out-dir /dist .
+
+# -- build: the locks and the wheel installed into a virtualenv --
 FROM python:${PYTHON_VERSION}-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     UV_CACHE_DIR=/root/.cache/uv UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
@@ -31,15 +51,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
  && PYTHONPATH=/opt/uv python -m uv pip install --python /opt/gitops-bot/bin/python \
       --no-deps --require-hashes --compile-bytecode \
       -r requirements.lock -r requirements/keyless.lock -r requirements/aws.lock -r requirements/gcp.lock
-# The package: its wheel built once with the locked build backend (requirements/build.lock),
-# installed without resolving anything; `uv pip check` fails the build if the locks no longer
-# fit it.
-COPY pyproject.toml README.md ./
-COPY gitops_bot ./gitops_bot
-RUN --mount=type=cache,target=/root/.cache/uv \
-    PYTHONPATH=/opt/uv python -m uv build --wheel --python /opt/gitops-bot/bin/python --require-hashes \
-      --build-constraints requirements/build.lock --out-dir dist . \
- && PYTHONPATH=/opt/uv python -m uv pip install --python /opt/gitops-bot/bin/python \
+# The package: the wheel stage's wheel (or the release's, see above), installed without
+# resolving anything; `uv pip check` fails the build if the locks no longer fit it.
+COPY --from=wheel /dist/gitops_bot-*.whl ./dist/
+RUN PYTHONPATH=/opt/uv python -m uv pip install --python /opt/gitops-bot/bin/python \
       --no-deps --compile-bytecode dist/gitops_bot-*.whl \
  && PYTHONPATH=/opt/uv python -m uv pip check --python /opt/gitops-bot/bin/python
 

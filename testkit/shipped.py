@@ -167,35 +167,89 @@ def run_flags(line: str) -> tuple[dict[str, str], str]:
     return mounts, line
 
 
+def stage_name(stage: str) -> str:
+    """``build`` for a stage that starts ``FROM image AS build`` ("" for an unnamed one)."""
+    m = re.match(r"\S+\s+AS\s+(\S+)", stage, re.IGNORECASE)
+    return m.group(1) if m else ""
+
+
+def copy_from(line: str) -> tuple[str, list[str], str] | None:
+    """A ``COPY --from=STAGE SRC... DEST`` line's parts (None for a copy from the context)."""
+    m = re.match(r"--from=(\S+)\s+(.*)$", line)
+    if not m:
+        return None
+    *sources, target = shlex.split(m.group(2))
+    return m.group(1), sources, target
+
+
 def container_build(dest: Path, dockerfile: str) -> dict[str, str]:
-    """Run the Dockerfile's build stage with ``/opt`` at ``dest/opt``, its cache mounts under
-    ``dest/mounts`` and its WORKDIR at a copy of the build context; returns the final stage's
+    """Run the Dockerfile's stages before the final one, in order, each with its WORKDIR at a
+    copy of what it COPYs from the build context, its absolute paths (``/opt/...``, ``/dist``)
+    under ``dest/stages/NAME`` (the last one's ``/opt`` at ``dest/opt``, which the final stage
+    copies) and the cache mounts under ``dest/mounts``, shared by all stages as BuildKit shares
+    them; ``COPY --from=STAGE`` copies from that stage's directories. Returns the final stage's
     environment for that prefix (``/cache`` at ``dest/cache``). ``PIP_NO_CACHE_DIR`` is left
     out: pip's cache only makes the test faster, it does not change what is installed."""
-    build, final = dockerfile_stages(dockerfile)
-    copied = {src for line in instructions(build, "COPY") for src in shlex.split(line)[:-1]}
-    assert copied == set(BUILD_CONTEXT), f"the build stage copies {copied}, this reproduction {BUILD_CONTEXT}"
-    opt, cache = dest / "opt", dest / "cache"
-    src = copy_tree(dest / "src")
+    *builds, final = dockerfile_stages(dockerfile)
+    from_context = {
+        src
+        for stage in builds
+        for line in instructions(stage, "COPY")
+        if copy_from(line) is None
+        for src in shlex.split(line)[:-1]
+    }
+    assert from_context == set(BUILD_CONTEXT), (
+        f"the build stages copy {from_context}, this reproduction {BUILD_CONTEXT}"
+    )
     shims = dest / "shims"  # the image's `python`
-    shims.mkdir()
+    shims.mkdir(parents=True)
     (shims / "python").symlink_to(container_python())
-    runs = [run_flags(line) for line in instructions(build, "RUN")]
-    places = {"/opt/": f"{opt}/"}
-    for mounts, _ in runs:
-        places.update({target: str(dest / "mounts" / name.strip("/")) for target, name in mounts.items()})
+    mounts_root = dest / "mounts"
+    places: dict[str, dict[str, str]] = {}  # stage name -> image path -> local path
 
-    def here(text: str) -> str:
-        for image_path, local in places.items():
-            text = text.replace(image_path, local)
+    def here(text: str, stage: str) -> str:
+        for image_path, local in places[stage].items():
+            # an absolute path only: `/dist` but not `./dist` or `dist/`
+            text = re.sub(rf"(?<![\w./-]){re.escape(image_path)}(?=[/\s]|$)", local, text)
         return text
 
-    env = clean_env(**{k: here(v) for k, v in env_of(build).items() if k != "PIP_NO_CACHE_DIR"})
-    env["PATH"] = f"{shims}{os.pathsep}{env['PATH']}"
-    for _, cmd in runs:
-        run(["sh", "-ec", here(cmd)], cwd=src, env=env)
+    for index, stage in enumerate(builds):
+        name = stage_name(stage) or str(index)
+        root = dest / "stages" / name
+        src = root / "src"
+        src.mkdir(parents=True)
+        runs = [run_flags(line) for line in instructions(stage, "RUN")]
+        opt = dest / "opt" if index == len(builds) - 1 else root / "opt"
+        places[name] = {"/opt": str(opt)}
+        for m in re.finditer(r"--out-dir\s+(/\S+)", stage):
+            places[name][m.group(1)] = str(root / m.group(1).strip("/"))
+        for mounts, _ in runs:
+            places[name].update(
+                {target: str(mounts_root / mount.strip("/")) for target, mount in mounts.items()}
+            )
+        env = clean_env(**{k: here(v, name) for k, v in env_of(stage).items() if k != "PIP_NO_CACHE_DIR"})
+        env["PATH"] = f"{shims}{os.pathsep}{env['PATH']}"
+        # the instructions in the order they are written
+        for m in re.finditer(r"^(COPY|RUN)\s+(.*)$", stage, re.MULTILINE):
+            keyword, line = m.group(1), m.group(2).strip()
+            if keyword == "RUN":
+                _, cmd = run_flags(line)
+                run(["sh", "-ec", here(cmd, name)], cwd=src, env=env)
+            elif (parts := copy_from(line)) is not None:
+                other, sources, target = parts
+                assert other in places, f"COPY --from={other}: no earlier stage of that name"
+                into = src / target
+                into.mkdir(parents=True, exist_ok=True)
+                for source in sources:
+                    matched = sorted(Path("/").glob(here(source, other).lstrip("/")))
+                    assert matched, f"COPY --from={other} {source}: nothing there"
+                    for path in matched:
+                        shutil.copy2(path, into / path.name)
+            else:
+                copy_tree(src, tuple(shlex.split(line)[:-1]))
     runtime = {}
+    last = stage_name(builds[-1]) or str(len(builds) - 1)
     for key, value in env_of(final).items():
-        value = here(value).replace("$PATH", "/usr/bin:/bin")
-        runtime[key] = str(cache) if value == "/cache" else value
+        value = here(value, last).replace("$PATH", "/usr/bin:/bin")
+        runtime[key] = str(dest / "cache") if value == "/cache" else value
     return runtime
