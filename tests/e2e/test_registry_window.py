@@ -63,7 +63,9 @@ def planned(repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[s
 def test_the_window_grows_to_a_registry_that_keeps_up_and_shrinks_to_one_that_does_not(
     many: RegistryProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with ThrottlingRelay(many.url, capacity=1000, hold=HOLD) as open_front:
+    # held longer than the throttled front's requests, so requests overlap enough to show the
+    # window's growth even when the machine is busy starting the bot's threads
+    with ThrottlingRelay(many.url, capacity=1000, hold=4 * HOLD) as open_front:
         code, wanted, err = planned(repository(tmp_path / "open", open_front.host), capsys)
     assert code == 0, err
     assert len(wanted) == REPOS
