@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring_ascii as _string
 from typing import TYPE_CHECKING, Any, assert_never
 
-from gitops_bot.core.model import PlanItem
+from gitops_bot.core.model import Plan, PlanItem
+from gitops_bot.output import words
 from gitops_bot.output.result import (
     Delivered,
     Failed,
@@ -116,10 +117,30 @@ def update_document(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem] = (
         "results": [o.to_json() for o in outcomes],
     }
     if skipped:
+        # "action": what was decided, in the words plan, status and the page count it by (an
+        # image whose signature is missing is blocked, not skipped, though it is not released)
         doc["skipped"] = [
-            {"environment": i.environment, "image": i.image, "reason": i.reason} for i in skipped
+            {
+                "environment": i.environment,
+                "image": i.image,
+                "action": words.action_of(i).value,
+                "reason": i.reason,
+            }
+            for i in skipped
         ]
     return doc
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan's v1 document, with ``decisions``: every image counted by what was decided,
+    in the one vocabulary (``summary``'s ``skipped`` counts every image not proposed for a
+    reason, blocked ones included, as it always has)."""
+    counts: dict[str, int] = {}
+    for e in plan.environments:
+        for i in e.items:
+            action = words.action_of(i).value
+            counts[action] = counts.get(action, 0) + 1
+    return plan.to_json() | {"decisions": counts}
 
 
 def history_document(environment: str, entries: Sequence[Entry]) -> dict[str, Any]:
@@ -155,7 +176,7 @@ def document(result: Result) -> dict[str, Any] | None:
     match result.body:
         case Planned(plan, rendered):
             # added only when there is a rendered diff: the v1 document stays what it was
-            return plan.to_json() | ({"rendered": [r.to_json() for r in rendered]} if rendered else {})
+            return plan_document(plan) | ({"rendered": [r.to_json() for r in rendered]} if rendered else {})
         case Delivered(outcomes, skipped):
             return update_document(outcomes, skipped)
         case HistoryRead(environment, entries):

@@ -325,6 +325,7 @@ def test_a_digest_that_cannot_be_resolved_skips_its_targets_and_the_rest_goes_on
         assert app["action"] == "skip" and "acme/app" in app["reason"] and "404" in app["reason"], app
         assert items(plan, env)["example/worker"]["action"] == "update"
     assert plan["summary"] == {"updates": 6, "skipped": 2}
+    assert plan["decisions"]["propose"] == 6 and plan["decisions"]["skip"] == 2  # by what was decided
     assert relay.seen.count("HEAD /v2/acme/app/manifests/1.4.1") == 1  # not asked again for staging
 
 

@@ -58,6 +58,8 @@ def test_unsigned_candidates_are_skipped_left_alone_and_refused(
     assert dev["example/worker"]["reason"].startswith("2.1.0 not verified: no signature found for sha256:")
     assert dev["example/worker"]["verification"]["verified"] is False
     assert dev["example/app"]["action"] == "update" and dev["example/app"]["verification"] is None
+    # counted in the words status and the page use: the unsigned worker is blocked, not skipped
+    assert plan["summary"]["skipped"] == 1 and plan["decisions"] == {"propose": 1, "blocked": 1}
 
     # update: app moves, worker keeps its current value
     run(capsys, world, "update", "--env", "dev")

@@ -79,6 +79,7 @@ def test_the_action_and_json_carry_the_skips_too() -> None:
         == {
             "environment": "production",
             "image": "example/app",
+            "action": "skip",  # what was decided, in the words plan and status count by
             "reason": "no tag matches ^1",
         }
     )
