@@ -28,8 +28,32 @@ One TLS server (:class:`CloudFake`) speaks, by ``cloud``:
   2021-07-01, vendored in ``testkit/specs/acr-subset.swagger.json``, which every exchange is
   checked against) and ``AAD-OAuth.md`` give them.
 
+The same fake also speaks ECR Public (``GetAuthorizationToken`` of ``ecr-public``, whose
+registry front at ``public.ecr.aws`` asks for ``Bearer realm="https://public.ecr.aws/token/"``
+and takes the token only from ``AWS`` and the decoded password): made with
+``host="public.ecr.aws"``, its certificate names that host too and a forward proxy
+(``fake.proxy``) routes that name to it, so the bot asks ECR Public by its own name.
+
+Beside the TLS server, a plain-http one on loopback (``fake.metadata_url``, as the link-local
+services are plain http) plays the identity endpoints a machine or pod has, by ``cloud``:
+
+- ``aws``: the EKS Pod Identity agent (``GET /v1/credentials`` with the service account token
+  as ``Authorization``, answering the container credentials' ``AccessKeyId``,
+  ``SecretAccessKey``, ``Token``, ``AccountId``, ``Expiration``, per "EKS Pod Identity" and the
+  SDKs' container credential provider);
+- ``gcp``: the Compute Engine metadata server (``Metadata-Flavor: Google`` required on every
+  request and sent on every answer, no ``X-Forwarded-For``; the root google-auth pings, the
+  project id, the default service account's ``?recursive=true`` description and its ``/token``,
+  per "About VM metadata" and "Authenticate workloads using service accounts");
+- ``azure``: the instance metadata service's managed identity token (``GET
+  /metadata/identity/oauth2/token`` with ``Metadata: true``, api-version 2018-02-01, per "How
+  to use managed identities for Azure resources on an Azure VM to acquire an access token") and
+  App Service's / Container Apps' identity endpoint (``X-IDENTITY-HEADER``, api-version
+  2019-08-01, at ``/msi/token``).
+
 Anything else, or a field out of place, is answered 400 and kept in ``problems``: a test ends
-with ``assert not fake.problems``. ``seen`` keeps each request's method, path and headers.
+with ``assert not fake.problems``. ``seen`` keeps each request's method, path and headers;
+``operations`` each AWS call in order, with where the credentials that signed it came from.
 """
 
 from __future__ import annotations
@@ -42,6 +66,7 @@ import secrets
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -50,19 +75,26 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 
-from testkit.certs import make_ca, make_server_cert
+from testkit.certs import KeyPair, make_ca, make_server_cert
+from testkit.connect_proxy import ConnectProxy
 from testkit.contract import Contract
 from testkit.loopback import LoopbackHTTPServer
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/gitops-bot-reader"
+# another account's role, which the registry's account lets the workload's role assume
+CROSS_ROLE = "arn:aws:iam::210987654321:role/registry-reader"
+SERVICE_ACCOUNT = "gitops-bot@acme-prod.iam.gserviceaccount.com"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT = "0f3b5e2a-1c4d-4e6f-8a9b-123456789abc"
 AUDIENCE = (
     "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/ci/providers/github"
 )
 LIFE = 3600
+SCOPE_CLOUD = "https://www.googleapis.com/auth/cloud-platform"
 
 
 @dataclass
@@ -73,11 +105,25 @@ class Seen:
 
 
 @dataclass
+class Operation:
+    """One AWS call the fake answered: ``sts:AssumeRole``, ``ecr:GetAuthorizationToken``...;
+    ``signer`` is where the access key that signed it came from (None: not signed)."""
+
+    name: str
+    signer: str | None
+    params: dict[str, Any]
+
+
+@dataclass
 class Issued:
     """What the fake issued, by kind: a test checks the front took only these."""
 
     web_identity: str = ""  # the OIDC token the workload holds (a file's content)
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # access key -> (secret, session)
+    # access key -> what issued it: "web identity", "assumed role", "pod identity"
+    key_origin: dict[str, str] = field(default_factory=dict)
+    client_secret: str = ""  # the Entra app registration's secret
+    identity_header: str = ""  # App Service's IDENTITY_HEADER
     ecr: set[str] = field(default_factory=set)
     google: set[str] = field(default_factory=set)
     entra: set[str] = field(default_factory=set)
@@ -149,17 +195,26 @@ def sigv4_problem(
 
 class CloudFake:
     """See the module's text. ``with CloudFake("aws", backend_url, tmp) as fake:`` serves on
-    ``fake.url`` (https, its CA in ``fake.ca``); ``fake.host`` is the registry's host."""
+    ``fake.url`` (https, its CA in ``fake.ca``); ``fake.host`` is the registry's host: the
+    fake's own address, or ``host`` (``public.ecr.aws``), reached through ``fake.proxy``."""
 
-    def __init__(self, cloud: str, backend: str, directory: Path) -> None:
+    def __init__(self, cloud: str, backend: str, directory: Path, *, host: str | None = None) -> None:
         self.cloud = cloud
         self.backend = backend.rstrip("/")
-        self.issued = Issued(web_identity="eyJ" + secrets.token_urlsafe(24))
+        self.issued = Issued(
+            web_identity="eyJ" + secrets.token_urlsafe(24),
+            client_secret="Qx8~" + secrets.token_urlsafe(30),
+            identity_header=secrets.token_hex(16),
+        )
         self.problems: list[str] = []
         self.seen: list[Seen] = []
+        self.operations: list[Operation] = []
         # an error code the identity service answers with instead (for aws: an ECR code, ending
         # in "Exception", is ECR's answer; another is STS's)
         self.refuse: str | None = None
+        # an error code STS answers AssumeRole (only) with: the web identity is let in, the
+        # role it would assume is not
+        self.refuse_role: str | None = None
         # ECR's record of each tag: (repository, tag) -> (digest, imagePushedAt), as DescribeImages
         # answers it; and the error code it answers DescribeImages with instead
         self.images: dict[tuple[str, str], tuple[str, datetime]] = {}
@@ -168,22 +223,35 @@ class CloudFake:
         self.lock = threading.Lock()
         ca, ca_key, ca_cert = make_ca("cloud fake CA")
         self.ca, _ = ca.write(directory, "cloud-ca")
-        cert, key = make_server_cert(ca_key, ca_cert).write(directory, "cloud")
+        pair = _named_cert(ca_key, ca_cert, host) if host else make_server_cert(ca_key, ca_cert)
+        cert, key = pair.write(directory, "cloud")
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.context.load_cert_chain(cert, key)
-        self.server = LoopbackHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), _handler(self, self.answer))
         self.server.socket = self.context.wrap_socket(self.server.socket, server_side=True)
-        self.host = f"127.0.0.1:{self.server.server_address[1]}"
-        self.url = f"https://{self.host}"
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"https://{self.address}"
+        self.host = host or self.address
+        self.public = host is not None
+        self.proxy = ConnectProxy({f"{host}:443": self.address}) if host else None
+        self.metadata = LoopbackHTTPServer(("127.0.0.1", 0), _handler(self, self.answer_metadata))
+        self.metadata_host = f"127.0.0.1:{self.metadata.server_address[1]}"
+        self.metadata_url = f"http://{self.metadata_host}"
         self._http = httpx.Client(timeout=10)
 
     def __enter__(self) -> CloudFake:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.metadata.serve_forever, daemon=True).start()
+        if self.proxy is not None:
+            self.proxy.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if self.proxy is not None:
+            self.proxy.__exit__()
+        for server in (self.server, self.metadata):
+            server.shutdown()
+            server.server_close()
         self._http.close()
 
     def record(self, repository: str, tag: str, digest: str, pushed: datetime) -> None:
@@ -208,6 +276,8 @@ class CloudFake:
             return self._registry(method, target, headers, body)
         if self.cloud == "gcp" and path == "/v2/token" and method == "GET":
             return self._gar_token(headers)
+        if self.public and path == "/token/" and method == "GET":
+            return self._ecr_public_token(headers, split.query)
         if method != "POST":
             return self._bad(f"{method} {path} is not an operation of the fake {self.cloud}")
         form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace"), keep_blank_values=True).items()}
@@ -249,6 +319,7 @@ class CloudFake:
         if form.pop("Version", "") != "2011-06-15":
             return self._bad("STS request without Version=2011-06-15")
         params: dict[str, Any] = {k: int(v) if k == "DurationSeconds" else v for k, v in form.items()}
+        self.operation(f"sts:{action}", headers, params)
         if action == "AssumeRoleWithWebIdentity":
             if params.get("WebIdentityToken") != self.issued.web_identity:
                 return self._sts_error(
@@ -257,16 +328,20 @@ class CloudFake:
         elif action == "AssumeRole":
             if problem := self._signed(headers, body, query, "sts"):
                 return self._sts_error("SignatureDoesNotMatch", problem, 403)
+            if self.refuse_role:
+                return self._sts_error(
+                    self.refuse_role,
+                    f"User: arn:aws:sts::{ACCOUNT}:assumed-role/gitops-bot-reader/botocore-session is not "
+                    f"authorized to perform: sts:AssumeRole on resource: {params.get('RoleArn')}",
+                    403,
+                )
         else:
             return self._bad(f"STS action {action!r} is not faked")
         if self.refuse and not self.refuse.endswith("Exception"):  # ECR's codes end so
             return self._sts_error(self.refuse, "Not authorized to perform sts:AssumeRole", 403)
-        key, secret, session = (
-            "ASIA" + secrets.token_hex(8).upper(),
-            secrets.token_urlsafe(30),
-            secrets.token_urlsafe(60),
+        key, secret, session = self.new_key(
+            "web identity" if action == "AssumeRoleWithWebIdentity" else "assumed role"
         )
-        self.issued.keys[key] = (secret, session)
         expires = datetime.fromtimestamp(time.time() + LIFE, UTC)
         output: dict[str, Any] = {
             "Credentials": {
@@ -293,6 +368,24 @@ class CloudFake:
             f"</ResponseMetadata></{action}Response>"
         )
         return 200, {"Content-Type": "text/xml"}, xml.encode()
+
+    def new_key(self, origin: str) -> tuple[str, str, str]:
+        """An access key, its secret and session token, kept as issued by ``origin``."""
+        key, secret, session = (
+            "ASIA" + secrets.token_hex(8).upper(),
+            secrets.token_urlsafe(30),
+            secrets.token_urlsafe(60),
+        )
+        with self.lock:
+            self.issued.keys[key] = (secret, session)
+            self.issued.key_origin[key] = origin
+        return key, secret, session
+
+    def operation(self, name: str, headers: dict[str, str], params: dict[str, Any]) -> None:
+        """Kept in ``operations``, with where the key that signed it came from."""
+        key = headers.get("authorization", "").partition("Credential=")[2].partition("/")[0]
+        with self.lock:
+            self.operations.append(Operation(name, self.issued.key_origin.get(key), dict(params)))
 
     @staticmethod
     def _sts_error(code: str, message: str, status: int = 400) -> tuple[int, dict[str, str], bytes]:
@@ -327,7 +420,12 @@ class CloudFake:
             return self._bad("ECR request is not application/x-amz-json-1.1")
         if problem := self._signed(headers, body, query, service):
             return self._aws_error(400, "InvalidSignatureException", problem)
+        if service == "ecr-public" and "/us-east-1/ecr-public/aws4_request" not in headers["authorization"]:
+            return self._bad(
+                "ECR Public's API is only in us-east-1: the request is signed for another region"
+            )
         params = json.loads(body or b"{}")
+        self.operation(f"{service}:{operation}", headers, params)
         if operation == "DescribeImages":
             return self._describe(service, params)
         if self.refuse:
@@ -437,6 +535,19 @@ class CloudFake:
             },
         )
 
+    def _ecr_public_token(self, headers: dict[str, str], query: str) -> tuple[int, dict[str, str], bytes]:
+        """ECR Public's registry token endpoint: ``AWS`` and the password GetAuthorizationToken
+        issued (anonymous pulls it would also serve; this front lets in only the login's)."""
+        wanted = parse_qs(query)
+        if wanted.get("service") != [self.host]:
+            return self._bad(f"ECR Public token: service {wanted.get('service')!r}")
+        user, _, password = _basic(headers)
+        if user != "AWS" or password not in self.issued.ecr:
+            return self._json(
+                401, {"errors": [{"code": "DENIED", "message": "Your authorization token is invalid."}]}
+            )
+        return self._json(200, {"token": self._registry_token()})
+
     def _gar_token(self, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         user, _, password = _basic(headers)
         if user != "oauth2accesstoken" or password not in self.issued.google:
@@ -452,13 +563,28 @@ class CloudFake:
             return self._bad(f"Entra: grant {form.get('grant_type')!r} for client {form.get('client_id')!r}")
         if form.get("scope") != "https://management.azure.com/.default":
             return self._bad(f"Entra: scope {form.get('scope')!r}")
-        assertion = form.get("client_assertion")
+        assertion, secret = form.get("client_assertion"), form.get("client_secret")
+        if (assertion is None) == (secret is None):
+            return self._bad("Entra: not exactly one of client_assertion and client_secret")
         if (
             assertion is not None
             and form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
         ):
             return self._bad("Entra: client_assertion without its type")
-        if self.refuse or assertion != self.issued.web_identity:
+        if secret is not None and "client_assertion_type" in form:
+            return self._bad("Entra: client_assertion_type with a client_secret")
+        if secret is not None and (self.refuse or secret != self.issued.client_secret):
+            # Entra answers a wrong secret 401 (invalid_client, AADSTS7000215)
+            return self._json(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": f"AADSTS7000215: Invalid client secret provided. Ensure the secret "
+                    f"being sent in the request is the client secret value, not the client secret ID, for "
+                    f"a secret added to app '{CLIENT}'.",
+                },
+            )
+        if assertion is not None and (self.refuse or assertion != self.issued.web_identity):
             return self._json(
                 400,
                 {
@@ -505,6 +631,146 @@ class CloudFake:
             )
         return self._json(200, {"access_token": self._registry_token()})
 
+    # -- the machine's and pod's identity endpoints (plain http, loopback) -----------------
+
+    def answer_metadata(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        split = urlsplit(target)
+        query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        with self.lock:
+            self.seen.append(Seen(method, target, headers))
+        if method != "GET" or body:
+            return self._bad(f"{method} {split.path} with {len(body)} bytes: the identity endpoints take GET")
+        if "x-forwarded-for" in headers:  # both clouds' metadata services refuse a proxied request
+            return self._bad("a metadata request carries X-Forwarded-For")
+        if self.cloud == "aws" and split.path == "/v1/credentials":
+            return self._pod_identity(headers)
+        if self.cloud == "gcp":
+            return self._gce(split.path, query, headers)
+        if self.cloud == "azure" and split.path == "/metadata/identity/oauth2/token":
+            return self._imds(query, headers)
+        if self.cloud == "azure" and split.path == "/msi/token":
+            return self._app_service(query, headers)
+        return self._bad(f"GET {split.path} is not an identity endpoint of the fake {self.cloud}")
+
+    def _pod_identity(self, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """The EKS Pod Identity agent: the pod's projected service account token as
+        ``Authorization``, the role's temporary credentials in the container credentials' shape."""
+        if self.refuse or headers.get("authorization") != self.issued.web_identity:
+            return self._json(
+                400, {"code": "InvalidTokenException", "message": "The service account token is not valid."}
+            )
+        key, secret, session = self.new_key("pod identity")
+        with self.lock:
+            self.operations.append(Operation("eks-auth:AssumeRoleForPodIdentity", None, {}))
+        expires = datetime.fromtimestamp(time.time() + LIFE, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self._json(
+            200,
+            {
+                "AccessKeyId": key,
+                "SecretAccessKey": secret,
+                "Token": session,
+                "AccountId": ACCOUNT,
+                "Expiration": expires,
+            },
+        )
+
+    def _gce(
+        self, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The Compute Engine (and GKE) metadata server: only a request with ``Metadata-Flavor:
+        Google`` is answered, and every answer says ``Metadata-Flavor: Google`` (what google-auth's
+        ping looks for)."""
+        flavor = {"Metadata-Flavor": "Google"}
+        if headers.get("metadata-flavor") != "Google":
+            self.problem(f"GET {path} without Metadata-Flavor: Google")
+            return 403, {"Content-Type": "text/html"} | flavor, b"Missing Metadata-Flavor:Google header."
+
+        def text(value: str) -> tuple[int, dict[str, str], bytes]:
+            return 200, {"Content-Type": "application/text"} | flavor, value.encode()
+
+        def data(value: Any, status: int = 200) -> tuple[int, dict[str, str], bytes]:
+            return status, {"Content-Type": "application/json"} | flavor, json.dumps(value).encode()
+
+        account = "/computeMetadata/v1/instance/service-accounts/default/"
+        if path == "/" and not query:
+            return text("computeMetadata/\n")
+        if path == "/computeMetadata/v1/project/project-id" and not query:
+            return text("acme-prod")
+        if path == "/computeMetadata/v1/universe/universe-domain" and not query:
+            return text("googleapis.com")
+        if path == account and query == {"recursive": "true"}:
+            scopes = ["https://www.googleapis.com/auth/cloud-platform"]
+            return data({"aliases": ["default"], "email": SERVICE_ACCOUNT, "scopes": scopes})
+        if path == account + "token" and set(query) <= {"scopes"}:
+            asked = query.get("scopes", SCOPE_CLOUD)
+            if SCOPE_CLOUD not in asked.split(","):
+                return self._bad(f"metadata token asked for scopes {asked!r}")
+            if self.refuse:
+                return 403, {"Content-Type": "text/plain"} | flavor, b"Forbidden"
+            token = "ya29.c." + secrets.token_urlsafe(40)
+            with self.lock:
+                self.issued.google.add(token)
+            return data({"access_token": token, "expires_in": LIFE - 1, "token_type": "Bearer"})
+        self.problem(f"metadata server: GET {path}?{query} is not faked")
+        return 404, {"Content-Type": "text/html"} | flavor, b"Not Found"
+
+    def _managed_token(self, query: dict[str, str], api_version: str) -> dict[str, str] | str:
+        """The token a managed identity is issued, or what is wrong with the request."""
+        if query.get("api-version") != api_version:
+            return f"api-version {query.get('api-version')!r}, not {api_version}"
+        if query.get("resource") != "https://management.azure.com/":
+            return f"resource {query.get('resource')!r}"
+        if set(query) - {"api-version", "resource", "client_id", "object_id", "msi_res_id", "principal_id"}:
+            return f"unknown parameters {sorted(query)}"
+        token = "eyJ0eXAiOiJKV1Qi." + secrets.token_urlsafe(40)
+        with self.lock:
+            self.issued.entra.add(token)
+        now = int(time.time())
+        return {
+            "access_token": token,
+            "expires_on": str(now + LIFE),
+            "resource": "https://management.azure.com/",
+            "token_type": "Bearer",
+        }
+
+    def _imds(self, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """IMDS's managed identity token: ``Metadata: true`` required; numbers as strings."""
+        if headers.get("metadata") != "true":
+            self.problem("IMDS request without Metadata: true")
+            return self._json(
+                400,
+                {"error": "invalid_request", "error_description": "Required metadata header not specified"},
+            )
+        if self.refuse:  # a VM (or node) with no identity assigned
+            return self._json(400, {"error": "invalid_request", "error_description": "Identity not found"})
+        found = self._managed_token(query, "2018-02-01")
+        if isinstance(found, str):
+            return self._bad(f"IMDS: {found}")
+        now = int(time.time())
+        found |= {
+            "refresh_token": "",
+            "expires_in": str(LIFE),
+            "ext_expires_in": str(LIFE),
+            "not_before": str(now),
+        }
+        return self._json(200, found)
+
+    def _app_service(
+        self, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """App Service's and Container Apps' identity endpoint: ``X-IDENTITY-HEADER`` must be
+        ``IDENTITY_HEADER``'s value."""
+        if self.refuse or headers.get("x-identity-header") != self.issued.identity_header:
+            return self._json(
+                401, {"statusCode": 401, "message": "Unauthorized: X-IDENTITY-HEADER is not valid"}
+            )
+        found = self._managed_token(query, "2019-08-01")
+        if isinstance(found, str):
+            return self._bad(f"App Service identity endpoint: {found}")
+        return self._json(200, found | {"client_id": CLIENT})
+
     # -- the registry ---------------------------------------------------------------------
 
     def _registry_token(self) -> str:
@@ -516,7 +782,10 @@ class CloudFake:
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         scheme, _, value = headers.get("authorization", "").partition(" ")
-        if self.cloud == "aws":
+        if self.public:
+            allowed = scheme.lower() == "bearer" and value in self.issued.registry
+            challenge = f'Bearer realm="https://{self.host}/token/",service="{self.host}",scope="aws"'
+        elif self.cloud == "aws":
             user, _, password = _basic(headers)
             allowed = user == "AWS" and password in self.issued.ecr
             challenge = f'Basic realm="{self.url}/",service="ecr.amazonaws.com"'
@@ -552,7 +821,35 @@ def _basic(headers: dict[str, str]) -> tuple[str, str, str]:
         return "", "", ""
 
 
-def _handler(fake: CloudFake) -> type[BaseHTTPRequestHandler]:
+def _named_cert(ca_key: Any, ca_cert: x509.Certificate, host: str) -> KeyPair:
+    """A server certificate for the fake's loopback address and ``host`` (the cloud's own
+    name, which the proxy routes to the fake)."""
+    pair = make_server_cert(ca_key, ca_cert)
+    base = x509.load_pem_x509_certificate(pair.cert_pem)
+    names = [*base.extensions.get_extension_for_class(x509.SubjectAlternativeName).value, x509.DNSName(host)]
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(base.subject)
+        .issuer_name(base.issuer)
+        .public_key(base.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(base.not_valid_before_utc)
+        .not_valid_after(base.not_valid_after_utc)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    )
+    cert = builder.sign(ca_key, hashes.SHA256())
+    return KeyPair(
+        cert_pem=cert.public_bytes(serialization.Encoding.PEM),
+        key_pem=pair.key_pem,
+        cert_der=cert.public_bytes(serialization.Encoding.DER),
+    )
+
+
+Answer = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+
+
+def _handler(fake: CloudFake, answer: Answer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -563,7 +860,7 @@ def _handler(fake: CloudFake) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, out, data = fake.answer(self.command, self.path, headers, body)
+            status, out, data = answer(self.command, self.path, headers, body)
             self.send_response(status)
             for k, v in out.items():
                 self.send_header(k, v)

@@ -18,26 +18,46 @@ from gitops_bot.registry.settings import RegistryConfig
 from testkit.cloud_fakes import AUDIENCE, CLIENT, ROLE, TENANT, CloudFake
 from testkit.registry_process import RegistryProcess
 
+# each cloud's identities a workload can have, the first the one a story uses unless told
+IDENTITIES = {
+    "aws": ("web identity", "pod identity"),
+    "gcp": ("federation", "metadata server"),
+    "azure": ("workload identity", "client secret", "instance metadata", "app service"),
+}
 
-def identity_env(cloud: str, fake: CloudFake, tmp: Path) -> dict[str, str]:
-    """The variables a workload identity gives a pod (and the fake's endpoints and CA in the
-    variables each library documents for that), nothing more."""
+
+def identity_env(cloud: str, fake: CloudFake, tmp: Path, how: str | None = None) -> dict[str, str]:
+    """The variables an identity (``how``, one of :data:`IDENTITIES`' for the cloud) gives a
+    pod or machine (and the fake's endpoints and CA in the variables each library documents
+    for that), nothing more."""
+    how = how or IDENTITIES[cloud][0]
+    assert how in IDENTITIES[cloud], how
     token = tmp / f"{cloud}-token"
     token.write_text(fake.issued.web_identity)
     env = {"SSL_CERT_FILE": str(fake.ca)}
-    if cloud == "aws":  # what EKS's IRSA webhook sets
+    if fake.proxy is not None:  # the cloud's own registry name, reached through the proxy only
+        env |= {"HTTPS_PROXY": fake.proxy.url, "NO_PROXY": "127.0.0.1,localhost"}
+    if cloud == "aws":
         env |= {
-            "AWS_ROLE_ARN": ROLE,
-            "AWS_WEB_IDENTITY_TOKEN_FILE": str(token),
             "AWS_REGION": "us-east-1",
             "AWS_ENDPOINT_URL_STS": fake.url,
             "AWS_ENDPOINT_URL_ECR": fake.url,
+            "AWS_ENDPOINT_URL_ECR_PUBLIC": fake.url,
             "AWS_CA_BUNDLE": str(fake.ca),
             # nothing of this machine's own: no profile files, no instance metadata
             "AWS_CONFIG_FILE": str(tmp / "no-aws-config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-aws-credentials"),
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+        if how == "web identity":  # what EKS's IRSA webhook sets
+            env |= {"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": str(token)}
+        else:  # what EKS Pod Identity's webhook sets: the agent's address and the projected token
+            env |= {
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": fake.metadata_url + "/v1/credentials",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token),
+            }
+    elif cloud == "gcp" and how == "metadata server":  # GKE Workload Identity, Compute Engine
+        env |= {"GCE_METADATA_HOST": fake.metadata_host, "GCE_METADATA_IP": fake.metadata_host}
     elif cloud == "gcp":  # what google-github-actions/auth or a GKE config map writes
         config = tmp / "external-account.json"
         config.write_text(
@@ -52,19 +72,34 @@ def identity_env(cloud: str, fake: CloudFake, tmp: Path) -> dict[str, str]:
             )
         )
         env |= {"GOOGLE_APPLICATION_CREDENTIALS": str(config), "GCE_METADATA_HOST": "127.0.0.1:9"}
-    else:  # what AKS's workload identity webhook sets
+    elif how == "workload identity":  # what AKS's workload identity webhook sets
         env |= {
             "AZURE_FEDERATED_TOKEN_FILE": str(token),
             "AZURE_CLIENT_ID": CLIENT,
             "AZURE_TENANT_ID": TENANT,
             "AZURE_AUTHORITY_HOST": fake.url,
         }
+    elif how == "client secret":  # an app registration's, as azure-identity's EnvironmentCredential reads it
+        env |= {
+            "AZURE_CLIENT_ID": CLIENT,
+            "AZURE_TENANT_ID": TENANT,
+            "AZURE_CLIENT_SECRET": fake.issued.client_secret,
+            "AZURE_AUTHORITY_HOST": fake.url,
+        }
+    elif how == "instance metadata":  # a VM's or an AKS node's identity, IMDS moved to loopback
+        env |= {"AZURE_POD_IDENTITY_AUTHORITY_HOST": fake.metadata_url}
+    else:  # what App Service and Container Apps set for a managed identity
+        env |= {
+            "IDENTITY_ENDPOINT": fake.metadata_url + "/msi/token",
+            "IDENTITY_HEADER": fake.issued.identity_header,
+        }
     return env
 
 
-def registry_section(cloud: str, fake: CloudFake) -> str:
+def registry_section(cloud: str, fake: CloudFake, role_arn: str | None = None) -> str:
     region = "\n    region: us-east-1" if cloud == "aws" else ""
-    return f'registries:\n  "{fake.host}":\n    auth: {cloud}\n    ca_file: {fake.ca}{region}\n'
+    role = f"\n    role_arn: {role_arn}" if role_arn else ""
+    return f'registries:\n  "{fake.host}":\n    auth: {cloud}\n    ca_file: {fake.ca}{region}{role}\n'
 
 
 def in_process(cloud: str, fake: CloudFake, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> RegistryConfig:
@@ -74,9 +109,12 @@ def in_process(cloud: str, fake: CloudFake, tmp: Path, monkeypatch: pytest.Monke
     return RegistryConfig(host=fake.host, auth=cloud, region=region, ca_file=str(fake.ca))
 
 
-def cronjob(world_remote: Path, env: dict[str, str], tmp: Path, *argv: str) -> dict[str, Any]:
+def cronjob(
+    world_remote: Path, env: dict[str, str], tmp: Path, *argv: str, check: bool = True
+) -> dict[str, Any]:
     """``gitops-bot ARGV`` as a CronJob's container runs it: this environment and no other, on
-    the world's remote (``plan``, which reads a checkout: on a fresh clone of it)."""
+    the world's remote (``plan``, which reads a checkout: on a fresh clone of it). ``check``:
+    the run must succeed (else its exit code is in ``code``)."""
     repo = f"file://{world_remote}"
     if argv[0] == "plan":
         repo = str(tmp / "checkout")
@@ -90,8 +128,14 @@ def cronjob(world_remote: Path, env: dict[str, str], tmp: Path, *argv: str) -> d
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return {"out": json.loads(proc.stdout), "err": proc.stderr}
+    if check:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    try:
+        out = json.loads(proc.stdout)
+    except ValueError:
+        assert not check, proc.stdout[-2000:]
+        out = proc.stdout
+    return {"out": out, "err": proc.stderr, "code": proc.returncode}
 
 
 def front_of(registry: RegistryProcess, fake: CloudFake) -> RegistryProcess:

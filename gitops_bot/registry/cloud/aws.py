@@ -60,6 +60,15 @@ _METHODS = {
     "assume-role": "a profile's role_arn",
 }
 
+# what fixes a source of the chain that answered but gave no credentials
+_FIXES = {
+    "container-role": (
+        ": the pod's service account needs an EKS Pod Identity association with a role (and the "
+        "eks-pod-identity-agent add-on on the cluster), or the ECS task a task role"
+    ),
+    "iam-role": ": attach an instance profile with a role to the instance",
+}
+
 
 def parse_host(host: str) -> tuple[str | None, str | None]:
     """(account, region) of an ECR registry host, (None, None) for another host."""
@@ -126,6 +135,15 @@ class AwsLogin:
                 f"AWS web identity for role {role} was refused ({text(error.get('Code'), 60)}): the "
                 "role's trust policy must allow sts:AssumeRoleWithWebIdentity for the token's issuer "
                 "and subject (IRSA: system:serviceaccount:NAMESPACE:NAME; GitHub: repo:OWNER/REPO:...)"
+            ) from None
+        except botocore.exceptions.CredentialRetrievalError as exc:
+            # botocore's message leads with its provider's name and buries the cause; the line
+            # names the source in words and what fixes it (where the chain says which it was)
+            provider = str(exc.kwargs.get("provider", ""))
+            source = _METHODS.get(provider, f"AWS credentials ({provider or 'unknown source'})")
+            cause = str(exc.kwargs.get("error_msg", "")).removeprefix("Error retrieving metadata: ")
+            raise LoginFailed(
+                f"{source} gave no AWS credentials ({text(cause, 120)})" + _FIXES.get(provider, "")
             ) from None
         except botocore.exceptions.BotoCoreError as exc:
             raise LoginFailed(f"AWS credentials could not be read: {text(str(exc), 160)}") from None

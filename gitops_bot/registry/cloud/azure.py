@@ -220,7 +220,9 @@ def _error(body: bytes) -> str:
     if not isinstance(data, dict):
         return ""
     code = text(data.get("error"), 40)
-    aadsts = re.search(r"AADSTS\d{4,6}", text(data.get("error_description"), 400))
+    # whole codes only: Entra's run to seven digits (AADSTS7000215, a wrong client secret), and a
+    # prefix of one is another code (AADSTS700021) that would send the reader the wrong way
+    aadsts = re.search(r"AADSTS\d{4,8}\b", text(data.get("error_description"), 400))
     return f"{code} {aadsts.group(0)}" if code and aadsts else code
 
 
