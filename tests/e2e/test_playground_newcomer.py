@@ -84,6 +84,41 @@ def tutorial_commands() -> list[str]:
     return [line.strip() for b in blocks for line in b.text.splitlines() if line.strip()]
 
 
+def tutorial_samples() -> dict[int, tuple[str, str]]:
+    """Each output sample (a ``text`` block) of the tutorial, by the index in
+    :func:`tutorial_commands` of the command whose output it shows: the last one before it."""
+    out: dict[int, tuple[str, str]] = {}
+    n = 0
+    for b in dx.blocks(TUTORIAL):
+        if b.kind is dx.Kind.SHELL:
+            n += sum(1 for line in b.text.splitlines() if line.strip())
+        elif b.info == "text" and n:
+            out[n - 1] = (b.where, b.text)
+    return out
+
+
+def unseen(sample: str, said: str) -> list[str]:
+    """The sample's lines that ``said`` does not print: each line's words in order, spaces of
+    any width between them, ``…`` standing for what changes from run to run (a digest, a time)."""
+    missing = []
+    for line in sample.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        pattern = r"[ \t]+".join(".*?".join(re.escape(part) for part in w.split("…")) for w in words)
+        if re.search(pattern, said) is None:
+            missing.append(line)
+    return missing
+
+
+def test_every_output_sample_of_the_tutorial_follows_a_command() -> None:
+    samples = tutorial_samples()
+    assert len(samples) >= 5
+    commands = tutorial_commands()
+    assert all(0 < k < len(commands) for k in samples)
+    assert unseen("  a  b…c  …", "x a   b12c 9") == [] and unseen("a b", "a\nb") == ["a b"]
+
+
 @pytest.fixture
 def clone(tmp_path: Path) -> Path:
     """A fresh clone of this checkout's HEAD, as a newcomer gets it."""
@@ -141,8 +176,9 @@ def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
     assert (clone / ".playground/state.json").stat().st_mode & 0o077 == 0  # its token is the user's
     env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(clone)}
     production, promotions = iter(PRODUCTION), iter(PROMOTIONS)
+    samples = tutorial_samples()
     seen: list[str] = []  # each pull request the tutorial shows, at its link
-    for command in commands[1:]:
+    for index, command in enumerate(commands[1:], start=1):
         done = subprocess.run(
             ["bash", "-c", command], cwd=clone, env=env, capture_output=True, text=True, timeout=300
         )
@@ -152,6 +188,11 @@ def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
         assert command in EXPECT, f"the tutorial has a new step; say what it shows: {command}"
         for text in EXPECT[command]:
             assert text in said, f"{command}: expected {text!r}\n{said}"
+        if index in samples:  # the tutorial's sample of this command's output is what it prints
+            where, sample = samples[index]
+            assert not unseen(sample, said), (
+                f"{where}: {unseen(sample, said)} not printed by {command}\n{said}"
+            )
         if command == "scripts/play bot status --env production":
             assert next(production) in said, f"{command}\n{said}"
         if command == "scripts/play prs promotion/production":
