@@ -40,12 +40,16 @@ log = get_logger(__name__)
 
 def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> list[Outcome]:
     """The automatic rollbacks, then the promotions after soak, of the selected environments."""
-    envs = [e for e in s.app.environments(env_names) if e.auto_rollback or e.auto_promote]
+    selected = s.app.environments(env_names)
+    envs = [e for e in selected if e.auto_rollback or e.auto_promote]
+    # a promotion a person opened follows its source as an automatic one does, whether or not
+    # the environment promotes on its own (the automatic rules follow theirs below)
+    persons = [e for e in selected if e.promote_from is not None and e.auto_promote is None]
+    out = [o for e in persons for o in _unless_unavailable(e, "promotion", lambda e: _persons(s, e, dry_run))]
     if not envs:
-        return []
+        return out
     gate: Gate = argocd.ArgoCD(s.app.config.argocd, s.environ)
     measures = promote.session_measures(s)
-    out: list[Outcome] = []
     try:
         for env in envs:
             if env.auto_rollback is not None:
@@ -217,6 +221,35 @@ def _rollback(
     return [replace(o, decision=decision) for o in out]
 
 
+def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]:
+    """A promotion a person opened into ``env`` (no ``auto_promote``): marked when what
+    ``promote`` asks of its source no longer holds (the Argo CD gate, a hold, the metrics, the
+    forge's checks and web gates) or a freeze it did not override is in force. Asked only while
+    one is open, so a run with none reads no gate."""
+    if env.write is not WriteMode.PULL_REQUEST:
+        return []
+    found = s.reader() if dry_run else s.forge()
+    branch = Release(env.name, (), kind=ReleaseKind.PROMOTION).branch(s.app.config.git.branch_prefix)
+    pr = found[1].get(branch) if found is not None else None
+    if pr is None:
+        return []
+    source = str(env.promote_from)
+    try:
+        if FREEZE_OVERRIDDEN not in pr.body:
+            freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None)
+        rel, _ = promote.release(s, source, env.name)
+        if rel is not None:
+            promote.check_gates(s, source, force=False, reason=None)
+    except GateClosed as exc:
+        return _follow(s, env, ReleaseKind.PROMOTION, str(exc), dry_run=dry_run)
+    except ServiceUnavailable:
+        raise  # said as the rule's "not decided", as for the automatic rules
+    except GitOpsBotError as exc:  # a registry or file that failed: the run's updates still stand
+        log.warning("promotion_not_followed", environment=env.name, reason=redact(str(exc))[:200])
+    return []
+
+
+FREEZE_OVERRIDDEN = "freeze overridden"  # a forced promotion's body: the person decided on the freeze
 ROLLED_BACK = "Rolled back automatically:"  # the automatic rollback PR's own line
 STALE = "gitops-bot no longer stands behind this:"  # the line marking a person's stale PR
 

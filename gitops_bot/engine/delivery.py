@@ -45,6 +45,7 @@ from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import next_step
 from gitops_bot.release.next_step import NextStep, Settings, Step
 from gitops_bot.release.proposal import Release
+from gitops_bot.release.windows import Freeze
 
 if TYPE_CHECKING:
     # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the
@@ -69,11 +70,11 @@ def deliver(
     An update into a frozen environment is left out with a warning (``promote`` and ``rollback``
     refuse before they get here). ``note``: a paragraph for each PR body and commit message (a
     freeze overridden, and why)."""
-    releases, frozen = _unfrozen(s, releases)
+    releases, frozen = _unfrozen(s, releases, dry_run)
     return _deliver_all(s, releases, dry_run, should_stop, note) + frozen
 
 
-def _unfrozen(s: Session, releases: Sequence[Release]) -> tuple[list[Release], list[Outcome]]:
+def _unfrozen(s: Session, releases: Sequence[Release], dry_run: bool) -> tuple[list[Release], list[Outcome]]:
     root = s.app.config.root
     freezes_mod.guard(s.root, root)
     if not freezes_mod.any_present(root):
@@ -85,14 +86,53 @@ def _unfrozen(s: Session, releases: Sequence[Release]) -> tuple[list[Release], l
             kept.append(rel)
             continue
         log.info("frozen", environment=rel.environment, until=freezes_mod.utc_text(freeze.until))
-        env = s.app.config.environment(rel.environment)
-        step = next_step.decide(rel, None, now, _settings(s, env), freeze=freeze)
-        frozen.append(
-            Outcome(
-                env.name, rel.changes, OutcomeAction.UNCHANGED, write=env.write, warnings=list(step.notes)
-            )
-        )
+        frozen.append(_frozen(s, s.app.config.environment(rel.environment), rel, freeze, now, dry_run))
     return kept, frozen
+
+
+def _frozen(
+    s: Session, env: EnvironmentConfig, rel: Release, freeze: Freeze, now: datetime, dry_run: bool
+) -> Outcome:
+    """An update a freeze keeps out: nothing of it is written, but its open pull request
+    follows the freeze (marked, its auto-merge withdrawn), as its next step says."""
+    found = None
+    if env.write is WriteMode.PULL_REQUEST:
+        found = s.reader() if dry_run else s.forge()
+    forge, open_prs = found if found is not None else (None, {})
+    branch = rel.branch(s.app.config.git.branch_prefix)
+    pr = open_prs.get(branch)
+    step = next_step.decide(rel, pr, now, _settings(s, env, forge), freeze=freeze)
+    url = pr.url if pr is not None else None
+    if step.action is Step.LEAVE or pr is None:
+        return Outcome(
+            env.name,
+            rel.changes,
+            OutcomeAction.UNCHANGED,
+            write=env.write,
+            url=url,
+            warnings=list(step.notes),
+            step=step if pr is not None else None,  # an open one's step: it says so already
+        )
+    if dry_run:
+        return Outcome(
+            env.name,
+            (),
+            OutcomeAction.DRY_RUN,
+            branch=branch,
+            url=url,
+            title=step.title,
+            body=step.body,
+            write=env.write,
+            kind=rel.kind,
+            warnings=list(step.notes),
+            step=step,
+        )
+    assert forge is not None
+    sha = s.ws.remote_sha(branch) or ""
+    # the branch stays as it is (the freeze keeps the release off it), and is never deleted here
+    out = _execute(s.ws, forge, env, Branch(rel, sha, before=sha), replace(rel, changes=()), open_prs, step)
+    # marking a pull request releases nothing: nothing to tell, nothing counted as changed
+    return replace(out, action=OutcomeAction.UNCHANGED, commit=None, write=env.write, kind=rel.kind)
 
 
 def _settings(s: Session, env: EnvironmentConfig, forge: Forge | None = None) -> Settings:

@@ -24,10 +24,17 @@ from gitops_bot.config.settings import GitConfig, PullRequestConfig
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import ReleaseKind, WriteMode
-from gitops_bot.core.outside import Part, Parts
+from gitops_bot.core.outside import Outside, Part, Parts
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.release import windows
-from gitops_bot.release.proposal import MERGE_WAITS, Release, closing_comment, message_with_note, with_note
+from gitops_bot.release.proposal import (
+    MERGE_WAITS,
+    Release,
+    closing_comment,
+    marked_line,
+    message_with_note,
+    with_note,
+)
 from gitops_bot.release.windows import Deferral, Freeze
 
 
@@ -49,6 +56,9 @@ class Step(StrEnum):
 # before them, so they land at once whatever the window says
 WAITS_FOR_WINDOWS = (ReleaseKind.UPDATE, ReleaseKind.PROMOTION)
 _BOT_FILES_ONLY = (ReleaseKind.HOLD, ReleaseKind.FREEZE)  # releases that edit only the bot's own files
+# in a pull request's body: its environment is frozen, and nothing of the bot's merges it (its
+# auto-merge withdrawn); the first run after the freeze requests auto-merge again
+FROZEN_MARK = "Not merged by gitops-bot until the freeze ends:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +182,7 @@ def decide(
     commit_message = message(settings.git, rel, () if by_pr else note)
     step = NextStep(Step.LEAVE, branch, title, body, commit_message, draft=by_pr and prc.draft)
     if freeze is not None and rel.kind is ReleaseKind.UPDATE:
-        return replace(step, notes=(f"not updated: {freeze.text()}",))
+        return _frozen(step, pr if by_pr else None, settings, freeze)
     if not by_pr:
         deferred = deferral(env, rel, now)
         if deferred is not None:  # nothing reaches the base outside the window; the next run lands it
@@ -194,7 +204,7 @@ def decide(
     # nothing merges it by itself before then
     waits = rel.merge_waits if rel.merge_waits is not None and rel.merge_waits > now else None
     was_waiting = pr is not None and MERGE_WAITS in pr.body
-    was_deferred = pr is not None and (windows.DEFERRED_MARK in pr.body or MERGE_WAITS in pr.body)
+    was_deferred = pr is not None and not _auto_merge_requested(pr)
     closes: tuple[Closing, ...] = ()
     if pr is not None and waits is not None and prc.auto_merge and not was_deferred:
         # auto-merge was requested on it (its body never said to wait, or no longer does), and a
@@ -232,6 +242,49 @@ def decide(
         closes=closes,
         merge_waits=waits,
         status_due=pr is None or was_waiting != (waits is not None),
+    )
+
+
+def _auto_merge_requested(pr: ChangeRequest) -> bool:
+    """Whether the bot asked the forge to merge ``pr`` by itself (with ``pull_request.auto_merge``
+    set), as its own record says: a body that says it waits (a window, ``min_age``, a freeze)
+    is one on which it was not asked, or was withdrawn by superseding it."""
+    return not any(mark in pr.body for mark in (windows.DEFERRED_MARK, MERGE_WAITS, FROZEN_MARK))
+
+
+def _frozen(step: NextStep, pr: ChangeRequest | None, settings: Settings, freeze: Freeze) -> NextStep:
+    """An update into a frozen environment: nothing of the release is written. Its open pull
+    request is marked, once, so a reader sees why it waits; when auto-merge was requested on
+    it, the forge would merge it inside the freeze and no forge withdraws that by the same
+    call, so it is closed with why and opened again, marked, without auto-merge."""
+    said = f"not updated: {freeze.text()}"
+    if pr is None:
+        return replace(step, notes=(said,))
+    prc, noun = settings.pull_request, settings.noun
+    kept = replace(
+        step, title=pr.title, body=pr.body, withheld="freeze" if prc.auto_merge else None, notes=(said,)
+    )
+    if FROZEN_MARK in pr.body:  # marked by an earlier run, nothing merges it: it says so already
+        return kept
+    body = redact(f"{pr.body.rstrip()}\n\n{marked_line(FROZEN_MARK, Outside(freeze.text()))}")
+    if not (prc.auto_merge and _auto_merge_requested(pr)):
+        return replace(kept, action=Step.UPDATE, body=body)
+    why = (
+        "is frozen (",
+        Outside(freeze.text()),
+        f"), and auto-merge was requested on this {noun}: a new one without it follows, "
+        "not merged by gitops-bot until the freeze ends",
+    )
+    return replace(
+        kept,
+        action=Step.SUPERSEDE,
+        body=body,
+        decoration=Decoration(prc.labels, prc.reviewers, prc.assignees, None),
+        closes=(_closing(settings.environment.name, step.branch, pr, why, deletes_branch=False),),
+        notes=(
+            said,
+            f"supersedes {noun} #{pr.number}: auto-merge was on there, and the environment is frozen",
+        ),
     )
 
 

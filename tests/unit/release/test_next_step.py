@@ -19,7 +19,7 @@ from gitops_bot.config.settings import GitConfig, PullRequestConfig, WindowPerio
 from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside, Parts
 from gitops_bot.forges.forge import ChangeRequest
-from gitops_bot.release.next_step import NextStep, Settings, Step, closing, decide
+from gitops_bot.release.next_step import FROZEN_MARK, NextStep, Settings, Step, closing, decide
 from gitops_bot.release.proposal import MERGE_WAITS, Change, Release
 from gitops_bot.release.soak import PROMOTED
 from gitops_bot.release.windows import Freeze
@@ -128,6 +128,20 @@ def _waits(kind: str) -> NextStep | None:
     return decide(rel, pr, NOW, settings(), note)
 
 
+def _frozen_open(kind: str, pr: str) -> NextStep | None:
+    """An update whose pull request is open when its environment is frozen: ``pr`` says what
+    the bot's record on it says (auto-merge requested, deferred by a window, marked frozen
+    already, or marked and the freeze over)."""
+    if kind != "update":  # the others follow the freeze in the automatic rules (engine.auto)
+        return None
+    rel, _ = release(kind)
+    before = _with(kind, windows=CLOSED) if pr == "deferred" else _fresh(kind)
+    found = open_pr(before)
+    if pr in ("marked", "thawed"):
+        found = open_pr(before, decide(rel, found, NOW, settings(), freeze=FREEZE).body)
+    return decide(rel, found, NOW, settings(), freeze=None if pr == "thawed" else FREEZE)
+
+
 def _all_held(kind: str) -> NextStep | None:
     if kind != "update":
         return None
@@ -152,12 +166,16 @@ STATES: dict[str, Callable[[str], NextStep | None]] = {
     "`write: commit`": lambda k: _with(k, write=WriteMode.COMMIT),
     "frozen, by pull request": lambda k: _frozen(k, WriteMode.PULL_REQUEST),
     "frozen, `write: commit`": lambda k: _frozen(k, WriteMode.COMMIT),
+    "frozen, its pull request open with auto-merge on": lambda k: _frozen_open(k, "on"),
+    "frozen, its pull request open with auto-merge deferred": lambda k: _frozen_open(k, "deferred"),
+    "frozen, its pull request marked frozen": lambda k: _frozen_open(k, "marked"),
+    "the freeze over, its pull request marked frozen": lambda k: _frozen_open(k, "thawed"),
     "nothing left to change, its pull request open": _no_change,
     "its images all held (or replaced), its pull request open": _all_held,
 }
 # what the body (or, for a commit, the message) may add, and what the run may say; an
 # automatic release's own line is always there (held below), so the table leaves it out
-ADDS = ("auto-merge deferred:", "freeze overridden", MERGE_WAITS)
+ADDS = ("auto-merge deferred:", "freeze overridden", MERGE_WAITS, FROZEN_MARK)
 OWN = {"automatic promotion": PROMOTED, "automatic rollback": "Rolled back automatically:"}
 SAYS = ("auto-merge deferred:", "deferred by window until", "not updated:", "supersedes", "merge waits until")
 
@@ -244,6 +262,26 @@ def test_a_superseded_pull_request_is_closed_with_why_and_its_branch_kept_for_th
     assert (gone.number, gone.deletes_branch) == (7, False)
     assert gone.comment.startswith("Closed by gitops-bot: **staging** now proposes an image")
     assert step.merge_waits == NOW + timedelta(hours=1) and step.status_due
+
+
+def test_an_open_pull_request_follows_a_freeze_and_its_auto_merge_never_stays_requested() -> None:
+    on = _frozen_open("update", "on")
+    assert on is not None and on.action is Step.SUPERSEDE and on.auto_merge is None
+    (gone,) = on.closes
+    assert (
+        not gone.deletes_branch and "is frozen" in gone.comment and "auto-merge was requested" in gone.comment
+    )
+    # the new one: the open one's title and body (nothing of the release is written), marked once,
+    # decorated as a new pull request but without auto-merge
+    assert on.decoration is not None and on.decoration.auto_merge is None
+    assert on.decoration.labels == ("gitops-bot",) and on.body.count(FROZEN_MARK) == 1
+    assert "end freeze" in on.body and on.title == _fresh("update").title
+    marked = _frozen_open("update", "marked")
+    assert marked is not None and marked.action is Step.LEAVE and marked.decoration is None
+    # the freeze over: the marked one is updated and its auto-merge requested again
+    thawed = _frozen_open("update", "thawed")
+    assert thawed is not None and thawed.action is Step.UPDATE and FROZEN_MARK not in thawed.body
+    assert thawed.decoration is not None and thawed.decoration.auto_merge == "squash"
 
 
 def test_closing_deletes_the_branch_and_says_why() -> None:
