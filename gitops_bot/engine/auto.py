@@ -238,7 +238,7 @@ def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]
         if FREEZE_OVERRIDDEN not in pr.body:
             freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None)
         rel, _ = promote.release(s, source, env.name)
-        if rel is not None:
+        if rel is not None and GATE_OVERRIDDEN not in pr.body:
             promote.check_gates(s, source, force=False, reason=None)
     except GateClosed as exc:
         return _follow(s, env, ReleaseKind.PROMOTION, str(exc), dry_run=dry_run)
@@ -250,6 +250,7 @@ def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]
 
 
 FREEZE_OVERRIDDEN = "freeze overridden"  # a forced promotion's body: the person decided on the freeze
+GATE_OVERRIDDEN = "gate overridden"  # ... or on a red metrics, checks or web gate of the source
 ROLLED_BACK = "Rolled back automatically:"  # the automatic rollback PR's own line
 STALE = "gitops-bot no longer stands behind this:"  # the line marking a person's stale PR
 

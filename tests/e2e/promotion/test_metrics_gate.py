@@ -249,6 +249,10 @@ def test_promote_by_hand_refuses_while_the_sources_gate_fails_unless_forced_with
     (pr,) = world.github.open_pulls()
     assert "metrics gate overridden (staging's metrics gate error-rate" in shown(pr["body"])
     assert "): the fix itself" in shown(pr["body"])
+    # the person decided on that gate: the runs after it do not mark their promotion for it
+    run(capsys, world, "update", "--env", "production")
+    (still,) = world.github.open_pulls()
+    assert "no longer stands behind this" not in still["body"]
 
 
 def test_without_data_the_gate_never_passes(
