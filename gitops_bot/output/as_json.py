@@ -9,7 +9,6 @@ from json.encoder import encode_basestring_ascii as _string
 from typing import TYPE_CHECKING, Any, assert_never
 
 from gitops_bot.core.model import Plan, PlanItem
-from gitops_bot.output import words
 from gitops_bot.output.result import (
     Delivered,
     Failed,
@@ -22,6 +21,7 @@ from gitops_bot.output.result import (
     Schema,
     StatusRead,
 )
+from gitops_bot.output.words import action_of
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
@@ -123,7 +123,7 @@ def update_document(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem] = (
             {
                 "environment": i.environment,
                 "image": i.image,
-                "action": words.action_of(i).value,
+                "action": action_of(i).value,
                 "reason": i.reason,
             }
             for i in skipped
@@ -138,7 +138,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for e in plan.environments:
         for i in e.items:
-            action = words.action_of(i).value
+            action = action_of(i).value
             counts[action] = counts.get(action, 0) + 1
     return plan.to_json() | {"decisions": counts}
 
