@@ -10,21 +10,17 @@ registry and git remote, each forge's spec-held fake, the bot's clock set by the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gitops_bot.cli import main
-from gitops_bot.core import instants
 from testkit import forge_world, update_world
+from testkit.forge_story import Story, run
 from testkit.promotion_world import add_files
 from testkit.registry_process import RegistryProcess
-from testkit.update_world import git
 
 # every day, closed from midnight until noon (UTC)
 WINDOW = """    windows:
@@ -37,52 +33,6 @@ MORNING = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)  # the next morning: closed 
 AFTERNOON = datetime(2026, 11, 19, 13, 0, tzinfo=UTC)
 HOLDS = "gitops-bot.holds.yaml"
 DEV = "overlays/dev/kustomization.yaml"
-
-
-@dataclass
-class Story:
-    """What the story reads of either world: its remote, its images and its change requests."""
-
-    remote: Path
-    tmp: Path
-    world: Any
-
-    def push(self, repo: str, tag: str) -> str:
-        return str(self.world.push(repo, tag))
-
-    def show(self, path: str) -> str:
-        """``path`` on main ("" when main has no such file)."""
-        if not git(self.remote, "ls-tree", "--name-only", "main", "--", path):
-            return ""
-        return git(self.remote, "show", f"main:{path}")
-
-    def open_requests(self) -> list[dict[str, Any]]:
-        """The open change requests: number, head branch, body and the auto-merge method
-        requested (None: not requested)."""
-        if isinstance(self.world, update_world.World):
-            return [
-                {
-                    "number": p["number"],
-                    "head": p["head"]["ref"],
-                    "body": p["body"],
-                    "auto_merge": (p["auto_merge"] or {}).get("merge_method"),
-                }
-                for p in self.world.github.open_pulls()
-            ]
-        return [
-            {"number": v["number"], "head": v["head"], "body": v["body"], "auto_merge": v["auto_merge"]}
-            for v in self.world.forge.open_views()
-        ]
-
-    def merge(self, number: int) -> None:
-        if isinstance(self.world, update_world.World):
-            self.world.github.merge(number)
-        else:
-            self.world.forge.merge(number)
-
-    def unexpected(self) -> list[Any]:
-        forge = self.world.github if isinstance(self.world, update_world.World) else self.world.forge
-        return list(forge.unexpected)
 
 
 @pytest.fixture(params=["github", "gitlab"])
@@ -99,16 +49,6 @@ def story(
             anchor = f"    path: overlays/{env}\n"
             add_files(world, {}, ("gitops-bot.yaml", anchor, anchor + WINDOW))
         yield Story(world.remote, world.tmp, world)
-
-
-def run(capsys: pytest.CaptureFixture[str], story: Story, when: datetime, *argv: str) -> dict[str, Any]:
-    """``gitops-bot ARGV`` on the story's remote with the bot's clock at ``when``; its JSON."""
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(instants, "system_clock", lambda: when)
-        code = main([*argv, "--repo", f"file://{story.remote}", "--output", "json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)  # type: ignore[no-any-return]
 
 
 def test_a_hold_lands_at_once_under_a_closed_window_and_the_next_update_leaves_the_image(

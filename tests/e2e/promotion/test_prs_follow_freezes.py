@@ -23,12 +23,12 @@ import pytest
 
 from gitops_bot.release.next_step import FROZEN_MARK
 from testkit import forge_world, update_world
+from testkit.forge_story import Story, run
 from testkit.markup import shown
 from testkit.promotion_world import World
 from testkit.promotion_world import run as run_promotion
 from testkit.registry_process import RegistryProcess
 from testkit.soak_clock import promoted_to_staging, running
-from tests.e2e.test_safety_not_deferred import Story, run
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 UNTIL = "2026-12-28T00:00:00Z"
