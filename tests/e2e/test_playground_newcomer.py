@@ -174,7 +174,10 @@ def test_a_newcomer_follows_the_tutorial_from_a_fresh_clone(
     assert commands[0] == "bash scripts/demo.sh --keep"
     assert "The playground is up" in log.read_text()
     assert (clone / ".playground/state.json").stat().st_mode & 0o077 == 0  # its token is the user's
+    # no COLUMNS, as the tutorial's samples are printed (whatever width the test runs with):
+    # into a pipe, status keeps each row on one line
     env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(clone)}
+    env.pop("COLUMNS", None)
     production, promotions = iter(PRODUCTION), iter(PROMOTIONS)
     samples = tutorial_samples()
     seen: list[str] = []  # each pull request the tutorial shows, at its link
