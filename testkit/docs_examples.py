@@ -175,9 +175,9 @@ DOCKER_VALUE_OPTIONS = {
 }
 
 
-def commands(text: str) -> list[list[str]]:
-    """The shell lines of a block as argv lists: continuations joined, a ``$ `` prompt and
-    comments dropped, each line cut at its first pipe or redirection."""
+def joined_lines(text: str) -> list[str]:
+    """A shell script's lines with backslash continuations joined (a last line left open by a
+    continuation kept as it is)."""
     joined: list[str] = []
     pending = ""
     for raw in text.splitlines():
@@ -187,8 +187,14 @@ def commands(text: str) -> list[list[str]]:
             continue
         joined.append(pending + line)
         pending = ""
+    return [*joined, pending] if pending else joined
+
+
+def commands(text: str) -> list[list[str]]:
+    """The shell lines of a block as argv lists: continuations joined, a ``$ `` prompt and
+    comments dropped, each line cut at its first pipe or redirection."""
     out = []
-    for line in joined:
+    for line in joined_lines(text):
         line = line.strip().removeprefix("$ ")
         if not line or line.startswith("#"):
             continue

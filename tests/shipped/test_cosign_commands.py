@@ -29,18 +29,8 @@ def cosign_lines(script: str) -> list[list[str]]:
     """The ``cosign`` commands of a shell script as argv lists: backslash continuations joined,
     ``$ `` prompts and comments dropped, every command of a line (after ``|``, ``&&``, ``;``)
     looked at, ``VAR=value`` words before the program skipped."""
-    joined: list[str] = []
-    pending = ""
-    for raw in script.splitlines():
-        line = raw.rstrip()
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        joined.append(pending + line)
-        pending = ""
-    joined.append(pending)
     out = []
-    for line in joined:
+    for line in dx.joined_lines(script):
         line = EXPRESSION.sub("EXPR", line.strip().removeprefix("$ "))
         if "cosign" not in line:
             continue
