@@ -9,7 +9,8 @@
 - :mod:`.checks`: the forge's checks on the commit that released what the environment runs,
   read through the port the forges implement (:class:`gitops_bot.core.checks.CommitChecks`).
 
-Metrics, web and checks answer one :class:`.reading.Reading` each (outcome, rule, evidence,
-since when); :mod:`gitops_bot.engine.measures` reads an environment's gates once and the
-decision consumes the readings. Every gate asks its service through the one client of
+Every kind answers the decision one :class:`.reading.Reading` (outcome, rule, evidence, since
+when): Argo CD's verdict through :func:`.argocd.reading`, the others as they read;
+:mod:`gitops_bot.engine.decisions` and :mod:`gitops_bot.engine.measures` read an environment's
+gates once and the decision consumes only readings. Every gate asks its service through the one client of
 outside services (:mod:`gitops_bot.net.service`) or the forge's adapter."""

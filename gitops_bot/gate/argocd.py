@@ -29,6 +29,7 @@ from gitops_bot.core.secret import given
 from gitops_bot.gate.port import SELECTED, Applications, Deployment, Evidence, Live, Verdict, combined_live
 from gitops_bot.gate.port import State as State
 from gitops_bot.gate.port import Wanted as Wanted
+from gitops_bot.gate.reading import ARGOCD, Outcome, Reading
 from gitops_bot.gate.reading import line as _line
 from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.net import tls
@@ -130,6 +131,28 @@ def judge_many(apps: Sequence[tuple[str, Mapping[str, Any]]], wanted: Sequence[W
         since=None if any(t is None for t in since) else max(t for t in since if t is not None),
         parts=tuple(parts),
     )
+
+
+def reading(applications: str | Applications, verdict: Verdict, at: datetime) -> Reading:
+    """PURE: the verdict as every gate answers the decision: passing or failing, the state it
+    was read in (``value``), the reasons it is closed (``error``), since when."""
+    state_read = f"{verdict.evidence.state.sync}, {verdict.evidence.state.health}"
+    return Reading(
+        str(applications),
+        "",
+        verdict.rule,
+        Outcome.PASS if verdict.open else Outcome.FAIL,
+        at,
+        value=state_read,
+        since=verdict.since,
+        error=verdict.reason,
+        kind=ARGOCD,
+    )
+
+
+def unread(applications: str | Applications, why: str, at: datetime) -> Reading:
+    """PURE: the gate could not be read (Argo CD unreachable, refused, the token missing)."""
+    return Reading(str(applications), "", RULE, Outcome.UNKNOWN, at, error=why, kind=ARGOCD)
 
 
 def live_images(app: Mapping[str, Any]) -> list[WrittenRef]:

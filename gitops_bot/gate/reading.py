@@ -1,5 +1,5 @@
-"""What a metrics, web or checks gate reads: one :class:`Reading` with its :class:`Outcome`
-(the decision and the output read these without loading any gate)."""
+"""What every gate reads (Argo CD, metrics, web, the forge's checks): one :class:`Reading` with
+its :class:`Outcome` (the decision and the output read these without loading any gate)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from enum import StrEnum
 from typing import Any
 
 from gitops_bot.core.log import redact
+
+ARGOCD = "argocd"  # the kind of a reading of Argo CD's record of the environment's applications
 
 
 class Outcome(StrEnum):
@@ -33,7 +35,7 @@ class Reading:
     series: str = ""
     since: datetime | None = None
     error: str = ""  # unknown: why, one line (no data, fail: what the value lacks)
-    kind: str = "metrics"  # the gate's kind: metrics, checks (the forge's), web
+    kind: str = "metrics"  # the gate's kind: argocd, metrics, checks (the forge's), web
 
     @property
     def passes(self) -> bool:
@@ -41,6 +43,8 @@ class Reading:
 
     def text(self) -> str:
         """One line for a person: the gate, the query, the value, the threshold, since when."""
+        if self.kind == ARGOCD:
+            return self._argocd()
         head = f"{self.kind} gate {self.gate} ({self.query})"
         since = f" since {_utc(self.since)}" if self.since else ""
         at = f"{self.series} " if self.series else ""
@@ -58,7 +62,27 @@ class Reading:
             case _:
                 return f"{head} is unknown: {self.error}"
 
+    def said(self, owner: str) -> str:
+        """The reading as a decision about ``owner``'s gate says it."""
+        if self.kind != ARGOCD:
+            return f"{owner}'s {self.text()}"
+        if self.outcome is Outcome.UNKNOWN:
+            return f"{owner}'s gate {self.gate} could not be read: {self.error}"
+        return f"{owner} is {'green' if self.passes else 'not green'} in Argo CD ({self.error or self.value})"
+
+    def _argocd(self) -> str:
+        since = f" since {_utc(self.since)}" if self.since else ""
+        match self.outcome:
+            case Outcome.PASS:
+                return f"Argo CD gate {self.gate} holds{since}: {self.value}"
+            case Outcome.UNKNOWN:
+                return f"Argo CD gate {self.gate} is unknown: {self.error}"
+            case _:
+                return f"Argo CD gate {self.gate} fails{since}: {self.error}"
+
     def evidence(self) -> dict[str, str]:
+        if self.kind == ARGOCD:  # what the decision's JSON has always named it by
+            return {"application": self.gate, "reading": self.error or self.value}
         out = {
             **({"kind": self.kind} if self.kind != "metrics" else {}),
             "gate": self.gate,
