@@ -103,7 +103,7 @@ SERVICES = {
     "gitlab": Service(
         "gitlab-subset.swagger.json",
         (
-            # what gitops_bot/forges/gitlab/adapter.py sends through python-gitlab and FakeGitLab answers;
+            # what gitops_bot/forges/gitlab/adapter.py sends and FakeGitLab answers;
             # the merge request notes endpoint is not in GitLab's description (see the README)
             ("/api/v4/version", "get"),
             ("/api/v4/users", "get"),
@@ -112,6 +112,11 @@ SERVICES = {
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "get"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}", "put"),
             ("/api/v4/projects/{id}/merge_requests/{merge_request_iid}/merge", "put"),
+            # auto-merge withdrawn from a person's merge request the bot marks (gitops_bot/engine/auto.py)
+            (
+                "/api/v4/projects/{id}/merge_requests/{merge_request_iid}/cancel_merge_when_pipeline_succeeds",
+                "post",
+            ),
             ("/api/v4/projects/{id}/repository/compare", "get"),  # forges/gitlab/compare.py
             ("/api/v4/projects/{id}/repository/commits/{sha}/statuses", "get"),  # the checks gate
         ),

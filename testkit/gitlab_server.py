@@ -1,4 +1,4 @@
-"""A local HTTP server speaking the GitLab v4 endpoints gitops-bot calls through python-gitlab
+"""A local HTTP server speaking the GitLab v4 endpoints gitops-bot calls (forges/gitlab/adapter.py)
 (merge requests, notes, the merge endpoint, user lookup, project issues for the dashboard),
 with GitLab's JSON shapes, backed by a real bare git remote. Merging makes a merge commit,
 GitLab's default merge method.
@@ -11,7 +11,8 @@ Merge semantics as GitLab's (``PUT .../merge``, REST docs "Merge a merge request
   merges at once when there is no pipeline yet (GitLab issue 37292) or it already succeeded;
 - ``auto_merge: true`` (GitLab 17.11+, ``version``) sets auto-merge and waits for the checks;
   an older GitLab ignores the unknown parameter, so the call is a plain, immediate merge;
-- :meth:`FakeGitLab.finish_pipeline` ends the head pipeline; success merges an auto-merge MR.
+- :meth:`FakeGitLab.finish_pipeline` ends the head pipeline; success merges an auto-merge MR;
+- ``POST .../cancel_merge_when_pipeline_succeeds`` turns auto-merge off, the merge request open.
 """
 
 from __future__ import annotations
@@ -174,7 +175,10 @@ class FakeGitLab(FakeForge):
         issues = re.fullmatch(r"/projects/([^/]+)/issues(?:/(\d+))?", path)
         if issues and issues.group(1) in (quote(self.project, safe=""), str(self.project_id)):
             return self._issues(method, path, query, body, issues.group(2))
-        m = re.fullmatch(r"/projects/([^/]+)/merge_requests(?:/(\d+)(/notes|/merge)?)?", path)
+        m = re.fullmatch(
+            r"/projects/([^/]+)/merge_requests(?:/(\d+)(/notes|/merge|/cancel_merge_when_pipeline_succeeds)?)?",
+            path,
+        )
         if not m or m.group(1) not in (quote(self.project, safe=""), str(self.project_id)):
             raise NotFound
         if m.group(2) is None:
@@ -190,6 +194,10 @@ class FakeGitLab(FakeForge):
             return 201, self._note(pr, body["body"]), {}
         if sub == "/merge" and method == "PUT":
             return self._merge_call(pr, body)
+        if sub == "/cancel_merge_when_pipeline_succeeds" and method == "POST":
+            # the merge request as it is now, auto-merge off (its description's 201 answer)
+            pr["merge_when_pipeline_succeeds"] = False
+            return 201, public(pr), {}
         raise NotFound
 
     def _collection(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Answer:

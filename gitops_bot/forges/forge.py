@@ -34,7 +34,16 @@ from gitops_bot.git.git import Workspace
 from gitops_bot.net import limits, retry
 from gitops_bot.net.auth import OriginAuth
 from gitops_bot.net.retry import Retryable, RetryPolicy, retryable_status
-from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
+from gitops_bot.net.service import (
+    Answer,
+    Credential,
+    Listed,
+    Outcome,
+    Paging,
+    Refused,
+    Service,
+    Unavailable,
+)
 from gitops_bot.net.transport import Reply
 
 log = get_logger(__name__)
@@ -101,6 +110,11 @@ class Forge(Protocol):
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         """Comment, then close."""
+        ...
+
+    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
+        """Auto-merge no longer requested on ``pr``, which stays open; a failure (or a forge
+        whose API for it is not wired) is a warning, returned."""
         ...
 
     def commit_pusher(self) -> CommitPusher | None:
@@ -204,8 +218,8 @@ class Listing:
             yield page
 
     def read(self, fn: Callable[[], T]) -> T:
-        """``fn``: a client library's listing read whole (PyGithub and python-gitlab follow
-        ``next`` links on their own), each of its requests counted as a page within both bounds
+        """``fn``: a client library's listing read whole (PyGithub follows ``next`` links on
+        its own), each of its requests counted as a page within both bounds
         (:data:`~gitops_bot.forges.requests_net.before_send`). A retried request counts too."""
         # requests (~70 modules, ~70 ms to import) only for a run that reads through a client
         # library
@@ -386,6 +400,12 @@ def decorate_steps(
 DRAFT = re.compile(r"^(?:\[WIP\]\s*|WIP:\s*|Draft:\s*|\[Draft\]\s*|\(Draft\)\s*)", re.IGNORECASE)
 
 
+def not_withdrawn(name: str, what: str) -> list[str]:
+    """The warning of a forge whose API for withdrawing auto-merge the bot does not call yet:
+    the run says so, so a person withdraws it by hand."""
+    return [f"auto-merge not withdrawn on {what}: not wired for {name} yet; withdraw it by hand"]
+
+
 def draft_title(title: str, draft: bool, prefix: str) -> str:
     return f"{prefix}{title}" if draft else title
 
@@ -563,9 +583,56 @@ def exchange_json(
     decodable, a redirect loop or off the origin) as :class:`ForgeUnavailable` in one line, a
     redirect not followed (a write's) as :func:`check_answer` says it, an answer that is not
     JSON as :func:`unexpected`. Returns the decoded body (None when empty) and the headers."""
-    name = service.name
     query = {k: _param(v) for k, v in params.items()} if params else None
     outcome = service.request(method, path, params=query, json_body=json, parse=False)
+    answer = _answered(service.name, outcome, message)
+    try:
+        return (limits.loads(answer.body) if answer.body else None), httpx.Headers(answer.reply.headers)
+    except ValueError:
+        raise unexpected(service.name) from None
+
+
+def read_listing(
+    service: Service,
+    path: str,
+    listing: Listing,
+    *,
+    message: Callable[[bytes, str], str],
+    follow: Paging,
+    params: Mapping[str, object] | None = None,
+) -> Listed:
+    """Every page of a JSON list through :meth:`Service.pages
+    <gitops_bot.net.service.Service.pages>`, following the forge's own paging (``follow``)
+    within ``listing``'s bounds (its pages and its time: a next page past either is one
+    failure line, never a shortened list); each outcome in the shapes :func:`exchange_json`
+    gives them, so :func:`call` retries the listing whole on a rate limit or a 5xx."""
+
+    def bounded(answer: Answer, items: list[Any], page: int) -> str | Mapping[str, str] | None:
+        step = follow(answer, items, page)
+        if step is None:
+            return None
+        if page >= listing.max_pages:
+            raise listing.too_many()
+        listing.pages_read = page
+        listing.check_time()
+        return step
+
+    query = {k: _param(v) for k, v in params.items()} if params else None
+    outcome = service.pages(path, items=_json_list, follow=bounded, params=query, max_pages=listing.max_pages)
+    if isinstance(outcome, Listed):
+        return outcome
+    _answered(service.name, outcome, message)
+    raise unexpected(service.name)  # a 2xx is a Listed: not reached
+
+
+def _json_list(page: Any) -> list[Any]:
+    if not isinstance(page, list):
+        raise ValueError(f"not a list but {type(page).__name__}")
+    return page
+
+
+def _answered(name: str, outcome: Outcome, message: Callable[[bytes, str], str]) -> Answer:
+    """The :class:`Answer`, or the outcome raised as :func:`call` retries and words it."""
     if isinstance(outcome, Unavailable):
         if outcome.transient:
             raise HTTPFailure(outcome.status, {}, outcome.said or outcome.why)
@@ -576,10 +643,7 @@ def exchange_json(
     check_answer(name, outcome.status, headers)  # a 3xx the client did not follow
     if not isinstance(outcome, Answer):
         raise unexpected(name)
-    try:
-        return (limits.loads(outcome.body) if outcome.body else None), headers
-    except ValueError:
-        raise unexpected(name) from None
+    return outcome
 
 
 def _param(value: object) -> str:

@@ -1,13 +1,13 @@
 """``requests`` over :mod:`gitops_bot.net`, for the forge clients built on requests.
 
-PyGithub and python-gitlab speak ``requests``; :class:`NetAdapter` is a requests transport
+PyGithub speaks ``requests``; :class:`NetAdapter` is a requests transport
 adapter that sends each request through a :class:`~gitops_bot.net.transport.Transport`, so
 their calls get what every other outbound call gets: the proxy variables (``NO_PROXY``
 included), the OS trust store plus ``SSL_CERT_FILE`` and a private CA, a total deadline per
 exchange (a server dripping bytes cannot stretch it) and an answer streamed and stopped at its
 byte cap. It never retries (requests' ``max_retries`` and urllib3's ``Retry`` do not apply):
-the forge layer's retry is the only one. Redirects stay requests' business (both clients ask
-for none or follow them with requests' own origin rules).
+the forge layer's retry is the only one. Redirects stay requests' business (PyGithub follows
+them with requests' own origin rules).
 """
 
 from __future__ import annotations

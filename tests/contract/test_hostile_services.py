@@ -21,6 +21,7 @@ from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud
 from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter
 from gitops_bot.forges.forge import Forge, api_service, exchange_json
 from gitops_bot.forges.gitea.adapter import Gitea
+from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.forges.sources import Sources, hosts_for
 from gitops_bot.gate.argocd import ArgoCD
@@ -168,6 +169,11 @@ def gitea(url: str) -> Forge:
     return Gitea.connect(cfg, "https://gitea.test/acme/gitops.git", {"GITEA_TOKEN": TOKEN})
 
 
+def gitlab(url: str) -> Forge:
+    cfg = ForgeConfig(type="gitlab", api_url=f"{url}/api/v4", repository="acme/gitops")
+    return GitLab.connect(cfg, "https://gitlab.test/acme/gitops.git", {"GITLAB_TOKEN": TOKEN})
+
+
 def azure_devops(url: str) -> Forge:
     cfg = ForgeConfig(type="azure-devops", api_url=url, repository="acme/web/gitops")
     return AzureDevOps.connect(
@@ -187,6 +193,7 @@ def bitbucket_dc(url: str) -> Forge:
 
 FORGES: dict[str, Callable[[str], Forge]] = {
     "Gitea": gitea,
+    "GitLab": gitlab,
     "Azure DevOps": azure_devops,
     "Bitbucket Cloud": bitbucket_cloud,
     "Bitbucket Data Center": bitbucket_dc,
@@ -203,9 +210,11 @@ def test_a_hostile_forge_answer_is_one_line_never_a_traceback(forge: str, fault:
     """Each forge on the one client, its pull request listing answered by a redirect loop, a
     body labelled gzip that is not, NaN, or a redirect off its origin: the forge unavailable
     (exit 3) in one line naming it, no retries of an answer that reads the same each time,
-    and the token never sent anywhere but the forge's own origin."""
+    and the token never sent anywhere but the forge's own origin. (GitLab through
+    python-gitlab asked an undecodable body five times over, and ended on NaN with a
+    KeyError traceback.)"""
     answer, why = FAULTS[fault]
-    if fault == "NaN in JSON":
+    if fault == "NaN in JSON" and forge != "GitLab":  # GitLab's listing reads it through Service.pages
         why = "answered something that is not a change request"  # the adapters' words for it
     route = back_to_itself if fault == "a redirect loop" else answer("/")
     with HostileRegistry({"/": route}) as server, pytest.raises(ForgeUnavailable) as info:
@@ -215,7 +224,8 @@ def test_a_hostile_forge_answer_is_one_line_never_a_traceback(forge: str, fault:
     assert info.value.exit_code == 3
     hops = 6 if fault == "a redirect loop" else 1  # the request and its 5 redirects, once
     assert len(server.seen) == hops, [s.path for s in server.seen]
-    assert all(s.headers.get("Authorization") for s in server.seen)  # the origin's own
+    credential = "private-token" if forge == "GitLab" else "authorization"
+    assert all({k.lower() for k in s.headers} >= {credential} for s in server.seen)  # the origin's own
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The GitHub end-to-end scenarios on the other forges: GitLab merge requests (python-gitlab
+"""The GitHub end-to-end scenarios on the other forges: GitLab merge requests (httpx
 against a local v4 server), Gitea/Forgejo pull requests (httpx against a local v1 server) and
 Bitbucket Cloud and Data Center pull requests (httpx against local 2.0 and REST servers), each
 backed by a real bare git remote and a real registry. One parametrised world, written against

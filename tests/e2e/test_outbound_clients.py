@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.forges import forge, requests_net
+from gitops_bot.forges import forge
 from gitops_bot.forges.gitea import adapter as gitea
 from gitops_bot.forges.gitea.adapter import Gitea
 from gitops_bot.forges.github import adapter as github
 from gitops_bot.forges.github.adapter import GitHub
+from gitops_bot.forges.gitlab import adapter as gitlab
 from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.gate import argocd
@@ -63,11 +64,8 @@ def _gitea(url: str) -> str:
 
 def _gitlab(url: str) -> str:
     cfg = ForgeConfig(type="gitlab", api_url=url + "/api/v4", repository="acme/gitops")
-    session = requests_net.session(deadline=DEADLINE)
     try:
-        GitLab.connect(cfg, "file:///x", {"GITLAB_TOKEN": "gitlab-token"}, session=session).open_pulls(
-            "gitops-bot"
-        )
+        GitLab.connect(cfg, "file:///x", {"GITLAB_TOKEN": "gitlab-token"}).open_pulls("gitops-bot")
     except GitOpsBotError as exc:
         return str(exc)
     return "ok"
@@ -99,6 +97,7 @@ def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     """Short deadlines and no back-off sleeps: the bounds are what is tested, not their size."""
     monkeypatch.setattr(argocd, "ATTEMPT", DEADLINE)
     monkeypatch.setattr(gitea, "DEADLINE", DEADLINE)
+    monkeypatch.setattr(gitlab, "DEADLINE", DEADLINE)
     monkeypatch.setattr(github, "DEADLINE", DEADLINE)
     monkeypatch.setattr(forge, "_sleep", lambda s: None)
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):

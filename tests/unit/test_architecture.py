@@ -293,7 +293,6 @@ LATE_IMPORTS = {
     "gitops_bot.trust.keyless",  # sigstore (the keyless extra)
     "gitops_bot.forges.requests_net",  # requests
     "gitops_bot.forges.github.adapter",  # PyGithub
-    "gitops_bot.forges.gitlab.adapter",  # python-gitlab
     "botocore",  # a cloud registry's login (the aws extra)
     "google.auth",  # a cloud registry's login (the gcp extra)
 }

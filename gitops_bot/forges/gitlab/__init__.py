@@ -1,1 +1,1 @@
-"""GitLab: merge requests through python-gitlab, its compare API, its merge subjects."""
+"""GitLab: merge requests through its REST API on the one client, its compare API, its merge subjects."""

@@ -1,9 +1,22 @@
-"""Merge requests on gitlab.com and self-managed GitLab, through python-gitlab.
+"""Merge requests on gitlab.com and self-managed GitLab, through its REST API v4 with the bot's
+one HTTP client (:mod:`gitops_bot.net.service`), as the other forges without a client library.
 
-python-gitlab's own retries are left out of play: a requests response hook turns every HTTP
-error into a neutral :class:`~gitops_bot.forges.forge.HTTPFailure` (with the headers python-gitlab
-drops), so rate limits and 5xx are retried by :func:`~gitops_bot.forges.forge.call` within the
-same 2-minute bound as GitHub's, instead of python-gitlab's unbounded ``Retry-After`` sleeps.
+The bot calls a dozen endpoints; a client library for them brought a second HTTP stack
+(requests and requests-toolbelt) to every install, its own retries and its own reading of
+answers. Here each call is one :func:`~gitops_bot.forges.forge.exchange_json` (origin-bound
+credential, 30 s deadline, 8 MiB, redirects within the origin, JSON that is JSON), retried on
+rate limits and 5xx by :func:`~gitops_bot.forges.forge.call` within the same 2-minute bound
+as every forge's, ``Retry-After`` and ``RateLimit-Reset`` honoured.
+
+Credentials as GitLab takes them: a personal, project or group access token as
+``PRIVATE-TOKEN``; GitLab CI's job token (``CI_JOB_TOKEN``) as ``JOB-TOKEN``; each sent to
+the configured server's origin only.
+
+Listings (open merge requests, the dashboard's issues, a commit's statuses) are read to their
+end or not at all (:func:`~gitops_bot.forges.forge.read_listing`), following GitLab's own
+paging: ``X-Next-Page`` (offset pagination: a page number, empty on the last page), else a
+``Link: rel="next"`` (keyset pagination names only that), within each listing's page bound
+and the shared listing time.
 
 Drafts are GitLab's "Draft: " title prefix. Merge requests are opened with "delete source
 branch", so a merged one leaves no branch behind.
@@ -18,37 +31,34 @@ request's head pipeline, and leaves auto-merge unset with a warning if none appe
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 from typing import Any
+from urllib.parse import quote
 
-import gitlab
-import requests
-from gitlab.v4.objects import ProjectMergeRequest
+import httpx
 
-from gitops_bot.core import checks
+from gitops_bot.core import checks, numbers
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.forges import requests_net
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
     ChangeRequest,
-    HTTPFailure,
     Listing,
+    api_service,
     call,
     change_request,
-    check_answer,
     create_or_adopt,
     decorate_steps,
     draft_title,
+    exchange_json,
     keep_draft,
     no_identity,
     no_repository,
+    read_listing,
     remote_project,
     remote_server,
     unexpected,
@@ -56,8 +66,11 @@ from gitops_bot.forges.forge import (
 from gitops_bot.forges.issues import Issue
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
+from gitops_bot.net.service import Answer, Credential, Paging, Service, link_next
 
+NAME = "GitLab"
 DRAFT_PREFIX = "Draft: "
+DEADLINE = 30.0  # seconds for one API answer, in all (a server dripping bytes cannot stretch it)
 # a commit status's (a job's) status; "manual" and "skipped" jobs did not run
 _STATES = {
     "success": State.SUCCESS,
@@ -72,7 +85,7 @@ _STATES = {
     "failed": State.FAILURE,
     "canceled": State.FAILURE,
 }
-PER_PAGE = 100  # as the client is made (``per_page``)
+PER_PAGE = 100  # GitLab's largest page
 MAX_OPEN_PAGES = 50  # of open merge requests read when looking for the bot's own
 MAX_ISSUE_PAGES = 10  # of labelled issues read when looking for the dashboard
 AUTO_MERGE_SINCE = (17, 11)  # PUT .../merge takes auto_merge=true from this version on
@@ -92,13 +105,14 @@ class GitLab:
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for GitLab (SaaS and self-managed)."""
 
     noun = "merge request"
-    name = "GitLab"
+    name = NAME
     change_ref = "!"  # GitLab Markdown's reference to a merge request (#n is issue n)
 
-    def __init__(self, gl: gitlab.Gitlab, project: str, *, git_token: str, git_user: str) -> None:
-        self._gl = gl
+    def __init__(self, api: Service, project: str, *, git_token: str, git_user: str) -> None:
+        self._api = api
         self.project_path = project
-        self._project = gl.projects.get(project, lazy=True)
+        # GitLab's id of a project: its number, or its path URL-encoded whole ("acme%2Fgitops")
+        self._project = f"/projects/{quote(project, safe='')}"
         self.git_token: str | None = git_token
         self.git_user = git_user
         self.max_wait = MAX_WAIT
@@ -115,69 +129,72 @@ class GitLab:
         url: str,
         environ: Mapping[str, str],
         *,
-        session: requests.Session | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> GitLab:
         """``GITLAB_TOKEN`` (or ``forge.token_env``), else ``CI_JOB_TOKEN`` inside GitLab CI."""
         project = fcfg.repository or remote_project(url, nested=True)
         if project is None:
-            raise no_repository("GitLab", url, "forge.repository (group/project or the project id)")
+            raise no_repository(NAME, url, "forge.repository (group/project or the project id)")
         server = _server(fcfg.api_url, url)
         token = environ.get(fcfg.token_env or "GITLAB_TOKEN")
         job_token = None if token else environ.get("CI_JOB_TOKEN")
-        if not (token or job_token):
+        secret = token or job_token
+        if not secret:
             raise UsageError(
                 "no GitLab token",
                 hint=f"set {fcfg.token_env or 'GITLAB_TOKEN'} to a project access token "
                 "(api and write_repository scopes, Developer role)",
             )
-        session = session or requests_net.session()  # proxies, trust, deadline, byte cap
-        session.hooks["response"].append(_raise_failure)
-        gl = gitlab.Gitlab(
-            server,
-            private_token=token,
-            job_token=job_token,
-            session=session,
-            timeout=30,
-            retry_transient_errors=False,
-            per_page=PER_PAGE,
-        )
-        secret = token or job_token
-        assert secret is not None
         register_secret(secret)
-        return cls(gl, project, git_token=secret, git_user="oauth2" if token else "gitlab-ci-token")
+        credential = Credential("PRIVATE-TOKEN" if token else "JOB-TOKEN", secret)
+        api = api_service(NAME, f"{server}/api/v4", credential, deadline=DEADLINE, transport=transport)
+        return cls(api, project, git_token=secret, git_user="oauth2" if token else "gitlab-ci-token")
 
-    def _call(self, fn: Callable[[], Any]) -> Any:
+    # -- the API -------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         def once() -> Any:
-            try:
-                return fn()
-            except requests_net.AnswerTooLarge:  # streamed and stopped there, never read whole
-                raise ForgeUnavailable(
-                    f"GitLab answered more than {requests_net.LIMIT} bytes", hint="check forge.api_url"
-                ) from None
-            except requests.RequestException as exc:
-                raise HTTPFailure(None, {}, type(exc).__name__) from None
-            except gitlab.exceptions.GitlabParsingError:
-                raise unexpected(self.name) from None
-            except gitlab.exceptions.GitlabError as exc:
-                raise ForgeUnavailable(
-                    f"GitLab answered unexpectedly ({type(exc).__name__})", hint="check forge.api_url"
-                ) from None
+            return exchange_json(self._api, method, path, message=_message, **kwargs)[0]
 
-        return call(self.name, once, HINTS, max_wait=self.max_wait)
+        return call(NAME, once, HINTS, max_wait=self.max_wait)
+
+    def _list(
+        self,
+        path: str,
+        what: str,
+        pages: int,
+        params: Mapping[str, object],
+        follow: Paging | None = None,
+    ) -> tuple[list[Any], Answer]:
+        """Every item of a listing and its last page's answer; the whole listing asked again
+        when a page meets a rate limit or a 5xx, in new bounds, as :func:`call` retries."""
+
+        def once() -> tuple[list[Any], Answer]:
+            listing = Listing(NAME, what, pages)
+            listed = read_listing(
+                self._api,
+                path,
+                listing,
+                message=_message,
+                follow=follow or next_page,
+                params={**params, "per_page": PER_PAGE},
+            )
+            return list(listed.items), listed.last
+
+        return call(NAME, once, HINTS, max_wait=self.max_wait)
 
     # -- merge requests ------------------------------------------------------------------
 
     def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
-        def listing() -> list[ProjectMergeRequest]:
-            # the first page is requested when the iterator is made, so within the listing
-            return Listing(self.name, "open merge requests", MAX_OPEN_PAGES).read(
-                lambda: list(self._project.mergerequests.list(state="opened", iterator=True))
-            )
-
+        listed, _ = self._list(
+            f"{self._project}/merge_requests", "open merge requests", MAX_OPEN_PAGES, {"state": "opened"}
+        )
         out = {}
-        for mr in self._call(listing):
-            cr = _mr(mr)
-            same_project = mr.attributes.get("source_project_id") == mr.attributes.get("target_project_id")
+        for item in listed:
+            cr = _mr(item)
+            # ours only when the source branch is in this project: a fork's merge request with
+            # a branch named like ours must not be adopted, decorated or auto-merged
+            same_project = item.get("source_project_id") == item.get("target_project_id")
             if wanted(cr.head) and same_project:
                 out[cr.head] = cr
         return out
@@ -194,7 +211,7 @@ class GitLab:
             "remove_source_branch": True,
         }
         return create_or_adopt(
-            lambda: _mr(self._call(lambda: self._project.mergerequests.create(payload))),
+            lambda: _mr(self._request("POST", f"{self._project}/merge_requests", json=payload)),
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
             race=(409,),
@@ -203,10 +220,11 @@ class GitLab:
     def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
         if pr.title == title and pr.body == body:
             return pr
-        mr = pr.raw
-        current = str(mr.attributes.get("title") or "")
-        self._put(pr, {"title": keep_draft(current, title, DRAFT_PREFIX), "description": body})
-        return ChangeRequest(pr.number, pr.url, pr.head, title, body, mr, pr.opened)
+        mr = pr.raw if isinstance(pr.raw, dict) else {}
+        current = mr.get("title")
+        draft = keep_draft(current if isinstance(current, str) else "", title, DRAFT_PREFIX)
+        self._put(pr, {"title": draft, "description": body})
+        return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
 
     def decorate(
         self,
@@ -251,24 +269,25 @@ class GitLab:
         CI job token may not read it): the cautious path that waits for the pipeline."""
         if self._version is None:
             try:
-                answer = self._call(lambda: self._gl.http_get("/version"))
+                answer = self._request("GET", "/version")
             except ForgeError:
                 answer = None
-            found = (
-                re.match(r"(\d+)\.(\d+)", str(answer.get("version", "")))
-                if isinstance(answer, dict)
-                else None
-            )
-            self._version = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+            said = answer.get("version") if isinstance(answer, dict) else None
+            found = re.match(r"(\d+)\.(\d+)", said) if isinstance(said, str) else None
+            try:
+                self._version = (
+                    (numbers.count(found.group(1)), numbers.count(found.group(2))) if found else (0, 0)
+                )
+            except numbers.OutOfRange:
+                self._version = (0, 0)
         return self._version
 
     def _head_pipeline(self, pr: ChangeRequest) -> bool:
         """Whether the merge request has a head pipeline, polled for at most ``pipeline_wait``."""
-        mr = pr.raw
-        path = f"{mr.manager.path}/{mr.encoded_id}"
+        path = f"{self._project}/merge_requests/{pr.number}"
         deadline = time.monotonic() + self.pipeline_wait
         while True:
-            answer = self._call(lambda: self._gl.http_get(path))
+            answer = self._request("GET", path)
             if isinstance(answer, dict) and isinstance(answer.get("head_pipeline"), dict):
                 return True
             if time.monotonic() + self.pipeline_poll > deadline:
@@ -281,20 +300,22 @@ class GitLab:
         within :data:`~gitops_bot.core.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
-        path = f"/projects/{self._project.encoded_id}/repository/commits/{sha}/statuses"
+        bound = checks.MAX_CHECKS
+        read = 0
 
-        def read() -> tuple[list[Any], Any]:
-            # the first page is requested when the iterator is made, so within the listing; one
-            # entry past the bound tells a longer listing from one that ends at the bound
-            listing = self._gl.http_list(path, iterator=True, per_page=PER_PAGE)
-            return list(itertools.islice(listing, checks.MAX_CHECKS + 1)), getattr(listing, "total", None)
+        def follow(answer: Answer, items: list[Any], page: int) -> str | Mapping[str, str] | None:
+            # past the bound the listing is judged unread: no page further is asked for (a
+            # listing asked again after a rate limit counts from its first page)
+            nonlocal read
+            read = (0 if page == 1 else read) + len(items)
+            return None if read > bound else next_page(answer, items, page)
 
-        pages = checks.MAX_CHECKS // PER_PAGE + 1
-        listed, said = self._call(lambda: Listing(self.name, f"statuses of {sha[:12]}", pages).read(read))
+        path = f"{self._project}/repository/commits/{sha}/statuses"
+        statuses, last = self._list(path, f"statuses of {sha[:12]}", bound // PER_PAGE + 1, {}, follow)
         # GitLab counts a listing in X-Total (not past 10,000): fewer read is a listing cut short
-        checks.read_whole(self.name, "statuses", len(listed), said if isinstance(said, int) else None)
+        checks.read_whole(NAME, "statuses", len(statuses), _count(last.header("X-Total")))
         out = []
-        for s in listed:
+        for s in statuses:
             name, state = (s.get(k) if isinstance(s, dict) else None for k in ("name", "status"))
             if not isinstance(name, str) or not isinstance(state, str):
                 continue
@@ -308,49 +329,46 @@ class GitLab:
         """No API-created commits here: commits are pushed with git and signed by the bot."""
         return None
 
+    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
+        """``POST .../cancel_merge_when_pipeline_succeeds``: the one call for either way of
+        asking (``auto_merge`` and the older ``merge_when_pipeline_succeeds``)."""
+        path = f"{self._project}/merge_requests/{pr.number}/cancel_merge_when_pipeline_succeeds"
+        step = ("auto-merge off", lambda: self._request("POST", path))
+        return decorate_steps(f"MR !{pr.number}", [step], (ForgeError,))
+
     def close(self, pr: ChangeRequest, comment: str) -> None:
-        mr = pr.raw
-        self._call(lambda: mr.notes.create({"body": comment}))
+        self._request("POST", f"{self._project}/merge_requests/{pr.number}/notes", json={"body": comment})
         self._put(pr, {"state_event": "close"})
 
     def _put(self, pr: ChangeRequest, data: dict[str, Any], sub: str = "") -> None:
-        mr = pr.raw
-        path = f"{mr.manager.path}/{mr.encoded_id}{sub}"
-        self._call(lambda: self._gl.http_put(path, post_data=data))
+        self._request("PUT", f"{self._project}/merge_requests/{pr.number}{sub}", json=data)
 
     # -- issues (the dashboard: gitops_bot.forges.issues.IssueBoard) ----------------------
 
     def issues_labelled(self, label: str) -> list[Issue]:
         """GitLab lists issues apart from merge requests, so no merge request is ever taken for
         the dashboard. ``labels`` is comma-separated; the config refuses a comma in the name."""
-        path = self._project.issues.path
-
-        def listing() -> list[Any]:
-            query = {"state": "all", "labels": label}
-            return Listing(self.name, "labelled issues", MAX_ISSUE_PAGES).read(
-                lambda: list(self._gl.http_list(path, query_data=query, iterator=True))
-            )
-
-        return [_issue(i) for i in self._call(listing)]
+        query = {"state": "all", "labels": label}
+        listed, _ = self._list(f"{self._project}/issues", "labelled issues", MAX_ISSUE_PAGES, query)
+        return [_issue(i) for i in listed]
 
     def create_issue(self, title: str, body: str, label: str) -> Issue:
         """GitLab makes a label it does not have yet, as GitHub does."""
         data = {"title": title, "description": body, "labels": label}
-        return _issue(self._call(lambda: self._gl.http_post(self._project.issues.path, post_data=data)))
+        return _issue(self._request("POST", f"{self._project}/issues", json=data))
 
     def edit_issue(self, issue: Issue, title: str, body: str) -> Issue:
-        path = f"{self._project.issues.path}/{issue.number}"
         data = {"title": title, "description": body}
-        return _issue(self._call(lambda: self._gl.http_put(path, post_data=data)))
+        return _issue(self._request("PUT", f"{self._project}/issues/{issue.number}", json=data))
 
     def identity(self) -> str:
         """The token's user (``GET /user``), whose ``username`` is what an issue's ``author``
         names; asked once per adapter."""
         if self._identity is None:
-            me = self._call(lambda: self._gl.http_get("/user"))
+            me = self._request("GET", "/user")
             name = me.get("username") if isinstance(me, dict) else None
             if not isinstance(name, str) or not name:
-                raise no_identity("GitLab")
+                raise no_identity(NAME)
             self._identity = name
         return self._identity
 
@@ -358,11 +376,21 @@ class GitLab:
         ids: list[int] = []
         missing: list[str] = []
         for name in names:
-            users = self._call(partial(self._gl.users.list, username=name, get_all=False))
-            match = [u.id for u in users if u.attributes.get("username") == name]
-            ids += match[:1]
-            if not match:
+            users = self._request("GET", "/users", params={"username": name})
+            found = [
+                u
+                for u in (users if isinstance(users, list) else [])
+                if isinstance(u, dict) and u.get("username") == name
+            ]
+            if not found:
                 missing.append(name)
+                continue
+            uid = _count(found[0].get("id"))
+            if uid is None:
+                raise ForgeUnavailable(
+                    f"GitLab answered the user {name} without a numeric id", hint="check forge.api_url"
+                )
+            ids.append(uid)
         if missing:
             raise ForgeError(
                 f"no such GitLab user: {', '.join(missing)}", status=None, hint="check the names"
@@ -370,16 +398,44 @@ class GitLab:
         return ids
 
 
-def _mr(mr: Any) -> ChangeRequest:
-    get = mr.attributes.get
+def next_page(answer: Answer, items: list[Any], page: int) -> str | Mapping[str, str] | None:
+    """GitLab's paging: offset pagination names the next page's number in ``X-Next-Page``
+    (empty on the last page), which is asked on this service's own URL; keyset pagination
+    names only a ``Link: rel="next"``. Past GitLab's count limit ``X-Next-Page`` still names
+    the next page (only ``X-Total`` stops being sent)."""
+    if any(k.lower() == "x-next-page" for k, _ in answer.reply.headers):
+        said = answer.header("X-Next-Page").strip()
+        if not said:
+            return None
+        try:
+            return {"page": str(numbers.count(said, "X-Next-Page"))}
+        except numbers.OutOfRange as exc:
+            raise ForgeUnavailable(
+                f"GitLab named its next page unreadably ({exc})", hint="check forge.api_url"
+            ) from None
+    return link_next(answer, items, page)
+
+
+def _count(value: Any) -> int | None:
+    """An outside count (a header's or a field's), or None when it is not one."""
+    try:
+        return numbers.count(value)
+    except numbers.OutOfRange:
+        return None
+
+
+def _mr(item: Any) -> ChangeRequest:
+    if not isinstance(item, dict):
+        raise unexpected(NAME)
+    get = item.get
     return change_request(
-        "GitLab",
+        NAME,
         get("iid"),
         get("web_url"),
         get("source_branch"),
         get("title"),
         get("description"),
-        mr,
+        item,
         get("created_at"),
     )
 
@@ -389,7 +445,7 @@ def _issue(item: Any) -> Issue:
     get = item.get if isinstance(item, dict) else (lambda _k: None)
     number, url, title = get("iid"), get("web_url"), get("title")
     if not isinstance(number, int) or not isinstance(url, str) or not isinstance(title, str):
-        raise unexpected("GitLab")
+        raise unexpected(NAME)
     body, author = get("description"), get("author")
     login = author.get("username") if isinstance(author, dict) else None
     return Issue(
@@ -403,20 +459,20 @@ def _issue(item: Any) -> Issue:
     )
 
 
-def _raise_failure(r: requests.Response, *args: Any, **kwargs: Any) -> None:
-    """A response hook: runs before requests reads the body or follows a redirect."""
-    check_answer("GitLab", r.status_code, r.headers)
-    if r.status_code >= 400:
-        try:  # bounded depth: a hostile error answer must not reach the interpreter's recursion limit
-            data = limits.loads(r.content)
-        except ValueError:
-            data = None
-        message = data.get("message") or data.get("error") if isinstance(data, dict) else None
-        raise HTTPFailure(r.status_code, dict(r.headers), str(message or r.reason))
+def _message(body: bytes, reason: str) -> str:
+    """GitLab's own words in an error answer: ``message`` (a text, a list, or a field -> errors
+    object), else OAuth's ``error``; the status's reason when the body says nothing readable.
+    Bounded depth: a hostile error answer must not reach the interpreter's recursion limit."""
+    try:
+        data = limits.loads(body)
+    except ValueError:
+        data = None
+    message = data.get("message") or data.get("error") if isinstance(data, dict) else None
+    return str(message or reason)
 
 
 def _server(api_url: str | None, url: str) -> str:
-    """python-gitlab wants the server's root; ``forge.api_url`` may name the v4 API."""
+    """The server's root; ``forge.api_url`` may name it or its v4 API."""
     server = api_url.removesuffix("/api/v4") if api_url else remote_server(url)
     if server is None:
         raise UsageError(f"cannot tell the GitLab server of {url}", hint="set forge.api_url")

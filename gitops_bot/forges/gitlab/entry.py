@@ -7,13 +7,11 @@ from collections.abc import Mapping
 
 from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable, remote_server
 from gitops_bot.forges.gitlab import compare
+from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeSettings
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
-    # python-gitlab (with requests, ~0.1 s to import) only for a run that talks to GitLab
-    from gitops_bot.forges.gitlab.adapter import GitLab
-
     return GitLab.connect(cfg.forge, url, environ)
 
 

@@ -1,6 +1,6 @@
-"""The forge seam's error paths: GitLab with `responses` (python-gitlab speaks through
-requests), Gitea with httpx.MockTransport for faults; the bounded retry on its own; choosing
-the forge and its config errors."""
+"""The forge seam's error paths: GitLab and Gitea on the one client, their faults through
+httpx.MockTransport (GitHub's PyGithub with `responses`); the bounded retry on its own;
+choosing the forge and its config errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -57,48 +58,67 @@ def mr(iid: int, branch: str = "gitops-bot/staging", *, source: int = 1) -> dict
 
 @pytest.fixture
 def rsps(waits: list[float], monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    # GitLab's requests go through gitops_bot.net's adapter: here they fall through to the
-    # requests adapter that the mock replaces, as GitHub's do
+    # PyGithub's requests go through gitops_bot.net's adapter: here they fall through to the
+    # requests adapter that the mock replaces
     monkeypatch.setattr(NetAdapter, "send", lambda self, *a, **kw: HTTPAdapter.send(self, *a, **kw))
     with responses.RequestsMock(assert_all_requests_are_fired=True) as r:
         yield r
 
 
-def gitlab(environ: dict[str, str] | None = None) -> GitLab:
-    return GitLab.connect(GITLAB, "file:///x", environ or {"GITLAB_TOKEN": SECRET})
+class Scripted:
+    """GitLab's side of a conversation, one (method, URL, answer) per request in order; the
+    requests seen, and every planned answer given (a request nobody planned for fails)."""
+
+    def __init__(self, *planned: tuple[str, str, httpx.Response]) -> None:
+        self.planned = list(planned)
+        self.seen: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        assert self.planned, f"unplanned {request.method} {request.url}"
+        method, url, answer = self.planned.pop(0)
+        asked = request.url.raw_path.decode().split("?")[0]
+        assert (request.method, f"{request.url.scheme}://{request.url.host}{asked}") == (method, url)
+        return answer
+
+    def body(self, n: int) -> Any:
+        return json.loads(self.seen[n].content or b"{}")
+
+
+def gitlab(
+    handler: Callable[[httpx.Request], httpx.Response], environ: dict[str, str] | None = None
+) -> GitLab:
+    return GitLab.connect(
+        GITLAB, "file:///x", environ or {"GITLAB_TOKEN": SECRET}, transport=httpx.MockTransport(handler)
+    )
 
 
 # -- GitLab ------------------------------------------------------------------------------
 
 
-def test_gitlab_rate_limit_is_waited_out_then_only_own_branches_are_listed(
-    rsps: responses.RequestsMock, waits: list[float]
-) -> None:
-    rsps.get(MRS, status=429, json={"message": "Too Many Requests"}, headers={"Retry-After": "7"})
-    rsps.get(MRS, json=[mr(1), mr(2, "feature/x"), mr(3, "gitops-bot/dev", source=9)])
-    found = gitlab().open_pulls("gitops-bot")
+def test_gitlab_rate_limit_is_waited_out_then_only_own_branches_are_listed(waits: list[float]) -> None:
+    limited = httpx.Response(429, json={"message": "Too Many Requests"}, headers={"Retry-After": "7"})
+    listed = [mr(1), mr(2, "feature/x"), mr(3, "gitops-bot/dev", source=9)]
+    lab = Scripted(("GET", MRS, limited), ("GET", MRS, httpx.Response(200, json=listed)))
+    found = gitlab(lab).open_pulls("gitops-bot")
     assert list(found) == ["gitops-bot/staging"] and waits == [7.0]
     assert found["gitops-bot/staging"].title == "t"  # the draft marker is not the bot's title
-    assert rsps.calls[0].request.headers["PRIVATE-TOKEN"] == SECRET
+    assert lab.seen[0].headers["PRIVATE-TOKEN"] == SECRET and "Authorization" not in lab.seen[0].headers
+    assert lab.seen[1].url.params["state"] == "opened" and lab.seen[1].url.params["per_page"] == "100"
 
 
-def test_gitlab_5xx_is_retried_within_the_bound_then_exit_3(
-    rsps: responses.RequestsMock, waits: list[float]
-) -> None:
-    for _ in range(forge_mod.ATTEMPTS):
-        rsps.get(MRS, status=502, body="bad gateway")
+def test_gitlab_5xx_is_retried_within_the_bound_then_exit_3(waits: list[float]) -> None:
+    lab = Scripted(*[("GET", MRS, httpx.Response(502, text="bad gateway"))] * forge_mod.ATTEMPTS)
     with pytest.raises(ForgeUnavailable) as exc:
-        gitlab().open_pulls("gitops-bot")
+        gitlab(lab).open_pulls("gitops-bot")
     assert exc.value.exit_code == 3 and "GitLab unavailable (HTTP 502)" in str(exc.value)
-    assert len(waits) == forge_mod.ATTEMPTS - 1
+    assert len(waits) == forge_mod.ATTEMPTS - 1 and lab.planned == []
 
 
-def test_gitlab_retry_after_beyond_two_minutes_is_not_waited(
-    rsps: responses.RequestsMock, waits: list[float]
-) -> None:
-    rsps.get(MRS, status=429, json={"message": "slow down"}, headers={"Retry-After": "3600"})
+def test_gitlab_retry_after_beyond_two_minutes_is_not_waited(waits: list[float]) -> None:
+    slow = httpx.Response(429, json={"message": "slow down"}, headers={"Retry-After": "3600"})
     with pytest.raises(ForgeUnavailable, match="rate limit exhausted"):
-        gitlab().open_pulls("gitops-bot")
+        gitlab(Scripted(("GET", MRS, slow))).open_pulls("gitops-bot")
     assert waits == []
 
 
@@ -111,52 +131,95 @@ def test_gitlab_retry_after_beyond_two_minutes_is_not_waited(
         (422, 3, ""),
     ],
 )
-def test_gitlab_refusals_are_one_line_with_an_exit_code(
-    rsps: responses.RequestsMock, status: int, code: int, hint: str
-) -> None:
-    rsps.get(MRS, status=status, json={"message": f"{status} refused {SECRET}"})
+def test_gitlab_refusals_are_one_line_with_an_exit_code(status: int, code: int, hint: str) -> None:
+    refused = httpx.Response(status, json={"message": f"{status} refused {SECRET}"})
     with pytest.raises(ForgeError) as exc:
-        gitlab().open_pulls("gitops-bot")
+        gitlab(Scripted(("GET", MRS, refused))).open_pulls("gitops-bot")
     text = str(exc.value)
     assert exc.value.exit_code == code and f"HTTP {status}" in text and hint in text
     assert SECRET not in text and "\n" not in text
 
 
-def test_gitlab_409_on_create_updates_the_request_another_run_opened(rsps: responses.RequestsMock) -> None:
-    rsps.post(MRS, status=409, json={"message": ["Another open merge request already exists"]})
-    rsps.get(MRS, json=[mr(4)])
-    rsps.put(f"{MRS}/4", json={**mr(4), "title": "Draft: new", "description": "body"})
-    pr = gitlab().create("gitops-bot/staging", "main", "new", "body", draft=False)
+def test_gitlab_409_on_create_updates_the_request_another_run_opened() -> None:
+    lab = Scripted(
+        ("POST", MRS, httpx.Response(409, json={"message": ["Another open merge request already exists"]})),
+        ("GET", MRS, httpx.Response(200, json=[mr(4)])),
+        (
+            "PUT",
+            f"{MRS}/4",
+            httpx.Response(200, json={**mr(4), "title": "Draft: new", "description": "body"}),
+        ),
+    )
+    pr = gitlab(lab).create("gitops-bot/staging", "main", "new", "body", draft=False)
     assert pr.number == 4 and pr.title == "new"
-    assert json.loads(rsps.calls[2].request.body or b"{}")["title"] == "Draft: new"  # stays a draft
+    assert lab.body(2)["title"] == "Draft: new"  # stays a draft
+    assert lab.body(0)["remove_source_branch"] is True and lab.planned == []
 
 
-def test_gitlab_unknown_reviewer_and_refused_label_are_warnings(rsps: responses.RequestsMock) -> None:
-    rsps.get(MRS, json=[mr(5)])
-    rsps.put(f"{MRS}/5", status=422, json={"message": "labels invalid"})
-    rsps.get("https://gitlab.example.com/api/v4/users", json=[])
-    rsps.get("https://gitlab.example.com/api/v4/version", json={"version": "17.11.0-ee", "revision": "x"})
-    rsps.put(f"{MRS}/5/merge", json=mr(5))
-    gl = gitlab()
+def test_gitlab_unknown_reviewer_and_refused_label_are_warnings() -> None:
+    api = "https://gitlab.example.com/api/v4"
+    lab = Scripted(
+        ("GET", MRS, httpx.Response(200, json=[mr(5)])),
+        ("PUT", f"{MRS}/5", httpx.Response(422, json={"message": "labels invalid"})),
+        ("GET", f"{api}/users", httpx.Response(200, json=[])),
+        ("GET", f"{api}/version", httpx.Response(200, json={"version": "17.11.0-ee", "revision": "x"})),
+        ("PUT", f"{MRS}/5/merge", httpx.Response(200, json=mr(5))),
+    )
+    gl = gitlab(lab)
     pr = gl.open_pulls("gitops-bot")["gitops-bot/staging"]
     warnings = gl.decorate(pr, labels=["x"], reviewers=["nobody"], assignees=[], auto_merge="squash")
     assert [w.split(": could not set ")[1].split(":")[0] for w in warnings] == ["labels", "reviewers"]
     assert all(w.startswith("MR !5") for w in warnings)
-    merge = json.loads(rsps.calls[-1].request.body or b"{}")
-    assert merge == {"auto_merge": True, "should_remove_source_branch": True, "squash": True}
+    assert lab.body(1) == {"add_labels": ["x"]} and lab.seen[2].url.params["username"] == "nobody"
+    assert lab.body(4) == {"auto_merge": True, "should_remove_source_branch": True, "squash": True}
 
 
-def test_gitlab_ci_job_token_is_the_fallback(rsps: responses.RequestsMock) -> None:
-    rsps.get(MRS, json=[])
-    gl = gitlab({"CI_JOB_TOKEN": SECRET})
+def test_gitlab_ci_job_token_is_the_fallback() -> None:
+    lab = Scripted(("GET", MRS, httpx.Response(200, json=[])))
+    gl = gitlab(lab, {"CI_JOB_TOKEN": SECRET})
     assert gl.open_pulls("gitops-bot") == {}
-    assert rsps.calls[0].request.headers["JOB-TOKEN"] == SECRET
+    assert lab.seen[0].headers["JOB-TOKEN"] == SECRET and "PRIVATE-TOKEN" not in lab.seen[0].headers
     assert (gl.git_user, gl.git_token) == ("gitlab-ci-token", SECRET)
 
 
 def test_gitlab_without_a_token_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match=r"no GitLab token.*GITLAB_TOKEN"):
-        gitlab({"GITHUB_TOKEN": "x"})
+        gitlab(Scripted(), {"GITHUB_TOKEN": "x"})
+
+
+def test_gitlab_pages_are_followed_by_x_next_page_on_its_own_origin_to_the_end() -> None:
+    """GitLab's offset pagination names the next page in X-Next-Page (empty on the last); the
+    page is asked on the configured server, whatever host a Link header names."""
+    elsewhere = '<https://elsewhere.example.com/api/v4/x?page=2>; rel="next"'
+    lab = Scripted(
+        (
+            "GET",
+            MRS,
+            httpx.Response(200, json=[mr(1, "feature/a")], headers={"X-Next-Page": "2", "Link": elsewhere}),
+        ),
+        ("GET", MRS, httpx.Response(200, json=[mr(2)], headers={"X-Next-Page": ""})),
+    )
+    assert list(gitlab(lab).open_pulls("gitops-bot")) == ["gitops-bot/staging"]
+    assert [r.url.params.get("page") for r in lab.seen] == [None, "2"]
+    assert {r.url.host for r in lab.seen} == {"gitlab.example.com"}
+
+
+@pytest.mark.parametrize("named", ["9" * 30, "-1", "two"])
+def test_gitlab_a_next_page_number_that_is_none_fails_closed(named: str) -> None:
+    lab = Scripted(("GET", MRS, httpx.Response(200, json=[mr(1)], headers={"X-Next-Page": named})))
+    with pytest.raises(ForgeUnavailable, match=r"GitLab named its next page unreadably \(X-Next-Page "):
+        gitlab(lab).open_pulls("gitops-bot")
+    assert len(lab.seen) == 1
+
+
+def test_gitlab_a_next_link_to_another_origin_fails_closed_without_the_token() -> None:
+    """Keyset pagination names the next page only in Link: one on another origin is not asked
+    (the token would go with it), and the listing is not taken as ended."""
+    elsewhere = '<https://elsewhere.example.com/api/v4/x?page=2>; rel="next"'
+    lab = Scripted(("GET", MRS, httpx.Response(200, json=[mr(1)], headers={"Link": elsewhere})))
+    with pytest.raises(ForgeUnavailable, match=r"GitLab is unavailable \(a URL on another origin") as exc:
+        gitlab(lab).open_pulls("gitops-bot")
+    assert "\n" not in str(exc.value) and len(lab.seen) == 1
 
 
 # -- Gitea (faults through httpx.MockTransport) ----------------------------------------------
@@ -419,21 +482,26 @@ def test_draft_is_the_title_prefix_and_not_part_of_the_bots_title() -> None:
     assert pr.raw["title"] == "WIP: staging: release" and pr.title == "staging: release"
 
 
-def test_oversized_answers_are_refused(rsps: responses.RequestsMock) -> None:
-    huge = str(forge_mod.MAX_BODY + 1)
-    rsps.get(MRS, json=[], headers={"Content-Length": huge})
-    with pytest.raises(ForgeUnavailable, match="more than"):
-        gitlab().open_pulls("gitops-bot")
+def test_oversized_answers_are_refused() -> None:
+    big = httpx.Response(200, content=b"[" + b" " * forge_mod.MAX_BODY + b"]")
+    with pytest.raises(ForgeUnavailable, match="GitLab is unavailable \\(answered more than 8 MiB"):
+        gitlab(Scripted(("GET", MRS, big))).open_pulls("gitops-bot")
     big = httpx.Response(200, content=b"[" + b" " * forge_mod.MAX_BODY + b"]")
     with pytest.raises(ForgeUnavailable, match="more than"):
         gitea(lambda r: big).open_pulls("gitops-bot")
 
 
-def test_redirects_are_not_followed_with_the_token(rsps: responses.RequestsMock) -> None:
-    rsps.get(MRS, status=301, headers={"Location": "https://elsewhere.example.com/"})
-    with pytest.raises(ForgeUnavailable, match="redirected the request") as exc:
-        gitlab().open_pulls("gitops-bot")
-    assert "elsewhere.example.com" in str(exc.value) and len(rsps.calls) == 1
+def test_redirects_are_not_followed_with_the_token() -> None:
+    lab = Scripted(("GET", MRS, httpx.Response(301, headers={"Location": "https://elsewhere.example.com/"})))
+    with pytest.raises(ForgeUnavailable, match=r"redirected to another origin \(https://elsewhere") as exc:
+        gitlab(lab).open_pulls("gitops-bot")
+    assert str(exc.value).startswith("GitLab") and len(lab.seen) == 1
+    moved = httpx.Response(302, headers={"Location": "https://elsewhere.example.com/"})
+    pr = forge_mod.ChangeRequest(3, "u", "gitops-bot/x", "t", "b", mr(3))
+    with pytest.raises(
+        ForgeUnavailable, match=r"GitLab redirected the request \(HTTP 302\) to https://elsewhere"
+    ):
+        gitlab(Scripted(("PUT", f"{MRS}/3", moved))).update(pr, "new", "b")  # a write's: never followed
     moved = httpx.Response(302, headers={"Location": "https://elsewhere.example.com/"})
     asked: list[httpx.Request] = []
     with pytest.raises(ForgeUnavailable, match=r"redirected to another origin \(https://elsewhere"):
@@ -441,10 +509,15 @@ def test_redirects_are_not_followed_with_the_token(rsps: responses.RequestsMock)
     assert [r.url.host for r in asked] == ["gitea.example.com"]  # never asked there, token or not
 
 
-def test_gitlab_answer_that_is_not_json_is_a_clean_failure(rsps: responses.RequestsMock) -> None:
-    rsps.get(MRS, body="<html>login</html>", content_type="text/html")
-    with pytest.raises(ForgeUnavailable, match="GitLab answered"):
-        gitlab().open_pulls("gitops-bot")
+def test_gitlab_answer_that_is_not_json_is_a_clean_failure() -> None:
+    login = httpx.Response(200, text="<html>login</html>", headers={"Content-Type": "text/html"})
+    with pytest.raises(
+        ForgeUnavailable, match=r"GitLab is unavailable \(answered something that is not JSON"
+    ):
+        gitlab(Scripted(("GET", MRS, login))).open_pulls("gitops-bot")
+    created = httpx.Response(201, text="<html>login</html>", headers={"Content-Type": "text/html"})
+    with pytest.raises(ForgeUnavailable, match="GitLab answered something that is not a change request"):
+        gitlab(Scripted(("POST", MRS, created))).create("gitops-bot/x", "main", "t", "b", draft=False)
 
 
 def test_forge_section_also_configures_github_enterprise() -> None:
@@ -467,12 +540,11 @@ def test_a_refusal_exits_3_with_the_forges_own_words_on_every_forge(
     """A forge refusing a write is exit 3 with the forge's message; GitHub, GitLab and Gitea alike."""
     words = {"message": "Validation Failed", "errors": [{"message": f"refused {status} here"}]}
     rsps.get(f"{REPO}/pulls", status=status, json=words)
-    rsps.get(MRS, status=status, json={"message": f"refused {status} here"})
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, json={"message": f"refused {status} here"})
 
-    adapters = [client(), gitlab(), gitea(handler)]
+    adapters = [client(), gitlab(handler), gitea(handler)]
     for adapter in adapters:
         with pytest.raises(ForgeError) as exc:
             adapter.open_pulls("gitops-bot")

@@ -1,47 +1,50 @@
 """A GitLab error answer whose body is hostile JSON (nested past the interpreter's recursion
-limit, or not an object) becomes the adapter's neutral HTTP failure carrying the status, never a
-RecursionError escaping from a requests response hook."""
+limit, or not an object) is read as the status's own reason, never a RecursionError: the
+refusal stays one line with its status and exit code."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
-import requests
 
-from gitops_bot.forges.forge import HTTPFailure
+from gitops_bot.core.errors import ForgeError
 from gitops_bot.forges.gitlab import adapter as gitlab
+from gitops_bot.forges.settings import ForgeConfig
+
+BODIES = [
+    b"[" * 200_000,
+    b'{"a":' * 200_000,
+    b"[" * 5_000 + b"]" * 5_000,
+    b'{"message":' + b"[" * 100_000 + b"}",
+    b"[1, 2]",
+    b'"message"',
+    b"\xff\xfe not json",
+    b"",
+]
+IDS = ["deep-array", "deep-object", "deep-balanced", "deep-message", "list", "string", "bytes", "empty"]
 
 
-def _answer(status: int, body: bytes) -> requests.Response:
-    r = requests.Response()
-    r.status_code = status
-    r.reason = "Bad Gateway" if status == 502 else "Error"
-    r.headers["Content-Type"] = "application/json"
-    r._content = body
-    return r
+@pytest.mark.parametrize("body", BODIES, ids=IDS)
+def test_a_hostile_error_body_reads_as_the_status_reason(body: bytes) -> None:
+    assert gitlab._message(body, "Bad Gateway") == "Bad Gateway"
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"[" * 200_000,
-        b'{"a":' * 200_000,
-        b"[" * 5_000 + b"]" * 5_000,
-        b'{"message":' + b"[" * 100_000 + b"}",
-        b"[1, 2]",
-        b'"message"',
-        b"\xff\xfe not json",
-        b"",
-    ],
-    ids=["deep-array", "deep-object", "deep-balanced", "deep-message", "list", "string", "bytes", "empty"],
-)
-def test_a_hostile_error_body_is_a_plain_http_failure(body: bytes) -> None:
-    with pytest.raises(HTTPFailure) as info:
-        gitlab._raise_failure(_answer(502, body))
-    assert info.value.status == 502
-    assert info.value.message == "Bad Gateway"
+@pytest.mark.parametrize("body", BODIES, ids=IDS)
+def test_a_hostile_error_body_is_a_one_line_refusal(body: bytes) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(422, content=body, headers={"Content-Type": "application/json"})
+
+    cfg = ForgeConfig(type="gitlab", api_url="https://gitlab.example.com/api/v4", repository="acme/gitops")
+    lab = gitlab.GitLab.connect(
+        cfg, "file:///x", {"GITLAB_TOKEN": "glpat-0123456789"}, transport=httpx.MockTransport(refuse)
+    )
+    with pytest.raises(ForgeError) as info:
+        lab.open_pulls("gitops-bot")
+    assert info.value.status == 422 and info.value.exit_code == 3
+    assert "GitLab refused the request (HTTP 422): Unprocessable Entity" in str(info.value)
+    assert "\n" not in str(info.value)
 
 
 def test_an_error_body_message_is_still_reported() -> None:
-    with pytest.raises(HTTPFailure) as info:
-        gitlab._raise_failure(_answer(403, b'{"message": "403 Forbidden"}'))
-    assert info.value.message == "403 Forbidden"
+    assert gitlab._message(b'{"message": "403 Forbidden"}', "Forbidden") == "403 Forbidden"
+    assert gitlab._message(b'{"error": "insufficient_scope"}', "Forbidden") == "insufficient_scope"

@@ -5,8 +5,8 @@
 (:func:`gitops_bot.net.transport.exchange`: its token flow and per-registry pool are the
 protocol's). Anything else that made its own call would bring back the per-feature edge: its
 own deadline, size bound, redirect rule and error mapping. `forges/requests_net.py` is the
-bridge that gives PyGithub and python-gitlab a ``requests.Session`` whose every request goes
-through the same transport."""
+bridge that gives PyGithub a ``requests.Session`` whose every request goes through the same
+transport."""
 
 from __future__ import annotations
 
