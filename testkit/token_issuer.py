@@ -1,19 +1,25 @@
 """A Bearer token issuer for the distribution registry's ``auth.token`` mode.
 
 Signs RS256 JWTs with a self-signed certificate carried in the ``x5c`` header; the registry
-trusts it through ``rootcertbundle``. Accepts HTTP basic credentials (GET, docker's flow) and
-OAuth2 refresh tokens (POST, what ``identitytoken`` in docker's config.json means). Records
-every request so tests can count them.
+trusts it through ``rootcertbundle``. Accepts HTTP basic credentials (GET, docker's flow: one
+``scope`` parameter a scope) and OAuth2 refresh tokens (POST, what ``identitytoken`` in
+docker's config.json means: one space-delimited ``scope``). Answers ``token``,
+``access_token``, ``expires_in`` and ``issued_at``, as the distribution token spec says;
+over TLS given ``tls`` (cert, key), as GHCR's and Harbor's token services are. Records every
+request so tests and benches can count them. ``first_scope_only``: a token service that
+grants only the first of several scopes asked for (clients must fall back to one a request).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import ssl
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,19 +44,27 @@ class TokenIssuer:
     requests: list[dict[str, Any]] = field(default_factory=list)
     signer: KeyPair = field(default_factory=make_self_signed)
     server: ThreadingHTTPServer | None = None
+    tls: tuple[Path, Path] | None = None  # (cert, key): the token service speaks https
+    first_scope_only: bool = False
+
+    @property
+    def host(self) -> str:
+        assert self.server is not None
+        return f"127.0.0.1:{self.server.server_address[1]}"
 
     @property
     def realm(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}/token"
+        return f"{'https' if self.tls else 'http'}://{self.host}/token"
 
-    def registry_auth(self, directory: Path) -> dict[str, Any]:
+    def registry_auth(self, directory: Path, realm: str | None = None) -> dict[str, Any]:
+        """The registry's ``auth:`` section; ``realm``: where clients reach this service when
+        not directly (a delay relay in front of it)."""
         bundle = directory / "token-signer.crt"
         directory.mkdir(parents=True, exist_ok=True)
         bundle.write_bytes(self.signer.cert_pem)
         return {
             "token": {
-                "realm": self.realm,
+                "realm": realm or self.realm,
                 "service": SERVICE,
                 "issuer": ISSUER,
                 "rootcertbundle": str(bundle),
@@ -79,6 +93,8 @@ class TokenIssuer:
         return jwt.encode(claims, key, algorithm="RS256", headers=headers)  # type: ignore[arg-type]
 
     def _grant(self, user: str | None, scopes: list[str]) -> list[str]:
+        if self.first_scope_only:
+            scopes = scopes[:1]
         granted = []
         for scope in scopes:
             if user is not None:
@@ -89,10 +105,25 @@ class TokenIssuer:
                 granted.append(f"{kind}:{name}:pull")
         return granted
 
+    def _issued(self, token: str) -> dict[str, Any]:
+        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return {"token": token, "access_token": token, "expires_in": self.expires_in, "issued_at": now}
+
     def start(self) -> TokenIssuer:
         issuer = self
+        context = None
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(self.tls[0]), str(self.tls[1]))
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # kept-alive connections, as a real token service's
+
+            def setup(self) -> None:
+                if context is not None:  # the handshake on this connection's thread, not the listener's
+                    self.request = context.wrap_socket(self.request, server_side=True)
+                super().setup()
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -120,20 +151,21 @@ class TokenIssuer:
                 if not ok:
                     return self._answer(401, {"details": "bad credentials"})
                 token = issuer.mint(user or "anonymous", issuer._grant(user, q.get("scope", [])))
-                self._answer(200, {"token": token, "access_token": token, "expires_in": issuer.expires_in})
+                self._answer(200, issuer._issued(token))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 form = parse_qs(self.rfile.read(length).decode())
                 refresh = (form.get("refresh_token") or [""])[0]
+                scopes = " ".join(form.get("scope", [])).split()  # OAuth2: space-delimited
                 issuer.requests.append(
-                    {"method": "POST", "grant_type": form.get("grant_type"), "scope": form.get("scope", [])}
+                    {"method": "POST", "grant_type": form.get("grant_type"), "scope": scopes}
                 )
                 user = issuer.refresh_tokens.get(refresh)
                 if form.get("grant_type") != ["refresh_token"] or user is None:
                     return self._answer(401, {"details": "bad refresh token"})
-                token = issuer.mint(user, issuer._grant(user, form.get("scope", [])))
-                self._answer(200, {"access_token": token, "expires_in": issuer.expires_in})
+                token = issuer.mint(user, issuer._grant(user, scopes))
+                self._answer(200, {k: v for k, v in issuer._issued(token).items() if k != "token"})
 
         self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()

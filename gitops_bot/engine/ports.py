@@ -10,7 +10,7 @@ This module imports only ``model`` (layer 1): adapters may import it, it imports
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -20,6 +20,8 @@ from gitops_bot.core.model import ImageAge, ImageMetadata
 @runtime_checkable
 class Registry(Protocol):
     """One registry host: tags, digests, metadata (``RegistryClient``)."""
+
+    def expect(self, repositories: Iterable[str]) -> None: ...
 
     def list_tags(self, repository: str) -> list[str]: ...
 

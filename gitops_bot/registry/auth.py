@@ -4,7 +4,9 @@ Send; on a 401 read the ``WWW-Authenticate`` challenge; for ``Basic`` resend wit
 credential; for ``Bearer realm=,service=,scope=`` fetch a token from the realm (with the
 credential, or an OAuth2 refresh-token grant for an ``identitytoken``), cache it per
 (registry, scope) until it expires, and resend. Later requests with the same scope go out with
-the cached token at once, so a steady state costs one request per API call.
+the cached token at once; once the realm is known, a request with a new scope goes out after
+its token, and the scopes a run announces (:meth:`RegistryAuth.expect`) are asked for several
+a token request: a run costs about one request per API call (:class:`RegistryAuth`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import base64
 import re
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -22,6 +25,7 @@ import httpx
 
 from gitops_bot.core import numbers
 from gitops_bot.core.errors import RegistryAccessError
+from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.model import is_loopback_host
 from gitops_bot.net.limits import loads
@@ -34,7 +38,16 @@ _SCHEME = re.compile(r"[ ,]*([!#$%&'*+\-.^_`|~0-9A-Za-z]++)(?![ \t]*=)[ \t]*")
 _PARAM_AT = re.compile(
     r'[ \t,]*([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))'
 )
-_REPO_PATH = re.compile(r"^/v2/(?P<repo>.+?)/(?:tags|manifests|blobs)/")
+_REPO_PATH = re.compile(r"^/v2/(?P<repo>.+?)/(?:tags|manifests|blobs|referrers)/")
+# scopes one token request asks for at most: a JWT granting 32 is a few kB, under the 8 kB a
+# header line may be behind common proxies (nginx's default, in front of Harbor)
+BATCH = 32
+# expected scopes past the furthest one read that have a token or one on its way; a thread
+# finding fewer asks for the next batch before its own request. Six batches: about six round
+# trips of a plan's reads at 64 requests in flight, so a token service slower than the
+# registry (a new TLS connection, signing) is asked well before the reads reach its scopes
+RUNWAY = 6 * BATCH
+LONGEST_WAIT = 600.0  # seconds a request waits for another's token or first answer, at most
 
 
 @dataclass
@@ -45,6 +58,7 @@ class Request:
     url: str  # absolute
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    token: bool = False  # a token request (to the token service)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +120,39 @@ class TokenCache:
         with self._lock:
             self._tokens[key] = (token, time.monotonic() + max(expires_in - 10, 1))
 
+    def live(self, host: str) -> set[str]:
+        """The tokens of ``host`` not yet expired."""
+        now = time.monotonic()
+        with self._lock:
+            return {t for (h, _), (t, until) in self._tokens.items() if h == host and until > now}
+
+    def forget(self, host: str, tokens: set[str]) -> None:
+        """Forget these tokens of ``host`` whatever scope they were kept for."""
+        with self._lock:
+            for key in [k for k, (t, _) in self._tokens.items() if k[0] == host and t in tokens]:
+                del self._tokens[key]
+
+    def drop(self, key: tuple[str, str], token: str) -> None:
+        """Forget ``token`` for ``key`` (the registry refused it there), not a newer one."""
+        with self._lock:
+            if self._tokens.get(key, ("",))[0] == token:
+                del self._tokens[key]
+
 
 class RegistryAuth:
+    """One registry host's credentials and tokens.
+
+    Tokens are asked for as the distribution token spec allows, so a run costs about one
+    request per API call: once the registry's Bearer realm is known (from the first 401), a
+    request goes out after its token, never to be refused first; told the repositories a run
+    will read (:meth:`expect`), a token request asks for up to :data:`BATCH` of their pull
+    scopes at once (``scope`` repeated, as docker's client does), and the furthest read so far
+    keeps :data:`RUNWAY` scopes ahead of it covered, so the threads reading them rarely wait. A
+    run of several repositories sends its first request alone and the others after its answer:
+    a registry that challenges them all would otherwise answer a window of 401s. A token
+    service that refuses several scopes, or a token that does not cover one it was asked for,
+    makes this registry's tokens one scope a request from then on."""
+
     def __init__(
         self,
         host: str,
@@ -122,6 +167,26 @@ class RegistryAuth:
         self.credential = credential
         self.cache = cache or TokenCache()
         self._basic = False
+        self._lock = threading.Lock()
+        self._bearer: Challenge | None = None  # the registry's Bearer challenge, once seen
+        self._multi = True  # its token service honours several scopes a request, until shown not to
+        self._shared: set[str] = set()  # tokens asked for several scopes
+        self._answered = False  # the registry has said whether and how it challenges
+        self._probe: threading.Event | None = None  # set when the first request's answer is in
+        self._queue: list[str] = []  # the scopes a run will read, in the order it reads them
+        self._index: dict[str, int] = {}
+        self._next = 0  # the scopes before it have a token or one on its way
+        self._read = -1  # the furthest scope read with a token
+        self._asking: dict[str, threading.Event] = {}  # scope -> set when its token request ends
+
+    def expect(self, repositories: Iterable[str]) -> None:
+        """The repositories this run will read, in about the order it reads them."""
+        scopes = list(dict.fromkeys(f"repository:{r}:pull" for r in repositories))
+        live = self.cache.live(self.host)
+        with self._lock:
+            self._queue, self._index = scopes, {s: i for i, s in enumerate(scopes)}
+            self._next, self._read = 0, -1
+            self._shared &= live  # a long watch keeps only the tokens it may still use
 
     def _basic_header(self) -> str | None:
         c = self.credential
@@ -130,47 +195,185 @@ class RegistryAuth:
         return "Basic " + base64.b64encode(f"{c.username}:{c.password}".encode()).decode()
 
     def flow(self, request: Request) -> Generator[Request, Reply, None]:
-        """Yields the requests to send for ``request``, receiving each one's reply: the request
-        (with a cached token or Basic credential), then on a 401 the token request and the
-        request again. The last reply sent in is the answer."""
+        """Yields the requests to send for ``request``, receiving each one's reply: token
+        requests first when the realm is known and no token is cached, the request, then on a
+        401 a token request and the request again. The last reply sent in is the answer."""
         scheme, _, netloc, path = [*request.url.split("/", 3), "", "", ""][:4]
         if netloc != self.host or scheme not in self.schemes:
             yield request  # credentials and tokens belong to their registry host, never another
             return
         scope = scope_for(unquote("/" + path.partition("?")[0].partition("#")[0])) or ""
-        token = self.cache.get((self.host, scope))
-        if token:
-            request.headers["Authorization"] = f"Bearer {token}"
-        elif self._basic and (basic := self._basic_header()):
-            request.headers["Authorization"] = basic
-        response = yield request
-        if response.status != 401 or response.url.split("/", 3)[:3] != [scheme, "", netloc]:
-            return  # a challenge from where a redirect led (another host, or plain http) is not answered
-        challenge = _preferred(parse_challenges(response.all("WWW-Authenticate")))
-        if challenge is None:
-            return
-        if challenge.scheme == "basic":
-            basic = self._basic_header()
-            if basic is None or request.headers.get("Authorization") == basic:
+        proto = scheme.rstrip(":")
+        probing = self._first_contact()
+        answered = False
+        try:
+            token = None
+            if self._bearer is not None and scope:
+                token = yield from self._token(scope, proto)
+                if token is None:
+                    return  # the token service's refusal is the answer
+                request.headers["Authorization"] = f"Bearer {token}"
+            elif self._basic and (basic := self._basic_header()):
+                request.headers["Authorization"] = basic
+            response = yield request
+            answered = _tells(response.status)
+            if answered and not self._answered:
+                self._answered = True  # a later run's requests need not wait for a first answer
+            if response.status != 401 or response.url.split("/", 3)[:3] != [scheme, "", netloc]:
+                return  # a challenge from where a redirect led (another host, or plain http) is not answered
+            challenge = _preferred(parse_challenges(response.all("WWW-Authenticate")))
+            if challenge is None:
                 return
-            self._basic = True
-            request.headers["Authorization"] = basic
-            yield request
-            return
-        if challenge.scheme != "bearer" or "realm" not in challenge.params:
-            return
-        scope = challenge.params.get("scope") or scope
-        token_request = self._token_request(challenge, scope, scheme.rstrip(":"))
-        token_response = yield token_request
-        token = self._read_token(token_response, scope)
-        if token is None:
-            return
-        request.headers["Authorization"] = f"Bearer {token}"
-        yield request
+            if challenge.scheme == "basic":
+                basic = self._basic_header()
+                if basic is None or request.headers.get("Authorization") == basic:
+                    return
+                self._basic = True
+                if probing:
+                    probing = self._end_probe(True)
+                request.headers["Authorization"] = basic
+                yield request
+                return
+            if challenge.scheme != "bearer" or "realm" not in challenge.params:
+                return
+            self._bearer = challenge
+            asked = challenge.params.get("scope") or scope
+            shared = token is not None and token in self._shared
+            if token is not None:  # refused: ask for this scope alone
+                self.cache.drop((self.host, scope), token)
+                self.cache.drop((self.host, asked), token)
+                token = yield from self._fetch(self._claim(asked, alone=True), proto)
+            else:
+                # the others wait for this one's answer until its batch is claimed: they find
+                # their scopes on their way, or claim the next batch at once
+                release = (lambda: self._end_probe(True)) if probing else None
+                token = yield from self._token(asked, proto, release)
+            if token is None:
+                return
+            request.headers["Authorization"] = f"Bearer {token}"
+            response = yield request
+            if shared and response.status != 401 and challenge.params.get("error") != "invalid_token":
+                self._one_scope_a_request("a token asked for several scopes did not cover one of them")
+        finally:
+            if probing:
+                self._end_probe(answered)
 
-    def _token_request(self, challenge: Challenge, scope: str, scheme: str) -> Request:
+    def _first_contact(self) -> bool:
+        """Whether this request is the first to a registry the run reads several repositories
+        of, the one whose answer says how the registry challenges; waits for that answer when
+        another request is the first."""
+        while True:
+            with self._lock:
+                if self._answered or self._bearer is not None or len(self._queue) < 2:
+                    return False
+                probe = self._probe
+                if probe is None:
+                    self._probe = threading.Event()
+                    return True
+            probe.wait(LONGEST_WAIT)
+
+    def _end_probe(self, answered: bool) -> bool:
+        """The first request's answer is in (``answered``: one that says how the registry
+        challenges; else the next request is the first again): the others go. False."""
+        with self._lock:
+            self._answered = self._answered or answered
+            probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.set()
+        return False
+
+    def _one_scope_a_request(self, why: str) -> None:
+        """This registry's tokens are asked for one scope a request from now on; the tokens
+        asked for several are forgotten (which scopes they cover is not known), so each of
+        their scopes asks for its own before its request instead of meeting a refusal."""
+        if self._multi:
+            self._multi = False
+            with self._lock:
+                shared = set(self._shared)
+            self.cache.forget(self.host, shared)
+            log.info("registry_token_scopes_one_at_a_time", registry=self.host, why=why)
+
+    def _token(
+        self, scope: str, proto: str, claimed: Callable[[], object] | None = None
+    ) -> Generator[Request, Reply, str | None]:
+        """A token for ``scope``: cached, awaited from the token request already asking for it,
+        or asked for (with the next expected scopes). ``claimed`` is called once this thread
+        knows which (what it waits for is on its way)."""
+        waited = False
+        while True:
+            token = self.cache.get((self.host, scope))
+            if token:
+                if claimed is not None:
+                    claimed()
+                yield from self._ahead(scope, proto)
+                return token
+            with self._lock:
+                asking = None if waited else self._asking.get(scope)
+                batch = [] if asking is not None else self._claim_locked(scope, alone=False)
+            if claimed is not None:
+                claimed()
+                claimed = None
+            if asking is None:
+                return (yield from self._fetch(batch, proto))
+            asking.wait(LONGEST_WAIT)
+            waited = True  # its request ended: a token, or this thread asks for its own
+
+    def _ahead(self, scope: str, proto: str) -> Generator[Request, Reply, None]:
+        """Keep :data:`RUNWAY` expected scopes past the furthest read covered: this thread
+        asks for the next batch before its own request when fewer are."""
+        with self._lock:
+            at = self._index.get(scope)
+            if at is None or not self._multi:
+                return
+            self._read = max(self._read, at)
+            batch = self._take([]) if self._next - self._read <= RUNWAY else []
+        if batch:
+            yield from self._fetch(batch, proto)
+
+    def _claim(self, scope: str, alone: bool) -> list[str]:
+        with self._lock:
+            return self._claim_locked(scope, alone)
+
+    def _claim_locked(self, scope: str, alone: bool) -> list[str]:
+        return self._take([scope]) if alone or not self._multi else self._take([scope], BATCH)
+
+    def _take(self, batch: list[str], size: int = BATCH) -> list[str]:
+        """``batch`` and the next expected scopes without a token or one on its way, up to
+        ``size``, marked as being asked for (under the lock)."""
+        while len(batch) < size and self._next < len(self._queue):
+            scope = self._queue[self._next]
+            self._next += 1
+            if scope not in batch and scope not in self._asking and not self.cache.get((self.host, scope)):
+                batch.append(scope)
+        event = threading.Event()
+        for scope in batch:
+            self._asking[scope] = event
+        return batch
+
+    def _fetch(self, batch: list[str], proto: str) -> Generator[Request, Reply, str | None]:
+        """Ask the realm for a token for ``batch`` (claimed by :meth:`_take`); a token service
+        that refuses several scopes is asked for the first alone, and this registry's tokens are
+        one scope a request from then on."""
+        assert self._bearer is not None
+        try:
+            reply = yield self._token_request(self._bearer, batch, proto)
+            token = self._read_token(reply, batch)
+            refused = 400 <= reply.status < 500 and not _retryable(reply.status)
+            if token is None and len(batch) > 1 and refused:
+                self._one_scope_a_request(f"its token service answered {reply.status} to several scopes")
+                reply = yield self._token_request(self._bearer, batch[:1], proto)
+                token = self._read_token(reply, batch[:1])
+            return token
+        finally:
+            with self._lock:
+                events = {self._asking.pop(s) for s in batch if s in self._asking}
+            for event in events:
+                event.set()
+
+    def _token_request(self, challenge: Challenge, scopes: list[str], scheme: str) -> Request:
         realm = _realm(self.host, challenge.params["realm"], scheme)
         service = challenge.params.get("service")
+        scopes = [s for s in scopes if s]
         cred = self.credential
         if cred is not None and cred.identity_token:
             form = {
@@ -180,19 +383,23 @@ class RegistryAuth:
             }
             if service:
                 form["service"] = service
-            if scope:
-                form["scope"] = scope
+            if scopes:  # OAuth2's scope: space-delimited (docker's client joins them so)
+                form["scope"] = " ".join(scopes)
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
-            return Request("POST", str(realm), headers, urlencode(form).encode("ascii"))
-        params = {k: v for k, v in (("service", service), ("scope", scope)) if v}
+            return Request("POST", str(realm), headers, urlencode(form).encode("ascii"), token=True)
+        params: dict[str, str | list[str]] = {"service": service} if service else {}
+        if scopes:
+            params["scope"] = scopes
         headers = {}
         if basic := self._basic_header():
             headers["Authorization"] = basic
-        return Request("GET", str(realm.copy_merge_params(params)), headers)
+        return Request("GET", str(realm.copy_merge_params(params)), headers, token=True)
 
-    def _read_token(self, response: Reply, scope: str) -> str | None:
+    def _read_token(self, response: Reply, scopes: list[str]) -> str | None:
         if response.status != 200:
-            log.warning("registry_token_refused", registry=self.host, status=response.status, scope=scope)
+            log.warning(
+                "registry_token_refused", registry=self.host, status=response.status, scope=" ".join(scopes)
+            )
             return None
         try:
             body: Any = loads(response.body)
@@ -202,15 +409,41 @@ class RegistryAuth:
             return None
         if not isinstance(token, str) or not token:
             return None
-        try:
-            expires_in = numbers.seconds(body.get("expires_in") or 60, "the token's expires_in")
-        except numbers.OutOfRange as exc:
-            # the token is good; only its lifetime is unreadable: the spec's default (60 s)
-            log.debug("registry_token_lifetime_unreadable", registry=self.host, why=str(exc))
-            expires_in = 60.0
         register_secret(token)
-        self.cache.put((self.host, scope), token, expires_in)
+        lifetime = _lifetime(self.host, body)
+        for scope in scopes:
+            self.cache.put((self.host, scope), token, lifetime)
+        if len(scopes) > 1:
+            with self._lock:
+                self._shared.add(token)
         return token
+
+
+def _lifetime(host: str, body: dict[str, Any]) -> float:
+    """Seconds a token is good for from now: ``expires_in`` (the spec's 60 when absent) counted
+    from ``issued_at`` when the token service says it was issued earlier than now (a token
+    handed on by a cache), never from a future one (a clock ahead of this one)."""
+    try:
+        expires_in = numbers.seconds(body.get("expires_in") or 60, "the token's expires_in")
+    except numbers.OutOfRange as exc:
+        # the token is good; only its lifetime is unreadable: the spec's default (60 s)
+        log.debug("registry_token_lifetime_unreadable", registry=host, why=str(exc))
+        expires_in = 60.0
+    issued = outside_instant(body.get("issued_at"), f"{host} token issued_at")
+    if issued is not None:
+        age = (datetime.now(UTC) - issued).total_seconds()
+        if age > 0:
+            expires_in -= age
+    return expires_in
+
+
+def _tells(status: int) -> bool:
+    """Whether an answer says how the registry challenges (a 503 or 429 says nothing)."""
+    return status < 500 and not _retryable(status)
+
+
+def _retryable(status: int) -> bool:
+    return status in (408, 425, 429) or status >= 500
 
 
 def _realm(host: str, realm: str, scheme: str) -> httpx.URL:

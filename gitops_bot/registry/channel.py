@@ -26,13 +26,23 @@ DEFAULT_BODY_LIMIT = 4 << 20
 
 
 class Channel:
-    def __init__(self, base_url: str, transport: httpx.BaseTransport, auth: RegistryAuth) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        transport: httpx.BaseTransport,
+        auth: RegistryAuth,
+        elsewhere: httpx.BaseTransport | None = None,
+    ) -> None:
+        """``elsewhere``: the transport of token requests; ``transport`` by default."""
         self.base_url = base_url
         self.transport = transport
+        self.elsewhere = elsewhere or transport
         self.auth = auth
 
     def close(self) -> None:
         self.transport.close()
+        if self.elsewhere is not self.transport:
+            self.elsewhere.close()
 
     def send(
         self,
@@ -50,22 +60,27 @@ class Channel:
         if url.startswith("/"):
             url = self.base_url + url
         flow = self.auth.flow(Request(method, url, {"Accept": "*/*", **(headers or {})}))
-        request = next(flow)
-        history: list[Reply] = []
-        deadline = time.monotonic() + timeout if timeout is not None else None
-        while True:
-            reply = self._follow(request, deadline, connect_timeout, limit, history)
-            try:
-                request = flow.send(reply)
-            except StopIteration:
-                reply.history = history
-                return reply
-            history.append(reply)
+        try:
+            request = next(flow)
+            history: list[Reply] = []
+            deadline = time.monotonic() + timeout if timeout is not None else None
+            while True:
+                reply = self._follow(request, deadline, connect_timeout, limit, history)
+                try:
+                    request = flow.send(reply)
+                except StopIteration:
+                    reply.history = history
+                    return reply
+                history.append(reply)
+        finally:
+            # a request that failed mid-flow ends its flow now, not when collected: the other
+            # requests waiting for its token or its first answer go on at once
+            flow.close()
 
     def _exchange(self, request: Request, timeout: float | None, connect: float | None, limit: int) -> Reply:
         # the bytes as sent: no Accept-Encoding is asked, a Content-Encoding is not undone
         return exchange(
-            self.transport,
+            self.elsewhere if request.token else self.transport,
             request.method,
             request.url,
             {"User-Agent": USER_AGENT, **request.headers},

@@ -11,6 +11,7 @@ How a request is sent, retried and its failure sorted (access, unavailable, prot
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,12 @@ CREATED_ANNOTATION = "org.opencontainers.image.created"
 
 class RegistryClient(Requests):
     # -- API -------------------------------------------------------------------------
+
+    def expect(self, repositories: Iterable[str]) -> None:
+        """The repositories of this registry a run will read, in about the order it reads them:
+        a registry that wants tokens is asked for their scopes together, ahead of the requests
+        (:class:`~gitops_bot.registry.auth.RegistryAuth`)."""
+        self._channel.auth.expect(repositories)
 
     def list_tags(self, repository: str) -> list[str]:
         """Every tag, following ``Link: <...>; rel="next"`` on the registry's own origin only.
