@@ -5,6 +5,8 @@ its remote with its clock set by the test."""
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +16,8 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.core import instants
-from testkit import update_world
+from testkit import forge_world, update_world
+from testkit.registry_process import RegistryProcess
 from testkit.update_world import git
 
 
@@ -29,11 +32,17 @@ class Story:
     def push(self, repo: str, tag: str) -> str:
         return str(self.world.push(repo, tag))
 
-    def show(self, path: str) -> str:
-        """``path`` on main ("" when main has no such file)."""
-        if not git(self.remote, "ls-tree", "--name-only", "main", "--", path):
+    def show(self, path: str, ref: str = "main") -> str:
+        """``path`` on ``ref`` ("" when it has no such file)."""
+        if not git(self.remote, "ls-tree", "--name-only", ref, "--", path):
             return ""
-        return git(self.remote, "show", f"main:{path}")
+        return git(self.remote, "show", f"{ref}:{path}")
+
+    def checkout(self) -> Path:
+        """A fresh clone of main, for the commands that read a working tree (``plan``)."""
+        clone = Path(tempfile.mkdtemp(dir=self.tmp)) / "checkout"
+        git(self.tmp, "clone", "-q", str(self.remote), str(clone))
+        return clone
 
     def open_requests(self) -> list[dict[str, Any]]:
         """The open change requests: number, head branch, body and the auto-merge method
@@ -59,9 +68,49 @@ class Story:
         else:
             self.world.forge.merge(number)
 
+    def edit_config(self, old: str, new: str) -> None:
+        """Replace ``old`` with ``new`` in gitops-bot.yaml on main (a person's commit)."""
+        self.commit({"gitops-bot.yaml": lambda text: text.replace(old, new, 1) if old in text else ""})
+
+    def commit(self, files: dict[str, Callable[[str], str]]) -> None:
+        """One commit on main writing each file as its function makes it of what it holds
+        ("" when absent); a function answering "" where a file is expected fails the story."""
+        clone = Path(tempfile.mkdtemp(dir=self.tmp)) / "edit"
+        git(self.tmp, "clone", "-q", str(self.remote), str(clone))
+        for name, make in files.items():
+            path = clone / name
+            text = make(path.read_text() if path.exists() else "")
+            assert text, f"{name}: nothing to write"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        git(clone, "add", "-A")
+        git(clone, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "by hand")
+        git(clone, "push", "-q", "origin", "main")
+
+    def fail_listing(self, status: int) -> None:
+        """The forge (GitHub or GitLab) answers ``status`` to the listing of open change
+        requests from now on."""
+        if isinstance(self.world, update_world.World):
+            self.world.github.fail["GET /repos/acme/gitops/pulls"] = (status, {"message": "no"}, {})
+        else:
+            self.world.forge.fail["GET /projects/[^/]+/merge_requests"] = (status, {"message": "no"}, {})
+
     def unexpected(self) -> list[Any]:
         forge = self.world.github if isinstance(self.world, update_world.World) else self.world.forge
         return list(forge.unexpected)
+
+
+def stories(
+    kind: str, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Story]:
+    """The update example on ``kind`` ("github", "gitlab"): staging opens pull requests with
+    auto-merge, dev commits (and on GitLab production is promoted from staging)."""
+    if kind == "github":
+        worlds: Iterator[Any] = update_world.world_with_token(tmp_path, registry, monkeypatch)
+    else:
+        worlds = forge_world.make_world(tmp_path, registry, monkeypatch, kind, "environment")
+    for world in worlds:
+        yield Story(world.remote, world.tmp, world)
 
 
 def run(capsys: pytest.CaptureFixture[str], story: Story, when: datetime, *argv: str) -> dict[str, Any]:

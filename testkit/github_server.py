@@ -279,6 +279,20 @@ class FakeGitHub(Recording, JSONServer):
                 {"data": {"enablePullRequestAutoMerge": {"actor": None, "clientMutationId": None}}},
                 {},
             )
+        if (
+            path in ("/graphql", "/api/graphql")
+            and method == "POST"
+            and "disablePullRequestAutoMerge" in body.get("query", "")
+        ):
+            node = body["variables"]["input"]["pullRequestId"]
+            for p in self.pulls:
+                if p["node_id"] == node:
+                    p["auto_merge"] = None
+            return (
+                200,
+                {"data": {"disablePullRequestAutoMerge": {"actor": None, "clientMutationId": None}}},
+                {},
+            )
         raise NotFound
 
     def _issue(self, number: int) -> dict[str, Any] | None:

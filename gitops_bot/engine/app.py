@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -332,7 +333,10 @@ class App:
         at = logged(image.digest) if logged is not None else None
         if at is not None:
             return trusted(image, at, "Rekor integrated time", self.clock(), AgeSource.TRANSPARENCY_LOG)
-        return trusted(image, None, "", self.clock())
+        # an API that was asked and did not answer readably: the push time is unknown, not
+        # absent, so neither the image's own time nor the forge's decides in its place
+        unread = found.why if found.unreadable else ""
+        return replace(trusted(image, None, "", self.clock()), unread=unread)
 
     def logged_at(
         self, env: str, image: planning.ImageSettings, ref: ImageRef, digest: str

@@ -23,13 +23,14 @@ from gitops_bot.config import Config
 from gitops_bot.core import files
 from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError, UsageError
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.core.secret import EnvView, Secret
+from gitops_bot.core.secret import EnvView, Secret, allow_list
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.git.gitcli import Repo, auth_env, is_url
+from gitops_bot.policy.age import Unread
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release.proposal import Release, every_sighting, marked
 from gitops_bot.trust import signing
@@ -74,23 +75,24 @@ class Session:
         except UsageError:
             return None
 
-    def sightings(self, *, dry_run: bool) -> Callable[[str, str], dict[str, datetime] | None]:
+    def sightings(self, *, dry_run: bool) -> Callable[[str, str], dict[str, datetime] | Unread | None]:
         """The forge's clock for ``min_age``: (environment, image) -> when the bot first saw
         each digest, as the open pull request that would carry the image records it. The forge
         is asked on first use (a run with no such image never connects for it); a dry run
-        without the forge's credentials reads none (None)."""
+        without the forge's credentials reads none (None); a forge that was asked and could
+        not be read is :class:`~gitops_bot.policy.age.Unread`, with why."""
         cfg = self.app.config
         prefix, by_image = cfg.git.branch_prefix, cfg.pull_request.group == "image"
         bodies: dict[str, dict[str, dict[str, datetime]]] = {}  # each pull request read once
 
-        def seen(environment: str, image: str) -> dict[str, datetime] | None:
+        def seen(environment: str, image: str) -> dict[str, datetime] | Unread | None:
             try:
                 found = self.reader() if dry_run else self.forge()
             except GitOpsBotError as exc:
-                # not read: every such image counts as seen now (younger, never older); the
-                # delivery that needs the forge says what failed
+                # asked and not read: the pull request may record an earlier sighting than
+                # "now", so its images' ages are unknown, and the decision says so
                 log.warning("sightings_not_read", reason=redact(str(exc))[:200])
-                return None
+                return Unread(redact(str(exc)).partition("\n")[0][:200])
             if found is None:
                 return None
             branch = Release(environment, (), group_image=image if by_image else None).branch(prefix)
@@ -148,7 +150,7 @@ class Sessions:
         signer = None
         try:
             with _paths_in_repository(ws, self.repo):
-                cfg, root = load(ws, self._base, self.config_path, allowed_names(self.environ))
+                cfg, root = load(ws, self._base, self.config_path, allow_list(self.environ))
                 self.config = cfg
                 if sign:  # a bad key: exit 2 before anything is committed or pushed
                     signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
@@ -209,7 +211,7 @@ def fetch_credentials(
     the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
     url, cfg = repo, None
     if not is_url(repo):
-        url, cfg = _local_origin(Path(repo), config_path, allowed_names(environ))
+        url, cfg = _local_origin(Path(repo), config_path, allow_list(environ))
     if not url.lower().startswith("https://"):
         return None, forges.DEFAULT_GIT_USER  # tokens only ever go to https remotes
     if cfg is not None:
@@ -247,12 +249,6 @@ def read_config(root: Path, config_path: str | None, env_allowed: frozenset[str]
         return config_mod.load(Path(config_path), env_allowed=env_allowed)
     path = root / config_path if config_path else config_mod.find_config(root)
     return config_mod.load(files.inside(root, path), env_allowed=env_allowed)
-
-
-def allowed_names(environ: Mapping[str, str]) -> frozenset[str] | None:
-    """The names a repository's config may write in ``*_env`` keys: its fleet entry's view
-    says (:class:`EnvView`); None, any, for one repository."""
-    return environ.allowed if isinstance(environ, EnvView) else None
 
 
 def _local_origin(

@@ -13,7 +13,7 @@ from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import Workspace
 from gitops_bot.release import next_step
-from gitops_bot.release.next_step import NextStep
+from gitops_bot.release.next_step import NextStep, Step
 from gitops_bot.release.proposal import Release, slug
 
 
@@ -28,6 +28,19 @@ def execute(
             ws.delete_remote_branch(c.branch, sha)
     url = step.closes[0].url if step.closes else None
     return Outcome(environment, (), OutcomeAction.CLOSED, branch=step.branch, url=url, step=step)
+
+
+def mark(forge: Forge, environment: str, pr: ChangeRequest, step: NextStep) -> Outcome:
+    """What a marking ``step`` says for a person's open ``pr``: its body updated, and its
+    auto-merge withdrawn when the step withdraws it; the pull request stays open."""
+    warnings = list(step.notes)
+    if step.action is Step.UPDATE:
+        pr = forge.update(pr, step.title, step.body)
+    if step.withdraws:
+        warnings += forge.withdraw_auto_merge(pr)
+    return Outcome(
+        environment, (), OutcomeAction.UNCHANGED, branch=step.branch, url=pr.url, step=step, warnings=warnings
+    )
 
 
 def would(environment: str, write: WriteMode, step: NextStep) -> Outcome:
@@ -57,10 +70,24 @@ def close_stale(
             or ep.mode is not EnvironmentMode.REGISTRY
         ):
             continue
-        for branch, pr in _stale(ep, prefix, open_prs).items():
+        for branch, (pr, unknown) in _stale(ep, prefix, open_prs).items():
             if branch not in produced:
                 why = f"already runs what this {forge.noun} proposed, or a newer {forge.noun} supersedes it"
-                step = next_step.closing(ep.name, branch, pr, why)
+                step = next_step.unproduced(ep.name, branch, pr, why, unknown)
+                if step.action is next_step.Step.LEAVE:  # not decided: it stays as it is, and why
+                    said = list(step.notes)
+                    out.append(
+                        Outcome(
+                            ep.name,
+                            (),
+                            OutcomeAction.UNCHANGED,
+                            branch=branch,
+                            url=pr.url,
+                            step=step,
+                            warnings=said,
+                        )
+                    )
+                    continue
                 out.append(
                     would(ep.name, WriteMode.PULL_REQUEST, step)
                     if dry_run
@@ -71,19 +98,21 @@ def close_stale(
 
 def _stale(
     ep: EnvironmentPlan, prefix: str, open_prs: Mapping[str, ChangeRequest]
-) -> dict[str, ChangeRequest]:
-    """The open update PRs of ``ep``'s environment whose images the plan is sure about."""
+) -> dict[str, tuple[ChangeRequest, str | None]]:
+    """The open update PRs of ``ep``'s environment whose images the plan is sure about, each
+    with why it could not decide one of them (an age no clock could read), if so."""
     skipped = {i.image for i in ep.items if i.action is PlanAction.SKIP}
+    unknown = {i.image: i.reason for i in ep.items if i.waiting is not None and i.waiting.unread}
     env_branch = f"{prefix}/{ep.name}"
-    out = {}
+    out: dict[str, tuple[ChangeRequest, str | None]] = {}
     for branch, pr in open_prs.items():
         if branch == env_branch:
             if skipped:
                 continue
+            out[branch] = (pr, "; ".join(f"{i}: {why}" for i, why in unknown.items()) or None)
         elif branch.startswith(env_branch + "/"):
             if any(branch == f"{env_branch}/{slug(i)}" for i in skipped):
                 continue
-        else:
-            continue
-        out[branch] = pr
+            mine = [i for i in unknown if branch == f"{env_branch}/{slug(i)}"]
+            out[branch] = (pr, "; ".join(f"{i}: {unknown[i]}" for i in mine) or None)
     return out

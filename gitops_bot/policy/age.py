@@ -34,6 +34,13 @@ class AgeVerdict:
     newer: Waiting | None = None  # a better candidate still waiting beside a proposed ``waiting``
 
 
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """The forge was asked for what a pull request records and could not be read: ``why``."""
+
+    why: str
+
+
 # The clocks the publisher cannot set: an image aged by one of them needs no other
 PUBLISHER_FREE = (AgeSource.REGISTRY, AgeSource.TRANSPARENCY_LOG)
 
@@ -50,6 +57,9 @@ class ForgeClock:
     # without one, once no recorded sighting is left below, nothing further down comes of age
     # sooner than the first image seen now, and the walk stops there
     vetting: bool = True
+    # the forge was asked and could not be read, and why: what the pull request records is
+    # unknown (not "seen now"), so no image it would age is decided on
+    unread: str = ""
 
 
 def old_enough(
@@ -83,6 +93,12 @@ def old_enough(
             if soonest is None or soonest.seen is None:
                 return AgeVerdict(tag, age.digest, waiting, tuple(sightings))
             break
+        unread = _unread(age, min_age, now, forge)
+        if unread:  # neither old enough nor too young: said so, and nothing further down is asked
+            blind = Waiting(
+                tag, age.digest, None, min_age, decided_by=age.decided_by, ignored=age.ignored, unread=unread
+            )
+            return AgeVerdict(None, None, blind, tuple(sightings))
         held = _forge_aged(tag, age, min_age, now, forge) if forge is not None else None
         if held is not None:
             sightings.append((age.digest, held.seen or now))
@@ -103,6 +119,23 @@ def old_enough(
         proposed = replace(soonest, proposed=True)
         return AgeVerdict(soonest.tag, soonest.digest, proposed, tuple(sightings), newer)
     return AgeVerdict(None, None, waiting, tuple(sightings))
+
+
+def _unread(age: ImageAge, min_age: timedelta, now: datetime, forge: ForgeClock | None) -> str:
+    """Why the clock that would age ``age`` could not be read ("": it was read, or no unread
+    one is needed). Deciding past it would let another clock decide in its place: the image's
+    own time (which its publisher sets), an older candidate, or "seen now" for a sighting the
+    pull request may record earlier. By commit, an image its own time shows too young waits
+    whatever the unread clock says (that time only ever makes it younger)."""
+    if age.vetted or age.source in PUBLISHER_FREE:
+        return ""
+    if forge is None and age.created is not None and later(age.created, min_age) > now:
+        return ""
+    if age.unread:
+        return f"push time could not be read: {age.unread}"
+    if forge is not None and forge.unread:
+        return f"first sighting, which its pull request records, could not be read: {forge.unread}"
+    return ""
 
 
 def _last_to_ask(forge: ForgeClock, digest: str, sightings: list[tuple[str, datetime]]) -> bool:

@@ -59,6 +59,9 @@ _BOT_FILES_ONLY = (ReleaseKind.HOLD, ReleaseKind.FREEZE)  # releases that edit o
 # in a pull request's body: its environment is frozen, and nothing of the bot's merges it (its
 # auto-merge withdrawn); the first run after the freeze requests auto-merge again
 FROZEN_MARK = "Not merged by gitops-bot until the freeze ends:"
+# in a person's pull request's body: what the bot asked of it (its source green, no hold, no
+# freeze it did not override) no longer holds; its auto-merge is withdrawn, and it stays open
+STALE_MARK = "gitops-bot no longer stands behind this:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,9 @@ class NextStep:
     # the min-age commit status changes with this step (a new change request, or the wait
     # beginning or ending): delivery reports it then, and only then
     status_due: bool = False
+    # auto-merge, requested on the open change request, is withdrawn from it in place (a
+    # person's, which the bot marks and leaves open rather than superseding it)
+    withdraws: bool = False
 
     @property
     def subject(self) -> str:
@@ -139,6 +145,7 @@ class NextStep:
             "commit_message": self.commit_message,
             "auto_merge": self.auto_merge,
             "auto_merge_withheld": self.withheld,
+            **({"auto_merge_withdrawn": True} if self.withdraws else {}),
             "labels": list(self.decoration.labels) if self.decoration else [],
             "closes": [c.to_json() for c in self.closes],
         }
@@ -219,6 +226,21 @@ def decide(
             f"supersedes {settings.noun} #{pr.number}: auto-merge was on there, and the image now waits"
         )
         pr = None
+    elif pr is not None and deferred is not None and not was_deferred:
+        # the window closed after auto-merge was requested on it: the forge would merge it
+        # outside the window, and no forge withdraws auto-merge by the call that asks for it.
+        # As under a freeze, a new one follows without it, its body saying it is deferred; the
+        # first run in the window requests it again (``was_deferred`` below)
+        why = (
+            f"is outside its deployment window ({deferred.text()}), and auto-merge was requested on "
+            f"this {settings.noun}: a new one without it follows, auto-merge requested again when "
+            "the window opens"
+        )
+        closes = (_closing(env.name, branch, pr, (why,), deletes_branch=False),)
+        notes.append(
+            f"supersedes {settings.noun} #{pr.number}: auto-merge was on there, and the window is closed"
+        )
+        pr = None
     if waits is not None:
         notes.append(f"merge waits until {format_instant(waits)} (min_age, from the bot's first sighting)")
     withheld = None if not prc.auto_merge else "window" if deferred else "min_age" if waits else None
@@ -249,7 +271,8 @@ def _auto_merge_requested(pr: ChangeRequest) -> bool:
     """Whether the bot asked the forge to merge ``pr`` by itself (with ``pull_request.auto_merge``
     set), as its own record says: a body that says it waits (a window, ``min_age``, a freeze)
     is one on which it was not asked, or was withdrawn by superseding it."""
-    return not any(mark in pr.body for mark in (windows.DEFERRED_MARK, MERGE_WAITS, FROZEN_MARK))
+    marks = (windows.DEFERRED_MARK, MERGE_WAITS, FROZEN_MARK, STALE_MARK)
+    return not any(mark in pr.body for mark in marks)
 
 
 def _frozen(step: NextStep, pr: ChangeRequest | None, settings: Settings, freeze: Freeze) -> NextStep:
@@ -294,6 +317,32 @@ def closing(environment: str, branch: str, pr: ChangeRequest, *why: Part) -> Nex
     deleted: a change request the run no longer produces, or one whose premise is gone."""
     done = _closing(environment, branch, pr, why)
     return NextStep(Step.CLOSE, branch, pr.title, pr.body, "", closes=(done,))
+
+
+def marking(branch: str, pr: ChangeRequest, why: Outside, settings: Settings) -> NextStep:
+    """The step for a person's open change request ``pr`` whose premise no longer holds
+    (``why``: a freeze it did not override, its source's gate, a hold): marked in its body, once,
+    and left open (the bot never closes a person's decision); auto-merge, when the bot requested
+    it there, is withdrawn in place, so the forge does not merge what the decision no longer
+    allows. Marked already, it says so and nothing more is asked."""
+    line = marked_line(STALE_MARK, why)
+    withheld = "marked" if settings.pull_request.auto_merge else None
+    kept = NextStep(Step.LEAVE, branch, pr.title, pr.body, "", withheld=withheld)
+    if line in pr.body:
+        return kept
+    withdraws = bool(settings.pull_request.auto_merge) and _auto_merge_requested(pr)
+    body = redact(f"{pr.body.rstrip()}\n\n{line}")
+    notes = (f"auto-merge withdrawn from {settings.noun} #{pr.number}",) if withdraws else ()
+    return replace(kept, action=Step.UPDATE, body=body, withdraws=withdraws, notes=notes)
+
+
+def unproduced(environment: str, branch: str, pr: ChangeRequest, why: str, unknown: str | None) -> NextStep:
+    """The step for the bot's open change request ``pr`` that the run no longer produces:
+    closed with ``why``, unless what it proposes could not be decided (``unknown``: an image
+    whose age could not be read): then it is left as it is, and the run says why."""
+    if unknown is None:
+        return closing(environment, branch, pr, why)
+    return NextStep(Step.LEAVE, branch, pr.title, pr.body, "", notes=(f"left open: {unknown}",))
 
 
 def _closing(

@@ -148,6 +148,10 @@ def waiting(target: Target, held_back: Waiting | None) -> PlanItem:
     candidate is shown with the time it becomes eligible."""
     if held_back is None:
         return target.item(PlanAction.NONE, "up to date")
+    if held_back.unread:  # not up to date as far as anyone can tell: undecided, and why
+        return replace(
+            target.item(PlanAction.NONE, f"not decided: {held_back.describe()}"), waiting=held_back
+        )
     return replace(
         target.item(PlanAction.NONE, f"up to date; newer {held_back.describe()}"), waiting=held_back
     )

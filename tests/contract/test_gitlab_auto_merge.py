@@ -87,3 +87,23 @@ def test_unreadable_version_takes_the_cautious_path(remote: Path) -> None:
         pr = gl.create(BRANCH, "main", "Update app", "body", draft=False)
         assert gl.decorate(pr, labels=[], reviewers=[], assignees=[], auto_merge="merge") == []
         assert server.find(pr.number)["state"] == "opened"
+
+
+def test_auto_merge_is_withdrawn_in_place_the_merge_request_left_open(old_gitlab: FakeGitLab) -> None:
+    """A person's merge request the bot marks: auto-merge off by the one call GitLab has for
+    either way of asking, held to GitLab's description; a refusal is a warning."""
+    gl = _adapter(old_gitlab)
+    pr = gl.create(BRANCH, "main", "Promote", "body", draft=False)
+    assert gl.decorate(pr, labels=[], reviewers=[], assignees=[], auto_merge="merge") == []
+    assert gl.withdraw_auto_merge(pr) == []
+    mr = old_gitlab.find(pr.number)
+    assert mr["state"] == "opened" and not mr["merge_when_pipeline_succeeds"]
+    old_gitlab.finish_pipeline(pr.number)
+    assert mr["state"] == "opened"  # nothing merges it now
+    old_gitlab.fail[r"POST /projects/[^/]+/merge_requests/\d+/cancel_merge_when_pipeline_succeeds"] = (
+        403,
+        {"message": "403 Forbidden"},
+        {},
+    )
+    (said,) = gl.withdraw_auto_merge(pr)
+    assert said.startswith(f"MR !{pr.number}: could not set auto-merge off: ")

@@ -131,6 +131,9 @@ def test_a_tag_that_moved_is_unknown(api: Api) -> None:
     times = api.times()
     assert times.pushed(api.host, api.repository, "v1", D2) is None
     assert times.why == f"{api.source}: tag v1 has moved: it is {D1[:19]}, not {D2[:19]}"
+    # an answer: the age rule may use another clock, unlike for an API it could not read
+    moved = times.look(api.host, api.repository, "v1", D2)
+    assert isinstance(moved, Unknown) and not moved.unreadable
 
 
 def test_a_tag_the_registry_does_not_have_is_unknown(api: Api) -> None:
@@ -139,6 +142,7 @@ def test_a_tag_the_registry_does_not_have_is_unknown(api: Api) -> None:
     assert times.why is not None and times.why.startswith(f"{api.source}: no ")
     missing = times.look(api.host, api.repository + "-gone", "v1", D1)
     assert isinstance(missing, Unknown) and missing.why.startswith(f"{api.source}: no ")
+    assert not missing.unreadable  # "no such tag" is an answer
 
 
 # a 200 answer naming the tag with a time that does not read
@@ -205,6 +209,9 @@ def test_what_cannot_be_read_is_unknown_with_a_reason(api: Api, case: str) -> No
     times = api.times(timeout=0.3 if case == "silent" else 10)
     assert times.pushed(api.host, api.repository, "v1", D1) is None
     assert times.why is not None and times.why.startswith(f"{api.source}: ") and said in times.why
+    # not an answer at all: the age rule decides nothing on it (unknown, not "no push time")
+    found = times.look(api.host, api.repository, "v1", D1)
+    assert isinstance(found, Unknown) and found.unreadable
     # the next run is answered: one failure stays with its run (an instance keeps each answer,
     # failures included, for its life: one run asks each question once)
     assert times.pushed(api.host, api.repository, "v1", D1) is None

@@ -1,19 +1,33 @@
 """A kustomization's ``images:`` entry that only a Flux setter marker names (``newTag: 1.0.0 #
 {"$imagepolicy": "flux-system:app:tag"}`` on an entry named otherwise) is the configured image's
 place for every command of the release flow, as it is for ``set-image``: ``plan``, ``status``,
-``update`` (editing the marked value byte-exactly) and ``history`` all show the image."""
+``update`` (editing the marked value byte-exactly) and ``history`` all show the image, on
+GitHub and on GitLab."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gitops_bot.cli import main
-from testkit.update_world import World, git, update
+from testkit.forge_story import Story, run, stories
+from testkit.registry_process import RegistryProcess
+from testkit.update_world import World, git
 
 OVERLAY = "overlays/staging/kustomization.yaml"
+BY_POLICY = ("  - name: example/app\n", "  - name: app\n")  # configured as the Flux policy's name
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def story(
+    request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Story]:
+    yield from stories(request.param, tmp_path, registry, monkeypatch)
 
 
 def _run(capsys: pytest.CaptureFixture[str], repo: str, *args: str) -> dict[str, Any]:
@@ -30,20 +44,20 @@ def _name_the_image_after_its_policy(world: World) -> None:
     work = world.tmp / "edit"
     git(world.tmp, "clone", "-q", str(world.remote), str(work))
     config = work / "gitops-bot.yaml"
-    config.write_text(config.read_text().replace("  - name: example/app\n", "  - name: app\n", 1))
+    config.write_text(config.read_text().replace(*BY_POLICY, 1))
     git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qam", "app by policy")
     git(work, "push", "-q", "origin", "main")
 
 
 def test_a_flux_marked_entry_is_planned_shown_updated_and_in_history(
-    world: World, capsys: pytest.CaptureFixture[str]
+    story: Story, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _name_the_image_after_its_policy(world)
-    before = world.show("main", OVERLAY).decode()
+    story.edit_config(*BY_POLICY)
+    before = story.show(OVERLAY) + "\n"  # as git keeps it (show strips the last newline)
     assert "  - name: example/app\n" in before and '# {"$imagepolicy": "flux-system:app:tag"}' in before
-    world.push("app", "1.1.0")
+    story.push("app", "1.1.0")
 
-    checkout = str(world.tmp / "edit")
+    checkout = str(story.checkout())
     plan = _run(capsys, checkout, "plan")
     items = {(e["name"], i["image"]): i for e in plan["environments"] for i in e["images"]}
     app = items[("staging", "app")]
@@ -57,7 +71,7 @@ def test_a_flux_marked_entry_is_planned_shown_updated_and_in_history(
     assert row["plan"]["action"] == "update" and row["plan"]["candidate"]["tag"] == "1.1.0"
 
     capsys.readouterr()
-    (res,) = update(capsys, world, "--env", "staging")["results"]
+    (res,) = run(capsys, story, datetime.now(UTC), "update", "--env", "staging")["results"]
     assert res["action"] == "pull_request"
     (moved,) = [i for i in res["images"] if i["image"] == "app"]
     assert moved["from"]["tag"] == "1.0.0" and moved["to"]["tag"] == "1.1.0" and moved["files"] == [OVERLAY]
@@ -68,10 +82,11 @@ def test_a_flux_marked_entry_is_planned_shown_updated_and_in_history(
     expected = before.replace(app_tag.format("1.0.0"), app_tag.format("1.1.0")).replace(
         '    newTag: "2.0"\n', f'    newTag: "2.0"\n    digest: {pinned}\n'
     )
-    assert world.show(res["branch"], OVERLAY).decode() == expected  # only the marked value moved
+    assert story.show(OVERLAY, res["branch"]) + "\n" == expected  # only the marked value moved
+    assert story.unexpected() == []
 
-    git(world.remote, "update-ref", "refs/heads/main", f"refs/heads/{res['branch']}")  # the PR merged
-    newest, older = _run(capsys, f"file://{world.remote}", "history", "staging")["releases"][:2]
+    git(story.remote, "update-ref", "refs/heads/main", f"refs/heads/{res['branch']}")  # the PR merged
+    newest, older = _run(capsys, f"file://{story.remote}", "history", "staging")["releases"][:2]
     assert newest["release"] == res["release"] and "app" in newest["changed"]
     assert newest["images"]["app"]["tag"] == "1.1.0" and older["images"]["app"]["tag"] == "1.0.0"
 

@@ -295,12 +295,13 @@ def test_with_one_pull_request_per_image_each_keeps_its_own_clock_and_a_hold_sta
         assert w.github.unexpected == []
 
 
-def test_a_forge_that_cannot_list_its_pull_requests_leaves_status_with_the_decision(
+def test_a_forge_that_cannot_list_its_pull_requests_leaves_the_age_unknown_with_why(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The record is not read (the forge refuses the listing): status still decides, counting
-    the image as seen now (younger, never older) and saying the record was not read; only the
-    pull request column is unknown (exit 3: a source could not answer)."""
+    """The record is not read (the forge refuses the listing): the pull request may record an
+    earlier sighting than "now", so the image's age is unknown, and the decision says so with
+    why, rather than proposing it as seen now; the pull request column is unknown too (exit 3:
+    a source could not answer)."""
     young_app(world)
     at_minute = clocked(world, monkeypatch)
     at_minute(10)
@@ -308,8 +309,8 @@ def test_a_forge_that_cannot_list_its_pull_requests_leaves_status_with_the_decis
     assert main(["status", "--repo", f"file://{world.remote}", "--output", "json"]) == 3
     rows = json.loads(capsys.readouterr().out)["rows"]
     (row,) = [r for r in rows if r["environment"] == "staging" and r["image"] == "example/app"]
-    assert (row["decision"]["action"], row["decision"]["rule"]) == ("propose", "min_age"), row
-    assert "not read here" in row["decision"]["evidence"]["age_from"]
+    assert (row["decision"]["action"], row["decision"]["rule"]) == ("unknown", "min_age"), row
+    assert "first sighting, which its pull request records, could not be read" in row["decision"]["reason"]
 
 
 def test_a_token_without_the_status_permission_leaves_a_warning_not_a_failure(

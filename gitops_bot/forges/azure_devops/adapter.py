@@ -44,6 +44,7 @@ from gitops_bot.forges.forge import (
     decorate_steps,
     exchange_json,
     lacks,
+    not_withdrawn,
     split_remote,
     unexpected,
 )
@@ -446,6 +447,9 @@ class AzureDevOps:
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""
         return None
+
+    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
+        return not_withdrawn(self.name, f"PR #{pr.number}")
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         thread = {

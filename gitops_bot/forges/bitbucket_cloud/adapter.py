@@ -57,6 +57,7 @@ from gitops_bot.forges.forge import (
     exchange_json,
     lacks,
     no_repository,
+    not_withdrawn,
     project_path,
     unexpected,
 )
@@ -366,6 +367,9 @@ class BitbucketCloud:
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""
         return None
+
+    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
+        return not_withdrawn(self.name, f"PR #{pr.number}")
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._request(

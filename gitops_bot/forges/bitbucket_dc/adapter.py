@@ -51,6 +51,7 @@ from gitops_bot.forges.forge import (
     decorate_steps,
     exchange_json,
     lacks,
+    not_withdrawn,
     split_remote,
     unexpected,
 )
@@ -386,6 +387,9 @@ class BitbucketDataCenter:
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""
         return None
+
+    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
+        return not_withdrawn(self.name, f"PR #{pr.number}")
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._request("POST", f"{self._repo}/pull-requests/{pr.number}/comments", json={"text": comment})

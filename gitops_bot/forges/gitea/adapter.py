@@ -38,6 +38,7 @@ from gitops_bot.forges.forge import (
     kind_from_url,
     no_identity,
     no_repository,
+    not_withdrawn,
     remote_project,
     remote_server,
     unexpected,
@@ -277,6 +278,9 @@ class Gitea:
     def commit_pusher(self) -> None:
         """No API-created commits here: commits are pushed with git and signed by the bot."""
         return None
+
+    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
+        return not_withdrawn(self.name, f"PR #{pr.number}")
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._post(f"issues/{pr.number}/comments", {"body": comment})

@@ -290,6 +290,15 @@ class GitHub:
         """Commits created by GitHub through its Git Data API, which it signs and shows Verified."""
         return _ApiCommits(self)
 
+    def withdraw_auto_merge(self, pr: PullRequest) -> list[str]:
+        """GraphQL's ``disablePullRequestAutoMerge`` (REST has no call for it)."""
+        raw = pr.raw
+        return decorate_steps(
+            f"PR #{pr.number}",
+            [("auto-merge off", lambda: _call(lambda: raw.disable_automerge()))],
+            (GitOpsBotError,),
+        )
+
     def close(self, pr: PullRequest, comment: str) -> None:
         raw = pr.raw
         _call(lambda: raw.create_issue_comment(comment))

@@ -180,10 +180,10 @@ class PushTimes:
                 self._calls, Question(at, repository.strip("/"), tag, digest, base.rstrip("/"))
             )
         except NoAnswer as exc:
-            return Unknown(f"{vendor.source}: {exc}")
+            return Unknown(f"{vendor.source}: {exc}", unreadable=True)
         except Exception as exc:  # never a traceback for a time we could not read
             _log.warning("push time lookup failed", source=vendor.source, error=type(exc).__name__)
-            return Unknown(f"{vendor.source}: the lookup failed ({type(exc).__name__})")
+            return Unknown(f"{vendor.source}: the lookup failed ({type(exc).__name__})", unreadable=True)
 
     def close(self) -> None:
         self._calls.close()

@@ -51,9 +51,14 @@ class Pushed:
 @dataclass(frozen=True, slots=True)
 class Unknown:
     """Why no push time: no API known for the host, the tag unknown or moved, or the API did
-    not answer usably. ``why`` is one line of our own words (never the answer's text)."""
+    not answer usably. ``why`` is one line of our own words (never the answer's text).
+    ``unreadable``: the API was asked and gave no answer it could be read by (an error status,
+    a timeout, an answer of no readable shape), so the time is unknown rather than absent, and
+    an age rule decides nothing on it; a tag the API does not know, or one that moved, is an
+    answer."""
 
     why: str
+    unreadable: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,7 @@ class GitHubPackages:
             url = f"{q.base}/{scope}/{quote(owner, safe='')}/packages/container/{name}/versions"
             for page in range(1, MAX_PAGES + 1):
                 if time.monotonic() > deadline:
-                    return Unknown(f"{self.source}: no answer within {TOTAL:g}s in all")
+                    return Unknown(f"{self.source}: no answer within {TOTAL:g}s in all", unreadable=True)
                 status, body, more = calls.page(url, page, PER_PAGE, HEADERS, auth)
                 if status == 404 and page == 1:
                     if scope == "orgs":

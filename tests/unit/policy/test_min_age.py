@@ -3,13 +3,14 @@ are read to decide it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from gitops_bot.core.model import AgeSource, ImageAge, Strategy
 from gitops_bot.policy import Policy
-from gitops_bot.policy.age import MAX_LOOKUPS, old_enough, trusted
+from gitops_bot.policy.age import MAX_LOOKUPS, ForgeClock, old_enough, trusted
 from gitops_bot.policy.settings import PolicyConfig
 from testkit.ages import Asked
 
@@ -162,3 +163,39 @@ def test_an_implausible_push_time_makes_the_image_wait_never_hands_back_to_its_c
     age = trusted(_image(_NOW - timedelta(days=30)), pushed, "Harbor push time", _NOW)
     assert age.created is None and age.source is AgeSource.NONE
     assert "Harbor push time" in age.ignored and "not plausible" in age.ignored
+
+
+UNREAD = "GitHub Packages: answered HTTP 503 for package acme/app"
+
+
+def test_an_unread_push_time_leaves_the_age_unknown_and_nothing_further_down_decides() -> None:
+    """The push-time API could not be read for 1.3.0, whose own time says it is old: neither
+    that time (its publisher's) nor the older 1.2.0 decides; the walk stops, saying why."""
+    known = ages(v1_3_0=900, v1_2_0=900, v1_0_0=2000)
+    known["1.3.0"] = replace(known["1.3.0"], unread=UNREAD)
+    age_of = Asked(known)
+    verdict = old_enough(["1.3.0", "1.2.0", "1.0.0"], age_of, HOUR, NOW, known["1.0.0"].digest)
+    assert verdict.tag is None and age_of.asked == ["1.3.0"]
+    assert verdict.waiting is not None and verdict.waiting.until is None
+    assert verdict.waiting.unread == f"push time could not be read: {UNREAD}"
+    assert verdict.waiting.describe() == f"1.3.0's push time could not be read: {UNREAD} (min_age 1h)"
+    assert verdict.waiting.to_json()["unread"] == verdict.waiting.unread
+
+
+def test_an_unread_push_time_of_an_image_its_own_time_shows_too_young_is_a_plain_wait() -> None:
+    """By commit, its own creation time only ever makes it younger: too young by it is too
+    young whatever the push time says, and the older image that is old enough is proposed."""
+    known = ages(v1_3_0=10, v1_2_0=900, v1_0_0=2000)
+    known["1.3.0"] = replace(known["1.3.0"], unread=UNREAD)
+    verdict = old_enough(["1.3.0", "1.2.0", "1.0.0"], Asked(known), HOUR, NOW, known["1.0.0"].digest)
+    assert verdict.tag == "1.2.0" and verdict.waiting is not None and not verdict.waiting.unread
+
+
+def test_a_forge_that_could_not_be_read_leaves_a_forge_aged_image_unknown() -> None:
+    known = ages(v2=10, v1=2000)
+    forge = ForgeClock({}, read=False, unread="GitHub: listing pull requests refused (HTTP 403)")
+    verdict = old_enough(["2", "1"], Asked(known), HOUR, NOW, known["1"].digest, forge)
+    assert verdict.tag is None and verdict.waiting is not None
+    assert verdict.waiting.unread.startswith(
+        "first sighting, which its pull request records, could not be read"
+    )

@@ -19,7 +19,17 @@ from gitops_bot.config.settings import GitConfig, PullRequestConfig, WindowPerio
 from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside, Parts
 from gitops_bot.forges.forge import ChangeRequest
-from gitops_bot.release.next_step import FROZEN_MARK, NextStep, Settings, Step, closing, decide
+from gitops_bot.release.next_step import (
+    FROZEN_MARK,
+    STALE_MARK,
+    NextStep,
+    Settings,
+    Step,
+    closing,
+    decide,
+    marking,
+    unproduced,
+)
 from gitops_bot.release.proposal import MERGE_WAITS, Change, Release
 from gitops_bot.release.soak import PROMOTED
 from gitops_bot.release.windows import Freeze
@@ -156,6 +166,38 @@ def _with(kind: str, *, pr: str | None = None, **s: object) -> NextStep:
     return decide(rel, found, NOW, settings(**s), note)  # type: ignore[arg-type]
 
 
+def _window_closes(kind: str) -> NextStep:
+    """Its pull request opened inside the window (auto-merge requested), the window closed now."""
+    rel, note = release(kind)
+    pr = open_pr(decide(rel, None, NOW, settings(), note))
+    return decide(rel, pr, NOW, settings(windows=CLOSED), note)
+
+
+def _window_opens(kind: str) -> NextStep:
+    """Its pull request opened outside the window (auto-merge deferred), the window open now."""
+    rel, note = release(kind)
+    return decide(rel, open_pr(_with(kind, windows=CLOSED)), NOW, settings(), note)
+
+
+def _persons(kind: str, *, again: bool = False) -> NextStep | None:
+    """A person's promotion or rollback, opened with auto-merge, whose premise is gone now (a
+    freeze it did not override, its source's gate, a hold): marked, or marked already."""
+    if kind not in ("promotion", "rollback"):  # the automatic ones are closed (engine.auto)
+        return None
+    pr = open_pr(_fresh(kind))
+    step = marking(pr.head, pr, Outside(FREEZE.text()), settings())
+    return marking(pr.head, open_pr(step), Outside(FREEZE.text()), settings()) if again else step
+
+
+def _unknown(kind: str) -> NextStep | None:
+    """Its image's age could not be read (a push-time API, the forge): nothing produces it."""
+    if kind != "update":
+        return None
+    pr = open_pr(_fresh(kind))
+    why = "example/app: 1.2.0's push time could not be read: GitHub Packages: answered HTTP 503"
+    return unproduced("staging", pr.head, pr, "already runs what this pull request proposed", why)
+
+
 STATES: dict[str, Callable[[str], NextStep | None]] = {
     "no pull request": _fresh,
     "its pull request says the same": lambda k: _with(k, pr="same"),
@@ -163,6 +205,8 @@ STATES: dict[str, Callable[[str], NextStep | None]] = {
     "its pull request has auto-merge on, and the image now waits for `min_age`": _waits,
     "a closed window, by pull request": lambda k: _with(k, windows=CLOSED),
     "a closed window, `write: commit`": lambda k: _with(k, write=WriteMode.COMMIT, windows=CLOSED),
+    "the window closes, its pull request open with auto-merge on": _window_closes,
+    "the window opens, its pull request open with auto-merge deferred": _window_opens,
     "`write: commit`": lambda k: _with(k, write=WriteMode.COMMIT),
     "frozen, by pull request": lambda k: _frozen(k, WriteMode.PULL_REQUEST),
     "frozen, `write: commit`": lambda k: _frozen(k, WriteMode.COMMIT),
@@ -172,12 +216,23 @@ STATES: dict[str, Callable[[str], NextStep | None]] = {
     "the freeze over, its pull request marked frozen": lambda k: _frozen_open(k, "thawed"),
     "nothing left to change, its pull request open": _no_change,
     "its images all held (or replaced), its pull request open": _all_held,
+    "its image's age unknown (a clock not read), its pull request open": _unknown,
+    "a person's, its premise gone (a freeze, its source's gate, a hold)": _persons,
+    "a person's, marked already": lambda k: _persons(k, again=True),
 }
 # what the body (or, for a commit, the message) may add, and what the run may say; an
 # automatic release's own line is always there (held below), so the table leaves it out
-ADDS = ("auto-merge deferred:", "freeze overridden", MERGE_WAITS, FROZEN_MARK)
+ADDS = ("auto-merge deferred:", "freeze overridden", MERGE_WAITS, FROZEN_MARK, STALE_MARK)
 OWN = {"automatic promotion": PROMOTED, "automatic rollback": "Rolled back automatically:"}
-SAYS = ("auto-merge deferred:", "deferred by window until", "not updated:", "supersedes", "merge waits until")
+SAYS = (
+    "auto-merge deferred:",
+    "deferred by window until",
+    "not updated:",
+    "supersedes",
+    "merge waits until",
+    "auto-merge withdrawn",
+    "left open:",
+)
 
 
 def _published(step: NextStep) -> str:
