@@ -45,7 +45,7 @@ from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import next_step
 from gitops_bot.release.next_step import NextStep, Settings, Step
 from gitops_bot.release.proposal import Release
-from gitops_bot.release.windows import Freeze
+from gitops_bot.release.windows import EVERYWHERE, Freeze
 
 if TYPE_CHECKING:
     # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the
@@ -136,7 +136,8 @@ def _frozen(
 
 
 def _settings(s: Session, env: EnvironmentConfig, forge: Forge | None = None) -> Settings:
-    return Settings.of(s.app.config, env.name, base=s.ws.base, noun=forge.noun if forge else "pull request")
+    cfg, noun = s.app.config, forge.noun if forge else "pull request"
+    return Settings(env, cfg.git, cfg.pull_request, s.ws.base, noun)  # env: the freeze of all too
 
 
 def _deliver_all(
@@ -253,13 +254,23 @@ def deliver_one(
     note: Parts = (),
 ) -> list[Outcome]:
     """A promotion, rollback, hold or freeze: its release (None: nothing to do) with the notes;
-    ``kind`` says what was asked, so "nothing to do" is reported as that kind too."""
-    env = s.app.config.environment(environment)
+    ``kind`` says what was asked, so "nothing to do" is reported as that kind too. The freeze
+    of every environment (``freeze --all``) lands where
+    :func:`~gitops_bot.release.freezes.everywhere_environment` says, by the same path."""
+    everywhere = environment == EVERYWHERE
+    env = (
+        freezes_mod.everywhere_environment(s.app.config)
+        if everywhere
+        else s.app.config.environment(environment)
+    )
     if rel is None:
         return [
             Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, kind=kind, warnings=list(notes))
         ]
-    (out,) = deliver(s, [rel], dry_run=dry_run, note=note)
+    if everywhere:  # no environment's files, nothing a freeze keeps out, nothing to batch
+        out = _deliver(s, env, rel, dry_run, note)
+    else:
+        (out,) = deliver(s, [rel], dry_run=dry_run, note=note)
     return [replace(out, warnings=[*notes, *out.warnings])]
 
 
@@ -517,7 +528,7 @@ def _propose(
     branch = rel.branch(cfg.git.branch_prefix)
     if sha is not None:
         rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
-    settings = Settings.of(cfg, env.name, base=ws.base, noun=forge.noun)
+    settings = Settings(env, cfg.git, cfg.pull_request, ws.base, forge.noun)
     step = next_step.decide(rel, open_prs.get(branch), now, settings, note, changed=sha is not None)
     if step.action is Step.CLOSE:
         return stale.execute(ws, forge, env.name, open_prs, step)

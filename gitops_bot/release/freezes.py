@@ -13,6 +13,12 @@ first. The single ``gitops-bot.freezes.yaml`` of earlier versions is still read 
 environment's own file wins over it), and the bot takes an environment's entry out of it when
 it next freezes or unfreezes that environment.
 
+The line stopped (``freeze --all``) is one record, ``gitops-bot.freezes/_all.yaml`` (its entry
+named ``_all``, which no environment can be), read by every environment, those added later
+too; ``unfreeze --all`` deletes exactly it, and an environment's own freeze stays distinct
+beside it (``docs/concepts/windows-and-freezes.md`` says why one record, not one per
+environment).
+
 The bot writes this canonical form (instants in UTC) so the same freeze always gives the same
 bytes; an expired freeze is ignored (and shown as expired by ``plan``). Whether one is in force
 is decided by :func:`gitops_bot.release.windows.active_freeze`.
@@ -25,13 +31,15 @@ from pathlib import Path
 
 import yaml
 
+from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
 from gitops_bot.core.errors import ConfigError, GateClosed, UsageError
 from gitops_bot.core.instants import OutOfBounds, parse_instant
+from gitops_bot.core.model import WriteMode
 from gitops_bot.core.outside import Outside
 from gitops_bot.manifests import yamlguard
 from gitops_bot.release.holds import compose, null, scalar
-from gitops_bot.release.windows import Freeze, active_freeze
+from gitops_bot.release.windows import EVERYWHERE, Freeze, active_freeze
 
 FREEZES_FILE = "gitops-bot.freezes.yaml"  # every environment in one file: read, no longer written
 FREEZES_DIR = "gitops-bot.freezes"  # one file per environment: <env>.yaml
@@ -39,6 +47,11 @@ HEADER = (
     "# Environments gitops-bot does not release into until the given instant: 'update' leaves\n"
     "# them alone, 'promote' and 'rollback' refuse unless --force --reason. Delete an entry (or run\n"
     "# 'gitops-bot unfreeze ENV') to lift a freeze; an expired one is ignored.\n"
+)
+HEADER_EVERYWHERE = (
+    "# The line is stopped: gitops-bot releases into no environment (those added later too)\n"
+    "# until the given instant, as if each had this freeze of its own. Delete this file (or run\n"
+    "# 'gitops-bot unfreeze --all') to restart it; an environment's own freeze is kept apart.\n"
 )
 
 
@@ -139,7 +152,8 @@ def utc_text(when: datetime) -> str:
 
 def render(freezes: tuple[Freeze, ...]) -> str:
     """The canonical text; empty when nothing is frozen (the caller deletes the file)."""
-    lines = [HEADER.rstrip("\n")]
+    everywhere = bool(freezes) and all(f.everywhere for f in freezes)
+    lines = [(HEADER_EVERYWHERE if everywhere else HEADER).rstrip("\n")]
     for f in sorted(freezes, key=lambda f: f.environment):
         lines += [
             f"{scalar(f.environment)}:",
@@ -180,8 +194,41 @@ def set_freeze(config_root: Path, environment: str, freeze: Freeze | None) -> bo
 
 
 def in_force(config_root: Path, environment: str, now: datetime) -> Freeze | None:
-    """The freeze on ``environment`` at ``now`` (an expired one is ignored)."""
+    """The freeze on ``environment`` at ``now`` (an expired one is ignored): its own, or the
+    stopped line's (:func:`gitops_bot.release.windows.active_freeze` says which when both)."""
     return active_freeze(load(config_root), environment, now)
+
+
+def shown(config_root: Path, environment: str, now: datetime) -> Freeze | None:
+    """The freeze ``plan`` shows under ``environment``: the one in force, else an expired one
+    left in the files (its own first), until someone removes it."""
+    found = load(config_root)
+    return active_freeze(found, environment, now) or next(
+        (f for e in (environment, EVERYWHERE) for f in found if f.environment == e), None
+    )
+
+
+def everywhere_environment(config: Config) -> EnvironmentConfig:
+    """Where the freeze of every environment lands: one pull request, or one commit on the base
+    when every environment lands its releases by commit. It holds every environment, so an
+    environment that reviews its releases (and its own freezes) by pull request reviews it too."""
+    commits = bool(config.environments) and all(e.write is WriteMode.COMMIT for e in config.environments)
+    return EnvironmentConfig(EVERYWHERE, (), write=WriteMode.COMMIT if commits else WriteMode.PULL_REQUEST)
+
+
+def still_frozen(config_root: Path, environment: str, now: datetime) -> str | None:
+    """The one line ``unfreeze ENV`` adds while the line is stopped: what it lifts, and that
+    the environment stays frozen (None: the line is not stopped, lifting its own freeze is all)."""
+    found = load(config_root)
+    line = active_freeze([f for f in found if f.everywhere], EVERYWHERE, now)
+    if line is None:
+        return None
+    own = any(f.environment == environment for f in found)
+    lifted = f"lifts {environment}'s own freeze" if own else f"{environment} has no freeze of its own to lift"
+    return (
+        f"{lifted}; it stays frozen while the line is stopped ({line.text()}): "
+        "'gitops-bot unfreeze --all' restarts the line"
+    )
 
 
 def check(
@@ -200,10 +247,11 @@ def check(
     if freeze is None:
         return None
     if not force:
+        lifts = f"gitops-bot unfreeze {'--all' if freeze.everywhere else environment}"
         hint = (
-            f"it goes ahead once the freeze ends or someone runs 'gitops-bot unfreeze {environment}'"
+            f"it goes ahead once the freeze ends or someone runs '{lifts}'"
             if automatic
-            else f"wait, run 'gitops-bot unfreeze {environment}', or pass --force --reason TEXT"
+            else f"wait, run '{lifts}', or pass --force --reason TEXT"
         )
         raise GateClosed(f"refused: {freeze.text()}", hint=hint)
     # A reason of only whitespace records nothing for whoever reads the override later, so it

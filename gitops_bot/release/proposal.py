@@ -32,7 +32,7 @@ from gitops_bot.core.outside import (
     plain,
     safe_url,
 )
-from gitops_bot.release.windows import Freeze
+from gitops_bot.release.windows import EVERYWHERE, EVERYWHERE_SHOWN, Freeze
 from gitops_bot.render.diff import section
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
@@ -118,6 +118,8 @@ class Release:
 
     @property
     def summary(self) -> str:
+        if self.kind is ReleaseKind.FREEZE and self.environment == EVERYWHERE:
+            return f"stop the line until {_utc(self.freeze.until)}" if self.freeze else "restart the line"
         if self.kind is ReleaseKind.FREEZE:
             return f"freeze until {_utc(self.freeze.until)}" if self.freeze else "lift freeze"
         if not self.changes:
@@ -139,7 +141,7 @@ class Release:
     def title(self) -> str:
         match self.kind:
             case ReleaseKind.HOLD | ReleaseKind.FREEZE:
-                return f"{self.environment}: {self.summary}"
+                return f"{self.where}: {self.summary}"
             case ReleaseKind.UPDATE:
                 verb = "release"
             case ReleaseKind.PROMOTION:
@@ -150,9 +152,14 @@ class Release:
                 assert_never(unreachable)
         return f"{self.environment}: {verb}: {self.summary}"
 
+    @property
+    def where(self) -> str:
+        """The environment as people read it: the freeze of every environment names them all."""
+        return EVERYWHERE_SHOWN if self.environment == EVERYWHERE else self.environment
+
     def commit_message(self, template: str, *, signoff: str | None = None) -> str:
         subject = template.format(
-            environment=self.environment,
+            environment=self.where,
             summary=self.summary,
             images=", ".join(c.image for c in self.changes),
             release=self.release_id,
@@ -190,6 +197,11 @@ class Release:
             case ReleaseKind.HOLD:
                 return f"Changes which images gitops-bot leaves alone in **{self.environment}**."
             case ReleaseKind.FREEZE:
+                if self.freeze is None and self.environment == EVERYWHERE:
+                    return (
+                        "The line restarts: all environments are no longer frozen by the stopped line "
+                        "(an environment's own freeze stays in force)."
+                    )
                 if self.freeze is None:
                     return f"{self.environment} is no longer frozen."
                 return md(Outside(self.freeze.text()), ".")

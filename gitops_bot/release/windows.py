@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.windows import DAYS
-from gitops_bot.core.instants import later, parse_instant, parse_span
+from gitops_bot.core.instants import format_instant, later, parse_instant, parse_span
 from gitops_bot.core.outside import Outside
 
 
@@ -116,6 +116,22 @@ def deferral(windows: WindowsConfig | None, now: datetime) -> Deferral | None:
     return Deferral(rule, None, windows.timezone)
 
 
+def closes(windows: WindowsConfig, now: datetime) -> datetime | None:
+    """The first minute after ``now`` at which the schedule, open at ``now``, holds releases
+    back (None: closed at ``now``, or open for the next week): when ``explain``'s decision
+    may change from landing to waiting. Scanned as :func:`deferral` scans."""
+    if rule_at(windows, now) is not None:
+        return None
+    tz = _zone(windows.timezone)
+    step = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    end = now + _HORIZON
+    while step < end:
+        if not _open(windows, step.astimezone(tz)):
+            return step
+        step += timedelta(minutes=1)
+    return None
+
+
 DEFERRED_MARK = "auto-merge deferred:"  # in a PR body: the next run in the window requests it
 
 
@@ -125,28 +141,53 @@ def deferral_note(d: Deferral) -> str:
     return f"{DEFERRED_MARK} {d.text()}"
 
 
+# The environment of the freeze on every environment (``freeze --all``, "stop the line"): no
+# environment can be named so (a name starts with a letter or digit), so its file and branch
+# (``gitops-bot.freezes/_all.yaml``, ``<prefix>/freeze/_all``) never meet an environment's
+EVERYWHERE = "_all"
+EVERYWHERE_SHOWN = "all environments"
+
+
 @dataclass(frozen=True, slots=True)
 class Freeze:
-    """No releases into ``environment`` until ``until``, because ``reason``."""
+    """No releases into ``environment`` (:data:`EVERYWHERE`: into any) until ``until``,
+    because ``reason``."""
 
     environment: str
     until: datetime
     reason: Outside  # what a person typed (freeze --reason), or the freezes file says
+
+    @property
+    def everywhere(self) -> bool:
+        """The line is stopped: this one freeze holds every environment, those added later too."""
+        return self.environment == EVERYWHERE
 
     def active(self, now: datetime) -> bool:
         return now < self.until
 
     def text(self) -> str:
         until = self.until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return f"{self.environment} is frozen until {until}: {self.reason or 'no reason given'}"
+        frozen = (
+            f"{EVERYWHERE_SHOWN} are frozen (stop the line)"
+            if self.everywhere
+            else f"{self.environment} is frozen"
+        )
+        return f"{frozen} until {until}: {self.reason or 'no reason given'}"
+
+    def evidence(self) -> dict[str, str]:
+        """What the decision's JSON says of it; ``scope`` only for the stopped line (an
+        environment's own freeze reads as it always has)."""
+        scope = {"scope": EVERYWHERE_SHOWN} if self.everywhere else {}
+        return {"reason": self.reason or "", "until": format_instant(self.until), **scope}
 
 
 def active_freeze(freezes: Sequence[Freeze], environment: str, now: datetime) -> Freeze | None:
-    """The freeze in force on ``environment`` at ``now`` (expired ones are ignored)."""
-    for f in freezes:
-        if f.environment == environment and f.active(now):
-            return f
-    return None
+    """The freeze in force on ``environment`` at ``now`` (expired ones are ignored): its own, or
+    the stopped line's. With both in force, the one that ends later is what holds it (so its
+    "until" is when releases resume); the stopped line on a tie, so every environment reads
+    the one state."""
+    found = [f for f in freezes if (f.environment == environment or f.everywhere) and f.active(now)]
+    return max(found, key=lambda f: (f.until, f.everywhere), default=None)
 
 
 def parse_until(text: str, now: datetime) -> datetime | None:
