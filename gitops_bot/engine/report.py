@@ -13,9 +13,10 @@ why, beside the figure it is missing from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import takewhile
 from typing import Any
 
 from gitops_bot.core.errors import ConfigError
@@ -28,6 +29,7 @@ from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison
 from gitops_bot.forges.sources import History
+from gitops_bot.git.gitlog import Commit
 from gitops_bot.release import dora, holds, ledger
 from gitops_bot.release.promotion import location
 from gitops_bot.release.proposal import Change
@@ -55,7 +57,16 @@ class Reports:
         }
 
 
-def report(s: Session, env_names: Sequence[str] | None, period: timedelta) -> Reports:
+def report(
+    s: Session,
+    env_names: Sequence[str] | None,
+    period: timedelta,
+    *,
+    known: MutableMapping[dora.Key, dora.Source | None] | None = None,
+) -> Reports:
+    """``known``: what an earlier report of the same repository read of each (commit, image),
+    kept by a caller that reports again and again (``watch``, each cycle); it is used instead of
+    asking the registry and the forge again, and left holding what this report read."""
     app = s.app
     envs = app.environments(env_names)
     until = app.clock()
@@ -63,9 +74,9 @@ def report(s: Session, env_names: Sequence[str] | None, period: timedelta) -> Re
     # a release before the period says what ran when it began, and a rollback in it what it restores
     reach = since - dora.FAILURE_SPAN
     histories = {e.name: _history(s, e.name, reach) for e in envs}
-    placed, unread = _holds(s, [e.name for e in envs])
+    placed, unread = _holds(s, [e.name for e in envs], reach)
     wanted = {env: dora.wanted(entries, since, until) for env, entries in histories.items()}
-    sources = _sources(s, wanted)
+    sources = _sources(s, wanted, known)
     out = tuple(
         dora.report(
             e.name,
@@ -92,13 +103,15 @@ def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry
 
 
 def _holds(
-    s: Session, environments: Sequence[str]
+    s: Session, environments: Sequence[str], reach: datetime
 ) -> tuple[dict[str, list[dora.HoldPlaced]], list[dora.Unread]]:
-    """Each hold a commit on the base placed on the environments, from the holds file's
-    history; a version of the file that does not read is named (its holds are not counted)."""
+    """Each hold a commit on the base placed on the environments since ``reach``, from the holds
+    file's history; a version of the file that does not read is named (its holds are not
+    counted). A hold older than ``reach`` shows no release of the period failed: the versions
+    before it are not parsed (a year of them was a fifth of a 30-day report's time)."""
     app = s.app
     path = holds.path_for(app.config.root).relative_to(app.root).as_posix()
-    commits = s.ws.log(s.ws.base_ref, [path])
+    commits = list(takewhile(lambda c: _landed(c) >= reach, s.ws.log(s.ws.base_ref, [path])))
     states = ledger.states(s.ws, s.ws.base_ref, [path], commits)
     blobs = s.ws.read_blobs([b for st in states for b in st.values()], s.ws.base_ref, [path])
     parsed: dict[str | None, holds.Holds | str] = {None: {}}
@@ -123,13 +136,43 @@ def _holds(
     return out, unread
 
 
+def _landed(commit: Commit) -> datetime:
+    """When a commit landed on the base (git wrote it: unreadable only in a forged history,
+    taken then as the newest, so that commit is read)."""
+    return outside_instant(commit.committed or commit.time, "holds history") or datetime.max.replace(
+        tzinfo=UTC
+    )
+
+
 _Triple = tuple[str, str, str]  # (source repository, base revision, head revision)
 
 
 def _sources(
+    s: Session,
+    wanted: Mapping[str, Mapping[dora.Key, tuple[Deployed, Deployed | None]]],
+    known: MutableMapping[dora.Key, dora.Source | None] | None = None,
+) -> dict[dora.Key, dora.Source]:
+    """Each wanted build's source commit and its time, as its forge answers. A commit names
+    its builds for good, so what ``known`` holds of a key (a dated source commit, or no new
+    build) is taken as it is; what could not be read is asked again. ``known`` is left holding
+    only the keys wanted now: it never outgrows one report."""
+    memo = known if known is not None else {}
+    kept = {k: memo[k] for keys in wanted.values() for k in keys if k in memo}
+    memo.clear()
+    memo.update(kept)
+    asked = {env: {k: v for k, v in keys.items() if k not in kept} for env, keys in wanted.items()}
+    out = _read_sources(s, asked)
+    for keys in asked.values():
+        for key in keys:
+            if key not in out or out[key].time is not None:  # read, or no new build: for good
+                memo[key] = out.get(key)
+    out.update({k: v for k, v in kept.items() if v is not None})
+    return out
+
+
+def _read_sources(
     s: Session, wanted: Mapping[str, Mapping[dora.Key, tuple[Deployed, Deployed | None]]]
 ) -> dict[dora.Key, dora.Source]:
-    """Each wanted build's source commit and its time, as its forge answers."""
     app = s.app
     changes: dict[dora.Key, Change] = {}
     out: dict[dora.Key, dora.Source] = {}

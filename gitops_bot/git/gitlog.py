@@ -139,6 +139,15 @@ class History:
         out = run(self.store, "log", "-z", "--format=%B", rev_range, env=self.env, what="log")
         return [m for m in out.split("\0") if m.strip()]
 
+    def messages_of(self, commits: Sequence[str]) -> dict[str, str]:
+        """The message of each of ``commits`` (full ids), in one ``git log --no-walk``."""
+        if not commits:
+            return {}
+        fmt = "--format=%x1e%H%x1f%B"
+        out = run(self.store, "log", "--no-walk=unsorted", fmt, *commits, env=self.env, what="log")
+        pairs = (entry.split("\x1f", 1) for entry in out.split("\x1e")[1:])
+        return {sha: message for sha, message in pairs}
+
 
 class Checkout(History):
     """The history of a local clone (``plan`` reads a working tree, not a fetched remote)."""

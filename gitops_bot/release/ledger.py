@@ -11,9 +11,10 @@ so history, plan and rollback agree on what "deployed" means.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -91,6 +92,7 @@ class _Reader:
         self.paths = paths
         self.charts = charts
         self._parsed: dict[str, list[images.Site]] = {}
+        self._last: dict[str, tuple[list[str], list[images.Site]]] = {}  # each path's last version read
         # each blob's documents, composed once, when charts are read: one blob is in many
         # states, and composing it again for each (or once for images and again for charts,
         # past what the composer's memo keeps) was most of a long history's time
@@ -116,9 +118,20 @@ class _Reader:
 
     def _parse(self, data: bytes, path: str) -> list[images.Site]:
         try:
-            return images.read(data.decode("utf-8-sig"), PurePosixPath(path).name, self.specs, strict=False)
-        except (UsageError, UnicodeDecodeError):
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
             return []  # a broken file in an old commit: no images there
+        name = PurePosixPath(path).name
+        lines = text.split("\n")
+        last = self._last.get(path)
+        found = by_entries(last, lines, name, self.specs) if last is not None else None
+        if found is None:
+            try:
+                found = images.read(text, name, self.specs, strict=False)
+            except UsageError:
+                return []
+        self._last[path] = (lines, found)
+        return found
 
     def image_set(self, state: dict[str, str]) -> ImageSet:
         out: ImageSet = {}
@@ -159,6 +172,88 @@ class _Reader:
         return out
 
 
+_ITEM = re.compile(r" *- ")  # the first line of a block sequence's item
+_NOT_ALONE = ("&", "*", "\t")  # an anchor or alias ties entries together; a tab is read strictly
+
+
+def by_entries(
+    before: tuple[list[str], list[images.Site]],
+    lines: list[str],
+    filename: str,
+    specs: Sequence[images.ImageSpec],
+) -> list[images.Site] | None:
+    """The image sites of a kustomization's version that differs from an already read one
+    (``before``: its lines and sites) only inside the entries of its ``images:`` list, the same
+    lines elsewhere: the earlier sites, each entry that changed read again on its own, as the
+    items of an ``images:`` list of their own. None where that cannot be told (another kind of
+    file, lines added or removed, a change outside the entries, before the first or in the last
+    of them, anchors, Flux markers): then the whole file is read.
+
+    Why: a release changes a few values of an overlay, and a year of releases of a
+    1,000-image kustomization is thousands of versions; composing each in full (~30 ms quiet)
+    made parsing 30 days of them take 160 s (wall, at load 11), reading only the entries each
+    release changed 2.7 s.
+    Two items of one block sequence own every line between their first lines, so the text of
+    the entries between two unchanged item starts means the same alone as in the file.
+    """
+    old_lines, old_sites = before
+    if (
+        not images.is_kustomization(filename)
+        or len(lines) != len(old_lines)
+        or len(old_sites) < 2
+        or any(s.kind != "kustomize" for s in old_sites)
+    ):
+        return None
+    changed = [i for i, (a, b) in enumerate(zip(old_lines, lines, strict=True)) if a != b]
+    if not changed:
+        return list(old_sites)
+    starts = [s.line - 1 for s in old_sites]  # 0-based, ascending
+    owners: set[int] = set()
+    for i in changed:
+        k = bisect.bisect_right(starts, i) - 1
+        if k < 0 or k >= len(starts) - 1:
+            return None
+        owners.add(k)
+    indent = len(old_lines[starts[0]]) - len(old_lines[starts[0]].lstrip(" "))
+    for k in owners:
+        for edge in (starts[k], starts[k + 1]):
+            if not (_ITEM.match(lines[edge]) and _ITEM.match(old_lines[edge])):
+                return None
+            if len(lines[edge]) - len(lines[edge].lstrip(" ")) != indent:
+                return None
+    text = "\n".join(lines)
+    if any(c in text for c in _NOT_ALONE) or "$imagepolicy" in text:
+        return None
+    origin: list[int] = [0]  # the mini file's line -> the version's (1-based)
+    body: list[str] = ["images:"]
+    for k in sorted(owners):
+        for i in range(starts[k], starts[k + 1]):
+            if not _inside(lines[i], indent):
+                return None
+            origin.append(i + 1)
+            body.append(lines[i])
+    try:
+        again = images.read("\n".join(body) + "\n", filename, specs, strict=False)
+    except UsageError:
+        return None
+    kept = [s for k, s in enumerate(old_sites) if k not in owners]
+    moved = [replace(s, line=origin[s.line - 1]) for s in again]
+    return sorted(kept + moved, key=lambda s: s.line)
+
+
+def _inside(line: str, indent: int) -> bool:
+    """Whether ``line`` can only be part of the items of a sequence indented ``indent``: blank,
+    a comment, an item's first line, or more indented (a dedented key would end the list)."""
+    body = line.lstrip(" ")
+    depth = len(line) - len(body)
+    return (
+        not body.strip()
+        or body.startswith("#")
+        or depth > indent
+        or (depth == indent and bool(_ITEM.match(line)))
+    )
+
+
 _BATCH = 256  # commits whose blobs are read in one go: a --limit 20 reads few, a full history few batches
 
 
@@ -196,12 +291,19 @@ def read(
     after = states(ws, rev, paths, commits)
     reader = _Reader(ws, specs, rev, paths, charts)
     out: list[Entry] = []
+    tips: dict[str, str] = {}  # the message of the last commit each merge brought in
+    carried: ImageSet | None = None
     for i, commit in enumerate(commits):
         if limit is not None and len(out) >= limit:
             break
         if i % _BATCH == 0:
             reader.load(after[i : i + _BATCH + 1])
-        now, before = reader.image_set(after[i]), reader.image_set(after[i + 1])
+            merged = [c.parents[1] for c in commits[i : i + _BATCH] if _unnamed_merge(c)]
+            tips.update(ws.messages_of(merged))
+        # the state before commit i is the one after commit i + 1: built once, not twice
+        # (1,000-image sets were half of a 30-day report's history once its blobs read fast)
+        now = carried if carried is not None else reader.image_set(after[i])
+        before = carried = reader.image_set(after[i + 1])
         changed = tuple(sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k)))
         charts_after, charts_before = reader.chart_set(after[i]), reader.chart_set(after[i + 1])
         changed_charts = tuple(
@@ -214,7 +316,9 @@ def read(
         if not changed and not changed_charts:
             continue  # touched the files, not the images or charts (replicas, comments, ...)
         out.append(
-            replace(_entry(ws, commit, now, changed), charts=charts_after, changed_charts=changed_charts)
+            replace(
+                _entry(ws, commit, now, changed, tips), charts=charts_after, changed_charts=changed_charts
+            )
         )
         if (
             since is not None
@@ -225,13 +329,26 @@ def read(
     return out
 
 
-def _entry(ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...]) -> Entry:
+def _unnamed_merge(commit: Commit) -> bool:
+    return len(commit.parents) > 1 and release_of(commit.message) is None
+
+
+def _entry(
+    ws: History, commit: Commit, after: ImageSet, changed: tuple[str, ...], tips: Mapping[str, str]
+) -> Entry:
     lines = commit.message.strip().splitlines()
     subject = lines[0] if lines else ""
     release = release_of(commit.message)
     if release is None and len(commit.parents) > 1:
-        brought = ws.messages(f"{commit.parents[0]}..{commit.parents[1]}")
-        release = next((r for r in map(release_of, brought) if r is not None), None)
+        # a merge: the release of the first commit it brought that names one, newest first. The
+        # walk starts at the merged tip, so the tip comes first: its message, read with every
+        # merge's of the batch in one git call, answers for the bot's pull requests (one
+        # commit each); one git call a merge was 9 s of a 30-day report's 28 (370 merges)
+        tip = tips.get(commit.parents[1], "")
+        release = release_of(tip) if tip.strip() else None
+        if release is None:
+            brought = ws.messages(f"{commit.parents[0]}..{commit.parents[1]}")
+            release = next((r for r in map(release_of, brought) if r is not None), None)
 
     pr = next(
         (

@@ -20,7 +20,8 @@
   started), and the process exits 0; never a half-pushed branch.
 * One structured log line per cycle (and per repository when there are many) and per change,
   and an HTTP endpoint (:mod:`.http`): ``/healthz`` (the loop is alive), ``/readyz`` (a recent
-  cycle succeeded; many: for at least one repository) and ``/metrics`` (Prometheus text).
+  cycle succeeded; many: for at least one repository) and ``/metrics`` (Prometheus text, with
+  each environment's delivery figures as ``gitops-bot report`` computes them, :mod:`.delivery`).
 * ``POST /webhook/<source>``: registry push notifications (:mod:`gitops_bot.events`) run a
   targeted cycle between the full ones, debounced, never alongside another cycle, in the
   repositories whose config names the pushed image.

@@ -22,6 +22,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.events.receiver import Answer, Receiver
+from gitops_bot.watch.delivery import Delivery
 from gitops_bot.watch.page import StatusPage
 
 log = get_logger("gitops_bot.watch")
@@ -87,6 +88,8 @@ class Metrics:
                 ["repository"],
                 registry=r,
             )
+        self.delivery = Delivery(self.many)  # the DORA figures, as `gitops-bot report` computes them
+        r.register(self.delivery)
 
     def labels(self, metric: Counter, repository: str | None, *values: str) -> Counter:
         return metric.labels(*([redact(repository or "")] if self.many else []), *values)

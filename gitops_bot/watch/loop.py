@@ -161,8 +161,14 @@ class Watcher:
                 receiver=self.receiver,
             )
             page = self.page is not None
-            if not self.stop.is_set() and (page or wants_observing(target)):
-                snapshot = compute(target, self.envs, run, page=page)
+            # the delivery figures walk a month of history: computed for a reader only (the
+            # page shows them; /metrics once something has read it), never by default
+            figures = page or self.metrics.delivery.wanted()
+            observe = page or wants_observing(target)
+            if not self.stop.is_set() and (observe or figures):
+                snapshot = compute(target, self.envs, run, page=page, observe=observe, delivery=figures)
+                if figures:
+                    self.metrics.delivery.publish(target.name, snapshot.delivery)
                 if self.page is not None:
                     self.page.publish(snapshot)
             return run

@@ -25,6 +25,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from gitops_bot.core.instants import parse_http_date
+from gitops_bot.engine.report import Reports
 from gitops_bot.engine.results import Status
 from gitops_bot.events.receiver import Answer
 
@@ -37,12 +38,16 @@ REALM = 'Basic realm="gitops-bot status", charset="UTF-8"'
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One repository's status as a cycle computed it (``status`` None: ``error`` says why)."""
+    """One repository's status as a cycle computed it (``status`` None: ``error`` says why),
+    and its delivery figures over the last 30 days (``delivery`` None: ``delivery_error`` says
+    why, or none were asked)."""
 
     repository: str | None
     computed_at: datetime
     status: Status | None = None
     error: str | None = None
+    delivery: Reports | None = None
+    delivery_error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +55,9 @@ class Snapshot:
             "computed_at": self.computed_at.isoformat(timespec="seconds"),
             "error": self.error,
             "status": None if self.status is None else self.status.to_json(),
+            # additive: `gitops-bot report --output json` over the same 30 days
+            "delivery": None if self.delivery is None else self.delivery.to_json(),
+            "delivery_error": self.delivery_error,
         }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_bot.commands import dashboard
@@ -14,12 +14,18 @@ from gitops_bot.core import instants
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction
+from gitops_bot.engine.report import Reports, report
+from gitops_bot.engine.results import Status
+from gitops_bot.engine.session import Session
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
+from gitops_bot.release.dora import Key, Source
+from gitops_bot.watch.delivery import PERIOD
 from gitops_bot.watch.http import Metrics
 from gitops_bot.watch.page import Snapshot
 
 log = get_logger("gitops_bot.watch")
+Known = dict[Key, Source | None]
 
 
 def is_ready(last_success: float | None, now: float, interval: float) -> bool:
@@ -38,6 +44,9 @@ class Target:
     last_success: float | None = None  # wall clock
     usage_error: str | None = None  # the last run's usage error, after a success
     updater: Any = None
+    # what the delivery figures read of each release's builds (registry labels, the forge's
+    # source commits), so a cycle asks only about the releases new since the last one
+    known: Known = field(default_factory=dict)
 
     def ready(self, now: float, interval: float) -> bool:
         return self.usage_error is None and is_ready(self.last_success, now, interval)
@@ -130,11 +139,20 @@ def wants_observing(target: Target) -> bool:
     return bool(cfg is not None and cfg.dashboard.enabled)
 
 
-def compute(target: Target, envs: Sequence[str] | None, run: Run, *, page: bool = True) -> Snapshot:
+def compute(
+    target: Target,
+    envs: Sequence[str] | None,
+    run: Run,
+    *,
+    page: bool = True,
+    observe: bool = True,
+    delivery: bool = True,
+) -> Snapshot:
     """Right after the repository's run, in a read-only session of its own (so the pull
     requests the run just opened are listed), never on a request: its status for the status
-    page (``page``), and its dashboard issue kept when its config asks. Never raises: what
-    stopped it is the snapshot's error."""
+    page (``page``), its dashboard issue kept when its config asks (``observe``: either), and
+    its delivery figures for /metrics and the page (``delivery``). Never raises: what stopped it is the
+    snapshot's error."""
     # the clock the run's decisions read (the one a test or the playground sets), so the page's
     # "computed at" and its "until …" times agree
     now = instants.system_clock()
@@ -142,14 +160,36 @@ def compute(target: Target, envs: Sequence[str] | None, run: Run, *, page: bool 
     name = redact(shown) if shown is not None else None  # a URL may carry a token
     if target.updater is None:
         return Snapshot(name, now, error=redact(run.error or "the repository could not be opened"))
+
+    def read(s: Session) -> tuple[Status | None, Reports | str | None]:
+        found = dashboard.observe(s, envs, page=page) if observe else None
+        return found, _delivery(s, envs, target.known) if delivery else None
+
     try:
-        found = target.updater.open(lambda s: dashboard.observe(s, envs, page=page), sign=False)
+        found, figures = target.updater.open(read, sign=False)
     except GitOpsBotError as exc:
         return Snapshot(name, now, error=redact(" ".join(str(exc).split())))
     except Exception as exc:  # a bug: the page says so, the loop goes on
         log.exception("status_crashed", error=redact(f"{type(exc).__name__}: {exc}"))
         return Snapshot(name, now, error="internal error while computing the status (see the log)")
-    return Snapshot(name, instants.system_clock(), found)
+    if isinstance(figures, str):
+        return Snapshot(name, instants.system_clock(), found, delivery_error=figures)
+    return Snapshot(name, instants.system_clock(), found, delivery=figures)
+
+
+def _delivery(s: Session, envs: Sequence[str] | None, known: Known) -> Reports | str:
+    """The repository's delivery figures over the last 30 days, as ``gitops-bot report``
+    computes them (``known``: what the earlier cycles read of each release's builds), or why
+    not in one line: a report that fails costs its figures, never the status beside them."""
+    try:
+        return report(s, envs, PERIOD, known=known)
+    except GitOpsBotError as exc:
+        why = redact(" ".join(str(exc).split()))
+        log.warning("delivery_failed", error=why)
+        return why
+    except Exception as exc:  # a bug: the figures are missing, the loop goes on
+        log.exception("delivery_crashed", error=redact(f"{type(exc).__name__}: {exc}"))
+        return "internal error while computing the delivery figures (see the log)"
 
 
 def _done(target: Target, metrics: Metrics, run: Run) -> Run:

@@ -2,7 +2,8 @@
 to staging by pull request (each build labelled with the source commit it came from, in a
 source repository the forge fake holds), a rollback by the bot, a hold, a fix forward and the
 commit an automatic rollback leaves, each merged at a chosen instant; ``report staging`` then
-gives the four keys this docstring's table computes by hand.
+gives the four keys this docstring's table computes by hand, and one ``watch`` cycle serves the
+same figures on ``/metrics`` (checked by ``promtool``) and on its status page.
 
 =======  ================  ===============  ===========================================
  step     merged at         source commit    what it is
@@ -18,23 +19,33 @@ gives the four keys this docstring's table computes by hand.
 
 Releases: 7 in 30 days. Lead times 2h, 6h, 1d, 30m, 2h: median 2h, p90 (nearest rank, the
 5th of 5) 1d. Changes (rollbacks aside): 5, failed 3: 60%. Restores 3h, 2d, 1h: median 3h,
-p90 2d.
+p90 2d. On /metrics, the sums: lead time 2h + 6h + 1d + 30m + 2h = 34.5h; restores 52h.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from gitops_bot.cli import main
+from gitops_bot.commands.update import Updater
 from gitops_bot.core import instants
+from gitops_bot.output import status_html
 from gitops_bot.release.autorollback import HOLD_PREFIX
+from gitops_bot.watch import Watcher
+from gitops_bot.watch.page import StatusPage
 from testkit import forge_world, samples, source_repos, update_world
 from testkit.paths import ROOT
 from testkit.promotion_world import add_files
@@ -46,6 +57,16 @@ REVISION = "org.opencontainers.image.revision"
 APP = "example/app"
 STAGING = "overlays/staging/kustomization.yaml"
 T0 = datetime(2030, 1, 6, tzinfo=UTC)
+SAMPLED = tuple(  # the series the guide shows
+    f"gitops_bot_dora_{s}{{"
+    for s in (
+        "releases",
+        "lead_time_seconds",
+        "lead_time_seconds_count",
+        "change_failure_ratio",
+        "time_to_restore_seconds",
+    )
+)
 H, D = timedelta(hours=1), timedelta(days=1)
 
 
@@ -59,6 +80,7 @@ class Story:
     url: str  # the forge's web root
     open_numbers: Callable[[], list[int]]
     merge: Callable[[int], None]
+    paths: Callable[[], list[str]]  # every request the forge fake answered
 
 
 @pytest.fixture(params=["github", "gitlab"])
@@ -84,6 +106,7 @@ def _on_github(w: update_world.World) -> Story:
         gh.url,
         lambda: [p["number"] for p in gh.open_pulls()],
         gh.merge,
+        gh.paths,
     )
 
 
@@ -98,6 +121,7 @@ def _on_forge(w: forge_world.World) -> Story:
         fake.url,
         lambda: [v["number"] for v in fake.open_views()],
         fake.merge,
+        fake.paths,
     )
 
 
@@ -204,3 +228,85 @@ def test_a_scripted_week_gives_the_keys_computed_by_hand(
     assert "3 of 5 releases" in text
     # the guide shows this output, its ids given stand-ins: the same on every forge
     samples.text(ROOT / "docs/guides/delivery-report.md", "report-sample: text", samples.stand_ins(text))
+
+    metrics, page, status = watched(story)
+    assert status["delivery"]["environments"] == doc["environments"]  # the report's own figures
+    assert (status["delivery_error"], status["delivery"]["schema"]) == (None, "gitops-bot/report/v1")
+    assert _promtool(metrics) == ""
+    found = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name.startswith("gitops_bot_dora_")
+        for s in family.samples
+    }
+    staging = (("environment", "staging"),)
+
+    def series(name: str, quantile: str | None = None) -> float:
+        labels = tuple(
+            sorted((*staging, *((("quantile", quantile),) if quantile else ())), key=lambda x: x[0])
+        )
+        return found.pop((f"gitops_bot_dora_{name}", labels))
+
+    hours = 3600.0
+    assert found.pop(("gitops_bot_dora_period_seconds", ())) == 30 * 24 * hours
+    assert found.pop(("gitops_bot_dora_computed_timestamp_seconds", ())) == (T0 + 7 * D).timestamp()
+    assert series("releases") == 7 and series("deployment_frequency_per_day") == pytest.approx(7 / 30)
+    assert (series("lead_time_seconds", "0.5"), series("lead_time_seconds", "0.9")) == (2 * hours, 24 * hours)
+    assert series("lead_time_seconds_count") == 5  # the image changes it rests on
+    assert series("lead_time_seconds_sum") == (2 + 6 + 24 + 0.5 + 2) * hours
+    assert (series("lead_time_releases"), series("lead_time_unread")) == (5, 0)
+    assert series("change_failure_ratio") == 0.6
+    assert (series("changes"), series("change_failures"), series("change_failure_unread")) == (5, 3, 0)
+    assert series("time_to_restore_seconds", "0.5") == 3 * hours
+    assert series("time_to_restore_seconds", "0.9") == 48 * hours
+    assert series("time_to_restore_seconds_count") == 3
+    assert series("time_to_restore_seconds_sum") == (1 + 48 + 3) * hours
+    assert series("time_to_restore_unread") == 0
+    assert found == {}, "a series no hand-computed figure checks"
+    shown = [ln for ln in metrics.splitlines() if ln.startswith(SAMPLED)]
+    samples.text(ROOT / "docs/guides/delivery-report.md", "report-sample: metrics", "\n".join(shown))
+
+    delivery = page.split("Delivery (last 30 days)", 1)[1].split("</table>", 1)[0]
+    cells = [html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", delivery)]
+    assert cells[-5:] == [
+        "staging",
+        "7 (0.23 a day, 1.6 a week)",
+        "median 2h, p90 1d (5 image changes in 5 releases)",
+        "60.0% (3 of 5)",
+        "median 3h, p90 2d (3 failures in 3 releases)",
+    ]
+
+
+def watched(story: Story) -> tuple[str, str, dict[str, Any]]:
+    """One ``watch`` cycle over staging with the status page: what its listener serves at
+    ``/metrics``, ``/`` and ``/status.json`` (the one repository's entry)."""
+    page = StatusPage(status_html.render, csp=status_html.CONTENT_SECURITY_POLICY)
+    watcher = Watcher(lambda: Updater(f"file://{story.remote}"), interval=3600, envs=["staging"], page=page)
+
+    def compares() -> int:
+        return sum("compare" in p for p in story.paths())
+
+    asked = compares()
+    assert watcher.cycle() == (True, False)
+    assert compares() == asked + 5  # each build's source commit, once
+    assert watcher.cycle() == (True, False)
+    assert compares() == asked + 5  # a later cycle asks only about releases new since
+    server = watcher.serve("127.0.0.1", 0)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        metrics, shown, status = (httpx.get(base + p, timeout=10) for p in ("/metrics", "/", "/status.json"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    (repository,) = status.json()["repositories"]
+    return metrics.text, shown.text, repository
+
+
+def _promtool(metrics: str) -> str:
+    """What Prometheus's own linter finds wrong in the exposition (nothing: "")."""
+    binary = shutil.which("promtool")
+    assert binary, "promtool is not installed: apt-get install -y prometheus (scripts/apt-install.sh)"
+    done = subprocess.run(
+        [binary, "check", "metrics"], input=metrics, capture_output=True, text=True, timeout=60
+    )
+    return done.stdout + done.stderr + ("" if done.returncode == 0 else f"exit {done.returncode}")

@@ -75,8 +75,19 @@ class Table(HTMLParser):
         self._env = ""
         self._in: str | None = None  # "h3", "dt", "dd"
         self._dt = ""
+        self._details = 0  # inside a decision's chain (its own small table) or the delivery figures
+        self._skip = ""  # the element being skipped (nested ones of its kind counted)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        skipped = (tag == "details" and ("class", "chain") in attrs) or (
+            tag == "section" and ("class", "delivery") in attrs
+        )
+        if not self._details and skipped:
+            self._skip, self._details = tag, 1
+        elif self._details and tag == self._skip:
+            self._details += 1
+        if self._details:
+            return
         if tag in ("h3", "dt", "dd"):
             self._in, self._cell = tag, []
         elif tag == "tbody":
@@ -87,6 +98,9 @@ class Table(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
+        if self._details:
+            self._details -= tag == self._skip
+            return
         text = " ".join("".join(self._cell or []).split())
         if tag == "h3" and self._in == "h3":
             self._env, self._in, self._cell = text, None, None

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
+from gitops_bot.engine.report import Reports
 from gitops_bot.engine.results import Gate, Row, Status, Unknown
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
@@ -30,6 +31,8 @@ class Section:
     computed_at: datetime
     status: Status | None = None
     error: str | None = None
+    delivery: Reports | None = None
+    delivery_error: str | None = None
 
 
 def row(env: str, tag: str, reason: str, pr: ChangeRequest | Unknown | None, gate: object = None) -> Row:

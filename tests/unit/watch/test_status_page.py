@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.core.errors import ServiceUnavailable
+from gitops_bot.engine.report import Reports
 from gitops_bot.engine.results import Status
 from gitops_bot.output import status_html
 from gitops_bot.watch import Watcher
@@ -158,8 +159,12 @@ def test_other_paths_are_not_the_pages() -> None:
     assert p.answer("/healthz", {}) is None and p.answer("/index.html", {}) is None
 
 
+DELIVERY = Reports((), T0 - timedelta(days=30), T0)  # no environment: the figures' own tests are elsewhere
+
+
 class FakeUpdater:
-    """What the watch loop asks of one repository's updater: a run, then a read-only session."""
+    """What the watch loop asks of one repository's updater: a run, then a read-only session
+    (its status, and its delivery figures)."""
 
     def __init__(self, found: Callable[[], Status]) -> None:
         self.found = found
@@ -168,9 +173,9 @@ class FakeUpdater:
     def run(self, envs: Any, should_stop: Callable[[], bool]) -> list[Any]:
         return []
 
-    def open(self, fn: Callable[[Any], Status], *, sign: bool) -> Status:
+    def open(self, fn: Callable[[Any], Any], *, sign: bool) -> tuple[Status, Reports]:
         self.sessions.append(sign)
-        return self.found()
+        return self.found(), DELIVERY
 
 
 def test_each_cycle_publishes_the_repositorys_status_from_a_read_only_session() -> None:
@@ -195,10 +200,18 @@ def test_a_status_that_cannot_be_computed_is_shown_with_its_reason_and_the_loop_
     assert "hunter22secret" not in repo["error"]
 
 
-def test_without_a_page_no_status_is_computed() -> None:
+def test_without_a_page_the_delivery_figures_are_read_only_once_metrics_has_a_reader() -> None:
+    """A month of history is walked for the figures only when something reads them: a watch
+    nobody scrapes opens no session after its runs; after the first scrape each cycle reads
+    them in one read-only session."""
     updater = FakeUpdater(lambda: Status(()))
-    Watcher(lambda: updater, interval=60).cycle()
+    w = Watcher(lambda: updater, interval=60)
+    w.cycle()
     assert updater.sessions == []
+    assert "gitops_bot_dora_period_seconds 2" not in w.metrics.render().decode()  # the first scrape
+    w.cycle()
+    assert updater.sessions == [False]
+    assert "gitops_bot_dora_period_seconds 2.592e+06" in w.metrics.render().decode()
 
 
 def test_many_repositories_are_shown_in_their_listed_order_and_one_failing_hides_no_other() -> None:
@@ -230,7 +243,7 @@ def test_the_page_is_dated_by_the_clock_the_decisions_read(monkeypatch: pytest.M
 
     class Updater:
         def open(self, work: object, sign: bool) -> object:
-            return None
+            return None, "not read"
 
     target = targets.Target(None, Updater)
     target.updater = Updater()
