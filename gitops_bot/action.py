@@ -44,6 +44,7 @@ COMMANDS = (
     "unfreeze",
     "history",
     "report",
+    "explain",
     "status",
 )
 NOT_IN_ACTION = ("watch", "set-image", "schema")

@@ -118,6 +118,7 @@ EXAMPLES = {
     "promote": "gitops-bot promote staging production --image example/app",
     "history": "gitops-bot history production --limit 5",
     "report": "gitops-bot report production --since 90d",
+    "explain": "gitops-bot explain production example/app --at 2026-11-27T17:00:00Z",
     "status": "gitops-bot status --repo . --output json",
     "rollback": "gitops-bot rollback production --steps 1",
     "watch": "gitops-bot watch --repo https://github.com/acme/gitops.git --interval 5m --status-page",
@@ -230,6 +231,28 @@ def _add_report(sub: Subparsers, p: _Parents) -> None:
     r.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
 
 
+def _add_explain(sub: Subparsers, p: _Parents) -> None:
+    x = _command(
+        sub,
+        "explain",
+        parents=[p.remote],
+        help="why each image of an environment is where it is: every rule of the decision, in "
+        "precedence order, and when the decision next changes (read-only)",
+        description="Each rule of the decision in precedence order with its verdict (passed, blocking, "
+        "not applicable), its evidence and since when; then the instant the decision next changes "
+        "and what it becomes then (docs/guides/explain.md).",
+    )
+    x.add_argument("environment", metavar="ENV", help=_ENV)
+    x.add_argument("image", nargs="?", metavar="IMAGE", help=f"{_IMAGE} (default: every one)")
+    x.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="decide at this later instant: RFC 3339 (2026-11-27T17:00:00Z) or +SPAN from now (+2d); "
+        "windows, soaks, min ages and freezes move, gates, health and the registry read as now",
+    )
+    x.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
+
+
 def _add_status(sub: Subparsers, p: _Parents) -> None:
     st = _command(
         sub,
@@ -307,9 +330,17 @@ def _add_freezes(sub: Subparsers, p: _Parents) -> None:
         sub,
         "freeze",
         parents=[p.remote, p.writes],
-        help="stop releases into an environment until a time (recorded in gitops-bot.freezes/ENV.yaml)",
+        help="stop releases into an environment, or with --all into every one, until a time "
+        "(recorded in gitops-bot.freezes/ENV.yaml)",
     )
-    fr.add_argument("environment", metavar="ENV", help=_ENV)
+    fr.add_argument("environment", metavar="ENV", nargs="?", help=_ENV + "; or --all")
+    fr.add_argument(
+        "--all",
+        dest="everywhere",
+        action="store_true",
+        help="stop the line: freeze every environment, those added later too, in one change "
+        "(recorded once, in gitops-bot.freezes/_all.yaml)",
+    )
     fr.add_argument(
         "--until",
         required=True,
@@ -317,8 +348,19 @@ def _add_freezes(sub: Subparsers, p: _Parents) -> None:
         help="an RFC 3339 instant (2026-12-28T00:00:00Z) or a duration from now (90m, 12h, 3d, 1w, 1d12h)",
     )
     fr.add_argument("--reason", required=True, help="why (shown by plan and refusals, kept in the file)")
-    uf = _command(sub, "unfreeze", parents=[p.remote, p.writes], help="lift an environment's freeze")
-    uf.add_argument("environment", metavar="ENV", help=_ENV)
+    uf = _command(
+        sub,
+        "unfreeze",
+        parents=[p.remote, p.writes],
+        help="lift an environment's freeze, or with --all restart the line",
+    )
+    uf.add_argument("environment", metavar="ENV", nargs="?", help=_ENV + "; or --all")
+    uf.add_argument(
+        "--all",
+        dest="everywhere",
+        action="store_true",
+        help="restart the line: lift the freeze of every environment (environments' own freezes stay)",
+    )
 
 
 def _add_schema(sub: Subparsers, p: _Parents) -> None:
@@ -373,6 +415,7 @@ _SUBCOMMANDS = (
     _add_promote,
     _add_history,
     _add_report,
+    _add_explain,
     _add_status,
     _add_rollback,
     _add_watch,

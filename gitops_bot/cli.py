@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "unfreeze": "gitops_bot.commands.unfreeze",
     "history": "gitops_bot.commands.history",
     "report": "gitops_bot.commands.report",
+    "explain": "gitops_bot.commands.explain",
     "status": "gitops_bot.commands.status",
     "watch": "gitops_bot.watch.command",
     "schema": "gitops_bot.commands.schema",

@@ -20,6 +20,7 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.commands.status import status as status_of
+from gitops_bot.engine.report import Reports
 from gitops_bot.engine.results import Status
 from gitops_bot.output import dashboard, status_html
 from gitops_bot.output.status_cells import Tone, cells
@@ -36,6 +37,8 @@ class Section:
     computed_at: datetime
     status: Status | None
     error: str | None = None
+    delivery: Reports | None = None
+    delivery_error: str | None = None
 
 
 def _clone(remote: Path, tmp: Path) -> Path:
@@ -90,6 +93,7 @@ def surfaces(
     shown = {(r["environment"], r["image"]): r["decision"] for r in doc["rows"]}
     assert shown == planned  # plan and status: one value, reason and evidence included
     page_cells = page_decisions(page)
+    assert page.count('<details class="chain">') == sum(1 for r in found.rows if r.chain)
     assert len(page_cells) == len(found.rows) == len(shown)
     for row in found.rows:
         page_cell = page_cells[(row.environment, row.image)]
@@ -104,6 +108,10 @@ def surfaces(
         name = cells(row)[1][0]
         assert any(text in line for line in block.splitlines() if line.startswith(f"  {name}  "))
         assert dashboard.text(text) in issue  # the dashboard issue, escaped for Markdown
+        if row.chain:  # the chain behind it (explain's, the page's and the issue's "why"): its winner
+            (won,) = [step for step in row.chain if step.wins]
+            assert won.decision is not None and won.decision.to_json() == d
+            assert f"<summary>why {html.escape(row.environment)} {html.escape(row.image)}: " in issue
         assert any(first in line for line in plan_text.splitlines())  # the text plan
         if d["until"]:
             assert d["until"][:16].replace("T", " ") in text or d["until"] in text, (text, d)
@@ -117,8 +125,10 @@ def surfaces(
 
 
 def page_decisions(page: str) -> dict[Key, str]:
-    """The decision cell of each (environment, image) of the status page, as text."""
+    """The decision cell of each (environment, image) of the status page, as text (without the
+    chain of rules each decision opens on: ``explain``'s, checked apart)."""
     out = {}
+    page = re.sub(r'<details class="chain">.*?</details>', "", page, flags=re.S)
     for env, body in re.findall(r'<li class="env">.*?<h3 id="[^"]*">(.*?)</h3>(.*?)</li>', page, re.S):
         for image, cell in re.findall(
             r'<th scope="row">(.*?)</th>.*?<td class="plan[^"]*"[^>]*>(.*?)</td>', body, re.S

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session, Sessions
 from gitops_bot.output.result import Delivered, Format, Result
+from gitops_bot.registry.pool import RegistryPool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,9 +39,10 @@ class Changing(OnRepository):
         return Format(self.output)
 
 
-def sessions(request: OnRepository) -> Sessions:
-    """The sessions of the request's repository."""
-    return Sessions(request.repo, config_path=request.config, base=request.base)
+def sessions(request: OnRepository, *, pool: RegistryPool | None = None) -> Sessions:
+    """The sessions of the request's repository (``pool``: the registry clients to use, e.g.
+    one that remembers its answers for the run)."""
+    return Sessions(request.repo, config_path=request.config, base=request.base, pool=pool)
 
 
 def delivered(command: str, request: Changing, fn: Callable[[Session], list[Outcome]]) -> Result:

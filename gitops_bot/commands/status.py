@@ -11,6 +11,7 @@ from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.engine.results import Status
 from gitops_bot.engine.status import status as status_of
 from gitops_bot.output.result import Format, Result, StatusRead
+from gitops_bot.registry.pool import RegistryPool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,7 +26,13 @@ def run(request: Request) -> Result:
 
 
 def read(request: Request) -> Status:
-    return sessions(request).open(lambda s: status_of(s, request.envs), sign=False)
+    # one registry answer per question: each environment's next change decides it again at the
+    # instants its rules name, from what the registry said the first time
+    pool = RegistryPool(memo=True)
+    try:
+        return sessions(request, pool=pool).open(lambda s: status_of(s, request.envs), sign=False)
+    finally:
+        pool.close()
 
 
 def status(

@@ -175,6 +175,9 @@ class ImageAge:
     # a clock the publisher cannot set bounds ``created`` (a push time, a log's time), even
     # where the image's own later creation time made it younger
     vetted: bool = False
+    # the registry's push-time API was asked and could not be read, and why: the age that
+    # clock would give is unknown (``created`` still only makes the image younger)
+    unread: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,9 @@ class Waiting:
     # and whether that pull request is open now with the merge waiting until ``until``
     seen: datetime | None = None
     proposed: bool = False
+    # the clock that ages this image (a registry's push-time API, the forge's record) could
+    # not be read, and why: its age is unknown, neither old enough nor too young
+    unread: str = ""
 
     def describe(self) -> str:
         rule = f"{self.rule} {format_duration(self.min_age)}"
@@ -201,6 +207,8 @@ class Waiting:
             rule += f", age from {self.decided_by}"
         if self.ignored:
             rule += f"; {self.ignored}"
+        if self.unread:
+            return f"{self.tag}'s {self.unread} ({rule})"
         if self.proposed and self.until is not None:
             return f"{self.tag} proposed, merge waiting until {format_instant(self.until)} ({rule})"
         if self.until is None:
@@ -219,6 +227,7 @@ class Waiting:
             **({"ignored": self.ignored} if self.ignored else {}),
             **({"first_seen": format_instant(self.seen)} if self.seen else {}),
             **({"proposed": True} if self.proposed else {}),
+            **({"unread": self.unread} if self.unread else {}),
         }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from gitops_bot.config import EnvironmentConfig
@@ -33,7 +34,7 @@ from gitops_bot.gate.port import Gate
 from gitops_bot.gate.reading import Reading
 from gitops_bot.release import autorollback, freezes, next_step, soak
 from gitops_bot.release.ledger import Entry
-from gitops_bot.release.proposal import Release, marked_line
+from gitops_bot.release.proposal import Release
 
 log = get_logger(__name__)
 
@@ -92,11 +93,17 @@ Latest = Callable[[str], Entry | None]  # an environment's newest release in git
 
 
 def soak_of(
-    app: App, gate: Gate, env: EnvironmentConfig, latest: Latest, measures: Measures | None = None
+    app: App,
+    gate: Gate,
+    env: EnvironmentConfig,
+    latest: Latest,
+    measures: Measures | None = None,
+    at: datetime | None = None,
 ) -> soak.Soak | None:
     """The soak deciding ``env``'s automatic promotion (None: its source runs nothing it lacks).
     The source's metrics gates are read over the soak so far: since Argo CD and git say it
-    began, to now."""
+    began, to now. ``at``: the soak as it stands at that instant (``explain``), the source's
+    health as Argo CD reads it now, taken to read the same then."""
     auto = env.auto_promote
     assert auto is not None
     source = app.config.environment(auto.source or str(env.promote_from))
@@ -108,16 +115,24 @@ def soak_of(
     assert source.applications is not None
     live = gate.live(source.applications)
     metrics = measures.read(source, soak.started(released, live)) if measures is not None else ()
+    now = app.clock()
+    if at is not None and at > now and live.health_read_at is not None:
+        live = replace(live, reconciled_at=at)  # read then as it reads now
     return soak.decide(
-        source.name, env.name, auto.after, released=released, live=live, now=app.clock(), metrics=metrics
+        source.name, env.name, auto.after, released=released, live=live, now=at or now, metrics=metrics
     )
 
 
 def verdict_of(
-    app: App, gate: Gate, env: EnvironmentConfig, latest: Latest, measures: Measures | None = None
+    app: App,
+    gate: Gate,
+    env: EnvironmentConfig,
+    latest: Latest,
+    measures: Measures | None = None,
+    at: datetime | None = None,
 ) -> autorollback.Verdict | None:
     """The automatic rollback's verdict on ``env`` (None: its application is not failing, and
-    none of its metrics gates fails)."""
+    none of its metrics gates fails), at ``at`` (None: now; the gate as it reads now)."""
     auto = env.auto_rollback
     assert auto is not None
     assert env.applications is not None
@@ -125,7 +140,7 @@ def verdict_of(
     degraded = autorollback.failure(live) is not None
     if not degraded and (measures is None or autorollback.metrics_failure(measures.read(env)) is None):
         return None  # healthy: nothing to say, and no history to read
-    now = app.clock()
+    now = at or app.clock()
     entry = latest(env.name)
     metrics: tuple[Reading, ...] = ()
     if not degraded and measures is not None:
@@ -252,7 +267,6 @@ def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]
 FREEZE_OVERRIDDEN = "freeze overridden"  # a forced promotion's body: the person decided on the freeze
 GATE_OVERRIDDEN = "gate overridden"  # ... or on a red metrics, checks or web gate of the source
 ROLLED_BACK = "Rolled back automatically:"  # the automatic rollback PR's own line
-STALE = "gitops-bot no longer stands behind this:"  # the line marking a person's stale PR
 
 
 def _follow(
@@ -284,16 +298,14 @@ def _follow(
         if dry_run:
             return [replace(stale.would(env.name, env.write, step), warnings=[f"would close {what}: {why}"])]
         return [stale.execute(s.ws, forge, env.name, open_prs, step)]
+    settings = next_step.Settings.of(s.app.config, env.name, base=s.ws.base, noun=forge.noun)
+    step = next_step.marking(branch, pr, Outside(redact(why)), settings)
     if dry_run:
-        return [_note(env, pr.url, f"would mark {what}: {why}")]
-    line = marked_line(STALE, Outside(redact(why)))
-    if line not in pr.body:
-        forge.update(pr, pr.title, f"{pr.body}\n\n{line}")
-    return [_note(env, pr.url, f"{what} was opened by a person and stays open, marked: {why}")]
-
-
-def _note(env: EnvironmentConfig, url: str, text: str) -> Outcome:
-    return Outcome(env.name, (), OutcomeAction.UNCHANGED, write=env.write, url=url, warnings=[text])
+        would = [f"would mark {what}: {why}", *step.notes]
+        return [replace(stale.would(env.name, env.write, step), url=pr.url, warnings=would)]
+    done = stale.mark(forge, env.name, pr, step)
+    said = f"{what} was opened by a person and stays open, marked: {why}"
+    return [replace(done, write=env.write, warnings=[said, *done.warnings])]
 
 
 def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:

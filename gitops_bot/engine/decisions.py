@@ -7,12 +7,16 @@ the page and the dashboard render one value and never their own reading.
 
 One source failing hides nothing else: a gate that cannot be read leaves its cell unknown
 (status says why) and the decisions that need it say so too.
+
+What is read is kept apart from the instant it is judged at (:class:`Readings`): ``explain``
+decides at a later instant, and at the instants its decision changes, from the same readings
+and the same code, never from a copy of this gathering.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,60 +30,148 @@ from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.results import Gate, Unknown
 from gitops_bot.gate import argocd
+from gitops_bot.gate.reading import Reading
 from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release import decision, freezes, ledger, promotion, windows
-from gitops_bot.release.decision import Facts, GateReading
+from gitops_bot.release.decision import Facts, Step
 from gitops_bot.release.planning import Target
 
 if TYPE_CHECKING:
     from gitops_bot.release.ledger import Entry
 
 
+Key = tuple[str, ArtifactKind, str]  # (environment, kind, artifact): one plan item
+
+
 @dataclass(frozen=True, slots=True)
 class Decided:
-    """The plan with every item decided, and the gates read on the way (by environment)."""
+    """The plan with every item decided, the gates read on the way (by environment), and each
+    item's chain of rules (:func:`gitops_bot.release.decision.chain`), whose winner is the
+    item's decision."""
 
     plan: Plan
     gates: Mapping[str, Gate | Unknown]
+    chains: Mapping[Key, tuple[Step, ...]] = field(default_factory=dict)
+    at: datetime | None = None  # the instant decided at (None: the run's now)
 
 
 def decided(
-    app: App, plan: Plan, environ: Mapping[str, str], forge: Callable[[], object | None] | None = None
+    app: App,
+    plan: Plan,
+    environ: Mapping[str, str],
+    forge: Callable[[], object | None] | None = None,
+    *,
+    at: datetime | None = None,
 ) -> Decided:
-    """``forge``: the repository's forge for a checks gate (default: from the checkout's origin)."""
-    envs = [app.config.environment(ep.name) for ep in plan.environments]
-    sources = {e.name: _source(app, e) for e in envs}
-    gated = [
-        g
-        for g in dict.fromkeys([*envs, *(s for s in sources.values() if s is not None)])
-        if g.applications is not None
-    ]
-    client, gates = _gates(app, gated, environ)
-    measures = Measures(app, environ, forge)
+    """``forge``: the repository's forge for a checks gate (default: from the checkout's origin).
+    ``at``: decide at this instant instead of the run's now (see :class:`Readings`)."""
+    readings = Readings(app, [ep.name for ep in plan.environments], environ, forge)
     try:
-        facts = {e.name: _facts(app, e, sources[e.name], gates, client, measures) for e in envs}
+        return readings.decide(plan, at)
     finally:
-        if client is not None:
-            client.close()
-        measures.close()
-    out = []
-    for ep in plan.environments:
-        f, auto = facts[ep.name]
-        src = sources[ep.name]
-        promoted = _promoted(app, src) if src is not None else {}
-        held = app.held(ep.name)
-        moving = tuple(
-            (i.image, held.get(i.image) or "no reason given")
-            for i in ep.items
-            if i.action is PlanAction.HELD and decision.promotes(i, promoted.get((i.kind, i.image)))
+        readings.close()
+
+
+class Readings:
+    """What a run reads once for its decisions: each environment's gate (Argo CD, one read per
+    Application), its metrics, checks and web gates, what a promotion's source runs, the
+    holds. :meth:`decide` derives the facts that depend on the instant (a freeze in force, a
+    closed window, a soak's end, an automatic rollback's delay) at the instant asked, from
+    these readings: the run's now for every surface, another one for ``explain`` (``--at``,
+    and the instants its decision changes at), which then reads nothing again and decides
+    with the one :func:`~gitops_bot.release.decision.decide`."""
+
+    def __init__(
+        self,
+        app: App,
+        environments: Sequence[str],
+        environ: Mapping[str, str],
+        forge: Callable[[], object | None] | None = None,
+    ) -> None:
+        self.app = app
+        envs = [app.config.environment(name) for name in environments]
+        self._sources = {e.name: _source(app, e) for e in envs}
+        gated = [
+            g
+            for g in dict.fromkeys([*envs, *(s for s in self._sources.values() if s is not None)])
+            if g.applications is not None
+        ]
+        client, self.gates, self._readings = _gates(app, gated, environ)
+        self._client = _Remembered(client) if client is not None else None
+        self._measures = Measures(app, environ, forge)
+        self._latest = _latest(app)
+        self._promoted: dict[str, dict[tuple[ArtifactKind, str], Deployed]] = {}
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        self._measures.close()
+
+    def facts(self, environment: str, at: datetime | None = None) -> tuple[Facts, list[dict[str, Any]]]:
+        env = self.app.config.environment(environment)
+        return _facts(
+            self.app,
+            env,
+            self._sources[environment],
+            self.gates,
+            self._readings,
+            self._client,
+            self._measures,
+            self._latest,
+            at,
         )
-        f = replace(f, held_moving=moving)
-        items = tuple(
-            replace(i, decision=decision.decide(i, f, promoted.get((i.kind, i.image)) if src else None))
-            for i in ep.items
-        )
-        out.append(replace(ep, items=items, automatic=tuple(auto)))
-    return Decided(Plan(tuple(out)), gates)
+
+    def promoted(self, environment: str) -> dict[tuple[ArtifactKind, str], Deployed]:
+        """What ``environment``'s promotion source runs (empty: it takes registry updates)."""
+        src = self._sources[environment]
+        if src is None:
+            return {}
+        if src.name not in self._promoted:
+            self._promoted[src.name] = _promoted(self.app, src)
+        return self._promoted[src.name]
+
+    def decide(self, plan: Plan, at: datetime | None = None) -> Decided:
+        """Every item of ``plan`` decided at ``at`` (None: the run's now)."""
+        facts = {ep.name: self.facts(ep.name, at) for ep in plan.environments}
+        out, chains = [], {}
+        for ep in plan.environments:
+            f, auto = facts[ep.name]
+            promoted = self.promoted(ep.name)
+            held = self.app.held(ep.name)
+            moving = tuple(
+                (i.image, held.get(i.image) or "no reason given")
+                for i in ep.items
+                if i.action is PlanAction.HELD and decision.promotes(i, promoted.get((i.kind, i.image)))
+            )
+            f = replace(f, held_moving=moving)
+            items = []
+            for i in ep.items:
+                steps = decision.chain(i, f, promoted.get((i.kind, i.image)) if f.promote_from else None)
+                chains[(ep.name, i.kind, i.image)] = steps
+                items.append(replace(i, decision=decision.winner(steps)))
+            out.append(replace(ep, items=tuple(items), automatic=tuple(auto)))
+        return Decided(Plan(tuple(out)), self.gates, chains, at)
+
+
+class _Remembered:
+    """The Argo CD client of one run's decisions, each Application's record read once: the
+    decisions at other instants (``explain``) judge the same reading."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._live: dict[str, Any] = {}
+
+    def live(self, name: Any) -> Any:
+        key = str(name)
+        if key not in self._live:
+            self._live[key] = self._client.live(name)
+        return self._live[key]
+
+    def verdict(self, name: Any, wanted: Any) -> Any:
+        return self._client.verdict(name, wanted)
+
+    def close(self) -> None:
+        self._client.close()
 
 
 def _source(app: App, env: EnvironmentConfig) -> EnvironmentConfig | None:
@@ -103,17 +195,24 @@ def _promoted(app: App, src: EnvironmentConfig) -> dict[tuple[ArtifactKind, str]
 
 def _gates(
     app: App, envs: Sequence[EnvironmentConfig], environ: Mapping[str, str]
-) -> tuple[Any, dict[str, Gate | Unknown]]:
+) -> tuple[Any, dict[str, Gate | Unknown], dict[str, Reading]]:
     """Each gated environment's Application, read once through one client, judged as the
-    promotion gate judges it for what git declares there."""
+    promotion gate judges it for what git declares there: as status shows it, and as the
+    decision reads every gate (one :class:`Reading`)."""
     if not envs:
-        return None, {}
-
+        return None, {}, {}
+    now = app.clock()
     try:
         client = argocd.ArgoCD(app.config.argocd, environ)
     except GitOpsBotError as exc:
-        return None, {e.name: Unknown.of(exc) for e in envs}
+        unknown = Unknown.of(exc)
+        return (
+            None,
+            {e.name: unknown for e in envs},
+            {e.name: argocd.unread(str(e.applications), unknown.reason, now) for e in envs},
+        )
     out: dict[str, Gate | Unknown] = {}
+    readings: dict[str, Reading] = {}
     for env in envs:
         apps = env.applications
         assert apps is not None
@@ -125,8 +224,10 @@ def _gates(
         try:
             verdict = client.verdict(apps, wanted)
         except GitOpsBotError as exc:
-            out[env.name] = Unknown.of(exc)
+            unknown = out[env.name] = Unknown.of(exc)
+            readings[env.name] = argocd.unread(apps, unknown.reason, now)
             continue
+        readings[env.name] = argocd.reading(apps, verdict, now)
         out[env.name] = Gate(
             str(apps),
             verdict.evidence.state,
@@ -134,7 +235,7 @@ def _gates(
             verdict.reasons,
             parts=tuple(Gate(n, v.evidence.state, v.evidence.images, v.reasons) for n, v in verdict.parts),
         )
-    return client, out
+    return client, out, readings
 
 
 def location(app: App, t: Target) -> str:
@@ -146,32 +247,23 @@ def location(app: App, t: Target) -> str:
     return promotion.location(img, t.deployed).location
 
 
-def reading(env: EnvironmentConfig | None, gates: Mapping[str, Gate | Unknown]) -> GateReading | None:
-    """The decision's view of an environment's gate (None: it names no Application)."""
-    if env is None or env.applications is None:
-        return None
-    g = gates.get(env.name)
-    if g is None:
-        return None
-    if isinstance(g, Unknown):
-        return GateReading(str(env.applications), False, g.reason, known=False)
-    state = f"{g.state.sync}, {g.state.health}"
-    return GateReading(g.application, g.open, "; ".join(g.reasons) if g.reasons else state)
-
-
 def _facts(
     app: App,
     env: EnvironmentConfig,
     src: EnvironmentConfig | None,
     gates: Mapping[str, Gate | Unknown],
+    readings: Mapping[str, Reading],
     client: Any,
     measures: Measures,
+    latest: Callable[[str], Entry | None],
+    at: datetime | None = None,
 ) -> tuple[Facts, list[dict[str, Any]]]:
-    """``env``'s facts, and its automatic rules' decisions as plan's JSON has always shown them."""
-    now = app.clock()
+    """``env``'s facts at ``at`` (None: now), and its automatic rules' decisions as plan's JSON
+    has always shown them. The gates are read now whatever the instant: only what depends on
+    time (a freeze, a window, a soak's end, a rollback's delay) moves with it."""
+    now = at or app.clock()
     lands = env.write is WriteMode.COMMIT or bool(app.config.pull_request.auto_merge)
     freezes.guard(app.root, app.config.root)
-    latest = _latest(app)
     facts = Facts(
         env.name,
         promote_from=src.name if src is not None else None,
@@ -180,8 +272,9 @@ def _facts(
         window=windows.deferral(env.windows, now) if lands else None,
         commits=env.write is WriteMode.COMMIT,
         auto_promote=env.auto_promote is not None,
-        gate=reading(env, gates),
-        source_gate=reading(src, gates),
+        auto_rollback=env.auto_rollback is not None,
+        gate=readings.get(env.name),
+        source_gate=readings.get(src.name) if src is not None else None,
         # each gate read since the environment's newest release: since when it holds, or fails
         metrics=measures.promotion(env, _released(env, latest)),
         source_metrics=measures.promotion(src, _released(src, latest)) if src is not None else (),
@@ -198,11 +291,11 @@ def _facts(
         return replace(facts, automation=why), auto
     try:
         if env.auto_rollback is not None and (
-            verdict := rules.verdict_of(app, client, env, latest, measures)
+            verdict := rules.verdict_of(app, client, env, latest, measures, at)
         ):
             auto.append(verdict.to_json())
             facts = replace(facts, rollback=verdict)
-        if env.auto_promote is not None and (soaked := rules.soak_of(app, client, env, latest, measures)):
+        if env.auto_promote is not None and (soaked := rules.soak_of(app, client, env, latest, measures, at)):
             auto.append(soaked.to_json())
             facts = replace(facts, soak=soaked)
     except ServiceUnavailable as exc:

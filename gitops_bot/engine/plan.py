@@ -37,7 +37,7 @@ from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
 from gitops_bot.engine.fanout import run_then as _run_then
 from gitops_bot.policy import Policy
-from gitops_bot.policy.age import AgeVerdict, ForgeClock, old_enough
+from gitops_bot.policy.age import AgeVerdict, ForgeClock, Unread, old_enough
 from gitops_bot.release import freezes, planning, windows
 
 log = get_logger(__name__)
@@ -45,8 +45,8 @@ K = TypeVar("K")
 V = TypeVar("V")
 # (environment, image) -> {digest: when the bot first saw it}, as the environment's open pull
 # request records it: the forge's clock for images no publisher-free clock ages
-# (None: the forge could not be read)
-Sightings = Callable[[str, str], Mapping[str, datetime] | None]
+# (None: the forge was not asked; Unread: it was, and could not be read)
+Sightings = Callable[[str, str], Mapping[str, datetime] | Unread | None]
 # a digest asked of the registry: (repository, tag, platform)
 _DigestKey = tuple[ImageRef, str, str | None]
 
@@ -70,10 +70,13 @@ def plan(
     metadata: bool = False,
     images: Collection[str] | None = None,
     seen: Sightings | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """``images``: plan only these (a webhook's targeted cycle); None: every image.
     ``metadata``: read created time and labels of what will change (for the PR body).
-    ``seen``: the forge's record of first sightings (None: not read, as by ``plan``)."""
+    ``seen``: the forge's record of first sightings (None: not read, as by ``plan``).
+    ``now``: plan at this instant (``explain``): the ages ``min_age`` compares, the window and
+    the freeze shown, of what the registry holds now (None: the run's now)."""
     envs = app.environments(env_names)
     app.prepare_verification(envs)
     targets = {
@@ -97,9 +100,17 @@ def plan(
             direct.setdefault(t.image.repository, []).append(t)
     debug = log.is_enabled_for(logging.DEBUG)
     held: dict[str, Mapping[str, str]] = {}
+    read = list(listed | direct.keys())
+    # each registry told which of its repositories the plan reads, in this order: a registry
+    # that hands out tokens per repository is asked for many scopes a token request
+    by_registry: dict[str, list[str]] = {}
+    for r in read:
+        by_registry.setdefault(r.registry, []).append(r.repository)
+    for host, repositories in by_registry.items():
+        app.registry(host).expect(repositories)
     early, resolved = _run_then(
         app,
-        listed | direct.keys(),
+        read,
         lambda r: _choose_at_once(app, r, r in listed, direct.get(r, ()), policies, debug),
         lambda k: _ask("resolving digests", k, lambda k: _resolve(app, k), debug),
         what="reading tags and digests",
@@ -120,7 +131,7 @@ def plan(
                 created.get((t.image.name, str(t.image.repository))),
             )
     # 3b. min_age: hold back too-young candidates, ages read best first, only as far as needed
-    aged = _aged(app, active, policies, tags, created, choices, seen)
+    aged = _aged(app, active, policies, tags, created, choices, seen, now)
     for key, verdict in aged.items():
         if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.tag != choices[key].tag:
             span = format_duration(verdict.waiting.min_age) if verdict.waiting else ""
@@ -145,7 +156,7 @@ def plan(
     return Plan(
         tuple(
             _with_charts(
-                _environment_plan(app, env, targets[env.name], found, held[env.name]),
+                _environment_plan(app, env, targets[env.name], found, held[env.name], now),
                 chart_items.get(env.name, []),
             )
             for env in envs
@@ -225,13 +236,14 @@ def _aged(
     created: Mapping[tuple[str, str], Mapping[str, datetime]],
     choices: Mapping[tuple[str, str], Choice],
     seen: Sightings | None,
+    at: datetime | None = None,
 ) -> dict[tuple[str, str], AgeVerdict | GitOpsBotError]:
     """For the targets with a ``min_age``: the best candidate old enough, and the one waiting.
     Ages are read only here, only for these images, best first, stopping at the first image
     old enough (or at the deployed one); the registry pool keeps them by config digest. In an
     environment that delivers by pull request, the forge's record ages what no publisher-free
     clock does (read here, once, before the walks run in the pool)."""
-    now = app.clock()
+    now = at or app.clock()
     walks = {}
     clocks: dict[tuple[str, str], ForgeClock] = {}
     for t in active:
@@ -247,7 +259,10 @@ def _aged(
             recorded = seen(*t.key) if seen is not None else None
             spec = app.config.verification(t.image.name, t.environment.name)
             vetting = app.push_times.has_api(t.image.repository.registry) or bool(spec and spec.keyless)
-            clocks[t.key] = ForgeClock(recorded or {}, read=recorded is not None, vetting=vetting)
+            if isinstance(recorded, Unread):
+                clocks[t.key] = ForgeClock({}, read=False, vetting=vetting, unread=recorded.why)
+            else:
+                clocks[t.key] = ForgeClock(recorded or {}, read=recorded is not None, vetting=vetting)
 
     def walk(key: tuple[str, str]) -> AgeVerdict:
         t, order, span = walks[key]
@@ -330,6 +345,7 @@ def _environment_plan(
     targets: Sequence[planning.Target],
     found: _Found,
     held: Mapping[str, str],
+    at: datetime | None = None,
 ) -> EnvironmentPlan:
     items: list[PlanItem] = []
     for t in targets:
@@ -341,13 +357,18 @@ def _environment_plan(
                 item, held[t.image.name], promoted=t.environment.mode is EnvironmentMode.PROMOTION
             )
         items.append(item)
-    now = app.clock()
+    now = at or app.clock()
     deferred = windows.deferral(env.windows, now)
     window = {**deferred.as_json(), "until_text": deferred.until_text()} if deferred else None
     freezes.guard(app.root, app.config.root)
-    freeze = next((f for f in freezes.load(app.config.root) if f.environment == env.name), None)
+    freeze = freezes.shown(app.config.root, env.name, now)
     frozen = (
-        {"until": freezes.utc_text(freeze.until), "reason": freeze.reason, "expired": not freeze.active(now)}
+        {
+            "until": freezes.utc_text(freeze.until),
+            "reason": freeze.reason,
+            "expired": not freeze.active(now),
+            "all_environments": freeze.everywhere,  # the stopped line, the same under each one
+        }
         if freeze
         else None
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from gitops_bot.manifests.edit import FieldChange
 if TYPE_CHECKING:  # types only: plan and status import no forge client
     from gitops_bot.forges.forge import ChangeRequest
     from gitops_bot.gate.port import State
+    from gitops_bot.release.decision import Step
     from gitops_bot.release.ledger import Entry
 
 SCHEMA = "gitops-bot/status/v1"
@@ -110,6 +112,8 @@ class Row:
     gate: Gate | Unknown | None
     kind: ArtifactKind = ArtifactKind.IMAGE
     source: str | None = None  # the environment it receives promotions from (the page's order)
+    # the rules behind its decision, in precedence order (explain's; empty: not decided)
+    chain: tuple[Step, ...] = ()
 
     @property
     def live(self) -> tuple[WrittenRef, ...] | Unknown | None:
@@ -233,6 +237,8 @@ class Status:
     rows: tuple[Row, ...]
     # each environment's recent releases, newest first (the page's history; absent: not read)
     releases: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
+    # each environment's next change (explain's): the image, and when and to what it changes
+    next: Mapping[str, tuple[str, Change]] = field(default_factory=dict)
 
     @property
     def unknown(self) -> tuple[Unknown, ...]:
@@ -250,6 +256,23 @@ class Status:
             "complete": not self.unknown,
             "rows": [r.to_json() for r in self.rows],
             **({"releases": releases} if releases else {}),  # additive: where history was read
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The decision an item has from ``at`` on (``explain``'s next change), and what ends or
+    begins then."""
+
+    at: datetime
+    decision: Decision
+    because: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": format_instant(self.at),
+            "because": list(self.because),
+            "decision": self.decision.to_json(),
         }
 
 

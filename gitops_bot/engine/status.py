@@ -20,6 +20,7 @@ request; the cluster's live images say nothing of a chart, so its cluster cell d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError
@@ -32,11 +33,11 @@ from gitops_bot.core.model import (
     PlanItem,
     ReleaseKind,
 )
-from gitops_bot.engine import chart_plan, decisions
+from gitops_bot.engine import chart_plan, decisions, explain
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import history
 from gitops_bot.engine.plan import Sightings, plan
-from gitops_bot.engine.results import Gate, Row, Status, Unknown
+from gitops_bot.engine.results import Change, Gate, Row, Status, Unknown
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.release.ledger import Entry
@@ -50,7 +51,8 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
     app = s.app
     envs = app.environments(env_names)
     targets = {env.name: app.targets(env) for env in envs}
-    items = _plan_items(app, [e.name for e in envs], s.sightings(dry_run=True))
+    seen = s.sightings(dry_run=True)
+    items = _plan_items(app, [e.name for e in envs], seen)
     # the decisions of the plan's items: the same value plan shows, and the gates read for it
     known = Plan(
         tuple(
@@ -63,8 +65,16 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
             for e in envs
         )
     )
-    found = decisions.decided(app, known, s.environ, lambda: r[0] if (r := s.reader()) is not None else None)
+    readings = decisions.Readings(
+        app, [e.name for e in envs], s.environ, lambda: r[0] if (r := s.reader()) is not None else None
+    )
+    try:
+        found = readings.decide(known)
+        upcoming = _next(app, readings, found, envs, seen)
+    finally:
+        readings.close()
     items.update({(i.environment, i.image): i for ep in found.plan.environments for i in ep.items})
+    chains = {(env, image): steps for (env, _, image), steps in found.chains.items()}
     gates = found.gates
     pulls = _open_pulls(s)
     rows = []
@@ -81,10 +91,36 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
                     pull_request=_pull_request(app, pulls, env.name, t.image.name),
                     gate=gates.get(env.name),
                     source=env.promote_from,
+                    chain=chains.get(t.key, ()),
                 )
             )
         rows += [_chart_row(app, t, items, pulls, gates.get(env.name)) for t in app.chart_targets(env)]
-    return Status(tuple(rows), _releases(s, envs))
+    return Status(tuple(rows), _releases(s, envs), upcoming)
+
+
+def _next(
+    app: App,
+    readings: decisions.Readings,
+    found: decisions.Decided,
+    envs: Sequence[EnvironmentConfig],
+    seen: Sightings,
+) -> dict[str, tuple[str, Change]]:
+    """Each environment's next change, as ``explain`` finds it (the plan decided again at the
+    instants its rules name, from what this run read); none where a registry cannot answer."""
+    items = [i for ep in found.plan.environments for i in ep.items]
+    now = app.clock()
+
+    def decided(t: datetime, names: Sequence[str]) -> decisions.Decided:
+        return readings.decide(plan(app, names, seen=seen, now=t), t)
+
+    try:
+        changes = explain.next_changes(items, found.chains, {e.name: e.windows for e in envs}, now, decided)
+    except GitOpsBotError:
+        return {}
+    out: dict[str, tuple[str, Change]] = {}
+    for (env, _, image), change in sorted(changes.items(), key=lambda kv: kv[1].at):
+        out.setdefault(env, (image, change))
+    return out
 
 
 RECENT = 5  # releases shown per environment

@@ -12,9 +12,11 @@ from gitops_bot.core.log import Redacting
 from gitops_bot.core.outside import terminal_text
 from gitops_bot.output import as_json, text
 from gitops_bot.output.as_json import document
+from gitops_bot.output.explain_text import explain_text
 from gitops_bot.output.report_text import report_text
 from gitops_bot.output.result import (
     Delivered,
+    Explaining,
     Failed,
     FleetDelivered,
     Format,
@@ -73,6 +75,11 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
                 out.write(as_json.dumps(found.to_json()) + "\n")
             else:
                 out.write(terminal_text(report_text(found), lines=True) + "\n")
+        case Explaining(found):
+            if result.format is Format.JSON:
+                out.write(as_json.dumps(found.to_json()) + "\n")
+            else:  # the reasons quote outside text: the terminal's rule over the whole of it
+                out.write(terminal_text(explain_text(found), lines=True) + "\n")
         case ImageSet(edit, show):
             _image_set(edit, show, out, err)
         case Schema(schema):
@@ -113,7 +120,9 @@ def error_lines(result: Result) -> list[str]:
             return [f"gitops-bot: error: {r.repository}: {r.error}" for r in results if r.error]
         case StatusRead(status):
             return [f"gitops-bot: error: unknown: {u.detail}" for u in status.unknown]
-        case Planned() | Delivered() | HistoryRead() | Reported() | ImageSet() | Schema() | None:
+        case (
+            Planned() | Delivered() | HistoryRead() | Reported() | Explaining() | ImageSet() | Schema() | None
+        ):
             return []
         case _ as unreachable:
             assert_never(unreachable)

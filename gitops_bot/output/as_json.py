@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 from gitops_bot.core.model import Plan, PlanItem
 from gitops_bot.output.result import (
     Delivered,
+    Explaining,
     Failed,
     FleetDelivered,
     HistoryRead,
@@ -186,6 +187,8 @@ def document(result: Result) -> dict[str, Any] | None:
         case StatusRead(status):
             return status.to_json()
         case Reported(found):
+            return found.to_json()
+        case Explaining(found):
             return found.to_json()
         case Failed() as failed:
             return error_document(result.command, failed.message, result.exit_code)

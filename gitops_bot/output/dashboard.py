@@ -10,8 +10,10 @@ would notify someone, no reference to another issue).
 
 from __future__ import annotations
 
-from gitops_bot.core.outside import Outside, md_cell, md_item
+from gitops_bot.core.model import PlanItem
+from gitops_bot.core.outside import Code, Outside, md_cell, md_item
 from gitops_bot.engine.results import Status
+from gitops_bot.output.explain_text import chain_markdown, change_text
 from gitops_bot.output.status_cells import HEADERS, Tone, cells, summary
 
 _MARK = {Tone.BAD: "❌ ", Tone.WARN: "⚠️ ", Tone.HELD: "⏸️ "}
@@ -58,4 +60,35 @@ def table(found: Status, *, ref: str = "#") -> str:
         lines.append("| " + " | ".join(out) + " |")
     if found.unknown:
         lines += ["", *(md_item("unknown: ", Outside(u.detail)) for u in found.unknown)]
+    lines += _why(found)
     return "\n".join([*lines, ""])
+
+
+CHAINS = 40
+"""Rows whose chain the issue shows (about 20 lines each): the body is bounded
+(:data:`gitops_bot.forges.issues.MAX_BODY`), and the table comes first."""
+
+
+def _why(found: Status) -> list[str]:
+    """Each environment's next change, and the chain of rules behind each row's decision,
+    collapsed (``gitops-bot explain ENV`` says the same)."""
+    lines = []
+    if found.next:
+        lines.append("")
+        for env, (image, change) in found.next.items():
+            said = Outside(change_text(change))
+            lines.append(md_item("next change in ", Code(env), ": ", Code(image), " at ", said))
+    decided = [
+        (r, r.plan.decision)
+        for r in found.rows
+        if r.chain and isinstance(r.plan, PlanItem) and r.plan.decision
+    ]
+    # what something holds back first: "up to date" says least
+    decided.sort(key=lambda rd: rd[1].label() == "up to date")
+    for row, decision in decided[:CHAINS]:
+        summary = f"why {row.environment} {row.image}: {decision.label()}"
+        lines += ["", *chain_markdown(row.chain, summary)]
+    if len(decided) > CHAINS:
+        more = f"the chains of {len(decided) - CHAINS} more rows: gitops-bot explain ENV"
+        lines += ["", md_item(more)]
+    return lines

@@ -15,9 +15,11 @@ from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
 from gitops_bot.core.outside import Code, Outside, Part, md, md_cell, md_link, md_row
 from gitops_bot.output import dashboard, text
 from gitops_bot.output.as_json import document
+from gitops_bot.output.explain_text import explain_markdown
 from gitops_bot.output.report_text import report_rows
 from gitops_bot.output.result import (
     Delivered,
+    Explaining,
     Failed,
     FleetDelivered,
     HistoryRead,
@@ -59,7 +61,17 @@ def _outcomes(result: Result) -> tuple[Outcome, ...]:
     match result.body:
         case Delivered() | FleetDelivered() as body:
             return body.outcomes
-        case Planned() | HistoryRead() | Reported() | StatusRead() | ImageSet() | Schema() | Failed() | None:
+        case (
+            Planned()
+            | HistoryRead()
+            | Reported()
+            | Explaining()
+            | StatusRead()
+            | ImageSet()
+            | Schema()
+            | Failed()
+            | None
+        ):
             return ()
         case _ as unreachable:
             assert_never(unreachable)
@@ -92,7 +104,7 @@ def dry_runs(result: Result) -> str:
 def short(result: Result) -> str:
     """The step's last log line."""
     match result.body:
-        case Planned() | HistoryRead() | Reported() | StatusRead():
+        case Planned() | HistoryRead() | Reported() | Explaining() | StatusRead():
             return f"gitops-bot {result.command}: done"
         case Delivered() | FleetDelivered() | ImageSet() | Schema() | Failed() | None:
             actions = [f"{o.environment}: {o.action}" for o in _outcomes(result)]
@@ -124,6 +136,8 @@ def markdown_summary(result: Result) -> str:
             lines.append(dashboard.table(found).rstrip("\n"))
         case Reported(found):
             lines += report_rows(found)
+        case Explaining(found):
+            lines += explain_markdown(found)
         case ImageSet() | Schema() | Failed() | None:
             pass
         case _ as unreachable:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from gitops_bot.core.model import Plan, PlanItem
 
 if TYPE_CHECKING:
+    from gitops_bot.engine.explain import Explained
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.engine.report import Reports
     from gitops_bot.engine.results import RepositoryResult, SetImageResult, Status
@@ -69,6 +70,13 @@ class Reported:
 
 
 @dataclass(frozen=True, slots=True)
+class Explaining:
+    """``explain ENV [IMAGE]``: each image's chain of rules and its next change."""
+
+    explained: Explained
+
+
+@dataclass(frozen=True, slots=True)
 class StatusRead:
     """``status``: every environment and image, git beside the cluster, the plan and the PRs."""
 
@@ -118,6 +126,7 @@ Body = (
     | Delivered
     | HistoryRead
     | Reported
+    | Explaining
     | StatusRead
     | FleetDelivered
     | ImageSet

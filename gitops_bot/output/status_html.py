@@ -21,13 +21,18 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.outside import html_text
-from gitops_bot.engine.results import Row, Status, Unknown
+from gitops_bot.engine.results import Change, Row, Status, Unknown
+from gitops_bot.output.explain_text import chain_html, change_text
+from gitops_bot.output.report_text import durations, frequency, rate, rests_on
 from gitops_bot.output.status_cells import HEADERS, Tone, cells, environment_state, summary
 from gitops_bot.release.ledger import Entry
+
+if TYPE_CHECKING:  # a type: the report's gathering loads only where watch computes it
+    from gitops_bot.engine.report import Reports
 
 # Asks /status.json whether the data changed (a 304 costs the listener nothing: the bodies are
 # computed once per cycle) and reloads when it did. A <meta refresh> would reload the page
@@ -56,6 +61,7 @@ STYLE = (
     ".state{font-weight:600;margin:0 0 .4rem}"
     ".ok{color:#05620f}.warn{color:#7a4a00}.bad{color:#a40000;font-weight:600}"
     ".held{color:#6b0a75}code{font-size:.95em}.error{color:#a40000}"
+    ".chain table{margin:.3rem 0}.chain .wins{font-weight:600}"
     "details{margin:.5rem 0 0}.history{margin:.3rem 0;padding-left:1.2rem}.who{color:#4a4a4a}"
     "@media(max-width:700px){body{margin:.5rem}table,thead,tbody,tr,th,td{display:block}"
     "thead{position:absolute;left:-9999px}tr{border-top:1px solid #c8c8c8;padding:.3rem 0}"
@@ -90,6 +96,10 @@ class Section(Protocol):
     def status(self) -> Status | None: ...
     @property
     def error(self) -> str | None: ...
+    @property
+    def delivery(self) -> Reports | None: ...
+    @property
+    def delivery_error(self) -> str | None: ...
 
 
 def _e(text: str) -> str:
@@ -129,6 +139,8 @@ def _row(row: Row) -> str:
     for name, (text, tone) in zip(COLUMNS[1:], rest, strict=True):
         cls = " ".join(c for c in ("plan" if name == "Decision" else name.lower(), str(tone)) if c)
         shown = _breakable(text) if name in _REFERENCES else _e(text)
+        if name == "Decision" and row.chain:  # the rules behind it, as `gitops-bot explain` shows them
+            shown += chain_html(row.chain, "Why: every rule, in precedence order")
         out.append(f'<td class="{cls}" data-label="{name}">{shown}</td>')
     return "<tr>" + "".join(out) + "</tr>"
 
@@ -181,7 +193,14 @@ def _version(d: Deployed | None) -> str:
     return f"{d.tag or ''}{digest}" or "(none)"
 
 
-def _environment(n: int, k: int, env: str, rows: list[Row], entries: Sequence[Entry] = ()) -> str:
+def _environment(
+    n: int,
+    k: int,
+    env: str,
+    rows: list[Row],
+    entries: Sequence[Entry] = (),
+    upcoming: tuple[str, Change] | None = None,
+) -> str:
     first = rows[0]
     head = f'<li class="env"><section aria-labelledby="env-{n}-{k}"><h3 id="env-{n}-{k}">{_e(env)}</h3>'
     gate_text, gate_tone = cells(first)[_GATE]
@@ -200,6 +219,8 @@ def _environment(n: int, k: int, env: str, rows: list[Row], entries: Sequence[En
         facts.append(("Receives promotions from", _e(first.source), ""))
     facts.append(("Gate", _e(gate_text), str(gate_tone)))
     facts.append(("Open pull requests", ", ".join(pulls.values()) or "none", ""))
+    if upcoming is not None:
+        facts.append(("Next change", _e(f"{upcoming[0]} at {change_text(upcoming[1])}"), ""))
     dl = "".join(
         f'<div><dt>{_e(name)}</dt><dd class="{tone}">{value}</dd></div>'
         if tone
@@ -228,12 +249,46 @@ def _section(n: int, s: Section) -> str:
     envs = _in_promotion_order(s.status.rows)
     parts.append('<ol class="pipeline">')
     releases = s.status.releases
-    parts += [_environment(n, k, env, rows, releases.get(env, ())) for k, (env, rows) in enumerate(envs)]
+    parts += [
+        _environment(n, k, env, rows, releases.get(env, ()), s.status.next.get(env))
+        for k, (env, rows) in enumerate(envs)
+    ]
     parts.append("</ol>")
     for u in s.status.unknown:
         parts.append(f'<p class="error">Unknown: {_e(u.detail)}</p>')
+    parts.append(_delivery(n, s.delivery, s.delivery_error))
     parts.append("</section>")
     return "".join(parts)
+
+
+DELIVERY_COLUMNS = ("Releases", "Lead time", "Change failure rate", "Time to restore")
+
+
+def _delivery(n: int, found: Reports | None, error: str | None) -> str:
+    """Each environment's delivery figures, as ``gitops-bot report`` words them (the step
+    summary's table, :func:`gitops_bot.output.report_text.report_rows`), each with what it rests on."""
+    if found is None:
+        return f'<p class="error">Delivery figures unknown: {_e(error)}</p>' if error else ""
+    days = (found.until - found.since).total_seconds() / 86400
+    rows = []
+    for r in found.reports:
+        figures = (
+            f"{len(r.releases)} ({frequency(r)})",
+            f"{durations(r.lead_time)} ({rests_on(r.lead_time, 'image changes')})",
+            f"{rate(r)} ({len(r.failures)} of {r.changes})",
+            f"{durations(r.restore)} ({rests_on(r.restore, 'failures')})",
+        )
+        cells = "".join(
+            f'<td data-label="{c}">{_e(v)}</td>' for c, v in zip(DELIVERY_COLUMNS, figures, strict=True)
+        )
+        rows.append(f'<tr><th scope="row">{_e(r.environment)}</th>{cells}</tr>')
+    cols = "".join(f'<th scope="col">{c}</th>' for c in ("Environment", *DELIVERY_COLUMNS))
+    return (
+        f'<section class="delivery" aria-labelledby="delivery-{n}">'
+        f'<h3 id="delivery-{n}">Delivery (last {days:g} days)</h3>'
+        f'<table><caption class="sr">Delivery per environment, with what each figure rests on</caption>'
+        f"<thead><tr>{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def render(sections: Sequence[Section], version: str) -> str:

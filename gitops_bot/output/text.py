@@ -71,7 +71,8 @@ def plan_text(plan: Plan) -> str:
         if env.freeze:
             f = env.freeze
             state = "expired" if f["expired"] else "frozen"
-            lines.append(f"  {state} until {f['until']}: {_t(f['reason'] or 'no reason given')}")
+            line = ": all environments (stop the line)" if f.get("all_environments") else ""
+            lines.append(f"  {state}{line} until {f['until']}: {_t(f['reason'] or 'no reason given')}")
         if env.window:
             lines.append(f"  auto-merge deferred: {env.window['rule']} until {env.window['until_text']}")
         for d in env.automatic:

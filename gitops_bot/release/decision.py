@@ -29,19 +29,27 @@ it):
    (a person runs the command).
 7. ``min_age``: nothing newer is old enough yet -> wait until the newest is; where the forge's
    clock ages it (a pull request's environment, no publisher-free clock), propose it now
-   with its merge waiting until it is old enough.
+   with its merge waiting until it is old enough; an age whose clock (a registry's push-time
+   API, the forge's record) could not be read -> unknown, the reason saying which and why.
 8. ``policy``: propose the policy's choice, or up to date. An environment whose own gate is
    not green is still up to date, with the gate as its rule (``metrics``, ``checks``, ``web``
    for such a gate that does not pass), so nothing reads green beside it.
 9. ``window``: a closed window turns a proposal or promotion that would land by itself into a
    wait (commits) or keeps it with its auto-merge deferred (pull requests), until it opens.
+
+Each rule is a step of :func:`chain`, judged for every item whichever rule wins (passed,
+blocking, not applicable, unknown; its evidence, since and until when), and :func:`decide`
+returns the chain's winner: ``explain``, the page's and the dashboard's "why" show the chain
+itself, so what they show is what decided, not a second reading of the rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import (
@@ -52,7 +60,7 @@ from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
 )
-from gitops_bot.gate.reading import Outcome, Reading
+from gitops_bot.gate.reading import ARGOCD, Outcome, Reading
 from gitops_bot.release.windows import Deferral, Freeze
 
 if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)
@@ -60,16 +68,6 @@ if TYPE_CHECKING:  # types only: the rollback's brings the release history (and 
     from gitops_bot.release.soak import Soak
 
 Action, Rule = DecisionAction, DecisionRule
-
-
-@dataclass(frozen=True, slots=True)
-class GateReading:
-    """An environment's gate as read this run: green or not, and why not."""
-
-    application: str
-    green: bool
-    reason: str  # "Synced, Degraded" / the reasons it is closed / why it could not be read
-    known: bool = True  # False: it could not be read (the reason says why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +83,9 @@ class Facts:
     rollback: Verdict | None = None  # set when auto_rollback is configured and the app is failing
     soak: Soak | None = None  # set when auto_promote is configured and the source runs something new
     auto_promote: bool = False
-    gate: GateReading | None = None  # this environment's own gate
-    source_gate: GateReading | None = None  # the promotion source's gate
+    auto_rollback: bool = False  # auto_rollback is configured (its verdict: ``rollback``)
+    gate: Reading | None = None  # this environment's own Argo CD gate
+    source_gate: Reading | None = None  # the promotion source's Argo CD gate
     automation: str | None = None  # why the automatic rules could not be decided now
     metrics: tuple[Reading, ...] = ()  # this environment's metrics gates, read now
     source_metrics: tuple[Reading, ...] = ()  # the promotion source's metrics gates, read now
@@ -96,48 +95,303 @@ class Facts:
     now: datetime | None = None
 
 
+class Standing(StrEnum):
+    """A rule's verdict in an item's chain (:func:`chain`)."""
+
+    PASSED = "passed"  # looked at: it lets the release through
+    BLOCKING = "blocking"  # it holds the release back: the winner, or outranked by the winner
+    NOT_APPLICABLE = "not applicable"  # not configured here, or nothing for it to judge
+    UNKNOWN = "unknown"  # it could not be read (a later rule decides on that, and says so)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rule of an item's chain: its verdict, what it read (``evidence``), since and until
+    when that holds where known, and the decision it makes when the chain reaches it (None: it
+    lets the next rule decide). ``wins``: its decision is the item's."""
+
+    rule: str  # its place in the precedence: "freeze", "promotion.gate", "window", ...
+    verdict: Standing
+    reason: str
+    evidence: Mapping[str, str] = field(default_factory=dict)
+    since: datetime | None = None
+    until: datetime | None = None
+    decision: Decision | None = None
+    wins: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "verdict": self.verdict.value,
+            "decides": self.wins,
+            "reason": self.reason,
+            "since": format_instant(self.since) if self.since else None,
+            "until": format_instant(self.until) if self.until else None,
+            "evidence": dict(self.evidence),
+        }
+
+
+Pass, Block, NotApplicable = Standing.PASSED, Standing.BLOCKING, Standing.NOT_APPLICABLE
+
+
 def decide(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> Decision:
-    """The decision for ``item`` in ``facts.environment``; ``promoted``: for an environment that
-    receives promotions, what its source runs of this artifact (None: nothing, or not asked)."""
-    verdict = item.verification
-    if item.action is PlanAction.SKIP and not (verdict is not None and not verdict.verified):
-        return Decision(Action.SKIP, Rule.ERROR, item.reason)
+    """The decision for ``item`` in ``facts.environment``: the winner of its :func:`chain`.
+    ``promoted``: for an environment that receives promotions, what its source runs of this
+    artifact (None: nothing, or not asked)."""
+    return winner(chain(item, facts, promoted))
+
+
+def winner(steps: tuple[Step, ...]) -> Decision:
+    """The decision of the chain's winning step."""
+    return next(s.decision for s in steps if s.wins and s.decision is not None)
+
+
+def chain(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> tuple[Step, ...]:
+    """Every rule of the decision for ``item`` in precedence order, each with its verdict. The
+    first of error, hold, auto_rollback, freeze and signature that decides wins; else the
+    release's rules (a promotion's, ``min_age``, the policy, then the environment's own gate
+    beside what is up to date) say what the release is, and a closed window turns that into
+    its own decision. Every rule is judged whichever wins, so one the winner outranks still
+    says that it holds the release back, and until when (``explain``'s next change)."""
+    head = (_error(item), _hold(item), _auto_rollback(facts), _freeze(facts), _signature(item))
+    release, decided = _release(item, facts, promoted)
+    assert decided.decision is not None
+    window = _window(facts, decided.decision)
+    first = next((s for s in head if s.decision is not None), None)
+    win = first or (window if window.decision is not None else decided)
+    return tuple(replace(s, wins=True) if s is win else s for s in (*head, *release, window))
+
+
+def _error(item: PlanItem) -> Step:
+    v = item.verification
+    if item.action is PlanAction.SKIP and not (v is not None and not v.verified):
+        return Step("error", Block, item.reason, decision=Decision(Action.SKIP, Rule.ERROR, item.reason))
+    return Step("error", Pass, "planned: the registry and the files answered")
+
+
+def _hold(item: PlanItem) -> Step:
     if item.action is PlanAction.HELD:  # a person's, or the record of a rollback already made
-        return Decision(Action.BLOCKED, Rule.HOLD, item.reason)
+        return Step("hold", Block, item.reason, decision=Decision(Action.BLOCKED, Rule.HOLD, item.reason))
+    return Step("hold", Pass, "not held")
+
+
+def _auto_rollback(facts: Facts) -> Step:
+    v = facts.rollback
+    since = v.failure.since if v is not None and v.failure is not None else None
     if (rolled := _rollback(facts)) is not None:
-        return rolled
-    if facts.freeze is not None:
-        f = facts.freeze
-        return Decision(
-            Action.BLOCKED,
-            Rule.FREEZE,
-            f.text(),
-            f.until,
-            {"reason": f.reason or "", "until": format_instant(f.until)},
+        return Step(
+            "auto_rollback", Block, rolled.reason, rolled.evidence, since, rolled.until, decision=rolled
         )
-    if item.action is PlanAction.SKIP:  # the signature check failed (the only other skip)
-        return Decision(Action.BLOCKED, Rule.SIGNATURE, item.reason)
-    return _windowed(facts, _release(item, facts, promoted))
+    if v is not None and v.failure is not None:  # failing, but not this rule's to roll back now
+        return Step("auto_rollback", Pass, "; ".join(v.held) or "not this rule's to roll back", since=since)
+    if facts.auto_rollback:
+        return Step("auto_rollback", Pass, "the application is not failing")
+    return Step("auto_rollback", NotApplicable, "auto_rollback is not configured")
 
 
-def _release(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decision:
-    """What the policy, a promotion's source and ``min_age`` decide, before any window."""
-    if facts.promote_from is not None and promotes(item, promoted):
-        return _promotion(item, facts, promoted)
+def _freeze(facts: Facts) -> Step:
+    f = facts.freeze
+    if f is None:
+        return Step("freeze", Pass, "no freeze in force")
+    frozen = Decision(Action.BLOCKED, Rule.FREEZE, f.text(), f.until, f.evidence())
+    return Step("freeze", Block, f.text(), frozen.evidence, until=f.until, decision=frozen)
+
+
+def _signature(item: PlanItem) -> Step:
+    v = item.verification
+    if v is None:
+        return Step("signature", NotApplicable, "no signature policy applies to a candidate")
+    if item.action is PlanAction.SKIP and not v.verified:  # the only other skip
+        blocked = Decision(Action.BLOCKED, Rule.SIGNATURE, item.reason)
+        return Step("signature", Block, item.reason, decision=blocked)
+    return Step("signature", Pass if v.verified else Block, v.reason)
+
+
+def _release(item: PlanItem, facts: Facts, promoted: Deployed | None) -> tuple[tuple[Step, ...], Step]:
+    """The release's rules, and the one whose decision the window judges: a promotion's (its
+    hold, its source's gates, its soak), ``min_age`` and the policy, then the environment's own
+    gate beside what is up to date."""
     if facts.promote_from is not None:
-        reason = f"runs what {facts.promote_from} runs" if promoted is not None else item.reason
-        return _own_gate(facts, Decision(Action.UP_TO_DATE, Rule.PROMOTION, reason))
+        steps = _promotion(item, facts, promoted)
+        why = f"{facts.environment} receives promotions from {facts.promote_from}"
+        steps += (Step("min_age", NotApplicable, why), Step("policy", NotApplicable, why))
+    else:
+        steps = (Step("promotion", NotApplicable, f"{facts.environment} takes registry updates"),)
+        steps += (_min_age(item), _policy(item))
+    found = next(s for s in steps if s.decision is not None)
+    assert found.decision is not None
+    gate = _gate(facts, found.decision)
+    return (*steps, gate), (gate if gate.decision is not None else found)
+
+
+def _min_age(item: PlanItem) -> Step:
     waiting = item.waiting
-    if item.action is PlanAction.NONE and waiting is not None:
-        evidence = {"tag": waiting.tag, "min_age": waiting.to_json()["min_age"]}
-        return Decision(Action.WAIT, Rule.MIN_AGE, item.reason, waiting.until, evidence)
-    if item.action is PlanAction.UPDATE and waiting is not None and waiting.proposed:
-        evidence = {"tag": waiting.tag, "min_age": waiting.to_json()["min_age"]}
+    if waiting is None:
+        return Step("min_age", NotApplicable, "no newer candidate waits for min_age")
+    evidence = {"tag": waiting.tag, "min_age": waiting.to_json()["min_age"]}
+    shown = waiting.describe()
+    if item.action is PlanAction.NONE:
+        # a clock that could not be read ages nothing: not a wait that ends by itself
+        action = Action.UNKNOWN if waiting.unread else Action.WAIT
+        waits = Decision(action, Rule.MIN_AGE, item.reason, waiting.until, evidence)
+        return Step("min_age", Block, shown, evidence, waiting.seen, waiting.until, decision=waits)
+    if item.action is PlanAction.UPDATE and waiting.proposed:
         evidence["age_from"] = waiting.decided_by
-        return Decision(Action.PROPOSE, Rule.MIN_AGE, item.reason, waiting.until, evidence)
+        merge = Decision(Action.PROPOSE, Rule.MIN_AGE, item.reason, waiting.until, evidence)
+        return Step("min_age", Block, shown, evidence, waiting.seen, waiting.until, decision=merge)
+    return Step("min_age", Pass, f"an older candidate is old enough; {shown}", evidence, until=waiting.until)
+
+
+def _policy(item: PlanItem) -> Step:
+    evidence = {"candidate": item.candidate.tag or ""} if item.candidate is not None else {}
     if item.action is PlanAction.UPDATE:
-        return Decision(Action.PROPOSE, Rule.POLICY, item.reason)
-    return _own_gate(facts, Decision(Action.UP_TO_DATE, Rule.POLICY, item.reason))
+        return Step(
+            "policy", Pass, item.reason, evidence, decision=Decision(Action.PROPOSE, Rule.POLICY, item.reason)
+        )
+    verdict = NotApplicable if item.action in (PlanAction.HELD, PlanAction.SKIP) else Pass
+    return Step(
+        "policy",
+        verdict,
+        item.reason,
+        evidence,
+        decision=Decision(Action.UP_TO_DATE, Rule.POLICY, item.reason),
+    )
+
+
+def _gate(facts: Facts, decided: Decision) -> Step:
+    """The environment's own gates (Argo CD's, metrics, checks, web): beside what is up to date
+    a red one is the rule, so nothing reads green beside it."""
+    readings = _gates(facts.gate, facts.metrics)
+    if not readings:
+        return Step("gate", NotApplicable, f"{facts.environment} has no gate of its own")
+    red, blind = _red(readings), _blind(readings)
+    if red is None:
+        since = max((r.since for r in readings if r.since is not None), default=None)
+        verdict = Standing.UNKNOWN if blind is not None else Pass
+        return Step("gate", verdict, "; ".join(r.text() for r in readings), since=since)
+    gated = _own_gate(facts, decided) if decided.action is Action.UP_TO_DATE else None
+    return Step("gate", Block, red.text(), red.evidence(), red.since, decision=gated)
+
+
+def _window(facts: Facts, decided: Decision) -> Step:
+    w = facts.window
+    if w is None:
+        return Step("window", Pass, "no window holds a release back now")
+    evidence = {"window": w.rule}
+    if decided.action not in (Action.PROPOSE, Action.PROMOTE):
+        return Step("window", Pass, f"{w.text()}; nothing would land now", evidence, until=w.until)
+    windowed = _windowed(facts, decided)
+    if windowed is decided:  # its merge waits longer for min_age than for the window
+        return Step("window", Block, w.text(), evidence, until=w.until)
+    return Step("window", Block, w.text(), evidence, until=w.until, decision=windowed)
+
+
+def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> tuple[Step, ...]:
+    """A promotion's rules: the holds it would change, its source's gates (Argo CD's, metrics,
+    checks, web), its soak, then the promotion itself."""
+    src = str(facts.promote_from)
+    if not promotes(item, promoted):
+        reason = f"runs what {src} runs" if promoted is not None else item.reason
+        none = tuple(Step(r, NotApplicable, f"nothing to promote: {reason}") for r in _PROMOTION_RULES)
+        same = Decision(Action.UP_TO_DATE, Rule.PROMOTION, reason)
+        return (*none, Step("promotion", Pass, reason, decision=same))
+    if facts.held_moving:
+        name, why = facts.held_moving[0]
+        said = f"the promotion from {src} would change {name}, which {facts.environment} holds ({why})"
+        held = Decision(Action.BLOCKED, Rule.HOLD, said, evidence={"image": name, "hold": why})
+        hold = Step("promotion.hold", Block, said, held.evidence, decision=held)
+    else:
+        hold = Step(
+            "promotion.hold", Pass, f"no image the promotion would change is held in {facts.environment}"
+        )
+    gates = _gates(facts.source_gate, facts.source_metrics)
+    red = _red(gates)
+    kinds = (
+        ("promotion.gate", (facts.source_gate,) if facts.source_gate is not None else (), "Argo CD gate"),
+        (
+            "promotion.metrics",
+            tuple(r for r in facts.source_metrics if _rule(r) is Rule.METRICS),
+            "metrics gate",
+        ),
+        (
+            "promotion.checks",
+            tuple(r for r in facts.source_metrics if _rule(r) is Rule.CHECKS),
+            "checks gate",
+        ),
+        ("promotion.web", tuple(r for r in facts.source_metrics if _rule(r) is Rule.WEB), "web gate"),
+    )
+    judged = tuple(_source_gate(rule, readings, src, red, what) for rule, readings, what in kinds)
+    return (hold, *judged, _soak(facts, src), _promote(facts, src, gates, promoted))
+
+
+_PROMOTION_RULES = (
+    "promotion.hold",
+    "promotion.gate",
+    "promotion.metrics",
+    "promotion.checks",
+    "promotion.web",
+    "promotion.soak",
+)
+
+
+def _source_gate(rule: str, readings: tuple[Reading, ...], src: str, red: Reading | None, what: str) -> Step:
+    """The promotion source's gates of one kind; the first red one of all decides."""
+    if not readings:
+        return Step(rule, NotApplicable, f"{src} has no {what}")
+    mine = next((r for r in readings if r.outcome in (Outcome.FAIL, Outcome.NO_DATA)), None)
+    if mine is not None:
+        blocked = (
+            Decision(Action.BLOCKED, _rule(mine), mine.said(src), evidence=mine.evidence())
+            if mine is red
+            else None
+        )
+        return Step(rule, Block, mine.said(src), mine.evidence(), mine.since, decision=blocked)
+    if (blind := _blind(readings)) is not None:
+        return Step(rule, Standing.UNKNOWN, blind.said(src), blind.evidence())
+    since = max((r.since for r in readings if r.since is not None), default=None)
+    return Step(rule, Pass, "; ".join(r.said(src) for r in readings), since=since)
+
+
+def _soak(facts: Facts, src: str) -> Step:
+    if not facts.auto_promote:
+        return Step("promotion.soak", NotApplicable, "auto_promote is not configured: a person promotes")
+    blind = _blind(facts.source_metrics)
+    if facts.automation is None and blind is not None:
+        waits = Decision(Action.WAIT, Rule.SOAK, f"not decided: {blind.text()}", evidence=blind.evidence())
+        return Step("promotion.soak", Block, waits.reason, waits.evidence, decision=waits)
+    if facts.automation is not None:
+        waits = Decision(Action.WAIT, Rule.SOAK, f"not decided: {facts.automation}")
+        return Step("promotion.soak", Block, waits.reason, decision=waits)
+    soak = facts.soak
+    if soak is not None and not soak.ready:
+        evidence = {"since": format_instant(soak.since)} if soak.since else {}
+        if soak.metrics:
+            evidence["metrics"] = "; ".join(r.text() for r in soak.metrics)
+        waits = Decision(Action.WAIT, Rule.SOAK, "; ".join(soak.held), soak.until, evidence)
+        return Step("promotion.soak", Block, waits.reason, evidence, soak.since, soak.until, decision=waits)
+    soaked = Decision(Action.PROPOSE, Rule.SOAK, f"{src} soaked: auto_promote opens the promotion")
+    since = soak.since if soak is not None else None
+    return Step(
+        "promotion.soak",
+        Pass,
+        soaked.reason,
+        since=since,
+        until=soak.until if soak else None,
+        decision=soaked,
+    )
+
+
+def _promote(facts: Facts, src: str, gates: tuple[Reading, ...], promoted: Deployed | None) -> Step:
+    """The promotion a person runs. A gate that could not be read is said as such: the command
+    asks it again and refuses while it cannot tell, so advice to run it would only lead to a
+    refusal."""
+    if facts.auto_promote:
+        return Step("promotion", Pass, "auto_promote opens it once the soak ends")
+    if (blind := _blind(gates)) is not None:
+        unknown = Decision(Action.UNKNOWN, _rule(blind), blind.said(src), evidence=blind.evidence())
+        return Step("promotion", Block, unknown.reason, unknown.evidence, decision=unknown)
+    reason = f"{src} runs {_ref(promoted)}; run 'gitops-bot promote {src} {facts.environment}'"
+    return Step("promotion", Pass, reason, decision=Decision(Action.PROMOTE, Rule.PROMOTION, reason))
 
 
 def _windowed(facts: Facts, decided: Decision) -> Decision:
@@ -181,54 +435,6 @@ def _rollback(facts: Facts) -> Decision | None:
     return None  # not this rule's to roll back (made by hand, before the release, frozen)
 
 
-def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> Decision:
-    src = str(facts.promote_from)
-    if facts.held_moving:
-        name, why = facts.held_moving[0]
-        return Decision(
-            Action.BLOCKED,
-            Rule.HOLD,
-            f"the promotion from {src} would change {name}, which {facts.environment} holds ({why})",
-            evidence={"image": name, "hold": why},
-        )
-    gate = facts.source_gate
-    if gate is not None and gate.known and not gate.green:
-        return Decision(
-            Action.BLOCKED,
-            Rule.GATE,
-            f"{src} is not green in Argo CD ({gate.reason})",
-            evidence={"application": gate.application, "reading": gate.reason},
-        )
-    if (red := _red(facts.source_metrics)) is not None:
-        return Decision(Action.BLOCKED, _rule(red), f"{src}'s {red.text()}", evidence=red.evidence())
-    if facts.auto_promote:
-        blind = _blind(facts.source_metrics)
-        if facts.automation is None and blind is not None:
-            return Decision(Action.WAIT, Rule.SOAK, f"not decided: {blind.text()}", evidence=blind.evidence())
-        if facts.automation is not None:
-            return Decision(Action.WAIT, Rule.SOAK, f"not decided: {facts.automation}")
-        soak = facts.soak
-        if soak is not None and not soak.ready:
-            evidence = {"since": format_instant(soak.since)} if soak.since else {}
-            if soak.metrics:
-                evidence["metrics"] = "; ".join(r.text() for r in soak.metrics)
-            return Decision(Action.WAIT, Rule.SOAK, "; ".join(soak.held), soak.until, evidence)
-        return Decision(Action.PROPOSE, Rule.SOAK, f"{src} soaked: auto_promote opens the promotion")
-    # a gate that could not be read is said as such: the command asks it again and refuses
-    # while it cannot tell, so advice to run it would only lead to a refusal
-    if gate is not None and not gate.known:
-        return Decision(
-            Action.UNKNOWN,
-            Rule.GATE,
-            f"{src}'s gate {gate.application} could not be read: {gate.reason}",
-            evidence={"application": gate.application, "reading": gate.reason},
-        )
-    if (blind := _blind(facts.source_metrics)) is not None:
-        return Decision(Action.UNKNOWN, _rule(blind), f"{src}'s {blind.text()}", evidence=blind.evidence())
-    reason = f"{src} runs {_ref(promoted)}; run 'gitops-bot promote {src} {facts.environment}'"
-    return Decision(Action.PROMOTE, Rule.PROMOTION, reason)
-
-
 def _ref(d: Deployed | None) -> str:
     if d is None:
         return "another build"
@@ -237,35 +443,33 @@ def _ref(d: Deployed | None) -> str:
 
 
 def _rule(reading: Reading) -> DecisionRule:
-    """A gate reading's rule: metrics, checks (the forge's) or web."""
-    return {"checks": Rule.CHECKS, "web": Rule.WEB}.get(reading.kind, Rule.METRICS)
+    """A gate reading's rule: gate (Argo CD's), metrics, checks (the forge's) or web."""
+    return {ARGOCD: Rule.GATE, "checks": Rule.CHECKS, "web": Rule.WEB}.get(reading.kind, Rule.METRICS)
+
+
+def _gates(argocd: Reading | None, others: tuple[Reading, ...]) -> tuple[Reading, ...]:
+    """An environment's gates in the order they are judged: Argo CD's first, then metrics,
+    checks and web as configured."""
+    return others if argocd is None else (argocd, *others)
 
 
 def _red(readings: tuple[Reading, ...]) -> Reading | None:
-    """The first gate (metrics, checks, web) that holds a release back: failing, or without
-    an answer yet."""
+    """The first gate (Argo CD, metrics, checks, web) that holds a release back: failing, or
+    without an answer yet."""
     return next((r for r in readings if r.outcome in (Outcome.FAIL, Outcome.NO_DATA)), None)
 
 
 def _blind(readings: tuple[Reading, ...]) -> Reading | None:
-    """The first gate (metrics, checks, web) that could not be read."""
+    """The first gate (Argo CD, metrics, checks, web) that could not be read."""
     return next((r for r in readings if r.outcome is Outcome.UNKNOWN), None)
 
 
 def _own_gate(facts: Facts, decided: Decision) -> Decision:
     """Up to date, but the environment's own gate is not green: the gate is the rule, so nothing
     reads green beside a red gate."""
-    gate = facts.gate
-    if gate is None or not gate.known or gate.green:
-        red = _red(facts.metrics)
-        if red is None:
-            return decided
-        return Decision(
-            decided.action, _rule(red), f"{decided.reason}, but its {red.text()}", evidence=red.evidence()
-        )
-    return Decision(
-        decided.action,
-        Rule.GATE,
-        f"{decided.reason}, but {gate.application} is not green in Argo CD ({gate.reason})",
-        evidence={"application": gate.application, "reading": gate.reason},
-    )
+    red = _red(_gates(facts.gate, facts.metrics))
+    if red is None:
+        return decided
+    # Argo CD's reading names its applications; the others are the environment's own ("its")
+    said = red.said(red.gate) if red.kind == ARGOCD else f"its {red.text()}"
+    return Decision(decided.action, _rule(red), f"{decided.reason}, but {said}", evidence=red.evidence())

@@ -34,8 +34,12 @@ from typing import Any
 import pytest
 
 import gitops_bot
+from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.model import (
     Candidate,
+    Decision,
+    DecisionAction,
+    DecisionRule,
     Deployed,
     EnvironmentMode,
     EnvironmentPlan,
@@ -50,8 +54,10 @@ from gitops_bot.core.model import (
     Verification,
 )
 from gitops_bot.core.outside import Outside
+from gitops_bot.engine.explain import Explained, Explanation
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.report import Reports
+from gitops_bot.engine.results import Change as ResultChange
 from gitops_bot.engine.results import Gate, RepositoryResult, Row, Status, Unknown
 from gitops_bot.forges.compare_kit import Comparison, SourceCommit
 from gitops_bot.forges.forge import ChangeRequest
@@ -60,6 +66,7 @@ from gitops_bot.notify import message
 from gitops_bot.output import dashboard, emit, github, status_html
 from gitops_bot.output.result import (
     Delivered,
+    Explaining,
     FleetDelivered,
     HistoryRead,
     Planned,
@@ -67,7 +74,8 @@ from gitops_bot.output.result import (
     Result,
     StatusRead,
 )
-from gitops_bot.release import dora, proposal
+from gitops_bot.release import dora, next_step, proposal
+from gitops_bot.release.decision import Standing, Step
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Change, Release
 from gitops_bot.release.windows import Freeze
@@ -207,6 +215,7 @@ def status() -> Status:
             _item("staging"),
             pr,
             gate,
+            chain=_chain(),
         ),
         Row(
             "prod",
@@ -220,7 +229,28 @@ def status() -> Status:
             source="staging",
         ),
     )
-    return Status(rows, {"staging": (_entry(),)})
+    return Status(rows, {"staging": (_entry(),)}, {"staging": ("example/app", _next())})
+
+
+def _chain() -> tuple[Step, ...]:
+    """A chain as ``explain`` shows it: its reasons quote holds, gates and Argo CD."""
+    return (
+        Step("hold", Standing.PASSED, o("not held")),
+        Step("freeze", Standing.BLOCKING, o("frozen: launch day"), {"reason": o("launch day")}, wins=True),
+        Step("window", Standing.BLOCKING, o("deny window"), until=WHEN),
+    )
+
+
+def _next() -> ResultChange:
+    decided = Decision(DecisionAction.PROPOSE, DecisionRule.POLICY, o("highest of 4 tags"))
+    return ResultChange(WHEN, decided, (o("the freeze ends"),))
+
+
+def explained() -> Explained:
+    item = replace(
+        _item("staging"), decision=Decision(DecisionAction.BLOCKED, DecisionRule.FREEZE, o("frozen"))
+    )
+    return Explained("staging", WHEN - timedelta(hours=1), WHEN, (Explanation(item, _chain(), _next()),))
 
 
 def _outcome() -> Outcome:
@@ -263,6 +293,7 @@ def results() -> list[Result]:
         Result("update", Delivered((_outcome(),), (_item("staging", PlanAction.SKIP),))),
         Result("status", StatusRead(status())),
         Result("report", Reported(report())),
+        Result("explain", Explaining(explained())),
         Result(
             "update",
             FleetDelivered(
@@ -320,6 +351,15 @@ def walk_pull_requests(swap: Callable[[Any], Any]) -> Rendered:
             proposal.marked_line("gitops-bot no longer stands behind this:", swap(o("gone"))),
         )
     )
+    persons = ChangeRequest(7, "https://forge.example/pr/7", "gitops-bot/promotion/prod", "t", "A person's.")
+    settings = next_step.Settings(EnvironmentConfig("prod", ("overlays/prod",)))
+    out.append(
+        (
+            "marked body",
+            Medium.MARKDOWN,
+            next_step.marking(persons.head, persons, swap(o("gone")), settings).body,
+        )
+    )
     return out
 
 
@@ -352,12 +392,15 @@ class _Section:
     computed_at: datetime
     status: Status | None
     error: str | None
+    delivery: Reports | None = None
+    delivery_error: str | None = None
 
 
 def walk_status_page(swap: Callable[[Any], Any]) -> Rendered:
     sections = [
-        _Section("acme/gitops", WHEN, swap(status()), None),
+        _Section("acme/gitops", WHEN, swap(status()), None, swap(report())),
         _Section(None, WHEN, None, swap(o("clone failed"))),
+        _Section("acme/other", WHEN, swap(status()), None, None, swap(o("forge down"))),
     ]
     return [("status page", Medium.HTML, status_html.render(sections, "abc"))]
 
@@ -400,7 +443,7 @@ WALKS = {
     # the places a forge is handed text: each writes a template's output
     "gitops_bot.engine.delivery:_execute": "pull requests",
     "gitops_bot.engine.stale:execute": "pull requests",
-    "gitops_bot.engine.auto:_follow": "pull requests",
+    "gitops_bot.engine.stale:mark": "pull requests",
     "gitops_bot.commands.dashboard:keep": "dashboard",
     "gitops_bot.output.dashboard:text": "dashboard",
     "gitops_bot.output.dashboard:table": "dashboard",
@@ -419,6 +462,13 @@ WALKS = {
     "gitops_bot.output.report_text:_environment": "terminal",
     "gitops_bot.output.report_text:_failure": "terminal",
     "gitops_bot.output.status_html:_e": "status page",
+    "gitops_bot.output.dashboard:_why": "dashboard",
+    "gitops_bot.output.explain_text:summary_markdown": "dashboard",
+    "gitops_bot.output.explain_text:chain_markdown": "dashboard",
+    "gitops_bot.output.explain_text:explain_markdown": "step summary",
+    "gitops_bot.output.explain_text:chain_html": "status page",
+    "gitops_bot.output.explain_text:explain_text": "terminal",
+    "gitops_bot.output.explain_text:_item": "terminal",
     "gitops_bot.notify.message:Notice.text": "notifications",
     "gitops_bot.notify.message:slack": "notifications",
     "gitops_bot.notify.message:teams": "notifications",

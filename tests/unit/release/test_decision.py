@@ -21,10 +21,11 @@ from gitops_bot.core.model import (
     Verification,
     Waiting,
 )
+from gitops_bot.gate import argocd
 from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.output.status_cells import Tone, decision_cell
 from gitops_bot.release.autorollback import Failure, Verdict
-from gitops_bot.release.decision import Facts, GateReading, decide
+from gitops_bot.release.decision import Facts, decide
 from gitops_bot.release.soak import Soak
 from gitops_bot.release.windows import Deferral, Freeze
 
@@ -52,10 +53,17 @@ FACTS = Facts("production", now=NOW)
 PROMOTED = Facts("production", promote_from="staging", now=NOW)
 FREEZE = Freeze("production", NOW + timedelta(days=2), "year-end freeze")
 WINDOW = Deferral("deny window fri 16:00-24:00 UTC", NOW + timedelta(hours=9))
-RED = GateReading("app-staging", False, "Synced, Degraded")
-UNREAD = GateReading(
-    "app-staging", False, "Argo CD at https://argocd.example is unavailable (503)", known=False
+RED = Reading(
+    "app-staging",
+    "",
+    argocd.RULE,
+    Outcome.FAIL,
+    NOW,
+    "Synced, Degraded",
+    error="Synced, Degraded",
+    kind="argocd",
 )
+UNREAD = argocd.unread("app-staging", "Argo CD at https://argocd.example is unavailable (503)", NOW)
 FAILING = Failure("Degraded (progress deadline exceeded)", NOW - timedelta(minutes=3))
 SOAKING = Soak(
     "staging", "production", timedelta(hours=1), NOW - timedelta(minutes=20), ("soaked 20m of 1h",)
@@ -173,13 +181,23 @@ SCENARIOS: dict[tuple[DecisionAction, DecisionRule], tuple[PlanItem, Facts, Depl
     (DecisionAction.UP_TO_DATE, DecisionRule.PROMOTION): (item(), PROMOTED, DEPLOYED),
     (DecisionAction.UP_TO_DATE, DecisionRule.GATE): (
         item(),
-        replace(FACTS, gate=GateReading("app-production", False, "Synced, Degraded")),
+        replace(FACTS, gate=replace(RED, gate="app-production")),
         None,
     ),
     (DecisionAction.WAIT, DecisionRule.MIN_AGE): (
         item(
             reason="up to date; newer 1.1.0 waiting",
             waiting=Waiting("1.1.0", None, NOW + timedelta(hours=1), timedelta(hours=2)),
+        ),
+        FACTS,
+        None,
+    ),
+    (DecisionAction.UNKNOWN, DecisionRule.MIN_AGE): (
+        item(
+            reason="not decided: 1.1.0's push time could not be read: GitHub Packages: answered HTTP 503",
+            waiting=Waiting(
+                "1.1.0", None, None, timedelta(hours=2), unread="push time could not be read: GitHub Packages"
+            ),
         ),
         FACTS,
         None,
@@ -246,7 +264,7 @@ def test_an_unreadable_source_gate_is_unknown_with_its_reason_never_advice_to_pr
     assert d.reason == (
         "staging's gate app-staging could not be read: Argo CD at https://argocd.example is unavailable (503)"
     )
-    assert d.evidence == {"application": "app-staging", "reading": UNREAD.reason}
+    assert d.evidence == {"application": "app-staging", "reading": UNREAD.error}
     assert "gitops-bot promote" not in d.text()
     # a red reading is a definite answer, and beats one that could not be read
     assert decide(item(), replace(PROMOTED, source_gate=UNREAD, source_metrics=(SPIKE,)), NEWER).action is (
