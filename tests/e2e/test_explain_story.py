@@ -19,8 +19,7 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.core import instants
-from testkit import forge_world, update_world
-from testkit.forge_story import Story, run
+from testkit.forge_story import Story, run, stories
 from testkit.promotion_world import add_files
 from testkit.registry_process import RegistryProcess
 
@@ -39,15 +38,11 @@ def story(
     request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Story]:
     """The update example on ``request.param``, the morning window on dev and staging."""
-    if request.param == "github":
-        worlds: Iterator[Any] = update_world.world_with_token(tmp_path, registry, monkeypatch)
-    else:
-        worlds = forge_world.make_world(tmp_path, registry, monkeypatch, request.param, "environment")
-    for world in worlds:
+    for story in stories(request.param, tmp_path, registry, monkeypatch):
         for env in ("staging", "dev"):
             anchor = f"    path: overlays/{env}\n"
-            add_files(world, {}, ("gitops-bot.yaml", anchor, anchor + WINDOW))
-        yield Story(world.remote, world.tmp, world)
+            add_files(story.world, {}, ("gitops-bot.yaml", anchor, anchor + WINDOW))
+        yield story
 
 
 def _app(doc: dict[str, Any]) -> dict[str, Any]:

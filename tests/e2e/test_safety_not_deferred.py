@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from testkit import forge_world, update_world
-from testkit.forge_story import Story, run
+from testkit.forge_story import Story, run, stories
 from testkit.promotion_world import add_files
 from testkit.registry_process import RegistryProcess
 
@@ -40,15 +38,11 @@ def story(
     request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Story]:
     """The update example on ``request.param``, the morning window on dev and staging."""
-    if request.param == "github":
-        worlds: Iterator[Any] = update_world.world_with_token(tmp_path, registry, monkeypatch)
-    else:
-        worlds = forge_world.make_world(tmp_path, registry, monkeypatch, request.param, "environment")
-    for world in worlds:
+    for story in stories(request.param, tmp_path, registry, monkeypatch):
         for env in ("staging", "dev"):
             anchor = f"    path: overlays/{env}\n"
-            add_files(world, {}, ("gitops-bot.yaml", anchor, anchor + WINDOW))
-        yield Story(world.remote, world.tmp, world)
+            add_files(story.world, {}, ("gitops-bot.yaml", anchor, anchor + WINDOW))
+        yield story
 
 
 def test_a_hold_lands_at_once_under_a_closed_window_and_the_next_update_leaves_the_image(

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,8 +26,7 @@ from gitops_bot.commands.status import status as status_of
 from gitops_bot.core import instants
 from gitops_bot.output import dashboard, status_html
 from gitops_bot.release.next_step import FROZEN_MARK
-from testkit import forge_world, update_world
-from testkit.forge_story import Story, run
+from testkit.forge_story import Story, run, stories
 from testkit.markup import shown
 from testkit.registry_process import RegistryProcess
 from testkit.surfaces import Section, surfaces
@@ -45,12 +43,7 @@ def story(
     request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Story]:
     """The update example on ``request.param``: staging opens pull requests with auto-merge."""
-    if request.param == "github":
-        worlds: Iterator[Any] = update_world.world_with_token(tmp_path, registry, monkeypatch)
-    else:
-        worlds = forge_world.make_world(tmp_path, registry, monkeypatch, request.param, "environment")
-    for world in worlds:
-        yield Story(world.remote, world.tmp, world)
+    yield from stories(request.param, tmp_path, registry, monkeypatch)
 
 
 def _freezes_on_main(story: Story) -> list[str]:

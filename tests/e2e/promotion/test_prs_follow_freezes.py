@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.release.next_step import FROZEN_MARK
-from testkit import forge_world, update_world
-from testkit.forge_story import Story, run
+from testkit.forge_story import Story, run, stories
 from testkit.markup import shown
 from testkit.promotion_world import World
 from testkit.promotion_world import run as run_promotion
@@ -39,12 +38,7 @@ def story(
     request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Story]:
     """The update example on ``request.param``: staging opens pull requests with auto-merge."""
-    if request.param == "github":
-        worlds: Iterator[Any] = update_world.world_with_token(tmp_path, registry, monkeypatch)
-    else:
-        worlds = forge_world.make_world(tmp_path, registry, monkeypatch, request.param, "environment")
-    for world in worlds:
-        yield Story(world.remote, world.tmp, world)
+    yield from stories(request.param, tmp_path, registry, monkeypatch)
 
 
 def _staging(out: dict[str, Any]) -> list[dict[str, Any]]:
