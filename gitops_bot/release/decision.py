@@ -264,12 +264,11 @@ def _gate(facts: Facts, decided: Decision) -> Step:
     readings = _gates(facts.gate, facts.metrics)
     if not readings:
         return Step("gate", NotApplicable, f"{facts.environment} has no gate of its own")
-    red, blind = _red(readings), _blind(readings)
+    red = _red(readings)
     if red is None:
-        since = max((r.since for r in readings if r.since is not None), default=None)
-        verdict = Standing.UNKNOWN if blind is not None else Pass
-        return Step("gate", verdict, "; ".join(r.text() for r in readings), since=since)
-    gated = _own_gate(facts, decided) if decided.action is Action.UP_TO_DATE else None
+        verdict = Standing.UNKNOWN if _blind(readings) is not None else Pass
+        return Step("gate", verdict, "; ".join(r.text() for r in readings), since=_since(readings))
+    gated = _own_gate(red, decided) if decided.action is Action.UP_TO_DATE else None
     return Step("gate", Block, red.text(), red.evidence(), red.since, decision=gated)
 
 
@@ -338,7 +337,7 @@ def _source_gate(rule: str, readings: tuple[Reading, ...], src: str, red: Readin
     """The promotion source's gates of one kind; the first red one of all decides."""
     if not readings:
         return Step(rule, NotApplicable, f"{src} has no {what}")
-    mine = next((r for r in readings if r.outcome in (Outcome.FAIL, Outcome.NO_DATA)), None)
+    mine = _red(readings)
     if mine is not None:
         blocked = (
             Decision(Action.BLOCKED, _rule(mine), mine.said(src), evidence=mine.evidence())
@@ -348,8 +347,7 @@ def _source_gate(rule: str, readings: tuple[Reading, ...], src: str, red: Readin
         return Step(rule, Block, mine.said(src), mine.evidence(), mine.since, decision=blocked)
     if (blind := _blind(readings)) is not None:
         return Step(rule, Standing.UNKNOWN, blind.said(src), blind.evidence())
-    since = max((r.since for r in readings if r.since is not None), default=None)
-    return Step(rule, Pass, "; ".join(r.said(src) for r in readings), since=since)
+    return Step(rule, Pass, "; ".join(r.said(src) for r in readings), since=_since(readings))
 
 
 def _soak(facts: Facts, src: str) -> Step:
@@ -464,12 +462,14 @@ def _blind(readings: tuple[Reading, ...]) -> Reading | None:
     return next((r for r in readings if r.outcome is Outcome.UNKNOWN), None)
 
 
-def _own_gate(facts: Facts, decided: Decision) -> Decision:
-    """Up to date, but the environment's own gate is not green: the gate is the rule, so nothing
-    reads green beside a red gate."""
-    red = _red(_gates(facts.gate, facts.metrics))
-    if red is None:
-        return decided
+def _since(readings: tuple[Reading, ...]) -> datetime | None:
+    """Since when gates that all pass have held: the latest of their own instants."""
+    return max((r.since for r in readings if r.since is not None), default=None)
+
+
+def _own_gate(red: Reading, decided: Decision) -> Decision:
+    """Up to date, but the environment's own gate ``red`` is not green: the gate is the rule, so
+    nothing reads green beside a red gate."""
     # Argo CD's reading names its applications; the others are the environment's own ("its")
     said = red.said(red.gate) if red.kind == ARGOCD else f"its {red.text()}"
     return Decision(decided.action, _rule(red), f"{decided.reason}, but {said}", evidence=red.evidence())
