@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.core.instants import outside_instant
-from gitops_bot.core.model import ArtifactKind, Deployed, EnvironmentMode, Plan, PlanAction, WriteMode
+from gitops_bot.core.model import (
+    ArtifactKind,
+    Deployed,
+    EnvironmentMode,
+    Plan,
+    PlanAction,
+    PlanItem,
+    WriteMode,
+)
 from gitops_bot.engine import auto as rules
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs
@@ -41,6 +49,11 @@ if TYPE_CHECKING:
 
 
 Key = tuple[str, ArtifactKind, str]  # (environment, kind, artifact): one plan item
+
+
+def key(i: PlanItem) -> Key:
+    """The plan item's key in :attr:`Decided.chains`."""
+    return (i.environment, i.kind, i.image)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +160,7 @@ class Readings:
             items = []
             for i in ep.items:
                 steps = decision.chain(i, f, promoted.get((i.kind, i.image)) if f.promote_from else None)
-                chains[(ep.name, i.kind, i.image)] = steps
+                chains[key(i)] = steps
                 items.append(replace(i, decision=decision.winner(steps)))
             out.append(replace(ep, items=tuple(items), automatic=tuple(auto)))
         return Decided(Plan(tuple(out)), self.gates, chains, at)

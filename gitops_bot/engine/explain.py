@@ -136,7 +136,7 @@ def explain(s: Session, environment: str, image: str | None = None, at: datetime
                     f"{environment} has no image {image!r}",
                     hint=f"its images: {known}" if known else "its overlays name no configured image",
                 )
-        chains = {key(i): first.chains[key(i)] for i in items}
+        chains = {decisions.key(i): first.chains[decisions.key(i)] for i in items}
         changes = next_changes(items, chains, {env.name: env.windows}, when, decided)
     finally:
         readings.close()
@@ -144,12 +144,8 @@ def explain(s: Session, environment: str, image: str | None = None, at: datetime
         env.name,
         now,
         when,
-        tuple(Explanation(i, chains[key(i)], changes.get(key(i))) for i in items),
+        tuple(Explanation(i, chains[decisions.key(i)], changes.get(decisions.key(i))) for i in items),
     )
-
-
-def key(i: PlanItem) -> decisions.Key:
-    return (i.environment, i.kind, i.image)
 
 
 def next_changes(
@@ -168,8 +164,8 @@ def next_changes(
     }
     mine: dict[decisions.Key, dict[datetime, set[str]]] = {}
     for i in items:
-        found = mine.setdefault(key(i), {})
-        for step in chains.get(key(i), ()):
+        found = mine.setdefault(decisions.key(i), {})
+        for step in chains.get(decisions.key(i), ()):
             if step.until is not None and step.until > when:
                 found.setdefault(step.until, set()).add(CAUSES.get(step.rule, f"{step.rule} ends"))
         if i.decision is not None and i.decision.until is not None and i.decision.until > when:
@@ -177,14 +173,14 @@ def next_changes(
         if (closes := closing.get(i.environment)) is not None:
             found.setdefault(closes, set()).add(CAUSES["window closes"])
     instants = sorted({t for found in mine.values() for t in found})[:MAX_INSTANTS]
-    before = {key(i): i.decision for i in items}
+    before = {decisions.key(i): i.decision for i in items}
     out: dict[decisions.Key, Change] = {}
     for t in instants:
         asked = sorted({k[0] for k, found in mine.items() if k not in out and t in found})
         if not asked:
             continue
         for i in (i for ep in decided(t, asked).plan.environments for i in ep.items):
-            k, d, was = key(i), i.decision, before.get(key(i))
+            k, d, was = decisions.key(i), i.decision, before.get(decisions.key(i))
             if k in out or was is None or d is None or (d.action, d.rule) == (was.action, was.rule):
                 continue
             out[k] = Change(t, d, tuple(sorted(mine[k].get(t, ()))) or ("its wait ends",))
