@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import takewhile
 from typing import Any
 
 from gitops_bot.core.errors import ConfigError
-from gitops_bot.core.instants import format_duration, format_instant, outside_instant
+from gitops_bot.core.instants import INSTANT_MAX, format_duration, format_instant, outside_instant
 from gitops_bot.core.model import Deployed, ReleaseKind
 from gitops_bot.core.outside import Outside
 from gitops_bot.engine import contents, fanout
@@ -139,9 +139,7 @@ def _holds(
 def _landed(commit: Commit) -> datetime:
     """When a commit landed on the base (git wrote it: unreadable only in a forged history,
     taken then as the newest, so that commit is read)."""
-    return outside_instant(commit.committed or commit.time, "holds history") or datetime.max.replace(
-        tzinfo=UTC
-    )
+    return outside_instant(commit.committed or commit.time, "holds history") or INSTANT_MAX
 
 
 _Triple = tuple[str, str, str]  # (source repository, base revision, head revision)
