@@ -47,7 +47,12 @@ BATCH = 32
 # trips of a plan's reads at 64 requests in flight, so a token service slower than the
 # registry (a new TLS connection, signing) is asked well before the reads reach its scopes
 RUNWAY = 6 * BATCH
-LONGEST_WAIT = 600.0  # seconds a request waits for another's token or first answer, at most
+LONGEST_WAIT = 600.0  # seconds a request waits for another's token, at most
+# seconds the other requests wait for the first one's answer, at most. A registry that
+# challenges answers before it reads anything (auth comes first), within a few round trips
+# even on a new TLS connection; a first answer slower than this is a registry at work on it,
+# one that most likely does not challenge, and one slow repository must not hold the others
+PROBE_WAIT = 1.0
 
 
 @dataclass
@@ -173,6 +178,7 @@ class RegistryAuth:
         self._shared: set[str] = set()  # tokens asked for several scopes
         self._answered = False  # the registry has said whether and how it challenges
         self._probe: threading.Event | None = None  # set when the first request's answer is in
+        self._probe_until = 0.0  # monotonic instant the others stop waiting for it
         self._queue: list[str] = []  # the scopes a run will read, in the order it reads them
         self._index: dict[str, int] = {}
         self._next = 0  # the scopes before it have a token or one on its way
@@ -261,7 +267,7 @@ class RegistryAuth:
     def _first_contact(self) -> bool:
         """Whether this request is the first to a registry the run reads several repositories
         of, the one whose answer says how the registry challenges; waits for that answer when
-        another request is the first."""
+        another request is the first, for :data:`PROBE_WAIT` after it went at most."""
         while True:
             with self._lock:
                 if self._answered or self._bearer is not None or len(self._queue) < 2:
@@ -269,8 +275,11 @@ class RegistryAuth:
                 probe = self._probe
                 if probe is None:
                     self._probe = threading.Event()
+                    self._probe_until = time.monotonic() + PROBE_WAIT
                     return True
-            probe.wait(LONGEST_WAIT)
+                left = self._probe_until - time.monotonic()
+            if left <= 0 or not probe.wait(left):
+                return False  # the first is slow: not a challenge; the others go on their own
 
     def _end_probe(self, answered: bool) -> bool:
         """The first request's answer is in (``answered``: one that says how the registry

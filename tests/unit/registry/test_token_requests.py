@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from gitops_bot.core.errors import RegistryAccessError
-from gitops_bot.registry.auth import BATCH
+from gitops_bot.registry.auth import BATCH, PROBE_WAIT
 from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
@@ -279,6 +279,40 @@ def test_a_registry_without_auth_is_read_at_two_requests_an_image_and_no_token()
     ) as c:
         assert plan_like(c, repositories) == {r: _digest(r) for r in repositories}
     assert len(seen) == 128
+
+
+def test_a_slow_first_answer_holds_the_other_repositories_only_briefly() -> None:
+    """The first request goes alone so that a challenging registry is not sent a window of
+    401s; but a first answer that is slow (a registry at work, not one challenging) lets the
+    others go after PROBE_WAIT: one slow repository holds no one for its whole time."""
+    released = threading.Event()
+    first_path: list[str] = []
+    lock = threading.Lock()
+
+    def slow_first(request: httpx.Request) -> httpx.Response:
+        with lock:
+            first = not first_path
+            if first:
+                first_path.append(request.url.path)
+        if first:
+            # answered only once another repository was asked (or the test gives up)
+            assert released.wait(PROBE_WAIT + 5), "the others waited for the slow first answer"
+        else:
+            released.set()
+        repository = request.url.path.removeprefix("/v2/").split("/tags/")[0].split("/manifests/")[0]
+        if "/tags/" in request.url.path:
+            return httpx.Response(200, json={"name": repository, "tags": ["1.0.0"]})
+        return httpx.Response(
+            200, headers={"Docker-Content-Digest": _digest(repository), "Content-Type": MANIFEST}
+        )
+
+    repositories = [f"acme/app{i}" for i in range(8)]
+    with RegistryClient(
+        RegistryConfig(host="registry.example"), transport=httpx.MockTransport(slow_first), retry=FAST
+    ) as c:
+        started = time.monotonic()
+        assert plan_like(c, repositories) == {r: _digest(r) for r in repositories}
+    assert released.is_set() and time.monotonic() - started < PROBE_WAIT + 2
 
 
 def test_the_credential_goes_to_the_realm_and_the_token_to_the_registry_only() -> None:
