@@ -111,7 +111,10 @@ def read_labels(app: App, changes: tuple[Change, ...]) -> dict[_Key, ImageMetada
         for c in listing
         if _source(app, c, c.metadata or labels[(c.repository, str(c.to_digest), _platform(app, c))])
     }
-    return labels | fanout.run(app, running, lambda k: _metadata(app, *k), what="reading the images' labels")
+    # a running build that is another change's proposed one (a history's builds replace each
+    # other: the report reads most of them in both roles) is read once
+    again = {k: None for k in running if k not in labels}
+    return labels | fanout.run(app, again, lambda k: _metadata(app, *k), what="reading the images' labels")
 
 
 def _settings(app: App, c: Change) -> SourceConfig:

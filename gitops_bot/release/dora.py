@@ -22,6 +22,7 @@ Each figure says how many releases it rests on, and which it could not read with
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -288,6 +289,12 @@ class _Line:
             if t is not None:  # git wrote it: unreadable only in a forged history
                 self.dated.append((e, t))
         self.restores = self._restores()
+        # each image's releases, in order: the next one after a release is a bisect away (a
+        # scan of the releases after each was a tenth of a year's report)
+        self._changing: dict[str, list[int]] = {}
+        for i, (e, _) in enumerate(self.dated):
+            for image in e.changed:
+                self._changing.setdefault(image, []).append(i)
 
     def _restores(self) -> frozenset[str]:
         """The commits that took every image they changed back to a build first deployed before
@@ -324,7 +331,9 @@ class _Line:
         e, t = self.dated[i]
         signs: list[tuple[datetime, Failure]] = []
         for image in e.changed:
-            j = next((j for j in range(i + 1, len(self.dated)) if image in self.dated[j][0].changed), None)
+            changing = self._changing.get(image, [])
+            at = bisect.bisect_right(changing, i)
+            j = changing[at] if at < len(changing) else None
             nxt, tn = self.dated[j] if j is not None else (None, None)
             by = nxt.name if nxt is not None else None
             if nxt is not None and tn is not None and nxt.commit in self.restores and tn - t <= span:

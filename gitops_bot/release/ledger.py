@@ -92,6 +92,13 @@ class _Reader:
         self.paths = paths
         self.charts = charts
         self._parsed: dict[str, list[images.Site]] = {}
+        # each blob's images as one file deploys them (the first site of a name counts): built
+        # from the version read before it where only entries' values changed, sharing the
+        # Deployed of every entry that did not (a year of 1,000-image versions built anew was
+        # a third of a year's history; shared ones compare by identity)
+        self._sets: dict[str, ImageSet] = {}
+        self._prior: dict[str, str] = {}  # blob -> the blob its sites were read from by entries
+        self._last_blob: dict[str, str] = {}  # each path's last version read
         self._last: dict[str, tuple[list[str], list[images.Site]]] = {}  # each path's last version read
         # each blob's documents, composed once, when charts are read: one blob is in many
         # states, and composing it again for each (or once for images and again for charts,
@@ -105,7 +112,7 @@ class _Reader:
         for blob, data in self.ws.read_blobs(list(todo), self.rev, self.paths).items():
             if self.charts:  # first: the image reader below finds these nodes in the memo
                 self._documents[blob] = self._compose(data, todo[blob])
-            self._parsed[blob] = self._parse(data, todo[blob])
+            self._parsed[blob] = self._parse(data, todo[blob], blob)
 
     @staticmethod
     def _compose(data: bytes, path: str) -> chart_sites.Parsed | None:
@@ -116,7 +123,7 @@ class _Reader:
         except (UsageError, UnicodeDecodeError):
             return None  # a file an old commit broke has no chart sites there, as it has no images
 
-    def _parse(self, data: bytes, path: str) -> list[images.Site]:
+    def _parse(self, data: bytes, path: str, blob: str) -> list[images.Site]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -125,20 +132,37 @@ class _Reader:
         lines = text.split("\n")
         last = self._last.get(path)
         found = by_entries(last, lines, name, self.specs) if last is not None else None
-        if found is None:
+        if found is not None:
+            self._prior[blob] = self._last_blob[path]
+        else:
             try:
                 found = images.read(text, name, self.specs, strict=False)
             except UsageError:
                 return []
         self._last[path] = (lines, found)
+        self._last_blob[path] = blob
         return found
 
+    def _set_of(self, blob: str) -> ImageSet:
+        """The images one version of a file deploys (read-only: shared by every state with it)."""
+        got = self._sets.get(blob)
+        if got is None:
+            sites = self._parsed.get(blob, [])
+            prior = self._prior.get(blob, "")
+            done = self._sets.get(prior)  # read in history's order: the version before is built
+            before = None if done is None else (self._parsed.get(prior, []), done)
+            got = self._sets[blob] = _deployed(sites, before)
+        return got
+
     def image_set(self, state: dict[str, str]) -> ImageSet:
+        """The images the files of ``state`` deploy (the first path naming one counts). Read-only:
+        a state of one file shares its version's set."""
+        sets = [self._set_of(blob) for path in self.paths if (blob := state.get(path))]
+        if len(sets) == 1:
+            return sets[0]
         out: ImageSet = {}
-        for path in self.paths:
-            blob = state.get(path)
-            for site in self._parsed.get(blob, []) if blob else []:
-                out.setdefault(site.image, Deployed(site.image, site.repository, site.tag, site.digest))
+        for one in reversed(sets):
+            out.update(one)  # the earlier paths' last: theirs count
         return out
 
     def chart_set(self, state: dict[str, str]) -> ChartSet:
@@ -170,6 +194,44 @@ class _Reader:
                 ):
                     out.setdefault(site.chart.name, site.version)
         return out
+
+
+def _changed(now: ImageSet, before: ImageSet) -> tuple[str, ...]:
+    """The images whose build differs between two sets, sorted. Sets built from one another
+    list their names in one order and share what did not change: compared a chunk at a time
+    (in C, identity first), only the chunks that differ are looked into."""
+    if now is before:
+        return ()
+    if list(now) == list(before):
+        a, b = list(now.values()), list(before.values())
+        out = []
+        for at in range(0, len(a), _CHUNK):
+            chunk = slice(at, at + _CHUNK)
+            if a[chunk] != b[chunk]:
+                out += [x.name for x, y in zip(a[chunk], b[chunk], strict=True) if x != y]
+        return tuple(sorted(out))
+    return tuple(sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k)))
+
+
+def _deployed(sites: list[images.Site], prior: tuple[list[images.Site], ImageSet] | None) -> ImageSet:
+    """The images ``sites`` deploy, the first site of a name counting. ``prior``: the sites it
+    was read from by entries and their set; where each name has one site and the changed ones
+    kept their names, that set with the changed ones replaced (the rest shared)."""
+    if prior is not None:
+        old_sites, old_set = prior
+        if len(old_sites) == len(sites) == len(old_set):
+            out = dict(old_set)
+            for old, new in zip(old_sites, sites, strict=True):
+                if new is not old:
+                    if new.image != old.image:
+                        break
+                    out[new.image] = Deployed(new.image, new.repository, new.tag, new.digest)
+            else:
+                return out
+    found: ImageSet = {}
+    for site in sites:
+        found.setdefault(site.image, Deployed(site.image, site.repository, site.tag, site.digest))
+    return found
 
 
 _ITEM = re.compile(r" *- ")  # the first line of a block sequence's item
@@ -204,7 +266,7 @@ def by_entries(
         or any(s.kind != "kustomize" for s in old_sites)
     ):
         return None
-    changed = [i for i, (a, b) in enumerate(zip(old_lines, lines, strict=True)) if a != b]
+    changed = _changed_lines(old_lines, lines)
     if not changed:
         return list(old_sites)
     starts = [s.line - 1 for s in old_sites]  # 0-based, ascending
@@ -236,9 +298,31 @@ def by_entries(
         again = images.read("\n".join(body) + "\n", filename, specs, strict=False)
     except UsageError:
         return None
-    kept = [s for k, s in enumerate(old_sites) if k not in owners]
     moved = [replace(s, line=origin[s.line - 1]) for s in again]
+    ordered = sorted(owners)
+    if len(moved) == len(ordered) and all(
+        starts[k] < site.line <= starts[k + 1] for k, site in zip(ordered, moved, strict=True)
+    ):  # each changed entry read again as its one site: the others keep their place
+        out = list(old_sites)
+        for k, site in zip(ordered, moved, strict=True):
+            out[k] = site
+        return out
+    kept = [s for k, s in enumerate(old_sites) if k not in owners]
     return sorted(kept + moved, key=lambda s: s.line)
+
+
+_CHUNK = 64
+
+
+def _changed_lines(old: list[str], new: list[str]) -> list[int]:
+    """The indexes where two versions of equal length differ. Chunks are compared first (a
+    list comparison, in C): a release changes a few lines of thousands, and comparing each
+    pair in Python was a fifth of a year's history."""
+    out: list[int] = []
+    for at in range(0, len(new), _CHUNK):
+        if old[at : at + _CHUNK] != new[at : at + _CHUNK]:
+            out += [i for i in range(at, min(at + _CHUNK, len(new))) if old[i] != new[i]]
+    return out
 
 
 def _inside(line: str, indent: int) -> bool:
@@ -304,7 +388,7 @@ def read(
         # (1,000-image sets were half of a 30-day report's history once its blobs read fast)
         now = carried if carried is not None else reader.image_set(after[i])
         before = carried = reader.image_set(after[i + 1])
-        changed = tuple(sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k)))
+        changed = _changed(now, before)
         charts_after, charts_before = reader.chart_set(after[i]), reader.chart_set(after[i + 1])
         changed_charts = tuple(
             sorted(
