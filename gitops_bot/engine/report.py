@@ -13,27 +13,33 @@ why, beside the figure it is missing from.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import takewhile
 from typing import Any
 
-from gitops_bot.core.errors import ConfigError
+from gitops_bot.core import files
+from gitops_bot.core.errors import ConfigError, UsageError
 from gitops_bot.core.instants import INSTANT_MAX, format_duration, format_instant, outside_instant
+from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import Deployed, ReleaseKind
 from gitops_bot.core.outside import Outside
 from gitops_bot.engine import contents, fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs
-from gitops_bot.engine.session import Session
+from gitops_bot.engine.session import Session, cache_dir
 from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison
 from gitops_bot.forges.sources import History
 from gitops_bot.git.gitlog import Commit
+from gitops_bot.net.limits import loads
 from gitops_bot.release import dora, holds, ledger
 from gitops_bot.release.promotion import location
 from gitops_bot.release.proposal import Change
 
+log = get_logger(__name__)
 SCHEMA = "gitops-bot/report/v1"
 MAX_LOOKUPS = 20_000
 """The most builds a report asks the forge about: past it, a release's lead time is unread."""
@@ -69,6 +75,9 @@ def report(
     asking the registry and the forge again, and left holding what this report read."""
     app = s.app
     envs = app.environments(env_names)
+    kept = _Kept(s) if known is None else None
+    if kept is not None:
+        known = kept.read()
     until = app.clock()
     since = until - period
     # a release before the period says what ran when it began, and a rollback in it what it restores
@@ -89,7 +98,78 @@ def report(
         )
         for e in envs
     )
+    if kept is not None and known is not None:
+        kept.write(known)
     return Reports(out, since, until)
+
+
+class _Kept:
+    """What earlier reports on this machine read of each (commit, image), kept in the bot's
+    cache: a commit names its builds for good, and the forge dates a source commit for good, so
+    a report run again (a daily cron, the dashboard) asks the registry and the forge only about
+    the releases it has not read. A year's builds are thousands of label reads (a registry such
+    as Docker Hub counts each manifest read as a pull); read again, none. A file that does not
+    read as one this code wrote is ignored (the report reads everything, as the first did)."""
+
+    LIMIT = 8 * 1024 * 1024  # bytes read at most: a year of 1,000 images is about 1 MB
+    KEEP = 200_000  # (commit, image) pairs kept at most: past it, only the last report's
+
+    def __init__(self, s: Session) -> None:
+        config = s.app.config.path
+        named = config.relative_to(s.root) if config.is_relative_to(s.root) else config
+        key = hashlib.sha256(f"{s.ws.url}\0{named.as_posix()}".encode()).hexdigest()[:32]
+        self.path = cache_dir(s.environ) / "report" / f"{key}.json"
+        # what the images' settings say of their repositories and sources: a change to them may
+        # change what a release's source commit is, so what was kept under others is not used
+        self.images = hashlib.sha256(repr(s.app.config.images).encode()).hexdigest()[:32]
+        self._before: dict[dora.Key, dora.Source | None] = {}
+
+    def read(self) -> dict[dora.Key, dora.Source | None]:
+        try:
+            with self.path.open("rb") as f:
+                data = f.read(self.LIMIT + 1)
+            if len(data) > self.LIMIT:
+                raise ValueError(f"over {self.LIMIT} bytes")
+            doc = loads(data)
+        except (OSError, ValueError) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                log.debug("report_cache_unread", path=str(self.path), why=str(exc)[:200])
+            return {}
+        found: dict[dora.Key, dora.Source | None] = {}
+        if (
+            isinstance(doc, dict)
+            and doc.get("schema") == _KEPT_SCHEMA
+            and doc.get("images") == self.images
+            and isinstance(doc.get("sources"), list)
+        ):
+            for row in doc["sources"][: self.KEEP]:
+                if not (isinstance(row, list) and len(row) == 3 and all(isinstance(v, str) for v in row[:2])):
+                    continue
+                commit, image, when = row
+                if when is None:
+                    found[(commit, image)] = None  # no new build
+                elif (t := outside_instant(when, "the report's cache")) is not None:
+                    found[(commit, image)] = dora.Source(t)
+        self._before = dict(found)
+        return found
+
+    def write(self, known: Mapping[dora.Key, dora.Source | None]) -> None:
+        merged = {**self._before, **known} if len(self._before) + len(known) <= self.KEEP else dict(known)
+        rows = [
+            [commit, image, None if v is None else format_instant(v.time) if v.time else None]
+            for (commit, image), v in merged.items()
+            if v is None or v.time is not None
+        ]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            files.write_atomic(
+                self.path, json.dumps({"schema": _KEPT_SCHEMA, "images": self.images, "sources": rows})
+            )
+        except (OSError, UsageError) as exc:  # a cache not written costs the next run time only
+            log.warning("report_cache_not_written", path=str(self.path), why=str(exc)[:200])
+
+
+_KEPT_SCHEMA = "gitops-bot/report-cache/v1"
 
 
 def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -220,9 +221,18 @@ def test_a_scripted_week_gives_the_keys_computed_by_hand(
     ttr = env["time_to_restore"]
     assert (ttr["median"], ttr["p90"], ttr["count"], ttr["unread"]) == ("3h", "2d", 3, [])
 
+    # run again, the report asks the forge (and the registry) nothing: what the first read of
+    # each (release, image) is kept in the bot's cache, as a commit names its builds for good
+    compared = sum("compare" in p for p in story.paths())
     code = main(["report", "staging", "--repo", f"file://{story.remote}"])
     text, _ = capsys.readouterr()
     assert code == 0
+    assert sum("compare" in p for p in story.paths()) == compared
+    # a cache that does not read as the bot's is not used: everything is read again, alike
+    (kept,) = (Path(os.environ["GITOPS_BOT_CACHE"]) / "report").glob("*.json")
+    kept.write_text('{"schema": "gitops-bot/report-cache/v1", "sources": [[1, 2, 3]], "x": [[[[')
+    assert bot(capsys, story, "report", "staging") == doc
+    assert sum("compare" in p for p in story.paths()) == compared + 5
     assert "lead time            median 2h, p90 1d" in text
     assert "change failure rate  60.0%" in text
     assert "3 of 5 releases" in text
