@@ -68,7 +68,7 @@ def report(
     env_names: Sequence[str] | None,
     period: timedelta,
     *,
-    known: MutableMapping[dora.Key, dora.Source | None] | None = None,
+    known: Known | None = None,
 ) -> Reports:
     """``known``: what an earlier report of the same repository read of each (commit, image),
     kept by a caller that reports again and again (``watch``, each cycle); it is used instead of
@@ -122,9 +122,9 @@ class _Kept:
         # what the images' settings say of their repositories and sources: a change to them may
         # change what a release's source commit is, so what was kept under others is not used
         self.images = hashlib.sha256(repr(s.app.config.images).encode()).hexdigest()[:32]
-        self._before: dict[dora.Key, dora.Source | None] = {}
+        self._before: dict[dora.Key, Read] = {}
 
-    def read(self) -> dict[dora.Key, dora.Source | None]:
+    def read(self) -> dict[dora.Key, Read]:
         try:
             with self.path.open("rb") as f:
                 data = f.read(self.LIMIT + 1)
@@ -135,7 +135,7 @@ class _Kept:
             if not isinstance(exc, FileNotFoundError):
                 log.debug("report_cache_unread", path=str(self.path), why=str(exc)[:200])
             return {}
-        found: dict[dora.Key, dora.Source | None] = {}
+        found: dict[dora.Key, Read] = {}
         if (
             isinstance(doc, dict)
             and doc.get("schema") == _KEPT_SCHEMA
@@ -143,23 +143,21 @@ class _Kept:
             and isinstance(doc.get("sources"), list)
         ):
             for row in doc["sources"][: self.KEEP]:
-                if not (isinstance(row, list) and len(row) == 3 and all(isinstance(v, str) for v in row[:2])):
-                    continue
-                commit, image, when = row
-                if when is None:
-                    found[(commit, image)] = None  # no new build
-                elif (t := outside_instant(when, "the report's cache")) is not None:
-                    found[(commit, image)] = dora.Source(t)
+                if isinstance(row, list) and len(row) == 3 and _texts(row[:2]):
+                    commit, image, value = row
+                    if value is None:
+                        found[(commit, image)] = None  # no new build
+                    elif isinstance(value, str):
+                        if (t := outside_instant(value, "the report's cache")) is not None:
+                            found[(commit, image)] = dora.Source(t)
+                    elif isinstance(value, list) and len(value) == 3 and _texts(value):
+                        found[(commit, image)] = (value[0], value[1], value[2])
         self._before = dict(found)
         return found
 
-    def write(self, known: Mapping[dora.Key, dora.Source | None]) -> None:
+    def write(self, known: Mapping[dora.Key, Read]) -> None:
         merged = {**self._before, **known} if len(self._before) + len(known) <= self.KEEP else dict(known)
-        rows = [
-            [commit, image, None if v is None else format_instant(v.time) if v.time else None]
-            for (commit, image), v in merged.items()
-            if v is None or v.time is not None
-        ]
+        rows = [[commit, image, _row(v)] for (commit, image), v in merged.items() if _kept(v)]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             files.write_atomic(
@@ -170,6 +168,22 @@ class _Kept:
 
 
 _KEPT_SCHEMA = "gitops-bot/report-cache/v1"
+
+
+def _kept(value: Read) -> bool:
+    """Whether a report may take ``value`` as it is later (what could not be read it may not)."""
+    return not isinstance(value, dora.Source) or value.time is not None
+
+
+def _row(value: Read) -> str | list[str] | None:
+    if isinstance(value, tuple):
+        return list(value)
+    return format_instant(value.time) if value is not None and value.time is not None else None
+
+
+def _texts(values: list[Any]) -> bool:
+    """Strings of a plausible size (a commit, an image's name, a repository URL)."""
+    return all(isinstance(v, str) and 0 < len(v) <= 2048 for v in values)
 
 
 def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry]:
@@ -225,32 +239,47 @@ def _landed(commit: Commit) -> datetime:
 _Triple = tuple[str, str, str]  # (source repository, base revision, head revision)
 
 
+Read = dora.Source | tuple[str, str, str] | None
+"""What a report read of one (commit, image) that a later one may take as it is: the dated
+source commit, None for no new build, or the (source repository, base, head) its builds'
+labels named, when the forge could not date it (the labels say it for good; the forge is asked
+again)."""
+Known = MutableMapping[dora.Key, Read]
+
+
 def _sources(
     s: Session,
     wanted: Mapping[str, Mapping[dora.Key, tuple[Deployed, Deployed | None]]],
-    known: MutableMapping[dora.Key, dora.Source | None] | None = None,
+    known: Known | None = None,
 ) -> dict[dora.Key, dora.Source]:
     """Each wanted build's source commit and its time, as its forge answers. A commit names
     its builds for good, so what ``known`` holds of a key (a dated source commit, or no new
-    build) is taken as it is; what could not be read is asked again. ``known`` is left holding
-    only the keys wanted now: it never outgrows one report."""
+    build) is taken as it is, and the revisions its labels named are not read again; what the
+    forge could not answer is asked again. ``known`` is left holding only the keys wanted now:
+    it never outgrows one report."""
     memo = known if known is not None else {}
     kept = {k: memo[k] for keys in wanted.values() for k in keys if k in memo}
     memo.clear()
     memo.update(kept)
+    named = {k: v for k, v in kept.items() if isinstance(v, tuple)}
     asked = {env: {k: v for k, v in keys.items() if k not in kept} for env, keys in wanted.items()}
-    out = _read_sources(s, asked)
-    for keys in asked.values():
-        for key in keys:
-            if key not in out or out[key].time is not None:  # read, or no new build: for good
-                memo[key] = out.get(key)
-    out.update({k: v for k, v in kept.items() if v is not None})
+    out, triples = _read_sources(s, asked, named)
+    for key in [*named, *(k for keys in asked.values() for k in keys)]:
+        if key not in out or out[key].time is not None:  # read, or no new build: for good
+            memo[key] = out.get(key)
+        elif key in triples:
+            memo[key] = triples[key]
+    out.update({k: v for k, v in kept.items() if isinstance(v, dora.Source)})
     return out
 
 
 def _read_sources(
-    s: Session, wanted: Mapping[str, Mapping[dora.Key, tuple[Deployed, Deployed | None]]]
-) -> dict[dora.Key, dora.Source]:
+    s: Session,
+    wanted: Mapping[str, Mapping[dora.Key, tuple[Deployed, Deployed | None]]],
+    named: Mapping[dora.Key, _Triple],
+) -> tuple[dict[dora.Key, dora.Source], dict[dora.Key, _Triple]]:
+    """The sources of ``wanted`` (their labels read) and of ``named`` (labels read before),
+    and the (repository, base, head) of each."""
     app = s.app
     changes: dict[dora.Key, Change] = {}
     out: dict[dora.Key, dora.Source] = {}
@@ -259,12 +288,12 @@ def _read_sources(
             change = _change(app, env, key[1], new, old)
             if isinstance(change, str):
                 out[key] = dora.Source(None, change)
-            elif len(changes) >= MAX_LOOKUPS:
+            elif len(changes) + len(named) >= MAX_LOOKUPS:
                 out[key] = dora.Source(None, f"past the report's bound of {MAX_LOOKUPS} builds")
             else:
                 changes[key] = change
     labels = contents.read_labels(app, tuple(changes.values()))
-    triples: dict[dora.Key, _Triple] = {}
+    triples: dict[dora.Key, _Triple] = dict(named)
     for key, change in changes.items():
         found = contents.revisions(app, ReleaseKind.UPDATE, change, labels)
         if found is None:  # its digest pinned for the tag it ran: no new build, no lead time
@@ -274,7 +303,7 @@ def _read_sources(
         else:
             triples[key] = found
     if not triples:
-        return out
+        return out, triples
     reader = s.reader()
     history = contents.make_history(app.config, s.ws.url, reader[0] if reader else None)
     compared = fanout.run(
@@ -285,7 +314,7 @@ def _read_sources(
     )
     for key, triple in triples.items():
         out[key] = _head(triple, compared[triple])
-    return out
+    return out, triples
 
 
 def _change(app: App, environment: str, image: str, new: Deployed, old: Deployed | None) -> Change | str:

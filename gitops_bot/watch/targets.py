@@ -14,18 +14,16 @@ from gitops_bot.core import instants
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction
-from gitops_bot.engine.report import Reports, report
+from gitops_bot.engine.report import Known, Reports, report
 from gitops_bot.engine.results import Status
 from gitops_bot.engine.session import Session
 from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
-from gitops_bot.release.dora import Key, Source
 from gitops_bot.watch.delivery import PERIOD
 from gitops_bot.watch.http import Metrics
 from gitops_bot.watch.page import Snapshot
 
 log = get_logger("gitops_bot.watch")
-Known = dict[Key, Source | None]
 
 
 def is_ready(last_success: float | None, now: float, interval: float) -> bool:
