@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from latency_bench import REGISTRY_ENV
 from measure import measured, run_child
 
@@ -75,6 +76,20 @@ class History:
     marks: int = 0
     pulls: int = 0
     releases: int = 0
+    recorded: bool = False  # the bot's release commits carry Gitops-Bot-Built-From trailers
+    made: dict[tuple[int, int], datetime] = field(default_factory=dict)  # build -> its source commit's time
+
+    def built_from(self, env: str, changed: list[int]) -> str:
+        """The trailers this version of the bot writes for the new builds of a release whose
+        release contents the source's forge dated (an update's, a promotion's)."""
+        if not self.recorded:
+            return ""
+        return "".join(
+            f"Gitops-Bot-Built-From: app{i:04d} {revision(i, b)} {self.made[(i, b)]:%Y-%m-%dT%H:%M:%SZ}\n"
+            for i in changed
+            for b in [self.running[env][i]]
+            if (i, b) in self.made  # the first builds were there before the year
+        )
 
     def digest(self, image: int, build: int) -> str:
         known = self.builds.get((image, build))
@@ -116,8 +131,19 @@ def _blobs(h: History, files: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
+def revision(image: int, build: int) -> str:
+    """The source commit a build was made from (its revision label)."""
+    return hashlib.sha1(f"{image}-{build}".encode()).hexdigest()
+
+
 def _bot_commit(
-    h: History, env: str, when: datetime, subject: str, body: str, changed: list[tuple[str, str]]
+    h: History,
+    env: str,
+    when: datetime,
+    subject: str,
+    body: str,
+    changed: list[tuple[str, str]],
+    trailers: str = "",
 ) -> int:
     """The bot's commit on its branch (off main), then the merge of its pull request."""
     files = _blobs(h, changed)
@@ -125,7 +151,7 @@ def _bot_commit(
     mark = h.marks
     h.releases += 1
     release = f"{env}-{hashlib.sha256(f'{h.releases}'.encode()).hexdigest()[:12]}"
-    message = f"{subject}\n\n{body}\nGitops-Bot-Release: {release}\n"
+    message = f"{subject}\n\n{body}\n{trailers}Gitops-Bot-Release: {release}\n"
     bot = when - timedelta(minutes=10)
     h.emit(
         f"commit refs/heads/gitops-bot/{env}\nmark :{mark}\n"
@@ -154,12 +180,13 @@ def script(
     host: str,
     builds: dict[tuple[int, int], str] | None = None,
     emit: Callable[[str], object] | None = None,
+    recorded: bool = False,
 ) -> tuple[History, list[tuple[int, int]]]:
     """The year's releases, oldest first (the same every time), as fast-import's input to
     ``emit``; returns the history and the builds it deploys, in the order they appear.
     ``builds``: their digests in the registry."""
     rng = random.Random(7)
-    h = History(images, host, dict(builds or {}))
+    h = History(images, host, dict(builds or {}), recorded=recorded)
     if emit is not None:
         h.emit = emit
     h.running = {env: [0] * images for env in ENVS}
@@ -182,9 +209,12 @@ def script(
             latest[i] += 1
             h.running["staging"][i] = latest[i]
             deployed.append((i, latest[i]))
+            # made 30 min to 2 days before it was released (not from rng: the same history either way)
+            h.made[(i, latest[i])] = when - timedelta(minutes=30 + int(revision(i, latest[i])[:6], 16) % 2850)
         subject, body = _summary(before, h.running["staging"], changed)
         overlay = _file("overlays/staging/kustomization.yaml", h.overlay("staging"))
-        _bot_commit(h, "staging", when, f"chore(staging): {subject}", body, [overlay])
+        trailers = h.built_from("staging", changed)
+        _bot_commit(h, "staging", when, f"chore(staging): {subject}", body, [overlay], trailers)
         if rng.random() < 0.02:  # the bot's rollback of the first image, held with its reason
             i = changed[0]
             back = list(h.running["staging"])
@@ -205,7 +235,8 @@ def script(
                 h.running["production"] = source
                 overlay = _file("overlays/production/kustomization.yaml", h.overlay("production"))
                 move = f"chore(production): {subject}"
-                _bot_commit(h, "production", when + step / 2, move, body, [overlay])
+                trailers = h.built_from("production", moved)
+                _bot_commit(h, "production", when + step / 2, move, body, [overlay], trailers)
     return h, deployed
 
 
@@ -223,7 +254,7 @@ def push(reg: RegistryProcess, builds: list[tuple[int, int]]) -> dict[tuple[int,
             for i, b in chunk:
                 labels = {
                     "org.opencontainers.image.source": SOURCE,
-                    "org.opencontainers.image.revision": hashlib.sha1(f"{i}-{b}".encode()).hexdigest(),
+                    "org.opencontainers.image.revision": revision(i, b),
                 }
                 yield (i, b), p.image(f"bench/app{i:04d}", f"1.{b}.0", labels=labels, salt=f"{i}-{b}").digest
         finally:
@@ -234,29 +265,58 @@ def push(reg: RegistryProcess, builds: list[tuple[int, int]]) -> dict[tuple[int,
         return dict(pair for found in pool.map(lambda c: list(one(c)), chunks) for pair in found)
 
 
-def build(root: Path, reg: RegistryProcess, images: int, days: int, per_day: int) -> Path:
-    """The remote, every build it deploys pushed first (so its digests are the registry's)."""
+def build(root: Path, reg: RegistryProcess, images: int, days: int, per_day: int) -> None:
+    """The remotes, every build they deploy pushed first (so its digests are the registry's)."""
     _, deployed = script(images, days, per_day, reg.host)
     wanted = list(dict.fromkeys(deployed))
     t0 = time.monotonic()
     builds = push(reg, wanted)
     print(f"pushed {len(wanted)} builds in {time.monotonic() - t0:.1f} s")
-    remote = root / "remote.git"
+    write(root / "remote.git", reg.host, builds, images, days, per_day, recorded=False)
+    write(root / "remote-recorded.git", reg.host, builds, images, days, per_day, recorded=True)
+
+
+def digests_of(reg: RegistryProcess, images: int, days: int, per_day: int) -> dict[tuple[int, int], str]:
+    """The digests of a registry an earlier run pushed the builds to, as it answers them."""
+    _, deployed = script(images, days, per_day, reg.host)
+
+    def one(key: tuple[int, int]) -> tuple[tuple[int, int], str]:
+        i, b = key
+        url = f"{reg.url}/v2/bench/app{i:04d}/manifests/1.{b}.0"
+        answer = client.head(url, headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        answer.raise_for_status()
+        return key, answer.headers["Docker-Content-Digest"]
+
+    with httpx.Client(timeout=30) as client, ThreadPoolExecutor(16) as pool:
+        return dict(pool.map(one, list(dict.fromkeys(deployed))))
+
+
+def write(
+    remote: Path,
+    host: str,
+    builds: dict[tuple[int, int], str],
+    images: int,
+    days: int,
+    per_day: int,
+    *,
+    recorded: bool,
+) -> None:
+    """The year's history into a new bare remote (``recorded``: as this version of the bot
+    writes its release commits; else as an earlier one did, or a person would)."""
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
     t0 = time.monotonic()
     importer = subprocess.Popen(["git", "-C", str(remote), "fast-import", "--quiet"], stdin=subprocess.PIPE)
     assert importer.stdin is not None
     sink = importer.stdin
-    h, _ = script(images, days, per_day, reg.host, builds, lambda text: sink.write(text.encode()))
+    h, _ = script(images, days, per_day, host, builds, lambda text: sink.write(text.encode()), recorded)
     sink.close()
     if importer.wait() != 0:
         raise RuntimeError("git fast-import failed")
     subprocess.run(["git", "-C", str(remote), "gc", "-q"], check=True)
     print(
-        f"wrote {h.releases} releases ({h.pulls} merged pull requests) over {days} days "
+        f"wrote {remote.name}: {h.releases} releases ({h.pulls} merged pull requests) over {days} days "
         f"in {time.monotonic() - t0:.1f} s"
     )
-    return remote
 
 
 def main() -> int:
@@ -286,50 +346,75 @@ def main() -> int:
     with reg:
         if not args.reuse:
             build(work, reg, args.images, args.days, args.per_day)
+        elif not (work / "remote-recorded.git").exists():  # a folder from before: its digests asked
+            builds = digests_of(reg, args.images, args.days, args.per_day)
+            write(
+                work / "remote-recorded.git",
+                reg.host,
+                builds,
+                args.images,
+                args.days,
+                args.per_day,
+                recorded=True,
+            )
         print(f"in {work} (--reuse it to time again)")
-        # each period read cold (nothing kept from an earlier report: what a first report on a
-        # machine does) and warm (run again: what the bot's cache keeps of each release is used)
-        periods = {
-            **{
-                f"{p} {how}": f"{what}, {how}"
-                for p, what in (("30d", "30 days"), (f"{args.days}d", "the whole history"))
-                for how in ("cold", "warm")
-            }
+        year = f"{args.days}d"
+        # the history as this version of the bot writes it (its release commits record each new
+        # build's source commit), read at once; and as an earlier version wrote it (or people
+        # released by hand), read cold (nothing kept from an earlier report: a first report on
+        # a machine) and warm (run again: the bot's cache holds what it read of each release)
+        runs = {f"recorded {p}": ("remote-recorded.git", p, False) for p in ("30d", year)} | {
+            f"unrecorded {p} {how}": ("remote.git", p, how == "cold")
+            for p in ("30d", year)
+            for how in ("cold", "warm")
         }
         kept = work / "cache" / "report"
-        base = [str(exe), "report", "--repo", f"file://{remote}", "--output", "json"]
-        first = run_child([*base, "--since", "30d"], env)  # the clone, once
-        if first.returncode != 0:
-            print(first.stderr, file=sys.stderr)
-            return 1
-        walls: dict[str, list[float]] = {p: [] for p in periods}
-        cpus: dict[str, list[float]] = {p: [] for p in periods}
+
+        def command(name: str, since: str) -> list[str]:
+            return [
+                str(exe),
+                "report",
+                "--repo",
+                f"file://{work / name}",
+                "--output",
+                "json",
+                "--since",
+                since,
+            ]
+
+        for name in ("remote.git", "remote-recorded.git"):  # each clone, once
+            first = run_child(command(name, "30d"), env)
+            if first.returncode != 0:
+                print(first.stderr, file=sys.stderr)
+                return 1
+        walls: dict[str, list[float]] = {r: [] for r in runs}
+        cpus: dict[str, list[float]] = {r: [] for r in runs}
         docs: dict[str, dict[str, object]] = {}
         for run in range(args.runs):
-            for since in periods:  # interleaved: the machine's load falls on both alike
-                if since.endswith("cold"):
+            for label, (name, since, cold) in runs.items():  # interleaved: the load falls on all alike
+                if cold:
                     shutil.rmtree(kept, ignore_errors=True)
                 with measured(None) as m:
-                    done = run_child([*base, "--since", since.split()[0]], env)
+                    done = run_child(command(name, since), env)
                 if done.returncode != 0:
                     print(done.stderr, file=sys.stderr)
                     return 1
-                docs[since] = json.loads(done.stdout)
-                walls[since].append(m.wall)
-                cpus[since].append(done.cpu)
-                print(f"run {run + 1} --since {since}: wall {m.wall:.2f} s, CPU {done.cpu:.2f} s")
-        for since, what in periods.items():
-            envs = docs[since]["environments"]
+                docs[label] = json.loads(done.stdout)
+                walls[label].append(m.wall)
+                cpus[label].append(done.cpu)
+                print(f"run {run + 1} {label}: wall {m.wall:.2f} s, CPU {done.cpu:.2f} s")
+        for label in runs:
+            envs = docs[label]["environments"]
             assert isinstance(envs, list)
             shown = ", ".join(
                 f"{e['environment']} {e['deployment_frequency']['releases']} releases, "
-                f"{e['lead_time']['count'] + len(e['lead_time']['unread'])} image changes, "
+                f"{e['lead_time']['count']} lead times, {len(e['lead_time']['unread'])} unread, "
                 f"{e['change_failure_rate']['failed']} failed"
                 for e in envs
             )
             print(
-                f"--since {since} ({what}): median wall {statistics.median(walls[since]):.2f} s, "
-                f"CPU {statistics.median(cpus[since]):.2f} s over {args.runs} runs; {shown}"
+                f"{label}: median wall {statistics.median(walls[label]):.2f} s, "
+                f"CPU {statistics.median(cpus[label]):.2f} s over {args.runs} runs; {shown}"
             )
     return 0
 

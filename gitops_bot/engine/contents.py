@@ -22,7 +22,7 @@ from gitops_bot.core.outside import Outside
 from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
-from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison
+from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison, head_of
 from gitops_bot.forges.forge import Forge, remote_server
 from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.forges.sources import History, Sources, hosts_for
@@ -50,11 +50,12 @@ def attach(app: App, rel: Release, source: History) -> Release:
     labels are read for every change at once (a release of a thousand images is a thousand
     round trips apart otherwise); the source compares, one forge call each, stay one at a time,
     as forges ask of one client."""
-    if rel.kind is ReleaseKind.HOLD or not rel.changes:
+    if rel.kind is ReleaseKind.HOLD or not rel.changes or rel.contents_read:
         return rel
     labels = read_labels(app, rel.changes)
     once = _Once(source)
-    return replace(rel, changes=tuple(_one(app, rel.kind, c, once, labels) for c in rel.changes))
+    changes = tuple(_one(app, rel.kind, c, once, labels) for c in rel.changes)
+    return replace(rel, changes=changes, contents_read=True)
 
 
 class _Once:
@@ -141,7 +142,13 @@ def _one(
     except CompareUnavailable as exc:
         log.info("release_contents_unavailable", image=c.image, repository=repository, reason=str(exc))
         return replace(c, contents_note=Outside(f"{repository}: {exc}"))
-    return replace(c, contents=compared)
+    last = head_of(compared, repository, head) if kind is not ReleaseKind.ROLLBACK else None
+    built = (
+        (last.sha.lower(), last.time)
+        if last is not None and not isinstance(last, str) and last.time
+        else None
+    )
+    return replace(c, contents=compared, built_from=built)
 
 
 def revisions(

@@ -185,6 +185,10 @@ def _deliver_proposals(
         chunk = releases[start : start + BATCH_CHUNK]
         if should_stop():
             break
+        if batch:  # read before the commits: their messages record the new builds' source commits
+            forge, _ = s.forge()
+            history = contents.make_history(s.app.config, s.ws.url, forge)
+            chunk = [contents.attach(s.app, rel, history) for rel in chunk]
         results = batch.pull_requests(chunk) if batch else [None] * len(chunk)
         failed: list[GitOpsBotError] = []
         for n, (rel, result) in enumerate(zip(chunk, results, strict=True)):
@@ -506,6 +510,8 @@ def _pull_request(
     via_api: CommitPusher | None,
     note: Parts = (),
 ) -> Outcome:
+    # read before the commit: its message records the new builds' source commits
+    rel = contents.attach(app, rel, contents.make_history(app.config, ws.url, forge))
     return _propose(
         ws, app, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs, note, app.clock()
     )

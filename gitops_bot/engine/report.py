@@ -31,7 +31,7 @@ from gitops_bot.engine import contents, fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.session import Session, cache_dir
-from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison
+from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison, head_of
 from gitops_bot.forges.sources import History
 from gitops_bot.git.gitlog import Commit
 from gitops_bot.net.limits import loads
@@ -85,7 +85,17 @@ def report(
     histories = {e.name: _history(s, e.name, reach) for e in envs}
     placed, unread = _holds(s, [e.name for e in envs], reach)
     wanted = {env: dora.wanted(entries, since, until) for env, entries in histories.items()}
-    sources = _sources(s, wanted, known)
+    # what the bot's release commits recorded of their new builds: nothing to ask anyone
+    recorded = {
+        (e.commit, image): dora.Source(when)
+        for entries in histories.values()
+        for e in entries
+        for image, when in e.built_from.items()
+    }
+    sources = _sources(
+        s, {env: {k: v for k, v in keys.items() if k not in recorded} for env, keys in wanted.items()}, known
+    )
+    sources.update({k: v for keys in wanted.values() for k in keys if (v := recorded.get(k))})
     out = tuple(
         dora.report(
             e.name,
@@ -350,15 +360,5 @@ def _head(triple: _Triple, found: Comparison | str) -> dora.Source:
     if isinstance(found, str):
         return dora.Source(None, found)
     repository, _, head = triple
-    if not found.commits:
-        return dora.Source(None, f"built from the same commit {head[:12]} as the build it replaced")
-    last = found.commits[-1]
-    if found.total > len(found.commits) or not (
-        last.sha.startswith(head.lower()) or head.lower().startswith(last.sha)
-    ):
-        return dora.Source(
-            None, f"{repository}: {head[:12]} is past the {len(found.commits)} commits the forge listed"
-        )
-    if last.time is None:
-        return dora.Source(None, f"{repository}: the forge gave no time for {head[:12]}")
-    return dora.Source(last.time)
+    last = head_of(found, repository, head)
+    return dora.Source(None, last) if isinstance(last, str) else dora.Source(last.time)

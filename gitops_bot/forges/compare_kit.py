@@ -55,6 +55,21 @@ class Comparison:
     pull_url: str | None = None  # prefix of a pull request's page, "{pull_url}{number}"
 
 
+def head_of(found: Comparison, repository: str, head: str) -> SourceCommit | str:
+    """The commit a build came from, dated, as a complete comparison ends (oldest first); else
+    why it cannot be told."""
+    if not found.commits:
+        return f"built from the same commit {head[:12]} as the build it replaced"
+    last = found.commits[-1]
+    if found.total > len(found.commits) or not (
+        last.sha.startswith(head.lower()) or head.lower().startswith(last.sha)
+    ):
+        return f"{repository}: {head[:12]} is past the {len(found.commits)} commits the forge listed"
+    if last.time is None:
+        return f"{repository}: the forge gave no time for {head[:12]}"
+    return last
+
+
 class CompareUnavailable(Exception):
     """Why a comparison could not be had, as one line for the pull request body."""
 

@@ -28,7 +28,7 @@ from gitops_bot.forges import registry
 from gitops_bot.git.gitlog import Commit, History
 from gitops_bot.manifests import charts as chart_sites
 from gitops_bot.manifests import images
-from gitops_bot.release.proposal import TRAILER
+from gitops_bot.release.proposal import BUILT_FROM, TRAILER
 
 _TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
 
@@ -50,6 +50,9 @@ class Entry:
     changed_charts: tuple[str, ...] = ()  # the charts this commit changed
     # when it landed on the base (the committer date: a merge's, a rebased commit's); "" unknown
     landed: str = ""
+    # image -> when the source commit its new build came from was made, as the bot's release
+    # commit recorded it (the release contents' answer when it was proposed)
+    built_from: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -423,16 +426,18 @@ def _entry(
     lines = commit.message.strip().splitlines()
     subject = lines[0] if lines else ""
     release = release_of(commit.message)
+    said = commit.message  # the message that names the release
     if release is None and len(commit.parents) > 1:
         # a merge: the release of the first commit it brought that names one, newest first. The
         # walk starts at the merged tip, so the tip comes first: its message, read with every
         # merge's of the batch in one git call, answers for the bot's pull requests (one
         # commit each); one git call a merge was 9 s of a 30-day report's 28 (370 merges)
-        tip = tips.get(commit.parents[1], "")
-        release = release_of(tip) if tip.strip() else None
+        said = tips.get(commit.parents[1], "")
+        release = release_of(said) if said.strip() else None
         if release is None:
             brought = ws.messages(f"{commit.parents[0]}..{commit.parents[1]}")
-            release = next((r for r in map(release_of, brought) if r is not None), None)
+            said = next((m for m in brought if release_of(m) is not None), "")
+            release = release_of(said)
 
     pr = next(
         (
@@ -452,7 +457,25 @@ def _entry(
         images=after,
         changed=changed,
         landed=commit.committed,
+        built_from=built_from(said) if release is not None else {},
     )
+
+
+_BUILT_FROM = re.compile(rf"{BUILT_FROM}:[ \t]+(\S{{1,512}})[ \t]+([0-9a-f]{{7,64}})[ \t]+(\S{{1,64}})[ \t]*")
+
+
+def built_from(message: str) -> dict[str, datetime]:
+    """The source commits' times the bot's release commit recorded, image by image: read from
+    the paragraph of its last release id only (the trailers the bot wrote; a forge's squash
+    message may add its own paragraph below), so a line quoted above it (a reason, a commit
+    title) never counts. A time that does not read is left out."""
+    named = [p for p in re.split(r"\n[ \t]*\n", message) if _TRAILER.search(p)]
+    out: dict[str, datetime] = {}
+    for line in named[-1].splitlines() if named else ():
+        m = _BUILT_FROM.fullmatch(line)
+        if m and (when := outside_instant(m.group(3), "a release commit's Built-From trailer")):
+            out.setdefault(m.group(1), when)
+    return out
 
 
 def release_of(message: str) -> str | None:

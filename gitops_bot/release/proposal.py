@@ -42,6 +42,9 @@ if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms
 MAX_COMMITS = 30  # commits listed per image; the rest are on the comparison page
 
 TRAILER = "Gitops-Bot-Release"
+BUILT_FROM = "Gitops-Bot-Built-From"  # image, source commit, its time: one trailer a new build
+_TRAILER_WORD = re.compile(r"[^\s]{1,512}")
+_SHA = re.compile(r"[0-9a-f]{7,64}")
 BODY_MARKER = "<!-- gitops-bot:release"
 
 
@@ -62,6 +65,9 @@ class Change:
     verification: Verification | None = None  # what the image's verify: policy found
     contents: Comparison | None = None  # the source commits between the two images
     contents_note: Outside | None = None  # why ``contents`` could not be found (one line)
+    # the source commit the new build came from and when, as ``contents`` ends (a new build
+    # only): written into the release's commit, where the delivery report reads it
+    built_from: tuple[str, datetime] | None = None
     kind: ArtifactKind = ArtifactKind.IMAGE  # CHART: ``image`` names a chart, tags are its versions
     # min_age by the forge's clock: until when the merge waits (None: it need not), and the
     # (digest, first seen) sightings this pull request records for the next run
@@ -87,6 +93,7 @@ class Release:
     rendered: tuple[Rendered, ...] = ()  # the rendered diff of its edits (empty: not asked)
     freeze: Freeze | None = None  # kind FREEZE: the freeze to set (None: lift it)
     freeze_file: str | None = None  # the environment's freeze file, when this release changes it
+    contents_read: bool = False  # its changes' release contents were read (engine/contents.attach)
 
     @property
     def merge_waits(self) -> datetime | None:
@@ -175,10 +182,21 @@ class Release:
             else f"- release the hold on `{image}`"
             for image, reason in self.holds
         ]
-        lines += ["", f"{TRAILER}: {self.release_id}"]
+        lines += ["", *self._built_from_lines(), f"{TRAILER}: {self.release_id}"]
         if signoff:
             lines.append(f"Signed-off-by: {signoff}")
         return "\n".join(lines) + "\n"
+
+    def _built_from_lines(self) -> list[str]:
+        """A trailer per new build whose source commit the release contents dated: the
+        delivery report's lead time, read from git instead of the registry and the forge."""
+        return [
+            f"{BUILT_FROM}: {c.image} {sha} {format_instant(when)}"
+            for c in self.changes
+            if c.built_from is not None
+            for sha, when in [c.built_from]
+            if _TRAILER_WORD.fullmatch(c.image) and _SHA.fullmatch(sha)
+        ]
 
     def _intro(self) -> str:
         match self.kind:
