@@ -50,9 +50,7 @@ def load(config_root: Path) -> Holds:
 
 def parse(text: str, filename: str) -> Holds:
     """The holds in ``text``. Every name and reason is taken as the text it is written as (a
-    reason ``1.10`` stays ``1.10``). PyYAML's Python composer, not libyaml's: a file this small
-    costs nothing to read, and it reads back any escape the writer wrote (libyaml refuses a
-    lone surrogate, which an undecodable argument can carry)."""
+    reason ``1.10`` stays ``1.10``)."""
     doc = compose(text, filename)
     if doc is None:
         return {}
@@ -85,11 +83,21 @@ def compose(text: str, filename: str) -> yaml.Node | None:
     holds nothing. A file that is not YAML is a ConfigError naming its line."""
     yamlguard.check(text, filename, ConfigError)
     try:
+        # libyaml first (a year of a holds file's versions took seconds in Python's composer);
+        # what it refuses (a lone surrogate an escape wrote) is read by the Python one below
+        doc = yaml.compose(text, Loader=_FAST)
+        return None if doc is None or null(doc) else doc
+    except (yaml.YAMLError, UnicodeError, TypeError):
+        pass
+    try:
         doc = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError(filename, line, f"not valid YAML: {exc.problem}") from None
     return None if doc is None or null(doc) else doc
+
+
+_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def null(node: Any) -> bool:

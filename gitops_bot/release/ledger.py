@@ -102,6 +102,7 @@ class _Reader:
         self._sets: dict[str, ImageSet] = {}
         self._prior: dict[str, str] = {}  # blob -> the blob its sites were read from by entries
         self._last_blob: dict[str, str] = {}  # each path's last version read
+        self._starts: dict[str, list[int]] = {}  # its sites' first lines, when read by entries
         self._last: dict[str, tuple[list[str], list[images.Site]]] = {}  # each path's last version read
         # each blob's documents, composed once, when charts are read: one blob is in many
         # states, and composing it again for each (or once for images and again for charts,
@@ -134,8 +135,10 @@ class _Reader:
         name = PurePosixPath(path).name
         lines = text.split("\n")
         last = self._last.get(path)
-        found = by_entries(last, lines, name, self.specs) if last is not None else None
-        if found is not None:
+        read = _by_entries(last, lines, name, self.specs, self._starts.get(path)) if last else None
+        self._starts.pop(path, None)
+        if read is not None:
+            found, self._starts[path] = read
             self._prior[blob] = self._last_blob[path]
         else:
             try:
@@ -211,7 +214,7 @@ def _changed(now: ImageSet, before: ImageSet) -> tuple[str, ...]:
         for at in range(0, len(a), _CHUNK):
             chunk = slice(at, at + _CHUNK)
             if a[chunk] != b[chunk]:
-                out += [x.name for x, y in zip(a[chunk], b[chunk], strict=True) if x != y]
+                out += [x.name for x, y in zip(a[chunk], b[chunk], strict=True) if x is not y and x != y]
         return tuple(sorted(out))
     return tuple(sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k)))
 
@@ -224,11 +227,17 @@ def _deployed(sites: list[images.Site], prior: tuple[list[images.Site], ImageSet
         old_sites, old_set = prior
         if len(old_sites) == len(sites) == len(old_set):
             out = dict(old_set)
-            for old, new in zip(old_sites, sites, strict=True):
-                if new is not old:
-                    if new.image != old.image:
-                        break
-                    out[new.image] = Deployed(new.image, new.repository, new.tag, new.digest)
+            for at in range(0, len(sites), _CHUNK):
+                if old_sites[at : at + _CHUNK] == sites[at : at + _CHUNK]:  # in C, identity first
+                    continue
+                for old, new in zip(old_sites[at : at + _CHUNK], sites[at : at + _CHUNK], strict=True):
+                    if new is not old:
+                        if new.image != old.image:
+                            break
+                        out[new.image] = Deployed(new.image, new.repository, new.tag, new.digest)
+                else:
+                    continue
+                break
             else:
                 return out
     found: ImageSet = {}
@@ -238,7 +247,6 @@ def _deployed(sites: list[images.Site], prior: tuple[list[images.Site], ImageSet
 
 
 _ITEM = re.compile(r" *- ")  # the first line of a block sequence's item
-_NOT_ALONE = ("&", "*", "\t")  # an anchor or alias ties entries together; a tab is read strictly
 
 
 def by_entries(
@@ -261,38 +269,60 @@ def by_entries(
     Two items of one block sequence own every line between their first lines, so the text of
     the entries between two unchanged item starts means the same alone as in the file.
     """
+    found = _by_entries(before, lines, filename, specs)
+    return None if found is None else found[0]
+
+
+def _by_entries(
+    before: tuple[list[str], list[images.Site]],
+    lines: list[str],
+    filename: str,
+    specs: Sequence[images.ImageSpec],
+    starts: list[int] | None = None,
+) -> tuple[list[images.Site], list[int]] | None:
+    """:func:`by_entries`, with the sites' first lines (0-based): given ``starts``, those of
+    ``before``'s sites, which are then known to be a kustomization's entries (an earlier
+    answer of this function), not worked out again (a thousand sites a version)."""
     old_lines, old_sites = before
     if (
         not images.is_kustomization(filename)
         or len(lines) != len(old_lines)
         or len(old_sites) < 2
-        or any(s.kind != "kustomize" for s in old_sites)
+        or (starts is None and any(s.kind != "kustomize" for s in old_sites))
     ):
         return None
+    if starts is None:
+        starts = [s.line - 1 for s in old_sites]  # 0-based, ascending
     changed = _changed_lines(old_lines, lines)
     if not changed:
-        return list(old_sites)
-    starts = [s.line - 1 for s in old_sites]  # 0-based, ascending
+        return list(old_sites), starts
     owners: set[int] = set()
+    indent = len(old_lines[starts[0]]) - len(old_lines[starts[0]].lstrip(" "))
+    # the last entry runs to the first line that can end the list in either version
+    end = starts[-1] + 1
+    while end < len(lines) and _inside(lines[end], indent) and _inside(old_lines[end], indent):
+        end += 1
+    bounds = [*starts, end]
     for i in changed:
         k = bisect.bisect_right(starts, i) - 1
-        if k < 0 or k >= len(starts) - 1:
+        if k < 0 or i >= end:
             return None
         owners.add(k)
-    indent = len(old_lines[starts[0]]) - len(old_lines[starts[0]].lstrip(" "))
     for k in owners:
-        for edge in (starts[k], starts[k + 1]):
+        for edge in (starts[k], bounds[k + 1]):
+            if edge == end:
+                continue  # not an item's first line: the list's end
             if not (_ITEM.match(lines[edge]) and _ITEM.match(old_lines[edge])):
                 return None
             if len(lines[edge]) - len(lines[edge].lstrip(" ")) != indent:
                 return None
     text = "\n".join(lines)
-    if any(c in text for c in _NOT_ALONE) or "$imagepolicy" in text:
-        return None
+    if "&" in text or "*" in text or "\t" in text or "$imagepolicy" in text:
+        return None  # an anchor or alias ties entries together; a tab is read strictly
     origin: list[int] = [0]  # the mini file's line -> the version's (1-based)
     body: list[str] = ["images:"]
     for k in sorted(owners):
-        for i in range(starts[k], starts[k + 1]):
+        for i in range(starts[k], bounds[k + 1]):
             if not _inside(lines[i], indent):
                 return None
             origin.append(i + 1)
@@ -304,14 +334,15 @@ def by_entries(
     moved = [replace(s, line=origin[s.line - 1]) for s in again]
     ordered = sorted(owners)
     if len(moved) == len(ordered) and all(
-        starts[k] < site.line <= starts[k + 1] for k, site in zip(ordered, moved, strict=True)
+        starts[k] < site.line <= bounds[k + 1] for k, site in zip(ordered, moved, strict=True)
     ):  # each changed entry read again as its one site: the others keep their place
-        out = list(old_sites)
+        out, at = list(old_sites), list(starts)
         for k, site in zip(ordered, moved, strict=True):
-            out[k] = site
-        return out
+            out[k], at[k] = site, site.line - 1
+        return out, at
     kept = [s for k, s in enumerate(old_sites) if k not in owners]
-    return sorted(kept + moved, key=lambda s: s.line)
+    out = sorted(kept + moved, key=lambda s: s.line)
+    return out, [s.line - 1 for s in out]
 
 
 _CHUNK = 64

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.manifests import images
-from gitops_bot.release.ledger import by_entries
+from gitops_bot.release.ledger import _by_entries, by_entries
 
 NAME = "kustomization.yaml"
 SPECS = [images.ImageSpec(f"app{i}", f"registry.test/acme/app{i}") for i in range(0, 12, 2)]  # every other
@@ -83,7 +83,37 @@ def test_a_release_of_values_in_the_middle_of_the_list_reads_only_its_entries() 
     quick = by_entries((before, sites), after, NAME, SPECS)
     assert quick is not None and quick == full(after)
     assert [s.tag for s in quick if s.image == "app4"] == ["9.9.9"]
-    # the last entry's end is not known from the entries: the whole file is read
-    last = after.index("- name: app10") + 2
+    # the last entry runs to the key that ends the list: read by its entry too
+    last = after.index("- name: app11") + 2
     after[last] = "  newTag: 9.9.9"
+    quick = by_entries((before, sites), after, NAME, SPECS)
+    assert quick is not None and quick == full(after)
+    # past the list's end (another key's value): the whole file is read
+    after[after.index("  count: 2")] = "  count: 3"
     assert by_entries((before, sites), after, NAME, SPECS) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(EDITS, EDITS)
+def test_a_version_read_by_entries_from_one_read_by_entries_is_the_version_read_whole(
+    first: list[tuple[int, str]], second: list[tuple[int, str]]
+) -> None:
+    """The history reads each version from the one before it, carrying the sites' first lines
+    from one answer to the next: a chain of such reads gives what reading each whole gives."""
+    before = kustomization([f"1.{i}.0" for i in range(12)])
+    sites = full(before)
+    assert sites is not None
+    middle, after = list(before), list(before)
+    for at, text in first:
+        middle[at % len(middle)] = text
+    after = list(middle)
+    for at, text in second:
+        after[at % len(after)] = text
+    one = _by_entries((before, sites), middle, NAME, SPECS)
+    if one is None:
+        return
+    assert one[0] == full(middle)
+    assert one[1] == [s.line - 1 for s in one[0]]
+    two = _by_entries((middle, one[0]), after, NAME, SPECS, one[1])
+    if two is not None:
+        assert two[0] == full(after)
