@@ -23,7 +23,8 @@ RUN python -m pip install --no-compile --no-deps --require-hashes --target /opt/
       -r requirements/installer.lock
 COPY pyproject.toml README.md ./
 COPY gitops_bot ./gitops_bot
-# The build backend from requirements/build.lock, every file checked against its hash.
+# The build backend (uv_build) from requirements/build.lock, every file checked against its
+# hash, as the release builds the wheel it publishes.
 RUN --mount=type=cache,target=/root/.cache/uv \
     PYTHONPATH=/opt/uv python -m uv build --wheel --python python --require-hashes \
       --build-constraints requirements/build.lock --out-dir /dist .

@@ -6,12 +6,14 @@ venv (setup-python's interpreter) and empty caches, pip's configuration from thi
 out, so both paths download from PyPI as a runner does. Then, timed:
 
 - **action**: action.yml's own install steps, read from the file and run as a runner runs them
-  (``GITHUB_OUTPUT``, ``RUNNER_TEMP``, the steps' ``env:`` with ``${{ steps.* }}`` expanded;
-  actions/cache restores nothing on a first run);
+  (``GITHUB_OUTPUT``, ``RUNNER_TEMP``, the steps' ``env:`` with ``${{ steps.* }}`` and
+  ``${{ inputs.* }}`` expanded, the ``repo`` input the example's repository, so the install
+  adds the extras its config needs: none; actions/cache restores nothing on a first run);
 - **pip**: the install the Action had before: ``pip install --no-deps --require-hashes`` of the
-  same locks (the runtime's and the keyless, aws and gcp extras': the set the single
-  requirements.lock held), then ``pip install --no-deps`` of the action's directory, which
-  builds the wheel with pip's isolated build;
+  runtime's lock and the keyless, aws and gcp extras' (the set the single requirements.lock
+  held), then ``pip install --no-deps`` of the action's directory, which builds the wheel with
+  pip's isolated build and the backend it had then (setuptools, put back in the copy's
+  pyproject.toml);
 
 then ``plan`` and ``update --dry-run`` of the example (testkit/demo.py's world: the registry,
 the GitOps repository, the fake GitHub and Argo CD; a fresh clone cache each run). The paths
@@ -44,9 +46,11 @@ ROOT = shipped.ROOT
 LOCKS = ("requirements.lock", "requirements/keyless.lock", "requirements/aws.lock", "requirements/gcp.lock")
 
 
-def _expand(value: str, steps: Mapping[str, Mapping[str, str]]) -> str:
+def _expand(value: str, steps: Mapping[str, Mapping[str, str]], inputs: Mapping[str, str]) -> str:
     def one(m: re.Match[str]) -> str:
         expr = m.group(1).strip()
+        if expr.startswith("inputs."):
+            return inputs[expr.removeprefix("inputs.")]
         step_id, _, output = expr.removeprefix("steps.").partition(".outputs.")
         assert expr.startswith("steps.") and output, f"the install steps' env: {expr}"
         return steps[step_id][output]
@@ -54,17 +58,26 @@ def _expand(value: str, steps: Mapping[str, Mapping[str, str]]) -> str:
     return re.sub(r"\$\{\{(.*?)\}\}", one, value)
 
 
+def _runner_env() -> dict[str, str]:
+    """This process's environment as a runner's: Python writes the bytecode of what it imports
+    (this machine's PYTHONDONTWRITEBYTECODE would make every command compile again)."""
+    return {k: v for k, v in shipped.clean_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _env(work: Path, python: Path, **extra: str) -> dict[str, str]:
     """A runner's environment: no pip configuration or caches from this machine."""
-    env = {k: v for k, v in shipped.clean_env().items() if not k.startswith(("PIP_", "UV_"))}
+    env = {k: v for k, v in _runner_env().items() if not k.startswith(("PIP_", "UV_"))}
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", HOME=str(work / "home"))
     env["PATH"] = f"{python / 'bin'}{os.pathsep}{env['PATH']}"
     env.update(extra)
     return env
 
 
-def action_install(work: Path, action: Path, python: Path) -> None:
+def action_install(work: Path, action: Path, python: Path, repo: Path) -> None:
     doc: dict[str, Any] = yamlvalues.load((action / "action.yml").read_text(), "action.yml")
+    # the inputs as a workflow running the example would give them (the rest: their defaults)
+    inputs = {name: str(spec.get("default", "")) for name, spec in doc["inputs"].items()}
+    inputs["repo"] = str(repo)
     temp = work / "runner-temp"
     temp.mkdir()
     outputs: dict[str, dict[str, str]] = {}
@@ -84,14 +97,23 @@ def action_install(work: Path, action: Path, python: Path) -> None:
             RUNNER_OS="Linux",
             RUNNER_ARCH="X64",
         )
-        env.update({k: _expand(str(v), outputs) for k, v in step.get("env", {}).items()})
+        env.update({k: _expand(str(v), outputs, inputs) for k, v in step.get("env", {}).items()})
         shipped.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=work, env=env
         )
         outputs[step.get("id", str(len(outputs)))] = read_outputs(out)
 
 
-def pip_install(work: Path, action: Path, python: Path) -> None:
+# The backend the package was built with before it moved to uv_build: pip's isolated build of
+# the action's directory downloads it and runs it, as the old install did.
+OLD_BUILD_SYSTEM = '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
+
+
+def pip_install(work: Path, action: Path, python: Path, repo: Path) -> None:
+    pyproject = action / "pyproject.toml"
+    text = pyproject.read_text()
+    start, end = text.index("[build-system]"), text.index("[project]")
+    pyproject.write_text(text[:start] + OLD_BUILD_SYSTEM + "\n" + text[end:])
     env = _env(work, python, PIP_NO_CACHE_DIR="1")
     pip = ["python", "-m", "pip", "install", "--quiet", "--no-deps"]
     locks = [a for lock in LOCKS for a in ("-r", str(action / lock))]
@@ -108,9 +130,9 @@ def one_run(kind: str, st: demo.Stage, scratch: Path) -> dict[str, float]:
         action = shipped.copy_tree(work / "action", (*shipped.BUILD_CONTEXT, "action.yml"))
         python = shipped.make_venv(work / "python")
         t0 = time.perf_counter()
-        INSTALLS[kind](work, action, python)
+        INSTALLS[kind](work, action, python, st.repo)
         t1 = time.perf_counter()
-        env = {**shipped.clean_env(), **st.env, "GITOPS_BOT_CACHE": str(work / "bot-cache")}
+        env = {**_runner_env(), **st.env, "GITOPS_BOT_CACHE": str(work / "bot-cache")}
         exe = str(python / "bin" / "gitops-bot")
         times = {"install": t1 - t0}
         for name, argv in (

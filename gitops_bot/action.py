@@ -21,15 +21,24 @@ import shlex
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import TextIO, cast
 
 from gitops_bot import cli, output
+from gitops_bot.config.settings import Config
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import Redacting, redact
+from gitops_bot.engine.session import read_config
+from gitops_bot.git.gitcli import is_url
 from gitops_bot.output import github
 from gitops_bot.output.github import escape_data
 from gitops_bot.output.result import Result, StatusRead
+from gitops_bot.registry.charts import OciChart, is_oci
+from gitops_bot.registry.cloud import LOGINS, recognised
+from gitops_bot.registry.cloud.base import Login
+from gitops_bot.registry.settings import RegistryConfig
+from gitops_bot.trust.settings import VerifyConfig
 
 # Every command a workflow step can run to completion; not `watch` (a server), `set-image` (it
 # edits a checkout the step would then have to commit) or `schema` (for editors, not releases).
@@ -94,6 +103,60 @@ def build_argv(environ: Mapping[str, str]) -> list[str]:
             raise InputError(f"input dry-run does not apply to {command}")
         argv.append("--dry-run")
     return [*argv, *OUTPUT_ARGS]
+
+
+# The package's extras, each with its lock beside requirements.lock (requirements/NAME.lock)
+EXTRAS = ("keyless", "aws", "gcp")
+
+
+def needed_extras(environ: Mapping[str, str]) -> list[str]:
+    """The extras the configuration the step will run with needs, for the install step to add
+    their locks to the runtime's (``python -m gitops_bot.action --extras``): ``keyless`` when a
+    ``verify:`` policy asks for keyless signatures, a cloud's when a registry the config reads
+    names its ``auth:`` or has its host's name. The config is the one the inputs name (``repo``,
+    ``config``) as the checkout holds it; one that cannot be read needs nothing here, and the
+    run step reports why with its own error. A URL ``repo`` is read only after the run step's
+    fetch: every extra, so any configuration there runs."""
+    repo = _input(environ, "repo", ".")
+    if is_url(repo):
+        return list(EXTRAS)
+    try:
+        cfg = read_config(Path(repo), _input(environ, "config") or None)
+    except (GitOpsBotError, OSError):
+        return []
+    needed = {"keyless"} if any(v.keyless for v in _verify_policies(cfg)) else set()
+    for host in _registries(cfg):
+        login = _cloud_login(cfg.registry(host))
+        if login is not None and login.extra:
+            needed.add(login.extra)
+    return [e for e in EXTRAS if e in needed]
+
+
+def _cloud_login(reg: RegistryConfig) -> Login | None:
+    """The cloud login reading ``reg`` may take, as registry/credentials.py chooses it: none
+    with a user name and password from the environment or ``auth: docker``, the one ``auth:``
+    names, else its host's cloud (tried when docker's config.json has nothing for it)."""
+    if reg.username_env and reg.password_env:
+        return None
+    return LOGINS.get(reg.auth) if reg.auth else recognised(reg.host)
+
+
+def _verify_policies(cfg: Config) -> Iterator[VerifyConfig]:
+    for spec in (
+        *(img.verify for img in cfg.images),
+        *(spec for env in cfg.environments for _, spec in env.verify),
+        *(chart.verify for chart in cfg.charts),
+    ):
+        if spec is not None:
+            yield spec
+
+
+def _registries(cfg: Config) -> set[str]:
+    """Every registry host the config reads: its images', its oci:// charts', and those it
+    configures under ``registries:``."""
+    hosts = {img.repository.registry for img in cfg.images}
+    hosts |= {OciChart.parse(c.repository, c.name).host for c in cfg.charts if is_oci(c.repository)}
+    return hosts | set(cfg.registries)
 
 
 def _mask(out: TextIO, value: str) -> None:
@@ -211,7 +274,10 @@ def _write_outputs(environ: Mapping[str, str], outputs: Mapping[str, str]) -> No
                 f.write(f"{key}={redact(value)}\n")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--extras"]:
+        sys.stdout.writelines(f"{extra}\n" for extra in needed_extras(os.environ))
+        return 0
     return run()
 
 

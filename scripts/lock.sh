@@ -6,7 +6,9 @@
 #   requirements.lock           pyproject.toml's runtime dependencies: a run without extras
 #   requirements/<extra>.lock   what the `keyless`, `aws` and `gcp` extras add on top of it
 #                               (base + any of them is that extra's closure, nothing twice)
-#   requirements/build.lock     the build backend (setuptools) the package's wheel is built with
+#   requirements/build.lock     the build backend (uv_build) the release and the container
+#                               build the wheel with (`uv build --build-constraints`); the
+#                               Action builds with the one its uv bundles
 #   requirements/installer.lock uv itself, at this script's own version: the installer the
 #                               locks are installed with is the one that wrote them
 #
@@ -38,5 +40,6 @@ for extra in "${EXTRAS[@]}"; do
   compile pyproject.toml --extra "$extra" -c "$all" "${no_emit[@]}" -o "requirements/$extra.lock"
 done
 
-compile - -o requirements/build.lock "$@" <<<"setuptools>=68"
+.venv/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+  | compile - -o requirements/build.lock "$@"
 compile - -o requirements/installer.lock <<<"uv==$("$UV" --version | cut -d' ' -f2)"

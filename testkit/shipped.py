@@ -118,11 +118,14 @@ def make_venv(path: Path) -> Path:
 
 
 def build_wheel(dest: Path, root: Path = ROOT) -> Path:
-    """``pip wheel`` of a copy of the build context of ``root`` (an in-tree build writes build/
-    and *.egg-info next to the sources; the copy keeps them out of the checkout)."""
+    """The wheel of a copy of the build context of ``root`` (only what a checkout holds, none of
+    the source tree's stray files), built as the Action builds it: ``uv build`` with the
+    backend uv bundles (pyproject's uv_build); a tree still on setuptools (an older commit's)
+    builds with this venv's, without a download either."""
     src = copy_tree(dest / "src", root=root)
-    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
-    run([*pip, "-w", str(dest), "."], cwd=src)
+    uv = [str(Path(sys.executable).parent / "uv"), "build", "--quiet", "--wheel", "--no-build-isolation"]
+    env = clean_env(UV_PYTHON_DOWNLOADS="never", UV_NO_CONFIG="1")
+    run([*uv, "--python", sys.executable, "--out-dir", str(dest), "."], cwd=src, env=env)
     shutil.rmtree(src)
     (wheel,) = dest.glob("gitops_bot-*.whl")
     return wheel

@@ -41,7 +41,8 @@ except ImportError as exc:  # only the missing extra; a broken sigstore install 
         raise
     raise UsageError(
         "keyless signature verification (verify: keyless) needs sigstore, which is not installed",
-        hint="pip install 'gitops-bot[keyless]' (the container image and the Action include it)",
+        hint="pip install 'gitops-bot[keyless]' (the container image includes it;"
+        " the Action installs it when its config asks for it)",
     ) from None
 from gitops_bot.core.model import FoundBy, SignatureKind, Signer, short_digest
 

@@ -217,8 +217,11 @@ def install_steps() -> list[dict[str, Any]]:
     return steps[: steps.index(_step("Run gitops-bot"))]
 
 
-def run_install(dest: Path, action_path: Path, python: Path, runner_temp: Path) -> None:
-    """The install steps as a runner runs them, with ``python`` as setup-python's."""
+def run_install(
+    dest: Path, action_path: Path, python: Path, runner_temp: Path, inputs: Mapping[str, str] | None = None
+) -> None:
+    """The install steps as a runner runs them, with ``python`` as setup-python's and the
+    workflow's ``inputs`` (the rest: their defaults)."""
     runner_temp.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, dict[str, str]] = {}
     for step in install_steps():
@@ -236,7 +239,7 @@ def run_install(dest: Path, action_path: Path, python: Path, runner_temp: Path) 
             RUNNER_ARCH="X64",
         )
         env["PATH"] = f"{python / 'bin'}{os.pathsep}{env['PATH']}"
-        env.update({k: expand(str(v), {}, steps=outputs) for k, v in step.get("env", {}).items()})
+        env.update({k: expand(str(v), inputs or {}, steps=outputs) for k, v in step.get("env", {}).items()})
         shipped.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=dest, env=env
         )
@@ -255,12 +258,32 @@ def action_install(shared_root: Path) -> Path:
     return shipped.shared(shared_root, f"action-{shipped.source_key('action.yml')}", make)
 
 
+@pytest.fixture(scope="session")
+def action_install_with_extras(shared_root: Path) -> Path:
+    """The install steps for a workflow whose config verifies keyless signatures and reads ECR."""
+
+    def make(dest: Path) -> None:
+        action_path = shipped.copy_tree(dest / "action", (*shipped.BUILD_CONTEXT, "action.yml"))
+        python = shipped.make_venv(dest / "python")
+        repo = dest / "gitops"
+        (repo / "deploy").mkdir(parents=True)
+        config = KEYLESS_CONFIG.replace(
+            "ghcr.io/acme/app", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app"
+        )
+        (repo / "deploy/bot.yaml").write_text(config)
+        run_install(
+            dest, action_path, python, dest / "runner-temp", {"repo": str(repo), "config": "deploy/bot.yaml"}
+        )
+
+    return shipped.shared(shared_root, f"action-extras-{shipped.source_key('action.yml')}", make)
+
+
 CLOSURE = """
-import importlib.metadata as m, json
+import importlib.metadata as m, json, sys
 from pip._vendor.packaging.requirements import Requirement
 from pip._vendor.packaging.utils import canonicalize_name as c
 need, seen = set(), set()
-todo = [("gitops-bot", e) for e in ("", "keyless", "aws", "gcp")]
+todo = [("gitops-bot", e) for e in ("", *sys.argv[1:])]
 while todo:
     name, extra = todo.pop()
     if (c(name), extra) in seen:
@@ -290,29 +313,49 @@ def locked_pins(*locks: str) -> dict[str, str]:
     return found
 
 
-def test_the_actions_install_is_the_lock_exactly_hash_checked_nothing_stale_nothing_missing(
-    action_install: Path, tmp_path: Path
-) -> None:
-    """The Action installs the runtime's lock and the keyless, aws and gcp extras' locks with
-    --require-hashes, then the package's wheel alone: what lands is exactly
-    gitops-bot[keyless,aws,gcp]'s dependency closure (a dependency dropped from pyproject.toml
-    but left in a lock, or one added without re-locking, fails here), at the locks' versions,
-    and neither the installer nor the build backend lands beside it."""
-    step = _step("Install gitops-bot")["run"]
-    locks = ["requirements.lock", *EXTRA_LOCKS.values()]
-    assert step.count("--require-hashes") >= 2 and all(
-        f"$GITHUB_ACTION_PATH/{lock}" in step for lock in locks
-    )
-    assert "requirements/installer.lock" in step and "requirements/build.lock" in step
-    python = str(action_install / "python/bin/python")
-    found = json.loads(shipped.run([python, "-c", CLOSURE], cwd=tmp_path))
+def _installed_exactly(python: str, extras: Sequence[str], tmp_path: Path) -> None:
+    """What ``python`` holds is gitops-bot[extras]'s dependency closure (a dependency dropped
+    from pyproject.toml but left in a lock, or one added without re-locking, fails here), at
+    the locks' versions, and neither the installer nor the build backend lands beside it."""
+    found = json.loads(shipped.run([python, "-c", CLOSURE, *extras], cwd=tmp_path))
     assert found == {"stale": [], "missing": []}
-    locked = locked_pins(*locks)
+    locked = locked_pins("requirements.lock", *(EXTRA_LOCKS[e] for e in extras))
     listed = json.loads(shipped.run([python, "-m", "pip", "list", "--format", "json"], cwd=tmp_path))
     installed = {d["name"].lower().replace("_", "-"): d["version"] for d in listed}
     assert {n: v for n, v in installed.items() if n in locked} == locked
-    assert "uv" not in installed  # the installer stays outside the environment it installs
+    assert not {"uv", "uv-build"} & set(installed)  # the installer and the build backend stay out
     shipped.run([python, "-m", "pip", "check"], cwd=tmp_path)
+
+
+def test_the_actions_install_is_the_lock_exactly_hash_checked_nothing_stale_nothing_missing(
+    action_install: Path, tmp_path: Path
+) -> None:
+    """The Action installs the runtime's lock with --require-hashes and the package's wheel,
+    built by uv's own backend with nothing downloaded; a workspace without a config it can
+    read (this one) adds no extra's lock: 25 packages, as a run without extras needs."""
+    step = _step("Install gitops-bot")["run"]
+    assert step.count("--require-hashes") >= 3 and "$GITHUB_ACTION_PATH/requirements.lock" in step
+    assert '"$GITHUB_ACTION_PATH/requirements/$extra.lock"' in step
+    assert "requirements/installer.lock" in step and "--build-constraints" not in step
+    assert "--compile-bytecode" in step
+    python = str(action_install / "python/bin/python")
+    _installed_exactly(python, (), tmp_path)
+    listed = json.loads(shipped.run([python, "-m", "pip", "list", "--format", "json"], cwd=tmp_path))
+    assert len({d["name"] for d in listed} - {"pip", "setuptools"}) == 25
+
+
+def test_the_actions_install_adds_the_extras_its_config_needs_and_no_other(
+    action_install_with_extras: Path, tmp_path: Path
+) -> None:
+    """A config (input config, inside input repo) verifying keyless signatures of an image on
+    ECR: the install adds the keyless and aws extras' locks, hash-checked, and not gcp's; the
+    modules they serve import, byte-compiled at install."""
+    python = str(action_install_with_extras / "python/bin/python")
+    _installed_exactly(python, ("keyless", "aws"), tmp_path)
+    # compiled at install: the bytecode is there before anything imports the module
+    probe = "import importlib.util as u; print(u.find_spec('gitops_bot.trust.keyless').cached)"
+    assert Path(shipped.run([python, "-c", probe], cwd=tmp_path).strip()).is_file()
+    shipped.run([python, "-c", "import gitops_bot.trust.keyless, botocore.session"], cwd=tmp_path)
 
 
 def test_a_run_without_extras_installs_the_runtime_lock_alone_and_no_more_than_today() -> None:

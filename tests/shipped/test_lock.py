@@ -1,10 +1,10 @@
 """The locks the container and the Action install with --require-hashes fit pyproject.toml:
 requirements.lock pins every runtime dependency, requirements/<extra>.lock what each extra adds
 (nothing the base lock holds), each at a version its range allows; every pin carries sha256
-hashes; the build backend and the installer have locks of their own; and the files are the ones
-scripts/lock.sh writes (uv pip compile --universal --generate-hashes). That installing from them
-works, and installs nothing stale, is checked on the shipped artifacts
-(test_artifacts_as_installed)."""
+hashes; the build backend and the installer have locks of their own, the installer being the
+backend the wheel is built with; and the files are the ones scripts/lock.sh writes (uv pip
+compile --universal --generate-hashes). That installing from them works, and installs nothing
+stale, is checked on the shipped artifacts (test_artifacts_as_installed)."""
 
 from __future__ import annotations
 
@@ -87,3 +87,21 @@ def test_the_locks_are_written_by_the_projects_lock_script() -> None:
     # the test and dev tools never ship
     shipped = set().union(*(pins(lock) for lock in LOCKS[:-2]))
     assert not {"pytest", "ruff", "mypy", "uv", "setuptools"} & shipped
+
+
+def test_the_installers_uv_is_the_build_backend_so_the_wheel_builds_without_a_download() -> None:
+    """The Action builds the wheel with `uv build --require-hashes` and no build constraints:
+    uv runs the uv_build backend it bundles when its own version is within [build-system]'s
+    range, and with --require-hashes it fails rather than download one. So the installer's uv
+    must be within that range (moving installer.lock past it fails here, not on every user's
+    runner). The release and the Dockerfile build with that backend from its own lock
+    (requirements/build.lock, `uv build --build-constraints`)."""
+    (requires,) = PYPROJECT["build-system"]["requires"]
+    backend = Requirement(requires)
+    assert (
+        canonicalize_name(backend.name) == "uv-build"
+        and PYPROJECT["build-system"]["build-backend"] == "uv_build"
+    )
+    (uv_version, _) = pins("requirements/installer.lock")["uv"]
+    assert backend.specifier.contains(uv_version), f"installer.lock's uv {uv_version} is outside {requires}"
+    assert set(pins("requirements/build.lock")) == {"uv-build"}

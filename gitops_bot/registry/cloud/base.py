@@ -105,7 +105,8 @@ def importable(module: str) -> bool:
 def extra_missing(kind: str, host: str, extra: str) -> UsageError:
     return UsageError(
         f"registry {host}: auth {kind} needs the {extra!r} extra, which is not installed",
-        hint=f"pip install 'gitops-bot[{extra}]' (the container image and the Action include it)",
+        hint=f"pip install 'gitops-bot[{extra}]' (the container image includes it;"
+        " the Action installs it when its config asks for it)",
     )
 
 
