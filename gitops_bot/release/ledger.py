@@ -135,7 +135,7 @@ class _Reader:
         name = PurePosixPath(path).name
         lines = text.split("\n")
         last = self._last.get(path)
-        read = _by_entries(last, lines, name, self.specs, self._starts.get(path)) if last else None
+        read = by_entries(last, lines, name, self.specs, self._starts.get(path)) if last else None
         self._starts.pop(path, None)
         if read is not None:
             found, self._starts[path] = read
@@ -254,13 +254,15 @@ def by_entries(
     lines: list[str],
     filename: str,
     specs: Sequence[images.ImageSpec],
-) -> list[images.Site] | None:
-    """The image sites of a kustomization's version that differs from an already read one
-    (``before``: its lines and sites) only inside the entries of its ``images:`` list, the same
-    lines elsewhere: the earlier sites, each entry that changed read again on its own, as the
-    items of an ``images:`` list of their own. None where that cannot be told (another kind of
-    file, lines added or removed, a change outside the entries, before the first or in the last
-    of them, anchors, Flux markers): then the whole file is read.
+    starts: list[int] | None = None,
+) -> tuple[list[images.Site], list[int]] | None:
+    """The image sites, and each one's first line (0-based), of a kustomization's version that
+    differs from an already read one (``before``: its lines and sites) only inside the entries
+    of its ``images:`` list, the same lines elsewhere: the earlier sites, each entry that
+    changed read again on its own, as the items of an ``images:`` list of their own. None where
+    that cannot be told (another kind of file, lines added or removed, a change outside the
+    entries or before the first, anchors, Flux markers): then the whole file is read. The last
+    entry runs to the first line that can end the list.
 
     Why: a release changes a few values of an overlay, and a year of releases of a
     1,000-image kustomization is thousands of versions; composing each in full (~30 ms quiet)
@@ -268,21 +270,9 @@ def by_entries(
     release changed 2.7 s.
     Two items of one block sequence own every line between their first lines, so the text of
     the entries between two unchanged item starts means the same alone as in the file.
+    Given ``starts``, the first lines of ``before``'s sites (an earlier answer's), they are
+    known to be a kustomization's entries and not worked out again (a thousand a version).
     """
-    found = _by_entries(before, lines, filename, specs)
-    return None if found is None else found[0]
-
-
-def _by_entries(
-    before: tuple[list[str], list[images.Site]],
-    lines: list[str],
-    filename: str,
-    specs: Sequence[images.ImageSpec],
-    starts: list[int] | None = None,
-) -> tuple[list[images.Site], list[int]] | None:
-    """:func:`by_entries`, with the sites' first lines (0-based): given ``starts``, those of
-    ``before``'s sites, which are then known to be a kustomization's entries (an earlier
-    answer of this function), not worked out again (a thousand sites a version)."""
     old_lines, old_sites = before
     if (
         not images.is_kustomization(filename)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.manifests import images
-from gitops_bot.release.ledger import _by_entries, by_entries
+from gitops_bot.release.ledger import by_entries
 
 NAME = "kustomization.yaml"
 SPECS = [images.ImageSpec(f"app{i}", f"registry.test/acme/app{i}") for i in range(0, 12, 2)]  # every other
@@ -24,6 +24,11 @@ def entry(i: int, tag: str, style: str) -> list[str]:
 def kustomization(tags: list[str]) -> list[str]:
     body = [line for i, tag in enumerate(tags) for line in entry(i, tag, "plain")]
     return ["resources: [deploy.yaml]", "images:", *body, "replicas:", "- name: app", "  count: 2", ""]
+
+
+def sites_of(before: tuple[list[str], list[images.Site]], after: list[str]) -> list[images.Site] | None:
+    found = by_entries(before, after, NAME, SPECS)
+    return None if found is None else found[0]
 
 
 def full(lines: list[str]) -> list[images.Site] | None:
@@ -68,7 +73,7 @@ def test_a_version_read_by_its_entries_is_the_version_read_whole(edits: list[tup
     after = list(before)
     for at, text in edits:
         after[at % len(after)] = text
-    quick = by_entries((before, sites), after, NAME, SPECS)
+    quick = sites_of((before, sites), after)
     if quick is not None:
         assert quick == full(after)
 
@@ -80,17 +85,17 @@ def test_a_release_of_values_in_the_middle_of_the_list_reads_only_its_entries() 
     after = list(before)
     at = after.index("- name: app4") + 2
     after[at] = "  newTag: 9.9.9"
-    quick = by_entries((before, sites), after, NAME, SPECS)
+    quick = sites_of((before, sites), after)
     assert quick is not None and quick == full(after)
     assert [s.tag for s in quick if s.image == "app4"] == ["9.9.9"]
     # the last entry runs to the key that ends the list: read by its entry too
     last = after.index("- name: app11") + 2
     after[last] = "  newTag: 9.9.9"
-    quick = by_entries((before, sites), after, NAME, SPECS)
+    quick = sites_of((before, sites), after)
     assert quick is not None and quick == full(after)
     # past the list's end (another key's value): the whole file is read
     after[after.index("  count: 2")] = "  count: 3"
-    assert by_entries((before, sites), after, NAME, SPECS) is None
+    assert sites_of((before, sites), after) is None
 
 
 @settings(max_examples=300, deadline=None)
@@ -109,11 +114,11 @@ def test_a_version_read_by_entries_from_one_read_by_entries_is_the_version_read_
     after = list(middle)
     for at, text in second:
         after[at % len(after)] = text
-    one = _by_entries((before, sites), middle, NAME, SPECS)
+    one = by_entries((before, sites), middle, NAME, SPECS)
     if one is None:
         return
     assert one[0] == full(middle)
     assert one[1] == [s.line - 1 for s in one[0]]
-    two = _by_entries((middle, one[0]), after, NAME, SPECS, one[1])
+    two = by_entries((middle, one[0]), after, NAME, SPECS, one[1])
     if two is not None:
         assert two[0] == full(after)
