@@ -13,4 +13,5 @@ echo "== mypy --strict"
 echo "== pytest"
 # property tests try their full number of examples here (testkit/examples.py)
 export GITOPS_BOT_TEST_DEPTH=full
-exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
+# the slowest tests named at the end: the suite is held to ~25 minutes on 2 cores
+exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --durations=30 "$@"
