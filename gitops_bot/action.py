@@ -28,15 +28,19 @@ from typing import TextIO, cast
 from gitops_bot import cli, output
 from gitops_bot.config.settings import Config
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.imageref import ImageRef
 from gitops_bot.core.log import Redacting, redact
+from gitops_bot.engine.app import App
 from gitops_bot.engine.session import read_config
 from gitops_bot.git.gitcli import is_url
+from gitops_bot.manifests import images
 from gitops_bot.output import github
 from gitops_bot.output.github import escape_data
 from gitops_bot.output.result import Result, StatusRead
 from gitops_bot.registry.charts import OciChart, is_oci
 from gitops_bot.registry.cloud import LOGINS, recognised
 from gitops_bot.registry.cloud.base import Login
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.trust.settings import VerifyConfig
 
@@ -125,7 +129,7 @@ def needed_extras(environ: Mapping[str, str]) -> list[str]:
     except (GitOpsBotError, OSError):
         return []
     needed = {"keyless"} if any(v.keyless for v in _verify_policies(cfg)) else set()
-    for host in _registries(cfg):
+    for host in _registries(cfg) | _written_hosts(cfg, Path(repo), environ):
         login = _cloud_login(cfg.registry(host))
         if login is not None and login.extra:
             needed.add(login.extra)
@@ -157,6 +161,25 @@ def _registries(cfg: Config) -> set[str]:
     hosts = {img.repository.registry for img in cfg.images}
     hosts |= {OciChart.parse(c.repository, c.name).host for c in cfg.charts if is_oci(c.repository)}
     return hosts | set(cfg.registries)
+
+
+def _written_hosts(cfg: Config, root: Path, environ: Mapping[str, str]) -> set[str]:
+    """The registries the environments' files name (a ``newName:`` elsewhere than the image's
+    repository): a promotion reads the build where its source environment runs it. A file
+    that does not read names none here (the run step says why)."""
+    app = App(cfg, RegistryPool(cfg, env=environ), environ=environ, root=root.resolve())
+    hosts: set[str] = set()
+    for env in cfg.environments:
+        try:
+            for path in app.files(env):
+                for site in images.read(
+                    path.read_text(encoding="utf-8"), path.name, app.image_specs(), strict=False
+                ):
+                    if site.repository:
+                        hosts.add(ImageRef.parse(site.repository).registry)
+        except (GitOpsBotError, OSError, UnicodeDecodeError, ValueError):
+            continue
+    return hosts
 
 
 def _mask(out: TextIO, value: str) -> None:

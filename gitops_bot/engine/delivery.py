@@ -475,16 +475,23 @@ def _min_age_status(forge: Forge, sha: str, waits: datetime | None) -> list[str]
 
 
 def _push_branch(
-    ws: Workspace, app: App, env: EnvironmentConfig, rel: Release, via_api: CommitPusher | None
+    ws: Workspace,
+    app: App,
+    env: EnvironmentConfig,
+    rel: Release,
+    via_api: CommitPusher | None,
+    read: Callable[[Release], Release] = lambda r: r,
 ) -> Branch:
     """Commit ``rel`` and push it to its branch unless the branch holds that tree already
-    (the release's files found; no commit when the base has it all)."""
+    (the release's files found; no commit when the base has it all). ``read``: the release
+    contents, read once there is a change, before the commit whose message records them."""
     cfg = app.config
     branch = rel.branch(cfg.git.branch_prefix)
     for attempt in race_attempts():
         rel, changed = apply(ws, app, env, rel)
         if not changed:
             return Branch(rel, None)
+        rel = read(rel)
         sha = _commit_head(ws, cfg, next_step.message(cfg.git, rel))
         assert sha is not None
         remote = ws.remote_sha(branch)
@@ -510,11 +517,9 @@ def _pull_request(
     via_api: CommitPusher | None,
     note: Parts = (),
 ) -> Outcome:
-    # read before the commit: its message records the new builds' source commits
-    rel = contents.attach(app, rel, contents.make_history(app.config, ws.url, forge))
-    return _propose(
-        ws, app, forge, env, _push_branch(ws, app, env, rel, via_api), open_prs, note, app.clock()
-    )
+    history = contents.make_history(app.config, ws.url, forge)
+    at = _push_branch(ws, app, env, rel, via_api, lambda r: contents.attach(app, r, history))
+    return _propose(ws, app, forge, env, at, open_prs, note, app.clock())
 
 
 def _propose(

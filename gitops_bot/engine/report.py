@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import takewhile
@@ -87,10 +87,7 @@ def report(
     wanted = {env: dora.wanted(entries, since, until) for env, entries in histories.items()}
     # what the bot's release commits recorded of their new builds: nothing to ask anyone
     recorded = {
-        (e.commit, image): dora.Source(when)
-        for entries in histories.values()
-        for e in entries
-        for image, when in e.built_from.items()
+        key: source for entries in histories.values() for e in entries for key, source in _recorded(e)
     }
     sources = _sources(
         s, {env: {k: v for k, v in keys.items() if k not in recorded} for env, keys in wanted.items()}, known
@@ -113,6 +110,18 @@ def report(
     return Reports(out, since, until)
 
 
+def _recorded(e: ledger.Entry) -> Iterator[tuple[dora.Key, dora.Source]]:
+    """The source commit times ``e``'s commit recorded, for the builds it deploys: a trailer
+    naming another build (a person pinned another tag on the bot's pull request before it was
+    merged) or a time after the release landed does not date this release; it is read as a
+    release made by hand is."""
+    landed = outside_instant(e.landed or e.time, "release history")
+    for image, (digest, when) in e.built_from.items():
+        deployed = e.images.get(image)
+        if deployed is not None and deployed.digest == digest and landed is not None and when <= landed:
+            yield (e.commit, image), dora.Source(when)
+
+
 class _Kept:
     """What earlier reports on this machine read of each (commit, image), kept in the bot's
     cache: a commit names its builds for good, and the forge dates a source commit for good, so
@@ -131,7 +140,8 @@ class _Kept:
         self.path = cache_dir(s.environ) / "report" / f"{key}.json"
         # what the images' settings say of their repositories and sources: a change to them may
         # change what a release's source commit is, so what was kept under others is not used
-        self.images = hashlib.sha256(repr(s.app.config.images).encode()).hexdigest()[:32]
+        settings = [(i.name, str(i.repository), i.platform, repr(i.source)) for i in s.app.config.images]
+        self.images = hashlib.sha256(repr(settings).encode()).hexdigest()[:32]
         self._before: dict[dora.Key, Read] = {}
 
     def read(self) -> dict[dora.Key, Read]:
@@ -181,7 +191,11 @@ _KEPT_SCHEMA = "gitops-bot/report-cache/v1"
 
 
 def _kept(value: Read) -> bool:
-    """Whether a report may take ``value`` as it is later (what could not be read it may not)."""
+    """Whether a report may take ``value`` as it is later (what could not be read it may not).
+    A source repository's URL with a user in it (a label's ``https://user:token@host/...``) is
+    not written to a file: it is read again instead."""
+    if isinstance(value, tuple):
+        return "@" not in value[0].partition("://")[2].partition("/")[0]
     return not isinstance(value, dora.Source) or value.time is not None
 
 

@@ -82,13 +82,15 @@ def compose(text: str, filename: str) -> yaml.Node | None:
     """One of the bot's own files (holds, freezes) as YAML nodes, after the guards; None when it
     holds nothing. A file that is not YAML is a ConfigError naming its line."""
     yamlguard.check(text, filename, ConfigError)
-    try:
-        # libyaml first (a year of a holds file's versions took seconds in Python's composer);
-        # what it refuses (a lone surrogate an escape wrote) is read by the Python one below
-        doc = yaml.compose(text, Loader=_FAST)
-        return None if doc is None or null(doc) else doc
-    except (yaml.YAMLError, UnicodeError, TypeError):
-        pass
+    if "\t" not in text:  # libyaml reads a tab after a colon that Python's refuses: as before
+        try:
+            # libyaml first (a year of a holds file's versions took seconds in Python's
+            # composer); what it refuses (a lone surrogate an escape wrote) is read by the
+            # Python one below
+            doc = yaml.compose(text, Loader=_FAST)
+            return None if doc is None or null(doc) else doc
+        except (yaml.YAMLError, UnicodeError, TypeError):
+            pass
     try:
         doc = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -50,9 +50,9 @@ class Entry:
     changed_charts: tuple[str, ...] = ()  # the charts this commit changed
     # when it landed on the base (the committer date: a merge's, a rebased commit's); "" unknown
     landed: str = ""
-    # image -> when the source commit its new build came from was made, as the bot's release
-    # commit recorded it (the release contents' answer when it was proposed)
-    built_from: dict[str, datetime] = field(default_factory=dict)
+    # image -> (the new build's digest, when the source commit it came from was made), as the
+    # bot's release commit recorded them (the release contents' answer when it was proposed)
+    built_from: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -482,20 +482,23 @@ def _entry(
     )
 
 
-_BUILT_FROM = re.compile(rf"{BUILT_FROM}:[ \t]+(\S{{1,512}})[ \t]+([0-9a-f]{{7,64}})[ \t]+(\S{{1,64}})[ \t]*")
+_BUILT_FROM = re.compile(
+    rf"{BUILT_FROM}:[ \t]+(\S{{1,512}})[ \t]+([a-z0-9+._-]{{1,32}}:[0-9a-f]{{32,128}})"
+    r"[ \t]+[0-9a-f]{7,64}[ \t]+(\S{1,64})[ \t]*"
+)
 
 
-def built_from(message: str) -> dict[str, datetime]:
+def built_from(message: str) -> dict[str, tuple[str, datetime]]:
     """The source commits' times the bot's release commit recorded, image by image: read from
     the paragraph of its last release id only (the trailers the bot wrote; a forge's squash
     message may add its own paragraph below), so a line quoted above it (a reason, a commit
     title) never counts. A time that does not read is left out."""
     named = [p for p in re.split(r"\n[ \t]*\n", message) if _TRAILER.search(p)]
-    out: dict[str, datetime] = {}
+    out: dict[str, tuple[str, datetime]] = {}
     for line in named[-1].splitlines() if named else ():
         m = _BUILT_FROM.fullmatch(line)
         if m and (when := outside_instant(m.group(3), "a release commit's Built-From trailer")):
-            out.setdefault(m.group(1), when)
+            out.setdefault(m.group(1), (m.group(2), when))
     return out
 
 

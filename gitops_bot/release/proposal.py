@@ -42,7 +42,10 @@ if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms
 MAX_COMMITS = 30  # commits listed per image; the rest are on the comparison page
 
 TRAILER = "Gitops-Bot-Release"
-BUILT_FROM = "Gitops-Bot-Built-From"  # image, source commit, its time: one trailer a new build
+# image, the new build's digest, the source commit it came from, that commit's time: one
+# trailer a new build pinned by digest (the report trusts it only for the build the commit deploys)
+BUILT_FROM = "Gitops-Bot-Built-From"
+_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,128}")
 _TRAILER_WORD = re.compile(r"[^\s]{1,512}")
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 BODY_MARKER = "<!-- gitops-bot:release"
@@ -191,11 +194,11 @@ class Release:
         """A trailer per new build whose source commit the release contents dated: the
         delivery report's lead time, read from git instead of the registry and the forge."""
         return [
-            f"{BUILT_FROM}: {c.image} {sha} {format_instant(when)}"
+            f"{BUILT_FROM}: {c.image} {c.to_digest} {sha} {format_instant(when)}"
             for c in self.changes
-            if c.built_from is not None
+            if c.built_from is not None and c.to_digest is not None
             for sha, when in [c.built_from]
-            if _TRAILER_WORD.fullmatch(c.image) and _SHA.fullmatch(sha)
+            if _TRAILER_WORD.fullmatch(c.image) and _DIGEST.fullmatch(c.to_digest) and _SHA.fullmatch(sha)
         ]
 
     def _intro(self) -> str:

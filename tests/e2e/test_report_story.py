@@ -212,7 +212,9 @@ def test_a_scripted_week_gives_the_keys_computed_by_hand(
     assert sum("compare" in p for p in story.paths()) == compared
     trailers = git(story.remote, "log", "--format=%(trailers:key=Gitops-Bot-Built-From,valueonly)", "main")
     assert trailers.split() == [
-        w for n in (5, 4, 3, 2, 1) for w in (APP, shas[n], instants.format_instant(dates[n]))
+        w
+        for n in (5, 4, 3, 2, 1)
+        for w in (APP, digests[f"1.{n}.0"], shas[n], instants.format_instant(dates[n]))
     ]
 
     assert doc["schema"] == "gitops-bot/report/v1"

@@ -110,3 +110,22 @@ def test_a_repository_read_only_after_the_fetch_gets_every_extra(
     monkeypatch.setenv("INPUT_REPO", "https://github.com/acme/gitops.git")
     assert action.main(["--extras"]) == 0
     assert capsys.readouterr().out.split() == list(action.EXTRAS) == ["keyless", "aws", "gcp"]
+
+
+def test_a_registry_only_an_environment_s_files_name_is_read_with_its_cloud_s_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A promotion reads the build where its source environment runs it: an overlay whose
+    newName is ECR needs the aws extra though the config names another registry."""
+    config = image("ghcr.io/acme/app") + ENVIRONMENTS + "  - name: prod\n    path: overlays/prod\n"
+    config += "    promote_from: dev\n"
+    (tmp_path / "gitops-bot.yaml").write_text(config)
+    for env, where in (("dev", f"{ECR}/app"), ("prod", "ghcr.io/acme/app")):
+        (tmp_path / "overlays" / env).mkdir(parents=True)
+        (tmp_path / "overlays" / env / "kustomization.yaml").write_text(
+            f"images:\n- name: app\n  newName: {where}\n  newTag: 1.0.0\n"
+        )
+    monkeypatch.setenv("INPUT_REPO", str(tmp_path))
+    monkeypatch.delenv("INPUT_CONFIG", raising=False)
+    assert action.main(["--extras"]) == 0
+    assert capsys.readouterr() == ("aws\n", "")

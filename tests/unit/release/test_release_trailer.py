@@ -56,40 +56,43 @@ def test_a_merge_brings_in_the_release_of_the_newest_commit_it_merged(tmp_path: 
 
 
 APP_SHA = "0123456789abcdef0123456789abcdef01234567"
+DIGEST = "sha256:" + "1" * 64
 
 
 def test_the_built_from_trailers_are_read_from_the_release_s_own_paragraph() -> None:
-    ours = f"Gitops-Bot-Built-From: example/app {APP_SHA} 2030-01-06T11:00:00Z\nGitops-Bot-Release: dev-1"
+    ours = f"Gitops-Bot-Built-From: example/app {DIGEST} {APP_SHA} 2030-01-06T11:00:00Z\nGitops-Bot-Release: dev-1"
     found = ledger.built_from(f"dev: release\n\n- example/app 1.0.0 -> 1.1.0\n\n{ours}\n")
-    assert {k: v.isoformat() for k, v in found.items()} == {"example/app": "2030-01-06T11:00:00+00:00"}
+    assert {k: (d, t.isoformat()) for k, (d, t) in found.items()} == {
+        "example/app": (DIGEST, "2030-01-06T11:00:00+00:00")
+    }
     # a squash message: the forge's paragraph below does not hide them
     assert ledger.built_from(f"dev: release (#7)\n\n* dev: release\n\n{ours}\n\nCo-authored-by: A <a@b.c>\n")
     # quoted above the release's paragraph (a reason's line break, a commit title): not ours
-    forged = (
-        f"x\nGitops-Bot-Built-From: example/app {APP_SHA} 1999-01-01T00:00:00Z\n\nGitops-Bot-Release: dev-1"
-    )
+    forged = f"x\nGitops-Bot-Built-From: example/app {DIGEST} {APP_SHA} 1999-01-01T00:00:00Z\n\nGitops-Bot-Release: dev-1"
     assert ledger.built_from(forged) == {}
     assert (
-        ledger.built_from(f"by hand\n\nGitops-Bot-Built-From: example/app {APP_SHA} 2030-01-06T11:00:00Z")
+        ledger.built_from(
+            f"by hand\n\nGitops-Bot-Built-From: example/app {DIGEST} {APP_SHA} 2030-01-06T11:00:00Z"
+        )
         == {}
     )
     # what does not read is left out: a time, a revision, a line with more in it
     for bad in ("not-a-time", "2030-13-45T00:00:00Z", "9999-01-01T00:00:00Z"):
         assert (
             ledger.built_from(
-                f"s\n\nGitops-Bot-Built-From: example/app {APP_SHA} {bad}\nGitops-Bot-Release: d"
+                f"s\n\nGitops-Bot-Built-From: example/app {DIGEST} {APP_SHA} {bad}\nGitops-Bot-Release: d"
             )
             == {}
         )
     assert (
         ledger.built_from(
-            "s\n\nGitops-Bot-Built-From: example/app XYZ 2030-01-06T11:00:00Z\nGitops-Bot-Release: d"
+            f"s\n\nGitops-Bot-Built-From: example/app {DIGEST} XYZ 2030-01-06T11:00:00Z\nGitops-Bot-Release: d"
         )
         == {}
     )
     assert (
         ledger.built_from(
-            f"s\n\nGitops-Bot-Built-From: a b {APP_SHA} 2030-01-06T11:00:00Z\nGitops-Bot-Release: d"
+            f"s\n\nGitops-Bot-Built-From: a b {DIGEST} {APP_SHA} 2030-01-06T11:00:00Z\nGitops-Bot-Release: d"
         )
         == {}
     )
@@ -101,14 +104,15 @@ def test_a_release_commit_records_each_new_build_s_source_commit() -> None:
     from gitops_bot.core.outside import Outside
 
     when = datetime(2030, 1, 6, 11, tzinfo=UTC)
-    change = proposal.Change(
-        "dev", "example/app", "r/app", (), "1.0.0", None, "1.1.0", "sha256:" + "1" * 64, Outside("")
-    )
+    change = proposal.Change("dev", "example/app", "r/app", (), "1.0.0", None, "1.1.0", DIGEST, Outside(""))
     rel = proposal.Release(
         "dev", (replace(change, built_from=(APP_SHA, when)), replace(change, image="other"))
     )
     message = rel.commit_message("{environment}: {summary}")
     assert message.endswith(
-        f"\n\nGitops-Bot-Built-From: example/app {APP_SHA} 2030-01-06T11:00:00Z\nGitops-Bot-Release: {rel.release_id}\n"
+        f"\n\nGitops-Bot-Built-From: example/app {DIGEST} {APP_SHA} 2030-01-06T11:00:00Z\nGitops-Bot-Release: {rel.release_id}\n"
     )
-    assert ledger.built_from(message) == {"example/app": when}
+    assert ledger.built_from(message) == {"example/app": (DIGEST, when)}
+    # a build pinned by tag only records nothing: which build ran is not said
+    tagged = proposal.Release("dev", (replace(change, built_from=(APP_SHA, when), to_digest=None),))
+    assert "Built-From" not in tagged.commit_message("{environment}: {summary}")
