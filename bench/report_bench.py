@@ -85,7 +85,8 @@ class History:
         if not self.recorded:
             return ""
         return "".join(
-            f"Gitops-Bot-Built-From: app{i:04d} {revision(i, b)} {self.made[(i, b)]:%Y-%m-%dT%H:%M:%SZ}\n"
+            f"Gitops-Bot-Built-From: app{i:04d} {self.digest(i, b)} {revision(i, b)} "
+            f"{self.made[(i, b)]:%Y-%m-%dT%H:%M:%SZ}\n"
             for i in changed
             for b in [self.running[env][i]]
             if (i, b) in self.made  # the first builds were there before the year
