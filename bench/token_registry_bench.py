@@ -6,7 +6,9 @@ TLS (a private CA), reading the storage ``bench/renovate_bench.py`` seeds (N rep
 tags); the token service: ``testkit.token_issuer.TokenIssuer`` over TLS, which checks the
 user's password, honours several ``scope`` parameters in one request and signs JWTs (RS256,
 ``expires_in`` 300 s, ``issued_at``) with a key whose certificate the registry trusts
-(``rootcertbundle``). Each behind its own delay relay at ``--rtt`` (40 ms by default), as a
+(``rootcertbundle``), naming it by ``kid`` as Harbor's and GitLab's token services do, or with
+``--signing x5c`` carrying the certificate, whose chain the registry then verifies on every
+request. Each behind its own delay relay at ``--rtt`` (40 ms by default), as a
 registry and its token service on the other side of a network are. The token service runs in
 a process of its own: in this one, its signing held the relays' interpreter, and every
 request through them waited for it. Both tools log in with a
@@ -26,7 +28,7 @@ the token service's record; the registry process's CPU a request (it checks a JW
 on every request of the token registry, on the same 2 cores as the bot). The load average is
 printed with each run.
 
-    .venv/bin/python bench/token_registry_bench.py --repos 200 1000 --runs 5
+    .venv/bin/python bench/token_registry_bench.py --repos 200 1000 --runs 5 [--signing x5c]
 """
 
 from __future__ import annotations
@@ -53,14 +55,14 @@ from renovate_bench import LoggedRegistry, _run, tools, version
 
 from testkit import certs
 from testkit.relay import DelayRelay
-from testkit.token_issuer import ISSUER, SERVICE
+from testkit.token_issuer import ISSUER, SERVICE, SIGNINGS
 
 # the token service in a child process: one line of its log a request it served
 _ISSUER = """
 import sys
 from pathlib import Path
 from testkit.token_issuer import TokenIssuer
-cert, key, bundle, log, user, password = sys.argv[1:7]
+cert, key, bundle, log, user, password, signing = sys.argv[1:8]
 
 class Counted(list):
     def append(self, item):
@@ -68,7 +70,9 @@ class Counted(list):
             f.write("request\\n")
         super().append(item)
 
-issuer = TokenIssuer(users={user: password}, tls=(Path(cert), Path(key)), requests=Counted()).start()
+issuer = TokenIssuer(
+    users={user: password}, tls=(Path(cert), Path(key)), requests=Counted(), signing=signing
+).start()
 Path(bundle).write_bytes(issuer.signer.cert_pem)
 print(issuer.host, flush=True)
 sys.stdin.read()  # until the bench ends
@@ -136,10 +140,10 @@ def renovate_repository(root: Path, host: str, repos: int) -> Path:
 class TokenService:
     """``testkit.token_issuer.TokenIssuer`` in a child process; :meth:`served` counts its requests."""
 
-    def __init__(self, work: Path, cert: Path, key: Path) -> None:
+    def __init__(self, work: Path, cert: Path, key: Path, signing: str) -> None:
         self.bundle, self.log = work / "token-signer.crt", work / "token-requests.log"
         self.log.touch()
-        argv = [str(cert), str(key), str(self.bundle), str(self.log), USER, PASSWORD]
+        argv = [str(cert), str(key), str(self.bundle), str(self.log), USER, PASSWORD, signing]
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _ISSUER, *argv],
             stdin=subprocess.PIPE,
@@ -191,6 +195,12 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, default=Path(".bench"))
     ap.add_argument("--tools", type=Path, default=Path.home() / ".cache/gitops-bot-bench")
     ap.add_argument("--without-renovate", action="store_true", help="the bot's two rows alone")
+    ap.add_argument(
+        "--signing",
+        choices=SIGNINGS,
+        default="kid",
+        help="how the token service names its key: kid (Harbor's, GitLab's) or an x5c chain",
+    )
     args = ap.parse_args()
     exe = product.product(args.cache)
     node, renovate = tools(args.tools)
@@ -210,7 +220,7 @@ def main() -> int:
         ca_pair, ca_key, ca_cert = certs.make_ca()
         ca, _ = ca_pair.write(work, "ca")
         cert, key = certs.make_server_cert(ca_key, ca_cert).write(work, "server")
-        issuer = TokenService(work, cert, key)
+        issuer = TokenService(work, cert, key, args.signing)
         try:
             with DelayRelay(issuer.host, args.rtt / 2) as token_relay:
                 auth = issuer.registry_auth(f"https://{token_relay.host}/token")
@@ -298,7 +308,8 @@ def main() -> int:
     print()
     print(
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
-        f"{args.rtt * 1000:.0f} ms RTT, medians of {args.runs} interleaved runs, load average "
+        f"{args.rtt * 1000:.0f} ms RTT, tokens signed with {args.signing}, medians of {args.runs} "
+        f"interleaved runs, load average "
         f"{', '.join(loads)}; {version(node, renovate)}"
     )
     print(

@@ -1,18 +1,27 @@
 """A Bearer token issuer for the distribution registry's ``auth.token`` mode.
 
-Signs RS256 JWTs with a self-signed certificate carried in the ``x5c`` header; the registry
-trusts it through ``rootcertbundle``. Accepts HTTP basic credentials (GET, docker's flow: one
-``scope`` parameter a scope) and OAuth2 refresh tokens (POST, what ``identitytoken`` in
-docker's config.json means: one space-delimited ``scope``). Answers ``token``,
-``access_token``, ``expires_in`` and ``issued_at``, as the distribution token spec says;
-over TLS given ``tls`` (cert, key), as GHCR's and Harbor's token services are. Records every
-request so tests and benches can count them. ``first_scope_only``: a token service that
+Signs RS256 JWTs with the key of a self-signed certificate the registry trusts through
+``rootcertbundle``, naming the key one of two ways the registry reads (``signing``):
+
+- ``kid`` (the default): the key's libtrust ID, which the registry looks up among the bundle's
+  certificates' keys, as the token services of Harbor, GitLab and cesanta/docker_auth sign;
+- ``x5c``: the certificate itself in the header, whose chain the registry verifies against the
+  bundle on every request it serves (with this signer itself the root, at no CPU measurably
+  above a ``kid``'s: docs/performance.md).
+
+Accepts HTTP basic credentials (GET, docker's flow: one ``scope`` parameter a scope) and
+OAuth2 refresh tokens (POST, what ``identitytoken`` in docker's config.json means: one
+space-delimited ``scope``). Answers ``token``, ``access_token``, ``expires_in`` and
+``issued_at``, as the distribution token spec says; over TLS given ``tls`` (cert, key), as
+GHCR's and Harbor's token services are. Records every request so tests and benches can count
+them. ``first_scope_only``: a token service that
 grants only the first of several scopes asked for (clients must fall back to one a request).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import ssl
 import threading
@@ -20,19 +29,32 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlparse
 
 import jwt
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 
 from testkit.certs import KeyPair, make_self_signed
 from testkit.loopback import LoopbackHTTPServer
 
 SERVICE = "gitops-bot-test-registry"
 ISSUER = "gitops-bot-test-issuer"
+Signing = Literal["kid", "x5c"]
+SIGNINGS: tuple[Signing, ...] = ("kid", "x5c")
+
+
+def libtrust_key_id(public_key: PublicKeyTypes) -> str:
+    """The key's ID as docker/libtrust computes it (``keyIDFromCryptoKey``), the only ``kid``
+    the distribution registry resolves: SHA-256 of the DER SubjectPublicKeyInfo, its first
+    240 bits in base32, in 12 groups of 4 joined by ``:``."""
+    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    text = base64.b32encode(hashlib.sha256(der).digest()[:30]).decode()  # 48 characters, no padding
+    return ":".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 @dataclass
@@ -46,6 +68,15 @@ class TokenIssuer:
     server: ThreadingHTTPServer | None = None
     tls: tuple[Path, Path] | None = None  # (cert, key): the token service speaks https
     first_scope_only: bool = False
+    signing: Signing = "kid"
+
+    @cached_property
+    def _key(self) -> Any:
+        return load_pem_private_key(self.signer.key_pem, password=None)
+
+    @property
+    def key_id(self) -> str:
+        return libtrust_key_id(self._key.public_key())
 
     @property
     def host(self) -> str:
@@ -88,9 +119,12 @@ class TokenIssuer:
             "jti": uuid.uuid4().hex,
             "access": access,
         }
-        key = load_pem_private_key(self.signer.key_pem, password=None)
-        headers = {"x5c": [base64.b64encode(self.signer.cert_der).decode()]}
-        return jwt.encode(claims, key, algorithm="RS256", headers=headers)  # type: ignore[arg-type]
+        headers: dict[str, Any] = (
+            {"kid": self.key_id}
+            if self.signing == "kid"
+            else {"x5c": [base64.b64encode(self.signer.cert_der).decode()]}
+        )
+        return jwt.encode(claims, self._key, algorithm="RS256", headers=headers)
 
     def _grant(self, user: str | None, scopes: list[str]) -> list[str]:
         if self.first_scope_only:
