@@ -17,7 +17,7 @@ Then it times ``gitops-bot report`` (this venv's, as a separate process) over th
 default 30 days and over the whole year, each cold (nothing kept from an earlier report: a
 first report on a machine) and warm (run again: the bot's cache holds what it read of each
 release), interleaved, and prints the medians of wall and CPU (the process and its git
-children). Goal (issue 58): a year of history in a repository of 1,000
+children). The goal: a year of history in a repository of 1,000
 images reads in seconds.
 
     .venv/bin/python bench/report_bench.py --images 1000 --days 365 --per-day 8 --runs 5
