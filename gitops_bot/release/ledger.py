@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -77,6 +77,16 @@ class Entry:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Version:
+    """A version of a file as the history read it last: what the next one is read from."""
+
+    blob: str
+    lines: list[str]
+    sites: list[images.Site]
+    starts: list[int] | None  # the sites' first lines, when read by entries
+
+
 class _Reader:
     """Image sets at commits from blob ids; each blob is read (in batches) and parsed once,
     however many commits share it."""
@@ -101,9 +111,7 @@ class _Reader:
         # a third of a year's history; shared ones compare by identity)
         self._sets: dict[str, ImageSet] = {}
         self._prior: dict[str, str] = {}  # blob -> the blob its sites were read from by entries
-        self._last_blob: dict[str, str] = {}  # each path's last version read
-        self._starts: dict[str, list[int]] = {}  # its sites' first lines, when read by entries
-        self._last: dict[str, tuple[list[str], list[images.Site]]] = {}  # each path's last version read
+        self._last: dict[str, _Version] = {}  # each path's last version read
         # each blob's documents, composed once, when charts are read: one blob is in many
         # states, and composing it again for each (or once for images and again for charts,
         # past what the composer's memo keeps) was most of a long history's time
@@ -135,18 +143,17 @@ class _Reader:
         name = PurePosixPath(path).name
         lines = text.split("\n")
         last = self._last.get(path)
-        read = by_entries(last, lines, name, self.specs, self._starts.get(path)) if last else None
-        self._starts.pop(path, None)
+        read = by_entries((last.lines, last.sites), lines, name, self.specs, last.starts) if last else None
+        starts = None
         if read is not None:
-            found, self._starts[path] = read
-            self._prior[blob] = self._last_blob[path]
+            found, starts = read
+            self._prior[blob] = last.blob if last else ""
         else:
             try:
                 found = images.read(text, name, self.specs, strict=False)
             except UsageError:
                 return []
-        self._last[path] = (lines, found)
-        self._last_blob[path] = blob
+        self._last[path] = _Version(blob, lines, found, starts)
         return found
 
     def _set_of(self, blob: str) -> ImageSet:
@@ -204,18 +211,13 @@ class _Reader:
 
 def _changed(now: ImageSet, before: ImageSet) -> tuple[str, ...]:
     """The images whose build differs between two sets, sorted. Sets built from one another
-    list their names in one order and share what did not change: compared a chunk at a time
-    (in C, identity first), only the chunks that differ are looked into."""
+    list their names in one order and share what did not change: only what :func:`_differing`
+    finds is looked at."""
     if now is before:
         return ()
     if list(now) == list(before):
         a, b = list(now.values()), list(before.values())
-        out = []
-        for at in range(0, len(a), _CHUNK):
-            chunk = slice(at, at + _CHUNK)
-            if a[chunk] != b[chunk]:
-                out += [x.name for x, y in zip(a[chunk], b[chunk], strict=True) if x is not y and x != y]
-        return tuple(sorted(out))
+        return tuple(sorted(a[i].name for i in _differing(a, b)))
     return tuple(sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k)))
 
 
@@ -227,23 +229,30 @@ def _deployed(sites: list[images.Site], prior: tuple[list[images.Site], ImageSet
         old_sites, old_set = prior
         if len(old_sites) == len(sites) == len(old_set):
             out = dict(old_set)
-            for at in range(0, len(sites), _CHUNK):
-                if old_sites[at : at + _CHUNK] == sites[at : at + _CHUNK]:  # in C, identity first
-                    continue
-                for old, new in zip(old_sites[at : at + _CHUNK], sites[at : at + _CHUNK], strict=True):
-                    if new is not old:
-                        if new.image != old.image:
-                            break
-                        out[new.image] = Deployed(new.image, new.repository, new.tag, new.digest)
-                else:
-                    continue
-                break
+            for i in _differing(old_sites, sites):
+                new = sites[i]
+                if new.image != old_sites[i].image:
+                    break
+                out[new.image] = Deployed(new.image, new.repository, new.tag, new.digest)
             else:
                 return out
     found: ImageSet = {}
     for site in sites:
         found.setdefault(site.image, Deployed(site.image, site.repository, site.tag, site.digest))
     return found
+
+
+_CHUNK = 64
+
+
+def _differing(old: Sequence[object], new: Sequence[object]) -> Iterator[int]:
+    """The indexes where two sequences of equal length differ. Chunks are compared first (a
+    list comparison, in C, identity first): a release changes a few of thousands of lines or
+    entries, and comparing each pair in Python was a fifth of a year's history."""
+    for at in range(0, len(new), _CHUNK):
+        a, b = old[at : at + _CHUNK], new[at : at + _CHUNK]
+        if a != b:
+            yield from (at + i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x is not y and x != y)
 
 
 _ITEM = re.compile(r" *- ")  # the first line of a block sequence's item
@@ -283,7 +292,7 @@ def by_entries(
         return None
     if starts is None:
         starts = [s.line - 1 for s in old_sites]  # 0-based, ascending
-    changed = _changed_lines(old_lines, lines)
+    changed = list(_differing(old_lines, lines))
     if not changed:
         return list(old_sites), starts
     owners: set[int] = set()
@@ -333,20 +342,6 @@ def by_entries(
     kept = [s for k, s in enumerate(old_sites) if k not in owners]
     out = sorted(kept + moved, key=lambda s: s.line)
     return out, [s.line - 1 for s in out]
-
-
-_CHUNK = 64
-
-
-def _changed_lines(old: list[str], new: list[str]) -> list[int]:
-    """The indexes where two versions of equal length differ. Chunks are compared first (a
-    list comparison, in C): a release changes a few lines of thousands, and comparing each
-    pair in Python was a fifth of a year's history."""
-    out: list[int] = []
-    for at in range(0, len(new), _CHUNK):
-        if old[at : at + _CHUNK] != new[at : at + _CHUNK]:
-            out += [i for i in range(at, min(at + _CHUNK, len(new))) if old[i] != new[i]]
-    return out
 
 
 def _inside(line: str, indent: int) -> bool:
