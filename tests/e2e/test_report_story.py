@@ -148,10 +148,35 @@ def merged_at(monkeypatch: pytest.MonkeyPatch, story: Story, when: datetime) -> 
     story.merge(number)
 
 
+class AppSource:
+    """The app's source repository on the story's forge, a commit a release (``Release 1.n.0``)
+    dated ``dates[n]``, and builds of them pushed with their source labels."""
+
+    def __init__(self, story: Story, dates: list[datetime], salt: str) -> None:
+        repo = story.tmp / "app-source"
+        self.shas = source_repos.make(
+            repo,
+            [(f"Release 1.{n}.0", "Ada Lovelace") for n in range(len(dates))],
+            [d.strftime("%Y-%m-%dT%H:%M:%S+00:00") for d in dates],
+        )
+        story.sources["acme/app"] = repo
+        self.story, self.salt, self.url = story, salt, f"{story.url}/acme/app"
+        self.digests: dict[str, str] = {}  # tag -> digest
+
+    def build(self, n: int) -> None:
+        tag, labels = f"1.{n}.0", {SOURCE: self.url, REVISION: self.shas[n]}
+        image = self.story.pusher.image(f"{self.story.ns}/app", tag, labels=labels, salt=f"{self.salt}{n}")
+        self.digests[tag] = image.digest
+
+
+def compares(story: Story) -> int:
+    """The source comparisons the forge has answered so far."""
+    return sum("compare" in p for p in story.paths())
+
+
 def test_a_scripted_week_gives_the_keys_computed_by_hand(
     story: Story, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = story.tmp / "app-source"
     dates = [
         T0 - 2 * D,
         T0 - H,
@@ -160,29 +185,16 @@ def test_a_scripted_week_gives_the_keys_computed_by_hand(
         T0 + 5 * D - 30 * timedelta(minutes=1),
         T0 + 6 * D - 2 * H,
     ]
-    shas = source_repos.make(
-        repo,
-        [(f"Release 1.{n}.0", "Ada Lovelace") for n in range(6)],
-        [d.strftime("%Y-%m-%dT%H:%M:%S+00:00") for d in dates],
-    )
-    story.sources["acme/app"] = repo
-    url = f"{story.url}/acme/app"
-    digests: dict[str, str] = {}
-
-    def build(n: int) -> None:
-        tag = f"1.{n}.0"
-        labels = {SOURCE: url, REVISION: shas[n]}
-        digests[tag] = story.pusher.image(
-            f"{story.ns}/app", tag, labels=labels, salt=f"{story.ns}-r{n}"
-        ).digest
+    app = AppSource(story, dates, f"{story.ns}-r")
+    shas, digests = app.shas, app.digests
 
     def release(n: int, merged: datetime) -> None:
         at(monkeypatch, merged - 10 * timedelta(minutes=1))
-        build(n)
+        app.build(n)
         bot(capsys, story, "update", "--env", "staging")
         merged_at(monkeypatch, story, merged)
 
-    build(0)  # what staging runs by tag: the first release compares its source with it
+    app.build(0)  # what staging runs by tag: the first release compares its source with it
     release(1, T0 + H)
     release(2, T0 + D)
     at(monkeypatch, T0 + D + 2 * H)
@@ -205,11 +217,11 @@ def test_a_scripted_week_gives_the_keys_computed_by_hand(
     add_files(story, {STAGING: back, "gitops-bot.holds.yaml": holds})
 
     at(monkeypatch, T0 + 7 * D)
-    compared = sum("compare" in p for p in story.paths())
+    compared = compares(story)
     doc = bot(capsys, story, "report", "staging")
     # each of the bot's releases recorded, in its commit, the source commit its new build came
     # from and when (the release contents' answer): the report asks the forge nothing
-    assert sum("compare" in p for p in story.paths()) == compared
+    assert compares(story) == compared
     trailers = git(story.remote, "log", "--format=%(trailers:key=Gitops-Bot-Built-From,valueonly)", "main")
     assert trailers.split() == [
         w
@@ -294,47 +306,30 @@ def test_a_release_made_by_hand_is_read_from_its_build_s_labels_once(
     """A release the bot did not make records no source commit: the report reads its build's
     labels and asks the forge, once; run again, it takes what it read from the bot's cache;
     a cache that does not read as the bot's is not used. The bot's own release asks nothing."""
-    repo = story.tmp / "app-source"
-    dates = [T0 - 2 * D, T0 - H, T0 + 18 * H]
-    shas = source_repos.make(
-        repo,
-        [(f"Release 1.{n}.0", "Ada Lovelace") for n in range(3)],
-        [d.strftime("%Y-%m-%dT%H:%M:%S+00:00") for d in dates],
-    )
-    story.sources["acme/app"] = repo
-    url = f"{story.url}/acme/app"
-    digests: dict[int, str] = {}
-
-    def build(n: int) -> None:
-        labels = {SOURCE: url, REVISION: shas[n]}
-        image = story.pusher.image(f"{story.ns}/app", f"1.{n}.0", labels=labels, salt=f"{story.ns}-h{n}")
-        digests[n] = image.digest
-
-    build(0)
-    build(1)
+    app = AppSource(story, [T0 - 2 * D, T0 - H, T0 + 18 * H], f"{story.ns}-h")
+    app.build(0)
+    app.build(1)
     at(monkeypatch, T0 + 50 * timedelta(minutes=1))
     bot(capsys, story, "update", "--env", "staging")
     merged_at(monkeypatch, story, T0 + H)  # the bot's release of 1.1.0
-    build(2)
+    app.build(2)
     at(monkeypatch, T0 + D)  # a person's of 1.2.0, by hand on the base
     overlay = git(story.remote, "show", f"main:{STAGING}")
-    add_files(story, {STAGING: overlay.replace("1.1.0", "1.2.0").replace(digests[1], digests[2])})
-
-    def compares() -> int:
-        return sum("compare" in p for p in story.paths())
+    moved = overlay.replace("1.1.0", "1.2.0").replace(app.digests["1.1.0"], app.digests["1.2.0"])
+    add_files(story, {STAGING: moved})
 
     at(monkeypatch, T0 + 2 * D)
-    asked = compares()
+    asked = compares(story)
     doc = bot(capsys, story, "report", "staging")
     lead = doc["environments"][0]["lead_time"]
     assert (lead["median"], lead["p90"], lead["count"], lead["unread"]) == ("4h", "6h", 2, [])  # 2h, 6h
-    assert compares() == asked + 1  # the person's release only
+    assert compares(story) == asked + 1  # the person's release only
     assert bot(capsys, story, "report", "staging") == doc
-    assert compares() == asked + 1  # run again: taken from the bot's cache
+    assert compares(story) == asked + 1  # run again: taken from the bot's cache
     (kept,) = (Path(os.environ["GITOPS_BOT_CACHE"]) / "report").glob("*.json")
     kept.write_text('{"schema": "gitops-bot/report-cache/v1", "sources": [[1, 2, 3]], "x": [[[[')
     assert bot(capsys, story, "report", "staging") == doc
-    assert compares() == asked + 2  # a cache that is not the bot's: read again, alike
+    assert compares(story) == asked + 2  # a cache that is not the bot's: read again, alike
 
 
 def watched(story: Story) -> tuple[str, str, dict[str, Any]]:
@@ -343,13 +338,10 @@ def watched(story: Story) -> tuple[str, str, dict[str, Any]]:
     page = StatusPage(status_html.render, csp=status_html.CONTENT_SECURITY_POLICY)
     watcher = Watcher(lambda: Updater(f"file://{story.remote}"), interval=3600, envs=["staging"], page=page)
 
-    def compares() -> int:
-        return sum("compare" in p for p in story.paths())
-
-    asked = compares()
+    asked = compares(story)
     assert watcher.cycle() == (True, False)
     assert watcher.cycle() == (True, False)
-    assert compares() == asked  # the bot's releases recorded their builds' source commits
+    assert compares(story) == asked  # the bot's releases recorded their builds' source commits
     server = watcher.serve("127.0.0.1", 0)
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"

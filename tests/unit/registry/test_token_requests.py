@@ -13,6 +13,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -261,22 +262,31 @@ def test_a_failed_token_request_leaves_no_one_waiting_for_it() -> None:
     assert time.monotonic() - started < 10
 
 
+def open_answer(request: httpx.Request) -> httpx.Response:
+    """A registry without auth: every repository has the tag 1.0.0, its digest its name's."""
+    repository = request.url.path.removeprefix("/v2/").split("/tags/")[0].split("/manifests/")[0]
+    if "/tags/" in request.url.path:
+        return httpx.Response(200, json={"name": repository, "tags": ["1.0.0"]})
+    return httpx.Response(
+        200, headers={"Docker-Content-Digest": _digest(repository), "Content-Type": MANIFEST}
+    )
+
+
+def open_client(answer: Callable[[httpx.Request], httpx.Response]) -> RegistryClient:
+    return RegistryClient(
+        RegistryConfig(host="registry.example"), transport=httpx.MockTransport(answer), retry=FAST
+    )
+
+
 def test_a_registry_without_auth_is_read_at_two_requests_an_image_and_no_token() -> None:
     seen: list[str] = []
 
     def open_registry(request: httpx.Request) -> httpx.Response:
         seen.append(request.url.path)
-        repository = request.url.path.removeprefix("/v2/").split("/tags/")[0].split("/manifests/")[0]
-        if "/tags/" in request.url.path:
-            return httpx.Response(200, json={"name": repository, "tags": ["1.0.0"]})
-        return httpx.Response(
-            200, headers={"Docker-Content-Digest": _digest(repository), "Content-Type": MANIFEST}
-        )
+        return open_answer(request)
 
     repositories = [f"acme/app{i}" for i in range(64)]
-    with RegistryClient(
-        RegistryConfig(host="registry.example"), transport=httpx.MockTransport(open_registry), retry=FAST
-    ) as c:
+    with open_client(open_registry) as c:
         assert plan_like(c, repositories) == {r: _digest(r) for r in repositories}
     assert len(seen) == 128
 
@@ -299,17 +309,10 @@ def test_a_slow_first_answer_holds_the_other_repositories_only_briefly() -> None
             assert released.wait(PROBE_WAIT + 5), "the others waited for the slow first answer"
         else:
             released.set()
-        repository = request.url.path.removeprefix("/v2/").split("/tags/")[0].split("/manifests/")[0]
-        if "/tags/" in request.url.path:
-            return httpx.Response(200, json={"name": repository, "tags": ["1.0.0"]})
-        return httpx.Response(
-            200, headers={"Docker-Content-Digest": _digest(repository), "Content-Type": MANIFEST}
-        )
+        return open_answer(request)
 
     repositories = [f"acme/app{i}" for i in range(8)]
-    with RegistryClient(
-        RegistryConfig(host="registry.example"), transport=httpx.MockTransport(slow_first), retry=FAST
-    ) as c:
+    with open_client(slow_first) as c:
         started = time.monotonic()
         assert plan_like(c, repositories) == {r: _digest(r) for r in repositories}
     assert released.is_set() and time.monotonic() - started < PROBE_WAIT + 2
