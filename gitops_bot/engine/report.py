@@ -262,8 +262,7 @@ def _landed(commit: Commit) -> datetime:
 
 _Triple = tuple[str, str, str]  # (source repository, base revision, head revision)
 
-
-Read = dora.Source | tuple[str, str, str] | None
+Read = dora.Source | _Triple | None
 """What a report read of one (commit, image) that a later one may take as it is: the dated
 source commit, None for no new build, or the (source repository, base, head) its builds'
 labels named, when the forge could not date it (the labels say it for good; the forge is asked

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, assert_never
 from urllib.parse import quote
 
+from gitops_bot.core.imageref import is_digest
 from gitops_bot.core.instants import format_instant, outside_instant
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ReleaseKind, Verification, short_digest
 from gitops_bot.core.outside import (
@@ -45,7 +46,6 @@ TRAILER = "Gitops-Bot-Release"
 # image, the new build's digest, the source commit it came from, that commit's time: one
 # trailer a new build pinned by digest (the report trusts it only for the build the commit deploys)
 BUILT_FROM = "Gitops-Bot-Built-From"
-_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,128}")
 _TRAILER_WORD = re.compile(r"[^\s]{1,512}")
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 BODY_MARKER = "<!-- gitops-bot:release"
@@ -198,7 +198,7 @@ class Release:
             for c in self.changes
             if c.built_from is not None and c.to_digest is not None
             for sha, when in [c.built_from]
-            if _TRAILER_WORD.fullmatch(c.image) and _DIGEST.fullmatch(c.to_digest) and _SHA.fullmatch(sha)
+            if _TRAILER_WORD.fullmatch(c.image) and is_digest(c.to_digest) and _SHA.fullmatch(sha)
         ]
 
     def _intro(self) -> str:
