@@ -38,10 +38,8 @@ from gitops_bot.output import github
 from gitops_bot.output.github import escape_data
 from gitops_bot.output.result import Result, StatusRead
 from gitops_bot.registry.charts import OciChart, is_oci
-from gitops_bot.registry.cloud import LOGINS, recognised
-from gitops_bot.registry.cloud.base import Login
+from gitops_bot.registry.cloud import cloud_login
 from gitops_bot.registry.pool import RegistryPool
-from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.trust.settings import VerifyConfig
 
 # Every command a workflow step can run to completion; not `watch` (a server), `set-image` (it
@@ -130,19 +128,10 @@ def needed_extras(environ: Mapping[str, str]) -> list[str]:
         return []
     needed = {"keyless"} if any(v.keyless for v in _verify_policies(cfg)) else set()
     for host in _registries(cfg) | _written_hosts(cfg, Path(repo), environ):
-        login = _cloud_login(cfg.registry(host))
+        login = cloud_login(cfg.registry(host))
         if login is not None and login.extra:
             needed.add(login.extra)
     return [e for e in EXTRAS if e in needed]
-
-
-def _cloud_login(reg: RegistryConfig) -> Login | None:
-    """The cloud login reading ``reg`` may take, as registry/credentials.py chooses it: none
-    with a user name and password from the environment or ``auth: docker``, the one ``auth:``
-    names, else its host's cloud (tried when docker's config.json has nothing for it)."""
-    if reg.username_env and reg.password_env:
-        return None
-    return LOGINS.get(reg.auth) if reg.auth else recognised(reg.host)
 
 
 def _verify_policies(cfg: Config) -> Iterator[VerifyConfig]:

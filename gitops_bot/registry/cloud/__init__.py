@@ -28,6 +28,16 @@ def recognised(host: str) -> Login | None:
     return next((login for login in LOGINS.values() if login.recognises(host)), None)
 
 
+def cloud_login(config: RegistryConfig) -> Login | None:
+    """The cloud login reading ``config``'s registry may take, as registry/credentials.py tries
+    them: none when the environment names a user and password; the cloud ``auth:`` names (none
+    for ``auth: docker``); with no ``auth:``, its host's cloud (when docker's config.json has
+    nothing for it). What the Action installs the extras for."""
+    if config.username_env and config.password_env:
+        return None
+    return LOGINS.get(config.auth) if config.auth else recognised(config.host)
+
+
 def credential(config: RegistryConfig, env: Mapping[str, str], *, explicit: bool) -> CloudCredential | None:
     """The cloud credential for ``config``'s registry: the ``auth:`` it names (``explicit``),
     else the cloud its host is recognised as, when the workload shows an identity of that
