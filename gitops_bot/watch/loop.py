@@ -3,6 +3,7 @@ over one repository or many (see the package's docstring)."""
 
 from __future__ import annotations
 
+import contextvars
 import random
 import re
 import signal
@@ -29,6 +30,7 @@ from gitops_bot.watch.targets import Run, Target, compute, run_one, wants_observ
 log = get_logger("gitops_bot.watch")
 MAX_BACKOFF_FACTOR = 8  # an outage waits at most this many intervals between cycles
 MAX_DURATION = 7 * 86400  # Event.wait overflows far beyond; a week between cycles is plenty
+SIGNAL_SLICE = 0.5  # the longest a signal handed to another thread waits for its handler
 
 
 def parse_duration(text: str) -> float:
@@ -114,6 +116,31 @@ class Watcher:
     # -- the loop ------------------------------------------------------------------------
 
     def run(self, max_cycles: int | None = None) -> int:
+        """The cycles until SIGTERM (or ``max_cycles``). They run on a thread of their own
+        while this thread, the main one, only waits in short slices: the kernel hands a
+        signal to any thread of the process, and Python runs its handler on the main thread
+        alone, once that thread runs Python again. A main thread blocked in a registry read,
+        or on another thread's answer, ran it only when that ended (60 s behind a hanging
+        registry, about one run in eight)."""
+        failed: list[BaseException] = []
+
+        def cycles() -> None:
+            try:
+                self._cycles(max_cycles)
+            except BaseException as exc:  # raised here, on the caller's thread
+                failed.append(exc)
+
+        worker = threading.Thread(
+            target=contextvars.copy_context().run, args=(cycles,), name="gitops-bot-cycles"
+        )
+        worker.start()
+        while worker.is_alive():
+            worker.join(SIGNAL_SLICE)
+        if failed:
+            raise failed[0]
+        return 0
+
+    def _cycles(self, max_cycles: int | None) -> None:
         outages = 0
         try:
             while not self.stop.is_set():
@@ -130,7 +157,6 @@ class Watcher:
             if self.pool is not None:
                 self.pool.close()
         log.info("stopped", cycles=self.cycles)
-        return 0
 
     def _wait(self, delay: float) -> None:
         """Until the next full cycle; webhook pushes run targeted cycles meanwhile, one at a
