@@ -10,7 +10,9 @@
 #                               build the wheel with (`uv build --build-constraints`); the
 #                               Action builds with the one its uv bundles
 #   requirements/installer.lock uv itself, at this script's own version: the installer the
-#                               locks are installed with is the one that wrote them
+#                               locks are installed with is the one that wrote them; each
+#                               platform the Action and the image run on by its wheel's
+#                               direct reference (scripts/installer_lock.py)
 #
 # Every lock is cut from one resolution of the runtime plus all three extras, so a package two
 # extras share is pinned once and any combination of the locks installs together.
@@ -42,4 +44,6 @@ done
 
 .venv/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
   | compile - -o requirements/build.lock "$@"
+rm -f requirements/installer.lock  # its direct references are not preferences uv reads
 compile - -o requirements/installer.lock <<<"uv==$("$UV" --version | cut -d' ' -f2)"
+.venv/bin/python scripts/installer_lock.py requirements/installer.lock

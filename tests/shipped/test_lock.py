@@ -16,6 +16,15 @@ from packaging.utils import canonicalize_name
 
 from testkit.paths import ROOT
 
+PLATFORMS = [
+    ("linux", "x86_64"),
+    ("linux", "aarch64"),
+    ("darwin", "arm64"),
+    ("darwin", "x86_64"),
+    ("win32", "AMD64"),
+    ("win32", "ARM64"),
+]  # GitHub's hosted runners (x64 and arm64 each) and the image's two builds
+
 BASE = "requirements.lock"
 EXTRAS = ("keyless", "aws", "gcp")
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -29,12 +38,16 @@ LOCKS = [
 
 
 def pins(lock: str) -> dict[str, tuple[str, int]]:
-    """name -> (version, number of hashes), from the lock's `name==version \\` entries."""
-    out = {}
+    """name -> (version, number of hashes), from the lock's `name==version \\` entries and
+    its `name @ URL-of-a-wheel` ones (the version is the wheel's); one version a name."""
+    out: dict[str, tuple[str, int]] = {}
     for block in re.split(r"\n(?=[A-Za-z0-9])", (ROOT / lock).read_text()):
-        m = re.match(r"([A-Za-z0-9._-]+)==([^\s;\\]+)", block)
+        m = re.match(r"([A-Za-z0-9._-]+)(?:==([^\s;\\]+)| @ \S+/[^/-]+-([^-]+)-[^/\s]+\.whl )", block)
         if m:
-            out[canonicalize_name(m.group(1))] = (m.group(2), block.count("--hash=sha256:"))
+            name, version = canonicalize_name(m.group(1)), m.group(2) or m.group(3)
+            count = out.get(name, (version, 0))[1] + block.count("--hash=sha256:")
+            assert out.get(name, (version,))[0] == version, f"{lock}: {name} at two versions"
+            out[name] = (version, count)
     return out
 
 
@@ -105,3 +118,32 @@ def test_the_installers_uv_is_the_build_backend_so_the_wheel_builds_without_a_do
     (uv_version, _) = pins("requirements/installer.lock")["uv"]
     assert backend.specifier.contains(uv_version), f"installer.lock's uv {uv_version} is outside {requires}"
     assert set(pins("requirements/build.lock")) == {"uv-build"}
+
+
+def test_the_installer_is_one_wheel_by_direct_reference_on_each_runner_and_the_index_elsewhere() -> None:
+    """pip reads uv's whole index page (some 6,000 files) for `uv==X`, 1.3-2.3 s of its CPU
+    on a runner, so each platform the Action and the image run on names its wheel. Exactly one
+    line applies on any platform; each direct wheel fits its marker, its hash is one uv pip
+    compile wrote for the version, and what no line names takes the version from the index."""
+    text = (ROOT / "requirements/installer.lock").read_text()
+    blocks = [b for b in re.split(r"\n(?=[A-Za-z0-9])", text) if not b.startswith("#")]
+    reqs = [(Requirement(b.split(" \\\n", 1)[0]), re.findall(r"sha256:([0-9a-f]{64})", b)) for b in blocks]
+    *direct, (pinned, every) = reqs
+    assert str(pinned.specifier) == f"=={pins('requirements/installer.lock')['uv'][0]}" and len(every) >= 10
+    tags = {"linux": "linux", "darwin": "macosx", "win32": "win"}
+    arch = {"x86_64": "x86_64", "aarch64": "aarch64", "arm64": "arm64", "AMD64": "amd64", "ARM64": "arm64"}
+    assert len(direct) == len(PLATFORMS)
+    for system in ("linux", "darwin", "win32", "freebsd", "cygwin"):
+        for machine in ("x86_64", "aarch64", "arm64", "AMD64", "ARM64", "s390x", "ppc64le", "i686", "armv7l"):
+            env = {"sys_platform": system, "platform_machine": machine}
+            applying = [r for r, _ in reqs if r.marker is not None and r.marker.evaluate(env)]
+            assert len(applying) == 1, f"{system}/{machine}: {len(applying)} lines apply"
+            (req,) = applying
+            if (system, machine) in PLATFORMS:
+                assert req.url is not None and req.url.startswith("https://files.pythonhosted.org/")
+                wheel = req.url.rsplit("/", 1)[1]
+                assert tags[system] in wheel and arch[machine] in wheel.lower(), (system, machine, wheel)
+            else:
+                assert req.url is None, f"{system}/{machine} takes uv from the index"
+    for req, (digest,) in direct:
+        assert digest in every, f"{req.url}: a hash uv pip compile did not write"
