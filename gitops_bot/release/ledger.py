@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.instants import outside_instant
+from gitops_bot.core.instants import format_instant, outside_instant
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.outside import Outside
 from gitops_bot.forges import registry
@@ -74,6 +74,12 @@ class Entry:
             },
             "changed_charts": list(self.changed_charts),
             "charts": {name: {"version": v} for name, v in sorted(self.charts.items())},
+            # as the release commit recorded them (its Built-From trailers): the report takes
+            # one only for the build the commit deploys, landed after the time it names
+            "built_from": {
+                name: {"digest": digest, "source_time": format_instant(when)}
+                for name, (digest, when) in sorted(self.built_from.items())
+            },
         }
 
 

@@ -228,6 +228,14 @@ def test_a_scripted_week_gives_the_keys_computed_by_hand(
         for n in (5, 4, 3, 2, 1)
         for w in (APP, digests[f"1.{n}.0"], shas[n], instants.format_instant(dates[n]))
     ]
+    # and `history` shows what each release recorded
+    recorded = [
+        r["built_from"] for r in bot(capsys, story, "history", "staging")["releases"] if r["built_from"]
+    ]
+    assert recorded == [
+        {APP: {"digest": digests[f"1.{n}.0"], "source_time": instants.format_instant(dates[n])}}
+        for n in (5, 4, 3, 2, 1)
+    ]
 
     assert doc["schema"] == "gitops-bot/report/v1"
     (env,) = doc["environments"]
