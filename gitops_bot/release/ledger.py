@@ -149,11 +149,14 @@ class _Reader:
         name = PurePosixPath(path).name
         lines = text.split("\n")
         last = self._last.get(path)
-        read = by_entries((last.lines, last.sites), lines, name, self.specs, last.starts) if last else None
         starts = None
-        if read is not None:
+        if (
+            last is not None
+            and (read := by_entries((last.lines, last.sites), lines, name, self.specs, last.starts))
+            is not None
+        ):
             found, starts = read
-            self._prior[blob] = last.blob if last else ""
+            self._prior[blob] = last.blob
         else:
             try:
                 found = images.read(text, name, self.specs, strict=False)
