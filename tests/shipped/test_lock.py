@@ -37,11 +37,16 @@ LOCKS = [
 ]
 
 
+def entries(lock: str) -> list[str]:
+    """The lock's entries, each with its continuation lines (its hashes)."""
+    return re.split(r"\n(?=[A-Za-z0-9])", (ROOT / lock).read_text())
+
+
 def pins(lock: str) -> dict[str, tuple[str, int]]:
     """name -> (version, number of hashes), from the lock's `name==version \\` entries and
     its `name @ URL-of-a-wheel` ones (the version is the wheel's); one version a name."""
     out: dict[str, tuple[str, int]] = {}
-    for block in re.split(r"\n(?=[A-Za-z0-9])", (ROOT / lock).read_text()):
+    for block in entries(lock):
         m = re.match(r"([A-Za-z0-9._-]+)(?:==([^\s;\\]+)| @ \S+/[^/-]+-([^-]+)-[^/\s]+\.whl )", block)
         if m:
             name, version = canonicalize_name(m.group(1)), m.group(2) or m.group(3)
@@ -125,8 +130,7 @@ def test_the_installer_is_one_wheel_by_direct_reference_on_each_runner_and_the_i
     on a runner, so each platform the Action and the image run on names its wheel. Exactly one
     line applies on any platform; each direct wheel fits its marker, its hash is one uv pip
     compile wrote for the version, and what no line names takes the version from the index."""
-    text = (ROOT / "requirements/installer.lock").read_text()
-    blocks = [b for b in re.split(r"\n(?=[A-Za-z0-9])", text) if not b.startswith("#")]
+    blocks = [b for b in entries("requirements/installer.lock") if not b.startswith("#")]
     reqs = [(Requirement(b.split(" \\\n", 1)[0]), re.findall(r"sha256:([0-9a-f]{64})", b)) for b in blocks]
     *direct, (pinned, every) = reqs
     assert str(pinned.specifier) == f"=={pins('requirements/installer.lock')['uv'][0]}" and len(every) >= 10
