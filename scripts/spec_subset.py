@@ -65,7 +65,7 @@ SERVICES = {
     "github": Service(
         "github-rest-subset.json",
         (
-            # what gitops_bot/forges/github/*.py sends through PyGithub
+            # what gitops_bot/forges/github/*.py sends
             ("/repos/{owner}/{repo}", "get"),
             ("/repos/{owner}/{repo}/pulls", "get"),
             ("/repos/{owner}/{repo}/pulls", "post"),

@@ -94,9 +94,6 @@ ANSWER_IS_LIST = {
 # Where a description is known to be narrower than the service (each with its evidence), the
 # named part of the exchange is not checked. Listed in testkit/specs/README.md too.
 WAIVED = {
-    # GitHub's REST docs ("Add labels to an issue"): "You can also pass an array of labels
-    # directly"; GitHub accepts it, PyGithub sends it, the description allows only {labels: [...]}
-    ("github", "post", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "request"),
     # Gitea 1.27 names the merge style "do", Forgejo and older Gitea "Do"; both servers decode
     # the form with Go's encoding/json, which matches keys case-insensitively, so either works
     ("gitea", "post", "/repos/{owner}/{repo}/pulls/{index}/merge", "request"),

@@ -1,5 +1,5 @@
 """GitHub's Git Data API (blobs, trees, commits, refs) over the fake's bare remote: what
-PyGithub calls to create a commit through the API, as argocd-image-updater does. GitHub signs
+the bot calls to create a commit through the API, as argocd-image-updater does. GitHub signs
 such commits with its own key and marks them verified; the fake records which commits it made
 that way (``api_commits``) and answers ``verification.verified: true`` like GitHub does."""
 

@@ -1,4 +1,4 @@
-"""A local HTTP server speaking the GitHub REST endpoints gitops-bot calls through PyGithub,
+"""A local HTTP server speaking the GitHub REST endpoints gitops-bot calls,
 with GitHub's JSON shapes, backed by a real bare git remote (a PR's head must exist there).
 
 It records every request and answers 404 to anything it does not implement, recording that

@@ -11,13 +11,12 @@ from typing import Any
 
 import bcrypt
 import pytest
-import responses
 
 from gitops_bot import config
 from gitops_bot.core import log
 from testkit.certs import make_ca, make_server_cert
 from testkit.config_schema import schema_problems
-from testkit.github_responses import mocked_github
+from testkit.github_responses import Planned, mocked_github
 from testkit.oci import Pusher
 from testkit.prometheus import PrometheusProcess, prometheus
 from testkit.registry_process import RegistryProcess
@@ -74,8 +73,8 @@ def _accepted_configs_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 @pytest.fixture
-def rsps(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    """GitHub's answers mocked with `responses`; each registered answer must be asked for."""
+def rsps(monkeypatch: pytest.MonkeyPatch) -> Iterator[Planned]:
+    """GitHub's answers planned one by one; each planned answer must be asked for."""
     yield from mocked_github(monkeypatch)
 
 

@@ -96,7 +96,7 @@ class PushRejected(ServiceUnavailable):
 class ForgeError(GitOpsBotError):
     """The forge refused a request (401/403/404/409/422, any forge): one rule, exit 3, like
     an unavailable forge (docs/reference/exit-codes.md); the hint names the token or setting
-    to fix. GitHub's adapter raises it too (:class:`GitHubError`)."""
+    to fix."""
 
     exit_code = 3
 
@@ -106,13 +106,4 @@ class ForgeError(GitOpsBotError):
 
 
 class ForgeUnavailable(ServiceUnavailable):
-    pass
-
-
-class GitHubError(ForgeError):
-    """GitHub refused a request (bad credentials, no access, validation): the forges' one
-    rule for a refusal (:class:`ForgeError`, exit 3)."""
-
-
-class GitHubUnavailable(ServiceUnavailable):
     pass

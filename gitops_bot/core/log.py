@@ -353,7 +353,7 @@ def configure(level: str = "warning", fmt: str = "auto", stream: TextIO | None =
 
 
 class _Bridge(logging.Handler):
-    """Standard-library log records of WARNING and above (urllib3, PyGithub) as
+    """Standard-library log records of WARNING and above (httpx, botocore) as
     our lines: what Python's last-resort handler would otherwise print, unredacted and not
     JSON. Libraries' debug and info chatter stays out, as before."""
 

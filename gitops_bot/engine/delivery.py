@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
@@ -46,11 +45,6 @@ from gitops_bot.release import next_step
 from gitops_bot.release.next_step import NextStep, Settings, Step
 from gitops_bot.release.proposal import Release
 from gitops_bot.release.windows import EVERYWHERE, Freeze
-
-if TYPE_CHECKING:
-    # PyGithub costs ~0.3 s of CPU to import: a run that never talks to GitHub (plan, the
-    # rendered diff of --output json, GitLab and Gitea) does not import it
-    pass
 
 log = get_logger(__name__)
 BATCH_CHUNK = 100  # pull-request releases whose branches are pushed together before their PRs

@@ -19,13 +19,13 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError, UsageError
-from gitops_bot.core.instants import epoch_instant, outside_instant, retry_after_seconds
+from gitops_bot.core.instants import epoch_instant, later, outside_instant, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges.compare_kit import Ask, Comparison
@@ -70,10 +70,6 @@ class ChangeRequest:
     # when the forge says it was opened (None: it does not say): a clock the forge keeps, not
     # the bot, so a restarted bot reads the same instant
     opened: datetime | None = field(default=None, compare=False)
-
-
-# GitHub's adapter predates the seam; its name for the same value.
-PullRequest = ChangeRequest
 
 
 class Forge(Protocol):
@@ -217,26 +213,6 @@ class Listing:
             self.pages_read = page + 1
             yield page
 
-    def read(self, fn: Callable[[], T]) -> T:
-        """``fn``: a client library's listing read whole (PyGithub follows ``next`` links on
-        its own), each of its requests counted as a page within both bounds
-        (:data:`~gitops_bot.forges.requests_net.before_send`). A retried request counts too."""
-        # requests (~70 modules, ~70 ms to import) only for a run that reads through a client
-        # library
-        from gitops_bot.forges import requests_net
-
-        token = requests_net.before_send.set(self._request)
-        try:
-            return fn()
-        finally:
-            requests_net.before_send.reset(token)
-
-    def _request(self) -> None:
-        if self.pages_read >= self.max_pages:
-            raise self.too_many()
-        self.check_time()
-        self.pages_read += 1
-
     def check_time(self) -> None:
         if _clock() > self._deadline:
             raise ForgeUnavailable(
@@ -353,13 +329,30 @@ def call(
         return retrying(fn, max_wait=max_wait)
     except Exhausted as exc:
         status, waited = exc.failure.status, exc.waited
-        what = "rate limit exhausted" if status in (403, 429) else "unavailable"
+        if status in (403, 429):
+            raise ForgeUnavailable(
+                f"{name} rate limit exhausted (HTTP {status}) after {waited:.0f}s of retries"
+                f"{_resets(exc.failure.headers)}",
+                hint="run again after the limit resets",
+            ) from None
         raise ForgeUnavailable(
-            f"{name} {what} (HTTP {status or 'no answer'}) after {waited:.0f}s of retries",
+            f"{name} unavailable (HTTP {status or 'no answer'}) after {waited:.0f}s of retries",
             hint="run again later",
         ) from None
     except HTTPFailure as failure:
         raise refusal(name, failure.status or 0, failure.message, hints) from None
+
+
+def _resets(headers: Mapping[str, str]) -> str:
+    """', resets at 12:34:56 UTC' from ``(X-)RateLimit-Reset`` (epoch seconds) or
+    ``Retry-After``: when a run that gave up may try again."""
+    h = {k.lower(): str(v) for k, v in headers.items()}
+    at = epoch_instant(h.get("ratelimit-reset", h.get("x-ratelimit-reset", "")))
+    now = time.time()
+    wait = retry_after_seconds(h.get("retry-after", ""), now) if at is None else None
+    if wait is not None:
+        at = later(datetime.fromtimestamp(now, UTC), timedelta(seconds=wait))
+    return at.strftime(", resets at %Y-%m-%d %H:%M:%S UTC") if at else ""
 
 
 def create_or_adopt(
@@ -542,14 +535,15 @@ def api_service(
     *,
     deadline: float,
     transport: httpx.BaseTransport | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Service:
     """The one client (:class:`~gitops_bot.net.service.Service`) of a forge's JSON API at
-    ``base``, for the adapters written without a client library (Gitea, Azure DevOps,
-    Bitbucket): ``credential`` sent to that origin only, ``deadline`` seconds for one answer in
-    all, :data:`MAX_BODY` bytes, redirects followed within the origin only. One attempt per
-    request and no status asked again by the client: :func:`call` decides the retries, as it
-    reads a refusal's rate-limit headers (``Retry-After``, ``RateLimit-Reset``), which the
-    client's own retries would not hand back."""
+    ``base``, for every forge's adapter (each written without a client library): ``headers``
+    sent with every request (a media type, an API version), ``credential`` sent to that origin
+    only, ``deadline`` seconds for one answer in all, :data:`MAX_BODY` bytes, redirects
+    followed within the origin only. One attempt per request and no status asked again by the
+    client: :func:`call` decides the retries, as it reads a refusal's rate-limit headers
+    (``Retry-After``, ``RateLimit-Reset``), which the client's own retries would not hand back."""
     return Service(
         name,
         base,
@@ -559,6 +553,7 @@ def api_service(
         limit=MAX_BODY,
         policy=RetryPolicy(attempts=1),
         waits=_asked_again_by_call,
+        headers=headers,
         transport=transport,
     )
 

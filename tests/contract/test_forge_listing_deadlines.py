@@ -162,8 +162,8 @@ def test_a_listing_that_pages_slowly_fails_at_its_deadline_in_one_line(
 def test_a_client_librarys_listing_without_end_fails_at_its_page_bound(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """PyGithub follows ``next`` links on its own, the GitLab adapter GitLab's ``X-Next-Page``
-    and ``Link``: the bound is kept on every page they ask (the dashboard's issue list read 548
+    """The GitHub adapter follows ``Link: rel="next"``, the GitLab adapter GitLab's
+    ``X-Next-Page`` and ``Link``: the bound is kept on every page they ask (the dashboard's issue list read 548
     pages before this)."""
     opened, what = FORGES[name]
     module = github if name.startswith("github") else gitlab

@@ -1,6 +1,6 @@
 """Fault suite, GitHub side: each row is an answer GitHub may give, served over real HTTP by
-the local GitHub server (``fail``; `responses` would skip urllib3's Retry-After sleep, the very
-thing under test), and the one clean error, its exit code and what the message must carry.
+the local GitHub server (``fail``: the retry's real Retry-After sleep is the very thing under
+test), and the one clean error, its exit code and what the message must carry.
 No row may sleep past the bound; none may leak the token."""
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import responses
 
 from gitops_bot.config import GitHubConfig
 from gitops_bot.core.errors import GitOpsBotError, UsageError
-from gitops_bot.forges.github import adapter as gh_mod
 from gitops_bot.forges.github.adapter import GitHub
-from testkit.github_responses import REPO, client, pull
+from testkit.github_responses import REPO, Planned, client, pull
 from testkit.github_server import FakeGitHub
 
 TOKEN = "ghp_secret_value_123"
@@ -26,7 +24,6 @@ TOKEN = "ghp_secret_value_123"
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    monkeypatch.setattr(gh_mod, "BACKOFF", 0.01)
     with FakeGitHub("acme/gitops", tmp_path, token=TOKEN) as srv:
         yield srv
 
@@ -116,7 +113,7 @@ def test_github_answer_is_one_clean_error(case: Case, fake: FakeGitHub) -> None:
 @pytest.mark.parametrize("status", [500, 502, 403, 404])
 def test_decoration_failure_after_the_pr_exists_is_a_warning(
     status: int,
-    rsps: responses.RequestsMock,
+    rsps: Planned,
 ) -> None:
     rsps.assert_all_requests_are_fired = False
     rsps.get(f"{REPO}/pulls", json=[pull(5)])

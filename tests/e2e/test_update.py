@@ -1,5 +1,5 @@
 """`gitops-bot update` end to end: a real registry, a real bare git remote, and a local server
-speaking GitHub's REST API (PyGithub on the other side)."""
+speaking GitHub's REST API."""
 
 from __future__ import annotations
 
@@ -172,9 +172,7 @@ def test_token_never_reaches_git_config_or_output(
 def test_failed_pr_creation_leaves_no_orphan_branch(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gitops_bot.forges.github import adapter as gh_mod
 
-    monkeypatch.setattr(gh_mod, "BACKOFF", 0.01)
     world.push("app", "1.1.0")
     world.github.fail["POST /repos/acme/gitops/pulls"] = (500, {"message": "boom"}, {})
     code = main(["update", "--repo", f"file://{world.remote}", "--env", "staging"])

@@ -4,7 +4,6 @@ duplicates a PR."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.forges.github import adapter as gh_mod
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world
@@ -25,10 +23,6 @@ LABELS = r"POST /repos/acme/gitops/issues/\d+/labels"
 def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
-    # PyGithub's retry logs at INFO through stdlib logging; under pytest a handler left on an
-    # earlier test's captured stream would print "Logging error" here (the CLI stays at WARNING)
-    monkeypatch.setattr(logging.getLogger("github.GithubRetry"), "disabled", True)
-    monkeypatch.setattr(gh_mod, "BACKOFF", 0.01)
     yield from make_world(tmp_path, registry)
 
 

@@ -291,8 +291,7 @@ LATE_IMPORTS = {
     "truststore",  # macOS and Windows only
     "gitops_bot.trust.verifier",  # cryptography
     "gitops_bot.trust.keyless",  # sigstore (the keyless extra)
-    "gitops_bot.forges.requests_net",  # requests
-    "gitops_bot.forges.github.adapter",  # PyGithub
+    "gitops_bot.forges.github.adapter",  # PyJWT and cryptography (a GitHub App's JWT)
     "botocore",  # a cloud registry's login (the aws extra)
     "google.auth",  # a cloud registry's login (the gcp extra)
 }

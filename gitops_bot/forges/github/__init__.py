@@ -1,2 +1,2 @@
-"""GitHub (and GitHub Enterprise): pull requests through PyGithub, commits GitHub signs, its
+"""GitHub (and GitHub Enterprise): pull requests through its REST API, commits GitHub signs, its
 compare API, its merge subjects."""

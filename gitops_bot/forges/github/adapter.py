@@ -1,128 +1,93 @@
-"""Pull requests on GitHub and GitHub Enterprise, through PyGithub.
+"""Pull requests on GitHub and GitHub Enterprise, through its REST API with the bot's one HTTP
+client (:mod:`gitops_bot.net.service`), as every other forge's.
+
+The bot calls about twenty endpoints. PyGithub covered them, but it brought a second HTTP
+stack (requests, urllib3, charset-normalizer, PyNaCl) to every install, its own retries, its
+own reading of answers and its own pagination, each of which had to be bent back onto the one
+client; without it an install is five packages lighter and GitHub's calls get what every other
+call gets directly. Each call is one :func:`~gitops_bot.forges.forge.exchange_json`
+(origin-bound credential, 30 s deadline, 8 MiB, redirects within the origin, JSON that is
+JSON), retried on rate limits and 5xx by :func:`~gitops_bot.forges.forge.call` within the
+same 2-minute bound as every forge's: ``Retry-After``, ``X-RateLimit-Remaining: 0`` with
+``X-RateLimit-Reset``, and the secondary limit's 403 that names no time ("wait at least one
+minute"). Writes are spaced by ``github.write_interval`` (GitHub's guidance against the
+secondary limits).
 
 Idempotent by construction (argocd-image-updater's ``pr_github.go`` shape): the branch name is
 deterministic, an open PR for it is looked up before one is created and updated in place, a
-422 "already exists" is not an error, and a failed label, reviewer or auto-merge request is a
-warning. Every exchange goes through :mod:`gitops_bot.net` (proxies, trust store, deadline, byte
-cap) and the forge retry: rate limits (403/429 with ``X-RateLimit-Remaining: 0`` or
-``Retry-After``) and 5xx are waited out up to a bound; beyond it the run ends cleanly.
+422 "already exists" adopts the PR another run just opened, and a failed label, reviewer or
+auto-merge request is a warning. Listings follow ``Link: rel="next"`` to their end or fail
+(:func:`~gitops_bot.forges.forge.read_listing`). Auto-merge is GraphQL's (REST has no call).
+
+Credentials: a token (``GITHUB_TOKEN``), or a GitHub App: its RS256 JWT (PyJWT) asks for the
+repository's installation and an installation token, renewed before its hour runs out.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
-import github
+import httpx
 import jwt
-import requests
-from github import Auth, Github, GithubException, GithubIntegration
-from github.Requester import (
-    HTTPRequestsConnectionClass,
-    HTTPSRequestsConnectionClass,
-    Requester,
-    RequestsResponse,
-)
 
 from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, State
-from gitops_bot.core.errors import GitHubError, GitHubUnavailable, GitOpsBotError, UsageError
-from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
-from gitops_bot.core.log import get_logger, redact, register_secret
-from gitops_bot.forges import forge, requests_net, statuses
+from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
+from gitops_bot.core.instants import outside_instant
+from gitops_bot.core.log import register_secret
+from gitops_bot.forges import forge, statuses
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import MAX_WAIT, Listing, PullRequest, decorate_steps
+from gitops_bot.forges.forge import (
+    MAX_WAIT,
+    ChangeRequest,
+    Listing,
+    api_service,
+    call,
+    change_request,
+    decorate_steps,
+    exchange_json,
+    no_identity,
+    read_listing,
+    unexpected,
+)
 from gitops_bot.forges.github import checks as checks_github
 from gitops_bot.forges.github import commits as github_commits
 from gitops_bot.forges.issues import Issue
 from gitops_bot.forges.settings import GitHubConfig
 from gitops_bot.git.git import Workspace
+from gitops_bot.net import limits
+from gitops_bot.net.service import Credential, Service, link_next
 
-log = get_logger(__name__)
 T = TypeVar("T")
+NAME = "GitHub"
+DEADLINE = 30.0  # seconds for one API answer, in all (a server dripping bytes cannot stretch it)
 MAX_PAGES = 100  # of one listing (open pull requests, labelled issues)
+PER_PAGE = 100  # GitHub's largest page
 CHECKS_PAGE = 100  # check runs or statuses a page: GitHub's largest per_page
-BACKOFF = forge.BACKOFF  # seconds, doubled per retry
-DEADLINE = requests_net.DEADLINE  # seconds for one exchange, in all
-
-
-class _NetExchange:
-    """What PyGithub's two connection classes get here: their ``requests.Session`` replaced by
-    :func:`~gitops_bot.forges.requests_net.session` (net-layer proxies, trust store, total deadline,
-    streamed byte cap; no urllib3 retry), and each exchange retried by
-    :func:`gitops_bot.forges.forge.retrying`, the one retry policy. An exhausted retry hands
-    PyGithub the last answer (its exception names the status and rate-limit reset) or raises
-    the last connection error, so the messages stay GitHub's own."""
-
-    session: requests.Session
-    input: Any
-
-    def _net(self) -> None:
-        self.session.close()  # PyGithub's own, with its urllib3 adapter: never used
-        self.session = requests_net.session(deadline=DEADLINE)
-
-    def getresponse(self) -> RequestsResponse:
-        exchange = super().getresponse  # type: ignore[misc]
-
-        def attempt() -> RequestsResponse:
-            if hasattr(self.input, "seek"):
-                self.input.seek(0)  # an upload is sent whole on every attempt
-            try:
-                answer: RequestsResponse = exchange()
-            except requests_net.AnswerTooLarge:
-                raise  # the cap is the answer's size, not a passing fault
-            except requests.RequestException as exc:
-                raise forge.HTTPFailure(None, {}, type(exc).__name__) from exc
-            if answer.status < 400:
-                return answer
-            headers = dict(answer.headers)
-            if answer.status == 403 and "secondary rate limit" in answer.read().lower():
-                # GitHub: "wait at least one minute" when it names no time
-                headers.setdefault("Retry-After", "60")
-            raise forge.HTTPFailure(answer.status, headers, "") from _Answer(answer)
-
-        try:
-            return forge.retrying(attempt, max_wait=self.max_wait, backoff=BACKOFF)
-        except (forge.Exhausted, forge.HTTPFailure) as exc:
-            failure = exc.failure if isinstance(exc, forge.Exhausted) else exc
-            cause = failure.__cause__
-            if isinstance(cause, _Answer) and (
-                cause.answer.status < 500 or isinstance(exc, forge.HTTPFailure)
-            ):
-                return cause.answer  # a refusal or a rate limit: PyGithub's exception says which
-            if isinstance(cause, _Answer):  # an error page need not be JSON PyGithub can read
-                raise requests.exceptions.RetryError(f"HTTP {failure.status}") from None
-            raise cause or requests.ConnectionError("no answer") from None
-
-    max_wait: float = MAX_WAIT
-
-
-class _Answer(Exception):
-    """Carries an answer PyGithub turns into its exception once retrying is over."""
-
-    def __init__(self, answer: RequestsResponse) -> None:
-        super().__init__(answer.status)
-        self.answer = answer
-
-
-class _NetHTTPS(_NetExchange, HTTPSRequestsConnectionClass):
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self._net()
-
-
-class _NetHTTP(_NetExchange, HTTPRequestsConnectionClass):
-    """Plain http (a GitHub Enterprise on http, the local test server): its own class because
-    PyGithub builds the URL from the class's scheme and default port."""
-
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self._net()
+SECONDARY_WAIT = "60"  # GitHub: "wait at least one minute" when its secondary limit names no time
+RENEW_BEFORE = 300.0  # seconds before an installation token's expiry it is renewed
+APP_JWT_SECONDS = 540  # an App's JWT: GitHub takes at most 10 minutes (clock drift: iat 60 s back)
+# GitHub's media type and the REST version the calls below are written against
+HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+HINTS = {
+    401: "check the GitHub token",
+    403: "the token needs contents and pull-requests write access to the repository",
+    404: "check github.repository and the token's access to it",
+}
+_ENABLE_AUTO_MERGE = (
+    "mutation($input: EnablePullRequestAutoMergeInput!) "
+    "{ enablePullRequestAutoMerge(input: $input) { clientMutationId } }"
+)
+_DISABLE_AUTO_MERGE = (
+    "mutation($input: DisablePullRequestAutoMergeInput!) "
+    "{ disablePullRequestAutoMerge(input: $input) { clientMutationId } }"
+)
 
 
 def repository_from_url(url: str, api_url: str) -> str | None:
@@ -138,20 +103,45 @@ def repository_from_url(url: str, api_url: str) -> str | None:
     return path if re.match(r"^[\w.-]+/[\w.-]+$", path) else None
 
 
+def graphql_url(api_url: str) -> str:
+    """GitHub's GraphQL endpoint beside its REST API: ``/graphql`` on api.github.com, and
+    ``/api/graphql`` beside a GitHub Enterprise server's ``/api/v3``."""
+    base = api_url.rstrip("/")
+    return base.removesuffix("/v3") + "/graphql" if base.endswith("/api/v3") else base + "/graphql"
+
+
 class GitHub:
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for GitHub and GitHub Enterprise."""
 
     noun = "pull request"
-    name = "GitHub"
+    name = NAME
     git_user = "x-access-token"
 
-    def __init__(self, gh: Github, repository: str, *, git_token: str, identity: str | None = None) -> None:
+    def __init__(
+        self,
+        api: Service,
+        repository: str,
+        *,
+        git_token: str,
+        identity: str | None = None,
+        write_interval: float = 0.0,
+        max_wait: float = MAX_WAIT,
+        graphql: str | None = None,
+        renew: Callable[[], tuple[str, float | None]] | None = None,
+        expires: float | None = None,
+    ) -> None:
+        self._api = api
         self.repository = repository
         self.owner = repository.split("/")[0]
         self.git_token: str | None = git_token
-        self._gh = gh
-        self._repo = gh.get_repo(repository)  # lazy: the Github objects are built lazy=True
         self._identity = identity  # known at connect for a GitHub App; else asked when needed
+        self._repo = "/repos/" + "/".join(quote(p, safe="") for p in repository.split("/"))
+        self._graphql = graphql or graphql_url(api.base)
+        self.max_wait = max_wait
+        self.write_interval = write_interval
+        self._last_write = float("-inf")
+        self._renew, self._expires = renew, expires  # an App's installation token: (token, expiry)
+        self._lock = threading.Lock()
 
     @classmethod
     def connect(
@@ -160,112 +150,149 @@ class GitHub:
         repository: str,
         environ: Mapping[str, str],
         *,
-        max_wait: float = 120.0,
+        max_wait: float = MAX_WAIT,
+        transport: httpx.BaseTransport | None = None,
     ) -> GitHub:
         """A token from ``cfg.token_env``, or a GitHub App (id + private key) exchanged for an
         installation token. ``max_wait`` bounds how long a rate limit is waited out."""
-        # PyGithub builds every connection (Github, GithubIntegration, the installation
-        # token's requester) from these class attributes, so they are the one place to put all
-        # its exchanges on the net layer and the forge retry; GithubRetry is switched off.
-        https = type("_NetHTTPS", (_NetHTTPS,), {"max_wait": max_wait})
-        http = type("_NetHTTP", (_NetHTTP,), {"max_wait": max_wait})
-        Requester.injectConnectionClasses(http, https)
-        common: dict[str, Any] = {
-            "base_url": cfg.api_url,
-            "retry": None,
-            "timeout": 30,
-            "lazy": True,
-            "seconds_between_writes": cfg.write_interval or None,
-        }
+
+        def service(credential: Credential) -> Service:
+            return api_service(
+                NAME, cfg.api_url, credential, deadline=DEADLINE, transport=transport, headers=HEADERS
+            )
+
+        common: dict[str, Any] = {"write_interval": cfg.write_interval, "max_wait": max_wait}
         token = environ.get(cfg.token_env)
         app_id, app_key = environ.get(cfg.app_id_env), environ.get(cfg.app_key_env)
         if token:
-            register_secret(token)
-            return cls(Github(auth=Auth.Token(token), **common), repository, git_token=token)
+            return cls(service(Credential.scheme("token", token)), repository, git_token=token, **common)
         if app_id and app_key:
             register_secret(app_key)
-            app = Auth.AppAuth(app_id, app_key.replace("\\n", "\n"))
-            owner, name = repository.split("/")
-            try:
-                installation = _call(
-                    lambda: GithubIntegration(auth=app, **common).get_repo_installation(owner, name)
-                )
-            except (jwt.PyJWTError, ValueError, TypeError) as exc:
-                raise UsageError(
-                    f"the GitHub App private key in {cfg.app_key_env} is unusable ({type(exc).__name__})",
-                    hint="set it to the App's PEM private key (newlines may be written as \\n)",
-                ) from None
-            inst_auth = app.get_installation_auth(installation.id)
-            gh = Github(auth=inst_auth, **common)
-            git_token = _call(lambda: inst_auth.token)
-            register_secret(git_token)
+            app = _App(cfg, app_id, app_key.replace("\\n", "\n"), repository, service, max_wait)
+            installation, slug = app.installation()
+            git_token, expires = app.token(installation)
             # an installation token has no user (GET /user refuses it): what it writes is
             # authored by the App's bot user, "<slug>[bot]", the slug named by the installation
-            slug = installation.raw_data.get("app_slug")
-            identity = f"{slug}[bot]" if isinstance(slug, str) and slug else None
-            return cls(gh, repository, git_token=git_token, identity=identity)
+            return cls(
+                service(Credential.scheme("token", git_token)),
+                repository,
+                git_token=git_token,
+                identity=f"{slug}[bot]" if slug else None,
+                renew=lambda: app.token(installation),
+                expires=expires,
+                **common,
+            )
         raise UsageError(
             "no GitHub credentials",
             hint=f"set {cfg.token_env} (a token with contents and pull-requests write), "
             f"or {cfg.app_id_env} and {cfg.app_key_env} for a GitHub App",
         )
 
-    def _listed(self, what: str, listed: Iterable[T]) -> list[T]:
-        """Every item of a PyGithub paginated list, within :class:`Listing`'s bounds (PyGithub
-        follows ``Link: rel="next"`` for as long as the server names one)."""
-        return Listing("GitHub", what, MAX_PAGES).read(lambda: list(listed))
+    # -- the API -------------------------------------------------------------------------
 
-    def git_data(self, fn: Callable[[Any], T]) -> T:
-        """``fn(repository)`` on the PyGithub repository, with this module's error mapping: the
-        Git Data API calls of :mod:`gitops_bot.forges.github.commits` go through here."""
-        return _call(lambda: fn(self._repo))
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One call's decoded answer, retried and worded as every forge's; also the Git Data
+        API's way in (:mod:`gitops_bot.forges.github.commits`)."""
+        return self._exchange(method, path, **kwargs)[0]
 
-    # -- pull requests -----------------------------------------------------------------
+    def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
+        self._fresh_token()
+        if method != "GET":
+            self._space_writes()
+        return call(
+            NAME,
+            lambda: _secondary(lambda: _exchange(self._api, method, path, **kwargs)),
+            HINTS,
+            max_wait=self.max_wait,
+        )
 
-    def open_pulls(self, prefix: str) -> dict[str, PullRequest]:
-        """Open PRs whose head branch is one of ours (one listing, all pages)."""
+    def _list(self, path: str, what: str, **params: object) -> list[Any]:
+        """Every item of a listing, page by page as ``Link: rel="next"`` names them; the whole
+        listing asked again when a page meets a rate limit or a 5xx, as :func:`call` retries."""
+        self._fresh_token()
+
+        def once() -> list[Any]:
+            listing = Listing(NAME, what, MAX_PAGES)
+            listed = read_listing(
+                self._api,
+                path,
+                listing,
+                message=_message,
+                follow=link_next,
+                params={**params, "per_page": PER_PAGE},
+            )
+            return list(listed.items)
+
+        return call(NAME, lambda: _secondary(once), HINTS, max_wait=self.max_wait)
+
+    def _space_writes(self) -> None:
+        """At most one write a ``write_interval``: GitHub's guidance against its secondary rate
+        limits, which a burst of writes (labels, reviewers, a comment) meets first."""
+        with self._lock:
+            wait = self._last_write + self.write_interval - time.monotonic()
+            if wait > 0:
+                forge._sleep(wait)
+            self._last_write = time.monotonic()
+
+    def _fresh_token(self) -> None:
+        """An App's installation token lives an hour: renewed a few minutes before it ends, so a
+        long run (a watch cycle waiting on gates) never meets a 401 midway."""
+        if self._renew is None or self._expires is None or time.time() < self._expires - RENEW_BEFORE:
+            return
+        with self._lock:
+            if time.time() >= self._expires - RENEW_BEFORE:
+                token, self._expires = self._renew()
+                self._api.credential = Credential.scheme("token", token)
+
+    # -- pull requests -------------------------------------------------------------------
+
+    def _open(self, wanted: Callable[[str], bool], **params: object) -> dict[str, ChangeRequest]:
         out = {}
-        for p in _call(lambda: self._listed("open pull requests", self._repo.get_pulls(state="open"))):
-            pr = _pr(p)
-            head = p._rawData.get("head")
+        for item in self._list(f"{self._repo}/pulls", "open pull requests", state="open", **params):
+            pr = _pr(item)
+            head = item.get("head")
             repo = head.get("repo") if isinstance(head, dict) else None
             full_name = repo.get("full_name") if isinstance(repo, dict) else None
             # a fork's PR named like ours (its fork deleted: repo null) is not ours to adopt
-            if pr.head.startswith(prefix + "/") and (
-                isinstance(full_name, str) and full_name.lower() == self.repository.lower()
+            if (
+                wanted(pr.head)
+                and isinstance(full_name, str)
+                and full_name.lower() == self.repository.lower()
             ):
                 out[pr.head] = pr
         return out
 
-    def find_open(self, branch: str) -> PullRequest | None:
-        head = f"{self.owner}:{branch}"
-        listed = self._repo.get_pulls(state="open", head=head)
-        pulls = _call(lambda: self._listed("open pull requests", listed))
-        return _pr(pulls[0]) if pulls else None
+    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
+        """Open PRs whose head branch is one of ours (one listing, all pages)."""
+        return self._open(lambda head: head.startswith(prefix + "/"))
 
-    def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> PullRequest:
+    def find_open(self, branch: str) -> ChangeRequest | None:
+        """The open PR of ``branch`` in this repository (GitHub filters by ``owner:branch``)."""
+        return self._open(lambda head: head == branch, head=f"{self.owner}:{branch}").get(branch)
+
+    def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
+        payload = {"head": branch, "base": base, "title": title, "body": body, "draft": draft}
+
         try:
-            p = self._repo.create_pull(base=base, head=branch, title=title, body=body, draft=draft)
-        except GithubException as exc:
-            if exc.status == 422 and "already exists" in str(exc.data):
-                found = self.find_open(branch)  # another run opened it a moment ago
-                if found is not None:
-                    return self.update(found, title, body)
-            raise _error(exc) from None
-        except requests.RequestException as exc:
-            raise _unavailable(exc) from None
-        return _pr(p)
+            return _pr(self.request("POST", f"{self._repo}/pulls", json=payload))
+        except ForgeError as exc:
+            # 422 "A pull request already exists": another run opened it a moment ago; any
+            # other 422 (a head that does not exist) is the refusal it says
+            race = exc.status == 422 and "already exists" in str(exc)
+            found = self.find_open(branch) if race else None
+            if found is None:
+                raise
+            return self.update(found, title, body)
 
-    def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+    def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
         if pr.title == title and pr.body == body:
             return pr
-        raw = pr.raw
-        _call(lambda: raw.edit(title=title, body=body))
-        return PullRequest(pr.number, pr.url, pr.head, title, body, raw)
+        self.request("PATCH", f"{self._repo}/pulls/{pr.number}", json={"title": title, "body": body})
+        return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
 
     def decorate(
         self,
-        pr: PullRequest,
+        pr: ChangeRequest,
         *,
         labels: Sequence[str],
         reviewers: Sequence[str],
@@ -273,36 +300,63 @@ class GitHub:
         auto_merge: str | None,
     ) -> list[str]:
         """Labels, reviewers, assignees, auto-merge: each failure is a warning, returned."""
-        raw = pr.raw
-        steps: list[tuple[str, Callable[[], Any]]] = []
+        n = pr.number
+        steps: list[tuple[str, Callable[[], object]]] = []
         if labels:
-            steps.append(("labels", lambda: raw.add_to_labels(*labels)))
+            wanted = {"labels": list(labels)}
+            steps.append(
+                ("labels", lambda: self.request("POST", f"{self._repo}/issues/{n}/labels", json=wanted))
+            )
         if reviewers:
-            steps.append(("reviewers", lambda: raw.create_review_request(reviewers=list(reviewers))))
+            asked = {"reviewers": list(reviewers)}
+            steps.append(
+                (
+                    "reviewers",
+                    lambda: self.request("POST", f"{self._repo}/pulls/{n}/requested_reviewers", json=asked),
+                )
+            )
         if assignees:
-            steps.append(("assignees", lambda: raw.add_to_assignees(*assignees)))
+            people = {"assignees": list(assignees)}
+            steps.append(
+                ("assignees", lambda: self.request("POST", f"{self._repo}/issues/{n}/assignees", json=people))
+            )
         if auto_merge:
-            steps.append(("auto-merge", lambda: raw.enable_automerge(merge_method=auto_merge.upper())))
-        wrapped = [(what, lambda f=f: _call(f)) for what, f in steps]
-        return decorate_steps(f"PR #{pr.number}", wrapped, (GitOpsBotError,))
+            method = auto_merge.upper()
+            steps.append(("auto-merge", lambda: self._mutate(_ENABLE_AUTO_MERGE, pr, mergeMethod=method)))
+        return decorate_steps(f"PR #{n}", steps, (ForgeError,))
 
     def commit_pusher(self) -> _ApiCommits:
         """Commits created by GitHub through its Git Data API, which it signs and shows Verified."""
         return _ApiCommits(self)
 
-    def withdraw_auto_merge(self, pr: PullRequest) -> list[str]:
+    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
         """GraphQL's ``disablePullRequestAutoMerge`` (REST has no call for it)."""
-        raw = pr.raw
         return decorate_steps(
             f"PR #{pr.number}",
-            [("auto-merge off", lambda: _call(lambda: raw.disable_automerge()))],
-            (GitOpsBotError,),
+            [("auto-merge off", lambda: self._mutate(_DISABLE_AUTO_MERGE, pr))],
+            (ForgeError,),
         )
 
-    def close(self, pr: PullRequest, comment: str) -> None:
-        raw = pr.raw
-        _call(lambda: raw.create_issue_comment(comment))
-        _call(lambda: raw.edit(state="closed"))
+    def _mutate(self, query: str, pr: ChangeRequest, **fields: str) -> None:
+        """A GraphQL mutation on the pull request (its ``node_id``); GraphQL answers its own
+        refusals with 200 and ``errors``, which are refusals here too."""
+        node = pr.raw.get("node_id") if isinstance(pr.raw, dict) else None
+        if not isinstance(node, str) or not node:
+            raise unexpected(NAME, ["node_id is missing"])
+        variables = {"input": {"pullRequestId": node, **fields}}
+        answer = self.request("POST", self._graphql, json={"query": query, "variables": variables})
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if errors:
+            raise ForgeError(
+                f"GitHub refused the request: {_said({'errors': errors})}",
+                status=None,
+                hint="allow auto-merge in the repository's settings; GitHub takes it only while "
+                "the pull request waits for required checks or reviews",
+            )
+
+    def close(self, pr: ChangeRequest, comment: str) -> None:
+        self.request("POST", f"{self._repo}/issues/{pr.number}/comments", json={"body": comment})
+        self.request("PATCH", f"{self._repo}/pulls/{pr.number}", json={"state": "closed"})
 
     # -- a commit's checks (gitops_bot.core.checks.CommitChecks) ------------------------
 
@@ -313,10 +367,9 @@ class GitHub:
         and a check run of one name are two checks: branch protection requires both."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
-        requester, base = self._repo._requester, f"{self._repo.url}/commits/{sha}"
-
-        def get(path: str, **params: Any) -> Any:
-            return _call(lambda: requester.requestJsonAndCheck("GET", f"{base}/{path}", parameters=params))[1]
+        base = f"{self._repo}/commits/{sha}"
+        # the pages of both listings within one listing's time bound
+        bound = Listing(NAME, f"checks on {sha[:12]}", MAX_PAGES)
 
         def listing(path: str, key: str, what: str) -> tuple[list[Any], dict[str, Any]]:
             """Every entry under ``key``, page by page, and the first page's answer."""
@@ -324,11 +377,12 @@ class GitHub:
             first: dict[str, Any] = {}
             said = 0
             for page in range(1, -(-checks.MAX_CHECKS // CHECKS_PAGE) + 1):  # the pages the bound fills
-                data = get(path, per_page=CHECKS_PAGE, page=page)
+                bound.check_time()
+                data = self.request("GET", f"{base}/{path}", params={"page": page, "per_page": CHECKS_PAGE})
                 listed = data.get(key) if isinstance(data, dict) else None
                 total = data.get("total_count") if isinstance(data, dict) else None
                 if not isinstance(listed, list) or not isinstance(total, int) or isinstance(total, bool):
-                    raise GitHubUnavailable(
+                    raise ForgeUnavailable(
                         f"GitHub answered its {what} without {key} and total_count",
                         hint="check github.api_url",
                     )
@@ -342,21 +396,17 @@ class GitHub:
             checks.read_whole("GitHub", what, len(entries), said)
             return entries, first
 
-        def read() -> tuple[Check, ...]:
-            listed, _ = listing("check-runs", "check_runs", "check runs")
-            runs = checks_github.from_check_runs({"check_runs": listed})
-            listed, combined = listing("status", "statuses", "statuses")
-            statuses = checks_github.from_combined_status({"statuses": listed})
-            return checks.newest(
-                [
-                    *(replace(c, kind=checks.RUN) for c in runs),
-                    *(replace(c, kind=checks.STATUS) for c in statuses),
-                    *_beyond_statuses(combined.get("state"), statuses),
-                ]
-            )
-
-        # the pages of both listings within one listing's time bound
-        return Listing("GitHub", f"checks on {sha[:12]}", MAX_PAGES).read(read)
+        listed, _ = listing("check-runs", "check_runs", "check runs")
+        runs = checks_github.from_check_runs({"check_runs": listed})
+        listed, combined = listing("status", "statuses", "statuses")
+        statuses_read = checks_github.from_combined_status({"statuses": listed})
+        return checks.newest(
+            [
+                *(replace(c, kind=checks.RUN) for c in runs),
+                *(replace(c, kind=checks.STATUS) for c in statuses_read),
+                *_beyond_statuses(combined.get("state"), statuses_read),
+            ]
+        )
 
     # -- a status the bot reports (gitops_bot.forges.statuses.CommitStatuses) ---------------
 
@@ -364,68 +414,149 @@ class GitHub:
         """``POST /repos/{owner}/{repo}/statuses/{sha}`` (the token needs ``statuses: write``)."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
-        requester = self._repo._requester
         body = {
             "state": state.value,
             "context": context,
             "description": description[: statuses.MAX_DESCRIPTION],
         }
-        _call(lambda: requester.requestJsonAndCheck("POST", f"{self._repo.url}/statuses/{sha}", input=body))
+        self.request("POST", f"{self._repo}/statuses/{sha}", json=body)
 
     # -- issues (the dashboard: gitops_bot.forges.issues.IssueBoard) ----------------------
 
     def issues_labelled(self, label: str) -> list[Issue]:
-        listed = self._repo.get_issues(state="all", labels=[label])  # lazy: no request yet
-        found = _call(lambda: self._listed("labelled issues", listed))
-        # GitHub lists pull requests as issues too; they carry ``pull_request``. Read from the
-        # listed answer: PyGithub's attribute would fetch each issue again to learn it is absent
-        return [_issue(i) for i in found if "pull_request" not in i._rawData]
+        found = self._list(f"{self._repo}/issues", "labelled issues", state="all", labels=label)
+        # GitHub lists pull requests as issues too; they carry ``pull_request``
+        return [_issue(i) for i in found if not (isinstance(i, dict) and "pull_request" in i)]
 
     def create_issue(self, title: str, body: str, label: str) -> Issue:
-        return _issue(_call(lambda: self._repo.create_issue(title=title, body=body, labels=[label])))
+        made = self.request(
+            "POST", f"{self._repo}/issues", json={"title": title, "body": body, "labels": [label]}
+        )
+        return _issue(made)
 
     def edit_issue(self, issue: Issue, title: str, body: str) -> Issue:
-        raw = issue.raw
-        _call(lambda: raw.edit(title=title, body=body))
-        return Issue(issue.number, issue.url, title, body, issue.open, issue.author, raw)
+        self.request("PATCH", f"{self._repo}/issues/{issue.number}", json={"title": title, "body": body})
+        return Issue(issue.number, issue.url, title, body, issue.open, issue.author, issue.raw)
 
     def identity(self) -> str:
         """The token's user (``GET /user``), or the App's bot user named at connect; asked
         once per adapter."""
         if self._identity is None:
-            login = _call(lambda: self._gh.get_user().login)
+            me = self.request("GET", "/user")
+            login = me.get("login") if isinstance(me, dict) else None
             if not isinstance(login, str) or not login:
-                raise forge.no_identity("GitHub")
+                raise no_identity(NAME)
             self._identity = login
         return self._identity
 
 
-def _issue(i: Any) -> Issue:
-    user = i._rawData.get("user")  # read from the answer: PyGithub's attribute may fetch again
+class _App:
+    """A GitHub App as the bot uses one: its JWT (RS256, signed with the App's private key)
+    names the repository's installation and asks for that installation's token."""
+
+    def __init__(
+        self,
+        cfg: GitHubConfig,
+        app_id: str,
+        key: str,
+        repository: str,
+        service: Callable[[Credential], Service],
+        max_wait: float,
+    ) -> None:
+        self.cfg, self.app_id, self.key, self.repository = cfg, app_id, key, repository
+        self.service, self.max_wait = service, max_wait
+
+    def _ask(self, method: str, path: str) -> Any:
+        api = self.service(Credential.bearer(self._jwt()))
+        try:
+            return call(NAME, lambda: _exchange(api, method, path)[0], HINTS, max_wait=self.max_wait)
+        finally:
+            api.close()
+
+    def _jwt(self) -> str:
+        now = int(time.time())
+        try:
+            return jwt.encode(
+                {"iat": now - 60, "exp": now + APP_JWT_SECONDS, "iss": self.app_id},
+                self.key,
+                algorithm="RS256",
+            )
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            raise UsageError(
+                f"the GitHub App private key in {self.cfg.app_key_env} is unusable ({type(exc).__name__})",
+                hint="set it to the App's PEM private key (newlines may be written as \\n)",
+            ) from None
+
+    def installation(self) -> tuple[int, str | None]:
+        """(the installation's id, the App's slug) for the repository."""
+        found = self._ask("GET", f"/repos/{self.repository}/installation")
+        number = found.get("id") if isinstance(found, dict) else None
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise unexpected(NAME, ["the installation has no id"])
+        slug = found.get("app_slug")
+        return number, slug if isinstance(slug, str) and slug else None
+
+    def token(self, installation: int) -> tuple[str, float | None]:
+        """An installation token and when it expires (seconds since the epoch)."""
+        made = self._ask("POST", f"/app/installations/{installation}/access_tokens")
+        token = made.get("token") if isinstance(made, dict) else None
+        if not isinstance(token, str) or not token:
+            raise unexpected(NAME, ["the installation token is missing"])
+        register_secret(token)
+        expires = outside_instant(made.get("expires_at"), NAME)
+        return token, expires.timestamp() if expires else None
+
+
+def _exchange(api: Service, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
+    return exchange_json(api, method, path, message=_message, **kwargs)
+
+
+def _secondary(fn: Callable[[], T]) -> T:
+    """GitHub's secondary rate limit: a 403 whose words say so, often naming no time; retried
+    after the minute GitHub asks for (the retry's budget decides whether it is waited)."""
+    try:
+        return fn()
+    except forge.HTTPFailure as failure:
+        if failure.status == 403 and "secondary rate limit" in failure.message.lower():
+            failure.headers = {"Retry-After": SECONDARY_WAIT, **failure.headers}
+        raise
+
+
+def _issue(item: Any) -> Issue:
+    if not isinstance(item, dict):
+        raise unexpected(NAME)
+    number, url = item.get("number"), item.get("html_url")
+    title, body = item.get("title") or "", item.get("body") or ""
+    if not (
+        isinstance(number, int) and isinstance(url, str) and isinstance(title, str) and isinstance(body, str)
+    ):
+        raise unexpected(NAME)
+    user = item.get("user")
     login = user.get("login") if isinstance(user, dict) else None
     author = login if isinstance(login, str) else ""
-    return Issue(i.number, i.html_url, i.title or "", i.body or "", i.state == "open", author, i)
+    return Issue(number, url, title, body, item.get("state") == "open", author, item)
 
 
-def _pr(p: Any) -> PullRequest:
-    """The answer as it came, its fields checked (a forge's answer is input like any other):
-    PyGithub's attribute of a missing field is None, which would surface far from here."""
-    raw = getattr(p, "_rawData", None)
-    got: dict[str, Any] = raw if isinstance(raw, dict) else {}
+def _pr(item: Any) -> ChangeRequest:
+    """The answer as it came, its fields checked (a forge's answer is input like any other)."""
+    got: dict[str, Any] = item if isinstance(item, dict) else {}
     head = got.get("head")
     ref = head.get("ref") if isinstance(head, dict) else None
     number = got.get("number")
-    checked = forge.change_request(
-        "GitHub",
+    checked = change_request(
+        NAME,
         None if isinstance(number, bool) else number,
         got.get("html_url"),
         ref,
         got.get("title"),
         got.get("body"),
-        p,
+        got,
         got.get("created_at"),
     )
-    return replace(checked, title=got.get("title") or "")  # GitHub's drafts are not a title marker
+    # GitHub's drafts are a field, not a title marker: the title is what it says
+    return ChangeRequest(
+        checked.number, checked.url, checked.head, got.get("title") or "", checked.body, got, checked.opened
+    )
 
 
 def _beyond_statuses(state: Any, statuses: Sequence[Check]) -> list[Check]:
@@ -442,70 +573,25 @@ def _beyond_statuses(state: Any, statuses: Sequence[Check]) -> list[Check]:
     return [Check("combined status", worst, state, kind=checks.SUMMARY)]
 
 
-def _call(fn: Callable[[], T]) -> T:
+def _message(body: bytes, reason: str) -> str:
+    """GitHub's own words: ``message`` and each ``errors[].message`` (GraphQL's errors too),
+    on one line; the status's reason when the body says nothing readable."""
     try:
-        return fn()
-    except GithubException as exc:
-        raise _error(exc) from None
-    except requests.RequestException as exc:
-        raise _unavailable(exc) from None
+        data = limits.loads(body)
+    except ValueError:
+        return " ".join(body[:300].decode("utf-8", "replace").split()) or reason
+    return _said(data) or reason
 
 
-def _error(exc: GithubException) -> GitOpsBotError:
-    headers = {k.lower() for k in exc.headers or {}}
-    if (
-        isinstance(exc, github.RateLimitExceededException)
-        or exc.status == 429
-        or (exc.status == 403 and ("rate limit" in str(exc.data).lower() or "retry-after" in headers))
-    ):
-        return GitHubUnavailable(
-            f"GitHub rate limit exhausted (HTTP {exc.status}){_reset(exc.headers or {})}",
-            hint="run again after the limit resets",
-        )
-    if exc.status is not None and exc.status >= 500:
-        return GitHubUnavailable(f"GitHub unavailable (HTTP {exc.status})", hint="run again later")
-    hint = {
-        401: "check the GitHub token",
-        403: "the token needs contents and pull-requests write access to the repository",
-        404: "check github.repository and the token's access to it",
-    }.get(exc.status or 0)
-    return GitHubError(
-        redact(f"GitHub refused the request (HTTP {exc.status}): {_message(exc.data)}"),
-        status=exc.status,
-        hint=hint,
-    )
-
-
-def _message(data: Any) -> str:
-    """GitHub's own words: ``message`` and each ``errors[].message``, on one line."""
+def _said(data: Any) -> str:
     if not isinstance(data, dict):
-        return " ".join(str(data).split())[:300]
+        return ""
     parts = [str(data.get("message") or "")]
-    for err in data.get("errors") or []:
+    errors = data.get("errors")
+    for err in errors if isinstance(errors, list) else []:
         text = err.get("message") or err.get("code") if isinstance(err, dict) else err
         parts.append(str(text or ""))
     return " ".join("; ".join(p for p in parts if p).split())[:300]
-
-
-def _reset(headers: Mapping[str, str]) -> str:
-    """'; resets at 12:34:56 UTC' from X-RateLimit-Reset (epoch) or Retry-After (seconds)."""
-    h = {k.lower(): str(v) for k, v in headers.items()}
-    at = epoch_instant(h.get("x-ratelimit-reset", ""))
-    wait = retry_after_seconds(h.get("retry-after", ""), 0.0) if at is None else None
-    if wait is not None:
-        at = later(datetime.fromtimestamp(time.time(), UTC), timedelta(seconds=wait))
-    return at.strftime(", resets at %Y-%m-%d %H:%M:%S UTC") if at else ""
-
-
-def _unavailable(exc: Exception) -> GitHubUnavailable:
-    name = type(exc).__name__
-    if isinstance(exc, requests_net.AnswerTooLarge):  # streamed and stopped there, never read whole
-        return GitHubUnavailable(
-            f"GitHub answered more than {requests_net.LIMIT} bytes", hint="check github.api_url"
-        )
-    if isinstance(exc, requests.exceptions.RetryError):
-        return GitHubUnavailable(f"GitHub unavailable ({exc}) after retries", hint="run again later")
-    return GitHubUnavailable(f"cannot reach GitHub ({name})", hint="check github.api_url and the network")
 
 
 class _ApiCommits:

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import responses
-from requests.adapters import HTTPAdapter
 
 from gitops_bot import output
 from gitops_bot.cli import main
@@ -27,11 +25,11 @@ from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.core.model import OutcomeAction
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import fetch_credentials
-from gitops_bot.forges.requests_net import NetAdapter
 from gitops_bot.gate import argocd
 from gitops_bot.release.proposal import Change
 from gitops_bot.watch import Watcher
 from testkit.argocd_server import FakeArgoCD
+from testkit.github_responses import mocked_github
 from testkit.paths import ROOT, write
 from testkit.update_world import git
 
@@ -204,13 +202,10 @@ def test_the_first_fetch_uses_the_configured_token_or_the_github_app(
         .decode()
     )
     app_env = {"GITHUB_APP_ID": "7", "GITHUB_APP_PRIVATE_KEY": pem}
-    # GitHub's requests go through gitops_bot.net's adapter: here they fall through to the
-    # requests adapter that the mock replaces
-    monkeypatch.setattr(NetAdapter, "send", lambda self, *a, **kw: HTTPAdapter.send(self, *a, **kw))
-    with responses.RequestsMock() as rsps:
-        rsps.get("https://api.github.com:443/repos/acme/gitops/installation", json={"id": 42, "app_id": 7})
+    for rsps in mocked_github(monkeypatch):
+        rsps.get("https://api.github.com/repos/acme/gitops/installation", json={"id": 42, "app_id": 7})
         rsps.post(
-            "https://api.github.com:443/app/installations/42/access_tokens",
+            "https://api.github.com/app/installations/42/access_tokens",
             status=201,
             json={"token": "ghs_installation_token", "expires_at": "2099-01-01T00:00:00Z"},
         )

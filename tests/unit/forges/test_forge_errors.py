@@ -1,5 +1,5 @@
 """The forge seam's error paths: GitLab and Gitea on the one client, their faults through
-httpx.MockTransport (GitHub's PyGithub with `responses`); the bounded retry on its own;
+httpx.MockTransport (GitHub's planned one by one on the same); the bounded retry on its own;
 choosing the forge and its config errors."""
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import responses
-from requests.adapters import HTTPAdapter
 
 from gitops_bot.config import ForgeConfig, parse
 from gitops_bot.core.errors import ConfigError, ForgeError, ForgeUnavailable, UsageError
@@ -24,8 +22,7 @@ from gitops_bot.forges.forge import HTTPFailure, call, project_path
 from gitops_bot.forges.gitea.adapter import Gitea
 from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.forges.gitlab.adapter import GitLab
-from gitops_bot.forges.requests_net import NetAdapter
-from testkit.github_responses import REPO, client
+from testkit.github_responses import REPO, Planned, client, mocked_github
 
 SECRET = "glpat-secret-value-0123456789"
 MRS = "https://gitlab.example.com/api/v4/projects/acme%2Fgitops/merge_requests"
@@ -57,12 +54,8 @@ def mr(iid: int, branch: str = "gitops-bot/staging", *, source: int = 1) -> dict
 
 
 @pytest.fixture
-def rsps(waits: list[float], monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
-    # PyGithub's requests go through gitops_bot.net's adapter: here they fall through to the
-    # requests adapter that the mock replaces
-    monkeypatch.setattr(NetAdapter, "send", lambda self, *a, **kw: HTTPAdapter.send(self, *a, **kw))
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as r:
-        yield r
+def rsps(waits: list[float], monkeypatch: pytest.MonkeyPatch) -> Iterator[Planned]:
+    yield from mocked_github(monkeypatch)
 
 
 class Scripted:
@@ -534,9 +527,7 @@ def test_forge_section_also_configures_github_enterprise() -> None:
 
 
 @pytest.mark.parametrize("status", [401, 403, 404, 409, 422])
-def test_a_refusal_exits_3_with_the_forges_own_words_on_every_forge(
-    rsps: responses.RequestsMock, status: int
-) -> None:
+def test_a_refusal_exits_3_with_the_forges_own_words_on_every_forge(rsps: Planned, status: int) -> None:
     """A forge refusing a write is exit 3 with the forge's message; GitHub, GitLab and Gitea alike."""
     words = {"message": "Validation Failed", "errors": [{"message": f"refused {status} here"}]}
     rsps.get(f"{REPO}/pulls", status=status, json=words)

@@ -4,13 +4,12 @@ already asks for at connect. The dashboard is told apart by that login, with no 
 
 from __future__ import annotations
 
-import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.forges.issues import MARKER, Kept, keep
-from testkit.github_responses import API, CFG, REPO
+from testkit.github_responses import API, CFG, REPO, Planned
 
 BASE = REPO.removesuffix("/repos/acme/gitops")
 LABEL = "gitops-bot-dashboard"
@@ -30,7 +29,7 @@ def _issue(n: int, login: str) -> dict[str, object]:
 
 
 def test_an_app_keeps_the_issue_its_bot_user_wrote_and_never_asks_get_user(
-    rsps: responses.RequestsMock,
+    rsps: Planned,
 ) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(

@@ -1,20 +1,20 @@
-"""GitHub error paths with `responses` (PyGithub speaks through requests): rate limits waited
+"""GitHub error paths, its answers planned one by one: rate limits waited
 out, 5xx retried then a clean failure, a 422 race, a failed label as a warning."""
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 import pytest
-import responses
 
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.forges.github.adapter import GitHub, repository_from_url
-from testkit.github_responses import API, CFG, REPO, client, pull
+from testkit.github_responses import API, CFG, REPO, Planned, client, pull
 
 
-def test_primary_rate_limit_is_waited_out_then_succeeds(rsps: responses.RequestsMock) -> None:
+def test_primary_rate_limit_is_waited_out_then_succeeds(rsps: Planned) -> None:
     reset = str(int(time.time()) + 1)
     rsps.get(
         f"{REPO}/pulls",
@@ -28,7 +28,7 @@ def test_primary_rate_limit_is_waited_out_then_succeeds(rsps: responses.Requests
     assert time.monotonic() - t0 < 5
 
 
-def test_rate_limit_beyond_the_bound_ends_cleanly(rsps: responses.RequestsMock) -> None:
+def test_rate_limit_beyond_the_bound_ends_cleanly(rsps: Planned) -> None:
     rsps.get(
         f"{REPO}/pulls",
         status=403,
@@ -39,22 +39,23 @@ def test_rate_limit_beyond_the_bound_ends_cleanly(rsps: responses.RequestsMock) 
         client(max_wait=2).open_pulls("gitops-bot")
 
 
-def test_429_with_retry_after_is_retried(rsps: responses.RequestsMock) -> None:
+def test_429_with_retry_after_is_retried(rsps: Planned) -> None:
     rsps.get(f"{REPO}/pulls", status=429, json={"message": "slow down"}, headers={"Retry-After": "0"})
     rsps.get(f"{REPO}/pulls", json=[])
     assert client().open_pulls("gitops-bot") == {}
 
 
-def test_5xx_is_retried_then_unavailable(rsps: responses.RequestsMock) -> None:
+def test_5xx_is_retried_then_unavailable(rsps: Planned) -> None:
     for _ in range(5):
         rsps.post(f"{REPO}/pulls", status=502, json={"message": "Bad Gateway"})
     with pytest.raises(ServiceUnavailable) as err:
-        client().create("gitops-bot/staging", "main", "t", "b", draft=False)
+        client(max_wait=60).create("gitops-bot/staging", "main", "t", "b", draft=False)
+    assert rsps.waits == [0.5, 1.0, 2.0, 4.0]  # five attempts, the back-off doubling between them
     assert err.value.exit_code == 3
     assert "ghp_secret" not in str(err.value)
 
 
-def test_422_already_exists_is_a_no_op_and_the_open_pr_is_used(rsps: responses.RequestsMock) -> None:
+def test_422_already_exists_is_a_no_op_and_the_open_pr_is_used(rsps: Planned) -> None:
     rsps.post(
         f"{REPO}/pulls",
         status=422,
@@ -69,7 +70,7 @@ def test_422_already_exists_is_a_no_op_and_the_open_pr_is_used(rsps: responses.R
     assert "head=acme%3Agitops-bot%2Fstaging" in rsps.calls[1].request.url
 
 
-def test_other_422_is_a_clear_error(rsps: responses.RequestsMock) -> None:
+def test_other_422_is_a_clear_error(rsps: Planned) -> None:
     rsps.post(
         f"{REPO}/pulls",
         status=422,
@@ -79,13 +80,13 @@ def test_other_422_is_a_clear_error(rsps: responses.RequestsMock) -> None:
         client().create("gitops-bot/staging", "main", "t", "b", draft=False)
 
 
-def test_bad_credentials_name_the_fix(rsps: responses.RequestsMock) -> None:
+def test_bad_credentials_name_the_fix(rsps: Planned) -> None:
     rsps.get(f"{REPO}/pulls", status=401, json={"message": "Bad credentials"})
     with pytest.raises(GitOpsBotError, match="check the GitHub token"):
         client().open_pulls("gitops-bot")
 
 
-def test_failed_label_is_a_warning_and_the_rest_goes_on(rsps: responses.RequestsMock) -> None:
+def test_failed_label_is_a_warning_and_the_rest_goes_on(rsps: Planned) -> None:
     rsps.get(f"{REPO}/pulls", json=[pull(5)])
     rsps.post(
         f"{REPO}/issues/5/labels", status=403, json={"message": "Resource not accessible by integration"}
@@ -118,7 +119,7 @@ def test_repository_from_remote_url(url: str, repo: str | None) -> None:
     assert repository_from_url(url, API) == repo
 
 
-def test_github_app_credentials_become_an_installation_token(rsps: responses.RequestsMock) -> None:
+def test_github_app_credentials_become_an_installation_token(rsps: Planned) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -126,7 +127,7 @@ def test_github_app_credentials_become_an_installation_token(rsps: responses.Req
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    base = "https://ghe.example.com:443/api/v3"
+    base = API
     rsps.get(f"{base}/repos/acme/gitops/installation", json={"id": 42, "app_id": 7})
     rsps.post(
         f"{base}/app/installations/42/access_tokens",
@@ -141,7 +142,7 @@ def test_github_app_credentials_become_an_installation_token(rsps: responses.Req
     assert rsps.calls[-1].request.headers["Authorization"] == "token ghs_installation_token_abc"
 
 
-def test_only_pull_requests_from_this_repository_are_ours(rsps: responses.RequestsMock) -> None:
+def test_only_pull_requests_from_this_repository_are_ours(rsps: Planned) -> None:
     """A fork's PR with a branch named like ours (the fork deleted: head.repo null) is not
     adopted, updated or auto-merged; GitHub's own spelling of the name may differ in case."""
     fork = pull(1, "gitops-bot/staging")
@@ -150,3 +151,85 @@ def test_only_pull_requests_from_this_repository_are_ours(rsps: responses.Reques
     own["head"]["repo"] = {"full_name": "ACME/GitOps"}
     rsps.get(f"{REPO}/pulls", json=[fork, own])
     assert list(client().open_pulls("gitops-bot")) == ["gitops-bot/dev"]
+
+
+def _app_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def test_an_installation_token_near_its_end_is_renewed_before_the_next_call(rsps: Planned) -> None:
+    """An installation token lives an hour; a run still going when it nears its end (a watch
+    cycle waiting on gates) renews it first instead of meeting a 401 midway."""
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60))
+    rsps.get(f"{REPO}/installation", json={"id": 42, "app_id": 7, "app_slug": "acme-release"})
+    rsps.post(
+        f"{API}/app/installations/42/access_tokens",
+        status=201,
+        json={"token": "ghs_first", "expires_at": soon},
+    )
+    rsps.post(
+        f"{API}/app/installations/42/access_tokens",
+        status=201,
+        json={"token": "ghs_second", "expires_at": "2099-01-01T00:00:00Z"},
+    )
+    rsps.get(f"{REPO}/pulls", json=[])
+    g = GitHub.connect(CFG, "acme/gitops", {"GITHUB_APP_ID": "7", "GITHUB_APP_PRIVATE_KEY": _app_key()})
+    assert g.open_pulls("gitops-bot") == {}
+    asked = [c.request for c in rsps.calls]
+    assert [r.url.split("?")[0].removeprefix(API) for r in asked] == [
+        "/repos/acme/gitops/installation",
+        "/app/installations/42/access_tokens",
+        "/app/installations/42/access_tokens",
+        "/repos/acme/gitops/pulls",
+    ]
+    assert asked[2].headers["Authorization"].startswith("Bearer ")  # the App's JWT asks again
+    assert asked[-1].headers["Authorization"] == "token ghs_second"
+
+
+def test_writes_are_spaced_by_the_write_interval(rsps: Planned) -> None:
+    rsps.get(f"{REPO}/pulls", json=[pull(5)])
+    rsps.post(f"{REPO}/issues/5/labels", json=[{"name": "release"}])
+    rsps.post(f"{REPO}/issues/5/assignees", status=201, json=pull(5))
+    cfg = replace(CFG, write_interval=1.0)
+    g = GitHub.connect(cfg, "acme/gitops", {"GITHUB_TOKEN": "ghp_secret_value_123"})
+    pr = g.open_pulls("gitops-bot")["gitops-bot/staging"]
+    assert g.decorate(pr, labels=["release"], reviewers=[], assignees=["bob"], auto_merge=None) == []
+    # the first write goes at once, the second waits out the rest of the interval
+    assert len(rsps.waits) == 1 and 0.5 < rsps.waits[0] <= 1.0
+
+
+def test_the_secondary_rate_limit_naming_no_time_is_waited_a_minute(rsps: Planned) -> None:
+    rsps.get(
+        f"{REPO}/pulls",
+        status=403,
+        json={
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+        },
+    )
+    rsps.get(f"{REPO}/pulls", json=[])
+    assert client(max_wait=120).open_pulls("gitops-bot") == {}
+    assert rsps.waits == [60.0]
+
+
+def test_a_refused_auto_merge_is_a_warning_in_githubs_words(rsps: Planned) -> None:
+    """GraphQL answers its refusals with 200 and ``errors``: a refusal all the same."""
+    rsps.get(f"{REPO}/pulls", json=[pull(5)])
+    rsps.post(
+        "https://ghe.example.com/api/graphql",
+        json={
+            "data": {"enablePullRequestAutoMerge": None},
+            "errors": [{"message": "Pull request Auto merge is not allowed for this repository"}],
+        },
+    )
+    g = client()
+    pr = g.open_pulls("gitops-bot")["gitops-bot/staging"]
+    warnings = g.decorate(pr, labels=[], reviewers=[], assignees=[], auto_merge="squash")
+    assert len(warnings) == 1 and "Auto merge is not allowed for this repository" in warnings[0]
+    sent = json.loads(rsps.calls[-1].request.body)
+    assert sent["variables"] == {"input": {"pullRequestId": "PR_5", "mergeMethod": "SQUASH"}}

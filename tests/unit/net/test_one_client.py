@@ -4,9 +4,8 @@
 `gitops_bot/registry/` is the OCI distribution protocol's client over that same transport
 (:func:`gitops_bot.net.transport.exchange`: its token flow and per-registry pool are the
 protocol's). Anything else that made its own call would bring back the per-feature edge: its
-own deadline, size bound, redirect rule and error mapping. `forges/requests_net.py` is the
-bridge that gives PyGithub a ``requests.Session`` whose every request goes through the same
-transport."""
+own deadline, size bound, redirect rule and error mapping. No exception: every forge's
+adapter, GitHub's included, speaks its API through the client."""
 
 from __future__ import annotations
 
@@ -30,7 +29,6 @@ CLIENTS = {
 }
 MODULES = {"urllib.request", "http.client", "aiohttp"}
 EDGE = ("net", "registry")
-BRIDGE = PACKAGE / "forges" / "requests_net.py"
 
 
 def _own_calls(source: str, name: str) -> list[str]:
@@ -52,7 +50,7 @@ def test_no_module_outside_the_edge_opens_its_own_http_client() -> None:
     offenders = [
         line
         for path in sorted(PACKAGE.rglob("*.py"))
-        if path.relative_to(PACKAGE).parts[0] not in EDGE and path != BRIDGE
+        if path.relative_to(PACKAGE).parts[0] not in EDGE
         for line in _own_calls(path.read_text(), str(path.relative_to(PACKAGE.parent)))
     ]
     assert offenders == []
