@@ -79,11 +79,6 @@ KINDS: dict[str, Kind] = {
         "The forge's own message is quoted; the hint names the token, permission or setting to "
         "fix ([forges](../concepts/forges.md)).",
     ),
-    "GitHubError": Kind(
-        "GitHub refused a request",
-        "exit 3",
-        "As any forge's refusal: the hint names the token's missing permission or the setting.",
-    ),
     "PushRejected": Kind(
         "The branch kept moving under the bot",
         "exit 3; nothing half-written is left",
@@ -107,11 +102,6 @@ KINDS: dict[str, Kind] = {
         "exit 3",
         "Retried within the deadline; check the forge's address (`forge: api_url`), the network "
         "and the forge's status; run again.",
-    ),
-    "GitHubUnavailable": Kind(
-        "GitHub stayed unavailable",
-        "exit 3",
-        "Retried within the deadline; check `github: api_url` and GitHub's status; run again.",
     ),
     "ServiceUnavailable": Kind(
         "A service stayed unavailable, or answered something broken",

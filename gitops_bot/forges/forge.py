@@ -196,9 +196,9 @@ def check_answer(name: str, status: int, headers: Mapping[str, str], size: int |
 class Listing:
     """The bounds of one paginated listing, on every forge: at most ``pages`` pages *and* at
     most :data:`LISTING_SECONDS` from its first request. A page bound alone lets a slow forge
-    take minutes (100 pages at 1.5 s each), and a listing read by a client library has no page
-    bound of its own. Either bound reached is one failure line naming the listing: a shortened
-    list would hide a pull request (opened again, never closed) or the dashboard issue."""
+    take minutes (100 pages at 1.5 s each). Either bound reached is one failure line naming
+    the listing: a shortened list would hide a pull request (opened again, never closed) or
+    the dashboard issue."""
 
     def __init__(self, name: str, what: str, pages: int) -> None:
         self.name, self.what, self.max_pages = name, what, pages

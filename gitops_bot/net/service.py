@@ -62,6 +62,7 @@ from typing import Any
 
 import httpx
 
+from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact, register_secret
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import limits, retry
@@ -146,6 +147,13 @@ class Credential:
 
     def __post_init__(self) -> None:
         register_secret(self.value)
+        # httpx writes header values as ASCII: a token with any other character (pasted with a
+        # non-breaking space, or a hostile service's) would end the run in a traceback
+        if not self.value.isascii() or not self.value.isprintable():
+            raise UsageError(
+                f"the credential for the {self.header} header holds a character no HTTP header can carry",
+                hint="check the token's variable: a token is printable ASCII",
+            )
 
     @classmethod
     def bearer(cls, token: str) -> Credential:

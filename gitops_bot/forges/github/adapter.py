@@ -40,7 +40,7 @@ from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
-from gitops_bot.core.log import register_secret
+from gitops_bot.core.log import redact, register_secret
 from gitops_bot.forges import forge, statuses
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
@@ -71,6 +71,8 @@ MAX_PAGES = 100  # of one listing (open pull requests, labelled issues)
 PER_PAGE = 100  # GitHub's largest page
 CHECKS_PAGE = 100  # check runs or statuses a page: GitHub's largest per_page
 SECONDARY_WAIT = "60"  # GitHub: "wait at least one minute" when its secondary limit names no time
+# how GitHub words a rate limit (PyGithub's Requester reads the same), whatever the headers say
+_LIMIT_WORDS = ("rate limit", "abuse detection", "please wait a few minutes")
 RENEW_BEFORE = 300.0  # seconds before an installation token's expiry it is renewed
 APP_JWT_SECONDS = 540  # an App's JWT: GitHub takes at most 10 minutes (clock drift: iat 60 s back)
 # GitHub's media type and the REST version the calls below are written against
@@ -342,13 +344,14 @@ class GitHub:
         refusals with 200 and ``errors``, which are refusals here too."""
         node = pr.raw.get("node_id") if isinstance(pr.raw, dict) else None
         if not isinstance(node, str) or not node:
-            raise unexpected(NAME, ["node_id is missing"])
+            raise _odd(f"PR #{pr.number} without its node_id")
         variables = {"input": {"pullRequestId": node, **fields}}
         answer = self.request("POST", self._graphql, json={"query": query, "variables": variables})
         errors = answer.get("errors") if isinstance(answer, dict) else None
         if errors:
+            said = _said({"errors": errors if isinstance(errors, list) else [errors]})
             raise ForgeError(
-                f"GitHub refused the request: {_said({'errors': errors})}",
+                redact(f"GitHub refused the request: {said or 'GraphQL errors without a message'}"),
                 status=None,
                 hint="allow auto-merge in the repository's settings; GitHub takes it only while "
                 "the pull request waits for required checks or reviews",
@@ -481,7 +484,8 @@ class _App:
                 self.key,
                 algorithm="RS256",
             )
-        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as exc:
+            # AttributeError: a public key where the private one belongs (it has no sign())
             raise UsageError(
                 f"the GitHub App private key in {self.cfg.app_key_env} is unusable ({type(exc).__name__})",
                 hint="set it to the App's PEM private key (newlines may be written as \\n)",
@@ -492,7 +496,7 @@ class _App:
         found = self._ask("GET", f"/repos/{self.repository}/installation")
         number = found.get("id") if isinstance(found, dict) else None
         if not isinstance(number, int) or isinstance(number, bool):
-            raise unexpected(NAME, ["the installation has no id"])
+            raise _odd(f"the installation of {self.repository} without its id")
         slug = found.get("app_slug")
         return number, slug if isinstance(slug, str) and slug else None
 
@@ -500,8 +504,9 @@ class _App:
         """An installation token and when it expires (seconds since the epoch)."""
         made = self._ask("POST", f"/app/installations/{installation}/access_tokens")
         token = made.get("token") if isinstance(made, dict) else None
-        if not isinstance(token, str) or not token:
-            raise unexpected(NAME, ["the installation token is missing"])
+        # a header value: visible ASCII, or the request could not even be written
+        if not isinstance(token, str) or not token or not all("!" <= c <= "~" for c in token):
+            raise _odd("an installation token that is no token")
         register_secret(token)
         expires = outside_instant(made.get("expires_at"), NAME)
         return token, expires.timestamp() if expires else None
@@ -512,14 +517,24 @@ def _exchange(api: Service, method: str, path: str, **kwargs: Any) -> tuple[Any,
 
 
 def _secondary(fn: Callable[[], T]) -> T:
-    """GitHub's secondary rate limit: a 403 whose words say so, often naming no time; retried
-    after the minute GitHub asks for (the retry's budget decides whether it is waited)."""
+    """A rate limit GitHub says only in words: its secondary limit (a 403 or a 429, "wait a few
+    minutes"), an older GitHub Enterprise's "abuse detection", an "API rate limit exceeded"
+    without its headers. Each is retried after the minute GitHub asks for when it names no
+    time (the retry's budget decides whether it is waited); a primary limit's
+    ``X-RateLimit-Remaining: 0`` keeps its reset time."""
     try:
         return fn()
     except forge.HTTPFailure as failure:
-        if failure.status == 403 and "secondary rate limit" in failure.message.lower():
-            failure.headers = {"Retry-After": SECONDARY_WAIT, **failure.headers}
+        said = failure.message.lower()
+        headers = {k.lower(): v for k, v in failure.headers.items()}
+        limited = failure.status in (403, 429) and any(w in said for w in _LIMIT_WORDS)
+        if limited and "retry-after" not in headers and headers.get("x-ratelimit-remaining") != "0":
+            failure.headers = {**failure.headers, "Retry-After": SECONDARY_WAIT}
         raise
+
+
+def _odd(what: str) -> ForgeUnavailable:
+    return ForgeUnavailable(f"GitHub answered {what}", hint="check github.api_url")
 
 
 def _issue(item: Any) -> Issue:

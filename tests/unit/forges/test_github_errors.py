@@ -233,3 +233,75 @@ def test_a_refused_auto_merge_is_a_warning_in_githubs_words(rsps: Planned) -> No
     assert len(warnings) == 1 and "Auto merge is not allowed for this repository" in warnings[0]
     sent = json.loads(rsps.calls[-1].request.body)
     assert sent["variables"] == {"input": {"pullRequestId": "PR_5", "mergeMethod": "SQUASH"}}
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        (
+            403,
+            "You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.",
+        ),
+        (403, "API rate limit exceeded for installation ID 1."),
+        (429, "You have exceeded a secondary rate limit."),
+    ],
+)
+def test_a_rate_limit_said_only_in_words_is_waited_not_called_a_refusal(
+    rsps: Planned, status: int, words: str
+) -> None:
+    """GitHub words some rate limits without their headers (an older Enterprise's abuse
+    detection, a secondary limit as 429): waited out as a rate limit, never reported as the
+    token's missing permission."""
+    rsps.get(f"{REPO}/pulls", status=status, json={"message": words})
+    rsps.get(f"{REPO}/pulls", json=[])
+    assert client(max_wait=120).open_pulls("gitops-bot") == {}
+    assert rsps.waits == [60.0]
+
+
+def test_a_rate_limit_said_in_words_beyond_the_bound_is_unavailable_not_refused(rsps: Planned) -> None:
+    rsps.get(f"{REPO}/pulls", status=403, json={"message": "API rate limit exceeded for user ID 1."})
+    with pytest.raises(ServiceUnavailable, match="rate limit exhausted"):
+        client(max_wait=30).open_pulls("gitops-bot")
+
+
+def test_a_public_key_given_as_the_apps_key_is_one_usage_line() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    with pytest.raises(UsageError, match="private key in GITHUB_APP_PRIVATE_KEY is unusable"):
+        GitHub.connect(CFG, "acme/gitops", {"GITHUB_APP_ID": "7", "GITHUB_APP_PRIVATE_KEY": public})
+
+
+def test_a_token_no_header_can_carry_is_one_usage_line() -> None:
+    with pytest.raises(UsageError, match="no HTTP header can carry") as err:
+        GitHub.connect(CFG, "acme/gitops", {"GITHUB_TOKEN": "ghp_abc\u00a0def"})
+    assert "ghp_abc" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("installation", "token", "match"),
+    [
+        ({"app_id": 7}, None, "installation of acme/gitops without its id"),
+        (
+            {"id": 42},
+            {"token": "ghs_abc\u20acdef", "expires_at": None},
+            "installation token that is no token",
+        ),
+        ({"id": 42}, {"expires_at": "2099-01-01T00:00:00Z"}, "installation token that is no token"),
+    ],
+)
+def test_an_apps_odd_answers_are_one_line(
+    rsps: Planned, installation: dict[str, object], token: dict[str, object] | None, match: str
+) -> None:
+    rsps.get(f"{REPO}/installation", json=installation)
+    if token is not None:
+        rsps.post(f"{API}/app/installations/42/access_tokens", status=201, json=token)
+    with pytest.raises(ServiceUnavailable, match=match) as err:
+        GitHub.connect(CFG, "acme/gitops", {"GITHUB_APP_ID": "7", "GITHUB_APP_PRIVATE_KEY": _app_key()})
+    assert "\n" not in str(err.value) and "\u20ac" not in str(err.value)
