@@ -187,8 +187,11 @@ def main() -> int:
     for kind, m in medians.items():
         print(f"| {kind} | " + " | ".join(f"{m[c]:.2f} s" for c in cols) + f" | {m['packages']:.0f} |")
     a, b = medians["action (uv)"], medians["before (pip)"]
+    first = "update --dry-run"  # the goal's measure: the install and the first update
     print(
-        f"\naction / before: install {a['install'] / b['install']:.2f}x, total {a['total'] / b['total']:.2f}x"
+        f"\naction / before: install {a['install'] / b['install']:.2f}x, "
+        f"install + first update {(a['install'] + a[first]) / (b['install'] + b[first]):.2f}x, "
+        f"total {a['total'] / b['total']:.2f}x"
     )
     if size:
         print(f"image build stage: /opt/gitops-bot {size[0] / 1e6:.1f} MB, {size[1]} .pyc files")

@@ -20,7 +20,8 @@ from testkit.registry_process import RegistryProcess
 
 # What these cost at import (best of 5 on the project machine): structlog 75-110 ms with rich,
 # pygments and asyncio; httpx's command-line client (click, rich, pygments) ~50 ms; the crypto
-# of signature checks, the forge clients, the Prometheus client, GitPython and ruamel.yaml.
+# of signature checks and of a GitHub App's JWT (PyJWT), the Prometheus client, GitPython and
+# ruamel.yaml.
 # httpx's package init imports its command-line client (click, rich, pygments) whenever those
 # are installed: they come with the optional parts (keyless Sigstore) and dev tools, not with a
 # plain install, and the process-wide import hack that hid them is gone; not counted here.
@@ -28,8 +29,7 @@ HEAVY = {
     "asyncio",
     "cryptography",
     "git",
-    "github",
-    "gitlab",
+    "jwt",
     "prometheus_client",
     "ruamel",
     "sigstore",
