@@ -95,6 +95,9 @@ SERVICES = {
             ("/repos/{owner}/{repo}/commits/{ref}/status", "get"),
             # min_age's commit status on a waiting pull request's head (gitops_bot/forges/github/adapter.py)
             ("/repos/{owner}/{repo}/statuses/{sha}", "post"),
+            # a GitHub App's installation for the repository and its token (the App's JWT)
+            ("/repos/{owner}/{repo}/installation", "get"),
+            ("/app/installations/{installation_id}/access_tokens", "post"),
         ),
         member="package/generated/api.github.com.json",
     ),

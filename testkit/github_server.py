@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import re
+import secrets
 import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode
+
+import jwt
 
 from testkit import source_repos
 from testkit.contract import Contract, example
@@ -56,6 +59,16 @@ class FakeGitHub(Recording, JSONServer):
     # where GitHub's web pages are (a pull request's ``html_url``): the playground serves them
     # (testkit.forge_view); elsewhere a name that resolves nowhere
     web_url: str = "https://github.test"
+    # a GitHub App (a test that connects as one): its id and public key check the JWT that asks
+    # for the repository's installation and its tokens; each token issued is good for the rest
+    # of the API until it expires (``token_life`` seconds by the fake's clock)
+    app_id: str | None = None
+    app_public_key: str | None = None
+    app_slug: str = "acme-release"
+    installation_id: int = 42
+    token_life: float = 3600.0
+    installation_tokens: dict[str, datetime] = field(default_factory=dict)
+    _asking: threading.local = field(default_factory=threading.local)
     api_prefix: ClassVar[str] = "/api/v3"
     outside_contract: ClassVar[tuple[str, ...]] = ("/graphql", "/api/graphql")
     contract: Contract | None = field(default_factory=lambda: Contract.load("github"))
@@ -135,12 +148,60 @@ class FakeGitHub(Recording, JSONServer):
 
         return {"Link": f'<{at(page + 1)}>; rel="next", <{at(last)}>; rel="last"'}
 
+    def handle(self, method: str, raw_path: str, body: Any, headers: dict[str, str]) -> Answer:
+        # the App's routes take its JWT only, where any other takes a token: they read it here
+        self._asking.auth = headers.get("Authorization", "")
+        return super().handle(method, raw_path, body, headers)
+
     def authorised(self, headers: dict[str, str]) -> bool:
-        return headers.get("Authorization", "") in (f"token {self.token}", f"Bearer {self.token}")
+        said = headers.get("Authorization", "")
+        scheme, _, token = said.partition(" ")
+        if scheme not in ("token", "Bearer"):
+            return False
+        if token == self.token:
+            return True
+        expires = self.installation_tokens.get(token)
+        return (expires is not None and self.clock() < expires) or self._app_jwt(said)
+
+    def _app_jwt(self, said: str) -> bool:
+        """A JWT the App signed (RS256), naming it as issuer, living at most GitHub's 10 minutes."""
+        if not (self.app_id and self.app_public_key and said.startswith("Bearer ")):
+            return False
+        try:
+            claims = jwt.decode(
+                said.removeprefix("Bearer "),
+                self.app_public_key,
+                algorithms=["RS256"],
+                options={"require": ["iat", "exp", "iss"]},
+                leeway=60,
+            )
+        except jwt.PyJWTError:
+            return False
+        return str(claims["iss"]) == self.app_id and claims["exp"] - claims["iat"] <= 660
+
+    def _app(self, method: str, path: str) -> Answer | None:
+        """The App's two routes: its installation on the repository, a token for it."""
+        if not self._app_jwt(getattr(self._asking, "auth", "")):
+            return None
+        if path == f"/repos/{self.repository}/installation" and method == "GET":
+            found = example("github", "installation")
+            found.update(id=self.installation_id, app_id=int(str(self.app_id)), app_slug=self.app_slug)
+            return 200, found, {}
+        if path == f"/app/installations/{self.installation_id}/access_tokens" and method == "POST":
+            token = f"ghs_{secrets.token_hex(18)}"
+            expires = self.clock() + timedelta(seconds=self.token_life)
+            self.installation_tokens[token] = expires
+            made = example("github", "installation-token")
+            made.update(token=token, expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            return 201, made, {}
+        return None
 
     def route(
         self, method: str, path: str, query: dict[str, list[str]], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
+        app = self._app(method, path)
+        if app is not None:
+            return app
         compare = re.fullmatch(r"/repos/([^/]+/[^/]+)/compare/([^/.]+)\.\.\.([^/.]+)", path)
         if compare and method == "GET" and compare.group(1) in self.sources:
             name, base, head = compare.groups()

@@ -471,8 +471,12 @@ class _App:
 
     def _ask(self, method: str, path: str) -> Any:
         api = self.service(Credential.bearer(self._jwt()))
+        hints = {
+            401: f"check {self.cfg.app_id_env} and that {self.cfg.app_key_env} is that App's private key",
+            404: f"install the GitHub App on {self.repository} (or check {self.cfg.app_id_env})",
+        }
         try:
-            return call(NAME, lambda: _exchange(api, method, path)[0], HINTS, max_wait=self.max_wait)
+            return call(NAME, lambda: _exchange(api, method, path)[0], hints, max_wait=self.max_wait)
         finally:
             api.close()
 
