@@ -3,7 +3,8 @@ address, a pull request as GitHub returns it, and a connected client.
 
 :class:`Planned` is the GitHub side of a conversation: answers registered per method and URL
 (``planned.get(url, status=..., json=..., headers=...)``), the requests seen in ``calls``. It
-answers through ``httpx.MockTransport`` on the one client, so every request still goes through
+answers through ``httpx.MockTransport`` on the one client (a planned URL without a query
+answers the path whatever its query), so every request still goes through
 the bot's own deadline, size bound, origin rule and retry. A URL asked more often than planned
 gets its last answer again; a request nobody planned for fails the test, and so does a planned
 answer never asked for (unless ``assert_all_requests_are_fired`` is turned off).
@@ -104,7 +105,12 @@ class Planned:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
         self.calls.append(Call(Seen(request.method, url, request.read(), request.headers)))
-        matching = [a for a in self.answers if a.method == request.method and a.url == url.split("?")[0]]
+        # a planned URL with a query must be asked with exactly that query (a next page)
+        matching = [
+            a
+            for a in self.answers
+            if a.method == request.method and a.url == (url if "?" in a.url else url.split("?")[0])
+        ]
         if not matching:
             self.unplanned.append(f"{request.method} {url}")
             raise httpx.ConnectError(f"no answer planned for {request.method} {url}", request=request)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 import jwt
 
@@ -149,19 +149,28 @@ class FakeGitHub(Recording, JSONServer):
         return {"Link": f'<{at(page + 1)}>; rel="next", <{at(last)}>; rel="last"'}
 
     def handle(self, method: str, raw_path: str, body: Any, headers: dict[str, str]) -> Answer:
-        # the App's routes take its JWT only, where any other takes a token: they read it here
+        # the App's routes take its JWT only, every other route a token only, as GitHub's do
         self._asking.auth = headers.get("Authorization", "")
+        self._asking.path = urlparse(raw_path).path.removeprefix(self.api_prefix)
         return super().handle(method, raw_path, body, headers)
+
+    def _app_route(self, path: str) -> bool:
+        return path in (
+            f"/repos/{self.repository}/installation",
+            f"/app/installations/{self.installation_id}/access_tokens",
+        )
 
     def authorised(self, headers: dict[str, str]) -> bool:
         said = headers.get("Authorization", "")
         scheme, _, token = said.partition(" ")
         if scheme not in ("token", "Bearer"):
             return False
-        if token == self.token:
+        if token == self.token and not self._app_route(getattr(self._asking, "path", "")):
             return True
+        if self._app_route(getattr(self._asking, "path", "")):
+            return self._app_jwt(said)
         expires = self.installation_tokens.get(token)
-        return (expires is not None and self.clock() < expires) or self._app_jwt(said)
+        return expires is not None and self.clock() < expires
 
     def _app_jwt(self, said: str) -> bool:
         """A JWT the App signed (RS256), naming it as issuer, living at most GitHub's 10 minutes."""

@@ -347,11 +347,15 @@ def _resets(headers: Mapping[str, str]) -> str:
     """', resets at 12:34:56 UTC' from ``(X-)RateLimit-Reset`` (epoch seconds) or
     ``Retry-After``: when a run that gave up may try again."""
     h = {k.lower(): str(v) for k, v in headers.items()}
-    at = epoch_instant(h.get("ratelimit-reset", h.get("x-ratelimit-reset", "")))
     now = time.time()
-    wait = retry_after_seconds(h.get("retry-after", ""), now) if at is None else None
-    if wait is not None:
-        at = later(datetime.fromtimestamp(now, UTC), timedelta(seconds=wait))
+    # Retry-After first, as the retry reads it: GitHub sends its primary window's reset on every
+    # answer, a secondary limit's included, where the wait asked for is the one that holds
+    wait = retry_after_seconds(h.get("retry-after", ""), now)
+    at = (
+        later(datetime.fromtimestamp(now, UTC), timedelta(seconds=wait))
+        if wait is not None
+        else epoch_instant(h.get("ratelimit-reset", h.get("x-ratelimit-reset", "")))
+    )
     return at.strftime(", resets at %Y-%m-%d %H:%M:%S UTC") if at else ""
 
 
@@ -443,11 +447,12 @@ class TokenVariable:
 @dataclass(frozen=True, slots=True)
 class ForgeEntry:
     """Everything the rest of the bot asks of one forge, each part from that forge's package
-    (``forges/<name>/``): how to connect its adapter (imported when called: a client library
-    is paid for only by a run that talks to that forge), how its merges name change requests
-    (the ledger), how it answers "what is between two revisions" of a source repository
-    (release contents: its API and web origin, the auth form its API takes, the comparison),
-    and its tokens: the variables it reads by default and the hosts they may go to."""
+    (``forges/<name>/``): how to connect its adapter (imported when called: what an adapter
+    brings, GitHub's PyJWT, is paid for only by a run that talks to that forge), how its
+    merges name change requests (the ledger), how it answers "what is between two revisions"
+    of a source repository (release contents: its API and web origin, the auth form its API
+    takes, the comparison), and its tokens: the variables it reads by default and the hosts
+    they may go to."""
 
     names: tuple[str, ...]  # the ``forge: type`` values it answers to
     connect: Callable[[ForgeSettings, str, Mapping[str, str]], Forge]  # (config, remote URL, environ)

@@ -83,7 +83,7 @@ def with_issues() -> tuple[str, ...]:
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     """The adapter of the forge the repository is on (:func:`kind`), once the fleet's token
-    rules allow it; each forge's entry imports its client library only when called."""
+    rules allow it; each forge's entry imports its adapter only when called."""
     chosen = kind(cfg, url)
     check_fleet_defaults(cfg, url, environ)
     return entry(chosen).connect(cfg, url, environ)

@@ -149,10 +149,10 @@ class Credential:
         register_secret(self.value)
         # httpx writes header values as ASCII: a token with any other character (pasted with a
         # non-breaking space, or a hostile service's) would end the run in a traceback
-        if not self.value.isascii() or not self.value.isprintable():
+        if not self.value.isascii() or not self.value.isprintable() or self.value != self.value.strip():
             raise UsageError(
                 f"the credential for the {self.header} header holds a character no HTTP header can carry",
-                hint="check the token's variable: a token is printable ASCII",
+                hint="a token is printable ASCII without spaces at its ends: check where it comes from",
             )
 
     @classmethod

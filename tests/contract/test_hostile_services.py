@@ -143,8 +143,8 @@ def test_a_metrics_sample_no_float64_holds_is_unknown_not_an_overflow(body: byte
     ids=["gzip that is not", "redirect loop"],
 )
 def test_a_forge_answer_that_cannot_be_read_is_one_line_never_a_traceback(answer: Answer) -> None:
-    """The forges written without a client library (Gitea, Forgejo, Azure DevOps, Bitbucket)
-    and the source comparisons read their answers through the one client: a body its
+    """The forges (all written without a client library: here Gitea, Forgejo, Azure DevOps,
+    Bitbucket) and the source comparisons read their answers through the one client: a body its
     Content-Encoding does not decode, or a redirect loop, is the forge unavailable, said in
     one line."""
     path = "/api/v1/repos/acme/gitops"

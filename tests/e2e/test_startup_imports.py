@@ -1,8 +1,8 @@
 """Start-up cost: what a command imports, checked without timing anything.
 
 Our own modules are imported at the top of the modules that use them; what stays out of a run
-that does not need it is a heavy optional library, imported where it is used (the forges'
-client libraries, the crypto of signature checks, Sigstore, the Prometheus client, structlog's
+that does not need it is a heavy optional library, imported where it is used (PyJWT for a
+GitHub App, the crypto of signature checks, Sigstore, the Prometheus client, structlog's
 renderers). Each command runs in a fresh interpreter here, and the test lists the heavy
 third-party packages it loaded: the plan path needs none of them. Speed itself is measured by
 bench/startup_bench.py.
@@ -93,7 +93,7 @@ def test_a_json_plan_with_updates_renders_them_without_a_forge_client(
     tmp_path: Path, registry: RegistryProcess, pusher: Pusher
 ) -> None:
     """The JSON plan's rendered diffs, when asked (its one update edited in memory), need no
-    forge client library."""
+    forge adapter."""
     pusher.image("startup/app", ["1.0.0", "1.1.0"])
     repo = _repo(tmp_path, deployed=f"{registry.host}/startup/app")
     code, loaded = _loaded("plan", "--repo", str(repo), "--output", "json", "--rendered-diff")

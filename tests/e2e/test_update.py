@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.forges import forge
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world, update
@@ -172,6 +173,7 @@ def test_token_never_reaches_git_config_or_output(
 def test_failed_pr_creation_leaves_no_orphan_branch(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(forge, "_sleep", lambda seconds: None)  # the 5xx's back-off, not slept
 
     world.push("app", "1.1.0")
     world.github.fail["POST /repos/acme/gitops/pulls"] = (500, {"message": "boom"}, {})

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.forges import forge
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world
@@ -23,6 +24,7 @@ LABELS = r"POST /repos/acme/gitops/issues/\d+/labels"
 def world(tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("GITHUB_TOKEN", FakeGitHub.token)
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(forge, "_sleep", lambda seconds: None)  # the back-off, not slept
     yield from make_world(tmp_path, registry)
 
 

@@ -54,7 +54,6 @@ from gitops_bot.forges.forge import (
     exchange_json,
     no_identity,
     read_listing,
-    unexpected,
 )
 from gitops_bot.forges.github import checks as checks_github
 from gitops_bot.forges.github import commits as github_commits
@@ -71,7 +70,7 @@ MAX_PAGES = 100  # of one listing (open pull requests, labelled issues)
 PER_PAGE = 100  # GitHub's largest page
 CHECKS_PAGE = 100  # check runs or statuses a page: GitHub's largest per_page
 SECONDARY_WAIT = "60"  # GitHub: "wait at least one minute" when its secondary limit names no time
-# how GitHub words a rate limit (PyGithub's Requester reads the same), whatever the headers say
+# how GitHub words a rate limit, whatever the headers say
 _LIMIT_WORDS = ("rate limit", "abuse detection", "please wait a few minutes")
 RENEW_BEFORE = 300.0  # seconds before an installation token's expiry it is renewed
 APP_JWT_SECONDS = 540  # an App's JWT: GitHub takes at most 10 minutes (clock drift: iat 60 s back)
@@ -86,6 +85,11 @@ _ENABLE_AUTO_MERGE = (
     "mutation($input: EnablePullRequestAutoMergeInput!) "
     "{ enablePullRequestAutoMerge(input: $input) { clientMutationId } }"
 )
+_ENABLE_HINT = (
+    "allow auto-merge in the repository's settings; GitHub takes it only while the pull request "
+    "waits for required checks or reviews"
+)
+_DISABLE_HINT = "the token needs pull-requests write access; turn auto-merge off on the pull request by hand"
 _DISABLE_AUTO_MERGE = (
     "mutation($input: DisablePullRequestAutoMergeInput!) "
     "{ disablePullRequestAutoMerge(input: $input) { clientMutationId } }"
@@ -164,7 +168,8 @@ class GitHub:
             )
 
         common: dict[str, Any] = {"write_interval": cfg.write_interval, "max_wait": max_wait}
-        token = environ.get(cfg.token_env)
+        # a secret file or a pasted value often ends in a newline, which no header can carry
+        token = (environ.get(cfg.token_env) or "").strip()
         app_id, app_key = environ.get(cfg.app_id_env), environ.get(cfg.app_key_env)
         if token:
             return cls(service(Credential.scheme("token", token)), repository, git_token=token, **common)
@@ -324,7 +329,9 @@ class GitHub:
             )
         if auto_merge:
             method = auto_merge.upper()
-            steps.append(("auto-merge", lambda: self._mutate(_ENABLE_AUTO_MERGE, pr, mergeMethod=method)))
+            steps.append(
+                ("auto-merge", lambda: self._mutate(_ENABLE_AUTO_MERGE, pr, _ENABLE_HINT, mergeMethod=method))
+            )
         return decorate_steps(f"PR #{n}", steps, (ForgeError,))
 
     def commit_pusher(self) -> _ApiCommits:
@@ -335,11 +342,11 @@ class GitHub:
         """GraphQL's ``disablePullRequestAutoMerge`` (REST has no call for it)."""
         return decorate_steps(
             f"PR #{pr.number}",
-            [("auto-merge off", lambda: self._mutate(_DISABLE_AUTO_MERGE, pr))],
+            [("auto-merge off", lambda: self._mutate(_DISABLE_AUTO_MERGE, pr, _DISABLE_HINT))],
             (ForgeError,),
         )
 
-    def _mutate(self, query: str, pr: ChangeRequest, **fields: str) -> None:
+    def _mutate(self, query: str, pr: ChangeRequest, hint: str, **fields: str) -> None:
         """A GraphQL mutation on the pull request (its ``node_id``); GraphQL answers its own
         refusals with 200 and ``errors``, which are refusals here too."""
         node = pr.raw.get("node_id") if isinstance(pr.raw, dict) else None
@@ -353,8 +360,7 @@ class GitHub:
             raise ForgeError(
                 redact(f"GitHub refused the request: {said or 'GraphQL errors without a message'}"),
                 status=None,
-                hint="allow auto-merge in the repository's settings; GitHub takes it only while "
-                "the pull request waits for required checks or reviews",
+                hint=hint,
             )
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
@@ -476,7 +482,12 @@ class _App:
             404: f"install the GitHub App on {self.repository} (or check {self.cfg.app_id_env})",
         }
         try:
-            return call(NAME, lambda: _exchange(api, method, path)[0], hints, max_wait=self.max_wait)
+            return call(
+                NAME,
+                lambda: _secondary(lambda: _exchange(api, method, path)[0]),
+                hints,
+                max_wait=self.max_wait,
+            )
         finally:
             api.close()
 
@@ -543,13 +554,13 @@ def _odd(what: str) -> ForgeUnavailable:
 
 def _issue(item: Any) -> Issue:
     if not isinstance(item, dict):
-        raise unexpected(NAME)
+        raise _odd("an issue that is no issue")
     number, url = item.get("number"), item.get("html_url")
     title, body = item.get("title") or "", item.get("body") or ""
     if not (
         isinstance(number, int) and isinstance(url, str) and isinstance(title, str) and isinstance(body, str)
     ):
-        raise unexpected(NAME)
+        raise _odd("an issue without its number, address, title or body")
     user = item.get("user")
     login = user.get("login") if isinstance(user, dict) else None
     author = login if isinstance(login, str) else ""

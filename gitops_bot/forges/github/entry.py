@@ -15,7 +15,7 @@ from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     # PyJWT and cryptography (a GitHub App's JWT) cost ~55 ms to import: only a run that
-    # talks to GitHub pays it, not `plan` or a dry run
+    # talks to GitHub pays it, not `plan`
     from gitops_bot.forges.github.adapter import GitHub, repository_from_url
 
     github_cfg = settings(cfg)

@@ -54,7 +54,7 @@ def mr(iid: int, branch: str = "gitops-bot/staging", *, source: int = 1) -> dict
 
 
 @pytest.fixture
-def rsps(waits: list[float], monkeypatch: pytest.MonkeyPatch) -> Iterator[Planned]:
+def rsps(monkeypatch: pytest.MonkeyPatch) -> Iterator[Planned]:
     yield from mocked_github(monkeypatch)
 
 
