@@ -332,7 +332,7 @@ def call(
         if status in (403, 429):
             raise ForgeUnavailable(
                 f"{name} rate limit exhausted (HTTP {status}) after {waited:.0f}s of retries"
-                f"{_resets(exc.failure.headers)}",
+                f"{_resets(exc.failure)}",
                 hint="run again after the limit resets",
             ) from None
         raise ForgeUnavailable(
@@ -343,20 +343,17 @@ def call(
         raise refusal(name, failure.status or 0, failure.message, hints) from None
 
 
-def _resets(headers: Mapping[str, str]) -> str:
-    """', resets at 12:34:56 UTC' from ``(X-)RateLimit-Reset`` (epoch seconds) or
-    ``Retry-After``: when a run that gave up may try again."""
-    h = {k.lower(): str(v) for k, v in headers.items()}
+def _resets(failure: HTTPFailure) -> str:
+    """', resets at 12:34:56 UTC': when a run that gave up on a rate limit may try again, read
+    as the retry read the wait it asked for (:func:`_wait_for`: ``Retry-After``, else the
+    ``(X-)RateLimit-Reset`` of a limit used up)."""
     now = time.time()
-    # Retry-After first, as the retry reads it: GitHub sends its primary window's reset on every
-    # answer, a secondary limit's included, where the wait asked for is the one that holds
-    wait = retry_after_seconds(h.get("retry-after", ""), now)
-    at = (
-        later(datetime.fromtimestamp(now, UTC), timedelta(seconds=wait))
-        if wait is not None
-        else epoch_instant(h.get("ratelimit-reset", h.get("x-ratelimit-reset", "")))
+    _, wait = _wait_for(failure, now)
+    if wait is None:
+        return ""
+    return later(datetime.fromtimestamp(now, UTC), timedelta(seconds=wait)).strftime(
+        ", resets at %Y-%m-%d %H:%M:%S UTC"
     )
-    return at.strftime(", resets at %Y-%m-%d %H:%M:%S UTC") if at else ""
 
 
 def create_or_adopt(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from gitops_bot.core.errors import ForgeUnavailable
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.settings import matches, setting
 
@@ -65,6 +66,26 @@ class Issue:
     open: bool
     author: str  # the login the forge shows as the issue's author ("" when it names none)
     raw: Any = None  # the adapter's own object, for the edit
+
+
+def github_shaped(name: str, item: Any) -> Issue:
+    """An issue as GitHub's REST API and Gitea's (Forgejo's) answer one (``number``,
+    ``html_url``, ``title``, ``body``, ``state``, ``user.login``), its fields checked: a forge's
+    answer is input like any other, and one without them is the forge unavailable, in a line."""
+    get = item.get if isinstance(item, dict) else (lambda _k: None)
+    number, url = get("number"), get("html_url")
+    title, body = get("title") or "", get("body") or ""
+    if not (
+        isinstance(number, int) and isinstance(url, str) and isinstance(title, str) and isinstance(body, str)
+    ):
+        raise ForgeUnavailable(
+            f"{name} answered an issue without its number, address, title or body",
+            hint="check forge.api_url (github.api_url on GitHub)",
+        )
+    user = get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    author = login if isinstance(login, str) else ""
+    return Issue(number, url, title, body, get("state") == "open", author, item)
 
 
 @runtime_checkable

@@ -22,6 +22,7 @@ from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import issues
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
@@ -347,18 +348,7 @@ class Gitea:
 
 
 def _issue(item: Any, name: str) -> Issue:
-    if not isinstance(item, dict):
-        raise unexpected(name)
-    number, url = item.get("number"), item.get("html_url")
-    title, body = item.get("title") or "", item.get("body") or ""
-    if not (
-        isinstance(number, int) and isinstance(url, str) and isinstance(title, str) and isinstance(body, str)
-    ):
-        raise unexpected(name)
-    user = item.get("user")
-    login = user.get("login") if isinstance(user, dict) else None
-    author = login if isinstance(login, str) else ""
-    return Issue(number, url, title, body, item.get("state") == "open", author, item)
+    return issues.github_shaped(name, item)
 
 
 def _pr(item: Any, name: str) -> ChangeRequest:

@@ -41,7 +41,7 @@ from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import redact, register_secret
-from gitops_bot.forges import forge, statuses
+from gitops_bot.forges import forge, issues, statuses
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
     MAX_WAIT,
@@ -553,18 +553,7 @@ def _odd(what: str) -> ForgeUnavailable:
 
 
 def _issue(item: Any) -> Issue:
-    if not isinstance(item, dict):
-        raise _odd("an issue that is no issue")
-    number, url = item.get("number"), item.get("html_url")
-    title, body = item.get("title") or "", item.get("body") or ""
-    if not (
-        isinstance(number, int) and isinstance(url, str) and isinstance(title, str) and isinstance(body, str)
-    ):
-        raise _odd("an issue without its number, address, title or body")
-    user = item.get("user")
-    login = user.get("login") if isinstance(user, dict) else None
-    author = login if isinstance(login, str) else ""
-    return Issue(number, url, title, body, item.get("state") == "open", author, item)
+    return issues.github_shaped(NAME, item)
 
 
 def _pr(item: Any) -> ChangeRequest:
