@@ -33,12 +33,13 @@ import os
 import re
 import secrets
 import signal
+import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -49,7 +50,7 @@ from testkit.argocd_server import application
 from testkit.demo import Stage, banner, running_images
 from testkit.jsonapi import JSONServer
 from testkit.oci import Pusher
-from testkit.playground_clock import WORK_ENV, now, read_number, write_number
+from testkit.playground_clock import WORK_ENV, git_dates, now, read_number, write_number
 from testkit.relay import Relay
 from testkit.watch_process import Proc
 
@@ -129,6 +130,22 @@ class Playground:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one verb at a time
 
     # -- start and stop ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def at_its_time(self) -> Iterator[None]:
+        """The git commits a verb makes (a merge, a person's revert, a build's source commit)
+        dated by the playground's clock, as watch's own are: ``report`` and ``history`` date
+        releases and restores by their commits."""
+        saved = {k: os.environ.get(k) for k in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")}
+        os.environ.update(git_dates(self.work))
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
     def configure(self) -> None:
         """The soak and the automatic rollback, committed on main as a person would."""
@@ -377,7 +394,7 @@ class Control(JSONServer):
             return 200, {"text": "stopping the playground"}, {}
         if method != "POST" or verb not in verbs:
             return 404, {"text": f"no verb {verb!r}"}, {}
-        with pg.lock:
+        with pg.lock, pg.at_its_time():
             try:
                 return 200, {"text": verbs[verb](*args)}, {}
             except (ValueError, TypeError) as exc:
@@ -387,6 +404,7 @@ class Control(JSONServer):
 def serve(st: Stage, work: Path, relay: Relay) -> int:
     """Keep ``st`` up with watch and the control port until ``down`` or a signal."""
     pg = Playground(st, work)
+    st.gh.clock = lambda: now(work)  # a pull request's stamps by the playground's clock too
     pg.configure()
     with Control(playground=pg) as control:
         try:
@@ -463,9 +481,30 @@ def _state() -> dict[str, Any]:
         ) from None
 
 
+def refresh(repo: Path) -> str | None:
+    """The playground's clone brought to the remote's main, as a person pulls before reading
+    their repository: the verbs merge on the remote, and a command that reads the working
+    tree (``plan``, ``explain``) would otherwise read the demo's state for ever. A line saying
+    why not when the clone has changes of its own (left as they are)."""
+    git = source_repos.git
+    try:
+        git(repo, "fetch", "-q", "origin", "main")
+        if git(repo, "status", "--porcelain", "--untracked-files=no"):
+            return f"scripts/play: {repo} has changes of its own: read as it is, not as main is now"
+        git(repo, "merge", "-q", "--ff-only", "FETCH_HEAD")
+    except subprocess.CalledProcessError as exc:
+        why = (exc.stderr or "").strip().splitlines()[-1:] or [f"exit {exc.returncode}"]
+        return f"scripts/play: {repo} not brought to the remote's main ({why[0]}): read as it is"
+    return None
+
+
 def bot(args: list[str]) -> int:
-    """``gitops-bot ARGS`` on the playground's repository (``--repo`` added), at its time."""
+    """``gitops-bot ARGS`` on the playground's repository (``--repo`` added), at its time,
+    on the remote's main as it is now."""
     state = _state()
+    said = refresh(Path(state["repo"]))
+    if said:
+        print(said, file=sys.stderr)
     os.environ.update({**state["env"], WORK_ENV: state["work"]})
     from testkit.playground_clock import install_clock
 

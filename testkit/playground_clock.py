@@ -44,10 +44,30 @@ def now(work: Path) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=read_number(work / "clock"))
 
 
+def git_dates(work: Path) -> dict[str, str]:
+    """git's author and committer dates at the playground's time: the history ``report`` and
+    ``history`` read dates each release by its commit, so a commit made after ``wait 1h``
+    must say so, as the bot's own clock does."""
+    stamp = now(work).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+
+
 def install_clock(work: Path) -> None:
     from gitops_bot.core import instants
+    from gitops_bot.git import gitbatch, gitcli
 
     instants.system_clock = lambda: now(work)
+    completed = gitcli.completed
+
+    def _completed(
+        args: list[str], data: bytes | None = None, *, cwd: str, env: dict[str, str] | None = None
+    ) -> Any:
+        return completed(args, data, cwd=cwd, env={**git_dates(work), **(env or {})})
+
+    # every git command the bot runs goes through gitcli's ``completed``; its commits through
+    # gitcli's run (a worktree's commit) or gitbatch's (commit-tree), which holds its own name
+    gitcli.completed = _completed
+    gitbatch.completed = _completed  # type: ignore[attr-defined]
 
 
 def install_wakeup(work: Path) -> None:
