@@ -51,6 +51,13 @@ services are plain http) plays the identity endpoints a machine or pod has, by `
   App Service's / Container Apps' identity endpoint (``X-IDENTITY-HEADER``, api-version
   2019-08-01, at ``/msi/token``).
 
+A test plays a hostile or broken service with ``hostile``: an operation's name (``sts:AssumeRole``,
+``sts:AssumeRoleWithWebIdentity``, ``ecr:GetAuthorizationToken``, ``ecr-public:GetAuthorizationToken``,
+``google:token`` for the metadata server's token and STS's, ``entra:token``, ``azure:managed`` for
+both managed identity endpoints, ``acr:exchange``) to a function of the body the fake would
+answer (after checking the request as always) giving the body it answers instead, with the same
+status and headers: broken XML, ten megabytes of it, ``expires_in`` as 400 digits.
+
 Anything else, or a field out of place, is answered 400 and kept in ``problems``: a test ends
 with ``assert not fake.problems``. ``seen`` keeps each request's method, path and headers;
 ``operations`` each AWS call in order, with where the credentials that signed it came from.
@@ -219,6 +226,8 @@ class CloudFake:
         # answers it; and the error code it answers DescribeImages with instead
         self.images: dict[tuple[str, str], tuple[str, datetime]] = {}
         self.refuse_describe: str | None = None
+        # operation -> what its answer's body becomes (see the module's text)
+        self.hostile: dict[str, Callable[[bytes], bytes]] = {}
         self.acr = Contract.load("acr")
         self.lock = threading.Lock()
         ca, ca_key, ca_cert = make_ca("cloud fake CA")
@@ -227,14 +236,15 @@ class CloudFake:
         cert, key = pair.write(directory, "cloud")
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.context.load_cert_chain(cert, key)
-        self.server = LoopbackHTTPServer(("127.0.0.1", 0), _handler(self, self.answer))
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), _handler(self, self._as_told(self.answer)))
         self.server.socket = self.context.wrap_socket(self.server.socket, server_side=True)
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
         self.url = f"https://{self.address}"
         self.host = host or self.address
         self.public = host is not None
         self.proxy = ConnectProxy({f"{host}:443": self.address}) if host else None
-        self.metadata = LoopbackHTTPServer(("127.0.0.1", 0), _handler(self, self.answer_metadata))
+        metadata = _handler(self, self._as_told(self.answer_metadata))
+        self.metadata = LoopbackHTTPServer(("127.0.0.1", 0), metadata)
         self.metadata_host = f"127.0.0.1:{self.metadata.server_address[1]}"
         self.metadata_url = f"http://{self.metadata_host}"
         self._http = httpx.Client(timeout=10)
@@ -264,6 +274,41 @@ class CloudFake:
             self.problems.append(what)
 
     # -- what a request is answered --------------------------------------------------------
+
+    def _as_told(self, answer: Answer) -> Answer:
+        """``answer``, its body rewritten as ``hostile`` tells for the operation asked."""
+
+        def told(
+            method: str, target: str, headers: dict[str, str], body: bytes
+        ) -> tuple[int, dict[str, str], bytes]:
+            status, out, data = answer(method, target, headers, body)
+            rewrite = self.hostile.get(self.operation_name(method, target, headers, body) or "")
+            if rewrite is None:
+                return status, out, data
+            data = rewrite(data)
+            return status, {k: v for k, v in out.items() if k != "Content-Length"}, data
+
+        return told
+
+    def operation_name(self, method: str, target: str, headers: dict[str, str], body: bytes) -> str | None:
+        """The name ``hostile`` knows the request by (see the module's text)."""
+        path = urlsplit(target).path
+        if self.cloud == "aws" and method == "POST" and path == "/":
+            target_header = headers.get("x-amz-target", "")
+            if target_header:
+                prefix, _, operation = target_header.partition(".")
+                return ("ecr-public:" if prefix == "SpencerFrontendService" else "ecr:") + operation
+            action = parse_qs(body.decode(errors="replace")).get("Action", [""])[0]
+            return f"sts:{action}"
+        if self.cloud == "gcp" and (path == "/v1/token" or path.endswith("/service-accounts/default/token")):
+            return "google:token"
+        if self.cloud == "azure" and path.endswith("/oauth2/v2.0/token"):
+            return "entra:token"
+        if self.cloud == "azure" and path in ("/metadata/identity/oauth2/token", "/msi/token"):
+            return "azure:managed"
+        if self.cloud == "azure" and path == "/oauth2/exchange":
+            return "acr:exchange"
+        return None
 
     def answer(
         self, method: str, target: str, headers: dict[str, str], body: bytes

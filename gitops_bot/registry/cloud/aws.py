@@ -7,11 +7,14 @@ credential process, role chains), a web identity token file (IRSA, and GitHub's 
 ``aws-actions/configure-aws-credentials`` sets it), the container credentials endpoint (EKS
 Pod Identity, ECS task roles) and the instance metadata service v2. That chain, with its
 file formats and refresh rules, is what botocore does better than a copy of ours; its own
-fetches (the metadata endpoints, web identity's STS call) are made by botocore, bounded by
-its timeouts. The calls this module makes itself, ``sts:AssumeRole`` for a role named in
+API calls (web identity's ``AssumeRoleWithWebIdentity``, SSO's) are sent through the bot's own
+client too, by botocore's ``before-send`` event (:func:`_send`); only its metadata endpoints'
+fetches (container credentials, instance metadata) are botocore's own, bounded by its
+timeouts. The calls this module makes itself, ``sts:AssumeRole`` for a role named in
 ``role_arn`` (another account's registry) and ECR's ``GetAuthorizationToken``, are signed
 with botocore's SigV4 signer and sent through the bot's own client (:func:`base.call`):
-proxies, trust, a deadline and a size cap as every outside call has.
+proxies, trust, a deadline and a size cap as every outside call has. Whatever botocore raises
+on an answer it cannot read is one line naming the service (:func:`base.edge`).
 
 Endpoints are AWS's unless the documented variables name others: ``AWS_ENDPOINT_URL_ECR``,
 ``AWS_ENDPOINT_URL_ECR_PUBLIC``, ``AWS_ENDPOINT_URL_STS`` or ``AWS_ENDPOINT_URL`` (a VPC
@@ -26,7 +29,7 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,7 +37,16 @@ from urllib.parse import urlencode
 
 from gitops_bot.core import numbers
 from gitops_bot.core.log import register_secret
-from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, importable, json_of, text
+from gitops_bot.registry.cloud.base import (
+    Issued,
+    LoginFailed,
+    NoIdentity,
+    call,
+    edge,
+    importable,
+    json_of,
+    text,
+)
 from gitops_bot.registry.settings import RegistryConfig
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn], and the dual-stack <account>.dkr-ecr.<region>.on.aws
@@ -123,11 +135,13 @@ class AwsLogin:
 
         # a session per login (one every twelve hours): the chain read as the environment is now
         session = botocore.session.Session()
+        session.register("before-send", _send(env))
         # botocore logs a failed refresh with its traceback; the failure is ours to say, in one line
         logging.getLogger("botocore").setLevel(logging.ERROR)
         try:
-            found = session.get_credentials()
-            frozen = found.get_frozen_credentials() if found is not None else None
+            with _edge():
+                found = session.get_credentials()
+                frozen = found.get_frozen_credentials() if found is not None else None
         except botocore.exceptions.ClientError as exc:  # web identity's AssumeRoleWithWebIdentity
             error = exc.response.get("Error", {})
             role = env.get("AWS_ROLE_ARN", "the role in AWS_ROLE_ARN")
@@ -261,7 +275,8 @@ class AwsApi:
         from botocore.awsrequest import AWSRequest
 
         try:
-            creds = self.credentials()
+            with _edge():
+                creds = self.credentials()
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise LoginFailed(
                 f"the AWS credentials of {self.identity} could not be refreshed ({type(exc).__name__})"
@@ -274,6 +289,45 @@ class AwsApi:
 PRIVATE_TARGET = "AmazonEC2ContainerRegistry_V20150921."
 PUBLIC_TARGET = "SpencerFrontendService."
 JSON_11 = "application/x-amz-json-1.1"
+
+
+def _edge() -> Any:
+    """:func:`base.edge` for botocore: its ``ResponseParserError`` (an answer that is not the
+    XML or JSON the service model says) is not a ``BotoCoreError``."""
+    from botocore.parsers import ResponseParserError
+
+    return edge("AWS's credential chain", ResponseParserError)
+
+
+_SERVICES = {"sts": "AWS STS", "sso": "AWS IAM Identity Center", "sso-oidc": "AWS IAM Identity Center"}
+
+
+def _send(env: Mapping[str, str]) -> Callable[..., Any]:
+    """botocore's ``before-send`` handler: the request its client made, sent through the bot's
+    own client (a deadline, a size cap, proxies and trust, as every outside call), its answer
+    handed back to botocore to parse."""
+    from botocore.awsrequest import AWSResponse
+
+    class _Raw:
+        def __init__(self, data: bytes) -> None:
+            self._data = data
+
+        def stream(self, **_: Any) -> Iterator[bytes]:
+            yield self._data
+
+    def send(request: Any, event_name: str = "", **_: Any) -> Any:
+        service = event_name.split(".")[1] if event_name.count(".") >= 1 else ""
+        what = _SERVICES.get(service, f"AWS {service or 'API'}")
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode()
+        headers = {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in request.headers.items()}
+        reply = call(request.method, request.url, what, env, headers=headers, body=body or None)
+        return AWSResponse(request.url, reply.status, dict(reply.headers), _Raw(reply.body))
+
+    return send
 
 
 def _frozen(found: Any) -> Callable[[], Any]:

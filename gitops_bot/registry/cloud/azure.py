@@ -31,7 +31,6 @@ resources on a VM to acquire an access token" (IMDS ``/metadata/identity/oauth2/
 from __future__ import annotations
 
 import base64
-import json
 import re
 import time
 from collections.abc import Mapping
@@ -40,6 +39,7 @@ from urllib.parse import urlencode
 
 from gitops_bot.core import numbers
 from gitops_bot.core.log import register_secret
+from gitops_bot.net import limits
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, json_of, text
 from gitops_bot.registry.settings import RegistryConfig, scheme_for
@@ -200,8 +200,10 @@ def _read(path: str) -> str:
 
 
 def _access_token(body: bytes, what: str) -> str:
+    # JSON read with a nesting bound: an answer nested 100,000 deep is this one line, not a
+    # RecursionError's traceback
     try:
-        data = json.loads(body)
+        data = limits.loads(body)
     except ValueError:
         data = None
     token = data.get("access_token") if isinstance(data, dict) else None
@@ -214,7 +216,7 @@ def _access_token(body: bytes, what: str) -> str:
 def _error(body: bytes) -> str:
     """An OAuth error's code (``invalid_client``, and Entra's ``AADSTS70021``), nothing more."""
     try:
-        data = json.loads(body[: 64 << 10])
+        data = limits.loads(body[: 64 << 10])
     except ValueError:
         return ""
     if not isinstance(data, dict):
@@ -231,7 +233,7 @@ def _expiry(token: str) -> float:
     to ask again; bounded as every outside number), else three hours from now."""
     try:
         payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = limits.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         exp = numbers.epoch(claims.get("exp"), "the refresh token's exp").timestamp()
     except (IndexError, ValueError, AttributeError):  # numbers.OutOfRange is a ValueError
         exp = None

@@ -11,13 +11,17 @@ in the registry's refresh-token grant). It knows nothing of caching or threads:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib.util
+import math
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from xml.etree.ElementTree import ParseError
 
 from gitops_bot.core.errors import RegistryAccessError, UsageError
 from gitops_bot.core.log import get_logger, register_secret
@@ -39,6 +43,9 @@ FAILURE_TTL = 30.0
 # no identity where none was asked for (a public gcr.io image on a laptop): ask anonymously,
 # and look again after this long (watch's next cycles)
 ABSENT_TTL = 300.0
+# the longest any cloud issues a registry credential for (ECR's token, an assumed role's at
+# most): a later expiry an answer names is read as this, never as years of one token
+MAX_LIFE = 12 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +201,18 @@ class CloudCredential:
             return
         for secret in (issued.password, issued.identity_token):
             register_secret(secret)
-        life = max(issued.expires - now, 0.0)
+        if not math.isfinite(issued.expires) or issued.expires <= now:
+            # used, it would be asked for again on every read, each a login
+            self._fail(
+                now,
+                f"registry {host}: the {kind} login for {issued.identity} issued a credential that "
+                "had already expired: check this machine's clock, and that the endpoint is the cloud's",
+            )
+            return
+        expires = min(issued.expires, now + MAX_LIFE)
+        life = expires - now
         self._issued = issued
-        self._until = issued.expires - min(MARGIN, life / 10)
+        self._until = expires - min(MARGIN, life / 10)
         log.info(
             "registry_login",
             registry=host,
@@ -225,6 +241,45 @@ LOGIN_TOTAL = 20.0  # seconds for one call, its retries and their waits included
 LOGIN_LIMIT = 1 << 20  # bytes of one answer: a token answer is a few KiB
 
 
+# what the login in this thread (or task) asked last, in words and as a URL: what a library's
+# failure to read an answer is said of (:func:`edge`)
+_asked: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("cloud_asked", default=None)
+
+# what a library raises when an answer it reads for us is broken: bad syntax, a number too
+# large to convert (OverflowError), a field of the wrong type or missing, nesting too deep
+UNREADABLE: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    LookupError,
+    ArithmeticError,
+    AttributeError,
+    RecursionError,
+    ParseError,
+)
+
+
+@contextlib.contextmanager
+def edge(default: str, *also: type[Exception]) -> Iterator[None]:
+    """Around a cloud library's call that reads outside answers (botocore's credential chain,
+    google-auth's refresh): what it raises on an answer it cannot read (:data:`UNREADABLE`,
+    and the library's own ``also``) is the edge's one-line :class:`LoginFailed`, naming the
+    service last asked (else ``default``) and what to check, never a traceback."""
+    token = _asked.set(None)
+    try:
+        yield
+    except (LoginFailed, NoIdentity):
+        raise
+    except (*UNREADABLE, *also) as exc:
+        asked = _asked.get()
+        where = f"{asked[0]} at {asked[1]}" if asked else default
+        raise LoginFailed(
+            f"{where} answered something unreadable ({type(exc).__name__}: {text(str(exc), 80)}): check "
+            "that the endpoint (its variable, a proxy on the way) is the cloud's own, then try again"
+        ) from None
+    finally:
+        _asked.reset(token)
+
+
 def call(
     method: str,
     url: str,
@@ -244,6 +299,7 @@ def call(
     what is no answer at all is :class:`LoginFailed` naming ``what`` was asked. ``tls``: a
     registry's own trust (its ``ca_file``), else the shared one."""
     timeout = min(timeout or LOGIN_TIMEOUT, LOGIN_TIMEOUT)
+    _asked.set((what, url.partition("?")[0]))
     scheme, host, port = origin(url)
     base = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
     service = Service(

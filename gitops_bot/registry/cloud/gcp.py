@@ -12,17 +12,23 @@ google-auth's public transport interface (:class:`NetRequest`).
 
 The metadata server is asked at ``GCE_METADATA_HOST`` when that is set (google-auth's own
 variable), as on GKE.
+
+google-auth reads those answers for us (``expires_in`` into a ``timedelta``, JSON into its
+fields): what it raises on one it cannot read (an OverflowError for 400 digits or ``1e400``,
+a TypeError or ValueError for ``"soon"``) is one line naming the service (:func:`base.edge`),
+and the expiry it computes is bounded as every cloud's (:data:`base.MAX_LIFE`).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, importable, text
+from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, edge, importable, text
 from gitops_bot.registry.settings import RegistryConfig
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -70,8 +76,9 @@ class GcpLogin:
         try:
             # without scopes: with them, google-auth asks Cloud Resource Manager for an
             # external account's project, which a registry token does not need
-            found, _project = google.auth.default(request=request)
-            credentials = google.auth.credentials.with_scopes_if_required(found, list(SCOPES))  # type: ignore[no-untyped-call]
+            with edge("Google's Application Default Credentials"):
+                found, _project = google.auth.default(request=request)
+                credentials = google.auth.credentials.with_scopes_if_required(found, list(SCOPES))  # type: ignore[no-untyped-call]
         except google.auth.exceptions.DefaultCredentialsError as exc:
             raise NoIdentity(
                 "no Google credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's application default "
@@ -80,7 +87,8 @@ class GcpLogin:
             ) from None
         identity = describe(credentials)
         try:
-            credentials.refresh(request)
+            with edge("Google's token service"):
+                credentials.refresh(request)
         except google.auth.exceptions.TransportError as exc:
             raise LoginFailed(
                 f"cannot reach Google's token service for {identity}: {text(str(exc), 120)}"
@@ -94,8 +102,8 @@ class GcpLogin:
         token, expiry = credentials.token, credentials.expiry
         if not isinstance(token, str) or not token:
             raise LoginFailed(f"Google issued no access token to {identity}")
-        # google-auth keeps expiry naive, in UTC
-        expires = expiry.replace(tzinfo=UTC).timestamp() if expiry is not None else 0.0
+        # google-auth keeps expiry naive, in UTC; none said: an access token's usual hour
+        expires = expiry.replace(tzinfo=UTC).timestamp() if expiry is not None else time.time() + 3600
         return Issued(identity, expires, username=USER, password=token)
 
 
