@@ -1,0 +1,304 @@
+"""The corpus of whole public GitOps repositories (``tests/data/repos``): its cases, the real
+tools' renders that check each truth, and the score of what ``gitops-bot`` reads against it.
+
+Each repository's GitOps tree is copied byte for byte under ``tests/data/repos/<owner>__<name>/``
+(``repos.yaml`` names its source and commit). ``_cases/<owner>__<name>/`` holds, written by
+reading the repository:
+
+- ``newcomer.yaml``: the ``gitops-bot.yaml`` a newcomer writes after reading
+  ``docs/concepts/configuration.md`` once (environments naming their overlay directories, values
+  files or Application files; images named as the manifests write them).
+- ``truth.yaml``: for each environment and configured image, every place that sets the version
+  the environment renders (file, 1-based line, whether it is the effective one, which other
+  environments render that same place), or ``not_rendered``; and how the environment's deploy
+  tool renders it (``kubectl kustomize`` of a directory, ``helm template`` of a chart with values
+  files), which the suite runs to check the truth.
+
+An environment may deploy several workloads of one image (several apps, each pinned in its own
+patch); each workload's effective place is then a pin of its own, ``effective: true``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from testkit.kubetools import helm, kubectl
+from testkit.paths import TEST_DATA
+
+REPOS = TEST_DATA / "repos"
+CASES = REPOS / "_cases"
+RENDER_TIMEOUT = 60  # seconds per kubectl or helm process
+
+# The statuses of the reader's contract (reading entries) that are not a pin of the environment.
+UNPINNED = ("inherited", "not_rendered", "unsupported")
+
+
+@dataclass(frozen=True)
+class Pin:
+    file: str
+    line: int
+    effective: bool
+    shared_with: tuple[str, ...]
+    renders: str | None = None  # effective pins: the image reference the deploy tool renders
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One environment x configured image of one repository's truth."""
+
+    repo: str
+    environment: str
+    image: str
+    status: str  # pinned | inherited | not_rendered
+    pins: tuple[Pin, ...]
+
+    @property
+    def effective(self) -> tuple[Pin, ...]:
+        return tuple(p for p in self.pins if p.effective)
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str  # <owner>__<name>
+    tree: Path
+    newcomer: Path
+    truth: Mapping[str, Any]
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return tuple(units(self.key, self.truth))
+
+    def renders(self, environment: str) -> list[Mapping[str, Any]]:
+        return list(self.truth["environments"][environment]["render"])
+
+
+def sources() -> list[dict[str, Any]]:
+    data = yaml.safe_load((REPOS / "repos.yaml").read_text())
+    return list(data["repositories"])
+
+
+def cases() -> list[Case]:
+    out = []
+    for d in sorted(p for p in CASES.iterdir() if p.is_dir()):
+        truth = yaml.safe_load((d / "truth.yaml").read_text())
+        out.append(Case(d.name, REPOS / d.name, d / "newcomer.yaml", truth))
+    return out
+
+
+def units(repo: str, truth: Mapping[str, Any]) -> Iterator[Unit]:
+    for env_name, env in truth["environments"].items():
+        for image, entry in env["images"].items():
+            pins = tuple(
+                Pin(
+                    p["file"],
+                    int(p["line"]),
+                    bool(p["effective"]),
+                    tuple(p.get("shared_with") or ()),
+                    p.get("renders"),
+                )
+                for p in entry.get("pins") or ()
+            )
+            yield Unit(repo, env_name, image, entry["status"], pins)
+
+
+# --- the real tools' renders -------------------------------------------------------------
+
+
+def _run(argv: list[str], cwd: Path) -> str:
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=RENDER_TIMEOUT, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} failed in {cwd}: {done.stderr.strip()[:500]}")
+    return done.stdout
+
+
+def render(tree: Path, spec: Mapping[str, Any]) -> list[Any]:
+    """The documents one deploy-tool render of ``tree`` gives: ``{"kustomize": dir}`` through
+    ``kubectl kustomize``, ``{"helm": {"chart": dir, "values": [files]}}`` through ``helm
+    template`` (paths relative to the tree, as Argo CD's valueFiles resolve)."""
+    if "kustomize" in spec:
+        out = _run([kubectl(), "kustomize", spec["kustomize"]], tree)
+    else:
+        h = spec["helm"]
+        argv = [helm(), "template", "release", h["chart"]]
+        for v in h.get("values", ()):
+            argv += ["--values", v]
+        out = _run(argv, tree)
+    return [d for d in yaml.safe_load_all(out) if d is not None]
+
+
+def rendered_images(docs: Sequence[Any]) -> list[str]:
+    """Every image reference the documents carry: a string under an ``image`` key (containers,
+    init containers, anywhere), and ``repository:tag`` of a mapping holding both (Helm values
+    inside a rendered Flux HelmRelease)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("image"), str):
+                found.append(node["image"])
+            repo, tag = node.get("repository"), node.get("tag")
+            if isinstance(repo, str) and isinstance(tag, str | int | float):
+                found.append(f"{repo}:{tag}")
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for d in docs:
+        walk(d)
+    return found
+
+
+def image_repository(ref: str) -> str:
+    """``ref`` without its tag or digest."""
+    ref = ref.split("@", 1)[0]
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    return ref[:colon] if colon > slash else ref
+
+
+def renders_of(case: Case, environment: str, image: str) -> list[str]:
+    """What the environment's deploy tool renders for ``image`` (one entry per workload)."""
+    out: list[str] = []
+    for spec in case.renders(environment):
+        out += [r for r in rendered_images(render(case.tree, spec)) if image_repository(r) == image]
+    return out
+
+
+# --- scoring what gitops-bot reads -------------------------------------------------------
+
+
+@dataclass
+class Score:
+    """One repository's score: pins found, misses unsaid, edits to other environments' places."""
+
+    repo: str
+    units: int = 0  # environment x image with a truth (pinned, inherited or not rendered)
+    pins: int = 0  # effective pins in the truth
+    found: int = 0  # effective pins the reading names, at the same file and line, effective
+    unsaid: list[str] = field(default_factory=list)
+    cross_edits: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return self.found / self.pins if self.pins else 1.0
+
+
+def _norm(path: str) -> str:
+    return str(Path(path).as_posix()).removeprefix("./")
+
+
+def score(
+    case: Case,
+    reading: Sequence[Mapping[str, Any]] | None,
+    writes: Mapping[str, Sequence[str]] | None = None,
+    shared_ok: Mapping[str, Sequence[str]] | None = None,
+) -> Score:
+    """Score a ``reading`` (the ``reading`` key of ``plan --output json``, per the reader's
+    contract) against the case's truth. ``writes``: environment -> files the dry-run update
+    would write (the reading's ``would_write`` targets and the update's edits); a file that
+    another environment's truth renders (one of its pins) is a cross-environment edit unless
+    ``shared_ok`` (environment -> environments configured to share) allows it."""
+    s = Score(case.key)
+    entries: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for r in reading or ():
+        entries[(str(r.get("environment")), str(r.get("image")))] = r
+    rendered_by: dict[str, set[str]] = {}
+    for u in case.units:
+        for p in u.pins:
+            rendered_by.setdefault(_norm(p.file), set()).add(u.environment)
+    for u in case.units:
+        s.units += 1
+        e: Mapping[str, Any] | None = entries.get((u.environment, u.image))
+        label = f"{u.environment} x {u.image}"
+        if u.status == "unsupported":
+            # the deploy tool itself refuses it: only saying so, with the reason, counts
+            if e is None or not e.get("reason"):
+                s.unsaid.append(f"{label}: unsupported, not said with a reason")
+            continue
+        s.pins += len(u.effective)
+        if e is None:
+            s.unsaid.append(f"{label}: no reading entry")
+            continue
+        read = {
+            (_norm(str(p.get("file"))), int(p.get("line") or 0))
+            for p in e.get("pins") or ()
+            if p.get("effective")
+        }
+        hits = sum((_norm(p.file), p.line) in read for p in u.effective)
+        s.found += hits
+        missed = len(u.effective) - hits
+        status = e.get("status")
+        if u.status == "not_rendered" and status != "not_rendered" and not e.get("reason"):
+            s.unsaid.append(f"{label}: not rendered, read as {status} without a reason")
+        if missed and not e.get("reason"):
+            s.unsaid.append(f"{label}: {missed} effective pin(s) missed without a reason")
+    for env, files in (writes or {}).items():
+        allowed = set((shared_ok or {}).get(env, ())) | {env}
+        for f in files:
+            others = rendered_by.get(_norm(f), set()) - allowed
+            if others:
+                s.cross_edits.append(f"{env} writes {f}, rendered by {sorted(others)}")
+    return s
+
+
+def baseline_pins(plan_json: Mapping[str, Any]) -> set[tuple[str, str, str, int]]:
+    """(environment, image, file, line) of every place today's ``plan --output json`` shows,
+    in whatever form it gives them (before the reading key): for the baseline figure only."""
+    out: set[tuple[str, str, str, int]] = set()
+
+    def walk(node: Any, env: str | None) -> None:
+        if isinstance(node, dict):
+            env = str(node.get("environment", env)) if node.get("environment") else env
+            f = node.get("file") or node.get("path")
+            line = node.get("line")
+            img = node.get("image") or node.get("name")
+            if env and isinstance(f, str) and isinstance(line, int) and isinstance(img, str):
+                out.add((env, img, _norm(f), line))
+            for v in node.values():
+                walk(v, env)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, env)
+
+    walk(plan_json, None)
+    return out
+
+
+def copy_tree(case: Case, dest: Path) -> Path:
+    """The repository's tree with the newcomer's config at its root, as a user's checkout."""
+    shutil.copytree(case.tree, dest, symlinks=True)
+    shutil.copyfile(case.newcomer, dest / "gitops-bot.yaml")
+    return dest
+
+
+def table(scores: Sequence[Score]) -> str:
+    """The per-repository score table the lead quotes."""
+    rows = [f"{'repository':48} {'units':>5} {'pins':>5} {'found':>5} {'%':>5} {'unsaid':>6} {'cross':>5}"]
+    for s in scores:
+        rows.append(
+            f"{s.repo:48} {s.units:5d} {s.pins:5d} {s.found:5d} {100 * s.ratio:5.0f} "
+            f"{len(s.unsaid):6d} {len(s.cross_edits):5d}"
+        )
+    pins = sum(s.pins for s in scores)
+    found = sum(s.found for s in scores)
+    rows.append(
+        f"{'total':48} {sum(s.units for s in scores):5d} {pins:5d} {found:5d} "
+        f"{100 * found / max(pins, 1):5.0f} {sum(len(s.unsaid) for s in scores):6d} "
+        f"{sum(len(s.cross_edits) for s in scores):5d}"
+    )
+    return "\n".join(rows)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=1, sort_keys=True)
