@@ -16,6 +16,8 @@ space-delimited ``scope``). Answers ``token``, ``access_token``, ``expires_in`` 
 GHCR's and Harbor's token services are. Records every request so tests and benches can count
 them. ``first_scope_only``: a token service that
 grants only the first of several scopes asked for (clients must fall back to one a request).
+``answer``: a broken token service, answering every token request 200 with these bytes (a
+body shaped like a tag list or a manifest, no token) instead of a token.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class TokenIssuer:
     tls: tuple[Path, Path] | None = None  # (cert, key): the token service speaks https
     first_scope_only: bool = False
     signing: Signing = "kid"
+    answer: bytes | None = None  # every token request is answered 200 with these bytes
 
     @cached_property
     def _key(self) -> Any:
@@ -162,7 +165,8 @@ class TokenIssuer:
                 pass
 
             def _answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
+                data = json.dumps(body).encode() if issuer.answer is None else issuer.answer
+                status = status if issuer.answer is None else 200
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

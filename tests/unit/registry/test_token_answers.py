@@ -1,0 +1,305 @@
+"""Each shape a token service's answer may take, and what the client makes of it: a token, or
+one :class:`~gitops_bot.core.errors.TokenServiceError` naming the token service and its
+``fault``; the token service's body is never read as the registry's answer (a tag list, a
+manifest to pin), and a digest is pinned only from manifest bytes the registry served.
+
+The registry here challenges every request without a token it issued with the spec's Bearer
+challenge; the token service at ``auth.example`` answers as each test scripts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from gitops_bot.core.errors import (
+    RegistryAccessError,
+    RegistryProtocolError,
+    RegistryUnavailable,
+    TokenServiceError,
+)
+from gitops_bot.registry.answers import TOKEN_KEPT, TOKEN_LIMIT
+from gitops_bot.registry.client import RegistryClient, RetryPolicy
+from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.settings import RegistryConfig
+
+REALM = "https://auth.example/token"
+MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_TYPE,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + "c" * 64},
+        "layers": [],
+    }
+).encode()
+REAL_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
+TAG_LIST = json.dumps({"name": "app", "tags": ["1.0.0", "1.9.0"]}).encode()
+MANIFEST_AND_TAGS = json.dumps({**json.loads(MANIFEST), "name": "app", "tags": ["1.0.0", "1.9.0"]}).encode()
+FAST = RetryPolicy(attempts=2, initial_wait=0.0, max_wait=0.0)
+Answer = Callable[[httpx.Request], httpx.Response]
+
+
+def jwt(access: object) -> str:
+    """An unsigned JWT-shaped token carrying ``access`` (the client reads, never verifies, it)."""
+
+    def part(doc: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part({'access': access})}.c2ln"
+
+
+@dataclass
+class World:
+    """``token``: the token service's answer. ``refuse``: the registry answers 401 with this
+    ``error`` to a token it issued (``None``: it accepts them)."""
+
+    token: Answer
+    refuse: str | None = None
+    tokens: int = 0
+    seen: list[tuple[str, str, str]] = field(default_factory=list)  # (host, method, Authorization)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append((request.url.host, request.method, request.headers.get("authorization", "")))
+        if request.url.host == "auth.example":
+            self.tokens += 1
+            return self.token(request)
+        auth = request.headers.get("authorization", "")
+        challenge = f'Bearer realm="{REALM}",service="reg",scope="repository:app:pull"'
+        if not auth.startswith("Bearer "):
+            return httpx.Response(401, headers={"WWW-Authenticate": challenge})
+        if self.refuse is not None:
+            return httpx.Response(401, headers={"WWW-Authenticate": f'{challenge},error="{self.refuse}"'})
+        if request.url.path.endswith("/tags/list"):
+            return httpx.Response(200, json={"name": "app", "tags": ["1.0.0"]})
+        headers = {"Content-Type": MANIFEST_TYPE, "Docker-Content-Digest": REAL_DIGEST}
+        return httpx.Response(200, headers=headers, content=MANIFEST if request.method == "GET" else b"")
+
+
+def ok(body: object, status: int = 200, **headers: str) -> Answer:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return lambda _: httpx.Response(status, content=content, headers=headers)
+
+
+def client(world: World) -> RegistryClient:
+    return RegistryClient(
+        RegistryConfig(host="registry.example"),
+        Credential("test", "bob", "builder-7"),
+        transport=httpx.MockTransport(world),
+        retry=FAST,
+        sleep=lambda _: None,
+    )
+
+
+def fault(world: World, call: Callable[[RegistryClient], object]) -> TokenServiceError:
+    with client(world) as c, pytest.raises(TokenServiceError) as caught:
+        call(c)
+    error = caught.value
+    assert "\n" not in str(error)
+    return error
+
+
+def tags(c: RegistryClient) -> object:
+    return c.list_tags("app")
+
+
+def digest(c: RegistryClient) -> object:
+    return c.resolve_digest("app", "1.9.0")
+
+
+CALLS = pytest.mark.parametrize("call", [tags, digest], ids=["tags", "digest"])
+
+
+@CALLS
+@pytest.mark.parametrize(
+    "body",
+    [
+        TAG_LIST,
+        MANIFEST_AND_TAGS,
+        b"{}",
+        b"[]",
+        b'"a-token"',
+        b"null",
+        json.dumps({"token": ""}).encode(),
+        json.dumps({"token": None, "access_token": ""}).encode(),
+        json.dumps({"token": 5}).encode(),
+        json.dumps({"token": ["a"]}).encode(),
+        json.dumps({"token": "two\r\nX-Injected: 1"}).encode(),
+        json.dumps({"token": "caf\u00e9"}).encode(),
+        json.dumps({"token": "a b"}).encode(),
+    ],
+    ids=[
+        "tag-list",
+        "manifest",
+        "empty-object",
+        "array",
+        "string",
+        "null",
+        "empty-token",
+        "null-and-empty",
+        "number",
+        "list",
+        "crlf",
+        "non-ascii",
+        "space",
+    ],
+)
+def test_a_200_without_a_usable_token_is_the_token_services_failure(
+    call: Callable[[RegistryClient], object], body: bytes
+) -> None:
+    content_type = MANIFEST_TYPE if body is MANIFEST_AND_TAGS else "application/json"
+    world = World(ok(body, **{"Content-Type": content_type, "Docker-Content-Digest": REAL_DIGEST}))
+    error = fault(world, call)
+    assert error.fault == "no-token"
+    assert str(error).startswith(
+        "registry.example/app: token service at auth.example answered 200 without a token"
+    )
+    assert error.status is None  # never the registry's own 401/403/404 (a 404 reads as "absent")
+
+
+@CALLS
+@pytest.mark.parametrize("body", [b"<html>login</html>", b"", b"{", b'{"token": NaN}'], ids=str)
+def test_a_200_that_is_not_json_is_the_token_services_failure(
+    call: Callable[[RegistryClient], object], body: bytes
+) -> None:
+    error = fault(World(ok(body)), call)
+    assert error.fault == "no-token"
+    assert "token service at auth.example answered 200 without a token" in str(error)
+    assert "not valid JSON" not in str(error)
+
+
+def test_an_oversized_token_answer_is_refused_at_its_own_bound() -> None:
+    body = json.dumps({"token": "t", "padding": "x" * TOKEN_LIMIT}).encode()
+    error = fault(World(ok(body)), tags)
+    assert error.fault == "too-large"
+    assert "token service at auth.example" in str(error) and str(TOKEN_LIMIT) in str(error)
+
+
+@CALLS
+@pytest.mark.parametrize(
+    "expires_in",
+    [0, -5, "soon", 10**400, 1e308 * 10, True, [], {"s": 1}],
+    ids=["zero", "negative", "words", "400-digits", "infinite", "bool", "list", "object"],
+)
+def test_an_expired_or_unreadable_lifetime_is_the_token_services_failure(
+    call: Callable[[RegistryClient], object], expires_in: object
+) -> None:
+    text = json.dumps({"token": "tok", "expires_in": "@@"}).replace('"@@"', json.dumps(expires_in))
+    if expires_in == 1e308 * 10:
+        text = text.replace("Infinity", "1e400")
+    error = fault(World(ok(text.encode())), call)
+    assert error.fault == "expired"
+    assert "token service at auth.example" in str(error) and "expires_in" in str(error)
+
+
+def test_an_absurdly_long_lifetime_is_bounded_as_ours_are() -> None:
+    world = World(ok({"token": "tok", "expires_in": 10**9}))
+    with client(world) as c:
+        c.list_tags("app")
+        assert c._channel.auth.cache._tokens[("registry.example", "repository:app:pull")][1] <= (
+            time.monotonic() + TOKEN_KEPT
+        )
+
+
+@CALLS
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 418])
+def test_a_refusal_names_the_token_service_and_is_never_the_registrys_status(
+    call: Callable[[RegistryClient], object], status: int
+) -> None:
+    error = fault(World(ok({"details": "no"}, status)), call)
+    assert error.fault == "refused"
+    assert f"token service at auth.example refused the token request (HTTP {status})" in str(error)
+    assert error.status is None
+
+
+def test_a_token_service_that_stays_unavailable_is_unavailable_naming_it() -> None:
+    with (
+        client(World(ok(b"", 503))) as c,
+        pytest.raises(RegistryUnavailable, match=r"token service at auth\.example"),
+    ):
+        c.list_tags("app")
+
+
+@CALLS
+@pytest.mark.parametrize("error", ["insufficient_scope", "invalid_token", ""])
+def test_a_fresh_token_the_registry_refuses_is_one_reason(
+    call: Callable[[RegistryClient], object], error: str
+) -> None:
+    world = World(ok({"token": "tok", "expires_in": 300}), refuse=error)
+    found = fault(world, call)
+    assert found.fault == ("insufficient-scope" if error == "insufficient_scope" else "rejected")
+    assert "token service at auth.example" in str(found) and found.status == 401
+
+
+@CALLS
+@pytest.mark.parametrize(
+    "access",
+    [
+        [],
+        [{"type": "repository", "name": "other", "actions": ["pull"]}],
+        [{"type": "repository", "name": "app", "actions": ["push"]}],
+    ],
+    ids=["nothing", "another-repository", "push-only"],
+)
+def test_a_token_that_says_it_grants_less_than_asked_is_not_used(
+    call: Callable[[RegistryClient], object], access: object
+) -> None:
+    world = World(ok({"token": jwt(access), "expires_in": 300}))
+    found = fault(world, call)
+    assert found.fault == "insufficient-scope"
+    assert "token service at auth.example granted a token without repository:app:pull" in str(found)
+    assert [s for s in world.seen if s[0] == "registry.example" and s[2]] == []  # never sent
+
+
+@pytest.mark.parametrize(
+    "access",
+    [
+        [{"type": "repository", "name": "app", "actions": ["pull"]}],
+        [{"type": "repository", "name": "app", "actions": ["*"]}],
+        "not-a-list",
+    ],
+    ids=["pull", "star", "unreadable-claim"],
+)
+def test_a_token_that_grants_the_scope_or_says_nothing_readable_is_used(access: object) -> None:
+    with client(World(ok({"token": jwt(access)}))) as c:
+        assert c.list_tags("app") == ["1.0.0"]
+        assert c.resolve_digest("app", "1.0.0") == REAL_DIGEST
+
+
+def test_the_access_token_field_alone_is_a_token() -> None:
+    with client(World(ok({"access_token": "tok", "expires_in": 300}))) as c:
+        assert c.list_tags("app") == ["1.0.0"]
+
+
+def test_a_digest_is_pinned_only_from_manifest_bytes_the_registry_served() -> None:
+    """A HEAD's ``Docker-Content-Digest`` alone is never pinned: the digest is the hash of the
+    bytes a GET of the registry served."""
+    world = World(ok({"token": "tok", "expires_in": 300}))
+    with client(world) as c:
+        assert c.resolve_digest("app", "1.0.0") == REAL_DIGEST
+    assert ("registry.example", "GET") in [(h, m) for h, m, _ in world.seen]
+    assert "HEAD" not in [m for _, m, _ in world.seen]
+
+
+def test_a_head_digest_without_the_bytes_behind_it_is_not_pinned() -> None:
+    lying = "sha256:" + "d" * 64
+
+    def registry(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": MANIFEST_TYPE, "Docker-Content-Digest": lying}
+        return httpx.Response(200, headers=headers, content=b"" if request.method == "HEAD" else MANIFEST)
+
+    c = RegistryClient(
+        RegistryConfig(host="registry.example"), transport=httpx.MockTransport(registry), retry=FAST
+    )
+    with c, pytest.raises(RegistryProtocolError, match="does not match its body"):
+        c.resolve_digest("app", "1.0.0")
+
+
+def test_the_errors_are_access_errors_an_image_is_skipped_with() -> None:
+    assert issubclass(TokenServiceError, RegistryAccessError)
