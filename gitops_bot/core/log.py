@@ -11,7 +11,8 @@ warning pay it once, on their first line.
 Every secret the process learns (registry passwords, tokens, GitHub tokens, notification URLs)
 is registered with :func:`register_secret`, a URL in each of its secret parts too and every
 secret in the spellings text from outside may echo it in (a server's 404 page repeats the
-path, a git error the password); :func:`redact` replaces them in any text that leaves the
+path, a git error the password, a 401 the ``Authorization`` header it was sent: base64 of
+``user:secret``); :func:`redact` replaces them in any text that leaves the
 process, and also the parts of any URL that are secrets by their place, registered or not:
 userinfo (``https://user:pass@host``, ``https://token@host``), the paths of Slack, Teams and
 Discord webhooks, and signed or token-bearing query parameters (``X-Amz-Signature``, ``sig``,
@@ -23,6 +24,7 @@ messages, PR, commit and notification text.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import contextvars
 import html
@@ -37,7 +39,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, TextIO
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -164,12 +166,48 @@ def _key_like(segment: str) -> bool:
 
 def _spellings(value: str) -> set[str]:
     """How text from outside may spell ``value``: as is, percent-encoded (all of it, or all but
-    ``/``), percent-decoded, JSON-escaped (``\\/`` too, as PHP and others write it), HTML-escaped."""
-    out = {value, quote(value, safe=""), quote(value, safe="/:@"), unquote(value), html.escape(value)}
+    ``/``; a form's ``+`` for a space too), percent-decoded, JSON-escaped (``\\/`` too, as PHP
+    and others write it; non-ASCII as ``\\u`` escapes or not), HTML-escaped, and base64 of any
+    text holding it (:func:`_base64_runs`), those runs JSON-escaped or percent-encoded too."""
+    out = {
+        value,
+        quote(value, safe=""),
+        quote(value, safe="/:@"),
+        quote_plus(value, safe=""),
+        unquote(value),
+        html.escape(value),
+    }
     for v in list(out):
         escaped = json.dumps(v)[1:-1]
-        out.update({escaped, escaped.replace("/", "\\/")})
+        out.update({escaped, escaped.replace("/", "\\/"), json.dumps(v, ensure_ascii=False)[1:-1]})
+    for run in _base64_runs(value):
+        out.update({run, run.replace("/", "\\/"), quote(run, safe="")})
     return out
+
+
+# The shortest base64 run registered: shorter ones (a secret under 6 bytes) would blank
+# ordinary words and digests' hex far more often than they would catch an echo.
+_BASE64_RUN = 8
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+def _base64_runs(value: str) -> set[str]:
+    """What base64 of *any* bytes holding ``value`` contains, whatever comes before or after
+    it (``user:secret`` of a Basic header, a JSON document, padding or none): base64 turns
+    three bytes into four characters, so the secret starts at one of three alignments, and
+    at each the characters made only of its own bits are the same whatever surrounds it. Those
+    runs, in the standard and the URL-safe alphabet, are registered: text echoing the secret
+    base64-encoded loses all but at most two characters at each end (four bits of a byte)."""
+    raw = value.encode()
+    runs: set[str] = set()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw + b"\0\0").decode()
+        # characters 6i..6i+6 bits wholly within the secret's bits 8*offset..8*(offset+len)
+        first, end = -(-8 * offset // 6), 8 * (offset + len(raw)) // 6
+        run = encoded[first:end]
+        if len(run) >= _BASE64_RUN:
+            runs.update({run, run.translate(_URLSAFE)})
+    return runs
 
 
 def redact(text: str) -> str:

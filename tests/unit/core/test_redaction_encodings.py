@@ -1,0 +1,88 @@
+"""A registered secret is redacted in the encodings a service echoes it in: base64 (standard
+and URL-safe, padded or not) of any text holding it, at any of the three alignments base64
+has (``user:secret`` of a Basic header, a JSON document), those runs JSON-escaped or
+percent-encoded; percent-encoding with ``+`` for a space; JSON escapes with and without
+``\\u``. The check is independent of how redaction finds them: every base64 run left in the
+redacted text is decoded at each alignment, and no decoding may hold the secret's inside."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import re
+from urllib.parse import quote, quote_plus
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gitops_bot.core import log
+
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{4,}")
+
+
+def _decodings(text: str) -> list[bytes]:
+    """Every way a base64 run in ``text`` decodes (each start within the run, either alphabet)."""
+    found: list[bytes] = []
+    for run in _RUN.findall(text.replace("\\/", "/")):
+        for start in range(4):
+            part = run[start:]
+            part = part[: len(part) - len(part) % 4]
+            for alphabet in (part, part.translate(str.maketrans("-_", "+/"))):
+                with contextlib.suppress(binascii.Error, ValueError):
+                    found.append(base64.b64decode(alphabet, validate=True))
+    return found
+
+
+def _leaks(secret: str, text: str) -> bool:
+    inside = secret.encode()[1:-1]  # the ends may keep a few bits of their byte
+    return secret in text or any(inside in decoded for decoded in _decodings(text))
+
+
+secrets = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=8, max_size=60)
+around = st.binary(max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(secret=secrets, before=around, after=around, urlsafe=st.booleans(), padded=st.booleans())
+def test_base64_of_any_text_holding_a_secret_is_redacted(
+    secret: str, before: bytes, after: bytes, urlsafe: bool, padded: bool
+) -> None:
+    log.register_secret(secret)
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    echoed = encode(before + secret.encode() + after).decode()
+    echoed = echoed if padded else echoed.rstrip("=")
+    for spelled in (echoed, json.dumps(echoed)[1:-1].replace("/", "\\/"), quote(echoed, safe="")):
+        shown = log.redact(f"401 Unauthorized: the token {spelled} is not valid")
+        assert not _leaks(secret, shown), (secret, shown)
+
+
+def test_a_basic_header_echoed_without_its_scheme_is_redacted() -> None:
+    token = "ghp_echoedInBase64_0123456789"
+    log.register_secret(token)
+    for user in ("x-access-token", "AWS", "oauth2accesstoken", "u", "us", "use"):
+        header = base64.b64encode(f"{user}:{token}".encode()).decode()
+        shown = log.redact(json.dumps({"message": f"credentials {header} were refused"}))
+        assert not _leaks(token, shown), shown
+
+
+def test_url_and_json_spellings_are_redacted() -> None:
+    secret = "pass word/é+&=secret"
+    log.register_secret(secret)
+    for spelled in (
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    ):
+        assert log.redact(f"echo: {spelled} end") == "echo: *** end", spelled
+
+
+def test_ordinary_text_and_digests_stay_readable_beside_the_runs() -> None:
+    log.register_secret("ghp_another_secret_value_42")
+    text = (
+        "example/app 1.2.0@sha256:" + "0123456789abcdef" * 4 + " proposed for staging: "
+        "highest of 2 tags matching semver ^1 (base64 and URL-encoding are words here)"
+    )
+    assert log.redact(text) == text
