@@ -21,6 +21,7 @@ from gitops_bot.core.imageref import normalise_host as normalise_host
 from gitops_bot.core.imageref import set_parts as set_parts
 from gitops_bot.core.imageref import short_digest as short_digest
 from gitops_bot.core.instants import format_duration, format_instant
+from gitops_bot.core.reading import ImageReading
 
 
 class PlanAction(StrEnum):
@@ -468,6 +469,8 @@ class EnvironmentPlan:
     freeze: Mapping[str, Any] | None = None
     # docs/concepts/auto-promote.md, auto-rollback.md: each automatic rule's decision now
     automatic: tuple[Mapping[str, Any], ...] = ()
+    # each configured image as the environment renders it (the plan's top-level "reading")
+    reading: tuple[ImageReading, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -499,4 +502,5 @@ class Plan:
                 "updates": len(self.updates),
                 "skipped": sum(1 for e in self.environments for i in e.items if i.action is PlanAction.SKIP),
             },
+            "reading": [r.to_json() for e in self.environments for r in e.reading],
         }

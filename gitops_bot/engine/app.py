@@ -17,7 +17,6 @@ from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files, instants
 from gitops_bot.core.errors import (
     GitOpsBotError,
-    UsageError,
 )
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
@@ -27,10 +26,11 @@ from gitops_bot.core.model import (
     ImageRef,
     Verification,
 )
+from gitops_bot.core.reading import EnvironmentReading, Status
 from gitops_bot.core.secret import allow_list, may_send
 from gitops_bot.engine import ports
 from gitops_bot.git.gitlog import Checkout
-from gitops_bot.manifests import charts, images, kustomize
+from gitops_bot.manifests import charts, images
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import trusted
 from gitops_bot.registry import pushtime
@@ -39,6 +39,7 @@ from gitops_bot.registry.pushtime import Pushed
 from gitops_bot.registry.settings import scheme_for
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import intent, ledger, planning
+from gitops_bot.render import reader
 
 if TYPE_CHECKING:
     from gitops_bot.registry.credentials import Secrets
@@ -74,6 +75,7 @@ class App:
         self._lock = threading.Lock()
         self._image_specs: list[images.ImageSpec] | None = None
         self._chart_specs: dict[str, charts.ChartSpec] | None = None
+        self._readings: dict[str, EnvironmentReading] | None = None
         self.memo: dict[object, Any] = {}  # what a run reads once (a person's rollbacks per environment)
         self._push_times: PushTimes | None = None
 
@@ -196,33 +198,33 @@ class App:
             ]
         return self._image_specs
 
-    def files(self, env: EnvironmentConfig) -> list[Path]:
-        """The files an environment's paths stand for: a file as is; a directory's
-        kustomization; else a directory's YAML files (plain manifests, Helm values)."""
-        out: list[Path] = []
-        for rel in env.paths:
-            path = files.inside(self.root, self.config.root / rel)
-            if path.is_file():
-                out.append(path)
-            elif not path.is_dir():
-                raise UsageError(
-                    f"environment {env.name!r}: {rel} does not exist",
-                    hint="fix its path in gitops-bot.yaml",
-                )
-            elif any((path / n).is_file() for n in kustomize.KUSTOMIZATION_NAMES):
-                out.append(files.inside(self.root, kustomize.find_kustomization(path)))
-            else:
-                found = sorted(
-                    files.inside(self.root, p)
-                    for p in path.iterdir()
-                    if p.suffix in (".yaml", ".yml") and p.is_file()
-                )
-                if not found:
-                    raise UsageError(
-                        f"environment {env.name!r}: {rel} has no kustomization and no YAML files",
-                        hint="point its path at an overlay, a manifests directory or a file",
+    def readings(self) -> dict[str, EnvironmentReading]:
+        """Every environment as its tool renders it (:mod:`gitops_bot.render.reader`): read once
+        per run, all environments together (what else renders a place is a question about all
+        of them)."""
+        with self._lock:
+            if self._readings is None:
+                sources = [
+                    reader.Source(
+                        env.name,
+                        tuple(env.paths),
+                        tuple(env.images) if env.images else tuple(i.name for i in self.config.images),
                     )
-                out.extend(found)
+                    for env in self.config.environments
+                ]
+                tree = reader.DiskTree(self.root)
+                self._readings = reader.Reader(tree, self.config.root, self.image_specs()).read(sources)
+            return self._readings
+
+    def reading(self, env: EnvironmentConfig) -> EnvironmentReading:
+        return self.readings()[env.name]
+
+    def files(self, env: EnvironmentConfig) -> list[Path]:
+        """The files a release for the environment may edit: what its paths name (a file as
+        is, a directory's kustomization, else its YAML files), each file holding an effective
+        version that only this environment renders, and its own layer where a release of an
+        inherited image goes (:meth:`reading`)."""
+        out = [files.inside(self.root, self.config.root / rel) for rel in self.reading(env).writable]
         if self.config.charts:  # an edited Chart.yaml's lock file is edited with it
             out += [
                 files.inside(self.root, lock)
@@ -270,24 +272,25 @@ class App:
         return out
 
     def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
-        wanted = [self.config.image(n) for n in env.images] if env.images else list(self.config.images)
-        specs = self.image_specs()
-        found: dict[str, tuple[str, Deployed]] = {}
-        first_file = ""
-        for path in self.files(env):
-            rel_file = path.relative_to(self.config.root).as_posix()
-            first_file = first_file or rel_file
-            for site in images.read(files.read_text(path), rel_file, specs):
-                found.setdefault(
-                    site.image, (rel_file, Deployed(site.image, site.repository, site.tag, site.digest))
-                )
+        """The configured images the environment deploys, each with the version it renders
+        and the file a release for it edits (its own layer where the version is inherited).
+        An image it does not render is a target only when the environment lists it."""
+        first_file = self.reading(env).writable[0] if self.reading(env).writable else env.paths[0]
         out = []
-        for image in wanted:
+        for r in self.reading(env).images:
+            image = self.config.image(r.image)
             assert image is not None
-            if image.name not in found and not env.images:
-                continue  # not deployed here, and the environment does not ask for it
-            file, deployed = found.get(image.name, (first_file, None))
-            out.append(planning.Target(env, image, file, deployed))
+            pin = r.effective
+            if pin is None:
+                if env.images:
+                    out.append(planning.Target(env, image, first_file, None, r))
+                continue
+            if r.status is Status.UNSUPPORTED:  # rendered, no place to write: skipped, and why
+                out.append(planning.Target(env, image, pin.file, None, r))
+                continue
+            file = r.would_write.file if r.would_write is not None else pin.file
+            deployed = Deployed(r.image, pin.repository, pin.tag, pin.digest)
+            out.append(planning.Target(env, image, file, deployed, r))
         return out
 
     # -- planning ----------------------------------------------------------------------

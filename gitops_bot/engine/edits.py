@@ -13,12 +13,13 @@ from pathlib import Path
 
 from gitops_bot.config import Config
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine.app import App, chart_context
 from gitops_bot.manifests import charts, images
-from gitops_bot.manifests.edit import Unwritten
+from gitops_bot.manifests.edit import EditResult, Unwritten
 from gitops_bot.release.proposal import Change, Release
 from gitops_bot.render import tools as renderer
 from gitops_bot.render.diff import Rendered
@@ -45,10 +46,22 @@ def edit(
     touched: dict[str, list[str]] = {}
     warnings: dict[str, list[Outside]] = {}
     written: dict[Path, str] = {}
+    layers = _own_layers(app, rel.environment, updates) if updates else {}
     for path, text in texts.items():
         if not updates:
             break
-        result = images.edit(text, str(path), specs, updates, append=False)  # one parse, one re-read
+        here = [u for u in updates if u.image not in layers]
+        result = images.edit(text, str(path), specs, here, append=False)  # one parse, one re-read
+        own = [u for u in updates if (layer := layers.get(u.image)) is not None and layer[0] == path]
+        if own:  # inherited images: an entry of their own in the environment's own layer
+            added = images.edit(result.text, str(path), specs, own, append=True)
+            _check_layered(own, added, path, layers)
+            result = replace(
+                added,
+                changes=result.changes + added.changes,
+                images=result.images + added.images,
+                unwritten=result.unwritten + added.unwritten,
+            )
         rel_path = path.relative_to(root).as_posix()
         for image in result.images:
             touched.setdefault(image, []).append(rel_path)
@@ -61,11 +74,50 @@ def edit(
         for chart, rel_path in _edit_charts(app, root, texts, written, chart_changes):
             touched.setdefault(chart, []).append(rel_path)
     changes = [
-        replace(c, files=tuple(touched.get(c.image, c.files)), warnings=tuple(warnings.get(c.image, ())))
+        replace(
+            c,
+            files=tuple(touched.get(c.image, c.files)),
+            warnings=tuple(warnings.get(c.image, ())),
+            layer=layers[c.image][1].note() if c.image in layers else "",
+        )
         for c in rel.changes
     ]
     rel = replace(rel, changes=tuple(changes))
     return _with_render(app, rel, root, texts, written) if written else rel, written
+
+
+def _own_layers(
+    app: App, environment: str, updates: Sequence[images.Update]
+) -> dict[str, tuple[Path, ImageReading]]:
+    """The images whose version the environment inherits from a place other environments
+    render too, each with the file of its own layer a release writes instead (the reader's
+    ``would_write``): the shared place itself is never edited for one environment."""
+    reading = app.reading(app.config.environment(environment))
+    wanted = {u.image for u in updates}
+    return {
+        r.image: (app.config.root / r.would_write.file, r)
+        for r in reading.images
+        if r.image in wanted and r.would_write is not None
+    }
+
+
+def _check_layered(
+    own: Sequence[images.Update],
+    result: EditResult,
+    path: Path,
+    layers: Mapping[str, tuple[Path, ImageReading]],
+) -> None:
+    """Refuse, by name, a release the environment's own layer did not take: nothing silent."""
+    for u in own:
+        if u.image not in result.images:
+            r = layers[u.image][1]
+            assert r.would_write is not None
+            raise UsageError(
+                f"environment {r.environment!r}: {u.image} is inherited from "
+                f"{r.effective.file if r.effective else '?'} and {path.name} did not take a "
+                f"{r.would_write.form} for it",
+                hint=f"pin {u.image} in {r.would_write.file} by hand once; later releases edit it there",
+            )
 
 
 def _edit_charts(

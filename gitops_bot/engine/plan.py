@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.instants import format_duration
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import (
@@ -78,6 +78,7 @@ def plan(
     ``now``: plan at this instant (``explain``): the ages ``min_age`` compares, the window and
     the freeze shown, of what the registry holds now (None: the run's now)."""
     envs = app.environments(env_names)
+    nothing_pinned(app)
     app.prepare_verification(envs)
     targets = {
         env.name: [t for t in app.targets(env) if images is None or t.image.name in images] for env in envs
@@ -161,6 +162,28 @@ def plan(
             )
             for env in envs
         )
+    )
+
+
+def nothing_pinned(app: App) -> None:
+    """A configuration under which no environment pins any image is a usage error that says
+    why, not a plan of "(no images)": each environment's reading names what it read and the fix."""
+    if not app.config.images:
+        return
+    readings = [r for env in app.config.environments for r in app.reading(env).images]
+    if any(r.placed for r in readings):
+        return
+    shown = readings[:3]
+    more = (
+        f" (and {len(readings) - len(shown)} more; 'plan --output json' lists them)"
+        if len(readings) > 3
+        else ""
+    )
+    raise UsageError(
+        "no environment pins any configured image: "
+        + "; ".join(f"{r.environment}: {r.image}: {r.reason}" for r in shown)
+        + more,
+        hint=shown[0].fix if shown and shown[0].fix else "point each environment's path at what it deploys",
     )
 
 
@@ -372,7 +395,15 @@ def _environment_plan(
         if freeze
         else None
     )
-    return EnvironmentPlan(env.name, env.mode, tuple(items), env.promote_from, window=window, freeze=frozen)
+    return EnvironmentPlan(
+        env.name,
+        env.mode,
+        tuple(items),
+        env.promote_from,
+        window=window,
+        freeze=frozen,
+        reading=app.reading(env).images,
+    )
 
 
 def _item(t: planning.Target, found: _Found) -> PlanItem:

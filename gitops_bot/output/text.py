@@ -19,6 +19,7 @@ from gitops_bot.core.model import (
     short_digest,
 )
 from gitops_bot.core.outside import terminal_text as _t
+from gitops_bot.core.reading import ImageReading, Status
 from gitops_bot.output.words import action_of, grouped, tally
 from gitops_bot.release.next_step import Step
 
@@ -78,7 +79,7 @@ def plan_text(plan: Plan) -> str:
         for d in env.automatic:
             verdict = "ready" if d.get("ready") else "; ".join(d.get("held") or ()) or "waiting"
             lines.append(f"  {d.get('rule')}: {_t(verdict)}")
-        if not env.items:
+        if not env.items and not env.reading:
             lines.append("  (no images)")
         rows = [
             (
@@ -94,9 +95,21 @@ def plan_text(plan: Plan) -> str:
         for r in rows:
             cells = [r[k].ljust(widths[k]) for k in range(4)]
             lines.append(("  " + "  ".join(cells) + "  " + r[4]).rstrip())
+        lines += _reading_lines(env.reading)
     lines.append("")
     lines.append("; ".join(tally(action_of(i) for e in plan.environments for i in e.items)))
     return "\n".join(lines)
+
+
+def _reading_lines(reading: Sequence[ImageReading]) -> list[str]:
+    """Each image not simply pinned where the environment alone renders it: where its version
+    comes from and where a release goes, or why it has no place and the fix. A pinned image's
+    row above already shows it."""
+    return [
+        f"  {_t(r.image)}: {_t(r.describe())}"
+        for r in reading
+        if r.status is not Status.PINNED or r.would_write is not None
+    ]
 
 
 NOTHING = "Nothing to do: every environment runs what its policies choose."

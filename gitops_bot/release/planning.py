@@ -24,6 +24,7 @@ from gitops_bot.core.model import (
     Waiting,
     short_digest,
 )
+from gitops_bot.core.reading import ImageReading, Status
 
 
 class PolicySettings(Protocol):
@@ -76,6 +77,7 @@ class Target:
     image: ImageSettings
     file: str
     deployed: Deployed | None
+    reading: ImageReading | None = None  # where the environment's render sets it (the reader's)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -104,6 +106,9 @@ class Target:
 
 
 def not_deployed(target: Target) -> PlanItem:
+    r = target.reading
+    if r is not None and r.status is Status.UNSUPPORTED:
+        return target.item(PlanAction.SKIP, r.describe())
     return target.item(PlanAction.SKIP, f"no images: entry named {target.image.name!r} in {target.file}")
 
 

@@ -77,6 +77,9 @@ class Change:
     merge_waits: datetime | None = None
     age_from: str = ""
     sightings: tuple[tuple[str, datetime], ...] = ()
+    # where the release went when the version was inherited from a place other environments
+    # render too (the environment's own layer), in words; "" when written where it was
+    layer: str = ""
 
     @property
     def summary(self) -> str:
@@ -185,6 +188,8 @@ class Release:
             else f"- release the hold on `{image}`"
             for image, reason in self.holds
         ]
+        layered = [c.layer for c in self.changes if c.layer]
+        lines += ["", *layered] if layered else []
         lines += ["", *self._built_from_lines(), f"{TRAILER}: {self.release_id}"]
         if signoff:
             lines.append(f"Signed-off-by: {signoff}")
@@ -264,6 +269,7 @@ class Release:
             *why_part,
             *(["**Holds**", "", *_hold_lines(self.holds), ""] if self.holds else []),
             *_waiting_lines(self.changes),
+            *_layer_lines(self.changes),
             *_warning_lines(self.changes),
             *_verified_lines(self.changes),
             *self._contents_lines(),
@@ -420,6 +426,12 @@ def every_sighting(body: str, opened: datetime | None) -> dict[str, dict[str, da
         if at is not None:
             seen[m.group(2)] = max(at, floor)
     return out
+
+
+def _layer_lines(changes: Sequence[Change]) -> list[str]:
+    """Releases written into the environment's own layer, and where the version came from."""
+    lines = [md_item(Outside(c.layer)) for c in changes if c.layer]
+    return ["**Own layer**", "", *lines, ""] if lines else []
 
 
 def _warning_lines(changes: Sequence[Change]) -> list[str]:

@@ -437,6 +437,7 @@ WALKS = {
     "gitops_bot.release.proposal:_contents": "pull requests",
     "gitops_bot.release.proposal:_waiting_lines": "pull requests",
     "gitops_bot.release.proposal:_warning_lines": "pull requests",
+    "gitops_bot.release.proposal:_layer_lines": "pull requests",
     "gitops_bot.release.proposal:_verified_lines": "pull requests",
     "gitops_bot.release.proposal:_hold_lines": "pull requests",
     "gitops_bot.release.proposal:_source_link": "pull requests",
@@ -456,6 +457,7 @@ WALKS = {
     "gitops_bot.output.status_text:status_text": "terminal",
     "gitops_bot.output.status_text:_heading": "terminal",  # status_text writes each heading through it
     "gitops_bot.output.text:plan_text": "terminal",
+    "gitops_bot.output.text:_reading_lines": "terminal",
     "gitops_bot.output.text:update_text": "terminal",
     "gitops_bot.output.text:history_text": "terminal",
     "gitops_bot.output.text:fleet_text": "terminal",

@@ -1,0 +1,142 @@
+"""What an environment renders, read: for each configured image, every place that sets its
+version there, which one wins when the deploy tool renders, which other environments render
+the same place, and where a release for this environment goes. The values
+:mod:`gitops_bot.render.reader` returns and every surface prints (``reading`` in the JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PINNED = "pinned"  # the effective version is set where only this environment renders it
+    INHERITED = "inherited"  # set only in a place other environments render too
+    NOT_RENDERED = "not_rendered"  # nothing this environment renders names the image
+    UNSUPPORTED = "unsupported"  # rendered, but set in a form the bot cannot edit byte-exactly
+
+
+class PinKind(StrEnum):
+    CONTAINER = "container"
+    KUSTOMIZE = "kustomize"
+    PATCH = "patch"
+    HELM = "helm"
+    MARKER = "marker"
+    ARGOCD = "argocd"
+    FLUX = "flux"
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """One place that sets the image's version for the environment."""
+
+    file: str  # relative to the config file's directory
+    line: int
+    kind: PinKind
+    effective: bool
+    shared_with: tuple[str, ...]  # the other configured environments rendering this place
+    repository: str | None = None  # the values it sets, as written
+    tag: str | None = None
+    digest: str | None = None
+    editable: bool = True  # the bot can write its characters in place
+    form: str = ""  # how it is written, in words ("inline patch in kustomization.yaml")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "kind": self.kind.value,
+            "effective": self.effective,
+            "shared_with": list(self.shared_with),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WouldWrite:
+    """Where a release for the environment goes when it is not the effective place itself."""
+
+    file: str
+    form: str  # "kustomize images entry"
+
+    def to_json(self) -> dict[str, str]:
+        return {"file": self.file, "form": self.form}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageReading:
+    environment: str
+    image: str
+    status: Status
+    pins: tuple[Pin, ...] = ()
+    reason: str | None = None
+    fix: str | None = None
+    would_write: WouldWrite | None = None
+
+    @property
+    def effective(self) -> Pin | None:
+        return next((p for p in self.pins if p.effective), None)
+
+    @property
+    def placed(self) -> bool:
+        """A release has a place to go: pinned, or inherited with the environment's own layer."""
+        return self.status is Status.PINNED or (
+            self.status is Status.INHERITED and self.would_write is not None
+        )
+
+    def note(self) -> str:
+        """The PR's words for a release written into the environment's own layer."""
+        pin = self.effective
+        if self.would_write is None or pin is None:
+            return ""
+        return (
+            f"pins {self.image} in {self.environment}'s own {self.would_write.form.split(' ')[0]} layer "
+            f"({self.would_write.file}); it was inherited from {pin.file}"
+        )
+
+    def describe(self) -> str:
+        """One line for people: where it is pinned, or why not and what to do."""
+        pin = self.effective
+        match self.status:
+            case Status.PINNED:
+                assert pin is not None
+                if self.would_write is None:
+                    return f"pinned at {pin.file}:{pin.line}"
+                return (
+                    f"pinned by a {pin.form} at {pin.file}:{pin.line}; a release writes a "
+                    f"{self.would_write.form} in {self.would_write.file}, applied after it"
+                )
+            case Status.INHERITED:
+                assert pin is not None and self.would_write is not None
+                shared = ", ".join(pin.shared_with)
+                return (
+                    f"inherited from {pin.file}:{pin.line} (rendered by {shared} too); a release "
+                    f"writes a {self.would_write.form} in {self.would_write.file}"
+                )
+            case Status.NOT_RENDERED | Status.UNSUPPORTED:
+                return f"{self.status.value.replace('_', ' ')}: {self.reason} (fix: {self.fix})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "image": self.image,
+            "status": self.status.value,
+            "pins": [p.to_json() for p in self.pins],
+            "reason": self.reason,
+            "fix": self.fix,
+            "would_write": self.would_write.to_json() if self.would_write else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentReading:
+    """One environment as its tool renders it."""
+
+    environment: str
+    images: tuple[ImageReading, ...]
+    rendered: tuple[str, ...]  # every file read, relative to the config's directory
+    writable: tuple[str, ...]  # the files a release for this environment may edit
+    notes: tuple[str, ...] = ()  # what was not followed (a remote resource), what was chosen
+
+    def image(self, name: str) -> ImageReading | None:
+        return next((r for r in self.images if r.image == name), None)

@@ -1,0 +1,157 @@
+"""What a kustomization makes kustomize read besides itself (text in, values out; no I/O):
+its ``resources:`` (and legacy ``bases:``), ``components:``, and its patches of every form
+(``patches:`` by path or inline, ``patchesStrategicMerge:``, ``patchesJson6902:``); and the
+image values a JSON 6902 patch sets (an ``image`` string, or a container whose ``image:`` it
+holds). Strategic-merge patches hold containers as a workload does: :func:`images.read` reads
+them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_bot.core.model import WrittenRef
+from gitops_bot.manifests import images, nodes
+from gitops_bot.manifests.yamltext import Source
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """One patch of a kustomization: a file (``path``) or text written in it (``inline``,
+    whose first line is line ``first_line`` of the kustomization, 1-based). ``json6902``:
+    listed where only JSON 6902 goes; None when its own text says which form it is."""
+
+    path: str | None
+    inline: str | None
+    first_line: int
+    json6902: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Refs:
+    resources: tuple[str, ...]  # resources: and bases:, in the order kustomize reads them
+    components: tuple[str, ...]
+    patches: tuple[Patch, ...]
+
+
+def is_remote(entry: str) -> bool:
+    """A resource kustomize fetches (a URL, a git reference): not in the repository."""
+    return "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
+
+
+def _strings(root: Any, key: str) -> list[str]:
+    found = nodes.get(root, key)
+    if found is None or not nodes.is_seq(found[1]):
+        return []
+    return [str(n.value) for n in found[1].value if nodes.is_scalar(n) and not nodes.is_null(n) and n.value]
+
+
+def _inline(node: Any) -> tuple[str, int]:
+    """An inline patch's text and the 1-based line of the kustomization its first line is on
+    (a block scalar's text starts on the line after its ``|``)."""
+    start = int(node.start_mark.line) + 1
+    return str(node.value), start + 1 if node.style in ("|", ">") else start
+
+
+def _patch(node: Any, json6902: bool | None) -> Patch | None:
+    if nodes.is_scalar(node) and not nodes.is_null(node) and node.value:
+        if "\n" in str(node.value):  # patchesStrategicMerge takes a patch written inline too
+            text, line = _inline(node)
+            return Patch(None, text, line, json6902)
+        return Patch(str(node.value), None, 0, json6902)
+    if not nodes.is_map(node):
+        return None
+    path, patch = nodes.get(node, "path"), nodes.get(node, "patch")
+    if path is not None and nodes.is_scalar(path[1]) and path[1].value:
+        return Patch(str(path[1].value), None, 0, json6902)
+    if patch is not None and nodes.is_scalar(patch[1]) and patch[1].value:
+        text, line = _inline(patch[1])
+        return Patch(None, text, line, json6902)
+    return None
+
+
+def _patches(root: Any, key: str, json6902: bool | None) -> list[Patch]:
+    found = nodes.get(root, key)
+    if found is None or not nodes.is_seq(found[1]):
+        return []
+    return [p for n in found[1].value if (p := _patch(n, json6902)) is not None]
+
+
+def refs(text: str, filename: str) -> Refs:
+    """The kustomization's references, in kustomize's order: resources (``bases:`` after
+    ``resources:``, as kustomize appends them), components, then patches (``patches:``, then
+    the legacy keys)."""
+    root = nodes.compose(Source.of(text).body, filename)
+    if not nodes.is_map(root):
+        return Refs((), (), ())
+    return Refs(
+        tuple(_strings(root, "resources") + _strings(root, "bases")),
+        tuple(_strings(root, "components")),
+        tuple(
+            _patches(root, "patches", None)
+            + _patches(root, "patchesStrategicMerge", False)
+            + _patches(root, "patchesJson6902", True)
+        ),
+    )
+
+
+def _spec_of(ref: WrittenRef, specs: Sequence[images.ImageSpec]) -> images.ImageSpec | None:
+    key = ref.location
+    return next(
+        (
+            s
+            for s in specs
+            if (s.repository_key and s.repository_key == key) or (s.written and s.written == ref.name)
+        ),
+        None,
+    )
+
+
+def _image_scalars(value: Any, path: str) -> list[Any]:
+    """The ``image`` scalars an operation's value sets: the value itself when the path ends at
+    ``/image``, a container's ``image:``, or each container's in a list of them."""
+    if nodes.is_scalar(value):
+        return [value] if path.rstrip("/").endswith("/image") and not nodes.is_null(value) else []
+    if nodes.is_map(value):
+        found = nodes.get(value, "image")
+        return [found[1]] if found is not None and nodes.is_scalar(found[1]) else []
+    if nodes.is_seq(value):
+        return [n for item in value.value for n in _image_scalars(item, path + "/-")]
+    return []
+
+
+def json6902_sites(text: str, filename: str, specs: Sequence[images.ImageSpec]) -> list[images.Site]:
+    """The images a JSON 6902 patch sets (``add``/``replace`` operations), as sites."""
+    out: list[images.Site] = []
+    for doc in nodes.compose_all(Source.of(text).body, filename):
+        if not nodes.is_seq(doc):
+            continue
+        for op in doc.value:
+            if not nodes.is_map(op):
+                continue
+            kind, path, value = nodes.get(op, "op"), nodes.get(op, "path"), nodes.get(op, "value")
+            if kind is None or path is None or value is None or str(kind[1].value) not in ("add", "replace"):
+                continue
+            for scalar in _image_scalars(value[1], str(path[1].value)):
+                ref = WrittenRef.split(str(scalar.value))
+                spec = _spec_of(ref, specs)
+                if spec is not None:
+                    line = int(scalar.start_mark.line) + 1
+                    out.append(images.Site(spec.name, "patch", line, ref.name, ref.tag, ref.digest or None))
+    return out
+
+
+def is_json6902(text: str, filename: str) -> bool:
+    """A patch whose document is a list of operations (else a strategic-merge patch)."""
+    docs = nodes.compose_all(Source.of(text).body, filename)
+    return bool(docs) and nodes.is_seq(docs[0])
+
+
+def patch_sites(
+    text: str, filename: str, specs: Sequence[images.ImageSpec], json6902: bool | None
+) -> list[images.Site]:
+    """The image sites of one patch's text, whichever its form."""
+    if json6902 is True or (json6902 is None and is_json6902(text, filename)):
+        return json6902_sites(text, filename, specs)
+    return images.read(text, filename, specs, strict=False)

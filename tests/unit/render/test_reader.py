@@ -1,0 +1,250 @@
+"""The one reader of what an environment renders, on small trees per form: shared bases,
+patches of every form, components, nested directories, remote resources, per-environment
+values files; where each image is pinned, which place wins, who else renders it, and where a
+release for one environment goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.reading import PinKind, Status
+from gitops_bot.manifests import images
+from gitops_bot.render import reader
+
+APP = "ghcr.io/acme/app"
+SPECS = [images.ImageSpec(APP, "ghcr.io/acme/app")]
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:1.0.0
+"""
+
+
+def _tree(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def _read(root: Path, envs: dict[str, str], specs: list[images.ImageSpec] = SPECS) -> dict:  # type: ignore[type-arg]
+    sources = [reader.Source(name, (path,), (APP,)) for name, path in envs.items()]
+    return reader.Reader(reader.DiskTree(root), root, specs).read(sources)
+
+
+BASE = {
+    "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+    "base/deployment.yaml": DEPLOYMENT,
+    "overlays/staging/kustomization.yaml": "resources:\n  - ../../base\n",
+    "overlays/production/kustomization.yaml": "resources:\n- ../../base\n",
+}
+ENVS = {"staging": "overlays/staging", "production": "overlays/production"}
+
+
+def test_a_version_only_in_a_shared_base_is_inherited_and_goes_to_the_own_overlay(tmp_path: Path) -> None:
+    _tree(tmp_path, BASE)
+    found = _read(tmp_path, ENVS)
+    r = found["staging"].image(APP)
+    assert r.status is Status.INHERITED
+    assert [(p.file, p.line, p.kind, p.effective, p.shared_with) for p in r.pins] == [
+        ("base/deployment.yaml", 10, PinKind.CONTAINER, True, ("production",))
+    ]
+    assert r.would_write is not None and r.would_write.file == "overlays/staging/kustomization.yaml"
+    assert r.note() == (
+        f"pins {APP} in staging's own kustomize layer (overlays/staging/kustomization.yaml); "
+        "it was inherited from base/deployment.yaml"
+    )
+    # the shared base is never among what one environment's release edits
+    assert found["staging"].writable == ("overlays/staging/kustomization.yaml",)
+    assert "base/deployment.yaml" in found["staging"].rendered
+
+
+def test_the_overlays_own_images_entry_wins_over_the_base(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        BASE
+        | {
+            "overlays/staging/kustomization.yaml": f"resources: [../../base]\nimages:\n- name: {APP}\n  newTag: 2.0.0\n"
+        },
+    )
+    r = _read(tmp_path, ENVS)["staging"].image(APP)
+    assert r.status is Status.PINNED and r.would_write is None
+    eff = r.effective
+    assert eff is not None and (eff.file, eff.kind, eff.tag, eff.shared_with) == (
+        "overlays/staging/kustomization.yaml",
+        PinKind.KUSTOMIZE,
+        "2.0.0",
+        (),
+    )
+    assert [p.effective for p in r.pins] == [False, True]
+
+
+@pytest.mark.parametrize(
+    "kustomization, extra, kind, line, writable",
+    [
+        # patches: with a path to a strategic-merge patch: edited in place
+        (
+            "patches:\n  - path: image.yaml\n",
+            {"image.yaml": DEPLOYMENT.replace("1.0.0", "1.5.0")},
+            PinKind.PATCH,
+            10,
+            True,
+        ),
+        # legacy patchesStrategicMerge:
+        (
+            "patchesStrategicMerge:\n- image.yaml\n",
+            {"image.yaml": DEPLOYMENT.replace("1.0.0", "1.5.0")},
+            PinKind.PATCH,
+            10,
+            True,
+        ),
+        # JSON 6902 whose value is the image string
+        (
+            "patchesJson6902:\n- target: {kind: Deployment, name: app}\n  path: op.yaml\n",
+            {
+                "op.yaml": f"- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: {APP}:1.5.0\n"
+            },
+            PinKind.PATCH,
+            3,
+            False,
+        ),
+        # JSON 6902 whose value is a container
+        (
+            "patches:\n- target: {kind: Deployment}\n  path: op.yaml\n",
+            {
+                "op.yaml": f"- op: add\n  path: /spec/template/spec/containers/-\n  value:\n    name: side\n    image: {APP}:1.5.0\n"
+            },
+            PinKind.PATCH,
+            5,
+            False,
+        ),
+        # an inline JSON 6902 patch: the line is the kustomization's
+        (
+            f"patches:\n- target: {{kind: Deployment}}\n  patch: |-\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: {APP}:1.5.0\n",
+            {},
+            PinKind.PATCH,
+            7,
+            False,
+        ),
+    ],
+)
+def test_a_patch_in_the_overlay_sets_the_version(
+    tmp_path: Path, kustomization: str, extra: dict[str, str], kind: PinKind, line: int, writable: bool
+) -> None:
+    _tree(
+        tmp_path,
+        BASE
+        | {"overlays/staging/kustomization.yaml": "resources: [../../base]\n" + kustomization}
+        | {f"overlays/staging/{k}": v for k, v in extra.items()},
+    )
+    r = _read(tmp_path, ENVS)["staging"].image(APP)
+    eff = r.effective
+    assert r.status is Status.PINNED
+    assert eff is not None and (eff.kind, eff.line, eff.tag, eff.shared_with) == (kind, line, "1.5.0", ())
+    # a patch it cannot edit in place gets an images: entry in the overlay, applied after it
+    assert (r.would_write is None) is writable
+
+
+def test_components_nested_directories_and_remote_resources(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        {
+            "env/dev/kustomization.yaml": "resources:\n- https://github.com/acme/x//base?ref=v1\n- apps\ncomponents:\n- ../../comp\n",
+            "env/dev/apps/a/deploy.yaml": DEPLOYMENT,
+            "comp/kustomization.yaml": "kind: Component\npatches:\n- path: p.yaml\n",
+            "comp/p.yaml": DEPLOYMENT.replace("1.0.0", "3.0.0"),
+        },
+    )
+    found = _read(tmp_path, {"dev": "env/dev"})["dev"]
+    r = found.image(APP)
+    assert [(p.file, p.tag, p.effective) for p in r.pins] == [
+        ("env/dev/apps/a/deploy.yaml", "1.0.0", False),
+        ("comp/p.yaml", "3.0.0", True),
+    ]
+    assert r.status is Status.PINNED  # nothing else renders the component
+    assert any(
+        n == "https://github.com/acme/x//base?ref=v1: a remote resource, not followed" for n in found.notes
+    )
+
+
+def test_a_directory_without_kustomization_is_read_recursively(tmp_path: Path) -> None:
+    _tree(tmp_path, {"apps/dev/web/deploy.yaml": DEPLOYMENT, "apps/dev/README.md": "x"})
+    r = _read(tmp_path, {"dev": "apps/dev"})["dev"].image(APP)
+    assert r.status is Status.PINNED and r.effective is not None
+    assert r.effective.file == "apps/dev/web/deploy.yaml"
+
+
+def test_shared_without_a_layer_of_its_own_is_unsupported_with_the_fix(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        {
+            "common/deploy.yaml": DEPLOYMENT,
+            "dev/k.yaml": "kind: ConfigMap\n",
+            "dev/kustomization.yaml": "resources: [../common]\n",
+        },
+    )
+    _tree(tmp_path, {"prod/kustomization.yaml": "resources: [../common]\n"})
+    (tmp_path / "dev/kustomization.yaml").unlink()
+    (tmp_path / "dev/k.yaml").write_text("apiVersion: v1\nkind: List\n")
+    # dev: a plain directory that renders nothing of the app; prod: a layer of its own
+    found = _read(tmp_path, {"dev": "dev", "prod": "prod"})
+    assert found["dev"].image(APP).status is Status.NOT_RENDERED
+    assert found["dev"].image(APP).fix
+    assert found["prod"].image(APP).status is Status.PINNED  # nobody else renders common/
+
+
+def test_a_name_kustomize_would_not_match_is_refused_by_name(tmp_path: Path) -> None:
+    _tree(tmp_path, BASE)
+    spec = [images.ImageSpec("app", "ghcr.io/acme/app")]
+    sources = [reader.Source(n, (p,), ("app",)) for n, p in ENVS.items()]
+    r = reader.Reader(reader.DiskTree(tmp_path), tmp_path, spec).read(sources)["staging"].image("app")
+    assert r.status is Status.UNSUPPORTED
+    assert r.fix == f"name the image {APP!r} in gitops-bot.yaml (its repository stays as it is)"
+
+
+def test_values_files_side_by_side_read_the_environments_own_and_the_common_one(tmp_path: Path) -> None:
+    values = "image:\n  repository: ghcr.io/acme/app\n  tag: {}\n"
+    _tree(
+        tmp_path,
+        {
+            "chart/values.yaml": values.format("1.0.0"),
+            "chart/values-dev.yaml": "replicas: 1\n",
+            "chart/values-prod.yaml": values.format("2.0.0"),
+        },
+    )
+    spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "image.repository", "tag": "image.tag"})]
+    found = _read(tmp_path, {"dev": "chart", "prod": "chart"}, spec)
+    assert found["prod"].image(APP).effective.file == "chart/values-prod.yaml"  # type: ignore[union-attr]
+    assert "chart/values-dev.yaml" not in found["prod"].rendered
+    assert any("values.yaml, values-prod.yaml" in n for n in found["prod"].notes)
+    dev = found["dev"].image(APP)
+    assert dev.effective is not None and dev.effective.file == "chart/values.yaml"
+
+
+def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        _read(tmp_path, {"dev": "nowhere"})
+
+
+def test_a_resource_cycle_is_read_once(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        {
+            "a/kustomization.yaml": "resources: [../b]\n",
+            "b/kustomization.yaml": "resources: [../a, d.yaml]\n",
+            "b/d.yaml": DEPLOYMENT,
+        },
+    )
+    found = _read(tmp_path, {"dev": "a"})["dev"]
+    assert found.image(APP).status is Status.PINNED
+    assert any("cycle" in n for n in found.notes)
