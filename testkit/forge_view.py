@@ -34,6 +34,7 @@ from urllib.parse import urlparse
 import nh3
 from markdown_it import MarkdownIt
 
+from gitops_bot.core.outside import terminal_text
 from testkit.loopback import LoopbackHTTPServer
 
 # GitHub's allowlist for user content, from html-pipeline's SanitizationFilter WHITELIST
@@ -223,8 +224,10 @@ class Contents:
 
 
 def _git(remote: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(remote), *args], capture_output=True, text=True, check=False)
-    return done.stdout if done.returncode == 0 else ""
+    # bytes, decoded here: text mode's universal newlines would turn a CR in a commit's subject
+    # or a file into a line break (the commit then lost from the list, the diff altered)
+    done = subprocess.run(["git", "-C", str(remote), *args], capture_output=True, check=False)
+    return done.stdout.decode(errors="replace") if done.returncode == 0 else ""
 
 
 def contents(remote: Path, pr: dict[str, Any]) -> Contents:
@@ -236,7 +239,7 @@ def contents(remote: Path, pr: dict[str, Any]) -> Contents:
     if not base:
         return Contents([], "")
     log = _git(remote, "log", "--reverse", "--format=%H%x1f%s%x1f%an", f"{base}..{head}")
-    commits = [Commit(*line.split("\x1f")) for line in log.splitlines() if line.count("\x1f") == 2]
+    commits = [Commit(*line.split("\x1f")) for line in log.split("\n") if line.count("\x1f") == 2]
     return Contents(commits, _git(remote, "diff", "--no-color", base, head))
 
 
@@ -254,25 +257,32 @@ def labels(pr: dict[str, Any]) -> list[str]:
 
 
 def summary_line(pr: dict[str, Any]) -> str:
-    tags = "".join(f" [{n}]" for n in labels(pr))
-    return f"#{pr['number']} {state(pr).lower()}  {pr['title']}{tags}"
+    """One line: what the pull request holds from outside (its title, its labels) through the
+    terminal rule the bot's own commands print by, so no control in them reaches the screen."""
+    tags = "".join(f" [{terminal_text(n)}]" for n in labels(pr))
+    return f"#{pr['number']} {state(pr).lower()}  {terminal_text(pr['title'])}{tags}"
 
 
 def text(remote: Path, pr: dict[str, Any]) -> str:
-    """One pull request for a terminal: what the web view shows, as plain text."""
+    """One pull request for a terminal: what the web view shows, as plain text. Everything in
+    it came from outside (the forge's answer, the branch's commits and files), so each part goes
+    through the terminal rule: one line each, a description or a diff keeping its own line
+    breaks and nothing else (a CR, ESC, OSC or BEL is shown as its escape)."""
     c = contents(remote, pr)
-    people = [r["login"] for r in pr.get("requested_reviewers", [])]
+    people = [terminal_text(r["login"]) for r in pr.get("requested_reviewers", [])]
     lines = [
         summary_line(pr),
-        f"{pr['head']['ref']} -> {pr['base']['ref']}   {pr['html_url']}",
+        f"{terminal_text(pr['head']['ref'])} -> {terminal_text(pr['base']['ref'])}   "
+        + terminal_text(pr["html_url"]),
     ]
     if people:
         lines.append("reviewers: " + ", ".join(people))
     if pr.get("auto_merge"):
-        lines.append(f"auto-merge: on ({pr['auto_merge']['merge_method']})")
-    lines += ["", pr.get("body") or "(no description)", "", f"commits ({len(c.commits)}):"]
-    lines += [f"  {x.sha[:7]} {x.subject} ({x.author})" for x in c.commits]
-    lines += ["", "diff:", c.diff.rstrip() or "(no changes)"]
+        lines.append(f"auto-merge: on ({terminal_text(pr['auto_merge']['merge_method'])})")
+    body = terminal_text(pr.get("body") or "", lines=True)
+    lines += ["", body or "(no description)", "", f"commits ({len(c.commits)}):"]
+    lines += [f"  {x.sha[:7]} {terminal_text(x.subject)} ({terminal_text(x.author)})" for x in c.commits]
+    lines += ["", "diff:", terminal_text(c.diff.rstrip(), lines=True) or "(no changes)"]
     return "\n".join(lines)
 
 
@@ -281,7 +291,8 @@ def text(remote: Path, pr: dict[str, Any]) -> str:
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:0;color:#1f2328;background:#fff}"
     "header{background:#24292f;color:#fff;padding:.6rem 1rem}header a{color:#fff}"
-    "main{max-width:64rem;margin:0 auto;padding:1rem}"
+    # github.com's widest page (container-xl)
+    "main{max-width:80rem;margin:0 auto;padding:1rem}"
     "h1{font-size:1.6rem;font-weight:400;margin:.5rem 0;overflow-wrap:break-word}"
     ".num{color:#59636e}.meta{color:#59636e;margin:.3rem 0 1rem}"
     ".state{display:inline-block;border-radius:2em;padding:.2rem .7rem;color:#fff;font-weight:600;"
@@ -292,9 +303,11 @@ STYLE = (
     "section{border:1px solid #d1d9e0;border-radius:6px;margin:1rem 0}"
     "section>h2{font-size:1rem;background:#f6f8fa;margin:0;padding:.5rem .8rem;"
     "border-bottom:1px solid #d1d9e0}.body{padding:0 1rem;overflow-wrap:break-word}"
-    # as github.com lays out a body's table: as wide as its cells, scrolled when wider than the page
-    ".body table{border-collapse:collapse;display:block;width:max-content;max-width:100%;overflow:auto}"
-    ".body th,.body td{border:1px solid #d1d9e0;padding:.2rem .5rem}"
+    # a body's table as wide as its cells and never wider than the page: a long cell (a whole
+    # digest, a source URL and its revision) wraps where the page ends, so a reviewer reads
+    # every column without scrolling sideways at any width
+    ".body table{border-collapse:collapse;max-width:100%}"
+    ".body th,.body td{border:1px solid #d1d9e0;padding:.2rem .5rem;overflow-wrap:anywhere}"
     ".body code{background:#eff1f3;padding:.1rem .3rem;border-radius:4px}"
     "ol.commits{margin:0;padding:.5rem 2rem}code.sha{color:#59636e}"
     "pre.diff{margin:0;padding:.5rem 0;overflow-x:auto;font-size:.85rem;line-height:1.4}"

@@ -45,6 +45,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from gitops_bot.core.outside import terminal_text
 from testkit import cosign, forge_view, source_repos
 from testkit.argocd_server import application
 from testkit.demo import Stage, banner, running_images
@@ -220,7 +221,7 @@ class Playground:
         if not pulls:
             return "no open pull requests"
         return "open pull requests:\n" + "\n".join(
-            f"  #{p['number']} {p['head']['ref']}: {p['title']}" for p in pulls
+            f"  #{p['number']} {terminal_text(p['head']['ref'])}: {terminal_text(p['title'])}" for p in pulls
         )
 
     def prs(self, number: str | None = None) -> str:
@@ -290,7 +291,7 @@ class Playground:
         overlay = f"overlays/{env}"
         before = running_images(self.st.remote, overlay) if env in APPLICATIONS else None
         self.st.gh.merge(pr["number"])
-        said = f"merged #{pr['number']} ({pr['title']})"
+        said = f"merged #{pr['number']} ({terminal_text(pr['title'])})"
         if before is not None and running_images(self.st.remote, overlay) != before:
             self._synced(env)
             said += f"; Argo CD synced {APPLICATIONS[env]}: Synced, Healthy"
@@ -543,7 +544,11 @@ def main(argv: list[str] | None = None) -> int:
             f"scripts/play: the playground does not answer ({exc.reason}); "
             "start one with: bash scripts/demo.sh --keep"
         ) from None
-    print(answer["text"])
+    try:
+        print(answer["text"], flush=True)
+    except BrokenPipeError:  # stdout closed early (`scripts/play prs 4 | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 141
     if args.verb == "down":
         deadline = time.monotonic() + 60
         while STATE.exists() and time.monotonic() < deadline:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, assert_never
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.outside import Code, md_row
 from gitops_bot.core.outside import terminal_text as _t
+from gitops_bot.output.words import counted
 from gitops_bot.release.dora import Cause, Durations, Failure, Report
 
 if TYPE_CHECKING:  # a type: the report's gathering (registry, forge, git) loads only when it runs
@@ -50,13 +51,15 @@ def durations(d: Durations) -> str:
 
 
 def rests_on(d: Durations, what: str) -> str:
+    """``what``: one of what the figure counts ("image change"), said in the count's form."""
     unread = f"; {len(d.unread)} not read" if d.unread else ""
-    return f"{len(d.values)} {what} in {d.releases} release{'s' if d.releases != 1 else ''}{unread}"
+    return f"{counted(len(d.values), what)} in {counted(d.releases, 'release')}{unread}"
 
 
 def report_text(found: Reports) -> str:
     days = (found.until - found.since).total_seconds() / 86400
-    head = f"Delivery from {format_instant(found.since)} to {format_instant(found.until)} ({days:g} days)"
+    since, until = format_instant(found.since), format_instant(found.until)
+    head = f"Delivery from {since} to {until} ({counted(days, 'day')})"
     parts = [head]
     for r in found.reports:
         parts.append("\n".join(_environment(r)))
@@ -65,12 +68,12 @@ def report_text(found: Reports) -> str:
 
 def _environment(r: Report) -> list[str]:
     rows = [
-        ("releases", frequency(r), f"{len(r.releases)} release{'s' if len(r.releases) != 1 else ''}"),
-        ("lead time", durations(r.lead_time), rests_on(r.lead_time, "image changes")),
+        ("releases", frequency(r), counted(len(r.releases), "release")),
+        ("lead time", durations(r.lead_time), rests_on(r.lead_time, "image change")),
         (
             "change failure rate",
             rate(r),
-            f"{len(r.failures)} of {r.changes} release{'s' if r.changes != 1 else ''} "
+            f"{len(r.failures)} of {counted(r.changes, 'release')} "
             f"(rollbacks or holds within {span(r.span)}; rollbacks not counted)",
         ),
         ("time to restore", durations(r.restore), _restored(r)),
@@ -100,9 +103,9 @@ def report_rows(found: Reports) -> list[str]:
             md_row(
                 Code(r.environment),
                 f"{len(r.releases)} ({frequency(r)})",
-                f"{durations(r.lead_time)} ({rests_on(r.lead_time, 'image changes')})",
+                f"{durations(r.lead_time)} ({rests_on(r.lead_time, 'image change')})",
                 f"{rate(r)} ({len(r.failures)} of {r.changes})",
-                f"{durations(r.restore)} ({rests_on(r.restore, 'failures')})",
+                f"{durations(r.restore)} ({rests_on(r.restore, 'failure')})",
             )
         )
     return rows
@@ -124,6 +127,4 @@ def _failure(f: Failure) -> str:
 def _restored(r: Report) -> str:
     d = r.restore
     left = len(d.unread)
-    return f"{len(d.values)} failure{'s' if len(d.values) != 1 else ''} restored" + (
-        f"; {left} not restored yet" if left else ""
-    )
+    return f"{counted(len(d.values), 'failure')} restored" + (f"; {left} not restored yet" if left else "")

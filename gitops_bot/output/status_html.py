@@ -29,6 +29,7 @@ from gitops_bot.engine.results import Change, Row, Status, Unknown
 from gitops_bot.output.explain_text import chain_html, change_text
 from gitops_bot.output.report_text import durations, frequency, rate, rests_on
 from gitops_bot.output.status_cells import HEADERS, Tone, cells, environment_state, summary
+from gitops_bot.output.words import counted
 from gitops_bot.release.ledger import Entry
 
 if TYPE_CHECKING:  # a type: the report's gathering loads only where watch computes it
@@ -274,9 +275,9 @@ def _delivery(n: int, found: Reports | None, error: str | None) -> str:
     for r in found.reports:
         figures = (
             f"{len(r.releases)} ({frequency(r)})",
-            f"{durations(r.lead_time)} ({rests_on(r.lead_time, 'image changes')})",
+            f"{durations(r.lead_time)} ({rests_on(r.lead_time, 'image change')})",
             f"{rate(r)} ({len(r.failures)} of {r.changes})",
-            f"{durations(r.restore)} ({rests_on(r.restore, 'failures')})",
+            f"{durations(r.restore)} ({rests_on(r.restore, 'failure')})",
         )
         cells = "".join(
             f'<td data-label="{c}">{_e(v)}</td>' for c, v in zip(DELIVERY_COLUMNS, figures, strict=True)
@@ -285,7 +286,7 @@ def _delivery(n: int, found: Reports | None, error: str | None) -> str:
     cols = "".join(f'<th scope="col">{c}</th>' for c in ("Environment", *DELIVERY_COLUMNS))
     return (
         f'<section class="delivery" aria-labelledby="delivery-{n}">'
-        f'<h3 id="delivery-{n}">Delivery (last {days:g} days)</h3>'
+        f'<h3 id="delivery-{n}">Delivery (last {counted(days, "day")})</h3>'
         f'<table><caption class="sr">Delivery per environment, with what each figure rests on</caption>'
         f"<thead><tr>{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )

@@ -77,3 +77,9 @@ def grouped(items: Sequence[PlanItem], shown: int, say: Callable[[str], str]) ->
 def _reason(item: PlanItem) -> str:
     d = item.decision
     return d.reason if d else item.reason
+
+
+def counted(n: float, one: str, many: str | None = None) -> str:
+    """``n`` and what it counts, in the number's form: "1 failure", "2 failures", "1 day"."""
+    number = f"{n:g}" if isinstance(n, float) else str(n)  # a count stays whole, never 1e+06
+    return f"{number} {one if n == 1 else many or one + 's'}"
