@@ -7,6 +7,8 @@ allowed to show a traceback.
 
 from __future__ import annotations
 
+from typing import Literal
+
 
 class GitOpsBotError(Exception):
     """An expected failure: printed as one line, never as a traceback."""
@@ -64,6 +66,33 @@ class RegistryAccessError(GitOpsBotError):
         self.status = status
 
 
+TokenFault = Literal[
+    "refused", "unavailable", "no-token", "too-large", "expired", "insufficient-scope", "rejected"
+]
+
+
+class TokenServiceError(RegistryAccessError):
+    """A registry's token service answered no usable token, or the registry refused the token
+    it had just granted: that image is skipped with this one line naming the token service
+    (its body is never read as the registry's answer). ``fault`` says which outcome
+    (docs/concepts/registries.md). ``status`` is the registry's own 401 where the registry said
+    it (``rejected``, ``insufficient-scope`` after a request), never the token service's: a 404
+    from there must not read as "this manifest is absent"."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fault: TokenFault,
+        status: int | None = None,
+        hint: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, hint=hint)
+        self.fault: TokenFault = fault
+        self.retry_after = retry_after
+
+
 class RegistryProtocolError(GitOpsBotError):
     """The registry answered something that violates the distribution spec (bad JSON, digest
     mismatch). Treated like an access error for that image: skipped with the reason."""
@@ -100,9 +129,15 @@ class ForgeError(GitOpsBotError):
 
     exit_code = 3
 
-    def __init__(self, message: str, *, status: int | None, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None, hint: str | None = None, race: bool = False
+    ) -> None:
         super().__init__(message, hint=hint)
         self.status = status
+        # the refusal is the race of another run that made the same thing a moment ago (a
+        # pull request for the branch exists): a value the forge's adapter read from the
+        # forge's error answer, never a match on this message
+        self.race = race
 
 
 class ForgeUnavailable(ServiceUnavailable):

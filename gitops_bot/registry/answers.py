@@ -1,17 +1,25 @@
 """What a registry's answer must be to be believed: a manifest's media type and digest, a tag
-list page's shape, a pagination link, a JSON object. Pure functions over a
-:class:`~gitops_bot.net.transport.Reply`; the client turns a refusal into the skipped image's
-reason."""
+list page's shape, a pagination link, a JSON object; and what a token service's answer is (a
+:class:`Token`, or a :class:`TokenServiceError`, never the resource it was asked for). Pure
+functions over a :class:`~gitops_bot.net.transport.Reply`; the client turns a refusal into
+the skipped image's reason."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from gitops_bot.core.errors import RegistryProtocolError
+from gitops_bot.core import numbers
+from gitops_bot.core.errors import RegistryProtocolError, TokenServiceError
+from gitops_bot.core.instants import DURATION_MAX, outside_instant
 from gitops_bot.core.model import is_digest, is_tag, short_digest
 from gitops_bot.net.limits import JSONTooDeep, loads
+from gitops_bot.net.retry import retry_after, retryable_status
 from gitops_bot.net.transport import Reply
 
 INDEX_TYPES = (
@@ -117,3 +125,116 @@ def accepted(response: Reply, host: str, repository: str, reference: str) -> tup
         raise RegistryProtocolError(f"{where}: answer is not a manifest (media type {kind[:60]!r})")
     json_object(body, host, repository)
     return kind, body, computed
+
+
+# -- token services -----------------------------------------------------------------------
+
+# bytes a token answer may have: a JWT granting 32 scopes is a few kB, a cloud's a few more
+TOKEN_LIMIT = 64 << 10
+# seconds a token is kept at most, whatever its expires_in says: asking again costs one request
+TOKEN_KEPT = 3600.0
+TOKEN_DEFAULT_LIFE = 60.0  # the distribution token spec's, when expires_in is absent
+# what an Authorization header can carry: visible ASCII, no space (RFC 9110's token68 and more)
+_TOKEN_TEXT = re.compile(r"[!-~]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    value: str
+    lifetime: float  # seconds from now it is kept (bounded by TOKEN_KEPT)
+    granted: frozenset[str] | None  # the pull scopes it says it grants; None: it does not say
+
+
+CREDENTIALS_HINT = "check the registry credentials (username_env/password_env, docker config.json)"
+
+
+def token_answer(response: Reply, where: str, service: str) -> Token | TokenServiceError:
+    """What a token service's answer is: a usable token with its bounded lifetime, or the one
+    failure it amounts to. ``where``: the registry and repository asking (for the message);
+    ``service``: the token service's host."""
+    said = f"{where}: token service at {service}"
+    if response.status != 200:
+        if retryable_status(response.status):
+            return TokenServiceError(
+                f"{said} answered HTTP {response.status}",
+                fault="unavailable",
+                retry_after=retry_after(response.header("Retry-After")),
+            )
+        return TokenServiceError(
+            f"{said} refused the token request (HTTP {response.status})",
+            fault="refused",
+            hint=CREDENTIALS_HINT,
+        )
+
+    def no_token(why: str) -> TokenServiceError:
+        return TokenServiceError(f"{said} answered 200 without a token ({why})", fault="no-token")
+
+    try:
+        body: Any = loads(response.body)
+    except ValueError:  # not JSON, too deep, NaN
+        return no_token("the body is not JSON")
+    if not isinstance(body, dict):
+        return no_token(f"the body is a JSON {type(body).__name__}, not an object")
+    found = [body.get(k) for k in ("token", "access_token")]
+    strings = [t for t in found if isinstance(t, str) and t]
+    if not strings:
+        return no_token("no 'token' or 'access_token' string")
+    token = strings[0]
+    if not _TOKEN_TEXT.fullmatch(token):
+        return no_token("its token holds characters a header cannot carry")
+    lifetime = token_lifetime(body)
+    if isinstance(lifetime, str):
+        return TokenServiceError(f"{said} answered a token that {lifetime}", fault="expired")
+    return Token(token, lifetime, _granted(token))
+
+
+def token_lifetime(body: dict[str, Any]) -> float | str:
+    """Seconds a token is kept from now: ``expires_in`` (the spec's 60 when absent), counted
+    from ``issued_at`` when that says it was issued earlier (a token handed on by a cache),
+    never past :data:`TOKEN_KEPT`; or why it cannot be used (already expired, unreadable). A
+    lifetime ``issued_at`` has used up is kept a second, not refused: the registry judges it,
+    and a clock behind the token service's must not refuse every token."""
+    value = body.get("expires_in")
+    if value is None:
+        seconds = TOKEN_DEFAULT_LIFE
+    else:
+        try:
+            seconds = numbers.real(value, "expires_in", high=DURATION_MAX.total_seconds())
+        except numbers.OutOfRange as exc:
+            return f"has an unreadable lifetime ({str(exc)[:120]})"
+        if seconds <= 0:
+            return f"has already expired (expires_in {seconds:g})"
+    issued = outside_instant(body.get("issued_at"), "token issued_at")
+    if issued is not None:
+        age = (datetime.now(UTC) - issued).total_seconds()
+        if age > 0:
+            seconds -= age
+    return min(max(seconds - 10, 1.0), TOKEN_KEPT)
+
+
+def _granted(token: str) -> frozenset[str] | None:
+    """The pull scopes a JWT's ``access`` claim grants (read, not verified: the registry
+    verifies it; this only spares asking it with a token that says it will be refused). None
+    when the token is not a JWT or its claim is absent or unreadable."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    access = claims.get("access") if isinstance(claims, dict) else None
+    if not isinstance(access, list):
+        return None
+    granted = set()
+    for entry in access:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        actions = entry.get("actions")
+        if (
+            entry.get("type") == "repository"
+            and isinstance(actions, list)
+            and ("pull" in actions or "*" in actions)
+        ):
+            granted.add(f"repository:{entry['name']}:pull")
+    return frozenset(granted)

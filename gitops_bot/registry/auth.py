@@ -17,19 +17,17 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import unquote, urlencode
 
 import httpx
 
-from gitops_bot.core import numbers
-from gitops_bot.core.errors import RegistryAccessError
-from gitops_bot.core.instants import outside_instant
+from gitops_bot.core.errors import RegistryAccessError, TokenServiceError
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.model import is_loopback_host
-from gitops_bot.net.limits import loads
+from gitops_bot.net.limits import TooLarge
+from gitops_bot.net.retry import Retryable
 from gitops_bot.net.transport import Reply
+from gitops_bot.registry.answers import CREDENTIALS_HINT, TOKEN_LIMIT, Token, token_answer
 from gitops_bot.registry.credentials import Secrets
 
 log = get_logger(__name__)
@@ -210,14 +208,13 @@ class RegistryAuth:
             return
         scope = scope_for(unquote("/" + path.partition("?")[0].partition("#")[0])) or ""
         proto = scheme.rstrip(":")
+        where = f"{self.host}/{scope.partition(':')[2].rpartition(':')[0]}" if scope else self.host
         probing = self._first_contact()
         answered = False
         try:
             token = None
             if self._bearer is not None and scope:
-                token = yield from self._token(scope, proto)
-                if token is None:
-                    return  # the token service's refusal is the answer
+                token = yield from self._token(scope, proto, where)
                 request.headers["Authorization"] = f"Bearer {token}"
             elif self._basic and (basic := self._basic_header()):
                 request.headers["Authorization"] = basic
@@ -248,17 +245,20 @@ class RegistryAuth:
             if token is not None:  # refused: ask for this scope alone
                 self.cache.drop((self.host, scope), token)
                 self.cache.drop((self.host, asked), token)
-                token = yield from self._fetch(self._claim(asked, alone=True), proto)
+                token = yield from self._fetch(self._claim(asked, alone=True), proto, where)
             else:
                 # the others wait for this one's answer until its batch is claimed: they find
                 # their scopes on their way, or claim the next batch at once
                 release = (lambda: self._end_probe(True)) if probing else None
-                token = yield from self._token(asked, proto, release)
-            if token is None:
-                return
+                token = yield from self._token(asked, proto, where, release)
             request.headers["Authorization"] = f"Bearer {token}"
             response = yield request
-            if shared and response.status != 401 and challenge.params.get("error") != "invalid_token":
+            if response.status == 401 and response.url.split("/", 3)[:3] == [scheme, "", netloc]:
+                # a token fresh from the token service, refused: its answer, not the registry's
+                # challenge again (which would only ask for the same token)
+                self.cache.drop((self.host, asked), token)
+                raise _refused_token(where, self._bearer, response)
+            if shared and challenge.params.get("error") != "invalid_token":
                 self._one_scope_a_request("a token asked for several scopes did not cover one of them")
         finally:
             if probing:
@@ -303,18 +303,19 @@ class RegistryAuth:
             log.info("registry_token_scopes_one_at_a_time", registry=self.host, why=why)
 
     def _token(
-        self, scope: str, proto: str, claimed: Callable[[], object] | None = None
-    ) -> Generator[Request, Reply, str | None]:
+        self, scope: str, proto: str, where: str, claimed: Callable[[], object] | None = None
+    ) -> Generator[Request, Reply, str]:
         """A token for ``scope``: cached, awaited from the token request already asking for it,
-        or asked for (with the next expected scopes). ``claimed`` is called once this thread
-        knows which (what it waits for is on its way)."""
+        or asked for (with the next expected scopes); else :class:`TokenServiceError` (or
+        ``Retryable``). ``claimed`` is called once this thread knows which (what it waits for
+        is on its way)."""
         waited = False
         while True:
             token = self.cache.get((self.host, scope))
             if token:
                 if claimed is not None:
                     claimed()
-                yield from self._ahead(scope, proto)
+                yield from self._ahead(scope, proto, where)
                 return token
             with self._lock:
                 asking = None if waited else self._asking.get(scope)
@@ -323,13 +324,14 @@ class RegistryAuth:
                 claimed()
                 claimed = None
             if asking is None:
-                return (yield from self._fetch(batch, proto))
+                return (yield from self._fetch(batch, proto, where))
             asking.wait(LONGEST_WAIT)
             waited = True  # its request ended: a token, or this thread asks for its own
 
-    def _ahead(self, scope: str, proto: str) -> Generator[Request, Reply, None]:
+    def _ahead(self, scope: str, proto: str, where: str) -> Generator[Request, Reply, None]:
         """Keep :data:`RUNWAY` expected scopes past the furthest read covered: this thread
-        asks for the next batch before its own request when fewer are."""
+        asks for the next batch before its own request when fewer are. What that asking meets
+        is not this thread's: a scope it did not cover is asked for by the thread reading it."""
         with self._lock:
             at = self._index.get(scope)
             if at is None or not self._multi:
@@ -337,7 +339,10 @@ class RegistryAuth:
             self._read = max(self._read, at)
             batch = self._take([]) if self._next - self._read <= RUNWAY else []
         if batch:
-            yield from self._fetch(batch, proto)
+            try:
+                yield from self._fetch(batch, proto, where)
+            except (TokenServiceError, Retryable) as exc:
+                log.info("registry_token_ahead_failed", registry=self.host, why=str(exc))
 
     def _claim(self, scope: str, alone: bool) -> list[str]:
         with self._lock:
@@ -359,25 +364,67 @@ class RegistryAuth:
             self._asking[scope] = event
         return batch
 
-    def _fetch(self, batch: list[str], proto: str) -> Generator[Request, Reply, str | None]:
-        """Ask the realm for a token for ``batch`` (claimed by :meth:`_take`); a token service
-        that refuses several scopes is asked for the first alone, and this registry's tokens are
-        one scope a request from then on."""
-        assert self._bearer is not None
+    def _fetch(self, batch: list[str], proto: str, where: str) -> Generator[Request, Reply, str]:
+        """A token for ``batch[0]``, asked of the realm for ``batch`` (claimed by
+        :meth:`_take`), or :class:`TokenServiceError` (``Retryable`` while the token service is
+        unavailable). A token service that refuses several scopes, or grants a token that says
+        it lacks ``batch[0]``, is asked for it alone; one that refuses several scopes makes this
+        registry's tokens one scope a request from then on."""
         try:
-            reply = yield self._token_request(self._bearer, batch, proto)
-            token = self._read_token(reply, batch)
-            refused = 400 <= reply.status < 500 and not _retryable(reply.status)
-            if token is None and len(batch) > 1 and refused:
-                self._one_scope_a_request(f"its token service answered {reply.status} to several scopes")
-                reply = yield self._token_request(self._bearer, batch[:1], proto)
-                token = self._read_token(reply, batch[:1])
-            return token
+            answer = yield from self._ask(batch, proto, where)
+            if len(batch) > 1 and isinstance(answer, TokenServiceError) and answer.fault == "refused":
+                self._one_scope_a_request(f"its token service refused several scopes: {answer}")
+                answer = yield from self._ask(batch[:1], proto, where)
+            elif len(batch) > 1 and isinstance(answer, Token) and not _grants(answer, batch[0]):
+                answer = yield from self._ask(batch[:1], proto, where)
         finally:
             with self._lock:
                 events = {self._asking.pop(s) for s in batch if s in self._asking}
             for event in events:
                 event.set()
+        if isinstance(answer, TokenServiceError):
+            if answer.fault == "unavailable":
+                raise Retryable(str(answer), answer.retry_after)
+            raise answer
+        if not _grants(answer, batch[0]):
+            raise TokenServiceError(
+                f"{where}: token service at {self._service(proto)} granted a token without {batch[0]}",
+                fault="insufficient-scope",
+                hint=CREDENTIALS_HINT,
+            )
+        return answer.value
+
+    def _ask(
+        self, scopes: list[str], proto: str, where: str
+    ) -> Generator[Request, Reply, Token | TokenServiceError]:
+        """One token request and what its answer is; a token is kept for the scopes it grants."""
+        assert self._bearer is not None
+        request = self._token_request(self._bearer, scopes, proto)
+        service = self._service(proto)
+        try:
+            reply = yield request
+        except TooLarge:  # thrown in by the channel: the answer passed TOKEN_LIMIT
+            return TokenServiceError(
+                f"{where}: token service at {service} answered more than {TOKEN_LIMIT} bytes",
+                fault="too-large",
+            )
+        answer = token_answer(reply, where, service)
+        if isinstance(answer, TokenServiceError):
+            log.warning("registry_token_failed", registry=self.host, fault=answer.fault, why=str(answer))
+            return answer
+        register_secret(answer.value)
+        kept = [s for s in scopes if _grants(answer, s)]
+        for scope in kept:
+            self.cache.put((self.host, scope), answer.value, answer.lifetime)
+        if len(kept) > 1:
+            with self._lock:
+                self._shared.add(answer.value)
+        return answer
+
+    def _service(self, proto: str) -> str:
+        """The token service's host (and port), as the messages name it."""
+        assert self._bearer is not None
+        return _realm(self.host, self._bearer.params["realm"], proto).netloc.decode("ascii", "replace")
 
     def _token_request(self, challenge: Challenge, scopes: list[str], scheme: str) -> Request:
         realm = _realm(self.host, challenge.params["realm"], scheme)
@@ -404,46 +451,40 @@ class RegistryAuth:
             headers["Authorization"] = basic
         return Request("GET", str(realm.copy_merge_params(params)), headers, token=True)
 
-    def _read_token(self, response: Reply, scopes: list[str]) -> str | None:
-        if response.status != 200:
-            log.warning(
-                "registry_token_refused", registry=self.host, status=response.status, scope=" ".join(scopes)
-            )
-            return None
-        try:
-            body: Any = loads(response.body)
-            token = body.get("token") or body.get("access_token")
-        except (ValueError, AttributeError, TypeError):
-            log.warning("registry_token_unreadable", registry=self.host)
-            return None
-        if not isinstance(token, str) or not token:
-            return None
-        register_secret(token)
-        lifetime = _lifetime(self.host, body)
-        for scope in scopes:
-            self.cache.put((self.host, scope), token, lifetime)
-        if len(scopes) > 1:
-            with self._lock:
-                self._shared.add(token)
-        return token
+
+def _grants(token: Token, scope: str) -> bool:
+    """Whether ``token`` may be used for ``scope``: it says it grants it, or says nothing."""
+    return token.granted is None or scope in token.granted
 
 
-def _lifetime(host: str, body: dict[str, Any]) -> float:
-    """Seconds a token is good for from now: ``expires_in`` (the spec's 60 when absent) counted
-    from ``issued_at`` when the token service says it was issued earlier than now (a token
-    handed on by a cache), never from a future one (a clock ahead of this one)."""
+def _refused_token(where: str, bearer: Challenge | None, response: Reply) -> TokenServiceError:
+    """The registry's 401 to a token fresh from its token service: the token lacks the scope
+    (``insufficient_scope``: the credentials may not read this repository, or it does not
+    exist) or the registry will not take it at all (expired, signed by a key it does not
+    trust)."""
+    challenge = _preferred(parse_challenges(response.all("WWW-Authenticate")))
+    error = challenge.params.get("error", "") if challenge is not None else ""
+    error = error if re.fullmatch(r"[a-z_]{1,40}", error) else ""  # the spec's codes; nothing else shown
+    realm = bearer.params.get("realm", "") if bearer is not None else ""
     try:
-        expires_in = numbers.seconds(body.get("expires_in") or 60, "the token's expires_in")
-    except numbers.OutOfRange as exc:
-        # the token is good; only its lifetime is unreadable: the spec's default (60 s)
-        log.debug("registry_token_lifetime_unreadable", registry=host, why=str(exc))
-        expires_in = 60.0
-    issued = outside_instant(body.get("issued_at"), f"{host} token issued_at")
-    if issued is not None:
-        age = (datetime.now(UTC) - issued).total_seconds()
-        if age > 0:
-            expires_in -= age
-    return expires_in
+        service = httpx.URL(realm).netloc.decode("ascii", "replace")
+    except (httpx.InvalidURL, TypeError):
+        service = "its realm"
+    if error == "insufficient_scope":
+        return TokenServiceError(
+            f"{where}: the registry refused the token service at {service}'s token for this repository "
+            "(HTTP 401 insufficient_scope)",
+            fault="insufficient-scope",
+            status=401,
+            hint=CREDENTIALS_HINT + "; a repository that does not exist is refused the same way",
+        )
+    return TokenServiceError(
+        f"{where}: the registry refused the token the token service at {service} had just granted "
+        f"(HTTP 401{' ' + error if error else ''})",
+        fault="rejected",
+        status=401,
+        hint=CREDENTIALS_HINT,
+    )
 
 
 def _tells(status: int) -> bool:

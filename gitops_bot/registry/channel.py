@@ -16,7 +16,9 @@ import time
 import httpx
 
 from gitops_bot.net.auth import same_origin
+from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.transport import Reply, exchange
+from gitops_bot.registry.answers import TOKEN_LIMIT
 from gitops_bot.registry.auth import RegistryAuth, Request
 
 MAX_REDIRECTS = 20  # httpx's default
@@ -65,7 +67,14 @@ class Channel:
             history: list[Reply] = []
             deadline = time.monotonic() + timeout if timeout is not None else None
             while True:
-                reply = self._follow(request, deadline, connect_timeout, limit, history)
+                try:
+                    reply = self._follow(request, deadline, connect_timeout, limit, history)
+                except TooLarge as exc:
+                    if not request.token:
+                        raise
+                    # what a token service's oversized answer is, the flow says (it raises)
+                    request = flow.throw(exc)
+                    continue
                 try:
                     request = flow.send(reply)
                 except StopIteration:
@@ -86,7 +95,8 @@ class Channel:
             {"User-Agent": USER_AGENT, **request.headers},
             request.body,
             timeout=timeout if timeout is not None else 30.0,
-            limit=limit,
+            # a token answer has its own bound: never the resource's, which it is not
+            limit=TOKEN_LIMIT if request.token else limit,
             connect_timeout=connect,
         )
 

@@ -112,20 +112,15 @@ class RegistryClient(Requests):
         return answers.accepted(response, self.host, repository, reference)
 
     def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
-        """The immutable digest a tag points at now. With ``platform``, the digest of that
-        platform's image inside an index (what the node would pull). A HEAD's digest header is
-        taken only with a manifest media type; anything less certain is checked on the body."""
-        deadline = self.deadline()
-        if platform:
-            media_type, body, digest = self._get_manifest(repository, reference, deadline)
-            if media_type in INDEX_TYPES:
-                return self._platform_child(repository, reference, body, platform)
-            return digest
-        response = self._manifest("HEAD", repository, reference, deadline)
-        header = response.header("Docker-Content-Digest")
-        if is_digest(header) and answers.media_type(response) in MANIFEST_MEDIA_TYPES:
-            return header
-        return self._get_manifest(repository, reference, deadline)[2]
+        """The immutable digest a tag points at now: the hash of the manifest bytes the
+        registry served (a GET; a HEAD's ``Docker-Content-Digest`` is a claim with no bytes
+        behind it, and a digest is pinned only from bytes). With ``platform``, the digest of
+        that platform's image inside an index (what the node would pull), read from the
+        index those bytes are."""
+        media_type, body, digest = self._get_manifest(repository, reference, self.deadline())
+        if platform and media_type in INDEX_TYPES:
+            return self._platform_child(repository, reference, body, platform)
+        return digest
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
         """The digest of ``platform``'s image in an index. An index whose ``manifests`` is not a

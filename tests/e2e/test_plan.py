@@ -315,7 +315,7 @@ def test_a_digest_that_cannot_be_resolved_skips_its_targets_and_the_rest_goes_on
 ) -> None:
     reg, _ = example_registry
     gone: Answer = (404, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', {"Content-Type": "application/json"})
-    with Watching(reg.url, refuse={"HEAD /v2/acme/app/manifests/1.4.1": gone}) as relay:
+    with Watching(reg.url, refuse={"GET /v2/acme/app/manifests/1.4.1": gone}) as relay:
         example = copy_example(tmp_path / "gitops", relay.host)
         code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
     assert code == 0, err
@@ -326,7 +326,7 @@ def test_a_digest_that_cannot_be_resolved_skips_its_targets_and_the_rest_goes_on
         assert items(plan, env)["example/worker"]["action"] == "update"
     assert plan["summary"] == {"updates": 6, "skipped": 2}
     assert plan["decisions"]["propose"] == 6 and plan["decisions"]["skip"] == 2  # by what was decided
-    assert relay.seen.count("HEAD /v2/acme/app/manifests/1.4.1") == 1  # not asked again for staging
+    assert relay.seen.count("GET /v2/acme/app/manifests/1.4.1") == 1  # not asked again for staging
 
 
 def test_an_unavailable_registry_while_resolving_a_digest_ends_the_run_with_one_line(
@@ -336,7 +336,7 @@ def test_an_unavailable_registry_while_resolving_a_digest_ends_the_run_with_one_
 ) -> None:
     reg, _ = example_registry
     down: Answer = (503, b"down for maintenance\n", {"Retry-After": "0"})
-    with Watching(reg.url, refuse={"HEAD /v2/acme/worker/manifests/main-1767398400-9a8b7c6": down}) as relay:
+    with Watching(reg.url, refuse={"GET /v2/acme/worker/manifests/main-1767398400-9a8b7c6": down}) as relay:
         example = copy_example(tmp_path / "gitops", relay.host)
         code, out, err = run(capsys, "plan", "--repo", str(example), "--output", "json")
     # asked for JSON, the failure is a JSON document on stdout too, with the same exit code
@@ -351,30 +351,27 @@ def test_an_unavailable_registry_while_resolving_a_digest_ends_the_run_with_one_
 # per distinct chosen (repository, tag, platform); with a platform the manifest is read (GET).
 ASKED = {
     "GET /v2/acme/app/tags/list?n=1000": 1,
-    "HEAD /v2/acme/app/manifests/1.4.1": 1,  # dev and staging choose the same tag: asked once
+    "GET /v2/acme/app/manifests/1.4.1": 1,  # dev and staging choose the same tag: asked once
     "GET /v2/acme/worker/tags/list?n=1000": 1,
-    "HEAD /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 1,
+    "GET /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 1,
     "GET /v2/mirror/nginx/tags/list?n=1000": 1,
     "GET /v2/mirror/nginx/manifests/1.27-alpine": 1,
     "GET /v2/acme/jobs/tags/list?n=1000": 1,
     "GET /v2/acme/jobs/manifests/sha-0a1b2c3": 1,
     "GET /v2/acme/jobs/manifests/sha-7777777": 1,
-    "GET /v2/acme/jobs/manifests/sha-ffffff0": 1,
+    "GET /v2/acme/jobs/manifests/sha-ffffff0": 2,  # its created time, then its digest
     "GET /v2/acme/jobs/blobs/sha256:*": 3,
-    "HEAD /v2/acme/jobs/manifests/sha-ffffff0": 1,
-    "HEAD /v2/mirror/redis/manifests/stable": 1,  # policy digest: no tag list
+    "GET /v2/mirror/redis/manifests/stable": 1,  # policy digest: no tag list
 }
 # dev with min_age: dev's images are read for their age (manifest and config blob, best first,
 # here the chosen one is old enough) instead of having their digest resolved; staging's as above
 ASKED_DEV_MIN_AGE = {
     "GET /v2/acme/app/tags/list?n=1000": 1,
-    "HEAD /v2/acme/app/manifests/1.4.1": 1,
-    "GET /v2/acme/app/manifests/1.4.1": 1,
+    "GET /v2/acme/app/manifests/1.4.1": 2,
     "GET /v2/acme/app/manifests/sha256:*": 1,
     "GET /v2/acme/app/blobs/sha256:*": 1,
     "GET /v2/acme/worker/tags/list?n=1000": 1,
-    "HEAD /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 1,
-    "GET /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 1,
+    "GET /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 2,
     "GET /v2/acme/worker/blobs/sha256:*": 1,
     "GET /v2/mirror/nginx/tags/list?n=1000": 1,
     "GET /v2/mirror/nginx/manifests/1.27-alpine": 2,

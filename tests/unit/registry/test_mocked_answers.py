@@ -127,7 +127,7 @@ def test_registry_retries_what_every_outbound_call_retries(status: int) -> None:
 
 
 def test_timeouts_are_retried_then_unavailable() -> None:
-    script = Script(*[("HEAD", "/v2/acme/app/manifests/1.0.0", httpx.ReadTimeout("slow"))] * 2)
+    script = Script(*[("GET", "/v2/acme/app/manifests/1.0.0", httpx.ReadTimeout("slow"))] * 2)
     client, _ = make(script, attempts=2)
     with pytest.raises(RegistryUnavailable, match="timed out"):
         client.resolve_digest("acme/app", "1.0.0")
@@ -164,10 +164,10 @@ MANIFEST = json.dumps(
 MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
 
 
-def test_head_without_digest_header_falls_back_to_get_and_sha256() -> None:
+def test_a_digest_is_the_sha256_of_the_manifest_bytes_a_get_served() -> None:
+    """No HEAD: its digest header has no bytes behind it, and a digest is pinned only from bytes."""
     ct = {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}
     script = Script(
-        ("HEAD", "/v2/acme/app/manifests/1.0.0", httpx.Response(200, headers=ct)),
         ("GET", "/v2/acme/app/manifests/1.0.0", httpx.Response(200, content=MANIFEST, headers=ct)),
     )
     client, _ = make(script)
@@ -224,10 +224,11 @@ def test_ghcr_anonymous_token_dance_is_followed() -> None:
         ),
         ("GET", "/v2/acme/app/tags/list?n=1000", tags_page(["1.0.0"])),
         (
-            "HEAD",
+            "GET",
             "/v2/acme/app/manifests/1.0.0",
             httpx.Response(
                 200,
+                content=MANIFEST,
                 headers={"Docker-Content-Digest": MANIFEST_DIGEST, "Content-Type": MANIFEST_TYPES[0]},
             ),
         ),

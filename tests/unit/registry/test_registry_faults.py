@@ -20,6 +20,7 @@ from gitops_bot.core.errors import (
     RegistryAccessError,
     RegistryProtocolError,
     RegistryUnavailable,
+    TokenServiceError,
 )
 from gitops_bot.registry.client import MANIFEST_TYPES, RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import Credential
@@ -258,11 +259,12 @@ def test_credentials_and_tokens_never_leave_their_host(hostile: HostileRegistry)
         assert other.seen and all("Authorization" not in s.headers for s in other.seen)
 
 
-def test_a_token_whose_lifetime_no_number_holds_is_used_with_the_specs_default(
+def test_a_token_whose_lifetime_no_number_holds_is_the_token_services_failure(
     hostile: HostileRegistry,
 ) -> None:
-    """A token endpoint answering ``expires_in`` of 400 digits: the token is good, its lifetime
-    unreadable, so it is used for the spec's default 60 s (never an OverflowError)."""
+    """A token endpoint answering ``expires_in`` of 400 digits: one line naming the token
+    service (its token's lifetime is unreadable), never an OverflowError, never the body read
+    as the registry's answer."""
     token = "tok-400-digits"
     hostile.routes["/token"] = Answer(
         200, b'{"token": "%s", "expires_in": 1%s}' % (token.encode(), b"0" * 400), {}
@@ -274,8 +276,12 @@ def test_a_token_whose_lifetime_no_number_holds_is_used_with_the_specs_default(
         return Answer(401, b"{}", {"WWW-Authenticate": f'Bearer realm="{hostile.url}/token",service="x"'})
 
     hostile.routes[TAGS] = guarded
-    with client_for(hostile) as c:
-        assert c.list_tags("acme/app") == ["1.0.0"]
+    with client_for(hostile) as c, pytest.raises(TokenServiceError) as caught:
+        c.list_tags("acme/app")
+    assert caught.value.fault == "expired"
+    assert f"token service at {hostile.host} answered a token that has an unreadable lifetime" in str(
+        caught.value
+    )
 
 
 def test_all_pages_together_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:

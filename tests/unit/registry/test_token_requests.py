@@ -10,6 +10,7 @@ when a token came); the token service grants the scopes asked for, as configured
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from collections import Counter
@@ -34,8 +35,12 @@ MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 FAST = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.05)
 
 
+def _manifest(repository: str) -> bytes:
+    return json.dumps({"schemaVersion": 2, "mediaType": MANIFEST, "name": repository}).encode()
+
+
 def _digest(repository: str) -> str:
-    return "sha256:" + hashlib.sha256(repository.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(_manifest(repository)).hexdigest()
 
 
 @dataclass
@@ -75,7 +80,7 @@ class TokenRegistry:
         if "/tags/" in path:
             return self._count(httpx.Response(200, json={"name": repository, "tags": ["1.0.0", "1.1.0"]}))
         headers = {"Docker-Content-Digest": _digest(repository), "Content-Type": MANIFEST}
-        return self._count(httpx.Response(200, headers=headers))
+        return self._count(httpx.Response(200, headers=headers, content=_manifest(repository)))
 
     def _count(self, response: httpx.Response) -> httpx.Response:
         with self.lock:
@@ -268,7 +273,9 @@ def open_answer(request: httpx.Request) -> httpx.Response:
     if "/tags/" in request.url.path:
         return httpx.Response(200, json={"name": repository, "tags": ["1.0.0"]})
     return httpx.Response(
-        200, headers={"Docker-Content-Digest": _digest(repository), "Content-Type": MANIFEST}
+        200,
+        headers={"Docker-Content-Digest": _digest(repository), "Content-Type": MANIFEST},
+        content=_manifest(repository),
     )
 
 
