@@ -21,10 +21,9 @@ import httpx
 import pytest
 
 from gitops_bot.config import GitHubConfig
-from gitops_bot.forges import forge
+from gitops_bot.forges import kit
 from gitops_bot.forges.github import adapter as gh_mod
 from gitops_bot.forges.github.adapter import GitHub
-from gitops_bot.net.service import Service
 
 API = "https://ghe.example.com/api/v3"
 REPO = f"{API}/repos/acme/gitops"
@@ -133,11 +132,11 @@ def mocked_github(monkeypatch: pytest.MonkeyPatch) -> Iterator[Planned]:
     planned = Planned()
     transport = httpx.MockTransport(planned)
 
-    def api_service(*args: Any, **kw: Any) -> Service:
-        return forge.api_service(*args, **{**kw, "transport": transport})
+    def api(*args: Any, **kw: Any) -> kit.Api:
+        return kit.Api(*args, **{**kw, "transport": transport})
 
-    monkeypatch.setattr(gh_mod, "api_service", api_service)
-    monkeypatch.setattr(forge, "_sleep", planned.waits.append)
+    monkeypatch.setattr(gh_mod, "Api", api)
+    monkeypatch.setattr(kit, "_sleep", planned.waits.append)
     yield planned
     planned.check()
 

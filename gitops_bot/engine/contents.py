@@ -23,7 +23,8 @@ from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison, head_of
-from gitops_bot.forges.forge import Forge, remote_server
+from gitops_bot.forges.forge import Forge
+from gitops_bot.forges.remotes import remote_server
 from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.forges.sources import History, Sources, hosts_for
 from gitops_bot.release.proposal import Change, Release

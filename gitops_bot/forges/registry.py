@@ -37,10 +37,12 @@ from gitops_bot.forges.azure_devops import adapter as azure_devops
 from gitops_bot.forges.azure_devops import entry as azure_entry
 from gitops_bot.forges.bitbucket_cloud import entry as bitbucket_cloud_entry
 from gitops_bot.forges.bitbucket_dc import entry as bitbucket_dc_entry
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable, kind_from_url
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.gitea import entry as gitea_entry
 from gitops_bot.forges.github import entry as github_entry
 from gitops_bot.forges.gitlab import entry as gitlab_entry
+from gitops_bot.forges.remotes import kind_from_url
 from gitops_bot.forges.settings import ForgeSettings
 
 

@@ -119,6 +119,8 @@ class Unavailable:
     status: int | None = None
     said: str = ""
     transient: bool = field(default=False, compare=False)
+    # the last answer itself, when there was one: a caller words a rate limit's reset from it
+    reply: Reply | None = field(default=None, repr=False, compare=False)
 
 
 Outcome = Answer | Refused | Unavailable
@@ -218,6 +220,7 @@ class Service:
         transport: httpx.BaseTransport | None = None,
         env: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
         self.base = base.rstrip("/")
@@ -235,6 +238,9 @@ class Service:
         self._tls = tls
         self._env = env
         self._sleep = sleep
+        # what ``total`` is counted on: a caller that counts the waits it asked for as spent
+        # (whether or not a test slept them) passes its own
+        self._clock = clock
         self._client: httpx.Client | None = None
         self._transport: httpx.BaseTransport | None = None
         self._lock = threading.Lock()
@@ -280,12 +286,12 @@ class Service:
             headers = {"Content-Type": "application/json", **(headers or {})}
         sent = {**self.headers, **(headers or {})}
         last: list[Reply] = []
-        due = time.monotonic() + self.total
+        due = self._clock() + self.total
 
         def attempt() -> Outcome:
             if self._aborted:
                 return Unavailable("stopping")
-            left = due - time.monotonic()
+            left = due - self._clock()
             reply = self._once(
                 method, url, params, content, sent, min(self.timeout, left), limit or self.limit
             )
@@ -294,22 +300,35 @@ class Service:
             last[:] = [reply]
             worth, asked = (False, None) if reply.status < 400 else self.waits(reply.status, reply)
             if worth:
-                if asked is not None and asked > due - time.monotonic():
+                if asked is not None and asked > due - self._clock():
                     return Unavailable(
                         f"HTTP {reply.status}, and asked to wait {asked:.0f}s, beyond the {self.total:g}s "
                         "a question may take",
                         reply.status,
                         said(reply.body),
                         transient=True,
+                        reply=reply,
                     )
                 raise retry.Retryable(f"HTTP {reply.status}", asked)
             return self._outcome(reply, parse)
 
         try:
-            return retry.call(attempt, self.policy, due, sleep=self._sleep, stopped=lambda: self._aborted)
+            return retry.call(
+                attempt,
+                self.policy,
+                lambda: time.monotonic() + due - self._clock(),
+                sleep=self._sleep,
+                stopped=lambda: self._aborted,
+            )
         except retry.GaveUp as exc:
-            status = last[0].status if last else None
-            return Unavailable(str(exc), status, said(last[0].body) if last else "", transient=True)
+            reply = last[0] if last else None
+            return Unavailable(
+                str(exc),
+                reply.status if reply else None,
+                said(reply.body) if reply else "",
+                transient=True,
+                reply=reply,
+            )
 
     def pages(
         self,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable
-from gitops_bot.forges import forge as forge_mod
+from gitops_bot.forges import kit as forge_mod
 from gitops_bot.forges.azure_devops.adapter import AzureDevOps, fit
 from gitops_bot.forges.settings import ForgeConfig
 from testkit.azure_devops_server import FakeAzureDevOps, error

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.core.errors import ForgeUnavailable
-from gitops_bot.forges import forge
+from gitops_bot.forges import kit as forge
 from gitops_bot.forges.azure_devops import adapter as azure_devops
 from gitops_bot.forges.bitbucket_cloud import adapter as bitbucket_cloud
 from gitops_bot.forges.bitbucket_dc import adapter as bitbucket_dc

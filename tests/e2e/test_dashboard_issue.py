@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.forges import forge as scm_forge
+from gitops_bot.forges import kit as scm_forge
 from gitops_bot.forges.issues import MARKER
 from testkit import demo
 from testkit.argocd_server import application

@@ -19,7 +19,7 @@ import pytest
 from gitops_bot import action
 from gitops_bot.cli import main
 from gitops_bot.core import instants
-from gitops_bot.forges import forge as forge_mod
+from gitops_bot.forges import kit as forge_mod
 from testkit.actions_env import actions_env, read_outputs
 from testkit.forge_world import DECORATION, FORGES, World, make_world
 from testkit.gitlab_server import FakeGitLab

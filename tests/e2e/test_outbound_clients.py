@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.forges import forge
+from gitops_bot.forges import kit as forge
 from gitops_bot.forges.gitea import adapter as gitea
 from gitops_bot.forges.gitea.adapter import Gitea
 from gitops_bot.forges.github import adapter as github

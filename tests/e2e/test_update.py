@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.forges import forge
+from gitops_bot.forges import kit as forge
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world, update

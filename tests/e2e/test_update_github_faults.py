@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
-from gitops_bot.forges import forge
+from gitops_bot.forges import kit as forge
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import World, git, make_world

@@ -34,23 +34,18 @@ from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
-    MAX_WAIT,
     ChangeRequest,
-    Listing,
-    api_service,
-    call,
     change_request,
     create_or_adopt,
     decorate_steps,
-    exchange_json,
     lacks,
     not_withdrawn,
-    split_remote,
-    unexpected,
 )
+from gitops_bot.forges.kit import Api, Paging, Step, Words, skipping, under, unexpected
+from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
-from gitops_bot.net.service import Credential, Service
+from gitops_bot.net.service import Answer, Credential
 
 NAME = "Azure DevOps"
 API_VERSION = "7.1"
@@ -65,7 +60,6 @@ _STATES = {
     "error": State.FAILURE,
 }
 MAX_PAGES = 100
-DEADLINE = 30.0  # seconds for one API answer, in all
 MAX_DESCRIPTION = 4000  # characters: Azure refuses a longer pull request description
 TOKEN_ENV = "AZURE_DEVOPS_TOKEN"
 PIPELINE_TOKEN_ENV = "SYSTEM_ACCESSTOKEN"
@@ -204,11 +198,11 @@ class AzureDevOps:
 
     def __init__(
         self,
-        api: Service,
+        api: Api,
         remote: Remote,
         *,
         git_token: str | None,
-        identities: Service | None = None,
+        identities: Api | None = None,
         required_reviewers: bool = False,
     ) -> None:
         self._api = api
@@ -216,7 +210,6 @@ class AzureDevOps:
         self.remote = remote
         self.git_token = git_token
         self.required_reviewers = required_reviewers
-        self.max_wait = MAX_WAIT
         org, project, repo = (quote(p, safe="") for p in _rest(remote))
         self._org = f"/{org}"
         self._repo = f"/{org}/{project}/_apis/git/repositories/{repo}"
@@ -243,11 +236,10 @@ class AzureDevOps:
         register_secret(token)
         register_secret(header.split(" ", 1)[1])
 
-        def api(base: str) -> Service:
+        def api(base: str) -> Api:
             # one client per origin, the token bound to it: sent there only
-            return api_service(
-                NAME, base, Credential("Authorization", header), deadline=DEADLINE, transport=transport
-            )
+            credential = Credential("Authorization", header)
+            return Api(WORDS, base, credential, params={"api-version": API_VERSION}, transport=transport)
 
         ids = identities_url(remote.server)
         return cls(
@@ -260,40 +252,8 @@ class AzureDevOps:
 
     # -- the API -------------------------------------------------------------------------
 
-    def _request(
-        self, method: str, path: str, *, client: Service | None = None, **kwargs: Any
-    ) -> tuple[Any, httpx.Headers]:
-        params = {**kwargs.pop("params", {}), "api-version": API_VERSION}
-        used = client or self._api
-
-        def once() -> tuple[Any, httpx.Headers]:
-            return exchange_json(used, method, path, message=_message, params=params, **kwargs)
-
-        return call(NAME, once, HINTS, max_wait=self.max_wait)
-
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self._request(method, path, **kwargs)[0]
-
-    def _collection(
-        self, path: str, params: Mapping[str, str], *, client: Service | None = None
-    ) -> list[Any]:
-        """Every item of a list: ``$top``/``$skip`` pages, following ``x-ms-continuationtoken``
-        when the service sends one (``continuationToken`` then names the next page)."""
-        out: list[Any] = []
-        token = ""
-        listing = Listing(NAME, path, MAX_PAGES)
-        for page in listing.pages():
-            query = {**params, "$top": str(PAGE)}
-            query.update({"continuationToken": token} if token else {"$skip": str(page * PAGE)})
-            data, headers = self._request("GET", path, params=query, client=client)
-            items = data.get("value") if isinstance(data, dict) else None
-            if not isinstance(items, list):
-                raise unexpected(NAME)
-            out += items
-            token = headers.get("x-ms-continuationtoken", "")
-            if not token and len(items) < PAGE:
-                return out
-        raise listing.too_many()
+        return self._api.call(method, path, **kwargs)
 
     # -- pull requests -------------------------------------------------------------------
 
@@ -303,7 +263,10 @@ class AzureDevOps:
             **{f"searchCriteria.{k}": v for k, v in criteria.items()},
         }
         out = []
-        for item in self._collection(f"{self._repo}/pullrequests", params):
+        listed = self._api.list(
+            f"{self._repo}/pullrequests", PULLS, "active pull requests", pages=MAX_PAGES, params=params
+        )
+        for item in listed.items:
             if isinstance(item, dict) and item.get("forkSource") is None:  # a fork's is not ours
                 out.append(self._pr(item))
         return out
@@ -329,7 +292,6 @@ class AzureDevOps:
             find,
             lambda found: self.update(found, title, body),
             # TF401179: an active pull request for the source and target branch already exists
-            race=(409,),
         )
 
     def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
@@ -386,9 +348,7 @@ class AzureDevOps:
     def _identity(self, name: str) -> str | None:
         """The identity id of a unique name or email (the identities search, General filter)."""
         params = {"searchFilter": "General", "filterValue": name, "queryMembership": "None"}
-        data, _ = self._request(
-            "GET", f"{self._org}/_apis/identities", params=params, client=self._identities
-        )
+        data = self._identities.call("GET", f"{self._org}/_apis/identities", params=params)
         items = data.get("value") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise unexpected(NAME)
@@ -421,27 +381,25 @@ class AzureDevOps:
         page, within :data:`~gitops_bot.core.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
+        bound = checks.MAX_CHECKS
+        listed = self._api.list(
+            f"{self._repo}/commits/{sha}/statuses",
+            skipping(PAGE, under("value"), top="top", skip="skip"),
+            "statuses",
+            pages=bound // PAGE + 1,
+            params={"latestOnly": "true"},
+            max_items=bound,
+            too_many=lambda read, said: checks.unread(NAME, "statuses", read, said),
+        )
         out: list[Check] = []
-        # one page past the bound: a listing that goes on there is unread, never a shortened list
-        listing = Listing(NAME, f"statuses of {sha[:12]}", checks.MAX_CHECKS // PAGE + 1)
-        for page in listing.pages():
-            skip = page * PAGE
-            params = {"latestOnly": "true", "top": str(PAGE), "skip": str(skip)}
-            data = self._json("GET", f"{self._repo}/commits/{sha}/statuses", params=params)
-            items = data.get("value") if isinstance(data, dict) else None
-            if not isinstance(items, list):
-                raise unexpected(NAME)
-            for s in items:
-                context = s.get("context") if isinstance(s, dict) else None
-                name = context.get("name") if isinstance(context, dict) else None
-                state = s.get("state") if isinstance(s, dict) else None
-                if isinstance(name, str) and isinstance(state, str):
-                    genre = context.get("genre") if isinstance(context, dict) else None
-                    full = f"{genre}/{name}" if isinstance(genre, str) and genre else name
-                    out.append(Check(full, _STATES.get(state, State.FAILURE), state))
-            checks.read_whole(NAME, "statuses", skip + len(items))
-            if len(items) < PAGE:
-                break
+        for s in listed.items:
+            context = s.get("context") if isinstance(s, dict) else None
+            name = context.get("name") if isinstance(context, dict) else None
+            state = s.get("state") if isinstance(s, dict) else None
+            if isinstance(name, str) and isinstance(state, str):
+                genre = context.get("genre") if isinstance(context, dict) else None
+                full = f"{genre}/{name}" if isinstance(genre, str) and genre else name
+                out.append(Check(full, _STATES.get(state, State.FAILURE), state))
         return checks.newest(out)
 
     def commit_pusher(self) -> None:
@@ -502,3 +460,17 @@ def _message(body: bytes, reason: str) -> str:
         return reason
     message = data.get("message") if isinstance(data, dict) else None
     return str(message) if message else reason
+
+
+def _following(answer: Answer, items: list[Any], page: int) -> Step:
+    """``x-ms-continuationtoken`` names the next page when the service sends one; else
+    ``$skip`` past a full page."""
+    token = answer.header("x-ms-continuationtoken")
+    if token:
+        return {"continuationToken": token}
+    return None if len(items) < PAGE else {"$skip": str(page * PAGE)}
+
+
+PULLS = Paging(PAGE, under("value"), _following, {"$top": str(PAGE)})
+# TF401179: an active pull request for the source and target branch already exists
+WORDS = Words(NAME, HINTS, _message, race=lambda status, body: status == 409)

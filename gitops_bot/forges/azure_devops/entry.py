@@ -14,7 +14,8 @@ from gitops_bot.forges.azure_devops.adapter import (
     locate,
     pipeline_server,
 )
-from gitops_bot.forges.forge import Forge, ForgeEntry, TokenVariable
+from gitops_bot.forges.entries import ForgeEntry, TokenVariable
+from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.settings import ForgeSettings
 
 

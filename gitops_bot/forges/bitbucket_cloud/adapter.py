@@ -46,24 +46,18 @@ from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
-    MAX_WAIT,
     ChangeRequest,
-    Listing,
-    api_service,
-    call,
     change_request,
     create_or_adopt,
     decorate_steps,
-    exchange_json,
     lacks,
-    no_repository,
     not_withdrawn,
-    project_path,
-    unexpected,
 )
+from gitops_bot.forges.kit import Api, Paging, Step, Words, under, unexpected
+from gitops_bot.forges.remotes import no_repository, project_path
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
-from gitops_bot.net.service import Credential, Service
+from gitops_bot.net.service import Answer, Credential
 
 NAME = "Bitbucket Cloud"
 # a build status's state
@@ -77,7 +71,6 @@ API = "https://api.bitbucket.org/2.0"
 WEB = "https://bitbucket.org"
 PAGELEN = 50  # the pull request list's maximum page length
 MAX_PAGES = 100
-DEADLINE = 30.0  # seconds for one API answer, in all
 TOKEN_ENV = "BITBUCKET_TOKEN"
 USER_ENV = "BITBUCKET_USERNAME"
 APP_PASSWORD_ENV = "BITBUCKET_APP_PASSWORD"
@@ -140,13 +133,12 @@ class BitbucketCloud:
     name = NAME
     noun = "pull request"
 
-    def __init__(self, api: Service, repository: str, api_url: str, creds: Credentials) -> None:
+    def __init__(self, api: Api, repository: str, api_url: str, creds: Credentials) -> None:
         self._api = api
         self.repository = repository
         self.api_url = api_url.rstrip("/")
         self.git_token: str | None = creds.secret
         self.git_user = creds.git_user
-        self.max_wait = MAX_WAIT
         workspace, slug = (quote(p, safe="") for p in repository.split("/"))
         self._workspace = workspace
         self._repo = f"/repositories/{workspace}/{slug}"
@@ -180,33 +172,33 @@ class BitbucketCloud:
         api_url = (fcfg.api_url or API).rstrip("/")
         # the token goes to this API's origin only
         credential = Credential("Authorization", creds.header)
-        api = api_service(NAME, api_url, credential, deadline=DEADLINE, transport=transport)
+        api = Api(WORDS, api_url, credential, transport=transport)
         return cls(api, repository, api_url, creds)
 
     # -- the API -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        def once() -> Any:
-            return exchange_json(self._api, method, path, message=_message, **kwargs)[0]
+        return self._api.call(method, path, **kwargs)
 
-        return call(NAME, once, HINTS, max_wait=self.max_wait)
+    def _pages(
+        self, path: str, size: int, params: Mapping[str, str] | None = None, *, statuses: bool = False
+    ) -> tuple[Any, ...]:
+        """Every item of a list (``values``), following each page's ``next`` link while it
+        stays on this API; a commit's ``statuses`` within the checks' bound."""
+        paging = Paging(size, under("values"), self._next, {"pagelen": str(size)})
+        return self._api.list(
+            path,
+            paging,
+            "statuses" if statuses else path,
+            pages=MAX_PAGES,
+            params=params,
+            max_items=checks.MAX_CHECKS if statuses else None,
+            too_many=_unread if statuses else None,
+        ).items
 
-    def _pages(self, path: str, params: Mapping[str, str]) -> list[Any]:
-        """Every item of a list, following each page's ``next`` link while it stays on this API."""
-        out: list[Any] = []
-        url, query = path, dict(params)
-        listing = Listing(NAME, path, MAX_PAGES)
-        for _ in listing.pages():
-            data = self._request("GET", url, params=query) if query else self._request("GET", url)
-            values = data.get("values") if isinstance(data, dict) else None
-            if not isinstance(values, list):
-                raise unexpected(NAME)
-            out += values
-            nxt = data.get("next")
-            if not nxt:
-                return out
-            url, query = self._same_api(nxt), {}
-        raise listing.too_many()
+    def _next(self, answer: Answer, items: list[Any], page: int) -> Step:
+        link = answer.json.get("next") if isinstance(answer.json, dict) else None
+        return self._same_api(link) if link else None
 
     def _same_api(self, link: Any) -> str:
         """A ``next`` link, only when it is on this API's origin and under its path."""
@@ -231,7 +223,7 @@ class BitbucketCloud:
 
     def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
         out = {}
-        for item in self._pages(f"{self._repo}/pullrequests", {"state": "OPEN", "pagelen": str(PAGELEN)}):
+        for item in self._pages(f"{self._repo}/pullrequests", PAGELEN, {"state": "OPEN"}):
             pr = self._pr(item)
             # a fork's pull request with a branch named like ours is not ours
             source_repo = ((item.get("source") or {}).get("repository") or {}).get("full_name")
@@ -258,7 +250,6 @@ class BitbucketCloud:
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
             # "There is already an open pull request from ... to ..." (400) or a conflict
-            race=(400, 409),
         )
 
     def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
@@ -302,7 +293,7 @@ class BitbucketCloud:
         return decorate_steps(f"PR #{n}", steps, (ForgeError,))
 
     def _default_reviewers(self) -> list[str]:
-        pages = self._pages(f"{self._repo}/effective-default-reviewers", {"pagelen": "100"})
+        pages = self._pages(f"{self._repo}/effective-default-reviewers", 100)
         uuids = [(d.get("user") or {}).get("uuid") for d in pages if isinstance(d, dict)]
         return [u for u in uuids if isinstance(u, str)]
 
@@ -340,7 +331,7 @@ class BitbucketCloud:
         member has."""
         people: dict[str, str] = {}
         if any(not _UUID.match(n) for n in names):
-            for member in self._pages(f"/workspaces/{self._workspace}/members", {"pagelen": "100"}):
+            for member in self._pages(f"/workspaces/{self._workspace}/members", 100):
                 user = member.get("user") if isinstance(member, dict) else None
                 if isinstance(user, dict) and isinstance(user.get("uuid"), str):
                     for key in ("nickname", "display_name", "account_id"):
@@ -356,8 +347,7 @@ class BitbucketCloud:
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         out = []
-        listed = self._pages(f"{self._repo}/commit/{sha}/statuses", {"pagelen": "100"})
-        checks.read_whole(self.name, "statuses", len(listed))  # every page, or not green
+        listed = self._pages(f"{self._repo}/commit/{sha}/statuses", 100, statuses=True)
         for s in listed:
             key, state = (s.get(k) if isinstance(s, dict) else None for k in ("key", "state"))
             if isinstance(key, str) and isinstance(state, str):
@@ -415,3 +405,11 @@ def _message(body: bytes, reason: str) -> str:
         return reason
     detail = error.get("detail")
     return f"{error['message']} ({detail})" if isinstance(detail, str) and detail else str(error["message"])
+
+
+def _unread(read: int, said: int | None) -> Exception:
+    return checks.unread(NAME, "statuses", read, said)
+
+
+# "There is already an open pull request from ... to ..." (400) or a conflict
+WORDS = Words(NAME, HINTS, _message, race=lambda status, body: status in (400, 409))

@@ -18,7 +18,8 @@ from gitops_bot.forges.bitbucket_cloud.adapter import (
     BitbucketCloud,
     refuse_auto_merge,
 )
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.settings import ForgeSettings
 
 

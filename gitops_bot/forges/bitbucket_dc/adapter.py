@@ -41,24 +41,19 @@ from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
-    MAX_WAIT,
     ChangeRequest,
-    Listing,
-    api_service,
-    call,
     change_request,
     create_or_adopt,
     decorate_steps,
-    exchange_json,
     lacks,
     not_withdrawn,
-    split_remote,
-    unexpected,
 )
+from gitops_bot.forges.kit import Api, Paging, Step, Words, under, unexpected
+from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.git.gitcli import BEARER
 from gitops_bot.net import limits
-from gitops_bot.net.service import Credential, Service
+from gitops_bot.net.service import Answer, Credential
 
 NAME = "Bitbucket Data Center"
 # a build status's state
@@ -71,7 +66,6 @@ _STATES = {
 }
 PAGE = 100  # limit per page
 MAX_PAGES = 100
-DEADLINE = 30.0  # seconds for one API answer, in all
 TOKEN_ENV = "BITBUCKET_TOKEN"
 USER_ENV = "BITBUCKET_USERNAME"
 SERVER_ENV = "BITBUCKET_SERVER_URL"  # names the server before the config is read
@@ -161,12 +155,11 @@ class BitbucketDataCenter:
     name = NAME
     noun = "pull request"
 
-    def __init__(self, api: Service, remote: Remote, *, git_token: str | None, git_user: str) -> None:
+    def __init__(self, api: Api, remote: Remote, *, git_token: str | None, git_user: str) -> None:
         self._api = api
         self.remote = remote
         self.git_token = git_token
         self.git_user = git_user
-        self.max_wait = MAX_WAIT
         project, slug = quote(remote.project, safe=""), quote(remote.slug, safe="")
         self._repo = f"/rest/api/latest/projects/{project}/repos/{slug}"
         self._defaults = f"/rest/default-reviewers/latest/projects/{project}/repos/{slug}/reviewers"
@@ -190,34 +183,26 @@ class BitbucketDataCenter:
             )
         register_secret(token)
         # the token goes to this server's origin only
-        api = api_service(
-            NAME, remote.server, Credential.bearer(token), deadline=DEADLINE, transport=transport
-        )
+        api = Api(WORDS, remote.server, Credential.bearer(token), transport=transport)
         return cls(api, remote, git_token=token, git_user=git_user(environ))
 
     # -- the API -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        def once() -> Any:
-            return exchange_json(self._api, method, path, message=_message, **kwargs)[0]
+        return self._api.call(method, path, **kwargs)
 
-        return call(NAME, once, HINTS, max_wait=self.max_wait)
-
-    def _pages(self, path: str, params: Mapping[str, str]) -> list[Any]:
-        out: list[Any] = []
-        start = 0
-        listing = Listing(NAME, path, MAX_PAGES)
-        for _ in listing.pages():
-            data = self._request("GET", path, params={**params, "start": str(start), "limit": str(PAGE)})
-            values = data.get("values") if isinstance(data, dict) else None
-            if not isinstance(values, list):
-                raise unexpected(NAME)
-            out += values
-            nxt = data.get("nextPageStart")
-            if data.get("isLastPage", True) or not isinstance(nxt, int) or nxt <= start:
-                return out
-            start = nxt
-        raise listing.too_many()
+    def _pages(self, path: str, params: Mapping[str, str], *, statuses: bool = False) -> tuple[Any, ...]:
+        """Every item of a list (``values``), from ``start`` to the page that says it is the
+        last; a commit's ``statuses`` within the checks' bound."""
+        return self._api.list(
+            path,
+            PAGING,
+            "statuses" if statuses else path,
+            pages=MAX_PAGES,
+            params=params,
+            max_items=checks.MAX_CHECKS if statuses else None,
+            too_many=_unread if statuses else None,
+        ).items
 
     # -- pull requests -------------------------------------------------------------------
 
@@ -262,7 +247,6 @@ class BitbucketDataCenter:
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
             # DuplicatePullRequestException: one is open for these branches already
-            race=(409,),
         )
 
     def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
@@ -376,8 +360,7 @@ class BitbucketDataCenter:
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         out = []
-        listed = self._pages(f"/rest/build-status/latest/commits/{sha}", {"orderBy": "NEWEST"})
-        checks.read_whole(self.name, "statuses", len(listed))  # every page, or not green
+        listed = self._pages(f"/rest/build-status/latest/commits/{sha}", {"orderBy": "NEWEST"}, statuses=True)
         for s in listed:
             key, state = (s.get(k) if isinstance(s, dict) else None for k in ("key", "state"))
             if isinstance(key, str) and isinstance(state, str):
@@ -448,3 +431,19 @@ def _message(body: bytes, reason: str) -> str:
         return reason
     messages = [str(e["message"]) for e in errors if isinstance(e, dict) and e.get("message")]
     return "; ".join(messages) if messages else reason
+
+
+def _following(answer: Answer, items: list[Any], page: int) -> Step:
+    """``isLastPage``, else ``nextPageStart`` past where this page started."""
+    data = answer.json if isinstance(answer.json, dict) else {}
+    nxt, start = data.get("nextPageStart"), data.get("start", 0)
+    last = data.get("isLastPage", True) or not isinstance(nxt, int) or not isinstance(start, int)
+    return None if last or nxt <= start else {"start": str(nxt)}
+
+
+def _unread(read: int, said: int | None) -> Exception:
+    return checks.unread(NAME, "statuses", read, said)
+
+
+PAGING = Paging(PAGE, under("values"), _following, {"start": "0", "limit": str(PAGE)})
+WORDS = Words(NAME, HINTS, _message, race=lambda status, body: status == 409)

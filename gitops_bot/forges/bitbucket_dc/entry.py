@@ -13,7 +13,8 @@ from gitops_bot.forges.bitbucket_dc.adapter import (
     git_user,
     locate,
 )
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.settings import ForgeSettings
 
 

@@ -25,33 +25,24 @@ from gitops_bot.core.log import register_secret
 from gitops_bot.forges import issues
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
-    MAX_WAIT,
     ChangeRequest,
-    Listing,
-    api_service,
-    call,
     change_request,
     create_or_adopt,
     decorate_steps,
     draft_title,
-    exchange_json,
     keep_draft,
-    kind_from_url,
     no_identity,
-    no_repository,
     not_withdrawn,
-    remote_project,
-    remote_server,
-    unexpected,
 )
 from gitops_bot.forges.issues import Issue
+from gitops_bot.forges.kit import Api, Words, numbered, under, unexpected
+from gitops_bot.forges.remotes import kind_from_url, no_repository, remote_project, remote_server
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
-from gitops_bot.net.service import Credential, Service
+from gitops_bot.net.service import Answer, Credential
 
-PAGE = 50  # Gitea's default maximum page size
+PAGE = 50  # Gitea's default maximum page size (MAX_RESPONSE_ITEMS): a page never holds more
 MAX_PAGES = 100
-DEADLINE = 30.0  # seconds for one API answer, in all (a server dripping bytes cannot stretch it)
 DRAFT_PREFIX = "WIP: "
 TOKEN_ENVS = ("GITEA_TOKEN", "FORGEJO_TOKEN")
 # a commit status's state; "warning" is Gitea's passing-with-remarks, as its merge check reads it
@@ -92,12 +83,11 @@ class Gitea:
     noun = "pull request"
     git_user = "gitops-bot"  # Gitea takes a token as the password under any user name
 
-    def __init__(self, api: Service, repository: str, *, git_token: str | None, name: str = "Gitea") -> None:
+    def __init__(self, api: Api, repository: str, *, git_token: str | None, name: str = "Gitea") -> None:
         self._api = api
         self.repository = repository
         self.git_token = git_token
         self.name = name
-        self.max_wait = MAX_WAIT
         self._identity: str | None = None
         self._repo = "/repos/" + "/".join(quote(p, safe="") for p in repository.split("/"))
 
@@ -127,35 +117,16 @@ class Gitea:
             )
         register_secret(token)
         # the token goes to this API's origin only
-        api = api_service(
-            name, api_url, Credential.scheme("token", token), deadline=DEADLINE, transport=transport
-        )
+        api = Api(words(name), api_url, Credential.scheme("token", token), transport=transport)
         return cls(api, repository, git_token=token, name=name)
 
     # -- the API -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self._exchange(method, path, **kwargs)[0]
+        return self._api.call(method, path, **kwargs)
 
-    def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
-        """The answer's body and headers (a listing's ``X-Total-Count``)."""
-
-        def once() -> tuple[Any, httpx.Headers]:
-            return exchange_json(self._api, method, path, message=_message, **kwargs)
-
-        return call(self.name, once, HINTS, max_wait=self.max_wait)
-
-    def _pages(self, path: str, **params: Any) -> list[Any]:
-        out: list[Any] = []
-        listing = Listing(self.name, path, MAX_PAGES)
-        for page in listing.pages():
-            items = self._request("GET", path, params={**params, "page": page + 1, "limit": PAGE})
-            if not isinstance(items, list):
-                raise unexpected(self.name)
-            out += items
-            if len(items) < PAGE:
-                return out
-        raise listing.too_many()
+    def _pages(self, path: str, what: str, **params: Any) -> list[Any]:
+        return list(self._api.list(path, numbered(PAGE), what, pages=MAX_PAGES, params=params).items)
 
     # -- a commit's checks (gitops_bot.core.checks.CommitChecks) ------------------------
 
@@ -167,29 +138,18 @@ class Gitea:
         :data:`~gitops_bot.core.checks.MAX_CHECKS`, or not at all."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
-        path = f"{self._repo}/commits/{sha}/status"
-        statuses: list[Any] = []
-        said: int | None = None
-        listing = Listing(self.name, f"statuses of {sha[:12]}", -(-checks.MAX_CHECKS // PAGE))
-        for page in listing.pages():
-            combined, headers = self._exchange("GET", path, params={"page": page + 1, "limit": PAGE})
-            listed = combined.get("statuses") if isinstance(combined, dict) else None
-            if listed is None and isinstance(combined, dict):
-                listed = []  # a commit with no status: Gitea answers an empty CombinedStatus
-            if not isinstance(listed, list):
-                raise unexpected(self.name)
-            statuses += listed
-            total = headers.get("x-total-count", "")
-            if total.isdigit():  # older servers may not count: then the pages end the listing
-                said = max(said or 0, int(total))
-            if said is not None and said > checks.MAX_CHECKS:
-                break  # not read further: judged below
-            if len(listed) < PAGE or (said is not None and len(statuses) >= said):
-                break
-        else:
-            if said is None:  # every page full and no count: the listing may go on
-                raise checks.unread(self.name, "statuses", len(statuses))
-        checks.read_whole(self.name, "statuses", len(statuses), said)
+        bound = checks.MAX_CHECKS
+        listed = self._api.list(
+            f"{self._repo}/commits/{sha}/status",
+            # a commit with no status: Gitea answers an empty CombinedStatus
+            numbered(PAGE, under("statuses", missing_is_empty=True), count=_total_count),
+            "statuses",
+            pages=bound // PAGE + 1,
+            max_items=bound,
+            too_many=lambda read, said: checks.unread(self.name, "statuses", read, said),
+        )
+        statuses = listed.items
+        checks.read_whole(self.name, "statuses", len(statuses), listed.count)
         out = []
         for s in statuses:
             name, state = (s.get(k) if isinstance(s, dict) else None for k in ("context", "status"))
@@ -201,7 +161,7 @@ class Gitea:
 
     def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
         out = {}
-        for item in self._pages(f"{self._repo}/pulls", state="open"):
+        for item in self._pages(f"{self._repo}/pulls", "open pull requests", state="open"):
             pr = _pr(item, self.name)
             # ours only when the head branch is in this repository: a fork's pull request (its
             # repo gone: null) with a branch named like ours must not be adopted and decorated
@@ -221,7 +181,6 @@ class Gitea:
             lambda: _pr(self._request("POST", f"{self._repo}/pulls", json=payload), self.name),
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
-            race=(409, 422),
         )
 
     def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
@@ -293,7 +252,9 @@ class Gitea:
     # -- issues (the dashboard: gitops_bot.forges.issues.IssueBoard) ----------------------
 
     def issues_labelled(self, label: str) -> list[Issue]:
-        found = self._pages(f"{self._repo}/issues", state="all", type="issues", labels=label)
+        found = self._pages(
+            f"{self._repo}/issues", "labelled issues", state="all", type="issues", labels=label
+        )
         return [_issue(i, self.name) for i in found]
 
     def create_issue(self, title: str, body: str, label: str) -> Issue:
@@ -321,7 +282,7 @@ class Gitea:
         return self._identity
 
     def _label_ids(self, names: Sequence[str]) -> list[int]:
-        labels = self._pages(f"{self._repo}/labels")
+        labels = self._pages(f"{self._repo}/labels", "labels")
         known = {x.get("name"): x.get("id") for x in labels if isinstance(x, dict)}
         missing = [n for n in names if not isinstance(known.get(n), int)]
         if missing:
@@ -333,7 +294,7 @@ class Gitea:
         return [int(str(known[n])) for n in names]
 
     def _add_labels(self, number: int, names: Sequence[str]) -> None:
-        labels = self._pages(f"{self._repo}/labels")
+        labels = self._pages(f"{self._repo}/labels", "labels")
         known = {x.get("name"): x.get("id") for x in labels if isinstance(x, dict)}
         missing = [n for n in names if not isinstance(known.get(n), int)]
         ids = [known[n] for n in names if n not in missing]
@@ -369,3 +330,15 @@ def _message(body: bytes, reason: str) -> str:
         return reason
     message = data.get("message") if isinstance(data, dict) else None
     return str(message) if message else reason
+
+
+def _total_count(answer: Answer) -> int | None:
+    """``X-Total-Count``: every status of the commit (the body's ``total_count`` is the
+    page's); older servers may not count, and then the pages end the listing."""
+    total = answer.header("X-Total-Count").strip()
+    return int(total) if total.isdigit() and len(total) < 10 else None
+
+
+def words(name: str) -> Words:
+    # 409/422 on create: a pull request for the branch exists (another run opened it)
+    return Words(name, HINTS, _message, race=lambda status, body: status in (409, 422))

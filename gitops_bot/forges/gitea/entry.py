@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from gitops_bot.forges.forge import KNOWN_HOSTS, Forge, ForgeEntry, MergeSubject, TokenVariable, remote_server
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.gitea import compare
 from gitops_bot.forges.gitea.adapter import TOKEN_ENVS, Gitea
+from gitops_bot.forges.remotes import KNOWN_HOSTS, remote_server
 from gitops_bot.forges.settings import ForgeSettings
 
 

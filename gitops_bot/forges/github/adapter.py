@@ -5,19 +5,18 @@ The bot calls about twenty endpoints. PyGithub covered them, but it brought a se
 stack (requests, urllib3, charset-normalizer, PyNaCl) to every install, its own retries, its
 own reading of answers and its own pagination, each of which had to be bent back onto the one
 client; without it an install is five packages lighter and GitHub's calls get what every other
-call gets directly. Each call is one :func:`~gitops_bot.forges.forge.exchange_json`
+call gets directly. Each call is one :meth:`~gitops_bot.forges.kit.Api.call`
 (origin-bound credential, 30 s deadline, 8 MiB, redirects within the origin, JSON that is
-JSON), retried on rate limits and 5xx by :func:`~gitops_bot.forges.forge.call` within the
-same 2-minute bound as every forge's: ``Retry-After``, ``X-RateLimit-Remaining: 0`` with
-``X-RateLimit-Reset``, and the secondary limit's 403 that names no time ("wait at least one
-minute"). Writes are spaced by ``github.write_interval`` (GitHub's guidance against the
-secondary limits).
+JSON), asked again by the client on rate limits and 5xx within the same 2-minute bound as
+every forge's: ``Retry-After``, ``X-RateLimit-Remaining: 0`` with ``X-RateLimit-Reset``, and
+the secondary limit's 403 that names no time ("wait at least one minute"). Writes are
+spaced by ``github.write_interval`` (GitHub's guidance against the secondary limits).
 
 Idempotent by construction (argocd-image-updater's ``pr_github.go`` shape): the branch name is
 deterministic, an open PR for it is looked up before one is created and updated in place, a
 422 "already exists" adopts the PR another run just opened, and a failed label, reviewer or
 auto-merge request is a warning. Listings follow ``Link: rel="next"`` to their end or fail
-(:func:`~gitops_bot.forges.forge.read_listing`). Auto-merge is GraphQL's (REST has no call).
+(:meth:`~gitops_bot.forges.kit.Api.list`). Auto-merge is GraphQL's (REST has no call).
 
 Credentials: a token (``GITHUB_TOKEN``), or a GitHub App: its RS256 JWT (PyJWT) asks for the
 repository's installation and an installation token, renewed before its hour runs out.
@@ -30,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlparse
 
 import httpx
@@ -41,35 +40,23 @@ from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import redact, register_secret
-from gitops_bot.forges import forge, issues, statuses
+from gitops_bot.forges import issues, kit, statuses
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import (
-    MAX_WAIT,
-    ChangeRequest,
-    Listing,
-    api_service,
-    call,
-    change_request,
-    decorate_steps,
-    exchange_json,
-    no_identity,
-    read_listing,
-)
+from gitops_bot.forges.forge import ChangeRequest, change_request, decorate_steps, no_identity
 from gitops_bot.forges.github import checks as checks_github
 from gitops_bot.forges.github import commits as github_commits
 from gitops_bot.forges.issues import Issue
+from gitops_bot.forges.kit import MAX_WAIT, Api, Words, linked, numbered
 from gitops_bot.forges.settings import GitHubConfig
 from gitops_bot.git.git import Workspace
 from gitops_bot.net import limits
-from gitops_bot.net.service import Credential, Service, link_next
+from gitops_bot.net.service import Answer, Credential
 
-T = TypeVar("T")
 NAME = "GitHub"
-DEADLINE = 30.0  # seconds for one API answer, in all (a server dripping bytes cannot stretch it)
 MAX_PAGES = 100  # of one listing (open pull requests, labelled issues)
 PER_PAGE = 100  # GitHub's largest page
 CHECKS_PAGE = 100  # check runs or statuses a page: GitHub's largest per_page
-SECONDARY_WAIT = "60"  # GitHub: "wait at least one minute" when its secondary limit names no time
+SECONDARY_WAIT = 60.0  # GitHub: "wait at least one minute" when its secondary limit names no time
 # how GitHub words a rate limit, whatever the headers say
 _LIMIT_WORDS = ("rate limit", "abuse detection", "please wait a few minutes")
 RENEW_BEFORE = 300.0  # seconds before an installation token's expiry it is renewed
@@ -81,6 +68,14 @@ HINTS = {
     403: "the token needs contents and pull-requests write access to the repository",
     404: "check github.repository and the token's access to it",
 }
+WORDS = Words(
+    NAME,
+    HINTS,
+    lambda body, reason: _message(body, reason),
+    race=lambda s, b: _race(s, b),
+    limit_words=_LIMIT_WORDS,
+    word_wait=SECONDARY_WAIT,
+)
 _ENABLE_AUTO_MERGE = (
     "mutation($input: EnablePullRequestAutoMergeInput!) "
     "{ enablePullRequestAutoMerge(input: $input) { clientMutationId } }"
@@ -125,13 +120,12 @@ class GitHub:
 
     def __init__(
         self,
-        api: Service,
+        api: Api,
         repository: str,
         *,
         git_token: str,
         identity: str | None = None,
         write_interval: float = 0.0,
-        max_wait: float = MAX_WAIT,
         graphql: str | None = None,
         renew: Callable[[], tuple[str, float | None]] | None = None,
         expires: float | None = None,
@@ -143,7 +137,6 @@ class GitHub:
         self._identity = identity  # known at connect for a GitHub App; else asked when needed
         self._repo = "/repos/" + "/".join(quote(p, safe="") for p in repository.split("/"))
         self._graphql = graphql or graphql_url(api.base)
-        self.max_wait = max_wait
         self.write_interval = write_interval
         self._last_write = float("-inf")
         self._renew, self._expires = renew, expires  # an App's installation token: (token, expiry)
@@ -162,12 +155,12 @@ class GitHub:
         """A token from ``cfg.token_env``, or a GitHub App (id + private key) exchanged for an
         installation token. ``max_wait`` bounds how long a rate limit is waited out."""
 
-        def service(credential: Credential) -> Service:
-            return api_service(
-                NAME, cfg.api_url, credential, deadline=DEADLINE, transport=transport, headers=HEADERS
+        def service(credential: Credential, words: Words = WORDS) -> Api:
+            return Api(
+                words, cfg.api_url, credential, max_wait=max_wait, headers=HEADERS, transport=transport
             )
 
-        common: dict[str, Any] = {"write_interval": cfg.write_interval, "max_wait": max_wait}
+        common: dict[str, Any] = {"write_interval": cfg.write_interval}
         # a secret file or a pasted value often ends in a newline, which no header can carry
         token = (environ.get(cfg.token_env) or "").strip()
         app_id, app_key = environ.get(cfg.app_id_env), environ.get(cfg.app_key_env)
@@ -175,7 +168,7 @@ class GitHub:
             return cls(service(Credential.scheme("token", token)), repository, git_token=token, **common)
         if app_id and app_key:
             register_secret(app_key)
-            app = _App(cfg, app_id, app_key.replace("\\n", "\n"), repository, service, max_wait)
+            app = _App(cfg, app_id, app_key.replace("\\n", "\n"), repository, service)
             installation, slug = app.installation()
             git_token, expires = app.token(installation)
             # an installation token has no user (GET /user refuses it): what it writes is
@@ -198,39 +191,17 @@ class GitHub:
     # -- the API -------------------------------------------------------------------------
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One call's decoded answer, retried and worded as every forge's; also the Git Data
-        API's way in (:mod:`gitops_bot.forges.github.commits`)."""
-        return self._exchange(method, path, **kwargs)[0]
-
-    def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
+        """One call's decoded answer, asked again and worded as every forge's; also the Git
+        Data API's way in (:mod:`gitops_bot.forges.github.commits`)."""
         self._fresh_token()
         if method != "GET":
             self._space_writes()
-        return call(
-            NAME,
-            lambda: _secondary(lambda: _exchange(self._api, method, path, **kwargs)),
-            HINTS,
-            max_wait=self.max_wait,
-        )
+        return self._api.call(method, path, **kwargs)
 
     def _list(self, path: str, what: str, **params: object) -> list[Any]:
-        """Every item of a listing, page by page as ``Link: rel="next"`` names them; the whole
-        listing asked again when a page meets a rate limit or a 5xx, as :func:`call` retries."""
+        """Every item of a listing, page by page as ``Link: rel="next"`` names them."""
         self._fresh_token()
-
-        def once() -> list[Any]:
-            listing = Listing(NAME, what, MAX_PAGES)
-            listed = read_listing(
-                self._api,
-                path,
-                listing,
-                message=_message,
-                follow=link_next,
-                params={**params, "per_page": PER_PAGE},
-            )
-            return list(listed.items)
-
-        return call(NAME, lambda: _secondary(once), HINTS, max_wait=self.max_wait)
+        return list(self._api.list(path, linked(PER_PAGE), what, pages=MAX_PAGES, params=params).items)
 
     def _space_writes(self) -> None:
         """At most one write a ``write_interval``: GitHub's guidance against its secondary rate
@@ -238,7 +209,7 @@ class GitHub:
         with self._lock:
             wait = self._last_write + self.write_interval - time.monotonic()
             if wait > 0:
-                forge._sleep(wait)
+                kit._sleep(wait)
             self._last_write = time.monotonic()
 
     def _fresh_token(self) -> None:
@@ -249,7 +220,7 @@ class GitHub:
         with self._lock:
             if time.time() >= self._expires - RENEW_BEFORE:
                 token, self._expires = self._renew()
-                self._api.credential = Credential.scheme("token", token)
+                self._api.service.credential = Credential.scheme("token", token)
 
     # -- pull requests -------------------------------------------------------------------
 
@@ -283,10 +254,8 @@ class GitHub:
         try:
             return _pr(self.request("POST", f"{self._repo}/pulls", json=payload))
         except ForgeError as exc:
-            # 422 "A pull request already exists": another run opened it a moment ago; any
-            # other 422 (a head that does not exist) is the refusal it says
-            race = exc.status == 422 and "already exists" in str(exc)
-            found = self.find_open(branch) if race else None
+            # another run opened it a moment ago (_race); any other refusal is what it says
+            found = self.find_open(branch) if exc.race else None
             if found is None:
                 raise
             return self.update(found, title, body)
@@ -377,43 +346,36 @@ class GitHub:
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         base = f"{self._repo}/commits/{sha}"
-        # the pages of both listings within one listing's time bound
-        bound = Listing(NAME, f"checks on {sha[:12]}", MAX_PAGES)
 
-        def listing(path: str, key: str, what: str) -> tuple[list[Any], dict[str, Any]]:
-            """Every entry under ``key``, page by page, and the first page's answer."""
-            entries: list[Any] = []
-            first: dict[str, Any] = {}
-            said = 0
-            for page in range(1, -(-checks.MAX_CHECKS // CHECKS_PAGE) + 1):  # the pages the bound fills
-                bound.check_time()
-                data = self.request("GET", f"{base}/{path}", params={"page": page, "per_page": CHECKS_PAGE})
-                listed = data.get(key) if isinstance(data, dict) else None
-                total = data.get("total_count") if isinstance(data, dict) else None
-                if not isinstance(listed, list) or not isinstance(total, int) or isinstance(total, bool):
-                    raise ForgeUnavailable(
-                        f"GitHub answered its {what} without {key} and total_count",
-                        hint="check github.api_url",
-                    )
-                first = first or data
-                entries += listed
-                said = max(said, total)  # a count that grew between pages: the larger must be read
-                if said > checks.MAX_CHECKS:
-                    break  # not read further: judged below
-                if len(listed) < CHECKS_PAGE or len(entries) >= said:
-                    break
-            checks.read_whole("GitHub", what, len(entries), said)
-            return entries, first
+        def listing(path: str, key: str, what: str) -> kit.Listed:
+            """Every entry under ``key`` to the ``total_count`` GitHub names, within the bound."""
+            bound = checks.MAX_CHECKS
+            paging = numbered(CHECKS_PAGE, _envelope(key, what), limit="per_page", count=_total_count)
+            listed = self._api.list(
+                f"{base}/{path}",
+                paging,
+                what,
+                pages=bound // CHECKS_PAGE + 1,
+                max_items=bound,
+                too_many=lambda read, said: checks.unread(NAME, what, read, said),
+            )
+            checks.read_whole(NAME, what, len(listed.items), listed.count)
+            return listed
 
-        listed, _ = listing("check-runs", "check_runs", "check runs")
-        runs = checks_github.from_check_runs({"check_runs": listed})
-        listed, combined = listing("status", "statuses", "statuses")
-        statuses_read = checks_github.from_combined_status({"statuses": listed})
+        runs = checks_github.from_check_runs(
+            {"check_runs": list(listing("check-runs", "check_runs", "check runs").items)}
+        )
+        listed = listing("status", "statuses", "statuses")
+        # the combined state is over every status of the commit, on each page alike
+        combined = listed.last.json
+        statuses_read = checks_github.from_combined_status({"statuses": list(listed.items)})
         return checks.newest(
             [
                 *(replace(c, kind=checks.RUN) for c in runs),
                 *(replace(c, kind=checks.STATUS) for c in statuses_read),
-                *_beyond_statuses(combined.get("state"), statuses_read),
+                *_beyond_statuses(
+                    combined.get("state") if isinstance(combined, dict) else None, statuses_read
+                ),
             ]
         )
 
@@ -469,25 +431,22 @@ class _App:
         app_id: str,
         key: str,
         repository: str,
-        service: Callable[[Credential], Service],
-        max_wait: float,
+        service: Callable[[Credential, Words], Api],
     ) -> None:
         self.cfg, self.app_id, self.key, self.repository = cfg, app_id, key, repository
-        self.service, self.max_wait = service, max_wait
+        self.service = service
+        self.words = replace(
+            WORDS,
+            hints={
+                401: f"check {cfg.app_id_env} and that {cfg.app_key_env} is that App's private key",
+                404: f"install the GitHub App on {repository} (or check {cfg.app_id_env})",
+            },
+        )
 
     def _ask(self, method: str, path: str) -> Any:
-        api = self.service(Credential.bearer(self._jwt()))
-        hints = {
-            401: f"check {self.cfg.app_id_env} and that {self.cfg.app_key_env} is that App's private key",
-            404: f"install the GitHub App on {self.repository} (or check {self.cfg.app_id_env})",
-        }
+        api = self.service(Credential.bearer(self._jwt()), self.words)
         try:
-            return call(
-                NAME,
-                lambda: _secondary(lambda: _exchange(api, method, path)[0]),
-                hints,
-                max_wait=self.max_wait,
-            )
+            return api.call(method, path)
         finally:
             api.close()
 
@@ -527,25 +486,35 @@ class _App:
         return token, expires.timestamp() if expires else None
 
 
-def _exchange(api: Service, method: str, path: str, **kwargs: Any) -> tuple[Any, httpx.Headers]:
-    return exchange_json(api, method, path, message=_message, **kwargs)
+def _race(status: int, body: Any) -> bool:
+    """422 "A pull request already exists for owner:branch": another run opened it a moment
+    ago, said in one of GitHub's documented ``errors[]``; any other 422 (a head that does not
+    exist) is the refusal it says."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return status == 422 and any(
+        isinstance(e, dict) and "already exists" in str(e.get("message") or "") for e in errors or ()
+    )
 
 
-def _secondary(fn: Callable[[], T]) -> T:
-    """A rate limit GitHub says only in words: its secondary limit (a 403 or a 429, "wait a few
-    minutes"), an older GitHub Enterprise's "abuse detection", an "API rate limit exceeded"
-    without its headers. Each is retried after the minute GitHub asks for when it names no
-    time (the retry's budget decides whether it is waited); a primary limit's
-    ``X-RateLimit-Remaining: 0`` keeps its reset time."""
-    try:
-        return fn()
-    except forge.HTTPFailure as failure:
-        said = failure.message.lower()
-        headers = {k.lower(): v for k, v in failure.headers.items()}
-        limited = failure.status in (403, 429) and any(w in said for w in _LIMIT_WORDS)
-        if limited and "retry-after" not in headers and headers.get("x-ratelimit-remaining") != "0":
-            failure.headers = {**failure.headers, "Retry-After": SECONDARY_WAIT}
-        raise
+def _envelope(key: str, what: str) -> Callable[[Any], list[Any]]:
+    """A checks page: the entries under ``key`` beside the ``total_count`` of them all."""
+
+    def items(data: Any) -> list[Any]:
+        listed = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(listed, list) or _total_count_of(data) is None:
+            raise ValueError(f"its {what} without {key} and total_count")
+        return listed
+
+    return items
+
+
+def _total_count_of(data: Any) -> int | None:
+    total = data.get("total_count") if isinstance(data, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def _total_count(answer: Answer) -> int | None:
+    return _total_count_of(answer.json)
 
 
 def _odd(what: str) -> ForgeUnavailable:

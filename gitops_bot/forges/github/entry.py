@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin, Secret
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.github import compare
 from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
 

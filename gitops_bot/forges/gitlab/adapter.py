@@ -3,17 +3,17 @@ one HTTP client (:mod:`gitops_bot.net.service`), as the other forges without a c
 
 The bot calls a dozen endpoints; a client library for them brought a second HTTP stack
 (requests and requests-toolbelt) to every install, its own retries and its own reading of
-answers. Here each call is one :func:`~gitops_bot.forges.forge.exchange_json` (origin-bound
-credential, 30 s deadline, 8 MiB, redirects within the origin, JSON that is JSON), retried on
-rate limits and 5xx by :func:`~gitops_bot.forges.forge.call` within the same 2-minute bound
-as every forge's, ``Retry-After`` and ``RateLimit-Reset`` honoured.
+answers. Here each call is one :meth:`~gitops_bot.forges.kit.Api.call` (origin-bound credential,
+30 s deadline, 8 MiB, redirects within the origin, JSON that is JSON), asked again by the
+client on rate limits and 5xx within the same 2-minute bound as every forge's,
+``Retry-After`` and ``RateLimit-Reset`` honoured.
 
 Credentials as GitLab takes them: a personal, project or group access token as
 ``PRIVATE-TOKEN``; GitLab CI's job token (``CI_JOB_TOKEN``) as ``JOB-TOKEN``; each sent to
 the configured server's origin only.
 
 Listings (open merge requests, the dashboard's issues, a commit's statuses) are read to their
-end or not at all (:func:`~gitops_bot.forges.forge.read_listing`), following GitLab's own
+end or not at all (:meth:`~gitops_bot.forges.kit.Api.list`), following GitLab's own
 paging: ``X-Next-Page`` (offset pagination: a page number, empty on the last page), else a
 ``Link: rel="next"`` (keyset pagination names only that), within each listing's page bound
 and the shared listing time.
@@ -43,34 +43,26 @@ from gitops_bot.core import checks, numbers
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import kit
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
-    MAX_WAIT,
     ChangeRequest,
-    Listing,
-    api_service,
-    call,
     change_request,
     create_or_adopt,
     decorate_steps,
     draft_title,
-    exchange_json,
     keep_draft,
     no_identity,
-    no_repository,
-    read_listing,
-    remote_project,
-    remote_server,
-    unexpected,
 )
 from gitops_bot.forges.issues import Issue
+from gitops_bot.forges.kit import Api, Paging, Step, Words, array, unexpected
+from gitops_bot.forges.remotes import no_repository, remote_project, remote_server
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
-from gitops_bot.net.service import Answer, Credential, Paging, Service, link_next
+from gitops_bot.net.service import Answer, Credential, link_next
 
 NAME = "GitLab"
 DRAFT_PREFIX = "Draft: "
-DEADLINE = 30.0  # seconds for one API answer, in all (a server dripping bytes cannot stretch it)
 # a commit status's (a job's) status; "manual" and "skipped" jobs did not run
 _STATES = {
     "success": State.SUCCESS,
@@ -108,14 +100,13 @@ class GitLab:
     name = NAME
     change_ref = "!"  # GitLab Markdown's reference to a merge request (#n is issue n)
 
-    def __init__(self, api: Service, project: str, *, git_token: str, git_user: str) -> None:
+    def __init__(self, api: Api, project: str, *, git_token: str, git_user: str) -> None:
         self._api = api
         self.project_path = project
         # GitLab's id of a project: its number, or its path URL-encoded whole ("acme%2Fgitops")
         self._project = f"/projects/{quote(project, safe='')}"
         self.git_token: str | None = git_token
         self.git_user = git_user
-        self.max_wait = MAX_WAIT
         self.pipeline_wait = PIPELINE_WAIT
         self.pipeline_poll = PIPELINE_POLL
         self._sleep: Callable[[float], None] = time.sleep
@@ -147,16 +138,13 @@ class GitLab:
             )
         register_secret(secret)
         credential = Credential("PRIVATE-TOKEN" if token else "JOB-TOKEN", secret)
-        api = api_service(NAME, f"{server}/api/v4", credential, deadline=DEADLINE, transport=transport)
+        api = Api(WORDS, f"{server}/api/v4", credential, transport=transport)
         return cls(api, project, git_token=secret, git_user="oauth2" if token else "gitlab-ci-token")
 
     # -- the API -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        def once() -> Any:
-            return exchange_json(self._api, method, path, message=_message, **kwargs)[0]
-
-        return call(NAME, once, HINTS, max_wait=self.max_wait)
+        return self._api.call(method, path, **kwargs)
 
     def _list(
         self,
@@ -164,33 +152,27 @@ class GitLab:
         what: str,
         pages: int,
         params: Mapping[str, object],
-        follow: Paging | None = None,
-    ) -> tuple[list[Any], Answer]:
-        """Every item of a listing and its last page's answer; the whole listing asked again
-        when a page meets a rate limit or a 5xx, in new bounds, as :func:`call` retries."""
-
-        def once() -> tuple[list[Any], Answer]:
-            listing = Listing(NAME, what, pages)
-            listed = read_listing(
-                self._api,
-                path,
-                listing,
-                message=_message,
-                follow=follow or next_page,
-                params={**params, "per_page": PER_PAGE},
-            )
-            return list(listed.items), listed.last
-
-        return call(NAME, once, HINTS, max_wait=self.max_wait)
+        max_items: int | None = None,
+    ) -> kit.Listed:
+        """Every item of a listing, as GitLab pages it (:data:`PAGING`)."""
+        return self._api.list(
+            path,
+            PAGING,
+            what,
+            pages=pages,
+            params=params,
+            max_items=max_items,
+            too_many=None if max_items is None else lambda read, said: checks.unread(NAME, what, read, said),
+        )
 
     # -- merge requests ------------------------------------------------------------------
 
     def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
-        listed, _ = self._list(
+        listed = self._list(
             f"{self._project}/merge_requests", "open merge requests", MAX_OPEN_PAGES, {"state": "opened"}
         )
         out = {}
-        for item in listed:
+        for item in listed.items:
             cr = _mr(item)
             # ours only when the source branch is in this project: a fork's merge request with
             # a branch named like ours must not be adopted, decorated or auto-merged
@@ -214,7 +196,6 @@ class GitLab:
             lambda: _mr(self._request("POST", f"{self._project}/merge_requests", json=payload)),
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
-            race=(409,),
         )
 
     def update(self, pr: ChangeRequest, title: str, body: str) -> ChangeRequest:
@@ -301,19 +282,11 @@ class GitLab:
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
         bound = checks.MAX_CHECKS
-        read = 0
-
-        def follow(answer: Answer, items: list[Any], page: int) -> str | Mapping[str, str] | None:
-            # past the bound the listing is judged unread: no page further is asked for (a
-            # listing asked again after a rate limit counts from its first page)
-            nonlocal read
-            read = (0 if page == 1 else read) + len(items)
-            return None if read > bound else next_page(answer, items, page)
-
         path = f"{self._project}/repository/commits/{sha}/statuses"
-        statuses, last = self._list(path, f"statuses of {sha[:12]}", bound // PER_PAGE + 1, {}, follow)
+        listed = self._list(path, "statuses", bound // PER_PAGE + 1, {}, max_items=bound)
+        statuses = listed.items
         # GitLab counts a listing in X-Total (not past 10,000): fewer read is a listing cut short
-        checks.read_whole(NAME, "statuses", len(statuses), _count(last.header("X-Total")))
+        checks.read_whole(NAME, "statuses", len(statuses), _count(listed.last.header("X-Total")))
         out = []
         for s in statuses:
             name, state = (s.get(k) if isinstance(s, dict) else None for k in ("name", "status"))
@@ -349,8 +322,8 @@ class GitLab:
         """GitLab lists issues apart from merge requests, so no merge request is ever taken for
         the dashboard. ``labels`` is comma-separated; the config refuses a comma in the name."""
         query = {"state": "all", "labels": label}
-        listed, _ = self._list(f"{self._project}/issues", "labelled issues", MAX_ISSUE_PAGES, query)
-        return [_issue(i) for i in listed]
+        listed = self._list(f"{self._project}/issues", "labelled issues", MAX_ISSUE_PAGES, query)
+        return [_issue(i) for i in listed.items]
 
     def create_issue(self, title: str, body: str, label: str) -> Issue:
         """GitLab makes a label it does not have yet, as GitHub does."""
@@ -398,7 +371,7 @@ class GitLab:
         return ids
 
 
-def next_page(answer: Answer, items: list[Any], page: int) -> str | Mapping[str, str] | None:
+def next_page(answer: Answer, items: list[Any], page: int) -> Step:
     """GitLab's paging: offset pagination names the next page's number in ``X-Next-Page``
     (empty on the last page), which is asked on this service's own URL; keyset pagination
     names only a ``Link: rel="next"``. Past GitLab's count limit ``X-Next-Page`` still names
@@ -414,6 +387,9 @@ def next_page(answer: Answer, items: list[Any], page: int) -> str | Mapping[str,
                 f"GitLab named its next page unreadably ({exc})", hint="check forge.api_url"
             ) from None
     return link_next(answer, items, page)
+
+
+PAGING = Paging(PER_PAGE, array, next_page, {"per_page": str(PER_PAGE)})
 
 
 def _count(value: Any) -> int | None:
@@ -477,3 +453,6 @@ def _server(api_url: str | None, url: str) -> str:
     if server is None:
         raise UsageError(f"cannot tell the GitLab server of {url}", hint="set forge.api_url")
     return server
+
+
+WORDS = Words(NAME, HINTS, _message, race=lambda status, body: status == 409)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from gitops_bot.forges.forge import Forge, ForgeEntry, MergeSubject, TokenVariable, remote_server
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.gitlab import compare
 from gitops_bot.forges.gitlab.adapter import GitLab
+from gitops_bot.forges.remotes import remote_server
 from gitops_bot.forges.settings import ForgeSettings
 
 

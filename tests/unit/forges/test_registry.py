@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges import compare_kit, registry
-from gitops_bot.forges.forge import ForgeEntry
+from gitops_bot.forges.entries import ForgeEntry
 from gitops_bot.forges.settings import FORGES as CONFIGURABLE
 
 PACKAGE = Path(registry.__file__).parent

@@ -1,0 +1,73 @@
+"""What each forge declares to the rest of the bot (:class:`ForgeEntry`, one a forge
+package, ``forges/<name>/entry.py``): how to connect its adapter, how its merges name change
+requests, how it compares two revisions of a source repository, and its tokens and the hosts
+they may go to. :mod:`gitops_bot.forges.registry` only loops over them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from gitops_bot.core.secret import Origin
+from gitops_bot.forges.compare_kit import Ask, Comparison
+from gitops_bot.forges.forge import Forge
+from gitops_bot.forges.settings import ForgeSettings
+from gitops_bot.net.auth import OriginAuth
+
+
+@dataclass(frozen=True, slots=True)
+class MergeSubject:
+    """How a forge's merge names the change request it merged: ``pattern``'s first group is
+    its number, searched in the commit's subject, or in the whole message (GitLab's body line)."""
+
+    pattern: re.Pattern[str]
+    in_message: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TokenVariable:
+    """An environment variable a forge reads a token from when the config names none, and the
+    hosts the operator's environment names for it: before the config is read (the first fetch)
+    git sends it only to ``hosts``; in a fleet, a repository its entry does not list it for may
+    point the forge only at ``hosts`` and ``api_hosts``."""
+
+    name: str
+    git_user: str | None  # git's user name with it; None: not git's alone (an App's key)
+    hosts: tuple[str | None, ...]  # git's: the forge's public host(s), the server a CI platform names
+    api_hosts: tuple[str | None, ...] = ()  # its API's public host(s), if another host
+    # False: a pipeline's own token, which the adapter uses only for the server the pipeline names
+    default: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ForgeEntry:
+    """Everything the rest of the bot asks of one forge, each part from that forge's package
+    (``forges/<name>/``): how to connect its adapter (imported when called: what an adapter
+    brings, GitHub's PyJWT, is paid for only by a run that talks to that forge), how its
+    merges name change requests (the ledger), how it answers "what is between two revisions"
+    of a source repository (release contents: its API and web origin, the auth form its API
+    takes, the comparison), and its tokens: the variables it reads by default and the hosts
+    they may go to."""
+
+    names: tuple[str, ...]  # the ``forge: type`` values it answers to
+    connect: Callable[[ForgeSettings, str, Mapping[str, str]], Forge]  # (config, remote URL, environ)
+    merge_subjects: tuple[MergeSubject, ...]
+    compare: Callable[[Ask], Comparison]
+    source_api: Callable[[str | None, str | None], tuple[Origin | None, str]]  # (api_url, remote)
+    source_auth: Callable[[str, str], OriginAuth]  # (its API URL, the token)
+    own_source_urls: bool = False  # its source URLs name more than owner/name: compare parses them
+    issues: bool = False  # it keeps an issue board (the dashboard)
+    # configuration this forge cannot honour, refused before anything is pushed (a dry run too,
+    # so a dry run fails where the real run would): one UsageError line
+    check: Callable[[ForgeSettings], None] | None = None
+    # its default token variables, each with the hosts the environment names for it
+    # (remote URL, environ): the first fetch's credentials and the fleet's rule both read them
+    tokens: Callable[[str, Mapping[str, str]], tuple[TokenVariable, ...]] = field(kw_only=True)
+    # the host(s) git sends its token to once the config is read (config, remote URL)
+    git_hosts: Callable[[ForgeSettings, str], tuple[str | None, ...]] = field(kw_only=True)
+    # its API's address as the config has it; None: ``forge.api_url``
+    api_url: Callable[[ForgeSettings], str | None] | None = field(default=None, kw_only=True)
+    # the variables its adapter reads as the config has them, where the config can rename more
+    # than ``forge.token_env`` (GitHub's App key); None: a written token_env, else ``tokens``'
+    reads: Callable[[ForgeSettings], tuple[str, ...]] | None = field(default=None, kw_only=True)
