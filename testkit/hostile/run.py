@@ -1,0 +1,232 @@
+"""One service's world and one generated answer run through its command, in process, with
+every property the harness holds each command to (:func:`problems`):
+
+- the documented exit code for the service's command, never 1 (a bug), never a traceback;
+- at most the service's number of error lines, each one line, every stderr line the bot's own
+  (``gitops-bot: ...``) or a structured log record;
+- ``--output json`` still one JSON document, no string in it spanning lines;
+- bounded time, and bounded memory: the Python heap's peak (tracemalloc) and the bytes the
+  server managed to send;
+- no secret of the service's world in any output, in any encoding a service echoes it in;
+- nothing proposed that the registry did not serve: every candidate's digest hashes a body a
+  manifest route served, its tag is one a tag list served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import time
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_bot.cli import main
+from testkit.hostile.answers import Context, Fault, secret_forms
+from testkit.hostile.server import HostileServer, Served
+from testkit.hostile.services import HostileService, Stage, repository_files, secrets_of
+from testkit.hostile_registry import Answer, Route, Seen
+
+# a command past this is unbounded, whatever it met: a registry operation's own hard bound is
+# 90 s (registry/retrying.py's HARD_TIMEOUTS of the default 30 s timeout)
+SECONDS = 100.0
+PEAK = 192 << 20  # the Python heap a command may hold at its peak
+SENT = 80 << 20  # what the server may write before the client must have stopped reading
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+    seconds: float
+    peak: int
+    sent: int
+    served: list[Served] = field(default_factory=list)
+    seen: list[Seen] = field(default_factory=list)
+
+    def said(self) -> str:
+        """The one-line summary the findings quote."""
+        lines = [ln for ln in self.err.splitlines() if ln.startswith("gitops-bot: error")]
+        return f"exit {self.code}; {lines[0][:300] if lines else self.err[-300:]!r}"
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True)
+
+
+class World:
+    """A service's repository (a checkout, or a bare remote on main and a clone that seeded
+    it) and environment, on the server."""
+
+    def __init__(self, service: HostileService, server: HostileServer, root: Path) -> None:
+        self.service = service
+        self.server = server
+        self.stage = Stage(server.url, server.host, root, server.ca)
+        checkout = root / "repo"
+        for rel, text in repository_files(service, self.stage).items():
+            path = checkout / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        self.repo = str(checkout)
+        if service.remote:
+            remote = root / "remote.git"
+            subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+            _git(checkout, "init", "-q", "-b", "main")
+            _git(checkout, "add", "-A")
+            _git(checkout, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "seed")
+            _git(checkout, "push", "-q", str(remote), "main")
+            self.repo = f"file://{remote}"
+        self.env = service.env(self.stage) | {"GITOPS_BOT_CACHE": str(root / "cache")}
+        self.good = service.all_routes(self.stage)
+        self.forms = {
+            f"{what} ({form})": value
+            for what, secret in secrets_of(service).items()
+            for form, value in secret_forms(secret, service.user).items()
+        }
+
+    def routes(self, fault: Fault | None, target: str) -> dict[str, Route]:
+        """The well-behaved routes, ``target``'s answered by ``fault`` instead."""
+        if fault is None:
+            return self.good
+        good = self.good[target]
+        others = tuple(a.body for path, a in self.good.items() if path != target and isinstance(a, Answer))
+        ctx = Context(self.server.url, self.service.secret, self.service.user, others)
+
+        def hostile(seen: Seen) -> Answer:
+            return fault.answer(good(seen) if callable(good) else good, seen, ctx)
+
+        return self.good | {target: hostile}
+
+    def argv(self) -> list[str]:
+        return [*self.service.argv, "--repo", self.repo, "--output", "json"]
+
+    def run(self, fault: Fault | None, target: str) -> Outcome:
+        self.server.swap(self.routes(fault, target))
+        out, err = io.StringIO(), io.StringIO()
+        with _environment(self.env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            tracemalloc.start()
+            start = time.monotonic()
+            try:
+                code = main(self.argv())
+            finally:
+                seconds = time.monotonic() - start
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+        return Outcome(
+            code,
+            out.getvalue(),
+            err.getvalue(),
+            seconds,
+            peak,
+            self.server.sent,
+            list(self.server.served),
+            list(self.server.seen),
+        )
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+ONE_LINE = frozenset({"reason", "error", "why", "detail", "message"})
+
+
+def _said(value: Any) -> Iterator[str]:
+    """The reasons and errors in a JSON document (a pull request's text has lines of its own)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in ONE_LINE and isinstance(v, str):
+                yield v
+            yield from _said(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _said(v)
+
+
+def _candidates(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        c = value.get("candidate")
+        if isinstance(c, dict) and "image" in value:  # an image's (a chart's is no registry tag)
+            yield c
+        for v in value.values():
+            yield from _candidates(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _candidates(v)
+
+
+_TAGS = re.compile(r"^/v2/acme/app/tags/list")
+_MANIFESTS = re.compile(r"^/v2/acme/app/manifests/")
+
+
+def problems(world: World, outcome: Outcome) -> list[str]:
+    """What the command did that it must not have (empty: it held every property)."""
+    found: list[str] = []
+    service = world.service
+    text = outcome.out + outcome.err
+    if "Traceback" in text:
+        found.append("a traceback")
+    if outcome.code not in service.codes:
+        found.append(f"exit {outcome.code}, documented: {sorted(service.codes)}")
+    lines = outcome.err.splitlines()
+    stray = [ln for ln in lines if not (ln.startswith("gitops-bot: ") or ln.startswith("{"))]
+    if stray:
+        found.append(f"{len(stray)} stderr lines not the bot's own, such as {stray[0][:120]!r}")
+    errors = [ln for ln in lines if ln.startswith("gitops-bot: error")]
+    if len(errors) > service.errors:
+        found.append(f"{len(errors)} error lines (at most {service.errors})")
+    try:
+        doc = json.loads(outcome.out)
+    except ValueError:
+        found.append(f"--output json printed no JSON document: {outcome.out[:120]!r}")
+        doc = None
+    multi = [s for s in _said(doc) if "\n" in s or "\r" in s]
+    if multi:
+        found.append(f"a reason spans lines: {multi[0][:120]!r}")
+    if outcome.seconds > SECONDS:
+        found.append(f"took {outcome.seconds:.0f} s (bound {SECONDS:.0f} s)")
+    if outcome.peak > PEAK:
+        found.append(f"held {outcome.peak >> 20} MiB of heap at its peak (bound {PEAK >> 20} MiB)")
+    if outcome.sent > SENT:
+        found.append(f"read {outcome.sent >> 20} MiB from the service (bound {SENT >> 20} MiB)")
+    leaked = [what for what, form in world.forms.items() if form in text]
+    if leaked:
+        found.append(f"the {', '.join(leaked)} in the output")
+    found += _unserved(doc, outcome)
+    return found
+
+
+def _unserved(doc: Any, outcome: Outcome) -> list[str]:
+    manifests = {
+        "sha256:" + hashlib.sha256(s.body).hexdigest()
+        for s in outcome.served
+        if s.status == 200 and _MANIFESTS.match(s.path)
+    }
+    tag_bodies = [s.body for s in outcome.served if s.status == 200 and _TAGS.match(s.path)]
+    found = []
+    for c in _candidates(doc):
+        digest, tag = c.get("digest"), c.get("tag")
+        if digest and digest not in manifests:
+            found.append(f"proposed {tag}@{digest}, a digest no manifest the registry served hashes to")
+        listed = any(json.dumps(tag).encode() in b for b in tag_bodies)
+        if tag and not listed and "@" not in str(tag) and not str(tag).startswith("sha256:"):
+            found.append(f"proposed tag {tag!r}, which no tag list the registry served holds")
+    return found
