@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from gitops_bot.core import numbers
 from gitops_bot.core.errors import RegistryProtocolError, TokenServiceError
 from gitops_bot.core.instants import DURATION_MAX, outside_instant
 from gitops_bot.core.model import is_digest, is_tag, short_digest
+from gitops_bot.net.auth import same_origin
 from gitops_bot.net.limits import JSONTooDeep, loads
 from gitops_bot.net.retry import retry_after, retryable_status
 from gitops_bot.net.transport import Reply
@@ -101,12 +104,22 @@ def next_link(header: str) -> str | None:
     return found
 
 
-def accepted(response: Reply, host: str, repository: str, reference: str) -> tuple[str, bytes, str]:
+def accepted(
+    response: Reply, host: str, repository: str, reference: str, registry: str
+) -> tuple[str, bytes, str]:
     """The digest acceptance check, the only source of a digest: the answer is a manifest or an
     index (by media type), and its body hashes to the digest the registry claims and to the
-    reference when that is a digest. Anything else (an error page, a token endpoint's body)
-    skips the image with the reason."""
+    reference when that is a digest. A tag's manifest must come from ``registry`` (its origin)
+    itself, not from where a redirect led: nothing else says those bytes are the registry's.
+    Anything else (an error page, a token endpoint's body) skips the image with the reason."""
     where = f"{host}/{repository}:{reference}"
+    if not is_digest(reference) and not same_origin(response.url, registry):
+        served = httpx.URL(response.url)
+        raise RegistryProtocolError(
+            f"{where}: manifest served by {served.scheme}://{served.netloc.decode('ascii', 'replace')} "
+            "after a redirect, "
+            "not by the registry; its digest is not pinned"
+        )
     body = response.body
     computed = "sha256:" + hashlib.sha256(body).hexdigest()
     for expected in (

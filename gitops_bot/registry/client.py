@@ -109,7 +109,7 @@ class RegistryClient(Requests):
 
     def _get_manifest(self, repository: str, reference: str, deadline: float) -> tuple[str, bytes, str]:
         response = self._manifest("GET", repository, reference, deadline)
-        return answers.accepted(response, self.host, repository, reference)
+        return answers.accepted(response, self.host, repository, reference, self.base_url)
 
     def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
         """The immutable digest a tag points at now: the hash of the manifest bytes the

@@ -73,7 +73,9 @@ def test_any_manifest_answer_is_accepted_only_when_its_digest_matches(
     digest = "sha256:" + hashlib.sha256(body).hexdigest()
     headers = [("Content-Type", content_type), ("Docker-Content-Digest", claimed)]
     try:
-        kind, kept, got = answers.accepted(reply(body, headers), "registry.test", "app", "1.0.0")
+        kind, kept, got = answers.accepted(
+            reply(body, headers), "registry.test", "app", "1.0.0", "http://registry.test"
+        )
     except RegistryProtocolError:
         return
     assert (got, kept) == (digest, body)

@@ -303,3 +303,23 @@ def test_a_head_digest_without_the_bytes_behind_it_is_not_pinned() -> None:
 
 def test_the_errors_are_access_errors_an_image_is_skipped_with() -> None:
     assert issubclass(TokenServiceError, RegistryAccessError)
+
+
+def test_a_tags_manifest_served_by_another_origin_after_a_redirect_is_not_pinned() -> None:
+    """The registry redirected the manifest of a tag elsewhere: those bytes are not the
+    registry's, so their hash is not pinned (a digest reference's bytes are checked against
+    it wherever they come from)."""
+    headers = {"Content-Type": MANIFEST_TYPE}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "cdn.example":
+            return httpx.Response(200, headers=headers, content=MANIFEST)
+        return httpx.Response(307, headers={"Location": f"https://cdn.example{request.url.path}"})
+
+    c = RegistryClient(
+        RegistryConfig(host="registry.example"), transport=httpx.MockTransport(answer), retry=FAST
+    )
+    with c, pytest.raises(RegistryProtocolError, match=r"served by https://cdn\.example"):
+        c.resolve_digest("app", "1.0.0")
+    with c:
+        assert c.manifest("app", REAL_DIGEST) == (MANIFEST_TYPE, MANIFEST, REAL_DIGEST)
