@@ -291,8 +291,7 @@ def text(remote: Path, pr: dict[str, Any]) -> str:
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:0;color:#1f2328;background:#fff}"
     "header{background:#24292f;color:#fff;padding:.6rem 1rem}header a{color:#fff}"
-    # github.com's widest page (container-xl)
-    "main{max-width:80rem;margin:0 auto;padding:1rem}"
+    "main{max-width:100rem;margin:0 auto;padding:1rem}"
     "h1{font-size:1.6rem;font-weight:400;margin:.5rem 0;overflow-wrap:break-word}"
     ".num{color:#59636e}.meta{color:#59636e;margin:.3rem 0 1rem}"
     ".state{display:inline-block;border-radius:2em;padding:.2rem .7rem;color:#fff;font-weight:600;"
@@ -303,11 +302,14 @@ STYLE = (
     "section{border:1px solid #d1d9e0;border-radius:6px;margin:1rem 0}"
     "section>h2{font-size:1rem;background:#f6f8fa;margin:0;padding:.5rem .8rem;"
     "border-bottom:1px solid #d1d9e0}.body{padding:0 1rem;overflow-wrap:break-word}"
-    # a body's table as wide as its cells and never wider than the page: a long cell (a whole
-    # digest, a source URL and its revision) wraps where the page ends, so a reviewer reads
-    # every column without scrolling sideways at any width
-    ".body table{border-collapse:collapse;max-width:100%}"
-    ".body th,.body td{border:1px solid #d1d9e0;padding:.2rem .5rem;overflow-wrap:anywhere}"
+    # a body's table wraps inside the page: its words at their spaces and hyphens, a long
+    # token in code (a whole digest) anywhere past 15 characters, so an image name or a tag
+    # stays whole and the promotion table (seven columns, digests, a source and its revision)
+    # fits a 1,440 px window without scrolling; narrower, the table scrolls in its own box
+    # (github.com's way), never the page
+    ".body table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}"
+    ".body th,.body td{border:1px solid #d1d9e0;padding:.2rem .5rem}"
+    ".body td code{overflow-wrap:anywhere;display:inline-block;min-width:15ch}"
     ".body code{background:#eff1f3;padding:.1rem .3rem;border-radius:4px}"
     "ol.commits{margin:0;padding:.5rem 2rem}code.sha{color:#59636e}"
     "pre.diff{margin:0;padding:.5rem 0;overflow-x:auto;font-size:.85rem;line-height:1.4}"
