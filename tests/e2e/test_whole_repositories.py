@@ -147,21 +147,29 @@ def _cli(repo: Path, *argv: str) -> tuple[int, dict[str, Any]]:
     return done.returncode, doc
 
 
-def _writes(reading: list[dict[str, Any]], update: dict[str, Any]) -> dict[str, list[str]]:
+def _writes(reading: list[dict[str, Any]], update: Any) -> dict[str, list[str]]:
     """Environment -> files the release would write: the reading's would_write targets and the
-    dry-run update's edits (in whatever form its JSON names a file per environment)."""
+    files each release of the dry-run update names (its outcomes: environment, images[].files)."""
     out: dict[str, list[str]] = {}
     for e in reading:
         ww = e.get("would_write")
         if isinstance(ww, dict) and ww.get("file"):
             out.setdefault(str(e["environment"]), []).append(str(ww["file"]))
-    for env, img, f, _line in rc.baseline_pins(update):
-        del img
-        out.setdefault(env, []).append(f)
-    for env_doc in update.get("environments", []) if isinstance(update, dict) else []:
-        for edit in env_doc.get("edits", []) if isinstance(env_doc, dict) else []:
-            if isinstance(edit, dict) and edit.get("file"):
-                out.setdefault(str(env_doc.get("name")), []).append(str(edit["file"]))
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("environment"), str) and isinstance(node.get("images"), list):
+                for img in node["images"]:
+                    if isinstance(img, dict):
+                        for f in img.get("files") or ():
+                            out.setdefault(node["environment"], []).append(str(f))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(update)
     return out
 
 
