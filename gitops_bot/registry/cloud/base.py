@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from xml.etree.ElementTree import ParseError
 
 from gitops_bot.core.errors import RegistryAccessError, UsageError
+from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.auth import origin
@@ -112,8 +113,7 @@ def importable(module: str) -> bool:
 def extra_missing(kind: str, host: str, extra: str) -> UsageError:
     return UsageError(
         f"registry {host}: auth {kind} needs the {extra!r} extra, which is not installed",
-        hint=f"pip install 'gitops-bot[{extra}]' (the container image includes it;"
-        " the Action installs it when its config asks for it)",
+        hint=install_hint(extra),
     )
 
 
@@ -201,7 +201,7 @@ class CloudCredential:
             return
         for secret in (issued.password, issued.identity_token):
             register_secret(secret)
-        if not math.isfinite(issued.expires) or issued.expires <= now:
+        if math.isnan(issued.expires) or issued.expires <= now:
             # used, it would be asked for again on every read, each a login
             self._fail(
                 now,

@@ -1,0 +1,197 @@
+"""Each cloud login's identity and token services answering what a broken or hostile service
+would (testkit/cloud_fakes.py's ``hostile``): the real bot, run as a CronJob's container runs
+it, says each in one line naming the service and what to check, with the documented outcome
+(every image of that registry skipped with the reason, exit 0: docs/reference/exit-codes.md),
+never a traceback, and shows no secret the fake issued or the identity holds.
+
+Before the logins' library calls were wrapped (registry/cloud/base.py ``edge``) STS's broken
+or ten-megabyte XML, Google's ``expires_in`` of 400 digits, ``1e400`` or ``"soon"`` and
+Entra's answer nested 100,000 deep each ended in a traceback with exit 1."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from testkit import update_world
+from testkit.cloud_fakes import CROSS_ROLE, CloudFake
+from testkit.cloud_world import cronjob, front_of, identity_env, registry_section
+from testkit.github_server import FakeGitHub
+from testkit.registry_process import RegistryProcess
+from tests.e2e.test_cloud_logins import Setting, assert_nothing_secret
+
+STS_XML = b'<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+TEN_MB = STS_XML + b"<a>x</a>" * (10 << 17)
+
+
+def expires_in(value: bytes) -> Callable[[bytes], bytes]:
+    """The token answer with ``expires_in`` spelled ``value`` (raw JSON)."""
+    return lambda body: re.sub(rb'"expires_in": "?\d+"?', b'"expires_in": ' + value, body)
+
+
+def expires_on(value: bytes) -> Callable[[bytes], bytes]:
+    return lambda body: re.sub(rb'"expiresAt": [\d.e+]+', b'"expiresAt": ' + value, body)
+
+
+def deep(_body: bytes) -> bytes:
+    return b"[" * 100_000
+
+
+@dataclass(frozen=True)
+class Case:
+    cloud: str
+    how: str
+    operation: str
+    rewrite: Callable[[bytes], bytes]
+    says: str  # what the one line says
+    role_arn: str | None = None
+
+
+CASES = {
+    "sts web identity: broken xml": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRoleWithWebIdentity",
+        lambda _: b"<broken",
+        "AWS STS at https://127.0.0.1:{port}/ answered something unreadable (ResponseParserError",
+    ),
+    "sts web identity: 10 MB of xml": Case(
+        "aws", "web identity", "sts:AssumeRoleWithWebIdentity", lambda _: TEN_MB, "AWS STS is unavailable"
+    ),
+    "sts web identity: xml without credentials": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRoleWithWebIdentity",
+        lambda _: STS_XML + b"</AssumeRoleWithWebIdentityResponse>",
+        "AWS STS at https://127.0.0.1:{port}/ answered something unreadable (KeyError",
+    ),
+    "sts assume role: broken xml": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRole",
+        lambda _: b"<broken",
+        "AWS STS answered HTTP 200 with something that is not XML",
+        role_arn=CROSS_ROLE,
+    ),
+    "sts assume role: 10 MB of xml": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRole",
+        lambda _: TEN_MB,
+        "AWS STS is unavailable",
+        role_arn=CROSS_ROLE,
+    ),
+    "ecr: broken json": Case(
+        "aws", "web identity", "ecr:GetAuthorizationToken", lambda _: b'{"authorizationData": [', "Amazon ECR"
+    ),
+    "ecr: json nested 100,000 deep": Case(
+        "aws", "pod identity", "ecr:GetAuthorizationToken", deep, "Amazon ECR"
+    ),
+    "ecr: expiresAt 1e400": Case(
+        "aws",
+        "pod identity",
+        "ecr:GetAuthorizationToken",
+        expires_on(b"1e400"),
+        "Amazon ECR answered no readable expiresAt",
+    ),
+    "gce token: expires_in of 400 digits": Case(
+        "gcp",
+        "metadata server",
+        "google:token",
+        expires_in(b"9" * 400),
+        "Google's token service at http://127.0.0.1:{mport}/computeMetadata/v1/instance/service-accounts/"
+        "default/token answered something unreadable (OverflowError",
+    ),
+    "gce token: expires_in 1e400": Case(
+        "gcp",
+        "metadata server",
+        "google:token",
+        expires_in(b"1e400"),
+        "answered something unreadable (OverflowError",
+    ),
+    "gce token: expires_in soon": Case(
+        "gcp",
+        "metadata server",
+        "google:token",
+        expires_in(b'"soon"'),
+        "answered something unreadable (TypeError",
+    ),
+    "gce token: expires_in -5": Case(
+        "gcp",
+        "metadata server",
+        "google:token",
+        expires_in(b"-5"),
+        "issued a credential that had already expired",
+    ),
+    "google sts: expires_in of 400 digits": Case(
+        "gcp",
+        "federation",
+        "google:token",
+        expires_in(b"9" * 400),
+        "Google's token service at https://127.0.0.1:{port}/v1/token answered something unreadable (OverflowError",
+    ),
+    "google sts: expires_in 1e400": Case(
+        "gcp",
+        "federation",
+        "google:token",
+        expires_in(b"1e400"),
+        "answered something unreadable (OverflowError",
+    ),
+    "google sts: expires_in soon": Case(
+        "gcp", "federation", "google:token", expires_in(b'"soon"'), "Google's token service at"
+    ),
+    "entra: json nested 100,000 deep": Case(
+        "azure", "client secret", "entra:token", deep, "Microsoft Entra ID answered no access_token"
+    ),
+    "managed identity: json nested 100,000 deep": Case(
+        "azure",
+        "instance metadata",
+        "azure:managed",
+        deep,
+        "the managed identity endpoint answered no access_token",
+    ),
+    "acr exchange: json nested 100,000 deep": Case(
+        "azure", "client secret", "acr:exchange", deep, "token exchange answered something that is not JSON"
+    ),
+}
+
+
+@pytest.fixture
+def setting(request: pytest.FixtureRequest, registry: RegistryProcess, tmp_path: Path) -> Iterator[Setting]:
+    case: Case = CASES[request.param]
+    with CloudFake(case.cloud, registry.url, tmp_path) as fake:
+        worlds = update_world.make_world(tmp_path, front_of(registry, fake))
+        world = next(worlds)
+        try:
+            update_world.add_config(world, registry_section(case.cloud, fake, case.role_arn))
+            world.push("app", "1.1.0")
+            env = identity_env(case.cloud, fake, tmp_path, case.how) | {"GITHUB_TOKEN": FakeGitHub.token}
+            yield Setting(world, fake, env, tmp_path)
+        finally:
+            next(worlds, None)
+
+
+@pytest.mark.parametrize("setting", list(CASES), indirect=True)
+def test_a_hostile_login_answer_is_one_line_naming_the_service(
+    setting: Setting, request: pytest.FixtureRequest
+) -> None:
+    case = CASES[request.node.callspec.params["setting"]]
+    fake = setting.fake
+    fake.hostile[case.operation] = case.rewrite
+    run = cronjob(setting.world.remote, setting.env, setting.tmp / "run", "update", "--dry-run", check=False)
+    assert run["code"] == 0, run["err"][-2000:]
+    assert "Traceback" not in run["err"], run["err"][-3000:]
+    says = case.says.format(port=fake.url.rpartition(":")[2], mport=fake.metadata_url.rpartition(":")[2])
+    skipped = run["out"]["skipped"]
+    reasons = {row["reason"] for row in skipped}
+    assert len(skipped) == 4 and len(reasons) == 1, skipped  # each image, the one login's line
+    (reason,) = reasons
+    assert "\n" not in reason and len(reason) < 500, reason
+    assert reason.startswith(f"registry {fake.host}: ") and says in reason, reason
+    assert not run["out"]["results"]
+    assert fake.problems == []
+    assert_nothing_secret(fake, run)
