@@ -19,9 +19,9 @@ NOW = 1_800_000_000.0
 
 
 class OneLogin:
-    kind = "gcp"
-    extra = None
-    anonymous_ok = False
+    kind: str = "gcp"
+    extra: str | None = None
+    anonymous_ok: bool = False
 
     def __init__(self, expires: float) -> None:
         self.expires = expires
