@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges.compare_kit import Ask, Comparison
@@ -40,6 +41,21 @@ class TokenVariable:
     default: bool = True
 
 
+class SourceApi(Protocol):
+    """How a forge answers "what is between two revisions" of a source repository (release
+    contents): each forge's ``compare`` module."""
+
+    def compare(self, ask: Ask, /) -> Comparison: ...
+
+    def source_api(self, api_url: str | None, remote: str | None, /) -> tuple[Origin | None, str]:
+        """(its web origin, its API URL) from ``forge.api_url`` and the source's remote."""
+        ...
+
+    def source_auth(self, api: str, token: str, /) -> OriginAuth:
+        """The auth form its API takes for ``token``."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ForgeEntry:
     """Everything the rest of the bot asks of one forge, each part from that forge's package
@@ -53,9 +69,7 @@ class ForgeEntry:
     names: tuple[str, ...]  # the ``forge: type`` values it answers to
     connect: Callable[[ForgeSettings, str, Mapping[str, str]], Forge]  # (config, remote URL, environ)
     merge_subjects: tuple[MergeSubject, ...]
-    compare: Callable[[Ask], Comparison]
-    source_api: Callable[[str | None, str | None], tuple[Origin | None, str]]  # (api_url, remote)
-    source_auth: Callable[[str, str], OriginAuth]  # (its API URL, the token)
+    source: SourceApi  # its ``compare`` module
     own_source_urls: bool = False  # its source URLs name more than owner/name: compare parses them
     issues: bool = False  # it keeps an issue board (the dashboard)
     # configuration this forge cannot honour, refused before anything is pushed (a dry run too,
@@ -71,3 +85,15 @@ class ForgeEntry:
     # the variables its adapter reads as the config has them, where the config can rename more
     # than ``forge.token_env`` (GitHub's App key); None: a written token_env, else ``tokens``'
     reads: Callable[[ForgeSettings], tuple[str, ...]] | None = field(default=None, kw_only=True)
+
+    @property
+    def compare(self) -> Callable[[Ask], Comparison]:
+        return self.source.compare
+
+    @property
+    def source_api(self) -> Callable[[str | None, str | None], tuple[Origin | None, str]]:
+        return self.source.source_api
+
+    @property
+    def source_auth(self) -> Callable[[str, str], OriginAuth]:
+        return self.source.source_auth

@@ -100,6 +100,60 @@ class CommitPusher(Protocol):
         ...
 
 
+Steps = list[tuple[str, Callable[[], object]]]
+"""Decoration steps: (what, the call that sets it), each failure a warning."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoration:
+    """What a change request is decorated with, as :meth:`Forge.decorate` is asked."""
+
+    labels: Sequence[str]
+    reviewers: Sequence[str]
+    assignees: Sequence[str]
+    auto_merge: str | None
+
+
+class Adapter:
+    """What every forge adapter answers alike: decorating runs the adapter's own steps
+    (:meth:`steps`), each failure a warning; the open change requests of a prefix are the
+    adapter's ``_open`` of them; no API-created commits; auto-merge not withdrawn by a forge
+    whose API for it is not wired. An adapter overrides what its forge does otherwise."""
+
+    name: str
+    ref = "PR #"  # how the run's words name a change request: "PR #12", "MR !12"
+
+    def _open(self, wanted: Callable[[str], bool]) -> dict[str, ChangeRequest]:
+        raise NotImplementedError
+
+    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
+        """Open change requests whose branch is ``prefix/...`` (one listing, all its pages)."""
+        return self._open(lambda head: head.startswith(prefix + "/"))
+
+    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+        raise NotImplementedError
+
+    def decorate(
+        self,
+        pr: ChangeRequest,
+        *,
+        labels: Sequence[str],
+        reviewers: Sequence[str],
+        assignees: Sequence[str],
+        auto_merge: str | None,
+    ) -> list[str]:
+        """Labels, reviewers, assignees, auto-merge: each failure is a warning, returned."""
+        want = Decoration(labels, reviewers, assignees, auto_merge)
+        return decorate_steps(f"{self.ref}{pr.number}", self.steps(pr, want), (ForgeError,))
+
+    def commit_pusher(self) -> CommitPusher | None:
+        """No API-created commits: commits are pushed with git and signed by the bot."""
+        return None
+
+    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
+        return not_withdrawn(self.name, f"{self.ref}{pr.number}")
+
+
 def change_request(
     name: str, number: Any, url: Any, head: Any, title: Any, body: Any, raw: Any, opened: Any = None
 ) -> ChangeRequest:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -34,12 +34,13 @@ from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
+    Adapter,
     ChangeRequest,
+    Decoration,
+    Steps,
     change_request,
     create_or_adopt,
-    decorate_steps,
     lacks,
-    not_withdrawn,
 )
 from gitops_bot.forges.kit import Api, Paging, Step, Words, skipping, under, unexpected
 from gitops_bot.forges.remotes import split_remote
@@ -189,11 +190,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-class AzureDevOps:
+class AzureDevOps(Adapter):
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for Azure DevOps Repos."""
 
     name = NAME
     noun = "pull request"
+    ref = "PR !"
     git_user = "gitops-bot"  # Azure Repos takes a PAT or job token as the password of any user
 
     def __init__(
@@ -300,29 +302,22 @@ class AzureDevOps:
         payload = {"title": title, "description": fit(body)}
         return self._pr(self._json("PATCH", f"{self._repo}/pullrequests/{pr.number}", json=payload))
 
-    def decorate(
-        self,
-        pr: ChangeRequest,
-        *,
-        labels: Sequence[str],
-        reviewers: Sequence[str],
-        assignees: Sequence[str],
-        auto_merge: str | None,
-    ) -> list[str]:
+    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
         n = pr.number
         raw = pr.raw if isinstance(pr.raw, dict) else {}
-        steps: list[tuple[str, Callable[[], object]]] = []
+        steps: Steps = []
         have = {x.get("name") for x in raw.get("labels") or [] if isinstance(x, dict)}
-        missing = [label for label in labels if label not in have]
+        missing = [label for label in want.labels if label not in have]
         if missing:
             steps.append(("labels", lambda: [self._post(n, "labels", {"name": x}) for x in missing]))
-        if reviewers:
-            steps.append(("reviewers", lambda: self._reviewers(n, reviewers, raw)))
-        if assignees:
+        if want.reviewers:
+            steps.append(("reviewers", lambda: self._reviewers(n, want.reviewers, raw)))
+        if want.assignees:
             steps.append(("assignees", _no_assignees))
-        if auto_merge:
-            steps.append(("auto-complete", lambda: self._auto_complete(pr, auto_merge)))
-        return decorate_steps(f"PR !{n}", steps, (ForgeError,))
+        if want.auto_merge:
+            style = want.auto_merge
+            steps.append(("auto-complete", lambda: self._auto_complete(pr, style)))
+        return steps
 
     def _reviewers(self, number: int, names: Sequence[str], raw: Mapping[str, Any]) -> None:
         present = {
@@ -401,13 +396,6 @@ class AzureDevOps:
                 full = f"{genre}/{name}" if isinstance(genre, str) and genre else name
                 out.append(Check(full, _STATES.get(state, State.FAILURE), state))
         return checks.newest(out)
-
-    def commit_pusher(self) -> None:
-        """No API-created commits here: commits are pushed with git and signed by the bot."""
-        return None
-
-    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
-        return not_withdrawn(self.name, f"PR #{pr.number}")
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         thread = {

@@ -53,9 +53,7 @@ ENTRY = ForgeEntry(
     # the ledger does not read Azure Repos' completion subject ("Merged PR 12: ..."): its
     # release contents do (compare.MERGE_SUBJECTS)
     merge_subjects=(),
-    compare=compare.compare,
-    source_api=compare.source_api,
-    source_auth=compare.source_auth,
+    source=compare,
     own_source_urls=True,
     tokens=tokens,
     git_hosts=git_hosts,

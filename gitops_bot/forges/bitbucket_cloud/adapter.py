@@ -46,12 +46,13 @@ from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
+    Adapter,
     ChangeRequest,
+    Decoration,
+    Steps,
     change_request,
     create_or_adopt,
-    decorate_steps,
     lacks,
-    not_withdrawn,
 )
 from gitops_bot.forges.kit import Api, Paging, Step, Words, under, unexpected
 from gitops_bot.forges.remotes import no_repository, project_path
@@ -127,7 +128,7 @@ def refuse_auto_merge(auto_merge: str | None) -> None:
         )
 
 
-class BitbucketCloud:
+class BitbucketCloud(Adapter):
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for Bitbucket Cloud."""
 
     name = NAME
@@ -232,9 +233,6 @@ class BitbucketCloud:
                 out[pr.head] = pr
         return out
 
-    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
-        return self._open(lambda head: head.startswith(prefix + "/"))
-
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
         payload = {
             "type": "pullrequest",
@@ -268,29 +266,20 @@ class BitbucketCloud:
         }
         return self._pr(self._request("PUT", f"{self._repo}/pullrequests/{pr.number}", json=payload))
 
-    def decorate(
-        self,
-        pr: ChangeRequest,
-        *,
-        labels: Sequence[str],
-        reviewers: Sequence[str],
-        assignees: Sequence[str],
-        auto_merge: str | None,
-    ) -> list[str]:
-        n = pr.number
-        steps: list[tuple[str, Callable[[], object]]] = []
-        if labels:
+    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+        steps: Steps = []
+        if want.labels:
             steps.append(("labels", _no_labels))
         # every new pull request: the repository's default reviewers, as the web UI adds them
         # (a step of its own: a token that may not read them still gets the configured ones)
         steps.append(("default reviewers", lambda: self._add_reviewers(pr, self._default_reviewers())))
-        if reviewers:
-            steps.append(("reviewers", lambda: self._reviewers(pr, reviewers)))
-        if assignees:
+        if want.reviewers:
+            steps.append(("reviewers", lambda: self._reviewers(pr, want.reviewers)))
+        if want.assignees:
             steps.append(("assignees", _no_assignees))
-        if auto_merge:
-            steps.append(("auto-merge", lambda: refuse_auto_merge(auto_merge)))
-        return decorate_steps(f"PR #{n}", steps, (ForgeError,))
+        if want.auto_merge:
+            steps.append(("auto-merge", lambda: refuse_auto_merge(want.auto_merge)))
+        return steps
 
     def _default_reviewers(self) -> list[str]:
         pages = self._pages(f"{self._repo}/effective-default-reviewers", 100)
@@ -353,13 +342,6 @@ class BitbucketCloud:
             if isinstance(key, str) and isinstance(state, str):
                 out.append(Check(key, _STATES.get(state, State.FAILURE), state))
         return checks.newest(out)
-
-    def commit_pusher(self) -> None:
-        """No API-created commits here: commits are pushed with git and signed by the bot."""
-        return None
-
-    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
-        return not_withdrawn(self.name, f"PR #{pr.number}")
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._request(

@@ -62,9 +62,7 @@ ENTRY = ForgeEntry(
     connect=connect,
     # its merge and squash subjects: "Merged in branch (pull request #12)"
     merge_subjects=(MergeSubject(re.compile(r"^Merged in \S+ \(pull request #(\d+)\)")),),
-    compare=compare.compare,
-    source_api=compare.source_api,
-    source_auth=compare.source_auth,
+    source=compare,
     check=check,
     tokens=tokens,
     git_hosts=git_hosts,

@@ -41,12 +41,13 @@ from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
+    Adapter,
     ChangeRequest,
+    Decoration,
+    Steps,
     change_request,
     create_or_adopt,
-    decorate_steps,
     lacks,
-    not_withdrawn,
 )
 from gitops_bot.forges.kit import Api, Paging, Step, Words, under, unexpected
 from gitops_bot.forges.remotes import split_remote
@@ -149,7 +150,7 @@ def git_user(environ: Mapping[str, str]) -> str:
     return environ.get(USER_ENV) or BEARER
 
 
-class BitbucketDataCenter:
+class BitbucketDataCenter(Adapter):
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for Bitbucket Data Center."""
 
     name = NAME
@@ -224,9 +225,6 @@ class BitbucketDataCenter:
             self.remote.slug.lower(),
         )
 
-    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
-        return self._open(lambda head: head.startswith(prefix + "/"))
-
     def _ref(self, branch: str) -> dict[str, Any]:
         return {
             "id": f"refs/heads/{branch}",
@@ -278,18 +276,9 @@ class BitbucketDataCenter:
             raise unexpected(NAME)
         return write(current)
 
-    def decorate(
-        self,
-        pr: ChangeRequest,
-        *,
-        labels: Sequence[str],
-        reviewers: Sequence[str],
-        assignees: Sequence[str],
-        auto_merge: str | None,
-    ) -> list[str]:
-        n = pr.number
-        steps: list[tuple[str, Callable[[], object]]] = []
-        if labels:
+    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+        steps: Steps = []
+        if want.labels:
             steps.append(("labels", _no_labels))
         raw = pr.raw if isinstance(pr.raw, dict) else {}
         have = {x.lower() for x in _reviewer_names(raw)}
@@ -298,13 +287,14 @@ class BitbucketDataCenter:
         steps.append(
             ("default reviewers", lambda: self._add_reviewers(pr, self._default_reviewers(raw), have))
         )
-        if reviewers:
-            steps.append(("reviewers", lambda: self._add_reviewers(pr, reviewers, have)))
-        if assignees:
+        if want.reviewers:
+            steps.append(("reviewers", lambda: self._add_reviewers(pr, want.reviewers, have)))
+        if want.assignees:
             steps.append(("assignees", _no_assignees))
-        if auto_merge:
-            steps.append(("auto-merge", lambda: self._auto_merge(pr, auto_merge)))
-        return decorate_steps(f"PR #{n}", steps, (ForgeError,))
+        if want.auto_merge:
+            style = want.auto_merge
+            steps.append(("auto-merge", lambda: self._auto_merge(pr, style)))
+        return steps
 
     def _add_reviewers(self, pr: ChangeRequest, names: Sequence[str], have: set[str]) -> None:
         """Each of ``names`` not a reviewer yet (``have``, kept up to date), never the author."""
@@ -366,13 +356,6 @@ class BitbucketDataCenter:
             if isinstance(key, str) and isinstance(state, str):
                 out.append(Check(key, _STATES.get(state, State.FAILURE), state))
         return checks.newest(out)
-
-    def commit_pusher(self) -> None:
-        """No API-created commits here: commits are pushed with git and signed by the bot."""
-        return None
-
-    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
-        return not_withdrawn(self.name, f"PR #{pr.number}")
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._request("POST", f"{self._repo}/pull-requests/{pr.number}/comments", json={"text": comment})

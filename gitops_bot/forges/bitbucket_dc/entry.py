@@ -36,9 +36,7 @@ ENTRY = ForgeEntry(
     connect=connect,
     # 7.0+: "Pull request #12: title"
     merge_subjects=(MergeSubject(re.compile(r"^Pull request #(\d+): ")),),
-    compare=compare.compare,
-    source_api=compare.source_api,
-    source_auth=compare.source_auth,
+    source=compare,
     own_source_urls=True,
     tokens=tokens,
     git_hosts=git_hosts,

@@ -25,14 +25,15 @@ from gitops_bot.core.log import register_secret
 from gitops_bot.forges import issues
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
+    Adapter,
     ChangeRequest,
+    Decoration,
+    Steps,
     change_request,
     create_or_adopt,
-    decorate_steps,
     draft_title,
     keep_draft,
     no_identity,
-    not_withdrawn,
 )
 from gitops_bot.forges.issues import Issue
 from gitops_bot.forges.kit import Api, Words, numbered, under, unexpected
@@ -77,7 +78,7 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower() if url else ""
 
 
-class Gitea:
+class Gitea(Adapter):
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for Gitea and Forgejo."""
 
     noun = "pull request"
@@ -171,9 +172,6 @@ class Gitea:
                 out[pr.head] = pr
         return out
 
-    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
-        return self._open(lambda head: head.startswith(prefix + "/"))
-
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
         title_sent = draft_title(title, draft, DRAFT_PREFIX)
         payload = {"head": branch, "base": base, "title": title_sent, "body": body}
@@ -190,30 +188,23 @@ class Gitea:
         payload = {"title": keep_draft(current, title, DRAFT_PREFIX), "body": body}
         return _pr(self._request("PATCH", f"{self._repo}/pulls/{pr.number}", json=payload), self.name)
 
-    def decorate(
-        self,
-        pr: ChangeRequest,
-        *,
-        labels: Sequence[str],
-        reviewers: Sequence[str],
-        assignees: Sequence[str],
-        auto_merge: str | None,
-    ) -> list[str]:
+    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
         n = pr.number
-        steps: list[tuple[str, Callable[[], object]]] = []
-        if labels:
-            steps.append(("labels", lambda: self._add_labels(n, labels)))
-        if reviewers:
-            wanted = {"reviewers": list(reviewers)}
+        steps: Steps = []
+        if want.labels:
+            steps.append(("labels", lambda: self._add_labels(n, want.labels)))
+        if want.reviewers:
+            wanted = {"reviewers": list(want.reviewers)}
             steps.append(("reviewers", lambda: self._post(f"pulls/{n}/requested_reviewers", wanted)))
-        if assignees:
-            people = {"assignees": list(assignees)}
+        if want.assignees:
+            people = {"assignees": list(want.assignees)}
             steps.append(
                 ("assignees", lambda: self._request("PATCH", f"{self._repo}/issues/{n}", json=people))
             )
-        if auto_merge:
-            steps.append(("auto-merge", lambda: self._auto_merge(n, auto_merge)))
-        return decorate_steps(f"PR #{n}", steps, (ForgeError,))
+        if want.auto_merge:
+            style = want.auto_merge
+            steps.append(("auto-merge", lambda: self._auto_merge(n, style)))
+        return steps
 
     def _auto_merge(self, number: int, style: str) -> None:
         """``POST .../pulls/{n}/merge`` with ``merge_when_checks_succeed``, answered as Gitea's
@@ -234,13 +225,6 @@ class Gitea:
                     "the PR is not a draft, and the token's user may merge",
                 ) from None
             raise
-
-    def commit_pusher(self) -> None:
-        """No API-created commits here: commits are pushed with git and signed by the bot."""
-        return None
-
-    def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
-        return not_withdrawn(self.name, f"PR #{pr.number}")
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._post(f"issues/{pr.number}/comments", {"body": comment})

@@ -37,9 +37,7 @@ ENTRY = ForgeEntry(
     connect=connect,
     # "Merge pull request 'title' (#12) from branch into main"; squash titles end "(#12)" as GitHub's
     merge_subjects=(MergeSubject(re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")),),
-    compare=compare.compare,
-    source_api=compare.source_api,
-    source_auth=compare.source_auth,
+    source=compare,
     issues=True,
     tokens=tokens,
     git_hosts=git_hosts,

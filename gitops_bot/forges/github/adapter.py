@@ -42,7 +42,15 @@ from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import redact, register_secret
 from gitops_bot.forges import issues, kit, statuses
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import ChangeRequest, change_request, decorate_steps, no_identity
+from gitops_bot.forges.forge import (
+    Adapter,
+    ChangeRequest,
+    Decoration,
+    Steps,
+    change_request,
+    decorate_steps,
+    no_identity,
+)
 from gitops_bot.forges.github import checks as checks_github
 from gitops_bot.forges.github import commits as github_commits
 from gitops_bot.forges.issues import Issue
@@ -111,7 +119,7 @@ def graphql_url(api_url: str) -> str:
     return base.removesuffix("/v3") + "/graphql" if base.endswith("/api/v3") else base + "/graphql"
 
 
-class GitHub:
+class GitHub(Adapter):
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for GitHub and GitHub Enterprise."""
 
     noun = "pull request"
@@ -240,10 +248,6 @@ class GitHub:
                 out[pr.head] = pr
         return out
 
-    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
-        """Open PRs whose head branch is one of ours (one listing, all pages)."""
-        return self._open(lambda head: head.startswith(prefix + "/"))
-
     def find_open(self, branch: str) -> ChangeRequest | None:
         """The open PR of ``branch`` in this repository (GitHub filters by ``owner:branch``)."""
         return self._open(lambda head: head == branch, head=f"{self.owner}:{branch}").get(branch)
@@ -266,42 +270,33 @@ class GitHub:
         self.request("PATCH", f"{self._repo}/pulls/{pr.number}", json={"title": title, "body": body})
         return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
 
-    def decorate(
-        self,
-        pr: ChangeRequest,
-        *,
-        labels: Sequence[str],
-        reviewers: Sequence[str],
-        assignees: Sequence[str],
-        auto_merge: str | None,
-    ) -> list[str]:
-        """Labels, reviewers, assignees, auto-merge: each failure is a warning, returned."""
+    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
         n = pr.number
-        steps: list[tuple[str, Callable[[], object]]] = []
-        if labels:
-            wanted = {"labels": list(labels)}
+        steps: Steps = []
+        if want.labels:
+            wanted = {"labels": list(want.labels)}
             steps.append(
                 ("labels", lambda: self.request("POST", f"{self._repo}/issues/{n}/labels", json=wanted))
             )
-        if reviewers:
-            asked = {"reviewers": list(reviewers)}
+        if want.reviewers:
+            asked = {"reviewers": list(want.reviewers)}
             steps.append(
                 (
                     "reviewers",
                     lambda: self.request("POST", f"{self._repo}/pulls/{n}/requested_reviewers", json=asked),
                 )
             )
-        if assignees:
-            people = {"assignees": list(assignees)}
+        if want.assignees:
+            people = {"assignees": list(want.assignees)}
             steps.append(
                 ("assignees", lambda: self.request("POST", f"{self._repo}/issues/{n}/assignees", json=people))
             )
-        if auto_merge:
-            method = auto_merge.upper()
+        if want.auto_merge:
+            method = want.auto_merge.upper()
             steps.append(
                 ("auto-merge", lambda: self._mutate(_ENABLE_AUTO_MERGE, pr, _ENABLE_HINT, mergeMethod=method))
             )
-        return decorate_steps(f"PR #{n}", steps, (ForgeError,))
+        return steps
 
     def commit_pusher(self) -> _ApiCommits:
         """Commits created by GitHub through its Git Data API, which it signs and shows Verified."""

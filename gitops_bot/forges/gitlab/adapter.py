@@ -46,7 +46,10 @@ from gitops_bot.core.log import register_secret
 from gitops_bot.forges import kit
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import (
+    Adapter,
     ChangeRequest,
+    Decoration,
+    Steps,
     change_request,
     create_or_adopt,
     decorate_steps,
@@ -93,12 +96,13 @@ HINTS = {
 }
 
 
-class GitLab:
+class GitLab(Adapter):
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for GitLab (SaaS and self-managed)."""
 
     noun = "merge request"
     name = NAME
     change_ref = "!"  # GitLab Markdown's reference to a merge request (#n is issue n)
+    ref = "MR !"
 
     def __init__(self, api: Api, project: str, *, git_token: str, git_user: str) -> None:
         self._api = api
@@ -181,9 +185,6 @@ class GitLab:
                 out[cr.head] = cr
         return out
 
-    def open_pulls(self, prefix: str) -> dict[str, ChangeRequest]:
-        return self._open(lambda head: head.startswith(prefix + "/"))
-
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
         payload = {
             "source_branch": branch,
@@ -207,27 +208,23 @@ class GitLab:
         self._put(pr, {"title": draft, "description": body})
         return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
 
-    def decorate(
-        self,
-        pr: ChangeRequest,
-        *,
-        labels: Sequence[str],
-        reviewers: Sequence[str],
-        assignees: Sequence[str],
-        auto_merge: str | None,
-    ) -> list[str]:
-        steps: list[tuple[str, Callable[[], object]]] = []
-        if labels:
+    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+        steps: Steps = []
+        if want.labels:
             # a JSON array, as GitLab's API description types add_labels (GitLab also splits a
             # comma-separated string, which the description does not admit)
-            steps.append(("labels", lambda: self._put(pr, {"add_labels": list(labels)})))
-        if reviewers:
-            steps.append(("reviewers", lambda: self._put(pr, {"reviewer_ids": self._user_ids(reviewers)})))
-        if assignees:
-            steps.append(("assignees", lambda: self._put(pr, {"assignee_ids": self._user_ids(assignees)})))
-        if auto_merge:
-            steps.append(("auto-merge", lambda: self._auto_merge(pr, squash=auto_merge == "squash")))
-        return decorate_steps(f"MR !{pr.number}", steps, (ForgeError,))
+            steps.append(("labels", lambda: self._put(pr, {"add_labels": list(want.labels)})))
+        if want.reviewers:
+            steps.append(
+                ("reviewers", lambda: self._put(pr, {"reviewer_ids": self._user_ids(want.reviewers)}))
+            )
+        if want.assignees:
+            steps.append(
+                ("assignees", lambda: self._put(pr, {"assignee_ids": self._user_ids(want.assignees)}))
+            )
+        if want.auto_merge:
+            steps.append(("auto-merge", lambda: self._auto_merge(pr, squash=want.auto_merge == "squash")))
+        return steps
 
     def _auto_merge(self, pr: ChangeRequest, *, squash: bool) -> None:
         options = {"should_remove_source_branch": True, "squash": squash}
@@ -297,10 +294,6 @@ class GitLab:
                 said, state = State.SUCCESS, "failed (allowed to fail)"
             out.append(Check(name, said, state))
         return checks.newest(out)
-
-    def commit_pusher(self) -> None:
-        """No API-created commits here: commits are pushed with git and signed by the bot."""
-        return None
 
     def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
         """``POST .../cancel_merge_when_pipeline_succeeds``: the one call for either way of

@@ -41,9 +41,7 @@ ENTRY = ForgeEntry(
     merge_subjects=(
         MergeSubject(re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE), in_message=True),
     ),
-    compare=compare.compare,
-    source_api=compare.source_api,
-    source_auth=compare.source_auth,
+    source=compare,
     issues=True,
     tokens=tokens,
     git_hosts=git_hosts,
