@@ -109,6 +109,14 @@ KINDS: dict[str, Kind] = {
         "The message names the service (Argo CD, a metrics server, a web gate, a source "
         "repository's forge) and what it answered. Check its address and credentials; run again.",
     ),
+    "TokenServiceError": Kind(
+        "A registry's token service gave no usable token",
+        "that image is skipped with this reason; the run goes on",
+        "The message names the token service and what it answered (a refusal, no token, an "
+        "expired or unreadable lifetime, a token without the repository's pull). Check the "
+        "credentials for that host; a token service answering 200 without a token is broken: "
+        "report it to the registry's operator. Its body is never read as the registry's answer.",
+    ),
     "RegistryAccessError": Kind(
         "A registry refused one repository",
         "that image is skipped with this reason; the run goes on",

@@ -386,9 +386,10 @@ class RegistryAuth:
             if answer.fault == "unavailable":
                 raise Retryable(str(answer), answer.retry_after)
             raise answer
-        if not _grants(answer, batch[0]):
+        scope = batch[0]
+        if not _grants(answer, scope):
             raise TokenServiceError(
-                f"{where}: token service at {self._service(proto)} granted a token without {batch[0]}",
+                f"{where}: token service at {self._service(proto)} granted a token without {scope}",
                 fault="insufficient-scope",
                 hint=CREDENTIALS_HINT,
             )
