@@ -4,6 +4,8 @@ schema, and the real registry processes the end-to-end and shipped tiers start."
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,14 +25,24 @@ from testkit.registry_process import RegistryProcess
 from testkit.token_issuer import TokenIssuer
 
 
+@pytest.fixture(scope="session")
+def _own_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where each test's docker config and cache are named, one folder a test."""
+    yield tmp_path_factory.mktemp("own")
+
+
+_tests_run = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _no_ambient_credentials(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, _own_dirs: Path) -> None:
     """Tests never read the developer's ~/.docker/config.json or tokens, nor write the user's
-    cache (clones, rendered kustomizations): each test has its own."""
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path_factory.mktemp("docker-config")))
-    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path_factory.mktemp("cache")))
+    cache (clones, rendered kustomizations): each test has its own. Named, not made: the bot
+    makes its cache as on a first run, and a missing docker config is no config; two folders
+    made per test, and removed after, were most of a unit test's time on a slow disk."""
+    own = _own_dirs / str(next(_tests_run))
+    monkeypatch.setenv("DOCKER_CONFIG", str(own / "docker-config"))
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(own / "cache"))
     forge_tokens = ("GITLAB_TOKEN", "CI_JOB_TOKEN", "GITEA_TOKEN", "FORGEJO_TOKEN")
     for name in ("GITHUB_TOKEN", "GITHUB_ACTOR", "SSL_CERT_FILE", *forge_tokens):
         monkeypatch.delenv(name, raising=False)
@@ -48,6 +60,22 @@ def _secrets_registered_by_a_test_end_with_it() -> Iterator[None]:
 
 
 OWN_MODULES = ("gitops_bot", "testkit", "tests")
+# each module of the process looked at once (by identity: a module imported again is new):
+# asking all of them before every test (some answer attributes lazily) took 1-3 ms a test
+_looked_at: dict[str, object] = {}
+_holders: dict[str, Any] = {}
+
+
+def _holding(original: object) -> list[Any]:
+    """The project's modules that hold ``original`` under the name ``parse``."""
+    for name, module in list(sys.modules.items()):
+        if _looked_at.get(name) is not module:
+            _looked_at[name] = module
+            if name.startswith(OWN_MODULES) and getattr(module, "parse", None) is original:
+                _holders[name] = module
+    return [
+        m for n, m in _holders.items() if sys.modules.get(n) is m and getattr(m, "parse", None) is original
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -62,11 +90,9 @@ def _accepted_configs_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> Itera
         accepted.append(text)
         return result
 
-    # `from gitops_bot.config import parse` too; only the project's own modules import it, and
-    # asking every module (some answer attributes lazily) took 3 ms a test
-    for name, module in list(sys.modules.items()):
-        if name.startswith(OWN_MODULES) and getattr(module, "parse", None) is original:
-            monkeypatch.setattr(module, "parse", parse)
+    # `from gitops_bot.config import parse` too; only the project's own modules import it
+    for module in _holding(original):
+        monkeypatch.setattr(module, "parse", parse)
     yield
     problems = {text: schema_problems(text) for text in accepted}
     assert not any(problems.values()), {t: p for t, p in problems.items() if p}
@@ -153,6 +179,31 @@ PROCESS_FIXTURES = frozenset(
     {"registry", "pusher", "basic_registry", "tls_registry", "token_registry", "token_issuer", "world"}
 )
 TESTS = Path(__file__).resolve().parent
+
+
+_MARK_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _tier_deselected(markexpr: str, tier: str) -> bool:
+    """Whether ``-m markexpr`` deselects every test of ``tier`` whatever else a test is marked:
+    only an expression over the tiers alone (``not e2e and not shipped``) is judged."""
+    words = set(_MARK_WORDS.findall(markexpr))
+    if not markexpr.strip() or not words <= {*TIERS, "and", "or", "not"}:
+        return False
+    python = _MARK_WORDS.sub(lambda m: m[0] if m[0] in ("and", "or", "not") else str(m[0] == tier), markexpr)
+    try:
+        return not eval(python, {"__builtins__": {}}, {})  # only True, False, and, or, not, ()
+    except SyntaxError:
+        return False  # pytest itself says what is wrong with the expression
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A tier the ``-m`` expression deselects is not collected at all: importing the end-to-end
+    and shipped modules (and what they import) cost each worker of the inner loop seconds."""
+    tier = collection_path.name
+    if collection_path.parent == TESTS and tier in TIERS and _tier_deselected(config.option.markexpr, tier):
+        return True
+    return None
 
 
 def tier_of(path: Path) -> str | None:
