@@ -311,3 +311,25 @@ def test_an_apps_odd_answers_are_one_line(
     with pytest.raises(ServiceUnavailable, match=match) as err:
         GitHub.connect(CFG, "acme/gitops", {"GITHUB_APP_ID": "7", "GITHUB_APP_PRIVATE_KEY": _app_key()})
     assert "\n" not in str(err.value) and "\u20ac" not in str(err.value)
+
+
+def test_a_422_that_is_not_the_race_is_the_refusal_it_says(rsps: Planned) -> None:
+    """The race is a value read from GitHub's errors[] where the answer is parsed: a 422 for
+    another reason is not looked up and adopted, whatever words its message holds."""
+    from gitops_bot.core.errors import ForgeError
+
+    rsps.post(
+        f"{REPO}/pulls",
+        status=422,
+        json={
+            "message": "Validation Failed: a branch that already exists?",
+            "errors": [
+                {"resource": "PullRequest", "code": "custom", "message": "No commits between main and x"}
+            ],
+        },
+    )
+    with pytest.raises(ForgeError) as caught:
+        client().create("gitops-bot/staging", "main", "t", "b", draft=False)
+    assert caught.value.race is False and caught.value.status == 422
+    assert "No commits between main and x" in str(caught.value)
+    assert [c.request.method for c in rsps.calls] == ["POST"]  # nothing listed, nothing adopted

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import time
 import tracemalloc
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -58,3 +60,136 @@ def test_github_pull_request_pages_of_ten_thousand_without_end_are_refused_after
     assert "10000 items in one page of open pull requests, more than the 100 asked for" in message
     assert "\n" not in message and "ghp_x" not in message
     assert peak < 200 << 20 and time.monotonic() - started < 20
+
+
+def _forges() -> dict[str, tuple[Callable[[httpx.MockTransport], Any], Callable[[int, int], httpx.Response]]]:
+    """Each forge's pull-request listing, answered by ``page(items, number)``: a page in the
+    forge's own shape that always names a next page."""
+    from gitops_bot.forges.azure_devops.adapter import AzureDevOps
+    from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud
+    from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter
+    from gitops_bot.forges.gitea.adapter import Gitea
+    from gitops_bot.forges.gitlab.adapter import GitLab
+    from gitops_bot.forges.settings import ForgeConfig
+
+    env = {
+        "GITLAB_TOKEN": "t0k3n",
+        "GITEA_TOKEN": "t0k3n",
+        "AZURE_DEVOPS_TOKEN": "t0k3n",
+        "BITBUCKET_TOKEN": "t0k3n",
+    }
+    host = "https://forge.example.com"
+
+    def array(items: int, n: int) -> httpx.Response:
+        link = f'<{host}/next?page={n + 1}>; rel="next"'
+        return httpx.Response(200, json=[{}] * items, headers={"Link": link, "X-Next-Page": str(n + 1)})
+
+    return {
+        "GitLab": (
+            lambda t: GitLab.connect(
+                ForgeConfig(type="gitlab", api_url=f"{host}/api/v4", repository="acme/gitops"),
+                host,
+                env,
+                transport=t,
+            ),
+            array,
+        ),
+        "Gitea": (
+            lambda t: Gitea.connect(
+                ForgeConfig(type="gitea", api_url=f"{host}/api/v1", repository="acme/gitops"),
+                host,
+                env,
+                transport=t,
+            ),
+            array,
+        ),
+        "Azure DevOps": (
+            lambda t: AzureDevOps.connect(
+                ForgeConfig(type="azure-devops", api_url=host),
+                "https://dev.azure.com/acme/web/_git/gitops",
+                env,
+                transport=t,
+            ),
+            lambda items, n: httpx.Response(
+                200, json={"value": [{}] * items, "count": items}, headers={"x-ms-continuationtoken": f"c{n}"}
+            ),
+        ),
+        "Bitbucket Cloud": (
+            lambda t: BitbucketCloud.connect(
+                ForgeConfig(type="bitbucket-cloud", api_url=f"{host}/2.0"),
+                "https://bitbucket.org/acme/gitops.git",
+                env,
+                transport=t,
+            ),
+            lambda items, n: httpx.Response(
+                200,
+                json={
+                    "values": [{}] * items,
+                    "next": f"{host}/2.0/repositories/acme/gitops/pullrequests?page={n + 1}",
+                },
+            ),
+        ),
+        "Bitbucket Data Center": (
+            lambda t: BitbucketDataCenter.connect(
+                ForgeConfig(type="bitbucket-data-center", api_url=host, repository="ACME/gitops"),
+                f"{host}/scm/acme/gitops.git",
+                env,
+                transport=t,
+            ),
+            lambda items, n: httpx.Response(
+                200,
+                json={
+                    "values": [{}] * items,
+                    "isLastPage": False,
+                    "start": n * items,
+                    "nextPageStart": (n + 1) * items,
+                },
+            ),
+        ),
+    }
+
+
+SIZES = {"GitLab": 100, "Gitea": 50, "Azure DevOps": 100, "Bitbucket Cloud": 50, "Bitbucket Data Center": 100}
+
+
+@pytest.mark.parametrize("name", list(SIZES))
+def test_a_page_larger_than_asked_for_is_refused_at_once_on_every_forge(name: str) -> None:
+    connect, page = _forges()[name]
+    asked: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return page(SIZES[name] + 1, len(asked))
+
+    forge = connect(httpx.MockTransport(handler))
+    with pytest.raises(ForgeUnavailable, match=rf"^{name} answered {SIZES[name] + 1} items in one page of "):
+        forge.open_pulls("gitops-bot")
+    assert len(asked) == 1
+
+
+@pytest.mark.parametrize("name", list(SIZES))
+def test_a_listing_of_full_pages_without_end_fails_closed_at_its_bound(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full pages, each naming the next: the listing fails at its bound, never a shortened list."""
+    import importlib
+
+    module = {
+        "GitLab": "gitlab",
+        "Gitea": "gitea",
+        "Azure DevOps": "azure_devops",
+        "Bitbucket Cloud": "bitbucket_cloud",
+        "Bitbucket Data Center": "bitbucket_dc",
+    }[name]
+    adapter = importlib.import_module(f"gitops_bot.forges.{module}.adapter")
+    monkeypatch.setattr(adapter, "MAX_OPEN_PAGES" if name == "GitLab" else "MAX_PAGES", 3)
+    connect, page = _forges()[name]
+    asked: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return page(SIZES[name], len(asked))
+
+    with pytest.raises(ForgeUnavailable, match=rf"^{name} listed more than 3 pages for "):
+        connect(httpx.MockTransport(handler)).open_pulls("gitops-bot")
+    assert len(asked) == 3
