@@ -185,7 +185,8 @@ def _spellings(value: str) -> set[str]:
     return out
 
 
-# The shortest base64 run registered: shorter ones (a secret under 6 bytes) would blank
+# The shortest base64 run registered (a secret of 7 bytes has runs this long at every
+# alignment): shorter ones would blank
 # ordinary words and digests' hex far more often than they would catch an echo.
 _BASE64_RUN = 8
 _URLSAFE = str.maketrans("+/", "-_")
