@@ -7,13 +7,19 @@ allowed to show a traceback.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from gitops_bot.core.reading import ImageReading
 
 
 class GitOpsBotError(Exception):
     """An expected failure: printed as one line, never as a traceback."""
 
     exit_code = 1
+    # what the environments render, read from git before the failure (a registry that cannot
+    # be reached does not unsay it): the JSON error document carries it
+    reading: tuple[ImageReading, ...] = ()
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+KUSTOMIZE_ENTRY = "kustomize images entry"  # what ``kustomize edit set image`` writes
+HELM_KEY = "helm values key"
+
 
 class Status(StrEnum):
     PINNED = "pinned"  # the effective version is set where only this environment renders it
@@ -75,7 +78,17 @@ class ImageReading:
 
     @property
     def effective(self) -> Pin | None:
-        return next((p for p in self.pins if p.effective), None)
+        """The place that wins last (pins are in the order the tool applies them); with one
+        per workload, a shared one first: what a release for this environment overrides."""
+        wins = [p for p in self.pins if p.effective]
+        shared = [p for p in wins if p.shared_with]
+        return shared[0] if shared and self.status is Status.INHERITED else (wins[-1] if wins else None)
+
+    @property
+    def writable(self) -> bool:
+        """A release can be written byte-exactly where it goes: in place, or as a new
+        ``images:`` entry (a values key the environment's own file lacks is not added)."""
+        return self.would_write is None or self.would_write.form == KUSTOMIZE_ENTRY
 
     @property
     def placed(self) -> bool:
@@ -90,8 +103,8 @@ class ImageReading:
         if self.would_write is None or pin is None:
             return ""
         return (
-            f"pins {self.image} in {self.environment}'s own {self.would_write.form.split(' ')[0]} layer "
-            f"({self.would_write.file}); it was inherited from {pin.file}"
+            f"pins {self.image} in {self.environment}'s own layer, {self.would_write.file}; "
+            f"it was inherited from {pin.file}"
         )
 
     def describe(self) -> str:
@@ -109,10 +122,11 @@ class ImageReading:
             case Status.INHERITED:
                 assert pin is not None and self.would_write is not None
                 shared = ", ".join(pin.shared_with)
-                return (
+                said = (
                     f"inherited from {pin.file}:{pin.line} (rendered by {shared} too); a release "
                     f"writes a {self.would_write.form} in {self.would_write.file}"
                 )
+                return said if self.fix is None else f"{said} (fix: {self.fix})"
             case Status.NOT_RENDERED | Status.UNSUPPORTED:
                 return f"{self.status.value.replace('_', ' ')}: {self.reason} (fix: {self.fix})"
 

@@ -285,7 +285,7 @@ class App:
                 if env.images:
                     out.append(planning.Target(env, image, first_file, None, r))
                 continue
-            if r.status is Status.UNSUPPORTED:  # rendered, no place to write: skipped, and why
+            if r.status is Status.UNSUPPORTED or not r.writable:  # no place to write: skipped, and why
                 out.append(planning.Target(env, image, pin.file, None, r))
                 continue
             file = r.would_write.file if r.would_write is not None else pin.file

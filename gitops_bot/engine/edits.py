@@ -59,7 +59,7 @@ def edit(
             result = replace(
                 added,
                 changes=result.changes + added.changes,
-                images=result.images + added.images,
+                images=tuple(dict.fromkeys(result.images + added.images + tuple(u.image for u in own))),
                 unwritten=result.unwritten + added.unwritten,
             )
         rel_path = path.relative_to(root).as_posix()
@@ -78,7 +78,7 @@ def edit(
             c,
             files=tuple(touched.get(c.image, c.files)),
             warnings=tuple(warnings.get(c.image, ())),
-            layer=layers[c.image][1].note() if c.image in layers else "",
+            layer=layers[c.image][1] if c.image in layers else None,
         )
         for c in rel.changes
     ]
@@ -97,7 +97,7 @@ def _own_layers(
     return {
         r.image: (app.config.root / r.would_write.file, r)
         for r in reading.images
-        if r.image in wanted and r.would_write is not None
+        if r.image in wanted and r.would_write is not None and r.writable
     }
 
 
@@ -109,7 +109,7 @@ def _check_layered(
 ) -> None:
     """Refuse, by name, a release the environment's own layer did not take: nothing silent."""
     for u in own:
-        if u.image not in result.images:
+        if u.image not in result.images and not any(c.image == u.image for c in result.changes):
             r = layers[u.image][1]
             assert r.would_write is not None
             raise UsageError(

@@ -78,6 +78,23 @@ def plan(
     ``now``: plan at this instant (``explain``): the ages ``min_age`` compares, the window and
     the freeze shown, of what the registry holds now (None: the run's now)."""
     envs = app.environments(env_names)
+    reading = tuple(r for env in envs for r in app.reading(env).images)
+    try:
+        return _plan(app, envs, metadata=metadata, images=images, seen=seen, now=now)
+    except GitOpsBotError as e:  # what each environment renders is said whatever failed after
+        e.reading = e.reading or reading
+        raise
+
+
+def _plan(
+    app: App,
+    envs: Sequence[EnvironmentConfig],
+    *,
+    metadata: bool,
+    images: Collection[str] | None,
+    seen: Sightings | None,
+    now: datetime | None,
+) -> Plan:
     nothing_pinned(app)
     app.prepare_verification(envs)
     targets = {

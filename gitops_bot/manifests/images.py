@@ -49,6 +49,9 @@ class Site:
     repository: str | None
     tag: str | None
     digest: str | None
+    # the object it is in, ``Kind/name`` (a container's workload; "" for a kustomize entry or
+    # Helm values): a patch of one workload overrides that workload's container only
+    workload: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ class _Group:
     flow: dict[int, bool]  # id(node) -> inside a flow mapping
     missing: dict[str, str]  # field -> configured helm path that is not in the file
     digest_in_tag: bool = False  # Helm values: the digest lives in the tag key, tag@sha256:...
+    workload: str = ""  # a container's ``Kind/name``
 
 
 def _helm_node(root: Any, path: str) -> Any:
@@ -135,7 +139,15 @@ def _groups(
         spec = (by_repo.get(key) if key else None) or by_written.get(c.reference.name)
         if spec is not None:
             groups.append(
-                _Group(spec.name, "container", c.line, {"reference": c.node}, {id(c.node): c.flow}, {})
+                _Group(
+                    spec.name,
+                    "container",
+                    c.line,
+                    {"reference": c.node},
+                    {id(c.node): c.flow},
+                    {},
+                    workload=f"{c.kind}/{c.workload}",
+                )
             )
             taken.add(id(c.node))
 
@@ -342,7 +354,8 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
     return [
-        Site(g.image, g.kind, g.line, *_current(g)) for g in _groups(t, docs, specs, filename, strict=strict)
+        Site(g.image, g.kind, g.line, *_current(g), workload=g.workload)
+        for g in _groups(t, docs, specs, filename, strict=strict)
     ]
 
 

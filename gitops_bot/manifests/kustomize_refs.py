@@ -26,6 +26,7 @@ class Patch:
     inline: str | None
     first_line: int
     json6902: bool | None
+    target: str = ""  # ``Kind/name`` of its target, as far as the entry says
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,15 @@ def _inline(node: Any) -> tuple[str, int]:
     return str(node.value), start + 1 if node.style in ("|", ">") else start
 
 
+def _target(node: Any) -> str:
+    found = nodes.get(node, "target")
+    if found is None or not nodes.is_map(found[1]):
+        return ""
+    parts = [nodes.get(found[1], k) for k in ("kind", "name")]
+    kind, name = (str(p[1].value) if p is not None and nodes.is_scalar(p[1]) else "" for p in parts)
+    return f"{kind}/{name}"
+
+
 def _patch(node: Any, json6902: bool | None) -> Patch | None:
     if nodes.is_scalar(node) and not nodes.is_null(node) and node.value:
         if "\n" in str(node.value):  # patchesStrategicMerge takes a patch written inline too
@@ -63,11 +73,12 @@ def _patch(node: Any, json6902: bool | None) -> Patch | None:
     if not nodes.is_map(node):
         return None
     path, patch = nodes.get(node, "path"), nodes.get(node, "patch")
+    target = _target(node)
     if path is not None and nodes.is_scalar(path[1]) and path[1].value:
-        return Patch(str(path[1].value), None, 0, json6902)
+        return Patch(str(path[1].value), None, 0, json6902, target)
     if patch is not None and nodes.is_scalar(patch[1]) and patch[1].value:
         text, line = _inline(patch[1])
-        return Patch(None, text, line, json6902)
+        return Patch(None, text, line, json6902, target)
     return None
 
 

@@ -84,12 +84,9 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
             _image_set(edit, show, out, err)
         case Schema(schema):
             out.write(schema)
-        case Failed(line):
-            if result.format is Format.JSON:
-                doc = as_json.error_document(
-                    result.command, line.removeprefix("gitops-bot: error: "), result.exit_code
-                )
-                out.write(as_json.dumps(doc) + "\n")
+        case Failed():
+            if result.format is Format.JSON:  # with what the environments render, when read
+                out.write(as_json.dumps(document(result) or {}) + "\n")
         case None:
             pass
         case _ as unreachable:

@@ -191,7 +191,9 @@ def document(result: Result) -> dict[str, Any] | None:
         case Explaining(found):
             return found.to_json()
         case Failed() as failed:
-            return error_document(result.command, failed.message, result.exit_code)
+            doc = error_document(result.command, failed.message, result.exit_code)
+            # added only when the environments were read before the failure
+            return doc | ({"reading": [r.to_json() for r in failed.reading]} if failed.reading else {})
         case ImageSet() | Schema() | None:
             return None
         case _ as unreachable:

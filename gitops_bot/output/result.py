@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from gitops_bot.core.model import Plan, PlanItem
 
 if TYPE_CHECKING:
+    from gitops_bot.core.reading import ImageReading
     from gitops_bot.engine.explain import Explained
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.engine.report import Reports
@@ -112,9 +113,11 @@ class Schema:
 
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """An expected failure: one line for stderr (already redacted)."""
+    """An expected failure: one line for stderr (already redacted), and what the environments
+    render when it was read before the failure."""
 
     line: str
+    reading: tuple[ImageReading, ...] = ()
 
     @property
     def message(self) -> str:

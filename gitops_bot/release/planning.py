@@ -107,7 +107,7 @@ class Target:
 
 def not_deployed(target: Target) -> PlanItem:
     r = target.reading
-    if r is not None and r.status is Status.UNSUPPORTED:
+    if r is not None and (r.status is Status.UNSUPPORTED or not r.writable):
         return target.item(PlanAction.SKIP, r.describe())
     return target.item(PlanAction.SKIP, f"no images: entry named {target.image.name!r} in {target.file}")
 

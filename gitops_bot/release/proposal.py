@@ -33,6 +33,7 @@ from gitops_bot.core.outside import (
     plain,
     safe_url,
 )
+from gitops_bot.core.reading import ImageReading
 from gitops_bot.release.windows import EVERYWHERE, EVERYWHERE_SHOWN, Freeze
 from gitops_bot.render.diff import section
 
@@ -77,9 +78,9 @@ class Change:
     merge_waits: datetime | None = None
     age_from: str = ""
     sightings: tuple[tuple[str, datetime], ...] = ()
-    # where the release went when the version was inherited from a place other environments
-    # render too (the environment's own layer), in words; "" when written where it was
-    layer: str = ""
+    # the reading of an image whose version was inherited from a place other environments
+    # render too: the release went into the environment's own layer (None: where it was)
+    layer: ImageReading | None = None
 
     @property
     def summary(self) -> str:
@@ -188,7 +189,7 @@ class Release:
             else f"- release the hold on `{image}`"
             for image, reason in self.holds
         ]
-        layered = [c.layer for c in self.changes if c.layer]
+        layered = [c.layer.note() for c in self.changes if c.layer]
         lines += ["", *layered] if layered else []
         lines += ["", *self._built_from_lines(), f"{TRAILER}: {self.release_id}"]
         if signoff:
@@ -430,7 +431,18 @@ def every_sighting(body: str, opened: datetime | None) -> dict[str, dict[str, da
 
 def _layer_lines(changes: Sequence[Change]) -> list[str]:
     """Releases written into the environment's own layer, and where the version came from."""
-    lines = [md_item(Outside(c.layer)) for c in changes if c.layer]
+    lines = [
+        md_item(
+            "pins ",
+            Code(r.image),
+            f" in {r.environment}'s own layer, ",
+            Code(r.would_write.file),
+            "; it was inherited from ",
+            Code(pin.file),
+        )
+        for c in changes
+        if (r := c.layer) is not None and r.would_write is not None and (pin := r.effective) is not None
+    ]
     return ["**Own layer**", "", *lines, ""] if lines else []
 
 

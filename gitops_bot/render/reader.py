@@ -20,19 +20,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from gitops_bot.core.errors import GitOpsBotError, UsageError
-from gitops_bot.core.reading import EnvironmentReading, ImageReading, Pin, PinKind, Status, WouldWrite
+from gitops_bot.core.reading import (
+    HELM_KEY,
+    KUSTOMIZE_ENTRY,
+    EnvironmentReading,
+    ImageReading,
+    Pin,
+    PinKind,
+    Status,
+    WouldWrite,
+)
 from gitops_bot.manifests import images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
 MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
-KUSTOMIZE_ENTRY = "kustomize images entry"
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
 
 
@@ -108,6 +116,7 @@ class _Walk:
     files: dict[str, None] = field(default_factory=dict)  # rendered, in reading order
     configured: dict[str, None] = field(default_factory=dict)  # named by its paths
     layers: list[str] = field(default_factory=list)  # its own kustomization files
+    values: list[str] = field(default_factory=list)  # its own Helm values files
     found: list[_Found] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -170,6 +179,7 @@ class Reader:
                     walk.layers.append(self.rel(path))
                     self._kustomization(path, text, walk, ())
                 else:
+                    self._chart_values(path, walk)
                     self._plain(path, text, walk)
             else:
                 raise UsageError(
@@ -177,6 +187,25 @@ class Reader:
                     hint="fix its path in gitops-bot.yaml",
                 )
         return walk
+
+    def _chart_values(self, path: Path, walk: _Walk) -> None:
+        """A values file inside a chart is rendered over the chart's own ``values.yaml``:
+        read that first (what the file does not set, the chart's defaults do), and the file
+        is the environment's own values layer."""
+        if not any(s.helm for s in self.specs) or path.suffix not in YAML_SUFFIXES:
+            return
+        for directory in path.parents:
+            if directory == self.config_root.parent or not self.tree.is_dir(directory):
+                return
+            if self.tree.text(directory / "Chart.yaml") is not None:
+                values = directory / "values.yaml"
+                if values != path and (text := self._read(values, walk)) is not None:
+                    walk.notes.append(f"{self.rel(values)}: the chart's values, read under {self.rel(path)}")
+                    self._plain(values, text, walk)
+                walk.values.append(self.rel(path))
+                return
+            if directory == self.config_root:
+                return
 
     def _kfile(self, directory: Path) -> Path | None:
         return next(
@@ -197,6 +226,7 @@ class Reader:
         chosen = _values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
+            walk.values += [self.rel(p) for p in chosen if p.stem != "values"]
             walk.notes.append(
                 f"{self.rel(directory)}: read {', '.join(p.name for p in chosen)} "
                 f"(the directory holds a values file per environment)"
@@ -283,7 +313,7 @@ class Reader:
         how = {None: "any", True: "6902", False: "smp"}[patch.json6902]
         if patch.inline is not None:
             sites = [
-                images.Site(s.image, s.kind, patch.first_line + s.line - 1, s.repository, s.tag, s.digest)
+                replace(s, line=patch.first_line + s.line - 1, workload=s.workload or patch.target)
                 for s in self._inline_sites(patch.inline, krel, how)
             ]
             self._add(walk, krel, sites, patch=True, form=f"inline patch in {krel}")
@@ -298,7 +328,8 @@ class Reader:
             walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
             return
         rel = self.rel(path)
-        self._add(walk, rel, self._sites(text, rel, how), patch=True)
+        sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
+        self._add(walk, rel, sites, patch=True)
 
     def _inline_sites(self, text: str, krel: str, how: str) -> list[images.Site]:
         return kustomize_refs.patch_sites(text, krel, self.specs, _FORMS.get(how))
@@ -360,13 +391,13 @@ def _image(env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]]) -
             fix=f"name the image in gitops-bot.yaml as the manifests write it (repository: what they pull), "
             f"or point {env}'s path at what deploys it",
         )
-    top = max(found, key=lambda f: f.rank)
+    effective = _effective(found)
     pins = tuple(
         Pin(
             f.file,
             f.site.line,
             f.kind,
-            f is top,
+            f in effective,
             tuple(sorted(renders.get(f.file, set()) - {env})),
             f.site.repository,
             f.site.tag,
@@ -376,12 +407,26 @@ def _image(env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]]) -
         )
         for f in found
     )
-    pin = next(p for p in pins if p.effective)
-    own = pin.file in walk.configured or not pin.shared_with
-    if own and pin.editable:
+    wins = [p for p in pins if p.effective]
+    shared = [p for p in wins if p.file not in walk.configured and p.shared_with]
+    fixed = [p for p in wins if not p.editable]
+    if not shared and not fixed:
         return ImageReading(env, image, Status.PINNED, pins)
+    pin = (shared or fixed)[0]
+    own = not shared
     status = Status.PINNED if own else Status.INHERITED
     where = f"{pin.form} at {pin.file}:{pin.line}" if pin.form else f"{pin.file}:{pin.line}"
+    if pin.kind is PinKind.HELM and walk.values and not own:
+        own_file = walk.values[-1]
+        return ImageReading(
+            env,
+            image,
+            status,
+            pins,
+            fix=f"set the image's values keys in {own_file} once (the bot edits a key it finds and "
+            "adds none); releases then go there",
+            would_write=WouldWrite(own_file, HELM_KEY),
+        )
     if not walk.layers:
         why = (
             f"set only in {where}, which {', '.join(pin.shared_with)} render too"
@@ -398,8 +443,9 @@ def _image(env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]]) -
             fix=f"give {env} an overlay (a kustomization.yaml listing what it renders) as its path, "
             f"or name {pin.file} in its path to edit it for every environment that renders it",
         )
-    rendered = pin.repository if pin.kind is not PinKind.KUSTOMIZE else (pin.repository or image)
-    if rendered and rendered != image:
+    names = {p.repository if p.kind is not PinKind.KUSTOMIZE else (p.repository or image) for p in wins}
+    rendered = next((n for n in sorted(n for n in names if n) if n != image), None)
+    if rendered:
         return ImageReading(
             env,
             image,
@@ -410,3 +456,16 @@ def _image(env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]]) -
             fix=f"name the image {rendered!r} in gitops-bot.yaml (its repository stays as it is)",
         )
     return ImageReading(env, image, status, pins, would_write=WouldWrite(walk.layers[0], KUSTOMIZE_ENTRY))
+
+
+def _effective(found: Sequence[_Found]) -> list[_Found]:
+    """The places that win when rendered, in kustomize's order of applying them: an
+    ``images:`` entry sets the image in every workload below it; a container, a patch or a
+    values key sets it in its own workload (or key) until something later does."""
+    wins: dict[str, _Found] = {}
+    for f in found:  # in rank order
+        if f.kind is PinKind.KUSTOMIZE:
+            wins = {"": f}
+        else:
+            wins[f.site.workload] = f
+    return list(wins.values())

@@ -61,7 +61,7 @@ def test_a_version_only_in_a_shared_base_is_inherited_and_goes_to_the_own_overla
     ]
     assert r.would_write is not None and r.would_write.file == "overlays/staging/kustomization.yaml"
     assert r.note() == (
-        f"pins {APP} in staging's own kustomize layer (overlays/staging/kustomization.yaml); "
+        f"pins {APP} in staging's own layer, overlays/staging/kustomization.yaml; "
         "it was inherited from base/deployment.yaml"
     )
     # the shared base is never among what one environment's release edits
@@ -120,9 +120,9 @@ def test_the_overlays_own_images_entry_wins_over_the_base(tmp_path: Path) -> Non
         ),
         # JSON 6902 whose value is a container
         (
-            "patches:\n- target: {kind: Deployment}\n  path: op.yaml\n",
+            "patches:\n- target: {kind: Deployment, name: app}\n  path: op.yaml\n",
             {
-                "op.yaml": f"- op: add\n  path: /spec/template/spec/containers/-\n  value:\n    name: side\n    image: {APP}:1.5.0\n"
+                "op.yaml": f"- op: replace\n  path: /spec/template/spec/containers/0\n  value:\n    name: app\n    image: {APP}:1.5.0\n"
             },
             PinKind.PATCH,
             5,
@@ -130,7 +130,7 @@ def test_the_overlays_own_images_entry_wins_over_the_base(tmp_path: Path) -> Non
         ),
         # an inline JSON 6902 patch: the line is the kustomization's
         (
-            f"patches:\n- target: {{kind: Deployment}}\n  patch: |-\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: {APP}:1.5.0\n",
+            f"patches:\n- target: {{kind: Deployment, name: app}}\n  patch: |-\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: {APP}:1.5.0\n",
             {},
             PinKind.PATCH,
             7,
