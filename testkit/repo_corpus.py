@@ -187,6 +187,9 @@ class Score:
     found: int = 0  # effective pins the reading names, at the same file and line, effective
     unsaid: list[str] = field(default_factory=list)
     cross_edits: list[str] = field(default_factory=list)
+    # said, but wrongly: "not rendered" of a unit the deploy tool renders (not a goal of its own;
+    # shown so a reason that is false does not pass for a reason)
+    wrong: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -239,6 +242,8 @@ def score(
         s.found += hits
         missed = len(u.effective) - hits
         status = e.get("status")
+        if status == "not_rendered" and u.status != "not_rendered":
+            s.wrong.append(f"{label}: read as not rendered; the deploy tool renders it")
         if u.status == "not_rendered" and status != "not_rendered" and not e.get("reason"):
             s.unsaid.append(f"{label}: not rendered, read as {status} without a reason")
         if missed and not e.get("reason"):
@@ -284,18 +289,21 @@ def copy_tree(case: Case, dest: Path) -> Path:
 
 def table(scores: Sequence[Score]) -> str:
     """The per-repository score table the lead quotes."""
-    rows = [f"{'repository':48} {'units':>5} {'pins':>5} {'found':>5} {'%':>5} {'unsaid':>6} {'cross':>5}"]
+    rows = [
+        f"{'repository':48} {'units':>5} {'pins':>5} {'found':>5} {'%':>5} {'unsaid':>6} "
+        f"{'cross':>5} {'wrong':>5}"
+    ]
     for s in scores:
         rows.append(
             f"{s.repo:48} {s.units:5d} {s.pins:5d} {s.found:5d} {100 * s.ratio:5.0f} "
-            f"{len(s.unsaid):6d} {len(s.cross_edits):5d}"
+            f"{len(s.unsaid):6d} {len(s.cross_edits):5d} {len(s.wrong):5d}"
         )
     pins = sum(s.pins for s in scores)
     found = sum(s.found for s in scores)
     rows.append(
         f"{'total':48} {sum(s.units for s in scores):5d} {pins:5d} {found:5d} "
         f"{100 * found / max(pins, 1):5.0f} {sum(len(s.unsaid) for s in scores):6d} "
-        f"{sum(len(s.cross_edits) for s in scores):5d}"
+        f"{sum(len(s.cross_edits) for s in scores):5d} {sum(len(s.wrong) for s in scores):5d}"
     )
     return "\n".join(rows)
 
