@@ -13,5 +13,8 @@ echo "== mypy --strict"
 echo "== pytest"
 # property tests try their full number of examples here (testkit/examples.py)
 export GITOPS_BOT_TEST_DEPTH=full
+# compiled modules kept: with PYTHONDONTWRITEBYTECODE (set on some machines) each worker and each
+# gitops-bot process a test starts compiled every test module, testkit and the package afresh
+unset PYTHONDONTWRITEBYTECODE
 # the slowest tests named at the end: the suite is held to ~25 minutes on 2 cores
 exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --durations=30 "$@"
