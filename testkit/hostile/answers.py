@@ -343,9 +343,9 @@ def _items(doc: Any, n: int) -> Any:
     return doc
 
 
-@st.composite
-def _paging_fault(draw: st.DrawFn) -> Fault:
-    per_page = draw(st.sampled_from([1, 100, 10_000]))
+def paging(per_page: int) -> Fault:
+    """``per_page`` items a page (from the well-formed answer's first list), and a next page
+    said every way a service says it, for ever."""
 
     def make(good: Answer, seen: Seen, ctx: Context) -> Answer:
         doc = _json(good)
@@ -366,6 +366,11 @@ def _paging_fault(draw: st.DrawFn) -> Fault:
         return Answer(good.status, dumps(body) if body is not None else good.body, headers)
 
     return Fault("paging", f"{per_page} items a page, always a next", make)
+
+
+@st.composite
+def _paging_fault(draw: st.DrawFn) -> Fault:
+    return paging(draw(st.sampled_from([1, 100, 10_000])))
 
 
 @st.composite
@@ -439,3 +444,45 @@ def faults(*, slow: float = 1.0) -> st.SearchStrategy[Fault]:
         _status_fault(),
         _another_fault(),
     )
+
+
+# -- named answers: the cases a client once met, tried first in every run -------------------
+
+
+def field_set(path: tuple[str | int, ...], value: Any) -> Fault:
+    """The well-formed JSON answer with the field at ``path`` set to ``value``."""
+
+    def make(good: Answer, seen: Seen, ctx: Context) -> Answer:
+        doc = _json(good)
+        return Answer(good.status, dumps(_replace(doc, path, value)), good.headers)
+
+    return Fault(
+        "numbers" if value in HUGE_NUMBERS else "fields", f"{'/'.join(map(str, path))} := {value!r:.40}", make
+    )
+
+
+def another_route(index: int) -> Fault:
+    """Another route's well-formed answer (by its index among the others)."""
+
+    def make(good: Answer, seen: Seen, ctx: Context) -> Answer:
+        return Answer(200, ctx.others[index % len(ctx.others)], {"Content-Type": "application/json"})
+
+    return Fault("another", f"another route's answer #{index}", make)
+
+
+def echoing(form: str, status: int = 401) -> Fault:
+    """An error echoing the credential it was sent, in ``form`` (a key of :func:`secret_forms`)."""
+
+    def make(good: Answer, seen: Seen, ctx: Context) -> Answer:
+        echo = secret_forms(ctx.secret, ctx.user or "user")[form]
+        body = {"message": f"invalid credential {echo}", "errors": [{"code": "DENIED", "message": echo}]}
+        return Answer(status, dumps(body), {"Content-Type": "application/json"})
+
+    return Fault("secret", f"{form} in message, HTTP {status}", make)
+
+
+def whole_body(body: bytes, what: str, ctype: str = "text/xml") -> Fault:
+    def make(good: Answer, seen: Seen, ctx: Context) -> Answer:
+        return Answer(good.status, body, {"Content-Type": ctype})
+
+    return Fault("type", what, make)

@@ -31,7 +31,7 @@ from typing import Any
 from gitops_bot.cli import main
 from testkit.hostile.answers import Context, Fault, secret_forms
 from testkit.hostile.server import HostileServer, Served
-from testkit.hostile.services import HostileService, Stage, repository_files, secrets_of
+from testkit.hostile.services import HostileService, Stage, registry_routes, repository_files, secrets_of
 from testkit.hostile_registry import Answer, Route, Seen
 
 # a command past this is unbounded, whatever it met: a registry operation's own hard bound is
@@ -51,6 +51,7 @@ class Outcome:
     sent: int
     served: list[Served] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
+    committed: str = ""  # what the command pushed to the remote's dev overlay (a committing one)
 
     def said(self) -> str:
         """The one-line summary the findings quote."""
@@ -84,6 +85,7 @@ class World:
             _git(checkout, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "seed")
             _git(checkout, "push", "-q", str(remote), "main")
             self.repo = f"file://{remote}"
+        self.remote = root / "remote.git"
         self.env = service.env(self.stage) | {"GITOPS_BOT_CACHE": str(root / "cache")}
         self.good = service.all_routes(self.stage)
         self.forms = {
@@ -97,7 +99,8 @@ class World:
         if fault is None:
             return self.good
         good = self.good[target]
-        others = tuple(a.body for path, a in self.good.items() if path != target and isinstance(a, Answer))
+        plain = self.service.routes(self.stage) | registry_routes(self.stage)  # (unguarded)
+        others = tuple(a.body for path, a in plain.items() if path != target and isinstance(a, Answer))
         ctx = Context(self.server.url, self.service.secret, self.service.user, others)
 
         def hostile(seen: Seen) -> Answer:
@@ -120,7 +123,7 @@ class World:
                 seconds = time.monotonic() - start
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
-        return Outcome(
+        outcome = Outcome(
             code,
             out.getvalue(),
             err.getvalue(),
@@ -130,6 +133,23 @@ class World:
             list(self.server.served),
             list(self.server.seen),
         )
+        if self.service.commits:
+            outcome.committed = self._committed()
+        return outcome
+
+    def _committed(self) -> str:
+        """The dev overlay the remote's main now holds; main is put back where it was, so the
+        next example starts from the same repository."""
+        show = ["git", "-C", str(self.remote), "show", "main:overlays/dev/kustomization.yaml"]
+        text = subprocess.run(show, check=True, capture_output=True, text=True).stdout
+        seed = subprocess.run(
+            ["git", "-C", str(self.remote), "rev-list", "--max-parents=0", "main"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[0]
+        _git(self.remote, "update-ref", "refs/heads/main", seed)
+        return text
 
 
 @contextlib.contextmanager
@@ -210,16 +230,30 @@ def problems(world: World, outcome: Outcome) -> list[str]:
     leaked = [what for what, form in world.forms.items() if form in text]
     if leaked:
         found.append(f"the {', '.join(leaked)} in the output")
+    # a credential goes only to the origin configured for it, never after a redirect elsewhere
+    for seen in outcome.seen:
+        if seen.headers.get("Host", "").startswith("127.0.0.2"):
+            sent = json.dumps(seen.headers) + seen.path
+            carried = [what for what, form in world.forms.items() if form in sent]
+            if carried or "Authorization" in seen.headers:
+                found.append(f"a credential ({', '.join(carried) or 'Authorization'}) sent to another origin")
+                break
     found += _unserved(doc, outcome)
+    for digest in set(re.findall(r"sha256:[0-9a-f]{64}", outcome.committed)) - _manifests(outcome):
+        found.append(f"committed {digest}, which no manifest the registry served hashes to")
     return found
 
 
-def _unserved(doc: Any, outcome: Outcome) -> list[str]:
-    manifests = {
+def _manifests(outcome: Outcome) -> set[str]:
+    return {
         "sha256:" + hashlib.sha256(s.body).hexdigest()
         for s in outcome.served
         if s.status == 200 and _MANIFESTS.match(s.path)
     }
+
+
+def _unserved(doc: Any, outcome: Outcome) -> list[str]:
+    manifests = _manifests(outcome)
     tag_bodies = [s.body for s in outcome.served if s.status == 200 and _TAGS.match(s.path)]
     found = []
     for c in _candidates(doc):

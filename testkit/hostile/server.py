@@ -9,15 +9,18 @@ whose libraries refuse plain http to their identity services.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Self
 
 from testkit import certs
 from testkit.hostile_registry import Answer, HostileRegistry, Route, Seen
+from testkit.loopback import LoopbackHTTPServer
 
 # an endless body stops here whether or not the client hung up: a client that reads past it
 # has already failed the example (its bound is far below), and the server thread ends
@@ -51,6 +54,24 @@ class HostileServer(HostileRegistry):
                 self.server.socket, server_side=True, do_handshake_on_connect=False
             )
             self.url = f"https://{self.host}"
+        # another origin on the same port (127.0.0.2), served the same: where the redirects
+        # "to another origin" lead, so a credential sent after one is seen, not refused
+        port = self.server.server_address[1]
+        self.elsewhere: LoopbackHTTPServer | None = None
+        with contextlib.suppress(OSError):
+            self.elsewhere = LoopbackHTTPServer(("127.0.0.2", port), self.server.RequestHandlerClass)
+            self.elsewhere.handle_error = self.server.handle_error  # type: ignore[method-assign]
+
+    def start(self) -> Self:
+        if self.elsewhere is not None:
+            threading.Thread(target=self.elsewhere.serve_forever, args=(0.05,), daemon=True).start()
+        return super().start()
+
+    def stop(self) -> None:
+        if self.elsewhere is not None:
+            self.elsewhere.shutdown()
+            self.elsewhere.server_close()
+        super().stop()
 
     def swap(self, routes: dict[str, Route]) -> None:
         """Serve ``routes`` from now on, forgetting what was asked and served before."""

@@ -16,10 +16,10 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from testkit.hostile.answers import dumps
+from testkit.hostile.answers import Fault, another_route, dumps, echoing, field_set, paging, raw, whole_body
 from testkit.hostile_registry import Answer, Route, Seen
 
 JSON = {"Content-Type": "application/json"}
@@ -120,6 +120,13 @@ class HostileService:
     registry_routes: Callable[[Stage], dict[str, Route]] = registry_routes
     errors: int = 1  # error lines the command may print (status: one per unknown source)
     extra_secrets: tuple[str, ...] = field(default=())
+    # answers tried first in every run, each with the target it answers: the cases a client
+    # once met (every service also meets its first target echoing its secret base64-encoded)
+    explicit: tuple[tuple[str, Fault], ...] = ()
+    commits: bool = False  # the command pushes to the remote's main (checked, then undone)
+
+    def examples(self) -> tuple[tuple[str, Fault], ...]:
+        return ((self.targets[0], echoing("base64")), *self.explicit)
 
     def all_routes(self, stage: Stage) -> dict[str, Route]:
         return self.registry_routes(stage) | self.routes(stage)
@@ -192,6 +199,8 @@ token_service = HostileService(
     registry="username_env: HX_REG_USER\npassword_env: HX_REG_PASS",
     env=lambda stage: {"HX_REG_USER": "robot", "HX_REG_PASS": TOKEN_SECRET},
     user="robot",
+    # a 200 without a token, shaped as the tag list, then as the manifest, it was asked for
+    explicit=(("/token", another_route(1)), ("/token", another_route(2)), ("/token", echoing("basic"))),
 )
 
 STS = """<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -254,6 +263,10 @@ aws = HostileService(
     registry_routes=challenged(basic("AWS", ECR_PASSWORD)),
     targets=("/sts/", "/ecr/"),
     registry="auth: aws\nregion: us-east-1",
+    explicit=(
+        ("/sts/", whole_body(b"<AssumeRoleWithWebIdentityResponse><broken", "broken XML")),
+        ("/sts/", whole_body(b"<Response>" + b"<x>1</x>" * 1_300_000 + b"</Response>", "10 MB of XML")),
+    ),
     env=_aws_env,
     extra_secrets=(ECR_PASSWORD,),
 )
@@ -297,6 +310,9 @@ gcp = HostileService(
     registry_routes=challenged(basic("oauth2accesstoken", GCP_ACCESS)),
     targets=("/gcp/v1/token",),
     registry="auth: gcp",
+    explicit=tuple(
+        ("/gcp/v1/token", field_set(("expires_in",), v)) for v in (raw("9" * 400), raw("1e400"), "soon")
+    ),
     env=_gcp_env,
     extra_secrets=(GCP_ACCESS,),
 )
@@ -318,6 +334,10 @@ azure = HostileService(
     registry_routes=challenged(f"Bearer {ACR_ACCESS}", lambda stage: f"{stage.url}/oauth2/token"),
     targets=(f"/{TENANT}/oauth2/v2.0/token", "/oauth2/exchange", "/oauth2/token"),
     registry="auth: azure",
+    explicit=(
+        (f"/{TENANT}/oauth2/v2.0/token", field_set(("expires_in",), raw("1e400"))),
+        ("/oauth2/exchange", another_route(2)),
+    ),
     env=lambda stage: {
         "AZURE_CLIENT_ID": CLIENT,
         "AZURE_TENANT_ID": TENANT,
@@ -353,6 +373,8 @@ def _forge(
         sections=sections,
         env=lambda stage: {"HX_FORGE_TOKEN": FORGE_SECRET},
         user=user,
+        # a page larger than the forge documents (and a next page, for ever)
+        explicit=((pulls, paging(1000)),),
     )
 
 
@@ -656,11 +678,41 @@ chart_index = HostileService(
     },
 )
 
+
+def _gitea(stage: Stage) -> str:
+    """A Gitea for the commands that ask the forge by the way (its open pull requests)."""
+    return (
+        f"forge:\n  type: gitea\n  api_url: {stage.url}/api/v1\n  repository: acme/gitops\n"
+        "  token_env: HX_FORGE_TOKEN\n"
+    )
+
+
+def _committing(service: HostileService) -> HostileService:
+    """``service`` under update, which commits to dev (write: commit): what it pushes must
+    name only what the registry served."""
+    return replace(
+        service,
+        name=f"{service.name} (update)",
+        argv=("update",),
+        remote=True,
+        dev="write: commit",
+        commits=True,
+        sections=_gitea,
+        routes=lambda stage: service.routes(stage) | {"/api/v1/": _json([])},
+        env=lambda stage: service.env(stage) | {"HX_FORGE_TOKEN": FORGE_SECRET},
+    )
+
+
+registry_update = _committing(registry)
+token_update = _committing(token_service)
+
 SERVICES: dict[str, HostileService] = {
     s.name: s
     for s in (
         registry,
         token_service,
+        registry_update,
+        token_update,
         aws,
         gcp,
         azure,
