@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,27 +207,53 @@ def error_classes() -> dict[str, str]:
     return found
 
 
+def _hint(node: ast.expr) -> str:
+    """A hint as the user reads it: an extra's install line (``install_hint``) as the program
+    words it, for the one extra it names or, where the extra is known only at run time, each."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "install_hint" and node.args:
+        sys.path.insert(0, str(ROOT))
+        from gitops_bot.core.extras import EXTRAS, WHERE_ELSE, install_hint
+
+        arg = node.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return install_hint(arg.value)
+        each = "; ".join(f"{e}: " + " ".join(f"'{r}'" for r in rs) for e, rs in EXTRAS.items())
+        return f"install the <extra> extra where gitops-bot runs: pip install its requirements ({each})" + (
+            f" ({WHERE_ELSE})"
+        )
+    return _text(node) or "…"
+
+
 def refusals() -> Iterator[Refusal]:
+    """Each ``raise`` of an expected error, and each ``return`` of one (a function that builds
+    the error its callers raise: ``raise extra_missing(...)``)."""
     classes = error_classes()
     for module, tree in _modules():
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+            built = (
+                node.exc
+                if isinstance(node, ast.Raise)
+                else node.value
+                if isinstance(node, ast.Return)
+                else None
+            )
+            if not isinstance(built, ast.Call):
                 continue
-            func = node.exc.func
+            func = built.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
             at = 2 if name in FILE_ERRORS else 0
             if name == "error" and isinstance(func, ast.Attribute):  # the reader's v.error(line, message)
                 name, at = "ConfigError", 1
             if name not in classes:
                 continue
-            args = node.exc.args
+            args = built.args
             message = _text(args[at] if len(args) > at else None)
-            hint = next((k.value for k in node.exc.keywords if k.arg == "hint"), None)
+            hint = next((k.value for k in built.keywords if k.arg == "hint"), None)
             prefix = "PATH:LINE: " if name in FILE_ERRORS else ""
             yield Refusal(
                 name,
                 prefix + (message if message is not None else "… (the message is made at run time)"),
-                (_text(hint) or "…") if hint is not None else "",
+                _hint(hint) if hint is not None else "",
                 module,
             )
 

@@ -23,6 +23,7 @@ from typing import Any
 from cryptography import x509
 
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.extras import install_hint
 from gitops_bot.core.instants import epoch_instant
 
 # sigstore-python is the `keyless` extra (it brings ~27 distributions that key-signed and
@@ -41,8 +42,7 @@ except ImportError as exc:  # only the missing extra; a broken sigstore install 
         raise
     raise UsageError(
         "keyless signature verification (verify: keyless) needs sigstore, which is not installed",
-        hint="pip install 'gitops-bot[keyless]' (the container image includes it;"
-        " the Action installs it when its config asks for it)",
+        hint=install_hint("keyless"),
     ) from None
 from gitops_bot.core.model import FoundBy, SignatureKind, Signer, short_digest
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,8 @@ def _parse(args: list[str], where: str) -> None:
         build_parser().parse_args(args)
     except GitOpsBotError as e:
         pytest.fail(f"{where}: gitops-bot {' '.join(args)}: {e}")
+    except SystemExit as e:  # --version, --help: the parser answers and stops
+        assert e.code == 0, f"{where}: gitops-bot {' '.join(args)}: exit {e.code}"
 
 
 def _expand(line: str) -> list[str]:
@@ -158,7 +161,7 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
         _parse(args, block.where)
         return
     program, *rest = argv
-    if program in ("bash", "sh", ".venv/bin/python", "python", "python3"):
+    if program in ("bash", "sh", ".venv/bin/python", "python", "python3") and rest[:2] != ["-m", "venv"]:
         if rest[:1] == ["-c"]:
             compile(rest[1], block.where, "exec")
         else:
@@ -180,6 +183,13 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
         named = [b for a, b in itertools.pairwise(rest) if a in ("-r", "--build-constraints")]
         for path in named:
             assert (dx.ROOT / path).is_file(), f"{block.where}: {path} does not exist"
+        if rest[:2] == ["pip", "install"]:
+            _installs_today(rest[2:], block.where)
+    elif program in ("pip", "pip3", ".venv/bin/pip"):
+        assert rest[:1] == ["install"], f"{block.where}: pip {rest[:1]}?"
+        _installs_today(rest[1:], block.where)
+    elif program == "cd" or argv[:2] == ["git", "clone"] or rest[:2] == ["-m", "venv"]:
+        pass  # the steps of an install from a clone: a venv, the clone, into it
     elif program in DEV_TOOLS:
         assert (dx.ROOT / program).is_file(), f"{block.where}: {program} is not in the dev extra"
         words = [a for a in rest if not a.startswith("-")]
@@ -194,6 +204,48 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
             f"{block.where}: {program}: not a command this test knows; mark the block "
             "<!-- docs-test: skip because ... --> or teach tests/e2e/test_docs_examples.py"
         )
+
+
+def _installs_today(args: list[str], where: str) -> None:
+    """An install line that works before any release is on an index: this checkout (``.``,
+    with extras it declares), a lock of it (``-r``), the wheel built from it, or an extra's own
+    requirements as pyproject.toml declares them. ``gitops-bot`` from an index belongs in a
+    block marked ``skip because it needs a release``."""
+    declared = tomllib.loads((dx.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    requirements = {r for extra in ("keyless", "aws", "gcp") for r in declared[extra]}
+    after = ("-r", "--requirement", "--python")
+    for before, arg in zip(["", *args], args, strict=False):
+        if arg.startswith("-") or before in after:
+            if before in ("-r", "--requirement"):
+                assert (dx.ROOT / arg).is_file(), f"{where}: {arg} does not exist"
+            continue
+        source = tomllib.loads((dx.ROOT / "pyproject.toml").read_text())["project"]["urls"]["Source"]
+        if arg.startswith(f"git+{source}.git@"):  # pip clones the repository itself
+            continue
+        target, _, extras = arg.partition("[")
+        if target in (".", "./") or re.fullmatch(r"dist/gitops_bot-\*\.whl", target):
+            wanted = set(filter(None, extras.rstrip("]").split(",")))
+            assert wanted <= set(declared), f"{where}: {arg}: no such extra"
+        else:
+            assert arg in requirements, (
+                f"{where}: pip install {arg}: not installable before a release (a clone's '.', a lock, the "
+                "built wheel, or an extra's requirement); mark the block <!-- docs-test: skip because it "
+                "needs a release -->"
+            )
+
+
+def test_an_install_line_that_needs_a_release_fails_outside_a_skipped_block() -> None:
+    for works in (
+        ["."],
+        [".[aws,gcp]"],
+        ["-r", "requirements.lock"],
+        ["botocore>=1.34"],
+        ["dist/gitops_bot-*.whl"],
+    ):
+        _installs_today(works, "here")
+    for needs_a_release in (["gitops-bot"], ["gitops-bot[aws]"], [".[nosuch]"], ["-r", "no/such.lock"]):
+        with pytest.raises(AssertionError):
+            _installs_today(needs_a_release, "here")
 
 
 def _runnable() -> list[Any]:

@@ -95,14 +95,19 @@ def test_the_release_runs_on_version_tags_with_read_only_permissions_but_for_the
     assert RELEASE_PATH in WORKFLOWS
     assert RELEASE["on"] == {"push": {"tags": ["v*.*.*"]}}
     assert RELEASE["permissions"] == {"contents": "read"}
-    assert set(JOBS) == {"dist", "pypi", "image", "action-tag"}
+    assert set(JOBS) == {"dist", "pypi", "image", "github-release", "action-tag"}
     writes = {
         job: p
         for job, spec in JOBS.items()
         for p in [spec.get("permissions", {})]
         if p.get("contents") == "write"
     }
-    assert list(writes) == ["action-tag"], writes
+    assert list(writes) == ["github-release", "action-tag"], writes
+    # the wheel a person installs without the index, attached once PyPI and the image are out
+    assert JOBS["github-release"]["permissions"] == {"contents": "write"}
+    assert set(JOBS["github-release"]["needs"]) == {"pypi", "image"}
+    script = _step("github-release", run="gh release create")["run"]
+    assert re.search(r'gh release create "\$TAG" dist/\*', script), script
     assert JOBS["action-tag"]["permissions"] == {"contents": "write"}
     assert set(JOBS["action-tag"]["needs"]) == {"pypi", "image"}  # moved only once both are out
     script = _step("action-tag", run="git tag")["run"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger
 from gitops_bot.registry.cloud.aws import AwsLogin
 from gitops_bot.registry.cloud.azure import AzureLogin
@@ -57,7 +58,7 @@ def credential(config: RegistryConfig, env: Mapping[str, str], *, explicit: bool
             "registry_cloud_extra_missing",
             registry=config.host,
             auth=login.kind,
-            hint=f"pip install 'gitops-bot[{extra}]' to read it with the workload's {login.kind} identity",
+            hint=f"to read it with the workload's {login.kind} identity, {install_hint(extra)}",
         )
         return None
     if not explicit and login.anonymous_ok and not login.present(env):
