@@ -115,11 +115,13 @@ class RegistryClient(Requests):
         """The immutable digest a tag points at now: the hash of the manifest bytes the
         registry served (a GET; a HEAD's ``Docker-Content-Digest`` is a claim with no bytes
         behind it, and a digest is pinned only from bytes). With ``platform``, the digest of
-        that platform's image inside an index (what the node would pull), read from the
-        index those bytes are."""
-        media_type, body, digest = self._get_manifest(repository, reference, self.deadline())
+        that platform's image inside an index (what the node would pull): named by the
+        index, pinned once the registry served that image's manifest too."""
+        deadline = self.deadline()
+        media_type, body, digest = self._get_manifest(repository, reference, deadline)
         if platform and media_type in INDEX_TYPES:
-            return self._platform_child(repository, reference, body, platform)
+            child = self._platform_child(repository, reference, body, platform)
+            return self._get_manifest(repository, child, deadline)[2]
         return digest
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
@@ -193,8 +195,10 @@ class RegistryClient(Requests):
         source = AgeSource.ANNOTATION if top is not None else AgeSource.NONE
         if media_type in INDEX_TYPES:
             child = self._platform_child(repository, reference, body, platform or "linux/amd64")
-            if said:
-                return ImageAge(child if platform else digest, top, source)
+            if said and not platform:
+                return ImageAge(digest, top, source)
+            if said:  # the child's digest is pinned: the registry serves its manifest first
+                return ImageAge(self._get_manifest(repository, child, deadline)[2], top, source)
             _, body, _ = self._get_manifest(repository, child, deadline)
             doc = answers.json_object(body, self.host, repository)
             digest = child if platform else digest

@@ -356,6 +356,7 @@ ASKED = {
     "GET /v2/acme/worker/manifests/main-1767398400-9a8b7c6": 1,
     "GET /v2/mirror/nginx/tags/list?n=1000": 1,
     "GET /v2/mirror/nginx/manifests/1.27-alpine": 1,
+    "GET /v2/mirror/nginx/manifests/sha256:*": 1,  # the platform's image, served before pinned
     "GET /v2/acme/jobs/tags/list?n=1000": 1,
     "GET /v2/acme/jobs/manifests/sha-0a1b2c3": 1,
     "GET /v2/acme/jobs/manifests/sha-7777777": 1,
@@ -375,7 +376,7 @@ ASKED_DEV_MIN_AGE = {
     "GET /v2/acme/worker/blobs/sha256:*": 1,
     "GET /v2/mirror/nginx/tags/list?n=1000": 1,
     "GET /v2/mirror/nginx/manifests/1.27-alpine": 2,
-    "GET /v2/mirror/nginx/manifests/sha256:*": 1,
+    "GET /v2/mirror/nginx/manifests/sha256:*": 2,
     "GET /v2/mirror/nginx/blobs/sha256:*": 1,
     "GET /v2/acme/jobs/tags/list?n=1000": 1,
     "GET /v2/acme/jobs/manifests/sha-0a1b2c3": 1,

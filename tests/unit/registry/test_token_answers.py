@@ -323,3 +323,58 @@ def test_a_tags_manifest_served_by_another_origin_after_a_redirect_is_not_pinned
         c.resolve_digest("app", "1.0.0")
     with c:
         assert c.manifest("app", REAL_DIGEST) == (MANIFEST_TYPE, MANIFEST, REAL_DIGEST)
+
+
+INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+
+
+def _indexed(child_served: bool, annotated: bool) -> tuple[RegistryClient, list[str]]:
+    """A registry whose tag 1.0.0 is an index naming a linux/arm64 child (MANIFEST), served by
+    digest or not."""
+    index: dict[str, object] = {
+        "schemaVersion": 2,
+        "mediaType": INDEX_TYPE,
+        "manifests": [
+            {
+                "mediaType": MANIFEST_TYPE,
+                "digest": REAL_DIGEST,
+                "platform": {"os": "linux", "architecture": "arm64"},
+            }
+        ],
+    }
+    if annotated:
+        index["annotations"] = {"org.opencontainers.image.created": "2026-01-01T00:00:00Z"}
+    body = json.dumps(index).encode()
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(f"{request.method} {request.url.path}")
+        if request.url.path.endswith("/1.0.0"):
+            return httpx.Response(200, headers={"Content-Type": INDEX_TYPE}, content=body)
+        if request.url.path.endswith(REAL_DIGEST) and child_served:
+            return httpx.Response(200, headers={"Content-Type": MANIFEST_TYPE}, content=MANIFEST)
+        return httpx.Response(404, json={"errors": [{"code": "MANIFEST_UNKNOWN"}]})
+
+    config = RegistryConfig(host="registry.example")
+    return RegistryClient(config, transport=httpx.MockTransport(answer), retry=FAST), asked
+
+
+def test_a_platforms_digest_is_pinned_only_once_the_registry_served_its_manifest() -> None:
+    """An index names its children; the child's digest is pinned once a GET of it returned
+    bytes hashing to it, not on the index's word alone."""
+    c, asked = _indexed(child_served=True, annotated=False)
+    with c:
+        assert c.resolve_digest("app", "1.0.0", "linux/arm64") == REAL_DIGEST
+    assert asked == ["GET /v2/app/manifests/1.0.0", f"GET /v2/app/manifests/{REAL_DIGEST}"]
+    c, _ = _indexed(child_served=False, annotated=False)
+    with c, pytest.raises(RegistryAccessError, match="404"):
+        c.resolve_digest("app", "1.0.0", "linux/arm64")
+
+
+def test_an_age_read_from_the_index_annotation_still_pins_only_a_served_child() -> None:
+    c, _ = _indexed(child_served=True, annotated=True)
+    with c:
+        assert c.get_age("app", "1.0.0", "linux/arm64").digest == REAL_DIGEST
+    c, _ = _indexed(child_served=False, annotated=True)
+    with c, pytest.raises(RegistryAccessError, match="404"):
+        c.get_age("app", "1.0.0", "linux/arm64")
