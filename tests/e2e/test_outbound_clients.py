@@ -13,11 +13,8 @@ import pytest
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.forges import kit as forge
-from gitops_bot.forges.gitea import adapter as gitea
 from gitops_bot.forges.gitea.adapter import Gitea
-from gitops_bot.forges.github import adapter as github
 from gitops_bot.forges.github.adapter import GitHub
-from gitops_bot.forges.gitlab import adapter as gitlab
 from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.gate import argocd
@@ -96,9 +93,7 @@ CLIENTS: dict[str, tuple[Call, bytes]] = {
 def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     """Short deadlines and no back-off sleeps: the bounds are what is tested, not their size."""
     monkeypatch.setattr(argocd, "ATTEMPT", DEADLINE)
-    monkeypatch.setattr(gitea, "DEADLINE", DEADLINE)
-    monkeypatch.setattr(gitlab, "DEADLINE", DEADLINE)
-    monkeypatch.setattr(github, "DEADLINE", DEADLINE)
+    monkeypatch.setattr(forge, "DEADLINE", DEADLINE)  # every forge's, in the kit
     monkeypatch.setattr(forge, "_sleep", lambda s: None)
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
