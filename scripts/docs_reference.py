@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,39 +29,118 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def _type(node: dict[str, Any], defs: dict[str, Any]) -> str:
+def _slug(title: str) -> str:
+    """A heading's anchor as MkDocs' toc and GitHub make it: ``verify.keys[]`` -> ``verifykeys``."""
+    return re.sub(r"[\s]+", "-", re.sub(r"[^\w\s-]", "", title.lower()).strip())
+
+
+def _type(node: dict[str, Any], defs: dict[str, Any], here: str = "") -> str:
+    """A key's type in words; ``here``: the section an inline object of keys is listed in."""
     if "$ref" in node:
-        return f"[{node['$ref'].rsplit('/', 1)[-1]}](#{node['$ref'].rsplit('/', 1)[-1].lower()})"
+        name = node["$ref"].rsplit("/", 1)[-1]
+        return f"[{name}](#{_slug(name)})"
     if "enum" in node:
         return " \\| ".join(f"`{v}`" for v in node["enum"])
     if "const" in node:
-        return f"`{node['const']}`"
-    for key in ("oneOf", "anyOf"):
-        if key in node:
-            return " or ".join(_type(n, defs) for n in node[key])
+        return f"`{json.dumps(node['const'])}`"
     kind = node.get("type", "")
+    if kind == "object" and "properties" in node and here:
+        return f"object: [{here}](#{_slug(here)})"
     if kind == "array":
-        return f"list of {_type(node.get('items', {}), defs)}"
+        return f"list of {_type(node.get('items', {}), defs, here + '[]' if here else '')}"
+    extra = node.get("additionalProperties")
+    if kind == "object" and isinstance(extra, dict):
+        return f"map of {_type(extra, defs, here + '.*' if here else '')}"
     if isinstance(kind, list):
         return " or ".join(kind)
-    return str(kind or "any")
+    if kind:
+        return str(kind)
+    for key in ("oneOf", "anyOf"):  # alternatives of type (not of which keys are required)
+        if key in node:
+            return " or ".join(_type(n, defs) for n in node[key])
+    return "any"
 
 
-def _rows(node: dict[str, Any], defs: dict[str, Any]) -> Iterator[str]:
+def _required_sets(node: dict[str, Any], key: str) -> list[str] | None:
+    """The keys of a ``oneOf``/``anyOf`` whose every branch only requires one key."""
+    branches = node.get(key)
+    if not isinstance(branches, list) or not branches:
+        return None
+    if not all(set(b) == {"required"} and len(b["required"]) == 1 for b in branches):
+        return None
+    return [b["required"][0] for b in branches]
+
+
+def _notes(node: dict[str, Any]) -> list[str]:
+    """What the schema says of the keys together: which of them one must give, and what holds
+    when a key has a given value."""
+    out = []
+    if (one := _required_sets(node, "oneOf")) is not None:
+        out.append("Exactly one of " + ", ".join(f"`{k}`" for k in one) + ".")
+    if (some := _required_sets(node, "anyOf")) is not None:
+        out.append("At least one of " + ", ".join(f"`{k}`" for k in some) + ".")
+    condition = node.get("if", {}).get("properties", {})
+    if len(condition) == 1 and "const" in next(iter(condition.values())):
+        ((key, value),) = condition.items()
+        then, other = node.get("then", {}), node.get("else", {})
+        if then.get("description"):
+            out.append(f"With `{key}: {value['const']}`: {_cell(then['description'])}")
+        if other.get("description"):
+            out.append(f"Otherwise: {_cell(other['description'])}")
+    return out
+
+
+def _rows(node: dict[str, Any], defs: dict[str, Any], section: str) -> Iterator[str]:
     required = set(node.get("required", []))
     for key, sub in node.get("properties", {}).items():
         default = f"`{json.dumps(sub['default'])}`" if "default" in sub else ""
+        here = f"{section}.{key}" if section else key
         yield (
-            f"| `{key}` | {_type(sub, defs)} | {'yes' if key in required else ''} | {default} | "
+            f"| `{key}` | {_type(sub, defs, here)} | {'yes' if key in required else ''} | {default} | "
             f"{_cell(sub.get('description', ''))} |"
         )
 
 
-def _table(node: dict[str, Any], defs: dict[str, Any]) -> list[str]:
-    rows = list(_rows(node, defs))
+def _table(node: dict[str, Any], defs: dict[str, Any], section: str = "") -> list[str]:
+    rows = list(_rows(node, defs, section))
     if not rows:
         return [f"Type: {_type(node, defs)}.", ""]
-    return ["| key | type | required | default | meaning |", "|---|---|---|---|---|", *rows, ""]
+    notes = _notes(node)
+    return [
+        "| key | type | required | default | meaning |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        *([" ".join(notes), ""] if notes else []),
+    ]
+
+
+def nested(node: dict[str, Any], section: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of keys declared inline under ``node`` (not a ``$defs`` of its own), with the
+    section it is listed in: ``verify.keyless``, ``verify.keys[]`` (an item of a list),
+    ``registries.*`` (a value of a map); nested ones too."""
+    for key, sub in node.get("properties", {}).items():
+        here = f"{section}.{key}" if section else key
+        while True:
+            if sub.get("type") == "array" and isinstance(sub.get("items"), dict):
+                sub, here = sub["items"], here + "[]"
+            elif isinstance(sub.get("additionalProperties"), dict) and "properties" not in sub:
+                sub, here = sub["additionalProperties"], here + ".*"
+            else:
+                break
+        if "properties" in sub:
+            yield here, sub
+            yield from nested(sub, here)
+
+
+def _sections(node: dict[str, Any], defs: dict[str, Any], section: str, level: str) -> list[str]:
+    out = _table(node, defs, section)
+    for here, sub in nested(node, section):
+        out += [f"{level} {here}\n"]
+        if sub.get("description"):
+            out += [_cell(sub["description"]) + "\n"]
+        out += _table(sub, defs, here)
+    return out
 
 
 def configuration() -> str:
@@ -71,13 +151,15 @@ def configuration() -> str:
         "# Configuration reference: `gitops-bot.yaml`\n",
         _cell(schema.get("description", "")) + "\n",
         "Editors that speak the YAML language server validate the file with "
-        "`# yaml-language-server: $schema=...` pointing at the schema (`gitops-bot schema` prints it).\n",
+        "`# yaml-language-server: $schema=...` pointing at the schema (`gitops-bot schema` prints it). "
+        "Every key is listed, nested ones in a section of their own (`verify.keys[]`: the keys of "
+        "one item of the list `verify.keys`).\n",
         "## Top level\n",
-        *_table(schema, defs),
+        *_sections(schema, defs, "", "###"),
     ]
     for name, node in defs.items():
         out += [f"## {name}\n", _cell(node.get("description", "")) + "\n" if node.get("description") else ""]
-        out += _table(node, defs)
+        out += _sections(node, defs, name, "###")
     return "\n".join(out).rstrip() + "\n"
 
 
