@@ -378,3 +378,50 @@ def test_an_age_read_from_the_index_annotation_still_pins_only_a_served_child() 
     c, _ = _indexed(child_served=False, annotated=True)
     with c, pytest.raises(RegistryAccessError, match="404"):
         c.get_age("app", "1.0.0", "linux/arm64")
+
+
+def test_an_access_claim_not_in_the_specs_shape_is_not_judged() -> None:
+    odd = [{"type": "repository", "name": "app", "actions": "pull"}]
+    with client(World(ok({"token": jwt(odd)}))) as c:
+        assert c.list_tags("app") == ["1.0.0"]
+
+
+def test_a_batch_token_is_kept_only_for_the_scopes_its_claim_grants() -> None:
+    """A token asked for several scopes whose claim grants only the first: the others are
+    each asked for alone, and no request reaches the registry with a token not granting it."""
+    names = ["app", "b", "c"]
+    asked: list[list[str]] = []
+    refused: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "auth.example":
+            scopes = request.url.params.get_list("scope")
+            asked.append(scopes)
+            name = scopes[0].split(":")[1]
+            return httpx.Response(
+                200, json={"token": jwt([{"type": "repository", "name": name, "actions": ["pull"]}])}
+            )
+        name = request.url.path.split("/")[2]
+        challenge = f'Bearer realm="{REALM}",service="reg",scope="repository:{name}:pull"'
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            return httpx.Response(401, headers={"WWW-Authenticate": challenge})
+        claims = json.loads(base64.urlsafe_b64decode(auth.split(".")[1] + "=="))
+        if claims["access"][0]["name"] != name:
+            refused.append(name)
+            return httpx.Response(
+                401, headers={"WWW-Authenticate": challenge + ',error="insufficient_scope"'}
+            )
+        return httpx.Response(200, json={"name": name, "tags": ["1.0.0"]})
+
+    c = RegistryClient(
+        RegistryConfig(host="registry.example"),
+        Credential("test", "bob", "builder-7"),
+        transport=httpx.MockTransport(answer),
+        retry=FAST,
+    )
+    with c:
+        c.expect(names)
+        assert [c.list_tags(n) for n in names] == [["1.0.0"]] * 3
+    assert refused == []
+    assert sorted(s[0] for s in asked if len(s) == 1) == ["repository:b:pull", "repository:c:pull"]
