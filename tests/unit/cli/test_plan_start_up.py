@@ -1,0 +1,86 @@
+"""What a plan has imported when it sends its first request, counted in a fresh interpreter:
+start-up is paid on every run (a scheduled ``watch`` cycle excepted), so a module the plan does
+not use is a cost every user pays. The count is of ``sys.modules`` at the first socket connect
+(an audit hook in the probe, not in the product), with httpx's command-line client kept out as
+an installed product has it (it comes with click and rich, which only the dev extras install).
+bench/startup_bench.py measures what the count costs in CPU."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# sys.modules at the first request of a one-image plan, on the project's Python 3.11: 535 when
+# this test was written (388 before imports moved to the top of the modules that use them).
+# Lower it as imports are cut; a rise past it is a module the plan now loads: say why or cut it.
+MOST_MODULES = 545
+
+# Whole families a plan must not load: another command's machinery, or a library the plan
+# does not use. Each was loaded by a plan once.
+NEVER = (
+    "asyncio",  # httpx's async side; the bot is synchronous
+    "click",
+    "rich",
+    "pygments",  # httpx's command-line client
+    "gitops_bot.watch",
+    "gitops_bot.action",
+    "gitops_bot.commands.update",
+    "gitops_bot.commands.promote",
+    "gitops_bot.commands.report",
+    "gitops_bot.commands.explain",
+    "gitops_bot.commands.status",
+)
+
+PROBE = r"""
+import json, os, sys
+sys.modules["httpx._main"] = None  # as installed: httpx then has no command-line client
+def first_request(event, args):
+    if event == "socket.connect":
+        print(json.dumps(sorted(sys.modules)), file=sys.__stderr__, flush=True)
+        os._exit(0)
+sys.addaudithook(first_request)
+from gitops_bot.cli import main
+main(sys.argv[1:])
+print(json.dumps(None), file=sys.__stderr__, flush=True)
+"""
+
+
+def _repo(root: Path) -> Path:
+    """One image in one environment, on a registry port nothing listens on: the plan's first
+    request is the registry's, and the probe ends the process before it is answered."""
+    (root / "overlays/dev").mkdir(parents=True)
+    (root / "overlays/dev/kustomization.yaml").write_text(
+        "resources: []\nimages:\n  - name: app\n    newName: 127.0.0.1:9/example/app\n    newTag: 1.0.0\n"
+    )
+    (root / "gitops-bot.yaml").write_text(
+        "version: 1\nimages:\n  - name: app\n    repository: 127.0.0.1:9/example/app\n"
+        "environments:\n  - name: dev\n    path: overlays/dev\n"
+    )
+    return root
+
+
+def _loaded_at_first_request(repo: Path) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "plan", "--repo", str(repo), "--output", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    lines = done.stderr.strip().splitlines()
+    assert lines, done.stderr
+    loaded = json.loads(lines[-1])
+    assert loaded is not None, f"the plan sent no request: {done.stderr[-2000:]}"
+    return list(loaded)
+
+
+def test_a_plan_loads_at_most_its_modules_before_its_first_request(tmp_path: Path) -> None:
+    loaded = _loaded_at_first_request(_repo(tmp_path))
+    families = {
+        name for name in loaded for family in NEVER if name == family or name.startswith(family + ".")
+    }
+    assert sorted(families) == []
+    own = sorted(m for m in loaded if m.startswith("gitops_bot"))
+    assert len(loaded) <= MOST_MODULES, f"{len(loaded)} modules ({len(own)} of gitops_bot): {own}"
