@@ -98,7 +98,7 @@ def remote(served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
     git(seed, "push", "-q", "origin", "main")
     yield remote
-    served.issuer.answer = None
+    served.issuer.answer, served.issuer.expires_in = None, 300
 
 
 def _checkout(remote: Path, where: Path) -> Path:
@@ -153,3 +153,18 @@ def test_a_token_service_body_is_never_the_registrys_answer(
     assert out.count("\n") == 1
     assert git(remote, "rev-parse", "main") == before
     assert git(remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/") == "main"
+
+
+def test_a_token_that_has_already_expired_is_said_once_and_never_sent(
+    served: Served, remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real token service answering ``expires_in: 0``: plan skips the image naming it."""
+    served.issuer.expires_in = 0
+    code, plan, _ = _plan(capsys, _checkout(remote, tmp_path / "work"))
+    assert code == 0
+    [item] = plan["environments"][0]["images"]  # type: ignore[index]
+    assert item["action"] == "skip"
+    assert (
+        f"token service at {served.issuer.host} answered a token that has already expired (expires_in 0)"
+        in item["reason"]
+    )
