@@ -71,7 +71,9 @@ def _value(pair: Any) -> tuple[float, float, str]:
     if not isinstance(pair, list) or len(pair) != 2:
         raise ValueError("a sample that is not [time, value]")
     at = numbers.real(pair[0], "a sample's time", low=_EARLIEST, high=_LATEST)
-    value = numbers.real(pair[1], "a sample's value", special=True)
+    # NaN and ±Inf are documented as strings only: a JSON number that reads as an infinity
+    # was one no float64 holds (1e400), which a condition such as "> 0.99" would pass
+    value = numbers.real(pair[1], "a sample's value", special=isinstance(pair[1], str))
     return at, value, str(pair[1])[:40]
 
 

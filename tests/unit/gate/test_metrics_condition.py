@@ -235,3 +235,13 @@ def test_a_large_answer_is_judged_in_one_pass_over_its_samples(monkeypatch: pyte
     calls = 0
     assert over_window(now, GATE, window, start, 15).since == start
     assert calls <= 40 * (steps + 1)  # a judgement per sample at most
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf")])
+def test_a_json_number_no_float64_holds_is_out_of_bounds_not_an_infinity(value: float) -> None:
+    """Prometheus writes a sample's value as a string, NaN and ±Inf as "NaN", "+Inf" and
+    "-Inf"; a JSON number reads as an infinity only when it is one no float64 holds (1e400),
+    which a gate "> 0.99" would otherwise pass. Found by the hostile harness
+    (tests/contract/hostile/test_generated_answers.py)."""
+    with pytest.raises(ValueError, match="a sample's value"):
+        samples({"resultType": "vector", "result": [{"metric": {}, "value": [AT.timestamp(), value]}]})
