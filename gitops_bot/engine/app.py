@@ -213,7 +213,8 @@ class App:
                     for env in self.config.environments
                 ]
                 tree = reader.DiskTree(self.root)
-                self._readings = reader.Reader(tree, self.config.root, self.image_specs()).read(sources)
+                specs = self.image_specs()
+                self._readings = reader.Reader(tree, self.config.root, specs, self.root).read(sources)
             return self._readings
 
     def reading(self, env: EnvironmentConfig) -> EnvironmentReading:

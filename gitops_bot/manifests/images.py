@@ -52,6 +52,10 @@ class Site:
     # the object it is in, ``Kind/name`` (a container's workload; "" for a kustomize entry or
     # Helm values): a patch of one workload overrides that workload's container only
     workload: str = ""
+    value_line: int = 0  # the line of the version itself (a tag key, newTag), when not ``line``
+    # a kustomize entry named with a tag (``name: app:latest``, which kustomize matches as
+    # written): the name, which an edit by the image's name does not reach
+    named: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +348,7 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
     if is_kustomization(filename):
         names = {s.name for s in specs}
         sites = [
-            Site(e.name, "kustomize", e.line, e.new_name, e.new_tag, e.digest)
+            Site(e.name, "kustomize", e.line, e.new_name, e.new_tag, e.digest, value_line=e.value_line)
             for e in kustomize.extract_images(text, filename)
             if e.name in names
         ]
@@ -354,9 +358,34 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
     return [
-        Site(g.image, g.kind, g.line, *_current(g), workload=g.workload)
+        Site(g.image, g.kind, g.line, *_current(g), workload=g.workload, value_line=_value_line(g))
         for g in _groups(t, docs, specs, filename, strict=strict)
     ]
+
+
+def tagged_entries(text: str, filename: str, specs: Sequence[ImageSpec]) -> list[Site]:
+    """A kustomization's ``images:`` entries named with a tag (``name: app:latest``) whose name
+    without it is a configured image's: kustomize matches them as written."""
+    names = {s.name for s in specs}
+    return [
+        Site(
+            ref.name,
+            "kustomize",
+            e.line,
+            e.new_name,
+            e.new_tag,
+            e.digest,
+            value_line=e.value_line,
+            named=e.name,
+        )
+        for e in kustomize.extract_images(text, filename)
+        if e.name not in names and (ref := WrittenRef.split(e.name)).tag and ref.name in names
+    ]
+
+
+def _value_line(g: _Group) -> int:
+    node = g.fields.get("tag") or g.fields.get("digest") or g.fields.get("reference")
+    return int(node.start_mark.line) + 1 if node is not None else 0
 
 
 def write(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update]) -> str:

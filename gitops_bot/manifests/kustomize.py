@@ -32,6 +32,7 @@ class KustomizeImage:
     new_tag: str | None
     digest: str | None
     line: int  # 1-based, of the entry
+    value_line: int = 0  # 1-based, of the version it sets (newTag, else digest; 0: neither)
 
 
 def find_kustomization(directory: Path) -> Path:
@@ -107,7 +108,9 @@ def entry_nodes(root: Any, filename: str = "kustomization.yaml") -> list[tuple[s
 def entry_image(name: str, entry: Any) -> KustomizeImage:
     """One entry of :func:`entry_nodes` as kustomize reads it."""
     v = _values(entry)
-    return KustomizeImage(name, v.get("newName"), *_tag_digest(v), entry.start_mark.line + 1)
+    held = nodes.get(entry, "newTag") or nodes.get(entry, "digest")
+    at = int(held[1].start_mark.line) + 1 if held is not None else 0
+    return KustomizeImage(name, v.get("newName"), *_tag_digest(v), entry.start_mark.line + 1, at)
 
 
 def extract_images(text: str, filename: str = "kustomization.yaml") -> list[KustomizeImage]:

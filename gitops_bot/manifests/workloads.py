@@ -24,6 +24,7 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "ReplicationController": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "Rollout": ("spec", "template", "spec"),  # Argo Rollouts: a Deployment's pod template
 }
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 

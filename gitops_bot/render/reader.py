@@ -19,12 +19,13 @@ reading; the text parts are :mod:`gitops_bot.manifests`' readers.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from gitops_bot.core.errors import GitOpsBotError, UsageError
+from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.reading import (
     HELM_KEY,
     KUSTOMIZE_ENTRY,
@@ -35,7 +36,7 @@ from gitops_bot.core.reading import (
     Status,
     WouldWrite,
 )
-from gitops_bot.manifests import images, kustomize_refs
+from gitops_bot.manifests import argocd_apps, images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -107,6 +108,8 @@ class _Found:
     rank: int  # applied later when higher: kustomize's order of building
     editable: bool
     form: str
+    root: int = 0  # which of the environment's paths renders it (each its own objects)
+    under: tuple[str, ...] = ()  # the kustomizations it is built in, outermost first
 
 
 @dataclass
@@ -119,15 +122,20 @@ class _Walk:
     values: list[str] = field(default_factory=list)  # its own Helm values files
     found: list[_Found] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    root: int = 0  # the path being read
+    stack: list[str] = field(default_factory=list)  # the kustomizations being built
 
 
 class Reader:
     """Reads every environment of a configuration at once (what else renders a place is a
     question about all of them)."""
 
-    def __init__(self, tree: Tree, config_root: Path, specs: Sequence[images.ImageSpec]) -> None:
+    def __init__(
+        self, tree: Tree, config_root: Path, specs: Sequence[images.ImageSpec], repo_root: Path | None = None
+    ) -> None:
         self.tree = tree
         self.config_root = config_root
+        self.repo_root = repo_root or config_root  # what an Argo CD Application's path is relative to
         self.specs = list(specs)
         self._memo: dict[tuple[str, str], list[images.Site]] = {}
 
@@ -152,6 +160,8 @@ class Reader:
         if key not in self._memo:
             if how == "":
                 found = images.read(text, rel, self.specs, strict=False)
+                if images.is_kustomization(rel):
+                    found += images.tagged_entries(text, rel, self.specs)
             else:
                 found = kustomize_refs.patch_sites(text, rel, self.specs, _FORMS.get(how))
             self._memo[key] = found
@@ -165,11 +175,14 @@ class Reader:
             # a JSON 6902 operation's value and an inline patch are not written in place: the
             # environment's own images: entry, applied after them, is
             how = form or ("JSON 6902 operation" if s.kind == "patch" else "")
-            walk.found.append(_Found(rel, s, kind, len(walk.found), not how, how))
+            how = how or (f"images: entry named {s.named}" if s.named else "")
+            how = how or ("Argo CD Application setting" if s.kind == "argocd" else "")
+            found = _Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack))
+            walk.found.append(found)
 
     def environment(self, source: Source) -> _Walk:
         walk = _Walk()
-        for rel in source.paths:
+        for walk.root, rel in enumerate(source.paths):
             path = self.config_root / rel
             if self.tree.is_dir(path):
                 self._directory(path, walk, source.name, top=True)
@@ -178,6 +191,9 @@ class Reader:
                 if path.name in KUSTOMIZATION_NAMES:
                     walk.layers.append(self.rel(path))
                     self._kustomization(path, text, walk, ())
+                elif apps := _applications(text, self.rel(path)):
+                    for app in apps:
+                        self._application(app, self.rel(path), walk)
                 else:
                     self._chart_values(path, walk)
                     self._plain(path, text, walk)
@@ -206,6 +222,64 @@ class Reader:
                 return
             if directory == self.config_root:
                 return
+
+    def _application(self, app: argocd_apps.AppSource, rel: str, walk: _Walk) -> None:
+        """An Argo CD Application's source as Argo CD renders it: its path (a kustomization, a
+        chart with its value files, or a directory), then what the Application itself sets
+        (``kustomize.images``, Helm ``parameters``), which Argo CD applies last."""
+        if app.path is None:
+            walk.notes.append(
+                f"{rel}: {app.application} renders {app.chart} from {app.repo_url}, not followed"
+            )
+            return
+        directory = Path(os.path.normpath(self.repo_root / app.path))
+        if not self.tree.is_dir(directory):
+            walk.notes.append(
+                f"{rel}: {app.application}'s path {app.path} is not in the repository, not followed"
+            )
+            return
+        kfile = self._kfile(directory)
+        if kfile is not None:
+            text = self._read(kfile, walk)
+            assert text is not None
+            walk.layers.append(self.rel(kfile))
+            self._kustomization(kfile, text, walk, ())
+        elif self.tree.text(directory / "Chart.yaml") is not None:
+            for name in ("values.yaml", *app.value_files):
+                if name.startswith("$"):
+                    walk.notes.append(
+                        f"{rel}: {app.application}'s value file {name} (another source), not followed"
+                    )
+                    continue
+                path = Path(os.path.normpath(directory / name))
+                if (text := self._read(path, walk)) is not None:
+                    self._plain(path, text, walk)
+                    if name != "values.yaml":
+                        walk.values.append(self.rel(path))
+        else:
+            self._directory(directory, walk, "", top=False)
+        self._add(walk, rel, self._app_sites(app), patch=False, form="")
+
+    def _app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
+        out: list[images.Site] = []
+        for entry in app.images:
+            name, eq, rest = entry.value.partition("=")
+            ref = WrittenRef.split(rest if eq else entry.value)
+            wanted = name if eq else ref.name
+            spec = next((s for s in self.specs if s.name == wanted or s.repository_key == ref.location), None)
+            if spec is not None:
+                out.append(images.Site(spec.name, "argocd", entry.line, ref.name, ref.tag, ref.digest))
+        for spec in self.specs:
+            by_field = {f: p for p in app.parameters for f, key in spec.helm.items() if p.name == key}
+            if "tag" in by_field or "reference" in by_field:
+                held = by_field.get("tag") or by_field["reference"]
+                repo = by_field.get("repository")
+                out.append(
+                    images.Site(
+                        spec.name, "argocd", held.line, repo.value if repo else None, held.value, None
+                    )
+                )
+        return out
 
     def _kfile(self, directory: Path) -> Path | None:
         return next(
@@ -278,6 +352,21 @@ class Reader:
         stack = (*stack, directory)
         rel = self.rel(kfile)
         refs = kustomize_refs.refs(text, rel)
+        walk.stack.append(rel)
+        try:
+            self._build(directory, rel, text, refs, walk, stack)
+        finally:
+            walk.stack.pop()
+
+    def _build(
+        self,
+        directory: Path,
+        rel: str,
+        text: str,
+        refs: kustomize_refs.Refs,
+        walk: _Walk,
+        stack: tuple[Path, ...],
+    ) -> None:
         # kustomize builds the resources (each nested kustomization with its own patches and
         # images), adds the components, then applies this kustomization's patches and last its
         # images: the order of the ranks here
@@ -345,6 +434,12 @@ class Reader:
         return {s.name: _reading(s, walks[s.name], renders) for s in sources}
 
 
+def _applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
+    if "argoproj.io" not in text or "Application" not in text:  # most files: no second parse
+        return []
+    return argocd_apps.sources(text, rel)
+
+
 def _values_files(found: Sequence[Path], env: str) -> list[Path] | None:
     """Of a directory holding a values file per environment (``values-dev.yaml``, …): the
     environment's own and the common ``values.yaml``; None when the directory is not one."""
@@ -359,43 +454,50 @@ def _values_files(found: Sequence[Path], env: str) -> list[Path] | None:
 
 
 def _reading(source: Source, walk: _Walk, renders: Mapping[str, set[str]]) -> EnvironmentReading:
+    env = source.name
+
+    def alone(file: str) -> bool:
+        return not renders.get(file, set()) - {env}
+
     out: list[ImageReading] = []
-    writable: dict[str, None] = dict(walk.configured)
+    # what a release for this environment may edit: its own files only (a file another
+    # environment renders too is shared, whoever names it in its path)
+    writable: dict[str, None] = {f: None for f in walk.configured if alone(f)}
     for image in source.images:
-        reading = _image(source.name, image, walk, renders)
+        reading = _image(env, image, walk, renders, alone)
         out.append(reading)
-        pin = reading.effective
-        if (
-            reading.status is Status.PINNED
-            and pin is not None
-            and pin.editable
-            and reading.would_write is None
-        ):
-            writable.setdefault(pin.file, None)
+        if reading.status is Status.PINNED and reading.would_write is None:
+            writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
         if reading.would_write is not None:
             writable.setdefault(reading.would_write.file, None)
-    return EnvironmentReading(source.name, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes))
+    return EnvironmentReading(env, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes))
 
 
-def _image(env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]]) -> ImageReading:
+def _not_rendered(env: str, image: str, walk: _Walk) -> ImageReading:
+    remote = [n for n in walk.notes if "not followed" in n]
+    return ImageReading(
+        env,
+        image,
+        Status.NOT_RENDERED,
+        reason=f"nothing {env} renders names {image} ({len(walk.files)} files read"
+        + (f"; {'; '.join(remote[:3])}" if remote else "")
+        + ")",
+        fix=f"name the image in gitops-bot.yaml as the manifests write it (repository: what they pull), "
+        f"or point {env}'s path at what deploys it",
+    )
+
+
+def _image(
+    env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]], alone: Callable[[str], bool]
+) -> ImageReading:
     found = [f for f in walk.found if f.site.image == image]
     if not found:
-        remote = [n for n in walk.notes if "not followed" in n]
-        return ImageReading(
-            env,
-            image,
-            Status.NOT_RENDERED,
-            reason=f"nothing {env} renders names {image} ({len(walk.files)} files read"
-            + (f"; {'; '.join(remote[:3])}" if remote else "")
-            + ")",
-            fix=f"name the image in gitops-bot.yaml as the manifests write it (repository: what they pull), "
-            f"or point {env}'s path at what deploys it",
-        )
+        return _not_rendered(env, image, walk)
     effective = _effective(found)
     pins = tuple(
         Pin(
             f.file,
-            f.site.line,
+            f.site.value_line or f.site.line,
             f.kind,
             f in effective,
             tuple(sorted(renders.get(f.file, set()) - {env})),
@@ -408,40 +510,41 @@ def _image(env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]]) -
         for f in found
     )
     wins = [p for p in pins if p.effective]
-    shared = [p for p in wins if p.file not in walk.configured and p.shared_with]
+    shared = [p for p in wins if p.shared_with]
     fixed = [p for p in wins if not p.editable]
     if not shared and not fixed:
         return ImageReading(env, image, Status.PINNED, pins)
     pin = (shared or fixed)[0]
-    own = not shared
-    status = Status.PINNED if own else Status.INHERITED
+    status = Status.INHERITED if shared else Status.PINNED
     where = f"{pin.form} at {pin.file}:{pin.line}" if pin.form else f"{pin.file}:{pin.line}"
-    if pin.kind is PinKind.HELM and walk.values and not own:
-        own_file = walk.values[-1]
+    why = (
+        f"set only in {where}, which {', '.join(pin.shared_with)} render too"
+        if shared
+        else f"set in a {pin.form or pin.kind.value} at {pin.file}:{pin.line}, which the bot cannot edit "
+        "in place"
+    )
+    values = [f for f in walk.values if alone(f)]
+    if pin.kind is PinKind.HELM and values:
         return ImageReading(
             env,
             image,
             status,
             pins,
-            fix=f"set the image's values keys in {own_file} once (the bot edits a key it finds and "
+            fix=f"set the image's values keys in {values[-1]} once (the bot edits a key it finds and "
             "adds none); releases then go there",
-            would_write=WouldWrite(own_file, HELM_KEY),
+            would_write=WouldWrite(values[-1], HELM_KEY),
         )
-    if not walk.layers:
-        why = (
-            f"set only in {where}, which {', '.join(pin.shared_with)} render too"
-            if not own
-            else f"set in a {pin.form or pin.kind.value} at {pin.file}:{pin.line}, "
-            "which the bot cannot edit in place"
-        )
+    layers = [f for f in walk.layers if alone(f)]
+    if not layers:
+        own = "values file" if pin.kind is PinKind.HELM else "kustomization"
         return ImageReading(
             env,
             image,
             Status.UNSUPPORTED,
             pins,
-            reason=f"{why}, and {env} has no kustomization of its own to pin it in",
-            fix=f"give {env} an overlay (a kustomization.yaml listing what it renders) as its path, "
-            f"or name {pin.file} in its path to edit it for every environment that renders it",
+            reason=f"{why}, and {env} has no {own} of its own to pin it in",
+            fix=f"give {env} a {own} of its own as its path (an overlay listing what it renders, "
+            "or a values file layered over the shared one); releases then go there",
         )
     names = {p.repository if p.kind is not PinKind.KUSTOMIZE else (p.repository or image) for p in wins}
     rendered = next((n for n in sorted(n for n in names if n) if n != image), None)
@@ -451,21 +554,25 @@ def _image(env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]]) -
             image,
             Status.UNSUPPORTED,
             pins,
-            reason=f"set in {where}; kustomize matches an images: entry by the name rendered there "
+            reason=f"{why}; kustomize matches an images: entry by the name rendered there "
             f"({rendered}), and gitops-bot.yaml names the image {image}",
             fix=f"name the image {rendered!r} in gitops-bot.yaml (its repository stays as it is)",
         )
-    return ImageReading(env, image, status, pins, would_write=WouldWrite(walk.layers[0], KUSTOMIZE_ENTRY))
+    return ImageReading(env, image, status, pins, would_write=WouldWrite(layers[0], KUSTOMIZE_ENTRY))
 
 
 def _effective(found: Sequence[_Found]) -> list[_Found]:
     """The places that win when rendered, in kustomize's order of applying them: an
     ``images:`` entry sets the image in every workload below it; a container, a patch or a
     values key sets it in its own workload (or key) until something later does."""
-    wins: dict[str, _Found] = {}
+    wins: dict[tuple[int, str], _Found] = {}
     for f in found:  # in rank order
-        if f.kind is PinKind.KUSTOMIZE:
-            wins = {"": f}
+        if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
+            wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
+            wins[(f.root, f.file)] = f
+        elif f.kind is PinKind.ARGOCD:  # the Application's own setting: over all it renders
+            wins = {k: w for k, w in wins.items() if k[0] != f.root}
+            wins[(f.root, f.file)] = f
         else:
-            wins[f.site.workload] = f
+            wins[(f.root, f.site.workload)] = f
     return list(wins.values())
