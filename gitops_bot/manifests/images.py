@@ -163,7 +163,7 @@ def _groups(
         in_tag = paths.get("digest") is not None and paths.get("digest") == paths.get("tag")
         if in_tag:
             paths.pop("digest")
-        for doc in docs:
+        for doc in map(_values_root, docs):
             found = {f: _helm_node(doc, p) for f, p in paths.items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
             if not present:
@@ -183,6 +183,19 @@ def _groups(
             )
             taken.update(map(id, present.values()))
     return sorted(groups, key=lambda g: g.line)
+
+
+def _values_root(doc: Any) -> Any:
+    """Where a document's Helm values are: a Flux ``HelmRelease``'s ``spec.values`` (the
+    values written in the release), else the document itself (a values file)."""
+    if not nodes.is_map(doc):
+        return doc
+    kind = nodes.get(doc, "kind")
+    if kind is None or not nodes.is_scalar(kind[1]) or kind[1].value != "HelmRelease":
+        return doc
+    spec = nodes.get(doc, "spec")
+    values = nodes.get(spec[1], "values") if spec is not None and nodes.is_map(spec[1]) else None
+    return values[1] if values is not None else None
 
 
 def _helm_paths(helm: Mapping[str, str]) -> dict[str, str]:

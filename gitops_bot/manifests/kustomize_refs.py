@@ -34,6 +34,7 @@ class Refs:
     resources: tuple[str, ...]  # resources: and bases:, in the order kustomize reads them
     components: tuple[str, ...]
     patches: tuple[Patch, ...]
+    refused: str = ""  # why kustomize itself refuses the kustomization ("" when it builds)
 
 
 def is_remote(entry: str) -> bool:
@@ -96,6 +97,14 @@ def refs(text: str, filename: str) -> Refs:
     root = nodes.compose(Source.of(text).body, filename)
     if not nodes.is_map(root):
         return Refs((), (), ())
+    found = nodes.get(root, "patches")
+    plain = [n for n in found[1].value if nodes.is_scalar(n)] if found and nodes.is_seq(found[1]) else []
+    refused = (
+        f"kustomize refuses {filename}:{int(plain[0].start_mark.line) + 1}: a patches: entry must be a "
+        "mapping (path: or patch:), not a plain string"
+        if plain
+        else ""
+    )
     return Refs(
         tuple(_strings(root, "resources") + _strings(root, "bases")),
         tuple(_strings(root, "components")),
@@ -104,6 +113,7 @@ def refs(text: str, filename: str) -> Refs:
             + _patches(root, "patchesStrategicMerge", False)
             + _patches(root, "patchesJson6902", True)
         ),
+        refused,
     )
 
 

@@ -124,6 +124,7 @@ class _Walk:
     notes: list[str] = field(default_factory=list)
     root: int = 0  # the path being read
     stack: list[str] = field(default_factory=list)  # the kustomizations being built
+    refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
 
 
 class Reader:
@@ -352,6 +353,8 @@ class Reader:
         stack = (*stack, directory)
         rel = self.rel(kfile)
         refs = kustomize_refs.refs(text, rel)
+        if refs.refused:
+            walk.refused.append(refs.refused)
         walk.stack.append(rel)
         try:
             self._build(directory, rel, text, refs, walk, stack)
@@ -491,6 +494,15 @@ def _image(
     env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]], alone: Callable[[str], bool]
 ) -> ImageReading:
     found = [f for f in walk.found if f.site.image == image]
+    if walk.refused:  # the tool renders nothing of it: what the files say, and why not
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
+            reason=walk.refused[0],
+            fix="write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)",
+        )
     if not found:
         return _not_rendered(env, image, walk)
     effective = _effective(found)
