@@ -11,6 +11,8 @@ How a request is sent, retried and its failure sorted (access, unavailable, prot
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -42,11 +44,21 @@ TAGS_LIMIT = 8 << 20
 TAGS_TOTAL_LIMIT = 64 << 20  # all pages of one tag list together
 MANIFEST_LIMIT = 4 << 20  # the distribution spec's own manifest limit
 BLOB_LIMIT = 4 << 20  # image config blobs
+# (repository, reference, platform) whose digest a GET's bytes gave, kept across watch cycles
+# so a tag read again is asked by HEAD (a few hundred bytes each, a few hundred kB at most)
+KEPT_DIGESTS = 4096
 _PLATFORM_KEYS = ("os", "architecture", "variant")
 CREATED_ANNOTATION = "org.opencontainers.image.created"
 
 
 class RegistryClient(Requests):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # what a GET's bytes gave: (repository, reference, platform) -> (the manifest's digest,
+        # the digest resolved from it)
+        self._served: OrderedDict[tuple[str, str, str], tuple[str, str]] = OrderedDict()
+        self._served_lock = threading.Lock()
+
     # -- API -------------------------------------------------------------------------
 
     def expect(self, repositories: Iterable[str]) -> None:
@@ -116,13 +128,31 @@ class RegistryClient(Requests):
         registry served (a GET; a HEAD's ``Docker-Content-Digest`` is a claim with no bytes
         behind it, and a digest is pinned only from bytes). With ``platform``, the digest of
         that platform's image inside an index (what the node would pull): named by the
-        index, pinned once the registry served that image's manifest too."""
+        index, pinned once the registry served that image's manifest too.
+
+        A tag resolved before (a ``watch`` cycle ago) is asked by HEAD: when it names the
+        digest whose bytes a GET gave then, that answer stands (a digest's bytes never
+        change, and a HEAD is no pull on Docker Hub's rate limit); anything else is read by
+        GET again."""
         deadline = self.deadline()
+        key = (repository, reference, platform or "")
+        with self._served_lock:
+            known = self._served.get(key)
+        if known is not None:
+            head = self._manifest("HEAD", repository, reference, deadline)
+            if same_origin(head.url, self.base_url) and head.header("Docker-Content-Digest") == known[0]:
+                return known[1]
         media_type, body, digest = self._get_manifest(repository, reference, deadline)
+        resolved = digest
         if platform and media_type in INDEX_TYPES:
             child = self._platform_child(repository, reference, body, platform)
-            return self._get_manifest(repository, child, deadline)[2]
-        return digest
+            resolved = self._get_manifest(repository, child, deadline)[2]
+        with self._served_lock:
+            self._served[key] = (digest, resolved)
+            self._served.move_to_end(key)
+            while len(self._served) > KEPT_DIGESTS:
+                self._served.popitem(last=False)
+        return resolved
 
     def _platform_child(self, repository: str, reference: str, body: bytes, platform: str) -> str:
         """The digest of ``platform``'s image in an index. An index whose ``manifests`` is not a

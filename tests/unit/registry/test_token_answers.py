@@ -425,3 +425,37 @@ def test_a_batch_token_is_kept_only_for_the_scopes_its_claim_grants() -> None:
         assert [c.list_tags(n) for n in names] == [["1.0.0"]] * 3
     assert refused == []
     assert sorted(s[0] for s in asked if len(s) == 1) == ["repository:b:pull", "repository:c:pull"]
+
+
+def test_a_tag_read_again_is_asked_by_head_and_pinned_only_to_bytes_served_before() -> None:
+    """``watch`` asks the same tags every cycle: after the first GET, a HEAD whose digest is
+    one the registry served the bytes of before answers (a digest's bytes never change; a
+    HEAD is no pull on Docker Hub's rate limit). A HEAD naming anything else is read by GET."""
+    other = json.dumps({**json.loads(MANIFEST), "annotations": {"v": "2"}}).encode()
+    other_digest = "sha256:" + hashlib.sha256(other).hexdigest()
+    current = {"body": MANIFEST, "head": REAL_DIGEST}
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.method)
+        body = current["body"]
+        headers = {"Content-Type": MANIFEST_TYPE, "Docker-Content-Digest": current["head"]}
+        return httpx.Response(200, headers=headers, content=b"" if request.method == "HEAD" else body)
+
+    from gitops_bot.registry.memo import MemoClient
+
+    c = MemoClient(RegistryConfig(host="registry.example"), transport=httpx.MockTransport(answer), retry=FAST)
+    with c:
+        assert c.resolve_digest("app", "1.0.0") == REAL_DIGEST
+        assert asked == ["GET"]
+        c.forget()  # a new watch cycle
+        assert c.resolve_digest("app", "1.0.0") == REAL_DIGEST
+        assert asked == ["GET", "HEAD"]
+        c.forget()
+        current.update(body=other, head=other_digest)  # the tag moved
+        assert c.resolve_digest("app", "1.0.0") == other_digest
+        assert asked == ["GET", "HEAD", "HEAD", "GET"]
+        c.forget()
+        current.update(head="sha256:" + "e" * 64)  # a HEAD naming bytes never served
+        with pytest.raises(RegistryProtocolError, match="does not match its body"):
+            c.resolve_digest("app", "1.0.0")
