@@ -16,6 +16,11 @@ reading the repository:
 
 An environment may deploy several workloads of one image (several apps, each pinned in its own
 patch); each workload's effective place is then a pin of its own, ``effective: true``.
+
+An environment its deploy tool reads from another branch (an Argo CD Application's
+``targetRevision``) names it (``branch:``); that branch's tree is copied under
+``_branches/<owner>__<name>/<branch>/`` and its pins carry the branch. A place is a file and line
+on a branch: the same file on two branches is two places.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from testkit.paths import TEST_DATA
 
 REPOS = TEST_DATA / "repos"
 CASES = REPOS / "_cases"
+BRANCHES = REPOS / "_branches"
+BASE_BRANCH = "main"  # the branch the copied tree stands for in the checkout the tests make
 RENDER_TIMEOUT = 60  # seconds per kubectl or helm process
 
 # The statuses of the reader's contract (reading entries) that are not a pin of the environment.
@@ -48,6 +55,7 @@ class Pin:
     effective: bool
     shared_with: tuple[str, ...]
     renders: str | None = None  # effective pins: the image reference the deploy tool renders
+    branch: str = BASE_BRANCH
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,17 @@ class Case:
     def renders(self, environment: str) -> list[Mapping[str, Any]]:
         return list(self.truth["environments"][environment]["render"])
 
+    def branch(self, environment: str) -> str:
+        return str(self.truth["environments"][environment].get("branch") or BASE_BRANCH)
+
+    def tree_of(self, branch: str) -> Path:
+        return self.tree if branch == BASE_BRANCH else BRANCHES / self.key / branch
+
+    @property
+    def branches(self) -> list[str]:
+        d = BRANCHES / self.key
+        return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
 
 def sources() -> list[dict[str, Any]]:
     data = yaml.safe_load((REPOS / "repos.yaml").read_text())
@@ -103,6 +122,7 @@ def units(repo: str, truth: Mapping[str, Any]) -> Iterator[Unit]:
                     bool(p["effective"]),
                     tuple(p.get("shared_with") or ()),
                     p.get("renders"),
+                    str(p.get("branch") or BASE_BRANCH),
                 )
                 for p in entry.get("pins") or ()
             )
@@ -216,10 +236,12 @@ def score(
     entries: dict[tuple[str, str], Mapping[str, Any]] = {}
     for r in reading or ():
         entries[(str(r.get("environment")), str(r.get("image")))] = r
+    # what the checked-out branch's files are rendered by (a write lands on that branch)
     rendered_by: dict[str, set[str]] = {}
     for u in case.units:
         for p in u.pins:
-            rendered_by.setdefault(_norm(p.file), set()).add(u.environment)
+            if p.branch == BASE_BRANCH:
+                rendered_by.setdefault(_norm(p.file), set()).add(u.environment)
     for u in case.units:
         s.units += 1
         e: Mapping[str, Any] | None = entries.get((u.environment, u.image))
@@ -234,11 +256,11 @@ def score(
             s.unsaid.append(f"{label}: no reading entry")
             continue
         read = {
-            (_norm(str(p.get("file"))), int(p.get("line") or 0))
+            (str(p.get("branch") or BASE_BRANCH), _norm(str(p.get("file"))), int(p.get("line") or 0))
             for p in e.get("pins") or ()
             if p.get("effective")
         }
-        hits = sum((_norm(p.file), p.line) in read for p in u.effective)
+        hits = sum((p.branch, _norm(p.file), p.line) in read for p in u.effective)
         s.found += hits
         missed = len(u.effective) - hits
         status = e.get("status")
@@ -285,6 +307,36 @@ def copy_tree(case: Case, dest: Path) -> Path:
     shutil.copytree(case.tree, dest, symlinks=True)
     shutil.copyfile(case.newcomer, dest / "gitops-bot.yaml")
     return dest
+
+
+def git_checkout(case: Case, dest: Path, env: Mapping[str, str]) -> Path:
+    """A git repository of the case: its tree (and the newcomer's config) committed on
+    ``main``, each copied branch committed as that branch, ``main`` checked out, and an
+    ``origin`` naming the public repository (never fetched)."""
+    repo = copy_tree(case, dest)
+
+    def git(*argv: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=corpus", "-c", "user.email=corpus@example.invalid", *argv],
+            cwd=repo,
+            env=dict(env),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    git("init", "-q", "-b", BASE_BRANCH)
+    git("add", "-A")
+    git("commit", "-qm", "corpus")
+    for b in case.branches:
+        git("checkout", "-q", "--orphan", b)
+        git("rm", "-rqf", ".")
+        shutil.copytree(case.tree_of(b), repo, symlinks=True, dirs_exist_ok=True)
+        git("add", "-A")
+        git("commit", "-qm", f"corpus: branch {b}")
+        git("checkout", "-qf", BASE_BRANCH)
+    git("remote", "add", "origin", f"https://github.com/{case.truth['repository']}.git")
+    return repo
 
 
 def table(scores: Sequence[Score]) -> str:

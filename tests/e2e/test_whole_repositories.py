@@ -41,6 +41,7 @@ def test_every_repository_is_listed_with_its_source() -> None:
     rows = rc.sources()
     here = {r["here"] for r in rows}
     dirs = {p.name for p in rc.REPOS.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    assert {p.name for p in rc.BRANCHES.iterdir()} <= dirs
     assert here == dirs
     assert {c.key for c in CASES} == dirs
     assert len(rows) >= 20
@@ -49,14 +50,24 @@ def test_every_repository_is_listed_with_its_source() -> None:
         assert r["here"] == r["repository"].replace("/", "__")
         assert r["shapes"], r
         tree = rc.REPOS / r["here"]
-        for p in r["paths"]:
-            assert (tree / p).exists(), f"{r['here']}: listed path {p} missing"
-        for f in tree.rglob("*"):
-            if f.is_file():
-                rel = f.relative_to(tree).as_posix()
-                assert any(rel == p or rel.startswith(p.rstrip("/") + "/") for p in r["paths"]), (
-                    f"{r['here']}: {rel} is not under a listed path"
-                )
+        _listed(tree, r["paths"], r["here"])
+        branches = {b["name"]: b for b in r.get("branches") or ()}
+        assert sorted(branches) == rc.Case(r["here"], tree, tree, {}).branches
+        for name, b in branches.items():
+            assert re.fullmatch(r"[0-9a-f]{40}", b["commit"]), b
+            assert b["here"] == f"_branches/{r['here']}/{name}"
+            _listed(rc.REPOS / b["here"], b["paths"], b["here"])
+
+
+def _listed(tree: Path, paths: list[str], here: str) -> None:
+    for p in paths:
+        assert (tree / p).exists(), f"{here}: listed path {p} missing"
+    for f in tree.rglob("*"):
+        if f.is_file():
+            rel = f.relative_to(tree).as_posix()
+            assert any(rel == p or rel.startswith(p.rstrip("/") + "/") for p in paths), (
+                f"{here}: {rel} is not under a listed path"
+            )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
@@ -88,7 +99,8 @@ def test_truth_is_what_the_deploy_tool_renders(case: rc.Case) -> None:
         assert u.effective, label
         assert Counter(rendered) == Counter(p.renders for p in u.effective), label
         for p in u.pins:
-            text = (case.tree / p.file).read_text().split("\n")[p.line - 1]
+            assert p.branch == case.branch(u.environment), label
+            text = (case.tree_of(p.branch) / p.file).read_text().split("\n")[p.line - 1]
             if p.effective:
                 assert p.renders is not None
                 version = p.renders.rsplit(":", 1)[1] if ":" in p.renders.rsplit("/", 1)[-1] else ""
@@ -97,38 +109,64 @@ def test_truth_is_what_the_deploy_tool_renders(case: rc.Case) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
 def test_truth_shares_places_both_ways(case: rc.Case) -> None:
-    by_place: dict[tuple[str, str, int], set[str]] = {}
+    by_place: dict[tuple[str, str, str, int], set[str]] = {}
     for u in case.units:
         for p in u.pins:
-            by_place.setdefault((u.image, p.file, p.line), set()).add(u.environment)
+            by_place.setdefault((u.image, p.branch, p.file, p.line), set()).add(u.environment)
     for u in case.units:
         for p in u.pins:
-            assert set(p.shared_with) == by_place[(u.image, p.file, p.line)] - {u.environment}
+            place = (u.image, p.branch, p.file, p.line)
+            assert set(p.shared_with) == by_place[place] - {u.environment}
         expected = "inherited" if any(p.shared_with for p in u.effective) else "pinned"
         if u.status not in ("not_rendered", "unsupported"):
             assert u.status == expected, f"{case.key} {u.environment} x {u.image}"
 
 
-def _git_checkout(case: rc.Case, dest: Path) -> Path:
-    repo = rc.copy_tree(case, dest)
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(dest.parent)}
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        [
-            "git",
-            "-c",
-            "user.name=corpus",
-            "-c",
-            "user.email=corpus@example.invalid",
-            "commit",
-            "-qm",
-            "corpus",
-        ],
-        ["git", "remote", "add", "origin", f"https://github.com/{case.truth['repository']}.git"],
-    ):
-        subprocess.run(argv, cwd=repo, env=env, check=True, capture_output=True, timeout=60)
-    return repo
+def _truth_reading(case: rc.Case) -> list[dict[str, Any]]:
+    """The reading a perfect reader would give: the truth in the contract's form."""
+    out = []
+    for u in case.units:
+        out.append(
+            {
+                "environment": u.environment,
+                "image": u.image,
+                "status": u.status,
+                "pins": [
+                    {"file": p.file, "line": p.line, "effective": p.effective, "branch": p.branch}
+                    for p in u.pins
+                ],
+                "reason": "refused by kustomize" if u.status == "unsupported" else None,
+            }
+        )
+    return out
+
+
+def test_the_scorer_gives_a_perfect_reading_full_marks_and_counts_what_is_wrong() -> None:
+    """The score is only as good as its judge: the truth read back scores 100 % with nothing
+    unsaid; dropping an entry, moving a pin a line, naming another branch, claiming "not
+    rendered" or writing into a shared base each show where they should."""
+    for case in CASES:
+        s = rc.score(case, _truth_reading(case))
+        assert (s.found, s.unsaid, s.cross_edits, s.wrong) == (s.pins, [], [], []), case.key
+    (case,) = [c for c in CASES if c.key == "akuity__kargo-advanced"]
+    reading = _truth_reading(case)
+    dropped = rc.score(case, reading[1:])
+    assert dropped.found == dropped.pins - 1 and len(dropped.unsaid) == 1
+    moved = [dict(e, pins=[dict(p, line=p["line"] + 1) for p in e["pins"]]) for e in reading]
+    assert rc.score(case, moved).found == 0
+    assert len(rc.score(case, moved).unsaid) == len(reading)
+    said = [dict(e, reason="because") for e in moved]
+    assert rc.score(case, said).unsaid == []
+    wrong = [dict(e, status="not_rendered", pins=[], reason="nothing renders it") for e in reading]
+    assert len(rc.score(case, wrong).wrong) == len(reading)
+    shared = rc.score(case, reading, {"dev": ["base/guestbook-deploy.yaml"]})
+    assert len(shared.cross_edits) == 1
+    own = rc.score(case, reading, {"dev": ["env/dev/kustomization.yaml"]})
+    assert own.cross_edits == []
+    (ham,) = [c for c in CASES if c.key == "Andrej220__HAM-gitops"]
+    other_branch = [dict(e, pins=[dict(p, branch="main") for p in e["pins"]]) for e in _truth_reading(ham)]
+    s = rc.score(ham, other_branch)
+    assert s.found == s.pins - sum(len(u.effective) for u in ham.units if u.environment == "test")
 
 
 def _cli(repo: Path, *argv: str) -> tuple[int, dict[str, Any]]:
@@ -174,7 +212,9 @@ def _writes(reading: list[dict[str, Any]], update: Any) -> dict[str, list[str]]:
 
 
 def _plan_and_score(case: rc.Case, work: Path) -> tuple[rc.Score, int, set[tuple[str, str, str, int]]]:
-    repo = _git_checkout(case, work / case.key)
+    repo = rc.git_checkout(
+        case, work / case.key, {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(work)}
+    )
     code, plan = _cli(repo, "plan")
     _, update = _cli(repo, "update", "--dry-run")
     reading = plan.get("reading")
