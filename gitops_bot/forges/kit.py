@@ -34,7 +34,7 @@ from gitops_bot.core.instants import epoch_instant, later, retry_after_seconds
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.net import limits
 from gitops_bot.net.retry import RetryPolicy, retryable_status
-from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable, link_next
+from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable, link_next, said
 from gitops_bot.net.transport import Reply
 
 log = get_logger(__name__)
@@ -45,6 +45,8 @@ DEADLINE = 30.0  # seconds for one answer, in all (a server dripping bytes canno
 MAX_BODY = 8 * 1024 * 1024  # bytes of one API answer
 LISTING_SECONDS = 90.0  # one paginated listing, all its pages (docs/security/faults.md)
 LISTING_BYTES = 64 * 1024 * 1024  # one listing, all its pages: memory stays bounded
+Environ = Mapping[str, str]  # the environment variables an adapter reads its token from
+Transport = httpx.BaseTransport | None  # a test's transport; None: the one client's own
 _sleep = time.sleep  # tests replace it to count the waits instead of sleeping them
 _clock = time.monotonic  # tests replace it to let a listing's time pass without waiting
 
@@ -79,13 +81,14 @@ def _pause(seconds: float) -> None:
 @dataclass(frozen=True, slots=True)
 class Words:
     """How one forge says things: its name for messages, the hint for each refused status,
-    its own error words (``message``: body and reason phrase -> one line), whether a refusal
+    its own error words (``message``: body and reason phrase -> one line; by default the
+    client's reading of the usual shapes, ``message``, ``error``, ``errors[].message``), whether a refusal
     is the race of another run creating the same thing (``race``: status and parsed body),
     and the words it says a rate limit in without the headers (GitHub's secondary limit)."""
 
     name: str
     hints: Mapping[int, str]
-    message: Callable[[bytes, str], str]
+    message: Callable[[bytes, str], str] = lambda body, reason: said(body) or reason
     race: Callable[[int, Any], bool] = lambda status, body: False
     limit_words: tuple[str, ...] = ()
     word_wait: float = 60.0  # what a rate limit said in words and naming no time is waited

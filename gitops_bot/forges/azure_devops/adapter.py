@@ -23,29 +23,19 @@ import base64
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, unquote, urlsplit
-
-import httpx
 
 from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import forge
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import (
-    Adapter,
-    ChangeRequest,
-    Decoration,
-    Steps,
-    change_request,
-    create_or_adopt,
-    lacks,
-)
-from gitops_bot.forges.kit import Api, Paging, Step, Words, skipping, under, unexpected
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
+from gitops_bot.forges.kit import Api, Environ, Paging, Step, Transport, Words, skipping, under, unexpected
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig
-from gitops_bot.net import limits
 from gitops_bot.net.service import Answer, Credential
 
 NAME = "Azure DevOps"
@@ -218,14 +208,7 @@ class AzureDevOps(Adapter):
         self._web = f"{remote.server}/{org}/{project}/_git/{repo}"
 
     @classmethod
-    def connect(
-        cls,
-        fcfg: ForgeConfig,
-        url: str,
-        environ: Mapping[str, str],
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> AzureDevOps:
+    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
         remote = locate(fcfg, url)
         found = credentials(fcfg, environ, remote.server)
         if found is None:
@@ -289,7 +272,7 @@ class AzureDevOps(Adapter):
             found = self._active(sourceRefName=f"refs/heads/{branch}")
             return next((pr for pr in found if pr.head == branch), None)
 
-        return create_or_adopt(
+        return forge.create_or_adopt(
             lambda: self._pr(self._json("POST", f"{self._repo}/pullrequests", json=payload)),
             find,
             lambda found: self.update(found, title, body),
@@ -417,7 +400,7 @@ class AzureDevOps(Adapter):
         number = item.get("pullRequestId")
         web = f"{self._web}/pullrequest/{number}"
         get = item.get
-        return change_request(
+        return forge.change_request(
             NAME,
             number,
             web,
@@ -437,17 +420,7 @@ def fit(body: str) -> str:
     return body[: MAX_DESCRIPTION - len(note)] + note
 
 
-_no_assignees = lacks("Azure DevOps", "assignees", "name them as reviewers instead")
-
-
-def _message(body: bytes, reason: str) -> str:
-    """Azure's error shape: ``{"$id": "1", "message": ..., "typeKey": ..., "errorCode": 0, ...}``."""
-    try:
-        data = limits.loads(body)
-    except ValueError:
-        return reason
-    message = data.get("message") if isinstance(data, dict) else None
-    return str(message) if message else reason
+_no_assignees = forge.lacks("Azure DevOps", "assignees", "name them as reviewers instead")
 
 
 def _following(answer: Answer, items: list[Any], page: int) -> Step:
@@ -461,4 +434,4 @@ def _following(answer: Answer, items: list[Any], page: int) -> Step:
 
 PULLS = Paging(PAGE, under("value"), _following, {"$top": str(PAGE)})
 # TF401179: an active pull request for the source and target branch already exists
-WORDS = Words(NAME, HINTS, _message, race=lambda status, body: status == 409)
+WORDS = Words(NAME, HINTS, race=lambda status, body: status == 409)

@@ -35,7 +35,7 @@ import base64
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -44,17 +44,10 @@ from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import bitbucket, forge
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import (
-    Adapter,
-    ChangeRequest,
-    Decoration,
-    Steps,
-    change_request,
-    create_or_adopt,
-    lacks,
-)
-from gitops_bot.forges.kit import Api, Paging, Step, Words, under, unexpected
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
+from gitops_bot.forges.kit import Api, Environ, Paging, Step, Transport, Words, under, unexpected
 from gitops_bot.forges.remotes import no_repository, project_path
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
@@ -145,14 +138,7 @@ class BitbucketCloud(Adapter):
         self._repo = f"/repositories/{workspace}/{slug}"
 
     @classmethod
-    def connect(
-        cls,
-        fcfg: ForgeConfig,
-        url: str,
-        environ: Mapping[str, str],
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> BitbucketCloud:
+    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
         repository = (
             fcfg.repository
             or project_path(url, {"bitbucket.org"}, nested=False)
@@ -243,7 +229,7 @@ class BitbucketCloud(Adapter):
             "close_source_branch": True,
             "draft": draft,
         }
-        return create_or_adopt(
+        return forge.create_or_adopt(
             lambda: self._pr(self._request("POST", f"{self._repo}/pullrequests", json=payload)),
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
@@ -269,14 +255,14 @@ class BitbucketCloud(Adapter):
     def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
         steps: Steps = []
         if want.labels:
-            steps.append(("labels", _no_labels))
+            steps.append(("labels", bitbucket.no_labels))
         # every new pull request: the repository's default reviewers, as the web UI adds them
         # (a step of its own: a token that may not read them still gets the configured ones)
         steps.append(("default reviewers", lambda: self._add_reviewers(pr, self._default_reviewers())))
         if want.reviewers:
             steps.append(("reviewers", lambda: self._reviewers(pr, want.reviewers)))
         if want.assignees:
-            steps.append(("assignees", _no_assignees))
+            steps.append(("assignees", bitbucket.no_assignees))
         if want.auto_merge:
             steps.append(("auto-merge", lambda: refuse_auto_merge(want.auto_merge)))
         return steps
@@ -335,13 +321,8 @@ class BitbucketCloud(Adapter):
         """The commit's build statuses, the newest per key."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
-        out = []
         listed = self._pages(f"{self._repo}/commit/{sha}/statuses", 100, statuses=True)
-        for s in listed:
-            key, state = (s.get(k) if isinstance(s, dict) else None for k in ("key", "state"))
-            if isinstance(key, str) and isinstance(state, str):
-                out.append(Check(key, _STATES.get(state, State.FAILURE), state))
-        return checks.newest(out)
+        return bitbucket.build_checks(listed, _STATES)
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._request(
@@ -361,7 +342,7 @@ class BitbucketCloud(Adapter):
             raise unexpected(NAME) from None
         summary = item.get("summary")
         body = summary.get("raw") if isinstance(summary, dict) else item.get("description")
-        return change_request(
+        return forge.change_request(
             NAME, item.get("id"), url, head, item.get("title"), body, item, item.get("created_on")
         )
 
@@ -370,10 +351,6 @@ def _uuids(accounts: Any) -> list[str]:
     if not isinstance(accounts, list):
         return []
     return [a["uuid"] for a in accounts if isinstance(a, dict) and isinstance(a.get("uuid"), str)]
-
-
-_no_labels = lacks("Bitbucket", "labels", "remove pull_request.labels, or leave them for the other forges")
-_no_assignees = lacks("Bitbucket", "assignees", "name them as reviewers instead")
 
 
 def _message(body: bytes, reason: str) -> str:

@@ -30,26 +30,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, unquote, urlsplit
-
-import httpx
 
 from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
+from gitops_bot.forges import bitbucket, forge
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import (
-    Adapter,
-    ChangeRequest,
-    Decoration,
-    Steps,
-    change_request,
-    create_or_adopt,
-    lacks,
-)
-from gitops_bot.forges.kit import Api, Paging, Step, Words, under, unexpected
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
+from gitops_bot.forges.kit import Api, Environ, Paging, Step, Transport, Words, under, unexpected
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.git.gitcli import BEARER
@@ -166,14 +157,7 @@ class BitbucketDataCenter(Adapter):
         self._defaults = f"/rest/default-reviewers/latest/projects/{project}/repos/{slug}/reviewers"
 
     @classmethod
-    def connect(
-        cls,
-        fcfg: ForgeConfig,
-        url: str,
-        environ: Mapping[str, str],
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> BitbucketDataCenter:
+    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
         remote = locate(fcfg, url)
         token = environ.get(fcfg.token_env or TOKEN_ENV)
         if not token:
@@ -240,7 +224,7 @@ class BitbucketDataCenter(Adapter):
         }
         if draft:  # older servers have no drafts: the field is sent only when it is wanted
             payload["draft"] = True
-        return create_or_adopt(
+        return forge.create_or_adopt(
             lambda: self._pr(self._request("POST", f"{self._repo}/pull-requests", json=payload)),
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
@@ -279,7 +263,7 @@ class BitbucketDataCenter(Adapter):
     def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
         steps: Steps = []
         if want.labels:
-            steps.append(("labels", _no_labels))
+            steps.append(("labels", bitbucket.no_labels))
         raw = pr.raw if isinstance(pr.raw, dict) else {}
         have = {x.lower() for x in _reviewer_names(raw)}
         # the default reviewers, as the web UI adds them (a step of its own: a server without
@@ -290,7 +274,7 @@ class BitbucketDataCenter(Adapter):
         if want.reviewers:
             steps.append(("reviewers", lambda: self._add_reviewers(pr, want.reviewers, have)))
         if want.assignees:
-            steps.append(("assignees", _no_assignees))
+            steps.append(("assignees", bitbucket.no_assignees))
         if want.auto_merge:
             style = want.auto_merge
             steps.append(("auto-merge", lambda: self._auto_merge(pr, style)))
@@ -349,13 +333,8 @@ class BitbucketDataCenter(Adapter):
         """The commit's build statuses, the newest per key."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")
-        out = []
         listed = self._pages(f"/rest/build-status/latest/commits/{sha}", {"orderBy": "NEWEST"}, statuses=True)
-        for s in listed:
-            key, state = (s.get(k) if isinstance(s, dict) else None for k in ("key", "state"))
-            if isinstance(key, str) and isinstance(state, str):
-                out.append(Check(key, _STATES.get(state, State.FAILURE), state))
-        return checks.newest(out)
+        return bitbucket.build_checks(listed, _STATES)
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._request("POST", f"{self._repo}/pull-requests/{pr.number}/comments", json={"text": comment})
@@ -380,7 +359,7 @@ class BitbucketDataCenter(Adapter):
         links = (item.get("links") or {}).get("self") or [{}]
         url = links[0].get("href") if isinstance(links, list) and isinstance(links[0], dict) else None
         get = item.get
-        return change_request(
+        return forge.change_request(
             NAME,
             get("id"),
             url,
@@ -396,10 +375,6 @@ def _reviewer_names(raw: Mapping[str, Any]) -> list[str]:
     reviewers = raw.get("reviewers") or []
     names = [((r.get("user") or {}).get("name")) for r in reviewers if isinstance(r, dict)]
     return [n for n in names if isinstance(n, str)]
-
-
-_no_labels = lacks("Bitbucket", "labels", "remove pull_request.labels, or leave them for the other forges")
-_no_assignees = lacks("Bitbucket", "assignees", "name them as reviewers instead")
 
 
 def _message(body: bytes, reason: str) -> str:

@@ -13,33 +13,20 @@ succeed" (1.17+), deleting the branch after the merge.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, urlsplit
-
-import httpx
 
 from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.forges import issues
+from gitops_bot.forges import forge, issues
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import (
-    Adapter,
-    ChangeRequest,
-    Decoration,
-    Steps,
-    change_request,
-    create_or_adopt,
-    draft_title,
-    keep_draft,
-    no_identity,
-)
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
 from gitops_bot.forges.issues import Issue
-from gitops_bot.forges.kit import Api, Words, numbered, under, unexpected
+from gitops_bot.forges.kit import Api, Environ, Transport, Words, numbered, under, unexpected
 from gitops_bot.forges.remotes import kind_from_url, no_repository, remote_project, remote_server
 from gitops_bot.forges.settings import ForgeConfig
-from gitops_bot.net import limits
 from gitops_bot.net.service import Answer, Credential
 
 PAGE = 50  # Gitea's default maximum page size (MAX_RESPONSE_ITEMS): a page never holds more
@@ -93,14 +80,7 @@ class Gitea(Adapter):
         self._repo = "/repos/" + "/".join(quote(p, safe="") for p in repository.split("/"))
 
     @classmethod
-    def connect(
-        cls,
-        fcfg: ForgeConfig,
-        url: str,
-        environ: Mapping[str, str],
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> Gitea:
+    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
         name = "Forgejo" if (fcfg.type or kind_from_url(url)) == "forgejo" else "Gitea"
         repository = fcfg.repository or remote_project(url, nested=False)
         if repository is None:
@@ -173,9 +153,9 @@ class Gitea(Adapter):
         return out
 
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
-        title_sent = draft_title(title, draft, DRAFT_PREFIX)
+        title_sent = forge.draft_title(title, draft, DRAFT_PREFIX)
         payload = {"head": branch, "base": base, "title": title_sent, "body": body}
-        return create_or_adopt(
+        return forge.create_or_adopt(
             lambda: _pr(self._request("POST", f"{self._repo}/pulls", json=payload), self.name),
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
@@ -185,7 +165,7 @@ class Gitea(Adapter):
         if pr.title == title and pr.body == body:
             return pr
         current = pr.raw.get("title", "") if isinstance(pr.raw, dict) else ""
-        payload = {"title": keep_draft(current, title, DRAFT_PREFIX), "body": body}
+        payload = {"title": forge.keep_draft(current, title, DRAFT_PREFIX), "body": body}
         return _pr(self._request("PATCH", f"{self._repo}/pulls/{pr.number}", json=payload), self.name)
 
     def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
@@ -261,7 +241,7 @@ class Gitea(Adapter):
             me = self._request("GET", "/user")
             login = me.get("login") if isinstance(me, dict) else None
             if not isinstance(login, str) or not login:
-                raise no_identity(self.name)
+                raise forge.no_identity(self.name)
             self._identity = login
         return self._identity
 
@@ -302,18 +282,9 @@ def _pr(item: Any, name: str) -> ChangeRequest:
     except (KeyError, TypeError):
         raise unexpected(name) from None
     get = item.get
-    return change_request(
+    return forge.change_request(
         name, get("number"), get("html_url"), head, get("title"), get("body"), item, get("created_at")
     )
-
-
-def _message(body: bytes, reason: str) -> str:
-    try:
-        data = limits.loads(body)
-    except ValueError:
-        return reason
-    message = data.get("message") if isinstance(data, dict) else None
-    return str(message) if message else reason
 
 
 def _total_count(answer: Answer) -> int | None:
@@ -325,4 +296,4 @@ def _total_count(answer: Answer) -> int | None:
 
 def words(name: str) -> Words:
     # 409/422 on create: a pull request for the branch exists (another run opened it)
-    return Words(name, HINTS, _message, race=lambda status, body: status in (409, 422))
+    return Words(name, HINTS, race=lambda status, body: status in (409, 422))

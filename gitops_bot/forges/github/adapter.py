@@ -40,17 +40,9 @@ from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import redact, register_secret
-from gitops_bot.forges import issues, kit, statuses
+from gitops_bot.forges import forge, issues, kit, statuses
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import (
-    Adapter,
-    ChangeRequest,
-    Decoration,
-    Steps,
-    change_request,
-    decorate_steps,
-    no_identity,
-)
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
 from gitops_bot.forges.github import checks as checks_github
 from gitops_bot.forges.github import commits as github_commits
 from gitops_bot.forges.issues import Issue
@@ -304,7 +296,7 @@ class GitHub(Adapter):
 
     def withdraw_auto_merge(self, pr: ChangeRequest) -> list[str]:
         """GraphQL's ``disablePullRequestAutoMerge`` (REST has no call for it)."""
-        return decorate_steps(
+        return forge.decorate_steps(
             f"PR #{pr.number}",
             [("auto-merge off", lambda: self._mutate(_DISABLE_AUTO_MERGE, pr, _DISABLE_HINT))],
             (ForgeError,),
@@ -411,7 +403,7 @@ class GitHub(Adapter):
             me = self.request("GET", "/user")
             login = me.get("login") if isinstance(me, dict) else None
             if not isinstance(login, str) or not login:
-                raise no_identity(NAME)
+                raise forge.no_identity(NAME)
             self._identity = login
         return self._identity
 
@@ -526,7 +518,7 @@ def _pr(item: Any) -> ChangeRequest:
     head = got.get("head")
     ref = head.get("ref") if isinstance(head, dict) else None
     number = got.get("number")
-    checked = change_request(
+    checked = forge.change_request(
         NAME,
         None if isinstance(number, bool) else number,
         got.get("html_url"),

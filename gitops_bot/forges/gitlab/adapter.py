@@ -34,31 +34,18 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
-
-import httpx
 
 from gitops_bot.core import checks, numbers
 from gitops_bot.core.checks import Check, State
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
-from gitops_bot.forges import kit
+from gitops_bot.forges import forge, kit
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import (
-    Adapter,
-    ChangeRequest,
-    Decoration,
-    Steps,
-    change_request,
-    create_or_adopt,
-    decorate_steps,
-    draft_title,
-    keep_draft,
-    no_identity,
-)
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
 from gitops_bot.forges.issues import Issue
-from gitops_bot.forges.kit import Api, Paging, Step, Words, array, unexpected
+from gitops_bot.forges.kit import Api, Environ, Paging, Step, Transport, Words, array, unexpected
 from gitops_bot.forges.remotes import no_repository, remote_project, remote_server
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
@@ -118,14 +105,7 @@ class GitLab(Adapter):
         self._identity: str | None = None
 
     @classmethod
-    def connect(
-        cls,
-        fcfg: ForgeConfig,
-        url: str,
-        environ: Mapping[str, str],
-        *,
-        transport: httpx.BaseTransport | None = None,
-    ) -> GitLab:
+    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
         """``GITLAB_TOKEN`` (or ``forge.token_env``), else ``CI_JOB_TOKEN`` inside GitLab CI."""
         project = fcfg.repository or remote_project(url, nested=True)
         if project is None:
@@ -189,11 +169,11 @@ class GitLab(Adapter):
         payload = {
             "source_branch": branch,
             "target_branch": base,
-            "title": draft_title(title, draft, DRAFT_PREFIX),
+            "title": forge.draft_title(title, draft, DRAFT_PREFIX),
             "description": body,
             "remove_source_branch": True,
         }
-        return create_or_adopt(
+        return forge.create_or_adopt(
             lambda: _mr(self._request("POST", f"{self._project}/merge_requests", json=payload)),
             lambda: self._open(lambda head: head == branch).get(branch),
             lambda found: self.update(found, title, body),
@@ -204,7 +184,7 @@ class GitLab(Adapter):
             return pr
         mr = pr.raw if isinstance(pr.raw, dict) else {}
         current = mr.get("title")
-        draft = keep_draft(current if isinstance(current, str) else "", title, DRAFT_PREFIX)
+        draft = forge.keep_draft(current if isinstance(current, str) else "", title, DRAFT_PREFIX)
         self._put(pr, {"title": draft, "description": body})
         return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
 
@@ -300,7 +280,7 @@ class GitLab(Adapter):
         asking (``auto_merge`` and the older ``merge_when_pipeline_succeeds``)."""
         path = f"{self._project}/merge_requests/{pr.number}/cancel_merge_when_pipeline_succeeds"
         step = ("auto-merge off", lambda: self._request("POST", path))
-        return decorate_steps(f"MR !{pr.number}", [step], (ForgeError,))
+        return forge.decorate_steps(f"MR !{pr.number}", [step], (ForgeError,))
 
     def close(self, pr: ChangeRequest, comment: str) -> None:
         self._request("POST", f"{self._project}/merge_requests/{pr.number}/notes", json={"body": comment})
@@ -334,7 +314,7 @@ class GitLab(Adapter):
             me = self._request("GET", "/user")
             name = me.get("username") if isinstance(me, dict) else None
             if not isinstance(name, str) or not name:
-                raise no_identity(NAME)
+                raise forge.no_identity(NAME)
             self._identity = name
         return self._identity
 
@@ -397,7 +377,7 @@ def _mr(item: Any) -> ChangeRequest:
     if not isinstance(item, dict):
         raise unexpected(NAME)
     get = item.get
-    return change_request(
+    return forge.change_request(
         NAME,
         get("iid"),
         get("web_url"),
