@@ -1,6 +1,6 @@
 """Every paginated listing, on every forge, ends in time as well as in pages: a forge that pages
 slowly (each page here "takes" 50 s on a clock the test controls) or without end is stopped
-by the one shared bound (``gitops_bot.forges.forge.Listing``: ``LISTING_SECONDS`` from the
+by the one shared bound (``gitops_bot.forges.kit.Api.list``: ``LISTING_SECONDS`` from the
 first request, ``MAX_PAGES`` pages) with one line naming the listing, never a silently
 shortened list and never a listing that runs for minutes. Against the local fakes held to each
 forge's published description."""

@@ -1,5 +1,5 @@
 """Every adapter that pages through open pull requests reads at most its ``MAX_PAGES`` pages,
-and a list longer than that is one failure line (``forges.forge.too_many_pages``) rather than a
+and a list longer than that is one failure line (``forges.kit.too_many_pages``) rather than a
 shortened answer: a pull request on a page never read would be opened again or never closed.
 Gitea/Forgejo and Azure DevOps here; the Bitbucket adapters in
 ``tests/unit/forges/test_bitbucket_adversarial.py``."""
