@@ -163,7 +163,7 @@ def _groups(
         in_tag = paths.get("digest") is not None and paths.get("digest") == paths.get("tag")
         if in_tag:
             paths.pop("digest")
-        for doc in map(_values_root, docs):
+        for doc in _values_roots(docs, paths):
             found = {f: _helm_node(doc, p) for f, p in paths.items()}
             present = {f: n for f, n in found.items() if n is not None and id(n) not in taken}
             if not present:
@@ -185,17 +185,28 @@ def _groups(
     return sorted(groups, key=lambda g: g.line)
 
 
-def _values_root(doc: Any) -> Any:
-    """Where a document's Helm values are: a Flux ``HelmRelease``'s ``spec.values`` (the
-    values written in the release), else the document itself (a values file)."""
-    if not nodes.is_map(doc):
-        return doc
+def _values_roots(docs: Sequence[Any], paths: Mapping[str, str]) -> list[Any]:
+    """Where each document's Helm values are: the document (a values file, or key paths
+    written from a manifest's root), else a Flux ``HelmRelease``'s ``spec.values`` (the values
+    the release sets) when the paths are not found from its root."""
+    out: list[Any] = []
+    for doc in docs:
+        if (
+            nodes.is_map(doc)
+            and _kind(doc) == "HelmRelease"
+            and not any(_helm_node(doc, p) for p in paths.values())
+        ):
+            spec = nodes.get(doc, "spec")
+            values = nodes.get(spec[1], "values") if spec is not None and nodes.is_map(spec[1]) else None
+            out.append(values[1] if values is not None else None)
+        else:
+            out.append(doc)
+    return out
+
+
+def _kind(doc: Any) -> str:
     kind = nodes.get(doc, "kind")
-    if kind is None or not nodes.is_scalar(kind[1]) or kind[1].value != "HelmRelease":
-        return doc
-    spec = nodes.get(doc, "spec")
-    values = nodes.get(spec[1], "values") if spec is not None and nodes.is_map(spec[1]) else None
-    return values[1] if values is not None else None
+    return str(kind[1].value) if kind is not None and nodes.is_scalar(kind[1]) else ""
 
 
 def _helm_paths(helm: Mapping[str, str]) -> dict[str, str]:
