@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
+import yaml
 from hypothesis import strategies as st
 
 from testkit.hostile_registry import Answer, Seen
@@ -182,9 +183,13 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any, *, drop: bool = False)
 
 
 def _json(good: Answer) -> Any:
+    """The well-formed answer's document: JSON, or YAML when it says so (a chart index), whose
+    mutations are then written as JSON, which YAML reads too."""
     try:
+        if "yaml" in good.headers.get("Content-Type", ""):
+            return yaml.safe_load(good.body)
         return json.loads(good.body)
-    except ValueError:
+    except (ValueError, yaml.YAMLError):
         return None
 
 
@@ -214,6 +219,17 @@ def _field_fault(draw: st.DrawFn, numbers: bool) -> Fault:
     return Fault("numbers" if numbers else "fields", f"field #{pick} := {what[choice]!r:.60}", make)
 
 
+# a billion laughs: nine aliases of nine aliases ... (YAML readers that expand aliases hold 9**9)
+YAML_BOMB = (
+    b'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    + b"".join(
+        f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n".encode()
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + b"entries: *i\n"
+)
+
+
 @st.composite
 def _type_fault(draw: st.DrawFn) -> Fault:
     body = draw(
@@ -221,6 +237,10 @@ def _type_fault(draw: st.DrawFn) -> Fault:
             [
                 *(b"[]", b"{}", b'"x"', b"1", b"null", b"true", b"", b"<html>503</html>", b"\xff\xfe\x00"),
                 b"[" * 100_000 + b"]" * 100_000,
+                YAML_BOMB,
+                b"entries: !!python/object/apply:os.system [echo owned]\n",
+                b"entries:\n  podinfo:\n    - &a {version: 1.1.0}\n    - *a\n"
+                + b"    - {version: !!float 1e400}\n",
                 b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
             ]
         )

@@ -39,6 +39,7 @@ from testkit.hostile_registry import Answer, Route, Seen
 SECONDS = 100.0
 PEAK = 192 << 20  # the Python heap a command may hold at its peak
 SENT = 80 << 20  # what the server may write before the client must have stopped reading
+LINE = 2000  # characters of one error line: what an answer may put in one is bounded
 
 
 @dataclass
@@ -202,7 +203,11 @@ def problems(world: World, outcome: Outcome) -> list[str]:
     found: list[str] = []
     service = world.service
     text = outcome.out + outcome.err
-    if "Traceback" in text:
+    # (a line of its own: an answer's text quoted in a reason may say "Traceback" too)
+    if any(
+        re.search(r"^\s*Traceback \(most recent call last\):", t, re.MULTILINE)
+        for t in (outcome.out, outcome.err)
+    ):
         found.append("a traceback")
     if outcome.code not in service.codes:
         found.append(f"exit {outcome.code}, documented: {sorted(service.codes)}")
@@ -213,6 +218,9 @@ def problems(world: World, outcome: Outcome) -> list[str]:
     errors = [ln for ln in lines if ln.startswith("gitops-bot: error")]
     if len(errors) > service.errors:
         found.append(f"{len(errors)} error lines (at most {service.errors})")
+    long = [ln for ln in errors if len(ln) > LINE]
+    if long:
+        found.append(f"an error line of {len(long[0])} characters (a person reads at most {LINE})")
     try:
         doc = json.loads(outcome.out)
     except ValueError:

@@ -19,7 +19,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from testkit.hostile.answers import Fault, another_route, dumps, echoing, field_set, paging, raw, whole_body
+from testkit.hostile.answers import (
+    YAML_BOMB,
+    Fault,
+    another_route,
+    dumps,
+    echoing,
+    field_set,
+    paging,
+    raw,
+    whole_body,
+)
 from testkit.hostile_registry import Answer, Route, Seen
 
 JSON = {"Content-Type": "application/json"}
@@ -569,6 +579,10 @@ prometheus = HostileService(
     PROMETHEUS_SECRET,
     routes=lambda stage: {"/prom/api/v1/query_range": _json(_MATRIX), "/prom/api/v1/query": _json(_VECTOR)},
     targets=("/prom/api/v1/query",),
+    explicit=(
+        ("/prom/api/v1/query", field_set(("data", "result", 0, "value", 1), raw("1e400"))),
+        ("/prom/api/v1/query", field_set(("data", "result", 0, "value", 0), 10**30)),
+    ),
     argv=PROMOTE,
     codes=frozenset({0, 4}),
     remote=True,
@@ -583,6 +597,7 @@ web_gate = HostileService(
     WEB_SECRET,
     routes=lambda stage: {"/cab": _json({"state": "approved", "checks": [{"ok": True}]})},
     targets=("/cab",),
+    explicit=(("/cab", field_set(("state",), ["approved"] * 10_000)),),
     argv=PROMOTE,
     codes=frozenset({0, 4}),
     remote=True,
@@ -629,6 +644,10 @@ push_time = HostileService(
     },
     registry_routes=challenged(basic("robot$ci", HARBOR_SECRET)),
     targets=("/api/v2.0/",),
+    explicit=(
+        ("/api/v2.0/", field_set(("push_time",), "9999-12-31T23:59:59.999999999Z")),
+        ("/api/v2.0/", field_set(("push_time",), 10**400)),
+    ),
     registry="username_env: HX_REG_USER\npassword_env: HX_REG_PASS\npush_time: harbor\npush_time_url: {url}",
     image="min_age: 1h",
     env=lambda stage: {"HX_REG_USER": "robot$ci", "HX_REG_PASS": HARBOR_SECRET},
@@ -665,6 +684,11 @@ chart_index = HostileService(
     },
     registry_routes=challenged(basic("charts", CHART_SECRET)),
     targets=("/charts/index.yaml",),
+    explicit=(
+        ("/charts/index.yaml", whole_body(YAML_BOMB, "a billion laughs", "application/x-yaml")),
+        ("/charts/index.yaml", field_set(("entries", "podinfo", 0, "version"), raw("1e400"))),
+        ("/charts/index.yaml", field_set(("entries", "podinfo", 0, "created"), "2026-13-45T99:99:99Z")),
+    ),
     registry="username_env: HX_REG_USER\npassword_env: HX_REG_PASS",
     env=lambda stage: {"HX_REG_USER": "charts", "HX_REG_PASS": CHART_SECRET},
     user="charts",
