@@ -37,6 +37,13 @@ def expires_on(value: bytes) -> Callable[[bytes], bytes]:
     return lambda body: re.sub(rb'"expiresAt": [\d.e+]+', b'"expiresAt": ' + value, body)
 
 
+def expiration(value: bytes) -> Callable[[bytes], bytes]:
+    """STS's XML with ``Expiration`` spelled ``value``."""
+    return lambda body: re.sub(
+        rb"<Expiration>[^<]*</Expiration>", b"<Expiration>" + value + b"</Expiration>", body
+    )
+
+
 def deep(_body: bytes) -> bytes:
     return b"[" * 100_000
 
@@ -68,6 +75,43 @@ CASES = {
         "sts:AssumeRoleWithWebIdentity",
         lambda _: STS_XML + b"</AssumeRoleWithWebIdentityResponse>",
         "AWS STS at https://127.0.0.1:{port}/ answered something unreadable (KeyError",
+    ),
+    "sts web identity: Expiration of 400 digits": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRoleWithWebIdentity",
+        expiration(b"9" * 400),
+        "AWS STS at https://127.0.0.1:{port}/ answered something unreadable",
+    ),
+    "sts web identity: Expiration 1e400": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRoleWithWebIdentity",
+        expiration(b"1e400"),
+        "AWS STS at https://127.0.0.1:{port}/ answered something unreadable",
+    ),
+    "sts web identity: Expiration soon": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRoleWithWebIdentity",
+        expiration(b"soon"),
+        "AWS STS at https://127.0.0.1:{port}/ answered something unreadable",
+    ),
+    "sts assume role: Expiration in the year 1": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRole",
+        expiration(b"0001-01-01T00:00:00Z"),
+        "issued a credential that had already expired",
+        role_arn=CROSS_ROLE,
+    ),
+    "sts assume role: Expiration soon": Case(
+        "aws",
+        "web identity",
+        "sts:AssumeRole",
+        expiration(b"soon"),
+        "AWS STS answered AssumeRole with an unreadable Expiration",
+        role_arn=CROSS_ROLE,
     ),
     "sts assume role: broken xml": Case(
         "aws",

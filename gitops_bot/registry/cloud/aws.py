@@ -293,10 +293,11 @@ JSON_11 = "application/x-amz-json-1.1"
 
 def _edge() -> Any:
     """:func:`base.edge` for botocore: its ``ResponseParserError`` (an answer that is not the
-    XML or JSON the service model says) is not a ``BotoCoreError``."""
+    XML or JSON the service model says) is not a ``BotoCoreError``, and its timestamp parser
+    raises ``RuntimeError`` for a time it cannot place (``Expiration`` of 400 digits)."""
     from botocore.parsers import ResponseParserError
 
-    return edge("AWS's credential chain", ResponseParserError)
+    return edge("AWS's credential chain", ResponseParserError, RuntimeError)
 
 
 _SERVICES = {"sts": "AWS STS", "sso": "AWS IAM Identity Center", "sso-oidc": "AWS IAM Identity Center"}
