@@ -4,7 +4,8 @@ interpreter importing what that plan imports (with the collector on, as a plain 
 plan runs twice: in a folder of files, and in a git repository of the same files with one
 commit ("plan, git"), where it also reads the environment's release history as it does in
 every repository it works on. Medians of interleaved runs, then the modules that cost most by
-``python -X importtime`` (cumulative, our own and others') in the git repository.
+``python -X importtime`` (cumulative, our own and others') in the git repository. The plan
+stopped at its first request says how many modules it imported and the CPU it spent before it.
 
     .venv/bin/python bench/startup_bench.py --runs 9
 """
@@ -58,6 +59,31 @@ def _importtime(python: str, argv: list[str], env: dict[str, str], cwd: Path) ->
     return rows
 
 
+# the plan in the product's interpreter, stopped at its first request (an audit hook here, not
+# in the product): how many modules it has imported by then, and the CPU it has spent
+_FIRST_REQUEST = r"""
+import os, sys
+def first_request(event, args):
+    if event == "socket.connect":
+        t = os.times()
+        print(f"first-request {len(sys.modules)} {t.user + t.system:.4f}", file=sys.__stderr__, flush=True)
+        os._exit(0)
+sys.addaudithook(first_request)
+import runpy
+runpy.run_module("gitops_bot", run_name="__main__")
+"""
+
+
+def _first_request(python: str, argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, float]:
+    """(modules imported, CPU seconds spent) when the plan sends its first request."""
+    argv = [python, "-c", _FIRST_REQUEST, *argv]
+    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    found = [ln.split() for ln in done.stderr.splitlines() if ln.startswith("first-request ")]
+    if not found:
+        raise SystemExit(f"the plan sent no request: {done.stderr.strip()[-400:]}")
+    return int(found[-1][1]), float(found[-1][2])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=9)
@@ -103,7 +129,9 @@ def main() -> int:
             "    except ImportError:\n        pass\n"  # sitecustomize: looked for, absent
         )
         kinds: dict[str, list[float]] = {"interpreter": [], "plan's imports": [], "plan": [], "plan, git": []}
+        first: list[tuple[int, float]] = []
         for _ in range(args.runs):
+            first.append(_first_request(python, in_git, env, committed))
             kinds["interpreter"].append(_timed([python, "-c", "pass"], env, repo)[0])
             kinds["plan's imports"].append(_timed([python, "-c", all_mods], env, repo)[0])
             kinds["plan"].append(_timed([str(exe), *plan], env, repo)[0])
@@ -111,6 +139,11 @@ def main() -> int:
         print(f"one-image plan, product as installed, medians of {args.runs} ({len(modules)} modules)")
         for k, v in kinds.items():
             print(f"  {k:16} {statistics.median(v):.3f} s  (min {min(v):.3f})")
+        cpu = [c for _, c in first]
+        print(
+            f"  at the first request: {first[0][0]} modules, "
+            f"{statistics.median(cpu):.3f} s CPU (median; min {min(cpu):.3f})"
+        )
         print(f"  load average {os.getloadavg()[0]:.2f}")
         print(f"top {args.top} by cumulative import time (one run, us):")
         for cum, own, name in sorted(rows, reverse=True)[: args.top]:
