@@ -6,8 +6,8 @@ the forge's wait rule (``Retry-After``, ``(X-)RateLimit-Reset`` of a limit used 
 limit a forge says only in words) rides the client's own retry hook, within the forge's
 total budget (:data:`MAX_WAIT`, the promise in docs/concepts/forges.md): one retry loop per
 request. :meth:`Api.call` matches the client's typed outcomes, as the gates do, to a value,
-a refusal (:class:`~gitops_bot.core.errors.ForgeError`: one line, exit 3, and whether another run made
-the same thing a moment ago) or :class:`~gitops_bot.core.errors.ForgeUnavailable`.
+a refusal (:class:`~gitops_bot.core.errors.ForgeError`: one line, exit 3, and whether another
+run made the same thing a moment ago) or :class:`~gitops_bot.core.errors.ForgeUnavailable`.
 
 :meth:`Api.list` is the one paging helper, for every listing shape a forge has (a
 :class:`Paging` each: JSON arrays with ``Link`` headers, ``total_count`` envelopes, GitLab's
@@ -82,9 +82,10 @@ def _pause(seconds: float) -> None:
 class Words:
     """How one forge says things: its name for messages, the hint for each refused status,
     its own error words (``message``: body and reason phrase -> one line; by default the
-    client's reading of the usual shapes, ``message``, ``error``, ``errors[].message``), whether a refusal
-    is the race of another run creating the same thing (``race``: status and parsed body),
-    and the words it says a rate limit in without the headers (GitHub's secondary limit)."""
+    client's reading of the usual shapes, ``message``, ``error``, ``errors[].message``),
+    whether a refusal is the race of another run creating the same thing (``race``: status
+    and parsed body), and the words it says a rate limit in without the headers (GitHub's
+    secondary limit)."""
 
     name: str
     hints: Mapping[int, str]
@@ -94,11 +95,11 @@ class Words:
     word_wait: float = 60.0  # what a rate limit said in words and naming no time is waited
 
 
-def refusal(words: Words, status: int, said: str, *, race: bool = False) -> ForgeError:
+def refusal(words: Words, status: int, text: str, *, race: bool = False) -> ForgeError:
     """The forge answered and meant it: one line, exit 3; ``race``: another run made what
     this request makes a moment ago (GitHub's 422 "already exists", GitLab's and Gitea's 409),
     as :attr:`Words.race` reads the forge's error answer."""
-    line = redact(" ".join(f"{words.name} refused the request (HTTP {status}): {said}".split())[:300])
+    line = redact(" ".join(f"{words.name} refused the request (HTTP {status}): {text}".split())[:300])
     return ForgeError(line, status=status, hint=words.hints.get(status), race=race)
 
 
@@ -132,10 +133,10 @@ def wait_for(status: int, header: Callable[[str], str], now: float) -> tuple[boo
 def _waits(words: Words) -> Callable[[int, Reply], tuple[bool, float | None]]:
     def rule(status: int, reply: Reply) -> tuple[bool, float | None]:
         if status in (403, 429) and words.limit_words and not reply.header("retry-after"):
-            said = words.message(reply.body, reply.reason).lower()
+            text = words.message(reply.body, reply.reason).lower()
             # a rate limit said only in words: the minute the forge asks for when it names no
             # time; a primary limit's "remaining: 0" keeps its reset time
-            if any(w in said for w in words.limit_words) and reply.header("x-ratelimit-remaining") != "0":
+            if any(w in text for w in words.limit_words) and reply.header("x-ratelimit-remaining") != "0":
                 return True, words.word_wait
         return wait_for(status, reply.header, time.time())
 
@@ -296,7 +297,6 @@ class Api:
         *,
         params: Mapping[str, object] | None = None,
         json: Any = None,
-        hints: Mapping[int, str] | None = None,
         parse: bool = False,
     ) -> Answer:
         """One request, asked again by the client per the forge's wait rule; the
@@ -314,9 +314,8 @@ class Api:
                     hint="set forge.api_url to the final address",
                 )
             case Refused(status=status, reply=reply, json=body):
-                words = self.words if hints is None else _with_hints(self.words, hints)
-                said = self.words.message(reply.body, reply.reason)
-                raise refusal(words, status, said, race=self.words.race(status, body))
+                text = self.words.message(reply.body, reply.reason)
+                raise refusal(self.words, status, text, race=self.words.race(status, body))
             case Unavailable(transient=True, status=403 | 429 as status, reply=reply):
                 raise ForgeUnavailable(
                     f"{self.name} rate limit exhausted (HTTP {status}) after "
@@ -340,11 +339,10 @@ class Api:
         *,
         params: Mapping[str, object] | None = None,
         json: Any = None,
-        hints: Mapping[int, str] | None = None,
     ) -> Any:
         """One request's decoded JSON body (None when empty); a body that is not JSON is
         :func:`unexpected`."""
-        return self.decoded(self.answer(method, path, params=params, json=json, hints=hints))
+        return self.decoded(self.answer(method, path, params=params, json=json))
 
     def decoded(self, answer: Answer) -> Any:
         try:
@@ -393,9 +391,9 @@ class Api:
                 )
             out += listed
             size += len(answer.body)
-            said = paging.count(answer) if paging.count else None
-            if said is not None:
-                counted = max(counted or 0, said)  # a count that grew between pages: the larger
+            told = paging.count(answer) if paging.count else None
+            if told is not None:
+                counted = max(counted or 0, told)  # a count that grew between pages: the larger
             if len(out) > bound or (counted is not None and counted > bound):
                 raise (too_many or self._too_many(what, bound))(len(out), counted)
             if size > LISTING_BYTES:
@@ -416,16 +414,12 @@ class Api:
         raise too_many_pages(self.name, pages, what)
 
     def _too_many(self, what: str, bound: int) -> Callable[[int, int | None], Exception]:
-        def line(read: int, said: int | None) -> Exception:
+        def line(read: int, told: int | None) -> Exception:
             return ForgeUnavailable(
                 f"{self.name} listed more than {bound} {what}", hint="check forge.api_url"
             )
 
         return line
-
-
-def _with_hints(words: Words, hints: Mapping[int, str]) -> Words:
-    return Words(words.name, hints, words.message, words.race, words.limit_words, words.word_wait)
 
 
 def _param(value: object) -> str:
