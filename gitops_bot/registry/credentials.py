@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 import subprocess
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from typing import Any, Protocol
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, register_secret
 from gitops_bot.core.model import DOCKER_HUB, normalise_host
+from gitops_bot.net import limits
 from gitops_bot.registry import cloud
 from gitops_bot.registry.settings import RegistryConfig
 
@@ -112,7 +112,8 @@ def _key_host(key: str) -> str:
 
 def from_docker_config(host: str, path: Path) -> Credential | None:
     try:
-        data: Any = json.loads(path.read_text())
+        # nesting bounded (a RecursionError would be a traceback), not UTF-8 a ValueError too
+        data: Any = limits.loads(path.read_bytes())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -149,8 +150,9 @@ def run_helper(helper: str, server: str) -> Credential | None:
     """``docker-credential-<helper> get``: server URL on stdin, JSON on stdout."""
     program = f"docker-credential-{helper}"
     try:
+        # bytes: a helper's answer that is not UTF-8 is refused below, not a UnicodeDecodeError
         proc = subprocess.run(
-            [program, "get"], input=server, capture_output=True, text=True, timeout=30, check=False
+            [program, "get"], input=server.encode(), capture_output=True, timeout=30, check=False
         )
     except FileNotFoundError:
         raise UsageError(
@@ -160,14 +162,15 @@ def run_helper(helper: str, server: str) -> Credential | None:
     except subprocess.TimeoutExpired:
         raise UsageError(f"credential helper {program} did not answer in 30 s") from None
     if proc.returncode != 0:
-        if "credentials not found" in (proc.stdout + proc.stderr).lower():
+        if "credentials not found" in (proc.stdout + proc.stderr).decode("utf-8", "replace").lower():
             return None
-        raise UsageError(
-            f"credential helper {program} failed: {proc.stderr.strip()[:200] or proc.returncode}"
-        )
+        stderr = proc.stderr.decode("utf-8", "replace").strip()[:200]
+        raise UsageError(f"credential helper {program} failed: {stderr or proc.returncode}")
     try:
-        out = json.loads(proc.stdout)
+        out = limits.loads(proc.stdout)
         username, secret = out["Username"], out["Secret"]
+        if not (isinstance(username, str) and isinstance(secret, str)):
+            raise TypeError("Username and Secret are not strings")
     except (ValueError, KeyError, TypeError):
         raise UsageError(f"credential helper {program} printed something that is not its JSON") from None
     if username == "<token>":
