@@ -184,13 +184,9 @@ class RegistryClient(Requests):
         )
 
     def exists(self, repository: str, digest: str) -> bool:
-        try:
-            self._manifest("HEAD", repository, digest, self.deadline())
-        except RegistryAccessError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
+        """Whether the registry serves the manifest ``digest`` names: its bytes, read by GET
+        and hashed, not a HEAD's 200 (a promotion pins this digest into another environment)."""
+        return self.manifest(repository, digest) is not None
 
     def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
         """Created time and labels from the image config (index -> platform child -> config)."""

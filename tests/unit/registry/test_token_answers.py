@@ -459,3 +459,24 @@ def test_a_tag_read_again_is_asked_by_head_and_pinned_only_to_bytes_served_befor
         current.update(head="sha256:" + "e" * 64)  # a HEAD naming bytes never served
         with pytest.raises(RegistryProtocolError, match="does not match its body"):
             c.resolve_digest("app", "1.0.0")
+
+
+def test_a_digest_exists_only_when_the_registry_serves_bytes_hashing_to_it() -> None:
+    """A promotion pins a digest into another environment once the registry holds it: a
+    HEAD's 200 is a claim; the bytes a GET by digest returns are checked against it."""
+    lying = "sha256:" + "f" * 64
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("sha256:" + "0" * 64):
+            return httpx.Response(404, json={"errors": [{"code": "MANIFEST_UNKNOWN"}]})
+        headers = {"Content-Type": MANIFEST_TYPE}
+        return httpx.Response(200, headers=headers, content=b"" if request.method == "HEAD" else MANIFEST)
+
+    c = RegistryClient(
+        RegistryConfig(host="registry.example"), transport=httpx.MockTransport(answer), retry=FAST
+    )
+    with c:
+        assert c.exists("app", REAL_DIGEST)
+        assert not c.exists("app", "sha256:" + "0" * 64)
+        with pytest.raises(RegistryProtocolError, match="does not match its body"):
+            c.exists("app", lying)
