@@ -248,3 +248,130 @@ def test_a_resource_cycle_is_read_once(tmp_path: Path) -> None:
     found = _read(tmp_path, {"dev": "a"})["dev"]
     assert found.image(APP).status is Status.PINNED
     assert any("cycle" in n for n in found.notes)
+
+
+def test_several_workloads_each_have_their_effective_place(tmp_path: Path) -> None:
+    cron = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: job\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: j\n              image: ghcr.io/acme/app:1.0.0\n"
+    patch = DEPLOYMENT.replace("1.0.0", "1.5.0")
+    _tree(
+        tmp_path,
+        BASE
+        | {"base/kustomization.yaml": "resources: [deployment.yaml, cron.yaml]\n", "base/cron.yaml": cron}
+        | {"overlays/staging/kustomization.yaml": "resources: [../../base]\npatches:\n- path: p.yaml\n"}
+        | {"overlays/staging/p.yaml": patch},
+    )
+    r = _read(tmp_path, ENVS)["staging"].image(APP)
+    # the Deployment's version comes from staging's patch, the CronJob's from the shared base
+    assert [(p.file, p.effective) for p in r.pins] == [
+        ("base/deployment.yaml", False),
+        ("base/cron.yaml", True),
+        ("overlays/staging/p.yaml", True),
+    ]
+    assert r.status is Status.INHERITED and r.effective is not None and r.effective.file == "base/cron.yaml"
+
+
+def test_an_argocd_application_is_followed_to_its_path_and_its_own_settings(tmp_path: Path) -> None:
+    app = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app-dev}
+spec:
+  source:
+    repoURL: https://github.com/acme/gitops.git
+    path: overlays/staging
+    kustomize:
+      images:
+        - ghcr.io/acme/app:2.0.0
+"""
+    _tree(
+        tmp_path,
+        BASE
+        | {
+            "apps/dev.yaml": app,
+            "apps/chart.yaml": app.replace("path: overlays/staging", "chart: app").replace(
+                "kustomize:\n      images:\n        - ghcr.io/acme/app:2.0.0\n", ""
+            ),
+        },
+    )
+    found = _read(tmp_path, {"dev": "apps/dev.yaml", "other": "apps/chart.yaml"})
+    r = found["dev"].image(APP)
+    assert [(p.file, p.kind, p.effective) for p in r.pins] == [
+        ("base/deployment.yaml", PinKind.CONTAINER, False),
+        ("apps/dev.yaml", PinKind.ARGOCD, True),
+    ]
+    assert r.effective is not None and (r.effective.line, r.effective.tag) == (10, "2.0.0")
+    assert any(
+        "renders app from https://github.com/acme/gitops.git, not followed" in n for n in found["other"].notes
+    )
+    assert found["other"].image(APP).status is Status.NOT_RENDERED
+
+
+def test_a_values_file_in_a_chart_inherits_the_charts_values(tmp_path: Path) -> None:
+    values = "image:\n  repository: ghcr.io/acme/app\n  tag: 1.0.0\n"
+    _tree(
+        tmp_path,
+        {
+            "chart/Chart.yaml": "name: c\n",
+            "chart/values.yaml": values,
+            "chart/env/dev.yaml": "replicas: 2\n",
+            "chart/env/prod.yaml": values.replace("1.0.0", "2.0.0"),
+        },
+    )
+    spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "image.repository", "tag": "image.tag"})]
+    found = _read(tmp_path, {"dev": "chart/env/dev.yaml", "prod": "chart/env/prod.yaml"}, spec)
+    dev, prod = found["dev"].image(APP), found["prod"].image(APP)
+    assert dev.status is Status.INHERITED and dev.effective is not None
+    assert (dev.effective.file, dev.effective.line, dev.effective.shared_with) == (
+        "chart/values.yaml",
+        3,
+        ("prod",),
+    )
+    assert dev.would_write is not None and dev.would_write.file == "chart/env/dev.yaml" and not dev.writable
+    assert dev.fix and "chart/env/dev.yaml" in dev.fix
+    assert prod.status is Status.PINNED and [p.effective for p in prod.pins] == [False, True]
+
+
+def test_a_flux_helmrelease_sets_the_image_in_its_values(tmp_path: Path) -> None:
+    release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: r}\nspec:\n  values:\n    redis:\n      repository: ghcr.io/acme/app\n      tag: 7.0.0\n"
+    _tree(
+        tmp_path,
+        {
+            "apps/base/release.yaml": release,
+            "apps/base/kustomization.yaml": "resources: [release.yaml]\n",
+            "apps/dev/kustomization.yaml": "resources: [../base]\n",
+        },
+    )
+    spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "redis.repository", "tag": "redis.tag"})]
+    r = _read(tmp_path, {"dev": "apps/dev"}, spec)["dev"].image(APP)
+    assert r.status is Status.PINNED and r.effective is not None
+    assert (r.effective.file, r.effective.line, r.effective.tag) == ("apps/base/release.yaml", 8, "7.0.0")
+
+
+def test_a_kustomization_kustomize_refuses_is_unsupported_with_its_reason(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        BASE
+        | {
+            "overlays/staging/kustomization.yaml": "resources: [../../base]\npatches:\n- p.yaml\n",
+            "overlays/staging/p.yaml": DEPLOYMENT,
+        },
+    )
+    r = _read(tmp_path, ENVS)["staging"].image(APP)
+    assert r.status is Status.UNSUPPORTED
+    assert r.reason == (
+        "kustomize refuses overlays/staging/kustomization.yaml:3: a patches: entry must be a mapping "
+        "(path: or patch:), not a plain string"
+    )
+
+
+def test_two_environments_naming_one_overlay_share_it(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        BASE
+        | {
+            "overlays/staging/kustomization.yaml": f"resources: [../../base]\nimages:\n- name: {APP}\n  newTag: 2.0.0\n"
+        },
+    )
+    found = _read(tmp_path, {"a": "overlays/staging", "b": "overlays/staging"})
+    r = found["a"].image(APP)
+    assert r.status is Status.UNSUPPORTED and r.effective is not None and r.effective.shared_with == ("b",)
+    assert found["a"].writable == ()  # a release for a alone never edits what b renders
