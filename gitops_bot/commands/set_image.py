@@ -7,19 +7,24 @@ that ``output`` renders (a diff, or a line saying what changed).
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gitops_bot.core import files
-from gitops_bot.core.errors import UsageError
+from gitops_bot.core.errors import GitOpsBotError, UsageError
+from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.log import get_logger
 from gitops_bot.engine.results import SetImageResult
-from gitops_bot.manifests import images, kustomize, setimage, workloads
+from gitops_bot.manifests import images, kustomize, nodes, setimage, workloads
 from gitops_bot.manifests.edit import EditResult
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.kustomize_text import ImageEdit
 from gitops_bot.output.result import ImageSet, Result, Show
+from gitops_bot.render import reader
 
 log = get_logger(__name__)
 
@@ -103,6 +108,8 @@ def _edit(
         if not plain:
             return result
         rest = kustomize.edit(result.text, plain, str(path))
+        for line in unused(path, [e.name for e in plain]):
+            log.warning("image_not_used", detail=line)
         return EditResult(rest.text, result.changes + rest.changes, result.images + rest.images)
     return _edit_sites(path, before, edits, helm, setters)
 
@@ -126,6 +133,76 @@ def _edit_sites(
     if result.unwritten:
         raise UsageError(result.unwritten[0].message(), hint=setimage.unwritten_hint(result.unwritten[0]))
     return result
+
+
+def unused(path: Path, names: Sequence[str]) -> list[str]:
+    """A line for each of ``names`` that no resource of the kustomization at ``path`` uses,
+    naming the closest name that is used: kustomize adds such an entry and renders nothing
+    different, so a misspelt image is released nowhere without a word. Nothing is said when
+    the tree could not be read whole (a remote resource, a missing file): the name may be
+    used where the reader did not look."""
+    root = _repository_root(path.parent)
+    try:
+        walk = reader.Reader(reader.DiskTree(root), path.parent, []).environment(
+            reader.Source("set-image", (path.name,), ())
+        )
+    except GitOpsBotError:  # a tree kustomize would refuse to build: the edit is said, not this
+        return []
+    if walk.notes or walk.refused:
+        return []
+    used: set[str] = set()
+    for rel in walk.files:
+        file = path.parent / rel
+        if file.name in KUSTOMIZATION_NAMES:
+            continue
+        used |= _image_names(file)
+    if not used:  # no workload read at all (generated, remote): nothing to compare with
+        return []
+    out = []
+    for name in names:
+        if name in used:
+            continue
+        closest = difflib.get_close_matches(name, sorted(used), n=1, cutoff=0.0)
+        near = f"; the closest used is {closest[0]!r}" if closest else ""
+        out.append(
+            f"{path}: no resource in the kustomization's tree uses image {name!r}, so this entry "
+            f"changes nothing{near}"
+        )
+    return out
+
+
+def _repository_root(start: Path) -> Path:
+    """The git work tree ``start`` is in (the reader reads nothing outside it), else ``start``."""
+    for directory in (start.resolve(), *start.resolve().parents):
+        if (directory / ".git").exists():
+            return directory
+    return start.resolve()
+
+
+def _image_names(file: Path) -> set[str]:
+    """The image names (as kustomize's ``images:`` matches them: the reference before its tag
+    and digest) of every ``image:`` scalar in the file's documents."""
+    try:
+        docs = nodes.compose_all(files.read_text(file), str(file))
+    except GitOpsBotError:
+        return set()
+    return {
+        WrittenRef.split(str(node.value)).name
+        for doc in docs
+        for key, node in _image_fields(doc)
+        if key == "image" and nodes.is_scalar(node) and not nodes.is_null(node)
+    }
+
+
+def _image_fields(node: Any) -> Iterator[tuple[str, Any]]:
+    if nodes.is_map(node):
+        for k, v in node.value:
+            if nodes.is_scalar(k):
+                yield str(k.value), v
+            yield from _image_fields(v)
+    elif nodes.is_seq(node):
+        for item in node.value:
+            yield from _image_fields(item)
 
 
 _KIND = re.compile(r"^kind:[ \t]*([\"']?)Kustomization\1[ \t]*(#.*)?$", re.MULTILINE)
