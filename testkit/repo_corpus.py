@@ -25,7 +25,6 @@ on a branch: the same file on two branches is two places.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -279,29 +278,6 @@ def score(
     return s
 
 
-def baseline_pins(plan_json: Mapping[str, Any]) -> set[tuple[str, str, str, int]]:
-    """(environment, image, file, line) of every place today's ``plan --output json`` shows,
-    in whatever form it gives them (before the reading key): for the baseline figure only."""
-    out: set[tuple[str, str, str, int]] = set()
-
-    def walk(node: Any, env: str | None) -> None:
-        if isinstance(node, dict):
-            env = str(node.get("environment", env)) if node.get("environment") else env
-            f = node.get("file") or node.get("path")
-            line = node.get("line")
-            img = node.get("image") or node.get("name")
-            if env and isinstance(f, str) and isinstance(line, int) and isinstance(img, str):
-                out.add((env, img, _norm(f), line))
-            for v in node.values():
-                walk(v, env)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v, env)
-
-    walk(plan_json, None)
-    return out
-
-
 def copy_tree(case: Case, dest: Path) -> Path:
     """The repository's tree with the newcomer's config at its root, as a user's checkout."""
     shutil.copytree(case.tree, dest, symlinks=True)
@@ -358,7 +334,3 @@ def table(scores: Sequence[Score]) -> str:
         f"{sum(len(s.cross_edits) for s in scores):5d} {sum(len(s.wrong) for s in scores):5d}"
     )
     return "\n".join(rows)
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=1, sort_keys=True)
