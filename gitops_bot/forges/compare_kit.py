@@ -205,10 +205,16 @@ def epoch_millis(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, UTC)
 
 
-def listed(answer: Any, key: str) -> list[Any]:
+def listed(answer: Any, key: str, *, asked: int | None = None) -> list[Any]:
+    """The commits under ``key``; ``asked``: the page size asked for, which a page larger than
+    is refused (never more than the forge documents: a page of thousands is not read)."""
     items = answer.get(key) if isinstance(answer, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise CompareUnavailable("the forge's answer is not a comparison")
+    if asked is not None and len(items) > asked:
+        raise CompareUnavailable(
+            f"the forge answered {len(items)} commits in one page, more than the {asked} asked for"
+        )
     return items
 
 

@@ -63,7 +63,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
         answer = kit.get(
             ask.service, api, params, method="POST", body=criteria, until=until, revisions=(base, head)
         )
-        page = kit.listed(answer, "value")
+        page = kit.listed(answer, "value", asked=kit.PAGE)
         for c in page:
             author = kit.as_dict(c.get("author"))
             commits.append(

@@ -45,7 +45,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
     commits: list[kit.SourceCommit] = []
     for _ in range(kit.MAX_PAGES):
         answer = kit.get(ask.service, url, params, until=until, revisions=(base, head))
-        for c in kit.listed(answer, "values"):
+        for c in kit.listed(answer, "values", asked=kit.PAGE):
             author = kit.as_dict(c.get("author"))
             user = kit.as_dict(author.get("user"))
             raw = kit.text(author.get("raw")).split("<")[0].strip()

@@ -61,7 +61,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
     for _ in range(kit.MAX_PAGES):
         params = {"since": base, "until": head, "start": str(start), "limit": str(kit.PAGE)}
         answer = kit.get(ask.service, api, params, until=until, revisions=(base, head))
-        for c in kit.listed(answer, "values"):
+        for c in kit.listed(answer, "values", asked=kit.PAGE):
             author = kit.as_dict(c.get("author"))
             name = kit.text(author.get("displayName")) or kit.text(author.get("name"))
             when = kit.epoch_millis(c.get("committerTimestamp"))

@@ -193,3 +193,42 @@ def test_a_listing_of_full_pages_without_end_fails_closed_at_its_bound(
     with pytest.raises(ForgeUnavailable, match=rf"^{name} listed more than 3 pages for "):
         connect(httpx.MockTransport(handler)).open_pulls("gitops-bot")
     assert len(asked) == 3
+
+
+@pytest.mark.parametrize("kind", ["azure-devops", "bitbucket-cloud", "bitbucket-data-center"])
+def test_a_comparison_page_larger_than_asked_is_not_read(kind: str) -> None:
+    """The release notes' commit lists are paged too: a page of thousands of commits where 100
+    were asked is one line in the notes, not thousands of commits read."""
+    from gitops_bot.forges import compare_kit
+    from gitops_bot.forges.azure_devops import compare as azure
+    from gitops_bot.forges.bitbucket_cloud import compare as cloud
+    from gitops_bot.forges.bitbucket_dc import compare as data_center
+    from gitops_bot.net.service import Service
+
+    commit = {"commitId": "a" * 40, "hash": "a" * 40, "id": "a" * 40, "comment": "c", "message": "c"}
+    many = [commit] * 5_000
+    body = {"value": many} if kind == "azure-devops" else {"values": many, "isLastPage": False, "next": None}
+    asked: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return httpx.Response(200, json=body)
+
+    host = "https://forge.example.com"
+    repository, path, compare = {
+        "azure-devops": (f"{host}/acme/web/_git/app", "acme/web/_git/app", azure.compare),
+        "bitbucket-cloud": (f"{host}/acme/app", "acme/app", cloud.compare),
+        "bitbucket-data-center": (
+            f"{host}/projects/ACME/repos/app",
+            "projects/ACME/repos/app",
+            data_center.compare,
+        ),
+    }[kind]
+    api = f"{host}/2.0" if kind == "bitbucket-cloud" else host
+    service = Service("forge", host, transport=httpx.MockTransport(handler))
+    ask = compare_kit.Ask(service, kind, repository, path, repository, "b" * 40, "c" * 40, api)
+    with pytest.raises(
+        compare_kit.CompareUnavailable, match="answered 5000 commits in one page, more than the 100"
+    ):
+        compare(ask)
+    assert len(asked) == 1
