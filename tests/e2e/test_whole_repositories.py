@@ -224,6 +224,7 @@ def _plan_and_score(case: rc.Case, work: Path) -> rc.Score:
     return score
 
 
+@pytest.mark.timeout(900)  # 22 repositories x (plan + update), two at a time: ~2-3 min on 2 cores
 def test_newcomers_plan_finds_what_each_environment_pins(tmp_path: Path) -> None:
     """The goals of the corpus: >= 90 % of effective pins found, 0 misses unsaid, 0 writes to a
     place another environment renders (no newcomer config here declares sharing)."""
