@@ -1,5 +1,5 @@
 """Which forge a repository lives on, and its adapter: the registry of forges (:data:`ENTRIES`,
-one :class:`~gitops_bot.forges.forge.ForgeEntry` per forge package), and the rules for which
+one :class:`~gitops_bot.forges.entries.ForgeEntry` per forge package), and the rules for which
 host a forge token may go to — kept together here, where they are reviewed as one. Each forge
 declares its own token variables, git users and hosts in its entry (``tokens``, ``git_hosts``);
 the rules here only loop over the entries.
