@@ -56,6 +56,17 @@ EXPECT: dict[str, list[str]] = {
     "scripts/play merge freeze/production": ["merged #"],
     "scripts/play bot unfreeze production": ["lift freeze"],
     "scripts/play bot unhold production example/app": ["production"],
+    "scripts/play bot explain production example/app": [
+        "promotion.soak",
+        "blocking (decides)",
+        "next change:",
+    ],
+    "scripts/play bot report staging": ["1 failure restored", "rolled back automatically by"],
+    "scripts/play bot freeze --all --until 2h --reason 'incident review' --dry-run": [
+        "stop the line",
+        "gitops-bot/freeze/_all",
+        "dry run, nothing changed",
+    ],
     "scripts/play down": ["stopping the playground"],
     # each kind of pull request, in the terminal and (below) at its link, in the forge's view
     "scripts/play prs": ["pull requests (http://", "merged  production: promote from staging"],
