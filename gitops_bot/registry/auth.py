@@ -484,7 +484,9 @@ def _refused_token(where: str, bearer: Challenge | None, response: Reply) -> Tok
         f"(HTTP 401{' ' + error if error else ''})",
         fault="rejected",
         status=401,
-        hint=CREDENTIALS_HINT,
+        hint=CREDENTIALS_HINT
+        + "; if they are right, the registry does not take its token service's tokens (a signing "
+        "key it does not trust, or clocks apart): tell the registry's operator",
     )
 
 
