@@ -57,13 +57,33 @@ class Tree(Protocol):
         """The directory's entries, sorted."""
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """What one kustomization renders: the files kustomize reads for it (resources, bases,
+    components, patches, through every nested kustomization), and whether all of it is here
+    (no remote resource, nothing outside the repository)."""
+
+    files: tuple[Path, ...]
+    local: bool
+
+
+def reach(tree: Tree, root: Path, directory: Path) -> Reach:
+    """The files ``directory``'s kustomization renders under ``root``, read by the same walk
+    as every environment (the rendered diff's budget and its cache ask this)."""
+    walk = _Walk()
+    Reader(tree, root, ()).walk_directory(directory, walk)
+    remote = any("not followed" in n or "cycle" in n for n in walk.notes)
+    return Reach(tuple(root / f for f in walk.files), not remote and len(walk.files) < MAX_FILES)
+
+
 class DiskTree:
     """The repository on disk; nothing outside ``root`` (symlinks resolved) is read, and each
     file is read once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, texts: Mapping[Path, str] | None = None) -> None:
         self.root = root.resolve()
-        self._texts: dict[Path, str | None] = {}
+        # ``texts``: files as edited (path -> text), read instead of the disk's
+        self._texts: dict[Path, str | None] = dict(texts or {})
 
     def inside(self, path: Path) -> bool:
         real = path.resolve()
@@ -154,6 +174,8 @@ class Reader:
         return text
 
     def _sites(self, text: str, rel: str, how: str = "") -> list[images.Site]:
+        if not self.specs:  # a walk for what is rendered, not for versions: nothing parsed
+            return []
         """The image sites of a file, read once per reading. A file the tool would fail on
         (not YAML, a kustomization that is not a mapping) fails the reading, naming file and
         line, as it fails the tool's render."""
@@ -223,6 +245,10 @@ class Reader:
                 return
             if directory == self.config_root:
                 return
+
+    def walk_directory(self, directory: Path, walk: _Walk) -> None:
+        """``directory`` read as a resource of a kustomization would be."""
+        self._resource(directory, str(directory), walk, ())
 
     def _application(self, app: argocd_apps.AppSource, rel: str, walk: _Walk) -> None:
         """An Argo CD Application's source as Argo CD renders it: its path (a kustomization, a

@@ -34,6 +34,7 @@ import yaml
 from gitops_bot.core import files, privdir
 from gitops_bot.core.log import get_logger
 from gitops_bot.manifests.guard import LOADER
+from gitops_bot.render import reader
 from gitops_bot.render.diff import Rendered, compare
 from gitops_bot.render.settings import RenderSettings
 
@@ -193,7 +194,6 @@ def _kustomization(directory: Path, texts: Mapping[Path, str]) -> object:
 
 # an image field of a container in a block-style manifest ("image: x" or "- image: x")
 _IMAGE_FIELD = re.compile(r"^[ \t]*(?:-[ \t]+)?image:[ \t]*[^ \t\r\n#]", re.MULTILINE)
-_MAX_WALK = 1000  # kustomization directories followed at most (a cycle or a huge tree: counted so far)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,39 +203,23 @@ class _Reach:
 
 
 def _reach(root: Path, directory: Path, texts: Mapping[Path, str]) -> _Reach:
-    """What the kustomization reads, through its bases and components: the image fields of its
-    local resources (what each ``images:`` entry is matched against), and whether all of it is
-    here. A remote resource, a Helm chart (pulled when rendered) or a path outside the
-    repository is not here: its render may change with nothing here changing, and its image
-    fields are not counted."""
-    count, todo, local = 0, [directory], True
-    seen: set[Path] = set()
-    top = root.resolve()
-    while todo and len(seen) < _MAX_WALK:
-        d = todo.pop()
-        if d in seen:
-            continue
-        seen.add(d)
-        text = next((t for n in KUSTOMIZATION_NAMES if (t := _text(d / n, texts)) is not None), None)
-        if text is not None and ("://" in text or "helm" in text):
-            local = False
-        doc = _kustomization(d, texts)
-        if not isinstance(doc, dict):
-            continue
-        for key in ("resources", "bases", "components"):
-            listed = doc.get(key)
-            for entry in listed if isinstance(listed, list) else []:
-                if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
-                    local = False
-                    continue
-                path = Path(os.path.normpath(d / entry))
-                if not path.resolve().is_relative_to(top):
-                    local = False
-                elif path.is_dir():
-                    todo.append(path)
-                elif (found := _text(path, texts)) is not None:
-                    count += len(_IMAGE_FIELD.findall(found))
-    return _Reach(count, local and not todo)
+    """What the kustomization reads, through its bases and components (the one reader's
+    walk, :func:`gitops_bot.render.reader.reach`): the image fields of its local resources
+    (what each ``images:`` entry is matched against), and whether all of it is here. A remote
+    resource, a Helm chart (pulled when rendered) or a path outside the repository is not here:
+    its render may change with nothing here changing, and its image fields are not counted."""
+    tree = reader.DiskTree(root, texts)
+    found = reader.reach(tree, root, directory)
+    count, local = 0, found.local
+    for path in found.files:
+        text = tree.text(path) or ""
+        if path.name in KUSTOMIZATION_NAMES:
+            # a URL anywhere (a remote resource the walk names, or one written in a form it
+            # does not read) or Helm: rendered afresh every time, never kept
+            local = local and "://" not in text and "helm" not in text
+        else:
+            count += len(_IMAGE_FIELD.findall(text))
+    return _Reach(count, local)
 
 
 CACHE_ENTRIES = 64  # rendered kustomizations kept between runs (newest first)
