@@ -232,3 +232,25 @@ def test_a_comparison_page_larger_than_asked_is_not_read(kind: str) -> None:
     ):
         compare(ask)
     assert len(asked) == 1
+
+
+def test_a_listing_past_its_byte_bound_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages within their item count but heavy: the listing stops at its byte bound, in one
+    line, rather than holding whatever the forge sends."""
+    from gitops_bot.forges import kit
+
+    monkeypatch.setattr(kit, "LISTING_BYTES", 2 << 20)
+    heavy = json.dumps([{**_pull(n), "body": "x" * 12_000} for n in range(100)]).encode()  # 1.2 MB
+    asked: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        nxt = f'<{API}/repos/acme/gitops/pulls?page={len(asked) + 1}>; rel="next"'
+        return httpx.Response(200, content=heavy, headers={"Content-Type": "application/json", "Link": nxt})
+
+    hub = GitHub.connect(
+        CFG, "acme/gitops", {"GITHUB_TOKEN": "ghp_x"}, transport=httpx.MockTransport(handler)
+    )
+    with pytest.raises(ForgeUnavailable, match=r"^GitHub listed more than 2 MiB for open pull requests"):
+        hub.open_pulls("gitops-bot")
+    assert len(asked) == 2  # the second page passed the bound: no third is asked
