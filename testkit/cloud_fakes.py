@@ -53,6 +53,7 @@ services are plain http) plays the identity endpoints a machine or pod has, by `
 
 A test plays a hostile or broken service with ``hostile``: an operation's name (``sts:AssumeRole``,
 ``sts:AssumeRoleWithWebIdentity``, ``ecr:GetAuthorizationToken``, ``ecr-public:GetAuthorizationToken``,
+``eks-auth:AssumeRoleForPodIdentity`` for the Pod Identity agent's answer,
 ``google:token`` for the metadata server's token and STS's, ``entra:token``, ``azure:managed`` for
 both managed identity endpoints, ``acr:exchange``) to a function of the body the fake would
 answer (after checking the request as always) giving the body it answers instead, with the same
@@ -293,6 +294,8 @@ class CloudFake:
     def operation_name(self, method: str, target: str, headers: dict[str, str], body: bytes) -> str | None:
         """The name ``hostile`` knows the request by (see the module's text)."""
         path = urlsplit(target).path
+        if self.cloud == "aws" and path == "/v1/credentials":
+            return "eks-auth:AssumeRoleForPodIdentity"
         if self.cloud == "aws" and method == "POST" and path == "/":
             target_header = headers.get("x-amz-target", "")
             if target_header:

@@ -28,6 +28,9 @@ STS_XML = b'<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/
 TEN_MB = STS_XML + b"<a>x</a>" * (10 << 17)
 
 
+AGENT = "the container credentials endpoint at http://127.0.0.1:{mport}/v1/credentials"
+
+
 def expires_in(value: bytes) -> Callable[[bytes], bytes]:
     """The token answer with ``expires_in`` spelled ``value`` (raw JSON)."""
     return lambda body: re.sub(rb'"expires_in": "?\d+"?', b'"expires_in": ' + value, body)
@@ -112,6 +115,34 @@ CASES = {
         expiration(b"soon"),
         "AWS STS answered AssumeRole with an unreadable Expiration",
         role_arn=CROSS_ROLE,
+    ),
+    "pod identity agent: broken json": Case(
+        "aws",
+        "pod identity",
+        "eks-auth:AssumeRoleForPodIdentity",
+        lambda _: b'{"AccessKeyId": ',
+        "the container credentials endpoint (EKS Pod Identity or an ECS task role) gave no AWS credentials",
+    ),
+    "pod identity agent: json nested 100,000 deep": Case(
+        "aws",
+        "pod identity",
+        "eks-auth:AssumeRoleForPodIdentity",
+        deep,
+        AGENT + " answered something unreadable (RecursionError",
+    ),
+    "pod identity agent: Expiration of 400 digits": Case(
+        "aws",
+        "pod identity",
+        "eks-auth:AssumeRoleForPodIdentity",
+        lambda body: re.sub(rb'"Expiration": "[^"]*"', b'"Expiration": "' + b"9" * 400 + b'"', body),
+        AGENT + " answered something unreadable (OverflowError",
+    ),
+    "pod identity agent: 10 MB": Case(
+        "aws",
+        "pod identity",
+        "eks-auth:AssumeRoleForPodIdentity",
+        lambda _: b'{"x": "' + b"x" * (10 << 20) + b'"}',
+        AGENT + " answered something unreadable (KeyError",
     ),
     "sts assume role: broken xml": Case(
         "aws",

@@ -139,7 +139,7 @@ class AwsLogin:
         # botocore logs a failed refresh with its traceback; the failure is ours to say, in one line
         logging.getLogger("botocore").setLevel(logging.ERROR)
         try:
-            with _edge():
+            with _edge(_chain(env)):
                 found = session.get_credentials()
                 frozen = found.get_frozen_credentials() if found is not None else None
         except botocore.exceptions.ClientError as exc:  # web identity's AssumeRoleWithWebIdentity
@@ -275,7 +275,7 @@ class AwsApi:
         from botocore.awsrequest import AWSRequest
 
         try:
-            with _edge():
+            with _edge(f"the AWS credentials of {self.identity}"):
                 creds = self.credentials()
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise LoginFailed(
@@ -291,13 +291,24 @@ PUBLIC_TARGET = "SpencerFrontendService."
 JSON_11 = "application/x-amz-json-1.1"
 
 
-def _edge() -> Any:
+def _edge(source: str) -> Any:
     """:func:`base.edge` for botocore: its ``ResponseParserError`` (an answer that is not the
     XML or JSON the service model says) is not a ``BotoCoreError``, and its timestamp parser
-    raises ``RuntimeError`` for a time it cannot place (``Expiration`` of 400 digits)."""
+    raises ``RuntimeError`` for a time it cannot place (``Expiration`` of 400 digits).
+    ``source``: what answered, when it was none of the calls made through our client."""
     from botocore.parsers import ResponseParserError
 
-    return edge("AWS's credential chain", ResponseParserError, RuntimeError)
+    return edge(source, ResponseParserError, RuntimeError)
+
+
+def _chain(env: Mapping[str, str]) -> str:
+    """Where botocore's own fetches went, in words: the container credentials endpoint (EKS
+    Pod Identity, ECS) when the environment names one, else the instance metadata service."""
+    full = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    relative = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    if full or relative:
+        return f"the container credentials endpoint at {full or 'http://169.254.170.2' + str(relative)}"
+    return "AWS's credential chain (the shared files, the instance metadata service)"
 
 
 _SERVICES = {"sts": "AWS STS", "sso": "AWS IAM Identity Center", "sso-oidc": "AWS IAM Identity Center"}
