@@ -22,6 +22,7 @@ from gitops_bot.events.payloads import Push
 from gitops_bot.events.receiver import Receiver
 from gitops_bot.events.settings import DEFAULT_DEBOUNCE
 from gitops_bot.events.trigger import Trigger
+from gitops_bot.output.words import counted
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch.http import Metrics, serve
 from gitops_bot.watch.page import StatusPage
@@ -268,7 +269,8 @@ class Watcher:
             return (True, "ready") if t.ready(now, self.interval) else (False, "no recent successful cycle")
         waiting = [redact(t.name or "") for t in self.targets if not t.ready(now, self.interval)]
         ready = len(waiting) < len(self.targets)
-        text = f"ready: {len(self.targets) - len(waiting)} of {len(self.targets)} repositories"
+        of = counted(len(self.targets), "repository", "repositories")
+        text = f"ready: {len(self.targets) - len(waiting)} of {of}"
         if not ready:
             text = "no repository had a recent successful cycle"
         return ready, text + "".join(f"\nnot ready: {w}" for w in waiting)
