@@ -69,6 +69,8 @@ def edit(
             warnings.setdefault(u.image, []).append(Outside(unwritten_warning(replace(u, file=rel_path))))
         if result.text != text:
             written[path] = result.text
+    if written:
+        _check_alone(app, rel.environment, root, written)
     chart_changes = {c.image: c.to_tag for c in rel.changes if c.kind is ArtifactKind.CHART and c.to_tag}
     if chart_changes:
         for chart, rel_path in _edit_charts(app, root, texts, written, chart_changes):
@@ -99,6 +101,29 @@ def _own_layers(
         for r in reading.images
         if r.image in wanted and r.would_write is not None and r.writable
     }
+
+
+def _check_alone(app: App, environment: str, root: Path, written: Mapping[Path, str]) -> None:
+    """No image edit for one environment lands in a file another environment renders (the
+    reader's graph; the rendered diff then shows the target's render changing): a bug here
+    is refused before anything is committed, never shipped as a change to another environment."""
+    try:
+        base = app.config.root.resolve().relative_to(root.resolve())
+    except ValueError:
+        return  # the config lives outside this checkout's tree: paths are not comparable here
+    others = {
+        (base / f).as_posix(): name
+        for name, r in app.readings().items()
+        if name != environment
+        for f in r.rendered
+    }
+    for path in written:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+        if rel in others:
+            raise UsageError(
+                f"environment {environment!r}: the release would edit {rel}, which {others[rel]} renders too",
+                hint="point each environment's path at what it alone renders (its overlay, its values file)",
+            )
 
 
 def _check_layered(

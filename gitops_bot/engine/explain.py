@@ -24,6 +24,7 @@ from gitops_bot.config.settings import WindowsConfig
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import Decision, PlanItem
+from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine import decisions
 from gitops_bot.engine.plan import plan
 from gitops_bot.engine.results import Change
@@ -82,6 +83,7 @@ class Explained:
     now: datetime
     at: datetime
     explanations: tuple[Explanation, ...]
+    reading: tuple[ImageReading, ...] = ()  # how the environment renders its images (the reader's)
 
     @property
     def assumed(self) -> str:
@@ -108,6 +110,7 @@ class Explained:
             "assumed": ASSUMED,
             "next_change": {"image": first[0].item.image, **first[1].to_json()} if first else None,
             "images": [e.to_json() for e in self.explanations],
+            "reading": [r.to_json() for r in self.reading],
         }
 
 
@@ -145,6 +148,7 @@ def explain(s: Session, environment: str, image: str | None = None, at: datetime
         now,
         when,
         tuple(Explanation(i, chains[decisions.key(i)], changes.get(decisions.key(i))) for i in items),
+        tuple(r for r in app.reading(env).images if image is None or r.image == image),
     )
 
 

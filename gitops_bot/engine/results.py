@@ -24,6 +24,7 @@ from gitops_bot.core.model import (
     PlanItem,
     WrittenRef,
 )
+from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.manifests.edit import FieldChange
 
@@ -239,6 +240,8 @@ class Status:
     releases: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
     # each environment's next change (explain's): the image, and when and to what it changes
     next: Mapping[str, tuple[str, Change]] = field(default_factory=dict)
+    # each configured image as its environment renders it (the reader's, as plan shows it)
+    reading: tuple[ImageReading, ...] = ()
 
     @property
     def unknown(self) -> tuple[Unknown, ...]:
@@ -256,6 +259,7 @@ class Status:
             "complete": not self.unknown,
             "rows": [r.to_json() for r in self.rows],
             **({"releases": releases} if releases else {}),  # additive: where history was read
+            "reading": [r.to_json() for r in self.reading],
         }
 
 

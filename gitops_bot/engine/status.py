@@ -95,7 +95,8 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
                 )
             )
         rows += [_chart_row(app, t, items, pulls, gates.get(env.name)) for t in app.chart_targets(env)]
-    return Status(tuple(rows), _releases(s, envs), upcoming)
+    reading = tuple(r for env in envs for r in app.reading(env).images)
+    return Status(tuple(rows), _releases(s, envs), upcoming, reading)
 
 
 def _next(
