@@ -227,6 +227,9 @@ class CloudFake:
         # answers it; and the error code it answers DescribeImages with instead
         self.images: dict[tuple[str, str], tuple[str, datetime]] = {}
         self.refuse_describe: str | None = None
+        # the registry front refuses every credential, its 401 echoing the Authorization it got
+        # (base64 of AWS:password for ECR) as some registries' error pages do
+        self.echo_credentials = False
         # operation -> what its answer's body becomes (see the module's text)
         self.hostile: dict[str, Callable[[bytes], bytes]] = {}
         self.acr = Contract.load("acr")
@@ -843,8 +846,13 @@ class CloudFake:
             repo = target.split("/")[2:-2]
             scope = f',scope="repository:{"/".join(repo)}:pull"' if repo else ""
             challenge = f'Bearer realm="{realm}",service="{self.host}"{scope}'
+        if self.echo_credentials and headers.get("authorization"):
+            allowed = False  # a registry refusing what it was sent, and saying what that was
         if not allowed:
-            body401 = {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}
+            said = "authentication required"
+            if self.echo_credentials:
+                said += f": {value} is not valid"
+            body401 = {"errors": [{"code": "UNAUTHORIZED", "message": said}]}
             return (
                 401,
                 {"Content-Type": "application/json", "WWW-Authenticate": challenge},

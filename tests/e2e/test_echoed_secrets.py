@@ -5,6 +5,10 @@ header's ``x-access-token:TOKEN`` git sends, at each of base64's three alignment
 URL-safe alphabet without padding), percent- or form-encoded, or JSON-escaped. The refusal
 is still one line with GitHub's words; no spelling of the token is in stdout or stderr.
 
+The same for a cloud registry refusing the credential its login produced and echoing the
+``Authorization`` it got (ECR: base64 of ``AWS:password``; ACR and Artifact Registry: the
+bearer token): no spelling of anything the cloud issued is in the output, ``-vv`` included.
+
 The check decodes every base64 run of the output at each alignment (independently of how
 redaction finds them): before core/log.py registered those spellings, the base64 ones were
 printed as they came."""
@@ -21,8 +25,11 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from testkit.cloud_world import cronjob
+from testkit import update_world
+from testkit.cloud_fakes import CloudFake
+from testkit.cloud_world import cronjob, front_of, identity_env, registry_section
 from testkit.github_server import FakeGitHub
+from testkit.registry_process import RegistryProcess
 from testkit.update_world import World
 
 TOKEN = FakeGitHub.token
@@ -59,8 +66,8 @@ def _decodings(text: str) -> list[bytes]:
     return found
 
 
-def shows_the_token(text: str) -> bool:
-    inside = TOKEN[1:-1]
+def shows_the_token(text: str, token: str = TOKEN) -> bool:
+    inside = token[1:-1]
     decoded = text.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
     return (
         inside in text
@@ -84,3 +91,33 @@ def test_a_401_echoing_the_token_in_any_encoding_shows_none_of_it(
     assert "Traceback" not in run["err"]
     assert "Bad credentials" in json.dumps(run["out"]), shown[-2000:]  # GitHub's words, still said
     assert not shows_the_token(shown), shown[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "how"), [("aws", "pod identity"), ("azure", "client secret"), ("gcp", "metadata server")]
+)
+def test_a_cloud_registry_echoing_the_credential_it_refused_shows_none_of_it(
+    registry: RegistryProcess, tmp_path: Path, cloud: str, how: str
+) -> None:
+    with CloudFake(cloud, registry.url, tmp_path) as fake:
+        worlds = update_world.make_world(tmp_path, front_of(registry, fake))
+        world = next(worlds)
+        try:
+            update_world.add_config(world, registry_section(cloud, fake))
+            world.push("app", "1.1.0")
+            fake.echo_credentials = True
+            env = identity_env(cloud, fake, tmp_path, how) | {"GITHUB_TOKEN": TOKEN}
+            run = cronjob(world.remote, env, tmp_path / "run", "update", "--dry-run", "-vv", check=False)
+        finally:
+            next(worlds, None)
+    issued = fake.issued
+    secrets = issued.ecr | issued.google | issued.entra | issued.refresh | issued.registry
+    secrets |= {issued.client_secret, issued.web_identity} | {
+        s for pair in issued.keys.values() for s in pair
+    }
+    assert secrets - {""}, "the login issued nothing: the front was never asked with a credential"
+    shown = run["err"] + "\n" + json.dumps(run["out"])
+    assert run["code"] == 0 and "Traceback" not in run["err"], shown[-2000:]
+    assert all(row["action"] == "skip" for row in run["out"]["skipped"]) and run["out"]["skipped"]
+    for secret in secrets - {""}:
+        assert not shows_the_token(shown, secret), (secret, shown[-3000:])
