@@ -186,8 +186,8 @@ def _spellings(value: str) -> set[str]:
 
 
 # The shortest base64 run registered (a secret of 7 bytes has runs this long at every
-# alignment): shorter ones would blank
-# ordinary words and digests' hex far more often than they would catch an echo.
+# alignment): shorter ones would blank ordinary words and digests' hex far more often than
+# they would catch an echo.
 _BASE64_RUN = 8
 _URLSAFE = str.maketrans("+/", "-_")
 
