@@ -1,0 +1,103 @@
+"""Never silent: what each environment renders is said on every surface, from git alone.
+
+A newcomer's config names overlay directories whose versions live in a shared base: ``plan``
+says where each version comes from and where a release goes (text and JSON). A config under
+which no environment pins any image is refused with exit 2 and that reading, never "(no
+images)" and 0. A registry that cannot be reached fails the run (exit 3) without unsaying it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.cli import main
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: 127.0.0.1:1/acme/app:1.0.0
+"""
+OVERLAY = "resources:\n  - ../../base\n"
+CONFIG = """version: 1
+images:
+  - name: {name}
+    repository: {name}
+registries:
+  127.0.0.1:1: {{max_concurrency: 1}}
+environments:
+  - {{name: staging, path: overlays/staging}}
+  - {{name: production, path: overlays/production}}
+"""
+
+
+def _repo(tmp_path: Path, name: str) -> Path:
+    files = {
+        "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "base/deployment.yaml": DEPLOYMENT,
+        "overlays/staging/kustomization.yaml": OVERLAY,
+        "overlays/production/kustomization.yaml": OVERLAY,
+        "gitops-bot.yaml": CONFIG.format(name=name),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    return tmp_path
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_no_pin_anywhere_is_a_usage_error_that_says_what_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path, "ghcr.io/other/name")
+    code, out, err = _run(capsys, "plan", "--repo", str(repo))
+    assert code == 2 and "(no images)" not in out
+    assert (
+        "no environment pins any configured image: staging: ghcr.io/other/name: nothing staging renders"
+        in err
+    )
+    code, out, _ = _run(capsys, "plan", "--repo", str(repo), "--output", "json")
+    doc = json.loads(out)
+    assert code == 2 and doc["schema"] == "gitops-bot/error/v1"
+    assert [(r["environment"], r["status"]) for r in doc["reading"]] == [
+        ("staging", "not_rendered"),
+        ("production", "not_rendered"),
+    ]
+    assert all(r["reason"] and r["fix"] for r in doc["reading"])
+
+
+def test_an_unreachable_registry_does_not_unsay_the_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path, "127.0.0.1:1/acme/app")
+    code, out, _ = _run(capsys, "plan", "--repo", str(repo), "--output", "json")
+    doc = json.loads(out)
+    assert code == 3
+    staging = doc["reading"][0]
+    assert staging["status"] == "inherited"
+    assert staging["pins"] == [
+        {
+            "file": "base/deployment.yaml",
+            "line": 9,
+            "kind": "container",
+            "effective": True,
+            "shared_with": ["production"],
+        }
+    ]
+    assert staging["would_write"] == {
+        "file": "overlays/staging/kustomization.yaml",
+        "form": "kustomize images entry",
+    }
