@@ -158,7 +158,7 @@ class Reader:
         self.config_root = config_root
         self.repo_root = repo_root or config_root  # what an Argo CD Application's path is relative to
         self.specs = list(specs)
-        self._memo: dict[tuple[str, str], list[images.Site]] = {}
+        self._memo: dict[tuple[str, str, bool], list[images.Site]] = {}
 
     # -- walking ------------------------------------------------------------------------
 
@@ -173,16 +173,18 @@ class Reader:
             walk.files.setdefault(self.rel(path), None)
         return text
 
-    def _sites(self, text: str, rel: str, how: str = "") -> list[images.Site]:
-        if not self.specs:  # a walk for what is rendered, not for versions: nothing parsed
-            return []
+    def _sites(self, text: str, rel: str, how: str = "", *, strict: bool = False) -> list[images.Site]:
         """The image sites of a file, read once per reading. A file the tool would fail on
         (not YAML, a kustomization that is not a mapping) fails the reading, naming file and
-        line, as it fails the tool's render."""
-        key = (rel, how)
+        line, as it fails the tool's render. ``strict``: a file the environment's path names,
+        where a marker naming no configured image (or a Flux policy name in two namespaces) is
+        the config's mistake, refused; further down, markers of other images are not ours."""
+        if not self.specs:  # a walk for what is rendered, not for versions: nothing parsed
+            return []
+        key = (rel, how, strict)
         if key not in self._memo:
             if how == "":
-                found = images.read(text, rel, self.specs, strict=False)
+                found = images.read(text, rel, self.specs, strict=strict)
                 if images.is_kustomization(rel):
                     found += images.tagged_entries(text, rel, self.specs)
             else:
@@ -369,7 +371,7 @@ class Reader:
 
     def _plain(self, path: Path, text: str, walk: _Walk) -> None:
         rel = self.rel(path)
-        self._add(walk, rel, self._sites(text, rel), patch=False)
+        self._add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
     def _kustomization(self, kfile: Path, text: str, walk: _Walk, stack: tuple[Path, ...]) -> None:
         directory = kfile.parent
@@ -403,7 +405,7 @@ class Reader:
             self._resource(directory, entry, walk, stack)
         for patch in refs.patches:
             self._patch(directory, rel, patch, walk)
-        self._add(walk, rel, self._sites(text, rel), patch=False)
+        self._add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
     def _resource(self, directory: Path, entry: str, walk: _Walk, stack: tuple[Path, ...]) -> None:
         if kustomize_refs.is_remote(entry):
