@@ -113,6 +113,7 @@ _IMAGE = "an image named in gitops-bot.yaml's images: (example/app)"
 
 # One example per command, shown under its --help: what a first run of it looks like.
 EXAMPLES = {
+    "init": "gitops-bot init --repo . --write",
     "plan": "gitops-bot plan --repo . --env staging",
     "update": "gitops-bot update --repo https://github.com/acme/gitops.git --env staging --dry-run",
     "promote": "gitops-bot promote staging production --image example/app",
@@ -158,6 +159,25 @@ def _add_plan(sub: Subparsers, p: _Parents) -> None:
         action="store_true",
         help="with --output json, also render each changed overlay before and after with kubectl "
         "(as update does for its pull request): seconds per overlay, so only when asked",
+    )
+
+
+def _add_init(sub: Subparsers, p: _Parents) -> None:
+    init = _command(
+        sub,
+        "init",
+        parents=[p.local],
+        help="find the environments, images and policies the repository holds; print the commented "
+        "gitops-bot.yaml and its first plan (read-only unless --write)",
+    )
+    init.add_argument("--output", choices=("text", "json"), default="text", help=_OUTPUT)
+    init.add_argument(
+        "--write", action="store_true", help="write it as gitops-bot.yaml (never over an existing one)"
+    )
+    init.add_argument(
+        "--registry",
+        action="store_true",
+        help="ask the registries which tag each guessed policy would choose (without it: no network request)",
     )
 
 
@@ -410,6 +430,7 @@ def _add_set_image(sub: Subparsers, p: _Parents) -> None:
 
 
 _SUBCOMMANDS = (
+    _add_init,
     _add_plan,
     _add_update,
     _add_promote,

@@ -28,6 +28,7 @@ from gitops_bot.output.result import Failed, Format, Result
 # parser, --help and a usage error need none of them. Each module has a ``Request``, whose
 # fields are named as the parser names the command's arguments, and ``run(request) -> Result``.
 COMMANDS: dict[str, str] = {
+    "init": "gitops_bot.commands.init",
     "plan": "gitops_bot.commands.plan",
     "update": "gitops_bot.commands.update",
     "promote": "gitops_bot.commands.promote",

@@ -30,7 +30,7 @@ from gitops_bot.output.result import (
     StatusRead,
 )
 from gitops_bot.output.status_text import status_text, use_color, width_for
-from gitops_bot.output.text import fleet_text, history_text, plan_text, update_text
+from gitops_bot.output.text import fleet_text, history_text, init_text, plan_text, update_text
 
 if TYPE_CHECKING:
     from gitops_bot.engine.results import SetImageResult
@@ -96,6 +96,8 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
 
 def _text(body: Planned | Delivered | HistoryRead | FleetDelivered) -> str:
     match body:
+        case Planned(plan, _, init) if init is not None:
+            return init_text(init, plan)
         case Planned(plan, _):
             return plan_text(plan)
         case Delivered(outcomes, skipped):

@@ -175,9 +175,10 @@ def error_document(command: str, message: str, exit_code: int) -> dict[str, Any]
 def document(result: Result) -> dict[str, Any] | None:
     """The JSON document of ``--output json``; None for a result that has none."""
     match result.body:
-        case Planned(plan, rendered):
+        case Planned(plan, rendered, init):
             # added only when there is a rendered diff: the v1 document stays what it was
-            return plan_document(plan) | ({"rendered": [r.to_json() for r in rendered]} if rendered else {})
+            doc = plan_document(plan) | ({"rendered": [r.to_json() for r in rendered]} if rendered else {})
+            return doc | ({"init": init.to_json()} if init is not None else {})
         case Delivered(outcomes, skipped):
             return update_document(outcomes, skipped)
         case HistoryRead(environment, entries):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.core.model import Plan, PlanItem
 
@@ -44,6 +44,29 @@ class Planned:
 
     plan: Plan
     rendered: tuple[Rendered, ...] = ()  # the rendered diff of what update would propose
+    init: Initialized | None = None  # ``init``: the configuration written before its first plan
+
+
+@dataclass(frozen=True, slots=True)
+class Initialized:
+    """``init``: the configuration found in the repository (its commented text), where it was
+    written (None: printed only), what the registries said of each guessed policy (``--registry``)
+    and what the onboarding pull request became (``--pull-request``)."""
+
+    config: str
+    written: str | None = None
+    checks: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the first plan could not do (no environment pins an image)
+    onboarding: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "config": self.config,
+            "written": self.written,
+            "checks": list(self.checks),
+            "notes": list(self.notes),
+            "onboarding": self.onboarding,
+        }
 
 
 @dataclass(frozen=True, slots=True)

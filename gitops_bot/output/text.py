@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.engine.results import RepositoryResult
     from gitops_bot.manifests.edit import FieldChange
+    from gitops_bot.output.result import Initialized
     from gitops_bot.release.ledger import Entry
 
 
@@ -98,6 +99,26 @@ def plan_text(plan: Plan) -> str:
         lines += _reading_lines(env.reading)
     lines.append("")
     lines.append("; ".join(tally(action_of(i) for e in plan.environments for i in e.items)))
+    return "\n".join(lines)
+
+
+def init_text(init: Initialized, plan: Plan) -> str:
+    """``init``: the configuration (written or to write), what the registries said of each
+    guessed policy, then the first plan as ``plan`` prints it."""
+    lines = [init.config.rstrip("\n"), ""]
+    if init.written:
+        lines.append(f"Wrote {init.written}.")
+    else:
+        lines.append("Printed only: `gitops-bot init --write` writes it as gitops-bot.yaml.")
+    if init.checks:
+        lines += ["", "The registries, asked of each guessed policy:"]
+        lines += [f"  {_t(c)}" for c in init.checks]
+    if init.onboarding:
+        lines += ["", _t(init.onboarding)]
+    lines += ["", "The first plan under it:"]
+    lines += [f"  {_t(n)}" for n in init.notes]
+    if plan.environments:
+        lines.append(plan_text(plan))
     return "\n".join(lines)
 
 

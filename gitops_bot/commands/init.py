@@ -1,0 +1,168 @@
+"""``gitops-bot init``: the configuration of a repository, found from its files alone
+(:mod:`gitops_bot.engine.discovery`), loaded by the one config reader, then its first plan by
+the plan's own code path and output.
+
+Read-only unless asked: it prints the commented ``gitops-bot.yaml``; ``--write`` writes it (never
+over one that exists); ``--registry`` asks the registries whether each guessed policy finds tags
+and which it would choose (without it, no request leaves the machine: the plan says each image's
+registry was not asked)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_bot import config as config_mod
+from gitops_bot.config import config_in_repo
+from gitops_bot.core import files
+from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, UsageError
+from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
+from gitops_bot.engine import decisions, discovery
+from gitops_bot.engine import plan as engine_plan
+from gitops_bot.engine.app import App
+from gitops_bot.output.result import Format, Initialized, Planned, Result
+from gitops_bot.policy import Policy
+from gitops_bot.registry.pool import RegistryPool
+
+DEFAULT_NAME = "gitops-bot.yaml"
+NOT_ASKED = "registry not asked: init reads no registry unless given --registry"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    repo: str = "."
+    config: str | None = None  # where the configuration goes, relative to the repository root
+    write: bool = False
+    registry: bool = False
+    output: str = "text"
+
+
+class _Unasked:
+    """A registry that is not asked: every question is that image's skip, with the reason."""
+
+    def expect(self, repositories: Iterable[str]) -> None:
+        return None
+
+    def list_tags(self, repository: str) -> list[str]:
+        raise RegistryAccessError(NOT_ASKED)
+
+    def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
+        raise RegistryAccessError(NOT_ASKED)
+
+    def exists(self, repository: str, digest: str) -> bool:
+        raise RegistryAccessError(NOT_ASKED)
+
+    def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
+        raise RegistryAccessError(NOT_ASKED)
+
+    def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
+        raise RegistryAccessError(NOT_ASKED)
+
+
+class _NoRegistries(RegistryPool):
+    """The pool ``init`` plans with when the registries are not to be asked."""
+
+    def client(self, host: str) -> _Unasked:  # type: ignore[override]
+        return _Unasked()
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A repository's configuration, found and loaded, and its first plan."""
+
+    text: str
+    config: config_mod.Config
+    discovery: discovery.Discovery
+    plan: Plan
+    checks: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def run(request: Request) -> Result:
+    fmt = Format(request.output)
+    repo = Path(request.repo)
+    if not repo.is_dir():
+        raise UsageError(
+            f"--repo {repo} is not a directory", hint="give a local clone of the GitOps repository"
+        )
+    rel = config_in_repo(request.repo, request.config, is_url=False) or DEFAULT_NAME
+    target = files.inside(repo, repo / rel)
+    found = find(repo, target, registry=request.registry)
+    written = None
+    if request.write:
+        existing = [p for p in (target, *(repo / n for n in config_mod.CONFIG_NAMES)) if p.exists()]
+        if existing:
+            raise UsageError(
+                f"{existing[0]} exists: init writes a configuration only where there is none",
+                hint="move it aside to write a new one, or run init without --write to print it",
+            )
+        files.write_atomic(target, found.text)
+        written = str(target)
+    return Result(
+        "init",
+        Planned(found.plan, init=Initialized(found.text, written, found.checks, found.notes)),
+        format=fmt,
+    )
+
+
+def find(repo: Path, target: Path, *, registry: bool) -> Found:
+    """Discover, write the text, load it through the config reader (a configuration init could
+    not load is its own bug, said as one), and plan under it."""
+    found = discovery.discover(repo)
+    if not found.environments:
+        raise UsageError(
+            f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
+            "Argo CD Application or Flux Kustomization",
+            hint="write gitops-bot.yaml by hand (docs/guides/your-repository.md shows the shapes init knows)",
+        )
+    text = discovery.config_text(found)
+    cfg = config_mod.parse(text, str(target), path=target)
+    pool: RegistryPool = RegistryPool(cfg) if registry else _NoRegistries(cfg)
+    app = App(cfg, pool, root=repo)
+    notes: list[str] = []
+    checks: tuple[str, ...] = ()
+    plan = Plan(())
+    try:
+        try:
+            plan = engine_plan.plan(app)
+            plan = decisions.decided(app, plan, os.environ).plan
+        except UsageError as e:  # no environment pins an image: the reason, and the config still shown
+            notes.append(str(e))
+        if registry:
+            checks = tuple(_checks(app, found.images))
+    finally:
+        app.close()
+        pool.close()
+    return Found(text, cfg, found, plan, checks, tuple(notes))
+
+
+def _checks(app: App, images: Sequence[discovery.FoundImage]) -> list[str]:
+    """Each guessed policy against the tags its registry holds: how many it considers, and the
+    tag it would choose over the one pinned today."""
+    out = []
+    for img in images:
+        cfg = app.config.image(img.name)
+        if cfg is None:
+            continue
+        repository = cfg.repository
+        try:
+            tags = app.registry(repository.registry).list_tags(repository.repository)
+        except GitOpsBotError as e:
+            out.append(f"{img.name}: tags not read ({e})")
+            continue
+        policy = Policy(cfg.policy)
+        current = next((t for t in img.tags if t), None)
+        try:
+            choice = policy.choose(tags, current)
+        except GitOpsBotError as e:
+            out.append(f"{img.name}: {len(tags)} tags; {img.guess.policy} chooses none ({e})")
+            continue
+        chosen = choice.tag or "no tag"
+        out.append(
+            f"{img.name}: {len(tags)} tags; {img.guess.policy} would choose {chosen}"
+            f"{f' (pinned today: {current})' if current else ''}"
+            f"{f' - {choice.reason}' if choice.reason else ''}"
+        )
+    return out

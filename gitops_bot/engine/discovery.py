@@ -1,0 +1,680 @@
+"""What a GitOps repository holds, found from its files alone (``gitops-bot init``): its
+environments, their promotion order, the images each renders and a tag policy per image.
+
+Environments are *candidates* found by shape, then read by the one reader of what an
+environment renders (:mod:`gitops_bot.render.reader`), never by a second one:
+
+* Kustomize overlays: kustomizations no other kustomization includes, which include others
+  (what each includes is the reader's :func:`~gitops_bot.render.reader.reach`);
+* Flux ``Kustomization`` objects whose ``spec.path`` is a directory no overlay already covers;
+* Argo CD ``Application`` files whose source is a chart or a plain directory of the repository
+  (an Application over an overlay is that overlay);
+* per-environment Helm values files (``values-prod.yaml``, ``prod-values.yaml``,
+  ``env/prod/values.yaml``).
+
+Candidates that name the same environment (``apps/orders/envs/qa`` and ``apps/billing/envs/qa``)
+are one environment with several paths. The promotion order comes from the tools' own
+definitions where the repository has them (Kargo ``Stage`` ``requestedFreight`` sources,
+GitOps Promoter ``PromotionStrategy`` environments), else from the names (dev < test/qa <
+staging/uat/preprod < prod), said as a guess. Images are what the environments' rendered files
+name (containers, ``images:`` entries, Helm values blocks and chart templates' ``image:``
+lines); their versions and places are the reader's, and each image's policy is guessed from
+the tags pinned today (:mod:`gitops_bot.policy.guess`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.imageref import WrittenRef
+from gitops_bot.core.reading import EnvironmentReading, Status
+from gitops_bot.manifests import argocd_apps, images, kustomize, nodes, workloads, yamlvalues
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.manifests.yamltext import Source as TextSource
+from gitops_bot.policy.guess import Guess, guess
+from gitops_bot.render import reader
+
+MAX_FILES = 20_000  # files listed at most: a repository's GitOps tree, not a monorepo's whole
+MAX_TEXT = 1 << 20  # bytes read of one file at most when looking for objects
+RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take
+YAML = (".yaml", ".yml")
+SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor"})
+
+# The usual names of environments, in promotion order (rank 0 first).
+_RANKS: tuple[tuple[str, ...], ...] = (
+    ("dev", "develop", "development", "local", "sandbox"),
+    ("test", "testing", "qa", "int", "integration", "sit", "e2e", "ci", "load", "perf", "performance"),
+    ("staging", "stage", "stg", "uat", "preprod", "pre-prod", "preproduction", "pre", "canary", "demo"),
+    ("prod", "production", "prd", "live"),
+)
+_WORDS = {w: rank for rank, words in enumerate(_RANKS) for w in words}
+_VALUES_NAME = re.compile(r"^(?:values[-_.](?P<a>.+)|(?P<b>.+?)[-_.]values)$")
+_TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\n\"']*)[\"']?\s*$", re.M)
+_VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
+
+
+def rank_of(name: str) -> int | None:
+    """Where an environment's name puts it in the usual order (None: no usual word in it)."""
+    words = re.split(r"[-_.]", name.lower())
+    found = [_WORDS[w] for w in words if w in _WORDS]
+    if name.lower() in _WORDS:
+        return _WORDS[name.lower()]
+    return found[0] if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One path that renders an environment, and how it was found."""
+
+    path: str
+    name: str
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class FoundEnvironment:
+    name: str
+    paths: tuple[str, ...]
+    how: tuple[str, ...]  # one line per path: what it is
+    promote_from: str | None = None
+    order: str = ""  # where the promotion order came from, in words ("" for the first)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundImage:
+    name: str
+    registry: str
+    helm: Mapping[str, str]
+    guess: Guess
+    environments: tuple[str, ...]  # the environments that render it
+    tags: tuple[str, ...]  # pinned today, one per environment's effective place
+    how: str  # where it was seen
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    environments: tuple[FoundEnvironment, ...]
+    images: tuple[FoundImage, ...]
+    order_source: str  # "kargo" | "gitops-promoter" | "names" | ""
+    notes: tuple[str, ...]  # what was seen but not read, and why
+    readings: Mapping[str, EnvironmentReading] = field(default_factory=dict)
+
+
+# -- the repository's files ---------------------------------------------------------------
+
+
+class _Repo:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.tree = reader.DiskTree(self.root)
+        self.files: list[str] = []
+        self.dirs: set[str] = set()
+        self.notes: list[str] = []
+        self._list()
+
+    def _list(self) -> None:
+        for top, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
+            rel = Path(top).relative_to(self.root).as_posix()
+            self.dirs.add("" if rel == "." else rel)
+            for f in sorted(filenames):
+                if len(self.files) >= MAX_FILES:
+                    self.notes.append(f"listed the first {MAX_FILES} files only; the rest was not looked at")
+                    return
+                self.files.append(f if rel == "." else f"{rel}/{f}")
+
+    def text(self, rel: str) -> str | None:
+        path = self.root / rel
+        try:
+            if path.stat().st_size > MAX_TEXT:
+                return None
+        except OSError:
+            return None
+        return self.tree.text(path)
+
+    def docs(self, rel: str) -> list[Any]:
+        """The file's YAML documents as plain values ([] when it is no YAML)."""
+        text = self.text(rel)
+        if text is None:
+            return []
+        try:
+            return yamlvalues.load_all(TextSource.of(text).body, rel)
+        except (GitOpsBotError, TypeError, ValueError):  # not YAML, or keys YAML allows and dicts do not
+            return []
+
+    def yaml_files(self) -> list[str]:
+        return [f for f in self.files if f.endswith(YAML)]
+
+
+def _kustomization_dirs(repo: _Repo) -> list[str]:
+    return sorted(
+        {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES}
+    )
+
+
+def _norm(rel: str) -> str:
+    return "" if rel in (".", "") else PurePosixPath(os.path.normpath(rel)).as_posix()
+
+
+def _kind(doc: Any) -> tuple[str, str]:
+    if not isinstance(doc, dict):
+        return "", ""
+    return str(doc.get("apiVersion") or ""), str(doc.get("kind") or "")
+
+
+# -- naming ------------------------------------------------------------------------------
+
+
+def name_of(path: str) -> str:
+    """The environment a path stands for: its deepest part named like an environment
+    (``overlays/homelab/dev/frontend`` is dev), else its last part; a values file by the
+    environment in its name (``values-prod.yaml``, ``prod-eu-values.yaml``)."""
+    p = PurePosixPath(path)
+    parts = list(p.parts)
+    if p.suffix in YAML:
+        stem = p.stem
+        m = _VALUES_NAME.match(stem)
+        parts = [*parts[:-1], (m.group("a") or m.group("b")) if m else stem]
+        if stem == "values" and len(parts) > 1:
+            parts = parts[:-1]
+    for part in reversed(parts):
+        if rank_of(part) is not None:
+            return _safe(part)
+    return _safe(parts[-1] if parts else "default")
+
+
+def _safe(name: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", name).strip("-") or "default"
+    return f"{name}-env" if name in RESERVED else name
+
+
+# -- candidates --------------------------------------------------------------------------
+
+
+def _overlays(repo: _Repo) -> list[Candidate]:
+    dirs = _kustomization_dirs(repo)
+    included: set[str] = set()
+    includes: dict[str, set[str]] = {}
+    for d in dirs:
+        reached = reader.reach(repo.tree, repo.root, repo.root / d)
+        inner = {
+            _norm(str(PurePosixPath(Path(os.path.relpath(f, repo.root)).as_posix()).parent))
+            for f in reached.files
+            if f.name in KUSTOMIZATION_NAMES
+        } - {_norm(d)}
+        includes[_norm(d)] = inner
+        included |= inner
+    out = []
+    for d in dirs:
+        nd = _norm(d)
+        if nd in included or not includes.get(nd):
+            continue
+        if any(_kind(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
+            continue
+        bases = ", ".join(sorted(includes[nd])[:3])
+        out.append(Candidate(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
+    return out
+
+
+def _flux(repo: _Repo, covered: set[str]) -> list[Candidate]:
+    out = []
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "kustomize.toolkit.fluxcd.io" not in text:
+            continue
+        for doc in repo.docs(f):
+            api, kind = _kind(doc)
+            if kind != "Kustomization" or not api.startswith("kustomize.toolkit.fluxcd.io"):
+                continue
+            spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+            path = _norm(str(spec.get("path") or "").lstrip("/"))
+            if path and path not in repo.dirs:
+                repo.notes.append(f"{f}: Flux Kustomization's path {path} is not in the repository, not read")
+                continue
+            if path in covered or any(c.startswith(path + "/") for c in covered) or path == "":
+                continue  # an overlay found already (or the whole repository: not one environment)
+            name = str((doc.get("metadata") or {}).get("name") or "")
+            env = next(
+                (
+                    n
+                    for n in (name_of(path), name_of(str(PurePosixPath(f).parent)), name)
+                    if rank_of(n) is not None
+                ),
+                name_of(str(PurePosixPath(f).parent)),
+            )
+            out.append(Candidate(path, _safe(env), f"Flux Kustomization {name} in {f} (path {path})"))
+    return out
+
+
+def _applications(repo: _Repo, covered: set[str], charts: set[str]) -> list[Candidate]:
+    out = []
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "argoproj.io" not in text:
+            continue
+        if "ApplicationSet" in text:
+            repo.notes.append(
+                f"{f}: an ApplicationSet; the Applications it generates are not read, the "
+                "directories they render are found on their own"
+            )
+        if "kind: Application" not in text:
+            continue
+        try:
+            apps = argocd_apps.sources(text, f)
+        except GitOpsBotError:
+            continue
+        for app in apps:
+            if app.path is None:
+                continue
+            path = _norm(app.path)
+            if path not in repo.dirs or path in covered:
+                continue
+            inside = [g for g in repo.yaml_files() if g.startswith(path + "/")]
+            if not inside or (path not in charts and _app_of_apps(repo, inside)):
+                continue
+            name = next((n for n in (name_of(f), app.application) if rank_of(n) is not None), name_of(f))
+            out.append(
+                Candidate(f, _safe(name), f"Argo CD Application {app.application} in {f} (path {path})")
+            )
+    return out
+
+
+def _app_of_apps(repo: _Repo, files: Sequence[str]) -> bool:
+    """A directory of Applications (an app of apps) deploys other environments, it is none."""
+    return any("argoproj.io" in (repo.text(f) or "") and "Application" in (repo.text(f) or "") for f in files)
+
+
+def _values_files(repo: _Repo, taken: set[str]) -> list[Candidate]:
+    out = []
+    for f in repo.yaml_files():
+        p = PurePosixPath(f)
+        if f in taken or "templates" in p.parts or p.name in KUSTOMIZATION_NAMES:
+            continue
+        m = _VALUES_NAME.match(p.stem)
+        if m is not None:
+            env = m.group("a") or m.group("b")
+        elif p.stem == "values" and len(p.parts) > 1 and rank_of(p.parent.name) is not None:
+            if f"{p.parent}/Chart.yaml" in repo.files:
+                continue
+            env = p.parent.name
+        else:
+            continue
+        if rank_of(env) is None:
+            continue
+        docs = repo.docs(f)
+        if any(_kind(d)[1] for d in docs):  # an object, not values
+            continue
+        out.append(Candidate(f, _safe(name_of(f)), f"Helm values file {f}"))
+    return out
+
+
+# -- images ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Images:
+    found: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> helm keys
+    how: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, how: str, helm: Mapping[str, str] | None = None) -> None:
+        if workloads.repository_key(name) is None or "{{" in name or "$" in name:
+            return
+        if name not in self.found:
+            self.found[name] = dict(helm or {})
+            self.how[name] = how
+        elif helm and not self.found[name]:
+            self.found[name] = dict(helm)
+
+
+def _rendered_images(repo: _Repo, files: Iterable[str], into: _Images) -> None:
+    """The images the rendered files name: containers and ``images:`` entries."""
+    for rel in files:
+        text = repo.text(rel)
+        if text is None:
+            continue
+        try:
+            if images.is_kustomization(rel):
+                for e in kustomize.extract_images(text, rel):
+                    ref = WrittenRef.split(e.name)
+                    into.add(ref.name, f"images: entry in {rel}")
+                continue
+            docs = nodes.compose_all(TextSource.of(text).body, rel)
+        except GitOpsBotError:
+            continue
+        for c in workloads.containers(docs):
+            into.add(c.reference.name, f"{c.kind} {c.workload} in {rel}")
+
+
+def _values_at(values: Any, key: str) -> Any:
+    node = values
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _chart_images(repo: _Repo, into: _Images) -> None:
+    """Charts' templates' ``image:`` lines built from values (``{{ .Values.image.repository
+    }}:{{ .Values.image.tag }}``): the image's Helm key paths, its name from the chart's values."""
+    for chart in (str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"):
+        values_docs = repo.docs(f"{chart}/values.yaml") if chart != "." else repo.docs("values.yaml")
+        values = values_docs[0] if values_docs else {}
+        prefix = "" if chart == "." else f"{chart}/"
+        for f in repo.files:
+            if not f.startswith(prefix + "templates/"):
+                continue
+            for m in _TEMPLATE_IMAGE.finditer(repo.text(f) or ""):
+                ref = m.group("ref").strip()
+                keys = [k.group("key") for k in _VALUES_REF.finditer(ref)]
+                literal = _VALUES_REF.sub("\0", ref)
+                if literal == "\0:\0" and len(keys) == 2:
+                    name = _values_at(values, keys[0])
+                    if isinstance(name, str):
+                        into.add(
+                            name,
+                            f"{f} ({{{{ .Values.{keys[0]} }}}})",
+                            {"repository": keys[0], "tag": keys[1]},
+                        )
+                elif literal.endswith(":\0") and len(keys) == 1 and "\0" not in literal[:-2]:
+                    into.add(literal[:-2], f"{f} (tag from .Values.{keys[0]})", {"tag": keys[0]})
+                elif literal == "\0" and len(keys) == 1:
+                    name = _values_at(values, keys[0])
+                    if isinstance(name, str):
+                        into.add(WrittenRef.split(name).name, f"{f}", {"reference": keys[0]})
+
+
+def _values_blocks(repo: _Repo, files: Iterable[str], into: _Images) -> None:
+    """Values mappings holding ``repository`` and ``tag`` (a values file, a HelmRelease's
+    ``spec.values``): the image's key paths."""
+
+    def walk(node: Any, path: tuple[str, ...], rel: str) -> None:
+        if isinstance(node, dict):
+            repo_, tag = node.get("repository"), node.get("tag")
+            if isinstance(repo_, str) and isinstance(tag, str | int | float) and path:
+                key = ".".join(path)
+                into.add(
+                    repo_,
+                    f"Helm values {key} in {rel}",
+                    {"repository": f"{key}.repository", "tag": f"{key}.tag"},
+                )
+            for k, v in node.items():
+                if isinstance(k, str) and "." not in k:
+                    walk(v, (*path, k), rel)
+
+    for rel in files:
+        if images.is_kustomization(rel) or "templates/" in rel:
+            continue
+        for doc in repo.docs(rel):
+            _, kind = _kind(doc)
+            if kind == "HelmRelease":
+                walk(((doc.get("spec") or {}).get("values")) or {}, (), rel)
+            elif not kind:
+                walk(doc, (), rel)
+
+
+# -- promotion order ---------------------------------------------------------------------
+
+
+def _match(stage: str, names: Sequence[str]) -> str | None:
+    if stage in names:
+        return stage
+    hits = [n for n in names if n in stage or stage in n]
+    return min(hits, key=len) if len(hits) == 1 else None
+
+
+def _tool_order(repo: _Repo, names: Sequence[str]) -> tuple[dict[str, str], str, list[str]]:
+    """promote_from per environment from Kargo Stages or GitOps Promoter strategies. A Kargo
+    stage that is no environment (a control stage gathering others) is passed through: its
+    environments take freight from what it takes freight from."""
+    upstream: dict[str, str] = {}
+    said: list[str] = []
+    source = ""
+    stage_up: dict[str, list[str]] = {}
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "kargo.akuity.io" not in text and "promoter.argoproj.io" not in text:
+            continue
+        for doc in repo.docs(f):
+            api, kind = _kind(doc)
+            spec: dict[str, Any] = (
+                doc["spec"] if isinstance(doc, dict) and isinstance(doc.get("spec"), dict) else {}
+            )
+            if kind == "Stage" and api.startswith("kargo.akuity.io"):
+                stage = str((doc.get("metadata") or {}).get("name") or "")
+                for req in spec.get("requestedFreight") or ():
+                    stages = (
+                        ((req or {}).get("sources") or {}).get("stages") or ()
+                        if isinstance(req, dict)
+                        else ()
+                    )
+                    stage_up.setdefault(stage, []).extend(
+                        str(s) for s in stages if str(s) not in stage_up.get(stage, [])
+                    )
+                if stage_up.get(stage):
+                    said.append(f"Kargo Stage {stage} ({f}) takes freight from {', '.join(stage_up[stage])}")
+            elif kind == "PromotionStrategy" and api.startswith("promoter.argoproj.io"):
+                branches = [
+                    str((e or {}).get("branch") or "")
+                    for e in spec.get("environments") or ()
+                    if isinstance(e, dict)
+                ]
+                envs = [_match(b.rsplit("/", 1)[-1], names) or _match(_short(b), names) for b in branches]
+                chain = [e for e in envs if e]
+                for a, b in itertools.pairwise(chain):
+                    upstream.setdefault(b, a)
+                if len(chain) > 1:
+                    source = source or "gitops-promoter"
+                    said.append(f"GitOps Promoter PromotionStrategy in {f}: {' -> '.join(branches)}")
+    for stage in stage_up:
+        env = _match(stage, names)
+        if env is None or env in upstream:
+            continue
+        seen: set[str] = {stage}
+        todo = list(stage_up[stage])
+        while todo:
+            up = todo.pop(0)
+            if up in seen:
+                continue
+            seen.add(up)
+            found = _match(up, names)
+            if found is not None and found != env:
+                upstream[env] = found
+                source = "kargo"
+                break
+            todo += stage_up.get(up, [])
+    return upstream, source, said
+
+
+def _short(branch: str) -> str:
+    last = branch.rsplit("/", 1)[-1].lower()
+    return {"development": "dev", "production": "prod", "staging": "staging"}.get(last, last)
+
+
+def _name_order(names: Sequence[str]) -> dict[str, str]:
+    """promote_from by the usual names: each environment from the one of the rank below with
+    the same suffix (staging-eu -> prod-eu), else the only one of the highest rank below."""
+    ranked = {n: r for n in names if (r := rank_of(n)) is not None}
+    out: dict[str, str] = {}
+    for n, r in ranked.items():
+        below = [m for m, q in ranked.items() if q < r]
+        if not below:
+            continue
+        top = max(ranked[m] for m in below)
+        nearest = [m for m in below if ranked[m] == top]
+        suffix = _suffix(n)
+        same = [m for m in nearest if suffix and _suffix(m) == suffix]
+        if len(same) == 1:
+            out[n] = same[0]
+        elif len(nearest) == 1:
+            out[n] = nearest[0]
+    return out
+
+
+def _suffix(name: str) -> str:
+    parts = re.split(r"[-_.]", name.lower())
+    return "-".join(p for p in parts if p not in _WORDS)
+
+
+# -- the whole -----------------------------------------------------------------------------
+
+
+def discover(root: Path) -> Discovery:
+    repo = _Repo(root)
+    overlays = _overlays(repo)
+    covered = {c.path for c in overlays}
+    charts = {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"}
+    flux = _flux(repo, covered)
+    covered |= {c.path for c in flux}
+    apps = _applications(repo, covered, charts)
+    values = _values_files(repo, {c.path for c in apps})
+    grouped: dict[str, list[Candidate]] = {}
+    for c in [*overlays, *flux, *apps, *values]:
+        grouped.setdefault(c.name, [])
+        if c.path not in {g.path for g in grouped[c.name]}:
+            grouped[c.name].append(c)
+    names = sorted(grouped, key=lambda n: (rank_of(n) if rank_of(n) is not None else 99, n))
+    upstream, order_source, said = _tool_order(repo, names)
+    guessed = False
+    if not upstream:
+        upstream = _name_order(names)
+        guessed = bool(upstream)
+        order_source = "names" if guessed else ""
+    envs = []
+    for n in names:
+        cs = grouped[n]
+        frm = upstream.get(n)
+        why = ""
+        if frm:
+            why = (
+                f"guessed from the names: {frm} comes before {n}"
+                if guessed
+                else next((s for s in said if n in s), said[0] if said else "")
+            )
+        envs.append(FoundEnvironment(n, tuple(c.path for c in cs), tuple(c.how for c in cs), frm, why))
+    # the images: what the environments' rendered files name, then their places read
+    found = _Images()
+    sources = [reader.Source(e.name, e.paths, ()) for e in envs]
+    rendered: dict[str, list[str]] = {}
+    base = reader.Reader(repo.tree, repo.root, (), repo.root)
+    for s in sources:
+        try:
+            rendered[s.name] = list(base.environment(s).files)
+        except GitOpsBotError as e:
+            repo.notes.append(f"environment {s.name}: {e}")
+            rendered[s.name] = []
+    every = list(dict.fromkeys(f for fs in rendered.values() for f in fs))
+    _rendered_images(repo, every, found)
+    _chart_images(repo, found)
+    _values_blocks(repo, every, found)
+    specs = [images.ImageSpec(n, workloads.repository_key(n), dict(h)) for n, h in found.found.items()]
+    names_ = tuple(found.found)
+    readings: dict[str, EnvironmentReading] = {}
+    if specs and envs:
+        full = reader.Reader(repo.tree, repo.root, specs, repo.root)
+        try:
+            readings = full.read([reader.Source(e.name, e.paths, names_) for e in envs])
+        except GitOpsBotError as e:
+            repo.notes.append(f"reading the environments: {e}")
+    out_images = []
+    for n in names_:
+        tags: list[str] = []
+        where: list[str] = []
+        for env_name, r in readings.items():
+            ir = r.image(n)
+            if ir is None or ir.status is Status.NOT_RENDERED:
+                continue
+            where.append(env_name)
+            # the versions the environment renders; where none wins (a form the tool refuses),
+            # every version written for it
+            tags += [p.tag or "" for p in ([p for p in ir.pins if p.effective] or list(ir.pins))]
+        each = [r.image(n) for r in readings.values()]
+        if readings and not any(ir is not None and ir.status is not Status.NOT_RENDERED for ir in each):
+            continue  # named somewhere the environments do not render: not theirs
+        ref = WrittenRef.split(n)
+        host = ref.location.split("/", 1)[0] if ref.location else "docker.io"
+        out_images.append(
+            FoundImage(n, host, found.found[n], guess(tags), tuple(where), tuple(tags), found.how[n])
+        )
+    return Discovery(tuple(envs), tuple(out_images), order_source, tuple(repo.notes), readings)
+
+
+# -- the configuration's text ---------------------------------------------------------------
+
+HEADER = """\
+# gitops-bot.yaml, written by `gitops-bot init` from what this repository holds.
+# Each entry says what was found in the repository (found:) and what was guessed (guess:).
+# Check the guesses, run `gitops-bot plan`, then commit it: its reference is
+# docs/reference/configuration.md, and docs/guides/your-repository.md walks through it.
+"""
+
+
+def _q(value: Any) -> str:
+    """A YAML scalar that reads back as the same string (a JSON string is a YAML one)."""
+    return json.dumps(value)
+
+
+def _comment(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def config_text(found: Discovery) -> str:
+    """The commented ``gitops-bot.yaml`` of a discovery."""
+    lines = [HEADER.rstrip("\n"), "version: 1", "images:"]
+    if not found.images:
+        lines[-1] = "images: []  # found: no image the environments render"
+    for img in found.images:
+        envs = ", ".join(img.environments) or "no environment"
+        lines.append(f"  # found: {_comment(img.how)}; rendered by {_comment(envs)}; registry {img.registry}")
+        lines.append(f"- name: {_q(img.name)}")
+        lines.append(f"  # guess: {_comment(img.guess.why)}")
+        for key, value in img.guess.keys.items():
+            lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
+        if img.helm:
+            fields = ", ".join(f"{k}: {_q(v)}" for k, v in sorted(img.helm.items()))
+            lines.append(f"  helm: {{{fields}}}  # found: the chart or values key paths of its version")
+    lines.append("environments:")
+    if not found.environments:
+        lines[-1] = "environments: []  # found: no overlay, values file, Application or Flux object"
+    for env in _ordered(found.environments):
+        for how in env.how:
+            lines.append(f"  # found: {_comment(how)}")
+        lines.append(f"- name: {_q(env.name)}")
+        if len(env.paths) == 1:
+            lines.append(f"  path: {_q(env.paths[0])}")
+        else:
+            lines.append("  paths:")
+            lines += [f"  - {_q(p)}" for p in env.paths]
+        if env.promote_from:
+            word = "guess" if env.order.startswith("guessed") else "found"
+            lines.append(f"  promote_from: {_q(env.promote_from)}  # {word}: {_comment(env.order)}")
+    for note in found.notes:
+        lines.append(f"# not read: {_comment(note)}")
+    return "\n".join(lines) + "\n"
+
+
+def _ordered(envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:
+    """Each environment after the one it is promoted from (a chain reads top to bottom)."""
+    by_name = {e.name: e for e in envs}
+    out: list[FoundEnvironment] = []
+    placed: set[str] = set()
+
+    def place(e: FoundEnvironment, depth: int = 0) -> None:
+        if e.name in placed or depth > len(envs):
+            return
+        if e.promote_from in by_name:
+            place(by_name[e.promote_from], depth + 1)
+        placed.add(e.name)
+        out.append(e)
+
+    for e in envs:
+        place(e)
+    return out

@@ -1,0 +1,133 @@
+"""A tag policy guessed from the tags an image is pinned to today (``gitops-bot init``).
+
+Pure: tags in, a guess out. The guess is said in words (what was seen, what was chosen), since
+a person reads it in the commented ``gitops-bot.yaml`` and decides whether it stands:
+
+* semver tags (``v1.4.2``, ``2.3``): ``semver`` within the major pinned today, so a new major
+  is a decision, not an update;
+* a timestamp (``20240131``, ``2024-01-31-1542``) or a build number (``build-412``,
+  ``main-57-3f2a9c1``): ``regex`` ordered by that number;
+* a mutable tag (``latest``, ``main``, ``stable``): ``digest``, following the tag's digest;
+* anything else (commit hashes, words): ``newest`` (the latest created image), said as the
+  weakest guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_bot.policy.semver import parse_tag
+
+# tags people use as moving pointers: a new digest behind the same name is the release
+MUTABLE = frozenset(
+    {"latest", "main", "master", "stable", "edge", "nightly", "dev", "develop", "head", "trunk", "release"}
+)
+_SHA = r"[0-9a-f]{7,40}"
+_TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}[01]\d[0-3]\d(?:[-_.T]?\d{4,6})?)(?!\d)")
+_DATED = re.compile(r"(?<!\d)(20\d{2})-([01]\d)-([0-3]\d)(?:[-_.T](\d{4,6}))?(?!\d)")
+_NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """An image's guessed policy: the config keys it sets and why, in one sentence."""
+
+    keys: Mapping[str, Any] = field(default_factory=dict)  # policy, range, pattern, extract, tag
+    why: str = ""
+
+    @property
+    def policy(self) -> str:
+        return str(self.keys.get("policy", "semver"))
+
+
+def guess(tags: Sequence[str]) -> Guess:
+    """The policy the pinned ``tags`` (one per place, repeats allowed) suggest."""
+    seen = sorted({t for t in tags if t})
+    if not seen:
+        return Guess(
+            {"policy": "digest", "tag": "latest"},
+            "no tag is pinned (a digest or nothing): follows latest's digest; name the tag to follow",
+        )
+    shown = ", ".join(seen[:4]) + (f" (+{len(seen) - 4} more)" if len(seen) > 4 else "")
+    versions = [parse_tag(t) for t in seen]
+    if all(v is not None for v in versions):
+        majors = sorted({v.version.major for v in versions if v is not None})
+        major = majors[-1]
+        prerelease = any(v is not None and v.is_prerelease for v in versions)
+        keys: dict[str, Any] = {"policy": "semver", "range": f">={major}.0.0 <{major + 1}.0.0"}
+        if prerelease:
+            keys["prerelease"] = True
+        more = (
+            f"; majors {', '.join(map(str, majors))} pinned, range set to the highest"
+            if len(majors) > 1
+            else ""
+        )
+        return Guess(keys, f"pinned {shown}: semver tags, kept within major {major}{more}")
+    if all(t.lower() in MUTABLE for t in seen):
+        tag = seen[0]
+        extra = (
+            f" ({len(seen)} different tags pinned: {shown}; the first is followed)" if len(seen) > 1 else ""
+        )
+        return Guess(
+            {"policy": "digest", "tag": tag}, f"pinned {tag}, a mutable tag: follows its digest{extra}"
+        )
+    pattern = _common_pattern(seen)
+    if pattern is not None:
+        regex, what = pattern
+        return Guess(
+            {"policy": "regex", "pattern": regex, "extract": "n", "order": "numerical"},
+            f"pinned {shown}: {what}, ordered by it",
+        )
+    return Guess(
+        {"policy": "newest"},
+        f"pinned {shown}: no order in the tags themselves; the newest image created (check this guess)",
+    )
+
+
+def _shape(tag: str) -> tuple[str, str] | None:
+    """A regex matching tags of ``tag``'s shape with the ordering number in group ``n``, and
+    what the number is; None when the tag has no such number."""
+    m = _DATED.search(tag)
+    if m is not None:
+        body = r"(?P<n>\d{4}-\d{2}-\d{2}" + (
+            r"[-_.T]\d{" + str(len(m.group(4))) + "})" if m.group(4) else ")"
+        )
+        return _around(tag, m.start(), m.end(), body), "a date"
+    m = _TIMESTAMP.search(tag)
+    if m is not None:
+        return _around(tag, m.start(), m.end(), r"(?P<n>\d{" + str(m.end() - m.start()) + "})"), "a timestamp"
+    numbers = list(_NUMBER.finditer(tag))
+    # a commit hash is no order: skip digits that are part of one
+    hexes = [h.span() for h in re.finditer(rf"(?<![0-9A-Za-z]){_SHA}(?![0-9A-Za-z])", tag)]
+    usable = [n for n in numbers if not any(a <= n.start() < b for a, b in hexes)]
+    if not usable:
+        return None
+    n = usable[0]
+    return _around(tag, n.start(), n.end(), r"(?P<n>\d+)"), "a build number"
+
+
+def _around(tag: str, start: int, end: int, body: str) -> str:
+    def rest(text: str) -> str:
+        out = ""
+        for part in re.split(rf"(?<![0-9A-Za-z])({_SHA})(?![0-9A-Za-z])", text):
+            if re.fullmatch(_SHA, part):
+                out += r"[0-9a-f]{7,40}"
+            else:
+                out += re.sub(r"\d+", r"\\d+", re.escape(part))
+        return out
+
+    return "^" + rest(tag[:start]) + body + rest(tag[end:]) + "$"
+
+
+def _common_pattern(tags: Sequence[str]) -> tuple[str, str] | None:
+    shapes = [_shape(t) for t in tags]
+    if any(s is None for s in shapes):
+        return None
+    first = shapes[0]
+    assert first is not None
+    if all(re.fullmatch(first[0], t) for t in tags):
+        return first
+    return None
