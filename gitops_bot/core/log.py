@@ -169,6 +169,10 @@ def _spellings(value: str) -> set[str]:
     ``/``; a form's ``+`` for a space too), percent-decoded, JSON-escaped (``\\/`` too, as PHP
     and others write it; non-ASCII as ``\\u`` escapes or not), HTML-escaped, and base64 of any
     text holding it (:func:`_base64_runs`), those runs JSON-escaped or percent-encoded too."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate: text no service could have encoded either
+        return {value, json.dumps(value)[1:-1]}
     out = {
         value,
         quote(value, safe=""),

@@ -229,6 +229,20 @@ CASES = {
         deep,
         "the managed identity endpoint answered no access_token",
     ),
+    "managed identity: access_token with a lone surrogate": Case(
+        "azure",
+        "instance metadata",
+        "azure:managed",
+        lambda body: re.sub(rb'"access_token": "[^"]*"', lambda _: b'"access_token": "ey\\ud800J"', body),
+        "the managed identity endpoint answered no access_token",
+    ),
+    "gce token: access_token with a newline": Case(
+        "gcp",
+        "metadata server",
+        "google:token",
+        lambda body: re.sub(rb'"access_token": "[^"]*"', lambda _: b'"access_token": "ya29.a\\nb"', body),
+        "issued a credential with characters no request can carry",
+    ),
     "acr exchange: json nested 100,000 deep": Case(
         "azure", "client secret", "acr:exchange", deep, "token exchange answered something that is not JSON"
     ),

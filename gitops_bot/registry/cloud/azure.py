@@ -41,7 +41,7 @@ from gitops_bot.core import numbers
 from gitops_bot.core.log import register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.tls import ssl_context
-from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, json_of, text
+from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, json_of, sendable, text
 from gitops_bot.registry.settings import RegistryConfig, scheme_for
 
 ACR = re.compile(r"^[a-z0-9]{5,50}\.azurecr\.(?:io|us|cn)$")
@@ -207,7 +207,7 @@ def _access_token(body: bytes, what: str) -> str:
     except ValueError:
         data = None
     token = data.get("access_token") if isinstance(data, dict) else None
-    if not isinstance(token, str) or not token:
+    if not isinstance(token, str) or not sendable(token):
         raise LoginFailed(f"{what} answered no access_token")
     register_secret(token)  # only ever sent on, to the registry's exchange: never shown either
     return token

@@ -201,6 +201,13 @@ class CloudCredential:
             return
         for secret in (issued.password, issued.identity_token):
             register_secret(secret)
+        if not all(sendable(v) for v in (issued.password, issued.identity_token) if v is not None):
+            self._fail(
+                now,
+                f"registry {host}: the {kind} login for {issued.identity} issued a credential with "
+                "characters no request can carry (not visible ASCII): check that the endpoint is the cloud's",
+            )
+            return
         if math.isnan(issued.expires) or issued.expires <= now:
             # used, it would be asked for again on every read, each a login
             self._fail(
@@ -225,6 +232,13 @@ class CloudCredential:
         self._failure = line
         self._until = now + FAILURE_TTL
         log.warning("registry_login_failed", registry=self.config.host, auth=self.login.kind, error=line)
+
+
+def sendable(token: str) -> bool:
+    """Whether a token from an answer can be sent as issued: visible ASCII, as every token a
+    cloud issues is (a JWT, base64); a lone surrogate or a newline could not be encoded into a
+    header or form, and would fail there, far from the answer that carried it."""
+    return bool(token) and token.isascii() and token.isprintable() and " " not in token
 
 
 def text(value: Any, limit: int = 200) -> str:

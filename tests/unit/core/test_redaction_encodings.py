@@ -86,3 +86,10 @@ def test_ordinary_text_and_digests_stay_readable_beside_the_runs() -> None:
         "highest of 2 tags matching semver ^1 (base64 and URL-encoding are words here)"
     )
     assert log.redact(text) == text
+
+
+def test_a_secret_with_a_lone_surrogate_is_registered_and_redacted() -> None:
+    # an answer's JSON may spell one ("\\ud800"); registering it must not raise
+    secret = "tok\ud800en-value"
+    log.register_secret(secret)
+    assert log.redact(f"echo {secret} end") == "echo *** end"
