@@ -163,6 +163,12 @@ def _paths(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
             yield from _paths(v, (*at, i))
 
 
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
 def _replace(value: Any, path: tuple[Any, ...], new: Any, *, drop: bool = False) -> Any:
     if not path:
         return new
@@ -397,12 +403,23 @@ def _paging_fault(draw: st.DrawFn) -> Fault:
 def _secret_fault(draw: st.DrawFn) -> Fault:
     form = draw(st.sampled_from(["plain", "base64", "base64url", "url-encoded", "form-encoded", "basic"]))
     status = draw(st.sampled_from([200, 400, 401, 403, 404, 422, 500, 503]))
-    where = draw(st.sampled_from(["message", "whole body", "header", "nested"]))
+    where = draw(st.sampled_from(["message", "whole body", "header", "nested", "a field", "a redirect"]))
+    pick = draw(st.integers(0, 10**6))
 
     def make(good: Answer, seen: Seen, ctx: Context) -> Answer:
         forms = secret_forms(ctx.secret, ctx.user or "user")
         echo = forms[form]
         text = f"invalid credential {echo} for {seen.path}"
+        if where == "a field":  # the well-formed answer, one of its strings holding the secret
+            doc = _json(good)
+            strings = [p for p in _paths(doc) if p and isinstance(_at(doc, p), str)]
+            if strings:
+                doc = _replace(
+                    doc, strings[pick % len(strings)], f"{echo} {_at(doc, strings[pick % len(strings)])}"
+                )
+                return Answer(good.status, dumps(doc), good.headers)
+        if where == "a redirect":  # to the same origin, the secret in the path and the query
+            return Answer(302, b"", {"Location": f"/echo/{quote(echo, safe='')}?e={quote(echo, safe='')}"})
         if where == "whole body":
             return Answer(status, echo.encode(), {"Content-Type": "text/plain"})
         if where == "header":

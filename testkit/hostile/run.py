@@ -21,7 +21,9 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
+import traceback
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +42,8 @@ SECONDS = 100.0
 PEAK = 192 << 20  # the Python heap a command may hold at its peak
 SENT = 80 << 20  # what the server may write before the client must have stopped reading
 LINE = 2000  # characters of one error line: what an answer may put in one is bounded
+# what an answer's text must never bring to a terminal (ESC, OSC's BEL, CR over a line...)
+CONTROLS = frozenset(chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)) | {"\x9b"}
 
 
 @dataclass
@@ -120,6 +124,9 @@ class World:
             start = time.monotonic()
             try:
                 code = main(self.argv())
+            except Exception:  # what escapes main: a process would print it and exit 1
+                print(traceback.format_exc(), file=sys.stderr, end="")
+                code = 1
             finally:
                 seconds = time.monotonic() - start
                 peak = tracemalloc.get_traced_memory()[1]
@@ -218,6 +225,9 @@ def problems(world: World, outcome: Outcome) -> list[str]:
     errors = [ln for ln in lines if ln.startswith("gitops-bot: error")]
     if len(errors) > service.errors:
         found.append(f"{len(errors)} error lines (at most {service.errors})")
+    controls = sorted({c for c in outcome.err if c in CONTROLS})
+    if controls:
+        found.append(f"control characters {controls!r} reached the terminal (stderr)")
     long = [ln for ln in errors if len(ln) > LINE]
     if long:
         found.append(f"an error line of {len(long[0])} characters (a person reads at most {LINE})")

@@ -136,6 +136,8 @@ class HostileService:
     commits: bool = False  # the command pushes to the remote's main (checked, then undone)
 
     def examples(self) -> tuple[tuple[str, Fault], ...]:
+        if self.commits:  # the command's plan meets the echoes already: only what is its own
+            return self.explicit
         return ((self.targets[0], echoing("base64")), *self.explicit)
 
     def all_routes(self, stage: Stage) -> dict[str, Route]:
@@ -727,8 +729,9 @@ def _committing(service: HostileService) -> HostileService:
     )
 
 
-registry_update = _committing(registry)
-token_update = _committing(token_service)
+registry_update = replace(_committing(registry), explicit=())
+# the token service's 200 shaped as the manifest: what update would commit
+token_update = replace(_committing(token_service), explicit=(("/token", another_route(2)),))
 
 SERVICES: dict[str, HostileService] = {
     s.name: s

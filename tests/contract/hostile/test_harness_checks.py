@@ -42,6 +42,7 @@ def candidate(tag: str, digest: str) -> str:
     [
         ({"err": "Traceback (most recent call last):\n  File x\n"}, "a traceback"),
         ({"code": 1}, "exit 1"),
+        ({"err": "gitops-bot: error: \x1b]0;owned\x07\n"}, "control characters"),
         ({"err": "gitops-bot: error: " + "x" * 5000}, "an error line of 5019 characters"),
         ({"err": "gitops-bot: error: a\ngitops-bot: error: b\n"}, "2 error lines"),
         ({"err": "gitops-bot: error: a\n  continued\n"}, "not the bot's own"),
