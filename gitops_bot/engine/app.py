@@ -225,6 +225,8 @@ class App:
         is, a directory's kustomization, else its YAML files), each file holding an effective
         version that only this environment renders, and its own layer where a release of an
         inherited image goes (:meth:`reading`)."""
+        if not env.paths:  # the stopped line's pseudo-environment (freeze --all) renders no files
+            return []
         out = [files.inside(self.root, self.config.root / rel) for rel in self.reading(env).writable]
         if self.config.charts:  # an edited Chart.yaml's lock file is edited with it
             out += [
