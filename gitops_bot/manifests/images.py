@@ -12,6 +12,7 @@ replacing only the characters of the values that change, and re-reads the result
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
@@ -387,9 +388,17 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
     ]
 
 
+# a "name:" whose value has a ":" after its last "/" (a tag), up to the end of the value
+_TAGGED_NAME = re.compile(
+    r"\bname:[ \t]*['\"]?[^\s'\"#,}]*:[^\s/'\"#,}]+['\"]?[ \t]*(?:[,}#]|$)", re.MULTILINE
+)
+
+
 def tagged_entries(text: str, filename: str, specs: Sequence[ImageSpec]) -> list[Site]:
     """A kustomization's ``images:`` entries named with a tag (``name: app:latest``) whose name
     without it is a configured image's: kustomize matches them as written."""
+    if not _TAGGED_NAME.search(text):  # most kustomizations: no second look
+        return []
     names = {s.name for s in specs}
     return [
         Site(

@@ -491,11 +491,14 @@ def _reading(source: Source, walk: _Walk, renders: Mapping[str, set[str]]) -> En
         return not renders.get(file, set()) - {env}
 
     out: list[ImageReading] = []
+    by_image: dict[str, list[_Found]] = {}
+    for f in walk.found:
+        by_image.setdefault(f.site.image, []).append(f)
     # what a release for this environment may edit: its own files only (a file another
     # environment renders too is shared, whoever names it in its path)
     writable: dict[str, None] = {f: None for f in walk.configured if alone(f)}
     for image in source.images:
-        reading = _image(env, image, walk, renders, alone)
+        reading = _image(env, image, by_image.get(image, []), walk, renders, alone)
         out.append(reading)
         if reading.status is Status.PINNED and reading.would_write is None:
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
@@ -519,9 +522,13 @@ def _not_rendered(env: str, image: str, walk: _Walk) -> ImageReading:
 
 
 def _image(
-    env: str, image: str, walk: _Walk, renders: Mapping[str, set[str]], alone: Callable[[str], bool]
+    env: str,
+    image: str,
+    found: list[_Found],
+    walk: _Walk,
+    renders: Mapping[str, set[str]],
+    alone: Callable[[str], bool],
 ) -> ImageReading:
-    found = [f for f in walk.found if f.site.image == image]
     if walk.refused:  # the tool renders nothing of it: what the files say, and why not
         return ImageReading(
             env,
