@@ -523,3 +523,12 @@ def whole_body(body: bytes, what: str, ctype: str = "text/xml") -> Fault:
         return Answer(good.status, body, {"Content-Type": ctype})
 
     return Fault("type", what, make)
+
+
+def endless() -> Fault:
+    """A 200 whose body never ends (chunked, until the server's own cap)."""
+
+    def make(good: Answer, seen: Seen, ctx: Context) -> Answer:
+        return Answer(good.status, good.body[:1] or b" ", good.headers, endless=True)
+
+    return Fault("oversized", "endless", make)

@@ -25,6 +25,7 @@ from testkit.hostile.answers import (
     another_route,
     dumps,
     echoing,
+    endless,
     field_set,
     paging,
     raw,
@@ -278,6 +279,7 @@ aws = HostileService(
     explicit=(
         ("/sts/", whole_body(b"<AssumeRoleWithWebIdentityResponse><broken", "broken XML")),
         ("/sts/", whole_body(b"<Response>" + b"<x>1</x>" * 1_300_000 + b"</Response>", "10 MB of XML")),
+        ("/sts/", endless()),
     ),
     env=_aws_env,
     extra_secrets=(ECR_PASSWORD,),
