@@ -86,9 +86,9 @@ class ImageReading:
 
     @property
     def writable(self) -> bool:
-        """A release can be written byte-exactly where it goes: in place, or as a new
-        ``images:`` entry (a values key the environment's own file lacks is not added)."""
-        return self.would_write is None or self.would_write.form == KUSTOMIZE_ENTRY
+        """A release can be written byte-exactly where it goes: in place, as a new ``images:``
+        entry, or as the values keys the environment's own file is given."""
+        return self.would_write is None or self.would_write.form in (KUSTOMIZE_ENTRY, HELM_KEY)
 
     @property
     def placed(self) -> bool:

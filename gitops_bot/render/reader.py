@@ -572,15 +572,7 @@ def _image(
     )
     values = [f for f in walk.values if alone(f)]
     if pin.kind is PinKind.HELM and values:
-        return ImageReading(
-            env,
-            image,
-            status,
-            pins,
-            fix=f"set the image's values keys in {values[-1]} once (the bot edits a key it finds and "
-            "adds none); releases then go there",
-            would_write=WouldWrite(values[-1], HELM_KEY),
-        )
+        return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], HELM_KEY))
     layers = [f for f in walk.layers if alone(f)]
     if not layers:
         own = "values file" if pin.kind is PinKind.HELM else "kustomization"

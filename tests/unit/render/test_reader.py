@@ -325,8 +325,10 @@ def test_a_values_file_in_a_chart_inherits_the_charts_values(tmp_path: Path) -> 
         3,
         ("prod",),
     )
-    assert dev.would_write is not None and dev.would_write.file == "chart/env/dev.yaml" and not dev.writable
-    assert dev.fix and "chart/env/dev.yaml" in dev.fix
+    assert dev.would_write is not None and (dev.would_write.file, dev.would_write.form) == (
+        "chart/env/dev.yaml",
+        "helm values key",
+    )
     assert prod.status is Status.PINNED and [p.effective for p in prod.pins] == [False, True]
 
 
