@@ -1,6 +1,7 @@
 """The path one GitHub request takes through the bot: the functions and files of the forge
 and client layers it enters (``gitops_bot/forges``, ``gitops_bot/net/service.py`` and
-``net/retry.py``), and how many retry loops it enters, for a write (``POST /pulls``), a
+``net/retry.py``), how often a call enters another file than the call before, and how many
+retry loops it enters, for a write (``POST /pulls``), a
 create (the write and reading its answer) and a one-page listing, against a mocked GitHub.
 A count, not a speed: it says how many places a reader follows to see what a request does.
 
@@ -10,6 +11,7 @@ A count, not a speed: it says how many places a reader follows to see what a req
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections.abc import Callable
 from types import FrameType
@@ -75,7 +77,11 @@ def main() -> None:
         functions = list(dict.fromkeys(path))
         files = sorted({f for f, _ in functions})
         loops = path.count(("net/retry.py", "call"))
-        counts = f"{len(functions)} functions in {len(files)} files, {loops} retry loop(s)"
+        # a call entering another file than the previous call's: how often a reader changes file
+        hops = sum(1 for a, b in itertools.pairwise(path) if a[0] != b[0])
+        counts = (
+            f"{len(functions)} functions in {len(files)} files ({hops} file changes), {loops} retry loop(s)"
+        )
         print(f"{label}: {counts}: {', '.join(files)}")
         if verbose:
             for f, name in functions:
