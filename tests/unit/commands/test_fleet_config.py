@@ -108,6 +108,9 @@ def recorder() -> Iterator[_Recorder]:
     rec.httpd.server_close()
 
 
+UNREACHABLE = "127.0.0.1:9"  # A's registry: nothing listens there
+
+
 def _repository(root: Path, name: str, registry: str, secrets: tuple[str, str]) -> str:
     """A bare remote whose config reads its registry credentials from the ``secrets`` names."""
     work = root / f"{name}-seed"
@@ -115,10 +118,14 @@ def _repository(root: Path, name: str, registry: str, secrets: tuple[str, str]) 
     (work / "overlays/dev/kustomization.yaml").write_text(
         f"images:\n  - name: example/app\n    newName: {registry}/{name}/app\n    newTag: 1.0.0\n"
     )
+    # nothing listens on A's port: its one-second deadline (the registry's own setting) ends
+    # the retries there in about a second and a half instead of four
+    deadline = "    timeout: 1\n" if registry == UNREACHABLE else ""
     (work / "gitops-bot.yaml").write_text(
         "version: 1\n"
         f"registries:\n  {registry}:\n    username_env: {secrets[0]}\n    password_env: {secrets[1]}\n"
-        f"images:\n  - name: example/app\n    repository: {registry}/{name}/app\n"
+        + deadline
+        + f"images:\n  - name: example/app\n    repository: {registry}/{name}/app\n"
         "environments:\n  - name: dev\n    path: overlays/dev\n"
     )
     ident = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
@@ -139,7 +146,7 @@ def test_another_repositorys_config_cannot_send_a_declared_secret_to_its_registr
     naming the variable and the fix, and nothing reaches B's registry."""
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
     environ = {"A_USER": "a-user", "A_PASS": A_PASS, "PATH": "/usr/bin:/bin"}
-    a = _repository(tmp_path, "a", "127.0.0.1:9", ("A_USER", "A_PASS"))
+    a = _repository(tmp_path, "a", UNREACHABLE, ("A_USER", "A_PASS"))
     b = _repository(tmp_path, "b", recorder.host, ("A_USER", "A_PASS"))
     env_a = "\n    env: [A_USER, A_PASS]" if declared else ""
     listing = _write(tmp_path, f"repositories:\n  - url: {a}{env_a}\n  - url: {b}\n")
@@ -159,7 +166,7 @@ def test_a_shared_name_is_readable_by_every_repository_of_the_fleet(
     reads it (and its registry gets it, as the operator chose)."""
     monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
     environ = {"A_USER": "a-user", "A_PASS": A_PASS, "PATH": "/usr/bin:/bin"}
-    a = _repository(tmp_path, "a", "127.0.0.1:9", ("A_USER", "A_PASS"))
+    a = _repository(tmp_path, "a", UNREACHABLE, ("A_USER", "A_PASS"))
     b = _repository(tmp_path, "b", recorder.host, ("A_USER", "A_PASS"))
     listing = _write(tmp_path, f"shared_env: [A_USER, A_PASS]\nrepositories:\n  - {a}\n  - {b}\n")
     gathered = fleet.gather([], listing, config=None, base=None)
