@@ -52,7 +52,12 @@ def guess(tags: Sequence[str]) -> Guess:
             "no tag is pinned (a digest or nothing): follows latest's digest; name the tag to follow",
         )
     shown = ", ".join(seen[:4]) + (f" (+{len(seen) - 4} more)" if len(seen) > 4 else "")
-    versions = [parse_tag(t) for t in seen]
+    # a version has a minor at least and a major no date or build number reaches
+    # (``20240131-1542`` parses as version 20240131 with a prerelease; it is a timestamp)
+    versions = [
+        v if v is not None and v.parts >= 2 and v.version.major < 10_000 else None
+        for v in map(parse_tag, seen)
+    ]
     if all(v is not None for v in versions):
         majors = sorted({v.version.major for v in versions if v is not None})
         major = majors[-1]
@@ -77,8 +82,9 @@ def guess(tags: Sequence[str]) -> Guess:
     pattern = _common_pattern(seen)
     if pattern is not None:
         regex, what = pattern
+        order = "numerical" if what == "a build number" else "alphabetical"
         return Guess(
-            {"policy": "regex", "pattern": regex, "extract": "n", "order": "numerical"},
+            {"policy": "regex", "pattern": regex, "extract": "n", "order": order},
             f"pinned {shown}: {what}, ordered by it",
         )
     return Guess(
@@ -88,17 +94,17 @@ def guess(tags: Sequence[str]) -> Guess:
 
 
 def _shape(tag: str) -> tuple[str, str] | None:
-    """A regex matching tags of ``tag``'s shape with the ordering number in group ``n``, and
-    what the number is; None when the tag has no such number."""
-    m = _DATED.search(tag)
-    if m is not None:
-        body = r"(?P<n>\d{4}-\d{2}-\d{2}" + (
-            r"[-_.T]\d{" + str(len(m.group(4))) + "})" if m.group(4) else ")"
-        )
-        return _around(tag, m.start(), m.end(), body), "a date"
-    m = _TIMESTAMP.search(tag)
-    if m is not None:
-        return _around(tag, m.start(), m.end(), r"(?P<n>\d{" + str(m.end() - m.start()) + "})"), "a timestamp"
+    """A regex matching tags of ``tag``'s shape with the ordering value in group ``n``, and
+    what the value is; None when the tag has no such value. A date or timestamp is matched
+    at its width (compared as text, which orders fixed-width digits rightly); a build number
+    at any width (compared as a number)."""
+    for found, what in ((_DATED.search(tag), "a date"), (_TIMESTAMP.search(tag), "a timestamp")):
+        if found is not None:
+            text = tag[found.start() : found.end()]
+            body = (
+                "(?P<n>" + re.sub(r"\d+", lambda d: r"\d{" + str(len(d.group())) + "}", re.escape(text)) + ")"
+            )
+            return _around(tag, found.start(), found.end(), body), what
     numbers = list(_NUMBER.finditer(tag))
     # a commit hash is no order: skip digits that are part of one
     hexes = [h.span() for h in re.finditer(rf"(?<![0-9A-Za-z]){_SHA}(?![0-9A-Za-z])", tag)]

@@ -1,0 +1,131 @@
+"""``gitops-bot init`` on the corpus of whole public GitOps repositories (``tests/data/repos``),
+then ``plan`` under the configuration it wrote, with no hand edit, scored against the truth
+written by reading each repository (``testkit/repo_corpus.py``'s scorer, as
+``test_whole_repositories.py`` scores a newcomer's config).
+
+init names environments itself; each is matched to the truth's environment of that name, else to
+the truth's environment whose paths it shares (a Flux Kustomization's directory, which the truth
+calls by what it deploys). Goals: >= 90 % of each repository's effective pins found overall, and
+the promotion order the repository defines (Kargo Stages) is the one written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from testkit import repo_corpus as rc
+from testkit.config_schema import schema_problems
+
+CASES = rc.cases()
+CLI_TIMEOUT = 120
+GOAL_FOUND = 0.90
+# The promotion order each repository's own tool defines (Kargo Stages' requestedFreight).
+DEFINED_ORDER = {
+    "akuity__kargo-simple": {"staging": "dev", "prod": "staging"},
+    "christianh814__kargo-demo-deploy": {"test": "dev", "uat": "test", "produsw1": "uat", "produsw2": "uat"},
+    "christianh814__kargo-deployment-example": {"uat": "test", "prod": "uat"},
+    "akuity__kargo-advanced": {"staging": "dev", "ab-test-a": "staging", "ab-test-b": "staging"},
+}
+
+
+def _cli(repo: Path, *argv: str) -> tuple[int, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "gitops_bot", *argv, "--repo", str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        check=False,
+        env={**os.environ, "HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1"},
+    )
+    return done.returncode, done.stdout
+
+
+def _checkout(case: rc.Case, dest: Path) -> Path:
+    """The repository's tree as a user's clone: committed, no gitops-bot.yaml."""
+    shutil.copytree(case.tree, dest, symlinks=True)
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(dest.parent)}
+    for argv in (["init", "-q", "-b", rc.BASE_BRANCH], ["add", "-A"], ["commit", "-qm", "corpus"]):
+        subprocess.run(
+            ["git", "-c", "user.name=corpus", "-c", "user.email=corpus@example.invalid", *argv],
+            cwd=dest,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    return dest
+
+
+def _truth_paths(case: rc.Case) -> dict[str, set[str]]:
+    out = {}
+    for name, env in case.truth["environments"].items():
+        paths = [env["path"]] if "path" in env else env["paths"]
+        out[name] = {str(p).rstrip("/") for p in paths}
+    return out
+
+
+def environment_names(case: rc.Case, config: dict[str, Any]) -> dict[str, str]:
+    """init's environment -> the truth's: the same name, else the one sharing a path."""
+    truth = _truth_paths(case)
+    out = {}
+    for env in config.get("environments") or ():
+        name = env["name"]
+        paths = env.get("paths") or [env.get("path")]
+        paths = {str(p).rstrip("/") for p in (paths if isinstance(paths, list) else [paths])}
+        if name in truth:
+            out[name] = name
+            continue
+        shared = [t for t, ps in truth.items() if ps & paths]
+        if len(shared) == 1 and shared[0] not in out.values():
+            out[name] = shared[0]
+    return out
+
+
+def init_and_score(case: rc.Case, work: Path) -> tuple[rc.Score, dict[str, Any]]:
+    repo = _checkout(case, work / case.key)
+    code, _ = _cli(repo, "init", "--write")
+    assert code == 0, f"{case.key}: init exit {code}"
+    text = (repo / "gitops-bot.yaml").read_text()
+    assert schema_problems(text) == [], case.key
+    config = yaml.safe_load(text)
+    _, out = _cli(repo, "plan", "--output", "json")
+    doc = json.loads(out) if out.strip() else {}
+    names = environment_names(case, config)
+    reading = [
+        dict(r, environment=names[r["environment"]])
+        for r in doc.get("reading") or ()
+        if r.get("environment") in names
+    ]
+    score = rc.score(case, reading)
+    if "reading" not in doc:
+        score.notes.append(f"plan: no 'reading' ({doc.get('error', out[:200])})")
+    return score, config
+
+
+@pytest.mark.timeout(900)  # 22 repositories x (init + plan), two at a time
+def test_init_then_plan_finds_what_each_environment_pins(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda c: init_and_score(c, tmp_path), CASES))
+    scores = [s for s, _ in results]
+    lines = [rc.table(scores)]
+    lines += [f"{s.repo}: {n}" for s in scores for n in s.notes + s.unsaid + s.wrong]
+    report = "\n".join(lines)
+    (tmp_path / "scores.txt").write_text(report + "\n")
+    print(report)
+    found = sum(s.found for s in scores)
+    pins = sum(s.pins for s in scores)
+    assert found >= GOAL_FOUND * pins, report
+    for case, (_, config) in zip(CASES, results, strict=True):
+        order = {e["name"]: e.get("promote_from") for e in config["environments"]}
+        for env, upstream in DEFINED_ORDER.get(case.key, {}).items():
+            assert order.get(env) == upstream, f"{case.key}: {env} promote_from {order.get(env)}"

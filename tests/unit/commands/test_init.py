@@ -1,0 +1,77 @@
+"""``gitops-bot init`` through the command line: it prints the config and the first plan
+without asking any registry, --write writes a config the plan then reads, and never over one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gitops_bot import cli
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: {image}
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def _overlay(tag: str) -> str:
+    return f"resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return _write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+            "overlays/dev/kustomization.yaml": _overlay("1.2.0"),
+            "overlays/prod/kustomization.yaml": _overlay("1.0.0"),
+        },
+    )
+
+
+def test_init_prints_the_config_and_the_first_plan_asking_no_registry(repo: Path) -> None:
+    result = cli.execute(["init", "--repo", str(repo), "--output", "json"])
+    assert result.exit_code == 0
+    doc = cli.output.document(result)
+    assert doc is not None
+    assert doc["init"]["written"] is None
+    assert 'path: "overlays/dev"' in doc["init"]["config"]
+    items = [i for e in doc["environments"] for i in e["images"]]
+    assert items and all("registry not asked" in json.dumps(i) for i in items if i["action"] == "skip")
+    assert {r["environment"]: r["status"] for r in doc["reading"]} == {"dev": "pinned", "prod": "pinned"}
+    assert not (repo / "gitops-bot.yaml").exists()
+
+
+def test_write_writes_it_once_and_refuses_to_overwrite(repo: Path) -> None:
+    assert cli.execute(["init", "--repo", str(repo), "--write"]).exit_code == 0
+    text = (repo / "gitops-bot.yaml").read_text()
+    assert "promote_from" in text
+    again = cli.execute(["init", "--repo", str(repo), "--write"])
+    assert again.exit_code == 2
+    assert "exists" in again.body.line  # type: ignore[union-attr]
+    assert (repo / "gitops-bot.yaml").read_text() == text
+
+
+def test_a_repository_without_environments_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("hello\n")
+    result = cli.execute(["init", "--repo", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "found no environment" in result.body.line  # type: ignore[union-attr]

@@ -1,0 +1,152 @@
+"""What ``init`` finds in small repositories: overlays (and not their bases), several overlays
+naming one environment, per-environment values files with a chart's key paths, the promotion
+order a Kargo Stage defines (through a control stage) or the names suggest, and a config the
+config reader loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot import config
+from gitops_bot.engine.discovery import config_text, discover, name_of, rank_of
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: {image}
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def _overlay(tag: str) -> str:
+    return f"resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n"
+
+
+def test_overlays_are_environments_and_their_base_is_not(tmp_path: Path) -> None:
+    repo = _write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+            "overlays/dev/kustomization.yaml": _overlay("1.2.0"),
+            "overlays/staging/kustomization.yaml": _overlay("1.1.0"),
+            "overlays/production/kustomization.yaml": _overlay("1.0.0"),
+        },
+    )
+    found = discover(repo)
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("dev", ("overlays/dev",)),
+        ("staging", ("overlays/staging",)),
+        ("production", ("overlays/production",)),
+    ]
+    assert {e.name: e.promote_from for e in found.environments} == {
+        "dev": None,
+        "staging": "dev",
+        "production": "staging",
+    }
+    assert all(e.order.startswith("guessed") for e in found.environments if e.promote_from)
+    (img,) = found.images
+    assert img.name == "ghcr.io/acme/app" and img.registry == "ghcr.io"
+    assert img.guess.keys == {"policy": "semver", "range": ">=1.0.0 <2.0.0"}
+    text = config_text(found)
+    assert "# guess: guessed from the names: dev comes before staging" in text
+    loaded = config.parse(text, "gitops-bot.yaml")
+    assert [e.name for e in loaded.environments] == ["dev", "staging", "production"]
+
+
+def test_overlays_of_several_apps_naming_one_environment_are_one(tmp_path: Path) -> None:
+    files = {}
+    for app in ("orders", "billing"):
+        files[f"apps/{app}/base/kustomization.yaml"] = "resources:\n- deploy.yaml\n"
+        files[f"apps/{app}/base/deploy.yaml"] = DEPLOY.format(image=f"ghcr.io/acme/{app}:1.0.0")
+        for env in ("qa", "prod"):
+            files[f"apps/{app}/envs/{env}/kustomization.yaml"] = "resources:\n- ../../base\n"
+    found = discover(_write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("qa", ("apps/billing/envs/qa", "apps/orders/envs/qa")),
+        ("prod", ("apps/billing/envs/prod", "apps/orders/envs/prod")),
+    ]
+    assert sorted(i.name for i in found.images) == ["ghcr.io/acme/billing", "ghcr.io/acme/orders"]
+
+
+def test_values_files_per_environment_with_the_chart_key_paths(tmp_path: Path) -> None:
+    repo = _write(
+        tmp_path,
+        {
+            "chart/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+            "chart/app/values.yaml": "image:\n  repository: docker.io/acme/app\n  tag: latest\n",
+            "chart/app/templates/deploy.yaml": (
+                "spec:\n  containers:\n  - name: app\n"
+                '    image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+            ),
+            "chart/values-qa.yaml": "image:\n  tag: 20240131-1542\n",
+            "chart/values-prod.yaml": "image:\n  tag: 20240101-0900\n",
+        },
+    )
+    found = discover(repo)
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("qa", ("chart/values-qa.yaml",)),
+        ("prod", ("chart/values-prod.yaml",)),
+    ]
+    (img,) = found.images
+    assert img.name == "docker.io/acme/app"
+    assert dict(img.helm) == {"repository": "image.repository", "tag": "image.tag"}
+    assert img.guess.policy == "regex"
+    config.parse(config_text(found), "gitops-bot.yaml")
+
+
+def test_kargo_stages_give_the_order_through_a_control_stage(tmp_path: Path) -> None:
+    stages = ""
+    for name, upstream in (
+        ("dev", None),
+        ("uat", "dev"),
+        ("prod", "uat"),
+        ("prod-east", "prod"),
+        ("prod-west", "prod"),
+    ):
+        src = "direct: true" if upstream is None else f"stages: [{upstream}]"
+        stages += (
+            f"---\napiVersion: kargo.akuity.io/v1alpha1\nkind: Stage\nmetadata: {{name: {name}}}\n"
+            f"spec:\n  requestedFreight:\n  - origin: {{kind: Warehouse, name: w}}\n    sources: {{{src}}}\n"
+        )
+    files = {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+        "kargo/stages.yaml": stages,
+    }
+    for env in ("dev", "uat", "prod-east", "prod-west"):
+        files[f"env/{env}/kustomization.yaml"] = "resources:\n- ../../base\n"
+    found = discover(_write(tmp_path, files))
+    assert found.order_source == "kargo"
+    assert {e.name: e.promote_from for e in found.environments} == {
+        "dev": None,
+        "uat": "dev",
+        "prod-east": "uat",
+        "prod-west": "uat",
+    }
+    assert "Kargo Stage uat" in config_text(found)
+
+
+def test_names() -> None:
+    assert name_of("kubernetes/overlays/homelab/dev/frontend") == "dev"
+    assert name_of("values/app1/envs/prod-eu-values.yaml") == "prod-eu"
+    assert name_of("demo-apps/guestbook/env/e2e/values.yaml") == "e2e"
+    assert name_of("overlays/promotion") == "promotion-env"
+    assert rank_of("dev") < rank_of("qa") < rank_of("staging") < rank_of("production")  # type: ignore[operator]
+
+
+def test_nothing_found_is_an_empty_discovery(tmp_path: Path) -> None:
+    found = discover(_write(tmp_path, {"README.md": "hello\n"}))
+    assert found.environments == () and found.images == ()
