@@ -658,6 +658,48 @@ push_time = HostileService(
     user="robot$ci",
 )
 
+
+def _push_time_api(name: str, kind: str, token_env: str, path: str, body: object) -> HostileService:
+    """A push-time API of its own origin's path (``push_time_url``), its token by its variable."""
+    secret = f"{kind}.Hx/t0ken+api=13"
+    return HostileService(
+        f"push-time API ({name})",
+        secret,
+        routes=lambda stage: {path: _json(body)},
+        targets=(path,),
+        registry=f"push_time: {kind}\npush_time_url: {{url}}/{kind}-api",
+        image="min_age: 1h",
+        env=lambda stage: {token_env: secret},
+    )
+
+
+push_time_github = _push_time_api(
+    "GitHub Packages",
+    "github",
+    "GITHUB_TOKEN",
+    "/github-api/",
+    [
+        {
+            "id": 1,
+            "name": DIGEST,
+            "created_at": "2026-01-01T00:00:00Z",
+            "metadata": {"package_type": "container", "container": {"tags": ["1.1.0"]}},
+        }
+    ],
+)
+push_time_quay = _push_time_api(
+    "Quay",
+    "quay",
+    "QUAY_TOKEN",
+    "/quay-api/",
+    {
+        "tags": [{"name": "1.1.0", "start_ts": 1_767_225_600, "manifest_digest": DIGEST, "reversion": False}],
+        "page": 1,
+        "has_additional": False,
+    },
+)
+
+
 CHART_INDEX = """apiVersion: v1
 entries:
   podinfo:
@@ -756,6 +798,8 @@ SERVICES: dict[str, HostileService] = {
         web_gate,
         notifications,
         push_time,
+        push_time_github,
+        push_time_quay,
         chart_index,
     )
 }
