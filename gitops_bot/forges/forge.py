@@ -101,11 +101,11 @@ class CommitPusher(Protocol):
 
 
 Steps = list[tuple[str, Callable[[], object]]]
-"""Decoration steps: (what, the call that sets it), each failure a warning."""
+"""Decorations steps: (what, the call that sets it), each failure a warning."""
 
 
 @dataclass(frozen=True, slots=True)
-class Decoration:
+class Decorations:
     """What a change request is decorated with, as :meth:`Forge.decorate` is asked."""
 
     labels: Sequence[str]
@@ -130,7 +130,7 @@ class Adapter:
         """Open change requests whose branch is ``prefix/...`` (one listing, all its pages)."""
         return self._open(lambda head: head.startswith(prefix + "/"))
 
-    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+    def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         raise NotImplementedError
 
     def decorate(
@@ -143,7 +143,7 @@ class Adapter:
         auto_merge: str | None,
     ) -> list[str]:
         """Labels, reviewers, assignees, auto-merge: each failure is a warning, returned."""
-        want = Decoration(labels, reviewers, assignees, auto_merge)
+        want = Decorations(labels, reviewers, assignees, auto_merge)
         return decorate_steps(f"{self.ref}{pr.number}", self.steps(pr, want), (ForgeError,))
 
     def commit_pusher(self) -> CommitPusher | None:

@@ -48,7 +48,7 @@ LISTING_SECONDS = 90.0  # one paginated listing, all its pages (docs/security/fa
 # 22 KB each), where the page bound alone let 100 pages of 8 MiB through
 LISTING_BYTES = 128 * 1024 * 1024
 Environ = Mapping[str, str]  # the environment variables an adapter reads its token from
-Transport = httpx.BaseTransport | None  # a test's transport; None: the one client's own
+TransportOrNone = httpx.BaseTransport | None  # a test's transport; None: the one client's own
 _sleep = time.sleep  # tests replace it to count the waits instead of sleeping them
 _clock = time.monotonic  # tests replace it to let a listing's time pass without waiting
 
@@ -160,7 +160,7 @@ def _resets(reply: Reply | None) -> str:
 
 # -- paging --------------------------------------------------------------------------------
 
-Step = str | Mapping[str, str] | None
+NextPage = str | Mapping[str, str] | None
 """The next page: a URL (absolute on the API's origin, or a path), parameters merged over the
 first request's, or None (this was the last)."""
 
@@ -170,12 +170,12 @@ class Paging:
     """How one listing pages: ``size`` items a page at most (the page size asked for, within
     what the service documents), ``first`` the paging parameters of the first request,
     ``items`` the page's list from its JSON (anything else raises ``ValueError``), ``next``
-    (answer, items, page number from 1) -> :data:`Step`, and ``count`` the whole listing's
+    (answer, items, page number from 1) -> :data:`NextPage`, and ``count`` the whole listing's
     size where the forge says it (a ``total_count``, ``X-Total-Count``)."""
 
     size: int
     items: Callable[[Any], list[Any]]
-    next: Callable[[Answer, list[Any], int], Step]
+    next: Callable[[Answer, list[Any], int], NextPage]
     first: Mapping[str, str] = field(default_factory=dict)
     count: Callable[[Answer], int | None] | None = None
 
@@ -214,7 +214,7 @@ def numbered(
     """Numbered pages (``page``, ``limit``): a short page is the last (Gitea, GitHub's
     envelopes with their ``total_count``)."""
 
-    def following(answer: Answer, listed: list[Any], number: int) -> Step:
+    def following(answer: Answer, listed: list[Any], number: int) -> NextPage:
         return None if len(listed) < size else {page: str(number + 1)}
 
     return Paging(size, items, following, {page: "1", limit: str(size)}, count)
@@ -223,7 +223,7 @@ def numbered(
 def skipping(size: int, items: Callable[[Any], list[Any]], *, top: str, skip: str) -> Paging:
     """Offset pages (``$top``/``$skip``, ``limit``/``start``): a short page is the last."""
 
-    def following(answer: Answer, listed: list[Any], number: int) -> Step:
+    def following(answer: Answer, listed: list[Any], number: int) -> NextPage:
         return None if len(listed) < size else {skip: str(number * size)}
 
     return Paging(size, items, following, {top: str(size)})

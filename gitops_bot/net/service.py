@@ -34,10 +34,8 @@ A service maps those to its own one-line errors in a few lines, e.g. Argo CD::
         case Unavailable(why=why):
             raise ServiceUnavailable(f"Argo CD is unavailable ({why})")
 
-Listings are read whole or not at all: :meth:`Service.pages` follows the service's own
-paging (an RFC 8288 ``Link: rel="next"``, a URL or a token in the body, a page number) up to
-a bound on pages, and a listing that does not end within it is :class:`Unavailable`, never a
-shortened list (a gate that could not read every check must not pass).
+Listings are paged by their callers, each page one request (:func:`link_next` reads an RFC
+8288 ``Link: rel="next"``); a next page named on another origin is refused like any such URL.
 
 Redirects: followed only for GET and HEAD, at most ``max_redirects``, and by default only
 within the service's origin (a JSON API has no reason to send its caller elsewhere; an auth
@@ -56,7 +54,7 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,16 +122,6 @@ class Unavailable:
 
 
 Outcome = Answer | Refused | Unavailable
-
-
-@dataclass(frozen=True, slots=True)
-class Listed:
-    """Every item of a listing, from ``pages`` pages, the last page's :class:`Answer` kept for
-    what it says of the whole (a ``total_count``)."""
-
-    items: tuple[Any, ...]
-    pages: int
-    last: Answer = field(repr=False, compare=False)
 
 
 # -- credentials -----------------------------------------------------------------------
@@ -330,37 +318,6 @@ class Service:
                 reply=reply,
             )
 
-    def pages(
-        self,
-        path: str,
-        *,
-        items: Callable[[Any], Iterable[Any]],
-        follow: Paging,
-        params: Mapping[str, str] | None = None,
-        max_pages: int = 100,
-        headers: Mapping[str, str] | None = None,
-    ) -> Listed | Refused | Unavailable:
-        """Every page of a listing, read through the service's own paging (``follow``: where
-        the next page is, from an answer and its items; None when this was the last). More
-        than ``max_pages`` pages, a page of another shape (``items`` raising ``ValueError``)
-        or a refused page is the outcome of the whole listing: never a shortened list."""
-        out: list[Any] = []
-        asked: tuple[str, Mapping[str, str] | None] = (path, params)
-        for page in range(1, max_pages + 1):
-            outcome = self.get(asked[0], params=asked[1], headers=headers)
-            if not isinstance(outcome, Answer):
-                return outcome
-            try:
-                listed = list(items(outcome.json))
-            except ValueError as exc:
-                return Unavailable(f"answered a page of another shape ({exc})")
-            out += listed
-            step = follow(outcome, listed, page)
-            if step is None:
-                return Listed(tuple(out), page, outcome)
-            asked = (step, None) if isinstance(step, str) else (path, {**(params or {}), **step})
-        return Unavailable(f"listed more than {max_pages} pages; the listing was not read whole")
-
     # -- one attempt ---------------------------------------------------------------
 
     def url(self, path: str) -> str | None:
@@ -507,10 +464,6 @@ class Service:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-Paging = Callable[[Answer, list[Any], int], "str | Mapping[str, str] | None"]
-"""(the page's answer, its items, its number from 1) -> the next page: a URL (absolute, on
-the service's origin, or a path), parameters replacing the first request's, or None (the last)."""
 
 _LINK = re.compile(r'<([^>]*)>\s*;[^,]*?\brel="?([^",;]*)"?', re.IGNORECASE)
 

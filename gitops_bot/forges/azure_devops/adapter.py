@@ -32,8 +32,18 @@ from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
-from gitops_bot.forges.kit import Api, Environ, Paging, Step, Transport, Words, skipping, under, unexpected
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
+from gitops_bot.forges.kit import (
+    Api,
+    Environ,
+    NextPage,
+    Paging,
+    TransportOrNone,
+    Words,
+    skipping,
+    under,
+    unexpected,
+)
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net.service import Answer, Credential
@@ -208,7 +218,9 @@ class AzureDevOps(Adapter):
         self._web = f"{remote.server}/{org}/{project}/_git/{repo}"
 
     @classmethod
-    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
+    def connect(
+        cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: TransportOrNone = None
+    ) -> Self:
         remote = locate(fcfg, url)
         found = credentials(fcfg, environ, remote.server)
         if found is None:
@@ -285,7 +297,7 @@ class AzureDevOps(Adapter):
         payload = {"title": title, "description": fit(body)}
         return self._pr(self._json("PATCH", f"{self._repo}/pullrequests/{pr.number}", json=payload))
 
-    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+    def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         n = pr.number
         raw = pr.raw if isinstance(pr.raw, dict) else {}
         steps: Steps = []
@@ -423,7 +435,7 @@ def fit(body: str) -> str:
 _no_assignees = forge.lacks("Azure DevOps", "assignees", "name them as reviewers instead")
 
 
-def _following(answer: Answer, items: list[Any], page: int) -> Step:
+def _following(answer: Answer, items: list[Any], page: int) -> NextPage:
     """``x-ms-continuationtoken`` names the next page when the service sends one; else
     ``$skip`` past a full page."""
     token = answer.header("x-ms-continuationtoken")

@@ -46,8 +46,8 @@ from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import bitbucket, forge
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
-from gitops_bot.forges.kit import Api, Environ, Paging, Step, Transport, Words, under, unexpected
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
+from gitops_bot.forges.kit import Api, Environ, NextPage, Paging, TransportOrNone, Words, under, unexpected
 from gitops_bot.forges.remotes import no_repository, project_path
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
@@ -138,7 +138,9 @@ class BitbucketCloud(Adapter):
         self._repo = f"/repositories/{workspace}/{slug}"
 
     @classmethod
-    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
+    def connect(
+        cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: TransportOrNone = None
+    ) -> Self:
         repository = (
             fcfg.repository
             or project_path(url, {"bitbucket.org"}, nested=False)
@@ -183,7 +185,7 @@ class BitbucketCloud(Adapter):
             too_many=_unread if statuses else None,
         ).items
 
-    def _next(self, answer: Answer, items: list[Any], page: int) -> Step:
+    def _next(self, answer: Answer, items: list[Any], page: int) -> NextPage:
         link = answer.json.get("next") if isinstance(answer.json, dict) else None
         return self._same_api(link) if link else None
 
@@ -252,7 +254,7 @@ class BitbucketCloud(Adapter):
         }
         return self._pr(self._request("PUT", f"{self._repo}/pullrequests/{pr.number}", json=payload))
 
-    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+    def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         steps: Steps = []
         if want.labels:
             steps.append(("labels", bitbucket.no_labels))

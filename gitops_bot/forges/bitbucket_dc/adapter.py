@@ -39,8 +39,8 @@ from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import bitbucket, forge
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
-from gitops_bot.forges.kit import Api, Environ, Paging, Step, Transport, Words, under, unexpected
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
+from gitops_bot.forges.kit import Api, Environ, NextPage, Paging, TransportOrNone, Words, under, unexpected
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.git.gitcli import BEARER
@@ -157,7 +157,9 @@ class BitbucketDataCenter(Adapter):
         self._defaults = f"/rest/default-reviewers/latest/projects/{project}/repos/{slug}/reviewers"
 
     @classmethod
-    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
+    def connect(
+        cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: TransportOrNone = None
+    ) -> Self:
         remote = locate(fcfg, url)
         token = environ.get(fcfg.token_env or TOKEN_ENV)
         if not token:
@@ -260,7 +262,7 @@ class BitbucketDataCenter(Adapter):
             raise unexpected(NAME)
         return write(current)
 
-    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+    def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         steps: Steps = []
         if want.labels:
             steps.append(("labels", bitbucket.no_labels))
@@ -391,7 +393,7 @@ def _message(body: bytes, reason: str) -> str:
     return "; ".join(messages) if messages else reason
 
 
-def _following(answer: Answer, items: list[Any], page: int) -> Step:
+def _following(answer: Answer, items: list[Any], page: int) -> NextPage:
     """``isLastPage``, else ``nextPageStart`` past where this page started."""
     data = answer.json if isinstance(answer.json, dict) else {}
     nxt, start = data.get("nextPageStart"), data.get("start", 0)

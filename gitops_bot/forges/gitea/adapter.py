@@ -22,9 +22,9 @@ from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge, issues
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
 from gitops_bot.forges.issues import Issue
-from gitops_bot.forges.kit import Api, Environ, Transport, Words, numbered, under, unexpected
+from gitops_bot.forges.kit import Api, Environ, TransportOrNone, Words, numbered, under, unexpected
 from gitops_bot.forges.remotes import kind_from_url, no_repository, remote_project, remote_server
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net.service import Answer, Credential
@@ -80,7 +80,9 @@ class Gitea(Adapter):
         self._repo = "/repos/" + "/".join(quote(p, safe="") for p in repository.split("/"))
 
     @classmethod
-    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
+    def connect(
+        cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: TransportOrNone = None
+    ) -> Self:
         name = "Forgejo" if (fcfg.type or kind_from_url(url)) == "forgejo" else "Gitea"
         repository = fcfg.repository or remote_project(url, nested=False)
         if repository is None:
@@ -152,6 +154,18 @@ class Gitea(Adapter):
                 out[pr.head] = pr
         return out
 
+    def closed_unmerged(self, branch: str) -> list[ChangeRequest]:
+        """Closed pull requests of ``branch`` in this repository that were not merged."""
+        out = []
+        for item in self._pages(f"{self._repo}/pulls", "closed pull requests", state="closed"):
+            pr = _pr(item, self.name)
+            head_repo = (item.get("head") or {}).get("repo") or {}
+            name = head_repo.get("full_name") if isinstance(head_repo, dict) else None
+            mine = isinstance(name, str) and name.lower() == self.repository.lower()
+            if pr.head == branch and mine and item.get("merged") is not True:
+                out.append(pr)
+        return out
+
     def create(self, branch: str, base: str, title: str, body: str, *, draft: bool) -> ChangeRequest:
         title_sent = forge.draft_title(title, draft, DRAFT_PREFIX)
         payload = {"head": branch, "base": base, "title": title_sent, "body": body}
@@ -168,7 +182,7 @@ class Gitea(Adapter):
         payload = {"title": forge.keep_draft(current, title, DRAFT_PREFIX), "body": body}
         return _pr(self._request("PATCH", f"{self._repo}/pulls/{pr.number}", json=payload), self.name)
 
-    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+    def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         n = pr.number
         steps: Steps = []
         if want.labels:

@@ -42,7 +42,7 @@ from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import redact, register_secret
 from gitops_bot.forges import forge, issues, kit, statuses
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
 from gitops_bot.forges.github import checks as checks_github
 from gitops_bot.forges.github import commits as github_commits
 from gitops_bot.forges.issues import Issue
@@ -240,6 +240,21 @@ class GitHub(Adapter):
                 out[pr.head] = pr
         return out
 
+    def closed_unmerged(self, branch: str) -> list[ChangeRequest]:
+        """Closed PRs of ``branch`` in this repository that were not merged (``merged_at`` null)."""
+        out = []
+        for item in self._list(
+            f"{self._repo}/pulls", "closed pull requests", state="closed", head=f"{self.owner}:{branch}"
+        ):
+            pr = _pr(item)
+            head = item.get("head") if isinstance(item, dict) else None
+            repo = head.get("repo") if isinstance(head, dict) else None
+            full_name = repo.get("full_name") if isinstance(repo, dict) else None
+            mine = isinstance(full_name, str) and full_name.lower() == self.repository.lower()
+            if pr.head == branch and mine and item.get("merged_at") is None:
+                out.append(pr)
+        return out
+
     def find_open(self, branch: str) -> ChangeRequest | None:
         """The open PR of ``branch`` in this repository (GitHub filters by ``owner:branch``)."""
         return self._open(lambda head: head == branch, head=f"{self.owner}:{branch}").get(branch)
@@ -262,7 +277,7 @@ class GitHub(Adapter):
         self.request("PATCH", f"{self._repo}/pulls/{pr.number}", json={"title": title, "body": body})
         return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
 
-    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+    def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         n = pr.number
         steps: Steps = []
         if want.labels:

@@ -43,9 +43,9 @@ from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge, kit
 from gitops_bot.forges.compare_kit import SHA
-from gitops_bot.forges.forge import Adapter, ChangeRequest, Decoration, Steps
+from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
 from gitops_bot.forges.issues import Issue
-from gitops_bot.forges.kit import Api, Environ, Paging, Step, Transport, Words, array, unexpected
+from gitops_bot.forges.kit import Api, Environ, NextPage, Paging, TransportOrNone, Words, array, unexpected
 from gitops_bot.forges.remotes import no_repository, remote_project, remote_server
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net import limits
@@ -105,7 +105,9 @@ class GitLab(Adapter):
         self._identity: str | None = None
 
     @classmethod
-    def connect(cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: Transport = None) -> Self:
+    def connect(
+        cls, fcfg: ForgeConfig, url: str, environ: Environ, *, transport: TransportOrNone = None
+    ) -> Self:
         """``GITLAB_TOKEN`` (or ``forge.token_env``), else ``CI_JOB_TOKEN`` inside GitLab CI."""
         project = fcfg.repository or remote_project(url, nested=True)
         if project is None:
@@ -188,7 +190,7 @@ class GitLab(Adapter):
         self._put(pr, {"title": draft, "description": body})
         return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
 
-    def steps(self, pr: ChangeRequest, want: Decoration) -> Steps:
+    def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         steps: Steps = []
         if want.labels:
             # a JSON array, as GitLab's API description types add_labels (GitLab also splits a
@@ -344,7 +346,7 @@ class GitLab(Adapter):
         return ids
 
 
-def next_page(answer: Answer, items: list[Any], page: int) -> Step:
+def next_page(answer: Answer, items: list[Any], page: int) -> NextPage:
     """GitLab's paging: offset pagination names the next page's number in ``X-Next-Page``
     (empty on the last page), which is asked on this service's own URL; keyset pagination
     names only a ``Link: rel="next"``. Past GitLab's count limit ``X-Next-Page`` still names

@@ -1,7 +1,7 @@
 """The one client of every JSON/HTTP service (gitops_bot.net.service) against a loopback server
 scripted to misbehave as real ones do: redirect loops, a body labelled gzip that is not, JSON
-with NaN or nested without end, statuses to retry or to take at their word, listings of many
-pages, links to other origins. Every fault is an outcome with one line, never an exception."""
+with NaN or nested without end, statuses to retry or to take at their word, links to other
+origins. Every fault is an outcome with one line, never an exception."""
 
 from __future__ import annotations
 
@@ -16,11 +16,9 @@ from gitops_bot.net.service import (
     ANYWHERE,
     Answer,
     Credential,
-    Listed,
     Refused,
     Service,
     Unavailable,
-    link_next,
     said,
 )
 from testkit.hostile_registry import Answer as Scripted
@@ -140,48 +138,6 @@ def test_said_reads_each_forges_error_shape() -> None:
     assert said(b'{"status": "error", "errorType": "bad_data", "error": "parse error"}') == "parse error"
     assert said(b"Not Found\nmore") == "Not Found"
     assert said(b"<html><body>502</body></html>") == ""
-
-
-def pages_of(count: int, per_page: int, base: str = "") -> dict[str, Scripted]:
-    routes = {}
-    for n in range(1, count + 1):
-        link = {"Link": f'<{base}/list?page={n + 1}>; rel="next", <{base}/list?page={count}>; rel="last"'}
-        items = [f"item-{n}-{i}" for i in range(per_page)]
-        routes[f"/list?page={n}"] = ok(items, **(link if n < count else {}))
-    return routes
-
-
-def test_a_listing_follows_its_link_header_to_the_end() -> None:
-    with HostileRegistry(pages_of(7, 3)) as s:
-        out = service(s).pages("/list?page=1", items=lambda page: page, follow=link_next)
-        assert isinstance(out, Listed) and out.pages == 7 and len(out.items) == 21
-
-
-def test_a_listing_longer_than_its_bound_is_unavailable_never_shortened() -> None:
-    with HostileRegistry(pages_of(7, 3)) as s:
-        out = service(s).pages("/list?page=1", items=lambda page: page, follow=link_next, max_pages=5)
-        assert isinstance(out, Unavailable) and "more than 5 pages" in out.why
-
-
-def test_a_next_page_on_another_origin_is_not_asked() -> None:
-    with HostileRegistry() as elsewhere, HostileRegistry() as s:
-        s.routes.update(pages_of(3, 1, base=elsewhere.url))
-        out = service(s, credential=Credential.bearer(SECRET)).pages(
-            "/list?page=1", items=lambda page: page, follow=link_next
-        )
-        assert isinstance(out, Unavailable) and "another origin" in out.why
-        assert elsewhere.seen == []
-
-
-def test_a_page_of_another_shape_is_the_listings_outcome() -> None:
-    def items(page: object) -> list[object]:
-        if not isinstance(page, list):
-            raise ValueError("not a list")
-        return page
-
-    with HostileRegistry({"/list": ok({"items": []})}) as s:
-        out = service(s).pages("/list", items=items, follow=link_next)
-        assert isinstance(out, Unavailable) and "another shape (not a list)" in out.why
 
 
 def test_an_unreachable_service_is_unavailable_after_the_retries() -> None:
