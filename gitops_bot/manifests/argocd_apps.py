@@ -6,11 +6,14 @@ followed: nothing of it is in this repository."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import nodes
-from gitops_bot.manifests.yamltext import Source
+from gitops_bot.manifests.edit import EditResult, FieldChange
+from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +96,72 @@ def sources(text: str, filename: str) -> list[AppSource]:
         out += [_source(name, one)] if nodes.is_map(one) else []
         out += [_source(name, s) for s in _items(_at(doc, "spec", "sources")) if nodes.is_map(s)]
     return out
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def _entry_ref(value: str) -> tuple[str, WrittenRef]:
+    """A ``kustomize.images`` entry as ``kustomize edit set image`` reads it: ``OLD=NEW`` or
+    ``NEW`` alone, ``NEW`` a reference with a tag and/or digest. Returns (``OLD=`` or "", NEW)."""
+    name, eq, rest = value.partition("=")
+    return (f"{name}=", WrittenRef.split(rest)) if eq else ("", WrittenRef.split(value))
+
+
+def entry_image(value: str) -> tuple[str, WrittenRef]:
+    """(the image the entry is for, what it sets)."""
+    prefix, ref = _entry_ref(value)
+    return (prefix[:-1] if prefix else ref.name), ref
+
+
+def edit(text: str, filename: str, wanted: Mapping[str, tuple[str, str | None, str | None]]) -> EditResult:
+    """Each Application's ``kustomize.images`` entries for the images of ``wanted`` (the
+    configured name -> (the name the entry may be written as, new tag, new digest)) set in place,
+    the entry's other characters kept; re-read to prove only they changed."""
+    src = Source.of(text)
+    t = Text(src)
+    docs = nodes.compose_all(src.body, filename)
+    ops: list[Op] = []
+    subs: dict[int, str] = {}
+    changes: list[FieldChange] = []
+    found: dict[str, None] = {}
+    for doc in docs:
+        if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
+            continue
+        spec = _at(doc, "spec")
+        sources = [_at(spec, "source"), *_items(_at(spec, "sources"))]
+        for node in (i for s in sources for i in _items(_at(s, "kustomize", "images"))):
+            if not nodes.is_scalar(node) or not node.value:
+                continue
+            name, ref = entry_image(str(node.value))
+            image = next(
+                (
+                    k
+                    for k, (written, _, _) in wanted.items()
+                    if name in (k, written) or ref.location == written
+                ),
+                None,
+            )
+            if image is None:
+                continue
+            found[image] = None
+            _, tag, digest = wanted[image]
+            prefix, _ = _entry_ref(str(node.value))
+            new = prefix + ref.updated(tag=tag, digest=digest).format()
+            if new == node.value:
+                continue
+            check_scalar(t, node, filename)
+            subs[id(node)] = new
+            ops.append(t.fill(node, new, flow=False))
+            line = int(node.start_mark.line) + 1
+            changes.append(
+                FieldChange(filename, image, "argocd kustomize.images", line, "reference", node.value, new)
+            )
+    if not ops:
+        return EditResult(text, (), tuple(found))
+    body = apply_ops(src.body, ops)
+    nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
+    return EditResult(src.bom + body, tuple(changes), tuple(found))
+
+
+RULE = "only the matched kustomize.images entries of Applications change, each in place"

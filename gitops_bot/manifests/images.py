@@ -20,7 +20,7 @@ from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
-from gitops_bot.manifests import kustomize, kustomize_text, markers, nodes, workloads
+from gitops_bot.manifests import argocd_apps, kustomize, kustomize_text, markers, nodes, workloads
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
 from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
 
@@ -452,7 +452,19 @@ def edit(
         rest = kustomize.edit(first.text, edits, filename, append=append) if edits else EditResult(first.text)
         changes, found = first.changes + rest.changes, first.images + rest.images
         return EditResult(rest.text, changes, found, first.unwritten + rest.unwritten)
-    return edit_sites(text, filename, specs, updates)
+    result = edit_sites(text, filename, specs, updates)
+    if "argoproj.io" not in text or "kustomize" not in text:  # most files: no Application
+        return result
+    # an Argo CD Application's kustomize.images (argocd-image-updater's write-back target)
+    keys = {s.name: s.repository_key or s.name for s in specs}
+    wanted = {u.image: (keys.get(u.image, u.image), u.tag, u.digest) for u in updates}
+    argo = argocd_apps.edit(result.text, filename, wanted)
+    return replace(
+        argo,
+        changes=result.changes + argo.changes,
+        images=tuple(dict.fromkeys(result.images + argo.images)),
+        unwritten=result.unwritten,
+    )
 
 
 def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update]) -> EditResult:

@@ -42,6 +42,7 @@ from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
 MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
+_PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
 
 
@@ -201,7 +202,7 @@ class Reader:
             # environment's own images: entry, applied after them, is
             how = form or ("JSON 6902 operation" if s.kind == "patch" else "")
             how = how or (f"images: entry named {s.named}" if s.named else "")
-            how = how or ("Argo CD Application setting" if s.kind == "argocd" else "")
+            how = how or ("Argo CD helm parameter" if s.workload == _PARAMETER else "")
             found = _Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack))
             walk.found.append(found)
 
@@ -292,10 +293,9 @@ class Reader:
     def _app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
         out: list[images.Site] = []
         for entry in app.images:
-            name, eq, rest = entry.value.partition("=")
-            ref = WrittenRef.split(rest if eq else entry.value)
-            wanted = name if eq else ref.name
-            spec = next((s for s in self.specs if s.name == wanted or s.repository_key == ref.location), None)
+            wanted, ref = argocd_apps.entry_image(entry.value)
+            keys = (WrittenRef(wanted).location, ref.location)
+            spec = next((s for s in self.specs if s.name == wanted or s.repository_key in keys), None)
             if spec is not None:
                 out.append(images.Site(spec.name, "argocd", entry.line, ref.name, ref.tag, ref.digest))
         for spec in self.specs:
@@ -305,7 +305,13 @@ class Reader:
                 repo = by_field.get("repository")
                 out.append(
                     images.Site(
-                        spec.name, "argocd", held.line, repo.value if repo else None, held.value, None
+                        spec.name,
+                        "argocd",
+                        held.line,
+                        repo.value if repo else None,
+                        held.value,
+                        None,
+                        _PARAMETER,
                     )
                 )
         return out
@@ -570,6 +576,16 @@ def _image(
         else f"set in a {pin.form or pin.kind.value} at {pin.file}:{pin.line}, which the bot cannot edit "
         "in place"
     )
+    if any(p.kind is PinKind.ARGOCD for p in fixed):  # applied after every file: only it counts
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}; Argo CD applies it after every values file",
+            fix="set the image in a values file of the Application (its helm.valueFiles) and drop the "
+            "parameter; releases then go there",
+        )
     values = [f for f in walk.values if alone(f)]
     if pin.kind is PinKind.HELM and values:
         return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], HELM_KEY))

@@ -377,3 +377,33 @@ def test_two_environments_naming_one_overlay_share_it(tmp_path: Path) -> None:
     r = found["a"].image(APP)
     assert r.status is Status.UNSUPPORTED and r.effective is not None and r.effective.shared_with == ("b",)
     assert found["a"].writable == ()  # a release for a alone never edits what b renders
+
+
+def test_an_applications_kustomize_images_entry_is_written_in_place(tmp_path: Path) -> None:
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  source:\n"
+        "    path: overlays/staging\n    kustomize:\n      images:\n"
+        f"        - 'app={APP}:2.0.0'  # written back here\n"
+    )
+    _tree(tmp_path, BASE | {"apps/dev.yaml": app})
+    found = _read(tmp_path, {"dev": "apps/dev.yaml", "production": "overlays/production"})
+    r = found["dev"].image(APP)
+    assert r.status is Status.PINNED and r.would_write is None and "apps/dev.yaml" in found["dev"].writable
+    digest = "sha256:" + "1" * 64
+    result = images.edit(app, "apps/dev.yaml", SPECS, [images.Update(APP, tag="2.1.0", digest=digest)])
+    assert result.text == app.replace(f"'app={APP}:2.0.0'", f"'app={APP}:2.1.0@{digest}'")
+    assert result.images == (APP,)
+
+
+def test_an_argocd_helm_parameter_is_unsupported_with_the_fix(tmp_path: Path) -> None:
+    values = "image:\n  repository: ghcr.io/acme/app\n  tag: 1.0.0\n"
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n  source:\n"
+        "    path: chart\n    helm:\n      parameters:\n        - {name: image.tag, value: 3.0.0}\n"
+    )
+    _tree(tmp_path, {"chart/Chart.yaml": "name: c\n", "chart/values.yaml": values, "apps/dev.yaml": app})
+    spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "image.repository", "tag": "image.tag"})]
+    r = _read(tmp_path, {"dev": "apps/dev.yaml"}, spec)["dev"].image(APP)
+    assert r.status is Status.UNSUPPORTED and r.effective is not None
+    assert (r.effective.file, r.effective.tag) == ("apps/dev.yaml", "3.0.0")
+    assert r.fix and "helm.valueFiles" in r.fix
