@@ -165,3 +165,41 @@ def edit(text: str, filename: str, wanted: Mapping[str, tuple[str, str | None, s
 
 
 RULE = "only the matched kustomize.images entries of Applications change, each in place"
+
+
+@dataclass(frozen=True, slots=True)
+class FluxKustomization:
+    """A Flux ``Kustomization`` (kustomize.toolkit.fluxcd.io): the path it builds in its source
+    repository, and the ``spec.images`` it applies after the build (kustomize's fields)."""
+
+    name: str
+    path: str
+    images: tuple[
+        tuple[str, str | None, str | None, str | None, int], ...
+    ]  # name, newName, newTag, digest, line
+
+
+def flux_kustomizations(text: str, filename: str) -> list[FluxKustomization]:
+    out: list[FluxKustomization] = []
+    for doc in nodes.compose_all(Source.of(text).body, filename):
+        if not nodes.is_map(doc) or _scalar(doc, "kind") != "Kustomization":
+            continue
+        if not (_scalar(doc, "apiVersion") or "").startswith("kustomize.toolkit.fluxcd.io/"):
+            continue
+        spec = _at(doc, "spec")
+        found = []
+        for entry in _items(_at(spec, "images")):
+            name = _scalar(entry, "name")
+            if not name:
+                continue
+            held = nodes.get(entry, "newTag") or nodes.get(entry, "digest")
+            line = int((held[1] if held else entry).start_mark.line) + 1
+            found.append(
+                (name, _scalar(entry, "newName"), _scalar(entry, "newTag"), _scalar(entry, "digest"), line)
+            )
+        out.append(
+            FluxKustomization(
+                _scalar(_at(doc, "metadata"), "name") or "", _scalar(spec, "path") or ".", tuple(found)
+            )
+        )
+    return out

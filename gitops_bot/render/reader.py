@@ -220,6 +220,9 @@ class Reader:
                 elif apps := _applications(text, self.rel(path)):
                     for app in apps:
                         self._application(app, self.rel(path), walk)
+                elif fluxes := _flux(text, self.rel(path)):
+                    for flux in fluxes:
+                        self._flux(flux, self.rel(path), walk)
                 else:
                     self._chart_values(path, walk)
                     self._plain(path, text, walk)
@@ -289,6 +292,27 @@ class Reader:
         else:
             self._directory(directory, walk, "", top=False)
         self._add(walk, rel, self._app_sites(app), patch=False, form="")
+
+    def _flux(self, flux: argocd_apps.FluxKustomization, rel: str, walk: _Walk) -> None:
+        """A Flux Kustomization: its path built as kustomize builds it (a directory without a
+        kustomization gets one generated over its files), then its ``spec.images``, which Flux
+        applies after the build."""
+        directory = Path(os.path.normpath(self.repo_root / flux.path))
+        if not self.tree.is_dir(directory):
+            walk.notes.append(f"{rel}: {flux.name}'s path {flux.path} is not here, not followed")
+            return
+        kfile = self._kfile(directory)
+        if kfile is not None and (text := self._read(kfile, walk)) is not None:
+            walk.layers.append(self.rel(kfile))
+            self._kustomization(kfile, text, walk, ())
+        else:
+            self._directory(directory, walk, "", top=False)
+        sites = []
+        for name, new_name, tag, digest, line in flux.images:
+            spec = next((s for s in self.specs if s.name == name), None)
+            if spec is not None:
+                sites.append(images.Site(spec.name, "flux", line, new_name, tag, digest))
+        self._add(walk, rel, sites, patch=False, form="Flux Kustomization spec.images entry")
 
     def _app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
         out: list[images.Site] = []
@@ -477,6 +501,12 @@ def _applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
     return argocd_apps.sources(text, rel)
 
 
+def _flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
+    if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
+        return []
+    return argocd_apps.flux_kustomizations(text, rel)
+
+
 def _values_files(found: Sequence[Path], env: str) -> list[Path] | None:
     """Of a directory holding a values file per environment (``values-dev.yaml``, …): the
     environment's own and the common ``values.yaml``; None when the directory is not one."""
@@ -586,6 +616,16 @@ def _image(
             fix="set the image in a values file of the Application (its helm.valueFiles) and drop the "
             "parameter; releases then go there",
         )
+    if any(p.kind is PinKind.FLUX for p in fixed):
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}; Flux applies it after building every file",
+            fix="move the entry into the images: of the kustomization at the Kustomization's path; "
+            "releases then go there",
+        )
     values = [f for f in walk.values if alone(f)]
     if pin.kind is PinKind.HELM and values:
         return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], HELM_KEY))
@@ -625,7 +665,7 @@ def _effective(found: Sequence[_Found]) -> list[_Found]:
         if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
             wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
             wins[(f.root, f.file)] = f
-        elif f.kind is PinKind.ARGOCD:  # the Application's own setting: over all it renders
+        elif f.kind in (PinKind.ARGOCD, PinKind.FLUX):  # applied after the build: over all it renders
             wins = {k: w for k, w in wins.items() if k[0] != f.root}
             wins[(f.root, f.file)] = f
         else:

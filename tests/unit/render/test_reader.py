@@ -407,3 +407,19 @@ def test_an_argocd_helm_parameter_is_unsupported_with_the_fix(tmp_path: Path) ->
     assert r.status is Status.UNSUPPORTED and r.effective is not None
     assert (r.effective.file, r.effective.tag) == ("apps/dev.yaml", "3.0.0")
     assert r.fix and "helm.valueFiles" in r.fix
+
+
+def test_a_flux_kustomization_is_followed_and_its_spec_images_win(tmp_path: Path) -> None:
+    flux = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps}\n"
+        f"spec:\n  path: ./overlays/staging\n  images:\n    - name: {APP}\n      newTag: 4.0.0\n"
+    )
+    _tree(tmp_path, BASE | {"clusters/staging/apps.yaml": flux})
+    r = _read(tmp_path, {"staging": "clusters/staging/apps.yaml", "production": "overlays/production"})[
+        "staging"
+    ].image(APP)
+    assert [(p.file, p.kind, p.line, p.effective) for p in r.pins] == [
+        ("base/deployment.yaml", PinKind.CONTAINER, 10, False),
+        ("clusters/staging/apps.yaml", PinKind.FLUX, 8, True),
+    ]
+    assert r.status is Status.UNSUPPORTED and r.fix and "images: of the kustomization" in r.fix
