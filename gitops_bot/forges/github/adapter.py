@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -50,7 +50,7 @@ from gitops_bot.forges.kit import MAX_WAIT, Api, Words, linked, numbered
 from gitops_bot.forges.settings import GitHubConfig
 from gitops_bot.git.git import Workspace
 from gitops_bot.net import limits
-from gitops_bot.net.service import Answer, Credential
+from gitops_bot.net.service import Credential
 
 NAME = "GitHub"
 MAX_PAGES = 100  # of one listing (open pull requests, labelled issues)
@@ -352,7 +352,12 @@ class GitHub(Adapter):
         def listing(path: str, key: str, what: str) -> kit.Listed:
             """Every entry under ``key`` to the ``total_count`` GitHub names, within the bound."""
             bound = checks.MAX_CHECKS
-            paging = numbered(CHECKS_PAGE, _envelope(key, what), limit="per_page", count=_total_count)
+            paging = numbered(
+                CHECKS_PAGE,
+                checks_github.envelope(key, what),
+                limit="per_page",
+                count=checks_github.total_count,
+            )
             listed = self._api.list(
                 f"{base}/{path}",
                 paging,
@@ -375,7 +380,7 @@ class GitHub(Adapter):
             [
                 *(replace(c, kind=checks.RUN) for c in runs),
                 *(replace(c, kind=checks.STATUS) for c in statuses_read),
-                *_beyond_statuses(
+                *checks_github.beyond_statuses(
                     combined.get("state") if isinstance(combined, dict) else None, statuses_read
                 ),
             ]
@@ -498,27 +503,6 @@ def _race(status: int, body: Any) -> bool:
     )
 
 
-def _envelope(key: str, what: str) -> Callable[[Any], list[Any]]:
-    """A checks page: the entries under ``key`` beside the ``total_count`` of them all."""
-
-    def items(data: Any) -> list[Any]:
-        listed = data.get(key) if isinstance(data, dict) else None
-        if not isinstance(listed, list) or _total_count_of(data) is None:
-            raise ValueError(f"its {what} without {key} and total_count")
-        return listed
-
-    return items
-
-
-def _total_count_of(data: Any) -> int | None:
-    total = data.get("total_count") if isinstance(data, dict) else None
-    return total if isinstance(total, int) and not isinstance(total, bool) else None
-
-
-def _total_count(answer: Answer) -> int | None:
-    return _total_count_of(answer.json)
-
-
 def _odd(what: str) -> ForgeUnavailable:
     return ForgeUnavailable(f"GitHub answered {what}", hint="check github.api_url")
 
@@ -547,20 +531,6 @@ def _pr(item: Any) -> ChangeRequest:
     return ChangeRequest(
         checked.number, checked.url, checked.head, got.get("title") or "", checked.body, got, checked.opened
     )
-
-
-def _beyond_statuses(state: Any, statuses: Sequence[Check]) -> list[Check]:
-    """GitHub's combined ``state``, over every status of the commit, as one more check when it
-    is worse than the statuses read say: a failing or pending status the pages did not show
-    (a status set between two page reads) must not let the gate pass. GitHub says ``pending``
-    for a commit with no status at all: nothing then."""
-    if not statuses or not isinstance(state, str) or state == "success":
-        return []
-    worst = State.PENDING if state == "pending" else State.FAILURE  # error, failure, a new word
-    shown = {c.state for c in statuses}
-    if State.FAILURE in shown or (worst is State.PENDING and State.PENDING in shown):
-        return []
-    return [Check("combined status", worst, state, kind=checks.SUMMARY)]
 
 
 def _message(body: bytes, reason: str) -> str:

@@ -5,9 +5,12 @@ commit status API external CI systems use)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, State
+from gitops_bot.net.service import Answer
 
 # check runs: a completed run's conclusion; a run not completed is pending
 _CONCLUSIONS = {
@@ -54,3 +57,38 @@ def from_combined_status(data: Any) -> list[Check]:
         if isinstance(context, str) and isinstance(state, str):
             out.append(Check(context, _STATUSES.get(state, State.FAILURE), state))
     return out
+
+
+def envelope(key: str, what: str) -> Callable[[Any], list[Any]]:
+    """A checks page: the entries under ``key`` beside the ``total_count`` of them all."""
+
+    def items(data: Any) -> list[Any]:
+        listed = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(listed, list) or _total_count_of(data) is None:
+            raise ValueError(f"its {what} without {key} and total_count")
+        return listed
+
+    return items
+
+
+def _total_count_of(data: Any) -> int | None:
+    total = data.get("total_count") if isinstance(data, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def total_count(answer: Answer) -> int | None:
+    return _total_count_of(answer.json)
+
+
+def beyond_statuses(state: Any, statuses: Sequence[Check]) -> list[Check]:
+    """GitHub's combined ``state``, over every status of the commit, as one more check when it
+    is worse than the statuses read say: a failing or pending status the pages did not show
+    (a status set between two page reads) must not let the gate pass. GitHub says ``pending``
+    for a commit with no status at all: nothing then."""
+    if not statuses or not isinstance(state, str) or state == "success":
+        return []
+    worst = State.PENDING if state == "pending" else State.FAILURE  # error, failure, a new word
+    shown = {c.state for c in statuses}
+    if State.FAILURE in shown or (worst is State.PENDING and State.PENDING in shown):
+        return []
+    return [Check("combined status", worst, state, kind=checks.SUMMARY)]
