@@ -177,8 +177,8 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any, *, drop: bool = False)
         out = dict(value)
         if drop and not rest:
             out.pop(head, None)
-        else:
-            out[head] = _replace(value[head], rest, new, drop=drop)
+        else:  # (a field the answer lacks is added)
+            out[head] = _replace(value.get(head, {}), rest, new, drop=drop)
         return out
     out_list = list(value)
     if drop and not rest:

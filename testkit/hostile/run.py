@@ -114,7 +114,8 @@ class World:
         return self.good | {target: hostile}
 
     def argv(self) -> list[str]:
-        return [*self.service.argv, "--repo", self.repo, "--output", "json"]
+        output = () if self.service.text else ("--output", "json")
+        return [*self.service.argv, "--repo", self.repo, *output]
 
     def run(self, fault: Fault | None, target: str) -> Outcome:
         self.server.swap(self.routes(fault, target))
@@ -231,11 +232,16 @@ def problems(world: World, outcome: Outcome) -> list[str]:
     long = [ln for ln in errors if len(ln) > LINE]
     if long:
         found.append(f"an error line of {len(long[0])} characters (a person reads at most {LINE})")
-    try:
-        doc = json.loads(outcome.out)
-    except ValueError:
-        found.append(f"--output json printed no JSON document: {outcome.out[:120]!r}")
-        doc = None
+    doc = None
+    if service.text:  # what a person's terminal shows: an answer's text through the escaping
+        shown = sorted({c for c in outcome.out if c in CONTROLS})
+        if shown:
+            found.append(f"control characters {shown!r} reached the terminal (stdout)")
+    else:
+        try:
+            doc = json.loads(outcome.out)
+        except ValueError:
+            found.append(f"--output json printed no JSON document: {outcome.out[:120]!r}")
     multi = [s for s in _said(doc) if "\n" in s or "\r" in s]
     if multi:
         found.append(f"a reason spans lines: {multi[0][:120]!r}")

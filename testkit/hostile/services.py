@@ -135,6 +135,7 @@ class HostileService:
     # once met (every service also meets its first target echoing its secret base64-encoded)
     explicit: tuple[tuple[str, Fault], ...] = ()
     commits: bool = False  # the command pushes to the remote's main (checked, then undone)
+    text: bool = False  # the command prints for a terminal (else --output json)
 
     def examples(self) -> tuple[tuple[str, Fault], ...]:
         if self.commits:  # the command's plan meets the echoes already: only what is its own
@@ -400,7 +401,7 @@ def _pull(number: int, head: str) -> dict[str, object]:
         "body": "by gitops-bot",
         "state": "open",
         "html_url": f"https://forge.test/acme/gitops/pull/{number}",
-        "head": {"ref": head, "sha": "b" * 40},
+        "head": {"ref": head, "sha": "b" * 40, "repo": {"full_name": "acme/gitops"}},
         "base": {"ref": "main"},
         "user": {"login": "gitops-bot"},
         "labels": [],
@@ -777,6 +778,12 @@ registry_update = replace(_committing(registry), explicit=())
 # the token service's 200 shaped as the manifest: what update would commit
 token_update = replace(_committing(token_service), explicit=(("/token", another_route(2)),))
 
+# the same answers read by commands printing for a terminal: status's table (Argo CD's
+# images and states, a forge's pull requests), explain's rules (the gates' evidence)
+argocd_text = replace(argocd, name="Argo CD (status, text)", text=True)
+gitea_text = replace(gitea, name="Gitea (status, text)", text=True)
+web_gate_text = replace(web_gate, name="web gate (explain, text)", argv=("explain", "prod"), text=True)
+
 SERVICES: dict[str, HostileService] = {
     s.name: s
     for s in (
@@ -794,6 +801,9 @@ SERVICES: dict[str, HostileService] = {
         bitbucket_cloud,
         bitbucket_dc,
         argocd,
+        argocd_text,
+        gitea_text,
+        web_gate_text,
         prometheus,
         web_gate,
         notifications,
