@@ -6,7 +6,8 @@ credential, or an OAuth2 refresh-token grant for an ``identitytoken``), cache it
 (registry, scope) until it expires, and resend. Later requests with the same scope go out with
 the cached token at once; once the realm is known, a request with a new scope goes out after
 its token, and the scopes a run announces (:meth:`RegistryAuth.expect`) are asked for several
-a token request: a run costs about one request per API call (:class:`RegistryAuth`).
+a token request: a run costs about one request per API call (:class:`RegistryAuth`). What a
+token service's answer is (a token, or which failure) is :func:`~.answers.token_answer`'s say.
 """
 
 from __future__ import annotations
@@ -201,7 +202,9 @@ class RegistryAuth:
     def flow(self, request: Request) -> Generator[Request, Reply, None]:
         """Yields the requests to send for ``request``, receiving each one's reply: token
         requests first when the realm is known and no token is cached, the request, then on a
-        401 a token request and the request again. The last reply sent in is the answer."""
+        401 a token request and the request again. The last reply sent in is the answer; a
+        token that cannot be had raises :class:`TokenServiceError` (``Retryable`` while the
+        token service is unavailable) instead: a token service's reply is never the answer."""
         scheme, _, netloc, path = [*request.url.split("/", 3), "", "", ""][:4]
         if netloc != self.host or scheme not in self.schemes:
             yield request  # credentials and tokens belong to their registry host, never another
