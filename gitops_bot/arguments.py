@@ -179,6 +179,21 @@ def _add_init(sub: Subparsers, p: _Parents) -> None:
         action="store_true",
         help="ask the registries which tag each guessed policy would choose (without it: no network request)",
     )
+    init.add_argument(
+        "--pull-request",
+        action="store_true",
+        help="propose it as the onboarding pull request on gitops-bot/onboarding, its first plan in the "
+        "body (once; merging it switches the bot on); --repo may then be a git URL",
+    )
+    init.add_argument("--base", help="with --pull-request: the base branch (default: the remote's default)")
+    init.add_argument(
+        "--dry-run", action="store_true", help="with --pull-request: say what would be done; change nothing"
+    )
+    init.add_argument("--forge", help="with --pull-request: the forge's type (github, gitlab, gitea, ...)")
+    init.add_argument("--api-url", help="with --pull-request: the forge's API (a self-hosted forge)")
+    init.add_argument(
+        "--forge-repository", help="with --pull-request: owner/name, when the remote's URL does not say it"
+    )
 
 
 def _add_update(sub: Subparsers, p: _Parents) -> None:

@@ -19,10 +19,12 @@ from gitops_bot.config import config_in_repo
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, UsageError
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
-from gitops_bot.engine import decisions, discovery
+from gitops_bot.core.reading import Status
+from gitops_bot.engine import decisions, discovery, onboarding
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
 from gitops_bot.output.result import Format, Initialized, Planned, Result
+from gitops_bot.output.text import plan_text
 from gitops_bot.policy import Policy
 from gitops_bot.registry.pool import RegistryPool
 
@@ -36,6 +38,12 @@ class Request:
     config: str | None = None  # where the configuration goes, relative to the repository root
     write: bool = False
     registry: bool = False
+    pull_request: bool = False
+    base: str | None = None
+    dry_run: bool = False
+    forge: str | None = None
+    api_url: str | None = None
+    forge_repository: str | None = None
     output: str = "text"
 
 
@@ -82,6 +90,8 @@ class Found:
 
 def run(request: Request) -> Result:
     fmt = Format(request.output)
+    if request.pull_request:
+        return _onboard(request, fmt)
     repo = Path(request.repo)
     if not repo.is_dir():
         raise UsageError(
@@ -107,7 +117,75 @@ def run(request: Request) -> Result:
     )
 
 
-def find(repo: Path, target: Path, *, registry: bool) -> Found:
+def _onboard(request: Request, fmt: Format) -> Result:
+    """``--pull-request``: the configuration found on the remote's base, proposed as the
+    onboarding pull request (:mod:`gitops_bot.engine.onboarding`)."""
+    rel = config_in_repo(request.repo, request.config, is_url=True) or DEFAULT_NAME
+    found: list[Found] = []
+
+    def make(root: Path) -> onboarding.Proposal:
+        one = find(root, root / rel, registry=request.registry, forge=request)
+        found.append(one)
+        return onboarding.Proposal(one.text, body(one))
+
+    done = onboarding.propose(request.repo, rel, make, base=request.base, dry_run=request.dry_run)
+    if not found:  # configured already: nothing was found, nothing planned
+        return Result("init", Planned(Plan(()), init=Initialized("", None, (), (), done.said)), format=fmt)
+    one = found[0]
+    init = Initialized(one.text, None, one.checks, one.notes, done.said)
+    return Result("init", Planned(one.plan, init=init), format=fmt)
+
+
+def body(found: Found) -> str:
+    """The onboarding pull request's body: what merging it does, the first plan as ``plan``
+    prints it, what was guessed and what could not be read."""
+    guessed = [
+        line.strip().removeprefix("# guess: ") for line in found.text.splitlines() if "# guess: " in line
+    ]
+    guessed = [g.split("# guess: ", 1)[-1] for g in guessed]
+    unread = [
+        line.removeprefix("# not read: ")
+        for line in found.text.splitlines()
+        if line.startswith("# not read: ")
+    ]
+    blocked = [
+        f"{r.environment} {r.image}: {r.describe()}"
+        for e in found.plan.environments
+        for r in e.reading
+        if r.status in (Status.NOT_RENDERED, Status.UNSUPPORTED)
+    ]
+    lines = [
+        "gitops-bot found this repository's environments, their promotion order, the images each "
+        "renders and a policy per image, and wrote them into `gitops-bot.yaml` (each line says what it "
+        "found and what it guessed). **Merging this pull request switches gitops-bot on**: its next run "
+        "proposes the releases below. Close it without merging and it is not proposed again.",
+        "",
+        "### What each environment would get",
+        "",
+        "```text",
+        plan_text(found.plan) if found.plan.environments else "(no plan: " + "; ".join(found.notes) + ")",
+        "```",
+    ]
+    if blocked:
+        lines += ["", "### Blocked, and why", ""] + [f"- {b}" for b in blocked]
+    if guessed:
+        lines += ["", "### Guessed (check these)", ""] + [f"- {g}" for g in guessed]
+    if unread or found.notes:
+        lines += ["", "### Could not be read", ""] + [f"- {u}" for u in (*unread, *found.notes)]
+    lines += [
+        "",
+        "<details><summary>gitops-bot.yaml</summary>",
+        "",
+        "```yaml",
+        found.text.rstrip("\n"),
+        "```",
+        "",
+        "</details>",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = None) -> Found:
     """Discover, write the text, load it through the config reader (a configuration init could
     not load is its own bug, said as one), and plan under it."""
     found = discovery.discover(repo)
@@ -118,6 +196,8 @@ def find(repo: Path, target: Path, *, registry: bool) -> Found:
             hint="write gitops-bot.yaml by hand (docs/guides/your-repository.md shows the shapes init knows)",
         )
     text = discovery.config_text(found)
+    if forge is not None:
+        text = discovery.with_forge(text, forge.forge, forge.api_url, forge.forge_repository)
     cfg = config_mod.parse(text, str(target), path=target)
     pool: RegistryPool = RegistryPool(cfg) if registry else _NoRegistries(cfg)
     app = App(cfg, pool, root=repo)

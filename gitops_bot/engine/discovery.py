@@ -678,3 +678,13 @@ def _ordered(envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:
     for e in envs:
         place(e)
     return out
+
+
+def with_forge(text: str, kind: str | None, api_url: str | None, repository: str | None) -> str:
+    """The configuration with the forge it was proposed on, as given on the command line (a
+    self-hosted forge, or a repository its remote URL does not name)."""
+    given = {"type": kind, "api_url": api_url, "repository": repository}
+    lines = [f"  {k}: {_q(v)}" for k, v in given.items() if v]
+    if not lines:
+        return text
+    return text + "forge:  # given: --forge, --api-url, --forge-repository\n" + "\n".join(lines) + "\n"

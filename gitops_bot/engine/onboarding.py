@@ -1,0 +1,133 @@
+"""The onboarding pull request: a repository without ``gitops-bot.yaml`` is proposed one, found
+from its files (``gitops-bot init``), with the first plan in its body; merging it switches the
+bot on. As Renovate's onboarding pull request, it is opened once, on one branch
+(``gitops-bot/onboarding``): a later run finds the open one and updates it only when what it
+proposes changed, and one a person closed without merging is not opened again.
+
+The next step is decided once (:func:`gitops_bot.release.next_step.onboarding`); a dry run
+prints it, a run executes it through the same workspace and forge port as every release."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_bot import config as config_mod
+from gitops_bot.core import files
+from gitops_bot.core.errors import GitOpsBotError, PushRejected
+from gitops_bot.core.log import get_logger
+from gitops_bot.engine.session import cache_dir, fetch_credentials
+from gitops_bot.forges import registry as forges
+from gitops_bot.forges.closed import closed_of
+from gitops_bot.forges.forge import ChangeRequest
+from gitops_bot.git.git import Workspace
+from gitops_bot.git.gitcli import auth_env
+from gitops_bot.release import next_step
+from gitops_bot.release.next_step import NextStep, Step
+
+log = get_logger(__name__)
+BRANCH = "onboarding"  # under git.branch_prefix
+TITLE = "Configure gitops-bot"
+MESSAGE = "Configure gitops-bot\n\nAdd gitops-bot.yaml, found by `gitops-bot init` in the repository."
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What the onboarding pull request proposes: the configuration's text and the body."""
+
+    config: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Onboarded:
+    """What became of the onboarding pull request: its step (None: the repository has a
+    configuration already, and there is nothing to propose) and the words for it."""
+
+    step: NextStep | None
+    said: str
+    url: str | None = None
+    configured: bool = False
+
+
+def propose(
+    repo: str,
+    config_rel: str,
+    make: Callable[[Path], Proposal],
+    *,
+    base: str | None = None,
+    dry_run: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Onboarded:
+    """Check out ``repo``'s base; when it has no configuration, ``make`` one from the checkout
+    and propose it as the onboarding pull request (or, ``dry_run``, say what would be done)."""
+    env = dict(os.environ if environ is None else environ)
+    token, user = fetch_credentials(repo, None, env)
+    ws = Workspace.open(repo, cache_dir=cache_dir(env), token=token, user=user)
+    try:
+        ws.fetch(base, "gitops-bot")
+        root = ws.checkout_base()
+        have = [n for n in (config_rel, *config_mod.CONFIG_NAMES) if (root / n).is_file()]
+        if have:
+            return Onboarded(None, f"{have[0]} is on {ws.base} already: nothing to onboard", configured=True)
+        proposal = make(root)
+        target = files.inside(root, root / config_rel)
+        cfg = config_mod.parse(proposal.config, str(target), path=target)
+        if cfg.git.branch_prefix != "gitops-bot":
+            ws.fetch(ws.base, cfg.git.branch_prefix)
+        forge = forges.connect(cfg, ws.url, env)
+        secret = forges.git_secret(cfg, ws.url, forge)
+        if secret is not None:
+            ws.env = auth_env(ws.url, secret, forge.git_user)
+        branch = f"{cfg.git.branch_prefix}/{BRANCH}"
+        pr = forge.open_pulls(cfg.git.branch_prefix).get(branch)
+        closed: ChangeRequest | None = None
+        if pr is None:
+            port = closed_of(forge)
+            closed_ones = port.closed_unmerged(branch) if port is not None else []
+            closed = closed_ones[0] if closed_ones else None
+        step = next_step.onboarding(branch, TITLE, proposal.body, MESSAGE, pr, closed, noun=forge.noun)
+        if dry_run:
+            return Onboarded(step, _would(step, pr), pr.url if pr else None)
+        if step.action is Step.LEAVE:
+            said = step.notes[0] if step.notes else f"left the {forge.noun} {pr.url if pr else ''} as it is"
+            return Onboarded(step, said, pr.url if pr else None)
+        files.write_atomic(target, proposal.config)
+        sha = ws.commit(
+            step.commit_message, author_name=cfg.git.author_name, author_email=cfg.git.author_email
+        )
+        assert sha is not None  # the base has no configuration: writing one is a change
+        remote = ws.remote_sha(branch)
+        pushed = False
+        if remote is None or ws.tree_of(remote) != ws.head_tree():
+            try:
+                ws.push(f"HEAD:refs/heads/{branch}", lease=(branch, remote))
+            except PushRejected as exc:
+                raise PushRejected(f"{branch} moved while proposing it: {exc}", hint="run again") from None
+            pushed = True
+        try:
+            if pr is None:
+                pr = forge.create(branch, ws.base, step.title, step.body, draft=False)
+            else:
+                pr = forge.update(pr, step.title, step.body)
+        except GitOpsBotError:
+            if pushed and remote is None:
+                ws.delete_remote_branch(branch, sha)  # no stray branch behind a refusal
+            raise
+        log.info("onboarding", number=pr.number, url=pr.url, created=step.action is Step.CREATE)
+        verb = "opened" if step.action is Step.CREATE else "updated"
+        return Onboarded(step, f"{verb} the onboarding {forge.noun} {pr.url} on {branch}", pr.url)
+    finally:
+        ws.close()
+
+
+def _would(step: NextStep, pr: ChangeRequest | None) -> str:
+    match step.action:
+        case Step.CREATE:
+            return f"would open the onboarding pull request {step.title!r} on {step.branch}"
+        case Step.UPDATE:
+            return f"would update the onboarding pull request {pr.url if pr else ''} on {step.branch}"
+        case _:
+            return step.notes[0] if step.notes else f"would leave {pr.url if pr else step.branch} as it is"

@@ -1,0 +1,136 @@
+"""The onboarding pull request (``gitops-bot init --pull-request``) on GitHub and Gitea (local
+servers built from their published API descriptions, a real bare git remote): opened once with
+the config and the first plan in its body, found and left alone by a second run, not opened
+again once a person closed it without merging, and nothing to do once it is merged."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gitops_bot.cli import main
+from testkit.gitea_server import FakeGitea
+from testkit.github_server import FakeGitHub
+from testkit.update_world import git, new_remote
+
+BRANCH = "gitops-bot/onboarding"
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: ghcr.io/acme/app:1.0.0
+"""
+
+
+def _overlay(tag: str) -> str:
+    return f"resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: {tag}\n"
+
+
+@pytest.fixture(params=["github", "gitea"])
+def forge(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Path, Any, str]]:
+    remote, seed = new_remote(tmp_path)
+    for rel, text in {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": DEPLOY,
+        "overlays/dev/kustomization.yaml": _overlay("1.2.0"),
+        "overlays/production/kustomization.yaml": _overlay("1.1.0"),
+    }.items():
+        (seed / rel).parent.mkdir(parents=True, exist_ok=True)
+        (seed / rel).write_text(text)
+    git(seed, "add", "-A")
+    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
+    git(seed, "push", "-q", "origin", "main")
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    kind: str = request.param
+    if kind == "github":
+        with FakeGitHub("acme/gitops", remote) as gh:
+            monkeypatch.setenv("GITHUB_TOKEN", gh.token)
+            yield kind, remote, gh, gh.url
+    else:
+        with FakeGitea(remote) as fake:
+            monkeypatch.setenv("GITEA_TOKEN", fake.token)
+            yield kind, remote, fake, fake.url + "/api/v1"
+
+
+def _init(
+    capsys: pytest.CaptureFixture[str], kind: str, remote: Path, api: str, *extra: str
+) -> dict[str, Any]:
+    argv = ["init", "--pull-request", "--repo", f"file://{remote}", "--output", "json"]
+    argv += ["--forge", kind, "--api-url", api, "--forge-repository", "acme/gitops", *extra]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def _open(fake: Any) -> list[dict[str, Any]]:
+    return [p for p in fake.pulls if p["state"] == "open"]
+
+
+def _head(remote: Path, branch: str) -> str:
+    return git(remote, "rev-parse", f"refs/heads/{branch}")
+
+
+def test_opened_once_then_left_and_never_reopened_once_closed(
+    forge: tuple[str, Path, Any, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    kind, remote, fake, api = forge
+    dry = _init(capsys, kind, remote, api, "--dry-run")
+    assert dry["init"]["onboarding"].startswith("would open the onboarding pull request")
+    assert _open(fake) == [] and not git(remote, "branch", "--list", BRANCH)
+
+    first = _init(capsys, kind, remote, api)
+    assert "opened the onboarding" in first["init"]["onboarding"]
+    (pr,) = _open(fake)
+    assert pr["head"]["ref"] == BRANCH and pr["title"] == "Configure gitops-bot"
+    body = pr["body"]
+    assert "Merging this pull request switches gitops-bot on" in body
+    assert (
+        "### What each environment would get" in body and "production (receives promotions from dev)" in body
+    )
+    assert "registry not asked" in body  # what could not be read is said, not hidden
+    assert "### Guessed (check these)" in body
+    config = git(remote, "show", f"{BRANCH}:gitops-bot.yaml")
+    loaded = yaml.safe_load(config)
+    assert [e["name"] for e in loaded["environments"]] == ["dev", "production"]
+    assert loaded["forge"] == {"type": kind, "api_url": api, "repository": "acme/gitops"}
+    assert subprocess.run(
+        ["git", "-C", str(remote), "show", "main:gitops-bot.yaml"], capture_output=True
+    ).returncode
+    sha = _head(remote, BRANCH)
+
+    second = _init(capsys, kind, remote, api)
+    assert second["init"]["onboarding"].startswith("left the")
+    assert [p["number"] for p in _open(fake)] == [pr["number"]] and _head(remote, BRANCH) == sha
+
+    pr["state"] = "closed"  # a person closes it without merging
+    third = _init(capsys, kind, remote, api)
+    assert "closed without merging: not proposed again" in third["init"]["onboarding"]
+    assert _open(fake) == [] and len(fake.pulls) == 1
+    assert fake.unexpected == []
+
+
+def test_merged_it_is_the_configuration_and_nothing_is_proposed(
+    forge: tuple[str, Path, Any, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    kind, remote, fake, api = forge
+    _init(capsys, kind, remote, api)
+    (pr,) = _open(fake)
+    fake.merge(pr["number"])  # a person merges it: the configuration is on main
+    after = _init(capsys, kind, remote, api)
+    assert "is on main already: nothing to onboard" in after["init"]["onboarding"]
+    assert len(fake.pulls) == 1 and _open(fake) == []
+    assert fake.unexpected == []
