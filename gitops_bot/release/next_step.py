@@ -350,3 +350,29 @@ def _closing(
 ) -> Closing:
     comment = redact(closing_comment(environment, *why))
     return Closing(branch, pr.number, pr.url, comment, deletes_branch)
+
+
+def onboarding(
+    branch: str,
+    title: str,
+    body: str,
+    commit_message: str,
+    pr: ChangeRequest | None,
+    closed: ChangeRequest | None,
+    *,
+    noun: str = "pull request",
+) -> NextStep:
+    """The onboarding change request's next step (``gitops-bot init --pull-request``): opened
+    once on its own branch; the open one updated when what it proposes changed, else left; one
+    a person closed without merging is not opened again (their answer stands)."""
+    title, body = redact(title), redact(body)
+    step = NextStep(Step.LEAVE, branch, title, body, commit_message)
+    if pr is not None:
+        return replace(step, action=Step.UPDATE if (pr.title, pr.body) != (title, body) else Step.LEAVE)
+    if closed is not None:
+        said = (
+            f"the onboarding {noun} #{closed.number} ({closed.url}) was closed without merging: "
+            "not proposed again (run `gitops-bot init --write` to write the configuration by hand)"
+        )
+        return replace(step, notes=(said,))
+    return replace(step, action=Step.CREATE)
