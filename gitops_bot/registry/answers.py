@@ -154,7 +154,7 @@ _TOKEN_TEXT = re.compile(r"[!-~]+")
 @dataclass(frozen=True, slots=True)
 class Token:
     value: str
-    lifetime: float  # seconds from now it is kept (bounded by TOKEN_KEPT)
+    lifetime: float  # seconds from now it is good for, by what it says (at most TOKEN_KEPT)
     granted: frozenset[str] | None  # the pull scopes it says it grants; None: it does not say
 
 
@@ -205,8 +205,8 @@ def token_lifetime(body: dict[str, Any]) -> float | str:
     """Seconds a token is kept from now: ``expires_in`` (the spec's 60 when absent), counted
     from ``issued_at`` when that says it was issued earlier (a token handed on by a cache),
     never past :data:`TOKEN_KEPT`; or why it cannot be used (already expired, unreadable). A
-    lifetime ``issued_at`` has used up is kept a second, not refused: the registry judges it,
-    and a clock behind the token service's must not refuse every token."""
+    lifetime ``issued_at`` has used up is not refused (the cache keeps it a second): the
+    registry judges it, and a clock behind the token service's must not refuse every token."""
     value = body.get("expires_in")
     if value is None:
         seconds = TOKEN_DEFAULT_LIFE
@@ -222,7 +222,7 @@ def token_lifetime(body: dict[str, Any]) -> float | str:
         age = (datetime.now(UTC) - issued).total_seconds()
         if age > 0:
             seconds -= age
-    return min(max(seconds - 10, 1.0), TOKEN_KEPT)
+    return min(seconds, TOKEN_KEPT)  # the cache keeps it ten seconds less, one at least
 
 
 def _granted(token: str) -> frozenset[str] | None:

@@ -480,3 +480,10 @@ def test_a_digest_exists_only_when_the_registry_serves_bytes_hashing_to_it() -> 
         assert not c.exists("app", "sha256:" + "0" * 64)
         with pytest.raises(RegistryProtocolError, match="does not match its body"):
             c.exists("app", lying)
+
+
+def test_a_token_is_kept_for_its_lifetime_less_ten_seconds_once() -> None:
+    with client(World(ok({"token": "tok", "expires_in": 60}))) as c:
+        c.list_tags("app")
+        until = c._channel.auth.cache._tokens[("registry.example", "repository:app:pull")][1]
+    assert 49 <= until - time.monotonic() <= 50
