@@ -409,6 +409,11 @@ class CloudFake:
         for problem in model_problems("sts", action, params, output):
             self.problem(problem)
         when = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if headers.get("accept") == "application/json":
+            # the query protocol's services answer JSON to a client asking only for that (what
+            # aws.py's AssumeRole sends Accept: text/xml against); botocore's parser takes XML
+            wire = json.loads(json.dumps(output, default=lambda _: when))
+            return self._json(200, {f"{action}Response": {f"{action}Result": wire}})
         xml = (
             f'<{action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><{action}Result>'
             f"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>"

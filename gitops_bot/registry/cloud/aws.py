@@ -336,6 +336,10 @@ def _send(env: Mapping[str, str]) -> Callable[..., Any]:
         if isinstance(body, str):
             body = body.encode()
         headers = {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in request.headers.items()}
+        if not any(k.lower() == "accept" for k in headers):
+            # what botocore's own sender leaves it at: not our client's application/json, which
+            # a query-protocol service (STS) would answer in JSON that botocore's XML parser refuses
+            headers["Accept"] = "*/*"
         reply = call(request.method, request.url, what, env, headers=headers, body=body or None)
         return AWSResponse(request.url, reply.status, dict(reply.headers), _Raw(reply.body))
 
