@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from gitops_bot import cli, output
+from gitops_bot.config import CONFIG_NAMES
 from gitops_bot.config.settings import Config
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import ImageRef
@@ -58,7 +59,9 @@ COMMANDS = (
     "explain",
     "status",
 )
-NOT_IN_ACTION = ("watch", "set-image", "schema")
+# `init` is not an input: the Action runs `init --pull-request` by itself where update finds no
+# gitops-bot.yaml (the onboarding pull request, opened once)
+NOT_IN_ACTION = ("watch", "set-image", "schema", "init")
 WITH_ENVIRONMENTS = ("plan", "update", "status")
 WITH_DRY_RUN = ("update", "promote", "rollback", "hold", "unhold", "freeze", "unfreeze")
 OUTPUT_ARGS = ("--output", "json", "--log-format", "console")  # what the action parses
@@ -103,6 +106,30 @@ def build_argv(environ: Mapping[str, str]) -> list[str]:
     if _bool(environ, "dry-run"):
         if command not in WITH_DRY_RUN:
             raise InputError(f"input dry-run does not apply to {command}")
+        argv.append("--dry-run")
+    return [*argv, *OUTPUT_ARGS]
+
+
+PUBLIC_GITHUB_API = "https://api.github.com"
+
+
+def onboarding_argv(environ: Mapping[str, str]) -> list[str] | None:
+    """``update`` on a checkout without gitops-bot.yaml proposes one instead: the onboarding
+    pull request (``init --pull-request``), opened once, never again once a person closed it.
+    A GitHub Enterprise server (``GITHUB_API_URL``) is written into its config. None: the
+    inputs' command runs as asked."""
+    repo = _input(environ, "repo", ".")
+    if _input(environ, "command", "update") != "update" or is_url(repo) or _input(environ, "config"):
+        return None
+    if not Path(repo).is_dir() or any((Path(repo) / n).is_file() for n in CONFIG_NAMES):
+        return None
+    argv = ["init", "--pull-request", "--repo", repo]
+    api = environ.get("GITHUB_API_URL", "").rstrip("/")
+    if api and api != PUBLIC_GITHUB_API:
+        argv += ["--forge", "github", "--api-url", api]
+        if environ.get("GITHUB_REPOSITORY"):
+            argv += ["--forge-repository", environ["GITHUB_REPOSITORY"]]
+    if _bool(environ, "dry-run"):
         argv.append("--dry-run")
     return [*argv, *OUTPUT_ARGS]
 
@@ -220,7 +247,7 @@ def run(
     try:
         prepare_environment(environ, out)  # its ::add-mask:: lines must carry the values themselves
         out = cast(TextIO, Redacting(out))  # everything after goes through the redaction
-        argv = build_argv(environ)
+        argv = onboarding_argv(environ) or build_argv(environ)
         return _run_command(environ, out, execute, argv)
     except InputError as exc:
         out.write(f"::error title=gitops-bot::{escape_data(str(exc))}\n")

@@ -5,6 +5,7 @@ again once a person closed it without merging, and nothing to do once it is merg
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from gitops_bot import action
 from gitops_bot.cli import main
+from testkit.actions_env import actions_env, read_outputs
 from testkit.gitea_server import FakeGitea
 from testkit.github_server import FakeGitHub
 from testkit.update_world import git, new_remote
@@ -134,3 +137,42 @@ def test_merged_it_is_the_configuration_and_nothing_is_proposed(
     assert "is on main already: nothing to onboard" in after["init"]["onboarding"]
     assert len(fake.pulls) == 1 and _open(fake) == []
     assert fake.unexpected == []
+
+
+def test_the_action_proposes_it_by_itself_once_on_a_checkout_without_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Action's default step (update) on a checkout with no gitops-bot.yaml runs the
+    onboarding instead: the pull request opened on the first run, left as it is on the next."""
+    remote, seed = new_remote(tmp_path)
+    for rel, text in {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": DEPLOY,
+        "overlays/staging/kustomization.yaml": _overlay("1.0.0"),
+    }.items():
+        (seed / rel).parent.mkdir(parents=True, exist_ok=True)
+        (seed / rel).write_text(text)
+    git(seed, "add", "-A")
+    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
+    git(seed, "push", "-q", "origin", "main")
+    with FakeGitHub("acme/gitops", remote) as gh:
+        env = actions_env(tmp_path, command="update", repo=str(seed), github_token=gh.token)
+        env.update(
+            GITHUB_API_URL=gh.url, GITHUB_REPOSITORY="acme/gitops", GITOPS_BOT_CACHE=str(tmp_path / "c")
+        )
+        monkeypatch.setattr("os.environ", env)
+        assert action.onboarding_argv(env) is not None
+        out = io.StringIO()
+        assert action.run(env, out) == 0, out.getvalue()
+        assert "::group::gitops-bot init --pull-request" in out.getvalue()
+        (pr,) = _open(gh)
+        assert pr["head"]["ref"] == BRANCH
+        assert '"onboarding":"opened the onboarding' in read_outputs(tmp_path / "output")["plan"]
+        env = {**env, **actions_env(tmp_path, command="update", repo=str(seed), github_token=gh.token)}
+        again = io.StringIO()
+        assert action.run(env, again) == 0, again.getvalue()
+        assert [p["number"] for p in _open(gh)] == [pr["number"]] and len(gh.pulls) == 1
+        assert gh.unexpected == []
+    # a checkout with its configuration runs the step's own command
+    (seed / "gitops-bot.yaml").write_text("version: 1\n")
+    assert action.onboarding_argv(env) is None
