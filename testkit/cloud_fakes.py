@@ -232,6 +232,8 @@ class CloudFake:
         self.echo_credentials = False
         # operation -> what its answer's body becomes (see the module's text)
         self.hostile: dict[str, Callable[[bytes], bytes]] = {}
+        # operation -> the 5xx status it is answered with instead (AWS's InternalFailure)
+        self.failing: dict[str, int] = {}
         self.acr = Contract.load("acr")
         self.lock = threading.Lock()
         ca, ca_key, ca_cert = make_ca("cloud fake CA")
@@ -285,8 +287,14 @@ class CloudFake:
         def told(
             method: str, target: str, headers: dict[str, str], body: bytes
         ) -> tuple[int, dict[str, str], bytes]:
+            name = self.operation_name(method, target, headers, body) or ""
+            if name in self.failing:
+                with self.lock:
+                    self.seen.append(Seen(method, target, headers))
+                    self.operations.append(Operation(name, None, {}))
+                return self._sts_error("InternalFailure", "try again", self.failing[name])
             status, out, data = answer(method, target, headers, body)
-            rewrite = self.hostile.get(self.operation_name(method, target, headers, body) or "")
+            rewrite = self.hostile.get(name)
             if rewrite is None:
                 return status, out, data
             data = rewrite(data)

@@ -284,3 +284,27 @@ def test_a_hostile_login_answer_is_one_line_naming_the_service(
     assert not run["out"]["results"]
     assert fake.problems == []
     assert_nothing_secret(fake, run)
+
+
+def test_a_failing_sts_is_asked_as_the_one_retry_policy_says_not_again_by_botocore(
+    registry: RegistryProcess, tmp_path: Path
+) -> None:
+    """STS answering 500 to web identity's AssumeRoleWithWebIdentity: our client's retry
+    policy (two attempts for a login) decides, and its refusal ends botocore's call, so
+    botocore's own retries (five attempts in its legacy mode) never multiply it; one login a
+    run, its failure kept for every image."""
+    with CloudFake("aws", registry.url, tmp_path) as fake:
+        worlds = update_world.make_world(tmp_path, front_of(registry, fake))
+        world = next(worlds)
+        try:
+            update_world.add_config(world, registry_section("aws", fake))
+            fake.failing["sts:AssumeRoleWithWebIdentity"] = 500
+            env = identity_env("aws", fake, tmp_path, "web identity") | {"GITHUB_TOKEN": FakeGitHub.token}
+            run = cronjob(world.remote, env, tmp_path / "run", "update", "--dry-run", check=False)
+        finally:
+            next(worlds, None)
+    asked = [op for op in fake.operations if op.name == "sts:AssumeRoleWithWebIdentity"]
+    assert run["code"] == 0 and "Traceback" not in run["err"], run["err"][-2000:]
+    reasons = {row["reason"] for row in run["out"]["skipped"]}
+    assert len(reasons) == 1 and "AWS STS" in next(iter(reasons)), reasons
+    assert len(asked) == 2, len(asked)
