@@ -58,6 +58,8 @@ A test plays a hostile or broken service with ``hostile``: an operation's name (
 both managed identity endpoints, ``acr:exchange``) to a function of the body the fake would
 answer (after checking the request as always) giving the body it answers instead, with the same
 status and headers: broken XML, ten megabytes of it, ``expires_in`` as 400 digits.
+``failing`` answers an operation with a 5xx instead; ``echo_credentials`` makes the registry
+front refuse every credential with a 401 that echoes the ``Authorization`` it was sent.
 
 Anything else, or a field out of place, is answered 400 and kept in ``problems``: a test ends
 with ``assert not fake.problems``. ``seen`` keeps each request's method, path and headers;
