@@ -22,6 +22,7 @@ from gitops_bot.core.model import (
     WriteMode,
 )
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine import auto, delivery, stale, targeting
 from gitops_bot.engine import plan as planning
 from gitops_bot.engine.edits import releases_of
@@ -143,10 +144,13 @@ def run(request: Request) -> Result:
     if many is not None:
         return _run_fleet(request, many, started)
     skipped: list[PlanItem] = []
+    reading: list[ImageReading] = []
 
     def one(s: Session) -> list[Outcome]:
         done = updated(s, request.envs, dry_run=request.dry_run)
         skipped.extend(done.skipped)
+        if request.dry_run:  # what each environment renders, as plan shows it (read once this run)
+            reading.extend(r for env in s.app.environments(request.envs) for r in s.app.reading(env).images)
         return done.outcomes
 
     # reported: the notifications see the outcomes, and add their failures as warnings
@@ -156,7 +160,7 @@ def run(request: Request) -> Result:
     get_logger("gitops_bot").info(
         "update_done", seconds=round(time.monotonic() - started, 3), outcomes=len(outcomes)
     )
-    return Result("update", Delivered(tuple(outcomes), tuple(skipped)), format=request.format)
+    return Result("update", Delivered(tuple(outcomes), tuple(skipped), tuple(reading)), format=request.format)
 
 
 def _run_fleet(request: Request, many: fleet.Fleet, started: float) -> Result:

@@ -179,8 +179,10 @@ def document(result: Result) -> dict[str, Any] | None:
             # added only when there is a rendered diff: the v1 document stays what it was
             doc = plan_document(plan) | ({"rendered": [r.to_json() for r in rendered]} if rendered else {})
             return doc | ({"init": init.to_json()} if init is not None else {})
-        case Delivered(outcomes, skipped):
-            return update_document(outcomes, skipped)
+        case Delivered(outcomes, skipped, reading):
+            # added only when the environments were read: other commands' documents stay as they were
+            doc = update_document(outcomes, skipped)
+            return doc | ({"reading": [r.to_json() for r in reading]} if reading else {})
         case HistoryRead(environment, entries):
             return history_document(environment, entries)
         case FleetDelivered(results, exit_code):

@@ -76,6 +76,7 @@ class Delivered:
 
     outcomes: tuple[Outcome, ...]
     skipped: tuple[PlanItem, ...] = ()
+    reading: tuple[ImageReading, ...] = ()  # how each environment renders its images (update's)
 
 
 @dataclass(frozen=True, slots=True)
