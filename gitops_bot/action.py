@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from gitops_bot import cli, output
+from gitops_bot.commands import init
 from gitops_bot.config import CONFIG_NAMES
 from gitops_bot.config.settings import Config
 from gitops_bot.core.errors import GitOpsBotError
@@ -110,9 +111,6 @@ def build_argv(environ: Mapping[str, str]) -> list[str]:
     return [*argv, *OUTPUT_ARGS]
 
 
-PUBLIC_GITHUB_API = "https://api.github.com"
-
-
 def onboarding_argv(environ: Mapping[str, str]) -> list[str] | None:
     """``update`` on a checkout without gitops-bot.yaml proposes one instead: the onboarding
     pull request (``init --pull-request``), opened once, never again once a person closed it.
@@ -124,11 +122,8 @@ def onboarding_argv(environ: Mapping[str, str]) -> list[str] | None:
     if not Path(repo).is_dir() or any((Path(repo) / n).is_file() for n in CONFIG_NAMES):
         return None
     argv = ["init", "--pull-request", "--repo", repo]
-    api = environ.get("GITHUB_API_URL", "").rstrip("/")
-    if api and api != PUBLIC_GITHUB_API:
-        argv += ["--forge", "github", "--api-url", api]
-        if environ.get("GITHUB_REPOSITORY"):
-            argv += ["--forge-repository", environ["GITHUB_REPOSITORY"]]
+    for key, value in init.forge_of(environ).items():
+        argv += [f"--{key.replace('_', '-')}", value]
     if _bool(environ, "dry-run"):
         argv.append("--dry-run")
     return [*argv, *OUTPUT_ARGS]

@@ -10,7 +10,7 @@ registry was not asked)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,20 +120,47 @@ def run(request: Request) -> Result:
 def _onboard(request: Request, fmt: Format) -> Result:
     """``--pull-request``: the configuration found on the remote's base, proposed as the
     onboarding pull request (:mod:`gitops_bot.engine.onboarding`)."""
-    rel = config_in_repo(request.repo, request.config, is_url=True) or DEFAULT_NAME
     found: list[Found] = []
-
-    def make(root: Path) -> onboarding.Proposal:
-        one = find(root, root / rel, registry=request.registry, forge=request)
-        found.append(one)
-        return onboarding.Proposal(one.text, body(one))
-
-    done = onboarding.propose(request.repo, rel, make, base=request.base, dry_run=request.dry_run)
+    done = onboard(request, found)
     if not found:  # configured already: nothing was found, nothing planned
         return Result("init", Planned(Plan(()), init=Initialized("", None, (), (), done.said)), format=fmt)
     one = found[0]
     init = Initialized(one.text, None, one.checks, one.notes, done.said)
     return Result("init", Planned(one.plan, init=init), format=fmt)
+
+
+PUBLIC_GITHUB_API = "https://api.github.com"
+
+
+def forge_of(environ: Mapping[str, str]) -> dict[str, str]:
+    """The forge options an automatic onboarding takes from its environment (the Action's,
+    or watch's): a GitHub Enterprise server (``GITHUB_API_URL``) and the repository
+    (``GITHUB_REPOSITORY``), written into the proposed configuration; none for github.com."""
+    api = environ.get("GITHUB_API_URL", "").rstrip("/")
+    if not api or api == PUBLIC_GITHUB_API:
+        return {}
+    found = {"forge": "github", "api_url": api}
+    if environ.get("GITHUB_REPOSITORY"):
+        found["forge_repository"] = environ["GITHUB_REPOSITORY"]
+    return found
+
+
+def onboard(
+    request: Request, found: list[Found] | None = None, environ: Mapping[str, str] | None = None
+) -> onboarding.Onboarded:
+    """The onboarding pull request of ``request.repo`` (``init --pull-request``, and ``watch``
+    on a repository without a configuration); what was found is appended to ``found``."""
+    rel = config_in_repo(request.repo, request.config, is_url=True) or DEFAULT_NAME
+    kept = [] if found is None else found
+
+    def make(root: Path) -> onboarding.Proposal:
+        one = find(root, root / rel, registry=request.registry, forge=request)
+        kept.append(one)
+        return onboarding.Proposal(one.text, body(one))
+
+    return onboarding.propose(
+        request.repo, rel, make, base=request.base, dry_run=request.dry_run, environ=environ
+    )
 
 
 def body(found: Found) -> str:

@@ -43,7 +43,7 @@ from gitops_bot.config.settings import GitConfig as GitConfig
 from gitops_bot.config.settings import ImageConfig as ImageConfig
 from gitops_bot.config.settings import PullRequestConfig as PullRequestConfig
 from gitops_bot.config.spec import Field, Section, Values, one_of, read
-from gitops_bot.core.errors import ConfigError, UsageError
+from gitops_bot.core.errors import ConfigError, ConfigMissing, UsageError
 from gitops_bot.forges import registry as forge_registry
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import FORGES as FORGES
@@ -170,7 +170,7 @@ def find_config(repo: Path) -> Path:
         candidate = repo / name
         if candidate.is_file():
             return candidate
-    raise UsageError(
+    raise ConfigMissing(
         f"no gitops-bot.yaml in {repo}",
         hint="create one at the GitOps repository's root (see docs/concepts/configuration.md), "
         "or point --repo/--config at it",

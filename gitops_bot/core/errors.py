@@ -36,6 +36,11 @@ class UsageError(GitOpsBotError):
     exit_code = 2
 
 
+class ConfigMissing(UsageError):
+    """The repository has no gitops-bot.yaml: ``watch`` and the Action propose one (the
+    onboarding pull request) instead of failing on it."""
+
+
 class FileError(UsageError):
     """A problem at a place in a file: the message starts with ``path:line:``."""
 

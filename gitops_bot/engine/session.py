@@ -136,6 +136,11 @@ class Sessions:
         self.config: Config | None = None  # the last config read (watch's webhooks use it)
         self._active: RegistryPool | None = None
 
+    @property
+    def base(self) -> str | None:
+        """The base branch asked for (None: git.base, else the remote's default)."""
+        return self._base
+
     def abort(self) -> None:
         """Abandon the registry requests of the running session (SIGTERM in ``watch``): they only
         read, so nothing is left half-done; a release being delivered is still finished."""

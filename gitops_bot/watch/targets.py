@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_bot.commands import dashboard
+from gitops_bot.commands import dashboard, init
 from gitops_bot.core import instants
-from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.core.errors import ConfigMissing, GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction
 from gitops_bot.engine.report import Known, Reports, report
@@ -94,6 +94,8 @@ def run_one(
         outcomes = updater.run(envs, should_stop=stop.is_set, **targeted)
     except ServiceUnavailable as exc:
         return _done(target, metrics, Run(False, time.monotonic() - started, True, str(exc)))
+    except ConfigMissing as exc:
+        return _onboard(target, metrics, updater, exc, started)
     except UsageError as exc:
         if target.last_success is not None:
             # a broken commit in the GitOps repository (gitops-bot.yaml): not ready until it is
@@ -129,6 +131,36 @@ def run_one(
     return _done(
         target, metrics, Run(True, time.monotonic() - started, releases=len(outcomes), changed=changed)
     )
+
+
+def _onboard(target: Target, metrics: Metrics, updater: Any, missing: ConfigMissing, started: float) -> Run:
+    """A repository without gitops-bot.yaml is proposed one, the onboarding pull request
+    (``init --pull-request``): opened on the first cycle, left as it is on the next ones, never
+    opened again once a person closed it; merged, the next cycle finds the configuration. A
+    repository that cannot be onboarded (no environment found) stays the usage error it was."""
+    environ = getattr(updater, "environ", None) or {}
+    forge = init.forge_of(environ)
+    request = init.Request(
+        repo=str(getattr(updater, "repo", "")),
+        config=getattr(updater, "config_path", None),
+        base=getattr(updater, "base", None),
+        forge=forge.get("forge"),
+        api_url=forge.get("api_url"),
+        forge_repository=forge.get("forge_repository"),
+    )
+    try:
+        done = init.onboard(request, environ=environ)
+    except ServiceUnavailable as exc:
+        return _done(target, metrics, Run(False, time.monotonic() - started, True, str(exc)))
+    except UsageError as exc:
+        said = f"{missing}; and no onboarding pull request: {exc}"
+        return _done(target, metrics, Run(False, time.monotonic() - started, False, said, UsageError(said)))
+    except GitOpsBotError as exc:
+        return _done(target, metrics, Run(False, time.monotonic() - started, False, str(exc)))
+    log.info("onboarding", said=done.said, pull_request=done.url)
+    target.last_success = time.time()
+    target.usage_error = None
+    return _done(target, metrics, Run(True, time.monotonic() - started))
 
 
 def wants_observing(target: Target) -> bool:

@@ -17,6 +17,8 @@ import yaml
 
 from gitops_bot import action
 from gitops_bot.cli import main
+from gitops_bot.commands.update import Updater
+from gitops_bot.watch import Watcher
 from testkit.actions_env import actions_env, read_outputs
 from testkit.gitea_server import FakeGitea
 from testkit.github_server import FakeGitHub
@@ -176,3 +178,42 @@ def test_the_action_proposes_it_by_itself_once_on_a_checkout_without_config(
     # a checkout with its configuration runs the step's own command
     (seed / "gitops-bot.yaml").write_text("version: 1\n")
     assert action.onboarding_argv(env) is None
+
+
+def test_watch_proposes_it_on_a_repository_without_config_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watched repository with no gitops-bot.yaml: the first cycle opens the onboarding pull
+    request (a successful cycle, not a crash loop on the missing file), the next leaves it,
+    and once it is merged the cycle is an ordinary update run under the new configuration."""
+    remote, seed = new_remote(tmp_path)
+    for rel, text in {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        # a registry on loopback nothing listens on: the update after the merge asks no outside host
+        "base/deploy.yaml": DEPLOY.replace("ghcr.io/acme/app", "127.0.0.1:9/acme/app"),
+        "overlays/dev/kustomization.yaml": _overlay("1.0.0").replace(
+            "ghcr.io/acme/app", "127.0.0.1:9/acme/app"
+        ),
+    }.items():
+        (seed / rel).parent.mkdir(parents=True, exist_ok=True)
+        (seed / rel).write_text(text)
+    git(seed, "add", "-A")
+    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
+    git(seed, "push", "-q", "origin", "main")
+    monkeypatch.setenv("GITOPS_BOT_CACHE", str(tmp_path / "cache"))
+    with FakeGitHub("acme/gitops", remote) as gh:
+        monkeypatch.setenv("GITHUB_TOKEN", gh.token)
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        monkeypatch.setenv("GITHUB_REPOSITORY", "acme/gitops")
+        watcher = Watcher(lambda: Updater(f"file://{remote}"), interval=3600, jitter=0)
+        assert watcher.cycle() == (True, False)
+        (pr,) = _open(gh)
+        assert pr["head"]["ref"] == BRANCH
+        assert watcher.cycle() == (True, False)
+        assert len(gh.pulls) == 1 and _open(gh) == [pr]
+        gh.merge(pr["number"])
+        assert "gitops-bot.yaml" in git(remote, "ls-tree", "--name-only", "main")
+        # an update run under the merged config: its registry is unreachable, and nothing is onboarded again
+        assert watcher.cycle() == (False, True)
+        assert len(gh.pulls) == 1
+        assert gh.unexpected == []
