@@ -1,6 +1,7 @@
 """``gitops-bot promote SRC DST``: DST gets exactly the digests SRC runs. The release is the
-engine's (:mod:`gitops_bot.engine.promotion`); this use case refuses a frozen DST, or a SRC whose
-metrics gate does not hold, unless forced with a reason, and delivers it."""
+engine's (:mod:`gitops_bot.engine.promotion`); this use case refuses or proceeds by the one
+decision (:mod:`gitops_bot.engine.consent`: the rule, reason and "until" ``plan`` prints, with
+``--force --reason`` a fact it weighs), and delivers it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from dataclasses import dataclass
 
 from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
-from gitops_bot.engine import delivery
+from gitops_bot.engine import consent, delivery
 from gitops_bot.engine.outcome import Outcome
-from gitops_bot.engine.promotion import check_gates, release
+from gitops_bot.engine.promotion import release
 from gitops_bot.engine.session import Session
 from gitops_bot.output.result import Result
-from gitops_bot.release import freezes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,10 +56,10 @@ def promote(
     dry_run: bool = False,
     reason: str | None = None,
 ) -> list[Outcome]:
-    frozen = freezes.check(s.app.config.root, target, s.app.clock(), force=force, reason=reason)
-    measured = check_gates(s, source, force=force, reason=reason)
-    rel, notes = release(s, source, target, only=images, force=force, skip_gate=skip_gate)
-    overrides = [o for o in (frozen, measured) if o]
+    overrides = consent.promotion(
+        s, source, target, only=images, force=force, skip_gate=skip_gate, reason=reason
+    )
+    rel, notes = release(s, source, target, only=images, force=force)
     notes += overrides
     note = tuple(part for k, o in enumerate(overrides) for part in ((o,) if k == 0 else ("\n\n", o)))
     return delivery.deliver_one(s, target, rel, notes, kind=ReleaseKind.PROMOTION, dry_run=dry_run, note=note)

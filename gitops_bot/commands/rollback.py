@@ -1,6 +1,7 @@
 """``gitops-bot rollback ENV``: restore an earlier release's image set and chart versions, and
 hold them. The release is the engine's (:mod:`gitops_bot.engine.rollback`); this use case
-refuses a frozen environment unless forced with a reason, and delivers it."""
+refuses or proceeds by the one decision (:mod:`gitops_bot.engine.consent`: a freeze the chain
+sees, unless ``--force --reason``), and delivers it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from dataclasses import dataclass
 
 from gitops_bot.commands.request import Changing, delivered
 from gitops_bot.core.model import ReleaseKind
-from gitops_bot.engine import delivery
+from gitops_bot.engine import consent, delivery
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.rollback import release
 from gitops_bot.engine.session import Session
 from gitops_bot.output.result import Result
-from gitops_bot.release import freezes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,10 +52,9 @@ def rollback(
     reason: str | None = None,
 ) -> list[Outcome]:
     env = s.app.config.environment(environment)
-    override = freezes.check(s.app.config.root, env.name, s.app.clock(), force=force, reason=reason)
+    overrides = consent.rollback(s, env.name, force=force, reason=reason)
     rel, notes = release(s, environment, to=to, steps=steps)
-    if override:
-        notes.append(override)
+    notes += overrides
     return delivery.deliver_one(
         s,
         environment,
@@ -63,5 +62,5 @@ def rollback(
         notes,
         kind=ReleaseKind.ROLLBACK,
         dry_run=dry_run,
-        note=(override,) if override else (),
+        note=tuple(overrides),
     )

@@ -100,15 +100,31 @@ class Readings:
         environments: Sequence[str],
         environ: Mapping[str, str],
         forge: Callable[[], object | None] | None = None,
+        *,
+        sources: Mapping[str, str | None] | None = None,
+        own: bool = True,
+        argocd_gate: bool = True,
+        automatic: bool = True,
     ) -> None:
+        """``sources``: the promotion source of these environments, whatever the configuration
+        names (a person's ``promote SRC DST``; None: judged as taking no promotion). ``own``:
+        read each environment's own gates (only beside what is up to date do they decide);
+        ``argocd_gate``: read Argo CD (not under ``--skip-gate``); ``automatic``: judge the
+        automatic rules (a person's command is not theirs)."""
         self.app = app
         envs = [app.config.environment(name) for name in environments]
-        self._sources = {e.name: _source(app, e) for e in envs}
-        gated = [
-            g
-            for g in dict.fromkeys([*envs, *(s for s in self._sources.values() if s is not None)])
-            if g.applications is not None
-        ]
+        named = sources or {}
+        self._sources = {
+            e.name: (
+                (app.config.environment(n) if (n := named[e.name]) is not None else None)
+                if e.name in named
+                else _source(app, e)
+            )
+            for e in envs
+        }
+        self._own, self._automatic = own, automatic
+        asked = [*(envs if own else ()), *(s for s in self._sources.values() if s is not None)]
+        gated = [g for g in dict.fromkeys(asked) if g.applications is not None] if argocd_gate else []
         client, self.gates, self._readings = _gates(app, gated, environ)
         self._client = _Remembered(client) if client is not None else None
         self._measures = Measures(app, environ, forge)
@@ -132,6 +148,8 @@ class Readings:
             self._measures,
             self._latest,
             at,
+            own=self._own,
+            automatic=self._automatic,
         )
 
     def promoted(self, environment: str) -> dict[tuple[ArtifactKind, str], Deployed]:
@@ -142,6 +160,10 @@ class Readings:
         if src.name not in self._promoted:
             self._promoted[src.name] = _promoted(self.app, src)
         return self._promoted[src.name]
+
+    def running(self, environment: str) -> dict[tuple[ArtifactKind, str], Deployed]:
+        """What ``environment`` itself runs, as a promotion's source is read."""
+        return _promoted(self.app, self.app.config.environment(environment))
 
     def decide(self, plan: Plan, at: datetime | None = None) -> Decided:
         """Every item of ``plan`` decided at ``at`` (None: the run's now)."""
@@ -270,6 +292,9 @@ def _facts(
     measures: Measures,
     latest: Callable[[str], Entry | None],
     at: datetime | None = None,
+    *,
+    own: bool = True,
+    automatic: bool = True,
 ) -> tuple[Facts, list[dict[str, Any]]]:
     """``env``'s facts at ``at`` (None: now), and its automatic rules' decisions as plan's JSON
     has always shown them. The gates are read now whatever the instant: only what depends on
@@ -289,12 +314,12 @@ def _facts(
         gate=readings.get(env.name),
         source_gate=readings.get(src.name) if src is not None else None,
         # each gate read since the environment's newest release: since when it holds, or fails
-        metrics=measures.promotion(env, _released(env, latest)),
+        metrics=measures.promotion(env, _released(env, latest)) if own else (),
         source_metrics=measures.promotion(src, _released(src, latest)) if src is not None else (),
         now=now,
     )
     auto: list[dict[str, Any]] = []
-    if not (env.auto_rollback or env.auto_promote):
+    if not automatic or not (env.auto_rollback or env.auto_promote):
         return facts, auto
 
     if client is None:

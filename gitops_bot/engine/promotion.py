@@ -3,16 +3,18 @@ automatic promotions deliver it).
 
 This module gathers what :mod:`gitops_bot.release.promotion` decides on: what both environments run,
 the digests of tags SRC pins without one (resolved now), that every digest still exists (HEAD
-by digest), the signature verdicts, the optional Argo CD gate, and the PR table's metadata.
+by digest), the signature verdicts and the PR table's metadata. Whether a person's promotion
+may be made at all (a freeze, its source's gates, Argo CD's among them) is the one decision's
+(:mod:`gitops_bot.engine.consent`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError, UsageError
+from gitops_bot.core.errors import GateClosed, RegistryAccessError, RegistryProtocolError
 from gitops_bot.core.model import ArtifactKind, ImageMetadata, ImageRef, ReleaseKind
 from gitops_bot.core.outside import Outside
 from gitops_bot.engine import fanout
@@ -20,8 +22,6 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.session import Session
-from gitops_bot.gate import argocd
-from gitops_bot.gate.port import Applications, Gate
 from gitops_bot.release import promotion
 from gitops_bot.release.proposal import Change, Release
 
@@ -33,7 +33,6 @@ def release(
     *,
     only: Sequence[str] = (),
     force: bool = False,
-    skip_gate: bool = False,
 ) -> tuple[Release | None, list[str]]:
     """The promotion's release (None: nothing to promote) and notes for the output."""
     app = s.app
@@ -46,14 +45,11 @@ def release(
         wanted, notes = promotion.wanted(
             app.config, src.name, dst.name, deployed(app, src.name), deployed(app, dst.name), images
         )
-    changes, gate = _resolved(app, src, dst, wanted)
+    changes = _resolved(app, src, dst, wanted)
     changes += _chart_changes(app, src, dst, only)
     if not changes:
         return None, notes
     promotion.check_holds(dst.name, changes, app.held(dst.name), force=force)
-    if src.applications is not None and not skip_gate:
-        moving = {c.image for c in changes}
-        _gate(app, src.applications, [g for g in gate if g.image in moving], s.environ)
     sources = _sources(s, src.name, [c.image for c in changes])
     labels = fanout.run(
         app, range(len(changes)), lambda i: _metadata(app, changes[i]), what="reading the images' labels"
@@ -102,20 +98,18 @@ def _chart_changes(
 
 def _resolved(
     app: App, src: EnvironmentConfig, dst: EnvironmentConfig, wanted: promotion.Wanted
-) -> tuple[list[Change], list[argocd.Wanted]]:
+) -> list[Change]:
     """Resolve tags SRC runs without a digest, then check every digest still exists and is
-    verified for DST; returns the changes and what the Argo CD gate must see running. The images
-    are checked at once (one round trip or three each); the first refusal in SRC's order is
-    the one raised, as one after another."""
+    verified for DST. The images are checked at once (one round trip or three each); the first
+    refusal in SRC's order is the one raised, as one after another."""
 
-    def one(i: int) -> tuple[Change | None, argocd.Wanted]:
+    def one(i: int) -> Change | None:
         img, want, have = wanted[i]
         ref = promotion.location(img, want)
         client = app.registry(ref.registry)
         digest = want.digest or client.resolve_digest(ref.repository, str(want.tag), img.platform)
-        gate = argocd.Wanted(img.name, ref.location, want.tag, want.digest)
         if (have.tag, have.digest) == (want.tag, digest) and promotion.moved_name(want, have) is None:
-            return None, gate
+            return None
         if not client.exists(ref.repository, digest):
             raise GateClosed(
                 f"refused: {ref.location}@{digest} no longer exists in the registry",
@@ -123,59 +117,10 @@ def _resolved(
             )
         verdict = app.verify(dst.name, img, ref, digest)
         promotion.check_verdict(dst.name, img, ref, digest, verdict)
-        return promotion.promoted(dst.name, img, ref, want, have, digest, verdict), gate
+        return promotion.promoted(dst.name, img, ref, want, have, digest, verdict)
 
     done = fanout.run(app, range(len(wanted)), one, what="checking what to promote")
-    found = [done[i] for i in range(len(wanted))]
-    return [c for c, _ in found if c is not None], [g for _, g in found]
-
-
-def _gate(
-    app: App, application: str | Applications, wanted: list[argocd.Wanted], environ: Mapping[str, str]
-) -> None:
-    check_gate(argocd.ArgoCD(app.config.argocd, environ), application, wanted)
-
-
-def check_gate(gate: Gate, application: str | Applications, wanted: list[argocd.Wanted]) -> None:
-    """Refuse unless ``application`` is Synced and Healthy at ``wanted``; closes ``gate``."""
-    try:
-        verdict = gate.verdict(application, wanted)
-    finally:
-        gate.close()
-    if not verdict.open:
-        raise GateClosed(
-            "refused by the Argo CD gate: " + verdict.reason,
-            hint="wait for the source to be Synced and Healthy, or pass --skip-gate",
-        )
-
-
-def check_gates(s: Session, source: str, *, force: bool, reason: str | None) -> str | None:
-    """Refuse to promote from ``source`` while one of its gates (metrics, the forge's checks
-    on its release commit, web) does not pass now (failing, without an answer, or unknown: a
-    promotion is not made blind), unless ``force`` with a ``reason``; returns the override's
-    note, if any."""
-    src = s.app.config.environment(source)
-    if not (src.metrics_gates or src.checks_gate or src.web_gates):
-        return None
-    measures = session_measures(s)
-    try:
-        red = [r for r in measures.promotion(src) if not r.passes]
-    finally:
-        measures.close()
-    if not red:
-        return None
-    text = "; ".join(r.text() for r in red)
-    if not force:
-        raise GateClosed(
-            f"refused: {source}'s {text}", hint="wait until it holds, or pass --force --reason TEXT"
-        )
-    if reason is None or not reason.strip():
-        raise UsageError(
-            f"{source}'s {text}; overriding it needs a reason with content",
-            hint="pass --reason TEXT (not blank) with --force",
-        )
-    kinds = " and ".join(dict.fromkeys(r.kind for r in red))
-    return Outside(f"{kinds} gate overridden ({source}'s {text}): {reason.strip()}")
+    return [c for i in range(len(wanted)) if (c := done[i]) is not None]
 
 
 def session_measures(s: Session) -> Measures:

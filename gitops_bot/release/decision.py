@@ -71,6 +71,21 @@ Action, Rule = DecisionAction, DecisionRule
 
 
 @dataclass(frozen=True, slots=True)
+class Override:
+    """A person's ``--force --reason`` (and ``--skip-gate``): the rules of the chain it lets a
+    release through (``freeze``, ``promotion.metrics``, ``promotion.gate``, ...) and why. An
+    overridden rule still reads what holds (its evidence) and says "overridden: REASON"; the
+    release's pull request states what it overrode. ``reason`` None: none with content was
+    given, and an override that needs one refuses (:func:`refusal`)."""
+
+    reason: str | None
+    rules: frozenset[str]
+
+    def covers(self, rule: str) -> bool:
+        return rule in self.rules
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything beside the plan's item that can hold a release in one environment, read once
     per run (None: the rule is not configured, or does not apply now)."""
@@ -93,6 +108,10 @@ class Facts:
     # automatic) is refused as a whole while one of them is held, so it holds every row back
     held_moving: tuple[tuple[str, str], ...] = ()  # (image, the hold's reason)
     now: datetime | None = None
+    override: Override | None = None  # a person's --force --reason: the rules it lets through
+
+    def overrides(self, rule: str) -> bool:
+        return self.override is not None and self.override.covers(rule)
 
 
 class Standing(StrEnum):
@@ -162,6 +181,14 @@ def chain(item: PlanItem, facts: Facts, promoted: Deployed | None = None) -> tup
     return tuple(replace(s, wins=True) if s is win else s for s in (*head, *release, window))
 
 
+def safety(facts: Facts) -> tuple[Step, ...]:
+    """The chain of a person's rollback, a safety action: its freeze alone holds it back (no
+    window, gate or soak keeps an emergency waiting). The freeze is the step ``plan`` and
+    ``explain`` show for the environment's items, judged the same way."""
+    step = _freeze(facts)
+    return (replace(step, wins=True) if step.decision is not None else step,)
+
+
 def _error(item: PlanItem) -> Step:
     v = item.verification
     if item.action is PlanAction.SKIP and not (v is not None and not v.verified):
@@ -194,7 +221,28 @@ def _freeze(facts: Facts) -> Step:
     if f is None:
         return Step("freeze", Pass, "no freeze in force")
     frozen = Decision(Action.BLOCKED, Rule.FREEZE, f.text(), f.until, f.evidence())
+    if facts.overrides("freeze"):
+        return _overridden("freeze", facts, f.text(), frozen.evidence, until=f.until)
     return Step("freeze", Block, f.text(), frozen.evidence, until=f.until, decision=frozen)
+
+
+OVERRIDES = "overrides"  # an overridden step's evidence: what it would have held the release back by
+
+
+def _overridden(
+    rule: str,
+    facts: Facts,
+    said: str,
+    evidence: Mapping[str, str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Step:
+    """A rule a person overrode: it lets the release through, says so and why, and keeps what
+    it read (``said``) for the pull request's note and for a refusal when no reason was given."""
+    why = facts.override.reason if facts.override is not None else None
+    shown = f"overridden: {why}" if why else "overridden"
+    return Step(rule, Pass, shown, {**evidence, OVERRIDES: said}, since, until)
 
 
 def _signature(item: PlanItem) -> Step:
@@ -303,7 +351,8 @@ def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> tuple
         hold = Step(
             "promotion.hold", Pass, f"no image the promotion would change is held in {facts.environment}"
         )
-    gates = _gates(facts.source_gate, facts.source_metrics)
+    # a gate a person overrode holds nothing back: the first red one of the others decides
+    gates = tuple(r for r in _gates(facts.source_gate, facts.source_metrics) if not facts.overrides(_step(r)))
     red = _red(gates)
     kinds = (
         ("promotion.gate", (facts.source_gate,) if facts.source_gate is not None else (), "Argo CD gate"),
@@ -319,7 +368,7 @@ def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> tuple
         ),
         ("promotion.web", tuple(r for r in facts.source_metrics if _rule(r) is Rule.WEB), "web gate"),
     )
-    judged = tuple(_source_gate(rule, readings, src, red, what) for rule, readings, what in kinds)
+    judged = tuple(_source_gate(rule, readings, src, red, what, facts) for rule, readings, what in kinds)
     return (hold, *judged, _soak(facts, src), _promote(facts, src, gates, promoted))
 
 
@@ -333,8 +382,17 @@ _PROMOTION_RULES = (
 )
 
 
-def _source_gate(rule: str, readings: tuple[Reading, ...], src: str, red: Reading | None, what: str) -> Step:
+def _source_gate(
+    rule: str, readings: tuple[Reading, ...], src: str, red: Reading | None, what: str, facts: Facts
+) -> Step:
     """The promotion source's gates of one kind; the first red one of all decides."""
+    if facts.overrides(rule):
+        held = [r for r in readings if not r.passes]
+        if not readings:
+            return Step(rule, Pass, f"{src}'s {what} not read: overridden")
+        if held:
+            said = "; ".join(r.text() for r in held)
+            return _overridden(rule, facts, said, held[0].evidence(), since=held[0].since)
     if not readings:
         return Step(rule, NotApplicable, f"{src} has no {what}")
     mine = _red(readings)
@@ -438,6 +496,11 @@ def _ref(d: Deployed | None) -> str:
         return "another build"
     digest = f"@{d.digest.split(':')[-1][:12]}" if d.digest else ""
     return f"{d.tag or ''}{digest}" or "another build"
+
+
+def _step(reading: Reading) -> str:
+    """The chain's step judging a promotion source's gate reading: ``promotion.metrics``, ..."""
+    return f"promotion.{_rule(reading).value}"
 
 
 def _rule(reading: Reading) -> DecisionRule:

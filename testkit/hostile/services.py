@@ -527,6 +527,32 @@ bitbucket_dc = _forge(
 
 # -- Argo CD, Prometheus, web gates, notifications ------------------------------------------
 
+
+def _gitea(stage: Stage) -> str:
+    """A Gitea for the commands that ask the forge by the way (its open pull requests)."""
+    return (
+        f"forge:\n  type: gitea\n  api_url: {stage.url}/api/v1\n  repository: acme/gitops\n"
+        "  token_env: HX_FORGE_TOKEN\n"
+    )
+
+
+def _with_forge(service: HostileService) -> HostileService:
+    """``service`` in a repository whose forge (a well-behaved Gitea) the command also asks."""
+    return replace(
+        service,
+        sections=lambda stage: service.sections(stage) + _gitea(stage),
+        routes=lambda stage: service.routes(stage) | {"/api/v1/": _gitea_answers},
+        env=lambda stage: service.env(stage) | {"HX_FORGE_TOKEN": FORGE_SECRET},
+    )
+
+
+def _gitea_answers(seen: Seen) -> Answer:
+    """No open pull request; one opened when asked (a promotion's)."""
+    if seen.method == "POST" and seen.path.startswith("/api/v1/repos/acme/gitops/pulls"):
+        return Answer(201, dumps(_pull(2, "gitops-bot/promotion/prod")), JSON)
+    return _json([])
+
+
 ARGOCD_SECRET = "argocd.Hx/t0ken+jwt=7"
 
 
@@ -624,7 +650,7 @@ notifications = HostileService(
     },
     targets=("/hooks/",),
     argv=("promote", "dev", "prod"),  # a dry run only logs what it would send
-    codes=frozenset({4}),
+    codes=frozenset({0, 4}),  # refused by dev's web gate, or the promotion opened
     remote=True,
     dev="gates:\n  web:\n    - name: cab\n      url: {url}/cab\n"
     "      pointer: /state\n      equals: approved\n",
@@ -750,14 +776,6 @@ chart_index = HostileService(
 )
 
 
-def _gitea(stage: Stage) -> str:
-    """A Gitea for the commands that ask the forge by the way (its open pull requests)."""
-    return (
-        f"forge:\n  type: gitea\n  api_url: {stage.url}/api/v1\n  repository: acme/gitops\n"
-        "  token_env: HX_FORGE_TOKEN\n"
-    )
-
-
 def _committing(service: HostileService) -> HostileService:
     """``service`` under update, which commits to dev (write: commit): what it pushes must
     name only what the registry served."""
@@ -769,7 +787,7 @@ def _committing(service: HostileService) -> HostileService:
         dev="write: commit",
         commits=True,
         sections=_gitea,
-        routes=lambda stage: service.routes(stage) | {"/api/v1/": _json([])},
+        routes=lambda stage: service.routes(stage) | {"/api/v1/": _gitea_answers},
         env=lambda stage: service.env(stage) | {"HX_FORGE_TOKEN": FORGE_SECRET},
     )
 
@@ -777,6 +795,9 @@ def _committing(service: HostileService) -> HostileService:
 registry_update = replace(_committing(registry), explicit=())
 # the token service's 200 shaped as the manifest: what update would commit
 token_update = replace(_committing(token_service), explicit=(("/token", another_route(2)),))
+
+# promote asks the forge too (its open pull requests)
+prometheus, web_gate, notifications = (_with_forge(s) for s in (prometheus, web_gate, notifications))
 
 # the same answers read by commands printing for a terminal: status's table (Argo CD's
 # images and states, a forge's pull requests), explain's rules (the gates' evidence)

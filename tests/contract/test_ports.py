@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from gitops_bot.core.errors import GateClosed
 from gitops_bot.engine import ports
-from gitops_bot.engine.promotion import check_gate
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate, Live, Verdict
+from gitops_bot.gate.reading import Reading
 from gitops_bot.git.git import Workspace
 from gitops_bot.registry.client import RegistryClient
 from gitops_bot.registry.pool import RegistryPool
@@ -74,6 +72,14 @@ class FakeGate:
         self.closed = True
 
 
+def _read(gate: Gate, application: str, wanted: list[argocd.Wanted]) -> Reading:
+    """The gate's reading as the decision's gathering takes it (one verdict), the gate closed."""
+    try:
+        return argocd.reading(application, gate.verdict(application, wanted), datetime.now(UTC))
+    finally:
+        gate.close()
+
+
 def _live(sync: str, images: list[str]) -> dict[str, Any]:
     """An Application as Argo CD answers it after a finished sync of revision ``abc123``."""
     return {
@@ -97,15 +103,15 @@ def test_a_fake_gate_meets_the_gate_port() -> None:
 
 def test_the_promotion_gate_opens_on_a_fake_gate_running_the_digest() -> None:
     gate = FakeGate(_live("Synced", [f"ghcr.io/acme/api@{DIGEST}"]))
-    check_gate(gate, "staging-api", WANTED)
+    assert _read(gate, "staging-api", WANTED).passes
     assert gate.asked == ["staging-api"]
     assert gate.closed
 
 
 def test_the_promotion_gate_refuses_on_a_fake_gate_out_of_sync() -> None:
     gate = FakeGate(_live("OutOfSync", ["ghcr.io/acme/api:1.1.0"]))
-    with pytest.raises(GateClosed) as refused:
-        check_gate(gate, "staging-api", WANTED)
-    assert "staging-api is OutOfSync, not Synced" in str(refused.value)
-    assert "does not run api" in str(refused.value)
+    refused = _read(gate, "staging-api", WANTED)
+    assert not refused.passes
+    assert "staging-api is OutOfSync, not Synced" in refused.text()
+    assert "does not run api" in refused.text()
     assert gate.closed
