@@ -218,7 +218,10 @@ class App:
             return self._readings
 
     def reading(self, env: EnvironmentConfig) -> EnvironmentReading:
-        return self.readings()[env.name]
+        """The environment's reading; an environment the configuration does not list (the
+        stopped line's pseudo-environment of ``freeze --all``) renders nothing."""
+        found = self.readings().get(env.name)
+        return found if found is not None else EnvironmentReading(env.name, (), (), ())
 
     def files(self, env: EnvironmentConfig) -> list[Path]:
         """The files a release for the environment may edit: what its paths name (a file as
