@@ -56,6 +56,14 @@ KINDS: dict[str, Kind] = {
         "exit 2; nothing was changed",
         "The message starts with `PATH:LINE:`; fix the file there.",
     ),
+    "ConfigMissing": Kind(
+        "The repository has no gitops-bot.yaml",
+        "exit 2; nothing was changed (the Action's `update` step and `watch` propose the "
+        "onboarding pull request instead)",
+        "`gitops-bot init --repo .` finds the environments, images and policies and prints the "
+        "configuration; `--write` writes it, `--pull-request` proposes it "
+        "([your repository](your-repository.md)).",
+    ),
     "UsageError": Kind(
         "Bad arguments, a bad file or a missing setting",
         "exit 2; nothing was changed",

@@ -601,6 +601,7 @@ def discover(root: Path) -> Discovery:
             continue  # named somewhere the environments do not render: not theirs
         ref = WrittenRef.split(n)
         host = ref.location.split("/", 1)[0] if ref.location else "docker.io"
+        host = "docker.io" if host == "registry-1.docker.io" else host  # as people name Docker Hub
         out_images.append(
             FoundImage(n, host, found.found[n], guess(tags), tuple(where), tuple(tags), found.how[n])
         )
