@@ -606,6 +606,18 @@ def _image(
         else f"set in a {pin.form or pin.kind.value} at {pin.file}:{pin.line}, which the bot cannot edit "
         "in place"
     )
+    late = [p for p in shared if p.kind in (PinKind.ARGOCD, PinKind.FLUX)]
+    if late:  # applied after every file: no layer of this environment's would count
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}; that file holds what {', '.join(late[0].shared_with)} deploy too, and its "
+            "setting is applied after every file of the environment",
+            fix=f"give {env} a file of its own holding only its Application or Kustomization, and name "
+            "that file as its path",
+        )
     if any(p.kind is PinKind.ARGOCD for p in fixed):  # applied after every file: only it counts
         return ImageReading(
             env,
