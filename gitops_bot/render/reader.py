@@ -601,7 +601,8 @@ def _image(
     status = Status.INHERITED if shared else Status.PINNED
     where = f"{pin.form} at {pin.file}:{pin.line}" if pin.form else f"{pin.file}:{pin.line}"
     why = (
-        f"set only in {where}, which {', '.join(pin.shared_with)} render too"
+        f"set only in {where}, which {', '.join(pin.shared_with)} "
+        f"{'renders' if len(pin.shared_with) == 1 else 'render'} too"
         if shared
         else f"set in a {pin.form or pin.kind.value} at {pin.file}:{pin.line}, which the bot cannot edit "
         "in place"
@@ -650,8 +651,13 @@ def _image(
             Status.UNSUPPORTED,
             pins,
             reason=f"{why}, and {env} has no {own} of its own to pin it in",
-            fix=f"give {env} a {own} of its own as its path (an overlay listing what it renders, "
-            "or a values file layered over the shared one); releases then go there",
+            fix=(
+                f"give {env} a values file of its own, layered over {pin.file}, as its path"
+                if pin.kind is PinKind.HELM
+                else f"give {env} an overlay of its own (a kustomization.yaml whose resources: list what "
+                "it renders) as its path"
+            )
+            + "; releases then go there",
         )
     names = {p.repository if p.kind is not PinKind.KUSTOMIZE else (p.repository or image) for p in wins}
     rendered = next((n for n in sorted(n for n in names if n) if n != image), None)
