@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -15,6 +16,7 @@ from typing import Any, cast
 import pytest
 
 from gitops_bot.registry.settings import RegistryConfig
+from testkit import update_world
 from testkit.cloud_fakes import AUDIENCE, CLIENT, ROLE, TENANT, CloudFake
 from testkit.registry_process import RegistryProcess
 
@@ -142,3 +144,31 @@ def front_of(registry: RegistryProcess, fake: CloudFake) -> RegistryProcess:
     """The registry as the world's files name it (the front) and as its images are pushed (the
     real registry behind it)."""
     return cast(RegistryProcess, SimpleNamespace(host=fake.host, url=registry.url))
+
+
+@dataclass
+class Setting:
+    """One cloud login's world: the update example, the cloud's fake and the identity's
+    environment."""
+
+    world: update_world.World
+    fake: CloudFake
+    env: dict[str, str]
+    tmp: Path
+
+
+def secrets_of(fake: CloudFake) -> set[str]:
+    """Everything the fake issued or the identity holds that no output may show."""
+    issued = fake.issued
+    found = issued.ecr | issued.google | issued.entra | issued.refresh | issued.registry
+    found |= {issued.web_identity, issued.client_secret, issued.identity_header}
+    for secret, session in issued.keys.values():
+        found |= {secret, session}
+    return found
+
+
+def assert_nothing_secret(fake: CloudFake, *runs: dict[str, Any]) -> None:
+    for run in runs:
+        shown = run["err"] + json.dumps(run["out"])
+        for secret in secrets_of(fake):
+            assert secret not in shown

@@ -19,10 +19,16 @@ import pytest
 
 from testkit import update_world
 from testkit.cloud_fakes import CROSS_ROLE, CloudFake
-from testkit.cloud_world import cronjob, front_of, identity_env, registry_section
+from testkit.cloud_world import (
+    Setting,
+    assert_nothing_secret,
+    cronjob,
+    front_of,
+    identity_env,
+    registry_section,
+)
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
-from tests.e2e.test_cloud_logins import Setting, assert_nothing_secret
 
 STS_XML = b'<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
 TEN_MB = STS_XML + b"<a>x</a>" * (10 << 17)

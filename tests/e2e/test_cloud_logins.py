@@ -23,7 +23,15 @@ import pytest
 
 from testkit import update_world
 from testkit.cloud_fakes import CLIENT, CROSS_ROLE, ROLE, TENANT, CloudFake
-from testkit.cloud_world import cronjob, front_of, identity_env, registry_section
+from testkit.cloud_world import (
+    Setting,
+    assert_nothing_secret,
+    cronjob,
+    front_of,
+    identity_env,
+    registry_section,
+    secrets_of,
+)
 from testkit.registry_process import RegistryProcess
 
 
@@ -46,14 +54,6 @@ LOGINS = {
 }
 
 
-@dataclass
-class Setting:
-    world: update_world.World
-    fake: CloudFake
-    env: dict[str, str]
-    tmp: Path
-
-
 @pytest.fixture
 def setting(request: pytest.FixtureRequest, registry: RegistryProcess, tmp_path: Path) -> Iterator[Setting]:
     """The update example on GitHub with its images in the login's cloud registry, app 1.1.0
@@ -71,23 +71,6 @@ def setting(request: pytest.FixtureRequest, registry: RegistryProcess, tmp_path:
             yield Setting(world, fake, env, tmp_path)
         finally:
             next(worlds, None)
-
-
-def secrets_of(fake: CloudFake) -> set[str]:
-    """Everything the fake issued or the identity holds that no output may show."""
-    issued = fake.issued
-    found = issued.ecr | issued.google | issued.entra | issued.refresh | issued.registry
-    found |= {issued.web_identity, issued.client_secret, issued.identity_header}
-    for secret, session in issued.keys.values():
-        found |= {secret, session}
-    return found
-
-
-def assert_nothing_secret(fake: CloudFake, *runs: dict[str, Any]) -> None:
-    for run in runs:
-        shown = run["err"] + json.dumps(run["out"])
-        for secret in secrets_of(fake):
-            assert secret not in shown
 
 
 def story(setting: Setting) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import pytest
 from gitops_bot.config import RegistryConfig
 from gitops_bot.core.errors import UsageError
 from gitops_bot.registry.credentials import lookup
-from tests.unit.registry.test_credentials import docker_config, helper
+from testkit.docker_config import docker_config, helper
 
 HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 import base64
-import json
-import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -12,12 +9,7 @@ from gitops_bot.config import RegistryConfig
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.registry.credentials import lookup
-
-
-def docker_config(tmp_path: Path, data: dict[str, object]) -> Path:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(data))
-    return path
+from testkit.docker_config import docker_config, helper
 
 
 def test_auths_entry_base64(tmp_path: Path) -> None:
@@ -40,15 +32,6 @@ def test_identitytoken(tmp_path: Path) -> None:
     cfg = docker_config(tmp_path, {"auths": {"myacr.azurecr.io": {"identitytoken": "eyJidentity"}}})
     cred = lookup(RegistryConfig(host="myacr.azurecr.io"), env={}, docker_config=cfg)
     assert cred is not None and cred.identity_token == "eyJidentity" and cred.username is None
-
-
-def helper(tmp_path: Path, name: str, body: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    bindir = tmp_path / "bin"
-    bindir.mkdir(exist_ok=True)
-    script = bindir / f"docker-credential-{name}"
-    script.write_text("#!/bin/sh\n" + body)
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
 
 
 def test_cred_helper_for_host_is_run_with_server_on_stdin(
