@@ -28,9 +28,9 @@ from testkit.hostile import SERVICES, Fault, HostileServer, World, faults, probl
 from testkit.hostile.known import known
 from testkit.hostile.services import DIGEST
 
-# the CI size: 2 generated answers a service inside the inner loop, 4 under scripts/test.sh
+# the CI size: 2 generated answers a service inside the inner loop, 3 under scripts/test.sh
 # (besides each service's named ones)
-CI_EXAMPLES = examples(20) // 5
+CI_EXAMPLES = examples(15) // 5
 EXAMPLES = int(os.environ.get("GITOPS_BOT_HOSTILE_EXAMPLES") or CI_EXAMPLES)
 # the slowest answer waits this long in all (nightly: up to 5 s; a CI run stays short)
 SLOWEST = 5.0 if EXAMPLES > 50 else 0.5
