@@ -52,7 +52,7 @@ SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor"})
 _RANKS: tuple[tuple[str, ...], ...] = (
     ("dev", "develop", "development", "local", "sandbox"),
     ("test", "testing", "qa", "int", "integration", "sit", "e2e", "ci", "load", "perf", "performance"),
-    ("staging", "stage", "stg", "uat", "preprod", "pre-prod", "preproduction", "pre", "canary", "demo"),
+    ("staging", "stage", "stg", "uat", "preprod", "pre-prod", "preproduction", "pre", "canary"),
     ("prod", "production", "prd", "live"),
 )
 _WORDS = {w: rank for rank, words in enumerate(_RANKS) for w in words}
@@ -254,7 +254,10 @@ def _flux(repo: _Repo, covered: set[str]) -> list[Candidate]:
     return out
 
 
-def _applications(repo: _Repo, covered: set[str], charts: set[str]) -> list[Candidate]:
+def _applications(
+    repo: _Repo, covered: set[str], charts: set[str], taken: set[str] | None = None
+) -> list[Candidate]:
+    """``taken``: the values files the Applications found list (they are those environments')."""
     out = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
@@ -280,11 +283,20 @@ def _applications(repo: _Repo, covered: set[str], charts: set[str]) -> list[Cand
             inside = [g for g in repo.yaml_files() if g.startswith(path + "/")]
             if not inside or (path not in charts and _app_of_apps(repo, inside)):
                 continue
-            name = next((n for n in (name_of(f), app.application) if rank_of(n) is not None), name_of(f))
+            if taken is not None:
+                taken |= {_norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
+            name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application) or name_of(f)
             out.append(
                 Candidate(f, _safe(name), f"Argo CD Application {app.application} in {f} (path {path})")
             )
     return out
+
+
+def _env_word(name: str) -> str | None:
+    """The environment an Application's name ends in (``guestbook-prod``: prod): applications
+    are named after the app first, the environment last."""
+    words = [w for w in re.split(r"[-_.]", name.lower()) if w in _WORDS]
+    return words[-1] if words else None
 
 
 def _app_of_apps(repo: _Repo, files: Sequence[str]) -> bool:
@@ -519,6 +531,20 @@ def _name_order(names: Sequence[str]) -> dict[str, str]:
     return out
 
 
+_SYNONYMS = (
+    frozenset({"dev", "develop", "development"}),
+    frozenset({"test", "testing"}),
+    frozenset({"stage", "staging", "stg"}),
+    frozenset({"prod", "production", "prd"}),
+)
+
+
+def _same(a: str, b: str) -> bool:
+    """Two names of one environment: equal, or spellings of one word (prod, production)."""
+    a, b = a.lower(), b.lower()
+    return a == b or any(a in group and b in group for group in _SYNONYMS)
+
+
 def _suffix(name: str) -> str:
     parts = re.split(r"[-_.]", name.lower())
     return "-".join(p for p in parts if p not in _WORDS)
@@ -534,13 +560,17 @@ def discover(root: Path) -> Discovery:
     charts = {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"}
     flux = _flux(repo, covered)
     covered |= {c.path for c in flux}
-    apps = _applications(repo, covered, charts)
-    values = _values_files(repo, {c.path for c in apps})
+    taken: set[str] = set()
+    apps = _applications(repo, covered, charts, taken)
+    values = _values_files(repo, {c.path for c in apps} | taken)
     grouped: dict[str, list[Candidate]] = {}
     for c in [*overlays, *flux, *apps, *values]:
-        grouped.setdefault(c.name, [])
-        if c.path not in {g.path for g in grouped[c.name]}:
-            grouped[c.name].append(c)
+        # one environment under two spellings (an overlay's production, an Application's prod)
+        # is one: the first spelling found names it
+        name = next((n for n in grouped if _same(n, c.name)), c.name)
+        grouped.setdefault(name, [])
+        if c.path not in {g.path for g in grouped[name]}:
+            grouped[name].append(c)
     names = sorted(grouped, key=lambda n: (rank_of(n) if rank_of(n) is not None else 99, n))
     upstream, order_source, said = _tool_order(repo, names)
     guessed = False

@@ -150,3 +150,34 @@ def test_names() -> None:
 def test_nothing_found_is_an_empty_discovery(tmp_path: Path) -> None:
     found = discover(_write(tmp_path, {"README.md": "hello\n"}))
     assert found.environments == () and found.images == ()
+
+
+def test_an_application_over_a_chart_takes_its_value_files_and_joins_its_environment(tmp_path: Path) -> None:
+    """An Application ``web-prod`` over a chart with its value files is the prod environment,
+    the same one the ``production`` overlay is (one word, two spellings); its value files are
+    its own, not environments of their own."""
+    repo = _write(
+        tmp_path,
+        {
+            "kustomize/base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "kustomize/base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+            "kustomize/overlays/production/kustomization.yaml": "resources:\n- ../../base\n",
+            "helm/chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "helm/chart/values.yaml": "image:\n  repository: ghcr.io/acme/web\n  tag: 2.0.0\n",
+            "helm/chart/prod-values.yaml": "replicaCount: 3\n",
+            "helm/chart/templates/deploy.yaml": (
+                "spec:\n  containers:\n  - name: web\n"
+                '    image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+            ),
+            "apps/web.yaml": (
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+                "spec:\n  source:\n    repoURL: https://example.com/acme/gitops\n    path: helm/chart\n"
+                "    helm:\n      valueFiles:\n      - values.yaml\n      - prod-values.yaml\n"
+            ),
+        },
+    )
+    found = discover(repo)
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("production", ("kustomize/overlays/production", "apps/web.yaml")),
+    ]
+    assert sorted(i.name for i in found.images) == ["ghcr.io/acme/app", "ghcr.io/acme/web"]
