@@ -42,6 +42,8 @@ from typing import Any, TextIO
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 _secrets: set[str] = set()
+# the spellings in _secrets that are base64 runs: redacted with the base64 around them
+_runs: set[str] = set()
 _lock = threading.Lock()
 # Each pattern with the lowercase literals one of which every match contains: a pattern whose
 # literals an ASCII text lacks cannot match it, and skipping it matters (a 1,000-image JSON
@@ -95,8 +97,10 @@ def register_secret(value: str | None) -> None:
     if _URL.match(value.strip()):
         found.update(secret_url_parts(value.strip()))
     spelled = {v for s in found for v in _spellings(s) if len(v) >= _MIN_SECRET}
+    runs = {r for s in found for r in _run_spellings(s)}
     with _lock:
-        _secrets.update(spelled)
+        _secrets.update(spelled | runs)
+        _runs.update(runs)
 
 
 def secret_url_parts(url: str) -> set[str]:
@@ -145,8 +149,11 @@ def register_userinfo(url: str) -> None:
         _user, colon, password = userinfo.partition(":")
         for part in (userinfo, password) if colon and password else (userinfo,):
             if len(part) >= _MIN_SECRET:
+                runs = _run_spellings(part)
                 with _lock:
                     _secrets.update(v for v in _spellings(part) if len(v) >= _MIN_SECRET)
+                    _secrets.update(runs)
+                    _runs.update(runs)
 
 
 def _is_address(userinfo: str) -> bool:
@@ -167,8 +174,8 @@ def _key_like(segment: str) -> bool:
 def _spellings(value: str) -> set[str]:
     """How text from outside may spell ``value``: as is, percent-encoded (all of it, or all but
     ``/``; a form's ``+`` for a space too), percent-decoded, JSON-escaped (``\\/`` too, as PHP
-    and others write it; non-ASCII as ``\\u`` escapes or not), HTML-escaped, and base64 of any
-    text holding it (:func:`_base64_runs`), those runs JSON-escaped or percent-encoded too."""
+    and others write it; non-ASCII as ``\\u`` escapes or not), HTML-escaped. Its spellings in
+    base64 are :func:`_run_spellings`."""
     try:
         value.encode()
     except UnicodeEncodeError:  # a lone surrogate: text no service could have encoded either
@@ -184,6 +191,17 @@ def _spellings(value: str) -> set[str]:
     for v in list(out):
         escaped = json.dumps(v)[1:-1]
         out.update({escaped, escaped.replace("/", "\\/"), json.dumps(v, ensure_ascii=False)[1:-1]})
+    return out
+
+
+def _run_spellings(value: str) -> set[str]:
+    """Base64 of any text holding ``value`` (:func:`_base64_runs`), those runs JSON-escaped or
+    percent-encoded too."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return set()
+    out: set[str] = set()
     for run in _base64_runs(value):
         out.update({run, run.replace("/", "\\/"), quote(run, safe="")})
     return out
@@ -201,8 +219,9 @@ def _base64_runs(value: str) -> set[str]:
     it (``user:secret`` of a Basic header, a JSON document, padding or none): base64 turns
     three bytes into four characters, so the secret starts at one of three alignments, and
     at each the characters made only of its own bits are the same whatever surrounds it. Those
-    runs, in the standard and the URL-safe alphabet, are registered: text echoing the secret
-    base64-encoded loses all but at most two characters at each end (four bits of a byte)."""
+    runs, in the standard and the URL-safe alphabet, are registered. The character before and
+    after a run still holds up to four of the secret's bits, so :func:`redact` takes the run
+    with the base64 around it (:func:`_redact_run`), the echo whole."""
     raw = value.encode()
     runs: set[str] = set()
     for offset in range(3):
@@ -215,12 +234,36 @@ def _base64_runs(value: str) -> set[str]:
     return runs
 
 
+# base64 characters (either alphabet, padding, the JSON-escaped slash and the percent-encoded
+# '+', '/' and '='), read outward from a run: the rest of the echo, which holds the secret's
+# first and last bits and the text it was encoded with (a Basic header's user)
+_AROUND_RUN_AFTER = re.compile(r"(?:%2[BbFf]|%3[Dd]|\\?/|[A-Za-z0-9+_=-])*")
+_AROUND_RUN_BEFORE = re.compile(r"(?:[BbFf]2%|[Dd]3%|/\\?|[A-Za-z0-9+_=-])*")  # read backwards
+
+
+def _redact_run(text: str, run: str) -> str:
+    """``text`` with each echo holding ``run`` redacted whole (the run and the base64 around
+    it), in one pass each way: a greedy pattern around the run would backtrack over a long
+    base64 text."""
+    out: list[str] = []
+    at = 0
+    while (found := text.find(run, at)) >= 0:
+        before = _AROUND_RUN_BEFORE.match(text[at:found][::-1])
+        after = _AROUND_RUN_AFTER.match(text, found + len(run))
+        start = found - (before.end() if before else 0)
+        end = after.end() if after else found + len(run)
+        out += [text[at:start], REDACTED]
+        at = end
+    return "".join(out) + text[at:]
+
+
 def redact(text: str) -> str:
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
+        runs = set(_runs)
     for s in secrets:
         if s in text:
-            text = text.replace(s, REDACTED)
+            text = _redact_run(text, s) if s in runs else text.replace(s, REDACTED)
     # Literals found in the text as it came: a replacement ("***") cannot join one that was not
     # there. Lowercasing matches (?i) only for ASCII (re folds U+017F to "s"): other text runs all.
     lowered = text.lower() if text.isascii() else None

@@ -93,3 +93,26 @@ def test_a_secret_with_a_lone_surrogate_is_registered_and_redacted() -> None:
     secret = "tok\ud800en-value"
     log.register_secret(secret)
     assert log.redact(f"echo {secret} end") == "echo *** end"
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=secrets, before=around, after=around, urlsafe=st.booleans(), padded=st.booleans())
+def test_a_base64_echo_is_redacted_whole_not_a_bit_of_the_secret_left_beside_the_mark(
+    secret: str, before: bytes, after: bytes, urlsafe: bool, padded: bool
+) -> None:
+    # the characters just outside a run each hold up to four of the secret's bits
+    # ('***g==' kept two of its last byte's, 'dX***' four of its first's): the echo goes whole
+    log.register_secret(secret)
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    echoed = encode(before + secret.encode() + after).decode()
+    echoed = echoed if padded else echoed.rstrip("=")
+    for spelled in (echoed, json.dumps(echoed)[1:-1].replace("/", "\\/"), quote(echoed, safe="")):
+        assert log.redact(f'401: the token "{spelled}" is not valid') == '401: the token "***" is not valid'
+
+
+def test_a_long_base64_text_around_an_echo_is_redacted_in_linear_time() -> None:
+    secret = "ghp_linearTimeSecret_0123456789"
+    log.register_secret(secret)
+    blob = base64.b64encode(b"x" * 600_000 + secret.encode()).decode()
+    text = ("A" * 200_000 + " ") * 4 + blob
+    assert log.redact(text).endswith(" ***")
