@@ -2,14 +2,18 @@
 every property the harness holds each command to (:func:`problems`):
 
 - the documented exit code for the service's command, never 1 (a bug), never a traceback;
-- at most the service's number of error lines, each one line, every stderr line the bot's own
-  (``gitops-bot: ...``) or a structured log record;
-- ``--output json`` still one JSON document, no string in it spanning lines;
+- at most the service's number of error lines, each one line of at most 2,000 characters,
+  every stderr line the bot's own (``gitops-bot: ...``) or a structured log record;
+- no control character an answer brought (ESC, BEL, CR...) on stderr, nor on stdout for the
+  commands printing for a terminal;
+- ``--output json`` still one JSON document, no reason in it spanning lines;
 - bounded time, and bounded memory: the Python heap's peak (tracemalloc) and the bytes the
   server managed to send;
-- no secret of the service's world in any output, in any encoding a service echoes it in;
-- nothing proposed that the registry did not serve: every candidate's digest hashes a body a
-  manifest route served, its tag is one a tag list served.
+- no secret of the service's world in any output, in any encoding a service echoes it in,
+  and no credential sent to another origin a redirect pointed at;
+- nothing proposed or committed that the registry did not serve: every candidate's digest
+  hashes a body a manifest route served, its tag is one a tag list served, and every digest
+  a committing command pushed hashes such a body.
 """
 
 from __future__ import annotations
