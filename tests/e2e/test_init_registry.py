@@ -1,0 +1,46 @@
+"""``gitops-bot init --registry`` against a real registry (the CNCF distribution on loopback):
+each guessed policy is checked against the tags that exist, and says which tag it would choose
+over the one pinned today; the first plan under the config then proposes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot import cli
+from gitops_bot.output import document
+from testkit.oci import Pusher
+from testkit.registry_process import RegistryProcess
+
+
+def test_registry_checks_each_guessed_policy_and_names_the_tag_it_would_choose(
+    tmp_path: Path, registry: RegistryProcess
+) -> None:
+    ns = f"init{abs(hash(str(tmp_path))) % 10**8}"
+    image = f"{registry.host}/{ns}/app"
+    pusher = Pusher.to(registry.url)
+    try:
+        for tag in ("1.0.0", "1.2.0", "2.0.0", "latest"):
+            pusher.image(f"{ns}/app", tag, salt=f"{ns}-{tag}")
+    finally:
+        pusher.close()
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n"
+        f"    spec:\n      containers:\n      - name: app\n        image: {image}:1.0.0\n"
+    )
+    files = {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": deploy,
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
+    assert result.exit_code == 0
+    doc = document(result)
+    assert doc is not None
+    (check,) = doc["init"]["checks"]
+    # within the pinned major: 2.0.0 is a decision for a person, not an update
+    assert check.startswith(f"{image}: 4 tags; semver would choose 1.2.0 (pinned today: 1.0.0)"), check
+    (item,) = [i for e in doc["environments"] for i in e["images"]]
+    assert item["action"] == "update" and item["candidate"]["tag"] == "1.2.0"
