@@ -21,6 +21,8 @@ class Status(StrEnum):
 
 
 class PinKind(StrEnum):
+    """What sets the version; read from the manifests' site kinds by value (``PinKind(kind)``)."""
+
     CONTAINER = "container"
     KUSTOMIZE = "kustomize"
     PATCH = "patch"

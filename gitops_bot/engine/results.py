@@ -259,7 +259,8 @@ class Status:
             "complete": not self.unknown,
             "rows": [r.to_json() for r in self.rows],
             **({"releases": releases} if releases else {}),  # additive: where history was read
-            "reading": [r.to_json() for r in self.reading],
+            # additive, where something was read: a status of nothing stays what it was
+            **({"reading": [r.to_json() for r in self.reading]} if self.reading else {}),
         }
 
 

@@ -53,7 +53,9 @@ class Site:
     # the object it is in, ``Kind/name`` (a container's workload; "" for a kustomize entry or
     # Helm values): a patch of one workload overrides that workload's container only
     workload: str = ""
-    value_line: int = 0  # the line of the version itself (a tag key, newTag), when not ``line``
+    # the line of the version itself (a tag key, newTag), when not ``line``; where the site is
+    # is ``line``: a site read from a part of the file (the ledger's entries) is the same site
+    value_line: int = field(default=0, compare=False)
     # a kustomize entry named with a tag (``name: app:latest``, which kustomize matches as
     # written): the name, which an edit by the image's name does not reach
     named: str = ""
