@@ -237,7 +237,12 @@ def _flux(repo: _Repo, covered: set[str]) -> list[Candidate]:
             spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
             path = _norm(str(spec.get("path") or "").lstrip("/"))
             if path and path not in repo.dirs:
-                repo.notes.append(f"{f}: Flux Kustomization's path {path} is not in the repository, not read")
+                ref = spec.get("sourceRef") if isinstance(spec.get("sourceRef"), dict) else {}
+                source = f"{ref.get('kind', 'a source')} {ref.get('name', '')}".strip()
+                repo.notes.append(
+                    f"{f}: Flux Kustomization's path {path} is not in the repository "
+                    f"(it reads {source}), not read"
+                )
                 continue
             if path in covered or any(c.startswith(path + "/") for c in covered) or path == "":
                 continue  # an overlay found already (or the whole repository: not one environment)
