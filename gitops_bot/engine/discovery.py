@@ -234,10 +234,10 @@ def _flux(repo: _Repo, covered: set[str]) -> list[Candidate]:
             api, kind = _kind(doc)
             if kind != "Kustomization" or not api.startswith("kustomize.toolkit.fluxcd.io"):
                 continue
-            spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+            spec: dict[str, Any] = doc["spec"] if isinstance(doc.get("spec"), dict) else {}
             path = _norm(str(spec.get("path") or "").lstrip("/"))
             if path and path not in repo.dirs:
-                ref = spec.get("sourceRef") if isinstance(spec.get("sourceRef"), dict) else {}
+                ref: dict[str, Any] = spec["sourceRef"] if isinstance(spec.get("sourceRef"), dict) else {}
                 source = f"{ref.get('kind', 'a source')} {ref.get('name', '')}".strip()
                 repo.notes.append(
                     f"{f}: Flux Kustomization's path {path} is not in the repository "
