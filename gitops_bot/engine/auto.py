@@ -11,28 +11,28 @@ a notification: a soak that waits is news only once it ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable
-from gitops_bot.core.instants import format_duration, later, outside_instant
+from gitops_bot.core.instants import format_duration
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside
-from gitops_bot.engine import delivery, rollback, stale
+from gitops_bot.engine import consent, delivery, rollback, stale
 from gitops_bot.engine import promotion as promote
-from gitops_bot.engine.app import App
-from gitops_bot.engine.history import deployed, history
+from gitops_bot.engine.automation import Latest, soak_of, verdict_of
+from gitops_bot.engine.history import history
 from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
+from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate
-from gitops_bot.gate.reading import Reading
 from gitops_bot.release import autorollback, freezes, next_step, soak
+from gitops_bot.release.decision import Override
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release
 
@@ -87,76 +87,6 @@ def _unless_unavailable(
                 {"rule": rule.replace("-", "_"), "ready": False, "held": [str(exc)]},
             )
         ]
-
-
-Latest = Callable[[str], Entry | None]  # an environment's newest release in git (None: none)
-
-
-def soak_of(
-    app: App,
-    gate: Gate,
-    env: EnvironmentConfig,
-    latest: Latest,
-    measures: Measures | None = None,
-    at: datetime | None = None,
-) -> soak.Soak | None:
-    """The soak deciding ``env``'s automatic promotion (None: its source runs nothing it lacks).
-    The source's metrics gates are read over the soak so far: since Argo CD and git say it
-    began, to now. ``at``: the soak as it stands at that instant (``explain``), the source's
-    health as Argo CD reads it now, taken to read the same then."""
-    auto = env.auto_promote
-    assert auto is not None
-    source = app.config.environment(auto.source or str(env.promote_from))
-    running, present = deployed(app, source.name), deployed(app, env.name)
-    if all(present.get(name) == d for name, d in running.items()):
-        return None  # what a merged promotion leaves: nothing to soak for
-    entry = latest(source.name)
-    released = outside_instant(entry.time, "release history") if entry else None
-    assert source.applications is not None
-    live = gate.live(source.applications)
-    metrics = measures.read(source, soak.started(released, live)) if measures is not None else ()
-    now = app.clock()
-    if at is not None and at > now and live.health_read_at is not None:
-        live = replace(live, reconciled_at=at)  # read then as it reads now
-    return soak.decide(
-        source.name, env.name, auto.after, released=released, live=live, now=at or now, metrics=metrics
-    )
-
-
-def verdict_of(
-    app: App,
-    gate: Gate,
-    env: EnvironmentConfig,
-    latest: Latest,
-    measures: Measures | None = None,
-    at: datetime | None = None,
-) -> autorollback.Verdict | None:
-    """The automatic rollback's verdict on ``env`` (None: its application is not failing, and
-    none of its metrics gates fails), at ``at`` (None: now; the gate as it reads now)."""
-    auto = env.auto_rollback
-    assert auto is not None
-    assert env.applications is not None
-    live = gate.live(env.applications)
-    degraded = autorollback.failure(live) is not None
-    if not degraded and (measures is None or autorollback.metrics_failure(measures.read(env)) is None):
-        return None  # healthy: nothing to say, and no history to read
-    now = at or app.clock()
-    entry = latest(env.name)
-    metrics: tuple[Reading, ...] = ()
-    if not degraded and measures is not None:
-        # since when it fails, read from before the release: failing since before it is not its doing
-        released = outside_instant(entry.time, "release history") if entry else None
-        metrics = measures.read(env, later(released, -auto.after) if released else None)
-    freeze = freezes.in_force(app.config.root, env.name, now)
-    return autorollback.decide(
-        env.name,
-        auto.after,
-        latest=entry,
-        live=live,
-        now=now,
-        frozen=freeze.text() if freeze else None,
-        metrics=metrics,
-    )
 
 
 def _latest(s: Session) -> Latest:
@@ -237,31 +167,59 @@ def _rollback(
 
 
 def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]:
-    """A promotion a person opened into ``env`` (no ``auto_promote``): marked when what
-    ``promote`` asks of its source no longer holds (the Argo CD gate, a hold, the metrics, the
-    forge's checks and web gates) or a freeze it did not override is in force. Asked only while
-    one is open, so a run with none reads no gate."""
+    """A promotion a person opened into ``env`` (no ``auto_promote``) follows the decision both
+    ways: marked when the chain would refuse ``promote`` now (a freeze or a red gate it did not
+    override, its source's Argo CD gate, a hold), its mark lifted once that reason has gone.
+    Asked only while one is open, so a run with none reads no gate."""
     if env.write is not WriteMode.PULL_REQUEST:
         return []
     found = s.reader() if dry_run else s.forge()
     branch = Release(env.name, (), kind=ReleaseKind.PROMOTION).branch(s.app.config.git.branch_prefix)
     pr = found[1].get(branch) if found is not None else None
-    if pr is None:
+    if found is None or pr is None:
         return []
     source = str(env.promote_from)
+    # what the person overrode, as the pull request states it, the chain weighs again
+    rules = (consent.FREEZE_RULES if FREEZE_OVERRIDDEN in pr.body else frozenset()) | (
+        consent.GATE_RULES if GATE_OVERRIDDEN in pr.body else frozenset()
+    )
+    stated = Override("as the pull request states", rules) if rules else None
     try:
-        if FREEZE_OVERRIDDEN not in pr.body:
-            freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None)
-        rel, _ = promote.release(s, source, env.name)
-        if rel is not None and GATE_OVERRIDDEN not in pr.body:
-            promote.check_gates(s, source, force=False, reason=None)
+        consent.standing(s, source, env.name, stated)
+        promote.release(s, source, env.name)
     except GateClosed as exc:
         return _follow(s, env, ReleaseKind.PROMOTION, str(exc), dry_run=dry_run)
     except ServiceUnavailable:
         raise  # said as the rule's "not decided", as for the automatic rules
     except GitOpsBotError as exc:  # a registry or file that failed: the run's updates still stand
         log.warning("promotion_not_followed", environment=env.name, reason=redact(str(exc))[:200])
-    return []
+        return []
+    return _lifted(s, env, branch, found, dry_run=dry_run)
+
+
+def _lifted(
+    s: Session,
+    env: EnvironmentConfig,
+    branch: str,
+    found: tuple[Forge, Mapping[str, ChangeRequest]],
+    *,
+    dry_run: bool,
+) -> list[Outcome]:
+    """A person's promotion the bot marked, whose reason has gone: the mark is lifted (and
+    the run says so), so no reviewer reads a reason that no longer holds."""
+    forge, open_prs = found
+    pr = open_prs[branch]
+    settings = next_step.Settings.of(s.app.config, env.name, base=s.ws.base, noun=forge.noun)
+    step = next_step.unmarking(branch, pr, settings, s.app.clock())
+    if step.action is next_step.Step.LEAVE:
+        return []
+    what = f"{forge.noun} #{pr.number}"
+    said = f"{what}: the mark is lifted, its reason no longer holds ({env.promote_from} may be promoted)"
+    if dry_run:
+        would = [f"would lift the mark on {what}: its reason no longer holds", *step.notes]
+        return [replace(stale.would(env.name, env.write, step), url=pr.url, warnings=would)]
+    done = stale.mark(forge, env.name, pr, step)
+    return [replace(done, write=env.write, warnings=[said, *done.warnings])]
 
 
 FREEZE_OVERRIDDEN = "freeze overridden"  # a forced promotion's body: the person decided on the freeze

@@ -31,7 +31,9 @@ from gitops_bot.release import decision
 from gitops_bot.release.decision import OVERRIDES, Facts, Override, Step
 
 # what --force lets a person's promotion through; --skip-gate lets it past the Argo CD gate
-FORCED = frozenset({"freeze", "promotion.metrics", "promotion.checks", "promotion.web"})
+FREEZE_RULES = frozenset({"freeze"})
+GATE_RULES = frozenset({"promotion.metrics", "promotion.checks", "promotion.web"})
+FORCED = FREEZE_RULES | GATE_RULES
 SKIPPED = frozenset({"promotion.gate"})
 _GATES = {"promotion.metrics": "metrics", "promotion.checks": "checks", "promotion.web": "web"}
 # what a refusal asks of the person, by the rule that refused
@@ -60,7 +62,17 @@ def promotion(
 ) -> list[str]:
     """Refuse ``promote source target`` by the chain's decision for the first artifact it
     holds back (raises), else return the notes of what was overridden."""
+    stated = override(force=force, skip_gate=skip_gate, reason=reason)
+    return standing(s, source, target, stated, only=only)
+
+
+def standing(
+    s: Session, source: str, target: str, stated: Override | None, *, only: Sequence[str] = ()
+) -> list[str]:
+    """:func:`promotion` with the override already stated (a person's open promotion pull
+    request states what it overrode): raises the refusal, else the overrides' notes."""
     app = s.app
+    skip_gate = stated is not None and stated.covers("promotion.gate")
     readings = Readings(
         app,
         [target],
@@ -73,7 +85,7 @@ def promotion(
     )
     try:
         facts, _ = readings.facts(target)
-        facts = replace(facts, override=override(force=force, skip_gate=skip_gate, reason=reason))
+        facts = replace(facts, override=stated)
         promoted = readings.promoted(target)
         running = readings.running(target)
         gate = readings.gates.get(source)

@@ -32,7 +32,7 @@ from gitops_bot.core.model import (
     PlanItem,
     WriteMode,
 )
-from gitops_bot.engine import auto as rules
+from gitops_bot.engine import automation as rules
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.measures import Measures

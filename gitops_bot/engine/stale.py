@@ -31,13 +31,18 @@ def execute(
 
 
 def mark(forge: Forge, environment: str, pr: ChangeRequest, step: NextStep) -> Outcome:
-    """What a marking ``step`` says for a person's open ``pr``: its body updated, and its
-    auto-merge withdrawn when the step withdraws it; the pull request stays open."""
+    """What a marking (or unmarking) ``step`` says for a person's open ``pr``: its body
+    updated, its auto-merge withdrawn when the step withdraws it (requested again when a lifted
+    mark's step asks it); the pull request stays open."""
     warnings = list(step.notes)
     if step.action is Step.UPDATE:
         pr = forge.update(pr, step.title, step.body)
     if step.withdraws:
         warnings += forge.withdraw_auto_merge(pr)
+    if step.decoration is not None and step.decoration.auto_merge:  # a mark lifted: asked again
+        warnings += forge.decorate(
+            pr, labels=(), reviewers=(), assignees=(), auto_merge=step.decoration.auto_merge
+        )
     return Outcome(
         environment, (), OutcomeAction.UNCHANGED, branch=step.branch, url=pr.url, step=step, warnings=warnings
     )

@@ -336,6 +336,40 @@ def marking(branch: str, pr: ChangeRequest, why: Outside, settings: Settings) ->
     return replace(kept, action=Step.UPDATE, body=body, withdraws=withdraws, notes=notes)
 
 
+def unmarking(branch: str, pr: ChangeRequest, settings: Settings, now: datetime) -> NextStep:
+    """The step for a person's open change request ``pr`` the bot marked (:func:`marking`)
+    whose reason has gone: the decision is "promote" again, so the mark leaves its body (a
+    reviewer must not read a reason that no longer holds) and auto-merge, withdrawn with the
+    mark, is requested again unless a window holds it back now. Unmarked, nothing is asked."""
+    kept = NextStep(Step.LEAVE, branch, pr.title, pr.body, "")
+    lines = pr.body.rstrip().split("\n")
+    if not any(line.startswith(STALE_MARK) for line in lines):
+        return kept
+    out: list[str] = []
+    for line in lines:
+        if line.startswith(STALE_MARK):
+            while out and not out[-1].strip():  # the blank line that set the mark apart
+                out.pop()
+            continue
+        out.append(line)
+    body = redact("\n".join(out).rstrip())
+    prc, env = settings.pull_request, settings.environment
+    deferred = windows.deferral(env.windows, now) if prc.auto_merge else None
+    auto_merge = prc.auto_merge if deferred is None else None
+    notes = [f"mark lifted from {settings.noun} #{pr.number}: its reason no longer holds"]
+    if deferred is not None:
+        notes.append(f"auto-merge requested again once the window opens: {deferred.text()}")
+    return replace(
+        kept,
+        action=Step.UPDATE,
+        body=body,
+        auto_merge=auto_merge,
+        withheld="window" if deferred is not None else None,
+        decoration=Decoration(auto_merge=auto_merge) if auto_merge else None,
+        notes=tuple(notes),
+    )
+
+
 def unproduced(environment: str, branch: str, pr: ChangeRequest, why: str, unknown: str | None) -> NextStep:
     """The step for the bot's open change request ``pr`` that the run no longer produces:
     closed with ``why``, unless what it proposes could not be decided (``unknown``: an image
@@ -361,10 +395,13 @@ def onboarding(
     closed: ChangeRequest | None,
     *,
     noun: str = "pull request",
+    branch_left: bool = False,
 ) -> NextStep:
     """The onboarding change request's next step (``gitops-bot init --pull-request``): opened
     once on its own branch; the open one updated when what it proposes changed, else left; one
-    a person closed without merging is not opened again (their answer stands)."""
+    a person closed without merging is not opened again (their answer stands). ``branch_left``:
+    the branch is on the remote with no open change request on it, which on a forge whose
+    closed ones are not read (``closed`` None) means one was closed: not opened again either."""
     title, body = redact(title), redact(body)
     step = NextStep(Step.LEAVE, branch, title, body, commit_message)
     if pr is not None:
@@ -373,6 +410,12 @@ def onboarding(
         said = (
             f"the onboarding {noun} #{closed.number} ({closed.url}) was closed without merging: "
             "not proposed again (run `gitops-bot init --write` to write the configuration by hand)"
+        )
+        return replace(step, notes=(said,))
+    if branch_left:
+        said = (
+            f"{branch} is on the remote with no open {noun}: the onboarding {noun} was closed "
+            "without merging, not proposed again (delete the branch to be asked again)"
         )
         return replace(step, notes=(said,))
     return replace(step, action=Step.CREATE)
