@@ -84,11 +84,16 @@ def propose(
         branch = f"{cfg.git.branch_prefix}/{BRANCH}"
         pr = forge.open_pulls(cfg.git.branch_prefix).get(branch)
         closed: ChangeRequest | None = None
+        left = False
         if pr is None:
             port = closed_of(forge)
             closed_ones = port.closed_unmerged(branch) if port is not None else []
             closed = closed_ones[0] if closed_ones else None
-        step = next_step.onboarding(branch, TITLE, proposal.body, MESSAGE, pr, closed, noun=forge.noun)
+            # a forge whose closed ones are not read: the branch a closed one leaves says it
+            left = port is None and ws.remote_sha(branch) is not None
+        step = next_step.onboarding(
+            branch, TITLE, proposal.body, MESSAGE, pr, closed, noun=forge.noun, branch_left=left
+        )
         if dry_run:
             return Onboarded(step, _would(step, pr), pr.url if pr else None)
         if step.action is Step.LEAVE:
