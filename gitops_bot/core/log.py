@@ -234,11 +234,12 @@ def _base64_runs(value: str) -> set[str]:
     return runs
 
 
-# base64 characters (either alphabet, padding, the JSON-escaped slash and the percent-encoded
-# '+', '/' and '='), read outward from a run: the rest of the echo, which holds the secret's
-# first and last bits and the text it was encoded with (a Basic header's user)
-_AROUND_RUN_AFTER = re.compile(r"(?:%2[BbFf]|%3[Dd]|\\?/|[A-Za-z0-9+_=-])*")
-_AROUND_RUN_BEFORE = re.compile(r"(?:[BbFf]2%|[Dd]3%|/\\?|[A-Za-z0-9+_=-])*")  # read backwards
+# base64 characters (either alphabet, the JSON-escaped slash, the percent-encoded '+' and '/',
+# and after the run its padding), read outward from a run: the rest of the echo, which holds
+# the secret's first and last bits and the text it was encoded with (a Basic header's user)
+_AROUND_RUN_AFTER = re.compile(r"(?:%2[BbFf]|\\?/|[A-Za-z0-9+_-])*(?:=|%3[Dd]){0,2}")
+# read backwards; no padding: '=' before a run is the text's own ('?auth=' stays)
+_AROUND_RUN_BEFORE = re.compile(r"(?:[BbFf]2%|/\\?|[A-Za-z0-9+_-])*")
 
 
 def _redact_run(text: str, run: str) -> str:

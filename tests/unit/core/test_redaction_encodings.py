@@ -116,3 +116,10 @@ def test_a_long_base64_text_around_an_echo_is_redacted_in_linear_time() -> None:
     blob = base64.b64encode(b"x" * 600_000 + secret.encode()).decode()
     text = ("A" * 200_000 + " ") * 4 + blob
     assert log.redact(text).endswith(" ***")
+
+
+def test_the_text_around_a_base64_echo_stays() -> None:
+    secret = "ghp_aroundTheEcho_0123456789"
+    log.register_secret(secret)
+    echoed = base64.b64encode(f"x-access-token:{secret}".encode()).decode()
+    assert log.redact(f"GET /?auth={echoed}&page=2 refused") == "GET /?auth=***&page=2 refused"
