@@ -58,14 +58,22 @@ def _loaded(*args: str, heavy: set[str] = HEAVY) -> tuple[int, list[str]]:
 
 
 def _repo(tmp_path: Path, *, deployed: str | None = None) -> Path:
-    """A repository whose overlay deploys none of its images: `plan` runs its whole path
-    (config, holds, overlays, policies, output) and asks the registry nothing."""
+    """A repository whose overlay deploys its image at ``deployed``; without it, one whose only
+    pin is in an environment that takes promotions only: `plan` runs its whole path (config,
+    holds, overlays, policies, output) and asks the registry nothing (a config under which no
+    environment pins any image is refused before that path)."""
     (tmp_path / "overlays/dev").mkdir(parents=True)
-    images = f"images:\n  - name: app\n    newName: {deployed}\n    newTag: 1.0.0\n" if deployed else ""
+    (tmp_path / "overlays/staging").mkdir(parents=True)
+    repository = deployed or "127.0.0.1:9/example/app"
+    images = f"images:\n  - name: app\n    newName: {repository}\n    newTag: 1.0.0\n"
     (tmp_path / "overlays/dev/kustomization.yaml").write_text("resources: []\n" + images)
+    (tmp_path / "overlays/staging/kustomization.yaml").write_text("resources: []\n")
+    promoted = (
+        "" if deployed else "    promote_from: staging\n  - name: staging\n    path: overlays/staging\n"
+    )
     (tmp_path / "gitops-bot.yaml").write_text(
-        f"version: 1\nimages:\n  - name: app\n    repository: {deployed or '127.0.0.1:9/example/app'}\n"
-        "environments:\n  - name: dev\n    path: overlays/dev\n"
+        f"version: 1\nimages:\n  - name: app\n    repository: {repository}\n"
+        "environments:\n  - name: dev\n    path: overlays/dev\n" + promoted
     )
     return tmp_path
 
