@@ -37,11 +37,12 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.results import Gate, Unknown
-from gitops_bot.gate import argocd
+from gitops_bot.gate import argocd, port
+from gitops_bot.gate.port import Applications, Live, Verdict
 from gitops_bot.gate.reading import Reading
 from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release import decision, freezes, ledger, promotion, windows
-from gitops_bot.release.decision import Facts, Step
+from gitops_bot.release.decision import Automatic, Facts, Step, Undecided
 from gitops_bot.release.planning import Target
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class Readings:
             self._client.close()
         self._measures.close()
 
-    def facts(self, environment: str, at: datetime | None = None) -> tuple[Facts, list[dict[str, Any]]]:
+    def facts(self, environment: str, at: datetime | None = None) -> tuple[Facts, list[Automatic]]:
         env = self.app.config.environment(environment)
         return _facts(
             self.app,
@@ -184,7 +185,7 @@ class Readings:
                 steps = decision.chain(i, f, promoted.get((i.kind, i.image)) if f.promote_from else None)
                 chains[key(i)] = steps
                 items.append(replace(i, decision=decision.winner(steps)))
-            out.append(replace(ep, items=tuple(items), automatic=tuple(auto)))
+            out.append(replace(ep, items=tuple(items), automatic=tuple(a.to_json() for a in auto)))
         return Decided(Plan(tuple(out)), self.gates, chains, at)
 
 
@@ -192,17 +193,17 @@ class _Remembered:
     """The Argo CD client of one run's decisions, each Application's record read once: the
     decisions at other instants (``explain``) judge the same reading."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: port.Gate) -> None:
         self._client = client
-        self._live: dict[str, Any] = {}
+        self._live: dict[str, Live] = {}
 
-    def live(self, name: Any) -> Any:
+    def live(self, name: str | Applications) -> Live:
         key = str(name)
         if key not in self._live:
             self._live[key] = self._client.live(name)
         return self._live[key]
 
-    def verdict(self, name: Any, wanted: Any) -> Any:
+    def verdict(self, name: str | Applications, wanted: Sequence[argocd.Wanted]) -> Verdict:
         return self._client.verdict(name, wanted)
 
     def close(self) -> None:
@@ -230,7 +231,7 @@ def _promoted(app: App, src: EnvironmentConfig) -> dict[tuple[ArtifactKind, str]
 
 def _gates(
     app: App, envs: Sequence[EnvironmentConfig], environ: Mapping[str, str]
-) -> tuple[Any, dict[str, Gate | Unknown], dict[str, Reading]]:
+) -> tuple[argocd.ArgoCD | None, dict[str, Gate | Unknown], dict[str, Reading]]:
     """Each gated environment's Application, read once through one client, judged as the
     promotion gate judges it for what git declares there: as status shows it, and as the
     decision reads every gate (one :class:`Reading`)."""
@@ -288,14 +289,14 @@ def _facts(
     src: EnvironmentConfig | None,
     gates: Mapping[str, Gate | Unknown],
     readings: Mapping[str, Reading],
-    client: Any,
+    client: _Remembered | None,
     measures: Measures,
     latest: Callable[[str], Entry | None],
     at: datetime | None = None,
     *,
     own: bool = True,
     automatic: bool = True,
-) -> tuple[Facts, list[dict[str, Any]]]:
+) -> tuple[Facts, list[Automatic]]:
     """``env``'s facts at ``at`` (None: now), and its automatic rules' decisions as plan's JSON
     has always shown them. The gates are read now whatever the instant: only what depends on
     time (a freeze, a window, a soak's end, a rollback's delay) moves with it."""
@@ -318,26 +319,26 @@ def _facts(
         source_metrics=measures.promotion(src, _released(src, latest)) if src is not None else (),
         now=now,
     )
-    auto: list[dict[str, Any]] = []
+    auto: list[Automatic] = []
     if not automatic or not (env.auto_rollback or env.auto_promote):
         return facts, auto
 
     if client is None:
         gate = gates.get(env.name) or (gates.get(src.name) if src else None)
         why = gate.reason if isinstance(gate, Unknown) else "Argo CD could not be asked"
-        auto.append({"rule": "automation", "ready": False, "held": [why]})
+        auto.append(Undecided("automation", (why,)))
         return replace(facts, automation=why), auto
     try:
         if env.auto_rollback is not None and (
             verdict := rules.verdict_of(app, client, env, latest, measures, at)
         ):
-            auto.append(verdict.to_json())
+            auto.append(verdict)
             facts = replace(facts, rollback=verdict)
         if env.auto_promote is not None and (soaked := rules.soak_of(app, client, env, latest, measures, at)):
-            auto.append(soaked.to_json())
+            auto.append(soaked)
             facts = replace(facts, soak=soaked)
     except ServiceUnavailable as exc:
-        auto.append({"rule": "automation", "ready": False, "held": [str(exc)]})
+        auto.append(Undecided("automation", (str(exc),)))
         facts = replace(facts, automation=str(exc))
     return facts, auto
 

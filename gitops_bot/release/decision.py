@@ -49,7 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import (
@@ -68,6 +68,22 @@ if TYPE_CHECKING:  # types only: the rollback's brings the release history (and 
     from gitops_bot.release.soak import Soak
 
 Action, Rule = DecisionAction, DecisionRule
+
+
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """An automatic rule that could not be judged now (Argo CD could not be asked): which rule
+    (``automation`` when neither could be), and why."""
+
+    rule: str
+    held: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "ready": False, "held": list(self.held)}
+
+
+# an environment's automatic rules as judged now, each as plan's JSON shows it (``to_json``)
+Automatic: TypeAlias = "Soak | Verdict | Undecided"
 
 
 @dataclass(frozen=True, slots=True)
