@@ -19,12 +19,11 @@ from gitops_bot.config import config_in_repo
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, UsageError
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
-from gitops_bot.core.reading import Status
 from gitops_bot.engine import decisions, discovery, onboarding
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
+from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import Format, Initialized, Planned, Result
-from gitops_bot.output.text import plan_text
 from gitops_bot.policy import Policy
 from gitops_bot.registry.pool import RegistryPool
 
@@ -164,52 +163,8 @@ def onboard(
 
 
 def body(found: Found) -> str:
-    """The onboarding pull request's body: what merging it does, the first plan as ``plan``
-    prints it, what was guessed and what could not be read."""
-    guessed = [
-        line.strip().removeprefix("# guess: ") for line in found.text.splitlines() if "# guess: " in line
-    ]
-    guessed = [g.split("# guess: ", 1)[-1] for g in guessed]
-    unread = [
-        line.removeprefix("# not read: ")
-        for line in found.text.splitlines()
-        if line.startswith("# not read: ")
-    ]
-    blocked = [
-        f"{r.environment} {r.image}: {r.describe()}"
-        for e in found.plan.environments
-        for r in e.reading
-        if r.status in (Status.NOT_RENDERED, Status.UNSUPPORTED)
-    ]
-    lines = [
-        "gitops-bot found this repository's environments, their promotion order, the images each "
-        "renders and a policy per image, and wrote them into `gitops-bot.yaml` (each line says what it "
-        "found and what it guessed). **Merging this pull request switches gitops-bot on**: its next run "
-        "proposes the releases below. Close it without merging and it is not proposed again.",
-        "",
-        "### What each environment would get",
-        "",
-        "```text",
-        plan_text(found.plan) if found.plan.environments else "(no plan: " + "; ".join(found.notes) + ")",
-        "```",
-    ]
-    if blocked:
-        lines += ["", "### Blocked, and why", ""] + [f"- {b}" for b in blocked]
-    if guessed:
-        lines += ["", "### Guessed (check these)", ""] + [f"- {g}" for g in guessed]
-    if unread or found.notes:
-        lines += ["", "### Could not be read", ""] + [f"- {u}" for u in (*unread, *found.notes)]
-    lines += [
-        "",
-        "<details><summary>gitops-bot.yaml</summary>",
-        "",
-        "```yaml",
-        found.text.rstrip("\n"),
-        "```",
-        "",
-        "</details>",
-    ]
-    return "\n".join(lines) + "\n"
+    """The onboarding pull request's body (:mod:`gitops_bot.output.onboarding`)."""
+    return onboarding_body.body(found.text, found.plan, found.notes)
 
 
 def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = None) -> Found:

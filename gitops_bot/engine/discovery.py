@@ -658,8 +658,13 @@ def _q(value: Any) -> str:
     return json.dumps(value)
 
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _comment(text: str) -> str:
-    return " ".join(str(text).split())
+    """A comment's words on one line: what a repository's names bring of line breaks and
+    control characters does not reach the file (nor the terminal and pull request showing it)."""
+    return _CONTROLS.sub("", " ".join(str(text).split()))
 
 
 def config_text(found: Discovery) -> str:

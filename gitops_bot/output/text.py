@@ -107,7 +107,7 @@ def init_text(init: Initialized, plan: Plan) -> str:
     guessed policy, then the first plan as ``plan`` prints it."""
     lines = [init.config.rstrip("\n"), ""]
     if init.written:
-        lines.append(f"Wrote {init.written}.")
+        lines.append(f"Wrote {_t(init.written)}.")
     else:
         lines.append("Printed only: `gitops-bot init --write` writes it as gitops-bot.yaml.")
     if init.checks:

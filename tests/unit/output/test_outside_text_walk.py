@@ -64,11 +64,13 @@ from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.notify import message
 from gitops_bot.output import dashboard, emit, github, status_html
+from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import (
     Delivered,
     Explaining,
     FleetDelivered,
     HistoryRead,
+    Initialized,
     Planned,
     Reported,
     Result,
@@ -283,12 +285,22 @@ def report() -> Reports:
     return Reports((found,), until - timedelta(days=7), until)
 
 
+# what init writes, quoting a repository's names (file paths, images) in its comments
+INIT_CONFIG = "version: 1\n# guess: pinned 1.0.0: semver tags\n# not read: a remote resource\n"
+
+
 def results() -> list[Result]:
     items = (_item("staging"), _item("staging", PlanAction.SKIP))
     frozen = {"until": "2026-01-02T03:04:05Z", "reason": o("release week"), "expired": False}
     plan = Plan((EnvironmentPlan("staging", EnvironmentMode.REGISTRY, items, freeze=frozen),))
+    # the configuration is the bot's own document: what it quotes of a repository is one line
+    # of a comment, controls dropped (engine.discovery), or a JSON string
+    found = Initialized(
+        INIT_CONFIG, o("gitops-bot.yaml"), (o("example/app: 3 tags"),), (o("a note"),), o("opened")
+    )
     return [
         Result("plan", Planned(plan)),
+        Result("init", Planned(plan, init=found)),
         Result("history", HistoryRead("staging", (_entry(),))),
         Result("update", Delivered((_outcome(),), (_item("staging", PlanAction.SKIP),))),
         Result("status", StatusRead(status())),
@@ -349,6 +361,14 @@ def walk_pull_requests(swap: Callable[[Any], Any]) -> Rendered:
             "marked line",
             Medium.MARKDOWN,
             proposal.marked_line("gitops-bot no longer stands behind this:", swap(o("gone"))),
+        )
+    )
+    plan = swap(results()[1].body).plan  # type: ignore[union-attr]
+    out.append(
+        (
+            "onboarding body",
+            Medium.MARKDOWN,
+            onboarding_body.body(INIT_CONFIG, plan, swap((o("no environment pins it"),))),
         )
     )
     persons = ChangeRequest(7, "https://forge.example/pr/7", "gitops-bot/promotion/prod", "t", "A person's.")
@@ -443,6 +463,10 @@ WALKS = {
     "gitops_bot.release.proposal:_source_link": "pull requests",
     # the places a forge is handed text: each writes a template's output
     "gitops_bot.engine.delivery:_execute": "pull requests",
+    "gitops_bot.engine.onboarding:propose": "pull requests",
+    "gitops_bot.output.onboarding:body": "pull requests",
+    "gitops_bot.output.onboarding:_fenced": "pull requests",
+    "gitops_bot.output.text:init_text": "terminal",
     "gitops_bot.engine.stale:execute": "pull requests",
     "gitops_bot.engine.stale:mark": "pull requests",
     "gitops_bot.commands.dashboard:keep": "dashboard",
