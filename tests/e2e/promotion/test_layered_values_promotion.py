@@ -10,7 +10,7 @@ On GitHub and on Gitea: the real registry and git remote, each forge's spec-held
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +53,15 @@ spec:
 VALUES, STAGING, PRODUCTION = "chart/values.yaml", "chart/env/staging.yaml", "chart/env/production.yaml"
 
 
+def _text(text: str) -> Callable[[str], str]:
+    return lambda _: text
+
+
+def _config(image: str) -> Callable[[str], str]:
+    """The newcomer's config, with the story's forge settings kept."""
+    return lambda text: CONFIG.format(image=image) + text[text.index("pull_request:") :]
+
+
 @pytest.fixture(params=["github", "gitea"])
 def story(
     request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
@@ -61,14 +70,12 @@ def story(
         image = f"{registry.host}/{s.world.ns}/app"
         s.commit(
             {
-                "gitops-bot.yaml": lambda text, image=image: (
-                    CONFIG.format(image=image) + text[text.index("pull_request:") :]
-                ),
-                "chart/Chart.yaml": lambda _: "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-                "chart/templates/deployment.yaml": lambda _: TEMPLATE,
-                VALUES: lambda _, image=image: f"replicas: 1\nimage:\n  repository: {image}\n  tag: 1.0.0\n",
-                STAGING: lambda _: "replicas: 2\n",
-                PRODUCTION: lambda _: "replicas: 3\n",
+                "gitops-bot.yaml": _config(image),
+                "chart/Chart.yaml": _text("apiVersion: v2\nname: app\nversion: 0.1.0\n"),
+                "chart/templates/deployment.yaml": _text(TEMPLATE),
+                VALUES: _text(f"replicas: 1\nimage:\n  repository: {image}\n  tag: 1.0.0\n"),
+                STAGING: _text("replicas: 2\n"),
+                PRODUCTION: _text("replicas: 3\n"),
             }
         )
         yield s

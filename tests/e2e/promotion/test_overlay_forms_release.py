@@ -11,7 +11,7 @@ on Gitea (the real registry and git remote, each forge's spec-held fake):
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,6 +66,10 @@ spec:
 """
 
 
+def _text(text: str) -> Callable[[str], str]:
+    return lambda _: text
+
+
 def _story(
     kind: str,
     staging: str,
@@ -85,7 +89,7 @@ def _story(
         }
         keep = s.show("gitops-bot.yaml")
         made["gitops-bot.yaml"] += keep[keep.index("pull_request:") :] + "\n"
-        s.commit({name: (lambda _, text=text: text) for name, text in made.items()})
+        s.commit({name: _text(text) for name, text in made.items()})
         yield s
 
 

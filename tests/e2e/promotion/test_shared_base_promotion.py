@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,15 @@ BASE = "base/deployment.yaml"
 STAGING, PRODUCTION = "overlays/staging/kustomization.yaml", "overlays/production/kustomization.yaml"
 
 
+def _text(text: str) -> Callable[[str], str]:
+    return lambda _: text
+
+
+def _config(image: str) -> Callable[[str], str]:
+    """The newcomer's config, with the story's forge settings kept."""
+    return lambda text: CONFIG.format(image=image) + text[text.index("pull_request:") :]
+
+
 @pytest.fixture(params=["github", "gitea"])
 def story(
     request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
@@ -65,13 +74,11 @@ def story(
         image = f"{registry.host}/{s.world.ns}/app"
         s.commit(
             {
-                "gitops-bot.yaml": lambda text, image=image: (
-                    CONFIG.format(image=image) + text[text.index("pull_request:") :]
-                ),
-                "base/kustomization.yaml": lambda _: "resources:\n  - deployment.yaml\n",
-                BASE: lambda _, image=image: DEPLOYMENT.format(image=image),
-                STAGING: lambda _: OVERLAY,
-                PRODUCTION: lambda _: OVERLAY,
+                "gitops-bot.yaml": _config(image),
+                "base/kustomization.yaml": _text("resources:\n  - deployment.yaml\n"),
+                BASE: _text(DEPLOYMENT.format(image=image)),
+                STAGING: _text(OVERLAY),
+                PRODUCTION: _text(OVERLAY),
             }
         )
         yield s
@@ -99,7 +106,8 @@ def _reading(capsys: pytest.CaptureFixture[str], story: Story, env: str) -> dict
     code = main(["plan", "--repo", str(story.checkout()), "--output", "json"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    return next(r for r in json.loads(out)["reading"] if r["environment"] == env)  # type: ignore[no-any-return]
+    found: dict[str, Any] = next(r for r in json.loads(out)["reading"] if r["environment"] == env)
+    return found
 
 
 def _merge_only_request(story: Story) -> str:

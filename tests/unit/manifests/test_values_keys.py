@@ -34,5 +34,5 @@ def test_keys_are_added_where_the_file_would_have_them(before: str, after: str) 
 
 @pytest.mark.parametrize("text", ["image: nginx\n", "image: {pullPolicy: Always}\n"])
 def test_a_path_through_a_scalar_or_a_flow_mapping_is_refused_by_name(text: str) -> None:
-    with pytest.raises(ManifestError, match="cannot add image.repository: image is not a block mapping"):
+    with pytest.raises(ManifestError, match=r"cannot add image\.repository: image is not a block mapping"):
         values_keys.add(text, "values.yaml", KEYS)

@@ -6,6 +6,7 @@ release for one environment goes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def _tree(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def _read(root: Path, envs: dict[str, str], specs: list[images.ImageSpec] = SPECS) -> dict:  # type: ignore[type-arg]
+def _read(root: Path, envs: dict[str, str], specs: list[images.ImageSpec] = SPECS) -> dict[str, Any]:
     sources = [reader.Source(name, (path,), (APP,)) for name, path in envs.items()]
     return reader.Reader(reader.DiskTree(root), root, specs).read(sources)
 
@@ -208,7 +209,7 @@ def test_a_name_kustomize_would_not_match_is_refused_by_name(tmp_path: Path) -> 
     spec = [images.ImageSpec("app", "ghcr.io/acme/app")]
     sources = [reader.Source(n, (p,), ("app",)) for n, p in ENVS.items()]
     r = reader.Reader(reader.DiskTree(tmp_path), tmp_path, spec).read(sources)["staging"].image("app")
-    assert r.status is Status.UNSUPPORTED
+    assert r is not None and r.status is Status.UNSUPPORTED
     assert r.fix == f"name the image {APP!r} in gitops-bot.yaml (its repository stays as it is)"
 
 
@@ -224,7 +225,7 @@ def test_values_files_side_by_side_read_the_environments_own_and_the_common_one(
     )
     spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "image.repository", "tag": "image.tag"})]
     found = _read(tmp_path, {"dev": "chart", "prod": "chart"}, spec)
-    assert found["prod"].image(APP).effective.file == "chart/values-prod.yaml"  # type: ignore[union-attr]
+    assert found["prod"].image(APP).effective.file == "chart/values-prod.yaml"
     assert "chart/values-dev.yaml" not in found["prod"].rendered
     assert any("values.yaml, values-prod.yaml" in n for n in found["prod"].notes)
     dev = found["dev"].image(APP)
