@@ -279,6 +279,7 @@ def _applications(
             apps = argocd_apps.sources(text, f)
         except GitOpsBotError:
             continue
+        _other_branches(repo, f)
         for app in apps:
             if app.path is None:
                 continue
@@ -295,6 +296,29 @@ def _applications(
                 Candidate(f, _safe(name), f"Argo CD Application {app.application} in {f} (path {path})")
             )
     return out
+
+
+# what Argo CD reads as the repository's default branch
+_DEFAULT_REVISIONS = frozenset({"", "head", "main", "master"})
+
+
+def _other_branches(repo: _Repo, f: str) -> None:
+    """An Application rendering this repository from another branch (``targetRevision: test``)
+    is said: the configuration reads the branch it is checked out on, not that revision."""
+    for doc in repo.docs(f):
+        _, kind = _kind(doc)
+        spec = doc.get("spec") if kind == "Application" and isinstance(doc.get("spec"), dict) else None
+        source = spec.get("source") if isinstance(spec, dict) else None
+        if not isinstance(source, dict):
+            continue
+        revision = str(source.get("targetRevision") or "")
+        if revision.lower() not in _DEFAULT_REVISIONS and source.get("path"):
+            name = (doc.get("metadata") or {}).get("name", "")
+            repo.notes.append(
+                f"{f}: Argo CD Application {name} renders {source['path']} from revision {revision}; "
+                "gitops-bot reads and edits the branch it checks out (--base), so that environment's "
+                "versions are read from this branch's files"
+            )
 
 
 def _env_word(name: str) -> str | None:

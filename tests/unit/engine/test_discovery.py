@@ -181,3 +181,35 @@ def test_an_application_over_a_chart_takes_its_value_files_and_joins_its_environ
         ("production", ("kustomize/overlays/production", "apps/web.yaml")),
     ]
     assert sorted(i.name for i in found.images) == ["ghcr.io/acme/app", "ghcr.io/acme/web"]
+
+
+def test_gitops_promoter_strategy_gives_the_order_and_another_branch_is_said(tmp_path: Path) -> None:
+    files = {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+        "promoter/strategy.yaml": (
+            "apiVersion: promoter.argoproj.io/v1alpha1\nkind: PromotionStrategy\nmetadata: {name: app}\n"
+            "spec:\n  environments:\n  - branch: environment/development\n  - branch: environment/e2e\n"
+            "  - branch: environment/production\n"
+        ),
+        "apps/test.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app-e2e}\nspec:\n"
+            "  source:\n    repoURL: https://example.com/acme/gitops\n    path: envs/e2e\n"
+            "    targetRevision: e2e-branch\n"
+        ),
+    }
+    for env in ("dev", "e2e", "production"):
+        files[f"envs/{env}/kustomization.yaml"] = "resources:\n- ../../base\n"
+    found = discover(_write(tmp_path, files))
+    assert found.order_source == "gitops-promoter"
+    assert {e.name: e.promote_from for e in found.environments} == {
+        "dev": None,
+        "e2e": "dev",
+        "production": "e2e",
+    }
+    text = config_text(found)
+    assert "GitOps Promoter PromotionStrategy in promoter/strategy.yaml" in text
+    assert (
+        "# not read: apps/test.yaml: Argo CD Application app-e2e renders envs/e2e from revision e2e-branch"
+        in text
+    )
