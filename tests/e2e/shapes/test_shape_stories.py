@@ -1,0 +1,622 @@
+"""A story per shape of the repositories users bring (issue 65's shapes 2-5), on GitHub and on
+Gitea: the image set in a patch inside the overlay, an overlay rendering more than its
+directory, Helm values in layers, the environment as an Argo CD Application or a Flux object.
+
+Each tree is a small fixture under tests/data/shapes/ (modelled on the public repositories of
+tests/data/repos, sources in its README), configured as a newcomer would: staging and
+production by their paths, the image named as the manifests write it. For each shape:
+
+- ``plan`` reads staging as its deploy tool renders it (where the version is set, or why no
+  release can be written there, with the fix);
+- ``update`` opens one pull request whose only change is the expected byte-exact edit of the
+  expected file (the environment's own layer when the version was inherited); a second run
+  changes nothing;
+- ``promote staging production`` gives production its own pin of staging's digest, editing
+  only production's file; a second run changes nothing;
+- ``rollback production`` restores production's earlier version; a second run changes nothing;
+- after each merge, the real ``kubectl kustomize`` or ``helm template`` (the way the deploy tool
+  calls it) renders only the target environment differently.
+
+A shape the bot cannot edit byte-exactly (a Helm parameter of an Application, a Flux
+Kustomization's ``spec.images``) is said on ``plan`` and ``update``, with the fix, and nothing
+is pushed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gitops_bot.cli import main
+from testkit import kubetools
+from testkit.forge_story import Story, run, stories
+from testkit.registry_process import RegistryProcess
+from testkit.update_world import git
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "shapes"
+PLACEHOLDER = "IMAGE"  # the fixtures' image, replaced by the story's image in its registry
+ENVS = ("staging", "production")
+
+CONFIG = """version: 1
+images:
+  - name: {image}
+    repository: {image}
+    range: "^1"{helm}
+environments:
+  - name: staging
+    path: {staging}
+  - name: production
+    path: {production}
+    promote_from: staging
+"""
+HELM = "\n    helm: {repository: image.repository, tag: image.tag}"
+
+# How a release is written, given the file before, the image, the tag and the digest.
+Edit = Callable[[str, str, str, str], str]
+
+
+def in_place(old: str, new: str) -> Edit:
+    """The version in place: ``old`` (with {image}) becomes ``new`` (with {image} {tag} {digest})."""
+
+    def edit(text: str, image: str, tag: str, digest: str) -> str:
+        before = old.format(image=image)
+        assert text.count(before) == 1, (before, text)
+        return text.replace(before, new.format(image=image, tag=tag, digest=digest))
+
+    return edit
+
+
+def appended(entry: str) -> Edit:
+    """The environment's own layer gains ``entry`` (with {image} {tag} {digest}) at its end."""
+
+    def edit(text: str, image: str, tag: str, digest: str) -> str:
+        return text + entry.format(image=image, tag=tag, digest=digest)
+
+    return edit
+
+
+IMAGES_ENTRY = appended("images:\n- name: {image}\n  newTag: {tag}\n  digest: {digest}\n")
+# in a kustomization whose lists are indented, the entry is too
+IMAGES_ENTRY_INDENTED = appended("images:\n  - name: {image}\n    newTag: {tag}\n    digest: {digest}\n")
+CONTAINER = in_place("image: {image}:1.0.0", "image: {image}:{tag}@{digest}")
+VALUE_TAG = in_place('tag: "1.0.0"', 'tag: "{tag}"')
+ARGOCD_ENTRY = in_place("- {image}:1.0.0", "- {image}:{tag}@{digest}")
+
+
+@dataclass(frozen=True)
+class Shape:
+    id: str
+    paths: tuple[str, str]  # staging's and production's path in gitops-bot.yaml
+    status: str  # staging's reading before any release
+    effective: str  # staging's effective pin's file before any release ({env})
+    writes: str  # the file a release for an environment edits ({env}); "" when unsupported
+    edit: Edit | None
+    render: str  # how the deploy tool renders an environment (see _render)
+    helm: bool = False
+
+
+SHAPES = [
+    # (2) the image set in a patch inside the overlay
+    Shape(
+        "patch-path",
+        ("overlays/staging", "overlays/production"),
+        "pinned",
+        "overlays/{env}/deployment-patch.yaml",
+        "overlays/{env}/deployment-patch.yaml",
+        CONTAINER,
+        "kustomize overlays/{env}",
+    ),
+    Shape(
+        "patch-inline",
+        ("overlays/staging", "overlays/production"),
+        "pinned",
+        "overlays/{env}/kustomization.yaml",
+        "overlays/{env}/kustomization.yaml",
+        IMAGES_ENTRY,
+        "kustomize overlays/{env}",
+    ),
+    Shape(
+        "patches-strategic-merge",
+        ("envs/staging", "envs/production"),
+        "pinned",
+        "envs/{env}/version.yml",
+        "envs/{env}/version.yml",
+        CONTAINER,
+        "kustomize envs/{env}",
+    ),
+    Shape(
+        "json6902",
+        ("stages/staging", "stages/production"),
+        "pinned",
+        "stages/{env}/patch-image.yaml",
+        "stages/{env}/kustomization.yaml",
+        IMAGES_ENTRY_INDENTED,
+        "kustomize stages/{env}",
+    ),
+    Shape(
+        "json6902-container",
+        ("overlays/staging", "overlays/production"),
+        "pinned",
+        "overlays/{env}/container.yaml",
+        "overlays/{env}/kustomization.yaml",
+        IMAGES_ENTRY,
+        "kustomize overlays/{env}",
+    ),
+    # (3) an overlay rendering more than its directory
+    Shape(
+        "other-directories",
+        ("overlays/staging", "overlays/production"),
+        "pinned",
+        "apps/{env}/deployment.yml",
+        "apps/{env}/deployment.yml",
+        CONTAINER,
+        "kustomize overlays/{env}",
+    ),
+    Shape(
+        "components",
+        ("envs/staging", "envs/production"),
+        "inherited",
+        "components/app/deployment.yml",
+        "envs/{env}/kustomization.yml",
+        IMAGES_ENTRY,
+        "kustomize envs/{env}",
+    ),
+    Shape(
+        "nested-directories",
+        ("clusters/staging", "clusters/production"),
+        "pinned",
+        "clusters/{env}/apps/backend/deployment.yml",
+        "clusters/{env}/apps/backend/deployment.yml",
+        CONTAINER,
+        "flux-directory clusters/{env}",
+    ),
+    # (4) Helm values in layers
+    Shape(
+        "values-side-by-side-common",
+        ("values", "values"),
+        "inherited",
+        "values/values.yaml",
+        "values/values-{env}.yaml",
+        appended("image:\n  repository: {image}\n  tag: {tag}\n"),
+        "helm chart values/values.yaml values/values-{env}.yaml",
+        helm=True,
+    ),
+    Shape(
+        "values-side-by-side-own",
+        ("values", "values"),
+        "pinned",
+        "values/values-{env}.yaml",
+        "values/values-{env}.yaml",
+        VALUE_TAG,
+        "helm chart values/values.yaml values/values-{env}.yaml",
+        helm=True,
+    ),
+    # (5) the environment as an Argo CD Application or a Flux object
+    Shape(
+        "argocd-source-path",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "inherited",
+        "base/deployment.yml",
+        "overlays/{env}/kustomization.yaml",
+        IMAGES_ENTRY,
+        "kustomize overlays/{env}",
+    ),
+    Shape(
+        "argocd-kustomize-images",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "pinned",
+        "argocd/{env}.yaml",
+        "argocd/{env}.yaml",
+        ARGOCD_ENTRY,
+        "argocd argocd/{env}.yaml",
+    ),
+    Shape(
+        "argocd-helm-value-files",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "pinned",
+        "chart/values-{env}.yaml",
+        "chart/values-{env}.yaml",
+        VALUE_TAG,
+        "helm chart chart/values-{env}.yaml",
+        helm=True,
+    ),
+    Shape(
+        "argocd-helm-value-files-inherited",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "inherited",
+        "chart/values.yaml",
+        "chart/values-{env}.yaml",
+        appended("image:\n  repository: {image}\n  tag: {tag}\n"),
+        "helm chart chart/values-{env}.yaml",
+        helm=True,
+    ),
+    Shape(
+        "argocd-helm-parameters",
+        ("argocd/staging.yaml", "argocd/production.yaml"),
+        "unsupported",
+        "argocd/{env}.yaml",
+        "",
+        None,
+        "",
+        helm=True,
+    ),
+    Shape(
+        "argocd-several-applications",
+        ("argocd/applications.yaml", "argocd/applications.yaml"),
+        "pinned",
+        "argocd/applications.yaml",
+        "argocd/applications.yaml",
+        None,  # the environment's own document's entry: checked by _own_document
+        "argocd argocd/applications.yaml",
+    ),
+    Shape(
+        "flux-kustomization",
+        ("clusters/staging/apps.yaml", "clusters/production/apps.yaml"),
+        "inherited",
+        "base/deployment.yml",
+        "overlays/{env}/kustomization.yaml",
+        IMAGES_ENTRY,
+        "kustomize overlays/{env}",
+    ),
+    Shape(
+        "flux-kustomization-images",
+        ("clusters/staging/apps.yaml", "clusters/production/apps.yaml"),
+        "unsupported",
+        "clusters/{env}/apps.yaml",
+        "",
+        None,
+        "",
+    ),
+    Shape(
+        "flux-helmrelease",
+        ("apps/staging/simple-app.yaml", "apps/production/simple-app.yaml"),
+        "pinned",
+        "apps/{env}/simple-app.yaml",
+        "apps/{env}/simple-app.yaml",
+        VALUE_TAG,
+        "helmrelease apps/{env}/simple-app.yaml",
+        helm=True,
+    ),
+]
+
+# what a case's xfail says when a story found a bug in the reader (docs: /tmp/team/reader-bugs.md)
+READER_BUGS: dict[str, str] = {
+    "patch-inline": "an inline patch is read as a kustomization (its file's name), so the version it "
+    "sets is not seen: staging reads 'inherited from base/deployment.yml' and the pull request says so",
+    "argocd-several-applications": "each environment reads every Application of the file (staging's "
+    "effective pin is production's entry, line 40) and both are refused; no way to read the "
+    "environment's own document",
+    "argocd-kustomize-images": "the release history does not read an Application's kustomize.images "
+    "(rollback after two promotions: 'production has no release history in git')",
+}
+
+
+def _cases() -> list[Any]:
+    out = []
+    for shape in SHAPES:
+        for forge in ("github", "gitea"):
+            marks = []
+            if shape.id in READER_BUGS:
+                marks.append(pytest.mark.xfail(strict=True, reason=f"reader bug: {READER_BUGS[shape.id]}"))
+            out.append(pytest.param((shape, forge), id=f"{shape.id}-{forge}", marks=marks))
+    return out
+
+
+def _tree(shape: Shape, image: str) -> dict[str, str]:
+    """The fixture's files with the story's image."""
+    root = DATA / shape.id
+    return {
+        p.relative_to(root).as_posix(): p.read_text().replace(PLACEHOLDER, image)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def world(
+    request: pytest.FixtureRequest, tmp_path: Path, registry: RegistryProcess, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Story, Shape, str]]:
+    shape, forge = request.param
+    for s in stories(forge, tmp_path, registry, monkeypatch):
+        image = f"{registry.host}/{s.world.ns}/app"
+        config = CONFIG.format(
+            image=image, helm=HELM if shape.helm else "", staging=shape.paths[0], production=shape.paths[1]
+        )
+        _seed(s, config, _tree(shape, image))
+        yield s, shape, image
+
+
+def _seed(story: Story, config: str, tree: dict[str, str]) -> None:
+    """One commit on main replacing the world's example tree with the shape's: its
+    gitops-bot.yaml keeps the world's forge sections after ``config``."""
+    clone = story.tmp / "seed-shape"
+    git(story.tmp, "clone", "-q", str(story.remote), str(clone))
+    text = (clone / "gitops-bot.yaml").read_text()
+    git(clone, "rm", "-rq", ".")
+    (clone / "gitops-bot.yaml").write_text(config + text[text.index("pull_request:") :])
+    for name, content in {**tree}.items():
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        (clone / name).write_text(content)
+    git(clone, "add", "-A")
+    git(clone, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "by hand")
+    git(clone, "push", "-q", "origin", "main")
+
+
+# -- what the story reads ---------------------------------------------------------------------
+
+
+def _files(story: Story, ref: str = "main") -> dict[str, bytes]:
+    """Every file on ``ref`` of the remote, byte for byte."""
+    names = git(story.remote, "ls-tree", "-r", "--name-only", ref).splitlines()
+    return {
+        n: subprocess.run(
+            ["git", "-C", str(story.remote), "show", f"{ref}:{n}"], check=True, capture_output=True
+        ).stdout
+        for n in names
+    }
+
+
+def _changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    return {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
+
+
+def _reading(capsys: pytest.CaptureFixture[str], story: Story, env: str) -> dict[str, Any]:
+    """``plan --output json``'s reading of the one image in ``env``, on a checkout of main."""
+    code = main(["plan", "--repo", str(story.checkout()), "--output", "json"])
+    out, err = capsys.readouterr()
+    # 2: no environment pins the image, a refusal whose document carries the reading too
+    assert code in (0, 2), err
+    reading: dict[str, Any] = next(r for r in json.loads(out)["reading"] if r["environment"] == env)
+    return reading
+
+
+def _merge_only_request(story: Story) -> str:
+    (request,) = story.open_requests()
+    story.merge(request["number"])
+    return str(request["body"])
+
+
+def _checkout_at(story: Story, ref: str) -> Path:
+    tree = story.tmp / f"render-{ref[:12]}"
+    if not tree.exists():
+        git(story.tmp, "clone", "-q", str(story.remote), str(tree))
+        git(tree, "checkout", "-q", ref)
+    return tree
+
+
+def _tool(*argv: str) -> str:
+    return subprocess.run(list(argv), check=True, capture_output=True, text=True).stdout
+
+
+def _kustomize_with_images(tree: Path, directory: Path, entries: list[str]) -> str:
+    """What Argo CD renders for an Application's ``kustomize.images``: ``kustomize edit set
+    image ENTRY`` in a copy of its path, then the build; each entry written as the images:
+    entry that command writes (NAME[=NEW][:TAG][@DIGEST])."""
+    work = tree.parent / f"{tree.name}-argocd"
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(tree, work, ignore=shutil.ignore_patterns(".git"))
+    target = work / directory.relative_to(tree)
+    lines = ["images:"]
+    for entry in entries:
+        name, _, ref = entry.partition("=")
+        ref = ref or name
+        ref, _, digest = ref.partition("@")
+        slash = ref.rfind("/")
+        colon = ref.rfind(":")
+        new, tag = (ref[:colon], ref[colon + 1 :]) if colon > slash else (ref, "")
+        if "=" not in entry:
+            name = new
+        lines.append(f"- name: {name}")
+        if new != name:
+            lines.append(f"  newName: {new}")
+        if tag:
+            lines.append(f"  newTag: {tag}")
+        if digest:
+            lines.append(f"  digest: {digest}")
+    kfile = target / "kustomization.yaml"
+    assert "images:" not in kfile.read_text()
+    kfile.write_text(kfile.read_text() + "\n".join(lines) + "\n")
+    return _tool(kubetools.kubectl(), "kustomize", str(target))
+
+
+def _render(shape: Shape, tree: Path, env: str) -> str:
+    """``env`` at ``tree`` as its deploy tool renders it, by the real kubectl or helm."""
+    how, *args = shape.render.format(env=env).split()
+    if how == "kustomize":
+        return _tool(kubetools.kubectl(), "kustomize", str(tree / args[0]))
+    if how == "helm":
+        layers = [a for v in args[1:] for a in ("-f", str(tree / v))]
+        return _tool(kubetools.helm(), "template", "simple-app", str(tree / args[0]), *layers)
+    if how == "helmrelease":  # Flux's helm-controller: the chart with spec.values
+        release = yaml.safe_load((tree / args[0]).read_text())
+        values = tree.parent / f"{tree.name}-{env}-values.yaml"
+        values.write_text(yaml.safe_dump(release["spec"]["values"]))
+        chart = tree / release["spec"]["chart"]["spec"]["chart"]
+        return _tool(kubetools.helm(), "template", "simple-app", str(chart), "-f", str(values))
+    if how == "flux-directory":  # kustomize-controller: a kustomization generated over the files
+        work = tree.parent / f"{tree.name}-flux-{env}"
+        if work.exists():
+            shutil.rmtree(work)
+        shutil.copytree(tree / args[0], work)
+        files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*.y*ml"))
+        (work / "kustomization.yaml").write_text("resources:\n" + "".join(f"- {f}\n" for f in files))
+        return _tool(kubetools.kubectl(), "kustomize", str(work))
+    assert how == "argocd", how
+    (app,) = [
+        d
+        for d in yaml.safe_load_all((tree / args[0]).read_text())
+        if d and d["metadata"]["name"] == f"simple-app-{env}"
+    ]
+    source = app["spec"]["source"]
+    images = source.get("kustomize", {}).get("images", [])
+    return _kustomize_with_images(tree, tree / source["path"], images)
+
+
+def _renders(shape: Shape, story: Story, ref: str) -> dict[str, str]:
+    tree = _checkout_at(story, ref)
+    return {env: _render(shape, tree, env) for env in ENVS}
+
+
+def _own_document(text: str, env: str, image: str, tag: str, digest: str) -> str:
+    """Several Applications in one file: the entry of ``env``'s own Application, written in place."""
+    head, sep, tail = text.partition("---\n")
+    old, new = f"- {image}:1.0.0", f"- {image}:{tag}@{digest}"
+    if env == "staging":
+        assert head.count(old) == 1
+        return head.replace(old, new) + sep + tail
+    assert tail.count(old) == 1
+    return head + sep + tail.replace(old, new)
+
+
+def _expected(shape: Shape, text: str, env: str, image: str, tag: str, digest: str) -> str:
+    if shape.edit is None:
+        return _own_document(text, env, image, tag, digest)
+    return shape.edit(text, image, tag, digest)
+
+
+# -- the story -----------------------------------------------------------------------------
+
+
+def _released(
+    capsys: pytest.CaptureFixture[str],
+    story: Story,
+    shape: Shape,
+    now: datetime,
+    argv: tuple[str, ...],
+    env: str,
+    expect: Callable[[str], str],
+) -> tuple[str, dict[str, Any], str]:
+    """Run ``argv``: one pull request, whose merge edits exactly ``env``'s file as ``expect``
+    says; only ``env``'s render changes; running it again changes nothing. The pull request's
+    body, the first run's JSON and the commit after."""
+    before_ref = git(story.remote, "rev-parse", "main")
+    before = _files(story)
+    result = run(capsys, story, now, *argv)
+    body = _merge_only_request(story)
+    after_ref = git(story.remote, "rev-parse", "main")
+    after = _files(story)
+    target = shape.writes.format(env=env)
+    changed = _changed(before, after) - {"gitops-bot.holds.yaml"}
+    assert changed == {target}, changed
+    assert after[target].decode() == expect(before[target].decode())
+
+    if shape.render:
+        old, new = _renders(shape, story, before_ref), _renders(shape, story, after_ref)
+        other = next(e for e in ENVS if e != env)
+        assert old[other] == new[other], f"{other}'s render changed"
+        assert old[env] != new[env], f"{env}'s render did not change"
+
+    # a second run: no request, no commit
+    again = run(capsys, story, now, *argv)
+    assert not story.open_requests(), again
+    assert git(story.remote, "rev-parse", "main") == after_ref
+    return body, result, after_ref
+
+
+@pytest.mark.parametrize("world", _cases(), indirect=True)
+def test_a_shape_is_released_promoted_and_rolled_back_in_its_environments_own_place(
+    world: tuple[Story, Shape, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    story, shape, image = world
+    now = datetime.now(UTC)
+    digest = story.push("app", "1.1.0")
+
+    staging = _reading(capsys, story, "staging")
+    assert staging["status"] == shape.status, staging
+    effective = [p for p in staging["pins"] if p["effective"]]
+    assert {p["file"] for p in effective} == {shape.effective.format(env="staging")}, staging
+
+    if shape.status == "unsupported":
+        _said_and_left(capsys, story, staging)
+        return
+    # where a release goes: the effective place itself, or the environment's own layer
+    own = shape.writes.format(env="staging")
+    assert (staging["would_write"] or {}).get("file", shape.effective.format(env="staging")) == own, staging
+
+    # update: staging's own place, byte-exact
+    body, _, released = _released(
+        capsys,
+        story,
+        shape,
+        now,
+        ("update", "--env", "staging"),
+        "staging",
+        lambda text: _expected(shape, text, "staging", image, "1.1.0", digest),
+    )
+    if shape.status == "inherited":
+        assert f"pins `{image}` in staging's own layer, `{own}`" in body, body
+    if shape.render:
+        rendered = _renders(shape, story, released)
+        assert f"{image}:1.1.0" in rendered["staging"] and f"{image}:1.0.0" in rendered["production"]
+
+    # promote: production's own pin of staging's digest
+    production = _reading(capsys, story, "production")
+    assert production["status"] == shape.status, production
+    body, result, promoted = _released(
+        capsys,
+        story,
+        shape,
+        now,
+        ("promote", "staging", "production"),
+        "production",
+        lambda text: _expected(shape, text, "production", image, "1.1.0", digest),
+    )
+    (promotion,) = result["results"]
+    if shape.status == "inherited":
+        assert f"pins `{image}` in production's own layer, `{shape.writes.format(env='production')}`" in body
+    if shape.render:
+        rendered = _renders(shape, story, promoted)
+        assert f"{image}:1.1.0" in rendered["production"]
+    promoted_text = _files(story)[shape.writes.format(env="production")].decode()
+
+    # a second build goes the same way (what a rollback goes back from)
+    story.push("app", "1.2.0")
+    for argv, env in (
+        (("update", "--env", "staging"), "staging"),
+        (("promote", "staging", "production"), "production"),
+    ):
+        before = _files(story)
+        run(capsys, story, now, *argv)
+        _merge_only_request(story)
+        after = _files(story)
+        assert _changed(before, after) == {shape.writes.format(env=env)}
+        assert "1.2.0" in after[shape.writes.format(env=env)].decode()
+
+    # rollback to the first promotion: production's file as that promotion wrote it, byte for byte
+    _, _, back = _released(
+        capsys,
+        story,
+        shape,
+        now,
+        ("rollback", "production", "--to", promotion["release"]),
+        "production",
+        lambda _: promoted_text,
+    )
+    if shape.render:
+        rendered = _renders(shape, story, back)
+        assert f"{image}:1.1.0" in rendered["production"] and f"{image}:1.2.0" in rendered["staging"]
+
+
+def _said_and_left(capsys: pytest.CaptureFixture[str], story: Story, reading: dict[str, Any]) -> None:
+    """A shape no release can be written into: the reading says why and what to do; since no
+    environment pins the image, ``plan`` and ``update`` refuse the configuration (exit 2) saying
+    it, with the fix, and nothing is pushed."""
+    assert reading["reason"] and reading["fix"], reading
+    head = git(story.remote, "rev-parse", "main")
+    for argv in (["plan", "--repo", str(story.checkout())], ["update", "--repo", f"file://{story.remote}"]):
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert code == 2, (argv, out, err)
+        said = " ".join((out + err).split())
+        assert reading["reason"].split(";")[0] in said and reading["fix"] in said, said
+    assert not story.open_requests()
+    assert git(story.remote, "rev-parse", "main") == head
