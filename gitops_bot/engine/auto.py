@@ -31,7 +31,7 @@ from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate
-from gitops_bot.release import autorollback, freezes, next_step, soak
+from gitops_bot.release import autorollback, next_step, soak
 from gitops_bot.release.decision import Override
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release
@@ -110,18 +110,12 @@ def _promote(
     if not decided.ready:
         stale = _follow(s, env, ReleaseKind.PROMOTION, "; ".join(decided.held), dry_run=dry_run)
         return [_waiting(env, decided.text(), decision), *stale]
-    red = [r for r in measures.promotion(s.app.config.environment(decided.source)) if not r.passes]
-    if red:  # the forge's checks and web gates are asked now (the soak read the metrics over it)
-        held = "; ".join(f"{decided.source}'s {r.text()}" for r in red)
-        stale = _follow(s, env, ReleaseKind.PROMOTION, held, dry_run=dry_run)
-        return [
-            _waiting(env, f"{decided.text()}, but {held}", {**decision, "ready": False, "held": [held]}),
-            *stale,
-        ]
     try:
-        freezes.check(s.app.config.root, env.name, s.app.clock(), force=False, reason=None, automatic=True)
+        # soaked: the rest of the one decision (a freeze, the source's gates, the forge's checks
+        # and web gates asked now) says whether it opens, as for a person's promote
+        consent.standing(s, decided.source, env.name, None)
         rel, notes = promote.release(s, decided.source, env.name)
-    except GateClosed as exc:  # a freeze, a hold, a signature, the gate's image check: as for a person
+    except GateClosed as exc:  # ... and the release's own: a hold, a signature, a digest gone
         refused = f"{decided.text()}, but {exc}"
         stale = _follow(s, env, ReleaseKind.PROMOTION, str(exc), dry_run=dry_run)
         return [_waiting(env, refused, {**decision, "ready": False, "held": [str(exc)]}), *stale]
