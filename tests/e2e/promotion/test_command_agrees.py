@@ -1,7 +1,7 @@
 """What ``plan`` and ``explain`` say of a release is what the command then does, rule by rule,
 on GitHub and on Gitea: a freeze, a closed window, a hold, a red gate, a gate that cannot be
-read (``promote`` refuses or proceeds with the same rule, reason and "until") and ``min_age``
-(``update`` waits until the instant the plan names, and proposes then).
+read (``promote`` refuses or proceeds with the same rule, reason and "until"), a soak and
+``min_age`` (``update`` waits until the instant the plan names, and opens it then).
 
 The update example with production promoted from staging, over the real registry and git
 remote and each forge's spec-held fake, the bot's clock set by the test."""
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,14 @@ import pytest
 
 from gitops_bot.cli import main
 from gitops_bot.core import instants
+from testkit.argocd_server import FakeArgoCD, application
 from testkit.forge_story import Story, stories
 from testkit.forge_world import PROMOTION
 from testkit.jsonapi import JSONServer
 from testkit.markup import shown
 from testkit.registry_process import RegistryProcess
+from testkit.soak_clock import rfc3339, start
+from testkit.surfaces import declared
 
 APP = "example/app"
 FRIDAY = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # the images were built 2026-01-01
@@ -240,3 +243,47 @@ def test_min_age(story: Story) -> None:
     assert (decision["action"], decision["rule"]) == ("propose", "policy")
     bot(story, on_time, "update", "--env", "dev")
     assert "1.2.0" in story.show("overlays/dev/kustomization.yaml")
+
+
+@pytest.fixture
+def argocd(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArgoCD]:
+    with FakeArgoCD() as argo:
+        monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
+        yield argo
+
+
+def test_a_soak(story: Story, argocd: FakeArgoCD) -> None:
+    """production promotes itself an hour after staging is Healthy and Synced (Argo CD's
+    record); ``update`` is the command that acts on it."""
+    configure(story, "staging", "    argocd_application: app-staging\n")
+    configure(story, "production", "    auto_promote: {from: staging, after: 1h}\n")
+    story.commit({"gitops-bot.yaml": lambda text: text + f"argocd:\n  server: {argocd.url}\n"})
+    t0 = start()
+
+    def staging(reconciled: int) -> None:
+        argocd.apps["app-staging"] = application(
+            "app-staging",
+            declared(story.show("overlays/staging/kustomization.yaml")),
+            health_since=rfc3339(t0 + timedelta(minutes=1)),
+            finished=rfc3339(t0),
+            deployed=(rfc3339(t0),),
+            reconciled=rfc3339(t0 + timedelta(minutes=reconciled)),
+        )
+
+    staging(reconciled=30)
+    half = t0 + timedelta(minutes=30)
+    decision, step = said(story, half, "production")
+    soaked = rfc3339(t0 + timedelta(minutes=61))
+    assert (decision["action"], decision["rule"], decision["until"]) == ("wait", "soak", soaked)
+    assert step["rule"] == "promotion.soak" and step["until"] == soaked
+    out = bot(story, half, "update", "--env", "production")
+    (waits,) = [w for r in out["results"] if r["environment"] == "production" for w in r["warnings"]]
+    assert soaked in waits and story.open_requests() == []  # it waits, until then, as said
+
+    staging(reconciled=75)
+    later = t0 + timedelta(minutes=75)
+    decision, _ = said(story, later, "production")
+    assert (decision["action"], decision["rule"]) == ("propose", "soak")
+    bot(story, later, "update", "--env", "production")
+    (opened,) = story.open_requests()
+    assert "promot" in opened["head"]
