@@ -22,7 +22,7 @@ from phases import Phases
 from gitops_bot.core import log
 from gitops_bot.engine.history import history
 from gitops_bot.engine.session import Sessions
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from testkit.releases import build_remote
 
 
@@ -46,7 +46,7 @@ def main() -> int:
     first = _history(f"file://{remote}", environ)
     print(f"first run (partial clone, blobs fetched): {time.monotonic() - t0:.2f} s, {len(first)} releases")
     ph = Phases()
-    ph.patch(Workspace, "git")
+    ph.patch(GitWorkspace, "git")
     for run in range(args.runs):
         ph.reset()
         with measured(None) as m:

@@ -35,7 +35,7 @@ from gitops_bot.engine import batch, delivery
 from gitops_bot.engine import plan as plan_uc
 from gitops_bot.forges.github.adapter import GitHub
 from gitops_bot.git import gitbatch
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.trees import BaseTree
 from testkit.github_server import FakeGitHub
 from testkit.oci import Pusher
@@ -101,7 +101,7 @@ def phases() -> Phases:
     ph.patch(delivery, "edits", ["apply"])  # through the worktree (reset, edit, write)
     ph.patch(batch, "edits", ["edit"])  # in memory
     ph.patch(BaseTree, "trees", ["with_files"])  # tree ids hashed in Python
-    ph.patch(Workspace, "git")
+    ph.patch(GitWorkspace, "git")
     ph.patch(gitbatch, "git")
     ph.patch(GitHub, "forge")
     ph.patch(GitHub, "forge", ["connect"])

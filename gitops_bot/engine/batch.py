@@ -29,7 +29,7 @@ from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.engine.app import App
 from gitops_bot.engine.edits import edit
 from gitops_bot.git import gitbatch
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import next_step
 from gitops_bot.release.proposal import Release
@@ -61,14 +61,14 @@ def commit_message(cfg: Config, rel: Release) -> str:
 class Batch:
     """One run's view of the base and the bot's branches, for :meth:`push_branches`."""
 
-    def __init__(self, ws: Workspace, app: App, root: Path) -> None:
+    def __init__(self, ws: GitWorkspace, app: App, root: Path) -> None:
         self.ws, self.app, self.root = ws, app, root
         self.specs = app.image_specs()
         self._blobs: dict[str, bytes] = {}
         self._read()
 
     @classmethod
-    def open(cls, ws: Workspace, app: App) -> Batch | None:
+    def open(cls, ws: GitWorkspace, app: App) -> Batch | None:
         """None when a tree computed here might differ from the one ``git add`` records."""
         if ws.worktree is None or not gitbatch.can_write_objects(ws):
             return None

@@ -26,13 +26,13 @@ from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison, head_o
 from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.remotes import remote_server
 from gitops_bot.forges.settings import SourceConfig
-from gitops_bot.forges.sources import History, Sources, hosts_for
+from gitops_bot.forges.sources import SourceHistory, Sources, hosts_for
 from gitops_bot.release.proposal import Change, Release
 
 log = get_logger(__name__)
 
 
-def history(cfg: Config, url: str, forge: Forge | None) -> History:
+def history(cfg: Config, url: str, forge: Forge | None) -> SourceHistory:
     """The forges the run may ask about source repositories: the GitOps forge's host with its
     token (bound to that host only; a dry run, which connects no forge, asks without it), and
     github.com anonymously."""
@@ -43,10 +43,10 @@ def history(cfg: Config, url: str, forge: Forge | None) -> History:
 
 
 # tests replace it to answer from a fake forge
-make_history: Callable[[Config, str, Forge | None], History] = history
+make_history: Callable[[Config, str, Forge | None], SourceHistory] = history
 
 
-def attach(app: App, rel: Release, source: History) -> Release:
+def attach(app: App, rel: Release, source: SourceHistory) -> Release:
     """``rel`` with each change's commits (or the line saying why they are unknown). The images'
     labels are read for every change at once (a release of a thousand images is a thousand
     round trips apart otherwise); the source compares, one forge call each, stay one at a time,
@@ -63,7 +63,7 @@ class _Once:
     """One compare per (repository, base, head) in a release: images built from one commit of
     one repository (a monorepo's services) share its answer, or its refusal."""
 
-    def __init__(self, source: History) -> None:
+    def __init__(self, source: SourceHistory) -> None:
         self._source = source
         self._answers: dict[tuple[str, str, str], Comparison | CompareUnavailable] = {}
 
@@ -130,7 +130,7 @@ def _source(app: App, c: Change, new: ImageMetadata | None) -> str | None:
 
 
 def _one(
-    app: App, kind: ReleaseKind, c: Change, source: History, labels: dict[_Key, ImageMetadata | None]
+    app: App, kind: ReleaseKind, c: Change, source: SourceHistory, labels: dict[_Key, ImageMetadata | None]
 ) -> Change:
     found = revisions(app, kind, c, labels)
     if found is None:

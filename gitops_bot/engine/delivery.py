@@ -37,7 +37,7 @@ from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.forges import statuses as statuses_port
 from gitops_bot.forges.forge import ChangeRequest, CommitPusher, Forge
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release import holds as holds_mod
@@ -221,7 +221,7 @@ def _unpushed(s: Session, results: Sequence[batch_mod.Result]) -> None:
             _delete(s.ws, result.rel.branch(prefix), result.commit)
 
 
-def _delete(ws: Workspace, branch: str, sha: str) -> None:
+def _delete(ws: GitWorkspace, branch: str, sha: str) -> None:
     """Best effort: a failed delete leaves a branch the next run adopts (same tree: its PR is
     opened), so it must not hide the error that made the run give up."""
     try:
@@ -309,7 +309,11 @@ def _api_commits(s: Session) -> CommitPusher | None:
 
 
 def _push(
-    ws: Workspace, via_api: CommitPusher | None, branch: str, lease: tuple[str, str | None] | None, sha: str
+    ws: GitWorkspace,
+    via_api: CommitPusher | None,
+    branch: str,
+    lease: tuple[str, str | None] | None,
+    sha: str,
 ) -> str:
     """Push HEAD to ``branch``; returns the commit the branch now holds: HEAD, or with
     git.signing github-api the commit GitHub created (and signed) from it."""
@@ -319,7 +323,7 @@ def _push(
     return via_api.push(ws, branch, lease)
 
 
-def apply(ws: Workspace, app: App, env: EnvironmentConfig, rel: Release) -> tuple[Release, bool]:
+def apply(ws: GitWorkspace, app: App, env: EnvironmentConfig, rel: Release) -> tuple[Release, bool]:
     """Edit the worktree at the base for ``rel``; returns the release with the files that
     actually hold each image, and whether anything changed."""
     root = ws.checkout_base()  # the same directory the config was loaded from
@@ -441,7 +445,7 @@ def _commit(
     )
 
 
-def _commit_head(ws: Workspace, cfg: Config, message: str) -> str | None:
+def _commit_head(ws: GitWorkspace, cfg: Config, message: str) -> str | None:
     return ws.commit(message, author_name=cfg.git.author_name, author_email=cfg.git.author_email)
 
 
@@ -469,7 +473,7 @@ def _min_age_status(forge: Forge, sha: str, waits: datetime | None) -> list[str]
 
 
 def _push_branch(
-    ws: Workspace,
+    ws: GitWorkspace,
     app: App,
     env: EnvironmentConfig,
     rel: Release,
@@ -502,7 +506,7 @@ def _push_branch(
 
 
 def _pull_request(
-    ws: Workspace,
+    ws: GitWorkspace,
     app: App,
     forge: Forge,
     env: EnvironmentConfig,
@@ -517,7 +521,7 @@ def _pull_request(
 
 
 def _propose(
-    ws: Workspace,
+    ws: GitWorkspace,
     app: App,
     forge: Forge,
     env: EnvironmentConfig,
@@ -543,7 +547,7 @@ def _propose(
 
 
 def _execute(
-    ws: Workspace,
+    ws: GitWorkspace,
     forge: Forge,
     env: EnvironmentConfig,
     at: Branch,

@@ -22,7 +22,7 @@ from gitops_bot.engine.session import cache_dir, fetch_credentials
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.closed import closed_of
 from gitops_bot.forges.forge import ChangeRequest
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitcli import auth_env
 from gitops_bot.release import next_step
 from gitops_bot.release.next_step import NextStep, Step
@@ -65,7 +65,7 @@ def propose(
     and propose it as the onboarding pull request (or, ``dry_run``, say what would be done)."""
     env = dict(os.environ if environ is None else environ)
     token, user = fetch_credentials(repo, None, env)
-    ws = Workspace.open(repo, cache_dir=cache_dir(env), token=token, user=user)
+    ws = GitWorkspace.open(repo, cache_dir=cache_dir(env), token=token, user=user)
     try:
         ws.fetch(base, "gitops-bot")
         root = ws.checkout_base()

@@ -1,7 +1,7 @@
 """The ports (issue 14): what the use cases need from the outside, as ``typing.Protocol``.
 
 Each Protocol holds exactly the methods the use cases call on an adapter, no more; the adapters
-(``registry.client.RegistryClient``, ``registry.pool.RegistryPool``, ``git.git.Workspace``)
+(``registry.client.RegistryClient``, ``registry.pool.RegistryPool``, ``git.git.GitWorkspace``)
 satisfy them structurally, and ``tests/contract/test_ports.py`` checks that they do.
 The forge port is :class:`gitops_bot.forges.forge.Forge`, beside the change-request type it speaks; the
 gate port is :class:`gitops_bot.gate.port.Gate`, beside the Argo CD adapter.
@@ -45,7 +45,7 @@ class Registries(Protocol):
 
 @runtime_checkable
 class Workspace(Protocol):
-    """A checkout of the GitOps repository (``git.git.Workspace``): fetch, check out, read."""
+    """A checkout of the GitOps repository (``git.git.GitWorkspace``): fetch, check out, read."""
 
     base: str
     worktree: Path | None

@@ -32,7 +32,7 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.session import Session, cache_dir
 from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison, head_of
-from gitops_bot.forges.sources import History
+from gitops_bot.forges.sources import SourceHistory
 from gitops_bot.git.gitlog import Commit
 from gitops_bot.net.limits import loads
 from gitops_bot.release import dora, holds, ledger
@@ -361,7 +361,7 @@ def _change(app: App, environment: str, image: str, new: Deployed, old: Deployed
     )
 
 
-def _compare(history: History, repository: str, base: str, head: str) -> Comparison | str:
+def _compare(history: SourceHistory, repository: str, base: str, head: str) -> Comparison | str:
     try:
         return history.compare(repository, base, head)
     except CompareUnavailable as exc:

@@ -28,7 +28,7 @@ from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.forge import ChangeRequest, Forge
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitcli import Repo, auth_env, is_url
 from gitops_bot.policy.age import Unread
 from gitops_bot.registry.pool import RegistryPool
@@ -46,7 +46,7 @@ log = get_logger(__name__)
 class Session:
     """One run's workspace (fetched, a worktree at the base), app and forge connection."""
 
-    ws: Workspace
+    ws: GitWorkspace
     app: App
     root: Path  # the worktree
     environ: Mapping[str, str] = field(default_factory=dict)
@@ -151,7 +151,7 @@ class Sessions:
         """Run ``fn`` in a new session. ``sign``: the run may commit, so the signing key is read
         now (dry runs and history never need it, and work where the key is not set)."""
         token, user = fetch_credentials(self.repo, self.config_path, self.environ)
-        ws = Workspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
+        ws = GitWorkspace.open(self.repo, cache_dir=cache_dir(self.environ), token=token, user=user)
         signer = None
         try:
             with _paths_in_repository(ws, self.repo):
@@ -173,7 +173,7 @@ class Sessions:
         sent to the configured notifications."""
         return self.open(lambda s: _reported(s, command, fn, dry_run=dry_run), sign=not dry_run)
 
-    def _with_registries(self, ws: Workspace, cfg: Config, root: Path, fn: Callable[[Session], T]) -> T:
+    def _with_registries(self, ws: GitWorkspace, cfg: Config, root: Path, fn: Callable[[Session], T]) -> T:
         pool = self._active = (
             self._pool.bind(cfg, env=self.environ) if self._pool else RegistryPool(cfg, env=self.environ)
         )
@@ -231,7 +231,7 @@ def fetch_credentials(
 
 
 def load(
-    ws: Workspace, base: str | None, config_path: str | None, env_allowed: frozenset[str] | None = None
+    ws: GitWorkspace, base: str | None, config_path: str | None, env_allowed: frozenset[str] | None = None
 ) -> tuple[Config, Path]:
     """Fetch, check out the base, and read the config there; returns it and the worktree.
     ``env_allowed``: the environment variables the config may name (a fleet's repository)."""
@@ -266,7 +266,7 @@ def _local_origin(
     except (GitError, OSError):
         url = None
     if url is None:
-        return "", None  # Workspace.open says what is wrong with the checkout
+        return "", None  # GitWorkspace.open says what is wrong with the checkout
     try:
         path = repo / config_path if config_path else config_mod.find_config(repo)
         return url, config_mod.load(path, env_allowed=env_allowed)
@@ -275,7 +275,7 @@ def _local_origin(
 
 
 @contextmanager
-def _paths_in_repository(ws: Workspace, repo: str) -> Iterator[None]:
+def _paths_in_repository(ws: GitWorkspace, repo: str) -> Iterator[None]:
     """Errors name files by their path in the repository, never by the throwaway worktree's."""
     try:
         yield

@@ -11,14 +11,14 @@ from gitops_bot.core.model import EnvironmentMode, EnvironmentPlan, OutcomeActio
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest, Forge
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.release import next_step
 from gitops_bot.release.next_step import NextStep, Step
 from gitops_bot.release.proposal import Release, slug
 
 
 def execute(
-    ws: Workspace, forge: Forge, environment: str, open_prs: Mapping[str, ChangeRequest], step: NextStep
+    ws: GitWorkspace, forge: Forge, environment: str, open_prs: Mapping[str, ChangeRequest], step: NextStep
 ) -> Outcome:
     """Close what ``step`` closes, each with its comment, and delete the branches it says."""
     for c in step.closes:

@@ -26,7 +26,7 @@ from gitops_bot.core.errors import ForgeError, ForgeUnavailable, GitOpsBotError
 from gitops_bot.core.instants import epoch_instant, outside_instant
 from gitops_bot.core.log import get_logger
 from gitops_bot.forges.kit import unexpected
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 
 log = get_logger(__name__)
 
@@ -95,7 +95,7 @@ class Forge(Protocol):
 class CommitPusher(Protocol):
     """Recreates a worktree's HEAD commit on the forge and moves a branch to it."""
 
-    def push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None) -> str:
+    def push(self, ws: GitWorkspace, branch: str, lease: tuple[str, str | None] | None) -> str:
         """Returns the commit the branch now holds (the forge's, not the worktree's)."""
         ...
 

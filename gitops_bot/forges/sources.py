@@ -43,7 +43,7 @@ from gitops_bot.net.service import Credential, Service
 RETRY = RetryPolicy(attempts=2, max_wait=2.0)
 
 
-class History(Protocol):
+class SourceHistory(Protocol):
     """The port the engine asks: the commits between two revisions of a source repository."""
 
     def compare(self, repository: str, base: str, head: str) -> Comparison:
@@ -78,7 +78,7 @@ def hosts_for(kind: str, api_url: str | None, remote: str | None, token: Secret 
 
 
 class Sources:
-    """:class:`History` over the hosts the operator's configuration names."""
+    """:class:`SourceHistory` over the hosts the operator's configuration names."""
 
     def __init__(self, hosts: Sequence[Host], *, transport: httpx.BaseTransport | None = None) -> None:
         self.hosts = list(hosts)

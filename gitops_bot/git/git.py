@@ -33,7 +33,7 @@ log = get_logger(__name__)
 _CREDENTIALS_IN_URL = re.compile(r"^https?://[^/@]+@", re.IGNORECASE)
 
 
-class Workspace(History):
+class GitWorkspace(History):
     def __init__(
         self,
         store: Repo,
@@ -59,7 +59,7 @@ class Workspace(History):
     @classmethod
     def open(
         cls, repo: str, *, cache_dir: Path, token: Secret | None = None, user: str = "x-access-token"
-    ) -> Workspace:
+    ) -> GitWorkspace:
         if _CREDENTIALS_IN_URL.match(repo):
             raise UsageError(
                 "the repository URL carries credentials",
@@ -260,7 +260,7 @@ class Workspace(History):
             os.close(self._lock)  # releases the flock
             self._lock = None
 
-    def __enter__(self) -> Workspace:
+    def __enter__(self) -> GitWorkspace:
         return self
 
     def __exit__(self, *exc: object) -> None:

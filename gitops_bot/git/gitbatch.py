@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitcli import completed, failure
 from gitops_bot.git.race import RACE
 from gitops_bot.git.trees import BaseTree, GitObject
@@ -49,7 +49,7 @@ class PushResult:
     failed: dict[str, str] = field(default_factory=dict)  # branch -> the remote's reason
 
 
-def tips(ws: Workspace, prefix: str) -> dict[str, Tip]:
+def tips(ws: GitWorkspace, prefix: str) -> dict[str, Tip]:
     """Branch name -> tip of every fetched ``prefix/...`` branch (one ``git for-each-ref``)."""
     root = "refs/remotes/origin/"
     out = _git(ws, ["for-each-ref", "--format=%(objectname) %(tree) %(refname)", f"{root}{prefix}/"])
@@ -61,18 +61,18 @@ def tips(ws: Workspace, prefix: str) -> dict[str, Tip]:
     return found
 
 
-def base_tree(ws: Workspace) -> tuple[str, BaseTree]:
+def base_tree(ws: GitWorkspace) -> tuple[str, BaseTree]:
     """The remote base's commit and its whole tree, read once (``git ls-tree -r -t``)."""
     commit, tree = _git(ws, ["rev-parse", ws.base_ref, f"{ws.base_ref}^{{tree}}"]).decode().split()
     return commit, BaseTree.parse(tree, _git(ws, ["ls-tree", "-r", "-t", "-z", "--full-tree", tree]))
 
 
-def can_write_objects(ws: Workspace) -> bool:
+def can_write_objects(ws: GitWorkspace) -> bool:
     """Loose objects are written here only in a SHA-1 repository (the default everywhere)."""
     return (ws.store.config("extensions.objectformat") or "sha1").lower() == "sha1"
 
 
-def write_objects(ws: Workspace, objects: Iterable[GitObject]) -> None:
+def write_objects(ws: GitWorkspace, objects: Iterable[GitObject]) -> None:
     """Write each object the store lacks as a loose object, as git does: zlib-compressed
     ``<type> <size>\\0<content>`` at ``objects/xx/yyyy``, through a temporary file and a rename,
     read-only. No process is started; a later ``git gc`` packs them as any other."""
@@ -94,7 +94,7 @@ def write_objects(ws: Workspace, objects: Iterable[GitObject]) -> None:
             raise
 
 
-def commit_tree(ws: Workspace, tree: str, parent: str, message: str, *, name: str, email: str) -> str:
+def commit_tree(ws: GitWorkspace, tree: str, parent: str, message: str, *, name: str, email: str) -> str:
     """A commit of ``tree`` on ``parent``, as ``git commit -F`` would make it from the same
     worktree: the message cleaned up the same way, signed when ``ws.commit_env`` says so."""
     ident = {
@@ -122,7 +122,7 @@ def stripspace(message: str) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def push(ws: Workspace, updates: Sequence[RefUpdate]) -> PushResult:
+def push(ws: GitWorkspace, updates: Sequence[RefUpdate]) -> PushResult:
     """Push every update with its own ``--force-with-lease``, in as few ``git push`` commands
     as the argument length allows. Not atomic: each branch is one release, and one moved by
     another bot must not hold the others back; the caller retries what ``raced``."""
@@ -132,7 +132,7 @@ def push(ws: Workspace, updates: Sequence[RefUpdate]) -> PushResult:
     return result
 
 
-def _push_chunk(ws: Workspace, updates: Sequence[RefUpdate], result: PushResult) -> None:
+def _push_chunk(ws: GitWorkspace, updates: Sequence[RefUpdate], result: PushResult) -> None:
     args = ["push", "--porcelain"]
     args += [f"--force-with-lease=refs/heads/{u.branch}:{u.expected or ''}" for u in updates]
     args += ["origin", *(f"{u.new}:refs/heads/{u.branch}" for u in updates)]
@@ -160,7 +160,7 @@ def _push_chunk(ws: Workspace, updates: Sequence[RefUpdate], result: PushResult)
 
 
 def _git(
-    ws: Workspace, args: list[str], data: bytes | None = None, env: dict[str, str] | None = None
+    ws: GitWorkspace, args: list[str], data: bytes | None = None, env: dict[str, str] | None = None
 ) -> bytes:
     proc = _git_proc(ws, args, data, env)
     if proc.returncode != 0:
@@ -169,6 +169,6 @@ def _git(
 
 
 def _git_proc(
-    ws: Workspace, args: list[str], data: bytes | None = None, env: dict[str, str] | None = None
+    ws: GitWorkspace, args: list[str], data: bytes | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     return completed(args, data, cwd=str(ws.store.git_dir), env=env)

@@ -1,7 +1,7 @@
 """Reading a store's history: the commits touching some paths (with the blob ids their
 changed paths had before), the blobs at a revision, and many blobs at once; in a partial
-clone the missing blobs are fetched in one request first. :class:`Workspace
-<gitops_bot.git.git.Workspace>` has these methods.
+clone the missing blobs are fetched in one request first. :class:`GitWorkspace
+<gitops_bot.git.git.GitWorkspace>` has these methods.
 """
 
 from __future__ import annotations

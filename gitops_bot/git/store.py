@@ -1,4 +1,4 @@
-"""Where a :class:`~gitops_bot.git.git.Workspace`'s objects live: the user's own checkout
+"""Where a :class:`~gitops_bot.git.git.GitWorkspace`'s objects live: the user's own checkout
 (``--repo`` a path), or a cached bare partial clone (``--repo`` a URL) under the cache folder,
 taken by one run at a time (``flock``), made in a temporary folder and renamed into place,
 with the worktrees of runs that died pruned.

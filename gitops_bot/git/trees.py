@@ -24,7 +24,7 @@ FILE = "100644"
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class TreeEntry:
     mode: str  # as written in the tree object: 100644, 100755, 120000, 160000, 40000
     oid: str  # hex
 
@@ -49,17 +49,17 @@ def blob_id(data: bytes) -> str:
     return object_id("blob", data)
 
 
-def _sort_key(item: tuple[str, Entry]) -> bytes:
+def _sort_key(item: tuple[str, TreeEntry]) -> bytes:
     name = _encode(item[0])
     return name + b"/" if item[1].mode == TREE else name
 
 
-def tree_data(entries: Mapping[str, Entry]) -> bytes:
+def tree_data(entries: Mapping[str, TreeEntry]) -> bytes:
     """The content of a tree object holding ``entries`` (name -> entry)."""
     return b"".join(_entry_data(name, e) for name, e in sorted(entries.items(), key=_sort_key))
 
 
-def _entry_data(name: str, e: Entry) -> bytes:
+def _entry_data(name: str, e: TreeEntry) -> bytes:
     return b"%s %s\0%s" % (e.mode.encode(), _encode(name), bytes.fromhex(e.oid))
 
 
@@ -74,7 +74,7 @@ def _decode(raw: bytes) -> str:
 class BaseTree:
     """A commit's whole tree, directory by directory, read once."""
 
-    def __init__(self, oid: str, dirs: dict[str, dict[str, Entry]]) -> None:
+    def __init__(self, oid: str, dirs: dict[str, dict[str, TreeEntry]]) -> None:
         self.oid = oid
         self._dirs = dirs  # "" is the root; "a/b" a directory; each maps name -> entry
         self._pieces: dict[str, tuple[list[bytes], dict[str, int]]] = {}  # see _tree_data
@@ -82,7 +82,7 @@ class BaseTree:
     @classmethod
     def parse(cls, oid: str, ls_tree: bytes) -> BaseTree:
         """From ``git ls-tree -r -t -z --full-tree`` output of the tree ``oid``."""
-        dirs: dict[str, dict[str, Entry]] = {"": {}}
+        dirs: dict[str, dict[str, TreeEntry]] = {"": {}}
         for line in ls_tree.split(b"\0"):
             if not line:
                 continue
@@ -91,7 +91,7 @@ class BaseTree:
             path = _decode(raw_path)
             parent, _, name = path.rpartition("/")
             mode = mode.lstrip("0") if mode.startswith("04") else mode
-            dirs.setdefault(parent, {})[name] = Entry(mode, oid_hex)
+            dirs.setdefault(parent, {})[name] = TreeEntry(mode, oid_hex)
             if mode == TREE:
                 dirs.setdefault(path, {})
         return cls(oid, dirs)
@@ -100,7 +100,7 @@ class BaseTree:
         """Whether any directory holds an entry called ``name`` (``.gitattributes``)."""
         return any(name in entries for entries in self._dirs.values())
 
-    def entry(self, path: str) -> Entry | None:
+    def entry(self, path: str) -> TreeEntry | None:
         parent, _, name = path.rpartition("/")
         return self._dirs.get(parent, {}).get(name)
 
@@ -108,7 +108,7 @@ class BaseTree:
         """The id of this tree with each of ``files`` (repository path -> content) written: an
         existing file keeps its mode, a new one is a regular file (its directories created as
         needed); and every blob and tree that is new, for writing when the tree is committed."""
-        changed: dict[str, dict[str, Entry]] = {}  # directory -> its entries that change
+        changed: dict[str, dict[str, TreeEntry]] = {}  # directory -> its entries that change
         objects: list[GitObject] = []
         for path, data in files.items():
             blob = GitObject("blob", data)
@@ -119,7 +119,7 @@ class BaseTree:
                 continue
             objects.append(blob)
             parent, _, name = path.rpartition("/")
-            self._dir(changed, parent)[name] = Entry(old.mode if old else FILE, blob.oid)
+            self._dir(changed, parent)[name] = TreeEntry(old.mode if old else FILE, blob.oid)
         if not changed:
             return self.oid, []
         for path in sorted(changed, key=lambda d: -d.count("/") if d else 1):  # deepest first, root last
@@ -127,10 +127,10 @@ class BaseTree:
             objects.append(tree)
             if path:
                 parent, _, name = path.rpartition("/")
-                self._dir(changed, parent)[name] = Entry(TREE, tree.oid)
+                self._dir(changed, parent)[name] = TreeEntry(TREE, tree.oid)
         return objects[-1].oid, objects
 
-    def _dir(self, changed: dict[str, dict[str, Entry]], path: str) -> dict[str, Entry]:
+    def _dir(self, changed: dict[str, dict[str, TreeEntry]], path: str) -> dict[str, TreeEntry]:
         """The changes to directory ``path``, with an entry for it in each directory above."""
         if path not in changed:
             if path not in self._dirs and path and self.entry(path) is not None:
@@ -140,7 +140,7 @@ class BaseTree:
                 self._dir(changed, path.rpartition("/")[0])
         return changed[path]
 
-    def _tree_data(self, path: str, changes: Mapping[str, Entry]) -> bytes:
+    def _tree_data(self, path: str, changes: Mapping[str, TreeEntry]) -> bytes:
         """Directory ``path`` of the base with ``changes``: the base's sorted entries with the
         changed ones spliced in when no name is added (1,000 environments under one directory
         are sorted once, not once per release), else sorted afresh."""

@@ -16,7 +16,7 @@ from gitops_bot.engine import ports
 from gitops_bot.gate import argocd
 from gitops_bot.gate.port import Gate, Live, Verdict
 from gitops_bot.gate.reading import Reading
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.registry.client import RegistryClient
 from gitops_bot.registry.pool import RegistryPool
 
@@ -45,7 +45,7 @@ def test_argocd_is_the_gate_port() -> None:
 def test_the_git_workspace_is_the_workspace_port(tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as opened:
+    with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as opened:
         ws: ports.Workspace = opened
         assert isinstance(ws, ports.Workspace)
 

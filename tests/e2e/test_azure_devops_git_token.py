@@ -17,7 +17,7 @@ from gitops_bot.engine.session import fetch_credentials
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.azure_devops.adapter import AzureDevOps
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from testkit.git_http import CA, GitHTTPServer, bare_repository
 
 JOB = "azdo_job_token_0123456789abcdef"
@@ -49,7 +49,7 @@ def other(ca: CA, repos: Path) -> Iterator[GitHTTPServer]:
 
 
 def _fetch(url: str, token: object, cache: Path) -> None:
-    with Workspace.open(url, cache_dir=cache, token=token, user=AzureDevOps.git_user) as ws:  # type: ignore[arg-type]
+    with GitWorkspace.open(url, cache_dir=cache, token=token, user=AzureDevOps.git_user) as ws:  # type: ignore[arg-type]
         ws.fetch("main", "gitops-bot")
 
 

@@ -15,7 +15,7 @@ from gitops_bot.core.errors import GitError
 from gitops_bot.core.secret import Origin, Secret
 from gitops_bot.engine.session import fetch_credentials
 from gitops_bot.forges import registry as forges
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitcli import auth_env
 from testkit.git_http import CA, GitHTTPServer, bare_repository
 
@@ -45,7 +45,7 @@ def other(ca: CA, repos: Path) -> Iterator[GitHTTPServer]:
 
 
 def _fetch(url: str, token: Secret | None, cache: Path, user: str = "x-access-token") -> None:
-    with Workspace.open(url, cache_dir=cache, token=token, user=user) as ws:
+    with GitWorkspace.open(url, cache_dir=cache, token=token, user=user) as ws:
         ws.fetch("main", "gitops-bot")
 
 

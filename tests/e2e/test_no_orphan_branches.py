@@ -192,13 +192,13 @@ def test_a_branch_left_by_a_failed_delete_is_adopted_by_the_next_run(
 ) -> None:
     """When even the delete fails (the remote went away meanwhile), the run still ends with one
     line; the next run finds the branch holding its change and opens the change request."""
-    from gitops_bot.git.git import Workspace
+    from gitops_bot.git.git import GitWorkspace
 
-    def unreachable(self: Workspace, branch: str, expected: str) -> None:
+    def unreachable(self: GitWorkspace, branch: str, expected: str) -> None:
         raise OSError("remote hung up")
 
     with monkeypatch.context() as m:
-        m.setattr(Workspace, "delete_remote_branch", unreachable)
+        m.setattr(GitWorkspace, "delete_remote_branch", unreachable)
         world.forge.fail[world.create] = (502, {"message": "no"}, {})
         code, err = world.run(capsys)
         assert code != 0 and "Traceback" not in err and "branch_not_deleted" not in err.splitlines()[-1]

@@ -190,15 +190,15 @@ def test_rejected_push_reapplies_edits_on_the_new_base(
 ) -> None:
     """Someone pushes to main between our commit and our push: the edits are applied again on
     the new base (their change kept), not rebased textually."""
-    from gitops_bot.git.git import Workspace
+    from gitops_bot.git.git import GitWorkspace
 
     digest = world.push("app", "1.1.0")
     other = world.tmp / "other"
     subprocess.run(["git", "clone", "-q", str(world.remote), str(other)], check=True)
-    original = Workspace.push
+    original = GitWorkspace.push
     calls = {"n": 0}
 
-    def racing_push(self: Workspace, refspec: str, **kw: object) -> None:
+    def racing_push(self: GitWorkspace, refspec: str, **kw: object) -> None:
         calls["n"] += 1
         if calls["n"] == 1:  # the other actor wins the race once
             (other / "overlays/dev/patch.yaml").write_text("replicas: 3\n")
@@ -207,7 +207,7 @@ def test_rejected_push_reapplies_edits_on_the_new_base(
             git(other, "push", "-q", "origin", "main")
         original(self, refspec, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Workspace, "push", racing_push)
+    monkeypatch.setattr(GitWorkspace, "push", racing_push)
     (res,) = update(capsys, world, "--env", "dev")["results"]
     assert res["action"] == "commit" and calls["n"] == 2
     assert world.show("main", "overlays/dev/patch.yaml") == b"replicas: 3\n"

@@ -48,7 +48,7 @@ from gitops_bot.forges.github import commits as github_commits
 from gitops_bot.forges.issues import Issue
 from gitops_bot.forges.kit import MAX_WAIT, Api, Words, linked, numbered
 from gitops_bot.forges.settings import GitHubConfig
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.net import limits
 from gitops_bot.net.service import Credential
 
@@ -558,5 +558,5 @@ class _ApiCommits:
     def __init__(self, gh: GitHub) -> None:
         self._gh = gh
 
-    def push(self, ws: Workspace, branch: str, lease: tuple[str, str | None] | None) -> str:
+    def push(self, ws: GitWorkspace, branch: str, lease: tuple[str, str | None] | None) -> str:
         return github_commits.push(self._gh, ws, branch, lease)

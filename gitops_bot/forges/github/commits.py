@@ -6,7 +6,7 @@ local worktree (the diff, the tree and idempotence come from there); that commit
 on GitHub with the same tree (blobs, one tree on top of the base tree, a commit), and the branch
 ref is moved to it instead of a ``git push``. The local commit is never pushed.
 
-Leases as in :meth:`Workspace.push`: a branch expected absent is created (422 when it exists);
+Leases as in :meth:`GitWorkspace.push`: a branch expected absent is created (422 when it exists);
 one expected at a sha is force-moved only if it is still there; with no lease (the base branch)
 the update must be a fast-forward. Each refusal is :class:`PushRejected`, so the caller re-applies
 its edits on the new base as for a rejected push.
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, PushRejected
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 
 
 class GitData(Protocol):
@@ -31,7 +31,7 @@ class GitData(Protocol):
     def request(self, method: str, path: str, **kwargs: Any) -> Any: ...
 
 
-def push(gh: GitData, ws: Workspace, branch: str, lease: tuple[str, str | None] | None) -> str:
+def push(gh: GitData, ws: GitWorkspace, branch: str, lease: tuple[str, str | None] | None) -> str:
     """Recreate the worktree's HEAD commit on GitHub and move ``branch`` to it; returns its sha."""
     parent, message, changes = ws.head_changes()
     git = f"{gh._repo}/git"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from gitops_bot.core.errors import GitError
 from gitops_bot.git import gitbatch
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitbatch import RefUpdate, Tip
 from testkit.examples import examples
 
@@ -55,8 +55,8 @@ def remote(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ws(remote: Path, tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+def ws(remote: Path, tmp_path: Path) -> Iterator[GitWorkspace]:
+    with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch(None, "gitops-bot")
         yield ws
 
@@ -68,13 +68,13 @@ def remote_sha(remote: Path, branch: str) -> str | None:
     return out.stdout.decode().strip() or None
 
 
-def test_tips_are_every_bot_branch_with_its_tree_in_one_read(ws: Workspace, remote: Path) -> None:
+def test_tips_are_every_bot_branch_with_its_tree_in_one_read(ws: GitWorkspace, remote: Path) -> None:
     sha = git(remote, "rev-parse", "gitops-bot/env1").strip()
     tree = git(remote, "rev-parse", "gitops-bot/env1^{tree}").strip()
     assert gitbatch.tips(ws, "gitops-bot") == {"gitops-bot/env1": Tip(sha, tree)}
 
 
-def test_a_computed_tree_equals_the_branch_holding_the_same_edit(ws: Workspace) -> None:
+def test_a_computed_tree_equals_the_branch_holding_the_same_edit(ws: GitWorkspace) -> None:
     commit, base = gitbatch.base_tree(ws)
     assert commit == ws.remote_sha(ws.base)
     assert base.oid == ws.tree_of(ws.base_ref)
@@ -83,7 +83,7 @@ def test_a_computed_tree_equals_the_branch_holding_the_same_edit(ws: Workspace) 
     assert base.with_files({"overlays/env1/kustomization.yaml": b"newTag: 1.2.0\n"})[0] != held
 
 
-def test_commits_pushed_in_one_push_each_with_its_own_lease(ws: Workspace, remote: Path) -> None:
+def test_commits_pushed_in_one_push_each_with_its_own_lease(ws: GitWorkspace, remote: Path) -> None:
     parent, base = gitbatch.base_tree(ws)
     env1_before = remote_sha(remote, "gitops-bot/env1")
     updates = []
@@ -109,7 +109,9 @@ def test_commits_pushed_in_one_push_each_with_its_own_lease(ws: Workspace, remot
     git(remote, "fsck", "--strict")
 
 
-def test_a_branch_the_remote_refuses_is_held_back_and_the_others_pushed(ws: Workspace, remote: Path) -> None:
+def test_a_branch_the_remote_refuses_is_held_back_and_the_others_pushed(
+    ws: GitWorkspace, remote: Path
+) -> None:
     hook = remote / "hooks" / "update"
     hook.write_text('#!/bin/sh\ncase "$1" in *env2) echo protected >&2; exit 1;; esac\n')
     hook.chmod(0o755)
@@ -122,7 +124,7 @@ def test_a_branch_the_remote_refuses_is_held_back_and_the_others_pushed(ws: Work
     assert remote_sha(remote, "gitops-bot/env2") is None
 
 
-def test_a_remote_that_is_gone_fails_the_push(ws: Workspace, remote: Path) -> None:
+def test_a_remote_that_is_gone_fails_the_push(ws: GitWorkspace, remote: Path) -> None:
     remote.rename(remote.with_name("moved.git"))
     with pytest.raises(GitError, match="git push failed"):
         gitbatch.push(ws, [RefUpdate("gitops-bot/env2", "0" * 40, None)])
@@ -139,7 +141,7 @@ def test_a_cached_clone_keeps_one_worktree_from_run_to_run(remote: Path, tmp_pat
     cache = tmp_path / "cache"
 
     def run() -> Path:
-        with Workspace.open(f"file://{remote}", cache_dir=cache) as ws:
+        with GitWorkspace.open(f"file://{remote}", cache_dir=cache) as ws:
             ws.fetch(None, "gitops-bot")
             root = ws.checkout_base()
             assert (root / "overlays/env1/kustomization.yaml").read_text() == "newTag: 1.0.0\n"

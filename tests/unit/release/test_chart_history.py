@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.manifests import images, nodes
 from gitops_bot.manifests.charts import ChartSpec
 from gitops_bot.release import ledger
@@ -95,7 +95,7 @@ def test_a_commit_moving_only_a_chart_version_is_a_release_with_the_chart_set_af
     tmp_path: Path,
 ) -> None:
     remote = _remote(tmp_path)
-    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+    with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch("main", "gitops-bot")
         entries = ledger.read(
             ws, ws.base_ref, PATHS, [images.ImageSpec("app")], charts=[ChartSpec("podinfo", URL)]
@@ -113,7 +113,7 @@ def test_a_commit_moving_only_a_chart_version_is_a_release_with_the_chart_set_af
 
 def test_without_charts_asked_the_history_is_the_images_alone(tmp_path: Path) -> None:
     remote = _remote(tmp_path)
-    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+    with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch("main", "gitops-bot")
         entries = ledger.read(ws, ws.base_ref, PATHS, [images.ImageSpec("app")])
     assert [e.name for e in entries[:1]] == ["prod-image1"]
@@ -142,7 +142,7 @@ def test_each_file_of_a_long_history_is_composed_once_for_its_images_and_its_cha
         return real(stream, Loader=Loader)
 
     monkeypatch.setattr(nodes.yaml, "compose_all", counting)
-    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+    with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch("main", "gitops-bot")
         entries = ledger.read(
             ws, ws.base_ref, PATHS, [images.ImageSpec("app")], charts=[ChartSpec("podinfo", URL)]

@@ -14,7 +14,7 @@ import testkit.releases as releases_kit
 from gitops_bot import config
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.git import gitlog
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.manifests import images
 from gitops_bot.release import ledger as history
 
@@ -94,7 +94,7 @@ def test_history_reads_every_release_with_the_same_few_git_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, releases: int
 ) -> None:
     remote = releases_kit.build_remote(tmp_path, releases)
-    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+    with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch("main", "gitops-bot")
         calls = _git_processes(monkeypatch)
         entries = history.read(ws, ws.base_ref, [PROD], [images.ImageSpec("app")])
@@ -115,7 +115,7 @@ def test_history_of_a_partial_clone_fetches_missing_blobs_in_one_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     remote = releases_kit.build_remote(tmp_path, 40)
-    with Workspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
+    with GitWorkspace.open(f"file://{remote}", cache_dir=tmp_path / "cache") as ws:
         ws.fetch("main", "gitops-bot")
         paths = [PROD]
         missing = ws._missing("refs/remotes/origin/main", paths)

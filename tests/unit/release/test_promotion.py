@@ -11,7 +11,7 @@ from gitops_bot.config import load as load_config
 from gitops_bot.core.errors import ConfigError, GateClosed, GitError, UsageError
 from gitops_bot.core.model import Deployed
 from gitops_bot.gate import argocd
-from gitops_bot.git.git import Workspace
+from gitops_bot.git.git import GitWorkspace
 from gitops_bot.release import holds, promotion
 from gitops_bot.release.ledger import Entry, find
 from testkit.argocd_server import application
@@ -103,10 +103,10 @@ def test_find_a_rollback_target_by_steps_release_or_commit() -> None:
 
 def test_only_http_urls_with_a_user_part_count_as_credentials(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="carries credentials"):
-        Workspace.open("https://x-access-token:ghp_abc@github.com/acme/gitops.git", cache_dir=tmp_path)
+        GitWorkspace.open("https://x-access-token:ghp_abc@github.com/acme/gitops.git", cache_dir=tmp_path)
     # ssh's user is not a secret: the URL is accepted, and the clone fails for want of a server
     with pytest.raises(GitError, match="git clone failed"):
-        Workspace.open("ssh://git@127.0.0.1:9/acme/gitops.git", cache_dir=tmp_path)
+        GitWorkspace.open("ssh://git@127.0.0.1:9/acme/gitops.git", cache_dir=tmp_path)
 
 
 def _config(tmp_path: Path) -> Config:
