@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
+from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.reading import (
@@ -56,6 +57,10 @@ class Tree(Protocol):
 
     def listing(self, path: Path) -> list[Path]:
         """The directory's entries, sorted."""
+
+    def check(self, path: Path) -> None:
+        """Refuse (a usage error naming it) a path that is there but leads out of the root:
+        what an environment's path names is the config's, and must stay in the repository."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,10 @@ class DiskTree:
             return sorted(path.iterdir())
         except OSError:
             return []
+
+    def check(self, path: Path) -> None:
+        if path.is_symlink() or path.exists():
+            files.inside(self.root, path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +218,8 @@ class Reader:
     def environment(self, source: Source) -> _Walk:
         walk = _Walk()
         for walk.root, rel in enumerate(source.paths):
-            path = self.config_root / rel
+            # a path (or a symlink on it) leading out of the repository: refused, naming it
+            path = files.inside(self.repo_root, self.config_root / rel)
             if self.tree.is_dir(path):
                 self._directory(path, walk, source.name, top=True)
             elif (text := self._read(path, walk)) is not None:
@@ -346,6 +356,9 @@ class Reader:
         )
 
     def _directory(self, directory: Path, walk: _Walk, env: str, *, top: bool) -> None:
+        if top:
+            for name in KUSTOMIZATION_NAMES:
+                self.tree.check(directory / name)
         kfile = self._kfile(directory)
         if kfile is not None:
             text = self._read(kfile, walk)
@@ -370,6 +383,8 @@ class Reader:
                 hint="point its path at an overlay, a manifests directory or a file",
             )
         for path in found:
+            if top:
+                self.tree.check(path)
             text = self._read(path, walk)
             if text is None:
                 continue
