@@ -45,6 +45,7 @@ from gitops_bot.registry.cloud.base import (
     edge,
     importable,
     json_of,
+    register_inputs,
     text,
 )
 from gitops_bot.registry.settings import RegistryConfig
@@ -106,6 +107,7 @@ class AwsLogin:
         return True  # the chain ends at the instance metadata service, which only asking tells
 
     def login(self, config: RegistryConfig, env: Mapping[str, str]) -> Issued:
+        register_inputs(env, _SENT_VARIABLES, _SENT_FILES)
         host = config.host.lower()
         account, region = parse_host(host)
         region = config.region or region
@@ -288,6 +290,10 @@ class AwsApi:
 
 PRIVATE_TARGET = "AmazonEC2ContainerRegistry_V20150921."
 PUBLIC_TARGET = "SpencerFrontendService."
+# what botocore's chain sends from the environment (keys, the Pod Identity agent's token, the
+# web identity token): secrets before it is sent
+_SENT_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN")
+_SENT_FILES = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
 JSON_11 = "application/x-amz-json-1.1"
 
 

@@ -88,6 +88,10 @@ class AzureLogin:
             raise LoginFailed(f"Azure tenant {tenant[:40]!r} is not a tenant id or domain")
         token_file = env.get("AZURE_FEDERATED_TOKEN_FILE", "")
         secret = env.get("AZURE_CLIENT_SECRET", "")
+        # what is sent to Entra or the identity endpoint is a secret before it is sent: an
+        # error answer may echo it (in its 'error'), and that line is shown
+        register_secret(secret)
+        register_secret(env.get("IDENTITY_HEADER"))
         if token_file or secret:
             if not (client and tenant):
                 missing = "AZURE_CLIENT_ID" if not client else "AZURE_TENANT_ID"
@@ -196,6 +200,7 @@ def _read(path: str) -> str:
         raise LoginFailed(f"cannot read AZURE_FEDERATED_TOKEN_FILE {path} ({exc.strerror})") from None
     if not token:
         raise LoginFailed(f"AZURE_FEDERATED_TOKEN_FILE {path} is empty")
+    register_secret(token)  # the client assertion: a bearer credential, echoed by no line of ours
     return token
 
 
@@ -221,7 +226,10 @@ def _error(body: bytes) -> str:
         return ""
     if not isinstance(data, dict):
         return ""
-    code = text(data.get("error"), 40)
+    # an OAuth error code is lowercase words (RFC 6749 5.2); anything else in the field is not
+    # quoted: an echo of what was sent, cut short, would no longer be a secret redaction finds
+    found = data.get("error")
+    code = found if isinstance(found, str) and re.fullmatch(r"[a-z_]{1,40}", found) else ""
     # whole codes only: Entra's run to seven digits (AADSTS7000215, a wrong client secret), and a
     # prefix of one is another code (AADSTS700021) that would send the reader the wrong way
     aadsts = re.search(r"AADSTS\d{4,8}\b", text(data.get("error_description"), 400))

@@ -25,7 +25,7 @@ from xml.etree.ElementTree import ParseError
 
 from gitops_bot.core.errors import RegistryAccessError, UsageError
 from gitops_bot.core.extras import install_hint
-from gitops_bot.core.log import get_logger, register_secret
+from gitops_bot.core.log import get_logger, redact, register_secret
 from gitops_bot.net import limits
 from gitops_bot.net.auth import origin
 from gitops_bot.net.retry import RetryPolicy
@@ -234,6 +234,28 @@ class CloudCredential:
         log.warning("registry_login_failed", registry=self.config.host, auth=self.login.kind, error=line)
 
 
+# bytes of a token file read to register its token (a service account token is a few KiB)
+TOKEN_FILE_LIMIT = 64 << 10
+
+
+def register_inputs(env: Mapping[str, str], variables: tuple[str, ...], files: tuple[str, ...] = ()) -> None:
+    """Register as secrets what a login's library sends its identity provider from the
+    environment before it is sent: the values of ``variables`` and the tokens in the files
+    ``files`` name. An error answer echoing one is then redacted in the login's one line
+    (botocore quotes the container endpoint's answer in its message), not shown."""
+    for name in variables:
+        register_secret(env.get(name))
+    for name in files:
+        path = env.get(name)
+        if not path:
+            continue
+        try:
+            with open(path, "rb") as found:
+                register_secret(found.read(TOKEN_FILE_LIMIT).decode(errors="replace").strip())
+        except OSError:
+            continue  # the library reading it says what is wrong with it
+
+
 def sendable(token: str) -> bool:
     """Whether a token from an answer can be sent as issued: visible ASCII, as every token a
     cloud issues is (a JWT, base64); a lone surrogate or a newline could not be encoded into a
@@ -243,10 +265,12 @@ def sendable(token: str) -> bool:
 
 def text(value: Any, limit: int = 200) -> str:
     """An outside string made one printable line of at most ``limit`` characters (a cloud's
-    error code or message, quoted in a login's one-line failure)."""
+    error code or message, quoted in a login's one-line failure), secrets redacted before it
+    is cut: a secret echoed whole and cut to its first characters is no longer a secret's
+    whole text, which is what redaction finds."""
     if not isinstance(value, str):
         return ""
-    line = " ".join(value.split())
+    line = " ".join(redact(value).split())
     return "".join(c for c in line if c.isprintable())[:limit]
 
 
