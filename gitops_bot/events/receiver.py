@@ -35,7 +35,7 @@ _ORIGIN = re.compile(r"^[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})$")
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class ListenerResponse:
     """What the listener sends back: a status, one line (or Event Grid's JSON), headers."""
 
     status: int
@@ -96,7 +96,7 @@ class Receiver:
         answer = self.respond("POST", path, headers, body)
         return answer.status, answer.text
 
-    def respond(self, method: str, path: str, headers: Mapping[str, str], body: Readable) -> Answer:
+    def respond(self, method: str, path: str, headers: Mapping[str, str], body: Readable) -> ListenerResponse:
         """A ``POST`` (a delivery), or an ``OPTIONS`` (CloudEvents' abuse-protection handshake)."""
         url = urlsplit(path)
         name, _, path_token = url.path.removeprefix(PREFIX).partition("/")
@@ -130,7 +130,7 @@ class Receiver:
         label: str,
         sources: Mapping[SourceSettings, list[tuple[str | None, _Route]]],
         headers: Mapping[str, str],
-    ) -> Answer:
+    ) -> ListenerResponse:
         """CloudEvents 1.0 webhook abuse protection, as Event Grid sends it before CloudEvents
         deliveries: ``WebHook-Request-Origin`` is answered with ``WebHook-Allowed-Origin``.
         It grants nothing (every delivery is still authenticated) and is answered without
@@ -152,7 +152,7 @@ class Receiver:
         trusted: dict[SourceSettings, list[tuple[str | None, _Route]]],
         headers: Mapping[str, str],
         data: bytes,
-    ) -> Answer:
+    ) -> ListenerResponse:
         """Parse the authenticated body once per source; refuse replays and stale deliveries;
         queue each repository's pushes. Only a body that is not the sender's shape at all is
         a 400: events out of scope or malformed beside good ones are still a 2xx (a sender
@@ -171,7 +171,7 @@ class Receiver:
             if delivery.validation is not None:
                 # Event Grid proves we want its deliveries: the code back, synchronously
                 self._answer(label, 200, "validation", "Event Grid subscription validated", [])
-                return Answer(
+                return ListenerResponse(
                     200, json.dumps({"validationResponse": delivery.validation}), "application/json"
                 )
             if delivery.id is not None:
@@ -214,7 +214,9 @@ class Receiver:
         accepted = list({str(p): p for ps in wanted.values() for p in ps}.values())
         return self._answer(label, 202, "accepted", "a cycle for these images will run", accepted)
 
-    def _answer(self, source: str, status: int, outcome: str, text: str, pushes: list[Push]) -> Answer:
+    def _answer(
+        self, source: str, status: int, outcome: str, text: str, pushes: list[Push]
+    ) -> ListenerResponse:
         self.count(source, outcome)
         # a registry reports every blob upload, pull and delete too: out of scope, debug lines
         emit = log.warning if status >= 400 else log.debug if outcome == "ignored" else log.info
@@ -226,7 +228,7 @@ class Receiver:
             detail=text,
             pushes=[str(p) for p in pushes],
         )
-        return Answer(status, f"{outcome}: {text}")
+        return ListenerResponse(status, f"{outcome}: {text}")
 
 
 def _read(headers: Mapping[str, str], body: Readable, cap: int) -> bytes:

@@ -55,7 +55,7 @@ PROBE_WAIT = 1.0
 
 
 @dataclass
-class Request:
+class RegistryRequest:
     """What the registry client sends: headers as given (one value a name), body whole."""
 
     method: str
@@ -199,7 +199,7 @@ class RegistryAuth:
             return None
         return "Basic " + base64.b64encode(f"{c.username}:{c.password}".encode()).decode()
 
-    def flow(self, request: Request) -> Generator[Request, Reply, None]:
+    def flow(self, request: RegistryRequest) -> Generator[RegistryRequest, Reply, None]:
         """Yields the requests to send for ``request``, receiving each one's reply: token
         requests first when the realm is known and no token is cached, the request, then on a
         401 a token request and the request again. The last reply sent in is the answer; a
@@ -307,7 +307,7 @@ class RegistryAuth:
 
     def _token(
         self, scope: str, proto: str, where: str, claimed: Callable[[], object] | None = None
-    ) -> Generator[Request, Reply, str]:
+    ) -> Generator[RegistryRequest, Reply, str]:
         """A token for ``scope``: cached, awaited from the token request already asking for it,
         or asked for (with the next expected scopes); else :class:`TokenServiceError` (or
         ``Retryable``). ``claimed`` is called once this thread knows which (what it waits for
@@ -331,7 +331,7 @@ class RegistryAuth:
             asking.wait(LONGEST_WAIT)
             waited = True  # its request ended: a token, or this thread asks for its own
 
-    def _ahead(self, scope: str, proto: str, where: str) -> Generator[Request, Reply, None]:
+    def _ahead(self, scope: str, proto: str, where: str) -> Generator[RegistryRequest, Reply, None]:
         """Keep :data:`RUNWAY` expected scopes past the furthest read covered: this thread
         asks for the next batch before its own request when fewer are. What that asking meets
         is not this thread's: a scope it did not cover is asked for by the thread reading it."""
@@ -367,7 +367,7 @@ class RegistryAuth:
             self._asking[scope] = event
         return batch
 
-    def _fetch(self, batch: list[str], proto: str, where: str) -> Generator[Request, Reply, str]:
+    def _fetch(self, batch: list[str], proto: str, where: str) -> Generator[RegistryRequest, Reply, str]:
         """A token for ``batch[0]``, asked of the realm for ``batch`` (claimed by
         :meth:`_take`), or :class:`TokenServiceError` (``Retryable`` while the token service is
         unavailable). A token service that refuses several scopes, or grants a token that says
@@ -400,7 +400,7 @@ class RegistryAuth:
 
     def _ask(
         self, scopes: list[str], proto: str, where: str
-    ) -> Generator[Request, Reply, Token | TokenServiceError]:
+    ) -> Generator[RegistryRequest, Reply, Token | TokenServiceError]:
         """One token request and what its answer is; a token is kept for the scopes it grants."""
         assert self._bearer is not None
         request = self._token_request(self._bearer, scopes, proto)
@@ -430,7 +430,7 @@ class RegistryAuth:
         assert self._bearer is not None
         return _realm(self.host, self._bearer.params["realm"], proto).netloc.decode("ascii", "replace")
 
-    def _token_request(self, challenge: Challenge, scopes: list[str], scheme: str) -> Request:
+    def _token_request(self, challenge: Challenge, scopes: list[str], scheme: str) -> RegistryRequest:
         realm = _realm(self.host, challenge.params["realm"], scheme)
         service = challenge.params.get("service")
         scopes = [s for s in scopes if s]
@@ -446,14 +446,14 @@ class RegistryAuth:
             if scopes:  # OAuth2's scope: space-delimited (docker's client joins them so)
                 form["scope"] = " ".join(scopes)
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
-            return Request("POST", str(realm), headers, urlencode(form).encode("ascii"), token=True)
+            return RegistryRequest("POST", str(realm), headers, urlencode(form).encode("ascii"), token=True)
         params: dict[str, str | list[str]] = {"service": service} if service else {}
         if scopes:
             params["scope"] = scopes
         headers = {}
         if basic := self._basic_header():
             headers["Authorization"] = basic
-        return Request("GET", str(realm.copy_merge_params(params)), headers, token=True)
+        return RegistryRequest("GET", str(realm.copy_merge_params(params)), headers, token=True)
 
 
 def _grants(token: Token, scope: str) -> bool:

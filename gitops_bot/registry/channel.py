@@ -19,7 +19,7 @@ from gitops_bot.net.auth import same_origin
 from gitops_bot.net.limits import TooLarge
 from gitops_bot.net.transport import Reply, exchange
 from gitops_bot.registry.answers import TOKEN_LIMIT
-from gitops_bot.registry.auth import RegistryAuth, Request
+from gitops_bot.registry.auth import RegistryAuth, RegistryRequest
 
 MAX_REDIRECTS = 20  # httpx's default
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -61,7 +61,7 @@ class Channel:
         all together: a registry answering with redirect after slow redirect cannot stretch it."""
         if url.startswith("/"):
             url = self.base_url + url
-        flow = self.auth.flow(Request(method, url, {"Accept": "*/*", **(headers or {})}))
+        flow = self.auth.flow(RegistryRequest(method, url, {"Accept": "*/*", **(headers or {})}))
         try:
             request = next(flow)
             history: list[Reply] = []
@@ -86,7 +86,9 @@ class Channel:
             # requests waiting for its token or its first answer go on at once
             flow.close()
 
-    def _exchange(self, request: Request, timeout: float | None, connect: float | None, limit: int) -> Reply:
+    def _exchange(
+        self, request: RegistryRequest, timeout: float | None, connect: float | None, limit: int
+    ) -> Reply:
         # the bytes as sent: no Accept-Encoding is asked, a Content-Encoding is not undone
         return exchange(
             self.elsewhere if request.token else self.transport,
@@ -102,7 +104,7 @@ class Channel:
 
     def _follow(
         self,
-        request: Request,
+        request: RegistryRequest,
         deadline: float | None,
         connect_timeout: float | None,
         limit: int,
@@ -124,7 +126,7 @@ class Channel:
         raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.")
 
 
-def _redirected(request: Request, status: int, location: str) -> Request:
+def _redirected(request: RegistryRequest, status: int, location: str) -> RegistryRequest:
     """The request a redirect asks for, as httpx builds it: 303 (and 301/302 after a POST)
     becomes a GET without a body; the Authorization header never goes to another origin. Nor
     does a body (a 307/308 would resend it): the one request with a body is a token request
@@ -149,4 +151,4 @@ def _redirected(request: Request, status: int, location: str) -> Request:
         headers.pop("Authorization", None)
         if body:
             raise httpx.UnsupportedProtocol(f"redirect of a {method} with a body to another origin refused")
-    return Request(method, str(url), headers, body)
+    return RegistryRequest(method, str(url), headers, body)

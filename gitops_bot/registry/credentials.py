@@ -35,7 +35,7 @@ _DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 
 
 class Secrets(Protocol):
-    """What the registry's auth flow reads of a credential: a fixed :class:`Credential`, or a
+    """What the registry's auth flow reads of a credential: a fixed :class:`RegistryCredential`, or a
     cloud's, whose values are its current token (:class:`~.cloud.base.CloudCredential`)."""
 
     @property
@@ -52,14 +52,14 @@ class Secrets(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Credential:
+class RegistryCredential:
     source: str
     username: str | None = None
     password: str | None = None
     identity_token: str | None = None
 
     def __repr__(self) -> str:  # never show the secret, even in a debugger or a traceback
-        return f"Credential(source={self.source!r}, username={self.username!r})"
+        return f"RegistryCredential(source={self.source!r}, username={self.username!r})"
 
 
 def lookup(
@@ -78,7 +78,7 @@ def lookup(
                 f"registry {host}: environment variable {missing} is not set",
                 hint="export it, or remove username_env/password_env to use docker's config.json",
             )
-        return _remember(Credential(f"env {config.username_env}", user, password))
+        return _remember(RegistryCredential(f"env {config.username_env}", user, password))
     if config.auth in cloud.LOGINS:
         return cloud.credential(config, env, explicit=True)
     found = from_docker_config(host, docker_config or _docker_config_path(env))
@@ -88,12 +88,12 @@ def lookup(
         return login
     if host == "ghcr.io" and env.get("GITHUB_TOKEN"):
         return _remember(
-            Credential("GITHUB_TOKEN", env.get("GITHUB_ACTOR") or "gitops-bot", env["GITHUB_TOKEN"])
+            RegistryCredential("GITHUB_TOKEN", env.get("GITHUB_ACTOR") or "gitops-bot", env["GITHUB_TOKEN"])
         )
     return None
 
 
-def _remember(cred: Credential) -> Credential:
+def _remember(cred: RegistryCredential) -> RegistryCredential:
     register_secret(cred.password)
     register_secret(cred.identity_token)
     return cred
@@ -110,7 +110,7 @@ def _key_host(key: str) -> str:
     return normalise_host(host)
 
 
-def from_docker_config(host: str, path: Path) -> Credential | None:
+def from_docker_config(host: str, path: Path) -> RegistryCredential | None:
     try:
         # nesting bounded (a RecursionError would be a traceback), not UTF-8 a ValueError too
         data: Any = limits.loads(path.read_bytes())
@@ -134,19 +134,19 @@ def from_docker_config(host: str, path: Path) -> Credential | None:
         if _key_host(key) != host or not isinstance(entry, dict):
             continue
         if entry.get("identitytoken"):
-            return Credential(f"{path} identitytoken", identity_token=str(entry["identitytoken"]))
+            return RegistryCredential(f"{path} identitytoken", identity_token=str(entry["identitytoken"]))
         if entry.get("auth"):
             try:
                 user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 raise UsageError(f"{path}: 'auth' for {key} is not base64 user:password") from None
-            return Credential(str(path), user, password)
+            return RegistryCredential(str(path), user, password)
         if entry.get("username") and entry.get("password"):
-            return Credential(str(path), str(entry["username"]), str(entry["password"]))
+            return RegistryCredential(str(path), str(entry["username"]), str(entry["password"]))
     return None
 
 
-def run_helper(helper: str, server: str) -> Credential | None:
+def run_helper(helper: str, server: str) -> RegistryCredential | None:
     """``docker-credential-<helper> get``: server URL on stdin, JSON on stdout."""
     program = f"docker-credential-{helper}"
     try:
@@ -174,5 +174,5 @@ def run_helper(helper: str, server: str) -> Credential | None:
     except (ValueError, KeyError, TypeError):
         raise UsageError(f"credential helper {program} printed something that is not its JSON") from None
     if username == "<token>":
-        return Credential(f"helper {helper}", identity_token=secret)
-    return Credential(f"helper {helper}", username, secret)
+        return RegistryCredential(f"helper {helper}", identity_token=secret)
+    return RegistryCredential(f"helper {helper}", username, secret)

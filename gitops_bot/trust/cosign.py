@@ -34,7 +34,7 @@ MAX_LAYERS = 32
 MAX_REFERRERS = 64
 
 
-class Registry(Protocol):
+class RegistryReader(Protocol):
     """What verification needs of :class:`gitops_bot.registry.client.RegistryClient`."""
 
     def manifest(self, repository: str, reference: str) -> tuple[str, bytes, str] | None: ...
@@ -84,7 +84,7 @@ def _layers(body: bytes) -> list[dict[str, Any]]:
 
 
 def _referrer_descriptors(
-    reg: Registry, repository: str, digest: str
+    reg: RegistryReader, repository: str, digest: str
 ) -> tuple[list[dict[str, Any]], FoundBy]:
     found = reg.referrers(repository, digest)
     if found is not None:
@@ -101,7 +101,7 @@ def _referrer_descriptors(
 
 
 def _signature_manifests(
-    reg: Registry, repository: str, digest: str, legacy: bool
+    reg: RegistryReader, repository: str, digest: str, legacy: bool
 ) -> Iterator[tuple[bytes, FoundBy]]:
     """Manifest bodies that may carry signatures for ``digest``, with how each was found
     (``legacy``: also cosign's ``.sig`` tag, which only ever holds simple signatures)."""
@@ -118,7 +118,7 @@ def _signature_manifests(
 
 
 def find(
-    reg: Registry, repository: str, digest: str, *, keys: bool = True, keyless: bool = True
+    reg: RegistryReader, repository: str, digest: str, *, keys: bool = True, keyless: bool = True
 ) -> tuple[list[SimpleSignature], list[BundleBlob]]:
     """The simple-signing signatures (``keys``) and Sigstore bundles (``keyless``) attached to
     ``digest``; blobs of the kind not asked for are not downloaded."""

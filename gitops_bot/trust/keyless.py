@@ -61,7 +61,7 @@ _IDENTITY_LATER = _IdentityCheckedAfter()
 
 
 @dataclass(frozen=True, slots=True)
-class Policy:
+class IdentityPolicy:
     identity: str | None
     identity_regexp: str | None
     issuer: str
@@ -103,7 +103,9 @@ def sans(cert: x509.Certificate) -> set[str]:
     return out
 
 
-def check(verifier: Verifier, raw: bytes, digest: str, policy: Policy, found_by: FoundBy) -> Signer | str:
+def check(
+    verifier: Verifier, raw: bytes, digest: str, policy: IdentityPolicy, found_by: FoundBy
+) -> Signer | str:
     """A :class:`Signer` when the bundle holds for ``digest`` under ``policy``, else the reason.
 
     Two bundle shapes bind a signature to a digest: a DSSE in-toto statement whose subject names

@@ -52,7 +52,7 @@ class Verifier:
             self._roots[spec.keyless.trusted_root] = keyless.load_root(path, spec.keyless.trusted_root)
 
     def verify(
-        self, reg: cosign.Registry, location: str, repository: str, digest: str, spec: VerifyConfig
+        self, reg: cosign.RegistryReader, location: str, repository: str, digest: str, spec: VerifyConfig
     ) -> Verification:
         """Verify ``digest`` of ``repository`` (``location`` is registry/path, the cache key)."""
         key = (location, digest, spec)
@@ -102,7 +102,7 @@ class Verifier:
 
         if not bundles:
             return f"no keyless signature (Sigstore bundle) for {short_digest(digest)}"
-        policy = keyless.Policy(cfg.identity, cfg.identity_regexp, cfg.issuer)
+        policy = keyless.IdentityPolicy(cfg.identity, cfg.identity_regexp, cfg.issuer)
         reasons = []
         for b in bundles:
             got = keyless.check(self._roots[cfg.trusted_root], b.data, digest, policy, b.found_by)

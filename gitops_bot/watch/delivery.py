@@ -81,7 +81,7 @@ QUANTILES: tuple[tuple[str, Callable[[Durations], timedelta | None]], ...] = (
 )
 
 
-class Delivery(Collector):
+class DeliveryMetrics(Collector):
     """The last figures of each repository (``many``: labelled with it), written out on a scrape."""
 
     def __init__(self, many: bool = False) -> None:

@@ -21,8 +21,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import get_logger, redact
-from gitops_bot.events.receiver import Answer, Receiver
-from gitops_bot.watch.delivery import Delivery
+from gitops_bot.events.receiver import ListenerResponse, Receiver
+from gitops_bot.watch.delivery import DeliveryMetrics
 from gitops_bot.watch.page import StatusPage
 
 log = get_logger("gitops_bot.watch")
@@ -88,7 +88,7 @@ class Metrics:
                 ["repository"],
                 registry=r,
             )
-        self.delivery = Delivery(self.many)  # the DORA figures, as `gitops-bot report` computes them
+        self.delivery = DeliveryMetrics(self.many)  # the DORA figures, as `gitops-bot report` computes them
         r.register(self.delivery)
 
     def labels(self, metric: Counter, repository: str | None, *values: str) -> Counter:
@@ -330,7 +330,7 @@ def serve(
             except Exception as exc:  # a defect must cost one request, never the listener
                 error = redact(f"{type(exc).__name__}: {exc}")
                 log.error("http_error", path=redact(self.path[:100]), error=error)
-                answer = Answer(500, "internal error")
+                answer = ListenerResponse(500, "internal error")
             if self._expired:
                 return
             self._send(answer.status, answer.text.encode() + b"\n", answer.content_type, answer.headers)

@@ -27,7 +27,7 @@ from typing import Any
 from gitops_bot.core.instants import parse_http_date
 from gitops_bot.engine.report import Reports
 from gitops_bot.engine.results import Status
-from gitops_bot.events.receiver import Answer
+from gitops_bot.events.receiver import ListenerResponse
 
 SCHEMA = "gitops-bot/watch-status/v1"
 PATHS = ("/", "/status.json")
@@ -104,12 +104,12 @@ class StatusPage:
         page = self._render(shown, version)
         return _Bodies(version, when.replace(microsecond=0), page.encode(), data.encode() + b"\n")
 
-    def answer(self, path: str, headers: Mapping[str, str]) -> Answer | None:
+    def answer(self, path: str, headers: Mapping[str, str]) -> ListenerResponse | None:
         """The answer to a GET or HEAD of the page's paths; None: not the page's path."""
         if path not in PATHS:
             return None
         if not self._authorized(headers):
-            return Answer(401, "unauthorized\n", headers=(("WWW-Authenticate", REALM), *_COMMON))
+            return ListenerResponse(401, "unauthorized\n", headers=(("WWW-Authenticate", REALM), *_COMMON))
         b = self._bodies
         etag = f'"{b.version}"' if path == "/status.json" else f'"{b.version}-html"'
         meta: tuple[tuple[str, str], ...] = (
@@ -121,10 +121,10 @@ class StatusPage:
         if path == "/":
             meta = (*meta, ("Content-Security-Policy", self._csp))
         if _not_modified(headers, etag, b.modified):
-            return Answer(304, "", headers=meta)
+            return ListenerResponse(304, "", headers=meta)
         if path == "/status.json":
-            return Answer(200, b.json.decode(), JSON, meta)
-        return Answer(200, b.html.decode(), HTML, meta)
+            return ListenerResponse(200, b.json.decode(), JSON, meta)
+        return ListenerResponse(200, b.html.decode(), HTML, meta)
 
     def _authorized(self, headers: Mapping[str, str]) -> bool:
         if self._token is None:

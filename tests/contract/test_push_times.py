@@ -21,8 +21,8 @@ import pytest
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import AgeSource, ImageAge
 from gitops_bot.policy.age import trusted
-from gitops_bot.registry.credentials import Credential
-from gitops_bot.registry.pushtime import LIMIT, MAX_PAGES, PER_PAGE, Pushed, PushTimes, Unknown, kind_of
+from gitops_bot.registry.credentials import RegistryCredential
+from gitops_bot.registry.pushtime import LIMIT, MAX_PAGES, PER_PAGE, NoPushTime, Pushed, PushTimes, kind_of
 from testkit.contract import SPECS, Contract
 from testkit.paths import ROOT
 from testkit.pushtime_servers import (
@@ -133,7 +133,7 @@ def test_a_tag_that_moved_is_unknown(api: Api) -> None:
     assert times.why == f"{api.source}: tag v1 has moved: it is {D1[:19]}, not {D2[:19]}"
     # an answer: the age rule may use another clock, unlike for an API it could not read
     moved = times.look(api.host, api.repository, "v1", D2)
-    assert isinstance(moved, Unknown) and not moved.unreadable
+    assert isinstance(moved, NoPushTime) and not moved.unreadable
 
 
 def test_a_tag_the_registry_does_not_have_is_unknown(api: Api) -> None:
@@ -141,7 +141,7 @@ def test_a_tag_the_registry_does_not_have_is_unknown(api: Api) -> None:
     assert times.pushed(api.host, api.repository, "v9", None) is None
     assert times.why is not None and times.why.startswith(f"{api.source}: no ")
     missing = times.look(api.host, api.repository + "-gone", "v1", D1)
-    assert isinstance(missing, Unknown) and missing.why.startswith(f"{api.source}: no ")
+    assert isinstance(missing, NoPushTime) and missing.why.startswith(f"{api.source}: no ")
     assert not missing.unreadable  # "no such tag" is an answer
 
 
@@ -211,7 +211,7 @@ def test_what_cannot_be_read_is_unknown_with_a_reason(api: Api, case: str) -> No
     assert times.why is not None and times.why.startswith(f"{api.source}: ") and said in times.why
     # not an answer at all: the age rule decides nothing on it (unknown, not "no push time")
     found = times.look(api.host, api.repository, "v1", D1)
-    assert isinstance(found, Unknown) and found.unreadable
+    assert isinstance(found, NoPushTime) and found.unreadable
     # the next run is answered: one failure stays with its run (an instance keeps each answer,
     # failures included, for its life: one run asks each question once)
     assert times.pushed(api.host, api.repository, "v1", D1) is None
@@ -273,7 +273,7 @@ def test_quay_and_harbor_credentials_go_to_their_origin_only() -> None:
             environ,
             base_urls={"quay": quay.url, HARBOR: harbor.url},
             harbor_hosts=(HARBOR,),
-            credentials={HARBOR: Credential("HARBOR_USER", "robot$ci", password)}.get,
+            credentials={HARBOR: RegistryCredential("HARBOR_USER", "robot$ci", password)}.get,
         )
         assert times.pushed("quay.io", "acme/web", "v1", D1) == Pushed(AT, D1, "Quay")
         assert times.pushed(HARBOR, "platform/web", "v1", D1) == Pushed(AT, D1, "Harbor")
@@ -293,7 +293,7 @@ def test_quay_and_harbor_credentials_go_to_their_origin_only() -> None:
             environ,
             base_urls={"quay": quay.url, HARBOR: harbor.url},
             harbor_hosts=(HARBOR,),
-            credentials={HARBOR: Credential("HARBOR_USER", "robot$ci", password)}.get,
+            credentials={HARBOR: RegistryCredential("HARBOR_USER", "robot$ci", password)}.get,
         )
         assert times.pushed("quay.io", "acme/web", "v1", D1) == Pushed(AT, D1, "Quay")
         assert times.pushed(HARBOR, "platform/web", "v1", D1) == Pushed(AT, D1, "Harbor")
@@ -494,13 +494,13 @@ def test_acr_reads_the_tags_last_update_with_the_registrys_credentials_at_its_or
     first, moved = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 5, 6, tzinfo=UTC)
     with FakeACR(basic=("acr-user", "acr-s3cret-pass")) as acr:
         acr.push("team/web", "v1", D2, first).push("team/web", "v1", D1, moved)
-        admin = {ACR: Credential("env ACR_USER", "acr-user", "acr-s3cret-pass")}.get
+        admin = {ACR: RegistryCredential("env ACR_USER", "acr-user", "acr-s3cret-pass")}.get
         times = PushTimes({}, base_urls={ACR: acr.url}, credentials=admin)
         assert times.look(ACR, "team/web", "v1", D1) == Pushed(moved, D1, "Azure Container Registry")
         assert acr.seen[0].headers.get("Authorization", "").startswith("Basic ")
         anonymous = PushTimes({}, base_urls={ACR: acr.url})
         refused = anonymous.look(ACR, "team/web", "v1", D1)
-        assert isinstance(refused, Unknown) and "HTTP 401" in refused.why
+        assert isinstance(refused, NoPushTime) and "HTTP 401" in refused.why
         assert "acr-s3cret-pass" not in redact(refused.why)
         assert "Authorization" not in acr.seen[-1].headers
     # a redirect elsewhere carries no credentials
@@ -527,14 +527,14 @@ def test_gar_reads_the_upload_time_never_the_build_time_and_its_token_goes_to_it
         gar.canned.append(Canned(302, None, {"Location": f"{elsewhere.url}{moved}"}))
         times = PushTimes({"GOOGLE_OAUTH_ACCESS_TOKEN": GOOGLE_TOKEN}, base_urls={GAR: gar.url})
         refused = times.look(GAR, "acme-prod/images/web", "v2", D1)
-        assert isinstance(refused, Unknown) and GOOGLE_TOKEN not in refused.why
+        assert isinstance(refused, NoPushTime) and GOOGLE_TOKEN not in refused.why
         assert elsewhere.seen and "Authorization" not in elsewhere.seen[0].headers
         asked = len(gar.seen)
         missing = PushTimes({}, base_urls={GAR: gar.url}).look(GAR, "acme-prod/images/web", "v1", D1)
-        assert isinstance(missing, Unknown) and "auth: gcp" in missing.why
+        assert isinstance(missing, NoPushTime) and "auth: gcp" in missing.why
         assert "$GOOGLE_OAUTH_ACCESS_TOKEN" in missing.why
         assert len(gar.seen) == asked
         short = PushTimes({"GOOGLE_OAUTH_ACCESS_TOKEN": GOOGLE_TOKEN}, base_urls={GAR: gar.url})
         bad = short.look(GAR, "acme-prod/web", "v1", D1)
-        assert isinstance(bad, Unknown) and "PROJECT/REPOSITORY/IMAGE" in bad.why
+        assert isinstance(bad, NoPushTime) and "PROJECT/REPOSITORY/IMAGE" in bad.why
     assert kind_of("us-central1-docker.pkg.dev") == "gar" and kind_of("-docker.pkg.dev") is None

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.registry.credentials import lookup
-from gitops_bot.registry.pushtime import Pushed, PushTimes, Unknown
+from gitops_bot.registry.pushtime import NoPushTime, Pushed, PushTimes
 from gitops_bot.registry.settings import RegistryConfig
 from testkit import forge_world, update_world
 from testkit.cloud_fakes import CloudFake
@@ -219,7 +219,7 @@ def test_acr_tag_time_with_the_workload_identity_alone(
             # a refresh token the registry does not take: unknown, said in one line, no secret
             acr.refresh = set()
             refused = PushTimes(dict(os.environ), **ask).look(fake.host, "team/web", "v1", digest)
-            assert isinstance(refused, Unknown) and "AcrPull" in refused.why and "\n" not in refused.why
+            assert isinstance(refused, NoPushTime) and "AcrPull" in refused.why and "\n" not in refused.why
             for secret in fake.issued.refresh | fake.issued.entra:
                 assert secret not in refused.why
         assert fake.problems == []

@@ -12,7 +12,7 @@ from gitops_bot.config import RegistryConfig
 from gitops_bot.core.errors import RegistryAccessError, RegistryUnavailable
 from gitops_bot.core.instants import format_instant
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import RegistryCredential
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 from testkit.token_issuer import TokenIssuer
@@ -20,7 +20,9 @@ from testkit.token_issuer import TokenIssuer
 FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
 
 
-def client_for(reg: RegistryProcess, credential: Credential | None = None, **kw: object) -> RegistryClient:
+def client_for(
+    reg: RegistryProcess, credential: RegistryCredential | None = None, **kw: object
+) -> RegistryClient:
     return RegistryClient(RegistryConfig(host=reg.host, **kw), credential, retry=FAST)  # type: ignore[arg-type]
 
 
@@ -112,7 +114,7 @@ def test_htpasswd_basic_auth(basic_registry: RegistryProcess) -> None:
     p = Pusher.to(basic_registry.url, auth=("alice", "wonderland-42"))
     pushed = p.image("auth/basic", "1.0.0")
     p.close()
-    with client_for(basic_registry, Credential("test", "alice", "wonderland-42")) as c:
+    with client_for(basic_registry, RegistryCredential("test", "alice", "wonderland-42")) as c:
         assert c.list_tags("auth/basic") == ["1.0.0"]
         assert c.resolve_digest("auth/basic", "1.0.0") == pushed.digest
         # the first request learnt the scheme; the second went out with credentials at once
@@ -121,7 +123,7 @@ def test_htpasswd_basic_auth(basic_registry: RegistryProcess) -> None:
 
 def test_basic_auth_wrong_password_is_access_denied(basic_registry: RegistryProcess) -> None:
     with (
-        client_for(basic_registry, Credential("test", "alice", "nope")) as c,
+        client_for(basic_registry, RegistryCredential("test", "alice", "nope")) as c,
         pytest.raises(
             RegistryAccessError, match=r"access denied \(HTTP 401\); check the registry credentials"
         ),
@@ -184,7 +186,7 @@ def test_bearer_token_flow_caches_token_per_scope(
     p.image("tok/other", "9.9.9")
     p.close()
     before = len(token_issuer.requests)
-    with client_for(token_registry, Credential("test", "bob", "builder-7")) as c:
+    with client_for(token_registry, RegistryCredential("test", "bob", "builder-7")) as c:
         assert sorted(c.list_tags("tok/app")) == ["1.0.0", "1.1.0"]
         assert c.resolve_digest("tok/app", "1.1.0") == pushed.digest
         assert c.list_tags("tok/other") == ["9.9.9"]
@@ -204,7 +206,7 @@ def test_identity_token_uses_oauth2_refresh_grant(
     p.image("tok/idt", "1.0.0")
     p.close()
     before = len(token_issuer.requests)
-    with client_for(token_registry, Credential("test", identity_token="refresh-abc-123")) as c:
+    with client_for(token_registry, RegistryCredential("test", identity_token="refresh-abc-123")) as c:
         assert c.list_tags("tok/idt") == ["1.0.0"]
     assert token_issuer.requests[before:] == [
         {"method": "POST", "grant_type": ["refresh_token"], "scope": ["repository:tok/idt:pull"]}
@@ -213,7 +215,7 @@ def test_identity_token_uses_oauth2_refresh_grant(
 
 def test_bad_token_credentials_are_access_denied(token_registry: RegistryProcess) -> None:
     with (
-        client_for(token_registry, Credential("test", "bob", "wrong")) as c,
+        client_for(token_registry, RegistryCredential("test", "bob", "wrong")) as c,
         pytest.raises(RegistryAccessError, match="401"),
     ):
         c.list_tags("tok/app")

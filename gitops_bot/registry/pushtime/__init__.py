@@ -8,17 +8,17 @@ reached it is the registry's own; these registries publish it through an API of 
 (not the OCI Distribution API, which has no time): GitHub Packages, Docker Hub, Quay, Harbor,
 Azure Container Registry, Google Artifact Registry and Amazon ECR (each module says how).
 
-:meth:`PushTimes.look` answers :class:`Pushed` or :class:`Unknown` (with the reason);
+:meth:`PushTimes.look` answers :class:`Pushed` or :class:`NoPushTime` (with the reason);
 :meth:`PushTimes.pushed` answers ``Pushed | None`` and keeps the reason in ``why``. Nothing
 here raises to the caller: a timeout, an error status, an answer too large, too deep, not JSON,
-of an odd shape or with an unreadable time is an :class:`Unknown`, because an age rule must
+of an odd shape or with an unreadable time is a :class:`NoPushTime`, because an age rule must
 treat a time it could not read as unknown, never as old enough. A time that reads but cannot
 be true (before containers existed, years ahead) is kept as said: the age rule sets it aside
 and the image waits (:func:`gitops_bot.policy.age.trusted`).
 
 When a digest is given, the answer must name that digest: a tag that now points elsewhere has
 moved since it was resolved, and the time of what it points to now says nothing about the
-digest being released (:class:`Unknown`, "moved"). When the registry names no digest at all
+digest being released (:class:`NoPushTime`, "moved"). When the registry names no digest at all
 (Docker Hub may not), the tag's time comes back with ``digest=None``, so the caller can tell.
 
 Secrets: each credential is sent only to the API origin it is for (one client per origin and
@@ -47,9 +47,9 @@ from gitops_bot.registry.pushtime.base import (
     TAG,
     Calls,
     NoAnswer,
+    NoPushTime,
     Pushed,
     Question,
-    Unknown,
     Vendor,
 )
 from gitops_bot.registry.pushtime.dockerhub import DockerHub
@@ -68,9 +68,9 @@ __all__ = [
     "OFF",
     "PER_PAGE",
     "VENDORS",
+    "NoPushTime",
     "PushTimes",
     "Pushed",
-    "Unknown",
     "kind_of",
 ]
 
@@ -127,21 +127,21 @@ class PushTimes:
             environ, transport=transport, timeout=min(max(timeout, 0.01), ATTEMPT), credentials=credentials
         )
         self._lock = threading.Lock()
-        self._looked: dict[tuple[str, str, str, str | None], Pushed | Unknown] = {}
+        self._looked: dict[tuple[str, str, str, str | None], Pushed | NoPushTime] = {}
         self.why: str | None = None  # the last :meth:`pushed`'s reason for None
 
     # -- what callers ask -----------------------------------------------------------------
 
     def pushed(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | None:
-        """:meth:`look`, None for :class:`Unknown` (its reason kept in ``why``). One thread
+        """:meth:`look`, None for :class:`NoPushTime` (its reason kept in ``why``). One thread
         per instance for ``why`` to mean anything; :meth:`look` has no such state."""
         found = self.look(host, repository, tag, digest)
-        self.why = found.why if isinstance(found, Unknown) else None
+        self.why = found.why if isinstance(found, NoPushTime) else None
         return found if isinstance(found, Pushed) else None
 
-    def look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
+    def look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | NoPushTime:
         """When ``host``'s API says ``repository:tag`` was pushed, as :class:`Pushed` (the
-        time of ``digest`` when one is given), else :class:`Unknown` with the reason. Asked
+        time of ``digest`` when one is given), else :class:`NoPushTime` with the reason. Asked
         once per instance (a run): every environment's walk over a shared image asks the same
         question, and Docker Hub limits anonymous callers."""
         key = (host.strip().lower(), repository, tag, digest)
@@ -161,17 +161,17 @@ class PushTimes:
         """Whether ``host``'s push times are asked at all (a known API, not turned off)."""
         return self.kind(host) in VENDORS
 
-    def _look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | Unknown:
+    def _look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | NoPushTime:
         kind = self.kind(host)
         if kind == OFF:
-            return Unknown(f"push times are off for {host}")
+            return NoPushTime(f"push times are off for {host}")
         vendor = VENDORS.get(kind or "")
         if vendor is None:
-            return Unknown(f"{host} has no push-time API known to gitops-bot")
+            return NoPushTime(f"{host} has no push-time API known to gitops-bot")
         # both go into URLs and into reasons: only what the OCI specs allow, so neither can
         # carry a path, a query or a line break
         if not TAG.fullmatch(tag) or (digest is not None and not DIGEST.fullmatch(digest)):
-            return Unknown(f"cannot ask {vendor.source} about tag {tag!r} at {digest!r}")
+            return NoPushTime(f"cannot ask {vendor.source} about tag {tag!r} at {digest!r}")
         at = host.strip().lower()
         # the API's address: this registry's own (a GitHub Enterprise, a Harbor), else the kind's
         base = self._bases.get(at) or self._bases.get(vendor.kind) or vendor.api(at, self._environ)
@@ -180,10 +180,10 @@ class PushTimes:
                 self._calls, Question(at, repository.strip("/"), tag, digest, base.rstrip("/"))
             )
         except NoAnswer as exc:
-            return Unknown(f"{vendor.source}: {exc}", unreadable=True)
+            return NoPushTime(f"{vendor.source}: {exc}", unreadable=True)
         except Exception as exc:  # never a traceback for a time we could not read
             _log.warning("push time lookup failed", source=vendor.source, error=type(exc).__name__)
-            return Unknown(f"{vendor.source}: the lookup failed ({type(exc).__name__})", unreadable=True)
+            return NoPushTime(f"{vendor.source}: the lookup failed ({type(exc).__name__})", unreadable=True)
 
     def close(self) -> None:
         self._calls.close()

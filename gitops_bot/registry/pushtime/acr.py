@@ -19,9 +19,9 @@ from gitops_bot.registry.cloud.azure import USER
 from gitops_bot.registry.pushtime.base import (
     Calls,
     NoAnswer,
+    NoPushTime,
     Pushed,
     Question,
-    Unknown,
     bearer,
     field,
     pushed,
@@ -45,7 +45,7 @@ class AzureContainerRegistry:
     def api(self, host: str, environ: Mapping[str, str]) -> str:
         return f"https://{host}"
 
-    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+    def look(self, calls: Calls, q: Question) -> Pushed | NoPushTime:
         # the tag's lastUpdateTime, not its createdTime: a tag moved to another digest keeps
         # its creation, while its last update is no earlier than the push of what it names now
         # (a later change of its attributes only makes the image younger)
@@ -54,7 +54,7 @@ class AzureContainerRegistry:
         url = f"{q.base}/acr/v1/{name}/_tags/{quote(q.tag, safe='')}"
         status, body, _ = calls.get(url, {"Accept": "application/json"}, auth)
         if status == 404:
-            return Unknown(f"{self.source}: no tag {q.repository}:{q.tag} on {q.host}")
+            return NoPushTime(f"{self.source}: no tag {q.repository}:{q.tag} on {q.host}")
         status_ok(status, f"{q.repository}:{q.tag}")
         attributes = field(body, "tag")
         if not isinstance(attributes, Mapping):

@@ -1,5 +1,5 @@
 """What every registry's push-time API shares: the two answers (:class:`Pushed`,
-:class:`Unknown`), the question a vendor is asked (:class:`Question`), the interface a vendor
+:class:`NoPushTime`), the question a vendor is asked (:class:`Question`), the interface a vendor
 implements (:class:`Vendor`) and the calls it makes (:class:`Calls`: the one bounded client,
 one per API origin and credential, and the registry's own credential).
 
@@ -49,7 +49,7 @@ class Pushed:
 
 
 @dataclass(frozen=True, slots=True)
-class Unknown:
+class NoPushTime:
     """Why no push time: no API known for the host, the tag unknown or moved, or the API did
     not answer usably. ``why`` is one line of our own words (never the answer's text).
     ``unreadable``: the API was asked and gave no answer it could be read by (an error status,
@@ -74,7 +74,7 @@ class Question:
 
 
 class NoAnswer(Exception):
-    """One call's failure, as the reason :class:`Unknown` carries (the vendor's name is added)."""
+    """One call's failure, as the reason :class:`NoPushTime` carries (the vendor's name is added)."""
 
 
 @runtime_checkable
@@ -97,7 +97,7 @@ class Vendor(Protocol):
         """Its API's public address for registry ``host``."""
         ...
 
-    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+    def look(self, calls: Calls, q: Question) -> Pushed | NoPushTime:
         """The push time of ``q``; raises :class:`NoAnswer` for what is no answer."""
         ...
 
@@ -255,12 +255,14 @@ def said_epoch(value: Any, what: str) -> datetime:
         return datetime.max.replace(tzinfo=UTC) if number > 0 else datetime.min.replace(tzinfo=UTC)
 
 
-def pushed(source: str, tag: str, asked: str | None, named: Any, when: Any, field: str) -> Pushed | Unknown:
+def pushed(
+    source: str, tag: str, asked: str | None, named: Any, when: Any, field: str
+) -> Pushed | NoPushTime:
     """The answer's time for the digest asked about, or why not."""
     if named is not None and (not isinstance(named, str) or not DIGEST.fullmatch(named)):
         raise NoAnswer(f"answered an unreadable digest for {tag}")
     if asked is not None and named is not None and named != asked:
-        return Unknown(f"{source}: tag {tag} has moved: it is {named[:19]}, not {asked[:19]}")
+        return NoPushTime(f"{source}: tag {tag} has moved: it is {named[:19]}, not {asked[:19]}")
     at = when if isinstance(when, datetime) else said_instant(when)
     if at is None:
         raise NoAnswer(f"answered no readable {field} for {tag}")

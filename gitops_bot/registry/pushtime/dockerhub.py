@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from gitops_bot.registry.pushtime.base import Calls, NoAnswer, Pushed, Question, Unknown, pushed, status_ok
+from gitops_bot.registry.pushtime.base import Calls, NoAnswer, NoPushTime, Pushed, Question, pushed, status_ok
 
 HOSTS = frozenset({"docker.io", "registry-1.docker.io", "index.docker.io"})
 
@@ -24,17 +24,17 @@ class DockerHub:
     def api(self, host: str, environ: Mapping[str, str]) -> str:
         return "https://hub.docker.com"
 
-    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+    def look(self, calls: Calls, q: Question) -> Pushed | NoPushTime:
         parts = q.repository.split("/")
         if len(parts) == 1:
             parts = ["library", *parts]  # official images: docker.io/nginx is library/nginx
         if len(parts) != 2 or not all(parts):
-            return Unknown(f"{self.source}: {q.repository!r} is not NAMESPACE/REPOSITORY")
+            return NoPushTime(f"{self.source}: {q.repository!r} is not NAMESPACE/REPOSITORY")
         namespace, name = (quote(p, safe="") for p in parts)
         url = f"{q.base}/v2/namespaces/{namespace}/repositories/{name}/tags/{quote(q.tag, safe='')}"
         status, body, _ = calls.get(url, {"Accept": "application/json"}, None)
         if status == 404:
-            return Unknown(f"{self.source}: no tag {q.tag} in {'/'.join(parts)}")
+            return NoPushTime(f"{self.source}: no tag {q.tag} in {'/'.join(parts)}")
         status_ok(status, f"{'/'.join(parts)}:{q.tag}")
         if not isinstance(body, dict):
             raise NoAnswer("answered a tag that is not an object")

@@ -26,9 +26,9 @@ from gitops_bot.registry.cloud.base import LoginFailed
 from gitops_bot.registry.pushtime.base import (
     Calls,
     NoAnswer,
+    NoPushTime,
     Pushed,
     Question,
-    Unknown,
     pushed,
     said_epoch,
     secret,
@@ -51,11 +51,11 @@ class ElasticContainerRegistry:
         region = parse_host(host)[1]  # unknown for a registry under another name: the login's
         return endpoint(environ, "ECR", f"https://api.ecr.{region}.{domain(region)}" if region else "")
 
-    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+    def look(self, calls: Calls, q: Question) -> Pushed | NoPushTime:
         found = calls.credential(q.host)
         signer = secret(lambda: getattr(found, "api", None)) if found is not None else None
         if not isinstance(signer, AwsApi):
-            return Unknown(
+            return NoPushTime(
                 f"{self.source}: push times are asked with the workload's AWS identity, which "
                 f"{q.host} is not read with: set auth: aws for it"
             )
@@ -68,7 +68,7 @@ class ElasticContainerRegistry:
         if status != 200:
             code = error_code(data if isinstance(data, Mapping) else {}, status)
             if code in NOT_FOUND:
-                return Unknown(f"{self.source}: no tag {q.repository}:{q.tag} on {q.host}")
+                return NoPushTime(f"{self.source}: no tag {q.repository}:{q.tag} on {q.host}")
             if code in ("AccessDeniedException", "AccessDenied"):
                 raise NoAnswer(
                     f"{signer.identity} may not describe images of {q.repository} ({code}): allow it "
@@ -82,7 +82,7 @@ class ElasticContainerRegistry:
             (d for d in details if isinstance(d, Mapping) and q.tag in (d.get("imageTags") or ())), None
         )
         if image is None:
-            return Unknown(f"{self.source}: no tag {q.repository}:{q.tag} on {q.host}")
+            return NoPushTime(f"{self.source}: no tag {q.repository}:{q.tag} on {q.host}")
         when = image.get("imagePushedAt")
         at = said_epoch(when, f"tag {q.tag}'s imagePushedAt") if when is not None else None
         return pushed(self.source, q.tag, q.digest, image.get("imageDigest"), at, "imagePushedAt")

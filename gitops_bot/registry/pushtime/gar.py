@@ -15,9 +15,9 @@ from gitops_bot.registry.pushtime.base import (
     DIGEST,
     Calls,
     NoAnswer,
+    NoPushTime,
     Pushed,
     Question,
-    Unknown,
     bearer,
     field,
     pushed,
@@ -43,15 +43,15 @@ class ArtifactRegistry:
     def api(self, host: str, environ: Mapping[str, str]) -> str:
         return "https://artifactregistry.googleapis.com"
 
-    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+    def look(self, calls: Calls, q: Question) -> Pushed | NoPushTime:
         location = q.host[: -len(SUFFIX)]
         project, _, rest = q.repository.partition("/")
         repo, _, image = rest.partition("/")
         if not (project and repo and image):
-            return Unknown(f"{self.source}: {q.repository!r} is not PROJECT/REPOSITORY/IMAGE")
+            return NoPushTime(f"{self.source}: {q.repository!r} is not PROJECT/REPOSITORY/IMAGE")
         token = self._token(calls, q.host)
         if not token:
-            return Unknown(
+            return NoPushTime(
                 f"{self.source}: no Google access token: give the workload a Google identity (auth: gcp) "
                 f"or set ${self.token_env}"
             )
@@ -65,7 +65,7 @@ class ArtifactRegistry:
             f"{parent}/packages/{package}/tags/{quote(q.tag, safe='')}", headers, auth
         )
         if status == 404:
-            return Unknown(f"{self.source}: no tag {q.repository}:{q.tag}")
+            return NoPushTime(f"{self.source}: no tag {q.repository}:{q.tag}")
         status_ok(status, f"{q.repository}:{q.tag}")
         version = field(body, "version")
         named = version.rpartition("/versions/")[2] if isinstance(version, str) else None
@@ -75,7 +75,7 @@ class ArtifactRegistry:
             return pushed(self.source, q.tag, q.digest, named, None, "uploadTime")
         status, body, _ = calls.get(f"{parent}/dockerImages/{package}@{named}", headers, auth)
         if status == 404:
-            return Unknown(f"{self.source}: no image {q.repository}@{named[:19]}")
+            return NoPushTime(f"{self.source}: no image {q.repository}@{named[:19]}")
         status_ok(status, f"{q.repository}@{named[:19]}")
         if not isinstance(body, dict):
             raise NoAnswer("answered an image that is not an object")

@@ -14,9 +14,9 @@ from gitops_bot.registry.pushtime.base import (
     TOTAL,
     Calls,
     NoAnswer,
+    NoPushTime,
     Pushed,
     Question,
-    Unknown,
     bearer,
     field,
     pushed,
@@ -40,13 +40,13 @@ class GitHubPackages:
     def api(self, host: str, environ: Mapping[str, str]) -> str:
         return "https://api.github.com"
 
-    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+    def look(self, calls: Calls, q: Question) -> Pushed | NoPushTime:
         owner, _, package = q.repository.partition("/")
         if not owner or not package:
-            return Unknown(f"{self.source}: {q.repository!r} is not OWNER/PACKAGE")
+            return NoPushTime(f"{self.source}: {q.repository!r} is not OWNER/PACKAGE")
         token = calls.environ.get(str(self.token_env), "")
         if not token:
-            return Unknown(f"{self.source}: ${self.token_env} is not set (a token with read:packages)")
+            return NoPushTime(f"{self.source}: ${self.token_env} is not set (a token with read:packages)")
         auth = bearer(token)
         name = quote(package, safe="")  # nested names ("repo/image") are one segment: repo%2Fimage
         deadline = time.monotonic() + TOTAL
@@ -54,12 +54,12 @@ class GitHubPackages:
             url = f"{q.base}/{scope}/{quote(owner, safe='')}/packages/container/{name}/versions"
             for page in range(1, MAX_PAGES + 1):
                 if time.monotonic() > deadline:
-                    return Unknown(f"{self.source}: no answer within {TOTAL:g}s in all", unreadable=True)
+                    return NoPushTime(f"{self.source}: no answer within {TOTAL:g}s in all", unreadable=True)
                 status, body, more = calls.page(url, page, PER_PAGE, HEADERS, auth)
                 if status == 404 and page == 1:
                     if scope == "orgs":
                         break  # not an organization's: ask as a user's
-                    return Unknown(
+                    return NoPushTime(
                         f"{self.source}: no package {owner}/{package} (or the token may not read it)"
                     )
                 status_ok(status, f"package {owner}/{package}")
@@ -75,9 +75,9 @@ class GitHubPackages:
                             self.source, q.tag, q.digest, named, version.get("created_at"), "created_at"
                         )
                 if not more or len(body) < PER_PAGE:
-                    return Unknown(f"{self.source}: no version tagged {q.tag} in {owner}/{package}")
+                    return NoPushTime(f"{self.source}: no version tagged {q.tag} in {owner}/{package}")
             else:
-                return Unknown(
+                return NoPushTime(
                     f"{self.source}: no version tagged {q.tag} among the {MAX_PAGES * PER_PAGE} newest"
                 )
-        return Unknown(f"{self.source}: no package {owner}/{package}")  # pragma: no cover
+        return NoPushTime(f"{self.source}: no package {owner}/{package}")  # pragma: no cover

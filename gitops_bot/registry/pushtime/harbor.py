@@ -11,9 +11,9 @@ from gitops_bot.net.service import Credential
 from gitops_bot.registry.pushtime.base import (
     Calls,
     NoAnswer,
+    NoPushTime,
     Pushed,
     Question,
-    Unknown,
     pushed,
     secret,
     status_ok,
@@ -32,10 +32,10 @@ class Harbor:
     def api(self, host: str, environ: Mapping[str, str]) -> str:
         return f"https://{host}"
 
-    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+    def look(self, calls: Calls, q: Question) -> Pushed | NoPushTime:
         project, _, name = q.repository.partition("/")
         if not project or not name:
-            return Unknown(f"{self.source}: {q.repository!r} is not PROJECT/REPOSITORY")
+            return NoPushTime(f"{self.source}: {q.repository!r} is not PROJECT/REPOSITORY")
         # Harbor's repository_name is encoded twice when it holds a slash (its description:
         # "a/b -> a%2Fb -> a%252Fb"): its router decodes the path once before matching
         encoded = quote(quote(name, safe=""), safe="")
@@ -43,7 +43,7 @@ class Harbor:
         url = f"{q.base}/api/v2.0/projects/{project}/repositories/{encoded}/artifacts/{quote(q.tag, safe='')}"
         status, body, _ = calls.get(url, {"Accept": "application/json"}, basic(calls, q.host))
         if status == 404:
-            return Unknown(f"{self.source}: no artifact {q.repository}:{q.tag} on {q.host}")
+            return NoPushTime(f"{self.source}: no artifact {q.repository}:{q.tag} on {q.host}")
         status_ok(status, f"{q.repository}:{q.tag}")
         if not isinstance(body, dict):
             raise NoAnswer("answered an artifact that is not an object")

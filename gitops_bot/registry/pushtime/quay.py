@@ -9,9 +9,9 @@ from urllib.parse import quote
 from gitops_bot.registry.pushtime.base import (
     Calls,
     NoAnswer,
+    NoPushTime,
     Pushed,
     Question,
-    Unknown,
     bearer,
     pushed,
     said_epoch,
@@ -31,9 +31,9 @@ class Quay:
     def api(self, host: str, environ: Mapping[str, str]) -> str:
         return "https://quay.io"
 
-    def look(self, calls: Calls, q: Question) -> Pushed | Unknown:
+    def look(self, calls: Calls, q: Question) -> Pushed | NoPushTime:
         if q.repository.count("/") < 1:
-            return Unknown(f"{self.source}: {q.repository!r} is not NAMESPACE/REPOSITORY")
+            return NoPushTime(f"{self.source}: {q.repository!r} is not NAMESPACE/REPOSITORY")
         token = calls.environ.get(str(self.token_env), "")
         auth = bearer(token) if token else None
         # the repository path keeps its slash: Quay routes it as one "apirepopath" parameter
@@ -41,7 +41,7 @@ class Quay:
         query = {"specificTag": q.tag, "onlyActiveTags": "true", "limit": "1"}
         status, body, _ = calls.get(url, {"Accept": "application/json"}, auth, query)
         if status == 404:
-            return Unknown(f"{self.source}: no repository {q.repository} (or it is private)")
+            return NoPushTime(f"{self.source}: no repository {q.repository} (or it is private)")
         status_ok(status, f"{q.repository}:{q.tag}")
         tags = body.get("tags") if isinstance(body, dict) else None
         if not isinstance(tags, list):
@@ -54,4 +54,4 @@ class Quay:
                     raise NoAnswer(f"tag {q.tag} has no readable start_ts")
                 at = said_epoch(start, f"tag {q.tag}'s start_ts")
                 return pushed(self.source, q.tag, q.digest, item.get("manifest_digest"), at, "start_ts")
-        return Unknown(f"{self.source}: no active tag {q.tag} in {q.repository}")
+        return NoPushTime(f"{self.source}: no active tag {q.tag} in {q.repository}")

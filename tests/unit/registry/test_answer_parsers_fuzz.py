@@ -139,11 +139,11 @@ def test_any_platform_index_gives_a_digest_or_skips_the_image(manifests: Any) ->
 def test_a_registry_reached_over_https_gets_no_credential_on_plain_http_of_the_same_host() -> None:
     """A redirect from https to http on the registry's own host is a downgrade: the request
     goes out bare and its 401 is not answered with the password."""
-    from gitops_bot.registry.credentials import Credential
+    from gitops_bot.registry.credentials import RegistryCredential
 
-    cred = Credential("test", username="bot", password="s3cret-password")
+    cred = RegistryCredential("test", username="bot", password="s3cret-password")
     bound = auth.RegistryAuth("registry.test", cred, scheme="https")
-    plain = auth.Request("GET", "http://registry.test/v2/app/manifests/1.0.0")
+    plain = auth.RegistryRequest("GET", "http://registry.test/v2/app/manifests/1.0.0")
     flow = bound.flow(plain)
     sent = next(flow)
     assert "Authorization" not in sent.headers
@@ -153,7 +153,7 @@ def test_a_registry_reached_over_https_gets_no_credential_on_plain_http_of_the_s
     except StopIteration:
         again = None
     assert again is None
-    https = auth.Request("GET", "https://registry.test/v2/app/manifests/1.0.0")
+    https = auth.RegistryRequest("GET", "https://registry.test/v2/app/manifests/1.0.0")
     flow = bound.flow(https)
     next(flow)
     answered = flow.send(Reply(401, [("WWW-Authenticate", 'Basic realm="r"')], b"", https.url))

@@ -12,7 +12,7 @@ import pytest
 
 from gitops_bot.core.errors import RegistryAccessError, RegistryProtocolError
 from gitops_bot.registry.client import INDEX_TYPES, RegistryClient, RetryPolicy
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import RegistryCredential
 from gitops_bot.registry.settings import RegistryConfig
 
 FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
@@ -43,7 +43,7 @@ def test_several_challenges_are_kept_apart_and_bearer_is_answered(challenges: li
 
     c = RegistryClient(
         RegistryConfig(host="ghcr.io"),
-        Credential("test", "alice", "pw"),
+        RegistryCredential("test", "alice", "pw"),
         transport=httpx.MockTransport(registry),
         retry=FAST,
     )

@@ -23,7 +23,7 @@ from gitops_bot.core.errors import (
     TokenServiceError,
 )
 from gitops_bot.registry.client import MANIFEST_TYPES, RegistryClient, RetryPolicy
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import RegistryCredential
 from testkit.hostile_registry import Answer, HostileRegistry, Route, Seen
 
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": MANIFEST_TYPES[0], "layers": []}).encode()
@@ -216,7 +216,7 @@ def hostile() -> Iterator[HostileRegistry]:
 def client_for(srv: HostileRegistry, timeout: float = 0.5) -> RegistryClient:
     return RegistryClient(
         RegistryConfig(host=srv.host, timeout=timeout),
-        Credential("test", "alice", SECRET),
+        RegistryCredential("test", "alice", SECRET),
         retry=RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05),
     )
 

@@ -26,7 +26,7 @@ from gitops_bot.core.errors import (
 )
 from gitops_bot.registry.answers import TOKEN_KEPT, TOKEN_LIMIT
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import RegistryCredential
 from gitops_bot.registry.settings import RegistryConfig
 
 REALM = "https://auth.example/token"
@@ -90,7 +90,7 @@ def ok(body: object, status: int = 200, **headers: str) -> Answer:
 def client(world: World) -> RegistryClient:
     return RegistryClient(
         RegistryConfig(host="registry.example"),
-        Credential("test", "bob", "builder-7"),
+        RegistryCredential("test", "bob", "builder-7"),
         transport=httpx.MockTransport(world),
         retry=FAST,
         sleep=lambda _: None,
@@ -416,7 +416,7 @@ def test_a_batch_token_is_kept_only_for_the_scopes_its_claim_grants() -> None:
 
     c = RegistryClient(
         RegistryConfig(host="registry.example"),
-        Credential("test", "bob", "builder-7"),
+        RegistryCredential("test", "bob", "builder-7"),
         transport=httpx.MockTransport(answer),
         retry=FAST,
     )

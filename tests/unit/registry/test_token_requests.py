@@ -27,7 +27,7 @@ from gitops_bot.core.errors import RegistryAccessError
 from gitops_bot.registry.auth import BATCH, PROBE_WAIT
 from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import RegistryCredential
 from gitops_bot.registry.settings import RegistryConfig
 
 REALM = "https://auth.example/token"
@@ -114,10 +114,10 @@ class TokenRegistry:
         return sum(self.registry.values())
 
 
-def client(reg: TokenRegistry, credential: Credential | None = None) -> RegistryClient:
+def client(reg: TokenRegistry, credential: RegistryCredential | None = None) -> RegistryClient:
     return RegistryClient(
         RegistryConfig(host="registry.example", max_concurrency=32),
-        credential or Credential("test", "bob", "builder-7"),
+        credential or RegistryCredential("test", "bob", "builder-7"),
         transport=httpx.MockTransport(reg),
         retry=FAST,
         sleep=lambda _: None,
@@ -173,7 +173,7 @@ def test_an_identity_token_asks_for_several_scopes_space_delimited() -> None:
     """OAuth2's refresh-token grant (docker's ``identitytoken``) carries one ``scope`` field of
     space-delimited scopes, as docker's client sends it."""
     reg = TokenRegistry()
-    with client(reg, Credential("test", identity_token="refresh-abc")) as c:
+    with client(reg, RegistryCredential("test", identity_token="refresh-abc")) as c:
         c.expect(["acme/a", "acme/b"])
         assert c.list_tags("acme/a") and c.list_tags("acme/b")
     assert reg.token_requests == [["repository:acme/a:pull", "repository:acme/b:pull"]]

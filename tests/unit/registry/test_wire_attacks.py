@@ -22,7 +22,7 @@ from gitops_bot.net.transport import Reply, Transport, send
 from gitops_bot.registry.auth import RegistryAuth
 from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
-from gitops_bot.registry.credentials import Credential
+from gitops_bot.registry.credentials import RegistryCredential
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.settings import RegistryConfig
 from testkit.raw_registry import RawRegistry, Script, reply
@@ -35,7 +35,7 @@ REAL = Script(reply("200 OK", b"real"))
 def client_for(srv: RawRegistry, timeout: float = 0.5) -> RegistryClient:
     return RegistryClient(
         RegistryConfig(host=srv.host, timeout=timeout),
-        Credential("test", "alice", SECRET),
+        RegistryCredential("test", "alice", SECRET),
         retry=RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05),
     )
 
@@ -300,7 +300,7 @@ def test_a_token_request_body_never_follows_a_redirect_to_another_origin() -> No
             with RawRegistry(lambda n, _: challenge) as registry:
                 c = RegistryClient(
                     RegistryConfig(host=registry.host, timeout=0.5),
-                    Credential("test", identity_token=SECRET),
+                    RegistryCredential("test", identity_token=SECRET),
                     retry=RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05),
                 )
                 with c, pytest.raises(RegistryProtocolError, match="with a body to another origin"):
@@ -333,7 +333,7 @@ def test_a_challenge_after_a_downgrade_to_plain_http_gets_no_credential() -> Non
 
     c = RegistryClient(
         RegistryConfig(host="ghcr.io"),
-        Credential("test", "alice", SECRET),
+        RegistryCredential("test", "alice", SECRET),
         transport=httpx.MockTransport(registry),
         retry=RetryPolicy(attempts=1),
     )

@@ -44,7 +44,7 @@ def test_deep_simple_signing_payloads_and_statements_name_no_digest(doc: bytes) 
 
 @pytest.mark.parametrize("doc", [DEEP, DEEP_OBJECT])
 def test_a_deep_bundle_is_not_a_sigstore_bundle(doc: bytes) -> None:
-    got = keyless.check(None, doc, DIGEST, keyless.Policy(None, None, None), FoundBy.REFERRERS)  # type: ignore[arg-type]
+    got = keyless.check(None, doc, DIGEST, keyless.IdentityPolicy(None, None, None), FoundBy.REFERRERS)  # type: ignore[arg-type]
     assert isinstance(got, str) and got.startswith("not a Sigstore bundle")
 
 

@@ -51,10 +51,12 @@ def test_real_sigstore_bundle_verifies_offline_against_its_trusted_root() -> Non
     verifier = keyless.load_root(real / "staging_trusted_root.json", "staging_trusted_root.json")
     raw = (real / "bundle.txt.sigstore").read_bytes()
     digest = "sha256:802dd60ff88333802f2585e73043bd21c341285e1992fe5b31755e1cadeae30e"
-    policy = keyless.Policy("a@tny.town", None, "https://github.com/login/oauth")
+    policy = keyless.IdentityPolicy("a@tny.town", None, "https://github.com/login/oauth")
     got = keyless.check(verifier, raw, digest, policy, "tag")
     assert not isinstance(got, str) and got.log_index == 7390977
-    wrong = keyless.check(verifier, raw, digest, keyless.Policy("b@tny.town", None, policy.issuer), "tag")
+    wrong = keyless.check(
+        verifier, raw, digest, keyless.IdentityPolicy("b@tny.town", None, policy.issuer), "tag"
+    )
     assert wrong == "identity not allowed: a@tny.town is not b@tny.town (https://github.com/login/oauth)"
     forged = raw.replace(b'"integratedTime": "1682468469"', b'"integratedTime": "1682468470"')
     assert str(keyless.check(verifier, forged, digest, policy, "tag")).startswith(
