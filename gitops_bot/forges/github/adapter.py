@@ -498,8 +498,10 @@ def _race(status: int, body: Any) -> bool:
     ago, said in one of GitHub's documented ``errors[]``; any other 422 (a head that does not
     exist) is the refusal it says."""
     errors = body.get("errors") if isinstance(body, dict) else None
-    return status == 422 and any(
-        isinstance(e, dict) and "already exists" in str(e.get("message") or "") for e in errors or ()
+    return (
+        status == 422
+        and isinstance(errors, list)  # an answer's field, whatever its type
+        and any(isinstance(e, dict) and "already exists" in str(e.get("message") or "") for e in errors)
     )
 
 

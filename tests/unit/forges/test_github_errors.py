@@ -333,3 +333,15 @@ def test_a_422_that_is_not_the_race_is_the_refusal_it_says(rsps: Planned) -> Non
     assert caught.value.race is False and caught.value.status == 422
     assert "No commits between main and x" in str(caught.value)
     assert [c.request.method for c in rsps.calls] == ["POST"]  # nothing listed, nothing adopted
+
+
+@pytest.mark.parametrize("errors", [5, True, 1.5])
+def test_a_422_whose_errors_is_no_list_is_the_refusal_it_says(rsps: Planned, errors: object) -> None:
+    """errors[] not a list (a number, a boolean) was iterated where the race is read: a
+    TypeError's traceback instead of the refusal's one line."""
+    from gitops_bot.core.errors import ForgeError
+
+    rsps.post(f"{REPO}/pulls", status=422, json={"message": "Validation Failed", "errors": errors})
+    with pytest.raises(ForgeError, match="HTTP 422") as caught:
+        client().create("gitops-bot/staging", "main", "t", "b", draft=False)
+    assert caught.value.race is False
