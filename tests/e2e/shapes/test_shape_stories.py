@@ -620,3 +620,62 @@ def _said_and_left(capsys: pytest.CaptureFixture[str], story: Story, reading: di
         assert reading["reason"].split(";")[0] in said and reading["fix"] in said, said
     assert not story.open_requests()
     assert git(story.remote, "rev-parse", "main") == head
+
+
+# what a first rollback's xfail says when it is refused (docs: /tmp/team/reader-bugs.md)
+_NO_EARLIER = (
+    "history bug: the first release written into the environment's own layer (not where the version "
+    "was set before) has no earlier release in the history; rollback refuses '0 earlier release(s)'"
+)
+FIRST_ROLLBACK_BUGS: dict[str, str] = {
+    shape: _NO_EARLIER
+    for shape in (
+        "json6902",
+        "json6902-container",
+        "components",
+        "values-side-by-side-common",
+        "argocd-source-path",
+        "argocd-helm-value-files-inherited",
+        "flux-kustomization",
+    )
+}
+
+
+def _first_rollback_cases() -> list[Any]:
+    out = []
+    for shape in SHAPES:
+        if shape.status == "unsupported" or shape.id in READER_BUGS:
+            continue
+        for forge in ("github", "gitea"):
+            marks = []
+            if shape.id in FIRST_ROLLBACK_BUGS:
+                marks.append(pytest.mark.xfail(strict=True, reason=FIRST_ROLLBACK_BUGS[shape.id]))
+            out.append(pytest.param((shape, forge), id=f"{shape.id}-{forge}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("world", _first_rollback_cases(), indirect=True)
+def test_an_environments_first_release_rolls_back_to_what_it_rendered_before(
+    world: tuple[Story, Shape, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first promotion into production (its first pin of its own, where it inherited the
+    version before) is rolled back: production renders its earlier version again."""
+    story, shape, image = world
+    now = datetime.now(UTC)
+    story.push("app", "1.1.0")
+    for argv in (("update", "--env", "staging"), ("promote", "staging", "production")):
+        run(capsys, story, now, *argv)
+        _merge_only_request(story)
+    promoted = git(story.remote, "rev-parse", "main")
+    before = _files(story)
+
+    run(capsys, story, now, "rollback", "production", "--steps", "1")
+    _merge_only_request(story)
+    back = git(story.remote, "rev-parse", "main")
+    assert _changed(before, _files(story)) - {"gitops-bot.holds.yaml"} == {
+        shape.writes.format(env="production")
+    }
+    if shape.render:
+        old, new = _renders(shape, story, promoted), _renders(shape, story, back)
+        assert old["staging"] == new["staging"]
+        assert f"{image}:1.0.0" in new["production"] and f"{image}:1.1.0" not in new["production"]
