@@ -41,17 +41,19 @@ COPY requirements ./requirements
 RUN python -m pip install --no-compile --no-deps --require-hashes --target /opt/uv \
       -r requirements/installer.lock
 # Dependencies exactly as locked, each file checked against its hash (made by scripts/lock.sh):
-# the runtime's lock plus the `keyless`, `aws` and `gcp` extras' locks, so images signed keyless
-# can be verified and ECR and Artifact Registry read with the pod's workload identity in the
-# image, where nobody can add an extra later. Byte-compiled here, so no start of the container
-# compiles them (and its user could not write the .pyc files). The venv has no pip: nothing in
+# the runtime's lock plus the `keyless`, `aws`, `gcp` and `http2` extras' locks, so images signed
+# keyless can be verified, ECR and Artifact Registry read with the pod's workload identity and a
+# registry's `http2: true` honoured in the image, where nobody can add an extra later.
+# Byte-compiled here, so no start of the container compiles them (and its user could not write
+# the .pyc files). The venv has no pip: nothing in
 # the image installs anything. uv's cache lives in a BuildKit cache mount: a rebuild after a lock
 # change downloads only what changed, and the cache never lands in a layer.
 RUN --mount=type=cache,target=/root/.cache/uv \
     python -m venv --without-pip /opt/gitops-bot \
  && PYTHONPATH=/opt/uv python -m uv pip install --python /opt/gitops-bot/bin/python \
       --no-deps --require-hashes --compile-bytecode \
-      -r requirements.lock -r requirements/keyless.lock -r requirements/aws.lock -r requirements/gcp.lock
+      -r requirements.lock -r requirements/keyless.lock -r requirements/aws.lock -r requirements/gcp.lock \
+      -r requirements/http2.lock
 # The package: the wheel stage's wheel (or the release's, see above), installed without
 # resolving anything; `uv pip check` fails the build if the locks no longer fit it.
 COPY --from=wheel /dist/gitops_bot-*.whl ./dist/

@@ -130,17 +130,18 @@ def onboarding_argv(environ: Mapping[str, str]) -> list[str] | None:
 
 
 # The package's extras, each with its lock beside requirements.lock (requirements/NAME.lock)
-EXTRAS = ("keyless", "aws", "gcp")
+EXTRAS = ("keyless", "aws", "gcp", "http2")
 
 
 def needed_extras(environ: Mapping[str, str]) -> list[str]:
     """The extras the configuration the step will run with needs, for the install step to add
     their locks to the runtime's (``python -m gitops_bot.action --extras``): ``keyless`` when a
     ``verify:`` policy asks for keyless signatures, a cloud's when a registry the config reads
-    names its ``auth:`` or has its host's name. The config is the one the inputs name (``repo``,
-    ``config``) as the checkout holds it; one that cannot be read needs nothing here, and the
-    run step reports why with its own error. A URL ``repo`` is read only after the run step's
-    fetch: every extra, so any configuration there runs."""
+    names its ``auth:`` or has its host's name, ``http2`` when a registry sets ``http2: true``.
+    The config is the one the inputs name (``repo``, ``config``) as the checkout holds it; one
+    that cannot be read needs nothing here, and the run step reports why with its own error. A
+    URL ``repo`` is read only after the run step's fetch: every extra, so any configuration
+    there runs."""
     repo = _input(environ, "repo", ".")
     if is_url(repo):
         return list(EXTRAS)
@@ -150,9 +151,12 @@ def needed_extras(environ: Mapping[str, str]) -> list[str]:
         return []
     needed = {"keyless"} if any(v.keyless for v in _verify_policies(cfg)) else set()
     for host in _registries(cfg) | _written_hosts(cfg, Path(repo), environ):
-        login = cloud_login(cfg.registry(host))
+        registry = cfg.registry(host)
+        login = cloud_login(registry)
         if login is not None and login.extra:
             needed.add(login.extra)
+        if registry.http2:
+            needed.add("http2")
     return [e for e in EXTRAS if e in needed]
 
 

@@ -4,7 +4,7 @@
 # images and macOS/Windows runners):
 #
 #   requirements.lock           pyproject.toml's runtime dependencies: a run without extras
-#   requirements/<extra>.lock   what the `keyless`, `aws` and `gcp` extras add on top of it
+#   requirements/<extra>.lock   what the `keyless`, `aws`, `gcp` and `http2` extras add on top of it
 #                               (base + any of them is that extra's closure, nothing twice)
 #   requirements/build.lock     the build backend (uv_build) the release and the container
 #                               build the wheel with (`uv build --build-constraints`); the
@@ -14,13 +14,13 @@
 #                               platform the Action and the image run on by its wheel's
 #                               direct reference (scripts/installer_lock.py)
 #
-# Every lock is cut from one resolution of the runtime plus all three extras, so a package two
+# Every lock is cut from one resolution of the runtime plus all the extras, so a package two
 # extras share is pinned once and any combination of the locks installs together.
 # Pins already in the files are kept; `scripts/lock.sh --upgrade` moves them to the newest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UV=.venv/bin/uv
-EXTRAS=(keyless aws gcp)
+EXTRAS=(keyless aws gcp http2)
 compile() {
   "$UV" pip compile --universal --python-version 3.11 --generate-hashes \
     --index-url https://pypi.org/simple --no-emit-index-url \
@@ -30,8 +30,8 @@ mkdir -p requirements
 all=$(mktemp -d)/all.lock
 trap 'rm -rf "$(dirname "$all")"' EXIT
 # the one resolution, preferring what the locks pin today
-cat requirements.lock requirements/{keyless,aws,gcp}.lock >"$all" 2>/dev/null || true
-compile pyproject.toml --extra keyless --extra aws --extra gcp -o "$all" "$@"
+cat requirements.lock requirements/{keyless,aws,gcp,http2}.lock >"$all" 2>/dev/null || true
+compile pyproject.toml --extra keyless --extra aws --extra gcp --extra http2 -o "$all" "$@"
 
 compile pyproject.toml -c "$all" -o requirements.lock
 # an extra's lock leaves out what the base lock already holds

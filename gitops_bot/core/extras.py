@@ -12,6 +12,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "keyless": ("sigstore>=4.0", "sigstore-models>=0.0.6"),
     "aws": ("botocore>=1.34",),
     "gcp": ("google-auth>=2.29",),
+    "http2": ("h2>=4,<5",),
 }
 
 WHERE_ELSE = "the container image includes it; the Action installs it when its config asks for it"

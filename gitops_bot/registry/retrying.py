@@ -11,6 +11,7 @@ of :class:`~gitops_bot.registry.client.RegistryClient`, which asks the API's que
 from __future__ import annotations
 
 import functools
+import importlib.util
 import ssl
 import threading
 import time
@@ -26,7 +27,9 @@ from gitops_bot.core.errors import (
     RegistryAccessError,
     RegistryProtocolError,
     RegistryUnavailable,
+    UsageError,
 )
+from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
@@ -162,6 +165,12 @@ class Requests:
         self.base_url = f"{scheme_for(config)}://{config.host}"
         self._no_referrers_api = False
         if transport is None:
+            if config.http2 and importlib.util.find_spec("h2") is None:
+                # h2 is the `http2` extra: httpx would raise ImportError at the first request
+                raise UsageError(
+                    f"registry {config.host}: http2: true needs the 'http2' extra, which is not installed",
+                    hint=install_hint("http2"),
+                )
             # Loading the trust store costs ~25 ms: a plain-http registry has it made only if a
             # redirect or token realm leads to https. An https one at once (a bad ca_file is an
             # error before any request).

@@ -26,7 +26,7 @@ PLATFORMS = [
 ]  # GitHub's hosted runners (x64 and arm64 each) and the image's two builds
 
 BASE = "requirements.lock"
-EXTRAS = ("keyless", "aws", "gcp")
+EXTRAS = ("keyless", "aws", "gcp", "http2")
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 LOCKS = [

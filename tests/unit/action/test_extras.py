@@ -109,7 +109,7 @@ def test_a_repository_read_only_after_the_fetch_gets_every_extra(
 ) -> None:
     monkeypatch.setenv("INPUT_REPO", "https://github.com/acme/gitops.git")
     assert action.main(["--extras"]) == 0
-    assert capsys.readouterr().out.split() == list(action.EXTRAS) == ["keyless", "aws", "gcp"]
+    assert capsys.readouterr().out.split() == list(action.EXTRAS) == ["keyless", "aws", "gcp", "http2"]
 
 
 def test_a_registry_only_an_environment_s_files_name_is_read_with_its_cloud_s_extra(
@@ -129,3 +129,14 @@ def test_a_registry_only_an_environment_s_files_name_is_read_with_its_cloud_s_ex
     monkeypatch.delenv("INPUT_CONFIG", raising=False)
     assert action.main(["--extras"]) == 0
     assert capsys.readouterr() == ("aws\n", "")
+
+
+def test_a_registry_that_sets_http2_needs_the_http2_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = image("ghcr.io/acme/app") + ENVIRONMENTS + "registries:\n  ghcr.io:\n    http2: true\n"
+    (tmp_path / "gitops-bot.yaml").write_text(config)
+    monkeypatch.setenv("INPUT_REPO", str(tmp_path))
+    monkeypatch.delenv("INPUT_CONFIG", raising=False)
+    assert action.main(["--extras"]) == 0
+    assert capsys.readouterr().out == "http2\n"
