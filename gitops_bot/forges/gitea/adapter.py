@@ -17,7 +17,7 @@ from typing import Any, Self
 from urllib.parse import quote, urlsplit
 
 from gitops_bot.core import checks
-from gitops_bot.core.checks import Check, State
+from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge, issues
@@ -35,12 +35,12 @@ DRAFT_PREFIX = "WIP: "
 TOKEN_ENVS = ("GITEA_TOKEN", "FORGEJO_TOKEN")
 # a commit status's state; "warning" is Gitea's passing-with-remarks, as its merge check reads it
 _STATES = {
-    "success": State.SUCCESS,
-    "warning": State.SUCCESS,
-    "pending": State.PENDING,
-    "skipped": State.SKIPPED,
-    "failure": State.FAILURE,
-    "error": State.FAILURE,
+    "success": CheckState.SUCCESS,
+    "warning": CheckState.SUCCESS,
+    "pending": CheckState.PENDING,
+    "skipped": CheckState.SKIPPED,
+    "failure": CheckState.FAILURE,
+    "error": CheckState.FAILURE,
 }
 HINTS = {
     401: "check the Gitea/Forgejo token (GITEA_TOKEN or forge.token_env)",
@@ -137,7 +137,7 @@ class Gitea(Adapter):
         for s in statuses:
             name, state = (s.get(k) if isinstance(s, dict) else None for k in ("context", "status"))
             if isinstance(name, str) and isinstance(state, str):
-                out.append(Check(name, _STATES.get(state, State.FAILURE), state))
+                out.append(Check(name, _STATES.get(state, CheckState.FAILURE), state))
         return checks.newest(out)
 
     # -- pull requests -------------------------------------------------------------------
@@ -305,7 +305,8 @@ def _total_count(answer: Answer) -> int | None:
     """``X-Total-Count``: every status of the commit (the body's ``total_count`` is the
     page's); older servers may not count, and then the pages end the listing."""
     total = answer.header("X-Total-Count").strip()
-    return int(total) if total.isdigit() and len(total) < 10 else None
+    # ASCII only: str.isdigit() is also true of a latin-1 header's '²', which int() refuses
+    return int(total) if total.isascii() and total.isdigit() and len(total) < 10 else None
 
 
 def words(name: str) -> Words:

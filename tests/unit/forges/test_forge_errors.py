@@ -580,3 +580,16 @@ def test_a_ratelimit_reset_that_is_no_plausible_time_falls_back_to_the_policys_b
     api = _api(httpx.Response(429, text="limit", headers=[(b"RateLimit-Reset", reset.encode("latin-1"))]))
     assert api.call("GET", "/x") == "ok"
     assert len(waits) == 1 and 0 <= waits[0] < 60
+
+
+@pytest.mark.parametrize("total", ["\u00b2", "\u00b9\u00b2", " 7\u00b3"])
+def test_gitea_counting_its_statuses_in_digits_int_refuses_reads_as_no_count(total: str) -> None:
+    """X-Total-Count of a latin-1 superscript digit: str.isdigit() says yes, int() raises
+    (a ValueError's traceback where the gate reads the commit's checks)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {"state": "success", "statuses": [{"context": "ci", "status": "success"}]}
+        return httpx.Response(200, json=body, headers=[(b"X-Total-Count", total.encode("latin-1"))])
+
+    found = gitea(handler).commit_checks("a" * 40)
+    assert [c.name for c in found] == ["ci"]
