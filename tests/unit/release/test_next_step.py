@@ -28,6 +28,7 @@ from gitops_bot.release.next_step import (
     closing,
     decide,
     marking,
+    unmarking,
     unproduced,
 )
 from gitops_bot.release.proposal import MERGE_WAITS, Change, Release
@@ -189,6 +190,17 @@ def _persons(kind: str, *, again: bool = False) -> NextStep | None:
     return marking(pr.head, open_pr(step), Outside(FREEZE.text()), settings()) if again else step
 
 
+def _lifted(kind: str) -> NextStep | None:
+    """A person's promotion, marked, whose reason has gone (the decision is "promote" again):
+    the mark leaves its body and auto-merge is asked again."""
+    if kind != "promotion":  # a person's rollback keeps its mark (its premise is a failure)
+        return None
+    marked = _persons(kind)
+    assert marked is not None
+    pr = open_pr(marked)
+    return unmarking(pr.head, pr, settings(), NOW)
+
+
 def _unknown(kind: str) -> NextStep | None:
     """Its image's age could not be read (a push-time API, the forge): nothing produces it."""
     if kind != "update":
@@ -219,6 +231,7 @@ STATES: dict[str, Callable[[str], NextStep | None]] = {
     "its image's age unknown (a clock not read), its pull request open": _unknown,
     "a person's, its premise gone (a freeze, its source's gate, a hold)": _persons,
     "a person's, marked already": lambda k: _persons(k, again=True),
+    "a person's, marked, its reason gone": _lifted,
 }
 # what the body (or, for a commit, the message) may add, and what the run may say; an
 # automatic release's own line is always there (held below), so the table leaves it out
@@ -232,6 +245,7 @@ SAYS = (
     "merge waits until",
     "auto-merge withdrawn",
     "left open:",
+    "mark lifted from",
 )
 
 
