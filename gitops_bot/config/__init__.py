@@ -32,7 +32,7 @@ from gitops_bot.config.images import HELM_OPTIONS as HELM_OPTIONS
 from gitops_bot.config.images import IMAGES
 from gitops_bot.config.kinds import Nested, Value
 from gitops_bot.config.metrics import METRICS
-from gitops_bot.config.reader import Reader
+from gitops_bot.config.reader import ConfigReader
 from gitops_bot.config.render import RENDER
 from gitops_bot.config.sections import ARGOCD, FORGE, GIT, GITHUB, PULL_REQUEST, REGISTRIES
 from gitops_bot.config.sections import SIGNING_METHODS as SIGNING_METHODS
@@ -196,7 +196,7 @@ def parse(
     text: str, filename: str, *, path: Path | None = None, env_allowed: frozenset[str] | None = None
 ) -> Config:
     doc = yamlvalues.load(text, filename)  # the composer applies manifests.guard's limits
-    cfg = read(ROOT, Values(Reader(filename, env_allowed), doc, "the file", None))
+    cfg = read(ROOT, Values(ConfigReader(filename, env_allowed), doc, "the file", None))
     return replace(cfg, path=path) if path else cfg
 
 

@@ -12,7 +12,7 @@ from gitops_bot.config.automation import AUTO_PROMOTE, AUTO_ROLLBACK
 from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.metrics import GATES, Gates
-from gitops_bot.config.reader import Reader
+from gitops_bot.config.reader import ConfigReader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
 from gitops_bot.config.windows import WINDOWS
@@ -219,7 +219,7 @@ ENVIRONMENT = Section(
 )
 
 
-def check_chains(r: Reader, envs: tuple[EnvironmentConfig, ...]) -> None:
+def check_chains(r: ConfigReader, envs: tuple[EnvironmentConfig, ...]) -> None:
     """Each ``promote_from`` names another environment, and no chain loops."""
     names = {e.name for e in envs}
     for env in envs:
@@ -241,7 +241,7 @@ def check_chains(r: Reader, envs: tuple[EnvironmentConfig, ...]) -> None:
     check_automation(r, envs)
 
 
-def check_automation(r: Reader, envs: tuple[EnvironmentConfig, ...]) -> None:
+def check_automation(r: ConfigReader, envs: tuple[EnvironmentConfig, ...]) -> None:
     """Automatic releases need what they decide on: a promotion chain from the soaked source,
     and an Argo CD application to watch."""
     by_name = {e.name: e for e in envs}
@@ -272,7 +272,7 @@ def check_automation(r: Reader, envs: tuple[EnvironmentConfig, ...]) -> None:
 ENVIRONMENTS = ListOf(ENVIRONMENT, "environments[{index}]", "'environments' must be a list", check_chains)
 
 
-def check_verify_environments(r: Reader, images: tuple[ImageConfig, ...], names: set[str]) -> None:
+def check_verify_environments(r: ConfigReader, images: tuple[ImageConfig, ...], names: set[str]) -> None:
     for img in images:
         for env in img.verify.environments if img.verify else ():
             if env not in names:

@@ -9,34 +9,15 @@ import enum
 import sys
 import types
 import typing
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from gitops_bot.config.reader import Reader, item_line
-from gitops_bot.config.spec import JSON, Defs, Field, Rule, Same, Section, Values, object_schema, read
+from gitops_bot.config.reader import ConfigReader, item_line
+from gitops_bot.config.spec import JSON, Defs, Field, Kind, Rule, Same, Section, Values, object_schema, read
 from gitops_bot.core.settings import declared
 
 T = TypeVar("T")
-
-
-class Kind(ABC):
-    """How one key's value is read, and its JSON Schema."""
-
-    @abstractmethod
-    def read(self, v: Values, key: str, default: Any) -> Any: ...
-
-    def each(self, value: Any) -> Iterable[Any]:
-        """The values the field's rules check."""
-        return () if value is None else (value,)
-
-    @abstractmethod
-    def schema(self, defs: Defs) -> JSON: ...
-
-    def rule_schema(self, rule: Rule) -> JSON:
-        """What ``rule`` adds to this kind's schema."""
-        return dict(rule.schema)
 
 
 _JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}
@@ -130,7 +111,7 @@ class ListOf(Kind, Generic[T]):
     section: Section[T]
     what: str  # each item before its name is read, e.g. "images[{index}]"
     not_list: str  # the message when it is not a list ({what}: the mapping holding it)
-    check: Callable[[Reader, tuple[T, ...]], None] | None = None  # what spans the items
+    check: Callable[[ConfigReader, tuple[T, ...]], None] | None = None  # what spans the items
 
     def read(self, v: Values, key: str, default: Any) -> tuple[T, ...]:
         items = v.node.get(key)

@@ -21,7 +21,7 @@ Node = dict[str, Any]
 ENV_VAR = r"^(?!gh[pousr]_|github_pat_)(?!(?=.*[a-z])(?=.*\d).{40,}$)[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class Reader:
+class ConfigReader:
     """``env_allowed``: the environment variables this file may name (one repository of a
     fleet, :mod:`gitops_bot.commands.fleet`); None: any (a single repository)."""
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
-from gitops_bot.config.reader import Node, Reader
+from gitops_bot.config.reader import ConfigReader, Node
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.core.settings import COMPILES as COMPILES
 from gitops_bot.core.settings import Rule as Rule
@@ -42,17 +43,23 @@ class Same:
     key: str
 
 
-class Kind(Protocol):
-    """How one key's value is read and what its JSON Schema is (the kinds are in
-    :mod:`.kinds`, which builds on this module)."""
+class Kind(ABC):
+    """How one key's value is read, and its JSON Schema (the kinds are in :mod:`.kinds`,
+    which builds on this module)."""
 
+    @abstractmethod
     def read(self, v: Values, key: str, default: Any) -> Any: ...
 
-    def each(self, value: Any) -> Iterable[Any]: ...
+    def each(self, value: Any) -> Iterable[Any]:
+        """The values the field's rules check."""
+        return () if value is None else (value,)
 
+    @abstractmethod
     def schema(self, defs: Defs) -> JSON: ...
 
-    def rule_schema(self, rule: Rule) -> JSON: ...
+    def rule_schema(self, rule: Rule) -> JSON:
+        """What ``rule`` adds to this kind's schema."""
+        return dict(rule.schema)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +98,7 @@ class Section(Generic[T]):
 class Values:
     """One mapping being read: its node (for lines), its values so far, and where it sits."""
 
-    r: Reader
+    r: ConfigReader
     node: Node
     what: str  # how messages name it: "'git'", "image 'app'"
     line: int | None  # where its parent places it (None: the file itself)

@@ -31,7 +31,7 @@ STATUS = "status"
 SUMMARY = "summary"
 
 
-class State(StrEnum):
+class CheckState(StrEnum):
     SUCCESS = "success"
     PENDING = "pending"
     FAILURE = "failure"
@@ -45,7 +45,7 @@ class Check:
     this module's words, and the forge's own word for it."""
 
     name: str
-    state: State
+    state: CheckState
     said: str
     kind: str = ""  # RUN, STATUS, SUMMARY; "" where the forge lists one kind only
 

@@ -45,7 +45,7 @@ from typing import Any
 
 from gitops_bot.core.instants import duration_bound_problem
 
-METADATA = "gitops_bot.setting"  # the metadata key of a field's Setting
+METADATA = "gitops_bot.setting"  # the metadata key of a field's Declaration
 
 # An http(s) URL's scheme and host (what the adapters' URL keys must start with)
 URL = r"^https?://[^/\s]+"
@@ -126,7 +126,7 @@ WITHIN_DURATIONS = holds(
 
 
 @dataclass(frozen=True, slots=True)
-class Setting:
+class Declaration:
     """What a settings field says of its key beyond its default."""
 
     description: str = ""
@@ -146,11 +146,11 @@ def setting(
     """A settings dataclass field that declares a key: its default (MISSING: required by the
     dataclass) and what the reader and the JSON Schema say of it. ``key=None``: an attribute
     that is not a YAML key (a registry's host, an image's line)."""
-    meta = {METADATA: Setting(description, rules, key, schema or {})}
+    meta = {METADATA: Declaration(description, rules, key, schema or {})}
     return dataclasses.field(default=default, metadata=meta)
 
 
-def declared(f: dataclasses.Field[Any]) -> Setting:
-    """The :class:`Setting` of a dataclass field (a plain field: a key with nothing more said)."""
+def declared(f: dataclasses.Field[Any]) -> Declaration:
+    """The :class:`Declaration` of a dataclass field (a plain field: a key with nothing more said)."""
     found = f.metadata.get(METADATA)
-    return found if isinstance(found, Setting) else Setting()
+    return found if isinstance(found, Declaration) else Declaration()

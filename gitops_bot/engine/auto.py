@@ -260,7 +260,7 @@ def _follow(
     return [replace(done, write=env.write, warnings=[said, *done.warnings])]
 
 
-def _failed(rel: Release, verdict: autorollback.Verdict) -> Release:
+def _failed(rel: Release, verdict: autorollback.RollbackDecision) -> Release:
     why = f"auto_rollback: {verdict.reason()}"
     return replace(rel, changes=tuple(replace(c, reason=_join(c.reason, why)) for c in rel.changes))
 

@@ -61,7 +61,7 @@ def verdict_of(
     latest: Latest,
     measures: Measures | None = None,
     at: datetime | None = None,
-) -> autorollback.Verdict | None:
+) -> autorollback.RollbackDecision | None:
     """The automatic rollback's verdict on ``env`` (None: its application is not failing, and
     none of its metrics gates fails), at ``at`` (None: now; the gate as it reads now)."""
     auto = env.auto_rollback

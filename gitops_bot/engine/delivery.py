@@ -18,7 +18,7 @@ from datetime import datetime
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
-from gitops_bot.core.checks import State as CheckState
+from gitops_bot.core.checks import CheckState
 from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.log import get_logger, redact

@@ -38,7 +38,7 @@ from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, Status
 from gitops_bot.manifests import argocd_apps, images, kustomize, nodes, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.manifests.yamltext import Source as TextSource
+from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.policy.guess import Guess, guess
 from gitops_bot.render import reader
 
@@ -146,7 +146,7 @@ class _Repo:
         if text is None:
             return []
         try:
-            return yamlvalues.load_all(TextSource.of(text).body, rel)
+            return yamlvalues.load_all(YamlText.of(text).body, rel)
         except (GitOpsBotError, TypeError, ValueError):  # not YAML, or keys YAML allows and dicts do not
             return []
 
@@ -387,7 +387,7 @@ def _rendered_images(repo: _Repo, files: Iterable[str], into: _Images) -> None:
                     ref = WrittenRef.split(e.name)
                     into.add(ref.name, f"images: entry in {rel}")
                 continue
-            docs = nodes.compose_all(TextSource.of(text).body, rel)
+            docs = nodes.compose_all(YamlText.of(text).body, rel)
         except GitOpsBotError:
             continue
         for c in workloads.containers(docs):

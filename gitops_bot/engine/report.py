@@ -110,7 +110,7 @@ def report(
     return Reports(out, since, until)
 
 
-def _recorded(e: ledger.Entry) -> Iterator[tuple[dora.Key, dora.Source]]:
+def _recorded(e: ledger.Entry) -> Iterator[tuple[dora.Key, dora.SourceDate]]:
     """The source commit times ``e``'s commit recorded, for the builds it deploys: a trailer
     naming another build (a person pinned another tag on the bot's pull request before it was
     merged) or a time after the release landed does not date this release; it is read as a
@@ -119,7 +119,7 @@ def _recorded(e: ledger.Entry) -> Iterator[tuple[dora.Key, dora.Source]]:
     for image, (digest, when) in e.built_from.items():
         deployed = e.images.get(image)
         if deployed is not None and deployed.digest == digest and landed is not None and when <= landed:
-            yield (e.commit, image), dora.Source(when)
+            yield (e.commit, image), dora.SourceDate(when)
 
 
 class _Kept:
@@ -169,7 +169,7 @@ class _Kept:
                         found[(commit, image)] = None  # no new build
                     elif isinstance(value, str):
                         if (t := outside_instant(value, "the report's cache")) is not None:
-                            found[(commit, image)] = dora.Source(t)
+                            found[(commit, image)] = dora.SourceDate(t)
                     elif isinstance(value, list) and len(value) == 3 and _texts(value):
                         found[(commit, image)] = (value[0], value[1], value[2])
         self._before = dict(found)
@@ -196,7 +196,7 @@ def _kept(value: Read) -> bool:
     not written to a file: it is read again instead."""
     if isinstance(value, tuple):
         return "@" not in value[0].partition("://")[2].partition("/")[0]
-    return not isinstance(value, dora.Source) or value.time is not None
+    return not isinstance(value, dora.SourceDate) or value.time is not None
 
 
 def _row(value: Read) -> str | list[str] | None:
@@ -222,7 +222,7 @@ def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry
 
 def _holds(
     s: Session, environments: Sequence[str], reach: datetime
-) -> tuple[dict[str, list[dora.HoldPlaced]], list[dora.Unread]]:
+) -> tuple[dict[str, list[dora.HoldPlaced]], list[dora.UnreadRelease]]:
     """Each hold a commit on the base placed on the environments since ``reach``, from the holds
     file's history; a version of the file that does not read is named (its holds are not
     counted). A hold older than ``reach`` shows no release of the period failed: the versions
@@ -239,12 +239,12 @@ def _holds(
         except (ConfigError, UnicodeDecodeError) as exc:
             parsed[blob] = " ".join(str(exc).split())
     out: dict[str, list[dora.HoldPlaced]] = {}
-    unread: list[dora.Unread] = []
+    unread: list[dora.UnreadRelease] = []
     for i, commit in enumerate(commits):
         after, before = parsed.get(states[i].get(path), {}), parsed.get(states[i + 1].get(path), {})
         when = outside_instant(commit.committed or commit.time, "holds history")
         if isinstance(after, str):
-            unread.append(dora.Unread(commit.sha[:12], path, Outside(after)))
+            unread.append(dora.UnreadRelease(commit.sha[:12], path, Outside(after)))
             continue
         if when is None:
             continue
@@ -262,7 +262,7 @@ def _landed(commit: Commit) -> datetime:
 
 _Triple = tuple[str, str, str]  # (source repository, base revision, head revision)
 
-Read = dora.Source | _Triple | None
+Read = dora.SourceDate | _Triple | None
 """What a report read of one (commit, image) that a later one may take as it is: the dated
 source commit, None for no new build, or the (source repository, base, head) its builds'
 labels named, when the forge could not date it (the labels say it for good; the forge is asked
@@ -274,7 +274,7 @@ def _sources(
     s: Session,
     wanted: Mapping[str, Mapping[dora.Key, tuple[Deployed, Deployed | None]]],
     known: Known | None = None,
-) -> dict[dora.Key, dora.Source]:
+) -> dict[dora.Key, dora.SourceDate]:
     """Each wanted build's source commit and its time, as its forge answers. A commit names
     its builds for good, so what ``known`` holds of a key (a dated source commit, or no new
     build) is taken as it is, and the revisions its labels named are not read again; what the
@@ -292,7 +292,7 @@ def _sources(
             memo[key] = out.get(key)
         elif key in triples:
             memo[key] = triples[key]
-    out.update({k: v for k, v in kept.items() if isinstance(v, dora.Source)})
+    out.update({k: v for k, v in kept.items() if isinstance(v, dora.SourceDate)})
     return out
 
 
@@ -300,19 +300,19 @@ def _read_sources(
     s: Session,
     wanted: Mapping[str, Mapping[dora.Key, tuple[Deployed, Deployed | None]]],
     named: Mapping[dora.Key, _Triple],
-) -> tuple[dict[dora.Key, dora.Source], dict[dora.Key, _Triple]]:
+) -> tuple[dict[dora.Key, dora.SourceDate], dict[dora.Key, _Triple]]:
     """The sources of ``wanted`` (their labels read) and of ``named`` (labels read before),
     and the (repository, base, head) of each."""
     app = s.app
     changes: dict[dora.Key, Change] = {}
-    out: dict[dora.Key, dora.Source] = {}
+    out: dict[dora.Key, dora.SourceDate] = {}
     for env, keys in wanted.items():
         for key, (new, old) in keys.items():
             change = _change(app, env, key[1], new, old)
             if isinstance(change, str):
-                out[key] = dora.Source(None, change)
+                out[key] = dora.SourceDate(None, change)
             elif len(changes) + len(named) >= MAX_LOOKUPS:
-                out[key] = dora.Source(None, f"past the report's bound of {MAX_LOOKUPS} builds")
+                out[key] = dora.SourceDate(None, f"past the report's bound of {MAX_LOOKUPS} builds")
             else:
                 changes[key] = change
     labels = contents.read_labels(app, tuple(changes.values()))
@@ -322,7 +322,7 @@ def _read_sources(
         if found is None:  # its digest pinned for the tag it ran: no new build, no lead time
             continue
         if isinstance(found, Outside):
-            out[key] = dora.Source(None, found)
+            out[key] = dora.SourceDate(None, found)
         else:
             triples[key] = found
     if not triples:
@@ -368,10 +368,10 @@ def _compare(history: SourceHistory, repository: str, base: str, head: str) -> C
         return f"{repository}: {exc}"
 
 
-def _head(triple: _Triple, found: Comparison | str) -> dora.Source:
+def _head(triple: _Triple, found: Comparison | str) -> dora.SourceDate:
     """The head commit's time: the last commit of a complete comparison (oldest first)."""
     if isinstance(found, str):
-        return dora.Source(None, found)
+        return dora.SourceDate(None, found)
     repository, _, head = triple
     last = head_of(found, repository, head)
-    return dora.Source(None, last) if isinstance(last, str) else dora.Source(last.time)
+    return dora.SourceDate(None, last) if isinstance(last, str) else dora.SourceDate(last.time)

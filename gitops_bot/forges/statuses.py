@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from gitops_bot.core.checks import State
+from gitops_bot.core.checks import CheckState
 
 MAX_DESCRIPTION = 140  # GitHub's limit on a status's description, the tightest of the forges
 
 
 @runtime_checkable
 class CommitStatuses(Protocol):
-    def report_status(self, sha: str, context: str, state: State, description: str) -> None:
+    def report_status(self, sha: str, context: str, state: CheckState, description: str) -> None:
         """``state``: SUCCESS or PENDING; ``description`` one line of at most MAX_DESCRIPTION."""
         ...
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from gitops_bot.core.checks import SUMMARY, Check, CommitChecks, State
+from gitops_bot.core.checks import SUMMARY, Check, CheckState, CommitChecks
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.settings import setting
 from gitops_bot.gate.reading import Outcome, Reading, line
@@ -29,7 +29,7 @@ class ChecksGate:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class ChecksVerdict:
     """Whether the required checks are green on the commit, and why not in one line."""
 
     green: bool
@@ -37,7 +37,7 @@ class Verdict:
     pending: bool = False  # not red: something required has not finished (or not reported yet)
 
 
-def verdict(checks: Sequence[Check], required: Sequence[str] | None) -> Verdict:
+def verdict(checks: Sequence[Check], required: Sequence[str] | None) -> ChecksVerdict:
     """``required``: the names that must be ``success``; None: every check reported must be
     ``success`` or ``skipped``, and at least one must have reported (a commit no CI looked at
     is not green). A required name matches every check of that name: a status and a check
@@ -49,24 +49,24 @@ def verdict(checks: Sequence[Check], required: Sequence[str] | None) -> Verdict:
     shared = {n for n, listed in by_name.items() if len({c.kind for c in listed}) > 1}
     summary = [c for c in checks if c.kind == SUMMARY]
     if required is None:
-        wanted = [c for c in checks if c.state is not State.SKIPPED]
+        wanted = [c for c in checks if c.state is not CheckState.SKIPPED]
         if not wanted:
-            return Verdict(False, "no check has reported on the commit yet", pending=True)
+            return ChecksVerdict(False, "no check has reported on the commit yet", pending=True)
     else:
         missing = [n for n in required if n not in by_name]
         wanted = [c for n in required for c in by_name.get(n, []) if c.kind != SUMMARY] + summary
-        failing = [c for c in wanted if c.state is State.FAILURE]
+        failing = [c for c in wanted if c.state is CheckState.FAILURE]
         if failing:
-            return Verdict(False, _listed("failing", failing, shared))
+            return ChecksVerdict(False, _listed("failing", failing, shared))
         if missing:
-            return Verdict(False, "not reported yet: " + ", ".join(missing), pending=True)
-    failing = [c for c in wanted if c.state is State.FAILURE]
+            return ChecksVerdict(False, "not reported yet: " + ", ".join(missing), pending=True)
+    failing = [c for c in wanted if c.state is CheckState.FAILURE]
     if failing:
-        return Verdict(False, _listed("failing", failing, shared))
-    pending = [c for c in wanted if c.state is State.PENDING]
+        return ChecksVerdict(False, _listed("failing", failing, shared))
+    pending = [c for c in wanted if c.state is CheckState.PENDING]
     if pending:
-        return Verdict(False, _listed("not finished", pending, shared), pending=True)
-    return Verdict(True, f"{len(wanted)} check{'s' if len(wanted) != 1 else ''} green")
+        return ChecksVerdict(False, _listed("not finished", pending, shared), pending=True)
+    return ChecksVerdict(True, f"{len(wanted)} check{'s' if len(wanted) != 1 else ''} green")
 
 
 def _listed(what: str, checks: Sequence[Check], shared: set[str]) -> str:

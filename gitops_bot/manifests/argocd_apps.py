@@ -13,7 +13,7 @@ from typing import Any
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.edit import EditResult, FieldChange
-from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def _source(app: str, node: Any) -> AppSource:
 def sources(text: str, filename: str) -> list[AppSource]:
     """Every source of every ``Application`` in the file, in file order."""
     out: list[AppSource] = []
-    for doc in nodes.compose_all(Source.of(text).body, filename):
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
             continue
         if not (_scalar(doc, "apiVersion") or "").startswith("argoproj.io/"):
@@ -118,7 +118,7 @@ def edit(text: str, filename: str, wanted: Mapping[str, tuple[str, str | None, s
     """Each Application's ``kustomize.images`` entries for the images of ``wanted`` (the
     configured name -> (the name the entry may be written as, new tag, new digest)) set in place,
     the entry's other characters kept; re-read to prove only they changed."""
-    src = Source.of(text)
+    src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
     ops: list[Op] = []
@@ -181,7 +181,7 @@ class FluxKustomization:
 
 def flux_kustomizations(text: str, filename: str) -> list[FluxKustomization]:
     out: list[FluxKustomization] = []
-    for doc in nodes.compose_all(Source.of(text).body, filename):
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or _scalar(doc, "kind") != "Kustomization":
             continue
         if not (_scalar(doc, "apiVersion") or "").startswith("kustomize.toolkit.fluxcd.io/"):

@@ -60,7 +60,7 @@ from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import charts_lock, nodes
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
 
 FORMS = ("chart-dependency", "argocd-application", "helmrelease", "ocirepository", "kustomize-helmcharts")
 RULE = "only the chart versions asked for change"
@@ -124,11 +124,11 @@ class Parsed:
     @classmethod
     def of(cls, text: str, filename: str) -> Parsed:
         """Raises :class:`~gitops_bot.core.errors.ManifestError` for a text that is not YAML."""
-        return cls(tuple(_docs(Source.of(text).body, filename)))
+        return cls(tuple(_docs(YamlText.of(text).body, filename)))
 
 
 def _documents(text: str | Parsed, filename: str) -> list[Any]:
-    return list(text.docs) if isinstance(text, Parsed) else _docs(Source.of(text).body, filename)
+    return list(text.docs) if isinstance(text, Parsed) else _docs(YamlText.of(text).body, filename)
 
 
 def read(
@@ -171,7 +171,7 @@ def write(
                 f"({wanted[spec.key]} and {version})",
                 hint="name each chart once",
             )
-    src = Source.of(text)
+    src = YamlText.of(text)
     t = Text(src)
     docs = _docs(src.body, filename)
     subs: dict[int, str] = {}

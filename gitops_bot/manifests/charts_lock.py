@@ -30,7 +30,7 @@ from typing import Any
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import nodes
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
-from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
 
 LOCK = "Chart.lock"
 FIELDS = ("name", "version", "repository", "condition", "tags", "enabled", "import-values", "alias")
@@ -122,13 +122,13 @@ def relock(chart_yaml: str, chart_lock: str, changes: Mapping[tuple[str, str], s
 
 
 def _req(chart_yaml: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    root = nodes.compose(Source.of(chart_yaml).body, "Chart.yaml")
+    root = nodes.compose(YamlText.of(chart_yaml).body, "Chart.yaml")
     req = [_dependency(d, "Chart.yaml", sanitize=True) for d in _deps(root, "Chart.yaml")]
     return req, [(d["name"], repository_key(d["repository"])) for d in req]
 
 
-def _lock(chart_lock: str) -> tuple[Source, Any, list[Any]]:
-    src = Source.of(chart_lock)
+def _lock(chart_lock: str) -> tuple[YamlText, Any, list[Any]]:
+    src = YamlText.of(chart_lock)
     root = nodes.compose(src.body, LOCK)
     return src, root, _deps(root, LOCK)
 

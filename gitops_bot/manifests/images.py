@@ -22,7 +22,7 @@ from gitops_bot.core.errors import ManifestError
 from gitops_bot.core.model import WrittenRef, set_parts
 from gitops_bot.manifests import argocd_apps, kustomize, kustomize_text, markers, nodes, workloads
 from gitops_bot.manifests.edit import EditResult, FieldChange, Unwritten
-from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, check_scalar
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
 
 FIELDS = ("repository", "tag", "digest")
 
@@ -244,7 +244,7 @@ def _current(g: _Group) -> tuple[str | None, str | None, str | None]:
 
 
 def _flux_markers(text: str, filename: str) -> tuple[list[Any], list[markers.Marker]]:
-    src = Source.of(text)
+    src = YamlText.of(text)
     docs = nodes.compose_all(src.body, filename)
     return docs, [m for m in markers.find(Text(src), docs) if m.flux and len(m.names) > 1]
 
@@ -292,7 +292,7 @@ def _marked(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: boo
     namespaces is refused (``strict``) or left unread: which one is meant would be a guess."""
     if "$imagepolicy" not in text:  # most kustomizations: no second look
         return None
-    src = Source.of(text)
+    src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
     entries = kustomize.entry_nodes(docs[0] if docs else None, filename)
@@ -381,7 +381,7 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
         ]
         marked = _marked(text, filename, specs, strict=strict)
         return sorted(sites + _marked_sites(marked, filename), key=lambda s: s.line) if marked else sites
-    src = Source.of(text)
+    src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
     return [
@@ -473,7 +473,7 @@ def edit_sites(text: str, filename: str, specs: Sequence[ImageSpec], updates: Se
     """``updates`` applied at the sites any YAML file holds (marker comments, workload containers,
     Helm values paths), whatever the file's name: how Flux's setters write a kustomization's
     marked scalars too, leaving its ``images:`` reading to :mod:`.kustomize`."""
-    src = Source.of(text)
+    src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
     wanted = {u.image: u for u in updates}

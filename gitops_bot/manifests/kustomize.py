@@ -20,7 +20,7 @@ from gitops_bot.manifests import nodes
 from gitops_bot.manifests.edit import EditResult, FieldChange
 from gitops_bot.manifests.kustomize_text import FIELDS, append_ops, entry_ops, insert_op
 from gitops_bot.manifests.kustomize_text import ImageEdit as ImageEdit  # callers name it here too
-from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -50,7 +50,7 @@ def find_kustomization(directory: Path) -> Path:
 
 
 def _root(text: str, filename: str) -> Any:
-    root = nodes.compose(Source.of(text).body, filename)
+    root = nodes.compose(YamlText.of(text).body, filename)
     if root is not None and not nodes.is_map(root):
         raise ManifestError(filename, 1, "a kustomization must be a mapping")
     return root
@@ -160,7 +160,7 @@ def edit(
     not list get a new entry (unless not ``append``). A name listed twice has every entry
     edited: whichever of them kustomize lets win, the fields set are the ones asked for.
     Re-reads the result and fails (writing nothing) unless exactly the intended fields changed."""
-    src = Source.of(text)
+    src = YamlText.of(text)
     t = Text(src)
     root = _root(text, filename)
     images = _images(root, filename)

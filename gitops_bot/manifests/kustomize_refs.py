@@ -13,7 +13,7 @@ from typing import Any
 
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import images, nodes
-from gitops_bot.manifests.yamltext import Source
+from gitops_bot.manifests.yamltext import YamlText
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ def refs(text: str, filename: str) -> Refs:
     """The kustomization's references, in kustomize's order: resources (``bases:`` after
     ``resources:``, as kustomize appends them), components, then patches (``patches:``, then
     the legacy keys)."""
-    root = nodes.compose(Source.of(text).body, filename)
+    root = nodes.compose(YamlText.of(text).body, filename)
     if not nodes.is_map(root):
         return Refs((), (), ())
     found = nodes.get(root, "patches")
@@ -145,7 +145,7 @@ def _image_scalars(value: Any, path: str) -> list[Any]:
 def json6902_sites(text: str, filename: str, specs: Sequence[images.ImageSpec]) -> list[images.Site]:
     """The images a JSON 6902 patch sets (``add``/``replace`` operations), as sites."""
     out: list[images.Site] = []
-    for doc in nodes.compose_all(Source.of(text).body, filename):
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_seq(doc):
             continue
         for op in doc.value:
@@ -165,7 +165,7 @@ def json6902_sites(text: str, filename: str, specs: Sequence[images.ImageSpec]) 
 
 def is_json6902(text: str, filename: str) -> bool:
     """A patch whose document is a list of operations (else a strategic-merge patch)."""
-    docs = nodes.compose_all(Source.of(text).body, filename)
+    docs = nodes.compose_all(YamlText.of(text).body, filename)
     return bool(docs) and nodes.is_seq(docs[0])
 
 

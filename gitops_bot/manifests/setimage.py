@@ -101,7 +101,7 @@ def parse_arg(arg: str, setters: Collection[str] = ()) -> ImageEdit:
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
+class ArgumentReading:
     """How one argument is read in one file. ``setter`` is the Flux ``NAMESPACE:POLICY`` whose
     marked scalars the edit writes (its ``name``), None for kustomize's reading (an ``images:``
     entry's name, a container's repository); ``note`` says which reading was taken when the
@@ -114,7 +114,7 @@ class Reading:
 
 def read_arg(
     arg: str, setters: Collection[str], entries: Mapping[str, Collection[str]] | None = None
-) -> Reading:
+) -> ArgumentReading:
     """One argument read as Flux's image automation would, where the file's markers allow it.
 
     ``setters`` are the ``NAMESPACE:POLICY`` names of the file's ``$imagepolicy`` markers;
@@ -136,11 +136,11 @@ def read_arg(
                 f"{full!r} is both Flux policy {full} and an images: entry's name; "
                 f"read as the policy: only the values its markers mark change"
             )
-        return Reading(edit, full, note)
+        return ArgumentReading(edit, full, note)
     edit = parse_arg(arg)
     owners = sorted(s for s in setters if s.partition(":")[2] == edit.name)
     if not owners:
-        return Reading(edit)
+        return ArgumentReading(edit)
     if len(owners) > 1:
         raise UsageError(
             f"image argument {arg!r}: {edit.name!r} names Flux policies in more than one namespace "
@@ -149,7 +149,7 @@ def read_arg(
         )
     full = owners[0]
     if edit.name in entries and full not in entries[edit.name]:
-        return Reading(
+        return ArgumentReading(
             edit,
             None,
             f"{edit.name!r} is both an images: entry's name and Flux policy {full}, which marks "
@@ -157,7 +157,7 @@ def read_arg(
             f"write {full}:TAG to set the policy's marked values",
         )
     setter_edit = replace(edit, name=full)
-    return Reading(
+    return ArgumentReading(
         setter_edit,
         full,
         f"{edit.name!r} read as Flux policy {full} (marker comments in the file): the values its "

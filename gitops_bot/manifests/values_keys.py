@@ -11,7 +11,7 @@ from typing import Any
 
 from gitops_bot.core.errors import ManifestError
 from gitops_bot.manifests import nodes
-from gitops_bot.manifests.yamltext import Op, Source, Text, apply_ops, render
+from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, render
 
 RULE = "only the added keys are new; every other value stays as it was"
 
@@ -32,13 +32,13 @@ def add(text: str, filename: str, values: Mapping[str, str]) -> str:
     """``text`` with each dotted key path of ``values`` set to its value where the file does
     not have it (a path it has is left as it is). A path through a scalar, a list or a flow
     mapping cannot be added to byte-exactly: refused, naming the file."""
-    src = Source.of(text)
+    src = YamlText.of(text)
     body = src.body
     for path, value in values.items():
         root = nodes.compose(body, filename)
         if root is not None and not nodes.is_map(root):
             raise ManifestError(filename, 1, "a values file must be a mapping")
-        t = Text(Source.of(body))
+        t = Text(YamlText.of(body))
         parts = path.split(".")
         node, depth = root, 0
         while nodes.is_map(node) and depth < len(parts):

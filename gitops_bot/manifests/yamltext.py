@@ -17,12 +17,12 @@ BOM = "\ufeff"
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
+class YamlText:
     bom: str
     lines: tuple[str, ...]
 
     @classmethod
-    def of(cls, text: str) -> Source:
+    def of(cls, text: str) -> YamlText:
         bom = BOM if text.startswith(BOM) else ""
         return cls(bom, tuple(text[len(bom) :].splitlines(keepends=True)))
 
@@ -52,7 +52,7 @@ class Op:
 class Text:
     """Offsets of (line, column) marks in the BOM-less body."""
 
-    def __init__(self, src: Source) -> None:
+    def __init__(self, src: YamlText) -> None:
         self.src = src
         self.starts = [0]
         for line in src.lines:

@@ -24,7 +24,7 @@ TITLES = {
 }
 
 
-class Change(Protocol):
+class NotifiedChange(Protocol):
     """What a notice says of one image's change (:class:`gitops_bot.release.proposal.Change` is
     one; no import: releases sit above the adapters that announce them)."""
 
@@ -57,7 +57,7 @@ class OutcomeLike(Protocol):
     def environment(self) -> str: ...
 
     @property
-    def changes(self) -> tuple[Change, ...]: ...
+    def changes(self) -> tuple[NotifiedChange, ...]: ...
 
     @property
     def action(self) -> OutcomeAction: ...
@@ -85,7 +85,7 @@ class OutcomeLike(Protocol):
 class Notice:
     event: str
     environment: str | None
-    changes: tuple[Change, ...] = ()
+    changes: tuple[NotifiedChange, ...] = ()
     url: str | None = None
     commit: str | None = None
     reason: Outside | None = None

@@ -11,7 +11,7 @@ from gitops_bot.core.instants import format_instant
 from gitops_bot.core.outside import Code, md_row
 from gitops_bot.core.outside import terminal_text as _t
 from gitops_bot.output.words import counted
-from gitops_bot.release.dora import Cause, Durations, Failure, Report
+from gitops_bot.release.dora import Cause, ChangeFailure, Durations, Report
 
 if TYPE_CHECKING:  # a type: the report's gathering (registry, forge, git) loads only when it runs
     from gitops_bot.engine.report import Reports
@@ -111,7 +111,7 @@ def report_rows(found: Reports) -> list[str]:
     return rows
 
 
-def _failure(f: Failure) -> str:
+def _failure(f: ChangeFailure) -> str:
     after = f"after {span(f.restore)}" if f.restore is not None else ""
     match f.cause:
         case Cause.ROLLBACK | Cause.AUTO_ROLLBACK:

@@ -85,7 +85,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class Section(Protocol):
+class RepositoryStatus(Protocol):
     """One repository's status as the watch loop last computed it (``status`` None: it could
     not be computed, ``error`` says why)."""
 
@@ -235,7 +235,7 @@ def _environment(
     return f'{head}<dl class="facts">{dl}</dl>{table}{_history(entries)}</section></li>'
 
 
-def _section(n: int, s: Section) -> str:
+def _section(n: int, s: RepositoryStatus) -> str:
     title = s.repository or "this repository"
     when = s.computed_at.isoformat(timespec="seconds")
     parts = [f'<section aria-labelledby="repo-{n}"><h2 id="repo-{n}">{_e(title)}</h2>']
@@ -292,7 +292,7 @@ def _delivery(n: int, found: Reports | None, error: str | None) -> str:
     )
 
 
-def render(sections: Sequence[Section], version: str) -> str:
+def render(sections: Sequence[RepositoryStatus], version: str) -> str:
     """The whole page; ``version`` (the data's ETag, hex) is what the script polls against."""
     body = "".join(_section(n, s) for n, s in enumerate(sections))
     if not sections:

@@ -67,7 +67,7 @@ def metrics_failure(readings: tuple[Reading, ...]) -> Failure | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class RollbackDecision:
     """The automatic rollback's decision for one environment: roll back now (``ready``), wait
     until ``until``, or not at all (``held`` says why)."""
 
@@ -124,24 +124,24 @@ def decide(
     now: datetime,
     frozen: str | None,
     metrics: tuple[Reading, ...] = (),
-) -> Verdict:
+) -> RollbackDecision:
     """Whether the environment's latest release is to be rolled back now. ``frozen``: the
     freeze in force, as text; ``metrics``: its metrics gates read since before the release.
     Holds are judged on the rollback release (:func:`held_by`)."""
     fail = failure(live) or metrics_failure(metrics)
     name = latest.name if latest else None
     if fail is None:
-        return Verdict(environment, after, name, None)
+        return RollbackDecision(environment, after, name, None)
     if latest is None or latest.release is None:
         why = "its last change was made by hand" if latest else "it has no release in git"
-        return Verdict(environment, after, name, fail, (f"{environment} is {fail.what}, but {why}",))
+        return RollbackDecision(environment, after, name, fail, (f"{environment} is {fail.what}, but {why}",))
     released = outside_instant(latest.time, "release history")
     if fail.since is None:
-        return Verdict(
+        return RollbackDecision(
             environment, after, name, fail, (f"Argo CD does not say since when it is {fail.what}",)
         )
     if released is not None and fail.since < released:
-        return Verdict(
+        return RollbackDecision(
             environment,
             after,
             name,
@@ -149,9 +149,9 @@ def decide(
             (f"{fail.what} since {utc(fail.since)}, before release {name} ({latest.time}): not its doing",),
         )
     if frozen is not None:
-        return Verdict(environment, after, name, fail, (f"not rolled back: {frozen}",))
+        return RollbackDecision(environment, after, name, fail, (f"not rolled back: {frozen}",))
     if now < later(fail.since, after):
-        return Verdict(
+        return RollbackDecision(
             environment,
             after,
             name,
@@ -162,7 +162,7 @@ def decide(
             ),
             pending=True,
         )
-    return Verdict(environment, after, name, fail)
+    return RollbackDecision(environment, after, name, fail)
 
 
 def held_by(rel: Release, held: Mapping[str, str]) -> str | None:
@@ -178,7 +178,7 @@ def held_by(rel: Release, held: Mapping[str, str]) -> str | None:
     return None
 
 
-def with_holds(rel: Release, verdict: Verdict) -> Release:
+def with_holds(rel: Release, verdict: RollbackDecision) -> Release:
     """The rollback release holding each restored image with a reason naming the bad digest
     and the failure, so ``update`` leaves it and a later run knows this rollback happened."""
     holds = []

@@ -64,7 +64,7 @@ from gitops_bot.gate.reading import ARGOCD, Outcome, Reading
 from gitops_bot.release.windows import Deferral, Freeze
 
 if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)
-    from gitops_bot.release.autorollback import Verdict
+    from gitops_bot.release.autorollback import RollbackDecision
     from gitops_bot.release.soak import Soak
 
 Action, Rule = DecisionAction, DecisionRule
@@ -83,7 +83,7 @@ class Undecided:
 
 
 # an environment's automatic rules as judged now, each as plan's JSON shows it (``to_json``)
-Automatic: TypeAlias = "Soak | Verdict | Undecided"
+Automatic: TypeAlias = "Soak | RollbackDecision | Undecided"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ class Facts:
     freeze: Freeze | None = None
     window: Deferral | None = None  # set only where a window holds something back (see _windowed)
     commits: bool = False  # the environment's releases are commits to the base, not pull requests
-    rollback: Verdict | None = None  # set when auto_rollback is configured and the app is failing
+    rollback: RollbackDecision | None = None  # set when auto_rollback is configured and the app is failing
     soak: Soak | None = None  # set when auto_promote is configured and the source runs something new
     auto_promote: bool = False
     auto_rollback: bool = False  # auto_rollback is configured (its verdict: ``rollback``)

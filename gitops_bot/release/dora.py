@@ -60,7 +60,7 @@ class HoldPlaced:
 
 
 @dataclass(frozen=True, slots=True)
-class Unread:
+class UnreadRelease:
     """A release (and image) a figure could not read, and why in one line."""
 
     release: str
@@ -72,7 +72,7 @@ class Unread:
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
+class SourceDate:
     """The source commit an image's build came from, as its forge dated it (``time`` None:
     ``why`` says what could not be read)."""
 
@@ -81,7 +81,7 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class Failure:
+class ChangeFailure:
     release: str
     time: datetime
     cause: Cause
@@ -116,7 +116,7 @@ class Durations:
 
     values: tuple[timedelta, ...]
     releases: int  # the releases the values come from
-    unread: tuple[Unread, ...] = ()
+    unread: tuple[UnreadRelease, ...] = ()
 
     @property
     def median(self) -> timedelta | None:
@@ -155,9 +155,9 @@ class Report:
     releases: tuple[Entry, ...]  # in the period, newest first
     restores: frozenset[str]  # the commits of those releases that restored an earlier build
     lead_time: Durations
-    failures: tuple[Failure, ...]
+    failures: tuple[ChangeFailure, ...]
     changes: int  # the releases the failure rate rests on (every release but the restores)
-    unread: tuple[Unread, ...] = ()  # what the history itself could not give (a holds file)
+    unread: tuple[UnreadRelease, ...] = ()  # what the history itself could not give (a holds file)
     span: timedelta = FAILURE_SPAN
 
     @property
@@ -183,7 +183,7 @@ class Report:
             tuple(f.restore for f in done if f.restore is not None),
             len(done),
             tuple(
-                Unread(f.release, f.image, Outside("not restored yet"))
+                UnreadRelease(f.release, f.image, Outside("not restored yet"))
                 for f in self.failures
                 if f.restored is None
             ),
@@ -221,12 +221,12 @@ def report(
     environment: str,
     entries: Sequence[Entry],
     holds: Sequence[HoldPlaced],
-    sources: Mapping[Key, Source],
+    sources: Mapping[Key, SourceDate],
     *,
     since: datetime,
     until: datetime,
     span: timedelta = FAILURE_SPAN,
-    unread: Sequence[Unread] = (),
+    unread: Sequence[UnreadRelease] = (),
 ) -> Report:
     """The environment's keys. ``entries``: its history newest first, reaching back before
     ``since`` (what ran before a release is the release before it); ``holds``: the holds placed
@@ -325,11 +325,11 @@ class _Line:
 
     def failure(
         self, i: int, automatic: set[str], holds: Sequence[HoldPlaced], span: timedelta
-    ) -> Failure | None:
+    ) -> ChangeFailure | None:
         """The first sign, within ``span`` of release ``i``, that it failed: the next release of
         one of its images being a restore, or a hold on one of them before that next release."""
         e, t = self.dated[i]
-        signs: list[tuple[datetime, Failure]] = []
+        signs: list[tuple[datetime, ChangeFailure]] = []
         for image in e.changed:
             changing = self._changing.get(image, [])
             at = bisect.bisect_right(changing, i)
@@ -338,7 +338,7 @@ class _Line:
             by = nxt.name if nxt is not None else None
             if nxt is not None and tn is not None and nxt.commit in self.restores and tn - t <= span:
                 cause = Cause.AUTO_ROLLBACK if nxt.commit in automatic else Cause.ROLLBACK
-                signs.append((tn, Failure(e.name, t, cause, nxt.name, image, tn, by)))
+                signs.append((tn, ChangeFailure(e.name, t, cause, nxt.name, image, tn, by)))
                 continue
             hold = next(
                 (
@@ -349,14 +349,14 @@ class _Line:
                 None,
             )
             if hold is not None:
-                failure = Failure(e.name, t, Cause.HOLD, hold.commit[:12], image, tn, by, hold)
+                failure = ChangeFailure(e.name, t, Cause.HOLD, hold.commit[:12], image, tn, by, hold)
                 signs.append((hold.time, failure))
         return min(signs, key=lambda s: (s[0], s[1].image))[1] if signs else None
 
 
-def _lead_time(changes: Sequence[tuple[Entry, datetime]], sources: Mapping[Key, Source]) -> Durations:
+def _lead_time(changes: Sequence[tuple[Entry, datetime]], sources: Mapping[Key, SourceDate]) -> Durations:
     values: list[timedelta] = []
-    unread: list[Unread] = []
+    unread: list[UnreadRelease] = []
     releases: set[str] = set()
     for e, t in changes:
         for image in e.changed:
@@ -364,7 +364,7 @@ def _lead_time(changes: Sequence[tuple[Entry, datetime]], sources: Mapping[Key, 
             if src is None:
                 continue  # not a new build (a chart, an image taken out)
             if src.time is None:
-                unread.append(Unread(e.name, image, Outside(src.why)))
+                unread.append(UnreadRelease(e.name, image, Outside(src.why)))
                 continue
             values.append(max(t - src.time, timedelta(0)))
             releases.add(e.commit)

@@ -26,7 +26,7 @@ from gitops_bot.output.words import counted
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.watch.http import Metrics, serve
 from gitops_bot.watch.page import StatusPage
-from gitops_bot.watch.targets import Run, Target, compute, run_one, wants_observing
+from gitops_bot.watch.targets import Run, WatchTarget, compute, run_one, wants_observing
 
 log = get_logger("gitops_bot.watch")
 MAX_BACKOFF_FACTOR = 8  # an outage waits at most this many intervals between cycles
@@ -71,9 +71,9 @@ class Watcher:
         page: StatusPage | None = None,
     ) -> None:
         if isinstance(make_updater, Mapping):
-            self.targets = [Target(url, make) for url, make in make_updater.items()]
+            self.targets = [WatchTarget(url, make) for url, make in make_updater.items()]
         else:
-            self.targets = [Target(None, make_updater)]
+            self.targets = [WatchTarget(None, make_updater)]
         self.many = isinstance(make_updater, Mapping)
         self.interval = interval
         self.jitter = jitter
@@ -175,7 +175,7 @@ class Watcher:
             self.pool.forget()  # a new cycle asks the registries again
         targets = [t for t in self.targets if pushes is None or t.name in pushes]
 
-        def work(target: Target) -> Run | None:
+        def work(target: WatchTarget) -> Run | None:
             if self.stop.is_set():
                 return None  # SIGTERM: start no other repository
             mine = None if pushes is None else pushes[target.name]
@@ -208,7 +208,7 @@ class Watcher:
         self._count_requests([t for t, _ in ran])
         return self._judge(ran, time.monotonic() - started)
 
-    def _judge(self, ran: list[tuple[Target, Run]], seconds: float) -> tuple[bool, bool]:
+    def _judge(self, ran: list[tuple[WatchTarget, Run]], seconds: float) -> tuple[bool, bool]:
         """The cycle's metrics and line; a set-up error in every repository that never worked
         ends the process (exit 2), as a wrong repository always did."""
         runs = [r for _, r in ran]
@@ -245,7 +245,7 @@ class Watcher:
             )
         return ok, unavailable
 
-    def _count_requests(self, ran: list[Target]) -> None:
+    def _count_requests(self, ran: list[WatchTarget]) -> None:
         if self.pool is not None:  # many: the shared pool's requests since the last cycle
             with self.pool.stats.lock:
                 now = Counter({str(k): v for k, v in self.pool.stats.by_status.items()})

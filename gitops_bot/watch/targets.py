@@ -33,7 +33,7 @@ def is_ready(last_success: float | None, now: float, interval: float) -> bool:
 
 
 @dataclass
-class Target:
+class WatchTarget:
     """A repository the watcher serves. ``name`` is its URL; None: the only one (its log lines
     and metrics look as they did before watch served many)."""
 
@@ -75,7 +75,7 @@ class Run:
 
 
 def run_one(
-    target: Target,
+    target: WatchTarget,
     *,
     envs: Sequence[str] | None,
     pushes: Sequence[Push] | None,
@@ -133,7 +133,9 @@ def run_one(
     )
 
 
-def _onboard(target: Target, metrics: Metrics, updater: Any, missing: ConfigMissing, started: float) -> Run:
+def _onboard(
+    target: WatchTarget, metrics: Metrics, updater: Any, missing: ConfigMissing, started: float
+) -> Run:
     """A repository without gitops-bot.yaml is proposed one, the onboarding pull request
     (``init --pull-request``): opened on the first cycle, left as it is on the next ones, never
     opened again once a person closed it; merged, the next cycle finds the configuration. A
@@ -163,14 +165,14 @@ def _onboard(target: Target, metrics: Metrics, updater: Any, missing: ConfigMiss
     return _done(target, metrics, Run(True, time.monotonic() - started))
 
 
-def wants_observing(target: Target) -> bool:
+def wants_observing(target: WatchTarget) -> bool:
     """Whether the repository's last config keeps a dashboard issue."""
     cfg = getattr(target.updater, "config", None)
     return bool(cfg is not None and cfg.dashboard.enabled)
 
 
 def compute(
-    target: Target,
+    target: WatchTarget,
     envs: Sequence[str] | None,
     run: Run,
     *,
@@ -222,7 +224,7 @@ def _delivery(s: Session, envs: Sequence[str] | None, known: Known) -> Reports |
         return "internal error while computing the delivery figures (see the log)"
 
 
-def _done(target: Target, metrics: Metrics, run: Run) -> Run:
+def _done(target: WatchTarget, metrics: Metrics, run: Run) -> Run:
     """Per-repository metrics and log line (many repositories; one: the cycle's line says it)."""
     if target.name is not None:
         label = redact(target.name)  # a URL may carry a token: never into /metrics

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.core import checks
-from gitops_bot.core.checks import Check, CommitChecks, State, checks_of
+from gitops_bot.core.checks import Check, CheckState, CommitChecks, checks_of
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.forges.azure_devops.adapter import AzureDevOps
 from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud
@@ -147,8 +147,8 @@ def test_github_a_status_and_a_check_run_of_one_name_are_both_required(tmp_path:
         gh.statuses[SHA] = [("ci/build", "failure")]
         found = forge.commit_checks(SHA)
         assert sorted((c.kind, c.state) for c in found) == [
-            (checks.RUN, State.SUCCESS),
-            (checks.STATUS, State.FAILURE),
+            (checks.RUN, CheckState.SUCCESS),
+            (checks.STATUS, CheckState.FAILURE),
         ]
         for required in (["ci/build"], None):
             v = verdict(found, required)
@@ -326,8 +326,11 @@ def test_a_listing_that_ends_before_the_forges_count_is_unread() -> None:
 
 def test_one_name_in_two_kinds_is_two_checks() -> None:
     run, status = (
-        Check("ci", State.SUCCESS, "success", checks.RUN),
-        Check("ci", State.FAILURE, "error", checks.STATUS),
+        Check("ci", CheckState.SUCCESS, "success", checks.RUN),
+        Check("ci", CheckState.FAILURE, "error", checks.STATUS),
     )
-    assert checks.newest([run, status, Check("ci", State.SUCCESS, "success", checks.STATUS)]) == (run, status)
+    assert checks.newest([run, status, Check("ci", CheckState.SUCCESS, "success", checks.STATUS)]) == (
+        run,
+        status,
+    )
     assert verdict([run, status], ["ci"]).reason == "failing: ci (status: error)"

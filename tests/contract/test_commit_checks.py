@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.core.checks import State, checks_of
+from gitops_bot.core.checks import CheckState, checks_of
 from gitops_bot.core.errors import UsageError
 from gitops_bot.forges.azure_devops.adapter import AzureDevOps
 from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud
@@ -30,7 +30,7 @@ from testkit.gitlab_server import FakeGitLab
 SHA = "3f2c1a9b8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
 
 
-def states(checks: tuple) -> dict[str, State]:  # type: ignore[type-arg]
+def states(checks: tuple) -> dict[str, CheckState]:  # type: ignore[type-arg]
     return {c.name: c.state for c in checks}
 
 
@@ -48,12 +48,12 @@ def test_github_reads_check_runs_and_the_combined_status(tmp_path: Path) -> None
         gh.statuses[SHA] = [("ci/jenkins", "success"), ("ci/jenkins", "failure"), ("security/snyk", "error")]
         found = forge.commit_checks(SHA)
         assert states(found) == {
-            "kubeconform": State.SUCCESS,
-            "smoke-test": State.PENDING,
-            "lint": State.SKIPPED,
-            "policy": State.FAILURE,
-            "ci/jenkins": State.SUCCESS,  # the newest of its statuses (listed first)
-            "security/snyk": State.FAILURE,
+            "kubeconform": CheckState.SUCCESS,
+            "smoke-test": CheckState.PENDING,
+            "lint": CheckState.SKIPPED,
+            "policy": CheckState.FAILURE,
+            "ci/jenkins": CheckState.SUCCESS,  # the newest of its statuses (listed first)
+            "security/snyk": CheckState.FAILURE,
         }
         assert verdict(found, ["kubeconform", "ci/jenkins"]).green
         v = verdict(found, None)
@@ -87,10 +87,10 @@ def test_gitea_and_forgejo_read_the_combined_status(tmp_path: Path, flavour: str
         ]
         found = forge.commit_checks(SHA)
         assert states(found) == {
-            "ci/woodpecker/push/validate": State.SUCCESS,
-            "smoke": State.PENDING,
-            "docs": State.SUCCESS,
-            "deploy": State.FAILURE,
+            "ci/woodpecker/push/validate": CheckState.SUCCESS,
+            "smoke": CheckState.PENDING,
+            "docs": CheckState.SUCCESS,
+            "deploy": CheckState.FAILURE,
         }
         assert verdict(found, ["ci/woodpecker/push/validate", "docs"]).green
         assert verdict(found, ["smoke"]).pending
@@ -113,10 +113,10 @@ def test_gitlab_reads_the_commit_statuses(tmp_path: Path) -> None:
         ]
         found = forge.commit_checks(SHA)
         assert states(found) == {
-            "kubeconform": State.SUCCESS,
-            "smoke-test": State.PENDING,
-            "deploy-docs": State.SKIPPED,
-            "conftest": State.FAILURE,
+            "kubeconform": CheckState.SUCCESS,
+            "smoke-test": CheckState.PENDING,
+            "deploy-docs": CheckState.SKIPPED,
+            "conftest": CheckState.FAILURE,
         }
         assert verdict(found, ["kubeconform"]).green
         assert verdict(found, None).reason == "failing: conftest (canceled)"
@@ -150,9 +150,9 @@ def test_azure_devops_reads_the_latest_status_per_context(tmp_path: Path) -> Non
         ]
         found = forge.commit_checks(SHA)
         assert states(found) == {
-            "validation/kubeconform": State.SUCCESS,
-            "smoke/test": State.PENDING,
-            "policy/opa": State.SKIPPED,
+            "validation/kubeconform": CheckState.SUCCESS,
+            "smoke/test": CheckState.PENDING,
+            "policy/opa": CheckState.SKIPPED,
         }
         assert verdict(found, ["validation/kubeconform"]).green
         assert not verdict(found, None).green
@@ -176,9 +176,9 @@ def test_bitbucket_cloud_reads_the_build_statuses(tmp_path: Path) -> None:
         ]
         found = forge.commit_checks(SHA)
         assert states(found) == {
-            "pipeline-validate": State.SUCCESS,
-            "smoke": State.PENDING,
-            "e2e": State.FAILURE,
+            "pipeline-validate": CheckState.SUCCESS,
+            "smoke": CheckState.PENDING,
+            "e2e": CheckState.FAILURE,
         }
         assert verdict(found, ["pipeline-validate"]).green
         server.commit_statuses[SHA] = [(f"build-{i}", "SUCCESSFUL") for i in range(120)]
@@ -203,9 +203,9 @@ def test_bitbucket_data_center_reads_the_build_statuses(tmp_path: Path) -> None:
         ]
         found = forge.commit_checks(SHA)
         assert states(found) == {
-            "JENKINS-validate": State.SUCCESS,
-            "BAMBOO-smoke": State.FAILURE,
-            "BAMBOO-perf": State.PENDING,
+            "JENKINS-validate": CheckState.SUCCESS,
+            "BAMBOO-smoke": CheckState.FAILURE,
+            "BAMBOO-perf": CheckState.PENDING,
         }
         assert verdict(found, ["JENKINS-validate"]).green
         assert server.unexpected == []

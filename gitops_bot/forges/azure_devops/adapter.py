@@ -27,7 +27,7 @@ from typing import Any, Self
 from urllib.parse import quote, unquote, urlsplit
 
 from gitops_bot.core import checks
-from gitops_bot.core.checks import Check, State
+from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge
@@ -53,12 +53,12 @@ API_VERSION = "7.1"
 PAGE = 100  # $top per page of pull requests
 # a commit status's state (GitStatusState); "notApplicable" did not apply to this commit
 _STATES = {
-    "succeeded": State.SUCCESS,
-    "notSet": State.PENDING,
-    "pending": State.PENDING,
-    "notApplicable": State.SKIPPED,
-    "failed": State.FAILURE,
-    "error": State.FAILURE,
+    "succeeded": CheckState.SUCCESS,
+    "notSet": CheckState.PENDING,
+    "pending": CheckState.PENDING,
+    "notApplicable": CheckState.SKIPPED,
+    "failed": CheckState.FAILURE,
+    "error": CheckState.FAILURE,
 }
 MAX_PAGES = 100
 MAX_DESCRIPTION = 4000  # characters: Azure refuses a longer pull request description
@@ -78,7 +78,7 @@ HINTS = {
 
 
 @dataclass(frozen=True, slots=True)
-class Remote:
+class AzureRemote:
     """Where an Azure Repos repository lives: the server (``https://dev.azure.com``, or an Azure
     DevOps Server's collection root), organization (collection), project and repository."""
 
@@ -91,7 +91,7 @@ class Remote:
 _SSH = re.compile(r"^v3/([^/]+)/([^/]+)/([^/]+?)$")
 
 
-def parse_remote(url: str) -> Remote | None:
+def parse_remote(url: str) -> AzureRemote | None:
     """An Azure Repos remote URL: ``https://[org@]dev.azure.com/{org}/{project}/_git/{repo}``,
     ``https://{org}.visualstudio.com/[DefaultCollection/]{project}/_git/{repo}``, ssh
     ``git@ssh.dev.azure.com:v3/{org}/{project}/{repo}`` (or ``vs-ssh.visualstudio.com``), or an
@@ -103,7 +103,7 @@ def parse_remote(url: str) -> Remote | None:
     segments = [unquote(s) for s in path.split("/")]
     if host in ("ssh.dev.azure.com", "vs-ssh.visualstudio.com"):
         m = _SSH.match("/".join(segments))
-        return Remote(CLOUD, m.group(1), m.group(2), m.group(3)) if m else None
+        return AzureRemote(CLOUD, m.group(1), m.group(2), m.group(3)) if m else None
     if "_git" not in segments:
         return None
     at = segments.index("_git")
@@ -111,18 +111,18 @@ def parse_remote(url: str) -> Remote | None:
         return None
     repo, project, before = segments[at + 1], segments[at - 1], segments[: at - 1]
     if host == "dev.azure.com":
-        return Remote(CLOUD, before[0], project, repo) if len(before) == 1 else None
+        return AzureRemote(CLOUD, before[0], project, repo) if len(before) == 1 else None
     if host.endswith(".visualstudio.com"):
         # {org}.visualstudio.com is dev.azure.com/{org}: the API is the same service
         if before in ([], ["DefaultCollection"]):
-            return Remote(CLOUD, host.removesuffix(".visualstudio.com"), project, repo)
+            return AzureRemote(CLOUD, host.removesuffix(".visualstudio.com"), project, repo)
         return None
     if not before:  # an Azure DevOps Server URL names its collection before the project
         return None
     split = urlsplit(url)
     root = f"{split.scheme}://{split.netloc.rpartition('@')[2]}" if split.scheme.startswith("http") else None
     server = "/".join([root or f"https://{host}", *(quote(s) for s in before[:-1])])
-    return Remote(server, before[-1], project, repo)
+    return AzureRemote(server, before[-1], project, repo)
 
 
 def is_azure_host(url: str) -> bool:
@@ -133,7 +133,7 @@ def is_azure_host(url: str) -> bool:
     )
 
 
-def locate(fcfg: ForgeConfig, url: str) -> Remote:
+def locate(fcfg: ForgeConfig, url: str) -> AzureRemote:
     """The repository from ``forge.repository`` (``organization/project/repository``) and
     ``forge.api_url`` (the server, ``https://dev.azure.com`` by default), else from the remote."""
     if fcfg.repository:
@@ -143,17 +143,17 @@ def locate(fcfg: ForgeConfig, url: str) -> Remote:
                 f"forge repository {fcfg.repository!r} is not organization/project/repository",
                 hint="on Azure DevOps set forge.repository to organization/project/repository",
             )
-        return Remote((fcfg.api_url or CLOUD).rstrip("/"), *parts)
+        return AzureRemote((fcfg.api_url or CLOUD).rstrip("/"), *parts)
     found = parse_remote(url)
     if found is None:
         raise UsageError(
             f"cannot tell the Azure DevOps repository of {url}",
             hint="set forge.repository (organization/project/repository) in gitops-bot.yaml",
         )
-    return Remote(fcfg.api_url.rstrip("/"), *_rest(found)) if fcfg.api_url else found
+    return AzureRemote(fcfg.api_url.rstrip("/"), *_rest(found)) if fcfg.api_url else found
 
 
-def _rest(r: Remote) -> tuple[str, str, str]:
+def _rest(r: AzureRemote) -> tuple[str, str, str]:
     return r.organization, r.project, r.repository
 
 
@@ -201,7 +201,7 @@ class AzureDevOps(Adapter):
     def __init__(
         self,
         api: Api,
-        remote: Remote,
+        remote: AzureRemote,
         *,
         git_token: str | None,
         identities: Api | None = None,
@@ -389,7 +389,7 @@ class AzureDevOps(Adapter):
             if isinstance(name, str) and isinstance(state, str):
                 genre = context.get("genre") if isinstance(context, dict) else None
                 full = f"{genre}/{name}" if isinstance(genre, str) and genre else name
-                out.append(Check(full, _STATES.get(state, State.FAILURE), state))
+                out.append(Check(full, _STATES.get(state, CheckState.FAILURE), state))
         return checks.newest(out)
 
     def close(self, pr: ChangeRequest, comment: str) -> None:

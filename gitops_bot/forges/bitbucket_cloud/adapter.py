@@ -41,7 +41,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from gitops_bot.core import checks
-from gitops_bot.core.checks import Check, State
+from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import bitbucket, forge
@@ -56,10 +56,10 @@ from gitops_bot.net.service import Answer, Credential
 NAME = "Bitbucket Cloud"
 # a build status's state
 _STATES = {
-    "SUCCESSFUL": State.SUCCESS,
-    "INPROGRESS": State.PENDING,
-    "FAILED": State.FAILURE,
-    "STOPPED": State.FAILURE,
+    "SUCCESSFUL": CheckState.SUCCESS,
+    "INPROGRESS": CheckState.PENDING,
+    "FAILED": CheckState.FAILURE,
+    "STOPPED": CheckState.FAILURE,
 }
 API = "https://api.bitbucket.org/2.0"
 WEB = "https://bitbucket.org"

@@ -34,7 +34,7 @@ from typing import Any, Self
 from urllib.parse import quote, unquote, urlsplit
 
 from gitops_bot.core import checks
-from gitops_bot.core.checks import Check, State
+from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import bitbucket, forge
@@ -50,11 +50,11 @@ from gitops_bot.net.service import Answer, Credential
 NAME = "Bitbucket Data Center"
 # a build status's state
 _STATES = {
-    "SUCCESSFUL": State.SUCCESS,
-    "INPROGRESS": State.PENDING,
-    "UNKNOWN": State.PENDING,
-    "FAILED": State.FAILURE,
-    "CANCELLED": State.FAILURE,
+    "SUCCESSFUL": CheckState.SUCCESS,
+    "INPROGRESS": CheckState.PENDING,
+    "UNKNOWN": CheckState.PENDING,
+    "FAILED": CheckState.FAILURE,
+    "CANCELLED": CheckState.FAILURE,
 }
 PAGE = 100  # limit per page
 MAX_PAGES = 100
@@ -78,13 +78,13 @@ HINTS = {
 
 
 @dataclass(frozen=True, slots=True)
-class Remote:
+class BitbucketRemote:
     server: str  # https://host[/context]
     project: str  # the project key, or ~user for a personal repository
     slug: str
 
 
-def parse_remote(url: str) -> Remote | None:
+def parse_remote(url: str) -> BitbucketRemote | None:
     """``https://host[/context]/scm/{project}/{repo}.git`` (the server and the repository), or
     ``ssh://git@host:7999/{project}/{repo}.git`` (its web side guessed as ``https://host``)."""
     parts = split_remote(url)
@@ -101,13 +101,13 @@ def parse_remote(url: str) -> Remote | None:
         split = urlsplit(url)
         root = f"{split.scheme}://{split.netloc.rpartition('@')[2]}"
         server = "/".join([root, *(quote(s) for s in segments[:at])])
-        return Remote(server, segments[at + 1], segments[at + 2])
+        return BitbucketRemote(server, segments[at + 1], segments[at + 2])
     if len(segments) != 2:
         return None
-    return Remote(f"https://{host}", segments[0], segments[1])
+    return BitbucketRemote(f"https://{host}", segments[0], segments[1])
 
 
-def locate(fcfg: ForgeConfig, url: str) -> Remote:
+def locate(fcfg: ForgeConfig, url: str) -> BitbucketRemote:
     """``forge.api_url`` (the server) and ``forge.repository`` (``PROJECT/repository``), each
     falling back on what the remote URL says."""
     found = parse_remote(url)
@@ -132,7 +132,7 @@ def locate(fcfg: ForgeConfig, url: str) -> Remote:
         )
     if not server:
         raise UsageError(f"cannot tell the {NAME} server of {url}", hint="set forge.api_url")
-    return Remote(server, project, slug)
+    return BitbucketRemote(server, project, slug)
 
 
 def git_user(environ: Mapping[str, str]) -> str:
@@ -147,7 +147,7 @@ class BitbucketDataCenter(Adapter):
     name = NAME
     noun = "pull request"
 
-    def __init__(self, api: Api, remote: Remote, *, git_token: str | None, git_user: str) -> None:
+    def __init__(self, api: Api, remote: BitbucketRemote, *, git_token: str | None, git_user: str) -> None:
         self._api = api
         self.remote = remote
         self.git_token = git_token

@@ -26,7 +26,7 @@ def source_auth(api_url: str, token: str) -> OriginAuth:
     return OriginAuth(api_url, f"Bearer {token}")
 
 
-def remote_of(repository: str) -> adapter.Remote | None:
+def remote_of(repository: str) -> adapter.BitbucketRemote | None:
     """A Data Center repository's web URL (``https://host[/context]/projects/P/repos/r``, the
     page's own address, with anything after it) or its clone URL (``…/scm/p/r.git``)."""
     parts = urlsplit(repository)
@@ -35,7 +35,7 @@ def remote_of(repository: str) -> adapter.Remote | None:
     for at in range(len(segments) - 3):
         if segments[at] == "projects" and segments[at + 2] == "repos":
             server = "/".join([root, *segments[:at]])
-            return adapter.Remote(server, segments[at + 1], segments[at + 3])
+            return adapter.BitbucketRemote(server, segments[at + 1], segments[at + 3])
     found = adapter.parse_remote(repository)
     return found if found is not None and found.server.startswith(("https://", "http://")) else None
 

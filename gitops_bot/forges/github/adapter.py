@@ -36,7 +36,7 @@ import httpx
 import jwt
 
 from gitops_bot.core import checks
-from gitops_bot.core.checks import Check, State
+from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.log import redact, register_secret
@@ -388,7 +388,7 @@ class GitHub(Adapter):
 
     # -- a status the bot reports (gitops_bot.forges.statuses.CommitStatuses) ---------------
 
-    def report_status(self, sha: str, context: str, state: State, description: str) -> None:
+    def report_status(self, sha: str, context: str, state: CheckState, description: str) -> None:
         """``POST /repos/{owner}/{repo}/statuses/{sha}`` (the token needs ``statuses: write``)."""
         if not SHA.match(sha):
             raise UsageError(f"not a commit id: {sha[:80]!r}")

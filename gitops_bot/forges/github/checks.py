@@ -9,26 +9,26 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gitops_bot.core import checks
-from gitops_bot.core.checks import Check, State
+from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.net.service import Answer
 
 # check runs: a completed run's conclusion; a run not completed is pending
 _CONCLUSIONS = {
-    "success": State.SUCCESS,
-    "neutral": State.SUCCESS,
-    "skipped": State.SKIPPED,
-    "failure": State.FAILURE,
-    "cancelled": State.FAILURE,
-    "timed_out": State.FAILURE,
-    "action_required": State.FAILURE,
-    "stale": State.FAILURE,
-    "startup_failure": State.FAILURE,
+    "success": CheckState.SUCCESS,
+    "neutral": CheckState.SUCCESS,
+    "skipped": CheckState.SKIPPED,
+    "failure": CheckState.FAILURE,
+    "cancelled": CheckState.FAILURE,
+    "timed_out": CheckState.FAILURE,
+    "action_required": CheckState.FAILURE,
+    "stale": CheckState.FAILURE,
+    "startup_failure": CheckState.FAILURE,
 }
 _STATUSES = {
-    "success": State.SUCCESS,
-    "pending": State.PENDING,
-    "failure": State.FAILURE,
-    "error": State.FAILURE,
+    "success": CheckState.SUCCESS,
+    "pending": CheckState.PENDING,
+    "failure": CheckState.FAILURE,
+    "error": CheckState.FAILURE,
 }
 
 
@@ -42,10 +42,10 @@ def from_check_runs(data: Any) -> list[Check]:
         if not isinstance(name, str) or not isinstance(status, str):
             continue  # an answer is input: a run without a name or status says nothing usable
         if status != "completed":
-            out.append(Check(name, State.PENDING, status))
+            out.append(Check(name, CheckState.PENDING, status))
         else:
             said = conclusion if isinstance(conclusion, str) else "completed"
-            out.append(Check(name, _CONCLUSIONS.get(said, State.FAILURE), said))
+            out.append(Check(name, _CONCLUSIONS.get(said, CheckState.FAILURE), said))
     return out
 
 
@@ -55,7 +55,7 @@ def from_combined_status(data: Any) -> list[Check]:
     for s in statuses if isinstance(statuses, list) else []:
         context, state = (s.get(k) if isinstance(s, dict) else None for k in ("context", "state"))
         if isinstance(context, str) and isinstance(state, str):
-            out.append(Check(context, _STATUSES.get(state, State.FAILURE), state))
+            out.append(Check(context, _STATUSES.get(state, CheckState.FAILURE), state))
     return out
 
 
@@ -87,8 +87,8 @@ def beyond_statuses(state: Any, statuses: Sequence[Check]) -> list[Check]:
     for a commit with no status at all: nothing then."""
     if not statuses or not isinstance(state, str) or state == "success":
         return []
-    worst = State.PENDING if state == "pending" else State.FAILURE  # error, failure, a new word
+    worst = CheckState.PENDING if state == "pending" else CheckState.FAILURE  # error, failure, a new word
     shown = {c.state for c in statuses}
-    if State.FAILURE in shown or (worst is State.PENDING and State.PENDING in shown):
+    if CheckState.FAILURE in shown or (worst is CheckState.PENDING and CheckState.PENDING in shown):
         return []
     return [Check("combined status", worst, state, kind=checks.SUMMARY)]

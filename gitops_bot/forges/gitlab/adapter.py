@@ -38,7 +38,7 @@ from typing import Any, Self
 from urllib.parse import quote
 
 from gitops_bot.core import checks, numbers
-from gitops_bot.core.checks import Check, State
+from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge, kit
@@ -55,17 +55,17 @@ NAME = "GitLab"
 DRAFT_PREFIX = "Draft: "
 # a commit status's (a job's) status; "manual" and "skipped" jobs did not run
 _STATES = {
-    "success": State.SUCCESS,
-    "created": State.PENDING,
-    "waiting_for_resource": State.PENDING,
-    "preparing": State.PENDING,
-    "pending": State.PENDING,
-    "running": State.PENDING,
-    "scheduled": State.PENDING,
-    "manual": State.SKIPPED,
-    "skipped": State.SKIPPED,
-    "failed": State.FAILURE,
-    "canceled": State.FAILURE,
+    "success": CheckState.SUCCESS,
+    "created": CheckState.PENDING,
+    "waiting_for_resource": CheckState.PENDING,
+    "preparing": CheckState.PENDING,
+    "pending": CheckState.PENDING,
+    "running": CheckState.PENDING,
+    "scheduled": CheckState.PENDING,
+    "manual": CheckState.SKIPPED,
+    "skipped": CheckState.SKIPPED,
+    "failed": CheckState.FAILURE,
+    "canceled": CheckState.FAILURE,
 }
 PER_PAGE = 100  # GitLab's largest page
 MAX_OPEN_PAGES = 50  # of open merge requests read when looking for the bot's own
@@ -271,9 +271,9 @@ class GitLab(Adapter):
             name, state = (s.get(k) if isinstance(s, dict) else None for k in ("name", "status"))
             if not isinstance(name, str) or not isinstance(state, str):
                 continue
-            said = _STATES.get(state, State.FAILURE)
-            if said is State.FAILURE and state == "failed" and s.get("allow_failure") is True:
-                said, state = State.SUCCESS, "failed (allowed to fail)"
+            said = _STATES.get(state, CheckState.FAILURE)
+            if said is CheckState.FAILURE and state == "failed" and s.get("allow_failure") is True:
+                said, state = CheckState.SUCCESS, "failed (allowed to fail)"
             out.append(Check(name, said, state))
         return checks.newest(out)
 

@@ -33,7 +33,7 @@ def session(tmp_path: Path, images: tuple[Any, ...] = (image(),)) -> Any:
 
 WHEN = datetime(2030, 1, 6, 12, tzinfo=UTC)
 READ: dict[dora.Key, Any] = {
-    ("c1", "example/app"): dora.Source(WHEN),
+    ("c1", "example/app"): dora.SourceDate(WHEN),
     ("c2", "example/app"): None,  # no new build
     ("c3", "example/app"): ("https://git.example/acme/app", "a" * 40, "b" * 40),
 }
@@ -42,7 +42,7 @@ READ: dict[dora.Key, Any] = {
 def test_what_was_read_comes_back_and_what_was_not_is_not_kept(tmp_path: Path) -> None:
     first = _Kept(session(tmp_path))
     assert first.read() == {}
-    first.write({**READ, ("c4", "example/app"): dora.Source(None, "the forge answered 503")})
+    first.write({**READ, ("c4", "example/app"): dora.SourceDate(None, "the forge answered 503")})
     again = _Kept(session(tmp_path))
     assert again.read() == READ
     # a later report keeps what it read beside what the earlier ones did
@@ -124,7 +124,7 @@ def test_a_recorded_time_dates_only_the_build_its_commit_deploys_and_not_after_i
     from dataclasses import replace
 
     ok = replace(entry({}), built_from={"example/app": (digest, WHEN - timedelta(hours=1))})
-    assert dated(ok) == {("c1", "example/app"): dora.Source(WHEN - timedelta(hours=1))}
+    assert dated(ok) == {("c1", "example/app"): dora.SourceDate(WHEN - timedelta(hours=1))}
     # a person pinned another build on the bot's pull request: its trailer does not date this one
     assert dated(replace(ok, built_from={"example/app": (other, WHEN - timedelta(hours=1))})) == {}
     # a source commit after the release landed cannot be what it released

@@ -11,7 +11,7 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.forges import registry as forges
-from gitops_bot.forges.azure_devops.adapter import AzureDevOps, Remote, credentials, locate, parse_remote
+from gitops_bot.forges.azure_devops.adapter import AzureDevOps, AzureRemote, credentials, locate, parse_remote
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 
 CLOUD = "https://dev.azure.com"
@@ -26,25 +26,25 @@ class Settings:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://dev.azure.com/acme/Web/_git/gitops", Remote(CLOUD, "acme", "Web", "gitops")),
+        ("https://dev.azure.com/acme/Web/_git/gitops", AzureRemote(CLOUD, "acme", "Web", "gitops")),
         (
             "https://acme@dev.azure.com/acme/Web%20Site/_git/gitops",
-            Remote(CLOUD, "acme", "Web Site", "gitops"),
+            AzureRemote(CLOUD, "acme", "Web Site", "gitops"),
         ),
-        ("https://acme.visualstudio.com/Web/_git/gitops", Remote(CLOUD, "acme", "Web", "gitops")),
+        ("https://acme.visualstudio.com/Web/_git/gitops", AzureRemote(CLOUD, "acme", "Web", "gitops")),
         (
             "https://acme.visualstudio.com/DefaultCollection/Web/_git/gitops",
-            Remote(CLOUD, "acme", "Web", "gitops"),
+            AzureRemote(CLOUD, "acme", "Web", "gitops"),
         ),
-        ("git@ssh.dev.azure.com:v3/acme/Web/gitops", Remote(CLOUD, "acme", "Web", "gitops")),
-        ("acme@vs-ssh.visualstudio.com:v3/acme/Web/gitops", Remote(CLOUD, "acme", "Web", "gitops")),
+        ("git@ssh.dev.azure.com:v3/acme/Web/gitops", AzureRemote(CLOUD, "acme", "Web", "gitops")),
+        ("acme@vs-ssh.visualstudio.com:v3/acme/Web/gitops", AzureRemote(CLOUD, "acme", "Web", "gitops")),
         (
             "https://tfs.example.com:8443/tfs/Main/Web/_git/gitops",
-            Remote("https://tfs.example.com:8443/tfs", "Main", "Web", "gitops"),
+            AzureRemote("https://tfs.example.com:8443/tfs", "Main", "Web", "gitops"),
         ),
     ],
 )
-def test_every_azure_repos_remote_form_names_its_repository(url: str, expected: Remote) -> None:
+def test_every_azure_repos_remote_form_names_its_repository(url: str, expected: AzureRemote) -> None:
     assert parse_remote(url) == expected
 
 
@@ -79,7 +79,7 @@ def test_the_config_chooses_azure_devops_server_and_names_the_repository() -> No
         type="azure-devops", api_url="https://tfs.example.com/tfs", repository="Main/Web/gitops"
     )
     assert forges.kind(Settings(forge=cfg), "file:///srv/gitops.git") == "azure-devops"
-    assert locate(cfg, "file:///srv/gitops.git") == Remote(
+    assert locate(cfg, "file:///srv/gitops.git") == AzureRemote(
         "https://tfs.example.com/tfs", "Main", "Web", "gitops"
     )
     with pytest.raises(UsageError, match="organization/project/repository"):

@@ -15,7 +15,13 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Secret
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud, credentials, pipeline_repository
-from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter, Remote, git_user, locate, parse_remote
+from gitops_bot.forges.bitbucket_dc.adapter import (
+    BitbucketDataCenter,
+    BitbucketRemote,
+    git_user,
+    locate,
+    parse_remote,
+)
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.git.gitcli import BEARER, auth_env
 
@@ -51,7 +57,7 @@ def test_data_center_is_chosen_by_its_type_only() -> None:
     assert forges.kind(Settings(), url) == "github"
     cfg = Settings(forge=ForgeConfig(type="bitbucket-data-center"))
     dc = forges.connect(cfg, url, {"BITBUCKET_TOKEN": "bb_token_0123456789"})
-    assert isinstance(dc, BitbucketDataCenter) and dc.remote == Remote(
+    assert isinstance(dc, BitbucketDataCenter) and dc.remote == BitbucketRemote(
         "https://git.example.com", "acme", "gitops"
     )
 
@@ -125,21 +131,24 @@ def test_before_the_config_is_read_bitbucket_token_goes_only_to_bitbucket_org() 
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://git.example.com/scm/acme/gitops.git", Remote("https://git.example.com", "acme", "gitops")),
+        (
+            "https://git.example.com/scm/acme/gitops.git",
+            BitbucketRemote("https://git.example.com", "acme", "gitops"),
+        ),
         (
             "https://me@git.example.com:8443/bitbucket/scm/~alice/tools.git",
-            Remote("https://git.example.com:8443/bitbucket", "~alice", "tools"),
+            BitbucketRemote("https://git.example.com:8443/bitbucket", "~alice", "tools"),
         ),
         (
             "ssh://git@git.example.com:7999/acme/gitops.git",
-            Remote("https://git.example.com", "acme", "gitops"),
+            BitbucketRemote("https://git.example.com", "acme", "gitops"),
         ),
         ("https://git.example.com/acme/gitops.git", None),
         ("/srv/git/gitops", None),
     ],
 )
 def test_data_center_remotes_name_their_server_project_and_repository(
-    url: str, expected: Remote | None
+    url: str, expected: BitbucketRemote | None
 ) -> None:
     assert parse_remote(url) == expected
 
@@ -148,7 +157,7 @@ def test_data_center_configuration_overrides_the_remote_and_a_bad_repository_is_
     cfg = ForgeConfig(
         type="bitbucket-data-center", api_url="https://bb.example.com/", repository="OPS/deploy"
     )
-    assert locate(cfg, "ssh://git@git.example.com:7999/acme/gitops.git") == Remote(
+    assert locate(cfg, "ssh://git@git.example.com:7999/acme/gitops.git") == BitbucketRemote(
         "https://bb.example.com", "OPS", "deploy"
     )
     with pytest.raises(UsageError, match="is not PROJECT/repository"):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from gitops_bot.engine.report import Reports
 from gitops_bot.output.report_text import report_rows, report_text, rests_on
 from gitops_bot.output.words import counted
-from gitops_bot.release.dora import Cause, Durations, Failure, Report
+from gitops_bot.release.dora import Cause, ChangeFailure, Durations, Report
 
 
 def test_counted() -> None:
@@ -24,7 +24,7 @@ def test_a_report_of_one_counts_in_the_singular() -> None:
     assert rests_on(Durations((), 0), "failure") == "0 failures in 0 releases"
     since = datetime(2026, 11, 25, tzinfo=UTC)
     failed = since + timedelta(hours=1)
-    failure = Failure(
+    failure = ChangeFailure(
         "staging-1", failed, Cause.AUTO_ROLLBACK, "staging-2", "example/app", failed + one.values[0]
     )
     r = Report("staging", since, since + timedelta(days=1), (), frozenset(), one, (failure,), 1)

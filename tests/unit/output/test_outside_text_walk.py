@@ -277,7 +277,7 @@ def report() -> Reports:
         images={"example/app": Deployed("example/app", None, "1.1.0", DIGEST)},
     )
     hold = dora.HoldPlaced("9" * 40, datetime(2026, 1, 3, 5, tzinfo=UTC), "example/app", o("incident 7"))
-    unread = {(held.commit, "example/app"): dora.Source(None, o("acme/app: the forge said no"))}
+    unread = {(held.commit, "example/app"): dora.SourceDate(None, o("acme/app: the forge said no"))}
     until = datetime(2026, 1, 9, tzinfo=UTC)
     found = dora.report(
         "staging", [held, first], [hold], unread, since=until - timedelta(days=7), until=until

@@ -43,7 +43,7 @@ def decide(
     now: datetime = T0 + timedelta(minutes=14),
     latest: Entry | None = RELEASE,
     **kw: str,
-) -> autorollback.Verdict:
+) -> autorollback.RollbackDecision:
     return autorollback.decide("production", TEN, latest=latest, live=live, now=now, frozen=kw.get("frozen"))
 
 

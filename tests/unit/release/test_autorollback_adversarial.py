@@ -43,7 +43,7 @@ def _application(health_message: str, operation_message: str = "") -> dict[str, 
     }
 
 
-def _verdict(app: dict[str, object]) -> autorollback.Verdict:
+def _verdict(app: dict[str, object]) -> autorollback.RollbackDecision:
     live = read_live(app)
     return autorollback.decide(
         "production",

@@ -23,7 +23,7 @@ from gitops_bot.core.outside import Outside
 from gitops_bot.gate import argocd
 from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.release.autorollback import Failure
-from gitops_bot.release.autorollback import Verdict as RollbackVerdict
+from gitops_bot.release.autorollback import RollbackDecision as RollbackVerdict
 from gitops_bot.release.decision import Facts, Standing, Step, chain, decide, winner
 from gitops_bot.release.soak import Soak
 from gitops_bot.release.windows import Deferral, Freeze

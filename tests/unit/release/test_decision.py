@@ -24,7 +24,7 @@ from gitops_bot.core.model import (
 from gitops_bot.gate import argocd
 from gitops_bot.gate.reading import Outcome, Reading
 from gitops_bot.output.status_cells import Tone, decision_cell
-from gitops_bot.release.autorollback import Failure, Verdict
+from gitops_bot.release.autorollback import Failure, RollbackDecision
 from gitops_bot.release.decision import Facts, decide
 from gitops_bot.release.soak import Soak
 from gitops_bot.release.windows import Deferral, Freeze
@@ -92,9 +92,9 @@ WEB_NO = Reading(
 )
 
 
-def verdict(*, pending: bool, ready: bool = False) -> Verdict:
+def verdict(*, pending: bool, ready: bool = False) -> RollbackDecision:
     held = () if ready else ("rolls back at 15:07 unless it recovers",)
-    return Verdict("production", timedelta(minutes=10), "r-1", FAILING, held, pending=pending)
+    return RollbackDecision("production", timedelta(minutes=10), "r-1", FAILING, held, pending=pending)
 
 
 # one scenario per kind of decision: (what it is, the item, the facts, the promoted value)

@@ -52,7 +52,7 @@ class History:
         return list(reversed(self.written))
 
 
-def keys(h: History, holds: tuple[dora.HoldPlaced, ...] = (), **sources: dora.Source) -> dora.Report:
+def keys(h: History, holds: tuple[dora.HoldPlaced, ...] = (), **sources: dora.SourceDate) -> dora.Report:
     found = {(c, image): s for key, s in sources.items() for c, image in [key.split("_", 1)]}
     return dora.report("prod", h.entries, holds, found, since=T0, until=T0 + 10 * D)
 
@@ -113,7 +113,7 @@ def test_a_hold_on_a_changed_image_within_the_span_fails_the_release_not_restore
         None,
         None,
     )
-    assert r.restore.unread == (dora.Unread("r1", "app", Outside("not restored yet")),)
+    assert r.restore.unread == (dora.UnreadRelease("r1", "app", Outside("not restored yet")),)
 
 
 def test_a_hold_on_the_image_the_release_changed_is_restored_by_its_next_release() -> None:
@@ -147,17 +147,17 @@ def test_lead_time_median_and_p90_by_nearest_rank_and_what_was_not_read() -> Non
     commits = [h.release(T0 + n * D, f"r{n}", app=n) for n in range(1, 6)]
     spans = [2 * H, 6 * H, D, timedelta(minutes=30)]
     sources = {
-        f"{c}_app": dora.Source(T0 + (n + 1) * D - s)
+        f"{c}_app": dora.SourceDate(T0 + (n + 1) * D - s)
         for n, (c, s) in enumerate(zip(commits, spans, strict=False))
     }
-    sources[f"{commits[4]}_app"] = dora.Source(None, "no revision label")
+    sources[f"{commits[4]}_app"] = dora.SourceDate(None, "no revision label")
 
     r = keys(h, **sources)
 
     assert r.lead_time.median == 4 * H  # between 2h and 6h
     assert r.lead_time.p90 == D  # the 4th of 4
     assert r.lead_time.releases == 4
-    assert r.lead_time.unread == (dora.Unread("r5", "app", Outside("no revision label")),)
+    assert r.lead_time.unread == (dora.UnreadRelease("r5", "app", Outside("no revision label")),)
 
 
 def test_releases_per_day_and_week_count_every_release_in_the_period() -> None:

@@ -245,7 +245,7 @@ def test_the_page_is_dated_by_the_clock_the_decisions_read(monkeypatch: pytest.M
         def open(self, work: object, sign: bool) -> object:
             return None, "not read"
 
-    target = targets.Target(None, Updater)
+    target = targets.WatchTarget(None, Updater)
     target.updater = Updater()
     assert targets.compute(target, None, targets.Run(True, 0.0)).computed_at == then
     target.updater = None
