@@ -6,14 +6,13 @@ renders the engine's result types and never imports a command."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO, assert_never
+import importlib
+from typing import TYPE_CHECKING, Any, TextIO, assert_never
 
 from gitops_bot.core.log import Redacting
 from gitops_bot.core.outside import terminal_text
 from gitops_bot.output import as_json, text
 from gitops_bot.output.as_json import document
-from gitops_bot.output.explain_text import explain_text
-from gitops_bot.output.report_text import report_text
 from gitops_bot.output.result import (
     Delivered,
     Explaining,
@@ -29,11 +28,25 @@ from gitops_bot.output.result import (
     Show,
     StatusRead,
 )
-from gitops_bot.output.status_text import status_text, use_color, width_for
 from gitops_bot.output.text import fleet_text, history_text, init_text, plan_text, update_text
 
 if TYPE_CHECKING:
     from gitops_bot.engine.results import SetImageResult
+
+# The text of the commands that read the releases' past or the live state, each built by a module
+# of its own (status's table, report's statistics, explain's chains), imported by name when that
+# command's result is shown, as the command line's table imports a command: a plan, an update
+# and the rest never load them.
+RENDERERS: dict[str, str] = {
+    "status": "gitops_bot.output.status_text",
+    "report": "gitops_bot.output.report_text",
+    "explain": "gitops_bot.output.explain_text",
+}
+
+
+def _renderer(name: str) -> Any:
+    return importlib.import_module(RENDERERS[name])
+
 
 __all__ = [
     "Result",
@@ -69,17 +82,20 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
             if result.format is Format.JSON:
                 out.write(as_json.dumps(status.to_json()) + "\n")
             else:  # the table's module only for the table: other commands never load it
-                out.write(status_text(status, width=width_for(out), color=use_color(out)) + "\n")
+                table = _renderer("status")
+                out.write(
+                    table.status_text(status, width=table.width_for(out), color=table.use_color(out)) + "\n"
+                )
         case Reported(found):
             if result.format is Format.JSON:
                 out.write(as_json.dumps(found.to_json()) + "\n")
             else:
-                out.write(terminal_text(report_text(found), lines=True) + "\n")
+                out.write(terminal_text(_renderer("report").report_text(found), lines=True) + "\n")
         case Explaining(found):
             if result.format is Format.JSON:
                 out.write(as_json.dumps(found.to_json()) + "\n")
             else:  # the reasons quote outside text: the terminal's rule over the whole of it
-                out.write(terminal_text(explain_text(found), lines=True) + "\n")
+                out.write(terminal_text(_renderer("explain").explain_text(found), lines=True) + "\n")
         case ImageSet(edit, show):
             _image_set(edit, show, out, err)
         case Schema(schema):
