@@ -36,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from testkit import in_process
 from testkit.kubetools import helm, kubectl
 from testkit.paths import TEST_DATA
 
@@ -323,6 +324,17 @@ def git_checkout(case: Case, dest: Path, env: Mapping[str, str]) -> Path:
         git("checkout", "-qf", BASE_BRANCH)
     git("remote", "add", "origin", f"https://github.com/{case.truth['repository']}.git")
     return repo
+
+
+def cli(repo: Path, *argv: str) -> tuple[int, str]:
+    """``gitops-bot ARGV --repo REPO``: exit code and stdout, run in this process (the same
+    ``cli.main`` as ``python -m gitops_bot``, without a Python start-up and the package's imports
+    per call) as a user whose home is the folder holding the checkout, with no system git
+    config. One call at a time: stdout is the process's."""
+    done = in_process.run(
+        [*argv, "--repo", str(repo)], {"HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1"}
+    )
+    return done.code, done.out
 
 
 def table(scores: Sequence[Score]) -> str:

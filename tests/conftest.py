@@ -19,6 +19,7 @@ from gitops_bot.core import log
 from testkit.certs import make_ca, make_server_cert
 from testkit.config_schema import schema_problems
 from testkit.github_responses import Planned, mocked_github
+from testkit.in_process import signal_handlers_kept
 from testkit.oci import Pusher
 from testkit.prometheus import PrometheusProcess, prometheus
 from testkit.registry_process import RegistryProcess
@@ -64,6 +65,16 @@ OWN_MODULES = ("gitops_bot", "testkit", "tests")
 # asking all of them before every test (some answer attributes lazily) took 1-3 ms a test
 _looked_at: dict[str, object] = {}
 _holders: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_end_with_the_test() -> Iterator[None]:
+    """A command run in process installs its SIGTERM handler (remove the private directory, exit
+    143) and ``watch`` its SIGTERM/SIGINT ones; left in the worker, a run stopped later (a
+    pytest-xdist worker told to stop, Ctrl-C) would end inside whichever test runs then, as its
+    failure. Each test gets the worker's handlers back."""
+    with signal_handlers_kept():
+        yield
 
 
 def _holding(original: object) -> list[Any]:
