@@ -5,16 +5,19 @@ they may go to. :mod:`gitops_bot.forges.registry` only loops over them."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.secret import Origin
-from gitops_bot.forges.compare_kit import Ask, Comparison
 from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.settings import ForgeSettings
 from gitops_bot.net.auth import OriginAuth
+
+if TYPE_CHECKING:
+    from gitops_bot.forges.compare_kit import Ask, Comparison
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +72,9 @@ class ForgeEntry:
     names: tuple[str, ...]  # the ``forge: type`` values it answers to
     connect: Callable[[ForgeSettings, str, Mapping[str, str]], Forge]  # (config, remote URL, environ)
     merge_subjects: tuple[MergeSubject, ...]
-    source: SourceApi  # its ``compare`` module
+    # its ``compare`` module by name, imported when release contents ask this forge (the
+    # command table's pattern): a run loads the comparison of the one forge it reads, if any
+    source: str
     own_source_urls: bool = False  # its source URLs name more than owner/name: compare parses them
     issues: bool = False  # it keeps an issue board (the dashboard)
     # configuration this forge cannot honour, refused before anything is pushed (a dry run too,
@@ -88,12 +93,15 @@ class ForgeEntry:
 
     @property
     def compare(self) -> Callable[[Ask], Comparison]:
-        return self.source.compare
+        return self._source().compare
 
     @property
     def source_api(self) -> Callable[[str | None, str | None], tuple[Origin | None, str]]:
-        return self.source.source_api
+        return self._source().source_api
 
     @property
     def source_auth(self) -> Callable[[str, str], OriginAuth]:
-        return self.source.source_auth
+        return self._source().source_auth
+
+    def _source(self) -> SourceApi:
+        return cast(SourceApi, importlib.import_module(self.source))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gitops_bot.forges.azure_devops import compare
 from gitops_bot.forges.azure_devops.adapter import (
     CLOUD,
     PIPELINE_TOKEN_ENV,
@@ -53,7 +52,7 @@ ENTRY = ForgeEntry(
     # the ledger does not read Azure Repos' completion subject ("Merged PR 12: ..."): its
     # release contents do (compare.MERGE_SUBJECTS)
     merge_subjects=(),
-    source=compare,
+    source="gitops_bot.forges.azure_devops.compare",
     own_source_urls=True,
     tokens=tokens,
     git_hosts=git_hosts,

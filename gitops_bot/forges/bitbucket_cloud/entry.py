@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 
 from gitops_bot.core.secret import Origin
-from gitops_bot.forges.bitbucket_cloud import compare
 from gitops_bot.forges.bitbucket_cloud.adapter import (
     ACCESS_TOKEN_USER,
     API,
@@ -62,7 +61,7 @@ ENTRY = ForgeEntry(
     connect=connect,
     # its merge and squash subjects: "Merged in branch (pull request #12)"
     merge_subjects=(MergeSubject(re.compile(r"^Merged in \S+ \(pull request #(\d+)\)")),),
-    source=compare,
+    source="gitops_bot.forges.bitbucket_cloud.compare",
     check=check,
     tokens=tokens,
     git_hosts=git_hosts,

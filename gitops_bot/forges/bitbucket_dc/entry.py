@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from gitops_bot.forges.bitbucket_dc import compare
 from gitops_bot.forges.bitbucket_dc.adapter import (
     SERVER_ENV,
     TOKEN_ENV,
@@ -36,7 +35,7 @@ ENTRY = ForgeEntry(
     connect=connect,
     # 7.0+: "Pull request #12: title"
     merge_subjects=(MergeSubject(re.compile(r"^Pull request #(\d+): ")),),
-    source=compare,
+    source="gitops_bot.forges.bitbucket_dc.compare",
     own_source_urls=True,
     tokens=tokens,
     git_hosts=git_hosts,

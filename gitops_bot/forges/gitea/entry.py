@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
 from gitops_bot.forges.forge import Forge
-from gitops_bot.forges.gitea import compare
 from gitops_bot.forges.gitea.adapter import TOKEN_ENVS, Gitea
 from gitops_bot.forges.remotes import KNOWN_HOSTS, remote_server
 from gitops_bot.forges.settings import ForgeSettings
@@ -37,7 +36,7 @@ ENTRY = ForgeEntry(
     connect=connect,
     # "Merge pull request 'title' (#12) from branch into main"; squash titles end "(#12)" as GitHub's
     merge_subjects=(MergeSubject(re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")),),
-    source=compare,
+    source="gitops_bot.forges.gitea.compare",
     issues=True,
     tokens=tokens,
     git_hosts=git_hosts,

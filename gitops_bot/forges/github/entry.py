@@ -10,7 +10,6 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin, Secret
 from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
 from gitops_bot.forges.forge import Forge
-from gitops_bot.forges.github import compare
 from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
 
 
@@ -92,7 +91,7 @@ ENTRY = ForgeEntry(
         MergeSubject(re.compile(r"\(#(\d+)\)\s*$")),
         MergeSubject(re.compile(r"^Merge pull request #(\d+)\b")),
     ),
-    source=compare,
+    source="gitops_bot.forges.github.compare",
     issues=True,
     tokens=tokens,
     git_hosts=git_hosts,

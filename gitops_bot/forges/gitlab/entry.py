@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
 from gitops_bot.forges.forge import Forge
-from gitops_bot.forges.gitlab import compare
 from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.remotes import remote_server
 from gitops_bot.forges.settings import ForgeSettings
@@ -41,7 +40,7 @@ ENTRY = ForgeEntry(
     merge_subjects=(
         MergeSubject(re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE), in_message=True),
     ),
-    source=compare,
+    source="gitops_bot.forges.gitlab.compare",
     issues=True,
     tokens=tokens,
     git_hosts=git_hosts,
