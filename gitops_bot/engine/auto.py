@@ -113,7 +113,7 @@ def _promote(
     try:
         # soaked: the rest of the one decision (a freeze, the source's gates, the forge's checks
         # and web gates asked now) says whether it opens, as for a person's promote
-        consent.standing(s, decided.source, env.name, None)
+        consent.standing(s, decided.source, env.name, None, automatic=True)
         rel, notes = promote.release(s, decided.source, env.name)
     except GateClosed as exc:  # ... and the release's own: a hold, a signature, a digest gone
         refused = f"{decided.text()}, but {exc}"

@@ -27,7 +27,7 @@ from gitops_bot.core.outside import Outside
 from gitops_bot.engine.decisions import Readings
 from gitops_bot.engine.results import Unknown
 from gitops_bot.engine.session import Session
-from gitops_bot.release import decision
+from gitops_bot.release import decision, freezes
 from gitops_bot.release.decision import OVERRIDES, Facts, Override, Step
 
 # what --force lets a person's promotion through; --skip-gate lets it past the Argo CD gate
@@ -67,10 +67,18 @@ def promotion(
 
 
 def standing(
-    s: Session, source: str, target: str, stated: Override | None, *, only: Sequence[str] = ()
+    s: Session,
+    source: str,
+    target: str,
+    stated: Override | None,
+    *,
+    only: Sequence[str] = (),
+    automatic: bool = False,
 ) -> list[str]:
     """:func:`promotion` with the override already stated (a person's open promotion pull
-    request states what it overrode): raises the refusal, else the overrides' notes."""
+    request states what it overrode): raises the refusal, else the overrides' notes.
+    ``automatic``: an automatic promotion's, which cannot be forced, so its refusal says what
+    it waits for instead."""
     app = s.app
     skip_gate = stated is not None and stated.covers("promotion.gate")
     readings = Readings(
@@ -97,7 +105,7 @@ def standing(
         if not only or name in only
     ]
     for steps in chains:
-        _act(steps, facts, gate)
+        _act(steps, facts, gate, automatic=automatic)
     return _notes(facts, chains, source)
 
 
@@ -137,7 +145,7 @@ def _item(environment: str, kind: ArtifactKind, name: str, current: Deployed) ->
     return PlanItem(environment, name, "", "", "", PlanAction.NONE, "", current, kind=kind)
 
 
-def _act(steps: tuple[Step, ...], facts: Facts, gate: object) -> None:
+def _act(steps: tuple[Step, ...], facts: Facts, gate: object, *, automatic: bool = False) -> None:
     """Raise the refusal the chain's winner makes (exit 4; a gate that could not be read, its
     failure's code), or a usage error for a rule overridden without a reason (exit 2)."""
     for step in steps:
@@ -151,7 +159,7 @@ def _act(steps: tuple[Step, ...], facts: Facts, gate: object) -> None:
     won = decision.winner(steps) if any(s.wins for s in steps) else None
     if won is None or _proceeds(won):
         return
-    raise _refusal(won, facts, gate)
+    raise _refusal(won, facts, gate, automatic=automatic)
 
 
 def _proceeds(won: Decision) -> bool:
@@ -165,12 +173,10 @@ def _proceeds(won: Decision) -> bool:
     ) or (won.rule is DecisionRule.WINDOW and won.action is DecisionAction.WAIT)
 
 
-def _refusal(won: Decision, facts: Facts, gate: object) -> GitOpsBotError:
+def _refusal(won: Decision, facts: Facts, gate: object, *, automatic: bool) -> GitOpsBotError:
     text = f"refused: {won.reason}"
-    if won.rule is DecisionRule.FREEZE:
-        everywhere = facts.freeze is not None and facts.freeze.everywhere
-        lifts = f"gitops-bot unfreeze {'--all' if everywhere else facts.environment}"
-        return GateClosed(text, hint=f"wait, run '{lifts}', or pass --force --reason TEXT")
+    if won.rule is DecisionRule.FREEZE and facts.freeze is not None:
+        return freezes.refused(facts.freeze, automatic=automatic)
     if won.rule is DecisionRule.GATE:
         if won.action is DecisionAction.UNKNOWN and isinstance(gate, Unknown):
             # Argo CD did not answer: the failure's own code and advice, as every surface says it
@@ -178,7 +184,7 @@ def _refusal(won: Decision, facts: Facts, gate: object) -> GitOpsBotError:
             return failed(text, hint=gate.hint or _ARGOCD_HINT)
         return GateClosed(text, hint=_ARGOCD_HINT)
     if won.rule in (DecisionRule.METRICS, DecisionRule.CHECKS, DecisionRule.WEB):
-        return GateClosed(text, hint=_FORCE_HINT)
+        return GateClosed(text, hint=None if automatic else _FORCE_HINT)
     return GateClosed(f"refused: {won.text()}")
 
 

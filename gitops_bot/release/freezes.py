@@ -33,7 +33,7 @@ import yaml
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
-from gitops_bot.core.errors import ConfigError, GateClosed, UsageError
+from gitops_bot.core.errors import ConfigError, GateClosed
 from gitops_bot.core.instants import OutOfBounds, parse_instant
 from gitops_bot.core.model import WriteMode
 from gitops_bot.core.outside import Outside
@@ -231,34 +231,16 @@ def still_frozen(config_root: Path, environment: str, now: datetime) -> str | No
     )
 
 
-def check(
-    config_root: Path,
-    environment: str,
-    now: datetime,
-    *,
-    force: bool,
-    reason: str | None,
-    automatic: bool = False,
-) -> str | None:
-    """Refuse a promotion or rollback into a frozen environment (exit 4, one line saying until
-    when and why) unless ``force`` with a ``reason``; returns the override's note, if any. An
-    ``automatic`` release cannot be forced: its refusal says what it waits for instead."""
-    freeze = in_force(config_root, environment, now)
-    if freeze is None:
-        return None
-    if not force:
-        lifts = f"gitops-bot unfreeze {'--all' if freeze.everywhere else environment}"
-        hint = (
-            f"it goes ahead once the freeze ends or someone runs '{lifts}'"
-            if automatic
-            else f"wait, run '{lifts}', or pass --force --reason TEXT"
-        )
-        raise GateClosed(f"refused: {freeze.text()}", hint=hint)
-    # A reason of only whitespace records nothing for whoever reads the override later, so it
-    # counts as no reason at all.
-    if reason is None or not reason.strip():
-        raise UsageError(
-            f"{freeze.text()}; overriding it needs a reason with content",
-            hint="pass --reason TEXT (not blank) with --force",
-        )
-    return Outside(f"freeze overridden ({freeze.text()}): {reason.strip()}")
+def refused(freeze: Freeze, *, automatic: bool = False) -> GateClosed:
+    """The refusal of a promotion or rollback into an environment ``freeze`` holds (exit 4,
+    one line saying until when and why, and every way out). An ``automatic`` release cannot
+    be forced: its refusal says what it waits for instead. Whether the freeze refuses at all
+    is the one decision's (:mod:`gitops_bot.release.decision`), ``--force --reason`` a fact
+    it weighs."""
+    lifts = f"gitops-bot unfreeze {'--all' if freeze.everywhere else freeze.environment}"
+    hint = (
+        f"it goes ahead once the freeze ends or someone runs '{lifts}'"
+        if automatic
+        else f"wait, run '{lifts}', or pass --force --reason TEXT"
+    )
+    return GateClosed(f"refused: {freeze.text()}", hint=hint)
