@@ -106,6 +106,17 @@ MAX_BODY = 32 * 1024 * 1024  # bytes; above every vendor's own cap (GitHub: 25 M
 _LENGTH = re.compile(r"[0-9]{1,10}")  # ASCII digits only: int() would accept '²', ' 1_0', '-0'
 
 
+@dataclass(frozen=True, slots=True)
+class _Served:
+    """What the endpoint answers from: the webhook receiver, the readiness check, the metrics
+    and the status page (None: not served)."""
+
+    receiver: Receiver
+    readiness: Callable[[], tuple[bool, str]]
+    metrics: Metrics
+    page: StatusPage | None
+
+
 class _Server(ThreadingHTTPServer):
     """The stdlib threading server with a limit on connections, a deadline per request, one log
     line per refused or failed request (never a traceback), IPv6 and dual-stack listening, and a
@@ -116,9 +127,12 @@ class _Server(ThreadingHTTPServer):
     deadline = REQUEST_DEADLINE
     max_body = MAX_BODY
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], limit: int) -> None:
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], limit: int, served: _Served
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.slots = threading.BoundedSemaphore(limit)
+        self.served = served
         super().__init__(address, handler)
 
     def server_bind(self) -> None:
@@ -227,170 +241,8 @@ def serve(
     page: StatusPage | None = None,
 ) -> ThreadingHTTPServer:
     """Listen on ``host:port`` (port 0: any free one; the ``listening`` log line names it)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        server: _Server
-        default_request_version = "HTTP/1.0"  # an unparseable request still gets a status line
-
-        def setup(self) -> None:
-            super().setup()
-            self._stream = _Ends(self.rfile)
-            self.rfile = self._stream
-            self._lock = threading.Lock()
-            self._answered = self._expired = self._head = False
-            self.connection.settimeout(self.server.deadline + 5)  # the timer below answers first
-            self._timer = threading.Timer(self.server.deadline, self._expire)
-            self._timer.daemon = True
-            self._timer.start()
-
-        def _expire(self) -> None:
-            """The deadline passed with the request still unread: 408, and the socket shut so
-            the reading thread returns at once. A client that drips its request is an ordinary
-            event (a slow link as much as slowloris): a debug line, the bound does the rest."""
-            with self._lock:
-                if self._answered:
-                    return
-                self._expired = self._answered = True
-            log.debug("http_client_gone", reason="request not received within the deadline", status=408)
-            with contextlib.suppress(OSError):
-                self.connection.sendall(_raw(408, "request not received in time"))
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-
-        def finish(self) -> None:
-            self._timer.cancel()
-            with contextlib.suppress(OSError):
-                super().finish()
-
-        def parse_request(self) -> bool:
-            line: bytes = getattr(self, "raw_requestline", b"")  # set by the stdlib before this
-            if line and not line.endswith(b"\n") and len(line) <= 65536:
-                # the stream ended inside the request line: the client went away mid-request
-                log.debug("http_client_gone", reason="the request line did not end")
-                self.close_connection = True
-                self._answered = True
-                return False
-            ok = super().parse_request()
-            if ok and self._stream.ended:
-                # the headers ended only because the stream did: the client went away mid-request
-                log.debug("http_client_gone", reason="the headers did not end")
-                self.close_connection = True
-                self._answered = True
-                return False
-            if not ok and not self._answered:  # an empty request line: the stdlib says nothing
-                self.send_error(400, "empty request line")
-            return ok
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            pass
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # the stdlib's own refusals (bad request line, 431 header too long, 501): one line
-            log.warning("http_refused", reason=redact((format % args)[:200]))
-
-        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            if self._claim():
-                super().send_error(code, message, explain)
-
-        def _claim(self) -> bool:
-            with self._lock:
-                if self._answered:
-                    return False
-                self._answered = True
-                return True
-
-        def do_POST(self) -> None:
-            if self._expired:  # the headers ended only as the deadline shut the connection
-                return
-            try:
-                length = self._length()
-            except _Refused as exc:
-                log.warning("http_refused", reason=str(exc), status=exc.status, path=redact(self.path[:100]))
-                self.close_connection = True
-                self._send(exc.status, f"{exc}\n".encode())
-                return
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
-            headers["Content-Length"] = str(length)
-            self._webhook("POST", headers, length)
-
-        def do_OPTIONS(self) -> None:
-            """CloudEvents' abuse-protection handshake (Event Grid); no body is read."""
-            self.close_connection = True
-            self._webhook("OPTIONS", {k: v for k, v in self.headers.items()}, 0)
-
-        def _webhook(self, method: str, headers: dict[str, str], length: int) -> None:
-            try:
-                answer = receiver.respond(method, self.path, headers, _Body(self.rfile, length))
-            except ClientGone as exc:
-                log.debug("http_client_gone", reason=str(exc), path=redact(self.path[:100]))
-                self.close_connection = True
-                if not self._expired:  # one that only closed its side may still read this
-                    self._send(400, b"the body ended before Content-Length bytes\n")
-                return
-            except Exception as exc:  # a defect must cost one request, never the listener
-                error = redact(f"{type(exc).__name__}: {exc}")
-                log.error("http_error", path=redact(self.path[:100]), error=error)
-                answer = ListenerResponse(500, "internal error")
-            if self._expired:
-                return
-            self._send(answer.status, answer.text.encode() + b"\n", answer.content_type, answer.headers)
-
-        def _length(self) -> int:
-            """The body's length, refused before a byte of it is read."""
-            if self.headers.get_all("Transfer-Encoding"):
-                raise _Refused(411, "a Content-Length is required (no chunked bodies)")
-            given = self.headers.get_all("Content-Length") or []
-            if len(given) > 1:
-                raise _Refused(400, "more than one Content-Length")
-            if not given:
-                raise _Refused(411, "a Content-Length is required")
-            if not _LENGTH.fullmatch(given[0].strip(" \t")):
-                raise _Refused(400, "invalid Content-Length")
-            length = int(given[0].strip(" \t"))
-            if length > self.server.max_body:
-                raise _Refused(413, f"body of {length} bytes is over the {self.server.max_body}-byte limit")
-            return length
-
-        def do_HEAD(self) -> None:
-            self._head = True
-            self.do_GET()
-
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            shown = page.answer(path, dict(self.headers.items())) if page is not None else None
-            if shown is not None:
-                self._send(shown.status, shown.text.encode(), shown.content_type, shown.headers)
-            elif path == "/healthz":
-                self._send(200, b"ok\n")
-            elif path == "/readyz":
-                ready, text = readiness()
-                self._send(200 if ready else 503, text.encode() + b"\n")
-            elif path == "/metrics":
-                self._send(200, metrics.render(), CONTENT_TYPE_LATEST)
-            else:
-                self._send(404, b"not found\n")
-
-        def _send(
-            self,
-            status: int,
-            body: bytes,
-            ctype: str = "text/plain; charset=utf-8",
-            extra: tuple[tuple[str, str], ...] = (),
-        ) -> None:
-            if not self._claim():
-                return
-            self.send_response(status)
-            for name, value in extra:
-                self.send_header(name, value)
-            if status != 304:  # a 304 describes the representation the client already has
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if not self._head and status != 304:
-                self.wfile.write(body)
-
     try:
-        server = _Server((host, port), Handler, limit)
+        server = _Server((host, port), _Handler, limit, _Served(receiver, readiness, metrics, page))
     except (OSError, OverflowError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         where = _join(host, port)
@@ -399,6 +251,173 @@ def serve(
     bound = server.server_address[1]
     log.info("listening", address=_join(host, bound), port=bound)
     return server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One request to the endpoint, answered from what its server serves (``server.served``)."""
+
+    server: _Server
+    default_request_version = "HTTP/1.0"  # an unparseable request still gets a status line
+
+    def setup(self) -> None:
+        super().setup()
+        self._stream = _Ends(self.rfile)
+        self.rfile = self._stream
+        self._lock = threading.Lock()
+        self._answered = self._expired = self._head = False
+        self.connection.settimeout(self.server.deadline + 5)  # the timer below answers first
+        self._timer = threading.Timer(self.server.deadline, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        """The deadline passed with the request still unread: 408, and the socket shut so
+        the reading thread returns at once. A client that drips its request is an ordinary
+        event (a slow link as much as slowloris): a debug line, the bound does the rest."""
+        with self._lock:
+            if self._answered:
+                return
+            self._expired = self._answered = True
+        log.debug("http_client_gone", reason="request not received within the deadline", status=408)
+        with contextlib.suppress(OSError):
+            self.connection.sendall(_raw(408, "request not received in time"))
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def finish(self) -> None:
+        self._timer.cancel()
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def parse_request(self) -> bool:
+        line: bytes = getattr(self, "raw_requestline", b"")  # set by the stdlib before this
+        if line and not line.endswith(b"\n") and len(line) <= 65536:
+            # the stream ended inside the request line: the client went away mid-request
+            log.debug("http_client_gone", reason="the request line did not end")
+            self.close_connection = True
+            self._answered = True
+            return False
+        ok = super().parse_request()
+        if ok and self._stream.ended:
+            # the headers ended only because the stream did: the client went away mid-request
+            log.debug("http_client_gone", reason="the headers did not end")
+            self.close_connection = True
+            self._answered = True
+            return False
+        if not ok and not self._answered:  # an empty request line: the stdlib says nothing
+            self.send_error(400, "empty request line")
+        return ok
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # the stdlib's own refusals (bad request line, 431 header too long, 501): one line
+        log.warning("http_refused", reason=redact((format % args)[:200]))
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if self._claim():
+            super().send_error(code, message, explain)
+
+    def _claim(self) -> bool:
+        with self._lock:
+            if self._answered:
+                return False
+            self._answered = True
+            return True
+
+    def do_POST(self) -> None:
+        if self._expired:  # the headers ended only as the deadline shut the connection
+            return
+        try:
+            length = self._length()
+        except _Refused as exc:
+            log.warning("http_refused", reason=str(exc), status=exc.status, path=redact(self.path[:100]))
+            self.close_connection = True
+            self._send(exc.status, f"{exc}\n".encode())
+            return
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+        headers["Content-Length"] = str(length)
+        self._webhook("POST", headers, length)
+
+    def do_OPTIONS(self) -> None:
+        """CloudEvents' abuse-protection handshake (Event Grid); no body is read."""
+        self.close_connection = True
+        self._webhook("OPTIONS", {k: v for k, v in self.headers.items()}, 0)
+
+    def _webhook(self, method: str, headers: dict[str, str], length: int) -> None:
+        try:
+            answer = self.server.served.receiver.respond(
+                method, self.path, headers, _Body(self.rfile, length)
+            )
+        except ClientGone as exc:
+            log.debug("http_client_gone", reason=str(exc), path=redact(self.path[:100]))
+            self.close_connection = True
+            if not self._expired:  # one that only closed its side may still read this
+                self._send(400, b"the body ended before Content-Length bytes\n")
+            return
+        except Exception as exc:  # a defect must cost one request, never the listener
+            error = redact(f"{type(exc).__name__}: {exc}")
+            log.error("http_error", path=redact(self.path[:100]), error=error)
+            answer = ListenerResponse(500, "internal error")
+        if self._expired:
+            return
+        self._send(answer.status, answer.text.encode() + b"\n", answer.content_type, answer.headers)
+
+    def _length(self) -> int:
+        """The body's length, refused before a byte of it is read."""
+        if self.headers.get_all("Transfer-Encoding"):
+            raise _Refused(411, "a Content-Length is required (no chunked bodies)")
+        given = self.headers.get_all("Content-Length") or []
+        if len(given) > 1:
+            raise _Refused(400, "more than one Content-Length")
+        if not given:
+            raise _Refused(411, "a Content-Length is required")
+        if not _LENGTH.fullmatch(given[0].strip(" \t")):
+            raise _Refused(400, "invalid Content-Length")
+        length = int(given[0].strip(" \t"))
+        if length > self.server.max_body:
+            raise _Refused(413, f"body of {length} bytes is over the {self.server.max_body}-byte limit")
+        return length
+
+    def do_HEAD(self) -> None:
+        self._head = True
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        served = self.server.served
+        path = self.path.split("?", 1)[0]
+        shown = served.page.answer(path, dict(self.headers.items())) if served.page is not None else None
+        if shown is not None:
+            self._send(shown.status, shown.text.encode(), shown.content_type, shown.headers)
+        elif path == "/healthz":
+            self._send(200, b"ok\n")
+        elif path == "/readyz":
+            ready, text = served.readiness()
+            self._send(200 if ready else 503, text.encode() + b"\n")
+        elif path == "/metrics":
+            self._send(200, served.metrics.render(), CONTENT_TYPE_LATEST)
+        else:
+            self._send(404, b"not found\n")
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str = "text/plain; charset=utf-8",
+        extra: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        if not self._claim():
+            return
+        self.send_response(status)
+        for name, value in extra:
+            self.send_header(name, value)
+        if status != 304:  # a 304 describes the representation the client already has
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not self._head and status != 304:
+            self.wfile.write(body)
 
 
 class _Refused(Exception):
