@@ -110,6 +110,20 @@ def _accepted_configs_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 @pytest.fixture
+def quick_gate_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gates' retry budget (web, metrics, Argo CD) with its 3 attempts and 1/100 of its
+    waits, for the tests that mean the giving up, not the pacing (tests/e2e/test_deadline_waits
+    keeps the real back-off)."""
+    from gitops_bot.gate import argocd, metrics, web
+    from gitops_bot.net.retry import RetryPolicy
+
+    quick = RetryPolicy(attempts=3, initial_wait=0.005, max_wait=0.04)
+    for module in (argocd, metrics, web):
+        assert module.RETRY.attempts == quick.attempts  # the same attempts, only shorter waits
+        monkeypatch.setattr(module, "RETRY", quick)
+
+
+@pytest.fixture
 def rsps(monkeypatch: pytest.MonkeyPatch) -> Iterator[Planned]:
     """GitHub's answers planned one by one; each planned answer must be asked for."""
     yield from mocked_github(monkeypatch)

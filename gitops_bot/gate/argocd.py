@@ -278,7 +278,7 @@ class ArgoCD:
             timeout=ATTEMPT,
             total=TOTAL,
             limit=LIMIT,
-            policy=RetryPolicy(attempts=3, max_wait=4.0),
+            policy=RETRY,
             transport=transport,
         )
 
@@ -402,6 +402,9 @@ class ArgoCD:
 ATTEMPT = 10.0  # seconds for one answer, in all (a server dripping bytes cannot stretch it)
 TOTAL = 30.0  # seconds for the gate's question, retries included
 LIMIT = 8 << 20  # an Application with a large resource tree is a few hundred KiB
+# The retry budget of one question: 3 attempts, 0.5 s then 1 s apart (a Retry-After up to 4 s),
+# read when a client is made, so a test that means the giving up can shorten the waits here.
+RETRY = RetryPolicy(attempts=3, max_wait=4.0)
 LIST_LIMIT = 64 << 20  # a selector's list: each member whole, as the single read has it
 MAX_MEMBERS = 500  # a selector matching more is a mistake, not a fleet to gate one release on
 _SELECTOR_HINT = "check the environment's argocd_selector against the Applications' labels"

@@ -33,6 +33,9 @@ from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavail
 ATTEMPT = 10.0  # seconds for one answer, in all
 TOTAL = 20.0  # seconds for the gate, retries included
 LIMIT = 1024 * 1024  # bytes of one answer
+# The retry budget of one question: 3 attempts, 0.5 s then 1 s apart (a Retry-After up to 4 s),
+# read when a client is made, so a test that means the giving up can shorten the waits here.
+RETRY = RetryPolicy(attempts=3, max_wait=4.0)
 
 
 def resolve(document: Any, pointer: str) -> Any:
@@ -111,7 +114,7 @@ def _ask(gate: WebGate, environ: Mapping[str, str], transport: Any) -> Any:
         timeout=ATTEMPT,
         total=TOTAL,
         limit=LIMIT,
-        policy=RetryPolicy(attempts=3, max_wait=4.0),
+        policy=RETRY,
         transport=transport,
     ) as endpoint:
         match endpoint.request(gate.method, gate.url, json_body={} if gate.method == "POST" else None):

@@ -74,6 +74,7 @@ def test_a_query_the_server_refuses_is_unknown_with_its_message(prom: Prometheus
     assert "\n" not in r.error and len(r.error) <= 300
 
 
+@pytest.mark.usefixtures("quick_gate_retries")
 def test_an_unreachable_server_is_unknown_not_a_crash() -> None:
     client = Prometheus(MetricsConfig(url="http://127.0.0.1:9"), {})
     r = client.reading(gate("up"), datetime.now(UTC))

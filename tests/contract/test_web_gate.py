@@ -69,6 +69,7 @@ def test_the_token_goes_to_the_endpoints_origin_only() -> None:
     assert unset.outcome is Outcome.UNKNOWN and "CHANGE_TOKEN is not set" in unset.error
 
 
+@pytest.mark.usefixtures("quick_gate_retries")
 def test_what_cannot_be_judged_never_passes() -> None:
     with Endpoint({"state": "x" * (LIMIT + 10)}) as big:
         r = read(gate(big.url), {}, NOW)

@@ -188,6 +188,7 @@ def test_without_reconciled_at_it_waits_for_a_reading_after_the_soak_then_promot
     assert len(world.github.open_pulls()) == 1 and world.github.unexpected == []
 
 
+@pytest.mark.usefixtures("quick_gate_retries")
 def test_argo_cd_unavailable_decides_nothing_and_the_run_still_succeeds(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -167,6 +167,7 @@ def test_min_age_waits_with_its_until_on_every_surface(
     assert act(surfaces(world, capsys)[("dev", "example/app")]) == ("propose", "policy")
 
 
+@pytest.mark.usefixtures("quick_gate_retries")
 def test_an_unreadable_gate_is_unknown_with_its_reason_on_every_surface_never_advice_to_promote(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
