@@ -385,7 +385,7 @@ class App:
             reg = self.config.registry(host)
             if reg.push_time:
                 kinds[host] = reg.push_time
-            vendor = pushtime.VENDORS.get(reg.push_time or pushtime.kind_of(host) or "")
+            vendor = pushtime.vendors().get(reg.push_time or pushtime.kind_of(host) or "")
             if vendor is None:
                 continue
             if reg.push_time_url:
@@ -400,7 +400,7 @@ class App:
         # to an address a fleet repository's config names. The config chooses the API's
         # address, so no host is named for a token here: the listing alone decides.
         allowed = allow_list(self._environ)
-        tokens = {v.token_env for v in pushtime.VENDORS.values() if v.token_env}
+        tokens = {v.token_env for v in pushtime.vendors().values() if v.token_env}
         withheld = {name for name in tokens if not may_send(allowed, name)}
         environ = {k: v for k, v in self._environ.items() if k not in withheld}
 

@@ -12,7 +12,7 @@ from typing import Protocol
 from gitops_bot.core.model import is_loopback_host
 from gitops_bot.core.settings import URL, between, matches, one_of, setting
 
-# push_time's values: registry/pushtime's VENDORS and "off" (a test holds them equal; the
+# push_time's values: registry/pushtime's MODULES and "off" (a test holds them equal; the
 # settings load without the API clients)
 PUSH_TIME_APIS = ("github", "dockerhub", "quay", "harbor", "acr", "gar", "ecr", "off")
 

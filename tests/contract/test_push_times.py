@@ -22,7 +22,8 @@ from gitops_bot.core.log import redact
 from gitops_bot.core.model import AgeSource, ImageAge
 from gitops_bot.policy.age import trusted
 from gitops_bot.registry.credentials import RegistryCredential
-from gitops_bot.registry.pushtime import LIMIT, MAX_PAGES, PER_PAGE, NoPushTime, Pushed, PushTimes, kind_of
+from gitops_bot.registry.pushtime import LIMIT, NoPushTime, Pushed, PushTimes, kind_of
+from gitops_bot.registry.pushtime.github import MAX_PAGES, PER_PAGE
 from testkit.contract import SPECS, Contract
 from testkit.paths import ROOT
 from testkit.pushtime_servers import (

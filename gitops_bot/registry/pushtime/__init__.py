@@ -1,5 +1,5 @@
 """When the registry itself says a tag (and its digest) was pushed: one module per registry's
-API behind one table (:data:`VENDORS`), as ``policy/schemes`` holds the version schemes.
+API behind one table (:data:`MODULES`), as ``policy/schemes`` holds the version schemes.
 
 An image's own creation time (``org.opencontainers.image.created``, the config's ``created``)
 is written by whoever built it: reproducible builds set it to the epoch or a fixed date, so an
@@ -27,19 +27,20 @@ reason text quotes an answer or a header. A registry's own credential (its login
 workload identity included) goes only to that registry's API.
 
 A new registry's API is one module implementing :class:`~.base.Vendor` and one line in
-:data:`VENDORS` (and its name in ``push_time``'s allowed values, which a test compares).
+:data:`MODULES` (and its name in ``push_time``'s allowed values, which a test compares).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import threading
 from collections.abc import Callable, Collection, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import httpx
 
 from gitops_bot.core.log import get_logger
-from gitops_bot.registry.pushtime.acr import AzureContainerRegistry
 from gitops_bot.registry.pushtime.base import (
     ATTEMPT,
     DIGEST,
@@ -52,40 +53,47 @@ from gitops_bot.registry.pushtime.base import (
     Question,
     Vendor,
 )
-from gitops_bot.registry.pushtime.dockerhub import DockerHub
-from gitops_bot.registry.pushtime.ecr import ElasticContainerRegistry
-from gitops_bot.registry.pushtime.gar import ArtifactRegistry
-from gitops_bot.registry.pushtime.github import MAX_PAGES, PER_PAGE, GitHubPackages
-from gitops_bot.registry.pushtime.harbor import Harbor
-from gitops_bot.registry.pushtime.quay import Quay
 
 if TYPE_CHECKING:
     from gitops_bot.registry.credentials import Secrets
 
 __all__ = [
     "LIMIT",
-    "MAX_PAGES",
+    "MODULES",
     "OFF",
-    "PER_PAGE",
-    "VENDORS",
     "NoPushTime",
     "PushTimes",
     "Pushed",
     "kind_of",
+    "vendors",
 ]
 
 _log = get_logger(__name__)
 
-_ALL: tuple[Vendor, ...] = (
-    GitHubPackages(),
-    DockerHub(),
-    Quay(),
-    Harbor(),
-    AzureContainerRegistry(),
-    ArtifactRegistry(),
-    ElasticContainerRegistry(),
-)
-VENDORS: dict[str, Vendor] = {vendor.kind: vendor for vendor in _ALL}
+# Each registry's API by its ``push_time:`` name: its module and the class in it, imported by
+# name the first time a run asks a push time (a min_age rule), as the command line's table
+# imports a command: a run without one loads no vendor (ECR's brings AWS's XML answers)
+MODULES: dict[str, tuple[str, str]] = {
+    "github": ("gitops_bot.registry.pushtime.github", "GitHubPackages"),
+    "dockerhub": ("gitops_bot.registry.pushtime.dockerhub", "DockerHub"),
+    "quay": ("gitops_bot.registry.pushtime.quay", "Quay"),
+    "harbor": ("gitops_bot.registry.pushtime.harbor", "Harbor"),
+    "acr": ("gitops_bot.registry.pushtime.acr", "AzureContainerRegistry"),
+    "gar": ("gitops_bot.registry.pushtime.gar", "ArtifactRegistry"),
+    "ecr": ("gitops_bot.registry.pushtime.ecr", "ElasticContainerRegistry"),
+}
+
+
+@functools.cache
+def vendors() -> dict[str, Vendor]:
+    """Every vendor by kind, in :data:`MODULES`' order: telling a host's API by its name asks
+    each of them."""
+    return {
+        kind: cast(Vendor, getattr(importlib.import_module(module), name)())
+        for kind, (module, name) in MODULES.items()
+    }
+
+
 OFF = "off"
 
 
@@ -93,9 +101,9 @@ def kind_of(host: str, harbor_hosts: Collection[str] = ()) -> str | None:
     """Which push-time API serves registry ``host`` by its name ("github", "ecr", ...), None
     when none is known. Harbor can be any host: only those the operator names count."""
     host = host.strip().lower()
-    found = next((vendor.kind for vendor in _ALL if vendor.recognises(host)), None)
+    found = next((vendor.kind for vendor in vendors().values() if vendor.recognises(host)), None)
     if found is None and host in {h.strip().lower() for h in harbor_hosts}:
-        return Harbor.kind
+        return "harbor"
     return found
 
 
@@ -159,13 +167,13 @@ class PushTimes:
 
     def has_api(self, host: str) -> bool:
         """Whether ``host``'s push times are asked at all (a known API, not turned off)."""
-        return self.kind(host) in VENDORS
+        return self.kind(host) in MODULES
 
     def _look(self, host: str, repository: str, tag: str, digest: str | None) -> Pushed | NoPushTime:
         kind = self.kind(host)
         if kind == OFF:
             return NoPushTime(f"push times are off for {host}")
-        vendor = VENDORS.get(kind or "")
+        vendor = vendors().get(kind or "")
         if vendor is None:
             return NoPushTime(f"{host} has no push-time API known to gitops-bot")
         # both go into URLs and into reasons: only what the OCI specs allow, so neither can

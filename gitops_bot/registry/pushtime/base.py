@@ -79,7 +79,7 @@ class NoAnswer(Exception):
 
 @runtime_checkable
 class Vendor(Protocol):
-    """One registry's push-time API (a module of this package, one line in ``VENDORS``)."""
+    """One registry's push-time API (a module of this package, one line in ``MODULES``)."""
 
     kind: str  # the value of ``push_time:`` that names it
     source: str  # in words, for a reason and for what decided an age ("Amazon ECR")

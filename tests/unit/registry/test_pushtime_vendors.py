@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_bot.registry.pushtime import OFF, VENDORS, kind_of
+from gitops_bot.registry.pushtime import OFF, kind_of, vendors
 from gitops_bot.registry.pushtime.base import Vendor
 from gitops_bot.registry.settings import PUSH_TIME_APIS
 
+VENDORS = vendors()
 HOSTS = {
     "github": "ghcr.io",
     "dockerhub": "docker.io",
