@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 from gitops_bot.core import numbers
 from gitops_bot.core.log import register_secret
 from gitops_bot.registry.cloud.base import (
+    LOGIN_LIMIT,
     Issued,
     LoginFailed,
     NoIdentity,
@@ -138,6 +139,7 @@ class AwsLogin:
         # a session per login (one every twelve hours): the chain read as the environment is now
         session = botocore.session.Session()
         session.register("before-send", _send(env))
+        _bound_fetches(session, env)
         # botocore logs a failed refresh with its traceback; the failure is ours to say, in one line
         logging.getLogger("botocore").setLevel(logging.ERROR)
         try:
@@ -315,6 +317,49 @@ def _chain(env: Mapping[str, str]) -> str:
     if full or relative:
         return f"the container credentials endpoint at {full or 'http://169.254.170.2' + str(relative)}"
     return "AWS's credential chain (the shared files, the instance metadata service)"
+
+
+def _bound_fetches(session: Any, env: Mapping[str, str]) -> None:
+    """botocore's own fetches (the container credentials endpoint, the instance metadata
+    service) do not go through its client's ``before-send``: their HTTP session reads each
+    answer whole (a container endpoint answering 400 MB held 1.2 GB). Each is read here to
+    :data:`~.base.LOGIN_LIMIT` bytes at most, with botocore's own timeouts and attempts."""
+    resolver = session.get_component("credential_provider")
+    for method, attribute in (("container-role", "_fetcher"), ("iam-role", "_role_fetcher")):
+        fetcher: Any = getattr(resolver.get_provider(method), attribute, None)
+        inner = getattr(fetcher, "_session", None)
+        if inner is not None and not isinstance(inner, _Bounded):
+            fetcher._session = _Bounded(inner, _chain(env))
+
+
+class _Bounded:
+    """An HTTP session of botocore's whose answers are read to :data:`~.base.LOGIN_LIMIT`."""
+
+    def __init__(self, inner: Any, source: str) -> None:
+        self._inner = inner
+        self._source = source
+
+    def send(self, request: Any) -> Any:
+        request.stream_output = True  # the body is left to this reading, not read whole by botocore
+        response = self._inner.send(request)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.raw.stream(64 << 10):
+                size += len(chunk)
+                if size > LOGIN_LIMIT:
+                    raise LoginFailed(
+                        f"{self._source} answered more than {LOGIN_LIMIT >> 20} MiB: check that the "
+                        "endpoint (its variable, a proxy on the way) is the cloud's own"
+                    )
+                chunks.append(chunk)
+        finally:
+            response.raw.close()
+        response._content = b"".join(chunks)
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 _SERVICES = {"sts": "AWS STS", "sso": "AWS IAM Identity Center", "sso-oidc": "AWS IAM Identity Center"}
