@@ -47,6 +47,7 @@ def test_every_registered_scheme_implements_the_interface(strategy: Strategy) ->
 
 def test_the_policy_is_the_filters_composed_with_the_scheme() -> None:
     policy = Policy(PolicyConfig(strategy=Strategy.NUMERICAL, ignore=("^1$",)))
-    assert type(policy.scheme) is SCHEMES[Strategy.NUMERICAL](policy.config).__class__
+    assert type(policy.scheme) is type(scheme_for(policy.config))
+    assert type(policy.scheme).__name__ == SCHEMES[Strategy.NUMERICAL][1]
     assert policy.choose(["1", "2", "x"], None).tag == "2"
     assert policy.choose(["1"], None).tag is None
