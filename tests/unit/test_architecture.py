@@ -7,6 +7,7 @@ dependency."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import re
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import grimp
 
+from testkit import package_source
+from testkit.package_source import Source
 from testkit.paths import ROOT
 
 PACKAGE = ROOT / "gitops_bot"
@@ -27,6 +30,13 @@ LAYERS = next(c for c in CONTRACTS if c["type"] == "layers")["layers"]
 def _layer_names() -> list[list[str]]:
     """The layers, highest first, as the names of their top-level units (``gitops_bot.x`` -> ``x``)."""
     return [[m.strip().removeprefix("gitops_bot.") for m in re.split(r"[|:]", layer)] for layer in LAYERS]
+
+
+@functools.cache
+def _graph() -> grimp.ImportGraph:
+    """The module graph (every import, lazy ones too), built once a test process: the tests
+    below only ask it."""
+    return grimp.build_graph("gitops_bot", cache_dir=None)
 
 
 def test_the_import_contracts_hold() -> None:
@@ -51,7 +61,7 @@ def test_every_top_level_unit_sits_on_a_layer() -> None:
 
 def test_no_module_takes_part_in_an_import_cycle() -> None:
     """Strongly connected components of the module graph (every import, lazy ones too) are single modules."""
-    graph = grimp.build_graph("gitops_bot", cache_dir=None)
+    graph = _graph()
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -125,7 +135,7 @@ def test_no_package_takes_part_in_an_import_cycle() -> None:
     import each other without a cycle; and no module imports a package it sits in whose
     ``__init__`` imports that module back (``from gitops_bot.watch import http`` inside
     ``watch/loop.py`` runs ``watch/__init__``, which imports ``loop``; grimp records only ``http``)."""
-    graph = grimp.build_graph("gitops_bot", cache_dir=None)
+    graph = _graph()
     cycles = []
     for package in sorted(m for m in graph.modules if graph.find_children(m)):
         children = sorted(graph.find_children(package))
@@ -138,10 +148,10 @@ def test_no_package_takes_part_in_an_import_cycle() -> None:
             for a in children
         }
         cycles += _strongly_connected(children, edges)
-    for path in sorted(PACKAGE.rglob("*.py")):
-        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+    for src in package_source.sources():
+        module = ".".join(src.relative.with_suffix("").parts).removesuffix(".__init__")
         ancestors = {module.rsplit(".", n)[0] for n in range(1, module.count("."))}
-        for imported in _absolute_imports(path) & ancestors:
+        for imported in _absolute_imports(src) & ancestors:
             if graph.chain_exists(importer=imported, imported=module):
                 cycles.append([imported, module])
     assert cycles == []
@@ -164,11 +174,11 @@ def test_every_package_docstring_says_which_question_it_answers() -> None:
     """A package's docstring is where a reader learns what it is for: an empty one, or one that
     only repeats the package's name (one word), says nothing."""
     empty = []
-    for init in sorted(PACKAGE.rglob("__init__.py")):
-        package = init.parent.relative_to(PACKAGE.parent).as_posix()
+    for init in (s for s in package_source.sources() if s.path.name == "__init__.py"):
+        package = init.path.parent.relative_to(PACKAGE.parent).as_posix()
         if package in DOCSTRING_PENDING:
             continue
-        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        doc = ast.get_docstring(init.tree) or ""
         if len(doc.split()) < 5:
             empty.append(f"{package}: {doc!r}")
     assert empty == []
@@ -198,9 +208,9 @@ def _requirement_name(spec: str) -> str:
     return re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower().replace("_", "-").replace(".", "-")
 
 
-def _absolute_imports(path: Path) -> set[str]:
+def _absolute_imports(src: Source) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in src.nodes:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -223,15 +233,15 @@ def test_every_third_party_import_is_a_declared_dependency() -> None:
     declared = {_requirement_name(spec) for spec in project["dependencies"]}
     owners = importlib.metadata.packages_distributions()
     missing = {}
-    for path in PACKAGE.rglob("*.py"):
+    for src in package_source.sources():
         # a module of an extra may also import that extra's dependencies (and nothing else does)
-        extra = EXTRA_MODULES.get(path.relative_to(PACKAGE.parent).as_posix())
+        extra = EXTRA_MODULES.get(src.relative.as_posix())
         allowed = declared | {_requirement_name(s) for s in project["optional-dependencies"].get(extra, [])}
-        for top in {name.split(".")[0] for name in _absolute_imports(path)}:
+        for top in {name.split(".")[0] for name in _absolute_imports(src)}:
             if top in sys.stdlib_module_names or top in ("gitops_bot", "__future__"):
                 continue
             if not {_requirement_name(d) for d in owners.get(top, [top])} & allowed:
-                missing[top] = path.relative_to(PACKAGE.parent).as_posix()
+                missing[top] = src.relative.as_posix()
     assert not missing, f"imported but not in [project] dependencies: {missing}"
 
 
@@ -241,11 +251,11 @@ def test_start_up_is_plain_python() -> None:
     ``sys.excepthook`` and ``warnings.showwarning``, are there to be set): what a newcomer
     reads is what runs."""
     tricks = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+    for src in package_source.sources():
+        path, nodes = src.path, src.nodes
         libraries = {
             a.asname or a.name.split(".")[0]
-            for n in ast.walk(tree)
+            for n in nodes
             if isinstance(n, ast.Import)
             for a in n.names
             if a.name.split(".")[0] not in sys.stdlib_module_names and not a.name.startswith("gitops_bot")
@@ -253,12 +263,12 @@ def test_start_up_is_plain_python() -> None:
         # a name bound to a library's class or function is that library too (cls = lib.Class)
         libraries |= {
             t.id
-            for n in ast.walk(tree)
+            for n in nodes
             if isinstance(n, ast.Assign | ast.AnnAssign) and _rooted_in(n.value, libraries)
             for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
             if isinstance(t, ast.Name)
         }
-        for node in ast.walk(tree):
+        for node in nodes:
             where = f"{path.relative_to(PACKAGE.parent)}:{getattr(node, 'lineno', 0)}"
             if isinstance(node, ast.Attribute) and node.attr in {"meta_path", "path_hooks"}:
                 tricks.append(f"{where} sys.{node.attr}")
@@ -299,8 +309,9 @@ LATE_IMPORTS = {
 
 def test_imports_are_at_the_top_but_for_heavy_optional_libraries() -> None:
     late = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for src in package_source.sources():
+        path = src.path
+        for fn in src.nodes:
             if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for node in ast.walk(fn):

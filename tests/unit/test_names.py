@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gitops_bot.cli import COMMANDS
+from testkit import package_source
 from testkit.paths import ROOT
 
 PACKAGE = ROOT / "gitops_bot"
@@ -47,11 +48,19 @@ def _module(path: Path, root: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _parsed(root: Path) -> Iterator[tuple[Path, ast.Module]]:
+    """Each module under ``root`` and its tree: the package's own parsed once a process."""
+    if root == package_source.PACKAGE:
+        yield from ((src.path, src.tree) for src in package_source.sources())
+        return
+    for path in sorted(root.rglob("*.py")):
+        yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
 def public_classes(root: Path) -> dict[str, set[str]]:
     """Each public top-level class name under ``root`` and the modules that define it."""
     found: dict[str, set[str]] = defaultdict(set)
-    for path in sorted(root.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for path, tree in _parsed(root):
         for name in _classes(tree.body):
             if not name.startswith("_"):
                 found[name].add(_module(path, root))

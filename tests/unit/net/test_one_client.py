@@ -12,6 +12,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from testkit import package_source
+from testkit.package_source import Source
+
 PACKAGE = Path(__file__).parents[3] / "gitops_bot"
 LIBRARIES = {"httpx", "requests", "urllib3"}
 CLIENTS = {
@@ -31,11 +34,12 @@ MODULES = {"urllib.request", "http.client", "aiohttp"}
 EDGE = ("net", "registry")
 
 
-def _own_calls(source: str, name: str) -> list[str]:
+def _own_calls(source: str | Source, name: str) -> list[str]:
     """Each place ``source`` opens an HTTP client or calls one of a library's request
     functions (naming a library's exception or type is not a call)."""
     found = []
-    for node in ast.walk(ast.parse(source, name)):
+    nodes = source.nodes if isinstance(source, Source) else tuple(ast.walk(ast.parse(source, name)))
+    for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             target = node.func.value
             if isinstance(target, ast.Name) and target.id in LIBRARIES and node.func.attr in CLIENTS:
@@ -49,9 +53,9 @@ def _own_calls(source: str, name: str) -> list[str]:
 def test_no_module_outside_the_edge_opens_its_own_http_client() -> None:
     offenders = [
         line
-        for path in sorted(PACKAGE.rglob("*.py"))
-        if path.relative_to(PACKAGE).parts[0] not in EDGE
-        for line in _own_calls(path.read_text(), str(path.relative_to(PACKAGE.parent)))
+        for src in package_source.sources()
+        if src.path.relative_to(PACKAGE).parts[0] not in EDGE
+        for line in _own_calls(src, str(src.relative))
     ]
     assert offenders == []
 

@@ -81,6 +81,7 @@ from gitops_bot.release.decision import Standing, Step
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Change, Release
 from gitops_bot.release.windows import Freeze
+from testkit import package_source
 from testkit.markup import live_in_html, live_in_markdown, references
 
 PACKAGE = Path(gitops_bot.__file__).parent
@@ -517,13 +518,13 @@ def _module(path: Path) -> str:
 
 def _templates() -> set[str]:
     found: set[str] = set()
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for src in package_source.sources():
+        path, tree = src.path, src.tree
         if path.name == "outside.py" and path.parent.name == "core":
             continue
-        tree = ast.parse(path.read_text())
         rules = {
             alias.asname or alias.name
-            for node in ast.walk(tree)
+            for node in src.nodes
             if isinstance(node, ast.ImportFrom) and node.module == "gitops_bot.core.outside"
             for alias in node.names
             if alias.name in RULES
