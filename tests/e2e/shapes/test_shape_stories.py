@@ -1,5 +1,4 @@
-"""A story per shape of the repositories users bring (issue 65's shapes 2-5), on GitHub and on
-Gitea: the image set in a patch inside the overlay, an overlay rendering more than its
+"""A story per shape of the repositories users bring, on GitHub and on Gitea: the image set in a patch inside the overlay, an overlay rendering more than its
 directory, Helm values in layers, the environment as an Argo CD Application or a Flux object.
 
 Each tree is a small fixture under tests/data/shapes/ (modelled on the public repositories of
@@ -13,7 +12,10 @@ production by their paths, the image named as the manifests write it. For each s
   changes nothing;
 - ``promote staging production`` gives production its own pin of staging's digest, editing
   only production's file; a second run changes nothing;
-- ``rollback production`` restores production's earlier version; a second run changes nothing;
+- after a second build released and promoted the same way, ``rollback production --to`` the
+  first promotion restores production's file as that promotion wrote it; a second run changes
+  nothing (and, apart, an environment's very first release rolls back to what it rendered
+  before);
 - after each merge, the real ``kubectl kustomize`` or ``helm template`` (the way the deploy tool
   calls it) renders only the target environment differently.
 
