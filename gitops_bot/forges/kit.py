@@ -101,7 +101,8 @@ def refusal(words: Words, status: int, text: str, *, race: bool = False) -> Forg
     """The forge answered and meant it: one line, exit 3; ``race``: another run made what
     this request makes a moment ago (GitHub's 422 "already exists", GitLab's and Gitea's 409),
     as :attr:`Words.race` reads the forge's error answer."""
-    line = redact(" ".join(f"{words.name} refused the request (HTTP {status}): {text}".split())[:300])
+    # redacted before it is cut: a secret cut short would no longer be found whole
+    line = " ".join(redact(f"{words.name} refused the request (HTTP {status}): {text}").split())[:300]
     return ForgeError(line, status=status, hint=words.hints.get(status), race=race)
 
 
@@ -310,7 +311,7 @@ class Api:
             case Answer():
                 return outcome
             case Refused(status=status, reply=reply) if status < 400:
-                location = reply.header("location")[:100] or "?"
+                location = redact(reply.header("location"))[:100] or "?"
                 raise ForgeUnavailable(
                     f"{self.name} redirected the request (HTTP {status}) to {location}",
                     hint="set forge.api_url to the final address",

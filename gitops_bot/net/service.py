@@ -268,7 +268,7 @@ class Service:
         JSON (else ``Answer.json`` is None and ``body`` is the bytes)."""
         url = self.url(path)
         if url is None:
-            return Unavailable(f"a URL on another origin was asked ({redact(path[:100])})")
+            return Unavailable(f"a URL on another origin was asked ({redact(path)[:100]})")
         if json_body is not None:
             content = json.dumps(json_body).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
@@ -384,7 +384,7 @@ class Service:
                     return Unavailable(f"answered more than {_size(limit)}")
                 except httpx.DecodingError:
                     return Unavailable(
-                        f"answered a body its Content-Encoding ({redact(encoding[:40])}) does not decode"
+                        f"answered a body its Content-Encoding ({redact(encoding)[:40]}) does not decode"
                     )
                 except httpx.TimeoutException:
                     raise retry.Retryable(f"no complete answer within {timeout:.3g}s") from None
@@ -497,11 +497,13 @@ def said(body: bytes) -> str:
         if not any(parts):
             parts = [_text(data.get(k)) for k in ("message", "error", "detail", "error_description")]
     elif data is None and body[:1] not in (b"<", b"{", b"["):
-        first = body[:400].decode("utf-8", "replace").strip().splitlines()
+        # redacted before anything is cut: a secret cut short is no longer the whole text
+        # redaction finds, and its first characters would be shown
+        first = redact(body[: 64 << 10].decode("utf-8", "replace")).strip().splitlines()
         parts = [first[0]] if first else []
     text = " ".join(" ".join(p for p in parts if p).split())
-    text = "".join(c for c in text if c.isprintable())
-    return redact(text[:SAID])
+    text = "".join(c for c in redact(text) if c.isprintable())
+    return text[:SAID]
 
 
 def _text(value: Any) -> str:

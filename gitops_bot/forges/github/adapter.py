@@ -541,7 +541,8 @@ def _message(body: bytes, reason: str) -> str:
     try:
         data = limits.loads(body)
     except ValueError:
-        return " ".join(body[:300].decode("utf-8", "replace").split()) or reason
+        # redacted before it is cut: a secret cut short would no longer be found whole
+        return " ".join(redact(body[: 64 << 10].decode("utf-8", "replace")).split())[:300] or reason
     return _said(data) or reason
 
 
@@ -553,7 +554,7 @@ def _said(data: Any) -> str:
     for err in errors if isinstance(errors, list) else []:
         text = err.get("message") or err.get("code") if isinstance(err, dict) else err
         parts.append(str(text or ""))
-    return " ".join("; ".join(p for p in parts if p).split())[:300]
+    return " ".join(redact("; ".join(p for p in parts if p)).split())[:300]
 
 
 class _ApiCommits:

@@ -345,3 +345,18 @@ def test_a_422_whose_errors_is_no_list_is_the_refusal_it_says(rsps: Planned, err
     with pytest.raises(ForgeError, match="HTTP 422") as caught:
         client().create("gitops-bot/staging", "main", "t", "b", draft=False)
     assert caught.value.race is False
+
+
+@pytest.mark.parametrize("before", [235, 245, 255, 285])
+def test_a_refusal_echoing_the_token_near_the_cut_shows_none_of_it(rsps: Planned, before: int) -> None:
+    """GitHub's words were cut to 300 characters before redaction: a token straddling the cut
+    showed its first characters."""
+    from gitops_bot.core import log
+    from gitops_bot.core.errors import ForgeError
+
+    token = "ghp_" + "W3" * 18
+    log.register_secret(token)
+    rsps.post(f"{REPO}/pulls", status=401, json={"message": "y" * before + " " + token + " rest"})
+    with pytest.raises(ForgeError) as caught:
+        client().create("gitops-bot/staging", "main", "t", "b", draft=False)
+    assert token[:8] not in str(caught.value), str(caught.value)

@@ -153,3 +153,18 @@ def test_only_get_follows_a_redirect() -> None:
         out = service(s).request("POST", "/a", json_body={"x": 1})
         assert isinstance(out, Refused) and out.status == 307
         assert [x.path for x in s.seen] == ["/a"]
+
+
+@pytest.mark.parametrize("before", [150, 170, 190, 390])
+def test_said_redacts_a_secret_before_it_cuts_the_words(before: int) -> None:
+    """A secret straddling the cut was cut first: its first characters, no longer the whole
+    secret redaction finds, were shown (``ghp_ZZZZZ`` of a 40-character token)."""
+    from gitops_bot.core import log
+
+    token = "ghp_" + "Q7" * 18
+    log.register_secret(token)
+    for body in (
+        json.dumps({"message": "y" * before + " " + token + " rest"}).encode(),
+        ("y" * before + " " + token + " rest").encode(),
+    ):
+        assert token[:8] not in said(body), said(body)
