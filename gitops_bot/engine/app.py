@@ -209,6 +209,7 @@ class App:
                         env.name,
                         tuple(env.paths),
                         tuple(env.images) if env.images else tuple(i.name for i in self.config.images),
+                        tuple(a for a in (env.argocd_application, *env.argocd_applications) if a),
                     )
                     for env in self.config.environments
                 ]

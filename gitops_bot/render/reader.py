@@ -19,6 +19,7 @@ reading; the text parts are :mod:`gitops_bot.manifests`' readers.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -128,6 +129,7 @@ class Source:
     name: str
     paths: tuple[str, ...]  # relative to the config file's directory
     images: tuple[str, ...]  # the configured images to read there
+    applications: tuple[str, ...] = ()  # the Argo CD Applications the config says deploy it
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +230,7 @@ class Reader:
                     walk.layers.append(self.rel(path))
                     self._kustomization(path, text, walk, ())
                 elif apps := _applications(text, self.rel(path)):
-                    for app in apps:
+                    for app in _own_applications(apps, source, self.rel(path), walk):
                         self._application(app, self.rel(path), walk)
                 elif fluxes := _flux(text, self.rel(path)):
                     for flux in fluxes:
@@ -478,7 +480,12 @@ class Reader:
         how = {None: "any", True: "6902", False: "smp"}[patch.json6902]
         if patch.inline is not None:
             sites = [
-                replace(s, line=patch.first_line + s.line - 1, workload=s.workload or patch.target)
+                replace(
+                    s,
+                    line=patch.first_line + s.line - 1,
+                    value_line=patch.first_line + s.value_line - 1 if s.value_line else 0,
+                    workload=s.workload or patch.target,
+                )
                 for s in self._inline_sites(patch.inline, krel, how)
             ]
             self._add(walk, krel, sites, patch=True, form=f"inline patch in {krel}")
@@ -497,7 +504,9 @@ class Reader:
         self._add(walk, rel, sites, patch=True)
 
     def _inline_sites(self, text: str, krel: str, how: str) -> list[images.Site]:
-        return kustomize_refs.patch_sites(text, krel, self.specs, _FORMS.get(how))
+        # read as a patch's own text (not as the kustomization it is written in): its
+        # containers are a workload's, whatever the file holding it is called
+        return kustomize_refs.patch_sites(text, f"{krel} (inline patch)", self.specs, _FORMS.get(how))
 
     # -- reading ------------------------------------------------------------------------
 
@@ -514,6 +523,28 @@ def _applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
     if "argoproj.io" not in text or "Application" not in text:  # most files: no second parse
         return []
     return argocd_apps.sources(text, rel)
+
+
+def _own_applications(
+    apps: list[argocd_apps.AppSource], source: Source, rel: str, walk: _Walk
+) -> list[argocd_apps.AppSource]:
+    """Of a file holding several Applications, the environment's own: the one its config names
+    (``argocd_application``), else the one whose name has the environment's name as a word
+    (``app-staging``); all of them when none or several do (the reading then says so)."""
+    names = {a.application for a in apps}
+    if len(names) < 2:
+        return apps
+    named = [a for a in apps if a.application in source.applications]
+    if not named:
+        named = [a for a in apps if source.name in re.split(r"[-_.]", a.application)]
+    if len({a.application for a in named}) == 1:
+        walk.notes.append(f"{rel}: read {named[0].application} of {len(names)} Applications (its name)")
+        return named
+    walk.notes.append(
+        f"{rel}: holds {len(names)} Applications and none is {source.name}'s alone; all are read "
+        "(name it with argocd_application)"
+    )
+    return apps
 
 
 def _flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:

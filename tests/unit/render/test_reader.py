@@ -441,3 +441,40 @@ def test_one_file_of_two_environments_applications_is_never_written_for_one(tmp_
     r = found["staging"].image(APP)
     assert r.status is Status.UNSUPPORTED and r.fix and "a file of its own" in r.fix
     assert found["staging"].writable == () and found["production"].writable == ()
+
+
+def test_an_inline_strategic_merge_patch_is_read_as_a_patch(tmp_path: Path) -> None:
+    patch = DEPLOYMENT.replace("1.0.0", "1.5.0").replace("\n", "\n      ")
+    _tree(
+        tmp_path,
+        BASE
+        | {
+            "overlays/staging/kustomization.yaml": f"resources: [../../base]\npatches:\n  - patch: |-\n      {patch}\n"
+        },
+    )
+    r = _read(tmp_path, ENVS)["staging"].image(APP)
+    assert r.status is Status.PINNED and r.effective is not None
+    assert (r.effective.file, r.effective.kind, r.effective.line, r.effective.tag) == (
+        "overlays/staging/kustomization.yaml",
+        PinKind.PATCH,
+        13,
+        "1.5.0",
+    )
+    assert r.would_write is not None and r.would_write.file == "overlays/staging/kustomization.yaml"
+
+
+def test_of_several_applications_in_one_file_each_environment_reads_its_own(tmp_path: Path) -> None:
+    one = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: app-{env}}}\nspec:\n  source:\n"
+        "    path: overlays/{env}\n    kustomize:\n      images: ['{image}:{tag}']\n"
+    )
+    both = (
+        one.format(env="staging", image=APP, tag="1.1.0")
+        + "---\n"
+        + one.format(env="production", image=APP, tag="1.0.0")
+    )
+    _tree(tmp_path, BASE | {"apps.yaml": both})
+    found = _read(tmp_path, {"staging": "apps.yaml", "production": "apps.yaml"})
+    r = found["staging"].image(APP)
+    assert r.effective is not None and (r.effective.line, r.effective.tag) == (8, "1.1.0")
+    assert "overlays/production/kustomization.yaml" not in found["staging"].rendered
