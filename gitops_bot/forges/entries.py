@@ -9,7 +9,7 @@ import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges.forge import Forge
@@ -18,6 +18,12 @@ from gitops_bot.net.auth import OriginAuth
 
 if TYPE_CHECKING:
     from gitops_bot.forges.compare_kit import Ask, Comparison
+
+
+def adapter(module: str) -> Any:
+    """A forge's adapter module by name, imported when a run connects to that forge (the
+    command table's pattern): the entries load on every run, each adapter only for its forge."""
+    return importlib.import_module(module)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,6 @@ from collections.abc import Mapping
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.core.secret import Secret, allow_list, may_send, origins
-from gitops_bot.forges.azure_devops import adapter as azure_devops
 from gitops_bot.forges.azure_devops import entry as azure_entry
 from gitops_bot.forges.bitbucket_cloud import entry as bitbucket_cloud_entry
 from gitops_bot.forges.bitbucket_dc import entry as bitbucket_dc_entry
@@ -47,7 +46,7 @@ from gitops_bot.forges.settings import ForgeSettings
 
 
 def kind(cfg: ForgeSettings, url: str) -> str:
-    azure = "azure-devops" if azure_devops.is_azure_host(url) else None
+    azure = "azure-devops" if azure_entry.is_azure_host(url) else None
     return cfg.forge.type or kind_from_url(url) or azure or "github"
 
 

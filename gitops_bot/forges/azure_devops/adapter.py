@@ -20,17 +20,25 @@ Bearer, the latter only when ``SYSTEM_COLLECTIONURI`` names this very server.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Self
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge
+from gitops_bot.forges.azure_devops.entry import (
+    CLOUD,
+    GIT_USER,
+    PIPELINE_TOKEN_ENV,
+    TOKEN_ENV,
+    AzureRemote,
+    locate,
+    origin_of,
+    pipeline_server,
+)
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
 from gitops_bot.forges.kit import (
@@ -44,7 +52,6 @@ from gitops_bot.forges.kit import (
     under,
     unexpected,
 )
-from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.net.service import Answer, Credential
 
@@ -62,9 +69,6 @@ _STATES = {
 }
 MAX_PAGES = 100
 MAX_DESCRIPTION = 4000  # characters: Azure refuses a longer pull request description
-TOKEN_ENV = "AZURE_DEVOPS_TOKEN"
-PIPELINE_TOKEN_ENV = "SYSTEM_ACCESSTOKEN"
-CLOUD = "https://dev.azure.com"
 # the bot's auto_merge styles as Azure's GitPullRequestMergeStrategy
 STRATEGIES = {"merge": "noFastForward", "squash": "squash", "rebase": "rebase", "rebase-merge": "rebaseMerge"}
 HINTS = {
@@ -75,82 +79,6 @@ HINTS = {
     404: "check forge.repository (organization/project/repository) and forge.api_url",
     409: "the pull request changed meanwhile; run again",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class AzureRemote:
-    """Where an Azure Repos repository lives: the server (``https://dev.azure.com``, or an Azure
-    DevOps Server's collection root), organization (collection), project and repository."""
-
-    server: str
-    organization: str
-    project: str
-    repository: str
-
-
-_SSH = re.compile(r"^v3/([^/]+)/([^/]+)/([^/]+?)$")
-
-
-def parse_remote(url: str) -> AzureRemote | None:
-    """An Azure Repos remote URL: ``https://[org@]dev.azure.com/{org}/{project}/_git/{repo}``,
-    ``https://{org}.visualstudio.com/[DefaultCollection/]{project}/_git/{repo}``, ssh
-    ``git@ssh.dev.azure.com:v3/{org}/{project}/{repo}`` (or ``vs-ssh.visualstudio.com``), or an
-    Azure DevOps Server's ``https://host[/tfs]/{collection}/{project}/_git/{repo}``."""
-    parts = split_remote(url)
-    if parts is None:
-        return None
-    host, path = parts
-    segments = [unquote(s) for s in path.split("/")]
-    if host in ("ssh.dev.azure.com", "vs-ssh.visualstudio.com"):
-        m = _SSH.match("/".join(segments))
-        return AzureRemote(CLOUD, m.group(1), m.group(2), m.group(3)) if m else None
-    if "_git" not in segments:
-        return None
-    at = segments.index("_git")
-    if at + 2 != len(segments) or at < 1:
-        return None
-    repo, project, before = segments[at + 1], segments[at - 1], segments[: at - 1]
-    if host == "dev.azure.com":
-        return AzureRemote(CLOUD, before[0], project, repo) if len(before) == 1 else None
-    if host.endswith(".visualstudio.com"):
-        # {org}.visualstudio.com is dev.azure.com/{org}: the API is the same service
-        if before in ([], ["DefaultCollection"]):
-            return AzureRemote(CLOUD, host.removesuffix(".visualstudio.com"), project, repo)
-        return None
-    if not before:  # an Azure DevOps Server URL names its collection before the project
-        return None
-    split = urlsplit(url)
-    root = f"{split.scheme}://{split.netloc.rpartition('@')[2]}" if split.scheme.startswith("http") else None
-    server = "/".join([root or f"https://{host}", *(quote(s) for s in before[:-1])])
-    return AzureRemote(server, before[-1], project, repo)
-
-
-def is_azure_host(url: str) -> bool:
-    parts = split_remote(url)
-    host = parts[0] if parts else ""
-    return host in ("dev.azure.com", "ssh.dev.azure.com", "vs-ssh.visualstudio.com") or host.endswith(
-        ".visualstudio.com"
-    )
-
-
-def locate(fcfg: ForgeConfig, url: str) -> AzureRemote:
-    """The repository from ``forge.repository`` (``organization/project/repository``) and
-    ``forge.api_url`` (the server, ``https://dev.azure.com`` by default), else from the remote."""
-    if fcfg.repository:
-        parts = fcfg.repository.split("/")
-        if len(parts) != 3:
-            raise UsageError(
-                f"forge repository {fcfg.repository!r} is not organization/project/repository",
-                hint="on Azure DevOps set forge.repository to organization/project/repository",
-            )
-        return AzureRemote((fcfg.api_url or CLOUD).rstrip("/"), *parts)
-    found = parse_remote(url)
-    if found is None:
-        raise UsageError(
-            f"cannot tell the Azure DevOps repository of {url}",
-            hint="set forge.repository (organization/project/repository) in gitops-bot.yaml",
-        )
-    return AzureRemote(fcfg.api_url.rstrip("/"), *_rest(found)) if fcfg.api_url else found
 
 
 def _rest(r: AzureRemote) -> tuple[str, str, str]:
@@ -172,22 +100,9 @@ def credentials(fcfg: ForgeConfig, environ: Mapping[str, str], server: str) -> t
     if fcfg.token_env:
         return None
     job = environ.get(PIPELINE_TOKEN_ENV)
-    if job and pipeline_server(environ) == _origin(server):
+    if job and pipeline_server(environ) == origin_of(server):
         return job, f"Bearer {job}"
     return None
-
-
-def pipeline_server(environ: Mapping[str, str]) -> str | None:
-    """The origin of the collection Azure Pipelines names (``SYSTEM_COLLECTIONURI``)."""
-    uri = environ.get("SYSTEM_COLLECTIONURI", "")
-    if not uri:
-        return None
-    return _origin(uri)
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class AzureDevOps(Adapter):
@@ -196,7 +111,7 @@ class AzureDevOps(Adapter):
     name = NAME
     noun = "pull request"
     ref = "PR !"
-    git_user = "gitops-bot"  # Azure Repos takes a PAT or job token as the password of any user
+    git_user = GIT_USER
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges import compare_kit as kit
-from gitops_bot.forges.azure_devops import adapter
+from gitops_bot.forges.azure_devops import adapter, entry
 from gitops_bot.net.auth import OriginAuth
 
 # Azure Repos' completion subject: "Merged PR 12: ..."
@@ -19,8 +19,8 @@ MERGE_SUBJECTS = (re.compile(r"^Merged PR (\d+): "),)
 def source_api(api_url: str | None, remote: str | None) -> tuple[Origin | None, str]:
     """The API is on the server itself; the source URL names its path (collection, project)."""
     api = api_url or remote or ""
-    if adapter.is_azure_host(api.rstrip("/") + "/_"):
-        api = adapter.CLOUD  # {org}.visualstudio.com is dev.azure.com/{org}
+    if entry.is_azure_host(api.rstrip("/") + "/_"):
+        api = entry.CLOUD  # {org}.visualstudio.com is dev.azure.com/{org}
     return Origin.of(api), api
 
 
@@ -31,8 +31,8 @@ def source_auth(api_url: str, token: str) -> OriginAuth:
 
 def web_origin(repository: str, web: Origin) -> Origin | None:
     """{org}.visualstudio.com is dev.azure.com."""
-    if adapter.is_azure_host(repository):
-        found = adapter.parse_remote(repository)
+    if entry.is_azure_host(repository):
+        found = entry.parse_remote(repository)
         return Origin.of(found.server) if found else None
     return web
 
@@ -43,7 +43,7 @@ def compare(ask: kit.Ask) -> kit.Comparison:
     from Azure Repos' completion subject ("Merged PR 12: ..."): asking each commit's pull
     requests would be a request per commit."""
     repository, base, head = ask.repository, ask.base, ask.head
-    found = adapter.parse_remote(repository)
+    found = entry.parse_remote(repository)
     if found is None or kit.dots(found.organization, found.project, found.repository):
         raise kit.CompareUnavailable(
             f"source {repository[:100]!r} is not an Azure Repos URL (…/_git/{{repo}})"

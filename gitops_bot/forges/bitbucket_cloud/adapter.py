@@ -45,6 +45,15 @@ from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, ForgeUnavailable, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import bitbucket, forge
+from gitops_bot.forges.bitbucket_cloud.entry import (
+    ACCESS_TOKEN_USER,
+    API,
+    API_TOKEN_ENV,
+    APP_PASSWORD_ENV,
+    TOKEN_ENV,
+    USER_ENV,
+    refuse_auto_merge,
+)
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
 from gitops_bot.forges.kit import Api, Environ, NextPage, Paging, TransportOrNone, Words, under, unexpected
@@ -61,16 +70,9 @@ _STATES = {
     "FAILED": CheckState.FAILURE,
     "STOPPED": CheckState.FAILURE,
 }
-API = "https://api.bitbucket.org/2.0"
-WEB = "https://bitbucket.org"
 PAGELEN = 50  # the pull request list's maximum page length
 MAX_PAGES = 100
-TOKEN_ENV = "BITBUCKET_TOKEN"
-USER_ENV = "BITBUCKET_USERNAME"
-APP_PASSWORD_ENV = "BITBUCKET_APP_PASSWORD"
-API_TOKEN_ENV = "BITBUCKET_API_TOKEN"  # an Atlassian API token, which replaced app passwords
 EMAIL_ENV = "BITBUCKET_EMAIL"  # the REST API takes an API token with the account's email
-ACCESS_TOKEN_USER = "x-token-auth"  # git's user name for an access token (Atlassian's docs)
 HINTS = {
     400: "Bitbucket refused the request's fields; check the branches and reviewers",
     401: f"check the token ({TOKEN_ENV} or forge.token_env; or {USER_ENV} with {API_TOKEN_ENV} "
@@ -108,17 +110,6 @@ def pipeline_repository(environ: Mapping[str, str]) -> str | None:
     """``workspace/slug`` from Bitbucket Pipelines' BITBUCKET_WORKSPACE and BITBUCKET_REPO_SLUG."""
     workspace, slug = environ.get("BITBUCKET_WORKSPACE"), environ.get("BITBUCKET_REPO_SLUG")
     return f"{workspace}/{slug}" if workspace and slug else None
-
-
-def refuse_auto_merge(auto_merge: str | None) -> None:
-    """Bitbucket Cloud's API cannot ask for a merge when the checks pass; merging at once
-    would step around them. Said when the run starts, before anything is pushed."""
-    if auto_merge:
-        raise UsageError(
-            "pull_request auto_merge is set, but Bitbucket Cloud's API cannot set auto-merge",
-            hint="remove pull_request.auto_merge; merge in Bitbucket (its 'auto-merge when builds "
-            "pass' is set by a person in the pull request's merge dialog)",
-        )
 
 
 class BitbucketCloud(Adapter):

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges import compare_kit as kit
-from gitops_bot.forges.bitbucket_cloud import adapter
+from gitops_bot.forges.bitbucket_cloud import entry
 from gitops_bot.net.auth import OriginAuth
 
 # Bitbucket Cloud's "Merged in x (pull request #12)"
@@ -18,9 +18,9 @@ MERGE_SUBJECTS = (re.compile(r"\(pull request #(\d+)\)"),)
 
 def source_api(api_url: str | None, remote: str | None) -> tuple[Origin | None, str]:
     """Repositories are named on bitbucket.org, the API answers on api.bitbucket.org."""
-    api = api_url or adapter.API
-    public = Origin.of(api) == Origin.of(adapter.API)
-    return Origin.of(adapter.WEB if public else api), api
+    api = api_url or entry.API
+    public = Origin.of(api) == Origin.of(entry.API)
+    return Origin.of(entry.WEB if public else api), api
 
 
 def source_auth(api_url: str, token: str) -> OriginAuth:

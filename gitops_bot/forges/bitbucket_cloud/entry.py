@@ -1,30 +1,43 @@
-"""Bitbucket Cloud as the forge registry names it."""
+"""Bitbucket Cloud as the forge registry names it: its tokens and hosts, and what of a
+configuration it refuses, which a run reads before it connects; the adapter is imported when
+it does."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
+from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin
-from gitops_bot.forges.bitbucket_cloud.adapter import (
-    ACCESS_TOKEN_USER,
-    API,
-    API_TOKEN_ENV,
-    APP_PASSWORD_ENV,
-    TOKEN_ENV,
-    USER_ENV,
-    WEB,
-    BitbucketCloud,
-    refuse_auto_merge,
-)
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
 from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.settings import ForgeSettings
+
+ADAPTER = "gitops_bot.forges.bitbucket_cloud.adapter"  # imported when a run talks to Bitbucket
+API = "https://api.bitbucket.org/2.0"
+WEB = "https://bitbucket.org"
+TOKEN_ENV = "BITBUCKET_TOKEN"
+USER_ENV = "BITBUCKET_USERNAME"
+APP_PASSWORD_ENV = "BITBUCKET_APP_PASSWORD"
+API_TOKEN_ENV = "BITBUCKET_API_TOKEN"  # an Atlassian API token, which replaced app passwords
+ACCESS_TOKEN_USER = "x-token-auth"  # git's user name for an access token (Atlassian's docs)
+
+
+def refuse_auto_merge(auto_merge: str | None) -> None:
+    """Bitbucket Cloud's API cannot ask for a merge when the checks pass; merging at once
+    would step around them. Said when the run starts, before anything is pushed."""
+    if auto_merge:
+        raise UsageError(
+            "pull_request auto_merge is set, but Bitbucket Cloud's API cannot set auto-merge",
+            hint="remove pull_request.auto_merge; merge in Bitbucket (its 'auto-merge when builds "
+            "pass' is set by a person in the pull request's merge dialog)",
+        )
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
     check(cfg)
-    return BitbucketCloud.connect(cfg.forge, url, environ)
+    forge: Forge = adapter(ADAPTER).BitbucketCloud.connect(cfg.forge, url, environ)
+    return forge
 
 
 def check(cfg: ForgeSettings) -> None:

@@ -29,25 +29,22 @@ goes only to the server ``BITBUCKET_SERVER_URL`` names.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Self
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 from gitops_bot.core import checks
 from gitops_bot.core.checks import Check, CheckState
 from gitops_bot.core.errors import ForgeError, UsageError
 from gitops_bot.core.log import register_secret
 from gitops_bot.forges import bitbucket, forge
+from gitops_bot.forges.bitbucket_dc.entry import NAME, TOKEN_ENV, BitbucketRemote, git_user, locate
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
 from gitops_bot.forges.kit import Api, Environ, NextPage, Paging, TransportOrNone, Words, under, unexpected
-from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig
-from gitops_bot.git.gitcli import BEARER
 from gitops_bot.net import limits
 from gitops_bot.net.service import Answer, Credential
 
-NAME = "Bitbucket Data Center"
 # a build status's state
 _STATES = {
     "SUCCESSFUL": CheckState.SUCCESS,
@@ -58,9 +55,6 @@ _STATES = {
 }
 PAGE = 100  # limit per page
 MAX_PAGES = 100
-TOKEN_ENV = "BITBUCKET_TOKEN"
-USER_ENV = "BITBUCKET_USERNAME"
-SERVER_ENV = "BITBUCKET_SERVER_URL"  # names the server before the config is read
 # the bot's auto_merge styles as Bitbucket's merge strategy ids
 STRATEGIES = {
     "merge": "no-ff",
@@ -75,70 +69,6 @@ HINTS = {
     404: "check forge.repository (PROJECT/repository) and forge.api_url (the server's address)",
     409: "the pull request changed meanwhile; run again",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class BitbucketRemote:
-    server: str  # https://host[/context]
-    project: str  # the project key, or ~user for a personal repository
-    slug: str
-
-
-def parse_remote(url: str) -> BitbucketRemote | None:
-    """``https://host[/context]/scm/{project}/{repo}.git`` (the server and the repository), or
-    ``ssh://git@host:7999/{project}/{repo}.git`` (its web side guessed as ``https://host``)."""
-    parts = split_remote(url)
-    if parts is None:
-        return None
-    host, path = parts
-    segments = [unquote(s) for s in path.split("/")]
-    if url.startswith(("https://", "http://")):
-        if "scm" not in segments:
-            return None
-        at = segments.index("scm")
-        if len(segments) != at + 3:
-            return None
-        split = urlsplit(url)
-        root = f"{split.scheme}://{split.netloc.rpartition('@')[2]}"
-        server = "/".join([root, *(quote(s) for s in segments[:at])])
-        return BitbucketRemote(server, segments[at + 1], segments[at + 2])
-    if len(segments) != 2:
-        return None
-    return BitbucketRemote(f"https://{host}", segments[0], segments[1])
-
-
-def locate(fcfg: ForgeConfig, url: str) -> BitbucketRemote:
-    """``forge.api_url`` (the server) and ``forge.repository`` (``PROJECT/repository``), each
-    falling back on what the remote URL says."""
-    found = parse_remote(url)
-    # the token goes to this server: one read from an http clone URL is taken as https, as the
-    # other forges take a remote's web side; a server really on plain http is forge.api_url
-    guessed = "https://" + found.server.split("://", 1)[1] if found else ""
-    server = (fcfg.api_url or guessed).rstrip("/")
-    if fcfg.repository:
-        parts = fcfg.repository.split("/")
-        if len(parts) != 2:
-            raise UsageError(
-                f"forge repository {fcfg.repository!r} is not PROJECT/repository",
-                hint="on Bitbucket Data Center set forge.repository to PROJECT/repository",
-            )
-        project, slug = parts
-    elif found is not None:
-        project, slug = found.project, found.slug
-    else:
-        raise UsageError(
-            f"cannot tell the {NAME} repository of {url}",
-            hint="set forge.repository (PROJECT/repository) and forge.api_url in gitops-bot.yaml",
-        )
-    if not server:
-        raise UsageError(f"cannot tell the {NAME} server of {url}", hint="set forge.api_url")
-    return BitbucketRemote(server, project, slug)
-
-
-def git_user(environ: Mapping[str, str]) -> str:
-    """A personal token goes to git as the password of its user (BITBUCKET_USERNAME); a project
-    or repository token, which takes no user name, as a Bearer token."""
-    return environ.get(USER_ENV) or BEARER
 
 
 class BitbucketDataCenter(Adapter):

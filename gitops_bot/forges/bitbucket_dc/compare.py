@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges import compare_kit as kit
-from gitops_bot.forges.bitbucket_dc import adapter
+from gitops_bot.forges.bitbucket_dc import entry
 from gitops_bot.net.auth import OriginAuth
 
 # Data Center's (7.0+) subject "Pull request #12: ..."; its older "Merge pull request #12 in
@@ -26,7 +26,7 @@ def source_auth(api_url: str, token: str) -> OriginAuth:
     return OriginAuth(api_url, f"Bearer {token}")
 
 
-def remote_of(repository: str) -> adapter.BitbucketRemote | None:
+def remote_of(repository: str) -> entry.BitbucketRemote | None:
     """A Data Center repository's web URL (``https://host[/context]/projects/P/repos/r``, the
     page's own address, with anything after it) or its clone URL (``…/scm/p/r.git``)."""
     parts = urlsplit(repository)
@@ -35,8 +35,8 @@ def remote_of(repository: str) -> adapter.BitbucketRemote | None:
     for at in range(len(segments) - 3):
         if segments[at] == "projects" and segments[at + 2] == "repos":
             server = "/".join([root, *segments[:at]])
-            return adapter.BitbucketRemote(server, segments[at + 1], segments[at + 3])
-    found = adapter.parse_remote(repository)
+            return entry.BitbucketRemote(server, segments[at + 1], segments[at + 3])
+    found = entry.parse_remote(repository)
     return found if found is not None and found.server.startswith(("https://", "http://")) else None
 
 

@@ -23,6 +23,7 @@ from gitops_bot.core.log import register_secret
 from gitops_bot.forges import forge, issues
 from gitops_bot.forges.compare_kit import SHA
 from gitops_bot.forges.forge import Adapter, ChangeRequest, Decorations, Steps
+from gitops_bot.forges.gitea.entry import GIT_USER, TOKEN_ENVS
 from gitops_bot.forges.issues import Issue
 from gitops_bot.forges.kit import Api, Environ, TransportOrNone, Words, numbered, under, unexpected
 from gitops_bot.forges.remotes import kind_from_url, no_repository, remote_project, remote_server
@@ -32,7 +33,6 @@ from gitops_bot.net.service import Answer, Credential
 PAGE = 50  # Gitea's default maximum page size (MAX_RESPONSE_ITEMS): a page never holds more
 MAX_PAGES = 100
 DRAFT_PREFIX = "WIP: "
-TOKEN_ENVS = ("GITEA_TOKEN", "FORGEJO_TOKEN")
 # a commit status's state; "warning" is Gitea's passing-with-remarks, as its merge check reads it
 _STATES = {
     "success": CheckState.SUCCESS,
@@ -69,7 +69,7 @@ class Gitea(Adapter):
     """The :class:`~gitops_bot.forges.forge.Forge` adapter for Gitea and Forgejo."""
 
     noun = "pull request"
-    git_user = "gitops-bot"  # Gitea takes a token as the password under any user name
+    git_user = GIT_USER
 
     def __init__(self, api: Api, repository: str, *, git_token: str | None, name: str = "Gitea") -> None:
         self._api = api

@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
 from gitops_bot.forges.forge import Forge
-from gitops_bot.forges.gitea.adapter import TOKEN_ENVS, Gitea
 from gitops_bot.forges.remotes import KNOWN_HOSTS, remote_server
 from gitops_bot.forges.settings import ForgeSettings
 
+ADAPTER = "gitops_bot.forges.gitea.adapter"  # imported when a run talks to the forge
+TOKEN_ENVS = ("GITEA_TOKEN", "FORGEJO_TOKEN")
+GIT_USER = "gitops-bot"  # Gitea takes a token as the password under any user name
+
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
-    return Gitea.connect(cfg.forge, url, environ)
+    forge: Forge = adapter(ADAPTER).Gitea.connect(cfg.forge, url, environ)
+    return forge
 
 
 def tokens(url: str, environ: Mapping[str, str]) -> tuple[TokenVariable, ...]:
@@ -24,7 +28,7 @@ def tokens(url: str, environ: Mapping[str, str]) -> tuple[TokenVariable, ...]:
         f"https://{host}" for kind in ("forgejo", "gitea") for host, k in KNOWN_HOSTS.items() if k == kind
     ]
     hosts = (*public, environ.get("GITHUB_SERVER_URL"))
-    return tuple(TokenVariable(name, Gitea.git_user, hosts) for name in TOKEN_ENVS)
+    return tuple(TokenVariable(name, GIT_USER, hosts) for name in TOKEN_ENVS)
 
 
 def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:

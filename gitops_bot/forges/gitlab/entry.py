@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
 from gitops_bot.forges.forge import Forge
-from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.remotes import remote_server
 from gitops_bot.forges.settings import ForgeSettings
 
+ADAPTER = "gitops_bot.forges.gitlab.adapter"  # imported when a run talks to the forge
+
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
-    return GitLab.connect(cfg.forge, url, environ)
+    forge: Forge = adapter(ADAPTER).GitLab.connect(cfg.forge, url, environ)
+    return forge
 
 
 def tokens(url: str, environ: Mapping[str, str]) -> tuple[TokenVariable, ...]:

@@ -11,7 +11,8 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.forges import registry as forges
-from gitops_bot.forges.azure_devops.adapter import AzureDevOps, AzureRemote, credentials, locate, parse_remote
+from gitops_bot.forges.azure_devops.adapter import AzureDevOps, credentials
+from gitops_bot.forges.azure_devops.entry import AzureRemote, locate, parse_remote
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 
 CLOUD = "https://dev.azure.com"

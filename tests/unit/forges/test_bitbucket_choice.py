@@ -15,13 +15,8 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Secret
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.bitbucket_cloud.adapter import BitbucketCloud, credentials, pipeline_repository
-from gitops_bot.forges.bitbucket_dc.adapter import (
-    BitbucketDataCenter,
-    BitbucketRemote,
-    git_user,
-    locate,
-    parse_remote,
-)
+from gitops_bot.forges.bitbucket_dc.adapter import BitbucketDataCenter
+from gitops_bot.forges.bitbucket_dc.entry import BitbucketRemote, git_user, locate, parse_remote
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.git.gitcli import BEARER, auth_env
 
