@@ -33,7 +33,8 @@ from gitops_bot.release.decision import OVERRIDES, Facts, Override, Step
 # what --force lets a person's promotion through; --skip-gate lets it past the Argo CD gate
 FREEZE_RULES = frozenset({"freeze"})
 GATE_RULES = frozenset({"promotion.metrics", "promotion.checks", "promotion.web"})
-FORCED = FREEZE_RULES | GATE_RULES
+REASONED = FREEZE_RULES | GATE_RULES  # overriding these needs a reason, which the PR states
+FORCED = REASONED | {"promotion.hold"}
 SKIPPED = frozenset({"promotion.gate"})
 _GATES = {"promotion.metrics": "metrics", "promotion.checks": "checks", "promotion.web": "web"}
 # what a refusal asks of the person, by the rule that refused
@@ -99,11 +100,20 @@ def standing(
         gate = readings.gates.get(source)
     finally:
         readings.close()
-    chains = [
-        decision.chain(_item(target, kind, name, current), facts, promoted.get((kind, name)))
+    items = [
+        _item(target, kind, name, current)
         for (kind, name), current in sorted(running.items())
         if not only or name in only
     ]
+    # a held image the promotion would change refuses it as a whole, as every surface says
+    held = app.held(target)
+    moving = tuple(
+        (i.image, held[i.image] or "no reason given")
+        for i in items
+        if i.image in held and decision.promotes(i, promoted.get((i.kind, i.image)))
+    )
+    facts = replace(facts, held_moving=moving)
+    chains = [decision.chain(i, facts, promoted.get((i.kind, i.image))) for i in items]
     for steps in chains:
         _act(steps, facts, gate, automatic=automatic)
     return _notes(facts, chains, source)
@@ -150,7 +160,7 @@ def _act(steps: tuple[Step, ...], facts: Facts, gate: object, *, automatic: bool
     failure's code), or a usage error for a rule overridden without a reason (exit 2)."""
     for step in steps:
         said = step.evidence.get(OVERRIDES)
-        if said is not None and step.rule in FORCED and facts.override and facts.override.reason is None:
+        if said is not None and step.rule in REASONED and facts.override and facts.override.reason is None:
             owner = "" if step.rule == "freeze" else f"{facts.promote_from}'s "
             raise UsageError(
                 f"{owner}{said}; overriding it needs a reason with content",
@@ -183,6 +193,12 @@ def _refusal(won: Decision, facts: Facts, gate: object, *, automatic: bool) -> G
             failed = {2: UsageError, 3: ServiceUnavailable}.get(gate.exit_code, GateClosed)
             return failed(text, hint=gate.hint or _ARGOCD_HINT)
         return GateClosed(text, hint=_ARGOCD_HINT)
+    if won.rule is DecisionRule.HOLD:  # the hold's own words, and the way past it
+        image, why = won.evidence.get("image", ""), won.evidence.get("hold", "")
+        return GateClosed(
+            f"refused: {facts.environment} holds {image} ({why})",
+            hint=f"run 'gitops-bot unhold {facts.environment} IMAGE' first, or pass --force",
+        )
     if won.rule in (DecisionRule.METRICS, DecisionRule.CHECKS, DecisionRule.WEB):
         return GateClosed(text, hint=None if automatic else _FORCE_HINT)
     return GateClosed(f"refused: {won.text()}")
@@ -198,7 +214,7 @@ def _notes(facts: Facts, chains: Sequence[tuple[Step, ...]], source: str | None)
     for steps in chains:
         for step in steps:
             text = step.evidence.get(OVERRIDES)
-            if text is not None and step.rule in FORCED:
+            if text is not None and step.rule in REASONED:
                 said.setdefault(step.rule, text)
     out: list[str] = []
     if "freeze" in said:

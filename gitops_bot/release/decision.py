@@ -362,7 +362,11 @@ def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> tuple
         name, why = facts.held_moving[0]
         said = f"the promotion from {src} would change {name}, which {facts.environment} holds ({why})"
         held = Decision(Action.BLOCKED, Rule.HOLD, said, evidence={"image": name, "hold": why})
-        hold = Step("promotion.hold", Block, said, held.evidence, decision=held)
+        hold = (
+            _overridden("promotion.hold", facts, said, held.evidence)
+            if facts.overrides("promotion.hold")
+            else Step("promotion.hold", Block, said, held.evidence, decision=held)
+        )
     else:
         hold = Step(
             "promotion.hold", Pass, f"no image the promotion would change is held in {facts.environment}"

@@ -181,7 +181,7 @@ def test_a_hold(story: Story) -> None:
     assert (decision["action"], decision["rule"]) == ("blocked", "hold")
     assert "load test running" in decision["reason"] and step["rule"] in ("hold", "promotion.hold")
     err = bot(story, FRIDAY, "promote", "staging", "production", code=4)
-    assert "production holds example/app (load test running)" in err
+    assert "refused: production holds example/app (load test running)" in err and "unhold" in err
     assert story.open_requests() == []
 
 
