@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.hostile import SERVICES, HostileServer, Outcome, World, problems
+from testkit.hostile import SERVICES, HostileServer, Outcome, World, problems, run
 from testkit.hostile.server import Served
 from testkit.hostile.services import DIGEST, MANIFEST, REGISTRY_SECRET
 from testkit.hostile_registry import Seen
@@ -88,3 +88,17 @@ def test_a_well_behaved_outcome_is_no_problem(server: HostileServer, tmp_path: P
         Served("/v2/acme/app/manifests/1.1.0", 200, MANIFEST),
     ]
     assert problems(world, outcome(out=candidate("1.1.0", DIGEST), served=served)) == []
+
+
+def test_the_resident_peak_counts_what_a_run_held_and_let_go() -> None:
+    """The inner loop's memory bound: the process's resident peak, reset before a run and read
+    after it, sees memory the run held at any moment, freed or not by the end."""
+    before = run._resident_peak_reset()
+    assert (before is None) == (not Path("/proc/self/clear_refs").exists())
+    if before is None:  # not Linux: run.run measures the traced heap instead
+        return
+    held = b"x" * (run.PEAK + (16 << 20))
+    del held
+    assert run._resident_peak() - before > run.PEAK
+    assert run._resident_peak_reset() is not None
+    assert run._resident_peak() - before < run.PEAK
