@@ -501,9 +501,8 @@ def said(body: bytes) -> str:
         # redaction finds, and its first characters would be shown
         first = redact(body[: 64 << 10].decode("utf-8", "replace")).strip().splitlines()
         parts = [first[0]] if first else []
-    text = " ".join(" ".join(p for p in parts if p).split())
-    text = "".join(c for c in redact(text) if c.isprintable())
-    return text[:SAID]
+    text = " ".join(redact(" ".join(p for p in parts if p)).split())  # a secret as it was echoed
+    return "".join(c for c in text if c.isprintable())[:SAID]
 
 
 def _text(value: Any) -> str:

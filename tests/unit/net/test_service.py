@@ -168,3 +168,12 @@ def test_said_redacts_a_secret_before_it_cuts_the_words(before: int) -> None:
         ("y" * before + " " + token + " rest").encode(),
     ):
         assert token[:8] not in said(body), said(body)
+
+
+def test_said_redacts_a_secret_holding_a_line_break_as_it_was_echoed() -> None:
+    from gitops_bot.core import log
+
+    secret = "line-one\nline-two-of-a-pem-like-secret"
+    log.register_secret(secret)
+    shown = said(json.dumps({"message": f"refused: {secret}"}).encode())
+    assert "line-two" not in shown and "line-one" not in shown, shown
