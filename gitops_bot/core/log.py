@@ -261,10 +261,9 @@ def _redact_run(text: str, run: str) -> str:
 def redact(text: str) -> str:
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
-        runs = set(_runs)
     for s in secrets:
         if s in text:
-            text = _redact_run(text, s) if s in runs else text.replace(s, REDACTED)
+            text = _redact_run(text, s) if s in _runs else text.replace(s, REDACTED)  # membership: no lock
     # Literals found in the text as it came: a replacement ("***") cannot join one that was not
     # there. Lowercasing matches (?i) only for ASCII (re folds U+017F to "s"): other text runs all.
     lowered = text.lower() if text.isascii() else None
