@@ -205,7 +205,7 @@ def _lifted(
     pr = open_prs[branch]
     settings = next_step.Settings.of(s.app.config, env.name, base=s.ws.base, noun=forge.noun)
     step = next_step.unmarking(branch, pr, settings, s.app.clock())
-    if step.action is next_step.Step.LEAVE:
+    if step.action is next_step.RequestStep.LEAVE:
         return []
     what = f"{forge.noun} #{pr.number}"
     said = f"{what}: the mark is lifted, its reason no longer holds ({env.promote_from} may be promoted)"

@@ -115,7 +115,7 @@ def standing(
     facts = replace(facts, held_moving=moving)
     chains = [decision.chain(i, facts, promoted.get((i.kind, i.image))) for i in items]
     for steps in chains:
-        _act(steps, facts, gate, automatic=automatic)
+        judge(steps, facts, gate, automatic=automatic)
     return _notes(facts, chains, source)
 
 
@@ -137,7 +137,7 @@ def rollback(s: Session, environment: str, *, force: bool = False, reason: str |
         readings.close()
     facts = replace(facts, override=override(force=force, reason=reason))
     steps = decision.safety(facts)
-    _act(steps, facts, None)
+    judge(steps, facts)
     return _notes(facts, [steps], environment)
 
 
@@ -155,7 +155,7 @@ def _item(environment: str, kind: ArtifactKind, name: str, current: Deployed) ->
     return PlanItem(environment, name, "", "", "", PlanAction.NONE, "", current, kind=kind)
 
 
-def _act(steps: tuple[Step, ...], facts: Facts, gate: object, *, automatic: bool = False) -> None:
+def judge(steps: tuple[Step, ...], facts: Facts, gate: object = None, *, automatic: bool = False) -> None:
     """Raise the refusal the chain's winner makes (exit 4; a gate that could not be read, its
     failure's code), or a usage error for a rule overridden without a reason (exit 2)."""
     for step in steps:

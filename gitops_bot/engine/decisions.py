@@ -36,7 +36,7 @@ from gitops_bot.engine import automation as rules
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.measures import Measures
-from gitops_bot.engine.results import Gate, Unknown
+from gitops_bot.engine.results import GateStatus, Unknown
 from gitops_bot.gate import argocd, port
 from gitops_bot.gate.port import Applications, Live, Verdict
 from gitops_bot.gate.reading import Reading
@@ -64,7 +64,7 @@ class Decided:
     item's decision."""
 
     plan: Plan
-    gates: Mapping[str, Gate | Unknown]
+    gates: Mapping[str, GateStatus | Unknown]
     chains: Mapping[Key, tuple[Step, ...]] = field(default_factory=dict)
     at: datetime | None = None  # the instant decided at (None: the run's now)
 
@@ -231,7 +231,7 @@ def _promoted(app: App, src: EnvironmentConfig) -> dict[tuple[ArtifactKind, str]
 
 def _gates(
     app: App, envs: Sequence[EnvironmentConfig], environ: Mapping[str, str]
-) -> tuple[argocd.ArgoCD | None, dict[str, Gate | Unknown], dict[str, Reading]]:
+) -> tuple[argocd.ArgoCD | None, dict[str, GateStatus | Unknown], dict[str, Reading]]:
     """Each gated environment's Application, read once through one client, judged as the
     promotion gate judges it for what git declares there: as status shows it, and as the
     decision reads every gate (one :class:`Reading`)."""
@@ -247,7 +247,7 @@ def _gates(
             {e.name: unknown for e in envs},
             {e.name: argocd.unread(str(e.applications), unknown.reason, now) for e in envs},
         )
-    out: dict[str, Gate | Unknown] = {}
+    out: dict[str, GateStatus | Unknown] = {}
     readings: dict[str, Reading] = {}
     for env in envs:
         apps = env.applications
@@ -264,12 +264,14 @@ def _gates(
             readings[env.name] = argocd.unread(apps, unknown.reason, now)
             continue
         readings[env.name] = argocd.reading(apps, verdict, now)
-        out[env.name] = Gate(
+        out[env.name] = GateStatus(
             str(apps),
             verdict.evidence.state,
             verdict.evidence.images,
             verdict.reasons,
-            parts=tuple(Gate(n, v.evidence.state, v.evidence.images, v.reasons) for n, v in verdict.parts),
+            parts=tuple(
+                GateStatus(n, v.evidence.state, v.evidence.images, v.reasons) for n, v in verdict.parts
+            ),
         )
     return client, out, readings
 
@@ -287,7 +289,7 @@ def _facts(
     app: App,
     env: EnvironmentConfig,
     src: EnvironmentConfig | None,
-    gates: Mapping[str, Gate | Unknown],
+    gates: Mapping[str, GateStatus | Unknown],
     readings: Mapping[str, Reading],
     client: _Remembered | None,
     measures: Measures,

@@ -42,7 +42,7 @@ from gitops_bot.git.race import RACE_DEADLINE, race_attempts
 from gitops_bot.release import freezes as freezes_mod
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release import next_step
-from gitops_bot.release.next_step import NextStep, Settings, Step
+from gitops_bot.release.next_step import NextStep, RequestStep, Settings
 from gitops_bot.release.proposal import Release
 from gitops_bot.release.windows import EVERYWHERE, Freeze
 
@@ -97,7 +97,7 @@ def _frozen(
     pr = open_prs.get(branch)
     step = next_step.decide(rel, pr, now, _settings(s, env, forge), freeze=freeze)
     url = pr.url if pr is not None else None
-    if step.action is Step.LEAVE or pr is None:
+    if step.action is RequestStep.LEAVE or pr is None:
         return Outcome(
             env.name,
             rel.changes,
@@ -353,7 +353,7 @@ def _dry_run(s: Session, env: EnvironmentConfig, rel: Release, note: Parts) -> O
     ws, app = s.ws, s.app
     by_pr, now = env.write is WriteMode.PULL_REQUEST, app.clock()
     first = next_step.decide(rel, None, now, _settings(s, env), note) if not by_pr else None
-    if first is not None and first.action is Step.DEFER:
+    if first is not None and first.action is RequestStep.DEFER:
         # the run defers before editing anything: the release as it stands, and its diff shown
         apply(ws, app, env, rel)
         return Outcome(
@@ -403,7 +403,7 @@ def _commit(
     ws, app = s.ws, s.app
     cfg, now = app.config, app.clock()
     step = next_step.decide(rel, None, now, _settings(s, env), note)
-    if step.action is Step.DEFER:
+    if step.action is RequestStep.DEFER:
         log.info("deferred_by_window", environment=env.name, said=step.notes[0])
         return Outcome(
             env.name,
@@ -417,7 +417,7 @@ def _commit(
     for attempt in race_attempts():
         rel, changed = apply(ws, app, env, rel)
         step = next_step.decide(rel, None, now, _settings(s, env), note, changed=changed)
-        sha = _commit_head(ws, cfg, step.commit_message) if step.action is Step.COMMIT else None
+        sha = _commit_head(ws, cfg, step.commit_message) if step.action is RequestStep.COMMIT else None
         if sha is None:
             return Outcome(
                 env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id, step=step
@@ -539,7 +539,7 @@ def _propose(
         rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
     settings = Settings(env, cfg.git, cfg.pull_request, ws.base, forge.noun)
     step = next_step.decide(rel, open_prs.get(branch), now, settings, note, changed=sha is not None)
-    if step.action is Step.CLOSE:
+    if step.action is RequestStep.CLOSE:
         return stale.execute(ws, forge, env.name, open_prs, step)
     if sha is None:
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id, step=step)
@@ -561,12 +561,12 @@ def _execute(
     assert sha is not None
     for gone in step.closes:  # superseded: its branch carries the new one
         forge.close(open_prs[gone.branch], gone.comment)
-    pr = open_prs.get(branch) if step.action in (Step.UPDATE, Step.LEAVE) else None
+    pr = open_prs.get(branch) if step.action in (RequestStep.UPDATE, RequestStep.LEAVE) else None
     created = pr is None
     try:
         if pr is None:
             pr = forge.create(branch, ws.base, step.title, step.body, draft=step.draft)
-        elif step.action is Step.UPDATE:
+        elif step.action is RequestStep.UPDATE:
             pr = forge.update(pr, step.title, step.body)
     except Exception:
         if created and at.before is None:
@@ -587,7 +587,9 @@ def _execute(
     return Outcome(
         env.name,
         rel.changes,
-        OutcomeAction.PULL_REQUEST if step.action is not Step.LEAVE or at.pushed else OutcomeAction.UNCHANGED,
+        OutcomeAction.PULL_REQUEST
+        if step.action is not RequestStep.LEAVE or at.pushed
+        else OutcomeAction.UNCHANGED,
         branch=branch,
         url=pr.url,
         commit=sha,

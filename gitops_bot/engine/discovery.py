@@ -71,7 +71,7 @@ def rank_of(name: str) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
+class RenderPath:
     """One path that renders an environment, and how it was found."""
 
     path: str
@@ -199,7 +199,7 @@ def _safe(name: str) -> str:
 # -- candidates --------------------------------------------------------------------------
 
 
-def _overlays(repo: _Repo) -> list[Candidate]:
+def _overlays(repo: _Repo) -> list[RenderPath]:
     dirs = _kustomization_dirs(repo)
     included: set[str] = set()
     includes: dict[str, set[str]] = {}
@@ -220,11 +220,11 @@ def _overlays(repo: _Repo) -> list[Candidate]:
         if any(_kind(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
             continue
         bases = ", ".join(sorted(includes[nd])[:3])
-        out.append(Candidate(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
+        out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
     return out
 
 
-def _flux(repo: _Repo, covered: set[str]) -> list[Candidate]:
+def _flux(repo: _Repo, covered: set[str]) -> list[RenderPath]:
     out = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
@@ -255,13 +255,13 @@ def _flux(repo: _Repo, covered: set[str]) -> list[Candidate]:
                 ),
                 name_of(str(PurePosixPath(f).parent)),
             )
-            out.append(Candidate(path, _safe(env), f"Flux Kustomization {name} in {f} (path {path})"))
+            out.append(RenderPath(path, _safe(env), f"Flux Kustomization {name} in {f} (path {path})"))
     return out
 
 
 def _applications(
     repo: _Repo, covered: set[str], charts: set[str], taken: set[str] | None = None
-) -> list[Candidate]:
+) -> list[RenderPath]:
     """``taken``: the values files the Applications found list (they are those environments')."""
     out = []
     for f in repo.yaml_files():
@@ -293,7 +293,7 @@ def _applications(
                 taken |= {_norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
             name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application) or name_of(f)
             out.append(
-                Candidate(f, _safe(name), f"Argo CD Application {app.application} in {f} (path {path})")
+                RenderPath(f, _safe(name), f"Argo CD Application {app.application} in {f} (path {path})")
             )
     return out
 
@@ -333,7 +333,7 @@ def _app_of_apps(repo: _Repo, files: Sequence[str]) -> bool:
     return any("argoproj.io" in (repo.text(f) or "") and "Application" in (repo.text(f) or "") for f in files)
 
 
-def _values_files(repo: _Repo, taken: set[str]) -> list[Candidate]:
+def _values_files(repo: _Repo, taken: set[str]) -> list[RenderPath]:
     out = []
     for f in repo.yaml_files():
         p = PurePosixPath(f)
@@ -353,7 +353,7 @@ def _values_files(repo: _Repo, taken: set[str]) -> list[Candidate]:
         docs = repo.docs(f)
         if any(_kind(d)[1] for d in docs):  # an object, not values
             continue
-        out.append(Candidate(f, _safe(name_of(f)), f"Helm values file {f}"))
+        out.append(RenderPath(f, _safe(name_of(f)), f"Helm values file {f}"))
     return out
 
 
@@ -592,7 +592,7 @@ def discover(root: Path) -> Discovery:
     taken: set[str] = set()
     apps = _applications(repo, covered, charts, taken)
     values = _values_files(repo, {c.path for c in apps} | taken)
-    grouped: dict[str, list[Candidate]] = {}
+    grouped: dict[str, list[RenderPath]] = {}
     for c in [*overlays, *flux, *apps, *values]:
         # one environment under two spellings (an overlay's production, an Application's prod)
         # is one: the first spelling found names it

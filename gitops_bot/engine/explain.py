@@ -27,7 +27,7 @@ from gitops_bot.core.model import Decision, PlanItem
 from gitops_bot.core.reading import ImageReading
 from gitops_bot.engine import decisions
 from gitops_bot.engine.plan import plan
-from gitops_bot.engine.results import Change
+from gitops_bot.engine.results import NextChange
 from gitops_bot.engine.session import Session
 from gitops_bot.release import windows
 from gitops_bot.release.decision import Step
@@ -56,7 +56,7 @@ class Explanation:
 
     item: PlanItem
     chain: tuple[Step, ...]
-    next: Change | None
+    next: NextChange | None
 
     @property
     def decision(self) -> Decision:
@@ -95,7 +95,7 @@ class Explained:
         return self.at > self.now
 
     @property
-    def next(self) -> tuple[Explanation, Change] | None:
+    def next(self) -> tuple[Explanation, NextChange] | None:
         """The environment's next change: the earliest of its items'."""
         found = [(e, e.next) for e in self.explanations if e.next is not None]
         return min(found, key=lambda f: f[1].at) if found else None
@@ -158,7 +158,7 @@ def next_changes(
     schedules: Mapping[str, WindowsConfig | None],
     when: datetime,
     decided: Callable[[datetime, Sequence[str]], decisions.Decided],
-) -> dict[decisions.Key, Change]:
+) -> dict[decisions.Key, NextChange]:
     """Each item's first instant after ``when`` whose decision is another (by action or rule):
     the environments are decided again at each instant a rule of theirs names (its chain's
     ``until``s, the decision's own, the window's next closing), earliest first."""
@@ -178,7 +178,7 @@ def next_changes(
             found.setdefault(closes, set()).add(CAUSES["window closes"])
     instants = sorted({t for found in mine.values() for t in found})[:MAX_INSTANTS]
     before = {decisions.key(i): i.decision for i in items}
-    out: dict[decisions.Key, Change] = {}
+    out: dict[decisions.Key, NextChange] = {}
     for t in instants:
         asked = sorted({k[0] for k, found in mine.items() if k not in out and t in found})
         if not asked:
@@ -187,5 +187,5 @@ def next_changes(
             k, d, was = decisions.key(i), i.decision, before.get(decisions.key(i))
             if k in out or was is None or d is None or (d.action, d.rule) == (was.action, was.rule):
                 continue
-            out[k] = Change(t, d, tuple(sorted(mine[k].get(t, ()))) or ("its wait ends",))
+            out[k] = NextChange(t, d, tuple(sorted(mine[k].get(t, ()))) or ("its wait ends",))
     return out

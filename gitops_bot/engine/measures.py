@@ -18,7 +18,7 @@ from gitops_bot.gate import checks as checks_gate
 from gitops_bot.gate import web
 from gitops_bot.gate.checks import ChecksGate
 from gitops_bot.gate.metrics import Prometheus
-from gitops_bot.gate.reading import Outcome, Reading, line
+from gitops_bot.gate.reading import GateOutcome, Reading, line
 from gitops_bot.git.gitcli import Repo
 
 
@@ -82,7 +82,7 @@ class Measures:
             client = self._connect()
             if client is None:
                 self._read[key] = tuple(
-                    Reading(g.name, g.query, g.condition, Outcome.UNKNOWN, now, error=str(self._broken))
+                    Reading(g.name, g.query, g.condition, GateOutcome.UNKNOWN, now, error=str(self._broken))
                     for g in env.metrics_gates
                 )
             else:

@@ -25,7 +25,7 @@ from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitcli import auth_env
 from gitops_bot.release import next_step
-from gitops_bot.release.next_step import NextStep, Step
+from gitops_bot.release.next_step import NextStep, RequestStep
 
 log = get_logger(__name__)
 BRANCH = "onboarding"  # under git.branch_prefix
@@ -96,7 +96,7 @@ def propose(
         )
         if dry_run:
             return Onboarded(step, _would(step, pr), pr.url if pr else None)
-        if step.action is Step.LEAVE:
+        if step.action is RequestStep.LEAVE:
             said = step.notes[0] if step.notes else f"left the {forge.noun} {pr.url if pr else ''} as it is"
             return Onboarded(step, said, pr.url if pr else None)
         files.write_atomic(target, proposal.config)
@@ -121,8 +121,8 @@ def propose(
             if pushed and remote is None:
                 ws.delete_remote_branch(branch, sha)  # no stray branch behind a refusal
             raise
-        log.info("onboarding", number=pr.number, url=pr.url, created=step.action is Step.CREATE)
-        verb = "opened" if step.action is Step.CREATE else "updated"
+        log.info("onboarding", number=pr.number, url=pr.url, created=step.action is RequestStep.CREATE)
+        verb = "opened" if step.action is RequestStep.CREATE else "updated"
         return Onboarded(step, f"{verb} the onboarding {forge.noun} {pr.url} on {branch}", pr.url)
     finally:
         ws.close()
@@ -130,9 +130,9 @@ def propose(
 
 def _would(step: NextStep, pr: ChangeRequest | None) -> str:
     match step.action:
-        case Step.CREATE:
+        case RequestStep.CREATE:
             return f"would open the onboarding pull request {step.title!r} on {step.branch}"
-        case Step.UPDATE:
+        case RequestStep.UPDATE:
             return f"would update the onboarding pull request {pr.url if pr else ''} on {step.branch}"
         case _:
             return step.notes[0] if step.notes else f"would leave {pr.url if pr else step.branch} as it is"

@@ -83,7 +83,7 @@ class Unknown:
 
 
 @dataclass(frozen=True, slots=True)
-class Gate:
+class GateStatus:
     """An environment's Application as Argo CD reports it, and whether the promotion gate
     would pass for what git declares there (``reasons`` empty: open)."""
 
@@ -91,7 +91,7 @@ class Gate:
     state: State
     live: tuple[WrittenRef, ...]
     reasons: tuple[str, ...]
-    parts: tuple[Gate, ...] = ()  # each application's own, when several gate the environment
+    parts: tuple[GateStatus, ...] = ()  # each application's own, when several gate the environment
 
     @property
     def open(self) -> bool:
@@ -110,7 +110,7 @@ class Row:
     location: str  # where the environment pulls the image from (what Argo CD reports)
     plan: PlanItem | Unknown
     pull_request: ChangeRequest | Unknown | None
-    gate: Gate | Unknown | None
+    gate: GateStatus | Unknown | None
     kind: ArtifactKind = ArtifactKind.IMAGE
     source: str | None = None  # the environment it receives promotions from (the page's order)
     # the rules behind its decision, in precedence order (explain's; empty: not decided)
@@ -217,7 +217,7 @@ def _pr_json(pr: ChangeRequest | Unknown | None) -> dict[str, Any]:
     }
 
 
-def _gate_json(gate: Gate | Unknown | None) -> dict[str, Any]:
+def _gate_json(gate: GateStatus | Unknown | None) -> dict[str, Any]:
     if gate is None:
         return {"state": "no_gate"}
     if isinstance(gate, Unknown):
@@ -239,7 +239,7 @@ class Status:
     # each environment's recent releases, newest first (the page's history; absent: not read)
     releases: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
     # each environment's next change (explain's): the image, and when and to what it changes
-    next: Mapping[str, tuple[str, Change]] = field(default_factory=dict)
+    next: Mapping[str, tuple[str, NextChange]] = field(default_factory=dict)
     # each configured image as its environment renders it (the reader's, as plan shows it)
     reading: tuple[ImageReading, ...] = ()
 
@@ -265,7 +265,7 @@ class Status:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class NextChange:
     """The decision an item has from ``at`` on (``explain``'s next change), and what ends or
     begins then."""
 

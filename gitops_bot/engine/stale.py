@@ -13,7 +13,7 @@ from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import GitWorkspace
 from gitops_bot.release import next_step
-from gitops_bot.release.next_step import NextStep, Step
+from gitops_bot.release.next_step import NextStep, RequestStep
 from gitops_bot.release.proposal import Release, slug
 
 
@@ -35,7 +35,7 @@ def mark(forge: Forge, environment: str, pr: ChangeRequest, step: NextStep) -> O
     updated, its auto-merge withdrawn when the step withdraws it (requested again when a lifted
     mark's step asks it); the pull request stays open."""
     warnings = list(step.notes)
-    if step.action is Step.UPDATE:
+    if step.action is RequestStep.UPDATE:
         pr = forge.update(pr, step.title, step.body)
     if step.withdraws:
         warnings += forge.withdraw_auto_merge(pr)
@@ -79,7 +79,7 @@ def close_stale(
             if branch not in produced:
                 why = f"already runs what this {forge.noun} proposed, or a newer {forge.noun} supersedes it"
                 step = next_step.unproduced(ep.name, branch, pr, why, unknown)
-                if step.action is next_step.Step.LEAVE:  # not decided: it stays as it is, and why
+                if step.action is next_step.RequestStep.LEAVE:  # not decided: it stays as it is, and why
                     said = list(step.notes)
                     out.append(
                         Outcome(

@@ -37,7 +37,7 @@ from gitops_bot.engine import chart_plan, decisions, explain
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import history
 from gitops_bot.engine.plan import Sightings, plan
-from gitops_bot.engine.results import Change, Gate, Row, Status, Unknown
+from gitops_bot.engine.results import GateStatus, NextChange, Row, Status, Unknown
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.release.ledger import Entry
@@ -105,7 +105,7 @@ def _next(
     found: decisions.Decided,
     envs: Sequence[EnvironmentConfig],
     seen: Sightings,
-) -> dict[str, tuple[str, Change]]:
+) -> dict[str, tuple[str, NextChange]]:
     """Each environment's next change, as ``explain`` finds it (the plan decided again at the
     instants its rules name, from what this run read); none where a registry cannot answer."""
     items = [i for ep in found.plan.environments for i in ep.items]
@@ -118,7 +118,7 @@ def _next(
         changes = explain.next_changes(items, found.chains, {e.name: e.windows for e in envs}, now, decided)
     except GitOpsBotError:
         return {}
-    out: dict[str, tuple[str, Change]] = {}
+    out: dict[str, tuple[str, NextChange]] = {}
     for (env, _, image), change in sorted(changes.items(), key=lambda kv: kv[1].at):
         out.setdefault(env, (image, change))
     return out
@@ -146,7 +146,7 @@ def _chart_row(
     t: ChartTarget,
     items: Mapping[object, PlanItem | Unknown],
     pulls: dict[str, ChangeRequest] | Unknown,
-    gate: Gate | Unknown | None,
+    gate: GateStatus | Unknown | None,
 ) -> Row:
     env, name = t.environment.name, t.chart.name
     found = items.get((env, name)) or items.get(_CHARTS)

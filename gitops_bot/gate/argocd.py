@@ -29,7 +29,7 @@ from gitops_bot.core.secret import given
 from gitops_bot.gate.port import SELECTED, Applications, Deployment, Evidence, Live, Verdict, combined_live
 from gitops_bot.gate.port import State as State
 from gitops_bot.gate.port import Wanted as Wanted
-from gitops_bot.gate.reading import ARGOCD, Outcome, Reading
+from gitops_bot.gate.reading import ARGOCD, GateOutcome, Reading
 from gitops_bot.gate.reading import line as _line
 from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.net import tls
@@ -141,7 +141,7 @@ def reading(applications: str | Applications, verdict: Verdict, at: datetime) ->
         str(applications),
         "",
         verdict.rule,
-        Outcome.PASS if verdict.open else Outcome.FAIL,
+        GateOutcome.PASS if verdict.open else GateOutcome.FAIL,
         at,
         value=state_read,
         since=verdict.since,
@@ -152,7 +152,7 @@ def reading(applications: str | Applications, verdict: Verdict, at: datetime) ->
 
 def unread(applications: str | Applications, why: str, at: datetime) -> Reading:
     """PURE: the gate could not be read (Argo CD unreachable, refused, the token missing)."""
-    return Reading(str(applications), "", RULE, Outcome.UNKNOWN, at, error=why, kind=ARGOCD)
+    return Reading(str(applications), "", RULE, GateOutcome.UNKNOWN, at, error=why, kind=ARGOCD)
 
 
 def live_images(app: Mapping[str, Any]) -> list[WrittenRef]:

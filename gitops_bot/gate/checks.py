@@ -13,7 +13,7 @@ from datetime import datetime
 from gitops_bot.core.checks import SUMMARY, Check, CheckState, CommitChecks
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.settings import setting
-from gitops_bot.gate.reading import Outcome, Reading, line
+from gitops_bot.gate.reading import GateOutcome, Reading, line
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +90,19 @@ def read(
     unknown when the forge could not be read whole."""
     wanted = ", ".join(gate.require) if gate.require else "every check"
 
-    def reading(outcome: Outcome, query: str, error: str = "", value: str = "") -> Reading:
+    def reading(outcome: GateOutcome, query: str, error: str = "", value: str = "") -> Reading:
         return Reading("commit", query, "green", outcome, now, value=value, error=error, kind="checks")
 
     if commit is None:
-        return reading(Outcome.NO_DATA, wanted, f"no release of {environment} in this history")
+        return reading(GateOutcome.NO_DATA, wanted, f"no release of {environment} in this history")
     query = f"{wanted} on {commit[:12]}"
     try:
         forge = port()
         if forge is None:
-            return reading(Outcome.UNKNOWN, query, "the forge's checks cannot be read here")
+            return reading(GateOutcome.UNKNOWN, query, "the forge's checks cannot be read here")
         v = verdict(forge.commit_checks(commit), gate.require)
     except GitOpsBotError as exc:
-        return reading(Outcome.UNKNOWN, query, line(exc))
+        return reading(GateOutcome.UNKNOWN, query, line(exc))
     if v.green:
-        return reading(Outcome.PASS, query, value=v.reason)
-    return reading(Outcome.NO_DATA if v.pending else Outcome.FAIL, query, v.reason)
+        return reading(GateOutcome.PASS, query, value=v.reason)
+    return reading(GateOutcome.NO_DATA if v.pending else GateOutcome.FAIL, query, v.reason)

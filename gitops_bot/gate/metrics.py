@@ -33,7 +33,7 @@ from gitops_bot.core import numbers
 from gitops_bot.core.errors import GitOpsBotError, QueryRefused, ServiceUnavailable, UsageError
 from gitops_bot.core.instants import INSTANT_MAX, INSTANT_MIN
 from gitops_bot.core.secret import given
-from gitops_bot.gate.reading import Outcome, Reading, line
+from gitops_bot.gate.reading import GateOutcome, Reading, line
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate
 from gitops_bot.net import tls
 from gitops_bot.net.retry import RetryPolicy
@@ -116,12 +116,12 @@ def series(data: Mapping[str, Any]) -> list[Series]:
 def judge(gate: MetricsGate, now: Sequence[Sample], at: datetime) -> Reading:
     """PURE: the gate's verdict on the samples of an instant query at ``at``."""
     rule = gate.rule
-    reading = Reading(gate.name, gate.query, str(rule), Outcome.NO_DATA, at)
+    reading = Reading(gate.name, gate.query, str(rule), GateOutcome.NO_DATA, at)
     if not now:
         return reading
     failing = [s for s in now if not rule.holds(s[1])]
     labels, _, shown = (failing or now)[0]
-    outcome = Outcome.FAIL if failing else Outcome.PASS
+    outcome = GateOutcome.FAIL if failing else GateOutcome.PASS
     return Reading(gate.name, gate.query, str(rule), outcome, at, shown, labels)
 
 
@@ -164,10 +164,10 @@ def over_window(
             present[k_last] = 1
             failed[k_last] |= not holds_last
     ok = [bool(present[k]) and not failed[k] for k in range(count)]
-    if reading.outcome is Outcome.PASS:
+    if reading.outcome is GateOutcome.PASS:
         bad = [k for k in range(count) if not ok[k]]
         since = first if not bad else first + (bad[-1] + 1) * step
-    elif reading.outcome is Outcome.FAIL:
+    elif reading.outcome is GateOutcome.FAIL:
         good = [k for k in range(count) if ok[k]]
         since = first if not good else first + (good[-1] + 1) * step
     else:
@@ -186,7 +186,7 @@ def window_step(gate: MetricsGate, start: datetime, end: datetime) -> float:
 
 def failing(readings: Sequence[Reading]) -> list[Reading]:
     """The readings that hold a release back: failing, or without data (unknown aside)."""
-    return [r for r in readings if r.outcome in (Outcome.FAIL, Outcome.NO_DATA)]
+    return [r for r in readings if r.outcome in (GateOutcome.FAIL, GateOutcome.NO_DATA)]
 
 
 class Prometheus:
@@ -239,7 +239,7 @@ class Prometheus:
         Never raises for the server: what it could not read is an unknown reading saying why."""
         try:
             now = judge(gate, samples(self.query(gate.query, at)), at)
-            if since is None or since >= at or now.outcome not in (Outcome.PASS, Outcome.FAIL):
+            if since is None or since >= at or now.outcome not in (GateOutcome.PASS, GateOutcome.FAIL):
                 return now
             step = window_step(gate, since, at)
             window = series(self.query_range(gate.query, since, at, step))
@@ -250,7 +250,7 @@ class Prometheus:
                 if isinstance(exc, ValueError)
                 else str(exc)
             )
-            return Reading(gate.name, gate.query, gate.condition, Outcome.UNKNOWN, at, error=line(text))
+            return Reading(gate.name, gate.query, gate.condition, GateOutcome.UNKNOWN, at, error=line(text))
 
     def _ask(self, path: str, params: dict[str, str]) -> dict[str, Any]:
 

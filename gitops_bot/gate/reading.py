@@ -13,7 +13,7 @@ from gitops_bot.core.log import redact
 ARGOCD = "argocd"  # the kind of a reading of Argo CD's record of the environment's applications
 
 
-class Outcome(StrEnum):
+class GateOutcome(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     NO_DATA = "no data"
@@ -29,7 +29,7 @@ class Reading:
     gate: str
     query: str
     condition: str
-    outcome: Outcome
+    outcome: GateOutcome
     at: datetime
     value: str = ""
     series: str = ""
@@ -39,7 +39,7 @@ class Reading:
 
     @property
     def passes(self) -> bool:
-        return self.outcome is Outcome.PASS
+        return self.outcome is GateOutcome.PASS
 
     def text(self) -> str:
         """One line for a person: the gate, the query, the value, the threshold, since when."""
@@ -49,15 +49,15 @@ class Reading:
         since = f" since {_utc(self.since)}" if self.since else ""
         at = f"{self.series} " if self.series else ""
         match self.outcome:
-            case Outcome.PASS:
+            case GateOutcome.PASS:
                 return f"{head} holds{since}: {at}{self.value} {self.condition}"
-            case Outcome.FAIL if self.kind == "checks":
+            case GateOutcome.FAIL if self.kind == "checks":
                 return f"{head} fails: {self.error}"
-            case Outcome.FAIL:
+            case GateOutcome.FAIL:
                 return f"{head} fails{since}: {at}{self.value}, not {self.condition}"
-            case Outcome.NO_DATA if self.kind != "metrics":
+            case GateOutcome.NO_DATA if self.kind != "metrics":
                 return f"{head} has no answer yet: {self.error}"
-            case Outcome.NO_DATA:
+            case GateOutcome.NO_DATA:
                 return f"{head} has no data{since}: an empty answer never passes"
             case _:
                 return f"{head} is unknown: {self.error}"
@@ -66,16 +66,16 @@ class Reading:
         """The reading as a decision about ``owner``'s gate says it."""
         if self.kind != ARGOCD:
             return f"{owner}'s {self.text()}"
-        if self.outcome is Outcome.UNKNOWN:
+        if self.outcome is GateOutcome.UNKNOWN:
             return f"{owner}'s gate {self.gate} could not be read: {self.error}"
         return f"{owner} is {'green' if self.passes else 'not green'} in Argo CD ({self.error or self.value})"
 
     def _argocd(self) -> str:
         since = f" since {_utc(self.since)}" if self.since else ""
         match self.outcome:
-            case Outcome.PASS:
+            case GateOutcome.PASS:
                 return f"Argo CD gate {self.gate} holds{since}: {self.value}"
-            case Outcome.UNKNOWN:
+            case GateOutcome.UNKNOWN:
                 return f"Argo CD gate {self.gate} is unknown: {self.error}"
             case _:
                 return f"Argo CD gate {self.gate} fails{since}: {self.error}"

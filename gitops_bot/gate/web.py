@@ -25,7 +25,7 @@ from typing import Any
 from gitops_bot.core import numbers
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
 from gitops_bot.core.secret import given
-from gitops_bot.gate.reading import Outcome, Reading, line
+from gitops_bot.gate.reading import GateOutcome, Reading, line
 from gitops_bot.gate.settings import Condition, WebGate
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
@@ -57,7 +57,7 @@ def resolve(document: Any, pointer: str) -> Any:
 def judge(gate: WebGate, answer: Any, at: datetime) -> Reading:
     """The gate's verdict on a parsed answer."""
 
-    def reading(outcome: Outcome, value: str, error: str = "") -> Reading:
+    def reading(outcome: GateOutcome, value: str, error: str = "") -> Reading:
         return Reading(
             gate.name, _query(gate), gate.wanted, outcome, at, value=value, error=error, kind="web"
         )
@@ -65,19 +65,19 @@ def judge(gate: WebGate, answer: Any, at: datetime) -> Reading:
     try:
         value = resolve(answer, gate.pointer)
     except KeyError:
-        return reading(Outcome.NO_DATA, "", f"the answer has nothing at {gate.pointer}")
+        return reading(GateOutcome.NO_DATA, "", f"the answer has nothing at {gate.pointer}")
     said = value if isinstance(value, str) else json.dumps(value)
     if gate.equals is not None:
-        return reading(Outcome.PASS if said == gate.equals else Outcome.FAIL, line(said))
+        return reading(GateOutcome.PASS if said == gate.equals else GateOutcome.FAIL, line(said))
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return reading(Outcome.FAIL, line(said), "not a number")
+        return reading(GateOutcome.FAIL, line(said), "not a number")
     assert gate.condition is not None
     try:
         number = numbers.real(value, f"the value at {gate.pointer or 'the answer'}")
     except numbers.OutOfRange as exc:
-        return reading(Outcome.UNKNOWN, "", line(exc))
+        return reading(GateOutcome.UNKNOWN, "", line(exc))
     return reading(
-        Outcome.PASS if Condition.parse(gate.condition).holds(number) else Outcome.FAIL, line(said)
+        GateOutcome.PASS if Condition.parse(gate.condition).holds(number) else GateOutcome.FAIL, line(said)
     )
 
 
@@ -97,7 +97,9 @@ def read(
     try:
         return judge(gate, _ask(gate, environ, transport), at)
     except GitOpsBotError as exc:
-        return Reading(gate.name, _query(gate), gate.wanted, Outcome.UNKNOWN, at, error=line(exc), kind="web")
+        return Reading(
+            gate.name, _query(gate), gate.wanted, GateOutcome.UNKNOWN, at, error=line(exc), kind="web"
+        )
 
 
 def _ask(gate: WebGate, environ: Mapping[str, str], transport: Any) -> Any:

@@ -15,7 +15,7 @@ from gitops_bot.core.outside import terminal_text as _t
 
 if TYPE_CHECKING:  # types: explain's gathering (registry, forge, git) loads only when it runs
     from gitops_bot.engine.explain import Explained, Explanation
-    from gitops_bot.engine.results import Change
+    from gitops_bot.engine.results import NextChange
     from gitops_bot.release.decision import Step
 
 
@@ -39,7 +39,7 @@ def evidence(step: Step) -> str:
     return ", ".join(f"{k}: {v}" for k, v in step.evidence.items() if v and v not in step.reason)
 
 
-def change_text(change: Change | None) -> str:
+def change_text(change: NextChange | None) -> str:
     """When the decision next changes and to what (its medium's rule applies to the whole)."""
     if change is None:
         return "none known: no instant known now changes it (a person or a reading does)"

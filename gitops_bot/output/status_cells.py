@@ -17,7 +17,7 @@ from gitops_bot.core.model import (
     PlanAction,
     short_digest,
 )
-from gitops_bot.engine.results import Gate, Row, Status, Unknown
+from gitops_bot.engine.results import GateStatus, Row, Status, Unknown
 from gitops_bot.gate.port import SELECTED
 from gitops_bot.output.words import action_of, tally
 
@@ -144,7 +144,7 @@ def _gate(row: Row) -> tuple[str, Tone]:
     return (f"open ({states})", Tone.OK) if gate.open else (f"closed ({states})", Tone.BAD)
 
 
-def _states(gate: Gate) -> str:
+def _states(gate: GateStatus) -> str:
     s = gate.state
     # the operation only when it says more than "the last sync succeeded"
     return f"{s.sync}, {s.health}" + ("" if s.operation == "Succeeded" else f", operation {s.operation}")
@@ -188,7 +188,7 @@ def _holds(d: Decision) -> bool:
     return d.action in (DecisionAction.BLOCKED, DecisionAction.UP_TO_DATE, DecisionAction.WAIT)
 
 
-def _closed(gate: Gate | Unknown | None) -> bool:
+def _closed(gate: GateStatus | Unknown | None) -> bool:
     return gate is not None and not isinstance(gate, Unknown) and not gate.open
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.outside import html_text
-from gitops_bot.engine.results import Change, Row, Status, Unknown
+from gitops_bot.engine.results import NextChange, Row, Status, Unknown
 from gitops_bot.output.explain_text import chain_html, change_text
 from gitops_bot.output.report_text import durations, frequency, rate, rests_on
 from gitops_bot.output.status_cells import HEADERS, Tone, cells, environment_state, summary
@@ -200,7 +200,7 @@ def _environment(
     env: str,
     rows: list[Row],
     entries: Sequence[Entry] = (),
-    upcoming: tuple[str, Change] | None = None,
+    upcoming: tuple[str, NextChange] | None = None,
 ) -> str:
     first = rows[0]
     head = f'<li class="env"><section aria-labelledby="env-{n}-{k}"><h3 id="env-{n}-{k}">{_e(env)}</h3>'

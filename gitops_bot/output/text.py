@@ -21,7 +21,7 @@ from gitops_bot.core.model import (
 from gitops_bot.core.outside import terminal_text as _t
 from gitops_bot.core.reading import ImageReading, Status
 from gitops_bot.output.words import action_of, grouped, tally
-from gitops_bot.release.next_step import Step
+from gitops_bot.release.next_step import RequestStep
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
@@ -144,7 +144,7 @@ def update_text(outcomes: Sequence[Outcome], *, skipped: Sequence[PlanItem] = ()
     for o in outcomes:
         if o.action is OutcomeAction.DRY_RUN:
             lines += [f"== {o.environment}: would {_would(o)}", ""]
-            if o.step is not None and o.step.action is Step.CLOSE:
+            if o.step is not None and o.step.action is RequestStep.CLOSE:
                 lines += [o.step.closes[0].comment if o.step.closes else "", ""]
                 continue
             # what the run would publish: a pull request's body, or the commit's message
@@ -172,24 +172,24 @@ def _would(o: Outcome) -> str:
     if step is None:
         return f"change nothing on {o.branch}"
     match step.action:
-        case Step.LEAVE if o.commit:
+        case RequestStep.LEAVE if o.commit:
             return f"push nothing: {o.branch} already holds this change ({o.title!r})"
-        case Step.LEAVE if o.write is WriteMode.COMMIT:
+        case RequestStep.LEAVE if o.write is WriteMode.COMMIT:
             return f"commit nothing: {o.branch} already has this change"
-        case Step.LEAVE:
+        case RequestStep.LEAVE:
             return f"leave the pull request on {o.branch} as it is ({o.title!r})"
-        case Step.CREATE:
+        case RequestStep.CREATE:
             return f"open a pull request {o.title!r} on {o.branch}"
-        case Step.UPDATE:
+        case RequestStep.UPDATE:
             return f"update the pull request on {o.branch} to {o.title!r}"
-        case Step.SUPERSEDE:
+        case RequestStep.SUPERSEDE:
             gone = ", ".join(f"#{c.number}" for c in step.closes)
             return f"close {gone} and open a pull request {o.title!r} on {o.branch}"
-        case Step.CLOSE:
+        case RequestStep.CLOSE:
             return "close " + ", ".join(f"#{c.number} ({c.url}) on {c.branch}" for c in step.closes)
-        case Step.COMMIT:
+        case RequestStep.COMMIT:
             return f"commit {step.subject!r} to {o.branch}"
-        case Step.DEFER:
+        case RequestStep.DEFER:
             return f"commit {step.subject!r} to {o.branch} later: {'; '.join(step.notes)}"
         case _ as unreachable:
             assert_never(unreachable)

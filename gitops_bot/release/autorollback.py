@@ -26,7 +26,7 @@ from gitops_bot.core.instants import format_duration, later, outside_instant
 from gitops_bot.core.model import short_digest
 from gitops_bot.core.outside import Outside
 from gitops_bot.gate.port import Live
-from gitops_bot.gate.reading import Outcome, Reading
+from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.release.ledger import Entry
 from gitops_bot.release.proposal import Release
 from gitops_bot.release.soak import utc
@@ -58,7 +58,7 @@ def metrics_failure(readings: tuple[Reading, ...]) -> Failure | None:
     """PURE: the first metrics gate failing now, since when it fails (None: none fails; a gate
     without data or unknown says nothing about the release, so it never rolls back)."""
     for r in readings:
-        if r.outcome is Outcome.FAIL:
+        if r.outcome is GateOutcome.FAIL:
             at = f"{r.series} " if r.series else ""
             return Failure(
                 f"metrics gate {r.gate} failing ({r.query}: {at}{r.value}, not {r.condition})", r.since

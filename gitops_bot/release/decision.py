@@ -60,7 +60,7 @@ from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
 )
-from gitops_bot.gate.reading import ARGOCD, Outcome, Reading
+from gitops_bot.gate.reading import ARGOCD, GateOutcome, Reading
 from gitops_bot.release.windows import Deferral, Freeze
 
 if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)
@@ -537,12 +537,12 @@ def _gates(argocd: Reading | None, others: tuple[Reading, ...]) -> tuple[Reading
 def _red(readings: tuple[Reading, ...]) -> Reading | None:
     """The first gate (Argo CD, metrics, checks, web) that holds a release back: failing, or
     without an answer yet."""
-    return next((r for r in readings if r.outcome in (Outcome.FAIL, Outcome.NO_DATA)), None)
+    return next((r for r in readings if r.outcome in (GateOutcome.FAIL, GateOutcome.NO_DATA)), None)
 
 
 def _blind(readings: tuple[Reading, ...]) -> Reading | None:
     """The first gate (Argo CD, metrics, checks, web) that could not be read."""
-    return next((r for r in readings if r.outcome is Outcome.UNKNOWN), None)
+    return next((r for r in readings if r.outcome is GateOutcome.UNKNOWN), None)
 
 
 def _since(readings: tuple[Reading, ...]) -> datetime | None:

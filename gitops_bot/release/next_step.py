@@ -38,7 +38,7 @@ from gitops_bot.release.proposal import (
 from gitops_bot.release.windows import Deferral, Freeze
 
 
-class Step(StrEnum):
+class RequestStep(StrEnum):
     """What happens to a release's change request (or, with ``write: commit``, its commit)."""
 
     CREATE = "create"  # open a pull request
@@ -113,7 +113,7 @@ class NextStep:
     closed window, or an image waiting for ``min_age``); ``decoration``: what this step asks
     of the forge (None: nothing); ``notes``: the run's warnings about it."""
 
-    action: Step
+    action: RequestStep
     branch: str
     title: str
     body: str
@@ -187,15 +187,15 @@ def decide(
     title, body = redact(rel.title()), redact(with_note(rel.body(), note))
     # a pull request's branch carries the bare release; the note is the pull request's
     commit_message = message(settings.git, rel, () if by_pr else note)
-    step = NextStep(Step.LEAVE, branch, title, body, commit_message, draft=by_pr and prc.draft)
+    step = NextStep(RequestStep.LEAVE, branch, title, body, commit_message, draft=by_pr and prc.draft)
     if freeze is not None and rel.kind is ReleaseKind.UPDATE:
         return _frozen(step, pr if by_pr else None, settings, freeze)
     if not by_pr:
         deferred = deferral(env, rel, now)
         if deferred is not None:  # nothing reaches the base outside the window; the next run lands it
             text = f"deferred by window until {deferred.until_text()} ({deferred.rule})"
-            return replace(step, action=Step.DEFER, notes=(text,))
-        return replace(step, action=Step.COMMIT if changed else Step.LEAVE)
+            return replace(step, action=RequestStep.DEFER, notes=(text,))
+        return replace(step, action=RequestStep.COMMIT if changed else RequestStep.LEAVE)
     if not changed:
         if rel.kind in _BOT_FILES_ONLY and pr is not None:  # the open one proposes nothing now
             what = "holds" if rel.kind is ReleaseKind.HOLD else "freeze"
@@ -247,10 +247,10 @@ def decide(
     auto_merge = None if withheld else prc.auto_merge
     decoration = None
     if pr is None:
-        action = Step.SUPERSEDE if closes else Step.CREATE
+        action = RequestStep.SUPERSEDE if closes else RequestStep.CREATE
         decoration = Decoration(prc.labels, prc.reviewers, prc.assignees, auto_merge)
     else:
-        action = Step.UPDATE if (pr.title, pr.body) != (title, body) else Step.LEAVE
+        action = RequestStep.UPDATE if (pr.title, pr.body) != (title, body) else RequestStep.LEAVE
         if was_deferred and auto_merge:  # the window opened, the wait ended: asked now
             decoration = Decoration(auto_merge=auto_merge)
     return replace(
@@ -291,7 +291,7 @@ def _frozen(step: NextStep, pr: ChangeRequest | None, settings: Settings, freeze
         return kept
     body = redact(f"{pr.body.rstrip()}\n\n{marked_line(FROZEN_MARK, Outside(freeze.text()))}")
     if not (prc.auto_merge and _auto_merge_requested(pr)):
-        return replace(kept, action=Step.UPDATE, body=body)
+        return replace(kept, action=RequestStep.UPDATE, body=body)
     why = (
         "is frozen (",
         Outside(freeze.text()),
@@ -300,7 +300,7 @@ def _frozen(step: NextStep, pr: ChangeRequest | None, settings: Settings, freeze
     )
     return replace(
         kept,
-        action=Step.SUPERSEDE,
+        action=RequestStep.SUPERSEDE,
         body=body,
         decoration=Decoration(prc.labels, prc.reviewers, prc.assignees, None),
         closes=(_closing(settings.environment.name, step.branch, pr, why, deletes_branch=False),),
@@ -316,7 +316,7 @@ def closing(environment: str, branch: str, pr: ChangeRequest, *why: Part) -> Nex
     words, and any outside text as :class:`~gitops_bot.core.outside.Outside`), its branch
     deleted: a change request the run no longer produces, or one whose premise is gone."""
     done = _closing(environment, branch, pr, why)
-    return NextStep(Step.CLOSE, branch, pr.title, pr.body, "", closes=(done,))
+    return NextStep(RequestStep.CLOSE, branch, pr.title, pr.body, "", closes=(done,))
 
 
 def marking(branch: str, pr: ChangeRequest, why: Outside, settings: Settings) -> NextStep:
@@ -327,13 +327,13 @@ def marking(branch: str, pr: ChangeRequest, why: Outside, settings: Settings) ->
     allows. Marked already, it says so and nothing more is asked."""
     line = marked_line(STALE_MARK, why)
     withheld = "marked" if settings.pull_request.auto_merge else None
-    kept = NextStep(Step.LEAVE, branch, pr.title, pr.body, "", withheld=withheld)
+    kept = NextStep(RequestStep.LEAVE, branch, pr.title, pr.body, "", withheld=withheld)
     if line in pr.body:
         return kept
     withdraws = bool(settings.pull_request.auto_merge) and _auto_merge_requested(pr)
     body = redact(f"{pr.body.rstrip()}\n\n{line}")
     notes = (f"auto-merge withdrawn from {settings.noun} #{pr.number}",) if withdraws else ()
-    return replace(kept, action=Step.UPDATE, body=body, withdraws=withdraws, notes=notes)
+    return replace(kept, action=RequestStep.UPDATE, body=body, withdraws=withdraws, notes=notes)
 
 
 def unmarking(branch: str, pr: ChangeRequest, settings: Settings, now: datetime) -> NextStep:
@@ -341,7 +341,7 @@ def unmarking(branch: str, pr: ChangeRequest, settings: Settings, now: datetime)
     whose reason has gone: the decision is "promote" again, so the mark leaves its body (a
     reviewer must not read a reason that no longer holds) and auto-merge, withdrawn with the
     mark, is requested again unless a window holds it back now. Unmarked, nothing is asked."""
-    kept = NextStep(Step.LEAVE, branch, pr.title, pr.body, "")
+    kept = NextStep(RequestStep.LEAVE, branch, pr.title, pr.body, "")
     lines = pr.body.rstrip().split("\n")
     if not any(line.startswith(STALE_MARK) for line in lines):
         return kept
@@ -361,7 +361,7 @@ def unmarking(branch: str, pr: ChangeRequest, settings: Settings, now: datetime)
         notes.append(f"auto-merge requested again once the window opens: {deferred.text()}")
     return replace(
         kept,
-        action=Step.UPDATE,
+        action=RequestStep.UPDATE,
         body=body,
         auto_merge=auto_merge,
         withheld="window" if deferred is not None else None,
@@ -376,7 +376,7 @@ def unproduced(environment: str, branch: str, pr: ChangeRequest, why: str, unkno
     whose age could not be read): then it is left as it is, and the run says why."""
     if unknown is None:
         return closing(environment, branch, pr, why)
-    return NextStep(Step.LEAVE, branch, pr.title, pr.body, "", notes=(f"left open: {unknown}",))
+    return NextStep(RequestStep.LEAVE, branch, pr.title, pr.body, "", notes=(f"left open: {unknown}",))
 
 
 def _closing(
@@ -403,9 +403,11 @@ def onboarding(
     the branch is on the remote with no open change request on it, which on a forge whose
     closed ones are not read (``closed`` None) means one was closed: not opened again either."""
     title, body = redact(title), redact(body)
-    step = NextStep(Step.LEAVE, branch, title, body, commit_message)
+    step = NextStep(RequestStep.LEAVE, branch, title, body, commit_message)
     if pr is not None:
-        return replace(step, action=Step.UPDATE if (pr.title, pr.body) != (title, body) else Step.LEAVE)
+        return replace(
+            step, action=RequestStep.UPDATE if (pr.title, pr.body) != (title, body) else RequestStep.LEAVE
+        )
     if closed is not None:
         said = (
             f"the onboarding {noun} #{closed.number} ({closed.url}) was closed without merging: "
@@ -418,4 +420,4 @@ def onboarding(
             "without merging, not proposed again (delete the branch to be asked again)"
         )
         return replace(step, notes=(said,))
-    return replace(step, action=Step.CREATE)
+    return replace(step, action=RequestStep.CREATE)

@@ -34,7 +34,7 @@ from typing import Any
 
 from gitops_bot.core.instants import format_duration, later
 from gitops_bot.gate.port import Live
-from gitops_bot.gate.reading import Outcome, Reading
+from gitops_bot.gate.reading import GateOutcome, Reading
 
 PROMOTED = "Promoted automatically:"  # the automatic promotion PR's own line
 
@@ -138,7 +138,7 @@ def decide(
             (f"{source} is not green in Argo CD, the soak restarts once it is: " + "; ".join(problems),),
             metrics,
         )
-    red = [r for r in metrics if r.outcome is not Outcome.PASS]
+    red = [r for r in metrics if r.outcome is not GateOutcome.PASS]
     if red:  # failing, without data or unknown now: nothing has soaked
         return Soak(
             source,

@@ -24,7 +24,7 @@ from gitops_bot.forges.gitlab.adapter import GitLab
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.gate import checks as checks_gate
 from gitops_bot.gate.checks import ChecksGate, verdict
-from gitops_bot.gate.reading import Outcome
+from gitops_bot.gate.reading import GateOutcome
 from testkit.azure_devops_server import FakeAzureDevOps
 from testkit.bitbucket_cloud_server import FakeBitbucketCloud
 from testkit.bitbucket_dc_server import FakeBitbucketDataCenter
@@ -179,11 +179,11 @@ def test_github_a_listing_beyond_the_bound_is_unknown_not_a_pass(
         ):
             forge.commit_checks(SHA)
         reading = _gate_reading(forge, ("job-0",))
-        assert reading.outcome is Outcome.UNKNOWN and f"more than {BOUND} {listing}" in reading.error
+        assert reading.outcome is GateOutcome.UNKNOWN and f"more than {BOUND} {listing}" in reading.error
         # at the bound: read whole, and green
         gh.check_runs[SHA] = gh.check_runs[SHA][:BOUND]
         gh.statuses[SHA] = gh.statuses[SHA][:BOUND]
-        assert _gate_reading(forge, ("job-0",)).outcome is Outcome.PASS
+        assert _gate_reading(forge, ("job-0",)).outcome is GateOutcome.PASS
         assert gh.unexpected == []
 
 
@@ -210,9 +210,9 @@ def test_gitlab_a_listing_beyond_the_bound_is_unknown_not_a_pass(
         server.commit_statuses[SHA] = [(f"job-{i}", "success") for i in range(BOUND + 1)]
         with pytest.raises(ServiceUnavailable, match=f"GitLab listed more than {BOUND} statuses"):
             forge.commit_checks(SHA)
-        assert _gate_reading(forge).outcome is Outcome.UNKNOWN
+        assert _gate_reading(forge).outcome is GateOutcome.UNKNOWN
         server.commit_statuses[SHA] = server.commit_statuses[SHA][:BOUND]
-        assert _gate_reading(forge).outcome is Outcome.PASS
+        assert _gate_reading(forge).outcome is GateOutcome.PASS
         assert server.unexpected == []
 
 
@@ -243,10 +243,10 @@ def test_gitea_a_listing_beyond_the_bound_is_unknown_not_a_pass(
         server.commit_statuses[SHA] = [(f"ci/{i}", "success") for i in range(BOUND + 1)]
         with pytest.raises(ServiceUnavailable, match=f"Gitea listed more than {BOUND} statuses"):
             forge.commit_checks(SHA)
-        assert _gate_reading(forge).outcome is Outcome.UNKNOWN
+        assert _gate_reading(forge).outcome is GateOutcome.UNKNOWN
         assert not [p for p in server.paths("GET") if "page=2" in p]  # its count says so at once
         server.commit_statuses[SHA] = server.commit_statuses[SHA][:BOUND]
-        assert _gate_reading(forge).outcome is Outcome.PASS
+        assert _gate_reading(forge).outcome is GateOutcome.PASS
         assert server.unexpected == []
 
 
@@ -262,9 +262,9 @@ def test_azure_devops_a_listing_beyond_the_bound_is_unknown_not_a_pass(
         server.commit_statuses[SHA] = [(f"ci/job-{i}", "succeeded") for i in range(BOUND + 1)]
         with pytest.raises(ServiceUnavailable, match=f"Azure DevOps listed more than {BOUND} statuses"):
             forge.commit_checks(SHA)
-        assert _gate_reading(forge).outcome is Outcome.UNKNOWN
+        assert _gate_reading(forge).outcome is GateOutcome.UNKNOWN
         server.commit_statuses[SHA] = server.commit_statuses[SHA][:BOUND]
-        assert _gate_reading(forge).outcome is Outcome.PASS
+        assert _gate_reading(forge).outcome is GateOutcome.PASS
         assert server.unexpected == []
 
 
@@ -305,9 +305,9 @@ def test_bitbucket_a_listing_beyond_the_bound_is_unknown_not_a_pass(
         ]
         with pytest.raises(ServiceUnavailable, match=f"listed more than {BOUND} statuses"):
             forge.commit_checks(SHA)
-        assert _gate_reading(forge).outcome is Outcome.UNKNOWN
+        assert _gate_reading(forge).outcome is GateOutcome.UNKNOWN
         server.commit_statuses[SHA] = server.commit_statuses[SHA][:BOUND]
-        assert _gate_reading(forge).outcome is Outcome.PASS
+        assert _gate_reading(forge).outcome is GateOutcome.PASS
         assert server.unexpected == []
 
 

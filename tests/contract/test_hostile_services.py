@@ -27,7 +27,7 @@ from gitops_bot.forges.settings import ForgeConfig
 from gitops_bot.forges.sources import Sources, hosts_for
 from gitops_bot.gate.argocd import ArgoCD
 from gitops_bot.gate.metrics import Prometheus
-from gitops_bot.gate.reading import Outcome
+from gitops_bot.gate.reading import GateOutcome
 from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import Credential
@@ -79,7 +79,7 @@ def metrics_says(url: str) -> str:
         reading = client.reading(GATE, NOW)
     finally:
         client.close()
-    assert reading.outcome is Outcome.UNKNOWN, reading
+    assert reading.outcome is GateOutcome.UNKNOWN, reading
     return reading.error
 
 

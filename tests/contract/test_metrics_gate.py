@@ -16,7 +16,7 @@ import pytest
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.gate.metrics import Prometheus
-from gitops_bot.gate.reading import Outcome, Reading
+from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate
 from testkit.certs import make_ca, make_server_cert
 from testkit.prometheus import Exporter, Front, PrometheusProcess
@@ -49,27 +49,27 @@ def read(prom: PrometheusProcess, g: MetricsGate, since: datetime | None = None)
 def test_a_vector_meeting_the_condition_passes_and_one_sample_over_it_fails(prom: PrometheusProcess) -> None:
     ok, bad = service(prom, 0.001), service(prom, 0.2)
     passed = read(prom, gate(rate(ok)))
-    assert passed.outcome is Outcome.PASS and passed.value == "0.001"
+    assert passed.outcome is GateOutcome.PASS and passed.value == "0.001"
     failed = read(prom, gate(f'app_error_rate{{service=~"{ok}|{bad}"}}'))
-    assert failed.outcome is Outcome.FAIL and failed.value == "0.2"
+    assert failed.outcome is GateOutcome.FAIL and failed.value == "0.2"
     assert f'service="{bad}"' in failed.series
 
 
 def test_a_scalar_answer_is_judged_as_one_sample(prom: PrometheusProcess) -> None:
     name = service(prom, 0.5)
     r = read(prom, gate(f"scalar({rate(name)})", "> 0.4"))
-    assert (r.outcome, r.value, r.series) == (Outcome.PASS, "0.5", "")
+    assert (r.outcome, r.value, r.series) == (GateOutcome.PASS, "0.5", "")
 
 
 def test_an_expression_matching_nothing_is_no_data(prom: PrometheusProcess) -> None:
     r = read(prom, gate('app_error_rate{service="nobody"}'))
-    assert r.outcome is Outcome.NO_DATA
+    assert r.outcome is GateOutcome.NO_DATA
     assert "has no data" in r.text()
 
 
 def test_a_query_the_server_refuses_is_unknown_with_its_message(prom: PrometheusProcess) -> None:
     r = read(prom, gate("sum(rate(app_error_rate[5m]"))
-    assert r.outcome is Outcome.UNKNOWN
+    assert r.outcome is GateOutcome.UNKNOWN
     assert "refused the query: bad_data" in r.error and "parse error" in r.error
     assert "\n" not in r.error and len(r.error) <= 300
 
@@ -78,7 +78,7 @@ def test_a_query_the_server_refuses_is_unknown_with_its_message(prom: Prometheus
 def test_an_unreachable_server_is_unknown_not_a_crash() -> None:
     client = Prometheus(MetricsConfig(url="http://127.0.0.1:9"), {})
     r = client.reading(gate("up"), datetime.now(UTC))
-    assert r.outcome is Outcome.UNKNOWN and "unavailable" in r.error
+    assert r.outcome is GateOutcome.UNKNOWN and "unavailable" in r.error
 
 
 def test_a_spike_inside_the_window_moves_since_past_it(prom: PrometheusProcess) -> None:
@@ -92,7 +92,7 @@ def test_a_spike_inside_the_window_moves_since_past_it(prom: PrometheusProcess) 
     recovered = prom.wait_for(rate(name), 0.0)
     time.sleep(2)
     r = read(prom, gate(rate(name)), since=start)
-    assert r.outcome is Outcome.PASS
+    assert r.outcome is GateOutcome.PASS
     since = r.since
     assert start + timedelta(seconds=2) < since <= recovered + timedelta(seconds=2), (start, since, recovered)
     clean = read(prom, gate(rate(name)), since=recovered + timedelta(seconds=1))
@@ -113,7 +113,7 @@ def test_the_bearer_token_goes_to_the_configured_origin_and_a_redirect_elsewhere
             client.close()
     # a redirect off the configured origin is not followed at all: the gate is unknown,
     # saying where it was sent, and the other server never hears of the request
-    assert r.outcome is Outcome.UNKNOWN and f"redirected to another origin ({other.url})" in r.error
+    assert r.outcome is GateOutcome.UNKNOWN and f"redirected to another origin ({other.url})" in r.error
     assert [h.get("authorization") for h in configured.seen] == [f"Bearer {token}"]
     assert other.seen == []
     assert token not in redact(f"error: {token}")
@@ -125,7 +125,7 @@ def test_basic_auth_is_sent_to_the_configured_origin(prom: PrometheusProcess) ->
         cfg = MetricsConfig(url=front.url, username_env="PROM_USER", password_env="PROM_PASSWORD")
         client = Prometheus(cfg, {"PROM_USER": "bot", "PROM_PASSWORD": "s3cret-password"})
         try:
-            assert client.reading(gate(rate(name)), datetime.now(UTC)).outcome is Outcome.PASS
+            assert client.reading(gate(rate(name)), datetime.now(UTC)).outcome is GateOutcome.PASS
         finally:
             client.close()
     assert front.seen[0]["authorization"] == "Basic Ym90OnMzY3JldC1wYXNzd29yZA=="
@@ -164,7 +164,7 @@ def test_mutual_tls_against_a_real_prometheus_requiring_client_certificates(tmp_
             )
             client = Prometheus(cfg, {}, tmp_path / "repo")
             try:
-                assert client.reading(gate(rate(name)), datetime.now(UTC)).outcome is Outcome.PASS
+                assert client.reading(gate(rate(name)), datetime.now(UTC)).outcome is GateOutcome.PASS
             finally:
                 client.close()
             bare = Prometheus(MetricsConfig(url=prom.url, ca_file="certs/ca.crt"), {}, tmp_path / "repo")
@@ -172,6 +172,8 @@ def test_mutual_tls_against_a_real_prometheus_requiring_client_certificates(tmp_
                 refused = bare.reading(gate(rate(name)), datetime.now(UTC))
             finally:
                 bare.close()
-            assert refused.outcome is Outcome.UNKNOWN and refused.error and "\n" not in refused.error, refused
+            assert refused.outcome is GateOutcome.UNKNOWN and refused.error and "\n" not in refused.error, (
+                refused
+            )
     finally:
         exporter.stop()

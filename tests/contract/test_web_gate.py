@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gitops_bot.gate.reading import Outcome
+from gitops_bot.gate.reading import GateOutcome
 from gitops_bot.gate.settings import WebGate
 from gitops_bot.gate.web import LIMIT, read
 from testkit.hostile_registry import Answer as Scripted
@@ -39,19 +39,19 @@ def gate(url: str, **kw: Any) -> WebGate:
 
 def test_the_value_at_the_pointer_decides() -> None:
     with Endpoint({"state": "approved", "risk": {"score": 3}, "ok": True}) as e:
-        assert read(gate(e.url), {}, NOW).outcome is Outcome.PASS
-        assert read(gate(e.url, equals="pending"), {}, NOW).outcome is Outcome.FAIL
-        assert read(gate(e.url, pointer="/ok", equals="true"), {}, NOW).outcome is Outcome.PASS
+        assert read(gate(e.url), {}, NOW).outcome is GateOutcome.PASS
+        assert read(gate(e.url, equals="pending"), {}, NOW).outcome is GateOutcome.FAIL
+        assert read(gate(e.url, pointer="/ok", equals="true"), {}, NOW).outcome is GateOutcome.PASS
         numeric = gate(e.url, pointer="/risk/score", equals=None, condition="< 5")
-        assert read(numeric, {}, NOW).outcome is Outcome.PASS
+        assert read(numeric, {}, NOW).outcome is GateOutcome.PASS
         assert (
             read(gate(e.url, pointer="/risk/score", equals=None, condition="< 2"), {}, NOW).outcome
-            is Outcome.FAIL
+            is GateOutcome.FAIL
         )
         missing = read(gate(e.url, pointer="/approval"), {}, NOW)
-        assert missing.outcome is Outcome.NO_DATA and "nothing at /approval" in missing.text()
+        assert missing.outcome is GateOutcome.NO_DATA and "nothing at /approval" in missing.text()
         not_number = read(gate(e.url, equals=None, condition="> 1"), {}, NOW)
-        assert not_number.outcome is Outcome.FAIL
+        assert not_number.outcome is GateOutcome.FAIL
         assert read(gate(e.url, method="POST"), {}, NOW).passes
         assert [m for m, _, _ in e.seen][-1] == "POST"
 
@@ -61,26 +61,28 @@ def test_the_token_goes_to_the_endpoints_origin_only() -> None:
         e.headers = {"Location": f"{elsewhere.url}/changes"}
         r = read(gate(e.url, token_env="CHANGE_TOKEN"), {"CHANGE_TOKEN": TOKEN}, NOW)
         # a redirect off the endpoint's origin is not followed: unknown, saying where it led
-        assert r.outcome is Outcome.UNKNOWN and f"redirected to another origin ({elsewhere.url})" in r.error
+        assert (
+            r.outcome is GateOutcome.UNKNOWN and f"redirected to another origin ({elsewhere.url})" in r.error
+        )
         assert e.seen[0][2].get("Authorization") == f"Bearer {TOKEN}"
         assert elsewhere.seen == []
         assert TOKEN not in r.text()
     unset = read(gate("http://127.0.0.1:9/x", token_env="CHANGE_TOKEN"), {}, NOW)
-    assert unset.outcome is Outcome.UNKNOWN and "CHANGE_TOKEN is not set" in unset.error
+    assert unset.outcome is GateOutcome.UNKNOWN and "CHANGE_TOKEN is not set" in unset.error
 
 
 @pytest.mark.usefixtures("quick_gate_retries")
 def test_what_cannot_be_judged_never_passes() -> None:
     with Endpoint({"state": "x" * (LIMIT + 10)}) as big:
         r = read(gate(big.url), {}, NOW)
-        assert r.outcome is Outcome.UNKNOWN and "more than" in r.error
+        assert r.outcome is GateOutcome.UNKNOWN and "more than" in r.error
     with Endpoint({"error": "down"}, 500) as down:
         r = read(gate(down.url), {}, NOW)
-        assert r.outcome is Outcome.UNKNOWN and len(down.seen) == 3  # retried, then unknown
+        assert r.outcome is GateOutcome.UNKNOWN and len(down.seen) == 3  # retried, then unknown
     with Endpoint({"error": "who?"}, 401) as refusing:
         assert "refused the credentials" in read(gate(refusing.url), {}, NOW).error
     dead = read(gate("http://127.0.0.1:9/changes"), {}, NOW)
-    assert dead.outcome is Outcome.UNKNOWN and dead.error
+    assert dead.outcome is GateOutcome.UNKNOWN and dead.error
 
 
 def test_a_redirect_within_the_origin_is_followed_with_the_token() -> None:
@@ -111,7 +113,7 @@ def test_a_number_json_cannot_hold_or_a_float64_cannot_reach_is_unknown_never_a_
 ) -> None:
     with HostileRegistry({"/risk": Scripted(200, body, {"Content-Type": "application/json"})}) as s:
         r = read(gate(f"{s.url}/risk", pointer="/risk", equals=None, condition="< 5"), {}, NOW)
-        assert r.outcome is Outcome.UNKNOWN and why in r.error, r
+        assert r.outcome is GateOutcome.UNKNOWN and why in r.error, r
         assert "\n" not in r.error
 
 
@@ -125,4 +127,4 @@ def test_a_number_json_cannot_hold_or_a_float64_cannot_reach_is_unknown_never_a_
 def test_a_bad_encoding_or_a_redirect_loop_is_unknown_not_a_traceback(answer: Scripted, why: str) -> None:
     with HostileRegistry({"/risk": answer}) as s:
         r = read(gate(f"{s.url}/risk"), {}, NOW)
-        assert r.outcome is Outcome.UNKNOWN and why in r.error, r
+        assert r.outcome is GateOutcome.UNKNOWN and why in r.error, r

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gitops_bot.gate.metrics import Series, judge, over_window, samples, series
-from gitops_bot.gate.reading import Outcome
+from gitops_bot.gate.reading import GateOutcome
 from gitops_bot.gate.settings import Condition, MetricsGate
 
 AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ def test_each_sample_must_meet_it_and_the_first_that_does_not_is_the_evidence() 
         ],
     }
     r = judge(GATE, samples(answer), AT)
-    assert r.outcome is Outcome.FAIL and r.value == "0.2" and r.series == '{pod="b"}'
+    assert r.outcome is GateOutcome.FAIL and r.value == "0.2" and r.series == '{pod="b"}'
     assert r.text() == (
         'metrics gate error-rate (app_error_rate{service="app"}) fails: {pod="b"} 0.2, not < 0.01'
     )
@@ -67,12 +67,12 @@ def test_each_sample_must_meet_it_and_the_first_that_does_not_is_the_evidence() 
 
 def test_a_scalar_is_one_sample() -> None:
     r = judge(GATE, samples({"resultType": "scalar", "result": [AT.timestamp(), "0.001"]}), AT)
-    assert (r.outcome, r.value, r.series) == (Outcome.PASS, "0.001", "")
+    assert (r.outcome, r.value, r.series) == (GateOutcome.PASS, "0.001", "")
 
 
 def test_an_empty_answer_is_no_data_never_a_pass() -> None:
     r = judge(GATE, samples({"resultType": "vector", "result": []}), AT)
-    assert r.outcome is Outcome.NO_DATA and not r.passes
+    assert r.outcome is GateOutcome.NO_DATA and not r.passes
     assert "has no data" in r.text()
 
 
@@ -126,7 +126,7 @@ def test_a_failing_gate_fails_since_the_step_after_it_last_held() -> None:
     start = AT - timedelta(minutes=5)
     now = judge(GATE, [("", 0.3, "0.3")], AT)
     r = over_window(now, GATE, _window(["0", "0", "0", "0.3", "0.3", "0.3"], start), start, 60)
-    assert r.outcome is Outcome.FAIL and r.since == start + timedelta(minutes=3)
+    assert r.outcome is GateOutcome.FAIL and r.since == start + timedelta(minutes=3)
     failing_all_along = over_window(now, GATE, _window(["0.3"] * 6, start), start, 60)
     assert failing_all_along.since == start
 
@@ -151,7 +151,7 @@ def test_a_server_aligning_its_steps_to_multiples_of_step_is_read_on_its_own_gri
     broke = over_window(
         failing, GATE, _aligned(["0", "0", "0", "0.3", "0.3", "0.3", "0.3"], start, 60), start, 60
     )
-    assert broke.outcome is Outcome.FAIL and broke.since == start + timedelta(minutes=3)
+    assert broke.outcome is GateOutcome.FAIL and broke.since == start + timedelta(minutes=3)
 
 
 def test_a_series_that_ended_says_nothing_about_later_steps() -> None:
@@ -199,7 +199,7 @@ def test_prometheus_special_values_are_read_as_it_documents_them() -> None:
     )
     assert [s[2] for s in got] == ["NaN", "+Inf", "-Inf"]
     assert (
-        judge(GATE, got, AT).outcome is Outcome.FAIL
+        judge(GATE, got, AT).outcome is GateOutcome.FAIL
     )  # NaN and +Inf meet "< 0.01" no more than -Inf passes alone
 
 

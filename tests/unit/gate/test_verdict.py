@@ -60,7 +60,7 @@ NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
 
 def test_the_verdict_reaches_the_decision_as_the_reading_every_gate_answers() -> None:
     """One shape for every gate: the decision sees Argo CD as it sees metrics, web and checks."""
-    from gitops_bot.gate.reading import Outcome
+    from gitops_bot.gate.reading import GateOutcome
 
     open_ = argocd.reading(
         "staging-api",
@@ -69,7 +69,7 @@ def test_the_verdict_reaches_the_decision_as_the_reading_every_gate_answers() ->
     )
     assert (open_.kind, open_.outcome, open_.value, open_.at) == (
         "argocd",
-        Outcome.PASS,
+        GateOutcome.PASS,
         "Synced, Healthy",
         NOW,
     )
@@ -79,14 +79,14 @@ def test_the_verdict_reaches_the_decision_as_the_reading_every_gate_answers() ->
     closed = argocd.reading(
         "staging-api", argocd.judge(_application("OutOfSync", []), "staging-api", WANTED), NOW
     )
-    assert closed.outcome is Outcome.FAIL and not closed.passes
+    assert closed.outcome is GateOutcome.FAIL and not closed.passes
     assert closed.said("staging") == f"staging is not green in Argo CD ({closed.error})"
     assert "staging-api is OutOfSync, not Synced" in closed.error
     assert closed.evidence() == {"application": "staging-api", "reading": closed.error}
     assert closed.text().startswith("Argo CD gate staging-api fails since 2026-11-20T10:05:00Z: ")
 
     unread = argocd.unread("staging-api", "Argo CD at https://argocd.example is unavailable (503)", NOW)
-    assert unread.outcome is Outcome.UNKNOWN
+    assert unread.outcome is GateOutcome.UNKNOWN
     assert unread.said("staging") == (
         "staging's gate staging-api could not be read: Argo CD at https://argocd.example is unavailable (503)"
     )

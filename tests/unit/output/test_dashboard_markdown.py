@@ -12,7 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
-from gitops_bot.engine.results import Gate, Row, Status, Unknown
+from gitops_bot.engine.results import GateStatus, Row, Status, Unknown
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.output.dashboard import markdown, text
@@ -75,7 +75,7 @@ def parse(body: str) -> list[list[tuple[str, set[str]]]]:
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_a_hostile_reason_stays_text_in_its_own_cell(hostile: str) -> None:
     pr = ChangeRequest(7, "https://github.test/acme/gitops/pull/7", "gitops-bot/dev", hostile, "")
-    gate = Gate("app", State("Synced", hostile, "Succeeded"), (WrittenRef("x", "1"),), (hostile,))
+    gate = GateStatus("app", State("Synced", hostile, "Succeeded"), (WrittenRef("x", "1"),), (hostile,))
     found = Status((row("dev", hostile, pr, gate), row("prod", "ok", Unknown(hostile, 3))))
     body = markdown(found)
     rows = parse(body)

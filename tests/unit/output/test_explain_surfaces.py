@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from gitops_bot.core.model import Decision, DecisionAction, DecisionRule, Deployed, PlanAction, PlanItem
 from gitops_bot.engine.explain import Explained, Explanation
-from gitops_bot.engine.results import Change, Row, Status
+from gitops_bot.engine.results import NextChange, Row, Status
 from gitops_bot.output import dashboard, status_html
 from gitops_bot.output.explain_text import explain_text
 from gitops_bot.release.decision import Facts, chain
@@ -34,8 +34,8 @@ def _item(image: str = "example/app") -> PlanItem:
     return replace(item, decision=chain(item, FACTS)[-1].decision)
 
 
-def _change() -> Change:
-    return Change(
+def _change() -> NextChange:
+    return NextChange(
         OPENS, Decision(DecisionAction.PROPOSE, DecisionRule.POLICY, "1.1.0"), ("the window opens",)
     )
 

@@ -57,8 +57,8 @@ from gitops_bot.core.outside import Outside
 from gitops_bot.engine.explain import Explained, Explanation
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.report import Reports
-from gitops_bot.engine.results import Change as ResultChange
-from gitops_bot.engine.results import Gate, RepositoryResult, Row, Status, Unknown
+from gitops_bot.engine.results import GateStatus, RepositoryResult, Row, Status, Unknown
+from gitops_bot.engine.results import NextChange as ResultChange
 from gitops_bot.forges.compare_kit import Comparison, SourceCommit
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
@@ -199,7 +199,7 @@ def _item(env: str, action: PlanAction = PlanAction.UPDATE) -> PlanItem:
 
 
 def status() -> Status:
-    gate = Gate(
+    gate = GateStatus(
         "app-staging",
         State(o("Synced"), o("Degraded"), o("Succeeded")),
         (),

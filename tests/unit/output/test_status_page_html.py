@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
 from gitops_bot.engine.report import Reports
-from gitops_bot.engine.results import Gate, Row, Status, Unknown
+from gitops_bot.engine.results import GateStatus, Row, Status, Unknown
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.output import status_html
@@ -72,7 +72,9 @@ HOSTILE = Status(
             "1.0",
             "ok",
             ChangeRequest(4, "javascript:alert(3)", "gitops-bot/staging", "t", ""),
-            Gate("app", State("Synced", f"Degraded{EVIL}", "Succeeded"), (WrittenRef("x", "1"),), (EVIL,)),
+            GateStatus(
+                "app", State("Synced", f"Degraded{EVIL}", "Succeeded"), (WrittenRef("x", "1"),), (EVIL,)
+            ),
         ),
         row("prod", "1.0", "ok", Unknown(f"forge said {EVIL}", 3)),
     )
@@ -209,7 +211,7 @@ def _decided(r: Row, action: str, rule: str, reason: str) -> Row:
     return replace(r, plan=plan)
 
 
-OPEN_GATE = Gate("app-production", State("Synced", "Healthy", "Succeeded"), (WrittenRef("x", "1"),), ())
+OPEN_GATE = GateStatus("app-production", State("Synced", "Healthy", "Succeeded"), (WrittenRef("x", "1"),), ())
 
 
 def test_a_frozen_environment_says_so_first_and_never_shows_a_green_gate() -> None:

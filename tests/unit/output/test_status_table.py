@@ -12,7 +12,7 @@ import pytest
 
 from gitops_bot import output
 from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, WrittenRef
-from gitops_bot.engine.results import SCHEMA, Gate, Row, Status, Unknown
+from gitops_bot.engine.results import SCHEMA, GateStatus, Row, Status, Unknown
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
 from gitops_bot.output.result import Format, Result, StatusRead
@@ -30,7 +30,7 @@ def item(env: str, action: PlanAction, reason: str, candidate: Candidate | None 
     )
 
 
-GATE = Gate(
+GATE = GateStatus(
     "app-staging",
     State("Synced", "Healthy", "Succeeded"),
     (WrittenRef("127.0.0.1:5000/acme/app", "1.2.0", DIGEST_A), WrittenRef("127.0.0.1:5000/acme/other", "2")),
@@ -244,7 +244,7 @@ def test_the_exit_code_is_the_worst_unknown_source_and_each_is_named_once() -> N
 
 
 def test_a_cluster_running_another_build_is_not_what_git_declares() -> None:
-    other = Gate(
+    other = GateStatus(
         "app",
         State("Synced", "Healthy", "Succeeded"),
         (WrittenRef("127.0.0.1:5000/acme/app", "1.2.0", DIGEST_B),),

@@ -21,7 +21,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.core.outside import Outside
 from gitops_bot.gate import argocd
-from gitops_bot.gate.reading import Outcome, Reading
+from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.release.autorollback import Failure
 from gitops_bot.release.autorollback import RollbackDecision as RollbackVerdict
 from gitops_bot.release.decision import Facts, Standing, Step, chain, decide, winner
@@ -42,22 +42,24 @@ RED = Reading(
     "app-staging",
     "",
     argocd.RULE,
-    Outcome.FAIL,
+    GateOutcome.FAIL,
     NOW,
     "Synced, Degraded",
     error="Synced, Degraded",
     kind="argocd",
 )
-GREEN = replace(RED, outcome=Outcome.PASS, error="", value="Synced, Healthy")
+GREEN = replace(RED, outcome=GateOutcome.PASS, error="", value="Synced, Healthy")
 UNREAD = argocd.unread("app-staging", "Argo CD at https://argocd.example is unavailable (503)", NOW)
 ERRORS = 'sum(rate(http_requests_total{code=~"5.."}[5m]))'
-SPIKE = Reading("error-rate", ERRORS, "< 0.01", Outcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4))
-HOLDING = Reading("error-rate", ERRORS, "< 0.01", Outcome.PASS, NOW, "0.001", "", NOW - timedelta(minutes=9))
+SPIKE = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4))
+HOLDING = Reading(
+    "error-rate", ERRORS, "< 0.01", GateOutcome.PASS, NOW, "0.001", "", NOW - timedelta(minutes=9)
+)
 CHECKS_RED = Reading(
-    "commit", "smoke-test", "green", Outcome.FAIL, NOW, error="failing: smoke", kind="checks"
+    "commit", "smoke-test", "green", GateOutcome.FAIL, NOW, error="failing: smoke", kind="checks"
 )
 WEB_NO = Reading(
-    "approved", "GET https://change.example.com", "/state == ok", Outcome.FAIL, NOW, "no", kind="web"
+    "approved", "GET https://change.example.com", "/state == ok", GateOutcome.FAIL, NOW, "no", kind="web"
 )
 WAITING = Waiting("1.1.0", None, NOW + timedelta(hours=1), timedelta(hours=2))
 RULES = [

@@ -22,7 +22,7 @@ from gitops_bot.core.model import (
     Waiting,
 )
 from gitops_bot.gate import argocd
-from gitops_bot.gate.reading import Outcome, Reading
+from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.output.status_cells import Tone, decision_cell
 from gitops_bot.release.autorollback import Failure, RollbackDecision
 from gitops_bot.release.decision import Facts, decide
@@ -57,7 +57,7 @@ RED = Reading(
     "app-staging",
     "",
     argocd.RULE,
-    Outcome.FAIL,
+    GateOutcome.FAIL,
     NOW,
     "Synced, Degraded",
     error="Synced, Degraded",
@@ -70,13 +70,15 @@ SOAKING = Soak(
 )
 
 ERRORS = 'sum(rate(http_requests_total{env="staging",code=~"5.."}[5m]))'
-SPIKE = Reading("error-rate", ERRORS, "< 0.01", Outcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4))
-HOLDING = Reading("error-rate", ERRORS, "< 0.01", Outcome.PASS, NOW, "0.001", "", NOW - timedelta(minutes=9))
+SPIKE = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4))
+HOLDING = Reading(
+    "error-rate", ERRORS, "< 0.01", GateOutcome.PASS, NOW, "0.001", "", NOW - timedelta(minutes=9)
+)
 CHECKS_RED = Reading(
     "commit",
     "smoke-test on 3f2c1a9b8e7d",
     "green",
-    Outcome.FAIL,
+    GateOutcome.FAIL,
     NOW,
     error="failing: smoke-test (failure)",
     kind="checks",
@@ -85,7 +87,7 @@ WEB_NO = Reading(
     "change-approved",
     "GET https://change.example.com/api",
     "/state == approved",
-    Outcome.FAIL,
+    GateOutcome.FAIL,
     NOW,
     "pending",
     kind="web",
@@ -164,17 +166,17 @@ SCENARIOS: dict[tuple[DecisionAction, DecisionRule], tuple[PlanItem, Facts, Depl
     (DecisionAction.UNKNOWN, DecisionRule.GATE): (item(), replace(PROMOTED, source_gate=UNREAD), NEWER),
     (DecisionAction.UNKNOWN, DecisionRule.METRICS): (
         item(),
-        replace(PROMOTED, source_metrics=(replace(SPIKE, outcome=Outcome.UNKNOWN, error="refused"),)),
+        replace(PROMOTED, source_metrics=(replace(SPIKE, outcome=GateOutcome.UNKNOWN, error="refused"),)),
         NEWER,
     ),
     (DecisionAction.UNKNOWN, DecisionRule.CHECKS): (
         item(),
-        replace(PROMOTED, source_metrics=(replace(CHECKS_RED, outcome=Outcome.UNKNOWN),)),
+        replace(PROMOTED, source_metrics=(replace(CHECKS_RED, outcome=GateOutcome.UNKNOWN),)),
         NEWER,
     ),
     (DecisionAction.UNKNOWN, DecisionRule.WEB): (
         item(),
-        replace(PROMOTED, source_metrics=(replace(WEB_NO, outcome=Outcome.UNKNOWN, error="timed out"),)),
+        replace(PROMOTED, source_metrics=(replace(WEB_NO, outcome=GateOutcome.UNKNOWN, error="timed out"),)),
         NEWER,
     ),
     (DecisionAction.PROMOTE, DecisionRule.PROMOTION): (item(), PROMOTED, NEWER),
@@ -352,14 +354,14 @@ def test_a_failing_metrics_gate_of_the_source_blocks_with_its_verdict_as_evidenc
 
 
 def test_no_data_blocks_as_a_failure_does_and_says_so() -> None:
-    empty = Reading("error-rate", ERRORS, "< 0.01", Outcome.NO_DATA, NOW)
+    empty = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.NO_DATA, NOW)
     d = decide(item(), replace(PROMOTED, source_metrics=(empty,)), NEWER)
     assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.METRICS)
     assert "has no data" in d.reason and d.evidence["verdict"] == "no data"
 
 
 def test_an_unknown_metrics_gate_never_promotes_on_its_own_and_a_person_is_told() -> None:
-    unknown = Reading("error-rate", ERRORS, "< 0.01", Outcome.UNKNOWN, NOW, error="refused the query")
+    unknown = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.UNKNOWN, NOW, error="refused the query")
     auto = decide(item(), replace(PROMOTED, auto_promote=True, source_metrics=(unknown,)), NEWER)
     assert (auto.action, auto.rule) == (DecisionAction.WAIT, DecisionRule.SOAK)
     assert auto.reason.startswith("not decided: metrics gate error-rate")
@@ -394,7 +396,7 @@ def test_the_forge_checks_and_a_web_gate_block_a_promotion_with_their_own_rule_a
         "staging's checks gate commit (smoke-test on 3f2c1a9b8e7d) fails: failing: smoke-test (failure)"
     )
     assert d.evidence["kind"] == "checks"
-    pending = replace(CHECKS_RED, outcome=Outcome.NO_DATA, error="not finished: smoke-test (in_progress)")
+    pending = replace(CHECKS_RED, outcome=GateOutcome.NO_DATA, error="not finished: smoke-test (in_progress)")
     d = decide(item(), replace(PROMOTED, source_metrics=(pending,)), NEWER)
     assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.CHECKS)
     assert d.reason.endswith("has no answer yet: not finished: smoke-test (in_progress)")
@@ -404,7 +406,7 @@ def test_the_forge_checks_and_a_web_gate_block_a_promotion_with_their_own_rule_a
         "staging's web gate change-approved (GET https://change.example.com/api) fails: pending, "
         "not /state == approved"
     )
-    green = replace(WEB_NO, outcome=Outcome.PASS, value="approved")
+    green = replace(WEB_NO, outcome=GateOutcome.PASS, value="approved")
     assert decide(item(), replace(PROMOTED, source_metrics=(green,)), NEWER).action is DecisionAction.PROMOTE
 
 

@@ -23,8 +23,8 @@ from gitops_bot.release.next_step import (
     FROZEN_MARK,
     STALE_MARK,
     NextStep,
+    RequestStep,
     Settings,
-    Step,
     closing,
     decide,
     marking,
@@ -320,13 +320,13 @@ def test_a_new_pull_request_is_decorated_and_an_open_one_only_when_its_auto_merg
     # the window opened: the open pull request's body said "deferred", its auto-merge is asked now
     rel, _ = release("update")
     opened = decide(rel, open_pr(deferred, deferred.body), NOW, settings())
-    assert opened.action is Step.UPDATE and opened.decoration is not None
+    assert opened.action is RequestStep.UPDATE and opened.decoration is not None
     assert opened.decoration.auto_merge == "squash" and opened.decoration.labels == ()
 
 
 def test_a_superseded_pull_request_is_closed_with_why_and_its_branch_kept_for_the_new_one() -> None:
     step = _waits("update")
-    assert step is not None and step.action is Step.SUPERSEDE
+    assert step is not None and step.action is RequestStep.SUPERSEDE
     (gone,) = step.closes
     assert (gone.number, gone.deletes_branch) == (7, False)
     assert gone.comment.startswith("Closed by gitops-bot: **staging** now proposes an image")
@@ -335,7 +335,7 @@ def test_a_superseded_pull_request_is_closed_with_why_and_its_branch_kept_for_th
 
 def test_an_open_pull_request_follows_a_freeze_and_its_auto_merge_never_stays_requested() -> None:
     on = _frozen_open("update", "on")
-    assert on is not None and on.action is Step.SUPERSEDE and on.auto_merge is None
+    assert on is not None and on.action is RequestStep.SUPERSEDE and on.auto_merge is None
     (gone,) = on.closes
     assert (
         not gone.deletes_branch and "is frozen" in gone.comment and "auto-merge was requested" in gone.comment
@@ -346,16 +346,16 @@ def test_an_open_pull_request_follows_a_freeze_and_its_auto_merge_never_stays_re
     assert on.decoration.labels == ("gitops-bot",) and on.body.count(FROZEN_MARK) == 1
     assert "end freeze" in on.body and on.title == _fresh("update").title
     marked = _frozen_open("update", "marked")
-    assert marked is not None and marked.action is Step.LEAVE and marked.decoration is None
+    assert marked is not None and marked.action is RequestStep.LEAVE and marked.decoration is None
     # the freeze over: the marked one is updated and its auto-merge requested again
     thawed = _frozen_open("update", "thawed")
-    assert thawed is not None and thawed.action is Step.UPDATE and FROZEN_MARK not in thawed.body
+    assert thawed is not None and thawed.action is RequestStep.UPDATE and FROZEN_MARK not in thawed.body
     assert thawed.decoration is not None and thawed.decoration.auto_merge == "squash"
 
 
 def test_closing_deletes_the_branch_and_says_why() -> None:
     step = _all_held("update")
-    assert step is not None and step.action is Step.CLOSE
+    assert step is not None and step.action is RequestStep.CLOSE
     (gone,) = step.closes
     assert gone.deletes_branch and gone.branch == "gitops-bot/staging"
     assert gone.comment == "Closed by gitops-bot: **staging** already runs what this pull request proposed."

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from gitops_bot.gate.port import Deployment, Live
-from gitops_bot.gate.reading import Outcome, Reading
+from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.release import soak
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -121,7 +121,7 @@ def _reading(outcome: str, since: datetime | None = None) -> Reading:
         "error-rate",
         "rate(errors[5m])",
         "< 0.01",
-        Outcome(outcome),
+        GateOutcome(outcome),
         T0 + timedelta(hours=2),
         "0.002",
         "",

@@ -3,6 +3,7 @@ change day, deny over allow, the "until" instant), the freezes file, and ``--unt
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +12,10 @@ import pytest
 
 from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.core.errors import ConfigError, GateClosed, UsageError
+from gitops_bot.core.model import PlanAction, PlanItem
+from gitops_bot.engine import consent
 from gitops_bot.release import freezes, windows
+from gitops_bot.release.decision import Facts, chain
 from gitops_bot.release.windows import Freeze, deferral, parse_until
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -161,19 +165,26 @@ def test_an_expired_freeze_is_ignored() -> None:
 
 
 def test_a_freeze_refuses_without_force_and_needs_a_reason_with_it(tmp_path: Path) -> None:
+    """The freeze in force is the chain's fact; its refusal is exit 4 saying until when and why;
+    ``--force`` without a reason is a usage error, with one the freeze step passes saying so."""
     root = tmp_path
     freezes.write(root, (Freeze("production", datetime(2026, 12, 28, tzinfo=UTC), "year end"),))
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    with pytest.raises(
-        GateClosed, match=r"production is frozen until 2026-12-28T00:00:00Z: year end"
-    ) as info:
-        freezes.check(root, "production", now, force=False, reason=None)
-    assert info.value.exit_code == 4
+    found = freezes.in_force(root, "production", now)
+    assert found is not None
+    refusal = freezes.refused(found)
+    assert refusal.exit_code == 4
+    assert "production is frozen until 2026-12-28T00:00:00Z: year end" in str(refusal)
+    item = PlanItem("production", "example/app", "", "", "", PlanAction.NONE, "", None)
+    facts = Facts("production", freeze=found, now=now)
+    with pytest.raises(GateClosed, match=r"production is frozen until 2026-12-28T00:00:00Z: year end"):
+        consent.judge(chain(item, facts), facts)
+    unreasoned = replace(facts, override=consent.override(force=True, reason="  "))
     with pytest.raises(UsageError, match="needs a reason"):
-        freezes.check(root, "production", now, force=True, reason=None)
-    note = freezes.check(root, "production", now, force=True, reason="hotfix CVE")
-    assert note is not None and note.endswith(": hotfix CVE")
-    assert freezes.check(root, "dev", now, force=False, reason=None) is None
-    assert (
-        freezes.check(root, "production", datetime(2027, 1, 1, tzinfo=UTC), force=False, reason=None) is None
-    )
+        consent.judge(chain(item, unreasoned), unreasoned)
+    forced = replace(facts, override=consent.override(force=True, reason="hotfix CVE"))
+    consent.judge(chain(item, forced), forced)
+    (step,) = [st for st in chain(item, forced) if st.rule == "freeze"]
+    assert step.reason == "overridden: hotfix CVE"
+    assert freezes.in_force(root, "dev", now) is None
+    assert freezes.in_force(root, "production", datetime(2027, 1, 1, tzinfo=UTC)) is None
