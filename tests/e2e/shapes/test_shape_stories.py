@@ -316,11 +316,9 @@ SHAPES.append(
 
 # what a case's xfail says when a story found a bug in the reader (docs: /tmp/team/reader-bugs.md)
 READER_BUGS: dict[str, str] = {
-    "patch-inline": "an inline patch is read as a kustomization (its file's name), so the version it "
-    "sets is not seen: staging reads 'inherited from base/deployment.yml' and the pull request says so",
-    "argocd-several-applications": "each environment reads every Application of the file (staging's "
-    "effective pin is production's entry, line 40) and both are refused; no way to read the "
-    "environment's own document",
+    "argocd-several-applications": "staging reads its own Application's entry (line 16) since cc353d4, "
+    "but the file is counted shared with production, so it is refused ('give staging a file of its "
+    "own') instead of that document's entry being written",
     "flux-helmrelease-inherited": "a HelmRelease's chart at a path of its GitRepository is not read: "
     "the image its values.yaml sets is said not_rendered ('nothing staging renders names ...'), "
     "neither inherited nor refused with the fix",
@@ -574,6 +572,15 @@ def test_a_shape_is_released_promoted_and_rolled_back_in_its_environments_own_pl
     # where a release goes: the effective place itself, or the environment's own layer
     own = shape.writes.format(env="staging")
     assert (staging["would_write"] or {}).get("file", shape.effective.format(env="staging")) == own, staging
+    # update's dry run reads it the same; plan's text says it for an inherited version
+    dry = run(capsys, story, now, "update", "--dry-run", "--env", "staging")
+    assert next(r for r in dry["reading"] if r["environment"] == "staging") == staging
+    assert not story.open_requests()
+    if shape.status == "inherited":
+        assert main(["plan", "--repo", str(story.checkout())]) == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert f"{image}: inherited from {shape.effective.format(env='staging')}:" in text, text
+        assert own in text, text
 
     # update: staging's own place, byte-exact
     body, _, released = _released(
