@@ -47,6 +47,12 @@ LISTING_SECONDS = 90.0  # one paginated listing, all its pages (docs/security/fa
 # one listing, all its pages: memory stays bounded; about 6,000 of GitHub's pull requests (some
 # 22 KB each), where the page bound alone let 100 pages of 8 MiB through
 LISTING_BYTES = 128 * 1024 * 1024
+# one listing's JSON object members (counted as '":', which ends every key): parsed, a member
+# costs some 90-140 bytes whatever its text's length, so JSON of thousands of tiny members an
+# item weighs about 11 times its bytes (128 MiB of it held 1.2-1.5 GB). GitHub's pull request
+# has some 400-500 members: this is about 8,000 of them, past the byte bound's 6,000, while
+# the densest answers stop near 500 MB
+LISTING_MEMBERS = 4_000_000
 Environ = Mapping[str, str]  # the environment variables an adapter reads its token from
 TransportOrNone = httpx.BaseTransport | None  # a test's transport; None: the one client's own
 _sleep = time.sleep  # tests replace it to count the waits instead of sleeping them
@@ -367,7 +373,7 @@ class Api:
         """Every page of a listing (``what``, for messages), as ``paging`` follows them, or a
         failure line: at most ``pages`` pages, ``max_items`` items (default what the pages
         hold; ``too_many`` words it, given the items read and the forge's count),
-        :data:`LISTING_BYTES` and :data:`LISTING_SECONDS`; a page larger than
+        :data:`LISTING_BYTES`, :data:`LISTING_MEMBERS` and :data:`LISTING_SECONDS`; a page larger than
         ``paging.size`` is refused before another is asked. Each page is one request, asked
         again by the client on a rate limit or a 5xx."""
         bound = pages * paging.size if max_items is None else max_items
@@ -375,6 +381,7 @@ class Api:
         deadline = _clock() + LISTING_SECONDS
         out: list[Any] = []
         size = 0
+        members = 0
         counted: int | None = None
         asked: tuple[str, Mapping[str, object] | None] = (path, fixed)
         for page in range(1, pages + 1):
@@ -402,6 +409,12 @@ class Api:
             if size > LISTING_BYTES:
                 raise ForgeUnavailable(
                     f"{self.name} listed more than {LISTING_BYTES >> 20} MiB for {what}",
+                    hint="check forge.api_url",
+                )
+            members += answer.body.count(b'":')
+            if members > LISTING_MEMBERS:
+                raise ForgeUnavailable(
+                    f"{self.name} listed more than {LISTING_MEMBERS} fields for {what}",
                     hint="check forge.api_url",
                 )
             step = paging.next(answer, listed, page)

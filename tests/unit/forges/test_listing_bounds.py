@@ -254,3 +254,32 @@ def test_a_listing_past_its_byte_bound_fails_closed(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ForgeUnavailable, match=r"^GitHub listed more than 2 MiB for open pull requests"):
         hub.open_pulls("gitops-bot")
     assert len(asked) == 2  # the second page passed the bound: no third is asked
+
+
+def test_a_listing_of_dense_pages_stops_at_its_member_bound_in_bounded_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages within their item count and their bytes, each item thousands of tiny members:
+    parsed, such JSON weighs some 11 times its bytes (13 pages of 8 MB held 1.2 GB for 90 s
+    under the byte bound alone); the listing stops at its member bound."""
+    from gitops_bot.forges import kit
+
+    monkeypatch.setattr(kit, "LISTING_MEMBERS", 400_000)
+    dense = json.dumps(
+        [{**_pull(n), **{f"{n}k{i}": [] for i in range(2_000)}} for n in range(100)], separators=(",", ":")
+    ).encode()  # some 200,800 members, 2.4 MB
+    asked: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        nxt = f'<{API}/repos/acme/gitops/pulls?page={len(asked) + 1}>; rel="next"'
+        return httpx.Response(200, content=dense, headers={"Content-Type": "application/json", "Link": nxt})
+
+    hub = GitHub.connect(
+        CFG, "acme/gitops", {"GITHUB_TOKEN": "ghp_x"}, transport=httpx.MockTransport(handler)
+    )
+    with pytest.raises(
+        ForgeUnavailable, match=r"^GitHub listed more than 400000 fields for open pull requests"
+    ):
+        hub.open_pulls("gitops-bot")
+    assert len(asked) == 2  # the second page passed the bound: no third is asked
