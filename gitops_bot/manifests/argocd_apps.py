@@ -7,7 +7,7 @@ followed: nothing of it is in this repository."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gitops_bot.core.model import WrittenRef
@@ -36,6 +36,9 @@ class AppSource:
     parameters: tuple[Setting, ...]
     images: tuple[Setting, ...]
     line: int  # of the source
+    # the Application's sources that name a ref (``$ref/...`` value files read them): (ref, repoURL)
+    refs: tuple[tuple[str, str], ...] = ()
+    revision: str = ""  # targetRevision ("" = HEAD)
 
 
 def _scalar(node: Any, key: str) -> str | None:
@@ -80,7 +83,22 @@ def _source(app: str, node: Any) -> AppSource:
         params,
         images,
         int(node.start_mark.line) + 1,
+        revision=_scalar(node, "targetRevision") or "",
     )
+
+
+def scalar(node: Any, key: str) -> str | None:
+    """The mapping's scalar value at ``key`` (None when absent, null or not a scalar)."""
+    return _scalar(node, key)
+
+
+def application_sources(name: str, spec: Any) -> list[AppSource]:
+    """The sources of an Application's ``spec`` (``source`` or ``sources``), each knowing the
+    refs its siblings name (a ``$ref/...`` value file is read from that sibling's repository)."""
+    found = [_at(spec, "source")] if nodes.is_map(_at(spec, "source")) else []
+    found += [s for s in _items(_at(spec, "sources")) if nodes.is_map(s)]
+    refs = tuple((r, _scalar(s, "repoURL") or "") for s in found if (r := _scalar(s, "ref")))
+    return [replace(_source(name, s), refs=refs) for s in found]
 
 
 def sources(text: str, filename: str) -> list[AppSource]:
@@ -92,9 +110,7 @@ def sources(text: str, filename: str) -> list[AppSource]:
         if not (_scalar(doc, "apiVersion") or "").startswith("argoproj.io/"):
             continue
         name = _scalar(_at(doc, "metadata"), "name") or ""
-        one = _at(doc, "spec", "source")
-        out += [_source(name, one)] if nodes.is_map(one) else []
-        out += [_source(name, s) for s in _items(_at(doc, "spec", "sources")) if nodes.is_map(s)]
+        out += application_sources(name, _at(doc, "spec"))
     return out
 
 

@@ -18,6 +18,7 @@ reading; the text parts are :mod:`gitops_bot.manifests`' readers.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,7 +39,7 @@ from gitops_bot.core.reading import (
     Status,
     WouldWrite,
 )
-from gitops_bot.manifests import argocd_apps, images, kustomize_refs
+from gitops_bot.manifests import argocd_apps, argocd_appsets, images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -154,9 +155,15 @@ class _Walk:
     values: list[str] = field(default_factory=list)  # its own Helm values files
     found: list[_Found] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    root: int = 0  # the path being read
+    root: int = 0  # the rendering being read: each path, each generated Application its own objects
+    roots: int = 0  # renderings started
+
+    def next_root(self) -> None:
+        self.root, self.roots = self.roots, self.roots + 1
+
     stack: list[str] = field(default_factory=list)  # the kustomizations being built
     refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
+    unread: list[str] = field(default_factory=list)  # what it renders that cannot be read, and why
 
 
 class Reader:
@@ -171,6 +178,8 @@ class Reader:
         self.repo_root = repo_root or config_root  # what an Argo CD Application's path is relative to
         self.specs = list(specs)
         self._memo: dict[tuple[str, str, bool], list[images.Site]] = {}
+        # each Helm value file the repository's Applications name -> (file, the Application)
+        self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None
 
     # -- walking ------------------------------------------------------------------------
 
@@ -219,7 +228,8 @@ class Reader:
 
     def environment(self, source: Source) -> _Walk:
         walk = _Walk()
-        for walk.root, rel in enumerate(source.paths):
+        for rel in source.paths:
+            walk.next_root()
             # a path (or a symlink on it) leading out of the repository: refused, naming it
             path = files.inside(self.repo_root, self.config_root / rel)
             if self.tree.is_dir(path):
@@ -229,14 +239,23 @@ class Reader:
                 if path.name in KUSTOMIZATION_NAMES:
                     walk.layers.append(self.rel(path))
                     self._kustomization(path, text, walk, ())
+                elif argocd_appsets.is_appset(text) and self._appsets(text, self.rel(path), walk):
+                    pass
                 elif apps := _applications(text, self.rel(path)):
                     for app in _own_applications(apps, source, self.rel(path), walk):
                         self._application(app, self.rel(path), walk)
                 elif fluxes := _flux(text, self.rel(path)):
                     for flux in fluxes:
                         self._flux(flux, self.rel(path), walk)
+                elif (
+                    not self._chart_values(path, walk)
+                    and any(s.helm for s in self.specs)
+                    and (deployers := self._deployed_by(path))
+                ):
+                    for origin, app in deployers:
+                        walk.notes.append(f"{self.rel(path)}: a value file of {app.application} ({origin})")
+                        self._application(app, origin, walk)
                 else:
-                    self._chart_values(path, walk)
                     self._plain(path, text, walk)
             else:
                 raise UsageError(
@@ -245,33 +264,103 @@ class Reader:
                 )
         return walk
 
-    def _chart_values(self, path: Path, walk: _Walk) -> None:
+    def _chart_values(self, path: Path, walk: _Walk) -> bool:
         """A values file inside a chart is rendered over the chart's own ``values.yaml``:
         read that first (what the file does not set, the chart's defaults do), and the file
         is the environment's own values layer."""
         if not any(s.helm for s in self.specs) or path.suffix not in YAML_SUFFIXES:
-            return
+            return False
         for directory in path.parents:
             if directory == self.config_root.parent or not self.tree.is_dir(directory):
-                return
+                return False
             if self.tree.text(directory / "Chart.yaml") is not None:
                 values = directory / "values.yaml"
                 if values != path and (text := self._read(values, walk)) is not None:
                     walk.notes.append(f"{self.rel(values)}: the chart's values, read under {self.rel(path)}")
                     self._plain(values, text, walk)
                 walk.values.append(self.rel(path))
-                return
+                return True
             if directory == self.config_root:
-                return
+                return False
+        return False
+
+    def _deployed_by(self, path: Path) -> list[tuple[str, argocd_apps.AppSource]]:
+        """The Applications (written, or generated by an ApplicationSet) of the repository that
+        name ``path`` as one of their Helm value files: a values file outside any chart renders
+        only through them. (the file holding each, the source)"""
+        if self._value_files is None:
+            self._value_files = {}
+            for candidate in self._yaml_files(self.repo_root):
+                text = self.tree.text(candidate)
+                if text is None or "argoproj.io" not in text:
+                    continue
+                rel = self.rel(candidate)
+                try:
+                    apps = [
+                        a
+                        for _, g in argocd_appsets.generate(text, rel, self._glob_dirs)
+                        if not isinstance(g, str)
+                        for a in g.sources
+                    ]
+                    apps += _applications(text, rel)
+                except GitOpsBotError:
+                    continue
+                for app in apps:
+                    for name in app.value_files:
+                        found = self._ref_file(app, name) if name.startswith("$") else None
+                        if found is None and app.path is not None and not name.startswith("$"):
+                            found = Path(os.path.normpath(self.repo_root / app.path / name))
+                        if found is not None:
+                            self._value_files.setdefault(found, []).append((rel, app))
+        return self._value_files.get(Path(os.path.normpath(path)), [])
 
     def walk_directory(self, directory: Path, walk: _Walk) -> None:
         """``directory`` read as a resource of a kustomization would be."""
         self._resource(directory, str(directory), walk, ())
 
+    def _appsets(self, text: str, rel: str, walk: _Walk) -> bool:
+        """Each Application the file's ApplicationSets generate, read as an Application; what
+        cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
+        any_set = False
+        for name, app in argocd_appsets.generate(text, rel, self._glob_dirs):
+            any_set = True
+            if isinstance(app, str):
+                walk.unread.append(app)
+                continue
+            walk.notes.append(f"{rel}: {name} generates {app.name}")
+            walk.next_root()  # an Application of its own: its values layer over its own chart's
+            for src in app.sources:
+                self._application(src, rel, walk)
+        return any_set
+
+    def _glob_dirs(self, pattern: str) -> list[str]:
+        """The repository's directories matching a git generator's glob (``charts/*``)."""
+        parts = [p for p in pattern.strip("/").split("/") if p not in ("", ".")]
+        found = [self.repo_root]
+        for part in parts:
+            found = [
+                c
+                for d in found
+                for c in (self.tree.listing(d) if any(ch in part for ch in "*?[") else [d / part])
+                if not c.name.startswith(".") and self.tree.is_dir(c) and fnmatch.fnmatchcase(c.name, part)
+            ][:MAX_FILES]
+        return [Path(os.path.relpath(d, self.repo_root)).as_posix() for d in found]
+
+    def _ref_file(self, app: argocd_apps.AppSource, name: str) -> Path | None:
+        """A ``$ref/path`` value file: in this repository when the ref's source is the
+        Application's own repository (the same repoURL), else None (another repository)."""
+        ref, _, rest = name[1:].partition("/")
+        url = dict(app.refs).get(ref)
+        if url is None or _repo_key(url) != _repo_key(app.repo_url):
+            return None
+        return Path(os.path.normpath(self.repo_root / rest))
+
     def _application(self, app: argocd_apps.AppSource, rel: str, walk: _Walk) -> None:
         """An Argo CD Application's source as Argo CD renders it: its path (a kustomization, a
         chart with its value files, or a directory), then what the Application itself sets
         (``kustomize.images``, Helm ``parameters``), which Argo CD applies last."""
+        if app.path is None and app.chart is None and app.refs:  # a source only lending a ref
+            return
         if app.path is None:
             walk.notes.append(
                 f"{rel}: {app.application} renders {app.chart} from {app.repo_url}, not followed"
@@ -291,12 +380,13 @@ class Reader:
             self._kustomization(kfile, text, walk, ())
         elif self.tree.text(directory / "Chart.yaml") is not None:
             for name in ("values.yaml", *app.value_files):
-                if name.startswith("$"):
+                ref = self._ref_file(app, name) if name.startswith("$") else None
+                if name.startswith("$") and ref is None:
                     walk.notes.append(
                         f"{rel}: {app.application}'s value file {name} (another source), not followed"
                     )
                     continue
-                path = Path(os.path.normpath(directory / name))
+                path = ref or Path(os.path.normpath(directory / name))
                 if (text := self._read(path, walk)) is not None:
                     self._plain(path, text, walk)
                     if name != "values.yaml":
@@ -547,6 +637,12 @@ def _own_applications(
     return apps
 
 
+def _repo_key(url: str) -> str:
+    """A repoURL as one repository is named however it is written (scheme, ``.git``, case)."""
+    key = re.sub(r"^[a-z+]+://|^git@", "", url.strip().lower()).replace(":", "/")
+    return key.removesuffix("/").removesuffix(".git")
+
+
 def _flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
     if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
         return []
@@ -619,6 +715,15 @@ def _image(
             tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
             reason=walk.refused[0],
             fix="write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)",
+        )
+    if not found and walk.unread:  # rendered by what cannot be read: said, not "not rendered"
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            reason="; ".join(walk.unread[:3]),
+            fix=f"give {env} a path the repository holds whole: an Application file of its own (or the "
+            "overlay or values file its generated Application renders)",
         )
     if not found:
         return _not_rendered(env, image, walk)

@@ -1,0 +1,227 @@
+"""The Applications an Argo CD ``ApplicationSet`` generates, as far as the file and the
+repository say (text and a directory listing in, Application sources out; no I/O of its own).
+
+Expanded: ``list`` elements, ``git`` ``directories`` of this repository (globs, ``exclude``),
+a ``clusters`` generator's selector labels (``matchLabels`` and ``matchExpressions`` ``In``: the
+labels every matching cluster has; its name and server are Argo CD's alone), and a ``matrix`` of
+two of them. Each parameter set fills the template's sources (Go templates' ``{{.a.b}}``,
+``{{index .a "k"}}`` and the older ``{{a.b}}``/``{{path[n]}}``). What cannot be known from the
+repository (another generator, a template value only a cluster has) is an
+:class:`Unexpanded` with its reason, never an empty set that would read as "renders nothing"."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from itertools import product
+from typing import Any
+
+from gitops_bot.manifests import argocd_apps, nodes
+from gitops_bot.manifests.yamltext import YamlText
+
+MAX_APPLICATIONS = 500  # generated Applications read per file at most (a matrix multiplies)
+_EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+_CLUSTER_ONLY = object()  # a value only the cluster's secret in Argo CD holds
+
+
+class Unexpanded(Exception):
+    """The generators or the template need what only Argo CD holds: the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """One generated Application's sources (templated values filled)."""
+
+    name: str
+    sources: tuple[argocd_apps.AppSource, ...]
+
+
+def _plain(node: Any) -> Any:
+    if nodes.is_map(node):
+        return {str(k.value): _plain(v) for k, v in node.value if nodes.is_scalar(k)}
+    if nodes.is_seq(node):
+        return [_plain(i) for i in node.value]
+    return None if nodes.is_null(node) else str(node.value)
+
+
+def _lookup(params: Any, expr: str, go: bool) -> Any:
+    words = expr.split()
+    if words and words[0] == "index" and len(words) >= 3:
+        found = _lookup(params, words[1], go)
+        for key in words[2:]:
+            key = key.strip('"')
+            if isinstance(found, list) and key.isdigit() and int(key) < len(found):
+                found = found[int(key)]
+            elif isinstance(found, dict) and key in found:
+                found = found[key]
+            else:
+                raise Unexpanded(f"the template reads {expr!r}, which the generators do not set")
+        return found
+    if len(words) != 1:
+        raise Unexpanded(f"the template's {{{{{expr}}}}} is more than a value (a function or a pipeline)")
+    name = words[0].removeprefix(".")
+    if not go and (m := re.fullmatch(r"(\w+)\[(\d+)\]", name)):  # fasttemplate's path[n]
+        name = f"{m[1]}.segments.{m[2]}"
+    value: Any = params
+    for key in name.split("."):
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            raise Unexpanded(f"the template reads {expr!r}, which the generators do not set")
+    return value
+
+
+def fill(text: str, params: dict[str, Any], go: bool) -> str:
+    def one(m: re.Match[str]) -> str:
+        value = _lookup(params, m[1], go)
+        if value is _CLUSTER_ONLY or isinstance(value, (dict, list)):
+            raise Unexpanded(
+                f"the template reads {m[1]!r}, which only the cluster registered in Argo CD holds"
+            )
+        return str(value)
+
+    return _EXPR.sub(one, text)
+
+
+def _git(node: Any, dirs: Callable[[str], list[str]]) -> list[dict[str, Any]]:
+    spec = _plain(node)
+    if spec.get("files"):
+        raise Unexpanded("its git generator reads files' contents, which this reader does not expand")
+    includes = [d.get("path", "") for d in spec.get("directories") or [] if not d.get("exclude")]
+    excludes = [d.get("path", "") for d in spec.get("directories") or [] if d.get("exclude")]
+    out = []
+    for pattern in includes:
+        for path in dirs(pattern):
+            if any(fnmatch.fnmatchcase(path, x) for x in excludes):
+                continue
+            segments = path.split("/")
+            base = segments[-1]
+            out.append(
+                {
+                    "path": {
+                        "path": path,
+                        "basename": base,
+                        "basenameNormalized": re.sub(r"[^a-zA-Z0-9-]", "-", base).lower(),
+                        "segments": segments,
+                    }
+                }
+            )
+    return out
+
+
+def _clusters(node: Any) -> list[dict[str, Any]]:
+    spec = _plain(node) or {}
+    selector = spec.get("selector") or {}
+    labels: list[list[tuple[str, str]]] = [[(k, v)] for k, v in (selector.get("matchLabels") or {}).items()]
+    for e in selector.get("matchExpressions") or []:
+        if e.get("operator") == "In" and e.get("values"):
+            labels.append([(e["key"], v) for v in e["values"]])
+    out = []
+    for combo in product(*labels):
+        out.append(
+            {
+                "name": _CLUSTER_ONLY,
+                "server": _CLUSTER_ONLY,
+                "nameNormalized": _CLUSTER_ONLY,
+                "metadata": {"labels": dict(combo), "annotations": _CLUSTER_ONLY},
+            }
+        )
+    return out
+
+
+def _params(gen: Any, dirs: Callable[[str], list[str]]) -> list[dict[str, Any]]:
+    kinds = [str(k.value) for k, _ in gen.value] if nodes.is_map(gen) else []
+    for key, node in gen.value if nodes.is_map(gen) else ():
+        kind = str(key.value)
+        if kind == "list":
+            elements = _plain(node).get("elements") or []
+            return [e if isinstance(e, dict) else {} for e in elements]
+        if kind == "git":
+            return _git(node, dirs)
+        if kind == "clusters":
+            return _clusters(node)
+        if kind == "matrix":
+            children = (
+                [_params(g, dirs) for g in _at(node, "generators").value]
+                if nodes.is_seq(_at(node, "generators"))
+                else []
+            )
+            if len(children) != 2:
+                raise Unexpanded("its matrix generator has other than two generators")
+            return [{**a, **b} for a, b in product(*children)]
+        if kind in ("selector", "values"):
+            continue
+        raise Unexpanded(f"its {kind} generator lists what only Argo CD can ask (not the repository)")
+    raise Unexpanded(f"it has no generator this reader knows ({', '.join(kinds) or 'none'})")
+
+
+def _at(node: Any, *keys: str) -> Any:
+    for key in keys:
+        found = nodes.get(node, key) if nodes.is_map(node) else None
+        if found is None:
+            return None
+        node = found[1]
+    return node
+
+
+def _filled(src: argocd_apps.AppSource, params: dict[str, Any], go: bool) -> argocd_apps.AppSource:
+    def f(value: str | None) -> str | None:
+        return None if value is None else fill(value, params, go)
+
+    return replace(
+        src,
+        path=f(src.path),
+        repo_url=fill(src.repo_url, params, go),
+        value_files=tuple(fill(v, params, go) for v in src.value_files),
+        parameters=tuple(replace(p, value=fill(p.value, params, go)) for p in src.parameters),
+        images=tuple(replace(i, value=fill(i.value, params, go)) for i in src.images),
+        refs=tuple((n, fill(u, params, go)) for n, u in src.refs),
+    )
+
+
+def _name(template: str, params: dict[str, Any], go: bool) -> str:
+    """The generated Application's name, its cluster-only parts kept as written (a name is
+    only said, never read from)."""
+    try:
+        return fill(template, params, go)
+    except Unexpanded:
+        return template
+
+
+def is_appset(text: str) -> bool:
+    return "argoproj.io" in text and "ApplicationSet" in text
+
+
+def generate(
+    text: str, filename: str, dirs: Callable[[str], list[str]]
+) -> Iterator[tuple[str, Generated | str]]:
+    """For each ApplicationSet of the file: (its name, each generated Application) or (its
+    name, why it cannot be expanded). ``dirs(glob)``: the repository's directories matching a
+    git generator's path glob, relative to the repository's root."""
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
+        if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
+            continue
+        name = argocd_apps.scalar(_at(doc, "metadata"), "name") or ""
+        spec = _at(doc, "spec")
+        go = (argocd_apps.scalar(spec, "goTemplate") or "").lower() == "true"
+        template = _at(spec, "template")
+        sources = argocd_apps.application_sources("", _at(template, "spec"))
+        try:
+            sets: list[dict[str, Any]] = []
+            for gen in _at(spec, "generators").value if nodes.is_seq(_at(spec, "generators")) else []:
+                sets += _params(gen, dirs)
+            if not sets:
+                yield name, "its generators make no Application from what the repository holds"
+                continue
+            for params in sets[:MAX_APPLICATIONS]:
+                app = _name(argocd_apps.scalar(_at(template, "metadata"), "name") or name, params, go)
+                yield (
+                    name,
+                    Generated(app, tuple(replace(_filled(s, params, go), application=app) for s in sources)),
+                )
+        except Unexpanded as e:
+            yield name, f"{name} cannot be expanded from the repository: {e}"

@@ -1,0 +1,132 @@
+"""An ApplicationSet named as an environment's path: the Applications its generators make from
+what the file and the repository hold (list elements, git directories, a clusters selector's
+labels, their matrix), each read as Argo CD renders it, ``$ref/...`` value files of a source of
+this repository included; a generator that cannot be expanded from the repository is said, never
+a false "not rendered"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.core.reading import Status
+from gitops_bot.manifests import images
+from gitops_bot.render import reader
+
+APP = "docker.io/acme/app"
+SPECS = [images.ImageSpec(APP, "docker.io/acme/app", helm={"tag": "imageVersion"})]
+CHART = {
+    "charts/app1/Chart.yaml": "apiVersion: v2\nname: app1\nversion: 0.1.0\n",
+    "charts/app1/values.yaml": "replicas: 1\nimageVersion: '0.9'\n",
+    "charts/app1/templates/d.yaml": "image: docker.io/acme/app:{{ .Values.imageVersion }}\n",
+    "values/app1/qa-values.yaml": "imageVersion: '3.0'\n",
+    "values/app1/prod-values.yaml": "imageVersion: '1.0'\n",
+}
+SOURCES = """  template:
+    metadata:
+      name: '{{index .path.segments 1}}-{{.name}}'
+    spec:
+      sources:
+        - repoURL: https://github.com/acme/deploy.git
+          path: '{{.path.path}}'
+          helm:
+            valueFiles:
+            - '$values/values/{{index .path.segments 1}}/%s-values.yaml'
+        - repoURL: https://github.com/acme/deploy.git
+          ref: values
+"""
+
+
+def _appset(generators: str, env: str = "{{.env}}") -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: apps\nspec:\n"
+        "  goTemplate: true\n  generators:\n" + generators + SOURCES % env
+    )
+
+
+def _read(root: Path, files: dict[str, str]) -> dict[str, reader.EnvironmentReading]:
+    for rel, text in {**CHART, **files}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    sources = [reader.Source(n, (f"appsets/{n}.yaml",), (APP,)) for n in files_envs(files)]
+    return reader.Reader(reader.DiskTree(root), root, SPECS).read(sources)
+
+
+def files_envs(files: dict[str, str]) -> list[str]:
+    return [Path(f).stem for f in files if f.startswith("appsets/")]
+
+
+MATRIX = """  - matrix:
+      generators:
+        - git:
+            repoURL: https://github.com/acme/deploy.git
+            revision: HEAD
+            directories:
+            - path: charts/*
+        - %s
+"""
+
+
+def test_a_matrix_of_git_directories_and_a_list_reads_each_applications_value_files(tmp_path: Path) -> None:
+    gen = MATRIX % "list:\n            elements:\n            - env: qa\n              name: in-cluster"
+    got = _read(tmp_path, {"appsets/qa.yaml": _appset(gen)})["qa"].image(APP)
+    assert got is not None and got.status is Status.PINNED, got
+    wins = [(p.file, p.line) for p in got.pins if p.effective]
+    assert wins == [("values/app1/qa-values.yaml", 1)]
+    assert ("charts/app1/values.yaml", 2) in [(p.file, p.line) for p in got.pins]
+
+
+def test_a_clusters_selectors_labels_are_what_the_template_reads(tmp_path: Path) -> None:
+    gen = MATRIX % (
+        "clusters:\n            selector:\n              matchLabels:\n                env: prod\n"
+    )
+    files = {"appsets/prod.yaml": _appset(gen, '{{index .metadata.labels "env"}}')}
+    got = _read(tmp_path, files)["prod"].image(APP)
+    assert got is not None and got.status is Status.PINNED, got
+    assert [(p.file, p.line) for p in got.pins if p.effective] == [("values/app1/prod-values.yaml", 1)]
+
+
+def test_a_generator_the_repository_cannot_expand_is_said_with_the_fix(tmp_path: Path) -> None:
+    gen = "  - scmProvider:\n      github:\n        organization: acme\n"
+    got = _read(tmp_path, {"appsets/qa.yaml": _appset(gen)})["qa"].image(APP)
+    assert got is not None and got.status is Status.UNSUPPORTED, got
+    assert got.reason is not None and "scmProvider" in got.reason
+    assert got.fix
+
+
+def test_a_value_the_template_reads_from_the_cluster_alone_is_said(tmp_path: Path) -> None:
+    gen = MATRIX % "clusters: {}"
+    got = _read(tmp_path, {"appsets/qa.yaml": _appset(gen, "{{.name}}")})["qa"].image(APP)
+    assert got is not None and got.status is Status.UNSUPPORTED, got
+    assert got.reason is not None and ".name" in got.reason
+
+
+def test_a_values_file_outside_any_chart_is_read_as_the_generated_application_renders_it(
+    tmp_path: Path,
+) -> None:
+    # the environment names its own values file (no image in it); the ApplicationSet layers it
+    # over the chart's values and the shared version file
+    gen = MATRIX % "list:\n            elements:\n            - env: prod"
+    appset = _appset(gen).replace(
+        "            - '$values/values/{{index .path.segments 1}}/{{.env}}-values.yaml'\n",
+        "            - '$values/values/{{index .path.segments 1}}/{{.env}}-values.yaml'\n"
+        "            - '$values/values/{{index .path.segments 1}}/envs/{{.env}}-eu.yaml'\n",
+    )
+    for rel, text in {**CHART, "appsets/all.yaml": appset, "values/app1/envs/prod-eu.yaml": "x: 1\n"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    sources = [reader.Source("prod-eu", ("values/app1/envs/prod-eu.yaml",), (APP,))]
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)["prod-eu"].image(APP)
+    assert got is not None and got.status is Status.PINNED, got
+    assert [(p.file, p.line) for p in got.pins if p.effective] == [("values/app1/prod-values.yaml", 1)]
+
+
+def test_each_generated_application_has_its_own_effective_value(tmp_path: Path) -> None:
+    gen = MATRIX % "list:\n            elements:\n            - env: qa"
+    app2 = {k.replace("app1", "app2"): v for k, v in CHART.items()}
+    for rel, text in app2.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    got = _read(tmp_path, {"appsets/qa.yaml": _appset(gen)})["qa"].image(APP)
+    assert got is not None and got.status is Status.PINNED, got
+    wins = sorted((p.file, p.line) for p in got.pins if p.effective)
+    assert wins == [("values/app1/qa-values.yaml", 1), ("values/app2/qa-values.yaml", 1)]
