@@ -108,9 +108,9 @@ def test_a_refused_identity_is_one_line_naming_it_and_the_fix(
 
 
 def test_a_cloud_extra_that_is_not_installed_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gitops_bot.registry.cloud import LOGINS
+    from gitops_bot.registry import cloud
 
-    monkeypatch.setattr(type(LOGINS["aws"]), "available", lambda self: False)
+    monkeypatch.setattr(type(cloud.login("aws")), "available", lambda self: False)
     with pytest.raises(UsageError) as refused:
         lookup(RegistryConfig(host="123456789012.dkr.ecr.eu-west-1.amazonaws.com"), {})
     # the extra's own requirement, which installs wherever the bot came from (a clone, a wheel)

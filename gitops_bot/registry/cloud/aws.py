@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 
 from gitops_bot.core import numbers
 from gitops_bot.core.log import register_secret
+from gitops_bot.registry.cloud import ECR
 from gitops_bot.registry.cloud.base import (
     LOGIN_LIMIT,
     Issued,
@@ -51,11 +52,6 @@ from gitops_bot.registry.cloud.base import (
 )
 from gitops_bot.registry.settings import RegistryConfig
 
-# <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn], and the dual-stack <account>.dkr-ecr.<region>.on.aws
-PRIVATE = re.compile(
-    r"^(?P<account>\d{12})\.dkr(?:\.ecr(?P<fips>-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?"
-    r"|-ecr\.(?P<region6>[a-z0-9-]+)\.on\.aws)$"
-)
 PUBLIC = "public.ecr.aws"
 PUBLIC_REGION = "us-east-1"  # ECR Public's API is in one region
 _ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+::\d{12}:[A-Za-z0-9+=,.@_/-]{1,512}")
@@ -86,7 +82,7 @@ _FIXES = {
 
 def parse_host(host: str) -> tuple[str | None, str | None]:
     """(account, region) of an ECR registry host, (None, None) for another host."""
-    m = PRIVATE.match(host.lower())
+    m = ECR.match(host.lower())
     if not m:
         return (None, PUBLIC_REGION) if host.lower() == PUBLIC else (None, None)
     return m.group("account"), m.group("region") or m.group("region6")
@@ -96,10 +92,6 @@ class AwsLogin:
     kind: str = "aws"
     extra: str | None = "aws"
     anonymous_ok: bool = False  # a private ECR registry answers no one without a token
-
-    def recognises(self, host: str) -> bool:
-        # ECR Public serves public images anonymously: only with auth: aws (higher limits)
-        return PRIVATE.match(host.lower()) is not None
 
     def available(self) -> bool:
         return importable("botocore")
@@ -306,7 +298,7 @@ def _edge(source: str) -> Any:
     ``source``: what answered, when it was none of the calls made through our client."""
     from botocore.parsers import ResponseParserError
 
-    return edge(source, ResponseParserError, RuntimeError)
+    return edge(source, ResponseParserError, RuntimeError, ET.ParseError)
 
 
 def _chain(env: Mapping[str, str]) -> str:

@@ -44,7 +44,6 @@ from gitops_bot.net.tls import ssl_context
 from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call, json_of, sendable, text
 from gitops_bot.registry.settings import RegistryConfig, scheme_for
 
-ACR = re.compile(r"^[a-z0-9]{5,50}\.azurecr\.(?:io|us|cn)$")
 USER = "00000000-0000-0000-0000-000000000000"  # the user name ACR takes with a refresh token
 AUTHORITY = "https://login.microsoftonline.com"
 IMDS = "http://169.254.169.254"
@@ -61,9 +60,6 @@ class AzureLogin:
     kind: str = "azure"
     extra: str | None = None  # plain OAuth2 through our client: nothing to install
     anonymous_ok: bool = True  # a registry with anonymous pull enabled answers anyone
-
-    def recognises(self, host: str) -> bool:
-        return ACR.match(host.lower()) is not None
 
     def available(self) -> bool:
         return True

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from xml.etree.ElementTree import ParseError
 
 from gitops_bot.core.errors import RegistryAccessError, UsageError
 from gitops_bot.core.extras import install_hint
@@ -81,10 +80,6 @@ class Login(Protocol):
     # whether a registry of this cloud may be read anonymously (public images): when the
     # workload has no identity and none was asked for, the registry is asked without one
     anonymous_ok: bool
-
-    def recognises(self, host: str) -> bool:
-        """Whether ``host`` is this cloud's registry by its name (no ``auth:`` needed)."""
-        ...
 
     def available(self) -> bool:
         """Whether the library this login needs is installed."""
@@ -292,7 +287,6 @@ UNREADABLE: tuple[type[Exception], ...] = (
     ArithmeticError,
     AttributeError,
     RecursionError,
-    ParseError,
 )
 
 

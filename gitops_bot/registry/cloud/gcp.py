@@ -32,8 +32,6 @@ from gitops_bot.registry.cloud.base import Issued, LoginFailed, NoIdentity, call
 from gitops_bot.registry.settings import RegistryConfig
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
-GCR = re.compile(r"^(?:[a-z]+\.)?gcr\.io$")  # gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io
-GAR = re.compile(r"^[a-z0-9-]+-docker\.pkg\.dev$")
 USER = "oauth2accesstoken"
 _DMI = Path("/sys/class/dmi/id/product_name")  # "Google Compute Engine" on GCE and GKE nodes
 
@@ -42,10 +40,6 @@ class GcpLogin:
     kind: str = "gcp"
     extra: str | None = "gcp"
     anonymous_ok: bool = True  # public repositories (gcr.io/distroless, ...) answer anyone
-
-    def recognises(self, host: str) -> bool:
-        host = host.lower()
-        return GCR.match(host) is not None or GAR.match(host) is not None
 
     def available(self) -> bool:
         return importable("google.auth")
