@@ -204,19 +204,22 @@ class App:
         of them)."""
         with self._lock:
             if self._readings is None:
-                sources = [
-                    reader.Source(
-                        env.name,
-                        tuple(env.paths),
-                        tuple(env.images) if env.images else tuple(i.name for i in self.config.images),
-                        tuple(a for a in (env.argocd_application, *env.argocd_applications) if a),
-                    )
-                    for env in self.config.environments
-                ]
-                tree = reader.DiskTree(self.root)
-                specs = self.image_specs()
-                self._readings = reader.Reader(tree, self.config.root, specs, self.root).read(sources)
+                self._readings = self.read_tree(reader.DiskTree(self.root))
             return self._readings
+
+    def read_tree(self, tree: reader.Tree) -> dict[str, EnvironmentReading]:
+        """Every environment as the one reader reads it from ``tree`` (the disk, or the files
+        as a commit had them: the history reads each version so)."""
+        sources = [
+            reader.Source(
+                env.name,
+                tuple(env.paths),
+                tuple(env.images) if env.images else tuple(i.name for i in self.config.images),
+                tuple(a for a in (env.argocd_application, *env.argocd_applications) if a),
+            )
+            for env in self.config.environments
+        ]
+        return reader.Reader(tree, self.config.root, self.image_specs(), self.root).read(sources)
 
     def reading(self, env: EnvironmentConfig) -> EnvironmentReading:
         """The environment's reading; an environment the configuration does not list (the

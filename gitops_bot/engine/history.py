@@ -4,20 +4,39 @@ deploy now (promotions and rollbacks start from it). Read-only."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
 from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
+from gitops_bot.core.reading import EnvironmentReading, PinKind
 from gitops_bot.engine.app import App
 from gitops_bot.engine.session import Session
+from gitops_bot.git.gitlog import History
 from gitops_bot.manifests.charts import ChartSpec
 from gitops_bot.release import ledger as history_mod
+from gitops_bot.render import reader
 
 
 def history(s: Session, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
     """The environment's releases on the base, newest first (``limit``: at most that many)."""
-    env = s.app.config.environment(environment)
-    paths = s.app.repo_paths(env, s.root)
-    charts = chart_specs(s.app, env)
-    return history_mod.read(s.ws, s.ws.base_ref, paths, s.app.image_specs(), limit=limit, charts=charts)
+    return read(s.app, s.app.config.environment(environment), s.ws, s.ws.base_ref, s.root, limit=limit)
+
+
+def read(
+    app: App, env: EnvironmentConfig, ws: History, rev: str, root: Path, *, limit: int | None = None
+) -> list[history_mod.Entry]:
+    """The releases of ``env`` on ``rev`` of the repository at ``root``, newest first: each
+    version read as the environment rendered it at that commit (the one reader's effective
+    pins), so a version it inherited before its first release into its own layer, or one an
+    Argo CD Application sets, is what ran before."""
+    paths = app.repo_paths(env, root)
+    rendered = _Rendered.of(app, env, ws, rev, root, paths)
+    return history_mod.read(
+        ws, rev, paths, app.image_specs(), limit=limit, charts=chart_specs(app, env), rendered=rendered
+    )
 
 
 def chart_specs(app: App, env: EnvironmentConfig) -> list[ChartSpec]:
@@ -31,3 +50,115 @@ def deployed(app: App, environment: str) -> dict[str, Deployed]:
     """What the environment's files deploy, by image name."""
     env = app.config.environment(environment)
     return {t.image.name: t.deployed for t in app.targets(env) if t.deployed is not None}
+
+
+def _image_set(reading: EnvironmentReading | None) -> history_mod.ImageSet:
+    """The images an environment renders, each at its effective place (what ``deployed`` and
+    ``plan`` read)."""
+    out: history_mod.ImageSet = {}
+    for r in reading.images if reading is not None else ():
+        if (pin := r.effective) is not None:
+            out[r.image] = Deployed(r.image, pin.repository, pin.tag, pin.digest)
+    return out
+
+
+class _Rendered:
+    """Each version of an environment read as it rendered then: the one reader over the files
+    it renders, as a state of the history had them (the rest of the tree as the base has it).
+
+    Used only where reading the files a release may write, one by one, misses what the
+    environment runs: a version set (now or before its first own-layer release) in a file it
+    shares (a base, a component, a common values file), in a patch the bot does not edit, or
+    by an Argo CD Application or Flux object. Elsewhere the ledger's own reading by entries
+    stays (a year of a 1,000-image overlay reads in seconds; the reader composes each version
+    whole). Each distinct state is read once; states with the same blobs share one set."""
+
+    def __init__(
+        self, app: App, env: EnvironmentConfig, ws: History, rev: str, root: Path, paths: list[str]
+    ) -> None:
+        self.app, self.env, self.ws, self.rev, self.root = app, env, ws, rev, root
+        self.paths = paths
+        self._texts: dict[str, str | None] = {}  # blob -> text (None: not UTF-8)
+        self._sets: dict[tuple[str | None, ...], history_mod.ImageSet] = {}
+
+    @classmethod
+    def of(
+        cls, app: App, env: EnvironmentConfig, ws: History, rev: str, root: Path, writable: list[str]
+    ) -> _Rendered | None:
+        """The reader's history of ``env``, or None where its writable files alone tell it."""
+        now = app.reading(env)
+        config = app.config.root
+        mine = set(writable)
+
+        def repo(rel: str) -> str:
+            return Path(os.path.relpath(config / rel, root)).as_posix()
+
+        needed = any(
+            repo(p.file) not in mine
+            or p.kind in (PinKind.ARGOCD, PinKind.FLUX, PinKind.PATCH)
+            or not p.editable
+            for r in now.images
+            for p in r.pins
+        )
+        if not needed:
+            return None
+        paths = list(dict.fromkeys([*writable, *(repo(f) for f in now.rendered)]))
+        return cls(app, env, ws, rev, root, [p for p in paths if not p.startswith("../")])
+
+    def load(self, states: Sequence[Mapping[str, str]]) -> None:
+        todo = {b for state in states for b in state.values() if b not in self._texts}
+        for blob, data in self.ws.read_blobs(sorted(todo), self.rev, self.paths).items():
+            try:
+                self._texts[blob] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                self._texts[blob] = None
+
+    def image_set(self, state: Mapping[str, str]) -> history_mod.ImageSet:
+        key = tuple(state.get(p) for p in self.paths)
+        got = self._sets.get(key)
+        if got is None:
+            tree = _StateTree(self.root, self.paths, state, self._texts)
+            try:
+                reading = self.app.read_tree(tree).get(self.env.name)
+            except UsageError:
+                reading = None  # a version its tool could not render (broken YAML): no images
+            got = self._sets[key] = _image_set(reading)
+        return got
+
+
+class _StateTree(reader.DiskTree):
+    """The repository with the environment's rendered files as one state of its history had
+    them (absent where that state has none); every other file as the base has it."""
+
+    def __init__(
+        self, root: Path, tracked: Sequence[str], state: Mapping[str, str], texts: Mapping[str, str | None]
+    ) -> None:
+        super().__init__(root)
+        self._given = root  # the reader's paths are built on it (``self.root`` is resolved)
+        self._state = {p: texts.get(b) for p, b in state.items()}
+        self._tracked = set(tracked)
+
+    def _rel(self, path: Path) -> str:
+        return Path(os.path.relpath(path, self._given)).as_posix()
+
+    def text(self, path: Path) -> str | None:
+        rel = self._rel(path)
+        if rel in self._tracked:
+            return self._state.get(rel)
+        return super().text(path)
+
+    def is_dir(self, path: Path) -> bool:
+        prefix = self._rel(path) + "/"
+        return super().is_dir(path) or any(p.startswith(prefix) for p in self._state)
+
+    def listing(self, path: Path) -> list[Path]:
+        here = {
+            p
+            for p in super().listing(path)
+            if self._rel(p) not in self._tracked or self._rel(p) in self._state
+        }
+        prefix = self._rel(path) + "/"
+        for p in self._state:
+            if p.startswith(prefix):
+                here.add(path / p[len(prefix) :].split("/")[0])
+        return sorted(here)

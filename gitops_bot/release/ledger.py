@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import format_instant, outside_instant
@@ -83,6 +83,23 @@ class Entry:
         }
 
 
+class Rendered(Protocol):
+    """The image set of what an environment renders at each state, read by the one reader
+    (:mod:`gitops_bot.render.reader`) where a file-by-file reading of the files a release may
+    write would miss what it runs: a version inherited from a base, a common values file or a
+    patch, or set by an Argo CD Application."""
+
+    @property
+    def paths(self) -> Sequence[str]:
+        """Every file the environment renders (repository-relative): their commits are read."""
+
+    def load(self, states: Sequence[Mapping[str, str]]) -> None:
+        """Read the blobs of ``states`` in one batch."""
+
+    def image_set(self, state: Mapping[str, str]) -> ImageSet:
+        """The images the environment renders with its files at ``state`` (path -> blob)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Version:
     """A version of a file as the history read it last: what the next one is read from."""
@@ -126,7 +143,8 @@ class _Reader:
 
     def load(self, states: Sequence[dict[str, str]]) -> None:
         """Read and parse every blob of ``states`` not parsed yet, in one batch."""
-        todo = {b: p for state in states for p, b in state.items() if b not in self._parsed}
+        wanted = set(self.paths)  # a state may hold more (what the environment renders)
+        todo = {b: p for state in states for p, b in state.items() if b not in self._parsed and p in wanted}
         for blob, data in self.ws.read_blobs(list(todo), self.rev, self.paths).items():
             if self.charts:  # first: the image reader below finds these nodes in the memo
                 self._documents[blob] = self._compose(data, todo[blob])
@@ -394,14 +412,19 @@ def read(
     limit: int | None = None,
     charts: Sequence[chart_sites.ChartSpec] = (),
     since: datetime | None = None,
+    rendered: Rendered | None = None,
 ) -> list[Entry]:
     """The releases of the environment whose files are ``paths``, newest first: one ``git
     log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads.
     ``charts``: the Helm charts whose pinned versions count as part of a release; ``since``:
-    none older than the first release that landed before it."""
-    commits = ws.log(rev, paths)
-    after = states(ws, rev, paths, commits)
+    none older than the first release that landed before it; ``rendered``: the image sets
+    read from everything the environment renders (the files read by the one reader) instead
+    of ``paths`` alone, whose commits are then read too."""
+    tracked = list(dict.fromkeys([*paths, *rendered.paths])) if rendered is not None else paths
+    commits = ws.log(rev, tracked)
+    after = states(ws, rev, tracked, commits)
     reader = _Reader(ws, specs, rev, paths, charts)
+    image_set = reader.image_set if rendered is None else rendered.image_set
     out: list[Entry] = []
     tips: dict[str, str] = {}  # the message of the last commit each merge brought in
     carried: ImageSet | None = None
@@ -409,13 +432,16 @@ def read(
         if limit is not None and len(out) >= limit:
             break
         if i % _BATCH == 0:
-            reader.load(after[i : i + _BATCH + 1])
+            if rendered is None or charts:
+                reader.load(after[i : i + _BATCH + 1])
+            if rendered is not None:
+                rendered.load(after[i : i + _BATCH + 1])
             merged = [c.parents[1] for c in commits[i : i + _BATCH] if _unnamed_merge(c)]
             tips.update(ws.messages_of(merged))
         # the state before commit i is the one after commit i + 1: built once, not twice
         # (1,000-image sets were half of a 30-day report's history once its blobs read fast)
-        now = carried if carried is not None else reader.image_set(after[i])
-        before = carried = reader.image_set(after[i + 1])
+        now = carried if carried is not None else image_set(after[i])
+        before = carried = image_set(after[i + 1])
         changed = _changed(now, before)
         charts_after, charts_before = reader.chart_set(after[i]), reader.chart_set(after[i + 1])
         changed_charts = tuple(
