@@ -322,8 +322,6 @@ READER_BUGS: dict[str, str] = {
     "flux-helmrelease-inherited": "a HelmRelease's chart at a path of its GitRepository is not read: "
     "the image its values.yaml sets is said not_rendered ('nothing staging renders names ...'), "
     "neither inherited nor refused with the fix",
-    "argocd-kustomize-images": "the release history does not read an Application's kustomize.images "
-    "(rollback after two promotions: 'production has no release history in git')",
 }
 
 
@@ -663,22 +661,7 @@ def _said_and_left(capsys: pytest.CaptureFixture[str], story: Story, reading: di
 
 
 # what a first rollback's xfail says when it is refused (docs: /tmp/team/reader-bugs.md)
-_NO_EARLIER = (
-    "history bug: the first release written into the environment's own layer (not where the version "
-    "was set before) has no earlier release in the history; rollback refuses '0 earlier release(s)'"
-)
-FIRST_ROLLBACK_BUGS: dict[str, str] = {
-    shape: _NO_EARLIER
-    for shape in (
-        "json6902",
-        "json6902-container",
-        "components",
-        "values-side-by-side-common",
-        "argocd-source-path",
-        "argocd-helm-value-files-inherited",
-        "flux-kustomization",
-    )
-}
+FIRST_ROLLBACK_BUGS: dict[str, str] = {}
 
 
 def _first_rollback_cases() -> list[Any]:
