@@ -1,0 +1,67 @@
+"""An environment Argo CD renders from another branch than the one the bot reads: its reading
+says so (unsupported, naming the Application and the branch, with the fix), never main's files
+as what it renders; an Application on the base branch is read as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot.core.reading import Status
+from gitops_bot.manifests import images
+from gitops_bot.render import reader
+
+APP = "ghcr.io/acme/app"
+SPECS = [images.ImageSpec(APP, "ghcr.io/acme/app")]
+DEPLOYMENT = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - image: ghcr.io/acme/app:1.0\n"
+APPS = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-test
+spec:
+  source:
+    repoURL: https://github.com/acme/deploy.git
+    targetRevision: test
+    path: overlays/test
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-prod
+spec:
+  source:
+    repoURL: https://github.com/acme/deploy.git
+    targetRevision: main
+    path: overlays/production
+"""
+FILES = {
+    "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+    "base/deployment.yaml": DEPLOYMENT,
+    "overlays/test/kustomization.yaml": "resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: '2.0'\n",
+    "overlays/production/kustomization.yaml": "resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: '1.0'\n",
+    "argocd/apps.yaml": APPS,
+}
+
+
+def _read(root: Path, paths: dict[str, str]) -> dict[str, reader.EnvironmentReading]:
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    sources = [reader.Source(n, (p,), (APP,)) for n, p in paths.items()]
+    return reader.Reader(reader.DiskTree(root), root, SPECS).read(sources)
+
+
+def test_an_overlay_argo_cd_renders_from_another_branch_is_said(tmp_path: Path) -> None:
+    got = _read(tmp_path, {"test": "overlays/test", "production": "overlays/production"})
+    test = got["test"].image(APP)
+    assert test is not None and test.status is Status.UNSUPPORTED, test
+    assert test.reason is not None and "app-test renders branch test" in test.reason
+    assert "main" in test.reason and test.fix
+    assert not any(p.effective for p in test.pins) and test.would_write is None
+    prod = got["production"].image(APP)
+    assert prod is not None and prod.status is Status.PINNED, prod
+
+
+def test_the_application_file_of_another_branch_is_said_too(tmp_path: Path) -> None:
+    got = _read(tmp_path, {"test": "argocd/apps.yaml"})["test"].image(APP)
+    assert got is not None and got.status is Status.UNSUPPORTED, got
+    assert got.reason is not None and "branch test" in got.reason
