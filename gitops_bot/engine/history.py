@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import UsageError
@@ -79,6 +79,7 @@ class _Rendered:
         self.app, self.env, self.ws, self.rev, self.root = app, env, ws, rev, root
         self.paths = paths
         self._texts: dict[str, str | None] = {}  # blob -> text (None: not UTF-8)
+        self._disk = _Disk(root, paths)
         self._sets: dict[tuple[str | None, ...], history_mod.ImageSet] = {}
 
     @classmethod
@@ -117,7 +118,7 @@ class _Rendered:
         key = tuple(state.get(p) for p in self.paths)
         got = self._sets.get(key)
         if got is None:
-            tree = _StateTree(self.root, self.paths, state, self._texts)
+            tree = _StateTree(self._disk, state, self._texts)
             try:
                 reading = self.app.read_tree(tree).get(self.env.name)
             except UsageError:
@@ -126,39 +127,66 @@ class _Rendered:
         return got
 
 
-class _StateTree(reader.DiskTree):
+class _Disk:
+    """The base's files on disk, read once for all the states of one history: the reader
+    asks each state for the same directories and files (a path resolved and listed anew for
+    each was most of a thousand states' time)."""
+
+    def __init__(self, root: Path, tracked: Sequence[str]) -> None:
+        self.given = root  # the reader's paths are built on it (the disk tree's root is resolved)
+        self.tree = reader.DiskTree(root)
+        self.tracked = set(tracked)
+        self._rels: dict[Path, str] = {}
+        self._dirs: dict[Path, bool] = {}
+        self._listings: dict[Path, list[Path]] = {}
+
+    def rel(self, path: Path) -> str:
+        got = self._rels.get(path)
+        if got is None:
+            got = self._rels[path] = Path(os.path.relpath(path, self.given)).as_posix()
+        return got
+
+    def is_dir(self, path: Path) -> bool:
+        if path not in self._dirs:
+            self._dirs[path] = self.tree.is_dir(path)
+        return self._dirs[path]
+
+    def listing(self, path: Path) -> list[Path]:
+        if path not in self._listings:
+            self._listings[path] = self.tree.listing(path)
+        return self._listings[path]
+
+
+class _StateTree:
     """The repository with the environment's rendered files as one state of its history had
     them (absent where that state has none); every other file as the base has it."""
 
-    def __init__(
-        self, root: Path, tracked: Sequence[str], state: Mapping[str, str], texts: Mapping[str, str | None]
-    ) -> None:
-        super().__init__(root)
-        self._given = root  # the reader's paths are built on it (``self.root`` is resolved)
+    def __init__(self, disk: _Disk, state: Mapping[str, str], texts: Mapping[str, str | None]) -> None:
+        self.disk = disk
         self._state = {p: texts.get(b) for p, b in state.items()}
-        self._tracked = set(tracked)
-
-    def _rel(self, path: Path) -> str:
-        return Path(os.path.relpath(path, self._given)).as_posix()
+        self._dirs = {parent for p in state for parent in PurePosixPath(p).parents}
 
     def text(self, path: Path) -> str | None:
-        rel = self._rel(path)
-        if rel in self._tracked:
+        rel = self.disk.rel(path)
+        if rel in self.disk.tracked:
             return self._state.get(rel)
-        return super().text(path)
+        return self.disk.tree.text(path)
 
     def is_dir(self, path: Path) -> bool:
-        prefix = self._rel(path) + "/"
-        return super().is_dir(path) or any(p.startswith(prefix) for p in self._state)
+        return self.disk.is_dir(path) or PurePosixPath(self.disk.rel(path)) in self._dirs
 
     def listing(self, path: Path) -> list[Path]:
+        rel = self.disk.rel(path)
         here = {
             p
-            for p in super().listing(path)
-            if self._rel(p) not in self._tracked or self._rel(p) in self._state
+            for p in self.disk.listing(path)
+            if (r := self.disk.rel(p)) not in self.disk.tracked or r in self._state
         }
-        prefix = self._rel(path) + "/"
+        prefix = "" if rel == "." else rel + "/"
         for p in self._state:
             if p.startswith(prefix):
                 here.add(path / p[len(prefix) :].split("/")[0])
         return sorted(here)
+
+    def check(self, path: Path) -> None:
+        self.disk.tree.check(path)
