@@ -153,6 +153,9 @@ class EnvironmentReading:
     rendered: tuple[str, ...]  # every file read, relative to the config's directory
     writable: tuple[str, ...]  # the files a release for this environment may edit
     notes: tuple[str, ...] = ()  # what was not followed (a remote resource), what was chosen
+    # of a file holding several environments' Argo CD Applications: (file, the Application that
+    # is this environment's own); a release edits only that document of the file
+    documents: tuple[tuple[str, str], ...] = ()
 
     def image(self, name: str) -> ImageReading | None:
         return next((r for r in self.images if r.image == name), None)

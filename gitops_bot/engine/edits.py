@@ -47,11 +47,14 @@ def edit(
     warnings: dict[str, list[Outside]] = {}
     written: dict[Path, str] = {}
     layers = _own_layers(app, rel.environment, updates) if updates else {}
+    documents = _documents(app, rel.environment) if updates else {}
     for path, text in texts.items():
         if not updates:
             break
         here = [u for u in updates if u.image not in layers]
-        result = images.edit(text, str(path), specs, here, append=False)  # one parse, one re-read
+        own_doc = documents.get(path.resolve())
+        # one parse, one re-read
+        result = images.edit(text, str(path), specs, here, append=False, application=own_doc)
         own = [u for u in updates if (layer := layers.get(u.image)) is not None and layer[0] == path]
         if own:  # inherited images: an entry of their own in the environment's own layer
             keyed = _values_keys(result.text, str(path), specs, own, layers)
@@ -87,6 +90,13 @@ def edit(
     ]
     rel = replace(rel, changes=tuple(changes))
     return _with_render(app, rel, root, texts, written) if written else rel, written
+
+
+def _documents(app: App, environment: str) -> dict[Path, str]:
+    """Of each file holding several environments' Applications, the one this environment
+    owns (the reader's): only that document is edited for it."""
+    reading = app.reading(app.config.environment(environment))
+    return {(app.config.root / f).resolve(): doc for f, doc in reading.documents}
 
 
 def _own_layers(
@@ -135,11 +145,14 @@ def _check_alone(app: App, environment: str, root: Path, written: Mapping[Path, 
         base = app.config.root.resolve().relative_to(root.resolve())
     except ValueError:
         return  # the config lives outside this checkout's tree: paths are not comparable here
+    mine = dict(app.readings()[environment].documents) if environment in app.readings() else {}
     others = {
         (base / f).as_posix(): name
         for name, r in app.readings().items()
         if name != environment
         for f in r.rendered
+        # another environment's own Application of a file holding several: a place of its own
+        if not (f in mine and dict(r.documents).get(f, mine[f]) != mine[f])
     }
     for path in written:
         rel = path.resolve().relative_to(root.resolve()).as_posix()

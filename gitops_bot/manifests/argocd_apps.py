@@ -130,10 +130,16 @@ def entry_image(value: str) -> tuple[str, WrittenRef]:
     return (prefix[:-1] if prefix else ref.name), ref
 
 
-def edit(text: str, filename: str, wanted: Mapping[str, tuple[str, str | None, str | None]]) -> EditResult:
+def edit(
+    text: str,
+    filename: str,
+    wanted: Mapping[str, tuple[str, str | None, str | None]],
+    application: str | None = None,
+) -> EditResult:
     """Each Application's ``kustomize.images`` entries for the images of ``wanted`` (the
     configured name -> (the name the entry may be written as, new tag, new digest)) set in place,
-    the entry's other characters kept; re-read to prove only they changed."""
+    the entry's other characters kept; re-read to prove only they changed. ``application``: only
+    that Application's (the environment's own document of a file holding several)."""
     src = YamlText.of(text)
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
@@ -143,6 +149,8 @@ def edit(text: str, filename: str, wanted: Mapping[str, tuple[str, str | None, s
     found: dict[str, None] = {}
     for doc in docs:
         if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
+            continue
+        if application is not None and _scalar(_at(doc, "metadata"), "name") != application:
             continue
         spec = _at(doc, "spec")
         sources = [_at(spec, "source"), *_items(_at(spec, "sources"))]

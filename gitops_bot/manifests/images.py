@@ -432,11 +432,18 @@ RULE = "only the image's values change, each in its own place and style"
 
 
 def edit(
-    text: str, filename: str, specs: Sequence[ImageSpec], updates: Sequence[Update], *, append: bool = True
+    text: str,
+    filename: str,
+    specs: Sequence[ImageSpec],
+    updates: Sequence[Update],
+    *,
+    append: bool = True,
+    application: str | None = None,
 ) -> EditResult:
     """``updates`` applied at every site of their images (a kustomization gains an entry for an
     image it does not list, unless not ``append``; other files change only where the image is),
-    with the changes made and the values that had no place to go."""
+    with the changes made and the values that had no place to go. ``application``: of a file
+    holding several Argo CD Applications, the one the environment owns, the only one edited."""
     if is_kustomization(filename):
         marked = _marked(text, filename, specs, strict=False)
         by_marker = {s.name for s in marked.specs} if marked else set()
@@ -460,7 +467,7 @@ def edit(
     # an Argo CD Application's kustomize.images (argocd-image-updater's write-back target)
     keys = {s.name: s.repository_key or s.name for s in specs}
     wanted = {u.image: (keys.get(u.image, u.image), u.tag, u.digest) for u in updates}
-    argo = argocd_apps.edit(result.text, filename, wanted)
+    argo = argocd_apps.edit(result.text, filename, wanted, application)
     return replace(
         argo,
         changes=result.changes + argo.changes,

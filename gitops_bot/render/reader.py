@@ -165,6 +165,7 @@ class _Walk:
     refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
     unread: list[str] = field(default_factory=list)  # what it renders that cannot be read, and why
     elsewhere: list[str] = field(default_factory=list)  # rendered from another branch than the bot reads
+    documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
 
 
 class Reader:
@@ -636,7 +637,7 @@ class Reader:
         for name, walk in walks.items():
             for f in walk.files:
                 renders.setdefault(f, set()).add(name)
-        return {s.name: _reading(s, walks[s.name], renders) for s in sources}
+        return {s.name: _reading(s, walks[s.name], _own_documents(s.name, walks, renders)) for s in sources}
 
 
 def _applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
@@ -658,6 +659,7 @@ def _own_applications(
     if not named:
         named = [a for a in apps if source.name in re.split(r"[-_.]", a.application)]
     if len({a.application for a in named}) == 1:
+        walk.documents[rel] = named[0].application
         walk.notes.append(f"{rel}: read {named[0].application} of {len(names)} Applications (its name)")
         return named
     walk.notes.append(
@@ -670,6 +672,21 @@ def _own_applications(
 def _base_of(elsewhere: Sequence[str]) -> str:
     """The branch the bot reads, as the reason names it."""
     return elsewhere[0].rpartition(" reads ")[2] if elsewhere else "main"
+
+
+def _own_documents(
+    env: str, walks: Mapping[str, _Walk], renders: Mapping[str, set[str]]
+) -> Mapping[str, set[str]]:
+    """What renders each file, as ``env`` sees it: of a file holding several environments'
+    Applications, another environment reading a different Application of it renders none of
+    ``env``'s (each document is its own place)."""
+    own = walks[env].documents
+    if not own:
+        return renders
+    out = dict(renders)
+    for f, doc in own.items():
+        out[f] = {n for n in renders.get(f, set()) if walks[n].documents.get(f, doc) == doc}
+    return out
 
 
 def _repo_key(url: str) -> str:
@@ -717,7 +734,9 @@ def _reading(source: Source, walk: _Walk, renders: Mapping[str, set[str]]) -> En
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
         if reading.would_write is not None:
             writable.setdefault(reading.would_write.file, None)
-    return EnvironmentReading(env, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes))
+    return EnvironmentReading(
+        env, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes), tuple(walk.documents.items())
+    )
 
 
 def _not_rendered(env: str, image: str, walk: _Walk) -> ImageReading:

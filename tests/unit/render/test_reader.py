@@ -426,15 +426,22 @@ def test_a_flux_kustomization_is_followed_and_its_spec_images_win(tmp_path: Path
     assert r.status is Status.UNSUPPORTED and r.fix and "images: of the kustomization" in r.fix
 
 
-def test_one_file_of_two_environments_applications_is_never_written_for_one(tmp_path: Path) -> None:
+def test_one_file_of_two_applications_neither_environments_own_is_never_written_for_one(
+    tmp_path: Path,
+) -> None:
+    # neither Application is named for an environment (nor by argocd_application): both read
     one = (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: app-{env}}}\nspec:\n  source:\n"
         "    path: overlays/{env}\n    kustomize:\n      images: ['{image}:{tag}']\n"
     )
     both = (
-        one.format(env="staging", image=APP, tag="1.1.0")
-        + "---\n"
-        + one.format(env="production", image=APP, tag="1.0.0")
+        (
+            one.format(env="staging", image=APP, tag="1.1.0")
+            + "---\n"
+            + one.format(env="production", image=APP, tag="1.0.0")
+        )
+        .replace("name: app-staging", "name: first")
+        .replace("name: app-production", "name: second")
     )
     _tree(tmp_path, BASE | {"apps.yaml": both})
     found = _read(tmp_path, {"staging": "apps.yaml", "production": "apps.yaml"})

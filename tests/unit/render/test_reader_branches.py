@@ -65,3 +65,30 @@ def test_the_application_file_of_another_branch_is_said_too(tmp_path: Path) -> N
     got = _read(tmp_path, {"test": "argocd/apps.yaml"})["test"].image(APP)
     assert got is not None and got.status is Status.UNSUPPORTED, got
     assert got.reason is not None and "branch test" in got.reason
+
+
+SEVERAL = (
+    APPS.replace("targetRevision: test", "targetRevision: HEAD")
+    .replace(
+        "    path: overlays/production\n",
+        "    path: overlays/production\n    kustomize:\n      images:\n      - ghcr.io/acme/app:1.5\n",
+    )
+    .replace(
+        "    path: overlays/test\n",
+        "    path: overlays/test\n    kustomize:\n      images:\n      - ghcr.io/acme/app:2.5\n",
+    )
+)
+
+
+def test_each_environment_owns_its_own_application_in_a_shared_file(tmp_path: Path) -> None:
+    _read(tmp_path, {})
+    (tmp_path / "argocd/apps.yaml").write_text(SEVERAL)
+    sources = [reader.Source(n, ("argocd/apps.yaml",), (APP,)) for n in ("test", "prod")]
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)
+    for env, line in (("test", 12), ("prod", 25)):
+        r = got[env].image(APP)
+        assert r is not None and r.status is Status.PINNED, r
+        wins = [p for p in r.pins if p.effective]
+        assert [(p.file, p.line, p.shared_with) for p in wins] == [("argocd/apps.yaml", line, ())]
+        assert "argocd/apps.yaml" in got[env].writable
+        assert dict(got[env].documents) == {"argocd/apps.yaml": f"app-{env}"}
