@@ -11,6 +11,7 @@ from typing import Any
 
 KUSTOMIZE_ENTRY = "kustomize images entry"  # what ``kustomize edit set image`` writes
 HELM_KEY = "helm values key"
+HELMRELEASE_KEY = "HelmRelease spec.values key"  # the key under a Flux HelmRelease's spec.values
 
 
 class Status(StrEnum):
@@ -90,7 +91,11 @@ class ImageReading:
     def writable(self) -> bool:
         """A release can be written byte-exactly where it goes: in place, as a new ``images:``
         entry, or as the values keys the environment's own file is given."""
-        return self.would_write is None or self.would_write.form in (KUSTOMIZE_ENTRY, HELM_KEY)
+        return self.would_write is None or self.would_write.form in (
+            KUSTOMIZE_ENTRY,
+            HELM_KEY,
+            HELMRELEASE_KEY,
+        )
 
     @property
     def placed(self) -> bool:

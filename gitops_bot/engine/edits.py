@@ -16,7 +16,7 @@ from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem
 from gitops_bot.core.outside import Outside
-from gitops_bot.core.reading import HELM_KEY, ImageReading
+from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ImageReading
 from gitops_bot.engine.app import App, chart_context
 from gitops_bot.manifests import charts, images, values_keys
 from gitops_bot.manifests.edit import EditResult, Unwritten
@@ -128,11 +128,15 @@ def _values_keys(
     for u in own:
         r = layers[u.image][1]
         pin, spec = r.effective, by_name.get(u.image)
-        if r.would_write is None or r.would_write.form != HELM_KEY or pin is None or spec is None:
+        forms = {HELM_KEY: "", HELMRELEASE_KEY: "spec.values."}  # a HelmRelease's values: under spec
+        if r.would_write is None or r.would_write.form not in forms or pin is None or spec is None:
             continue
         held = {"repository": pin.repository, "tag": pin.tag}
+        under = forms[r.would_write.form]
         text = values_keys.add(
-            text, filename, {spec.helm[f]: v for f, v in held.items() if f in spec.helm and v is not None}
+            text,
+            filename,
+            {under + spec.helm[f]: v for f, v in held.items() if f in spec.helm and v is not None},
         )
     return text
 

@@ -203,6 +203,37 @@ class FluxKustomization:
     ]  # name, newName, newTag, digest, line
 
 
+@dataclass(frozen=True, slots=True)
+class HelmRelease:
+    """A Flux ``HelmRelease``: its chart and where it comes from (``sourceRef``'s kind: a
+    ``GitRepository``'s chart is a path in that repository)."""
+
+    name: str
+    chart: str
+    source_kind: str
+    source_name: str
+
+
+def helm_releases(text: str, filename: str) -> list[HelmRelease]:
+    out: list[HelmRelease] = []
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
+        if not nodes.is_map(doc) or _scalar(doc, "kind") != "HelmRelease":
+            continue
+        if not (_scalar(doc, "apiVersion") or "").startswith("helm.toolkit.fluxcd.io/"):
+            continue
+        spec = _at(doc, "spec", "chart", "spec")
+        ref = _at(spec, "sourceRef")
+        out.append(
+            HelmRelease(
+                _scalar(_at(doc, "metadata"), "name") or "",
+                _scalar(spec, "chart") or "",
+                _scalar(ref, "kind") or "",
+                _scalar(ref, "name") or "",
+            )
+        )
+    return out
+
+
 def flux_kustomizations(text: str, filename: str) -> list[FluxKustomization]:
     out: list[FluxKustomization] = []
     for doc in nodes.compose_all(YamlText.of(text).body, filename):

@@ -31,6 +31,7 @@ from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.reading import (
     HELM_KEY,
+    HELMRELEASE_KEY,
     KUSTOMIZE_ENTRY,
     EnvironmentReading,
     ImageReading,
@@ -166,6 +167,7 @@ class _Walk:
     unread: list[str] = field(default_factory=list)  # what it renders that cannot be read, and why
     elsewhere: list[str] = field(default_factory=list)  # rendered from another branch than the bot reads
     documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
+    releases: set[str] = field(default_factory=set)  # its values layers that are HelmReleases
 
 
 class Reader:
@@ -256,6 +258,10 @@ class Reader:
                 elif apps := _applications(text, self.rel(path)):
                     for app in _own_applications(apps, source, self.rel(path), walk):
                         self._application(app, self.rel(path), walk)
+                elif releases := _helm_releases(text, self.rel(path)):
+                    for release in releases:
+                        self._helm_release(release, path, walk)
+                    self._plain(path, text, walk)
                 elif fluxes := _flux(text, self.rel(path)):
                     for flux in fluxes:
                         self._flux(flux, self.rel(path), walk)
@@ -425,6 +431,30 @@ class Reader:
         else:
             self._directory(directory, walk, "", top=False)
         self._add(walk, rel, self._app_sites(app), patch=False, form="")
+
+    def _helm_release(self, release: argocd_apps.HelmRelease, path: Path, walk: _Walk) -> None:
+        """A Flux HelmRelease: a chart at a path of its GitRepository (this repository, as
+        Flux's own bootstrap names it) renders the chart's ``values.yaml`` under the release's
+        ``spec.values``, which is the environment's own values layer."""
+        rel = self.rel(path)
+        if release.source_kind != "GitRepository":
+            walk.notes.append(
+                f"{rel}: {release.name} renders chart {release.chart} of {release.source_kind} "
+                f"{release.source_name}, not followed"
+            )
+            return
+        chart = Path(os.path.normpath(self.repo_root / release.chart))
+        if self.tree.text(chart / "Chart.yaml") is None:
+            walk.notes.append(
+                f"{rel}: {release.name}'s chart {release.chart} is not in the repository, not followed"
+            )
+            return
+        values = chart / "values.yaml"
+        if (text := self._read(values, walk)) is not None:
+            walk.notes.append(f"{self.rel(values)}: the chart's values, read under {rel}")
+            self._plain(values, text, walk)
+        walk.values.append(rel)
+        walk.releases.add(rel)
 
     def _flux(self, flux: argocd_apps.FluxKustomization, rel: str, walk: _Walk) -> None:
         """A Flux Kustomization: its path built as kustomize builds it (a directory without a
@@ -695,6 +725,12 @@ def _repo_key(url: str) -> str:
     return key.removesuffix("/").removesuffix(".git")
 
 
+def _helm_releases(text: str, rel: str) -> list[argocd_apps.HelmRelease]:
+    if "helm.toolkit.fluxcd.io" not in text:  # most files: no second parse
+        return []
+    return argocd_apps.helm_releases(text, rel)
+
+
 def _flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
     if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
         return []
@@ -856,7 +892,8 @@ def _image(
         )
     values = [f for f in walk.values if alone(f)]
     if pin.kind is PinKind.HELM and values:
-        return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], HELM_KEY))
+        form = HELMRELEASE_KEY if values[-1] in walk.releases else HELM_KEY
+        return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], form))
     layers = [f for f in walk.layers if alone(f)]
     if not layers:
         own = "values file" if pin.kind is PinKind.HELM else "kustomization"

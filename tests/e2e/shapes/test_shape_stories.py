@@ -315,11 +315,7 @@ SHAPES.append(
 )
 
 # what a case's xfail says when a story found a bug in the reader (docs: /tmp/team/reader-bugs.md)
-READER_BUGS: dict[str, str] = {
-    "flux-helmrelease-inherited": "a HelmRelease's chart at a path of its GitRepository is not read: "
-    "the image its values.yaml sets is said not_rendered ('nothing staging renders names ...'), "
-    "neither inherited nor refused with the fix",
-}
+READER_BUGS: dict[str, str] = {}
 
 
 def _cases() -> list[Any]:
