@@ -20,50 +20,24 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.reading import (
-    HELM_KEY,
-    HELMRELEASE_KEY,
-    KUSTOMIZE_ENTRY,
     EnvironmentReading,
-    ImageReading,
-    Pin,
     PinKind,
-    Status,
-    WouldWrite,
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets, images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.render import deployers, verdict
+from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
-YAML_SUFFIXES = (".yaml", ".yml")
-MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
-MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
 _PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
-
-
-class Tree(Protocol):
-    """The file access the reader needs: texts and listings, under one root."""
-
-    def text(self, path: Path) -> str | None:
-        """The file's text; None when it is no readable file inside the root."""
-
-    def is_dir(self, path: Path) -> bool: ...
-
-    def listing(self, path: Path) -> list[Path]:
-        """The directory's entries, sorted."""
-
-    def check(self, path: Path) -> None:
-        """Refuse (a usage error naming it) a path that is there but leads out of the root:
-        what an environment's path names is the config's, and must stay in the repository."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,95 +53,10 @@ class Reach:
 def reach(tree: Tree, root: Path, directory: Path) -> Reach:
     """The files ``directory``'s kustomization renders under ``root``, read by the same walk
     as every environment (the rendered diff's budget and its cache ask this)."""
-    walk = _Walk()
+    walk = Walk()
     Reader(tree, root, ()).walk_directory(directory, walk)
     remote = any("not followed" in n or "cycle" in n for n in walk.notes)
     return Reach(tuple(root / f for f in walk.files), not remote and len(walk.files) < MAX_FILES)
-
-
-class DiskTree:
-    """The repository on disk; nothing outside ``root`` (symlinks resolved) is read, and each
-    file is read once."""
-
-    def __init__(self, root: Path, texts: Mapping[Path, str] | None = None) -> None:
-        self.root = root.resolve()
-        # ``texts``: files as edited (path -> text), read instead of the disk's
-        self._texts: dict[Path, str | None] = dict(texts or {})
-
-    def inside(self, path: Path) -> bool:
-        real = path.resolve()
-        return real == self.root or self.root in real.parents
-
-    def text(self, path: Path) -> str | None:
-        if path not in self._texts:
-            text = None
-            if self.inside(path) and path.is_file():
-                try:
-                    with path.open(encoding="utf-8", newline="") as f:
-                        text = f.read()
-                except (OSError, UnicodeDecodeError):
-                    text = None
-            self._texts[path] = text
-        return self._texts[path]
-
-    def is_dir(self, path: Path) -> bool:
-        return self.inside(path) and path.is_dir()
-
-    def listing(self, path: Path) -> list[Path]:
-        try:
-            return sorted(path.iterdir())
-        except OSError:
-            return []
-
-    def check(self, path: Path) -> None:
-        if path.is_symlink() or path.exists():
-            files.inside(self.root, path)
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """An environment as the configuration gives it."""
-
-    name: str
-    paths: tuple[str, ...]  # relative to the config file's directory
-    images: tuple[str, ...]  # the configured images to read there
-    applications: tuple[str, ...] = ()  # the Argo CD Applications the config says deploy it
-
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    file: str
-    site: images.Site
-    kind: PinKind
-    rank: int  # applied later when higher: kustomize's order of building
-    editable: bool
-    form: str
-    root: int = 0  # which of the environment's paths renders it (each its own objects)
-    under: tuple[str, ...] = ()  # the kustomizations it is built in, outermost first
-
-
-@dataclass
-class _Walk:
-    """One environment's walk: what it reads, in the order its tool applies it."""
-
-    files: dict[str, None] = field(default_factory=dict)  # rendered, in reading order
-    configured: dict[str, None] = field(default_factory=dict)  # named by its paths
-    layers: list[str] = field(default_factory=list)  # its own kustomization files
-    values: list[str] = field(default_factory=list)  # its own Helm values files
-    found: list[_Found] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    root: int = 0  # the rendering being read: each path, each generated Application its own objects
-    roots: int = 0  # renderings started
-
-    def next_root(self) -> None:
-        self.root, self.roots = self.roots, self.roots + 1
-
-    stack: list[str] = field(default_factory=list)  # the kustomizations being built
-    refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
-    unread: list[str] = field(default_factory=list)  # what it renders that cannot be read, and why
-    elsewhere: list[str] = field(default_factory=list)  # rendered from another branch than the bot reads
-    documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
-    releases: set[str] = field(default_factory=set)  # its values layers that are HelmReleases
 
 
 class Reader:
@@ -199,7 +88,7 @@ class Reader:
     def rel(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.config_root)).as_posix()
 
-    def _read(self, path: Path, walk: _Walk) -> str | None:
+    def _read(self, path: Path, walk: Walk) -> str | None:
         if len(walk.files) >= MAX_FILES:
             return None
         text = self.tree.text(path)
@@ -227,7 +116,7 @@ class Reader:
         return self._memo[key]
 
     def _add(
-        self, walk: _Walk, rel: str, sites: Iterable[images.Site], *, patch: bool, form: str = ""
+        self, walk: Walk, rel: str, sites: Iterable[images.Site], *, patch: bool, form: str = ""
     ) -> None:
         for s in sites:
             kind = PinKind.PATCH if patch else PinKind(s.kind)
@@ -236,11 +125,11 @@ class Reader:
             how = form or ("JSON 6902 operation" if s.kind == "patch" else "")
             how = how or (f"images: entry named {s.named}" if s.named else "")
             how = how or ("Argo CD helm parameter" if s.workload == _PARAMETER else "")
-            found = _Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack))
+            found = Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack))
             walk.found.append(found)
 
-    def environment(self, source: Source) -> _Walk:
-        walk = _Walk()
+    def environment(self, source: Source) -> Walk:
+        walk = Walk()
         for rel in source.paths:
             walk.next_root()
             # a path (or a symlink on it) leading out of the repository: refused, naming it
@@ -255,22 +144,22 @@ class Reader:
                     self._kustomization(path, text, walk, ())
                 elif argocd_appsets.is_appset(text) and self._appsets(text, self.rel(path), walk):
                     pass
-                elif apps := _applications(text, self.rel(path)):
-                    for app in _own_applications(apps, source, self.rel(path), walk):
+                elif apps := deployers.applications(text, self.rel(path)):
+                    for app in deployers.own_applications(apps, source, self.rel(path), walk):
                         self._application(app, self.rel(path), walk)
-                elif releases := _helm_releases(text, self.rel(path)):
+                elif releases := deployers.helm_releases(text, self.rel(path)):
                     for release in releases:
                         self._helm_release(release, path, walk)
                     self._plain(path, text, walk)
-                elif fluxes := _flux(text, self.rel(path)):
+                elif fluxes := deployers.flux(text, self.rel(path)):
                     for flux in fluxes:
                         self._flux(flux, self.rel(path), walk)
                 elif (
                     not self._chart_values(path, walk)
                     and any(s.helm for s in self.specs)
-                    and (deployers := self._deployed_by(path))
+                    and (users := self._deployed_by(path))
                 ):
-                    for origin, app in deployers:
+                    for origin, app in users:
                         walk.notes.append(f"{self.rel(path)}: a value file of {app.application} ({origin})")
                         self._application(app, origin, walk)
                 else:
@@ -282,7 +171,7 @@ class Reader:
                 )
         return walk
 
-    def _chart_values(self, path: Path, walk: _Walk) -> bool:
+    def _chart_values(self, path: Path, walk: Walk) -> bool:
         """A values file inside a chart is rendered over the chart's own ``values.yaml``:
         read that first (what the file does not set, the chart's defaults do), and the file
         is the environment's own values layer."""
@@ -302,7 +191,7 @@ class Reader:
                 return False
         return False
 
-    def _other_branch(self, directory: Path, walk: _Walk) -> None:
+    def _other_branch(self, directory: Path, walk: Walk) -> None:
         """A directory every Application deploying it renders from another branch: said, for
         what this checkout holds there is not what the environment runs."""
         if not self.specs:
@@ -333,7 +222,7 @@ class Reader:
                         if not isinstance(g, str)
                         for a in g.sources
                     ]
-                    apps += _applications(text, rel)
+                    apps += deployers.applications(text, rel)
                 except GitOpsBotError:
                     continue
                 for app in apps:
@@ -348,11 +237,11 @@ class Reader:
                             self._value_files.setdefault(found, []).append((rel, app))
         return self._value_files.get(Path(os.path.normpath(path)), [])
 
-    def walk_directory(self, directory: Path, walk: _Walk) -> None:
+    def walk_directory(self, directory: Path, walk: Walk) -> None:
         """``directory`` read as a resource of a kustomization would be."""
         self._resource(directory, str(directory), walk, ())
 
-    def _appsets(self, text: str, rel: str, walk: _Walk) -> bool:
+    def _appsets(self, text: str, rel: str, walk: Walk) -> bool:
         """Each Application the file's ApplicationSets generate, read as an Application; what
         cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
         any_set = False
@@ -385,11 +274,11 @@ class Reader:
         Application's own repository (the same repoURL), else None (another repository)."""
         ref, _, rest = name[1:].partition("/")
         url = dict(app.refs).get(ref)
-        if url is None or _repo_key(url) != _repo_key(app.repo_url):
+        if url is None or deployers.repo_key(url) != deployers.repo_key(app.repo_url):
             return None
         return Path(os.path.normpath(self.repo_root / rest))
 
-    def _application(self, app: argocd_apps.AppSource, rel: str, walk: _Walk) -> None:
+    def _application(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
         """An Argo CD Application's source as Argo CD renders it: its path (a kustomization, a
         chart with its value files, or a directory), then what the Application itself sets
         (``kustomize.images``, Helm ``parameters``), which Argo CD applies last."""
@@ -432,7 +321,7 @@ class Reader:
             self._directory(directory, walk, "", top=False)
         self._add(walk, rel, self._app_sites(app), patch=False, form="")
 
-    def _helm_release(self, release: argocd_apps.HelmRelease, path: Path, walk: _Walk) -> None:
+    def _helm_release(self, release: argocd_apps.HelmRelease, path: Path, walk: Walk) -> None:
         """A Flux HelmRelease: a chart at a path of its GitRepository (this repository, as
         Flux's own bootstrap names it) renders the chart's ``values.yaml`` under the release's
         ``spec.values``, which is the environment's own values layer."""
@@ -456,7 +345,7 @@ class Reader:
         walk.values.append(rel)
         walk.releases.add(rel)
 
-    def _flux(self, flux: argocd_apps.FluxKustomization, rel: str, walk: _Walk) -> None:
+    def _flux(self, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> None:
         """A Flux Kustomization: its path built as kustomize builds it (a directory without a
         kustomization gets one generated over its files), then its ``spec.images``, which Flux
         applies after the build."""
@@ -508,7 +397,7 @@ class Reader:
             (directory / n for n in KUSTOMIZATION_NAMES if self.tree.text(directory / n) is not None), None
         )
 
-    def _directory(self, directory: Path, walk: _Walk, env: str, *, top: bool) -> None:
+    def _directory(self, directory: Path, walk: Walk, env: str, *, top: bool) -> None:
         if top:
             for name in KUSTOMIZATION_NAMES:
                 self.tree.check(directory / name)
@@ -522,7 +411,7 @@ class Reader:
             self._kustomization(kfile, text, walk, ())
             return
         found = self._yaml_files(directory)
-        chosen = _values_files(found, env) if top else None
+        chosen = deployers.values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
             walk.values += [self.rel(p) for p in chosen if p.stem != "values"]
@@ -567,11 +456,11 @@ class Reader:
                 out += self._yaml_files(d, depth + 1)
         return out[:MAX_FILES]
 
-    def _plain(self, path: Path, text: str, walk: _Walk) -> None:
+    def _plain(self, path: Path, text: str, walk: Walk) -> None:
         rel = self.rel(path)
         self._add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
-    def _kustomization(self, kfile: Path, text: str, walk: _Walk, stack: tuple[Path, ...]) -> None:
+    def _kustomization(self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...]) -> None:
         directory = kfile.parent
         if directory in stack or len(stack) > MAX_DEPTH:
             walk.notes.append(f"{self.rel(kfile)}: a resource cycle; read once")
@@ -593,7 +482,7 @@ class Reader:
         rel: str,
         text: str,
         refs: kustomize_refs.Refs,
-        walk: _Walk,
+        walk: Walk,
         stack: tuple[Path, ...],
     ) -> None:
         # kustomize builds the resources (each nested kustomization with its own patches and
@@ -605,7 +494,7 @@ class Reader:
             self._patch(directory, rel, patch, walk)
         self._add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
-    def _resource(self, directory: Path, entry: str, walk: _Walk, stack: tuple[Path, ...]) -> None:
+    def _resource(self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...]) -> None:
         if kustomize_refs.is_remote(entry):
             walk.notes.append(f"{entry}: a remote resource, not followed")
             return
@@ -627,7 +516,7 @@ class Reader:
         else:
             self._plain(path, text, walk)
 
-    def _patch(self, directory: Path, krel: str, patch: kustomize_refs.Patch, walk: _Walk) -> None:
+    def _patch(self, directory: Path, krel: str, patch: kustomize_refs.Patch, walk: Walk) -> None:
         how = {None: "any", True: "6902", False: "smp"}[patch.json6902]
         if patch.inline is not None:
             sites = [
@@ -667,277 +556,10 @@ class Reader:
         for name, walk in walks.items():
             for f in walk.files:
                 renders.setdefault(f, set()).add(name)
-        return {s.name: _reading(s, walks[s.name], _own_documents(s.name, walks, renders)) for s in sources}
+        return {
+            s.name: verdict.reading(s, walks[s.name], verdict.own_documents(s.name, walks, renders))
+            for s in sources
+        }
 
 
-def _applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
-    if "argoproj.io" not in text or "Application" not in text:  # most files: no second parse
-        return []
-    return argocd_apps.sources(text, rel)
-
-
-def _own_applications(
-    apps: list[argocd_apps.AppSource], source: Source, rel: str, walk: _Walk
-) -> list[argocd_apps.AppSource]:
-    """Of a file holding several Applications, the environment's own: the one its config names
-    (``argocd_application``), else the one whose name has the environment's name as a word
-    (``app-staging``); all of them when none or several do (the reading then says so)."""
-    names = {a.application for a in apps}
-    if len(names) < 2:
-        return apps
-    named = [a for a in apps if a.application in source.applications]
-    if not named:
-        named = [a for a in apps if source.name in re.split(r"[-_.]", a.application)]
-    if len({a.application for a in named}) == 1:
-        walk.documents[rel] = named[0].application
-        walk.notes.append(f"{rel}: read {named[0].application} of {len(names)} Applications (its name)")
-        return named
-    walk.notes.append(
-        f"{rel}: holds {len(names)} Applications and none is {source.name}'s alone; all are read "
-        "(name it with argocd_application)"
-    )
-    return apps
-
-
-def _base_of(elsewhere: Sequence[str]) -> str:
-    """The branch the bot reads, as the reason names it."""
-    return elsewhere[0].rpartition(" reads ")[2] if elsewhere else "main"
-
-
-def _own_documents(
-    env: str, walks: Mapping[str, _Walk], renders: Mapping[str, set[str]]
-) -> Mapping[str, set[str]]:
-    """What renders each file, as ``env`` sees it: of a file holding several environments'
-    Applications, another environment reading a different Application of it renders none of
-    ``env``'s (each document is its own place)."""
-    own = walks[env].documents
-    if not own:
-        return renders
-    out = dict(renders)
-    for f, doc in own.items():
-        out[f] = {n for n in renders.get(f, set()) if walks[n].documents.get(f, doc) == doc}
-    return out
-
-
-def _repo_key(url: str) -> str:
-    """A repoURL as one repository is named however it is written (scheme, ``.git``, case)."""
-    key = re.sub(r"^[a-z+]+://|^git@", "", url.strip().lower()).replace(":", "/")
-    return key.removesuffix("/").removesuffix(".git")
-
-
-def _helm_releases(text: str, rel: str) -> list[argocd_apps.HelmRelease]:
-    if "helm.toolkit.fluxcd.io" not in text:  # most files: no second parse
-        return []
-    return argocd_apps.helm_releases(text, rel)
-
-
-def _flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
-    if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
-        return []
-    return argocd_apps.flux_kustomizations(text, rel)
-
-
-def _values_files(found: Sequence[Path], env: str) -> list[Path] | None:
-    """Of a directory holding a values file per environment (``values-dev.yaml``, …): the
-    environment's own and the common ``values.yaml``; None when the directory is not one."""
-    per_env = (
-        [p for p in found if p.parent == found[0].parent and p.stem.startswith("values-")] if found else []
-    )
-    if len(per_env) < 2:
-        return None
-    own = [p for p in per_env if p.stem.removeprefix("values-") == env]
-    common = [p for p in found if p.stem == "values" and p.parent == per_env[0].parent]
-    return common + own
-
-
-def _reading(source: Source, walk: _Walk, renders: Mapping[str, set[str]]) -> EnvironmentReading:
-    env = source.name
-
-    def alone(file: str) -> bool:
-        return not renders.get(file, set()) - {env}
-
-    out: list[ImageReading] = []
-    by_image: dict[str, list[_Found]] = {}
-    for f in walk.found:
-        by_image.setdefault(f.site.image, []).append(f)
-    # what a release for this environment may edit: its own files only (a file another
-    # environment renders too is shared, whoever names it in its path)
-    writable: dict[str, None] = {f: None for f in walk.configured if alone(f)}
-    for image in source.images:
-        reading = _image(env, image, by_image.get(image, []), walk, renders, alone)
-        out.append(reading)
-        if reading.status is Status.PINNED and reading.would_write is None:
-            writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
-        if reading.would_write is not None:
-            writable.setdefault(reading.would_write.file, None)
-    return EnvironmentReading(
-        env, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes), tuple(walk.documents.items())
-    )
-
-
-def _not_rendered(env: str, image: str, walk: _Walk) -> ImageReading:
-    remote = [n for n in walk.notes if "not followed" in n]
-    return ImageReading(
-        env,
-        image,
-        Status.NOT_RENDERED,
-        reason=f"nothing {env} renders names {image} ({len(walk.files)} files read"
-        + (f"; {'; '.join(remote[:3])}" if remote else "")
-        + ")",
-        fix=f"name the image in gitops-bot.yaml as the manifests write it (repository: what they pull), "
-        f"or point {env}'s path at what deploys it",
-    )
-
-
-def _image(
-    env: str,
-    image: str,
-    found: list[_Found],
-    walk: _Walk,
-    renders: Mapping[str, set[str]],
-    alone: Callable[[str], bool],
-) -> ImageReading:
-    if walk.refused:  # the tool renders nothing of it: what the files say, and why not
-        return ImageReading(
-            env,
-            image,
-            Status.UNSUPPORTED,
-            tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
-            reason=walk.refused[0],
-            fix="write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)",
-        )
-    if walk.elsewhere:  # what this checkout holds is not what the environment runs
-        return ImageReading(
-            env,
-            image,
-            Status.UNSUPPORTED,
-            tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
-            reason=f"{'; '.join(dict.fromkeys(walk.elsewhere))}: its files there are not what {env} runs",
-            fix=f"leave {env} out of gitops-bot.yaml and release it on its branch by hand, or keep its "
-            f"overlay on {_base_of(walk.elsewhere)} with its Application tracking that branch",
-        )
-    if not found and walk.unread:  # rendered by what cannot be read: said, not "not rendered"
-        return ImageReading(
-            env,
-            image,
-            Status.UNSUPPORTED,
-            reason="; ".join(walk.unread[:3]),
-            fix=f"give {env} a path the repository holds whole: an Application file of its own (or the "
-            "overlay or values file its generated Application renders)",
-        )
-    if not found:
-        return _not_rendered(env, image, walk)
-    effective = _effective(found)
-    pins = tuple(
-        Pin(
-            f.file,
-            f.site.value_line or f.site.line,
-            f.kind,
-            f in effective,
-            tuple(sorted(renders.get(f.file, set()) - {env})),
-            f.site.repository,
-            f.site.tag,
-            f.site.digest,
-            f.editable,
-            f.form,
-        )
-        for f in found
-    )
-    wins = [p for p in pins if p.effective]
-    shared = [p for p in wins if p.shared_with]
-    fixed = [p for p in wins if not p.editable]
-    if not shared and not fixed:
-        return ImageReading(env, image, Status.PINNED, pins)
-    pin = (shared or fixed)[0]
-    status = Status.INHERITED if shared else Status.PINNED
-    where = f"{pin.form} at {pin.file}:{pin.line}" if pin.form else f"{pin.file}:{pin.line}"
-    why = (
-        f"set only in {where}, which {', '.join(pin.shared_with)} "
-        f"{'renders' if len(pin.shared_with) == 1 else 'render'} too"
-        if shared
-        else f"set in a {pin.form or pin.kind.value} at {pin.file}:{pin.line}, which the bot cannot edit "
-        "in place"
-    )
-    late = [p for p in shared if p.kind in (PinKind.ARGOCD, PinKind.FLUX)]
-    if late:  # applied after every file: no layer of this environment's would count
-        return ImageReading(
-            env,
-            image,
-            Status.UNSUPPORTED,
-            pins,
-            reason=f"{why}; that file holds what {', '.join(late[0].shared_with)} deploy too, and its "
-            "setting is applied after every file of the environment",
-            fix=f"give {env} a file of its own holding only its Application or Kustomization, and name "
-            "that file as its path",
-        )
-    if any(p.kind is PinKind.ARGOCD for p in fixed):  # applied after every file: only it counts
-        return ImageReading(
-            env,
-            image,
-            Status.UNSUPPORTED,
-            pins,
-            reason=f"{why}; Argo CD applies it after every values file",
-            fix="set the image in a values file of the Application (its helm.valueFiles) and drop the "
-            "parameter; releases then go there",
-        )
-    if any(p.kind is PinKind.FLUX for p in fixed):
-        return ImageReading(
-            env,
-            image,
-            Status.UNSUPPORTED,
-            pins,
-            reason=f"{why}; Flux applies it after building every file",
-            fix="move the entry into the images: of the kustomization at the Kustomization's path; "
-            "releases then go there",
-        )
-    values = [f for f in walk.values if alone(f)]
-    if pin.kind is PinKind.HELM and values:
-        form = HELMRELEASE_KEY if values[-1] in walk.releases else HELM_KEY
-        return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], form))
-    layers = [f for f in walk.layers if alone(f)]
-    if not layers:
-        own = "values file" if pin.kind is PinKind.HELM else "kustomization"
-        return ImageReading(
-            env,
-            image,
-            Status.UNSUPPORTED,
-            pins,
-            reason=f"{why}, and {env} has no {own} of its own to pin it in",
-            fix=(
-                f"give {env} a values file of its own, layered over {pin.file}, as its path"
-                if pin.kind is PinKind.HELM
-                else f"give {env} an overlay of its own (a kustomization.yaml whose resources: list what "
-                "it renders) as its path"
-            )
-            + "; releases then go there",
-        )
-    names = {p.repository if p.kind is not PinKind.KUSTOMIZE else (p.repository or image) for p in wins}
-    rendered = next((n for n in sorted(n for n in names if n) if n != image), None)
-    if rendered:
-        return ImageReading(
-            env,
-            image,
-            Status.UNSUPPORTED,
-            pins,
-            reason=f"{why}; kustomize matches an images: entry by the name rendered there "
-            f"({rendered}), and gitops-bot.yaml names the image {image}",
-            fix=f"name the image {rendered!r} in gitops-bot.yaml (its repository stays as it is)",
-        )
-    return ImageReading(env, image, status, pins, would_write=WouldWrite(layers[0], KUSTOMIZE_ENTRY))
-
-
-def _effective(found: Sequence[_Found]) -> list[_Found]:
-    """The places that win when rendered, in kustomize's order of applying them: an
-    ``images:`` entry sets the image in every workload below it; a container, a patch or a
-    values key sets it in its own workload (or key) until something later does."""
-    wins: dict[tuple[int, str], _Found] = {}
-    for f in found:  # in rank order
-        if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
-            wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
-            wins[(f.root, f.file)] = f
-        elif f.kind in (PinKind.ARGOCD, PinKind.FLUX):  # applied after the build: over all it renders
-            wins = {k: w for k, w in wins.items() if k[0] != f.root}
-            wins[(f.root, f.file)] = f
-        else:
-            wins[(f.root, f.site.workload)] = f
-    return list(wins.values())
+__all__ = ["DiskTree", "EnvironmentReading", "Reach", "Reader", "Source", "Tree", "reach"]

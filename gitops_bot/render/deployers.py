@@ -1,0 +1,72 @@
+"""The deploy tools' objects a reading meets in a file (Argo CD Applications, Flux
+Kustomizations and HelmReleases), which of several is an environment's own, and a directory of
+per-environment values files: small questions about text, no walking."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from gitops_bot.manifests import argocd_apps
+from gitops_bot.render.walk import Source, Walk
+
+
+def applications(text: str, rel: str) -> list[argocd_apps.AppSource]:
+    if "argoproj.io" not in text or "Application" not in text:  # most files: no second parse
+        return []
+    return argocd_apps.sources(text, rel)
+
+
+def own_applications(
+    apps: list[argocd_apps.AppSource], source: Source, rel: str, walk: Walk
+) -> list[argocd_apps.AppSource]:
+    """Of a file holding several Applications, the environment's own: the one its config names
+    (``argocd_application``), else the one whose name has the environment's name as a word
+    (``app-staging``); all of them when none or several do (the reading then says so)."""
+    names = {a.application for a in apps}
+    if len(names) < 2:
+        return apps
+    named = [a for a in apps if a.application in source.applications]
+    if not named:
+        named = [a for a in apps if source.name in re.split(r"[-_.]", a.application)]
+    if len({a.application for a in named}) == 1:
+        walk.documents[rel] = named[0].application
+        walk.notes.append(f"{rel}: read {named[0].application} of {len(names)} Applications (its name)")
+        return named
+    walk.notes.append(
+        f"{rel}: holds {len(names)} Applications and none is {source.name}'s alone; all are read "
+        "(name it with argocd_application)"
+    )
+    return apps
+
+
+def repo_key(url: str) -> str:
+    """A repoURL as one repository is named however it is written (scheme, ``.git``, case)."""
+    key = re.sub(r"^[a-z+]+://|^git@", "", url.strip().lower()).replace(":", "/")
+    return key.removesuffix("/").removesuffix(".git")
+
+
+def helm_releases(text: str, rel: str) -> list[argocd_apps.HelmRelease]:
+    if "helm.toolkit.fluxcd.io" not in text:  # most files: no second parse
+        return []
+    return argocd_apps.helm_releases(text, rel)
+
+
+def flux(text: str, rel: str) -> list[argocd_apps.FluxKustomization]:
+    if "kustomize.toolkit.fluxcd.io" not in text:  # most files: no second parse
+        return []
+    return argocd_apps.flux_kustomizations(text, rel)
+
+
+def values_files(found: Sequence[Path], env: str) -> list[Path] | None:
+    """Of a directory holding a values file per environment (``values-dev.yaml``, …): the
+    environment's own and the common ``values.yaml``; None when the directory is not one."""
+    per_env = (
+        [p for p in found if p.parent == found[0].parent and p.stem.startswith("values-")] if found else []
+    )
+    if len(per_env) < 2:
+        return None
+    own = [p for p in per_env if p.stem.removeprefix("values-") == env]
+    common = [p for p in found if p.stem == "values" and p.parent == per_env[0].parent]
+    return common + own

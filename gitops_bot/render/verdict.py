@@ -1,0 +1,233 @@
+"""What each image's reading says, from an environment's walk and what every environment
+renders: the places that win when rendered (kustomize's order of applying them), who else
+renders each, and the status, reason, fix and where a release for this environment goes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from gitops_bot.core.reading import (
+    HELM_KEY,
+    HELMRELEASE_KEY,
+    KUSTOMIZE_ENTRY,
+    EnvironmentReading,
+    ImageReading,
+    Pin,
+    PinKind,
+    Status,
+    WouldWrite,
+)
+from gitops_bot.render.walk import Found, Source, Walk
+
+
+def base_of(elsewhere: Sequence[str]) -> str:
+    """The branch the bot reads, as the reason names it."""
+    return elsewhere[0].rpartition(" reads ")[2] if elsewhere else "main"
+
+
+def own_documents(
+    env: str, walks: Mapping[str, Walk], renders: Mapping[str, set[str]]
+) -> Mapping[str, set[str]]:
+    """What renders each file, as ``env`` sees it: of a file holding several environments'
+    Applications, another environment reading a different Application of it renders none of
+    ``env``'s (each document is its own place)."""
+    own = walks[env].documents
+    if not own:
+        return renders
+    out = dict(renders)
+    for f, doc in own.items():
+        out[f] = {n for n in renders.get(f, set()) if walks[n].documents.get(f, doc) == doc}
+    return out
+
+
+def reading(source: Source, walk: Walk, renders: Mapping[str, set[str]]) -> EnvironmentReading:
+    env = source.name
+
+    def alone(file: str) -> bool:
+        return not renders.get(file, set()) - {env}
+
+    out: list[ImageReading] = []
+    by_image: dict[str, list[Found]] = {}
+    for f in walk.found:
+        by_image.setdefault(f.site.image, []).append(f)
+    # what a release for this environment may edit: its own files only (a file another
+    # environment renders too is shared, whoever names it in its path)
+    writable: dict[str, None] = {f: None for f in walk.configured if alone(f)}
+    for image in source.images:
+        reading = _image(env, image, by_image.get(image, []), walk, renders, alone)
+        out.append(reading)
+        if reading.status is Status.PINNED and reading.would_write is None:
+            writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
+        if reading.would_write is not None:
+            writable.setdefault(reading.would_write.file, None)
+    return EnvironmentReading(
+        env, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes), tuple(walk.documents.items())
+    )
+
+
+def _not_rendered(env: str, image: str, walk: Walk) -> ImageReading:
+    remote = [n for n in walk.notes if "not followed" in n]
+    return ImageReading(
+        env,
+        image,
+        Status.NOT_RENDERED,
+        reason=f"nothing {env} renders names {image} ({len(walk.files)} files read"
+        + (f"; {'; '.join(remote[:3])}" if remote else "")
+        + ")",
+        fix=f"name the image in gitops-bot.yaml as the manifests write it (repository: what they pull), "
+        f"or point {env}'s path at what deploys it",
+    )
+
+
+def _image(
+    env: str,
+    image: str,
+    found: list[Found],
+    walk: Walk,
+    renders: Mapping[str, set[str]],
+    alone: Callable[[str], bool],
+) -> ImageReading:
+    if walk.refused:  # the tool renders nothing of it: what the files say, and why not
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
+            reason=walk.refused[0],
+            fix="write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)",
+        )
+    if walk.elsewhere:  # what this checkout holds is not what the environment runs
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
+            reason=f"{'; '.join(dict.fromkeys(walk.elsewhere))}: its files there are not what {env} runs",
+            fix=f"leave {env} out of gitops-bot.yaml and release it on its branch by hand, or keep its "
+            f"overlay on {base_of(walk.elsewhere)} with its Application tracking that branch",
+        )
+    if not found and walk.unread:  # rendered by what cannot be read: said, not "not rendered"
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            reason="; ".join(walk.unread[:3]),
+            fix=f"give {env} a path the repository holds whole: an Application file of its own (or the "
+            "overlay or values file its generated Application renders)",
+        )
+    if not found:
+        return _not_rendered(env, image, walk)
+    effective = _effective(found)
+    pins = tuple(
+        Pin(
+            f.file,
+            f.site.value_line or f.site.line,
+            f.kind,
+            f in effective,
+            tuple(sorted(renders.get(f.file, set()) - {env})),
+            f.site.repository,
+            f.site.tag,
+            f.site.digest,
+            f.editable,
+            f.form,
+        )
+        for f in found
+    )
+    wins = [p for p in pins if p.effective]
+    shared = [p for p in wins if p.shared_with]
+    fixed = [p for p in wins if not p.editable]
+    if not shared and not fixed:
+        return ImageReading(env, image, Status.PINNED, pins)
+    pin = (shared or fixed)[0]
+    status = Status.INHERITED if shared else Status.PINNED
+    where = f"{pin.form} at {pin.file}:{pin.line}" if pin.form else f"{pin.file}:{pin.line}"
+    why = (
+        f"set only in {where}, which {', '.join(pin.shared_with)} "
+        f"{'renders' if len(pin.shared_with) == 1 else 'render'} too"
+        if shared
+        else f"set in a {pin.form or pin.kind.value} at {pin.file}:{pin.line}, which the bot cannot edit "
+        "in place"
+    )
+    late = [p for p in shared if p.kind in (PinKind.ARGOCD, PinKind.FLUX)]
+    if late:  # applied after every file: no layer of this environment's would count
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}; that file holds what {', '.join(late[0].shared_with)} deploy too, and its "
+            "setting is applied after every file of the environment",
+            fix=f"give {env} a file of its own holding only its Application or Kustomization, and name "
+            "that file as its path",
+        )
+    if any(p.kind is PinKind.ARGOCD for p in fixed):  # applied after every file: only it counts
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}; Argo CD applies it after every values file",
+            fix="set the image in a values file of the Application (its helm.valueFiles) and drop the "
+            "parameter; releases then go there",
+        )
+    if any(p.kind is PinKind.FLUX for p in fixed):
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}; Flux applies it after building every file",
+            fix="move the entry into the images: of the kustomization at the Kustomization's path; "
+            "releases then go there",
+        )
+    values = [f for f in walk.values if alone(f)]
+    if pin.kind is PinKind.HELM and values:
+        form = HELMRELEASE_KEY if values[-1] in walk.releases else HELM_KEY
+        return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], form))
+    layers = [f for f in walk.layers if alone(f)]
+    if not layers:
+        own = "values file" if pin.kind is PinKind.HELM else "kustomization"
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}, and {env} has no {own} of its own to pin it in",
+            fix=(
+                f"give {env} a values file of its own, layered over {pin.file}, as its path"
+                if pin.kind is PinKind.HELM
+                else f"give {env} an overlay of its own (a kustomization.yaml whose resources: list what "
+                "it renders) as its path"
+            )
+            + "; releases then go there",
+        )
+    names = {p.repository if p.kind is not PinKind.KUSTOMIZE else (p.repository or image) for p in wins}
+    rendered = next((n for n in sorted(n for n in names if n) if n != image), None)
+    if rendered:
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}; kustomize matches an images: entry by the name rendered there "
+            f"({rendered}), and gitops-bot.yaml names the image {image}",
+            fix=f"name the image {rendered!r} in gitops-bot.yaml (its repository stays as it is)",
+        )
+    return ImageReading(env, image, status, pins, would_write=WouldWrite(layers[0], KUSTOMIZE_ENTRY))
+
+
+def _effective(found: Sequence[Found]) -> list[Found]:
+    """The places that win when rendered, in kustomize's order of applying them: an
+    ``images:`` entry sets the image in every workload below it; a container, a patch or a
+    values key sets it in its own workload (or key) until something later does."""
+    wins: dict[tuple[int, str], Found] = {}
+    for f in found:  # in rank order
+        if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
+            wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
+            wins[(f.root, f.file)] = f
+        elif f.kind in (PinKind.ARGOCD, PinKind.FLUX):  # applied after the build: over all it renders
+            wins = {k: w for k, w in wins.items() if k[0] != f.root}
+            wins[(f.root, f.file)] = f
+        else:
+            wins[(f.root, f.site.workload)] = f
+    return list(wins.values())

@@ -1,0 +1,121 @@
+"""What a reading walks: the repository's files (:class:`Tree`, bounded to it), an
+environment as the configuration gives it (:class:`Source`), and one environment's walk
+(:class:`Walk`): what it reads, in the order its tool applies it, and each place found."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from gitops_bot.core import files
+from gitops_bot.core.reading import (
+    PinKind,
+)
+from gitops_bot.manifests import images
+
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_FILES = 5000  # files read per environment at most: a path at the repository's root stops there
+MAX_DEPTH = 64  # kustomizations nested at most (a cycle is cut at once; this bounds a chain)
+
+
+class Tree(Protocol):
+    """The file access the reader needs: texts and listings, under one root."""
+
+    def text(self, path: Path) -> str | None:
+        """The file's text; None when it is no readable file inside the root."""
+
+    def is_dir(self, path: Path) -> bool: ...
+
+    def listing(self, path: Path) -> list[Path]:
+        """The directory's entries, sorted."""
+
+    def check(self, path: Path) -> None:
+        """Refuse (a usage error naming it) a path that is there but leads out of the root:
+        what an environment's path names is the config's, and must stay in the repository."""
+
+
+class DiskTree:
+    """The repository on disk; nothing outside ``root`` (symlinks resolved) is read, and each
+    file is read once."""
+
+    def __init__(self, root: Path, texts: Mapping[Path, str] | None = None) -> None:
+        self.root = root.resolve()
+        # ``texts``: files as edited (path -> text), read instead of the disk's
+        self._texts: dict[Path, str | None] = dict(texts or {})
+
+    def inside(self, path: Path) -> bool:
+        real = path.resolve()
+        return real == self.root or self.root in real.parents
+
+    def text(self, path: Path) -> str | None:
+        if path not in self._texts:
+            text = None
+            if self.inside(path) and path.is_file():
+                try:
+                    with path.open(encoding="utf-8", newline="") as f:
+                        text = f.read()
+                except (OSError, UnicodeDecodeError):
+                    text = None
+            self._texts[path] = text
+        return self._texts[path]
+
+    def is_dir(self, path: Path) -> bool:
+        return self.inside(path) and path.is_dir()
+
+    def listing(self, path: Path) -> list[Path]:
+        try:
+            return sorted(path.iterdir())
+        except OSError:
+            return []
+
+    def check(self, path: Path) -> None:
+        if path.is_symlink() or path.exists():
+            files.inside(self.root, path)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An environment as the configuration gives it."""
+
+    name: str
+    paths: tuple[str, ...]  # relative to the config file's directory
+    images: tuple[str, ...]  # the configured images to read there
+    applications: tuple[str, ...] = ()  # the Argo CD Applications the config says deploy it
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    file: str
+    site: images.Site
+    kind: PinKind
+    rank: int  # applied later when higher: kustomize's order of building
+    editable: bool
+    form: str
+    root: int = 0  # which of the environment's paths renders it (each its own objects)
+    under: tuple[str, ...] = ()  # the kustomizations it is built in, outermost first
+
+
+@dataclass
+class Walk:
+    """One environment's walk: what it reads, in the order its tool applies it."""
+
+    files: dict[str, None] = field(default_factory=dict)  # rendered, in reading order
+    configured: dict[str, None] = field(default_factory=dict)  # named by its paths
+    layers: list[str] = field(default_factory=list)  # its own kustomization files
+    values: list[str] = field(default_factory=list)  # its own Helm values files
+    found: list[Found] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    root: int = 0  # the rendering being read: each path, each generated Application its own objects
+    roots: int = 0  # renderings started
+
+    def next_root(self) -> None:
+        self.root, self.roots = self.roots, self.roots + 1
+
+    stack: list[str] = field(default_factory=list)  # the kustomizations being built
+    refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
+    unread: list[str] = field(default_factory=list)  # what it renders that cannot be read, and why
+    elsewhere: list[str] = field(default_factory=list)  # rendered from another branch than the bot reads
+    documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
+    releases: set[str] = field(default_factory=set)  # its values layers that are HelmReleases
