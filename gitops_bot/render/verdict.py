@@ -181,6 +181,19 @@ def _image(
             "releases then go there",
         )
     values = [f for f in walk.values if alone(f)]
+    charts = {f.root for f in effective if f.kind is PinKind.HELM and f.file in {p.file for p in shared}}
+    if pin.kind is PinKind.HELM and values and len(charts) > 1:
+        # each rendering (Application) inherits it on its own: one values file holds one's
+        return ImageReading(
+            env,
+            image,
+            Status.UNSUPPORTED,
+            pins,
+            reason=f"{why}; {env} renders it through {len(charts)} charts, each inheriting it, and a "
+            "release writes one values file",
+            fix=f"configure each of {env}'s Applications as an environment of its own (its own values "
+            "file as its path); releases then go into each one's own file",
+        )
     if pin.kind is PinKind.HELM and values:
         form = HELMRELEASE_KEY if values[-1] in walk.releases else HELM_KEY
         return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], form))

@@ -130,3 +130,28 @@ def test_each_generated_application_has_its_own_effective_value(tmp_path: Path) 
     assert got is not None and got.status is Status.PINNED, got
     wins = sorted((p.file, p.line) for p in got.pins if p.effective)
     assert wins == [("values/app1/qa-values.yaml", 1), ("values/app2/qa-values.yaml", 1)]
+
+
+def test_an_inherited_value_of_two_generated_applications_is_not_released_into_one(tmp_path: Path) -> None:
+    # prod-eu's two charts each inherit the version from a shared file; a release writes one
+    # values file, which would leave the other chart behind: refused by name, never half done
+    gen = MATRIX % (
+        "list:\n            elements:\n            - {env: prod, region: eu}\n            - {env: prod, region: us}"
+    )
+    appset = _appset(gen).replace(
+        "            - '$values/values/{{index .path.segments 1}}/{{.env}}-values.yaml'\n",
+        "            - '$values/values/{{index .path.segments 1}}/{{.env}}-values.yaml'\n"
+        "            - '$values/values/{{index .path.segments 1}}/envs/{{.env}}-{{.region}}.yaml'\n",
+    )
+    app2 = {k.replace("app1", "app2"): v for k, v in CHART.items()}
+    tree = {**CHART, **app2, "appsets/all.yaml": appset}
+    tree |= {f"values/{a}/envs/prod-{r}.yaml": "x: 1\n" for a in ("app1", "app2") for r in ("eu", "us")}
+    for rel, text in tree.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    paths = {r: tuple(f"values/{a}/envs/prod-{r}.yaml" for a in ("app1", "app2")) for r in ("eu", "us")}
+    sources = [reader.Source(f"prod-{r}", p, (APP,)) for r, p in paths.items()]
+    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)["prod-eu"].image(APP)
+    assert got is not None and got.status is Status.UNSUPPORTED, got
+    assert len([p for p in got.pins if p.effective]) == 2
+    assert got.reason is not None and "one values file" in got.reason and got.would_write is None
