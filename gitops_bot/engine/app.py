@@ -219,7 +219,9 @@ class App:
             )
             for env in self.config.environments
         ]
-        return reader.Reader(tree, self.config.root, self.image_specs(), self.root).read(sources)
+        # the base branch read: an Application tracking another renders what this tree is not
+        base = self.config.git.base
+        return reader.Reader(tree, self.config.root, self.image_specs(), self.root, base).read(sources)
 
     def reading(self, env: EnvironmentConfig) -> EnvironmentReading:
         """The environment's reading; an environment the configuration does not list (the

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.config import load
 from gitops_bot.core.reading import Status
+from gitops_bot.engine.app import App
 from gitops_bot.manifests import images
+from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.render import reader
 
 APP = "ghcr.io/acme/app"
@@ -92,3 +95,21 @@ def test_each_environment_owns_its_own_application_in_a_shared_file(tmp_path: Pa
         assert [(p.file, p.line, p.shared_with) for p in wins] == [("argocd/apps.yaml", line, ())]
         assert "argocd/apps.yaml" in got[env].writable
         assert dict(got[env].documents) == {"argocd/apps.yaml": f"app-{env}"}
+
+
+def test_the_configured_base_branch_is_what_the_app_reads(tmp_path: Path) -> None:
+    _read(tmp_path, {})
+    (tmp_path / "argocd/apps.yaml").write_text(
+        APPS.replace("targetRevision: test", "targetRevision: develop")
+    )
+    (tmp_path / "gitops-bot.yaml").write_text(
+        "version: 1\ngit:\n  base: develop\nimages:\n- name: ghcr.io/acme/app\n  policy: semver\n"
+        "environments:\n- name: test\n  path: overlays/test\n- name: production\n  path: overlays/production\n"
+    )
+    cfg = load(tmp_path / "gitops-bot.yaml")
+    got = App(cfg, RegistryPool(cfg)).readings()
+    test = got["test"].image(APP)
+    assert test is not None and test.status is Status.PINNED, test  # develop is the branch read
+    prod = got["production"].image(APP)
+    assert prod is not None and prod.status is Status.UNSUPPORTED, prod  # main is not
+    assert prod.reason is not None and "renders branch main; the bot reads develop" in prod.reason
