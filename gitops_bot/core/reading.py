@@ -14,7 +14,7 @@ HELM_KEY = "helm values key"
 HELMRELEASE_KEY = "HelmRelease spec.values key"  # the key under a Flux HelmRelease's spec.values
 
 
-class Status(StrEnum):
+class PinStatus(StrEnum):
     PINNED = "pinned"  # the effective version is set where only this environment renders it
     INHERITED = "inherited"  # set only in a place other environments render too
     NOT_RENDERED = "not_rendered"  # nothing this environment renders names the image
@@ -73,7 +73,7 @@ class WouldWrite:
 class ImageReading:
     environment: str
     image: str
-    status: Status
+    status: PinStatus
     pins: tuple[Pin, ...] = ()
     reason: str | None = None
     fix: str | None = None
@@ -85,7 +85,7 @@ class ImageReading:
         per workload, a shared one first: what a release for this environment overrides."""
         wins = [p for p in self.pins if p.effective]
         shared = [p for p in wins if p.shared_with]
-        return shared[0] if shared and self.status is Status.INHERITED else (wins[-1] if wins else None)
+        return shared[0] if shared and self.status is PinStatus.INHERITED else (wins[-1] if wins else None)
 
     @property
     def writable(self) -> bool:
@@ -100,8 +100,8 @@ class ImageReading:
     @property
     def placed(self) -> bool:
         """A release has a place to go: pinned, or inherited with the environment's own layer."""
-        return self.status is Status.PINNED or (
-            self.status is Status.INHERITED and self.would_write is not None
+        return self.status is PinStatus.PINNED or (
+            self.status is PinStatus.INHERITED and self.would_write is not None
         )
 
     def note(self) -> str:
@@ -118,7 +118,7 @@ class ImageReading:
         """One line for people: where it is pinned, or why not and what to do."""
         pin = self.effective
         match self.status:
-            case Status.PINNED:
+            case PinStatus.PINNED:
                 assert pin is not None
                 if self.would_write is None:
                     return f"pinned at {pin.file}:{pin.line}"
@@ -126,7 +126,7 @@ class ImageReading:
                     f"pinned by a {pin.form} at {pin.file}:{pin.line}; a release writes a "
                     f"{self.would_write.form} in {self.would_write.file}, applied after it"
                 )
-            case Status.INHERITED:
+            case PinStatus.INHERITED:
                 assert pin is not None and self.would_write is not None
                 shared = ", ".join(pin.shared_with)
                 said = (
@@ -134,7 +134,7 @@ class ImageReading:
                     f"writes a {self.would_write.form} in {self.would_write.file}"
                 )
                 return said if self.fix is None else f"{said} (fix: {self.fix})"
-            case Status.NOT_RENDERED | Status.UNSUPPORTED:
+            case PinStatus.NOT_RENDERED | PinStatus.UNSUPPORTED:
                 return f"{self.status.value.replace('_', ' ')}: {self.reason} (fix: {self.fix})"
 
     def to_json(self) -> dict[str, Any]:

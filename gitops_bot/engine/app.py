@@ -26,7 +26,7 @@ from gitops_bot.core.model import (
     ImageRef,
     Verification,
 )
-from gitops_bot.core.reading import EnvironmentReading, Status
+from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.secret import allow_list, may_send
 from gitops_bot.engine import ports
 from gitops_bot.git.gitlog import Checkout
@@ -297,7 +297,7 @@ class App:
                 if env.images:
                     out.append(planning.Target(env, image, first_file, None, r))
                 continue
-            if r.status is Status.UNSUPPORTED or not r.writable:  # no place to write: skipped, and why
+            if r.status is PinStatus.UNSUPPORTED or not r.writable:  # no place to write: skipped, and why
                 out.append(planning.Target(env, image, pin.file, None, r))
                 continue
             file = r.would_write.file if r.would_write is not None else pin.file

@@ -35,7 +35,7 @@ from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
-from gitops_bot.core.reading import EnvironmentReading, Status
+from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.manifests import argocd_apps, images, kustomize, nodes, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
@@ -649,14 +649,14 @@ def discover(root: Path) -> Discovery:
         where: list[str] = []
         for env_name, r in readings.items():
             ir = r.image(n)
-            if ir is None or ir.status is Status.NOT_RENDERED:
+            if ir is None or ir.status is PinStatus.NOT_RENDERED:
                 continue
             where.append(env_name)
             # the versions the environment renders; where none wins (a form the tool refuses),
             # every version written for it
             tags += [p.tag or "" for p in ([p for p in ir.pins if p.effective] or list(ir.pins))]
         each = [r.image(n) for r in readings.values()]
-        if readings and not any(ir is not None and ir.status is not Status.NOT_RENDERED for ir in each):
+        if readings and not any(ir is not None and ir.status is not PinStatus.NOT_RENDERED for ir in each):
             continue  # named somewhere the environments do not render: not theirs
         ref = WrittenRef.split(n)
         host = ref.location.split("/", 1)[0] if ref.location else "docker.io"

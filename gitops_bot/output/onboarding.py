@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from gitops_bot.core.model import Plan
 from gitops_bot.core.outside import Outside, md_item, terminal_text
-from gitops_bot.core.reading import Status
+from gitops_bot.core.reading import PinStatus
 from gitops_bot.output.text import plan_text
 
 INTRO = (
@@ -40,7 +40,7 @@ def body(config: str, plan: Plan, notes: Sequence[str]) -> str:
         f"{r.environment} {r.image}: {r.describe()}"
         for e in plan.environments
         for r in e.reading
-        if r.status in (Status.NOT_RENDERED, Status.UNSUPPORTED)
+        if r.status in (PinStatus.NOT_RENDERED, PinStatus.UNSUPPORTED)
     ]
     shown = plan_text(plan) if plan.environments else "(no plan: " + "; ".join(notes) + ")"
     lines = [INTRO, "", "### What each environment would get", "", *_fenced(shown)]

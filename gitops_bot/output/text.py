@@ -19,7 +19,7 @@ from gitops_bot.core.model import (
     short_digest,
 )
 from gitops_bot.core.outside import terminal_text as _t
-from gitops_bot.core.reading import ImageReading, Status
+from gitops_bot.core.reading import ImageReading, PinStatus
 from gitops_bot.output.words import action_of, grouped, tally
 from gitops_bot.release.next_step import RequestStep
 
@@ -129,7 +129,7 @@ def _reading_lines(reading: Sequence[ImageReading]) -> list[str]:
     return [
         f"  {_t(r.image)}: {_t(r.describe())}"
         for r in reading
-        if r.status is not Status.PINNED or r.would_write is not None
+        if r.status is not PinStatus.PINNED or r.would_write is not None
     ]
 
 

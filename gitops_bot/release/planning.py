@@ -24,7 +24,7 @@ from gitops_bot.core.model import (
     Waiting,
     short_digest,
 )
-from gitops_bot.core.reading import ImageReading, Status
+from gitops_bot.core.reading import ImageReading, PinStatus
 
 
 class PolicySettings(Protocol):
@@ -107,7 +107,7 @@ class Target:
 
 def not_deployed(target: Target) -> PlanItem:
     r = target.reading
-    if r is not None and (r.status is Status.UNSUPPORTED or not r.writable):
+    if r is not None and (r.status is PinStatus.UNSUPPORTED or not r.writable):
         return target.item(PlanAction.SKIP, r.describe())
     return target.item(PlanAction.SKIP, f"no images: entry named {target.image.name!r} in {target.file}")
 

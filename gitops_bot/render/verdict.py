@@ -14,7 +14,7 @@ from gitops_bot.core.reading import (
     ImageReading,
     Pin,
     PinKind,
-    Status,
+    PinStatus,
     WouldWrite,
 )
 from gitops_bot.render.walk import Found, Source, Walk
@@ -56,7 +56,7 @@ def reading(source: Source, walk: Walk, renders: Mapping[str, set[str]]) -> Envi
     for image in source.images:
         reading = _image(env, image, by_image.get(image, []), walk, renders, alone)
         out.append(reading)
-        if reading.status is Status.PINNED and reading.would_write is None:
+        if reading.status is PinStatus.PINNED and reading.would_write is None:
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
         if reading.would_write is not None:
             writable.setdefault(reading.would_write.file, None)
@@ -70,7 +70,7 @@ def _not_rendered(env: str, image: str, walk: Walk) -> ImageReading:
     return ImageReading(
         env,
         image,
-        Status.NOT_RENDERED,
+        PinStatus.NOT_RENDERED,
         reason=f"nothing {env} renders names {image} ({len(walk.files)} files read"
         + (f"; {'; '.join(remote[:3])}" if remote else "")
         + ")",
@@ -91,7 +91,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
             reason=walk.refused[0],
             fix="write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)",
@@ -100,7 +100,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
             reason=f"{'; '.join(dict.fromkeys(walk.elsewhere))}: its files there are not what {env} runs",
             fix=f"leave {env} out of gitops-bot.yaml and release it on its branch by hand, or keep its "
@@ -110,7 +110,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             reason="; ".join(walk.unread[:3]),
             fix=f"give {env} a path the repository holds whole: an Application file of its own (or the "
             "overlay or values file its generated Application renders)",
@@ -137,9 +137,9 @@ def _image(
     shared = [p for p in wins if p.shared_with]
     fixed = [p for p in wins if not p.editable]
     if not shared and not fixed:
-        return ImageReading(env, image, Status.PINNED, pins)
+        return ImageReading(env, image, PinStatus.PINNED, pins)
     pin = (shared or fixed)[0]
-    status = Status.INHERITED if shared else Status.PINNED
+    status = PinStatus.INHERITED if shared else PinStatus.PINNED
     where = f"{pin.form} at {pin.file}:{pin.line}" if pin.form else f"{pin.file}:{pin.line}"
     why = (
         f"set only in {where}, which {', '.join(pin.shared_with)} "
@@ -153,7 +153,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             pins,
             reason=f"{why}; that file holds what {', '.join(late[0].shared_with)} deploy too, and its "
             "setting is applied after every file of the environment",
@@ -164,7 +164,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             pins,
             reason=f"{why}; Argo CD applies it after every values file",
             fix="set the image in a values file of the Application (its helm.valueFiles) and drop the "
@@ -174,7 +174,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             pins,
             reason=f"{why}; Flux applies it after building every file",
             fix="move the entry into the images: of the kustomization at the Kustomization's path; "
@@ -187,7 +187,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             pins,
             reason=f"{why}; {env} renders it through {len(charts)} charts, each inheriting it, and a "
             "release writes one values file",
@@ -203,7 +203,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             pins,
             reason=f"{why}, and {env} has no {own} of its own to pin it in",
             fix=(
@@ -220,7 +220,7 @@ def _image(
         return ImageReading(
             env,
             image,
-            Status.UNSUPPORTED,
+            PinStatus.UNSUPPORTED,
             pins,
             reason=f"{why}; kustomize matches an images: entry by the name rendered there "
             f"({rendered}), and gitops-bot.yaml names the image {image}",

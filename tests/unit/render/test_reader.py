@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.reading import PinKind, Status
+from gitops_bot.core.reading import PinKind, PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
 
@@ -56,7 +56,7 @@ def test_a_version_only_in_a_shared_base_is_inherited_and_goes_to_the_own_overla
     _tree(tmp_path, BASE)
     found = _read(tmp_path, ENVS)
     r = found["staging"].image(APP)
-    assert r.status is Status.INHERITED
+    assert r.status is PinStatus.INHERITED
     assert [(p.file, p.line, p.kind, p.effective, p.shared_with) for p in r.pins] == [
         ("base/deployment.yaml", 10, PinKind.CONTAINER, True, ("production",))
     ]
@@ -79,7 +79,7 @@ def test_the_overlays_own_images_entry_wins_over_the_base(tmp_path: Path) -> Non
         },
     )
     r = _read(tmp_path, ENVS)["staging"].image(APP)
-    assert r.status is Status.PINNED and r.would_write is None
+    assert r.status is PinStatus.PINNED and r.would_write is None
     eff = r.effective
     assert eff is not None and (eff.file, eff.kind, eff.tag, eff.shared_with) == (
         "overlays/staging/kustomization.yaml",
@@ -150,7 +150,7 @@ def test_a_patch_in_the_overlay_sets_the_version(
     )
     r = _read(tmp_path, ENVS)["staging"].image(APP)
     eff = r.effective
-    assert r.status is Status.PINNED
+    assert r.status is PinStatus.PINNED
     assert eff is not None and (eff.kind, eff.line, eff.tag, eff.shared_with) == (kind, line, "1.5.0", ())
     # a patch it cannot edit in place gets an images: entry in the overlay, applied after it
     assert (r.would_write is None) is writable
@@ -172,7 +172,7 @@ def test_components_nested_directories_and_remote_resources(tmp_path: Path) -> N
         ("env/dev/apps/a/deploy.yaml", "1.0.0", False),
         ("comp/p.yaml", "3.0.0", True),
     ]
-    assert r.status is Status.PINNED  # nothing else renders the component
+    assert r.status is PinStatus.PINNED  # nothing else renders the component
     assert any(
         n == "https://github.com/acme/x//base?ref=v1: a remote resource, not followed" for n in found.notes
     )
@@ -181,7 +181,7 @@ def test_components_nested_directories_and_remote_resources(tmp_path: Path) -> N
 def test_a_directory_without_kustomization_is_read_recursively(tmp_path: Path) -> None:
     _tree(tmp_path, {"apps/dev/web/deploy.yaml": DEPLOYMENT, "apps/dev/README.md": "x"})
     r = _read(tmp_path, {"dev": "apps/dev"})["dev"].image(APP)
-    assert r.status is Status.PINNED and r.effective is not None
+    assert r.status is PinStatus.PINNED and r.effective is not None
     assert r.effective.file == "apps/dev/web/deploy.yaml"
 
 
@@ -199,9 +199,9 @@ def test_shared_without_a_layer_of_its_own_is_unsupported_with_the_fix(tmp_path:
     (tmp_path / "dev/k.yaml").write_text("apiVersion: v1\nkind: List\n")
     # dev: a plain directory that renders nothing of the app; prod: a layer of its own
     found = _read(tmp_path, {"dev": "dev", "prod": "prod"})
-    assert found["dev"].image(APP).status is Status.NOT_RENDERED
+    assert found["dev"].image(APP).status is PinStatus.NOT_RENDERED
     assert found["dev"].image(APP).fix
-    assert found["prod"].image(APP).status is Status.PINNED  # nobody else renders common/
+    assert found["prod"].image(APP).status is PinStatus.PINNED  # nobody else renders common/
 
 
 def test_a_name_kustomize_would_not_match_is_refused_by_name(tmp_path: Path) -> None:
@@ -209,7 +209,7 @@ def test_a_name_kustomize_would_not_match_is_refused_by_name(tmp_path: Path) -> 
     spec = [images.ImageSpec("app", "ghcr.io/acme/app")]
     sources = [reader.Source(n, (p,), ("app",)) for n, p in ENVS.items()]
     r = reader.Reader(reader.DiskTree(tmp_path), tmp_path, spec).read(sources)["staging"].image("app")
-    assert r is not None and r.status is Status.UNSUPPORTED
+    assert r is not None and r.status is PinStatus.UNSUPPORTED
     assert r.fix == f"name the image {APP!r} in gitops-bot.yaml (its repository stays as it is)"
 
 
@@ -247,7 +247,7 @@ def test_a_resource_cycle_is_read_once(tmp_path: Path) -> None:
         },
     )
     found = _read(tmp_path, {"dev": "a"})["dev"]
-    assert found.image(APP).status is Status.PINNED
+    assert found.image(APP).status is PinStatus.PINNED
     assert any("cycle" in n for n in found.notes)
 
 
@@ -268,7 +268,9 @@ def test_several_workloads_each_have_their_effective_place(tmp_path: Path) -> No
         ("base/cron.yaml", True),
         ("overlays/staging/p.yaml", True),
     ]
-    assert r.status is Status.INHERITED and r.effective is not None and r.effective.file == "base/cron.yaml"
+    assert (
+        r.status is PinStatus.INHERITED and r.effective is not None and r.effective.file == "base/cron.yaml"
+    )
 
 
 def test_an_argocd_application_is_followed_to_its_path_and_its_own_settings(tmp_path: Path) -> None:
@@ -303,7 +305,7 @@ spec:
     assert any(
         "renders app from https://github.com/acme/gitops.git, not followed" in n for n in found["other"].notes
     )
-    assert found["other"].image(APP).status is Status.NOT_RENDERED
+    assert found["other"].image(APP).status is PinStatus.NOT_RENDERED
 
 
 def test_a_values_file_in_a_chart_inherits_the_charts_values(tmp_path: Path) -> None:
@@ -320,7 +322,7 @@ def test_a_values_file_in_a_chart_inherits_the_charts_values(tmp_path: Path) -> 
     spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "image.repository", "tag": "image.tag"})]
     found = _read(tmp_path, {"dev": "chart/env/dev.yaml", "prod": "chart/env/prod.yaml"}, spec)
     dev, prod = found["dev"].image(APP), found["prod"].image(APP)
-    assert dev.status is Status.INHERITED and dev.effective is not None
+    assert dev.status is PinStatus.INHERITED and dev.effective is not None
     assert (dev.effective.file, dev.effective.line, dev.effective.shared_with) == (
         "chart/values.yaml",
         3,
@@ -330,7 +332,7 @@ def test_a_values_file_in_a_chart_inherits_the_charts_values(tmp_path: Path) -> 
         "chart/env/dev.yaml",
         "helm values key",
     )
-    assert prod.status is Status.PINNED and [p.effective for p in prod.pins] == [False, True]
+    assert prod.status is PinStatus.PINNED and [p.effective for p in prod.pins] == [False, True]
 
 
 def test_a_flux_helmrelease_sets_the_image_in_its_values(tmp_path: Path) -> None:
@@ -345,7 +347,7 @@ def test_a_flux_helmrelease_sets_the_image_in_its_values(tmp_path: Path) -> None
     )
     spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "redis.repository", "tag": "redis.tag"})]
     r = _read(tmp_path, {"dev": "apps/dev"}, spec)["dev"].image(APP)
-    assert r.status is Status.PINNED and r.effective is not None
+    assert r.status is PinStatus.PINNED and r.effective is not None
     assert (r.effective.file, r.effective.line, r.effective.tag) == ("apps/base/release.yaml", 8, "7.0.0")
 
 
@@ -359,7 +361,7 @@ def test_a_kustomization_kustomize_refuses_is_unsupported_with_its_reason(tmp_pa
         },
     )
     r = _read(tmp_path, ENVS)["staging"].image(APP)
-    assert r.status is Status.UNSUPPORTED
+    assert r.status is PinStatus.UNSUPPORTED
     assert r.reason == (
         "kustomize refuses overlays/staging/kustomization.yaml:3: a patches: entry must be a mapping "
         "(path: or patch:), not a plain string"
@@ -376,7 +378,7 @@ def test_two_environments_naming_one_overlay_share_it(tmp_path: Path) -> None:
     )
     found = _read(tmp_path, {"a": "overlays/staging", "b": "overlays/staging"})
     r = found["a"].image(APP)
-    assert r.status is Status.UNSUPPORTED and r.effective is not None and r.effective.shared_with == ("b",)
+    assert r.status is PinStatus.UNSUPPORTED and r.effective is not None and r.effective.shared_with == ("b",)
     assert found["a"].writable == ()  # a release for a alone never edits what b renders
 
 
@@ -389,7 +391,7 @@ def test_an_applications_kustomize_images_entry_is_written_in_place(tmp_path: Pa
     _tree(tmp_path, BASE | {"apps/dev.yaml": app})
     found = _read(tmp_path, {"dev": "apps/dev.yaml", "production": "overlays/production"})
     r = found["dev"].image(APP)
-    assert r.status is Status.PINNED and r.would_write is None and "apps/dev.yaml" in found["dev"].writable
+    assert r.status is PinStatus.PINNED and r.would_write is None and "apps/dev.yaml" in found["dev"].writable
     digest = "sha256:" + "1" * 64
     result = images.edit(app, "apps/dev.yaml", SPECS, [images.Update(APP, tag="2.1.0", digest=digest)])
     assert result.text == app.replace(f"'app={APP}:2.0.0'", f"'app={APP}:2.1.0@{digest}'")
@@ -405,7 +407,7 @@ def test_an_argocd_helm_parameter_is_unsupported_with_the_fix(tmp_path: Path) ->
     _tree(tmp_path, {"chart/Chart.yaml": "name: c\n", "chart/values.yaml": values, "apps/dev.yaml": app})
     spec = [images.ImageSpec(APP, "ghcr.io/acme/app", {"repository": "image.repository", "tag": "image.tag"})]
     r = _read(tmp_path, {"dev": "apps/dev.yaml"}, spec)["dev"].image(APP)
-    assert r.status is Status.UNSUPPORTED and r.effective is not None
+    assert r.status is PinStatus.UNSUPPORTED and r.effective is not None
     assert (r.effective.file, r.effective.tag) == ("apps/dev.yaml", "3.0.0")
     assert r.fix and "helm.valueFiles" in r.fix
 
@@ -423,7 +425,7 @@ def test_a_flux_kustomization_is_followed_and_its_spec_images_win(tmp_path: Path
         ("base/deployment.yaml", PinKind.CONTAINER, 10, False),
         ("clusters/staging/apps.yaml", PinKind.FLUX, 8, True),
     ]
-    assert r.status is Status.UNSUPPORTED and r.fix and "images: of the kustomization" in r.fix
+    assert r.status is PinStatus.UNSUPPORTED and r.fix and "images: of the kustomization" in r.fix
 
 
 def test_one_file_of_two_applications_neither_environments_own_is_never_written_for_one(
@@ -446,7 +448,7 @@ def test_one_file_of_two_applications_neither_environments_own_is_never_written_
     _tree(tmp_path, BASE | {"apps.yaml": both})
     found = _read(tmp_path, {"staging": "apps.yaml", "production": "apps.yaml"})
     r = found["staging"].image(APP)
-    assert r.status is Status.UNSUPPORTED and r.fix and "a file of its own" in r.fix
+    assert r.status is PinStatus.UNSUPPORTED and r.fix and "a file of its own" in r.fix
     assert found["staging"].writable == () and found["production"].writable == ()
 
 
@@ -460,7 +462,7 @@ def test_an_inline_strategic_merge_patch_is_read_as_a_patch(tmp_path: Path) -> N
         },
     )
     r = _read(tmp_path, ENVS)["staging"].image(APP)
-    assert r.status is Status.PINNED and r.effective is not None
+    assert r.status is PinStatus.PINNED and r.effective is not None
     assert (r.effective.file, r.effective.kind, r.effective.line, r.effective.tag) == (
         "overlays/staging/kustomization.yaml",
         PinKind.PATCH,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_bot.core.reading import Status
+from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
 
@@ -69,7 +69,7 @@ MATRIX = """  - matrix:
 def test_a_matrix_of_git_directories_and_a_list_reads_each_applications_value_files(tmp_path: Path) -> None:
     gen = MATRIX % "list:\n            elements:\n            - env: qa\n              name: in-cluster"
     got = _read(tmp_path, {"appsets/qa.yaml": _appset(gen)})["qa"].image(APP)
-    assert got is not None and got.status is Status.PINNED, got
+    assert got is not None and got.status is PinStatus.PINNED, got
     wins = [(p.file, p.line) for p in got.pins if p.effective]
     assert wins == [("values/app1/qa-values.yaml", 1)]
     assert ("charts/app1/values.yaml", 2) in [(p.file, p.line) for p in got.pins]
@@ -81,14 +81,14 @@ def test_a_clusters_selectors_labels_are_what_the_template_reads(tmp_path: Path)
     )
     files = {"appsets/prod.yaml": _appset(gen, '{{index .metadata.labels "env"}}')}
     got = _read(tmp_path, files)["prod"].image(APP)
-    assert got is not None and got.status is Status.PINNED, got
+    assert got is not None and got.status is PinStatus.PINNED, got
     assert [(p.file, p.line) for p in got.pins if p.effective] == [("values/app1/prod-values.yaml", 1)]
 
 
 def test_a_generator_the_repository_cannot_expand_is_said_with_the_fix(tmp_path: Path) -> None:
     gen = "  - scmProvider:\n      github:\n        organization: acme\n"
     got = _read(tmp_path, {"appsets/qa.yaml": _appset(gen)})["qa"].image(APP)
-    assert got is not None and got.status is Status.UNSUPPORTED, got
+    assert got is not None and got.status is PinStatus.UNSUPPORTED, got
     assert got.reason is not None and "scmProvider" in got.reason
     assert got.fix
 
@@ -96,7 +96,7 @@ def test_a_generator_the_repository_cannot_expand_is_said_with_the_fix(tmp_path:
 def test_a_value_the_template_reads_from_the_cluster_alone_is_said(tmp_path: Path) -> None:
     gen = MATRIX % "clusters: {}"
     got = _read(tmp_path, {"appsets/qa.yaml": _appset(gen, "{{.name}}")})["qa"].image(APP)
-    assert got is not None and got.status is Status.UNSUPPORTED, got
+    assert got is not None and got.status is PinStatus.UNSUPPORTED, got
     assert got.reason is not None and ".name" in got.reason
 
 
@@ -116,7 +116,7 @@ def test_a_values_file_outside_any_chart_is_read_as_the_generated_application_re
         (tmp_path / rel).write_text(text)
     sources = [reader.Source("prod-eu", ("values/app1/envs/prod-eu.yaml",), (APP,))]
     got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)["prod-eu"].image(APP)
-    assert got is not None and got.status is Status.PINNED, got
+    assert got is not None and got.status is PinStatus.PINNED, got
     assert [(p.file, p.line) for p in got.pins if p.effective] == [("values/app1/prod-values.yaml", 1)]
 
 
@@ -127,7 +127,7 @@ def test_each_generated_application_has_its_own_effective_value(tmp_path: Path) 
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     got = _read(tmp_path, {"appsets/qa.yaml": _appset(gen)})["qa"].image(APP)
-    assert got is not None and got.status is Status.PINNED, got
+    assert got is not None and got.status is PinStatus.PINNED, got
     wins = sorted((p.file, p.line) for p in got.pins if p.effective)
     assert wins == [("values/app1/qa-values.yaml", 1), ("values/app2/qa-values.yaml", 1)]
 
@@ -152,6 +152,6 @@ def test_an_inherited_value_of_two_generated_applications_is_not_released_into_o
     paths = {r: tuple(f"values/{a}/envs/prod-{r}.yaml" for a in ("app1", "app2")) for r in ("eu", "us")}
     sources = [reader.Source(f"prod-{r}", p, (APP,)) for r, p in paths.items()]
     got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)["prod-eu"].image(APP)
-    assert got is not None and got.status is Status.UNSUPPORTED, got
+    assert got is not None and got.status is PinStatus.UNSUPPORTED, got
     assert len([p for p in got.pins if p.effective]) == 2
     assert got.reason is not None and "one values file" in got.reason and got.would_write is None

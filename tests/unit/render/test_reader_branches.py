@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot.config import load
-from gitops_bot.core.reading import Status
+from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine.app import App
 from gitops_bot.manifests import images
 from gitops_bot.registry.pool import RegistryPool
@@ -56,17 +56,17 @@ def _read(root: Path, paths: dict[str, str]) -> dict[str, reader.EnvironmentRead
 def test_an_overlay_argo_cd_renders_from_another_branch_is_said(tmp_path: Path) -> None:
     got = _read(tmp_path, {"test": "overlays/test", "production": "overlays/production"})
     test = got["test"].image(APP)
-    assert test is not None and test.status is Status.UNSUPPORTED, test
+    assert test is not None and test.status is PinStatus.UNSUPPORTED, test
     assert test.reason is not None and "app-test renders branch test" in test.reason
     assert "main" in test.reason and test.fix
     assert not any(p.effective for p in test.pins) and test.would_write is None
     prod = got["production"].image(APP)
-    assert prod is not None and prod.status is Status.PINNED, prod
+    assert prod is not None and prod.status is PinStatus.PINNED, prod
 
 
 def test_the_application_file_of_another_branch_is_said_too(tmp_path: Path) -> None:
     got = _read(tmp_path, {"test": "argocd/apps.yaml"})["test"].image(APP)
-    assert got is not None and got.status is Status.UNSUPPORTED, got
+    assert got is not None and got.status is PinStatus.UNSUPPORTED, got
     assert got.reason is not None and "branch test" in got.reason
 
 
@@ -90,7 +90,7 @@ def test_each_environment_owns_its_own_application_in_a_shared_file(tmp_path: Pa
     got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)
     for env, line in (("test", 12), ("prod", 25)):
         r = got[env].image(APP)
-        assert r is not None and r.status is Status.PINNED, r
+        assert r is not None and r.status is PinStatus.PINNED, r
         wins = [p for p in r.pins if p.effective]
         assert [(p.file, p.line, p.shared_with) for p in wins] == [("argocd/apps.yaml", line, ())]
         assert "argocd/apps.yaml" in got[env].writable
@@ -109,7 +109,7 @@ def test_the_configured_base_branch_is_what_the_app_reads(tmp_path: Path) -> Non
     cfg = load(tmp_path / "gitops-bot.yaml")
     got = App(cfg, RegistryPool(cfg)).readings()
     test = got["test"].image(APP)
-    assert test is not None and test.status is Status.PINNED, test  # develop is the branch read
+    assert test is not None and test.status is PinStatus.PINNED, test  # develop is the branch read
     prod = got["production"].image(APP)
-    assert prod is not None and prod.status is Status.UNSUPPORTED, prod  # main is not
+    assert prod is not None and prod.status is PinStatus.UNSUPPORTED, prod  # main is not
     assert prod.reason is not None and "renders branch main; the bot reads develop" in prod.reason

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_bot.core.reading import HELMRELEASE_KEY, Status
+from gitops_bot.core.reading import HELMRELEASE_KEY, PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
 
@@ -48,7 +48,7 @@ def _read(root: Path, chart: str, kind: str) -> dict[str, reader.EnvironmentRead
 
 def test_the_charts_values_in_the_repository_are_inherited(tmp_path: Path) -> None:
     got = _read(tmp_path, "./charts/app", "GitRepository")["staging"].image(APP)
-    assert got is not None and got.status is Status.INHERITED, got
+    assert got is not None and got.status is PinStatus.INHERITED, got
     assert [(p.file, p.line) for p in got.pins if p.effective] == [("charts/app/values.yaml", 3)]
     assert got.would_write is not None
     assert (got.would_write.file, got.would_write.form) == ("apps/staging/app.yaml", HELMRELEASE_KEY)
@@ -56,5 +56,5 @@ def test_the_charts_values_in_the_repository_are_inherited(tmp_path: Path) -> No
 
 def test_a_chart_of_a_helm_repository_is_named_as_not_followed(tmp_path: Path) -> None:
     got = _read(tmp_path, "app", "HelmRepository")["staging"].image(APP)
-    assert got is not None and got.status is Status.NOT_RENDERED, got
+    assert got is not None and got.status is PinStatus.NOT_RENDERED, got
     assert got.reason is not None and "HelmRepository" in got.reason
