@@ -19,7 +19,7 @@ from gitops_bot.config import config_in_repo
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, UsageError
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
-from gitops_bot.engine import decisions, discovery, onboarding
+from gitops_bot.engine import decisions, discovery, init_config, onboarding
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
 from gitops_bot.output import onboarding as onboarding_body
@@ -177,9 +177,9 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
             "Argo CD Application or Flux Kustomization",
             hint="write gitops-bot.yaml by hand (docs/guides/your-repository.md shows the shapes init knows)",
         )
-    text = discovery.config_text(found)
+    text = init_config.config_text(found)
     if forge is not None:
-        text = discovery.with_forge(text, forge.forge, forge.api_url, forge.forge_repository)
+        text = init_config.with_forge(text, forge.forge, forge.api_url, forge.forge_repository)
     cfg = config_mod.parse(text, str(target), path=target)
     pool: RegistryPool = RegistryPool(cfg) if registry else _NoRegistries(cfg)
     app = App(cfg, pool, root=repo)

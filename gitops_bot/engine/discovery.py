@@ -24,8 +24,6 @@ the tags pinned today (:mod:`gitops_bot.policy.guess`).
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,6 +34,7 @@ from typing import Any
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.engine.promotion_order import WORDS, kind_of, name_order, rank_of, same, tool_order
 from gitops_bot.manifests import argocd_apps, images, kustomize, nodes, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
@@ -48,26 +47,9 @@ RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an en
 YAML = (".yaml", ".yml")
 SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor"})
 
-# The usual names of environments, in promotion order (rank 0 first).
-_RANKS: tuple[tuple[str, ...], ...] = (
-    ("dev", "develop", "development", "local", "sandbox"),
-    ("test", "testing", "qa", "int", "integration", "sit", "e2e", "ci", "load", "perf", "performance"),
-    ("staging", "stage", "stg", "uat", "preprod", "pre-prod", "preproduction", "pre", "canary"),
-    ("prod", "production", "prd", "live"),
-)
-_WORDS = {w: rank for rank, words in enumerate(_RANKS) for w in words}
 _VALUES_NAME = re.compile(r"^(?:values[-_.](?P<a>.+)|(?P<b>.+?)[-_.]values)$")
 _TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\n\"']*)[\"']?\s*$", re.M)
 _VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
-
-
-def rank_of(name: str) -> int | None:
-    """Where an environment's name puts it in the usual order (None: no usual word in it)."""
-    words = re.split(r"[-_.]", name.lower())
-    found = [_WORDS[w] for w in words if w in _WORDS]
-    if name.lower() in _WORDS:
-        return _WORDS[name.lower()]
-    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +146,6 @@ def _norm(rel: str) -> str:
     return "" if rel in (".", "") else PurePosixPath(os.path.normpath(rel)).as_posix()
 
 
-def _kind(doc: Any) -> tuple[str, str]:
-    if not isinstance(doc, dict):
-        return "", ""
-    return str(doc.get("apiVersion") or ""), str(doc.get("kind") or "")
-
-
 # -- naming ------------------------------------------------------------------------------
 
 
@@ -217,7 +193,7 @@ def _overlays(repo: _Repo) -> list[RenderPath]:
         nd = _norm(d)
         if nd in included or not includes.get(nd):
             continue
-        if any(_kind(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
+        if any(kind_of(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
             continue
         bases = ", ".join(sorted(includes[nd])[:3])
         out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
@@ -231,7 +207,7 @@ def _flux(repo: _Repo, covered: set[str]) -> list[RenderPath]:
         if "kustomize.toolkit.fluxcd.io" not in text:
             continue
         for doc in repo.docs(f):
-            api, kind = _kind(doc)
+            api, kind = kind_of(doc)
             if kind != "Kustomization" or not api.startswith("kustomize.toolkit.fluxcd.io"):
                 continue
             spec: dict[str, Any] = doc["spec"] if isinstance(doc.get("spec"), dict) else {}
@@ -306,7 +282,7 @@ def _other_branches(repo: _Repo, f: str) -> None:
     """An Application rendering this repository from another branch (``targetRevision: test``)
     is said: the configuration reads the branch it is checked out on, not that revision."""
     for doc in repo.docs(f):
-        _, kind = _kind(doc)
+        _, kind = kind_of(doc)
         spec = doc.get("spec") if kind == "Application" and isinstance(doc.get("spec"), dict) else None
         source = spec.get("source") if isinstance(spec, dict) else None
         if not isinstance(source, dict):
@@ -324,7 +300,7 @@ def _other_branches(repo: _Repo, f: str) -> None:
 def _env_word(name: str) -> str | None:
     """The environment an Application's name ends in (``guestbook-prod``: prod): applications
     are named after the app first, the environment last."""
-    words = [w for w in re.split(r"[-_.]", name.lower()) if w in _WORDS]
+    words = [w for w in re.split(r"[-_.]", name.lower()) if w in WORDS]
     return words[-1] if words else None
 
 
@@ -351,7 +327,7 @@ def _values_files(repo: _Repo, taken: set[str]) -> list[RenderPath]:
         if rank_of(env) is None:
             continue
         docs = repo.docs(f)
-        if any(_kind(d)[1] for d in docs):  # an object, not values
+        if any(kind_of(d)[1] for d in docs):  # an object, not values
             continue
         out.append(RenderPath(f, _safe(name_of(f)), f"Helm values file {f}"))
     return out
@@ -455,128 +431,11 @@ def _values_blocks(repo: _Repo, files: Iterable[str], into: _Images) -> None:
         if images.is_kustomization(rel) or "templates/" in rel:
             continue
         for doc in repo.docs(rel):
-            _, kind = _kind(doc)
+            _, kind = kind_of(doc)
             if kind == "HelmRelease":
                 walk(((doc.get("spec") or {}).get("values")) or {}, (), rel)
             elif not kind:
                 walk(doc, (), rel)
-
-
-# -- promotion order ---------------------------------------------------------------------
-
-
-def _match(stage: str, names: Sequence[str]) -> str | None:
-    if stage in names:
-        return stage
-    hits = [n for n in names if n in stage or stage in n]
-    return min(hits, key=len) if len(hits) == 1 else None
-
-
-def _tool_order(repo: _Repo, names: Sequence[str]) -> tuple[dict[str, str], str, list[str]]:
-    """promote_from per environment from Kargo Stages or GitOps Promoter strategies. A Kargo
-    stage that is no environment (a control stage gathering others) is passed through: its
-    environments take freight from what it takes freight from."""
-    upstream: dict[str, str] = {}
-    said: list[str] = []
-    source = ""
-    stage_up: dict[str, list[str]] = {}
-    for f in repo.yaml_files():
-        text = repo.text(f) or ""
-        if "kargo.akuity.io" not in text and "promoter.argoproj.io" not in text:
-            continue
-        for doc in repo.docs(f):
-            api, kind = _kind(doc)
-            spec: dict[str, Any] = (
-                doc["spec"] if isinstance(doc, dict) and isinstance(doc.get("spec"), dict) else {}
-            )
-            if kind == "Stage" and api.startswith("kargo.akuity.io"):
-                stage = str((doc.get("metadata") or {}).get("name") or "")
-                for req in spec.get("requestedFreight") or ():
-                    stages = (
-                        ((req or {}).get("sources") or {}).get("stages") or ()
-                        if isinstance(req, dict)
-                        else ()
-                    )
-                    stage_up.setdefault(stage, []).extend(
-                        str(s) for s in stages if str(s) not in stage_up.get(stage, [])
-                    )
-                if stage_up.get(stage):
-                    said.append(f"Kargo Stage {stage} ({f}) takes freight from {', '.join(stage_up[stage])}")
-            elif kind == "PromotionStrategy" and api.startswith("promoter.argoproj.io"):
-                branches = [
-                    str((e or {}).get("branch") or "")
-                    for e in spec.get("environments") or ()
-                    if isinstance(e, dict)
-                ]
-                envs = [_match(b.rsplit("/", 1)[-1], names) or _match(_short(b), names) for b in branches]
-                chain = [e for e in envs if e]
-                for a, b in itertools.pairwise(chain):
-                    upstream.setdefault(b, a)
-                if len(chain) > 1:
-                    source = source or "gitops-promoter"
-                    said.append(f"GitOps Promoter PromotionStrategy in {f}: {' -> '.join(branches)}")
-    for stage in stage_up:
-        env = _match(stage, names)
-        if env is None or env in upstream:
-            continue
-        seen: set[str] = {stage}
-        todo = list(stage_up[stage])
-        while todo:
-            up = todo.pop(0)
-            if up in seen:
-                continue
-            seen.add(up)
-            found = _match(up, names)
-            if found is not None and found != env:
-                upstream[env] = found
-                source = "kargo"
-                break
-            todo += stage_up.get(up, [])
-    return upstream, source, said
-
-
-def _short(branch: str) -> str:
-    last = branch.rsplit("/", 1)[-1].lower()
-    return {"development": "dev", "production": "prod", "staging": "staging"}.get(last, last)
-
-
-def _name_order(names: Sequence[str]) -> dict[str, str]:
-    """promote_from by the usual names: each environment from the one of the rank below with
-    the same suffix (staging-eu -> prod-eu), else the only one of the highest rank below."""
-    ranked = {n: r for n in names if (r := rank_of(n)) is not None}
-    out: dict[str, str] = {}
-    for n, r in ranked.items():
-        below = [m for m, q in ranked.items() if q < r]
-        if not below:
-            continue
-        top = max(ranked[m] for m in below)
-        nearest = [m for m in below if ranked[m] == top]
-        suffix = _suffix(n)
-        same = [m for m in nearest if suffix and _suffix(m) == suffix]
-        if len(same) == 1:
-            out[n] = same[0]
-        elif len(nearest) == 1:
-            out[n] = nearest[0]
-    return out
-
-
-_SYNONYMS = (
-    frozenset({"dev", "develop", "development"}),
-    frozenset({"test", "testing"}),
-    frozenset({"stage", "staging", "stg"}),
-    frozenset({"prod", "production", "prd"}),
-)
-
-
-def _same(a: str, b: str) -> bool:
-    """Two names of one environment: equal, or spellings of one word (prod, production)."""
-    a, b = a.lower(), b.lower()
-    return a == b or any(a in group and b in group for group in _SYNONYMS)
-
-
-def _suffix(name: str) -> str:
-    parts = re.split(r"[-_.]", name.lower())
-    return "-".join(p for p in parts if p not in _WORDS)
 
 
 # -- the whole -----------------------------------------------------------------------------
@@ -596,15 +455,15 @@ def discover(root: Path) -> Discovery:
     for c in [*overlays, *flux, *apps, *values]:
         # one environment under two spellings (an overlay's production, an Application's prod)
         # is one: the first spelling found names it
-        name = next((n for n in grouped if _same(n, c.name)), c.name)
+        name = next((n for n in grouped if same(n, c.name)), c.name)
         grouped.setdefault(name, [])
         if c.path not in {g.path for g in grouped[name]}:
             grouped[name].append(c)
     names = sorted(grouped, key=lambda n: (rank_of(n) if rank_of(n) is not None else 99, n))
-    upstream, order_source, said = _tool_order(repo, names)
+    upstream, order_source, said = tool_order(repo, names)
     guessed = False
     if not upstream:
-        upstream = _name_order(names)
+        upstream = name_order(names)
         guessed = bool(upstream)
         order_source = "names" if guessed else ""
     envs = []
@@ -665,91 +524,3 @@ def discover(root: Path) -> Discovery:
             FoundImage(n, host, found.found[n], guess(tags), tuple(where), tuple(tags), found.how[n])
         )
     return Discovery(tuple(envs), tuple(out_images), order_source, tuple(repo.notes), readings)
-
-
-# -- the configuration's text ---------------------------------------------------------------
-
-HEADER = """\
-# gitops-bot.yaml, written by `gitops-bot init` from what this repository holds.
-# Each entry says what was found in the repository (found:) and what was guessed (guess:).
-# Check the guesses, run `gitops-bot plan`, then commit it: its reference is
-# docs/reference/configuration.md, and docs/guides/your-repository.md walks through it.
-"""
-
-
-def _q(value: Any) -> str:
-    """A YAML scalar that reads back as the same string (a JSON string is a YAML one)."""
-    return json.dumps(value)
-
-
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _comment(text: str) -> str:
-    """A comment's words on one line: what a repository's names bring of line breaks and
-    control characters does not reach the file (nor the terminal and pull request showing it)."""
-    return _CONTROLS.sub("", " ".join(str(text).split()))
-
-
-def config_text(found: Discovery) -> str:
-    """The commented ``gitops-bot.yaml`` of a discovery."""
-    lines = [HEADER.rstrip("\n"), "version: 1", "images:"]
-    if not found.images:
-        lines[-1] = "images: []  # found: no image the environments render"
-    for img in found.images:
-        envs = ", ".join(img.environments) or "no environment"
-        lines.append(f"  # found: {_comment(img.how)}; rendered by {_comment(envs)}; registry {img.registry}")
-        lines.append(f"- name: {_q(img.name)}")
-        lines.append(f"  # guess: {_comment(img.guess.why)}")
-        for key, value in img.guess.keys.items():
-            lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
-        if img.helm:
-            fields = ", ".join(f"{k}: {_q(v)}" for k, v in sorted(img.helm.items()))
-            lines.append(f"  helm: {{{fields}}}  # found: the chart or values key paths of its version")
-    lines.append("environments:")
-    if not found.environments:
-        lines[-1] = "environments: []  # found: no overlay, values file, Application or Flux object"
-    for env in _ordered(found.environments):
-        for how in env.how:
-            lines.append(f"  # found: {_comment(how)}")
-        lines.append(f"- name: {_q(env.name)}")
-        if len(env.paths) == 1:
-            lines.append(f"  path: {_q(env.paths[0])}")
-        else:
-            lines.append("  paths:")
-            lines += [f"  - {_q(p)}" for p in env.paths]
-        if env.promote_from:
-            word = "guess" if env.order.startswith("guessed") else "found"
-            lines.append(f"  promote_from: {_q(env.promote_from)}  # {word}: {_comment(env.order)}")
-    for note in found.notes:
-        lines.append(f"# not read: {_comment(note)}")
-    return "\n".join(lines) + "\n"
-
-
-def _ordered(envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:
-    """Each environment after the one it is promoted from (a chain reads top to bottom)."""
-    by_name = {e.name: e for e in envs}
-    out: list[FoundEnvironment] = []
-    placed: set[str] = set()
-
-    def place(e: FoundEnvironment, depth: int = 0) -> None:
-        if e.name in placed or depth > len(envs):
-            return
-        if e.promote_from in by_name:
-            place(by_name[e.promote_from], depth + 1)
-        placed.add(e.name)
-        out.append(e)
-
-    for e in envs:
-        place(e)
-    return out
-
-
-def with_forge(text: str, kind: str | None, api_url: str | None, repository: str | None) -> str:
-    """The configuration with the forge it was proposed on, as given on the command line (a
-    self-hosted forge, or a repository its remote URL does not name)."""
-    given = {"type": kind, "api_url": api_url, "repository": repository}
-    lines = [f"  {k}: {_q(v)}" for k, v in given.items() if v]
-    if not lines:
-        return text
-    return text + "forge:  # given: --forge, --api-url, --forge-repository\n" + "\n".join(lines) + "\n"

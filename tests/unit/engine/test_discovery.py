@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot import config
-from gitops_bot.engine.discovery import config_text, discover, name_of, rank_of
+from gitops_bot.engine.discovery import discover, name_of, rank_of
+from gitops_bot.engine.init_config import config_text
 
 DEPLOY = """\
 apiVersion: apps/v1

@@ -1,0 +1,96 @@
+"""The commented ``gitops-bot.yaml`` that ``gitops-bot init`` writes from a discovery
+(:mod:`gitops_bot.engine.discovery`): each entry says what was found and what was guessed."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from gitops_bot.engine.discovery import Discovery, FoundEnvironment
+
+HEADER = """\
+# gitops-bot.yaml, written by `gitops-bot init` from what this repository holds.
+# Each entry says what was found in the repository (found:) and what was guessed (guess:).
+# Check the guesses, run `gitops-bot plan`, then commit it: its reference is
+# docs/reference/configuration.md, and docs/guides/your-repository.md walks through it.
+"""
+
+
+def _q(value: Any) -> str:
+    """A YAML scalar that reads back as the same string (a JSON string is a YAML one)."""
+    return json.dumps(value)
+
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _comment(text: str) -> str:
+    """A comment's words on one line: what a repository's names bring of line breaks and
+    control characters does not reach the file (nor the terminal and pull request showing it)."""
+    return _CONTROLS.sub("", " ".join(str(text).split()))
+
+
+def config_text(found: Discovery) -> str:
+    """The commented ``gitops-bot.yaml`` of a discovery."""
+    lines = [HEADER.rstrip("\n"), "version: 1", "images:"]
+    if not found.images:
+        lines[-1] = "images: []  # found: no image the environments render"
+    for img in found.images:
+        envs = ", ".join(img.environments) or "no environment"
+        lines.append(f"  # found: {_comment(img.how)}; rendered by {_comment(envs)}; registry {img.registry}")
+        lines.append(f"- name: {_q(img.name)}")
+        lines.append(f"  # guess: {_comment(img.guess.why)}")
+        for key, value in img.guess.keys.items():
+            lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
+        if img.helm:
+            fields = ", ".join(f"{k}: {_q(v)}" for k, v in sorted(img.helm.items()))
+            lines.append(f"  helm: {{{fields}}}  # found: the chart or values key paths of its version")
+    lines.append("environments:")
+    if not found.environments:
+        lines[-1] = "environments: []  # found: no overlay, values file, Application or Flux object"
+    for env in _ordered(found.environments):
+        for how in env.how:
+            lines.append(f"  # found: {_comment(how)}")
+        lines.append(f"- name: {_q(env.name)}")
+        if len(env.paths) == 1:
+            lines.append(f"  path: {_q(env.paths[0])}")
+        else:
+            lines.append("  paths:")
+            lines += [f"  - {_q(p)}" for p in env.paths]
+        if env.promote_from:
+            word = "guess" if env.order.startswith("guessed") else "found"
+            lines.append(f"  promote_from: {_q(env.promote_from)}  # {word}: {_comment(env.order)}")
+    for note in found.notes:
+        lines.append(f"# not read: {_comment(note)}")
+    return "\n".join(lines) + "\n"
+
+
+def _ordered(envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:
+    """Each environment after the one it is promoted from (a chain reads top to bottom)."""
+    by_name = {e.name: e for e in envs}
+    out: list[FoundEnvironment] = []
+    placed: set[str] = set()
+
+    def place(e: FoundEnvironment, depth: int = 0) -> None:
+        if e.name in placed or depth > len(envs):
+            return
+        if e.promote_from in by_name:
+            place(by_name[e.promote_from], depth + 1)
+        placed.add(e.name)
+        out.append(e)
+
+    for e in envs:
+        place(e)
+    return out
+
+
+def with_forge(text: str, kind: str | None, api_url: str | None, repository: str | None) -> str:
+    """The configuration with the forge it was proposed on, as given on the command line (a
+    self-hosted forge, or a repository its remote URL does not name)."""
+    given = {"type": kind, "api_url": api_url, "repository": repository}
+    lines = [f"  {k}: {_q(v)}" for k, v in given.items() if v]
+    if not lines:
+        return text
+    return text + "forge:  # given: --forge, --api-url, --forge-repository\n" + "\n".join(lines) + "\n"

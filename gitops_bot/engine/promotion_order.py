@@ -1,0 +1,160 @@
+"""An environment's place in the promotion order, found from the repository alone (``gitops-bot
+init``): from the tools' own definitions where the repository has them (Kargo ``Stage``
+``requestedFreight`` sources, GitOps Promoter ``PromotionStrategy`` environments), else from the
+usual names (dev < test/qa < staging/uat/preprod < prod), which the config then says is a guess."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+
+class Files(Protocol):
+    """The repository's YAML files as discovery lists and parses them (each once)."""
+
+    def yaml_files(self) -> Iterable[str]: ...
+
+    def text(self, f: str) -> str | None: ...
+
+    def docs(self, f: str) -> list[Any]: ...
+
+
+# The usual names of environments, in promotion order (rank 0 first).
+_RANKS: tuple[tuple[str, ...], ...] = (
+    ("dev", "develop", "development", "local", "sandbox"),
+    ("test", "testing", "qa", "int", "integration", "sit", "e2e", "ci", "load", "perf", "performance"),
+    ("staging", "stage", "stg", "uat", "preprod", "pre-prod", "preproduction", "pre", "canary"),
+    ("prod", "production", "prd", "live"),
+)
+WORDS = {w: rank for rank, words in enumerate(_RANKS) for w in words}
+
+
+def rank_of(name: str) -> int | None:
+    """Where an environment's name puts it in the usual order (None: no usual word in it)."""
+    words = re.split(r"[-_.]", name.lower())
+    found = [WORDS[w] for w in words if w in WORDS]
+    if name.lower() in WORDS:
+        return WORDS[name.lower()]
+    return found[0] if found else None
+
+
+def kind_of(doc: Any) -> tuple[str, str]:
+    if not isinstance(doc, dict):
+        return "", ""
+    return str(doc.get("apiVersion") or ""), str(doc.get("kind") or "")
+
+
+def _match(stage: str, names: Sequence[str]) -> str | None:
+    if stage in names:
+        return stage
+    hits = [n for n in names if n in stage or stage in n]
+    return min(hits, key=len) if len(hits) == 1 else None
+
+
+def tool_order(repo: Files, names: Sequence[str]) -> tuple[dict[str, str], str, list[str]]:
+    """promote_from per environment from Kargo Stages or GitOps Promoter strategies. A Kargo
+    stage that is no environment (a control stage gathering others) is passed through: its
+    environments take freight from what it takes freight from."""
+    upstream: dict[str, str] = {}
+    said: list[str] = []
+    source = ""
+    stage_up: dict[str, list[str]] = {}
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "kargo.akuity.io" not in text and "promoter.argoproj.io" not in text:
+            continue
+        for doc in repo.docs(f):
+            api, kind = kind_of(doc)
+            spec: dict[str, Any] = (
+                doc["spec"] if isinstance(doc, dict) and isinstance(doc.get("spec"), dict) else {}
+            )
+            if kind == "Stage" and api.startswith("kargo.akuity.io"):
+                stage = str((doc.get("metadata") or {}).get("name") or "")
+                for req in spec.get("requestedFreight") or ():
+                    stages = (
+                        ((req or {}).get("sources") or {}).get("stages") or ()
+                        if isinstance(req, dict)
+                        else ()
+                    )
+                    stage_up.setdefault(stage, []).extend(
+                        str(s) for s in stages if str(s) not in stage_up.get(stage, [])
+                    )
+                if stage_up.get(stage):
+                    said.append(f"Kargo Stage {stage} ({f}) takes freight from {', '.join(stage_up[stage])}")
+            elif kind == "PromotionStrategy" and api.startswith("promoter.argoproj.io"):
+                branches = [
+                    str((e or {}).get("branch") or "")
+                    for e in spec.get("environments") or ()
+                    if isinstance(e, dict)
+                ]
+                envs = [_match(b.rsplit("/", 1)[-1], names) or _match(_short(b), names) for b in branches]
+                chain = [e for e in envs if e]
+                for a, b in itertools.pairwise(chain):
+                    upstream.setdefault(b, a)
+                if len(chain) > 1:
+                    source = source or "gitops-promoter"
+                    said.append(f"GitOps Promoter PromotionStrategy in {f}: {' -> '.join(branches)}")
+    for stage in stage_up:
+        env = _match(stage, names)
+        if env is None or env in upstream:
+            continue
+        seen: set[str] = {stage}
+        todo = list(stage_up[stage])
+        while todo:
+            up = todo.pop(0)
+            if up in seen:
+                continue
+            seen.add(up)
+            found = _match(up, names)
+            if found is not None and found != env:
+                upstream[env] = found
+                source = "kargo"
+                break
+            todo += stage_up.get(up, [])
+    return upstream, source, said
+
+
+def _short(branch: str) -> str:
+    last = branch.rsplit("/", 1)[-1].lower()
+    return {"development": "dev", "production": "prod", "staging": "staging"}.get(last, last)
+
+
+def name_order(names: Sequence[str]) -> dict[str, str]:
+    """promote_from by the usual names: each environment from the one of the rank below with
+    the same suffix (staging-eu -> prod-eu), else the only one of the highest rank below."""
+    ranked = {n: r for n in names if (r := rank_of(n)) is not None}
+    out: dict[str, str] = {}
+    for n, r in ranked.items():
+        below = [m for m, q in ranked.items() if q < r]
+        if not below:
+            continue
+        top = max(ranked[m] for m in below)
+        nearest = [m for m in below if ranked[m] == top]
+        suffix = _suffix(n)
+        same = [m for m in nearest if suffix and _suffix(m) == suffix]
+        if len(same) == 1:
+            out[n] = same[0]
+        elif len(nearest) == 1:
+            out[n] = nearest[0]
+    return out
+
+
+_SYNONYMS = (
+    frozenset({"dev", "develop", "development"}),
+    frozenset({"test", "testing"}),
+    frozenset({"stage", "staging", "stg"}),
+    frozenset({"prod", "production", "prd"}),
+)
+
+
+def same(a: str, b: str) -> bool:
+    """Two names of one environment: equal, or spellings of one word (prod, production)."""
+    a, b = a.lower(), b.lower()
+    return a == b or any(a in group and b in group for group in _SYNONYMS)
+
+
+def _suffix(name: str) -> str:
+    parts = re.split(r"[-_.]", name.lower())
+    return "-".join(p for p in parts if p not in WORDS)
