@@ -76,7 +76,7 @@ class _NoRegistries(RegistryPool):
 
 
 @dataclass(frozen=True, slots=True)
-class Found:
+class FoundConfig:
     """A repository's configuration, found and loaded, and its first plan."""
 
     text: str
@@ -119,7 +119,7 @@ def run(request: Request) -> Result:
 def _onboard(request: Request, fmt: Format) -> Result:
     """``--pull-request``: the configuration found on the remote's base, proposed as the
     onboarding pull request (:mod:`gitops_bot.engine.onboarding`)."""
-    found: list[Found] = []
+    found: list[FoundConfig] = []
     done = onboard(request, found)
     if not found:  # configured already: nothing was found, nothing planned
         return Result("init", Planned(Plan(()), init=Initialized("", None, (), (), done.said)), format=fmt)
@@ -145,7 +145,7 @@ def forge_of(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def onboard(
-    request: Request, found: list[Found] | None = None, environ: Mapping[str, str] | None = None
+    request: Request, found: list[FoundConfig] | None = None, environ: Mapping[str, str] | None = None
 ) -> onboarding.Onboarded:
     """The onboarding pull request of ``request.repo`` (``init --pull-request``, and ``watch``
     on a repository without a configuration); what was found is appended to ``found``."""
@@ -162,12 +162,12 @@ def onboard(
     )
 
 
-def body(found: Found) -> str:
+def body(found: FoundConfig) -> str:
     """The onboarding pull request's body (:mod:`gitops_bot.output.onboarding`)."""
     return onboarding_body.body(found.text, found.plan, found.notes)
 
 
-def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = None) -> Found:
+def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = None) -> FoundConfig:
     """Discover, write the text, load it through the config reader (a configuration init could
     not load is its own bug, said as one), and plan under it."""
     found = discovery.discover(repo)
@@ -197,7 +197,7 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
     finally:
         app.close()
         pool.close()
-    return Found(text, cfg, found, plan, checks, tuple(notes))
+    return FoundConfig(text, cfg, found, plan, checks, tuple(notes))
 
 
 def _checks(app: App, images: Sequence[discovery.FoundImage]) -> list[str]:

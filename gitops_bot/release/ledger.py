@@ -83,7 +83,7 @@ class Entry:
         }
 
 
-class Rendered(Protocol):
+class RenderedStates(Protocol):
     """The image set of what an environment renders at each state, read by the one reader
     (:mod:`gitops_bot.render.reader`) where a file-by-file reading of the files a release may
     write would miss what it runs: a version inherited from a base, a common values file or a
@@ -412,7 +412,7 @@ def read(
     limit: int | None = None,
     charts: Sequence[chart_sites.ChartSpec] = (),
     since: datetime | None = None,
-    rendered: Rendered | None = None,
+    rendered: RenderedStates | None = None,
 ) -> list[Entry]:
     """The releases of the environment whose files are ``paths``, newest first: one ``git
     log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads.
