@@ -23,6 +23,7 @@ from gitops_bot.arguments import build_parser
 from gitops_bot.cli import main
 from gitops_bot.commands import fleet
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.extras import EXTRAS
 from gitops_bot.manifests import images, markers
 from testkit import docs_examples as dx
 from testkit.demo import Stage, stage
@@ -212,7 +213,7 @@ def _installs_today(args: list[str], where: str) -> None:
     requirements as pyproject.toml declares them. ``gitops-bot`` from an index belongs in a
     block marked ``skip because it needs a release``."""
     declared = tomllib.loads((dx.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    requirements = {r for extra in ("keyless", "aws", "gcp") for r in declared[extra]}
+    requirements = {r for extra in EXTRAS for r in declared[extra]}  # the extras a refusal names
     after = ("-r", "--requirement", "--python")
     for before, arg in zip(["", *args], args, strict=False):
         if arg.startswith("-") or before in after:

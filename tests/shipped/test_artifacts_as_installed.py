@@ -106,7 +106,7 @@ def test_keyless_verification_without_the_extra_is_one_line_naming_what_to_insta
     (repo / "gitops-bot.yaml").write_text(KEYLESS_CONFIG)
     (repo / "root.json").write_text("{}")
     (repo / "overlays/dev/kustomization.yaml").write_text(
-        "images:\n- name: ghcr.io/acme/app\n  newTag: 1.0.0\n"
+        "images:\n- name: app\n  newName: ghcr.io/acme/app\n  newTag: 1.0.0\n"
     )
     for args in (
         ["init", "-q", "-b", "main"],
