@@ -197,7 +197,14 @@ def _image(
     if pin.kind is PinKind.HELM and values:
         form = HELMRELEASE_KEY if values[-1] in walk.releases else HELM_KEY
         return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], form))
-    layers = [f for f in walk.layers if alone(f)]
+    # the environment's own kustomization that builds the winning place: of several paths, the
+    # one rendering this workload (an overlay of the environment that renders it not would
+    # change nothing), outermost first
+    won = next(
+        (f for f in effective if (f.file, f.site.value_line or f.site.line) == (pin.file, pin.line)), None
+    )
+    chain = won.under if won is not None else ()
+    layers = [f for f in chain if f in walk.layers and alone(f)]
     if not layers:
         own = "values file" if pin.kind is PinKind.HELM else "kustomization"
         return ImageReading(

@@ -12,7 +12,7 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.reading import PinKind, PinStatus
-from gitops_bot.manifests import images
+from gitops_bot.manifests import images, workloads
 from gitops_bot.render import reader
 
 APP = "ghcr.io/acme/app"
@@ -487,3 +487,33 @@ def test_of_several_applications_in_one_file_each_environment_reads_its_own(tmp_
     r = found["staging"].image(APP)
     assert r.effective is not None and (r.effective.line, r.effective.tag) == (8, "1.1.0")
     assert "overlays/production/kustomization.yaml" not in found["staging"].rendered
+
+
+def test_of_an_environments_several_paths_the_release_goes_into_the_one_rendering_the_image(
+    tmp_path: Path,
+) -> None:
+    """An environment of two overlays (an app's and its cache's) inherits the cache's version
+    from a base both environments share: the release goes into the overlay that renders the
+    cache, never into the app's overlay, whose images: entry would change nothing."""
+    cache = "redis"
+    _tree(
+        tmp_path,
+        {
+            "apps/web/overlays/dev/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "apps/web/overlays/dev/deployment.yaml": DEPLOYMENT,
+            "environments/base/kustomization.yaml": "resources:\n  - redis.yaml\n",
+            "environments/base/redis.yaml": DEPLOYMENT.replace("ghcr.io/acme/app:1.0.0", "redis:7.4"),
+            "environments/dev/kustomization.yaml": "resources:\n  - ../base\n",
+            "environments/prod/kustomization.yaml": "resources:\n  - ../base\n",
+        },
+    )
+    specs = [*SPECS, images.ImageSpec(cache, workloads.repository_key(cache))]
+    sources = [
+        reader.Source("dev", ("apps/web/overlays/dev", "environments/dev"), (APP, cache)),
+        reader.Source("prod", ("environments/prod",), (cache,)),
+    ]
+    found = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(sources)
+    r = found["dev"].image(cache)
+    assert r is not None and r.status is PinStatus.INHERITED
+    assert r.would_write is not None
+    assert r.would_write.file == "environments/dev/kustomization.yaml"
