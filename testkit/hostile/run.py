@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_bot.cli import main
+from testkit import in_process
 from testkit.hostile.answers import Context, Fault, secret_forms
 from testkit.hostile.server import HostileServer, Served
 from testkit.hostile.services import HostileService, Stage, registry_routes, repository_files, secrets_of
@@ -130,7 +131,11 @@ class World:
     def run(self, fault: Fault | None, target: str) -> Outcome:
         self.server.swap(self.routes(fault, target))
         out, err = io.StringIO(), io.StringIO()
-        with _environment(self.env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            in_process.environment(self.env),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             resident = _resident_peak_reset()
             traced = TRACED or resident is None
             if traced:
@@ -193,20 +198,6 @@ def _resident_peak_reset() -> int | None:
 
 def _resident_peak() -> int:
     return _status_kib("VmHWM")
-
-
-@contextlib.contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 ONE_LINE = frozenset({"reason", "error", "why", "detail", "message"})
