@@ -72,10 +72,15 @@ class HostileRegistry(JSONServer):
         self.url = f"http://{self.host}"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
-    def _answer(self, h: BaseHTTPRequestHandler, seen: Seen) -> None:
+    def _route(self, seen: Seen) -> Answer:
+        """The answer of the longest route ``seen``'s path starts with (404 where none does)."""
         keys = [k for k in self.routes if seen.path.startswith(k)]
         route = self.routes[max(keys, key=len)] if keys else Answer(404, b'{"errors":[]}')
-        answer = route(seen) if callable(route) else route
+        return route(seen) if callable(route) else route
+
+    def _head(self, h: BaseHTTPRequestHandler, answer: Answer, seen: Seen) -> bool:
+        """``answer``'s wait, status line and headers; False where nothing more is sent (a head
+        dripped byte by byte, or a HEAD)."""
         time.sleep(answer.hang)
         if answer.drip_head:
             head = f"HTTP/1.1 {answer.status} OK\r\nX-Slow: " + "x" * 1000
@@ -83,7 +88,7 @@ class HostileRegistry(JSONServer):
                 h.wfile.write(bytes([c]))
                 h.wfile.flush()
                 time.sleep(answer.drip_head)
-            return
+            return False
         h.send_response(answer.status)
         for k, v in answer.headers.items():
             h.send_header(k, v)
@@ -92,7 +97,11 @@ class HostileRegistry(JSONServer):
         elif "Content-Length" not in answer.headers:
             h.send_header("Content-Length", str(len(answer.body)))
         h.end_headers()
-        if seen.method == "HEAD":
+        return seen.method != "HEAD"
+
+    def _answer(self, h: BaseHTTPRequestHandler, seen: Seen) -> None:
+        answer = self._route(seen)
+        if not self._head(h, answer, seen):
             return
         if answer.endless:
             chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)

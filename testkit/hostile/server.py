@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Self
 
 from testkit import certs
-from testkit.hostile_registry import Answer, HostileRegistry, Route, Seen
+from testkit.hostile_registry import HostileRegistry, Route, Seen
 from testkit.loopback import LoopbackHTTPServer
 
 # an endless body stops here whether or not the client hung up: a client that reads past it
@@ -88,29 +88,11 @@ class HostileServer(HostileRegistry):
     def _answer(self, h: BaseHTTPRequestHandler, seen: Seen) -> None:
         if isinstance(h.connection, ssl.SSLSocket):
             h.connection.settimeout(10)
-        keys = [k for k in self.routes if seen.path.startswith(k)]
-        route = self.routes[max(keys, key=len)] if keys else Answer(404, b'{"errors":[]}')
-        answer = route(seen) if callable(route) else route
+        answer = self._route(seen)
         length = int(h.headers.get("Content-Length") or 0)
         if 0 < length <= 1 << 20:
             h.rfile.read(length)
-        time.sleep(answer.hang)
-        if answer.drip_head:
-            head = f"HTTP/1.1 {answer.status} OK\r\nX-Slow: " + "x" * 1000
-            for c in head.encode():
-                h.wfile.write(bytes([c]))
-                h.wfile.flush()
-                time.sleep(answer.drip_head)
-            return
-        h.send_response(answer.status)
-        for k, v in answer.headers.items():
-            h.send_header(k, v)
-        if answer.endless:
-            h.send_header("Transfer-Encoding", "chunked")
-        elif "Content-Length" not in answer.headers:
-            h.send_header("Content-Length", str(len(answer.body)))
-        h.end_headers()
-        if seen.method == "HEAD":
+        if not self._head(h, answer, seen):
             return
         self.served.append(Served(seen.path, answer.status, answer.body))
         if answer.endless:
