@@ -4,10 +4,12 @@ the registry section naming the fake, and ``gitops-bot`` run as a CronJob's cont
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +20,7 @@ import pytest
 from gitops_bot.registry.settings import RegistryConfig
 from testkit import update_world
 from testkit.cloud_fakes import AUDIENCE, CLIENT, ROLE, TENANT, CloudFake
+from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
 
 # each cloud's identities a workload can have, the first the one a story uses unless told
@@ -155,6 +158,30 @@ class Setting:
     fake: CloudFake
     env: dict[str, str]
     tmp: Path
+
+
+@contextlib.contextmanager
+def setting_of(
+    cloud: str,
+    how: str,
+    registry: RegistryProcess,
+    tmp: Path,
+    *,
+    role_arn: str | None = None,
+    host: str | None = None,
+) -> Iterator[Setting]:
+    """The update example on GitHub with its images in the cloud's registry (behind the fake's
+    front), app 1.1.0 pushed, and the environment of the identity ``how`` alone."""
+    with CloudFake(cloud, registry.url, tmp, host=host) as fake:
+        worlds = update_world.make_world(tmp, front_of(registry, fake))
+        world = next(worlds)
+        try:
+            update_world.add_config(world, registry_section(cloud, fake, role_arn))
+            world.push("app", "1.1.0")
+            env = identity_env(cloud, fake, tmp, how) | {"GITHUB_TOKEN": FakeGitHub.token}
+            yield Setting(world, fake, env, tmp)
+        finally:
+            next(worlds, None)
 
 
 def secrets_of(fake: CloudFake) -> set[str]:

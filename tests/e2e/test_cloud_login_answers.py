@@ -26,6 +26,7 @@ from testkit.cloud_world import (
     front_of,
     identity_env,
     registry_section,
+    setting_of,
 )
 from testkit.github_server import FakeGitHub
 from testkit.registry_process import RegistryProcess
@@ -259,16 +260,8 @@ CASES = {
 @pytest.fixture
 def setting(request: pytest.FixtureRequest, registry: RegistryProcess, tmp_path: Path) -> Iterator[Setting]:
     case: Case = CASES[request.param]
-    with CloudFake(case.cloud, registry.url, tmp_path) as fake:
-        worlds = update_world.make_world(tmp_path, front_of(registry, fake))
-        world = next(worlds)
-        try:
-            update_world.add_config(world, registry_section(case.cloud, fake, case.role_arn))
-            world.push("app", "1.1.0")
-            env = identity_env(case.cloud, fake, tmp_path, case.how) | {"GITHUB_TOKEN": FakeGitHub.token}
-            yield Setting(world, fake, env, tmp_path)
-        finally:
-            next(worlds, None)
+    with setting_of(case.cloud, case.how, registry, tmp_path, role_arn=case.role_arn) as s:
+        yield s
 
 
 @pytest.mark.parametrize("setting", list(CASES), indirect=True)

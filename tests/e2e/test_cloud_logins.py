@@ -21,16 +21,13 @@ from typing import Any
 
 import pytest
 
-from testkit import update_world
 from testkit.cloud_fakes import CLIENT, CROSS_ROLE, ROLE, TENANT, CloudFake
 from testkit.cloud_world import (
     Setting,
     assert_nothing_secret,
     cronjob,
-    front_of,
-    identity_env,
-    registry_section,
     secrets_of,
+    setting_of,
 )
 from testkit.registry_process import RegistryProcess
 
@@ -58,19 +55,11 @@ LOGINS = {
 def setting(request: pytest.FixtureRequest, registry: RegistryProcess, tmp_path: Path) -> Iterator[Setting]:
     """The update example on GitHub with its images in the login's cloud registry, app 1.1.0
     pushed, and the environment of that identity alone."""
-    from testkit.github_server import FakeGitHub
-
     login: Login = LOGINS[request.param]
-    with CloudFake(login.cloud, registry.url, tmp_path, host=login.host) as fake:
-        worlds = update_world.make_world(tmp_path, front_of(registry, fake))
-        world = next(worlds)
-        try:
-            update_world.add_config(world, registry_section(login.cloud, fake, login.role_arn))
-            world.push("app", "1.1.0")
-            env = identity_env(login.cloud, fake, tmp_path, login.how) | {"GITHUB_TOKEN": FakeGitHub.token}
-            yield Setting(world, fake, env, tmp_path)
-        finally:
-            next(worlds, None)
+    with setting_of(
+        login.cloud, login.how, registry, tmp_path, role_arn=login.role_arn, host=login.host
+    ) as s:
+        yield s
 
 
 def story(setting: Setting) -> list[dict[str, Any]]:
