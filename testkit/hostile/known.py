@@ -1,7 +1,7 @@
 """Failures the harness has found whose fix is under way in another part of the tree: each is
 tolerated (and reported) only for its service and only while its words match, so anything
 else the same service does wrong still fails the test. An entry leaves this table with the
-fix that ends it; /tmp/team/hostile-findings.md (the team's notes) has each one's example."""
+fix that ends it, and each entry's ``why`` names where that fix belongs."""
 
 from __future__ import annotations
 

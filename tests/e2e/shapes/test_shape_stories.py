@@ -314,19 +314,13 @@ SHAPES.append(
     )
 )
 
-# what a case's xfail says when a story found a bug in the reader (docs: /tmp/team/reader-bugs.md)
-READER_BUGS: dict[str, str] = {}
-
 
 def _cases() -> list[Any]:
-    out = []
-    for shape in SHAPES:
-        for forge in ("github", "gitea"):
-            marks = []
-            if shape.id in READER_BUGS:
-                marks.append(pytest.mark.xfail(strict=True, reason=f"reader bug: {READER_BUGS[shape.id]}"))
-            out.append(pytest.param((shape, forge), id=f"{shape.id}-{forge}", marks=marks))
-    return out
+    return [
+        pytest.param((shape, forge), id=f"{shape.id}-{forge}")
+        for shape in SHAPES
+        for forge in ("github", "gitea")
+    ]
 
 
 def _tree(shape: Shape, image: str) -> dict[str, str]:
@@ -658,21 +652,13 @@ def _said_and_left(capsys: pytest.CaptureFixture[str], story: Story, reading: di
     assert git(story.remote, "rev-parse", "main") == head
 
 
-# what a first rollback's xfail says when it is refused (docs: /tmp/team/reader-bugs.md)
-FIRST_ROLLBACK_BUGS: dict[str, str] = {}
-
-
 def _first_rollback_cases() -> list[Any]:
-    out = []
-    for shape in SHAPES:
-        if shape.status == "unsupported" or shape.id in READER_BUGS:
-            continue
-        for forge in ("github", "gitea"):
-            marks = []
-            if shape.id in FIRST_ROLLBACK_BUGS:
-                marks.append(pytest.mark.xfail(strict=True, reason=FIRST_ROLLBACK_BUGS[shape.id]))
-            out.append(pytest.param((shape, forge), id=f"{shape.id}-{forge}", marks=marks))
-    return out
+    return [
+        pytest.param((shape, forge), id=f"{shape.id}-{forge}")
+        for shape in SHAPES
+        if shape.status != "unsupported"
+        for forge in ("github", "gitea")
+    ]
 
 
 @pytest.mark.parametrize("world", _first_rollback_cases(), indirect=True)
