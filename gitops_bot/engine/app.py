@@ -30,6 +30,7 @@ from gitops_bot.core.reading import EnvironmentReading, PinStatus
 from gitops_bot.core.secret import allow_list, may_send
 from gitops_bot.engine import ports
 from gitops_bot.git.gitlog import Checkout
+from gitops_bot.git.store import checkout_branch
 from gitops_bot.manifests import charts, images
 from gitops_bot.policy import Policy
 from gitops_bot.policy.age import trusted
@@ -62,7 +63,11 @@ class App:
         environ: Mapping[str, str] | None = None,
         root: Path | None = None,
         clock: instants.Clock | None = None,
+        base: str | None = None,
     ) -> None:
+        # the branch the checkout's files are (a session's fetched base, a local checkout's
+        # branch): read when git.base names none, for an Application tracking it renders them
+        self.base = base
         self.config = config
         # The one clock age rules read (min_age); tests set it instead of sleeping.
         self.clock: instants.Clock = clock or instants.system_clock
@@ -220,7 +225,7 @@ class App:
             for env in self.config.environments
         ]
         # the base branch read: an Application tracking another renders what this tree is not
-        base = self.config.git.base
+        base = self.config.git.base or self.base
         return reader.Reader(tree, self.config.root, self.image_specs(), self.root, base).read(sources)
 
     def reading(self, env: EnvironmentConfig) -> EnvironmentReading:
@@ -448,4 +453,4 @@ def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool 
 
     cfg = config_mod.load(config_path or files.inside(repo, config_mod.find_config(repo)))
     inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)
-    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root)
+    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root, base=checkout_branch(repo))

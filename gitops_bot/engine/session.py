@@ -179,7 +179,7 @@ class Sessions:
         )
         before = Counter(pool.stats.by_status)
         try:
-            app = App(cfg, pool, environ=self.environ, root=root)
+            app = App(cfg, pool, environ=self.environ, root=root, base=ws.base)
             try:
                 return fn(Session(ws, app, root, self.environ))
             finally:

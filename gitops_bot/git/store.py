@@ -23,6 +23,7 @@ from gitops_bot.git.gitcli import Repo, completed, run
 LOCK_WAIT = 300.0  # seconds to wait for another run holding the cache
 WT_PREFIX = "gitops-bot-wt-"
 WT_LOCK = "gitops-bot pid "
+ORIGIN_HEAD = "refs/remotes/origin/HEAD"  # the remote's default branch, as clone/fetch record it
 
 
 def local_store(repo: str) -> Repo:
@@ -41,6 +42,22 @@ def local_store(repo: str) -> Repo:
     if store.origin_url() is None:
         raise UsageError(f"{repo} has no 'origin' remote", hint="add the GitOps repository as origin")
     return store
+
+
+def checkout_branch(path: Path) -> str | None:
+    """The branch a local checkout's files are of: the branch checked out, else (a detached
+    HEAD) the remote's default branch as last fetched (``origin/HEAD``); None when neither
+    is known (not a git checkout, no remote's default recorded)."""
+    if not path.is_dir():
+        return None
+    for args in (["symbolic-ref", "-q", "--short", "HEAD"], ["symbolic-ref", "-q", "--short", ORIGIN_HEAD]):
+        proc = completed(args, cwd=str(path))
+        name = proc.stdout.decode(errors="replace").strip() if proc.returncode == 0 else ""
+        if args[-1] == ORIGIN_HEAD:
+            name = name.removeprefix("origin/") if name.startswith("origin/") else ""
+        if name:
+            return name
+    return None
 
 
 def _toplevel(path: Path) -> Path | None:

@@ -4,11 +4,15 @@ as what it renders; an Application on the base branch is read as before."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 from gitops_bot.config import load
 from gitops_bot.core.reading import PinStatus
-from gitops_bot.engine.app import App
+from gitops_bot.engine.app import App, open_app
+from gitops_bot.engine.session import Sessions
+from gitops_bot.git.store import checkout_branch
 from gitops_bot.manifests import images
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.render import reader
@@ -113,3 +117,62 @@ def test_the_configured_base_branch_is_what_the_app_reads(tmp_path: Path) -> Non
     prod = got["production"].image(APP)
     assert prod is not None and prod.status is PinStatus.UNSUPPORTED, prod  # main is not
     assert prod.reason is not None and "renders branch main; the bot reads develop" in prod.reason
+
+
+def _git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd.parent), "GIT_AUTHOR_NAME": "t"}
+    env |= {"GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def _trunk_repository(root: Path) -> Path:
+    """A repository whose default branch is ``trunk`` (no git.base configured): test's
+    Application tracks trunk, production's main."""
+    repo = root / "repo"
+    repo.mkdir()
+    _read(repo, {})
+    (repo / "argocd/apps.yaml").write_text(APPS.replace("targetRevision: test", "targetRevision: trunk"))
+    (repo / "gitops-bot.yaml").write_text(
+        "version: 1\nimages:\n- name: ghcr.io/acme/app\n  policy: semver\n"
+        "environments:\n- name: test\n  path: overlays/test\n- name: production\n  path: overlays/production\n"
+    )
+    _git(repo, "init", "-q", "-b", "trunk")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "initial")
+    return repo
+
+
+def _said_of_trunk(got: dict[str, reader.EnvironmentReading]) -> None:
+    test = got["test"].image(APP)
+    assert test is not None and test.status is PinStatus.PINNED, test  # trunk: this checkout's files
+    prod = got["production"].image(APP)
+    assert prod is not None and prod.status is PinStatus.UNSUPPORTED, prod
+    assert prod.reason is not None and "renders branch main; the bot reads trunk" in prod.reason
+
+
+def test_a_local_checkouts_branch_is_the_base_read_when_git_base_names_none(tmp_path: Path) -> None:
+    repo = _trunk_repository(tmp_path)
+    _said_of_trunk(open_app(repo).readings())
+
+
+def test_a_detached_checkout_reads_the_remotes_default_branch(tmp_path: Path) -> None:
+    repo = _trunk_repository(tmp_path)
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(repo), str(clone))
+    _git(clone, "checkout", "-q", "--detach")
+    assert checkout_branch(clone) == "trunk"  # origin/HEAD, as the clone recorded it
+    _said_of_trunk(open_app(clone).readings())
+
+
+def test_a_sessions_base_is_the_remotes_default_branch(tmp_path: Path) -> None:
+    repo = _trunk_repository(tmp_path)
+    remote = tmp_path / "remote.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
+    environ = {**os.environ, "GITOPS_BOT_CACHE": str(tmp_path / "cache"), "GIT_CONFIG_NOSYSTEM": "1"}
+    got = Sessions(f"file://{remote}", environ=environ).open(lambda s: s.app.readings(), sign=False)
+    _said_of_trunk(got)
+
+
+def test_outside_any_checkout_the_usual_names_are_read_as_the_base(tmp_path: Path) -> None:
+    assert checkout_branch(tmp_path) is None
+    assert checkout_branch(tmp_path / "missing") is None
