@@ -74,6 +74,14 @@ def _compose(v: Values) -> Config:
             gated[0].line,
             f"environment {gated[0].name!r} names an Argo CD application but 'argocd: server' is not set",
         )
+    prefix = v["git"].branch_prefix
+    for e in environments:
+        if e.branch is not None and (e.branch == prefix or e.branch.startswith(prefix + "/")):
+            raise v.error(
+                e.line,
+                f"'branch' {e.branch!r} of environment {e.name!r} is one of the bot's own branches "
+                f"({prefix}/...), which it makes and deletes; name the branch its files live on",
+            )
     measured = [e for e in environments if e.metrics_gates]
     if measured and not v["metrics"].url:
         raise v.error(

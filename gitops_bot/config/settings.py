@@ -175,6 +175,8 @@ class EnvironmentConfig:
     metrics_gates: tuple[MetricsGate, ...] = ()  # what must hold here (gates: metrics:)
     checks_gate: ChecksGate | None = None  # the forge's checks on its release commit (gates: checks:)
     web_gates: tuple[WebGate, ...] = ()  # endpoints whose answers must say yes (gates: web:)
+    # the branch its files live on and its releases land on (None: the base branch)
+    branch: str | None = None
 
     @property
     def mode(self) -> EnvironmentMode:
@@ -197,6 +199,7 @@ DEFAULT_MESSAGE = "chore({environment}): {summary}"
 _AUTHOR = r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$"
 _BRANCH = r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]+(?<!/)$"
 _BRANCH_NAME = matches(_BRANCH, "git {key} {value!r} is not a valid branch name")
+BRANCH_PATTERN = _BRANCH  # an environment's own branch is checked by the same rule as git.base
 _TEMPLATE_FIELDS = ("environment", "summary", "images", "release")
 _FIELDS_HINT = "fields: {{environment}}, {{summary}}, {{images}}, {{release}}"
 
