@@ -47,6 +47,9 @@ class GitWorkspace(History):
         self.url = url
         self.env = env
         self.base = ""
+        # the environments' own branches (``branch:``): fetched with the base, read and
+        # released into like it
+        self.branches: tuple[str, ...] = ()
         self.worktree: Path | None = None
         self._wt: Repo | None = None
         self._lock = lock
@@ -87,8 +90,10 @@ class GitWorkspace(History):
         return m.group(1)
 
     def fetch(self, base: str | None, prefix: str) -> str:
-        """Fetch the base branch and the bot's branches; returns the base branch name."""
+        """Fetch the base branch, the environments' own branches and the bot's branches;
+        returns the base branch name."""
         self.base = base or self.default_branch()
+        own = [b for b in self.branches if b != self.base]
         try:
             run(
                 self.store,
@@ -96,19 +101,33 @@ class GitWorkspace(History):
                 "--prune",
                 "--no-tags",
                 "origin",
-                f"+refs/heads/{self.base}:refs/remotes/origin/{self.base}",
+                *(f"+refs/heads/{b}:refs/remotes/origin/{b}" for b in (self.base, *own)),
                 f"+refs/heads/{prefix}/*:refs/remotes/origin/{prefix}/*",
                 env=self.env,
                 what="fetch",
             )
-        except GitError as exc:  # the remote answered: the base branch is not there (a typo, not the network)
-            if f"couldn't find remote ref refs/heads/{self.base}" not in exc.detail:
+        except GitError as exc:  # the remote answered: a branch is not there (a typo, not the network)
+            gone = next(
+                (
+                    b
+                    for b in (self.base, *own)
+                    if f"couldn't find remote ref refs/heads/{b}\n" in exc.detail + "\n"
+                ),
+                None,
+            )
+            if gone is None:
                 raise
             raise UsageError(
-                f"the remote has no branch {self.base!r}",
-                hint="check --base, or git.base in gitops-bot.yaml",
+                f"the remote has no branch {gone!r}",
+                hint="check --base, or git.base in gitops-bot.yaml"
+                if gone == self.base
+                else "check the environment's 'branch:' in gitops-bot.yaml",
             ) from None
         return self.base
+
+    def target(self, branch: str | None) -> str:
+        """The branch a release lands on: an environment's own (``branch:``), else the base."""
+        return branch or self.base
 
     @property
     def base_ref(self) -> str:
@@ -122,11 +141,13 @@ class GitWorkspace(History):
 
     # -- the worktree ----------------------------------------------------------------
 
-    def checkout_base(self) -> Path:
-        """A clean worktree detached at the remote base (created on first use). A cached clone
-        keeps its worktree from run to run (under the cache's lock): the next run resets the
-        files that changed instead of writing every file of the repository again."""
-        start = self.base_ref
+    def checkout_base(self, branch: str | None = None) -> Path:
+        """A clean worktree detached at the remote base (created on first use), or at an
+        environment's own ``branch`` as fetched (the same directory: the config's paths name
+        that branch's files there). A cached clone keeps its worktree from run to run (under
+        the cache's lock): the next run resets the files that changed instead of writing every
+        file of the repository again."""
+        start = f"refs/remotes/origin/{branch}" if branch and branch != self.base else self.base_ref
         if self.worktree is None and self._kept is not None and self._reuse(self._kept, start):
             return self._kept
         if self.worktree is None:

@@ -107,6 +107,30 @@ class History:
         )
         return parse_batch(data)
 
+    def prefetch(self, rev: str, blobs: Sequence[str]) -> None:
+        """In a partial clone, fetch in one request those of ``blobs`` (of ``rev``'s tree) that
+        are missing: an environment's own branch is read whole, not a blob a round trip."""
+        if not blobs or self.store.config("remote.origin.promisor") != "true":
+            return
+        out = run(
+            self.store,
+            "rev-list",
+            "--objects",
+            "--missing=print",
+            "--no-walk",
+            f"{rev}^{{tree}}",
+            what="rev-list",
+        )
+        missing = {line[1:] for line in out.splitlines() if line.startswith("?")} & set(blobs)
+        if missing:
+            git_input(
+                list(_PREFETCH),
+                "".join(f"{b}\n" for b in sorted(missing)).encode(),
+                cwd=str(self.store.git_dir),
+                env=self.env,
+                what="fetch",
+            )
+
     def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:
         out = run(
             self.store,
