@@ -188,7 +188,7 @@ def _written_hosts(cfg: Config, root: Path, environ: Mapping[str, str]) -> set[s
         try:
             for path in app.files(env):
                 for site in images.read(
-                    path.read_text(encoding="utf-8"), path.name, app.image_specs(), strict=False
+                    path.read_text(encoding="utf-8"), path.name, app.declared.image_specs(), strict=False
                 ):
                     if site.repository:
                         hosts.add(ImageRef.parse(site.repository).registry)

@@ -106,7 +106,7 @@ def _respect_people(s: Session, env_names: Sequence[str], *, dry_run: bool) -> l
 
     out: list[Outcome] = []
     for name in env_names:
-        changes, held = s.app.manual_changes(name), s.app.holds.get(name, {})
+        changes, held = s.app.manual_changes(name), s.app.declared.holds.get(name, {})
         wanted: dict[str, str | None] = {i: c.reason() for i, c in intent.to_hold(changes, held).items()}
         wanted.update({i: None for i in intent.to_lift(changes, held)})
         if not wanted:
@@ -150,7 +150,9 @@ def run(request: Request) -> Result:
         done = updated(s, request.envs, dry_run=request.dry_run)
         skipped.extend(done.skipped)
         if request.dry_run:  # what each environment renders, as plan shows it (read once this run)
-            reading.extend(r for env in s.app.environments(request.envs) for r in s.app.reading(env).images)
+            reading.extend(
+                r for env in s.app.declared.environments(request.envs) for r in s.app.reading(env).images
+            )
         return done.outcomes
 
     # reported: the notifications see the outcomes, and add their failures as warnings

@@ -140,7 +140,7 @@ def may_send(
 
     Every place a repository's config can send the operator's variable asks this one question:
     :func:`given` (gates), the forges' default tokens (``forges.registry``), the push-time
-    APIs' tokens (``engine.app``) and a name the config file writes (``config.reader``)."""
+    APIs' tokens (``engine.vetting``) and a name the config file writes (``config.reader``)."""
     if allowed is None or name in allowed:
         return True
     where = Origin.of(url or "")

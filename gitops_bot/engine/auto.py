@@ -41,7 +41,7 @@ log = get_logger(__name__)
 
 def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> list[Outcome]:
     """The automatic rollbacks, then the promotions after soak, of the selected environments."""
-    selected = s.app.environments(env_names)
+    selected = s.app.declared.environments(env_names)
     envs = [e for e in selected if e.auto_rollback or e.auto_promote]
     # a promotion a person opened follows its source as an automatic one does, whether or not
     # the environment promotes on its own (the automatic rules follow theirs below)

@@ -63,7 +63,7 @@ class Batch:
 
     def __init__(self, ws: GitWorkspace, app: App, root: Path) -> None:
         self.ws, self.app, self.root = ws, app, root
-        self.specs = app.image_specs()
+        self.specs = app.declared.image_specs()
         self._blobs: dict[str, bytes] = {}
         self._read()
 

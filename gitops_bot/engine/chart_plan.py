@@ -30,7 +30,7 @@ def plan_charts(
         return {env.name: [] for env in envs}
     for c in app.config.charts:
         if c.verify is not None:
-            app.verifier.prepare(c.verify)  # a missing key is exit 2 before any request
+            app.vetting.verifier.prepare(c.verify)  # a missing key is exit 2 before any request
     targets = {env.name: app.chart_targets(env) for env in envs}
     asking = [
         t
@@ -93,7 +93,9 @@ def _verify(app: App, items: Sequence[PlanItem]) -> dict[tuple[str, str], Verifi
         where, version, spec = k
         client = app.registries.client(where.host)
         digest = client.resolve_digest(where.repository, oci_tag(version))
-        return app.verifier.verify(client, f"{where.host}/{where.repository}", where.repository, digest, spec)
+        return app.vetting.verifier.verify(
+            client, f"{where.host}/{where.repository}", where.repository, digest, spec
+        )
 
     found = gather(app, set(wanted.values()), check, what="verifying chart signatures")
     out = {}

@@ -366,7 +366,7 @@ def _latest(app: App) -> Callable[[str], Entry | None]:
             env = app.config.environment(name)
             paths = app.repo_paths(env, app.root)
             entries = ledger.read(
-                checkout[0], "HEAD", paths, app.image_specs(), limit=1, charts=chart_specs(app, env)
+                checkout[0], "HEAD", paths, app.declared.image_specs(), limit=1, charts=chart_specs(app, env)
             )
             read[name] = entries[0] if entries else None
         return read[name]

@@ -328,7 +328,7 @@ def apply(ws: GitWorkspace, app: App, env: EnvironmentConfig, rel: Release) -> t
     actually hold each image, and whether anything changed."""
     root = ws.checkout_base()  # the same directory the config was loaded from
     texts = {path: files.read_text(path) for path in app.files(env)}
-    rel, written = edits.edit(app, rel, root, texts, app.image_specs())
+    rel, written = edits.edit(app, rel, root, texts, app.declared.image_specs())
     for path, text in written.items():
         files.write_atomic(path, text)
     changed = bool(written)

@@ -192,7 +192,7 @@ def _edit_charts(
     """The chart versions written into every site of each changed chart (on top of the image
     edits in ``written``), and the ``Chart.lock`` beside an edited ``Chart.yaml`` relocked;
     returns (chart, file) for each file that holds a changed chart."""
-    specs = app.chart_specs()
+    specs = app.declared.chart_specs()
     changes = {specs[name]: version for name, version in versions.items() if name in specs}
     current = {path: written.get(path, text) for path, text in texts.items()}
     flux, releases = chart_context(current)
@@ -231,7 +231,7 @@ def rendered_of(app: App, plan: Plan) -> tuple[Rendered, ...]:
     """The rendered diff of each release the plan would make (``plan --output json``): the
     same in-memory edits as ``update``, of the files as they are in the repository here."""
     out: list[Rendered] = []
-    specs = app.image_specs()
+    specs = app.declared.image_specs()
     for ep in plan.environments:
         for rel in releases_of(app.config, ep):
             try:

@@ -50,7 +50,7 @@ def run(app: App, keys: Iterable[K], task: Callable[[K], V], *, what: str) -> di
 
         if len(keys) <= 1:
             return dict(one(k) for k in keys)
-        with ThreadPoolExecutor(max_workers=min(app.workers, len(keys))) as pool:
+        with ThreadPoolExecutor(max_workers=min(app.declared.workers, len(keys))) as pool:
             futures = [_submit(pool, one, k) for k in keys]
             try:
                 return dict(f.result() for f in futures)  # the first failure in the keys' order
@@ -104,7 +104,7 @@ def run_then(
             if meanwhile is not None:
                 meanwhile()
             return firsts, seconds
-        workers = min(app.workers, len(keys))
+        workers = min(app.declared.workers, len(keys))
         lock = threading.Lock()
         left: dict[K, int] = {}
         started: dict[K, Future[V]] = {}

@@ -7,17 +7,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.reading import EnvironmentReading, PinKind
 from gitops_bot.engine.app import App
-from gitops_bot.engine.session import Session
 from gitops_bot.git.gitlog import History
 from gitops_bot.manifests.charts import ChartSpec
 from gitops_bot.release import ledger as history_mod
 from gitops_bot.render import reader
+
+if TYPE_CHECKING:  # the use case is handed a session; reading history needs no forge or signer
+    from gitops_bot.engine.session import Session
 
 
 def history(s: Session, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
@@ -35,14 +38,20 @@ def read(
     paths = app.repo_paths(env, root)
     rendered = _Rendered.of(app, env, ws, rev, root, paths)
     return history_mod.read(
-        ws, rev, paths, app.image_specs(), limit=limit, charts=chart_specs(app, env), rendered=rendered
+        ws,
+        rev,
+        paths,
+        app.declared.image_specs(),
+        limit=limit,
+        charts=chart_specs(app, env),
+        rendered=rendered,
     )
 
 
 def chart_specs(app: App, env: EnvironmentConfig) -> list[ChartSpec]:
     """The charts whose versions make part of the environment's releases (every history
     reader asks for the same, so plan's and update's automatic decisions agree)."""
-    specs = app.chart_specs()
+    specs = app.declared.chart_specs()
     return [specs[c.name] for c in app.config.charts if not env.charts or c.name in env.charts]
 
 

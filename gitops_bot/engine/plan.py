@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
-from gitops_bot.config import EnvironmentConfig
+from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.instants import format_duration
 from gitops_bot.core.log import get_logger
@@ -31,6 +31,7 @@ from gitops_bot.core.model import (
     Verification,
     WriteMode,
 )
+from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.engine import chart_plan
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import ask as _ask
@@ -77,10 +78,11 @@ def plan(
     ``seen``: the forge's record of first sightings (None: not read, as by ``plan``).
     ``now``: plan at this instant (``explain``): the ages ``min_age`` compares, the window and
     the freeze shown, of what the registry holds now (None: the run's now)."""
-    envs = app.environments(env_names)
-    reading = tuple(r for env in envs for r in app.reading(env).images)
+    envs = app.declared.environments(env_names)
+    readings = app.readings()  # every environment's, read once: the plan reads no other way
+    reading = tuple(r for env in envs for r in readings[env.name].images)
     try:
-        return _plan(app, envs, metadata=metadata, images=images, seen=seen, now=now)
+        return _plan(app, envs, readings, metadata=metadata, images=images, seen=seen, now=now)
     except GitOpsBotError as e:  # what each environment renders is said whatever failed after
         e.reading = e.reading or reading
         raise
@@ -89,14 +91,15 @@ def plan(
 def _plan(
     app: App,
     envs: Sequence[EnvironmentConfig],
+    readings: Mapping[str, EnvironmentReading],
     *,
     metadata: bool,
     images: Collection[str] | None,
     seen: Sightings | None,
     now: datetime | None,
 ) -> Plan:
-    nothing_pinned(app)
-    app.prepare_verification(envs)
+    nothing_pinned(app.config, readings)
+    app.vetting.prepare(envs)
     targets = {
         env.name: [t for t in app.targets(env) if images is None or t.image.name in images] for env in envs
     }
@@ -174,7 +177,9 @@ def _plan(
     return Plan(
         tuple(
             _with_charts(
-                _environment_plan(app, env, targets[env.name], found, held[env.name], now),
+                _environment_plan(
+                    app, env, readings[env.name], targets[env.name], found, held[env.name], now
+                ),
                 chart_items.get(env.name, []),
             )
             for env in envs
@@ -182,12 +187,12 @@ def _plan(
     )
 
 
-def nothing_pinned(app: App) -> None:
+def nothing_pinned(config: Config, by_environment: Mapping[str, EnvironmentReading]) -> None:
     """A configuration under which no environment pins any image is a usage error that says
     why, not a plan of "(no images)": each environment's reading names what it read and the fix."""
-    if not app.config.images:
+    if not config.images:
         return
-    readings = [r for env in app.config.environments for r in app.reading(env).images]
+    readings = [r for env in config.environments for r in by_environment[env.name].images]
     if any(r.placed for r in readings):
         return
     shown = readings[:3]
@@ -298,7 +303,9 @@ def _aged(
         if app.config.environment(t.environment.name).write is WriteMode.PULL_REQUEST:
             recorded = seen(*t.key) if seen is not None else None
             spec = app.config.verification(t.image.name, t.environment.name)
-            vetting = app.push_times.has_api(t.image.repository.registry) or bool(spec and spec.keyless)
+            vetting = app.vetting.push_times.has_api(t.image.repository.registry) or bool(
+                spec and spec.keyless
+            )
             if isinstance(recorded, Unread):
                 clocks[t.key] = ForgeClock({}, read=False, vetting=vetting, unread=recorded.why)
             else:
@@ -309,11 +316,11 @@ def _aged(
         repo = t.image.repository
         return old_enough(
             order,
-            lambda tag: app.image_age(
+            lambda tag: app.vetting.image_age(
                 repo,
                 tag,
                 t.image.platform,
-                lambda digest: app.logged_at(t.environment.name, t.image, repo, digest),
+                lambda digest: app.vetting.logged_at(t.environment.name, t.image, repo, digest),
             ),
             span,
             now,
@@ -382,6 +389,7 @@ def _add_metadata(
 def _environment_plan(
     app: App,
     env: EnvironmentConfig,
+    reading: EnvironmentReading,
     targets: Sequence[planning.Target],
     found: _Found,
     held: Mapping[str, str],
@@ -419,7 +427,7 @@ def _environment_plan(
         env.promote_from,
         window=window,
         freeze=frozen,
-        reading=app.reading(env).images,
+        reading=reading.images,
     )
 
 
@@ -467,7 +475,9 @@ def _verify(
             continue
         if app.config.verification(t.image.name, t.environment.name) is not None:
             wanted[t.key] = (t.environment.name, t.image, rel.digest)
-    found = _gather(app, set(wanted.values()), lambda k: app.verify(k[0], k[1], k[1].repository, k[2]))
+    found = _gather(
+        app, set(wanted.values()), lambda k: app.vetting.verify(k[0], k[1], k[1].repository, k[2])
+    )
     out = {}
     for key, k in wanted.items():
         v = found[k]

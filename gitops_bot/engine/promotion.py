@@ -37,7 +37,7 @@ def release(
     """The promotion's release (None: nothing to promote) and notes for the output."""
     app = s.app
     src, dst = promotion.environments(app.config, source, target, only=only, force=force)
-    app.prepare_verification([dst])
+    app.vetting.prepare([dst])
     images = [n for n in only if app.config.image(n) is not None]
     wanted: promotion.Wanted = []
     notes: list[str] = []
@@ -115,7 +115,7 @@ def _resolved(
                 f"refused: {ref.location}@{digest} no longer exists in the registry",
                 hint=f"deploy a new build to {src.name} first",
             )
-        verdict = app.verify(dst.name, img, ref, digest)
+        verdict = app.vetting.verify(dst.name, img, ref, digest)
         promotion.check_verdict(dst.name, img, ref, digest, verdict)
         return promotion.promoted(dst.name, img, ref, want, have, digest, verdict)
 

@@ -74,7 +74,7 @@ def report(
     kept by a caller that reports again and again (``watch``, each cycle); it is used instead of
     asking the registry and the forge again, and left holding what this report read."""
     app = s.app
-    envs = app.environments(env_names)
+    envs = app.declared.environments(env_names)
     kept = _Kept(s) if known is None else None
     if kept is not None:
         known = kept.read()
@@ -216,7 +216,7 @@ def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry
     env = app.config.environment(environment)
     paths = app.repo_paths(env, s.root)
     return ledger.read(
-        s.ws, s.ws.base_ref, paths, app.image_specs(), charts=chart_specs(app, env), since=reach
+        s.ws, s.ws.base_ref, paths, app.declared.image_specs(), charts=chart_specs(app, env), since=reach
     )
 
 

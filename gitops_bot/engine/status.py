@@ -49,7 +49,7 @@ _CHARTS = "charts"  # the key of the chart versions' ask when it fails as a whol
 
 def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
     app = s.app
-    envs = app.environments(env_names)
+    envs = app.declared.environments(env_names)
     targets = {env.name: app.targets(env) for env in envs}
     seen = s.sightings(dry_run=True)
     items = _plan_items(app, [e.name for e in envs], seen)
@@ -176,7 +176,7 @@ def _plan_items(app: App, env_names: list[str], seen: Sightings) -> dict[object,
     by_host: dict[str, list[str]] = {}
     for img in app.config.images:
         by_host.setdefault(img.repository.registry, []).append(img.name)
-    envs = app.environments(env_names)
+    envs = app.declared.environments(env_names)
     # environments that receive promotions ask no registry: planned apart, they never wait on one
     promoted = [e.name for e in envs if e.mode is EnvironmentMode.PROMOTION]
     registry = [e.name for e in envs if e.mode is not EnvironmentMode.PROMOTION]
@@ -193,7 +193,7 @@ def _plan_items(app: App, env_names: list[str], seen: Sightings) -> dict[object,
     if registry and app.config.charts:
         # the per-host asks are targeted (images named), which plan no charts: charts apart
         try:
-            charts = chart_plan.plan_charts(app, app.environments(registry), None)
+            charts = chart_plan.plan_charts(app, app.declared.environments(registry), None)
         except GitOpsBotError as exc:
             out[_CHARTS] = Unknown.of(exc)
         else:

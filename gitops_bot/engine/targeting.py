@@ -24,7 +24,7 @@ def narrow(
         return [], set()
     envs = [
         env.name
-        for env in app.environments(env_names)
+        for env in app.declared.environments(env_names)
         if env.mode is EnvironmentMode.REGISTRY
         and any(t.image.name in images and t.deployed is not None for t in app.targets(env))
     ]

@@ -1,7 +1,7 @@
 """One rule decides whether a repository of a fleet may send the operator's variable somewhere
 (:func:`gitops_bot.core.secret.may_send`), and every place a repository's config could send
 one asks it: a gate's token (:func:`~gitops_bot.core.secret.given`), a forge's default token
-(``forges.registry.check_fleet_defaults``), a push-time API's token (``engine.app``) and a
+(``forges.registry.check_fleet_defaults``), a push-time API's token (``engine.vetting``) and a
 variable name the config file writes (``config.reader``). The same allow-list gives the same
 verdict at all four, and a different rule would be seen by all four."""
 
@@ -18,6 +18,7 @@ from gitops_bot.core import secret
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import EnvView, may_send
 from gitops_bot.engine import app as app_mod
+from gitops_bot.engine import vetting
 from gitops_bot.forges import registry
 from gitops_bot.registry.pool import RegistryPool
 
@@ -58,7 +59,7 @@ def _push_time(allowed: frozenset[str] | None) -> bool:
     """The push-time APIs' token, at an address the repository's config chose."""
     cfg = config.parse(_PUSH_TIMES, "gitops-bot.yaml", path=Path("/nonexistent/gitops-bot.yaml"))
     environ = _view(allowed)
-    times = app_mod.App(cfg, RegistryPool(cfg, env=environ), environ=environ).push_times
+    times = app_mod.App(cfg, RegistryPool(cfg, env=environ), environ=environ).vetting.push_times
     return NAME in times._environ  # type: ignore[attr-defined]
 
 
@@ -99,7 +100,7 @@ def test_the_same_allow_list_gives_the_same_verdict_everywhere(
 def test_every_entry_point_asks_the_one_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each module's ``may_send`` is the one in core.secret; replaced by a rule that lets all
     through, the variable nobody was given goes through at all four, each having asked it."""
-    users = (secret, registry, app_mod, reader)
+    users = (secret, registry, vetting, reader)
     assert all(module.may_send is may_send for module in users)
     asked: list[str] = []
 

@@ -19,7 +19,7 @@ from gitops_bot.engine.app import App
 
 
 def _app(workers: int) -> App:
-    return cast(App, SimpleNamespace(workers=workers))
+    return cast(App, SimpleNamespace(declared=SimpleNamespace(workers=workers)))
 
 
 def test_the_threads_stay_busy_while_work_is_left() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -58,13 +59,14 @@ class Registry:
 class FakeApp:
     config: Any
     reg: Registry
-    workers: int = 8
+    declared: Any = field(default_factory=lambda: SimpleNamespace(workers=8))  # the run's worker pool
 
     def registry(self, host: str) -> Registry:
         return self.reg
 
-    def verify(self, env: str, img: Any, ref: Any, digest: str) -> None:
-        return None  # no signature policy here
+    @property
+    def vetting(self) -> Any:
+        return SimpleNamespace(verify=lambda env, img, ref, digest: None)  # no signature policy here
 
 
 def _wanted(app: FakeApp) -> list[tuple[Any, Deployed, Deployed]]:

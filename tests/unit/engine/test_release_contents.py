@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, cast
 
 from gitops_bot.config import parse
@@ -59,7 +60,8 @@ class History:
 class FakeApp:
     config: Any
     reg: Any
-    workers: int = 8  # the run's worker pool, as App sizes it from the registries' limits
+    # the run's worker pool, as Declared sizes it from the registries' limits
+    declared: Any = field(default_factory=lambda: SimpleNamespace(workers=8))
 
     def registry(self, host: str) -> Registry:
         return self.reg

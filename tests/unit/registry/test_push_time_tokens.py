@@ -44,7 +44,7 @@ registries:
 
 def _times(environ: EnvView) -> object:
     cfg = config.parse(CONFIG, "gitops-bot.yaml", path=Path("/nonexistent/gitops-bot.yaml"))
-    return App(cfg, RegistryPool(cfg, env=environ), environ=environ).push_times
+    return App(cfg, RegistryPool(cfg, env=environ), environ=environ).vetting.push_times
 
 
 def test_a_fleet_repository_cannot_send_the_operators_token_to_its_own_push_time_url() -> None:

@@ -1,0 +1,76 @@
+"""What one checkout declares, before anything is read from it or asked of a registry: its
+configuration, the repository no path leaves, the holds file beside the config, and what
+follows from the configuration alone (the environments asked for, what the readers look for,
+how many threads a plan's requests take). A value: nothing here does I/O but the holds file,
+read once. What is looked up about the checkout is :class:`gitops_bot.engine.app.App`'s."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.core import files, instants
+from gitops_bot.manifests import charts, images
+from gitops_bot.release import holds as holds_mod
+
+MAX_WORKERS = 256  # plan threads in all, whatever the registries' limits add up to
+
+
+@dataclass(frozen=True)
+class Declared:
+    config: Config
+    root: Path  # the repository: no path read or written leaves it
+    environ: Mapping[str, str] = field(repr=False)
+    # The one clock age rules read (min_age); tests set it instead of sleeping.
+    clock: instants.Clock = instants.system_clock
+    threads: int | None = None  # the caller's choice of workers (None: from the registries' limits)
+    # the branch the checkout's files are (a session's fetched base, a local checkout's
+    # branch): read when git.base names none, for an Application tracking it renders them
+    base: str | None = None
+
+    def environments(self, names: Sequence[str] | None) -> list[EnvironmentConfig]:
+        """The environments asked for, in the order asked (None or empty: every one)."""
+        if not names:
+            return list(self.config.environments)
+        return [self.config.environment(n) for n in dict.fromkeys(names)]  # a repeated name once
+
+    @cached_property
+    def workers(self) -> int:
+        """Threads for a plan's registry requests: enough that every registry's own limit
+        (``max_concurrency``, requests in flight per host) is what bounds them, not a fixed
+        pool. At a real round-trip time the run waits on the network, so a thread a request
+        in flight is what keeps the registry's slots full; capped for a config naming many
+        registries."""
+        if self.threads is not None:
+            return self.threads
+        hosts = {img.repository.registry for img in self.config.images}
+        hosts |= {c.repository.split("/")[2] for c in self.config.charts}  # a chart repository's host
+        slots = sum(self.config.registry(h).max_concurrency for h in hosts)
+        return max(1, min(slots, MAX_WORKERS))
+
+    @cached_property
+    def holds(self) -> holds_mod.Holds:
+        """Images held per environment (``gitops-bot.holds.yaml`` beside the config)."""
+        files.inside(self.root, holds_mod.path_for(self.config.root))
+        return holds_mod.load(self.config.root)
+
+    def image_specs(self) -> list[images.ImageSpec]:
+        """What the overlay readers look for: built once, read for every environment."""
+        return self._image_specs
+
+    @cached_property
+    def _image_specs(self) -> list[images.ImageSpec]:
+        return [
+            images.ImageSpec(img.name, img.repository.location, dict(img.helm)) for img in self.config.images
+        ]
+
+    def chart_specs(self) -> dict[str, charts.ChartSpec]:
+        """What the chart readers look for, by chart name."""
+        return self._chart_specs
+
+    @cached_property
+    def _chart_specs(self) -> dict[str, charts.ChartSpec]:
+        return {c.name: charts.ChartSpec(c.name, c.repository) for c in self.config.charts}
