@@ -15,10 +15,10 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.app import App
 from gitops_bot.forges import registry
 from gitops_bot.gate import checks as checks_gate
-from gitops_bot.gate import web
+from gitops_bot.gate import metrics, web
 from gitops_bot.gate.checks import ChecksGate
 from gitops_bot.gate.metrics import Prometheus
-from gitops_bot.gate.reading import GateOutcome, Reading, line
+from gitops_bot.gate.reading import Reading, line
 from gitops_bot.git.gitcli import Repo
 
 
@@ -81,10 +81,7 @@ class Measures:
             now = self.app.clock()
             client = self._connect()
             if client is None:
-                self._read[key] = tuple(
-                    Reading(g.name, g.query, g.condition, GateOutcome.UNKNOWN, now, error=str(self._broken))
-                    for g in env.metrics_gates
-                )
+                self._read[key] = tuple(metrics.unread(g, now, str(self._broken)) for g in env.metrics_gates)
             else:
                 self._read[key] = tuple(client.reading(g, now, since) for g in env.metrics_gates)
         return self._read[key]

@@ -24,12 +24,12 @@ from urllib.parse import quote
 
 from gitops_bot.core.errors import ServiceUnavailable, UsageError
 from gitops_bot.core.instants import outside_instant
-from gitops_bot.core.model import WrittenRef, short_digest
+from gitops_bot.core.model import DecisionRule, WrittenRef, short_digest
 from gitops_bot.core.secret import given
 from gitops_bot.gate.port import SELECTED, Applications, Deployment, Evidence, Live, Verdict, combined_live
 from gitops_bot.gate.port import State as State
 from gitops_bot.gate.port import Wanted as Wanted
-from gitops_bot.gate.reading import ARGOCD, GateOutcome, Reading
+from gitops_bot.gate.reading import GateKind, GateOutcome, Reading, since_text
 from gitops_bot.gate.reading import line as _line
 from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.net import tls
@@ -131,6 +131,41 @@ def judge_many(apps: Sequence[tuple[str, Mapping[str, Any]]], wanted: Sequence[W
         since=None if any(t is None for t in since) else max(t for t in since if t is not None),
         parts=tuple(parts),
     )
+
+
+class ArgoCDKind(GateKind):
+    """A reading of Argo CD's record of an environment's applications: named by them, worded
+    by their state (``value``: "Synced, Healthy") or what keeps the gate closed (``error``)."""
+
+    name = "argocd"
+    rule = DecisionRule.GATE
+
+    def text(self, r: Reading) -> str:
+        match r.outcome:
+            case GateOutcome.PASS:
+                return f"Argo CD gate {r.gate} holds{since_text(r)}: {r.value}"
+            case GateOutcome.UNKNOWN:
+                return f"Argo CD gate {r.gate} is unknown: {r.error}"
+            case _:
+                return f"Argo CD gate {r.gate} fails{since_text(r)}: {r.error}"
+
+    def said(self, r: Reading, owner: str) -> str:
+        if r.outcome is GateOutcome.UNKNOWN:
+            return f"{owner}'s gate {r.gate} could not be read: {r.error}"
+        return f"{owner} is {'green' if r.passes else 'not green'} in Argo CD ({r.error or r.value})"
+
+    def own(self, r: Reading) -> str:
+        """The applications are named, not "its": they are what the environment's own gate is."""
+        return self.said(r, r.gate)
+
+    def evidence(self, r: Reading) -> dict[str, str]:
+        return {
+            "application": r.gate,
+            "reading": r.error or r.value,
+        }  # as the decision's JSON always named it
+
+
+ARGOCD = ArgoCDKind()
 
 
 def reading(applications: str | Applications, verdict: Verdict, at: datetime) -> Reading:

@@ -12,8 +12,9 @@ from datetime import datetime
 
 from gitops_bot.core.checks import SUMMARY, Check, CheckState, CommitChecks
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.model import DecisionRule
 from gitops_bot.core.settings import setting
-from gitops_bot.gate.reading import GateOutcome, Reading, line
+from gitops_bot.gate.reading import GateKind, GateOutcome, Reading, line
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,22 @@ def _listed(what: str, checks: Sequence[Check], shared: set[str]) -> str:
     return f"{what}: {shown}{more}"
 
 
+class ChecksKind(GateKind):
+    """A reading of the forge's checks on a release commit: a failure is said by the checks
+    that failed (``error``), not by a value against a threshold."""
+
+    name = "checks"
+    rule = DecisionRule.CHECKS
+
+    def text(self, r: Reading) -> str:
+        if r.outcome is GateOutcome.FAIL:
+            return f"{self.name} gate {r.gate} ({r.query}) fails: {r.error}"
+        return super().text(r)
+
+
+CHECKS = ChecksKind()
+
+
 def read(
     gate: ChecksGate,
     environment: str,
@@ -91,7 +108,7 @@ def read(
     wanted = ", ".join(gate.require) if gate.require else "every check"
 
     def reading(outcome: GateOutcome, query: str, error: str = "", value: str = "") -> Reading:
-        return Reading("commit", query, "green", outcome, now, value=value, error=error, kind="checks")
+        return Reading("commit", query, "green", outcome, now, value=value, error=error, kind=CHECKS)
 
     if commit is None:
         return reading(GateOutcome.NO_DATA, wanted, f"no release of {environment} in this history")

@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 from gitops_bot.core import numbers
 from gitops_bot.core.errors import GitOpsBotError, QueryRefused, ServiceUnavailable, UsageError
 from gitops_bot.core.instants import INSTANT_MAX, INSTANT_MIN
+from gitops_bot.core.model import DecisionRule
 from gitops_bot.core.secret import given
-from gitops_bot.gate.reading import GateOutcome, Reading, line
+from gitops_bot.gate.reading import GateKind, GateOutcome, Reading, line, measured, since_text
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate
 from gitops_bot.net import tls
 from gitops_bot.net.retry import RetryPolicy
@@ -113,16 +114,41 @@ def series(data: Mapping[str, Any]) -> list[Series]:
     return out
 
 
+class MetricsKind(GateKind):
+    """A reading of a PromQL condition: an empty answer is said as such (it never passes), and
+    the decision's JSON has always shown these without a kind."""
+
+    name = "metrics"
+    rule = DecisionRule.METRICS
+
+    def text(self, r: Reading) -> str:
+        if r.outcome is GateOutcome.NO_DATA:
+            head = f"{self.name} gate {r.gate} ({r.query})"
+            return f"{head} has no data{since_text(r)}: an empty answer never passes"
+        return super().text(r)
+
+    def evidence(self, r: Reading) -> dict[str, str]:
+        return measured(r)
+
+
+METRICS = MetricsKind()
+
+
+def unread(gate: MetricsGate, at: datetime, why: str) -> Reading:
+    """PURE: the gate could not be read (the server unreachable, a credential missing): ``why``."""
+    return Reading(gate.name, gate.query, gate.condition, GateOutcome.UNKNOWN, at, error=why, kind=METRICS)
+
+
 def judge(gate: MetricsGate, now: Sequence[Sample], at: datetime) -> Reading:
     """PURE: the gate's verdict on the samples of an instant query at ``at``."""
     rule = gate.rule
-    reading = Reading(gate.name, gate.query, str(rule), GateOutcome.NO_DATA, at)
+    reading = Reading(gate.name, gate.query, str(rule), GateOutcome.NO_DATA, at, kind=METRICS)
     if not now:
         return reading
     failing = [s for s in now if not rule.holds(s[1])]
     labels, _, shown = (failing or now)[0]
     outcome = GateOutcome.FAIL if failing else GateOutcome.PASS
-    return Reading(gate.name, gate.query, str(rule), outcome, at, shown, labels)
+    return Reading(gate.name, gate.query, str(rule), outcome, at, shown, labels, kind=METRICS)
 
 
 def over_window(
@@ -250,7 +276,7 @@ class Prometheus:
                 if isinstance(exc, ValueError)
                 else str(exc)
             )
-            return Reading(gate.name, gate.query, gate.condition, GateOutcome.UNKNOWN, at, error=line(text))
+            return unread(gate, at, line(text))
 
     def _ask(self, path: str, params: dict[str, str]) -> dict[str, Any]:
 

@@ -1,16 +1,18 @@
 """What every gate reads (Argo CD, metrics, web, the forge's checks): one :class:`Reading` with
-its :class:`Outcome` (the decision and the output read these without loading any gate)."""
+its :class:`GateOutcome`, and its :class:`GateKind`, the type of gate it is of, which words it
+(the decision and the output read these without loading any gate: the wording travels with
+the reading). Each kind is defined beside its gate (``argocd.ARGOCD``, ``metrics.METRICS``,
+``checks.CHECKS``, ``web.WEB``); this base words a gate measured against a condition."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from gitops_bot.core.log import redact
-
-ARGOCD = "argocd"  # the kind of a reading of Argo CD's record of the environment's applications
+from gitops_bot.core.model import DecisionRule
 
 
 class GateOutcome(StrEnum):
@@ -20,11 +22,68 @@ class GateOutcome(StrEnum):
     UNKNOWN = "unknown"
 
 
+class GateKind:
+    """A kind of gate: its name (what the decision's JSON calls it), the rule of the decision
+    it answers, and how a reading of it is worded. One instance a kind; the base words a gate
+    that measures a query's answer against a condition (metrics, checks, web)."""
+
+    name: ClassVar[str]
+    rule: ClassVar[DecisionRule]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<gate kind {self.name}>"
+
+    def text(self, r: Reading) -> str:
+        """One line for a person: the gate, the query, the value, the threshold, since when."""
+        head = f"{self.name} gate {r.gate} ({r.query})"
+        at = f"{r.series} " if r.series else ""
+        match r.outcome:
+            case GateOutcome.PASS:
+                return f"{head} holds{since_text(r)}: {at}{r.value} {r.condition}"
+            case GateOutcome.FAIL:
+                return f"{head} fails{since_text(r)}: {at}{r.value}, not {r.condition}"
+            case GateOutcome.NO_DATA:
+                return f"{head} has no answer yet: {r.error}"
+            case _:
+                return f"{head} is unknown: {r.error}"
+
+    def said(self, r: Reading, owner: str) -> str:
+        """The reading as a decision about ``owner``'s gate says it."""
+        return f"{owner}'s {self.text(r)}"
+
+    def own(self, r: Reading) -> str:
+        """The reading as a decision about the environment's own gate says it."""
+        return f"its {self.text(r)}"
+
+    def evidence(self, r: Reading) -> dict[str, str]:
+        """What a decision on the reading shows it was made on (the decision's JSON)."""
+        return {"kind": self.name, **measured(r)}
+
+
+def measured(r: Reading) -> dict[str, str]:
+    """A measured gate's evidence, but its kind: the gate, query, condition, verdict and what
+    was read."""
+    out = {"gate": r.gate, "query": r.query, "condition": r.condition, "verdict": r.outcome.value}
+    if r.value:
+        out["value"] = r.value
+    if r.series:
+        out["series"] = r.series
+    if r.since:
+        out["since"] = utc(r.since)
+    if r.error:
+        out["error"] = r.error
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """One gate's verdict, read at ``at``. ``since``: passing, since when it holds (within the
     window asked; None: no window); failing, since when it fails. ``value`` and ``series``: the
-    sample judged (the first failing one; else the first)."""
+    sample judged (the first failing one; else the first). ``kind``: the gate's kind, which
+    words it."""
 
     gate: str
     query: str
@@ -35,76 +94,42 @@ class Reading:
     series: str = ""
     since: datetime | None = None
     error: str = ""  # unknown: why, one line (no data, fail: what the value lacks)
-    kind: str = "metrics"  # the gate's kind: argocd, metrics, checks (the forge's), web
+    kind: GateKind = field(kw_only=True)
 
     @property
     def passes(self) -> bool:
         return self.outcome is GateOutcome.PASS
 
+    @property
+    def rule(self) -> DecisionRule:
+        """The decision's rule this reading answers: gate (Argo CD's), metrics, checks, web."""
+        return self.kind.rule
+
     def text(self) -> str:
-        """One line for a person: the gate, the query, the value, the threshold, since when."""
-        if self.kind == ARGOCD:
-            return self._argocd()
-        head = f"{self.kind} gate {self.gate} ({self.query})"
-        since = f" since {_utc(self.since)}" if self.since else ""
-        at = f"{self.series} " if self.series else ""
-        match self.outcome:
-            case GateOutcome.PASS:
-                return f"{head} holds{since}: {at}{self.value} {self.condition}"
-            case GateOutcome.FAIL if self.kind == "checks":
-                return f"{head} fails: {self.error}"
-            case GateOutcome.FAIL:
-                return f"{head} fails{since}: {at}{self.value}, not {self.condition}"
-            case GateOutcome.NO_DATA if self.kind != "metrics":
-                return f"{head} has no answer yet: {self.error}"
-            case GateOutcome.NO_DATA:
-                return f"{head} has no data{since}: an empty answer never passes"
-            case _:
-                return f"{head} is unknown: {self.error}"
+        """One line for a person, in its kind's words."""
+        return self.kind.text(self)
 
     def said(self, owner: str) -> str:
         """The reading as a decision about ``owner``'s gate says it."""
-        if self.kind != ARGOCD:
-            return f"{owner}'s {self.text()}"
-        if self.outcome is GateOutcome.UNKNOWN:
-            return f"{owner}'s gate {self.gate} could not be read: {self.error}"
-        return f"{owner} is {'green' if self.passes else 'not green'} in Argo CD ({self.error or self.value})"
+        return self.kind.said(self, owner)
 
-    def _argocd(self) -> str:
-        since = f" since {_utc(self.since)}" if self.since else ""
-        match self.outcome:
-            case GateOutcome.PASS:
-                return f"Argo CD gate {self.gate} holds{since}: {self.value}"
-            case GateOutcome.UNKNOWN:
-                return f"Argo CD gate {self.gate} is unknown: {self.error}"
-            case _:
-                return f"Argo CD gate {self.gate} fails{since}: {self.error}"
+    def own(self) -> str:
+        """The reading as a decision about the environment's own gate says it."""
+        return self.kind.own(self)
 
     def evidence(self) -> dict[str, str]:
-        if self.kind == ARGOCD:  # what the decision's JSON has always named it by
-            return {"application": self.gate, "reading": self.error or self.value}
-        out = {
-            **({"kind": self.kind} if self.kind != "metrics" else {}),
-            "gate": self.gate,
-            "query": self.query,
-            "condition": self.condition,
-            "verdict": self.outcome.value,
-        }
-        if self.value:
-            out["value"] = self.value
-        if self.series:
-            out["series"] = self.series
-        if self.since:
-            out["since"] = _utc(self.since)
-        if self.error:
-            out["error"] = self.error
-        return out
+        return self.kind.evidence(self)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.evidence(), "at": _utc(self.at)}
+        return {**self.evidence(), "at": utc(self.at)}
 
 
-def _utc(when: datetime) -> str:
+def since_text(r: Reading) -> str:
+    """`` since INSTANT`` when the reading says since when (else nothing), as the kinds word it."""
+    return f" since {utc(r.since)}" if r.since else ""
+
+
+def utc(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -24,8 +24,9 @@ from typing import Any
 
 from gitops_bot.core import numbers
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable, UsageError
+from gitops_bot.core.model import DecisionRule
 from gitops_bot.core.secret import given
-from gitops_bot.gate.reading import GateOutcome, Reading, line
+from gitops_bot.gate.reading import GateKind, GateOutcome, Reading, line
 from gitops_bot.gate.settings import Condition, WebGate
 from gitops_bot.net.retry import RetryPolicy
 from gitops_bot.net.service import Answer, Credential, Refused, Service, Unavailable
@@ -54,13 +55,22 @@ def resolve(document: Any, pointer: str) -> Any:
     return node
 
 
+class WebKind(GateKind):
+    """A reading of an endpoint's JSON answer against the gate's condition: worded as every
+    measured gate is (the base's words)."""
+
+    name = "web"
+    rule = DecisionRule.WEB
+
+
+WEB = WebKind()
+
+
 def judge(gate: WebGate, answer: Any, at: datetime) -> Reading:
     """The gate's verdict on a parsed answer."""
 
     def reading(outcome: GateOutcome, value: str, error: str = "") -> Reading:
-        return Reading(
-            gate.name, _query(gate), gate.wanted, outcome, at, value=value, error=error, kind="web"
-        )
+        return Reading(gate.name, _query(gate), gate.wanted, outcome, at, value=value, error=error, kind=WEB)
 
     try:
         value = resolve(answer, gate.pointer)
@@ -98,7 +108,7 @@ def read(
         return judge(gate, _ask(gate, environ, transport), at)
     except GitOpsBotError as exc:
         return Reading(
-            gate.name, _query(gate), gate.wanted, GateOutcome.UNKNOWN, at, error=line(exc), kind="web"
+            gate.name, _query(gate), gate.wanted, GateOutcome.UNKNOWN, at, error=line(exc), kind=WEB
         )
 
 

@@ -60,7 +60,7 @@ from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
 )
-from gitops_bot.gate.reading import ARGOCD, GateOutcome, Reading
+from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.release.windows import Deferral, Freeze
 
 if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)
@@ -525,7 +525,7 @@ def _step(reading: Reading) -> str:
 
 def _rule(reading: Reading) -> DecisionRule:
     """A gate reading's rule: gate (Argo CD's), metrics, checks (the forge's) or web."""
-    return {ARGOCD: Rule.GATE, "checks": Rule.CHECKS, "web": Rule.WEB}.get(reading.kind, Rule.METRICS)
+    return reading.rule
 
 
 def _gates(argocd: Reading | None, others: tuple[Reading, ...]) -> tuple[Reading, ...]:
@@ -553,6 +553,4 @@ def _since(readings: tuple[Reading, ...]) -> datetime | None:
 def _own_gate(red: Reading, decided: Decision) -> Decision:
     """Up to date, but the environment's own gate ``red`` is not green: the gate is the rule, so
     nothing reads green beside a red gate."""
-    # Argo CD's reading names its applications; the others are the environment's own ("its")
-    said = red.said(red.gate) if red.kind == ARGOCD else f"its {red.text()}"
-    return Decision(decided.action, _rule(red), f"{decided.reason}, but {said}", evidence=red.evidence())
+    return Decision(decided.action, _rule(red), f"{decided.reason}, but {red.own()}", evidence=red.evidence())

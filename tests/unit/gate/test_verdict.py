@@ -68,7 +68,7 @@ def test_the_verdict_reaches_the_decision_as_the_reading_every_gate_answers() ->
         NOW,
     )
     assert (open_.kind, open_.outcome, open_.value, open_.at) == (
-        "argocd",
+        argocd.ARGOCD,
         GateOutcome.PASS,
         "Synced, Healthy",
         NOW,

@@ -110,12 +110,23 @@ def test_the_rollback_holds_the_bad_digest_and_a_second_one_is_refused_by_that_h
 
 
 def test_a_failing_metrics_gate_is_a_failure_since_it_fails_and_no_data_never_is() -> None:
+    from gitops_bot.gate.metrics import METRICS
     from gitops_bot.gate.reading import GateOutcome, Reading
 
     at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
     def reading(outcome: GateOutcome, since: datetime | None = None) -> Reading:
-        return Reading("error-rate", "rate(errors[5m])", "< 0.01", outcome, at, "0.3", 'service="api"', since)
+        return Reading(
+            "error-rate",
+            "rate(errors[5m])",
+            "< 0.01",
+            outcome,
+            at,
+            "0.3",
+            'service="api"',
+            since,
+            kind=METRICS,
+        )
 
     failure = autorollback.metrics_failure(
         (reading(GateOutcome.PASS), reading(GateOutcome.FAIL, at - timedelta(minutes=12)))

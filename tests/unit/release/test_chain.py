@@ -21,7 +21,10 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.core.outside import Outside
 from gitops_bot.gate import argocd
+from gitops_bot.gate.checks import CHECKS
+from gitops_bot.gate.metrics import METRICS
 from gitops_bot.gate.reading import GateOutcome, Reading
+from gitops_bot.gate.web import WEB
 from gitops_bot.release.autorollback import Failure
 from gitops_bot.release.autorollback import RollbackDecision as RollbackVerdict
 from gitops_bot.release.decision import Facts, Standing, Step, chain, decide, winner
@@ -46,20 +49,30 @@ RED = Reading(
     NOW,
     "Synced, Degraded",
     error="Synced, Degraded",
-    kind="argocd",
+    kind=argocd.ARGOCD,
 )
 GREEN = replace(RED, outcome=GateOutcome.PASS, error="", value="Synced, Healthy")
 UNREAD = argocd.unread("app-staging", "Argo CD at https://argocd.example is unavailable (503)", NOW)
 ERRORS = 'sum(rate(http_requests_total{code=~"5.."}[5m]))'
-SPIKE = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4))
+SPIKE = Reading(
+    "error-rate", ERRORS, "< 0.01", GateOutcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4), kind=METRICS
+)
 HOLDING = Reading(
-    "error-rate", ERRORS, "< 0.01", GateOutcome.PASS, NOW, "0.001", "", NOW - timedelta(minutes=9)
+    "error-rate",
+    ERRORS,
+    "< 0.01",
+    GateOutcome.PASS,
+    NOW,
+    "0.001",
+    "",
+    NOW - timedelta(minutes=9),
+    kind=METRICS,
 )
 CHECKS_RED = Reading(
-    "commit", "smoke-test", "green", GateOutcome.FAIL, NOW, error="failing: smoke", kind="checks"
+    "commit", "smoke-test", "green", GateOutcome.FAIL, NOW, error="failing: smoke", kind=CHECKS
 )
 WEB_NO = Reading(
-    "approved", "GET https://change.example.com", "/state == ok", GateOutcome.FAIL, NOW, "no", kind="web"
+    "approved", "GET https://change.example.com", "/state == ok", GateOutcome.FAIL, NOW, "no", kind=WEB
 )
 WAITING = Waiting("1.1.0", None, NOW + timedelta(hours=1), timedelta(hours=2))
 RULES = [

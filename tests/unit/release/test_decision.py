@@ -22,7 +22,10 @@ from gitops_bot.core.model import (
     Waiting,
 )
 from gitops_bot.gate import argocd
+from gitops_bot.gate.checks import CHECKS
+from gitops_bot.gate.metrics import METRICS
 from gitops_bot.gate.reading import GateOutcome, Reading
+from gitops_bot.gate.web import WEB
 from gitops_bot.output.status_cells import Tone, decision_cell
 from gitops_bot.release.autorollback import Failure, RollbackDecision
 from gitops_bot.release.decision import Facts, decide
@@ -61,7 +64,7 @@ RED = Reading(
     NOW,
     "Synced, Degraded",
     error="Synced, Degraded",
-    kind="argocd",
+    kind=argocd.ARGOCD,
 )
 UNREAD = argocd.unread("app-staging", "Argo CD at https://argocd.example is unavailable (503)", NOW)
 FAILING = Failure("Degraded (progress deadline exceeded)", NOW - timedelta(minutes=3))
@@ -70,9 +73,19 @@ SOAKING = Soak(
 )
 
 ERRORS = 'sum(rate(http_requests_total{env="staging",code=~"5.."}[5m]))'
-SPIKE = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4))
+SPIKE = Reading(
+    "error-rate", ERRORS, "< 0.01", GateOutcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4), kind=METRICS
+)
 HOLDING = Reading(
-    "error-rate", ERRORS, "< 0.01", GateOutcome.PASS, NOW, "0.001", "", NOW - timedelta(minutes=9)
+    "error-rate",
+    ERRORS,
+    "< 0.01",
+    GateOutcome.PASS,
+    NOW,
+    "0.001",
+    "",
+    NOW - timedelta(minutes=9),
+    kind=METRICS,
 )
 CHECKS_RED = Reading(
     "commit",
@@ -81,7 +94,7 @@ CHECKS_RED = Reading(
     GateOutcome.FAIL,
     NOW,
     error="failing: smoke-test (failure)",
-    kind="checks",
+    kind=CHECKS,
 )
 WEB_NO = Reading(
     "change-approved",
@@ -90,7 +103,7 @@ WEB_NO = Reading(
     GateOutcome.FAIL,
     NOW,
     "pending",
-    kind="web",
+    kind=WEB,
 )
 
 
@@ -354,14 +367,16 @@ def test_a_failing_metrics_gate_of_the_source_blocks_with_its_verdict_as_evidenc
 
 
 def test_no_data_blocks_as_a_failure_does_and_says_so() -> None:
-    empty = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.NO_DATA, NOW)
+    empty = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.NO_DATA, NOW, kind=METRICS)
     d = decide(item(), replace(PROMOTED, source_metrics=(empty,)), NEWER)
     assert (d.action, d.rule) == (DecisionAction.BLOCKED, DecisionRule.METRICS)
     assert "has no data" in d.reason and d.evidence["verdict"] == "no data"
 
 
 def test_an_unknown_metrics_gate_never_promotes_on_its_own_and_a_person_is_told() -> None:
-    unknown = Reading("error-rate", ERRORS, "< 0.01", GateOutcome.UNKNOWN, NOW, error="refused the query")
+    unknown = Reading(
+        "error-rate", ERRORS, "< 0.01", GateOutcome.UNKNOWN, NOW, error="refused the query", kind=METRICS
+    )
     auto = decide(item(), replace(PROMOTED, auto_promote=True, source_metrics=(unknown,)), NEWER)
     assert (auto.action, auto.rule) == (DecisionAction.WAIT, DecisionRule.SOAK)
     assert auto.reason.startswith("not decided: metrics gate error-rate")

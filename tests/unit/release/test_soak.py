@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from gitops_bot.gate.metrics import METRICS
 from gitops_bot.gate.port import Deployment, Live
 from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.release import soak
@@ -126,6 +127,7 @@ def _reading(outcome: str, since: datetime | None = None) -> Reading:
         "0.002",
         "",
         since,
+        kind=METRICS,
     )
 
 
