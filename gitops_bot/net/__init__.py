@@ -15,6 +15,8 @@ same everywhere.
 * :mod:`.limits` ``read_capped`` (stream, stop at the cap), ``loads`` (JSON with a depth bound).
 * :mod:`.retry` THE retry policy of every outbound call (429/5xx/connect errors, Retry-After
   bounded, within a deadline).
+* :mod:`.reach` ``not_reached``: a connection that was not made (refused, no address, no route,
+  a TLS handshake) in words, with what to check: a host not reached, never an overloaded one.
 * :mod:`.auth` ``OriginAuth``: a credential attached only to the origin it was configured for.
 * :mod:`.internals` the one place reaching inside httpx where it offers no public hook (the
   deadline backend under the pool httpx builds, and that pool for a registry's exchange), each

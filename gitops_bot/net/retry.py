@@ -56,21 +56,25 @@ class RetryPolicy:
 
 
 class Retryable(Exception):
-    """An attempt failed in a way worth repeating (``what`` says how, for the final error)."""
+    """An attempt failed in a way worth repeating (``what`` says how, for the final error;
+    ``unreached``: the host was not reached, and this is what to check)."""
 
-    def __init__(self, what: str, retry_after: float | None = None) -> None:
+    def __init__(self, what: str, retry_after: float | None = None, *, unreached: str | None = None) -> None:
         super().__init__(what)
         self.what = what
         self.retry_after = retry_after
+        self.unreached = unreached
 
 
 class GaveUp(Exception):
-    """Every attempt failed (or the deadline or an abort stopped them)."""
+    """Every attempt failed (or the deadline or an abort stopped them); ``unreached`` as the
+    last attempt's."""
 
-    def __init__(self, what: str, attempts: int) -> None:
+    def __init__(self, what: str, attempts: int, unreached: str | None = None) -> None:
         super().__init__(f"{what} (after {attempts} attempts)")
         self.what = what
         self.attempts = attempts
+        self.unreached = unreached
 
 
 def call(
@@ -95,7 +99,7 @@ def call(
             due = deadline() if callable(deadline) else deadline
             rest = None if due is None else due - time.monotonic()
             if n >= policy.attempts or stopped() or (rest is not None and rest <= least):
-                raise GaveUp(exc.what, n) from None
+                raise GaveUp(exc.what, n, exc.unreached) from None
             wait = policy.wait(n, exc.retry_after)
             if rest is not None:
                 wait = min(wait, max(rest - least, 0.0))

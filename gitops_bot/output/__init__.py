@@ -100,9 +100,11 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
             _image_set(edit, show, out, err)
         case Schema(schema):
             out.write(schema)
-        case Failed():
+        case Failed(_, reading):
             if result.format is Format.JSON:  # with what the environments render, when read
                 out.write(as_json.dumps(document(result) or {}) + "\n")
+            elif reading:  # the text says it too: a registry out of reach does not unsay git
+                out.write(terminal_text(text.reading_text(reading), lines=True) + "\n")
         case None:
             pass
         case _ as unreachable:

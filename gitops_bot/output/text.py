@@ -133,6 +133,33 @@ def _reading_lines(reading: Sequence[ImageReading]) -> list[str]:
     ]
 
 
+def reading_text(reading: Sequence[ImageReading]) -> str:
+    """What each environment pins and where, read from git, for a run that stopped after reading
+    it (a registry that cannot be reached, no environment pinning any image): the same reading
+    the JSON error document carries, each image with the version it is pinned to, so a failure
+    never hides what git shows. The error line on stderr says why the run stopped."""
+    lines = ["What each environment pins, read from git before the run stopped (the error says why):"]
+    by_env: dict[str, list[ImageReading]] = {}
+    for r in reading:
+        by_env.setdefault(r.environment, []).append(r)
+    for env, found in by_env.items():
+        lines.append(env)
+        rows = [(_t(r.image), _pinned_value(r), _t(r.describe())) for r in found]
+        widths = [max(len(row[k]) for row in rows) for k in range(2)]
+        for row in rows:  # a column no image fills (nothing pinned) is left out, not padded
+            cells = [row[k].ljust(widths[k]) for k in range(2) if widths[k]]
+            lines.append("  " + "  ".join([*cells, row[2]]))
+    return "\n".join(lines)
+
+
+def _pinned_value(r: ImageReading) -> str:
+    """The version the place that wins sets (tag, short digest), as the plan's rows show one."""
+    pin = r.effective
+    if pin is None or not (pin.tag or pin.digest):
+        return ""
+    return _t(f"{pin.tag or '(no tag)'}{_short(pin.digest)}")
+
+
 NOTHING = "Nothing to do: every environment runs what its policies choose."
 SHOWN_SKIPS = 3  # reasons named on the one line; `gitops-bot plan` lists them all
 

@@ -3,9 +3,11 @@
 Failures are sorted here, at the boundary: 401/403/404 -> :class:`RegistryAccessError` (the app
 skips that image); 408/425/429/5xx, timeouts and connection errors (the rule of every outbound
 call, :func:`gitops_bot.net.retry.retryable_status`) -> retried with back-off honouring
-``Retry-After`` (bounded), then :class:`RegistryUnavailable` (the run ends with one line);
-a body that breaks the spec -> :class:`RegistryProtocolError`. :class:`Requests` is the base
-of :class:`~gitops_bot.registry.client.RegistryClient`, which asks the API's questions.
+``Retry-After`` (bounded), then :class:`RegistryUnavailable` (the run ends with one line); a
+host not reached at all (refused, no address, a failed TLS handshake: :mod:`gitops_bot.net.reach`)
+is said as unreachable, with what to check, and never counted as overloaded; a body that
+breaks the spec -> :class:`RegistryProtocolError`. :class:`Requests` is the base of
+:class:`~gitops_bot.registry.client.RegistryClient`, which asks the API's questions.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
+from gitops_bot.net.reach import not_reached
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import Reply, Transport
@@ -263,6 +266,10 @@ class Requests:
                 least=min(MIN_ATTEMPT, self.config.timeout / 4),
             )
         except _retry.GaveUp as exc:
+            if exc.unreached:  # never reached: no answer said anything of its load
+                raise RegistryUnavailable(
+                    f"registry {self.host} unreachable: {exc}", hint=f"{exc.unreached}, then run again"
+                ) from None
             raise RegistryUnavailable(
                 f"registry {self.host} unavailable: {exc}",
                 hint="check that the registry is up and reachable, then run again",
@@ -330,10 +337,20 @@ class Requests:
                         hint="set ca_file for this registry in gitops-bot.yaml to trust a private CA "
                         "(or add the CA to the system trust store, or name it in SSL_CERT_FILE)",
                     ) from None
-                # refused or reset: a host that cannot take more; not a kept-alive connection the
-                # server closed while idle (a watch cycle's first request), which says nothing
+                unreached = not_reached(exc, self.host)
+                if unreached is not None:
+                    # refused, no address, no route, a failed handshake: the host was never
+                    # asked, so this says nothing of its load and the window stays as it is
+                    log.info("registry_unreachable", registry=self.host, reason=unreached.what)
+                    if unreached.lasting:  # the same handshake fails the same way every time
+                        raise RegistryUnavailable(
+                            f"registry {self.host} unreachable: {unreached.what}", hint=unreached.check
+                        ) from None
+                    raise _retry.Retryable(unreached.what, unreached=unreached.check) from None
+                # reset mid-exchange: a host that cannot take more; not a kept-alive connection
+                # the server closed while idle (a watch cycle's first request), which says nothing
                 overloaded = not isinstance(exc, httpx.RemoteProtocolError)
-                raise _retry.Retryable(f"cannot connect ({type(exc).__name__})") from None
+                raise _retry.Retryable(f"connection lost ({type(exc).__name__})") from None
             overloaded = response.status in OVERLOAD_STATUSES
             seconds = time.monotonic() - started
         finally:

@@ -101,3 +101,53 @@ def test_an_unreachable_registry_does_not_unsay_the_reading(
         "file": "overlays/staging/kustomization.yaml",
         "form": "kustomize images entry",
     }
+
+
+PINNED_OVERLAY = """resources:
+  - ../../base
+images:
+  - name: 127.0.0.1:1/acme/app
+    newTag: {tag}
+"""
+
+
+def _pinned_repo(tmp_path: Path) -> Path:
+    """Each environment pins its own version in its overlay: what a newcomer's repository holds."""
+    files = {
+        "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "base/deployment.yaml": DEPLOYMENT,
+        "overlays/staging/kustomization.yaml": PINNED_OVERLAY.format(tag="1.2.0"),
+        "overlays/production/kustomization.yaml": PINNED_OVERLAY.format(tag="1.1.0"),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    return tmp_path
+
+
+def test_an_unreachable_registry_leaves_the_text_plan_saying_what_is_pinned_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _pinned_repo(tmp_path)
+    (repo / "gitops-bot.yaml").write_text(CONFIG.format(name="127.0.0.1:1/acme/app"))
+    code, out, err = _run(capsys, "plan", "--repo", str(repo))
+    assert code == 3
+    assert "staging\n  127.0.0.1:1/acme/app  1.2.0  pinned at overlays/staging/kustomization.yaml:5" in out
+    assert (
+        "production\n  127.0.0.1:1/acme/app  1.1.0  pinned at overlays/production/kustomization.yaml:5" in out
+    )
+    # the registry that could not be reached, and what to check, on the one error line
+    assert "registry 127.0.0.1:1 unreachable: connection refused" in err
+    assert "check that a registry runs at 127.0.0.1:1" in err
+
+
+def test_init_registry_offline_still_says_what_it_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _pinned_repo(tmp_path)
+    code, out, err = _run(capsys, "init", "--repo", str(repo), "--registry")
+    assert code == 3
+    assert "pinned at overlays/staging/kustomization.yaml:5" in out
+    assert "pinned at overlays/production/kustomization.yaml:5" in out
+    assert "registry 127.0.0.1:1 unreachable" in err

@@ -54,6 +54,7 @@ from gitops_bot.core.model import (
     Verification,
 )
 from gitops_bot.core.outside import Outside
+from gitops_bot.core.reading import ImageReading, Pin, PinKind, PinStatus
 from gitops_bot.engine.explain import Explained, Explanation
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.report import Reports
@@ -68,6 +69,7 @@ from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import (
     Delivered,
     Explaining,
+    Failed,
     FleetDelivered,
     HistoryRead,
     Initialized,
@@ -290,6 +292,14 @@ def report() -> Reports:
 INIT_CONFIG = "version: 1\n# guess: pinned 1.0.0: semver tags\n# not read: a remote resource\n"
 
 
+def _reading() -> tuple[ImageReading, ...]:
+    pin = Pin(o("overlays/staging/kustomization.yaml"), 5, PinKind.KUSTOMIZE, True, (), tag=o("1.2.0"))
+    return (
+        ImageReading("staging", o("example/app"), PinStatus.PINNED, (pin,)),
+        ImageReading("staging", o("example/worker"), PinStatus.UNSUPPORTED, reason=o("why"), fix=o("fix")),
+    )
+
+
 def results() -> list[Result]:
     items = (_item("staging"), _item("staging", PlanAction.SKIP))
     frozen = {"until": "2026-01-02T03:04:05Z", "reason": o("release week"), "expired": False}
@@ -303,6 +313,8 @@ def results() -> list[Result]:
         Result("plan", Planned(plan)),
         Result("init", Planned(plan, init=found)),
         Result("history", HistoryRead("staging", (_entry(),))),
+        # a run that stopped after reading git (a registry out of reach) still says the reading
+        Result("plan", Failed(o("gitops-bot: error: registry down"), _reading()), 3),
         Result("update", Delivered((_outcome(),), (_item("staging", PlanAction.SKIP),))),
         Result("status", StatusRead(status())),
         Result("report", Reported(report())),
@@ -483,6 +495,8 @@ WALKS = {
     "gitops_bot.output.status_text:_heading": "terminal",  # status_text writes each heading through it
     "gitops_bot.output.text:plan_text": "terminal",
     "gitops_bot.output.text:_reading_lines": "terminal",
+    "gitops_bot.output.text:reading_text": "terminal",
+    "gitops_bot.output.text:_pinned_value": "terminal",
     "gitops_bot.output.text:update_text": "terminal",
     "gitops_bot.output.text:history_text": "terminal",
     "gitops_bot.output.text:fleet_text": "terminal",

@@ -150,7 +150,7 @@ CASES = [
         {TAGS: Answer(200, b'{"tags": ["1.0.0"', {"Content-Length": "100"}, close=True)},
         list_tags,
         RegistryUnavailable,
-        "cannot connect",
+        "unavailable: connection lost",  # reached: not "cannot connect"
     ),
     Case("hanging-registry", {TAGS: Answer(hang=5)}, list_tags, RegistryUnavailable, "timed out"),
     Case("endless-tag-list", {TAGS: Answer(endless=True)}, list_tags, RegistryProtocolError, "too large"),

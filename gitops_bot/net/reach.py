@@ -1,0 +1,103 @@
+"""Why a connection to a host was not made, in words a person can act on.
+
+A host that cannot be reached (nothing listens on the port, its name has no address, no route
+to it, a TLS handshake that fails) says nothing of its load: counting it as "overloaded" halved
+the window of a registry that was never asked and logged ``registry_overloaded`` for a typo in
+a host name or a laptop offline. An overloaded host answers (429, 503) or answers late
+(timeouts); one that is not reached is sorted here, by the operating system's own error under
+httpx's ``ConnectError``, into what happened and what to check.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+from dataclasses import dataclass
+
+import httpx
+
+# what a TLS client reads when the server answers plain text (http) where it expected a
+# handshake: OpenSSL's words for it across versions
+PLAIN_HTTP_MARKS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
+PROXY_NOTE = "and that no firewall or proxy (HTTPS_PROXY, NO_PROXY) stands between"
+
+
+@dataclass(frozen=True, slots=True)
+class NotReached:
+    """A connection that was not made: ``what`` happened, what to ``check``, and whether asking
+    again could help (``lasting``: a TLS handshake refused on its protocol fails every time)."""
+
+    what: str
+    check: str
+    lasting: bool = False
+
+
+def not_reached(exc: BaseException, host: str, service: str = "registry") -> NotReached | None:
+    """What ``exc`` says of reaching ``host`` (``host[:port]``, as configured), or None when the
+    host was reached (a connection reset mid-answer, a timeout: those may be its load).
+    ``service`` names what should be listening there, in the check."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    cause = _os_error(exc)
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    match cause:
+        case ssl.SSLError():
+            return _tls(cause, host, service)
+        case socket.gaierror():
+            return NotReached(
+                f"the host name {name} has no address ({cause.strerror or 'DNS lookup failed'})",
+                f"check the host name {name} (as gitops-bot.yaml spells it), this machine's DNS "
+                f"and network, {PROXY_NOTE}",
+            )
+        case ConnectionRefusedError():
+            return NotReached(
+                "connection refused",
+                f"check that a {service} runs at {host} and listens on that port, that the host "
+                f"and port in gitops-bot.yaml are the ones meant, {PROXY_NOTE}",
+            )
+        case OSError() if cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN):
+            return NotReached(
+                f"no route to {host} ({cause.strerror})",
+                f"check this machine's network (offline? a VPN {host} needs?), {PROXY_NOTE}",
+            )
+        case _:
+            return NotReached(
+                f"cannot connect ({_said(exc)})",
+                f"check that a {service} runs at {host}, that the host and port in gitops-bot.yaml "
+                f"are the ones meant, {PROXY_NOTE}",
+            )
+
+
+def _tls(cause: ssl.SSLError, host: str, service: str) -> NotReached:
+    said = cause.reason or _said(cause)
+    if any(mark in str(cause) for mark in PLAIN_HTTP_MARKS):
+        return NotReached(
+            f"TLS handshake failed ({said}): {host} answers plain http there",
+            f"if the {service} serves plain http, set insecure: true for {host} under registries: "
+            "in gitops-bot.yaml; otherwise give the port where it serves https",
+            lasting=True,
+        )
+    return NotReached(
+        f"TLS handshake failed ({said})",
+        f"check that {host} serves https on that port with a TLS version and certificate this "
+        f"machine accepts, {PROXY_NOTE}",
+        lasting=True,
+    )
+
+
+def _os_error(exc: BaseException) -> BaseException | None:
+    """The operating system's error httpx's and httpcore's exceptions wrap (the first that is
+    not one of theirs), or None. Bounded: a chain is a handful of links."""
+    seen = exc.__cause__ or exc.__context__
+    for _ in range(8):
+        if seen is None or isinstance(seen, OSError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _said(exc: BaseException) -> str:
+    """An error's own words, one short line (its class's name when it has none)."""
+    text = " ".join(str(exc).split())[:120]
+    return text or type(exc).__name__

@@ -1,0 +1,104 @@
+"""A registry that cannot be reached is said as unreachable, never as overloaded.
+
+Through the real transport: a closed port (refused), a name with no address (``.invalid`` never
+resolves, RFC 6761), a plain-http server asked over https (the TLS handshake fails). Each ends as
+one ``RegistryUnavailable`` naming the host, what happened and what to check; the host's window
+of requests in flight is never halved (that is for a host that answers it is overloaded: 429,
+503, timeouts), and no ``registry_overloaded`` line is logged."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from gitops_bot.config import RegistryConfig
+from gitops_bot.core import log
+from gitops_bot.core.errors import RegistryUnavailable
+from gitops_bot.registry.client import RegistryClient, RetryPolicy
+
+QUICK = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.02)
+
+
+@pytest.fixture
+def closed_port() -> Iterator[str]:
+    """A port certainly closed: bound (nobody else takes it) but never listening."""
+    with socket.socket() as dead:
+        dead.bind(("127.0.0.1", 0))
+        yield f"127.0.0.1:{dead.getsockname()[1]}"
+
+
+@pytest.fixture
+def plain_http() -> Iterator[str]:
+    """A server answering plain http to whatever it is sent (a TLS ClientHello too)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    conn.recv(4096)
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+def _fails(config: RegistryConfig) -> tuple[str, RegistryClient, list[dict[str, object]]]:
+    """The error, the client (its window) and the log lines of one tag listing that fails."""
+    stream = io.StringIO()
+    log.configure(level="info", fmt="json", stream=stream)
+    try:
+        with RegistryClient(config, retry=QUICK) as client, pytest.raises(RegistryUnavailable) as info:
+            client.list_tags("acme/app")
+    finally:
+        log.configure()
+    return str(info.value), client, [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_a_refused_connection_is_unreachable_not_overloaded(closed_port: str) -> None:
+    said, client, logs = _fails(RegistryConfig(host=closed_port))
+    assert said.startswith(f"registry {closed_port} unreachable: connection refused (after 3 attempts)")
+    assert f"check that a registry runs at {closed_port} and listens on that port" in said
+    assert client.window.cuts == 0
+    events = [e["event"] for e in logs]
+    assert "registry_overloaded" not in events
+    assert events.count("registry_unreachable") == 3
+
+
+def test_a_name_without_an_address_is_said_with_the_name_to_check() -> None:
+    said, client, logs = _fails(RegistryConfig(host="registry.example.invalid"))
+    assert said.startswith(
+        "registry registry.example.invalid unreachable: the host name registry.example.invalid has no address"
+    )
+    assert "check the host name registry.example.invalid (as gitops-bot.yaml spells it)" in said
+    assert client.window.cuts == 0
+    assert "registry_overloaded" not in [e["event"] for e in logs]
+
+
+def test_a_failed_tls_handshake_is_said_at_once_with_the_setting_for_plain_http(plain_http: str) -> None:
+    said, client, logs = _fails(RegistryConfig(host=plain_http, tls=True))
+    assert said.startswith(f"registry {plain_http} unreachable: TLS handshake failed")
+    assert "answers plain http there" in said and "insecure: true" in said
+    # asking again cannot change a handshake the server's protocol breaks: one attempt
+    assert [e["event"] for e in logs] == ["registry_unreachable"]
+    assert client.window.cuts == 0
