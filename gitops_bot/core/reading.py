@@ -47,15 +47,24 @@ class Pin:
     digest: str | None = None
     editable: bool = True  # the bot can write its characters in place
     form: str = ""  # how it is written, in words ("inline patch in kustomization.yaml")
+    branch: str | None = None  # the environment's own branch holding the file (None: the base)
+
+    @property
+    def place(self) -> str:
+        """``file:line``, after the branch when the file is on an environment's own branch."""
+        return f"{self.branch}:{self.file}:{self.line}" if self.branch else f"{self.file}:{self.line}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "file": self.file,
             "line": self.line,
             "kind": self.kind.value,
             "effective": self.effective,
             "shared_with": list(self.shared_with),
         }
+        if self.branch:
+            out["branch"] = self.branch
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,16 +130,16 @@ class ImageReading:
             case PinStatus.PINNED:
                 assert pin is not None
                 if self.would_write is None:
-                    return f"pinned at {pin.file}:{pin.line}"
+                    return f"pinned at {pin.place}"
                 return (
-                    f"pinned by a {pin.form} at {pin.file}:{pin.line}; a release writes a "
+                    f"pinned by a {pin.form} at {pin.place}; a release writes a "
                     f"{self.would_write.form} in {self.would_write.file}, applied after it"
                 )
             case PinStatus.INHERITED:
                 assert pin is not None and self.would_write is not None
                 shared = ", ".join(pin.shared_with)
                 said = (
-                    f"inherited from {pin.file}:{pin.line} (rendered by {shared} too); a release "
+                    f"inherited from {pin.place} (rendered by {shared} too); a release "
                     f"writes a {self.would_write.form} in {self.would_write.file}"
                 )
                 return said if self.fix is None else f"{said} (fix: {self.fix})"

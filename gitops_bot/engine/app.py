@@ -21,10 +21,10 @@ from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
-from gitops_bot.engine import ports
+from gitops_bot.engine import branches, ports
 from gitops_bot.engine.declared import Declared
 from gitops_bot.engine.vetting import Vetting
-from gitops_bot.git.gitlog import Checkout
+from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.git.store import checkout_branch
 from gitops_bot.manifests import charts
 from gitops_bot.policy import Policy
@@ -65,6 +65,9 @@ class App:
         self._lock = threading.Lock()
         self._readings: dict[str, EnvironmentReading] | None = None
         self._manual: dict[str, dict[str, ManualChange]] = {}  # by environment, read once a run
+        # the git store a session fetched: environments' own branches are read there (None: the
+        # checkout at root, as a local plan reads it)
+        self.git: History | None = None
 
     # what the checkout declares, read as the use cases read it
     @property
@@ -112,7 +115,9 @@ class App:
         try:
             checkout = Checkout(self.root)
             paths = self.repo_paths(env, self.root)
-            entries = ledger.read(checkout, "HEAD", paths, self.declared.image_specs(), limit=MANUAL_HISTORY)
+            own = branches.branch_of(self, env)  # an environment on its own branch: that branch's log
+            head = branches.rev(self, own) if own else "HEAD"
+            entries = ledger.read(checkout, head, paths, self.declared.image_specs(), limit=MANUAL_HISTORY)
         except GitOpsBotError:
             return {}
         policies = {img.name: Policy(img.policy) for img in self.config.images}
@@ -166,12 +171,14 @@ class App:
         of them)."""
         with self._lock:
             if self._readings is None:
-                self._readings = self.read_tree(reader.DiskTree(self.root))
+                self._readings = branches.read_every(self, reader.DiskTree(self.root))
             return self._readings
 
-    def read_tree(self, tree: reader.Tree) -> dict[str, EnvironmentReading]:
-        """Every environment as the one reader reads it from ``tree`` (the disk, or the files
-        as a commit had them: the history reads each version so)."""
+    def read_tree(self, tree: reader.Tree, branch: str | None = None) -> dict[str, EnvironmentReading]:
+        """The environments whose files are on ``branch`` (None: the base; an environment's own
+        :mod:`~gitops_bot.engine.branches`) as the one reader reads them from ``tree`` (the
+        disk, a branch's tree, or the files as a commit had them: the history reads each
+        version so)."""
         sources = [
             reader.Source(
                 env.name,
@@ -179,13 +186,13 @@ class App:
                 tuple(env.images) if env.images else tuple(i.name for i in self.config.images),
                 tuple(a for a in (env.argocd_application, *env.argocd_applications) if a),
             )
-            for env in self.config.environments
+            for env in branches.on(self, branch)
         ]
-        # the base branch read: an Application tracking another renders what this tree is not
-        base = self.config.git.base or self.declared.base
-        return reader.Reader(tree, self.config.root, self.declared.image_specs(), self.root, base).read(
-            sources
-        )
+        # the branch read: an Application tracking another renders what this tree is not
+        base = branch or branches.base_name(self)
+        specs = self.declared.image_specs()
+        read = reader.Reader(tree, self.config.root, specs, self.root, base).read(sources)
+        return branches.placed(read, branch) if branch else read
 
     def reading(self, env: EnvironmentConfig) -> EnvironmentReading:
         """The environment's reading; an environment the configuration does not list (the

@@ -17,6 +17,7 @@ from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem
 from gitops_bot.core.outside import Outside
 from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ImageReading
+from gitops_bot.engine import branches
 from gitops_bot.engine.app import App, chart_context
 from gitops_bot.manifests import charts, images, values_keys
 from gitops_bot.manifests.edit import EditResult, Unwritten
@@ -150,10 +151,12 @@ def _check_alone(app: App, environment: str, root: Path, written: Mapping[Path, 
     except ValueError:
         return  # the config lives outside this checkout's tree: paths are not comparable here
     mine = dict(app.readings()[environment].documents) if environment in app.readings() else {}
+    # a file on another branch is another place (one branch per environment)
+    here = branches.branch_of(app, app.config.environment(environment))
     others = {
         (base / f).as_posix(): name
         for name, r in app.readings().items()
-        if name != environment
+        if name != environment and branches.branch_of(app, app.config.environment(name)) == here
         for f in r.rendered
         # another environment's own Application of a file holding several: a place of its own
         if not (f in mine and dict(r.documents).get(f, mine[f]) != mine[f])

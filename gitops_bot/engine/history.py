@@ -13,6 +13,7 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import Deployed
 from gitops_bot.core.reading import EnvironmentReading, PinKind
+from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.git.gitlog import History
 from gitops_bot.manifests.charts import ChartSpec
@@ -24,8 +25,12 @@ if TYPE_CHECKING:  # the use case is handed a session; reading history needs no 
 
 
 def history(s: Session, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
-    """The environment's releases on the base, newest first (``limit``: at most that many)."""
-    return read(s.app, s.app.config.environment(environment), s.ws, s.ws.base_ref, s.root, limit=limit)
+    """The environment's releases on the base, or on its own branch (``branch:``), newest
+    first (``limit``: at most that many)."""
+    env = s.app.config.environment(environment)
+    branch = branches.branch_of(s.app, env)
+    rev = f"refs/remotes/origin/{branch}" if branch else s.ws.base_ref
+    return read(s.app, env, s.ws, rev, s.root, limit=limit)
 
 
 def read(
@@ -88,7 +93,9 @@ class _Rendered:
         self.app, self.env, self.ws, self.rev, self.root = app, env, ws, rev, root
         self.paths = paths
         self._texts: dict[str, str | None] = {}  # blob -> text (None: not UTF-8)
-        self._disk = _Disk(root, paths)
+        # an environment on its own branch: the rest of the tree as that branch has it
+        self.branch = branches.branch_of(app, env)
+        self._disk = _Disk(root, paths, branches.tree(app, self.branch) if self.branch else None)
         self._sets: dict[tuple[str | None, ...], history_mod.ImageSet] = {}
 
     @classmethod
@@ -129,7 +136,7 @@ class _Rendered:
         if got is None:
             tree = _StateTree(self._disk, state, self._texts)
             try:
-                reading = self.app.read_tree(tree).get(self.env.name)
+                reading = self.app.read_tree(tree, self.branch).get(self.env.name)
             except UsageError:
                 reading = None  # a version its tool could not render (broken YAML): no images
             got = self._sets[key] = _image_set(reading)
@@ -141,9 +148,9 @@ class _Disk:
     asks each state for the same directories and files (a path resolved and listed anew for
     each was most of a thousand states' time)."""
 
-    def __init__(self, root: Path, tracked: Sequence[str]) -> None:
+    def __init__(self, root: Path, tracked: Sequence[str], tree: reader.Tree | None = None) -> None:
         self.given = root  # the reader's paths are built on it (the disk tree's root is resolved)
-        self.tree = reader.DiskTree(root)
+        self.tree = tree or reader.DiskTree(root)
         self.tracked = set(tracked)
         self._rels: dict[Path, str] = {}
         self._dirs: dict[Path, bool] = {}

@@ -180,6 +180,7 @@ class Sessions:
         before = Counter(pool.stats.by_status)
         try:
             app = App(cfg, pool, environ=self.environ, root=root, base=ws.base)
+            app.git = ws  # the environments' own branches are read from what it fetched
             try:
                 return fn(Session(ws, app, root, self.environ))
             finally:
@@ -240,7 +241,9 @@ def load(
     root = ws.checkout_base()
     cfg = read_config(root, config_path, env_allowed)
     wanted = base or cfg.git.base  # None: the default branch, which the first fetch took
-    if (wanted is not None and wanted != ws.base) or cfg.git.branch_prefix != prefix:
+    # the environments' own branches (branch:): fetched with it, read and released into like it
+    ws.branches = tuple(dict.fromkeys(e.branch for e in cfg.environments if e.branch))
+    if (wanted is not None and wanted != ws.base) or cfg.git.branch_prefix != prefix or ws.branches:
         ws.fetch(wanted or ws.base, cfg.git.branch_prefix)
         root = ws.checkout_base()
         cfg = read_config(root, config_path, env_allowed)

@@ -25,6 +25,17 @@ def base_of(elsewhere: Sequence[str]) -> str:
     return elsewhere[0].rpartition(" reads ")[2] if elsewhere else "main"
 
 
+def _branch_fix(env: str, elsewhere: Sequence[str]) -> str:
+    """Read and release the environment where its deploy tool renders it: its own branch."""
+    named = {e.partition(" renders branch ")[2].partition(";")[0] for e in elsewhere}
+    if len(named) == 1 and (branch := named.pop()):
+        return f"set branch: {branch} on environment {env} in gitops-bot.yaml (read and released there)"
+    return (
+        f"give {env} the branch its Application renders (branch: in gitops-bot.yaml), or keep its overlay "
+        f"on {base_of(elsewhere)} with its Application tracking that branch"
+    )
+
+
 def own_documents(
     env: str, walks: Mapping[str, Walk], renders: Mapping[str, set[str]]
 ) -> Mapping[str, set[str]]:
@@ -103,8 +114,7 @@ def _image(
             PinStatus.UNSUPPORTED,
             tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
             reason=f"{'; '.join(dict.fromkeys(walk.elsewhere))}: its files there are not what {env} runs",
-            fix=f"leave {env} out of gitops-bot.yaml and release it on its branch by hand, or keep its "
-            f"overlay on {base_of(walk.elsewhere)} with its Application tracking that branch",
+            fix=_branch_fix(env, walk.elsewhere),
         )
     if not found and walk.unread:  # rendered by what cannot be read: said, not "not rendered"
         return ImageReading(

@@ -1,0 +1,90 @@
+"""Environments whose files live on a branch of their own (``branch:``, one branch per
+environment, as an Argo CD Application's ``targetRevision`` renders them): which branch each
+is on, and their reading by the one reader over that branch's tree.
+
+Each branch is read on its own: a place is a file on a branch, so a file of the same path on
+the base and on an environment's branch is two places, and only the environments on one
+branch can share a place there. What is on the base is read from the checkout as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.model import ReleaseKind
+from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.git.branch_tree import BranchTree, branch_ref
+from gitops_bot.git.gitlog import Checkout, History
+from gitops_bot.release.proposal import Release
+from gitops_bot.render import reader
+
+if TYPE_CHECKING:
+    from gitops_bot.engine.app import App
+
+_ON_OWN_BRANCH = (ReleaseKind.UPDATE, ReleaseKind.PROMOTION, ReleaseKind.ROLLBACK)
+
+
+def base_name(app: App) -> str | None:
+    """The branch the checkout's own files are of (git.base, else the fetched or checked-out
+    branch)."""
+    return app.config.git.base or app.declared.base
+
+
+def branch_of(app: App, env: EnvironmentConfig) -> str | None:
+    """The branch ``env``'s files live on when it is not the base's (None: the base)."""
+    return env.branch if env.branch is not None and env.branch != base_name(app) else None
+
+
+def lands_on(app: App, env: EnvironmentConfig, rel: Release) -> str | None:
+    """The branch a release for ``env`` lands on when not the base: its images' releases go to
+    its own branch; a hold or a freeze is a file beside the configuration, on the base."""
+    return branch_of(app, env) if rel.kind in _ON_OWN_BRANCH else None
+
+
+def on(app: App, branch: str | None) -> list[EnvironmentConfig]:
+    """The environments whose files are on ``branch`` (None: the base)."""
+    return [e for e in app.config.environments if branch_of(app, e) == branch]
+
+
+def own_branches(app: App) -> list[str]:
+    """The environments' own branches, each once, in the configuration's order."""
+    return list(dict.fromkeys(b for e in app.config.environments if (b := branch_of(app, e)) is not None))
+
+
+def history_of(app: App) -> History:
+    """The git store the branches are read from: the session's (fetched), else the checkout's."""
+    return app.git if app.git is not None else Checkout(app.root)
+
+
+def rev(app: App, branch: str) -> str:
+    """The commit ``branch`` names: the remote's, as the session's fetch brought it (a local
+    checkout's remote-tracking branch, else its own branch of that name)."""
+    return branch_ref(history_of(app), branch)
+
+
+def tree(app: App, branch: str) -> BranchTree:
+    """``branch``'s files as the reader reads them, under the checkout's root."""
+    history = history_of(app)
+    return BranchTree(history, branch_ref(history, branch), app.root)
+
+
+def read_every(app: App, base_tree: reader.Tree) -> dict[str, EnvironmentReading]:
+    """Every environment: those on the base from ``base_tree``, each other branch's from its
+    own tree."""
+    out = app.read_tree(base_tree)
+    for branch in own_branches(app):
+        out.update(app.read_tree(tree(app, branch), branch))
+    return out
+
+
+def placed(readings: dict[str, EnvironmentReading], branch: str) -> dict[str, EnvironmentReading]:
+    """The readings of environments on ``branch``, each pin naming it."""
+    return {
+        name: replace(
+            r,
+            images=tuple(replace(i, pins=tuple(replace(p, branch=branch) for p in i.pins)) for i in r.images),
+        )
+        for name, r in readings.items()
+    }

@@ -1,0 +1,160 @@
+"""One branch per environment (``branch:``): an environment whose files live on a branch of
+its own is read from that branch's tree by the one reader (a place there names the branch),
+and without the key the reading says which key to set. On real git."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.errors import UsageError
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.engine.app import open_app
+from gitops_bot.git.branch_tree import BranchTree, branch_ref
+from gitops_bot.git.gitlog import Checkout
+
+APP = "ghcr.io/acme/app"
+DEPLOYMENT = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - image: ghcr.io/acme/app:1.0\n"
+APPS = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-test
+spec:
+  source:
+    repoURL: https://github.com/acme/deploy.git
+    targetRevision: test
+    path: overlays/test
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-prod
+spec:
+  source:
+    repoURL: https://github.com/acme/deploy.git
+    targetRevision: main
+    path: overlays/production
+"""
+OVERLAY = "resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: '{tag}'\n"
+CONFIG = """version: 1
+images:
+- name: ghcr.io/acme/app
+environments:
+- name: test
+  path: overlays/test
+{branch}- name: production
+  path: overlays/production
+  promote_from: test
+"""
+ENV = {
+    **os.environ,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+}
+ENV |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, env=ENV, check=True, capture_output=True, text=True)
+    return done.stdout
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def _repository(root: Path, *, branch: bool) -> Path:
+    """main: the production overlay (and a stale test overlay, as HAM-gitops has); test: what
+    Argo CD renders for test, another version in the same paths."""
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    base = {"base/kustomization.yaml": "resources:\n- deployment.yaml\n", "base/deployment.yaml": DEPLOYMENT}
+    _write(
+        root,
+        {
+            **base,
+            "argocd/apps.yaml": APPS,
+            "overlays/production/kustomization.yaml": OVERLAY.format(tag="1.0"),
+        },
+    )
+    _write(root, {"overlays/test/kustomization.yaml": OVERLAY.format(tag="0.9")})
+    _write(root, {"gitops-bot.yaml": CONFIG.format(branch="  branch: test\n" if branch else "")})
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "main")
+    _git(root, "checkout", "-q", "-b", "test")
+    _write(root, {"overlays/test/kustomization.yaml": "# test's own\n" + OVERLAY.format(tag="2.0")})
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "test")
+    _git(root, "checkout", "-q", "main")
+    _git(root, "remote", "add", "origin", "https://github.com/acme/deploy.git")
+    return root
+
+
+def test_an_environment_on_its_own_branch_is_read_from_that_branch(tmp_path: Path) -> None:
+    app = open_app(_repository(tmp_path / "repo", branch=True))
+    test = app.reading(app.config.environment("test")).image(APP)
+    assert test is not None and test.status is PinStatus.PINNED, test
+    pin = test.effective
+    assert pin is not None and (pin.file, pin.line, pin.tag, pin.branch) == (
+        "overlays/test/kustomization.yaml",
+        6,
+        "2.0",
+        "test",
+    )
+    assert pin.to_json()["branch"] == "test" and test.describe() == f"pinned at {pin.place}"
+    assert pin.place == "test:overlays/test/kustomization.yaml:6"
+    prod = app.reading(app.config.environment("production")).image(APP)
+    assert prod is not None and prod.status is PinStatus.PINNED and prod.effective is not None
+    assert (prod.effective.tag, prod.effective.branch) == ("1.0", None)
+    assert "branch" not in prod.effective.to_json()
+    # the same base file on two branches is two places: neither environment shares it
+    assert all(not p.shared_with for r in (test, prod) for p in r.pins)
+
+
+def test_without_the_key_the_reading_names_the_key_to_set(tmp_path: Path) -> None:
+    app = open_app(_repository(tmp_path / "repo", branch=False))
+    test = app.reading(app.config.environment("test")).image(APP)
+    assert test is not None and test.status is PinStatus.UNSUPPORTED, test
+    assert test.reason is not None and "app-test renders branch test" in test.reason
+    assert test.fix == "set branch: test on environment test in gitops-bot.yaml (read and released there)"
+
+
+def test_a_branch_the_repository_lacks_is_one_line_naming_it(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo", branch=True)
+    (repo / "gitops-bot.yaml").write_text(CONFIG.format(branch="  branch: tset\n"))
+    app = open_app(repo)
+    with pytest.raises(UsageError, match="branch 'tset' is not in the repository"):
+        app.readings()
+
+
+def test_the_branch_tree_lists_and_reads_only_inside_the_branch(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo", branch=True)
+    _git(repo, "checkout", "-q", "test")
+    os.symlink("/etc/passwd", repo / "overlays" / "leak.yaml")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "a link")
+    _git(repo, "checkout", "-q", "main")
+    history = Checkout(repo)
+    ref = branch_ref(history, "test")
+    assert ref == "refs/heads/test"  # no remote-tracking branch: the local one
+    root = tmp_path / "elsewhere"  # the reader's paths: the tree's files under any root
+    tree = BranchTree(history, ref, root)
+    assert tree.is_dir(root / "overlays") and tree.is_dir(root) and not tree.is_dir(root / "nope")
+    assert tree.listing(root / "overlays") == [
+        root / "overlays/leak.yaml",
+        root / "overlays/production",
+        root / "overlays/test",
+    ]
+    assert (tree.text(root / "overlays/test/kustomization.yaml") or "").startswith("# test's own")
+    assert tree.text(root / "overlays/leak.yaml") is None  # a link is not followed
+    assert tree.text(root / "../repo/gitops-bot.yaml") is None
+    with pytest.raises(UsageError, match="outside the repository"):
+        tree.check(root / ".." / "x")
+    _git(repo, "update-ref", "refs/remotes/origin/test", "main")
+    assert branch_ref(history, "test") == "refs/remotes/origin/test"  # the remote's, when fetched
