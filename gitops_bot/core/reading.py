@@ -73,9 +73,19 @@ class WouldWrite:
 
     file: str
     form: str  # "kustomize images entry"
+    # the environment's other own files a release writes the same way: an image it inherits
+    # through several renderings (each of its Applications' charts), each rendering's own layer
+    also: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, str]:
-        return {"file": self.file, "form": self.form}
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.file, *self.also)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "form": self.form}
+        if self.also:
+            out["also"] = list(self.also)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +129,7 @@ class ImageReading:
         if self.would_write is None or pin is None:
             return ""
         return (
-            f"pins {self.image} in {self.environment}'s own layer, {self.would_write.file}; "
+            f"pins {self.image} in {self.environment}'s own layer, {', '.join(self.would_write.files)}; "
             f"it was inherited from {pin.file}"
         )
 
@@ -133,14 +143,14 @@ class ImageReading:
                     return f"pinned at {pin.place}"
                 return (
                     f"pinned by a {pin.form} at {pin.place}; a release writes a "
-                    f"{self.would_write.form} in {self.would_write.file}, applied after it"
+                    f"{self.would_write.form} in {', '.join(self.would_write.files)}, applied after it"
                 )
             case PinStatus.INHERITED:
                 assert pin is not None and self.would_write is not None
                 shared = ", ".join(pin.shared_with)
                 said = (
                     f"inherited from {pin.place} (rendered by {shared} too); a release "
-                    f"writes a {self.would_write.form} in {self.would_write.file}"
+                    f"writes a {self.would_write.form} in {', '.join(self.would_write.files)}"
                 )
                 return said if self.fix is None else f"{said} (fix: {self.fix})"
             case PinStatus.NOT_RENDERED | PinStatus.UNSUPPORTED:

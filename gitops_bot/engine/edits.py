@@ -56,7 +56,7 @@ def edit(
         own_doc = documents.get(path.resolve())
         # one parse, one re-read
         result = images.edit(text, str(path), specs, here, append=False, application=own_doc)
-        own = [u for u in updates if (layer := layers.get(u.image)) is not None and layer[0] == path]
+        own = [u for u in updates if (layer := layers.get(u.image)) is not None and path in layer[0]]
         if own:  # inherited images: an entry of their own in the environment's own layer
             keyed = _values_keys(result.text, str(path), specs, own, layers)
             added = images.edit(keyed, str(path), specs, own, append=True)
@@ -102,14 +102,15 @@ def _documents(app: App, environment: str) -> dict[Path, str]:
 
 def _own_layers(
     app: App, environment: str, updates: Sequence[images.Update]
-) -> dict[str, tuple[Path, ImageReading]]:
+) -> dict[str, tuple[tuple[Path, ...], ImageReading]]:
     """The images whose version the environment inherits from a place other environments
-    render too, each with the file of its own layer a release writes instead (the reader's
-    ``would_write``): the shared place itself is never edited for one environment."""
+    render too, each with the files of its own layer a release writes instead (the reader's
+    ``would_write``: one per rendering that inherits it): the shared place itself is never
+    edited for one environment."""
     reading = app.reading(app.config.environment(environment))
     wanted = {u.image for u in updates}
     return {
-        r.image: (app.config.root / r.would_write.file, r)
+        r.image: (tuple(app.config.root / f for f in r.would_write.files), r)
         for r in reading.images
         if r.image in wanted and r.would_write is not None and r.writable
     }
@@ -120,7 +121,7 @@ def _values_keys(
     filename: str,
     specs: Sequence[images.ImageSpec],
     own: Sequence[images.Update],
-    layers: Mapping[str, tuple[Path, ImageReading]],
+    layers: Mapping[str, tuple[tuple[Path, ...], ImageReading]],
 ) -> str:
     """An inherited Helm value given its keys in the environment's own values file, holding
     what it inherits (the release then edits them there, as any values key): the shared
@@ -174,7 +175,7 @@ def _check_layered(
     own: Sequence[images.Update],
     result: EditResult,
     path: Path,
-    layers: Mapping[str, tuple[Path, ImageReading]],
+    layers: Mapping[str, tuple[tuple[Path, ...], ImageReading]],
 ) -> None:
     """Refuse, by name, a release the environment's own layer did not take: nothing silent."""
     for u in own:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, assert_never
@@ -436,7 +436,7 @@ def _layer_lines(changes: Sequence[Change]) -> list[str]:
             "pins ",
             Code(r.image),
             f" in {r.environment}'s own layer, ",
-            Code(r.would_write.file),
+            *_joined(Code(f) for f in r.would_write.files),
             "; it was inherited from ",
             Code(pin.file),
         )
@@ -444,6 +444,14 @@ def _layer_lines(changes: Sequence[Change]) -> list[str]:
         if (r := c.layer) is not None and r.would_write is not None and (pin := r.effective) is not None
     ]
     return ["**Own layer**", "", *lines, ""] if lines else []
+
+
+def _joined(parts: Iterable[Part]) -> list[Part]:
+    """Parts separated by commas (the files of an own layer, one per rendering)."""
+    out: list[Part] = []
+    for p in parts:
+        out += [", ", p] if out else [p]
+    return out
 
 
 def _warning_lines(changes: Sequence[Change]) -> list[str]:

@@ -185,7 +185,7 @@ class Reader:
                 if values != path and (text := self._read(values, walk)) is not None:
                     walk.notes.append(f"{self.rel(values)}: the chart's values, read under {self.rel(path)}")
                     self._plain(values, text, walk)
-                walk.values.append(self.rel(path))
+                walk.own_values(self.rel(path))
                 return True
             if directory == self.config_root:
                 return False
@@ -316,7 +316,7 @@ class Reader:
                 if (text := self._read(path, walk)) is not None:
                     self._plain(path, text, walk)
                     if name != "values.yaml":
-                        walk.values.append(self.rel(path))
+                        walk.own_values(self.rel(path))
         else:
             self._directory(directory, walk, "", top=False)
         self._add(walk, rel, self._app_sites(app), patch=False, form="")
@@ -342,7 +342,7 @@ class Reader:
         if (text := self._read(values, walk)) is not None:
             walk.notes.append(f"{self.rel(values)}: the chart's values, read under {rel}")
             self._plain(values, text, walk)
-        walk.values.append(rel)
+        walk.own_values(rel)
         walk.releases.add(rel)
 
     def _flux(self, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> None:
@@ -414,7 +414,7 @@ class Reader:
         chosen = deployers.values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
-            walk.values += [self.rel(p) for p in chosen if p.stem != "values"]
+            walk.own_values(*(self.rel(p) for p in chosen if p.stem != "values"))
             walk.notes.append(
                 f"{self.rel(directory)}: read {', '.join(p.name for p in chosen)} "
                 f"(the directory holds a values file per environment)"

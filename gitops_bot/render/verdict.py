@@ -70,7 +70,7 @@ def reading(source: Source, walk: Walk, renders: Mapping[str, set[str]]) -> Envi
         if reading.status is PinStatus.PINNED and reading.would_write is None:
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
         if reading.would_write is not None:
-            writable.setdefault(reading.would_write.file, None)
+            writable.update((f, None) for f in reading.would_write.files)
     return EnvironmentReading(
         env, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes), tuple(walk.documents.items())
     )
@@ -193,17 +193,9 @@ def _image(
     values = [f for f in walk.values if alone(f)]
     charts = {f.root for f in effective if f.kind is PinKind.HELM and f.file in {p.file for p in shared}}
     if pin.kind is PinKind.HELM and values and len(charts) > 1:
-        # each rendering (Application) inherits it on its own: one values file holds one's
-        return ImageReading(
-            env,
-            image,
-            PinStatus.UNSUPPORTED,
-            pins,
-            reason=f"{why}; {env} renders it through {len(charts)} charts, each inheriting it, and a "
-            "release writes one values file",
-            fix=f"configure each of {env}'s Applications as an environment of its own (its own values "
-            "file as its path); releases then go into each one's own file",
-        )
+        # each rendering (Application) inherits it on its own: the release goes into each one's
+        # own values layer (its last), so no chart is left on the shared version
+        return _each_chart(env, image, status, pins, why, walk, sorted(charts), alone)
     if pin.kind is PinKind.HELM and values:
         form = HELMRELEASE_KEY if values[-1] in walk.releases else HELM_KEY
         return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], form))
@@ -244,6 +236,45 @@ def _image(
             fix=f"name the image {rendered!r} in gitops-bot.yaml (its repository stays as it is)",
         )
     return ImageReading(env, image, status, pins, would_write=WouldWrite(layers[0], KUSTOMIZE_ENTRY))
+
+
+def _each_chart(
+    env: str,
+    image: str,
+    status: PinStatus,
+    pins: tuple[Pin, ...],
+    why: str,
+    walk: Walk,
+    charts: Sequence[int],
+    alone: Callable[[str], bool],
+) -> ImageReading:
+    """An image the environment inherits through several renderings (charts of its several
+    Applications): a release writes the key into the own values file of each, the last one
+    each rendering layers; one rendering with no file of its own is refused by name."""
+    own: dict[int, str] = {}
+    for f, root in zip(walk.values, walk.value_roots, strict=True):
+        if alone(f):
+            own[root] = f  # the later layer wins
+    missing = [c for c in charts if c not in own]
+    files = list(dict.fromkeys(own[c] for c in charts if c in own))
+    forms = {HELMRELEASE_KEY if f in walk.releases else HELM_KEY for f in files}
+    if missing or len(forms) != 1:
+        return ImageReading(
+            env,
+            image,
+            PinStatus.UNSUPPORTED,
+            pins,
+            reason=f"{why}; {env} renders it through {len(charts)} charts, each inheriting it, and "
+            + (
+                f"{len(missing)} of them layer no values file of {env}'s own"
+                if missing
+                else "its own layers are both HelmRelease values and values files"
+            ),
+            fix=f"give each of {env}'s Applications a values file of its own (named in its "
+            "helm.valueFiles and in the environment's paths); releases then go into each one",
+        )
+    (form,) = forms
+    return ImageReading(env, image, status, pins, would_write=WouldWrite(files[0], form, tuple(files[1:])))
 
 
 def _effective(found: Sequence[Found]) -> list[Found]:

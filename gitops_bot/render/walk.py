@@ -105,6 +105,7 @@ class Walk:
     configured: dict[str, None] = field(default_factory=dict)  # named by its paths
     layers: list[str] = field(default_factory=list)  # its own kustomization files
     values: list[str] = field(default_factory=list)  # its own Helm values files
+    value_roots: list[int] = field(default_factory=list)  # the rendering of each (as ``values``)
     found: list[Found] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     root: int = 0  # the rendering being read: each path, each generated Application its own objects
@@ -112,6 +113,11 @@ class Walk:
 
     def next_root(self) -> None:
         self.root, self.roots = self.roots, self.roots + 1
+
+    def own_values(self, *files: str) -> None:
+        """Values files that are the environment's own layer in the rendering being read."""
+        self.values += files
+        self.value_roots += [self.root] * len(files)
 
     stack: list[str] = field(default_factory=list)  # the kustomizations being built
     refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it

@@ -182,6 +182,7 @@ def _writes(reading: list[dict[str, Any]], update: Any) -> dict[str, list[str]]:
         ww = e.get("would_write")
         if isinstance(ww, dict) and ww.get("file"):
             out.setdefault(str(e["environment"]), []).append(str(ww["file"]))
+            out[str(e["environment"])] += [str(f) for f in ww.get("also") or ()]
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitops_bot.core.outside import Outside
 from gitops_bot.core.reading import PinStatus
+from gitops_bot.engine import edits
+from gitops_bot.engine.app import open_app
 from gitops_bot.manifests import images
+from gitops_bot.release.proposal import Change, Release
 from gitops_bot.render import reader
 
 APP = "docker.io/acme/app"
@@ -132,9 +136,9 @@ def test_each_generated_application_has_its_own_effective_value(tmp_path: Path) 
     assert wins == [("values/app1/qa-values.yaml", 1), ("values/app2/qa-values.yaml", 1)]
 
 
-def test_an_inherited_value_of_two_generated_applications_is_not_released_into_one(tmp_path: Path) -> None:
-    # prod-eu's two charts each inherit the version from a shared file; a release writes one
-    # values file, which would leave the other chart behind: refused by name, never half done
+def _two_charts_two_regions(root: Path, own_us: bool = True) -> dict[str, reader.EnvironmentReading]:
+    """prod-eu and prod-us: each renders two charts (app1, app2), each chart's Application
+    layering a shared version file and then the region's own values file."""
     gen = MATRIX % (
         "list:\n            elements:\n            - {env: prod, region: eu}\n            - {env: prod, region: us}"
     )
@@ -147,11 +151,61 @@ def test_an_inherited_value_of_two_generated_applications_is_not_released_into_o
     tree = {**CHART, **app2, "appsets/all.yaml": appset}
     tree |= {f"values/{a}/envs/prod-{r}.yaml": "x: 1\n" for a in ("app1", "app2") for r in ("eu", "us")}
     for rel, text in tree.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
     paths = {r: tuple(f"values/{a}/envs/prod-{r}.yaml" for a in ("app1", "app2")) for r in ("eu", "us")}
+    if not own_us:  # a mistake: prod-us's app2 layer named as prod-eu's file, which prod-eu renders
+        paths["us"] = (paths["us"][0], paths["eu"][1])
     sources = [reader.Source(f"prod-{r}", p, (APP,)) for r, p in paths.items()]
-    got = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)["prod-eu"].image(APP)
+    return reader.Reader(reader.DiskTree(root), root, SPECS).read(sources)
+
+
+def test_an_inherited_value_of_two_generated_applications_is_released_into_each_ones_own_file(
+    tmp_path: Path,
+) -> None:
+    # prod-eu's two charts each inherit the version from a shared file: a release writes the
+    # key into each chart's own values file of prod-eu, never leaving one chart behind
+    got = _two_charts_two_regions(tmp_path)["prod-eu"]
+    r = got.image(APP)
+    assert r is not None and r.status is PinStatus.INHERITED, r
+    wins = sorted((p.file, p.line, p.shared_with) for p in r.pins if p.effective)
+    assert wins == [(f"values/{a}/prod-values.yaml", 1, ("prod-us",)) for a in ("app1", "app2")]
+    assert r.would_write is not None and r.would_write.form == "helm values key"
+    own = ("values/app1/envs/prod-eu.yaml", "values/app2/envs/prod-eu.yaml")
+    assert r.would_write.files == own
+    assert r.would_write.to_json() == {"file": own[0], "form": "helm values key", "also": [own[1]]}
+    assert set(own) <= set(got.writable)
+    assert "values/app1/prod-values.yaml" not in got.writable
+    assert ", ".join(own) in r.describe()
+
+
+def test_a_chart_without_a_values_file_of_the_environments_own_is_refused_by_name(tmp_path: Path) -> None:
+    # prod-us's app2 rendering layers only files prod-eu renders too: no layer of its own to pin in
+    got = _two_charts_two_regions(tmp_path, own_us=False)["prod-us"].image(APP)
     assert got is not None and got.status is PinStatus.UNSUPPORTED, got
-    assert len([p for p in got.pins if p.effective]) == 2
-    assert got.reason is not None and "one values file" in got.reason and got.would_write is None
+    assert got.reason is not None and "1 of them layer no values file of prod-us's own" in got.reason
+    assert got.fix is not None and got.would_write is None
+
+
+def test_a_release_of_an_image_inherited_through_two_charts_writes_each_charts_own_file(
+    tmp_path: Path,
+) -> None:
+    _two_charts_two_regions(tmp_path)
+    (tmp_path / "gitops-bot.yaml").write_text(
+        f"version: 1\nimages:\n- name: {APP}\n  policy: semver\n  helm:\n    tag: imageVersion\n"
+        "environments:\n"
+        + "".join(
+            f"- name: prod-{r}\n  paths:\n"
+            + "".join(f"  - values/{a}/envs/prod-{r}.yaml\n" for a in ("app1", "app2"))
+            for r in ("eu", "us")
+        )
+    )
+    app = open_app(tmp_path)
+    texts = {p: p.read_text() for p in app.files(app.config.environment("prod-eu"))}
+    change = Change("prod-eu", APP, APP, (), "1.0", None, "2.0", None, Outside("a new build"))
+    release, written = edits.edit(app, Release("prod-eu", (change,)), tmp_path, texts, SPECS)
+    own = [tmp_path / f"values/{a}/envs/prod-eu.yaml" for a in ("app1", "app2")]
+    assert sorted(written) == own  # both charts' own layer; never the shared version file
+    assert all(written[p] == 'x: 1\nimageVersion: "2.0"\n' for p in own), written
+    (done,) = release.changes
+    assert sorted(done.files) == [f"values/{a}/envs/prod-eu.yaml" for a in ("app1", "app2")]
