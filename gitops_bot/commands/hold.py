@@ -40,15 +40,13 @@ def hold(
     s: Session, environment: str, image: str, reason: str | None, *, dry_run: bool = False
 ) -> list[Outcome]:
     waiting = pending(s, environment, dry_run=dry_run)
-    rel, notes = promotion.hold(
-        s.app.config, s.app.declared.holds, environment, image, reason, pending=waiting
-    )
+    rel, notes = promotion.hold(s.app.config, s.app.holds, environment, image, reason, pending=waiting)
     return delivery.deliver_one(s, environment, rel, notes, kind=ReleaseKind.HOLD, dry_run=dry_run)
 
 
 def unhold(s: Session, environment: str, image: str, *, dry_run: bool = False) -> list[Outcome]:
     waiting = pending(s, environment, dry_run=dry_run)
-    rel, notes = promotion.unhold(s.app.config, s.app.declared.holds, environment, image, pending=waiting)
+    rel, notes = promotion.unhold(s.app.config, s.app.holds, environment, image, pending=waiting)
     return delivery.deliver_one(s, environment, rel, notes, kind=ReleaseKind.HOLD, dry_run=dry_run)
 
 
@@ -74,7 +72,7 @@ def pending(s: Session, environment: str, *, dry_run: bool) -> dict[str, str | N
         return {}
     text = s.ws.read_blobs([blob], sha, [path])[blob].decode("utf-8", "replace")
     theirs = holds_mod.parse(text, f"{branch}:{path}").get(env.name, {})
-    ours = s.app.declared.holds.get(env.name, {})
+    ours = s.app.holds.get(env.name, {})
     waiting: dict[str, str | None] = {k: v for k, v in theirs.items() if ours.get(k) != v}
     waiting.update({k: None for k in ours if k not in theirs})
     return waiting

@@ -106,7 +106,7 @@ def _respect_people(s: Session, env_names: Sequence[str], *, dry_run: bool) -> l
 
     out: list[Outcome] = []
     for name in env_names:
-        changes, held = s.app.manual_changes(name), s.app.declared.holds.get(name, {})
+        changes, held = s.app.manual_changes(name), s.app.holds.get(name, {})
         wanted: dict[str, str | None] = {i: c.reason() for i, c in intent.to_hold(changes, held).items()}
         wanted.update({i: None for i in intent.to_lift(changes, held)})
         if not wanted:

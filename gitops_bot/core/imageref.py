@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from gitops_bot.core.errors import UsageError
 
@@ -33,6 +34,13 @@ def short_digest(digest: str, *, algorithm: bool = True) -> str:
 
 def is_digest(value: str) -> bool:
     return bool(DIGEST_RE.fullmatch(value))
+
+
+def is_placeholder_digest(value: str | None) -> TypeGuard[str]:
+    """A digest of all zeros (``sha256:000…0``): the placeholder public repositories and
+    examples pin where a real digest goes. No registry serves bytes hashing to it, so it is
+    never a release: it is said as a placeholder and never promoted or restored."""
+    return value is not None and is_digest(value) and not value[7:].strip("0")
 
 
 def is_tag(value: str) -> bool:

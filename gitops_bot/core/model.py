@@ -16,6 +16,7 @@ from gitops_bot.core.imageref import DOCKER_HUB as DOCKER_HUB
 from gitops_bot.core.imageref import ImageRef as ImageRef
 from gitops_bot.core.imageref import WrittenRef as WrittenRef
 from gitops_bot.core.imageref import is_digest as is_digest
+from gitops_bot.core.imageref import is_placeholder_digest as is_placeholder_digest
 from gitops_bot.core.imageref import is_tag as is_tag
 from gitops_bot.core.imageref import normalise_host as normalise_host
 from gitops_bot.core.imageref import set_parts as set_parts

@@ -68,6 +68,8 @@ class App:
         # the git store a session fetched: environments' own branches are read there (None: the
         # checkout at root, as a local plan reads it)
         self.git: History | None = None
+        self.trees: dict[str, reader.Tree] = {}  # each own branch's files, listed once a run
+        self._holds: holds_mod.Holds | None = None
 
     # what the checkout declares, read as the use cases read it
     @property
@@ -99,9 +101,17 @@ class App:
         back by hand that no hold holds yet (:mod:`gitops_bot.release.intent`): the bot neither
         proposes over it nor rolls back over it, from the run that first sees the rollback."""
 
-        file = self.declared.holds.get(environment, {})
+        file = self.holds.get(environment, {})
         manual = intent.to_hold(self.manual_changes(environment), file)
         return {**{name: c.reason() for name, c in manual.items()}, **file}
+
+    @property
+    def holds(self) -> holds_mod.Holds:
+        """Images held per environment: the holds file beside the config, and for an
+        environment on its own branch that branch's (a rollback's hold lands with its edit)."""
+        if self._holds is None:
+            self._holds = branches.holds(self)
+        return self._holds
 
     def manual_changes(self, environment: str) -> dict[str, ManualChange]:
         """Each of ``environment``'s images whose newest change a person made, read once per run

@@ -17,13 +17,16 @@ from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout, History
+from gitops_bot.release import holds as holds_mod
 from gitops_bot.release.proposal import Release
 from gitops_bot.render import reader
 
 if TYPE_CHECKING:
     from gitops_bot.engine.app import App
 
-_ON_OWN_BRANCH = (ReleaseKind.UPDATE, ReleaseKind.PROMOTION, ReleaseKind.ROLLBACK)
+# a release's edits and its holds land together on the environment's branch; a freeze is the
+# bot's own switch beside the configuration, on the base
+_ON_OWN_BRANCH = (ReleaseKind.UPDATE, ReleaseKind.PROMOTION, ReleaseKind.ROLLBACK, ReleaseKind.HOLD)
 
 
 def base_name(app: App) -> str | None:
@@ -38,8 +41,8 @@ def branch_of(app: App, env: EnvironmentConfig) -> str | None:
 
 
 def lands_on(app: App, env: EnvironmentConfig, rel: Release) -> str | None:
-    """The branch a release for ``env`` lands on when not the base: its images' releases go to
-    its own branch; a hold or a freeze is a file beside the configuration, on the base."""
+    """The branch a release for ``env`` lands on when not the base: its images' releases and
+    its holds go to its own branch; a freeze stays on the base."""
     return branch_of(app, env) if rel.kind in _ON_OWN_BRANCH else None
 
 
@@ -64,10 +67,28 @@ def rev(app: App, branch: str) -> str:
     return branch_ref(history_of(app), branch)
 
 
-def tree(app: App, branch: str) -> BranchTree:
-    """``branch``'s files as the reader reads them, under the checkout's root."""
-    history = history_of(app)
-    return BranchTree(history, branch_ref(history, branch), app.root)
+def tree(app: App, branch: str) -> reader.Tree:
+    """``branch``'s files as the reader reads them, under the checkout's root (listed once a run)."""
+    if branch not in app.trees:
+        history = history_of(app)
+        app.trees[branch] = BranchTree(history, branch_ref(history, branch), app.root)
+    return app.trees[branch]
+
+
+def holds(app: App) -> holds_mod.Holds:
+    """The holds of every environment: the base's holds file's, and an environment on its own
+    branch the same file's there (a rollback's hold is committed with its edit, on that branch)."""
+    base = app.declared.holds
+    own = own_branches(app)
+    if not own:
+        return base
+    out = {name: held for name, held in base.items() if name not in {e.name for b in own for e in on(app, b)}}
+    path = holds_mod.path_for(app.config.root)
+    for branch in own:
+        text = tree(app, branch).text(path)
+        found = holds_mod.parse(text, f"{branch}:{path.relative_to(app.root).as_posix()}") if text else {}
+        out.update({e.name: found[e.name] for e in on(app, branch) if e.name in found})
+    return out
 
 
 def read_every(app: App, base_tree: reader.Tree) -> dict[str, EnvironmentReading]:

@@ -18,9 +18,7 @@ from datetime import datetime
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files
-from gitops_bot.core.checks import CheckState
 from gitops_bot.core.errors import GitOpsBotError, PushRejected, UsageError
-from gitops_bot.core.instants import format_instant
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.model import (
     OutcomeAction,
@@ -30,12 +28,11 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.core.outside import Parts
 from gitops_bot.engine import batch as batch_mod
-from gitops_bot.engine import contents, edits, stale
+from gitops_bot.engine import branches, contents, edits, min_age_status, stale
 from gitops_bot.engine.app import App
 from gitops_bot.engine.batch import Branch
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
-from gitops_bot.forges import statuses as statuses_port
 from gitops_bot.forges.forge import ChangeRequest, CommitPusher, Forge
 from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.race import RACE_DEADLINE, race_attempts
@@ -95,7 +92,8 @@ def _frozen(
     forge, open_prs = found if found is not None else (None, {})
     branch = rel.branch(s.app.config.git.branch_prefix)
     pr = open_prs.get(branch)
-    step = next_step.decide(rel, pr, now, _settings(s, env, forge), freeze=freeze)
+    settings = _settings(s, env, rel, forge)
+    step = next_step.decide(rel, pr, now, settings, freeze=freeze)
     url = pr.url if pr is not None else None
     if step.action is RequestStep.LEAVE or pr is None:
         return Outcome(
@@ -124,14 +122,24 @@ def _frozen(
     assert forge is not None
     sha = s.ws.remote_sha(branch) or ""
     # the branch stays as it is (the freeze keeps the release off it), and is never deleted here
-    out = _execute(s.ws, forge, env, Branch(rel, sha, before=sha), replace(rel, changes=()), open_prs, step)
+    out = _execute(
+        s.ws,
+        forge,
+        env,
+        Branch(rel, sha, before=sha),
+        replace(rel, changes=()),
+        open_prs,
+        step,
+        settings.base,
+    )
     # marking a pull request releases nothing: nothing to tell, nothing counted as changed
     return replace(out, action=OutcomeAction.UNCHANGED, commit=None, write=env.write, kind=rel.kind)
 
 
-def _settings(s: Session, env: EnvironmentConfig, forge: Forge | None = None) -> Settings:
+def _settings(s: Session, env: EnvironmentConfig, rel: Release, forge: Forge | None = None) -> Settings:
     cfg, noun = s.app.config, forge.noun if forge else "pull request"
-    return Settings(env, cfg.git, cfg.pull_request, s.ws.base, noun)  # env: the freeze of all too
+    target = s.ws.target(branches.lands_on(s.app, env, rel))  # the base, or the environment's own branch
+    return Settings(env, cfg.git, cfg.pull_request, target, noun)  # env: the freeze of all too
 
 
 def _deliver_all(
@@ -237,6 +245,8 @@ def _batch(s: Session, releases: Sequence[Release], dry_run: bool) -> batch_mod.
         return None
     if _api_commits(s) is not None:  # GitHub creates each commit: one by one
         return None
+    if any(branches.lands_on(s.app, envs.environment(r.environment), r) for r in releases):
+        return None  # the batch makes branches from the base's tree: an own branch's one by one
     s.forge()  # connected before pushing: it may bring the token git pushes with
     return batch_mod.Batch.open(s.ws, s.app)
 
@@ -282,6 +292,8 @@ def _deliver(s: Session, env: EnvironmentConfig, rel: Release, dry_run: bool, no
         via_api = _api_commits(s)
         forge, open_prs = s.forge()
         out = _pull_request(s.ws, s.app, forge, env, rel, open_prs, via_api, note)
+    if branches.lands_on(s.app, env, rel):
+        s.ws.checkout_base()  # the base's files again, as the rest of the run reads them
     return _finish(out, env, rel)
 
 
@@ -326,7 +338,8 @@ def _push(
 def apply(ws: GitWorkspace, app: App, env: EnvironmentConfig, rel: Release) -> tuple[Release, bool]:
     """Edit the worktree at the base for ``rel``; returns the release with the files that
     actually hold each image, and whether anything changed."""
-    root = ws.checkout_base()  # the same directory the config was loaded from
+    # the same directory the config was loaded from, at the base or the environment's own branch
+    root = ws.checkout_base(branches.lands_on(app, env, rel))
     texts = {path: files.read_text(path) for path in app.files(env)}
     rel, written = edits.edit(app, rel, root, texts, app.declared.image_specs())
     for path, text in written.items():
@@ -352,7 +365,7 @@ def _dry_run(s: Session, env: EnvironmentConfig, rel: Release, note: Parts) -> O
     printed instead of executed."""
     ws, app = s.ws, s.app
     by_pr, now = env.write is WriteMode.PULL_REQUEST, app.clock()
-    first = next_step.decide(rel, None, now, _settings(s, env), note) if not by_pr else None
+    first = next_step.decide(rel, None, now, _settings(s, env, rel), note) if not by_pr else None
     if first is not None and first.action is RequestStep.DEFER:
         # the run defers before editing anything: the release as it stands, and its diff shown
         apply(ws, app, env, rel)
@@ -376,7 +389,7 @@ def _dry_run(s: Session, env: EnvironmentConfig, rel: Release, note: Parts) -> O
     diff = ws.diff()
     branch = rel.branch(app.config.git.branch_prefix)
     pr = open_prs.get(branch) if by_pr else None
-    step = next_step.decide(rel, pr, now, _settings(s, env, forge), note, changed=changed)
+    step = next_step.decide(rel, pr, now, _settings(s, env, rel, forge), note, changed=changed)
     # the bot's branch already holding exactly this change: the real run pushes nothing
     held = ws.remote_sha(step.branch) if by_pr else None
     return Outcome(
@@ -402,7 +415,8 @@ def _commit(
     re-applying the release's edits on the new base, not by a textual rebase."""
     ws, app = s.ws, s.app
     cfg, now = app.config, app.clock()
-    step = next_step.decide(rel, None, now, _settings(s, env), note)
+    target = ws.target(branches.lands_on(app, env, rel))
+    step = next_step.decide(rel, None, now, _settings(s, env, rel), note)
     if step.action is RequestStep.DEFER:
         log.info("deferred_by_window", environment=env.name, said=step.notes[0])
         return Outcome(
@@ -416,14 +430,14 @@ def _commit(
         )
     for attempt in race_attempts():
         rel, changed = apply(ws, app, env, rel)
-        step = next_step.decide(rel, None, now, _settings(s, env), note, changed=changed)
+        step = next_step.decide(rel, None, now, _settings(s, env, rel), note, changed=changed)
         sha = _commit_head(ws, cfg, step.commit_message) if step.action is RequestStep.COMMIT else None
         if sha is None:
             return Outcome(
                 env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id, step=step
             )
         try:
-            sha = _push(ws, via_api, ws.base, None, sha)
+            sha = _push(ws, via_api, target, None, sha)
         except PushRejected:
             log.info("push_rejected", environment=env.name, attempt=attempt)
             ws.fetch(ws.base, cfg.git.branch_prefix)
@@ -433,43 +447,20 @@ def _commit(
             env.name,
             rel.changes,
             OutcomeAction.COMMIT,
-            branch=ws.base,
+            branch=target,
             commit=sha,
             release_id=rel.release_id,
             rendered=rel.rendered,
             step=step,
         )
     raise PushRejected(
-        f"the base branch {ws.base} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
+        f"the branch {target} kept moving; gave up after {RACE_DEADLINE:g} s of retries",
         hint="run again",
     )
 
 
 def _commit_head(ws: GitWorkspace, cfg: Config, message: str) -> str | None:
     return ws.commit(message, author_name=cfg.git.author_name, author_email=cfg.git.author_email)
-
-
-MIN_AGE_STATUS = "gitops-bot/min-age"
-
-
-def _min_age_status(forge: Forge, sha: str, waits: datetime | None) -> list[str]:
-    """The commit status branch protection can require, so a person cannot merge an image the
-    forge's clock still holds: pending until ``waits``, then success. Reported only when it
-    changes (a new head, the wait ending), so a run that changes nothing writes nothing; a
-    forge without the port, or a token without the permission, leaves the body's words alone."""
-    port = statuses_port.statuses_of(forge)
-    if port is None:
-        return []
-    state, said = (
-        (CheckState.PENDING, f"min_age: do not merge before {format_instant(waits)}")
-        if waits is not None
-        else (CheckState.SUCCESS, "min_age has passed")
-    )
-    try:
-        port.report_status(sha, MIN_AGE_STATUS, state, said)
-    except GitOpsBotError as exc:
-        return [f"status {MIN_AGE_STATUS} not set: {redact(str(exc))[:200]}"]
-    return []
 
 
 def _push_branch(
@@ -537,13 +528,15 @@ def _propose(
     branch = rel.branch(cfg.git.branch_prefix)
     if sha is not None:
         rel = contents.attach(app, rel, contents.make_history(cfg, ws.url, forge))
-    settings = Settings(env, cfg.git, cfg.pull_request, ws.base, forge.noun)
+    settings = Settings(
+        env, cfg.git, cfg.pull_request, ws.target(branches.lands_on(app, env, rel)), forge.noun
+    )
     step = next_step.decide(rel, open_prs.get(branch), now, settings, note, changed=sha is not None)
     if step.action is RequestStep.CLOSE:
         return stale.execute(ws, forge, env.name, open_prs, step)
     if sha is None:
         return Outcome(env.name, rel.changes, OutcomeAction.UNCHANGED, release_id=rel.release_id, step=step)
-    return _execute(ws, forge, env, at, rel, open_prs, step)
+    return _execute(ws, forge, env, at, rel, open_prs, step, settings.base)
 
 
 def _execute(
@@ -554,9 +547,10 @@ def _execute(
     rel: Release,
     open_prs: dict[str, ChangeRequest],
     step: NextStep,
+    base: str,
 ) -> Outcome:
-    """What ``step`` says for the pull request of ``at``: the one it supersedes closed, then
-    created or updated, decorated, and its min-age status reported when it changes."""
+    """What ``step`` says for the pull request of ``at`` into ``base``: the one it supersedes
+    closed, then created or updated, decorated, and its min-age status reported when it changes."""
     sha, branch = at.commit, step.branch
     assert sha is not None
     for gone in step.closes:  # superseded: its branch carries the new one
@@ -565,7 +559,7 @@ def _execute(
     created = pr is None
     try:
         if pr is None:
-            pr = forge.create(branch, ws.base, step.title, step.body, draft=step.draft)
+            pr = forge.create(branch, base, step.title, step.body, draft=step.draft)
         elif step.action is RequestStep.UPDATE:
             pr = forge.update(pr, step.title, step.body)
     except Exception:
@@ -582,7 +576,7 @@ def _execute(
         log.info("next_step_note", environment=env.name, said=said)
     warnings += step.notes
     if any(c.sightings for c in rel.changes) and (step.status_due or at.pushed):
-        warnings += _min_age_status(forge, sha, step.merge_waits)
+        warnings += min_age_status.report(forge, sha, step.merge_waits)
     log.info("pull_request", environment=env.name, number=pr.number, url=pr.url, created=created)
     return Outcome(
         env.name,

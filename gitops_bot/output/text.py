@@ -16,6 +16,7 @@ from gitops_bot.core.model import (
     PlanAction,
     PlanItem,
     WriteMode,
+    is_placeholder_digest,
     short_digest,
 )
 from gitops_bot.core.outside import terminal_text as _t
@@ -157,7 +158,8 @@ def _pinned_value(r: ImageReading) -> str:
     pin = r.effective
     if pin is None or not (pin.tag or pin.digest):
         return ""
-    return _t(f"{pin.tag or '(no tag)'}{_short(pin.digest)}")
+    mark = " (a placeholder, not a real digest)" if is_placeholder_digest(pin.digest) else ""
+    return _t(f"{pin.tag or '(no tag)'}{_short(pin.digest)}") + mark
 
 
 NOTHING = "Nothing to do: every environment runs what its policies choose."

@@ -59,8 +59,10 @@ from gitops_bot.core.model import (
     Deployed,
     PlanAction,
     PlanItem,
+    is_placeholder_digest,
 )
 from gitops_bot.gate.reading import GateOutcome, Reading
+from gitops_bot.release.planning import placeholder_source
 from gitops_bot.release.windows import Deferral, Freeze
 
 if TYPE_CHECKING:  # types only: the rollback's brings the release history (and the forges)
@@ -355,6 +357,8 @@ def _promotion(item: PlanItem, facts: Facts, promoted: Deployed | None) -> tuple
     src = str(facts.promote_from)
     if not promotes(item, promoted):
         reason = f"runs what {src} runs" if promoted is not None else item.reason
+        if promoted is not None and is_placeholder_digest(promoted.digest):
+            reason = placeholder_source(src, promoted.digest)
         none = tuple(Step(r, NotApplicable, f"nothing to promote: {reason}") for r in _PROMOTION_RULES)
         same = Decision(Action.UP_TO_DATE, Rule.PROMOTION, reason)
         return (*none, Step("promotion", Pass, reason, decision=same))
@@ -489,8 +493,8 @@ def _windowed(facts: Facts, decided: Decision) -> Decision:
 def promotes(item: PlanItem, promoted: Deployed | None) -> bool:
     """Whether a promotion would change ``item`` (its source runs ``promoted``)."""
     current = item.current
-    if promoted is None or current is None:
-        return False
+    if promoted is None or current is None or is_placeholder_digest(promoted.digest):
+        return False  # a placeholder digest is no release: there is nothing to carry over
     if promoted.digest is None and promoted.tag == current.tag:
         # the source names the tag the target pins (by the last promotion): promoting resolves
         # it to that digest again; a tag moved since is promote's to find, by the registry

@@ -22,6 +22,7 @@ from gitops_bot.core.model import (
     Strategy,
     Verification,
     Waiting,
+    is_placeholder_digest,
     short_digest,
 )
 from gitops_bot.core.reading import ImageReading, PinStatus
@@ -134,6 +135,13 @@ def decide(target: Target, choice: Choice, release: Candidate | None) -> PlanIte
         return target.item(PlanAction.UPDATE, f"{choice.reason}", release)
     if deployed.digest is None:
         return target.item(PlanAction.UPDATE, f"pin {release.tag} to its digest", release)
+    if is_placeholder_digest(deployed.digest):  # not a build that moved: one never served
+        return target.item(
+            PlanAction.UPDATE,
+            f"the pinned digest {placeholder(deployed.digest)} is a placeholder, not a real digest: "
+            f"pin {release.tag} to the digest the registry serves",
+            release,
+        )
     if deployed.digest != release.digest:
         if target.image.policy.strategy is Strategy.DIGEST:
             return target.item(
@@ -146,6 +154,20 @@ def decide(target: Target, choice: Choice, release: Candidate | None) -> PlanIte
             release,
         )
     return target.item(PlanAction.NONE, "up to date", release)
+
+
+def placeholder(digest: str) -> str:
+    """A placeholder digest as messages show it: short, with the mark that more zeros follow."""
+    return f"{short_digest(digest)}…"
+
+
+def placeholder_source(src: str, digest: str) -> str:
+    """Why a source environment pinning a placeholder digest has nothing to promote (the plan's
+    chain and ``promote`` say it alike)."""
+    return (
+        f"{src} pins a placeholder digest ({placeholder(digest)}), not a release the registry "
+        f"served; release {src} first (gitops-bot update)"
+    )
 
 
 def waiting(target: Target, held_back: Waiting | None) -> PlanItem:

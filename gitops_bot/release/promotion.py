@@ -21,9 +21,17 @@ from collections.abc import Mapping, Sequence
 
 from gitops_bot.config import Config, EnvironmentConfig, ImageConfig
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, UsageError
-from gitops_bot.core.model import Deployed, ImageRef, ReleaseKind, Verification, short_digest
+from gitops_bot.core.model import (
+    Deployed,
+    ImageRef,
+    ReleaseKind,
+    Verification,
+    is_placeholder_digest,
+    short_digest,
+)
 from gitops_bot.core.outside import Outside
 from gitops_bot.release.ledger import Entry
+from gitops_bot.release.planning import placeholder, placeholder_source
 from gitops_bot.release.proposal import Change, Release
 
 # image -> reason (None: an unhold) of an open hold pull request, not on the base yet
@@ -78,6 +86,8 @@ def wanted(
             notes.append(f"{name}: {src} pins it by digest only and {dst} by tag; edit {dst} by hand")
         elif want.tag is None and want.digest is None:
             notes.append(f"{name}: {src} gives it neither tag nor digest; nothing to promote")
+        elif is_placeholder_digest(want.digest):
+            notes.append(f"{name}: {placeholder_source(src, want.digest)}")
         else:
             out.append((img, want, have))
     return out, notes
@@ -150,6 +160,12 @@ def rollback(
         new_name = moved_name(want, have)
         if (have.tag, have.digest) == (want.tag, want.digest) and new_name is None:
             continue
+        if is_placeholder_digest(want.digest):
+            notes.append(
+                f"{name}: {target.name} pinned a placeholder digest ({placeholder(want.digest)}), "
+                "not a release; not restored"
+            )
+            continue
         if want.tag is None and have.tag is not None:
             notes.append(f"{name}: {target.name} pinned it by digest only; restore it by hand")
             continue
@@ -170,7 +186,8 @@ def rollback(
         was = have.tag or short_digest(have.digest or "")
         holds.append((name, Outside(f"rolled back to {target.name} (was {was})")))
     if not changes:
-        notes.append(f"{env} already runs the image set of {target.name}")
+        if not notes:  # nothing was left out: the set is already there
+            notes.append(f"{env} already runs the image set of {target.name}")
         return None, notes
     return Release(env, tuple(changes), kind=ReleaseKind.ROLLBACK, holds=tuple(holds)), notes
 
