@@ -247,7 +247,10 @@ def serve(
         reason = getattr(exc, "strerror", None) or str(exc)
         where = _join(host, port)
         raise UsageError(f"cannot listen on {where}: {reason}", hint="pick a free HOST:PORT") from None
-    threading.Thread(target=server.serve_forever, name="gitops-bot-http", daemon=True).start()
+    # shutdown() (the end of a watch, SIGTERM) returns at serve_forever's next look at its flag:
+    # every 50 ms, not socketserver's default 0.5 s
+    poll = {"poll_interval": 0.05}
+    threading.Thread(target=server.serve_forever, kwargs=poll, name="gitops-bot-http", daemon=True).start()
     bound = server.server_address[1]
     log.info("listening", address=_join(host, bound), port=bound)
     return server

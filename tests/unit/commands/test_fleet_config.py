@@ -9,7 +9,7 @@ import base64
 import subprocess
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from gitops_bot.commands import fleet, update
 from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
 from gitops_bot.core.secret import EnvView
 from testkit.examples import examples
+from testkit.loopback import LoopbackHTTPServer
 
 A_PASS = "a-registry-password-7f3e9c"
 
@@ -90,7 +91,7 @@ class _Recorder:
 
             do_HEAD = do_GET
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -7,13 +7,14 @@ import os
 import threading
 import time
 import tracemalloc
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from gitops_bot.registry.cloud.base import LoginFailed
 from gitops_bot.registry.settings import RegistryConfig
+from testkit.loopback import LoopbackHTTPServer
 
 FLOOD = 200 << 20  # bytes the endpoint would send
 
@@ -44,7 +45,7 @@ def test_a_container_credentials_endpoint_answering_without_end_is_one_line_in_b
     pytest.importorskip("botocore")
     from gitops_bot.registry.cloud.aws import AwsLogin
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flood)
+    server = LoopbackHTTPServer(("127.0.0.1", 0), _Flood)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     for name in [n for n in os.environ if n.startswith("AWS_")]:
         monkeypatch.delenv(name)

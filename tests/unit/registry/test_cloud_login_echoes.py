@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -16,6 +16,7 @@ from gitops_bot.core import log
 from gitops_bot.registry.cloud.azure import AzureLogin
 from gitops_bot.registry.cloud.base import LoginFailed, NoIdentity
 from gitops_bot.registry.settings import RegistryConfig
+from testkit.loopback import LoopbackHTTPServer
 
 CLIENT = "00000000-0000-0000-0000-000000000001"
 TENANT = "00000000-0000-0000-0000-000000000002"
@@ -48,7 +49,7 @@ class _Echo(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def provider() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    server = LoopbackHTTPServer(("127.0.0.1", 0), _Echo)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -109,9 +110,14 @@ def test_a_pod_identity_token_echoed_by_the_agent_is_not_shown(
     pytest.importorskip("botocore")
     import os
 
+    from botocore.utils import ContainerMetadataFetcher
+
     from gitops_bot.registry.cloud.aws import AwsLogin
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoAgent)
+    # botocore asks the agent its 3 times, a second apart: the echo is read on every attempt,
+    # the pause between them says nothing here
+    monkeypatch.setattr(ContainerMetadataFetcher, "SLEEP_TIME", 0)
+    server = LoopbackHTTPServer(("127.0.0.1", 0), _EchoAgent)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     token_file = tmp_path / "eks-pod-identity-token"
     token_file.write_text(POD_TOKEN)
