@@ -10,9 +10,10 @@ reading the repository:
   files or Application files; images named as the manifests write them).
 - ``truth.yaml``: for each environment and configured image, every place that sets the version
   the environment renders (file, 1-based line, whether it is the effective one, which other
-  environments render that same place), or ``not_rendered``; and how the environment's deploy
-  tool renders it (``kubectl kustomize`` of a directory, ``helm template`` of a chart with values
-  files), which the suite runs to check the truth.
+  environments render that same place), or ``not_rendered``; an image the environment's
+  kustomization renames (``newName``) names what the deploy tool renders (``repository:``); and
+  how the environment's deploy tool renders it (``kubectl kustomize`` of a directory, ``helm
+  template`` of a chart with values files), which the suite runs to check the truth.
 
 An environment may deploy several workloads of one image (several apps, each pinned in its own
 patch); each workload's effective place is then a pin of its own, ``effective: true``.
@@ -197,10 +198,14 @@ def image_repository(ref: str) -> str:
 
 
 def renders_of(case: Case, environment: str, image: str) -> list[str]:
-    """What the environment's deploy tool renders for ``image`` (one entry per workload)."""
+    """What the environment's deploy tool renders for ``image`` (one entry per workload). An
+    image the environment's kustomization renames (``newName``) renders as another repository,
+    which its truth entry names (``repository:``)."""
+    entry = case.truth["environments"][environment]["images"].get(image) or {}
+    pulled = str(entry.get("repository") or image)
     out: list[str] = []
     for spec in case.renders(environment):
-        out += [r for r in rendered_images(render(case.tree, spec)) if image_repository(r) == image]
+        out += [r for r in rendered_images(render(case.tree, spec)) if image_repository(r) == pulled]
     return out
 
 

@@ -183,7 +183,9 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
     cfg = config_mod.parse(text, str(target), path=target)
     pool: RegistryPool = RegistryPool(cfg) if registry else _NoRegistries(cfg)
     app = App(cfg, pool, root=repo)
-    notes: list[str] = []
+    # what init could not tell from the repository is said before the plan, not only in the
+    # config's comments (a reader of the output should not have to find it there)
+    notes: list[str] = [f"open question: {q}" for q in found.questions]
     checks: tuple[str, ...] = ()
     plan = Plan(())
     try:

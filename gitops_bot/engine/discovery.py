@@ -34,7 +34,15 @@ from typing import Any
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
-from gitops_bot.engine.promotion_order import WORDS, kind_of, name_order, rank_of, same, tool_order
+from gitops_bot.engine.promotion_order import (
+    WORDS,
+    kind_of,
+    name_order,
+    rank_of,
+    rolling_sync_order,
+    same,
+    tool_order,
+)
 from gitops_bot.manifests import argocd_apps, images, kustomize, nodes, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
@@ -46,7 +54,40 @@ MAX_TEXT = 1 << 20  # bytes read of one file at most when looking for objects
 RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take
 YAML = (".yaml", ".yml")
 SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor"})
+# Directories that hold no environment: a repository's tests and their fixtures (overlays built
+# to check policies, not deployed), and the bootstrap that installs the deploy tool itself.
+NOT_ENVIRONMENTS = frozenset(
+    {"tests", "fixtures", "testdata", "test-fixtures", "__tests__", "__fixtures__", "bootstrap"}
+)
+# The deploy tools' own objects: a directory rendering these and no workload sets up a cluster
+# (an app of apps, a cluster's registration, Flux's sync objects); it deploys environments, it
+# is none.
+_TOOL_KINDS = frozenset(
+    {
+        ("argoproj.io", "Application"),
+        ("argoproj.io", "ApplicationSet"),
+        ("argoproj.io", "AppProject"),
+        ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+        ("source.toolkit.fluxcd.io", "GitRepository"),
+        ("source.toolkit.fluxcd.io", "HelmRepository"),
+        ("source.toolkit.fluxcd.io", "OCIRepository"),
+        ("source.toolkit.fluxcd.io", "Bucket"),
+    }
+)
 
+_WORKLOADS = frozenset(
+    {
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "Pod",
+        "ReplicaSet",
+        "Rollout",
+        "HelmRelease",
+    }
+)
 _VALUES_NAME = re.compile(r"^(?:values[-_.](?P<a>.+)|(?P<b>.+?)[-_.]values)$")
 _TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\n\"']*)[\"']?\s*$", re.M)
 _VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
@@ -79,6 +120,8 @@ class FoundImage:
     environments: tuple[str, ...]  # the environments that render it
     tags: tuple[str, ...]  # pinned today, one per environment's effective place
     how: str  # where it was seen
+    repository: str | None = None  # where it is pulled from, when not its name (kustomize newName)
+    elsewhere: tuple[str, ...] = ()  # environments pulling it from another repository, said
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +131,7 @@ class Discovery:
     order_source: str  # "kargo" | "gitops-promoter" | "names" | ""
     notes: tuple[str, ...]  # what was seen but not read, and why
     readings: Mapping[str, EnvironmentReading] = field(default_factory=dict)
+    questions: tuple[str, ...] = ()  # what the repository leaves open and init did not guess
 
 
 # -- the repository's files ---------------------------------------------------------------
@@ -135,11 +179,44 @@ class _Repo:
     def yaml_files(self) -> list[str]:
         return [f for f in self.files if f.endswith(YAML)]
 
+    @staticmethod
+    def no_environment(rel: str) -> bool:
+        """A path under a tests, fixtures or bootstrap directory."""
+        return any(part.lower() in NOT_ENVIRONMENTS for part in PurePosixPath(rel).parts)
+
+    def tool_setup(self, files: Iterable[Path]) -> bool:
+        """Files holding the deploy tools' objects (Argo CD Applications, Flux Kustomizations)
+        and no workload: a cluster's bootstrap, not an environment."""
+        tools = False
+        for f in files:
+            try:
+                rel = f.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            if PurePosixPath(rel).name in KUSTOMIZATION_NAMES:
+                continue
+            for doc in self.docs(rel):
+                api, kind = kind_of(doc)
+                if (api.split("/", 1)[0], kind) in _TOOL_KINDS:
+                    tools = True
+                elif kind:
+                    spec = doc.get("spec")
+                    if kind in _WORKLOADS or (isinstance(spec, dict) and "template" in spec):
+                        return False
+        return tools
+
 
 def _kustomization_dirs(repo: _Repo) -> list[str]:
     return sorted(
         {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES}
     )
+
+
+def _files_of(repo: _Repo, path: str) -> list[Path]:
+    """What a directory renders: its kustomization's reach, else its YAML files."""
+    if any(f"{path}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
+        return list(reader.reach(repo.tree, repo.root, repo.root / path).files)
+    return [repo.root / f for f in repo.yaml_files() if f.startswith(path + "/")]
 
 
 def _norm(rel: str) -> str:
@@ -176,11 +253,16 @@ def _safe(name: str) -> str:
 
 
 def _overlays(repo: _Repo) -> list[RenderPath]:
-    dirs = _kustomization_dirs(repo)
+    """Kustomizations nothing else includes: those including others (an overlay), and those
+    named like an environment on their own (a flat ``environments/dev`` layer). What a test
+    fixture includes is still an environment's own: a fixture is nobody's overlay."""
+    dirs = [d for d in _kustomization_dirs(repo) if not repo.no_environment(d)]
     included: set[str] = set()
     includes: dict[str, set[str]] = {}
+    files: dict[str, list[Path]] = {}
     for d in dirs:
         reached = reader.reach(repo.tree, repo.root, repo.root / d)
+        files[_norm(d)] = list(reached.files)
         inner = {
             _norm(str(PurePosixPath(Path(os.path.relpath(f, repo.root)).as_posix()).parent))
             for f in reached.files
@@ -191,12 +273,21 @@ def _overlays(repo: _Repo) -> list[RenderPath]:
     out = []
     for d in dirs:
         nd = _norm(d)
-        if nd in included or not includes.get(nd):
+        if nd in included or (not includes.get(nd) and rank_of(PurePosixPath(nd).name) is None):
             continue
         if any(kind_of(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
             continue
-        bases = ", ".join(sorted(includes[nd])[:3])
-        out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
+        if repo.tool_setup(files[nd]):
+            repo.notes.append(
+                f"{nd}: renders Argo CD or Flux objects and no workload (a cluster's bootstrap), "
+                "not an environment"
+            )
+            continue
+        if includes.get(nd):
+            bases = ", ".join(sorted(includes[nd])[:3])
+            out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
+        else:
+            out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (named as an environment)"))
     return out
 
 
@@ -204,7 +295,7 @@ def _flux(repo: _Repo, covered: set[str]) -> list[RenderPath]:
     out = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
-        if "kustomize.toolkit.fluxcd.io" not in text:
+        if "kustomize.toolkit.fluxcd.io" not in text or repo.no_environment(f):
             continue
         for doc in repo.docs(f):
             api, kind = kind_of(doc)
@@ -222,6 +313,8 @@ def _flux(repo: _Repo, covered: set[str]) -> list[RenderPath]:
                 continue
             if path in covered or any(c.startswith(path + "/") for c in covered) or path == "":
                 continue  # an overlay found already (or the whole repository: not one environment)
+            if repo.no_environment(path) or repo.tool_setup(_files_of(repo, path)):
+                continue  # Flux's own sync objects, or a test's: what they point at is found on its own
             name = str((doc.get("metadata") or {}).get("name") or "")
             env = next(
                 (
@@ -242,7 +335,7 @@ def _applications(
     out = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
-        if "argoproj.io" not in text:
+        if "argoproj.io" not in text or repo.no_environment(f):
             continue
         if "ApplicationSet" in text:
             repo.notes.append(
@@ -260,7 +353,7 @@ def _applications(
             if app.path is None:
                 continue
             path = _norm(app.path)
-            if path not in repo.dirs or path in covered:
+            if path not in repo.dirs or path in covered or repo.no_environment(path):
                 continue
             inside = [g for g in repo.yaml_files() if g.startswith(path + "/")]
             if not inside or (path not in charts and _app_of_apps(repo, inside)):
@@ -313,7 +406,7 @@ def _values_files(repo: _Repo, taken: set[str]) -> list[RenderPath]:
     out = []
     for f in repo.yaml_files():
         p = PurePosixPath(f)
-        if f in taken or "templates" in p.parts or p.name in KUSTOMIZATION_NAMES:
+        if f in taken or "templates" in p.parts or p.name in KUSTOMIZATION_NAMES or repo.no_environment(f):
             continue
         m = _VALUES_NAME.match(p.stem)
         if m is not None:
@@ -461,12 +554,17 @@ def discover(root: Path) -> Discovery:
             grouped[name].append(c)
     names = sorted(grouped, key=lambda n: (rank_of(n) if rank_of(n) is not None else 99, n))
     upstream, order_source, said = tool_order(repo, names)
-    guessed = False
     if not upstream:
-        upstream = name_order(names)
+        upstream, said = rolling_sync_order(repo, names)
+        order_source = "argocd-rolling-sync" if upstream else ""
+    guessed = False
+    open_: dict[str, list[str]] = {}
+    if not upstream:
+        upstream, open_ = name_order(names)
         guessed = bool(upstream)
         order_source = "names" if guessed else ""
     envs = []
+    questions: list[str] = []
     for n in names:
         cs = grouped[n]
         frm = upstream.get(n)
@@ -477,6 +575,14 @@ def discover(root: Path) -> Discovery:
                 if guessed
                 else next((s for s in said if n in s), said[0] if said else "")
             )
+        elif n in open_:
+            # several environments of the rank below (dev and local before staging): a guess
+            # among them would be a coin toss, so it is asked
+            why = (
+                f"open question: {n} is promoted from {' or '.join(open_[n])}? the names do not say; "
+                f"set promote_from to the one whose versions {n} takes"
+            )
+            questions.append(f"environment {n}: promote_from {' or '.join(open_[n])}? the names do not say")
         envs.append(FoundEnvironment(n, tuple(c.path for c in cs), tuple(c.how for c in cs), frm, why))
     # the images: what the environments' rendered files name, then their places read
     found = _Images()
@@ -491,6 +597,7 @@ def discover(root: Path) -> Discovery:
             rendered[s.name] = []
     every = list(dict.fromkeys(f for fs in rendered.values() for f in fs))
     _rendered_images(repo, every, found)
+    renamed = {s.name: _new_names(repo, rendered[s.name]) for s in sources}
     _chart_images(repo, found)
     _values_blocks(repo, every, found)
     specs = [images.ImageSpec(n, workloads.repository_key(n), dict(h)) for n, h in found.found.items()]
@@ -517,10 +624,57 @@ def discover(root: Path) -> Discovery:
         each = [r.image(n) for r in readings.values()]
         if readings and not any(ir is not None and ir.status is not PinStatus.NOT_RENDERED for ir in each):
             continue  # named somewhere the environments do not render: not theirs
-        ref = WrittenRef.split(n)
+        repository, elsewhere = _pulled_from(n, [(e, renamed.get(e, {})) for e in where])
+        ref = WrittenRef.split(repository or n)
         host = ref.location.split("/", 1)[0] if ref.location else "docker.io"
         host = "docker.io" if host == "registry-1.docker.io" else host  # as people name Docker Hub
         out_images.append(
-            FoundImage(n, host, found.found[n], guess(tags), tuple(where), tuple(tags), found.how[n])
+            FoundImage(
+                n,
+                host,
+                found.found[n],
+                guess(tags),
+                tuple(where),
+                tuple(tags),
+                found.how[n],
+                repository,
+                elsewhere,
+            )
         )
-    return Discovery(tuple(envs), tuple(out_images), order_source, tuple(repo.notes), readings)
+    return Discovery(
+        tuple(envs), tuple(out_images), order_source, tuple(repo.notes), readings, tuple(questions)
+    )
+
+
+def _new_names(repo: _Repo, files: Iterable[str]) -> dict[str, str]:
+    """image name -> the ``newName`` an environment's kustomizations give it (the first read:
+    the environment's own kustomization comes before the bases it builds on)."""
+    out: dict[str, str] = {}
+    for rel in files:
+        if not images.is_kustomization(rel):
+            continue
+        try:
+            entries = kustomize.extract_images(repo.text(rel) or "", rel)
+        except GitOpsBotError:
+            continue
+        for e in entries:
+            if e.new_name and "$" not in e.new_name and "{{" not in e.new_name:
+                out.setdefault(WrittenRef.split(e.name).name, e.new_name)
+    return out
+
+
+def _pulled_from(
+    name: str, renamed: Sequence[tuple[str, Mapping[str, str]]]
+) -> tuple[str | None, tuple[str, ...]]:
+    """Where an image is pulled from when kustomize renames it (``newName``): the repository most
+    of its environments pull, and each environment pulling another (a local registry for a
+    local environment) said, since one image has one repository to read tags from."""
+    pulled = [(env, m.get(name, name)) for env, m in renamed]
+    counts: dict[str, int] = {}
+    for _, r in pulled:
+        counts[r] = counts.get(r, 0) + 1
+    if not counts or set(counts) == {name}:
+        return None, ()
+    top = max(counts, key=lambda r: (counts[r], r != name))
+    elsewhere = tuple(f"{env} renders it as {r}" for env, r in pulled if r != top)
+    return (None if top == name else top), elsewhere

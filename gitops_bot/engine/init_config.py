@@ -41,6 +41,10 @@ def config_text(found: Discovery) -> str:
         envs = ", ".join(img.environments) or "no environment"
         lines.append(f"  # found: {_comment(img.how)}; rendered by {_comment(envs)}; registry {img.registry}")
         lines.append(f"- name: {_q(img.name)}")
+        if img.repository:
+            lines.append(f"  repository: {_q(img.repository)}  # found: kustomize newName, what is pulled")
+        for other in img.elsewhere:
+            lines.append(f"  # open question: {_comment(other)}; tags are read from one repository")
         lines.append(f"  # guess: {_comment(img.guess.why)}")
         for key, value in img.guess.keys.items():
             lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
@@ -62,6 +66,8 @@ def config_text(found: Discovery) -> str:
         if env.promote_from:
             word = "guess" if env.order.startswith("guessed") else "found"
             lines.append(f"  promote_from: {_q(env.promote_from)}  # {word}: {_comment(env.order)}")
+        elif env.order:
+            lines.append(f"  # {_comment(env.order)} (promote_from: <environment>)")
     for note in found.notes:
         lines.append(f"# not read: {_comment(note)}")
     return "\n".join(lines) + "\n"

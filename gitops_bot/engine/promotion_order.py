@@ -121,11 +121,14 @@ def _short(branch: str) -> str:
     return {"development": "dev", "production": "prod", "staging": "staging"}.get(last, last)
 
 
-def name_order(names: Sequence[str]) -> dict[str, str]:
+def name_order(names: Sequence[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
     """promote_from by the usual names: each environment from the one of the rank below with
-    the same suffix (staging-eu -> prod-eu), else the only one of the highest rank below."""
+    the same suffix (staging-eu -> prod-eu), else the only one of the highest rank below. The
+    second mapping: the environments whose upstream the names leave open (staging after both
+    dev and local), with the candidates, so the choice is asked rather than left out unsaid."""
     ranked = {n: r for n in names if (r := rank_of(n)) is not None}
     out: dict[str, str] = {}
+    open_: dict[str, list[str]] = {}
     for n, r in ranked.items():
         below = [m for m, q in ranked.items() if q < r]
         if not below:
@@ -138,7 +141,58 @@ def name_order(names: Sequence[str]) -> dict[str, str]:
             out[n] = same[0]
         elif len(nearest) == 1:
             out[n] = nearest[0]
-    return out
+        else:
+            open_[n] = same or nearest
+    return out, open_
+
+
+def rolling_sync_order(repo: Files, names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """promote_from from an Argo CD ApplicationSet's ``RollingSync`` strategy: its steps sync the
+    generated Applications in turn (the environment label's values of each step's
+    ``matchExpressions``), so each step's environment follows the previous step's. Found in the
+    ApplicationSet itself or in a patch that adds the strategy (a JSON 6902 op's ``value``)."""
+    upstream: dict[str, str] = {}
+    said: list[str] = []
+    for f in repo.yaml_files():
+        if "rollingSync" not in (repo.text(f) or ""):
+            continue
+        for steps in _rolling_steps(repo.docs(f)):
+            chain: list[list[str]] = []
+            for step in steps:
+                envs = [
+                    m
+                    for expr in (step.get("matchExpressions") or () if isinstance(step, dict) else ())
+                    if isinstance(expr, dict) and str(expr.get("operator", "In")) == "In"
+                    for v in expr.get("values") or ()
+                    if (m := _match(str(v), names)) is not None
+                ]
+                if envs:
+                    chain.append(list(dict.fromkeys(envs)))
+            for before, after in itertools.pairwise(chain):
+                if len(before) != 1:
+                    continue  # several at once before it: which one it follows is not said
+                for env in after:
+                    if env != before[0]:
+                        upstream.setdefault(env, before[0])
+            if len(chain) > 1:
+                said.append(
+                    f"Argo CD RollingSync in {f} syncs {' -> '.join(', '.join(step) for step in chain)}"
+                )
+    return upstream, said
+
+
+def _rolling_steps(node: Any, depth: int = 0) -> Iterable[list[Any]]:
+    if depth > 12:
+        return
+    if isinstance(node, dict):
+        rolling = node.get("rollingSync")
+        if isinstance(rolling, dict) and isinstance(rolling.get("steps"), list):
+            yield rolling["steps"]
+        for v in node.values():
+            yield from _rolling_steps(v, depth + 1)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _rolling_steps(v, depth + 1)
 
 
 _SYNONYMS = (

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot import cli
+from gitops_bot.output.result import Planned
+from gitops_bot.output.text import init_text
 
 DEPLOY = """\
 apiVersion: apps/v1
@@ -75,3 +77,20 @@ def test_a_repository_without_environments_is_one_line_and_exit_2(tmp_path: Path
     result = cli.execute(["init", "--repo", str(tmp_path)])
     assert result.exit_code == 2
     assert "found no environment" in result.body.line  # type: ignore[union-attr]
+
+
+def test_an_order_the_names_leave_open_is_asked_in_the_output(repo: Path) -> None:
+    """dev and local both come first: staging's upstream is asked, in the JSON notes and in the
+    text printed before the plan, not only in a comment of the config."""
+    _write(repo, {"overlays/local/kustomization.yaml": _overlay("1.3.0")})
+    _write(repo, {"overlays/staging/kustomization.yaml": _overlay("1.1.0")})
+    doc = cli.output.document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
+    assert doc is not None
+    (note,) = [n for n in doc["init"]["notes"] if "staging" in n]
+    assert note.startswith("open question:") and "dev or local" in note
+    planned = cli.execute(["init", "--repo", str(repo)]).body
+    assert isinstance(planned, Planned) and planned.init is not None
+    shown = init_text(planned.init, planned.plan)
+    before_plan = shown.split("The first plan under it:", 1)[1].split("\ndev\n", 1)[0]
+    assert "open question: environment staging: promote_from dev or local?" in before_plan
+    assert "# open question: staging is promoted from dev or local?" in shown  # the config's comment

@@ -214,3 +214,116 @@ def test_gitops_promoter_strategy_gives_the_order_and_another_branch_is_said(tmp
         "# not read: apps/test.yaml: Argo CD Application app-e2e renders envs/e2e from revision e2e-branch"
         in text
     )
+
+
+def _microtodo_shape() -> dict[str, str]:
+    """The shape of a repository met in the wild (MicroTodoSuite/microservice-app-gitops): per-app
+    overlays renaming the image with ``newName``, flat ``environments/<env>`` layers a test
+    fixture includes, a ``clusters/`` bootstrap of Argo CD ApplicationSets, Argo CD installing
+    itself from ``bootstrap/argocd``."""
+    files = {
+        "apps/api/base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "apps/api/base/deploy.yaml": DEPLOY.format(image="api"),
+        "environments/base/kustomization.yaml": "resources:\n- redis.yaml\n",
+        "environments/base/redis.yaml": DEPLOY.format(image="redis:7.4.9-alpine"),
+        "tests/fixtures/isolation/base/kustomization.yaml": "resources:\n- probe.yaml\n",
+        "tests/fixtures/isolation/base/probe.yaml": DEPLOY.format(image="busybox:1.36"),
+        "tests/fixtures/isolation/overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+        "clusters/base/kustomization.yaml": "resources:\n- apps.yaml\n- argocd.yaml\n",
+        "clusters/base/apps.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: apps}\nspec:\n"
+            "  generators:\n  - list: {elements: []}\n  template:\n    metadata: {name: 'api-{{ .env }}'}\n"
+            "    spec:\n      source:\n        repoURL: https://example.com/acme/gitops\n"
+            "        path: 'apps/api/overlays/{{ .env }}'\n"
+        ),
+        "clusters/base/argocd.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: argocd}\nspec:\n"
+            "  source:\n    repoURL: https://example.com/acme/gitops\n    path: bootstrap/argocd\n"
+        ),
+        "clusters/eks-dev/kustomization.yaml": "resources:\n- ../base\n",
+        "bootstrap/argocd/kustomization.yaml": "resources:\n- install.yaml\n",
+        "bootstrap/argocd/install.yaml": DEPLOY.format(image="quay.io/argoproj/argocd:v3.5.0"),
+    }
+    for env in ("dev", "staging", "prod"):
+        files[f"apps/api/overlays/{env}/kustomization.yaml"] = (
+            "resources:\n- ../../base\nimages:\n- name: api\n"
+            "  newName: 123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/api\n"
+            f"  digest: sha256:{'c4' * 32}\n"
+        )
+        files[f"environments/{env}/kustomization.yaml"] = "resources:\n- ../base\n"
+        files[f"tests/fixtures/isolation/foundation/{env}/kustomization.yaml"] = (
+            f"resources:\n- ../../../../../environments/{env}\n"
+        )
+    files["apps/api/overlays/local/kustomization.yaml"] = (
+        f"resources:\n- ../../base\nimages:\n- name: api\n  newName: localhost:5001/api\n"
+        f"  digest: sha256:{'00' * 32}\n"
+    )
+    return files
+
+
+def test_tests_fixtures_and_cluster_bootstrap_are_not_environments(tmp_path: Path) -> None:
+    found = discover(_write(tmp_path, _microtodo_shape()))
+    paths = [p for e in found.environments for p in e.paths]
+    assert not [p for p in paths if p.startswith(("tests/", "clusters/", "bootstrap/"))], paths
+    assert [e.name for e in found.environments] == ["dev", "local", "staging", "prod"]
+    assert "busybox" not in {i.name for i in found.images}
+    assert not [i for i in found.images if "argocd" in i.name]
+
+
+def test_flat_environment_layers_included_by_a_fixture_are_found(tmp_path: Path) -> None:
+    found = discover(_write(tmp_path, _microtodo_shape()))
+    by_name = {e.name: e.paths for e in found.environments}
+    assert by_name["dev"] == ("apps/api/overlays/dev", "environments/dev")
+    assert by_name["prod"] == ("apps/api/overlays/prod", "environments/prod")
+    (redis,) = [i for i in found.images if i.name == "redis"]
+    assert redis.environments == ("dev", "staging", "prod")
+
+
+def test_an_image_renamed_with_new_name_is_pulled_from_the_new_name(tmp_path: Path) -> None:
+    found = discover(_write(tmp_path, _microtodo_shape()))
+    (api,) = [i for i in found.images if i.name == "api"]
+    assert api.repository == "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/api"
+    assert api.registry == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    text = config_text(found)
+    assert 'repository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/api"' in text
+    # the environment that pulls it from elsewhere is said, not silently folded in
+    assert "local renders it as localhost:5001/api" in text
+    loaded = config.parse(text, "gitops-bot.yaml")
+    image = loaded.image("api")
+    assert image is not None
+    assert image.repository.registry == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def test_an_ambiguous_name_order_is_said_as_an_open_question(tmp_path: Path) -> None:
+    """dev and local are both of the first rank: which one staging is promoted from is not
+    guessed silently, it is asked in the config and in what init says."""
+    found = discover(_write(tmp_path, _microtodo_shape()))
+    staging = next(e for e in found.environments if e.name == "staging")
+    assert staging.promote_from is None
+    assert "local" in staging.order and "dev" in staging.order
+    text = config_text(found)
+    line = next(ln for ln in text.splitlines() if "open question" in ln and "staging" in ln)
+    assert "promote_from" in line
+    assert any("staging" in q and "promote_from" in q for q in found.questions)
+
+
+def test_an_argo_cd_rolling_sync_gives_the_order(tmp_path: Path) -> None:
+    files = _microtodo_shape()
+    files["clusters/eks-dev/rolling-sync.yaml"] = (
+        "- op: add\n  path: /spec/strategy\n  value:\n    type: RollingSync\n    rollingSync:\n"
+        "      steps:\n"
+        + "".join(
+            f"      - matchExpressions:\n        - key: env\n          operator: In\n"
+            f"          values: [{env}]\n"
+            for env in ("dev", "staging", "prod")
+        )
+    )
+    found = discover(_write(tmp_path, files))
+    assert {e.name: e.promote_from for e in found.environments} == {
+        "dev": None,
+        "local": None,
+        "staging": "dev",
+        "prod": "staging",
+    }
+    assert found.order_source == "argocd-rolling-sync"
+    assert "RollingSync" in config_text(found)
