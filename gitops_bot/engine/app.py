@@ -134,10 +134,12 @@ class App:
 
         def older(name: str, new: Deployed, old: Deployed) -> bool | None:
             policy = policies.get(name)
-            if policy is None or not new.tag or not old.tag or new.tag == old.tag:
+            if policy is None or not new.tag or not old.tag:
                 return None
-            chosen = policy.choose([old.tag, new.tag], None).tag
-            return None if chosen is None else chosen == old.tag
+            # by the policy's order, its range aside: a pin outside the range is still a move
+            # forward or back (a choice between the two would see neither, and fall back to
+            # "ran before", a forward move over a rollback reading as a rollback)
+            return policy.older(new.tag, old.tag)
 
         newest: dict[str, ledger.Entry] = {}
         for entry in entries:

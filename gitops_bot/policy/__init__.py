@@ -13,9 +13,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from gitops_bot.core.model import Choice
+from gitops_bot.core.model import Choice, Strategy
 from gitops_bot.policy.schemes import Scheme, scheme_for
+from gitops_bot.policy.semver import parse_range, parse_tag
 from gitops_bot.policy.settings import PolicyConfig
+
+# tags people use as moving pointers: a new digest behind the same name is the release
+MUTABLE = frozenset(
+    {"latest", "main", "master", "stable", "edge", "nightly", "dev", "develop", "head", "trunk", "release"}
+)
 
 
 class Policy:
@@ -26,6 +32,15 @@ class Policy:
         self._allow = [re.compile(p) for p in config.allow]
         self._ignore = [re.compile(p) for p in config.ignore]
         self._pattern = re.compile(config.pattern) if config.pattern else None
+        # a moving tag names no release of its own (the next push moves it): a policy ordering
+        # tags never proposes one, unless its pattern or an allow entry names it; following a
+        # moving tag's digest is the digest policy
+        self._moving = frozenset(t for t in MUTABLE if not self._names(t))
+
+    def _names(self, tag: str) -> bool:
+        return any(
+            tag in p.pattern.lower() and p.search(tag) for p in (*self._allow, *filter(None, [self._pattern]))
+        )
 
     @property
     def needs_created_time(self) -> bool:
@@ -42,6 +57,33 @@ class Policy:
 
     def describe(self) -> str:
         return self.config.describe()
+
+    def outside(self, tag: str) -> str:
+        """Why ``tag``, pinned today, is not one this policy would choose, said for a person
+        with what to change; "" when it is one (or the policy follows one tag)."""
+        if not self.scheme.needs_tags or self._ranked([tag], tag):
+            return ""
+        version = parse_tag(tag) if self.config.strategy is Strategy.SEMVER else None
+        if version is not None and self.admits(tag) and tag.lower() not in self._moving:
+            bare = version.version.replace(build=None)
+            if self.config.range and bare not in parse_range(self.config.range):
+                return f"pinned {tag} is outside range {self.config.range}: widen the range"
+            if version.is_prerelease:
+                return f"pinned {tag} is a prerelease, which the policy leaves out: set prerelease: true"
+        return f"pinned {tag} is not among the tags {self.describe()} chooses from: widen the policy"
+
+    def older(self, new: str, old: str) -> bool | None:
+        """Whether the policy's order puts ``new`` below ``old``, its filters aside (a range, a
+        pattern's or allow's bounds): what ranks a person's change, since a pin outside the
+        range is still older or newer than another. None where the order does not say: the
+        same tag, a tag it cannot place, a policy following one tag or ordering by created
+        time."""
+        if new == old or not self.scheme.needs_tags:
+            return None
+        a, b = self.scheme.current_key(new, None), self.scheme.current_key(old, None)
+        if a is None or b is None:
+            return None
+        return bool(a < b)
 
     # -- filtering -------------------------------------------------------------------
 
@@ -63,8 +105,11 @@ class Policy:
         deployed tag's version, the filters' presence) is settled once per call."""
         admits = self.admits if (self._allow or self._ignore or self._pattern) else None
         key = self.scheme.keyer(current)
+        moving = self._moving
         out = []
         for t in tags:
+            if t.lower() in moving:
+                continue
             if admits is None or admits(t):
                 k = key(t)
                 if k is not None:
@@ -80,10 +125,18 @@ class Policy:
         created: Mapping[str, datetime] | None = None,
     ) -> Choice:
         """Pick the tag to deploy. ``created`` maps tag -> created time (aware) for ``newest``;
-        a tag without one (absent or unreadable in its config blob) is not a candidate."""
+        a tag without one (absent or unreadable in its config blob) is not a candidate. A
+        deployed tag outside the policy is said beside the choice, whatever it is."""
         followed = self.scheme.follow(current)
         if followed is not None:
             return followed
+        choice = self._choose(tags, current, created)
+        said = self.outside(current) if current else ""
+        return Choice(choice.tag, f"{choice.reason}; {said}") if said else choice
+
+    def _choose(
+        self, tags: Sequence[str], current: str | None, created: Mapping[str, datetime] | None
+    ) -> Choice:
 
         ranked = self._ranked(tags, current)
         what = self.describe()

@@ -19,12 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_bot.policy import MUTABLE
 from gitops_bot.policy.semver import parse_tag
 
-# tags people use as moving pointers: a new digest behind the same name is the release
-MUTABLE = frozenset(
-    {"latest", "main", "master", "stable", "edge", "nightly", "dev", "develop", "head", "trunk", "release"}
-)
 _SHA = r"[0-9a-f]{7,40}"
 _TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}[01]\d[0-3]\d(?:[-_.T]?\d{4,6})?)(?!\d)")
 _DATED = re.compile(r"(?<!\d)(20\d{2})-([01]\d)-([0-3]\d)(?:[-_.T](\d{4,6}))?(?!\d)")
@@ -62,7 +59,10 @@ def guess(tags: Sequence[str]) -> Guess:
         majors = sorted({v.version.major for v in versions if v is not None})
         major = majors[-1]
         prerelease = any(v is not None and v.is_prerelease for v in versions)
-        keys: dict[str, Any] = {"policy": "semver", "range": f">={major}.0.0 <{major + 1}.0.0"}
+        # under npm/Masterminds rules 1.0.0-rc.5 < 1.0.0: a range from M.0.0 would leave a
+        # prerelease pinned today out of its own policy; M.0.0-0 is the lowest version of M
+        low = f"{major}.0.0-0" if prerelease else f"{major}.0.0"
+        keys: dict[str, Any] = {"policy": "semver", "range": f">={low} <{major + 1}.0.0"}
         if prerelease:
             keys["prerelease"] = True
         more = (

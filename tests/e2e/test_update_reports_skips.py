@@ -38,8 +38,9 @@ def test_update_with_only_skips_says_so_instead_of_nothing_to_do(
     out = capsys.readouterr().out
     assert out == (
         "Nothing to change; 2 skipped (staging example/app: no tag among 1 matches semver ^5 "
-        "with 3 version parts; staging example/worker: no tag among 1 matches semver ^9 with 2 version "
-        "parts); see `gitops-bot plan`\n"
+        "with 3 version parts; pinned 1.0.0 is outside range ^5: widen the range; staging "
+        "example/worker: no tag among 1 matches semver ^9 with 2 version parts; pinned 2.0 is "
+        "outside range ^9: widen the range); see `gitops-bot plan`\n"
     )
     assert out.count("\n") == 1 and world.github.open_pulls() == []
     assert main(["update", "--repo", f"file://{world.remote}", "--env", "staging", "--output", "json"]) == 0
