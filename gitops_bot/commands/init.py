@@ -224,9 +224,11 @@ def _checks(app: App, images: Sequence[discovery.FoundImage]) -> list[str]:
             out.append(f"{img.name}: {len(tags)} tags; {img.guess.policy} chooses none ({e})")
             continue
         chosen = choice.tag or "no tag"
+        # a pin the guessed policy leaves out (another major) is said, not only the current one
+        others = [said for t in sorted(set(img.tags) - {current, ""}) if (said := policy.outside(t))]
         out.append(
             f"{img.name}: {len(tags)} tags; {img.guess.policy} would choose {chosen}"
             f"{f' (pinned today: {current})' if current else ''}"
-            f"{f' - {choice.reason}' if choice.reason else ''}"
+            f"{f' - {choice.reason}' if choice.reason else ''}" + "".join(f"; {said}" for said in others)
         )
     return out

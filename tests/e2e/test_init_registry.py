@@ -44,3 +44,38 @@ def test_registry_checks_each_guessed_policy_and_names_the_tag_it_would_choose(
     assert check.startswith(f"{image}: 4 tags; semver would choose 1.2.0 (pinned today: 1.0.0)"), check
     (item,) = [i for e in doc["environments"] for i in e["images"]]
     assert item["action"] == "update" and item["candidate"]["tag"] == "1.2.0"
+
+
+def test_a_pinned_tag_the_guessed_policy_leaves_out_is_said(
+    tmp_path: Path, registry: RegistryProcess
+) -> None:
+    """Two majors pinned: the guess keeps the highest, and the check names the pin it leaves
+    out (the plan would move it across a major), not only the tag it would choose."""
+    ns = f"initpin{abs(hash(str(tmp_path))) % 10**8}"
+    image = f"{registry.host}/{ns}/app"
+    pusher = Pusher.to(registry.url)
+    try:
+        for tag in ("1.0.0", "2.0.0", "2.1.0"):
+            pusher.image(f"{ns}/app", tag, salt=f"{ns}-{tag}")
+    finally:
+        pusher.close()
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n"
+        f"    spec:\n      containers:\n      - name: app\n        image: {image}:1.0.0\n"
+    )
+    files = {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": deploy,
+        "overlays/dev/kustomization.yaml": f"resources:\n- ../../base\nimages:\n- name: {image}\n  newTag: 2.0.0\n",
+        "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
+    assert result.exit_code == 0
+    doc = document(result)
+    assert doc is not None
+    (check,) = doc["init"]["checks"]
+    assert check.startswith(f"{image}: 3 tags; semver would choose 2.1.0"), check
+    assert "pinned 1.0.0 is outside range >=2.0.0 <3.0.0: widen the range" in check, check
