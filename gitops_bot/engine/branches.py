@@ -10,19 +10,38 @@ branch can share a place there. What is on the base is read from the checkout as
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
-from gitops_bot.config import EnvironmentConfig
+from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.engine.declared import Declared
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release.proposal import Release
 from gitops_bot.render import reader
 
-if TYPE_CHECKING:
-    from gitops_bot.engine.app import App
+
+class App(Protocol):
+    """What of :class:`gitops_bot.engine.app.App` the branches are read with (a protocol: the
+    app reads its environments through this module)."""
+
+    git: History | None
+    trees: dict[str, reader.Tree]
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def declared(self) -> Declared: ...
+
+    @property
+    def root(self) -> Path: ...
+
+    def read_tree(self, tree: reader.Tree, branch: str | None = None) -> dict[str, EnvironmentReading]: ...
+
 
 # a release's edits and its holds land together on the environment's branch; a freeze is the
 # bot's own switch beside the configuration, on the base

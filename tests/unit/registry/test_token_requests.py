@@ -24,11 +24,13 @@ import httpx
 import pytest
 
 from gitops_bot.core.errors import RegistryAccessError
+from gitops_bot.registry import auth
 from gitops_bot.registry.auth import BATCH, PROBE_WAIT
 from gitops_bot.registry.channel import Channel
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
 from gitops_bot.registry.credentials import RegistryCredential
 from gitops_bot.registry.settings import RegistryConfig
+from testkit.clock import later
 
 REALM = "https://auth.example/token"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -190,20 +192,21 @@ def test_once_the_realm_is_known_a_new_repository_gets_its_token_before_its_requ
     assert reg.token_requests == [["repository:acme/a:pull"], ["repository:acme/b:pull"]]
 
 
-def test_a_token_is_reused_until_it_expires_counted_from_issued_at() -> None:
+def test_a_token_is_reused_until_it_expires_counted_from_issued_at(monkeypatch: pytest.MonkeyPatch) -> None:
     """A token issued 295 s ago for 300 s has 5 s left, less the client's 10 s margin: it is
     used at most a second (the least a token is kept); one issued now is reused."""
+    clock = later(monkeypatch, auth)  # the token cache's clock, 1.1 s on without the wait
     fresh = TokenRegistry()
     with client(fresh) as c:
         c.list_tags("acme/a")
         c.resolve_digest("acme/a", "1.1.0")
-        time.sleep(1.1)
+        clock.advance(1.1)
         c.list_tags("acme/a")
     assert fresh.token_requests == [["repository:acme/a:pull"]]
     stale = TokenRegistry(issued_ago=295)
     with client(stale) as c:
         c.list_tags("acme/a")
-        time.sleep(1.1)
+        clock.advance(1.1)
         c.list_tags("acme/a")
     assert stale.token_requests == [["repository:acme/a:pull"]] * 2
     assert stale.registry == {"401": 1, "200": 2}  # the second token asked before the request
@@ -298,10 +301,14 @@ def test_a_registry_without_auth_is_read_at_two_requests_an_image_and_no_token()
     assert len(seen) == 128
 
 
-def test_a_slow_first_answer_holds_the_other_repositories_only_briefly() -> None:
+def test_a_slow_first_answer_holds_the_other_repositories_only_briefly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The first request goes alone so that a challenging registry is not sent a window of
     401s; but a first answer that is slow (a registry at work, not one challenging) lets the
     others go after PROBE_WAIT: one slow repository holds no one for its whole time."""
+    # the others' wait, a fifth of its second: what is meant is that it ends, not how long it is
+    monkeypatch.setattr(auth, "PROBE_WAIT", PROBE_WAIT / 5)
     released = threading.Event()
     first_path: list[str] = []
     lock = threading.Lock()
@@ -313,7 +320,7 @@ def test_a_slow_first_answer_holds_the_other_repositories_only_briefly() -> None
                 first_path.append(request.url.path)
         if first:
             # answered only once another repository was asked (or the test gives up)
-            assert released.wait(PROBE_WAIT + 5), "the others waited for the slow first answer"
+            assert released.wait(auth.PROBE_WAIT + 5), "the others waited for the slow first answer"
         else:
             released.set()
         return open_answer(request)
@@ -322,7 +329,7 @@ def test_a_slow_first_answer_holds_the_other_repositories_only_briefly() -> None
     with open_client(slow_first) as c:
         started = time.monotonic()
         assert plan_like(c, repositories) == {r: _digest(r) for r in repositories}
-    assert released.is_set() and time.monotonic() - started < PROBE_WAIT + 2
+    assert released.is_set() and time.monotonic() - started < auth.PROBE_WAIT + 2
 
 
 def test_the_credential_goes_to_the_realm_and_the_token_to_the_registry_only() -> None:
@@ -336,15 +343,18 @@ def test_the_credential_goes_to_the_realm_and_the_token_to_the_registry_only() -
     assert sum(1 for host, h in reg.authorizations if host == "registry.example" and not h) == 1
 
 
-def test_a_later_run_on_the_same_client_asks_batches_again_once_its_tokens_expired() -> None:
+def test_a_later_run_on_the_same_client_asks_batches_again_once_its_tokens_expired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """``watch``'s next cycle: the realm is known (no 401), and the expired tokens are asked
     for a batch of scopes a request again, not one a repository."""
+    clock = later(monkeypatch, auth)
     reg = TokenRegistry(expires_in=1)
     repositories = [f"acme/app{i}" for i in range(40)]
     with client(reg) as c:
         plan_like(c, repositories)
         first = len(reg.token_requests)
-        time.sleep(1.1)
+        clock.advance(1.1)
         assert plan_like(c, repositories) == {r: _digest(r) for r in repositories}
     assert reg.registry == {"401": 1, "200": 160}
     assert len(reg.token_requests) - first <= 2
