@@ -186,6 +186,12 @@ def test_shell_lines_name_real_commands_and_files(block: dx.Block, argv: list[st
             assert (dx.ROOT / path).is_file(), f"{block.where}: {path} does not exist"
         if rest[:2] == ["pip", "install"]:
             _installs_today(rest[2:], block.where)
+    elif program in ("pip", "pip3", ".venv/bin/pip") and rest[:1] == ["wheel"]:
+        # a wheel built from this checkout, to install elsewhere by its path
+        built = [
+            b for a, b in itertools.pairwise(rest) if not b.startswith("-") and a not in ("-w", "--wheel-dir")
+        ]
+        assert built == ["."], f"{block.where}: pip wheel {built}: build this checkout ('.')"
     elif program in ("pip", "pip3", ".venv/bin/pip"):
         assert rest[:1] == ["install"], f"{block.where}: pip {rest[:1]}?"
         _installs_today(rest[1:], block.where)
@@ -247,6 +253,29 @@ def test_an_install_line_that_needs_a_release_fails_outside_a_skipped_block() ->
     for needs_a_release in (["gitops-bot"], ["gitops-bot[aws]"], [".[nosuch]"], ["-r", "no/such.lock"]):
         with pytest.raises(AssertionError):
             _installs_today(needs_a_release, "here")
+
+
+def test_the_install_guide_works_from_what_a_reader_has_today() -> None:
+    """Before any release, each way the install guide gives works from what its reader holds:
+    the clone (``pip install .``), a wheel built from it or downloaded from a release page (a
+    file, installed by its path), the image built from it. None goes through an address of the
+    project's own that may not exist (an example owner's clone URL, release page or image):
+    those belong in a block marked as needing a release."""
+    guide = dx.ROOT / "docs/guides/install.md"
+    lines = [
+        " ".join(argv)
+        for b in RUN
+        if b.file == guide and b.kind is dx.Kind.SHELL
+        for line in b.text.replace("\\\n", " ").splitlines()
+        for argv in dx.commands(line)
+    ]
+    assert [line for line in lines if "acme/" in line] == []
+    forms = {
+        "the clone": ".venv/bin/pip install .",
+        "a wheel built from the clone": "pip install dist/gitops_bot-",
+        "the image built from the clone": "docker build -t gitops-bot .",
+    }
+    assert [name for name, form in forms.items() if not any(form in line for line in lines)] == []
 
 
 def _runnable() -> list[Any]:
