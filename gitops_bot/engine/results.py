@@ -25,10 +25,10 @@ from gitops_bot.core.model import (
     WrittenRef,
 )
 from gitops_bot.core.reading import ImageReading
-from gitops_bot.engine.outcome import Outcome
 from gitops_bot.manifests.edit import FieldChange
 
 if TYPE_CHECKING:  # types only: plan and status import no forge client
+    from gitops_bot.engine.outcome import Outcome
     from gitops_bot.forges.forge import ChangeRequest
     from gitops_bot.gate.port import State
     from gitops_bot.release.decision import Step

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from gitops_bot import config as config_mod
-from gitops_bot import notify
 from gitops_bot.config import Config
 from gitops_bot.core import files
 from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError, UsageError
@@ -30,6 +29,7 @@ from gitops_bot.forges import registry as forges
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import GitWorkspace
 from gitops_bot.git.gitcli import Repo, auth_env, is_url
+from gitops_bot.notify.report import report_failure, report_outcomes
 from gitops_bot.policy.age import Unread
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release.proposal import Release, every_sighting, marked
@@ -202,9 +202,9 @@ def _reported(
         outcomes = fn(s)
     except Exception as exc:
         gate = isinstance(exc, GateClosed)
-        notify.report_failure(settings, exc, s.environ, gate=gate, command=command, dry_run=dry_run)
+        report_failure(settings, exc, s.environ, gate=gate, command=command, dry_run=dry_run)
         raise
-    failed = notify.report_outcomes(settings, outcomes, s.environ, dry_run=dry_run)
+    failed = report_outcomes(settings, outcomes, s.environ, dry_run=dry_run)
     return [replace(o, warnings=[*o.warnings, *w]) if w else o for o, w in zip(outcomes, failed, strict=True)]
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from gitops_bot.core.secret import Origin
-from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.settings import ForgeSettings
 from gitops_bot.net.auth import OriginAuth
 
 if TYPE_CHECKING:
     from gitops_bot.forges.compare_kit import Ask, Comparison
+    from gitops_bot.forges.forge import Forge
 
 
 def adapter(module: str) -> Any:

@@ -29,6 +29,7 @@ same as the first fetch's), and a config pointing the forge elsewhere is refused
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
@@ -37,12 +38,14 @@ from gitops_bot.forges.azure_devops import entry as azure_entry
 from gitops_bot.forges.bitbucket_cloud import entry as bitbucket_cloud_entry
 from gitops_bot.forges.bitbucket_dc import entry as bitbucket_dc_entry
 from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
-from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.gitea import entry as gitea_entry
 from gitops_bot.forges.github import entry as github_entry
 from gitops_bot.forges.gitlab import entry as gitlab_entry
 from gitops_bot.forges.remotes import kind_from_url
 from gitops_bot.forges.settings import ForgeSettings
+
+if TYPE_CHECKING:
+    from gitops_bot.forges.forge import Forge
 
 
 def kind(cfg: ForgeSettings, url: str) -> str:

@@ -1,65 +1,12 @@
 """Notifications out: tell people what a run did (Slack, Teams, a signed JSON webhook).
 
-:func:`report_outcomes` and :func:`report_failure` are the one hook: the write-back layer
-calls them for every release command, so the CLI, the Action and ``watch`` notify alike.
-:mod:`.message` and :mod:`.send` (httpx, gitops_bot.net) are imported when there is something to
-send: ``config`` reads this package's :mod:`.settings` on every command."""
+:mod:`.report` is the one hook (:func:`~.report.report_outcomes`,
+:func:`~.report.report_failure`); :mod:`.message` and :mod:`.send` (httpx, gitops_bot.net) come
+with it. ``config`` reads this package's :mod:`.settings` on every command, so the package
+itself imports nothing else."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
-
-from gitops_bot.notify.message import from_error, from_outcomes
-from gitops_bot.notify.send import Notifier
 from gitops_bot.notify.settings import EVENTS, TYPES, NotifierSettings
 
-if TYPE_CHECKING:
-    from gitops_bot.notify.message import OutcomeLike
-
-__all__ = ["EVENTS", "TYPES", "NotifierSettings", "report_failure", "report_outcomes"]
-
-
-def report_outcomes(
-    settings: Sequence[NotifierSettings],
-    outcomes: Sequence[OutcomeLike],
-    environ: Mapping[str, str],
-    *,
-    dry_run: bool,
-) -> list[list[str]]:
-    """One notice per outcome that changed something; a delivery failure becomes a warning
-    for that outcome: the warnings, one list per outcome in order."""
-    if not settings:
-        return [[] for _ in outcomes]
-
-    with Notifier(settings, environ, dry_run=dry_run) as n:
-        return [[w for notice in from_outcomes([o]) for w in n.send(notice)] for o in outcomes]
-
-
-REPEAT_AFTER = 3600.0  # seconds: the same failure again within this is not sent again
-_recent: dict[str, float] = {}
-
-
-def report_failure(
-    settings: Sequence[NotifierSettings],
-    error: BaseException,
-    environ: Mapping[str, str],
-    *,
-    gate: bool,
-    command: str,
-    dry_run: bool,
-) -> None:
-    """A long-running ``watch`` meets the same failure every cycle during an outage: it is
-    sent once, then again only after ``REPEAT_AFTER`` seconds (per process)."""
-    if not settings:
-        return
-
-    notice = from_error(error, gate=gate, command=command, dry_run=dry_run)
-    now, key = time.monotonic(), notice.text()
-    if not dry_run and now - _recent.get(key, -REPEAT_AFTER) < REPEAT_AFTER:
-        return
-    _recent[key] = now
-
-    with Notifier(settings, environ, dry_run=dry_run) as n:
-        n.send(notice)
+__all__ = ["EVENTS", "TYPES", "NotifierSettings"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.config.settings import GitConfig, PullRequestConfig
@@ -25,7 +25,6 @@ from gitops_bot.core.instants import format_instant
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside, Part, Parts
-from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.release import windows
 from gitops_bot.release.proposal import (
     MERGE_WAITS,
@@ -36,6 +35,9 @@ from gitops_bot.release.proposal import (
     with_note,
 )
 from gitops_bot.release.windows import Deferral, Freeze
+
+if TYPE_CHECKING:
+    from gitops_bot.forges.forge import ChangeRequest
 
 
 class RequestStep(StrEnum):

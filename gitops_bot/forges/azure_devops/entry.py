@@ -7,13 +7,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
-from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig, ForgeSettings
+
+if TYPE_CHECKING:
+    from gitops_bot.forges.forge import Forge
 
 ADAPTER = "gitops_bot.forges.azure_devops.adapter"  # imported when a run talks to Azure DevOps
 TOKEN_ENV = "AZURE_DEVOPS_TOKEN"

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin
 from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
-from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.settings import ForgeSettings
+
+if TYPE_CHECKING:
+    from gitops_bot.forges.forge import Forge
 
 ADAPTER = "gitops_bot.forges.bitbucket_cloud.adapter"  # imported when a run talks to Bitbucket
 API = "https://api.bitbucket.org/2.0"

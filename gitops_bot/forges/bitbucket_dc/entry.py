@@ -7,14 +7,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
-from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig, ForgeSettings
 from gitops_bot.git.gitcli import BEARER
+
+if TYPE_CHECKING:
+    from gitops_bot.forges.forge import Forge
 
 ADAPTER = "gitops_bot.forges.bitbucket_dc.adapter"  # imported when a run talks to the server
 NAME = "Bitbucket Data Center"

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin, Secret
 from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
-from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
+
+if TYPE_CHECKING:
+    from gitops_bot.forges.forge import Forge
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
-from gitops_bot.forges.forge import Forge
 from gitops_bot.forges.remotes import remote_server
 from gitops_bot.forges.settings import ForgeSettings
+
+if TYPE_CHECKING:
+    from gitops_bot.forges.forge import Forge
 
 ADAPTER = "gitops_bot.forges.gitlab.adapter"  # imported when a run talks to the forge
 

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from gitops_bot import config, notify
+from gitops_bot import config
 from gitops_bot.core import log
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.core.log import register_secret
 from gitops_bot.core.model import OutcomeAction, ReleaseKind, WriteMode
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.notify import NotifierSettings
+from gitops_bot.notify import report as notify
 from gitops_bot.notify.message import Notice, event_of, from_error, from_outcomes
 from gitops_bot.notify.send import Notifier
 from gitops_bot.release.proposal import Change
