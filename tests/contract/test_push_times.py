@@ -7,6 +7,7 @@ reaches its API's origin only, and no reason repeats it."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sys
@@ -20,9 +21,12 @@ import pytest
 
 from gitops_bot.core.log import redact
 from gitops_bot.core.model import AgeSource, ImageAge
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.net.service import Service
 from gitops_bot.policy.age import trusted
 from gitops_bot.registry.credentials import RegistryCredential
 from gitops_bot.registry.pushtime import LIMIT, NoPushTime, Pushed, PushTimes, kind_of
+from gitops_bot.registry.pushtime import base as pushtime_base
 from gitops_bot.registry.pushtime.github import MAX_PAGES, PER_PAGE
 from testkit.contract import SPECS, Contract
 from testkit.paths import ROOT
@@ -192,7 +196,12 @@ RETRIED = ("outage", "rate limited", "silent")
 
 
 @pytest.mark.parametrize("case", [*FAILURES, "garbage time"])
-def test_what_cannot_be_read_is_unknown_with_a_reason(api: Api, case: str) -> None:
+def test_what_cannot_be_read_is_unknown_with_a_reason(
+    api: Api, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the one retry's pause is asked of the service's sleep, recorded here rather than slept
+    waits: list[float] = []
+    monkeypatch.setattr(pushtime_base, "Service", functools.partial(Service, sleep=waits.append))
     if case == "garbage time":
         canned, said = Canned(200, GARBAGE_TIME[api.kind]), "no readable"
         if api.kind == "gar":  # the time is in the second answer: the tag's first, as it is
@@ -216,6 +225,7 @@ def test_what_cannot_be_read_is_unknown_with_a_reason(api: Api, case: str) -> No
     # the next run is answered: one failure stays with its run (an instance keeps each answer,
     # failures included, for its life: one run asks each question once)
     assert times.pushed(api.host, api.repository, "v1", D1) is None
+    assert waits == ([RetryPolicy().initial_wait] if case in RETRIED else []), waits
     again = api.times(timeout=10)
     assert again.pushed(api.host, api.repository, "v1", D1) == Pushed(AT, D1, api.source)
 
