@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 from gitops_bot import config as config_mod
 from gitops_bot.config import Config
 from gitops_bot.core import files
-from gitops_bot.core.errors import GateClosed, GitError, GitOpsBotError, UsageError
+from gitops_bot.core.errors import ConfigMissing, GateClosed, GitError, GitOpsBotError, UsageError
 from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import EnvView, Secret, allow_list
 from gitops_bot.engine import preflight
@@ -155,7 +155,10 @@ class Sessions:
         signer = None
         try:
             with _paths_in_repository(ws, self.repo):
-                cfg, root = load(ws, self._base, self.config_path, allow_list(self.environ))
+                try:
+                    cfg, root = load(ws, self._base, self.config_path, allow_list(self.environ))
+                except ConfigMissing as missing:
+                    raise _not_pushed(self.repo, self.config_path, ws.base) or missing from None
                 self.config = cfg
                 if sign:  # a bad key: exit 2 before anything is committed or pushed
                     signer = signing.open_signer(cfg.git.signing, cfg.root, self.environ)
@@ -257,6 +260,26 @@ def read_config(root: Path, config_path: str | None, env_allowed: frozenset[str]
         return config_mod.load(Path(config_path), env_allowed=env_allowed)
     path = root / config_path if config_path else config_mod.find_config(root)
     return config_mod.load(files.inside(root, path), env_allowed=env_allowed)
+
+
+def _not_pushed(repo: str, config_path: str | None, base: str | None) -> ConfigMissing | None:
+    """A local checkout whose working directory holds the config that the base branch, as the
+    remote has it, does not (``init --write``, not committed or pushed yet): said so, with what
+    to do, rather than "no gitops-bot.yaml" beside a file the person can see. None otherwise."""
+    if is_url(repo):
+        return None
+    local = Path(repo)
+    try:
+        path = local / config_path if config_path else config_mod.find_config(local)
+    except GitOpsBotError:
+        return None
+    if not path.is_file():
+        return None
+    branch = f"origin/{base}" if base else "the remote's default branch"
+    return ConfigMissing(
+        f"{config_path or path.name} is in the working directory but not on {branch}",
+        hint="commit and push it (status, explain and update read the base branch as the remote has it)",
+    )
 
 
 def _local_origin(
