@@ -47,8 +47,8 @@ def not_reached(exc: BaseException, host: str, service: str = "registry") -> Not
         case socket.gaierror():
             return NotReached(
                 f"the host name {name} has no address ({cause.strerror or 'DNS lookup failed'})",
-                f"check the host name {name} (as gitops-bot.yaml spells it), this machine's DNS "
-                f"and network, {PROXY_NOTE}",
+                f"check the host name {name} (the image's repository names it), this machine's "
+                f"DNS and network, {PROXY_NOTE}",
             )
         case ConnectionRefusedError():
             return NotReached(

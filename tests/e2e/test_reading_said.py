@@ -151,3 +151,27 @@ def test_init_registry_offline_still_says_what_it_read(
     assert "pinned at overlays/staging/kustomization.yaml:5" in out
     assert "pinned at overlays/production/kustomization.yaml:5" in out
     assert "registry 127.0.0.1:1 unreachable" in err
+
+
+def test_the_guide_shows_what_init_registry_prints_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/guides/your-repository.md's offline sample is what ``init --registry`` prints on a
+    repository whose registry has no address (``.invalid`` never resolves): the reading on
+    stdout, then the one line naming the registry and what to check, exit 3."""
+    repo = _pinned_repo(tmp_path)
+    for rel in (
+        "base/deployment.yaml",
+        *(f"overlays/{e}/kustomization.yaml" for e in ("staging", "production")),
+    ):
+        path = repo / rel
+        path.write_text(path.read_text().replace("127.0.0.1:1/", "registry.example.invalid/"))
+    guide = (Path(__file__).parents[2] / "docs/guides/your-repository.md").read_text()
+    start = guide.index("```\nWhat each environment pins") + 4
+    shown = guide[start : guide.index("```", start)].splitlines()
+    code, out, err = _run(capsys, "init", "--repo", str(repo), "--registry")
+    assert code == 3
+    assert out.splitlines() == shown[:-1]
+    # the OS's words for a failed lookup differ between C libraries: up to them, and after
+    said, _, rest = shown[-1].partition(" (Name or service not known)")
+    assert err.startswith(said + " (") and err.rstrip("\n").endswith(rest)
