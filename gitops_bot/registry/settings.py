@@ -29,12 +29,13 @@ class RegistryConfig:
     # requests in flight to this host, at most: at a real registry's round-trip time (20-80 ms)
     # the bot waits on the network, not the CPU, so throughput is in-flight requests / RTT. The
     # run starts at 32 and grows to this while the host answers promptly; an overloaded answer
-    # (429, 503, a timeout) halves it (net/window.py)
+    # (429, 503, a timeout) halves it (net/window.py); a refused connection never does (net/reach.py)
     max_concurrency: int = setting(
         64,
         "The most requests in flight to this host: a run starts at 32 (or this, when lower), "
         "grows to it while the registry answers promptly, and halves on an overloaded answer "
-        "(408, 429, 502-504, a timeout, a refused connection).",
+        "(408, 429, 502-504, a timeout, a connection reset mid-answer; never a registry not "
+        "reached at all).",
         rules=(between(1, None, "'max_concurrency' must be at least 1"),),
     )
     requests_per_second: float | None = setting(None, "Optional spacing of request starts.")
