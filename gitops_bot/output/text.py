@@ -70,6 +70,8 @@ def plan_text(plan: Plan) -> str:
     lines: list[str] = []
     for env in plan.environments:
         header = env.name + (f" (receives promotions from {env.promote_from})" if env.promote_from else "")
+        branch = next((p.branch for r in env.reading for p in r.pins if p.branch), None)
+        header += f" (on branch {branch})" if branch else ""  # its own branch: read and released there
         lines.append(header)
         if env.freeze:
             f = env.freeze

@@ -215,6 +215,9 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
             f"env/{env}",
         )
         assert pin["shared_with"] == []  # base/ on two branches is two places
+    assert main(["plan", "--repo", str(story.checkout())]) == 0
+    text = capsys.readouterr().out
+    assert "staging (on branch env/staging)" in text and "(on branch env/production)" in text, text
 
     # update: a pull request into env/staging, staging's overlay there byte-exact
     result, text = _released(capsys, story, now, ("update", "--env", "staging"), "staging", by_pr=True)
