@@ -7,12 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine.app import open_app
+from gitops_bot.engine.session import Sessions
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout
 
@@ -158,3 +160,28 @@ def test_the_branch_tree_lists_and_reads_only_inside_the_branch(tmp_path: Path) 
         tree.check(root / ".." / "x")
     _git(repo, "update-ref", "refs/remotes/origin/test", "main")
     assert branch_ref(history, "test") == "refs/remotes/origin/test"  # the remote's, when fetched
+
+
+def _session_readings(tmp_path: Path, repo: Path) -> dict[str, Any]:
+    remote = tmp_path / "remote.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
+    environ = {**os.environ, "GITOPS_BOT_CACHE": str(tmp_path / "cache"), "GIT_CONFIG_NOSYSTEM": "1"}
+    return Sessions(f"file://{remote}", environ=environ).open(lambda s: s.app.readings(), sign=False)
+
+
+def test_a_session_fetches_the_environments_branch_and_reads_it_there(tmp_path: Path) -> None:
+    """A clone of the remote (a cached partial clone) has only what the session fetched: the
+    base, the bot's branches and each environment's own branch."""
+    got = _session_readings(tmp_path, _repository(tmp_path / "repo", branch=True))
+    test = got["test"].image(APP)
+    assert test is not None and test.effective is not None
+    assert (test.effective.tag, test.effective.branch) == ("2.0", "test")
+
+
+def test_a_branch_the_remote_lacks_is_one_line_naming_it(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo", branch=True)
+    (repo / "gitops-bot.yaml").write_text(CONFIG.format(branch="  branch: tset\n"))
+    _git(repo, "commit", "-qam", "a typo")
+    with pytest.raises(UsageError, match="the remote has no branch 'tset'") as said:
+        _session_readings(tmp_path, repo)
+    assert "'branch:'" in (said.value.hint or "")
