@@ -63,8 +63,16 @@ class Policy:
         with what to change; "" when it is one (or the policy follows one tag)."""
         if not self.scheme.needs_tags or self._ranked([tag], tag):
             return ""
-        version = parse_tag(tag) if self.config.strategy is Strategy.SEMVER else None
-        if version is not None and self.admits(tag) and tag.lower() not in self._moving:
+        if tag.lower() in self._moving:
+            return (
+                f"pinned {tag} is a moving tag, which {self.describe()} never proposes: "
+                f"follow it with policy: digest and tag: {tag}, or name it in allow"
+            )
+        semver = self.config.strategy is Strategy.SEMVER
+        version = parse_tag(tag) if semver else None
+        if semver and version is None:
+            return f"pinned {tag} is no version semver reads: choose another policy for it"
+        if version is not None and self.admits(tag):
             bare = version.version.replace(build=None)
             if self.config.range and bare not in parse_range(self.config.range):
                 return f"pinned {tag} is outside range {self.config.range}: widen the range"

@@ -127,3 +127,15 @@ def test_the_guess_for_unordered_tags_beside_latest_never_proposes_latest() -> N
     g = guess(["b8a2b2a-4074585724", "latest"])
     policy = _policy(dict(g.keys))
     assert policy.choose(list(CREATED), "b8a2b2a-4074585724", CREATED).tag not in MUTABLE
+
+
+def test_a_moving_tag_pinned_under_an_ordering_policy_says_how_to_follow_it() -> None:
+    assert _policy({"policy": "newest"}).outside("latest") == (
+        "pinned latest is a moving tag, which newest never proposes: "
+        "follow it with policy: digest and tag: latest, or name it in allow"
+    )
+
+
+def test_a_pin_semver_cannot_read_says_so() -> None:
+    said = _policy({"policy": "semver", "range": "^1"}).outside("b8a2b2a-4074585724")
+    assert said == "pinned b8a2b2a-4074585724 is no version semver reads: choose another policy for it"
