@@ -11,10 +11,10 @@ fixture fails, saying how to install it.
 from __future__ import annotations
 
 import shutil
+import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from testkit.certs import make_ca, make_server_cert
 from testkit.loopback import LoopbackHTTPServer
 from testkit.registry_process import free_port
 
@@ -45,10 +46,12 @@ class Exporter:
     def __init__(self) -> None:
         self.values: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.scraped = threading.Event()  # asked for its metrics at least once
         exporter = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                exporter.scraped.set()
                 body = exporter.text().encode()
                 self.send_response(200 if self.path.startswith("/metrics") else 404)
                 self.send_header("Content-Type", "text/plain; version=0.0.4")
@@ -184,14 +187,67 @@ class PrometheusProcess:
         self.stop()
 
 
-def prometheus(root: Path) -> Iterator[PrometheusProcess]:
-    """An exporter and a Prometheus scraping it, stopped afterwards (a fixture's body)."""
-    exporter = Exporter().start()
-    try:
-        with PrometheusProcess(root, exporter) as prom:
-            yield prom
-    finally:
-        exporter.stop()
+class Warming:
+    """A Prometheus and its exporter started in a thread of their own, ready (:meth:`get`) once
+    it has scraped the exporter: its first scrape comes 5-10 s after its start (its discovery
+    and scrape managers hand targets on at 5 s ticks, which no flag of 2.42 shortens). Started
+    before the first test that needs it (tests/conftest.py), that wait overlaps other tests."""
+
+    def __init__(
+        self, root: Path, *, web_config: str | None = None, probe: dict[str, Any] | None = None
+    ) -> None:
+        self.exporter = Exporter().start()
+        self.process = PrometheusProcess(root, self.exporter, web_config=web_config, probe=probe or {})
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="prometheus-warming", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.process.start()
+            if not self.exporter.scraped.wait(30):
+                raise RuntimeError(f"prometheus never scraped its exporter in 30 s: {self.process.log()}")
+        except BaseException as exc:  # handed to the test asking for it
+            self._error = exc
+
+    def get(self) -> PrometheusProcess:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.process
+
+    def stop(self) -> None:
+        self._thread.join()
+        self.process.stop()
+        self.exporter.stop()
+
+
+class MutualTls:
+    """Prometheus's own web config requiring a client certificate from a private CA, and the
+    bot's side of it in ``certs`` (:func:`client_certs` of the server): ``ca.crt``, and
+    ``bot.crt`` and ``bot.key`` that CA signed."""
+
+    def __init__(self, root: Path) -> None:
+        ca, ca_key, ca_cert = make_ca()
+        self.certs = root / "certs"
+        self.certs.mkdir(parents=True)
+        ca_file = self.certs / "ca.crt"
+        ca_file.write_bytes(ca.cert_pem)
+        server_cert, server_key = make_server_cert(ca_key, ca_cert).write(root / "server", "prometheus")
+        client_cert, client_key = make_server_cert(ca_key, ca_cert).write(self.certs, "bot")
+        web = (
+            "tls_server_config:\n"
+            f"  cert_file: {server_cert}\n  key_file: {server_key}\n"
+            f"  client_ca_file: {ca_file}\n  client_auth_type: RequireAndVerifyClientCert\n"
+        )
+        ctx = ssl.create_default_context(cafile=str(ca_file))
+        ctx.load_cert_chain(client_cert, client_key)
+        self.warming = Warming(root / "prom", web_config=web, probe={"verify": ctx})
+
+
+def client_certs(prom: PrometheusProcess) -> Path:
+    """The bot's side of a :class:`MutualTls` server: ``ca.crt``, ``bot.crt``, ``bot.key``."""
+    return prom.root.parent / "certs"
 
 
 class Front:

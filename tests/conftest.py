@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from testkit.config_schema import schema_problems
 from testkit.github_responses import Planned, mocked_github
 from testkit.in_process import signal_handlers_kept
 from testkit.oci import Pusher
-from testkit.prometheus import PrometheusProcess, prometheus
+from testkit.prometheus import MutualTls, PrometheusProcess, Warming
 from testkit.registry_process import RegistryProcess
 from testkit.token_issuer import TokenIssuer
 
@@ -136,11 +138,53 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProce
         yield reg
 
 
+# the Prometheus servers a session's tests will ask for, started as soon as the session knows
+# it (pytest_collection_finish): each takes 5-10 s to its first scrape, overlapped so with the
+# tests before the first that needs it, rather than waited for by that test
+_WARM: dict[str, Callable[[Path], Warming]] = {
+    "prom": Warming,
+    "prom_mutual_tls": lambda root: MutualTls(root).warming,
+}
+_warming: dict[str, tuple[Warming, Path]] = {}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    asked = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    for name in sorted(asked & _WARM.keys()):
+        root = Path(tempfile.mkdtemp(prefix=f"gitops-bot-{name}-"))
+        _warming[name] = (_WARM[name](root), root)
+
+
+def _warmed(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusProcess]:
+    warming, root = _warming.pop(name, None) or (_WARM[name](tmp_path_factory.mktemp(name)), None)
+    try:
+        yield warming.get()
+    finally:
+        warming.stop()
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A server warmed for tests this worker never ran (xdist gave them to another) stops."""
+    for warming, root in _warming.values():
+        warming.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    _warming.clear()
+
+
 @pytest.fixture(scope="session")
 def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusProcess]:
     """A real Prometheus scraping a loopback exporter every second, shared by the session:
     tests set gauges of their own service names (``prom.exporter.set``)."""
-    yield from prometheus(tmp_path_factory.mktemp("prometheus"))
+    yield from _warmed("prom", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def prom_mutual_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusProcess]:
+    """A real Prometheus whose web config requires a client certificate of a private CA
+    (testkit.prometheus.MutualTls: ``ca.crt``, ``bot.crt``, ``bot.key`` in its ``certs``)."""
+    yield from _warmed("prom_mutual_tls", tmp_path_factory)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ read with ``query_range``, and credentials sent to the configured origin only.""
 from __future__ import annotations
 
 import shutil
-import ssl
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,16 +17,23 @@ from gitops_bot.core.log import redact
 from gitops_bot.gate.metrics import Prometheus
 from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.gate.settings import MetricsConfig, MetricsGate
-from testkit.certs import make_ca, make_server_cert
-from testkit.prometheus import Exporter, Front, PrometheusProcess
+from testkit.prometheus import Front, PrometheusProcess, client_certs
 
 
 def service(prom: PrometheusProcess, value: float) -> str:
     """A service of the test's own, its error rate ``value``, scraped."""
-    name = f"svc-{uuid.uuid4().hex[:8]}"
-    prom.exporter.set(name, value)
-    prom.wait_for(rate(name), value)
-    return name
+    return services(prom, value)[0]
+
+
+def services(prom: PrometheusProcess, *values: float) -> list[str]:
+    """Services of the test's own, their error rates ``values``, scraped (in one scrape, not
+    one a service)."""
+    names = [f"svc-{uuid.uuid4().hex[:8]}" for _ in values]
+    for name, value in zip(names, values, strict=True):
+        prom.exporter.set(name, value)
+    for name, value in zip(names, values, strict=True):
+        prom.wait_for(rate(name), value)
+    return names
 
 
 def rate(name: str) -> str:
@@ -47,7 +53,7 @@ def read(prom: PrometheusProcess, g: MetricsGate, since: datetime | None = None)
 
 
 def test_a_vector_meeting_the_condition_passes_and_one_sample_over_it_fails(prom: PrometheusProcess) -> None:
-    ok, bad = service(prom, 0.001), service(prom, 0.2)
+    ok, bad = services(prom, 0.001, 0.2)
     passed = read(prom, gate(rate(ok)))
     assert passed.outcome is GateOutcome.PASS and passed.value == "0.001"
     failed = read(prom, gate(f'app_error_rate{{service=~"{ok}|{bad}"}}'))
@@ -136,44 +142,27 @@ def test_a_missing_credential_variable_is_a_usage_error() -> None:
         Prometheus(MetricsConfig(url="http://127.0.0.1:9", token_env="PROM_TOKEN"), {})
 
 
-def test_mutual_tls_against_a_real_prometheus_requiring_client_certificates(tmp_path: Path) -> None:
+def test_mutual_tls_against_a_real_prometheus_requiring_client_certificates(
+    prom_mutual_tls: PrometheusProcess, tmp_path: Path
+) -> None:
     """Prometheus's own web config requires a client certificate from the private CA: the bot
     presents the configured one (paths relative to gitops-bot.yaml) and verifies the server
     against ca_file; without a certificate the same server refuses it, in one line."""
-    ca, ca_key, ca_cert = make_ca()
-    ca_file = tmp_path / "ca.crt"
-    ca_file.write_bytes(ca.cert_pem)
-    server_cert, server_key = make_server_cert(ca_key, ca_cert).write(tmp_path / "server", "prometheus")
-    client_cert, client_key = make_server_cert(ca_key, ca_cert).write(tmp_path / "repo" / "certs", "bot")
-    web = (
-        "tls_server_config:\n"
-        f"  cert_file: {server_cert}\n  key_file: {server_key}\n"
-        f"  client_ca_file: {ca_file}\n  client_auth_type: RequireAndVerifyClientCert\n"
+    prom = prom_mutual_tls
+    shutil.copytree(client_certs(prom), tmp_path / "repo" / "certs")
+    assert prom.url.startswith("https://")
+    name = service(prom, 0.0)
+    cfg = MetricsConfig(
+        url=prom.url, ca_file="certs/ca.crt", cert_file="certs/bot.crt", key_file="certs/bot.key"
     )
-    shutil.copy(ca_file, tmp_path / "repo" / "certs" / "ca.crt")
-    exporter = Exporter().start()
-    ctx = ssl.create_default_context(cafile=str(ca_file))
-    ctx.load_cert_chain(client_cert, client_key)
-    probe = {"verify": ctx}
+    client = Prometheus(cfg, {}, tmp_path / "repo")
     try:
-        with PrometheusProcess(tmp_path / "prom", exporter, web_config=web, probe=probe) as prom:
-            assert prom.url.startswith("https://")
-            name = service(prom, 0.0)
-            cfg = MetricsConfig(
-                url=prom.url, ca_file="certs/ca.crt", cert_file="certs/bot.crt", key_file="certs/bot.key"
-            )
-            client = Prometheus(cfg, {}, tmp_path / "repo")
-            try:
-                assert client.reading(gate(rate(name)), datetime.now(UTC)).outcome is GateOutcome.PASS
-            finally:
-                client.close()
-            bare = Prometheus(MetricsConfig(url=prom.url, ca_file="certs/ca.crt"), {}, tmp_path / "repo")
-            try:
-                refused = bare.reading(gate(rate(name)), datetime.now(UTC))
-            finally:
-                bare.close()
-            assert refused.outcome is GateOutcome.UNKNOWN and refused.error and "\n" not in refused.error, (
-                refused
-            )
+        assert client.reading(gate(rate(name)), datetime.now(UTC)).outcome is GateOutcome.PASS
     finally:
-        exporter.stop()
+        client.close()
+    bare = Prometheus(MetricsConfig(url=prom.url, ca_file="certs/ca.crt"), {}, tmp_path / "repo")
+    try:
+        refused = bare.reading(gate(rate(name)), datetime.now(UTC))
+    finally:
+        bare.close()
+    assert refused.outcome is GateOutcome.UNKNOWN and refused.error and "\n" not in refused.error, refused
