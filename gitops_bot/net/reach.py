@@ -72,10 +72,16 @@ def not_reached(exc: BaseException, host: str, service: str = "registry") -> Not
 def _tls(cause: ssl.SSLError, host: str, service: str) -> NotReached:
     said = cause.reason or _said(cause)
     if any(mark in str(cause) for mark in PLAIN_HTTP_MARKS):
+        # a registry's scheme is its entry's setting; any other service's is its address's
+        plain = (
+            f"set insecure: true for {host} under registries: in gitops-bot.yaml"
+            if service == "registry"
+            else "give its address as http://"
+        )
         return NotReached(
             f"TLS handshake failed ({said}): {host} answers plain http there",
-            f"if the {service} serves plain http, set insecure: true for {host} under registries: "
-            "in gitops-bot.yaml; otherwise give the port where it serves https",
+            f"if {'the registry' if service == 'registry' else service} serves plain http, {plain}; "
+            "otherwise give the port where it serves https",
             lasting=True,
         )
     return NotReached(

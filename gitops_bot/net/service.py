@@ -65,6 +65,7 @@ from gitops_bot.core.log import redact, register_secret
 from gitops_bot.net import deadline as _deadline
 from gitops_bot.net import limits, retry
 from gitops_bot.net.auth import Origin, origin
+from gitops_bot.net.reach import not_reached
 from gitops_bot.net.transport import USER_AGENT, Reply, Transport
 
 SAME_ORIGIN = "same-origin"
@@ -394,7 +395,14 @@ class Service:
                             f"the TLS certificate of {self.base} is not trusted (set the service's "
                             "ca_file, or SSL_CERT_FILE, to its CA)"
                         )
-                    raise retry.Retryable(f"cannot connect ({type(exc).__name__})") from None
+                    # what the operating system said (refused, no address, a failed handshake),
+                    # not the exception's class name: the line a person acts on
+                    host = httpx.URL(target).netloc.decode("ascii", "replace")
+                    unreached = not_reached(exc, host, self.name)
+                    if unreached is not None and unreached.lasting:
+                        return Unavailable(f"cannot connect to {host}: {unreached.what}; {unreached.check}")
+                    what = unreached.what if unreached else type(exc).__name__
+                    raise retry.Retryable(f"cannot connect to {host}: {what}") from None
                 except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
                     return Unavailable(redact(str(exc))[:SAID])
                 except httpx.TransportError as exc:

@@ -142,7 +142,19 @@ def test_said_reads_each_forges_error_shape() -> None:
 
 def test_an_unreachable_service_is_unavailable_after_the_retries() -> None:
     out = Service("nobody", "http://127.0.0.1:9", policy=FAST, total=3.0).get("/")
-    assert isinstance(out, Unavailable) and "cannot connect" in out.why and "3 attempts" in out.why
+    assert isinstance(out, Unavailable) and "3 attempts" in out.why
+    # what the operating system said, with the host, not the exception's class name
+    assert out.why.startswith("cannot connect to 127.0.0.1:9: connection refused")
+
+
+def test_https_to_a_plain_http_server_is_said_at_once_with_the_fix() -> None:
+    """A TLS handshake the server's protocol breaks fails the same way every time: one attempt."""
+    with HostileRegistry({"/": Scripted(200, b"{}")}) as server:
+        host = server.host
+        out = Service("Argo CD", f"https://{host}", policy=FAST, total=3.0).get("/")
+    assert isinstance(out, Unavailable) and not out.transient
+    assert out.why.startswith(f"cannot connect to {host}: TLS handshake failed")
+    assert "if Argo CD serves plain http, give its address as http://" in out.why
 
 
 def test_only_get_follows_a_redirect() -> None:
