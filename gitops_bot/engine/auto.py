@@ -24,13 +24,11 @@ from gitops_bot.core.outside import Outside
 from gitops_bot.engine import consent, delivery, rollback, stale
 from gitops_bot.engine import promotion as promote
 from gitops_bot.engine.automation import Latest, soak_of, verdict_of
+from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.history import history
-from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
 from gitops_bot.forges.forge import ChangeRequest, Forge
-from gitops_bot.gate import argocd
-from gitops_bot.gate.port import Gate
 from gitops_bot.release import autorollback, next_step, soak
 from gitops_bot.release.decision import Override
 from gitops_bot.release.ledger import Entry
@@ -49,25 +47,19 @@ def automatic(s: Session, env_names: Sequence[str] | None, *, dry_run: bool) -> 
     out = [o for e in persons for o in _unless_unavailable(e, "promotion", lambda e: _persons(s, e, dry_run))]
     if not envs:
         return out
-    gate: Gate = argocd.ArgoCD(s.app.config.argocd, s.environ)
-    measures = promote.session_measures(s)
-    try:
-        for env in envs:
-            if env.auto_rollback is not None:
-                out += _unless_unavailable(
-                    env, "auto-rollback", lambda e: _rollback(s, gate, e, measures, dry_run=dry_run)
-                )
-        # an environment being rolled back takes no promotion in the same run: two pull
-        # requests moving it opposite ways would leave the choice to whoever merges first
-        rolling = {o.environment for o in out if o.changes}
-        for env in envs:
-            if env.auto_promote is not None and env.name not in rolling:
-                out += _unless_unavailable(
-                    env, "auto-promote", lambda e: _promote(s, gate, e, measures, dry_run=dry_run)
-                )
-    finally:
-        gate.close()
-        measures.close()
+    gates = s.gates()
+    gates.require_argocd()  # the rules judge Argo CD's record: without it, said at once
+    for env in envs:
+        if env.auto_rollback is not None:
+            out += _unless_unavailable(
+                env, "auto-rollback", lambda e: _rollback(s, gates, e, dry_run=dry_run)
+            )
+    # an environment being rolled back takes no promotion in the same run: two pull
+    # requests moving it opposite ways would leave the choice to whoever merges first
+    rolling = {o.environment for o in out if o.changes}
+    for env in envs:
+        if env.auto_promote is not None and env.name not in rolling:
+            out += _unless_unavailable(env, "auto-promote", lambda e: _promote(s, gates, e, dry_run=dry_run))
     return out
 
 
@@ -97,10 +89,8 @@ def _latest(s: Session) -> Latest:
     return latest
 
 
-def _promote(
-    s: Session, gate: Gate, env: EnvironmentConfig, measures: Measures, *, dry_run: bool
-) -> list[Outcome]:
-    decided = soak_of(s.app, gate, env, _latest(s), measures)
+def _promote(s: Session, gates: RunGates, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
+    decided = soak_of(s.app, gates, env, _latest(s))
     if decided is None:
         source = env.auto_promote.source if env.auto_promote else None
         src = source or str(env.promote_from)
@@ -129,10 +119,8 @@ def _promote(
     return [replace(o, decision=decision) for o in out]
 
 
-def _rollback(
-    s: Session, gate: Gate, env: EnvironmentConfig, measures: Measures, *, dry_run: bool
-) -> list[Outcome]:
-    verdict = verdict_of(s.app, gate, env, _latest(s), measures)
+def _rollback(s: Session, gates: RunGates, env: EnvironmentConfig, *, dry_run: bool) -> list[Outcome]:
+    verdict = verdict_of(s.app, gates, env, _latest(s))
     if verdict is None:  # not failing (any more): a rollback still open has lost its reason
         why = f"{env.applications} is no longer failing in Argo CD"
         if env.metrics_gates:

@@ -13,9 +13,8 @@ from datetime import datetime
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.instants import later, outside_instant
 from gitops_bot.engine.app import App
+from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.history import deployed
-from gitops_bot.engine.measures import Measures
-from gitops_bot.gate.port import Gate
 from gitops_bot.gate.reading import Reading
 from gitops_bot.release import autorollback, freezes, soak
 from gitops_bot.release.ledger import Entry
@@ -24,12 +23,7 @@ Latest = Callable[[str], Entry | None]  # an environment's newest release in git
 
 
 def soak_of(
-    app: App,
-    gate: Gate,
-    env: EnvironmentConfig,
-    latest: Latest,
-    measures: Measures | None = None,
-    at: datetime | None = None,
+    app: App, gates: RunGates, env: EnvironmentConfig, latest: Latest, at: datetime | None = None
 ) -> soak.Soak | None:
     """The soak deciding ``env``'s automatic promotion (None: its source runs nothing it lacks).
     The source's metrics gates are read over the soak so far: since Argo CD and git say it
@@ -44,8 +38,8 @@ def soak_of(
     entry = latest(source.name)
     released = outside_instant(entry.time, "release history") if entry else None
     assert source.applications is not None
-    live = gate.live(source.applications)
-    metrics = measures.read(source, soak.started(released, live)) if measures is not None else ()
+    live = gates.live(source.applications)
+    metrics = gates.metrics(source, soak.started(released, live))
     now = app.clock()
     if at is not None and at > now and live.health_read_at is not None:
         live = replace(live, reconciled_at=at)  # read then as it reads now
@@ -55,29 +49,24 @@ def soak_of(
 
 
 def verdict_of(
-    app: App,
-    gate: Gate,
-    env: EnvironmentConfig,
-    latest: Latest,
-    measures: Measures | None = None,
-    at: datetime | None = None,
+    app: App, gates: RunGates, env: EnvironmentConfig, latest: Latest, at: datetime | None = None
 ) -> autorollback.RollbackDecision | None:
     """The automatic rollback's verdict on ``env`` (None: its application is not failing, and
     none of its metrics gates fails), at ``at`` (None: now; the gate as it reads now)."""
     auto = env.auto_rollback
     assert auto is not None
     assert env.applications is not None
-    live = gate.live(env.applications)
+    live = gates.live(env.applications)
     degraded = autorollback.failure(live) is not None
-    if not degraded and (measures is None or autorollback.metrics_failure(measures.read(env)) is None):
+    if not degraded and autorollback.metrics_failure(gates.metrics(env)) is None:
         return None  # healthy: nothing to say, and no history to read
     now = at or app.clock()
     entry = latest(env.name)
     metrics: tuple[Reading, ...] = ()
-    if not degraded and measures is not None:
+    if not degraded:
         # since when it fails, read from before the release: failing since before it is not its doing
         released = outside_instant(entry.time, "release history") if entry else None
-        metrics = measures.read(env, later(released, -auto.after) if released else None)
+        metrics = gates.metrics(env, later(released, -auto.after) if released else None)
     freeze = freezes.in_force(app.config.root, env.name, now)
     return autorollback.decide(
         env.name,

@@ -10,7 +10,7 @@ around it; what it overrode is returned as the notes the pull request states.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from gitops_bot.core.errors import GateClosed, GitOpsBotError, ServiceUnavailable, UsageError
@@ -86,7 +86,7 @@ def standing(
         app,
         [target],
         s.environ,
-        _forge(s),
+        gates=s.gates(),
         sources={target: source},
         own=False,
         argocd_gate=not skip_gate,
@@ -126,6 +126,7 @@ def rollback(s: Session, environment: str, *, force: bool = False, reason: str |
         s.app,
         [environment],
         s.environ,
+        gates=s.gates(),
         sources={environment: None},
         own=False,
         argocd_gate=False,
@@ -139,14 +140,6 @@ def rollback(s: Session, environment: str, *, force: bool = False, reason: str |
     steps = decision.safety(facts)
     judge(steps, facts)
     return _notes(facts, [steps], environment)
-
-
-def _forge(s: Session) -> Callable[[], object | None]:
-    def forge() -> object | None:
-        found = s.reader()
-        return found[0] if found is not None else None
-
-    return forge
 
 
 def _item(environment: str, kind: ArtifactKind, name: str, current: Deployed) -> PlanItem:

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
+from gitops_bot.core.errors import ServiceUnavailable
 from gitops_bot.core.instants import outside_instant
 from gitops_bot.core.model import (
     ArtifactKind,
@@ -34,16 +34,13 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.engine import automation as rules
 from gitops_bot.engine.app import App
+from gitops_bot.engine.gates import Forge, RunGates
 from gitops_bot.engine.history import chart_specs
-from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.results import GateStatus, Unknown
-from gitops_bot.gate import argocd, port
-from gitops_bot.gate.port import Applications, Live, Verdict
 from gitops_bot.gate.reading import Reading
 from gitops_bot.git.gitlog import Checkout
-from gitops_bot.release import decision, freezes, ledger, promotion, windows
+from gitops_bot.release import decision, freezes, ledger, windows
 from gitops_bot.release.decision import Automatic, Facts, Step, Undecided
-from gitops_bot.release.planning import Target
 
 if TYPE_CHECKING:
     from gitops_bot.release.ledger import Entry
@@ -73,7 +70,7 @@ def decided(
     app: App,
     plan: Plan,
     environ: Mapping[str, str],
-    forge: Callable[[], object | None] | None = None,
+    forge: Forge | None = None,
     *,
     at: datetime | None = None,
 ) -> Decided:
@@ -100,8 +97,9 @@ class Readings:
         app: App,
         environments: Sequence[str],
         environ: Mapping[str, str],
-        forge: Callable[[], object | None] | None = None,
+        forge: Forge | None = None,
         *,
+        gates: RunGates | None = None,
         sources: Mapping[str, str | None] | None = None,
         own: bool = True,
         argocd_gate: bool = True,
@@ -111,7 +109,9 @@ class Readings:
         names (a person's ``promote SRC DST``; None: judged as taking no promotion). ``own``:
         read each environment's own gates (only beside what is up to date do they decide);
         ``argocd_gate``: read Argo CD (not under ``--skip-gate``); ``automatic``: judge the
-        automatic rules (a person's command is not theirs)."""
+        automatic rules (a person's command is not theirs). ``gates``: the run's
+        (:meth:`gitops_bot.engine.session.Session.gates`; None: these readings' own, read
+        through ``forge``, closed with them)."""
         self.app = app
         envs = [app.config.environment(name) for name in environments]
         named = sources or {}
@@ -126,16 +126,19 @@ class Readings:
         self._own, self._automatic = own, automatic
         asked = [*(envs if own else ()), *(s for s in self._sources.values() if s is not None)]
         gated = [g for g in dict.fromkeys(asked) if g.applications is not None] if argocd_gate else []
-        client, self.gates, self._readings = _gates(app, gated, environ)
-        self._client = _Remembered(client) if client is not None else None
-        self._measures = Measures(app, environ, forge)
+        self._run = gates if gates is not None else RunGates(app, environ, forge)
+        self._closes = gates is None
+        # each gated environment's Argo CD verdict, read once, as status shows it and as the
+        # decision reads every gate
+        self.gates: dict[str, GateStatus | Unknown] = {g.name: self._run.status(g) for g in gated}
+        self._readings = {g.name: self._run.argocd(g) for g in gated}
+        self._blind = _blind(self._run) if gated else "Argo CD could not be asked"
         self._latest = _latest(app)
         self._promoted: dict[str, dict[tuple[ArtifactKind, str], Deployed]] = {}
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-        self._measures.close()
+        if self._closes:
+            self._run.close()
 
     def facts(self, environment: str, at: datetime | None = None) -> tuple[Facts, list[Automatic]]:
         env = self.app.config.environment(environment)
@@ -143,10 +146,9 @@ class Readings:
             self.app,
             env,
             self._sources[environment],
-            self.gates,
             self._readings,
-            self._client,
-            self._measures,
+            self._run,
+            self._blind,
             self._latest,
             at,
             own=self._own,
@@ -189,27 +191,6 @@ class Readings:
         return Decided(Plan(tuple(out)), self.gates, chains, at)
 
 
-class _Remembered:
-    """The Argo CD client of one run's decisions, each Application's record read once: the
-    decisions at other instants (``explain``) judge the same reading."""
-
-    def __init__(self, client: port.Gate) -> None:
-        self._client = client
-        self._live: dict[str, Live] = {}
-
-    def live(self, name: str | Applications) -> Live:
-        key = str(name)
-        if key not in self._live:
-            self._live[key] = self._client.live(name)
-        return self._live[key]
-
-    def verdict(self, name: str | Applications, wanted: Sequence[argocd.Wanted]) -> Verdict:
-        return self._client.verdict(name, wanted)
-
-    def close(self) -> None:
-        self._client.close()
-
-
 def _source(app: App, env: EnvironmentConfig) -> EnvironmentConfig | None:
     """The environment ``env`` receives promotions from (None: it takes registry updates)."""
     if env.auto_promote is not None:
@@ -229,70 +210,19 @@ def _promoted(app: App, src: EnvironmentConfig) -> dict[tuple[ArtifactKind, str]
     return out
 
 
-def _gates(
-    app: App, envs: Sequence[EnvironmentConfig], environ: Mapping[str, str]
-) -> tuple[argocd.ArgoCD | None, dict[str, GateStatus | Unknown], dict[str, Reading]]:
-    """Each gated environment's Application, read once through one client, judged as the
-    promotion gate judges it for what git declares there: as status shows it, and as the
-    decision reads every gate (one :class:`Reading`)."""
-    if not envs:
-        return None, {}, {}
-    now = app.clock()
-    try:
-        client = argocd.ArgoCD(app.config.argocd, environ)
-    except GitOpsBotError as exc:
-        unknown = Unknown.of(exc)
-        return (
-            None,
-            {e.name: unknown for e in envs},
-            {e.name: argocd.unread(str(e.applications), unknown.reason, now) for e in envs},
-        )
-    out: dict[str, GateStatus | Unknown] = {}
-    readings: dict[str, Reading] = {}
-    for env in envs:
-        apps = env.applications
-        assert apps is not None
-        wanted = [
-            argocd.Wanted(t.image.name, location(app, t), t.deployed.tag, t.deployed.digest)
-            for t in app.targets(env)
-            if t.deployed is not None
-        ]
-        try:
-            verdict = client.verdict(apps, wanted)
-        except GitOpsBotError as exc:
-            unknown = out[env.name] = Unknown.of(exc)
-            readings[env.name] = argocd.unread(apps, unknown.reason, now)
-            continue
-        readings[env.name] = argocd.reading(apps, verdict, now)
-        out[env.name] = GateStatus(
-            str(apps),
-            verdict.evidence.state,
-            verdict.evidence.images,
-            verdict.reasons,
-            parts=tuple(
-                GateStatus(n, v.evidence.state, v.evidence.images, v.reasons) for n, v in verdict.parts
-            ),
-        )
-    return client, out, readings
-
-
-def location(app: App, t: Target) -> str:
-    """Where ``t``'s environment pulls its image from (what Argo CD reports running)."""
-
-    img = app.config.image(t.image.name)
-    if img is None or t.deployed is None:
-        return str(t.image.repository.location)
-    return promotion.location(img, t.deployed).location
+def _blind(run: RunGates) -> str | None:
+    """Why the automatic rules cannot ask Argo CD this run (None: they can)."""
+    failed = run.argocd_failure()
+    return failed.reason if failed is not None else None
 
 
 def _facts(
     app: App,
     env: EnvironmentConfig,
     src: EnvironmentConfig | None,
-    gates: Mapping[str, GateStatus | Unknown],
     readings: Mapping[str, Reading],
-    client: _Remembered | None,
-    measures: Measures,
+    run: RunGates,
+    blind: str | None,
     latest: Callable[[str], Entry | None],
     at: datetime | None = None,
     *,
@@ -317,26 +247,22 @@ def _facts(
         gate=readings.get(env.name),
         source_gate=readings.get(src.name) if src is not None else None,
         # each gate read since the environment's newest release: since when it holds, or fails
-        metrics=measures.promotion(env, _released(env, latest)) if own else (),
-        source_metrics=measures.promotion(src, _released(src, latest)) if src is not None else (),
+        metrics=run.promotion(env, _released(env, latest)) if own else (),
+        source_metrics=run.promotion(src, _released(src, latest)) if src is not None else (),
         now=now,
     )
     auto: list[Automatic] = []
     if not automatic or not (env.auto_rollback or env.auto_promote):
         return facts, auto
 
-    if client is None:
-        gate = gates.get(env.name) or (gates.get(src.name) if src else None)
-        why = gate.reason if isinstance(gate, Unknown) else "Argo CD could not be asked"
-        auto.append(Undecided("automation", (why,)))
-        return replace(facts, automation=why), auto
+    if blind is not None:
+        auto.append(Undecided("automation", (blind,)))
+        return replace(facts, automation=blind), auto
     try:
-        if env.auto_rollback is not None and (
-            verdict := rules.verdict_of(app, client, env, latest, measures, at)
-        ):
+        if env.auto_rollback is not None and (verdict := rules.verdict_of(app, run, env, latest, at)):
             auto.append(verdict)
             facts = replace(facts, rollback=verdict)
-        if env.auto_promote is not None and (soaked := rules.soak_of(app, client, env, latest, measures, at)):
+        if env.auto_promote is not None and (soaked := rules.soak_of(app, run, env, latest, at)):
             auto.append(soaked)
             facts = replace(facts, soak=soaked)
     except ServiceUnavailable as exc:

@@ -121,9 +121,7 @@ def explain(s: Session, environment: str, image: str | None = None, at: datetime
     now = app.clock()
     when = at or now
     seen = s.sightings(dry_run=True)
-    readings = decisions.Readings(
-        app, [env.name], s.environ, lambda: r[0] if (r := s.reader()) is not None else None
-    )
+    readings = decisions.Readings(app, [env.name], s.environ, gates=s.gates())
     try:
 
         def decided(t: datetime, names: Sequence[str]) -> decisions.Decided:

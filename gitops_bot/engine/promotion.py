@@ -20,7 +20,6 @@ from gitops_bot.core.outside import Outside
 from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
-from gitops_bot.engine.measures import Measures
 from gitops_bot.engine.session import Session
 from gitops_bot.release import promotion
 from gitops_bot.release.proposal import Change, Release
@@ -121,16 +120,6 @@ def _resolved(
 
     done = fanout.run(app, range(len(wanted)), one, what="checking what to promote")
     return [c for i in range(len(wanted)) if (c := done[i]) is not None]
-
-
-def session_measures(s: Session) -> Measures:
-    """The run's gate readings, the forge's checks read through the session's forge."""
-
-    def forge() -> object | None:
-        found = s.reader()
-        return found[0] if found is not None else None
-
-    return Measures(s.app, s.environ, forge)
 
 
 def _metadata(app: App, c: Change) -> ImageMetadata | None:

@@ -30,7 +30,7 @@ from gitops_bot.manifests.edit import FieldChange
 if TYPE_CHECKING:  # types only: plan and status import no forge client
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.forges.forge import ChangeRequest
-    from gitops_bot.gate.port import State
+    from gitops_bot.gate.port import State, Verdict
     from gitops_bot.release.decision import Step
     from gitops_bot.release.ledger import Entry
 
@@ -92,6 +92,13 @@ class GateStatus:
     live: tuple[WrittenRef, ...]
     reasons: tuple[str, ...]
     parts: tuple[GateStatus, ...] = ()  # each application's own, when several gate the environment
+
+    @classmethod
+    def of(cls, application: str, verdict: Verdict) -> GateStatus:
+        """Argo CD's verdict (:meth:`gitops_bot.engine.gates.RunGates.verdict`) as status shows
+        it: a view of the one reading the decision judges too."""
+        parts = tuple(cls.of(name, v) for name, v in verdict.parts)
+        return cls(application, verdict.evidence.state, verdict.evidence.images, verdict.reasons, parts)
 
     @property
     def open(self) -> bool:

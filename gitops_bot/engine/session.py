@@ -25,6 +25,7 @@ from gitops_bot.core.log import get_logger, redact
 from gitops_bot.core.secret import EnvView, Secret, allow_list
 from gitops_bot.engine import preflight
 from gitops_bot.engine.app import App
+from gitops_bot.engine.gates import RunGates
 from gitops_bot.forges import registry as forges
 from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.git.git import GitWorkspace
@@ -51,6 +52,7 @@ class Session:
     root: Path  # the worktree
     environ: Mapping[str, str] = field(default_factory=dict)
     _forge: tuple[Forge, dict[str, ChangeRequest]] | None = None
+    _gates: RunGates | None = None
     # this run pushed to the base since its last fetch: the next pull requests' branches are
     # made after fetching it again (engine.delivery)
     base_moved: bool = False
@@ -64,6 +66,17 @@ class Session:
                 self.ws.env = auth_env(self.ws.url, secret, forge.git_user)
             self._forge = (forge, forge.open_pulls(self.app.config.git.branch_prefix))
         return self._forge
+
+    def gates(self) -> RunGates:
+        """The run's gates (Argo CD, metrics, the forge's checks, web), their clients built
+        when first asked and once a run: every decision of the run judges one reading of each."""
+        if self._gates is None:
+            self._gates = RunGates(self.app, self.environ, lambda: r[0] if (r := self.reader()) else None)
+        return self._gates
+
+    def close(self) -> None:
+        if self._gates is not None:
+            self._gates.close()
 
     def reader(self) -> tuple[Forge, dict[str, ChangeRequest]] | None:
         """The forge for a dry run, which writes nothing but reads what the real run reads (the
@@ -184,9 +197,11 @@ class Sessions:
         try:
             app = App(cfg, pool, environ=self.environ, root=root, base=ws.base)
             app.git = ws  # the environments' own branches are read from what it fetched
+            session = Session(ws, app, root, self.environ)
             try:
-                return fn(Session(ws, app, root, self.environ))
+                return fn(session)
             finally:
+                session.close()
                 app.close()
         finally:
             with pool.stats.lock:

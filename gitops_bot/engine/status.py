@@ -34,6 +34,7 @@ from gitops_bot.core.model import (
     ReleaseKind,
 )
 from gitops_bot.engine import chart_plan, decisions, explain
+from gitops_bot.engine import gates as gates_mod
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import history
 from gitops_bot.engine.plan import Sightings, plan
@@ -65,9 +66,7 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
             for e in envs
         )
     )
-    readings = decisions.Readings(
-        app, [e.name for e in envs], s.environ, lambda: r[0] if (r := s.reader()) is not None else None
-    )
+    readings = decisions.Readings(app, [e.name for e in envs], s.environ, gates=s.gates())
     try:
         found = readings.decide(known)
         upcoming = _next(app, readings, found, envs, seen)
@@ -86,7 +85,7 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
                     image=t.image.name,
                     file=t.file,
                     declared=t.deployed,
-                    location=decisions.location(app, t),
+                    location=gates_mod.location(app, t),
                     plan=items.get(t.key) or _missing(items, t),
                     pull_request=_pull_request(app, pulls, env.name, t.image.name),
                     gate=gates.get(env.name),

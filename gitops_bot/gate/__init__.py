@@ -11,6 +11,7 @@
 
 Every kind answers the decision one :class:`.reading.Reading` (outcome, rule, evidence, since
 when): Argo CD's verdict through :func:`.argocd.reading`, the others as they read;
-:mod:`gitops_bot.engine.decisions` and :mod:`gitops_bot.engine.measures` read an environment's
-gates once and the decision consumes only readings. Every gate asks its service through the one client of
+:mod:`gitops_bot.engine.gates` builds a run's gate clients once and reads each environment's
+gates once, and the decision consumes only readings; each reading's :class:`.reading.GateKind`
+(defined beside its gate) words it. Every gate asks its service through the one client of
 outside services (:mod:`gitops_bot.net.service`) or the forge's adapter."""

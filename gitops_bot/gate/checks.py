@@ -2,7 +2,7 @@
 — a manifest validation, a smoke test, a policy check — green before that is promoted
 further. The forges answer through the port :class:`~gitops_bot.core.checks.CommitChecks`;
 :func:`verdict` is the whole rule over what they answer; the environment's gates are read
-together in :mod:`gitops_bot.engine.measures`."""
+together in :mod:`gitops_bot.engine.gates`."""
 
 from __future__ import annotations
 

@@ -1,0 +1,212 @@
+"""The one way into a run's gates: :class:`RunGates` owns their clients (Argo CD, the metrics
+server, the forge's checks, the web endpoints), each built when first asked and once a run,
+and answers every question the use cases ask of a gate:
+
+- a :class:`~gitops_bot.gate.reading.Reading` of every kind, the one shape the decision judges
+  (:meth:`RunGates.argocd` for Argo CD's verdict on what git declares, :meth:`RunGates.metrics`
+  and :meth:`RunGates.promotion` for the gates a promotion's source must pass);
+- the same Argo CD verdict as ``status`` shows it (:meth:`RunGates.status`, a view of it);
+- the live state soak and automatic rollback judge (:meth:`RunGates.live`), read once a run so
+  decisions at other instants (``explain``) judge the same reading.
+
+A gate that cannot be asked (a token missing, the server down) is an unknown reading saying
+why, never a failure of the run, but where a rule cannot decide without it (:meth:`live`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from gitops_bot.config import EnvironmentConfig
+from gitops_bot.core.checks import CommitChecks, checks_of
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine.app import App
+from gitops_bot.engine.results import GateStatus, Unknown
+from gitops_bot.forges import registry
+from gitops_bot.gate import argocd, metrics, web
+from gitops_bot.gate import checks as checks_gate
+from gitops_bot.gate.checks import ChecksGate
+from gitops_bot.gate.metrics import Prometheus
+from gitops_bot.gate.port import Applications, Gate, Live, Verdict, Wanted
+from gitops_bot.gate.reading import Reading, line
+from gitops_bot.git.gitcli import Repo
+from gitops_bot.release import promotion
+from gitops_bot.release.planning import Target
+
+Forge = Callable[[], object | None]  # the repository's forge, connected when first asked (None: not here)
+
+
+class RunGates:
+    """A run's gates. ``forge``: the repository's forge for a checks gate, connected when first
+    asked (None: not connectable, and the checks read unknown); default: from the checkout's
+    origin."""
+
+    def __init__(self, app: App, environ: Mapping[str, str], forge: Forge | None = None) -> None:
+        self.app = app
+        self._environ = environ
+        self._forge = forge
+        self._argocd: Gate | None = None
+        self._argocd_failed: GitOpsBotError | None = None
+        self._prometheus: Prometheus | None = None
+        self._prometheus_failed: str | None = None
+        self._verdicts: dict[tuple[str, tuple[Wanted, ...]], Verdict | Unknown] = {}
+        self._live: dict[str, Live] = {}
+        self._metrics: dict[tuple[str, datetime | None], tuple[Reading, ...]] = {}
+        self._promotion: dict[tuple[str, datetime | None], tuple[Reading, ...]] = {}
+
+    # Argo CD
+
+    def argocd_failure(self) -> Unknown | None:
+        """Why Argo CD cannot be asked this run (None: it can)."""
+        self._client()
+        return Unknown.of(self._argocd_failed) if self._argocd_failed is not None else None
+
+    def require_argocd(self) -> None:
+        """Raise why Argo CD cannot be asked: the automatic rules need it, whatever there is
+        to decide."""
+        self._client()
+        if self._argocd_failed is not None:
+            raise self._argocd_failed
+
+    def verdict(self, env: EnvironmentConfig) -> Verdict | Unknown:
+        """Argo CD's verdict on ``env``'s applications for what git declares there (the
+        promotion gate's rule), read once a run for what is declared."""
+        apps = env.applications
+        assert apps is not None, f"{env.name} names no Argo CD application"
+        wanted = tuple(
+            Wanted(t.image.name, location(self.app, t), t.deployed.tag, t.deployed.digest)
+            for t in self.app.targets(env)
+            if t.deployed is not None
+        )
+        key = (str(apps), wanted)
+        if key not in self._verdicts:
+            client = self._client()
+            if client is None:
+                assert self._argocd_failed is not None
+                self._verdicts[key] = Unknown.of(self._argocd_failed)
+            else:
+                try:
+                    self._verdicts[key] = client.verdict(apps, wanted)
+                except GitOpsBotError as exc:
+                    self._verdicts[key] = Unknown.of(exc)
+        return self._verdicts[key]
+
+    def argocd(self, env: EnvironmentConfig) -> Reading:
+        """:meth:`verdict` as the decision reads every gate."""
+        apps = env.applications
+        assert apps is not None
+        found, now = self.verdict(env), self.app.clock()
+        if isinstance(found, Unknown):
+            return argocd.unread(apps, found.reason, now)
+        return argocd.reading(apps, found, now)
+
+    def status(self, env: EnvironmentConfig) -> GateStatus | Unknown:
+        """:meth:`verdict` as ``status`` shows it."""
+        found = self.verdict(env)
+        return found if isinstance(found, Unknown) else GateStatus.of(str(env.applications), found)
+
+    def live(self, applications: Applications) -> Live:
+        """The applications' state with its instants, as soak and automatic rollback judge it,
+        read once a run. Raises what Argo CD could not answer: a rule does not decide blind."""
+        client = self._client()
+        if client is None:
+            assert self._argocd_failed is not None
+            raise self._argocd_failed
+        key = str(applications)
+        if key not in self._live:
+            self._live[key] = client.live(applications)
+        return self._live[key]
+
+    def _client(self) -> Gate | None:
+        if self._argocd is None and self._argocd_failed is None:
+            try:
+                self._argocd = argocd.ArgoCD(self.app.config.argocd, self._environ)
+            except GitOpsBotError as exc:
+                self._argocd_failed = exc
+        return self._argocd
+
+    # metrics, the forge's checks, web
+
+    def metrics(self, env: EnvironmentConfig, since: datetime | None = None) -> tuple[Reading, ...]:
+        """``env``'s metrics gates now, each over [``since``, now] when given (empty: it has none)."""
+        if not env.metrics_gates:
+            return ()
+        key = (env.name, since)
+        if key not in self._metrics:
+            now = self.app.clock()
+            server = self._server()
+            if server is None:
+                why = str(self._prometheus_failed)
+                self._metrics[key] = tuple(metrics.unread(g, now, why) for g in env.metrics_gates)
+            else:
+                self._metrics[key] = tuple(server.reading(g, now, since) for g in env.metrics_gates)
+        return self._metrics[key]
+
+    def promotion(self, env: EnvironmentConfig, since: datetime | None = None) -> tuple[Reading, ...]:
+        """What must hold in ``env`` before what it runs is promoted further: its metrics
+        gates (over [``since``, now] when given), the forge's checks on the commit that
+        released it, its web gates; each read once a run."""
+        key = (env.name, since)
+        if key not in self._promotion:
+            now = self.app.clock()
+            out = list(self.metrics(env, since))
+            if env.checks_gate is not None:
+                out.append(self._checks(env, env.checks_gate, now))
+            out += [web.read(g, self._environ, now) for g in env.web_gates]
+            self._promotion[key] = tuple(out)
+        return self._promotion[key]
+
+    def _server(self) -> Prometheus | None:
+        """The metrics server's client (None: it cannot be asked, a credential missing: why)."""
+        if self._prometheus is None and self._prometheus_failed is None:
+            try:
+                self._prometheus = Prometheus(self.app.config.metrics, self._environ, self.app.config.root)
+            except GitOpsBotError as exc:
+                self._prometheus_failed = line(exc)
+        return self._prometheus
+
+    def _checks(self, env: EnvironmentConfig, gate: ChecksGate, now: datetime) -> Reading:
+        return checks_gate.read(gate, env.name, self._release_commit(env), self._checks_port, now)
+
+    def _checks_port(self) -> CommitChecks | None:
+        if self._forge is None:
+            self._forge = _forge_of_checkout(self.app, self._environ)
+        return checks_of(self._forge())
+
+    def _release_commit(self, env: EnvironmentConfig) -> str | None:
+        """The commit on the base branch that last changed ``env``'s files: what it runs."""
+        paths = self.app.repo_paths(env, self.app.root)
+        sha = Repo(self.app.root).ok("log", "-1", "--format=%H", "HEAD", "--", *paths)
+        return sha or None
+
+    def close(self) -> None:
+        if self._argocd is not None:
+            self._argocd.close()
+        if self._prometheus is not None:
+            self._prometheus.close()
+
+
+def location(app: App, t: Target) -> str:
+    """Where ``t``'s environment pulls its image from (what Argo CD reports running)."""
+    img = app.config.image(t.image.name)
+    if img is None or t.deployed is None:
+        return str(t.image.repository.location)
+    return promotion.location(img, t.deployed).location
+
+
+def _forge_of_checkout(app: App, environ: Mapping[str, str]) -> Forge:
+    """The forge of the checkout's origin, connected once when first asked; None when its
+    credentials are not here (a plan on a laptop), and the checks read unknown."""
+    connected: list[object | None] = []
+
+    def forge() -> object | None:
+        if not connected:
+            url = Repo(app.root).origin_url()
+            try:
+                connected.append(registry.connect(app.config, url, environ) if url else None)
+            except GitOpsBotError:
+                connected.append(None)
+        return connected[0]
+
+    return forge
