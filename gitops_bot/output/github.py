@@ -32,6 +32,7 @@ from gitops_bot.output.result import (
 )
 
 if TYPE_CHECKING:
+    from gitops_bot.core.reading import ImageReading
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.release.ledger import Entry
 
@@ -138,11 +139,29 @@ def markdown_summary(result: Result) -> str:
             lines += report_rows(found)
         case Explaining(found):
             lines += explain_markdown(found)
+        case Failed(_, reading) if reading:  # what git shows, whatever stopped the run after
+            lines += _reading_rows(reading)
         case ImageSet() | Schema() | Failed() | None:
             pass
         case _ as unreachable:
             assert_never(unreachable)
     return "\n".join(lines) + "\n\n"
+
+
+def _reading_rows(reading: Sequence[ImageReading]) -> list[str]:
+    """Each environment's images as git pins them, for a run that stopped after reading them
+    (the error is the step's annotation): the text's reading, as a table."""
+    lines = [
+        "What each environment pins, read from git before the run stopped:",
+        "",
+        "| environment | image | pinned | where |",
+        "|---|---|---|---|",
+    ]
+    for r in reading:
+        lines.append(
+            md_row(_cell(r.environment), Code(r.image), Code(text.pinned_value(r)), _cell(r.describe()))
+        )
+    return lines
 
 
 def _plan_rows(plan: Plan) -> list[str]:

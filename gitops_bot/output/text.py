@@ -147,7 +147,7 @@ def reading_text(reading: Sequence[ImageReading]) -> str:
         by_env.setdefault(r.environment, []).append(r)
     for env, found in by_env.items():
         lines.append(env)
-        rows = [(_t(r.image), _pinned_value(r), _t(r.describe())) for r in found]
+        rows = [(_t(r.image), _t(pinned_value(r)), _t(r.describe())) for r in found]
         widths = [max(len(row[k]) for row in rows) for k in range(2)]
         for row in rows:  # a column no image fills (nothing pinned) is left out, not padded
             cells = [row[k].ljust(widths[k]) for k in range(2) if widths[k]]
@@ -155,13 +155,15 @@ def reading_text(reading: Sequence[ImageReading]) -> str:
     return "\n".join(lines)
 
 
-def _pinned_value(r: ImageReading) -> str:
-    """The version the place that wins sets (tag, short digest), as the plan's rows show one."""
+def pinned_value(r: ImageReading) -> str:
+    """The version the place that wins sets (tag, short digest), as the plan's rows show one;
+    a digest of zeros is marked as the placeholder it is. Outside text: each medium's rule
+    applies where it is shown."""
     pin = r.effective
     if pin is None or not (pin.tag or pin.digest):
         return ""
     mark = " (a placeholder, not a real digest)" if is_placeholder_digest(pin.digest) else ""
-    return _t(f"{pin.tag or '(no tag)'}{_short(pin.digest)}") + mark
+    return f"{pin.tag or '(no tag)'}{_short(pin.digest)}{mark}"
 
 
 NOTHING = "Nothing to do: every environment runs what its policies choose."

@@ -12,9 +12,10 @@ import pytest
 from gitops_bot import output
 from gitops_bot.cli import execute, main
 from gitops_bot.core.model import Deployed, OutcomeAction, PlanAction, PlanItem
+from gitops_bot.core.reading import ImageReading, Pin, PinKind, PinStatus
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.output import github
-from gitops_bot.output.result import Delivered, Format, ImageSet, Result, Show
+from gitops_bot.output.result import Delivered, Failed, Format, ImageSet, Result, Show
 from gitops_bot.release.proposal import Change
 
 
@@ -126,3 +127,27 @@ def test_the_history_summary_names_changed_charts_beside_images() -> None:
     entry = Entry("a" * 40, "2026-11-23T10:00:00Z", "bot", "s", "r1", 4, {}, (), {}, ("podinfo",))
     summary = github.markdown_summary(Result("history", HistoryRead("dev", (entry,)), 0))
     assert summary.strip().splitlines()[-1].endswith("| podinfo (chart) |")
+
+
+def test_a_run_that_stopped_after_reading_git_still_shows_the_reading_on_every_surface() -> None:
+    """A registry out of reach ends the run (exit 3), but what git shows is not unsaid: the
+    terminal prints each environment's images before the error line, the Action's step summary
+    tables them, the JSON error document carries them."""
+    pin = Pin("overlays/staging/kustomization.yaml", 5, PinKind.KUSTOMIZE, True, (), tag="1.2.0")
+    reading = (ImageReading("staging", "ghcr.io/acme/app", PinStatus.PINNED, (pin,)),)
+    line = "gitops-bot: error: registry ghcr.io unreachable: connection refused"
+    failed = Result("plan", Failed(line, reading), 3)
+    out, err = io.StringIO(), io.StringIO()
+    output.emit(failed, out, err)
+    assert out.getvalue().splitlines()[1:] == [
+        "staging",
+        "  ghcr.io/acme/app  1.2.0  pinned at overlays/staging/kustomization.yaml:5",
+    ]
+    assert err.getvalue() == line + "\n"
+    summary = github.markdown_summary(failed)
+    # the reading's words as Markdown text: its dots and colons escaped, never a link
+    row = r"| staging | `ghcr.io/acme/app` | `1.2.0` | pinned at overlays/staging/kustomization\.yaml\:5 |"
+    assert row in summary
+    out = io.StringIO()
+    output.emit(Result("plan", Failed(line, reading), 3, format=Format.JSON), out, io.StringIO())
+    assert json.loads(out.getvalue())["reading"][0]["image"] == "ghcr.io/acme/app"
