@@ -22,6 +22,7 @@ from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
 from gitops_bot.engine import decisions, discovery, init_config, onboarding
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
+from gitops_bot.git import gitcli, store
 from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import Format, Initialized, Planned, Result
 from gitops_bot.policy import Policy
@@ -170,7 +171,8 @@ def body(found: FoundConfig) -> str:
 def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = None) -> FoundConfig:
     """Discover, write the text, load it through the config reader (a configuration init could
     not load is its own bug, said as one), and plan under it."""
-    found = discovery.discover(repo)
+    base = store.checkout_branch(repo)
+    found = discovery.discover(repo, base=base, has_branch=lambda b: _has_branch(repo, b))
     if not found.environments:
         raise UsageError(
             f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
@@ -200,6 +202,16 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
         app.close()
         pool.close()
     return FoundConfig(text, cfg, found, plan, checks, tuple(notes))
+
+
+def _has_branch(repo: Path, branch: str) -> bool:
+    """Whether the clone holds ``branch`` where the plan reads an environment's branch from
+    (``origin/<branch>``, else a local branch of that name)."""
+    for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
+        done = gitcli.completed(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=str(repo))
+        if done.returncode == 0:
+            return True
+    return False
 
 
 def _checks(app: App, images: Sequence[discovery.FoundImage]) -> list[str]:

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -109,6 +109,9 @@ class FoundEnvironment:
     how: tuple[str, ...]  # one line per path: what it is
     promote_from: str | None = None
     order: str = ""  # where the promotion order came from, in words ("" for the first)
+    branch: str | None = None  # the branch its deploy tool renders it from, when not the checkout's
+    branch_how: str = ""  # what said so
+    asked: tuple[str, ...] = ()  # what the repository leaves open about it
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,16 @@ class Discovery:
 # -- the repository's files ---------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Tracking:
+    """An Argo CD Application rendering a directory of this repository from a revision."""
+
+    file: str
+    application: str
+    path: str
+    revision: str
+
+
 class _Repo:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
@@ -144,6 +157,7 @@ class _Repo:
         self.files: list[str] = []
         self.dirs: set[str] = set()
         self.notes: list[str] = []
+        self.tracking: list[_Tracking] = []
         self._list()
 
     def _list(self) -> None:
@@ -367,27 +381,72 @@ def _applications(
     return out
 
 
-# what Argo CD reads as the repository's default branch
+# what Argo CD reads as the repository's default branch, when the checkout's is not known
 _DEFAULT_REVISIONS = frozenset({"", "head", "main", "master"})
 
 
 def _other_branches(repo: _Repo, f: str) -> None:
-    """An Application rendering this repository from another branch (``targetRevision: test``)
-    is said: the configuration reads the branch it is checked out on, not that revision."""
+    """The revision each Application renders a directory of this repository from (``targetRevision:
+    test``): an environment all of whose Applications track another branch than the checkout's
+    is read there (``branch:``)."""
     for doc in repo.docs(f):
         _, kind = kind_of(doc)
         spec = doc.get("spec") if kind == "Application" and isinstance(doc.get("spec"), dict) else None
         source = spec.get("source") if isinstance(spec, dict) else None
-        if not isinstance(source, dict):
+        if not isinstance(source, dict) or not source.get("path"):
             continue
+        name = str((doc.get("metadata") or {}).get("name", ""))
         revision = str(source.get("targetRevision") or "")
-        if revision.lower() not in _DEFAULT_REVISIONS and source.get("path"):
-            name = (doc.get("metadata") or {}).get("name", "")
-            repo.notes.append(
-                f"{f}: Argo CD Application {name} renders {source['path']} from revision {revision}; "
-                "gitops-bot reads and edits the branch it checks out (--base), so that environment's "
-                "versions are read from this branch's files"
+        repo.tracking.append(_Tracking(f, name, _norm(str(source["path"])), revision))
+
+
+def _branches(
+    repo: _Repo,
+    envs: Sequence[FoundEnvironment],
+    base: str | None,
+    has_branch: Callable[[str], bool] | None,
+    questions: list[str],
+) -> list[FoundEnvironment]:
+    """Each environment every Application deploying it renders from one other branch: read
+    there (``branch:``) when this clone holds that branch, else asked (the plan could not read
+    a branch the clone lacks, and guessing this branch's files would read the wrong versions)."""
+    default = {"", "head", base.lower()} if base else set(_DEFAULT_REVISIONS)
+    out = []
+    claimed: set[_Tracking] = set()
+    for env in envs:
+        apps = [t for t in repo.tracking if t.path in env.paths or t.file in env.paths]
+        claimed |= set(apps)
+        revisions = {t.revision for t in apps}
+        if not apps or any(r.lower() in default for r in revisions):
+            out.append(env)
+            continue
+        first = apps[0]
+        said = f"Argo CD Application {first.application} in {first.file} renders {first.path}"
+        asked = ""
+        if len(revisions) > 1:
+            asked = (
+                f"environment {env.name}: its Applications render it from branches "
+                f"{', '.join(sorted(revisions))}; gitops-bot reads one branch per environment (branch:)"
             )
+        elif has_branch is not None and has_branch(first.revision):
+            env = replace(env, branch=first.revision, branch_how=f"{said} from branch {first.revision}")
+        else:
+            asked = (
+                f"environment {env.name}: Argo CD Application {first.application} renders it from "
+                f"branch {first.revision}, which this clone does not hold; fetch it "
+                f"(git fetch origin {first.revision}) and run init again, or set branch: {first.revision}"
+            )
+        if asked:
+            questions.append(asked)
+            env = replace(env, asked=(*env.asked, asked))
+        out.append(env)
+    for t in repo.tracking:
+        if t not in claimed and t.revision.lower() not in default:
+            repo.notes.append(
+                f"{t.file}: Argo CD Application {t.application} renders {t.path} from revision "
+                f"{t.revision}, no environment found here"
+            )
+    return out
 
 
 def _env_word(name: str) -> str | None:
@@ -534,7 +593,12 @@ def _values_blocks(repo: _Repo, files: Iterable[str], into: _Images) -> None:
 # -- the whole -----------------------------------------------------------------------------
 
 
-def discover(root: Path) -> Discovery:
+def discover(
+    root: Path, *, base: str | None = None, has_branch: Callable[[str], bool] | None = None
+) -> Discovery:
+    """What ``root`` holds. ``base``: the branch checked out (an Application tracking it renders
+    these files); ``has_branch``: whether the clone holds a branch an environment is rendered
+    from (then read there), None to write no ``branch:``."""
     repo = _Repo(root)
     overlays = _overlays(repo)
     covered = {c.path for c in overlays}
@@ -584,14 +648,17 @@ def discover(root: Path) -> Discovery:
             )
             questions.append(f"environment {n}: promote_from {' or '.join(open_[n])}? the names do not say")
         envs.append(FoundEnvironment(n, tuple(c.path for c in cs), tuple(c.how for c in cs), frm, why))
+    envs = _branches(repo, envs, base, has_branch, questions)
     # the images: what the environments' rendered files name, then their places read
     found = _Images()
     sources = [reader.Source(e.name, e.paths, ()) for e in envs]
     rendered: dict[str, list[str]] = {}
-    base = reader.Reader(repo.tree, repo.root, (), repo.root)
+    # what each renders, from this checkout's files (an environment on another branch too: its
+    # images and tags are guessed from here, the plan then reads its branch)
+    plain = reader.Reader(repo.tree, repo.root, (), repo.root)
     for s in sources:
         try:
-            rendered[s.name] = list(base.environment(s).files)
+            rendered[s.name] = list(plain.environment(s).files)
         except GitOpsBotError as e:
             repo.notes.append(f"environment {s.name}: {e}")
             rendered[s.name] = []

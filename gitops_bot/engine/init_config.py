@@ -63,6 +63,9 @@ def config_text(found: Discovery) -> str:
         else:
             lines.append("  paths:")
             lines += [f"  - {_q(p)}" for p in env.paths]
+        if env.branch:
+            lines.append(f"  branch: {_q(env.branch)}  # found: {_comment(env.branch_how)}")
+        lines += [f"  # open question: {_comment(q)}" for q in env.asked]
         if env.promote_from:
             word = "guess" if env.order.startswith("guessed") else "found"
             lines.append(f"  promote_from: {_q(env.promote_from)}  # {word}: {_comment(env.order)}")

@@ -51,10 +51,12 @@ def _cli(repo: Path, *argv: str) -> tuple[int, str]:
 
 
 def _checkout(case: rc.Case, dest: Path) -> Path:
-    """The repository's tree as a user's clone: committed, no gitops-bot.yaml."""
+    """The repository's tree as a user's clone: committed, no gitops-bot.yaml, each branch the
+    corpus copied (an environment its Application renders from another branch) a branch."""
     shutil.copytree(case.tree, dest, symlinks=True)
     env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(dest.parent)}
-    for argv in (["init", "-q", "-b", rc.BASE_BRANCH], ["add", "-A"], ["commit", "-qm", "corpus"]):
+
+    def git(*argv: str) -> None:
         subprocess.run(
             ["git", "-c", "user.name=corpus", "-c", "user.email=corpus@example.invalid", *argv],
             cwd=dest,
@@ -63,6 +65,17 @@ def _checkout(case: rc.Case, dest: Path) -> Path:
             capture_output=True,
             timeout=60,
         )
+
+    git("init", "-q", "-b", rc.BASE_BRANCH)
+    git("add", "-A")
+    git("commit", "-qm", "corpus")
+    for b in case.branches:
+        git("checkout", "-q", "--orphan", b)
+        git("rm", "-rqf", ".")
+        shutil.copytree(case.tree_of(b), dest, symlinks=True, dirs_exist_ok=True)
+        git("add", "-A")
+        git("commit", "-qm", f"corpus: branch {b}")
+        git("checkout", "-qf", rc.BASE_BRANCH)
     return dest
 
 

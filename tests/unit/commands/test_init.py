@@ -4,6 +4,8 @@ without asking any registry, --write writes a config the plan then reads, and ne
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,37 @@ def test_an_order_the_names_leave_open_is_asked_in_the_output(repo: Path) -> Non
     before_plan = shown.split("The first plan under it:", 1)[1].split("\ndev\n", 1)[0]
     assert "open question: environment staging: promote_from dev or local?" in before_plan
     assert "# open question: staging is promoted from dev or local?" in shown  # the config's comment
+
+
+def test_an_environment_tracked_on_a_branch_the_clone_holds_is_written_with_it(repo: Path) -> None:
+    """An Argo CD Application renders prod from branch release: in a clone holding that branch
+    (real git), init writes branch: release for prod, and the plan reads it there."""
+    _write(
+        repo,
+        {
+            "argocd/prod.yaml": (
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app-prod}\nspec:\n"
+                "  source:\n    repoURL: https://example.com/acme/gitops\n    path: overlays/prod\n"
+                "    targetRevision: release\n"
+            )
+        },
+    )
+    env = {"GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo), "PATH": os.environ["PATH"]}
+    for argv in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "x"], ["branch", "release"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *argv],
+            cwd=repo,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+    doc = cli.output.document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
+    assert doc is not None
+    assert (
+        'branch: "release"  # found: Argo CD Application app-prod in argocd/prod.yaml'
+        in doc["init"]["config"]
+    )
+    (prod,) = [r for r in doc["reading"] if r["environment"] == "prod"]
+    assert prod["status"] == "pinned"
+    assert {p.get("branch") for p in prod["pins"] if p["effective"]} == {"release"}

@@ -211,8 +211,8 @@ def test_gitops_promoter_strategy_gives_the_order_and_another_branch_is_said(tmp
     text = config_text(found)
     assert "GitOps Promoter PromotionStrategy in promoter/strategy.yaml" in text
     assert (
-        "# not read: apps/test.yaml: Argo CD Application app-e2e renders envs/e2e from revision e2e-branch"
-        in text
+        "# open question: environment e2e: Argo CD Application app-e2e renders it from branch e2e-branch, "
+        "which this clone does not hold" in text
     )
 
 
@@ -327,3 +327,38 @@ def test_an_argo_cd_rolling_sync_gives_the_order(tmp_path: Path) -> None:
     }
     assert found.order_source == "argocd-rolling-sync"
     assert "RollingSync" in config_text(found)
+
+
+def _tracking(files: dict[str, str]) -> dict[str, str]:
+    """Two overlays, each deployed by an Argo CD Application; test's tracks branch test."""
+    files = dict(files)
+    files["argocd/apps.yaml"] = "".join(
+        f"---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: app-{env}}}\nspec:\n"
+        f"  source:\n    repoURL: https://example.com/acme/gitops\n    path: overlays/{env}\n"
+        f"    targetRevision: {revision}\n"
+        for env, revision in (("test", "test"), ("production", "main"))
+    )
+    return files
+
+
+def test_an_environment_an_application_renders_from_another_branch_is_read_there(tmp_path: Path) -> None:
+    files = {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+        "overlays/test/kustomization.yaml": _overlay("1.2.0"),
+        "overlays/production/kustomization.yaml": _overlay("1.0.0"),
+    }
+    repo = _write(tmp_path, _tracking(files))
+    found = discover(repo, base="main", has_branch=lambda b: b == "test")
+    assert {e.name: e.branch for e in found.environments} == {"test": "test", "production": None}
+    text = config_text(found)
+    assert 'branch: "test"  # found: Argo CD Application app-test in argocd/apps.yaml' in text
+    loaded = config.parse(text, "gitops-bot.yaml")
+    assert {e.name: e.branch for e in loaded.environments} == {"test": "test", "production": None}
+    # a branch this clone does not hold is not written (the plan could not read it): it is asked
+    missing = discover(repo, base="main", has_branch=lambda b: False)
+    assert {e.name: e.branch for e in missing.environments} == {"test": None, "production": None}
+    (question,) = missing.questions
+    assert question.startswith("environment test: Argo CD Application app-test renders it from branch test")
+    assert "git fetch origin test" in question
+    assert "open question: environment test" in config_text(missing)
