@@ -48,6 +48,13 @@ def guess(tags: Sequence[str]) -> Guess:
             {"policy": "digest", "tag": "latest"},
             "no tag is pinned (a digest or nothing): follows latest's digest; name the tag to follow",
         )
+    moving = [t for t in seen if t.lower() in MUTABLE]
+    if moving and len(moving) < len(seen):
+        # a moving tag pinned in some places says nothing of the order of the releases pinned
+        # elsewhere: they say the policy, which never proposes the moving tag (policy.Policy)
+        rest = guess([t for t in seen if t.lower() not in MUTABLE])
+        also = f"; also pinned {', '.join(moving)}, a moving tag: not proposed, follow it with policy digest"
+        return Guess(rest.keys, rest.why + also)
     shown = ", ".join(seen[:4]) + (f" (+{len(seen) - 4} more)" if len(seen) > 4 else "")
     # a version has a minor at least and a major no date or build number reaches
     # (``20240131-1542`` parses as version 20240131 with a prerelease; it is a timestamp)

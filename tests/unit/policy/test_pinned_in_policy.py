@@ -139,3 +139,11 @@ def test_a_moving_tag_pinned_under_an_ordering_policy_says_how_to_follow_it() ->
 def test_a_pin_semver_cannot_read_says_so() -> None:
     said = _policy({"policy": "semver", "range": "^1"}).outside("b8a2b2a-4074585724")
     assert said == "pinned b8a2b2a-4074585724 is no version semver reads: choose another policy for it"
+
+
+def test_a_moving_tag_pinned_beside_versions_leaves_the_guess_to_the_versions() -> None:
+    """One cluster on latest, the others on releases: the releases say the policy; latest is
+    said, and the policy never proposes it."""
+    g = guess(["1.2.0", "latest", "1.3.1"])
+    assert g.keys == {"policy": "semver", "range": ">=1.0.0 <2.0.0"}
+    assert "latest" in g.why and "moving tag" in g.why
