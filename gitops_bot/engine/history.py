@@ -22,6 +22,7 @@ from gitops_bot.render import reader
 
 if TYPE_CHECKING:  # the use case is handed a session; reading history needs no forge or signer
     from gitops_bot.engine.session import Session
+    from gitops_bot.manifests import images
 
 
 def history(s: Session, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:
@@ -155,6 +156,11 @@ class _Disk:
         self._rels: dict[Path, str] = {}
         self._dirs: dict[Path, bool] = {}
         self._listings: dict[Path, list[Path]] = {}
+        # what a state holds depends only on which tracked files it has (most states: the same)
+        self._state_dirs: dict[frozenset[str], frozenset[str]] = {}
+        self._state_listings: dict[tuple[frozenset[str], Path], list[Path]] = {}
+        # the parses of each text the reader was served, for every state (reader._sites)
+        self.sites: dict[tuple[str, str, bool, str], list[images.Site]] = {}
 
     def rel(self, path: Path) -> str:
         got = self._rels.get(path)
@@ -172,6 +178,30 @@ class _Disk:
             self._listings[path] = self.tree.listing(path)
         return self._listings[path]
 
+    def dirs_of(self, present: frozenset[str]) -> frozenset[str]:
+        """The directories holding the tracked files ``present`` in a state."""
+        got = self._state_dirs.get(present)
+        if got is None:
+            got = self._state_dirs[present] = frozenset(
+                str(parent) for p in present for parent in PurePosixPath(p).parents
+            )
+        return got
+
+    def listing_of(self, present: frozenset[str], path: Path) -> list[Path]:
+        """``path``'s entries in a state holding the tracked files ``present``: the base's,
+        less the tracked files the state lacks, plus those it has."""
+        key = (present, path)
+        got = self._state_listings.get(key)
+        if got is None:
+            rel = self.rel(path)
+            here = {p for p in self.listing(path) if (r := self.rel(p)) not in self.tracked or r in present}
+            prefix = "" if rel == "." else rel + "/"
+            for p in present:
+                if p.startswith(prefix):
+                    here.add(path / p[len(prefix) :].split("/")[0])
+            got = self._state_listings[key] = sorted(here)
+        return got
+
 
 class _StateTree:
     """The repository with the environment's rendered files as one state of its history had
@@ -180,7 +210,8 @@ class _StateTree:
     def __init__(self, disk: _Disk, state: Mapping[str, str], texts: Mapping[str, str | None]) -> None:
         self.disk = disk
         self._state = {p: texts.get(b) for p, b in state.items()}
-        self._dirs = {parent for p in state for parent in PurePosixPath(p).parents}
+        self._present = frozenset(state)
+        self.sites = disk.sites  # the reader keeps its parses here, for every state
 
     def text(self, path: Path) -> str | None:
         rel = self.disk.rel(path)
@@ -189,20 +220,10 @@ class _StateTree:
         return self.disk.tree.text(path)
 
     def is_dir(self, path: Path) -> bool:
-        return self.disk.is_dir(path) or PurePosixPath(self.disk.rel(path)) in self._dirs
+        return self.disk.is_dir(path) or self.disk.rel(path) in self.disk.dirs_of(self._present)
 
     def listing(self, path: Path) -> list[Path]:
-        rel = self.disk.rel(path)
-        here = {
-            p
-            for p in self.disk.listing(path)
-            if (r := self.disk.rel(p)) not in self.disk.tracked or r in self._state
-        }
-        prefix = "" if rel == "." else rel + "/"
-        for p in self._state:
-            if p.startswith(prefix):
-                here.add(path / p[len(prefix) :].split("/")[0])
-        return sorted(here)
+        return self.disk.listing_of(self._present, path)
 
     def check(self, path: Path) -> None:
         self.disk.tree.check(path)

@@ -19,6 +19,7 @@ reading; the text parts are :mod:`gitops_bot.manifests`' readers.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -59,6 +60,13 @@ def reach(tree: Tree, root: Path, directory: Path) -> Reach:
     return Reach(tuple(root / f for f in walk.files), not remote and len(walk.files) < MAX_FILES)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root``, POSIX-style: asked for every file each reading reads, and
+    a history reads the same files in each of its states."""
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
 class Reader:
     """Reads every environment of a configuration at once (what else renders a place is a
     question about all of them)."""
@@ -78,7 +86,7 @@ class Reader:
         # the branch read (the checkout's): an Application tracking another renders other files
         self.base = base or "main"
         self._bases = {"", "HEAD", base} if base else {"", "HEAD", "main", "master"}
-        self._memo: dict[tuple[str, str, bool], list[images.Site]] = {}
+        self._memo: dict[tuple[str, str, bool, str], list[images.Site]] = {}
         # each Helm value file the repository's Applications name -> (file, the Application)
         self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None
         self._app_paths: dict[Path, list[argocd_apps.AppSource]] = {}  # each source path -> them
@@ -86,7 +94,7 @@ class Reader:
     # -- walking ------------------------------------------------------------------------
 
     def rel(self, path: Path) -> str:
-        return Path(os.path.relpath(path, self.config_root)).as_posix()
+        return _relative(path, self.config_root)
 
     def _read(self, path: Path, walk: Walk) -> str | None:
         if len(walk.files) >= MAX_FILES:
@@ -104,16 +112,19 @@ class Reader:
         the config's mistake, refused; further down, markers of other images are not ours."""
         if not self.specs:  # a walk for what is rendered, not for versions: nothing parsed
             return []
-        key = (rel, how, strict)
-        if key not in self._memo:
+        # a tree read over and over (a history's states, most files the same from one to the
+        # next) keeps the parses of the texts it served, for readers of the same images
+        memo: dict[tuple[str, str, bool, str], list[images.Site]] = getattr(self.tree, "sites", self._memo)
+        key = (rel, how, strict, text)
+        if key not in memo:
             if how == "":
                 found = images.read(text, rel, self.specs, strict=strict)
                 if images.is_kustomization(rel):
                     found += images.tagged_entries(text, rel, self.specs)
             else:
                 found = kustomize_refs.patch_sites(text, rel, self.specs, _FORMS.get(how))
-            self._memo[key] = found
-        return self._memo[key]
+            memo[key] = found
+        return memo[key]
 
     def _add(
         self, walk: Walk, rel: str, sites: Iterable[images.Site], *, patch: bool, form: str = ""

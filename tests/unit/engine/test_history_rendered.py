@@ -123,3 +123,22 @@ def test_an_applications_kustomize_images_are_read_in_the_history(tmp_path: Path
         text = APPLICATION.format(env="production", image=IMAGE, tag=tag)
         commit(root, {"argocd/production.yaml": text}, f"release\n\nGitops-Bot-Release: r-{n}")
     assert history(root, "production") == [("r-3", "1.2.0"), ("r-2", "1.1.0"), (None, "1.0.0")]
+
+
+def test_each_state_reads_the_shared_base_as_that_state_had_it(tmp_path: Path) -> None:
+    # the reader's parses are kept for every state of one history: keyed by the text a state
+    # served, a base that moves and comes back is read as each state had it
+    config = CONFIG.format(staging="overlays/staging", production="overlays/production")
+    root = repo(
+        tmp_path,
+        {
+            **BASE,
+            "overlays/staging/kustomization.yaml": OVERLAY,
+            "overlays/production/kustomization.yaml": OVERLAY,
+            "gitops-bot.yaml": config,
+        },
+    )
+    first = BASE["base/deployment.yaml"]
+    for n, text in ((2, first.replace("1.0.0", "1.1.0")), (3, first)):
+        commit(root, {"base/deployment.yaml": text}, f"release\n\nGitops-Bot-Release: r-{n}")
+    assert history(root, "staging") == [("r-3", "1.0.0"), ("r-2", "1.1.0"), (None, "1.0.0")]
