@@ -291,8 +291,9 @@ def _not_pushed(repo: str, config_path: str | None, base: str | None) -> ConfigM
     if not path.is_file():
         return None
     branch = f"origin/{base}" if base else "the remote's default branch"
+    config = config_path or path.name
     return ConfigMissing(
-        f"{config_path or path.name} is in the working directory but not on {branch}",
+        f"{config} is in the working directory but not on {branch}",
         hint="commit and push it (status, explain and update read the base branch as the remote has it)",
     )
 
