@@ -4,6 +4,7 @@ schema, and the real registry processes the end-to-end and shipped tiers start."
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import shutil
@@ -149,6 +150,8 @@ _warming: dict[str, tuple[Warming, Path]] = {}
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
     asked = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     for name in sorted(asked & _WARM.keys()):
         root = Path(tempfile.mkdtemp(prefix=f"gitops-bot-{name}-"))
@@ -275,6 +278,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+@functools.cache  # asked once a test, answered once a file: resolve() is a syscall a part
 def tier_of(path: Path) -> str | None:
     """The tier a test file belongs to: the first directory under tests/."""
     parts = path.resolve().relative_to(TESTS).parts
