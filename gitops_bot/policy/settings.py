@@ -73,7 +73,12 @@ class PolicyConfig:
         rules=(one_of((o.value for o in TagOrder), "'order' must be numerical or alphabetical ({what})"),),
     )
     tag: str | None = setting(None, "digest policy: the mutable tag to follow.")
-    allow: tuple[str, ...] = setting((), "Regexes a tag must match (any).", rules=(COMPILES,))
+    allow: tuple[str, ...] = setting(
+        (),
+        "Regexes a tag must match (any). A moving tag (latest, main, stable, ...) is never chosen "
+        "by an ordering policy unless allow or pattern names it (digest follows one).",
+        rules=(COMPILES,),
+    )
     ignore: tuple[str, ...] = setting((), "Regexes that exclude a tag.", rules=(COMPILES,))
     allow_downgrade: bool = setting(
         False, "Let the policy choose a tag below what is deployed (default: never move an image back)."
