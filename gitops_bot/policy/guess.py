@@ -4,12 +4,16 @@ Pure: tags in, a guess out. The guess is said in words (what was seen, what was 
 a person reads it in the commented ``gitops-bot.yaml`` and decides whether it stands:
 
 * semver tags (``v1.4.2``, ``2.3``): ``semver`` within the major pinned today, so a new major
-  is a decision, not an update;
+  is a decision, not an update; from ``M.0.0-0`` when a prerelease is pinned, so the range
+  admits the pin itself (``1.0.0-rc.5 < 1.0.0``);
 * a timestamp (``20240131``, ``2024-01-31-1542``) or a build number (``build-412``,
   ``main-57-3f2a9c1``): ``regex`` ordered by that number;
 * a mutable tag (``latest``, ``main``, ``stable``): ``digest``, following the tag's digest;
 * anything else (commit hashes, words): ``newest`` (the latest created image), said as the
   weakest guess.
+
+A moving tag pinned in some places beside releases in others leaves the guess to the releases:
+no policy that orders tags proposes a moving tag (:class:`gitops_bot.policy.Policy`).
 """
 
 from __future__ import annotations
