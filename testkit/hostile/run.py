@@ -32,12 +32,13 @@ import sys
 import time
 import traceback
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitops_bot.cli import main
+from gitops_bot.net import retry
 from testkit import in_process
 from testkit.hostile.answers import Context, Fault, secret_forms
 from testkit.hostile.server import HostileServer, Served
@@ -73,6 +74,24 @@ class Outcome:
         """The one-line summary the findings quote."""
         lines = [ln for ln in self.err.splitlines() if ln.startswith("gitops-bot: error")]
         return f"exit {self.code}; {lines[0][:300] if lines else self.err[-300:]!r}"
+
+
+@contextlib.contextmanager
+def _retry_waits_counted() -> Iterator[list[float]]:
+    """The one retry loop's pauses (net/retry.call, under every outside call) recorded instead
+    of slept, for the run's time to count as spent: a run's bounded time is its clock's time
+    plus these, and a pause sleeps nothing while the answers' own slowness stays real."""
+    original = retry.call
+    waited: list[float] = []
+
+    def call(*args: Any, sleep: Callable[[float], None] = time.sleep, **kwargs: Any) -> Any:
+        return original(*args, sleep=waited.append if sleep is time.sleep else sleep, **kwargs)
+
+    retry.call = call
+    try:
+        yield waited
+    finally:
+        retry.call = original
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -135,6 +154,7 @@ class World:
             in_process.environment(self.env),
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
+            _retry_waits_counted() as waited,
         ):
             resident = _resident_peak_reset()
             traced = TRACED or resident is None
@@ -147,7 +167,7 @@ class World:
                 print(traceback.format_exc(), file=sys.stderr, end="")
                 code = 1
             finally:
-                seconds = time.monotonic() - start
+                seconds = time.monotonic() - start + sum(waited)
                 peak = 0 if resident is None else max(_resident_peak() - resident, 0)
                 if traced:
                     peak = max(peak, tracemalloc.get_traced_memory()[1])
