@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_bot import config as config_mod
 from gitops_bot.config import Config, EnvironmentConfig
@@ -60,6 +60,11 @@ class App:
             workers,
             base,
         )
+        # what the checkout declares, as the use cases read it: the declared value's own fields
+        # (never set apart from it), plain attributes that a plan's every item reads
+        self.config: Final = self.declared.config
+        self.root: Final = self.declared.root  # the repository: no path read or written leaves it
+        self.clock: Final = self.declared.clock  # what age rules read; tests set it, not sleep
         self.registries = registries
         self.vetting = Vetting(self.declared, registries)
         self._lock = threading.Lock()
@@ -70,21 +75,6 @@ class App:
         self.git: History | None = None
         self.trees: dict[str, reader.Tree] = {}  # each own branch's files, listed once a run
         self._holds: holds_mod.Holds | None = None
-
-    # what the checkout declares, read as the use cases read it
-    @property
-    def config(self) -> Config:
-        return self.declared.config
-
-    @property
-    def root(self) -> Path:
-        """The repository: no path read or written leaves it."""
-        return self.declared.root
-
-    @property
-    def clock(self) -> instants.Clock:
-        """The one clock age rules read (min_age); tests set it instead of sleeping."""
-        return self.declared.clock
 
     def registry(self, host: str) -> ports.Registry:
         """The registry port of ``host``: what the use cases list, resolve and read through."""
