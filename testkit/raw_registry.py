@@ -50,6 +50,8 @@ class RawRegistry:
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self._stop = threading.Event()
+        self._sent = 0  # scripts sent whole (their ``later`` bytes too)
+        self._sent_changed = threading.Condition(self._lock)
 
     def __enter__(self) -> Self:
         threading.Thread(target=self._accept, daemon=True).start()
@@ -63,6 +65,13 @@ class RawRegistry:
         for c in conns:
             with contextlib.suppress(OSError):
                 c.shutdown(socket.SHUT_RDWR)
+
+    def wait_sent(self, count: int, timeout: float = 10.0) -> None:
+        """Until ``count`` scripts were sent whole, ``later`` bytes included: on loopback they
+        are then in the client's receive buffer (what a test once slept 0.4 s for)."""
+        with self._sent_changed:
+            if not self._sent_changed.wait_for(lambda: self._sent >= count, timeout):
+                raise AssertionError(f"the server sent {self._sent} scripts in {timeout} s, not {count}")
 
     def _accept(self) -> None:
         while True:
@@ -88,7 +97,11 @@ class RawRegistry:
                 with self._lock:
                     n = len(self.requests)
                     self.requests.append(head)
-                if not self._send(conn, self.answer(n, head)):
+                keep = self._send(conn, self.answer(n, head))
+                with self._sent_changed:
+                    self._sent += 1
+                    self._sent_changed.notify_all()
+                if not keep:
                     return
         except OSError:
             return
