@@ -219,6 +219,11 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
     text = capsys.readouterr().out
     assert "staging (on branch env/staging)" in text and "(on branch env/production)" in text, text
 
+    # the dry run shows the edit on env/staging and changes nothing anywhere
+    heads = _heads(story)
+    (dry,) = run(capsys, story, now, "update", "--env", "staging", "--dry-run")["results"]
+    assert "+++ b/overlays/staging/kustomization.yaml" in dry["diff"] and _heads(story) == heads, dry
+
     # update: a pull request into env/staging, staging's overlay there byte-exact
     result, text = _released(capsys, story, now, ("update", "--env", "staging"), "staging", by_pr=True)
     head = "# staging, as Argo CD renders it from env/staging\n"
@@ -265,4 +270,9 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
     assert "gitops-bot.holds.yaml" not in _files(story, "main")
     run(capsys, story, now, "promote", "staging", "production")
     assert f"{image}:1.2.0@{second}" in _rendered(story, "production")
+    # history, status and explain read production's releases on its branch
+    releases = run(capsys, story, now, "history", "production")
+    assert promotion["release"] in json.dumps(releases), releases
+    run(capsys, story, now, "status")
+    run(capsys, story, now, "explain", "production", image)
     assert not story.unexpected()  # every request the forge's API description allows
