@@ -65,6 +65,12 @@ def lands_on(app: App, env: EnvironmentConfig, rel: Release) -> str | None:
     return branch_of(app, env) if rel.kind in _ON_OWN_BRANCH else None
 
 
+def log_ref(app: App, env: EnvironmentConfig, base_ref: str) -> str:
+    """Where a session reads ``env``'s releases: its own branch as fetched, else the base."""
+    own = branch_of(app, env)
+    return f"refs/remotes/origin/{own}" if own else base_ref
+
+
 def on(app: App, branch: str | None) -> list[EnvironmentConfig]:
     """The environments whose files are on ``branch`` (None: the base)."""
     return [e for e in app.config.environments if branch_of(app, e) == branch]

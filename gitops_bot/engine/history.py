@@ -29,9 +29,7 @@ def history(s: Session, environment: str, *, limit: int | None = None) -> list[h
     """The environment's releases on the base, or on its own branch (``branch:``), newest
     first (``limit``: at most that many)."""
     env = s.app.config.environment(environment)
-    branch = branches.branch_of(s.app, env)
-    rev = f"refs/remotes/origin/{branch}" if branch else s.ws.base_ref
-    return read(s.app, env, s.ws, rev, s.root, limit=limit)
+    return read(s.app, env, s.ws, branches.log_ref(s.app, env, s.ws.base_ref), s.root, limit=limit)
 
 
 def read(

@@ -27,7 +27,7 @@ from gitops_bot.core.instants import INSTANT_MAX, format_duration, format_instan
 from gitops_bot.core.log import get_logger
 from gitops_bot.core.model import Deployed, ReleaseKind
 from gitops_bot.core.outside import Outside
-from gitops_bot.engine import contents, fanout
+from gitops_bot.engine import branches, contents, fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.session import Session, cache_dir
@@ -215,8 +215,9 @@ def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry
     app = s.app
     env = app.config.environment(environment)
     paths = app.repo_paths(env, s.root)
+    rev = branches.log_ref(app, env, s.ws.base_ref)  # an environment's own branch: its log there
     return ledger.read(
-        s.ws, s.ws.base_ref, paths, app.declared.image_specs(), charts=chart_specs(app, env), since=reach
+        s.ws, rev, paths, app.declared.image_specs(), charts=chart_specs(app, env), since=reach
     )
 
 

@@ -274,5 +274,8 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
     releases = run(capsys, story, now, "history", "production")
     assert promotion["release"] in json.dumps(releases), releases
     run(capsys, story, now, "status")
+    # the DORA report counts production's releases on its branch, the rollback as a failure
+    (dora,) = run(capsys, story, datetime.now(UTC), "report", "production", "--since", "1d")["environments"]
+    assert dora["deployment_frequency"]["releases"] >= 4 and dora["change_failure_rate"]["failed"] == 1, dora
     run(capsys, story, now, "explain", "production", image)
     assert not story.unexpected()  # every request the forge's API description allows
