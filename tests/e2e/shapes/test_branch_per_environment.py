@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from gitops_bot.cli import main
+from gitops_bot.git.git import GitWorkspace
 from testkit import kubetools
 from testkit.forge_story import Story, run, stories
 from testkit.registry_process import RegistryProcess
@@ -279,3 +280,37 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
     assert dora["deployment_frequency"]["releases"] >= 4 and dora["change_failure_rate"]["failed"] == 1, dora
     run(capsys, story, now, "explain", "production", image)
     assert not story.unexpected()  # every request the forge's API description allows
+
+
+def test_a_commit_racing_a_person_on_the_environments_branch_is_made_again_there(
+    world: tuple[Story, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """production's branch moves between the bot's fetch and its push: the push is refused, the
+    bot fetches the branch again and re-applies its edit on it, keeping the person's commit."""
+    story, _ = world
+    now = datetime.now(UTC)
+    digest = story.push("app", "1.1.0")
+    run(capsys, story, now, "update", "--env", "staging")
+    story.merge(_only_request(story, "env/staging")["number"])
+
+    real, raced = GitWorkspace.push, []
+
+    def push(self: GitWorkspace, refspec: str, *, lease: tuple[str, str | None] | None = None) -> None:
+        if refspec.endswith("refs/heads/env/production") and not raced:
+            raced.append(refspec)
+            person = story.tmp / "person"
+            git(story.tmp, "clone", "-q", "-b", "env/production", str(story.remote), str(person))
+            (person / "NOTES.md").write_text("a person's note\n")
+            git(person, "add", "-A")
+            git(person, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "note")
+            git(person, "push", "-q", "origin", "HEAD:refs/heads/env/production")
+        real(self, refspec, lease=lease)
+
+    monkeypatch.setattr(GitWorkspace, "push", push)
+    run(capsys, story, now, "promote", "staging", "production")
+    files = _files(story, "env/production")
+    assert raced and files["NOTES.md"] == b"a person's note\n"
+    assert f"digest: {digest}" in files["overlays/production/kustomization.yaml"].decode()
+    subjects = git(story.remote, "log", "--format=%s", "-2", "env/production").splitlines()
+    assert subjects[1] == "note", subjects  # the bot's commit made again on the person's
+    assert "gitops-bot.yaml" in _files(story, "main")
