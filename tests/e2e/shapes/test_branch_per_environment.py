@@ -293,7 +293,7 @@ def test_a_commit_racing_a_person_on_the_environments_branch_is_made_again_there
     run(capsys, story, now, "update", "--env", "staging")
     story.merge(_only_request(story, "env/staging")["number"])
 
-    real, raced = GitWorkspace.push, []
+    real, raced = GitWorkspace.push, list[str]()
 
     def push(self: GitWorkspace, refspec: str, *, lease: tuple[str, str | None] | None = None) -> None:
         if refspec.endswith("refs/heads/env/production") and not raced:
