@@ -3,6 +3,7 @@ change day, deny over allow, the "until" instant), the freezes file, and ``--unt
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,3 +189,61 @@ def test_a_freeze_refuses_without_force_and_needs_a_reason_with_it(tmp_path: Pat
     assert step.reason == "overridden: hotfix CVE"
     assert freezes.in_force(root, "dev", now) is None
     assert freezes.in_force(root, "production", datetime(2027, 1, 1, tzinfo=UTC)) is None
+
+
+def _read_minute_by_minute(w: WindowsConfig, now: datetime, opened: bool) -> datetime | None:
+    """The first whole UTC minute after ``now`` (within 8 days) at which ``w`` is open
+    (``opened``) or closed, every minute read: what deferral and closes answer faster."""
+    step = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    while step < now + timedelta(days=8):
+        if (windows.rule_at(w, step) is None) is opened:
+            return step
+        step += timedelta(minutes=1)
+    return None
+
+
+# zones with a daylight saving change (a 30-minute one on Lord Howe) and offsets off the hour
+# (Kathmandu, Chatham), and the instants of 2026's changes
+DST_ZONES = {
+    "Europe/Paris": (datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC)),
+    "America/New_York": (datetime(2026, 3, 8, 7, tzinfo=UTC), datetime(2026, 11, 1, 6, tzinfo=UTC)),
+    "Australia/Lord_Howe": (datetime(2026, 4, 4, 15, tzinfo=UTC), datetime(2026, 10, 3, 15, 30, tzinfo=UTC)),
+    "Asia/Kathmandu": (datetime(2026, 6, 1, tzinfo=UTC),),
+    "Pacific/Chatham": (datetime(2026, 4, 4, 14, tzinfo=UTC), datetime(2026, 9, 26, 14, tzinfo=UTC)),
+}
+
+
+def test_a_period_starting_in_the_spring_forward_gap_opens_at_the_first_wall_time_after_it() -> None:
+    """Sunday 02:30 does not exist in Paris on 2026-03-29 (02:00 -> 03:00): the window opens at
+    03:00, read from a Saturday, whatever the schedule lets the reading step over."""
+    w = WindowsConfig("Europe/Paris", allow=(WindowPeriod((SUN,), 150, 240),))
+    waits = deferral(w, datetime(2026, 3, 28, 12, tzinfo=UTC))
+    assert waits is not None and waits.until == paris(2026, 3, 29, 3, 0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_until_instants_are_the_first_minutes_a_reading_of_every_minute_finds(seed: int) -> None:
+    """deferral and closes step over the minutes where nothing can change (between the
+    periods' edges, at one offset); across a daylight saving change, a boundary in the gap
+    or the fold included, they answer the minute a reading of every minute would."""
+    rnd = random.Random(seed)
+
+    def period() -> WindowPeriod:
+        start = rnd.choice([0, 90, 120, 135, 150, 165, 180, 570, 1020, 1439, rnd.randint(0, 1439)])
+        end = rnd.choice([start + 1, start + 30, start + 60, 1440, rnd.randint(start + 1, 1440)])
+        return WindowPeriod(tuple(sorted(rnd.sample(range(7), rnd.randint(1, 7)))), start, min(end, 1440))
+
+    for _ in range(15):
+        zone = rnd.choice(sorted(DST_ZONES))
+        w = WindowsConfig(
+            zone,
+            allow=tuple(period() for _ in range(rnd.randint(0, 3))),
+            deny=tuple(period() for _ in range(rnd.randint(0, 2))),
+        )
+        now = rnd.choice(DST_ZONES[zone]) - timedelta(seconds=rnd.randint(0, 30 * 3600))
+        waits = deferral(w, now)
+        assert (waits.until if waits else None) == (
+            _read_minute_by_minute(w, now, True) if waits else None
+        ), (w, now)
+        shuts = windows.closes(w, now)
+        assert shuts == (None if waits else _read_minute_by_minute(w, now, False)), (w, now)
