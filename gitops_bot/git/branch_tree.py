@@ -44,13 +44,14 @@ class BranchTree:
         self.history = history
         self.rev = rev
         self.root = root
-        self._files: dict[str, tuple[str, str, int]] = {}  # path -> (mode, blob, size)
+        self._files: dict[str, tuple[str, str]] = {}  # path -> (mode, blob)
         self._dirs: dict[str, list[str]] = {"": []}  # directory -> its entries' names
         self._texts: dict[str, str | None] | None = None
         self._list()
 
     def _list(self) -> None:
-        out = self.history.store.raw("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", self.rev)
+        # no sizes asked (-l): in a partial clone they would fetch every blob, one by one
+        out = self.history.store.raw("ls-tree", "-r", "-t", "-z", "--full-tree", self.rev)
         entries = [e for e in out.split(b"\0") if e]
         if len(entries) > MAX_ENTRIES:
             raise UsageError(
@@ -59,14 +60,14 @@ class BranchTree:
             )
         for entry in entries:
             meta, _, raw_path = entry.partition(b"\t")
-            mode, kind, oid, size = meta.decode().split()
+            mode, kind, oid = meta.decode().split()
             path = raw_path.decode("utf-8", "surrogateescape")
             parent = PurePosixPath(path).parent.as_posix()
             self._dirs.setdefault("" if parent == "." else parent, []).append(PurePosixPath(path).name)
             if kind == "tree":
                 self._dirs.setdefault(path, [])
             elif kind == "blob":
-                self._files[path] = (mode, oid, int(size) if size.isdigit() else 0)
+                self._files[path] = (mode, oid)
 
     def _rel(self, path: Path) -> str | None:
         """``path`` as a path in the tree; None when it is outside it."""
@@ -76,16 +77,18 @@ class BranchTree:
         return None if rel == ".." or rel.startswith("../") else rel
 
     def _read_all(self) -> dict[str, str | None]:
-        wanted: dict[str, str] = {}  # blob -> a path holding it
-        total = 0
-        for path, (mode, oid, size) in sorted(self._files.items()):
-            if mode in _REGULAR and size <= MAX_BLOB and total + size <= MAX_TOTAL:
-                wanted.setdefault(oid, path)
+        blobs = list(dict.fromkeys(oid for mode, oid in self._files.values() if mode in _REGULAR))
+        self.history.prefetch(self.rev, blobs)  # what checking the branch out would fetch
+        sizes = self.history.blob_sizes(blobs)
+        wanted, total = [], 0
+        for oid in blobs:
+            size = sizes.get(oid, MAX_BLOB + 1)
+            if size <= MAX_BLOB and total + size <= MAX_TOTAL:
+                wanted.append(oid)
                 total += size
-        self.history.prefetch(self.rev, list(wanted))
-        data = self.history.read_blobs(list(wanted))
+        data = self.history.read_blobs(wanted)
         texts: dict[str, str | None] = {}
-        for path, (_, oid, _) in self._files.items():
+        for path, (_, oid) in self._files.items():
             blob = data.get(oid)
             try:
                 texts[path] = blob.decode("utf-8") if blob is not None else None

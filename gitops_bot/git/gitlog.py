@@ -131,6 +131,22 @@ class History:
                 what="fetch",
             )
 
+    def blob_sizes(self, blobs: Sequence[str]) -> dict[str, int]:
+        """The size of each of ``blobs`` present (one ``git cat-file --batch-check``)."""
+        if not blobs:
+            return {}
+        out = git_input(
+            ["cat-file", "--batch-check"],
+            "".join(f"{b}\n" for b in blobs).encode(),
+            cwd=str(self.store.git_dir),
+        )
+        sizes = {}
+        for line in out.decode(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] == "blob" and parts[2].isdigit():
+                sizes[parts[0]] = int(parts[2])
+        return sizes
+
     def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:
         out = run(
             self.store,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +186,32 @@ def test_a_branch_the_remote_lacks_is_one_line_naming_it(tmp_path: Path) -> None
     with pytest.raises(UsageError, match="the remote has no branch 'tset'") as said:
         _session_readings(tmp_path, repo)
     assert "'branch:'" in (said.value.hint or "")
+
+
+def test_a_partial_clone_fetches_the_branchs_missing_blobs_in_one_request(tmp_path: Path) -> None:
+    """A cached clone holds no blob it has not checked out: the branch's are fetched together
+    when the tree is first read, not one lazy round trip per file."""
+    remote = tmp_path / "remote.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(_repository(tmp_path / "repo", branch=True)), str(remote))
+    _git(remote, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-checkout", f"file://{remote}", str(clone))
+
+    def missing() -> list[str]:
+        out = _git(clone, "rev-list", "--objects", "--missing=print", "refs/remotes/origin/test^{tree}")
+        return [line for line in out.splitlines() if line.startswith("?")]
+
+    assert missing()  # a partial clone indeed
+    history = Checkout(clone)
+    tree = BranchTree(history, branch_ref(history, "test"), clone)
+    fetches = []
+    real = history.prefetch
+
+    def prefetch(rev: str, blobs: Sequence[str]) -> None:
+        fetches.append(len(missing()))
+        real(rev, blobs)
+
+    history.prefetch = prefetch  # type: ignore[method-assign]
+    assert (tree.text(clone / "overlays/test/kustomization.yaml") or "").startswith("# test's own")
+    assert tree.text(clone / "base/deployment.yaml") == DEPLOYMENT
+    assert len(fetches) == 1 and fetches[0] > 1 and missing() == []
