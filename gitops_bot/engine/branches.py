@@ -24,7 +24,7 @@ from gitops_bot.release.proposal import Release
 from gitops_bot.render import reader
 
 
-class App(Protocol):
+class AppView(Protocol):
     """What of :class:`gitops_bot.engine.app.App` the branches are read with (a protocol: the
     app reads its environments through this module)."""
 
@@ -48,51 +48,51 @@ class App(Protocol):
 _ON_OWN_BRANCH = (ReleaseKind.UPDATE, ReleaseKind.PROMOTION, ReleaseKind.ROLLBACK, ReleaseKind.HOLD)
 
 
-def base_name(app: App) -> str | None:
+def base_name(app: AppView) -> str | None:
     """The branch the checkout's own files are of (git.base, else the fetched or checked-out
     branch)."""
     return app.config.git.base or app.declared.base
 
 
-def branch_of(app: App, env: EnvironmentConfig) -> str | None:
+def branch_of(app: AppView, env: EnvironmentConfig) -> str | None:
     """The branch ``env``'s files live on when it is not the base's (None: the base)."""
     return env.branch if env.branch is not None and env.branch != base_name(app) else None
 
 
-def lands_on(app: App, env: EnvironmentConfig, rel: Release) -> str | None:
+def lands_on(app: AppView, env: EnvironmentConfig, rel: Release) -> str | None:
     """The branch a release for ``env`` lands on when not the base: its images' releases and
     its holds go to its own branch; a freeze stays on the base."""
     return branch_of(app, env) if rel.kind in _ON_OWN_BRANCH else None
 
 
-def log_ref(app: App, env: EnvironmentConfig, base_ref: str) -> str:
+def log_ref(app: AppView, env: EnvironmentConfig, base_ref: str) -> str:
     """Where a session reads ``env``'s releases: its own branch as fetched, else the base."""
     own = branch_of(app, env)
     return f"refs/remotes/origin/{own}" if own else base_ref
 
 
-def on(app: App, branch: str | None) -> list[EnvironmentConfig]:
+def on(app: AppView, branch: str | None) -> list[EnvironmentConfig]:
     """The environments whose files are on ``branch`` (None: the base)."""
     return [e for e in app.config.environments if branch_of(app, e) == branch]
 
 
-def own_branches(app: App) -> list[str]:
+def own_branches(app: AppView) -> list[str]:
     """The environments' own branches, each once, in the configuration's order."""
     return list(dict.fromkeys(b for e in app.config.environments if (b := branch_of(app, e)) is not None))
 
 
-def history_of(app: App) -> History:
+def history_of(app: AppView) -> History:
     """The git store the branches are read from: the session's (fetched), else the checkout's."""
     return app.git if app.git is not None else Checkout(app.root)
 
 
-def rev(app: App, branch: str) -> str:
+def rev(app: AppView, branch: str) -> str:
     """The commit ``branch`` names: the remote's, as the session's fetch brought it (a local
     checkout's remote-tracking branch, else its own branch of that name)."""
     return branch_ref(history_of(app), branch)
 
 
-def tree(app: App, branch: str) -> reader.Tree:
+def tree(app: AppView, branch: str) -> reader.Tree:
     """``branch``'s files as the reader reads them, under the checkout's root (listed once a run)."""
     if branch not in app.trees:
         history = history_of(app)
@@ -100,7 +100,7 @@ def tree(app: App, branch: str) -> reader.Tree:
     return app.trees[branch]
 
 
-def holds(app: App) -> holds_mod.Holds:
+def holds(app: AppView) -> holds_mod.Holds:
     """The holds of every environment: the base's holds file's, and an environment on its own
     branch the same file's there (a rollback's hold is committed with its edit, on that branch)."""
     base = app.declared.holds
@@ -116,7 +116,7 @@ def holds(app: App) -> holds_mod.Holds:
     return out
 
 
-def read_every(app: App, base_tree: reader.Tree) -> dict[str, EnvironmentReading]:
+def read_every(app: AppView, base_tree: reader.Tree) -> dict[str, EnvironmentReading]:
     """Every environment: those on the base from ``base_tree``, each other branch's from its
     own tree."""
     out = app.read_tree(base_tree)
