@@ -12,12 +12,22 @@ import pytest
 
 from gitops_bot.core.secret import Secret
 from gitops_bot.forges import compare_kit as compare
+from gitops_bot.forges import sources
 from gitops_bot.forges.compare_kit import CompareUnavailable
 from gitops_bot.forges.sources import Sources, hosts_for
+from gitops_bot.net.retry import RetryPolicy
 
 API = "https://ghe.example.com/api/v3"
 REPO = "https://ghe.example.com/acme/app"
 BASE, HEAD = "a" * 40, "b" * 40
+
+
+@pytest.fixture(autouse=True)
+def _quick_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compare's retry policy with its attempts and 1/100 of its waits: the tests mean the
+    asking again (and the giving up), not the pacing."""
+    assert sources.RETRY.attempts == 2
+    monkeypatch.setattr(sources, "RETRY", RetryPolicy(attempts=2, initial_wait=0.005, max_wait=0.02))
 
 
 def _sources(handler: httpx.MockTransport) -> Sources:
