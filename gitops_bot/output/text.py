@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.model import (
     ArtifactKind,
+    DecisionAction,
     OutcomeAction,
     Plan,
     PlanAction,
@@ -62,6 +63,14 @@ def _mark(action: PlanAction) -> str:
             assert_never(unreachable)
 
 
+def _mark_of(item: PlanItem) -> str:
+    """A row's mark: its plan action's, except a promotion that is ready, which changes the
+    environment once a person runs the command its reason names (``==`` said it was up to date)."""
+    if item.decision is not None and item.decision.action is DecisionAction.PROMOTE:
+        return "=>"
+    return _mark(item.action)
+
+
 def _count(plan: Plan, action: PlanAction) -> int:
     return sum(1 for e in plan.environments for i in e.items if i.action is action)
 
@@ -89,7 +98,7 @@ def plan_text(plan: Plan) -> str:
             (
                 f"chart {i.image}" if i.kind is ArtifactKind.CHART else i.image,
                 _current(i),
-                _mark(i.action),
+                _mark_of(i),
                 _candidate(i) if i.action in (PlanAction.UPDATE, PlanAction.SKIP) else "",
                 _t(i.decision.text() if i.decision else i.reason),  # the value status shows
             )

@@ -11,11 +11,23 @@ import pytest
 
 from gitops_bot import output
 from gitops_bot.cli import execute, main
-from gitops_bot.core.model import Deployed, OutcomeAction, PlanAction, PlanItem
+from gitops_bot.core.model import (
+    Decision,
+    DecisionAction,
+    DecisionRule,
+    Deployed,
+    EnvironmentMode,
+    EnvironmentPlan,
+    OutcomeAction,
+    Plan,
+    PlanAction,
+    PlanItem,
+)
 from gitops_bot.core.reading import ImageReading, Pin, PinKind, PinStatus
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.output import github
 from gitops_bot.output.result import Delivered, Failed, Format, ImageSet, Result, Show
+from gitops_bot.output.text import plan_text
 from gitops_bot.release.proposal import Change
 
 
@@ -151,3 +163,44 @@ def test_a_run_that_stopped_after_reading_git_still_shows_the_reading_on_every_s
     out = io.StringIO()
     output.emit(Result("plan", Failed(line, reading), 3, format=Format.JSON), out, io.StringIO())
     assert json.loads(out.getvalue())["reading"][0]["image"] == "ghcr.io/acme/app"
+
+
+def test_a_row_a_person_promotes_is_marked_as_one_not_as_up_to_date() -> None:
+    """The plan's marks say what happens to a row: ``==`` nothing; a promotion that is ready
+    changes the environment once a person runs the command its reason names, so its mark says
+    so (``=>``) instead of the ``==`` of a row that is up to date."""
+    current = Deployed("example/app", None, "1.0.0", None)
+    ready = PlanItem(
+        "production",
+        "example/app",
+        "overlays/production/kustomization.yaml",
+        "ghcr.io/acme/app",
+        "semver",
+        PlanAction.NONE,
+        "receives promotions from staging",
+        current,
+        decision=Decision(
+            DecisionAction.PROMOTE,
+            DecisionRule.PROMOTION,
+            "staging runs 1.1.0; run 'gitops-bot promote staging production'",
+        ),
+    )
+    same = PlanItem(
+        "production",
+        "example/worker",
+        "overlays/production/kustomization.yaml",
+        "ghcr.io/acme/worker",
+        "semver",
+        PlanAction.NONE,
+        "runs what staging runs",
+        current,
+        decision=Decision(DecisionAction.UP_TO_DATE, DecisionRule.PROMOTION, "runs what staging runs"),
+    )
+    shown = plan_text(
+        Plan(
+            (EnvironmentPlan("production", EnvironmentMode.REGISTRY, (ready, same), promote_from="staging"),)
+        )
+    )
+    rows = shown.splitlines()[1:3]
+    assert rows[0].split()[2] == "=>" and "promote (promotion)" in rows[0]
+    assert rows[1].split()[2] == "==" and "up to date (promotion)" in rows[1]
