@@ -9,8 +9,10 @@ and deliver with it."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
     from gitops_bot.release.intent import ManualChange
 
 log = get_logger(__name__)
+# the objects a chart version is set in, besides a Chart.yaml: a file naming none is not parsed
+_CHART_KINDS = re.compile(
+    r"\b(?:HelmRelease|HelmRepository|Application|ApplicationSet|OCIRepository|helmCharts)\b"
+)
 MANUAL_HISTORY = 20  # releases read back for a person's rollback: one is recent by nature
 
 
@@ -75,6 +81,7 @@ class App:
         self.git: History | None = None
         self.trees: dict[str, reader.Tree] = {}  # each own branch's files, listed once a run
         self._holds: holds_mod.Holds | None = None
+        self._chart_pins: dict[str, list[ChartPin]] = {}  # by environment, read once a run
 
     def registry(self, host: str) -> ports.Registry:
         """The registry port of ``host``: what the use cases list, resolve and read through."""
@@ -206,12 +213,20 @@ class App:
         """The files a release for the environment may edit: what its paths name (a file as
         is, a directory's kustomization, else its YAML files), each file holding an effective
         version that only this environment renders, and its own layer where a release of an
-        inherited image goes (:meth:`reading`)."""
+        inherited image goes (:meth:`reading`); with ``charts:``, each file only it renders
+        that pins a configured chart (a HelmRelease beside no image), and an edited
+        Chart.yaml's lock."""
         if not env.paths:  # the stopped line's pseudo-environment (freeze --all) renders no files
             return []
         out = [files.inside(self.root, self.config.root / rel) for rel in self.reading(env).writable]
-        if self.config.charts:  # an edited Chart.yaml's lock file is edited with it
-            out += [
+        if self.config.charts:
+            own = [
+                files.inside(self.root, self.config.root / p.file)
+                for p in self.chart_pins(env)
+                if not p.shared_with
+            ]
+            out += [p for p in dict.fromkeys(own) if p not in out]
+            out += [  # an edited Chart.yaml's lock file is edited with it
                 files.inside(self.root, lock)
                 for p in out
                 if p.name == "Chart.yaml"
@@ -224,28 +239,73 @@ class App:
         """The environment's files relative to the repository root ``root`` (for git)."""
         return [p.relative_to(root).as_posix() for p in self.files(env)]
 
+    def chart_pins(self, env: EnvironmentConfig) -> list[ChartPin]:
+        """Every place a configured chart's version is set in what the environment renders
+        (the one reader's ``rendered``, never a second walk), each with the other configured
+        environments rendering that place; read once per run."""
+        with self._lock:
+            if env.name in self._chart_pins:
+                return self._chart_pins[env.name]
+        if not self.config.charts or not env.paths:
+            return []
+        reading = self.reading(env)
+        specs = list(self.declared.chart_specs().values())
+        texts: dict[Path, str] = {}
+        for rel in reading.rendered:
+            path = self.config.root / rel
+            if path.name == "Chart.lock" or (path.suffix not in (".yaml", ".yml")):
+                continue
+            try:
+                text = files.read_text(files.inside(self.root, path))
+            except GitOpsBotError:  # on the environment's own branch, not in this checkout
+                continue
+            if path.name == "Chart.yaml" or _CHART_KINDS.search(text):
+                texts[path] = text
+        flux, releases = chart_context(texts)
+        own_branch = branches.branch_of(self, env)
+        others = [
+            (e.name, set(self.reading(e).rendered))
+            for e in self.config.environments
+            if e.name != env.name and e.paths and branches.branch_of(self, e) == own_branch
+        ]
+        out = []
+        for path, text in texts.items():
+            rel = path.relative_to(self.config.root).as_posix()
+            shared = tuple(name for name, rendered in others if rel in rendered)
+            for site in charts.read(text, rel, specs, repositories=flux, releases=releases):
+                out.append(ChartPin(rel, site, shared))
+        with self._lock:
+            self._chart_pins[env.name] = out
+        return out
+
     def chart_targets(self, env: EnvironmentConfig) -> list[planning.ChartTarget]:
-        """The configured charts each pinned in the environment's files (the first site of a
-        chart gives its version); a chart the environment lists but no file pins is a target
-        without a version."""
+        """The configured charts each pinned in what the environment renders: a place only it
+        renders first (its own layer, applied after what it builds on; a release edits it),
+        else the first place it shares with other environments (never edited for it alone). A
+        chart the environment lists but nothing it renders pins is a target without a version,
+        saying so."""
         if not self.config.charts:
             return []
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
-        specs = [self.declared.chart_specs()[c.name] for c in wanted]
-        texts = {p: files.read_text(p) for p in self.files(env)}
-        flux, releases = chart_context(texts)
-        found: dict[str, tuple[str, charts.ChartSite]] = {}
-        for path, text in texts.items():
-            rel_file = path.relative_to(self.config.root).as_posix()
-            for site in charts.read(text, rel_file, specs, repositories=flux, releases=releases):
-                found.setdefault(site.chart.name, (rel_file, site))
+        pins = self.chart_pins(env)
         out = []
         for chart in wanted:
-            if chart.name in found:
-                file, site = found[chart.name]
-                out.append(planning.ChartTarget(env, chart, file, site.version, site.exact))
+            mine = [p for p in pins if p.site.chart.name == chart.name]
+            pin = next((p for p in mine if not p.shared_with), mine[0] if mine else None)
+            if pin is not None:
+                s = pin.site
+                out.append(
+                    planning.ChartTarget(
+                        env, chart, pin.file, s.version, s.exact, s.line, pin.shared_with, s.form
+                    )
+                )
             elif env.charts:
-                out.append(planning.ChartTarget(env, chart, env.paths[0], None))
+                why = (
+                    f"none of the {len(self.reading(env).rendered)} files {env.name} renders pins chart "
+                    f"{chart.name!r} of {chart.repository} (fix: drop it from {env.name}'s charts:, or "
+                    "add the path of what deploys it to the environment's paths)"
+                )
+                out.append(planning.ChartTarget(env, chart, env.paths[0], None, unpinned=why))
         return out
 
     def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
@@ -269,6 +329,15 @@ class App:
             deployed = Deployed(r.image, pin.repository, pin.tag, pin.digest)
             out.append(planning.Target(env, image, file, deployed, r))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class ChartPin:
+    """One place setting a configured chart's version in what an environment renders."""
+
+    file: str  # relative to the config file's directory
+    site: charts.ChartSite
+    shared_with: tuple[str, ...]  # the other configured environments rendering the file
 
 
 def chart_context(texts: Mapping[Path, str]) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:

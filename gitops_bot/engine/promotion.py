@@ -21,7 +21,7 @@ from gitops_bot.engine import fanout
 from gitops_bot.engine.app import App
 from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.session import Session
-from gitops_bot.release import promotion
+from gitops_bot.release import planning, promotion
 from gitops_bot.release.proposal import Change, Release
 
 
@@ -45,7 +45,7 @@ def release(
             app.config, src.name, dst.name, deployed(app, src.name), deployed(app, dst.name), images
         )
     changes = _resolved(app, src, dst, wanted)
-    changes += _chart_changes(app, src, dst, only)
+    changes += _chart_changes(app, src, dst, only, notes)
     if not changes:
         return None, notes
     promotion.check_holds(dst.name, changes, app.held(dst.name), force=force)
@@ -67,15 +67,19 @@ def release(
 
 
 def _chart_changes(
-    app: App, src: EnvironmentConfig, dst: EnvironmentConfig, only: Sequence[str]
+    app: App, src: EnvironmentConfig, dst: EnvironmentConfig, only: Sequence[str], notes: list[str]
 ) -> list[Change]:
     """DST gets the chart versions SRC pins: each chart both pin exactly (a range is each
-    environment's own to resolve), named in ``only`` when that is given."""
+    environment's own to resolve), named in ``only`` when that is given. One DST pins only
+    where other environments render it too is not changed for DST alone: a note says so."""
     pinned = {t.chart.name: t for t in app.chart_targets(src) if t.version is not None and t.exact}
     out = []
     for t in app.chart_targets(dst):
         have, want = t.version, pinned.get(t.chart.name)
         if want is None or have is None or not t.exact or (only and t.chart.name not in only):
+            continue
+        if t.shared and want.version != have:
+            notes.append(f"{t.chart.name} (chart): {planning.shared_reason(t)}")
             continue
         if want.version != have:
             out.append(

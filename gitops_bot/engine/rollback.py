@@ -20,7 +20,7 @@ from gitops_bot.engine.history import deployed, history
 from gitops_bot.engine.session import Session
 from gitops_bot.manifests.charts_refs import is_exact
 from gitops_bot.release import ledger as history_mod
-from gitops_bot.release import promotion
+from gitops_bot.release import planning, promotion
 from gitops_bot.release.proposal import Change, Release
 
 
@@ -64,6 +64,9 @@ def _chart_changes(
             notes.append(f"{name}: no longer in {env.name}'s files; not restored")
             continue
         if t.version == want:
+            continue
+        if t.shared:  # what other environments deploy too is not rolled back for this one
+            notes.append(f"{name}: {planning.shared_reason(t)}; not restored")
             continue
         if not t.exact or not is_exact(want):
             notes.append(f"{name}: {t.version} now, {want} in {target.name}; a range is not restored")

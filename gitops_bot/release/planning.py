@@ -228,14 +228,28 @@ class ChartSettings(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ChartTarget:
-    """One configured chart in one environment: the first file pinning it there and the
-    version written (``exact`` False: a range the chart's tool resolves itself)."""
+    """One configured chart in one environment: the file pinning it there and the version
+    written (``exact`` False: a range the chart's tool resolves itself). ``shared_with``: the
+    other configured environments rendering that place (never edited for this one alone);
+    ``unpinned``: why no file it renders pins the chart, when none does."""
 
     environment: EnvironmentSettings
     chart: ChartSettings
     file: str
     version: str | None
     exact: bool = True
+    line: int | None = None
+    shared_with: tuple[str, ...] = ()
+    form: str = ""  # how the place is written (charts.FORMS)
+    unpinned: str = ""
+
+    @property
+    def place(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.shared_with)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -261,8 +275,11 @@ def chart_item(target: ChartTarget, listed: Choice | str | None) -> PlanItem:
     they could not be read (None: not asked, the target needs no versions)."""
     if target.version is None:
         return target.item(
-            PlanAction.SKIP, f"no file of {target.environment.name} pins chart {target.chart.name!r}"
+            PlanAction.SKIP,
+            target.unpinned or f"no file {target.environment.name} renders pins chart {target.chart.name!r}",
         )
+    if target.shared and target.exact:
+        return target.item(PlanAction.SKIP, shared_reason(target))
     if target.environment.mode is EnvironmentMode.PROMOTION:
         src = target.environment.promote_from
         return target.item(
@@ -270,7 +287,10 @@ def chart_item(target: ChartTarget, listed: Choice | str | None) -> PlanItem:
             f"receives promotions from {src}; run 'gitops-bot promote {src} {target.environment.name}'",
         )
     if not target.exact:
-        return target.item(PlanAction.NONE, f"range {target.version} is resolved when the chart is installed")
+        return target.item(
+            PlanAction.NONE,
+            f"range {target.version} at {target.place} is resolved when the chart is installed",
+        )
     if listed is None or isinstance(listed, str):
         return target.item(PlanAction.SKIP, listed or "no versions read")
     if listed.tag is None:
@@ -278,3 +298,26 @@ def chart_item(target: ChartTarget, listed: Choice | str | None) -> PlanItem:
     if listed.tag == target.version:
         return target.item(PlanAction.NONE, "up to date", listed.tag)
     return target.item(PlanAction.UPDATE, listed.reason, listed.tag)
+
+
+# what gives an environment a chart version of its own, by how the shared place is written
+_OWN_PIN = {
+    "helmrelease": "a kustomize patch of the HelmRelease setting only spec.chart.spec.version, in a "
+    "kustomization only {env} renders",
+    "argocd-application": "an Application file of its own, named as its path",
+    "chart-dependency": "a chart (Chart.yaml) of its own",
+    "kustomize-helmcharts": "an overlay of its own whose helmCharts entry sets the version",
+    "ocirepository": "an OCIRepository of its own",
+}
+
+
+def shared_reason(target: ChartTarget) -> str:
+    """Why a chart pinned only where other environments render it too is not released for one
+    of them, and the fix: a release for one environment never edits what others deploy."""
+    env, others = target.environment.name, target.shared_with
+    verb = "renders" if len(others) == 1 else "render"
+    own = _OWN_PIN.get(target.form, "a file of its own pinning it").format(env=env)
+    return (
+        f"pinned in {target.place}, which {', '.join(others)} {verb} too; a release for {env} alone "
+        f"does not edit it (fix: give {env} {own}; releases then go there)"
+    )

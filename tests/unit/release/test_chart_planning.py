@@ -45,13 +45,13 @@ def test_the_deployed_best_version_is_up_to_date() -> None:
 @pytest.mark.parametrize(
     ("target", "listed", "action", "reason"),
     [
-        (_target(None), None, PlanAction.SKIP, "no file of staging pins chart 'podinfo'"),
+        (_target(None), None, PlanAction.SKIP, "no file staging renders pins chart 'podinfo'"),
         (_target("1.0.0", PRODUCTION), None, PlanAction.NONE, "receives promotions from staging"),
         (
             _target("^1.0", exact=False),
             None,
             PlanAction.NONE,
-            "range ^1.0 is resolved when the chart is installed",
+            "range ^1.0 at apps/staging/Chart.yaml is resolved when the chart is installed",
         ),
         (_target("1.0.0"), "chart repository x: HTTP 404", PlanAction.SKIP, "HTTP 404"),
         (
@@ -60,8 +60,15 @@ def test_the_deployed_best_version_is_up_to_date() -> None:
             PlanAction.SKIP,
             "no tag among 0",
         ),
+        (
+            ChartTarget(STAGING, CHART, "base/Chart.yaml", "1.0.0", line=7, shared_with=("production",)),
+            Choice("1.2.1", "highest of 2 tags matching semver ^1"),
+            PlanAction.SKIP,
+            "pinned in base/Chart.yaml:7, which production renders too; a release for staging alone "
+            "does not edit it (fix: give staging a file of its own pinning it; releases then go there)",
+        ),
     ],
-    ids=["not-pinned", "promotion-only", "range", "unreadable", "nothing-matches"],
+    ids=["not-pinned", "promotion-only", "range", "unreadable", "nothing-matches", "shared"],
 )
 def test_what_cannot_or_need_not_change_says_why(
     target: ChartTarget, listed: Choice | str | None, action: PlanAction, reason: str

@@ -1,0 +1,118 @@
+"""A configured chart read where the environment renders it: a HelmRelease beside no image is
+still found; a place other environments render too is named and never edited for one of them;
+a chart nothing rendered pins says so truthfully. The tree is kubernetes-sdlc's (copied data,
+tests/data/charts/whole/kubernetes-sdlc/SOURCE.md)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gitops_bot.core.model import Choice, PlanAction
+from gitops_bot.engine.app import App, open_app
+from gitops_bot.release import planning
+from testkit.paths import TEST_DATA
+
+SDLC = TEST_DATA / "charts" / "whole" / "kubernetes-sdlc"
+CHARTS = """charts:
+- name: kyverno
+  repository: https://kyverno.github.io/kyverno/
+- name: metrics-server
+  repository: https://kubernetes-sigs.github.io/metrics-server/
+- name: podinfo
+  repository: https://stefanprodan.github.io/podinfo
+"""
+# what `gitops-bot init` writes for it: every cluster names the platform directory
+SHARED = """version: 1
+images: []
+environments:
+- name: development
+  paths: [platform/services, clusters/development]
+- name: staging
+  paths: [platform/services, clusters/staging]
+- name: production
+  paths: [platform/services, clusters/production]
+"""
+# as the repository deploys it: staging and production take the platform from an OCI artifact
+OWN = """version: 1
+images: []
+environments:
+- name: development
+  paths: [platform/services, clusters/development]
+- name: staging
+  paths: [clusters/staging]
+  charts: [kyverno, podinfo]
+"""
+
+
+def _app(tmp_path: Path, config: str) -> App:
+    work = tmp_path / "sdlc"
+    shutil.copytree(SDLC, work)
+    (work / "gitops-bot.yaml").write_text(config + CHARTS)
+    return open_app(work)
+
+
+def _targets(app: App, env: str) -> dict[str, planning.ChartTarget]:
+    return {t.chart.name: t for t in app.chart_targets(app.config.environment(env))}
+
+
+def test_a_chart_pinned_where_other_environments_render_it_too_is_named_and_never_edited(
+    tmp_path: Path,
+) -> None:
+    app = _app(tmp_path, SHARED)
+    dev = _targets(app, "development")
+    kyverno = dev["kyverno"]
+    assert (kyverno.place, kyverno.version, kyverno.shared_with) == (
+        "platform/services/kyverno.yaml:28",
+        "3.0.0",
+        ("staging", "production"),
+    )
+    item = planning.chart_item(kyverno, None)
+    assert item.action is PlanAction.SKIP
+    assert item.reason.startswith(
+        "pinned in platform/services/kyverno.yaml:28, which staging, production render too; "
+        "a release for development alone does not edit it (fix: give development a kustomize patch"
+    )
+    assert dev["metrics-server"].place == "platform/services/metrics-server.yaml:28"
+    edited = {p.relative_to(app.root).as_posix() for p in app.files(app.config.environment("development"))}
+    assert not edited & {"platform/services/kyverno.yaml", "platform/services/metrics-server.yaml"}
+
+
+def test_a_chart_pinned_beside_no_image_where_only_this_environment_renders_it_is_released_there(
+    tmp_path: Path,
+) -> None:
+    app = _app(tmp_path, OWN)
+    dev = _targets(app, "development")
+    assert {n: (t.place, t.version, t.shared_with) for n, t in dev.items()} == {
+        "kyverno": ("platform/services/kyverno.yaml:28", "3.0.0", ()),
+        "metrics-server": ("platform/services/metrics-server.yaml:28", "3.10.0", ()),
+        "podinfo": ("clusters/development/apps/podinfo.yaml:24", ">5.0.0", ()),
+    }
+    item = planning.chart_item(dev["kyverno"], Choice("3.0.1", "highest of 2 tags"))
+    assert (item.action, item.file) == (PlanAction.UPDATE, "platform/services/kyverno.yaml")
+    edited = {p.relative_to(app.root).as_posix() for p in app.files(app.config.environment("development"))}
+    assert {"platform/services/kyverno.yaml", "platform/services/metrics-server.yaml"} <= edited
+
+
+def test_a_listed_chart_nothing_rendered_pins_says_so_truthfully(tmp_path: Path) -> None:
+    app = _app(tmp_path, OWN)
+    staging = _targets(app, "staging")
+    assert set(staging) == {"kyverno", "podinfo"}  # listed; metrics-server is not staging's
+    item = planning.chart_item(staging["kyverno"], None)
+    assert item.action is PlanAction.SKIP
+    assert item.reason.startswith("none of the ")
+    assert "files staging renders pins chart 'kyverno' of https://kyverno.github.io/kyverno" in item.reason
+    assert "no file of" not in item.reason
+    # the range is read in staging's own file, and left to Helm
+    assert planning.chart_item(staging["podinfo"], None).reason == (
+        "range >5.0.0 at clusters/staging/apps/podinfo.yaml:24 is resolved when the chart is installed"
+    )
+
+
+@pytest.mark.parametrize("config", [SHARED, OWN], ids=["shared", "own"])
+def test_the_sites_are_read_once_a_run(tmp_path: Path, config: str) -> None:
+    app = _app(tmp_path, config)
+    env = app.config.environment("development")
+    assert app.chart_pins(env) is app.chart_pins(env)
