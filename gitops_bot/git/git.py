@@ -117,11 +117,13 @@ class GitWorkspace(History):
             )
             if gone is None:
                 raise
+            if gone == self.base:
+                raise UsageError(
+                    f"the remote has no branch {gone!r}", hint="check --base, or git.base in gitops-bot.yaml"
+                ) from None
             raise UsageError(
-                f"the remote has no branch {gone!r}",
-                hint="check --base, or git.base in gitops-bot.yaml"
-                if gone == self.base
-                else "check the environment's 'branch:' in gitops-bot.yaml",
+                f"the remote has no branch {gone!r}, which an environment's 'branch:' names",
+                hint="fix that environment's branch: in gitops-bot.yaml, or push the branch",
             ) from None
         return self.base
 
