@@ -36,7 +36,11 @@ def plan_charts(
         t
         for ts in targets.values()
         for t in ts
-        if t.version is not None and t.exact and t.environment.mode is EnvironmentMode.REGISTRY
+        # a place other environments render too is not released for one: its versions unasked
+        if t.version is not None
+        and t.exact
+        and not t.shared
+        and t.environment.mode is EnvironmentMode.REGISTRY
     ]
     source = ChartSource(app.registries)
     limits = {c.name: c.index_limit for c in app.config.charts}
