@@ -69,6 +69,17 @@ def not_reached(exc: BaseException, host: str, service: str = "registry") -> Not
             )
 
 
+def connect_timed_out(host: str, seconds: float) -> NotReached:
+    """A connection not accepted within ``seconds``: packets dropped on the way (a firewall, a
+    network the registry is not on, a VPN that is down) far more often than a host too busy to
+    accept, and no answer said anything of its load."""
+    return NotReached(
+        f"no connection within {seconds:g} s",
+        f"check the network route to {host} (offline? a VPN it needs?), a firewall dropping its "
+        f"port, {PROXY_NOTE}",
+    )
+
+
 def _tls(cause: ssl.SSLError, host: str, service: str) -> NotReached:
     said = cause.reason or _said(cause)
     if any(mark in str(cause) for mark in PLAIN_HTTP_MARKS):

@@ -8,7 +8,7 @@ rate-limits answers 429 to every request past its share, which a fixed window ke
 until their retries run out. The window starts at ``start`` (never above ``ceiling``), gains one
 request for every prompt answer (doubling each round trip, TCP's slow start) up to ``ceiling``,
 and is halved, once a round trip, by an answer that says the host is overloaded (408, 429, 502,
-503, 504, a timeout, a connection reset mid-exchange; never a host not reached at all, see
+503, 504, a request timing out, a connection reset mid-exchange; never a host not reached at all, see
 :mod:`.reach`); after a halving it grows by one request a round
 trip. An answer that took more than twice the fastest the host gave in the last window or two of
 answers (plus :data:`SLACK`) does not grow it: a host that queues does not gain by more

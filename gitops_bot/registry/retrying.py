@@ -35,7 +35,7 @@ from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger
 from gitops_bot.net import retry as _retry
 from gitops_bot.net.limits import TooLarge
-from gitops_bot.net.reach import not_reached
+from gitops_bot.net.reach import connect_timed_out, not_reached
 from gitops_bot.net.retry import RetryPolicy as RetryPolicy
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.net.transport import Reply, Transport
@@ -55,6 +55,7 @@ OPERATION_TIMEOUTS = 1.5  # 45 s with the default 30 s timeout: a drip-fed plan 
 # ... and within this many whatever it waited for slots of the host's window: a registry that
 # stopped answering shrinks the window to one request, and the plan's threads queue behind it
 HARD_TIMEOUTS = 3.0  # 90 s with the default timeout
+CONNECT_TIMEOUT = 10.0  # seconds a connection (TCP and TLS) may take, within the request's timeout
 MIN_ATTEMPT = 0.25  # seconds: the least time left before the deadline to start another attempt
 # requests in flight to a host on first contact (or max_concurrency, when lower): what the bot
 # sent before the window could grow; the window reaches max_concurrency after one round trip
@@ -304,16 +305,24 @@ class Requests:
                     ask.url,
                     ask.headers,
                     timeout=left,
-                    connect_timeout=min(left, 10.0),
+                    connect_timeout=min(left, CONNECT_TIMEOUT),
                     limit=limit,
                 )
             except TooLarge as exc:
                 self.stats.count("too-large")
                 raise RegistryProtocolError(f"{self.host}/{repository}: answer too large ({exc})") from None
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 if self._aborted:
                     raise self._stopping() from None
                 self.stats.count("timeout")
+                connect = min(left, CONNECT_TIMEOUT)
+                if isinstance(exc, httpx.ConnectTimeout) and connect >= min(
+                    self.config.timeout, CONNECT_TIMEOUT
+                ):
+                    # never accepted in its whole time: not reached, so nothing said of its load
+                    unreached = connect_timed_out(self.host, connect)
+                    log.info("registry_unreachable", registry=self.host, reason=unreached.what)
+                    raise _retry.Retryable(unreached.what, unreached=unreached.check) from None
                 # a request cut short by the operation's deadline says nothing of the host
                 overloaded = left >= self.config.timeout
                 raise _retry.Retryable("timed out") from None

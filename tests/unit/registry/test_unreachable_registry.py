@@ -14,6 +14,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from gitops_bot.config import RegistryConfig
@@ -101,4 +102,25 @@ def test_a_failed_tls_handshake_is_said_at_once_with_the_setting_for_plain_http(
     assert "answers plain http there" in said and "insecure: true" in said
     # asking again cannot change a handshake the server's protocol breaks: one attempt
     assert [e["event"] for e in logs] == ["registry_unreachable"]
+    assert client.window.cuts == 0
+
+
+def test_a_connection_never_accepted_in_time_is_unreachable_not_overloaded() -> None:
+    """A firewall that drops the packets (a registry behind a VPN that is down) leaves the
+    connect to time out: no answer came, so nothing was said of the registry's load. A
+    request that answers late still counts as overloaded (see test_window_adversarial)."""
+
+    def dropped(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectTimeout("timed out", request=request)
+
+    client = RegistryClient(
+        RegistryConfig(host="registry.corp.example"), transport=httpx.MockTransport(dropped), retry=QUICK
+    )
+    with pytest.raises(RegistryUnavailable) as info:
+        client.list_tags("acme/app")
+    said = str(info.value)
+    assert said.startswith(
+        "registry registry.corp.example unreachable: no connection within 10 s (after 3 attempts)"
+    )
+    assert "check the network route to registry.corp.example (offline? a VPN it needs?)" in said
     assert client.window.cuts == 0
