@@ -320,9 +320,9 @@ class Requests:
                     self.config.timeout, CONNECT_TIMEOUT
                 ):
                     # never accepted in its whole time: not reached, so nothing said of its load
-                    unreached = connect_timed_out(self.host, connect)
-                    log.info("registry_unreachable", registry=self.host, reason=unreached.what)
-                    raise _retry.Retryable(unreached.what, unreached=unreached.check) from None
+                    dropped = connect_timed_out(self.host, connect)
+                    log.info("registry_unreachable", registry=self.host, reason=dropped.what)
+                    raise _retry.Retryable(dropped.what, unreached=dropped.check) from None
                 # a request cut short by the operation's deadline says nothing of the host
                 overloaded = left >= self.config.timeout
                 raise _retry.Retryable("timed out") from None
