@@ -13,6 +13,7 @@ from gitops_bot.core.secret import Origin
 from gitops_bot.forges import compare_kit, registry
 from gitops_bot.forges.entries import ForgeEntry
 from gitops_bot.forges.settings import FORGES as CONFIGURABLE
+from testkit import package_source
 
 PACKAGE = Path(registry.__file__).parent
 FORGE_PACKAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
@@ -63,10 +64,11 @@ def test_the_ledger_reads_each_forges_merge_subject() -> None:
 def test_nothing_outside_forges_names_a_particular_forge() -> None:
     root = PACKAGE.parent
     offenders = []
-    for path in root.rglob("*.py"):
+    for src in package_source.sources():  # the package's trees, parsed once a test process
+        path = src.path
         if PACKAGE in path.parents:
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in src.nodes:
             names = []
             if isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
