@@ -122,8 +122,7 @@ class App:
         try:
             checkout = Checkout(self.root)
             paths = self.repo_paths(env, self.root)
-            own = branches.branch_of(self, env)  # an environment on its own branch: that branch's log
-            head = branches.rev(self, own) if own else "HEAD"
+            head = branches.head(self, env)  # an environment on its own branch: that branch's log
             entries = ledger.read(checkout, head, paths, self.declared.image_specs(), limit=MANUAL_HISTORY)
         except GitOpsBotError:
             return {}

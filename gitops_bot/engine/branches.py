@@ -65,6 +65,12 @@ def lands_on(app: AppView, env: EnvironmentConfig, rel: Release) -> str | None:
     return branch_of(app, env) if rel.kind in _ON_OWN_BRANCH else None
 
 
+def head(app: AppView, env: EnvironmentConfig) -> str:
+    """The commit ``env`` runs, in the checkout: its own branch's, else the checkout's HEAD."""
+    own = branch_of(app, env)
+    return rev(app, own) if own else "HEAD"
+
+
 def log_ref(app: AppView, env: EnvironmentConfig, base_ref: str) -> str:
     """Where a session reads ``env``'s releases: its own branch as fetched, else the base."""
     own = branch_of(app, env)

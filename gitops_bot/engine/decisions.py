@@ -33,6 +33,7 @@ from gitops_bot.core.model import (
     WriteMode,
 )
 from gitops_bot.engine import automation as rules
+from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.engine.gates import Forge, RunGates
 from gitops_bot.engine.history import chart_specs
@@ -292,7 +293,12 @@ def _latest(app: App) -> Callable[[str], Entry | None]:
             env = app.config.environment(name)
             paths = app.repo_paths(env, app.root)
             entries = ledger.read(
-                checkout[0], "HEAD", paths, app.declared.image_specs(), limit=1, charts=chart_specs(app, env)
+                checkout[0],
+                branches.head(app, env),  # an environment's own branch: its log there
+                paths,
+                app.declared.image_specs(),
+                limit=1,
+                charts=chart_specs(app, env),
             )
             read[name] = entries[0] if entries else None
         return read[name]

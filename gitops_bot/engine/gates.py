@@ -21,6 +21,7 @@ from datetime import datetime
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.checks import CommitChecks, checks_of
 from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.engine.results import GateStatus, Unknown
 from gitops_bot.forges import registry
@@ -177,7 +178,8 @@ class RunGates:
     def _release_commit(self, env: EnvironmentConfig) -> str | None:
         """The commit on the base branch that last changed ``env``'s files: what it runs."""
         paths = self.app.repo_paths(env, self.app.root)
-        sha = Repo(self.app.root).ok("log", "-1", "--format=%H", "HEAD", "--", *paths)
+        head = branches.head(self.app, env)  # an environment's own branch: its commit there
+        sha = Repo(self.app.root).ok("log", "-1", "--format=%H", head, "--", *paths)
         return sha or None
 
     def close(self) -> None:

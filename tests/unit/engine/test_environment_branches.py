@@ -14,7 +14,9 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.reading import PinStatus
+from gitops_bot.engine import branches, decisions
 from gitops_bot.engine.app import open_app
+from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.session import Sessions
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout
@@ -215,3 +217,16 @@ def test_a_partial_clone_fetches_the_branchs_missing_blobs_in_one_request(tmp_pa
     assert (tree.text(clone / "overlays/test/kustomization.yaml") or "").startswith("# test's own")
     assert tree.text(clone / "base/deployment.yaml") == DEPLOYMENT
     assert len(fetches) == 1 and fetches[0] > 1 and missing() == []
+
+
+def test_the_release_an_environment_runs_is_read_on_its_branch(tmp_path: Path) -> None:
+    """What the metrics gate dates and the checks gate asks about: the newest commit that
+    changed the environment's files, on its own branch (main holds a stale copy of them)."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    app = open_app(repo)
+    on_test = _git(repo, "rev-parse", "test").strip()
+    entry = decisions._latest(app)("test")
+    assert entry is not None and entry.commit == on_test
+    gates = RunGates(app, dict(os.environ))
+    assert gates._release_commit(app.config.environment("test")) == on_test
+    assert branches.head(app, app.config.environment("production")) == "HEAD"
