@@ -15,6 +15,8 @@ import ssl
 import subprocess
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -243,6 +245,60 @@ class MutualTls:
         ctx = ssl.create_default_context(cafile=str(ca_file))
         ctx.load_cert_chain(client_cert, client_key)
         self.warming = Warming(root / "prom", web_config=web, probe={"verify": ctx})
+
+
+@dataclass(frozen=True)
+class Spike:
+    """A service's history as Prometheus recorded it, in real time: 0 from ``start``, 0.5 for
+    at least 1.5 s from at least 2 s after it, 0 again (scraped) at ``recovered``, and at
+    least 2 s of 0 after that."""
+
+    name: str
+    start: datetime
+    recovered: datetime
+
+
+def record_spike(prom: PrometheusProcess) -> Spike:
+    """Write a :class:`Spike` into ``prom`` (about 7 s of real time)."""
+    name = f"svc-{uuid.uuid4().hex[:8]}"
+    query = f'app_error_rate{{service="{name}"}}'
+    prom.exporter.set(name, 0.0)
+    prom.wait_for(query, 0.0)
+    start = datetime.now(UTC)
+    time.sleep(2)
+    prom.exporter.set(name, 0.5)
+    prom.wait_for(query, 0.5)
+    time.sleep(1.5)
+    prom.exporter.set(name, 0.0)
+    recovered = prom.wait_for(query, 0.0)
+    time.sleep(2)
+    return Spike(name, start, recovered)
+
+
+class Recording:
+    """:func:`record_spike` run in a thread of its own on the Prometheus ``server`` gives (a
+    :class:`Warming`'s :meth:`~Warming.get`), so that its seconds of real time pass while other
+    tests run; :meth:`get` waits for the rest of them."""
+
+    def __init__(self, server: Callable[[], PrometheusProcess]) -> None:
+        self._server = server
+        self._spike: Spike | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._record, name="prometheus-recording", daemon=True)
+        self._thread.start()
+
+    def _record(self) -> None:
+        try:
+            self._spike = record_spike(self._server())
+        except BaseException as exc:  # handed to the test asking for it
+            self._error = exc
+
+    def get(self) -> Spike:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._spike is not None
+        return self._spike
 
 
 def client_certs(prom: PrometheusProcess) -> Path:

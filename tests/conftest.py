@@ -4,6 +4,7 @@ schema, and the real registry processes the end-to-end and shipped tiers start."
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import re
@@ -24,7 +25,7 @@ from testkit.config_schema import schema_problems
 from testkit.github_responses import Planned, mocked_github
 from testkit.in_process import signal_handlers_kept
 from testkit.oci import Pusher
-from testkit.prometheus import MutualTls, PrometheusProcess, Warming
+from testkit.prometheus import MutualTls, PrometheusProcess, Recording, Spike, Warming
 from testkit.registry_process import RegistryProcess
 from testkit.token_issuer import TokenIssuer
 
@@ -149,6 +150,11 @@ _WARM: dict[str, Callable[[Path], Warming]] = {
 _warming: dict[str, tuple[Warming, Path]] = {}
 
 
+# the spike story's real-time history, written on the session's Prometheus as soon as it is
+# ready: its 7 s pass while other tests run
+_recording: dict[str, Recording] = {}
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
@@ -156,6 +162,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for name in sorted(asked & _WARM.keys()):
         root = Path(tempfile.mkdtemp(prefix=f"gitops-bot-{name}-"))
         _warming[name] = (_WARM[name](root), root)
+    if "prom_spike" in asked and "prom" in _warming:
+        _recording["prom_spike"] = Recording(_warming["prom"][0].get)
 
 
 def _warmed(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusProcess]:
@@ -170,6 +178,10 @@ def _warmed(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pro
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """A server warmed for tests this worker never ran (xdist gave them to another) stops."""
+    for recording in _recording.values():
+        with contextlib.suppress(BaseException):  # its server's failure is a test's to report
+            recording.get()
+    _recording.clear()
     for warming, root in _warming.values():
         warming.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -181,6 +193,14 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusProcess
     """A real Prometheus scraping a loopback exporter every second, shared by the session:
     tests set gauges of their own service names (``prom.exporter.set``)."""
     yield from _warmed("prom", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def prom_spike(prom: PrometheusProcess) -> Spike:
+    """A service of ``prom`` with a spike in its history (testkit.prometheus.Spike), recorded
+    in real time while the tests before it ran."""
+    recording = _recording.pop("prom_spike", None) or Recording(lambda: prom)
+    return recording.get()
 
 
 @pytest.fixture(scope="session")
