@@ -6,12 +6,13 @@ diff of what ``update`` would propose. It writes nothing."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from gitops_bot.config import config_in_repo
 from gitops_bot.core import log
@@ -20,11 +21,14 @@ from gitops_bot.core.model import Plan
 from gitops_bot.engine import app as app_mod
 from gitops_bot.engine import decisions
 from gitops_bot.engine import plan as engine_plan
-from gitops_bot.engine.edits import rendered_of
 from gitops_bot.output.result import Format, Planned, Result
 
 if TYPE_CHECKING:
     from gitops_bot.render.diff import Rendered
+
+# The rendered diff (``--rendered-diff``), imported by name when asked, as the command line's
+# table imports this module: a plan without it loads neither the edits nor the render tools.
+RENDERED_DIFF = "gitops_bot.engine.edits"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,7 +65,9 @@ def plan(request: Request, *, rendered: bool = False) -> PlanResult:
         result = decisions.decided(app, result, os.environ).plan
         diffs: tuple[Rendered, ...] = ()
         if rendered and result.updates:
-            diffs = rendered_of(app, result)
+            diffs = cast(
+                "tuple[Rendered, ...]", importlib.import_module(RENDERED_DIFF).rendered_of(app, result)
+            )
     finally:
         app.close()
         app.registries.close()

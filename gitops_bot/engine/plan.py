@@ -8,6 +8,7 @@ case, :mod:`gitops_bot.commands.plan`), ``update``, ``status`` and ``watch`` all
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,7 +33,6 @@ from gitops_bot.core.model import (
     WriteMode,
 )
 from gitops_bot.core.reading import EnvironmentReading
-from gitops_bot.engine import chart_plan
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
@@ -42,6 +42,9 @@ from gitops_bot.policy.age import AgeVerdict, ForgeClock, Unread, old_enough
 from gitops_bot.release import freezes, planning, windows
 
 log = get_logger(__name__)
+# The charts' plan, imported by name when the configuration has ``charts:`` (as the command
+# line's table imports a command): a plan of images alone loads no chart client.
+CHART_PLAN = "gitops_bot.engine.chart_plan"
 K = TypeVar("K")
 V = TypeVar("V")
 # (environment, image) -> {digest: when the bot first saw it}, as the environment's open pull
@@ -173,7 +176,7 @@ def _plan(
         _add_metadata(app, active, found.candidates)
     chart_items: dict[str, list[PlanItem]] = {}
     if app.config.charts:  # the chart clients load only for charts
-        chart_items = chart_plan.plan_charts(app, envs, images)
+        chart_items = importlib.import_module(CHART_PLAN).plan_charts(app, envs, images)
     return Plan(
         tuple(
             _with_charts(

@@ -5,27 +5,31 @@ without ``verify:`` never loads the crypto, one without ``min_age`` never opens 
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, cast
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.model import AgeSource, ImageAge, ImageRef, Verification
 from gitops_bot.core.secret import allow_list, may_send
 from gitops_bot.engine.declared import Declared
 from gitops_bot.policy.age import trusted
-from gitops_bot.registry import pushtime
 from gitops_bot.registry.pool import RegistryPool
-from gitops_bot.registry.pushtime import Pushed
 from gitops_bot.registry.settings import scheme_for
 from gitops_bot.release import planning
 
 if TYPE_CHECKING:
     from gitops_bot.registry.credentials import Secrets
-    from gitops_bot.registry.pushtime import PushTimes
+    from gitops_bot.registry.pushtime import NoPushTime, Pushed, PushTimes
     from gitops_bot.trust.verifier import Verifier
+
+# The registries' push-time APIs, imported by name the first time a ``min_age`` rule asks an
+# age (their vendors are themselves a table of names): a plan without one loads none of them.
+PUSH_TIMES = "gitops_bot.registry.pushtime"
 
 
 class Vetting:
@@ -101,14 +105,17 @@ class Vetting:
         # registries' APIs name the index the tag points at: asked by tag alone then
         asked = None if platform else image.digest
         found = self.push_times.look(repository.registry, repository.repository, tag, asked)
-        if isinstance(found, Pushed):
+        times = _push_times()  # the classes of its answers, as the module the table names has them
+        pushed: type[Pushed] = times.Pushed
+        unknown: type[NoPushTime] = times.NoPushTime
+        if isinstance(found, pushed):
             return trusted(image, found.at, f"{found.source} push time", now())
         at = logged(image.digest) if logged is not None else None
         if at is not None:
             return trusted(image, at, "Rekor integrated time", now(), AgeSource.TRANSPARENCY_LOG)
         # an API that was asked and did not answer readably: the push time is unknown, not
         # absent, so neither the image's own time nor the forge's decides in its place
-        unread = found.why if found.unreadable else ""
+        unread = found.why if isinstance(found, unknown) and found.unreadable else ""
         return replace(trusted(image, None, "", now()), unread=unread)
 
     @property
@@ -130,6 +137,7 @@ class Vetting:
 
     def _make_push_times(self) -> PushTimes:
         config, environ = self.declared.config, self.declared.environ
+        pushtime = _push_times()
         kinds: dict[str, str] = {}
         bases: dict[str, str] = {}  # by registry host: one registry's API address is its own
         named: set[str] = set()  # hosts whose API address this repository's config names
@@ -162,4 +170,10 @@ class Vetting:
                 return None
             return self.registries.client(host).credential
 
-        return pushtime.PushTimes(visible, base_urls=bases, kinds=kinds, credentials=credential)
+        return cast(
+            "PushTimes", pushtime.PushTimes(visible, base_urls=bases, kinds=kinds, credentials=credential)
+        )
+
+
+def _push_times() -> ModuleType:
+    return importlib.import_module(PUSH_TIMES)

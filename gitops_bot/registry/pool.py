@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import httpx
 
 from gitops_bot.core import files
 from gitops_bot.registry import credentials
 from gitops_bot.registry.auth import TokenCache
-from gitops_bot.registry.charts import ChartIndexes
 from gitops_bot.registry.client import RegistryClient, RetryPolicy, Stats
 from gitops_bot.registry.memo import MemoClient
 from gitops_bot.registry.settings import RegistryConfig, RegistrySettings
+
+if TYPE_CHECKING:
+    from gitops_bot.registry.charts import ChartIndexes
+
+# The chart client, imported by name the first time a run reads a chart repository (as the
+# clouds' logins and the push-time APIs are, from their tables): a plan without charts loads
+# neither it nor its index parser.
+CHART_CLIENT = "gitops_bot.registry.charts"
 
 __all__ = ["RegistryPool"]
 
@@ -100,10 +109,10 @@ class RegistryPool:
     @property
     def chart_indexes(self) -> ChartIndexes:
         """The classic chart repositories' indexes this pool (and every view of it) reads."""
-
         with self._lock:
             if not self._chart_indexes:
-                self._chart_indexes.append(ChartIndexes(env=self._chart_env, retry=self._retry))
+                indexes = importlib.import_module(CHART_CLIENT).ChartIndexes
+                self._chart_indexes.append(indexes(env=self._chart_env, retry=self._retry))
                 if self._aborted:
                     self._chart_indexes[0].abort()
             return self._chart_indexes[0]

@@ -9,11 +9,12 @@ branch, the same tree and the same body, so the second run changes nothing.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, assert_never, cast
 from urllib.parse import quote
 
 from gitops_bot.core.imageref import is_digest
@@ -35,12 +36,14 @@ from gitops_bot.core.outside import (
 )
 from gitops_bot.core.reading import ImageReading
 from gitops_bot.release.windows import EVERYWHERE, EVERYWHERE_SHOWN, Freeze
-from gitops_bot.render.diff import section
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
     from gitops_bot.forges.compare_kit import Comparison
     from gitops_bot.render.diff import Rendered
 
+# The rendered diff's section, imported by name when a pull request carries one (the command
+# line's table's pattern): a plan that does not ask for it loads neither it nor its YAML dumper.
+RENDERED_DIFF = "gitops_bot.render.diff"
 MAX_COMMITS = 30  # commits listed per image; the rest are on the comparison page
 
 TRAILER = "Gitops-Bot-Release"
@@ -387,8 +390,7 @@ def _waiting_lines(changes: Sequence[Change]) -> list[str]:
 def _rendered_lines(rendered: tuple[Rendered, ...]) -> list[str]:
     if not rendered:  # not asked: the rendered diff's module stays unread
         return []
-
-    return section(rendered)
+    return cast(list[str], importlib.import_module(RENDERED_DIFF).section(rendered))
 
 
 def _seen_lines(changes: Sequence[Change]) -> list[str]:
