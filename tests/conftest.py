@@ -93,6 +93,11 @@ def _holding(original: object) -> list[Any]:
     ]
 
 
+@functools.cache  # the same config texts are accepted by test after test: each judged once a worker
+def _problems_of(text: str) -> tuple[str, ...]:
+    return tuple(schema_problems(text))
+
+
 @pytest.fixture(autouse=True)
 def _accepted_configs_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every config a test has the reader accept must validate against the published schema,
@@ -109,7 +114,7 @@ def _accepted_configs_match_the_schema(monkeypatch: pytest.MonkeyPatch) -> Itera
     for module in _holding(original):
         monkeypatch.setattr(module, "parse", parse)
     yield
-    problems = {text: schema_problems(text) for text in accepted}
+    problems = {text: _problems_of(text) for text in accepted}
     assert not any(problems.values()), {t: p for t, p in problems.items() if p}
 
 
