@@ -34,6 +34,8 @@ from typing import Any
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
+from gitops_bot.engine import discovered_charts
+from gitops_bot.engine.discovered_charts import FoundChart
 from gitops_bot.engine.promotion_order import (
     WORDS,
     kind_of,
@@ -112,6 +114,7 @@ class FoundEnvironment:
     branch: str | None = None  # the branch its deploy tool renders it from, when not the checkout's
     branch_how: str = ""  # what said so
     asked: tuple[str, ...] = ()  # what the repository leaves open about it
+    cluster: str = ""  # why it is one cluster's own environment, when a name was split by cluster
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,7 @@ class Discovery:
     notes: tuple[str, ...]  # what was seen but not read, and why
     readings: Mapping[str, EnvironmentReading] = field(default_factory=dict)
     questions: tuple[str, ...] = ()  # what the repository leaves open and init did not guess
+    charts: tuple[FoundChart, ...] = ()  # the Helm charts the environments pin
 
 
 # -- the repository's files ---------------------------------------------------------------
@@ -253,7 +257,9 @@ def name_of(path: str) -> str:
         if stem == "values" and len(parts) > 1:
             parts = parts[:-1]
     for part in reversed(parts):
-        if rank_of(part) is not None:
+        # a dotted directory names a host or a cluster (local.home, aws.cluster), never the
+        # environment its usual word would make it
+        if rank_of(part) is not None and "." not in part:
             return _safe(part)
     return _safe(parts[-1] if parts else "default")
 
@@ -492,10 +498,15 @@ def _values_files(repo: _Repo, taken: set[str]) -> list[RenderPath]:
 class _Images:
     found: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> helm keys
     how: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # repository -> the name it was first seen as
 
     def add(self, name: str, how: str, helm: Mapping[str, str] | None = None) -> None:
-        if workloads.repository_key(name) is None or "{{" in name or "$" in name:
+        key = workloads.repository_key(name)
+        if key is None or "{{" in name or "$" in name:
             return
+        # one repository written two ways (docker.io/redis in a manifest, redis in values) is one
+        # image, named as first seen: the manifests' spelling, which kustomize matches by
+        name = self.keys.setdefault(key, name)
         if name not in self.found:
             self.found[name] = dict(helm or {})
             self.how[name] = how
@@ -617,37 +628,11 @@ def discover(
         if c.path not in {g.path for g in grouped[name]}:
             grouped[name].append(c)
     names = sorted(grouped, key=lambda n: (rank_of(n) if rank_of(n) is not None else 99, n))
-    upstream, order_source, said = tool_order(repo, names)
-    if not upstream:
-        upstream, said = rolling_sync_order(repo, names)
-        order_source = "argocd-rolling-sync" if upstream else ""
-    guessed = False
-    open_: dict[str, list[str]] = {}
-    if not upstream:
-        upstream, open_ = name_order(names)
-        guessed = bool(upstream)
-        order_source = "names" if guessed else ""
-    envs = []
     questions: list[str] = []
-    for n in names:
-        cs = grouped[n]
-        frm = upstream.get(n)
-        why = ""
-        if frm:
-            why = (
-                f"guessed from the names: {frm} comes before {n}"
-                if guessed
-                else next((s for s in said if n in s), said[0] if said else "")
-            )
-        elif n in open_:
-            # several environments of the rank below (dev and local before staging): a guess
-            # among them would be a coin toss, so it is asked
-            why = (
-                f"open question: {n} is promoted from {' or '.join(open_[n])}? the names do not say; "
-                f"set promote_from to the one whose versions {n} takes"
-            )
-            questions.append(f"environment {n}: promote_from {' or '.join(open_[n])}? the names do not say")
-        envs.append(FoundEnvironment(n, tuple(c.path for c in cs), tuple(c.how for c in cs), frm, why))
+    envs = [
+        FoundEnvironment(n, tuple(c.path for c in grouped[n]), tuple(c.how for c in grouped[n]))
+        for n in names
+    ]
     envs = _branches(repo, envs, base, has_branch, questions)
     # the images: what the environments' rendered files name, then their places read
     found = _Images()
@@ -676,6 +661,13 @@ def discover(
             readings = full.read([reader.Source(e.name, e.paths, names_) for e in envs])
         except GitOpsBotError as e:
             repo.notes.append(f"reading the environments: {e}")
+    envs = _rendering(repo, envs, readings)
+    envs, clusters = _per_cluster(envs, readings)
+    if clusters:
+        readings = _split_readings(repo, envs, clusters, specs, names_, readings, rendered, renamed, plain)
+    envs, order_source = _ordered(repo, envs, questions)
+    envs = _cluster_order(envs, clusters, questions)
+    readings = {e.name: readings[e.name] for e in envs if e.name in readings}
     out_images = []
     for n in names_:
         tags: list[str] = []
@@ -708,9 +700,229 @@ def discover(
                 elsewhere,
             )
         )
+    found_charts = _charts(repo, envs, rendered, [i.name for i in out_images])
     return Discovery(
-        tuple(envs), tuple(out_images), order_source, tuple(repo.notes), readings, tuple(questions)
+        tuple(envs),
+        tuple(out_images),
+        order_source,
+        tuple(repo.notes),
+        readings,
+        tuple(questions),
+        tuple(found_charts),
     )
+
+
+def _charts(
+    repo: _Repo,
+    envs: Sequence[FoundEnvironment],
+    rendered: Mapping[str, Sequence[str]],
+    images: Sequence[str],
+) -> list[FoundChart]:
+    """The charts the environments pin, from the files each renders; what cannot be configured
+    is a note."""
+    found, notes = discovered_charts.find(
+        repo.text, repo.docs, {e.name: rendered.get(e.name, ()) for e in envs}, images
+    )
+    repo.notes.extend(notes)
+    return found
+
+
+def _rendering(
+    repo: _Repo, envs: Sequence[FoundEnvironment], readings: Mapping[str, EnvironmentReading]
+) -> list[FoundEnvironment]:
+    """The candidates that render an image: one rendering none of the images found anywhere
+    (a pipeline run, a monitoring layer) has nothing to release, said instead of configured."""
+    if not readings:
+        return list(envs)
+    out = []
+    for e in envs:
+        r = readings.get(e.name)
+        if r is not None and r.images and all(i.status is PinStatus.NOT_RENDERED for i in r.images):
+            paths = ", ".join(e.paths[:3])
+            repo.notes.append(f"{paths}: renders none of the images found; not configured as an environment")
+            continue
+        out.append(e)
+    return out
+
+
+def _ordered(
+    repo: _Repo, envs: Sequence[FoundEnvironment], questions: list[str]
+) -> tuple[list[FoundEnvironment], str]:
+    """Each environment's promote_from: from the tools' definitions (Kargo, GitOps Promoter, an
+    ApplicationSet's RollingSync), else guessed from the names; one the names leave open is
+    asked (a guess among several would be a coin toss). The order's source, in a word."""
+    names = [e.name for e in envs]
+    upstream, order_source, said = tool_order(repo, names)
+    if not upstream:
+        upstream, said = rolling_sync_order(repo, names)
+        order_source = "argocd-rolling-sync" if upstream else ""
+    guessed = False
+    open_: dict[str, list[str]] = {}
+    if not upstream:
+        upstream, open_ = name_order(names)
+        guessed = bool(upstream)
+        order_source = "names" if guessed else ""
+    out = []
+    for e in envs:
+        n = e.name
+        frm = upstream.get(n)
+        why = ""
+        if frm:
+            why = (
+                f"guessed from the names: {frm} comes before {n}"
+                if guessed
+                else next((s for s in said if n in s), said[0] if said else "")
+            )
+        elif n in open_:
+            why = (
+                f"open question: {n} is promoted from {' or '.join(open_[n])}? the names do not say; "
+                f"set promote_from to the one whose versions {n} takes"
+            )
+            questions.append(f"environment {n}: promote_from {' or '.join(open_[n])}? the names do not say")
+        out.append(replace(e, promote_from=frm, order=why))
+    return out, order_source
+
+
+# Directories whose children are clusters (clusters/<cluster>/overlays/dev): the same overlay
+# name under two of them is two clusters' environments, which may run different versions.
+_CLUSTER_DIRS = frozenset({"clusters", "cluster", "regions", "region", "sites", "fleet", "fleets"})
+
+
+def _cluster_parts(paths: Sequence[str]) -> dict[str, str] | None:
+    """path -> its cluster, when an environment's paths differ in one directory only and that
+    directory is a cluster's (under ``clusters/``, or named like a host: ``local.home``)."""
+    parts = [PurePosixPath(p).parts for p in paths]
+    if len(parts) < 2 or len({len(x) for x in parts}) != 1:
+        return None
+    diff = [i for i in range(len(parts[0])) if len({x[i] for x in parts}) > 1]
+    if len(diff) != 1 or diff[0] == 0:
+        return None
+    i = diff[0]
+    variants = [x[i] for x in parts]
+    if parts[0][i - 1].lower() not in _CLUSTER_DIRS and not all("." in v for v in variants):
+        return None
+    return dict(zip(paths, variants, strict=True))
+
+
+def _cluster_label(cluster: str, taken: Sequence[str]) -> str:
+    """A cluster's short name: a host-like one's first label (aws.cluster: aws), unless two
+    clusters would share it."""
+    first = cluster.split(".", 1)[0]
+    short = [c.split(".", 1)[0] for c in taken]
+    return _safe(first if short.count(first) == 1 else cluster.replace(".", "-"))
+
+
+def _per_cluster(
+    envs: Sequence[FoundEnvironment], readings: Mapping[str, EnvironmentReading]
+) -> tuple[list[FoundEnvironment], dict[str, tuple[str, str]]]:
+    """An environment whose paths are several clusters' same-named overlays, pinning different
+    versions of an image, is one environment per cluster (one per name would plan one cluster's
+    tag and write it into every cluster). Several clusters pinning the same versions stay one
+    environment: a release keeps them equal. The second value: new name -> (cluster, the name
+    it was split from)."""
+    out: list[FoundEnvironment] = []
+    clusters: dict[str, tuple[str, str]] = {}
+    for e in envs:
+        of = _cluster_parts(e.paths)
+        r = readings.get(e.name)
+        differ = r is not None and any(
+            len({(p.tag, p.digest) for p in ir.pins if p.effective}) > 1 for ir in r.images
+        )
+        if of is None or not differ or e.branch:
+            out.append(e)
+            continue
+        names = list(dict.fromkeys(of.values()))
+        for cluster in names:
+            label = _cluster_label(cluster, names)
+            name = f"{label}-{e.name}"
+            idx = [i for i, p in enumerate(e.paths) if of[p] == cluster]
+            why = (
+                f"one environment per cluster: {e.name} is deployed by {len(names)} clusters "
+                f"({', '.join(names)}) that pin different versions; this is {cluster}'s"
+            )
+            out.append(
+                replace(
+                    e,
+                    name=name,
+                    paths=tuple(e.paths[i] for i in idx),
+                    how=tuple(e.how[i] for i in idx if i < len(e.how)),
+                    cluster=why,
+                )
+            )
+            clusters[name] = (cluster, e.name)
+    return out, clusters
+
+
+def _split_readings(
+    repo: _Repo,
+    envs: Sequence[FoundEnvironment],
+    clusters: Mapping[str, tuple[str, str]],
+    specs: Sequence[images.ImageSpec],
+    names: tuple[str, ...],
+    readings: Mapping[str, EnvironmentReading],
+    rendered: dict[str, list[str]],
+    renamed: dict[str, dict[str, str]],
+    plain: reader.Reader,
+) -> dict[str, EnvironmentReading]:
+    """The readings once environments were split by cluster: every environment read again (what
+    another renders too is said by the reader against the new set), and what each new one
+    renders."""
+    for e in envs:
+        if e.name in clusters:
+            try:
+                rendered[e.name] = list(plain.environment(reader.Source(e.name, e.paths, ())).files)
+            except GitOpsBotError as err:
+                repo.notes.append(f"environment {e.name}: {err}")
+                rendered[e.name] = []
+            renamed[e.name] = _new_names(repo, rendered[e.name])
+    try:
+        full = reader.Reader(repo.tree, repo.root, specs, repo.root)
+        return dict(full.read([reader.Source(e.name, e.paths, names) for e in envs]))
+    except GitOpsBotError as err:
+        repo.notes.append(f"reading the environments: {err}")
+        return {k: v for k, v in readings.items() if k not in {s for _, s in clusters.values()}}
+
+
+def _cluster_order(
+    envs: Sequence[FoundEnvironment], clusters: Mapping[str, tuple[str, str]], questions: list[str]
+) -> list[FoundEnvironment]:
+    """promote_from of a cluster's environments: within the cluster, by the order of the names
+    they were split from (rhpds-test from rhpds-dev, as dev precedes test), never across
+    clusters; the names' open questions about them are dropped for those."""
+    if not clusters:
+        return list(envs)
+    by_cluster: dict[str, dict[str, str]] = {}
+    for name, (cluster, stage) in clusters.items():
+        by_cluster.setdefault(cluster, {})[stage] = name
+    questions[:] = [q for q in questions if not any(q.startswith(f"environment {n}:") for n in clusters)]
+    out = []
+    for e in envs:
+        if e.name not in clusters:
+            out.append(e)
+            continue
+        cluster, stage = clusters[e.name]
+        stages = by_cluster[cluster]
+        upstream, open_ = name_order(list(stages))
+        frm = upstream.get(stage)
+        if frm:
+            why = f"guessed from the names: {frm} comes before {stage} (within cluster {cluster})"
+            out.append(replace(e, promote_from=stages[frm], order=why))
+        elif stage in open_:
+            cands = " or ".join(stages[s] for s in open_[stage])
+            why = f"open question: {e.name} is promoted from {cands}? the names do not say"
+            questions.append(f"environment {e.name}: promote_from {cands}? the names do not say")
+            out.append(replace(e, promote_from=None, order=why))
+        else:
+            out.append(replace(e, promote_from=None, order=""))
+    # a cluster's environments side by side (aws-dev, aws-test, aws-prod, then the next cluster's)
+    cluster_rank = {c: i for i, c in enumerate(by_cluster)}
+    split = sorted(
+        (e for e in out if e.name in clusters),
+        key=lambda e: cluster_rank[clusters[e.name][0]],
+    )
+    first = next(i for i, e in enumerate(out) if e.name in clusters)
+    rest = [e for e in out if e.name not in clusters]
+    return [*rest[:first], *split, *rest[first:]]
 
 
 def _new_names(repo: _Repo, files: Iterable[str]) -> dict[str, str]:

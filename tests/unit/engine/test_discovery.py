@@ -362,3 +362,89 @@ def test_an_environment_an_application_renders_from_another_branch_is_read_there
     assert question.startswith("environment test: Argo CD Application app-test renders it from branch test")
     assert "git fetch origin test" in question
     assert "open question: environment test" in config_text(missing)
+
+
+def test_a_cluster_named_like_a_host_is_no_environment_nor_is_what_renders_no_image(tmp_path: Path) -> None:
+    """The shape of gnunn-gitops/product-catalog: clusters/<cluster>/overlays/<env>, a cluster
+    named like a host (local.home: "local" is no environment there), a cicd overlay, and a
+    pipeline run overlay (push-to-prod-client) that renders none of the images."""
+    files = {
+        "components/app/base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "components/app/base/deploy.yaml": DEPLOY.format(image="quay.io/acme/client:latest"),
+        "components/ci/kustomization.yaml": "resources:\n- job.yaml\n",
+        "components/ci/job.yaml": DEPLOY.format(image="quay.io/acme/ci:1.0.0").replace("Deployment", "Job"),
+        "components/run/kustomization.yaml": "resources:\n- run.yaml\n",
+        "components/run/run.yaml": "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: push}\n",
+    }
+    for cluster in ("aws.cluster", "local.home"):
+        for env in ("dev", "prod"):
+            files[f"clusters/{cluster}/overlays/{env}/kustomization.yaml"] = (
+                "resources:\n- ../../../../components/app/base\n"
+            )
+        files[f"clusters/{cluster}/overlays/cicd/kustomization.yaml"] = (
+            "resources:\n- ../../../../components/ci\n"
+        )
+        files[f"clusters/{cluster}/overlays/pipelinerun/push-to-prod-client/kustomization.yaml"] = (
+            "resources:\n- ../../../../../components/run\n"
+        )
+    found = discover(_write(tmp_path, files))
+    assert [(e.name, e.paths) for e in found.environments] == [
+        ("dev", ("clusters/aws.cluster/overlays/dev", "clusters/local.home/overlays/dev")),
+        ("prod", ("clusters/aws.cluster/overlays/prod", "clusters/local.home/overlays/prod")),
+        ("cicd", ("clusters/aws.cluster/overlays/cicd", "clusters/local.home/overlays/cicd")),
+    ]
+    assert {e.name: e.promote_from for e in found.environments}["prod"] == "dev"
+    assert any("push-to-prod-client: renders none of the images found" in n for n in found.notes)
+
+
+def test_one_repository_written_two_ways_is_one_image_named_as_the_manifests_write_it(tmp_path: Path) -> None:
+    """podinfo's shape: a base's container pulls docker.io/redis, a chart's values file says
+    repository: redis. One image (the manifests' name, which kustomize matches by), with the
+    values' key paths, read in every environment that renders the base."""
+    files = {
+        "deploy/bases/cache/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "deploy/bases/cache/deploy.yaml": DEPLOY.format(image="docker.io/redis:8.8.0"),
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/values.yaml": "redis:\n  repository: docker.io/redis\n  tag: 8.8.0\n",
+        "charts/app/values-prod.yaml": "redis:\n  repository: redis\n  tag: 8.8.0\n",
+    }
+    for env in ("dev", "production"):
+        files[f"deploy/overlays/{env}/kustomization.yaml"] = "resources:\n- ../../bases/cache\n"
+    found = discover(_write(tmp_path, files))
+    assert [(i.name, i.environments) for i in found.images] == [("docker.io/redis", ("dev", "production"))]
+    assert dict(found.images[0].helm) == {"repository": "redis.repository", "tag": "redis.tag"}
+
+
+def test_clusters_pinning_different_versions_are_an_environment_each_promoted_within_the_cluster(
+    tmp_path: Path,
+) -> None:
+    """product-catalog's shape where it bites: clusters/<cluster>/overlays/{dev,test,prod} each
+    pin their own tag. One environment per name would show one cluster's tag and write it into
+    all three; each cluster x stage is its own environment, promoted within its cluster."""
+    files = {
+        "components/app/base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "components/app/base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:0.9.0"),
+    }
+    for i, cluster in enumerate(("aws.cluster", "local.home", "rhpds")):
+        for env in ("dev", "test", "prod"):
+            files[f"clusters/{cluster}/overlays/{env}/kustomization.yaml"] = (
+                "resources:\n- ../../../../components/app/base\n"
+                f"images:\n- name: ghcr.io/acme/app\n  newTag: 1.{i}.0\n"
+            )
+    found = discover(_write(tmp_path, files))
+    got = {e.name: (e.paths, e.promote_from) for e in found.environments}
+    assert got == {
+        f"{c}-{env}": ((f"clusters/{cluster}/overlays/{env}",), up)
+        for c, cluster in (("aws", "aws.cluster"), ("local", "local.home"), ("rhpds", "rhpds"))
+        for env, up in (("dev", None), ("test", f"{c}-dev"), ("prod", f"{c}-test"))
+    }
+    assert not found.questions
+    effective = {
+        r.environment: [p.tag for p in r.image("ghcr.io/acme/app").pins if p.effective]
+        for r in found.readings.values()
+    }
+    assert effective["local-test"] == ["1.1.0"]
+    text = config_text(found)
+    assert "guess: one environment per cluster" in text
+    loaded = config.parse(text, "gitops-bot.yaml")
+    assert {e.name: e.promote_from for e in loaded.environments}["aws-test"] == "aws-dev"
