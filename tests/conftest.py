@@ -81,13 +81,21 @@ def _signal_handlers_end_with_the_test() -> Iterator[None]:
         yield
 
 
+_modules_seen: list[object] = []  # sys.modules' values at the last look
+
+
 def _holding(original: object) -> list[Any]:
     """The project's modules that hold ``original`` under the name ``parse``."""
-    for name, module in list(sys.modules.items()):
-        if _looked_at.get(name) is not module:
-            _looked_at[name] = module
-            if name.startswith(OWN_MODULES) and getattr(module, "parse", None) is original:
-                _holders[name] = module
+    # most tests import nothing new: the same modules, compared by identity in C, need no
+    # walk in Python over the process's few thousand
+    current = list(sys.modules.values())
+    if current != _modules_seen:
+        for name, module in list(sys.modules.items()):
+            if _looked_at.get(name) is not module:
+                _looked_at[name] = module
+                if name.startswith(OWN_MODULES) and getattr(module, "parse", None) is original:
+                    _holders[name] = module
+        _modules_seen[:] = current
     return [
         m for n, m in _holders.items() if sys.modules.get(n) is m and getattr(m, "parse", None) is original
     ]
