@@ -154,7 +154,8 @@ class ImageReading:
                 )
                 return said if self.fix is None else f"{said} (fix: {self.fix})"
             case PinStatus.NOT_RENDERED | PinStatus.UNSUPPORTED:
-                return f"{self.status.value.replace('_', ' ')}: {self.reason} (fix: {self.fix})"
+                said = f"{self.status.value.replace('_', ' ')}: {self.reason}"
+                return said if self.fix is None else f"{said} (fix: {self.fix})"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -63,6 +63,8 @@ def config_text(found: Discovery) -> str:
         else:
             lines.append("  paths:")
             lines += [f"  - {_q(p)}" for p in env.paths]
+        if env.cluster:
+            lines.append(f"  # guess: {_comment(env.cluster)}")
         if env.branch:
             lines.append(f"  branch: {_q(env.branch)}  # found: {_comment(env.branch_how)}")
         lines += [f"  # open question: {_comment(q)}" for q in env.asked]

@@ -138,11 +138,15 @@ def _reading_lines(reading: Sequence[ImageReading]) -> list[str]:
     """Each image not simply pinned where the environment alone renders it: where its version
     comes from and where a release goes, or why it has no place and the fix. A pinned image's
     row above already shows it."""
-    return [
-        f"  {_t(r.image)}: {_t(r.describe())}"
-        for r in reading
-        if r.status is not PinStatus.PINNED or r.would_write is not None
-    ]
+    shown = [r for r in reading if r.status is not PinStatus.PINNED or r.would_write is not None]
+    # images other environments render (a pipeline's, seen from dev) are folded into one line:
+    # nothing is wrong with them, they only say what this environment does not run
+    theirs = [r for r in shown if r.status is PinStatus.NOT_RENDERED and r.fix is None]
+    lines = [f"  {_t(r.image)}: {_t(r.describe())}" for r in shown if r not in theirs]
+    if theirs:
+        each = "; ".join(f"{_t(r.image)} ({_t(r.reason or '')})" for r in theirs)
+        lines.append(f"  not rendered here, other environments' images: {each}")
+    return lines
 
 
 def reading_text(reading: Sequence[ImageReading]) -> str:

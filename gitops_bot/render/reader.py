@@ -567,8 +567,9 @@ class Reader:
         for name, walk in walks.items():
             for f in walk.files:
                 renders.setdefault(f, set()).add(name)
+        others = verdict.rendered_by(walks)
         return {
-            s.name: verdict.reading(s, walks[s.name], verdict.own_documents(s.name, walks, renders))
+            s.name: verdict.reading(s, walks[s.name], verdict.own_documents(s.name, walks, renders), others)
             for s in sources
         }
 

@@ -51,7 +51,25 @@ def own_documents(
     return out
 
 
-def reading(source: Source, walk: Walk, renders: Mapping[str, set[str]]) -> EnvironmentReading:
+def rendered_by(walks: Mapping[str, Walk]) -> dict[str, list[str]]:
+    """image -> the environments whose walk finds it: an image one environment renders not is
+    another's (a pipeline's image seen from dev), not a misnamed one."""
+    out: dict[str, list[str]] = {}
+    for name, walk in walks.items():
+        for f in walk.found:
+            if name not in out.setdefault(f.site.image, []):
+                out[f.site.image].append(name)
+    return out
+
+
+def reading(
+    source: Source,
+    walk: Walk,
+    renders: Mapping[str, set[str]],
+    others: Mapping[str, Sequence[str]] | None = None,
+) -> EnvironmentReading:
+    """``others``: image -> the environments rendering it (:func:`rendered_by`), so an image
+    this one does not render is said as another's rather than as misnamed."""
     env = source.name
 
     def alone(file: str) -> bool:
@@ -66,6 +84,14 @@ def reading(source: Source, walk: Walk, renders: Mapping[str, set[str]]) -> Envi
     writable: dict[str, None] = {f: None for f in walk.configured if alone(f)}
     for image in source.images:
         reading = _image(env, image, by_image.get(image, []), walk, renders, alone)
+        # an environment rendering other images it is given but not this one: this one is
+        # another's; one rendering none of them may point at the wrong path (the fix says so)
+        if (
+            reading.status is PinStatus.NOT_RENDERED
+            and walk.found
+            and (theirs := [n for n in (others or {}).get(image, ()) if n != env])
+        ):
+            reading = _theirs(env, image, theirs)
         out.append(reading)
         if reading.status is PinStatus.PINNED and reading.would_write is None:
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)
@@ -74,6 +100,14 @@ def reading(source: Source, walk: Walk, renders: Mapping[str, set[str]]) -> Envi
     return EnvironmentReading(
         env, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes), tuple(walk.documents.items())
     )
+
+
+def _theirs(env: str, image: str, others: Sequence[str]) -> ImageReading:
+    """Not rendered here, rendered by other environments: said in a few words, with no fix (the
+    image is named right and deployed where it belongs)."""
+    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    verb = "renders" if len(others) == 1 else "render"
+    return ImageReading(env, image, PinStatus.NOT_RENDERED, reason=f"only {shown} {verb} it")
 
 
 def _not_rendered(env: str, image: str, walk: Walk) -> ImageReading:

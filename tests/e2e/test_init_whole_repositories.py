@@ -99,9 +99,28 @@ def environment_names(case: rc.Case, config: dict[str, Any]) -> dict[str, str]:
             out[name] = name
             continue
         shared = [t for t, ps in truth.items() if ps & paths]
-        if len(shared) == 1 and shared[0] not in out.values():
+        if len(shared) == 1 and (shared[0] not in out.values() or paths <= truth[shared[0]]):
+            # one environment the truth calls by its name, split by init into one per cluster
+            # (clusters/<c>/overlays/dev): each part is scored as that environment's
             out[name] = shared[0]
     return out
+
+
+def merged(reading: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reading entries of several of init's environments that are one of the truth's (one
+    per cluster) as one entry: their pins together, pinned where any part pins it."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in reading:
+        key = (str(r["environment"]), str(r["image"]))
+        if key not in out:
+            out[key] = dict(r, pins=list(r.get("pins") or ()))
+            continue
+        have = out[key]
+        have["pins"] += list(r.get("pins") or ())
+        if have.get("status") == "not_rendered":
+            have["status"] = r.get("status")
+        have["reason"] = "; ".join(x for x in (have.get("reason"), r.get("reason")) if x) or None
+    return list(out.values())
 
 
 def init_and_score(case: rc.Case, work: Path) -> tuple[rc.Score, dict[str, Any]]:
@@ -119,7 +138,7 @@ def init_and_score(case: rc.Case, work: Path) -> tuple[rc.Score, dict[str, Any]]
         for r in doc.get("reading") or ()
         if r.get("environment") in names
     ]
-    score = rc.score(case, reading)
+    score = rc.score(case, merged(reading))
     if "reading" not in doc:
         score.notes.append(f"plan: no 'reading' ({doc.get('error', out[:200])})")
     return score, config

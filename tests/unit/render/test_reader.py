@@ -517,3 +517,26 @@ def test_of_an_environments_several_paths_the_release_goes_into_the_one_renderin
     assert r is not None and r.status is PinStatus.INHERITED
     assert r.would_write is not None
     assert r.would_write.file == "environments/dev/kustomization.yaml"
+
+
+def test_an_image_another_environment_renders_is_said_briefly_without_the_rename_advice(
+    tmp_path: Path,
+) -> None:
+    """An image that belongs to another environment (a cicd overlay's pipeline image, seen from
+    dev) is not a misnamed image: the reading names who renders it and gives no rename fix. An
+    image no environment renders keeps that fix."""
+    job = DEPLOYMENT.replace("Deployment", "Job").replace("acme/app:1.0.0", "acme/ci:2.0.0")
+    _tree(tmp_path, BASE | {"cicd/kustomization.yaml": "resources: [job.yaml]\n", "cicd/job.yaml": job})
+    ci = images.ImageSpec("ghcr.io/acme/ci", "ghcr.io/acme/ci")
+    specs = [*SPECS, ci, images.ImageSpec("ghcr.io/acme/nowhere", "ghcr.io/acme/nowhere")]
+    sources = [
+        reader.Source("staging", ("overlays/staging",), (APP, "ghcr.io/acme/ci", "ghcr.io/acme/nowhere")),
+        reader.Source("cicd", ("cicd",), (APP, "ghcr.io/acme/ci", "ghcr.io/acme/nowhere")),
+    ]
+    found = reader.Reader(reader.DiskTree(tmp_path), tmp_path, specs).read(sources)
+    mine = found["cicd"].image(APP)
+    assert mine.status is PinStatus.NOT_RENDERED
+    assert (mine.reason, mine.fix) == ("only staging renders it", None)
+    assert mine.describe() == "not rendered: only staging renders it"
+    nowhere = found["cicd"].image("ghcr.io/acme/nowhere")
+    assert nowhere.fix is not None and "name the image" in nowhere.fix

@@ -1,0 +1,27 @@
+"""The text plan's reading lines: images other environments render are folded into one line per
+environment (a first plan of a repository with a cicd overlay had ~25 lines, each with a rename
+fix that was wrong); a misnamed image keeps its own line with its fix."""
+
+from __future__ import annotations
+
+from gitops_bot.core.reading import ImageReading, PinStatus
+from gitops_bot.output.text import _reading_lines
+
+
+def test_other_environments_images_fold_into_one_line_and_a_misnamed_one_keeps_its_fix() -> None:
+    reading = [
+        ImageReading("dev", "quay.io/acme/ci", PinStatus.NOT_RENDERED, reason="only cicd renders it"),
+        ImageReading("dev", "quay.io/acme/cli", PinStatus.NOT_RENDERED, reason="only cicd renders it"),
+        ImageReading(
+            "dev",
+            "quay.io/acme/typo",
+            PinStatus.NOT_RENDERED,
+            reason="nothing dev renders names it",
+            fix="name it",
+        ),
+    ]
+    assert _reading_lines(reading) == [
+        "  quay.io/acme/typo: not rendered: nothing dev renders names it (fix: name it)",
+        "  not rendered here, other environments' images: quay.io/acme/ci (only cicd renders it); "
+        "quay.io/acme/cli (only cicd renders it)",
+    ]
