@@ -157,7 +157,7 @@ def test_an_unreachable_registry_and_a_missing_application_leave_their_cells_unk
     assert code == 2  # the worst failure: a missing application is a config error (over 3)
     errors = err.splitlines()
     assert len(errors) == 2 and all(e.startswith("gitops-bot: error: unknown: ") for e in errors)
-    assert f"registry {stage.registry.host} unavailable" in errors[0]
+    assert f"registry {stage.registry.host} unreachable" in errors[0]
     assert "has no application 'app-staging'" in errors[1]
     rows = json.loads(out)["rows"]
     assert len(rows) == 11 and all(r["declared"] is not None for r in rows)
@@ -165,7 +165,7 @@ def test_an_unreachable_registry_and_a_missing_application_leave_their_cells_unk
         if r["environment"] == "production":  # receives promotions: no registry asked
             assert r["plan"]["state"] == "known" and r["plan"]["action"] == "none"
         else:
-            assert r["plan"]["state"] == "unknown" and "unavailable" in r["plan"]["reason"]
+            assert r["plan"]["state"] == "unknown" and "unreachable" in r["plan"]["reason"]
         assert r["pull_request"] == {"state": "none"}
         if r["environment"] == "staging":
             assert r["gate"]["state"] == "unknown" and "app-staging" in r["gate"]["reason"]

@@ -305,7 +305,7 @@ def _checkout(world: World) -> Path:
 def test_rollback_warns_when_a_restored_digest_is_gone_but_still_proposes_it(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    gone = "sha256:" + "0" * 64
+    gone = "sha256:" + "ab" * 32  # a real-looking digest the registry never had (all zeros is a placeholder)
     world.hand_commit(
         OVERLAY_FILE.format("dev"),
         '    newTag: "1.0.0"\n',
