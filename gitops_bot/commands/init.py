@@ -69,11 +69,23 @@ class _Unasked:
         raise RegistryAccessError(NOT_ASKED)
 
 
+class _UnaskedIndexes:
+    """The classic chart repositories, not asked: each chart's versions are its skip."""
+
+    def versions(self, repository: str, chart: str, **_: object) -> list[str]:
+        raise RegistryAccessError(NOT_ASKED)
+
+
 class _NoRegistries(RegistryPool):
-    """The pool ``init`` plans with when the registries are not to be asked."""
+    """The pool ``init`` plans with when the registries (and chart repositories) are not to be
+    asked."""
 
     def client(self, host: str) -> _Unasked:  # type: ignore[override]
         return _Unasked()
+
+    @property
+    def chart_indexes(self) -> _UnaskedIndexes:  # type: ignore[override]
+        return _UnaskedIndexes()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ and deliver with it."""
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,10 +38,6 @@ if TYPE_CHECKING:
     from gitops_bot.release.intent import ManualChange
 
 log = get_logger(__name__)
-# the objects a chart version is set in, besides a Chart.yaml: a file naming none is not parsed
-_CHART_KINDS = re.compile(
-    r"\b(?:HelmRelease|HelmRepository|Application|ApplicationSet|OCIRepository|helmCharts)\b"
-)
 MANUAL_HISTORY = 20  # releases read back for a person's rollback: one is recent by nature
 
 
@@ -258,7 +253,7 @@ class App:
                 text = files.read_text(files.inside(self.root, path))
             except GitOpsBotError:  # on the environment's own branch, not in this checkout
                 continue
-            if path.name == "Chart.yaml" or _CHART_KINDS.search(text):
+            if charts.may_pin(text, rel):  # a file naming no chart object is not parsed
                 texts[path] = text
         flux, releases = chart_context(texts)
         own_branch = branches.branch_of(self, env)

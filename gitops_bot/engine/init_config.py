@@ -51,6 +51,7 @@ def config_text(found: Discovery) -> str:
         if img.helm:
             fields = ", ".join(f"{k}: {_q(v)}" for k, v in sorted(img.helm.items()))
             lines.append(f"  helm: {{{fields}}}  # found: the chart or values key paths of its version")
+    lines += _charts(found)
     lines.append("environments:")
     if not found.environments:
         lines[-1] = "environments: []  # found: no overlay, values file, Application or Flux object"
@@ -76,6 +77,32 @@ def config_text(found: Discovery) -> str:
     for note in found.notes:
         lines.append(f"# not read: {_comment(note)}")
     return "\n".join(lines) + "\n"
+
+
+def _charts(found: Discovery) -> list[str]:
+    """The ``charts:`` section: each chart the environments pin, where it was found and its
+    guessed policy (none when no chart is pinned; what cannot be configured is a ``# not
+    read:`` line)."""
+    if not found.charts:
+        return []
+    lines = ["charts:"]
+    for chart in found.charts:
+        envs = ", ".join(chart.environments)
+        lines.append(f"  # found: {_comment(chart.how)}; pinned for {_comment(envs)}")
+        if len(chart.versions) + len(chart.ranges) == 1 and len(chart.environments) > 1:
+            # one place several environments render: the plan says so for each, and releases none
+            lines.append(
+                "  # found: one place all of them render; a release for one environment does not edit "
+                "it: give each environment a pin of its own (docs/manifests/helm-charts.md)"
+            )
+        lines.append(f"- name: {_q(chart.name)}")
+        lines.append(f"  repository: {_q(chart.repository)}")
+        if chart.ranges:
+            lines.append(f"  # found: a range Helm resolves, left alone: {_comment(', '.join(chart.ranges))}")
+        lines.append(f"  # guess: {_comment(chart.guess.why)}")
+        for key, value in chart.guess.keys.items():
+            lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
+    return lines
 
 
 def _ordered(envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:

@@ -150,6 +150,36 @@ def read(
     return out
 
 
+def every(
+    text: str | Parsed,
+    filename: str,
+    *,
+    repositories: Mapping[str, str] | None = None,
+    releases: Mapping[str, ChartSpec] | None = None,
+) -> list[ChartSite]:
+    """Every chart site in the file, whatever the chart (``gitops-bot init`` finding what to
+    configure): each site's chart is named as the file writes it, its repository as compared
+    (:func:`~gitops_bot.manifests.charts_refs.repository_key`)."""
+    docs = _documents(text, filename)
+    return [
+        ChartSite(ChartSpec(*f.spec_key), str(f.node.value), f.node.start_mark.line + 1, f.form)
+        for f in _all_sites(docs, filename, repositories, releases)
+        if f.spec_key[0]
+    ]
+
+
+# the objects a chart version is set in, besides a Chart.yaml's dependencies
+_PINNING = re.compile(
+    r"\b(?:HelmRelease|HelmRepository|Application|ApplicationSet|OCIRepository|helmCharts)\b"
+)
+
+
+def may_pin(text: str, filename: str) -> bool:
+    """Whether the file may set a chart version (or name a HelmRepository one refers to): a
+    cheap test before parsing, for a caller reading every file an environment renders."""
+    return PurePath(filename).name == "Chart.yaml" or bool(_PINNING.search(text))
+
+
 def write(
     text: str,
     filename: str,

@@ -1,0 +1,169 @@
+"""The Helm charts a repository's environments pin, found for ``gitops-bot init``: every chart
+site (:mod:`gitops_bot.manifests.charts`: a Flux HelmRelease's ``spec.chart.spec.version`` with
+its HelmRepository's URL, an Argo CD Application's helm source, a Chart.yaml dependency, an
+OCIRepository, a kustomization's ``helmCharts``) in the files each environment renders (the one
+reader's walk), each chart with a policy guessed from the versions pinned today as an image's
+is (:mod:`gitops_bot.policy.guess`). What cannot be configured is said, not dropped: a range
+Helm resolves itself, a repository that is no URL (a Helm alias, a local chart)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine.app import chart_context
+from gitops_bot.manifests import charts
+from gitops_bot.manifests.charts_refs import repository_key
+from gitops_bot.policy.guess import Guess, guess
+
+# what a chart's policy may be (digest, newest and min_age do not apply to versions)
+CHART_POLICIES = frozenset({"semver", "regex", "numerical", "alphabetical"})
+_FORM_WORDS = {
+    "helmrelease": "Flux HelmRelease {name} (spec.chart.spec.version)",
+    "argocd-application": "Argo CD Application source chart {name} (targetRevision)",
+    "chart-dependency": "Chart.yaml dependency {name}",
+    "ocirepository": "Flux OCIRepository of chart {name} (spec.ref)",
+    "kustomize-helmcharts": "kustomization helmCharts entry {name}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FoundChart:
+    name: str
+    repository: str  # as the chart readers compare it: a classic repository's URL or oci://host/path
+    guess: Guess
+    environments: tuple[str, ...]  # the environments whose files pin it
+    versions: tuple[str, ...]  # the exact versions pinned, one per site
+    how: str  # the first place it was seen, in words
+    ranges: tuple[str, ...] = ()  # places pinning a range instead (left to Helm), said
+
+
+@dataclass
+class _Seen:
+    how: str = ""
+    environments: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)  # place -> exact version
+    ranges: dict[str, str] = field(default_factory=dict)  # place -> range
+
+
+def find(
+    text_of: Callable[[str], str | None],
+    docs_of: Callable[[str], list[Any]],
+    rendered: Mapping[str, Sequence[str]],
+    images: Sequence[str] = (),
+) -> tuple[list[FoundChart], list[str]]:
+    """The charts pinned in what each environment renders (``rendered``: environment -> its
+    files, relative to the repository; ``docs_of``: a file's documents as plain values), and
+    why each chart site that cannot be configured is not (``# not read:`` lines). ``images``:
+    the image names found, which a chart's name may not take (one namespace)."""
+    seen: dict[tuple[str, str], _Seen] = {}
+    notes: list[str] = []
+    for env, rels in rendered.items():
+        texts: dict[Path, str] = {}
+        artifacts: dict[str, str] = {}  # a Flux Kustomization's OCI source: manifests, not a chart
+        for rel in rels:
+            text = text_of(rel)
+            if text is not None and charts.may_pin(text, rel):
+                texts[Path(rel)] = text
+                artifacts.update(_kustomization_sources(docs_of(rel), rel))
+        try:
+            flux, releases = chart_context(texts)
+        except GitOpsBotError as e:
+            notes.append(f"chart versions of {env}: {e}")
+            continue
+        for path, text in texts.items():
+            rel = path.as_posix()
+            try:
+                sites = charts.every(text, rel, repositories=flux, releases=releases)
+            except GitOpsBotError as e:
+                notes.append(f"chart versions in {rel}: {e}")
+                continue
+            for site in sites:
+                key = (site.chart.name, site.chart.repository)
+                place = f"{rel}:{site.line}"
+                source = artifacts.get(f"{key[1]}/{key[0]}")
+                if site.form == "ocirepository" and source:
+                    note = (
+                        f"OCIRepository at {place}: the source of {source}, manifests built outside this "
+                        "repository, not a chart; its version is not configured"
+                    )
+                    notes += [] if note in notes else [note]
+                    continue
+                s = seen.setdefault(key, _Seen())
+                s.how = s.how or f"{_FORM_WORDS[site.form].format(name=site.chart.name)} at {place}"
+                if env not in s.environments:
+                    s.environments.append(env)
+                (s.versions if site.exact else s.ranges)[place] = site.version
+    out: list[FoundChart] = []
+    taken = {_branch_part(i) for i in images}
+    for (name, repository), s in seen.items():
+        why = _unconfigurable(name, repository, s, taken, {f.name for f in out})
+        if why:
+            notes.append(f"chart {name}: {why}")
+            continue
+        versions = list(s.versions.values())
+        g = guess(versions)
+        if g.keys.get("policy", "semver") not in CHART_POLICIES:
+            notes.append(
+                f"chart {name}: pinned {', '.join(dict.fromkeys(versions))}, which no version policy orders"
+            )
+            continue
+        ranges = tuple(f"{p} ({v!r})" for p, v in s.ranges.items())
+        out.append(FoundChart(name, repository, g, tuple(s.environments), tuple(versions), s.how, ranges))
+    return out, notes
+
+
+def _unconfigurable(name: str, repository: str, s: _Seen, images: set[str], charted: set[str]) -> str:
+    """Why a chart found cannot be configured ("" when it can)."""
+    if not repository.startswith(("https://", "http://", "oci://")):
+        what = f"repository {repository!r}" if repository else "no repository"
+        return (
+            f"{s.how} names {what}, not a chart repository URL (a Helm alias or a local chart); "
+            "write its repository's URL there to have its versions released"
+        )
+    if not s.versions:
+        places = ", ".join(f"{p} ({v!r})" for p, v in s.ranges.items())
+        return (
+            f"pinned as a range that Helm resolves when it installs, at {places}; pin an exact "
+            "version there to have the bot release it"
+        )
+    if name in charted:
+        return f"{s.how}: another repository's chart has this name too; configure the one you mean by hand"
+    if _branch_part(name) in images:
+        return f"{s.how}: an image found has its name, and charts and images share one namespace"
+    return ""
+
+
+def _kustomization_sources(docs: Sequence[Any], rel: str) -> dict[str, str]:
+    """The OCI artifacts the file's Flux Kustomizations build from (``spec.sourceRef`` kind
+    OCIRepository), by the OCIRepository's URL as compared -> the Kustomization reading it."""
+    readers: dict[str, str] = {}  # OCIRepository name -> the Kustomization, in words
+    urls: dict[str, str] = {}  # OCIRepository name -> its URL
+    for doc in docs:
+        if not isinstance(doc, dict):
+            continue
+        spec = doc.get("spec")
+        meta = doc.get("metadata")
+        spec = spec if isinstance(spec, dict) else {}
+        name = str(meta.get("name") or "") if isinstance(meta, dict) else ""
+        kind, api = doc.get("kind"), str(doc.get("apiVersion") or "")
+        ref = spec.get("sourceRef")
+        if (
+            kind == "Kustomization"
+            and api.startswith("kustomize.toolkit.fluxcd.io")
+            and isinstance(ref, dict)
+        ):
+            if ref.get("kind") == "OCIRepository":
+                readers.setdefault(str(ref.get("name") or ""), f"Flux Kustomization {name} in {rel}")
+        elif kind == "OCIRepository" and api.startswith("source.toolkit.fluxcd.io"):
+            urls[name] = repository_key(str(spec.get("url") or ""))
+    return {urls[n]: who for n, who in readers.items() if n in urls}
+
+
+def _branch_part(name: str) -> str:
+    # as config.charts compares a chart's name with an image's (a release branch's part)
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "image"

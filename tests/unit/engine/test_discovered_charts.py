@@ -1,0 +1,133 @@
+"""``gitops-bot init`` proposing charts: the chart versions the environments pin (a Flux
+HelmRelease with its HelmRepository, an Argo CD Application's helm source), each with a policy
+guessed as an image's is, and a ``# not read:`` line for what cannot be configured (a range Helm
+resolves, a Flux Kustomization's OCI artifact). kubernetes-sdlc's tree is copied data
+(tests/data/charts/whole/kubernetes-sdlc/SOURCE.md)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+from gitops_bot import config as config_mod
+from gitops_bot.engine import discovered_charts
+from gitops_bot.engine.app import open_app
+from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
+from testkit.paths import TEST_DATA
+
+SDLC = TEST_DATA / "charts" / "whole" / "kubernetes-sdlc"
+
+
+def _sdlc(tmp_path: Path) -> Path:
+    work = tmp_path / "sdlc"
+    shutil.copytree(SDLC, work)
+    return work
+
+
+def test_init_writes_the_charts_a_helmrelease_pins_with_a_guessed_policy(tmp_path: Path) -> None:
+    work = _sdlc(tmp_path)
+    found = discover(work)
+    charts = {c.name: c for c in found.charts}
+    assert set(charts) == {"kyverno", "metrics-server"}  # podinfo is pinned only as a range
+    kyverno = charts["kyverno"]
+    assert kyverno.repository == "https://kyverno.github.io/kyverno"  # the HelmRepository's URL
+    assert kyverno.versions == ("3.0.0",)
+    assert kyverno.guess.keys == {"policy": "semver", "range": ">=3.0.0 <4.0.0"}
+    assert (
+        kyverno.how
+        == "Flux HelmRelease kyverno (spec.chart.spec.version) at platform/services/kyverno.yaml:28"
+    )
+
+    text = config_text(found)
+    assert (
+        '- name: "kyverno"\n'
+        '  repository: "https://kyverno.github.io/kyverno"\n'
+        "  # guess: pinned 3.0.0: semver tags, kept within major 3\n"
+        '  policy: "semver"\n'
+        '  range: ">=3.0.0 <4.0.0"\n'
+    ) in text
+    assert (
+        "# not read: chart podinfo: pinned as a range that Helm resolves when it installs, at "
+        "clusters/development/apps/podinfo.yaml:24 ('>5.0.0'), clusters/staging/apps/podinfo.yaml:24 "
+        "('>5.0.0'), clusters/production/apps/podinfo.yaml:24 ('>5.0.0'); pin an exact version there to "
+        "have the bot release it\n"
+    ) in text
+    assert "# not read: OCIRepository at clusters/staging/platform.yaml:" in text
+    assert "manifests built outside this repository, not a chart" in text
+
+    # the file init writes is a configuration the bot loads, and the chart is read where it is pinned
+    (work / "gitops-bot.yaml").write_text(text)
+    cfg = config_mod.load(work / "gitops-bot.yaml")
+    assert [c.name for c in cfg.charts] == list(charts)
+    app = open_app(work)
+    pinned = {
+        (env.name, t.chart.name): t.place for env in app.config.environments for t in app.chart_targets(env)
+    }
+    assert pinned, text
+    assert set(pinned.values()) >= {"platform/services/kyverno.yaml:28"}
+
+
+def test_init_reads_an_argocd_applications_helm_source(tmp_path: Path) -> None:
+    for env, version in (("staging", "4.10.1"), ("production", "4.9.0")):
+        overlay = tmp_path / "apps" / env
+        overlay.mkdir(parents=True)
+        (overlay / "kustomization.yaml").write_text("resources:\n- ingress.yaml\n- app.yaml\n")
+        (overlay / "app.yaml").write_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n"
+            "    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/app:1.0.0\n"
+        )
+        (overlay / "ingress.yaml").write_text(
+            textwrap.dedent(f"""\
+                apiVersion: argoproj.io/v1alpha1
+                kind: Application
+                metadata:
+                  name: ingress-nginx-{env}
+                spec:
+                  project: default
+                  source:
+                    repoURL: https://kubernetes.github.io/ingress-nginx
+                    chart: ingress-nginx
+                    targetRevision: {version}
+                  destination:
+                    server: https://kubernetes.default.svc
+                    namespace: ingress-{env}
+                """)
+        )
+    found = discover(tmp_path)
+    (chart,) = found.charts
+    assert (chart.name, chart.repository) == ("ingress-nginx", "https://kubernetes.github.io/ingress-nginx")
+    assert sorted(chart.versions) == ["4.10.1", "4.9.0"] and set(chart.environments) == {
+        "staging",
+        "production",
+    }
+    assert chart.guess.keys["policy"] == "semver"
+    assert chart.how.startswith("Argo CD Application source chart ingress-nginx (targetRevision) at apps/")
+    # each environment pins it in its own Application: a release for one edits that one alone
+    (tmp_path / "gitops-bot.yaml").write_text(config_text(found))
+    app = open_app(tmp_path)
+    places = {
+        e.name: [(t.place, t.shared_with) for t in app.chart_targets(e)] for e in app.config.environments
+    }
+    assert places == {
+        "staging": [("apps/staging/ingress.yaml:10", ())],
+        "production": [("apps/production/ingress.yaml:10", ())],
+    }
+
+
+def test_a_chart_with_no_repository_url_or_a_name_an_image_has_is_said_not_configured() -> None:
+    files = {
+        "charts/umbrella/Chart.yaml": "apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n"
+        "  - name: common\n    version: 1.2.0\n    repository: '@bitnami'\n"
+        "  - name: redis\n    version: 18.1.0\n    repository: oci://registry-1.docker.io/bitnamicharts\n",
+    }
+    found, notes = discovered_charts.find(files.get, lambda _rel: [], {"dev": list(files)}, images=["redis"])
+    assert found == []
+    assert notes == [
+        "chart common: Chart.yaml dependency common at charts/umbrella/Chart.yaml:6 names repository "
+        "'@bitnami', not a chart repository URL (a Helm alias or a local chart); write its repository's "
+        "URL there to have its versions released",
+        "chart redis: Chart.yaml dependency redis at charts/umbrella/Chart.yaml:9: an image found has its "
+        "name, and charts and images share one namespace",
+    ]
