@@ -15,14 +15,21 @@ import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
+from gitops_bot.core.errors import UsageError
 from gitops_bot.core.extras import install_hint
 from gitops_bot.core.log import get_logger
-from gitops_bot.registry.cloud.base import CloudCredential, Login, extra_missing
 from gitops_bot.registry.settings import RegistryConfig
 
+if TYPE_CHECKING:
+    from gitops_bot.registry.cloud.base import CloudCredential, Login
+
 log = get_logger(__name__)
+# The logins' kit (the credential a login's token answers, the HTTP service they log in
+# through), imported by name with the first cloud's login module, which stands on it: a run
+# reading no cloud's registry loads neither.
+KIT = "gitops_bot.registry.cloud.base"
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn], and the dual-stack <account>.dkr-ecr.<region>.on.aws
 ECR = re.compile(
@@ -61,7 +68,7 @@ LOGINS: dict[str, Cloud] = {
 def login(kind: str) -> Login:
     """The login of the cloud ``kind`` (a key of :data:`LOGINS`), its module imported now."""
     cloud = LOGINS[kind]
-    return cast(Login, getattr(importlib.import_module(cloud.module), cloud.login)())
+    return cast("Login", getattr(importlib.import_module(cloud.module), cloud.login)())
 
 
 def named(auth: str | None) -> Login | None:
@@ -95,10 +102,11 @@ def credential(config: RegistryConfig, env: Mapping[str, str], *, explicit: bool
     chosen = named(config.auth) if explicit else recognised(config.host)
     if chosen is None:
         return None
+    kit = importlib.import_module(KIT)
     if not chosen.available():
         extra = chosen.extra or chosen.kind
         if explicit or not chosen.anonymous_ok:
-            raise extra_missing(chosen.kind, config.host, extra)
+            raise cast(UsageError, kit.extra_missing(chosen.kind, config.host, extra))
         log.warning(
             "registry_cloud_extra_missing",
             registry=config.host,
@@ -108,4 +116,4 @@ def credential(config: RegistryConfig, env: Mapping[str, str], *, explicit: bool
         return None
     if not explicit and chosen.anonymous_ok and not chosen.present(env):
         return None
-    return CloudCredential(chosen, config, env, explicit=explicit)
+    return cast("CloudCredential", kit.CloudCredential(chosen, config, env, explicit=explicit))
