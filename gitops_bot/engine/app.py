@@ -258,16 +258,23 @@ class App:
         flux, releases = chart_context(texts)
         own_branch = branches.branch_of(self, env)
         others = [
-            (e.name, set(self.reading(e).rendered))
+            (e.name, set(self.reading(e).rendered), dict(self.reading(e).documents))
             for e in self.config.environments
             if e.name != env.name and e.paths and branches.branch_of(self, e) == own_branch
         ]
+        documents = dict(reading.documents)
         out = []
         for path, text in texts.items():
             rel = path.relative_to(self.config.root).as_posix()
-            shared = tuple(name for name, rendered in others if rel in rendered)
-            for site in charts.read(text, rel, specs, repositories=flux, releases=releases):
-                out.append(ChartPin(rel, site, shared))
+            # of a file holding several environments' Applications, each reads its own alone
+            mine = documents.get(rel)
+            shared = tuple(
+                name
+                for name, rendered, theirs in others
+                if rel in rendered and (mine is None or theirs.get(rel) in (None, mine))
+            )
+            found = charts.read(text, rel, specs, repositories=flux, releases=releases, application=mine)
+            out += [ChartPin(rel, site, shared) for site in found]
         with self._lock:
             self._chart_pins[env.name] = out
         return out

@@ -78,7 +78,7 @@ def edit(
         _check_alone(app, rel.environment, root, written)
     chart_changes = {c.image: c.to_tag for c in rel.changes if c.kind is ArtifactKind.CHART and c.to_tag}
     if chart_changes:
-        for chart, rel_path in _edit_charts(app, root, texts, written, chart_changes):
+        for chart, rel_path in _edit_charts(app, rel.environment, root, texts, written, chart_changes):
             touched.setdefault(chart, []).append(rel_path)
     changes = [
         replace(
@@ -191,7 +191,12 @@ def _check_layered(
 
 
 def _edit_charts(
-    app: App, root: Path, texts: Mapping[Path, str], written: dict[Path, str], versions: Mapping[str, str]
+    app: App,
+    environment: str,
+    root: Path,
+    texts: Mapping[Path, str],
+    written: dict[Path, str],
+    versions: Mapping[str, str],
 ) -> list[tuple[str, str]]:
     """The chart versions written into every site of each changed chart (on top of the image
     edits in ``written``), and the ``Chart.lock`` beside an edited ``Chart.yaml`` relocked;
@@ -200,14 +205,18 @@ def _edit_charts(
     changes = {specs[name]: version for name, version in versions.items() if name in specs}
     current = {path: written.get(path, text) for path, text in texts.items()}
     flux, releases = chart_context(current)
+    documents = _documents(app, environment)  # another environment's Application is not edited
     held: list[tuple[str, str]] = []
     for path, text in current.items():
         if path.name == "Chart.lock":
             continue
         rel_path = path.relative_to(root).as_posix()
-        sites = charts.read(text, str(path), list(changes), repositories=flux, releases=releases)
+        own = documents.get(path.resolve())
+        sites = charts.read(
+            text, str(path), list(changes), repositories=flux, releases=releases, application=own
+        )
         held += [(name, rel_path) for name in dict.fromkeys(s.chart.name for s in sites)]
-        new = charts.write(text, str(path), changes, repositories=flux, releases=releases)
+        new = charts.write(text, str(path), changes, repositories=flux, releases=releases, application=own)
         if new == text:
             continue
         written[path] = new

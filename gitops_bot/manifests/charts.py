@@ -138,10 +138,12 @@ def read(
     *,
     repositories: Mapping[str, str] | None = None,
     releases: Mapping[str, ChartSpec] | None = None,
+    application: str | None = None,
 ) -> list[ChartSite]:
-    """Every site of the ``specs`` charts in the file, in file order."""
+    """Every site of the ``specs`` charts in the file, in file order (``application``: of a
+    file holding several environments' Argo CD Applications, only the one so named)."""
     by_key = {s.key: s for s in specs}
-    docs = _documents(text, filename)
+    docs = _own(_documents(text, filename), application)
     out = []
     for f in _all_sites(docs, filename, repositories, releases):
         spec = by_key.get(f.spec_key)
@@ -188,9 +190,11 @@ def write(
     repositories: Mapping[str, str] | None = None,
     releases: Mapping[str, ChartSpec] | None = None,
     pin_ranges: bool = False,
+    application: str | None = None,
 ) -> str:
     """``text`` with every site of the changed charts set to its new version (ranges left alone
-    unless ``pin_ranges``); the same text when nothing changes."""
+    unless ``pin_ranges``); the same text when nothing changes. ``application``: of a file
+    holding several environments' Argo CD Applications, only the one so named is edited."""
     wanted: dict[tuple[str, str], str] = {}
     for spec, version in changes.items():
         if wanted.setdefault(spec.key, _checked_version(spec, version, filename)) != version:
@@ -206,7 +210,7 @@ def write(
     docs = _docs(src.body, filename)
     subs: dict[int, str] = {}
     ops: list[Op] = []
-    for f in _all_sites(docs, filename, repositories, releases):
+    for f in _all_sites(_own(docs, application), filename, repositories, releases):
         new = wanted.get(f.spec_key)
         if id(f.node) in subs:
             continue  # one node reached twice through an alias: its span is written once
@@ -273,6 +277,20 @@ def _refusals(filename: str) -> Iterator[None]:
         yield
     except _Refusal as r:
         raise ManifestError(filename, r.line, r.message, hint=r.hint) from None
+
+
+def _own(docs: list[Any], application: str | None) -> list[Any]:
+    """The documents to look in: all, or of a file holding several Applications, the Argo CD
+    Application named ``application`` (another environment's are not this one's to read or
+    edit)."""
+    if application is None:
+        return docs
+    out = []
+    for d in docs:
+        meta = _get(d, "metadata", merged=True) if _is(d, "argoproj.io/", "Application") else None
+        if meta is not None and _str(meta[1], "name", merged=True) == application:
+            out.append(d)
+    return out
 
 
 def _all_sites(

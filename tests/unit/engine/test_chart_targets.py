@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.core.model import Choice, PlanAction
+from gitops_bot.core.model import ArtifactKind, Choice, PlanAction
+from gitops_bot.core.outside import Outside
+from gitops_bot.engine import edits
 from gitops_bot.engine.app import App, open_app
 from gitops_bot.release import planning
+from gitops_bot.release.proposal import Change, Release
 from testkit.paths import TEST_DATA
 
 SDLC = TEST_DATA / "charts" / "whole" / "kubernetes-sdlc"
@@ -116,3 +119,64 @@ def test_the_sites_are_read_once_a_run(tmp_path: Path, config: str) -> None:
     app = _app(tmp_path, config)
     env = app.config.environment("development")
     assert app.chart_pins(env) is app.chart_pins(env)
+
+
+APPLICATIONS = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ingress-staging
+spec:
+  source:
+    repoURL: https://kubernetes.github.io/ingress-nginx
+    chart: ingress-nginx
+    targetRevision: 4.10.1
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ingress-production
+spec:
+  source:
+    repoURL: https://kubernetes.github.io/ingress-nginx
+    chart: ingress-nginx
+    targetRevision: 4.9.0
+"""
+
+
+def test_of_a_file_holding_both_environments_applications_each_reads_and_releases_its_own(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps/ingress.yaml").write_text(APPLICATIONS)
+    (tmp_path / "gitops-bot.yaml").write_text(
+        "version: 1\nimages: []\ncharts:\n- name: ingress-nginx\n"
+        "  repository: https://kubernetes.github.io/ingress-nginx\n"
+        "environments:\n- {name: staging, path: apps/ingress.yaml}\n"
+        "- {name: production, path: apps/ingress.yaml}\n"
+    )
+    app = open_app(tmp_path)
+    staging, production = (_targets(app, e)["ingress-nginx"] for e in ("staging", "production"))
+    assert (staging.place, staging.version, staging.shared_with) == ("apps/ingress.yaml:9", "4.10.1", ())
+    assert (production.place, production.version, production.shared_with) == (
+        "apps/ingress.yaml:19",
+        "4.9.0",
+        (),
+    )
+
+    change = Change(
+        environment="staging",
+        image="ingress-nginx",
+        repository="https://kubernetes.github.io/ingress-nginx",
+        files=("apps/ingress.yaml",),
+        from_tag="4.10.1",
+        from_digest=None,
+        to_tag="4.11.0",
+        to_digest=None,
+        reason=Outside("highest of 3 tags"),
+        kind=ArtifactKind.CHART,
+    )
+    path = tmp_path / "apps/ingress.yaml"
+    assert app.files(app.config.environment("staging")) == [path]
+    _, written = edits.edit(app, Release("staging", (change,)), tmp_path, {path: APPLICATIONS}, [])
+    # production's Application is not staging's to edit
+    assert written == {path: APPLICATIONS.replace("targetRevision: 4.10.1", "targetRevision: 4.11.0")}
