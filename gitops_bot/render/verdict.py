@@ -225,7 +225,9 @@ def _image(
             "releases then go there",
         )
     values = [f for f in walk.values if alone(f)]
-    charts = {f.root for f in effective if f.kind is PinKind.HELM and f.file in {p.file for p in shared}}
+    # every rendering (chart) the image wins in: one pinned alone and one inheriting are two
+    # places a release must both reach
+    charts = {f.root for f in effective if f.kind is PinKind.HELM}
     if pin.kind is PinKind.HELM and values and len(charts) > 1:
         # each rendering (Application) inherits it on its own: the release goes into each one's
         # own values layer (its last), so no chart is left on the shared version
@@ -233,22 +235,33 @@ def _image(
     if pin.kind is PinKind.HELM and values:
         form = HELMRELEASE_KEY if values[-1] in walk.releases else HELM_KEY
         return ImageReading(env, image, status, pins, would_write=WouldWrite(values[-1], form))
-    # the environment's own kustomization that builds the winning place: of several paths, the
-    # one rendering this workload (an overlay of the environment that renders it not would
-    # change nothing), outermost first
-    won = next(
-        (f for f in effective if (f.file, f.site.value_line or f.site.line) == (pin.file, pin.line)), None
-    )
-    chain = won.under if won is not None else ()
-    layers = [f for f in chain if f in walk.layers and alone(f)]
-    if not layers:
+    # the environment's own kustomization that builds each winning place: of several paths, the
+    # one rendering that workload (an overlay of the environment that renders it not would
+    # change nothing), outermost first. Each path rendering the image takes an entry of its
+    # own: one left out would stay on the shared version
+    targets: dict[str, None] = {}
+    bare: list[Found] = []
+    for f in effective:
+        mine = next((k for k in f.under if k in walk.layers and alone(k)), None)
+        if mine is None:
+            bare.append(f)
+        else:
+            targets[mine] = None
+    if bare:
         own = "values file" if pin.kind is PinKind.HELM else "kustomization"
+        spots = {(f.file, f.site.value_line or f.site.line) for f in bare}
+        b = bare[0]
         return ImageReading(
             env,
             image,
             PinStatus.UNSUPPORTED,
             pins,
-            reason=f"{why}, and {env} has no {own} of its own to pin it in",
+            reason=f"{why}, and {env} has no {own} of its own to pin it in"
+            + (
+                ""
+                if (pin.file, pin.line) in spots
+                else f" where it renders {b.file}:{b.site.value_line or b.site.line}"
+            ),
             fix=(
                 f"give {env} a values file of its own, layered over {pin.file}, as its path"
                 if pin.kind is PinKind.HELM
@@ -269,7 +282,8 @@ def _image(
             f"({rendered}), and gitops-bot.yaml names the image {image}",
             fix=f"name the image {rendered!r} in gitops-bot.yaml (its repository stays as it is)",
         )
-    return ImageReading(env, image, status, pins, would_write=WouldWrite(layers[0], KUSTOMIZE_ENTRY))
+    first, *also = targets
+    return ImageReading(env, image, status, pins, would_write=WouldWrite(first, KUSTOMIZE_ENTRY, tuple(also)))
 
 
 def _each_chart(
