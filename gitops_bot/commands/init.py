@@ -180,17 +180,30 @@ def body(found: FoundConfig) -> str:
     return onboarding_body.body(found.text, found.plan, found.notes)
 
 
+def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
+    """No environment: what was seen and not read (Applications deploying another repository
+    first), on the one line, with the next step."""
+    shown = list(notes[:4])
+    more = f"; {len(notes) - len(shown)} more not read" if len(notes) > len(shown) else ""
+    seen = f"; not read: {'; '.join(shown)}{more}" if shown else ""
+    by_hand = (
+        "write gitops-bot.yaml by hand (docs/guides/your-repository.md, 'Writing it by hand', has an example)"
+    )
+    elsewhere = any(discovery.ELSEWHERE in n for n in notes)
+    return UsageError(
+        f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
+        f"Argo CD Application or Flux Kustomization renders this repository's files{seen}",
+        hint=f"run init in the repository they render, or {by_hand}" if elsewhere else by_hand,
+    )
+
+
 def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = None) -> FoundConfig:
     """Discover, write the text, load it through the config reader (a configuration init could
     not load is its own bug, said as one), and plan under it."""
     base = store.checkout_branch(repo)
     found = discovery.discover(repo, base=base, has_branch=lambda b: _has_branch(repo, b))
     if not found.environments:
-        raise UsageError(
-            f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
-            "Argo CD Application or Flux Kustomization",
-            hint="write gitops-bot.yaml by hand (docs/guides/your-repository.md shows the shapes init knows)",
-        )
+        raise _nothing_found(repo, found.notes)
     text = init_config.config_text(found)
     if forge is not None:
         text = init_config.with_forge(text, forge.forge, forge.api_url, forge.forge_repository)

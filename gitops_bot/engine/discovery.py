@@ -601,6 +601,79 @@ def _values_blocks(repo: _Repo, files: Iterable[str], into: _Images) -> None:
                 walk(doc, (), rel)
 
 
+# A repository URL with a placeholder in it (a template's <github-username>, a generator's
+# {{...}}, Kargo's ${{ vars.x }}): a repository that is not this one as written.
+_PLACEHOLDER = re.compile(r"<[^<>]+>|\{\{|\$\{\{")
+ELSEWHERE = "not this repository: run init in that repository"
+
+
+def _elsewhere(repo: _Repo) -> None:
+    """Argo CD Applications and ApplicationSets rendering a directory of another repository (a
+    URL with a placeholder, a path this one lacks), counted per kind and URL, and the Kargo Stages
+    beside them: said as notes, so a repository that only configures deployments of another
+    (a Kargo project's) is told where to run init, not only that it holds no environment."""
+    counts: dict[tuple[str, str], int] = {}
+    files: dict[str, bool] = {}  # file -> every object in it renders elsewhere
+    stages = 0
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if ("argoproj.io" not in text and "kargo.akuity.io" not in text) or repo.no_environment(f):
+            continue
+        for doc in repo.docs(f):
+            api, kind = kind_of(doc)
+            if kind == "Stage" and api.startswith("kargo.akuity.io"):
+                stages += 1
+                continue
+            if not api.startswith("argoproj.io") or kind not in ("Application", "ApplicationSet"):
+                continue
+            spec = _map(doc.get("spec"))
+            if kind == "ApplicationSet":
+                spec = _map(_map(spec.get("template")).get("spec"))
+            sources = spec.get("sources")
+            found = [spec.get("source"), *(sources if isinstance(sources, list) else ())]
+            urls = [
+                str(s.get("repoURL")) for s in found if isinstance(s, dict) and _renders_elsewhere(repo, s)
+            ]
+            if kind == "ApplicationSet":  # not read: a chart it renders is said with the rest
+                urls += [
+                    f"chart {s['chart']} {s.get('targetRevision') or ''} of {s.get('repoURL')}".replace(
+                        "  ", " "
+                    )
+                    for s in found
+                    if isinstance(s, dict) and isinstance(s.get("chart"), str)
+                ]
+            for url in dict.fromkeys(urls):
+                counts[(kind, url)] = counts.get((kind, url), 0) + 1
+            files[f] = files.get(f, True) and bool(urls)
+    if not counts:
+        return
+    said = {f for f, all_elsewhere in files.items() if all_elsewhere}
+    # the generic "an ApplicationSet; ... not read" of those files says less than what follows
+    repo.notes[:] = [n for n in repo.notes if n.split(": an ApplicationSet;", 1)[0] not in said]
+    for (kind, url), n in sorted(counts.items(), key=lambda kv: kv[1]):  # the most first
+        verb = "renders" if n == 1 else "render"
+        where = "not a directory of this repository" if url.startswith("chart ") else ELSEWHERE
+        repo.notes.insert(0, f"{n} Argo CD {kind}{'s' if n > 1 else ''} {verb} {url}, {where}")
+    if stages:
+        repo.notes.insert(
+            len(counts), f"{stages} Kargo Stage{'s' if stages > 1 else ''} promote into what they render"
+        )
+
+
+def _map(node: Any) -> dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _renders_elsewhere(repo: _Repo, source: Mapping[str, Any]) -> bool:
+    """A git source (not a chart's) rendering another repository's directory."""
+    url, path = source.get("repoURL"), source.get("path")
+    if not isinstance(url, str) or not url or source.get("chart") is not None or not isinstance(path, str):
+        return False
+    if _PLACEHOLDER.search(url):
+        return True
+    return "{{" not in path and _norm(path) not in repo.dirs
+
+
 # -- the whole -----------------------------------------------------------------------------
 
 
@@ -618,6 +691,7 @@ def discover(
     covered |= {c.path for c in flux}
     taken: set[str] = set()
     apps = _applications(repo, covered, charts, taken)
+    _elsewhere(repo)
     values = _values_files(repo, {c.path for c in apps} | taken)
     grouped: dict[str, list[RenderPath]] = {}
     for c in [*overlays, *flux, *apps, *values]:

@@ -130,3 +130,45 @@ def test_an_environment_tracked_on_a_branch_the_clone_holds_is_written_with_it(r
     (prod,) = [r for r in doc["reading"] if r["environment"] == "prod"]
     assert prod["status"] == "pinned"
     assert {p.get("branch") for p in prod["pins"] if p["effective"]} == {"release"}
+
+
+def test_applications_rendering_another_repository_are_named_when_no_environment_is_found(
+    tmp_path: Path,
+) -> None:
+    """krancour/kargo-examples' shape: ApplicationSets (and Kargo Stages) deploying another
+    repository, nothing deployed from this one. The error names that repository and what to do,
+    keeps what was not read, and points at no guide section without an example."""
+    appset = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {{name: demo-{n}}}
+spec:
+  generators:
+  - list: {{elements: [{{stage: test}}]}}
+  template:
+    metadata: {{name: "demo-{{{{stage}}}}"}}
+    spec:
+      source:
+        repoURL: https://github.com/<github-username>/kargo-demo-gitops.git
+        targetRevision: stage/{{{{stage}}}}
+        path: .
+      destination: {{server: https://kubernetes.default.svc}}
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata: {{name: test-{n}}}
+spec: {{}}
+"""
+    _write(tmp_path, {f"0{n}-example/argocd.yaml": appset.format(n=n) for n in range(3)})
+    result = cli.execute(["init", "--repo", str(tmp_path)])
+    assert result.exit_code == 2
+    line = result.body.line  # type: ignore[union-attr]
+    assert "found no environment" in line
+    assert (
+        "3 Argo CD ApplicationSets render https://github.com/<github-username>/kargo-demo-gitops.git, "
+        "not this repository" in line
+    )
+    assert "3 Kargo Stages" in line
+    assert "run init in that repository" in line
+    assert "shows the shapes" not in line
+    assert "\n" not in line
