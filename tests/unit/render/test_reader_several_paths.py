@@ -69,7 +69,12 @@ def test_a_release_for_the_environment_writes_every_paths_own_entry(tmp_path: Pa
     app = open_app(tmp_path)
     texts = {p: p.read_text() for p in app.files(app.config.environment("prod"))}
     change = Change("prod", APP, APP, (), "1.0", None, "2.0", None, Outside("a new build"))
-    _, written = edits.edit(app, Release("prod", (change,)), tmp_path, texts, SPECS)
+    release, written = edits.edit(app, Release("prod", (change,)), tmp_path, texts, SPECS)
+    body = release.body()
+    assert (
+        f"pins `{APP}` in prod's own layer, `{PROD[0]}/kustomization.yaml`, `{PROD[1]}/kustomization.yaml`"
+        in body
+    )
     assert sorted(written) == [tmp_path / p / "kustomization.yaml" for p in PROD]
     for p in PROD:
         doc = yaml.safe_load(written[tmp_path / p / "kustomization.yaml"])
