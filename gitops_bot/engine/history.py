@@ -49,7 +49,14 @@ def read(
         limit=limit,
         charts=chart_specs(app, env),
         rendered=rendered,
+        documents=chart_documents(app, env, root),
     )
+
+
+def chart_documents(app: App, env: EnvironmentConfig, root: Path) -> dict[str, str]:
+    """Of each file holding several environments' Argo CD Applications (by its path under
+    ``root``), the environment's own: its chart versions are that Application's alone."""
+    return {(app.config.root / f).relative_to(root).as_posix(): doc for f, doc in app.reading(env).documents}
 
 
 def chart_specs(app: App, env: EnvironmentConfig) -> list[ChartSpec]:

@@ -29,7 +29,7 @@ from gitops_bot.core.model import Deployed, ReleaseKind
 from gitops_bot.core.outside import Outside
 from gitops_bot.engine import branches, contents, fanout
 from gitops_bot.engine.app import App
-from gitops_bot.engine.history import chart_specs
+from gitops_bot.engine.history import chart_documents, chart_specs
 from gitops_bot.engine.session import Session, cache_dir
 from gitops_bot.forges.compare_kit import CompareUnavailable, Comparison, head_of
 from gitops_bot.forges.sources import SourceHistory
@@ -217,7 +217,13 @@ def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry
     paths = app.repo_paths(env, s.root)
     rev = branches.log_ref(app, env, s.ws.base_ref)  # an environment's own branch: its log there
     return ledger.read(
-        s.ws, rev, paths, app.declared.image_specs(), charts=chart_specs(app, env), since=reach
+        s.ws,
+        rev,
+        paths,
+        app.declared.image_specs(),
+        charts=chart_specs(app, env),
+        since=reach,
+        documents=chart_documents(app, env, s.root),
     )
 
 

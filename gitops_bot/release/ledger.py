@@ -121,12 +121,15 @@ class _Reader:
         rev: str,
         paths: Sequence[str],
         charts: Sequence[chart_sites.ChartSpec] = (),
+        documents: Mapping[str, str] | None = None,
     ):
         self.ws = ws
         self.specs = specs
         self.rev = rev
         self.paths = paths
         self.charts = charts
+        # of a file holding several environments' Argo CD Applications, this one's own
+        self.documents = documents or {}
         self._parsed: dict[str, list[images.Site]] = {}
         # each blob's images as one file deploys them (the first site of a name counts): built
         # from the version read before it where only entries' values changed, sharing the
@@ -230,7 +233,12 @@ class _Reader:
         for path, docs in usable.items():
             with contextlib.suppress(UsageError):
                 for site in chart_sites.read(
-                    docs, path, self.charts, repositories=repositories, releases=releases
+                    docs,
+                    path,
+                    self.charts,
+                    repositories=repositories,
+                    releases=releases,
+                    application=self.documents.get(path),
                 ):
                     out.setdefault(site.chart.name, site.version)
         return out
@@ -413,17 +421,20 @@ def read(
     charts: Sequence[chart_sites.ChartSpec] = (),
     since: datetime | None = None,
     rendered: RenderedStates | None = None,
+    documents: Mapping[str, str] | None = None,
 ) -> list[Entry]:
     """The releases of the environment whose files are ``paths``, newest first: one ``git
     log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads.
     ``charts``: the Helm charts whose pinned versions count as part of a release; ``since``:
     none older than the first release that landed before it; ``rendered``: the image sets
     read from everything the environment renders (the files read by the one reader) instead
-    of ``paths`` alone, whose commits are then read too."""
+    of ``paths`` alone, whose commits are then read too; ``documents``: of a path holding
+    several environments' Argo CD Applications, the one whose chart versions are this
+    environment's."""
     tracked = list(dict.fromkeys([*paths, *rendered.paths])) if rendered is not None else paths
     commits = ws.log(rev, tracked)
     after = states(ws, rev, tracked, commits)
-    reader = _Reader(ws, specs, rev, paths, charts)
+    reader = _Reader(ws, specs, rev, paths, charts, documents)
     image_set = reader.image_set if rendered is None else rendered.image_set
     out: list[Entry] = []
     tips: dict[str, str] = {}  # the message of the last commit each merge brought in

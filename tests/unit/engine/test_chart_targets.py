@@ -6,14 +6,16 @@ tests/data/charts/whole/kubernetes-sdlc/SOURCE.md)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from gitops_bot.core.model import ArtifactKind, Choice, PlanAction
 from gitops_bot.core.outside import Outside
-from gitops_bot.engine import edits
+from gitops_bot.engine import edits, history
 from gitops_bot.engine.app import App, open_app
+from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release import planning
 from gitops_bot.release.proposal import Change, Release
 from testkit.paths import TEST_DATA
@@ -180,3 +182,26 @@ def test_of_a_file_holding_both_environments_applications_each_reads_and_release
     _, written = edits.edit(app, Release("staging", (change,)), tmp_path, {path: APPLICATIONS}, [])
     # production's Application is not staging's to edit
     assert written == {path: APPLICATIONS.replace("targetRevision: 4.10.1", "targetRevision: 4.11.0")}
+
+
+def test_the_history_reads_each_environments_own_application_of_a_shared_file(tmp_path: Path) -> None:
+    test_of_a_file_holding_both_environments_applications_each_reads_and_releases_its_own(tmp_path)
+    ids = ["-c", "user.name=dev", "-c", "user.email=dev@example.com"]
+    git = ["git", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, *ids, "commit", "-qm", "ingress"], check=True)
+    path = tmp_path / "apps/ingress.yaml"
+    path.write_text(APPLICATIONS.replace("targetRevision: 4.9.0", "targetRevision: 4.9.1"))
+    subprocess.run([*git, *ids, "commit", "-qam", "production: ingress-nginx 4.9.1"], check=True)
+    app = open_app(tmp_path)
+    read = {
+        e: history.read(app, app.config.environment(e), Checkout(tmp_path), "HEAD", tmp_path)
+        for e in ("staging", "production")
+    }
+    newest = read["production"][0]
+    assert (newest.charts, newest.changed_charts) == ({"ingress-nginx": "4.9.1"}, ("ingress-nginx",))
+    # the commit moved production's Application alone: staging's version stayed, no release of it
+    assert [(r.charts, r.changed_charts) for r in read["staging"]] == [
+        ({"ingress-nginx": "4.10.1"}, ("ingress-nginx",))
+    ]
