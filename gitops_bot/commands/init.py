@@ -213,6 +213,7 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
     # what init could not tell from the repository is said before the plan, not only in the
     # config's comments (a reader of the output should not have to find it there)
     notes: list[str] = [f"open question: {q}" for q in found.questions]
+    notes += [f"note: {i.name}: {n}" for i in found.images for n in i.notes]
     checks: tuple[str, ...] = ()
     plan = Plan(())
     try:

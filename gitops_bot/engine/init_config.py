@@ -45,6 +45,7 @@ def config_text(found: Discovery) -> str:
             lines.append(f"  repository: {_q(img.repository)}  # found: kustomize newName, what is pulled")
         for other in img.elsewhere:
             lines.append(f"  # open question: {_comment(other)}; tags are read from one repository")
+        lines += [f"  # note: {_comment(n)}" for n in img.notes]
         lines.append(f"  # guess: {_comment(img.guess.why)}")
         for key, value in img.guess.keys.items():
             lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
