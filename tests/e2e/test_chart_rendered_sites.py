@@ -142,3 +142,45 @@ def test_explain_says_where_a_shared_chart_is_pinned_and_who_else_renders_it(
         in out
     )
     assert "staging renders too" in out
+
+
+def test_promote_leaves_a_chart_the_target_shares_with_another_environment_and_says_so(
+    tmp_path: Path, chart_repo: ChartRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """development pins kyverno 3.1.0 in a HelmRelease of its own; staging and production both
+    render platform/services' 3.0.0: promoting development to staging would move production."""
+    work, _ = _remote(tmp_path, chart_repo, shared=False)
+    own = work / "clusters/development/kyverno.yaml"
+    own.write_text((work / "platform/services/kyverno.yaml").read_text().replace("3.0.0", "3.1.0"))
+    (work / "gitops-bot.yaml").write_text(
+        f"version: 1\nimages: []\ncharts:\n- name: kyverno\n  repository: {chart_repo.url}\n"
+        "environments:\n- {name: development, path: clusters/development, write: commit}\n"
+        "- {name: staging, path: platform/services, write: commit, promote_from: development}\n"
+        "- {name: production, path: platform/services, write: commit}\n"
+    )
+    subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(work),
+            "-c",
+            "user.name=dev",
+            "-c",
+            "user.email=dev@example.com",
+            "commit",
+            "-qm",
+            "own",
+        ],
+        check=True,
+    )
+    remote = tmp_path / "promote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(remote)], check=True)
+    code = main(["promote", "development", "staging", "--repo", f"file://{remote}", "--dry-run"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith("Summary:\n  staging: nothing to change\n")
+    assert (
+        "    warning: kyverno (chart): pinned in platform/services/kyverno.yaml:28, which production renders "
+        "too; a release for staging alone does not edit it (fix: give staging"
+    ) in out
