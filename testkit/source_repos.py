@@ -10,9 +10,13 @@ their descriptions name.
 
 from __future__ import annotations
 
+import atexit
 import copy
+import functools
 import os
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +49,29 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
 def make(path: Path, commits: list[tuple[str, str]], dates: list[str] | None = None) -> list[str]:
     """A repository at ``path`` with one commit per (subject, author name), oldest first; the
     commit ids in that order. ``dates``: each commit's time (RFC 3339; default one a day in
-    November 2026)."""
+    November 2026).
+
+    Every part of a commit is given (names, emails, times, the file), so the same arguments
+    make the same commits: into a new or empty ``path``, the repository is a copy of the one
+    the process built for them first (three git commands a commit were most of a test's time)."""
+    if path.exists() and any(path.iterdir()):
+        return _build(path, commits, dates)
+    built, shas = _built(tuple(commits), None if dates is None else tuple(dates))
+    shutil.copytree(built, path, symlinks=True, dirs_exist_ok=True)
+    return list(shas)
+
+
+@functools.cache
+def _built(
+    commits: tuple[tuple[str, str], ...], dates: tuple[str, ...] | None
+) -> tuple[Path, tuple[str, ...]]:
+    root = Path(tempfile.mkdtemp(prefix="gitops-bot-source-repo-"))
+    atexit.register(shutil.rmtree, root, True)  # the test process's own, gone with it
+    shas = _build(root / "repo", list(commits), None if dates is None else list(dates))
+    return root / "repo", tuple(shas)
+
+
+def _build(path: Path, commits: list[tuple[str, str]], dates: list[str] | None) -> list[str]:
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q", "-b", "main")
     shas = []
