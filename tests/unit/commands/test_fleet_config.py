@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from gitops_bot.commands import fleet, update
 from gitops_bot.core.errors import ConfigError, GitOpsBotError, UsageError
 from gitops_bot.core.secret import EnvView
+from gitops_bot.net.retry import RetryPolicy
+from gitops_bot.registry import retrying
 from testkit.examples import examples
 from testkit.loopback import LoopbackHTTPServer
 
@@ -112,6 +114,16 @@ def recorder() -> Iterator[_Recorder]:
 UNREACHABLE = "127.0.0.1:9"  # A's registry: nothing listens there
 
 
+@pytest.fixture
+def quick_registry_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry clients' default retry policy with its attempts and 1/100 of its waits: A
+    is the fleet's bystander, its refused connections asked again as often, without the
+    pauses between (what the tests mean is B's outcome)."""
+    quick = RetryPolicy(initial_wait=0.005, max_wait=0.04)
+    assert quick.attempts == RetryPolicy().attempts
+    monkeypatch.setattr(retrying, "RetryPolicy", lambda: quick)
+
+
 def _repository(root: Path, name: str, registry: str, secrets: tuple[str, str]) -> str:
     """A bare remote whose config reads its registry credentials from the ``secrets`` names."""
     work = root / f"{name}-seed"
@@ -137,6 +149,7 @@ def _repository(root: Path, name: str, registry: str, secrets: tuple[str, str]) 
     return f"file://{bare}"
 
 
+@pytest.mark.usefixtures("quick_registry_retries")
 @pytest.mark.parametrize("declared", [True, False])
 def test_another_repositorys_config_cannot_send_a_declared_secret_to_its_registry(
     tmp_path: Path, recorder: _Recorder, monkeypatch: pytest.MonkeyPatch, declared: bool
@@ -160,6 +173,7 @@ def test_another_repositorys_config_cannot_send_a_declared_secret_to_its_registr
     assert "list A_USER under this repository's 'env:'" in error and "\n" not in error
 
 
+@pytest.mark.usefixtures("quick_registry_retries")
 def test_a_shared_name_is_readable_by_every_repository_of_the_fleet(
     tmp_path: Path, recorder: _Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
