@@ -38,7 +38,6 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.gates import Forge, RunGates
 from gitops_bot.engine.history import chart_specs
 from gitops_bot.engine.results import GateStatus, Unknown
-from gitops_bot.gate.reading import Reading
 from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release import decision, freezes, ledger, windows
 from gitops_bot.release.decision import Automatic, Facts, Step, Undecided
@@ -129,32 +128,65 @@ class Readings:
         gated = [g for g in dict.fromkeys(asked) if g.applications is not None] if argocd_gate else []
         self._run = gates if gates is not None else RunGates(app, environ, forge)
         self._closes = gates is None
-        # each gated environment's Argo CD verdict, read once, as status shows it and as the
-        # decision reads every gate
-        self.gates: dict[str, GateStatus | Unknown] = {g.name: self._run.status(g) for g in gated}
-        self._readings = {g.name: self._run.argocd(g) for g in gated}
+        self._gated = {g.name: g for g in gated}
         self._blind = _blind(self._run) if gated else "Argo CD could not be asked"
         self._latest = _latest(app)
         self._promoted: dict[str, dict[tuple[ArtifactKind, str], Deployed]] = {}
+
+    @property
+    def gates(self) -> dict[str, GateStatus | Unknown]:
+        """Each gated environment's Argo CD verdict as status shows it (the one the decision
+        reads, read once a run)."""
+        return {name: self._run.status(env) for name, env in self._gated.items()}
 
     def close(self) -> None:
         if self._closes:
             self._run.close()
 
     def facts(self, environment: str, at: datetime | None = None) -> tuple[Facts, list[Automatic]]:
-        env = self.app.config.environment(environment)
-        return _facts(
-            self.app,
-            env,
-            self._sources[environment],
-            self._readings,
-            self._run,
-            self._blind,
-            self._latest,
-            at,
-            own=self._own,
-            automatic=self._automatic,
+        """``environment``'s facts at ``at`` (None: now), and its automatic rules' decisions as
+        plan's JSON has always shown them. The gates are read now whatever the instant: only
+        what depends on time (a freeze, a window, a soak's end, a rollback's delay) moves with
+        it."""
+        app, run, latest = self.app, self._run, self._latest
+        env = app.config.environment(environment)
+        src = self._sources[environment]
+        now = at or app.clock()
+        lands = env.write is WriteMode.COMMIT or bool(app.config.pull_request.auto_merge)
+        freezes.guard(app.root, app.config.root)
+        facts = Facts(
+            env.name,
+            promote_from=src.name if src is not None else None,
+            freeze=freezes.in_force(app.config.root, env.name, now),
+            # a window holds back only what lands by itself: commits, and auto-merge
+            window=windows.deferral(env.windows, now) if lands else None,
+            commits=env.write is WriteMode.COMMIT,
+            auto_promote=env.auto_promote is not None,
+            auto_rollback=env.auto_rollback is not None,
+            gate=run.argocd(env) if env.name in self._gated else None,
+            source_gate=run.argocd(src) if src is not None and src.name in self._gated else None,
+            # each gate read since the environment's newest release: since when it holds, or fails
+            metrics=run.promotion(env, _released(env, latest)) if self._own else (),
+            source_metrics=run.promotion(src, _released(src, latest)) if src is not None else (),
+            now=now,
         )
+        auto: list[Automatic] = []
+        if not self._automatic or not (env.auto_rollback or env.auto_promote):
+            return facts, auto
+        if self._blind is not None:
+            auto.append(Undecided("automation", (self._blind,)))
+            return replace(facts, automation=self._blind), auto
+        try:
+            if env.auto_rollback is not None and (verdict := rules.verdict_of(app, run, env, latest, at)):
+                auto.append(verdict)
+                facts = replace(facts, rollback=verdict)
+            if env.auto_promote is not None and (soaked := rules.soak_of(app, run, env, latest, at)):
+                auto.append(soaked)
+                facts = replace(facts, soak=soaked)
+        except ServiceUnavailable as exc:
+            auto.append(Undecided("automation", (str(exc),)))
+            facts = replace(facts, automation=str(exc))
+        return facts, auto
 
     def promoted(self, environment: str) -> dict[tuple[ArtifactKind, str], Deployed]:
         """What ``environment``'s promotion source runs (empty: it takes registry updates)."""
@@ -171,7 +203,9 @@ class Readings:
 
     def decide(self, plan: Plan, at: datetime | None = None) -> Decided:
         """Every item of ``plan`` decided at ``at`` (None: the run's now)."""
-        facts = {ep.name: self.facts(ep.name, at) for ep in plan.environments}
+        facts = {}
+        for ep in plan.environments:  # a loop: each gate's reading comes straight to the chain
+            facts[ep.name] = self.facts(ep.name, at)
         out, chains = [], {}
         for ep in plan.environments:
             f, auto = facts[ep.name]
@@ -215,61 +249,6 @@ def _blind(run: RunGates) -> str | None:
     """Why the automatic rules cannot ask Argo CD this run (None: they can)."""
     failed = run.argocd_failure()
     return failed.reason if failed is not None else None
-
-
-def _facts(
-    app: App,
-    env: EnvironmentConfig,
-    src: EnvironmentConfig | None,
-    readings: Mapping[str, Reading],
-    run: RunGates,
-    blind: str | None,
-    latest: Callable[[str], Entry | None],
-    at: datetime | None = None,
-    *,
-    own: bool = True,
-    automatic: bool = True,
-) -> tuple[Facts, list[Automatic]]:
-    """``env``'s facts at ``at`` (None: now), and its automatic rules' decisions as plan's JSON
-    has always shown them. The gates are read now whatever the instant: only what depends on
-    time (a freeze, a window, a soak's end, a rollback's delay) moves with it."""
-    now = at or app.clock()
-    lands = env.write is WriteMode.COMMIT or bool(app.config.pull_request.auto_merge)
-    freezes.guard(app.root, app.config.root)
-    facts = Facts(
-        env.name,
-        promote_from=src.name if src is not None else None,
-        freeze=freezes.in_force(app.config.root, env.name, now),
-        # a window holds back only what lands by itself: commits, and auto-merge
-        window=windows.deferral(env.windows, now) if lands else None,
-        commits=env.write is WriteMode.COMMIT,
-        auto_promote=env.auto_promote is not None,
-        auto_rollback=env.auto_rollback is not None,
-        gate=readings.get(env.name),
-        source_gate=readings.get(src.name) if src is not None else None,
-        # each gate read since the environment's newest release: since when it holds, or fails
-        metrics=run.promotion(env, _released(env, latest)) if own else (),
-        source_metrics=run.promotion(src, _released(src, latest)) if src is not None else (),
-        now=now,
-    )
-    auto: list[Automatic] = []
-    if not automatic or not (env.auto_rollback or env.auto_promote):
-        return facts, auto
-
-    if blind is not None:
-        auto.append(Undecided("automation", (blind,)))
-        return replace(facts, automation=blind), auto
-    try:
-        if env.auto_rollback is not None and (verdict := rules.verdict_of(app, run, env, latest, at)):
-            auto.append(verdict)
-            facts = replace(facts, rollback=verdict)
-        if env.auto_promote is not None and (soaked := rules.soak_of(app, run, env, latest, at)):
-            auto.append(soaked)
-            facts = replace(facts, soak=soaked)
-    except ServiceUnavailable as exc:
-        auto.append(Undecided("automation", (str(exc),)))
-        facts = replace(facts, automation=str(exc))
-    return facts, auto
 
 
 def _released(env: EnvironmentConfig, latest: Callable[[str], Entry | None]) -> datetime | None:

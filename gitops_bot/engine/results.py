@@ -95,7 +95,7 @@ class GateStatus:
 
     @classmethod
     def of(cls, application: str, verdict: Verdict) -> GateStatus:
-        """Argo CD's verdict (:meth:`gitops_bot.engine.gates.RunGates.verdict`) as status shows
+        """Argo CD's verdict (:meth:`gitops_bot.engine.gates.RunGates.argocd`) as status shows
         it: a view of the one reading the decision judges too."""
         parts = tuple(cls.of(name, v) for name, v in verdict.parts)
         return cls(application, verdict.evidence.state, verdict.evidence.images, verdict.reasons, parts)
