@@ -21,6 +21,7 @@ from gitops_bot.core.outside import (
     teams,
     terminal_text,
 )
+from testkit.examples import examples
 from testkit.markup import live_in_html, live_in_markdown, markdown_html
 
 HOSTILE = [
@@ -63,7 +64,7 @@ def test_outside_text_in_a_paragraph_a_list_item_and_a_table_cell_is_inert() -> 
     _check_markdown("code", lambda t: "Text " + md(Code(t)) + " and " + md_item(Code(t)) + "\n")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text())
 def test_any_string_in_any_markdown_position_is_inert(value: str) -> None:
     def body(text: str) -> str:
@@ -99,7 +100,7 @@ def test_a_link_is_made_only_of_a_plain_https_url() -> None:
     assert "<a" not in markdown_html(md_link("x", "javascript:alert(1)"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text())
 def test_any_string_in_html_adds_no_element(value: str) -> None:
     page = "<p>" + html("Reason: ", Outside(value), " ", Code(value)) + "</p>"

@@ -91,7 +91,7 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 
 
 @pytest.mark.parametrize("index", range(len(log._PATTERNS)))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(data=st.data())
 def test_every_text_a_pattern_redacts_holds_one_of_the_literals_that_let_it_run(
     index: int, data: st.DataObject
@@ -252,7 +252,7 @@ _PIECES = [
 _VALUES = st.sampled_from(["", "", "abcdefghijklmnop", "S3cr3t-Value_0123", "x@y", " "])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.tuples(

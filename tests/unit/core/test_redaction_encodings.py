@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_bot.core import log
+from testkit.examples import examples
 
 _RUN = re.compile(r"[A-Za-z0-9+/_-]{4,}")
 
@@ -44,7 +45,7 @@ secrets = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), m
 around = st.binary(max_size=12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(secret=secrets, before=around, after=around, urlsafe=st.booleans(), padded=st.booleans())
 def test_base64_of_any_text_holding_a_secret_is_redacted(
     secret: str, before: bytes, after: bytes, urlsafe: bool, padded: bool
@@ -95,7 +96,7 @@ def test_a_secret_with_a_lone_surrogate_is_registered_and_redacted() -> None:
     assert log.redact(f"echo {secret} end") == "echo *** end"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(secret=secrets, before=around, after=around, urlsafe=st.booleans(), padded=st.booleans())
 def test_a_base64_echo_is_redacted_whole_not_a_bit_of_the_secret_left_beside_the_mark(
     secret: str, before: bytes, after: bytes, urlsafe: bool, padded: bool

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_bot.output.as_json import dumps
+from testkit.examples import examples
 
 _SCALARS = (
     st.none()
@@ -33,7 +34,7 @@ _TREES = st.recursive(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.dictionaries(st.text(), _TREES, max_size=5))
 def test_any_document_is_written_exactly_as_json_indents_it(document: dict[str, Any]) -> None:
     assert dumps(document) == json.dumps(document, indent=2)

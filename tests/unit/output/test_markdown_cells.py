@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from gitops_bot.core.model import ImageMetadata
 from gitops_bot.core.outside import Outside, md_cell
 from gitops_bot.release.proposal import _source_link
+from testkit.examples import examples
 
 
 def _cells(row: str) -> list[str]:
@@ -48,7 +49,7 @@ def _inert(text: str) -> None:
     assert not re.search(r"@[\w-]", text)  # no mention GitHub, GitLab or Gitea would notify
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text())
 def test_any_string_in_a_cell_keeps_the_row_at_its_cell_count_with_no_live_html_or_mention(
     value: str,

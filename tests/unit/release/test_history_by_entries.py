@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from gitops_bot.core.errors import UsageError
 from gitops_bot.manifests import images
 from gitops_bot.release.ledger import by_entries
+from testkit.examples import examples
 
 NAME = "kustomization.yaml"
 SPECS = [images.ImageSpec(f"app{i}", f"registry.test/acme/app{i}") for i in range(0, 12, 2)]  # every other
@@ -64,7 +65,7 @@ EDITS = st.lists(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(EDITS)
 def test_a_version_read_by_its_entries_is_the_version_read_whole(edits: list[tuple[int, str]]) -> None:
     before = kustomization([f"1.{i}.0" for i in range(12)])
@@ -98,7 +99,7 @@ def test_a_release_of_values_in_the_middle_of_the_list_reads_only_its_entries() 
     assert sites_of((before, sites), after) is None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(EDITS, EDITS)
 def test_a_version_read_by_entries_from_one_read_by_entries_is_the_version_read_whole(
     first: list[tuple[int, str]], second: list[tuple[int, str]]
