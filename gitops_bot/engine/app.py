@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from gitops_bot import config as config_mod
-from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.config import ChartConfig, Config, EnvironmentConfig
 from gitops_bot.core import files, instants
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.log import get_logger
@@ -217,7 +217,7 @@ class App:
             own = [
                 files.inside(self.root, self.config.root / p.file)
                 for p in self.chart_pins(env)
-                if not p.shared_with
+                if not p.shared_with and not p.elsewhere
             ]
             out += [p for p in dict.fromkeys(own) if p not in out]
             out += [  # an edited Chart.yaml's lock file is edited with it
@@ -243,7 +243,8 @@ class App:
         if not self.config.charts or not env.paths:
             return []
         reading = self.reading(env)
-        specs = list(self.declared.chart_specs().values())
+        specs = self.declared.chart_specs()
+        names, keys = set(specs), {s.key for s in specs.values()}
         texts: dict[Path, str] = {}
         for rel in reading.rendered:
             path = self.config.root / rel
@@ -273,8 +274,8 @@ class App:
                 for name, rendered, theirs in others
                 if rel in rendered and (mine is None or theirs.get(rel) in (None, mine))
             )
-            found = charts.read(text, rel, specs, repositories=flux, releases=releases, application=mine)
-            out += [ChartPin(rel, site, shared) for site in found]
+            found = charts.every(text, rel, repositories=flux, releases=releases, application=mine)
+            out += [ChartPin(rel, s, shared, s.chart.key not in keys) for s in found if s.chart.name in names]
         with self._lock:
             self._chart_pins[env.name] = out
         return out
@@ -285,13 +286,13 @@ class App:
         else the first place it shares with other environments (never edited for it alone). A
         chart the environment lists but nothing it renders pins is a target without a version,
         saying so."""
-        if not self.config.charts:
+        if not self.config.charts or not env.paths:
             return []
         wanted = [c for c in self.config.charts if not env.charts or c.name in env.charts]
         pins = self.chart_pins(env)
         out = []
         for chart in wanted:
-            mine = [p for p in pins if p.site.chart.name == chart.name]
+            mine = [p for p in pins if p.site.chart.name == chart.name and not p.elsewhere]
             pin = next((p for p in mine if not p.shared_with), mine[0] if mine else None)
             if pin is not None:
                 s = pin.site
@@ -300,14 +301,40 @@ class App:
                         env, chart, pin.file, s.version, s.exact, s.line, pin.shared_with, s.form
                     )
                 )
-            elif env.charts:
-                why = (
-                    f"none of the {len(self.reading(env).rendered)} files {env.name} renders pins chart "
-                    f"{chart.name!r} of {chart.repository} (fix: drop it from {env.name}'s charts:, or "
-                    "add the path of what deploys it to the environment's paths)"
-                )
+            elif env.charts or not self._pinned_anywhere(chart.name):
+                # listed here, or configured and pinned nowhere: said, never a silent nothing
+                why = self._unpinned(env, chart)
                 out.append(planning.ChartTarget(env, chart, env.paths[0], None, unpinned=why))
         return out
+
+    def _pinned_anywhere(self, chart: str) -> bool:
+        return any(
+            p.site.chart.name == chart and not p.elsewhere
+            for e in self.config.environments
+            for p in self.chart_pins(e)
+        )
+
+    def _unpinned(self, env: EnvironmentConfig, chart: ChartConfig) -> str:
+        """Why a configured chart has no version in the environment, and the fix."""
+        other = next(
+            (p for p in self.chart_pins(env) if p.site.chart.name == chart.name and p.elsewhere), None
+        )
+        if other is not None:  # the name, from another repository: what config names is not it
+            return (
+                f"chart {chart.name!r} at {other.file}:{other.site.line} is from "
+                f"{other.site.chart.repository}, not {chart.repository} (fix: write the chart's "
+                "repository as the files do)"
+            )
+        drop = (
+            f"drop it from {env.name}'s charts:"
+            if env.charts
+            else "drop it from charts: (no environment pins it)"
+        )
+        return (
+            f"none of the {len(self.reading(env).rendered)} files {env.name} renders pins chart "
+            f"{chart.name!r} of {chart.repository} (fix: {drop}, or add the path of what deploys it to "
+            "the environment's paths)"
+        )
 
     def targets(self, env: EnvironmentConfig) -> list[planning.Target]:
         """The configured images the environment deploys, each with the version it renders
@@ -339,6 +366,9 @@ class ChartPin:
     file: str  # relative to the config file's directory
     site: charts.ChartSite
     shared_with: tuple[str, ...]  # the other configured environments rendering the file
+    # a chart of the configured name from another repository than the configured one: not the
+    # configured chart, said where it is not pinned
+    elsewhere: bool = False
 
 
 def chart_context(texts: Mapping[Path, str]) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:

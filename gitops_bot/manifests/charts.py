@@ -158,11 +158,13 @@ def every(
     *,
     repositories: Mapping[str, str] | None = None,
     releases: Mapping[str, ChartSpec] | None = None,
+    application: str | None = None,
 ) -> list[ChartSite]:
     """Every chart site in the file, whatever the chart (``gitops-bot init`` finding what to
-    configure): each site's chart is named as the file writes it, its repository as compared
+    configure, a plan saying where a chart is pinned from another repository): each site's
+    chart is named as the file writes it, its repository as compared
     (:func:`~gitops_bot.manifests.charts_refs.repository_key`)."""
-    docs = _documents(text, filename)
+    docs = _own(_documents(text, filename), application)
     return [
         ChartSite(ChartSpec(*f.spec_key), str(f.node.value), f.node.start_mark.line + 1, f.form)
         for f in _all_sites(docs, filename, repositories, releases)

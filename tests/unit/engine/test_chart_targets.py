@@ -52,10 +52,10 @@ environments:
 """
 
 
-def _app(tmp_path: Path, config: str) -> App:
+def _app(tmp_path: Path, config: str, charts: str = CHARTS) -> App:
     work = tmp_path / "sdlc"
     shutil.copytree(SDLC, work)
-    (work / "gitops-bot.yaml").write_text(config + CHARTS)
+    (work / "gitops-bot.yaml").write_text(config + charts)
     return open_app(work)
 
 
@@ -205,3 +205,27 @@ def test_the_history_reads_each_environments_own_application_of_a_shared_file(tm
     assert [(r.charts, r.changed_charts) for r in read["staging"]] == [
         ({"ingress-nginx": "4.10.1"}, ("ingress-nginx",))
     ]
+
+
+def test_a_configured_chart_no_environment_pins_is_said_in_each_not_left_out(tmp_path: Path) -> None:
+    app = _app(tmp_path, SHARED, CHARTS + "- name: cert-manager\n  repository: https://charts.jetstack.io\n")
+    for env in ("development", "staging", "production"):
+        item = planning.chart_item(_targets(app, env)["cert-manager"], None)
+        assert item.action is PlanAction.SKIP
+        assert (
+            f"files {env} renders pins chart 'cert-manager' of https://charts.jetstack.io (fix: drop it "
+            in item.reason
+        )
+        assert "from charts: (no environment pins it)" in item.reason
+
+
+def test_a_chart_of_the_configured_name_from_another_repository_is_named_with_it(tmp_path: Path) -> None:
+    app = _app(
+        tmp_path, OWN, CHARTS.replace("https://kyverno.github.io/kyverno/", "oci://ghcr.io/kyverno/charts")
+    )
+    item = planning.chart_item(_targets(app, "development")["kyverno"], None)
+    assert item.action is PlanAction.SKIP
+    assert item.reason == (
+        "chart 'kyverno' at platform/services/kyverno.yaml:28 is from https://kyverno.github.io/kyverno, "
+        "not oci://ghcr.io/kyverno/charts (fix: write the chart's repository as the files do)"
+    )
