@@ -67,6 +67,13 @@ def _relative(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _joined(directory: Path, entry: str) -> Path:
+    """A kustomization's entry as the path it names (``..`` resolved lexically): each
+    of a base's hundreds of resources, asked again in every state of a history."""
+    return Path(os.path.normpath(directory / entry))
+
+
 class Reader:
     """Reads every environment of a configuration at once (what else renders a place is a
     question about all of them)."""
@@ -509,7 +516,7 @@ class Reader:
         if kustomize_refs.is_remote(entry):
             walk.notes.append(f"{entry}: a remote resource, not followed")
             return
-        path = Path(os.path.normpath(directory / entry))
+        path = _joined(directory, entry)
         if self.tree.is_dir(path):
             kfile = self._kfile(path)
             if kfile is None:
@@ -545,7 +552,7 @@ class Reader:
         if kustomize_refs.is_remote(patch.path):
             walk.notes.append(f"{patch.path}: a remote patch, not followed")
             return
-        path = Path(os.path.normpath(directory / patch.path))
+        path = _joined(directory, patch.path)
         text = self._read(path, walk)
         if text is None:
             walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
