@@ -20,6 +20,9 @@ from gitops_bot.manifests import charts
 from gitops_bot.manifests.charts_refs import repository_key
 from gitops_bot.policy.guess import Guess, guess
 
+# what the configuration takes as a chart's name and repository (config.settings.ChartConfig)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_URL = re.compile(r"(https?|oci)://[^/\s]+(/\S*)?")
 # what a chart's policy may be (digest, newest and min_age do not apply to versions)
 CHART_POLICIES = frozenset({"semver", "regex", "numerical", "alphabetical"})
 _FORM_WORDS = {
@@ -119,7 +122,9 @@ def find(
 
 def _unconfigurable(name: str, repository: str, s: _Seen, images: set[str], charted: set[str]) -> str:
     """Why a chart found cannot be configured ("" when it can)."""
-    if not repository.startswith(("https://", "http://", "oci://")):
+    if not _NAME.fullmatch(name):
+        return f"{s.how}: {name!r} is not a chart name the configuration takes"
+    if not _URL.fullmatch(repository):
         what = f"repository {repository!r}" if repository else "no repository"
         return (
             f"{s.how} names {what}, not a chart repository URL (a Helm alias or a local chart); "

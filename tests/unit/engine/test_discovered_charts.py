@@ -120,7 +120,8 @@ def test_a_chart_with_no_repository_url_or_a_name_an_image_has_is_said_not_confi
     files = {
         "charts/umbrella/Chart.yaml": "apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n"
         "  - name: common\n    version: 1.2.0\n    repository: '@bitnami'\n"
-        "  - name: redis\n    version: 18.1.0\n    repository: oci://registry-1.docker.io/bitnamicharts\n",
+        "  - name: redis\n    version: 18.1.0\n    repository: oci://registry-1.docker.io/bitnamicharts\n"
+        "  - name: my chart\n    version: 0.1.0\n    repository: https://charts.example.com\n",
     }
     found, notes = discovered_charts.find(files.get, lambda _rel: [], {"dev": list(files)}, images=["redis"])
     assert found == []
@@ -130,4 +131,6 @@ def test_a_chart_with_no_repository_url_or_a_name_an_image_has_is_said_not_confi
         "URL there to have its versions released",
         "chart redis: Chart.yaml dependency redis at charts/umbrella/Chart.yaml:9: an image found has its "
         "name, and charts and images share one namespace",
+        "chart my chart: Chart.yaml dependency my chart at charts/umbrella/Chart.yaml:12: 'my chart' is not a "
+        "chart name the configuration takes",
     ]
