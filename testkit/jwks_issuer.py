@@ -5,6 +5,7 @@ fetch of the set is counted."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -17,9 +18,18 @@ from jwt.algorithms import RSAAlgorithm
 
 from testkit.loopback import LoopbackHTTPServer
 
+# a 2048-bit key takes ~0.1 s of CPU to make: the process makes six and hands them out in turn,
+# so the keys of one test (an issuer's, a rotated one, a forger's: at most four) all differ
+_KEYS: list[rsa.RSAPrivateKey] = []
+_drawn = itertools.count()
+CYCLE = 6
+
 
 def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    n = next(_drawn) % CYCLE
+    if n == len(_KEYS):
+        _KEYS.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return _KEYS[n]
 
 
 def public_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
