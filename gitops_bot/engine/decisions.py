@@ -15,6 +15,7 @@ and the same code, never from a copy of this gathering.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -32,7 +33,6 @@ from gitops_bot.core.model import (
     PlanItem,
     WriteMode,
 )
-from gitops_bot.engine import automation as rules
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.engine.gates import Forge, RunGates
@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 
 
 Key = tuple[str, ArtifactKind, str]  # (environment, kind, artifact): one plan item
+# The automatic rules (auto_promote's soak, auto_rollback's verdict), imported by name for an
+# environment that has one, as the command line's table imports a command: a plan of
+# environments without them loads neither rule.
+AUTOMATION = "gitops_bot.engine.automation"
 
 
 def key(i: PlanItem) -> Key:
@@ -176,6 +180,7 @@ class Readings:
         if self._blind is not None:
             auto.append(Undecided("automation", (self._blind,)))
             return replace(facts, automation=self._blind), auto
+        rules = importlib.import_module(AUTOMATION)
         try:
             if env.auto_rollback is not None and (verdict := rules.verdict_of(app, run, env, latest, at)):
                 auto.append(verdict)
