@@ -2,7 +2,9 @@
 automatic promotion and the verdict of its automatic rollback. The decision's gathering
 (:mod:`gitops_bot.engine.decisions`) reads them for every surface, and the automatic rules'
 use case (:mod:`gitops_bot.engine.auto`, above it) acts on them: a module below both, so the
-decision does not import what delivers."""
+decision does not import what delivers. Both read Argo CD and the metrics through the run's
+gates (:class:`~gitops_bot.engine.gates.RunGates`), so the decision and the action judge one
+reading."""
 
 from __future__ import annotations
 

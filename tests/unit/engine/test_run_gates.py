@@ -1,0 +1,89 @@
+"""The run's gates (engine/gates.RunGates): one way into every gate. A gate that cannot be
+asked is said once, the same way, to every question of the run: the decision reads it as an
+unknown reading, status as an unknown cell with the failure's exit code, and the automatic
+rules, which cannot decide blind, as the failure itself. Its client is tried once a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+
+from gitops_bot.config import parse
+from gitops_bot.core.errors import UsageError
+from gitops_bot.engine.app import App
+from gitops_bot.engine.gates import RunGates
+from gitops_bot.engine.results import Unknown
+from gitops_bot.gate import argocd
+from gitops_bot.gate.metrics import METRICS
+from gitops_bot.gate.reading import GateOutcome
+
+CONFIG = """\
+version: 1
+images:
+  - name: a
+    repository: registry.example.com/acme/a
+argocd:
+  server: https://argocd.example.com
+metrics:
+  url: https://prometheus.example.com
+  token_env: PROMETHEUS_TOKEN
+environments:
+  - name: staging
+    path: overlays/staging
+    argocd_application: app-staging
+    gates:
+      metrics:
+        - name: errors
+          query: rate(errors[5m])
+          condition: "< 0.01"
+"""
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeApp:
+    config: Any
+
+    def clock(self) -> datetime:
+        return NOW
+
+    def targets(self, env: Any) -> list[Any]:
+        return []
+
+
+def test_a_gate_that_cannot_be_asked_is_said_the_same_way_to_every_question(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = FakeApp(parse(CONFIG, "gitops-bot.yaml"))
+    tried: list[object] = []
+    real = argocd.ArgoCD.__init__
+
+    def counted(self: argocd.ArgoCD, *args: Any, **kwargs: Any) -> None:
+        tried.append(self)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(argocd.ArgoCD, "__init__", counted)
+    gates = RunGates(cast(App, app), {})  # no Argo CD token, no metrics token
+    staging = app.config.environment("staging")
+
+    reading = gates.argocd(staging)
+    assert reading.kind is argocd.ARGOCD and reading.outcome is GateOutcome.UNKNOWN
+    assert "needs an Argo CD token in $ARGOCD_AUTH_TOKEN" in reading.error
+    status = gates.status(staging)
+    assert isinstance(status, Unknown) and status.reason == reading.error and status.exit_code == 2
+    failure = gates.argocd_failure()
+    assert failure is not None and failure.reason == reading.error
+    with pytest.raises(UsageError, match="needs an Argo CD token"):
+        gates.live(staging.applications)
+    with pytest.raises(UsageError, match="needs an Argo CD token"):
+        gates.require_argocd()
+    assert len(tried) == 1  # the client is tried once a run, whatever is asked of it
+
+    (errors,) = gates.promotion(staging)
+    assert errors.kind is METRICS and errors.outcome is GateOutcome.UNKNOWN
+    assert errors.error == "the metrics gate needs $PROMETHEUS_TOKEN (metrics: in gitops-bot.yaml names it)"
+    assert gates.metrics(staging) == (errors,)  # read once a run
+    gates.close()
