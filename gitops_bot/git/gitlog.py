@@ -94,14 +94,7 @@ class History:
             if key not in self._missing_blobs:
                 self._missing_blobs[key] = self._missing(rev, paths)
             missing = self._missing_blobs[key] & set(wanted)
-        if missing:
-            git_input(
-                list(_PREFETCH),
-                "".join(f"{b}\n" for b in sorted(missing)).encode(),
-                cwd=str(self.store.git_dir),
-                env=self.env,
-                what="fetch",
-            )
+        self._fetch(missing)
         data = git_input(
             ["cat-file", "--batch"], "".join(f"{b}\n" for b in wanted).encode(), cwd=str(self.store.git_dir)
         )
@@ -121,7 +114,10 @@ class History:
             f"{rev}^{{tree}}",
             what="rev-list",
         )
-        missing = {line[1:] for line in out.splitlines() if line.startswith("?")} & set(blobs)
+        self._fetch({line[1:] for line in out.splitlines() if line.startswith("?")} & set(blobs))
+
+    def _fetch(self, missing: set[str]) -> None:
+        """Fetch the ``missing`` blobs of a partial clone in one request (none: no request)."""
         if missing:
             git_input(
                 list(_PREFETCH),
