@@ -20,29 +20,8 @@ from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.session import Sessions
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout
+from testkit.branch_apps import APP, APPS, DEPLOYMENT
 
-APP = "ghcr.io/acme/app"
-DEPLOYMENT = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - image: ghcr.io/acme/app:1.0\n"
-APPS = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: app-test
-spec:
-  source:
-    repoURL: https://github.com/acme/deploy.git
-    targetRevision: test
-    path: overlays/test
----
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: app-prod
-spec:
-  source:
-    repoURL: https://github.com/acme/deploy.git
-    targetRevision: main
-    path: overlays/production
-"""
 OVERLAY = "resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/app\n  newTag: '{tag}'\n"
 CONFIG = """version: 1
 images:

@@ -16,30 +16,9 @@ from gitops_bot.git.store import checkout_branch
 from gitops_bot.manifests import images
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.render import reader
+from testkit.branch_apps import APP, APPS, DEPLOYMENT
 
-APP = "ghcr.io/acme/app"
 SPECS = [images.ImageSpec(APP, "ghcr.io/acme/app")]
-DEPLOYMENT = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - image: ghcr.io/acme/app:1.0\n"
-APPS = """apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: app-test
-spec:
-  source:
-    repoURL: https://github.com/acme/deploy.git
-    targetRevision: test
-    path: overlays/test
----
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: app-prod
-spec:
-  source:
-    repoURL: https://github.com/acme/deploy.git
-    targetRevision: main
-    path: overlays/production
-"""
 FILES = {
     "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
     "base/deployment.yaml": DEPLOYMENT,
