@@ -77,6 +77,7 @@ class App:
         self.trees: dict[str, reader.Tree] = {}  # each own branch's files, listed once a run
         self._holds: holds_mod.Holds | None = None
         self._chart_pins: dict[str, list[ChartPin]] = {}  # by environment, read once a run
+        self._chart_contexts: dict[str, tuple[dict[str, str], dict[str, charts.ChartSpec]]] = {}
 
     def registry(self, host: str) -> ports.Registry:
         """The registry port of ``host``: what the use cases list, resolve and read through."""
@@ -257,6 +258,7 @@ class App:
             if charts.may_pin(text, rel):  # a file naming no chart object is not parsed
                 texts[path] = text
         flux, releases = chart_context(texts)
+        self._chart_contexts[env.name] = (flux, releases)
         own_branch = branches.branch_of(self, env)
         others = [
             (e.name, set(self.reading(e).rendered), dict(self.reading(e).documents))
@@ -279,6 +281,13 @@ class App:
         with self._lock:
             self._chart_pins[env.name] = out
         return out
+
+    def chart_context(self, env: EnvironmentConfig) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:
+        """The Flux HelmRepositories and HelmReleases of everything the environment renders
+        (:func:`chart_context`): what an edit of its own patch of a shared HelmRelease, or of
+        its own HelmRelease of a shared HelmRepository, refers to."""
+        self.chart_pins(env)
+        return self._chart_contexts.get(env.name, ({}, {}))
 
     def chart_targets(self, env: EnvironmentConfig) -> list[planning.ChartTarget]:
         """The configured charts each pinned in what the environment renders: a place only it

@@ -204,7 +204,11 @@ def _edit_charts(
     specs = app.declared.chart_specs()
     changes = {specs[name]: version for name, version in versions.items() if name in specs}
     current = {path: written.get(path, text) for path, text in texts.items()}
+    # what the edited files refer to may be in a file they share with other environments (the
+    # base HelmRelease an overlay's patch sets the version of): read from all it renders
+    rendered_flux, rendered_releases = app.chart_context(app.config.environment(environment))
     flux, releases = chart_context(current)
+    flux, releases = {**rendered_flux, **flux}, {**rendered_releases, **releases}
     documents = _documents(app, environment)  # another environment's Application is not edited
     held: list[tuple[str, str]] = []
     for path, text in current.items():

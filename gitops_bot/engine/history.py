@@ -50,6 +50,7 @@ def read(
         charts=chart_specs(app, env),
         rendered=rendered,
         documents=chart_documents(app, env, root),
+        chart_context=app.chart_context(env),
     )
 
 

@@ -224,6 +224,7 @@ def _history(s: Session, environment: str, reach: datetime) -> list[ledger.Entry
         charts=chart_specs(app, env),
         since=reach,
         documents=chart_documents(app, env, s.root),
+        chart_context=app.chart_context(env),
     )
 
 

@@ -122,6 +122,7 @@ class _Reader:
         paths: Sequence[str],
         charts: Sequence[chart_sites.ChartSpec] = (),
         documents: Mapping[str, str] | None = None,
+        context: tuple[Mapping[str, str], Mapping[str, chart_sites.ChartSpec]] = ({}, {}),
     ):
         self.ws = ws
         self.specs = specs
@@ -130,6 +131,9 @@ class _Reader:
         self.charts = charts
         # of a file holding several environments' Argo CD Applications, this one's own
         self.documents = documents or {}
+        # the HelmRepositories and HelmReleases of what the environment renders today, beneath
+        # each state's own: an overlay's patch of a base HelmRelease it shares is that release's
+        self.context = context
         self._parsed: dict[str, list[images.Site]] = {}
         # each blob's images as one file deploys them (the first site of a name counts): built
         # from the version read before it where only entries' values changed, sharing the
@@ -221,8 +225,8 @@ class _Reader:
 
     def _read_charts(self, state: dict[str, str]) -> ChartSet:
         usable = {p: d for p in self.paths if p in state and (d := self._documents.get(state[p])) is not None}
-        repositories: dict[str, str] = {}
-        releases: dict[str, chart_sites.ChartSpec] = {}
+        repositories: dict[str, str] = dict(self.context[0])
+        releases: dict[str, chart_sites.ChartSpec] = dict(self.context[1])
         out: ChartSet = {}
         for path, docs in usable.items():
             with contextlib.suppress(UsageError):
@@ -422,6 +426,7 @@ def read(
     since: datetime | None = None,
     rendered: RenderedStates | None = None,
     documents: Mapping[str, str] | None = None,
+    chart_context: tuple[Mapping[str, str], Mapping[str, chart_sites.ChartSpec]] = ({}, {}),
 ) -> list[Entry]:
     """The releases of the environment whose files are ``paths``, newest first: one ``git
     log`` (with the blob ids each commit changed), one ``ls-tree``, and batched blob reads.
@@ -430,11 +435,12 @@ def read(
     read from everything the environment renders (the files read by the one reader) instead
     of ``paths`` alone, whose commits are then read too; ``documents``: of a path holding
     several environments' Argo CD Applications, the one whose chart versions are this
-    environment's."""
+    environment's; ``chart_context``: the HelmRepositories and HelmReleases of what the
+    environment renders now, which its own files' chart sites may refer to."""
     tracked = list(dict.fromkeys([*paths, *rendered.paths])) if rendered is not None else paths
     commits = ws.log(rev, tracked)
     after = states(ws, rev, tracked, commits)
-    reader = _Reader(ws, specs, rev, paths, charts, documents)
+    reader = _Reader(ws, specs, rev, paths, charts, documents, chart_context)
     image_set = reader.image_set if rendered is None else rendered.image_set
     out: list[Entry] = []
     tips: dict[str, str] = {}  # the message of the last commit each merge brought in

@@ -229,3 +229,85 @@ def test_a_chart_of_the_configured_name_from_another_repository_is_named_with_it
         "chart 'kyverno' at platform/services/kyverno.yaml:28 is from https://kyverno.github.io/kyverno, "
         "not oci://ghcr.io/kyverno/charts (fix: write the chart's repository as the files do)"
     )
+
+
+FLUX_HELM = TEST_DATA / "repos" / "fluxcd__flux2-kustomize-helm-example"
+
+
+def _flux(tmp_path: Path) -> Path:
+    work = tmp_path / "flux"
+    shutil.copytree(FLUX_HELM, work)
+    base = work / "apps/base/podinfo/release.yaml"
+    base.write_text(
+        base.read_text().replace("      chart: podinfo\n", "      chart: podinfo\n      version: 6.0.0\n")
+    )
+    for env, version in (("production", "6.1.0"), ("staging", None)):
+        patch = work / f"apps/{env}/podinfo-values.yaml"
+        text = patch.read_text()
+        old = next(line for line in text.splitlines() if line.strip().startswith("version:"))
+        patch.write_text(text.replace(old + "\n", f"      version: {version}\n" if version else ""))
+    (work / "gitops-bot.yaml").write_text(
+        "version: 1\nimages: []\ncharts:\n- name: podinfo\n  repository: https://stefanprodan.github.io/podinfo\n"
+        "environments:\n- {name: staging, path: apps/staging}\n- {name: production, path: apps/production}\n"
+    )
+    return work
+
+
+def test_an_environments_own_patch_of_a_shared_helmrelease_is_its_version_and_its_release(
+    tmp_path: Path,
+) -> None:
+    """fluxcd/flux2-kustomize-helm-example (the corpus's copy): a base HelmRelease both overlays
+    build on, each overlay patching it. With the base pinning 6.0.0 and production's patch
+    pinning 6.1.0, production runs and releases its own; staging's patch without a version
+    leaves it on the shared base."""
+    work = _flux(tmp_path)
+    app = open_app(work)
+    production, staging = (_targets(app, e)["podinfo"] for e in ("production", "staging"))
+    assert (production.place, production.version, production.shared_with) == (
+        "apps/production/podinfo-values.yaml:9",
+        "6.1.0",
+        (),
+    )
+    assert (staging.place, staging.version, staging.shared_with) == (
+        "apps/base/podinfo/release.yaml:12",
+        "6.0.0",
+        ("production",),
+    )
+    assert planning.chart_item(staging, Choice("6.2.0", "highest")).action is PlanAction.SKIP
+    edited = {p.relative_to(work).as_posix() for p in app.files(app.config.environment("production"))}
+    assert "apps/production/podinfo-values.yaml" in edited and "apps/base/podinfo/release.yaml" not in edited
+    change = Change(
+        environment="production",
+        image="podinfo",
+        repository="https://stefanprodan.github.io/podinfo",
+        files=("apps/production/podinfo-values.yaml",),
+        from_tag="6.1.0",
+        from_digest=None,
+        to_tag="6.2.0",
+        to_digest=None,
+        reason=Outside("highest"),
+        kind=ArtifactKind.CHART,
+    )
+    texts = {p: p.read_text() for p in app.files(app.config.environment("production"))}
+    _, written = edits.edit(app, Release("production", (change,)), work, texts, [])
+    patch = work / "apps/production/podinfo-values.yaml"
+    assert list(written) == [patch]
+    assert written[patch] == texts[patch].replace("version: 6.1.0", "version: 6.2.0")
+
+
+def test_the_history_reads_an_own_patch_of_a_shared_helmrelease(tmp_path: Path) -> None:
+    work = _flux(tmp_path)
+    ids = ["-c", "user.name=dev", "-c", "user.email=dev@example.com"]
+    git = ["git", "-C", str(work)]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, *ids, "commit", "-qm", "podinfo"], check=True)
+    patch = work / "apps/production/podinfo-values.yaml"
+    patch.write_text(patch.read_text().replace("version: 6.1.0", "version: 6.1.1"))
+    subprocess.run([*git, *ids, "commit", "-qam", "production: podinfo 6.1.1"], check=True)
+    app = open_app(work)
+    read = history.read(app, app.config.environment("production"), Checkout(work), "HEAD", work)
+    assert [(r.charts, r.changed_charts) for r in read] == [
+        ({"podinfo": "6.1.1"}, ("podinfo",)),
+        ({"podinfo": "6.1.0"}, ("podinfo",)),
+    ]
