@@ -13,11 +13,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gitops_bot import config as config_mod
 from gitops_bot.config import config_in_repo
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, UsageError
+from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, ServiceUnavailable, UsageError
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
 from gitops_bot.engine import decisions, discovery, init_config, onboarding
 from gitops_bot.engine import plan as engine_plan
@@ -50,30 +51,36 @@ class Request:
 class _Unasked:
     """A registry that is not asked: every question is that image's skip, with the reason."""
 
+    def __init__(self, reason: str = NOT_ASKED) -> None:
+        self.reason = reason
+
     def expect(self, repositories: Iterable[str]) -> None:
         return None
 
     def list_tags(self, repository: str) -> list[str]:
-        raise RegistryAccessError(NOT_ASKED)
+        raise RegistryAccessError(self.reason)
 
     def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
-        raise RegistryAccessError(NOT_ASKED)
+        raise RegistryAccessError(self.reason)
 
     def exists(self, repository: str, digest: str) -> bool:
-        raise RegistryAccessError(NOT_ASKED)
+        raise RegistryAccessError(self.reason)
 
     def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
-        raise RegistryAccessError(NOT_ASKED)
+        raise RegistryAccessError(self.reason)
 
     def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
-        raise RegistryAccessError(NOT_ASKED)
+        raise RegistryAccessError(self.reason)
 
 
 class _UnaskedIndexes:
     """The classic chart repositories, not asked: each chart's versions are its skip."""
 
+    def __init__(self, reason: str = NOT_ASKED) -> None:
+        self.reason = reason
+
     def versions(self, repository: str, chart: str, **_: object) -> list[str]:
-        raise RegistryAccessError(NOT_ASKED)
+        raise RegistryAccessError(self.reason)
 
 
 class _NoRegistries(RegistryPool):
@@ -88,6 +95,32 @@ class _NoRegistries(RegistryPool):
         return _UnaskedIndexes()
 
 
+UNREACHED = "registry {host} not reached (the error line says why); its images are skipped"
+
+
+class _ReachedRegistries(RegistryPool):
+    """``--registry``: each registry asked, and one found unreachable not asked again: its
+    images are skipped with why, so the registries that answer still give their checks and the
+    first plan. ``off``: after a failure the plan could not place (a chart repository), nothing
+    more is asked."""
+
+    def __init__(self, config: config_mod.Config) -> None:
+        super().__init__(config)
+        self.unreachable: dict[str, str] = {}  # host -> the error that said so
+        self.off = False
+
+    def client(self, host: str) -> Any:
+        if self.off or host in self.unreachable:
+            return _Unasked(UNREACHED.format(host=host))
+        return super().client(host)
+
+    @property
+    def chart_indexes(self) -> Any:
+        if self.off:
+            return _UnaskedIndexes("not asked: a registry was not reached (the error line says why)")
+        return super().chart_indexes
+
+
 @dataclass(frozen=True, slots=True)
 class FoundConfig:
     """A repository's configuration, found and loaded, and its first plan."""
@@ -98,6 +131,7 @@ class FoundConfig:
     plan: Plan
     checks: tuple[str, ...]
     notes: tuple[str, ...]
+    unreachable: tuple[str, ...] = ()  # the errors of the registries --registry could not reach
 
 
 def run(request: Request) -> Result:
@@ -122,11 +156,27 @@ def run(request: Request) -> Result:
             )
         files.write_atomic(target, found.text)
         written = str(target)
+    error = _unreachable_line(found.unreachable)
     return Result(
         "init",
-        Planned(found.plan, init=Initialized(found.text, written, found.checks, found.notes)),
+        Planned(found.plan, init=Initialized(found.text, written, found.checks, found.notes, error=error)),
+        ServiceUnavailable.exit_code if error else 0,
         format=fmt,
     )
+
+
+def _unreachable_line(errors: Sequence[str]) -> str | None:
+    """The one error line of the registries ``--registry`` could not reach: the first one's
+    words (what to check), the others named."""
+    if not errors:
+        return None
+    more = [e.split(":", 1)[0] for e in errors[1:]]
+    also = f" (also not reached: {', '.join(more)})" if more else ""
+    return f"gitops-bot: error: {_one_line(errors[0])}{also}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _onboard(request: Request, fmt: Format) -> Result:
@@ -186,14 +236,11 @@ def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
     shown = list(notes[:4])
     more = f"; {len(notes) - len(shown)} more not read" if len(notes) > len(shown) else ""
     seen = f"; not read: {'; '.join(shown)}{more}" if shown else ""
-    by_hand = (
-        "write gitops-bot.yaml by hand (docs/guides/your-repository.md, 'Writing it by hand', has an example)"
-    )
-    elsewhere = any(discovery.ELSEWHERE in n for n in notes)
     return UsageError(
         f"found no environment in {repo}: no Kustomize overlay, per-environment values file, "
         f"Argo CD Application or Flux Kustomization renders this repository's files{seen}",
-        hint=f"run init in the repository they render, or {by_hand}" if elsewhere else by_hand,
+        hint="run init in the repository the line names, if it names one; else write gitops-bot.yaml "
+        "by hand (docs/guides/your-repository.md, 'Writing it by hand', has an example)",
     )
 
 
@@ -208,7 +255,7 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
     if forge is not None:
         text = init_config.with_forge(text, forge.forge, forge.api_url, forge.forge_repository)
     cfg = config_mod.parse(text, str(target), path=target)
-    pool: RegistryPool = RegistryPool(cfg) if registry else _NoRegistries(cfg)
+    pool: RegistryPool = _ReachedRegistries(cfg) if registry else _NoRegistries(cfg)
     app = App(cfg, pool, root=repo)
     # what init could not tell from the repository is said before the plan, not only in the
     # config's comments (a reader of the output should not have to find it there)
@@ -216,18 +263,34 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
     notes += [f"note: {i.name}: {n}" for i in found.images for n in i.notes]
     checks: tuple[str, ...] = ()
     plan = Plan(())
+    failed: list[str] = []
     try:
+        if isinstance(pool, _ReachedRegistries):
+            # the registries first: one that cannot be reached is known before the plan asks it
+            checks = tuple(_checks(app, found.images, pool.unreachable))
+            failed += pool.unreachable.values()
         try:
-            plan = engine_plan.plan(app)
-            plan = decisions.decided(app, plan, os.environ).plan
+            plan = _first_plan(app, pool, failed)
         except UsageError as e:  # no environment pins an image: the reason, and the config still shown
             notes.append(str(e))
-        if registry:
-            checks = tuple(_checks(app, found.images))
     finally:
         app.close()
         pool.close()
-    return FoundConfig(text, cfg, found, plan, checks, tuple(notes))
+    return FoundConfig(text, cfg, found, plan, checks, tuple(notes), tuple(dict.fromkeys(failed)))
+
+
+def _first_plan(app: App, pool: RegistryPool, failed: list[str]) -> Plan:
+    """The plan under the configuration found. A registry or chart repository unreachable in
+    the middle of it (``--registry``) is added to ``failed`` and the plan made again asking
+    nothing more, so the configuration and what was read are still shown."""
+    try:
+        return decisions.decided(app, engine_plan.plan(app), os.environ).plan
+    except ServiceUnavailable as e:
+        if not isinstance(pool, _ReachedRegistries):
+            raise
+        failed.append(str(e))
+        pool.off = True
+        return decisions.decided(app, engine_plan.plan(app), os.environ).plan
 
 
 def _has_branch(repo: Path, branch: str) -> bool:
@@ -240,9 +303,12 @@ def _has_branch(repo: Path, branch: str) -> bool:
     return False
 
 
-def _checks(app: App, images: Sequence[discovery.FoundImage]) -> list[str]:
+def _checks(
+    app: App, images: Sequence[discovery.FoundImage], unreachable: dict[str, str] | None = None
+) -> list[str]:
     """Each guessed policy against the tags its registry holds: how many it considers, and the
-    tag it would choose over the one pinned today."""
+    tag it would choose over the one pinned today. A registry that cannot be reached goes into
+    ``unreachable`` (host -> why) and is not asked again."""
     out = []
     for img in images:
         cfg = app.config.image(img.name)
@@ -251,6 +317,12 @@ def _checks(app: App, images: Sequence[discovery.FoundImage]) -> list[str]:
         repository = cfg.repository
         try:
             tags = app.registry(repository.registry).list_tags(repository.repository)
+        except ServiceUnavailable as e:
+            if unreachable is None:
+                raise
+            unreachable.setdefault(repository.registry, str(e))
+            out.append(f"{img.name}: tags not read (registry {repository.registry} not reached)")
+            continue
         except GitOpsBotError as e:
             out.append(f"{img.name}: tags not read ({e})")
             continue

@@ -135,6 +135,8 @@ def error_lines(result: Result) -> list[str]:
             return [line]
         case FleetDelivered(results):
             return [f"gitops-bot: error: {r.repository}: {r.error}" for r in results if r.error]
+        case Planned(_, _, init) if init is not None and init.error:
+            return [init.error]
         case StatusRead(status):
             return [f"gitops-bot: error: unknown: {u.detail}" for u in status.unknown]
         case (

@@ -58,6 +58,8 @@ class Initialized:
     checks: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the first plan could not do (no environment pins an image)
     onboarding: str | None = None
+    # the line saying which registries --registry could not reach (exit 3), after all the rest
+    error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,7 @@ class Initialized:
             "checks": list(self.checks),
             "notes": list(self.notes),
             "onboarding": self.onboarding,
+            "error": self.error,
         }
 
 

@@ -79,3 +79,46 @@ def test_a_pinned_tag_the_guessed_policy_leaves_out_is_said(
     (check,) = doc["init"]["checks"]
     assert check.startswith(f"{image}: 3 tags; semver would choose 2.1.0"), check
     assert "pinned 1.0.0 is outside range >=2.0.0 <3.0.0: widen the range" in check, check
+
+
+def test_offline_registries_leave_the_config_and_the_reachable_registries_checks(
+    tmp_path: Path, registry: RegistryProcess
+) -> None:
+    """One registry reachable, one not (nothing listens on 127.0.0.1:1): init --registry still
+    writes the config it found, checks the image whose registry answered and plans it, and the
+    one error line names only the registry it could not reach (exit 3)."""
+    ns = f"initoff{abs(hash(str(tmp_path))) % 10**8}"
+    image = f"{registry.host}/{ns}/app"
+    pusher = Pusher.to(registry.url)
+    try:
+        for tag in ("1.0.0", "1.2.0"):
+            pusher.image(f"{ns}/app", tag, salt=f"{ns}-{tag}")
+    finally:
+        pusher.close()
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n      - name: {name}\n        image: {image}\n"
+    )
+    files = {
+        "base/kustomization.yaml": "resources:\n- app.yaml\n- db.yaml\n",
+        "base/app.yaml": deploy.format(name="app", image=f"{image}:1.0.0"),
+        "base/db.yaml": deploy.format(name="db", image="127.0.0.1:1/acme/db:3.0.0"),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--write", "--output", "json"])
+    assert result.exit_code == 3
+    doc = document(result)
+    assert doc is not None
+    assert (tmp_path / "gitops-bot.yaml").read_text() == doc["init"]["config"]
+    checks = doc["init"]["checks"]
+    assert any(c.startswith(f"{image}: 2 tags; semver would choose 1.2.0") for c in checks), checks
+    assert any(c.startswith("127.0.0.1:1/acme/db: tags not read") for c in checks), checks
+    items = {i["image"]: i for e in doc["environments"] for i in e["images"]}
+    assert items[image]["action"] == "update" and items[image]["candidate"]["tag"] == "1.2.0"
+    assert items["127.0.0.1:1/acme/db"]["action"] == "skip"
+    (line,) = cli.output.error_lines(result)
+    assert "registry 127.0.0.1:1 unreachable" in line
+    assert registry.host not in line

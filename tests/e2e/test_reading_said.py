@@ -157,8 +157,9 @@ def test_the_guide_shows_what_init_registry_prints_offline(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """docs/guides/your-repository.md's offline sample is what ``init --registry`` prints on a
-    repository whose registry has no address (``.invalid`` never resolves): the reading on
-    stdout, then the one line naming the registry and what to check, exit 3."""
+    repository whose registry has no address (``.invalid`` never resolves): the configuration
+    and its first plan, then the reading on stdout, and the one line naming the registry and
+    what to check, exit 3."""
     repo = _pinned_repo(tmp_path)
     for rel in (
         "base/deployment.yaml",
@@ -171,7 +172,10 @@ def test_the_guide_shows_what_init_registry_prints_offline(
     shown = guide[start : guide.index("```", start)].splitlines()
     code, out, err = _run(capsys, "init", "--repo", str(repo), "--registry")
     assert code == 3
-    assert out.splitlines() == shown[:-1]
+    # the configuration found, the checks and the first plan come first; the sample is the end
+    assert out.splitlines()[-(len(shown) - 1) :] == shown[:-1]
+    assert out.startswith("# gitops-bot.yaml, written by `gitops-bot init`")
     # the OS's words for a failed lookup differ between C libraries: up to them, and after
     said, _, rest = shown[-1].partition(" (Name or service not known)")
-    assert err.startswith(said + " (") and err.rstrip("\n").endswith(rest)
+    line = err.rstrip("\n").splitlines()[-1]  # after the log's warnings of the images skipped
+    assert line.startswith(said + " (") and line.endswith(rest)
