@@ -7,31 +7,15 @@ import re
 
 import pytest
 
-from gitops_bot.core.model import Strategy, TagOrder
-from gitops_bot.policy import Policy
 from gitops_bot.policy.guess import guess
-from gitops_bot.policy.settings import PolicyConfig
-
-
-def _policy(keys: dict[str, object]) -> Policy:
-    return Policy(
-        PolicyConfig(
-            strategy=Strategy(str(keys["policy"])),
-            range=keys.get("range"),  # type: ignore[arg-type]
-            pattern=keys.get("pattern"),  # type: ignore[arg-type]
-            extract=keys.get("extract"),  # type: ignore[arg-type]
-            order=TagOrder(str(keys.get("order", "numerical"))),
-            tag=keys.get("tag"),  # type: ignore[arg-type]
-            prerelease=bool(keys.get("prerelease", False)),
-        )
-    )
+from testkit.policies import policy_of
 
 
 def test_semver_tags_stay_within_the_pinned_major() -> None:
     g = guess(["v1.4.2", "v1.3.0", "v1.4.2"])
     assert g.keys == {"policy": "semver", "range": ">=1.0.0 <2.0.0"}
     assert "major 1" in g.why
-    choice = _policy(dict(g.keys)).choose(["v1.4.2", "v1.5.0", "v2.0.0"], "v1.4.2")
+    choice = policy_of(dict(g.keys)).choose(["v1.4.2", "v1.5.0", "v2.0.0"], "v1.4.2")
     assert choice.tag == "v1.5.0"
 
 
@@ -56,14 +40,14 @@ def test_a_timestamp_orders_by_it() -> None:
     pattern = str(g.keys["pattern"])
     assert re.fullmatch(pattern, "20250101-0000")
     assert not re.fullmatch(pattern, "latest")
-    choice = _policy(dict(g.keys)).choose(["20240131-1542", "20250101-0000", "junk"], "20240131-1542")
+    choice = policy_of(dict(g.keys)).choose(["20240131-1542", "20250101-0000", "junk"], "20240131-1542")
     assert choice.tag == "20250101-0000"
 
 
 def test_a_build_number_beside_a_commit_hash_orders_by_the_number() -> None:
     g = guess(["main-57-3f2a9c1"])
     assert g.keys["policy"] == "regex" and "build number" in g.why
-    choice = _policy(dict(g.keys)).choose(
+    choice = policy_of(dict(g.keys)).choose(
         ["main-57-3f2a9c1", "main-102-aa0b1c2", "main-9-ffffff1"], "main-57-3f2a9c1"
     )
     assert choice.tag == "main-102-aa0b1c2"

@@ -9,25 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gitops_bot.core.model import Strategy, TagOrder
-from gitops_bot.policy import MUTABLE, Policy
+from gitops_bot.policy import MUTABLE
 from gitops_bot.policy.guess import guess
-from gitops_bot.policy.settings import PolicyConfig
-
-
-def _policy(keys: dict[str, object]) -> Policy:
-    return Policy(
-        PolicyConfig(
-            strategy=Strategy(str(keys["policy"])),
-            range=keys.get("range"),  # type: ignore[arg-type]
-            pattern=keys.get("pattern"),  # type: ignore[arg-type]
-            extract=keys.get("extract"),  # type: ignore[arg-type]
-            order=TagOrder(str(keys.get("order", "numerical"))),
-            tag=keys.get("tag"),  # type: ignore[arg-type]
-            prerelease=bool(keys.get("prerelease", False)),
-            allow=tuple(keys.get("allow", ())),  # type: ignore[arg-type]
-        )
-    )
+from testkit.policies import policy_of
 
 
 @pytest.mark.parametrize(
@@ -47,7 +31,7 @@ def _policy(keys: dict[str, object]) -> Policy:
 def test_the_guess_admits_every_tag_it_was_guessed_from(pinned: list[str]) -> None:
     """Under npm/Masterminds rules 1.0.0-rc.5 < 1.0.0: a range from 1.0.0 would leave the pin
     itself out, and the plan could then neither keep it nor rank what a person did to it."""
-    policy = _policy(dict(guess(pinned).keys))
+    policy = policy_of(dict(guess(pinned).keys))
     assert [t for t in pinned if policy.outside(t)] == []
 
 
@@ -55,11 +39,11 @@ def test_a_prerelease_guess_stays_within_the_major_and_moves_on_to_its_release()
     g = guess(["v1.0.0-rc.5"])
     assert g.keys["range"] == ">=1.0.0-0 <2.0.0" and g.keys["prerelease"] is True
     tags = ["v1.0.0-rc.1", "v1.0.0-rc.5", "v1.0.0", "v1.4.1", "v2.0.0-rc.1", "v2.0.0"]
-    assert _policy(dict(g.keys)).choose(tags, "v1.0.0-rc.5").tag == "v1.4.1"
+    assert policy_of(dict(g.keys)).choose(tags, "v1.0.0-rc.5").tag == "v1.4.1"
 
 
 def test_a_pin_outside_the_range_is_said_with_the_range_to_widen() -> None:
-    policy = _policy({"policy": "semver", "range": ">=1.0.0 <2.0.0", "prerelease": True})
+    policy = policy_of({"policy": "semver", "range": ">=1.0.0 <2.0.0", "prerelease": True})
     said = policy.outside("v1.0.0-rc.5")
     assert said == "pinned v1.0.0-rc.5 is outside range >=1.0.0 <2.0.0: widen the range"
     assert policy.outside("v1.2.0") == ""
@@ -69,7 +53,7 @@ def test_a_pin_outside_the_range_is_said_with_the_range_to_widen() -> None:
 
 
 def test_a_prerelease_pin_the_policy_leaves_out_names_the_setting() -> None:
-    policy = _policy({"policy": "semver", "range": ">=1.0.0-0 <2.0.0"})
+    policy = policy_of({"policy": "semver", "range": ">=1.0.0-0 <2.0.0"})
     assert policy.outside("v1.0.0-rc.5") == (
         "pinned v1.0.0-rc.5 is a prerelease, which the policy leaves out: set prerelease: true"
     )
@@ -86,13 +70,13 @@ def test_a_prerelease_pin_the_policy_leaves_out_names_the_setting() -> None:
     ],
 )
 def test_two_tags_are_ranked_by_the_order_whatever_the_range(new: str, old: str, below: bool | None) -> None:
-    policy = _policy({"policy": "semver", "range": ">=1.0.0 <2.0.0"})
+    policy = policy_of({"policy": "semver", "range": ">=1.0.0 <2.0.0"})
     assert policy.older(new, old) is below
 
 
 def test_a_policy_following_one_tag_or_needing_times_ranks_nothing() -> None:
-    assert _policy({"policy": "digest", "tag": "latest"}).older("a", "b") is None
-    assert _policy({"policy": "newest"}).older("b8a2b2a-1", "f08be80-2") is None
+    assert policy_of({"policy": "digest", "tag": "latest"}).older("a", "b") is None
+    assert policy_of({"policy": "newest"}).older("b8a2b2a-1", "f08be80-2") is None
 
 
 CREATED = {
@@ -113,31 +97,31 @@ CREATED = {
     ids=["newest", "alphabetical", "regex"],
 )
 def test_a_moving_tag_is_never_proposed_by_a_policy_ordering_tags(keys: dict[str, object]) -> None:
-    choice = _policy(keys).choose(list(CREATED), "b8a2b2a-4074585724", CREATED)
+    choice = policy_of(keys).choose(list(CREATED), "b8a2b2a-4074585724", CREATED)
     assert choice.tag == "f08be80-110331912", choice
 
 
 def test_a_moving_tag_the_policy_names_is_a_candidate() -> None:
-    policy = _policy({"policy": "newest", "allow": ("^main$", "-")})
+    policy = policy_of({"policy": "newest", "allow": ("^main$", "-")})
     assert policy.choose(list(CREATED), "b8a2b2a-4074585724", CREATED).tag == "main"
 
 
 def test_the_guess_for_unordered_tags_beside_latest_never_proposes_latest() -> None:
     """product-catalog pins client at b8a2b2a-4074585724 in one cluster and latest in another."""
     g = guess(["b8a2b2a-4074585724", "latest"])
-    policy = _policy(dict(g.keys))
+    policy = policy_of(dict(g.keys))
     assert policy.choose(list(CREATED), "b8a2b2a-4074585724", CREATED).tag not in MUTABLE
 
 
 def test_a_moving_tag_pinned_under_an_ordering_policy_says_how_to_follow_it() -> None:
-    assert _policy({"policy": "newest"}).outside("latest") == (
+    assert policy_of({"policy": "newest"}).outside("latest") == (
         "pinned latest is a moving tag, which newest never proposes: "
         "follow it with policy: digest and tag: latest, or name it in allow"
     )
 
 
 def test_a_pin_semver_cannot_read_says_so() -> None:
-    said = _policy({"policy": "semver", "range": "^1"}).outside("b8a2b2a-4074585724")
+    said = policy_of({"policy": "semver", "range": "^1"}).outside("b8a2b2a-4074585724")
     assert said == "pinned b8a2b2a-4074585724 is no version semver reads: choose another policy for it"
 
 
