@@ -251,11 +251,13 @@ class MutualTls:
 class Spike:
     """A service's history as Prometheus recorded it, in real time: 0 from ``start``, 0.5 for
     at least 1.5 s from at least 2 s after it, 0 again (scraped) at ``recovered``, and at
-    least 2 s of 0 after that."""
+    least 2 s of 0 after that, to ``end``: a window to read as it stood then (a window read up
+    to a later now would stretch over whatever scrape a loaded machine missed since)."""
 
     name: str
     start: datetime
     recovered: datetime
+    end: datetime
 
 
 def record_spike(prom: PrometheusProcess) -> Spike:
@@ -272,7 +274,7 @@ def record_spike(prom: PrometheusProcess) -> Spike:
     prom.exporter.set(name, 0.0)
     recovered = prom.wait_for(query, 0.0)
     time.sleep(2)
-    return Spike(name, start, recovered)
+    return Spike(name, start, recovered, datetime.now(UTC))
 
 
 class Recording:

@@ -43,10 +43,12 @@ def gate(query: str, condition: str = "< 0.01", step: str = "1s") -> MetricsGate
     return MetricsGate("error-rate", query, condition, step)
 
 
-def read(prom: PrometheusProcess, g: MetricsGate, since: datetime | None = None) -> Reading:
+def read(
+    prom: PrometheusProcess, g: MetricsGate, since: datetime | None = None, at: datetime | None = None
+) -> Reading:
     client = Prometheus(MetricsConfig(url=prom.url), {})
     try:
-        return client.reading(g, datetime.now(UTC), since)
+        return client.reading(g, at or datetime.now(UTC), since)
     finally:
         client.close()
 
@@ -88,13 +90,14 @@ def test_an_unreachable_server_is_unknown_not_a_crash() -> None:
 
 def test_a_spike_inside_the_window_moves_since_past_it(prom: PrometheusProcess, prom_spike: Spike) -> None:
     # the history (0, 0.5 for 1.5 s from 2 s after start, 0 again from recovered, then 2 s of
-    # 0) was written in real time while the tests before this one ran
-    name, start, recovered = prom_spike.name, prom_spike.start, prom_spike.recovered
-    r = read(prom, gate(rate(name)), since=start)
+    # 0) was written in real time while the tests before this one ran; read as it stood at
+    # its end, as a read right after writing it would
+    name, start, recovered, end = prom_spike.name, prom_spike.start, prom_spike.recovered, prom_spike.end
+    r = read(prom, gate(rate(name)), since=start, at=end)
     assert r.outcome is GateOutcome.PASS
     since = r.since
     assert start + timedelta(seconds=2) < since <= recovered + timedelta(seconds=2), (start, since, recovered)
-    clean = read(prom, gate(rate(name)), since=recovered + timedelta(seconds=1))
+    clean = read(prom, gate(rate(name)), since=recovered + timedelta(seconds=1), at=end)
     assert clean.since == recovered + timedelta(seconds=1)
 
 
