@@ -78,6 +78,7 @@ class App:
         self._holds: holds_mod.Holds | None = None
         self._chart_pins: dict[str, list[ChartPin]] = {}  # by environment, read once a run
         self._chart_contexts: dict[str, tuple[dict[str, str], dict[str, charts.ChartSpec]]] = {}
+        self._chart_files: dict[Path, tuple[str, charts.Parsed]] = {}  # each file's documents
 
     def registry(self, host: str) -> ports.Registry:
         """The registry port of ``host``: what the use cases list, resolve and read through."""
@@ -246,7 +247,7 @@ class App:
         reading = self.reading(env)
         specs = self.declared.chart_specs()
         names, keys = set(specs), {s.key for s in specs.values()}
-        texts: dict[Path, str] = {}
+        texts: dict[Path, charts.Parsed] = {}
         for rel in reading.rendered:
             path = self.config.root / rel
             if path.name == "Chart.lock" or (path.suffix not in (".yaml", ".yml")):
@@ -256,7 +257,7 @@ class App:
             except GitOpsBotError:  # on the environment's own branch, not in this checkout
                 continue
             if charts.may_pin(text, rel):  # a file naming no chart object is not parsed
-                texts[path] = text
+                texts[path] = self._parsed_chart_file(path, text, rel)
         flux, releases = chart_context(texts)
         self._chart_contexts[env.name] = (flux, releases)
         own_branch = branches.branch_of(self, env)
@@ -267,7 +268,7 @@ class App:
         ]
         documents = dict(reading.documents)
         out = []
-        for path, text in texts.items():
+        for path, parsed in texts.items():
             rel = path.relative_to(self.config.root).as_posix()
             # of a file holding several environments' Applications, each reads its own alone
             mine = documents.get(rel)
@@ -276,11 +277,22 @@ class App:
                 for name, rendered, theirs in others
                 if rel in rendered and (mine is None or theirs.get(rel) in (None, mine))
             )
-            found = charts.every(text, rel, repositories=flux, releases=releases, application=mine)
+            found = charts.every(parsed, rel, repositories=flux, releases=releases, application=mine)
             out += [ChartPin(rel, s, shared, s.chart.key not in keys) for s in found if s.chart.name in names]
         with self._lock:
             self._chart_pins[env.name] = out
         return out
+
+    def _parsed_chart_file(self, path: Path, text: str, rel: str) -> charts.Parsed:
+        """A file's documents composed once a run: a file several environments render (a base,
+        a platform directory) is read for each, and composing is most of the cost."""
+        with self._lock:
+            found = self._chart_files.get(path)
+        if found is None or found[0] != text:
+            found = (text, charts.Parsed.of(text, rel))
+            with self._lock:
+                self._chart_files[path] = found
+        return found[1]
 
     def chart_context(self, env: EnvironmentConfig) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:
         """The Flux HelmRepositories and HelmReleases of everything the environment renders
@@ -380,7 +392,9 @@ class ChartPin:
     elsewhere: bool = False
 
 
-def chart_context(texts: Mapping[Path, str]) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:
+def chart_context(
+    texts: Mapping[Path, str] | Mapping[Path, charts.Parsed],
+) -> tuple[dict[str, str], dict[str, charts.ChartSpec]]:
     """The Flux HelmRepositories (``namespace/name`` -> URL) and HelmReleases (-> chart) of an
     environment's files together: a HelmRelease's repository, or an overlay's patch of a
     release, may be in another file of the same environment."""

@@ -172,9 +172,13 @@ def every(
     ]
 
 
-# the objects a chart version is set in, besides a Chart.yaml's dependencies
+# a document of a kind a chart version is set in (or a HelmRepository one refers to), besides a
+# Chart.yaml's dependencies: its top-level "kind:" (a CRD naming the kind indents it) or
+# "helmCharts:"
 _PINNING = re.compile(
-    r"\b(?:HelmRelease|HelmRepository|Application|ApplicationSet|OCIRepository|helmCharts)\b"
+    r"^(?:kind:[ \t]*[\"']?(?:HelmRelease|HelmRepository|Application|ApplicationSet|OCIRepository)\b"
+    r"|helmCharts:)",
+    re.M,
 )
 
 
