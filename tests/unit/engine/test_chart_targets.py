@@ -16,6 +16,7 @@ from gitops_bot.core.outside import Outside
 from gitops_bot.engine import edits, history
 from gitops_bot.engine.app import App, open_app
 from gitops_bot.git.gitlog import Checkout
+from gitops_bot.manifests import charts
 from gitops_bot.release import planning
 from gitops_bot.release.proposal import Change, Release
 from testkit.paths import TEST_DATA
@@ -311,3 +312,12 @@ def test_the_history_reads_an_own_patch_of_a_shared_helmrelease(tmp_path: Path) 
         ({"podinfo": "6.1.1"}, ("podinfo",)),
         ({"podinfo": "6.1.0"}, ("podinfo",)),
     ]
+
+
+def test_only_a_document_of_a_chart_pinning_kind_is_parsed_for_chart_sites() -> None:
+    crd = "kind: CustomResourceDefinition\nspec:\n  names:\n    kind: HelmRelease\n    plural: helmreleases\n"
+    assert not charts.may_pin(crd, "gotk-components.yaml")
+    kyverno = (SDLC / "platform/services/kyverno.yaml").read_text()
+    assert charts.may_pin(kyverno, "platform/services/kyverno.yaml")
+    assert charts.may_pin("resources: []\nhelmCharts:\n- name: x\n", "kustomization.yaml")
+    assert charts.may_pin("apiVersion: v2\nname: umbrella\n", "charts/umbrella/Chart.yaml")
