@@ -19,7 +19,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import ModuleType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.checks import CommitChecks, checks_of
@@ -28,7 +28,6 @@ from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.engine.results import GateStatus, Unknown
 from gitops_bot.forges import registry
-from gitops_bot.gate.checks import ChecksGate
 from gitops_bot.gate.port import Applications, Gate, Live, Verdict, Wanted
 from gitops_bot.gate.reading import Reading, line
 from gitops_bot.git.gitcli import Repo
@@ -63,8 +62,11 @@ class RunGates:
         self._argocd: Gate | None = None
         self._argocd_failed: GitOpsBotError | None = None
         self._prometheus: Prometheus | None = None
-        self._prometheus_failed: str | None = None
-        self._verdicts: dict[tuple[str, tuple[Wanted, ...]], Verdict | Unknown] = {}
+        self._failed = ""  # why the metrics server cannot be asked ("": it can, or not asked yet)
+        # Argo CD's verdict on an environment's applications for what git declares there, and
+        # its reading: read once a run, so every decision (explain's at other instants too)
+        # judges the same one
+        self._verdicts: dict[tuple[str, tuple[Wanted, ...]], tuple[Verdict | Unknown, Reading]] = {}
         self._live: dict[str, Live] = {}
         self._metrics: dict[tuple[str, datetime | None], tuple[Reading, ...]] = {}
         self._promotion: dict[tuple[str, datetime | None], tuple[Reading, ...]] = {}
@@ -83,42 +85,39 @@ class RunGates:
         if self._argocd_failed is not None:
             raise self._argocd_failed
 
-    def verdict(self, env: EnvironmentConfig) -> Verdict | Unknown:
+    def argocd(self, env: EnvironmentConfig) -> Reading:
         """Argo CD's verdict on ``env``'s applications for what git declares there (the
-        promotion gate's rule), read once a run for what is declared."""
+        promotion gate's rule), as the decision reads every gate; read once a run for what is
+        declared."""
         apps = env.applications
         assert apps is not None, f"{env.name} names no Argo CD application"
-        wanted = tuple(
+        key = (str(apps), self._wanted(env))
+        if key not in self._verdicts:
+            now, client = self.app.clock(), self._client()
+            try:
+                if client is None:
+                    assert self._argocd_failed is not None
+                    raise self._argocd_failed
+                verdict = client.verdict(apps, key[1])
+                self._verdicts[key] = (verdict, _adapter("argocd").reading(apps, verdict, now))
+            except GitOpsBotError as exc:
+                unknown = Unknown.of(exc)
+                self._verdicts[key] = (unknown, _adapter("argocd").unread(apps, unknown.reason, now))
+        return self._verdicts[key][1]
+
+    def status(self, env: EnvironmentConfig) -> GateStatus | Unknown:
+        """The same verdict as ``status`` shows it: a view of the one the decision judges."""
+        self.argocd(env)
+        found = self._verdicts[(str(env.applications), self._wanted(env))][0]
+        return found if isinstance(found, Unknown) else GateStatus.of(str(env.applications), found)
+
+    def _wanted(self, env: EnvironmentConfig) -> tuple[Wanted, ...]:
+        """The images git declares in ``env``, where its cluster pulls them from."""
+        return tuple(
             Wanted(t.image.name, location(self.app, t), t.deployed.tag, t.deployed.digest)
             for t in self.app.targets(env)
             if t.deployed is not None
         )
-        key = (str(apps), wanted)
-        if key not in self._verdicts:
-            client = self._client()
-            if client is None:
-                assert self._argocd_failed is not None
-                self._verdicts[key] = Unknown.of(self._argocd_failed)
-            else:
-                try:
-                    self._verdicts[key] = client.verdict(apps, wanted)
-                except GitOpsBotError as exc:
-                    self._verdicts[key] = Unknown.of(exc)
-        return self._verdicts[key]
-
-    def argocd(self, env: EnvironmentConfig) -> Reading:
-        """:meth:`verdict` as the decision reads every gate."""
-        apps = env.applications
-        assert apps is not None
-        found, now = self.verdict(env), self.app.clock()
-        if isinstance(found, Unknown):
-            return cast(Reading, _adapter("argocd").unread(apps, found.reason, now))
-        return cast(Reading, _adapter("argocd").reading(apps, found, now))
-
-    def status(self, env: EnvironmentConfig) -> GateStatus | Unknown:
-        """:meth:`verdict` as ``status`` shows it."""
-        found = self.verdict(env)
-        return found if isinstance(found, Unknown) else GateStatus.of(str(env.applications), found)
 
     def live(self, applications: Applications) -> Live:
         """The applications' state with its instants, as soak and automatic rollback judge it,
@@ -148,13 +147,15 @@ class RunGates:
             return ()
         key = (env.name, since)
         if key not in self._metrics:
-            now = self.app.clock()
-            server = self._server()
-            if server is None:
-                why = str(self._prometheus_failed)
-                self._metrics[key] = tuple(_adapter("metrics").unread(g, now, why) for g in env.metrics_gates)
-            else:
-                self._metrics[key] = tuple(server.reading(g, now, since) for g in env.metrics_gates)
+            now, server = self.app.clock(), self._server()
+            read: list[Reading] = []
+            for g in env.metrics_gates:  # a loop, not a generator: the reading comes straight back
+                read.append(
+                    server.reading(g, now, since)
+                    if server
+                    else _adapter("metrics").unread(g, now, self._failed)
+                )
+            self._metrics[key] = tuple(read)
         return self._metrics[key]
 
     def promotion(self, env: EnvironmentConfig, since: datetime | None = None) -> tuple[Reading, ...]:
@@ -166,27 +167,23 @@ class RunGates:
             now = self.app.clock()
             out = list(self.metrics(env, since))
             if env.checks_gate is not None:
-                out.append(self._checks(env, env.checks_gate, now))
-            out += [_adapter("web").read(g, self._environ, now) for g in env.web_gates]
+                commit = self._release_commit(env)
+                out.append(_adapter("checks").read(env.checks_gate, env.name, commit, self._checks_port, now))
+            for g in env.web_gates:
+                out.append(_adapter("web").read(g, self._environ, now))
             self._promotion[key] = tuple(out)
         return self._promotion[key]
 
     def _server(self) -> Prometheus | None:
         """The metrics server's client (None: it cannot be asked, a credential missing: why)."""
-        if self._prometheus is None and self._prometheus_failed is None:
+        if self._prometheus is None and not self._failed:
             try:
                 self._prometheus = _adapter("metrics").Prometheus(
                     self.app.config.metrics, self._environ, self.app.config.root
                 )
             except GitOpsBotError as exc:
-                self._prometheus_failed = line(exc)
+                self._failed = line(exc) or "the metrics server cannot be asked"
         return self._prometheus
-
-    def _checks(self, env: EnvironmentConfig, gate: ChecksGate, now: datetime) -> Reading:
-        return cast(
-            Reading,
-            _adapter("checks").read(gate, env.name, self._release_commit(env), self._checks_port, now),
-        )
 
     def _checks_port(self) -> CommitChecks | None:
         if self._forge is None:
