@@ -156,6 +156,20 @@ def register_userinfo(url: str) -> None:
                     _runs.update(runs)
 
 
+def without_userinfo(url: str) -> str:
+    """``url`` with any userinfo taken out (``https://bob:TOKEN@host/x`` -> ``https://host/x``):
+    for text the bot writes into files or pull requests, where the redaction of its output
+    does not reach. Anything that is not a URL with a netloc is returned as it is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    _userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url
+    return parts._replace(netloc=host).geturl()
+
+
 def _is_address(userinfo: str) -> bool:
     """``http://127.0.0.1@host``: an address posing as the host (refused as such where URLs
     are checked), not a credential; registered, it would blank every loopback address."""

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
@@ -669,14 +670,10 @@ def _elsewhere(repo: _Repo) -> None:
                 spec = _map(_map(spec.get("template")).get("spec"))
             sources = spec.get("sources")
             found = [spec.get("source"), *(sources if isinstance(sources, list) else ())]
-            urls = [
-                str(s.get("repoURL")) for s in found if isinstance(s, dict) and _renders_elsewhere(repo, s)
-            ]
+            urls = [_url(s) for s in found if isinstance(s, dict) and _renders_elsewhere(repo, s)]
             if kind == "ApplicationSet":  # not read: a chart it renders is said with the rest
                 urls += [
-                    f"chart {s['chart']} {s.get('targetRevision') or ''} of {s.get('repoURL')}".replace(
-                        "  ", " "
-                    )
+                    f"chart {s['chart']} {s.get('targetRevision') or ''} of {_url(s)}".replace("  ", " ")
                     for s in found
                     if isinstance(s, dict) and isinstance(s.get("chart"), str)
                 ]
@@ -700,6 +697,12 @@ def _elsewhere(repo: _Repo) -> None:
 
 def _map(node: Any) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
+
+
+def _url(source: dict[str, Any]) -> str:
+    """A source's repoURL as init says and writes it: without a credential in it, which the
+    output's redaction masks but a written config or a pull request would keep."""
+    return log.without_userinfo(str(source.get("repoURL")))
 
 
 def _renders_elsewhere(repo: _Repo, source: Mapping[str, Any]) -> bool:
