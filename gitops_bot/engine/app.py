@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -26,7 +26,7 @@ from gitops_bot.engine import branches, ports
 from gitops_bot.engine.declared import Declared
 from gitops_bot.engine.vetting import Vetting
 from gitops_bot.git.gitlog import Checkout, History
-from gitops_bot.git.store import checkout_branch
+from gitops_bot.git.store import checkout_bases
 from gitops_bot.manifests import charts
 from gitops_bot.policy import Policy
 from gitops_bot.registry.pool import RegistryPool
@@ -51,15 +51,17 @@ class App:
         environ: Mapping[str, str] | None = None,
         root: Path | None = None,
         clock: instants.Clock | None = None,
-        base: str | None = None,
+        base: str | Sequence[str] | None = None,
     ) -> None:
+        names = (base,) if isinstance(base, str) else tuple(base or ())
         self.declared = Declared(
             config,
             root or config.root,
             os.environ if environ is None else environ,
             clock or instants.system_clock,
             workers,
-            base,
+            names[0] if names else None,
+            names[1:],
         )
         # what the checkout declares, as the use cases read it: the declared value's own fields
         # (never set apart from it), plain attributes that a plan's every item reads
@@ -194,7 +196,7 @@ class App:
             for env in branches.on(self, branch)
         ]
         # the branch read: an Application tracking another renders what this tree is not
-        base = branch or branches.base_name(self)
+        base = (branch,) if branch else branches.base_names(self)
         specs = self.declared.image_specs()
         read = reader.Reader(tree, self.config.root, specs, self.root, base).read(sources)
         return branches.placed(read, branch) if branch else read
@@ -414,4 +416,4 @@ def open_app(repo: Path, config_path: Path | None = None, *, pool: RegistryPool 
 
     cfg = config_mod.load(config_path or files.inside(repo, config_mod.find_config(repo)))
     inside = repo.resolve() in (cfg.root.resolve(), *cfg.root.resolve().parents)
-    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root, base=checkout_branch(repo))
+    return App(cfg, pool or RegistryPool(cfg), root=repo if inside else cfg.root, base=checkout_bases(repo))

@@ -54,6 +54,13 @@ def base_name(app: AppView) -> str | None:
     return app.config.git.base or app.declared.base
 
 
+def base_names(app: AppView) -> tuple[str, ...]:
+    """Every name the checkout's own files go by, :func:`base_name` first: an Application
+    tracking any of them renders these files."""
+    names = (app.config.git.base, app.declared.base, *app.declared.also)
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
 def branch_of(app: AppView, env: EnvironmentConfig) -> str | None:
     """The branch ``env``'s files live on when it is not the base's (None: the base)."""
     return env.branch if env.branch is not None and env.branch != base_name(app) else None

@@ -30,6 +30,9 @@ class Declared:
     # the branch the checkout's files are (a session's fetched base, a local checkout's
     # branch): read when git.base names none, for an Application tracking it renders them
     base: str | None = None
+    # the other names the checkout's files go by (a local checkout on a topic branch: the
+    # branch checked out, beside the remote's default it merges into)
+    also: tuple[str, ...] = ()
 
     def environments(self, names: Sequence[str] | None) -> list[EnvironmentConfig]:
         """The environments asked for, in the order asked (None or empty: every one)."""

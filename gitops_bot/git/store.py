@@ -24,6 +24,7 @@ LOCK_WAIT = 300.0  # seconds to wait for another run holding the cache
 WT_PREFIX = "gitops-bot-wt-"
 WT_LOCK = "gitops-bot pid "
 ORIGIN_HEAD = "refs/remotes/origin/HEAD"  # the remote's default branch, as clone/fetch record it
+_USUAL_DEFAULTS = ("refs/remotes/origin/main", "refs/remotes/origin/master")
 
 
 def local_store(repo: str) -> Repo:
@@ -45,19 +46,30 @@ def local_store(repo: str) -> Repo:
 
 
 def checkout_branch(path: Path) -> str | None:
-    """The branch a local checkout's files are of: the branch checked out, else (a detached
-    HEAD) the remote's default branch as last fetched (``origin/HEAD``); None when neither
-    is known (not a git checkout, no remote's default recorded)."""
+    """The branch a local checkout's files are taken to be of (the first of
+    :func:`checkout_bases`); None when none is known."""
+    names = checkout_bases(path)
+    return names[0] if names else None
+
+
+def checkout_bases(path: Path) -> tuple[str, ...]:
+    """The branches a local checkout's files stand for, the preferred first: the remote's
+    default as last fetched (``origin/HEAD``; with none recorded, as a repository made by
+    ``init`` and ``push`` has, origin's main or master): a topic branch is what it would merge
+    into there, so an Application tracking the default renders these files; then the branch
+    checked out. Empty when none is known (not a git checkout, a detached HEAD, no remote)."""
     if not path.is_dir():
-        return None
-    for args in (["symbolic-ref", "-q", "--short", "HEAD"], ["symbolic-ref", "-q", "--short", ORIGIN_HEAD]):
-        proc = completed(args, cwd=str(path))
-        name = proc.stdout.decode(errors="replace").strip() if proc.returncode == 0 else ""
-        if args[-1] == ORIGIN_HEAD:
-            name = name.removeprefix("origin/") if name.startswith("origin/") else ""
-        if name:
-            return name
-    return None
+        return ()
+    proc = completed(["symbolic-ref", "-q", ORIGIN_HEAD], cwd=str(path))
+    refs = [proc.stdout.decode(errors="replace").strip()] if proc.returncode == 0 else []
+    if not refs:
+        listed = completed(["for-each-ref", "--format=%(refname)", *_USUAL_DEFAULTS], cwd=str(path))
+        refs = listed.stdout.decode(errors="replace").split() if listed.returncode == 0 else []
+    names = [r.removeprefix("refs/remotes/origin/") for r in refs if r.startswith("refs/remotes/origin/")]
+    proc = completed(["symbolic-ref", "-q", "--short", "HEAD"], cwd=str(path))
+    if proc.returncode == 0 and (name := proc.stdout.decode(errors="replace").strip()):
+        names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def _toplevel(path: Path) -> Path | None:

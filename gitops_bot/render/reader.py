@@ -84,15 +84,17 @@ class Reader:
         config_root: Path,
         specs: Sequence[images.ImageSpec],
         repo_root: Path | None = None,
-        base: str | None = None,
+        base: str | Sequence[str] | None = None,
     ) -> None:
         self.tree = tree
         self.config_root = config_root
         self.repo_root = repo_root or config_root  # what an Argo CD Application's path is relative to
         self.specs = list(specs)
-        # the branch read (the checkout's): an Application tracking another renders other files
-        self.base = base or "main"
-        self._bases = {"", "HEAD", base} if base else {"", "HEAD", "main", "master"}
+        # the branch read (the checkout's, under each name it goes by: git.base, the remote's
+        # default, the branch checked out): an Application tracking another renders other files
+        names = [base] if isinstance(base, str) else list(base or ())
+        self.base = names[0] if names else "main"
+        self._bases = {"", "HEAD", *names} if names else {"", "HEAD", "main", "master"}
         self._memo: dict[tuple[str, str, bool, str], list[images.Site]] = {}
         # each Helm value file the repository's Applications name -> (file, the Application)
         self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None

@@ -12,7 +12,7 @@ from gitops_bot.config import load
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.engine.app import App, open_app
 from gitops_bot.engine.session import Sessions
-from gitops_bot.git.store import checkout_branch
+from gitops_bot.git.store import checkout_bases, checkout_branch
 from gitops_bot.manifests import images
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.render import reader
@@ -155,3 +155,44 @@ def test_a_sessions_base_is_the_remotes_default_branch(tmp_path: Path) -> None:
 def test_outside_any_checkout_the_usual_names_are_read_as_the_base(tmp_path: Path) -> None:
     assert checkout_branch(tmp_path) is None
     assert checkout_branch(tmp_path / "missing") is None
+
+
+def test_a_topic_branch_checkout_reads_its_tree_as_the_remotes_default(tmp_path: Path) -> None:
+    """A clone on a topic branch (a config PR under review) holds what it would merge into the
+    remote's default: an Application tracking that default renders these files, and so does
+    one tracking the topic branch itself."""
+    repo = _trunk_repository(tmp_path)
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(repo), str(clone))
+    _git(clone, "checkout", "-q", "-b", "feature-x")
+    assert checkout_branch(clone) == "trunk"  # what the topic branch merges into
+    _said_of_trunk(open_app(clone).readings())
+    (clone / "argocd/apps.yaml").write_text(APPS.replace("targetRevision: test", "targetRevision: feature-x"))
+    test = open_app(clone).readings()["test"].image(APP)
+    assert test is not None and test.status is PinStatus.PINNED, test
+
+
+def test_git_base_and_the_checked_out_branch_are_both_this_checkout(tmp_path: Path) -> None:
+    repo = _trunk_repository(tmp_path)
+    (repo / "gitops-bot.yaml").write_text(
+        "version: 1\ngit:\n  base: main\nimages:\n- name: ghcr.io/acme/app\n  policy: semver\n"
+        "environments:\n- name: test\n  path: overlays/test\n- name: production\n  path: overlays/production\n"
+    )
+    got = open_app(repo).readings()
+    for env in ("test", "production"):  # test tracks trunk (checked out), production main (git.base)
+        r = got[env].image(APP)
+        assert r is not None and r.status is PinStatus.PINNED, r
+
+
+def test_with_no_default_recorded_origins_main_is_what_a_topic_branch_merges_into(tmp_path: Path) -> None:
+    repo = _trunk_repository(tmp_path)
+    remote = tmp_path / "remote.git"
+    _git(tmp_path, "init", "-q", "--bare", str(remote))
+    _git(repo, "remote", "add", "origin", str(remote))
+    _git(repo, "push", "-q", "origin", "trunk:main")
+    _git(repo, "fetch", "-q", "origin")
+    assert checkout_bases(repo) == ("main", "trunk")  # no origin/HEAD: a remote made by push
+    got = open_app(repo).readings()
+    for env in ("test", "production"):  # test tracks trunk (checked out), production main
+        r = got[env].image(APP)
+        assert r is not None and r.status is PinStatus.PINNED, r
