@@ -164,7 +164,7 @@ class App:
         held_file = holds_mod.path_for(self.config.root).relative_to(self.root).as_posix()
         try:  # a rollback held once and lifted by unhold is not held again
             placed = {
-                k for k, c in found.items() if c.back and checkout.mentions("HEAD", held_file, c.commit[:12])
+                k for k, c in found.items() if c.back and checkout.mentions(head, held_file, c.commit[:12])
             }
         except GitOpsBotError:
             return {}

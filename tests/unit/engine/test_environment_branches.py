@@ -209,3 +209,23 @@ def test_the_release_an_environment_runs_is_read_on_its_branch(tmp_path: Path) -
     gates = RunGates(app, dict(os.environ))
     assert gates._release_commit(app.config.environment("test")) == on_test
     assert branches.head(app, app.config.environment("production")) == "HEAD"
+
+
+def test_an_unhold_on_the_environments_branch_sticks(tmp_path: Path) -> None:
+    """A person's rollback on the environment's own branch is held there, and the unhold that
+    lifts it is committed there too: the next reading finds both on that branch's history,
+    not on the base's, and holds nothing again."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    _git(repo, "checkout", "-q", "test")
+    _write(repo, {"overlays/test/kustomization.yaml": "# test's own\n" + OVERLAY.format(tag="1.5")})
+    _git(repo, "commit", "-qam", "back to 1.5")
+    (reason,) = open_app(repo).held("test").values()
+    assert reason.startswith("manual rollback: 2.0 -> 1.5"), reason
+    _write(repo, {"gitops-bot.holds.yaml": f"test:\n  {APP}: {reason!r}\n"})
+    _git(repo, "add", "gitops-bot.holds.yaml")
+    _git(repo, "commit", "-qm", "hold")
+    assert open_app(repo).held("test") == {APP: reason}
+    _write(repo, {"gitops-bot.holds.yaml": "{}\n"})
+    _git(repo, "commit", "-qam", "unhold")
+    _git(repo, "checkout", "-q", "main")
+    assert open_app(repo).held("test") == {}
