@@ -20,7 +20,7 @@ from gitops_bot.config import config_in_repo
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, ServiceUnavailable, UsageError
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
-from gitops_bot.engine import decisions, discovery, init_config, onboarding
+from gitops_bot.engine import decisions, discovered_charts, discovery, init_config, onboarding
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
 from gitops_bot.git import gitcli, store
@@ -268,6 +268,7 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
         if isinstance(pool, _ReachedRegistries):
             # the registries first: one that cannot be reached is known before the plan asks it
             checks = tuple(_checks(app, found.images, pool.unreachable))
+            checks += tuple(discovered_charts.checks(app, found.charts, pool.unreachable))
             failed += pool.unreachable.values()
         try:
             plan = _first_plan(app, pool, failed)

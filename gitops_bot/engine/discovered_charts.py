@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_bot.core.errors import GitOpsBotError
-from gitops_bot.engine.app import chart_context
+from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
+from gitops_bot.engine.app import App, chart_context
 from gitops_bot.manifests import charts
 from gitops_bot.manifests.charts_refs import repository_key
+from gitops_bot.policy import Policy
 from gitops_bot.policy.guess import Guess, guess
+from gitops_bot.registry.chart_source import ChartSource
 
 # what the configuration takes as a chart's name and repository (config.settings.ChartConfig)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -90,12 +92,7 @@ def find(
                 place = f"{rel}:{site.line}"
                 source = artifacts.get(f"{key[1]}/{key[0]}")
                 if site.form == "ocirepository" and source:
-                    note = (
-                        f"OCIRepository at {place}: the source of {source}, manifests built outside this "
-                        "repository, not a chart; its version is not configured"
-                    )
-                    notes += [] if note in notes else [note]
-                    continue
+                    continue  # manifests, not a chart: the Kustomization reading it is said not read
                 s = seen.setdefault(key, _Seen())
                 s.how = s.how or f"{_FORM_WORDS[site.form].format(name=site.chart.name)} at {place}"
                 if env not in s.environments:
@@ -172,3 +169,41 @@ def _kustomization_sources(docs: Sequence[Any], rel: str) -> dict[str, str]:
 def _branch_part(name: str) -> str:
     # as config.charts compares a chart's name with an image's (a release branch's part)
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "image"
+
+
+def checks(app: App, found: Sequence[FoundChart], unreachable: dict[str, str] | None = None) -> list[str]:
+    """``init --registry``: each chart's guessed policy against the versions its repository
+    holds, as for images: how many, and the version it would choose over the one pinned today.
+    A repository that cannot be reached goes into ``unreachable`` (host -> why)."""
+    source = ChartSource(app.registries)
+    out = []
+    for chart in found:
+        cfg = app.config.chart(chart.name)
+        if cfg is None:
+            continue
+        host = chart.repository.split("://", 1)[-1].split("/", 1)[0]
+        try:
+            versions = source.versions(cfg.repository, cfg.name, limit=cfg.index_limit)
+        except ServiceUnavailable as e:
+            if unreachable is None:
+                raise
+            unreachable.setdefault(host, str(e))
+            out.append(f"{chart.name} (chart): versions not read (repository {host} not reached)")
+            continue
+        except GitOpsBotError as e:
+            out.append(f"{chart.name} (chart): versions not read ({e})")
+            continue
+        current = chart.versions[0] if chart.versions else None
+        try:
+            choice = Policy(cfg.policy).choose(versions, current)
+        except GitOpsBotError as e:
+            out.append(
+                f"{chart.name} (chart): {len(versions)} versions; {chart.guess.policy} chooses none ({e})"
+            )
+            continue
+        out.append(
+            f"{chart.name} (chart): {len(versions)} versions; {chart.guess.policy} would choose "
+            f"{choice.tag or 'no version'}{f' (pinned today: {current})' if current else ''}"
+            f"{f' - {choice.reason}' if choice.reason else ''}"
+        )
+    return out

@@ -184,3 +184,19 @@ def test_promote_leaves_a_chart_the_target_shares_with_another_environment_and_s
         "    warning: kyverno (chart): pinned in platform/services/kyverno.yaml:28, which production renders "
         "too; a release for staging alone does not edit it (fix: give staging"
     ) in out
+
+
+def test_init_registry_checks_each_guessed_chart_policy_against_the_versions_its_repository_holds(
+    tmp_path: Path, chart_repo: ChartRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work, _ = _remote(tmp_path, chart_repo, shared=False)
+    (work / "gitops-bot.yaml").unlink()
+    (work / "platform/services/metrics-server.yaml").unlink()  # its repository is not reached from here
+    code = main(["init", "--repo", str(work), "--registry"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert (
+        "  kyverno (chart): 3 versions; semver would choose 3.1.0 (pinned today: 3.0.0) - highest of 3 tags "
+        "matching semver >=3.0.0 <4.0.0\n"
+    ) in out
+    assert f'- name: "kyverno"\n  repository: "{chart_repo.url}"\n' in out

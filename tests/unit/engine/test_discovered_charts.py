@@ -54,8 +54,9 @@ def test_init_writes_the_charts_a_helmrelease_pins_with_a_guessed_policy(tmp_pat
         "('>5.0.0'), clusters/production/apps/podinfo.yaml:24 ('>5.0.0'); pin an exact version there to "
         "have the bot release it\n"
     ) in text
-    assert "# not read: OCIRepository at clusters/staging/platform.yaml:" in text
-    assert "manifests built outside this repository, not a chart" in text
+    # the OCIRepository staging builds its platform from holds manifests, not a chart
+    assert '- name: "platform"' not in text and "chart platform" not in text
+    assert "from OCIRepository platform (oci://ghcr.io/danielloader/manifests/platform)" in text
 
     # the file init writes is a configuration the bot loads, and the chart is read where it is pinned
     (work / "gitops-bot.yaml").write_text(text)
