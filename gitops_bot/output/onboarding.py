@@ -40,7 +40,8 @@ def body(config: str, plan: Plan, notes: Sequence[str]) -> str:
         f"{r.environment} {r.image}: {r.describe()}"
         for e in plan.environments
         for r in e.reading
-        if r.status in (PinStatus.NOT_RENDERED, PinStatus.UNSUPPORTED)
+        # an image another environment renders (fix-less) is not blocked here: it is that one's
+        if r.status in (PinStatus.NOT_RENDERED, PinStatus.UNSUPPORTED) and r.fix is not None
     ]
     shown = plan_text(plan) if plan.environments else "(no plan: " + "; ".join(notes) + ")"
     lines = [INTRO, "", "### What each environment would get", "", *_fenced(shown)]

@@ -4,7 +4,9 @@ fix that was wrong); a misnamed image keeps its own line with its fix."""
 
 from __future__ import annotations
 
+from gitops_bot.core.model import EnvironmentMode, EnvironmentPlan, Plan
 from gitops_bot.core.reading import ImageReading, PinStatus
+from gitops_bot.output.onboarding import body
 from gitops_bot.output.text import _reading_lines
 
 
@@ -25,3 +27,19 @@ def test_other_environments_images_fold_into_one_line_and_a_misnamed_one_keeps_i
         "  not rendered here, other environments' images: quay.io/acme/ci (only cicd renders it); "
         "quay.io/acme/cli (only cicd renders it)",
     ]
+
+
+def test_the_onboarding_body_lists_no_other_environments_image_as_blocked() -> None:
+    """The onboarding pull request's "Blocked, and why" holds what a person must fix, not the
+    images other environments render."""
+    reading = (
+        ImageReading("dev", "quay.io/acme/ci", PinStatus.NOT_RENDERED, reason="only cicd renders it"),
+        ImageReading(
+            "dev", "quay.io/acme/typo", PinStatus.NOT_RENDERED, reason="nothing names it", fix="name it"
+        ),
+    )
+    plan = Plan((EnvironmentPlan("dev", EnvironmentMode.REGISTRY, (), reading=reading),))
+    text = body("version: 1\n", plan, ())
+    blocked = text.split("### Blocked, and why", 1)[1].split("###", 1)[0]
+    assert "acme/typo" in blocked  # markdown-escaped: quay\\.io
+    assert "acme/ci" not in blocked
