@@ -6,7 +6,8 @@ written by reading each repository (``testkit/repo_corpus.py``'s scorer, as
 init names environments itself; each is matched to the truth's environment of that name, else to
 the truth's environment whose paths it shares (a Flux Kustomization's directory, which the truth
 calls by what it deploys). Goals: >= 90 % of each repository's effective pins found overall, and
-the promotion order the repository defines (Kargo Stages) is the one written.
+the promotion order the repository defines (Kargo Stages, an ApplicationSet's RollingSync) is the
+one written.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from testkit.config_schema import schema_problems
 CASES = rc.cases()
 CLI_TIMEOUT = 120
 GOAL_FOUND = 0.90
-# The promotion order each repository's own tool defines (Kargo Stages' requestedFreight).
+# The promotion order each repository's own tool defines (Kargo Stages' requestedFreight, an Argo
+# CD ApplicationSet's RollingSync steps).
 DEFINED_ORDER = {
+    "MicroTodoSuite__microservice-app-gitops": {"staging": "dev", "prod": "staging", "local": None},
     "akuity__kargo-simple": {"staging": "dev", "prod": "staging"},
     "christianh814__kargo-demo-deploy": {"test": "dev", "uat": "test", "produsw1": "uat", "produsw2": "uat"},
     "christianh814__kargo-deployment-example": {"uat": "test", "prod": "uat"},
@@ -144,7 +147,7 @@ def init_and_score(case: rc.Case, work: Path) -> tuple[rc.Score, dict[str, Any]]
     return score, config
 
 
-@pytest.mark.timeout(900)  # 22 repositories x (init + plan), two at a time
+@pytest.mark.timeout(900)  # 25 repositories x (init + plan), two at a time
 def test_init_then_plan_finds_what_each_environment_pins(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda c: init_and_score(c, tmp_path), CASES))
