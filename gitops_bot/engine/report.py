@@ -236,10 +236,27 @@ def _holds(
     counted). A hold older than ``reach`` shows no release of the period failed: the versions
     before it are not parsed (a year of them was a fifth of a 30-day report's time)."""
     app = s.app
+    by_ref: dict[str, list[str]] = {}  # an environment on its own branch: its holds file there
+    for name in environments:
+        by_ref.setdefault(branches.log_ref(app, app.config.environment(name), s.ws.base_ref), []).append(name)
+    out: dict[str, list[dora.HoldPlaced]] = {}
+    unread: list[dora.UnreadRelease] = []
+    for ref, names in by_ref.items():
+        placed, not_read = _holds_on(s, ref, names, reach)
+        out.update(placed)
+        unread += not_read
+    return out, unread
+
+
+def _holds_on(
+    s: Session, ref: str, environments: Sequence[str], reach: datetime
+) -> tuple[dict[str, list[dora.HoldPlaced]], list[dora.UnreadRelease]]:
+    """:func:`_holds` of the environments whose holds file is the one on ``ref``."""
+    app = s.app
     path = holds.path_for(app.config.root).relative_to(app.root).as_posix()
-    commits = list(takewhile(lambda c: _landed(c) >= reach, s.ws.log(s.ws.base_ref, [path])))
-    states = ledger.states(s.ws, s.ws.base_ref, [path], commits)
-    blobs = s.ws.read_blobs([b for st in states for b in st.values()], s.ws.base_ref, [path])
+    commits = list(takewhile(lambda c: _landed(c) >= reach, s.ws.log(ref, [path])))
+    states = ledger.states(s.ws, ref, [path], commits)
+    blobs = s.ws.read_blobs([b for st in states for b in st.values()], ref, [path])
     parsed: dict[str | None, holds.Holds | str] = {None: {}}
     for blob, data in blobs.items():
         try:

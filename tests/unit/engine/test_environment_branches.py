@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.reading import PinStatus
-from gitops_bot.engine import branches, decisions
+from gitops_bot.engine import branches, decisions, report
 from gitops_bot.engine.app import open_app
 from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.session import Sessions
@@ -229,3 +230,23 @@ def test_an_unhold_on_the_environments_branch_sticks(tmp_path: Path) -> None:
     _git(repo, "commit", "-qam", "unhold")
     _git(repo, "checkout", "-q", "main")
     assert open_app(repo).held("test") == {}
+
+
+def test_the_report_reads_a_hold_on_the_environments_own_branch(tmp_path: Path) -> None:
+    """The DORA report's holds of an environment on its own branch: the holds file there (a
+    hold placed after a release shows that release failed)."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    _git(repo, "checkout", "-q", "test")
+    _write(repo, {"gitops-bot.holds.yaml": f"test:\n  {APP}: broke the checkout\n"})
+    _git(repo, "add", "gitops-bot.holds.yaml")
+    _git(repo, "commit", "-qm", "hold")
+    _git(repo, "checkout", "-q", "main")
+    remote = tmp_path / "remote.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
+    environ = {**os.environ, "GITOPS_BOT_CACHE": str(tmp_path / "cache"), "GIT_CONFIG_NOSYSTEM": "1"}
+    reach = datetime.now(UTC) - timedelta(days=1)
+    placed, unread = Sessions(f"file://{remote}", environ=environ).open(
+        lambda s: report._holds(s, ["test", "production"], reach), sign=False
+    )
+    assert [(h.image, str(h.reason)) for h in placed["test"]] == [(APP, "broke the checkout")]
+    assert "production" not in placed and unread == []
