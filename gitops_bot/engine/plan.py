@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, TypeVar
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core.errors import GitOpsBotError, UsageError
@@ -38,19 +39,24 @@ from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
 from gitops_bot.engine.fanout import run_then as _run_then
 from gitops_bot.policy import Policy
-from gitops_bot.policy.age import AgeVerdict, ForgeClock, Unread, old_enough
 from gitops_bot.release import freezes, planning, windows
+
+if TYPE_CHECKING:
+    from gitops_bot.policy.age import AgeVerdict, ForgeClock, Unread
 
 log = get_logger(__name__)
 # The charts' plan, imported by name when the configuration has ``charts:`` (as the command
 # line's table imports a command): a plan of images alone loads no chart client.
 CHART_PLAN = "gitops_bot.engine.chart_plan"
+# min_age's walk and clocks, imported by name when a target has a ``min_age``: a plan without
+# one loads neither.
+MIN_AGE = "gitops_bot.policy.age"
 K = TypeVar("K")
 V = TypeVar("V")
 # (environment, image) -> {digest: when the bot first saw it}, as the environment's open pull
 # request records it: the forge's clock for images no publisher-free clock ages
 # (None: the forge was not asked; Unread: it was, and could not be read)
-Sightings = Callable[[str, str], Mapping[str, datetime] | Unread | None]
+Sightings = Callable[[str, str], "Mapping[str, datetime] | Unread | None"]
 # a digest asked of the registry: (repository, tag, platform)
 _DigestKey = tuple[ImageRef, str, str | None]
 
@@ -157,7 +163,11 @@ def _plan(
     # 3b. min_age: hold back too-young candidates, ages read best first, only as far as needed
     aged = _aged(app, active, policies, tags, created, choices, seen, now)
     for key, verdict in aged.items():
-        if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.tag != choices[key].tag:
+        if (
+            not isinstance(verdict, GitOpsBotError)
+            and verdict.tag is not None
+            and verdict.tag != choices[key].tag
+        ):
             span = format_duration(verdict.waiting.min_age) if verdict.waiting else ""
             why = (
                 "the candidate first to come of age (min_age)"
@@ -168,7 +178,7 @@ def _plan(
     # 4. one digest per chosen (repository, tag, platform); min_age's walk already read its own
     found = _candidates(app, [t for t in active if t.key not in aged], tags, choices, resolved)
     for key, verdict in aged.items():
-        if isinstance(verdict, AgeVerdict) and verdict.tag is not None and verdict.digest:
+        if not isinstance(verdict, GitOpsBotError) and verdict.tag is not None and verdict.digest:
             found.candidates[key] = Candidate(verdict.tag, verdict.digest)
     found.aged = aged
     found.verdicts = _verify(app, active, found.candidates)
@@ -309,15 +319,17 @@ def _aged(
             vetting = app.vetting.push_times.has_api(t.image.repository.registry) or bool(
                 spec and spec.keyless
             )
-            if isinstance(recorded, Unread):
-                clocks[t.key] = ForgeClock({}, read=False, vetting=vetting, unread=recorded.why)
+            age = _age()
+            unread: type[Unread] = age.Unread
+            if isinstance(recorded, unread):
+                clocks[t.key] = age.ForgeClock({}, read=False, vetting=vetting, unread=recorded.why)
             else:
-                clocks[t.key] = ForgeClock(recorded or {}, read=recorded is not None, vetting=vetting)
+                clocks[t.key] = age.ForgeClock(recorded or {}, read=recorded is not None, vetting=vetting)
 
     def walk(key: tuple[str, str]) -> AgeVerdict:
         t, order, span = walks[key]
         repo = t.image.repository
-        return old_enough(
+        verdict: AgeVerdict = _age().old_enough(
             order,
             lambda tag: app.vetting.image_age(
                 repo,
@@ -331,8 +343,13 @@ def _aged(
             clocks.get(key),
             t.deployed.tag if t.deployed else None,
         )
+        return verdict
 
     return _gather(app, walks, walk, what="reading image ages")
+
+
+def _age() -> ModuleType:
+    return importlib.import_module(MIN_AGE)
 
 
 def _candidates(

@@ -17,7 +17,6 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.model import AgeSource, ImageAge, ImageRef, Verification
 from gitops_bot.core.secret import allow_list, may_send
 from gitops_bot.engine.declared import Declared
-from gitops_bot.policy.age import trusted
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.registry.settings import scheme_for
 from gitops_bot.release import planning
@@ -30,6 +29,8 @@ if TYPE_CHECKING:
 # The registries' push-time APIs, imported by name the first time a ``min_age`` rule asks an
 # age (their vendors are themselves a table of names): a plan without one loads none of them.
 PUSH_TIMES = "gitops_bot.registry.pushtime"
+# min_age's rule of which clock an age is trusted by, imported by name with the first age asked
+MIN_AGE = "gitops_bot.policy.age"
 
 
 class Vetting:
@@ -100,6 +101,7 @@ class Vetting:
         verified keyless signature of the digest (``logged``); the image's creation time only
         making it younger (:func:`gitops_bot.policy.age.trusted`)."""
         now = self.declared.clock
+        trusted: Callable[..., ImageAge] = importlib.import_module(MIN_AGE).trusted
         image = self.registries.client(repository.registry).get_age(repository.repository, tag, platform)
         # with a platform, image.digest is the platform's image inside the index, while the
         # registries' APIs name the index the tag points at: asked by tag alone then
