@@ -24,7 +24,8 @@ from gitops_bot.registry.chart_source import ChartSource
 
 # what the configuration takes as a chart's name and repository (config.settings.ChartConfig)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_URL = re.compile(r"(https?|oci)://[^/\s]+(/\S*)?")
+# (printable ASCII only: a repository's bytes reach the file init writes and the terminal)
+_URL = re.compile(r"(https?|oci)://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\x21-\x7e]*)?")
 # what a chart's policy may be (digest, newest and min_age do not apply to versions)
 CHART_POLICIES = frozenset({"semver", "regex", "numerical", "alphabetical"})
 _FORM_WORDS = {

@@ -122,7 +122,8 @@ def test_a_chart_with_no_repository_url_or_a_name_an_image_has_is_said_not_confi
         "charts/umbrella/Chart.yaml": "apiVersion: v2\nname: umbrella\nversion: 0.1.0\ndependencies:\n"
         "  - name: common\n    version: 1.2.0\n    repository: '@bitnami'\n"
         "  - name: redis\n    version: 18.1.0\n    repository: oci://registry-1.docker.io/bitnamicharts\n"
-        "  - name: my chart\n    version: 0.1.0\n    repository: https://charts.example.com\n",
+        "  - name: my chart\n    version: 0.1.0\n    repository: https://charts.example.com\n"
+        '  - name: evil\n    version: 0.1.0\n    repository: "https://charts.example.com/\\e[2J"\n',
     }
     found, notes = discovered_charts.find(files.get, lambda _rel: [], {"dev": list(files)}, images=["redis"])
     assert found == []
@@ -134,4 +135,7 @@ def test_a_chart_with_no_repository_url_or_a_name_an_image_has_is_said_not_confi
         "name, and charts and images share one namespace",
         "chart my chart: Chart.yaml dependency my chart at charts/umbrella/Chart.yaml:12: 'my chart' is not a "
         "chart name the configuration takes",
+        "chart evil: Chart.yaml dependency evil at charts/umbrella/Chart.yaml:15 names repository "
+        "'https://charts.example.com/\\x1b[2J', not a chart repository URL (a Helm alias or a local chart); "
+        "write its repository's URL there to have its versions released",
     ]
