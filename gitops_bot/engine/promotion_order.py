@@ -32,7 +32,10 @@ WORDS = {w: rank for rank, words in enumerate(_RANKS) for w in words}
 
 
 def rank_of(name: str) -> int | None:
-    """Where an environment's name puts it in the usual order (None: no usual word in it)."""
+    """Where an environment's name puts it in the usual order (None: no usual word in it, or a
+    dotted name that is a host's or a cluster's: local.home is no dev environment)."""
+    if "." in name and any(w not in WORDS for w in name.lower().split(".")):
+        return None
     words = re.split(r"[-_.]", name.lower())
     found = [WORDS[w] for w in words if w in WORDS]
     if name.lower() in WORDS:
