@@ -44,6 +44,9 @@ class ChangeRequest:
     # when the forge says it was opened (None: it does not say): a clock the forge keeps, not
     # the bot, so a restarted bot reads the same instant
     opened: datetime | None = field(default=None, compare=False)
+    # the branch it merges into, as the forge's listing says (None: it does not say): an open
+    # request on the bot's branch into another target is not the one a release proposes
+    base: str | None = field(default=None, compare=False)
 
 
 class Forge(Protocol):
@@ -155,7 +158,15 @@ class Adapter:
 
 
 def change_request(
-    name: str, number: Any, url: Any, head: Any, title: Any, body: Any, raw: Any, opened: Any = None
+    name: str,
+    number: Any,
+    url: Any,
+    head: Any,
+    title: Any,
+    body: Any,
+    raw: Any,
+    opened: Any = None,
+    base: Any = None,
 ) -> ChangeRequest:
     """A forge's answer as a :class:`ChangeRequest`, once its fields have the right types
     (forge answers are input like any other); the title without its draft marker."""
@@ -170,7 +181,8 @@ def change_request(
     wrong = [f"{k} is {type(v).__name__}" for k, (v, t) in kinds.items() if not isinstance(v, t)]
     if wrong:
         raise unexpected(name, wrong)
-    return ChangeRequest(number, url, head, plain_title(title), body, raw, _opened(name, opened))
+    target = base if isinstance(base, str) and base else None
+    return ChangeRequest(number, url, head, plain_title(title), body, raw, _opened(name, opened), target)
 
 
 def _opened(name: str, value: Any) -> datetime | None:

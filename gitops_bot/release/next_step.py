@@ -198,6 +198,19 @@ def decide(
             text = f"deferred by window until {deferred.until_text()} ({deferred.rule})"
             return replace(step, action=RequestStep.DEFER, notes=(text,))
         return replace(step, action=RequestStep.COMMIT if changed else RequestStep.LEAVE)
+    elsewhere = pr is not None and pr.base is not None and pr.base != settings.base
+    if pr is not None and elsewhere:
+        # the bot's branch is named for the environment whatever its target: one opened into
+        # another branch (before branch: was set, or changed) proposes this release where it
+        # does not land; updated in place, merging it would bring the target's history there
+        why = (
+            f"merges into {pr.base}, but {env.name} now releases into {settings.base}; "
+            f"a new {settings.noun} into {settings.base} follows"
+        )
+        if not changed:
+            return closing(env.name, branch, pr, why)
+        gone = _closing(env.name, branch, pr, (why,), deletes_branch=False)
+        return _superseding(decide(rel, None, now, settings, note, changed=changed), gone, settings, pr)
     if not changed:
         if rel.kind in _BOT_FILES_ONLY and pr is not None:  # the open one proposes nothing now
             what = "holds" if rel.kind is ReleaseKind.HOLD else "freeze"
@@ -267,6 +280,13 @@ def decide(
         merge_waits=waits,
         status_due=pr is None or was_waiting != (waits is not None),
     )
+
+
+def _superseding(step: NextStep, gone: Closing, settings: Settings, pr: ChangeRequest) -> NextStep:
+    """``step`` (a new change request) taking the place of ``pr``, closed by ``gone``."""
+    said = f"supersedes {settings.noun} #{pr.number} into {pr.base}"
+    action = RequestStep.SUPERSEDE if step.action is RequestStep.CREATE else step.action
+    return replace(step, action=action, closes=(gone, *step.closes), notes=(*step.notes, said))
 
 
 def _auto_merge_requested(pr: ChangeRequest) -> bool:

@@ -336,7 +336,12 @@ class AzureDevOps(Adapter):
             get("description"),
             item,
             get("creationDate"),
+            _branch(get("targetRefName")),
         )
+
+
+def _branch(ref: Any) -> str | None:
+    return ref.removeprefix("refs/heads/") if isinstance(ref, str) and ref.startswith("refs/heads/") else None
 
 
 def fit(body: str) -> str:

@@ -335,8 +335,11 @@ class BitbucketCloud(Adapter):
             raise unexpected(NAME) from None
         summary = item.get("summary")
         body = summary.get("raw") if isinstance(summary, dict) else item.get("description")
+        dest = item.get("destination")
+        branch = dest.get("branch") if isinstance(dest, dict) else None
+        target = branch.get("name") if isinstance(branch, dict) else None
         return forge.change_request(
-            NAME, item.get("id"), url, head, item.get("title"), body, item, item.get("created_on")
+            NAME, item.get("id"), url, head, item.get("title"), body, item, item.get("created_on"), target
         )
 
 

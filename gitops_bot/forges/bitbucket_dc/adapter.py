@@ -300,7 +300,12 @@ class BitbucketDataCenter(Adapter):
             get("description"),
             item,
             get("createdDate"),
+            _branch((get("toRef") or {}).get("id") if isinstance(get("toRef"), dict) else None),
         )
+
+
+def _branch(ref: Any) -> str | None:
+    return ref.removeprefix("refs/heads/") if isinstance(ref, str) and ref.startswith("refs/heads/") else None
 
 
 def _reviewer_names(raw: Mapping[str, Any]) -> list[str]:

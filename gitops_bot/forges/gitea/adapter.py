@@ -296,8 +296,10 @@ def _pr(item: Any, name: str) -> ChangeRequest:
     except (KeyError, TypeError):
         raise unexpected(name) from None
     get = item.get
+    base = get("base")
+    target = base.get("ref") if isinstance(base, dict) else None
     return forge.change_request(
-        name, get("number"), get("html_url"), head, get("title"), get("body"), item, get("created_at")
+        name, get("number"), get("html_url"), head, get("title"), get("body"), item, get("created_at"), target
     )
 
 

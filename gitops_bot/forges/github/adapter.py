@@ -24,6 +24,7 @@ repository's installation and an installation token, renewed before its hour run
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -275,7 +276,7 @@ class GitHub(Adapter):
         if pr.title == title and pr.body == body:
             return pr
         self.request("PATCH", f"{self._repo}/pulls/{pr.number}", json={"title": title, "body": body})
-        return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
+        return dataclasses.replace(pr, title=title, body=body)
 
     def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         n = pr.number
@@ -528,11 +529,14 @@ def _pr(item: Any) -> ChangeRequest:
         got.get("body"),
         got,
         got.get("created_at"),
+        _ref(got.get("base")),
     )
     # GitHub's drafts are a field, not a title marker: the title is what it says
-    return ChangeRequest(
-        checked.number, checked.url, checked.head, got.get("title") or "", checked.body, got, checked.opened
-    )
+    return dataclasses.replace(checked, title=got.get("title") or "")
+
+
+def _ref(side: Any) -> Any:
+    return side.get("ref") if isinstance(side, dict) else None
 
 
 def _message(body: bytes, reason: str) -> str:

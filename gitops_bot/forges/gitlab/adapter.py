@@ -31,6 +31,7 @@ request's head pipeline, and leaves auto-merge unset with a warning if none appe
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -188,7 +189,7 @@ class GitLab(Adapter):
         current = mr.get("title")
         draft = forge.keep_draft(current if isinstance(current, str) else "", title, DRAFT_PREFIX)
         self._put(pr, {"title": draft, "description": body})
-        return ChangeRequest(pr.number, pr.url, pr.head, title, body, pr.raw, pr.opened)
+        return dataclasses.replace(pr, title=title, body=body)
 
     def steps(self, pr: ChangeRequest, want: Decorations) -> Steps:
         steps: Steps = []
@@ -388,6 +389,7 @@ def _mr(item: Any) -> ChangeRequest:
         get("description"),
         item,
         get("created_at"),
+        get("target_branch"),
     )
 
 

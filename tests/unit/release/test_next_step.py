@@ -377,3 +377,23 @@ def test_a_dry_runs_json_carries_the_step_with_its_body_bytes() -> None:
     assert doc["action"] == "create" and doc["body"] == step.body and doc["auto_merge"] == "squash"
     assert doc["commit_message"] == step.commit_message and doc["labels"] == ["gitops-bot"]
     assert replace(step, body="x").to_json()["body"] == "x"
+
+
+def test_an_open_pull_request_into_another_branch_is_closed_and_a_new_one_opened() -> None:
+    """The bot's branch is named for the environment whatever its target: one left open into
+    main when the environment moved to a branch of its own is closed, saying why, its head
+    branch kept for the new one into the environment's branch (never updated in place)."""
+    rel, note = release("update")
+    into_env = replace(settings(), base="env/staging")
+    pr = replace(open_pr(decide(rel, None, NOW, into_env, note)), base="main")
+    step = decide(rel, pr, NOW, into_env, note)
+    assert step.action is RequestStep.SUPERSEDE, step
+    (gone,) = step.closes
+    assert gone.number == 7 and not gone.deletes_branch
+    assert "merges into main, but staging now releases into env/staging" in gone.comment
+    assert any("supersedes pull request #7 into main" in n for n in step.notes)
+    unchanged = decide(rel, pr, NOW, into_env, note, changed=False)
+    assert unchanged.action is RequestStep.CLOSE and "env/staging" in unchanged.closes[0].comment
+    same = replace(pr, base="env/staging")  # into the right branch: kept
+    assert decide(rel, same, NOW, into_env, note).action is RequestStep.LEAVE
+    assert decide(rel, replace(pr, base=None), NOW, into_env, note).action is RequestStep.LEAVE
