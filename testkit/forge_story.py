@@ -5,6 +5,7 @@ its remote with its clock set by the test."""
 from __future__ import annotations
 
 import json
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,23 @@ from gitops_bot.core import instants
 from testkit import forge_world, update_world
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import git
+
+# The one Deployment the stories' shared base holds (``{image}``: the story's image), at 1.0.0
+APP_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  selector:
+    matchLabels: {{app: app}}
+  template:
+    metadata:
+      labels: {{app: app}}
+    spec:
+      containers:
+        - name: app
+          image: {image}:1.0.0
+"""
 
 
 @dataclass
@@ -37,6 +55,16 @@ class Story:
         if not git(self.remote, "ls-tree", "--name-only", ref, "--", path):
             return ""
         return git(self.remote, "show", f"{ref}:{path}")
+
+    def files(self, ref: str = "main") -> dict[str, bytes]:
+        """Every file on ``ref`` of the remote, byte for byte."""
+        names = git(self.remote, "ls-tree", "-r", "--name-only", ref).splitlines()
+        return {
+            n: subprocess.run(
+                ["git", "-C", str(self.remote), "show", f"{ref}:{n}"], check=True, capture_output=True
+            ).stdout
+            for n in names
+        }
 
     def checkout(self) -> Path:
         """A fresh clone of main, for the commands that read a working tree (``plan``)."""

@@ -5,6 +5,7 @@ The suite uses them as the judges of what an edited file renders to."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parent.parent / ".tools" / "bin"
@@ -27,3 +28,11 @@ def kubectl() -> str:
 
 def helm() -> str:
     return binary("helm")
+
+
+def kustomize(directory: Path) -> str:
+    """What the real ``kubectl kustomize`` renders of ``directory``, as Argo CD renders it (a
+    failure fails the test)."""
+    return subprocess.run(
+        [kubectl(), "kustomize", str(directory)], check=True, capture_output=True, text=True
+    ).stdout

@@ -10,7 +10,6 @@ on Gitea (the real registry and git remote, each forge's spec-held fake):
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from testkit import kubetools
-from testkit.forge_story import Story, run, stories
+from testkit.forge_story import APP_DEPLOYMENT, Story, run, stories
 from testkit.registry_process import RegistryProcess
 
 CONFIG = """version: 1
@@ -31,21 +30,6 @@ environments:
     path: {staging}
   - name: production
     path: overlays/production
-"""
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app
-spec:
-  selector:
-    matchLabels: {{app: app}}
-  template:
-    metadata:
-      labels: {{app: app}}
-    spec:
-      containers:
-        - name: app
-          image: {image}:1.0.0
 """
 OVERLAY = "resources:\n  - ../../base\n"
 PATCHED = OVERLAY + (
@@ -83,7 +67,7 @@ def _story(
         made = {
             "gitops-bot.yaml": CONFIG.format(image=image, staging=staging),
             "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
-            "base/deployment.yaml": DEPLOYMENT.format(image=image),
+            "base/deployment.yaml": APP_DEPLOYMENT.format(image=image),
             "overlays/production/kustomization.yaml": OVERLAY,
             **{k: v.format(image=image) for k, v in files.items()},
         }
@@ -100,12 +84,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 def _render(story: Story, env: str) -> str:
     tree = story.checkout()
-    return subprocess.run(
-        [kubetools.kubectl(), "kustomize", str(tree / "overlays" / env)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    return kubetools.kustomize(tree / "overlays" / env)
 
 
 def test_an_inline_patch_is_overridden_by_the_overlays_own_entry(
@@ -132,7 +111,7 @@ def test_an_inline_patch_is_overridden_by_the_overlays_own_entry(
         )
         assert f"image: {image}:1.1.0@{digest}" in _render(story, "staging")
         assert _render(story, "production") == production
-        assert story.show("base/deployment.yaml") == DEPLOYMENT.format(image=image).strip()
+        assert story.show("base/deployment.yaml") == APP_DEPLOYMENT.format(image=image).strip()
 
 
 def test_an_applications_kustomize_images_entry_is_rewritten_in_place(
@@ -156,4 +135,4 @@ def test_an_applications_kustomize_images_entry_is_rewritten_in_place(
             .strip()
         )
         assert story.show("overlays/staging/kustomization.yaml") == OVERLAY.strip()
-        assert story.show("base/deployment.yaml") == DEPLOYMENT.format(image=image).strip()
+        assert story.show("base/deployment.yaml") == APP_DEPLOYMENT.format(image=image).strip()

@@ -11,7 +11,6 @@ On GitHub and on Gitea: the real registry and git remote, each forge's spec-held
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 from gitops_bot.cli import main
 from testkit import kubetools
-from testkit.forge_story import Story, run, stories
+from testkit.forge_story import APP_DEPLOYMENT, Story, run, stories
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import git
 
@@ -36,21 +35,6 @@ environments:
   - name: production
     path: overlays/production
     promote_from: staging
-"""
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app
-spec:
-  selector:
-    matchLabels: {{app: app}}
-  template:
-    metadata:
-      labels: {{app: app}}
-    spec:
-      containers:
-        - name: app
-          image: {image}:1.0.0
 """
 OVERLAY = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\n"
 BASE = "base/deployment.yaml"
@@ -76,7 +60,7 @@ def story(
             {
                 "gitops-bot.yaml": _config(image),
                 "base/kustomization.yaml": _text("resources:\n  - deployment.yaml\n"),
-                BASE: _text(DEPLOYMENT.format(image=image)),
+                BASE: _text(APP_DEPLOYMENT.format(image=image)),
                 STAGING: _text(OVERLAY),
                 PRODUCTION: _text(OVERLAY),
             }
@@ -90,15 +74,7 @@ def _rendered(story: Story, ref: str) -> dict[str, str]:
     if not tree.exists():
         git(story.tmp, "clone", "-q", str(story.remote), str(tree))
         git(tree, "checkout", "-q", ref)
-    return {
-        env: subprocess.run(
-            [kubetools.kubectl(), "kustomize", str(tree / "overlays" / env)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        for env in ("staging", "production")
-    }
+    return {env: kubetools.kustomize(tree / "overlays" / env) for env in ("staging", "production")}
 
 
 def _reading(capsys: pytest.CaptureFixture[str], story: Story, env: str) -> dict[str, Any]:

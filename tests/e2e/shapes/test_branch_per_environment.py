@@ -18,7 +18,6 @@ copy of the overlays a person would otherwise take for what runs.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ import pytest
 from gitops_bot.cli import main
 from gitops_bot.git.git import GitWorkspace
 from testkit import kubetools
-from testkit.forge_story import Story, run, stories
+from testkit.forge_story import APP_DEPLOYMENT, Story, run, stories
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import git
 
@@ -49,21 +48,6 @@ environments:
     promote_from: staging
     write: commit
 """
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app
-spec:
-  selector:
-    matchLabels: {{app: app}}
-  template:
-    metadata:
-      labels: {{app: app}}
-    spec:
-      containers:
-      - name: app
-        image: {image}:1.0.0
-"""
 OVERLAY = """resources:
 - ../../base
 images:
@@ -75,7 +59,7 @@ images:
 def _tree(image: str, env: str) -> dict[str, str]:
     return {
         "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
-        "base/deployment.yaml": DEPLOYMENT.format(image=image),
+        "base/deployment.yaml": APP_DEPLOYMENT.format(image=image),
         f"overlays/{env}/kustomization.yaml": f"# {env}, as Argo CD renders it from env/{env}\n"
         + OVERLAY.format(image=image, tag="1.0.0"),
     }
@@ -116,16 +100,6 @@ def _seed(story: Story, config: str, image: str) -> None:
         commit(_tree(image, env), f"env/{env}", orphan=True)
 
 
-def _files(story: Story, ref: str) -> dict[str, bytes]:
-    names = git(story.remote, "ls-tree", "-r", "--name-only", ref).splitlines()
-    return {
-        n: subprocess.run(
-            ["git", "-C", str(story.remote), "show", f"{ref}:{n}"], check=True, capture_output=True
-        ).stdout
-        for n in names
-    }
-
-
 def _heads(story: Story) -> dict[str, str]:
     return {b: git(story.remote, "rev-parse", b) for b in ("main", "env/staging", "env/production")}
 
@@ -135,13 +109,7 @@ def _rendered(story: Story, env: str) -> str:
     tree = story.tmp / f"render-{env}-{git(story.remote, 'rev-parse', f'env/{env}')[:12]}"
     if not tree.exists():
         git(story.tmp, "clone", "-q", "-b", f"env/{env}", str(story.remote), str(tree))
-    done = subprocess.run(
-        [kubetools.kubectl(), "kustomize", str(tree / "overlays" / env)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
+    return kubetools.kustomize(tree / "overlays" / env)
 
 
 def _reading(capsys: pytest.CaptureFixture[str], story: Story) -> dict[str, dict[str, Any]]:
@@ -179,7 +147,7 @@ def _released(
     run's JSON, the overlay's text after)"""
     branch = f"env/{env}"
     before_heads = _heads(story)
-    before = _files(story, branch)
+    before = story.files(branch)
     result = run(capsys, story, now, *argv)
     if by_pr:
         request = _only_request(story, branch)
@@ -189,7 +157,7 @@ def _released(
     after_heads = _heads(story)
     changed = {b for b in before_heads if before_heads[b] != after_heads[b]}
     assert changed == {branch}, (changed, result)
-    after = _files(story, branch)
+    after = story.files(branch)
     target = f"overlays/{env}/kustomization.yaml"
     assert {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)} == {target, *also}
     again = run(capsys, story, now, *argv)
@@ -231,7 +199,7 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
     assert text == head + OVERLAY.format(image=image, tag="1.1.0") + f"  digest: {digest}\n", text
     assert f"{image}:1.1.0@{digest}" in _rendered(story, "staging")
     assert f"{image}:1.0.0" in _rendered(story, "production")
-    assert "0.9.0" in _files(story, "main")["overlays/staging/kustomization.yaml"].decode()
+    assert "0.9.0" in story.files("main")["overlays/staging/kustomization.yaml"].decode()
 
     # promote: staging's digest, read on env/staging, committed to env/production
     result, promoted = _released(
@@ -249,7 +217,7 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
     run(capsys, story, now, "promote", "staging", "production")
     assert (
         f"digest: {second}"
-        in _files(story, "env/production")["overlays/production/kustomization.yaml"].decode()
+        in story.files("env/production")["overlays/production/kustomization.yaml"].decode()
     )
 
     # rollback to the first promotion: production's overlay as it wrote it, on its branch; the
@@ -258,8 +226,8 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
     argv = ("rollback", "production", "--to", promotion["release"])
     _, back = _released(capsys, story, now, argv, "production", by_pr=False, also=holds)
     assert back == promoted
-    held = _files(story, "env/production")["gitops-bot.holds.yaml"].decode()
-    assert f'"{image}": rolled back' in held and "gitops-bot.holds.yaml" not in _files(story, "main")
+    held = story.files("env/production")["gitops-bot.holds.yaml"].decode()
+    assert f'"{image}": rolled back' in held and "gitops-bot.holds.yaml" not in story.files("main")
     assert f"{image}:1.1.0@{digest}" in _rendered(story, "production")
     assert f"{image}:1.2.0@{second}" in _rendered(story, "staging")
     # held: the next promotion is refused, naming the hold read on production's branch
@@ -267,8 +235,8 @@ def test_each_environment_is_read_released_promoted_and_rolled_back_on_its_own_b
     assert code == 4 and "production holds" in capsys.readouterr().err  # refused
     # unhold lifts it there; the promotion then brings the second build back
     run(capsys, story, now, "unhold", "production", image)
-    assert f'"{image}"' not in _files(story, "env/production").get("gitops-bot.holds.yaml", b"").decode()
-    assert "gitops-bot.holds.yaml" not in _files(story, "main")
+    assert f'"{image}"' not in story.files("env/production").get("gitops-bot.holds.yaml", b"").decode()
+    assert "gitops-bot.holds.yaml" not in story.files("main")
     run(capsys, story, now, "promote", "staging", "production")
     assert f"{image}:1.2.0@{second}" in _rendered(story, "production")
     # history, status and explain read production's releases on its branch
@@ -308,9 +276,9 @@ def test_a_commit_racing_a_person_on_the_environments_branch_is_made_again_there
 
     monkeypatch.setattr(GitWorkspace, "push", push)
     run(capsys, story, now, "promote", "staging", "production")
-    files = _files(story, "env/production")
+    files = story.files("env/production")
     assert raced and files["NOTES.md"] == b"a person's note\n"
     assert f"digest: {digest}" in files["overlays/production/kustomization.yaml"].decode()
     subjects = git(story.remote, "log", "--format=%s", "-2", "env/production").splitlines()
     assert subjects[1] == "note", subjects  # the bot's commit made again on the person's
-    assert "gitops-bot.yaml" in _files(story, "main")
+    assert "gitops-bot.yaml" in story.files("main")

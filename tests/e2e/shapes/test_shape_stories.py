@@ -366,17 +366,6 @@ def _seed(story: Story, config: str, tree: dict[str, str]) -> None:
 # -- what the story reads ---------------------------------------------------------------------
 
 
-def _files(story: Story, ref: str = "main") -> dict[str, bytes]:
-    """Every file on ``ref`` of the remote, byte for byte."""
-    names = git(story.remote, "ls-tree", "-r", "--name-only", ref).splitlines()
-    return {
-        n: subprocess.run(
-            ["git", "-C", str(story.remote), "show", f"{ref}:{n}"], check=True, capture_output=True
-        ).stdout
-        for n in names
-    }
-
-
 def _changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
     return {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
 
@@ -512,11 +501,11 @@ def _released(
     says; only ``env``'s render changes; running it again changes nothing. The pull request's
     body, the first run's JSON and the commit after."""
     before_ref = git(story.remote, "rev-parse", "main")
-    before = _files(story)
+    before = story.files()
     result = run(capsys, story, now, *argv)
     body = _merge_only_request(story)
     after_ref = git(story.remote, "rev-parse", "main")
-    after = _files(story)
+    after = story.files()
     target = shape.writes.format(env=env)
     changed = _changed(before, after) - {"gitops-bot.holds.yaml"}
     assert changed == {target}, changed
@@ -601,7 +590,7 @@ def test_a_shape_is_released_promoted_and_rolled_back_in_its_environments_own_pl
     if shape.render:
         rendered = _renders(shape, story, promoted)
         assert f"{image}:1.1.0" in rendered["production"]
-    promoted_text = _files(story)[shape.writes.format(env="production")].decode()
+    promoted_text = story.files()[shape.writes.format(env="production")].decode()
 
     # a second build goes the same way (what a rollback goes back from)
     story.push("app", "1.2.0")
@@ -609,10 +598,10 @@ def test_a_shape_is_released_promoted_and_rolled_back_in_its_environments_own_pl
         (("update", "--env", "staging"), "staging"),
         (("promote", "staging", "production"), "production"),
     ):
-        before = _files(story)
+        before = story.files()
         run(capsys, story, now, *argv)
         _merge_only_request(story)
-        after = _files(story)
+        after = story.files()
         assert _changed(before, after) == {shape.writes.format(env=env)}
         assert "1.2.0" in after[shape.writes.format(env=env)].decode()
 
@@ -674,12 +663,12 @@ def test_an_environments_first_release_rolls_back_to_what_it_rendered_before(
         run(capsys, story, now, *argv)
         _merge_only_request(story)
     promoted = git(story.remote, "rev-parse", "main")
-    before = _files(story)
+    before = story.files()
 
     run(capsys, story, now, "rollback", "production", "--steps", "1")
     _merge_only_request(story)
     back = git(story.remote, "rev-parse", "main")
-    assert _changed(before, _files(story)) - {"gitops-bot.holds.yaml"} == {
+    assert _changed(before, story.files()) - {"gitops-bot.holds.yaml"} == {
         shape.writes.format(env="production")
     }
     if shape.render:
