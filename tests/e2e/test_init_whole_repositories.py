@@ -38,6 +38,14 @@ DEFINED_ORDER = {
     "christianh814__kargo-demo-deploy": {"test": "dev", "uat": "test", "produsw1": "uat", "produsw2": "uat"},
     "christianh814__kargo-deployment-example": {"uat": "test", "prod": "uat"},
     "akuity__kargo-advanced": {"staging": "dev", "ab-test-a": "staging", "ab-test-b": "staging"},
+    # each cluster's own line (its Tekton pipelines update dev, then test, then open prod's PR),
+    # never across clusters
+    "gnunn-gitops__product-catalog": {
+        **{f"{c}-test": f"{c}-dev" for c in ("aws", "local", "rhpds")},
+        **{f"{c}-prod": f"{c}-test" for c in ("aws", "local", "rhpds")},
+    },
+    # docs/implementation/change-promotion.md
+    "danielloader__kubernetes-sdlc": {"staging": "development", "production": "staging"},
 }
 
 
