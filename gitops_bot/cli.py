@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # makes millions of them: at the default threshold (700 allocations) the collector ran
     # ~330 times and walked the overlay's nodes and the plan again and again (0.1 s of CPU).
     gc.set_threshold(GC_THRESHOLD, 10, 10)
-    privdir.sweep()  # what SIGKILLed runs left (key material) goes before anything else runs
+    privdir.sweep_at_start()  # what SIGKILLed runs left (key material) goes before anything else runs
     privdir.install_sigterm_cleanup()
     result = execute(argv)
     try:

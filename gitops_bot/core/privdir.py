@@ -19,6 +19,7 @@ user, of another host, or of a live process is never touched.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import signal
@@ -124,6 +125,13 @@ def sweep(tmp: Path | None = None) -> list[Path]:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
+
+
+@functools.cache
+def sweep_at_start() -> None:
+    """:func:`sweep`, once a process, at its start: ``main`` run again in the same process (the
+    tests run commands in process, a thousand a worker) does not list the temp dir again."""
+    sweep()
 
 
 def _on_sigterm(signum: int, _frame: FrameType | None) -> None:
