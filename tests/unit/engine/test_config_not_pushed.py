@@ -4,26 +4,14 @@ do, instead of "no gitops-bot.yaml" beside the file a person can see."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from gitops_bot import cli
+from testkit.local_git import git
 
 CONFIG = "version: 1\nimages:\n  - name: acme/app\nenvironments:\n  - name: dev\n    path: overlays/dev\n"
-
-
-def git(cwd: Path, *args: str) -> None:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example",
-        "HOME": str(cwd),
-        "PATH": "/usr/bin:/bin",
-    }
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ an Argo CD Application's kustomize.images sets are releases a rollback can go ba
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from gitops_bot.engine.app import open_app
 from gitops_bot.engine.history import read
 from gitops_bot.git.gitlog import Checkout
+from testkit.local_git import git
 
 IMAGE = "registry.example/acme/app"
 CONFIG = f"""version: 1
@@ -32,6 +32,13 @@ BASE = {
     ),
 }
 OVERLAY = "resources:\n- ../../base\n"
+# the shared base and an overlay of it for each environment, the config naming the overlays
+OVERLAYS = {
+    **BASE,
+    "overlays/staging/kustomization.yaml": OVERLAY,
+    "overlays/production/kustomization.yaml": OVERLAY,
+}
+ON_OVERLAYS = CONFIG.format(staging="overlays/staging", production="overlays/production")
 APPLICATION = """apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
@@ -46,20 +53,6 @@ spec:
   destination:
     namespace: {env}
 """
-
-
-def git(root: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example",
-        "HOME": str(root),
-        "PATH": "/usr/bin:/bin",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def commit(root: Path, tree: dict[str, str], message: str) -> str:
@@ -86,16 +79,7 @@ def history(root: Path, env: str) -> list[tuple[str | None, str]]:
 
 
 def test_a_first_release_into_the_own_layer_has_the_inherited_version_before_it(tmp_path: Path) -> None:
-    config = CONFIG.format(staging="overlays/staging", production="overlays/production")
-    root = repo(
-        tmp_path,
-        {
-            **BASE,
-            "overlays/staging/kustomization.yaml": OVERLAY,
-            "overlays/production/kustomization.yaml": OVERLAY,
-            "gitops-bot.yaml": config,
-        },
-    )
+    root = repo(tmp_path, {**OVERLAYS, "gitops-bot.yaml": ON_OVERLAYS})
     own = OVERLAY + "images:\n- name: " + IMAGE + "\n  newTag: 1.1.0\n"
     commit(root, {"overlays/production/kustomization.yaml": own}, "release\n\nGitops-Bot-Release: r-2")
     # before the release, production rendered the base's 1.0.0: an earlier release to go back to
@@ -109,16 +93,7 @@ def test_an_applications_kustomize_images_are_read_in_the_history(tmp_path: Path
         f"argocd/{env}.yaml": APPLICATION.format(env=env, image=IMAGE, tag="1.0.0")
         for env in ("staging", "production")
     }
-    root = repo(
-        tmp_path,
-        {
-            **BASE,
-            **apps,
-            "overlays/staging/kustomization.yaml": OVERLAY,
-            "overlays/production/kustomization.yaml": OVERLAY,
-            "gitops-bot.yaml": config,
-        },
-    )
+    root = repo(tmp_path, {**OVERLAYS, **apps, "gitops-bot.yaml": config})
     for n, tag in ((2, "1.1.0"), (3, "1.2.0")):
         text = APPLICATION.format(env="production", image=IMAGE, tag=tag)
         commit(root, {"argocd/production.yaml": text}, f"release\n\nGitops-Bot-Release: r-{n}")
@@ -128,16 +103,7 @@ def test_an_applications_kustomize_images_are_read_in_the_history(tmp_path: Path
 def test_each_state_reads_the_shared_base_as_that_state_had_it(tmp_path: Path) -> None:
     # the reader's parses are kept for every state of one history: keyed by the text a state
     # served, a base that moves and comes back is read as each state had it
-    config = CONFIG.format(staging="overlays/staging", production="overlays/production")
-    root = repo(
-        tmp_path,
-        {
-            **BASE,
-            "overlays/staging/kustomization.yaml": OVERLAY,
-            "overlays/production/kustomization.yaml": OVERLAY,
-            "gitops-bot.yaml": config,
-        },
-    )
+    root = repo(tmp_path, {**OVERLAYS, "gitops-bot.yaml": ON_OVERLAYS})
     first = BASE["base/deployment.yaml"]
     for n, text in ((2, first.replace("1.0.0", "1.1.0")), (3, first)):
         commit(root, {"base/deployment.yaml": text}, f"release\n\nGitops-Bot-Release: r-{n}")

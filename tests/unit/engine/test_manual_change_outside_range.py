@@ -5,11 +5,11 @@ not a manual rollback (no hold in the plan, none for ``update`` to write); movin
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from gitops_bot.engine.app import open_app
 from gitops_bot.release import intent
+from testkit.local_git import git
 
 IMAGE = "registry.example/fluxcd/source-controller"
 CONFIG = f"""version: 1
@@ -28,27 +28,13 @@ DEPLOY = (
 )
 
 
-def git(root: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "Flux",
-        "GIT_AUTHOR_EMAIL": "flux@example",
-        "GIT_COMMITTER_NAME": "Flux",
-        "GIT_COMMITTER_EMAIL": "flux@example",
-        "HOME": str(root),
-        "PATH": "/usr/bin:/bin",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
-    ).stdout
-
-
 def pin(root: Path, tag: str, message: str) -> None:
     path = root / "clusters/development/gotk-components.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(DEPLOY.format(image=IMAGE, tag=tag))
     (root / "clusters/development/kustomization.yaml").write_text("resources:\n- gotk-components.yaml\n")
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
+    git(root, "commit", "-q", "-m", message, name="Flux", email="flux@example")
 
 
 def repo(tmp_path: Path, *tags: str) -> Path:
