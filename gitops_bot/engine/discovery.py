@@ -777,7 +777,7 @@ def discover(
         except GitOpsBotError as e:
             repo.notes.append(f"reading the environments: {e}")
     envs = _rendering(repo, envs, readings)
-    envs, clusters = _per_cluster(envs, readings)
+    envs, clusters = _per_cluster(envs, readings, repo)
     if clusters:
         readings = _split_readings(repo, envs, clusters, specs, names_, readings, rendered, renamed, plain)
     envs, order_source = _ordered(repo, envs, questions)
@@ -929,7 +929,9 @@ def _cluster_label(cluster: str, taken: Sequence[str]) -> str:
 
 
 def _per_cluster(
-    envs: Sequence[FoundEnvironment], readings: Mapping[str, EnvironmentReading]
+    envs: Sequence[FoundEnvironment],
+    readings: Mapping[str, EnvironmentReading],
+    repo: _Repo | None = None,
 ) -> tuple[list[FoundEnvironment], dict[str, tuple[str, str]]]:
     """An environment whose paths are several clusters' same-named overlays, pinning different
     versions of an image, is one environment per cluster (one per name would plan one cluster's
@@ -956,6 +958,9 @@ def _per_cluster(
                 f"one environment per cluster: {e.name} is deployed by {len(names)} clusters "
                 f"({', '.join(names)}) that pin different versions; this is {cluster}'s"
             )
+            deployer = _deployed_by(repo, [e.paths[i] for i in idx]) if repo is not None else None
+            if deployer:
+                why += f" ({deployer} deploys it)"
             out.append(
                 replace(
                     e,
@@ -967,6 +972,21 @@ def _per_cluster(
             )
             clusters[name] = (cluster, e.name)
     return out, clusters
+
+
+def _deployed_by(repo: _Repo, paths: Sequence[str]) -> str | None:
+    """The file outside ``paths`` that names one of them as what it deploys (an Argo CD
+    Application, or an app of apps' values: bootstrap/argocd/apps/overlays/rhpds/values.yaml
+    deploys clusters/rhpds/overlays/dev): the tool's own word that it is a cluster's."""
+    wanted = re.compile(
+        r"(?:^|[\s:\"'])(?:\./)?(" + "|".join(re.escape(p) for p in paths) + r")/?[\"']?\s*$", re.M
+    )
+    for f in repo.yaml_files():
+        if any(f.startswith(p + "/") for p in paths):
+            continue
+        if wanted.search(repo.text(f) or ""):
+            return f
+    return None
 
 
 def _split_readings(

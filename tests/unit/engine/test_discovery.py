@@ -431,6 +431,10 @@ def test_clusters_pinning_different_versions_are_an_environment_each_promoted_wi
                 "resources:\n- ../../../../components/app/base\n"
                 f"images:\n- name: ghcr.io/acme/app\n  newTag: 1.{i}.0\n"
             )
+    # the app of apps of each cluster names what it deploys (Argo CD's word that it is the cluster's)
+    files["bootstrap/apps/rhpds/values.yaml"] = (
+        "applications:\n  app-dev:\n    source:\n      path: clusters/rhpds/overlays/dev\n"
+    )
     found = discover(_write(tmp_path, files))
     got = {e.name: (e.paths, e.promote_from) for e in found.environments}
     assert got == {
@@ -446,6 +450,8 @@ def test_clusters_pinning_different_versions_are_an_environment_each_promoted_wi
     assert effective["local-test"] == ["1.1.0"]
     text = config_text(found)
     assert "guess: one environment per cluster" in text
+    rhpds = next(e for e in found.environments if e.name == "rhpds-dev")
+    assert rhpds.cluster.endswith("this is rhpds's (bootstrap/apps/rhpds/values.yaml deploys it)")
     loaded = config.parse(text, "gitops-bot.yaml")
     assert {e.name: e.promote_from for e in loaded.environments}["aws-test"] == "aws-dev"
 
