@@ -36,7 +36,7 @@ from gitops_bot.core.model import (
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.engine.gates import Forge, RunGates
-from gitops_bot.engine.history import chart_specs
+from gitops_bot.engine.history import chart_documents, chart_specs
 from gitops_bot.engine.results import GateStatus, Unknown
 from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release import decision, freezes, ledger, windows
@@ -283,6 +283,8 @@ def _latest(app: App) -> Callable[[str], Entry | None]:
                 app.declared.image_specs(),
                 limit=1,
                 charts=chart_specs(app, env),
+                documents=chart_documents(app, env, app.root),
+                chart_context=app.chart_context(env),
             )
             read[name] = entries[0] if entries else None
         return read[name]
