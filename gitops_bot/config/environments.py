@@ -13,7 +13,7 @@ from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.metrics import GATES, Gates
 from gitops_bot.config.reader import ConfigReader
-from gitops_bot.config.settings import BRANCH_PATTERN, EnvironmentConfig, ImageConfig
+from gitops_bot.config.settings import EnvironmentConfig, ImageConfig, branch_rule
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
 from gitops_bot.config.windows import WINDOWS
 from gitops_bot.core.model import WriteMode
@@ -141,7 +141,7 @@ ENVIRONMENT = Section(
         Field(
             "branch",
             STR,
-            rules=(matches(BRANCH_PATTERN, "'branch' {value!r} of {what} is not a valid branch name"),),
+            rules=(branch_rule("'branch' {value!r} of {what} is not a valid branch name"),),
             description="The branch its files live on, when each environment has its own (the "
             "branch its Argo CD Application's targetRevision names): read there, and its releases "
             "land there (default: the base branch).",

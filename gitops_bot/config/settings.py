@@ -4,6 +4,7 @@ trust, argocd, events, notify)."""
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
-from gitops_bot.core.settings import WITHIN_DURATIONS, between, holds, matches, one_of, setting
+from gitops_bot.core.settings import WITHIN_DURATIONS, Rule, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
@@ -197,9 +198,28 @@ class EnvironmentConfig:
 DEFAULT_AUTHOR = "gitops-bot <gitops-bot@users.noreply.github.com>"
 DEFAULT_MESSAGE = "chore({environment}): {summary}"
 _AUTHOR = r"^[^<>]+ <[^<>\s]+@[^<>\s]+>$"
-_BRANCH = r"^(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/-]+(?<!/)$"
-_BRANCH_NAME = matches(_BRANCH, "git {key} {value!r} is not a valid branch name")
-BRANCH_PATTERN = _BRANCH  # an environment's own branch is checked by the same rule as git.base
+# git's own rule for a branch name (``git check-ref-format --branch``), so what git takes
+# loads (init writes an Application's targetRevision as found) and what it refuses is one line
+# here, not a fetch failing later: no part starting with '.', none ending in '.lock', no '..',
+# '//' or '@{', no control character, space, ~ ^ : ? * [ or backslash, not starting with '-'
+# (git would read it as an option) or '/', not ending in '/' or '.', not HEAD or '@'; bounded
+BRANCH_PATTERN = (
+    r"^(?!-)(?!/)(?!.*(?:^|/)\.)(?!.*\.\.)(?!.*//)(?!.*@\{)(?!.*\.lock(?:/|$))(?!HEAD$)(?!@$)"
+    r"[^\x00-\x20\x7f~^:?*\[\\]{1,255}(?<![/.])$"
+)
+
+
+def branch_problem(name: object) -> str | None:
+    """None when git takes ``name`` as a branch name (:data:`BRANCH_PATTERN`, matched whole:
+    a ``$`` alone would let a trailing newline through)."""
+    return None if isinstance(name, str) and re.fullmatch(BRANCH_PATTERN, name) else ""
+
+
+def branch_rule(message: str) -> Rule:
+    return Rule(branch_problem, message, {"pattern": BRANCH_PATTERN})
+
+
+_BRANCH_NAME = branch_rule("git {key} {value!r} is not a valid branch name")
 _TEMPLATE_FIELDS = ("environment", "summary", "images", "release")
 _FIELDS_HINT = "fields: {{environment}}, {{summary}}, {{images}}, {{release}}"
 
