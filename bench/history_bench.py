@@ -20,15 +20,8 @@ from measure import measured
 from phases import Phases
 
 from gitops_bot.core import log
-from gitops_bot.engine.history import history
-from gitops_bot.engine.session import Sessions
 from gitops_bot.git.git import GitWorkspace
-from testkit.releases import build_remote
-
-
-def _history(url: str, environ: dict[str, str]) -> list[object]:
-    """``gitops-bot history prod`` as its command runs it: a session that signs nothing."""
-    return list(Sessions(url, environ=environ).open(lambda s: history(s, "prod"), sign=False))
+from testkit.releases import build_remote, prod_history
 
 
 def main() -> int:
@@ -43,14 +36,14 @@ def main() -> int:
     print(f"built remote: {args.releases} releases in {time.monotonic() - t0:.1f} s")
     environ = {**os.environ, "GITOPS_BOT_CACHE": str(root / "cache")}
     t0 = time.monotonic()
-    first = _history(f"file://{remote}", environ)
+    first = prod_history(f"file://{remote}", environ)
     print(f"first run (partial clone, blobs fetched): {time.monotonic() - t0:.2f} s, {len(first)} releases")
     ph = Phases()
     ph.patch(GitWorkspace, "git")
     for run in range(args.runs):
         ph.reset()
         with measured(None) as m:
-            entries = _history(f"file://{remote}", environ)
+            entries = prod_history(f"file://{remote}", environ)
         print(
             f"run {run + 1}: {len(entries)} releases in {m.wall:.2f} s (budget 2 s); {ph.line(m.wall)}; "
             f"CPU {m.own_cpu:.2f} s here + {m.children_cpu:.2f} s in git"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -23,14 +22,7 @@ from pathlib import Path
 from measure import measured
 
 from gitops_bot.core import log
-from gitops_bot.engine.history import history
-from gitops_bot.engine.session import Sessions
-
-HOST = "registry.test"
-
-
-def _file(name: str, text: str) -> str:
-    return f"M 100644 inline {name}\ndata {len(text.encode())}\n{text}\n"
+from testkit.releases import HOST, inline, prod_history, remote
 
 
 def _workload(i: int, replicas: int) -> str:
@@ -50,10 +42,6 @@ def _overlay(tag: str) -> str:
 
 
 def build_remote(root: Path, files: int, commits: int) -> Path:
-    remote = root / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    subprocess.run(["git", "-C", str(remote), "config", "uploadpack.allowFilter", "true"], check=True)
-    subprocess.run(["git", "-C", str(remote), "config", "uploadpack.allowAnySHA1InWant", "true"], check=True)
     config = (
         f"version: 1\nimages:\n  - name: {HOST}/acme/app\n    policy: semver\n"
         "environments:\n  - name: staging\n    path: overlays/staging\n"
@@ -62,32 +50,25 @@ def build_remote(root: Path, files: int, commits: int) -> Path:
     base = "resources:\n" + "".join(f"- w{i:03d}.yaml\n" for i in range(files))
     stream = [
         "commit refs/heads/main\ncommitter dev <d@x> 1700000000 +0000\ndata 7\ninitial\n"
-        + _file("gitops-bot.yaml", config)
-        + _file("base/kustomization.yaml", base)
-        + "".join(_file(f"base/w{i:03d}.yaml", _workload(i, 1)) for i in range(files))
-        + _file("overlays/staging/kustomization.yaml", _overlay("1.0.0"))
-        + _file("overlays/prod/kustomization.yaml", _overlay("1.0.0"))
+        + inline("gitops-bot.yaml", config)
+        + inline("base/kustomization.yaml", base)
+        + "".join(inline(f"base/w{i:03d}.yaml", _workload(i, 1)) for i in range(files))
+        + inline("overlays/staging/kustomization.yaml", _overlay("1.0.0"))
+        + inline("overlays/prod/kustomization.yaml", _overlay("1.0.0"))
     ]
     for c in range(1, commits + 1):
         if c % 2:
             r = (c + 1) // 2
             message = f"chore(prod): app 1.{r}.0\n\nGitops-Bot-Release: prod-{r:08x}\n"
-            change = _file("overlays/prod/kustomization.yaml", _overlay(f"1.{r}.0"))
+            change = inline("overlays/prod/kustomization.yaml", _overlay(f"1.{r}.0"))
         else:
             message = f"scale w{c % files:03d}\n"
-            change = _file(f"base/w{c % files:03d}.yaml", _workload(c % files, 2 + c))
+            change = inline(f"base/w{c % files:03d}.yaml", _workload(c % files, 2 + c))
         stream.append(
             f"commit refs/heads/main\ncommitter dev <d@x> {1700000000 + c} +0000\n"
             f"data {len(message.encode())}\n{message}" + change
         )
-    subprocess.run(
-        ["git", "-C", str(remote), "fast-import", "--quiet"], input="".join(stream), text=True, check=True
-    )
-    return remote
-
-
-def _history(url: str, environ: dict[str, str]) -> list[object]:
-    return list(Sessions(url, environ=environ).open(lambda s: history(s, "prod"), sign=False))
+    return remote(root, stream)
 
 
 def main() -> int:
@@ -98,14 +79,14 @@ def main() -> int:
     args = ap.parse_args()
     log.configure("warning")
     root = Path(tempfile.mkdtemp(prefix="gitops-bot-history-overlay-bench-"))
-    remote = build_remote(root, args.files, args.commits)
+    made = build_remote(root, args.files, args.commits)
     environ = {**os.environ, "GITOPS_BOT_CACHE": str(root / "cache")}
     t0 = time.monotonic()
-    first = _history(f"file://{remote}", environ)
+    first = prod_history(f"file://{made}", environ)
     print(f"first run (clone, blobs fetched): {time.monotonic() - t0:.2f} s, {len(first)} releases")
     for run in range(args.runs):
         with measured(None) as m:
-            entries = _history(f"file://{remote}", environ)
+            entries = prod_history(f"file://{made}", environ)
         print(
             f"run {run + 1}: {len(entries)} releases over {args.commits} commits, {args.files}-file base: "
             f"{m.wall:.2f} s; CPU {m.own_cpu:.2f} s here + {m.children_cpu:.2f} s in git"
