@@ -11,20 +11,11 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.cli import main
+from testkit.forge_story import APP_DEPLOYMENT
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
 ZEROS = "sha256:" + "0" * 64
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: app}}
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          image: {repo}:1.0.0
-"""
 OVERLAY = "resources:\n  - ../../base\nimages:\n  - name: {repo}\n    newTag: {tag}\n    digest: {digest}\n"
 CONFIG = """version: 1
 images:
@@ -45,7 +36,7 @@ def test_a_placeholder_digest_is_said_and_never_promoted(
     new = pusher.image("placeholder/app", "1.1.0")
     files = {
         "base/kustomization.yaml": "resources: [deployment.yaml]\n",
-        "base/deployment.yaml": DEPLOYMENT.format(repo=repo_name),
+        "base/deployment.yaml": APP_DEPLOYMENT.format(image=repo_name),
         "overlays/staging/kustomization.yaml": OVERLAY.format(repo=repo_name, tag="1.1.0", digest=ZEROS),
         "overlays/production/kustomization.yaml": OVERLAY.format(
             repo=repo_name, tag="1.0.0", digest=old.digest
