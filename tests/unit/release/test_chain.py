@@ -6,7 +6,7 @@ chain's winner, so one table per rule holds both."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -20,54 +20,31 @@ from gitops_bot.core.model import (
     Waiting,
 )
 from gitops_bot.core.outside import Outside
-from gitops_bot.gate import argocd
 from gitops_bot.gate.checks import CHECKS
-from gitops_bot.gate.metrics import METRICS
 from gitops_bot.gate.reading import GateOutcome, Reading
 from gitops_bot.gate.web import WEB
 from gitops_bot.release.autorollback import Failure
 from gitops_bot.release.autorollback import RollbackDecision as RollbackVerdict
 from gitops_bot.release.decision import Facts, Standing, Step, chain, decide, winner
-from gitops_bot.release.soak import Soak
-from gitops_bot.release.windows import Deferral, Freeze
+from gitops_bot.release.windows import Freeze
+from testkit.decision_facts import (
+    DEPLOYED,
+    FACTS,
+    NEWER,
+    NOW,
+    PROMOTED,
+    RED,
+    SOAKING,
+    UNREAD,
+    WINDOW,
+    error_rate,
+)
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-DEPLOYED = Deployed("example/app", "registry.example/app", "1.0.0", "sha256:" + "a" * 64)
-NEWER = Deployed("example/app", "registry.example/app", "1.1.0", "sha256:" + "b" * 64)
-FACTS = Facts("production", now=NOW)
-PROMOTED = Facts("production", promote_from="staging", now=NOW)
 FREEZE = Freeze("production", NOW + timedelta(days=2), Outside("year-end freeze"))
-WINDOW = Deferral("deny window fri 16:00-24:00 UTC", NOW + timedelta(hours=9))
-SOAKING = Soak(
-    "staging", "production", timedelta(hours=1), NOW - timedelta(minutes=20), ("soaked 20m of 1h",)
-)
-RED = Reading(
-    "app-staging",
-    "",
-    argocd.RULE,
-    GateOutcome.FAIL,
-    NOW,
-    "Synced, Degraded",
-    error="Synced, Degraded",
-    kind=argocd.ARGOCD,
-)
 GREEN = replace(RED, outcome=GateOutcome.PASS, error="", value="Synced, Healthy")
-UNREAD = argocd.unread("app-staging", "Argo CD at https://argocd.example is unavailable (503)", NOW)
 ERRORS = 'sum(rate(http_requests_total{code=~"5.."}[5m]))'
-SPIKE = Reading(
-    "error-rate", ERRORS, "< 0.01", GateOutcome.FAIL, NOW, "0.2", "", NOW - timedelta(minutes=4), kind=METRICS
-)
-HOLDING = Reading(
-    "error-rate",
-    ERRORS,
-    "< 0.01",
-    GateOutcome.PASS,
-    NOW,
-    "0.001",
-    "",
-    NOW - timedelta(minutes=9),
-    kind=METRICS,
-)
+SPIKE = error_rate(ERRORS, GateOutcome.FAIL, "0.2", 4)
+HOLDING = error_rate(ERRORS, GateOutcome.PASS, "0.001", 9)
 CHECKS_RED = Reading(
     "commit", "smoke-test", "green", GateOutcome.FAIL, NOW, error="failing: smoke", kind=CHECKS
 )

@@ -5,33 +5,19 @@ the rules it does not cover still decide, the first red one of those winning."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from gitops_bot.core.model import DecisionAction, DecisionRule, Deployed, PlanAction, PlanItem
+from gitops_bot.core.model import DecisionAction, DecisionRule, PlanAction, PlanItem
 from gitops_bot.core.outside import Outside
-from gitops_bot.gate import argocd
-from gitops_bot.gate.metrics import METRICS
-from gitops_bot.gate.reading import GateOutcome, Reading
+from gitops_bot.gate.reading import GateOutcome
 from gitops_bot.release.decision import OVERRIDES, Facts, Override, Standing, chain, decide, safety, winner
 from gitops_bot.release.windows import Freeze
+from testkit.decision_facts import DEPLOYED, NEWER, NOW, PROMOTED, RED, error_rate
 
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-DEPLOYED = Deployed("example/app", "registry.example/app", "1.0.0", "sha256:" + "a" * 64)
-NEWER = Deployed("example/app", "registry.example/app", "1.1.0", "sha256:" + "b" * 64)
 ITEM = PlanItem("production", "example/app", "", "", "", PlanAction.NONE, "", DEPLOYED)
 FREEZE = Freeze("production", NOW + timedelta(days=2), Outside("year-end freeze"))
-SPIKE = Reading("error-rate", "rate(errors[5m])", "< 0.01", GateOutcome.FAIL, NOW, "0.2", kind=METRICS)
-DEGRADED = Reading(
-    "app-staging",
-    "",
-    argocd.RULE,
-    GateOutcome.FAIL,
-    NOW,
-    "Synced, Degraded",
-    error="Degraded",
-    kind=argocd.ARGOCD,
-)
-PROMOTED = Facts("production", promote_from="staging", now=NOW)
+SPIKE = error_rate("rate(errors[5m])", GateOutcome.FAIL, "0.2")
+DEGRADED = replace(RED, error="Degraded")
 FORCED = frozenset({"freeze", "promotion.metrics", "promotion.checks", "promotion.web"})
 
 
