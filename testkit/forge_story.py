@@ -21,6 +21,13 @@ from testkit import forge_world, update_world
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import git
 
+# The head of a story's gitops-bot.yaml: its one image (``{image}``), released within 1.x
+IMAGE_CONFIG = """version: 1
+images:
+  - name: {image}
+    repository: {image}
+    range: "^1"
+"""
 # The one Deployment the stories' shared base holds (``{image}``: the story's image), at 1.0.0
 APP_DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment

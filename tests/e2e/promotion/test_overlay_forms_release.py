@@ -17,20 +17,18 @@ from pathlib import Path
 import pytest
 
 from testkit import kubetools
-from testkit.forge_story import APP_DEPLOYMENT, Story, run, stories
+from testkit.forge_story import APP_DEPLOYMENT, IMAGE_CONFIG, Story, run, stories
 from testkit.registry_process import RegistryProcess
 
-CONFIG = """version: 1
-images:
-  - name: {image}
-    repository: {image}
-    range: "^1"
-environments:
+CONFIG = (
+    IMAGE_CONFIG
+    + """environments:
   - name: staging
     path: {staging}
   - name: production
     path: overlays/production
 """
+)
 OVERLAY = "resources:\n  - ../../base\n"
 PATCHED = OVERLAY + (
     "patches:\n  - target: {{kind: Deployment, name: app}}\n    patch: |-\n      - op: replace\n"

@@ -20,22 +20,20 @@ import pytest
 
 from gitops_bot.cli import main
 from testkit import kubetools
-from testkit.forge_story import APP_DEPLOYMENT, Story, run, stories
+from testkit.forge_story import APP_DEPLOYMENT, IMAGE_CONFIG, Story, run, stories
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import git
 
-CONFIG = """version: 1
-images:
-  - name: {image}
-    repository: {image}
-    range: "^1"
-environments:
+CONFIG = (
+    IMAGE_CONFIG
+    + """environments:
   - name: staging
     path: overlays/staging
   - name: production
     path: overlays/production
     promote_from: staging
 """
+)
 OVERLAY = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\n"
 BASE = "base/deployment.yaml"
 STAGING, PRODUCTION = "overlays/staging/kustomization.yaml", "overlays/production/kustomization.yaml"

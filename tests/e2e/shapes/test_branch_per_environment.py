@@ -28,17 +28,14 @@ import pytest
 from gitops_bot.cli import main
 from gitops_bot.git.git import GitWorkspace
 from testkit import kubetools
-from testkit.forge_story import APP_DEPLOYMENT, Story, run, stories
+from testkit.forge_story import APP_DEPLOYMENT, IMAGE_CONFIG, Story, run, stories
 from testkit.registry_process import RegistryProcess
 from testkit.update_world import git
 
 ENVS = ("staging", "production")
-CONFIG = """version: 1
-images:
-  - name: {image}
-    repository: {image}
-    range: "^1"
-environments:
+CONFIG = (
+    IMAGE_CONFIG
+    + """environments:
   - name: staging
     path: overlays/staging
     branch: env/staging
@@ -48,6 +45,7 @@ environments:
     promote_from: staging
     write: commit
 """
+)
 OVERLAY = """resources:
 - ../../base
 images:
