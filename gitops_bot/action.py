@@ -32,6 +32,7 @@ from gitops_bot.config.settings import Config
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import ImageRef
 from gitops_bot.core.log import Redacting, redact
+from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.engine.session import read_config
 from gitops_bot.git.gitcli import is_url
@@ -186,10 +187,9 @@ def _written_hosts(cfg: Config, root: Path, environ: Mapping[str, str]) -> set[s
     hosts: set[str] = set()
     for env in cfg.environments:
         try:
-            for path in app.files(env):
-                for site in images.read(
-                    path.read_text(encoding="utf-8"), path.name, app.declared.image_specs(), strict=False
-                ):
+            # read where the one reader reads them: an environment's own branch, not the disk's copy
+            for path, text in branches.texts(app, env).items():
+                for site in images.read(text, path.name, app.declared.image_specs(), strict=False):
                     if site.repository:
                         hosts.add(ImageRef.parse(site.repository).registry)
         except (GitOpsBotError, OSError, UnicodeDecodeError, ValueError):

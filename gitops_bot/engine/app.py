@@ -250,19 +250,23 @@ class App:
         specs = self.declared.chart_specs()
         names, keys = set(specs), {s.key for s in specs.values()}
         texts: dict[Path, charts.Parsed] = {}
+        own_branch = branches.branch_of(self, env)
+        # read where the one reader read it: the environment's own branch, not the disk's copy
+        on_branch = branches.tree(self, own_branch) if own_branch else None
         for rel in reading.rendered:
             path = self.config.root / rel
             if path.name == "Chart.lock" or (path.suffix not in (".yaml", ".yml")):
                 continue
             try:
-                text = files.read_text(files.inside(self.root, path))
-            except GitOpsBotError:  # on the environment's own branch, not in this checkout
+                text = on_branch.text(path) if on_branch else files.read_text(files.inside(self.root, path))
+            except GitOpsBotError:  # not a file the bot reads (a link leaving the repository)
+                continue
+            if text is None:  # on the branch, a file its tree does not read (the reading says it)
                 continue
             if charts.may_pin(text, rel):  # a file naming no chart object is not parsed
                 texts[path] = self._parsed_chart_file(path, text, rel)
         flux, releases = chart_context(texts)
         self._chart_contexts[env.name] = (flux, releases)
-        own_branch = branches.branch_of(self, env)
         others = [
             (e.name, set(self.reading(e).rendered), dict(self.reading(e).documents))
             for e in self.config.environments

@@ -9,14 +9,20 @@ branch can share a place there. What is on the base is read from the checkout as
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from gitops_bot.config import Config, EnvironmentConfig
+from gitops_bot.core import files, privdir
+from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.engine.declared import Declared
+from gitops_bot.git import gitcli
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.release import holds as holds_mod
@@ -41,6 +47,8 @@ class AppView(Protocol):
     def root(self) -> Path: ...
 
     def read_tree(self, tree: reader.Tree, branch: str | None = None) -> dict[str, EnvironmentReading]: ...
+
+    def files(self, env: EnvironmentConfig) -> list[Path]: ...
 
 
 # a release's edits and its holds land together on the environment's branch; a freeze is the
@@ -111,6 +119,42 @@ def tree(app: AppView, branch: str) -> reader.Tree:
         history = history_of(app)
         app.trees[branch] = BranchTree(history, branch_ref(history, branch), app.root)
     return app.trees[branch]
+
+
+def texts(app: AppView, env: EnvironmentConfig) -> dict[Path, str]:
+    """The text of each file a release for ``env`` may edit (``App.files``, by its path under
+    the checkout's root), from where the one reader read it: ``env``'s own branch's tree when
+    it has one (the checkout's disk holds the base's copy there, often stale), else the disk."""
+    own = branch_of(app, env)
+    if own is None:
+        return {path: files.read_text(path) for path in app.files(env)}
+    on_branch = tree(app, own)
+    out: dict[Path, str] = {}
+    for path in app.files(env):
+        text = on_branch.text(path)
+        if text is None:
+            raise UsageError(
+                f"{path.relative_to(app.root).as_posix()} on branch {own} is not a file the bot reads",
+                hint=f"see 'gitops-bot plan' for what it says of {env.name}",
+            )
+        out[path] = text
+    return out
+
+
+@contextlib.contextmanager
+def on_disk(app: AppView, branch: str) -> Iterator[Path]:
+    """``branch``'s files written out in the process's private directory (the root a tool that
+    reads a directory, kubectl kustomize, renders): through a temporary index of its own, so
+    neither the checkout's index nor its working tree is touched. Removed on exit."""
+    history = history_of(app)
+    # the checkout's root within its top level (--repo a subdirectory of a clone)
+    prefix = gitcli.completed(["rev-parse", "--show-prefix"], cwd=str(app.root))
+    inner = prefix.stdout.decode(errors="replace").strip() if prefix.returncode == 0 else ""
+    with tempfile.TemporaryDirectory(prefix="branch-", dir=privdir.path()) as tmp:
+        env = {**history.env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        history.store.run("read-tree", rev(app, branch), env=env, what="read-tree")
+        history.store.run("checkout-index", "-a", f"--prefix={tmp}/tree/", env=env, what="checkout-index")
+        yield Path(tmp) / "tree" / inner
 
 
 def holds(app: AppView) -> holds_mod.Holds:

@@ -7,12 +7,12 @@ plumbing and the forge clients that ``update`` delivers with."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from gitops_bot.config import Config
-from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
 from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan, PlanAction, PlanItem
 from gitops_bot.core.outside import Outside
@@ -34,11 +34,18 @@ def unwritten_warning(u: Unwritten) -> str:
 
 
 def edit(
-    app: App, rel: Release, root: Path, texts: Mapping[Path, str], specs: Sequence[images.ImageSpec]
+    app: App,
+    rel: Release,
+    root: Path,
+    texts: Mapping[Path, str],
+    specs: Sequence[images.ImageSpec],
+    render_root: Path | None = None,
 ) -> tuple[Release, dict[Path, str]]:
     """``rel``'s edits of an environment's files (``texts``: each file's current text by its
     path under the worktree ``root``, in :meth:`App.files` order); returns the release with the
-    files that actually hold each image, and the new text of each file that changes."""
+    files that actually hold each image, and the new text of each file that changes.
+    ``render_root``: where the files ``texts`` are of lie on disk for the rendered diff, when
+    not at ``root`` (an environment's own branch written out)."""
     updates = [
         images.Update(c.image, repository=c.new_name, tag=c.to_tag, digest=c.to_digest)
         for c in rel.changes
@@ -90,7 +97,7 @@ def edit(
         for c in rel.changes
     ]
     rel = replace(rel, changes=tuple(changes))
-    return _with_render(app, rel, root, texts, written) if written else rel, written
+    return _with_render(app, rel, root, texts, written, render_root) if written else rel, written
 
 
 def _documents(app: App, environment: str) -> dict[Path, str]:
@@ -233,15 +240,24 @@ def _edit_charts(
 
 
 def _with_render(
-    app: App, rel: Release, root: Path, texts: Mapping[Path, str], written: Mapping[Path, str]
+    app: App,
+    rel: Release,
+    root: Path,
+    texts: Mapping[Path, str],
+    written: Mapping[Path, str],
+    render_root: Path | None = None,
 ) -> Release:
     """The release with the rendered diff of its edits (docs/manifests/rendered-diff.md)."""
     env = app.config.environment(rel.environment)
-    dirs = renderer.kustomizations(root, [app.config.root / p for p in env.paths])
-    before = {p: texts[p] for p in written}
-    return replace(
-        rel, rendered=renderer.rendered_diff(app.config.render, env.name, root, dirs, before, written)
-    )
+    at = render_root or root
+
+    def there(path: Path) -> Path:
+        return at / path.relative_to(root)
+
+    dirs = renderer.kustomizations(at, [there(app.config.root / p) for p in env.paths])
+    before = {there(p): texts[p] for p in written}
+    after = {there(p): t for p, t in written.items()}
+    return replace(rel, rendered=renderer.rendered_diff(app.config.render, env.name, at, dirs, before, after))
 
 
 def rendered_of(app: App, plan: Plan) -> tuple[Rendered, ...]:
@@ -250,10 +266,13 @@ def rendered_of(app: App, plan: Plan) -> tuple[Rendered, ...]:
     out: list[Rendered] = []
     specs = app.declared.image_specs()
     for ep in plan.environments:
+        env = app.config.environment(ep.name)
+        own = branches.branch_of(app, env)
         for rel in releases_of(app.config, ep):
-            try:
-                texts = {path: files.read_text(path) for path in app.files(app.config.environment(ep.name))}
-                out += edit(app, rel, app.root, texts, specs)[0].rendered
+            try:  # an environment on its own branch: its files there, rendered there
+                texts = branches.texts(app, env)
+                with branches.on_disk(app, own) if own else contextlib.nullcontext(None) as there:
+                    out += edit(app, rel, app.root, texts, specs, there)[0].rendered
             except GitOpsBotError as e:  # the plan itself stands; update reports the edit's error
                 out.append(Rendered(ep.name, ".", error=f"not edited: {e}"))
     return tuple(out)

@@ -4,6 +4,7 @@ and without the key the reading says which key to set. On real git."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Sequence
@@ -13,9 +14,19 @@ from typing import Any
 
 import pytest
 
+from gitops_bot import action
 from gitops_bot.core.errors import UsageError
+from gitops_bot.core.model import (
+    Candidate,
+    Deployed,
+    EnvironmentMode,
+    EnvironmentPlan,
+    Plan,
+    PlanAction,
+    PlanItem,
+)
 from gitops_bot.core.reading import PinStatus
-from gitops_bot.engine import branches, decisions, report
+from gitops_bot.engine import branches, decisions, edits, report
 from gitops_bot.engine.app import open_app
 from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.session import Sessions
@@ -250,3 +261,45 @@ def test_the_report_reads_a_hold_on_the_environments_own_branch(tmp_path: Path) 
     )
     assert [(h.image, str(h.reason)) for h in placed["test"]] == [(APP, "broke the checkout")]
     assert "production" not in placed and unread == []
+
+
+def test_the_rendered_diff_of_an_environment_on_its_branch_is_of_that_branch(tmp_path: Path) -> None:
+    """``plan --rendered-diff``: the edit of test's overlay as its branch holds it (2.0), rendered
+    from that branch's files, never the base's stale copy (0.9) of the same paths."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    _git(repo, "checkout", "-q", "test")  # the branch's base renders (main's is not a whole object)
+    _write(
+        repo,
+        {
+            "base/deployment.yaml": "apiVersion: apps/v1\n"
+            + DEPLOYMENT.replace("spec:\n", "metadata:\n  name: app\nspec:\n", 1)
+        },
+    )
+    _git(repo, "commit", "-qam", "a whole Deployment")
+    _git(repo, "checkout", "-q", "main")
+    app = open_app(repo)
+    texts = branches.texts(app, app.config.environment("test"))
+    assert [t.startswith("# test's own") for t in texts.values()] == [True]
+    digest = "sha256:" + "a" * 64
+    item = PlanItem(
+        "test", APP, "overlays/test/kustomization.yaml", APP, "semver", PlanAction.UPDATE, "newer",
+        Deployed(APP, None, "2.0", None), Candidate("2.1", digest),
+    )  # fmt: skip
+    plan = Plan((EnvironmentPlan("test", EnvironmentMode.REGISTRY, (item,)),))
+    (rendered,) = edits.rendered_of(app, plan)
+    assert rendered.error is None, rendered
+    said = json.dumps(rendered.to_json())
+    assert f"{APP}:2.0" in said and f"{APP}:2.1@{digest}" in said and "0.9" not in said, said
+
+
+def test_the_actions_registries_of_an_environment_on_its_branch_are_read_there(tmp_path: Path) -> None:
+    """The registries the Action logs in to: those the environment's files name on its own
+    branch (a newName only there), not what the base's stale copy names."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    _git(repo, "checkout", "-q", "test")
+    overlay = OVERLAY.format(tag="2.0").replace("  newTag:", "  newName: mirror.example/acme/app\n  newTag:")
+    _write(repo, {"overlays/test/kustomization.yaml": overlay})
+    _git(repo, "commit", "-qam", "from the mirror")
+    _git(repo, "checkout", "-q", "main")
+    cfg = open_app(repo).config
+    assert "mirror.example" in action._written_hosts(cfg, repo, dict(os.environ))
