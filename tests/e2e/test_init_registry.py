@@ -11,30 +11,41 @@ from gitops_bot.output import document
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
+DEPLOY = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n"
+    "    spec:\n      containers:\n      - name: {name}\n        image: {image}\n"
+)
+
+
+def _pushed(registry: RegistryProcess, tmp_path: Path, prefix: str, tags: tuple[str, ...]) -> str:
+    """The image ``app`` the registry serves under each of ``tags`` (each its own bytes), in a
+    namespace of the test's own (``prefix`` and a number from ``tmp_path``)."""
+    ns = f"{prefix}{abs(hash(str(tmp_path))) % 10**8}"
+    pusher = Pusher.to(registry.url)
+    try:
+        for tag in tags:
+            pusher.image(f"{ns}/app", tag, salt=f"{ns}-{tag}")
+    finally:
+        pusher.close()
+    return f"{registry.host}/{ns}/app"
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
 
 def test_registry_checks_each_guessed_policy_and_names_the_tag_it_would_choose(
     tmp_path: Path, registry: RegistryProcess
 ) -> None:
-    ns = f"init{abs(hash(str(tmp_path))) % 10**8}"
-    image = f"{registry.host}/{ns}/app"
-    pusher = Pusher.to(registry.url)
-    try:
-        for tag in ("1.0.0", "1.2.0", "2.0.0", "latest"):
-            pusher.image(f"{ns}/app", tag, salt=f"{ns}-{tag}")
-    finally:
-        pusher.close()
-    deploy = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n"
-        f"    spec:\n      containers:\n      - name: app\n        image: {image}:1.0.0\n"
-    )
+    image = _pushed(registry, tmp_path, "init", ("1.0.0", "1.2.0", "2.0.0", "latest"))
     files = {
         "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
-        "base/deploy.yaml": deploy,
+        "base/deploy.yaml": DEPLOY.format(name="app", image=f"{image}:1.0.0"),
         "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    _write(tmp_path, files)
     result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
     assert result.exit_code == 0
     doc = document(result)
@@ -51,27 +62,14 @@ def test_a_pinned_tag_the_guessed_policy_leaves_out_is_said(
 ) -> None:
     """Two majors pinned: the guess keeps the highest, and the check names the pin it leaves
     out (the plan would move it across a major), not only the tag it would choose."""
-    ns = f"initpin{abs(hash(str(tmp_path))) % 10**8}"
-    image = f"{registry.host}/{ns}/app"
-    pusher = Pusher.to(registry.url)
-    try:
-        for tag in ("1.0.0", "2.0.0", "2.1.0"):
-            pusher.image(f"{ns}/app", tag, salt=f"{ns}-{tag}")
-    finally:
-        pusher.close()
-    deploy = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n"
-        f"    spec:\n      containers:\n      - name: app\n        image: {image}:1.0.0\n"
-    )
+    image = _pushed(registry, tmp_path, "initpin", ("1.0.0", "2.0.0", "2.1.0"))
     files = {
         "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
-        "base/deploy.yaml": deploy,
+        "base/deploy.yaml": DEPLOY.format(name="app", image=f"{image}:1.0.0"),
         "overlays/dev/kustomization.yaml": f"resources:\n- ../../base\nimages:\n- name: {image}\n  newTag: 2.0.0\n",
         "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    _write(tmp_path, files)
     result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
     assert result.exit_code == 0
     doc = document(result)
@@ -87,27 +85,14 @@ def test_offline_registries_leave_the_config_and_the_reachable_registries_checks
     """One registry reachable, one not (nothing listens on 127.0.0.1:1): init --registry still
     writes the config it found, checks the image whose registry answered and plans it, and the
     one error line names only the registry it could not reach (exit 3)."""
-    ns = f"initoff{abs(hash(str(tmp_path))) % 10**8}"
-    image = f"{registry.host}/{ns}/app"
-    pusher = Pusher.to(registry.url)
-    try:
-        for tag in ("1.0.0", "1.2.0"):
-            pusher.image(f"{ns}/app", tag, salt=f"{ns}-{tag}")
-    finally:
-        pusher.close()
-    deploy = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n"
-        "    spec:\n      containers:\n      - name: {name}\n        image: {image}\n"
-    )
+    image = _pushed(registry, tmp_path, "initoff", ("1.0.0", "1.2.0"))
     files = {
         "base/kustomization.yaml": "resources:\n- app.yaml\n- db.yaml\n",
-        "base/app.yaml": deploy.format(name="app", image=f"{image}:1.0.0"),
-        "base/db.yaml": deploy.format(name="db", image="127.0.0.1:1/acme/db:3.0.0"),
+        "base/app.yaml": DEPLOY.format(name="app", image=f"{image}:1.0.0"),
+        "base/db.yaml": DEPLOY.format(name="db", image="127.0.0.1:1/acme/db:3.0.0"),
         "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    _write(tmp_path, files)
     result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--write", "--output", "json"])
     assert result.exit_code == 3
     doc = document(result)
