@@ -5,9 +5,11 @@ over the one pinned today; the first plan under the config then proposes it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gitops_bot import cli
 from gitops_bot.output import document
+from gitops_bot.output.result import Result
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess
 
@@ -30,10 +32,16 @@ def _pushed(registry: RegistryProcess, tmp_path: Path, prefix: str, tags: tuple[
     return f"{registry.host}/{ns}/app"
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
+def _init(root: Path, files: dict[str, str], *flags: str) -> tuple[Result, dict[str, Any]]:
+    """``init --registry FLAGS --output json`` on a repository of ``files``: its result and the
+    document it printed."""
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
+    result = cli.execute(["init", "--repo", str(root), "--registry", *flags, "--output", "json"])
+    doc = document(result)
+    assert doc is not None
+    return result, doc
 
 
 def test_registry_checks_each_guessed_policy_and_names_the_tag_it_would_choose(
@@ -45,11 +53,8 @@ def test_registry_checks_each_guessed_policy_and_names_the_tag_it_would_choose(
         "base/deploy.yaml": DEPLOY.format(name="app", image=f"{image}:1.0.0"),
         "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
     }
-    _write(tmp_path, files)
-    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
+    result, doc = _init(tmp_path, files)
     assert result.exit_code == 0
-    doc = document(result)
-    assert doc is not None
     (check,) = doc["init"]["checks"]
     # within the pinned major: 2.0.0 is a decision for a person, not an update
     assert check.startswith(f"{image}: 4 tags; semver would choose 1.2.0 (pinned today: 1.0.0)"), check
@@ -69,11 +74,8 @@ def test_a_pinned_tag_the_guessed_policy_leaves_out_is_said(
         "overlays/dev/kustomization.yaml": f"resources:\n- ../../base\nimages:\n- name: {image}\n  newTag: 2.0.0\n",
         "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
     }
-    _write(tmp_path, files)
-    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--output", "json"])
+    result, doc = _init(tmp_path, files)
     assert result.exit_code == 0
-    doc = document(result)
-    assert doc is not None
     (check,) = doc["init"]["checks"]
     assert check.startswith(f"{image}: 3 tags; semver would choose 2.1.0"), check
     assert "pinned 1.0.0 is outside range >=2.0.0 <3.0.0: widen the range" in check, check
@@ -92,11 +94,8 @@ def test_offline_registries_leave_the_config_and_the_reachable_registries_checks
         "base/db.yaml": DEPLOY.format(name="db", image="127.0.0.1:1/acme/db:3.0.0"),
         "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
     }
-    _write(tmp_path, files)
-    result = cli.execute(["init", "--repo", str(tmp_path), "--registry", "--write", "--output", "json"])
+    result, doc = _init(tmp_path, files, "--write")
     assert result.exit_code == 3
-    doc = document(result)
-    assert doc is not None
     assert (tmp_path / "gitops-bot.yaml").read_text() == doc["init"]["config"]
     checks = doc["init"]["checks"]
     assert any(c.startswith(f"{image}: 2 tags; semver would choose 1.2.0") for c in checks), checks
