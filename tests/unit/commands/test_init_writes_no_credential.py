@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot import cli
+from testkit.forge_story import APP_DEPLOYMENT
 
 TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 APPLICATION = f"""\
@@ -20,24 +21,13 @@ spec:
     targetRevision: main
   destination: {{server: https://kubernetes.default.svc, namespace: prod}}
 """
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app}
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        image: ghcr.io/acme/app:1.0.0
-"""
 
 
 def test_the_written_config_names_another_repository_without_its_credential(tmp_path: Path) -> None:
     files = {
         "argocd/prod.yaml": APPLICATION,
         "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
-        "base/deploy.yaml": DEPLOY,
+        "base/deploy.yaml": APP_DEPLOYMENT.format(image="ghcr.io/acme/app"),
         "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
         "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n",
     }
