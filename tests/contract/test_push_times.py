@@ -184,7 +184,7 @@ FAILURES = {
     "refused": (Canned(401, {"message": "Bad credentials"}), "HTTP 401"),
     "outage": (Canned(500, {"message": "oops"}), "HTTP 500"),
     "rate limited": (Canned(429, {"message": "slow down"}), "HTTP 429"),
-    "silent": (Canned(200, {}, delay=1.0), "no complete answer within 0.3s"),
+    "silent": (Canned(200, {}, delay=0.5), "no complete answer within 0.1s"),
     "huge": (Canned(200, b'"' + b"x" * (LIMIT + 10) + b'"'), "answered more than 1 MiB"),
     "deep": (Canned(200, b"[" * 500 + b"]" * 500), "nested deeper than 64 levels"),
     "not JSON": (Canned(200, b"<html>502 Bad Gateway</html>"), "not JSON"),
@@ -216,7 +216,7 @@ def test_what_cannot_be_read_is_unknown_with_a_reason(
     api.fake.canned.append(canned)
     # only the silent server is meant to outlast the deadline: the others answer at once, and a
     # short deadline on them fails a loaded machine's slow loopback round trip, not the bot
-    times = api.times(timeout=0.3 if case == "silent" else 10)
+    times = api.times(timeout=0.1 if case == "silent" else 10)
     assert times.pushed(api.host, api.repository, "v1", D1) is None
     assert times.why is not None and times.why.startswith(f"{api.source}: ") and said in times.why
     # not an answer at all: the age rule decides nothing on it (unknown, not "no push time")
