@@ -30,6 +30,7 @@ from gitops_bot.engine import branches, decisions, edits, report
 from gitops_bot.engine.app import open_app
 from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.session import Sessions
+from gitops_bot.git import branch_tree
 from gitops_bot.git.branch_tree import BranchTree, branch_ref
 from gitops_bot.git.gitlog import Checkout
 from testkit.branch_apps import APP, APPS, DEPLOYMENT
@@ -148,7 +149,10 @@ def test_the_branch_tree_lists_and_reads_only_inside_the_branch(tmp_path: Path) 
         root / "overlays/test",
     ]
     assert (tree.text(root / "overlays/test/kustomization.yaml") or "").startswith("# test's own")
-    assert tree.text(root / "overlays/leak.yaml") is None  # a link is not followed
+    with pytest.raises(
+        UsageError, match=r"overlays/leak.yaml on test: a symbolic link to '/etc/passwd', outside"
+    ):
+        tree.text(root / "overlays/leak.yaml")  # refused by name, never followed
     assert tree.text(root / "../repo/gitops-bot.yaml") is None
     with pytest.raises(UsageError, match="outside the repository"):
         tree.check(root / ".." / "x")
@@ -303,3 +307,69 @@ def test_the_actions_registries_of_an_environment_on_its_branch_are_read_there(t
     _git(repo, "checkout", "-q", "main")
     cfg = open_app(repo).config
     assert "mirror.example" in action._written_hosts(cfg, repo, dict(os.environ))
+
+
+def _on_test(repo: Path, files: dict[str, str], links: dict[str, str] | None = None) -> None:
+    _git(repo, "checkout", "-q", "test")
+    _write(repo, files)
+    for rel, target in (links or {}).items():
+        (repo / rel).unlink(missing_ok=True)
+        os.symlink(target, repo / rel)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "on test")
+    _git(repo, "checkout", "-q", "main")
+
+
+def test_a_file_over_the_bound_on_a_branch_is_said_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the branch tree will not read is refused naming it and why, not read as no file
+    (the reading would say "not rendered" and advise pointing the path elsewhere)."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    _on_test(repo, {"overlays/test/kustomization.yaml": OVERLAY.format(tag="2.0") + "#" * (1 << 20)})
+    monkeypatch.setattr(branch_tree, "MAX_BLOB", 1 << 19)
+    app = open_app(repo)
+    with pytest.raises(
+        UsageError, match=r"overlays/test/kustomization.yaml on test: 1.0 MiB, more than the 0 MiB"
+    ):
+        app.readings()
+
+
+def test_a_link_on_a_branch_is_resolved_inside_it_and_refused_leading_out(tmp_path: Path) -> None:
+    repo = _repository(tmp_path / "repo", branch=True)
+    real = "# test's own\n" + OVERLAY.format(tag="2.5")
+    _on_test(repo, {"overlays/test/real.yaml": real}, {"overlays/test/kustomization.yaml": "real.yaml"})
+    test = open_app(repo).reading(open_app(repo).config.environment("test")).image(APP)
+    assert test is not None and test.effective is not None and test.effective.tag == "2.5", test
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kustomization.yaml").write_text("resources: []\n")
+    overlay = OVERLAY.format(tag="2.0").replace("- ../../base\n", "- ../../base\n- ext\n")
+    _on_test(repo, {"overlays/test/real.yaml": overlay}, {"overlays/test/ext": str(outside)})
+    with pytest.raises(
+        UsageError, match=r"overlays/test/ext on test: a symbolic link to .*, outside the repository"
+    ):
+        open_app(repo).readings()
+    _on_test(repo, {}, {"overlays/test/ext": "../../../elsewhere"})
+    with pytest.raises(UsageError, match="outside the repository"):
+        open_app(repo).readings()
+
+
+def test_a_checkout_folder_reads_the_branch_under_that_folder(tmp_path: Path) -> None:
+    """``--repo`` a folder of the clone (its config there): the branch's files under it."""
+    top = tmp_path / "top"
+    top.mkdir()
+    _git(top, "init", "-q", "-b", "main")
+    repo = _repository(tmp_path / "flat", branch=True)
+    for branch in ("main", "test"):
+        _git(repo, "checkout", "-q", branch)
+        _git(top, "checkout", "-q", "-B", branch)
+        _git(top, "rm", "-rq", "--ignore-unmatch", ".")
+        subprocess.run(["cp", "-r", f"{repo}/.", str(top / "deploy")], check=True)
+        subprocess.run(["rm", "-rf", str(top / "deploy" / ".git")], check=True)
+        _git(top, "add", "-A")
+        _git(top, "commit", "-qm", branch)
+    _git(top, "checkout", "-q", "main")
+    app = open_app(top / "deploy")
+    test = app.reading(app.config.environment("test")).image(APP)
+    assert test is not None and test.effective is not None and test.effective.tag == "2.0", test
