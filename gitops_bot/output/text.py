@@ -220,20 +220,21 @@ def _would(o: Outcome) -> str:
     step = o.step
     if step is None:
         return f"change nothing on {o.branch}"
+    into = f" into {step.base}" if step.base else ""  # the target: an environment's own branch, or the base
     match step.action:
         case RequestStep.LEAVE if o.commit:
             return f"push nothing: {o.branch} already holds this change ({o.title!r})"
         case RequestStep.LEAVE if o.write is WriteMode.COMMIT:
             return f"commit nothing: {o.branch} already has this change"
         case RequestStep.LEAVE:
-            return f"leave the pull request on {o.branch} as it is ({o.title!r})"
+            return f"leave the pull request on {o.branch}{into} as it is ({o.title!r})"
         case RequestStep.CREATE:
-            return f"open a pull request {o.title!r} on {o.branch}"
+            return f"open a pull request {o.title!r} on {o.branch}{into}"
         case RequestStep.UPDATE:
-            return f"update the pull request on {o.branch} to {o.title!r}"
+            return f"update the pull request on {o.branch}{into} to {o.title!r}"
         case RequestStep.SUPERSEDE:
             gone = ", ".join(f"#{c.number}" for c in step.closes)
-            return f"close {gone} and open a pull request {o.title!r} on {o.branch}"
+            return f"close {gone} and open a pull request {o.title!r} on {o.branch}{into}"
         case RequestStep.CLOSE:
             return "close " + ", ".join(f"#{c.number} ({c.url}) on {c.branch}" for c in step.closes)
         case RequestStep.COMMIT:

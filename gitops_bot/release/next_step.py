@@ -133,6 +133,9 @@ class NextStep:
     # auto-merge, requested on the open change request, is withdrawn from it in place (a
     # person's, which the bot marks and leaves open rather than superseding it)
     withdraws: bool = False
+    # the branch a change request merges into (an environment's own, or the base); None for a
+    # commit, which lands on ``branch`` itself
+    base: str | None = None
 
     @property
     def subject(self) -> str:
@@ -142,6 +145,7 @@ class NextStep:
         return {
             "action": self.action,
             "branch": self.branch,
+            **({"base": self.base} if self.base is not None else {}),
             "title": self.title,
             "body": self.body,
             "commit_message": self.commit_message,
@@ -189,7 +193,15 @@ def decide(
     title, body = redact(rel.title()), redact(with_note(rel.body(), note))
     # a pull request's branch carries the bare release; the note is the pull request's
     commit_message = message(settings.git, rel, () if by_pr else note)
-    step = NextStep(RequestStep.LEAVE, branch, title, body, commit_message, draft=by_pr and prc.draft)
+    step = NextStep(
+        RequestStep.LEAVE,
+        branch,
+        title,
+        body,
+        commit_message,
+        draft=by_pr and prc.draft,
+        base=settings.base if by_pr else None,
+    )
     if freeze is not None and rel.kind is ReleaseKind.UPDATE:
         return _frozen(step, pr if by_pr else None, settings, freeze)
     if not by_pr:

@@ -18,7 +18,9 @@ from gitops_bot.config import EnvironmentConfig
 from gitops_bot.config.settings import GitConfig, PullRequestConfig, WindowPeriod, WindowsConfig
 from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside, Parts
+from gitops_bot.engine.outcome import Outcome, OutcomeAction
 from gitops_bot.forges.forge import ChangeRequest
+from gitops_bot.output.text import update_text
 from gitops_bot.release.next_step import (
     FROZEN_MARK,
     STALE_MARK,
@@ -397,3 +399,15 @@ def test_an_open_pull_request_into_another_branch_is_closed_and_a_new_one_opened
     same = replace(pr, base="env/staging")  # into the right branch: kept
     assert decide(rel, same, NOW, into_env, note).action is RequestStep.LEAVE
     assert decide(rel, replace(pr, base=None), NOW, into_env, note).action is RequestStep.LEAVE
+
+
+def test_a_dry_run_names_the_branch_a_pull_request_merges_into() -> None:
+    """Into an environment's own branch (or the base): the one fact a reviewer of a
+    branch-per-environment repository needs before the run, in the text and the JSON."""
+    rel, note = release("update")
+    step = decide(rel, None, NOW, replace(settings(), base="env/staging"), note)
+    assert step.to_json()["base"] == "env/staging" and step.to_json()["branch"] == step.branch
+    dry = Outcome("staging", rel.changes, OutcomeAction.DRY_RUN, step.branch, title=step.title, step=step)
+    said = update_text([dry])
+    assert f"would open a pull request {step.title!r} on {step.branch} into env/staging" in said, said
+    assert "base" not in decide(rel, None, NOW, settings(write=WriteMode.COMMIT), note).to_json()
