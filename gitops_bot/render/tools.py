@@ -77,6 +77,16 @@ def rendered_diff(
     skipped = tuple(Rendered(environment, n, error=reason) for n, reason in over.items())
     if not names:
         return skipped
+    # the reader's rule (nothing outside the repository is read) for the render too: kubectl
+    # follows a link as a base or a resource, and what it renders is published; before any
+    # render or kept render is used
+    leaving = _links_out(root)
+    if leaving:
+        refused = (
+            f"not rendered: {leaving[0]} is a symbolic link leading out of the repository (kubectl "
+            "kustomize would render what it points at); make it a directory in the repository, or remove it"
+        )
+        return skipped + tuple(Rendered(environment, n, error=refused) for n in names)
     started = time.monotonic()
     kept = {n for n in names if _reach(root, dirs[n], before).local and _reach(root, dirs[n], after).local}
     cache = _Cache(settings, kubectl, root, kept)
@@ -143,6 +153,24 @@ def _render_sides(
                     lambda side: [_render(settings, kubectl, side / "tree" / n, side) for n in names], sides
                 )
             )
+
+
+def _links_out(tree: Path) -> list[str]:
+    """The symbolic links in ``tree`` (a worktree, ``.git`` aside) whose target, resolved, is
+    not inside it (absolute, or ``../`` past its root), as paths in it, sorted."""
+    real_root = tree.resolve()
+    out: list[str] = []
+    for folder, dirs, names in os.walk(tree):  # links to folders are listed, not entered
+        if folder == str(tree):
+            dirs[:] = [d for d in dirs if d != ".git"]
+        for name in (*dirs, *names):
+            path = Path(folder) / name
+            if not path.is_symlink():
+                continue
+            real = path.resolve()
+            if real != real_root and real_root not in real.parents:
+                out.append(path.relative_to(tree).as_posix())
+    return sorted(out)
 
 
 def _over_budget(
