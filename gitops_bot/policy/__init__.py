@@ -22,6 +22,32 @@ from gitops_bot.policy.settings import PolicyConfig
 MUTABLE = frozenset(
     {"latest", "main", "master", "stable", "edge", "nightly", "dev", "develop", "head", "trunk", "release"}
 )
+_MOVING = re.compile(r"(?i)^(?P<word>" + "|".join(sorted(MUTABLE)) + r")(?:[-_.](?P<variant>.+))?$")
+_HASH = re.compile(r"[0-9a-fA-F]{7,40}")
+
+
+def moving_word(tag: str) -> str | None:
+    """The moving word ``tag`` is, or starts with before a variant (``latest``, ``latest-pg17``,
+    ``stable-alpine``); None when it names a release. A variant names another line of images
+    that moves on its own (``latest-pg18`` is PostgreSQL 18's, not the release after
+    ``latest-pg17``), so such a tag is moving too. What CI writes after a branch name is a
+    build, not a variant: a number, a commit hash or a version (``main-57-3f2a9c1``,
+    ``main-3f2a9c1``, ``release-v1.2.3``, ``dev-build-412``)."""
+    found = _MOVING.match(tag)
+    if found is None:
+        return None
+    word, variant = found.group("word").lower(), found.group("variant")
+    if variant is None:
+        return word
+    parts = re.split(r"[-_]", variant)
+    if (
+        not variant[0].isalpha()
+        or re.match(r"[vV]\d", variant)
+        or _HASH.fullmatch(parts[0])
+        or any(p.isdigit() for p in parts)
+    ):
+        return None
+    return word
 
 
 class Policy:
@@ -32,15 +58,14 @@ class Policy:
         self._allow = [re.compile(p) for p in config.allow]
         self._ignore = [re.compile(p) for p in config.ignore]
         self._pattern = re.compile(config.pattern) if config.pattern else None
-        # a moving tag names no release of its own (the next push moves it): a policy ordering
-        # tags never proposes one, unless its pattern or an allow entry names it; following a
-        # moving tag's digest is the digest policy
-        self._moving = frozenset(t for t in MUTABLE if not self._names(t))
+        self._naming = (*self._allow, *filter(None, [self._pattern]))
 
-    def _names(self, tag: str) -> bool:
-        return any(
-            tag in p.pattern.lower() and p.search(tag) for p in (*self._allow, *filter(None, [self._pattern]))
-        )
+    def _moving(self, tag: str) -> bool:
+        """A moving tag names no release of its own (the next push moves it): a policy ordering
+        tags never proposes one, unless its pattern or an allow entry names its word and
+        matches it; following a moving tag's digest is the digest policy."""
+        word = moving_word(tag)
+        return word is not None and not any(word in p.pattern.lower() and p.search(tag) for p in self._naming)
 
     @property
     def needs_created_time(self) -> bool:
@@ -63,7 +88,7 @@ class Policy:
         with what to change; "" when it is one (or the policy follows one tag)."""
         if not self.scheme.needs_tags or self._ranked([tag], tag):
             return ""
-        if tag.lower() in self._moving:
+        if self._moving(tag):
             return (
                 f"pinned {tag} is a moving tag, which {self.describe()} never proposes: "
                 f"follow it with policy: digest and tag: {tag}, or name it in allow"
@@ -116,7 +141,7 @@ class Policy:
         moving = self._moving
         out = []
         for t in tags:
-            if t.lower() in moving:
+            if moving(t):
                 continue
             if admits is None or admits(t):
                 k = key(t)

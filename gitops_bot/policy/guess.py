@@ -8,7 +8,9 @@ a person reads it in the commented ``gitops-bot.yaml`` and decides whether it st
   admits the pin itself (``1.0.0-rc.5 < 1.0.0``);
 * a timestamp (``20240131``, ``2024-01-31-1542``) or a build number (``build-412``,
   ``main-57-3f2a9c1``): ``regex`` ordered by that number;
-* a mutable tag (``latest``, ``main``, ``stable``): ``digest``, following the tag's digest;
+* a moving tag (``latest``, ``main``, ``stable``), alone or with a variant (``latest-pg17``,
+  ``stable-alpine``: :func:`gitops_bot.policy.moving_word`): ``digest``, following that tag's
+  digest; ``latest-pg18`` is another line of images, not the next build;
 * anything else (commit hashes, words): ``newest`` (the latest created image), said as the
   weakest guess.
 
@@ -23,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_bot.policy import MUTABLE
+from gitops_bot.policy import moving_word
 from gitops_bot.policy.semver import parse_tag
 
 _SHA = r"[0-9a-f]{7,40}"
@@ -52,11 +54,11 @@ def guess(tags: Sequence[str]) -> Guess:
             {"policy": "digest", "tag": "latest"},
             "no tag is pinned (a digest or nothing): follows latest's digest; name the tag to follow",
         )
-    moving = [t for t in seen if t.lower() in MUTABLE]
+    moving = [t for t in seen if moving_word(t)]
     if moving and len(moving) < len(seen):
         # a moving tag pinned in some places says nothing of the order of the releases pinned
         # elsewhere: they say the policy, which never proposes the moving tag (policy.Policy)
-        rest = guess([t for t in seen if t.lower() not in MUTABLE])
+        rest = guess([t for t in seen if not moving_word(t)])
         also = f"; also pinned {', '.join(moving)}, a moving tag: not proposed, follow it with policy digest"
         return Guess(rest.keys, rest.why + also)
     shown = ", ".join(seen[:4]) + (f" (+{len(seen) - 4} more)" if len(seen) > 4 else "")
@@ -82,14 +84,18 @@ def guess(tags: Sequence[str]) -> Guess:
             else ""
         )
         return Guess(keys, f"pinned {shown}: semver tags, kept within major {major}{more}")
-    if all(t.lower() in MUTABLE for t in seen):
+    if moving:
         tag = seen[0]
         extra = (
             f" ({len(seen)} different tags pinned: {shown}; the first is followed)" if len(seen) > 1 else ""
         )
-        return Guess(
-            {"policy": "digest", "tag": tag}, f"pinned {tag}, a mutable tag: follows its digest{extra}"
+        word = moving_word(tag)
+        what = (
+            "a moving tag"
+            if word == tag.lower()
+            else f"a moving tag ({word} with a variant, not a build number)"
         )
+        return Guess({"policy": "digest", "tag": tag}, f"pinned {tag}, {what}: follows its digest{extra}")
     pattern = _common_pattern(seen)
     if pattern is not None:
         regex, what = pattern

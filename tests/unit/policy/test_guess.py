@@ -63,3 +63,21 @@ def test_no_tag_pinned_follows_latest_and_says_so() -> None:
     g = guess(["", ""])
     assert g.keys == {"policy": "digest", "tag": "latest"}
     assert "no tag is pinned" in g.why
+
+
+@pytest.mark.parametrize(
+    "tag", ["latest-pg17", "stable-alpine", "main-debian", "edge_slim", "latest-alpine3.19"]
+)
+def test_a_moving_word_with_a_variant_is_a_moving_tag_followed_by_digest(tag: str) -> None:
+    """timescale/timescaledb:latest-pg17 names PostgreSQL 17's moving image: read as a build
+    number, a plan proposed latest-pg18, a PostgreSQL major upgrade."""
+    g = guess([tag])
+    assert g.keys == {"policy": "digest", "tag": tag}
+    assert "moving tag" in g.why
+
+
+@pytest.mark.parametrize(
+    "tag", ["main-57-3f2a9c1", "main-3f2a9c1", "release-1.2.3", "release-v1.2.3", "dev-build-412"]
+)
+def test_a_moving_word_before_a_build_or_version_is_no_moving_tag(tag: str) -> None:
+    assert guess([tag]).keys["policy"] != "digest"

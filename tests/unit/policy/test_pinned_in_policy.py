@@ -131,3 +131,33 @@ def test_a_moving_tag_pinned_beside_versions_leaves_the_guess_to_the_versions() 
     g = guess(["1.2.0", "latest", "1.3.1"])
     assert g.keys == {"policy": "semver", "range": ">=1.0.0 <2.0.0"}
     assert "latest" in g.why and "moving tag" in g.why
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {"policy": "newest"},
+        {"policy": "alphabetical"},
+        {"policy": "regex", "pattern": r"^(?P<n>[a-z]+-pg\d+)$", "extract": "n", "order": "alphabetical"},
+    ],
+    ids=["newest", "alphabetical", "regex"],
+)
+def test_a_moving_tag_with_a_variant_is_never_proposed_by_a_policy_ordering_tags(
+    keys: dict[str, object],
+) -> None:
+    """latest-pg18 is PostgreSQL 18's moving image, not the release after latest-pg17."""
+    created = {
+        "2.17.2-pg17": datetime(2026, 1, 1, tzinfo=UTC),
+        "latest-pg17": datetime(2026, 3, 1, tzinfo=UTC),
+        "latest-pg18": datetime(2026, 3, 2, tzinfo=UTC),
+    }
+    choice = policy_of(keys).choose(list(created), "latest-pg17", created)
+    assert choice.tag != "latest-pg18", choice
+    assert "moving tag" in policy_of(keys).outside("latest-pg17")
+
+
+def test_a_moving_tag_with_a_variant_the_pattern_names_is_a_candidate() -> None:
+    policy = policy_of(
+        {"policy": "regex", "pattern": r"^latest-pg(?P<n>\d+)$", "extract": "n", "order": "numerical"}
+    )
+    assert policy.choose(["latest-pg17", "latest-pg18"], "latest-pg17").tag == "latest-pg18"
