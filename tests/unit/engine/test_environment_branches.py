@@ -373,3 +373,58 @@ def test_a_checkout_folder_reads_the_branch_under_that_folder(tmp_path: Path) ->
     app = open_app(top / "deploy")
     test = app.reading(app.config.environment("test")).image(APP)
     assert test is not None and test.effective is not None and test.effective.tag == "2.0", test
+
+
+KYVERNO = """apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: HelmRepository
+metadata:
+  name: kyverno
+  namespace: kyverno
+spec:
+  url: https://kyverno.github.io/kyverno/
+---
+apiVersion: helm.toolkit.fluxcd.io/v2beta1
+kind: HelmRelease
+metadata:
+  name: kyverno
+  namespace: kyverno
+spec:
+  chart:
+    spec:
+      chart: kyverno
+      version: {version}
+      sourceRef:
+        kind: HelmRepository
+        name: kyverno
+"""
+
+
+def test_a_charts_version_on_the_environments_branch_is_read_there(tmp_path: Path) -> None:
+    """chart_pins of an environment on its own branch: the HelmRelease as the branch holds it
+    (3.1.0), never the base's stale copy (3.0.0) of the same file."""
+    repo = _repository(tmp_path / "repo", branch=True)
+    overlay = OVERLAY.format(tag="0.9").replace("- ../../base\n", "- ../../base\n- kyverno.yaml\n")
+    _write(
+        repo,
+        {
+            "overlays/test/kustomization.yaml": overlay,
+            "overlays/test/kyverno.yaml": KYVERNO.format(version="3.0.0"),
+        },
+    )
+    charts = "charts:\n- name: kyverno\n  repository: https://kyverno.github.io/kyverno/\n"
+    (repo / "gitops-bot.yaml").write_text(CONFIG.format(branch="  branch: test\n") + charts)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "a stale copy with a chart")
+    on_branch = "# test's own\n" + OVERLAY.format(tag="2.0").replace(
+        "- ../../base\n", "- ../../base\n- kyverno.yaml\n"
+    )
+    _on_test(
+        repo,
+        {
+            "overlays/test/kustomization.yaml": on_branch,
+            "overlays/test/kyverno.yaml": KYVERNO.format(version="3.1.0"),
+        },
+    )
+    app = open_app(repo)
+    (pin,) = app.chart_pins(app.config.environment("test"))
+    assert (pin.file, pin.site.version) == ("overlays/test/kyverno.yaml", "3.1.0"), pin
