@@ -18,7 +18,7 @@ from typing import Any
 from gitops_bot import config as config_mod
 from gitops_bot.config import config_in_repo
 from gitops_bot.core import files
-from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, ServiceUnavailable, UsageError
+from gitops_bot.core.errors import GitOpsBotError, RegistryNotAsked, ServiceUnavailable, UsageError
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
 from gitops_bot.engine import decisions, discovered_charts, discovery, init_config, onboarding
 from gitops_bot.engine import plan as engine_plan
@@ -58,19 +58,19 @@ class _Unasked:
         return None
 
     def list_tags(self, repository: str) -> list[str]:
-        raise RegistryAccessError(self.reason)
+        raise RegistryNotAsked(self.reason)
 
     def resolve_digest(self, repository: str, reference: str, platform: str | None = None) -> str:
-        raise RegistryAccessError(self.reason)
+        raise RegistryNotAsked(self.reason)
 
     def exists(self, repository: str, digest: str) -> bool:
-        raise RegistryAccessError(self.reason)
+        raise RegistryNotAsked(self.reason)
 
     def get_metadata(self, repository: str, reference: str, platform: str | None = None) -> ImageMetadata:
-        raise RegistryAccessError(self.reason)
+        raise RegistryNotAsked(self.reason)
 
     def get_age(self, repository: str, reference: str, platform: str | None = None) -> ImageAge:
-        raise RegistryAccessError(self.reason)
+        raise RegistryNotAsked(self.reason)
 
 
 class _UnaskedIndexes:
@@ -80,7 +80,7 @@ class _UnaskedIndexes:
         self.reason = reason
 
     def versions(self, repository: str, chart: str, **_: object) -> list[str]:
-        raise RegistryAccessError(self.reason)
+        raise RegistryNotAsked(self.reason)
 
 
 class _NoRegistries(RegistryPool):

@@ -77,6 +77,11 @@ class RegistryAccessError(GitOpsBotError):
         self.status = status
 
 
+class RegistryNotAsked(RegistryAccessError):
+    """A registry the run chose not to ask (``init`` without ``--registry``): the image is
+    skipped with this reason in the plan, but nothing went wrong, so no warning is logged."""
+
+
 TokenFault = Literal[
     "refused", "unavailable", "no-token", "too-large", "expired", "insufficient-scope", "rejected"
 ]

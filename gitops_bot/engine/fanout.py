@@ -15,7 +15,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 from gitops_bot.core import progress
-from gitops_bot.core.errors import GitOpsBotError, RegistryAccessError, RegistryProtocolError
+from gitops_bot.core.errors import (
+    GitOpsBotError,
+    RegistryAccessError,
+    RegistryNotAsked,
+    RegistryProtocolError,
+)
 from gitops_bot.core.log import get_logger
 from gitops_bot.engine.app import App
 
@@ -183,7 +188,9 @@ def ask(what: str, key: K, fetch: Callable[[K], V], debug: bool) -> V | GitOpsBo
     try:
         return fetch(key)
     except _SkipErrors as exc:
-        log.warning("image_skipped", reason=str(exc))
+        # a registry the run chose not to ask is said in the plan, and is no fault to warn of
+        if not isinstance(exc, RegistryNotAsked):
+            log.warning("image_skipped", reason=str(exc))
         return exc
     finally:
         if debug:

@@ -172,3 +172,43 @@ spec: {{}}
     assert "run init in that repository" in line
     assert "shows the shapes" not in line
     assert "\n" not in line
+
+
+def test_registries_init_did_not_ask_log_no_skipped_image(repo: Path) -> None:
+    """A registry init chose not to ask is no skipped image: with stderr not a terminal (a CI
+    log, ``2>&1``), one JSON warning per image used to interleave with the config."""
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "gitops_bot", "init", "--repo", str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "registry not asked" in done.stdout  # the plan still says it, once per image
+    assert "image_skipped" not in done.stderr
+    assert "registry not asked" not in done.stderr
+
+
+def test_an_image_a_registry_refused_is_still_logged_as_skipped() -> None:
+    import io
+
+    from gitops_bot.core import log
+    from gitops_bot.core.errors import RegistryAccessError
+    from gitops_bot.engine.fanout import ask
+
+    def refuse(key: str) -> str:
+        raise RegistryAccessError(f"401 for {key}")
+
+    stream = io.StringIO()
+    log.configure(level="info", fmt="json", stream=stream)
+    try:
+        got = ask("reading the registry", "acme/app", refuse, debug=False)
+    finally:
+        log.configure()
+    assert isinstance(got, RegistryAccessError)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["event"], e["reason"]) for e in lines] == [("image_skipped", "401 for acme/app")]
