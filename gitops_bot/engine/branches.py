@@ -22,8 +22,7 @@ from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.engine.declared import Declared
-from gitops_bot.git import gitcli
-from gitops_bot.git.branch_tree import BranchTree, branch_ref
+from gitops_bot.git.branch_tree import BranchTree, branch_ref, prefix_of
 from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.release import holds as holds_mod
 from gitops_bot.release.proposal import Release
@@ -147,13 +146,14 @@ def on_disk(app: AppView, branch: str) -> Iterator[Path]:
     reads a directory, kubectl kustomize, renders): through a temporary index of its own, so
     neither the checkout's index nor its working tree is touched. Removed on exit."""
     history = history_of(app)
-    # the checkout's root within its top level (--repo a subdirectory of a clone)
-    prefix = gitcli.completed(["rev-parse", "--show-prefix"], cwd=str(app.root))
-    inner = prefix.stdout.decode(errors="replace").strip() if prefix.returncode == 0 else ""
+    inner = prefix_of(app.root)  # the checkout's root within its top level (--repo a folder)
     with tempfile.TemporaryDirectory(prefix="branch-", dir=privdir.path()) as tmp:
         env = {**history.env, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
         history.store.run("read-tree", rev(app, branch), env=env, what="read-tree")
-        history.store.run("checkout-index", "-a", f"--prefix={tmp}/tree/", env=env, what="checkout-index")
+        out = Path(tmp) / "tree"
+        out.mkdir()
+        # a work tree named for this command alone: a session's store is bare
+        history.store.run(f"--work-tree={out}", "checkout-index", "-a", env=env, what="checkout-index")
         yield Path(tmp) / "tree" / inner
 
 

@@ -55,7 +55,7 @@ class BranchTree:
         self._texts: dict[str, str | None] | None = None
         self._skipped: dict[str, str] = {}  # blob -> why it was not read
         self._targets: dict[str, str] | None = None  # each link -> its target, as written
-        self._prefix = _prefix(root)
+        self._prefix = prefix_of(root)
         self._has_links = False
         self._list()
 
@@ -191,7 +191,7 @@ class BranchTree:
         self._real(rel, path)
 
 
-def _prefix(root: Path) -> str:
+def prefix_of(root: Path) -> str:
     """The folder ``root`` is within its clone's top level (``deploy/``), "" at the top or
     outside any clone (a session's worktree is its top level)."""
     if not root.is_dir():

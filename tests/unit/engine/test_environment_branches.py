@@ -290,10 +290,17 @@ def test_the_rendered_diff_of_an_environment_on_its_branch_is_of_that_branch(tmp
         Deployed(APP, None, "2.0", None), Candidate("2.1", digest),
     )  # fmt: skip
     plan = Plan((EnvironmentPlan("test", EnvironmentMode.REGISTRY, (item,)),))
-    (rendered,) = edits.rendered_of(app, plan)
-    assert rendered.error is None, rendered
-    said = json.dumps(rendered.to_json())
-    assert f"{APP}:2.0" in said and f"{APP}:2.1@{digest}" in said and "0.9" not in said, said
+    remote = tmp_path / "remote.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
+    environ = {**os.environ, "GITOPS_BOT_CACHE": str(tmp_path / "cache"), "GIT_CONFIG_NOSYSTEM": "1"}
+    in_session = Sessions(f"file://{remote}", environ=environ).open(
+        lambda s: edits.rendered_of(s.app, plan), sign=False
+    )  # a session's store is a bare partial clone
+    for got in (edits.rendered_of(app, plan), in_session):
+        (rendered,) = got
+        assert rendered.error is None, rendered
+        said = json.dumps(rendered.to_json())
+        assert f"{APP}:2.0" in said and f"{APP}:2.1@{digest}" in said and "0.9" not in said, said
 
 
 def test_the_actions_registries_of_an_environment_on_its_branch_are_read_there(tmp_path: Path) -> None:
