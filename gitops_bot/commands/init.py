@@ -20,7 +20,14 @@ from gitops_bot.config import config_in_repo
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, RegistryNotAsked, ServiceUnavailable, UsageError
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
-from gitops_bot.engine import decisions, discovered_charts, discovery, init_config, onboarding
+from gitops_bot.engine import (
+    decisions,
+    discovered_charts,
+    discovered_images,
+    discovery,
+    init_config,
+    onboarding,
+)
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
 from gitops_bot.git import gitcli, store
@@ -305,7 +312,7 @@ def _has_branch(repo: Path, branch: str) -> bool:
 
 
 def _checks(
-    app: App, images: Sequence[discovery.FoundImage], unreachable: dict[str, str] | None = None
+    app: App, images: Sequence[discovered_images.FoundImage], unreachable: dict[str, str] | None = None
 ) -> list[str]:
     """Each guessed policy against the tags its registry holds: how many it considers, and the
     tag it would choose over the one pinned today. A registry that cannot be reached goes into

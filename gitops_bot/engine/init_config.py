@@ -8,7 +8,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from gitops_bot.engine.discovery import Discovery, FoundEnvironment
+from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.discovery import Discovery
 
 HEADER = """\
 # gitops-bot.yaml, written by `gitops-bot init` from what this repository holds.

@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot import config
-from gitops_bot.engine.discovery import discover, name_of, rank_of
+from gitops_bot.engine.candidates import name_of
+from gitops_bot.engine.discovery import discover
 from gitops_bot.engine.init_config import config_text
+from gitops_bot.engine.promotion_order import rank_of
 
 DEPLOY = """\
 apiVersion: apps/v1

@@ -1,0 +1,293 @@
+"""What is an environment, by shape: the candidate paths discovery (``gitops-bot init``) finds and
+the name each stands for.
+
+* Kustomize overlays: kustomizations no other kustomization includes, which include others
+  (what each includes is the reader's :func:`~gitops_bot.render.reader.reach`);
+* Flux ``Kustomization`` objects whose ``spec.path`` is a directory no overlay already covers;
+* Argo CD ``Application`` files whose source is a chart or a plain directory of the repository
+  (an Application over an overlay is that overlay);
+* per-environment Helm values files (``values-prod.yaml``, ``prod-values.yaml``,
+  ``env/prod/values.yaml``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine.promotion_order import (
+    WORDS,
+    kind_of,
+    rank_of,
+)
+from gitops_bot.engine.repository_files import (
+    YAML,
+    RepoFiles,
+    Tracking,
+    as_map,
+    files_of,
+    kustomization_dirs,
+    norm,
+)
+from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.render import reader
+
+RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take
+
+
+_VALUES_NAME = re.compile(r"^(?:values[-_.](?P<a>.+)|(?P<b>.+?)[-_.]values)$")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderPath:
+    """One path that renders an environment, and how it was found."""
+
+    path: str
+    name: str
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class FoundEnvironment:
+    name: str
+    paths: tuple[str, ...]
+    how: tuple[str, ...]  # one line per path: what it is
+    promote_from: str | None = None
+    order: str = ""  # where the promotion order came from, in words ("" for the first)
+    branch: str | None = None  # the branch its deploy tool renders it from, when not the checkout's
+    branch_how: str = ""  # what said so
+    asked: tuple[str, ...] = ()  # what the repository leaves open about it
+    cluster: str = ""  # why it is one cluster's own environment, when a name was split by cluster
+
+
+def name_of(path: str) -> str:
+    """The environment a path stands for: its deepest part named like an environment
+    (``overlays/homelab/dev/frontend`` is dev), else its last part; a values file by the
+    environment in its name (``values-prod.yaml``, ``prod-eu-values.yaml``)."""
+    p = PurePosixPath(path)
+    parts = list(p.parts)
+    if p.suffix in YAML:
+        stem = p.stem
+        m = _VALUES_NAME.match(stem)
+        parts = [*parts[:-1], (m.group("a") or m.group("b")) if m else stem]
+        if stem == "values" and len(parts) > 1:
+            parts = parts[:-1]
+    for part in reversed(parts):
+        # a dotted directory names a host or a cluster (local.home, aws.cluster), never the
+        # environment its usual word would make it
+        if rank_of(part) is not None and "." not in part:
+            return safe_name(part)
+    return safe_name(parts[-1] if parts else "default")
+
+
+def safe_name(name: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", name).strip("-") or "default"
+    return f"{name}-env" if name in RESERVED else name
+
+
+def overlays(repo: RepoFiles) -> list[RenderPath]:
+    """Kustomizations nothing else includes: those including others (an overlay), and those
+    named like an environment on their own (a flat ``environments/dev`` layer). What a test
+    fixture includes is still an environment's own: a fixture is nobody's overlay."""
+    dirs = [d for d in kustomization_dirs(repo) if not repo.no_environment(d)]
+    included: set[str] = set()
+    includes: dict[str, set[str]] = {}
+    files: dict[str, list[Path]] = {}
+    for d in dirs:
+        reached = reader.reach(repo.tree, repo.root, repo.root / d)
+        files[norm(d)] = list(reached.files)
+        inner = {
+            norm(str(PurePosixPath(Path(os.path.relpath(f, repo.root)).as_posix()).parent))
+            for f in reached.files
+            if f.name in KUSTOMIZATION_NAMES
+        } - {norm(d)}
+        includes[norm(d)] = inner
+        included |= inner
+    out = []
+    for d in dirs:
+        nd = norm(d)
+        if nd in included or (not includes.get(nd) and rank_of(PurePosixPath(nd).name) is None):
+            continue
+        if any(kind_of(doc)[1] == "Component" for f in KUSTOMIZATION_NAMES for doc in repo.docs(f"{d}/{f}")):
+            continue
+        if repo.tool_setup(files[nd]):
+            repo.notes.append(
+                f"{nd}: renders Argo CD or Flux objects and no workload (a cluster's bootstrap), "
+                "not an environment"
+            )
+            continue
+        if includes.get(nd):
+            bases = ", ".join(sorted(includes[nd])[:3])
+            out.append(RenderPath(nd, name_of(nd), f"Kustomize overlay {nd} (builds on {bases})"))
+        else:
+            out.append(RenderPath(nd, name_of(nd), f"Kustomize directory {nd} (named as an environment)"))
+    return out
+
+
+def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
+    out = []
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "kustomize.toolkit.fluxcd.io" not in text or repo.no_environment(f):
+            continue
+        for doc in repo.docs(f):
+            api, kind = kind_of(doc)
+            if kind != "Kustomization" or not api.startswith("kustomize.toolkit.fluxcd.io"):
+                continue
+            spec: dict[str, Any] = doc["spec"] if isinstance(doc.get("spec"), dict) else {}
+            path = norm(str(spec.get("path") or "").lstrip("/"))
+            if _from_artifact(repo, f, doc, path):
+                continue
+            if path and path not in repo.dirs:
+                ref: dict[str, Any] = spec["sourceRef"] if isinstance(spec.get("sourceRef"), dict) else {}
+                source = f"{ref.get('kind', 'a source')} {ref.get('name', '')}".strip()
+                repo.notes.append(
+                    f"{f}: Flux Kustomization's path {path} is not in the repository "
+                    f"(it reads {source}), not read"
+                )
+                continue
+            if path in covered or any(c.startswith(path + "/") for c in covered) or path == "":
+                continue  # an overlay found already (or the whole repository: not one environment)
+            if repo.no_environment(path) or repo.tool_setup(files_of(repo, path)):
+                continue  # Flux's own sync objects, or a test's: what they point at is found on its own
+            name = str((doc.get("metadata") or {}).get("name") or "")
+            env = next(
+                (
+                    n
+                    for n in (name_of(path), name_of(str(PurePosixPath(f).parent)), name)
+                    if rank_of(n) is not None
+                ),
+                name_of(str(PurePosixPath(f).parent)),
+            )
+            out.append(RenderPath(path, safe_name(env), f"Flux Kustomization {name} in {f} (path {path})"))
+    return out
+
+
+# Flux sources that are artifacts built elsewhere: a Kustomization reading one renders what
+# was pushed there, not this repository's files at that path.
+_ARTIFACTS = frozenset({"OCIRepository", "Bucket"})
+
+
+def _from_artifact(repo: RepoFiles, f: str, doc: Mapping[str, Any], path: str) -> bool:
+    """A Flux Kustomization whose ``sourceRef`` is an OCI artifact or a bucket: said as not read
+    (the same path in git is not what it deploys: staging takes platform/ from
+    oci://…/platform at semver 0.0.x while development reads it from git)."""
+    spec = as_map(doc.get("spec"))
+    ref = as_map(spec.get("sourceRef"))
+    kind = str(ref.get("kind") or "")
+    if kind not in _ARTIFACTS:
+        return False
+    source = str(ref.get("name") or "")
+    url = next(
+        (
+            str(as_map(d.get("spec")).get("url") or as_map(d.get("spec")).get("bucketName") or "")
+            for g in [f, *repo.yaml_files()]
+            if g == f or kind in (repo.text(g) or "")
+            for d in repo.docs(g)
+            if kind_of(d)[1] == kind and as_map(d.get("metadata")).get("name") == source
+        ),
+        "",
+    )
+    name = str(as_map(doc.get("metadata")).get("name") or "")
+    repo.notes.append(
+        f"{f}: Flux Kustomization {name} reads {path or 'the root'} from {kind} {source}"
+        + (f" ({url})" if url else "")
+        + ", an artifact built outside this repository's files; not read as this repository's "
+        f"{path or 'root'} (release it where the artifact is built)"
+    )
+    return True
+
+
+def applications(
+    repo: RepoFiles, covered: set[str], charts: set[str], taken: set[str] | None = None
+) -> list[RenderPath]:
+    """``taken``: the values files the Applications found list (they are those environments')."""
+    out = []
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "argoproj.io" not in text or repo.no_environment(f):
+            continue
+        if "ApplicationSet" in text:
+            repo.notes.append(
+                f"{f}: an ApplicationSet; the Applications it generates are not read, the "
+                "directories they render are found on their own"
+            )
+        if "kind: Application" not in text:
+            continue
+        try:
+            apps = argocd_apps.sources(text, f)
+        except GitOpsBotError:
+            continue
+        _other_branches(repo, f)
+        for app in apps:
+            if app.path is None:
+                continue
+            path = norm(app.path)
+            if path not in repo.dirs or path in covered or repo.no_environment(path):
+                continue
+            inside = [g for g in repo.yaml_files() if g.startswith(path + "/")]
+            if not inside or (path not in charts and _app_of_apps(repo, inside)):
+                continue
+            if taken is not None:
+                taken |= {norm(f"{path}/{v}") for v in app.value_files if not v.startswith("$")}
+            name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application) or name_of(f)
+            out.append(
+                RenderPath(f, safe_name(name), f"Argo CD Application {app.application} in {f} (path {path})")
+            )
+    return out
+
+
+def _other_branches(repo: RepoFiles, f: str) -> None:
+    """The revision each Application renders a directory of this repository from (``targetRevision:
+    test``): an environment all of whose Applications track another branch than the checkout's
+    is read there (``branch:``)."""
+    for doc in repo.docs(f):
+        _, kind = kind_of(doc)
+        spec = doc.get("spec") if kind == "Application" and isinstance(doc.get("spec"), dict) else None
+        source = spec.get("source") if isinstance(spec, dict) else None
+        if not isinstance(source, dict) or not source.get("path"):
+            continue
+        name = str((doc.get("metadata") or {}).get("name", ""))
+        revision = str(source.get("targetRevision") or "")
+        repo.tracking.append(Tracking(f, name, norm(str(source["path"])), revision))
+
+
+def _env_word(name: str) -> str | None:
+    """The environment an Application's name ends in (``guestbook-prod``: prod): applications
+    are named after the app first, the environment last."""
+    words = [w for w in re.split(r"[-_.]", name.lower()) if w in WORDS]
+    return words[-1] if words else None
+
+
+def _app_of_apps(repo: RepoFiles, files: Sequence[str]) -> bool:
+    """A directory of Applications (an app of apps) deploys other environments, it is none."""
+    return any("argoproj.io" in (repo.text(f) or "") and "Application" in (repo.text(f) or "") for f in files)
+
+
+def values_files(repo: RepoFiles, taken: set[str]) -> list[RenderPath]:
+    out = []
+    for f in repo.yaml_files():
+        p = PurePosixPath(f)
+        if f in taken or "templates" in p.parts or p.name in KUSTOMIZATION_NAMES or repo.no_environment(f):
+            continue
+        m = _VALUES_NAME.match(p.stem)
+        if m is not None:
+            env = m.group("a") or m.group("b")
+        elif p.stem == "values" and len(p.parts) > 1 and rank_of(p.parent.name) is not None:
+            if f"{p.parent}/Chart.yaml" in repo.files:
+                continue
+            env = p.parent.name
+        else:
+            continue
+        if rank_of(env) is None:
+            continue
+        docs = repo.docs(f)
+        if any(kind_of(d)[1] for d in docs):  # an object, not values
+            continue
+        out.append(RenderPath(f, safe_name(name_of(f)), f"Helm values file {f}"))
+    return out

@@ -1,0 +1,66 @@
+"""Which branch an environment is rendered from, when its deploy tool says it is not the
+checkout's (an Argo CD Application's ``targetRevision``): read there when the clone holds it,
+else asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.repository_files import (
+    RepoFiles,
+    Tracking,
+)
+
+# what Argo CD reads as the repository's default branch, when the checkout's is not known
+_DEFAULT_REVISIONS = frozenset({"", "head", "main", "master"})
+
+
+def on_branches(
+    repo: RepoFiles,
+    envs: Sequence[FoundEnvironment],
+    base: str | None,
+    has_branch: Callable[[str], bool] | None,
+    questions: list[str],
+) -> list[FoundEnvironment]:
+    """Each environment every Application deploying it renders from one other branch: read
+    there (``branch:``) when this clone holds that branch, else asked (the plan could not read
+    a branch the clone lacks, and guessing this branch's files would read the wrong versions)."""
+    default = {"", "head", base.lower()} if base else set(_DEFAULT_REVISIONS)
+    out = []
+    claimed: set[Tracking] = set()
+    for env in envs:
+        apps = [t for t in repo.tracking if t.path in env.paths or t.file in env.paths]
+        claimed |= set(apps)
+        revisions = {t.revision for t in apps}
+        if not apps or any(r.lower() in default for r in revisions):
+            out.append(env)
+            continue
+        first = apps[0]
+        said = f"Argo CD Application {first.application} in {first.file} renders {first.path}"
+        asked = ""
+        if len(revisions) > 1:
+            asked = (
+                f"environment {env.name}: its Applications render it from branches "
+                f"{', '.join(sorted(revisions))}; gitops-bot reads one branch per environment (branch:)"
+            )
+        elif has_branch is not None and has_branch(first.revision):
+            env = replace(env, branch=first.revision, branch_how=f"{said} from branch {first.revision}")
+        else:
+            asked = (
+                f"environment {env.name}: Argo CD Application {first.application} renders it from "
+                f"branch {first.revision}, which this clone does not hold; fetch it "
+                f"(git fetch origin {first.revision}) and run init again, or set branch: {first.revision}"
+            )
+        if asked:
+            questions.append(asked)
+            env = replace(env, asked=(*env.asked, asked))
+        out.append(env)
+    for t in repo.tracking:
+        if t not in claimed and t.revision.lower() not in default:
+            repo.notes.append(
+                f"{t.file}: Argo CD Application {t.application} renders {t.path} from revision "
+                f"{t.revision}, no environment found here"
+            )
+    return out

@@ -1,0 +1,221 @@
+"""The images the environments render, as discovery (``gitops-bot init``) finds them:
+containers, ``images:`` entries, Helm values blocks and chart templates' ``image:`` lines; where
+kustomize renames them (``newName``) and what a person should know of where they are pinned (a
+file a tool generates)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.core.imageref import WrittenRef
+from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.engine.promotion_order import (
+    kind_of,
+)
+from gitops_bot.engine.repository_files import (
+    RepoFiles,
+)
+from gitops_bot.manifests import images, kustomize, nodes, workloads
+from gitops_bot.manifests.yamltext import YamlText
+from gitops_bot.policy.guess import Guess
+
+_TEMPLATE_IMAGE = re.compile(r"^\s*-?\s*image:\s*[\"']?(?P<ref>[^\"'#\n]*\{\{[^\n\"']*)[\"']?\s*$", re.M)
+
+
+_VALUES_REF = re.compile(r"\{\{-?\s*\.Values\.(?P<key>[A-Za-z0-9_.]+)[^}]*\}\}")
+
+
+@dataclass(frozen=True, slots=True)
+class FoundImage:
+    name: str
+    registry: str
+    helm: Mapping[str, str]
+    guess: Guess
+    environments: tuple[str, ...]  # the environments that render it
+    tags: tuple[str, ...]  # pinned today, one per environment's effective place
+    how: str  # where it was seen
+    repository: str | None = None  # where it is pulled from, when not its name (kustomize newName)
+    elsewhere: tuple[str, ...] = ()  # environments pulling it from another repository, said
+    notes: tuple[str, ...] = ()  # what a person should know of where it is pinned
+
+
+@dataclass
+class ImageNames:
+    found: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> helm keys
+    how: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # repository -> the name it was first seen as
+
+    def add(self, name: str, how: str, helm: Mapping[str, str] | None = None) -> None:
+        key = workloads.repository_key(name)
+        if key is None or "{{" in name or "$" in name:
+            return
+        # one repository written two ways (docker.io/redis in a manifest, redis in values) is one
+        # image, named as first seen: the manifests' spelling, which kustomize matches by
+        name = self.keys.setdefault(key, name)
+        if name not in self.found:
+            self.found[name] = dict(helm or {})
+            self.how[name] = how
+        elif helm and not self.found[name]:
+            self.found[name] = dict(helm)
+
+
+def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:
+    """The images the rendered files name: containers and ``images:`` entries."""
+    for rel in files:
+        text = repo.text(rel)
+        if text is None:
+            continue
+        try:
+            if images.is_kustomization(rel):
+                for e in kustomize.extract_images(text, rel):
+                    ref = WrittenRef.split(e.name)
+                    into.add(ref.name, f"images: entry in {rel}")
+                continue
+            docs = nodes.compose_all(YamlText.of(text).body, rel)
+        except GitOpsBotError:
+            continue
+        for c in workloads.containers(docs):
+            into.add(c.reference.name, f"{c.kind} {c.workload} in {rel}")
+
+
+def _values_at(values: Any, key: str) -> Any:
+    node = values
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def chart_images(repo: RepoFiles, into: ImageNames) -> None:
+    """Charts' templates' ``image:`` lines built from values (``{{ .Values.image.repository
+    }}:{{ .Values.image.tag }}``): the image's Helm key paths, its name from the chart's values."""
+    for chart in (str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"):
+        values_docs = repo.docs(f"{chart}/values.yaml") if chart != "." else repo.docs("values.yaml")
+        values = values_docs[0] if values_docs else {}
+        prefix = "" if chart == "." else f"{chart}/"
+        for f in repo.files:
+            if not f.startswith(prefix + "templates/"):
+                continue
+            for m in _TEMPLATE_IMAGE.finditer(repo.text(f) or ""):
+                ref = m.group("ref").strip()
+                keys = [k.group("key") for k in _VALUES_REF.finditer(ref)]
+                literal = _VALUES_REF.sub("\0", ref)
+                if literal == "\0:\0" and len(keys) == 2:
+                    name = _values_at(values, keys[0])
+                    if isinstance(name, str):
+                        into.add(
+                            name,
+                            f"{f} ({{{{ .Values.{keys[0]} }}}})",
+                            {"repository": keys[0], "tag": keys[1]},
+                        )
+                elif literal.endswith(":\0") and len(keys) == 1 and "\0" not in literal[:-2]:
+                    into.add(literal[:-2], f"{f} (tag from .Values.{keys[0]})", {"tag": keys[0]})
+                elif literal == "\0" and len(keys) == 1:
+                    name = _values_at(values, keys[0])
+                    if isinstance(name, str):
+                        into.add(WrittenRef.split(name).name, f"{f}", {"reference": keys[0]})
+
+
+def values_blocks(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> None:
+    """Values mappings holding ``repository`` and ``tag`` (a values file, a HelmRelease's
+    ``spec.values``): the image's key paths."""
+
+    def walk(node: Any, path: tuple[str, ...], rel: str) -> None:
+        if isinstance(node, dict):
+            repo_, tag = node.get("repository"), node.get("tag")
+            if isinstance(repo_, str) and isinstance(tag, str | int | float) and path:
+                key = ".".join(path)
+                into.add(
+                    repo_,
+                    f"Helm values {key} in {rel}",
+                    {"repository": f"{key}.repository", "tag": f"{key}.tag"},
+                )
+            for k, v in node.items():
+                if isinstance(k, str) and "." not in k:
+                    walk(v, (*path, k), rel)
+
+    for rel in files:
+        if images.is_kustomization(rel) or "templates/" in rel:
+            continue
+        for doc in repo.docs(rel):
+            _, kind = kind_of(doc)
+            if kind == "HelmRelease":
+                walk(((doc.get("spec") or {}).get("values")) or {}, (), rel)
+            elif not kind:
+                walk(doc, (), rel)
+
+
+_GENERATED = re.compile(r"generated by ([A-Za-z0-9_-]+)\.?\s*(?:#\s*)?DO NOT EDIT", re.I)
+
+
+def generated_notes(
+    repo: RepoFiles, image: str, readings: Mapping[str, EnvironmentReading]
+) -> tuple[str, ...]:
+    """An image pinned in a file a tool generates (Flux's gotk-components.yaml, "generated by
+    flux. DO NOT EDIT."): a release can edit it, but the tool's next run writes it over; said,
+    not refused."""
+    files = list(
+        dict.fromkeys(
+            p.file
+            for r in readings.values()
+            if (ir := r.image(image)) is not None
+            for p in ir.pins
+            if p.effective
+        )
+    )
+    by_tool: dict[str, list[str]] = {}
+    for f in files:
+        m = _GENERATED.search((repo.text(f) or "")[:1000])
+        if m:
+            by_tool.setdefault(m.group(1), []).append(f)
+    out = []
+    for tool, fs in by_tool.items():
+        again = (
+            "the next `flux bootstrap`" if tool.lower() == "flux" else f"the next time {tool} generates it"
+        )
+        shown = ", ".join(fs[:3]) + (f" and {len(fs) - 3} more" if len(fs) > 3 else "")
+        out.append(
+            f"pinned in {shown}, generated by {tool} (DO NOT EDIT): a release written there is "
+            f"overwritten by {again}; upgrade it with {tool} instead, or leave the image out"
+        )
+    return tuple(out)
+
+
+def new_names(repo: RepoFiles, files: Iterable[str]) -> dict[str, str]:
+    """image name -> the ``newName`` an environment's kustomizations give it (the first read:
+    the environment's own kustomization comes before the bases it builds on)."""
+    out: dict[str, str] = {}
+    for rel in files:
+        if not images.is_kustomization(rel):
+            continue
+        try:
+            entries = kustomize.extract_images(repo.text(rel) or "", rel)
+        except GitOpsBotError:
+            continue
+        for e in entries:
+            if e.new_name and "$" not in e.new_name and "{{" not in e.new_name:
+                out.setdefault(WrittenRef.split(e.name).name, e.new_name)
+    return out
+
+
+def pulled_from(
+    name: str, renamed: Sequence[tuple[str, Mapping[str, str]]]
+) -> tuple[str | None, tuple[str, ...]]:
+    """Where an image is pulled from when kustomize renames it (``newName``): the repository most
+    of its environments pull, and each environment pulling another (a local registry for a
+    local environment) said, since one image has one repository to read tags from."""
+    pulled = [(env, m.get(name, name)) for env, m in renamed]
+    counts: dict[str, int] = {}
+    for _, r in pulled:
+        counts[r] = counts.get(r, 0) + 1
+    if not counts or set(counts) == {name}:
+        return None, ()
+    top = max(counts, key=lambda r: (counts[r], r != name))
+    elsewhere = tuple(f"{env} renders it as {r}" for env, r in pulled if r != top)
+    return (None if top == name else top), elsewhere

@@ -1,0 +1,171 @@
+"""The repository's files as discovery (``gitops-bot init``) sees them: listed once with an item
+bound, each read with a size bound and parsed once; which directories hold no environment (tests,
+fixtures, a bootstrap) and which render only the deploy tools' own objects (a cluster's setup)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine.promotion_order import (
+    kind_of,
+)
+from gitops_bot.manifests import yamlvalues
+from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.manifests.yamltext import YamlText
+from gitops_bot.render import reader
+
+MAX_FILES = 20_000  # files listed at most: a repository's GitOps tree, not a monorepo's whole
+
+
+MAX_TEXT = 1 << 20  # bytes read of one file at most when looking for objects
+
+
+YAML = (".yaml", ".yml")
+
+
+SKIPPED_DIRS = frozenset({".git", "node_modules", ".github", "vendor"})
+
+
+# Directories that hold no environment: a repository's tests and their fixtures (overlays built
+# to check policies, not deployed), and the bootstrap that installs the deploy tool itself.
+NOT_ENVIRONMENTS = frozenset(
+    {"tests", "fixtures", "testdata", "test-fixtures", "__tests__", "__fixtures__", "bootstrap"}
+)
+
+
+# The deploy tools' own objects: a directory rendering these and no workload sets up a cluster
+# (an app of apps, a cluster's registration, Flux's sync objects); it deploys environments, it
+# is none.
+_TOOL_KINDS = frozenset(
+    {
+        ("argoproj.io", "Application"),
+        ("argoproj.io", "ApplicationSet"),
+        ("argoproj.io", "AppProject"),
+        ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+        ("source.toolkit.fluxcd.io", "GitRepository"),
+        ("source.toolkit.fluxcd.io", "HelmRepository"),
+        ("source.toolkit.fluxcd.io", "OCIRepository"),
+        ("source.toolkit.fluxcd.io", "Bucket"),
+    }
+)
+
+
+_WORKLOADS = frozenset(
+    {
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "Pod",
+        "ReplicaSet",
+        "Rollout",
+        "HelmRelease",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """An Argo CD Application rendering a directory of this repository from a revision."""
+
+    file: str
+    application: str
+    path: str
+    revision: str
+
+
+class RepoFiles:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.tree = reader.DiskTree(self.root)
+        self.files: list[str] = []
+        self.dirs: set[str] = set()
+        self.notes: list[str] = []
+        self.tracking: list[Tracking] = []
+        self._list()
+
+    def _list(self) -> None:
+        for top, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
+            rel = Path(top).relative_to(self.root).as_posix()
+            self.dirs.add("" if rel == "." else rel)
+            for f in sorted(filenames):
+                if len(self.files) >= MAX_FILES:
+                    self.notes.append(f"listed the first {MAX_FILES} files only; the rest was not looked at")
+                    return
+                self.files.append(f if rel == "." else f"{rel}/{f}")
+
+    def text(self, rel: str) -> str | None:
+        path = self.root / rel
+        try:
+            if path.stat().st_size > MAX_TEXT:
+                return None
+        except OSError:
+            return None
+        return self.tree.text(path)
+
+    def docs(self, rel: str) -> list[Any]:
+        """The file's YAML documents as plain values ([] when it is no YAML)."""
+        text = self.text(rel)
+        if text is None:
+            return []
+        try:
+            return yamlvalues.load_all(YamlText.of(text).body, rel)
+        except (GitOpsBotError, TypeError, ValueError):  # not YAML, or keys YAML allows and dicts do not
+            return []
+
+    def yaml_files(self) -> list[str]:
+        return [f for f in self.files if f.endswith(YAML)]
+
+    @staticmethod
+    def no_environment(rel: str) -> bool:
+        """A path under a tests, fixtures or bootstrap directory."""
+        return any(part.lower() in NOT_ENVIRONMENTS for part in PurePosixPath(rel).parts)
+
+    def tool_setup(self, files: Iterable[Path]) -> bool:
+        """Files holding the deploy tools' objects (Argo CD Applications, Flux Kustomizations)
+        and no workload: a cluster's bootstrap, not an environment."""
+        tools = False
+        for f in files:
+            try:
+                rel = f.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            if PurePosixPath(rel).name in KUSTOMIZATION_NAMES:
+                continue
+            for doc in self.docs(rel):
+                api, kind = kind_of(doc)
+                if (api.split("/", 1)[0], kind) in _TOOL_KINDS:
+                    tools = True
+                elif kind:
+                    spec = doc.get("spec")
+                    if kind in _WORKLOADS or (isinstance(spec, dict) and "template" in spec):
+                        return False
+        return tools
+
+
+def kustomization_dirs(repo: RepoFiles) -> list[str]:
+    return sorted(
+        {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name in KUSTOMIZATION_NAMES}
+    )
+
+
+def files_of(repo: RepoFiles, path: str) -> list[Path]:
+    """What a directory renders: its kustomization's reach, else its YAML files."""
+    if any(f"{path}/{k}" in repo.files for k in KUSTOMIZATION_NAMES):
+        return list(reader.reach(repo.tree, repo.root, repo.root / path).files)
+    return [repo.root / f for f in repo.yaml_files() if f.startswith(path + "/")]
+
+
+def norm(rel: str) -> str:
+    return "" if rel in (".", "") else PurePosixPath(os.path.normpath(rel)).as_posix()
+
+
+def as_map(node: Any) -> dict[str, Any]:
+    return node if isinstance(node, dict) else {}
