@@ -59,6 +59,9 @@ class Site:
     # a kustomize entry named with a tag (``name: app:latest``, which kustomize matches as
     # written): the name, which an edit by the image's name does not reach
     named: str = ""
+    # which container of ``workload`` (its name): each container is its own place, an init
+    # container beside the main one of the same image too; "" when the site names none
+    container: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ class _Group:
     missing: dict[str, str]  # field -> configured helm path that is not in the file
     digest_in_tag: bool = False  # Helm values: the digest lives in the tag key, tag@sha256:...
     workload: str = ""  # a container's ``Kind/name``
+    container: str = ""  # the container's name in it
 
 
 def _helm_node(root: Any, path: str) -> Any:
@@ -154,6 +158,7 @@ def _groups(
                     {id(c.node): c.flow},
                     {},
                     workload=f"{c.kind}/{c.workload}",
+                    container=c.name,
                 )
             )
             taken.add(id(c.node))
@@ -385,7 +390,15 @@ def read(text: str, filename: str, specs: Sequence[ImageSpec], *, strict: bool =
     t = Text(src)
     docs = nodes.compose_all(src.body, filename)
     return [
-        Site(g.image, g.kind, g.line, *_current(g), workload=g.workload, value_line=_value_line(g))
+        Site(
+            g.image,
+            g.kind,
+            g.line,
+            *_current(g),
+            workload=g.workload,
+            value_line=_value_line(g),
+            container=g.container,
+        )
         for g in _groups(t, docs, specs, filename, strict=strict)
     ]
 

@@ -42,6 +42,9 @@ class Container:
     node: Any  # the image scalar
     reference: WrittenRef  # as written: the editor writes it back byte for byte
     flow: bool  # the container mapping is flow style
+    # which container of the workload: its name (unique across a pod's container lists, and
+    # what a strategic-merge patch merges by), or its list and index when it has none
+    name: str = ""
 
     @property
     def line(self) -> int:
@@ -80,7 +83,7 @@ def containers(docs: list[Any]) -> Iterator[Container]:
             seq = _at(spec, (list_key,))
             if not nodes.is_seq(seq):
                 continue
-            for c in seq.value:
+            for index, c in enumerate(seq.value):
                 image = nodes.get(c, "image") if nodes.is_map(c) else None
                 if image is None or not nodes.is_scalar(image[1]) or nodes.is_null(image[1]):
                     continue
@@ -90,4 +93,5 @@ def containers(docs: list[Any]) -> Iterator[Container]:
                     image[1],
                     WrittenRef.split(str(image[1].value)),
                     bool(c.flow_style),
+                    _scalar(c, "name") or f"{list_key}[{index}]",
                 )

@@ -328,15 +328,21 @@ def _each_chart(
 def _effective(found: Sequence[Found]) -> list[Found]:
     """The places that win when rendered, in kustomize's order of applying them: an
     ``images:`` entry sets the image in every workload below it; a container, a patch or a
-    values key sets it in its own workload (or key) until something later does."""
-    wins: dict[tuple[int, str], Found] = {}
+    values key sets it in its own container (or key) until something later does. Each
+    container of a workload is its own place (an init container beside the main one); a
+    patch naming no container (a JSON 6902 operation) sets every one of its workload's."""
+    wins: dict[tuple[int, str, str], Found] = {}
     for f in found:  # in rank order
         if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
             wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
-            wins[(f.root, f.file)] = f
+            wins[(f.root, f.file, "")] = f
         elif f.kind in (PinKind.ARGOCD, PinKind.FLUX):  # applied after the build: over all it renders
             wins = {k: w for k, w in wins.items() if k[0] != f.root}
-            wins[(f.root, f.file)] = f
+            wins[(f.root, f.file, "")] = f
         else:
-            wins[(f.root, f.site.workload)] = f
+            workload, container = f.site.workload, f.site.container
+            if not container:
+                wins = {k: w for k, w in wins.items() if k[:2] != (f.root, workload)}
+            wins.pop((f.root, workload, ""), None)
+            wins[(f.root, workload, container)] = f
     return list(wins.values())
