@@ -132,6 +132,13 @@ KINDS: dict[str, Kind] = {
         "The credentials for that host (`registries: HOST: username_env/password_env`, or the "
         "Docker config) lack access, or the repository does not exist.",
     ),
+    "RegistryNotAsked": Kind(
+        "A registry the run chose not to ask",
+        "that image is skipped with this reason in the plan, and no warning is logged",
+        "`gitops-bot init` reads no registry unless given `--registry`, and with `--registry` "
+        "asks no more of a registry it found unreachable (the error line says why). Run "
+        "`gitops-bot init --registry` to check each guessed policy against the tags that exist.",
+    ),
     "RegistryProtocolError": Kind(
         "A registry answered against the distribution spec",
         "that image is skipped with this reason; the run goes on",

@@ -153,6 +153,19 @@ def test_the_front_pages_link_to_files_and_headings_that_exist(doc: str) -> None
             assert anchor in _anchors(target), f"{doc}: {url}: no such heading"
 
 
+def test_the_quick_start_sends_a_newcomer_with_their_own_repository_to_install_and_init() -> None:
+    """The quick start's two commands install Debian packages for the bundled example; a person
+    with their own repository needs neither, and must find the way from there."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Quick start")
+    quick = text[start : text.index("\n## ", start + 1)]
+    own = next(p for p in quick.split("\n\n") if "own repository" in p.lower())
+    assert "(docs/guides/install.md)" in own and "(docs/guides/your-repository.md)" in own
+    assert "`gitops-bot init`" in own
+    # beside the two commands: right after their block, before the text about them
+    assert quick.index(own) < quick.index("install what they need first")
+
+
 CITED = re.compile(r"(?<![\w/.-])docs/[\w/.-]+\.md")
 THIRD_PARTY = ("tests/data/", "testkit/specs/")  # copied from other projects, their own docs/
 
