@@ -251,6 +251,24 @@ def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
     )
 
 
+def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
+    """Environments pinning no image and no chart: a configuration of them would plan nothing
+    (plan refuses one, exit 2), so none is offered; what was not read may say where the
+    releases are (another branch, another repository)."""
+    names = ", ".join(e.name for e in found.environments[:4])
+    more = f" and {len(found.environments) - 4} more" if len(found.environments) > 4 else ""
+    # a source this repository's objects read (another branch, another repository) first: it
+    # is where the releases may be
+    shown = sorted(found.notes, key=lambda n: "reads" not in n and "branch" not in n)[:3]
+    seen = f"; not read: {'; '.join(shown)}" if shown else ""
+    return UsageError(
+        f"found environments {names}{more} in {repo} but no image or chart they pin: nothing for "
+        f"gitops-bot to release here{seen}",
+        hint="run init where the workloads are pinned (the branch or repository a line above names, "
+        "if one does); else name the images by hand (docs/guides/your-repository.md, 'Writing it by hand')",
+    )
+
+
 def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = None) -> FoundConfig:
     """Discover, write the text, load it through the config reader (a configuration init could
     not load is its own bug, said as one), and plan under it."""
@@ -258,6 +276,8 @@ def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = No
     found = discovery.discover(repo, base=base, has_branch=lambda b: _has_branch(repo, b))
     if not found.environments:
         raise _nothing_found(repo, found.notes)
+    if not found.images and not found.charts:
+        raise _nothing_to_release(repo, found)
     text = init_config.config_text(found)
     if forge is not None:
         text = init_config.with_forge(text, forge.forge, forge.api_url, forge.forge_repository)

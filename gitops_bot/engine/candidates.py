@@ -25,6 +25,7 @@ from gitops_bot.engine.promotion_order import (
     rank_of,
 )
 from gitops_bot.engine.repository_files import (
+    WORKLOADS,
     YAML,
     RepoFiles,
     Tracking,
@@ -212,7 +213,7 @@ def applications(
         text = repo.text(f) or ""
         if "argoproj.io" not in text or repo.no_environment(f):
             continue
-        if "ApplicationSet" in text:
+        if "ApplicationSet" in text and any(kind_of(d)[1] == "ApplicationSet" for d in repo.docs(f)):
             repo.notes.append(
                 f"{f}: an ApplicationSet; the Applications it generates are not read, the "
                 "directories they render are found on their own"
@@ -291,3 +292,18 @@ def values_files(repo: RepoFiles, taken: set[str]) -> list[RenderPath]:
             continue
         out.append(RenderPath(f, safe_name(name_of(f)), f"Helm values file {f}"))
     return out
+
+
+def root_manifests(repo: RepoFiles) -> list[RenderPath]:
+    """The repository's root when it is a folder of plain manifests naming a workload
+    (``kubectl apply -f .``): the one environment, offered when nothing else is found."""
+    top = [f for f in repo.yaml_files() if "/" not in f and f not in KUSTOMIZATION_NAMES]
+    if any(f in repo.files for f in KUSTOMIZATION_NAMES) or not top:
+        return []
+    for f in top:
+        for doc in repo.docs(f):
+            _, kind = kind_of(doc)
+            spec = doc.get("spec")
+            if kind in WORKLOADS or (kind and isinstance(spec, dict) and "template" in spec):
+                return [RenderPath(".", "default", "plain manifests at the repository's root")]
+    return []

@@ -5,19 +5,26 @@ run init."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from gitops_bot.core import log
+from gitops_bot.core.errors import GitOpsBotError
+from gitops_bot.engine.candidates import RenderPath
 from gitops_bot.engine.promotion_order import (
     kind_of,
 )
 from gitops_bot.engine.repository_files import (
     RepoFiles,
     as_map,
+    files_of,
     norm,
 )
+from gitops_bot.manifests import argocd_apps, argocd_appsets
 
 # A repository URL with a placeholder in it (a template's <github-username>, a generator's
 # {{...}}, Kargo's ${{ vars.x }}): a repository that is not this one as written.
@@ -90,3 +97,94 @@ def _renders_elsewhere(repo: RepoFiles, source: Mapping[str, Any]) -> bool:
     if _PLACEHOLDER.search(url):
         return True
     return "{{" not in path and norm(path) not in repo.dirs
+
+
+# -- what this repository's own deploy tools render ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Deployments:
+    """The directories of this repository that its own Argo CD Applications (and the
+    Applications its ApplicationSets generate) and Flux Kustomizations render."""
+
+    dirs: frozenset[str]
+    said: str  # what renders them, in words (for the note on an overlay none renders)
+
+
+def deployments(repo: RepoFiles) -> Deployments | None:
+    """What the repository's deploy tools render, when the repository defines what deploys it:
+    a root among them (an app of apps, Flux's own sync) renders a directory holding deploy
+    objects, so what no object renders is deployed by nothing. None when the repository does
+    not say (its Applications are made by hand or elsewhere, or an ApplicationSet cannot be
+    expanded): then nothing is judged by it."""
+    dirs: set[str] = set()
+    files: set[str] = set()  # the files holding deploy objects of this repository
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if "argoproj.io" in text:
+            try:
+                paths = [a.path for a in argocd_apps.sources(text, f)]
+                for _, app in argocd_appsets.generate(text, f, lambda g: _glob(repo, g)):
+                    if isinstance(app, str):
+                        return None  # what it renders is not known: no overlay is judged dead
+                    paths += [s.path for s in app.sources]
+            except GitOpsBotError:
+                return None
+            if any(p is not None and "{{" in p for p in paths):
+                return None  # a path a generator fills in that was not expanded
+            found = [norm(p.lstrip("/")) for p in paths if p is not None]
+            if found:
+                files.add(f)
+            dirs |= {p for p in found if p in repo.dirs}
+        if "kustomize.toolkit.fluxcd.io" in text:
+            for doc in repo.docs(f):
+                api, kind = kind_of(doc)
+                spec = as_map(doc.get("spec"))
+                source = str(as_map(spec.get("sourceRef")).get("kind") or "GitRepository")
+                flux = kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io")
+                if flux and source == "GitRepository":  # an artifact's path is not these files
+                    files.add(f)
+                    path = norm(str(spec.get("path") or "").lstrip("/"))
+                    path = "" if path == "." else path
+                    if path in repo.dirs:
+                        dirs.add(path)
+    if "" in dirs or not any(_under(f, d) for f in files for d in dirs):
+        return None
+    roots = sorted(d for d in dirs if any(_under(f, d) for f in files))
+    shown = ", ".join(sorted(dirs)[:4]) + (f" and {len(dirs) - 4} more" if len(dirs) > 4 else "")
+    return Deployments(
+        frozenset(dirs), f"its Argo CD and Flux objects render {shown}, from {', '.join(roots[:2])}"
+    )
+
+
+def _under(f: str, d: str) -> bool:
+    return f == d or f.startswith(d + "/")
+
+
+def _glob(repo: RepoFiles, pattern: str) -> list[str]:
+    """The repository's directories matching a git generator's path glob (``apps/*``)."""
+    want = norm(pattern.strip("/"))
+    return sorted(d for d in repo.dirs if d and fnmatch.fnmatchcase(d, want))
+
+
+def deployed(repo: RepoFiles, found: Sequence[RenderPath], by: Deployments) -> list[RenderPath]:
+    """The candidates a deploy object of the repository renders (the directory itself, one
+    under a directory rendered whole, or a layer a rendered kustomization includes); each other
+    is said, not configured: its ``images:`` entries change no cluster."""
+    reached: set[str] = set()
+    for d in by.dirs:
+        reached |= {
+            norm(PurePosixPath(p.relative_to(repo.root).as_posix()).parent.as_posix())
+            for p in files_of(repo, d)
+            if p.is_relative_to(repo.root)
+        }
+    out = []
+    for c in found:
+        if c.path in reached or any(_under(c.path, d) or _under(d, c.path) for d in by.dirs):
+            out.append(c)
+        else:
+            repo.notes.append(
+                f"{c.path}: nothing in this repository deploys it ({by.said}); not an environment "
+                "(add it by hand if something outside the repository deploys it)"
+            )
+    return out

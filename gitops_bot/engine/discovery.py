@@ -68,6 +68,11 @@ def discover(
     repo = RepoFiles(root)
     overlays = candidates.overlays(repo)
     covered = {c.path for c in overlays}
+    # where the repository defines what deploys it, an overlay none of its objects renders is
+    # no environment: its images: entries would read as pins no cluster runs
+    deployments = deployers.deployments(repo)
+    if deployments is not None:
+        overlays = deployers.deployed(repo, overlays, deployments)
     charts = {str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml"}
     flux = candidates.flux(repo, covered)
     covered |= {c.path for c in flux}
@@ -76,7 +81,8 @@ def discover(
     deployers.elsewhere(repo)
     values = candidates.values_files(repo, {c.path for c in apps} | taken)
     grouped: dict[str, list[RenderPath]] = {}
-    for c in [*overlays, *flux, *apps, *values]:
+    shaped = [*overlays, *flux, *apps, *values] or candidates.root_manifests(repo)
+    for c in shaped:
         # one environment under two spellings (an overlay's production, an Application's prod)
         # is one: the first spelling found names it
         name = next((n for n in grouped if same(n, c.name)), c.name)
@@ -97,12 +103,26 @@ def discover(
     # what each renders, from this checkout's files (an environment on another branch too: its
     # images and tags are guessed from here, the plan then reads its branch)
     plain = reader.Reader(repo.tree, repo.root, (), repo.root)
+    remote: dict[str, list[str]] = {}  # a remote resource or patch -> the environments naming it
     for s in sources:
         try:
-            rendered[s.name] = list(plain.environment(s).files)
+            walk = plain.environment(s)
         except GitOpsBotError as e:
             repo.notes.append(f"environment {s.name}: {e}")
             rendered[s.name] = []
+            continue
+        rendered[s.name] = list(walk.files)
+        for n in walk.notes:
+            if n.endswith((": a remote resource, not followed", ": a remote patch, not followed")):
+                remote.setdefault(n, []).append(s.name)
+    for n, names in remote.items():
+        # what a remote base renders is not read: the images it names, and which images:
+        # entry of the environments applies to them, are not known here
+        repo.notes.append(
+            f"{n.replace(', not followed', '')} of {', '.join(names)}: not read (the images it names are "
+            "not found, and an images: entry over it may apply to none of them); vendor it into the "
+            "repository to have it read"
+        )
     every = list(dict.fromkeys(f for fs in rendered.values() for f in fs))
     discovered_images.rendered_images(repo, every, found)
     renamed = {s.name: discovered_images.new_names(repo, rendered[s.name]) for s in sources}

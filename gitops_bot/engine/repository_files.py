@@ -55,7 +55,7 @@ _TOOL_KINDS = frozenset(
 )
 
 
-_WORKLOADS = frozenset(
+WORKLOADS = frozenset(
     {
         "Deployment",
         "StatefulSet",
@@ -145,7 +145,7 @@ class RepoFiles:
                     tools = True
                 elif kind:
                     spec = doc.get("spec")
-                    if kind in _WORKLOADS or (isinstance(spec, dict) and "template" in spec):
+                    if kind in WORKLOADS or (isinstance(spec, dict) and "template" in spec):
                         return False
         return tools
 

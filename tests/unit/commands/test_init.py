@@ -212,3 +212,21 @@ def test_an_image_a_registry_refused_is_still_logged_as_skipped() -> None:
     assert isinstance(got, RegistryAccessError)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [(e["event"], e["reason"]) for e in lines] == [("image_skipped", "401 for acme/app")]
+
+
+def test_environments_that_pin_no_image_are_nothing_to_release_exit_2(tmp_path: Path) -> None:
+    policy = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\n"
+    _write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- policy.yaml\n",
+            "base/policy.yaml": policy,
+            "overlays/staging/kustomization.yaml": "resources:\n- ../../base\n",
+            "overlays/production/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    result = cli.execute(["init", "--repo", str(tmp_path), "--write"])
+    assert result.exit_code == 2
+    line = result.body.line  # type: ignore[union-attr]
+    assert "no image" in line and "staging" in line and "nothing" in line
+    assert not (tmp_path / "gitops-bot.yaml").exists()

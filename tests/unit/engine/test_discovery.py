@@ -508,3 +508,90 @@ def test_a_host_like_name_has_no_rank() -> None:
     assert rank_of("prod.eu") is None  # host-like too: eu is no environment word
     assert rank_of("staging-eu") == rank_of("staging")
     assert rank_of("pre.prod") == rank_of("preprod")
+
+
+def _application(name: str, path: str, recurse: bool = False) -> str:
+    directory = "\n    directory:\n      recurse: true" if recurse else ""
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata:\n  name: {name}\nspec:\n  source:\n"
+        f"    repoURL: https://github.com/acme/gitops.git\n    targetRevision: HEAD\n    path: {path}{directory}\n"
+    )
+
+
+def _app_of_apps(extra: dict[str, str]) -> dict[str, str]:
+    """A repository that defines what deploys it: a root Application rendering apps/, which
+    holds the Applications (data copied in shape from AmirMalaeb/eks-argocd-gitops)."""
+    return {
+        "apps/root-app.yaml": "# renders every ApplicationSet below\n"
+        + _application("root-app", "apps", True),
+        "platform/policies/kustomization.yaml": "resources:\n- policy.yaml\n",
+        "platform/policies/policy.yaml": "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\n",
+        "apps/policies.yaml": _application("policies", "platform/policies"),
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+        "overlays/dev/kustomization.yaml": _overlay("1.2.0"),
+        "overlays/production/kustomization.yaml": _overlay("1.0.0"),
+        **extra,
+    }
+
+
+def test_an_overlay_nothing_in_the_repository_deploys_is_not_an_environment(tmp_path: Path) -> None:
+    found = discover(_write(tmp_path, _app_of_apps({})))
+    assert [p for e in found.environments for p in e.paths] == ["apps/policies.yaml"]
+    assert "overlays/dev: nothing in this repository deploys it" in "\n".join(found.notes)
+    assert "overlays/production: nothing in this repository deploys it" in "\n".join(found.notes)
+    # the root Application is said as what it is, not as an ApplicationSet
+    assert not any("apps/root-app.yaml: an ApplicationSet" in n for n in found.notes)
+
+
+def test_what_the_repository_deploys_stays_an_environment_beside_an_overlay_it_does_not(
+    tmp_path: Path,
+) -> None:
+    found = discover(
+        _write(tmp_path, _app_of_apps({"apps/prod.yaml": _application("app-prod", "overlays/production")}))
+    )
+    assert [(e.name, e.paths) for e in found.environments] == [("production", ("overlays/production",))]
+    assert any(n.startswith("overlays/dev: nothing in this repository deploys it") for n in found.notes)
+
+
+def test_an_applicationset_over_overlays_deploys_them(tmp_path: Path) -> None:
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: app\nspec:\n"
+        "  generators:\n  - list:\n      elements:\n      - env: dev\n      - env: production\n"
+        "  template:\n    metadata:\n      name: 'app-{{env}}'\n    spec:\n      source:\n"
+        "        repoURL: https://github.com/acme/gitops.git\n        targetRevision: HEAD\n"
+        "        path: 'overlays/{{env}}'\n"
+    )
+    found = discover(_write(tmp_path, _app_of_apps({"apps/app.yaml": appset})))
+    assert [e.name for e in found.environments] == ["dev", "production"]
+    assert not any("nothing in this repository deploys it" in n for n in found.notes)
+
+
+def test_a_remote_base_is_said_as_not_read(tmp_path: Path) -> None:
+    remote = "github.com/kustomizations/spring-boot-web?ref=master"
+    repo = _write(
+        tmp_path,
+        {
+            f"overlays/{env}/kustomization.yaml": f"resources:\n- {remote}\nimages:\n"
+            f"- name: albertoimpl/spring-sample-app\n  newTag: 1.0.0\n"
+            for env in ("dev", "production")
+        },
+    )
+    found = discover(repo)
+    said = [n for n in found.notes if remote in n]
+    assert said and "remote" in said[0] and "not read" in said[0]
+
+
+def test_a_root_of_plain_manifests_is_the_one_environment(tmp_path: Path) -> None:
+    repo = _write(
+        tmp_path,
+        {
+            "rollout.yaml": DEPLOY.format(image="kostiscodefresh/summer-of-k8s-app:v1"),
+            "service.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: app}\n",
+            "README.md": "kubectl apply -f .\n",
+        },
+    )
+    found = discover(repo)
+    assert [(e.paths) for e in found.environments] == [(".",)]
+    assert [i.name for i in found.images] == ["kostiscodefresh/summer-of-k8s-app"]
