@@ -22,7 +22,7 @@ from gitops_bot.core.imageref import normalise_host as normalise_host
 from gitops_bot.core.imageref import set_parts as set_parts
 from gitops_bot.core.imageref import short_digest as short_digest
 from gitops_bot.core.instants import format_duration, format_instant
-from gitops_bot.core.reading import ImageReading
+from gitops_bot.core.reading import ImageReading, generated_note
 
 
 class PlanAction(StrEnum):
@@ -472,6 +472,14 @@ class EnvironmentPlan:
     automatic: tuple[Mapping[str, Any], ...] = ()
     # each configured image as the environment renders it (the plan's top-level "reading")
     reading: tuple[ImageReading, ...] = ()
+    # (file, tool) of the files a release here writes that a tool generates (EnvironmentReading)
+    generated: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What a person must know of the environment before a release lands: each file a
+        release writes that a tool generates, and writes over on its next run."""
+        return tuple(generated_note(f, tool) for f, tool in self.generated)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -484,6 +492,7 @@ class EnvironmentPlan:
             "freeze": dict(self.freeze) if self.freeze else None,
             # additive, only where a rule is configured: other plans read as they did
             **({"automatic": [dict(d) for d in self.automatic]} if self.automatic else {}),
+            **({"notes": list(self.notes)} if self.generated else {}),
         }
 
 

@@ -285,8 +285,8 @@ def releases_of(cfg: Config, ep: EnvironmentPlan) -> list[Release]:
     if not changes:
         return []
     if cfg.pull_request.group == "image":
-        return [Release(ep.name, (c,), group_image=c.image) for c in changes]
-    return [Release(ep.name, changes)]
+        return [Release(ep.name, (c,), group_image=c.image, generated=ep.generated) for c in changes]
+    return [Release(ep.name, changes, generated=ep.generated)]
 
 
 def _change(item: PlanItem) -> Change:

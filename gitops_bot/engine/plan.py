@@ -448,6 +448,7 @@ def _environment_plan(
         window=window,
         freeze=frozen,
         reading=reading.images,
+        generated=reading.generated,
     )
 
 

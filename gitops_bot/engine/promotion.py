@@ -63,7 +63,11 @@ def release(
         )
         for i, c in enumerate(changes)
     ]
-    return Release(dst.name, tuple(changes), kind=ReleaseKind.PROMOTION, source=src.name), notes
+    generated = app.reading(dst).generated
+    return (
+        Release(dst.name, tuple(changes), kind=ReleaseKind.PROMOTION, source=src.name, generated=generated),
+        notes,
+    )
 
 
 def _chart_changes(

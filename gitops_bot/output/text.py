@@ -92,6 +92,7 @@ def plan_text(plan: Plan) -> str:
         for d in env.automatic:
             verdict = "ready" if d.get("ready") else "; ".join(d.get("held") or ()) or "waiting"
             lines.append(f"  {d.get('rule')}: {_t(verdict)}")
+        lines += [f"  note: {_t(n)}" for n in env.notes]
         if not env.items and not env.reading:
             lines.append("  (no images)")
         rows = [

@@ -34,7 +34,7 @@ from gitops_bot.core.outside import (
     plain,
     safe_url,
 )
-from gitops_bot.core.reading import ImageReading
+from gitops_bot.core.reading import ImageReading, generated_note
 from gitops_bot.release.windows import EVERYWHERE, EVERYWHERE_SHOWN, Freeze
 
 if TYPE_CHECKING:  # a type here; importing it loads every forge's client (30 ms)
@@ -104,6 +104,9 @@ class Release:
     freeze: Freeze | None = None  # kind FREEZE: the freeze to set (None: lift it)
     freeze_file: str | None = None  # the environment's freeze file, when this release changes it
     contents_read: bool = False  # its changes' release contents were read (engine/contents.attach)
+    # (file, tool) of the environment's files a tool generates (EnvironmentReading.generated):
+    # said once in the body for those this release writes, which the tool's next run overwrites
+    generated: tuple[tuple[str, str], ...] = ()
 
     @property
     def merge_waits(self) -> datetime | None:
@@ -275,6 +278,7 @@ class Release:
             *_waiting_lines(self.changes),
             *_layer_lines(self.changes),
             *_warning_lines(self.changes),
+            *_generated_lines(self.generated, files),
             *_verified_lines(self.changes),
             *self._contents_lines(),
             *_rendered_lines(self.rendered),
@@ -459,6 +463,11 @@ def _joined(parts: Iterable[Part]) -> list[Part]:
 def _warning_lines(changes: Sequence[Change]) -> list[str]:
     warnings = [md_item(Outside(w)) for c in changes for w in c.warnings]
     return ["**Warnings**", "", *warnings, ""] if warnings else []
+
+
+def _generated_lines(generated: Sequence[tuple[str, str]], files: Sequence[str]) -> list[str]:
+    notes = [md_item(Outside(generated_note(f, tool))) for f, tool in generated if f in files]
+    return ["**Generated files**", "", *notes, ""] if notes else []
 
 
 def _verified_lines(changes: Sequence[Change]) -> list[str]:

@@ -31,6 +31,7 @@ from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.reading import (
     EnvironmentReading,
     PinKind,
+    generated_by,
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets, images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
@@ -110,7 +111,10 @@ class Reader:
             return None
         text = self.tree.text(path)
         if text is not None:
-            walk.files.setdefault(self.rel(path), None)
+            rel = self.rel(path)
+            walk.files.setdefault(rel, None)
+            if (tool := generated_by(text)) is not None:
+                walk.generated[rel] = tool
         return text
 
     def _sites(self, text: str, rel: str, how: str = "", *, strict: bool = False) -> list[images.Site]:

@@ -98,7 +98,14 @@ def reading(
         if reading.would_write is not None:
             writable.update((f, None) for f in reading.would_write.files)
     return EnvironmentReading(
-        env, tuple(out), tuple(walk.files), tuple(writable), tuple(walk.notes), tuple(walk.documents.items())
+        env,
+        tuple(out),
+        tuple(walk.files),
+        tuple(writable),
+        tuple(walk.notes),
+        tuple(walk.documents.items()),
+        # a release there is valid and overwritten by the tool's next run: said, not refused
+        generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
     )
 
 

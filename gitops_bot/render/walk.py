@@ -125,3 +125,4 @@ class Walk:
     elsewhere: list[str] = field(default_factory=list)  # rendered from another branch than the bot reads
     documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
     releases: set[str] = field(default_factory=set)  # its values layers that are HelmReleases
+    generated: dict[str, str] = field(default_factory=dict)  # file read -> the tool generating it

@@ -160,7 +160,12 @@ def _change(**extra: Any) -> Change:
 def releases() -> list[Release]:
     noted = _change(contents=None, contents_note=o("acme/app: the forge said no"))
     return [
-        Release("staging", (_change(), noted), holds=(("example/app", o("pinned by ops")), ("other", None))),
+        Release(
+            "staging",
+            (_change(), noted),
+            holds=(("example/app", o("pinned by ops")), ("other", None)),
+            generated=(("overlays/staging/kustomization.yaml", o("flux")),),  # the tool its header names
+        ),
         Release("prod", (_change(environment="prod"),), kind=ReleaseKind.PROMOTION, source="staging"),
         Release(
             "prod",
@@ -470,6 +475,7 @@ WALKS = {
     "gitops_bot.release.proposal:_contents": "pull requests",
     "gitops_bot.release.proposal:_waiting_lines": "pull requests",
     "gitops_bot.release.proposal:_warning_lines": "pull requests",
+    "gitops_bot.release.proposal:_generated_lines": "pull requests",
     "gitops_bot.release.proposal:_layer_lines": "pull requests",
     "gitops_bot.release.proposal:_verified_lines": "pull requests",
     "gitops_bot.release.proposal:_hold_lines": "pull requests",
