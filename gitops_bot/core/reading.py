@@ -162,11 +162,16 @@ class ImageReading:
             case PinStatus.PINNED:
                 assert pin is not None
                 if self.would_write is None:
-                    return f"pinned at {pin.place}"
-                return (
-                    f"pinned by a {pin.form} at {pin.place}; a release writes a "
-                    f"{self.would_write.form} in {', '.join(self.would_write.files)}, applied after it"
-                )
+                    said = f"pinned at {pin.place}"
+                else:
+                    said = (
+                        f"pinned by a {pin.form} at {pin.place}; a release writes a "
+                        f"{self.would_write.form} in {', '.join(self.would_write.files)}, applied after it"
+                    )
+                # what looks like a pin and changes nothing (a patch selecting nothing built)
+                if self.reason:
+                    said += f"; {self.reason}" + (f" (fix: {self.fix})" if self.fix else "")
+                return said
             case PinStatus.INHERITED:
                 assert pin is not None and self.would_write is not None
                 shared = ", ".join(pin.shared_with)

@@ -7,13 +7,38 @@ them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import WrittenRef
 from gitops_bot.manifests import images, nodes
 from gitops_bot.manifests.yamltext import YamlText
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """A ``patches:`` entry's ``target:``: kustomize matches ``kind`` and ``name`` as anchored
+    regular expressions; ``narrowed`` when it also selects by namespace, labels, annotations,
+    group or version (which only select fewer)."""
+
+    kind: str
+    name: str
+    narrowed: bool
+
+    def selects(self, kind: str, name: str) -> bool:
+        return _matches(self.kind, kind) and _matches(self.name, name)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    if not pattern:
+        return True
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
+        return pattern == value
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +52,7 @@ class Patch:
     first_line: int
     json6902: bool | None
     target: str = ""  # ``Kind/name`` of its target, as far as the entry says
+    selector: Selector | None = None  # its ``target:``, when it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +61,10 @@ class Refs:
     components: tuple[str, ...]
     patches: tuple[Patch, ...]
     refused: str = ""  # why kustomize itself refuses the kustomization ("" when it builds)
+    # what makes the names it builds other than its resources' own (a prefix, a generator):
+    # "" when its resources' kinds and names are what its patches select from
+    unsure: str = ""
+    component: bool = False  # ``kind: Component``: its patches apply to what includes it
 
 
 def is_remote(entry: str) -> bool:
@@ -56,13 +86,14 @@ def _inline(node: Any) -> tuple[str, int]:
     return str(node.value), start + 1 if node.style in ("|", ">") else start
 
 
-def _target(node: Any) -> str:
+def _target(node: Any) -> tuple[str, Selector | None]:
     found = nodes.get(node, "target")
     if found is None or not nodes.is_map(found[1]):
-        return ""
+        return "", None
     parts = [nodes.get(found[1], k) for k in ("kind", "name")]
     kind, name = (str(p[1].value) if p is not None and nodes.is_scalar(p[1]) else "" for p in parts)
-    return f"{kind}/{name}"
+    keys = {str(k.value) for k, _ in found[1].value if nodes.is_scalar(k)}
+    return f"{kind}/{name}", Selector(kind, name, bool(keys - {"kind", "name"}))
 
 
 def _patch(node: Any, json6902: bool | None) -> Patch | None:
@@ -74,12 +105,12 @@ def _patch(node: Any, json6902: bool | None) -> Patch | None:
     if not nodes.is_map(node):
         return None
     path, patch = nodes.get(node, "path"), nodes.get(node, "patch")
-    target = _target(node)
+    target, selector = _target(node)
     if path is not None and nodes.is_scalar(path[1]) and path[1].value:
-        return Patch(str(path[1].value), None, 0, json6902, target)
+        return Patch(str(path[1].value), None, 0, json6902, target, selector)
     if patch is not None and nodes.is_scalar(patch[1]) and patch[1].value:
         text, line = _inline(patch[1])
-        return Patch(None, text, line, json6902, target)
+        return Patch(None, text, line, json6902, target, selector)
     return None
 
 
@@ -114,7 +145,56 @@ def refs(text: str, filename: str) -> Refs:
             + _patches(root, "patchesJson6902", True)
         ),
         refused,
+        next((f"its {k}:" for k in _RENAMING if nodes.get(root, k) is not None), ""),
+        _scalar(root, "kind") == "Component",
     )
+
+
+# what builds names other than the resources' own, or objects no resource file holds
+_RENAMING = (
+    "namePrefix",
+    "nameSuffix",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generators",
+    "transformers",
+    "replacements",
+    "openapi",
+    "crds",
+)
+
+
+def _scalar(node: Any, key: str) -> str:
+    found = nodes.get(node, key) if nodes.is_map(node) else None
+    return str(found[1].value) if found is not None and nodes.is_scalar(found[1]) else ""
+
+
+def objects(text: str, filename: str) -> list[tuple[str, str]] | None:
+    """The ``(kind, metadata.name)`` of each object a resource file holds (a ``List``'s items
+    too); None when a document is not an object whose kind and name are plain text."""
+    out: list[tuple[str, str]] = []
+    try:
+        docs = nodes.compose_all(YamlText.of(text).body, filename)
+    except GitOpsBotError:
+        return None
+    stack = list(docs)
+    while stack:
+        doc = stack.pop(0)
+        if doc is None or nodes.is_null(doc):
+            continue
+        if not nodes.is_map(doc):
+            return None
+        kind = _scalar(doc, "kind")
+        items = nodes.get(doc, "items")
+        if kind.endswith("List") and items is not None and nodes.is_seq(items[1]):
+            stack += list(items[1].value)
+            continue
+        meta = nodes.get(doc, "metadata")
+        name = _scalar(meta[1], "name") if meta is not None else ""
+        if not kind or not name:
+            return None
+        out.append((kind, name))
+    return out
 
 
 def _spec_of(ref: WrittenRef, specs: Sequence[images.ImageSpec]) -> images.ImageSpec | None:

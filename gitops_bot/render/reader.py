@@ -140,7 +140,14 @@ class Reader:
         return memo[key]
 
     def _add(
-        self, walk: Walk, rel: str, sites: Iterable[images.Site], *, patch: bool, form: str = ""
+        self,
+        walk: Walk,
+        rel: str,
+        sites: Iterable[images.Site],
+        *,
+        patch: bool,
+        form: str = "",
+        misses: str = "",
     ) -> None:
         for s in sites:
             kind = PinKind.PATCH if patch else PinKind(s.kind)
@@ -149,7 +156,7 @@ class Reader:
             how = form or ("JSON 6902 operation" if s.kind == "patch" else "")
             how = how or (f"images: entry named {s.named}" if s.named else "")
             how = how or ("Argo CD helm parameter" if s.workload == _PARAMETER else "")
-            found = Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack))
+            found = Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack), misses)
             walk.found.append(found)
 
     def environment(self, source: Source) -> Walk:
@@ -453,6 +460,7 @@ class Reader:
                 self.tree.check(path)
             text = self._read(path, walk)
             if text is None:
+                walk.unsure.update(walk.stack)
                 continue
             if top:
                 walk.configured.setdefault(self.rel(path), None)
@@ -482,12 +490,15 @@ class Reader:
 
     def _plain(self, path: Path, text: str, walk: Walk) -> None:
         rel = self.rel(path)
+        for k in walk.stack:  # built by every kustomization including it
+            walk.built.setdefault(k, []).append(rel)
         self._add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
     def _kustomization(self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...]) -> None:
         directory = kfile.parent
         if directory in stack or len(stack) > MAX_DEPTH:
             walk.notes.append(f"{self.rel(kfile)}: a resource cycle; read once")
+            walk.unsure.update(walk.stack)
             return
         stack = (*stack, directory)
         rel = self.rel(kfile)
@@ -495,6 +506,8 @@ class Reader:
         if refs.refused:
             walk.refused.append(refs.refused)
         walk.stack.append(rel)
+        if refs.unsure or refs.component:
+            walk.unsure.update(walk.stack)
         try:
             self._build(directory, rel, text, refs, walk, stack)
         finally:
@@ -521,6 +534,7 @@ class Reader:
     def _resource(self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...]) -> None:
         if kustomize_refs.is_remote(entry):
             walk.notes.append(f"{entry}: a remote resource, not followed")
+            walk.unsure.update(walk.stack)
             return
         path = _joined(directory, entry)
         if self.tree.is_dir(path):
@@ -535,6 +549,7 @@ class Reader:
         text = self._read(path, walk)
         if text is None:
             walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
+            walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
             self._kustomization(path, text, walk, stack)
         else:
@@ -552,7 +567,8 @@ class Reader:
                 )
                 for s in self._inline_sites(patch.inline, krel, how)
             ]
-            self._add(walk, krel, sites, patch=True, form=f"inline patch in {krel}")
+            sites, misses = self._selected(krel, patch, sites, krel, walk)
+            self._add(walk, krel, sites, patch=True, form=f"inline patch in {krel}", misses=misses)
             return
         assert patch.path is not None
         if kustomize_refs.is_remote(patch.path):
@@ -565,7 +581,57 @@ class Reader:
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
-        self._add(walk, rel, sites, patch=True)
+        sites, misses = self._selected(krel, patch, sites, rel, walk)
+        self._add(walk, rel, sites, patch=True, misses=misses)
+
+    def _selected(
+        self, krel: str, patch: kustomize_refs.Patch, sites: list[images.Site], rel: str, walk: Walk
+    ) -> tuple[list[images.Site], str]:
+        """A patch's sites as kustomize applies them to what ``krel`` builds: in the workload its
+        ``target:`` selects (one it selects by pattern named), and why it changes nothing when
+        its target selects nothing built (kustomize then applies nothing, silently). A
+        strategic-merge patch with no target naming nothing built fails the build (refused, as
+        kustomize refuses it). No claim where the built names are not all known."""
+        if not sites or krel in walk.unsure or (built := self._built(krel, walk)) is None:
+            return sites, ""
+        where = os.path.dirname(krel) or "."
+        first = sites[0]
+        at = f"{rel}:{first.value_line or first.line}"
+        if patch.selector is not None and (patch.selector.kind or patch.selector.name):
+            chosen = [f"{k}/{n}" for k, n in built if patch.selector.selects(k, n)]
+            if not chosen:
+                what = " ".join(x for x in (patch.selector.kind, patch.selector.name) if x)
+                return sites, f"patch {at} targets {what}, which nothing {where} builds"
+            if len(chosen) == 1:
+                return [replace(s, workload=chosen[0]) for s in sites], ""
+            return sites, ""
+        if patch.selector is None and patch.json6902 is not True:
+            known = {f"{k}/{n}" for k, n in built}
+            lost = next((s for s in sites if s.workload and s.workload not in known), None)
+            if lost is not None:
+                kind, _, name = lost.workload.partition("/")
+                reason = (
+                    f"kustomize refuses {krel}: patch {rel}:{lost.value_line or lost.line} patches "
+                    f"{kind} {name}, which nothing {where} builds"
+                )
+                walk.refused.append(reason)
+                walk.fixes[reason] = (
+                    f"set the patch's metadata.name to the {kind} it is meant to change (kubectl kustomize "
+                    f"{where} lists what is built), or drop the patch"
+                )
+        return sites, ""
+
+    def _built(self, krel: str, walk: Walk) -> list[tuple[str, str]] | None:
+        """The kinds and names of what ``krel`` builds; None when a file of it is no plain list
+        of named objects."""
+        out: list[tuple[str, str]] = []
+        for rel in walk.built.get(krel, ()):
+            text = self.tree.text(self.config_root / rel)
+            found = kustomize_refs.objects(text, rel) if text is not None else None
+            if found is None:
+                return None
+            out += found
+        return out
 
     def _inline_sites(self, text: str, krel: str, how: str) -> list[images.Site]:
         # read as a patch's own text (not as the kustomization it is written in): its

@@ -5,6 +5,7 @@ renders each, and the status, reason, fix and where a release for this environme
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from gitops_bot.core.reading import (
     HELM_KEY,
@@ -139,6 +140,31 @@ def _image(
     renders: Mapping[str, set[str]],
     alone: Callable[[str], bool],
 ) -> ImageReading:
+    """The reading, with what changes nothing said beside it: a patch whose target selects
+    nothing built is no place a release goes, and the user is told why it is not read."""
+    out = _verdict(env, image, found, walk, renders, alone)
+    misses = list(dict.fromkeys(f.misses for f in found if f.misses))
+    if not misses or walk.refused or walk.elsewhere:
+        return out
+    said = "; ".join(misses) + " (kustomize applies it to nothing)"
+    fix = "give the patch's target: the kind and name of what it is meant to change, or drop it"
+    if not any(p.effective for p in out.pins) and out.status is not PinStatus.UNSUPPORTED:
+        return replace(out, status=PinStatus.NOT_RENDERED, reason=said, fix=fix, would_write=None)
+    return replace(
+        out,
+        reason=f"{out.reason}; {said}" if out.reason else said,
+        fix=out.fix or fix,
+    )
+
+
+def _verdict(
+    env: str,
+    image: str,
+    found: list[Found],
+    walk: Walk,
+    renders: Mapping[str, set[str]],
+    alone: Callable[[str], bool],
+) -> ImageReading:
     if walk.refused:  # the tool renders nothing of it: what the files say, and why not
         return ImageReading(
             env,
@@ -146,7 +172,10 @@ def _image(
             PinStatus.UNSUPPORTED,
             tuple(Pin(f.file, f.site.value_line or f.site.line, f.kind, False, ()) for f in found),
             reason=walk.refused[0],
-            fix="write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)",
+            fix=walk.fixes.get(
+                walk.refused[0],
+                "write each patches: entry as '- path: FILE' (patchesStrategicMerge: takes plain file names)",
+            ),
         )
     if walk.elsewhere:  # what this checkout holds is not what the environment runs
         return ImageReading(
@@ -340,6 +369,8 @@ def _effective(found: Sequence[Found]) -> list[Found]:
     patch naming no container (a JSON 6902 operation) sets every one of its workload's."""
     wins: dict[tuple[int, str, str], Found] = {}
     for f in found:  # in rank order
+        if f.misses:  # applied to nothing built: changes nothing
+            continue
         if f.kind is PinKind.KUSTOMIZE:  # every workload built in its kustomization
             wins = {k: w for k, w in wins.items() if k[0] != f.root or f.file not in w.under}
             wins[(f.root, f.file, "")] = f

@@ -95,6 +95,9 @@ class Found:
     form: str
     root: int = 0  # which of the environment's paths renders it (each its own objects)
     under: tuple[str, ...] = ()  # the kustomizations it is built in, outermost first
+    # why it changes nothing when rendered (a patch whose target selects nothing built): said,
+    # never the effective place
+    misses: str = ""
 
 
 @dataclass
@@ -126,3 +129,8 @@ class Walk:
     documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
     releases: set[str] = field(default_factory=set)  # its values layers that are HelmReleases
     generated: dict[str, str] = field(default_factory=dict)  # file read -> the tool generating it
+    fixes: dict[str, str] = field(default_factory=dict)  # a refusal -> its fix, when not the usual
+    # kustomization -> the resource files it builds (through everything it includes), what its
+    # patches select from; ``unsure``: those whose built names the files do not tell whole
+    built: dict[str, list[str]] = field(default_factory=dict)
+    unsure: set[str] = field(default_factory=set)

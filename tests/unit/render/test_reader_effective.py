@@ -82,3 +82,88 @@ def test_a_patch_of_one_container_leaves_the_other_containers_pin_effective(tmp_
         ("base/cronjob.yaml", 16, False),
         ("overlays/dev/warm.yaml", 12, True),
     ]
+
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:1.0.0
+"""
+PATCH = DEPLOYMENT.replace("name: app\nspec", "name: nope\nspec").replace("1.0.0", "2.0.0")
+
+
+def _overlay(root: Path, kustomization: str) -> dict[str, Any]:
+    _tree(
+        root,
+        {
+            "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "base/deployment.yaml": DEPLOYMENT,
+            "overlays/prod/kustomization.yaml": kustomization,
+            "overlays/prod/patch.yaml": PATCH,
+        },
+    )
+    return _read(root, {"prod": "overlays/prod"})
+
+
+def test_a_patch_whose_target_selects_nothing_is_not_effective_and_said(tmp_path: Path) -> None:
+    # kubectl kustomize applies a patch whose target: matches nothing as no change at all: the
+    # base's 1.0.0 is what runs, and a release written into the patch would change nothing
+    found = _overlay(
+        tmp_path,
+        "resources:\n  - ../../base\npatches:\n  - target:\n      kind: Deployment\n      name: nope\n"
+        "      namespace: prod\n    path: patch.yaml\n",
+    )
+    r = found["prod"].image(APP)
+    assert [(p.file, p.line, p.effective) for p in r.pins] == [
+        ("base/deployment.yaml", 10, True),
+        ("overlays/prod/patch.yaml", 10, False),
+    ]
+    assert r.reason is not None
+    assert (
+        "overlays/prod/patch.yaml:10 targets Deployment nope, which nothing overlays/prod builds" in r.reason
+    )
+    assert "overlays/prod/patch.yaml" not in found["prod"].writable
+
+
+def test_a_patch_whose_target_selects_a_built_workload_stays_effective(tmp_path: Path) -> None:
+    found = _overlay(
+        tmp_path,
+        "resources:\n  - ../../base\npatches:\n  - target:\n      kind: Deployment\n      name: ap.*\n"
+        "    path: patch.yaml\n",
+    )
+    r = found["prod"].image(APP)
+    assert [(p.file, p.effective) for p in r.pins] == [
+        ("base/deployment.yaml", False),
+        ("overlays/prod/patch.yaml", True),
+    ]
+    assert r.reason is None
+
+
+def test_a_strategic_merge_patch_naming_no_built_workload_is_refused_as_kustomize_refuses_it(
+    tmp_path: Path,
+) -> None:
+    # with no target:, kubectl kustomize fails the build ("no matches for Id Deployment…/nope")
+    found = _overlay(tmp_path, "resources:\n  - ../../base\npatches:\n  - path: patch.yaml\n")
+    r = found["prod"].image(APP)
+    assert r.status is PinStatus.UNSUPPORTED
+    assert r.reason is not None and "Deployment nope, which nothing overlays/prod builds" in r.reason
+    assert r.fix is not None and "metadata.name" in r.fix
+
+
+def test_a_build_the_reader_cannot_see_whole_makes_no_claim(tmp_path: Path) -> None:
+    # a name prefix (or a remote resource, a generator) renames or adds what is built: the
+    # patch is taken as kustomize may well apply it
+    found = _overlay(
+        tmp_path,
+        "namePrefix: x-\nresources:\n  - ../../base\n  - https://example.com/more.yaml\npatches:\n"
+        "  - target:\n      kind: Deployment\n      name: x-app\n    path: patch.yaml\n",
+    )
+    r = found["prod"].image(APP)
+    assert [(p.file, p.effective) for p in r.pins][-1] == ("overlays/prod/patch.yaml", True)
+    assert r.reason is None
