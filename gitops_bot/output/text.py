@@ -21,7 +21,7 @@ from gitops_bot.core.model import (
     short_digest,
 )
 from gitops_bot.core.outside import terminal_text as _t
-from gitops_bot.core.reading import ImageReading, PinStatus
+from gitops_bot.core.reading import ImageReading, Pin, PinStatus
 from gitops_bot.output.words import action_of, grouped, tally
 from gitops_bot.release.next_step import RequestStep
 
@@ -174,11 +174,20 @@ def reading_text(reading: Sequence[ImageReading]) -> str:
 
 def pinned_value(r: ImageReading) -> str:
     """The version the place that wins sets (tag, short digest), as the plan's rows show one;
-    a digest of zeros is marked as the placeholder it is. Outside text: each medium's rule
-    applies where it is shown."""
+    a digest of zeros is marked as the placeholder it is. Several places winning (the
+    environment's several paths or workloads) at different versions: each is named and said to
+    differ, for no one of them is what the whole environment runs. Outside text: each medium's
+    rule applies where it is shown."""
     pin = r.effective
     if pin is None or not (pin.tag or pin.digest):
         return ""
+    shown = list(dict.fromkeys(_version(p) for p in r.pins if p.effective and (p.tag or p.digest)))
+    if len(shown) > 1:  # in the order the tool applies them
+        return f"{', '.join(shown)} (they differ)"
+    return _version(pin)
+
+
+def _version(pin: Pin) -> str:
     mark = " (a placeholder, not a real digest)" if is_placeholder_digest(pin.digest) else ""
     return f"{pin.tag or '(no tag)'}{_short(pin.digest)}{mark}"
 

@@ -129,6 +129,10 @@ def test_a_patch_whose_target_selects_nothing_is_not_effective_and_said(tmp_path
         "overlays/prod/patch.yaml:10 targets Deployment nope, which nothing overlays/prod builds" in r.reason
     )
     assert "overlays/prod/patch.yaml" not in found["prod"].writable
+    # every surface's one line says it beside where the version is pinned
+    assert r.describe().startswith(
+        "pinned at base/deployment.yaml:10; patch overlays/prod/patch.yaml:10 targets"
+    )
 
 
 def test_a_patch_whose_target_selects_a_built_workload_stays_effective(tmp_path: Path) -> None:
