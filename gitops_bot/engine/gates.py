@@ -18,8 +18,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.checks import CommitChecks, checks_of
@@ -28,24 +27,57 @@ from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.engine.results import GateStatus, Unknown
 from gitops_bot.forges import registry
-from gitops_bot.gate.port import Applications, Gate, Live, Verdict, Wanted
+from gitops_bot.gate.port import (
+    Applications,
+    ArgoCDModule,
+    ChecksModule,
+    Gate,
+    Live,
+    MetricsModule,
+    MetricsServer,
+    Verdict,
+    Wanted,
+    WebModule,
+)
 from gitops_bot.gate.reading import Reading, line
 from gitops_bot.git.gitcli import Repo
 from gitops_bot.release import promotion
 from gitops_bot.release.planning import Target
 
-if TYPE_CHECKING:
-    from gitops_bot.gate.metrics import Prometheus
+Port = TypeVar("Port", covariant=True)
 
-# Each kind of gate's adapter, imported by name the first time a run asks a gate of that kind
-# (the pattern of the command line's table): a plan of environments without gates loads none
-# of them, nor the HTTP service they ask through.
-ADAPTERS: dict[str, str] = {
-    "argocd": "gitops_bot.gate.argocd",
-    "metrics": "gitops_bot.gate.metrics",
-    "checks": "gitops_bot.gate.checks",
-    "web": "gitops_bot.gate.web",
+
+class GateModule(Generic[Port]):
+    """A kind of gate's module, imported by name the first time a run asks a gate of that kind
+    (the pattern of the command line's table): a plan of environments without gates loads none
+    of them, nor the HTTP service they ask through. Typed by its port (``GateModule[ArgoCDModule]``)
+    so mypy checks each call through the run as it would a plain import's."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def load(self) -> Port:
+        # the one unchecked step: a module by name is held to its port statically below
+        # (TYPE_CHECKING) and at run time by tests/unit/engine/test_run_gates.py
+        return cast(Port, importlib.import_module(self.module))
+
+
+ARGOCD_MODULE = GateModule[ArgoCDModule]("gitops_bot.gate.argocd")
+METRICS_MODULE = GateModule[MetricsModule]("gitops_bot.gate.metrics")
+CHECKS_MODULE = GateModule[ChecksModule]("gitops_bot.gate.checks")
+WEB_MODULE = GateModule[WebModule]("gitops_bot.gate.web")
+ADAPTERS: dict[str, GateModule[object]] = {
+    "argocd": ARGOCD_MODULE,
+    "metrics": METRICS_MODULE,
+    "checks": CHECKS_MODULE,
+    "web": WEB_MODULE,
 }
+
+if TYPE_CHECKING:
+    from gitops_bot.gate import argocd, checks, metrics, web
+
+    # each module as its port: a signature that drifts from it fails mypy here
+    _PORTS: tuple[ArgoCDModule, MetricsModule, ChecksModule, WebModule] = (argocd, metrics, checks, web)
 
 Forge = Callable[[], object | None]  # the repository's forge, connected when first asked (None: not here)
 
@@ -61,7 +93,7 @@ class RunGates:
         self._forge = forge
         self._argocd: Gate | None = None
         self._argocd_failed: GitOpsBotError | None = None
-        self._prometheus: Prometheus | None = None
+        self._prometheus: MetricsServer | None = None
         self._failed = ""  # why the metrics server cannot be asked ("": it can, or not asked yet)
         # Argo CD's verdict on an environment's applications for what git declares there, and
         # its reading: read once a run, so every decision (explain's at other instants too)
@@ -99,10 +131,10 @@ class RunGates:
                     assert self._argocd_failed is not None
                     raise self._argocd_failed
                 verdict = client.verdict(apps, key[1])
-                self._verdicts[key] = (verdict, _adapter("argocd").reading(apps, verdict, now))
+                self._verdicts[key] = (verdict, ARGOCD_MODULE.load().reading(apps, verdict, now))
             except GitOpsBotError as exc:
                 unknown = Unknown.of(exc)
-                self._verdicts[key] = (unknown, _adapter("argocd").unread(apps, unknown.reason, now))
+                self._verdicts[key] = (unknown, ARGOCD_MODULE.load().unread(apps, unknown.reason, now))
         return self._verdicts[key][1]
 
     def status(self, env: EnvironmentConfig) -> GateStatus | Unknown:
@@ -134,7 +166,7 @@ class RunGates:
     def _client(self) -> Gate | None:
         if self._argocd is None and self._argocd_failed is None:
             try:
-                self._argocd = _adapter("argocd").ArgoCD(self.app.config.argocd, self._environ)
+                self._argocd = ARGOCD_MODULE.load().ArgoCD(self.app.config.argocd, self._environ)
             except GitOpsBotError as exc:
                 self._argocd_failed = exc
         return self._argocd
@@ -153,7 +185,7 @@ class RunGates:
                 read.append(
                     server.reading(g, now, since)
                     if server
-                    else _adapter("metrics").unread(g, now, self._failed)
+                    else METRICS_MODULE.load().unread(g, now, self._failed)
                 )
             self._metrics[key] = tuple(read)
         return self._metrics[key]
@@ -168,17 +200,19 @@ class RunGates:
             out = list(self.metrics(env, since))
             if env.checks_gate is not None:
                 commit = self._release_commit(env)
-                out.append(_adapter("checks").read(env.checks_gate, env.name, commit, self._checks_port, now))
+                out.append(
+                    CHECKS_MODULE.load().read(env.checks_gate, env.name, commit, self._checks_port, now)
+                )
             for g in env.web_gates:
-                out.append(_adapter("web").read(g, self._environ, now))
+                out.append(WEB_MODULE.load().read(g, self._environ, now))
             self._promotion[key] = tuple(out)
         return self._promotion[key]
 
-    def _server(self) -> Prometheus | None:
+    def _server(self) -> MetricsServer | None:
         """The metrics server's client (None: it cannot be asked, a credential missing: why)."""
         if self._prometheus is None and not self._failed:
             try:
-                self._prometheus = _adapter("metrics").Prometheus(
+                self._prometheus = METRICS_MODULE.load().Prometheus(
                     self.app.config.metrics, self._environ, self.app.config.root
                 )
             except GitOpsBotError as exc:
@@ -202,10 +236,6 @@ class RunGates:
             self._argocd.close()
         if self._prometheus is not None:
             self._prometheus.close()
-
-
-def _adapter(kind: str) -> ModuleType:
-    return importlib.import_module(ADAPTERS[kind])
 
 
 def location(app: App, t: Target) -> str:

@@ -12,12 +12,18 @@ runs): :meth:`Gate.live`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from gitops_bot.core.model import WrittenRef
+
+if TYPE_CHECKING:
+    from gitops_bot.core.checks import CommitChecks
+    from gitops_bot.gate.checks import ChecksGate
+    from gitops_bot.gate.reading import Reading
+    from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,3 +221,61 @@ class Gate(Protocol):
     def live(self, name: str | Applications) -> Live: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class MetricsServer(Protocol):
+    """A metrics server's client (``metrics.Prometheus``): a gate's reading at an instant, over
+    a window when asked."""
+
+    def reading(self, gate: MetricsGate, at: datetime, since: datetime | None = None) -> Reading: ...
+
+    def close(self) -> None: ...
+
+
+# What each gate module offers the run that owns the gates (gitops_bot.engine.gates), which
+# imports a module by name only when a gate of its kind is asked: each module is typed by its
+# protocol here, so every call through the run is checked as a plain import's would be.
+
+
+@runtime_checkable
+class ArgoCDModule(Protocol):
+    """:mod:`gitops_bot.gate.argocd`: its client, and its verdict as a reading."""
+
+    @property
+    def ArgoCD(self) -> Callable[[ArgoCDConfig, Mapping[str, str]], Gate]: ...  # the module's class
+
+    def reading(self, applications: str | Applications, verdict: Verdict, at: datetime) -> Reading: ...
+
+    def unread(self, applications: str | Applications, why: str, at: datetime) -> Reading: ...
+
+
+@runtime_checkable
+class MetricsModule(Protocol):
+    """:mod:`gitops_bot.gate.metrics`: the server's client, and a gate it cannot read."""
+
+    @property
+    def Prometheus(self) -> Callable[[MetricsConfig, Mapping[str, str], object], MetricsServer]: ...
+
+    def unread(self, gate: MetricsGate, at: datetime, why: str) -> Reading: ...
+
+
+@runtime_checkable
+class ChecksModule(Protocol):
+    """:mod:`gitops_bot.gate.checks`: the forge's checks on a release's commit, read."""
+
+    def read(
+        self,
+        gate: ChecksGate,
+        environment: str,
+        commit: str | None,
+        port: Callable[[], CommitChecks | None],
+        now: datetime,
+    ) -> Reading: ...
+
+
+@runtime_checkable
+class WebModule(Protocol):
+    """:mod:`gitops_bot.gate.web`: an endpoint asked now."""
+
+    def read(self, gate: WebGate, environ: Mapping[str, str], at: datetime) -> Reading: ...

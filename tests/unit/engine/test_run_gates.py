@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import pytest
 
 from gitops_bot.config import parse
 from gitops_bot.core.errors import UsageError
 from gitops_bot.engine.app import App
-from gitops_bot.engine.gates import RunGates
+from gitops_bot.engine.gates import ADAPTERS, RunGates
 from gitops_bot.engine.results import Unknown
 from gitops_bot.gate import argocd
 from gitops_bot.gate.metrics import METRICS
@@ -87,3 +87,22 @@ def test_a_gate_that_cannot_be_asked_is_said_the_same_way_to_every_question(
     assert errors.error == "the metrics gate needs $PROMETHEUS_TOKEN (metrics: in gitops-bot.yaml names it)"
     assert gates.metrics(staging) == (errors,)  # read once a run
     gates.close()
+
+
+@pytest.mark.parametrize("kind", sorted(ADAPTERS))
+def test_each_gate_module_named_in_the_table_offers_its_port(kind: str) -> None:
+    """The run imports each gate module by name and holds it to its port unchecked (one cast):
+    the module must have what its port says (mypy checks the signatures in engine/gates.py)."""
+    adapter = ADAPTERS[kind]
+    (port,) = get_args(adapter.__orig_class__)  # type: ignore[attr-defined]
+    module = adapter.load()
+    assert isinstance(module, port), f"{adapter.module} lacks a member of {port.__name__}"
+    assert module.__name__ == f"gitops_bot.gate.{kind}"
+
+
+def test_a_module_short_of_its_port_is_refused() -> None:
+    """The check above can fail: a module without the port's members is not an instance of it."""
+    import types
+
+    (port,) = get_args(ADAPTERS["argocd"].__orig_class__)  # type: ignore[attr-defined]
+    assert not isinstance(types.ModuleType("gitops_bot.gate.argocd"), port)
