@@ -624,13 +624,17 @@ class Reader:
     def _built(self, krel: str, walk: Walk) -> list[tuple[str, str]] | None:
         """The kinds and names of what ``krel`` builds; None when a file of it is no plain list
         of named objects."""
+        if krel in walk.objects:  # its build is whole by its first patch: asked once
+            return walk.objects[krel]
         out: list[tuple[str, str]] = []
         for rel in walk.built.get(krel, ()):
             text = self.tree.text(self.config_root / rel)
             found = kustomize_refs.objects(text, rel) if text is not None else None
             if found is None:
+                walk.objects[krel] = None
                 return None
             out += found
+        walk.objects[krel] = out
         return out
 
     def _inline_sites(self, text: str, krel: str, how: str) -> list[images.Site]:

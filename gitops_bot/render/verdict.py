@@ -381,6 +381,5 @@ def _effective(found: Sequence[Found]) -> list[Found]:
             workload, container = f.site.workload, f.site.container
             if not container:
                 wins = {k: w for k, w in wins.items() if k[:2] != (f.root, workload)}
-            wins.pop((f.root, workload, ""), None)
             wins[(f.root, workload, container)] = f
     return list(wins.values())

@@ -134,3 +134,4 @@ class Walk:
     # patches select from; ``unsure``: those whose built names the files do not tell whole
     built: dict[str, list[str]] = field(default_factory=dict)
     unsure: set[str] = field(default_factory=set)
+    objects: dict[str, list[tuple[str, str]] | None] = field(default_factory=dict)  # of ``built``

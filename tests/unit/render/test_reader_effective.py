@@ -71,8 +71,9 @@ def test_a_patch_of_one_container_leaves_the_other_containers_pin_effective(tmp_
     _tree(
         tmp_path,
         {
+            "base/kustomization.yaml": "resources:\n  - cronjob.yaml\n",
             "base/cronjob.yaml": CRONJOB,
-            "overlays/dev/kustomization.yaml": "resources:\n  - ../../base/cronjob.yaml\npatches:\n  - path: warm.yaml\n",
+            "overlays/dev/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: warm.yaml\n",
             "overlays/dev/warm.yaml": patch,
         },
     )
@@ -171,3 +172,36 @@ def test_a_build_the_reader_cannot_see_whole_makes_no_claim(tmp_path: Path) -> N
     r = found["prod"].image(APP)
     assert [(p.file, p.effective) for p in r.pins][-1] == ("overlays/prod/patch.yaml", True)
     assert r.reason is None
+
+
+def test_a_container_named_after_an_operation_on_all_of_them_leaves_that_operation_effective(
+    tmp_path: Path,
+) -> None:
+    # a JSON 6902 operation names no container (only an index): it is read as setting the
+    # workload's every container, and one container patched after it by name leaves the
+    # operation what the other container runs (kubectl kustomize: b runs 3.0.0, a 4.0.0)
+    two = DEPLOYMENT.replace(
+        "          image: ghcr.io/acme/app:1.0.0\n",
+        "          image: ghcr.io/acme/app:1.0.0\n        - name: b\n          image: ghcr.io/acme/app:1.0.0\n",
+    )
+    smp = PATCH.replace("name: nope\nspec", "name: app\nspec").replace("2.0.0", "4.0.0")
+    _tree(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "base/deployment.yaml": two,
+            "overlays/prod/kustomization.yaml": "resources:\n  - ../../base\npatches:\n"
+            "  - target:\n      kind: Deployment\n      name: app\n"
+            "    patch: |\n      - op: replace\n        path: /spec/template/spec/containers/1/image\n"
+            "        value: ghcr.io/acme/app:3.0.0\n"
+            "  - path: a.yaml\n",
+            "overlays/prod/a.yaml": smp,
+        },
+    )
+    r = _read(tmp_path, {"prod": "overlays/prod"})["prod"].image(APP)
+    assert [(p.file, p.tag, p.effective) for p in r.pins] == [
+        ("base/deployment.yaml", "1.0.0", False),
+        ("base/deployment.yaml", "1.0.0", False),
+        ("overlays/prod/kustomization.yaml", "3.0.0", True),
+        ("overlays/prod/a.yaml", "4.0.0", True),
+    ]
