@@ -31,6 +31,23 @@ class Unexpanded(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Literal:
+    """A value a ``list`` element writes (:func:`parameter_sets`): its scalar node, which an
+    edit changes in place, and whether its mapping is written in flow style."""
+
+    node: Any
+    flow: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """A value a generator sets from what only Argo CD lists (a git generator's directories),
+    kept by :func:`parameter_sets` so that what the other generators set is still read."""
+
+    generator: str
+
+
+@dataclass(frozen=True, slots=True)
 class Generated:
     """One generated Application's sources (templated values filled)."""
 
@@ -66,6 +83,8 @@ def _lookup(params: Any, expr: str, go: bool) -> Any:
         name = f"{m[1]}.segments.{m[2]}"
     value: Any = params
     for key in name.split("."):
+        if isinstance(value, Opaque) or value is _CLUSTER_ONLY:
+            return value
         if isinstance(value, dict) and key in value:
             value = value[key]
         elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
@@ -77,14 +96,32 @@ def _lookup(params: Any, expr: str, go: bool) -> Any:
 
 def fill(text: str, params: dict[str, Any], go: bool) -> str:
     def one(m: re.Match[str]) -> str:
-        value = _lookup(params, m[1], go)
-        if value is _CLUSTER_ONLY or isinstance(value, (dict, list)):
-            raise Unexpanded(
-                f"the template reads {m[1]!r}, which only the cluster registered in Argo CD holds"
-            )
-        return str(value)
+        value = _known(_lookup(params, m[1], go), m[1])
+        return str(value.node.value) if isinstance(value, Literal) else str(value)
 
     return _EXPR.sub(one, text)
+
+
+def _known(value: Any, expr: str) -> Any:
+    """``value`` where the repository holds it, else :class:`Unexpanded` naming the generator
+    that sets it."""
+    if value is _CLUSTER_ONLY or isinstance(value, (dict, list)):
+        raise Unexpanded(f"the template reads {expr!r}, which only the cluster registered in Argo CD holds")
+    if isinstance(value, Opaque):
+        raise Unexpanded(f"the template reads {expr!r}, which its {value.generator} sets")
+    return value
+
+
+def value(text: str, params: dict[str, Any], go: bool) -> Literal | str:
+    """A template value filled from one of :func:`parameter_sets`' sets: a value that is one
+    expression reading a list element's value is that :class:`Literal` (where it is written);
+    any other is the filled text. Raises :class:`Unexpanded`."""
+    m = _EXPR.fullmatch(text.strip())
+    if m is not None:
+        found = _known(_lookup(params, m[1], go), m[1])
+        if isinstance(found, Literal):
+            return found
+    return fill(text, params, go)
 
 
 def _git(node: Any, dirs: Callable[[str], list[str]]) -> list[dict[str, Any]]:
@@ -133,14 +170,41 @@ def _clusters(node: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _params(gen: Any, dirs: Callable[[str], list[str]]) -> list[dict[str, Any]]:
+def _kept(node: Any, flow: bool = False) -> Any:
+    """A list element as :func:`_plain` reads it, each scalar kept as a :class:`Literal`."""
+    if nodes.is_map(node):
+        out = {}
+        for k, v in node.value:
+            if nodes.is_scalar(k):
+                if k.tag.endswith(":merge"):  # its values are the anchor's, shared
+                    raise Unexpanded("a list element merges another mapping (<<)")
+                out[str(k.value)] = _kept(v, bool(node.flow_style))
+        return out
+    if nodes.is_seq(node):
+        return [_kept(i, bool(node.flow_style)) for i in node.value]
+    return None if nodes.is_null(node) else Literal(node, flow)
+
+
+def _params(gen: Any, dirs: Callable[[str], list[str]] | None) -> list[dict[str, Any]]:
+    """The generator's parameter sets (``dirs`` None: list elements' values as
+    :class:`Literal`, a git generator's as one :class:`Opaque` set)."""
     kinds = [str(k.value) for k, _ in gen.value] if nodes.is_map(gen) else []
     for key, node in gen.value if nodes.is_map(gen) else ():
         kind = str(key.value)
         if kind == "list":
+            if dirs is None:
+                found = _at(node, "elements")
+                kept = [_kept(e) for e in found.value] if nodes.is_seq(found) else []
+                return [e if isinstance(e, dict) else {} for e in kept]
             elements = _plain(node).get("elements") or []
             return [e if isinstance(e, dict) else {} for e in elements]
         if kind == "git":
+            if dirs is None:
+                if (_plain(node) or {}).get("files"):
+                    raise Unexpanded(
+                        "its git generator reads files' contents, which this reader does not expand"
+                    )
+                return [{"path": Opaque("git generator (one Application per directory)")}]
             return _git(node, dirs)
         if kind == "clusters":
             return _clusters(node)
@@ -190,6 +254,22 @@ def _name(template: str, params: dict[str, Any], go: bool) -> str:
         return fill(template, params, go)
     except Unexpanded:
         return template
+
+
+def parameter_sets(doc: Any) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
+    """Of one ApplicationSet document (composed): whether its template is a Go template, and
+    each Application its generators make, (its name, its parameters), a ``list`` element's
+    values kept as :class:`Literal` (where a chart version they set is written) and a git
+    generator's as :class:`Opaque`. Raises :class:`Unexpanded`."""
+    spec = _at(doc, "spec")
+    go = (argocd_apps.scalar(spec, "goTemplate") or "").lower() == "true"
+    template = argocd_apps.scalar(_at(spec, "template", "metadata"), "name") or (
+        argocd_apps.scalar(_at(doc, "metadata"), "name") or ""
+    )
+    sets: list[dict[str, Any]] = []
+    for gen in _at(spec, "generators").value if nodes.is_seq(_at(spec, "generators")) else []:
+        sets += _params(gen, None)
+    return go, [(_name(template, p, go), p) for p in sets[:MAX_APPLICATIONS]]
 
 
 def is_appset(text: str) -> bool:

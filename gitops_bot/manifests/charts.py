@@ -25,7 +25,8 @@ Forms (the ``form`` of a site):
   entries of one chart under different ``alias:`` are each a site);
 * ``argocd-application`` — Argo CD ``Application`` ``spec.source`` / ``spec.sources[]`` and
   ``ApplicationSet`` ``spec.template.spec.source(s)``: ``targetRevision`` where ``chart:`` is
-  set (repoURL + chart);
+  set (repoURL + chart), an ApplicationSet's read for each Application its generators make:
+  a ``targetRevision: '{{chartVersion}}'`` is the ``list`` element's value it reads;
 * ``helmrelease`` — Flux ``HelmRelease`` ``spec.chart.spec.version`` (chart
   ``spec.chart.spec.chart``; the repository is the ``spec.url`` of the ``HelmRepository``
   its ``sourceRef`` names: one in the same file, or from ``repositories``, which maps
@@ -44,7 +45,8 @@ Forms (the ``form`` of a site):
 Ranges. A version that is not one exact SemVer (``^1.2``, ``~1.2.0``, ``>=1 <2``, ``1.x``,
 ``*``) is a range: the chart's tool picks the newest match itself, so :func:`write` leaves it
 alone unless ``pin_ranges`` (then it is replaced by the exact version). ``ChartSite.exact``
-says which. A templated value (``{{ ... }}``, ApplicationSet generators) is not a site.
+says which. A templated value that no list element writes (a cluster's, a git generator's
+directory, several values in one) is not a site.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from pathlib import PurePath
 from typing import Any, TypeVar
 
 from gitops_bot.core.errors import ManifestError
-from gitops_bot.manifests import charts_lock, nodes
+from gitops_bot.manifests import argocd_appsets, charts_lock, nodes
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
@@ -145,7 +147,7 @@ def read(
     by_key = {s.key: s for s in specs}
     docs = _own(_documents(text, filename), application)
     out = []
-    for f in _all_sites(docs, filename, repositories, releases):
+    for f in _all_sites(docs, filename, repositories, releases, application):
         spec = by_key.get(f.spec_key)
         if spec is not None:
             out.append(ChartSite(spec, str(f.node.value), f.node.start_mark.line + 1, f.form))
@@ -167,7 +169,7 @@ def every(
     docs = _own(_documents(text, filename), application)
     return [
         ChartSite(ChartSpec(*f.spec_key), str(f.node.value), f.node.start_mark.line + 1, f.form)
-        for f in _all_sites(docs, filename, repositories, releases)
+        for f in _all_sites(docs, filename, repositories, releases, application)
         if f.spec_key[0]
     ]
 
@@ -216,7 +218,9 @@ def write(
     docs = _docs(src.body, filename)
     subs: dict[int, str] = {}
     ops: list[Op] = []
-    for f in _all_sites(_own(docs, application), filename, repositories, releases):
+    found = _all_sites(_own(docs, application), filename, repositories, releases, application)
+    _together(found, wanted, filename)
+    for f in found:
         new = wanted.get(f.spec_key)
         if id(f.node) in subs:
             continue  # one node reached twice through an alias: its span is written once
@@ -235,6 +239,27 @@ def write(
     body = apply_ops(src.body, ops)
     nodes.confirm([nodes.plain(d, subs) for d in docs], body, filename, rule=RULE, documents=True)
     return src.bom + body
+
+
+def _together(found: Sequence[_Found], wanted: Mapping[tuple[str, str], str], filename: str) -> None:
+    """One value setting several charts' versions (an ApplicationSet's template for every chart
+    its generators name, a YAML alias) changes for all of them at one version, or not at all:
+    a release of one would release the others unasked."""
+    charts_of: dict[int, list[tuple[str, str]]] = {}
+    for f in found:
+        charts_of.setdefault(id(f.node), []).append(f.spec_key)
+    for f in found:
+        keys = charts_of[id(f.node)]
+        if f.spec_key in wanted and len({wanted.get(k) for k in keys}) > 1:
+            names = ", ".join(dict.fromkeys(k[0] for k in keys))
+            raise ManifestError(
+                filename,
+                f.node.start_mark.line + 1,
+                f"one value sets the versions of charts {names}, which are not all asked for at "
+                f"{wanted[f.spec_key]}",
+                hint="release them together at one version, or write each chart's version in a "
+                "place of its own (a list element's value)",
+            )
 
 
 def relock(chart_yaml: str, chart_lock: str, changes: Mapping[ChartSpec, str]) -> str:
@@ -288,11 +313,14 @@ def _refusals(filename: str) -> Iterator[None]:
 def _own(docs: list[Any], application: str | None) -> list[Any]:
     """The documents to look in: all, or of a file holding several Applications, the Argo CD
     Application named ``application`` (another environment's are not this one's to read or
-    edit)."""
+    edit), and the ApplicationSets, of which :func:`_appset` reads the Application so named."""
     if application is None:
         return docs
     out = []
     for d in docs:
+        if _is(d, "argoproj.io/", "ApplicationSet"):
+            out.append(d)
+            continue
         meta = _get(d, "metadata", merged=True) if _is(d, "argoproj.io/", "Application") else None
         if meta is not None and _str(meta[1], "name", merged=True) == application:
             out.append(d)
@@ -304,9 +332,10 @@ def _all_sites(
     filename: str,
     repositories: Mapping[str, str] | None,
     releases: Mapping[str, ChartSpec] | None,
+    application: str | None = None,
 ) -> list[_Found]:
     with _refusals(filename):
-        return list(_sites(docs, filename, repositories, releases))
+        return list(_sites(docs, filename, repositories, releases, application))
 
 
 def _checked_version(spec: ChartSpec, version: str, filename: str) -> str:
@@ -326,6 +355,7 @@ def _sites(
     filename: str,
     repositories: Mapping[str, str] | None,
     releases: Mapping[str, ChartSpec] | None,
+    application: str | None = None,
 ) -> Iterator[_Found]:
     name = PurePath(filename).name
     if name == "Chart.yaml":
@@ -342,9 +372,10 @@ def _sites(
             kind == "Kustomization" and api.startswith("kustomize.config.k8s.io")
         ):
             yield from _helm_charts(doc)
-        elif api.startswith("argoproj.io/") and kind in ("Application", "ApplicationSet"):
-            spec = _at(doc, ("spec", "template", "spec") if kind == "ApplicationSet" else ("spec",))
-            yield from _argocd(spec)
+        elif api.startswith("argoproj.io/") and kind == "ApplicationSet":
+            yield from _appset(doc, application)
+        elif api.startswith("argoproj.io/") and kind == "Application":
+            yield from _argocd(_at(doc, ("spec",)))
         elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
             yield from _helmrelease(doc, ctx)
         elif api.startswith("source.toolkit.fluxcd.io/") and kind == "OCIRepository":
@@ -393,6 +424,68 @@ def _argocd(spec: Any) -> Iterator[_Found]:
         if node is not None:
             key = (_str(source, "chart"), repository_key(_str(source, "repoURL")))
             yield _Found(key, node, "argocd-application", bool(source.flow_style))
+
+
+def _appset(doc: Any, application: str | None) -> Iterator[_Found]:
+    """An ApplicationSet's chart sources as each Application its generators make renders them
+    (:func:`~gitops_bot.manifests.argocd_appsets.parameter_sets`): a version the template writes
+    is the template's site; one a ``list`` element writes (``targetRevision: '{{chartVersion}}'``)
+    is that element's value, each place once however many Applications read it. A chart, a
+    repository or a version that only Argo CD fills (a cluster's, a git generator's directory)
+    is no site (``gitops-bot init`` says why). One value may set several charts' versions (the
+    template's ``targetRevision: 1.3.0`` of ``chart: '{{chart}}'``): a site of each, which
+    :func:`write` changes only for all of them at once. ``application``: only the Application
+    so named."""
+    spec = _at(doc, ("spec", "template", "spec"))
+    sources = [_at(spec, ("source",))]
+    many = _at(spec, ("sources",))
+    sources = [s for s in sources + (many.value if nodes.is_seq(many) else []) if nodes.is_map(s)]
+    fields = ("chart", "repoURL", "targetRevision")
+    if application is None and not any("{{" in _str(s, f) for s in sources for f in fields):
+        yield from _argocd(spec)  # one template for every Application: no generator to expand
+        return
+    try:
+        go, sets = argocd_appsets.parameter_sets(doc)
+    except argocd_appsets.Unexpanded:
+        return
+    said: set[tuple[int, tuple[str, str]]] = set()
+    for name, params in sets:
+        if application is not None and name != application:
+            continue
+        for source in sources:
+            found = _generated(source, params, go)
+            if found is None:
+                continue
+            key, node, flow = found
+            if (id(node), key) not in said:  # one place, however many Applications read it
+                said.add((id(node), key))
+                yield _Found(key, node, "argocd-application", flow)
+
+
+def _generated(source: Any, params: dict[str, Any], go: bool) -> tuple[tuple[str, str], Any, bool] | None:
+    """(chart, repository key), version node and its mapping's flow style of one generated
+    Application's source, or None where the repository does not hold them."""
+    chart, url = _str(source, "chart"), _str(source, "repoURL")
+    if not chart:
+        return None
+    found = _get(source, "targetRevision")
+    if found is None or not nodes.is_scalar(found[1]) or nodes.is_null(found[1]):
+        return None
+    try:
+        chart, url = (argocd_appsets.fill(v, params, go) for v in (chart, url))
+        version = argocd_appsets.value(str(found[1].value), params, go)
+    except argocd_appsets.Unexpanded:
+        return None
+    key = (chart, repository_key(url))
+    if isinstance(version, argocd_appsets.Literal):
+        node, flow = version.node, version.flow
+    elif "{{" in str(found[1].value):
+        return None  # a version made of several values: no one place to write
+    else:
+        node, flow = found[1], bool(source.flow_style)
+    if "{{" in str(node.value):
+        return None
+    return key, node, flow
 
 
 def _helmrelease(doc: Any, ctx: _Context) -> Iterator[_Found]:
