@@ -268,7 +268,7 @@ class App:
         flux, releases = chart_context(texts)
         self._chart_contexts[env.name] = (flux, releases)
         others = [
-            (e.name, set(self.reading(e).rendered), dict(self.reading(e).documents))
+            (e, set(self.reading(e).rendered), dict(self.reading(e).documents))
             for e in self.config.environments
             if e.name != env.name and e.paths and branches.branch_of(self, e) == own_branch
         ]
@@ -277,13 +277,31 @@ class App:
         for path, parsed in texts.items():
             rel = path.relative_to(self.config.root).as_posix()
             # of a file holding several environments' Applications, each reads its own alone
-            mine = documents.get(rel)
-            shared = tuple(
-                name
-                for name, rendered, theirs in others
-                if rel in rendered and (mine is None or theirs.get(rel) in (None, mine))
-            )
+            mine = documents.get(rel) or own_generated(env, parsed, rel)
             found = charts.every(parsed, rel, repositories=flux, releases=releases, application=mine)
+            sharing = [(e, theirs.get(rel)) for e, rendered, theirs in others if rel in rendered]
+            if charts.generated(parsed, rel):
+                # an ApplicationSet's: a place (a list element) is shared with each environment
+                # whose generated Applications read it too, whichever of them it names
+                places = {
+                    e.name: {
+                        (s.line, s.chart.key)
+                        for s in charts.every(
+                            parsed,
+                            rel,
+                            repositories=flux,
+                            releases=releases,
+                            application=doc or own_generated(e, parsed, rel),
+                        )
+                    }
+                    for e, doc in sharing
+                }
+                for s in found:
+                    if s.chart.name in names:
+                        shared = tuple(n for n, p in places.items() if (s.line, s.chart.key) in p)
+                        out.append(ChartPin(rel, s, shared, s.chart.key not in keys))
+                continue
+            shared = tuple(e.name for e, doc in sharing if mine is None or doc in (None, mine))
             out += [ChartPin(rel, s, shared, s.chart.key not in keys) for s in found if s.chart.name in names]
         with self._lock:
             self._chart_pins[env.name] = out
@@ -396,6 +414,17 @@ class ChartPin:
     # a chart of the configured name from another repository than the configured one: not the
     # configured chart, said where it is not pinned
     elsewhere: bool = False
+
+
+def own_generated(env: EnvironmentConfig, text: str | charts.Parsed, rel: str) -> tuple[str, ...] | None:
+    """Of a file whose ApplicationSets generate Applications the environment's config names
+    (``argocd_application(s)``), those: its chart sites there are theirs alone. None: it names
+    none of them and reads every one (a place they share is shared)."""
+    named = (env.argocd_application,) if env.argocd_application else env.argocd_applications
+    if not named:
+        return None
+    own = tuple(n for n in charts.generated(text, rel) if n in named)
+    return own or None
 
 
 def chart_context(

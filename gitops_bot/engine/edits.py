@@ -18,7 +18,7 @@ from gitops_bot.core.model import ArtifactKind, EnvironmentPlan, ImageRef, Plan,
 from gitops_bot.core.outside import Outside
 from gitops_bot.core.reading import HELM_KEY, HELMRELEASE_KEY, ImageReading
 from gitops_bot.engine import branches
-from gitops_bot.engine.app import App, chart_context
+from gitops_bot.engine.app import App, chart_context, own_generated
 from gitops_bot.manifests import charts, images, values_keys
 from gitops_bot.manifests.edit import EditResult, Unwritten
 from gitops_bot.release.proposal import Change, Release
@@ -217,12 +217,14 @@ def _edit_charts(
     flux, releases = chart_context(current)
     flux, releases = {**rendered_flux, **flux}, {**rendered_releases, **releases}
     documents = _documents(app, environment)  # another environment's Application is not edited
+    env = app.config.environment(environment)
     held: list[tuple[str, str]] = []
     for path, text in current.items():
         if path.name == "Chart.lock":
             continue
         rel_path = path.relative_to(root).as_posix()
-        own = documents.get(path.resolve())
+        # of an ApplicationSet's Applications, those the environment names are its own
+        own = documents.get(path.resolve()) or own_generated(env, text, rel_path)
         sites = charts.read(
             text, str(path), list(changes), repositories=flux, releases=releases, application=own
         )

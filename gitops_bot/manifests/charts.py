@@ -52,7 +52,7 @@ directory, several values in one) is not a site.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -140,7 +140,7 @@ def read(
     *,
     repositories: Mapping[str, str] | None = None,
     releases: Mapping[str, ChartSpec] | None = None,
-    application: str | None = None,
+    application: str | Collection[str] | None = None,
 ) -> list[ChartSite]:
     """Every site of the ``specs`` charts in the file, in file order (``application``: of a
     file holding several environments' Argo CD Applications, only the one so named)."""
@@ -160,7 +160,7 @@ def every(
     *,
     repositories: Mapping[str, str] | None = None,
     releases: Mapping[str, ChartSpec] | None = None,
-    application: str | None = None,
+    application: str | Collection[str] | None = None,
 ) -> list[ChartSite]:
     """Every chart site in the file, whatever the chart (``gitops-bot init`` finding what to
     configure, a plan saying where a chart is pinned from another repository): each site's
@@ -198,7 +198,7 @@ def write(
     repositories: Mapping[str, str] | None = None,
     releases: Mapping[str, ChartSpec] | None = None,
     pin_ranges: bool = False,
-    application: str | None = None,
+    application: str | Collection[str] | None = None,
 ) -> str:
     """``text`` with every site of the changed charts set to its new version (ranges left alone
     unless ``pin_ranges``); the same text when nothing changes. ``application``: of a file
@@ -310,21 +310,39 @@ def _refusals(filename: str) -> Iterator[None]:
         raise ManifestError(filename, r.line, r.message, hint=r.hint) from None
 
 
-def _own(docs: list[Any], application: str | None) -> list[Any]:
+def _own(docs: list[Any], application: str | Collection[str] | None) -> list[Any]:
     """The documents to look in: all, or of a file holding several Applications, the Argo CD
     Application named ``application`` (another environment's are not this one's to read or
     edit), and the ApplicationSets, of which :func:`_appset` reads the Application so named."""
     if application is None:
         return docs
+    names = _names(application)
     out = []
     for d in docs:
         if _is(d, "argoproj.io/", "ApplicationSet"):
             out.append(d)
             continue
         meta = _get(d, "metadata", merged=True) if _is(d, "argoproj.io/", "Application") else None
-        if meta is not None and _str(meta[1], "name", merged=True) == application:
+        if meta is not None and _str(meta[1], "name", merged=True) in names:
             out.append(d)
     return out
+
+
+def _names(application: str | Collection[str]) -> frozenset[str]:
+    return frozenset((application,) if isinstance(application, str) else application)
+
+
+def generated(text: str | Parsed, filename: str) -> tuple[str, ...]:
+    """The names of the Applications the file's ApplicationSets generate, as far as the file
+    says (an environment naming some of them reads and releases those alone)."""
+    out: list[str] = []
+    for doc in _documents(text, filename):
+        if _is(doc, "argoproj.io/", "ApplicationSet"):
+            try:
+                out += [name for name, _ in argocd_appsets.parameter_sets(doc)[1]]
+            except argocd_appsets.Unexpanded:
+                continue
+    return tuple(dict.fromkeys(out))
 
 
 def _all_sites(
@@ -332,7 +350,7 @@ def _all_sites(
     filename: str,
     repositories: Mapping[str, str] | None,
     releases: Mapping[str, ChartSpec] | None,
-    application: str | None = None,
+    application: str | Collection[str] | None = None,
 ) -> list[_Found]:
     with _refusals(filename):
         return list(_sites(docs, filename, repositories, releases, application))
@@ -355,7 +373,7 @@ def _sites(
     filename: str,
     repositories: Mapping[str, str] | None,
     releases: Mapping[str, ChartSpec] | None,
-    application: str | None = None,
+    application: str | Collection[str] | None = None,
 ) -> Iterator[_Found]:
     name = PurePath(filename).name
     if name == "Chart.yaml":
@@ -426,7 +444,7 @@ def _argocd(spec: Any) -> Iterator[_Found]:
             yield _Found(key, node, "argocd-application", bool(source.flow_style))
 
 
-def _appset(doc: Any, application: str | None) -> Iterator[_Found]:
+def _appset(doc: Any, application: str | Collection[str] | None) -> Iterator[_Found]:
     """An ApplicationSet's chart sources as each Application its generators make renders them
     (:func:`~gitops_bot.manifests.argocd_appsets.parameter_sets`): a version the template writes
     is the template's site; one a ``list`` element writes (``targetRevision: '{{chartVersion}}'``)
@@ -449,8 +467,9 @@ def _appset(doc: Any, application: str | None) -> Iterator[_Found]:
     except argocd_appsets.Unexpanded:
         return
     said: set[tuple[int, tuple[str, str]]] = set()
+    names = None if application is None else _names(application)
     for name, params in sets:
-        if application is not None and name != application:
+        if names is not None and name not in names:
             continue
         for source in sources:
             found = _generated(source, params, go)

@@ -321,3 +321,107 @@ def test_only_a_document_of_a_chart_pinning_kind_is_parsed_for_chart_sites() -> 
     assert charts.may_pin(kyverno, "platform/services/kyverno.yaml")
     assert charts.may_pin("resources: []\nhelmCharts:\n- name: x\n", "kustomization.yaml")
     assert charts.may_pin("apiVersion: v2\nname: umbrella\n", "charts/umbrella/Chart.yaml")
+
+
+# the shape of AmirMalaeb/eks-argocd-gitops apps/applicationsets/platform-components.yaml: a
+# matrix of charts (each version in its list element) and environments
+PLATFORM = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: platform-components
+spec:
+  generators:
+  - matrix:
+      generators:
+      - list:
+          elements:
+          - {component: kyverno, repoUrl: 'https://kyverno.github.io/kyverno/', chart: kyverno, chartVersion: "3.4.0"}
+      - list:
+          elements:
+          - environment: dev
+          - environment: production
+  template:
+    metadata:
+      name: '{{component}}-{{environment}}'
+    spec:
+      source:
+        repoURL: '{{repoUrl}}'
+        chart: '{{chart}}'
+        targetRevision: '{{chartVersion}}'
+"""
+# a version per environment, each in its own element
+PER_ENV = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: kyverno
+spec:
+  generators:
+  - list:
+      elements:
+      - {environment: dev, version: 3.4.0}
+      - {environment: production, version: 3.3.0}
+  template:
+    metadata:
+      name: 'kyverno-{{environment}}'
+    spec:
+      source:
+        repoURL: https://kyverno.github.io/kyverno
+        chart: kyverno
+        targetRevision: '{{version}}'
+"""
+KYVERNO = "charts:\n- name: kyverno\n  repository: https://kyverno.github.io/kyverno/\n"
+
+
+def _appset_app(tmp_path: Path, text: str, named: bool) -> App:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps/platform.yaml").write_text(text)
+    envs = "".join(
+        f"- name: {e}\n  path: apps/platform.yaml\n"
+        + (f"  argocd_application: kyverno-{e}\n" if named else "")
+        for e in ("dev", "production")
+    )
+    gate = "argocd: {server: 'https://argocd.example.com'}\n" if named else ""
+    (tmp_path / "gitops-bot.yaml").write_text(f"version: 1\n{gate}images: []\n{KYVERNO}environments:\n{envs}")
+    return open_app(tmp_path)
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["unnamed", "named"])
+def test_a_list_element_every_environment_reads_is_a_shared_place_never_edited_for_one(
+    tmp_path: Path, named: bool
+) -> None:
+    app = _appset_app(tmp_path, PLATFORM, named)
+    dev = _targets(app, "dev")["kyverno"]
+    assert (dev.place, dev.version, dev.shared_with) == ("apps/platform.yaml:11", "3.4.0", ("production",))
+    assert planning.chart_item(dev, Choice("3.4.1", "highest of 2 tags")).action is PlanAction.SKIP
+
+
+def test_an_environment_naming_its_generated_application_releases_its_own_element(tmp_path: Path) -> None:
+    app = _appset_app(tmp_path, PER_ENV, named=True)
+    dev, production = (_targets(app, e)["kyverno"] for e in ("dev", "production"))
+    assert (dev.place, dev.version, dev.shared_with) == ("apps/platform.yaml:9", "3.4.0", ())
+    assert (production.place, production.version, production.shared_with) == (
+        "apps/platform.yaml:10",
+        "3.3.0",
+        (),
+    )
+    change = Change(
+        environment="production",
+        image="kyverno",
+        repository="https://kyverno.github.io/kyverno/",
+        files=("apps/platform.yaml",),
+        from_tag="3.3.0",
+        from_digest=None,
+        to_tag="3.5.0",
+        to_digest=None,
+        reason=Outside("highest of 3 tags"),
+        kind=ArtifactKind.CHART,
+    )
+    path = tmp_path / "apps/platform.yaml"
+    _, written = edits.edit(app, Release("production", (change,)), tmp_path, {path: PER_ENV}, [])
+    assert written == {path: PER_ENV.replace("version: 3.3.0", "version: 3.5.0")}  # dev's left alone
+
+
+def test_an_environment_naming_none_of_them_reads_every_element_as_shared(tmp_path: Path) -> None:
+    app = _appset_app(tmp_path, PER_ENV, named=False)
+    dev = app.chart_pins(app.config.environment("dev"))
+    assert [(p.site.line, p.shared_with) for p in dev] == [(9, ("production",)), (10, ("production",))]
