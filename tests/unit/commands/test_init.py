@@ -230,3 +230,30 @@ def test_environments_that_pin_no_image_are_nothing_to_release_exit_2(tmp_path: 
     line = result.body.line  # type: ignore[union-attr]
     assert "no image" in line and "staging" in line and "nothing" in line
     assert not (tmp_path / "gitops-bot.yaml").exists()
+
+
+def test_the_guide_quotes_the_line_init_prints_for_environments_without_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/guides/your-repository.md tells a person what to do on this line: it must be the
+    line init prints, word for word, or the person does not recognise it."""
+    import re
+
+    policy = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\n"
+    _write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n- policy.yaml\n",
+            "base/policy.yaml": policy,
+            "overlays/staging/kustomization.yaml": "resources:\n- ../../base\n",
+            "overlays/production/kustomization.yaml": "resources:\n- ../../base\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    result = cli.execute(["init", "--repo", "."])
+    assert result.exit_code == 2
+    line = result.body.line  # type: ignore[union-attr]
+    said = line[line.index("found environments") : line.index(" here") + len(" here")]
+    guide = Path(__file__).resolve().parents[3] / "docs" / "guides" / "your-repository.md"
+    text = re.sub(r"\s+", " ", guide.read_text(encoding="utf-8"))
+    assert f"`{said}`" in text, said
