@@ -18,6 +18,8 @@ CHART_POLICIES = (Strategy.SEMVER, Strategy.REGEX, Strategy.NUMERICAL, Strategy.
 
 def _chart(v: Values) -> ChartConfig:
     name = v["name"]
+    # Argo CD (2.8+) writes a Helm OCI repository without a scheme: the same repository
+    repository = v["repository"] if "://" in v["repository"] else f"oci://{v['repository']}"
     if name in v.taken:
         raise v.error(v.line, f"chart {name!r} is listed twice")
     _no_image_named_alike(v, name)
@@ -29,14 +31,14 @@ def _chart(v: Values) -> ChartConfig:
         )
     if policy.min_age is not None:
         raise v.error(v.line_of("min_age"), f"'min_age' is not read for charts yet ({v.what}); remove it")
-    if v["verify"] is not None and not v["repository"].startswith("oci://"):
+    if v["verify"] is not None and not repository.startswith("oci://"):
         raise v.error(
             v.line_of("verify"),
             f"'verify' of {v.what} needs an oci:// repository (signatures are OCI artifacts); remove it",
         )
     return ChartConfig(
         name=name,
-        repository=v["repository"].rstrip("/"),
+        repository=repository.rstrip("/"),
         policy=policy,
         line=v.line,
         index_limit_mb=v["index_limit_mb"],

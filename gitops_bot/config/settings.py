@@ -54,10 +54,11 @@ class ChartConfig:
     )
     repository: str = setting(
         description="The chart repository as the files write it: https://... (its index.yaml is read) "
-        "or oci://host/path (the chart's tags are read).",
+        "or oci://host/path (the chart's tags are read; host/path, as Argo CD writes an OCI "
+        "repository, is read as oci://host/path).",
         rules=(
             matches(
-                r"^(https?|oci)://[^/\s]+(/\S*)?$",
+                r"^((https?|oci)://[^/\s]+(/\S*)?|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(\.[A-Za-z0-9-]+|:[0-9]{1,5})/\S+)$",
                 "'repository' {value!r} of {what} must be a chart repository URL "
                 "(https://charts.example.com/stable) or oci://host/path",
             ),

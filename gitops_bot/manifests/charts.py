@@ -250,13 +250,13 @@ def _together(found: Sequence[_Found], wanted: Mapping[tuple[str, str], str], fi
         charts_of.setdefault(id(f.node), []).append(f.spec_key)
     for f in found:
         keys = charts_of[id(f.node)]
-        if f.spec_key in wanted and len({wanted.get(k) for k in keys}) > 1:
+        version = wanted.get(f.spec_key)
+        if version is not None and len({wanted.get(k) for k in keys}) > 1:
             names = ", ".join(dict.fromkeys(k[0] for k in keys))
             raise ManifestError(
                 filename,
                 f.node.start_mark.line + 1,
-                f"one value sets the versions of charts {names}, which are not all asked for at "
-                f"{wanted[f.spec_key]}",
+                f"one value sets the versions of charts {names}, which are not all asked for at {version}",
                 hint="release them together at one version, or write each chart's version in a "
                 "place of its own (a list element's value)",
             )

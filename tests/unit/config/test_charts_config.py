@@ -101,3 +101,25 @@ def test_a_chart_and_an_image_with_distinct_names_are_both_read() -> None:
     cfg = parse(text, "gitops-bot.yaml")
     assert [i.name for i in cfg.images] == ["stefanprodan/podinfo"]
     assert [c.name for c in cfg.charts] == ["podinfo"]
+
+
+@pytest.mark.parametrize(
+    "written", ["public.ecr.aws/aws-containers", "ghcr.io/org/charts/", "registry:5000/charts"]
+)
+def test_argo_cds_oci_repository_without_a_scheme_is_read_as_oci(written: str) -> None:
+    """Argo CD 2.8+ writes a Helm OCI repository without a scheme: as the files write it, it is
+    the oci:// repository the chart readers compare it as."""
+    cfg = parse(
+        BASE.replace("https://stefanprodan.github.io/podinfo/", written).format(chart="", env=""), "g.yaml"
+    )
+    chart = cfg.chart("podinfo")
+    assert chart is not None and chart.repository == "oci://" + written.rstrip("/")
+
+
+@pytest.mark.parametrize("written", ["podinfo", "charts/podinfo", "git@github.com:x/y", "alias:stable"])
+def test_a_repository_that_is_no_host_and_path_is_still_refused(written: str) -> None:
+    with pytest.raises(ConfigError, match="must be a chart repository URL"):
+        parse(
+            BASE.replace("https://stefanprodan.github.io/podinfo/", written).format(chart="", env=""),
+            "g.yaml",
+        )
