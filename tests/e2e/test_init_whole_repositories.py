@@ -44,7 +44,7 @@ DEFINED_ORDER = {
         **{f"{c}-test": f"{c}-dev" for c in ("aws", "local", "rhpds")},
         **{f"{c}-prod": f"{c}-test" for c in ("aws", "local", "rhpds")},
     },
-    # docs/implementation/change-promotion.md
+    # the order its own promotion document (in that repository, not here) describes
     "danielloader__kubernetes-sdlc": {"staging": "development", "production": "staging"},
 }
 
