@@ -25,6 +25,7 @@ from gitops_bot.engine.repository_files import (
     norm,
 )
 from gitops_bot.manifests import argocd_apps, argocd_appsets
+from gitops_bot.manifests.charts_refs import repository_key
 
 # A repository URL with a placeholder in it (a template's <github-username>, a generator's
 # {{...}}, Kargo's ${{ vars.x }}): a repository that is not this one as written.
@@ -41,6 +42,7 @@ def elsewhere(repo: RepoFiles) -> None:
     (a Kargo project's) is told where to run init, not only that it holds no environment."""
     counts: dict[tuple[str, str], int] = {}
     files: dict[str, bool] = {}  # file -> every object in it renders elsewhere
+    charted: dict[str, list[str]] = {}  # file -> its ApplicationSets' charts, said
     stages = 0
     for f in repo.yaml_files():
         text = repo.text(f) or ""
@@ -59,28 +61,55 @@ def elsewhere(repo: RepoFiles) -> None:
             sources = spec.get("sources")
             found = [spec.get("source"), *(sources if isinstance(sources, list) else ())]
             urls = [_url(s) for s in found if isinstance(s, dict) and _renders_elsewhere(repo, s)]
-            if kind == "ApplicationSet":  # not read: a chart it renders is said with the rest
-                urls += [
-                    f"chart {s['chart']} {s.get('targetRevision') or ''} of {_url(s)}".replace("  ", " ")
-                    for s in found
-                    if isinstance(s, dict) and isinstance(s.get("chart"), str)
-                ]
+            if kind == "ApplicationSet" and f not in charted:  # its charts, each as generated
+                charted[f] = _generated_charts(text, f)
             for url in dict.fromkeys(urls):
                 counts[(kind, url)] = counts.get((kind, url), 0) + 1
-            files[f] = files.get(f, True) and bool(urls)
-    if not counts:
+            files[f] = files.get(f, True) and bool(urls or charted.get(f))
+    said_charts = [n for notes in charted.values() for n in notes]
+    if not counts and not said_charts:
         return
     said = {f for f, all_elsewhere in files.items() if all_elsewhere}
     # the generic "an ApplicationSet; ... not read" of those files says less than what follows
     repo.notes[:] = [n for n in repo.notes if n.split(": an ApplicationSet;", 1)[0] not in said]
+    repo.notes[:0] = said_charts
     for (kind, url), n in sorted(counts.items(), key=lambda kv: kv[1]):  # the most first
         verb = "renders" if n == 1 else "render"
-        where = "not a directory of this repository" if url.startswith("chart ") else ELSEWHERE
-        repo.notes.insert(0, f"{n} Argo CD {kind}{'s' if n > 1 else ''} {verb} {url}, {where}")
+        repo.notes.insert(0, f"{n} Argo CD {kind}{'s' if n > 1 else ''} {verb} {url}, {ELSEWHERE}")
     if stages:
         repo.notes.insert(
             len(counts), f"{stages} Kargo Stage{'s' if stages > 1 else ''} promote into what they render"
         )
+
+
+def _generated_charts(text: str, rel: str) -> list[str]:
+    """What each ApplicationSet of the file renders as a chart, per Application its generators
+    make: the chart, version, repository and the line setting the version (a list element's
+    value is a chart site, configured under charts: with an environment rendering the file), or
+    which generator sets what the repository does not hold. Never a template as written."""
+    try:
+        found = argocd_appsets.charts(text, rel)
+    except GitOpsBotError as e:
+        return [f"{rel}: its ApplicationSets' charts not read ({e})"]
+    known: dict[str, list[str]] = {}
+    out = []
+    for c in found:
+        if c.why:
+            what = f"chart {c.chart}" if c.chart else "a chart"
+            out.append(f"{rel}: Argo CD ApplicationSet {c.appset} renders {what}, not read: {c.why}")
+            continue
+        url = log.without_userinfo(c.repo_url)
+        known.setdefault(c.appset, []).append(
+            f"chart {c.chart} {c.version} of {repository_key(url)} ({rel}:{c.line})"
+        )
+    for appset, charts in known.items():
+        out.insert(
+            0,
+            f"Argo CD ApplicationSet {appset} renders {', '.join(dict.fromkeys(charts))} (charts, "
+            "not directories of this repository: configure them under charts: with an environment "
+            "whose path is the file, and each version is released where it is written)",
+        )
+    return out
 
 
 def _url(source: dict[str, Any]) -> str:

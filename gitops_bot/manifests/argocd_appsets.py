@@ -272,6 +272,60 @@ def parameter_sets(doc: Any) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
     return go, [(_name(template, p, go), p) for p in sets[:MAX_APPLICATIONS]]
 
 
+@dataclass(frozen=True, slots=True)
+class GeneratedChart:
+    """A chart an ApplicationSet's generated Application renders, as the repository says it
+    (:func:`charts`): its values filled, or, where Argo CD alone fills one, ``why``."""
+
+    appset: str
+    chart: str  # "" where not known
+    repo_url: str
+    version: str
+    line: int  # where the version is written: the list element's value, else the template's
+    why: str = ""  # what leaves a value unknown (the generator that sets it); "" = all known
+
+
+def charts(text: str, filename: str) -> list[GeneratedChart]:
+    """Each chart source of the file's ApplicationSets, once per distinct chart, repository,
+    version and place, for what init says of them."""
+    out: dict[GeneratedChart, None] = {}
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
+        if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
+            continue
+        name = argocd_apps.scalar(_at(doc, "metadata"), "name") or ""
+        spec = _at(doc, "spec", "template", "spec")
+        many = _at(spec, "sources")
+        sources = [_at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+        sources = [s for s in sources if nodes.is_map(s) and argocd_apps.scalar(s, "chart")]
+        if not sources:
+            continue
+        try:
+            go, sets = parameter_sets(doc)
+        except Unexpanded as e:
+            for s in sources:
+                out[GeneratedChart(name, "", "", "", s.start_mark.line + 1, str(e))] = None
+            continue
+        for _, params in sets:
+            for s in sources:
+                out[_chart(name, s, params, go)] = None
+    return list(out)
+
+
+def _chart(appset: str, source: Any, params: dict[str, Any], go: bool) -> GeneratedChart:
+    found = nodes.get(source, "targetRevision")
+    line = (found[1] if found else source).start_mark.line + 1
+    try:
+        chart = fill(argocd_apps.scalar(source, "chart") or "", params, go)
+        url = fill(argocd_apps.scalar(source, "repoURL") or "", params, go)
+        version = value(argocd_apps.scalar(source, "targetRevision") or "", params, go)
+    except Unexpanded as e:
+        written = argocd_apps.scalar(source, "chart") or ""
+        return GeneratedChart(appset, "" if "{{" in written else written, "", "", line, str(e))
+    if isinstance(version, Literal):
+        return GeneratedChart(appset, chart, url, str(version.node.value), version.node.start_mark.line + 1)
+    return GeneratedChart(appset, chart, url, version, line)
+
+
 def is_appset(text: str) -> bool:
     return "argoproj.io" in text and "ApplicationSet" in text
 

@@ -1,0 +1,134 @@
+"""init and the chart versions an ApplicationSet's generators set: each chart its list elements
+name is said with its version and the line that sets it (never a ``{{...}}`` as written); one an
+environment renders is configured with its guessed policy; a value only Argo CD knows (a
+cluster's, a git generator's directory) is said with the generator that sets it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_bot import config
+from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.init_config import config_text
+
+# the shape of AmirMalaeb/eks-argocd-gitops apps/applicationsets/{platform-components,retail-store}.yaml
+PLATFORM = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: platform-components
+spec:
+  generators:
+  - matrix:
+      generators:
+      - list:
+          elements:
+          - component: kyverno
+            repoUrl: https://kyverno.github.io/kyverno/
+            chart: kyverno
+            chartVersion: "3.4.0"
+          - component: prometheus
+            repoUrl: https://prometheus-community.github.io/helm-charts
+            chart: kube-prometheus-stack
+            chartVersion: "77.10.0"
+      - list:
+          elements:
+          - environment: dev
+          - environment: production
+  template:
+    metadata:
+      name: '{{component}}-{{environment}}'
+    spec:
+      source:
+        repoURL: '{{repoUrl}}'
+        chart: '{{chart}}'
+        targetRevision: '{{chartVersion}}'
+"""
+RETAIL = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: retail-store
+spec:
+  generators:
+  - list:
+      elements:
+      - {service: ui, chart: retail-store-sample-ui-chart}
+  template:
+    metadata:
+      name: 'retail-store-{{service}}'
+    spec:
+      source:
+        repoURL: public.ecr.aws/aws-containers
+        chart: '{{chart}}'
+        targetRevision: 1.3.0
+"""
+CLUSTERS = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: per-cluster
+spec:
+  generators:
+  - clusters: {selector: {matchLabels: {tier: edge}}}
+  template:
+    metadata:
+      name: 'ingress-{{name}}'
+    spec:
+      source:
+        repoURL: https://kubernetes.github.io/ingress-nginx
+        chart: ingress-nginx
+        targetRevision: '{{metadata.annotations.ingress-version}}'
+"""
+DEPLOY = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: app\n        image: ghcr.io/acme/app:1.0.0\n"
+)
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_the_charts_list_elements_set_are_said_expanded_never_as_templates(tmp_path: Path) -> None:
+    repo = _write(
+        tmp_path,
+        {
+            "apps/platform.yaml": PLATFORM,
+            "apps/retail.yaml": RETAIL,
+            "apps/edge.yaml": CLUSTERS,
+            "overlays/dev/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "overlays/dev/deploy.yaml": DEPLOY,
+        },
+    )
+    notes = "\n".join(discover(repo).notes)
+    assert "{{" not in notes
+    assert "chart kyverno 3.4.0 of https://kyverno.github.io/kyverno (apps/platform.yaml:14)" in notes
+    assert (
+        "chart kube-prometheus-stack 77.10.0 of https://prometheus-community.github.io/helm-charts (apps/platform.yaml:18)"
+        in notes
+    )
+    assert (
+        "chart retail-store-sample-ui-chart 1.3.0 of oci://public.ecr.aws/aws-containers (apps/retail.yaml:17)"
+        in notes
+    )
+    edge = next(n for n in notes.splitlines() if "per-cluster" in n)
+    assert "chart ingress-nginx" in edge and "only the cluster registered in Argo CD holds" in edge
+
+
+def test_a_chart_set_in_an_element_an_environment_renders_is_configured(tmp_path: Path) -> None:
+    repo = _write(
+        tmp_path,
+        {
+            "apps/platform.yaml": PLATFORM,
+            "overlays/dev/kustomization.yaml": "resources:\n- deploy.yaml\n- ../../apps/platform.yaml\n",
+            "overlays/dev/deploy.yaml": DEPLOY,
+        },
+    )
+    found = discover(repo)
+    charts = {c.name: c for c in found.charts}
+    assert set(charts) == {"kyverno", "kube-prometheus-stack"}
+    assert charts["kyverno"].versions == ("3.4.0",)
+    assert charts["kyverno"].how.endswith("at apps/platform.yaml:14")
+    cfg = config.parse(config_text(found), "gitops-bot.yaml")
+    assert cfg.chart("kyverno") is not None and cfg.chart("kyverno").policy.range == ">=3.0.0 <4.0.0"
