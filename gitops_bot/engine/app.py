@@ -76,6 +76,9 @@ class App:
         # the git store a session fetched: environments' own branches are read there (None: the
         # checkout at root, as a local plan reads it)
         self.git: History | None = None
+        # the checkout at root as this run reads it (its history's answers kept), or why not
+        self._checkout: Checkout | GitOpsBotError | None = None
+        self._checkout_lock = threading.Lock()  # its own: readings() asks for it under _lock
         self.trees: dict[str, reader.Tree] = {}  # each own branch's files, listed once a run
         self._holds: holds_mod.Holds | None = None
         self._chart_pins: dict[str, list[ChartPin]] = {}  # by environment, read once a run
@@ -109,6 +112,33 @@ class App:
             self._holds = branches.holds(self)
         return self._holds
 
+    def held_every(self, envs: Sequence[EnvironmentConfig]) -> dict[str, Mapping[str, str]]:
+        """:meth:`held` of each of ``envs``, the histories of those on the base read together
+        (one ``git log`` of all their files, not one each)."""
+        on_base = [e for e in envs if branches.branch_of(self, e) is None]
+        try:
+            if len(on_base) > 1:
+                paths = [p for e in on_base for p in self.repo_paths(e, self.root)]
+                self.checkout.expect("HEAD", paths)
+        except GitOpsBotError:
+            pass  # not a git checkout: each environment finds so, and has no changes by hand
+        return {e.name: self.held(e.name) for e in envs}
+
+    @property
+    def checkout(self) -> Checkout:
+        """The git checkout at the root, one for the run: its history read once, whoever asks
+        (raises the :class:`GitOpsBotError` of a root that is none, each time)."""
+        with self._checkout_lock:
+            if self._checkout is None:
+                try:
+                    self._checkout = Checkout(self.root)
+                except GitOpsBotError as e:
+                    self._checkout = e
+            got = self._checkout
+        if isinstance(got, GitOpsBotError):
+            raise got
+        return got
+
     def manual_changes(self, environment: str) -> dict[str, ManualChange]:
         """Each of ``environment``'s images whose newest change a person made, read once per run
         from the last releases in the checkout's history (none outside a git checkout)."""
@@ -119,7 +149,7 @@ class App:
     def _manual_changes(self, env: EnvironmentConfig) -> dict[str, ManualChange]:
 
         try:
-            checkout = Checkout(self.root)
+            checkout = self.checkout
             paths = self.repo_paths(env, self.root)
             head = branches.head(self, env)  # an environment on its own branch: that branch's log
             entries = ledger.read(checkout, head, paths, self.declared.image_specs(), limit=MANUAL_HISTORY)

@@ -37,6 +37,9 @@ class AppView(Protocol):
     trees: dict[str, reader.Tree]
 
     @property
+    def checkout(self) -> Checkout: ...
+
+    @property
     def config(self) -> Config: ...
 
     @property
@@ -102,8 +105,9 @@ def own_branches(app: AppView) -> list[str]:
 
 
 def history_of(app: AppView) -> History:
-    """The git store the branches are read from: the session's (fetched), else the checkout's."""
-    return app.git if app.git is not None else Checkout(app.root)
+    """The git store the branches are read from: the session's (fetched), else the checkout's
+    (the run's one view of it)."""
+    return app.git if app.git is not None else app.checkout
 
 
 def rev(app: AppView, branch: str) -> str:

@@ -19,7 +19,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitops_bot.config import EnvironmentConfig
 from gitops_bot.core.errors import ServiceUnavailable
@@ -38,7 +38,6 @@ from gitops_bot.engine.app import App
 from gitops_bot.engine.gates import Forge, RunGates
 from gitops_bot.engine.history import chart_documents, chart_specs
 from gitops_bot.engine.results import GateStatus, Unknown
-from gitops_bot.git.gitlog import Checkout
 from gitops_bot.release import decision, freezes, ledger, windows
 from gitops_bot.release.decision import Automatic, Facts, Step, Undecided
 
@@ -268,16 +267,13 @@ def _latest(app: App) -> Callable[[str], Entry | None]:
     """An environment's newest release in the checkout's history (None: none). Imports on the
     first question: most runs ask none, and a plan must not load the history's reader."""
     read: dict[str, Entry | None] = {}
-    checkout: list[Any] = []
 
     def latest(name: str) -> Entry | None:
         if name not in read:
-            if not checkout:
-                checkout.append(Checkout(app.root))
             env = app.config.environment(name)
             paths = app.repo_paths(env, app.root)
             entries = ledger.read(
-                checkout[0],
+                app.checkout,  # the run's: the history a person's changes were read from
                 branches.head(app, env),  # an environment's own branch: its log there
                 paths,
                 app.declared.image_specs(),

@@ -146,7 +146,7 @@ def _plan(
         what="reading tags and digests",
         # what the registry's answers do not change, read while they are on their way: the
         # holds, and the checkout's history of changes made by hand (git, ~20 ms)
-        meanwhile=lambda: held.update((env.name, app.held(env.name)) for env in envs),
+        meanwhile=lambda: held.update(app.held_every(envs)),
     )
     tags = {r: e.tags for r in listed if (e := early[r]).tags is not None}
     # 2. created times, only for policies that order by them; 3. choose the rest

@@ -6,8 +6,9 @@ clone the missing blobs are fetched in one request first. :class:`GitWorkspace
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitops_bot.git.gitcli import Repo, git_input, parse_batch, raw_before, run
@@ -17,6 +18,11 @@ _PREFETCH = (
     *("-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "origin", "--no-tags"),
     *("--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin"),
 )
+
+
+# commits whose blobs a reader of an environment's history reads in its first batch
+# (release.ledger reads a batch of 256 commits' states at once)
+AHEAD = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +192,129 @@ class History:
 
 
 class Checkout(History):
-    """The history of a local clone (``plan`` reads a working tree, not a fetched remote)."""
+    """The history of a local clone (``plan`` reads a working tree, not a fetched remote), as
+    one run sees it: nothing in a plan moves the checkout's refs, so each question (an
+    environment's log, the blob ids at a revision, the blobs a partial clone lacks) is asked of
+    git once a run and its answer kept. Each git process is a few milliseconds of every run's
+    fixed cost, and the same history used to be read by each rule that wanted it.
+
+    :meth:`expect` names the paths of every environment a command will read at one revision:
+    the first question about any of them then reads them all in one ``git log``, one
+    ``ls-tree`` and one ``rev-list``, and each environment's answer is cut from that (a
+    command reading one environment names none, and reads that one's alone)."""
 
     def __init__(self, path: Path) -> None:
         self.store = Repo(path)
         self.env = {}
         self._missing_blobs = {}
+        self._lock = threading.Lock()
+        self._expected: dict[str, tuple[str, ...]] = {}  # rev -> every path the run will ask
+        self._logs: dict[tuple[str, tuple[str, ...]], list[Commit]] = {}
+        self._blobs: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
+        self._absent: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+        self._ahead: set[str] = set()  # revs whose expected paths' first blobs were read
+        self._read: dict[str, bytes] = {}  # blob -> its bytes (an id names the same bytes forever)
+
+    def expect(self, rev: str, paths: Sequence[str]) -> None:
+        """The run will ask about ``paths`` (plain file paths) at ``rev``, in several questions."""
+        with self._lock:
+            if all(_plain(p) for p in paths):
+                self._expected[rev] = tuple(dict.fromkeys([*self._expected.get(rev, ()), *paths]))
+
+    def _whole(self, rev: str, paths: Sequence[str]) -> tuple[str, ...] | None:
+        """The expected paths at ``rev`` when they hold all of ``paths`` (None: ask alone)."""
+        every = self._expected.get(rev)
+        if every is None or not paths or not set(paths) <= set(every):
+            return None
+        return every
+
+    def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
+        key = (rev, tuple(paths))
+        with self._lock:
+            if key not in self._logs:
+                every = self._whole(rev, paths)
+                if every is None:
+                    self._logs[key] = super().log(rev, paths)
+                else:
+                    whole = self._logs.get((rev, every))
+                    if whole is None:
+                        whole = self._logs[(rev, every)] = super().log(rev, every)
+                    self._logs[key] = _cut(whole, set(paths))
+            return self._logs[key]
+
+    def blobs_at(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        key = (rev, tuple(paths))
+        with self._lock:
+            if key not in self._blobs:
+                every = self._whole(rev, paths)
+                if every is None:
+                    self._blobs[key] = super().blobs_at(rev, paths)
+                else:
+                    whole = self._blobs.get((rev, every))
+                    if whole is None:
+                        whole = self._blobs[(rev, every)] = super().blobs_at(rev, every)
+                    self._blobs[key] = {p: b for p, b in whole.items() if p in set(paths)}
+            return dict(self._blobs[key])
+
+    def read_blobs(
+        self, blobs: Sequence[str], rev: str | None = None, paths: Sequence[str] = ()
+    ) -> dict[str, bytes]:
+        # a second reader of the same history (the automatic rules after the holds) reads
+        # no blob twice
+        with self._lock:
+            kept = {b: self._read[b] for b in blobs if b in self._read}
+            every = self._whole(rev, paths) if rev is not None else None
+            first = every is not None and rev not in self._ahead
+            if first:
+                self._ahead.add(rev)  # type: ignore[arg-type]
+        todo = [b for b in blobs if b not in kept]
+        if todo and every is not None and rev is not None:
+            if first:  # the other expected environments' first blobs too, in the same read
+                todo = list(dict.fromkeys([*todo, *self._first_blobs(rev, every)]))
+            paths = every
+        got = super().read_blobs(todo, rev, paths) if todo else {}
+        with self._lock:
+            self._read.update(got)
+        return {**kept, **{b: got[b] for b in blobs if b in got}}
+
+    def _first_blobs(self, rev: str, every: Sequence[str]) -> list[str]:
+        """The blobs of ``every`` path at ``rev`` and before each of the first :data:`AHEAD`
+        commits of their log, not read yet: what the readers of each of their histories read
+        first (an environment's first commits are among the first of them all), in one read."""
+        ids = [*self.blobs_at(rev, every).values()]
+        ids += [b for c in self.log(rev, every)[:AHEAD] for _, b in c.before if b is not None]
+        with self._lock:
+            return [b for b in dict.fromkeys(ids) if b not in self._read]
+
+    def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:
+        # a blob missing from the history of all the expected paths is missing from any of
+        # theirs; read_blobs keeps only those it wants
+        with self._lock:
+            every = self._whole(rev, paths) or tuple(paths)
+            key = (rev, every)
+            if key not in self._absent:
+                self._absent[key] = super()._missing(rev, every)
+            return self._absent[key]
+
+
+def _plain(path: str) -> bool:
+    """A path git matches as itself: no glob, no magic, no directory, inside the repository."""
+    return (
+        bool(path)
+        and path not in (".", "..")
+        and not path.startswith(("../", ":", "/"))
+        and not (path.endswith("/") or any(c in path for c in "*?[\\"))
+    )
+
+
+def _cut(commits: Sequence[Commit], paths: set[str]) -> list[Commit]:
+    """Of a log of several paths, the commits that changed any of ``paths``, each with only
+    those paths' changes: what ``git log --first-parent --raw -- PATHS`` prints (a commit is
+    listed when it differs from its first parent in those paths, and ``--raw`` lists each path
+    that does)."""
+    out = []
+    for c in commits:
+        mine = tuple((p, b) for p, b in c.before if p in paths)
+        if mine:
+            out.append(replace(c, before=mine))
+    return out
