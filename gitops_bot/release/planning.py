@@ -304,7 +304,8 @@ def chart_item(target: ChartTarget, listed: Choice | str | None) -> PlanItem:
 _OWN_PIN = {
     "helmrelease": "a kustomize patch of the HelmRelease setting only spec.chart.spec.version, in a "
     "kustomization only {env} renders",
-    "argocd-application": "an Application file of its own, named as its path",
+    "argocd-application": "an Application file of its own, named as its path (of an ApplicationSet: a "
+    "list element of its own, its generated Application named in {env}'s argocd_application)",
     "chart-dependency": "a chart (Chart.yaml) of its own",
     "kustomize-helmcharts": "an overlay of its own whose helmCharts entry sets the version",
     "ocirepository": "an OCIRepository of its own",

@@ -173,3 +173,57 @@ def test_a_chart_repository_that_stays_down_ends_the_plan_with_one_line_and_exit
     assert "Traceback" not in err and "Traceback" not in out
     # what git shows is still said, before the error line
     assert out.startswith("What each environment pins, read from git before the run stopped")
+
+
+APPSET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: sourced
+spec:
+  generators:
+  - list:
+      elements:
+      - name: sourced
+        version: "0.1.0"  # the chart's version, per element
+  template:
+    metadata:
+      name: '{{{{name}}}}'
+    spec:
+      project: default
+      source:
+        repoURL: {host}
+        chart: '{{{{name}}}}'
+        targetRevision: '{{{{version}}}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: sourced
+"""
+
+
+def test_update_writes_a_chart_version_an_applicationsets_list_element_sets_there(
+    charted: tuple[World, ChartRepo, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The version is the list element's value (templated into targetRevision), and the
+    repository is written as Argo CD writes an OCI one, without a scheme, in the files and in
+    the config alike."""
+    world, _, work = charted
+    config = (work / "gitops-bot.yaml").read_text()
+    oci = re.search(r"repository: oci://(\S+)", config)
+    assert oci is not None
+    (work / "gitops-bot.yaml").write_text(config.replace(oci[0], f"repository: {oci[1]}"))
+    (work / "apps/staging/application.yaml").write_text(APPSET.format(host=oci[1]))
+    git(work, "add", "-A")
+    git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "appset")
+    git(work, "push", "-q", "origin", "main")
+    (staging,) = [e for e in _plan(capsys, work)["environments"] if e["name"] == "staging"]
+    sourced = {c["chart"]: c for c in staging["charts"]}["sourced"]
+    assert (sourced["action"], sourced["current"], sourced["candidate"]) == (
+        "update",
+        {"version": "0.1.0"},
+        {"version": "0.2.0"},
+    )
+    assert sourced["file"] == "apps/staging/application.yaml"
+
+    update(capsys, world, "--env", "staging")
+    written = world.show("gitops-bot/staging", "apps/staging/application.yaml").decode()
+    assert written == APPSET.format(host=oci[1]).replace('version: "0.1.0"', 'version: "0.2.0"')

@@ -392,7 +392,12 @@ def test_a_list_element_every_environment_reads_is_a_shared_place_never_edited_f
     app = _appset_app(tmp_path, PLATFORM, named)
     dev = _targets(app, "dev")["kyverno"]
     assert (dev.place, dev.version, dev.shared_with) == ("apps/platform.yaml:11", "3.4.0", ("production",))
-    assert planning.chart_item(dev, Choice("3.4.1", "highest of 2 tags")).action is PlanAction.SKIP
+    item = planning.chart_item(dev, Choice("3.4.1", "highest of 2 tags"))
+    assert item.action is PlanAction.SKIP
+    assert item.reason.endswith(
+        "(fix: give dev an Application file of its own, named as its path (of an ApplicationSet: a list "
+        "element of its own, its generated Application named in dev's argocd_application); releases then go there)"
+    )
 
 
 def test_an_environment_naming_its_generated_application_releases_its_own_element(tmp_path: Path) -> None:
