@@ -329,7 +329,15 @@ class App:
                 for s in found:
                     if s.chart.name in names:
                         shared = tuple(n for n, p in places.items() if (s.line, s.chart.key) in p)
-                        out.append(ChartPin(rel, s, shared, s.chart.key not in keys))
+                        # one value setting other charts' versions too (a template's literal)
+                        also = tuple(
+                            dict.fromkeys(
+                                o.chart.name
+                                for o in found
+                                if o.line == s.line and o.chart.name != s.chart.name
+                            )
+                        )
+                        out.append(ChartPin(rel, s, shared, s.chart.key not in keys, also))
                 continue
             shared = tuple(e.name for e, doc in sharing if mine is None or doc in (None, mine))
             out += [ChartPin(rel, s, shared, s.chart.key not in keys) for s in found if s.chart.name in names]
@@ -373,7 +381,15 @@ class App:
                 s = pin.site
                 out.append(
                     planning.ChartTarget(
-                        env, chart, pin.file, s.version, s.exact, s.line, pin.shared_with, s.form
+                        env,
+                        chart,
+                        pin.file,
+                        s.version,
+                        s.exact,
+                        s.line,
+                        pin.shared_with,
+                        s.form,
+                        with_charts=pin.with_charts,
                     )
                 )
             elif env.charts or not self._pinned_anywhere(chart.name):
@@ -444,6 +460,7 @@ class ChartPin:
     # a chart of the configured name from another repository than the configured one: not the
     # configured chart, said where it is not pinned
     elsewhere: bool = False
+    with_charts: tuple[str, ...] = ()  # the other charts whose version the same value sets
 
 
 def own_generated(env: EnvironmentConfig, text: str | charts.Parsed, rel: str) -> tuple[str, ...] | None:

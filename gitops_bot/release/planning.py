@@ -242,6 +242,7 @@ class ChartTarget:
     shared_with: tuple[str, ...] = ()
     form: str = ""  # how the place is written (charts.FORMS)
     unpinned: str = ""
+    with_charts: tuple[str, ...] = ()  # other charts whose version the same value sets
 
     @property
     def place(self) -> str:
@@ -280,6 +281,13 @@ def chart_item(target: ChartTarget, listed: Choice | str | None) -> PlanItem:
         )
     if target.shared and target.exact:
         return target.item(PlanAction.SKIP, shared_reason(target))
+    if target.with_charts and target.exact:  # a release of one would release the others unasked
+        return target.item(
+            PlanAction.SKIP,
+            f"pinned in {target.place}, one value that sets the versions of charts "
+            f"{', '.join(target.with_charts)} too; a release of {target.chart.name} alone does not "
+            "edit it (fix: write each chart's version in its own list element)",
+        )
     if target.environment.mode is EnvironmentMode.PROMOTION:
         src = target.environment.promote_from
         return target.item(

@@ -430,3 +430,46 @@ def test_an_environment_naming_none_of_them_reads_every_element_as_shared(tmp_pa
     app = _appset_app(tmp_path, PER_ENV, named=False)
     dev = app.chart_pins(app.config.environment("dev"))
     assert [(p.site.line, p.shared_with) for p in dev] == [(9, ("production",)), (10, ("production",))]
+
+
+RETAIL = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: retail-store
+spec:
+  generators:
+  - list:
+      elements:
+      - {service: ui, chart: retail-store-sample-ui-chart}
+      - {service: cart, chart: retail-store-sample-cart-chart}
+  template:
+    metadata:
+      name: 'retail-store-{{service}}'
+    spec:
+      source:
+        repoURL: public.ecr.aws/aws-containers
+        chart: '{{chart}}'
+        targetRevision: 1.3.0
+"""
+
+
+def test_one_value_setting_several_charts_is_not_released_for_one_of_them(tmp_path: Path) -> None:
+    """eks-argocd-gitops' retail-store: the template's 1.3.0 is every chart's version; the plan
+    says so before an update would refuse the edit."""
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps/retail.yaml").write_text(RETAIL)
+    (tmp_path / "gitops-bot.yaml").write_text(
+        "version: 1\nimages: []\ncharts:\n- name: retail-store-sample-ui-chart\n"
+        "  repository: public.ecr.aws/aws-containers\n"
+        "environments:\n- {name: dev, path: apps/retail.yaml}\n"
+    )
+    app = open_app(tmp_path)
+    ui = _targets(app, "dev")["retail-store-sample-ui-chart"]
+    assert (ui.place, ui.version, ui.shared_with) == ("apps/retail.yaml:18", "1.3.0", ())
+    item = planning.chart_item(ui, Choice("1.4.0", "highest of 2 tags"))
+    assert item.action is PlanAction.SKIP
+    assert item.reason == (
+        "pinned in apps/retail.yaml:18, one value that sets the versions of charts "
+        "retail-store-sample-cart-chart too; a release of retail-store-sample-ui-chart alone does not "
+        "edit it (fix: write each chart's version in its own list element)"
+    )
