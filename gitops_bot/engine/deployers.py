@@ -62,7 +62,7 @@ def elsewhere(repo: RepoFiles) -> None:
             found = [spec.get("source"), *(sources if isinstance(sources, list) else ())]
             urls = [_url(s) for s in found if isinstance(s, dict) and _renders_elsewhere(repo, s)]
             if kind == "ApplicationSet" and f not in charted:  # its charts, each as generated
-                charted[f] = _generated_charts(text, f)
+                charted[f] = generated_charts(text, f)
             for url in dict.fromkeys(urls):
                 counts[(kind, url)] = counts.get((kind, url), 0) + 1
             files[f] = files.get(f, True) and bool(urls or charted.get(f))
@@ -82,7 +82,7 @@ def elsewhere(repo: RepoFiles) -> None:
         )
 
 
-def _generated_charts(text: str, rel: str) -> list[str]:
+def generated_charts(text: str, rel: str) -> list[str]:
     """What each ApplicationSet of the file renders as a chart, per Application its generators
     make: the chart, version, repository and the line setting the version (a list element's
     value is a chart site, configured under charts: with an environment rendering the file), or

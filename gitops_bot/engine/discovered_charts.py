@@ -16,7 +16,7 @@ from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.engine.app import App, chart_context
-from gitops_bot.manifests import charts
+from gitops_bot.manifests import argocd_appsets, charts
 from gitops_bot.manifests.charts_refs import repository_key
 from gitops_bot.policy import Policy
 from gitops_bot.policy.guess import Guess, guess
@@ -31,6 +31,8 @@ CHART_POLICIES = frozenset({"semver", "regex", "numerical", "alphabetical"})
 _FORM_WORDS = {
     "helmrelease": "Flux HelmRelease {name} (spec.chart.spec.version)",
     "argocd-application": "Argo CD Application source chart {name} (targetRevision)",
+    # the version each Application an ApplicationSet's generators make reads (a list element's)
+    "argocd-applicationset": "Argo CD ApplicationSet chart {name} (the version its Applications read)",
     "chart-dependency": "Chart.yaml dependency {name}",
     "ocirepository": "Flux OCIRepository of chart {name} (spec.ref)",
     "kustomize-helmcharts": "kustomization helmCharts entry {name}",
@@ -95,7 +97,14 @@ def find(
                 if site.form == "ocirepository" and source:
                     continue  # manifests, not a chart: the Kustomization reading it is said not read
                 s = seen.setdefault(key, _Seen())
-                s.how = s.how or f"{_FORM_WORDS[site.form].format(name=site.chart.name)} at {place}"
+                form = site.form
+                if (
+                    form == "argocd-application"
+                    and argocd_appsets.is_appset(text)
+                    and charts.generated(text, rel)
+                ):
+                    form = "argocd-applicationset"
+                s.how = s.how or f"{_FORM_WORDS[form].format(name=site.chart.name)} at {place}"
                 if env not in s.environments:
                     s.environments.append(env)
                 (s.versions if site.exact else s.ranges)[place] = site.version

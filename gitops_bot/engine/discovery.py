@@ -43,7 +43,7 @@ from gitops_bot.engine.promotion_order import (
     tool_order,
 )
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import images, workloads
+from gitops_bot.manifests import argocd_appsets, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
 
@@ -202,6 +202,14 @@ def _charts(
     found, notes = discovered_charts.find(
         repo.text, repo.docs, {e.name: rendered.get(e.name, ()) for e in envs}, images
     )
+    # an ApplicationSet an environment renders is read there: its charts are not "not read"
+    read = {
+        n
+        for f in dict.fromkeys(f for e in envs for f in rendered.get(e.name, ()))
+        if argocd_appsets.is_appset(text := repo.text(f) or "")
+        for n in deployers.generated_charts(text, f)
+    }
+    repo.notes[:] = [n for n in repo.notes if n not in read]
     repo.notes.extend(notes)
     return found
 

@@ -129,6 +129,9 @@ def test_a_chart_set_in_an_element_an_environment_renders_is_configured(tmp_path
     charts = {c.name: c for c in found.charts}
     assert set(charts) == {"kyverno", "kube-prometheus-stack"}
     assert charts["kyverno"].versions == ("3.4.0",)
-    assert charts["kyverno"].how.endswith("at apps/platform.yaml:14")
+    assert charts["kyverno"].how == (
+        "Argo CD ApplicationSet chart kyverno (the version its Applications read) at apps/platform.yaml:14"
+    )
+    assert not any("kyverno" in n for n in found.notes)  # configured, so not said as not read
     cfg = config.parse(config_text(found), "gitops-bot.yaml")
     assert cfg.chart("kyverno") is not None and cfg.chart("kyverno").policy.range == ">=3.0.0 <4.0.0"
