@@ -113,15 +113,16 @@ class App:
         return self._holds
 
     def held_every(self, envs: Sequence[EnvironmentConfig]) -> dict[str, Mapping[str, str]]:
-        """:meth:`held` of each of ``envs``, the histories of those on the base read together
+        """:meth:`held` of each of ``envs``, the histories of those on one branch read together
         (one ``git log`` of all their files, not one each)."""
-        on_base = [e for e in envs if branches.branch_of(self, e) is None]
         try:
-            if len(on_base) > 1:
-                paths = [p for e in on_base for p in self.repo_paths(e, self.root)]
-                self.checkout.expect("HEAD", paths)
+            by_head: dict[str, list[str]] = {}
+            for e in envs:
+                by_head.setdefault(branches.head(self, e), []).extend(self.repo_paths(e, self.root))
+            for head, paths in by_head.items():
+                self.checkout.expect(head, paths)
         except GitOpsBotError:
-            pass  # not a git checkout: each environment finds so, and has no changes by hand
+            pass  # not a git checkout, a branch not fetched: each environment finds so alone
         return {e.name: self.held(e.name) for e in envs}
 
     @property
@@ -131,7 +132,8 @@ class App:
         with self._checkout_lock:
             if self._checkout is None:
                 try:
-                    self._checkout = Checkout(self.root)
+                    # its refs stay put unless a session fetches into it (app.git)
+                    self._checkout = Checkout(self.root, steady=lambda: self.git is None)
                 except GitOpsBotError as e:
                     self._checkout = e
             got = self._checkout

@@ -33,7 +33,7 @@ def branch_ref(history: History, branch: str) -> str:
     """The commit ``branch`` names for reading: the remote's (``origin/<branch>``, as the last
     fetch brought it), else a local branch of that name (a checkout never fetched from)."""
     for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
-        if history.store.ok("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") is not None:
+        if history.is_commit(ref):
             return ref
     raise UsageError(
         f"branch {branch!r} is not in the repository (neither origin/{branch} nor {branch})",

@@ -7,7 +7,7 @@ clone the missing blobs are fetched in one request first. :class:`GitWorkspace
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -163,6 +163,10 @@ class History:
         )
         return {line[1:] for line in out.splitlines() if line.startswith("?")}
 
+    def is_commit(self, ref: str) -> bool:
+        """Whether ``ref`` names a commit in the store."""
+        return self.store.ok("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") is not None
+
     def mentions(self, rev: str, path: str, text: str) -> bool:
         """Whether any version of ``path`` on ``rev``'s history held ``text`` (git's pickaxe:
         a commit that added or removed it)."""
@@ -201,10 +205,15 @@ class Checkout(History):
     :meth:`expect` names the paths of every environment a command will read at one revision:
     the first question about any of them then reads them all in one ``git log``, one
     ``ls-tree`` and one ``rev-list``, and each environment's answer is cut from that (a
-    command reading one environment names none, and reads that one's alone)."""
+    command reading one environment names none, and reads that one's alone).
 
-    def __init__(self, path: Path) -> None:
+    What is kept is of revisions that stay put while it is used: the checkout's HEAD (no run
+    moves the working tree), and any ref while ``steady()`` holds (a plan: nothing fetches; a
+    session fetches and pushes into the same repository, and its refs are read anew)."""
+
+    def __init__(self, path: Path, steady: Callable[[], bool] = lambda: False) -> None:
         self.store = Repo(path)
+        self._steady = steady
         self.env = {}
         self._missing_blobs = {}
         self._lock = threading.Lock()
@@ -213,6 +222,7 @@ class Checkout(History):
         self._blobs: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
         self._absent: dict[tuple[str, tuple[str, ...]], set[str]] = {}
         self._ahead: set[str] = set()  # revs whose expected paths' first blobs were read
+        self._refs: dict[str, bool] = {}  # ref -> whether it names a commit
         self._read: dict[str, bytes] = {}  # blob -> its bytes (an id names the same bytes forever)
 
     def expect(self, rev: str, paths: Sequence[str]) -> None:
@@ -221,14 +231,19 @@ class Checkout(History):
             if all(_plain(p) for p in paths):
                 self._expected[rev] = tuple(dict.fromkeys([*self._expected.get(rev, ()), *paths]))
 
+    def _kept(self, rev: str) -> bool:
+        return rev == "HEAD" or self._steady()
+
     def _whole(self, rev: str, paths: Sequence[str]) -> tuple[str, ...] | None:
         """The expected paths at ``rev`` when they hold all of ``paths`` (None: ask alone)."""
-        every = self._expected.get(rev)
+        every = self._expected.get(rev) if self._kept(rev) else None
         if every is None or not paths or not set(paths) <= set(every):
             return None
         return every
 
     def log(self, rev: str, paths: Sequence[str]) -> list[Commit]:
+        if not self._kept(rev):
+            return super().log(rev, paths)
         key = (rev, tuple(paths))
         with self._lock:
             if key not in self._logs:
@@ -243,6 +258,8 @@ class Checkout(History):
             return self._logs[key]
 
     def blobs_at(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        if not self._kept(rev):
+            return super().blobs_at(rev, paths)
         key = (rev, tuple(paths))
         with self._lock:
             if key not in self._blobs:
@@ -286,9 +303,20 @@ class Checkout(History):
         with self._lock:
             return [b for b in dict.fromkeys(ids) if b not in self._read]
 
+    def is_commit(self, ref: str) -> bool:
+        # an environment's own branch is looked up by its tree, its head and its log alike
+        if not self._kept(ref):
+            return super().is_commit(ref)
+        with self._lock:
+            if ref not in self._refs:
+                self._refs[ref] = super().is_commit(ref)
+            return self._refs[ref]
+
     def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:
         # a blob missing from the history of all the expected paths is missing from any of
         # theirs; read_blobs keeps only those it wants
+        if not self._kept(rev):
+            return super()._missing(rev, paths)
         with self._lock:
             every = self._whole(rev, paths) or tuple(paths)
             key = (rev, every)

@@ -124,3 +124,18 @@ def test_a_command_reading_one_environment_reads_its_files_alone(
     answers(checkout, ENVS["staging"])
     (log,) = [argv for argv in git_processes if "log" in argv]
     assert log[log.index("--") + 1 :] == ENVS["staging"]
+
+
+def test_a_ref_is_kept_only_while_nothing_moves_it(repo: Path) -> None:
+    """A session fetches and pushes into the user's clone: the refs it moves are read anew;
+    a plan's (steady) are read once."""
+    session, plan = Checkout(repo), Checkout(repo, steady=lambda: True)
+    paths = ENVS["staging"]
+    before = [c.sha for c in session.log("refs/heads/topic", paths)]
+    assert [c.sha for c in plan.log("refs/heads/topic", paths)] == before
+    git(repo, "checkout", "-q", "topic")
+    write(repo, "overlays/staging/kustomization.yaml", "namespace: staging\nnewTag: 1.3.0\n")
+    commit(repo, "staging 1.3.0 on the topic")
+    git(repo, "checkout", "-q", "main")
+    assert len(session.log("refs/heads/topic", paths)) == len(before) + 1
+    assert [c.sha for c in plan.log("refs/heads/topic", paths)] == before
