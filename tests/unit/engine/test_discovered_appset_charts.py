@@ -135,3 +135,44 @@ def test_a_chart_set_in_an_element_an_environment_renders_is_configured(tmp_path
     assert not any("kyverno" in n for n in found.notes)  # configured, so not said as not read
     cfg = config.parse(config_text(found), "gitops-bot.yaml")
     assert cfg.chart("kyverno") is not None and cfg.chart("kyverno").policy.range == ">=3.0.0 <4.0.0"
+
+
+def test_a_chart_a_git_generator_names_is_said_with_that_generator(tmp_path: Path) -> None:
+    appset = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: per-directory
+spec:
+  generators:
+  - matrix:
+      generators:
+      - git:
+          repoURL: https://github.com/acme/gitops.git
+          revision: HEAD
+          directories:
+          - path: charts/*
+      - list:
+          elements:
+          - version: 1.0.0
+  template:
+    metadata:
+      name: '{{path.basename}}'
+    spec:
+      source:
+        repoURL: https://charts.example.com
+        chart: '{{path.basename}}'
+        targetRevision: '{{version}}'
+"""
+    repo = _write(
+        tmp_path,
+        {
+            "apps/dirs.yaml": appset,
+            "overlays/dev/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "overlays/dev/deploy.yaml": DEPLOY,
+        },
+    )
+    notes = [n for n in discover(repo).notes if "per-directory" in n]
+    assert notes == [
+        "apps/dirs.yaml: Argo CD ApplicationSet per-directory renders a chart, not read: the template "
+        "reads 'path.basename', which its git generator (one Application per directory) sets"
+    ]
