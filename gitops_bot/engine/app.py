@@ -82,6 +82,8 @@ class App:
         self.trees: dict[str, reader.Tree] = {}  # each own branch's files, listed once a run
         self._holds: holds_mod.Holds | None = None
         self._chart_pins: dict[str, list[ChartPin]] = {}  # by environment, read once a run
+        # by environment: of each file, its own Application(s) whose chart versions it reads
+        self._chart_owned: dict[str, dict[str, str | tuple[str, ...]]] = {}
         self._chart_contexts: dict[str, tuple[dict[str, str], dict[str, charts.ChartSpec]]] = {}
         self._chart_files: dict[Path, tuple[str, charts.Parsed]] = {}  # each file's documents
 
@@ -305,11 +307,14 @@ class App:
             if e.name != env.name and e.paths and branches.branch_of(self, e) == own_branch
         ]
         documents = dict(reading.documents)
+        owned: dict[str, str | tuple[str, ...]] = {}
         out = []
         for path, parsed in texts.items():
             rel = path.relative_to(self.config.root).as_posix()
             # of a file holding several environments' Applications, each reads its own alone
             mine = documents.get(rel) or own_generated(env, parsed, rel)
+            if mine is not None:
+                owned[rel] = mine
             found = charts.every(parsed, rel, repositories=flux, releases=releases, application=mine)
             sharing = [(e, theirs.get(rel)) for e, rendered, theirs in others if rel in rendered]
             if charts.generated(parsed, rel):
@@ -345,7 +350,16 @@ class App:
             out += [ChartPin(rel, s, shared, s.chart.key not in keys) for s in found if s.chart.name in names]
         with self._lock:
             self._chart_pins[env.name] = out
+            self._chart_owned[env.name] = owned
         return out
+
+    def chart_documents(self, env: EnvironmentConfig) -> dict[str, str | tuple[str, ...]]:
+        """Of each file pinning a chart in what the environment renders (relative to the config
+        file's directory), the Application(s) whose chart versions are its own, where not all of
+        the file's are: the reader's own of several, those of an ApplicationSet its config names."""
+        self.chart_pins(env)
+        with self._lock:
+            return dict(self._chart_owned.get(env.name, {}))
 
     def _parsed_chart_file(self, path: Path, text: str, rel: str) -> charts.Parsed:
         """A file's documents composed once a run: a file several environments render (a base,

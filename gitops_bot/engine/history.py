@@ -54,10 +54,12 @@ def read(
     )
 
 
-def chart_documents(app: App, env: EnvironmentConfig, root: Path) -> dict[str, str]:
+def chart_documents(app: App, env: EnvironmentConfig, root: Path) -> dict[str, str | tuple[str, ...]]:
     """Of each file holding several environments' Argo CD Applications (by its path under
-    ``root``), the environment's own: its chart versions are that Application's alone."""
-    return {(app.config.root / f).relative_to(root).as_posix(): doc for f, doc in app.reading(env).documents}
+    ``root``), the environment's own: its chart versions are that Application's alone (or, of
+    an ApplicationSet, those of the generated Applications its config names)."""
+    owned = {**dict(app.reading(env).documents), **app.chart_documents(env)}
+    return {(app.config.root / f).relative_to(root).as_posix(): doc for f, doc in owned.items()}
 
 
 def chart_specs(app: App, env: EnvironmentConfig) -> list[ChartSpec]:

@@ -121,7 +121,7 @@ class _Reader:
         rev: str,
         paths: Sequence[str],
         charts: Sequence[chart_sites.ChartSpec] = (),
-        documents: Mapping[str, str] | None = None,
+        documents: Mapping[str, str | tuple[str, ...]] | None = None,
         context: tuple[Mapping[str, str], Mapping[str, chart_sites.ChartSpec]] = ({}, {}),
     ):
         self.ws = ws
@@ -425,7 +425,7 @@ def read(
     charts: Sequence[chart_sites.ChartSpec] = (),
     since: datetime | None = None,
     rendered: RenderedStates | None = None,
-    documents: Mapping[str, str] | None = None,
+    documents: Mapping[str, str | tuple[str, ...]] | None = None,
     chart_context: tuple[Mapping[str, str], Mapping[str, chart_sites.ChartSpec]] = ({}, {}),
 ) -> list[Entry]:
     """The releases of the environment whose files are ``paths``, newest first: one ``git

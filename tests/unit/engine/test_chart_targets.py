@@ -473,3 +473,28 @@ def test_one_value_setting_several_charts_is_not_released_for_one_of_them(tmp_pa
         "retail-store-sample-cart-chart too; a release of retail-store-sample-ui-chart alone does not "
         "edit it (fix: write each chart's version in its own list element)"
     )
+
+
+def test_the_history_reads_the_elements_of_the_generated_applications_an_environment_names(
+    tmp_path: Path,
+) -> None:
+    _appset_app(tmp_path, PER_ENV, named=True)
+    ids = ["-c", "user.name=dev", "-c", "user.email=dev@example.com"]
+    git = ["git", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, *ids, "commit", "-qm", "kyverno"], check=True)
+    path = tmp_path / "apps/platform.yaml"
+    path.write_text(PER_ENV.replace("version: 3.3.0", "version: 3.3.1"))
+    subprocess.run([*git, *ids, "commit", "-qam", "production: kyverno 3.3.1"], check=True)
+    app = open_app(tmp_path)
+    read = {
+        e: history.read(app, app.config.environment(e), Checkout(tmp_path), "HEAD", tmp_path)
+        for e in ("dev", "production")
+    }
+    assert (read["production"][0].charts, read["production"][0].changed_charts) == (
+        {"kyverno": "3.3.1"},
+        ("kyverno",),
+    )
+    # production's element moved alone: dev's 3.4.0 stayed, no release of it
+    assert [(r.charts, r.changed_charts) for r in read["dev"]] == [({"kyverno": "3.4.0"}, ("kyverno",))]
