@@ -474,12 +474,18 @@ class EnvironmentPlan:
     reading: tuple[ImageReading, ...] = ()
     # (file, tool) of the files a release here writes that a tool generates (EnvironmentReading)
     generated: tuple[tuple[str, str], ...] = ()
+    # the environment's own branch (its config's branch:), read and released there; None: the base
+    branch: str | None = None
 
     @property
     def notes(self) -> tuple[str, ...]:
         """What a person must know of the environment before a release lands: each file a
         release writes that a tool generates, and writes over on its next run."""
         return tuple(generated_note(f, tool) for f, tool in self.generated)
+
+    def image_reading(self, image: str) -> ImageReading | None:
+        """How the environment renders ``image``, what its plan row follows (None: not read)."""
+        return next((r for r in self.reading if r.image == image), None)
 
     def to_json(self) -> dict[str, Any]:
         return {

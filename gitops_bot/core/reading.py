@@ -161,11 +161,12 @@ class ImageReading:
         match self.status:
             case PinStatus.PINNED:
                 assert pin is not None
+                wins = _places([p for p in self.pins if p.effective])
                 if self.would_write is None:
-                    said = f"pinned at {pin.place}"
+                    said = f"pinned at {wins}"
                 else:
                     said = (
-                        f"pinned by a {pin.form} at {pin.place}; a release writes a "
+                        f"pinned by a {pin.form} at {wins}; a release writes a "
                         f"{self.would_write.form} in {', '.join(self.would_write.files)}, applied after it"
                     )
                 # what looks like a pin and changes nothing (a patch selecting nothing built)
@@ -174,9 +175,20 @@ class ImageReading:
                 return said
             case PinStatus.INHERITED:
                 assert pin is not None and self.would_write is not None
-                shared = ", ".join(pin.shared_with)
+                # every place it is set, each group with who else renders it: the JSON's pins,
+                # so "where is it pinned" is not answered with one place of several
+                winning = [p for p in self.pins if p.effective]
+                groups: dict[tuple[str, ...], list[Pin]] = {}
+                for p in sorted(winning, key=lambda p: not p.shared_with):  # shared first, as effective
+                    groups.setdefault(p.shared_with, []).append(p)
+                each = [
+                    f"{_places(pins)} (rendered by {', '.join(others)} too)"
+                    if others
+                    else f"{_places(pins)} ({self.environment}'s own)"
+                    for others, pins in groups.items()
+                ]
                 said = (
-                    f"inherited from {pin.place} (rendered by {shared} too); a release "
+                    f"inherited from {each[0]}{''.join(f', and set at {e}' for e in each[1:])}; a release "
                     f"writes a {self.would_write.form} in {', '.join(self.would_write.files)}"
                 )
                 return said if self.fix is None else f"{said} (fix: {self.fix})"
@@ -194,6 +206,17 @@ class ImageReading:
             "fix": self.fix,
             "would_write": self.would_write.to_json() if self.would_write else None,
         }
+
+
+SHOWN_PLACES = 3  # places named in one line; more are counted after the first
+
+
+def _places(pins: list[Pin]) -> str:
+    """``a:1, b:2 and c:3``, or ``a:1 and 4 more`` when there are more than a line holds."""
+    names = list(dict.fromkeys(p.place for p in pins))
+    if len(names) > SHOWN_PLACES:
+        return f"{names[0]} and {len(names) - 1} more"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -449,6 +449,7 @@ def _environment_plan(
         freeze=frozen,
         reading=reading.images,
         generated=reading.generated,
+        branch=env.branch,
     )
 
 

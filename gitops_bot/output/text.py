@@ -37,8 +37,18 @@ def _short(digest: str | None) -> str:
     return f"@{short_digest(digest, algorithm=False)}" if digest else ""
 
 
-def _current(item: PlanItem) -> str:
+def _current(item: PlanItem, reading: ImageReading | None = None) -> str:
+    """The row's version, as the reading has it when there is one: several places at different
+    versions each named, an image with no deployed version said by its status (the version read
+    where it is set, else not rendered or unsupported), never "(not deployed)" for an image the
+    environment renders."""
     c = item.current
+    if reading is not None:
+        if reading.status is PinStatus.NOT_RENDERED:
+            return "(not rendered)"
+        read = pinned_value(reading)
+        if c is None or _differ(reading):
+            return read or f"({reading.status.value.replace('_', ' ')})"
     if c is None:
         return "(not deployed)"
     return f"{c.tag or '(no tag)'}{_short(c.digest)}"
@@ -79,7 +89,7 @@ def plan_text(plan: Plan) -> str:
     lines: list[str] = []
     for env in plan.environments:
         header = env.name + (f" (receives promotions from {env.promote_from})" if env.promote_from else "")
-        branch = next((p.branch for r in env.reading for p in r.pins if p.branch), None)
+        branch = env.branch or next((p.branch for r in env.reading for p in r.pins if p.branch), None)
         header += f" (on branch {branch})" if branch else ""  # its own branch: read and released there
         lines.append(header)
         if env.freeze:
@@ -98,7 +108,7 @@ def plan_text(plan: Plan) -> str:
         rows = [
             (
                 f"chart {i.image}" if i.kind is ArtifactKind.CHART else i.image,
-                _current(i),
+                _current(i, env.image_reading(i.image) if i.kind is ArtifactKind.IMAGE else None),
                 _mark_of(i),
                 _candidate(i) if i.action in (PlanAction.UPDATE, PlanAction.SKIP) else "",
                 _t(i.decision.text() if i.decision else i.reason),  # the value status shows
@@ -181,10 +191,18 @@ def pinned_value(r: ImageReading) -> str:
     pin = r.effective
     if pin is None or not (pin.tag or pin.digest):
         return ""
-    shown = list(dict.fromkeys(_version(p) for p in r.pins if p.effective and (p.tag or p.digest)))
+    shown = _versions(r)
     if len(shown) > 1:  # in the order the tool applies them
         return f"{', '.join(shown)} (they differ)"
     return _version(pin)
+
+
+def _versions(r: ImageReading) -> list[str]:
+    return list(dict.fromkeys(_version(p) for p in r.pins if p.effective and (p.tag or p.digest)))
+
+
+def _differ(r: ImageReading) -> bool:
+    return len(_versions(r)) > 1
 
 
 def _version(pin: Pin) -> str:
