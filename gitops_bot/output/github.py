@@ -168,12 +168,12 @@ def _plan_rows(plan: Plan) -> list[str]:
     lines = ["| environment | image | deployed | candidate | action | reason |", "|---|---|---|---|---|---|"]
     for env in plan.environments:
         for i in env.items:
-            cur, cand = i.current, i.candidate
+            cand = i.candidate
             lines.append(
                 md_row(
                     env.name,
                     Code(i.image),
-                    Code(cur.tag or "" if cur else ""),
+                    Code(text.current_value(i, env)),  # the text row's version, as the reading has it
                     (Code(cand.tag or "" if cand else ""), " ", Code(cand.digest or "" if cand else "")),
                     str(i.action),
                     _cell(i.reason),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, assert_never
 from gitops_bot.core.model import (
     ArtifactKind,
     DecisionAction,
+    EnvironmentPlan,
     OutcomeAction,
     Plan,
     PlanAction,
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
 
 def _short(digest: str | None) -> str:
     return f"@{short_digest(digest, algorithm=False)}" if digest else ""
+
+
+def current_value(item: PlanItem, env: EnvironmentPlan) -> str:
+    """The plan row's version on every surface (text, step summary), as the reading has it."""
+    return _current(item, env.image_reading(item.image) if item.kind is ArtifactKind.IMAGE else None)
 
 
 def _current(item: PlanItem, reading: ImageReading | None = None) -> str:
@@ -108,7 +114,7 @@ def plan_text(plan: Plan) -> str:
         rows = [
             (
                 f"chart {i.image}" if i.kind is ArtifactKind.CHART else i.image,
-                _current(i, env.image_reading(i.image) if i.kind is ArtifactKind.IMAGE else None),
+                current_value(i, env),
                 _mark_of(i),
                 _candidate(i) if i.action in (PlanAction.UPDATE, PlanAction.SKIP) else "",
                 _t(i.decision.text() if i.decision else i.reason),  # the value status shows

@@ -21,6 +21,8 @@ from gitops_bot.core.reading import (
     PinStatus,
     WouldWrite,
 )
+from gitops_bot.output import github
+from gitops_bot.output.result import Planned, Result
 from gitops_bot.output.text import plan_text
 
 IMAGE = "ghcr.io/acme/app"
@@ -116,3 +118,28 @@ def test_one_version_in_several_places_is_the_deployed_version() -> None:
 
 def test_an_environment_on_its_own_branch_says_so_when_it_reads_nothing() -> None:
     assert _plan(branch="env/staging").splitlines()[0] == "dev (on branch env/staging)"
+
+
+def test_the_step_summary_shows_the_version_the_reading_says() -> None:
+    r = ImageReading(
+        "dev",
+        IMAGE,
+        PinStatus.UNSUPPORTED,
+        (_pin("deploy/bases/backend/deployment.yaml", 26, "6.14.1", "staging"),),
+        reason="set only in a shared base",
+    )
+    env = EnvironmentPlan("dev", EnvironmentMode.REGISTRY, (_item(None, "unsupported"),), reading=(r,))
+    summary = github.markdown_summary(Result("plan", Planned(Plan((env,))), 0))
+    row = next(line for line in summary.splitlines() if IMAGE in line)
+    assert "`6.14.1`" in row
+
+
+def test_the_step_summary_shows_each_version_of_several_places() -> None:
+    r = ImageReading(
+        "dev", IMAGE, PinStatus.PINNED, (_pin("us/k.yaml", 5, "1.0"), _pin("eu/k.yaml", 5, "1.2"))
+    )
+    env = EnvironmentPlan(
+        "dev", EnvironmentMode.REGISTRY, (_item(Deployed(IMAGE, None, "1.2", None)),), reading=(r,)
+    )
+    summary = github.markdown_summary(Result("plan", Planned(Plan((env,))), 0))
+    assert "1.0, 1.2 (they differ)" in summary
