@@ -20,8 +20,7 @@ from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.checks import ChecksGate
-from gitops_bot.gate.port import Applications
-from gitops_bot.gate.settings import ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
+from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
 from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig

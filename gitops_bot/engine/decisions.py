@@ -35,13 +35,14 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
-from gitops_bot.engine.gates import Forge, RunGates
 from gitops_bot.engine.history import chart_documents, chart_specs
-from gitops_bot.engine.results import GateStatus, Unknown
 from gitops_bot.release import decision, freezes, ledger, windows
 from gitops_bot.release.decision import Automatic, Facts, Step, Undecided
 
 if TYPE_CHECKING:
+    from gitops_bot.engine.gates import Forge, RunGates
+    from gitops_bot.engine.results import GateStatus, Unknown
+    from gitops_bot.gate.reading import Reading
     from gitops_bot.release.ledger import Entry
 
 
@@ -50,6 +51,9 @@ Key = tuple[str, ArtifactKind, str]  # (environment, kind, artifact): one plan i
 # environment that has one, as the command line's table imports a command: a plan of
 # environments without them loads neither rule.
 AUTOMATION = "gitops_bot.engine.automation"
+# The run's gates (their clients, and what they judge with), imported by name when an
+# environment has a gate: a plan of environments without gates loads none of it.
+RUN_GATES = "gitops_bot.engine.gates"
 
 
 def key(i: PlanItem) -> Key:
@@ -129,12 +133,22 @@ class Readings:
         self._own, self._automatic = own, automatic
         asked = [*(envs if own else ()), *(s for s in self._sources.values() if s is not None)]
         gated = [g for g in dict.fromkeys(asked) if g.applications is not None] if argocd_gate else []
-        self._run = gates if gates is not None else RunGates(app, environ, forge)
-        self._closes = gates is None
+        # the run's gates, made when a gate is first asked (RUN_GATES)
+        self._given, self._environ, self._forge = gates, environ, forge
+        self._made: RunGates | None = None
         self._gated = {g.name: g for g in gated}
         self._blind = _blind(self._run) if gated else "Argo CD could not be asked"
         self._latest = _latest(app)
         self._promoted: dict[str, dict[tuple[ArtifactKind, str], Deployed]] = {}
+
+    @property
+    def _run(self) -> RunGates:
+        if self._given is not None:
+            return self._given
+        if self._made is None:
+            gates: type[RunGates] = importlib.import_module(RUN_GATES).RunGates
+            self._made = gates(self.app, self._environ, self._forge)
+        return self._made
 
     @property
     def gates(self) -> dict[str, GateStatus | Unknown]:
@@ -143,15 +157,15 @@ class Readings:
         return {name: self._run.status(env) for name, env in self._gated.items()}
 
     def close(self) -> None:
-        if self._closes:
-            self._run.close()
+        if self._made is not None:
+            self._made.close()
 
     def facts(self, environment: str, at: datetime | None = None) -> tuple[Facts, list[Automatic]]:
         """``environment``'s facts at ``at`` (None: now), and its automatic rules' decisions as
         plan's JSON has always shown them. The gates are read now whatever the instant: only
         what depends on time (a freeze, a window, a soak's end, a rollback's delay) moves with
         it."""
-        app, run, latest = self.app, self._run, self._latest
+        app, latest = self.app, self._latest
         env = app.config.environment(environment)
         src = self._sources[environment]
         now = at or app.clock()
@@ -166,11 +180,11 @@ class Readings:
             commits=env.write is WriteMode.COMMIT,
             auto_promote=env.auto_promote is not None,
             auto_rollback=env.auto_rollback is not None,
-            gate=run.argocd(env) if env.name in self._gated else None,
-            source_gate=run.argocd(src) if src is not None and src.name in self._gated else None,
+            gate=self._run.argocd(env) if env.name in self._gated else None,
+            source_gate=self._run.argocd(src) if src is not None and src.name in self._gated else None,
             # each gate read since the environment's newest release: since when it holds, or fails
-            metrics=run.promotion(env, _released(env, latest)) if self._own else (),
-            source_metrics=run.promotion(src, _released(src, latest)) if src is not None else (),
+            metrics=self._promotion(env) if self._own else (),
+            source_metrics=self._promotion(src) if src is not None else (),
             now=now,
         )
         auto: list[Automatic] = []
@@ -181,6 +195,7 @@ class Readings:
             return replace(facts, automation=self._blind), auto
         rules = importlib.import_module(AUTOMATION)
         try:
+            run = self._run
             if env.auto_rollback is not None and (verdict := rules.verdict_of(app, run, env, latest, at)):
                 auto.append(verdict)
                 facts = replace(facts, rollback=verdict)
@@ -191,6 +206,13 @@ class Readings:
             auto.append(Undecided("automation", (str(exc),)))
             facts = replace(facts, automation=str(exc))
         return facts, auto
+
+    def _promotion(self, env: EnvironmentConfig) -> tuple[Reading, ...]:
+        """``env``'s gates a promotion from it must pass, each read since its newest release
+        (empty, without asking the run's gates: it has none)."""
+        if not (env.metrics_gates or env.checks_gate is not None or env.web_gates):
+            return ()
+        return self._run.promotion(env, _released(env, self._latest))
 
     def promoted(self, environment: str) -> dict[tuple[ArtifactKind, str], Deployed]:
         """What ``environment``'s promotion source runs (empty: it takes registry updates)."""

@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from gitops_bot.core.model import WrittenRef
 
+# what the configuration names a gate by (gate.settings, which every command reads), the port's too
+from gitops_bot.gate.settings import SELECTED as SELECTED
+from gitops_bot.gate.settings import Applications as Applications
+
 if TYPE_CHECKING:
     from gitops_bot.core.checks import CommitChecks
     from gitops_bot.gate.checks import ChecksGate
@@ -51,28 +55,6 @@ class Evidence:
 
     state: State
     images: tuple[WrittenRef, ...]
-
-
-SELECTED = "applications matching"  # how a selector's set is named: "applications matching env=prod"
-
-
-@dataclass(frozen=True, slots=True)
-class Applications:
-    """The Applications that deploy one environment: named (one, or several such as one per
-    cluster), or every Application matching a Kubernetes label selector (what an
-    ApplicationSet generates, when its template labels them). The gate opens only when each
-    one passes."""
-
-    names: tuple[str, ...] = ()
-    selector: str | None = None
-
-    def __str__(self) -> str:
-        return f"{SELECTED} {self.selector}" if self.selector else ", ".join(self.names)
-
-    @property
-    def single(self) -> str | None:
-        """The one named Application (None: several, or a selector)."""
-        return self.names[0] if len(self.names) == 1 and not self.selector else None
 
 
 @dataclass(frozen=True, slots=True)

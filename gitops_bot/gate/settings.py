@@ -17,6 +17,27 @@ from gitops_bot.core.instants import OutOfBounds, parse_duration
 from gitops_bot.core.settings import URL, holds, matches, setting
 from gitops_bot.policy.settings import DURATION_PATTERN
 
+SELECTED = "applications matching"  # how a selector's set is named: "applications matching env=prod"
+
+
+@dataclass(frozen=True, slots=True)
+class Applications:
+    """The Applications that deploy one environment: named (one, or several such as one per
+    cluster), or every Application matching a Kubernetes label selector (what an
+    ApplicationSet generates, when its template labels them). The gate opens only when each
+    one passes."""
+
+    names: tuple[str, ...] = ()
+    selector: str | None = None
+
+    def __str__(self) -> str:
+        return f"{SELECTED} {self.selector}" if self.selector else ", ".join(self.names)
+
+    @property
+    def single(self) -> str | None:
+        """The one named Application (None: several, or a selector)."""
+        return self.names[0] if len(self.names) == 1 and not self.selector else None
+
 
 @dataclass(frozen=True, slots=True)
 class ArgoCDConfig:

@@ -18,7 +18,8 @@ from gitops_bot.core.model import (
     short_digest,
 )
 from gitops_bot.engine.results import GateStatus, Row, Status, Unknown
-from gitops_bot.gate.port import SELECTED
+from gitops_bot.gate.settings import SELECTED
+from gitops_bot.output import text
 from gitops_bot.output.words import action_of, tally
 
 HEADERS = ("ENVIRONMENT", "IMAGE", "DECLARED", "CLUSTER", "CANDIDATE", "PLAN", "PR", "GATE")
@@ -46,7 +47,11 @@ def _ref(tag: str | None, digest: str | None) -> str:
 
 
 def _declared(row: Row) -> str:
+    """What git declares, as plan's row says it (the reading's words where they decide)."""
     d = row.declared
+    said = text.read_version(row.reading, d) if row.reading is not None else None
+    if said is not None:
+        return said
     return "(not deployed)" if d is None else _ref(d.tag, d.digest)
 
 
