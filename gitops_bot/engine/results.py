@@ -122,6 +122,8 @@ class Row:
     source: str | None = None  # the environment it receives promotions from (the page's order)
     # the rules behind its decision, in precedence order (explain's; empty: not decided)
     chain: tuple[Step, ...] = ()
+    # how the environment renders the image (None: a chart, or not read): the declared cell's words
+    reading: ImageReading | None = None
 
     @property
     def live(self) -> tuple[WrittenRef, ...] | Unknown | None:

@@ -91,6 +91,7 @@ def status(s: Session, env_names: Sequence[str] | None = None) -> Status:
                     gate=gates.get(env.name),
                     source=env.promote_from,
                     chain=chains.get(t.key, ()),
+                    reading=app.reading(env).image(t.image.name),
                 )
             )
         rows += [_chart_row(app, t, items, pulls, gates.get(env.name)) for t in app.chart_targets(env)]

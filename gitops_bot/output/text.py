@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, assert_never
 from gitops_bot.core.model import (
     ArtifactKind,
     DecisionAction,
+    Deployed,
     EnvironmentPlan,
     OutcomeAction,
     Plan,
@@ -49,15 +50,23 @@ def _current(item: PlanItem, reading: ImageReading | None = None) -> str:
     where it is set, else not rendered or unsupported), never "(not deployed)" for an image the
     environment renders."""
     c = item.current
-    if reading is not None:
-        if reading.status is PinStatus.NOT_RENDERED:
-            return "(not rendered)"
-        read = pinned_value(reading)
-        if c is None or _differ(reading):
-            return read or f"({reading.status.value.replace('_', ' ')})"
+    said = read_version(reading, c) if reading is not None else None
+    if said is not None:
+        return said
     if c is None:
         return "(not deployed)"
     return f"{c.tag or '(no tag)'}{_short(c.digest)}"
+
+
+def read_version(reading: ImageReading, deployed: Deployed | None) -> str | None:
+    """The version column's words when the reading decides them (None: the deployed version
+    says it): not rendered; several places at different versions, each named; no deployed
+    version, the one read where it is set, else the reading's status (unsupported)."""
+    if reading.status is PinStatus.NOT_RENDERED:
+        return "(not rendered)"
+    if deployed is None or _differ(reading):
+        return pinned_value(reading) or f"({reading.status.value.replace('_', ' ')})"
+    return None
 
 
 def _candidate(item: PlanItem) -> str:

@@ -21,7 +21,8 @@ from gitops_bot.core.reading import (
     PinStatus,
     WouldWrite,
 )
-from gitops_bot.output import github
+from gitops_bot.engine.results import Row
+from gitops_bot.output import github, status_cells
 from gitops_bot.output.result import Planned, Result
 from gitops_bot.output.text import plan_text
 
@@ -143,3 +144,20 @@ def test_the_step_summary_shows_each_version_of_several_places() -> None:
     )
     summary = github.markdown_summary(Result("plan", Planned(Plan((env,))), 0))
     assert "1.0, 1.2 (they differ)" in summary
+
+
+def _status_row(declared: Deployed | None, reading: ImageReading) -> Row:
+    plan = _item(declared, "unsupported")
+    return Row("dev", IMAGE, "overlays/dev", declared, IMAGE, plan, None, None, reading=reading)
+
+
+def test_the_status_table_declared_cell_follows_the_reading() -> None:
+    rendered = ImageReading(
+        "dev",
+        IMAGE,
+        PinStatus.UNSUPPORTED,
+        (_pin("deploy/bases/backend/deployment.yaml", 26, "6.14.1", "qa"),),
+    )
+    absent = ImageReading("dev", IMAGE, PinStatus.NOT_RENDERED, reason="nothing renders it")
+    assert status_cells.cells(_status_row(None, rendered))[2][0] == "6.14.1"
+    assert status_cells.cells(_status_row(None, absent))[2][0] == "(not rendered)"
