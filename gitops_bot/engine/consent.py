@@ -113,7 +113,11 @@ def standing(
         if i.image in held and decision.promotes(i, promoted.get((i.kind, i.image)))
     )
     facts = replace(facts, held_moving=moving)
-    chains = [decision.chain(i, facts, promoted.get((i.kind, i.image))) for i in items]
+    # a loop, not a comprehension (a frame of its own on 3.11): the gates' readings come
+    # straight from the command to the chain
+    chains = []
+    for i in items:
+        chains.append(decision.chain(i, facts, promoted.get((i.kind, i.image))))
     for steps in chains:
         judge(steps, facts, gate, automatic=automatic)
     return _notes(facts, chains, source)

@@ -42,7 +42,6 @@ from gitops_bot.release.decision import Automatic, Facts, Step, Undecided
 if TYPE_CHECKING:
     from gitops_bot.engine.gates import Forge, RunGates
     from gitops_bot.engine.results import GateStatus, Unknown
-    from gitops_bot.gate.reading import Reading
     from gitops_bot.release.ledger import Entry
 
 
@@ -183,8 +182,11 @@ class Readings:
             gate=self._run.argocd(env) if env.name in self._gated else None,
             source_gate=self._run.argocd(src) if src is not None and src.name in self._gated else None,
             # each gate read since the environment's newest release: since when it holds, or fails
-            metrics=self._promotion(env) if self._own else (),
-            source_metrics=self._promotion(src) if src is not None else (),
+            # (read in place, not through a helper: the readings come straight to the chain)
+            metrics=self._run.promotion(env, _released(env, latest)) if self._own and _measured(env) else (),
+            source_metrics=(
+                self._run.promotion(src, _released(src, latest)) if src is not None and _measured(src) else ()
+            ),
             now=now,
         )
         auto: list[Automatic] = []
@@ -206,13 +208,6 @@ class Readings:
             auto.append(Undecided("automation", (str(exc),)))
             facts = replace(facts, automation=str(exc))
         return facts, auto
-
-    def _promotion(self, env: EnvironmentConfig) -> tuple[Reading, ...]:
-        """``env``'s gates a promotion from it must pass, each read since its newest release
-        (empty, without asking the run's gates: it has none)."""
-        if not (env.metrics_gates or env.checks_gate is not None or env.web_gates):
-            return ()
-        return self._run.promotion(env, _released(env, self._latest))
 
     def promoted(self, environment: str) -> dict[tuple[ArtifactKind, str], Deployed]:
         """What ``environment``'s promotion source runs (empty: it takes registry updates)."""
@@ -269,6 +264,12 @@ def _promoted(app: App, src: EnvironmentConfig) -> dict[tuple[ArtifactKind, str]
         if t.version is not None and t.exact:
             out[(ArtifactKind.CHART, t.chart.name)] = Deployed(t.chart.name, None, t.version, None)
     return out
+
+
+def _measured(env: EnvironmentConfig) -> bool:
+    """``env`` has a gate a promotion from it must pass (metrics, checks, web): without one,
+    the run's gates are not asked (nor made) for it."""
+    return bool(env.metrics_gates or env.checks_gate is not None or env.web_gates)
 
 
 def _blind(run: RunGates) -> str | None:
