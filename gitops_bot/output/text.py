@@ -200,20 +200,27 @@ def reading_text(reading: Sequence[ImageReading]) -> str:
 def pinned_value(r: ImageReading) -> str:
     """The version the place that wins sets (tag, short digest), as the plan's rows show one;
     a digest of zeros is marked as the placeholder it is. Several places winning (the
-    environment's several paths or workloads) at different versions: each is named and said to
-    differ, for no one of them is what the whole environment runs. Outside text: each medium's
-    rule applies where it is shown."""
+    environment's several paths or workloads) at different versions: each other version is named
+    with the file setting it (``1.0 (and 1.2 in overlays/eu/kustomization.yaml)``), for no one
+    of them is what the whole environment runs. Outside text: each medium's rule applies where
+    it is shown."""
     pin = r.effective
     if pin is None or not (pin.tag or pin.digest):
         return ""
     shown = _versions(r)
     if len(shown) > 1:  # in the order the tool applies them
-        return f"{', '.join(shown)} (they differ)"
+        (first, _), *others = shown.items()
+        return f"{first} (and {', '.join(f'{v} in {f}' for v, f in others)})"
     return _version(pin)
 
 
-def _versions(r: ImageReading) -> list[str]:
-    return list(dict.fromkeys(_version(p) for p in r.pins if p.effective and (p.tag or p.digest)))
+def _versions(r: ImageReading) -> dict[str, str]:
+    """Each version the winning places set, with the first file setting it."""
+    found: dict[str, str] = {}
+    for p in r.pins:
+        if p.effective and (p.tag or p.digest):
+            found.setdefault(_version(p), f"{p.branch}:{p.file}" if p.branch else p.file)
+    return found
 
 
 def _differ(r: ImageReading) -> bool:

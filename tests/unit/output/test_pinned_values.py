@@ -24,7 +24,7 @@ def test_one_version_in_several_places_is_shown_once() -> None:
     assert pinned_value(r) == "1.2.0"
 
 
-def test_places_pinning_different_versions_are_each_named_and_said_to_differ() -> None:
+def test_places_pinning_different_versions_are_each_named_with_where() -> None:
     r = ImageReading(
         "prod",
         "ghcr.io/acme/app",
@@ -35,4 +35,4 @@ def test_places_pinning_different_versions_are_each_named_and_said_to_differ() -
             _pin("us/app.yaml", "1.3.0", digest=SHA),
         ),
     )
-    assert pinned_value(r) == "1.2.0, 1.3.0@abababababab (they differ)"
+    assert pinned_value(r) == "1.2.0 (and 1.3.0@abababababab in us/app.yaml)"

@@ -108,7 +108,7 @@ def test_several_paths_pinning_different_versions_show_each_in_the_row() -> None
         (_pin("overlays/us/kustomization.yaml", 5, "1.0"), _pin("overlays/eu/kustomization.yaml", 5, "1.2")),
     )
     row = _plan(_item(Deployed(IMAGE, None, "1.2", None)), reading=(r,)).splitlines()[1]
-    assert "1.0, 1.2 (they differ)" in row
+    assert "1.0 (and 1.2 in overlays/eu/kustomization.yaml)" in row
 
 
 def test_one_version_in_several_places_is_the_deployed_version() -> None:
@@ -143,7 +143,7 @@ def test_the_step_summary_shows_each_version_of_several_places() -> None:
         "dev", EnvironmentMode.REGISTRY, (_item(Deployed(IMAGE, None, "1.2", None)),), reading=(r,)
     )
     summary = github.markdown_summary(Result("plan", Planned(Plan((env,))), 0))
-    assert "1.0, 1.2 (they differ)" in summary
+    assert "1.0 (and 1.2 in eu/k.yaml)" in summary
 
 
 def _status_row(declared: Deployed | None, reading: ImageReading) -> Row:
