@@ -443,6 +443,10 @@ class _App:
     ) -> None:
         self.cfg, self.app_id, self.key, self.repository = cfg, app_id, key, repository
         self.service = service
+        # the key parsed and checked at the first JWT, then kept: cryptography checks an RSA
+        # key's consistency each time it loads one (~0.1 s of CPU), and an App signs a JWT at
+        # connect and at every renewal of its installation token
+        self._signing: Any = None
         self.words = replace(
             WORDS,
             hints={
@@ -461,9 +465,13 @@ class _App:
     def _jwt(self) -> str:
         now = int(time.time())
         try:
+            if self._signing is None:
+                # PyJWT's own reading of a PEM (RS256's): the same refusals as when it was
+                # given the text to sign with (not a key, not RSA, not parseable)
+                self._signing = jwt.get_algorithm_by_name("RS256").prepare_key(self.key)
             return jwt.encode(
                 {"iat": now - 60, "exp": now + APP_JWT_SECONDS, "iss": self.app_id},
-                self.key,
+                self._signing,
                 algorithm="RS256",
             )
         except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as exc:
