@@ -499,6 +499,8 @@ class EnvironmentPlan:
             # additive, only where a rule is configured: other plans read as they did
             **({"automatic": [dict(d) for d in self.automatic]} if self.automatic else {}),
             **({"notes": list(self.notes)} if self.generated else {}),
+            # its own branch (config branch:), what the text header says; absent: the base branch
+            **({"branch": self.branch} if self.branch else {}),
         }
 
 

@@ -161,3 +161,9 @@ def test_the_status_table_declared_cell_follows_the_reading() -> None:
     absent = ImageReading("dev", IMAGE, PinStatus.NOT_RENDERED, reason="nothing renders it")
     assert status_cells.cells(_status_row(None, rendered))[2][0] == "6.14.1"
     assert status_cells.cells(_status_row(None, absent))[2][0] == "(not rendered)"
+
+
+def test_the_json_plan_names_an_environments_own_branch() -> None:
+    env = EnvironmentPlan("dev", EnvironmentMode.REGISTRY, (), branch="env/dev")
+    assert env.to_json()["branch"] == "env/dev"
+    assert "branch" not in EnvironmentPlan("qa", EnvironmentMode.REGISTRY, ()).to_json()
