@@ -66,12 +66,6 @@ ARGOCD_MODULE = GateModule[ArgoCDModule]("gitops_bot.gate.argocd")
 METRICS_MODULE = GateModule[MetricsModule]("gitops_bot.gate.metrics")
 CHECKS_MODULE = GateModule[ChecksModule]("gitops_bot.gate.checks")
 WEB_MODULE = GateModule[WebModule]("gitops_bot.gate.web")
-ADAPTERS: dict[str, GateModule[object]] = {
-    "argocd": ARGOCD_MODULE,
-    "metrics": METRICS_MODULE,
-    "checks": CHECKS_MODULE,
-    "web": WEB_MODULE,
-}
 
 if TYPE_CHECKING:
     from gitops_bot.gate import argocd, checks, metrics, web

@@ -21,12 +21,11 @@ from gitops_bot.manifests.yamltext import YamlText
 @dataclass(frozen=True, slots=True)
 class Selector:
     """A ``patches:`` entry's ``target:``: kustomize matches ``kind`` and ``name`` as anchored
-    regular expressions; ``narrowed`` when it also selects by namespace, labels, annotations,
-    group or version (which only select fewer)."""
+    regular expressions. Its namespace, labels, annotations, group or version only ever select
+    fewer, so a target whose kind and name match nothing built selects nothing at all."""
 
     kind: str
     name: str
-    narrowed: bool
 
     def selects(self, kind: str, name: str) -> bool:
         return _matches(self.kind, kind) and _matches(self.name, name)
@@ -92,8 +91,7 @@ def _target(node: Any) -> tuple[str, Selector | None]:
         return "", None
     parts = [nodes.get(found[1], k) for k in ("kind", "name")]
     kind, name = (str(p[1].value) if p is not None and nodes.is_scalar(p[1]) else "" for p in parts)
-    keys = {str(k.value) for k, _ in found[1].value if nodes.is_scalar(k)}
-    return f"{kind}/{name}", Selector(kind, name, bool(keys - {"kind", "name"}))
+    return f"{kind}/{name}", Selector(kind, name)
 
 
 def _patch(node: Any, json6902: bool | None) -> Patch | None:

@@ -13,8 +13,9 @@ import pytest
 
 from gitops_bot.config import parse
 from gitops_bot.core.errors import UsageError
+from gitops_bot.engine import gates as gates_module
 from gitops_bot.engine.app import App
-from gitops_bot.engine.gates import ADAPTERS, RunGates
+from gitops_bot.engine.gates import GateModule, RunGates
 from gitops_bot.engine.results import Unknown
 from gitops_bot.gate import argocd
 from gitops_bot.gate.metrics import METRICS
@@ -87,6 +88,14 @@ def test_a_gate_that_cannot_be_asked_is_said_the_same_way_to_every_question(
     assert errors.error == "the metrics gate needs $PROMETHEUS_TOKEN (metrics: in gitops-bot.yaml names it)"
     assert gates.metrics(staging) == (errors,)  # read once a run
     gates.close()
+
+
+# every gate module the run loads by name (engine/gates.py's ARGOCD_MODULE, METRICS_MODULE, ...)
+ADAPTERS = {v.module.rpartition(".")[2]: v for v in vars(gates_module).values() if isinstance(v, GateModule)}
+
+
+def test_the_run_loads_every_gate_by_name() -> None:
+    assert sorted(ADAPTERS) == ["argocd", "checks", "metrics", "web"]
 
 
 @pytest.mark.parametrize("kind", sorted(ADAPTERS))
