@@ -13,12 +13,13 @@ environment's own layer (an ``images:`` entry in its own kustomization, which ku
 after everything below it).
 
 Files are read through :class:`Tree` (the disk, bounded to the repository), each once per
-reading; the text parts are :mod:`gitops_bot.manifests`' readers.
+reading; the text parts are :mod:`gitops_bot.manifests`' readers. What Argo CD's and Flux's
+objects render is followed by :mod:`gitops_bot.render.deploy_tools`, through this reader's
+steps (:meth:`Reader.read_file`, :meth:`Reader.kustomization`, :meth:`Reader.directory`, …).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import os
 from collections.abc import Iterable, Sequence
@@ -27,18 +28,16 @@ from pathlib import Path
 
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, UsageError
-from gitops_bot.core.model import WrittenRef
 from gitops_bot.core.reading import (
     EnvironmentReading,
     PinKind,
     generated_by,
 )
-from gitops_bot.manifests import argocd_apps, argocd_appsets, images, kustomize_refs
+from gitops_bot.manifests import argocd_appsets, images, kustomize_refs
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.render import deployers, verdict
+from gitops_bot.render import deploy_tools, deployers, verdict
 from gitops_bot.render.walk import MAX_DEPTH, MAX_FILES, YAML_SUFFIXES, DiskTree, Found, Source, Tree, Walk
 
-_PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
 _FORMS = {"smp": False, "6902": True}  # a patch's form by how it is listed (JSON 6902 or not)
 
 
@@ -91,22 +90,17 @@ class Reader:
         self.config_root = config_root
         self.repo_root = repo_root or config_root  # what an Argo CD Application's path is relative to
         self.specs = list(specs)
-        # the branch read (the checkout's, under each name it goes by: git.base, the remote's
-        # default, the branch checked out): an Application tracking another renders other files
-        names = [base] if isinstance(base, str) else list(base or ())
-        self.base = names[0] if names else "main"
-        self._bases = {"", "HEAD", *names} if names else {"", "HEAD", "main", "master"}
         self._memo: dict[tuple[str, str, bool, str], list[images.Site]] = {}
-        # each Helm value file the repository's Applications name -> (file, the Application)
-        self._value_files: dict[Path, list[tuple[str, argocd_apps.AppSource]]] | None = None
-        self._app_paths: dict[Path, list[argocd_apps.AppSource]] = {}  # each source path -> them
+        # Argo CD's and Flux's objects, followed through this reader's steps; ``base``: the
+        # branch read, against which an Application's revision is matched
+        self.deploy_tools = deploy_tools.DeployTools(self, base)
 
     # -- walking ------------------------------------------------------------------------
 
     def rel(self, path: Path) -> str:
         return _relative(path, self.config_root)
 
-    def _read(self, path: Path, walk: Walk) -> str | None:
+    def read_file(self, path: Path, walk: Walk) -> str | None:
         if len(walk.files) >= MAX_FILES:
             return None
         text = self.tree.text(path)
@@ -139,7 +133,7 @@ class Reader:
             memo[key] = found
         return memo[key]
 
-    def _add(
+    def add(
         self,
         walk: Walk,
         rel: str,
@@ -155,7 +149,7 @@ class Reader:
             # environment's own images: entry, applied after them, is
             how = form or ("JSON 6902 operation" if s.kind == "patch" else "")
             how = how or (f"images: entry named {s.named}" if s.named else "")
-            how = how or ("Argo CD helm parameter" if s.workload == _PARAMETER else "")
+            how = how or ("Argo CD helm parameter" if s.workload == deploy_tools.PARAMETER else "")
             found = Found(rel, s, kind, len(walk.found), not how, how, walk.root, tuple(walk.stack), misses)
             walk.found.append(found)
 
@@ -166,35 +160,35 @@ class Reader:
             # a path (or a symlink on it) leading out of the repository: refused, naming it
             path = files.inside(self.repo_root, self.config_root / rel)
             if self.tree.is_dir(path):
-                self._other_branch(path, walk)
-                self._directory(path, walk, source.name, top=True)
-            elif (text := self._read(path, walk)) is not None:
+                self.deploy_tools.other_branch(path, walk)
+                self.directory(path, walk, source.name, top=True)
+            elif (text := self.read_file(path, walk)) is not None:
                 walk.configured.setdefault(self.rel(path), None)
                 if path.name in KUSTOMIZATION_NAMES:
                     walk.layers.append(self.rel(path))
-                    self._kustomization(path, text, walk, ())
-                elif argocd_appsets.is_appset(text) and self._appsets(text, self.rel(path), walk):
+                    self.kustomization(path, text, walk, ())
+                elif argocd_appsets.is_appset(text) and self.deploy_tools.appsets(text, self.rel(path), walk):
                     pass
                 elif apps := deployers.applications(text, self.rel(path)):
                     for app in deployers.own_applications(apps, source, self.rel(path), walk):
-                        self._application(app, self.rel(path), walk)
+                        self.deploy_tools.application(app, self.rel(path), walk)
                 elif releases := deployers.helm_releases(text, self.rel(path)):
                     for release in releases:
-                        self._helm_release(release, path, walk)
-                    self._plain(path, text, walk)
+                        self.deploy_tools.helm_release(release, path, walk)
+                    self.plain(path, text, walk)
                 elif fluxes := deployers.flux(text, self.rel(path)):
                     for flux in fluxes:
-                        self._flux(flux, self.rel(path), walk)
+                        self.deploy_tools.flux(flux, self.rel(path), walk)
                 elif (
                     not self._chart_values(path, walk)
                     and any(s.helm for s in self.specs)
-                    and (users := self._deployed_by(path))
+                    and (users := self.deploy_tools.deployed_by(path))
                 ):
                     for origin, app in users:
                         walk.notes.append(f"{self.rel(path)}: a value file of {app.application} ({origin})")
-                        self._application(app, origin, walk)
+                        self.deploy_tools.application(app, origin, walk)
                 else:
-                    self._plain(path, text, walk)
+                    self.plain(path, text, walk)
             else:
                 raise UsageError(
                     f"environment {source.name!r}: {rel} does not exist",
@@ -213,235 +207,38 @@ class Reader:
                 return False
             if self.tree.text(directory / "Chart.yaml") is not None:
                 values = directory / "values.yaml"
-                if values != path and (text := self._read(values, walk)) is not None:
+                if values != path and (text := self.read_file(values, walk)) is not None:
                     walk.notes.append(f"{self.rel(values)}: the chart's values, read under {self.rel(path)}")
-                    self._plain(values, text, walk)
+                    self.plain(values, text, walk)
                 walk.own_values(self.rel(path))
                 return True
             if directory == self.config_root:
                 return False
         return False
 
-    def _other_branch(self, directory: Path, walk: Walk) -> None:
-        """A directory every Application deploying it renders from another branch: said, for
-        what this checkout holds there is not what the environment runs."""
-        if not self.specs:
-            return
-        self._deployed_by(directory)
-        apps = self._app_paths.get(Path(os.path.normpath(directory)), [])
-        if apps and all(a.revision not in self._bases for a in apps):
-            walk.elsewhere += [self._elsewhere(a) for a in apps]
-
-    def _elsewhere(self, app: argocd_apps.AppSource) -> str:
-        return f"{app.application} renders branch {app.revision}; the bot reads {self.base}"
-
-    def _deployed_by(self, path: Path) -> list[tuple[str, argocd_apps.AppSource]]:
-        """The Applications (written, or generated by an ApplicationSet) of the repository that
-        name ``path`` as one of their Helm value files: a values file outside any chart renders
-        only through them. (the file holding each, the source)"""
-        if self._value_files is None:
-            self._value_files = {}
-            for candidate in self._yaml_files(self.repo_root):
-                text = self.tree.text(candidate)
-                if text is None or "argoproj.io" not in text:
-                    continue
-                rel = self.rel(candidate)
-                try:
-                    apps = [
-                        a
-                        for _, g in argocd_appsets.generate(text, rel, self._glob_dirs)
-                        if not isinstance(g, str)
-                        for a in g.sources
-                    ]
-                    apps += deployers.applications(text, rel)
-                except GitOpsBotError:
-                    continue
-                for app in apps:
-                    if app.path is not None:
-                        where = Path(os.path.normpath(self.repo_root / app.path))
-                        self._app_paths.setdefault(where, []).append(app)
-                    for name in app.value_files:
-                        found = self._ref_file(app, name) if name.startswith("$") else None
-                        if found is None and app.path is not None and not name.startswith("$"):
-                            found = Path(os.path.normpath(self.repo_root / app.path / name))
-                        if found is not None:
-                            self._value_files.setdefault(found, []).append((rel, app))
-        return self._value_files.get(Path(os.path.normpath(path)), [])
-
     def walk_directory(self, directory: Path, walk: Walk) -> None:
         """``directory`` read as a resource of a kustomization would be."""
         self._resource(directory, str(directory), walk, ())
 
-    def _appsets(self, text: str, rel: str, walk: Walk) -> bool:
-        """Each Application the file's ApplicationSets generate, read as an Application; what
-        cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
-        any_set = False
-        for name, app in argocd_appsets.generate(text, rel, self._glob_dirs):
-            any_set = True
-            if isinstance(app, str):
-                walk.unread.append(app)
-                continue
-            walk.notes.append(f"{rel}: {name} generates {app.name}")
-            walk.next_root()  # an Application of its own: its values layer over its own chart's
-            for src in app.sources:
-                self._application(src, rel, walk)
-        return any_set
-
-    def _glob_dirs(self, pattern: str) -> list[str]:
-        """The repository's directories matching a git generator's glob (``charts/*``)."""
-        parts = [p for p in pattern.strip("/").split("/") if p not in ("", ".")]
-        found = [self.repo_root]
-        for part in parts:
-            found = [
-                c
-                for d in found
-                for c in (self.tree.listing(d) if any(ch in part for ch in "*?[") else [d / part])
-                if not c.name.startswith(".") and self.tree.is_dir(c) and fnmatch.fnmatchcase(c.name, part)
-            ][:MAX_FILES]
-        return [Path(os.path.relpath(d, self.repo_root)).as_posix() for d in found]
-
-    def _ref_file(self, app: argocd_apps.AppSource, name: str) -> Path | None:
-        """A ``$ref/path`` value file: in this repository when the ref's source is the
-        Application's own repository (the same repoURL), else None (another repository)."""
-        ref, _, rest = name[1:].partition("/")
-        url = dict(app.refs).get(ref)
-        if url is None or deployers.repo_key(url) != deployers.repo_key(app.repo_url):
-            return None
-        return Path(os.path.normpath(self.repo_root / rest))
-
-    def _application(self, app: argocd_apps.AppSource, rel: str, walk: Walk) -> None:
-        """An Argo CD Application's source as Argo CD renders it: its path (a kustomization, a
-        chart with its value files, or a directory), then what the Application itself sets
-        (``kustomize.images``, Helm ``parameters``), which Argo CD applies last."""
-        if app.path is None and app.chart is None and app.refs:  # a source only lending a ref
-            return
-        if app.revision not in self._bases:  # this checkout's files are not what it renders
-            walk.elsewhere.append(self._elsewhere(app))
-            return
-        if app.path is None:
-            walk.notes.append(
-                f"{rel}: {app.application} renders {app.chart} from {app.repo_url}, not followed"
-            )
-            return
-        directory = Path(os.path.normpath(self.repo_root / app.path))
-        if not self.tree.is_dir(directory):
-            walk.notes.append(
-                f"{rel}: {app.application}'s path {app.path} is not in the repository, not followed"
-            )
-            return
-        kfile = self._kfile(directory)
-        if kfile is not None:
-            text = self._read(kfile, walk)
-            assert text is not None
-            walk.layers.append(self.rel(kfile))
-            self._kustomization(kfile, text, walk, ())
-        elif self.tree.text(directory / "Chart.yaml") is not None:
-            for name in ("values.yaml", *app.value_files):
-                ref = self._ref_file(app, name) if name.startswith("$") else None
-                if name.startswith("$") and ref is None:
-                    walk.notes.append(
-                        f"{rel}: {app.application}'s value file {name} (another source), not followed"
-                    )
-                    continue
-                path = ref or Path(os.path.normpath(directory / name))
-                if (text := self._read(path, walk)) is not None:
-                    self._plain(path, text, walk)
-                    if name != "values.yaml":
-                        walk.own_values(self.rel(path))
-        else:
-            self._directory(directory, walk, "", top=False)
-        self._add(walk, rel, self._app_sites(app), patch=False, form="")
-
-    def _helm_release(self, release: argocd_apps.HelmRelease, path: Path, walk: Walk) -> None:
-        """A Flux HelmRelease: a chart at a path of its GitRepository (this repository, as
-        Flux's own bootstrap names it) renders the chart's ``values.yaml`` under the release's
-        ``spec.values``, which is the environment's own values layer."""
-        rel = self.rel(path)
-        if release.source_kind != "GitRepository":
-            walk.notes.append(
-                f"{rel}: {release.name} renders chart {release.chart} of {release.source_kind} "
-                f"{release.source_name}, not followed"
-            )
-            return
-        chart = Path(os.path.normpath(self.repo_root / release.chart))
-        if self.tree.text(chart / "Chart.yaml") is None:
-            walk.notes.append(
-                f"{rel}: {release.name}'s chart {release.chart} is not in the repository, not followed"
-            )
-            return
-        values = chart / "values.yaml"
-        if (text := self._read(values, walk)) is not None:
-            walk.notes.append(f"{self.rel(values)}: the chart's values, read under {rel}")
-            self._plain(values, text, walk)
-        walk.own_values(rel)
-        walk.releases.add(rel)
-
-    def _flux(self, flux: argocd_apps.FluxKustomization, rel: str, walk: Walk) -> None:
-        """A Flux Kustomization: its path built as kustomize builds it (a directory without a
-        kustomization gets one generated over its files), then its ``spec.images``, which Flux
-        applies after the build."""
-        directory = Path(os.path.normpath(self.repo_root / flux.path))
-        if not self.tree.is_dir(directory):
-            walk.notes.append(f"{rel}: {flux.name}'s path {flux.path} is not here, not followed")
-            return
-        kfile = self._kfile(directory)
-        if kfile is not None and (text := self._read(kfile, walk)) is not None:
-            walk.layers.append(self.rel(kfile))
-            self._kustomization(kfile, text, walk, ())
-        else:
-            self._directory(directory, walk, "", top=False)
-        sites = []
-        for name, new_name, tag, digest, line in flux.images:
-            spec = next((s for s in self.specs if s.name == name), None)
-            if spec is not None:
-                sites.append(images.Site(spec.name, "flux", line, new_name, tag, digest))
-        self._add(walk, rel, sites, patch=False, form="Flux Kustomization spec.images entry")
-
-    def _app_sites(self, app: argocd_apps.AppSource) -> list[images.Site]:
-        out: list[images.Site] = []
-        for entry in app.images:
-            wanted, ref = argocd_apps.entry_image(entry.value)
-            keys = (WrittenRef(wanted).location, ref.location)
-            spec = next((s for s in self.specs if s.name == wanted or s.repository_key in keys), None)
-            if spec is not None:
-                out.append(images.Site(spec.name, "argocd", entry.line, ref.name, ref.tag, ref.digest))
-        for spec in self.specs:
-            by_field = {f: p for p in app.parameters for f, key in spec.helm.items() if p.name == key}
-            if "tag" in by_field or "reference" in by_field:
-                held = by_field.get("tag") or by_field["reference"]
-                repo = by_field.get("repository")
-                out.append(
-                    images.Site(
-                        spec.name,
-                        "argocd",
-                        held.line,
-                        repo.value if repo else None,
-                        held.value,
-                        None,
-                        _PARAMETER,
-                    )
-                )
-        return out
-
-    def _kfile(self, directory: Path) -> Path | None:
+    def kfile(self, directory: Path) -> Path | None:
         return next(
             (directory / n for n in KUSTOMIZATION_NAMES if self.tree.text(directory / n) is not None), None
         )
 
-    def _directory(self, directory: Path, walk: Walk, env: str, *, top: bool) -> None:
+    def directory(self, directory: Path, walk: Walk, env: str, *, top: bool) -> None:
         if top:
             for name in KUSTOMIZATION_NAMES:
                 self.tree.check(directory / name)
-        kfile = self._kfile(directory)
+        kfile = self.kfile(directory)
         if kfile is not None:
-            text = self._read(kfile, walk)
+            text = self.read_file(kfile, walk)
             assert text is not None
             if top:
                 walk.configured.setdefault(self.rel(kfile), None)
                 walk.layers.append(self.rel(kfile))
-            self._kustomization(kfile, text, walk, ())
+            self.kustomization(kfile, text, walk, ())
             return
-        found = self._yaml_files(directory)
+        found = self.yaml_files(directory)
         chosen = deployers.values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
@@ -458,21 +255,21 @@ class Reader:
         for path in found:
             if top:
                 self.tree.check(path)
-            text = self._read(path, walk)
+            text = self.read_file(path, walk)
             if text is None:
                 walk.unsure.update(walk.stack)
                 continue
             if top:
                 walk.configured.setdefault(self.rel(path), None)
             if path.parent == directory:
-                self._plain(path, text, walk)
+                self.plain(path, text, walk)
                 continue
             try:  # deeper in a directory read recursively: a template or a stray file is noted
-                self._plain(path, text, walk)
+                self.plain(path, text, walk)
             except GitOpsBotError as e:
                 walk.notes.append(f"{self.rel(path)}: not read ({e})")
 
-    def _yaml_files(self, directory: Path, depth: int = 0) -> list[Path]:
+    def yaml_files(self, directory: Path, depth: int = 0) -> list[Path]:
         """The directory's YAML files, its subdirectories' after its own (recursively)."""
         out: list[Path] = []
         subdirs: list[Path] = []
@@ -485,16 +282,16 @@ class Reader:
                 out.append(p)
         if depth < MAX_DEPTH:
             for d in subdirs:
-                out += self._yaml_files(d, depth + 1)
+                out += self.yaml_files(d, depth + 1)
         return out[:MAX_FILES]
 
-    def _plain(self, path: Path, text: str, walk: Walk) -> None:
+    def plain(self, path: Path, text: str, walk: Walk) -> None:
         rel = self.rel(path)
         for k in walk.stack:  # built by every kustomization including it
             walk.built.setdefault(k, []).append(rel)
-        self._add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
+        self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
-    def _kustomization(self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...]) -> None:
+    def kustomization(self, kfile: Path, text: str, walk: Walk, stack: tuple[Path, ...]) -> None:
         directory = kfile.parent
         if directory in stack or len(stack) > MAX_DEPTH:
             walk.notes.append(f"{self.rel(kfile)}: a resource cycle; read once")
@@ -529,7 +326,7 @@ class Reader:
             self._resource(directory, entry, walk, stack)
         for patch in refs.patches:
             self._patch(directory, rel, patch, walk)
-        self._add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
+        self.add(walk, rel, self._sites(text, rel, strict=rel in walk.configured), patch=False)
 
     def _resource(self, directory: Path, entry: str, walk: Walk, stack: tuple[Path, ...]) -> None:
         if kustomize_refs.is_remote(entry):
@@ -538,22 +335,22 @@ class Reader:
             return
         path = _joined(directory, entry)
         if self.tree.is_dir(path):
-            kfile = self._kfile(path)
+            kfile = self.kfile(path)
             if kfile is None:
-                self._directory(path, walk, "", top=False)
+                self.directory(path, walk, "", top=False)
                 return
-            text = self._read(kfile, walk)
+            text = self.read_file(kfile, walk)
             if text is not None:
-                self._kustomization(kfile, text, walk, stack)
+                self.kustomization(kfile, text, walk, stack)
             return
-        text = self._read(path, walk)
+        text = self.read_file(path, walk)
         if text is None:
             walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
             walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
-            self._kustomization(path, text, walk, stack)
+            self.kustomization(path, text, walk, stack)
         else:
-            self._plain(path, text, walk)
+            self.plain(path, text, walk)
 
     def _patch(self, directory: Path, krel: str, patch: kustomize_refs.Patch, walk: Walk) -> None:
         how = {None: "any", True: "6902", False: "smp"}[patch.json6902]
@@ -568,21 +365,21 @@ class Reader:
                 for s in self._inline_sites(patch.inline, krel, how)
             ]
             sites, misses = self._selected(krel, patch, sites, krel, walk)
-            self._add(walk, krel, sites, patch=True, form=f"inline patch in {krel}", misses=misses)
+            self.add(walk, krel, sites, patch=True, form=f"inline patch in {krel}", misses=misses)
             return
         assert patch.path is not None
         if kustomize_refs.is_remote(patch.path):
             walk.notes.append(f"{patch.path}: a remote patch, not followed")
             return
         path = _joined(directory, patch.path)
-        text = self._read(path, walk)
+        text = self.read_file(path, walk)
         if text is None:
             walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]
         sites, misses = self._selected(krel, patch, sites, rel, walk)
-        self._add(walk, rel, sites, patch=True, misses=misses)
+        self.add(walk, rel, sites, patch=True, misses=misses)
 
     def _selected(
         self, krel: str, patch: kustomize_refs.Patch, sites: list[images.Site], rel: str, walk: Walk
