@@ -26,7 +26,8 @@ Forms (the ``form`` of a site):
 * ``argocd-application`` — Argo CD ``Application`` ``spec.source`` / ``spec.sources[]`` and
   ``ApplicationSet`` ``spec.template.spec.source(s)``: ``targetRevision`` where ``chart:`` is
   set (repoURL + chart), an ApplicationSet's read for each Application its generators make:
-  a ``targetRevision: '{{chartVersion}}'`` is the ``list`` element's value it reads;
+  a ``targetRevision: '{{chartVersion}}'`` is the ``list`` element's value it reads (read in
+  :mod:`gitops_bot.manifests.charts_argocd`);
 * ``helmrelease`` — Flux ``HelmRelease`` ``spec.chart.spec.version`` (chart
   ``spec.chart.spec.chart``; the repository is the ``spec.url`` of the ``HelmRepository``
   its ``sourceRef`` names: one in the same file, or from ``repositories``, which maps
@@ -53,13 +54,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, TypeVar
 
 from gitops_bot.core.errors import ManifestError
-from gitops_bot.manifests import argocd_appsets, charts_lock, nodes
+from gitops_bot.manifests import argocd_appsets, charts_argocd, charts_lock, nodes
+from gitops_bot.manifests.charts_nodes import FoundVersion as _Found
+from gitops_bot.manifests.charts_nodes import at as _at
+from gitops_bot.manifests.charts_nodes import is_kind as _is
+from gitops_bot.manifests.charts_nodes import no_folded_keys as _no_folded_keys
+from gitops_bot.manifests.charts_nodes import refusals as _refusals
+from gitops_bot.manifests.charts_nodes import string as _str
+from gitops_bot.manifests.charts_nodes import version_node as _version
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import Op, Text, YamlText, apply_ops, check_scalar
@@ -109,15 +116,6 @@ class _Context:
 
 
 @dataclass(frozen=True, slots=True)
-class _Found:
-    spec_key: tuple[str, str]
-    node: Any  # the version scalar
-    form: str
-    flow: bool
-    oci_tag: bool = False  # an OCI tag: "+" is written "_"
-
-
-@dataclass(frozen=True, slots=True)
 class Parsed:
     """A file's YAML documents, composed (and checked by the guard) once."""
 
@@ -145,7 +143,7 @@ def read(
     """Every site of the ``specs`` charts in the file, in file order (``application``: of a
     file holding several environments' Argo CD Applications, only the one so named)."""
     by_key = {s.key: s for s in specs}
-    docs = _own(_documents(text, filename), application)
+    docs = charts_argocd.own(_documents(text, filename), application)
     out = []
     for f in _all_sites(docs, filename, repositories, releases, application):
         spec = by_key.get(f.spec_key)
@@ -166,7 +164,7 @@ def every(
     configure, a plan saying where a chart is pinned from another repository): each site's
     chart is named as the file writes it, its repository as compared
     (:func:`~gitops_bot.manifests.charts_refs.repository_key`)."""
-    docs = _own(_documents(text, filename), application)
+    docs = charts_argocd.own(_documents(text, filename), application)
     return [
         ChartSite(ChartSpec(*f.spec_key), str(f.node.value), f.node.start_mark.line + 1, f.form)
         for f in _all_sites(docs, filename, repositories, releases, application)
@@ -218,7 +216,7 @@ def write(
     docs = _docs(src.body, filename)
     subs: dict[int, str] = {}
     ops: list[Op] = []
-    found = _all_sites(_own(docs, application), filename, repositories, releases, application)
+    found = _all_sites(charts_argocd.own(docs, application), filename, repositories, releases, application)
     _together(found, wanted, filename)
     for f in found:
         new = wanted.get(f.spec_key)
@@ -294,44 +292,6 @@ def helm_releases(
 _VERSION_TEXT = re.compile(r"[0-9A-Za-z.+_^~<>=*|, -]{1,128}", re.ASCII)
 
 
-class _Refusal(Exception):
-    """A reason to refuse the file, raised where the filename is not at hand."""
-
-    def __init__(self, node: Any, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.line, self.message, self.hint = node.start_mark.line + 1, message, hint
-
-
-@contextmanager
-def _refusals(filename: str) -> Iterator[None]:
-    try:
-        yield
-    except _Refusal as r:
-        raise ManifestError(filename, r.line, r.message, hint=r.hint) from None
-
-
-def _own(docs: list[Any], application: str | Collection[str] | None) -> list[Any]:
-    """The documents to look in: all, or of a file holding several Applications, the Argo CD
-    Application named ``application`` (another environment's are not this one's to read or
-    edit), and the ApplicationSets, of which :func:`_appset` reads the Application so named."""
-    if application is None:
-        return docs
-    names = _names(application)
-    out = []
-    for d in docs:
-        if _is(d, "argoproj.io/", "ApplicationSet"):
-            out.append(d)
-            continue
-        meta = _get(d, "metadata", merged=True) if _is(d, "argoproj.io/", "Application") else None
-        if meta is not None and _str(meta[1], "name", merged=True) in names:
-            out.append(d)
-    return out
-
-
-def _names(application: str | Collection[str]) -> frozenset[str]:
-    return frozenset((application,) if isinstance(application, str) else application)
-
-
 def generated(text: str | Parsed, filename: str) -> tuple[str, ...]:
     """The names of the Applications the file's ApplicationSets generate, as far as the file
     says (an environment naming some of them reads and releases those alone)."""
@@ -391,22 +351,13 @@ def _sites(
         ):
             yield from _helm_charts(doc)
         elif api.startswith("argoproj.io/") and kind == "ApplicationSet":
-            yield from _appset(doc, application)
+            yield from charts_argocd.appset_sites(doc, application)
         elif api.startswith("argoproj.io/") and kind == "Application":
-            yield from _argocd(_at(doc, ("spec",)))
+            yield from charts_argocd.application_sites(_at(doc, ("spec",)))
         elif api.startswith("helm.toolkit.fluxcd.io/") and kind == "HelmRelease":
             yield from _helmrelease(doc, ctx)
         elif api.startswith("source.toolkit.fluxcd.io/") and kind == "OCIRepository":
             yield from _ocirepository(doc)
-
-
-def _version(mapping: Any, key: str) -> Any:
-    """The version scalar under ``key``, or None where there is none to edit (absent, null,
-    not a scalar, or a template)."""
-    found = _get(mapping, key)
-    if found is None or not nodes.is_scalar(found[1]) or nodes.is_null(found[1]):
-        return None
-    return None if "{{" in str(found[1].value) else found[1]
 
 
 def _dependencies(doc: Any) -> Iterator[_Found]:
@@ -429,82 +380,6 @@ def _helm_charts(doc: Any) -> Iterator[_Found]:
         if node is not None:
             key = (_str(entry, "name"), repository_key(_str(entry, "repo")))
             yield _Found(key, node, "kustomize-helmcharts", bool(entry.flow_style))
-
-
-def _argocd(spec: Any) -> Iterator[_Found]:
-    sources = [_at(spec, ("source",))]
-    many = _at(spec, ("sources",))
-    sources += many.value if nodes.is_seq(many) else []
-    for source in sources:
-        if not nodes.is_map(source) or not _str(source, "chart"):
-            continue
-        node = _version(source, "targetRevision")
-        if node is not None:
-            key = (_str(source, "chart"), repository_key(_str(source, "repoURL")))
-            yield _Found(key, node, "argocd-application", bool(source.flow_style))
-
-
-def _appset(doc: Any, application: str | Collection[str] | None) -> Iterator[_Found]:
-    """An ApplicationSet's chart sources as each Application its generators make renders them
-    (:func:`~gitops_bot.manifests.argocd_appsets.parameter_sets`): a version the template writes
-    is the template's site; one a ``list`` element writes (``targetRevision: '{{chartVersion}}'``)
-    is that element's value, each place once however many Applications read it. A chart, a
-    repository or a version that only Argo CD fills (a cluster's, a git generator's directory)
-    is no site (``gitops-bot init`` says why). One value may set several charts' versions (the
-    template's ``targetRevision: 1.3.0`` of ``chart: '{{chart}}'``): a site of each, which
-    :func:`write` changes only for all of them at once. ``application``: only the Application
-    so named."""
-    spec = _at(doc, ("spec", "template", "spec"))
-    sources = [_at(spec, ("source",))]
-    many = _at(spec, ("sources",))
-    sources = [s for s in sources + (many.value if nodes.is_seq(many) else []) if nodes.is_map(s)]
-    fields = ("chart", "repoURL", "targetRevision")
-    if application is None and not any("{{" in _str(s, f) for s in sources for f in fields):
-        yield from _argocd(spec)  # one template for every Application: no generator to expand
-        return
-    try:
-        go, sets = argocd_appsets.parameter_sets(doc)
-    except argocd_appsets.Unexpanded:
-        return
-    said: set[tuple[int, tuple[str, str]]] = set()
-    names = None if application is None else _names(application)
-    for name, params in sets:
-        if names is not None and name not in names:
-            continue
-        for source in sources:
-            found = _generated(source, params, go)
-            if found is None:
-                continue
-            key, node, flow = found
-            if (id(node), key) not in said:  # one place, however many Applications read it
-                said.add((id(node), key))
-                yield _Found(key, node, "argocd-application", flow)
-
-
-def _generated(source: Any, params: dict[str, Any], go: bool) -> tuple[tuple[str, str], Any, bool] | None:
-    """(chart, repository key), version node and its mapping's flow style of one generated
-    Application's source, or None where the repository does not hold them."""
-    chart, url = _str(source, "chart"), _str(source, "repoURL")
-    if not chart:
-        return None
-    found = _get(source, "targetRevision")
-    if found is None or not nodes.is_scalar(found[1]) or nodes.is_null(found[1]):
-        return None
-    try:
-        chart, url = (argocd_appsets.fill(v, params, go) for v in (chart, url))
-        version = argocd_appsets.value(str(found[1].value), params, go)
-    except argocd_appsets.Unexpanded:
-        return None
-    key = (chart, repository_key(url))
-    if isinstance(version, argocd_appsets.Literal):
-        node, flow = version.node, version.flow
-    elif "{{" in str(found[1].value):
-        return None  # a version made of several values: no one place to write
-    else:
-        node, flow = found[1], bool(source.flow_style)
-    if "{{" in str(node.value):
-        return None
-    return key, node, flow
 
 
 def _helmrelease(doc: Any, ctx: _Context) -> Iterator[_Found]:
@@ -570,14 +445,6 @@ def _helm_releases(docs: list[Any], repositories: Mapping[str, str]) -> Iterator
                 yield f"{_str(meta, 'namespace')}/{_str(meta, 'name')}", ChartSpec(*key)
 
 
-def _is(doc: Any, api: str, kind: str) -> bool:
-    return (
-        nodes.is_map(doc)
-        and _str(doc, "kind", merged=True) == kind
-        and _str(doc, "apiVersion", merged=True).startswith(api)
-    )
-
-
 def _helm_repositories(docs: list[Any]) -> Iterator[tuple[str, str]]:
     for doc in docs:
         if _is(doc, "source.toolkit.fluxcd.io/", "HelmRepository"):
@@ -585,51 +452,3 @@ def _helm_repositories(docs: list[Any]) -> Iterator[tuple[str, str]]:
             url = _str(_at(doc, ("spec",)), "url")
             if url:
                 yield f"{_str(meta, 'namespace')}/{_str(meta, 'name')}", url
-
-
-def _no_folded_keys(mapping: Any, fields: Sequence[str], reader: str) -> None:
-    """Helm (Chart.yaml) and kustomize (kustomization) decode through Go's encoding/json, which
-    matches a key to a field ignoring case (a long s, U+017F, folded to "s") where no key is
-    written exactly: ``Version:`` is the version there."""
-    folded = {f.casefold(): f for f in fields}
-    for k, _v in mapping.value if nodes.is_map(mapping) else ():
-        field = folded.get(str(k.value).casefold()) if nodes.is_scalar(k) else None
-        if field is not None and k.value != field:
-            raise _Refusal(
-                k,
-                f"key {k.value!r} is read by {reader} as {field!r}, which gitops-bot does not follow",
-                f"write it {field!r}",
-            )
-
-
-def _get(mapping: Any, key: str, *, merged: bool = False) -> tuple[Any, Any] | None:
-    """``key`` of a mapping where a chart is looked for. A merge key (``<<``) there is refused
-    (unless ``merged``: what it brings in is not looked at): Helm, Argo CD and kustomize read
-    the keys it brings in, and a version reached through it is shared with its anchor."""
-    found = None
-    for k, v in mapping.value if nodes.is_map(mapping) else ():
-        if not nodes.is_scalar(k):
-            continue
-        if not merged and k.tag.endswith(":merge"):
-            raise _Refusal(
-                k,
-                "a merge key (<<) where chart versions are looked for, which gitops-bot does not follow",
-                "write the keys it brings in out in this mapping",
-            )
-        if found is None and k.value == key:
-            found = (k, v)
-    return found
-
-
-def _at(node: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        found = _get(node, key)
-        if found is None:
-            return None
-        node = found[1]
-    return node
-
-
-def _str(node: Any, key: str, *, merged: bool = False) -> str:
-    found = _get(node, key, merged=merged)
-    return str(found[1].value) if found and nodes.is_scalar(found[1]) and not nodes.is_null(found[1]) else ""

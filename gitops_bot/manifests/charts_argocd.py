@@ -1,0 +1,111 @@
+"""Chart sites of Argo CD ``Application`` and ``ApplicationSet`` documents (the
+``argocd-application`` form of :mod:`gitops_bot.manifests.charts`): an Application's chart
+sources, an ApplicationSet's as each Application its generators make renders them, and of a
+file holding several environments' Applications, which documents are the named one's."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from gitops_bot.manifests import argocd_appsets, nodes
+from gitops_bot.manifests.charts_nodes import FoundVersion, at, get, is_kind, string, version_node
+from gitops_bot.manifests.charts_refs import repository_key
+
+
+def own(docs: list[Any], application: str | Collection[str] | None) -> list[Any]:
+    """The documents to look in: all, or of a file holding several Applications, the Argo CD
+    Application named ``application`` (another environment's are not this one's to read or
+    edit), and the ApplicationSets, of which :func:`appset_sites` reads the Application so named."""
+    if application is None:
+        return docs
+    names = _names(application)
+    out = []
+    for d in docs:
+        if is_kind(d, "argoproj.io/", "ApplicationSet"):
+            out.append(d)
+            continue
+        meta = get(d, "metadata", merged=True) if is_kind(d, "argoproj.io/", "Application") else None
+        if meta is not None and string(meta[1], "name", merged=True) in names:
+            out.append(d)
+    return out
+
+
+def _names(application: str | Collection[str]) -> frozenset[str]:
+    return frozenset((application,) if isinstance(application, str) else application)
+
+
+def application_sites(spec: Any) -> Iterator[FoundVersion]:
+    sources = [at(spec, ("source",))]
+    many = at(spec, ("sources",))
+    sources += many.value if nodes.is_seq(many) else []
+    for source in sources:
+        if not nodes.is_map(source) or not string(source, "chart"):
+            continue
+        node = version_node(source, "targetRevision")
+        if node is not None:
+            key = (string(source, "chart"), repository_key(string(source, "repoURL")))
+            yield FoundVersion(key, node, "argocd-application", bool(source.flow_style))
+
+
+def appset_sites(doc: Any, application: str | Collection[str] | None) -> Iterator[FoundVersion]:
+    """An ApplicationSet's chart sources as each Application its generators make renders them
+    (:func:`~gitops_bot.manifests.argocd_appsets.parameter_sets`): a version the template writes
+    is the template's site; one a ``list`` element writes (``targetRevision: '{{chartVersion}}'``)
+    is that element's value, each place once however many Applications read it. A chart, a
+    repository or a version that only Argo CD fills (a cluster's, a git generator's directory)
+    is no site (``gitops-bot init`` says why). One value may set several charts' versions (the
+    template's ``targetRevision: 1.3.0`` of ``chart: '{{chart}}'``): a site of each, which
+    :func:`~gitops_bot.manifests.charts.write` changes only for all of them at once.
+    ``application``: only the Application so named."""
+    spec = at(doc, ("spec", "template", "spec"))
+    sources = [at(spec, ("source",))]
+    many = at(spec, ("sources",))
+    sources = [s for s in sources + (many.value if nodes.is_seq(many) else []) if nodes.is_map(s)]
+    fields = ("chart", "repoURL", "targetRevision")
+    if application is None and not any("{{" in string(s, f) for s in sources for f in fields):
+        yield from application_sites(spec)  # one template for every Application: no generator to expand
+        return
+    try:
+        go, sets = argocd_appsets.parameter_sets(doc)
+    except argocd_appsets.Unexpanded:
+        return
+    said: set[tuple[int, tuple[str, str]]] = set()
+    names = None if application is None else _names(application)
+    for name, params in sets:
+        if names is not None and name not in names:
+            continue
+        for source in sources:
+            found = _generated(source, params, go)
+            if found is None:
+                continue
+            key, node, flow = found
+            if (id(node), key) not in said:  # one place, however many Applications read it
+                said.add((id(node), key))
+                yield FoundVersion(key, node, "argocd-application", flow)
+
+
+def _generated(source: Any, params: dict[str, Any], go: bool) -> tuple[tuple[str, str], Any, bool] | None:
+    """(chart, repository key), version node and its mapping's flow style of one generated
+    Application's source, or None where the repository does not hold them."""
+    chart, url = string(source, "chart"), string(source, "repoURL")
+    if not chart:
+        return None
+    found = get(source, "targetRevision")
+    if found is None or not nodes.is_scalar(found[1]) or nodes.is_null(found[1]):
+        return None
+    try:
+        chart, url = (argocd_appsets.fill(v, params, go) for v in (chart, url))
+        version = argocd_appsets.value(str(found[1].value), params, go)
+    except argocd_appsets.Unexpanded:
+        return None
+    key = (chart, repository_key(url))
+    if isinstance(version, argocd_appsets.Literal):
+        node, flow = version.node, version.flow
+    elif "{{" in str(found[1].value):
+        return None  # a version made of several values: no one place to write
+    else:
+        node, flow = found[1], bool(source.flow_style)
+    if "{{" in str(node.value):
+        return None
+    return key, node, flow
