@@ -19,9 +19,11 @@ from pathlib import Path
 # once charts, min_age (its walk, clocks and push times), the rendered diff, the clouds' kit,
 # the gates' adapters and the automatic rules were imported by name where a configuration or
 # a request asks for them, 430 once a plan whose environments have no gates made no run's gates
-# (engine.gates and what they judge with: engine.results, gate.port, release.promotion).
+# (engine.gates and what they judge with: engine.results, gate.port, release.promotion), 432
+# once the reader and the chart sites were split by question under the 600-line rule
+# (render.deploy_tools, manifests.charts_argocd, manifests.charts_nodes: the same code, more files).
 # Lower it as imports are cut; a rise past it is a module the plan now loads: say why or cut it.
-MOST_MODULES = 430
+MOST_MODULES = 432
 
 # Whole families a plan must not load: another command's machinery, or a library the plan
 # does not use. Each was loaded by a plan once.

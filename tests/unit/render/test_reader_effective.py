@@ -1,15 +1,23 @@
 """Which places win when an environment is rendered: each container of a workload (an init
 container beside the main one) is its own place, and a patch that selects nothing the
-kustomization builds changes nothing (said, never read as the version that runs)."""
+kustomization builds changes nothing (said, never read as the version that runs). Every tree
+is also rendered by the real ``kubectl kustomize``: the versions of the pins read as effective
+are the versions it renders (each as many times), or it refuses the build where the reader
+refuses it."""
 
 from __future__ import annotations
 
+import subprocess
+from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from gitops_bot.core.reading import PinStatus
 from gitops_bot.manifests import images
 from gitops_bot.render import reader
+from testkit.kubetools import kubectl
 
 APP = "ghcr.io/acme/app"
 SPECS = [images.ImageSpec(APP, "ghcr.io/acme/app")]
@@ -40,9 +48,44 @@ def _tree(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def _read(root: Path, envs: dict[str, str]) -> dict[str, Any]:
+def _read(root: Path, envs: dict[str, str], *, judged: bool = True) -> dict[str, Any]:
+    """Each environment's reading, judged against what kubectl renders (``judged``)."""
     sources = [reader.Source(name, (path,), (APP,)) for name, path in envs.items()]
-    return reader.Reader(reader.DiskTree(root), root, SPECS).read(sources)
+    found = reader.Reader(reader.DiskTree(root), root, SPECS).read(sources)
+    for env, path in envs.items() if judged else ():
+        r = found[env].image(APP)
+        assert r is not None, env
+        rendered = _rendered(root / path)
+        if rendered is None:
+            assert r.status is PinStatus.UNSUPPORTED, f"{env}: kustomize refuses the build"
+        else:
+            assert Counter(p.tag for p in r.pins if p.effective) == rendered, env
+    return found
+
+
+def _rendered(directory: Path) -> Counter[str] | None:
+    """The tags of the configured image in what kustomize renders; None when it refuses."""
+    done = subprocess.run(
+        [kubectl(), "kustomize", str(directory)], capture_output=True, text=True, timeout=60, check=False
+    )
+    if done.returncode != 0:
+        return None
+    tags: Counter[str] = Counter()
+    for doc in yaml.safe_load_all(done.stdout):
+        for spec in _pod_specs(doc):
+            for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+                name, _, tag = str(c.get("image", "")).rpartition(":")
+                if name == APP:
+                    tags[tag] += 1
+    return tags
+
+
+def _pod_specs(doc: Any) -> list[dict[str, Any]]:
+    if not isinstance(doc, dict):
+        return []
+    spec = doc.get("spec") or {}
+    template = spec.get("template") or (spec.get("jobTemplate") or {}).get("spec", {}).get("template") or {}
+    return [template["spec"]] if isinstance(template.get("spec"), dict) else []
 
 
 def test_an_init_container_and_a_main_container_of_one_workload_are_each_effective(tmp_path: Path) -> None:
@@ -99,7 +142,7 @@ spec:
 PATCH = DEPLOYMENT.replace("name: app\nspec", "name: nope\nspec").replace("1.0.0", "2.0.0")
 
 
-def _overlay(root: Path, kustomization: str) -> dict[str, Any]:
+def _overlay(root: Path, kustomization: str, *, judged: bool = True) -> dict[str, Any]:
     _tree(
         root,
         {
@@ -109,7 +152,7 @@ def _overlay(root: Path, kustomization: str) -> dict[str, Any]:
             "overlays/prod/patch.yaml": PATCH,
         },
     )
-    return _read(root, {"prod": "overlays/prod"})
+    return _read(root, {"prod": "overlays/prod"}, judged=judged)
 
 
 def test_a_patch_whose_target_selects_nothing_is_not_effective_and_said(tmp_path: Path) -> None:
@@ -168,6 +211,7 @@ def test_a_build_the_reader_cannot_see_whole_makes_no_claim(tmp_path: Path) -> N
         tmp_path,
         "namePrefix: x-\nresources:\n  - ../../base\n  - https://example.com/more.yaml\npatches:\n"
         "  - target:\n      kind: Deployment\n      name: x-app\n    path: patch.yaml\n",
+        judged=False,  # its remote resource is not fetched here: kubectl cannot build it
     )
     r = found["prod"].image(APP)
     assert [(p.file, p.effective) for p in r.pins][-1] == ("overlays/prod/patch.yaml", True)
