@@ -362,11 +362,19 @@ def _checks(
             out.append(f"{img.name}: {len(tags)} tags; {img.guess.policy} chooses none ({e})")
             continue
         chosen = choice.tag or "no tag"
+        # a policy whose only candidate is the pin (a semver range over a hash read as a variant)
+        # reads as "all fine" yet never moves: said, since nothing else would
+        only = (
+            "; matches only the pinned tag: this policy never proposes another build"
+            if current is not None and len(tags) > 1 and policy.candidates(tags, current) == [current]
+            else ""
+        )
         # a pin the guessed policy leaves out (another major) is said, not only the current one
         others = [said for t in sorted(set(img.tags) - {current, ""}) if (said := policy.outside(t))]
         out.append(
             f"{img.name}: {len(tags)} tags; {img.guess.policy} would choose {chosen}"
             f"{f' (pinned today: {current})' if current else ''}"
-            f"{f' - {choice.reason}' if choice.reason else ''}" + "".join(f"; {said}" for said in others)
+            f"{f' - {choice.reason}' if choice.reason else ''}{only}"
+            + "".join(f"; {said}" for said in others)
         )
     return out

@@ -8,6 +8,9 @@ a person reads it in the commented ``gitops-bot.yaml`` and decides whether it st
   admits the pin itself (``1.0.0-rc.5 < 1.0.0``);
 * a timestamp (``20240131``, ``2024-01-31-1542``) or a build number (``build-412``,
   ``main-57-3f2a9c1``): ``regex`` ordered by that number;
+* a version and a commit hash (``3.6.0-4d09b7bd``, CI's build of a version): ``newest``
+  restricted by ``pattern`` to that version with a hash of that length; semver would read the
+  hash as a Docker variant, which only the pinned tag has, and so never propose another build;
 * a moving tag (``latest``, ``main``, ``stable``), alone or with a variant (``latest-pg17``,
   ``stable-alpine``: :func:`gitops_bot.policy.moving_word`): ``digest``, following that tag's
   digest; ``latest-pg18`` is another line of images, not the next build;
@@ -32,6 +35,10 @@ _SHA = r"[0-9a-f]{7,40}"
 _TIMESTAMP = re.compile(r"(?<!\d)(20\d{2}[01]\d[0-3]\d(?:[-_.T]?\d{4,6})?)(?!\d)")
 _DATED = re.compile(r"(?<!\d)(20\d{2})-([01]\d)-([0-3]\d)(?:[-_.T](\d{4,6}))?(?!\d)")
 _NUMBER = re.compile(r"\d+")
+# a hash holds a letter and a digit: ``3.6.0-20240131`` is a date, ``1.25-alpine`` a variant
+_VERSION_HASH = re.compile(
+    r"(?P<v>v?\d+(?:\.\d+){1,2})-(?P<h>(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40})"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,13 @@ def guess(tags: Sequence[str]) -> Guess:
         also = f"; also pinned {', '.join(moving)}, a moving tag: not proposed, follow it with policy digest"
         return Guess(rest.keys, rest.why + also)
     shown = ", ".join(seen[:4]) + (f" (+{len(seen) - 4} more)" if len(seen) > 4 else "")
+    builds = _version_builds(seen)
+    if builds is not None:
+        return Guess(
+            {"policy": "newest", "pattern": builds},
+            f"pinned {shown}: a version and a commit hash (CI's builds of it): the newest image "
+            "created of that version; a new version is a decision (widen the pattern)",
+        )
     # a version has a minor at least and a major no date or build number reaches
     # (``20240131-1542`` parses as version 20240131 with a prerelease; it is a timestamp)
     versions = [
@@ -108,6 +122,17 @@ def guess(tags: Sequence[str]) -> Guess:
         {"policy": "newest"},
         f"pinned {shown}: no order in the tags themselves; the newest image created (check this guess)",
     )
+
+
+def _version_builds(tags: Sequence[str]) -> str | None:
+    """A pattern admitting every build of the one version ``tags`` pin with a commit hash of
+    one length (``^3\\.6\\.0-[0-9a-f]{8}$``); None when they are not all such tags of one version."""
+    found = [_VERSION_HASH.fullmatch(t) for t in tags]
+    shapes = {(m.group("v"), len(m.group("h"))) for m in found if m is not None}
+    if None in found or len(shapes) != 1:
+        return None
+    version, width = shapes.pop()
+    return f"^{re.escape(version)}-[0-9a-f]{{{width}}}$"
 
 
 def _shape(tag: str) -> tuple[str, str] | None:

@@ -257,3 +257,34 @@ def test_the_guide_quotes_the_line_init_prints_for_environments_without_images(
     guide = Path(__file__).resolve().parents[3] / "docs" / "guides" / "your-repository.md"
     text = re.sub(r"\s+", " ", guide.read_text(encoding="utf-8"))
     assert f"`{said}`" in text, said
+
+
+def test_a_guessed_policy_that_matches_only_the_pinned_tag_is_said() -> None:
+    """A check line that names the pinned tag as the choice reads as "all fine": when nothing
+    but the pin matches, the policy never proposes another build, and the line says so."""
+    from types import SimpleNamespace
+
+    from gitops_bot.commands.init import _checks
+    from gitops_bot.engine.discovered_images import FoundImage
+    from gitops_bot.policy.guess import Guess
+    from testkit.policies import policy_of
+
+    keys = {"policy": "semver", "range": ">=3.0.0 <4.0.0"}
+    tags = ["3.5.2", "3.6.0-d381d5b8", "3.6.0-4d09b7bd", "3.6.0-2a7c1e90"]
+    cfg = SimpleNamespace(
+        repository=SimpleNamespace(registry="quay.io", repository="argoproj/argocd"),
+        policy=policy_of(keys).config,
+    )
+    app = SimpleNamespace(
+        config=SimpleNamespace(image=lambda _name: cfg),
+        registry=lambda _host: SimpleNamespace(list_tags=lambda _repo: tags),
+    )
+    img = FoundImage(
+        "quay.io/argoproj/argocd", "quay.io", {}, Guess(keys, ""), ("argocd",), ("3.6.0-4d09b7bd",), ""
+    )
+    (line,) = _checks(app, [img])  # type: ignore[arg-type]
+    assert "matches only the pinned tag: this policy never proposes another build" in line, line
+    # a policy that admits the other builds says nothing of the kind
+    cfg.policy = policy_of({"policy": "newest", "pattern": r"^3\.6\.0-[0-9a-f]{8}$"}).config
+    (line,) = _checks(app, [img])  # type: ignore[arg-type]
+    assert "matches only the pinned tag" not in line, line

@@ -81,3 +81,17 @@ def test_a_moving_word_with_a_variant_is_a_moving_tag_followed_by_digest(tag: st
 )
 def test_a_moving_word_before_a_build_or_version_is_no_moving_tag(tag: str) -> None:
     assert guess([tag]).keys["policy"] != "digest"
+
+
+def test_a_version_with_a_commit_hash_follows_the_newest_build_of_that_version() -> None:
+    # argoproj-deployments' CI pins argocd to 3.6.0-<8 hex> several times a day: under semver the
+    # hash reads as a Docker variant, so only the pinned tag would ever match
+    g = guess(["3.6.0-4d09b7bd"])
+    assert g.keys == {"policy": "newest", "pattern": r"^3\.6\.0-[0-9a-f]{8}$"}
+    assert "commit hash" in g.why
+    tags = ["3.5.2", "3.6.0-d381d5b8", "3.6.0-4d09b7bd", "3.6.0-2a7c1e90", "3.7.0", "latest"]
+    assert policy_of(dict(g.keys)).candidates(tags, "3.6.0-4d09b7bd") == [
+        "3.6.0-d381d5b8",
+        "3.6.0-4d09b7bd",
+        "3.6.0-2a7c1e90",
+    ]
