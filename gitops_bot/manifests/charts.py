@@ -255,8 +255,8 @@ def _together(found: Sequence[_Found], wanted: Mapping[tuple[str, str], str], fi
                 filename,
                 f.node.start_mark.line + 1,
                 f"one value sets the versions of charts {names}, which are not all asked for at {version}",
-                hint="release them together at one version, or write each chart's version in a "
-                "place of its own (a list element's value)",
+                hint="write each chart's version in a place of its own (a list element's value): "
+                "gitops-bot releases each chart on its own, never several as one",
             )
 
 

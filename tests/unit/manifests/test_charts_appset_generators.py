@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gitops_bot.core.errors import ManifestError
@@ -138,3 +140,18 @@ def test_one_value_setting_several_charts_versions_changes_for_all_or_none() -> 
         charts.write(text, "a.yaml", {KYVERNO: "3.4.1"})
     with pytest.raises(ManifestError, match="anchor"):  # and an anchored value is never edited
         charts.write(text, "a.yaml", {KYVERNO: "3.4.1", GRAFANA: "3.4.1"})
+
+
+def test_a_value_setting_several_charts_offers_no_joint_release() -> None:
+    """The bot releases each chart on its own (a plan refuses every chart of a shared value), so
+    neither the refusal nor the guide may offer to release them together: the one way out is a
+    version of each chart's own."""
+    text = PLATFORM.replace('chartVersion: "3.4.0"   # pinned', 'chartVersion: &v "3.4.0"').replace(
+        "chartVersion: 8.12.0}", "chartVersion: *v}"
+    )
+    with pytest.raises(ManifestError) as refused:
+        charts.write(text, "a.yaml", {KYVERNO: "3.4.1"})
+    assert "together" not in str(refused.value)
+    assert "place of its own" in str(refused.value)
+    guide = (Path(__file__).parents[3] / "docs" / "manifests" / "helm-charts.md").read_text()
+    assert "release them together" not in " ".join(guide.split())
