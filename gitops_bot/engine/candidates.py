@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.engine.promotion_order import (
     WORDS,
@@ -35,6 +36,7 @@ from gitops_bot.engine.repository_files import (
     norm,
 )
 from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import reader
 
@@ -227,6 +229,9 @@ def applications(
         _other_branches(repo, f)
         for app in apps:
             if app.path is None:
+                chart = _external_chart(repo, f, app, covered)
+                if chart is not None:
+                    out.append(chart)
                 continue
             path = norm(app.path)
             if path not in repo.dirs or path in covered or repo.no_environment(path):
@@ -241,6 +246,39 @@ def applications(
                 RenderPath(f, safe_name(name), f"Argo CD Application {app.application} in {f} (path {path})")
             )
     return out
+
+
+def _external_chart(
+    repo: RepoFiles, f: str, app: argocd_apps.AppSource, covered: set[str]
+) -> RenderPath | None:
+    """An Application whose source is a chart of a Helm repository: the file itself is where
+    the chart's version is written, so it is an environment of its own (its path the file, the
+    chart configured) unless something found already renders the file; a range Helm resolves
+    is said, not configured."""
+    if not app.chart or "{{" in app.chart or "{{" in app.repo_url or not app.repo_url:
+        return None
+    if any(f == c or f.startswith(c.rstrip("/") + "/") or c in ("", ".") for c in covered):
+        return None
+    url = repository_key(log.without_userinfo(app.repo_url))
+    if not is_exact(app.revision):
+        repo.notes.append(
+            f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} "
+            f"{app.revision or '(no version)'!s} of {url}, a range Helm resolves when it installs; "
+            "pin an exact version there to have the bot release it"
+        )
+        return None
+    name = name_of(f) if rank_of(name_of(f)) is not None else _env_word(app.application) or name_of(f)
+    return RenderPath(
+        f,
+        safe_name(name),
+        f"Argo CD Application {app.application} in {f} (chart {app.chart} {app.revision} of {url})",
+    )
+
+
+def pins_a_chart(how: str) -> bool:
+    """A candidate found as an Application of a chart (:func:`_external_chart`): it releases
+    the chart's version even when it renders none of the images found."""
+    return how.startswith("Argo CD Application ") and " (chart " in how
 
 
 def _other_branches(repo: RepoFiles, f: str) -> None:

@@ -224,7 +224,12 @@ def _rendering(
     out = []
     for e in envs:
         r = readings.get(e.name)
-        if r is not None and r.images and all(i.status is PinStatus.NOT_RENDERED for i in r.images):
+        if (
+            r is not None
+            and r.images
+            and all(i.status is PinStatus.NOT_RENDERED for i in r.images)
+            and not any(candidates.pins_a_chart(h) for h in e.how)
+        ):
             paths = ", ".join(e.paths[:3])
             repo.notes.append(f"{paths}: renders none of the images found; not configured as an environment")
             continue

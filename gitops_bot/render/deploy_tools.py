@@ -164,13 +164,13 @@ class DeployTools:
         (``kustomize.images``, Helm ``parameters``), which Argo CD applies last."""
         if app.path is None and app.chart is None and app.refs:  # a source only lending a ref
             return
-        if app.revision not in self._bases:  # this checkout's files are not what it renders
-            walk.elsewhere.append(self._elsewhere(app))
-            return
-        if app.path is None:
+        if app.path is None:  # a chart's targetRevision is its version, not a branch of these files
             walk.notes.append(
                 f"{rel}: {app.application} renders {app.chart} from {app.repo_url}, not followed"
             )
+            return
+        if app.revision not in self._bases:  # this checkout's files are not what it renders
+            walk.elsewhere.append(self._elsewhere(app))
             return
         directory = Path(os.path.normpath(self.reader.repo_root / app.path))
         if not self.reader.tree.is_dir(directory):

@@ -139,3 +139,64 @@ def test_a_chart_with_no_repository_url_or_a_name_an_image_has_is_said_not_confi
         "'https://charts.example.com/\\x1b[2J', not a chart repository URL (a Helm alias or a local chart); "
         "write its repository's URL there to have its versions released",
     ]
+
+
+_EXTERNAL_CHART_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ingress-nginx
+  namespace: argocd
+spec:
+  destination:
+    namespace: ingress-nginx
+    server: https://kubernetes.default.svc
+  project: default
+  source:
+    repoURL: https://kubernetes.github.io/ingress-nginx
+    chart: ingress-nginx
+    targetRevision: 4.9.1
+"""
+
+
+def test_an_application_of_an_external_chart_nothing_else_renders_is_an_environment(tmp_path: Path) -> None:
+    # argoproj/argoproj-deployments' argoproj/base/ingress-nginx.yaml, reduced to its source:
+    # an Application whose only source is a chart of a Helm repository at an exact version is
+    # a release site of its own, rendered by nothing else in the repository
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "ingress-nginx-prod.yaml").write_text(_EXTERNAL_CHART_APP)
+    found = discover(tmp_path)
+    (env,) = found.environments
+    assert env.paths == ("apps/ingress-nginx-prod.yaml",)
+    assert env.how == (
+        "Argo CD Application ingress-nginx in apps/ingress-nginx-prod.yaml "
+        "(chart ingress-nginx 4.9.1 of https://kubernetes.github.io/ingress-nginx)",
+    )
+    (chart,) = found.charts
+    assert (chart.name, chart.versions, chart.environments) == ("ingress-nginx", ("4.9.1",), (env.name,))
+    assert chart.how.endswith("at apps/ingress-nginx-prod.yaml:14")
+    (tmp_path / "gitops-bot.yaml").write_text(config_text(found))
+    app = open_app(tmp_path)
+    (configured,) = app.config.environments
+    assert [t.place for t in app.chart_targets(configured)] == ["apps/ingress-nginx-prod.yaml:14"]
+
+
+def test_an_external_chart_application_beside_images_renders_no_branch_of_its_version(tmp_path: Path) -> None:
+    # a chart source's targetRevision is the chart's version: no branch of this repository, so
+    # the environment is kept (it pins the chart) and the images it does not render are not
+    # "rendered from branch 4.9.1"
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "ingress-nginx-prod.yaml").write_text(_EXTERNAL_CHART_APP)
+    web = tmp_path / "web" / "overlays" / "prod"
+    web.mkdir(parents=True)
+    (web / "kustomization.yaml").write_text("resources:\n- app.yaml\n")
+    (web / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n"
+        "    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/app:1.0.0\n"
+    )
+    found = discover(tmp_path)
+    paths = {p for e in found.environments for p in e.paths}
+    assert "apps/ingress-nginx-prod.yaml" in paths
+    (image,) = found.images
+    assert "ingress-nginx-prod" not in image.environments
+    assert not any("renders branch" in n for n in found.notes)
