@@ -416,8 +416,14 @@ def _environment_plan(
     at: datetime | None = None,
 ) -> EnvironmentPlan:
     items: list[PlanItem] = []
+    promoted = env.mode is EnvironmentMode.PROMOTION and env.promote_from
+    source = app.config.environment(env.promote_from) if promoted and env.promote_from else None
+    # what the promotion source renders, whether or not it is planned in this run
+    runs = None if source is None else {r.image for r in app.reading(source).images if r.effective}
     for t in targets:
         item = _item(t, found)
+        if runs is not None and t.deployed is not None and t.image.name not in runs:
+            item = planning.not_promotable(t)
         if t.key in found.verdicts and item.action is PlanAction.UPDATE:
             item = planning.verified(item, found.verdicts[t.key])
         if t.image.name in held and t.deployed is not None:

@@ -121,6 +121,17 @@ def promotion_only(target: Target) -> PlanItem:
     )
 
 
+def not_promotable(target: Target) -> PlanItem:
+    """An image its promotion source does not render: no policy runs under promote_from and
+    the source has nothing to carry over, so it would sit "up to date" for ever."""
+    src = target.environment.promote_from
+    return target.item(
+        PlanAction.SKIP,
+        f"{src} does not run {target.image.name}: nothing can promote it "
+        "(fix: drop promote_from, or run the same image in both)",
+    )
+
+
 def skipped(target: Target, reason: str) -> PlanItem:
     return target.item(PlanAction.SKIP, reason)
 
