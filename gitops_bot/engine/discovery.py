@@ -36,6 +36,7 @@ from gitops_bot.engine.candidates import FoundEnvironment, RenderPath
 from gitops_bot.engine.discovered_charts import FoundChart
 from gitops_bot.engine.discovered_images import FoundImage, ImageNames
 from gitops_bot.engine.promotion_order import (
+    apart,
     name_order,
     rank_of,
     rolling_sync_order,
@@ -127,6 +128,7 @@ def discover(
     discovered_images.rendered_images(repo, every, found)
     renamed = {s.name: discovered_images.new_names(repo, rendered[s.name]) for s in sources}
     discovered_images.chart_images(repo, found)
+    _undeployed_charts(repo, envs, rendered)
     discovered_images.values_blocks(repo, every, found)
     specs = [images.ImageSpec(n, workloads.repository_key(n), dict(h)) for n, h in found.found.items()]
     names_ = tuple(found.found)
@@ -143,7 +145,7 @@ def discover(
         readings = discovered_clusters.split_readings(
             repo, envs, clusters, specs, names_, readings, rendered, renamed, plain
         )
-    envs, order_source = _ordered(repo, envs, questions)
+    envs, order_source = _ordered(repo, envs, questions, readings)
     envs = discovered_clusters.cluster_order(envs, clusters, questions)
     readings = {e.name: readings[e.name] for e in envs if e.name in readings}
     out_images = []
@@ -214,6 +216,50 @@ def _charts(
     return found
 
 
+def _undeployed_charts(
+    repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[str, Sequence[str]]
+) -> None:
+    """A chart directory no environment renders whose templates build an image from its values
+    (a chart deployed whole by an Application made in Argo CD's UI): said with the image its
+    values set and what to write, where it was silence (a chart is no environment by itself)."""
+    dirs = sorted(str(PurePosixPath(f).parent) for f in repo.files if PurePosixPath(f).name == "Chart.yaml")
+    seen = [p for e in envs for p in e.paths] + [f for fs in rendered.values() for f in fs]
+    for chart in dirs:
+        prefix = "" if chart == "." else f"{chart}/"
+        if any(d != chart and chart.startswith(f"{d}/") for d in dirs):
+            continue  # a subchart: its parent is what is deployed
+        if any(p in (".", chart) or chart.startswith(f"{p}/") or p.startswith(prefix) for p in seen):
+            continue
+        names = discovered_images.ImageNames()
+        discovered_images.chart_images(repo, names)
+        values = (repo.docs(f"{prefix}values.yaml") or [{}])[0]
+        said = []
+        for name, helm in names.found.items():
+            if not names.how[name].startswith(f"{prefix}templates/") or not helm:
+                continue
+            tag = _value_at(values, helm["tag"]) if "tag" in helm else None
+            version = f" {tag}" if isinstance(tag, str | int | float) and not isinstance(tag, bool) else ""
+            keys = ", ".join(f"{k}: {v}" for k, v in helm.items())
+            said.append((f"{name}{version} at {', '.join(helm.values())}", keys))
+        if not said:
+            continue
+        repo.notes.append(
+            f"{chart}: a Helm chart that nothing in this repository deploys (its values.yaml sets "
+            f"{'; '.join(w for w, _ in said)}); if it is deployed as it is, write "
+            f"{{name: <env>, path: {chart}}} under environments: and the image with helm: "
+            + "; ".join(f"{{{k}}}" for _, k in said)
+        )
+
+
+def _value_at(values: object, key: str) -> object:
+    node = values
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
 def _rendering(
     repo: RepoFiles, envs: Sequence[FoundEnvironment], readings: Mapping[str, EnvironmentReading]
 ) -> list[FoundEnvironment]:
@@ -238,7 +284,10 @@ def _rendering(
 
 
 def _ordered(
-    repo: RepoFiles, envs: Sequence[FoundEnvironment], questions: list[str]
+    repo: RepoFiles,
+    envs: Sequence[FoundEnvironment],
+    questions: list[str],
+    readings: Mapping[str, EnvironmentReading],
 ) -> tuple[list[FoundEnvironment], str]:
     """Each environment's promote_from: from the tools' definitions (Kargo, GitOps Promoter, an
     ApplicationSet's RollingSync), else guessed from the names; one the names leave open is
@@ -254,6 +303,9 @@ def _ordered(
         upstream, open_ = name_order(names)
         guessed = bool(upstream)
         order_source = "names" if guessed else ""
+    runs = {n: [i.image for i in r.images if i.effective] for n, r in readings.items() if r.images}
+    # names that order two environments sharing no image order nothing: asked, not guessed
+    unshared = apart(upstream, runs) if guessed else {}
     out = []
     for e in envs:
         n = e.name
@@ -265,6 +317,12 @@ def _ordered(
                 if guessed
                 else next((s for s in said if n in s), said[0] if said else "")
             )
+        elif n in unshared:
+            why = (
+                f"open question: {n} is promoted from {unshared[n]}? the names say so, but they share "
+                f"no image: a promotion would never change {n}; set promote_from only if they run one image"
+            )
+            questions.append(f"environment {n}: promote_from {unshared[n]}? they share no image")
         elif n in open_:
             why = (
                 f"open question: {n} is promoted from {' or '.join(open_[n])}? the names do not say; "

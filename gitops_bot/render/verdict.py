@@ -68,6 +68,7 @@ def reading(
     walk: Walk,
     renders: Mapping[str, set[str]],
     others: Mapping[str, Sequence[str]] | None = None,
+    values_key: Callable[[str], tuple[str, str, str | None] | None] | None = None,
 ) -> EnvironmentReading:
     """``others``: image -> the environments rendering it (:func:`rendered_by`), so an image
     this one does not render is said as another's rather than as misnamed."""
@@ -93,6 +94,13 @@ def reading(
             and (theirs := [n for n in (others or {}).get(image, ()) if n != env])
         ):
             reading = _theirs(env, image, theirs)
+        elif reading.status is PinStatus.NOT_RENDERED and values_key and (hit := values_key(image)):
+            # a values file it reads names the image under a key: what is missing is the image's
+            # helm: keys, not its name or the environment's path
+            file, key, tag = hit
+            keys = f"repository: {key}" + (f", tag: {tag}" if tag else "")
+            fix = f"{file} names {image} at {key}: add helm: {{{keys}}} to the image in gitops-bot.yaml"
+            reading = replace(reading, fix=fix)
         out.append(reading)
         if reading.status is PinStatus.PINNED and reading.would_write is None:
             writable.update((p.file, None) for p in reading.pins if p.effective and p.editable)

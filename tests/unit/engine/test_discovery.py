@@ -595,3 +595,27 @@ def test_a_root_of_plain_manifests_is_the_one_environment(tmp_path: Path) -> Non
     found = discover(repo)
     assert [(e.paths) for e in found.environments] == [(".",)]
     assert [i.name for i in found.images] == ["kostiscodefresh/summer-of-k8s-app"]
+
+
+def test_a_chart_directory_nothing_deploys_is_said_with_its_image_and_what_to_write(tmp_path: Path) -> None:
+    # codefresh-contrib/helm-gitops-example: one chart, deployed whole by an Application made in
+    # Argo CD's UI; its image is set in its own values.yaml
+    _write(
+        tmp_path,
+        {
+            "charts/python/Chart.yaml": "apiVersion: v2\nname: python\nversion: 0.3.0\n",
+            "charts/python/values.yaml": "image:\n  pullPolicy: IfNotPresent\n  repository: codefresh/kubectl\n"
+            "  tag: 1.14.9\n",
+            "charts/python/templates/deployment.yaml": DEPLOY.format(
+                image='"{{ .Values.image.repository }}:{{ .Values.image.tag }}"'
+            ),
+        },
+    )
+    found = discover(tmp_path)
+    assert not found.environments
+    assert (
+        "charts/python: a Helm chart that nothing in this repository deploys (its values.yaml sets "
+        "codefresh/kubectl 1.14.9 at image.repository, image.tag); if it is deployed as it is, write "
+        "{name: <env>, path: charts/python} under environments: and the image with helm: "
+        "{repository: image.repository, tag: image.tag}"
+    ) in found.notes

@@ -540,3 +540,26 @@ def test_an_image_another_environment_renders_is_said_briefly_without_the_rename
     assert mine.describe() == "not rendered: only staging renders it"
     nowhere = found["cicd"].image("ghcr.io/acme/nowhere")
     assert nowhere.fix is not None and "name the image" in nowhere.fix
+
+
+def test_an_image_named_under_a_values_key_with_no_helm_keys_gets_the_helm_keys_as_its_fix(
+    tmp_path: Path,
+) -> None:
+    # codefresh-contrib/helm-gitops-example: a chart deployed whole, its image in its values.yaml;
+    # configured without helm: keys, the reading cannot place it, and the fix names the keys
+    _tree(
+        tmp_path,
+        {
+            "charts/python/Chart.yaml": "apiVersion: v2\nname: python\nversion: 0.3.0\n",
+            "charts/python/values.yaml": "image:\n  repository: ghcr.io/acme/app\n  tag: 1.14.9\n",
+            "charts/python/templates/deploy.yaml": DEPLOYMENT.replace(
+                "ghcr.io/acme/app:1.0.0", '"{{ .Values.image.repository }}:{{ .Values.image.tag }}"'
+            ),
+        },
+    )
+    r = _read(tmp_path, {"default": "charts/python"})["default"].image(APP)
+    assert r.status is PinStatus.NOT_RENDERED
+    assert r.fix == (
+        "charts/python/values.yaml names ghcr.io/acme/app at image.repository: add "
+        "helm: {repository: image.repository, tag: image.tag} to the image in gitops-bot.yaml"
+    )
