@@ -303,9 +303,11 @@ def _ordered(
         upstream, open_ = name_order(names)
         guessed = bool(upstream)
         order_source = "names" if guessed else ""
-    runs = {n: [i.image for i in r.images if i.effective] for n, r in readings.items() if r.images}
+    # an environment whose images were not read (another branch not fetched) is not judged
+    runs = {n: seen for n, r in readings.items() if (seen := [i.image for i in r.images if i.effective])}
     # names that order two environments sharing no image order nothing: asked, not guessed
     unshared = apart(upstream, runs) if guessed else {}
+    order_source = order_source if upstream else ""
     out = []
     for e in envs:
         n = e.name

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -215,3 +215,18 @@ def same(a: str, b: str) -> bool:
 def _suffix(name: str) -> str:
     parts = re.split(r"[-_.]", name.lower())
     return "-".join(p for p in parts if p not in WORDS)
+
+
+def apart(upstream: dict[str, str], runs: Mapping[str, Collection[str]]) -> dict[str, str]:
+    """The guessed ``upstream`` pairs whose environments render no image in common (``runs``:
+    environment -> the images it renders; one not in it is not judged), taken out of
+    ``upstream``: a promotion between them could never promote anything, yet would say
+    "up to date" of every image of the later one."""
+    out = {
+        env: src
+        for env, src in upstream.items()
+        if env in runs and src in runs and not set(runs[env]) & set(runs[src])
+    }
+    for env in out:
+        del upstream[env]
+    return out

@@ -288,3 +288,24 @@ def test_a_guessed_policy_that_matches_only_the_pinned_tag_is_said() -> None:
     cfg.policy = policy_of({"policy": "newest", "pattern": r"^3\.6\.0-[0-9a-f]{8}$"}).config
     (line,) = _checks(app, [img])  # type: ignore[arg-type]
     assert "matches only the pinned tag" not in line, line
+
+
+def test_environments_sharing_no_image_are_not_guessed_a_promotion_order(tmp_path: Path) -> None:
+    """dev runs one image, production another (Albertoimpl/spring-sample-app-ops): the names
+    would order them, but a promotion between them can never promote anything, so the order is
+    asked, not guessed."""
+    _write(
+        tmp_path,
+        {
+            "overlays/dev/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "overlays/dev/deploy.yaml": DEPLOY.format(image="ghcr.io/albertoimpl/app:1.0.0"),
+            "overlays/production/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "overlays/production/deploy.yaml": DEPLOY.format(image="ghcr.io/markpollack/app:1.0.0"),
+        },
+    )
+    result = cli.execute(["init", "--repo", str(tmp_path), "--output", "json"])
+    doc = cli.output.document(result)
+    assert doc is not None
+    config = doc["init"]["config"]
+    assert not [line for line in config.splitlines() if line.strip().startswith("promote_from:")], config
+    assert "production is promoted from dev? the names say so, but they share no image" in config, config
