@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from gitops_bot.core.reading import ImageReading
+    from gitops_bot.core.reading import ChartReading, ImageReading
 
 
 class GitOpsBotError(Exception):
@@ -19,7 +19,7 @@ class GitOpsBotError(Exception):
     exit_code = 1
     # what the environments render, read from git before the failure (a registry that cannot
     # be reached does not unsay it): the JSON error document carries it
-    reading: tuple[ImageReading, ...] = ()
+    reading: tuple[ImageReading | ChartReading, ...] = ()
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

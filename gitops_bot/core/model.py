@@ -415,6 +415,7 @@ class PlanItem:
     # (digest, when the bot first saw it) of the candidates aged by the forge's clock: the pull
     # request's body records them, so the next run (or a restarted bot) reads the same times
     sightings: tuple[tuple[str, datetime], ...] = ()
+    line: int | None = None  # a chart's: the line of the version in ``file`` (None: not pinned)
 
     def to_json(self) -> dict[str, Any]:
         current = self.current
@@ -424,6 +425,7 @@ class PlanItem:
             return {
                 "chart": self.image,
                 "file": self.file,
+                "line": self.line,
                 "repository": self.repository,
                 "policy": self.policy,
                 "action": self.action,

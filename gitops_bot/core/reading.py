@@ -240,3 +240,48 @@ class EnvironmentReading:
 
     def image(self, name: str) -> ImageReading | None:
         return next((r for r in self.images if r.image == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartReading:
+    """A configured chart as an environment renders it, read from git: the version written and
+    where (``exact`` False: a range the chart's tool resolves when it installs), the other
+    environments rendering that place, or why nothing the environment renders pins it. What a
+    failed run's reading says of charts beside its images (``chart`` where an image's entry
+    has ``image``)."""
+
+    environment: str
+    chart: str
+    repository: str
+    version: str | None
+    file: str
+    line: int | None = None
+    exact: bool = True
+    shared_with: tuple[str, ...] = ()
+    reason: str = ""  # why no file the environment renders pins it (version None)
+
+    @property
+    def place(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+    def describe(self) -> str:
+        """One line for people: where the version is written, or why it is not."""
+        if self.version is None:
+            return self.reason or f"no file {self.environment} renders pins chart {self.chart}"
+        said = f"pinned at {self.place}" if self.exact else f"range at {self.place}, resolved when installed"
+        if self.shared_with:
+            said += f", which {', '.join(self.shared_with)} render too"
+        return f"{said} (from {self.repository})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "chart": self.chart,
+            "repository": self.repository,
+            "version": self.version,
+            "exact": self.exact,
+            "file": self.file,
+            "line": self.line,
+            "shared_with": list(self.shared_with),
+            **({"reason": self.reason} if self.reason else {}),
+        }

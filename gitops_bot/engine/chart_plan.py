@@ -46,7 +46,9 @@ def plan_charts(
     limits = {c.name: c.index_limit for c in app.config.charts}
     versions = gather(
         app,
-        {(t.chart.repository, t.chart.name) for t in asking},
+        # in order: the first failure in the keys' order is the run's error, so the same
+        # repository is named every run, not whichever failed first
+        sorted({(t.chart.repository, t.chart.name) for t in asking}),
         lambda k: source.versions(k[0], k[1], limit=limits[k[1]]),
         what="listing chart versions",
     )

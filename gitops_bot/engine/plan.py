@@ -33,7 +33,7 @@ from gitops_bot.core.model import (
     Verification,
     WriteMode,
 )
-from gitops_bot.core.reading import EnvironmentReading
+from gitops_bot.core.reading import ChartReading, EnvironmentReading
 from gitops_bot.engine.app import App
 from gitops_bot.engine.fanout import ask as _ask
 from gitops_bot.engine.fanout import gather as _gather
@@ -93,8 +93,18 @@ def plan(
     try:
         return _plan(app, envs, readings, metadata=metadata, images=images, seen=seen, now=now)
     except GitOpsBotError as e:  # what each environment renders is said whatever failed after
-        e.reading = e.reading or reading
+        e.reading = e.reading or (*reading, *_chart_reading(app, envs))
         raise
+
+
+def _chart_reading(app: App, envs: Sequence[EnvironmentConfig]) -> tuple[ChartReading, ...]:
+    """Each environment's configured charts as git shows them, for a run that failed after
+    reading them (a chart repository out of reach does not unsay the versions written); none
+    when the charts' own files cannot be read, which the error then says."""
+    try:
+        return tuple(t.reading() for env in envs for t in app.chart_targets(env))
+    except GitOpsBotError:
+        return ()
 
 
 def _plan(

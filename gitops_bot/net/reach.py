@@ -47,7 +47,7 @@ def not_reached(exc: BaseException, host: str, service: str = "registry") -> Not
         case socket.gaierror():
             return NotReached(
                 f"the host name {name} has no address ({cause.strerror or 'DNS lookup failed'})",
-                f"check the host name {name} (the image's repository names it), this machine's "
+                f"check the host name {name} ({_named_by(service)}), this machine's "
                 f"DNS and network, {PROXY_NOTE}",
             )
         case ConnectionRefusedError():
@@ -101,6 +101,14 @@ def _tls(cause: ssl.SSLError, host: str, service: str) -> NotReached:
         f"machine accepts, {PROXY_NOTE}",
         lasting=True,
     )
+
+
+def _named_by(service: str) -> str:
+    """Where the host name came from: a registry serves images and ``oci://`` charts alike, so
+    its host is never said to be one image's when a chart's repository named it."""
+    if service in ("registry", "chart repository"):
+        return "an image's or chart's repository in gitops-bot.yaml names it"
+    return "gitops-bot.yaml names it"
 
 
 def _os_error(exc: BaseException) -> BaseException | None:

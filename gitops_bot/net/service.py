@@ -118,6 +118,9 @@ class Unavailable:
     status: int | None = None
     said: str = ""
     transient: bool = field(default=False, compare=False)
+    # the host was never reached (refused, no address, no route: net/reach.py), and this is
+    # what to check: no answer said anything of its load
+    unreached: str | None = field(default=None, compare=False)
     # the last answer itself, when there was one: a caller words a rate limit's reset from it
     reply: Reply | None = field(default=None, repr=False, compare=False)
 
@@ -316,6 +319,7 @@ class Service:
                 reply.status if reply else None,
                 said(reply.body) if reply else "",
                 transient=True,
+                unreached=exc.unreached,
                 reply=reply,
             )
 
@@ -402,7 +406,9 @@ class Service:
                     if unreached is not None and unreached.lasting:
                         return Unavailable(f"cannot connect to {host}: {unreached.what}; {unreached.check}")
                     what = unreached.what if unreached else type(exc).__name__
-                    raise retry.Retryable(f"cannot connect to {host}: {what}") from None
+                    raise retry.Retryable(
+                        f"cannot connect to {host}: {what}", unreached=unreached.check if unreached else None
+                    ) from None
                 except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
                     return Unavailable(redact(str(exc))[:SAID])
                 except httpx.TransportError as exc:

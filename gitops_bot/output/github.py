@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, assert_never
 
 from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
 from gitops_bot.core.outside import Code, Outside, Part, md, md_cell, md_link, md_row
+from gitops_bot.core.reading import ChartReading
 from gitops_bot.output import dashboard, text
 from gitops_bot.output.as_json import document
 from gitops_bot.output.explain_text import explain_markdown
@@ -148,9 +149,9 @@ def markdown_summary(result: Result) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def _reading_rows(reading: Sequence[ImageReading]) -> list[str]:
-    """Each environment's images as git pins them, for a run that stopped after reading them
-    (the error is the step's annotation): the text's reading, as a table."""
+def _reading_rows(reading: Sequence[ImageReading | ChartReading]) -> list[str]:
+    """Each environment's images and charts as git pins them, for a run that stopped after
+    reading them (the error is the step's annotation): the text's reading, as a table."""
     lines = [
         "What each environment pins, read from git before the run stopped:",
         "",
@@ -158,9 +159,12 @@ def _reading_rows(reading: Sequence[ImageReading]) -> list[str]:
         "|---|---|---|---|",
     ]
     for r in reading:
-        lines.append(
-            md_row(_cell(r.environment), Code(r.image), Code(text.pinned_value(r)), _cell(r.describe()))
+        name, pinned = (
+            (f"chart {r.chart}", r.version or "")
+            if isinstance(r, ChartReading)
+            else (r.image, text.pinned_value(r))
         )
+        lines.append(md_row(_cell(r.environment), Code(name), Code(pinned), _cell(r.describe())))
     return lines
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from gitops_bot.core.model import Plan, PlanItem
 
 if TYPE_CHECKING:
-    from gitops_bot.core.reading import ImageReading
+    from gitops_bot.core.reading import ChartReading, ImageReading
     from gitops_bot.engine.explain import Explained
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.engine.report import Reports
@@ -144,7 +144,7 @@ class Failed:
     render when it was read before the failure."""
 
     line: str
-    reading: tuple[ImageReading, ...] = ()
+    reading: tuple[ImageReading | ChartReading, ...] = ()  # a chart's entry beside the images'
 
     @property
     def message(self) -> str:

@@ -23,7 +23,7 @@ from gitops_bot.core.model import (
     short_digest,
 )
 from gitops_bot.core.outside import terminal_text as _t
-from gitops_bot.core.reading import ImageReading, Pin, PinStatus
+from gitops_bot.core.reading import ChartReading, ImageReading, Pin, PinStatus
 from gitops_bot.output.words import action_of, grouped, tally
 from gitops_bot.release.next_step import RequestStep
 
@@ -178,18 +178,24 @@ def _reading_lines(reading: Sequence[ImageReading]) -> list[str]:
     return lines
 
 
-def reading_text(reading: Sequence[ImageReading]) -> str:
+def reading_text(reading: Sequence[ImageReading | ChartReading]) -> str:
     """What each environment pins and where, read from git, for a run that stopped after reading
-    it (a registry that cannot be reached, no environment pinning any image): the same reading
-    the JSON error document carries, each image with the version it is pinned to, so a failure
-    never hides what git shows. The error line on stderr says why the run stopped."""
+    it (a registry or chart repository that cannot be reached, no environment pinning any
+    image): the same reading the JSON error document carries, each image and chart with the
+    version it is pinned to, so a failure never hides what git shows. The error line on stderr
+    says why the run stopped."""
     lines = ["What each environment pins, read from git before the run stopped (the error says why):"]
-    by_env: dict[str, list[ImageReading]] = {}
+    by_env: dict[str, list[ImageReading | ChartReading]] = {}
     for r in reading:
         by_env.setdefault(r.environment, []).append(r)
     for env, found in by_env.items():
         lines.append(env)
-        rows = [(_t(r.image), _t(pinned_value(r)), _t(r.describe())) for r in found]
+        rows = [
+            (_t(f"chart {r.chart}"), _t(r.version or ""), _t(r.describe()))
+            if isinstance(r, ChartReading)  # named as the plan's rows name a chart
+            else (_t(r.image), _t(pinned_value(r)), _t(r.describe()))
+            for r in found
+        ]
         widths = [max(len(row[k]) for row in rows) for k in range(2)]
         for row in rows:  # a column no image fills (nothing pinned) is left out, not padded
             cells = [row[k].ljust(widths[k]) for k in range(2) if widths[k]]

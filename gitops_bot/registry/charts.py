@@ -195,7 +195,7 @@ class ChartIndexes:
             if found is None:
                 ca, env = config.ca_file, self._env
                 found = self._services[key] = Service(
-                    "a chart repository",
+                    "chart repository",  # what reach.py's checks name ("check that a chart repository runs")
                     base,
                     credential=credential,
                     tls=lambda: ssl_context(ca, env),
@@ -274,6 +274,10 @@ class ChartIndexes:
         if why.startswith("answered more than"):
             return RegistryProtocolError(
                 f"chart repository {url}: index.yaml is over {limit} bytes", hint=_RAISE_LIMIT
+            )
+        if unavailable.unreached:  # never reached: said as a registry's is, with what to check
+            return RegistryUnavailable(
+                f"chart repository {url} unreachable: {why}", hint=f"{unavailable.unreached}, then run again"
             )
         if unavailable.transient:
             return RegistryUnavailable(

@@ -25,7 +25,7 @@ from gitops_bot.core.model import (
     is_placeholder_digest,
     short_digest,
 )
-from gitops_bot.core.reading import ImageReading, PinStatus
+from gitops_bot.core.reading import ChartReading, ImageReading, PinStatus
 
 
 class PolicySettings(Protocol):
@@ -279,6 +279,21 @@ class ChartTarget:
             current=None if self.version is None else Deployed(self.chart.name, None, self.version, None),
             candidate=None if candidate is None else Candidate(candidate),
             kind=ArtifactKind.CHART,
+            line=self.line,
+        )
+
+    def reading(self) -> ChartReading:
+        """What git shows of the chart here, whatever its repository answers."""
+        return ChartReading(
+            self.environment.name,
+            self.chart.name,
+            self.chart.repository,
+            self.version,
+            self.file,
+            self.line,
+            self.exact,
+            self.shared_with,
+            self.unpinned if self.version is None else "",
         )
 
 

@@ -41,6 +41,9 @@ def test_plan_lists_chart_versions_chosen_by_their_policies(
     assert charts["podinfo"]["candidate"] == {"version": "1.2.1"}  # 2.0.0 is outside ^1
     assert charts["sourced"]["candidate"] == {"version": "0.2.0"}
     assert charts["sourced"]["file"] == "apps/staging/application.yaml"
+    # the line of the version, as the init comment and the reading name it
+    written = (work / "apps/staging/application.yaml").read_text().splitlines()
+    assert "targetRevision" in written[charts["sourced"]["line"] - 1]
     assert [i["image"] for i in staging["images"]] == ["example/app"]  # images stay as they were
     (dev,) = [e for e in plan["environments"] if e["name"] == "dev"]
     (sourced,) = dev["charts"]

@@ -179,3 +179,72 @@ def test_the_guide_shows_what_init_registry_prints_offline(
     said, _, rest = shown[-1].partition(" (Name or service not known)")
     line = err.rstrip("\n").splitlines()[-1]  # after the log's warnings of the images skipped
     assert line.startswith(said + " (") and line.endswith(rest)
+
+
+CHARTS_CONFIG = """version: 1
+images: []
+charts:
+  - {name: alpha, repository: "http://127.0.0.1:2/charts", policy: semver}
+  - {name: beta, repository: "http://127.0.0.1:1/charts", policy: semver}
+  - {name: kargo, repository: "oci://127.0.0.1:3/akuity/kargo-charts", policy: semver}
+registries:
+  127.0.0.1:3: {insecure: true}
+environments:
+  - {name: staging, path: overlays/staging}
+  - {name: production, path: overlays/production}
+"""
+HELM_CHARTS = """helmCharts:
+  - name: alpha
+    repo: http://127.0.0.1:2/charts
+    version: {v}
+  - name: beta
+    repo: http://127.0.0.1:1/charts
+    version: {v}
+  - name: kargo
+    repo: oci://127.0.0.1:3/akuity/kargo-charts
+    version: {v}
+"""
+
+
+def _charts_repo(tmp_path: Path) -> Path:
+    """Charts only, each environment pinning its own versions, their repositories out of reach."""
+    files = {
+        "overlays/staging/kustomization.yaml": HELM_CHARTS.format(v="1.2.0"),
+        "overlays/production/kustomization.yaml": HELM_CHARTS.format(v="1.1.0"),
+        "gitops-bot.yaml": CHARTS_CONFIG,
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
+    return tmp_path
+
+
+def test_unreachable_chart_repositories_leave_the_plan_saying_each_charts_pin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A charts-only configuration offline: the text and the JSON say each environment's charts,
+    the version written, file and line; the error names the same repository every run (the
+    first in order, not the first to fail), said as not reached, never as overloaded."""
+    repo = _charts_repo(tmp_path)
+    errors = set()
+    for _ in range(3):
+        code, out, err = _run(capsys, "plan", "--repo", str(repo))
+        assert code == 3
+        errors.add(err)
+    assert "staging\n  chart alpha  1.2.0  pinned at overlays/staging/kustomization.yaml:4" in out
+    assert "  chart kargo  1.1.0  pinned at overlays/production/kustomization.yaml:10" in out
+    (said,) = errors  # one host, whichever answered first
+    assert (
+        "chart repository http://127.0.0.1:1/charts/index.yaml unreachable: cannot connect to 127.0.0.1:1: connection refused"
+        in said
+    )
+    assert "unavailable" not in said and "check that a chart repository runs at 127.0.0.1:1" in said
+    code, out, err = _run(capsys, "plan", "--repo", str(repo), "--output", "json")
+    assert code == 3 and err in errors
+    doc = json.loads(out)
+    assert {(r["environment"], r["chart"], r["version"], r["file"], r["line"]) for r in doc["reading"]} == {
+        (env, chart, v, f"overlays/{env}/kustomization.yaml", line)
+        for env, v in (("staging", "1.2.0"), ("production", "1.1.0"))
+        for chart, line in (("alpha", 4), ("beta", 7), ("kargo", 10))
+    }

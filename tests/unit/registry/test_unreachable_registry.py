@@ -91,7 +91,10 @@ def test_a_name_without_an_address_is_said_with_the_name_to_check() -> None:
     assert said.startswith(
         "registry registry.example.invalid unreachable: the host name registry.example.invalid has no address"
     )
-    assert "check the host name registry.example.invalid (the image's repository names it)" in said
+    assert (
+        "check the host name registry.example.invalid (an image's or chart's repository in gitops-bot.yaml names it)"
+        in said
+    )
     assert client.window.cuts == 0
     assert "registry_overloaded" not in [e["event"] for e in logs]
 
