@@ -104,7 +104,8 @@ class App:
 
         file = self.holds.get(environment, {})
         manual = intent.to_hold(self.manual_changes(environment), file)
-        return {**{name: c.reason() for name, c in manual.items()}, **file}
+        held = {**{name: c.reason() for name, c in manual.items()}, **file}
+        return {name: intent.shown(environment, name, why) for name, why in held.items()}
 
     @property
     def holds(self) -> holds_mod.Holds:

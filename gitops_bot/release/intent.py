@@ -183,6 +183,14 @@ def manual_changes(
     return out
 
 
+def shown(environment: str, image: str, reason: str) -> str:
+    """A hold's reason as said: one this rule wrote (read from history, in the holds file or
+    not yet) gains the command that lifts it, since it may hold from the first plan of a
+    repository whose old rollback the user never knew of; any other hold is said as written."""
+    fix = f"(fix: gitops-bot unhold {environment} {image})"
+    return f"{reason} {fix}" if reason.startswith(PREFIX) and not reason.endswith(fix) else reason
+
+
 def to_hold(changes: Mapping[str, ManualChange], held: Mapping[str, str]) -> dict[str, ManualChange]:
     """The manual rollbacks not held yet (``held``: the environment's holds)."""
     return {name: c for name, c in changes.items() if c.back and name not in held}

@@ -65,6 +65,8 @@ def test_a_manual_revert_is_held_everywhere_never_proposed_over_and_lifted_by_un
     assert act(held) == ("blocked", "hold")
     assert "manual rollback: 1.1.0@" in held["reason"] and f"by Dana in {revert[:12]}" in held["reason"]
     assert "(Revert " in held["reason"]
+    # held on the first read of a history the user may not know of: the line says how to lift it
+    assert f"(fix: gitops-bot unhold dev {APP})" in held["reason"], held["reason"]
 
     out = run(capsys, world, "update", "--env", "dev")
     # her revert also took the worker back to its tag without the digest the release pinned:

@@ -162,3 +162,15 @@ def test_the_persons_next_change_forward_lifts_the_hold_their_rollback_placed() 
     )
     assert to_lift(forward, held) == ["app"]
     assert to_lift(forward, {"app": "incident 42"}) == []  # a person's own hold is theirs to lift
+
+
+def test_a_hold_read_from_history_says_how_to_lift_it() -> None:
+    """A rollback a person made years before onboarding holds the first plan (by design); the
+    hold's line names the command that lifts it, once, and other holds are said as written."""
+    from gitops_bot.release.intent import PREFIX, shown
+
+    reason = f"{PREFIX} v2 -> v1 by Kostis in 2de694ac391b (REadme instructions)"
+    said = shown("default", "kostiscodefresh/summer-of-k8s-app", reason)
+    assert said == f"{reason} (fix: gitops-bot unhold default kostiscodefresh/summer-of-k8s-app)"
+    assert shown("default", "kostiscodefresh/summer-of-k8s-app", said) == said
+    assert shown("default", "app", "waiting for the DB migration") == "waiting for the DB migration"
