@@ -152,7 +152,16 @@ def run(request: Request) -> Result:
         )
     rel = config_in_repo(request.repo, request.config, is_url=False) or DEFAULT_NAME
     target = files.inside(repo, repo / rel)
-    found = find(repo, target, registry=request.registry)
+    drafts: list[str] = []
+    try:
+        found = find(repo, target, registry=request.registry, drafts=drafts)
+    except UsageError as e:
+        if not drafts:
+            raise
+        # no environment, but charts whose versions are written here: the draft is printed, not
+        # written (a person names the environment), and the error line stays one short line
+        init = Initialized(drafts[0], None, (), (), error=f"gitops-bot: error: {e}")
+        return Result("init", Planned(Plan(()), init=init), e.exit_code, format=fmt)
     written = None
     if request.write:
         existing = [p for p in (target, *(repo / n for n in config_mod.CONFIG_NAMES)) if p.exists()]
@@ -251,6 +260,25 @@ def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
     )
 
 
+def _drafted(repo: Path, found: discovery.Discovery, shared: Sequence[str], into: list[str]) -> UsageError:
+    """No environment found, but charts an ApplicationSet's Applications read: a draft
+    configuration of them (one environment over the files writing their versions) goes into
+    ``into``; the error is one short line, the not-read lines being the draft's comments."""
+    head = [
+        "# DRAFT: init found no environment it can name, but the charts below have their",
+        "# versions written here. Name the environment, check the guesses, save it as",
+        "# gitops-bot.yaml and run `gitops-bot plan` (init --write does not write a draft).",
+        *(f"# {line}" for line in shared),
+    ]
+    into.append("\n".join(head) + "\n" + init_config.config_text(found))
+    n = len(found.charts)
+    return UsageError(
+        f"found no environment in {repo}, but {n} chart{'s' if n != 1 else ''} whose versions are "
+        "written here: the draft above configures them as one environment",
+        hint="check it and save it as gitops-bot.yaml (the not-read lines are its comments)",
+    )
+
+
 def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
     """Environments pinning no image and no chart: a configuration of them would plan nothing
     (plan refuses one, exit 2), so none is offered; what was not read may say where the
@@ -269,13 +297,24 @@ def _nothing_to_release(repo: Path, found: discovery.Discovery) -> UsageError:
     )
 
 
-def find(repo: Path, target: Path, *, registry: bool, forge: Request | None = None) -> FoundConfig:
+def find(
+    repo: Path,
+    target: Path,
+    *,
+    registry: bool,
+    forge: Request | None = None,
+    drafts: list[str] | None = None,
+) -> FoundConfig:
     """Discover, write the text, load it through the config reader (a configuration init could
-    not load is its own bug, said as one), and plan under it."""
+    not load is its own bug, said as one), and plan under it. ``drafts``: where a draft goes
+    when no environment is found but charts are (None: no draft is made)."""
     base = store.checkout_branch(repo)
     found = discovery.discover(repo, base=base, has_branch=lambda b: _has_branch(repo, b))
     if not found.environments:
-        raise _nothing_found(repo, found.notes)
+        drafted = discovery.draft(repo, found) if drafts is not None else None
+        if drafted is None or drafts is None:
+            raise _nothing_found(repo, found.notes)
+        raise _drafted(repo, *drafted, drafts)
     if not found.images and not found.charts:
         raise _nothing_to_release(repo, found)
     text = init_config.config_text(found)

@@ -216,6 +216,43 @@ def _charts(
     return found
 
 
+def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
+    """A draft configuration where no environment was found but ApplicationSets render charts at
+    versions written in this repository: one environment over the files writing them, the charts
+    with guessed policies (the not-read lines as its comments), and which lines set a version for
+    several destinations at once. (it, those lines) or None when there is no chart."""
+    repo = RepoFiles(root)
+    files: list[str] = []
+    shared: list[str] = []
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if not argocd_appsets.is_appset(text):
+            continue
+        try:
+            if not any(not c.why for c in argocd_appsets.charts(text, f)):
+                continue
+            readers = argocd_appsets.version_readers(text, f)
+        except GitOpsBotError:
+            continue
+        files.append(f)
+        shared += [
+            f"{f}:{line} sets the version for {', '.join(to)}: configure them as one environment"
+            for line, to in sorted(readers.items())
+            if len(to) > 1
+        ]
+    if not files:
+        return None
+    names = [i.name for i in found.images]
+    charts, notes = discovered_charts.find(repo.text, repo.docs, {"all": files}, names)
+    if not charts:
+        return None
+    how = tuple(f"Argo CD ApplicationSet file {f}: the chart versions its Applications read" for f in files)
+    said = {n for f in files for n in deployers.generated_charts(repo.text(f) or "", f)}
+    env = FoundEnvironment("all", tuple(files), how)
+    rest = [n for n in found.notes if n not in said]
+    return Discovery((env,), (), "", (*rest, *notes), charts=tuple(charts)), shared
+
+
 def _undeployed_charts(
     repo: RepoFiles, envs: Sequence[FoundEnvironment], rendered: Mapping[str, Sequence[str]]
 ) -> None:

@@ -311,6 +311,36 @@ def charts(text: str, filename: str) -> list[GeneratedChart]:
     return list(out)
 
 
+def version_readers(text: str, filename: str) -> dict[int, list[str]]:
+    """The line setting each generated chart's version -> the destinations (the cluster's name,
+    else its server) of the Applications reading it: a line several read is released to all of
+    them at once. Unexpanded ApplicationSets are left out."""
+    out: dict[int, list[str]] = {}
+    for doc in nodes.compose_all(YamlText.of(text).body, filename):
+        if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
+            continue
+        spec = _at(doc, "spec", "template", "spec")
+        many = _at(spec, "sources")
+        sources = [_at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+        sources = [s for s in sources if nodes.is_map(s) and argocd_apps.scalar(s, "chart")]
+        dest = _at(spec, "destination")
+        where = argocd_apps.scalar(dest, "name") or argocd_apps.scalar(dest, "server") or ""
+        try:
+            go, sets = parameter_sets(doc)
+        except Unexpanded:
+            continue
+        for _, params in sets:
+            try:
+                to = fill(where, params, go)
+            except Unexpanded:
+                to = where
+            for s in sources:
+                c = _chart("", s, params, go)
+                if not c.why and to not in out.setdefault(c.line, []):
+                    out[c.line].append(to)
+    return out
+
+
 def _chart(appset: str, source: Any, params: dict[str, Any], go: bool) -> GeneratedChart:
     found = nodes.get(source, "targetRevision")
     line = (found[1] if found else source).start_mark.line + 1

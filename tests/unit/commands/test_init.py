@@ -309,3 +309,64 @@ def test_environments_sharing_no_image_are_not_guessed_a_promotion_order(tmp_pat
     config = doc["init"]["config"]
     assert not [line for line in config.splitlines() if line.strip().startswith("promote_from:")], config
     assert "production is promoted from dev? the names say so, but they share no image" in config, config
+
+
+# AmirMalaeb/eks-argocd-gitops' apps/applicationsets/platform-components.yaml, reduced: a list of
+# charts crossed with the clusters, each chart's version written once for all three
+_PLATFORM = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: platform-components
+spec:
+  generators:
+    - matrix:
+        generators:
+          - list:
+              elements:
+                - component: kyverno
+                  repoUrl: https://kyverno.github.io/kyverno/
+                  chart: kyverno
+                  chartVersion: "3.4.0"
+                - component: grafana
+                  repoUrl: https://grafana.github.io/helm-charts
+                  chart: grafana
+                  chartVersion: "8.12.0"
+          - list:
+              elements:
+                - cluster: spoke-dev
+                - cluster: spoke-staging
+                - cluster: spoke-prod
+  template:
+    metadata:
+      name: '{{component}}-{{cluster}}'
+    spec:
+      project: default
+      source:
+        repoURL: '{{repoUrl}}'
+        chart: '{{chart}}'
+        targetRevision: '{{chartVersion}}'
+      destination:
+        name: '{{cluster}}'
+        namespace: '{{component}}'
+"""
+
+
+def test_charts_with_no_environment_give_a_draft_config_and_a_short_error(tmp_path: Path) -> None:
+    _write(tmp_path, {"apps/applicationsets/platform-components.yaml": _PLATFORM})
+    result = cli.execute(["init", "--repo", str(tmp_path)])
+    assert result.exit_code == 2
+    assert isinstance(result.body, Planned) and result.body.init is not None
+    init = result.body.init
+    assert init.error is not None and len(init.error) < 400
+    assert "found no environment" in init.error and "draft" in init.error
+    text = init.config
+    assert text.startswith("# DRAFT")
+    assert '- name: "kyverno"\n  repository: "https://kyverno.github.io/kyverno"\n' in text
+    assert "  # guess: pinned 3.4.0: semver tags, kept within major 3\n" in text
+    assert '- name: "all"\n  path: "apps/applicationsets/platform-components.yaml"\n' in text
+    assert (
+        "# apps/applicationsets/platform-components.yaml:14 sets the version for spoke-dev, spoke-staging, "
+        "spoke-prod: configure them as one environment"
+    ) in text
+    assert not (tmp_path / "gitops-bot.yaml").exists()
