@@ -148,7 +148,12 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
                 continue
             if path and path not in repo.dirs:
                 ref: dict[str, Any] = spec["sourceRef"] if isinstance(spec.get("sourceRef"), dict) else {}
-                source = f"{ref.get('kind', 'a source')} {ref.get('name', '')}".strip()
+                name = str((doc.get("metadata") or {}).get("name") or "")
+                source = (
+                    f"{ref.get('kind', 'a source')} {ref.get('name', '')}".strip()
+                    if ref
+                    else _patched_source(repo, f, name)
+                )
                 repo.notes.append(
                     f"{f}: Flux Kustomization's path {path} is not in the repository "
                     f"(it reads {source}), not read"
@@ -169,6 +174,38 @@ def flux(repo: RepoFiles, covered: set[str]) -> list[RenderPath]:
             )
             out.append(RenderPath(path, safe_name(env), f"Flux Kustomization {name} in {f} (path {path})"))
     return out
+
+
+def _patched_source(repo: RepoFiles, patch: str, name: str) -> str:
+    """The source of the Flux Kustomization a patch (no ``sourceRef`` of its own) changes: the
+    one of that name elsewhere in the repository, and its GitRepository's branch and URL, so the
+    line names where the path is (another branch, another repository)."""
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if f == patch or "sourceRef" not in text or "kustomize.toolkit.fluxcd.io" not in text:
+            continue
+        docs = [d for d in repo.docs(f) if isinstance(d, dict)]
+        for doc in docs:
+            spec = as_map(doc.get("spec"))
+            ref = as_map(spec.get("sourceRef"))
+            named = as_map(doc.get("metadata")).get("name") == name
+            if kind_of(doc)[1] != "Kustomization" or not named or not ref:
+                continue
+            kind, source = str(ref.get("kind") or "GitRepository"), str(ref.get("name") or "")
+            said = f"{kind} {source}"
+            for other in repo.yaml_files():
+                for d in repo.docs(other) if "source.toolkit.fluxcd.io" in (repo.text(other) or "") else []:
+                    if not isinstance(d, dict) or kind_of(d)[1] != kind:
+                        continue
+                    if as_map(d.get("metadata")).get("name") != source:
+                        continue
+                    s = as_map(d.get("spec"))
+                    branch = as_map(s.get("ref")).get("branch")
+                    url = log.without_userinfo(str(s.get("url") or ""))
+                    where = f"branch {branch} of {url}" if branch else url
+                    return f"{said}, {where}, at {f}" if where else f"{said}, at {f}"
+            return f"{said}, at {f}"
+    return "a source"
 
 
 # Flux sources that are artifacts built elsewhere: a Kustomization reading one renders what

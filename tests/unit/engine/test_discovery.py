@@ -619,3 +619,33 @@ def test_a_chart_directory_nothing_deploys_is_said_with_its_image_and_what_to_wr
         "{name: <env>, path: charts/python} under environments: and the image with helm: "
         "{repository: image.repository, tag: image.tag}"
     ) in found.notes
+
+
+def test_a_flux_path_not_in_the_repository_names_the_source_a_patch_inherits(tmp_path: Path) -> None:
+    # fluxcd/flux2-multi-tenancy: tenants/staging patches the Kustomization dev-team of
+    # tenants/base/dev-team/sync.yaml, whose GitRepository reads branch dev-team
+    sync = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: dev-team\n"
+        "spec:\n  url: https://github.com/fluxcd/flux2-multi-tenancy\n  ref:\n    branch: dev-team\n---\n"
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: dev-team\n"
+        "spec:\n  sourceRef:\n    kind: GitRepository\n    name: dev-team\n  prune: true\n"
+    )
+    patch = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: dev-team\n"
+        "spec:\n  path: ./staging\n"
+    )
+    _write(
+        tmp_path,
+        {
+            "tenants/base/dev-team/sync.yaml": sync,
+            "tenants/base/dev-team/kustomization.yaml": "resources:\n- sync.yaml\n",
+            "tenants/staging/kustomization.yaml": "resources:\n- ../base/dev-team\npatches:\n- path: dev-team-patch.yaml\n",
+            "tenants/staging/dev-team-patch.yaml": patch,
+        },
+    )
+    found = discover(tmp_path)
+    assert (
+        "tenants/staging/dev-team-patch.yaml: Flux Kustomization's path staging is not in the repository "
+        "(it reads GitRepository dev-team, branch dev-team of https://github.com/fluxcd/flux2-multi-tenancy, "
+        "at tenants/base/dev-team/sync.yaml), not read"
+    ) in found.notes
