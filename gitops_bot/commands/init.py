@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from gitops_bot import config as config_mod
 from gitops_bot.config import config_in_repo
+from gitops_bot.config.settings import ImageConfig
 from gitops_bot.core import files
 from gitops_bot.core.errors import GitOpsBotError, RegistryNotAsked, ServiceUnavailable, UsageError
 from gitops_bot.core.model import ImageAge, ImageMetadata, Plan
@@ -25,6 +27,7 @@ from gitops_bot.engine import (
     discovered_charts,
     discovered_images,
     discovery,
+    fanout,
     init_config,
     onboarding,
 )
@@ -370,6 +373,23 @@ def _has_branch(repo: Path, branch: str) -> bool:
     return False
 
 
+def _created(
+    app: App, cfg: ImageConfig, policy: Policy, tags: Sequence[str], current: str | None
+) -> dict[str, datetime] | None:
+    """The created times of the candidate tags, for a policy that orders by them (``newest``),
+    read as the plan reads them; None for the other policies."""
+    if not policy.needs_created_time:
+        return None
+    where = cfg.repository
+    read = fanout.gather(
+        app,
+        policy.candidates(tags, current),
+        lambda tag: app.registry(where.registry).get_metadata(where.repository, tag, cfg.platform),
+        what="reading image metadata",
+    )
+    return {t: m.created for t, m in read.items() if isinstance(m, ImageMetadata) and m.created}
+
+
 def _checks(
     app: App, images: Sequence[discovered_images.FoundImage], unreachable: dict[str, str] | None = None
 ) -> list[str]:
@@ -396,7 +416,7 @@ def _checks(
         policy = Policy(cfg.policy)
         current = next((t for t in img.tags if t), None)
         try:
-            choice = policy.choose(tags, current)
+            choice = policy.choose(tags, current, _created(app, cfg, policy, tags, current))
         except GitOpsBotError as e:
             out.append(f"{img.name}: {len(tags)} tags; {img.guess.policy} chooses none ({e})")
             continue

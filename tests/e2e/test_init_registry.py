@@ -106,3 +106,22 @@ def test_offline_registries_leave_the_config_and_the_reachable_registries_checks
     (line,) = cli.output.error_lines(result)
     assert "registry 127.0.0.1:1 unreachable" in line
     assert registry.host not in line
+
+
+def test_a_version_and_commit_pin_is_checked_by_the_build_newest_would_choose(
+    tmp_path: Path, registry: RegistryProcess
+) -> None:
+    """CI's ``<version>-<commit>`` tags are guessed ``newest`` within the version: the check
+    reads the created times newest orders by (as the plan does), never 'would choose no tag'."""
+    builds = ("3.6.0-d381d5b8", "3.6.0-4d09b7bd", "3.6.0-2a7c1e90")
+    image = _pushed(registry, tmp_path, "initbuild", ("3.5.2", *builds))
+    files = {
+        "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+        "base/deploy.yaml": DEPLOY.format(name="app", image=f"{image}:3.6.0-4d09b7bd"),
+        "overlays/dev/kustomization.yaml": "resources:\n- ../../base\n",
+    }
+    result, doc = _init(tmp_path, files)
+    assert result.exit_code == 0
+    (check,) = doc["init"]["checks"]
+    assert check.startswith(f"{image}: 4 tags; newest would choose 3.6.0-"), check
+    assert "no tag" not in check and "created time" not in check, check
