@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from gitops_bot.core import log
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.imageref import WrittenRef
 from gitops_bot.core.reading import EnvironmentReading, PinStatus
@@ -44,7 +45,7 @@ from gitops_bot.engine.promotion_order import (
     tool_order,
 )
 from gitops_bot.engine.repository_files import RepoFiles
-from gitops_bot.manifests import argocd_appsets, images, workloads
+from gitops_bot.manifests import argocd_apps, argocd_appsets, images, workloads
 from gitops_bot.policy.guess import guess
 from gitops_bot.render import reader
 
@@ -305,6 +306,7 @@ def _rendering(
     if not readings:
         return list(envs)
     out = []
+    dropped: list[FoundEnvironment] = []
     for e in envs:
         r = readings.get(e.name)
         if (
@@ -313,11 +315,46 @@ def _rendering(
             and all(i.status is PinStatus.NOT_RENDERED for i in r.images)
             and not any(candidates.pins_a_chart(h) for h in e.how)
         ):
-            paths = ", ".join(e.paths[:3])
-            repo.notes.append(f"{paths}: renders none of the images found; not configured as an environment")
+            dropped.append(e)
             continue
         out.append(e)
+    kept = {k: u for e in out for k, u in _repo_urls(repo, e.paths).items()}
+    for e in dropped:
+        paths = ", ".join(e.paths[:3])
+        other = [
+            a for p in e.paths for a in _app_sources(repo, p) if a.repo_url and _key(a.repo_url) not in kept
+        ]
+        if kept and other and len(e.paths) == 1:
+            # an Application of a fork or another repository holding a directory of the same name
+            a = other[0]
+            repo.notes.append(
+                f"{paths}: Argo CD Application {a.application} renders {a.path} of "
+                f"{log.without_userinfo(a.repo_url)}, not the repository the other Applications render "
+                f"({', '.join(log.without_userinfo(u) for u in kept.values())}) and none "
+                "of the images found; not configured as an environment"
+            )
+            continue
+        repo.notes.append(f"{paths}: renders none of the images found; not configured as an environment")
     return out
+
+
+def _app_sources(repo: RepoFiles, path: str) -> list[argocd_apps.AppSource]:
+    text = repo.text(path) if path.endswith((".yaml", ".yml")) else None
+    if not text or "argoproj.io" not in text:
+        return []
+    try:
+        return [a for a in argocd_apps.sources(text, path) if a.path is not None]
+    except GitOpsBotError:
+        return []
+
+
+def _key(url: str) -> str:
+    return url.lower().rstrip("/").removesuffix(".git")
+
+
+def _repo_urls(repo: RepoFiles, paths: Sequence[str]) -> dict[str, str]:
+    """The repositories the Applications at ``paths`` render directories of (compared -> written)."""
+    return {_key(a.repo_url): a.repo_url for p in paths for a in _app_sources(repo, p) if a.repo_url}
 
 
 def _ordered(

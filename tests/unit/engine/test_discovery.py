@@ -649,3 +649,39 @@ def test_a_flux_path_not_in_the_repository_names_the_source_a_patch_inherits(tmp
         "(it reads GitRepository dev-team, branch dev-team of https://github.com/fluxcd/flux2-multi-tenancy, "
         "at tenants/base/dev-team/sync.yaml), not read"
     ) in found.notes
+
+
+def test_an_application_of_a_fork_rendering_none_of_the_images_says_it_renders_another_repository(
+    tmp_path: Path,
+) -> None:
+    # redhat-developer/openshift-gitops-getting-started: argo/cluster.yaml renders cluster/ of a
+    # fork (siamaksade's), argo/app.yaml renders app/ of this repository
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n"
+        "  source:\n    path: {path}\n    repoURL: {url}\n  destination:\n    namespace: x\n"
+    )
+    _write(
+        tmp_path,
+        {
+            "argo/app.yaml": app.format(
+                name="spring-petclinic",
+                path="app",
+                url="https://github.com/redhat-developer/openshift-gitops-getting-started.git",
+            ),
+            "argo/cluster.yaml": app.format(
+                name="cluster-configs",
+                path="cluster",
+                url="https://github.com/siamaksade/openshift-gitops-getting-started",
+            ),
+            "app/deployment.yaml": DEPLOY.format(image="quay.io/service-binding/spring-petclinic:latest"),
+            "cluster/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: spring-petclinic\n",
+        },
+    )
+    found = discover(tmp_path)
+    assert [e.paths for e in found.environments] == [("argo/app.yaml",)]
+    assert (
+        "argo/cluster.yaml: Argo CD Application cluster-configs renders cluster of "
+        "https://github.com/siamaksade/openshift-gitops-getting-started, not the repository the other "
+        "Applications render (https://github.com/redhat-developer/openshift-gitops-getting-started.git) "
+        "and none of the images found; not configured as an environment"
+    ) in found.notes
