@@ -11,6 +11,7 @@ the name each stands for.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -35,7 +36,7 @@ from gitops_bot.engine.repository_files import (
     kustomization_dirs,
     norm,
 )
-from gitops_bot.manifests import argocd_apps
+from gitops_bot.manifests import argocd_apps, argocd_appsets
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.render import reader
@@ -367,6 +368,53 @@ def values_files(repo: RepoFiles, taken: set[str]) -> list[RenderPath]:
             continue
         out.append(RenderPath(f, safe_name(name_of(f)), f"Helm values file {f}"))
     return out
+
+
+def appset_directories(repo: RepoFiles) -> list[RenderPath]:
+    """The directories of this repository an ApplicationSet's generators render (a git
+    generator's ``applications/*``), offered when nothing else is found: one environment per
+    destination (its cluster's name), each directory a path of it. A file at the root holding
+    only the ApplicationSet is then not taken for plain manifests."""
+    out: list[RenderPath] = []
+    for f in repo.yaml_files():
+        text = repo.text(f) or ""
+        if not argocd_appsets.is_appset(text) or repo.no_environment(f):
+            continue
+        try:
+            generated = list(argocd_appsets.generate(text, f, lambda g: _dirs_matching(repo, g)))
+        except GitOpsBotError:
+            continue
+        dest = {
+            str(as_map(doc.get("metadata")).get("name") or ""): as_map(
+                as_map(as_map(as_map(doc.get("spec")).get("template")).get("spec")).get("destination")
+            )
+            for doc in repo.docs(f)
+            if kind_of(doc)[1] == "ApplicationSet"
+        }
+        for appset, app in generated:
+            if isinstance(app, str):
+                continue
+            where = dest.get(appset, {})
+            cluster = str(where.get("name") or "")
+            for src in app.sources:
+                if src.path is None or "{{" in src.path:
+                    continue
+                path = norm(src.path.lstrip("/"))
+                if path in ("", ".") or path not in repo.dirs or repo.no_environment(path):
+                    continue
+                name = cluster if cluster and "{{" not in cluster else name_of(path)
+                how = f"Argo CD ApplicationSet {appset} in {f} (path {path})"
+                out.append(RenderPath(path, safe_name(name), how))
+    if out:
+        said = {r.how.split(" in ", 1)[1].split(" (", 1)[0] for r in out}
+        repo.notes[:] = [n for n in repo.notes if n.split(": an ApplicationSet;", 1)[0] not in said]
+    return out
+
+
+def _dirs_matching(repo: RepoFiles, pattern: str) -> list[str]:
+    """The repository's directories matching a git generator's path glob (``apps/*``)."""
+    want = norm(pattern.strip("/"))
+    return sorted(d for d in repo.dirs if d and fnmatch.fnmatchcase(d, want))
 
 
 def root_manifests(repo: RepoFiles) -> list[RenderPath]:

@@ -83,7 +83,11 @@ def discover(
     deployers.elsewhere(repo)
     values = candidates.values_files(repo, {c.path for c in apps} | taken)
     grouped: dict[str, list[RenderPath]] = {}
-    shaped = [*overlays, *flux, *apps, *values] or candidates.root_manifests(repo)
+    shaped = (
+        [*overlays, *flux, *apps, *values]
+        or candidates.appset_directories(repo)
+        or candidates.root_manifests(repo)
+    )
     for c in shaped:
         # one environment under two spellings (an overlay's production, an Application's prod)
         # is one: the first spelling found names it

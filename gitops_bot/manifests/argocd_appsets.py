@@ -91,6 +91,8 @@ def _lookup(params: Any, expr: str, go: bool) -> Any:
             value = value[int(key)]
         else:
             raise Unexpanded(f"the template reads {expr!r}, which the generators do not set")
+    if not go and name == "path" and isinstance(value, dict) and "path" in value:
+        return value["path"]  # fasttemplate's {{path}} is a git generator's directory itself
     return value
 
 

@@ -685,3 +685,31 @@ def test_an_application_of_a_fork_rendering_none_of_the_images_says_it_renders_a
         "Applications render (https://github.com/redhat-developer/openshift-gitops-getting-started.git) "
         "and none of the images found; not configured as an environment"
     ) in found.notes
+
+
+def test_an_applicationsets_git_directories_are_the_environment_not_the_root(tmp_path: Path) -> None:
+    # christianh814/kargo-stack-sample-deployment: the root holds only an ApplicationSet whose git
+    # generator renders applications/* of this repository to one cluster
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: kargo-stack\nspec:\n"
+        "  generators:\n  - git:\n      repoURL: https://github.com/acme/stack\n      revision: main\n"
+        "      directories:\n      - path: applications/*\n  template:\n    metadata:\n"
+        "      name: '{{ path.basename }}'\n    spec:\n      project: default\n      source:\n"
+        "        repoURL: https://github.com/acme/stack\n        targetRevision: main\n"
+        "        path: '{{ path }}'\n      destination:\n        name: in-cluster\n"
+    )
+    files = {"kargo-appset.yaml": appset}
+    for n in ("argo-rollouts", "kargo"):
+        files[f"applications/{n}/kustomization.yaml"] = (
+            f"helmCharts:\n- name: {n}\n  repo: https://argoproj.github.io/argo-helm\n  version: 2.35.0\n"
+            f"  releaseName: {n}\n"
+        )
+    _write(tmp_path, files)
+    found = discover(tmp_path)
+    (env,) = found.environments
+    assert (env.name, env.paths) == ("in-cluster", ("applications/argo-rollouts", "applications/kargo"))
+    assert (
+        env.how[0]
+        == "Argo CD ApplicationSet kargo-stack in kargo-appset.yaml (path applications/argo-rollouts)"
+    )
+    assert not any("the directories they render are found on their own" in n for n in found.notes)
