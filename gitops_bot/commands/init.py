@@ -105,7 +105,9 @@ class _NoRegistries(RegistryPool):
         return _UnaskedIndexes()
 
 
-UNREACHED = "registry {host} not reached (the error line says why); its images are skipped"
+# said of an image's and an oci:// chart's registry alike: a registry serves both
+UNREACHED = "registry {host} not reached (the error line says why); not asked again"
+CHART_UNREACHED = "chart repository {host} not reached (the error line says why); not asked again"
 
 
 class _ReachedRegistries(RegistryPool):
@@ -127,8 +129,28 @@ class _ReachedRegistries(RegistryPool):
     @property
     def chart_indexes(self) -> Any:
         if self.off:
-            return _UnaskedIndexes("not asked: a registry was not reached (the error line says why)")
-        return super().chart_indexes
+            return _UnaskedIndexes("not asked once the plan met a host not reached (the error line says why)")
+        return _ReachedIndexes(super().chart_indexes, self.unreachable)
+
+
+class _ReachedIndexes:
+    """The classic chart repositories for ``--registry``: one found unreachable (its host in
+    ``unreachable``) is not asked again, and its charts say which repository that was."""
+
+    def __init__(self, indexes: Any, unreachable: dict[str, str]) -> None:
+        self._indexes = indexes
+        self._unreachable = unreachable
+
+    def versions(self, repository: str, chart: str, **kw: Any) -> list[str]:
+        host = chart_host(repository)
+        if host in self._unreachable:
+            raise RegistryNotAsked(CHART_UNREACHED.format(host=host))
+        return self._indexes.versions(repository, chart, **kw)  # type: ignore[no-any-return]
+
+
+def chart_host(repository: str) -> str:
+    """The host (and port) of a chart repository's URL, as its lines name it."""
+    return repository.split("://", 1)[-1].split("/", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +211,20 @@ def _unreachable_line(errors: Sequence[str]) -> str | None:
     words (what to check), the others named."""
     if not errors:
         return None
-    more = [e.split(":", 1)[0] for e in errors[1:]]
+    more = [_named(e) for e in errors[1:]]
     also = f" (also not reached: {', '.join(more)})" if more else ""
     return f"gitops-bot: error: {_one_line(errors[0])}{also}"
+
+
+def _named(error: str) -> str:
+    """What an error line says was not reached, by its host: ``registry ghcr.io unreachable``,
+    ``chart repository charts.jetstack.io unreachable`` (a chart repository's error names its
+    index's URL, whose scheme is no host)."""
+    head = error.split(": ", 1)[0]
+    if head.startswith("chart repository "):
+        url, _, rest = head.removeprefix("chart repository ").partition(" ")
+        return f"chart repository {chart_host(url)}" + (f" {rest}" if rest else "")
+    return head
 
 
 def _one_line(text: str) -> str:

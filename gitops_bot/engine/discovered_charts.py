@@ -21,6 +21,7 @@ from gitops_bot.manifests.charts_refs import repository_key
 from gitops_bot.policy import Policy
 from gitops_bot.policy.guess import Guess, guess
 from gitops_bot.registry.chart_source import ChartSource
+from gitops_bot.registry.charts import is_oci
 
 # what the configuration takes as a chart's name and repository (config.settings.ChartConfig)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -198,7 +199,8 @@ def checks(app: App, found: Sequence[FoundChart], unreachable: dict[str, str] | 
             if unreachable is None:
                 raise
             unreachable.setdefault(host, str(e))
-            out.append(f"{chart.name} (chart): versions not read (repository {host} not reached)")
+            served = "registry" if is_oci(cfg.repository) else "chart repository"  # as its error names it
+            out.append(f"{chart.name} (chart): versions not read ({served} {host} not reached)")
             continue
         except GitOpsBotError as e:
             out.append(f"{chart.name} (chart): versions not read ({e})")

@@ -8,6 +8,7 @@ images)" and 0. A registry that cannot be reached fails the run (exit 3) without
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -248,3 +249,22 @@ def test_unreachable_chart_repositories_leave_the_plan_saying_each_charts_pin(
         for env, v in (("staging", "1.2.0"), ("production", "1.1.0"))
         for chart, line in (("alpha", 4), ("beta", 7), ("kargo", 10))
     }
+
+
+def test_init_registry_offline_words_chart_lines_as_charts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``init --registry`` with every chart repository out of reach: each chart's line names its
+    own repository's host (a classic one as a chart repository, an ``oci://`` one as the
+    registry it is), never "its images", and the error line names the others by host."""
+    repo = _charts_repo(tmp_path)
+    (repo / "gitops-bot.yaml").unlink()
+    code, out, err = _run(capsys, "init", "--repo", str(repo), "--registry")
+    assert code == 3
+    assert "images are skipped" not in out and "a registry was not reached" not in out
+    assert "beta (chart): versions not read (chart repository 127.0.0.1:1 not reached)" in out
+    assert "kargo (chart): versions not read (registry 127.0.0.1:3 not reached)" in out
+    assert re.search(
+        r"chart beta +1\.2\.0 +!! +skip \(error\): chart repository 127\.0\.0\.1:1 not reached", out
+    )
+    assert "chart repository http " not in err and "chart repository 127.0.0.1:1 unreachable" in err
