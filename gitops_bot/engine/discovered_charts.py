@@ -49,6 +49,8 @@ class FoundChart:
     versions: tuple[str, ...]  # the exact versions pinned, one per site
     how: str  # the first place it was seen, in words
     ranges: tuple[str, ...] = ()  # places pinning a range instead (left to Helm), said
+    # each environment's first place pinning it, in the order found (``how`` names the first)
+    places: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -57,6 +59,7 @@ class _Seen:
     environments: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)  # place -> exact version
     ranges: dict[str, str] = field(default_factory=dict)  # place -> range
+    places: dict[str, str] = field(default_factory=dict)  # environment -> its first place
 
 
 def find(
@@ -108,6 +111,7 @@ def find(
                 s.how = s.how or f"{_FORM_WORDS[form].format(name=site.chart.name)} at {place}"
                 if env not in s.environments:
                     s.environments.append(env)
+                s.places.setdefault(env, place)
                 (s.versions if site.exact else s.ranges)[place] = site.version
     out: list[FoundChart] = []
     taken = {_branch_part(i) for i in images}
@@ -124,7 +128,8 @@ def find(
             )
             continue
         ranges = tuple(f"{p} ({v!r})" for p, v in s.ranges.items())
-        out.append(FoundChart(name, repository, g, tuple(s.environments), tuple(versions), s.how, ranges))
+        envs, places = tuple(s.environments), tuple(s.places.items())
+        out.append(FoundChart(name, repository, g, envs, tuple(versions), s.how, ranges, places))
     return out, notes
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gitops_bot.engine.candidates import FoundEnvironment
+from gitops_bot.engine.discovered_charts import FoundChart
 from gitops_bot.engine.discovery import Discovery
 
 HEADER = """\
@@ -89,8 +90,7 @@ def _charts(found: Discovery) -> list[str]:
         return []
     lines = ["charts:"]
     for chart in found.charts:
-        envs = ", ".join(chart.environments)
-        lines.append(f"  # found: {_comment(chart.how)}; pinned for {_comment(envs)}")
+        lines.append(f"  # found: {_comment(chart.how)}; pinned for {_comment(_pinned_for(chart))}")
         if len(chart.versions) + len(chart.ranges) == 1 and len(chart.environments) > 1:
             # one place several environments render: the plan says so for each, and releases none
             lines.append(
@@ -105,6 +105,15 @@ def _charts(found: Discovery) -> list[str]:
         for key, value in chart.guess.keys.items():
             lines.append(f"  {key}: {_q(value) if not isinstance(value, bool) else str(value).lower()}")
     return lines
+
+
+def _pinned_for(chart: FoundChart) -> str:
+    """The environments pinning the chart: those at the place ``how`` names, then each other
+    with its own place (so every environment's file is named, not the first's alone)."""
+    first = chart.places[0][1] if chart.places else ""
+    same = [e for e in chart.environments if dict(chart.places).get(e, first) == first]
+    own = [f"and for {e} at {p}" for e, p in chart.places if p != first]
+    return ", ".join([*same, *own])
 
 
 def _ordered(envs: Sequence[FoundEnvironment]) -> list[FoundEnvironment]:

@@ -200,3 +200,24 @@ def test_an_external_chart_application_beside_images_renders_no_branch_of_its_ve
     (image,) = found.images
     assert "ingress-nginx-prod" not in image.environments
     assert not any("renders branch" in n for n in found.notes)
+
+
+def test_a_chart_pinned_per_environment_is_found_at_each_environments_file(tmp_path: Path) -> None:
+    # fluxcd/flux2-hub-spoke-example with podinfo pinned per cluster: the found line named
+    # staging's file only, though production's pin is its own file
+    for env, version in (("staging", "6.7.1"), ("production", "6.7.0")):
+        overlay = tmp_path / "clusters" / env
+        overlay.mkdir(parents=True)
+        (overlay / "kustomization.yaml").write_text(
+            "resources:\n- app.yaml\nhelmCharts:\n- name: podinfo\n  repo: https://stefanprodan.github.io/podinfo\n"
+            f"  version: {version}\n  releaseName: podinfo\n"
+        )
+        (overlay / "app.yaml").write_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n"
+            "    spec:\n      containers:\n      - name: app\n        image: ghcr.io/acme/app:1.0.0\n"
+        )
+    text = config_text(discover(tmp_path))
+    assert (
+        "  # found: kustomization helmCharts entry podinfo at clusters/staging/kustomization.yaml:6; "
+        "pinned for staging, and for production at clusters/production/kustomization.yaml:6\n"
+    ) in text
