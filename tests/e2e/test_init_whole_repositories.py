@@ -122,6 +122,8 @@ def merged(reading: list[dict[str, Any]]) -> list[dict[str, Any]]:
     per cluster) as one entry: their pins together, pinned where any part pins it."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for r in reading:
+        if "image" not in r:
+            continue  # a chart's reading: the truth counts the images' pins
         key = (str(r["environment"]), str(r["image"]))
         if key not in out:
             out[key] = dict(r, pins=list(r.get("pins") or ()))
