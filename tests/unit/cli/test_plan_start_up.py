@@ -119,11 +119,14 @@ def _repo(root: Path) -> Path:
 
 
 def _loaded_at_first_request(repo: Path) -> list[str]:
-    # a bare environment, as a user's shell gives: a variable another test of the worker left
-    # set (a proxy, a log format) loads what a plain plan does not, and the count moved by one
+    # a bare environment and a temp dir of its own, as a user's machine has: in the whole suite
+    # the start-up sweep met the other workers' live gitops-bot directories in the shared temp
+    # dir and read their owner files (encodings.ascii), one module more than a plan alone
+    tmp = repo / ".tmp"
+    tmp.mkdir()
     done = subprocess.run(
         [sys.executable, "-c", PROBE, "plan", "--repo", str(repo), "--output", "json"],
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(repo)},
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(repo), "TMPDIR": str(tmp)},
         capture_output=True,
         text=True,
         timeout=60,
