@@ -33,6 +33,7 @@ from gitops_bot.engine import (
 )
 from gitops_bot.engine import plan as engine_plan
 from gitops_bot.engine.app import App
+from gitops_bot.engine.candidates import FoundEnvironment
 from gitops_bot.git import gitcli, store
 from gitops_bot.output import onboarding as onboarding_body
 from gitops_bot.output.result import Format, Initialized, Planned, Result
@@ -296,12 +297,31 @@ def _nothing_found(repo: Path, notes: Sequence[str]) -> UsageError:
     )
 
 
-def _drafted(repo: Path, found: discovery.Discovery, shared: Sequence[str], into: list[str]) -> UsageError:
-    """No environment found, but charts an ApplicationSet's Applications read: a draft
-    configuration of them (one environment over the files writing their versions) goes into
-    ``into``; the error is one short line, the not-read lines being the draft's comments."""
+def _drafted(
+    repo: Path,
+    found: discovery.Discovery,
+    shared: Sequence[str],
+    into: list[str],
+    *,
+    pinless: Sequence[FoundEnvironment] = (),
+) -> UsageError:
+    """No environment found (or only ``pinless`` ones, pinning no image or chart), but charts an
+    ApplicationSet's Applications read: a draft configuration of them (one environment over the
+    files writing their versions) goes into ``into``; the error is one short line, the not-read
+    lines being the draft's comments."""
+    names = ", ".join(e.name for e in pinless[:4])
+    names += f" and {len(pinless) - 4} more" if len(pinless) > 4 else ""
+    seen = (
+        f"found in {repo} environments {names}, which pin no image or chart,"
+        if pinless
+        else f"found no environment in {repo},"
+    )
     head = [
-        "# DRAFT: init found no environment it can name, but the charts below have their",
+        *(
+            [f"# DRAFT: init found {names}, pinning no image or chart, but the charts below have their"]
+            if pinless
+            else ["# DRAFT: init found no environment it can name, but the charts below have their"]
+        ),
         "# versions written here. Name the environment, check the guesses, save it as",
         "# gitops-bot.yaml and run `gitops-bot plan` (init --write does not write a draft).",
         *(f"# {line}" for line in shared),
@@ -309,7 +329,7 @@ def _drafted(repo: Path, found: discovery.Discovery, shared: Sequence[str], into
     into.append("\n".join(head) + "\n" + init_config.config_text(found))
     n = len(found.charts)
     return UsageError(
-        f"found no environment in {repo}, but {n} chart{'s' if n != 1 else ''} whose versions are "
+        f"{seen} but {n} chart{'s' if n != 1 else ''} whose versions are "
         "written here: the draft above configures them as one environment",
         hint="check it and save it as gitops-bot.yaml (the not-read lines are its comments)",
     )
@@ -352,7 +372,12 @@ def find(
             raise _nothing_found(repo, found.notes)
         raise _drafted(repo, *drafted, drafts)
     if not found.images and not found.charts:
-        raise _nothing_to_release(repo, found)
+        # environments pinning nothing (policies, plain manifests) beside charts no found
+        # environment renders: the charts' draft, as when no environment is found at all
+        drafted = discovery.draft(repo, found) if drafts is not None else None
+        if drafted is None or drafts is None:
+            raise _nothing_to_release(repo, found)
+        raise _drafted(repo, *drafted, drafts, pinless=found.environments)
     text = init_config.config_text(found)
     if forge is not None:
         text = init_config.with_forge(text, forge.forge, forge.api_url, forge.forge_repository)

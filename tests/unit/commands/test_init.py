@@ -371,3 +371,62 @@ def test_charts_with_no_environment_give_a_draft_config_and_a_short_error(tmp_pa
         "spoke-prod: configure them as one environment"
     ) in text
     assert not (tmp_path / "gitops-bot.yaml").exists()
+
+
+# the same repository's platform/kyverno-policies: plain ClusterPolicies an ApplicationSet of this
+# repository deploys, found as an environment that pins no image
+_POLICIES_APPSET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: kyverno-policies
+spec:
+  generators:
+    - list:
+        elements:
+          - cluster: spoke-dev
+  template:
+    metadata:
+      name: 'kyverno-policies-{{cluster}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/AmirMalaeb/eks-argocd-gitops.git
+        targetRevision: HEAD
+        path: platform/kyverno-policies
+      destination:
+        name: '{{cluster}}'
+        namespace: kyverno
+"""
+
+_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: disallow-privileged
+spec:
+  validationFailureAction: Enforce
+"""
+
+
+def test_charts_no_found_environment_renders_give_the_draft_too(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "apps/applicationsets/platform-components.yaml": _PLATFORM,
+            "apps/applicationsets/kyverno-policies.yaml": _POLICIES_APPSET,
+            "platform/kyverno-policies/kustomization.yaml": "resources:\n  - disallow-privileged.yaml\n",
+            "platform/kyverno-policies/disallow-privileged.yaml": _POLICY,
+        },
+    )
+    result = cli.execute(["init", "--repo", str(tmp_path)])
+    assert result.exit_code == 2
+    assert isinstance(result.body, Planned) and result.body.init is not None
+    init = result.body.init
+    assert init.error is not None and len(init.error) < 400, init.error
+    assert "draft" in init.error
+    text = init.config
+    assert text.startswith("# DRAFT")
+    assert '- name: "kyverno"\n  repository: "https://kyverno.github.io/kyverno"\n' in text
+    assert '  path: "apps/applicationsets/platform-components.yaml"\n' in text
+    assert not (tmp_path / "gitops-bot.yaml").exists()
