@@ -66,6 +66,13 @@ SCHEMA_FILE = "gitops-bot.schema.json"
 
 def _compose(v: Values) -> Config:
     """The whole file: the sections read, then the checks that span them."""
+    if not v.given("images") and not v["charts"]:
+        # a repository that releases chart versions only has nothing to list under 'images'
+        raise v.error(
+            v.line,
+            "no 'images' section; list the images gitops-bot manages "
+            "(or, when it manages only Helm charts, list them under 'charts')",
+        )
     images, environments, argocd = v["images"], v["environments"], v["argocd"]
     check_verify_environments(v.r, images, {e.name for e in environments})
     gated = [e for e in environments if e.applications is not None]
@@ -141,8 +148,7 @@ ROOT: Section[Config] = Section(
         Field(
             "images",
             IMAGES,
-            required="no 'images' section; list the images gitops-bot manages",
-            description="The images gitops-bot manages.",
+            description="The images gitops-bot manages (optional when 'charts' lists charts).",
         ),
         Field("charts", CHARTS, description="The Helm charts whose versions gitops-bot manages."),
         Field(
@@ -168,6 +174,12 @@ ROOT: Section[Config] = Section(
         _section("dashboard", DASHBOARD),
     ),
     _compose,
+    schema={
+        "anyOf": [
+            {"required": ["images"]},
+            {"required": ["charts"], "properties": {"charts": {"minItems": 1}}},
+        ]
+    },
     description="The configuration of gitops-bot (docs/concepts/configuration.md). "
     "Secrets never go in this file: keys ending in _env name environment variables.",
 )

@@ -39,6 +39,19 @@ def test_a_config_without_charts_has_none() -> None:
     assert cfg.charts == () and cfg.environments[0].charts == ()
 
 
+def test_a_config_of_charts_alone_needs_no_images_section() -> None:
+    """A repository whose releases are chart versions only is configured with ``charts:`` and
+    no ``images:``; a file naming neither still says what is missing."""
+    cfg = parse(
+        BASE.format(chart="", env="    charts: [podinfo]").replace("images: []\n", ""), "gitops-bot.yaml"
+    )
+    assert cfg.images == () and cfg.charts[0].name == "podinfo"
+    for text in ("environments: []\n", "charts: []\nenvironments: []\n"):
+        with pytest.raises(ConfigError) as err:
+            parse(text, "gitops-bot.yaml")
+        assert "no 'images' section" in str(err.value) and "'charts'" in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("chart", "env", "message", "line"),
     [
