@@ -329,6 +329,10 @@ def _other_branches(repo: RepoFiles, f: str) -> None:
         source = spec.get("source") if isinstance(spec, dict) else None
         if not isinstance(source, dict) or not source.get("path"):
             continue
+        # a directory this repository lacks is another repository's, already said as one line
+        # per repository (deployers.elsewhere); tracked too, each would be said again
+        if "{{" not in str(source["path"]) and norm(str(source["path"])) not in repo.dirs:
+            continue
         name = str((doc.get("metadata") or {}).get("name", ""))
         revision = str(source.get("targetRevision") or "")
         repo.tracking.append(Tracking(f, name, norm(str(source["path"])), revision))

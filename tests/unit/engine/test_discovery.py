@@ -713,3 +713,37 @@ def test_an_applicationsets_git_directories_are_the_environment_not_the_root(tmp
         == "Argo CD ApplicationSet kargo-stack in kargo-appset.yaml (path applications/argo-rollouts)"
     )
     assert not any("the directories they render are found on their own" in n for n in found.notes)
+
+
+def test_an_application_of_another_repositorys_branch_is_one_not_read_line(tmp_path: Path) -> None:
+    # argoproj/argoproj-deployments' argoproj/base/istio-addons.yaml and istio-operator.yaml: a
+    # release branch of istio's repository, said once as another repository's Applications
+    app = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+spec:
+  source:
+    path: {path}
+    repoURL: https://github.com/istio/istio
+    targetRevision: release-1.20
+  destination:
+    server: https://kubernetes.default.svc
+"""
+    _write(
+        tmp_path,
+        {
+            "base/deploy.yaml": DEPLOY.format(image="ghcr.io/acme/app:1.0.0"),
+            "base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+            "overlays/dev/kustomization.yaml": _overlay("1.0.0"),
+            "argoproj/istio-addons.yaml": app.format(name="istio-addons", path="samples/addons"),
+            "argoproj/istio-operator.yaml": app.format(name="istio-operator", path="manifests/charts/op"),
+        },
+    )
+    notes = discover(tmp_path).notes
+    istio = [n for n in notes if "istio" in n]
+    assert istio == [
+        "2 Argo CD Applications render https://github.com/istio/istio, not this repository: "
+        "run init in that repository"
+    ], notes
