@@ -330,7 +330,8 @@ def _drafted(
     n = len(found.charts)
     return UsageError(
         f"{seen} but {n} chart{'s' if n != 1 else ''} whose versions are "
-        "written here: the draft above configures them as one environment",
+        "written here: the draft above configures them as "
+        + ("one environment" if len(found.environments) < 2 else "one environment per directory"),
         hint="check it and save it as gitops-bot.yaml (the not-read lines are its comments)",
     )
 

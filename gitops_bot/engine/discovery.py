@@ -33,7 +33,7 @@ from gitops_bot.engine import (
     discovered_clusters,
     discovered_images,
 )
-from gitops_bot.engine.candidates import FoundEnvironment, RenderPath
+from gitops_bot.engine.candidates import FoundEnvironment, RenderPath, safe_name
 from gitops_bot.engine.discovered_charts import FoundChart
 from gitops_bot.engine.discovered_images import FoundImage, ImageNames
 from gitops_bot.engine.promotion_order import (
@@ -248,14 +248,33 @@ def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
     if not files:
         return None
     names = [i.name for i in found.images]
-    charts, notes = discovered_charts.find(repo.text, repo.docs, {"all": files}, names)
+    # one environment per directory: ApplicationSets of unrelated directories (a repository of
+    # independent demos) are not released together; files side by side are one deployment's
+    by_dir: dict[str, list[str]] = {}
+    for f in files:
+        by_dir.setdefault(PurePosixPath(f).parent.as_posix(), []).append(f)
+    groups: dict[str, list[str]] = {}
+    for d, fs in by_dir.items():
+        name = "all" if len(by_dir) == 1 else safe_name(d.replace("/", "-"))
+        while name in groups:
+            name += "-2"
+        groups[name] = fs
+    charts, notes = discovered_charts.find(repo.text, repo.docs, groups, names)
     if not charts:
         return None
-    how = tuple(f"Argo CD ApplicationSet file {f}: the chart versions its Applications read" for f in files)
+    pinning = {e for c in charts for e in c.environments}
+    envs = tuple(
+        FoundEnvironment(
+            n,
+            tuple(fs),
+            tuple(f"Argo CD ApplicationSet file {f}: the chart versions its Applications read" for f in fs),
+        )
+        for n, fs in groups.items()
+        if n in pinning
+    )
     said = {n for f in files for n in deployers.generated_charts(repo.text(f) or "", f)}
-    env = FoundEnvironment("all", tuple(files), how)
     rest = [n for n in found.notes if n not in said]
-    return Discovery((env,), (), "", (*rest, *notes), charts=tuple(charts)), shared
+    return Discovery(envs, (), "", (*rest, *notes), charts=tuple(charts)), shared
 
 
 def _undeployed_charts(

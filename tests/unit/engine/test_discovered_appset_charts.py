@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_bot import config
-from gitops_bot.engine.discovery import discover
+from gitops_bot.engine.discovery import discover, draft
 from gitops_bot.engine.init_config import config_text
 
 # the shape of AmirMalaeb/eks-argocd-gitops apps/applicationsets/{platform-components,retail-store}.yaml
@@ -176,3 +176,51 @@ spec:
         "apps/dirs.yaml: Argo CD ApplicationSet per-directory renders a chart, not read: the template "
         "reads 'path.basename', which its git generator (one Application per directory) sets"
     ]
+
+
+# krancour/kargo-examples' 01-argocd-driven/02-helm-driven/{01-chart-only,02-image-only/01-with-chart-repo}
+# /argocd.yaml, reduced: Kargo writes the first one's version ('placeholder' until a Stage promotes)
+KARGO_APPSET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: {name}
+spec:
+  generators:
+  - list:
+      elements:
+      - stage: test
+      - stage: prod
+  template:
+    metadata:
+      name: {name}-{{{{stage}}}}
+      annotations:
+        kargo.akuity.io/authorized-stage: {name}:{{{{stage}}}}
+    spec:
+      source:
+        repoURL: https://charts.bitnami.com/bitnami
+        chart: nginx
+        targetRevision: {version}
+      destination:
+        server: https://kubernetes.default.svc
+"""
+
+
+def test_a_target_revision_that_is_no_version_is_not_read_and_each_file_is_its_own_environment(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "01-chart-only/argocd.yaml": KARGO_APPSET.format(name="kargo-demo-02", version="placeholder"),
+        "02-with-chart-repo/argocd.yaml": KARGO_APPSET.format(name="kargo-demo-03", version="14.1.0"),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    drafted = draft(tmp_path, discover(tmp_path))
+    assert drafted is not None
+    found = drafted[0]
+    assert [c.name for c in found.charts] == ["nginx"]
+    assert not found.charts[0].ranges, found.charts[0]
+    assert found.charts[0].versions == ("14.1.0",)
+    assert any("targetRevision 'placeholder' is not a chart version" in n for n in found.notes), found.notes
+    # two unrelated demos: never one environment over both files
+    assert all(len(e.paths) == 1 for e in found.environments), found.environments
