@@ -39,6 +39,7 @@ from gitops_bot.engine.repository_files import (
 from gitops_bot.manifests import argocd_apps, argocd_appsets
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
+from gitops_bot.policy.semver import parse_range
 from gitops_bot.render import reader
 
 RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take
@@ -298,6 +299,14 @@ def _external_chart(
     if any(f == c or f.startswith(c.rstrip("/") + "/") or c in ("", ".") for c in covered):
         return None
     url = repository_key(log.without_userinfo(app.repo_url))
+    if app.revision and not is_exact(app.revision) and not _is_range(app.revision):
+        # a value another tool writes (Kargo's 'placeholder' until a Stage promotes)
+        repo.notes.append(
+            f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} of "
+            f"{url}: its targetRevision {app.revision!r} is not a chart version (neither exact nor "
+            "a semver range)"
+        )
+        return None
     if not is_exact(app.revision):
         repo.notes.append(
             f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} "
@@ -311,6 +320,14 @@ def _external_chart(
         safe_name(name),
         f"Argo CD Application {app.application} in {f} (chart {app.chart} {app.revision} of {url})",
     )
+
+
+def _is_range(version: str) -> bool:
+    try:
+        parse_range(version)
+    except ValueError:
+        return False
+    return True
 
 
 def pins_a_chart(how: str) -> bool:

@@ -747,3 +747,24 @@ spec:
         "2 Argo CD Applications render https://github.com/istio/istio, not this repository: "
         "run init in that repository"
     ], notes
+
+
+def test_an_applications_chart_revision_that_is_no_version_is_not_called_a_range(tmp_path: Path) -> None:
+    # a Kargo-owned Application (krancour/kargo-examples): 'placeholder' until a Stage promotes
+    app = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: kargo-demo-test
+spec:
+  source:
+    repoURL: https://charts.bitnami.com/bitnami
+    chart: nginx
+    targetRevision: placeholder
+  destination:
+    server: https://kubernetes.default.svc
+"""
+    _write(tmp_path, {"apps/nginx.yaml": app})
+    notes = [n for n in discover(tmp_path).notes if "nginx" in n]
+    assert notes and all("range Helm resolves" not in n for n in notes), notes
+    assert any("targetRevision 'placeholder' is not a chart version" in n for n in notes), notes
