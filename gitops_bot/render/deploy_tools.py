@@ -165,6 +165,7 @@ class DeployTools:
         if app.path is None and app.chart is None and app.refs:  # a source only lending a ref
             return
         if app.path is None:  # a chart's targetRevision is its version, not a branch of these files
+            walk.charts.append(f"{app.chart} of {app.repo_url}")
             walk.notes.append(
                 f"{rel}: {app.application} renders {app.chart} from {app.repo_url}, not followed"
             )

@@ -86,11 +86,12 @@ def reading(
     writable: dict[str, None] = {f: None for f in walk.configured if alone(f)}
     for image in source.images:
         reading = _image(env, image, by_image.get(image, []), walk, renders, alone)
-        # an environment rendering other images it is given but not this one: this one is
-        # another's; one rendering none of them may point at the wrong path (the fix says so)
+        # an environment rendering other images it is given but not this one, or deploying an
+        # external chart (what that renders is no file here): this one is another's; one
+        # rendering none of them from its own files may point at the wrong path (the fix says so)
         if (
             reading.status is PinStatus.NOT_RENDERED
-            and walk.found
+            and (walk.found or walk.charts)
             and (theirs := [n for n in (others or {}).get(image, ()) if n != env])
         ):
             reading = _theirs(env, image, theirs)

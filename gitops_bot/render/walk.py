@@ -126,6 +126,9 @@ class Walk:
     refused: list[str] = field(default_factory=list)  # why the tool would refuse to render it
     unread: list[str] = field(default_factory=list)  # what it renders that cannot be read, and why
     elsewhere: list[str] = field(default_factory=list)  # rendered from another branch than the bot reads
+    # charts it deploys from a chart repository (an Argo CD Application of an external chart):
+    # what they render is no file here, so an image it does not render is another's, not misnamed
+    charts: list[str] = field(default_factory=list)
     documents: dict[str, str] = field(default_factory=dict)  # file -> its own Application, of several
     releases: set[str] = field(default_factory=set)  # its values layers that are HelmReleases
     generated: dict[str, str] = field(default_factory=dict)  # file read -> the tool generating it

@@ -542,6 +542,49 @@ def test_an_image_another_environment_renders_is_said_briefly_without_the_rename
     assert nowhere.fix is not None and "name the image" in nowhere.fix
 
 
+# argoproj/argoproj-deployments, argoproj/base/ingress-nginx.yaml (trimmed): an Application of
+# an external chart, the whole of an environment that releases a chart version and no image
+CHART_APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ingress-nginx
+  namespace: argocd
+spec:
+  destination:
+    namespace: ingress-nginx
+    server: https://kubernetes.default.svc
+  project: default
+  source:
+    repoURL: https://kubernetes.github.io/ingress-nginx
+    chart: ingress-nginx
+    targetRevision: 4.9.1
+"""
+
+
+def test_an_environment_rendering_only_a_chart_says_other_environments_images_briefly(
+    tmp_path: Path,
+) -> None:
+    """An environment whose one file deploys an external chart renders no image of this
+    repository: the images another environment renders are that one's, said as briefly as
+    elsewhere, not given a rename-or-repoint fix. One that renders only local files naming no
+    image may point at the wrong path, and keeps that fix."""
+    _tree(
+        tmp_path,
+        BASE | {"apps/ingress-nginx.yaml": CHART_APPLICATION, "empty/configmap.yaml": "kind: ConfigMap\n"},
+    )
+    sources = [
+        reader.Source("staging", ("overlays/staging",), (APP,)),
+        reader.Source("ingress-nginx", ("apps/ingress-nginx.yaml",), (APP,)),
+        reader.Source("wrong", ("empty",), (APP,)),
+    ]
+    found = reader.Reader(reader.DiskTree(tmp_path), tmp_path, SPECS).read(sources)
+    chart_only = found["ingress-nginx"].image(APP)
+    assert chart_only.status is PinStatus.NOT_RENDERED
+    assert (chart_only.reason, chart_only.fix) == ("only staging renders it", None)
+    wrong = found["wrong"].image(APP)
+    assert wrong.fix is not None and "point wrong's path at what deploys it" in wrong.fix
+
+
 def test_an_image_named_under_a_values_key_with_no_helm_keys_gets_the_helm_keys_as_its_fix(
     tmp_path: Path,
 ) -> None:
