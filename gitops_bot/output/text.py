@@ -144,8 +144,12 @@ def init_text(init: Initialized, plan: Plan) -> str:
     """``init``: the configuration (written or to write), what the registries said of each
     guessed policy, then the first plan as ``plan`` prints it."""
     lines = [init.config.rstrip("\n"), ""]
+    # a draft (charts found, no environment init can name) is never written and plans nothing
+    drafted = init.error is not None and not init.written and not plan.environments
     if init.written:
         lines.append(f"Wrote {_t(init.written)}.")
+    elif drafted:
+        lines.append("Printed only, a draft, not written: check it and save it as gitops-bot.yaml.")
     else:
         lines.append("Printed only: `gitops-bot init --write` writes it as gitops-bot.yaml.")
     if init.checks:
@@ -153,7 +157,8 @@ def init_text(init: Initialized, plan: Plan) -> str:
         lines += [f"  {_t(c)}" for c in init.checks]
     if init.onboarding:
         lines += ["", _t(init.onboarding)]
-    lines += ["", "The first plan under it:"]
+    if not drafted:
+        lines += ["", "The first plan under it:"]
     lines += [f"  {_t(n)}" for n in init.notes]
     if plan.environments:
         lines.append(plan_text(plan))
