@@ -83,7 +83,8 @@ def rendered_images(repo: RepoFiles, files: Iterable[str], into: ImageNames) -> 
             into.add(c.reference.name, f"{c.kind} {c.workload} in {rel}")
 
 
-def _values_at(values: Any, key: str) -> Any:
+def value_at(values: Any, key: str) -> Any:
+    """The value at a dotted key path of parsed Helm values (``image.tag``); None when absent."""
     node = values
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -107,7 +108,7 @@ def chart_images(repo: RepoFiles, into: ImageNames) -> None:
                 keys = [k.group("key") for k in _VALUES_REF.finditer(ref)]
                 literal = _VALUES_REF.sub("\0", ref)
                 if literal == "\0:\0" and len(keys) == 2:
-                    name = _values_at(values, keys[0])
+                    name = value_at(values, keys[0])
                     if isinstance(name, str):
                         into.add(
                             name,
@@ -117,7 +118,7 @@ def chart_images(repo: RepoFiles, into: ImageNames) -> None:
                 elif literal.endswith(":\0") and len(keys) == 1 and "\0" not in literal[:-2]:
                     into.add(literal[:-2], f"{f} (tag from .Values.{keys[0]})", {"tag": keys[0]})
                 elif literal == "\0" and len(keys) == 1:
-                    name = _values_at(values, keys[0])
+                    name = value_at(values, keys[0])
                     if isinstance(name, str):
                         into.add(WrittenRef.split(name).name, f"{f}", {"reference": keys[0]})
 

@@ -298,7 +298,7 @@ def _undeployed_charts(
         for name, helm in names.found.items():
             if not names.how[name].startswith(f"{prefix}templates/") or not helm:
                 continue
-            tag = _value_at(values, helm["tag"]) if "tag" in helm else None
+            tag = discovered_images.value_at(values, helm["tag"]) if "tag" in helm else None
             version = f" {tag}" if isinstance(tag, str | int | float) and not isinstance(tag, bool) else ""
             keys = ", ".join(f"{k}: {v}" for k, v in helm.items())
             said.append((f"{name}{version} at {', '.join(helm.values())}", keys))
@@ -310,15 +310,6 @@ def _undeployed_charts(
             f"{{name: <env>, path: {chart}}} under environments: and the image with helm: "
             + "; ".join(f"{{{k}}}" for _, k in said)
         )
-
-
-def _value_at(values: object, key: str) -> object:
-    node = values
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def _rendering(
