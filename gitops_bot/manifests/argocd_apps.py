@@ -48,7 +48,8 @@ def _scalar(node: Any, key: str) -> str | None:
     return str(found[1].value)
 
 
-def _at(node: Any, *keys: str) -> Any:
+def at(node: Any, *keys: str) -> Any:
+    """The node at a path of mapping keys (``spec``, ``source``); None where one is missing."""
     for key in keys:
         found = nodes.get(node, key) if nodes.is_map(node) else None
         if found is None:
@@ -62,18 +63,18 @@ def _items(node: Any) -> list[Any]:
 
 
 def _source(app: str, node: Any) -> AppSource:
-    helm = _at(node, "helm")
+    helm = at(node, "helm")
     params = tuple(
         Setting(name, value, int(item.start_mark.line) + 1)
-        for item in _items(_at(helm, "parameters"))
+        for item in _items(at(helm, "parameters"))
         if (name := _scalar(item, "name")) and (value := _scalar(item, "value")) is not None
     )
     images = tuple(
         Setting(str(item.value), str(item.value), int(item.start_mark.line) + 1)
-        for item in _items(_at(node, "kustomize", "images"))
+        for item in _items(at(node, "kustomize", "images"))
         if nodes.is_scalar(item) and item.value
     )
-    files = tuple(str(i.value) for i in _items(_at(helm, "valueFiles")) if nodes.is_scalar(i) and i.value)
+    files = tuple(str(i.value) for i in _items(at(helm, "valueFiles")) if nodes.is_scalar(i) and i.value)
     return AppSource(
         app,
         _scalar(node, "path"),
@@ -95,8 +96,8 @@ def scalar(node: Any, key: str) -> str | None:
 def application_sources(name: str, spec: Any) -> list[AppSource]:
     """The sources of an Application's ``spec`` (``source`` or ``sources``), each knowing the
     refs its siblings name (a ``$ref/...`` value file is read from that sibling's repository)."""
-    found = [_at(spec, "source")] if nodes.is_map(_at(spec, "source")) else []
-    found += [s for s in _items(_at(spec, "sources")) if nodes.is_map(s)]
+    found = [at(spec, "source")] if nodes.is_map(at(spec, "source")) else []
+    found += [s for s in _items(at(spec, "sources")) if nodes.is_map(s)]
     refs = tuple((r, _scalar(s, "repoURL") or "") for s in found if (r := _scalar(s, "ref")))
     return [replace(_source(name, s), refs=refs) for s in found]
 
@@ -109,8 +110,8 @@ def sources(text: str, filename: str) -> list[AppSource]:
             continue
         if not (_scalar(doc, "apiVersion") or "").startswith("argoproj.io/"):
             continue
-        name = _scalar(_at(doc, "metadata"), "name") or ""
-        out += application_sources(name, _at(doc, "spec"))
+        name = _scalar(at(doc, "metadata"), "name") or ""
+        out += application_sources(name, at(doc, "spec"))
     return out
 
 
@@ -150,11 +151,11 @@ def edit(
     for doc in docs:
         if not nodes.is_map(doc) or _scalar(doc, "kind") != "Application":
             continue
-        if application is not None and _scalar(_at(doc, "metadata"), "name") != application:
+        if application is not None and _scalar(at(doc, "metadata"), "name") != application:
             continue
-        spec = _at(doc, "spec")
-        sources = [_at(spec, "source"), *_items(_at(spec, "sources"))]
-        for node in (i for s in sources for i in _items(_at(s, "kustomize", "images"))):
+        spec = at(doc, "spec")
+        sources = [at(spec, "source"), *_items(at(spec, "sources"))]
+        for node in (i for s in sources for i in _items(at(s, "kustomize", "images"))):
             if not nodes.is_scalar(node) or not node.value:
                 continue
             name, ref = entry_image(str(node.value))
@@ -221,11 +222,11 @@ def helm_releases(text: str, filename: str) -> list[HelmRelease]:
             continue
         if not (_scalar(doc, "apiVersion") or "").startswith("helm.toolkit.fluxcd.io/"):
             continue
-        spec = _at(doc, "spec", "chart", "spec")
-        ref = _at(spec, "sourceRef")
+        spec = at(doc, "spec", "chart", "spec")
+        ref = at(spec, "sourceRef")
         out.append(
             HelmRelease(
-                _scalar(_at(doc, "metadata"), "name") or "",
+                _scalar(at(doc, "metadata"), "name") or "",
                 _scalar(spec, "chart") or "",
                 _scalar(ref, "kind") or "",
                 _scalar(ref, "name") or "",
@@ -241,9 +242,9 @@ def flux_kustomizations(text: str, filename: str) -> list[FluxKustomization]:
             continue
         if not (_scalar(doc, "apiVersion") or "").startswith("kustomize.toolkit.fluxcd.io/"):
             continue
-        spec = _at(doc, "spec")
+        spec = at(doc, "spec")
         found = []
-        for entry in _items(_at(spec, "images")):
+        for entry in _items(at(spec, "images")):
             name = _scalar(entry, "name")
             if not name:
                 continue
@@ -254,7 +255,7 @@ def flux_kustomizations(text: str, filename: str) -> list[FluxKustomization]:
             )
         out.append(
             FluxKustomization(
-                _scalar(_at(doc, "metadata"), "name") or "", _scalar(spec, "path") or ".", tuple(found)
+                _scalar(at(doc, "metadata"), "name") or "", _scalar(spec, "path") or ".", tuple(found)
             )
         )
     return out

@@ -19,6 +19,7 @@ from itertools import product
 from typing import Any
 
 from gitops_bot.manifests import argocd_apps, nodes
+from gitops_bot.manifests.argocd_apps import at
 from gitops_bot.manifests.yamltext import YamlText
 
 MAX_APPLICATIONS = 500  # generated Applications read per file at most (a matrix multiplies)
@@ -195,7 +196,7 @@ def _params(gen: Any, dirs: Callable[[str], list[str]] | None) -> list[dict[str,
         kind = str(key.value)
         if kind == "list":
             if dirs is None:
-                found = _at(node, "elements")
+                found = at(node, "elements")
                 kept = [_kept(e) for e in found.value] if nodes.is_seq(found) else []
                 return [e if isinstance(e, dict) else {} for e in kept]
             elements = _plain(node).get("elements") or []
@@ -212,8 +213,8 @@ def _params(gen: Any, dirs: Callable[[str], list[str]] | None) -> list[dict[str,
             return _clusters(node)
         if kind == "matrix":
             children = (
-                [_params(g, dirs) for g in _at(node, "generators").value]
-                if nodes.is_seq(_at(node, "generators"))
+                [_params(g, dirs) for g in at(node, "generators").value]
+                if nodes.is_seq(at(node, "generators"))
                 else []
             )
             if len(children) != 2:
@@ -223,15 +224,6 @@ def _params(gen: Any, dirs: Callable[[str], list[str]] | None) -> list[dict[str,
             continue
         raise Unexpanded(f"its {kind} generator lists what only Argo CD can ask (not the repository)")
     raise Unexpanded(f"it has no generator this reader knows ({', '.join(kinds) or 'none'})")
-
-
-def _at(node: Any, *keys: str) -> Any:
-    for key in keys:
-        found = nodes.get(node, key) if nodes.is_map(node) else None
-        if found is None:
-            return None
-        node = found[1]
-    return node
 
 
 def _filled(src: argocd_apps.AppSource, params: dict[str, Any], go: bool) -> argocd_apps.AppSource:
@@ -263,13 +255,13 @@ def parameter_sets(doc: Any) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
     each Application its generators make, (its name, its parameters), a ``list`` element's
     values kept as :class:`Literal` (where a chart version they set is written) and a git
     generator's as :class:`Opaque`. Raises :class:`Unexpanded`."""
-    spec = _at(doc, "spec")
+    spec = at(doc, "spec")
     go = (argocd_apps.scalar(spec, "goTemplate") or "").lower() == "true"
-    template = argocd_apps.scalar(_at(spec, "template", "metadata"), "name") or (
-        argocd_apps.scalar(_at(doc, "metadata"), "name") or ""
+    template = argocd_apps.scalar(at(spec, "template", "metadata"), "name") or (
+        argocd_apps.scalar(at(doc, "metadata"), "name") or ""
     )
     sets: list[dict[str, Any]] = []
-    for gen in _at(spec, "generators").value if nodes.is_seq(_at(spec, "generators")) else []:
+    for gen in at(spec, "generators").value if nodes.is_seq(at(spec, "generators")) else []:
         sets += _params(gen, None)
     return go, [(_name(template, p, go), p) for p in sets[:MAX_APPLICATIONS]]
 
@@ -294,10 +286,10 @@ def charts(text: str, filename: str) -> list[GeneratedChart]:
     for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
             continue
-        name = argocd_apps.scalar(_at(doc, "metadata"), "name") or ""
-        spec = _at(doc, "spec", "template", "spec")
-        many = _at(spec, "sources")
-        sources = [_at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+        name = argocd_apps.scalar(at(doc, "metadata"), "name") or ""
+        spec = at(doc, "spec", "template", "spec")
+        many = at(spec, "sources")
+        sources = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
         sources = [s for s in sources if nodes.is_map(s) and argocd_apps.scalar(s, "chart")]
         if not sources:
             continue
@@ -321,11 +313,11 @@ def version_readers(text: str, filename: str) -> dict[int, list[str]]:
     for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
             continue
-        spec = _at(doc, "spec", "template", "spec")
-        many = _at(spec, "sources")
-        sources = [_at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
+        spec = at(doc, "spec", "template", "spec")
+        many = at(spec, "sources")
+        sources = [at(spec, "source"), *(many.value if nodes.is_seq(many) else [])]
         sources = [s for s in sources if nodes.is_map(s) and argocd_apps.scalar(s, "chart")]
-        dest = _at(spec, "destination")
+        dest = at(spec, "destination")
         where = argocd_apps.scalar(dest, "name") or argocd_apps.scalar(dest, "server") or ""
         try:
             go, sets = parameter_sets(doc)
@@ -371,20 +363,20 @@ def generate(
     for doc in nodes.compose_all(YamlText.of(text).body, filename):
         if not nodes.is_map(doc) or argocd_apps.scalar(doc, "kind") != "ApplicationSet":
             continue
-        name = argocd_apps.scalar(_at(doc, "metadata"), "name") or ""
-        spec = _at(doc, "spec")
+        name = argocd_apps.scalar(at(doc, "metadata"), "name") or ""
+        spec = at(doc, "spec")
         go = (argocd_apps.scalar(spec, "goTemplate") or "").lower() == "true"
-        template = _at(spec, "template")
-        sources = argocd_apps.application_sources("", _at(template, "spec"))
+        template = at(spec, "template")
+        sources = argocd_apps.application_sources("", at(template, "spec"))
         try:
             sets: list[dict[str, Any]] = []
-            for gen in _at(spec, "generators").value if nodes.is_seq(_at(spec, "generators")) else []:
+            for gen in at(spec, "generators").value if nodes.is_seq(at(spec, "generators")) else []:
                 sets += _params(gen, dirs)
             if not sets:
                 yield name, "its generators make no Application from what the repository holds"
                 continue
             for params in sets[:MAX_APPLICATIONS]:
-                app = _name(argocd_apps.scalar(_at(template, "metadata"), "name") or name, params, go)
+                app = _name(argocd_apps.scalar(at(template, "metadata"), "name") or name, params, go)
                 yield (
                     name,
                     Generated(app, tuple(replace(_filled(s, params, go), application=app) for s in sources)),
