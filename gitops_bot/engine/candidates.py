@@ -39,7 +39,7 @@ from gitops_bot.engine.repository_files import (
 from gitops_bot.manifests import argocd_apps, argocd_appsets
 from gitops_bot.manifests.charts_refs import is_exact, repository_key
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
-from gitops_bot.policy.semver import parse_range
+from gitops_bot.policy.semver import is_range
 from gitops_bot.render import reader
 
 RESERVED = frozenset({"promotion", "rollback", "hold", "freeze"})  # names an environment cannot take
@@ -299,7 +299,7 @@ def _external_chart(
     if any(f == c or f.startswith(c.rstrip("/") + "/") or c in ("", ".") for c in covered):
         return None
     url = repository_key(log.without_userinfo(app.repo_url))
-    if app.revision and not is_exact(app.revision) and not _is_range(app.revision):
+    if app.revision and not is_exact(app.revision) and not is_range(app.revision):
         # a value another tool writes (Kargo's 'placeholder' until a Stage promotes)
         repo.notes.append(
             f"{f}:{app.line}: Argo CD Application {app.application} renders chart {app.chart} of "
@@ -320,14 +320,6 @@ def _external_chart(
         safe_name(name),
         f"Argo CD Application {app.application} in {f} (chart {app.chart} {app.revision} of {url})",
     )
-
-
-def _is_range(version: str) -> bool:
-    try:
-        parse_range(version)
-    except ValueError:
-        return False
-    return True
 
 
 def pins_a_chart(how: str) -> bool:

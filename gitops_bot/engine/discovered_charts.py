@@ -20,7 +20,7 @@ from gitops_bot.manifests import argocd_appsets, charts
 from gitops_bot.manifests.charts_refs import repository_key
 from gitops_bot.policy import Policy
 from gitops_bot.policy.guess import Guess, guess
-from gitops_bot.policy.semver import parse_range
+from gitops_bot.policy.semver import is_range
 from gitops_bot.registry.chart_source import ChartSource
 from gitops_bot.registry.charts import is_oci
 
@@ -101,7 +101,7 @@ def find(
                 source = artifacts.get(f"{key[1]}/{key[0]}")
                 if site.form == "ocirepository" and source:
                     continue  # manifests, not a chart: the Kustomization reading it is said not read
-                if not site.exact and site.version and not _is_range(site.version):
+                if not site.exact and site.version and not is_range(site.version):
                     # neither a version nor a range Helm resolves: a value another tool writes
                     # (Kargo's 'placeholder' until a Stage promotes), never "up to date"
                     field_name = "targetRevision" if site.form.startswith("argocd") else "version"
@@ -141,14 +141,6 @@ def find(
         envs, places = tuple(s.environments), tuple(s.places.items())
         out.append(FoundChart(name, repository, g, envs, tuple(versions), s.how, ranges, places))
     return out, notes
-
-
-def _is_range(version: str) -> bool:
-    try:
-        parse_range(version)
-    except ValueError:
-        return False
-    return True
 
 
 def _unconfigurable(name: str, repository: str, s: _Seen, images: set[str], charted: set[str]) -> str:

@@ -207,3 +207,13 @@ def parse_range(text: str) -> Range:
         mentions_pre = mentions_pre or any(c.version.prerelease not in (None, "0") for c in comps)
         groups.append(tuple(comps))
     return Range(groups=tuple(groups), text=text, mentions_prerelease=mentions_pre)
+
+
+def is_range(text: str) -> bool:
+    """Whether ``text`` reads as a range (``>5.0.0``, ``^1.2``, ``1.x``): what a tool resolves
+    itself, where a word like ``placeholder`` is no version at all."""
+    try:
+        parse_range(text)
+    except ValueError:
+        return False
+    return True
