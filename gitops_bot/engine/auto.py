@@ -11,7 +11,7 @@ a notification: a soak that waits is news only once it ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,7 +28,6 @@ from gitops_bot.engine.gates import RunGates
 from gitops_bot.engine.history import history
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session
-from gitops_bot.forges.forge import ChangeRequest, Forge
 from gitops_bot.release import autorollback, next_step, soak
 from gitops_bot.release.decision import Override
 from gitops_bot.release.ledger import Entry
@@ -126,6 +125,20 @@ def _rollback(s: Session, gates: RunGates, env: EnvironmentConfig, *, dry_run: b
         if env.metrics_gates:
             why += ", and its metrics gates hold"
         return _follow(s, env, ReleaseKind.ROLLBACK, why, dry_run=dry_run)
+    out = _failing(s, env, verdict, dry_run=dry_run)
+    if verdict.failure is None or any(o.changes for o in out):
+        # the automatic rollback took the branch: its own body says why it is open
+        return out
+    # failing again: a person's rollback, marked while it was not, has its reason back
+    again = f"{env.applications} fails again: {verdict.failure.what}"
+    return out + _lifted(s, env, ReleaseKind.ROLLBACK, again, dry_run=dry_run)
+
+
+def _failing(
+    s: Session, env: EnvironmentConfig, verdict: autorollback.RollbackDecision, *, dry_run: bool
+) -> list[Outcome]:
+    """The automatic rollback of ``env``, failing: opened when ``verdict`` is ready and a
+    release to go back to is there and held by nobody, else why it waits."""
     decision = verdict.to_json()
     log.info("auto_rollback", **decision)
     if not verdict.ready:
@@ -176,27 +189,31 @@ def _persons(s: Session, env: EnvironmentConfig, dry_run: bool) -> list[Outcome]
     except GitOpsBotError as exc:  # a registry or file that failed: the run's updates still stand
         log.warning("promotion_not_followed", environment=env.name, reason=redact(str(exc))[:200])
         return []
-    return _lifted(s, env, branch, found, dry_run=dry_run)
+    return _lifted(s, env, ReleaseKind.PROMOTION, f"{source} may be promoted", dry_run=dry_run)
 
 
 def _lifted(
-    s: Session,
-    env: EnvironmentConfig,
-    branch: str,
-    found: tuple[Forge, Mapping[str, ChangeRequest]],
-    *,
-    dry_run: bool,
+    s: Session, env: EnvironmentConfig, kind: ReleaseKind, holds: str, *, dry_run: bool
 ) -> list[Outcome]:
-    """A person's promotion the bot marked, whose reason has gone: the mark is lifted (and
-    the run says so), so no reviewer reads a reason that no longer holds."""
+    """A person's promotion (or rollback) the bot marked, whose reason has gone (``holds``:
+    what holds now): the mark is lifted (and the run says so), so no reviewer reads a reason
+    that no longer holds. One the bot opened on its own is never marked: nothing to lift."""
+    if env.write is not WriteMode.PULL_REQUEST:
+        return []
+    found = s.reader() if dry_run else s.forge()
+    if found is None:
+        return []
     forge, open_prs = found
-    pr = open_prs[branch]
+    branch = Release(env.name, (), kind=kind).branch(s.app.config.git.branch_prefix)
+    pr = open_prs.get(branch)
+    if pr is None:
+        return []
     settings = next_step.Settings.of(s.app.config, env.name, base=s.ws.base, noun=forge.noun)
-    step = next_step.unmarking(branch, pr, settings, s.app.clock())
+    step = next_step.unmarking(branch, pr, settings, s.app.clock(), kind=kind)
     if step.action is next_step.RequestStep.LEAVE:
         return []
     what = f"{forge.noun} #{pr.number}"
-    said = f"{what}: the mark is lifted, its reason no longer holds ({env.promote_from} may be promoted)"
+    said = f"{what}: the mark is lifted, its reason no longer holds ({holds})"
     if dry_run:
         would = [f"would lift the mark on {what}: its reason no longer holds", *step.notes]
         return [replace(stale.would(env.name, env.write, step), url=pr.url, warnings=would)]

@@ -370,11 +370,15 @@ def marking(branch: str, pr: ChangeRequest, why: Outside, settings: Settings) ->
     return replace(kept, action=RequestStep.UPDATE, body=body, withdraws=withdraws, notes=notes)
 
 
-def unmarking(branch: str, pr: ChangeRequest, settings: Settings, now: datetime) -> NextStep:
-    """The step for a person's open change request ``pr`` the bot marked (:func:`marking`)
-    whose reason has gone: the decision is "promote" again, so the mark leaves its body (a
-    reviewer must not read a reason that no longer holds) and auto-merge, withdrawn with the
-    mark, is requested again unless a window holds it back now. Unmarked, nothing is asked."""
+def unmarking(
+    branch: str, pr: ChangeRequest, settings: Settings, now: datetime, *, kind: ReleaseKind
+) -> NextStep:
+    """The step for a person's open change request ``pr`` of ``kind`` the bot marked
+    (:func:`marking`) whose reason has gone (a promotion's decision is "promote" again, a
+    rollback's application fails again): the mark leaves its body (a reviewer must not read a
+    reason that no longer holds) and auto-merge, withdrawn with the mark, is requested again,
+    unless a window holds it back now (a rollback, a safety action, waits for none).
+    Unmarked, nothing is asked."""
     kept = NextStep(RequestStep.LEAVE, branch, pr.title, pr.body, "")
     lines = pr.body.rstrip().split("\n")
     if not any(line.startswith(STALE_MARK) for line in lines):
@@ -388,7 +392,7 @@ def unmarking(branch: str, pr: ChangeRequest, settings: Settings, now: datetime)
         out.append(line)
     body = redact("\n".join(out).rstrip())
     prc, env = settings.pull_request, settings.environment
-    deferred = windows.deferral(env.windows, now) if prc.auto_merge else None
+    deferred = windows.deferral(env.windows, now) if prc.auto_merge and kind in WAITS_FOR_WINDOWS else None
     auto_merge = prc.auto_merge if deferred is None else None
     notes = [f"mark lifted from {settings.noun} #{pr.number}: its reason no longer holds"]
     if deferred is not None:

@@ -192,15 +192,15 @@ def _persons(kind: str, *, again: bool = False) -> NextStep | None:
     return marking(pr.head, open_pr(step), Outside(FREEZE.text()), settings()) if again else step
 
 
-def _lifted(kind: str) -> NextStep | None:
-    """A person's promotion, marked, whose reason has gone (the decision is "promote" again):
-    the mark leaves its body and auto-merge is asked again."""
-    if kind != "promotion":  # a person's rollback keeps its mark (its premise is a failure)
-        return None
+def _lifted(kind: str, **s: object) -> NextStep | None:
+    """A person's promotion or rollback, marked, whose reason has gone (the decision is
+    "promote" again; the application fails again): the mark leaves its body and auto-merge is
+    asked again, unless a closed window holds a promotion's back (a rollback waits for none)."""
     marked = _persons(kind)
-    assert marked is not None
+    if marked is None:
+        return None
     pr = open_pr(marked)
-    return unmarking(pr.head, pr, settings(), NOW)
+    return unmarking(pr.head, pr, settings(**s), NOW, kind=ReleaseKind(kind))  # type: ignore[arg-type]
 
 
 def _unknown(kind: str) -> NextStep | None:
@@ -234,6 +234,7 @@ STATES: dict[str, Callable[[str], NextStep | None]] = {
     "a person's, its premise gone (a freeze, its source's gate, a hold)": _persons,
     "a person's, marked already": lambda k: _persons(k, again=True),
     "a person's, marked, its reason gone": _lifted,
+    "a person's, marked, its reason gone, a closed window": lambda k: _lifted(k, windows=CLOSED),
 }
 # what the body (or, for a commit, the message) may add, and what the run may say; an
 # automatic release's own line is always there (held below), so the table leaves it out
@@ -248,6 +249,7 @@ SAYS = (
     "auto-merge withdrawn",
     "left open:",
     "mark lifted from",
+    "auto-merge requested again once the window opens",
 )
 
 
