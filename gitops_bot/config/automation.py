@@ -1,7 +1,7 @@
 """The ``auto_promote:`` and ``auto_rollback:`` keys of an environment: releases the bot opens
 on its own, from what git and the gate record (decided by :mod:`gitops_bot.release.soak` and
 :mod:`gitops_bot.release.autorollback`); the keys are declared on
-:class:`~gitops_bot.config.settings.AutoPromote` and :class:`~gitops_bot.config.settings.AutoRollback`::
+:class:`AutoPromote` and :class:`AutoRollback` here, a module only a file that writes them loads::
 
     environments:
       - name: production
@@ -13,12 +13,54 @@ on its own, from what git and the gate record (decided by :mod:`gitops_bot.relea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from gitops_bot.config.kinds import STR, section_of
-from gitops_bot.config.settings import AutoPromote, AutoRollback
 from gitops_bot.config.spec import Values
-from gitops_bot.core.instants import parse_duration
+from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
+from gitops_bot.core.settings import WITHIN_DURATIONS, holds, setting
+from gitops_bot.policy.settings import DURATION_PATTERN
+
+
+def _positive_duration(value: object) -> str | None:
+    if not isinstance(value, str) or not reads_as_duration(value):
+        return ""
+    return None if duration_bound_problem(value) is not None or parse_duration(value) else ""
+
+
+# the 'after' of an automatic rule: a duration above zero, read as 30m, 1h, 1d
+_AFTER = holds(
+    _positive_duration, "'after' of {what} must be a duration like 1h or 10m (more than zero), not {value!r}"
+)
+_AFTER_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "not": {"const": "0"}}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoPromote:
+    """Promote from ``source`` once it has soaked ``after`` (:mod:`gitops_bot.release.soak`)."""
+
+    source: str | None = setting(
+        None, "The environment whose digests are promoted (its promote_from, the default).", key="from"
+    )
+    after: timedelta = setting(
+        description="How long the source must run the same digests, Healthy and Synced: 1h, 30m, 1d.",
+        rules=(_AFTER, WITHIN_DURATIONS),
+        schema=_AFTER_SCHEMA,
+    )
+    line: int | None = setting(None, key=None)
+
+
+@dataclass(frozen=True, slots=True)
+class AutoRollback:
+    """Roll back a bot release whose application stays failed ``after``
+    (:mod:`gitops_bot.release.autorollback`)."""
+
+    after: timedelta = setting(
+        description="How long the application may stay Degraded (or its sync Failed): 10m, 1h.",
+        rules=(_AFTER, WITHIN_DURATIONS),
+        schema=_AFTER_SCHEMA,
+    )
 
 
 def _duration(text: str) -> timedelta:

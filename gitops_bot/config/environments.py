@@ -4,20 +4,24 @@ span environments (names that nest, promotion chains)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from gitops_bot.config.automation import AUTO_PROMOTE, AUTO_ROLLBACK
 from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.metrics import GATES, Gates
 from gitops_bot.config.reader import ConfigReader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig, branch_rule
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
-from gitops_bot.config.windows import WINDOWS
 from gitops_bot.core.model import WriteMode
 from gitops_bot.core.settings import matches
+
+if TYPE_CHECKING:
+    from gitops_bot.config.automation import AutoPromote, AutoRollback
+    from gitops_bot.config.windows import WindowsConfig
 
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold", "freeze")  # BRANCH_PREFIX/<kind>/<env>
 _COMPONENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
@@ -57,6 +61,25 @@ _SELECTOR = rf"^{_REQUIREMENT}(?:,{_REQUIREMENT})*$"
 _GATED_BY = ("argocd_application", "argocd_applications", "argocd_selector")
 
 _PATH = holds(_relative_problem, "path {value!r} of {what} must be relative to the repository, inside it")
+
+
+# The sections of keys few files write, imported by name when a file gives the key (or the
+# JSON Schema is written): a file without them loads neither module, nor their settings
+# dataclasses, nor zoneinfo for windows.
+WINDOWS = "gitops_bot.config.windows"
+AUTOMATION = "gitops_bot.config.automation"
+
+
+def _windows() -> Section[WindowsConfig]:
+    return cast("Section[WindowsConfig]", importlib.import_module(WINDOWS).WINDOWS)
+
+
+def _auto_promote() -> Section[AutoPromote]:
+    return cast("Section[AutoPromote]", importlib.import_module(AUTOMATION).AUTO_PROMOTE)
+
+
+def _auto_rollback() -> Section[AutoRollback]:
+    return cast("Section[AutoRollback]", importlib.import_module(AUTOMATION).AUTO_ROLLBACK)
 
 
 def _image_names(v: Values) -> tuple[str, ...]:
@@ -201,17 +224,17 @@ ENVIRONMENT = Section(
         ),
         Field(
             "windows",
-            Nested(WINDOWS, "'windows' of {parent}"),
+            Nested(_windows, "'windows' of {parent}"),
             description="When releases may land here: allowed and denied periods (default: always).",
         ),
         Field(
             "auto_promote",
-            Nested(AUTO_PROMOTE, "'auto_promote' of {parent}"),
+            Nested(_auto_promote, "'auto_promote' of {parent}"),
             description="Promote on its own once promote_from has soaked (needs its argocd_application).",
         ),
         Field(
             "auto_rollback",
-            Nested(AUTO_ROLLBACK, "'auto_rollback' of {parent}"),
+            Nested(_auto_rollback, "'auto_rollback' of {parent}"),
             description="Roll back on its own a bot release left failing (needs argocd_application).",
         ),
         Field(

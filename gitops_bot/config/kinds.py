@@ -88,11 +88,19 @@ def ref(section: Section[Any], defs: Defs) -> JSON:
 
 @dataclass(frozen=True, slots=True)
 class Nested(Kind, Generic[T]):
-    """A mapping read by ``section``; absent: None, or (``always``) its defaults."""
+    """A mapping read by a section; absent: None, or (``always``) its defaults. ``of`` is the
+    section, or a function that imports and returns it: a key few files write (an
+    environment's ``windows:``) names its section so, and the module declaring it (with its
+    settings dataclasses and what they import) loads only when a file gives the key, or when
+    the JSON Schema is written."""
 
-    section: Section[T]
+    of: Section[T] | Callable[[], Section[T]]
     what: str  # e.g. "'git'", "'helm' of {parent}"
     always: bool = False
+
+    @property
+    def section(self) -> Section[T]:
+        return self.of if isinstance(self.of, Section) else self.of()
 
     def read(self, v: Values, key: str, default: Any) -> T | None:
         if not v.given(key) and not self.always:

@@ -10,22 +10,25 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.core.instants import duration_bound_problem, parse_duration, reads_as_duration
 from gitops_bot.core.model import EnvironmentMode, Grouping, ImageRef, WriteMode
-from gitops_bot.core.settings import WITHIN_DURATIONS, Rule, between, holds, matches, one_of, setting
+from gitops_bot.core.settings import Rule, between, holds, matches, one_of, setting
 from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.checks import ChecksGate
 from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
 from gitops_bot.notify.settings import NotifierSettings
-from gitops_bot.policy.settings import DURATION_PATTERN, PolicyConfig
+from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.settings import RenderSettings
 from gitops_bot.trust.settings import SigningConfig, VerifyConfig
+
+if TYPE_CHECKING:  # declared beside the sections reading them, which load only for files that write them
+    from gitops_bot.config.automation import AutoPromote, AutoRollback
+    from gitops_bot.config.windows import WindowsConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,82 +81,6 @@ class ChartConfig:
     def index_limit(self) -> int:
         """Bytes of a classic repository's index.yaml."""
         return self.index_limit_mb << 20
-
-
-@dataclass(frozen=True, slots=True)
-class WindowPeriod:
-    """Some weekdays (0 = Monday), from ``start`` to ``end`` minutes of each day (end excluded),
-    on the wall clock of its windows' time zone (:mod:`gitops_bot.release.windows` decides)."""
-
-    days: tuple[int, ...]
-    start: int = 0
-    end: int = 24 * 60
-
-
-def _zone_problem(name: str) -> str | None:
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ""
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class WindowsConfig:
-    """An environment's deployment windows: its IANA time zone, allow and deny periods."""
-
-    timezone: str = setting(
-        description="IANA time zone the periods are read in (e.g. Europe/Paris).",
-        rules=(
-            holds(
-                _zone_problem,
-                "unknown time zone {value!r} in {what}; use an IANA name such as Europe/Paris or UTC",
-            ),
-        ),
-    )
-    allow: tuple[WindowPeriod, ...] = setting((), "If given, releases land only inside one of these.")
-    deny: tuple[WindowPeriod, ...] = setting((), "Releases never land inside one of these (wins over allow).")
-
-
-def _positive_duration(value: object) -> str | None:
-    if not isinstance(value, str) or not reads_as_duration(value):
-        return ""
-    return None if duration_bound_problem(value) is not None or parse_duration(value) else ""
-
-
-# the 'after' of an automatic rule: a duration above zero, read as 30m, 1h, 1d
-_AFTER = holds(
-    _positive_duration, "'after' of {what} must be a duration like 1h or 10m (more than zero), not {value!r}"
-)
-_AFTER_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "not": {"const": "0"}}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AutoPromote:
-    """Promote from ``source`` once it has soaked ``after`` (:mod:`gitops_bot.release.soak`)."""
-
-    source: str | None = setting(
-        None, "The environment whose digests are promoted (its promote_from, the default).", key="from"
-    )
-    after: timedelta = setting(
-        description="How long the source must run the same digests, Healthy and Synced: 1h, 30m, 1d.",
-        rules=(_AFTER, WITHIN_DURATIONS),
-        schema=_AFTER_SCHEMA,
-    )
-    line: int | None = setting(None, key=None)
-
-
-@dataclass(frozen=True, slots=True)
-class AutoRollback:
-    """Roll back a bot release whose application stays failed ``after``
-    (:mod:`gitops_bot.release.autorollback`)."""
-
-    after: timedelta = setting(
-        description="How long the application may stay Degraded (or its sync Failed): 10m, 1h.",
-        rules=(_AFTER, WITHIN_DURATIONS),
-        schema=_AFTER_SCHEMA,
-    )
 
 
 @dataclass(frozen=True, slots=True)

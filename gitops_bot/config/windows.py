@@ -9,16 +9,55 @@
         - {days: [sat, sun]}          # from defaults to 00:00, to to 24:00
 
 A period never wraps past midnight: "Friday 22:00 to Monday 06:00" is three periods. The
-decisions are in :mod:`gitops_bot.release.windows`."""
+decisions are in :mod:`gitops_bot.release.windows`. The settings are declared here, not in
+:mod:`.settings`: only a file that writes ``windows:`` loads this module (and ``zoneinfo``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from gitops_bot.config.kinds import STR, ListOf, Strings, section_of
-from gitops_bot.config.settings import WindowPeriod, WindowsConfig
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, one_of
+from gitops_bot.core.settings import setting
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPeriod:
+    """Some weekdays (0 = Monday), from ``start`` to ``end`` minutes of each day (end excluded),
+    on the wall clock of its windows' time zone (:mod:`gitops_bot.release.windows` decides)."""
+
+    days: tuple[int, ...]
+    start: int = 0
+    end: int = 24 * 60
+
+
+def _zone_problem(name: str) -> str | None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class WindowsConfig:
+    """An environment's deployment windows: its IANA time zone, allow and deny periods."""
+
+    timezone: str = setting(
+        description="IANA time zone the periods are read in (e.g. Europe/Paris).",
+        rules=(
+            holds(
+                _zone_problem,
+                "unknown time zone {value!r} in {what}; use an IANA name such as Europe/Paris or UTC",
+            ),
+        ),
+    )
+    allow: tuple[WindowPeriod, ...] = setting((), "If given, releases land only inside one of these.")
+    deny: tuple[WindowPeriod, ...] = setting((), "Releases never land inside one of these (wins over allow).")
 
 
 def hhmm(minutes: int) -> str:

@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_bot.config.settings import WindowsConfig
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import format_instant
 from gitops_bot.core.model import Decision, PlanItem
@@ -31,6 +30,9 @@ from gitops_bot.engine.results import NextChange
 from gitops_bot.engine.session import Session
 from gitops_bot.release import windows
 from gitops_bot.release.decision import Step
+
+if TYPE_CHECKING:
+    from gitops_bot.config.windows import WindowsConfig
 
 SCHEMA = "gitops-bot/explain/v1"
 ASSUMED = "gates, health, checks and the registry's contents are taken as they read now"

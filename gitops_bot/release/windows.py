@@ -19,20 +19,27 @@ A freeze is one environment's "no releases until <instant>, because <reason>", k
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, cast
 
-from gitops_bot.config.settings import WindowPeriod, WindowsConfig
-from gitops_bot.config.windows import DAYS
 from gitops_bot.core.instants import format_instant, later, parse_instant, parse_span
 from gitops_bot.core.outside import Outside
 
+if TYPE_CHECKING:
+    from gitops_bot.config.windows import WindowPeriod, WindowsConfig
+
+
+# Imported by name where a time zone is read: only windows name one, and a plan of
+# environments without them loads neither zoneinfo nor the section reading them.
+ZONEINFO = "zoneinfo"
+SECTION = "gitops_bot.config.windows"
+
 
 def _zone(name: str) -> tzinfo:
-
-    return ZoneInfo(name)
+    return cast(tzinfo, importlib.import_module(ZONEINFO).ZoneInfo(name))
 
 
 _HORIZON = timedelta(days=8)  # a weekly schedule repeats: past a week, it never opens
@@ -44,7 +51,8 @@ def covers(p: WindowPeriod, local: datetime) -> bool:
 
 
 def period_text(p: WindowPeriod) -> str:
-    days = ",".join(DAYS[d] for d in sorted(p.days))
+    names: tuple[str, ...] = importlib.import_module(SECTION).DAYS  # loaded: it read the period
+    days = ",".join(names[d] for d in sorted(p.days))
     return f"{days} {_hhmm(p.start)}-{_hhmm(p.end)}"
 
 

@@ -28,9 +28,9 @@ from gitops_bot.config.kinds import (
     derive_fields,
 )
 from gitops_bot.config.schema import generate
-from gitops_bot.config.settings import ChartConfig, EnvironmentConfig, ImageConfig, WindowPeriod
+from gitops_bot.config.settings import ChartConfig, EnvironmentConfig, ImageConfig
 from gitops_bot.config.spec import Field, Same, Section
-from gitops_bot.config.windows import PERIOD, hhmm
+from gitops_bot.config.windows import PERIOD, WindowPeriod, hhmm
 from gitops_bot.core.settings import METADATA, between, declared, setting
 from gitops_bot.events.settings import JwtSettings
 from gitops_bot.policy.settings import PolicyConfig

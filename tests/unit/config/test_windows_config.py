@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from gitops_bot import config
-from gitops_bot.config.settings import WindowPeriod
+from gitops_bot.config.windows import WindowPeriod
 from gitops_bot.core.errors import ConfigError
 from testkit.config_schema import schema_problems
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from gitops_bot.config import EnvironmentConfig
-from gitops_bot.config.settings import GitConfig, PullRequestConfig, WindowPeriod, WindowsConfig
+from gitops_bot.config.settings import GitConfig, PullRequestConfig
+from gitops_bot.config.windows import WindowPeriod, WindowsConfig
 from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside, Parts
 from gitops_bot.engine.outcome import Outcome, OutcomeAction

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gitops_bot.config.settings import WindowPeriod, WindowsConfig
+from gitops_bot.config.windows import WindowPeriod, WindowsConfig
 from gitops_bot.core.errors import ConfigError, GateClosed, UsageError
 from gitops_bot.core.model import PlanAction, PlanItem
 from gitops_bot.engine import consent
