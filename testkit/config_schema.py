@@ -7,14 +7,14 @@ from functools import cache
 
 import jsonschema
 
-from gitops_bot import config
+from gitops_bot.config.schema import schema_text
 from gitops_bot.manifests import yamlvalues
 
 
 @cache
 def schema_validator() -> jsonschema.Draft202012Validator:
     """The published JSON Schema of gitops-bot.yaml (``gitops-bot schema``)."""
-    return jsonschema.Draft202012Validator(json.loads(config.schema_text()))
+    return jsonschema.Draft202012Validator(json.loads(schema_text()))
 
 
 def schema_problems(text: str) -> list[str]:

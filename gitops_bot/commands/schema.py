@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gitops_bot.config import schema_text
+from gitops_bot.config.schema import schema_text
 from gitops_bot.output.result import Result, Schema
 
 

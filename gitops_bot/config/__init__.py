@@ -13,7 +13,6 @@ them (12-factor), or leaves credentials to the docker ``config.json`` chain.
 from __future__ import annotations
 
 from dataclasses import replace
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,8 @@ from gitops_bot.trust.settings import SigningConfig as SigningConfig
 from gitops_bot.trust.settings import VerifyConfig as VerifyConfig
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
-# The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`)
+# The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`,
+# read by config.schema.schema_text: reading a file loads no package resources)
 SCHEMA_FILE = "gitops-bot.schema.json"
 
 
@@ -195,12 +195,6 @@ def find_config(repo: Path) -> Path:
         hint="create one at the GitOps repository's root (see docs/concepts/configuration.md), "
         "or point --repo/--config at it",
     )
-
-
-def schema_text() -> str:
-    """The published JSON Schema of gitops-bot.yaml, as shipped in the package."""
-
-    return files("gitops_bot").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 def load(path: Path, *, env_allowed: frozenset[str] | None = None) -> Config:

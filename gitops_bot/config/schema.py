@@ -1,15 +1,17 @@
 """The published JSON Schema of gitops-bot.yaml, generated from the sections' declarations.
 
 ``python -m gitops_bot.config.schema > gitops_bot/gitops-bot.schema.json`` writes the file the
-package ships (``gitops-bot schema`` prints it); a test checks the file is what this generates.
+package ships (``gitops-bot schema`` prints it, :func:`schema_text`); a test checks the file is
+what this generates.
 """
 
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from typing import Any
 
-from gitops_bot.config import ROOT
+from gitops_bot.config import ROOT, SCHEMA_FILE
 from gitops_bot.config.events import EVENT_SCHEMA
 from gitops_bot.config.reader import ENV_VAR
 from gitops_bot.config.spec import Defs, object_schema
@@ -37,6 +39,11 @@ def generate() -> dict[str, Any]:
         **body,
         "$defs": defs,
     }
+
+
+def schema_text() -> str:
+    """The published JSON Schema of gitops-bot.yaml, as shipped in the package."""
+    return files("gitops_bot").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 def render() -> str:

@@ -24,7 +24,7 @@ from gitops_bot.notify.settings import EVENTS, TYPES
 from testkit.config_schema import schema_problems
 from testkit.paths import ROOT
 
-SCHEMA = json.loads(config.schema_text())
+SCHEMA = json.loads(schema.schema_text())
 MODELINE = "# yaml-language-server: $schema="
 
 # Every section and every closed mapping of the reader, each with a valid value.
@@ -181,7 +181,7 @@ def test_the_shipped_schema_is_the_one_the_declarations_generate() -> None:
 def test_gitops_bot_schema_prints_the_shipped_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     shipped = (ROOT / "gitops_bot" / config.SCHEMA_FILE).read_text()
-    assert capsys.readouterr().out == shipped == config.schema_text()
+    assert capsys.readouterr().out == shipped == schema.schema_text()
 
 
 def _docs_config_example() -> str:
