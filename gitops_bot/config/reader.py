@@ -7,14 +7,18 @@ strings. Every message names the file and the line of the key at fault.
 
 from __future__ import annotations
 
-import difflib
+import importlib
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.core.secret import may_send
 
 Node = dict[str, Any]
+# Imported by name when a key or value is not one the file may write, for the "did you mean":
+# a file read without a mistake never loads it.
+DIFFLIB = "difflib"
 
 # the name of an environment variable; a token pasted in its place (GitHub's ghp_/github_pat_
 # tokens, or 40+ characters of lowercase and digits such as a hex token) is not one
@@ -51,8 +55,8 @@ class ConfigReader:
             raise self.error(line, f"{what} must be a mapping, got {describe(node)}")
         for key in node:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+                close = closest(str(key), allowed)
+                hint = f"did you mean {close!r}?" if close else f"allowed: {', '.join(allowed)}"
                 raise self.error(self.line_of(node, key), f"unknown key {key!r} in {what}; {hint}")
         return node
 
@@ -107,6 +111,12 @@ class ConfigReader:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.error(self.line_of(node, key), f"'{key}' in {what} must be a list of strings")
         return tuple(str(v) for v in value)
+
+
+def closest(word: str, names: Sequence[str]) -> str | None:
+    """The name ``word`` was most likely meant to be (difflib's measure), None when none is close."""
+    close = cast("list[str]", importlib.import_module(DIFFLIB).get_close_matches(word, names, n=1))
+    return close[0] if close else None
 
 
 def item_line(seq: Any, index: int) -> int | None:

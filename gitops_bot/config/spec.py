@@ -12,7 +12,6 @@ declarations into the published JSON Schema.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from gitops_bot.config.reader import ConfigReader, Node
+from gitops_bot.config.reader import ConfigReader, Node, closest
 from gitops_bot.core.errors import ConfigError
 from gitops_bot.core.settings import COMPILES as COMPILES
 from gitops_bot.core.settings import Rule as Rule
@@ -184,8 +183,8 @@ def _message(rule: Rule, v: Values, key: str, value: Any, problem: str) -> str:
     suggest = ""
     if rule.choices:
         names = [str(c) for c in rule.choices]
-        close = difflib.get_close_matches(str(value), names, n=1)
-        suggest = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(names)}"
+        close = closest(str(value), names)
+        suggest = f"did you mean {close!r}?" if close else f"use one of: {', '.join(names)}"
     where = {"what": v.what, "parent": v.parent, "problem": problem, "suggest": suggest}
     return rule.message.format(value=value, text=str(value), key=key, **where)
 
