@@ -1,38 +1,31 @@
-"""What each forge declares to the rest of the bot (:class:`ForgeEntry`, one a forge
-package, ``forges/<name>/entry.py``): how to connect its adapter, how its merges name change
-requests, how it compares two revisions of a source repository, and its tokens and the hosts
-they may go to. :mod:`gitops_bot.forges.registry` only loops over them."""
+"""What each forge declares to a run that talks to it (:class:`ForgeEntry`, one a forge
+package, ``forges/<name>/entry.py``): how to connect its adapter, how it compares two
+revisions of a source repository, what of a configuration it refuses, and its tokens and the
+hosts they may go to. :mod:`gitops_bot.forges.registry` names the entries (with what any run
+reads of a forge without talking to it: its names, issue board, merge subjects) and only loops
+over them; it imports an entry when a run asks one of these."""
 
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from gitops_bot.core.secret import Origin
 from gitops_bot.forges.settings import ForgeSettings
-from gitops_bot.net.auth import OriginAuth
 
 if TYPE_CHECKING:
+    from gitops_bot.core.secret import Origin, Secret
     from gitops_bot.forges.compare_kit import Ask, Comparison
     from gitops_bot.forges.forge import Forge
+    from gitops_bot.net.auth import OriginAuth
 
 
 def adapter(module: str) -> Any:
     """A forge's adapter module by name, imported when a run connects to that forge (the
-    command table's pattern): the entries load on every run, each adapter only for its forge."""
+    command table's pattern): the entries load when a run talks to a forge, each adapter only
+    for its forge."""
     return importlib.import_module(module)
-
-
-@dataclass(frozen=True, slots=True)
-class MergeSubject:
-    """How a forge's merge names the change request it merged: ``pattern``'s first group is
-    its number, searched in the commit's subject, or in the whole message (GitLab's body line)."""
-
-    pattern: re.Pattern[str]
-    in_message: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,22 +60,19 @@ class SourceApi(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ForgeEntry:
-    """Everything the rest of the bot asks of one forge, each part from that forge's package
+    """What a run that talks to one forge asks of it, each part from that forge's package
     (``forges/<name>/``): how to connect its adapter (imported when called: what an adapter
-    brings, GitHub's PyJWT, is paid for only by a run that talks to that forge), how its
-    merges name change requests (the ledger), how it answers "what is between two revisions"
-    of a source repository (release contents: its API and web origin, the auth form its API
-    takes, the comparison), and its tokens: the variables it reads by default and the hosts
-    they may go to."""
+    brings, GitHub's PyJWT, is paid for only by a run that talks to that forge), how it
+    answers "what is between two revisions" of a source repository (release contents: its API
+    and web origin, the auth form its API takes, the comparison), and its tokens: the
+    variables it reads by default and the hosts they may go to. Its names, issue board and
+    merge subjects are its line in :data:`gitops_bot.forges.registry.REGISTERED`."""
 
-    names: tuple[str, ...]  # the ``forge: type`` values it answers to
     connect: Callable[[ForgeSettings, str, Mapping[str, str]], Forge]  # (config, remote URL, environ)
-    merge_subjects: tuple[MergeSubject, ...]
     # its ``compare`` module by name, imported when release contents ask this forge (the
     # command table's pattern): a run loads the comparison of the one forge it reads, if any
     source: str
     own_source_urls: bool = False  # its source URLs name more than owner/name: compare parses them
-    issues: bool = False  # it keeps an issue board (the dashboard)
     # configuration this forge cannot honour, refused before anything is pushed (a dry run too,
     # so a dry run fails where the real run would): one UsageError line
     check: Callable[[ForgeSettings], None] | None = None
@@ -96,6 +86,14 @@ class ForgeEntry:
     # the variables its adapter reads as the config has them, where the config can rename more
     # than ``forge.token_env`` (GitHub's App key); None: a written token_env, else ``tokens``'
     reads: Callable[[ForgeSettings], tuple[str, ...]] | None = field(default=None, kw_only=True)
+    # remote URLs on a host it alone serves beyond those ``remotes.KNOWN_HOSTS`` names (Azure
+    # DevOps' {org}.visualstudio.com): the forge a remote is on when the config names none
+    serves: Callable[[str], bool] | None = field(default=None, kw_only=True)
+    # (token, git user) it makes itself for the first fetch when no token variable is set (a
+    # GitHub App's installation token, from its default variables); None: it has none to make
+    first_fetch: Callable[[str, Mapping[str, str]], tuple[Secret | None, str] | None] | None = field(
+        default=None, kw_only=True
+    )
 
     @property
     def compare(self) -> Callable[[Ask], Comparison]:

@@ -1,8 +1,16 @@
-"""Which forge a repository lives on, and its adapter: the registry of forges (:data:`ENTRIES`,
-one :class:`~gitops_bot.forges.entries.ForgeEntry` per forge package), and the rules for which
-host a forge token may go to — kept together here, where they are reviewed as one. Each forge
-declares its own token variables, git users and hosts in its entry (``tokens``, ``git_hosts``);
-the rules here only loop over the entries.
+"""The forges the bot speaks (:data:`REGISTERED`, one line a forge package), and, for a run that
+talks to a forge, which one a repository lives on, its adapter, and the rules for which host a
+forge token may go to — kept together here, where they are reviewed as one.
+
+Each line says what any run may read without talking to a forge: the ``forge: type`` names
+(the configuration), whether it keeps an issue board (the dashboard), and how its merges name
+the change request they merged (the history a plan reads). Everything else about a forge is
+in its package's entry (:class:`~gitops_bot.forges.entries.ForgeEntry`: its adapter, tokens,
+git hosts, release-contents comparison), imported by name only by a run that connects to a
+forge, asks whose token git may send where, or compares a source repository (the command
+table's pattern): what the entries bring (their token rules, remote readers, the net client's
+auth forms) is not paid for by a ``plan``. Each forge declares its own token variables, git
+users and hosts in its entry (``tokens``, ``git_hosts``); the rules here only loop over them.
 
 From ``forge: type`` when the config says; else from the remote URL's host (github.com,
 gitlab.com, codeberg.org, bitbucket.org, dev.azure.com and {org}.visualstudio.com); else
@@ -28,61 +36,129 @@ same as the first fetch's), and a config pointing the forge elsewhere is refused
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.log import redact
 from gitops_bot.core.secret import Secret, allow_list, may_send, origins
-from gitops_bot.forges.azure_devops import entry as azure_entry
-from gitops_bot.forges.bitbucket_cloud import entry as bitbucket_cloud_entry
-from gitops_bot.forges.bitbucket_dc import entry as bitbucket_dc_entry
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
-from gitops_bot.forges.gitea import entry as gitea_entry
-from gitops_bot.forges.github import entry as github_entry
-from gitops_bot.forges.gitlab import entry as gitlab_entry
 from gitops_bot.forges.remotes import kind_from_url
-from gitops_bot.forges.settings import ForgeSettings
 
 if TYPE_CHECKING:
+    from gitops_bot.forges.entries import ForgeEntry, TokenVariable
     from gitops_bot.forges.forge import Forge
+    from gitops_bot.forges.settings import ForgeSettings
 
 
-def kind(cfg: ForgeSettings, url: str) -> str:
-    azure = "azure-devops" if azure_entry.is_azure_host(url) else None
-    return cfg.forge.type or kind_from_url(url) or azure or "github"
+@dataclass(frozen=True, slots=True)
+class MergeSubject:
+    """How a forge's merge names the change request it merged: ``pattern``'s first group is
+    its number, searched in the commit's subject, or in the whole message (GitLab's body line)."""
 
+    pattern: re.Pattern[str]
+    in_message: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """One forge package (``forges/<package>/``): what any run may read of it without talking
+    to it, and its entry, imported when a run does."""
+
+    package: str
+    names: tuple[str, ...]  # the ``forge: type`` values it answers to
+    merge_subjects: tuple[MergeSubject, ...] = ()
+    issues: bool = False  # it keeps an issue board (the dashboard)
+
+    @property
+    def entry(self) -> ForgeEntry:
+        return cast("ForgeEntry", importlib.import_module(f"gitops_bot.forges.{self.package}.entry").ENTRY)
+
+
+REGISTERED: tuple[Registered, ...] = (
+    Registered(
+        "github",
+        ("github",),
+        # the squash title "Fix the thing (#12)", and the merge commit's "Merge pull request #12"
+        (
+            MergeSubject(re.compile(r"\(#(\d+)\)\s*$")),
+            MergeSubject(re.compile(r"^Merge pull request #(\d+)\b")),
+        ),
+        issues=True,
+    ),
+    Registered(
+        "gitea",
+        ("gitea", "forgejo"),
+        # "Merge pull request 'title' (#12) from branch into main"; squash titles end "(#12)" as GitHub's
+        (MergeSubject(re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")),),
+        issues=True,
+    ),
+    Registered(
+        "gitlab",
+        ("gitlab",),
+        # the merge commit's body line "See merge request group/project!12"
+        (MergeSubject(re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE), in_message=True),),
+        issues=True,
+    ),
+    # the ledger does not read Azure Repos' completion subject ("Merged PR 12: ..."): its
+    # release contents do (azure_devops/compare.py's MERGE_SUBJECTS)
+    Registered("azure_devops", ("azure-devops",)),
+    Registered(
+        "bitbucket_cloud",
+        ("bitbucket-cloud",),
+        # its merge and squash subjects: "Merged in branch (pull request #12)"
+        (MergeSubject(re.compile(r"^Merged in \S+ \(pull request #(\d+)\)")),),
+    ),
+    # 7.0+: "Pull request #12: title"
+    Registered(
+        "bitbucket_dc", ("bitbucket-data-center",), (MergeSubject(re.compile(r"^Pull request #(\d+): ")),)
+    ),
+)
+"""Every forge the bot speaks, one item each: adding a forge is its folder and an item here."""
+
+FORGES: dict[str, Registered] = {name: f for f in REGISTERED for name in f.names}
+_GITHUB = FORGES["github"]  # a host nobody knows, as before forges existed
 
 DEFAULT_GIT_USER = "x-access-token"  # GitHub's, for a fetch no token goes with
-
-ENTRIES: tuple[ForgeEntry, ...] = (
-    github_entry.ENTRY,
-    gitea_entry.ENTRY,
-    gitlab_entry.ENTRY,
-    azure_entry.ENTRY,
-    bitbucket_cloud_entry.ENTRY,
-    bitbucket_dc_entry.ENTRY,
-)
-"""Every forge the bot speaks, one line each: adding a forge is its folder and a line here."""
-
-FORGES: dict[str, ForgeEntry] = {name: e for e in ENTRIES for name in e.names}
-
-
-def entry(kind_name: str) -> ForgeEntry:
-    """The forge a ``forge: type`` (or a host's kind) names; GitHub for a name it does not know
-    (the configuration's schema refuses those before a run gets here)."""
-    return FORGES.get(kind_name, github_entry.ENTRY)
 
 
 def merge_subjects() -> tuple[MergeSubject, ...]:
     """How every forge's merges name the change request they merged, in the registry's order:
     a GitOps repository's history may hold merges made on any of them (a migration)."""
-    return tuple(m for e in ENTRIES for m in e.merge_subjects)
+    return tuple(m for f in REGISTERED for m in f.merge_subjects)
 
 
 def with_issues() -> tuple[str, ...]:
     """The ``forge: type`` names of the forges that keep an issue board (the dashboard)."""
-    return tuple(name for e in ENTRIES if e.issues for name in e.names)
+    return tuple(name for f in REGISTERED if f.issues for name in f.names)
+
+
+# What follows is asked only by a run that talks to a forge (connects, binds a token, fetches
+# with one, compares a source): the entries it reads are imported then (Registered.entry), so
+# that reading a config or a history loads none.
+
+
+def entry(kind_name: str) -> ForgeEntry:
+    """The forge a ``forge: type`` (or a host's kind) names; GitHub for a name it does not know
+    (the configuration's schema refuses those before a run gets here)."""
+    return FORGES.get(kind_name, _GITHUB).entry
+
+
+def entries() -> tuple[ForgeEntry, ...]:
+    """Every forge's entry, in the registry's order."""
+    return tuple(f.entry for f in REGISTERED)
+
+
+def kind(cfg: ForgeSettings, url: str) -> str:
+    """``forge: type``; else the forge a well-known host is, or the forge that says it serves
+    the remote's host (Azure DevOps' {org}.visualstudio.com); else GitHub."""
+    return cfg.forge.type or kind_from_url(url) or _serving(url) or _GITHUB.names[0]
+
+
+def _serving(url: str) -> str | None:
+    return next((f.names[0] for f in REGISTERED if (s := f.entry.serves) is not None and s(url)), None)
 
 
 def connect(cfg: ForgeSettings, url: str, environ: Mapping[str, str]) -> Forge:
@@ -121,7 +197,11 @@ def _named_hosts(name: str, url: str, environ: Mapping[str, str]) -> list[str | 
     its forge's public host(s) and API host, and the server the CI platform names, as for the
     first fetch."""
     return [
-        h for e in ENTRIES for v in e.tokens(url, environ) if v.name == name for h in (*v.hosts, *v.api_hosts)
+        h
+        for e in entries()
+        for v in e.tokens(url, environ)
+        if v.name == name
+        for h in (*v.hosts, *v.api_hosts)
     ]
 
 
@@ -169,8 +249,9 @@ def first_fetch_with_app(url: str, environ: Mapping[str, str]) -> tuple[Secret |
     """:func:`first_fetch_credentials`, else on GitHub (or a host nobody knows) a GitHub App
     from the default variables (``GITHUB_APP_ID`` + ``GITHUB_APP_PRIVATE_KEY``)."""
     token, user = first_fetch_credentials(url, environ)
-    if token is None and kind_from_url(url) in (None, "github"):
-        found = github_entry.app_credentials(url, environ)
+    app = _GITHUB.entry.first_fetch
+    if token is None and app is not None and kind_from_url(url) in (None, *_GITHUB.names):
+        found = app(url, environ)
         if found is not None:
             return found
     return token, user
@@ -182,5 +263,5 @@ def _candidates(url: str, environ: Mapping[str, str]) -> list[TokenVariable]:
     Codeberg, whose Forgejo Actions also set GITHUB_TOKEN, as the forge would choose)."""
     known = kind_from_url(url)
     first = [FORGES[known]] if known in FORGES else []
-    ordered = [*first, *(e for e in ENTRIES if all(e is not f for f in first))]
-    return [v for e in ordered for v in e.tokens(url, environ) if v.git_user is not None]
+    ordered = [*first, *(f for f in REGISTERED if all(f is not g for g in first))]
+    return [v for f in ordered for v in f.entry.tokens(url, environ) if v.git_user is not None]

@@ -144,13 +144,10 @@ def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
 
 
 ENTRY = ForgeEntry(
-    names=("azure-devops",),
     connect=connect,
-    # the ledger does not read Azure Repos' completion subject ("Merged PR 12: ..."): its
-    # release contents do (compare.MERGE_SUBJECTS)
-    merge_subjects=(),
     source="gitops_bot.forges.azure_devops.compare",
     own_source_urls=True,
     tokens=tokens,
     git_hosts=git_hosts,
+    serves=is_azure_host,
 )

@@ -4,13 +4,12 @@ it does."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
+from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
 from gitops_bot.forges.settings import ForgeSettings
 
 if TYPE_CHECKING:
@@ -73,10 +72,7 @@ def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
 
 
 ENTRY = ForgeEntry(
-    names=("bitbucket-cloud",),
     connect=connect,
-    # its merge and squash subjects: "Merged in branch (pull request #12)"
-    merge_subjects=(MergeSubject(re.compile(r"^Merged in \S+ \(pull request #(\d+)\)")),),
     source="gitops_bot.forges.bitbucket_cloud.compare",
     check=check,
     tokens=tokens,

@@ -4,14 +4,13 @@ it does."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from gitops_bot.core.errors import UsageError
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
+from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
 from gitops_bot.forges.remotes import split_remote
 from gitops_bot.forges.settings import ForgeConfig, ForgeSettings
 from gitops_bot.git.gitcli import BEARER
@@ -105,10 +104,7 @@ def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
 
 
 ENTRY = ForgeEntry(
-    names=("bitbucket-data-center",),
     connect=connect,
-    # 7.0+: "Pull request #12: title"
-    merge_subjects=(MergeSubject(re.compile(r"^Pull request #(\d+): ")),),
     source="gitops_bot.forges.bitbucket_dc.compare",
     own_source_urls=True,
     tokens=tokens,

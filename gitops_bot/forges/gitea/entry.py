@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
+from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
 from gitops_bot.forges.remotes import KNOWN_HOSTS, remote_server
 from gitops_bot.forges.settings import ForgeSettings
 
@@ -39,12 +38,8 @@ def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
 
 
 ENTRY = ForgeEntry(
-    names=("gitea", "forgejo"),
     connect=connect,
-    # "Merge pull request 'title' (#12) from branch into main"; squash titles end "(#12)" as GitHub's
-    merge_subjects=(MergeSubject(re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")),),
     source="gitops_bot.forges.gitea.compare",
-    issues=True,
     tokens=tokens,
     git_hosts=git_hosts,
 )

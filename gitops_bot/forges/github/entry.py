@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.secret import Origin, Secret
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable
+from gitops_bot.forges.entries import ForgeEntry, TokenVariable
 from gitops_bot.forges.settings import ForgeSettings, GitHubConfig
 
 if TYPE_CHECKING:
@@ -87,17 +86,11 @@ def reads(cfg: ForgeSettings) -> tuple[str, ...]:
 
 
 ENTRY = ForgeEntry(
-    names=("github",),
     connect=connect,
-    # the squash title "Fix the thing (#12)", and the merge commit's "Merge pull request #12"
-    merge_subjects=(
-        MergeSubject(re.compile(r"\(#(\d+)\)\s*$")),
-        MergeSubject(re.compile(r"^Merge pull request #(\d+)\b")),
-    ),
     source="gitops_bot.forges.github.compare",
-    issues=True,
     tokens=tokens,
     git_hosts=git_hosts,
     api_url=lambda cfg: settings(cfg).api_url,
     reads=reads,
+    first_fetch=app_credentials,
 )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from gitops_bot.forges.entries import ForgeEntry, MergeSubject, TokenVariable, adapter
+from gitops_bot.forges.entries import ForgeEntry, TokenVariable, adapter
 from gitops_bot.forges.remotes import remote_server
 from gitops_bot.forges.settings import ForgeSettings
 
@@ -39,14 +38,8 @@ def git_hosts(cfg: ForgeSettings, url: str) -> tuple[str | None, ...]:
 
 
 ENTRY = ForgeEntry(
-    names=("gitlab",),
     connect=connect,
-    # the merge commit's body line "See merge request group/project!12"
-    merge_subjects=(
-        MergeSubject(re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE), in_message=True),
-    ),
     source="gitops_bot.forges.gitlab.compare",
-    issues=True,
     tokens=tokens,
     git_hosts=git_hosts,
 )

@@ -1,12 +1,15 @@
 """The forge registry: every forge the bot speaks is one package under ``gitops_bot/forges/``
-and one line of ``registry.ENTRIES``, and the package provides every part the rest of the bot
-asks for. Nothing outside ``forges/`` names a particular forge's package: it asks the registry."""
+and one item of ``registry.REGISTERED``, and the package provides every part the rest of the
+bot asks for. Nothing outside ``forges/`` names a particular forge's package: it asks the
+registry."""
 
 from __future__ import annotations
 
 import ast
 import importlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from gitops_bot.core.secret import Origin
@@ -21,27 +24,47 @@ PARTS = ("adapter", "compare", "entry")
 
 
 def test_every_forge_package_is_registered_and_every_configurable_name_has_one() -> None:
-    registered = {e.connect.__module__.split(".")[2] for e in registry.ENTRIES}
-    assert registered == set(FORGE_PACKAGES)
+    registered = [f.package for f in registry.REGISTERED]
+    assert sorted(registered) == FORGE_PACKAGES
+    assert [e.connect.__module__.split(".")[2] for e in registry.entries()] == registered
     assert set(registry.FORGES) == set(CONFIGURABLE)  # the schema's forge: type values
-    assert len({n for e in registry.ENTRIES for n in e.names}) == sum(len(e.names) for e in registry.ENTRIES)
+    assert len(registry.FORGES) == sum(len(f.names) for f in registry.REGISTERED)
 
 
 def test_every_forge_provides_every_part() -> None:
-    for name in FORGE_PACKAGES:
+    for listed in registry.REGISTERED:
+        name = listed.package
         for part in PARTS:
             assert (PACKAGE / name / f"{part}.py").is_file(), f"forges/{name}/{part}.py"
         entry = importlib.import_module(f"gitops_bot.forges.{name}.entry").ENTRY
-        assert isinstance(entry, ForgeEntry)
-        assert entry.names and all(re.fullmatch(r"[a-z-]+", n) for n in entry.names)
+        assert isinstance(entry, ForgeEntry) and listed.entry is entry
+        assert listed.names and all(re.fullmatch(r"[a-z-]+", n) for n in listed.names)
         for fn in (entry.connect, entry.compare, entry.source_api, entry.source_auth):
             assert callable(fn) and fn.__module__.startswith(f"gitops_bot.forges.{name}."), (name, fn)
-        for subject in entry.merge_subjects:
+        for subject in listed.merge_subjects:
             assert subject.pattern.groups >= 1  # its first group is the change request's number
         web, api = entry.source_api("https://forge.example.com/api", "https://forge.example.com/a/b.git")
         assert isinstance(web, Origin) and api.startswith("https://")
         auth = entry.source_auth(api, "token-0123456789")
         assert auth is not None
+
+
+def test_what_config_and_history_read_of_the_forges_imports_no_forge_package() -> None:
+    """A configuration's check (forge names, issue boards) and a history's pull request numbers
+    (merge subjects) are read from the registry's table alone: no forge's package, entry or
+    adapter is imported for them (a ``plan`` talks to no forge)."""
+    code = (
+        "import sys\n"
+        "import gitops_bot.config, gitops_bot.release.ledger\n"
+        "from gitops_bot.forges import registry\n"
+        "registry.merge_subjects(), registry.with_issues(), registry.FORGES['gitlab'].names\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('gitops_bot.forges.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "gitops_bot.forges.registry" in loaded
+    assert not {m for m in loaded if m.split(".")[2] in FORGE_PACKAGES}, loaded
+    assert "gitops_bot.forges.entries" not in loaded
 
 
 def test_the_ledger_reads_each_forges_merge_subject() -> None:
@@ -103,12 +126,13 @@ def test_every_forge_declares_its_own_token_variables_and_hosts() -> None:
         "bitbucket-cloud": ["BITBUCKET_TOKEN", "BITBUCKET_API_TOKEN", "BITBUCKET_APP_PASSWORD"],
         "bitbucket-data-center": ["BITBUCKET_TOKEN"],
     }
-    for e in registry.ENTRIES:
+    for listed in registry.REGISTERED:
+        e = listed.entry
         package = e.connect.__module__.rsplit(".", 1)[0]
         for fn in (e.tokens, e.git_hosts):
-            assert fn.__module__.startswith(package), (e.names, fn)
+            assert fn.__module__.startswith(package), (listed.names, fn)
         declared = e.tokens("https://forge.example.com/a/b.git", environ)
-        assert [v.name for v in declared if v.default] == expected[e.names[0]]
+        assert [v.name for v in declared if v.default] == expected[listed.names[0]]
         assert all(v.hosts for v in declared)
     text = Path(registry.__file__).read_text()
     assert not re.search(r"\"[A-Z_]+_(TOKEN|ENV|URL|KEY|PASSWORD)\"|https?://", text)
