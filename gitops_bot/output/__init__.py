@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any, TextIO, assert_never
 
 from gitops_bot.core.log import Redacting
 from gitops_bot.core.outside import terminal_text
-from gitops_bot.output import as_json, text
-from gitops_bot.output.as_json import document
 from gitops_bot.output.result import (
     Delivered,
     Explaining,
@@ -28,16 +26,18 @@ from gitops_bot.output.result import (
     Show,
     StatusRead,
 )
-from gitops_bot.output.text import fleet_text, history_text, init_text, plan_text, update_text
 
 if TYPE_CHECKING:
     from gitops_bot.engine.results import SetImageResult
 
-# The text of the commands that read the releases' past or the live state, each built by a module
-# of its own (status's table, report's statistics, explain's chains), imported by name when that
-# command's result is shown, as the command line's table imports a command: a plan, an update
-# and the rest never load them.
+# The module that renders each kind of result, imported by name when a result is shown in its
+# format (as the command line's table imports a command): a plan's JSON loads no text, its text
+# no JSON writer, and neither loads what the other commands' text is made with (a release's next
+# step, status's table, report's statistics, explain's chains).
 RENDERERS: dict[str, str] = {
+    "json": "gitops_bot.output.as_json",
+    "plan": "gitops_bot.output.text",  # plan's and init's, and what each environment pins
+    "release": "gitops_bot.output.release_text",  # update's and the like, history, set-image
     "status": "gitops_bot.output.status_text",
     "report": "gitops_bot.output.report_text",
     "explain": "gitops_bot.output.explain_text",
@@ -48,16 +48,7 @@ def _renderer(name: str) -> Any:
     return importlib.import_module(RENDERERS[name])
 
 
-__all__ = [
-    "Result",
-    "document",
-    "emit",
-    "error_lines",
-    "fleet_text",
-    "history_text",
-    "plan_text",
-    "update_text",
-]
+__all__ = ["Result", "emit", "error_lines"]
 
 
 def emit(result: Result, out: TextIO, err: TextIO) -> None:
@@ -67,33 +58,29 @@ def emit(result: Result, out: TextIO, err: TextIO) -> None:
 
 
 def _emit(result: Result, out: Redacting, err: Redacting) -> None:
+    as_json = result.format is Format.JSON
     match result.body:
         case Planned() | Delivered() | HistoryRead() | FleetDelivered() as body:
-            doc = document(result)
             # the text quotes outside text (reasons, tags, authors, subjects): the terminal's rule
             # over the whole of it, whose only line breaks and controls are the bot's own
-            shown = (
-                as_json.dumps(doc)
-                if doc and result.format is Format.JSON
-                else terminal_text(_text(body), lines=True)
-            )
+            shown = _json(result) if as_json else terminal_text(_text(body), lines=True)
             out.write(shown + "\n")
         case StatusRead(status):
-            if result.format is Format.JSON:
-                out.write(as_json.dumps(status.to_json()) + "\n")
+            if as_json:
+                out.write(_renderer("json").dumps(status.to_json()) + "\n")
             else:  # the table's module only for the table: other commands never load it
                 table = _renderer("status")
                 out.write(
                     table.status_text(status, width=table.width_for(out), color=table.use_color(out)) + "\n"
                 )
         case Reported(found):
-            if result.format is Format.JSON:
-                out.write(as_json.dumps(found.to_json()) + "\n")
+            if as_json:
+                out.write(_renderer("json").dumps(found.to_json()) + "\n")
             else:
                 out.write(terminal_text(_renderer("report").report_text(found), lines=True) + "\n")
         case Explaining(found):
-            if result.format is Format.JSON:
-                out.write(as_json.dumps(found.to_json()) + "\n")
+            if as_json:
+                out.write(_renderer("json").dumps(found.to_json()) + "\n")
             else:  # the reasons quote outside text: the terminal's rule over the whole of it
                 out.write(terminal_text(_renderer("explain").explain_text(found), lines=True) + "\n")
         case ImageSet(edit, show):
@@ -101,10 +88,10 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
         case Schema(schema):
             out.write(schema)
         case Failed(_, reading):
-            if result.format is Format.JSON:  # with what the environments render, when read
-                out.write(as_json.dumps(document(result) or {}) + "\n")
+            if as_json:  # with what the environments render, when read
+                out.write(_json(result) + "\n")
             elif reading:  # the text says it too: a registry out of reach does not unsay git
-                out.write(terminal_text(text.reading_text(reading), lines=True) + "\n")
+                out.write(terminal_text(_renderer("plan").reading_text(reading), lines=True) + "\n")
         case None:
             pass
         case _ as unreachable:
@@ -112,18 +99,24 @@ def _emit(result: Result, out: Redacting, err: Redacting) -> None:
     err.writelines(terminal_text(line) + "\n" for line in error_lines(result))
 
 
+def _json(result: Result) -> str:
+    """The result's JSON document (``{}`` for one that has none), as ``--output json`` prints it."""
+    writer = _renderer("json")
+    return str(writer.dumps(writer.document(result) or {}))
+
+
 def _text(body: Planned | Delivered | HistoryRead | FleetDelivered) -> str:
     match body:
         case Planned(plan, _, init) if init is not None:
-            return init_text(init, plan)
+            return str(_renderer("plan").init_text(init, plan))
         case Planned(plan, _):
-            return plan_text(plan)
+            return str(_renderer("plan").plan_text(plan))
         case Delivered(outcomes, skipped):
-            return update_text(outcomes, skipped=skipped)
+            return str(_renderer("release").update_text(outcomes, skipped=skipped))
         case HistoryRead(environment, entries):
-            return history_text(environment, entries)
+            return str(_renderer("release").history_text(environment, entries))
         case FleetDelivered(results):
-            return fleet_text(results)
+            return str(_renderer("release").fleet_text(results))
         case _ as unreachable:
             assert_never(unreachable)
 
@@ -153,8 +146,8 @@ def _image_set(edit: SetImageResult, show: Show, out: Redacting, err: Redacting)
         return
     match show:
         case Show.DIFF | Show.CHECK:
-            out.writelines(text.unified_diff(edit.path, edit.before, edit.after))
+            out.writelines(_renderer("release").unified_diff(edit.path, edit.before, edit.after))
         case Show.WRITE:
-            err.write(f"{edit.path}: updated {text.image_changes(edit.changes)}\n")
+            err.write(f"{edit.path}: updated {_renderer('release').image_changes(edit.changes)}\n")
         case _ as unreachable:
             assert_never(unreachable)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, assert_never
 from gitops_bot.core.model import OutcomeAction, Plan, PlanItem
 from gitops_bot.core.outside import Code, Outside, Part, md, md_cell, md_link, md_row
 from gitops_bot.core.reading import ChartReading
-from gitops_bot.output import dashboard, text
+from gitops_bot.output import dashboard, release_text, text
 from gitops_bot.output.as_json import document
 from gitops_bot.output.explain_text import explain_markdown
 from gitops_bot.output.report_text import report_rows
@@ -111,7 +111,7 @@ def short(result: Result) -> str:
         case Delivered() | FleetDelivered() | ImageSet() | Schema() | Failed() | None:
             actions = [f"{o.environment}: {o.action}" for o in _outcomes(result)]
             skipped = result.body.skipped if isinstance(result.body, Delivered) else ()
-            nothing = f"nothing to change; {text.skip_line(skipped)}" if skipped else "nothing to do"
+            nothing = f"nothing to change; {release_text.skip_line(skipped)}" if skipped else "nothing to do"
             return f"gitops-bot {result.command}: " + (", ".join(actions) or nothing)
         case _ as unreachable:
             assert_never(unreachable)
@@ -211,7 +211,7 @@ def _names(images: Sequence[str], charts: Sequence[str]) -> tuple[Part, ...]:
 
 def _delivered_rows(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem]) -> list[str]:
     if not outcomes:
-        return [f"Nothing to change; {text.skip_line(skipped)}." if skipped else "Nothing to do."]
+        return [f"Nothing to change; {release_text.skip_line(skipped)}." if skipped else "Nothing to do."]
     lines = ["| environment | image | from | to | digest | result |", "|---|---|---|---|---|---|"]
     for o in outcomes:
         where = md_link(str(o.action), o.url) if o.url else str(o.action)
@@ -227,4 +227,4 @@ def _delivered_rows(outcomes: Sequence[Outcome], skipped: Sequence[PlanItem]) ->
                 )
             )
         lines += ["\n> " + md(f"warning ({o.environment}): ", Outside(w)) for w in o.warnings]
-    return [*lines, *(["\n> " + md(Outside(text.skip_line(skipped)))] if skipped else [])]
+    return [*lines, *(["\n> " + md(Outside(release_text.skip_line(skipped)))] if skipped else [])]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_bot import cli
-from gitops_bot.output import document
+from gitops_bot.output.as_json import document
 from gitops_bot.output.result import Result
 from testkit.oci import Pusher
 from testkit.registry_process import RegistryProcess

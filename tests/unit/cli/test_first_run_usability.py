@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gitops_bot import output
 from gitops_bot.cli import main
 from gitops_bot.commands.update import Updater
 from gitops_bot.config import ArgoCDConfig
@@ -26,6 +25,7 @@ from gitops_bot.core.model import OutcomeAction
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import fetch_credentials
 from gitops_bot.gate import argocd
+from gitops_bot.output import release_text
 from gitops_bot.release.proposal import Change
 from gitops_bot.watch import Watcher
 from testkit.argocd_server import FakeArgoCD
@@ -82,7 +82,7 @@ def test_hold_summaries_name_the_environment_once_and_never_a_bare_dash() -> Non
         "staging", (), OutcomeAction.PULL_REQUEST, url="https://x/pull/1", title="staging: hold example/app"
     )
     nothing = Outcome("staging", (), OutcomeAction.UNCHANGED, warnings=["example/app is not held in staging"])
-    text = output.update_text([held, nothing])
+    text = release_text.update_text([held, nothing])
     assert "  staging: hold example/app: pull request https://x/pull/1" in text
     assert "  staging: nothing to change\n    warning: example/app is not held in staging" in text
     assert "staging: staging" not in text and ": -:" not in text

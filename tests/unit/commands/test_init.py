@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gitops_bot import cli
+from gitops_bot.output.as_json import document
 from gitops_bot.output.result import Planned
 from gitops_bot.output.text import init_text
 
@@ -54,7 +55,7 @@ def repo(tmp_path: Path) -> Path:
 def test_init_prints_the_config_and_the_first_plan_asking_no_registry(repo: Path) -> None:
     result = cli.execute(["init", "--repo", str(repo), "--output", "json"])
     assert result.exit_code == 0
-    doc = cli.output.document(result)
+    doc = document(result)
     assert doc is not None
     assert doc["init"]["written"] is None
     assert 'path: "overlays/dev"' in doc["init"]["config"]
@@ -86,7 +87,7 @@ def test_an_order_the_names_leave_open_is_asked_in_the_output(repo: Path) -> Non
     text printed before the plan, not only in a comment of the config."""
     _write(repo, {"overlays/local/kustomization.yaml": _overlay("1.3.0")})
     _write(repo, {"overlays/staging/kustomization.yaml": _overlay("1.1.0")})
-    doc = cli.output.document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
+    doc = document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
     assert doc is not None
     (note,) = [n for n in doc["init"]["notes"] if "staging" in n]
     assert note.startswith("open question:") and "dev or local" in note
@@ -121,7 +122,7 @@ def test_an_environment_tracked_on_a_branch_the_clone_holds_is_written_with_it(r
             capture_output=True,
             timeout=30,
         )
-    doc = cli.output.document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
+    doc = document(cli.execute(["init", "--repo", str(repo), "--output", "json"]))
     assert doc is not None
     assert (
         'branch: "release"  # found: Argo CD Application app-prod in argocd/prod.yaml'
@@ -305,7 +306,7 @@ def test_environments_sharing_no_image_are_not_guessed_a_promotion_order(tmp_pat
         },
     )
     result = cli.execute(["init", "--repo", str(tmp_path), "--output", "json"])
-    doc = cli.output.document(result)
+    doc = document(result)
     assert doc is not None
     config = doc["init"]["config"]
     assert not [line for line in config.splitlines() if line.strip().startswith("promote_from:")], config

@@ -25,7 +25,7 @@ from gitops_bot.core.model import (
 )
 from gitops_bot.core.reading import ImageReading, Pin, PinKind, PinStatus
 from gitops_bot.engine.outcome import Outcome
-from gitops_bot.output import github
+from gitops_bot.output import as_json, github, release_text
 from gitops_bot.output.result import Delivered, Failed, Format, ImageSet, Result, Show
 from gitops_bot.output.text import plan_text
 from gitops_bot.release.proposal import Change
@@ -63,9 +63,9 @@ PR = Outcome(
 
 
 def test_nothing_to_change_says_how_many_images_were_skipped_and_why() -> None:
-    assert output.update_text([], skipped=SKIPS) == f"Nothing to change; {LINE}"
-    assert output.update_text([]) == "Nothing to do: every environment runs what its policies choose."
-    text = output.update_text([PR], skipped=SKIPS[:1])
+    assert release_text.update_text([], skipped=SKIPS) == f"Nothing to change; {LINE}"
+    assert release_text.update_text([]) == "Nothing to do: every environment runs what its policies choose."
+    text = release_text.update_text([PR], skipped=SKIPS[:1])
     assert text.endswith(
         "  staging: example/app 1.0.0 -> 1.1.0: pull request https://x/pull/1\n"
         "  1 skipped (staging example/worker: registry: not found (HTTP 404)); see `gitops-bot plan`"
@@ -74,7 +74,7 @@ def test_nothing_to_change_says_how_many_images_were_skipped_and_why() -> None:
 
 def test_many_skips_stay_one_line() -> None:
     many = tuple(skip(f"env{n}", "example/app", "no tag matches") for n in range(5))
-    line = output.update_text([], skipped=many)
+    line = release_text.update_text([], skipped=many)
     assert "\n" not in line and line.endswith("; and 2 more); see `gitops-bot plan`")
     assert line.startswith("Nothing to change; 5 skipped (env0 example/app: no tag matches; ")
 
@@ -84,7 +84,7 @@ def test_the_action_and_json_carry_the_skips_too() -> None:
     assert github.short(result) == f"gitops-bot update: nothing to change; {LINE}"
     assert f"Nothing to change; {LINE}." in github.markdown_summary(result)
     assert github.outputs(result)["changed"] == "false"
-    doc = output.document(result)
+    doc = as_json.document(result)
     assert (
         doc is not None
         and doc["results"] == []
@@ -97,7 +97,7 @@ def test_the_action_and_json_carry_the_skips_too() -> None:
         }
     )
     # without skips, the v1 document is what it always was
-    assert output.document(Result("update", Delivered(()))) == {
+    assert as_json.document(Result("update", Delivered(()))) == {
         "schema": "gitops-bot/update/v1",
         "changed": False,
         "results": [],

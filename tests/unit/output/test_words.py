@@ -16,7 +16,7 @@ from gitops_bot.core.model import (
     PlanItem,
 )
 from gitops_bot.engine.results import Row, Status
-from gitops_bot.output import status_cells, text, words
+from gitops_bot.output import release_text, status_cells, text, words
 from testkit.paths import ROOT
 
 DIGEST = "sha256:" + "b" * 64
@@ -48,7 +48,7 @@ ITEMS = (
 def test_the_same_decisions_are_counted_in_the_same_words_by_plan_update_and_status() -> None:
     plan = text.plan_text(Plan((EnvironmentPlan("dev", EnvironmentMode.REGISTRY, ITEMS),)))
     assert plan.splitlines()[-1] == "1 to propose; 2 blocked; 0 skipped"
-    update = text.update_text([], skipped=ITEMS[:2])
+    update = release_text.update_text([], skipped=ITEMS[:2])
     assert update.startswith("Nothing to change; 2 blocked (dev app: 1.1 not verified: no signature; ")
     rows = tuple(Row("dev", i.image, i.file, i.current, "x", i, None, None) for i in ITEMS)
     assert "; 1 to propose; 2 blocked; 0 skipped; " in status_cells.summary(Status(rows))

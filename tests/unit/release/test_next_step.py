@@ -21,7 +21,7 @@ from gitops_bot.core.model import ReleaseKind, WriteMode
 from gitops_bot.core.outside import Outside, Parts
 from gitops_bot.engine.outcome import Outcome, OutcomeAction
 from gitops_bot.forges.forge import ChangeRequest
-from gitops_bot.output.text import update_text
+from gitops_bot.output.release_text import update_text
 from gitops_bot.release.next_step import (
     FROZEN_MARK,
     STALE_MARK,
@@ -414,3 +414,21 @@ def test_a_dry_run_names_the_branch_a_pull_request_merges_into() -> None:
     said = update_text([dry])
     assert f"would open a pull request {step.title!r} on {step.branch} into env/staging" in said, said
     assert "base" not in decide(rel, None, NOW, settings(write=WriteMode.COMMIT), note).to_json()
+
+
+@pytest.mark.parametrize("kind", ["promotion", "rollback"])
+def test_a_marked_pull_request_whose_reason_changes_says_the_new_reason_alone(kind: str) -> None:
+    """Marked while its source was Degraded, the source recovers but a hold now refuses it:
+    the body says the hold, once, and no longer the Degraded source (a reviewer would read a
+    reason that no longer holds); the same reason again changes nothing."""
+    marked = _persons(kind)
+    assert marked is not None
+    pr = open_pr(marked)
+    held = Outside("production holds example/app (load test running)")
+    step = marking(pr.head, pr, held, settings())
+    assert step.action is RequestStep.UPDATE and not step.withdraws  # withdrawn with the first mark
+    assert step.body.count(STALE_MARK) == 1 and "load test running" in step.body
+    assert FREEZE.text() not in step.body.split(STALE_MARK)[1]
+    assert step.body.split(STALE_MARK)[0] == marked.body.split(STALE_MARK)[0]
+    again = marking(pr.head, open_pr(step), held, settings())
+    assert again.action is RequestStep.LEAVE

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from gitops_bot import cli
-from gitops_bot.output import document
+from gitops_bot.output.as_json import document
 
 DEPLOY = (
     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app}}\nspec:\n  template:\n"
