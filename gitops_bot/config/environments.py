@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, cast
 
 from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
-from gitops_bot.config.metrics import GATES, Gates
 from gitops_bot.config.reader import ConfigReader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig, branch_rule
 from gitops_bot.config.spec import Field, Section, Values, default_of, holds, none_of, one_of
@@ -21,6 +20,7 @@ from gitops_bot.core.settings import matches
 
 if TYPE_CHECKING:
     from gitops_bot.config.automation import AutoPromote, AutoRollback
+    from gitops_bot.config.gates import Gates
     from gitops_bot.config.windows import WindowsConfig
 
 RESERVED_ENVIRONMENT_NAMES = ("promotion", "rollback", "hold", "freeze")  # BRANCH_PREFIX/<kind>/<env>
@@ -64,10 +64,11 @@ _PATH = holds(_relative_problem, "path {value!r} of {what} must be relative to t
 
 
 # The sections of keys few files write, imported by name when a file gives the key (or the
-# JSON Schema is written): a file without them loads neither module, nor their settings
-# dataclasses, nor zoneinfo for windows.
+# JSON Schema is written): a file without them loads none of these modules, nor their settings
+# dataclasses, nor zoneinfo for windows, nor the checks gate for gates.
 WINDOWS = "gitops_bot.config.windows"
 AUTOMATION = "gitops_bot.config.automation"
+GATES = "gitops_bot.config.gates"
 
 
 def _windows() -> Section[WindowsConfig]:
@@ -80,6 +81,10 @@ def _auto_promote() -> Section[AutoPromote]:
 
 def _auto_rollback() -> Section[AutoRollback]:
     return cast("Section[AutoRollback]", importlib.import_module(AUTOMATION).AUTO_ROLLBACK)
+
+
+def _gates() -> Section[Gates]:
+    return cast("Section[Gates]", importlib.import_module(GATES).GATES)
 
 
 def _image_names(v: Values) -> tuple[str, ...]:
@@ -118,7 +123,7 @@ def _environment(v: Values) -> EnvironmentConfig:
             v.line_of(named[1]),
             f"{v.what} sets both {named[0]!r} and {named[1]!r}; keep one (a list takes several)",
         )
-    gates = v["gates"] or Gates()
+    gates: Gates | None = v["gates"]
     return EnvironmentConfig(
         name=name,
         paths=paths,
@@ -135,9 +140,9 @@ def _environment(v: Values) -> EnvironmentConfig:
         charts=v["charts"],
         auto_promote=v["auto_promote"],
         auto_rollback=v["auto_rollback"],
-        metrics_gates=gates.metrics,
-        checks_gate=gates.checks,
-        web_gates=gates.web,
+        metrics_gates=gates.metrics if gates else (),
+        checks_gate=gates.checks if gates else None,
+        web_gates=gates.web if gates else (),
         branch=v["branch"],
     )
 
@@ -239,7 +244,7 @@ ENVIRONMENT = Section(
         ),
         Field(
             "gates",
-            Nested(GATES, "'gates' of {parent}"),
+            Nested(_gates, "'gates' of {parent}"),
             description="What must hold here beside Argo CD: metrics gates (needs metrics: url), "
             "the forge's checks on its release commit, web requests.",
         ),
