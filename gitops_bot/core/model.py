@@ -478,12 +478,16 @@ class EnvironmentPlan:
     generated: tuple[tuple[str, str], ...] = ()
     # the environment's own branch (its config's branch:), read and released there; None: the base
     branch: str | None = None
+    # how its files were read, said with the fix (EnvironmentReading.said): a branch as last
+    # fetched, a file there and not read
+    said: tuple[str, ...] = ()
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """What a person must know of the environment before a release lands: each file a
-        release writes that a tool generates, and writes over on its next run."""
-        return tuple(generated_note(f, tool) for f, tool in self.generated)
+        """What a person must know of the environment before a release lands: how its files
+        were read, where that is not plain, and each file a release writes that a tool
+        generates, and writes over on its next run."""
+        return (*self.said, *(generated_note(f, tool) for f, tool in self.generated))
 
     def image_reading(self, image: str) -> ImageReading | None:
         """How the environment renders ``image``, what its plan row follows (None: not read)."""
@@ -500,7 +504,7 @@ class EnvironmentPlan:
             "freeze": dict(self.freeze) if self.freeze else None,
             # additive, only where a rule is configured: other plans read as they did
             **({"automatic": [dict(d) for d in self.automatic]} if self.automatic else {}),
-            **({"notes": list(self.notes)} if self.generated else {}),
+            **({"notes": list(self.notes)} if self.notes else {}),
             # its own branch (config branch:), what the text header says; absent: the base branch
             **({"branch": self.branch} if self.branch else {}),
         }

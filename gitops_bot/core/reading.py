@@ -233,6 +233,9 @@ class EnvironmentReading:
     documents: tuple[tuple[str, str], ...] = ()
     # (file, tool) of the files a release for this environment may edit that a tool generates
     generated: tuple[tuple[str, str], ...] = ()
+    # what the plan says of how its files were read: a branch read as last fetched, a file there
+    # and not read (over the bound, a link leading out), each with its fix
+    said: tuple[str, ...] = ()
 
     @property
     def generated_notes(self) -> tuple[str, ...]:

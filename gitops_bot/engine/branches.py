@@ -13,15 +13,17 @@ import contextlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from gitops_bot.config import Config, EnvironmentConfig
-from gitops_bot.core import files, privdir
+from gitops_bot.core import files, instants, privdir
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.model import ReleaseKind
 from gitops_bot.core.reading import EnvironmentReading
 from gitops_bot.engine.declared import Declared
+from gitops_bot.git import branch_tree
 from gitops_bot.git.branch_tree import BranchTree, branch_ref, prefix_of
 from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.release import holds as holds_mod
@@ -171,7 +173,13 @@ def holds(app: AppView) -> holds_mod.Holds:
     out = {name: held for name, held in base.items() if name not in {e.name for b in own for e in on(app, b)}}
     path = holds_mod.path_for(app.config.root)
     for branch in own:
-        text = tree(app, branch).text(path)
+        on_branch = tree(app, branch)
+        text = on_branch.text(path)
+        if text is None and (unread := on_branch.unread(path)) is not None:  # never read as no hold
+            raise UsageError(
+                f"{branch}:{path.relative_to(app.root).as_posix()}: {unread[1]}",
+                hint="the holds there are not known; nothing was released",
+            )
         found = holds_mod.parse(text, f"{branch}:{path.relative_to(app.root).as_posix()}") if text else {}
         out.update({e.name: found[e.name] for e in on(app, branch) if e.name in found})
     return out
@@ -179,11 +187,45 @@ def holds(app: AppView) -> holds_mod.Holds:
 
 def read_every(app: AppView, base_tree: reader.Tree) -> dict[str, EnvironmentReading]:
     """Every environment: those on the base from ``base_tree``, each other branch's from its
-    own tree."""
+    own tree; read from a local checkout (no session fetched it), each such reading says which
+    commit of the branch it read, and as fetched when (:func:`as_fetched`)."""
     out = app.read_tree(base_tree)
     for branch in own_branches(app):
-        out.update(app.read_tree(tree(app, branch), branch))
+        read = app.read_tree(tree(app, branch), branch)
+        if app.git is None:
+            said = as_fetched(branch_tree.fetched(history_of(app), branch), app.declared.clock())
+            read = {name: replace(r, said=(said, *r.said)) for name, r in read.items()}
+        out.update(read)
     return out
+
+
+def as_fetched(got: branch_tree.Fetched, now: datetime) -> str:
+    """What a local plan says of the branch it read: the remote's branch as the checkout's
+    last fetch left it (``update`` fetches first, and may read a newer commit), or the local
+    branch of that name when none was fetched; with the fix, the fetch that reads it anew."""
+    b, commit = got.branch, got.commit[:12]
+    fix = f"git fetch origin {b}"
+    if not got.remote:
+        return (
+            f"branch {b}: read the local branch {b} at {commit} (no origin/{b} fetched); update reads "
+            f"the remote's: to plan what it holds, {fix}"
+        )
+    if got.at is None:
+        when = "as last fetched (git kept no time of it)"
+    else:
+        when = f"as fetched {instants.format_instant(got.at)} ({_ago(now - got.at)})"
+    return (
+        f"branch {b}: read origin/{b} at {commit}, {when}; update fetches it first: to plan what the "
+        f"remote holds now, {fix}"
+    )
+
+
+def _ago(span: timedelta) -> str:
+    """``3h12m ago``: to the minute within a day, to the hour past it."""
+    if span < timedelta(minutes=1):
+        return "under a minute ago" if span >= -timedelta(minutes=1) else "ahead of this machine's clock"
+    unit = timedelta(hours=1) if span >= timedelta(days=1) else timedelta(minutes=1)
+    return f"{instants.format_duration(span // unit * unit)} ago"
 
 
 def placed(readings: dict[str, EnvironmentReading], branch: str) -> dict[str, EnvironmentReading]:

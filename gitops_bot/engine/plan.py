@@ -466,6 +466,7 @@ def _environment_plan(
         reading=reading.images,
         generated=reading.generated,
         branch=env.branch,
+        said=reading.said,
     )
 
 

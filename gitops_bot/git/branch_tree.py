@@ -4,8 +4,9 @@ reading's file names are the same for every environment, whichever branch holds 
 
 The tree is listed once (``git ls-tree -r``, at most :data:`MAX_ENTRIES` entries); the blobs are
 read in one ``git cat-file --batch`` the first time a file is asked for (those of at most
-:data:`MAX_BLOB` bytes, :data:`MAX_TOTAL` in all; a larger file asked for is refused by name,
-never read as no file: "not rendered" would be the wrong advice). In a partial clone the blobs
+:data:`MAX_BLOB` bytes, :data:`MAX_TOTAL` in all; a larger file is read as no file and
+:meth:`BranchTree.unread` says why, naming it, as the disk's tree says it of the base: the
+reading notes it, never "not rendered", which would be the wrong advice). In a partial clone the blobs
 the branch's tree lacks are fetched first in one request (:meth:`History.prefetch`). A symbolic
 link is resolved within the tree (its target is its blob's text), as the checkout of the branch
 would resolve it; one leading out of the tree is refused by name, so nothing outside the tree is
@@ -15,6 +16,8 @@ ever reached.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from gitops_bot.core.errors import UsageError
@@ -27,6 +30,98 @@ MAX_TOTAL = 256 * 1024 * 1024  # bytes read from one branch at most
 _REGULAR = ("100644", "100755")
 _LINK = "120000"
 MAX_HOPS = 40  # links followed in one path at most (the kernel's own bound)
+
+
+NOT_TEXT = "not UTF-8 text; what it sets is not read: save it as UTF-8"
+
+
+def over_bound(size: int | None) -> str:
+    """Why a file of ``size`` bytes (None: unknown) is not read, and the fix: the words the
+    reading notes it with, on the base (the disk's tree) and on an environment's branch alike."""
+    mib = f"{size / (1 << 20):.1f} MiB" if size is not None else "its size unknown"
+    bound = f"{MAX_BLOB >> 20} MiB"
+    return (
+        f"{mib}, more than the {bound} the bot reads of a file; what it sets is not read: "
+        f"split it into files under {bound}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What a local checkout read of an environment's branch: the ref (``origin/<branch>`` as
+    the last fetch left it, else the local branch), the commit it named, and when git last
+    brought that commit from the remote (None: git kept no record of it, or a local branch)."""
+
+    branch: str
+    ref: str
+    commit: str
+    at: datetime | None
+
+    @property
+    def remote(self) -> bool:
+        return self.ref.startswith("refs/remotes/")
+
+
+def fetched(history: History, branch: str) -> Fetched:
+    """:func:`branch_ref` of ``branch``, the commit it names and, for the remote's, when it
+    was last fetched: the newest of the ref's reflog (a fetch that moved it), ``FETCH_HEAD``'s
+    time when it lists the branch at that commit (a fetch that found it unchanged) and, with
+    no reflog, the clone's (a clone writes a remote's branches with none). Read from the files
+    git writes, each bounded; none of them there (another ref store): no time."""
+    ref = branch_ref(history, branch)
+    commit = history.commit_of(ref) or ""
+    if not ref.startswith("refs/remotes/"):
+        return Fetched(branch, ref, commit, None)
+    git_dir, common = history.store.git_dir, history.store.common_dir
+    log = common / "logs" / ref
+    times = [_reflog_time(log, commit), _fetch_head_time(git_dir, branch, commit)]
+    if not log.exists():  # written by the clone, which keeps no reflog of a remote's branches
+        times.append(_cloned(common / "logs" / "HEAD"))
+    known = [t for t in times if t is not None]
+    return Fetched(branch, ref, commit, max(known) if known else None)
+
+
+def _tail(path: Path, most: int, *, head: bool = False) -> str:
+    """The first or last ``most`` bytes of ``path`` as text ("" when it cannot be read)."""
+    try:
+        with path.open("rb") as f:
+            if not head:
+                f.seek(max(0, os.fstat(f.fileno()).st_size - most))
+            return f.read(most).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _entry_time(line: str) -> datetime | None:
+    """A reflog line's time: ``OLD NEW NAME <EMAIL> SECONDS ZONE<TAB>MESSAGE``."""
+    fields = line.partition("\t")[0].rsplit(" ", 2)
+    try:
+        return datetime.fromtimestamp(int(fields[-2]), UTC) if len(fields) == 3 else None
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _reflog_time(log: Path, commit: str) -> datetime | None:
+    lines = [ln for ln in _tail(log, 8192).splitlines() if ln.strip()]
+    last = lines[-1] if lines else ""
+    return _entry_time(last) if last.split(" ")[1:2] == [commit] else None
+
+
+def _fetch_head_time(git_dir: Path, branch: str, commit: str) -> datetime | None:
+    path = git_dir / "FETCH_HEAD"
+    listed = any(
+        ln.startswith(f"{commit}\t") and f"\tbranch '{branch}' of " in ln
+        for ln in _tail(path, 1 << 20, head=True).splitlines()
+    )
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC) if listed else None
+    except OSError:
+        return None
+
+
+def _cloned(log: Path) -> datetime | None:
+    first = _tail(log, 4096, head=True).partition("\n")[0]
+    return _entry_time(first) if "\tclone: " in first else None
 
 
 def branch_ref(history: History, branch: str) -> str:
@@ -134,10 +229,12 @@ class BranchTree:
         for oid in blobs:
             size = sizes.get(oid, MAX_BLOB + 1)
             if size > MAX_BLOB:
-                mib = f"{size / (1 << 20):.1f} MiB" if oid in sizes else "its size unknown"
-                self._skipped[oid] = f"{mib}, more than the {MAX_BLOB >> 20} MiB the bot reads of a file"
+                self._skipped[oid] = over_bound(sizes.get(oid))
             elif total + size > MAX_TOTAL:
-                self._skipped[oid] = f"past the {MAX_TOTAL >> 20} MiB the bot reads of one branch"
+                self._skipped[oid] = (
+                    f"past the {MAX_TOTAL >> 20} MiB the bot reads of one branch; what it sets is not read: "
+                    "keep the environment's branch to its deployment files"
+                )
             else:
                 wanted.append(oid)
                 total += size
@@ -149,6 +246,7 @@ class BranchTree:
                 texts[path] = blob.decode("utf-8") if blob is not None else None
             except UnicodeDecodeError:
                 texts[path] = None
+                self._skipped[oid] = NOT_TEXT
         return texts
 
     def text(self, path: Path) -> str | None:
@@ -160,13 +258,21 @@ class BranchTree:
             return None
         if self._texts is None:
             self._texts = self._read_all()
-        why = self._skipped.get(self._files[rel][1])
-        if why is not None:  # there, and not read: said, never "not rendered"
-            raise UsageError(
-                f"{rel} on {_branch(self.rev)}: {why}; what it sets is not read",
-                hint="keep the environment's deployment files under the bound (split a large file)",
-            )
         return self._texts.get(rel)
+
+    def unread(self, path: Path) -> tuple[Path, str] | None:
+        """A file there and not read (over the bound), and why: the reading notes it, as the
+        base's; a link leading out is refused by :meth:`text` itself."""
+        rel = self._rel(path)
+        if rel is None:
+            return None
+        rel = self._real(rel, path)
+        if rel not in self._files or self._files[rel][0] not in _REGULAR:
+            return None
+        if self._texts is None:
+            self._texts = self._read_all()
+        why = self._skipped.get(self._files[rel][1])
+        return (path, why) if why is not None else None
 
     def is_dir(self, path: Path) -> bool:
         rel = self._rel(path)

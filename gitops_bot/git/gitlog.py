@@ -165,7 +165,11 @@ class History:
 
     def is_commit(self, ref: str) -> bool:
         """Whether ``ref`` names a commit in the store."""
-        return self.store.ok("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") is not None
+        return self.commit_of(ref) is not None
+
+    def commit_of(self, ref: str) -> str | None:
+        """The commit ``ref`` names (its full id); None when it names none in the store."""
+        return self.store.ok("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") or None
 
     def mentions(self, rev: str, path: str, text: str) -> bool:
         """Whether any version of ``path`` on ``rev``'s history held ``text`` (git's pickaxe:
@@ -222,7 +226,7 @@ class Checkout(History):
         self._blobs: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
         self._absent: dict[tuple[str, tuple[str, ...]], set[str]] = {}
         self._ahead: set[str] = set()  # revs whose expected paths' first blobs were read
-        self._refs: dict[str, bool] = {}  # ref -> whether it names a commit
+        self._refs: dict[str, str | None] = {}  # ref -> the commit it names (None: none)
         self._read: dict[str, bytes] = {}  # blob -> its bytes (an id names the same bytes forever)
 
     def expect(self, rev: str, paths: Sequence[str]) -> None:
@@ -303,13 +307,14 @@ class Checkout(History):
         with self._lock:
             return [b for b in dict.fromkeys(ids) if b not in self._read]
 
-    def is_commit(self, ref: str) -> bool:
-        # an environment's own branch is looked up by its tree, its head and its log alike
+    def commit_of(self, ref: str) -> str | None:
+        # an environment's own branch is looked up by its tree, its head, its log and the
+        # plan's note of what was read alike
         if not self._kept(ref):
-            return super().is_commit(ref)
+            return super().commit_of(ref)
         with self._lock:
             if ref not in self._refs:
-                self._refs[ref] = super().is_commit(ref)
+                self._refs[ref] = super().commit_of(ref)
             return self._refs[ref]
 
     def _missing(self, rev: str, paths: Sequence[str]) -> set[str]:

@@ -110,7 +110,25 @@ class Reader:
             walk.files.setdefault(rel, None)
             if (tool := generated_by(text)) is not None:
                 walk.generated[rel] = tool
+        else:
+            self.unread(path, walk)
         return text
+
+    def unread(self, path: Path, walk: Walk) -> bool:
+        """Whether ``path`` is there and was read as no file (:meth:`Tree.unread`: over the
+        bound, not text, a link on the way leading out of the repository): noted once, naming
+        it, with its fix, where the plan shows it (``Walk.said``); what includes it is then not
+        known whole."""
+        got = self.tree.unread(path)
+        if got is None:
+            return False
+        where, why = got
+        note = f"{self.rel(where)}: {why}"
+        if note not in walk.said:
+            walk.said.append(note)
+            walk.notes.append(note)
+        walk.unsure.update(walk.stack)
+        return True
 
     def _sites(self, text: str, rel: str, how: str = "", *, strict: bool = False) -> list[images.Site]:
         """The image sites of a file, read once per reading. A file the tool would fail on
@@ -190,7 +208,7 @@ class Reader:
                         self.deploy_tools.application(app, origin, walk)
                 else:
                     self.plain(path, text, walk)
-            else:
+            elif self.tree.unread(path) is None:  # there and not read: noted by read_file
                 raise UsageError(
                     f"environment {source.name!r}: {rel} does not exist",
                     hint="fix its path in gitops-bot.yaml",
@@ -239,7 +257,7 @@ class Reader:
                 walk.layers.append(self.rel(kfile))
             self.kustomization(kfile, text, walk, ())
             return
-        found = self.yaml_files(directory)
+        found = self.yaml_files(directory, unread=walk)
         chosen = deployers.values_files(found, env) if top else None
         if chosen is not None:
             found = chosen
@@ -270,8 +288,9 @@ class Reader:
             except GitOpsBotError as e:
                 walk.notes.append(f"{self.rel(path)}: not read ({e})")
 
-    def yaml_files(self, directory: Path, depth: int = 0) -> list[Path]:
-        """The directory's YAML files, its subdirectories' after its own (recursively)."""
+    def yaml_files(self, directory: Path, depth: int = 0, unread: Walk | None = None) -> list[Path]:
+        """The directory's YAML files, its subdirectories' after its own (recursively); with
+        ``unread``, an entry read as neither (a link leading out of the repository) noted there."""
         out: list[Path] = []
         subdirs: list[Path] = []
         for p in self.tree.listing(directory):
@@ -281,9 +300,11 @@ class Reader:
                 subdirs.append(p)
             elif p.suffix in YAML_SUFFIXES:
                 out.append(p)
+            elif unread is not None:
+                self.unread(p, unread)
         if depth < MAX_DEPTH:
             for d in subdirs:
-                out += self.yaml_files(d, depth + 1)
+                out += self.yaml_files(d, depth + 1, unread)
         return out[:MAX_FILES]
 
     def plain(self, path: Path, text: str, walk: Walk) -> None:
@@ -346,7 +367,8 @@ class Reader:
             return
         text = self.read_file(path, walk)
         if text is None:
-            walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
+            if self.tree.unread(path) is None:  # else noted by read_file, naming why
+                walk.notes.append(f"{self.rel(path)}: not in the repository, not followed")
             walk.unsure.update(walk.stack)
         elif path.name in KUSTOMIZATION_NAMES:
             self.kustomization(path, text, walk, stack)
@@ -375,7 +397,8 @@ class Reader:
         path = _joined(directory, patch.path)
         text = self.read_file(path, walk)
         if text is None:
-            walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
+            if self.tree.unread(path) is None:  # else noted by read_file, naming why
+                walk.notes.append(f"{self.rel(path)}: a patch not in the repository, not followed")
             return
         rel = self.rel(path)
         sites = [replace(s, workload=s.workload or patch.target) for s in self._sites(text, rel, how)]

@@ -116,6 +116,7 @@ def reading(
         tuple(walk.documents.items()),
         # a release there is valid and overwritten by the tool's next run: said, not refused
         generated=tuple((f, walk.generated[f]) for f in writable if f in walk.generated),
+        said=tuple(walk.said),
     )
 
 
@@ -128,7 +129,8 @@ def _theirs(env: str, image: str, others: Sequence[str]) -> ImageReading:
 
 
 def _not_rendered(env: str, image: str, walk: Walk) -> ImageReading:
-    remote = [n for n in walk.notes if "not followed" in n]
+    # what it reads and did not follow, and what is there and was not read: where the image may be
+    remote = [*walk.said, *(n for n in walk.notes if "not followed" in n)]
     return ImageReading(
         env,
         image,

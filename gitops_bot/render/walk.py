@@ -4,6 +4,7 @@ environment as the configuration gives it (:class:`Source`), and one environment
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from gitops_bot.core import files
 from gitops_bot.core.reading import (
     PinKind,
 )
+from gitops_bot.git import branch_tree
 from gitops_bot.manifests import images
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -35,15 +37,24 @@ class Tree(Protocol):
         """Refuse (a usage error naming it) a path that is there but leads out of the root:
         what an environment's path names is the config's, and must stay in the repository."""
 
+    def unread(self, path: Path) -> tuple[Path, str] | None:
+        """Why ``path``, there, was read as no file (a file over the bound, not text, or a
+        symbolic link on the way leading out of the root), with the fix, and the path it is
+        said of (the link, when one is on the way); None: it is not there, or it was read.
+        The reading notes it: a file not read is never "not rendered", nor skipped unsaid."""
+
 
 class DiskTree:
-    """The repository on disk; nothing outside ``root`` (symlinks resolved) is read, and each
-    file is read once."""
+    """The repository on disk; nothing outside ``root`` (symlinks resolved) is read, no file
+    past :data:`~gitops_bot.git.branch_tree.MAX_BLOB` bytes (the bound of a branch's file), and
+    each file is read once."""
 
     def __init__(self, root: Path, texts: Mapping[Path, str] | None = None) -> None:
+        self.given = root  # the reader's paths are built on it
         self.root = root.resolve()
         # ``texts``: files as edited (path -> text), read instead of the disk's
         self._texts: dict[Path, str | None] = dict(texts or {})
+        self._unread: dict[Path, tuple[Path, str] | None] = {}  # a file not read -> why
 
     def inside(self, path: Path) -> bool:
         real = path.resolve()
@@ -55,11 +66,42 @@ class DiskTree:
             if self.inside(path) and path.is_file():
                 try:
                     with path.open(encoding="utf-8", newline="") as f:
-                        text = f.read()
-                except (OSError, UnicodeDecodeError):
-                    text = None
+                        size = os.fstat(f.fileno()).st_size
+                        # characters read: never fewer than the bytes (a file growing meanwhile)
+                        text = f.read(branch_tree.MAX_BLOB + 1) if size <= branch_tree.MAX_BLOB else None
+                    if text is None or len(text) > branch_tree.MAX_BLOB:
+                        text, self._unread[path] = None, (path, branch_tree.over_bound(size))
+                except UnicodeDecodeError:
+                    self._unread[path] = (path, branch_tree.NOT_TEXT)
+                except OSError as e:
+                    why = f"cannot be read ({e.strerror}); what it sets is not read: make it readable"
+                    self._unread[path] = (path, why)
             self._texts[path] = text
         return self._texts[path]
+
+    def unread(self, path: Path) -> tuple[Path, str] | None:
+        if path not in self._unread:
+            self._unread[path] = None if self.inside(path) else self._link_out(path)
+        return self._unread[path]
+
+    def _link_out(self, path: Path) -> tuple[Path, str] | None:
+        """The first symbolic link on ``path`` (below the root) whose target is outside it."""
+        for base in (self.given, self.root):
+            try:
+                parts = path.relative_to(base).parts
+            except ValueError:
+                continue
+            here = base
+            for part in parts:
+                here = here / part
+                if here.is_symlink() and not self.inside(here):
+                    target = os.readlink(here)
+                    return here, (
+                        f"a symbolic link to {target!r}, leading out of the repository; nothing is read "
+                        "through it: make it a directory in the repository, or remove it"
+                    )
+            return None
+        return None
 
     def is_dir(self, path: Path) -> bool:
         return self.inside(path) and path.is_dir()
@@ -111,6 +153,9 @@ class Walk:
     value_roots: list[int] = field(default_factory=list)  # the rendering of each (as ``values``)
     found: list[Found] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # what it renders that was there and not read (Tree.unread), each naming it with its fix:
+    # what the plan says of the environment (EnvironmentReading.said); among ``notes`` too
+    said: list[str] = field(default_factory=list)
     root: int = 0  # the rendering being read: each path, each generated Application its own objects
     roots: int = 0  # renderings started
 

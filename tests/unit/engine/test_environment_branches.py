@@ -330,16 +330,25 @@ def _on_test(repo: Path, files: dict[str, str], links: dict[str, str] | None = N
 def test_a_file_over_the_bound_on_a_branch_is_said_by_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file the branch tree will not read is refused naming it and why, not read as no file
-    (the reading would say "not rendered" and advise pointing the path elsewhere)."""
+    """A file the branch tree will not read is noted naming it and why, as the base's is (the
+    run goes on), never read as no file: the image's reading says it too, not a bare "not
+    rendered" advising to point the path elsewhere. A holds file so is refused: the holds there
+    are not known."""
     repo = _repository(tmp_path / "repo", branch=True)
     _on_test(repo, {"overlays/test/kustomization.yaml": OVERLAY.format(tag="2.0") + "#" * (1 << 20)})
     monkeypatch.setattr(branch_tree, "MAX_BLOB", 1 << 19)
     app = open_app(repo)
-    with pytest.raises(
-        UsageError, match=r"overlays/test/kustomization.yaml on test: 1.0 MiB, more than the 0 MiB"
-    ):
-        app.readings()
+    reading = app.reading(app.config.environment("test"))
+    said = "overlays/test/kustomization.yaml: 1.0 MiB, more than the 0 MiB the bot reads of a file"
+    (note,) = [n for n in reading.said if "MiB" in n]
+    assert note.startswith(said) and note.endswith("split it into files under 0 MiB"), note
+    test = reading.image(APP)
+    assert test is not None and test.reason is not None and said in test.reason, test
+    prod = app.reading(app.config.environment("production")).image(APP)
+    assert prod is not None and prod.status is PinStatus.PINNED, prod
+    _on_test(repo, {"gitops-bot.holds.yaml": "#" * (1 << 20)})
+    with pytest.raises(UsageError, match=r"test:gitops-bot.holds.yaml: 1.0 MiB, more than"):
+        _ = open_app(repo).holds
 
 
 def test_a_link_on_a_branch_is_resolved_inside_it_and_refused_leading_out(tmp_path: Path) -> None:

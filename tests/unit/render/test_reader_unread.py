@@ -1,0 +1,148 @@
+"""What the disk's reading (the base branch) finds there and does not read is said, naming it,
+with the fix, in the environment's reading (``said``, what the plan shows), never skipped
+without a word nor called "not in the repository": a symbolic link leading out of the
+repository wherever the walk meets it (a resource, an entry of a directory read recursively,
+a patch), a file over the bound a branch's file is read to, a file that is not UTF-8 text.
+A link inside the repository is read through, as before."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gitops_bot.core.reading import PinStatus
+from gitops_bot.git.branch_tree import MAX_BLOB
+from gitops_bot.manifests import images
+from gitops_bot.render import reader
+
+APP = "ghcr.io/acme/app"
+SPECS = [images.ImageSpec(APP, APP)]
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n"
+    "      containers:\n      - name: app\n        image: ghcr.io/acme/app:{tag}\n"
+)
+LINK = (
+    "a symbolic link to {target!r}, leading out of the repository; nothing is read through it: "
+    "make it a directory in the repository, or remove it"
+)
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def _outside(tmp_path: Path) -> Path:
+    out = tmp_path / "host-dir"
+    _write(
+        out, {"kustomization.yaml": "resources:\n- d.yaml\n", "d.yaml": DEPLOYMENT.format(name="x", tag="9")}
+    )
+    _write(out, {"patch.yaml": DEPLOYMENT.format(name="app", tag="9")})
+    return out
+
+
+def _repository(tmp_path: Path, overlay: str) -> Path:
+    root = tmp_path / "repo"
+    _write(
+        root,
+        {
+            "base/kustomization.yaml": "resources:\n- d.yaml\n",
+            "base/d.yaml": DEPLOYMENT.format(name="app", tag="1.0"),
+            "overlays/x/kustomization.yaml": overlay,
+        },
+    )
+    return root
+
+
+def _read(root: Path, path: str = "overlays/x") -> reader.EnvironmentReading:
+    return reader.Reader(reader.DiskTree(root), root, SPECS).read([reader.Source("x", (path,), (APP,))])["x"]
+
+
+def test_a_resource_linked_out_of_the_repository_is_named_with_the_fix(tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    root = _repository(tmp_path, "resources:\n- ../../base\n- ext\n")
+    os.symlink(outside, root / "overlays/x/ext")
+    got = _read(root)
+    note = f"overlays/x/ext: {LINK.format(target=str(outside))}"
+    assert got.said == (note,), got
+    assert not any("not in the repository" in n for n in got.notes), got.notes  # it is: a link
+    assert not any("host-dir" in f or f == "d.yaml" for f in got.rendered), got.rendered
+    image = got.image(APP)
+    assert image is not None and image.status is PinStatus.PINNED, image  # the base's, as before
+
+
+def test_a_link_out_met_reading_a_directory_recursively_is_named(tmp_path: Path) -> None:
+    """Argo CD's directory.recurse: a directory linked out deeper down, which the listing
+    skipped (a YAML file linked out under the environment's own path is refused, as before)."""
+    outside = _outside(tmp_path)
+    root = tmp_path / "repo"
+    _write(root, {"manifests/app.yaml": DEPLOYMENT.format(name="app", tag="1.0")})
+    (root / "manifests/more").mkdir()
+    os.symlink(outside, root / "manifests/more/ext")
+    got = _read(root, "manifests")
+    assert got.said == (f"manifests/more/ext: {LINK.format(target=str(outside))}",), got
+
+
+def test_a_yaml_file_linked_out_in_a_directory_a_kustomization_reads_is_named(tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    root = _repository(tmp_path, "resources:\n- ../../base\n- plain\n")
+    _write(root, {"overlays/x/plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    os.symlink(outside / "d.yaml", root / "overlays/x/plain/leak.yaml")
+    got = _read(root)
+    assert got.said == (f"overlays/x/plain/leak.yaml: {LINK.format(target=str(outside / 'd.yaml'))}",), got
+
+
+def test_a_patch_linked_out_of_the_repository_is_named(tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    root = _repository(tmp_path, "resources:\n- ../../base\npatches:\n- path: p.yaml\n")
+    os.symlink(outside / "patch.yaml", root / "overlays/x/p.yaml")
+    got = _read(root)
+    assert got.said == (f"overlays/x/p.yaml: {LINK.format(target=str(outside / 'patch.yaml'))}",), got
+    assert not any("a patch not in the repository" in n for n in got.notes), got.notes
+
+
+def test_a_link_by_dot_dot_past_the_root_is_named_as_written(tmp_path: Path) -> None:
+    _outside(tmp_path)
+    root = _repository(tmp_path, "resources:\n- ../../base\n- ext\n")
+    os.symlink("../../../host-dir", root / "overlays/x/ext")
+    assert _read(root).said == (f"overlays/x/ext: {LINK.format(target='../../../host-dir')}",)
+
+
+def test_a_link_inside_the_repository_is_read_through(tmp_path: Path) -> None:
+    root = _repository(tmp_path, "resources:\n- ../../base\n- ext\n")
+    _write(root, {"inside/kustomization.yaml": "resources:\n- d.yaml\n"})
+    _write(root, {"inside/d.yaml": DEPLOYMENT.format(name="other", tag="2.0")})
+    os.symlink("../../inside", root / "overlays/x/ext")
+    got = _read(root)
+    assert got.said == () and "overlays/x/ext/d.yaml" in got.rendered, got
+
+
+def test_a_file_over_the_bound_is_said_as_on_a_branch(tmp_path: Path) -> None:
+    root = _repository(tmp_path, "resources:\n- ../../base\n- big.yaml\n")
+    _write(root, {"overlays/x/big.yaml": "# " + "x" * (MAX_BLOB + (1 << 19)) + "\n"})
+    got = _read(root)
+    assert got.said == (
+        "overlays/x/big.yaml: 4.5 MiB, more than the 4 MiB the bot reads of a file; what it sets is not "
+        "read: split it into files under 4 MiB",
+    ), got
+    assert not any("not in the repository" in n for n in got.notes), got.notes
+
+
+def test_a_file_that_is_not_text_is_said(tmp_path: Path) -> None:
+    root = _repository(tmp_path, "resources:\n- ../../base\n- latin1.yaml\n")
+    (root / "overlays/x/latin1.yaml").write_bytes(b"# caf\xe9\nkind: ConfigMap\n")
+    got = _read(root)
+    assert got.said == ("overlays/x/latin1.yaml: not UTF-8 text; what it sets is not read: save it as UTF-8",)
+
+
+def test_an_environments_own_file_over_the_bound_is_said_not_missing(tmp_path: Path) -> None:
+    """The path the configuration names is there: not "does not exist", and its image's
+    reading says why nothing it sets was found."""
+    root = tmp_path / "repo"
+    _write(root, {"deploy/app.yaml": DEPLOYMENT.format(name="app", tag="1.0") + "#" * MAX_BLOB})
+    got = _read(root, "deploy/app.yaml")
+    (note,) = got.said
+    assert note.startswith("deploy/app.yaml: 4.0 MiB, more than the 4 MiB"), note
+    image = got.image(APP)
+    assert image is not None and image.reason is not None and note in image.reason, image
