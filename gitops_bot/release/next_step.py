@@ -358,14 +358,16 @@ def marking(branch: str, pr: ChangeRequest, why: Outside, settings: Settings) ->
     (``why``: a freeze it did not override, its source's gate, a hold): marked in its body, once,
     and left open (the bot never closes a person's decision); auto-merge, when the bot requested
     it there, is withdrawn in place, so the forge does not merge what the decision no longer
-    allows. Marked already, it says so and nothing more is asked."""
-    line = marked_line(STALE_MARK, why)
+    allows. Marked already for this reason, it says so and nothing more is asked; marked for
+    another, the mark says this one alone (the reason it said before no longer holds)."""
+    line = redact(marked_line(STALE_MARK, why))
     withheld = "marked" if settings.pull_request.auto_merge else None
     kept = NextStep(RequestStep.LEAVE, branch, pr.title, pr.body, "", withheld=withheld)
-    if line in pr.body:
+    rest, marks = _marks(pr.body)
+    if marks == [line]:
         return kept
     withdraws = bool(settings.pull_request.auto_merge) and _auto_merge_requested(pr)
-    body = redact(f"{pr.body.rstrip()}\n\n{line}")
+    body = redact(f"{rest}\n\n{line}")
     notes = (f"auto-merge withdrawn from {settings.noun} #{pr.number}",) if withdraws else ()
     return replace(kept, action=RequestStep.UPDATE, body=body, withdraws=withdraws, notes=notes)
 
@@ -380,17 +382,10 @@ def unmarking(
     unless a window holds it back now (a rollback, a safety action, waits for none).
     Unmarked, nothing is asked."""
     kept = NextStep(RequestStep.LEAVE, branch, pr.title, pr.body, "")
-    lines = pr.body.rstrip().split("\n")
-    if not any(line.startswith(STALE_MARK) for line in lines):
+    rest, marks = _marks(pr.body)
+    if not marks:
         return kept
-    out: list[str] = []
-    for line in lines:
-        if line.startswith(STALE_MARK):
-            while out and not out[-1].strip():  # the blank line that set the mark apart
-                out.pop()
-            continue
-        out.append(line)
-    body = redact("\n".join(out).rstrip())
+    body = redact(rest)
     prc, env = settings.pull_request, settings.environment
     deferred = windows.deferral(env.windows, now) if prc.auto_merge and kind in WAITS_FOR_WINDOWS else None
     auto_merge = prc.auto_merge if deferred is None else None
@@ -406,6 +401,20 @@ def unmarking(
         decoration=Decoration(auto_merge=auto_merge) if auto_merge else None,
         notes=tuple(notes),
     )
+
+
+def _marks(body: str) -> tuple[str, list[str]]:
+    """``body`` without the lines marking it (:func:`marking`), and those lines."""
+    rest: list[str] = []
+    marks: list[str] = []
+    for line in body.rstrip().split("\n"):
+        if line.startswith(STALE_MARK):
+            while rest and not rest[-1].strip():  # the blank line that set the mark apart
+                rest.pop()
+            marks.append(line)
+            continue
+        rest.append(line)
+    return "\n".join(rest).rstrip(), marks
 
 
 def unproduced(environment: str, branch: str, pr: ChangeRequest, why: str, unknown: str | None) -> NextStep:
