@@ -27,7 +27,7 @@ from gitops_bot.engine.declared import Declared
 from gitops_bot.engine.vetting import Vetting
 from gitops_bot.git.gitlog import Checkout, History
 from gitops_bot.git.store import checkout_bases
-from gitops_bot.manifests import charts
+from gitops_bot.manifests import charts_module
 from gitops_bot.policy import Policy
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import holds as holds_mod
@@ -35,6 +35,7 @@ from gitops_bot.release import intent, ledger, planning
 from gitops_bot.render import reader
 
 if TYPE_CHECKING:
+    from gitops_bot.manifests import charts
     from gitops_bot.release.intent import ManualChange
 
 log = get_logger(__name__)
@@ -281,6 +282,7 @@ class App:
                 return self._chart_pins[env.name]
         if not self.config.charts or not env.paths:
             return []
+        sites = charts_module()  # the chart readers, only for a configuration with charts
         reading = self.reading(env)
         specs = self.declared.chart_specs()
         names, keys = set(specs), {s.key for s in specs.values()}
@@ -298,7 +300,7 @@ class App:
                 continue
             if text is None:  # on the branch, a file its tree does not read (the reading says it)
                 continue
-            if charts.may_pin(text, rel):  # a file naming no chart object is not parsed
+            if sites.may_pin(text, rel):  # a file naming no chart object is not parsed
                 texts[path] = self._parsed_chart_file(path, text, rel)
         flux, releases = chart_context(texts)
         self._chart_contexts[env.name] = (flux, releases)
@@ -316,15 +318,15 @@ class App:
             mine = documents.get(rel) or own_generated(env, parsed, rel)
             if mine is not None:
                 owned[rel] = mine
-            found = charts.every(parsed, rel, repositories=flux, releases=releases, application=mine)
+            found = sites.every(parsed, rel, repositories=flux, releases=releases, application=mine)
             sharing = [(e, theirs.get(rel)) for e, rendered, theirs in others if rel in rendered]
-            if charts.generated(parsed, rel):
+            if sites.generated(parsed, rel):
                 # an ApplicationSet's: a place (a list element) is shared with each environment
                 # whose generated Applications read it too, whichever of them it names
                 places = {
                     e.name: {
                         (s.line, s.chart.key)
-                        for s in charts.every(
+                        for s in sites.every(
                             parsed,
                             rel,
                             repositories=flux,
@@ -368,7 +370,7 @@ class App:
         with self._lock:
             found = self._chart_files.get(path)
         if found is None or found[0] != text:
-            found = (text, charts.Parsed.of(text, rel))
+            found = (text, charts_module().Parsed.of(text, rel))
             with self._lock:
                 self._chart_files[path] = found
         return found[1]
@@ -487,7 +489,7 @@ def own_generated(env: EnvironmentConfig, text: str | charts.Parsed, rel: str) -
     named = (env.argocd_application,) if env.argocd_application else env.argocd_applications
     if not named:
         return None
-    own = tuple(n for n in charts.generated(text, rel) if n in named)
+    own = tuple(n for n in charts_module().generated(text, rel) if n in named)
     return own or None
 
 
@@ -498,14 +500,15 @@ def chart_context(
     environment's files together: a HelmRelease's repository, or an overlay's patch of a
     release, may be in another file of the same environment."""
 
+    sites = charts_module()
     repositories: dict[str, str] = {}
     for path, text in texts.items():
         if path.name != "Chart.lock":
-            repositories.update(charts.helm_repositories(text, str(path)))
+            repositories.update(sites.helm_repositories(text, str(path)))
     releases: dict[str, charts.ChartSpec] = {}
     for path, text in texts.items():
         if path.name != "Chart.lock":
-            releases.update(charts.helm_releases(text, str(path), repositories=repositories))
+            releases.update(sites.helm_releases(text, str(path), repositories=repositories))
     return repositories, releases
 
 

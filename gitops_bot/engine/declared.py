@@ -10,11 +10,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_bot.config import Config, EnvironmentConfig
 from gitops_bot.core import files, instants
-from gitops_bot.manifests import charts, images
+from gitops_bot.manifests import charts_module, images
 from gitops_bot.release import holds as holds_mod
+
+if TYPE_CHECKING:
+    from gitops_bot.manifests import charts
 
 MAX_WORKERS = 256  # plan threads in all, whatever the registries' limits add up to
 
@@ -76,4 +80,7 @@ class Declared:
 
     @cached_property
     def _chart_specs(self) -> dict[str, charts.ChartSpec]:
-        return {c.name: charts.ChartSpec(c.name, c.repository) for c in self.config.charts}
+        if not self.config.charts:  # the chart readers load only for charts
+            return {}
+        spec = charts_module().ChartSpec
+        return {c.name: spec(c.name, c.repository) for c in self.config.charts}

@@ -16,13 +16,13 @@ from gitops_bot.core.reading import EnvironmentReading, PinKind
 from gitops_bot.engine import branches
 from gitops_bot.engine.app import App
 from gitops_bot.git.gitlog import History
-from gitops_bot.manifests.charts import ChartSpec
 from gitops_bot.release import ledger as history_mod
 from gitops_bot.render import reader
 
 if TYPE_CHECKING:  # the use case is handed a session; reading history needs no forge or signer
     from gitops_bot.engine.session import Session
     from gitops_bot.manifests import images
+    from gitops_bot.manifests.charts import ChartSpec  # the chart readers load only for charts
 
 
 def history(s: Session, environment: str, *, limit: int | None = None) -> list[history_mod.Entry]:

@@ -1,2 +1,18 @@
 """Where an image is written and how to change it byte-exactly: Kustomize, workloads, Helm
 values, marker comments and pinned chart versions. Text in, text out; no I/O."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# The chart version readers and writer (``manifests.charts``, and the Argo CD, lock and node
+# modules it reads with), imported by name where a configuration with ``charts:`` reads or edits
+# a chart version, as engine.plan imports the charts' plan: an environment of images alone (the
+# common case) loads none of them.
+CHARTS = "gitops_bot.manifests.charts"
+
+
+def charts_module() -> Any:
+    """:mod:`gitops_bot.manifests.charts`, imported when first asked for."""
+    return importlib.import_module(CHARTS)

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import format_instant, outside_instant
@@ -26,9 +26,11 @@ from gitops_bot.core.model import Deployed
 from gitops_bot.core.outside import Outside
 from gitops_bot.forges import registry
 from gitops_bot.git.gitlog import Commit, History
-from gitops_bot.manifests import charts as chart_sites
-from gitops_bot.manifests import images
+from gitops_bot.manifests import charts_module, images
 from gitops_bot.release.proposal import BUILT_FROM, TRAILER
+
+if TYPE_CHECKING:
+    from gitops_bot.manifests import charts as chart_sites
 
 _TRAILER = re.compile(rf"^{TRAILER}:\s*(\S+)\s*$", re.MULTILINE)
 
@@ -161,8 +163,9 @@ class _Reader:
     def _compose(data: bytes, path: str) -> chart_sites.Parsed | None:
         if PurePosixPath(path).name == "Chart.lock":
             return None  # never a chart site (relock keeps it)
-        try:
-            return chart_sites.Parsed.of(data.decode("utf-8-sig"), path)
+        try:  # (asked only when charts are read: the chart readers load only for charts)
+            parsed: chart_sites.Parsed = charts_module().Parsed.of(data.decode("utf-8-sig"), path)
+            return parsed
         except (UsageError, UnicodeDecodeError):
             return None  # a file an old commit broke has no chart sites there, as it has no images
 
@@ -228,15 +231,16 @@ class _Reader:
         repositories: dict[str, str] = dict(self.context[0])
         releases: dict[str, chart_sites.ChartSpec] = dict(self.context[1])
         out: ChartSet = {}
+        sites = charts_module()
         for path, docs in usable.items():
             with contextlib.suppress(UsageError):
-                repositories.update(chart_sites.helm_repositories(docs, path))
+                repositories.update(sites.helm_repositories(docs, path))
         for path, docs in usable.items():
             with contextlib.suppress(UsageError):
-                releases.update(chart_sites.helm_releases(docs, path, repositories=repositories))
+                releases.update(sites.helm_releases(docs, path, repositories=repositories))
         for path, docs in usable.items():
             with contextlib.suppress(UsageError):
-                for site in chart_sites.read(
+                for site in sites.read(
                     docs,
                     path,
                     self.charts,
