@@ -55,10 +55,14 @@ class DiskTree:
         # ``texts``: files as edited (path -> text), read instead of the disk's
         self._texts: dict[Path, str | None] = dict(texts or {})
         self._unread: dict[Path, tuple[Path, str] | None] = {}  # a file not read -> why
+        self._inside: dict[Path, bool] = {}  # asked of a path by its text, is_dir and unread alike
 
     def inside(self, path: Path) -> bool:
-        real = path.resolve()
-        return real == self.root or self.root in real.parents
+        got = self._inside.get(path)
+        if got is None:
+            real = path.resolve()
+            got = self._inside[path] = real == self.root or self.root in real.parents
+        return got
 
     def text(self, path: Path) -> str | None:
         if path not in self._texts:
