@@ -12,11 +12,11 @@ them (12-factor), or leaves credentials to the docker ``config.json`` chain.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from gitops_bot.config.charts import CHARTS
 from gitops_bot.config.dashboard import DASHBOARD
 from gitops_bot.config.environments import (
     ENVIRONMENTS,
@@ -29,7 +29,7 @@ from gitops_bot.config.events import NOTIFICATIONS, WEBHOOKS
 from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
 from gitops_bot.config.images import HELM_OPTIONS as HELM_OPTIONS
 from gitops_bot.config.images import IMAGES
-from gitops_bot.config.kinds import Nested, Value
+from gitops_bot.config.kinds import ListOf, Nested, Value
 from gitops_bot.config.metrics import METRICS
 from gitops_bot.config.reader import ConfigReader
 from gitops_bot.config.render import RENDER
@@ -62,6 +62,15 @@ CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 # The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`,
 # read by config.schema.schema_text: reading a file loads no package resources)
 SCHEMA_FILE = "gitops-bot.schema.json"
+
+
+# The charts' section, imported by name when a file lists charts (or the JSON Schema is
+# written): a file of images alone does not load it.
+CHARTS = "gitops_bot.config.charts"
+
+
+def _chart() -> Section[ChartConfig]:
+    return cast("Section[ChartConfig]", importlib.import_module(CHARTS).CHART)
 
 
 def _compose(v: Values) -> Config:
@@ -150,7 +159,11 @@ ROOT: Section[Config] = Section(
             IMAGES,
             description="The images gitops-bot manages (optional when 'charts' lists charts).",
         ),
-        Field("charts", CHARTS, description="The Helm charts whose versions gitops-bot manages."),
+        Field(
+            "charts",
+            ListOf(_chart, "charts[{index}]", "'charts' must be a list of charts"),
+            description="The Helm charts whose versions gitops-bot manages.",
+        ),
         Field(
             "environments",
             ENVIRONMENTS,

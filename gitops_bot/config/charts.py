@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from gitops_bot.config.images import _POLICY_FIELDS, VERIFY, _policy
-from gitops_bot.config.kinds import ListOf, Nested, derive_fields
+from gitops_bot.config.kinds import Nested, derive_fields
 from gitops_bot.config.settings import ChartConfig
 from gitops_bot.config.spec import Section, Values
 from gitops_bot.core.model import Strategy
@@ -80,4 +80,3 @@ CHART = Section(
         "then": {"required": ["pattern"]},
     },
 )
-CHARTS = ListOf(CHART, "charts[{index}]", "'charts' must be a list of charts")

@@ -114,12 +114,17 @@ class Nested(Kind, Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class ListOf(Kind, Generic[T]):
-    """A list of mappings, each read by ``section``."""
+    """A list of mappings, each read by a section: ``of``, as :class:`Nested`'s (a function
+    importing it for a list few files write, such as ``charts:``)."""
 
-    section: Section[T]
+    of: Section[T] | Callable[[], Section[T]]
     what: str  # each item before its name is read, e.g. "images[{index}]"
     not_list: str  # the message when it is not a list ({what}: the mapping holding it)
     check: Callable[[ConfigReader, tuple[T, ...]], None] | None = None  # what spans the items
+
+    @property
+    def section(self) -> Section[T]:
+        return self.of if isinstance(self.of, Section) else self.of()
 
     def read(self, v: Values, key: str, default: Any) -> tuple[T, ...]:
         items = v.node.get(key)
@@ -129,10 +134,11 @@ class ListOf(Kind, Generic[T]):
             raise v.error(v.line_of(key), self.not_list.format(what=v.what))
         out: list[T] = []
         names: set[str] = set()  # the entries' names so far: "listed twice" in O(1)
+        section = self.section
         for index, node in enumerate(items):
             what = self.what.format(index=index, number=index + 1, parent=v.what)
             child = v.child(node, what, item_line(items, index), siblings=out, taken=names)
-            item = read(self.section, child)
+            item = read(section, child)
             out.append(item)
             name = getattr(item, "name", None)
             if isinstance(name, str):
