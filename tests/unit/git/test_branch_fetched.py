@@ -2,16 +2,19 @@
 plan says it read): the clone's time for a branch the clone brought (no reflog of it), a
 fetch's that moved it (its reflog), a later fetch's that found it unchanged (``FETCH_HEAD``,
 listing it), and not a fetch of another branch; a local branch alone has no fetch time. On
-real git, its times set through the committer date it records them with."""
+real git, its times set through the committer date it records them with. And what a local plan
+says of it: the commit and ref read, the fetch's time and age, and the fetch that reads it anew."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gitops_bot.git.branch_tree import fetched
+from gitops_bot.engine.branches import as_fetched
+from gitops_bot.git.branch_tree import Fetched, fetched
 from gitops_bot.git.gitlog import Checkout
 
 D1, D2, D3 = (datetime(2026, 3, d, 12, 0, tzinfo=UTC) for d in (1, 2, 3))
@@ -67,3 +70,23 @@ def test_a_local_branch_alone_has_no_fetch_time(tmp_path: Path) -> None:
     _git(repo, "branch", "env/test")
     got = fetched(Checkout(repo), "env/test")
     assert (got.ref, got.at, got.remote) == ("refs/heads/env/test", None, False)
+
+
+def test_what_a_local_plan_says_of_the_branch_it_read() -> None:
+    commit = "0123456789abcdef" * 2
+    remote = Fetched("env/test", "refs/remotes/origin/env/test", commit, D1)
+    fix = "update fetches it first: to plan what the remote holds now, git fetch origin env/test"
+    said = "branch env/test: read origin/env/test at 0123456789ab, as fetched 2026-03-01T12:00:00Z"
+    assert as_fetched(remote, D1 + timedelta(seconds=30)) == f"{said} (under a minute ago); {fix}"
+    assert as_fetched(remote, D1 + timedelta(hours=3, minutes=12, seconds=5)) == f"{said} (3h12m ago); {fix}"
+    assert as_fetched(remote, D2 + timedelta(hours=5, minutes=7)) == f"{said} (1d5h ago); {fix}"
+    assert as_fetched(remote, D1 - timedelta(hours=1)) == f"{said} (ahead of this machine's clock); {fix}"
+    unknown = replace(remote, at=None)
+    assert as_fetched(unknown, D1) == (
+        f"branch env/test: read origin/env/test at 0123456789ab, as last fetched (git kept no time of it); {fix}"
+    )
+    local = Fetched("env/test", "refs/heads/env/test", commit, None)
+    assert as_fetched(local, D1) == (
+        "branch env/test: read the local branch env/test at 0123456789ab (no origin/env/test fetched); "
+        "update reads the remote's: to plan what it holds, git fetch origin env/test"
+    )
