@@ -176,8 +176,9 @@ def holds(app: AppView) -> holds_mod.Holds:
         on_branch = tree(app, branch)
         text = on_branch.text(path)
         if text is None and (unread := on_branch.unread(path)) is not None:  # never read as no hold
+            _, why = unread
             raise UsageError(
-                f"{branch}:{path.relative_to(app.root).as_posix()}: {unread[1]}",
+                f"{branch}:{path.relative_to(app.root).as_posix()}: {why}",
                 hint="the holds there are not known; nothing was released",
             )
         found = holds_mod.parse(text, f"{branch}:{path.relative_to(app.root).as_posix()}") if text else {}
