@@ -192,7 +192,9 @@ class Service:
     context or a function making one (:func:`gitops_bot.net.tls.context`); default the
     shared trust. ``timeout``: seconds for one attempt in all (its redirects included);
     ``total``: for the whole question, retries and their waits included. ``limit``: bytes of
-    one answer (decoded). ``transport``: a test's."""
+    one answer (decoded). ``ca_setting``: what to set to a private CA, in the line of a
+    certificate not trusted (a cloud's API: its SDKs' variable, ``AWS_CA_BUNDLE``).
+    ``transport``: a test's."""
 
     def __init__(
         self,
@@ -211,6 +213,7 @@ class Service:
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         env: Mapping[str, str] | None = None,
+        ca_setting: str = "the service's ca_file",
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -228,6 +231,7 @@ class Service:
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         self._given = transport
         self._tls = tls
+        self._ca_setting = ca_setting
         self._env = env
         self._sleep = sleep
         # what ``total`` is counted on: a caller that counts the waits it asked for as spent
@@ -396,8 +400,8 @@ class Service:
                 except httpx.ConnectError as exc:
                     if "CERTIFICATE_VERIFY_FAILED" in str(exc):
                         return Unavailable(
-                            f"the TLS certificate of {self.base} is not trusted (set the service's "
-                            "ca_file, or SSL_CERT_FILE, to its CA)"
+                            f"the TLS certificate of {self.base} is not trusted (set {self._ca_setting}, "
+                            "or SSL_CERT_FILE, to its CA)"
                         )
                     # what the operating system said (refused, no address, a failed handshake),
                     # not the exception's class name: the line a person acts on

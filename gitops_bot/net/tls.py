@@ -24,25 +24,32 @@ import certifi
 from gitops_bot.core.errors import UsageError
 
 
-def ssl_context(ca_file: str | None = None, env: Mapping[str, str] | None = None) -> ssl.SSLContext:
+def ssl_context(
+    ca_file: str | None = None, env: Mapping[str, str] | None = None, *, named: str = "ca_file"
+) -> ssl.SSLContext:
     """A client context verifying hostnames and chains against the trust described above.
-    A ``ca_file`` or ``SSL_CERT_FILE`` that cannot be loaded is a :class:`UsageError`."""
+    A ``ca_file`` or ``SSL_CERT_FILE`` that cannot be loaded is a :class:`UsageError`, naming
+    ``ca_file`` as the setting that gave it, ``named`` (``AWS_CA_BUNDLE``)."""
     env = os.environ if env is None else env
-    return _context(ca_file, env.get("SSL_CERT_FILE") or None, env.get("SSL_CERT_DIR") or None)
+    return _context(ca_file, env.get("SSL_CERT_FILE") or None, env.get("SSL_CERT_DIR") or None, named)
 
 
 @functools.lru_cache(maxsize=32)  # building one reads the whole store (~25 ms)
-def _context(ca_file: str | None, cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    return _loaded(_os_context(), ca_file, cert_file, cert_dir)
+def _context(ca_file: str | None, cert_file: str | None, cert_dir: str | None, named: str) -> ssl.SSLContext:
+    return _loaded(_os_context(), ca_file, cert_file, cert_dir, named)
 
 
 def _loaded(
-    ctx: ssl.SSLContext, ca_file: str | None, cert_file: str | None, cert_dir: str | None
+    ctx: ssl.SSLContext,
+    ca_file: str | None,
+    cert_file: str | None,
+    cert_dir: str | None,
+    named: str = "ca_file",
 ) -> ssl.SSLContext:
     for what, cafile, capath in (
         ("SSL_CERT_FILE", cert_file, None),
         ("SSL_CERT_DIR", None, cert_dir),
-        ("ca_file", ca_file, None),
+        (named, ca_file, None),
     ):
         if not (cafile or capath):
             continue

@@ -19,6 +19,13 @@ on an answer it cannot read is one line naming the service (:func:`base.edge`).
 Endpoints are AWS's unless the documented variables name others: ``AWS_ENDPOINT_URL_ECR``,
 ``AWS_ENDPOINT_URL_ECR_PUBLIC``, ``AWS_ENDPOINT_URL_STS`` or ``AWS_ENDPOINT_URL`` (a VPC
 endpoint, or a test's loopback fake).
+
+Every AWS endpoint's certificate (STS's, botocore's web identity and SSO calls included, and
+ECR's API, for the token and for push times) is verified with ``AWS_CA_BUNDLE``, else the
+profile's ``ca_bundle``, when one is set, as the AWS CLI and SDKs document them: the CA of a
+TLS-inspecting proxy, set for the AWS tools. The bundle is added to the trust every call has
+(the OS store, ``SSL_CERT_FILE``), as a registry's ``ca_file`` is, where botocore would trust it
+alone: an endpoint reached around the proxy stays trusted (:func:`trust`).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import binascii
 import json
 import logging
 import re
+import ssl
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +45,7 @@ from urllib.parse import urlencode
 
 from gitops_bot.core import numbers
 from gitops_bot.core.log import register_secret
+from gitops_bot.net.tls import ssl_context
 from gitops_bot.registry.cloud import ECR
 from gitops_bot.registry.cloud.base import (
     LOGIN_LIMIT,
@@ -106,12 +115,12 @@ class AwsLogin:
         region = config.region or region
         if region is None:
             raise LoginFailed(f"cannot tell the AWS region of {host}: set 'region' for it under registries:")
-        chain, identity = self._identity(env)
+        chain, identity, tls = self._identity(env)
         expires = float("inf")
         if config.role_arn:
-            assumed, expires = self._assume(chain(), identity, config.role_arn, region, env)
+            assumed, expires = self._assume(AwsApi(chain, region, identity, tls), config.role_arn, env)
             chain, identity = (lambda: assumed), f"role {config.role_arn} (assumed with {identity})"
-        api = AwsApi(chain, region, identity)
+        api = AwsApi(chain, region, identity, tls)
         if host == PUBLIC:
             password, until = self._public_token(api, env)
         else:
@@ -122,20 +131,22 @@ class AwsLogin:
 
     # -- the identity --------------------------------------------------------------------
 
-    def _identity(self, env: Mapping[str, str]) -> tuple[Callable[[], Any], str]:
+    def _identity(self, env: Mapping[str, str]) -> tuple[Callable[[], Any], str, ssl.SSLContext | None]:
         """botocore's chain's credentials (a function giving them frozen, refreshed by botocore
-        when they expire), and in words where they came from."""
+        when they expire), in words where they came from, and the AWS endpoints' trust
+        (:func:`trust`)."""
         import botocore.exceptions
         import botocore.session
 
         # a session per login (one every twelve hours): the chain read as the environment is now
         session = botocore.session.Session()
-        session.register("before-send", _send(env))
         _bound_fetches(session, env)
         # botocore logs a failed refresh with its traceback; the failure is ours to say, in one line
         logging.getLogger("botocore").setLevel(logging.ERROR)
         try:
             with _edge(_chain(env)):
+                tls = trust(session, env)
+                session.register("before-send", _send(env, tls))
                 found = session.get_credentials()
                 frozen = found.get_frozen_credentials() if found is not None else None
         except botocore.exceptions.ClientError as exc:  # web identity's AssumeRoleWithWebIdentity
@@ -172,12 +183,11 @@ class AwsLogin:
         else:
             identity = _METHODS.get(method, f"AWS credentials ({method or 'unknown source'})")
         assert found is not None
-        return _frozen(found), identity
+        return _frozen(found), identity, tls
 
-    def _assume(
-        self, creds: Any, identity: str, role: str, region: str, env: Mapping[str, str]
-    ) -> tuple[Any, float]:
-        """``sts:AssumeRole`` of ``role`` with ``creds``: its credentials, and when they expire."""
+    def _assume(self, signer: AwsApi, role: str, env: Mapping[str, str]) -> tuple[Any, float]:
+        """``sts:AssumeRole`` of ``role`` with ``signer``'s credentials: the role's, and when
+        they expire."""
         from botocore.credentials import ReadOnlyCredentials
 
         form = {
@@ -187,15 +197,13 @@ class AwsLogin:
             "RoleSessionName": SESSION_NAME,
             "DurationSeconds": str(ROLE_SECONDS),
         }
+        region, identity = signer.region, signer.identity
         url = endpoint(env, "STS", f"https://sts.{region}.{domain(region)}")
-        signer = AwsApi(lambda: creds, region, identity)
         # the query protocol answers XML; asked for JSON (what the client asks by default), STS
         # may answer that instead
         headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": "text/xml"}
         body = urlencode(form).encode()
-        reply = call(
-            "POST", url, "AWS STS", env, headers=signer.sign("POST", url, "sts", body, headers), body=body
-        )
+        reply = signer.call("POST", url, "AWS STS", env, signer.sign("POST", url, "sts", body, headers), body)
         try:
             root = ET.fromstring(reply.body)
         except ET.ParseError:
@@ -260,6 +268,20 @@ class AwsApi:
     credentials: Callable[[], Any] = field(repr=False)
     region: str
     identity: str
+    # the AWS endpoints' trust (:func:`trust`): None, the shared one
+    tls: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        env: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Any:
+        """:func:`base.call` of an AWS endpoint, with the AWS endpoints' trust."""
+        return call(method, url, what, env, headers=headers, body=body, tls=self.tls, ca_setting=CA_SETTING)
 
     def sign(
         self, method: str, url: str, service: str, body: bytes, headers: Mapping[str, str]
@@ -357,10 +379,31 @@ class _Bounded:
 _SERVICES = {"sts": "AWS STS", "sso": "AWS IAM Identity Center", "sso-oidc": "AWS IAM Identity Center"}
 
 
-def _send(env: Mapping[str, str]) -> Callable[..., Any]:
+# what a certificate of an AWS endpoint that is not trusted says to set
+CA_SETTING = "AWS_CA_BUNDLE"
+
+
+def trust(session: Any, env: Mapping[str, str]) -> ssl.SSLContext | None:
+    """The AWS endpoints' trust: the shared one plus ``AWS_CA_BUNDLE``, else the profile's
+    ``ca_bundle`` (what botocore reads, in that order); None when neither is set.
+
+    Added, not alone as botocore has it: a bundle holding only the inspecting proxy's CA must
+    not make an endpoint reached around that proxy (a VPC endpoint in NO_PROXY) untrusted,
+    and the shared trust is what the operator already trusts for every other service."""
+    bundle = env.get("AWS_CA_BUNDLE")
+    named = "AWS_CA_BUNDLE"
+    if not bundle:
+        bundle = session.get_scoped_config().get("ca_bundle")
+        named = f"ca_bundle of AWS profile {session.profile or 'default'}"
+    if not bundle:
+        return None
+    return ssl_context(str(bundle), env, named=named)
+
+
+def _send(env: Mapping[str, str], tls: ssl.SSLContext | None) -> Callable[..., Any]:
     """botocore's ``before-send`` handler: the request its client made, sent through the bot's
-    own client (a deadline, a size cap, proxies and trust, as every outside call), its answer
-    handed back to botocore to parse."""
+    own client (a deadline, a size cap, proxies and trust, as every outside call: the AWS
+    endpoints', :func:`trust`), its answer handed back to botocore to parse."""
     from botocore.awsrequest import AWSResponse
 
     class _Raw:
@@ -383,7 +426,16 @@ def _send(env: Mapping[str, str]) -> Callable[..., Any]:
             # what botocore's own sender leaves it at: not our client's application/json, which
             # a query-protocol service (STS) would answer in JSON that botocore's XML parser refuses
             headers["Accept"] = "*/*"
-        reply = call(request.method, request.url, what, env, headers=headers, body=body or None)
+        reply = call(
+            request.method,
+            request.url,
+            what,
+            env,
+            headers=headers,
+            body=body or None,
+            tls=tls,
+            ca_setting=CA_SETTING,
+        )
         return AWSResponse(request.url, reply.status, dict(reply.headers), _Raw(reply.body))
 
     return send
@@ -418,7 +470,7 @@ def rpc(
     object, an error's too; {} when it is none)."""
     body = json.dumps(params).encode()
     headers = api.sign("POST", url, service, body, {"Content-Type": JSON_11, "X-Amz-Target": target})
-    reply = call("POST", url, what, env, headers=headers, body=body)
+    reply = api.call("POST", url, what, env, headers, body)
     if reply.status == 200:
         return 200, json_of(reply, what)
     try:

@@ -323,13 +323,15 @@ def call(
     params: Mapping[str, str] | None = None,
     timeout: float | None = None,
     tls: ssl.SSLContext | None = None,
+    ca_setting: str = "the service's ca_file",
 ) -> Reply:
     """One call of a login through the one client (:class:`~gitops_bot.net.service.Service`:
     proxies, trust, a deadline per answer and one in all, the one retry policy, a size cap,
     redirects only within the origin asked: a token endpoint sending its caller elsewhere is
     not the one configured). The answer's status, headers and bytes, whatever the status;
     what is no answer at all is :class:`LoginFailed` naming ``what`` was asked. ``tls``: a
-    registry's own trust (its ``ca_file``), else the shared one."""
+    registry's own trust (its ``ca_file``), or a cloud's (``AWS_CA_BUNDLE``, which
+    ``ca_setting`` names in the line of a certificate not trusted), else the shared one."""
     timeout = min(timeout or LOGIN_TIMEOUT, LOGIN_TIMEOUT)
     _asked.set((what, url.partition("?")[0]))
     scheme, host, port = origin(url)
@@ -344,6 +346,7 @@ def call(
         policy=RetryPolicy(attempts=2, max_wait=2.0),
         headers={"Accept": "application/json"},
         env=env,
+        ca_setting=ca_setting,
     )
     with service:
         outcome = service.request(method, url, params=params, content=body, headers=headers, parse=False)

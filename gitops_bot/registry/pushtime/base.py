@@ -12,6 +12,7 @@ said rather than dropping it, which would let the image's own creation time deci
 from __future__ import annotations
 
 import re
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ class Calls:
         self._transport = transport
         self._timeout = timeout
         self._credentials = credentials
-        self._services: dict[tuple[str, Credential | None], Service] = {}
+        self._services: dict[tuple[str, Credential | None, ssl.SSLContext | None], Service] = {}
         self._pages: dict[tuple[str, int], tuple[int, Any, bool]] = {}
         self._lock = threading.Lock()
 
@@ -147,11 +148,20 @@ class Calls:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def post(
-        self, url: str, headers: Mapping[str, str], body: bytes, auth: Credential | None = None
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        auth: Credential | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
+        ca_setting: str = "the service's ca_file",
     ) -> tuple[int, Any]:
         """(status, the JSON body, an error's too, or None): a form or an RPC call, never
-        redirected (a POST is not followed anywhere)."""
-        match self._service(url, auth).request("POST", url, content=body, headers=headers):
+        redirected (a POST is not followed anywhere). ``tls``: the API's own trust (a cloud
+        SDK's CA bundle, which ``ca_setting`` names), else the shared one."""
+        service = self._service(url, auth, tls, ca_setting)
+        match service.request("POST", url, content=body, headers=headers):
             case Answer(status=status, json=data) | Refused(status=status, json=data):
                 return status, data
             case Unavailable(why=why):
@@ -173,10 +183,16 @@ class Calls:
                     self._pages[key] = kept
         return kept
 
-    def _service(self, url: str, credential: Credential | None) -> Service:
+    def _service(
+        self,
+        url: str,
+        credential: Credential | None,
+        tls: ssl.SSLContext | None = None,
+        ca_setting: str = "the service's ca_file",
+    ) -> Service:
         scheme, host, port = origin(url)
         base = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
-        key = (base, credential)
+        key = (base, credential, tls)
         with self._lock:
             found = self._services.get(key)
             if found is None:
@@ -194,6 +210,8 @@ class Calls:
                     max_redirects=MAX_REDIRECTS,
                     transport=self._transport,
                     env=self.environ,
+                    tls=tls,
+                    ca_setting=ca_setting,
                 )
             return found
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitops_bot.registry.cloud.aws import (
+    CA_SETTING,
     JSON_11,
     PRIVATE_TARGET,
     AwsApi,
@@ -94,4 +95,4 @@ class ElasticContainerRegistry:
             signed = signer.sign("POST", url, "ecr", body, headers)
         except LoginFailed as exc:
             raise NoAnswer(str(exc)) from None
-        return calls.post(url, signed, body)
+        return calls.post(url, signed, body, tls=signer.tls, ca_setting=CA_SETTING)
