@@ -1,0 +1,238 @@
+"""An open rollback pull request follows what the one decision says of that rollback, and
+nothing else.
+
+A person rolls staging back (``gitops-bot rollback staging``) for a bug Argo CD does not see:
+the application stays Healthy throughout. The chain judges a person's rollback by the freeze
+alone (``decision.safety``), so:
+
+- (a) Healthy, ``update`` runs: the pull request is not marked, its auto-merge stays requested
+  (``auto_rollback``'s "no longer failing" is the automatic rollback's reason, not a person's);
+- (b) a freeze arrives: the pull request is marked with the freeze, until when and why, and its
+  auto-merge is withdrawn; ``update --dry-run`` says the step the run then executes;
+- (c) the freeze is lifted: the mark is lifted, the run says so, and auto-merge is requested
+  again (a rollback waits for no window).
+
+An automatic rollback's pull request follows the freeze the same way while its application
+still fails. Each command runs twice: the second run changes nothing.
+
+The update example on GitHub and on GitLab: the real registry and git remote, each forge's
+spec-held fake and Argo CD's, the bot's clock set by the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_bot.release.next_step import STALE_MARK
+from testkit import update_world
+from testkit.argocd_server import FakeArgoCD, application
+from testkit.forge_story import Story, run, stories
+from testkit.markup import shown
+from testkit.registry_process import RegistryProcess
+from testkit.soak_clock import rfc3339, start
+from testkit.surfaces import declared
+
+ROLLBACK = "gitops-bot/rollback/staging"
+# staging's window never opens: a rollback, a safety action, waits for none
+GATED = """    argocd_application: app-staging
+    auto_rollback: {after: 10m}
+    windows: {timezone: UTC, deny: [{days: [mon, tue, wed, thu, fri, sat, sun]}]}
+"""
+WHY = "incident review"
+
+
+@pytest.fixture
+def argocd(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArgoCD]:
+    with FakeArgoCD() as argo:
+        monkeypatch.setenv("ARGOCD_AUTH_TOKEN", argo.token)
+        yield argo
+
+
+@pytest.fixture(params=["github", "gitlab"])
+def story(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    registry: RegistryProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    argocd: FakeArgoCD,
+) -> Iterator[Story]:
+    """The update example on ``request.param``, staging gated by Argo CD's app-staging and
+    rolled back on its own after ten minutes failing."""
+    for told in stories(request.param, tmp_path, registry, monkeypatch):
+        argocd.apps["app-staging"] = application(
+            "app-staging", declared(told.show("overlays/staging/kustomization.yaml"))
+        )
+        told.commit(
+            {
+                "gitops-bot.yaml": lambda text: (
+                    text.replace("  - name: staging\n", f"  - name: staging\n{GATED}", 1)
+                    + f"argocd:\n  server: {argocd.url}\n"
+                )
+            }
+        )
+        yield told
+
+
+def _staging(out: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in out["results"] if r["environment"] == "staging"]
+
+
+def _warnings(results: list[dict[str, Any]]) -> list[str]:
+    return [w for r in results for w in r["warnings"]]
+
+
+def _steps(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r["next_step"] for r in results if r.get("next_step")]
+
+
+def _rollback(story: Story) -> dict[str, Any]:
+    (pr,) = [p for p in story.open_requests() if p["head"] == ROLLBACK]
+    return pr
+
+
+def _noun(story: Story) -> str:
+    """The forge's word for a change request, as the run says it."""
+    return "pull request" if isinstance(story.world, update_world.World) else "merge request"
+
+
+def _released(story: Story, capsys: pytest.CaptureFixture[str], t0: datetime) -> list[str]:
+    """1.1.0 released to staging by the bot (so there is a release to roll back from)."""
+    story.push("app", "1.1.0")
+    run(capsys, story, t0, "update", "--env", "staging")
+    (release,) = story.open_requests()
+    story.merge(release["number"])
+    return declared(story.show("overlays/staging/kustomization.yaml"))
+
+
+def _freeze(story: Story, capsys: pytest.CaptureFixture[str], when: datetime, until: str) -> None:
+    """A freeze of staging, merged (the freeze is the files on main)."""
+    run(capsys, story, when, "freeze", "staging", "--until", until, "--reason", WHY)
+    (pr,) = [r for r in story.open_requests() if r["head"] == "gitops-bot/freeze/staging"]
+    story.merge(pr["number"])
+
+
+def _unfreeze(story: Story, capsys: pytest.CaptureFixture[str], when: datetime) -> None:
+    run(capsys, story, when, "unfreeze", "staging")
+    (pr,) = [r for r in story.open_requests() if r["head"] == "gitops-bot/freeze/staging"]
+    story.merge(pr["number"])
+
+
+def test_a_persons_rollback_follows_the_freeze_and_not_argo_cds_health(
+    story: Story, argocd: FakeArgoCD, capsys: pytest.CaptureFixture[str]
+) -> None:
+    t0 = start()
+    images = _released(story, capsys, t0)
+    argocd.apps["app-staging"] = application(
+        "app-staging", images, health="Healthy", finished=rfc3339(t0 + timedelta(minutes=1))
+    )
+    noun = _noun(story)
+
+    # a bug Argo CD does not see: a person rolls staging back while it is Healthy
+    run(capsys, story, t0 + timedelta(minutes=3), "rollback", "staging")
+    mine = _rollback(story)
+    assert STALE_MARK not in mine["body"] and mine["auto_merge"] == "squash"
+
+    # (a) Healthy: the chain holds nothing against a person's rollback, so nothing marks it
+    at = t0 + timedelta(minutes=5)
+    for args in (("--dry-run",), (), ()):
+        out = _staging(run(capsys, story, at, "update", "--env", "staging", *args))
+        assert not any("mark" in w for w in _warnings(out)), out
+        assert _rollback(story) == mine
+
+    # (b) a freeze arrives: marked with the freeze's reason and until, auto-merge withdrawn
+    until = rfc3339(t0 + timedelta(days=2))
+    _freeze(story, capsys, t0 + timedelta(minutes=6), until)
+    frozen = f"staging is frozen until {until}: {WHY}"
+    at = t0 + timedelta(minutes=7)
+    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
+    assert f"would mark {noun} #{mine['number']}: refused: {frozen}" in _warnings(dry), dry
+    (marking,) = _steps(dry)
+    assert marking["action"] == "update" and marking["body"].count(STALE_MARK) == 1
+    assert marking["auto_merge_withdrawn"] is True
+    assert _rollback(story) == mine  # the dry run wrote nothing
+    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    assert _steps(done) == [marking]
+    marked = _rollback(story)
+    assert marked["number"] == mine["number"] and marked["body"].count(STALE_MARK) == 1
+    assert f"{STALE_MARK} refused: {frozen}" in shown(marked["body"])
+    assert marked["auto_merge"] is None  # nothing merges it inside the freeze
+    again = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    assert [s["action"] for s in _steps(again)] == ["leave"]
+    assert _rollback(story) == marked
+
+    # (c) the freeze is lifted: so is the mark, said, and auto-merge requested again
+    _unfreeze(story, capsys, t0 + timedelta(minutes=8))
+    at = t0 + timedelta(minutes=9)
+    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
+    would = [w for w in _warnings(dry) if w.startswith("would lift the mark on ")]
+    assert would == [f"would lift the mark on {noun} #{mine['number']}: its reason no longer holds"], dry
+    (lifting,) = _steps(dry)
+    assert lifting["action"] == "update" and STALE_MARK not in lifting["body"]
+    assert _rollback(story) == marked  # the dry run wrote nothing
+    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    lifted_line = f"{noun} #{mine['number']}: the mark is lifted, its reason no longer holds"
+    assert any(w.startswith(lifted_line) for w in _warnings(done)), done
+    assert _steps(done) == [lifting]
+    lifted = _rollback(story)
+    assert lifted["number"] == mine["number"] and lifted["body"] == mine["body"].rstrip()
+    assert lifted["auto_merge"] == "squash"  # a rollback waits for no window
+    again = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    assert not any("mark" in w for w in _warnings(again)), again
+    assert _rollback(story) == lifted
+    assert story.unexpected() == []
+
+
+def test_an_automatic_rollback_is_marked_while_frozen_and_lifted_after(
+    story: Story, argocd: FakeArgoCD, capsys: pytest.CaptureFixture[str]
+) -> None:
+    t0 = start()
+    images = _released(story, capsys, t0)
+    argocd.apps["app-staging"] = application(
+        "app-staging",
+        images,
+        health="Degraded",
+        health_since=rfc3339(t0 + timedelta(minutes=2)),
+        finished=rfc3339(t0 + timedelta(minutes=1)),
+    )
+    noun = _noun(story)
+
+    # failing past the grace: the automatic rollback opens
+    run(capsys, story, t0 + timedelta(minutes=13), "update", "--env", "staging")
+    opened = _rollback(story)
+    assert "Rolled back automatically: release " in shown(opened["body"])
+    assert opened["auto_merge"] == "squash"
+
+    # a freeze arrives while staging still fails: marked, auto-merge withdrawn, left open
+    until = rfc3339(t0 + timedelta(days=2))
+    _freeze(story, capsys, t0 + timedelta(minutes=14), until)
+    at = t0 + timedelta(minutes=15)
+    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
+    frozen = f"staging is frozen until {until}: {WHY}"
+    assert f"would mark {noun} #{opened['number']}: refused: {frozen}" in _warnings(dry), dry
+    assert _rollback(story) == opened
+    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    assert _steps(done) == _steps(dry)
+    marked = _rollback(story)
+    assert marked["number"] == opened["number"] and marked["body"].count(STALE_MARK) == 1
+    assert marked["auto_merge"] is None
+    run(capsys, story, at, "update", "--env", "staging")
+    assert _rollback(story) == marked
+
+    # the freeze is lifted, staging still fails: the automatic rollback is due again, on the
+    # same pull request, its own body saying why it is open and auto-merge requested again
+    _unfreeze(story, capsys, t0 + timedelta(minutes=16))
+    at = t0 + timedelta(minutes=17)
+    dry = _staging(run(capsys, story, at, "update", "--env", "staging", "--dry-run"))
+    assert _rollback(story) == marked
+    done = _staging(run(capsys, story, at, "update", "--env", "staging"))
+    assert _steps(done) == _steps(dry)
+    back = _rollback(story)
+    assert back["number"] == opened["number"] and back["body"] == opened["body"]
+    assert back["auto_merge"] == "squash"
+    run(capsys, story, at, "update", "--env", "staging")
+    assert _rollback(story) == back
+    assert story.unexpected() == []
