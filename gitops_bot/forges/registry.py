@@ -54,22 +54,16 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class MergeSubject:
-    """How a forge's merge names the change request it merged: ``pattern``'s first group is
-    its number, searched in the commit's subject, or in the whole message (GitLab's body line)."""
-
-    pattern: re.Pattern[str]
-    in_message: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Registered:
     """One forge package (``forges/<package>/``): what any run may read of it without talking
     to it, and its entry, imported when a run does."""
 
     package: str
     names: tuple[str, ...]  # the ``forge: type`` values it answers to
-    merge_subjects: tuple[MergeSubject, ...] = ()
+    # how its merges name the change request they merged, each pattern's first group its
+    # number: searched in a commit's subject, and in its whole message (GitLab's body line)
+    merge_subjects: tuple[re.Pattern[str], ...] = ()
+    merge_messages: tuple[re.Pattern[str], ...] = ()
     issues: bool = False  # it keeps an issue board (the dashboard)
 
     @property
@@ -82,24 +76,21 @@ REGISTERED: tuple[Registered, ...] = (
         "github",
         ("github",),
         # the squash title "Fix the thing (#12)", and the merge commit's "Merge pull request #12"
-        (
-            MergeSubject(re.compile(r"\(#(\d+)\)\s*$")),
-            MergeSubject(re.compile(r"^Merge pull request #(\d+)\b")),
-        ),
+        (re.compile(r"\(#(\d+)\)\s*$"), re.compile(r"^Merge pull request #(\d+)\b")),
         issues=True,
     ),
     Registered(
         "gitea",
         ("gitea", "forgejo"),
         # "Merge pull request 'title' (#12) from branch into main"; squash titles end "(#12)" as GitHub's
-        (MergeSubject(re.compile(r"^Merge pull request '.*' \(#(\d+)\) from ")),),
+        (re.compile(r"^Merge pull request '.*' \(#(\d+)\) from "),),
         issues=True,
     ),
     Registered(
         "gitlab",
         ("gitlab",),
         # the merge commit's body line "See merge request group/project!12"
-        (MergeSubject(re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE), in_message=True),),
+        merge_messages=(re.compile(r"^See merge request \S*!(\d+)\s*$", re.MULTILINE),),
         issues=True,
     ),
     # the ledger does not read Azure Repos' completion subject ("Merged PR 12: ..."): its
@@ -109,12 +100,10 @@ REGISTERED: tuple[Registered, ...] = (
         "bitbucket_cloud",
         ("bitbucket-cloud",),
         # its merge and squash subjects: "Merged in branch (pull request #12)"
-        (MergeSubject(re.compile(r"^Merged in \S+ \(pull request #(\d+)\)")),),
+        (re.compile(r"^Merged in \S+ \(pull request #(\d+)\)"),),
     ),
     # 7.0+: "Pull request #12: title"
-    Registered(
-        "bitbucket_dc", ("bitbucket-data-center",), (MergeSubject(re.compile(r"^Pull request #(\d+): ")),)
-    ),
+    Registered("bitbucket_dc", ("bitbucket-data-center",), (re.compile(r"^Pull request #(\d+): "),)),
 )
 """Every forge the bot speaks, one item each: adding a forge is its folder and an item here."""
 
@@ -124,10 +113,22 @@ _GITHUB = FORGES["github"]  # a host nobody knows, as before forges existed
 DEFAULT_GIT_USER = "x-access-token"  # GitHub's, for a fetch no token goes with
 
 
-def merge_subjects() -> tuple[MergeSubject, ...]:
-    """How every forge's merges name the change request they merged, in the registry's order:
-    a GitOps repository's history may hold merges made on any of them (a migration)."""
-    return tuple(m for f in REGISTERED for m in f.merge_subjects)
+_MOST_DIGITS = 18  # a change request's number; longer is no forge's (and int() refuses 4,300)
+
+
+def merged_change_request(subject: str, message: str) -> int | None:
+    """The number of the change request a commit (its ``subject`` line, its whole ``message``)
+    says it merged, as any forge's merges name one, the registry's order first: a GitOps
+    repository's history may hold merges made on any of them (a migration). Whoever wrote the
+    commit wrote the number: one longer than any forge's names none."""
+    for f in REGISTERED:
+        for pattern, text in (
+            *((p, subject) for p in f.merge_subjects),
+            *((p, message) for p in f.merge_messages),
+        ):
+            if (m := pattern.search(text)) and len(m.group(1)) <= _MOST_DIGITS:
+                return int(m.group(1))
+    return None
 
 
 def with_issues() -> tuple[str, ...]:

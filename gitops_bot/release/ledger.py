@@ -511,21 +511,13 @@ def _entry(
             said = next((m for m in brought if release_of(m) is not None), "")
             release = release_of(said)
 
-    pr = next(
-        (
-            m
-            for how in registry.merge_subjects()
-            if (m := how.pattern.search(commit.message if how.in_message else subject))
-        ),
-        None,
-    )
     return Entry(
         commit=commit.sha,
         time=commit.time,
         author=Outside(commit.author),
         subject=Outside(subject),
         release=release,
-        pull_request=int(pr.group(1)) if pr else None,
+        pull_request=registry.merged_change_request(subject, commit.message),
         images=after,
         changed=changed,
         landed=commit.committed,

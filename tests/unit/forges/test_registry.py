@@ -41,8 +41,8 @@ def test_every_forge_provides_every_part() -> None:
         assert listed.names and all(re.fullmatch(r"[a-z-]+", n) for n in listed.names)
         for fn in (entry.connect, entry.compare, entry.source_api, entry.source_auth):
             assert callable(fn) and fn.__module__.startswith(f"gitops_bot.forges.{name}."), (name, fn)
-        for subject in listed.merge_subjects:
-            assert subject.pattern.groups >= 1  # its first group is the change request's number
+        for pattern in (*listed.merge_subjects, *listed.merge_messages):
+            assert pattern.groups >= 1  # its first group is the change request's number
         web, api = entry.source_api("https://forge.example.com/api", "https://forge.example.com/a/b.git")
         assert isinstance(web, Origin) and api.startswith("https://")
         auth = entry.source_auth(api, "token-0123456789")
@@ -57,7 +57,7 @@ def test_what_config_and_history_read_of_the_forges_imports_no_forge_package() -
         "import sys\n"
         "import gitops_bot.config, gitops_bot.release.ledger\n"
         "from gitops_bot.forges import registry\n"
-        "registry.merge_subjects(), registry.with_issues(), registry.FORGES['gitlab'].names\n"
+        "registry.merged_change_request('x', 'x'), registry.with_issues(), registry.FORGES['gitlab']\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('gitops_bot.forges.'))))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -77,11 +77,12 @@ def test_the_ledger_reads_each_forges_merge_subject() -> None:
         "Pull request #16: title": 16,
     }
     for subject, number in seen.items():
-        found = [m for how in registry.merge_subjects() if (m := how.pattern.search(subject))]
-        assert found and int(found[0].group(1)) == number, subject
+        assert registry.merged_change_request(subject, f"{subject}\n\nbody #99\n") == number, subject
     gitlab = "Merge branch 'x' into 'main'\n\nSee merge request acme/gitops!17\n"
-    found = [m for how in registry.merge_subjects() if how.in_message and (m := how.pattern.search(gitlab))]
-    assert found and int(found[0].group(1)) == 17
+    assert registry.merged_change_request(gitlab.splitlines()[0], gitlab) == 17
+    # a subject's words in the body name nothing: only GitLab's body line is read there
+    said = "Bump app\n\nreverts Merge pull request #18 from acme/x\n"
+    assert registry.merged_change_request("Bump app", said) is None
 
 
 def test_nothing_outside_forges_names_a_particular_forge() -> None:
