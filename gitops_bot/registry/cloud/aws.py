@@ -41,10 +41,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from gitops_bot.core import numbers
 from gitops_bot.core.log import register_secret
+from gitops_bot.net.proxy import direct
 from gitops_bot.net.tls import ssl_context
 from gitops_bot.registry.cloud import ECR
 from gitops_bot.registry.cloud.base import (
@@ -337,13 +338,25 @@ def _bound_fetches(session: Any, env: Mapping[str, str]) -> None:
     """botocore's own fetches (the container credentials endpoint, the instance metadata
     service) do not go through its client's ``before-send``: their HTTP session reads each
     answer whole (a container endpoint answering 400 MB held 1.2 GB). Each is read here to
-    :data:`~.base.LOGIN_LIMIT` bytes at most, with botocore's own timeouts and attempts."""
+    :data:`~.base.LOGIN_LIMIT` bytes at most, with botocore's own timeouts and attempts.
+
+    The instance metadata service is asked directly, as :func:`~gitops_bot.net.proxy.direct`
+    has every metadata endpoint asked: botocore's fetcher takes the environment's proxies for
+    it (unless NO_PROXY names it), and a proxy cannot reach the machine's link-local service,
+    or answers with its own machine's role."""
+    from botocore.httpsession import URLLib3Session
+
     resolver = session.get_component("credential_provider")
     for method, attribute in (("container-role", "_fetcher"), ("iam-role", "_role_fetcher")):
         fetcher: Any = getattr(resolver.get_provider(method), attribute, None)
         inner = getattr(fetcher, "_session", None)
-        if inner is not None and not isinstance(inner, _Bounded):
-            fetcher._session = _Bounded(inner, _chain(env))
+        if inner is None or isinstance(inner, _Bounded):
+            continue
+        base = getattr(fetcher, "_base_url", None)
+        timeout = getattr(fetcher, "_timeout", None)
+        if method == "iam-role" and isinstance(base, str) and direct(urlsplit(base).hostname or ""):
+            inner = URLLib3Session(timeout=timeout)  # the fetcher's own, without the proxies
+        fetcher._session = _Bounded(inner, _chain(env))
 
 
 class _Bounded:
