@@ -54,7 +54,8 @@ class OutOfBounds(ValueError):
         self.allowed = allowed
 
 
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+# compiled (and cached by re) when a duration is first read: a configuration without one never does
+_DURATION = r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?"
 _UNITS = ("d", "h", "m", "s")
 _SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _MAX_DIGITS = 20  # more digits than this is out of range whatever the unit (and int() stays cheap)
@@ -77,13 +78,13 @@ def parse_duration(text: str) -> timedelta | None:
     text = text.strip()
     if text == "0":
         return timedelta(0)
-    m = _DURATION.fullmatch(text)
+    m = re.fullmatch(_DURATION, text)
     if not text or m is None:
         return None
     return _bounded(text, [(g, u) for g, u in zip(m.groups(), _UNITS, strict=True) if g])
 
 
-_SPAN = re.compile(r"(\d+)([wdhm])")
+_SPAN = r"(\d+)([wdhm])"  # compiled when a span is read (freeze --until)
 
 
 def parse_span(text: str) -> timedelta | None:
@@ -93,7 +94,7 @@ def parse_span(text: str) -> timedelta | None:
     text = text.strip()
     if not re.fullmatch(r"(?:\d+[wdhm])+", text):
         return None
-    span = _bounded(text, _SPAN.findall(text))
+    span = _bounded(text, re.findall(_SPAN, text))
     return span or None
 
 

@@ -66,6 +66,8 @@ Parts = tuple[Part, ...]  # a piece of text made of parts: rendered by the mediu
 
 
 # ----- the rules, one per medium ---------------------------------------------------------------
+# Each medium's pattern is a string compiled (and cached by re) when text is first rendered in
+# that medium: a command that writes to no forge or chat compiles none but the controls'.
 
 # C0 and C1 controls and DEL, and the Unicode controls that reorder or hide what is shown
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -82,16 +84,16 @@ def _one_line(text: str) -> str:
 # every ASCII punctuation character CommonMark, GFM or GitHub's extensions read: HTML, links,
 # images, autolinks (the ':' of a scheme, the '.' of www.), emphasis, code, headings, lists,
 # quotes, thematic breaks, setext underlines, tables, strikethrough, math, footnotes, entities
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:=$&])")
+_MD_SPECIAL = r"([\\`*_{}\[\]()#+\-.!|~<>:=$&])"
 # after escaping: what a forge reads in the rendered text (mentions, references: #12, !12 and
 # GitHub's GH-12)
-_MD_REFERENCE = re.compile(r"([@#!]|\b[Gg][Hh]\\-(?=\d))")
+_MD_REFERENCE = r"([@#!]|\b[Gg][Hh]\\-(?=\d))"
 
 
 def md_text(value: str) -> str:
     """The Markdown rule: outside text as literal, inert text in a paragraph, a list item or a
     table cell of a body on any forge."""
-    return _MD_REFERENCE.sub(r"\1&#8203;", _MD_SPECIAL.sub(r"\\\1", _one_line(value)))
+    return re.sub(_MD_REFERENCE, r"\1&#8203;", re.sub(_MD_SPECIAL, r"\\\1", _one_line(value)))
 
 
 def md_code(value: str, *, cell: bool = False) -> str:
@@ -125,32 +127,32 @@ def _visible(char: str) -> str:
     return repr(char)[1:-1] if unicodedata.category(char) == "Cc" else f"\\u{ord(char):04x}"
 
 
-_MRKDWN_FORMAT = re.compile(r"([*_~`@#])")
+_MRKDWN_FORMAT = r"([*_~`@#])"
 
 
 def mrkdwn_text(value: str) -> str:
     """The Slack rule (mrkdwn, and Discord's Slack-compatible hooks): no ``<…>`` command,
     mention or link, no ``@here``, no formatting."""
     text = _one_line(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MRKDWN_FORMAT.sub(rf"\1{ZWSP}", text)
+    return re.sub(_MRKDWN_FORMAT, rf"\1{ZWSP}", text)
 
 
-_TEAMS_SPECIAL = re.compile(r"([*_~`\[\]()<>@#!\-+.])")
+_TEAMS_SPECIAL = r"([*_~`\[\]()<>@#!\-+.])"
 
 
 def teams_text(value: str) -> str:
     """The Teams rule (an Adaptive Card TextBlock's Markdown subset, which has no escapes): a
     zero-width space after each character it reads, so nothing forms."""
-    return _TEAMS_SPECIAL.sub(rf"\1{ZWSP}", _one_line(value))
+    return re.sub(_TEAMS_SPECIAL, rf"\1{ZWSP}", _one_line(value))
 
 
-_PLAIN_REFERENCE = re.compile(r"([@#!]|\b[Gg][Hh]-)(?=\w)")
+_PLAIN_REFERENCE = r"([@#!]|\b[Gg][Hh]-)(?=\w)"
 
 
 def plain_text(value: str) -> str:
     """The plain-text rule (a commit message's line, a pull request's title, a webhook's
     ``text``): one line, and no mention or issue reference a forge reads in it."""
-    return _PLAIN_REFERENCE.sub(rf"\1{ZWSP}", _one_line(value))
+    return re.sub(_PLAIN_REFERENCE, rf"\1{ZWSP}", _one_line(value))
 
 
 # ----- parts: the bot's own text as written, outside text through the medium's rule --------
@@ -225,14 +227,14 @@ def plain(*parts: Part) -> str:
 # a URL from outside (a forge's answer, an image's source label) is linked only when it is a
 # plain http(s) URL: no space, quote, bracket, parenthesis or angle that would end the link
 # early or start markup of its own
-_SAFE_URL = re.compile(
+_SAFE_URL = (
     r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~%/+=,;:@-]*)?(?:\?[A-Za-z0-9._~%/+=&,;:@-]*)?"
 )
 
 
 def safe_url(url: str) -> bool:
     """Whether ``url`` may be the target of a link the bot writes."""
-    return _SAFE_URL.fullmatch(url) is not None
+    return re.fullmatch(_SAFE_URL, url) is not None
 
 
 def md_link(label: Part, url: str) -> str:

@@ -115,11 +115,13 @@ class Range:
         return any(all(c(v) for c in group) for group in self.groups)
 
 
-_PARTIAL = re.compile(
+# A range's grammar, compiled (and cached by re) when a range is first read: a policy without
+# one never compiles it
+_PARTIAL = (
     r"^[vV]?(?P<major>\d+|[xX*])(?:\.(?P<minor>\d+|[xX*]))?(?:\.(?P<patch>\d+|[xX*]))?"
     r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
 )
-_COMPARATOR = re.compile(r"^(?P<op>~>|>=|<=|!=|==|[=<>~^])?\s*(?P<ver>.+)$")
+_COMPARATOR = r"^(?P<op>~>|>=|<=|!=|==|[=<>~^])?\s*(?P<ver>.+)$"
 
 
 def _floor(pre: str | None = None, *nums: int) -> Version:
@@ -134,7 +136,7 @@ def _ceiling(*nums: int) -> Version:
 
 
 def _comparators(op: str, text: str) -> list[Comparator]:
-    m = _PARTIAL.match(text)
+    m = re.match(_PARTIAL, text)
     if not m:
         raise ValueError(f"{text!r} is not a version")
     raw = [m.group("major"), m.group("minor"), m.group("patch")]
@@ -200,7 +202,7 @@ def parse_range(text: str) -> Range:
             if not tokens:
                 raise ValueError(f"cannot read {alternative!r}")
             for token in tokens:
-                m = _COMPARATOR.match(token.strip())
+                m = re.match(_COMPARATOR, token.strip())
                 if not m:
                     raise ValueError(f"cannot read {token!r}")
                 comps += _comparators(m.group("op") or "", m.group("ver").strip())
