@@ -38,8 +38,9 @@ from gitops_bot.engine.session import read_config
 from gitops_bot.git.gitcli import is_url
 from gitops_bot.manifests import images
 from gitops_bot.output import github
+from gitops_bot.output.command_results import StatusRead
 from gitops_bot.output.github import escape_data
-from gitops_bot.output.result import Result, StatusRead
+from gitops_bot.output.result import Result
 from gitops_bot.registry.charts import OciChart, is_oci
 from gitops_bot.registry.cloud import cloud_login
 from gitops_bot.registry.pool import RegistryPool

@@ -11,7 +11,8 @@ from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import OutOfBounds, format_instant, later, parse_instant, parse_span
 from gitops_bot.engine.explain import Explained, explain
-from gitops_bot.output.result import Explaining, Format, Result
+from gitops_bot.output.command_results import Explaining
+from gitops_bot.output.result import Format, Result
 from gitops_bot.registry.pool import RegistryPool
 
 _WHEN = "write an RFC 3339 instant (2026-11-27T17:00:00Z) or a span from now (+90m, +12h, +2d, +1w)"

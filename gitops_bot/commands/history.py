@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.engine.history import history
-from gitops_bot.output.result import Format, HistoryRead, Result
+from gitops_bot.output.command_results import HistoryRead
+from gitops_bot.output.result import Format, Result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

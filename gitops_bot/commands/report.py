@@ -11,7 +11,8 @@ from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.core.errors import UsageError
 from gitops_bot.core.instants import OutOfBounds, parse_span
 from gitops_bot.engine.report import Reports, report
-from gitops_bot.output.result import Format, Reported, Result
+from gitops_bot.output.command_results import Reported
+from gitops_bot.output.result import Format, Result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

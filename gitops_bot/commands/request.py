@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.session import Session, Sessions
-from gitops_bot.output.result import Delivered, Format, Result
+from gitops_bot.output.command_results import Delivered
+from gitops_bot.output.result import Format, Result
 from gitops_bot.registry.pool import RegistryPool
 
 

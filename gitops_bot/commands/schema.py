@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitops_bot.config.schema import schema_text
-from gitops_bot.output.result import Result, Schema
+from gitops_bot.output.command_results import Schema
+from gitops_bot.output.result import Result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,7 +23,8 @@ from gitops_bot.manifests import images, kustomize, nodes, setimage, workloads
 from gitops_bot.manifests.edit import EditResult
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.kustomize_text import ImageEdit
-from gitops_bot.output.result import ImageSet, Result, Show
+from gitops_bot.output.command_results import ImageSet, Show
+from gitops_bot.output.result import Result
 from gitops_bot.render import reader
 
 log = get_logger(__name__)

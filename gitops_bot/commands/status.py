@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from gitops_bot.commands.request import OnRepository, sessions
 from gitops_bot.engine.results import Status
 from gitops_bot.engine.status import status as status_of
-from gitops_bot.output.result import Format, Result, StatusRead
+from gitops_bot.output.command_results import StatusRead
+from gitops_bot.output.result import Format, Result
 from gitops_bot.registry.pool import RegistryPool
 
 

@@ -30,7 +30,8 @@ from gitops_bot.engine.outcome import Outcome
 from gitops_bot.engine.results import RepositoryResult, worst
 from gitops_bot.engine.session import Session, Sessions
 from gitops_bot.events.payloads import Push
-from gitops_bot.output.result import Delivered, FleetDelivered, Result
+from gitops_bot.output.command_results import Delivered, FleetDelivered
+from gitops_bot.output.result import Result
 from gitops_bot.registry.pool import RegistryPool
 from gitops_bot.release import intent
 from gitops_bot.release.proposal import Release

@@ -6,27 +6,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring_ascii as _string
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, Any, cast
 
 from gitops_bot.core.model import Plan, PlanItem
-from gitops_bot.output.result import (
-    Delivered,
-    Explaining,
-    Failed,
-    FleetDelivered,
-    HistoryRead,
-    ImageSet,
-    Planned,
-    Reported,
-    Result,
-    Schema,
-    StatusRead,
-)
+from gitops_bot.output import renderer
+from gitops_bot.output.result import Failed, Planned, Result
 from gitops_bot.output.words import action_of
 
 if TYPE_CHECKING:
     from gitops_bot.engine.outcome import Outcome
     from gitops_bot.engine.results import RepositoryResult
+    from gitops_bot.output.command_results import CommandBody
     from gitops_bot.release.ledger import Entry
 
 
@@ -179,25 +169,12 @@ def document(result: Result) -> dict[str, Any] | None:
             # added only when there is a rendered diff: the v1 document stays what it was
             doc = plan_document(plan) | ({"rendered": [r.to_json() for r in rendered]} if rendered else {})
             return doc | ({"init": init.to_json()} if init is not None else {})
-        case Delivered(outcomes, skipped, reading):
-            # added only when the environments were read: other commands' documents stay as they were
-            doc = update_document(outcomes, skipped)
-            return doc | ({"reading": [r.to_json() for r in reading]} if reading else {})
-        case HistoryRead(environment, entries):
-            return history_document(environment, entries)
-        case FleetDelivered(results, exit_code):
-            return fleet_document(results, exit_code)
-        case StatusRead(status):
-            return status.to_json()
-        case Reported(found):
-            return found.to_json()
-        case Explaining(found):
-            return found.to_json()
         case Failed() as failed:
             doc = error_document(result.command, failed.message, result.exit_code)
             # added only when the environments were read before the failure
             return doc | ({"reading": [r.to_json() for r in failed.reading]} if failed.reading else {})
-        case ImageSet() | Schema() | None:
+        case None:
             return None
-        case _ as unreachable:
-            assert_never(unreachable)
+        case _ as other:  # another command's result: its module's document (typed: every one is known)
+            body: CommandBody = other
+            return cast("dict[str, Any] | None", renderer("commands").document(body))

@@ -16,21 +16,19 @@ from gitops_bot.core.outside import Code, Outside, Part, md, md_cell, md_link, m
 from gitops_bot.core.reading import ChartReading
 from gitops_bot.output import dashboard, release_text, text
 from gitops_bot.output.as_json import document
-from gitops_bot.output.explain_text import explain_markdown
-from gitops_bot.output.report_text import report_rows
-from gitops_bot.output.result import (
+from gitops_bot.output.command_results import (
     Delivered,
     Explaining,
-    Failed,
     FleetDelivered,
     HistoryRead,
     ImageSet,
-    Planned,
     Reported,
-    Result,
     Schema,
     StatusRead,
 )
+from gitops_bot.output.explain_text import explain_markdown
+from gitops_bot.output.report_text import report_rows
+from gitops_bot.output.result import Failed, Planned, Result
 
 if TYPE_CHECKING:
     from gitops_bot.core.reading import ImageReading

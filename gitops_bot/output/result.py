@@ -3,6 +3,10 @@
 ``cli.execute`` returns a :class:`Result`; ``output`` turns it into text or JSON for a terminal,
 and into outputs, a log and a step summary for GitHub Actions. Each renderer matches the body
 exhaustively, so a new kind of result is a type error until every renderer knows it.
+
+This module holds the result itself, a failure and a plan's (and init's) body, which every run
+may print; the other commands' bodies are :mod:`gitops_bot.output.command_results`', imported
+by the commands that return them and the renderers that show them: a plan creates none of them.
 """
 
 from __future__ import annotations
@@ -11,15 +15,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from gitops_bot.core.model import Plan, PlanItem
+from gitops_bot.core.model import Plan
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from gitops_bot.core.reading import ChartReading, ImageReading
-    from gitops_bot.engine.explain import Explained
-    from gitops_bot.engine.outcome import Outcome
-    from gitops_bot.engine.report import Reports
-    from gitops_bot.engine.results import RepositoryResult, SetImageResult, Status
-    from gitops_bot.release.ledger import Entry
+    from gitops_bot.output.command_results import CommandBody
     from gitops_bot.render.diff import Rendered
 
 
@@ -28,14 +30,6 @@ class Format(StrEnum):
 
     TEXT = "text"
     JSON = "json"
-
-
-class Show(StrEnum):
-    """What ``set-image`` shows of its edit."""
-
-    WRITE = "write"  # write the file, say what changed
-    DIFF = "diff"  # print a unified diff, write nothing
-    CHECK = "check"  # the diff, and exit 1 when the file would change
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,72 +67,6 @@ class Initialized:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivered:
-    """``update``, ``promote``, ``rollback``, ``hold``, ``unhold``: one outcome per release, and
-    the images the plan skipped (so "nothing to do" is never said over a skip)."""
-
-    outcomes: tuple[Outcome, ...]
-    skipped: tuple[PlanItem, ...] = ()
-    reading: tuple[ImageReading, ...] = ()  # how each environment renders its images (update's)
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRead:
-    """``history ENV``: its releases, newest first."""
-
-    environment: str
-    entries: tuple[Entry, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Reported:
-    """``report``: each environment's four DORA keys over a period."""
-
-    reports: Reports
-
-
-@dataclass(frozen=True, slots=True)
-class Explaining:
-    """``explain ENV [IMAGE]``: each image's chain of rules and its next change."""
-
-    explained: Explained
-
-
-@dataclass(frozen=True, slots=True)
-class StatusRead:
-    """``status``: every environment and image, git beside the cluster, the plan and the PRs."""
-
-    status: Status
-
-
-@dataclass(frozen=True, slots=True)
-class FleetDelivered:
-    """``update`` over many repositories: each one's outcomes or error."""
-
-    results: tuple[RepositoryResult, ...]
-    exit_code: int
-
-    @property
-    def outcomes(self) -> tuple[Outcome, ...]:
-        return tuple(o for r in self.results for o in r.outcomes)
-
-
-@dataclass(frozen=True, slots=True)
-class ImageSet:
-    """``set-image``: the edit, and how it is to be shown."""
-
-    edit: SetImageResult
-    show: Show
-
-
-@dataclass(frozen=True, slots=True)
-class Schema:
-    """``schema``: the published JSON Schema's text."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class Failed:
     """An expected failure: one line for stderr (already redacted), and what the environments
     render when it was read before the failure."""
@@ -151,19 +79,8 @@ class Failed:
         return self.line.removeprefix("gitops-bot: error: ")
 
 
-Body = (
-    Planned
-    | Delivered
-    | HistoryRead
-    | Reported
-    | Explaining
-    | StatusRead
-    | FleetDelivered
-    | ImageSet
-    | Schema
-    | Failed
-    | None
-)
+if TYPE_CHECKING:
+    Body: TypeAlias = Planned | Failed | CommandBody | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ import pytest
 from gitops_bot import action
 from gitops_bot.core.model import OutcomeAction
 from gitops_bot.engine.outcome import Outcome
-from gitops_bot.output.result import Delivered, Result
+from gitops_bot.output.command_results import Delivered
+from gitops_bot.output.result import Result
 from testkit.actions_env import actions_env, read_outputs
 
 
@@ -131,7 +132,7 @@ def test_a_status_step_that_could_not_ask_everything_still_writes_its_table(tmp_
     holds the table with that cell marked unknown, which is when a reader needs it most."""
     from gitops_bot.core.model import Deployed
     from gitops_bot.engine.results import Row, Status, Unknown
-    from gitops_bot.output.result import StatusRead
+    from gitops_bot.output.command_results import StatusRead
 
     current = Deployed("example/app", "127.0.0.1:5000/acme/app", "1.2.0", None)
     down = Unknown("registry 127.0.0.1:5000 unavailable", 3)

@@ -66,18 +66,15 @@ from gitops_bot.gate.argocd import State
 from gitops_bot.notify import message
 from gitops_bot.output import dashboard, emit, github, status_html
 from gitops_bot.output import onboarding as onboarding_body
-from gitops_bot.output.result import (
+from gitops_bot.output.command_results import (
     Delivered,
     Explaining,
-    Failed,
     FleetDelivered,
     HistoryRead,
-    Initialized,
-    Planned,
     Reported,
-    Result,
     StatusRead,
 )
+from gitops_bot.output.result import Failed, Initialized, Planned, Result
 from gitops_bot.release import dora, next_step, proposal
 from gitops_bot.release.decision import Standing, Step
 from gitops_bot.release.ledger import Entry
@@ -498,6 +495,7 @@ WALKS = {
     "gitops_bot.output.github:_delivered_rows": "step summary",
     "gitops_bot.output.report_text:report_rows": "step summary",
     "gitops_bot.output:_emit": "terminal",
+    "gitops_bot.output.command_output:emit": "terminal",
     "gitops_bot.output.status_text:status_text": "terminal",
     "gitops_bot.output.status_text:_heading": "terminal",  # status_text writes each heading through it
     "gitops_bot.output.text:plan_text": "terminal",

@@ -26,7 +26,8 @@ from gitops_bot.core.model import (
 from gitops_bot.core.reading import ImageReading, Pin, PinKind, PinStatus
 from gitops_bot.engine.outcome import Outcome
 from gitops_bot.output import as_json, github, release_text
-from gitops_bot.output.result import Delivered, Failed, Format, ImageSet, Result, Show
+from gitops_bot.output.command_results import Delivered, ImageSet, Show
+from gitops_bot.output.result import Failed, Format, Result
 from gitops_bot.output.text import plan_text
 from gitops_bot.release.proposal import Change
 
@@ -133,7 +134,7 @@ def test_execute_returns_typed_results_and_failures_as_values(
 
 def test_the_history_summary_names_changed_charts_beside_images() -> None:
     """A release that moved only a chart still says what it changed in the step summary."""
-    from gitops_bot.output.result import HistoryRead
+    from gitops_bot.output.command_results import HistoryRead
     from gitops_bot.release.ledger import Entry
 
     entry = Entry("a" * 40, "2026-11-23T10:00:00Z", "bot", "s", "r1", 4, {}, (), {}, ("podinfo",))

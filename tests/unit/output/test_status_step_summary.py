@@ -10,7 +10,8 @@ from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem
 from gitops_bot.engine.results import Row, Status
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.output import dashboard, github
-from gitops_bot.output.result import Result, StatusRead
+from gitops_bot.output.command_results import StatusRead
+from gitops_bot.output.result import Result
 
 DIGEST = "sha256:" + "b" * 64
 PR = ChangeRequest(7, "https://github.com/acme/gitops/pull/7", "gitops-bot/dev", "dev: example/app", "")

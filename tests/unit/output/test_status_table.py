@@ -15,7 +15,8 @@ from gitops_bot.core.model import Candidate, Deployed, PlanAction, PlanItem, Wri
 from gitops_bot.engine.results import SCHEMA, GateStatus, Row, Status, Unknown
 from gitops_bot.forges.forge import ChangeRequest
 from gitops_bot.gate.argocd import State
-from gitops_bot.output.result import Format, Result, StatusRead
+from gitops_bot.output.command_results import StatusRead
+from gitops_bot.output.result import Format, Result
 from gitops_bot.output.status_text import status_text, use_color, width_for
 
 DIGEST_A = "sha256:" + "a" * 64
