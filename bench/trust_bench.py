@@ -15,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from gitops_bot.config import KeylessConfig, KeyRef, RegistryConfig, VerifyConfig
+from gitops_bot.config import RegistryConfig
 from gitops_bot.registry.client import RegistryClient
+from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 from gitops_bot.trust.verifier import Verifier
 from testkit import cosign
 from testkit.oci import Pusher

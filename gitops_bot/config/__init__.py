@@ -53,10 +53,6 @@ from gitops_bot.manifests import yamlguard, yamlvalues
 from gitops_bot.policy.settings import POLICIES as POLICIES
 from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
-from gitops_bot.trust.settings import KeylessConfig as KeylessConfig
-from gitops_bot.trust.settings import KeyRef as KeyRef
-from gitops_bot.trust.settings import SigningConfig as SigningConfig
-from gitops_bot.trust.settings import VerifyConfig as VerifyConfig
 
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 # The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`,

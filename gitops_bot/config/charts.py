@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from gitops_bot.config.images import _POLICY_FIELDS, VERIFY, _policy
+from gitops_bot.config.images import _POLICY_FIELDS, _policy, verify_section
 from gitops_bot.config.kinds import Nested, derive_fields
 from gitops_bot.config.settings import ChartConfig
 from gitops_bot.config.spec import Section, Values
@@ -68,7 +68,7 @@ def _no_image_named_alike(v: Values, name: str) -> None:
 
 # A chart's keys are its own (declared on ChartConfig) and its policy's (on PolicyConfig),
 # side by side, as an image's are: the section is put together from both declarations.
-_OWN = derive_fields(ChartConfig, {"verify": Nested(VERIFY, "'verify' of {parent}")}, {})
+_OWN = derive_fields(ChartConfig, {"verify": Nested(verify_section, "'verify' of {parent}")}, {})
 CHART = Section(
     (*_OWN[:2], *_POLICY_FIELDS, *_OWN[2:]),
     _chart,

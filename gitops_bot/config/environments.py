@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from gitops_bot.config.images import MIN_AGE, VERIFY, min_age
+from gitops_bot.config.images import MIN_AGE, min_age, verify_section
 from gitops_bot.config.kinds import STR, ListOf, MapOf, Nested, Strings
 from gitops_bot.config.reader import ConfigReader
 from gitops_bot.config.settings import EnvironmentConfig, ImageConfig, branch_rule
@@ -216,7 +216,11 @@ ENVIRONMENT = Section(
         Field(
             "verify",
             MapOf(
-                VERIFY, "'verify' of {parent}", "'verify: {key}' of {parent}", names=_image_names, off=True
+                verify_section,
+                "'verify' of {parent}",
+                "'verify: {key}' of {parent}",
+                names=_image_names,
+                off=True,
             ),
             description="Per-image override of 'verify' (false: off).",
         ),

@@ -1,12 +1,14 @@
 """The ``images:`` section: each image's repository, tag policy, Helm keys and signature
-policy (``verify:``, which an environment may override)."""
+policy (``verify:``, which an environment may override: read by :mod:`.trust`)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
-from gitops_bot.config.kinds import BOOL, STR, EnvVar, ListOf, Nested, Scalar, derive_fields, section_of
+from gitops_bot.config.kinds import BOOL, STR, ListOf, Nested, Scalar, derive_fields, section_of
 from gitops_bot.config.settings import ImageConfig
 from gitops_bot.config.spec import Field, Same, Section, Values, matches
 from gitops_bot.core.errors import UsageError
@@ -14,60 +16,26 @@ from gitops_bot.core.instants import parse_duration
 from gitops_bot.core.model import ImageRef, Strategy, TagOrder
 from gitops_bot.forges.settings import SourceConfig
 from gitops_bot.policy.settings import PolicyConfig
-from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
+
+if TYPE_CHECKING:
+    from gitops_bot.trust.settings import VerifyConfig
 
 HELM_FIELDS = ("reference", "repository", "tag", "digest")
 HELM_OPTIONS = ("digestInTag",)  # how the fields are written, not key paths
-
-
-def _exactly_one(*keys: str) -> dict[str, object]:
-    return {"oneOf": [{"required": [k]} for k in keys]}
 
 
 def _any_of(*keys: str) -> dict[str, object]:
     return {"anyOf": [{"required": [k]} for k in keys]}
 
 
-def _key(v: Values) -> KeyRef:
-    ref = KeyRef(file=v["file"], env=v["env"])
-    if (ref.file is None) == (ref.env is None):
-        raise v.error(v.line, f"each key in {v.parent} needs exactly one of 'file' or 'env'")
-    return ref
+# An image's (and a chart's) signature policy, imported by name when a file writes 'verify'
+# (or the JSON Schema is written): a file without one loads neither config.trust nor the
+# trust package's settings.
+TRUST = "gitops_bot.config.trust"
 
 
-KEY = section_of(KeyRef, _key, kinds={"env": EnvVar()}, schema=_exactly_one("file", "env"))
-
-
-def _keyless(v: Values) -> KeylessConfig:
-    if (v["identity"] is None) == (v["identity_regexp"] is None):
-        raise v.error(v.line_of(), f"{v.what} needs exactly one of 'identity' or 'identity_regexp'")
-    return KeylessConfig(v["trusted_root"], v["issuer"], v["identity"], v["identity_regexp"])
-
-
-KEYLESS = section_of(
-    KeylessConfig,
-    _keyless,
-    schema=_exactly_one("identity", "identity_regexp"),
-)
-
-
-def _verify(v: Values) -> VerifyConfig:
-    """``verify: {keys: [{file: cosign.pub} | {env: VAR}], keyless: {...}, environments: [...]}``"""
-    if not v["keys"] and v["keyless"] is None:
-        raise v.error(v.line, f"{v.what} needs 'keys' or 'keyless' (what must have signed the image)")
-    return VerifyConfig(keys=v["keys"], keyless=v["keyless"], environments=v["environments"])
-
-
-VERIFY = section_of(
-    VerifyConfig,
-    _verify,
-    kinds={
-        "keys": ListOf(KEY, "a key in {parent}", "'keys' in {what} must be a list"),
-        "keyless": Nested(KEYLESS, "'keyless' of {parent}"),
-    },
-    name="verify",
-    schema=_any_of("keys", "keyless"),
-)
+def verify_section() -> Section[VerifyConfig]:
+    return cast("Section[VerifyConfig]", importlib.import_module(TRUST).VERIFY)
 
 
 def _source(v: Values) -> SourceConfig:
@@ -234,7 +202,7 @@ IMAGE = Section(
         ),
         Field(
             "verify",
-            Nested(VERIFY, "'verify' of {parent}"),
+            Nested(verify_section, "'verify' of {parent}"),
             description="Only digests signed so may be proposed or promoted: cosign keys or "
             "keyless identities (docs/concepts/trust.md).",
         ),

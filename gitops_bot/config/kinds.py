@@ -86,6 +86,11 @@ def ref(section: Section[Any], defs: Defs) -> JSON:
     return {"$ref": f"#/$defs/{section.name}"}
 
 
+def _resolved(of: Section[T] | Callable[[], Section[T]]) -> Section[T]:
+    """A nested kind's section: given, or returned by the function that imports its module."""
+    return of if isinstance(of, Section) else of()
+
+
 @dataclass(frozen=True, slots=True)
 class Nested(Kind, Generic[T]):
     """A mapping read by a section; absent: None, or (``always``) its defaults. ``of`` is the
@@ -100,7 +105,7 @@ class Nested(Kind, Generic[T]):
 
     @property
     def section(self) -> Section[T]:
-        return self.of if isinstance(self.of, Section) else self.of()
+        return _resolved(self.of)
 
     def read(self, v: Values, key: str, default: Any) -> T | None:
         if not v.given(key) and not self.always:
@@ -124,7 +129,7 @@ class ListOf(Kind, Generic[T]):
 
     @property
     def section(self) -> Section[T]:
-        return self.of if isinstance(self.of, Section) else self.of()
+        return _resolved(self.of)
 
     def read(self, v: Values, key: str, default: Any) -> tuple[T, ...]:
         items = v.node.get(key)
@@ -157,12 +162,16 @@ class MapOf(Kind, Generic[T]):
     each value read by ``section``: (name, settings) pairs. ``off``: ``false`` turns one off
     (its settings None). ``names``: the names allowed (None: any that ``name_rule`` allows)."""
 
-    section: Section[T]
+    of: Section[T] | Callable[[], Section[T]]  # as Nested's
     what: str  # the mapping, e.g. "'registries'"
     entry: str  # one entry, e.g. "registry {key!r}"
     name_rule: Rule | None = None
     names: Callable[[Values], tuple[str, ...]] | None = None
     off: bool = False
+
+    @property
+    def section(self) -> Section[T]:
+        return _resolved(self.of)
 
     def read(self, v: Values, key: str, default: Any) -> tuple[tuple[str, T | None], ...]:
         raw = {} if v.node.get(key) is None else v.node[key]

@@ -5,15 +5,20 @@ into the settings and what spans them."""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, cast
+
 from gitops_bot.config.kinds import MapOf, Nested, Scalar, Value, section_of
 from gitops_bot.config.settings import GitConfig, PullRequestConfig
-from gitops_bot.config.spec import Values
+from gitops_bot.config.spec import Section, Values
 from gitops_bot.core.model import Grouping, SigningMethod, is_loopback_host, normalise_host
 from gitops_bot.core.settings import URL as URL
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig
 from gitops_bot.gate.settings import ArgoCDConfig
 from gitops_bot.registry.settings import RegistryConfig
-from gitops_bot.trust.settings import SigningConfig
+
+if TYPE_CHECKING:
+    from gitops_bot.trust.settings import SigningConfig
 
 SIGNING_METHODS = tuple(m.value for m in SigningMethod)
 
@@ -39,31 +44,19 @@ REGISTRY = section_of(
 REGISTRIES = MapOf(REGISTRY, "'registries'", "registry {key!r}")
 
 
-def _signing(v: Values) -> SigningConfig:
-    """``git: signing: {method: ssh, key_env: GITOPS_BOT_SSH_KEY}`` (or key_file)."""
-    method, key_file, key_env = SigningMethod(v["method"]), v["key_file"], v["key_env"]
-    if method is SigningMethod.GITHUB_API:
-        if key_file or key_env:
-            raise v.error(v.line_of(), "git signing github-api takes no key (GitHub signs the commit)")
-    elif (key_file is None) == (key_env is None):
-        raise v.error(v.line_of(), f"git signing {method} needs exactly one of key_file or key_env")
-    return SigningConfig(method=method, key_file=key_file, key_env=key_env)
+# Imported by name when a file writes 'git: signing' (or the JSON Schema is written): see
+# config.trust.
+TRUST = "gitops_bot.config.trust"
 
 
-_ONE_KEY = [{"required": ["key_file"]}, {"required": ["key_env"]}]
-SIGNING = section_of(
-    SigningConfig,
-    _signing,
-    schema={
-        "if": {"properties": {"method": {"const": SigningMethod.GITHUB_API.value}}},
-        "then": {"description": "GitHub signs the commit: no key.", "not": {"anyOf": _ONE_KEY}},
-        "else": {"description": "ssh and gpg: exactly one of key_file or key_env.", "oneOf": _ONE_KEY},
-    },
-)
+def _signing() -> Section[SigningConfig]:
+    return cast("Section[SigningConfig]", importlib.import_module(TRUST).SIGNING)
+
+
 GIT = section_of(
     GitConfig,
     lambda v: GitConfig(**v.values),
-    kinds={"signing": Nested(SIGNING, "'git: signing'")},
+    kinds={"signing": Nested(_signing, "'git: signing'")},
     name="git",
     description="How the bot's commits and branches are made: base branch, author, message, signing.",
 )

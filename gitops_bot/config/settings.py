@@ -23,12 +23,12 @@ from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.settings import RenderSettings
-from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
 if TYPE_CHECKING:  # declared beside the sections reading them, which load only for files that write them
     from gitops_bot.config.automation import AutoPromote, AutoRollback
     from gitops_bot.config.windows import WindowsConfig
     from gitops_bot.gate.checks import ChecksGate
+    from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gitops_bot.config import KeylessConfig, KeyRef, RegistryConfig, VerifyConfig
+from gitops_bot.config import RegistryConfig
 from gitops_bot.core.model import Verification
 from gitops_bot.registry.client import RegistryClient, RetryPolicy
+from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 from gitops_bot.trust.verifier import Verifier
 from testkit import cosign
 from testkit.oci import Pusher

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_bot.config import KeylessConfig, KeyRef, VerifyConfig
 from gitops_bot.core.errors import UsageError
 from gitops_bot.trust import keyless
+from gitops_bot.trust.settings import KeylessConfig, KeyRef, VerifyConfig
 from gitops_bot.trust.verifier import Verifier
 from testkit import cosign
 from testkit.paths import TEST_DATA
