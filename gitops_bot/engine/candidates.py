@@ -391,7 +391,7 @@ def appset_directories(repo: RepoFiles) -> list[RenderPath]:
     out: list[RenderPath] = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
-        if not argocd_appsets.is_appset(text) or repo.no_environment(f):
+        if not argocd_apps.is_appset(text) or repo.no_environment(f):
             continue
         try:
             generated = list(argocd_appsets.generate(text, f, lambda g: _dirs_matching(repo, g)))

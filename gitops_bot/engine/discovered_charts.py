@@ -16,7 +16,7 @@ from typing import Any
 
 from gitops_bot.core.errors import GitOpsBotError, ServiceUnavailable
 from gitops_bot.engine.app import App, chart_context
-from gitops_bot.manifests import argocd_appsets, charts
+from gitops_bot.manifests import argocd_apps, charts
 from gitops_bot.manifests.charts_refs import repository_key
 from gitops_bot.policy import Policy
 from gitops_bot.policy.guess import Guess, guess
@@ -114,7 +114,7 @@ def find(
                 form = site.form
                 if (
                     form == "argocd-application"
-                    and argocd_appsets.is_appset(text)
+                    and argocd_apps.is_appset(text)
                     and charts.generated(text, rel)
                 ):
                     form = "argocd-applicationset"

@@ -213,7 +213,7 @@ def _charts(
     read = {
         n
         for f in dict.fromkeys(f for e in envs for f in rendered.get(e.name, ()))
-        if argocd_appsets.is_appset(text := repo.text(f) or "")
+        if argocd_apps.is_appset(text := repo.text(f) or "")
         for n in deployers.generated_charts(text, f)
     }
     repo.notes[:] = [n for n in repo.notes if n not in read]
@@ -231,7 +231,7 @@ def draft(root: Path, found: Discovery) -> tuple[Discovery, list[str]] | None:
     shared: list[str] = []
     for f in repo.yaml_files():
         text = repo.text(f) or ""
-        if not argocd_appsets.is_appset(text):
+        if not argocd_apps.is_appset(text):
             continue
         try:
             if not any(not c.why for c in argocd_appsets.charts(text, f)):

@@ -102,6 +102,12 @@ def application_sources(name: str, spec: Any) -> list[AppSource]:
     return [replace(_source(name, s), refs=refs) for s in found]
 
 
+def is_appset(text: str) -> bool:
+    """Whether the file may hold an Argo CD ApplicationSet: a test of its text, asked before
+    the generators' module (:mod:`gitops_bot.manifests.argocd_appsets`) is imported to read it."""
+    return "argoproj.io" in text and "ApplicationSet" in text
+
+
 def sources(text: str, filename: str) -> list[AppSource]:
     """Every source of every ``Application`` in the file, in file order."""
     out: list[AppSource] = []

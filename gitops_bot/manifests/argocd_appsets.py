@@ -350,10 +350,6 @@ def _chart(appset: str, source: Any, params: dict[str, Any], go: bool) -> Genera
     return GeneratedChart(appset, chart, url, version, line)
 
 
-def is_appset(text: str) -> bool:
-    return "argoproj.io" in text and "ApplicationSet" in text
-
-
 def generate(
     text: str, filename: str, dirs: Callable[[str], list[str]]
 ) -> Iterator[tuple[str, Generated | str]]:

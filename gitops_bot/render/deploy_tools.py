@@ -11,18 +11,33 @@ walking steps (a file, a kustomization, a directory) are the reader's
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from gitops_bot.core.errors import GitOpsBotError
 from gitops_bot.core.model import WrittenRef
-from gitops_bot.manifests import argocd_apps, argocd_appsets, images
+from gitops_bot.manifests import argocd_apps, images
 from gitops_bot.render import deployers
 from gitops_bot.render.walk import MAX_FILES, Tree, Walk
 
+if TYPE_CHECKING:
+    from gitops_bot.manifests.argocd_appsets import Generated
+
 PARAMETER = "helm.parameters"  # an Argo CD parameter's site: read, not written
+# The ApplicationSets' generators, imported by name when the reading meets a file of Argo CD's
+# objects (an ApplicationSet, or an Application naming a values file): an environment of
+# kustomizations and manifests alone loads none of them.
+APPSETS = "gitops_bot.manifests.argocd_appsets"
+
+
+def _generate(text: str, rel: str, dirs: Callable[[str], list[str]]) -> Iterator[tuple[str, Generated | str]]:
+    """``argocd_appsets.generate``: each ApplicationSet's generated Applications."""
+    return cast(
+        "Iterator[tuple[str, Generated | str]]", importlib.import_module(APPSETS).generate(text, rel, dirs)
+    )
 
 
 class _Steps(Protocol):
@@ -100,7 +115,7 @@ class DeployTools:
                 try:
                     apps = [
                         a
-                        for _, g in argocd_appsets.generate(text, rel, self._glob_dirs)
+                        for _, g in _generate(text, rel, self._glob_dirs)
                         if not isinstance(g, str)
                         for a in g.sources
                     ]
@@ -123,7 +138,7 @@ class DeployTools:
         """Each Application the file's ApplicationSets generate, read as an Application; what
         cannot be expanded is said (``walk.unread``). False: the file holds no ApplicationSet."""
         any_set = False
-        for name, app in argocd_appsets.generate(text, rel, self._glob_dirs):
+        for name, app in _generate(text, rel, self._glob_dirs):
             any_set = True
             if isinstance(app, str):
                 walk.unread.append(app)

@@ -33,7 +33,7 @@ from gitops_bot.core.reading import (
     PinKind,
     generated_by,
 )
-from gitops_bot.manifests import argocd_appsets, images, kustomize_refs, workloads, yamlvalues
+from gitops_bot.manifests import argocd_apps, images, kustomize_refs, workloads, yamlvalues
 from gitops_bot.manifests.kustomize import KUSTOMIZATION_NAMES
 from gitops_bot.manifests.yamltext import YamlText
 from gitops_bot.render import deploy_tools, deployers, verdict
@@ -186,7 +186,7 @@ class Reader:
                 if path.name in KUSTOMIZATION_NAMES:
                     walk.layers.append(self.rel(path))
                     self.kustomization(path, text, walk, ())
-                elif argocd_appsets.is_appset(text) and self.deploy_tools.appsets(text, self.rel(path), walk):
+                elif argocd_apps.is_appset(text) and self.deploy_tools.appsets(text, self.rel(path), walk):
                     pass
                 elif apps := deployers.applications(text, self.rel(path)):
                     for app in deployers.own_applications(apps, source, self.rel(path), walk):
