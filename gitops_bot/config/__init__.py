@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from gitops_bot.config.dashboard import DASHBOARD
 from gitops_bot.config.environments import (
@@ -25,7 +25,7 @@ from gitops_bot.config.environments import (
 from gitops_bot.config.environments import (
     RESERVED_ENVIRONMENT_NAMES as RESERVED_ENVIRONMENT_NAMES,
 )
-from gitops_bot.config.events import NOTIFICATIONS, WEBHOOKS
+from gitops_bot.config.events import WEBHOOKS
 from gitops_bot.config.images import HELM_FIELDS as HELM_FIELDS
 from gitops_bot.config.images import HELM_OPTIONS as HELM_OPTIONS
 from gitops_bot.config.images import IMAGES
@@ -54,19 +54,27 @@ from gitops_bot.policy.settings import POLICIES as POLICIES
 from gitops_bot.policy.settings import PolicyConfig as PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig as RegistryConfig
 
+if TYPE_CHECKING:
+    from gitops_bot.notify.settings import NotifierSettings
+
 CONFIG_NAMES = ("gitops-bot.yaml", "gitops-bot.yml", ".gitops-bot.yaml")
 # The JSON Schema (draft 2020-12) of this file, shipped in the package for editors (`gitops-bot schema`,
 # read by config.schema.schema_text: reading a file loads no package resources)
 SCHEMA_FILE = "gitops-bot.schema.json"
 
 
-# The charts' section, imported by name when a file lists charts (or the JSON Schema is
-# written): a file of images alone does not load it.
+# The sections of lists few files write, imported by name when a file lists one (or the JSON
+# Schema is written): a file of images alone loads neither module (nor the notify package).
 CHARTS = "gitops_bot.config.charts"
+NOTIFICATIONS = "gitops_bot.config.notifications"
 
 
 def _chart() -> Section[ChartConfig]:
     return cast("Section[ChartConfig]", importlib.import_module(CHARTS).CHART)
+
+
+def _notification() -> Section[NotifierSettings]:
+    return cast("Section[NotifierSettings]", importlib.import_module(NOTIFICATIONS).NOTIFICATION)
 
 
 def _compose(v: Values) -> Config:
@@ -175,7 +183,11 @@ ROOT: Section[Config] = Section(
         _section("webhooks", WEBHOOKS),
         Field(
             "notifications",
-            NOTIFICATIONS,
+            ListOf(
+                _notification,
+                "notifications item {number}",
+                "'notifications' must be a list of destinations",
+            ),
             description="Who is told of releases, promotions, rollbacks, holds and failures: Slack, "
             "Teams or a webhook.",
         ),

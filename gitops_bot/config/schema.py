@@ -12,7 +12,7 @@ from importlib.resources import files
 from typing import Any
 
 from gitops_bot.config import ROOT, SCHEMA_FILE
-from gitops_bot.config.events import EVENT_SCHEMA
+from gitops_bot.config.notifications import EVENT_SCHEMA
 from gitops_bot.config.reader import ENV_VAR
 from gitops_bot.config.spec import Defs, object_schema
 

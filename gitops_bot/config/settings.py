@@ -19,7 +19,6 @@ from gitops_bot.events.settings import WebhookSettings
 from gitops_bot.forges.issues import DashboardSettings
 from gitops_bot.forges.settings import ForgeConfig, GitHubConfig, SourceConfig
 from gitops_bot.gate.settings import Applications, ArgoCDConfig, MetricsConfig, MetricsGate, WebGate
-from gitops_bot.notify.settings import NotifierSettings
 from gitops_bot.policy.settings import PolicyConfig
 from gitops_bot.registry.settings import RegistryConfig
 from gitops_bot.render.settings import RenderSettings
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # declared beside the sections reading them, which load only 
     from gitops_bot.config.automation import AutoPromote, AutoRollback
     from gitops_bot.config.windows import WindowsConfig
     from gitops_bot.gate.checks import ChecksGate
+    from gitops_bot.notify.settings import NotifierSettings
     from gitops_bot.trust.settings import SigningConfig, VerifyConfig
 
 
